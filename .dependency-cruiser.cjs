@@ -1,0 +1,103 @@
+/**
+ * Layering rules, enforced by `npm run lint` (part of `npm test`): a broken rule fails the build.
+ *   renderer/  → may use sync/app-api, sync/protocol, sync/common (pure modules) and browser libraries;
+ *                never node built-ins, better-sqlite3, ws or electron.
+ *   sync/      → never electron, react, react-dom or zustand; knows nothing of hosts.
+ *   pure sync modules (app-api, protocol, common) → nothing node-only, so the renderer can use them.
+ *   no import cycles anywhere.
+ */
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles make initialisation order fragile and layering meaningless.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'renderer-no-node-builtins',
+      severity: 'error',
+      comment: 'The renderer runs in a sandboxed page: no node built-ins.',
+      from: { path: '^renderer/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'renderer-no-node-only-packages',
+      severity: 'error',
+      comment: 'The renderer reaches the core only through the app API contract.',
+      from: { path: '^renderer/' },
+      to: { path: '(^|/)node_modules/(better-sqlite3|ws|electron)/' },
+    },
+    {
+      name: 'renderer-only-pure-sync',
+      severity: 'error',
+      comment: 'The renderer may import only the pure parts of sync/ (contract, protocol, common).',
+      from: { path: '^renderer/' },
+      to: { path: '^sync/', pathNot: '^sync/(app-api|protocol|common)/' },
+    },
+    {
+      name: 'renderer-no-hosts',
+      severity: 'error',
+      from: { path: '^renderer/' },
+      to: { path: '^(main|preload)/' },
+    },
+    {
+      name: 'sync-no-ui-or-electron',
+      severity: 'error',
+      comment: 'sync/ is the heart and knows nothing of Electron or React.',
+      from: { path: '^sync/' },
+      to: { path: '(^|/)node_modules/(electron|react|react-dom|zustand)/' },
+    },
+    {
+      name: 'sync-no-hosts',
+      severity: 'error',
+      from: { path: '^sync/' },
+      to: { path: '^(main|preload|renderer)/' },
+    },
+    {
+      name: 'pure-sync-no-node',
+      severity: 'error',
+      comment: 'sync/app-api, sync/protocol and sync/common are shared with the renderer.',
+      from: { path: '^sync/(app-api|protocol|common)/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'pure-sync-no-node-packages',
+      severity: 'error',
+      from: { path: '^sync/(app-api|protocol|common)/' },
+      to: { path: '(^|/)node_modules/(better-sqlite3|ws|electron)/' },
+    },
+    {
+      name: 'pure-sync-no-impure-sync',
+      severity: 'error',
+      from: { path: '^sync/(app-api|protocol|common)/' },
+      to: { path: '^sync/(client|server|node)/' },
+    },
+    {
+      name: 'electron-only-in-hosts',
+      severity: 'error',
+      comment: 'Only main/electron and preload/ load the electron runtime; tests must never load it.',
+      from: { pathNot: '^(main/electron|preload)/' },
+      to: { path: '(^|/)node_modules/electron/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|node_modules|release)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.tsx', '.js', '.cjs', '.mjs', '.json'],
+    },
+  },
+};

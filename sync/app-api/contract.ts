@@ -1,0 +1,168 @@
+/**
+ * The one contract between the renderer and the client core. Declared once here; the Electron
+ * preload and the browser bridge both carry exactly these calls, and the core validates every
+ * argument against these schemas before acting (see dispatcher.ts).
+ *
+ * This module is pure: the renderer imports it, so it must never import node or electron.
+ */
+import { z } from 'zod';
+import type { User } from '../protocol/frames.js';
+import { displayName, messageText, password, username } from '../protocol/frames.js';
+import { LIMITS } from '../protocol/limits.js';
+
+const id = z.string().min(1).max(LIMITS.maxIdChars);
+const serverUrl = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2048)
+  .refine((value) => /^(wss?|https?):\/\/[^\s/]+/.test(value), 'must start with ws://, wss://, http:// or https://');
+const none = z.object({}).strict();
+
+export const appApiArgs = {
+  getDefaults: none,
+  getSession: none,
+  createAccount: z.object({ serverUrl, username, displayName, password }).strict(),
+  logIn: z
+    .object({
+      serverUrl,
+      username: z.string().trim().min(1).max(LIMITS.maxUsernameChars),
+      password: z.string().min(1).max(LIMITS.maxPasswordChars),
+    })
+    .strict(),
+  logOut: none,
+  getConnectionState: none,
+  listConversations: none,
+  startConversation: z.object({ username: z.string().trim().min(1).max(LIMITS.maxUsernameChars) }).strict(),
+  listMessages: z
+    .object({
+      conversationId: id,
+      /** How many of the newest messages to return (pending ones always included). */
+      limit: z.number().int().min(1).max(1000).optional(),
+    })
+    .strict(),
+  sendMessage: z.object({ conversationId: id, text: messageText }).strict(),
+  retryMessage: z.object({ messageId: id }).strict(),
+  discardMessage: z.object({ messageId: id }).strict(),
+  markRead: z.object({ conversationId: id }).strict(),
+} as const;
+
+export type AppApiMethod = keyof typeof appApiArgs;
+export const APP_API_METHODS = Object.keys(appApiArgs) as AppApiMethod[];
+export type AppApiArgs<M extends AppApiMethod> = z.input<(typeof appApiArgs)[M]>;
+
+// ---------------------------------------------------------------------------------------------
+// What the renderer gets back
+
+export type ConnectionState = 'offline' | 'connecting' | 'online';
+
+export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface SessionInfo {
+  serverUrl: string;
+  user: User;
+}
+
+export interface Defaults {
+  serverUrl: string;
+}
+
+export interface ConversationSummary {
+  id: string;
+  peer: User;
+  lastMessage: { text: string; own: boolean; at: number } | null;
+  unreadCount: number;
+  /** For ordering the list: the newest message's time, or the conversation's creation. */
+  lastActivityAt: number;
+}
+
+export interface MessageView {
+  /** The client message id: stable from the moment of composing, before any sequence number. */
+  id: string;
+  conversationId: string;
+  /** Null while the server has not acknowledged it. */
+  seq: number | null;
+  senderId: string;
+  own: boolean;
+  text: string;
+  /** Server time once stored, local compose time before that. */
+  at: number;
+  /** Own messages only; null for messages from others. */
+  status: MessageStatus | null;
+  /** Why the server refused it, when status is 'failed'. */
+  error: string | null;
+}
+
+export interface MessagePage {
+  messages: MessageView[];
+  /** More history exists before the first message returned. */
+  hasOlder: boolean;
+}
+
+export interface AppApiResults {
+  getDefaults: Defaults;
+  getSession: SessionInfo | null;
+  createAccount: SessionInfo;
+  logIn: SessionInfo;
+  logOut: null;
+  getConnectionState: ConnectionState;
+  listConversations: ConversationSummary[];
+  startConversation: ConversationSummary;
+  listMessages: MessagePage;
+  sendMessage: MessageView;
+  retryMessage: null;
+  discardMessage: null;
+  markRead: null;
+}
+
+/** The whole API as the renderer calls it. */
+export type AppApi = {
+  [M in AppApiMethod]: (args: AppApiArgs<M>) => Promise<AppApiResults[M]>;
+};
+
+/** Pushed from the core to the renderer; the renderer re-reads what changed. */
+export type AppEvent =
+  | { type: 'connection'; state: ConnectionState }
+  | { type: 'session'; session: SessionInfo | null }
+  | { type: 'conversations' }
+  | { type: 'messages'; conversationId: string };
+
+// ---------------------------------------------------------------------------------------------
+// Errors that cross the contract
+
+export const APP_ERROR_CODES = [
+  'invalid_argument', // the call itself is malformed (also: unknown method)
+  'not_signed_in',
+  'offline', // needs the server and there is no connection
+  'not_found',
+  'conflict',
+  'unauthorized', // wrong username or password, or the session was revoked
+  'refused', // the server said no for another reason
+  'internal',
+] as const;
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+
+export class AppApiError extends Error {
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppApiError';
+  }
+}
+
+/** The serialised form of an AppApiError (what crosses IPC or the bridge). */
+export interface AppErrorPayload {
+  code: AppErrorCode;
+  message: string;
+}
+
+export function isAppErrorPayload(value: unknown): value is AppErrorPayload {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AppErrorPayload).message === 'string' &&
+    (APP_ERROR_CODES as readonly string[]).includes((value as AppErrorPayload).code)
+  );
+}

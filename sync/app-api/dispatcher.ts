@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import {
+  APP_API_METHODS,
+  AppApiError,
+  appApiArgs,
+  type AppApi,
+  type AppApiMethod,
+  type AppErrorPayload,
+} from './contract.js';
+
+export type AppCallResult = { ok: true; result: unknown } | { ok: false; error: AppErrorPayload };
+
+function isMethod(value: unknown): value is AppApiMethod {
+  return typeof value === 'string' && (APP_API_METHODS as string[]).includes(value);
+}
+
+/**
+ * The core's side of the contract: takes an untrusted (method, args) pair from any transport,
+ * validates both, and calls the implementation. Never throws; every failure becomes an error
+ * payload the renderer can show.
+ */
+export function createAppDispatcher(api: AppApi): (method: unknown, args: unknown) => Promise<AppCallResult> {
+  return async (method, args) => {
+    if (!isMethod(method)) {
+      return { ok: false, error: { code: 'invalid_argument', message: `Unknown method ${String(method).slice(0, 64)}` } };
+    }
+    const parsed = appApiArgs[method].safeParse(args ?? {});
+    if (!parsed.success) {
+      return { ok: false, error: { code: 'invalid_argument', message: `${method}: ${z.prettifyError(parsed.error)}` } };
+    }
+    try {
+      const call = api[method] as (a: unknown) => Promise<unknown>;
+      return { ok: true, result: await call(parsed.data) };
+    } catch (error) {
+      if (error instanceof AppApiError) return { ok: false, error: { code: error.code, message: error.message } };
+      return { ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : String(error) } };
+    }
+  };
+}

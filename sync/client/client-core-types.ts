@@ -1,0 +1,20 @@
+import type { AppApi, AppEvent } from '../app-api/contract.js';
+import type { Runtime } from '../common/runtime.js';
+
+export interface ClientCoreOptions {
+  /** Folder holding this profile's mirror (mirror.sqlite). Created if missing. */
+  profileDir: string;
+  /** Server address the sign-in screen suggests, e.g. ws://127.0.0.1:7878. */
+  defaultServerUrl: string;
+  /** Injected clock, timers and randomness; production uses realRuntime(). */
+  runtime?: Runtime;
+  /** better-sqlite3 binding built for Electron's ABI (see README); absent under plain Node. */
+  nativeBinding?: string;
+}
+
+/** The client core as hosts see it: the app API plus change notifications and shutdown. */
+export interface ClientCore extends AppApi {
+  subscribe(listener: (event: AppEvent) => void): () => void;
+  /** Stops timers, closes the connection and the mirror. Queued messages stay queued on disk. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,76 @@
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/**
+ * One numbered schema step. `version` is what PRAGMA user_version reads after it ran; the list
+ * must be 1, 2, 3, … with no gaps. A migration is never edited once released: add the next one.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Db): void;
+}
+
+export class DatabaseFromTheFutureError extends Error {
+  constructor(
+    readonly path: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      `${path} has schema version ${found}, but this build only knows up to ${supported}. ` +
+        'It was written by a newer version of the app; refusing to open it so nothing is lost.',
+    );
+    this.name = 'DatabaseFromTheFutureError';
+  }
+}
+
+export interface OpenOptions {
+  /** Path to a better-sqlite3 native binding built for another ABI (Electron); see README. */
+  nativeBinding?: string;
+  readonly?: boolean;
+}
+
+/** Opens (creating if needed) a database in WAL mode and brings its schema up to date. */
+export function openDatabase(path: string, migrations: readonly Migration[], options: OpenOptions = {}): Db {
+  const db = new Database(path, {
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    ...(options.readonly ? { readonly: true } : {}),
+  });
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only an OS crash or power loss
+    // can roll back the last transactions, never corrupt the file.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, path, migrations);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Runs each pending migration in its own transaction together with the user_version bump. */
+export function migrate(db: Db, path: string, migrations: readonly Migration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`Migration list is broken: position ${index + 1} holds version ${migration.version}`);
+    }
+  });
+  const latest = migrations.length;
+  const current = schemaVersion(db);
+  if (current > latest) throw new DatabaseFromTheFutureError(path, current, latest);
+  for (const migration of migrations.slice(current)) {
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+}

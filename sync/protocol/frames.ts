@@ -1,0 +1,235 @@
+/**
+ * The wire protocol between client core and server: the only source of truth for frame shapes.
+ * Every frame is one JSON text message on the WebSocket. Types are inferred from the schemas, so a
+ * shape cannot drift from its validation.
+ *
+ * Requests carry `rid` (request id, chosen by the client); the reply carries the same `rid`.
+ * Pushes from the server carry no `rid`.
+ */
+import { z } from 'zod';
+import { LIMITS, USERNAME_PATTERN } from './limits.js';
+
+const id = z.string().min(1).max(LIMITS.maxIdChars);
+const seq = z.number().int().nonnegative();
+const rid = z.string().min(1).max(LIMITS.maxIdChars);
+
+export const username = z
+  .string()
+  .min(LIMITS.minUsernameChars)
+  .max(LIMITS.maxUsernameChars)
+  .regex(USERNAME_PATTERN, 'lowercase letters, digits, ".", "_" and "-" only');
+export const displayName = z.string().trim().min(1).max(LIMITS.maxDisplayNameChars);
+export const password = z.string().min(LIMITS.minPasswordChars).max(LIMITS.maxPasswordChars);
+export const messageText = z
+  .string()
+  .max(LIMITS.maxMessageChars)
+  .refine((text) => text.trim().length > 0, 'message text is empty');
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes
+
+export const userSchema = z.object({
+  id,
+  username: z.string(),
+  displayName: z.string(),
+});
+export type User = z.infer<typeof userSchema>;
+
+/** A member of a conversation with their delivery and read watermarks (highest sequence numbers). */
+export const memberSchema = userSchema.extend({
+  deliveredSeq: seq,
+  readSeq: seq,
+});
+export type Member = z.infer<typeof memberSchema>;
+
+export const conversationSchema = z.object({
+  id,
+  kind: z.literal('direct'),
+  members: z.array(memberSchema).min(1).max(2),
+  /** Highest sequence number assigned in this conversation (0 when empty). */
+  lastSeq: seq,
+  createdAt: z.number().int(),
+});
+export type Conversation = z.infer<typeof conversationSchema>;
+
+/**
+ * One entry of a conversation's log. Each has its own sequence number; later issues add more kinds
+ * (edits, deletes, reactions) to this union, so catch-up and gap detection cover them too.
+ */
+export const messageEventSchema = z.object({
+  kind: z.literal('message'),
+  conversationId: id,
+  seq: seq.min(1),
+  senderId: id,
+  clientMessageId: id,
+  text: z.string().max(LIMITS.maxMessageChars),
+  /** Server time at which the event was stored. */
+  sentAt: z.number().int(),
+});
+export const conversationEventSchema = z.discriminatedUnion('kind', [messageEventSchema]);
+export type ConversationEvent = z.infer<typeof conversationEventSchema>;
+export type MessageEvent = z.infer<typeof messageEventSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export const ERROR_CODES = [
+  'bad_frame', // not JSON, unknown type, or fields of the wrong shape
+  'not_found', // no such user; also any conversation the caller is not a member of
+  'forbidden',
+  'conflict', // e.g. username taken
+  'invalid', // well-formed but breaks a rule (e.g. conversation with yourself)
+  'unauthorized',
+  'rate_limited',
+  'internal',
+] as const;
+export const errorCodeSchema = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof errorCodeSchema>;
+
+/**
+ * Whether the client should give up on the request (mark a message failed) or try again later.
+ * Transient failures (internal, rate_limited) are retried with backoff; everything else is final.
+ */
+export function isPermanentError(code: ErrorCode): boolean {
+  return code !== 'internal' && code !== 'rate_limited';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client → server
+
+export const sendFrame = z.object({
+  type: z.literal('send'),
+  rid,
+  conversationId: id,
+  clientMessageId: id,
+  text: messageText,
+});
+export const catchUpFrame = z.object({
+  type: z.literal('catch_up'),
+  rid,
+  conversationId: id,
+  afterSeq: seq,
+  limit: z.number().int().min(1).max(LIMITS.maxCatchUpPage).optional(),
+});
+export const listConversationsFrame = z.object({
+  type: z.literal('list_conversations'),
+  rid,
+});
+export const startConversationFrame = z.object({
+  type: z.literal('start_conversation'),
+  rid,
+  username: z.string().min(1).max(LIMITS.maxUsernameChars),
+});
+export const receiptFrame = z.object({
+  type: z.literal('receipt'),
+  rid,
+  conversationId: id,
+  kind: z.enum(['delivered', 'read']),
+  seq,
+});
+export const pingFrame = z.object({ type: z.literal('ping'), rid });
+
+export const clientFrameSchema = z.discriminatedUnion('type', [
+  sendFrame,
+  catchUpFrame,
+  listConversationsFrame,
+  startConversationFrame,
+  receiptFrame,
+  pingFrame,
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export type ClientFrameType = ClientFrame['type'];
+
+// ---------------------------------------------------------------------------------------------
+// Server → client: replies (carry rid)
+
+export const sentReply = z.object({
+  type: z.literal('sent'),
+  rid,
+  /** The stored event. For a resend of a known clientMessageId, the original event. */
+  event: messageEventSchema,
+});
+export const eventsReply = z.object({
+  type: z.literal('events'),
+  rid,
+  conversationId: id,
+  events: z.array(conversationEventSchema),
+  /** True when more events exist after the last one returned. */
+  hasMore: z.boolean(),
+});
+export const conversationsReply = z.object({
+  type: z.literal('conversations'),
+  rid,
+  conversations: z.array(conversationSchema),
+});
+export const conversationReply = z.object({
+  type: z.literal('conversation'),
+  rid,
+  conversation: conversationSchema,
+});
+export const okReply = z.object({ type: z.literal('ok'), rid });
+export const errorReply = z.object({
+  type: z.literal('error'),
+  /** Absent when the frame was too broken to read its rid. */
+  rid: rid.optional(),
+  code: errorCodeSchema,
+  message: z.string(),
+});
+
+// Server → client: pushes (no rid)
+
+export const eventPush = z.object({ type: z.literal('event'), event: conversationEventSchema });
+export const conversationPush = z.object({
+  type: z.literal('conversation_added'),
+  conversation: conversationSchema,
+});
+export const watermarkPush = z.object({
+  type: z.literal('watermark'),
+  conversationId: id,
+  userId: id,
+  deliveredSeq: seq,
+  readSeq: seq,
+});
+/** Sent once right after the socket opens: who the server thinks you are. */
+export const welcomePush = z.object({
+  type: z.literal('welcome'),
+  user: userSchema,
+  serverTime: z.number().int(),
+});
+
+export const serverFrameSchema = z.discriminatedUnion('type', [
+  sentReply,
+  eventsReply,
+  conversationsReply,
+  conversationReply,
+  okReply,
+  errorReply,
+  eventPush,
+  conversationPush,
+  watermarkPush,
+  welcomePush,
+]);
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
+export type ErrorReply = z.infer<typeof errorReply>;
+
+// ---------------------------------------------------------------------------------------------
+// HTTP account endpoints (the only unauthenticated surface)
+//   POST /v1/accounts  {username, displayName, password} → 201 {token, user}
+//   POST /v1/sessions  {username, password}              → 200 {token, user}
+//   errors: 4xx {code, message}
+// The WebSocket at /v1/sync requires `Authorization: Bearer <token>`; a missing or unknown token
+// is refused with HTTP 401 before the upgrade.
+
+export const createAccountRequest = z.object({ username, displayName, password });
+export const logInRequest = z.object({
+  username: z.string().min(1).max(LIMITS.maxUsernameChars),
+  password: z.string().min(1).max(LIMITS.maxPasswordChars),
+});
+export const sessionResponse = z.object({ token: z.string().min(16), user: userSchema });
+export const httpErrorResponse = z.object({ code: errorCodeSchema, message: z.string() });
+export type SessionResponse = z.infer<typeof sessionResponse>;
+
+export const SYNC_PATH = '/v1/sync';
+export const ACCOUNTS_PATH = '/v1/accounts';
+export const SESSIONS_PATH = '/v1/sessions';
+export const HEALTH_PATH = '/v1/health';
