@@ -1,0 +1,281 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AppApiError,
+  type AppApiArgs,
+  type AppEvent,
+  type ConversationSummary,
+  type MessagePage,
+  type MessageView,
+  type SessionInfo,
+} from '../app-api/contract.js';
+import type { Runtime } from '../common/runtime.js';
+import type { SessionResponse } from '../protocol/frames.js';
+import { realRuntime } from '../node/real-runtime.js';
+import { requestSession } from './accounts-http.js';
+import type { ClientCore, ClientCoreOptions } from './client-core-types.js';
+import { RequestError } from './connection.js';
+import { Mirror, type StoredSession } from './mirror/mirror.js';
+import { parseServerAddress, type ServerAddress } from './server-address.js';
+import { SyncEngine } from './sync-engine.js';
+import type { SyncTransport } from './transport.js';
+import { wsTransport } from './ws-transport.js';
+
+export const MIRROR_FILE = 'mirror.sqlite';
+const DEFAULT_PAGE = 200;
+
+export interface ClientCoreDependencies {
+  transport?: SyncTransport;
+  fetch?: typeof globalThis.fetch;
+}
+
+/** Opens a profile: its mirror, and (when signed in) the sync engine. */
+export async function openClientCore(
+  options: ClientCoreOptions,
+  dependencies: ClientCoreDependencies = {},
+): Promise<ClientCore> {
+  mkdirSync(options.profileDir, { recursive: true });
+  const mirror = Mirror.open(join(options.profileDir, MIRROR_FILE), {
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+  });
+  return new LocalClientCore(
+    mirror,
+    options.defaultServerUrl,
+    options.runtime ?? realRuntime(),
+    dependencies.transport ?? wsTransport,
+    dependencies.fetch ?? globalThis.fetch,
+  );
+}
+
+/** The app API implemented over the mirror and the sync engine; what both hosts run. */
+class LocalClientCore implements ClientCore {
+  private readonly listeners = new Set<(event: AppEvent) => void>();
+  private engine: SyncEngine | null = null;
+  private session: StoredSession | null;
+
+  constructor(
+    private readonly mirror: Mirror,
+    private readonly defaultServerUrl: string,
+    private readonly runtime: Runtime,
+    private readonly transport: SyncTransport,
+    private readonly fetchImpl: typeof globalThis.fetch,
+  ) {
+    this.session = mirror.session();
+    if (this.session?.token) this.startEngine(this.session);
+  }
+
+  subscribe(listener: (event: AppEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.engine?.stop();
+    this.engine = null;
+    this.listeners.clear();
+    this.mirror.close();
+  }
+
+  // -- session -------------------------------------------------------------------------------
+
+  async getDefaults() {
+    return { serverUrl: this.defaultServerUrl };
+  }
+
+  async getSession(): Promise<SessionInfo | null> {
+    return this.session?.token ? { serverUrl: this.session.serverUrl, user: this.session.user } : null;
+  }
+
+  async createAccount(args: AppApiArgs<'createAccount'>): Promise<SessionInfo> {
+    const address = this.address(args.serverUrl);
+    this.refuseIfAnotherAccountHasUnsent(address, null);
+    const response = await requestSession(this.fetchImpl, address.httpBase, 'create', {
+      username: args.username,
+      displayName: args.displayName,
+      password: args.password,
+    });
+    return this.adopt(address, response);
+  }
+
+  async logIn(args: AppApiArgs<'logIn'>): Promise<SessionInfo> {
+    const address = this.address(args.serverUrl);
+    const username = args.username.trim().toLowerCase();
+    this.refuseIfAnotherAccountHasUnsent(address, username);
+    const response = await requestSession(this.fetchImpl, address.httpBase, 'login', { username, password: args.password });
+    return this.adopt(address, response);
+  }
+
+  async logOut(): Promise<null> {
+    this.stopEngine();
+    // The mirror and the outbox stay: logging in again as the same person sends what is queued.
+    this.mirror.forgetToken();
+    this.session = this.mirror.session();
+    this.emit({ type: 'session', session: null });
+    return null;
+  }
+
+  async getConnectionState() {
+    return this.engine?.connectionState ?? 'offline';
+  }
+
+  // -- conversations and messages ------------------------------------------------------------
+
+  async listConversations(): Promise<ConversationSummary[]> {
+    return this.mirror.conversationSummaries(this.self().id);
+  }
+
+  async startConversation(args: AppApiArgs<'startConversation'>): Promise<ConversationSummary> {
+    const self = this.self();
+    const username = args.username.trim().replace(/^@/, '').toLowerCase();
+    if (!this.engine) throw new AppApiError('not_signed_in', 'Log in first.');
+    try {
+      const conversation = await this.engine.startConversation(username);
+      const summary = this.mirror.conversationSummaries(self.id, conversation.id)[0];
+      if (!summary) throw new AppApiError('internal', 'The new conversation was not stored.');
+      return summary;
+    } catch (error) {
+      throw toAppError(error, username);
+    }
+  }
+
+  async listMessages(args: AppApiArgs<'listMessages'>): Promise<MessagePage> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    return this.mirror.messagePage(args.conversationId, self.id, args.limit ?? DEFAULT_PAGE);
+  }
+
+  async sendMessage(args: AppApiArgs<'sendMessage'>): Promise<MessageView> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    const clientMessageId = this.runtime.random.uuid();
+    this.mirror.enqueueMessage(args.conversationId, clientMessageId, self.id, args.text.trim(), this.runtime.clock.now());
+    this.changed(args.conversationId);
+    this.engine?.outboxChanged();
+    const view = this.mirror.messageView(clientMessageId, self.id);
+    if (!view) throw new AppApiError('internal', 'The message was not stored.');
+    return view;
+  }
+
+  async retryMessage(args: AppApiArgs<'retryMessage'>): Promise<null> {
+    const conversationId = this.mirror.retryFailed(args.messageId, this.self().id);
+    if (!conversationId) throw new AppApiError('not_found', 'There is no failed message with that id.');
+    this.changed(conversationId);
+    this.engine?.outboxChanged();
+    return null;
+  }
+
+  async discardMessage(args: AppApiArgs<'discardMessage'>): Promise<null> {
+    const conversationId = this.mirror.discardFailed(args.messageId, this.self().id);
+    if (!conversationId) throw new AppApiError('not_found', 'There is no failed message with that id.');
+    this.changed(conversationId);
+    return null;
+  }
+
+  async markRead(args: AppApiArgs<'markRead'>): Promise<null> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    this.mirror.markReadLocally(args.conversationId, self.id);
+    this.emit({ type: 'conversations' });
+    this.engine?.receiptsChanged();
+    return null;
+  }
+
+  // -- internals -----------------------------------------------------------------------------
+
+  private address(serverUrl: string): ServerAddress {
+    try {
+      return parseServerAddress(serverUrl);
+    } catch (error) {
+      throw new AppApiError('invalid_argument', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /**
+   * One profile holds one account. Switching accounts clears the mirror, which must never throw
+   * away messages still waiting to be sent.
+   */
+  private refuseIfAnotherAccountHasUnsent(address: ServerAddress, username: string | null): void {
+    const previous = this.mirror.session();
+    if (!previous) return;
+    const sameAccount = previous.serverUrl === address.display && previous.user.username === username;
+    if (!sameAccount && this.mirror.outboxSize() > 0) {
+      throw new AppApiError(
+        'conflict',
+        `This profile still has unsent messages from @${previous.user.username}. Log in as @${previous.user.username} to send them first.`,
+      );
+    }
+  }
+
+  private adopt(address: ServerAddress, response: SessionResponse): SessionInfo {
+    const previous = this.mirror.session();
+    if (previous && (previous.user.id !== response.user.id || previous.serverUrl !== address.display)) {
+      this.mirror.wipe();
+    }
+    this.stopEngine();
+    this.session = { serverUrl: address.display, token: response.token, user: response.user };
+    this.mirror.saveSession(this.session);
+    this.startEngine(this.session);
+    const info = { serverUrl: this.session.serverUrl, user: this.session.user };
+    this.emit({ type: 'session', session: info });
+    this.emit({ type: 'conversations' });
+    return info;
+  }
+
+  private startEngine(session: StoredSession): void {
+    if (!session.token) return;
+    this.engine = new SyncEngine({
+      mirror: this.mirror,
+      transport: this.transport,
+      runtime: this.runtime,
+      syncUrl: parseServerAddress(session.serverUrl).syncUrl,
+      token: session.token,
+      selfId: session.user.id,
+      emit: (event) => this.emit(event),
+      onUnauthorized: () => void this.logOut(),
+    });
+    this.engine.start();
+  }
+
+  private stopEngine(): void {
+    this.engine?.stop();
+    this.engine = null;
+  }
+
+  private self() {
+    if (!this.session?.token) throw new AppApiError('not_signed_in', 'Log in first.');
+    return this.session.user;
+  }
+
+  private requireConversation(conversationId: string): void {
+    if (!this.mirror.hasConversation(conversationId)) {
+      throw new AppApiError('not_found', 'That conversation does not exist.');
+    }
+  }
+
+  private changed(conversationId: string): void {
+    this.emit({ type: 'messages', conversationId });
+    this.emit({ type: 'conversations' });
+  }
+
+  private emit(event: AppEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error('An app event listener failed:', error);
+      }
+    }
+  }
+}
+
+function toAppError(error: unknown, username: string): AppApiError {
+  if (error instanceof AppApiError) return error;
+  if (error instanceof RequestError) {
+    if (error.code === 'disconnected' || error.code === 'timeout') {
+      return new AppApiError('offline', "You're offline. Starting a conversation needs a connection.");
+    }
+    if (error.code === 'not_found') return new AppApiError('not_found', `No one has the username @${username}.`);
+    return new AppApiError('refused', error.message);
+  }
+  return new AppApiError('internal', error instanceof Error ? error.message : String(error));
+}

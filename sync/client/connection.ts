@@ -1,0 +1,212 @@
+import type { ClientFrame, ErrorCode, ServerFrame } from '../protocol/frames.js';
+import { isPermanentError, serverFrameSchema } from '../protocol/frames.js';
+import type { Runtime, TimerHandle } from '../common/runtime.js';
+import { backoffDelay, RECONNECT_BACKOFF } from './backoff.js';
+import type { SyncSocket, SyncTransport } from './transport.js';
+
+/** Why a request did not get a successful reply. */
+export class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'disconnected' | 'timeout',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+
+  /** A permanent refusal from the server; anything else is worth retrying later. */
+  get permanent(): boolean {
+    return this.code !== 'disconnected' && this.code !== 'timeout' && isPermanentError(this.code);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type Request = DistributiveOmit<ClientFrame, 'rid'>;
+export type Push = Extract<ServerFrame, { type: 'event' | 'conversation_added' | 'watermark' | 'welcome' }>;
+
+export interface ConnectionHooks {
+  /** The socket is open; the engine syncs and then declares itself online. */
+  onOpen(): void;
+  onPush(push: Push): void;
+  /** The socket closed (or never opened); a reconnect is already scheduled unless stopped. */
+  onClose(info: { unauthorized: boolean }): void;
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+const KEEPALIVE_INTERVAL_MS = 20_000;
+
+interface Pending {
+  resolve(frame: ServerFrame): void;
+  reject(error: RequestError): void;
+  timer: TimerHandle;
+}
+
+/**
+ * One logical connection to the server: opens the socket, reconnects with backoff and jitter
+ * whenever it drops, matches replies to requests by rid, and detects dead sockets with pings
+ * (a train going into a tunnel leaves a socket that looks open but carries nothing).
+ */
+export class SyncConnection {
+  private socket: SyncSocket | null = null;
+  private isOpen = false;
+  private stopped = true;
+  private attempt = 0;
+  private nextRid = 1;
+  private readonly pending = new Map<string, Pending>();
+  private reconnectTimer: TimerHandle | null = null;
+  private keepaliveTimer: TimerHandle | null = null;
+
+  constructor(
+    private readonly transport: SyncTransport,
+    private readonly runtime: Runtime,
+    private readonly url: string,
+    private readonly token: string,
+    private readonly hooks: ConnectionHooks,
+  ) {}
+
+  get open(): boolean {
+    return this.isOpen;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clearTimer('reconnectTimer');
+    this.dropSocket('stopped');
+  }
+
+  /** Closes the socket now and reconnects after the usual backoff (used when it looks dead). */
+  restart(): void {
+    this.dropSocket('restarting');
+  }
+
+  /** Sends a request and resolves with its reply; rejects with RequestError on refusal, timeout or disconnect. */
+  request(request: Request, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ServerFrame> {
+    if (!this.isOpen || !this.socket) {
+      return Promise.reject(new RequestError('disconnected', 'Not connected'));
+    }
+    const rid = String(this.nextRid++);
+    const socket = this.socket;
+    return new Promise<ServerFrame>((resolve, reject) => {
+      const timer = this.runtime.timers.setTimeout(() => {
+        this.pending.delete(rid);
+        reject(new RequestError('timeout', `No reply to ${request.type} within ${timeoutMs} ms`));
+        // A request that gets no answer means the socket is probably dead: start over.
+        if (this.socket === socket) this.restart();
+      }, timeoutMs);
+      this.pending.set(rid, { resolve, reject, timer });
+      socket.send(JSON.stringify({ ...request, rid }));
+    });
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    let socket: SyncSocket | null = null;
+    socket = this.transport.open(this.url, this.token, {
+      onOpen: () => {
+        if (this.socket !== socket) return;
+        this.isOpen = true;
+        this.scheduleKeepalive();
+        this.hooks.onOpen();
+      },
+      onMessage: (text) => {
+        if (this.socket === socket) this.receive(text);
+      },
+      onClose: ({ unauthorized }) => {
+        if (this.socket !== socket) return;
+        this.socket = null;
+        this.isOpen = false;
+        this.failPending('Connection lost');
+        this.clearTimer('keepaliveTimer');
+        this.hooks.onClose({ unauthorized });
+        this.scheduleReconnect();
+      },
+    });
+    this.socket = socket;
+  }
+
+  /** Called by the engine once a full sync succeeded, so the next outage starts with a short wait. */
+  resetBackoff(): void {
+    this.attempt = 0;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    const delay = backoffDelay(RECONNECT_BACKOFF, this.attempt++, this.runtime.random);
+    this.reconnectTimer = this.runtime.timers.setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  private receive(text: string): void {
+    let frame: ServerFrame;
+    try {
+      const parsed = serverFrameSchema.safeParse(JSON.parse(text));
+      if (!parsed.success) throw new Error(parsed.error.message);
+      frame = parsed.data;
+    } catch (error) {
+      // A server that speaks nonsense is a server bug; log it and keep the connection.
+      console.warn('Ignoring malformed frame from server:', error instanceof Error ? error.message : error);
+      return;
+    }
+    if ('rid' in frame && frame.rid !== undefined) {
+      const waiting = this.pending.get(frame.rid);
+      if (!waiting) return;
+      this.pending.delete(frame.rid);
+      this.runtime.timers.clearTimeout(waiting.timer);
+      if (frame.type === 'error') waiting.reject(new RequestError(frame.code, frame.message));
+      else waiting.resolve(frame);
+      return;
+    }
+    if (frame.type === 'error') {
+      console.warn(`Server error without request id: ${frame.code}: ${frame.message}`);
+      return;
+    }
+    this.hooks.onPush(frame as Push);
+  }
+
+  private scheduleKeepalive(): void {
+    this.clearTimer('keepaliveTimer');
+    this.keepaliveTimer = this.runtime.timers.setTimeout(() => {
+      this.keepaliveTimer = null;
+      if (!this.isOpen) return;
+      // A timeout inside request() restarts the socket; success just schedules the next ping.
+      this.request({ type: 'ping' }).then(
+        () => this.scheduleKeepalive(),
+        () => undefined,
+      );
+    }, KEEPALIVE_INTERVAL_MS);
+  }
+
+  private dropSocket(reason: string): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = null;
+    this.isOpen = false;
+    this.clearTimer('keepaliveTimer');
+    this.failPending(reason);
+    socket.close();
+    this.hooks.onClose({ unauthorized: false });
+    this.scheduleReconnect();
+  }
+
+  private failPending(reason: string): void {
+    for (const [rid, waiting] of this.pending) {
+      this.runtime.timers.clearTimeout(waiting.timer);
+      waiting.reject(new RequestError('disconnected', reason));
+      this.pending.delete(rid);
+    }
+  }
+
+  private clearTimer(name: 'reconnectTimer' | 'keepaliveTimer'): void {
+    const timer = this[name];
+    if (timer) this.runtime.timers.clearTimeout(timer);
+    this[name] = null;
+  }
+}

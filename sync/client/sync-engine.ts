@@ -1,0 +1,259 @@
+import type { AppEvent, ConnectionState } from '../app-api/contract.js';
+import type { Runtime, TimerHandle } from '../common/runtime.js';
+import type { Conversation, MessageEvent } from '../protocol/frames.js';
+import { RequestError, SyncConnection, type Push } from './connection.js';
+import type { Mirror } from './mirror/mirror.js';
+import { OutboxSender } from './outbox-sender.js';
+import type { SyncTransport } from './transport.js';
+
+const RECEIPT_COALESCE_MS = 50;
+
+export interface SyncEngineOptions {
+  mirror: Mirror;
+  transport: SyncTransport;
+  runtime: Runtime;
+  /** ws:// or wss:// address of the server's sync endpoint. */
+  syncUrl: string;
+  token: string;
+  selfId: string;
+  emit(event: AppEvent): void;
+  /** The server refused our token: the session is over. */
+  onUnauthorized(): void;
+}
+
+/**
+ * Keeps the mirror in step with the server. On every (re)connect it refreshes the conversation
+ * list and catches each conversation up from its stored cursor before declaring itself online;
+ * live events are applied only when they are the next in sequence, and anything else (a gap, a
+ * conversation mid catch-up) triggers a catch-up from the server instead, so the mirror never
+ * holds a hole.
+ */
+export class SyncEngine {
+  private state: ConnectionState = 'offline';
+  private ready = false;
+  private readonly connection: SyncConnection;
+  private readonly outbox: OutboxSender;
+  /** Conversations with a catch-up running, and whether another pass was requested meanwhile. */
+  private readonly catchingUp = new Map<string, { again: boolean }>();
+  private receiptTimer: TimerHandle | null = null;
+
+  constructor(private readonly options: SyncEngineOptions) {
+    this.connection = new SyncConnection(options.transport, options.runtime, options.syncUrl, options.token, {
+      onOpen: () => void this.synchronise(),
+      onPush: (push) => this.handlePush(push),
+      onClose: ({ unauthorized }) => this.handleClose(unauthorized),
+    });
+    this.outbox = new OutboxSender(
+      options.mirror,
+      this.connection,
+      options.runtime,
+      options.selfId,
+      options.emit,
+      (conversationId) => void this.catchUp(conversationId),
+    );
+  }
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  start(): void {
+    this.setState('connecting');
+    this.connection.start();
+  }
+
+  stop(): void {
+    this.ready = false;
+    this.outbox.stop();
+    if (this.receiptTimer) this.options.runtime.timers.clearTimeout(this.receiptTimer);
+    this.receiptTimer = null;
+    this.connection.stop();
+    this.setState('offline');
+  }
+
+  /** Something new is in the outbox: send it now if we can. */
+  outboxChanged(): void {
+    this.outbox.kick();
+  }
+
+  /** Our read watermark moved locally: tell the server soon. */
+  receiptsChanged(): void {
+    this.scheduleReceipts();
+  }
+
+  async startConversation(username: string): Promise<Conversation> {
+    if (!this.ready) throw new RequestError('disconnected', 'Not connected');
+    const reply = await this.connection.request({ type: 'start_conversation', username });
+    if (reply.type !== 'conversation') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
+    this.adoptConversation(reply.conversation);
+    return reply.conversation;
+  }
+
+  // -- connecting ----------------------------------------------------------------------------
+
+  private async synchronise(): Promise<void> {
+    this.setState('connecting');
+    try {
+      const reply = await this.connection.request({ type: 'list_conversations' });
+      if (reply.type !== 'conversations') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
+      for (const conversation of reply.conversations) {
+        this.options.mirror.upsertConversation(conversation, this.options.selfId);
+      }
+      this.options.emit({ type: 'conversations' });
+      const behind = this.options.mirror.conversationsBehind();
+      await Promise.all(behind.map((conversationId) => this.catchUp(conversationId)));
+      if (!this.connection.open) return;
+      this.ready = true;
+      this.connection.resetBackoff();
+      this.setState('online');
+      this.scheduleReceipts();
+      this.outbox.setOnline(true);
+      // Live events that arrived during the first catch-up were only noted; fetch them now.
+      for (const conversationId of this.options.mirror.conversationsBehind()) void this.catchUp(conversationId);
+    } catch (error) {
+      if (this.connection.open) {
+        console.warn('Sync after connecting failed; reconnecting:', error instanceof Error ? error.message : error);
+        this.connection.restart();
+      }
+    }
+  }
+
+  private handleClose(unauthorized: boolean): void {
+    this.ready = false;
+    this.catchingUp.clear();
+    this.outbox.setOnline(false);
+    this.setState('offline');
+    if (unauthorized) {
+      this.connection.stop();
+      this.options.onUnauthorized();
+    }
+  }
+
+  // -- pushes --------------------------------------------------------------------------------
+
+  private handlePush(push: Push): void {
+    switch (push.type) {
+      case 'event':
+        this.handleLiveEvent(push.event);
+        return;
+      case 'conversation_added':
+        this.adoptConversation(push.conversation);
+        return;
+      case 'watermark':
+        this.options.mirror.raiseWatermarks(push.conversationId, push.userId, push.deliveredSeq, push.readSeq);
+        this.options.emit({ type: 'messages', conversationId: push.conversationId });
+        this.options.emit({ type: 'conversations' });
+        return;
+      case 'welcome':
+        return;
+    }
+  }
+
+  private adoptConversation(conversation: Conversation): void {
+    const behind = this.options.mirror.upsertConversation(conversation, this.options.selfId);
+    this.options.emit({ type: 'conversations' });
+    if (behind && this.ready) void this.catchUp(conversation.id);
+  }
+
+  private handleLiveEvent(event: MessageEvent): void {
+    const { mirror } = this.options;
+    const cursor = mirror.cursor(event.conversationId);
+    if (!cursor) {
+      // An event for a conversation we have not heard of: the list will tell us about it.
+      void this.refreshConversations();
+      return;
+    }
+    if (event.seq <= cursor.appliedSeq) return; // already have it
+    mirror.noteKnownSeq(event.conversationId, event.seq);
+    if (!this.ready || this.catchingUp.has(event.conversationId) || event.seq !== cursor.appliedSeq + 1) {
+      // Not the next one (a gap), or a catch-up is under way: fetch from the server in order.
+      if (this.ready) void this.catchUp(event.conversationId);
+      return;
+    }
+    mirror.applyEvents(event.conversationId, [event], this.options.selfId);
+    this.applied(event.conversationId);
+  }
+
+  private async refreshConversations(): Promise<void> {
+    try {
+      const reply = await this.connection.request({ type: 'list_conversations' });
+      if (reply.type !== 'conversations') return;
+      for (const conversation of reply.conversations) this.adoptConversation(conversation);
+    } catch {
+      // The next reconnect lists conversations again.
+    }
+  }
+
+  // -- catching up ---------------------------------------------------------------------------
+
+  /** Fetches and applies pages from the cursor until the conversation holds everything known. */
+  async catchUp(conversationId: string): Promise<void> {
+    const running = this.catchingUp.get(conversationId);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const marker = { again: false };
+    this.catchingUp.set(conversationId, marker);
+    try {
+      for (;;) {
+        const cursor = this.options.mirror.cursor(conversationId);
+        if (!cursor) return;
+        const reply = await this.connection.request({ type: 'catch_up', conversationId, afterSeq: cursor.appliedSeq });
+        if (reply.type !== 'events') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
+        const appliedNow = this.options.mirror.applyEvents(conversationId, reply.events, this.options.selfId);
+        if (appliedNow !== cursor.appliedSeq) this.applied(conversationId);
+        if (reply.hasMore && appliedNow > cursor.appliedSeq) continue;
+        const after = this.options.mirror.cursor(conversationId);
+        const stillBehind = after !== null && after.knownSeq > after.appliedSeq;
+        if (stillBehind && appliedNow > cursor.appliedSeq) continue;
+        if (marker.again) {
+          marker.again = false;
+          continue;
+        }
+        if (stillBehind) {
+          console.warn(`Catch-up of ${conversationId} stalled at ${appliedNow} (server said ${after?.knownSeq})`);
+        }
+        return;
+      }
+    } finally {
+      if (this.catchingUp.get(conversationId) === marker) this.catchingUp.delete(conversationId);
+    }
+  }
+
+  private applied(conversationId: string): void {
+    this.options.emit({ type: 'messages', conversationId });
+    this.options.emit({ type: 'conversations' });
+    this.scheduleReceipts();
+  }
+
+  // -- receipts ------------------------------------------------------------------------------
+
+  private scheduleReceipts(): void {
+    if (this.receiptTimer || !this.ready) return;
+    this.receiptTimer = this.options.runtime.timers.setTimeout(() => {
+      this.receiptTimer = null;
+      void this.flushReceipts();
+    }, RECEIPT_COALESCE_MS);
+  }
+
+  private async flushReceipts(): Promise<void> {
+    const { mirror, selfId } = this.options;
+    await Promise.all(
+      mirror.unsentReceipts(selfId).map(async (receipt) => {
+        try {
+          await this.connection.request({ type: 'receipt', ...receipt });
+          mirror.confirmReceipt(receipt.conversationId, receipt.kind, receipt.seq);
+        } catch {
+          // Unconfirmed receipts are sent again after the next (re)connect.
+        }
+      }),
+    );
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.options.emit({ type: 'connection', state });
+  }
+}

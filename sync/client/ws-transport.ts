@@ -1,0 +1,42 @@
+import WebSocket from 'ws';
+import { LIMITS } from '../protocol/limits.js';
+import type { SocketHandlers, SyncSocket, SyncTransport } from './transport.js';
+
+/** The production transport: a `ws` WebSocket with the session token as a bearer header. */
+export const wsTransport: SyncTransport = {
+  open(url: string, token: string, handlers: SocketHandlers): SyncSocket {
+    const socket = new WebSocket(url, {
+      headers: { Authorization: `Bearer ${token}` },
+      // Catch-up pages are the largest frames the server sends; leave generous headroom.
+      maxPayload: LIMITS.maxFrameBytes * 64,
+      handshakeTimeout: 10_000,
+    });
+    let closed = false;
+    let unauthorized = false;
+    const finish = (code: number, reason: string) => {
+      if (closed) return;
+      closed = true;
+      handlers.onClose({ code, reason, unauthorized });
+    };
+    socket.on('open', () => handlers.onOpen());
+    socket.on('message', (data, isBinary) => {
+      if (!isBinary) handlers.onMessage(data.toString());
+    });
+    socket.on('unexpected-response', (_request, response) => {
+      unauthorized = response.statusCode === 401;
+      socket.terminate();
+      finish(1006, `HTTP ${response.statusCode}`);
+    });
+    socket.on('error', (error) => finish(1006, error.message));
+    socket.on('close', (code, reason) => finish(code, reason.toString()));
+    return {
+      send: (text) => {
+        if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      },
+      close: () => {
+        if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+        else socket.close(1000);
+      },
+    };
+  },
+};
