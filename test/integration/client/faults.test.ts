@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
+import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
+
+const servers = createServerHarness();
+const clients = createClientHarness();
+afterEach(async () => {
+  await clients.cleanup();
+  await servers.cleanup();
+});
+
+async function setUp(aliceTransport?: FaultyTransport, bobTransport?: FaultyTransport) {
+  const server = await servers.startServer();
+  const aliceProfile = await clients.profileDir();
+  const bobProfile = await clients.profileDir();
+  const alice = await clients.open(aliceProfile, server.url, aliceTransport);
+  const bob = await clients.open(bobProfile, server.url, bobTransport);
+  await alice.createAccount({ serverUrl: server.url, username: 'alice', displayName: 'Alice', password: DEFAULT_TEST_PASSWORD });
+  await bob.createAccount({ serverUrl: server.url, username: 'bob', displayName: 'Bob', password: DEFAULT_TEST_PASSWORD });
+  await eventually(() => alice.getConnectionState(), (s) => s === 'online', 'alice online');
+  await eventually(() => bob.getConnectionState(), (s) => s === 'online', 'bob online');
+  const { id: conversationId } = await alice.startConversation({ username: 'bob' });
+  await eventually(() => bob.listConversations(), (list) => list.length === 1, 'bob sees the conversation');
+  return { server, alice, bob, bobProfile, conversationId };
+}
+
+const texts = async (core: TestCore, conversationId: string) =>
+  (await core.listMessages({ conversationId, limit: 1000 })).messages.map((m) => m.text);
+
+describe('client core under faults', () => {
+  it('learns of a lost acknowledgement from catch-up after reconnecting, and sends nothing twice', async () => {
+    const faulty = new FaultyTransport();
+    let dropped = 0;
+    faulty.fromServer = (frame, socket) => {
+      if (frame.type === 'sent' && dropped === 0) {
+        dropped += 1;
+        socket.close(); // the server committed, the client never heard
+        return 'drop';
+      }
+      return 'pass';
+    };
+    const { alice, bob, conversationId } = await setUp(faulty);
+    await alice.sendMessage({ conversationId, text: 'only once' });
+    await eventually(() => alice.listMessages({ conversationId }), (p) => p.messages[0]?.seq === 1, 'acknowledged', 20_000);
+    expect(faulty.sent.filter((frame) => frame.type === 'send')).toHaveLength(1);
+    await eventually(() => texts(bob, conversationId), (list) => list.length === 1, 'bob has it');
+    expect((await alice.listMessages({ conversationId })).messages).toHaveLength(1);
+  });
+
+  it('resends with the same client message id when the acknowledgement is lost, and the server stores it once', async () => {
+    const faulty = new FaultyTransport();
+    let phase: 'drop-ack' | 'hide-catch-up' | 'normal' = 'drop-ack';
+    faulty.fromServer = (frame, socket) => {
+      if (frame.type === 'sent' && phase === 'drop-ack') {
+        phase = 'hide-catch-up';
+        socket.close();
+        return 'drop';
+      }
+      return 'pass';
+    };
+    faulty.fromClient = (frame) => {
+      // After reconnecting, pretend catch-up found nothing, so only a resend can settle the message.
+      if (frame.type === 'catch_up' && phase === 'hide-catch-up') {
+        phase = 'normal';
+        return { answer: { type: 'events', rid: frame.rid, conversationId: frame.conversationId, events: [], hasMore: false } };
+      }
+      return 'pass';
+    };
+    const { alice, bob, conversationId } = await setUp(faulty);
+    const message = await alice.sendMessage({ conversationId, text: 'only once' });
+    await eventually(() => alice.listMessages({ conversationId }), (p) => p.messages[0]?.seq === 1, 'acknowledged', 20_000);
+    const sends = faulty.sent.filter((frame) => frame.type === 'send');
+    expect(sends).toHaveLength(2);
+    expect(sends.map((frame) => frame.type === 'send' && frame.clientMessageId)).toEqual([message.id, message.id]);
+    await eventually(() => texts(bob, conversationId), (list) => list.length === 1, 'bob has it');
+    expect((await bob.listMessages({ conversationId })).messages.map((m) => [m.text, m.seq])).toEqual([['only once', 1]]);
+    expect((await alice.listMessages({ conversationId })).messages).toHaveLength(1);
+  });
+
+  it('notices a gap in live sequence numbers and catches up the missing event', async () => {
+    const bobTransport = new FaultyTransport();
+    let droppedLive = false;
+    bobTransport.fromServer = (frame) => {
+      if (frame.type === 'event' && frame.event.seq === 2 && !droppedLive) {
+        droppedLive = true;
+        return 'drop';
+      }
+      return 'pass';
+    };
+    const { alice, bob, conversationId } = await setUp(undefined, bobTransport);
+    for (const text of ['first', 'second', 'third']) {
+      await alice.sendMessage({ conversationId, text });
+      await eventually(() => alice.listMessages({ conversationId }), (p) => p.messages.at(-1)?.seq !== null, 'acked');
+    }
+    await eventually(() => texts(bob, conversationId), (list) => list.length === 3, 'bob caught up');
+    expect(droppedLive).toBe(true);
+    expect(await texts(bob, conversationId)).toEqual(['first', 'second', 'third']);
+    expect(bobTransport.sent.some((frame) => frame.type === 'catch_up' && frame.afterSeq === 1)).toBe(true);
+  });
+
+  it('catches up across several pages after being away', async () => {
+    const { alice, bob, bobProfile, server, conversationId } = await setUp();
+    await bob.close();
+    const count = 450;
+    for (let i = 1; i <= count; i += 1) await alice.sendMessage({ conversationId, text: `message ${i}` });
+    await eventually(
+      async () => (await alice.listMessages({ conversationId, limit: 1000 })).messages.filter((m) => m.seq === null).length,
+      (pending) => pending === 0,
+      'all acknowledged',
+      30_000,
+    );
+    const transport = new FaultyTransport();
+    const back = await clients.open(bobProfile, server.url, transport);
+    await eventually(() => texts(back, conversationId), (list) => list.length === count, 'all caught up', 30_000);
+    const page = await back.listMessages({ conversationId, limit: 1000 });
+    expect(page.messages.map((m) => m.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(transport.sent.filter((frame) => frame.type === 'catch_up').length).toBeGreaterThanOrEqual(3);
+    await eventually(() => back.listConversations(), (list) => list[0]?.unreadCount === count, 'unread count');
+  });
+
+  it('marks a refused message failed with the reason; Retry sends it, Delete removes it', async () => {
+    const faulty = new FaultyTransport();
+    let refusals = 2;
+    faulty.fromClient = (frame) => {
+      // The first two sends are refused as a server that says no would; the server never sees them.
+      if (frame.type === 'send' && refusals > 0) {
+        refusals -= 1;
+        return { answer: { type: 'error', rid: frame.rid, code: 'invalid', message: 'Refused by policy' } };
+      }
+      return 'pass';
+    };
+    const { alice, bob, conversationId } = await setUp(faulty);
+    const kept = await alice.sendMessage({ conversationId, text: 'try again' });
+    const dropped = await alice.sendMessage({ conversationId, text: 'never mind' });
+    const after = await alice.sendMessage({ conversationId, text: 'not blocked' });
+    await eventually(
+      async () => (await alice.listMessages({ conversationId })).messages.map((m) => [m.text, m.status, m.error]),
+      (list) => list.length === 3 && list[2]?.[1] !== 'sending',
+      'refusals settled',
+    );
+    const settled = (await alice.listMessages({ conversationId })).messages;
+    // Acknowledged ones come first (by sequence), then the ones still waiting or failed.
+    expect(settled.map((m) => [m.text, m.status, m.error])).toEqual([
+      ['not blocked', expect.stringMatching(/sent|delivered/), null],
+      ['try again', 'failed', 'Refused by policy'],
+      ['never mind', 'failed', 'Refused by policy'],
+    ]);
+
+    await alice.retryMessage({ messageId: kept.id });
+    await alice.discardMessage({ messageId: dropped.id });
+    await eventually(() => texts(bob, conversationId), (list) => list.length === 2, 'bob has two');
+    expect(await texts(bob, conversationId)).toEqual(['not blocked', 'try again']);
+    expect((await alice.listMessages({ conversationId })).messages.map((m) => m.text)).toEqual(['not blocked', 'try again']);
+    await expect(alice.retryMessage({ messageId: after.id })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('retries a transient failure on a timer, without waiting for another send', async () => {
+    const faulty = new FaultyTransport();
+    let failures = 1;
+    faulty.fromClient = (frame) => {
+      if (frame.type === 'send' && failures > 0) {
+        failures -= 1;
+        return { answer: { type: 'error', rid: frame.rid, code: 'internal', message: 'Database busy' } };
+      }
+      return 'pass';
+    };
+    const { alice, bob, conversationId } = await setUp(faulty);
+    await alice.sendMessage({ conversationId, text: 'eventually' });
+    await eventually(() => texts(bob, conversationId), (list) => list.join() === 'eventually', 'retried', 15_000);
+    expect(faulty.sent.filter((frame) => frame.type === 'send')).toHaveLength(1);
+    expect(failures).toBe(0);
+  });
+});

@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MessageStatus } from '../../../sync/app-api/contract.js';
+import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
+import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+
+const servers = createServerHarness();
+const clients = createClientHarness();
+afterEach(async () => {
+  await clients.cleanup();
+  await servers.cleanup();
+});
+
+async function signUp(core: TestCore, serverUrl: string, username: string) {
+  return core.createAccount({ serverUrl, username, displayName: username.toUpperCase(), password: DEFAULT_TEST_PASSWORD });
+}
+
+async function online(core: TestCore) {
+  await eventually(() => core.getConnectionState(), (state) => state === 'online', 'online');
+}
+
+async function statuses(core: TestCore, conversationId: string): Promise<(MessageStatus | null)[]> {
+  return (await core.listMessages({ conversationId })).messages.map((message) => message.status);
+}
+
+async function texts(core: TestCore, conversationId: string): Promise<string[]> {
+  return (await core.listMessages({ conversationId, limit: 1000 })).messages.map((message) => message.text);
+}
+
+async function twoPeople() {
+  const server = await servers.startServer();
+  const aliceProfile = await clients.profileDir();
+  const alice = await clients.open(aliceProfile, server.url);
+  const bob = await clients.open(await clients.profileDir(), server.url);
+  await signUp(alice, server.url, 'alice');
+  await signUp(bob, server.url, 'bob');
+  await online(alice);
+  await online(bob);
+  const started = await alice.startConversation({ username: 'bob' });
+  await eventually(() => bob.listConversations(), (list) => list.length === 1, 'bob sees the conversation');
+  return { server, alice, bob, aliceProfile, conversationId: started.id };
+}
+
+describe('client core against a real server', () => {
+  it('delivers a message and moves its checkmarks Sending → Sent → Delivered → Read', async () => {
+    const { alice, bob, conversationId } = await twoPeople();
+    const sent = await alice.sendMessage({ conversationId, text: '  hello bob  ' });
+    expect(sent.status).toBe('sending');
+    expect(sent.text).toBe('hello bob');
+
+    await eventually(() => texts(bob, conversationId), (list) => list.join() === 'hello bob', 'bob has the message');
+    await eventually(() => statuses(alice, conversationId), (list) => list[0] === 'delivered', 'delivered');
+    const [bobSummary] = await bob.listConversations();
+    expect(bobSummary?.unreadCount).toBe(1);
+    expect(bobSummary?.peer.displayName).toBe('ALICE');
+    expect(bobSummary?.lastMessage).toMatchObject({ text: 'hello bob', own: false });
+
+    await bob.markRead({ conversationId });
+    expect((await bob.listConversations())[0]?.unreadCount).toBe(0);
+    await eventually(() => statuses(alice, conversationId), (list) => list[0] === 'read', 'read');
+  });
+
+  it('keeps messages written offline, sends them in order exactly once when the server is back', async () => {
+    const { server, alice, bob, conversationId } = await twoPeople();
+    const port = server.port;
+    await server.close();
+    await eventually(() => alice.getConnectionState(), (state) => state === 'offline', 'alice offline');
+
+    for (const text of ['one', 'two', 'three']) await alice.sendMessage({ conversationId, text });
+    expect(await statuses(alice, conversationId)).toEqual(['sending', 'sending', 'sending']);
+
+    await servers.startServer({ dataDir: server.dataDir, port });
+    await eventually(() => texts(bob, conversationId), (list) => list.length === 3, 'bob has three', 20_000);
+    expect(await texts(bob, conversationId)).toEqual(['one', 'two', 'three']);
+    const seqs = (await bob.listMessages({ conversationId })).messages.map((message) => message.seq);
+    expect(seqs).toEqual([1, 2, 3]);
+    await eventually(() => statuses(alice, conversationId), (list) => list.every((s) => s === 'delivered'), 'delivered');
+  });
+
+  it('keeps the outbox across closing and reopening the mirror', async () => {
+    const { server, alice, bob, aliceProfile, conversationId } = await twoPeople();
+    const port = server.port;
+    await server.close();
+    await alice.sendMessage({ conversationId, text: 'written on the train' });
+    await alice.close();
+
+    await servers.startServer({ dataDir: server.dataDir, port });
+    // A new core on the same profile directory: the queued message is still there and goes out.
+    const reopened = await clients.open(aliceProfile, server.url);
+    expect((await reopened.listMessages({ conversationId })).messages.map((m) => [m.text, m.status])).toEqual([
+      ['written on the train', 'sending'],
+    ]);
+    await eventually(() => texts(bob, conversationId), (list) => list.join() === 'written on the train', 'delivered to bob', 20_000);
+    await eventually(() => statuses(reopened, conversationId), (list) => list[0] === 'delivered', 'delivered');
+  });
+});

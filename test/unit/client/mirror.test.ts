@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { DatabaseFromTheFutureError } from '../../../sync/node/sqlite.js';
+
+const dirs: string[] = [];
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mirror-test-'));
+  dirs.push(dir);
+  return join(dir, 'mirror.sqlite');
+}
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+const conversation = {
+  id: 'c1',
+  kind: 'direct' as const,
+  createdAt: 1000,
+  lastSeq: 0,
+  members: [
+    { id: 'me', username: 'me', displayName: 'Me', deliveredSeq: 0, readSeq: 0 },
+    { id: 'peer', username: 'peer', displayName: 'Peer', deliveredSeq: 0, readSeq: 0 },
+  ],
+};
+const event = (seq: number, senderId = 'peer') => ({
+  kind: 'message' as const,
+  conversationId: 'c1',
+  seq,
+  senderId,
+  clientMessageId: `m${seq}`,
+  text: `text ${seq}`,
+  sentAt: 2000 + seq,
+});
+
+describe('mirror migrations', () => {
+  it('migration 1 creates the schema in WAL mode and records user_version', () => {
+    const path = tempFile();
+    Mirror.open(path).close();
+    const db = new Database(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIRROR_MIGRATIONS.length);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
+      (row) => row.name,
+    );
+    expect(tables).toEqual(['conversations', 'members', 'messages', 'outbox', 'session', 'users']);
+    db.close();
+  });
+
+  it('refuses a mirror written by a newer version and leaves it untouched', () => {
+    const path = tempFile();
+    Mirror.open(path).close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${MIRROR_MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => Mirror.open(path)).toThrow(DatabaseFromTheFutureError);
+    const after = new Database(path);
+    expect(after.pragma('user_version', { simple: true })).toBe(MIRROR_MIGRATIONS.length + 1);
+    after.close();
+  });
+});
+
+describe('mirror', () => {
+  it('applies events idempotently, stops at a gap, and advances the cursor with them', () => {
+    const mirror = Mirror.open(tempFile());
+    mirror.upsertConversation(conversation, 'me');
+    expect(mirror.applyEvents('c1', [event(1), event(2), event(4)], 'me')).toBe(2);
+    expect(mirror.applyEvents('c1', [event(1), event(2)], 'me')).toBe(2);
+    expect(mirror.applyEvents('c1', [event(3), event(4)], 'me')).toBe(4);
+    expect(mirror.allMessages('c1').map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    expect(mirror.cursor('c1')).toMatchObject({ appliedSeq: 4 });
+    mirror.close();
+  });
+
+  it('never moves a watermark backwards', () => {
+    const mirror = Mirror.open(tempFile());
+    mirror.upsertConversation(conversation, 'me');
+    mirror.raiseWatermarks('c1', 'peer', 5, 3);
+    mirror.raiseWatermarks('c1', 'peer', 2, 1);
+    mirror.upsertConversation({ ...conversation, members: [conversation.members[0]!, { ...conversation.members[1]!, deliveredSeq: 1, readSeq: 0 }] }, 'me');
+    expect(mirror.ownWatermarks('c1', 'peer')).toEqual({ deliveredSeq: 5, readSeq: 3 });
+    mirror.close();
+  });
+
+  it('writes a message and its outbox row together, or neither', () => {
+    const mirror = Mirror.open(tempFile());
+    mirror.upsertConversation(conversation, 'me');
+    mirror.enqueueMessage('c1', 'x1', 'me', 'hello', 10);
+    // A second message with the same client id breaks the UNIQUE constraint of messages; the
+    // outbox row of that attempt must not survive either.
+    expect(() => mirror.enqueueMessage('c1', 'x1', 'me', 'again', 11)).toThrow();
+    expect(mirror.outboxSize()).toBe(1);
+    expect(mirror.allMessages('c1').map((m) => m.text)).toEqual(['hello']);
+    mirror.close();
+  });
+
+  it('an acknowledged own message seen in catch-up leaves the outbox', () => {
+    const mirror = Mirror.open(tempFile());
+    mirror.upsertConversation(conversation, 'me');
+    mirror.enqueueMessage('c1', 'm1', 'me', 'text 1', 10);
+    expect(mirror.outboxSize()).toBe(1);
+    mirror.applyEvents('c1', [event(1, 'me')], 'me');
+    expect(mirror.outboxSize()).toBe(0);
+    expect(mirror.allMessages('c1')).toEqual([{ seq: 1, clientMessageId: 'm1', senderId: 'me', text: 'text 1', state: 'sent' }]);
+    mirror.close();
+  });
+});
