@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Runtime } from '../common/runtime.js';
+import {
+  ACCOUNTS_PATH,
+  HEALTH_PATH,
+  SESSIONS_PATH,
+  createAccountRequest,
+  logInRequest,
+  type SessionResponse,
+  type User,
+} from '../protocol/frames.js';
+import { HttpError, readJsonBody, requestPath, sendError, sendJson } from './http-body.js';
+import type { ServerLogger } from './logger.js';
+import type { PasswordHasher } from './passwords.js';
+import { hashSessionToken, newSessionToken } from './session-tokens.js';
+import type { ServerStore } from './store/server-store.js';
+
+export const SERVER_NAME = 'offline-messenger-sync';
+const WRONG_CREDENTIALS = 'Wrong username or password';
+
+export interface HttpDeps {
+  store: ServerStore;
+  passwords: PasswordHasher;
+  runtime: Runtime;
+  logger: ServerLogger;
+}
+
+/** The plain-HTTP surface: health check, sign-up, sign-in. Everything else is on the socket. */
+export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  type Route = { method: string; handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
+  const routes = new Map<string, Route>([
+    [HEALTH_PATH, { method: 'GET', handle: async (_req, res) => sendJson(res, 200, { ok: true, name: SERVER_NAME }) }],
+    [ACCOUNTS_PATH, { method: 'POST', handle: (req, res) => createAccount(deps, req, res) }],
+    [SESSIONS_PATH, { method: 'POST', handle: (req, res) => logIn(deps, req, res) }],
+  ]);
+
+  return async (req, res) => {
+    try {
+      const path = requestPath(req);
+      const route = routes.get(path);
+      if (!route) throw new HttpError(404, 'not_found', `No such endpoint: ${path}`);
+      if (req.method !== route.method) {
+        res.setHeader('allow', route.method);
+        throw new HttpError(405, 'invalid', `${path} accepts ${route.method} only`);
+      }
+      await route.handle(req, res);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        sendError(res, error);
+      } else {
+        deps.logger.error(`HTTP ${req.method} ${req.url} failed`, error);
+        sendError(res, new HttpError(500, 'internal', 'Internal server error'));
+      }
+    }
+  };
+}
+
+async function createAccount(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const input = parseBody(createAccountRequest, await readJsonBody(req));
+  const taken = () => new HttpError(409, 'conflict', `The username "${input.username}" is already taken`);
+  // Cheap early answer; the UNIQUE constraint below is what really decides a race.
+  if (await deps.store.findUserByUsername(input.username)) throw taken();
+  const created = await deps.store.createUser({
+    id: deps.runtime.random.uuid(),
+    username: input.username,
+    displayName: input.displayName,
+    passwordHash: await deps.passwords.hash(input.password),
+    createdAt: deps.runtime.clock.now(),
+  });
+  if (created.status === 'username_taken') throw taken();
+  sendJson(res, 201, await openSession(deps, created.user));
+}
+
+async function logIn(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const input = parseBody(logInRequest, await readJsonBody(req));
+  // Usernames are stored lowercase; forgive a capital typed at the sign-in screen.
+  const user = await deps.store.findUserByUsername(input.username.trim().toLowerCase());
+  const ok = user
+    ? await deps.passwords.verify(input.password, user.passwordHash)
+    : await deps.passwords.verifyNothing(input.password);
+  if (!user || !ok) throw new HttpError(401, 'unauthorized', WRONG_CREDENTIALS);
+  sendJson(res, 200, await openSession(deps, { id: user.id, username: user.username, displayName: user.displayName }));
+}
+
+async function openSession(deps: HttpDeps, user: User): Promise<SessionResponse> {
+  const token = newSessionToken((bytes) => deps.runtime.random.hex(bytes));
+  await deps.store.createSession({ tokenHash: hashSessionToken(token), userId: user.id, createdAt: deps.runtime.clock.now() });
+  return { token, user };
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'bad_frame', 'Request body must be a JSON object');
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) throw new HttpError(400, 'invalid', z.prettifyError(result.error));
+  return result.data;
+}

@@ -1,0 +1,102 @@
+import { scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+/** scrypt cost. N must be a power of two; memory use is about 128 · N · r bytes. */
+export interface PasswordCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** OWASP's recommended minimum for scrypt (about 32 MiB and tens of milliseconds per hash). */
+export const DEFAULT_PASSWORD_COST: PasswordCost = { N: 2 ** 15, r: 8, p: 1 };
+
+const KEY_BYTES = 32;
+const SALT_BYTES = 16;
+// Refuse absurd parameters read back from storage, so one corrupt row cannot exhaust memory.
+const MAX_N = 2 ** 20;
+const MAX_R = 32;
+const MAX_P = 16;
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, stored: string): Promise<boolean>;
+  /**
+   * Spends the same effort as a real check and returns false. Used for unknown usernames, so the
+   * response time does not tell an attacker which usernames exist.
+   */
+  verifyNothing(password: string): Promise<false>;
+}
+
+/**
+ * Hashes are stored as `scrypt$N$r$p$saltHex$hashHex`: the parameters travel with each hash, so
+ * the cost can be raised later without invalidating existing passwords.
+ */
+export function createPasswordHasher(
+  randomHex: (byteLength: number) => string,
+  cost: PasswordCost = DEFAULT_PASSWORD_COST,
+): PasswordHasher {
+  checkCost(cost);
+  let decoy: Promise<string> | undefined;
+
+  async function hash(password: string): Promise<string> {
+    const salt = Buffer.from(randomHex(SALT_BYTES), 'hex');
+    const key = await derive(password, salt, cost, KEY_BYTES);
+    return ['scrypt', cost.N, cost.r, cost.p, salt.toString('hex'), key.toString('hex')].join('$');
+  }
+
+  async function verify(password: string, stored: string): Promise<boolean> {
+    const parsed = parseHash(stored);
+    if (!parsed) return false;
+    const key = await derive(password, parsed.salt, parsed.cost, parsed.key.length);
+    return timingSafeEqual(key, parsed.key);
+  }
+
+  async function verifyNothing(password: string): Promise<false> {
+    decoy ??= hash('decoy password that matches nothing');
+    await verify(password, await decoy);
+    return false;
+  }
+
+  return { hash, verify, verifyNothing };
+}
+
+function derive(password: string, salt: Buffer, cost: PasswordCost, keyBytes: number): Promise<Buffer> {
+  const options: ScryptOptions = {
+    N: cost.N,
+    r: cost.r,
+    p: cost.p,
+    // Node's default ceiling (32 MiB) is exactly what N=2^15, r=8 needs and it refuses it; leave room.
+    maxmem: 256 * cost.N * cost.r + 1024 * 1024,
+  };
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize('NFC'), salt, keyBytes, options, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
+  });
+}
+
+function parseHash(stored: string): { cost: PasswordCost; salt: Buffer; key: Buffer } | null {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
+  const [, n, r, p, salt, key] = parts as [string, string, string, string, string, string];
+  const cost = { N: Number(n), r: Number(r), p: Number(p) };
+  if (!isSaneCost(cost) || !/^[0-9a-f]+$/.test(salt) || !/^[0-9a-f]+$/.test(key) || key.length % 2 !== 0) {
+    return null;
+  }
+  return { cost, salt: Buffer.from(salt, 'hex'), key: Buffer.from(key, 'hex') };
+}
+
+function isSaneCost(cost: PasswordCost): boolean {
+  const { N, r, p } = cost;
+  return (
+    Number.isInteger(N) && N >= 2 && N <= MAX_N && (N & (N - 1)) === 0 &&
+    Number.isInteger(r) && r >= 1 && r <= MAX_R &&
+    Number.isInteger(p) && p >= 1 && p <= MAX_P
+  );
+}
+
+function checkCost(cost: PasswordCost): void {
+  if (!isSaneCost(cost)) {
+    throw new RangeError(`Unusable scrypt cost ${JSON.stringify(cost)}: N a power of two ≤ 2^20, 1 ≤ r ≤ 32, 1 ≤ p ≤ 16`);
+  }
+}

@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Runtime } from '../common/runtime.js';
+import { SYNC_PATH } from '../protocol/frames.js';
+import { LIMITS } from '../protocol/limits.js';
+import { realRuntime } from '../node/real-runtime.js';
+import { ConnectionRegistry } from './connection-registry.js';
+import { SyncConnection } from './connection.js';
+import { createHttpHandler } from './http-accounts.js';
+import { requestPath } from './http-body.js';
+import { InFlight } from './in-flight.js';
+import { consoleLogger, type ServerLogger } from './logger.js';
+import { createPasswordHasher, type PasswordCost } from './passwords.js';
+import { bearerToken, hashSessionToken } from './session-tokens.js';
+import type { ServerStore } from './store/server-store.js';
+import { openSqliteServerStore } from './store/sqlite-server-store.js';
+
+export interface SyncServerOptions {
+  /** Interface to listen on; 127.0.0.1 unless told otherwise, so nothing is exposed by accident. */
+  host?: string;
+  /** 0 picks a free port; read it back from `RunningServer.port`. */
+  port: number;
+  /** Holds server.sqlite. Created if missing. Unused when `store` is given. */
+  dataDir: string;
+  runtime?: Runtime;
+  /** scrypt cost for new passwords; tests pass a cheap one. */
+  passwordCost?: PasswordCost;
+  /** A store to use instead of `<dataDir>/server.sqlite`. The caller keeps ownership and closes it. */
+  store?: ServerStore;
+  logger?: ServerLogger;
+  /** Interval of the dead-peer check on sockets; 0 disables it. Default 30 s. */
+  heartbeatMs?: number;
+}
+
+export interface RunningServer {
+  port: number;
+  /** ws://host:port — where clients connect (the sync socket lives at SYNC_PATH below it). */
+  url: string;
+  /** http://host:port — base of the account endpoints. */
+  httpUrl: string;
+  /** Stops accepting, closes every socket (1001) and the database. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export async function startSyncServer(options: SyncServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const runtime = options.runtime ?? realRuntime();
+  const logger = options.logger ?? consoleLogger;
+  // Before the store opens: a bad cost must not leave a database handle behind.
+  const passwords = createPasswordHasher((bytes) => runtime.random.hex(bytes), options.passwordCost);
+  const ownsStore = options.store === undefined;
+  const store = options.store ?? openSqliteServerStore(options.dataDir);
+  const registry = new ConnectionRegistry<SyncConnection>();
+  const inFlight = new InFlight();
+  const connectionDeps = { store, runtime, registry, logger, inFlight, heartbeatMs: options.heartbeatMs ?? 30_000 };
+  let closing = false;
+
+  const handleHttp = createHttpHandler({ store, passwords, runtime, logger });
+  const httpServer = createServer((req, res) => void inFlight.track(handleHttp(req, res)));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes });
+
+  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (requestPath(req) !== SYNC_PATH) {
+      return refuseUpgrade(socket, 404, 'Not Found');
+    }
+    const token = bearerToken(req.headers.authorization);
+    let user = null;
+    try {
+      user = token ? await store.findUserBySessionHash(hashSessionToken(token)) : null;
+    } catch (error) {
+      logger.error('Session lookup failed during upgrade', error);
+      return refuseUpgrade(socket, 500, 'Internal Server Error');
+    }
+    if (!user) return refuseUpgrade(socket, 401, 'Unauthorized');
+    // The lookup was async: the server may have started closing, or the client given up.
+    if (closing || socket.destroyed) return void socket.destroy();
+    const authenticated = user;
+    wss.handleUpgrade(req, socket, head, (ws) => new SyncConnection(ws, authenticated, connectionDeps).start());
+  }
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const attempt = upgrade(req, socket, head).catch((error: unknown) => {
+      logger.error('WebSocket upgrade failed', error);
+      socket.destroy();
+    });
+    void inFlight.track(attempt);
+  });
+
+  try {
+    await listen(httpServer, options.port, host);
+  } catch (error) {
+    if (ownsStore) await store.close();
+    throw error;
+  }
+  const address = httpServer.address();
+  if (address === null || typeof address === 'string') throw new Error('The server has no TCP address');
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+
+  let closed: Promise<void> | undefined;
+  async function shutdown(): Promise<void> {
+    closing = true;
+    const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await Promise.all(registry.all().map((connection) => connection.close(1001, 'Server shutting down')));
+    // Sockets still mid-handshake were never registered; they cannot finish now anyway.
+    for (const ws of wss.clients) ws.terminate();
+    httpServer.closeAllConnections();
+    await stopped;
+    await inFlight.drain();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    if (ownsStore) await store.close();
+  }
+
+  return {
+    port: address.port,
+    url: `ws://${hostInUrl}:${address.port}`,
+    httpUrl: `http://${hostInUrl}:${address.port}`,
+    close: () => (closed ??= shutdown()),
+  };
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Answers a refused upgrade with a bare HTTP status, then hangs up. */
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  if (socket.destroyed) return;
+  const auth = status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '';
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\n${auth}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+}

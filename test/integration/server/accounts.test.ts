@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ACCOUNTS_PATH, HEALTH_PATH, SESSIONS_PATH, httpErrorResponse, sessionResponse } from '../../../sync/protocol/frames.js';
+import { createServerHarness, logIn, postJson } from '../../support/server-harness.js';
+
+const h = createServerHarness();
+afterEach(() => h.cleanup());
+
+describe('HTTP account endpoints', () => {
+  it('answers the health check', async () => {
+    const server = await h.startServer();
+    const response = await fetch(server.httpUrl + HEALTH_PATH);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, name: 'offline-messenger-sync' });
+  });
+
+  it('creates an account with a session token, and refuses the same username again with 409', async () => {
+    const server = await h.startServer();
+    const created = await postJson(server.httpUrl, ACCOUNTS_PATH, {
+      username: 'alice',
+      displayName: 'Alice',
+      password: 'alice password',
+    });
+    expect(created.status).toBe(201);
+    const session = sessionResponse.parse(created.body);
+    expect(session.user).toMatchObject({ username: 'alice', displayName: 'Alice' });
+    expect(session.token).toMatch(/^[0-9a-f]{64}$/);
+
+    const again = await postJson(server.httpUrl, ACCOUNTS_PATH, {
+      username: 'alice',
+      displayName: 'Another Alice',
+      password: 'other password',
+    });
+    expect(again.status).toBe(409);
+    expect(httpErrorResponse.parse(again.body).code).toBe('conflict');
+
+    // The first account is untouched: its password still works, the second one does not.
+    expect((await logIn(server.httpUrl, 'alice', 'alice password')).status).toBe(200);
+    expect((await logIn(server.httpUrl, 'alice', 'other password')).status).toBe(401);
+  });
+
+  it('lets only one of several simultaneous sign-ups with the same username through', async () => {
+    const server = await h.startServer();
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        postJson(server.httpUrl, ACCOUNTS_PATH, { username: 'racer', displayName: `R${i}`, password: 'racer password' }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+  });
+
+  it('logs in with the right password and gives a fresh token', async () => {
+    const server = await h.startServer();
+    const account = await h.createAccount(server, { username: 'bob', password: 'bob password' });
+    const login = await logIn(server.httpUrl, 'bob', 'bob password');
+    expect(login.status).toBe(200);
+    const session = sessionResponse.parse(login.body);
+    expect(session.user).toEqual(account.user);
+    expect(session.token).not.toBe(account.token);
+    // Usernames are lowercase; a capital typed at sign-in is forgiven.
+    expect((await logIn(server.httpUrl, 'Bob', 'bob password')).status).toBe(200);
+  });
+
+  it('gives the same 401 for a wrong password and an unknown user', async () => {
+    const server = await h.startServer();
+    await h.createAccount(server, { username: 'carol', password: 'carol password' });
+    const wrongPassword = await logIn(server.httpUrl, 'carol', 'not the password');
+    const unknownUser = await logIn(server.httpUrl, 'nobody', 'carol password');
+    expect(wrongPassword).toEqual({ status: 401, body: { code: 'unauthorized', message: 'Wrong username or password' } });
+    expect(unknownUser).toEqual(wrongPassword);
+  });
+
+  it('refuses bodies that are not JSON, of the wrong shape, or too large, with readable messages', async () => {
+    const server = await h.startServer();
+
+    const notJson = await postJson(server.httpUrl, ACCOUNTS_PATH, '{"username": ');
+    expect(notJson.status).toBe(400);
+    expect(httpErrorResponse.parse(notJson.body)).toMatchObject({ code: 'bad_frame' });
+
+    const notObject = await postJson(server.httpUrl, SESSIONS_PATH, '[1,2]');
+    expect(notObject.status).toBe(400);
+    expect(httpErrorResponse.parse(notObject.body).code).toBe('bad_frame');
+
+    const badShape = await postJson(server.httpUrl, ACCOUNTS_PATH, { username: 'No Caps', displayName: '', password: 'short' });
+    expect(badShape.status).toBe(400);
+    const error = httpErrorResponse.parse(badShape.body);
+    expect(error.code).toBe('invalid');
+    expect(error.message).toContain('username');
+    expect(error.message).toContain('password');
+    expect(error.message).toContain('displayName');
+
+    const huge = await postJson(server.httpUrl, ACCOUNTS_PATH, {
+      username: 'big',
+      displayName: 'x'.repeat(20_000),
+      password: 'big password',
+    });
+    expect(huge.status).toBe(413);
+    expect(httpErrorResponse.parse(huge.body).code).toBe('invalid');
+
+    // None of the refused requests created an account.
+    expect((await postJson(server.httpUrl, ACCOUNTS_PATH, { username: 'big', displayName: 'Big', password: 'big password' })).status).toBe(201);
+  });
+
+  it('answers unknown paths with 404 and wrong methods with 405', async () => {
+    const server = await h.startServer();
+    const missing = await fetch(server.httpUrl + '/v1/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(httpErrorResponse.parse(await missing.json()).code).toBe('not_found');
+    const wrongMethod = await fetch(server.httpUrl + ACCOUNTS_PATH);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+  });
+});

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HEALTH_PATH } from '../../../sync/protocol/frames.js';
+import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
+import { createServerHarness } from '../../support/server-harness.js';
+
+const h = createServerHarness();
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await h.cleanup();
+});
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function runCli(args: string[]): Run {
+  const child = spawn(join('node_modules', '.bin', 'tsx'), [join('sync', 'server', 'cli.ts'), ...args], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+function waitForLine(run: Run, pattern: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const match = run.stdout().match(pattern);
+      if (match) resolve(match);
+    };
+    run.child.stdout!.on('data', check);
+    void run.exited.then((code) => reject(new Error(`CLI exited (${code}) early: ${run.stderr()}`)));
+    check();
+  });
+}
+
+describe('sync server CLI', () => {
+  it('prints one ws:// line once it accepts connections and exits 0 on SIGTERM', async () => {
+    const dataDir = join(await h.tempDir(), 'nested', 'data');
+    const run = runCli(['--port', '0', '--data', dataDir]);
+    const [, port] = await waitForLine(run, /ws:\/\/127\.0\.0\.1:(\d+)/);
+
+    const health = await fetch(`http://127.0.0.1:${port}${HEALTH_PATH}`);
+    expect(await health.json()).toMatchObject({ ok: true });
+    const account = await h.createAccount({ httpUrl: `http://127.0.0.1:${port}` });
+    const socket = await h.connect({ url: `ws://127.0.0.1:${port}` }, account.token);
+
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect((await socket.closed).code).toBe(1001);
+    expect(run.stdout().trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(dataDir, SERVER_DATABASE_FILE))).toBe(true);
+  });
+
+  it('exits 1 with one clear line when the port is taken', async () => {
+    const taken = await h.startServer();
+    const run = runCli(['--port', String(taken.port), '--data', await h.tempDir()]);
+    expect(await run.exited).toBe(1);
+    expect(run.stderr().trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`port ${taken.port}.*already in use`))]);
+    expect(run.stdout()).toBe('');
+  });
+
+  it('exits 1 explaining that --data is required', async () => {
+    const run = runCli(['--port', '0']);
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toContain('--data');
+  });
+});

@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../../sync/protocol/limits.js';
+import type { MessageEvent } from '../../../sync/protocol/frames.js';
+import { createServerHarness, type TestClient } from '../../support/server-harness.js';
+
+const h = createServerHarness();
+afterEach(() => h.cleanup());
+
+async function allEvents(socket: TestClient, conversationId: string): Promise<MessageEvent[]> {
+  const events: MessageEvent[] = [];
+  let afterSeq = 0;
+  for (;;) {
+    const page = await socket.call({ type: 'catch_up', conversationId, afterSeq, limit: LIMITS.maxCatchUpPage }, 'events');
+    events.push(...page.events);
+    if (!page.hasMore) return events;
+    afterSeq = page.events.at(-1)!.seq;
+  }
+}
+
+describe('sending messages', () => {
+  it('numbers concurrent sends from both members 1..n without gaps, in each sender’s order', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, bobSocket, conversation, alice, bob } = await h.pair(server);
+    const perSender = 30;
+    const send = (socket: TestClient, who: string, i: number) =>
+      socket.call({ type: 'send', conversationId: conversation.id, clientMessageId: `${who}-${i}`, text: `${who} ${i}` }, 'sent');
+    // Fire everything before awaiting anything, interleaving the two sockets.
+    const pending = Array.from({ length: perSender }, (_, i) => [send(aliceSocket, 'a', i), send(bobSocket, 'b', i)]).flat();
+    const replies = await Promise.all(pending);
+
+    const seqs = replies.map((reply) => reply.event.seq).sort((x, y) => x - y);
+    expect(seqs).toEqual(Array.from({ length: 2 * perSender }, (_, i) => i + 1));
+    for (const who of ['a', 'b']) {
+      const mine = replies.filter((r) => r.event.clientMessageId.startsWith(`${who}-`));
+      // Each socket's frames are handled in arrival order, so its seqs rise in send order.
+      const inSendOrder = mine.map((r) => r.event.seq);
+      expect(inSendOrder).toEqual([...inSendOrder].sort((x, y) => x - y));
+    }
+
+    const events = await allEvents(aliceSocket, conversation.id);
+    expect(events.map((e) => e.seq)).toEqual(seqs);
+    expect(events.filter((e) => e.senderId === alice.user.id)).toHaveLength(perSender);
+    expect(events.filter((e) => e.senderId === bob.user.id)).toHaveLength(perSender);
+
+    // Each side got a push for every message of the other side, and none for its own.
+    await Promise.all([aliceSocket.barrier(), bobSocket.barrier()]);
+    expect(aliceSocket.pushesOf('event').map((p) => p.event.senderId)).toEqual(Array(perSender).fill(bob.user.id));
+    expect(bobSocket.pushesOf('event').map((p) => p.event.senderId)).toEqual(Array(perSender).fill(alice.user.id));
+  });
+
+  it('pushes a message to the other member and to the sender’s other devices, not back to the sending socket', async () => {
+    const server = await h.startServer();
+    const { alice, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const aliceLaptop = await h.connect(server, alice.token);
+    const { event } = await aliceSocket.call(
+      { type: 'send', conversationId: conversation.id, clientMessageId: 'hello-1', text: 'hello' },
+      'sent',
+    );
+    expect(event).toMatchObject({ kind: 'message', seq: 1, senderId: alice.user.id, clientMessageId: 'hello-1', text: 'hello' });
+    expect((await bobSocket.waitForPush('event')).event).toEqual(event);
+    expect((await aliceLaptop.waitForPush('event')).event).toEqual(event);
+    await aliceSocket.barrier();
+    expect(aliceSocket.pushesOf('event')).toEqual([]);
+  });
+
+  it('answers a resend of a known clientMessageId with the original event and stores nothing new', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const first = await aliceSocket.call(
+      { type: 'send', conversationId: conversation.id, clientMessageId: 'once', text: 'only once' },
+      'sent',
+    );
+    const resent = await aliceSocket.call(
+      { type: 'send', conversationId: conversation.id, clientMessageId: 'once', text: 'only once' },
+      'sent',
+    );
+    expect(resent.event).toEqual(first.event);
+
+    // A later message gets the next number: the resend consumed none.
+    const next = await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'twice', text: 'next' }, 'sent');
+    expect(next.event.seq).toBe(first.event.seq + 1);
+
+    const events = await allEvents(bobSocket, conversation.id);
+    expect(events.map((e) => e.clientMessageId)).toEqual(['once', 'twice']);
+    await bobSocket.barrier();
+    expect(bobSocket.pushesOf('event').map((p) => p.event.clientMessageId)).toEqual(['once', 'twice']);
+  });
+
+  it('refuses a clientMessageId reused for another conversation with invalid', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, conversation } = await h.pair(server);
+    await h.createAccount(server, { username: 'carol' });
+    const other = (await aliceSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation')).conversation;
+    await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'same', text: 'to bob' }, 'sent');
+    const reused = await aliceSocket.call({ type: 'send', conversationId: other.id, clientMessageId: 'same', text: 'to carol' }, 'error');
+    expect(reused.code).toBe('invalid');
+    expect((await aliceSocket.call({ type: 'catch_up', conversationId: other.id, afterSeq: 0 }, 'events')).events).toEqual([]);
+  });
+
+  it('lets two senders use the same clientMessageId independently', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const a = await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'x', text: 'a' }, 'sent');
+    const b = await bobSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'x', text: 'b' }, 'sent');
+    expect([a.event.seq, b.event.seq]).toEqual([1, 2]);
+  });
+});
+
+describe('catch-up', () => {
+  it('pages through 450 events in order, 200 at a time, with hasMore', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const total = 450;
+    await Promise.all(
+      Array.from({ length: total }, (_, i) =>
+        aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: `c${i}`, text: `message ${i}` }, 'sent'),
+      ),
+    );
+
+    const pages = [];
+    let afterSeq = 0;
+    for (;;) {
+      const page = await bobSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq, limit: 200 }, 'events');
+      pages.push(page);
+      if (!page.hasMore) break;
+      afterSeq = page.events.at(-1)!.seq;
+    }
+    expect(pages.map((p) => [p.events.length, p.hasMore])).toEqual([
+      [200, true],
+      [200, true],
+      [50, false],
+    ]);
+    const events = pages.flatMap((p) => p.events);
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    // Sends from one socket keep their order, so text i has seq i + 1.
+    expect(events.map((e) => e.text)).toEqual(Array.from({ length: total }, (_, i) => `message ${i}`));
+    expect(pages.every((p) => p.conversationId === conversation.id)).toBe(true);
+  });
+
+  it('uses the default page size without a limit and returns nothing after the last seq', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, conversation } = await h.pair(server);
+    const total = LIMITS.defaultCatchUpPage + 5;
+    await Promise.all(
+      Array.from({ length: total }, (_, i) =>
+        aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: `d${i}`, text: 'x' }, 'sent'),
+      ),
+    );
+    const first = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events');
+    expect(first.events).toHaveLength(LIMITS.defaultCatchUpPage);
+    expect(first.hasMore).toBe(true);
+    const exactEnd = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: total - 5, limit: 5 }, 'events');
+    expect(exactEnd.events.map((e) => e.seq)).toEqual([total - 4, total - 3, total - 2, total - 1, total]);
+    expect(exactEnd.hasMore).toBe(false);
+    const beyond = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: total }, 'events');
+    expect(beyond).toMatchObject({ events: [], hasMore: false });
+  });
+});

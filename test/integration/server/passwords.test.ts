@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createPasswordHasher, DEFAULT_PASSWORD_COST } from '../../../sync/server/passwords.js';
+import { CHEAP_PASSWORD_COST } from '../../support/server-harness.js';
+
+const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+describe('password hashing', () => {
+  it('stores a self-describing scrypt string with a random salt and verifies only the right password', async () => {
+    const hasher = createPasswordHasher(randomHex, CHEAP_PASSWORD_COST);
+    const first = await hasher.hash('open sesame');
+    const second = await hasher.hash('open sesame');
+    expect(first).toMatch(/^scrypt\$1024\$8\$1\$[0-9a-f]{32}\$[0-9a-f]{64}$/);
+    expect(second).not.toBe(first);
+    expect(await hasher.verify('open sesame', first)).toBe(true);
+    expect(await hasher.verify('open sesame', second)).toBe(true);
+    expect(await hasher.verify('open sesamE', first)).toBe(false);
+    expect(await hasher.verifyNothing('open sesame')).toBe(false);
+  });
+
+  it('verifies with the parameters stored in the hash, so raising the cost keeps old passwords valid', async () => {
+    const old = await createPasswordHasher(randomHex, { N: 2 ** 8, r: 8, p: 1 }).hash('kept across upgrades');
+    const current = createPasswordHasher(randomHex, CHEAP_PASSWORD_COST);
+    expect(await current.verify('kept across upgrades', old)).toBe(true);
+  });
+
+  it('rejects corrupt or absurd stored hashes instead of throwing or exhausting memory', async () => {
+    const hasher = createPasswordHasher(randomHex, CHEAP_PASSWORD_COST);
+    const good = await hasher.hash('password one');
+    const [, , r, p, salt, key] = good.split('$');
+    for (const stored of ['', 'plain', `bcrypt$1024$${r}$${p}$${salt}$${key}`, `scrypt$1000$${r}$${p}$${salt}$${key}`, `scrypt$${2 ** 30}$${r}$${p}$${salt}$${key}`, `scrypt$1024$${r}$${p}$${salt}$zz`]) {
+      expect(await hasher.verify('password one', stored)).toBe(false);
+    }
+    expect(() => createPasswordHasher(randomHex, { N: 1000, r: 8, p: 1 })).toThrow(RangeError);
+  });
+
+  it('works with the production default cost (memory limit set high enough)', async () => {
+    const hasher = createPasswordHasher(randomHex, DEFAULT_PASSWORD_COST);
+    const stored = await hasher.hash('production strength');
+    expect(stored.startsWith(`scrypt$${2 ** 15}$8$1$`)).toBe(true);
+    expect(await hasher.verify('production strength', stored)).toBe(true);
+  });
+});

@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ServerStore } from '../../../sync/server/store/server-store.js';
+import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
+import { createServerHarness } from '../../support/server-harness.js';
+
+const h = createServerHarness();
+const stores: ServerStore[] = [];
+afterEach(async () => {
+  await h.cleanup();
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+});
+
+/** The real store, except that catch-up fails while `broken.catchUp` is set. */
+async function flakyStore() {
+  const real = openSqliteServerStore(await h.tempDir());
+  stores.push(real);
+  const broken = { catchUp: false };
+  const store: ServerStore = Object.assign(Object.create(real) as ServerStore, {
+    readEvents: (input: Parameters<ServerStore['readEvents']>[0]) => {
+      if (broken.catchUp) return Promise.reject(new Error('disk on fire'));
+      return real.readEvents(input);
+    },
+  });
+  return { store, broken };
+}
+
+describe('store failures', () => {
+  it('become an internal error reply, are logged, and the server keeps going', async () => {
+    const { store, broken } = await flakyStore();
+    const server = await h.startServer({ store });
+    const { aliceSocket, conversation } = await h.pair(server);
+    await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'a', text: 'kept' }, 'sent');
+
+    broken.catchUp = true;
+    const failed = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'error');
+    expect(failed).toMatchObject({ rid: expect.any(String), code: 'internal' });
+    expect(failed.message).not.toContain('disk on fire');
+    expect(server.logged).toHaveLength(1);
+    expect(String(server.logged[0]!.error)).toContain('disk on fire');
+
+    broken.catchUp = false;
+    const events = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events');
+    expect(events.events.map((e) => e.text)).toEqual(['kept']);
+  });
+
+  it('leaves an injected store open on close, for its owner to close', async () => {
+    const { store } = await flakyStore();
+    const server = await h.startServer({ store });
+    await server.close();
+    await server.close();
+    expect(await store.findUserByUsername('nobody')).toBeNull();
+  });
+});

@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServerHarness } from '../../support/server-harness.js';
+
+const h = createServerHarness();
+afterEach(() => h.cleanup());
+
+describe('a stranger (not a member)', () => {
+  it('is refused with the same not_found as for a conversation that does not exist, and learns nothing', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, bobSocket, conversation } = await h.pair(server);
+    await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'secret', text: 'secret' }, 'sent');
+    const mallory = await h.createAccount(server, { username: 'mallory' });
+    const socket = await h.connect(server, mallory.token);
+
+    for (const conversationId of [conversation.id, 'no-such-conversation']) {
+      const attempts = await Promise.all([
+        socket.call({ type: 'send', conversationId, clientMessageId: `m-${conversationId}`, text: 'let me in' }, 'error'),
+        socket.call({ type: 'catch_up', conversationId, afterSeq: 0 }, 'error'),
+        socket.call({ type: 'receipt', conversationId, kind: 'read', seq: 1 }, 'error'),
+      ]);
+      for (const error of attempts) {
+        expect(error.code).toBe('not_found');
+        expect(error.message).toBe('Conversation not found');
+        expect(error.message).not.toContain(conversationId);
+      }
+    }
+
+    expect((await socket.call({ type: 'list_conversations' }, 'conversations')).conversations).toEqual([]);
+    // Nothing leaked into the conversation, and the members heard nothing.
+    await Promise.all([aliceSocket.barrier(), bobSocket.barrier(), socket.barrier()]);
+    const events = (await bobSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events')).events;
+    expect(events.map((e) => e.text)).toEqual(['secret']);
+    expect(aliceSocket.pushesOf('watermark')).toEqual([]);
+    expect(bobSocket.pushesOf('event')).toHaveLength(1);
+    expect(socket.pushes.map((p) => p.type)).toEqual(['welcome']);
+  });
+});

@@ -1,0 +1,386 @@
+/**
+ * Helpers for integration tests against a real sync server over 127.0.0.1.
+ *
+ *   const h = createServerHarness();
+ *   afterEach(() => h.cleanup());
+ *   const server = await h.startServer();
+ *   const alice = await h.createAccount(server, { username: 'alice' });
+ *   const socket = await h.connect(server, alice.token);
+ *   const reply = await socket.call({ type: 'ping' }, 'ok');
+ *
+ * Every frame the server sends is checked against the protocol schema; a violation fails the test.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import {
+  ACCOUNTS_PATH,
+  SESSIONS_PATH,
+  SYNC_PATH,
+  serverFrameSchema,
+  sessionResponse,
+  type ClientFrame,
+  type Conversation,
+  type ErrorReply,
+  type ServerFrame,
+  type SessionResponse,
+  type User,
+} from '../../sync/protocol/frames.js';
+import type { PasswordCost } from '../../sync/server/passwords.js';
+import { startSyncServer, type RunningServer, type SyncServerOptions } from '../../sync/server/sync-server.js';
+
+/** Fast enough for hundreds of sign-ups per test run; never use outside tests. */
+export const CHEAP_PASSWORD_COST: PasswordCost = { N: 2 ** 10, r: 8, p: 1 };
+export const DEFAULT_TEST_PASSWORD = 'correct horse battery staple';
+const DEFAULT_WAIT_MS = 5_000;
+
+export type TestServerOptions = Partial<Omit<SyncServerOptions, 'port'>> & { port?: number };
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  /** Everything the server logged through its logger (instead of the console). */
+  logged: Array<{ message: string; error: unknown }>;
+  /** The options it was started with, so it can be restarted on the same data. */
+  options: TestServerOptions;
+}
+
+export interface TestAccount extends SessionResponse {
+  password: string;
+}
+
+export interface HttpResult {
+  status: number;
+  body: unknown;
+}
+
+/** A client frame without its rid: TestClient picks one. */
+export type FrameRequest = ClientFrame extends infer F ? (F extends ClientFrame ? Omit<F, 'rid'> & { rid?: string } : never) : never;
+type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
+type PushFrame = ServerFrameOf<'event' | 'conversation_added' | 'watermark' | 'welcome'>;
+
+export interface ServerHarness {
+  tempDir(): Promise<string>;
+  /** Port 0, a fresh temp dir (unless `dataDir` is given), cheap passwords, captured logs. */
+  startServer(options?: TestServerOptions): Promise<TestServer>;
+  /** Closes `server` and starts a new one on the same data dir (on a new port). */
+  restart(server: TestServer): Promise<TestServer>;
+  /** Unique username by default. Throws unless the server answered 201. */
+  createAccount(
+    server: Pick<RunningServer, 'httpUrl'>,
+    input?: { username?: string; displayName?: string; password?: string },
+  ): Promise<TestAccount>;
+  /** Opens an authenticated socket and waits for its welcome push. */
+  connect(server: Pick<RunningServer, 'url'>, token: string): Promise<TestClient>;
+  /** Tries to open a socket that should be refused; resolves with the HTTP status of the refusal. */
+  refusedStatus(server: Pick<RunningServer, 'url'>, headers?: Record<string, string>, path?: string): Promise<number>;
+  /** Two fresh accounts, each with one open socket, and the direct conversation between them. */
+  pair(server: TestServer): Promise<Pair>;
+  /** Closes clients and servers, deletes temp dirs, and fails if any server frame broke the protocol. */
+  cleanup(): Promise<void>;
+}
+
+export interface Pair {
+  alice: TestAccount;
+  bob: TestAccount;
+  aliceSocket: TestClient;
+  bobSocket: TestClient;
+  conversation: Conversation;
+}
+
+export function createServerHarness(): ServerHarness {
+  const dirs: string[] = [];
+  const servers = new Set<TestServer>();
+  const clients = new Set<TestClient>();
+  let accounts = 0;
+
+  async function tempDir(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'messenger-server-test-'));
+    dirs.push(dir);
+    return dir;
+  }
+
+  async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
+    const dataDir = options.dataDir ?? (await tempDir());
+    const logged: TestServer['logged'] = [];
+    const running = await startSyncServer({
+      passwordCost: CHEAP_PASSWORD_COST,
+      logger: { error: (message, error) => logged.push({ message, error }) },
+      ...options,
+      port: options.port ?? 0,
+      dataDir,
+    });
+    const server: TestServer = { ...running, dataDir, logged, options: { ...options, dataDir } };
+    servers.add(server);
+    return server;
+  }
+
+  async function restart(server: TestServer): Promise<TestServer> {
+    await server.close();
+    servers.delete(server);
+    return startServer(server.options);
+  }
+
+  async function createAccount(
+    server: Pick<RunningServer, 'httpUrl'>,
+    input: { username?: string; displayName?: string; password?: string } = {},
+  ): Promise<TestAccount> {
+    accounts += 1;
+    const username = input.username ?? `user${accounts}-${process.pid}`;
+    const password = input.password ?? DEFAULT_TEST_PASSWORD;
+    const displayName = input.displayName ?? `User ${username}`;
+    const result = await postJson(server.httpUrl, ACCOUNTS_PATH, { username, displayName, password });
+    if (result.status !== 201) {
+      throw new Error(`Creating account ${username} answered ${result.status}: ${JSON.stringify(result.body)}`);
+    }
+    return { ...sessionResponse.parse(result.body), password };
+  }
+
+  async function connect(server: Pick<RunningServer, 'url'>, token: string): Promise<TestClient> {
+    const ws = new WebSocket(server.url + SYNC_PATH, { headers: { authorization: `Bearer ${token}` } });
+    const client = new TestClient(ws);
+    clients.add(client);
+    await client.opened;
+    return client;
+  }
+
+  function refusedStatus(
+    server: Pick<RunningServer, 'url'>,
+    headers: Record<string, string> = {},
+    path = SYNC_PATH,
+  ): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(server.url + path, { headers });
+      ws.on('unexpected-response', (request, response) => {
+        resolve(response.statusCode ?? 0);
+        request.destroy();
+      });
+      ws.on('open', () => {
+        ws.terminate();
+        reject(new Error('The socket was accepted but should have been refused'));
+      });
+      ws.on('error', (error) => reject(error));
+    });
+  }
+
+  async function pair(server: TestServer): Promise<Pair> {
+    const alice = await createAccount(server);
+    const bob = await createAccount(server);
+    const aliceSocket = await connect(server, alice.token);
+    const bobSocket = await connect(server, bob.token);
+    const { conversation } = await aliceSocket.call(
+      { type: 'start_conversation', username: bob.user.username },
+      'conversation',
+    );
+    // Bob's socket learns of it by push; waiting here keeps later push assertions unambiguous.
+    await bobSocket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id);
+    return { alice, bob, aliceSocket, bobSocket, conversation };
+  }
+
+  async function cleanup(): Promise<void> {
+    const violations = [...clients].flatMap((client) => client.violations);
+    await Promise.all([...clients].map((client) => client.close()));
+    clients.clear();
+    await Promise.all([...servers].map((server) => server.close()));
+    servers.clear();
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+    if (violations.length > 0) {
+      throw new Error(`The server sent frames that break the protocol:\n${violations.join('\n')}`);
+    }
+  }
+
+  return { tempDir, startServer, restart, createAccount, connect, refusedStatus, pair, cleanup };
+}
+
+/** POSTs `body` (JSON-encoded unless already a string) and returns status and parsed JSON answer. */
+export async function postJson(httpUrl: string, path: string, body: unknown): Promise<HttpResult> {
+  const response = await fetch(httpUrl + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Leave non-JSON answers as text; the test will say what it expected.
+  }
+  return { status: response.status, body: parsed };
+}
+
+export async function logIn(httpUrl: string, username: string, password: string): Promise<HttpResult> {
+  return postJson(httpUrl, SESSIONS_PATH, { username, password });
+}
+
+interface Waiter<T> {
+  matches(frame: T): boolean;
+  resolve(frame: T): void;
+}
+
+/** A raw authenticated socket that pairs replies with requests and collects pushes. */
+export class TestClient {
+  /** Every push received, in order (the welcome included). */
+  readonly pushes: PushFrame[] = [];
+  /** Error replies the server could not attach to a request (frame too broken to read a rid). */
+  readonly unmatchedErrors: ErrorReply[] = [];
+  /** Frames that failed the protocol schema, as text. */
+  readonly violations: string[] = [];
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private readonly replies = new Map<string, ServerFrame>();
+  private readonly replyWaiters = new Map<string, (frame: ServerFrame) => void>();
+  private readonly pushWaiters = new Set<Waiter<PushFrame>>();
+  private readonly errorWaiters = new Set<Waiter<ErrorReply>>();
+  private nextRid = 0;
+  private welcomeUser: User | undefined;
+
+  constructor(readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') }));
+    });
+    this.opened = new Promise((resolve, reject) => {
+      ws.once('error', reject);
+      ws.on('message', (data, isBinary) => {
+        this.receive(data, isBinary);
+        if (this.welcomeUser) resolve();
+      });
+      void this.closed.then(({ code }) => reject(new Error(`Socket closed (${code}) before the welcome push`)));
+    });
+    ws.on('error', () => {
+      // Surfaced through `closed`; an unhandled 'error' would crash the test process.
+    });
+  }
+
+  /** The user named in the welcome push. */
+  get user(): User {
+    if (!this.welcomeUser) throw new Error('No welcome push received yet');
+    return this.welcomeUser;
+  }
+
+  /** Sends a frame (rid filled in if absent) and resolves with the reply carrying that rid. */
+  request(frame: FrameRequest, timeoutMs = DEFAULT_WAIT_MS): Promise<ServerFrame> {
+    const rid = frame.rid ?? `t${++this.nextRid}`;
+    const reply = this.waitForReply(rid, timeoutMs);
+    this.ws.send(JSON.stringify({ ...frame, rid }));
+    return reply;
+  }
+
+  /** Like `request`, but fails unless the reply has the given type (an error reply's message is shown). */
+  async call<T extends ServerFrame['type']>(frame: FrameRequest, type: T, timeoutMs = DEFAULT_WAIT_MS): Promise<ServerFrameOf<T>> {
+    const reply = await this.request(frame, timeoutMs);
+    if (reply.type !== type) {
+      throw new Error(`Expected a ${type} reply to ${frame.type}, got ${JSON.stringify(reply)}`);
+    }
+    return reply as ServerFrameOf<T>;
+  }
+
+  /** Sends anything at all, unchecked (for malformed-frame tests). */
+  sendRaw(data: string | Buffer, options: { binary?: boolean } = {}): void {
+    this.ws.send(data, { binary: options.binary ?? typeof data !== 'string' });
+  }
+
+  waitForReply(rid: string, timeoutMs = DEFAULT_WAIT_MS): Promise<ServerFrame> {
+    const known = this.replies.get(rid);
+    if (known) return Promise.resolve(known);
+    return withTimeout(
+      new Promise<ServerFrame>((resolve) => this.replyWaiters.set(rid, resolve)),
+      timeoutMs,
+      `No reply with rid ${rid}`,
+    );
+  }
+
+  /** The first push (already received or still to come) that matches. */
+  waitForPush<T extends PushFrame['type']>(
+    type: T,
+    matches: (frame: ServerFrameOf<T>) => boolean = () => true,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<ServerFrameOf<T>> {
+    const test = (frame: PushFrame): boolean => frame.type === type && matches(frame as ServerFrameOf<T>);
+    const known = this.pushes.find(test);
+    if (known) return Promise.resolve(known as ServerFrameOf<T>);
+    return withTimeout(
+      new Promise<ServerFrameOf<T>>((resolve) => {
+        this.pushWaiters.add({ matches: test, resolve: (frame) => resolve(frame as ServerFrameOf<T>) });
+      }),
+      timeoutMs,
+      `No ${type} push matching the test`,
+    );
+  }
+
+  pushesOf<T extends PushFrame['type']>(type: T): Array<ServerFrameOf<T>> {
+    return this.pushes.filter((frame) => frame.type === type) as Array<ServerFrameOf<T>>;
+  }
+
+  /** The next error reply without a rid, counting from the `index`-th one received. */
+  waitForUnmatchedError(index: number, timeoutMs = DEFAULT_WAIT_MS): Promise<ErrorReply> {
+    const known = this.unmatchedErrors[index];
+    if (known) return Promise.resolve(known);
+    return withTimeout(
+      new Promise<ErrorReply>((resolve) => {
+        this.errorWaiters.add({ matches: () => this.unmatchedErrors.length > index, resolve: () => resolve(this.unmatchedErrors[index]!) });
+      }),
+      timeoutMs,
+      `No rid-less error #${index + 1}`,
+    );
+  }
+
+  /**
+   * Resolves once the server has answered a ping sent now. Because the server writes pushes
+   * before it moves on, anything it sent this socket earlier has arrived by then: after a barrier,
+   * "no push arrived" is a fact, not a guess about timing.
+   */
+  async barrier(): Promise<void> {
+    await this.call({ type: 'ping' }, 'ok');
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    if (this.ws.readyState !== WebSocket.CLOSING) this.ws.close(1000);
+    await withTimeout(this.closed, DEFAULT_WAIT_MS, 'Socket did not close').catch(() => this.ws.terminate());
+  }
+
+  private receive(data: WebSocket.RawData, isBinary: boolean): void {
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
+    let frame: ServerFrame;
+    try {
+      if (isBinary) throw new Error('binary frame');
+      frame = serverFrameSchema.parse(JSON.parse(text));
+    } catch (error) {
+      this.violations.push(`${text} (${(error as Error).message})`);
+      return;
+    }
+    if ('rid' in frame && frame.rid !== undefined) {
+      this.replies.set(frame.rid, frame);
+      this.replyWaiters.get(frame.rid)?.(frame);
+      this.replyWaiters.delete(frame.rid);
+      return;
+    }
+    if (frame.type === 'error') {
+      this.unmatchedErrors.push(frame);
+      this.settle(this.errorWaiters, frame);
+      return;
+    }
+    const push = frame as PushFrame;
+    if (push.type === 'welcome') this.welcomeUser = push.user;
+    this.pushes.push(push);
+    this.settle(this.pushWaiters, push);
+  }
+
+  private settle<T>(waiters: Set<Waiter<T>>, frame: T): void {
+    for (const waiter of waiters) {
+      if (waiter.matches(frame)) {
+        waiters.delete(waiter);
+        waiter.resolve(frame);
+      }
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
