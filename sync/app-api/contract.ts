@@ -117,7 +117,9 @@ export interface AppApiResults {
 
 /** The whole API as the renderer calls it. */
 export type AppApi = {
-  [M in AppApiMethod]: (args: AppApiArgs<M>) => Promise<AppApiResults[M]>;
+  [M in AppApiMethod]: Record<string, never> extends AppApiArgs<M>
+    ? (args?: AppApiArgs<M>) => Promise<AppApiResults[M]>
+    : (args: AppApiArgs<M>) => Promise<AppApiResults[M]>;
 };
 
 /** Pushed from the core to the renderer; the renderer re-reads what changed. */

@@ -1,0 +1,88 @@
+/**
+ * Starts the app's real processes for end-to-end tests: the sync server (as `npm run server`
+ * would) and browser hosts (as `npm run web` would, from the built dist/), each on 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+export const BROWSER_HOST_ENTRY = join(ROOT, 'dist/main/browser-cli.cjs');
+
+export interface RunningProcess {
+  url: string;
+  port: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Spawns a command and resolves once a line of its output matches `ready`. */
+function startProcess(command: string, args: string[], ready: RegExp, what: string): Promise<RunningProcess> {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} did not become ready in time. Output:\n${output}`));
+    }, 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        const url = match[0];
+        resolvePromise({
+          url,
+          port: Number(new URL(url).port),
+          output: () => output,
+          stop: () => stopProcess(child),
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} before it was ready. Output:\n${output}`));
+    });
+  });
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolvePromise) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolvePromise();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export function startServer(dataDir: string, port = 0): Promise<RunningProcess> {
+  return startProcess(
+    TSX,
+    ['sync/server/cli.ts', '--port', String(port), '--data', dataDir],
+    /ws:\/\/127\.0\.0\.1:\d+/,
+    'The sync server',
+  );
+}
+
+export function startBrowserHost(profileDir: string, serverUrl: string, port = 0): Promise<RunningProcess> {
+  return startProcess(
+    process.execPath,
+    [BROWSER_HOST_ENTRY, '--port', String(port), '--profile', profileDir, '--server', serverUrl],
+    /http:\/\/127\.0\.0\.1:\d+/,
+    'The browser host',
+  );
+}
