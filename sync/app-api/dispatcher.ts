@@ -29,8 +29,8 @@ export function createAppDispatcher(api: AppApi): (method: unknown, args: unknow
       return { ok: false, error: { code: 'invalid_argument', message: `${method}: ${z.prettifyError(parsed.error)}` } };
     }
     try {
-      const call = api[method] as (a: unknown) => Promise<unknown>;
-      return { ok: true, result: await call(parsed.data) };
+      const call = api[method] as (this: AppApi, a: unknown) => Promise<unknown>;
+      return { ok: true, result: await call.call(api, parsed.data) };
     } catch (error) {
       if (error instanceof AppApiError) return { ok: false, error: { code: error.code, message: error.message } };
       return { ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : String(error) } };

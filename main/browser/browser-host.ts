@@ -1,0 +1,208 @@
+/**
+ * The browser host: serves the built renderer over loopback HTTP and carries the app API over a
+ * WebSocket bridge (/bridge) to the client core (which runs in a worker thread; see
+ * main/node/core-worker-client.ts). Every response carries the renderer's CSP as a header.
+ */
+import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import {
+  BRIDGE_MAX_FRAME_BYTES,
+  BRIDGE_PATH,
+  type BridgePush,
+  type BridgeReply,
+} from '../../sync/app-api/bridge-frames.js';
+import type { AppTransport } from '../../sync/app-api/client.js';
+import { SECURITY_HEADERS } from '../common/csp.js';
+import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
+import { allowedHostHeaders, checkBridgeUpgrade, isAllowedHost, parseBridgeFrame } from './bridge-guard.js';
+
+export interface BrowserHostOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** The built renderer: dist/renderer. */
+  rendererDir: string;
+  /** Where calls go: the core worker, or (in tests) a dispatcher over a fake core. */
+  core: AppTransport;
+  /** Diagnostics (refused upgrades, dropped frames). Defaults to silence. */
+  log?: (message: string) => void;
+}
+
+export interface BrowserHost {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Calls one page may have in flight; beyond that the page is misbehaving and gets errors. */
+const MAX_IN_FLIGHT_PER_PAGE = 256;
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  const body = `${reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      '\r\n' +
+      body,
+  );
+}
+
+function pathnameOf(rawUrl: string | undefined): string | null {
+  if (!rawUrl || !rawUrl.startsWith('/')) return null;
+  const end = rawUrl.search(/[?#]/);
+  return end === -1 ? rawUrl : rawUrl.slice(0, end);
+}
+
+export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
+  const { rendererDir, core, host = '127.0.0.1', log = () => {} } = options;
+  let hostHeaders = new Set<string>();
+
+  function send(res: http.ServerResponse, status: number, body: string | Buffer, contentType: string, headOnly = false): void {
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'Content-Type': contentType,
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(headOnly ? undefined : body);
+  }
+
+  async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!isAllowedHost(req.headers, hostHeaders)) {
+      send(res, 403, 'Forbidden\n', 'text/plain; charset=utf-8');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      send(res, 405, 'Method Not Allowed\n', 'text/plain; charset=utf-8');
+      return;
+    }
+    const pathname = pathnameOf(req.url);
+    const file = pathname === null ? null : resolveStaticFile(rendererDir, pathname);
+    if (file === null) {
+      send(res, 404, 'Not Found\n', 'text/plain; charset=utf-8');
+      return;
+    }
+    let body: Buffer;
+    try {
+      const stat = await fs.stat(file);
+      if (!stat.isFile()) throw new Error('not a file');
+      body = await fs.readFile(file);
+    } catch {
+      send(res, 404, 'Not Found\n', 'text/plain; charset=utf-8');
+      return;
+    }
+    send(res, 200, body, contentTypeFor(file), req.method === 'HEAD');
+  }
+
+  const server = http.createServer((req, res) => {
+    serveStatic(req, res).catch((error: unknown) => {
+      log(`browser host: request failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) send(res, 500, 'Internal Server Error\n', 'text/plain; charset=utf-8');
+      else res.destroy();
+    });
+  });
+  // Requests hanging around forever hold sockets open; pages are on loopback and fast.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: BRIDGE_MAX_FRAME_BYTES, perMessageDeflate: false });
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (pathnameOf(req.url) !== BRIDGE_PATH) {
+      refuseUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    const verdict = checkBridgeUpgrade(req.headers, hostHeaders);
+    if (!verdict.ok) {
+      log(`browser host: refused bridge connection (${verdict.reason})`);
+      refuseUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    let inFlight = 0;
+    ws.on('error', (error) => log(`browser host: bridge socket error: ${error.message}`));
+
+    const reply = (frame: BridgeReply) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    };
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        log('browser host: ignored a binary bridge frame');
+        return;
+      }
+      const parsed = parseBridgeFrame(data.toString());
+      if (!parsed.ok) {
+        if (parsed.id !== null) reply({ id: parsed.id, reply: { ok: false, error: { code: 'invalid_argument', message: parsed.message } } });
+        else log(`browser host: ignored a malformed bridge frame (${parsed.message})`);
+        return;
+      }
+      const { id, method, args } = parsed.request;
+      if (inFlight >= MAX_IN_FLIGHT_PER_PAGE) {
+        reply({ id, reply: { ok: false, error: { code: 'internal', message: 'Too many calls in flight' } } });
+        return;
+      }
+      inFlight++;
+      core
+        .invoke(method, args)
+        .catch((error: unknown) => ({
+          ok: false as const,
+          error: { code: 'internal' as const, message: error instanceof Error ? error.message : String(error) },
+        }))
+        .then((result) => {
+          inFlight--;
+          reply({ id, reply: result });
+        });
+    });
+  });
+
+  const unsubscribe = core.subscribe((event) => {
+    const frame = JSON.stringify({ event } satisfies BridgePush);
+    for (const client of wss.clients) {
+      if (client.readyState === WebSocket.OPEN) client.send(frame);
+    }
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    unsubscribe();
+    wss.close();
+    throw error;
+  }
+
+  const port = (server.address() as AddressInfo).port;
+  hostHeaders = allowedHostHeaders(port, host);
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | null = null;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    close() {
+      closing ??= (async () => {
+        unsubscribe();
+        for (const client of wss.clients) client.terminate();
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878]
+ * Runs the messenger for a web browser: the client core in a worker thread plus the loopback
+ * browser host. Prints the address to open (one line), stops cleanly on Ctrl-C / SIGTERM.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SERVER_URL, DEFAULT_WEB_PORT } from '../common/defaults.js';
+import { builtPath, distDirFor } from '../common/paths.js';
+import { onShutdownSignal } from '../common/shutdown.js';
+import { startBrowserApp } from './browser-app.js';
+
+const USAGE = 'Usage: npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878]';
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let values: { port?: string; profile?: string; server?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        profile: { type: 'string' },
+        server: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = values.port === undefined ? DEFAULT_WEB_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (0-65535).\n${USAGE}`);
+  if (!values.profile) fail(`--profile <dir> is required: the folder holding this user's local data.\n${USAGE}`);
+  const server = values.server ?? DEFAULT_SERVER_URL;
+  if (!/^(wss?|https?):\/\/[^\s/]+/.test(server)) fail(`--server must look like ws://127.0.0.1:7878.\n${USAGE}`);
+
+  const dist = distDirFor(import.meta.url);
+  let app: Awaited<ReturnType<typeof startBrowserApp>> | null = null;
+  onShutdownSignal(async () => {
+    await app?.close();
+  });
+  try {
+    app = await startBrowserApp({
+      port,
+      profileDir: path.resolve(values.profile),
+      defaultServerUrl: server,
+      workerScript: builtPath(dist, 'coreWorker'),
+      rendererDir: builtPath(dist, 'rendererDir'),
+      onFatal: (error) => {
+        console.error(`${error.message}\nStopping.`);
+        void app?.close().finally(() => process.exit(1));
+      },
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') fail(`Port ${port} is already in use; pick another with --port.`);
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  console.log(`Messenger is running at ${app.url} — open it in your browser`);
+}
+
+void main();

@@ -1,0 +1,40 @@
+/** Reading the Electron main process's command line; pure. */
+import path from 'node:path';
+import { DEFAULT_SERVER_URL, ELECTRON_SQLITE_BINDING } from '../common/defaults.js';
+
+export interface LaunchOptions {
+  /** From --profile <dir>; null means the default (<userData>/profile). */
+  profileDir: string | null;
+  serverUrl: string;
+}
+
+/**
+ * Picks --profile and --server (also `--flag=value`) out of argv, ignoring everything else
+ * (Chromium and Electron switches, the app path).
+ */
+export function parseLaunchOptions(argv: readonly string[], cwd: string): LaunchOptions {
+  const value = (flag: string): string | undefined => {
+    let found: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i]!;
+      if (arg === flag && i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) found = argv[++i];
+      else if (arg.startsWith(`${flag}=`)) found = arg.slice(flag.length + 1);
+    }
+    return found === '' ? undefined : found;
+  };
+  const profile = value('--profile');
+  return {
+    profileDir: profile === undefined ? null : path.resolve(cwd, profile),
+    serverUrl: value('--server') ?? DEFAULT_SERVER_URL,
+  };
+}
+
+/**
+ * Under an unpackaged Electron, better-sqlite3 must come from the copy rebuilt for Electron's ABI
+ * (npm run electron:native); node_modules/better-sqlite3 stays built for Node. Packaged apps have
+ * theirs rebuilt by electron-builder, so they use the normal module.
+ */
+export function nativeBindingFor(input: { isElectron: boolean; isPackaged: boolean; repoRoot: string }): string | undefined {
+  if (!input.isElectron || input.isPackaged) return undefined;
+  return path.join(input.repoRoot, ...ELECTRON_SQLITE_BINDING);
+}

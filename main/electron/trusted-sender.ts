@@ -1,0 +1,43 @@
+/**
+ * The app's own origin inside Electron, and the URL checks built on it. Pure: no electron import.
+ * The renderer is served from app://messenger/ (a privileged standard scheme, see electron-main.ts);
+ * IPC from any other frame (a navigated-away page, an injected iframe) is refused.
+ */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'messenger';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
+
+function parse(url: unknown): URL | null {
+  if (typeof url !== 'string') return null;
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
+/** True only for URLs of the app's own pages: app://messenger/…, no credentials, no port. */
+export function isTrustedSenderUrl(url: unknown): boolean {
+  if (typeof url !== 'string' || !url.startsWith(`${APP_ORIGIN}/`)) return false;
+  const parsed = parse(url);
+  return (
+    parsed !== null &&
+    parsed.protocol === `${APP_SCHEME}:` &&
+    parsed.hostname === APP_HOST &&
+    parsed.port === '' &&
+    parsed.username === '' &&
+    parsed.password === ''
+  );
+}
+
+/** Navigation inside the window stays on the app's own origin. */
+export function isSameAppOrigin(url: unknown): boolean {
+  return isTrustedSenderUrl(url);
+}
+
+/** Links the system browser may open: http and https only (no file:, javascript:, custom schemes). */
+export function isExternalUrlAllowed(url: unknown): boolean {
+  const parsed = parse(url);
+  return parsed !== null && (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.hostname !== '';
+}

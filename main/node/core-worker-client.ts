@@ -1,0 +1,177 @@
+/**
+ * The host's side of the core worker: starts dist/main/core-worker.cjs in a worker thread and
+ * relays the app API to it. Works as an AppTransport. If the worker dies, every pending and later
+ * call resolves to an `internal` error and the failure is reported through `onError`.
+ */
+import { Worker } from 'node:worker_threads';
+import type { AppEvent } from '../../sync/app-api/contract.js';
+import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
+import { parseWorkerMessage, type CoreWorkerData, type HostToWorker } from './core-worker-protocol.js';
+
+export interface StartCoreWorkerOptions extends CoreWorkerData {
+  /**
+   * Called once if the core cannot be opened or the worker stops without being asked to (crash,
+   * uncaught exception). Defaults to printing the error.
+   */
+  onError?: (error: Error) => void;
+}
+
+export interface CoreWorkerHandle {
+  /** Resolves when the core is open; rejects if it could not be opened or the worker died first. */
+  readonly ready: Promise<void>;
+  invoke(method: string, args: unknown): Promise<AppCallResult>;
+  subscribe(listener: (event: AppEvent) => void): () => void;
+  /** Closes the core cleanly (queued messages stay on disk), then ends the thread. Idempotent. */
+  close(): Promise<void>;
+}
+
+export class CoreWorkerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CoreWorkerError';
+  }
+}
+
+export function startCoreWorker(workerScriptPath: string, options: StartCoreWorkerOptions): CoreWorkerHandle {
+  const { onError = (error: Error) => console.error(error.message), ...rest } = options;
+  const data: CoreWorkerData = {
+    profileDir: rest.profileDir,
+    defaultServerUrl: rest.defaultServerUrl,
+    ...(rest.nativeBinding ? { nativeBinding: rest.nativeBinding } : {}),
+  };
+
+  const worker = new Worker(workerScriptPath, { workerData: data });
+  const pending = new Map<number, (reply: AppCallResult) => void>();
+  const listeners = new Set<(event: AppEvent) => void>();
+  let nextId = 1;
+  /** Set once the worker can no longer answer; calls resolve to this error. */
+  let deadReason: string | null = null;
+  let closeRequested = false;
+  let reported = false;
+
+  let resolveReady!: () => void;
+  let rejectReady!: (error: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  // A host that never awaits `ready` still hears about failures through onError.
+  ready.catch(() => {});
+
+  let resolveExited!: () => void;
+  const exited = new Promise<void>((resolve) => (resolveExited = resolve));
+
+  function failAll(reason: string): void {
+    deadReason ??= reason;
+    for (const [id, resolve] of pending) {
+      pending.delete(id);
+      resolve({ ok: false, error: { code: 'internal', message: deadReason } });
+    }
+  }
+
+  function report(error: Error): void {
+    rejectReady(error);
+    if (reported || closeRequested) return;
+    reported = true;
+    onError(error);
+  }
+
+  let lastError: Error | null = null;
+
+  worker.on('message', (raw: unknown) => {
+    const message = parseWorkerMessage(raw);
+    if (!message) return;
+    switch (message.type) {
+      case 'ready':
+        resolveReady();
+        break;
+      case 'failed': {
+        const error = new CoreWorkerError(`The client core could not be opened: ${message.message}`);
+        failAll(error.message);
+        report(error);
+        void worker.terminate();
+        break;
+      }
+      case 'reply': {
+        const resolve = pending.get(message.id);
+        if (resolve) {
+          pending.delete(message.id);
+          resolve(message.reply);
+        }
+        break;
+      }
+      case 'event':
+        for (const listener of [...listeners]) {
+          try {
+            listener(message.event);
+          } catch (error) {
+            console.error('core worker: event listener threw', error);
+          }
+        }
+        break;
+      case 'closed':
+        failAll('The client core is closed');
+        // The core has closed its database and connection: nothing left worth waiting for.
+        void worker.terminate();
+        break;
+    }
+  });
+
+  worker.on('error', (error) => {
+    lastError = error;
+  });
+
+  worker.on('exit', (code) => {
+    const reason = closeRequested
+      ? 'The client core is closed'
+      : `The client core stopped unexpectedly (exit code ${code})${lastError ? `: ${lastError.message}` : ''}`;
+    failAll(reason);
+    if (!closeRequested) report(lastError ?? new CoreWorkerError(reason));
+    else rejectReady(new CoreWorkerError(reason));
+    listeners.clear();
+    resolveExited();
+  });
+
+  function post(message: HostToWorker): void {
+    worker.postMessage(message);
+  }
+
+  return {
+    ready,
+    invoke(method, args) {
+      if (deadReason !== null || closeRequested) {
+        return Promise.resolve({
+          ok: false,
+          error: { code: 'internal', message: deadReason ?? 'The client core is closing' },
+        });
+      }
+      const id = nextId++;
+      return new Promise<AppCallResult>((resolve) => {
+        pending.set(id, resolve);
+        try {
+          post({ type: 'call', id, method, args });
+        } catch (error) {
+          // Arguments that cannot be cloned across threads (functions, symbols…) are malformed calls.
+          pending.delete(id);
+          resolve({
+            ok: false,
+            error: { code: 'invalid_argument', message: `Arguments cannot be sent: ${error instanceof Error ? error.message : String(error)}` },
+          });
+        }
+      });
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    async close() {
+      if (!closeRequested) {
+        closeRequested = true;
+        if (deadReason === null) post({ type: 'close' });
+      }
+      await exited;
+    },
+  };
+}

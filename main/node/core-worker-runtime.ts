@@ -1,0 +1,91 @@
+/**
+ * The worker side of the relay, independent of how the core is opened so tests can run it with a
+ * fake core. main/node/core-worker.ts wires it to the real openClientCore.
+ */
+import { createAppDispatcher, type AppCallResult } from '../../sync/app-api/dispatcher.js';
+import type { ClientCore, ClientCoreOptions } from '../../sync/client/client-core-types.js';
+import { parseHostMessage, type CoreWorkerData, type WorkerToHost } from './core-worker-protocol.js';
+
+/** The bits of worker_threads' parentPort this needs. */
+export interface WorkerPort {
+  postMessage(message: WorkerToHost): void;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  close(): void;
+}
+
+export type OpenCore = (options: ClientCoreOptions) => Promise<ClientCore>;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: OpenCore): void {
+  let state: 'opening' | 'open' | 'closing' | 'closed' | 'failed' = 'opening';
+  let unsubscribe: (() => void) | null = null;
+
+  const opening = (async () => {
+    const core = await openCore({
+      profileDir: data.profileDir,
+      defaultServerUrl: data.defaultServerUrl,
+      ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}),
+    });
+    const dispatch = createAppDispatcher(core);
+    return { core, dispatch };
+  })();
+
+  opening.then(
+    ({ core }) => {
+      if (state !== 'opening') return;
+      state = 'open';
+      unsubscribe = core.subscribe((event) => port.postMessage({ type: 'event', event }));
+      port.postMessage({ type: 'ready' });
+    },
+    (error: unknown) => {
+      state = 'failed';
+      process.exitCode = 1;
+      port.postMessage({ type: 'failed', message: describe(error) });
+      // The host ends the thread when it reads 'failed'; closing the port lets it end on its own too.
+      port.close();
+    },
+  );
+
+  const unavailable = (message: string): AppCallResult => ({ ok: false, error: { code: 'internal', message } });
+
+  async function call(id: number, method: string, args: unknown): Promise<void> {
+    let reply: AppCallResult;
+    try {
+      const { dispatch } = await opening;
+      reply = state === 'open' ? await dispatch(method, args) : unavailable('The client core is shutting down');
+    } catch (error) {
+      reply = unavailable(`The client core could not be opened: ${describe(error)}`);
+    }
+    if (state === 'closed') return;
+    port.postMessage({ type: 'reply', id, reply });
+  }
+
+  async function close(): Promise<void> {
+    if (state === 'closing' || state === 'closed') return;
+    const wasOpen = state === 'open' || state === 'opening';
+    state = 'closing';
+    if (wasOpen) {
+      try {
+        const { core } = await opening;
+        unsubscribe?.();
+        await core.close();
+      } catch (error) {
+        process.exitCode = 1;
+        console.error(`core worker: closing the client core failed: ${describe(error)}`);
+      }
+    }
+    state = 'closed';
+    port.postMessage({ type: 'closed' });
+    port.close();
+  }
+
+  port.on('message', (raw) => {
+    const message = parseHostMessage(raw);
+    if (!message) return;
+    if (message.type === 'close') void close();
+    else void call(message.id, message.method, message.args);
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * The app API method names, for the sandboxed preload. Mirrors APP_API_METHODS without pulling zod
+ * (the schemas) into the preload bundle; the type makes the compiler reject a missing or an extra
+ * name, and test/unit/hosts checks it equals APP_API_METHODS.
+ */
+import type { AppApiMethod } from '../sync/app-api/contract.js';
+
+const METHODS: { readonly [M in AppApiMethod]: true } = {
+  getDefaults: true,
+  getSession: true,
+  createAccount: true,
+  logIn: true,
+  logOut: true,
+  getConnectionState: true,
+  listConversations: true,
+  startConversation: true,
+  listMessages: true,
+  sendMessage: true,
+  retryMessage: true,
+  discardMessage: true,
+  markRead: true,
+};
+
+export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);
+
+export function isAppApiMethod(value: unknown): value is AppApiMethod {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(METHODS, value);
+}
+
+/** IPC channels between preload and main. */
+export const IPC_INVOKE = 'app-api:invoke';
+export const IPC_EVENT = 'app-api:event';

@@ -1,0 +1,41 @@
+/**
+ * Sandboxed preload (built to dist/preload/preload.cjs): exposes exactly one object to the page,
+ * window.messenger, an AppTransport. No ipcRenderer, no event objects, nothing else crosses.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { AppTransport } from '../sync/app-api/client.js';
+import type { AppEvent } from '../sync/app-api/contract.js';
+import type { AppCallResult } from '../sync/app-api/dispatcher.js';
+import { IPC_EVENT, IPC_INVOKE, isAppApiMethod } from './allowed-methods.js';
+
+function failure(code: 'invalid_argument' | 'internal', message: string): AppCallResult {
+  return { ok: false, error: { code, message } };
+}
+
+const transport: AppTransport = {
+  async invoke(method, args) {
+    if (!isAppApiMethod(method)) return failure('invalid_argument', `Unknown method ${String(method).slice(0, 64)}`);
+    try {
+      return (await ipcRenderer.invoke(IPC_INVOKE, method, args ?? {})) as AppCallResult;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // Values IPC cannot clone (functions, DOM nodes…) fail here, before reaching main.
+      if (/could not be cloned/i.test(message)) return failure('invalid_argument', `${method}: arguments cannot be sent`);
+      return failure('internal', message);
+    }
+  },
+  subscribe(listener) {
+    if (typeof listener !== 'function') throw new TypeError('subscribe expects a function');
+    // The page gets the event payload only, never the IpcRendererEvent (whose sender is ipcRenderer).
+    const handler = (_event: IpcRendererEvent, appEvent: AppEvent) => listener(appEvent);
+    ipcRenderer.on(IPC_EVENT, handler);
+    return () => {
+      ipcRenderer.removeListener(IPC_EVENT, handler);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('messenger', {
+  invoke: (method: unknown, args: unknown) => transport.invoke(method as never, args),
+  subscribe: (listener: (event: AppEvent) => void) => transport.subscribe(listener),
+});

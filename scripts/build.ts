@@ -1,0 +1,128 @@
+/**
+ * npm run build: bundles everything that runs into dist/ with esbuild.
+ *   dist/renderer/{index.html, app.js, app.css, assets…}  renderer/main.tsx (+ index.html, renderer/public/*)
+ *   dist/main/electron-main.cjs                           main/electron/electron-main.ts
+ *   dist/preload/preload.cjs                              preload/preload.ts (sandboxed: one file, only electron external)
+ *   dist/main/core-worker.cjs                             main/node/core-worker.ts (worker thread entry)
+ *   dist/main/browser-cli.cjs                             main/browser/cli.ts (npm run web)
+ * Production (minified, no source maps) with --production or NODE_ENV=production.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+import { BUILT } from '../main/common/defaults.js';
+
+export interface BuildOptions {
+  /** Repository root (sources are read from here). */
+  rootDir: string;
+  /** Output folder, normally <root>/dist. Emptied first. */
+  outDir: string;
+  production: boolean;
+  /** Overrides for building a renderer from elsewhere (tests, a trivial stand-in). */
+  rendererEntry?: string;
+  rendererHtml?: string;
+}
+
+/** Node-side packages loaded from node_modules at run time rather than bundled (native, or optional natives). */
+const NODE_EXTERNALS = ['electron', 'better-sqlite3', 'ws', 'bufferutil', 'utf-8-validate'];
+
+/** The CommonJS bundles get a real import.meta.url, which the hosts use to find dist/. */
+const IMPORT_META_URL_BANNER = 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;';
+
+export async function build(options: BuildOptions): Promise<void> {
+  const { rootDir, outDir, production } = options;
+  const from = (...parts: string[]) => path.join(rootDir, ...parts);
+  const to = (relative: string) => path.join(outDir, ...relative.split('/'));
+  const rendererEntry = options.rendererEntry ?? from('renderer', 'main.tsx');
+  const rendererHtml = options.rendererHtml ?? from('renderer', 'index.html');
+  for (const file of [rendererEntry, rendererHtml]) {
+    if (!existsSync(file)) throw new Error(`Cannot build the renderer: ${file} does not exist.`);
+  }
+
+  await fs.rm(outDir, { recursive: true, force: true });
+  const rendererOut = to(BUILT.rendererDir);
+
+  const common = {
+    bundle: true,
+    minify: production,
+    sourcemap: production ? false : ('linked' as const),
+    legalComments: 'none' as const,
+    logLevel: 'warning' as const,
+    absWorkingDir: rootDir,
+  };
+
+  const nodeBundle = (entry: string, outfile: string): esbuild.BuildOptions => ({
+    ...common,
+    entryPoints: [from(...entry.split('/'))],
+    outfile: to(outfile),
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: NODE_EXTERNALS,
+    banner: { js: IMPORT_META_URL_BANNER },
+    define: { 'import.meta.url': '__import_meta_url' },
+  });
+
+  const builds: esbuild.BuildOptions[] = [
+    {
+      ...common,
+      entryPoints: [rendererEntry],
+      outfile: path.join(rendererOut, 'app.js'),
+      platform: 'browser',
+      format: 'esm',
+      target: ['es2022', 'chrome140'],
+      jsx: 'automatic',
+      // React's production/development switch; node bundles read NODE_ENV at run time instead.
+      define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
+      tsconfig: existsSync(from('renderer', 'tsconfig.json')) ? from('renderer', 'tsconfig.json') : undefined,
+      loader: {
+        '.svg': 'file',
+        '.png': 'file',
+        '.jpg': 'file',
+        '.webp': 'file',
+        '.woff': 'file',
+        '.woff2': 'file',
+        '.ttf': 'file',
+      },
+      assetNames: 'assets/[name]-[hash]',
+      // Lets an entry outside the repository (a stand-in renderer) resolve react & co.
+      nodePaths: [from('node_modules')],
+    },
+    nodeBundle('main/electron/electron-main.ts', BUILT.electronMain),
+    nodeBundle('main/node/core-worker.ts', BUILT.coreWorker),
+    nodeBundle('main/browser/cli.ts', BUILT.browserCli),
+    {
+      // Sandboxed preload: its require() knows only a few modules (electron among them), so the
+      // bundle is a single browser-platform file and esbuild refuses any node built-in.
+      ...common,
+      entryPoints: [from('preload', 'preload.ts')],
+      outfile: to(BUILT.preload),
+      platform: 'browser',
+      format: 'cjs',
+      target: 'chrome140',
+      external: ['electron'],
+      sourcemap: production ? false : ('inline' as const),
+    },
+  ];
+
+  await Promise.all(builds.map((config) => esbuild.build(config)));
+
+  await fs.copyFile(rendererHtml, path.join(rendererOut, 'index.html'));
+  const publicDir = path.join(path.dirname(rendererHtml), 'public');
+  if (existsSync(publicDir)) await fs.cp(publicDir, rendererOut, { recursive: true, errorOnExist: false });
+  // index.html links app.css; a renderer that imports no CSS still gets a (blank) stylesheet.
+  const css = path.join(rendererOut, 'app.css');
+  if (!existsSync(css)) await fs.writeFile(css, '/* the renderer imports no CSS */\n');
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (isMain) {
+  const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const production = process.argv.includes('--production') || process.env.NODE_ENV === 'production';
+  build({ rootDir, outDir: path.join(rootDir, 'dist'), production }).catch((error: unknown) => {
+    // esbuild has already printed its diagnostics; add one plain line.
+    console.error(`Build failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    process.exit(1);
+  });
+}

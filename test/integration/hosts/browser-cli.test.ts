@@ -1,0 +1,113 @@
+/** `npm run web`'s built entry (dist/main/browser-cli.cjs) as a real process: start, serve, relay, stop. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
+import { buildTestDist } from './fixtures/build-dist.js';
+
+let distDir: string;
+let removeDist: () => void;
+let tempDir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  tempDir = mkdtempSync(path.join(tmpdir(), 'browser-cli-'));
+  ({ distDir, remove: removeDist } = await buildTestDist());
+});
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(tempDir, { recursive: true, force: true });
+  removeDist?.();
+});
+
+interface Cli {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+function runCli(args: string[]): Cli {
+  const child = spawn(process.execPath, [path.join(distDir, 'main', 'browser-cli.cjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+function waitForUrl(cli: Cli): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(cli.stdout());
+      if (match) {
+        cli.child.stdout!.off('data', check);
+        resolve(match[0]);
+      }
+    };
+    cli.child.stdout!.on('data', check);
+    void cli.exited.then((code) => reject(new Error(`exited with ${code}: ${cli.stderr()}`)));
+    check();
+  });
+}
+
+describe('browser host CLI', () => {
+  it('prints one line with its address, serves the renderer and the bridge, and stops cleanly on SIGTERM', async () => {
+    const profileDir = path.join(tempDir, 'ann');
+    const cli = runCli(['--port', '0', '--profile', profileDir, '--server', 'ws://127.0.0.1:7999']);
+    const url = await waitForUrl(cli);
+    expect(cli.stdout().trim().split('\n')).toEqual([`Messenger is running at ${url} — open it in your browser`]);
+
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Fixture</title>');
+    expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    const script = await fetch(`${url}/app.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toContain('fixture renderer');
+    expect((await fetch(`${url}/app.css`)).status).toBe(200);
+
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/bridge`, { origin: url });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const reply = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(data.toString()))));
+    ws.send(JSON.stringify({ id: 1, method: 'getDefaults', args: {} }));
+    expect(await reply).toEqual({ id: 1, reply: { ok: true, result: { serverUrl: 'ws://127.0.0.1:7999' } } });
+    const dropped = new Promise((resolve) => ws.once('close', resolve));
+
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    await dropped;
+    expect(existsSync(path.join(profileDir, 'mirror.sqlite'))).toBe(true);
+    expect(cli.stderr()).toBe('');
+  });
+
+  it('refuses to start without --profile', async () => {
+    const cli = runCli(['--port', '0']);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr()).toMatch(/--profile <dir> is required/);
+    expect(cli.stdout()).toBe('');
+  });
+
+  it('fails clearly when the port is taken', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const cli = runCli(['--port', String(port), '--profile', path.join(tempDir, 'bob')]);
+      expect(await cli.exited).toBe(1);
+      expect(cli.stderr()).toContain(`Port ${port} is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,0 +1,297 @@
+/**
+ * The browser host for real, over loopback: static files, security headers, the bridge's origin and
+ * host checks, and calls reaching a (fake) core through the app API dispatcher.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startBrowserHost, type BrowserHost } from '../../../main/browser/browser-host.js';
+import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
+import { BRIDGE_MAX_FRAME_BYTES, type BridgeServerFrame } from '../../../sync/app-api/bridge-frames.js';
+import type { AppTransport } from '../../../sync/app-api/client.js';
+import type { AppEvent } from '../../../sync/app-api/contract.js';
+import { createAppDispatcher } from '../../../sync/app-api/dispatcher.js';
+import { createFakeCore, type FakeCore } from './fixtures/fake-core.js';
+
+let workDir: string;
+let rendererDir: string;
+let core: FakeCore;
+let host: BrowserHost;
+let own: string;
+
+function transportOver(fake: FakeCore): AppTransport {
+  const dispatch = createAppDispatcher(fake);
+  return { invoke: (method, args) => dispatch(method, args), subscribe: (listener) => fake.subscribe(listener) };
+}
+
+beforeAll(async () => {
+  workDir = mkdtempSync(path.join(tmpdir(), 'browser-host-'));
+  rendererDir = path.join(workDir, 'renderer');
+  mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
+  writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Messenger</title>');
+  writeFileSync(path.join(rendererDir, 'app.js'), 'console.log("app")');
+  writeFileSync(path.join(rendererDir, 'app.css'), 'body{}');
+  writeFileSync(path.join(rendererDir, 'assets', 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  // A secret next to the renderer folder: traversal must never reach it.
+  writeFileSync(path.join(workDir, 'secret.txt'), 'top secret');
+  core = createFakeCore('ws://127.0.0.1:7878');
+  host = await startBrowserHost({ port: 0, rendererDir, core: transportOver(core) });
+  own = `127.0.0.1:${host.port}`;
+});
+
+afterAll(async () => {
+  await host?.close();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A raw request: the path is sent exactly as given (fetch would normalise `..` away). */
+function request(rawPath: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: host.port, path: rawPath, method: options.method ?? 'GET', headers: { host: own, ...options.headers } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const sockets: WebSocket[] = [];
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.terminate();
+});
+
+/** Opens the bridge with the given headers; resolves with the socket or the refusal's HTTP status. */
+function openBridge(headers: { origin?: string; host?: string } = {}, pathname = '/bridge'): Promise<WebSocket | number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}${pathname}`, {
+      ...(headers.origin !== undefined ? { origin: headers.origin } : {}),
+      headers: { host: headers.host ?? own },
+    });
+    sockets.push(ws);
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('error', (error) => reject(error));
+  });
+}
+
+async function ownBridge(): Promise<Page> {
+  const ws = await openBridge({ origin: `http://${own}` });
+  if (typeof ws === 'number') throw new Error(`bridge refused with ${ws}`);
+  return new Page(ws);
+}
+
+/** A page's end of the bridge: sends frames, collects replies by id and pushes. */
+class Page {
+  readonly pushes: AppEvent[] = [];
+  private readonly replies = new Map<number, (frame: BridgeServerFrame) => void>();
+  private pushWaiters: Array<() => void> = [];
+  readonly closed: Promise<number>;
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as BridgeServerFrame;
+      if ('event' in frame) {
+        this.pushes.push(frame.event);
+        for (const wake of this.pushWaiters.splice(0)) wake();
+      } else {
+        this.replies.get(frame.id)?.(frame);
+      }
+    });
+    this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+  }
+
+  sendRaw(data: string | Buffer, binary = false): void {
+    this.ws.send(data, { binary });
+  }
+
+  reply(id: number): Promise<BridgeServerFrame> {
+    return new Promise((resolve) => this.replies.set(id, resolve));
+  }
+
+  async call(id: number, method: unknown, args?: unknown) {
+    const reply = this.reply(id);
+    this.ws.send(JSON.stringify({ id, method, ...(args === undefined ? {} : { args }) }));
+    const frame = await reply;
+    if (!('reply' in frame)) throw new Error('expected a reply');
+    return frame.reply;
+  }
+
+  async nextPush(count: number): Promise<AppEvent[]> {
+    while (this.pushes.length < count) await new Promise<void>((resolve) => this.pushWaiters.push(resolve));
+    return this.pushes.slice(0, count);
+  }
+}
+
+describe('static files', () => {
+  it('serves the built renderer with content types, no-store and the security headers', async () => {
+    for (const [file, type, body] of [
+      ['/', 'text/html; charset=utf-8', '<!doctype html><title>Messenger</title>'],
+      ['/index.html', 'text/html; charset=utf-8', '<!doctype html><title>Messenger</title>'],
+      ['/app.js', 'text/javascript; charset=utf-8', 'console.log("app")'],
+      ['/app.css?v=1', 'text/css; charset=utf-8', 'body{}'],
+      ['/assets/logo.svg', 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg"/>'],
+    ] as const) {
+      const res = await request(file);
+      expect(res.status, file).toBe(200);
+      expect(res.body).toBe(body);
+      expect(res.headers['content-type']).toBe(type);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+    }
+  });
+
+  it('answers HEAD without a body and refuses other methods', async () => {
+    const head = await request('/app.js', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    const post = await request('/app.js', { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.allow).toBe('GET, HEAD');
+  });
+
+  it.each([
+    '/../secret.txt',
+    '/assets/../../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/%2e%2e%2fsecret.txt',
+    '/assets/..%2f..%2fsecret.txt',
+    '/..%5csecret.txt',
+    '/%00',
+    '/missing.js',
+    '/assets',
+    '//etc/passwd',
+  ])('refuses %s with 404 (and still sends the CSP)', async (rawPath) => {
+    const res = await request(rawPath);
+    expect(res.status).toBe(404);
+    expect(res.body).not.toContain('top secret');
+    expect(res.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+  });
+
+  it('refuses requests for a foreign Host name (DNS rebinding)', async () => {
+    const res = await request('/', { headers: { host: `evil.example:${host.port}` } });
+    expect(res.status).toBe(403);
+    expect((await request('/', { headers: { host: `localhost:${host.port}` } })).status).toBe(200);
+  });
+});
+
+describe('bridge upgrade', () => {
+  it('accepts the host’s own origin, on 127.0.0.1 and localhost', async () => {
+    expect(await openBridge({ origin: `http://127.0.0.1:${host.port}` })).toBeInstanceOf(WebSocket);
+    expect(await openBridge({ origin: `http://localhost:${host.port}`, host: `localhost:${host.port}` })).toBeInstanceOf(WebSocket);
+  });
+
+  it('refuses a foreign Origin with 403', async () => {
+    expect(await openBridge({ origin: 'http://evil.example' })).toBe(403);
+    expect(await openBridge({ origin: `http://127.0.0.1:${host.port + 1}` })).toBe(403);
+  });
+
+  it('refuses a request without Origin with 403', async () => {
+    expect(await openBridge({})).toBe(403);
+  });
+
+  it('refuses a foreign Host header with 403 even with a matching Origin', async () => {
+    expect(await openBridge({ origin: `http://evil.example:${host.port}`, host: `evil.example:${host.port}` })).toBe(403);
+    expect(await openBridge({ origin: `http://127.0.0.1:${host.port}`, host: `evil.example:${host.port}` })).toBe(403);
+  });
+
+  it('upgrades nothing but /bridge', async () => {
+    expect(await openBridge({ origin: `http://${own}` }, '/other')).toBe(404);
+  });
+});
+
+describe('bridge calls', () => {
+  it('reach the core through the dispatcher; bad calls come back as invalid_argument', async () => {
+    const page = await ownBridge();
+    expect(await page.call(1, 'getDefaults', {})).toEqual({ ok: true, result: { serverUrl: 'ws://127.0.0.1:7878' } });
+    expect(await page.call(2, 'getConnectionState')).toEqual({ ok: true, result: 'offline' });
+
+    const invalid = await page.call(3, 'sendMessage', { conversationId: 'c1', text: 42 });
+    expect(invalid.ok).toBe(false);
+    if (!invalid.ok) expect(invalid.error.code).toBe('invalid_argument');
+
+    const extraKey = await page.call(4, 'getDefaults', { sneaky: true });
+    expect(!extraKey.ok && extraKey.error.code).toBe('invalid_argument');
+
+    const unknown = await page.call(5, 'dropEverything', {});
+    expect(!unknown.ok && unknown.error.code).toBe('invalid_argument');
+
+    expect(await page.call(6, 'startConversation', { username: 'bob' })).toEqual({
+      ok: false,
+      error: { code: 'not_signed_in', message: 'Sign in first' },
+    });
+    // Only the valid calls reached the core.
+    expect(core.calls.map((c) => c.method)).toEqual(['getDefaults', 'getConnectionState', 'startConversation']);
+  });
+
+  it('survives malformed frames and keeps answering', async () => {
+    const page = await ownBridge();
+    page.sendRaw('this is not json');
+    page.sendRaw('[1,2,3]');
+    page.sendRaw('{"method":"getDefaults"}');
+    page.sendRaw(Buffer.from([0xff, 0x00, 0x13]), true);
+    const noMethod = page.reply(10);
+    page.sendRaw('{"id":10,"args":{}}');
+    const frame = await noMethod;
+    expect('reply' in frame && !frame.reply.ok && frame.reply.error.code).toBe('invalid_argument');
+    expect(await page.call(11, 'getSession', {})).toEqual({ ok: true, result: null });
+  });
+
+  it('closes a socket that sends an oversized frame, and keeps serving others', async () => {
+    const greedy = await ownBridge();
+    greedy.sendRaw('x'.repeat(BRIDGE_MAX_FRAME_BYTES + 1));
+    expect(await greedy.closed).toBe(1009);
+    const page = await ownBridge();
+    expect(await page.call(1, 'getDefaults', {})).toEqual({ ok: true, result: { serverUrl: 'ws://127.0.0.1:7878' } });
+    expect((await request('/')).status).toBe(200);
+  });
+
+  it('pushes core events to every connected page', async () => {
+    const a = await ownBridge();
+    const b = await ownBridge();
+    await a.call(1, 'markRead', { conversationId: 'c1' });
+    core.emit({ type: 'connection', state: 'online' });
+    const expected: AppEvent[] = [{ type: 'conversations' }, { type: 'connection', state: 'online' }];
+    expect(await a.nextPush(2)).toEqual(expected);
+    expect(await b.nextPush(2)).toEqual(expected);
+  });
+});
+
+describe('close', () => {
+  it('disconnects pages, stops listening and unsubscribes from the core', async () => {
+    const fake = createFakeCore('ws://127.0.0.1:7878');
+    const local = await startBrowserHost({ port: 0, rendererDir, core: transportOver(fake) });
+    const ws = new WebSocket(`ws://127.0.0.1:${local.port}/bridge`, { origin: `http://127.0.0.1:${local.port}` });
+    sockets.push(ws);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const closed = new Promise((resolve) => ws.once('close', resolve));
+    await local.close();
+    await closed;
+    fake.emit({ type: 'conversations' }); // must not throw: the host is unsubscribed
+    await expect(
+      new Promise((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port: local.port, path: '/' }, resolve);
+        req.on('error', reject);
+      }),
+    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});

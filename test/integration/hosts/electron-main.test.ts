@@ -1,0 +1,171 @@
+/**
+ * The real electron-main.ts, bundled with a fake `electron` module (fixtures/fake-electron.ts) and
+ * run under Node: checks what it registers (scheme, IPC, permissions, navigation guards), that the
+ * app:// handler serves dist/renderer with the CSP and refuses traversal, and that IPC from an
+ * untrusted frame is refused while a trusted one reaches the real core worker. Electron itself is
+ * never loaded.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
+import { secureWebPreferences } from '../../../main/electron/window-options.js';
+import { buildTestDist } from './fixtures/build-dist.js';
+import type { AppCallResult } from '../../../sync/app-api/dispatcher.js';
+import type { FakeElectronRecord } from './fixtures/fake-electron.js';
+
+let distDir: string;
+let removeDist: () => void;
+let userData: string;
+let fake: FakeElectronRecord;
+const signalsBefore = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+
+beforeAll(async () => {
+  userData = mkdtempSync(path.join(tmpdir(), 'electron-main-'));
+  ({ distDir, remove: removeDist } = await buildTestDist());
+  // Something next to the renderer folder that app:// must never reach.
+  writeFileSync(path.join(distDir, 'secret.txt'), 'top secret');
+  const bundle = path.join(distDir, 'main', 'electron-main-under-test.cjs');
+  await esbuild.build({
+    entryPoints: [path.resolve(import.meta.dirname, '../../../main/electron/electron-main.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    alias: { electron: path.join(import.meta.dirname, 'fixtures', 'fake-electron.ts') },
+    external: ['better-sqlite3', 'ws'],
+    banner: { js: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+    define: { 'import.meta.url': '__import_meta_url' },
+    logLevel: 'warning',
+  });
+  (globalThis as any).__fakeElectronUserData = userData;
+  createRequire(import.meta.url)(bundle);
+  fake = (globalThis as any).__fakeElectron as FakeElectronRecord;
+  fake.resolveReady();
+  // The window is created once the core worker is ready.
+  while (fake.windows.length === 0 && fake.errorBoxes.length === 0) await new Promise((resolve) => setImmediate(resolve));
+});
+
+afterAll(async () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (!signalsBefore[signal].includes(listener)) process.off(signal, listener);
+    }
+  }
+  rmSync(userData, { recursive: true, force: true });
+  removeDist?.();
+});
+
+describe('electron main (with a fake electron module)', () => {
+  it('registers app:// as a privileged scheme, sandboxes, and denies every permission', () => {
+    expect(fake.errorBoxes).toEqual([]);
+    expect(fake.sandboxEnabled).toBe(true);
+    expect(fake.privilegedSchemes).toEqual([
+      { scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) },
+    ]);
+    let granted: boolean | undefined;
+    fake.permissionRequestHandler!({}, 'media', (allow: boolean) => (granted = allow), {});
+    expect(granted).toBe(false);
+    expect(fake.permissionCheckHandler!({}, 'notifications', 'app://messenger', {})).toBe(false);
+    expect(fake.devicePermissionHandler!({})).toBe(false);
+  });
+
+  it('opens one locked-down window on app://messenger/ with the built preload', () => {
+    expect(fake.windows).toHaveLength(1);
+    const window = fake.windows[0]!;
+    expect(window.loadedUrl).toBe('app://messenger/index.html');
+    expect(window.options.webPreferences).toEqual(secureWebPreferences(path.join(distDir, 'preload', 'preload.cjs')));
+  });
+
+  it('serves dist/renderer over app:// with the CSP, and refuses traversal and other hosts', async () => {
+    const handler = fake.protocolHandlers.get('app')!;
+    const index = await handler(new Request('app://messenger/index.html'));
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await index.text()).toContain('<title>Fixture</title>');
+    expect((await handler(new Request('app://messenger/app.js'))).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    for (const url of ['app://messenger/..%2fsecret.txt', 'app://messenger/..%2F..%2Fpackage.json', 'app://messenger/%2e%2e%5csecret.txt', 'app://other/index.html', 'app://messenger/missing.js']) {
+      const response = await handler(new Request(url));
+      expect(response.status, url).toBe(404);
+      expect(await response.text()).not.toContain('top secret');
+    }
+  });
+
+  it('replaces any CSP header on responses with its own', () => {
+    let result: any;
+    fake.headersReceived!(
+      { responseHeaders: { 'content-security-policy': ["default-src *"], 'X-Other': ['1'] } },
+      (response: unknown) => (result = response),
+    );
+    expect(result).toEqual({ responseHeaders: { 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+
+  it('relays IPC only from the app’s own frames, to the real core worker', async () => {
+    const invoke = fake.ipcHandlers.get('app-api:invoke')!;
+    const trusted = { senderFrame: { url: 'app://messenger/index.html' } };
+    expect(await invoke(trusted, 'getDefaults', {})).toEqual({ ok: true, result: { serverUrl: 'ws://127.0.0.1:7878' } });
+    const invalid = (await invoke(trusted, 'sendMessage', { conversationId: 'c', text: 5 })) as AppCallResult;
+    expect(invalid.ok === false && invalid.error.code).toBe('invalid_argument');
+
+    for (const event of [
+      { senderFrame: { url: 'https://evil.example/' } },
+      { senderFrame: { url: 'app://messenger.evil/index.html' } },
+      { senderFrame: null },
+      {
+        senderFrame: {
+          get url(): string {
+            throw new Error('Render frame was disposed');
+          },
+        },
+      },
+    ]) {
+      expect(await invoke(event, 'getDefaults', {})).toEqual({
+        ok: false,
+        error: { code: 'unauthorized', message: 'Calls are accepted only from the app itself' },
+      });
+    }
+  });
+
+  it('denies new windows (opening http/https links externally), foreign navigation and webviews', () => {
+    const contents = {
+      windowOpenHandler: null as null | ((details: { url: string }) => unknown),
+      listeners: new Map<string, (...args: any[]) => void>(),
+      setWindowOpenHandler(handler: (details: { url: string }) => unknown) {
+        this.windowOpenHandler = handler;
+      },
+      on(event: string, listener: (...args: any[]) => void) {
+        this.listeners.set(event, listener);
+      },
+    };
+    fake.app.emit('web-contents-created', {}, contents);
+    expect(contents.windowOpenHandler!({ url: 'https://example.com/a' })).toEqual({ action: 'deny' });
+    expect(contents.windowOpenHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(fake.openedExternally).toEqual(['https://example.com/a']);
+
+    const prevented = (event: string, url?: string) => {
+      let flag = false;
+      contents.listeners.get(event)!({ preventDefault: () => (flag = true) }, url);
+      return flag;
+    };
+    expect(prevented('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(prevented('will-navigate', 'app://messenger/index.html')).toBe(false);
+    expect(prevented('will-redirect', 'http://127.0.0.1:1/')).toBe(true);
+    expect(prevented('will-attach-webview')).toBe(true);
+  });
+
+  it('holds the quit until the core worker has closed, then exits 0', async () => {
+    let prevented = false;
+    fake.app.emit('will-quit', { preventDefault: () => (prevented = true) });
+    expect(prevented).toBe(true);
+    while (fake.exitCodes.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(fake.exitCodes).toEqual([0]);
+    const invoke = fake.ipcHandlers.get('app-api:invoke')!;
+    const after = (await invoke({ senderFrame: { url: 'app://messenger/index.html' } }, 'getDefaults', {})) as AppCallResult;
+    expect(after.ok === false && after.error.code).toBe('internal');
+  });
+});

@@ -1,0 +1,125 @@
+/** The pure parts of the Electron host; electron itself is never loaded here (types only). */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { APP_API_METHODS } from '../../../sync/app-api/contract.js';
+import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../../../main/common/csp.js';
+import { nativeBindingFor, parseLaunchOptions } from '../../../main/electron/launch-options.js';
+import {
+  APP_ENTRY_URL,
+  isExternalUrlAllowed,
+  isSameAppOrigin,
+  isTrustedSenderUrl,
+} from '../../../main/electron/trusted-sender.js';
+import { mainWindowOptions, secureWebPreferences } from '../../../main/electron/window-options.js';
+import { IPC_EVENT, IPC_INVOKE, isAppApiMethod, PRELOAD_METHODS } from '../../../preload/allowed-methods.js';
+
+describe('isTrustedSenderUrl', () => {
+  it.each([APP_ENTRY_URL, 'app://messenger/', 'app://messenger/index.html?x=1#top'])(
+    'trusts %s',
+    (url) => {
+      expect(isTrustedSenderUrl(url)).toBe(true);
+      expect(isSameAppOrigin(url)).toBe(true);
+    },
+  );
+
+  it.each([
+    'app://messenger',
+    // Chromium reports frame URLs canonicalised (lowercase host); anything else is not ours.
+    'app://MESSENGER/index.html',
+    'app://messenger.evil/index.html',
+    'app://messenger@evil/index.html',
+    'app://user:pw@messenger/index.html',
+    'app://messenger:8080/index.html',
+    'app://other/index.html',
+    'https://messenger/index.html',
+    'http://127.0.0.1:5173/',
+    'file:///work/main/dist/renderer/index.html',
+    'about:blank',
+    'devtools://devtools/bundled/inspector.html',
+    'javascript:alert(1)',
+    '',
+    undefined,
+    null,
+    42,
+  ])('does not trust %j', (url) => {
+    expect(isTrustedSenderUrl(url)).toBe(false);
+    expect(isSameAppOrigin(url)).toBe(false);
+  });
+});
+
+describe('isExternalUrlAllowed', () => {
+  it('lets only http and https links reach the system browser', () => {
+    expect(isExternalUrlAllowed('https://example.com/page')).toBe(true);
+    expect(isExternalUrlAllowed('http://example.com')).toBe(true);
+    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'app://messenger/', 'ms-settings:', 'not a url', '']) {
+      expect(isExternalUrlAllowed(url)).toBe(false);
+    }
+  });
+});
+
+describe('window options', () => {
+  it('locks the renderer down', () => {
+    const prefs = secureWebPreferences('/app/dist/preload/preload.cjs');
+    expect(prefs).toMatchObject({
+      preload: '/app/dist/preload/preload.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: true,
+    });
+    expect(mainWindowOptions('/p.cjs').webPreferences).toEqual(secureWebPreferences('/p.cjs'));
+  });
+});
+
+describe('launch options', () => {
+  it('reads --profile and --server among Electron’s own switches', () => {
+    expect(parseLaunchOptions(['/usr/bin/electron', '/repo', '--no-sandbox'], '/home/me')).toEqual({
+      profileDir: null,
+      serverUrl: 'ws://127.0.0.1:7878',
+    });
+    expect(
+      parseLaunchOptions(['/usr/bin/electron', '/repo', '--profile', 'alice', '--server=ws://10.0.0.2:9000', '--inspect'], '/home/me'),
+    ).toEqual({ profileDir: path.resolve('/home/me', 'alice'), serverUrl: 'ws://10.0.0.2:9000' });
+    expect(parseLaunchOptions(['electron', '--profile', '--server', 'ws://x:1'], '/')).toEqual({
+      profileDir: null,
+      serverUrl: 'ws://x:1',
+    });
+  });
+
+  it('uses the Electron-ABI better-sqlite3 only for an unpackaged Electron', () => {
+    expect(nativeBindingFor({ isElectron: true, isPackaged: false, repoRoot: '/repo' })).toBe(
+      path.join('/repo', '.electron-native', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'),
+    );
+    expect(nativeBindingFor({ isElectron: true, isPackaged: true, repoRoot: '/repo' })).toBeUndefined();
+    expect(nativeBindingFor({ isElectron: false, isPackaged: false, repoRoot: '/repo' })).toBeUndefined();
+  });
+});
+
+describe('preload allow-list', () => {
+  it('is exactly the app API', () => {
+    expect([...PRELOAD_METHODS].sort()).toEqual([...APP_API_METHODS].sort());
+    expect(isAppApiMethod('getDefaults')).toBe(true);
+    for (const bad of ['toString', 'constructor', '__proto__', 'hasOwnProperty', '', 3, null]) expect(isAppApiMethod(bad)).toBe(false);
+    expect([IPC_INVOKE, IPC_EVENT]).toEqual(['app-api:invoke', 'app-api:event']);
+  });
+});
+
+describe('content security policy', () => {
+  it('is the renderer’s meta policy plus what only a header can say (frame-ancestors)', () => {
+    const html = readFileSync(path.resolve(import.meta.dirname, '../../../renderer/index.html'), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
+    expect(meta).toBeDefined();
+    const directives = (policy: string) => new Set(policy.split(';').map((d) => d.trim().replace(/\s+/g, ' ')).filter(Boolean));
+    const header = directives(CONTENT_SECURITY_POLICY);
+    expect(header).toEqual(new Set([...directives(meta!), "frame-ancestors 'none'"]));
+    expect(SECURITY_HEADERS['Content-Security-Policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(SECURITY_HEADERS['X-Content-Type-Options']).toBe('nosniff');
+    expect(SECURITY_HEADERS['Referrer-Policy']).toBe('no-referrer');
+  });
+});
