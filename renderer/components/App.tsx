@@ -1,0 +1,29 @@
+import { useEffect } from 'react';
+import { t } from '../i18n/index.js';
+import { useApp } from '../state/context.js';
+import { MainScreen } from './MainScreen.js';
+import { SignInScreen } from './SignInScreen.js';
+import { StartupScreen } from './StartupScreen.js';
+
+/** The window title carries the total unread count, like other messengers. */
+function useDocumentTitle() {
+  const unread = useApp((s) => s.conversations.reduce((sum, c) => sum + c.unreadCount, 0));
+  useEffect(() => {
+    document.title = unread > 0 ? t.app.titleWithUnread(unread) : t.app.title;
+  }, [unread]);
+}
+
+export function App() {
+  const phase = useApp((s) => s.phase);
+  useDocumentTitle();
+  switch (phase) {
+    case 'loading':
+      return <StartupScreen unreachable={false} />;
+    case 'unreachable':
+      return <StartupScreen unreachable />;
+    case 'signedOut':
+      return <SignInScreen />;
+    case 'signedIn':
+      return <MainScreen />;
+  }
+}

@@ -1,0 +1,45 @@
+import { useId } from 'react';
+import { useMarkRead } from '../hooks/useMarkRead.js';
+import { t } from '../i18n/index.js';
+import { useActions, useApp } from '../state/context.js';
+import { Composer } from './Composer.js';
+import { ConversationHeader } from './ConversationHeader.js';
+import { ChatIcon } from './icons.js';
+import { MessageList } from './MessageList.js';
+
+/** The right side: the open conversation, or a hint when none is open. */
+export function ConversationPane() {
+  const open = useApp((s) => s.open);
+  const conversation = useApp((s) => (s.open ? (s.conversations.find((c) => c.id === s.open!.id) ?? null) : null));
+  const notice = useApp((s) => s.notice);
+  const { dismissNotice } = useActions();
+  const titleId = useId();
+  useMarkRead(open?.id ?? null);
+
+  if (!open) {
+    return (
+      <div className="empty empty--pane">
+        <ChatIcon size={48} className="empty__icon" />
+        <p className="empty__title">{t.conversation.noneSelected}</p>
+        <p className="empty__hint">{t.conversation.noneSelectedHint}</p>
+      </div>
+    );
+  }
+
+  const peerName = conversation?.peer.displayName ?? '';
+  return (
+    <section className="conversation" aria-labelledby={conversation ? titleId : undefined}>
+      {conversation && <ConversationHeader peer={conversation.peer} titleId={titleId} />}
+      <MessageList open={open} peerName={peerName} />
+      {notice && (
+        <div className="notice" role="alert">
+          <span>{notice}</span>
+          <button type="button" className="link-button" onClick={dismissNotice}>
+            {t.app.dismiss}
+          </button>
+        </div>
+      )}
+      <Composer key={open.id} conversationId={open.id} />
+    </section>
+  );
+}

@@ -1,0 +1,131 @@
+import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { MessageView } from '../../sync/app-api/contract.js';
+import { formatDay, sameDay } from '../format/time.js';
+import { t } from '../i18n/index.js';
+import { useActions } from '../state/context.js';
+import { MESSAGE_LIMIT_MAX, type OpenConversation } from '../state/store.js';
+import { MessageBubble } from './MessageBubble.js';
+
+/** Within this many pixels of the end counts as "at the bottom". */
+const BOTTOM_SLACK_PX = 48;
+/** Messages from one sender closer together than this form one visual group. */
+const GROUP_GAP_MS = 5 * 60 * 1000;
+
+interface Props {
+  open: OpenConversation;
+  peerName: string;
+}
+
+/**
+ * The scrolling message history. Sticks to the bottom when new messages arrive if the reader was
+ * already there (or just sent one), keeps the reading position when older messages are loaded.
+ */
+export function MessageList({ open, peerName }: Props) {
+  const scrollerRef = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const lastMessageId = useRef<string | null>(null);
+  /** Set just before loading older messages: where the reader was, measured from the end. */
+  const keepFromEnd = useRef<number | null>(null);
+  const { loadOlder } = useActions();
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const { messages } = open;
+
+  const scrollToBottom = useCallback(() => {
+    const scroller = scrollerRef.current;
+    if (scroller) scroller.scrollTop = scroller.scrollHeight;
+  }, []);
+
+  // A newly opened conversation starts at its newest message.
+  useLayoutEffect(() => {
+    atBottom.current = true;
+    lastMessageId.current = null;
+    keepFromEnd.current = null;
+    scrollToBottom();
+  }, [open.id, scrollToBottom]);
+
+  useLayoutEffect(() => {
+    const scroller = scrollerRef.current;
+    if (!scroller) return;
+    const newest = messages[messages.length - 1] ?? null;
+    const newestChanged = newest !== null && newest.id !== lastMessageId.current;
+    lastMessageId.current = newest?.id ?? null;
+    if (keepFromEnd.current !== null) {
+      scroller.scrollTop = scroller.scrollHeight - keepFromEnd.current;
+      keepFromEnd.current = null;
+    } else if (atBottom.current || (newestChanged && newest.own)) {
+      scroller.scrollTop = scroller.scrollHeight;
+      atBottom.current = true;
+    }
+  }, [messages]);
+
+  // The composer growing (or the window resizing) must not push the newest message out of view.
+  useEffect(() => {
+    const scroller = scrollerRef.current;
+    if (!scroller || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) scrollToBottom();
+    });
+    observer.observe(scroller);
+    return () => observer.disconnect();
+  }, [scrollToBottom]);
+
+  const onScroll = () => {
+    const scroller = scrollerRef.current;
+    if (!scroller) return;
+    atBottom.current = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight <= BOTTOM_SLACK_PX;
+  };
+
+  const onLoadOlder = () => {
+    const scroller = scrollerRef.current;
+    if (scroller) keepFromEnd.current = scroller.scrollHeight - scroller.scrollTop;
+    setLoadingOlder(true);
+    loadOlder().finally(() => setLoadingOlder(false));
+  };
+
+  const canLoadOlder = open.hasOlder && open.limit < MESSAGE_LIMIT_MAX;
+
+  return (
+    <div className="messages" ref={scrollerRef} onScroll={onScroll}>
+      <div className="messages__inner">
+        {canLoadOlder && (
+          <div className="messages__older">
+            <button type="button" className="button button--secondary button--small" onClick={onLoadOlder} disabled={loadingOlder}>
+              {loadingOlder ? t.conversation.loadingOlder : t.conversation.loadOlder}
+            </button>
+          </div>
+        )}
+        {open.hasOlder && !canLoadOlder && <p className="messages__note">{t.conversation.olderUnavailable}</p>}
+        <div role="log" aria-label={t.conversation.messagesLabel} className="messages__log">
+          {messages.map((message, index) => {
+            const previous = index > 0 ? messages[index - 1] : undefined;
+            const newDay = !previous || !sameDay(previous.at, message.at);
+            const groupStart =
+              newDay || !previous || previous.senderId !== message.senderId || message.at - previous.at > GROUP_GAP_MS;
+            return (
+              <Fragment key={message.id}>
+                {newDay && (
+                  <div className="messages__day">
+                    <span>{formatDay(message.at)}</span>
+                  </div>
+                )}
+                <MessageBubble message={message} groupStart={groupStart} />
+              </Fragment>
+            );
+          })}
+        </div>
+        {!open.loaded && !open.error && <p className="messages__note">{t.conversation.loading}</p>}
+        {open.error && (
+          <p className="messages__note messages__note--error" role="alert">
+            {t.conversation.loadError} {open.error}
+          </p>
+        )}
+        {open.loaded && messages.length === 0 && (
+          <div className="empty empty--conversation">
+            <p className="empty__title">{t.conversation.empty}</p>
+            <p className="empty__hint">{t.conversation.emptyHint(peerName)}</p>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

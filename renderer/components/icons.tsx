@@ -1,0 +1,106 @@
+/** Inline SVG icons. Decorative: the element around them carries the accessible name. */
+import type { ReactNode, SVGProps } from 'react';
+
+type IconProps = Omit<SVGProps<SVGSVGElement>, 'children'> & { size?: number };
+
+function Svg({ size = 16, children, ...rest }: IconProps & { children: ReactNode }) {
+  return (
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={2}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+      {...rest}
+    >
+      {children}
+    </svg>
+  );
+}
+
+export function ClockIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M12 7v5l3 2" />
+    </Svg>
+  );
+}
+
+export function CheckIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M4 12.5l5 5L20 6.5" />
+    </Svg>
+  );
+}
+
+export function DoubleCheckIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M1.5 12.5l5 5L17.5 6.5" />
+      <path d="M11.5 16.5l1 1L23 6.5" />
+    </Svg>
+  );
+}
+
+export function WarningIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <circle cx="12" cy="12" r="9.5" />
+      <path d="M12 7v6" />
+      <path d="M12 16.5v.5" />
+    </Svg>
+  );
+}
+
+export function SendIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M4 12l16-8-6 16-2.5-6.5z" />
+      <path d="M11.5 13.5L20 4" />
+    </Svg>
+  );
+}
+
+export function ComposeIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M12 20h9" />
+      <path d="M16.5 3.5a2.1 2.1 0 013 3L7 19l-4 1 1-4z" />
+    </Svg>
+  );
+}
+
+export function LogOutIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M9 21H5a2 2 0 01-2-2V5a2 2 0 012-2h4" />
+      <path d="M16 17l5-5-5-5" />
+      <path d="M21 12H9" />
+    </Svg>
+  );
+}
+
+export function ChatIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M21 11.5a8.4 8.4 0 01-12.3 7.5L3 21l2-5.7A8.5 8.5 0 1121 11.5z" />
+    </Svg>
+  );
+}
+
+export function CloudOffIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M2 2l20 20" />
+      <path d="M5.8 5.8A7 7 0 004 18h13" />
+      <path d="M9.5 4.3A7 7 0 0118.7 10H19a4 4 0 012.3 7.3" />
+    </Svg>
+  );
+}

@@ -1,0 +1,151 @@
+/**
+ * Every piece of text a person sees (including accessible names) lives here, so a translation is
+ * one new file of the same shape. Components never contain UI string literals.
+ *
+ * Accessible names marked "(a11y contract)" are relied on by the e2e tests: change them together.
+ */
+
+const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many);
+
+export const en = {
+  /** BCP 47 tag for Intl formatters; undefined = the system's locale. */
+  locale: undefined as string | undefined,
+
+  app: {
+    title: 'Messenger',
+    titleWithUnread: (n: number) => `(${n}) Messenger`,
+    loading: 'Loading…',
+    unreachable: 'The app is not responding.',
+    retry: 'Try again',
+    dismiss: 'Dismiss',
+  },
+
+  signIn: {
+    heading: 'Messenger',
+    tagline: 'Your messages, even when you are offline.',
+    modes: 'Sign in', // tablist label
+    logInTab: 'Log in', // (a11y contract)
+    createTab: 'Create account', // (a11y contract)
+    server: 'Server', // (a11y contract)
+    username: 'Username', // (a11y contract)
+    displayName: 'Display name', // (a11y contract)
+    password: 'Password', // (a11y contract)
+    logIn: 'Log in', // (a11y contract)
+    createAccount: 'Create account', // (a11y contract)
+    loggingIn: 'Logging in…',
+    creatingAccount: 'Creating account…',
+    haveAccount: 'Already have an account?',
+    noAccount: 'New here?',
+    usernameHint: 'Lowercase letters, digits, “.”, “_” and “-”.',
+    passwordHint: (min: number) => `At least ${min} characters.`,
+    displayNameHint: 'The name other people see.',
+    errors: {
+      serverRequired: 'Enter the server address.',
+      serverInvalid: 'The server address must start with ws://, wss://, http:// or https://.',
+      usernameRequired: 'Enter your username.',
+      usernameLength: (min: number, max: number) => `A username has ${min} to ${max} characters.`,
+      usernamePattern: 'A username may only contain lowercase letters, digits, “.”, “_” and “-”.',
+      displayNameRequired: 'Enter a display name.',
+      displayNameTooLong: (max: number) => `A display name has at most ${max} characters.`,
+      passwordRequired: 'Enter your password.',
+      passwordTooShort: (min: number) => `A password needs at least ${min} characters.`,
+      passwordTooLong: (max: number) => `A password has at most ${max} characters.`,
+    },
+  },
+
+  user: {
+    handle: (username: string) => `@${username}`,
+  },
+
+  account: {
+    signedInAs: (name: string) => `Signed in as ${name}`,
+    logOut: 'Log out', // (a11y contract)
+  },
+
+  connection: {
+    label: 'Connection', // (a11y contract)
+    online: 'Online', // (a11y contract: contains "Online")
+    connecting: 'Connecting…', // (a11y contract: contains "Connecting")
+    offline: 'Offline', // (a11y contract: contains "Offline")
+    offlineHint: 'Messages will be sent when you’re back online',
+    appUnreachableHint: 'Reconnecting to the app…',
+  },
+
+  conversations: {
+    listLabel: 'Conversations', // (a11y contract)
+    newConversation: 'New conversation', // (a11y contract)
+    empty: 'No conversations yet',
+    emptyHint: 'Start one with someone’s username.',
+    unread: (n: number) => `${n} unread`, // (a11y contract)
+    unreadVisible: (n: number) => (n > 99 ? '99+' : String(n)),
+    ownPreview: (text: string) => `You: ${text}`,
+    noMessagesPreview: 'No messages yet',
+    loadError: 'Couldn’t load conversations.',
+  },
+
+  newConversation: {
+    title: 'New conversation', // (a11y contract)
+    description: 'Enter the username of the person you want to write to.',
+    username: 'Username', // (a11y contract)
+    start: 'Start', // (a11y contract)
+    starting: 'Starting…',
+    cancel: 'Cancel',
+    required: 'Enter a username.',
+  },
+
+  conversation: {
+    noneSelected: 'Select a conversation',
+    noneSelectedHint: 'Or start a new one to say hello.',
+    messagesLabel: 'Messages', // (a11y contract)
+    empty: 'Say hello',
+    emptyHint: (name: string) => `This is the beginning of your conversation with ${name}.`,
+    loadOlder: 'Load older messages',
+    loadingOlder: 'Loading…',
+    olderUnavailable: 'Older messages are not shown.',
+    loading: 'Loading messages…',
+    loadError: 'Couldn’t load messages.',
+    today: 'Today',
+    yesterday: 'Yesterday',
+  },
+
+  message: {
+    statusSending: 'Sending', // (a11y contract)
+    statusSent: 'Sent', // (a11y contract)
+    statusDelivered: 'Delivered', // (a11y contract)
+    statusRead: 'Read', // (a11y contract)
+    statusFailed: 'Failed', // (a11y contract)
+    failedFallback: 'Not sent.',
+    retry: 'Retry', // (a11y contract)
+    discard: 'Delete',
+    actionFailed: 'That didn’t work. Please try again.',
+  },
+
+  composer: {
+    label: 'Message', // (a11y contract)
+    placeholder: 'Message',
+    send: 'Send', // (a11y contract)
+    hint: 'Enter to send, Shift+Enter for a new line',
+    charsLeft: (n: number) => `${n} ${plural(n, 'character', 'characters')} left`,
+    tooLong: (over: number, max: number) =>
+      `Too long by ${over} ${plural(over, 'character', 'characters')} (the limit is ${max.toLocaleString()}).`,
+    sendFailed: (reason: string) => `Couldn’t send: ${reason}`,
+  },
+
+  errors: {
+    invalid_argument: 'Some of the information isn’t valid.',
+    not_signed_in: 'You are not signed in.',
+    offline: 'You’re offline. Try again when you’re back online.',
+    not_found: 'Not found.',
+    conflict: 'That already exists.',
+    unauthorized: 'Wrong username or password.',
+    refused: 'The server refused the request.',
+    internal: 'Something went wrong.',
+    noSuchUser: (username: string) => `There is no user called “${username}”.`,
+    usernameTaken: 'That username is already taken.',
+    startOffline: 'You’re offline. Starting a conversation needs a connection to the server.',
+    signInOffline: 'Couldn’t reach the server. Check the address and your connection.',
+    transport: 'Lost contact with the app. Please try again.',
+  },
+} as const;
+
+export type Strings = typeof en;
