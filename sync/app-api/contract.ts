@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { User } from '../protocol/frames.js';
-import { displayName, messageText, password, username } from '../protocol/frames.js';
+import { displayName, emoji, messageText, password, username } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -41,10 +41,26 @@ export const appApiArgs = {
       limit: z.number().int().min(1).max(1000).optional(),
     })
     .strict(),
-  sendMessage: z.object({ conversationId: id, text: messageText }).strict(),
+  /** `replyTo`: the messageId (MessageView.id) of the message being answered. */
+  sendMessage: z.object({ conversationId: id, text: messageText, replyTo: id.optional() }).strict(),
   retryMessage: z.object({ messageId: id }).strict(),
   discardMessage: z.object({ messageId: id }).strict(),
   markRead: z.object({ conversationId: id }).strict(),
+  /** Own messages only. Editing a message still in the outbox changes what will be sent. */
+  editMessage: z.object({ conversationId: id, messageId: id, text: messageText }).strict(),
+  /** Delete for everyone; own messages only. An unsent message is simply withdrawn. */
+  deleteMessage: z.object({ conversationId: id, messageId: id }).strict(),
+  /** Adds (`on: true`) or removes (`on: false`) one of your reactions. */
+  setReaction: z.object({ conversationId: id, messageId: id, emoji, on: z.boolean() }).strict(),
+  /** The message's texts, oldest first (the original, then each edit). Empty once deleted. */
+  getEditHistory: z.object({ conversationId: id, messageId: id }).strict(),
+  /** Puts a refused edit, delete or reaction back in the queue / drops it. */
+  retryChange: z.object({ changeId: id }).strict(),
+  discardChange: z.object({ changeId: id }).strict(),
+  /** The person is typing in this conversation (call again every few seconds while they do). */
+  setTyping: z.object({ conversationId: id }).strict(),
+  /** Who is typing in the conversation, and whether the other person is online. */
+  getActivity: z.object({ conversationId: id }).strict(),
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -70,7 +86,8 @@ export interface Defaults {
 export interface ConversationSummary {
   id: string;
   peer: User;
-  lastMessage: { text: string; own: boolean; at: number } | null;
+  /** The newest message; `deleted` means show "This message was deleted" (text is then empty). */
+  lastMessage: { text: string; own: boolean; at: number; deleted: boolean } | null;
   unreadCount: number;
   /** For ordering the list: the newest message's time, or the conversation's creation. */
   lastActivityAt: number;
@@ -83,7 +100,9 @@ export interface MessageView {
   /** Null while the server has not acknowledged it. */
   seq: number | null;
   senderId: string;
+  senderName: string;
   own: boolean;
+  /** The current text (with your own unsent edits applied); empty when deleted. */
   text: string;
   /** Server time once stored, local compose time before that. */
   at: number;
@@ -91,6 +110,58 @@ export interface MessageView {
   status: MessageStatus | null;
   /** Why the server refused it, when status is 'failed'. */
   error: string | null;
+  /** The text was changed after sending (the history is available through getEditHistory). */
+  edited: boolean;
+  /** Deleted for everyone: show "This message was deleted" instead of the text. */
+  deleted: boolean;
+  /** Present when this message replies to another. */
+  replyTo: QuoteView | null;
+  /** One entry per emoji, in the order they were first added. */
+  reactions: ReactionView[];
+  /** Your edits, deletes or reactions on this message that the server refused. */
+  failedChanges: FailedChangeView[];
+}
+
+export interface QuoteView {
+  messageId: string;
+  /** False while the original is not in this mirror yet: show a placeholder. */
+  available: boolean;
+  senderId: string | null;
+  senderName: string | null;
+  /** The original's current text (following its edits); empty when deleted or unavailable. */
+  text: string;
+  deleted: boolean;
+}
+
+export interface ReactionView {
+  emoji: string;
+  count: number;
+  /** You are one of those who reacted with it. */
+  mine: boolean;
+}
+
+export interface FailedChangeView {
+  changeId: string;
+  kind: 'edit' | 'delete' | 'reaction';
+  error: string;
+}
+
+export interface EditHistoryEntry {
+  text: string;
+  at: number;
+}
+
+export interface PresenceView {
+  online: boolean;
+  /** When they were last connected; null when unknown. */
+  lastSeenAt: number | null;
+}
+
+export interface ActivityView {
+  /** Other people typing in this conversation right now. */
+  typing: User[];
+  /** The other person's presence in a direct conversation; null when unknown. */
+  peerPresence: PresenceView | null;
 }
 
 export interface MessagePage {
@@ -113,6 +184,14 @@ export interface AppApiResults {
   retryMessage: null;
   discardMessage: null;
   markRead: null;
+  editMessage: null;
+  deleteMessage: null;
+  setReaction: null;
+  getEditHistory: EditHistoryEntry[];
+  retryChange: null;
+  discardChange: null;
+  setTyping: null;
+  getActivity: ActivityView;
 }
 
 /** The whole API as the renderer calls it. */
@@ -127,7 +206,9 @@ export type AppEvent =
   | { type: 'connection'; state: ConnectionState }
   | { type: 'session'; session: SessionInfo | null }
   | { type: 'conversations' }
-  | { type: 'messages'; conversationId: string };
+  | { type: 'messages'; conversationId: string }
+  /** Typing or presence changed for this conversation: re-read getActivity. */
+  | { type: 'activity'; conversationId: string };
 
 // ---------------------------------------------------------------------------------------------
 // Errors that cross the contract

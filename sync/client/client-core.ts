@@ -2,18 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AppApiError,
+  type ActivityView,
   type AppApiArgs,
   type AppEvent,
   type ConversationSummary,
+  type EditHistoryEntry,
   type MessagePage,
   type MessageView,
   type SessionInfo,
 } from '../app-api/contract.js';
 import type { Runtime } from '../common/runtime.js';
-import type { SessionResponse } from '../protocol/frames.js';
+import type { SessionResponse, User } from '../protocol/frames.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { requestSession } from './accounts-http.js';
 import type { ClientCore, ClientCoreOptions } from './client-core-types.js';
+import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
 import { parseServerAddress, type ServerAddress } from './server-address.js';
@@ -121,7 +124,7 @@ class LocalClientCore implements ClientCore {
   // -- conversations and messages ------------------------------------------------------------
 
   async listConversations(): Promise<ConversationSummary[]> {
-    return this.mirror.conversationSummaries(this.self().id);
+    return this.mirror.views.conversationSummaries(this.self().id);
   }
 
   async startConversation(args: AppApiArgs<'startConversation'>): Promise<ConversationSummary> {
@@ -130,7 +133,7 @@ class LocalClientCore implements ClientCore {
     if (!this.engine) throw new AppApiError('not_signed_in', 'Log in first.');
     try {
       const conversation = await this.engine.startConversation(username);
-      const summary = this.mirror.conversationSummaries(self.id, conversation.id)[0];
+      const summary = this.mirror.views.conversationSummaries(self.id, conversation.id)[0];
       if (!summary) throw new AppApiError('internal', 'The new conversation was not stored.');
       return summary;
     } catch (error) {
@@ -141,32 +144,72 @@ class LocalClientCore implements ClientCore {
   async listMessages(args: AppApiArgs<'listMessages'>): Promise<MessagePage> {
     const self = this.self();
     this.requireConversation(args.conversationId);
-    return this.mirror.messagePage(args.conversationId, self.id, args.limit ?? DEFAULT_PAGE);
+    return this.mirror.views.messagePage(args.conversationId, self.id, args.limit ?? DEFAULT_PAGE);
   }
 
   async sendMessage(args: AppApiArgs<'sendMessage'>): Promise<MessageView> {
     const self = this.self();
     this.requireConversation(args.conversationId);
-    const clientMessageId = this.runtime.random.uuid();
-    this.mirror.enqueueMessage(args.conversationId, clientMessageId, self.id, args.text.trim(), this.runtime.clock.now());
-    this.changed(args.conversationId);
-    this.engine?.outboxChanged();
-    const view = this.mirror.messageView(clientMessageId, self.id);
+    const messageId = this.composer().send(args.conversationId, args.text.trim(), args.replyTo ?? null);
+    this.outboxChanged(args.conversationId);
+    const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
     if (!view) throw new AppApiError('internal', 'The message was not stored.');
     return view;
   }
 
+  async editMessage(args: AppApiArgs<'editMessage'>): Promise<null> {
+    this.requireConversation(args.conversationId);
+    this.composer().edit(args.conversationId, args.messageId, args.text.trim());
+    this.outboxChanged(args.conversationId);
+    return null;
+  }
+
+  async deleteMessage(args: AppApiArgs<'deleteMessage'>): Promise<null> {
+    this.requireConversation(args.conversationId);
+    this.composer().delete(args.conversationId, args.messageId);
+    this.outboxChanged(args.conversationId);
+    return null;
+  }
+
+  async setReaction(args: AppApiArgs<'setReaction'>): Promise<null> {
+    this.requireConversation(args.conversationId);
+    this.composer().react(args.conversationId, args.messageId, args.emoji, args.on);
+    this.outboxChanged(args.conversationId);
+    return null;
+  }
+
+  async getEditHistory(args: AppApiArgs<'getEditHistory'>): Promise<EditHistoryEntry[]> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    return this.mirror.views.editHistory(args.conversationId, args.messageId);
+  }
+
   async retryMessage(args: AppApiArgs<'retryMessage'>): Promise<null> {
-    const conversationId = this.mirror.retryFailed(args.messageId, this.self().id);
+    const conversationId = this.mirror.retryFailedSend(args.messageId, this.self().id);
     if (!conversationId) throw new AppApiError('not_found', 'There is no failed message with that id.');
-    this.changed(conversationId);
-    this.engine?.outboxChanged();
+    this.outboxChanged(conversationId);
     return null;
   }
 
   async discardMessage(args: AppApiArgs<'discardMessage'>): Promise<null> {
-    const conversationId = this.mirror.discardFailed(args.messageId, this.self().id);
+    const conversationId = this.mirror.discardFailedSend(args.messageId, this.self().id);
     if (!conversationId) throw new AppApiError('not_found', 'There is no failed message with that id.');
+    this.changed(conversationId);
+    return null;
+  }
+
+  async retryChange(args: AppApiArgs<'retryChange'>): Promise<null> {
+    this.self();
+    const conversationId = this.mirror.outbox.requeueFailed(args.changeId, ['edit', 'delete', 'reaction']);
+    if (!conversationId) throw new AppApiError('not_found', 'There is no refused change with that id.');
+    this.outboxChanged(conversationId);
+    return null;
+  }
+
+  async discardChange(args: AppApiArgs<'discardChange'>): Promise<null> {
+    this.self();
+    const conversationId = this.mirror.outbox.discardFailedChange(args.changeId);
+    if (!conversationId) throw new AppApiError('not_found', 'There is no refused change with that id.');
     this.changed(conversationId);
     return null;
   }
@@ -178,6 +221,24 @@ class LocalClientCore implements ClientCore {
     this.emit({ type: 'conversations' });
     this.engine?.receiptsChanged();
     return null;
+  }
+
+  async setTyping(args: AppApiArgs<'setTyping'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    this.engine?.sendTyping(args.conversationId);
+    return null;
+  }
+
+  async getActivity(args: AppApiArgs<'getActivity'>): Promise<ActivityView> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    const activity = this.engine?.activity;
+    const typing = (activity?.typingIn(args.conversationId) ?? [])
+      .map((userId) => this.mirror.user(userId))
+      .filter((user): user is User => user !== null);
+    const peer = this.mirror.peerOf(args.conversationId, self.id);
+    return { typing, peerPresence: peer ? (activity?.presenceOf(peer) ?? null) : null };
   }
 
   // -- internals -----------------------------------------------------------------------------
@@ -198,7 +259,7 @@ class LocalClientCore implements ClientCore {
     const previous = this.mirror.session();
     if (!previous) return;
     const sameAccount = previous.serverUrl === address.display && previous.user.username === username;
-    if (!sameAccount && this.mirror.outboxSize() > 0) {
+    if (!sameAccount && this.mirror.outbox.pendingCount() > 0) {
       throw new AppApiError(
         'conflict',
         `This profile still has unsent messages from @${previous.user.username}. Log in as @${previous.user.username} to send them first.`,
@@ -244,6 +305,16 @@ class LocalClientCore implements ClientCore {
   private self() {
     if (!this.session?.token) throw new AppApiError('not_signed_in', 'Log in first.');
     return this.session.user;
+  }
+
+  private composer(): Composer {
+    const engine = this.engine;
+    return new Composer(this.mirror, this.runtime, this.self().id, (clientId) => engine?.isInFlight(clientId) ?? false);
+  }
+
+  private outboxChanged(conversationId: string): void {
+    this.changed(conversationId);
+    this.engine?.outboxChanged();
   }
 
   private requireConversation(conversationId: string): void {

@@ -22,7 +22,10 @@ export class RequestError extends Error {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type Request = DistributiveOmit<ClientFrame, 'rid'>;
-export type Push = Extract<ServerFrame, { type: 'event' | 'conversation_added' | 'watermark' | 'welcome' }>;
+export type Push = Extract<
+  ServerFrame,
+  { type: 'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence' }
+>;
 
 export interface ConnectionHooks {
   /** The socket is open; the engine syncs and then declares itself online. */

@@ -2,6 +2,7 @@ import type { Runtime, TimerHandle } from '../common/runtime.js';
 import type { AppEvent } from '../app-api/contract.js';
 import { backoffDelay, OUTBOX_BACKOFF } from './backoff.js';
 import { RequestError, type SyncConnection } from './connection.js';
+import type { Request } from './connection.js';
 import type { Mirror, OutboxEntry } from './mirror/mirror.js';
 
 /**
@@ -10,7 +11,8 @@ import type { Mirror, OutboxEntry } from './mirror/mirror.js';
  * side by side. Every retry reuses the same client message id, which the server deduplicates.
  */
 export class OutboxSender {
-  private readonly inFlight = new Set<string>();
+  /** conversationId → client id of the row on the wire. */
+  private readonly inFlight = new Map<string, string>();
   private wakeTimer: { at: number; handle: TimerHandle } | null = null;
   private online = false;
 
@@ -27,9 +29,15 @@ export class OutboxSender {
   setOnline(online: boolean): void {
     this.online = online;
     if (online) {
-      this.mirror.releaseDeferredOutbox();
+      this.mirror.outbox.releaseDeferred();
       this.kick();
     }
+  }
+
+  /** Whether this row has been handed to the server and not yet answered. */
+  isInFlight(clientId: string): boolean {
+    for (const id of this.inFlight.values()) if (id === clientId) return true;
+    return false;
   }
 
   stop(): void {
@@ -43,7 +51,7 @@ export class OutboxSender {
     if (!this.online) return;
     const now = this.runtime.clock.now();
     let earliestLater = Infinity;
-    for (const entry of this.mirror.nextOutboxEntries()) {
+    for (const entry of this.mirror.outbox.nextEntries()) {
       if (this.inFlight.has(entry.conversationId)) continue;
       if (entry.nextAttemptAt > now) {
         earliestLater = Math.min(earliestLater, entry.nextAttemptAt);
@@ -55,14 +63,9 @@ export class OutboxSender {
   }
 
   private async send(entry: OutboxEntry): Promise<void> {
-    this.inFlight.add(entry.conversationId);
+    this.inFlight.set(entry.conversationId, entry.clientId);
     try {
-      const reply = await this.connection.request({
-        type: 'send',
-        conversationId: entry.conversationId,
-        clientMessageId: entry.clientMessageId,
-        text: entry.text,
-      });
+      const reply = await this.connection.request(toRequest(entry));
       if (reply.type !== 'sent') throw new RequestError('internal', `Unexpected reply ${reply.type} to send`);
       this.mirror.acknowledge(reply.event, this.selfId);
       const cursor = this.mirror.cursor(entry.conversationId);
@@ -81,11 +84,12 @@ export class OutboxSender {
     const requestError =
       error instanceof RequestError ? error : new RequestError('internal', error instanceof Error ? error.message : String(error));
     if (requestError.permanent) {
-      this.mirror.failOutboxEntry(entry.clientMessageId, requestError.message);
+      if (entry.kind === 'send') this.mirror.failSend(entry.conversationId, entry.messageId, requestError.message);
+      else this.mirror.outbox.fail(entry.clientId, requestError.message);
       return;
     }
     const delay = backoffDelay(OUTBOX_BACKOFF, entry.attempts, this.runtime.random);
-    this.mirror.deferOutboxEntry(entry.id, this.runtime.clock.now() + delay, requestError.message);
+    this.mirror.outbox.defer(entry.id, this.runtime.clock.now() + delay, requestError.message);
   }
 
   private wakeAt(at: number): void {
@@ -99,5 +103,30 @@ export class OutboxSender {
       Math.max(0, at - this.runtime.clock.now()),
     );
     this.wakeTimer = { at, handle };
+  }
+}
+
+function toRequest(entry: OutboxEntry): Request {
+  const { conversationId } = entry;
+  switch (entry.kind) {
+    case 'send':
+      return {
+        type: 'send',
+        conversationId,
+        clientMessageId: entry.messageId,
+        text: entry.text,
+        ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
+      };
+    case 'edit':
+      return { type: 'change', conversationId, clientChangeId: entry.clientId, change: { kind: 'edit', messageId: entry.messageId, text: entry.text } };
+    case 'delete':
+      return { type: 'change', conversationId, clientChangeId: entry.clientId, change: { kind: 'delete', messageId: entry.messageId } };
+    case 'reaction':
+      return {
+        type: 'change',
+        conversationId,
+        clientChangeId: entry.clientId,
+        change: { kind: 'reaction', messageId: entry.messageId, emoji: entry.emoji, on: entry.on },
+      };
   }
 }

@@ -1,6 +1,8 @@
 import type { AppEvent, ConnectionState } from '../app-api/contract.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
-import type { Conversation, MessageEvent } from '../protocol/frames.js';
+import type { Conversation, ConversationEvent } from '../protocol/frames.js';
+import { LIMITS } from '../protocol/limits.js';
+import { ActivityTracker } from './activity.js';
 import { RequestError, SyncConnection, type Push } from './connection.js';
 import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
@@ -36,8 +38,16 @@ export class SyncEngine {
   /** Conversations with a catch-up running, and whether another pass was requested meanwhile. */
   private readonly catchingUp = new Map<string, { again: boolean }>();
   private receiptTimer: TimerHandle | null = null;
+  /** Typing indicators and presence; public so the core can read them for the renderer. */
+  readonly activity: ActivityTracker;
+  private readonly lastTypingSent = new Map<string, number>();
 
   constructor(private readonly options: SyncEngineOptions) {
+    this.activity = new ActivityTracker(
+      options.runtime,
+      (conversationId) => options.emit({ type: 'activity', conversationId }),
+      (userId) => options.mirror.conversationsWith(userId),
+    );
     this.connection = new SyncConnection(options.transport, options.runtime, options.syncUrl, options.token, {
       onOpen: () => void this.synchronise(),
       onPush: (push) => this.handlePush(push),
@@ -64,6 +74,7 @@ export class SyncEngine {
 
   stop(): void {
     this.ready = false;
+    this.activity.clear();
     this.outbox.stop();
     if (this.receiptTimer) this.options.runtime.timers.clearTimeout(this.receiptTimer);
     this.receiptTimer = null;
@@ -74,6 +85,20 @@ export class SyncEngine {
   /** Something new is in the outbox: send it now if we can. */
   outboxChanged(): void {
     this.outbox.kick();
+  }
+
+  /** Whether a queued row is on the wire right now (then it can no longer be rewritten). */
+  isInFlight(clientId: string): boolean {
+    return this.outbox.isInFlight(clientId);
+  }
+
+  /** Tells the other members we are typing; dropped when offline (it would be stale later). */
+  sendTyping(conversationId: string): void {
+    const now = this.options.runtime.clock.now();
+    const last = this.lastTypingSent.get(conversationId) ?? -Infinity;
+    if (!this.ready || now - last < LIMITS.typingRepeatMs) return;
+    this.lastTypingSent.set(conversationId, now);
+    this.connection.request({ type: 'typing', conversationId }).catch(() => undefined);
   }
 
   /** Our read watermark moved locally: tell the server soon. */
@@ -120,6 +145,7 @@ export class SyncEngine {
 
   private handleClose(unauthorized: boolean): void {
     this.ready = false;
+    this.activity.clear();
     this.catchingUp.clear();
     this.outbox.setOnline(false);
     this.setState('offline');
@@ -144,6 +170,12 @@ export class SyncEngine {
         this.options.emit({ type: 'messages', conversationId: push.conversationId });
         this.options.emit({ type: 'conversations' });
         return;
+      case 'typing':
+        this.activity.typingSeen(push.conversationId, push.userId);
+        return;
+      case 'presence':
+        this.activity.presenceSeen(push);
+        return;
       case 'welcome':
         return;
     }
@@ -155,7 +187,7 @@ export class SyncEngine {
     if (behind && this.ready) void this.catchUp(conversation.id);
   }
 
-  private handleLiveEvent(event: MessageEvent): void {
+  private handleLiveEvent(event: ConversationEvent): void {
     const { mirror } = this.options;
     const cursor = mirror.cursor(event.conversationId);
     if (!cursor) {
@@ -171,6 +203,7 @@ export class SyncEngine {
       return;
     }
     mirror.applyEvents(event.conversationId, [event], this.options.selfId);
+    if (event.kind === 'message') this.activity.typingStopped(event.conversationId, event.senderId);
     this.applied(event.conversationId);
   }
 

@@ -7,7 +7,7 @@
  * Pushes from the server carry no `rid`.
  */
 import { z } from 'zod';
-import { LIMITS, USERNAME_PATTERN } from './limits.js';
+import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
 const seq = z.number().int().nonnegative();
@@ -53,22 +53,84 @@ export const conversationSchema = z.object({
 export type Conversation = z.infer<typeof conversationSchema>;
 
 /**
- * One entry of a conversation's log. Each has its own sequence number; later issues add more kinds
- * (edits, deletes, reactions) to this union, so catch-up and gap detection cover them too.
+ * A reaction: one emoji (possibly a ZWJ sequence, with skin tone or variation selector, a flag or a
+ * keycap), nothing else.
  */
-export const messageEventSchema = z.object({
-  kind: z.literal('message'),
+export const emoji = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxEmojiChars)
+  .regex(EMOJI_PATTERN, 'must be a single emoji');
+
+/**
+ * One entry of a conversation's log. Every change (a message, an edit, a delete, a reaction) is an
+ * event with its own sequence number, so catch-up and gap detection cover all of them alike.
+ *
+ * Messages are identified by their `clientMessageId` (the id the author's client chose), which is
+ * unique within a conversation; edits, deletes, reactions and replies refer to a message by it as
+ * `messageId`, so a change can be composed offline against a message the server has not seen yet.
+ */
+const eventBase = {
   conversationId: id,
   seq: seq.min(1),
   senderId: id,
-  clientMessageId: id,
-  text: z.string().max(LIMITS.maxMessageChars),
   /** Server time at which the event was stored. */
   sentAt: z.number().int(),
+};
+
+export const messageEventSchema = z.object({
+  kind: z.literal('message'),
+  ...eventBase,
+  clientMessageId: id,
+  /** Empty once the message was deleted for everyone (the server purges the text). */
+  text: z.string().max(LIMITS.maxMessageChars),
+  /** The message this one replies to, by its messageId; null when it is not a reply. */
+  replyTo: id.nullable(),
+  /** True when the message was later deleted for everyone (served so by catch-up). */
+  deleted: z.boolean(),
 });
-export const conversationEventSchema = z.discriminatedUnion('kind', [messageEventSchema]);
+
+/** The author changes a message's text; the edit with the highest seq is the current text. */
+export const editEventSchema = z.object({
+  kind: z.literal('edit'),
+  ...eventBase,
+  clientChangeId: id,
+  messageId: id,
+  /** Empty once the message was deleted for everyone. */
+  text: z.string().max(LIMITS.maxMessageChars),
+});
+
+/** The author deletes a message for everyone: text, edit history and reactions are gone everywhere. */
+export const deleteEventSchema = z.object({
+  kind: z.literal('delete'),
+  ...eventBase,
+  clientChangeId: id,
+  messageId: id,
+});
+
+/** A member adds (`on: true`) or removes (`on: false`) one emoji on a message. */
+export const reactionEventSchema = z.object({
+  kind: z.literal('reaction'),
+  ...eventBase,
+  clientChangeId: id,
+  messageId: id,
+  emoji,
+  on: z.boolean(),
+});
+
+export const conversationEventSchema = z.discriminatedUnion('kind', [
+  messageEventSchema,
+  editEventSchema,
+  deleteEventSchema,
+  reactionEventSchema,
+]);
 export type ConversationEvent = z.infer<typeof conversationEventSchema>;
 export type MessageEvent = z.infer<typeof messageEventSchema>;
+export type EditEvent = z.infer<typeof editEventSchema>;
+export type DeleteEvent = z.infer<typeof deleteEventSchema>;
+export type ReactionEvent = z.infer<typeof reactionEventSchema>;
+/** The events that change an existing message. */
+export type ChangeEvent = EditEvent | DeleteEvent | ReactionEvent;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -103,7 +165,27 @@ export const sendFrame = z.object({
   conversationId: id,
   clientMessageId: id,
   text: messageText,
+  /** messageId of the message this one replies to (it must exist in the conversation). */
+  replyTo: id.optional(),
 });
+
+/** An edit, delete or reaction. Idempotent by (sender, clientChangeId), like a send. */
+export const changeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('edit'), messageId: id, text: messageText }),
+  z.object({ kind: z.literal('delete'), messageId: id }),
+  z.object({ kind: z.literal('reaction'), messageId: id, emoji, on: z.boolean() }),
+]);
+export type Change = z.infer<typeof changeSchema>;
+export const changeFrame = z.object({
+  type: z.literal('change'),
+  rid,
+  conversationId: id,
+  clientChangeId: id,
+  change: changeSchema,
+});
+
+/** "I am typing in this conversation": relayed to the other members, never stored. */
+export const typingFrame = z.object({ type: z.literal('typing'), rid, conversationId: id });
 export const catchUpFrame = z.object({
   type: z.literal('catch_up'),
   rid,
@@ -131,6 +213,8 @@ export const pingFrame = z.object({ type: z.literal('ping'), rid });
 
 export const clientFrameSchema = z.discriminatedUnion('type', [
   sendFrame,
+  changeFrame,
+  typingFrame,
   catchUpFrame,
   listConversationsFrame,
   startConversationFrame,
@@ -146,8 +230,8 @@ export type ClientFrameType = ClientFrame['type'];
 export const sentReply = z.object({
   type: z.literal('sent'),
   rid,
-  /** The stored event. For a resend of a known clientMessageId, the original event. */
-  event: messageEventSchema,
+  /** The stored event. For a resend of a known client id, the original event (as it is now). */
+  event: conversationEventSchema,
 });
 export const eventsReply = z.object({
   type: z.literal('events'),
@@ -190,6 +274,20 @@ export const watermarkPush = z.object({
   deliveredSeq: seq,
   readSeq: seq,
 });
+/** Someone is typing; clients show it for TYPING_TTL_MS unless it is repeated. Not stored. */
+export const typingPush = z.object({ type: z.literal('typing'), conversationId: id, userId: id });
+/**
+ * Whether a user is connected, and when they were last. Sent for every contact right after the
+ * welcome, then whenever a contact connects or disconnects. Not stored in the event log.
+ */
+export const presencePush = z.object({
+  type: z.literal('presence'),
+  userId: id,
+  online: z.boolean(),
+  lastSeenAt: z.number().int().nullable(),
+});
+export type PresencePush = z.infer<typeof presencePush>;
+
 /** Sent once right after the socket opens: who the server thinks you are. */
 export const welcomePush = z.object({
   type: z.literal('welcome'),
@@ -208,6 +306,8 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   conversationPush,
   watermarkPush,
   welcomePush,
+  typingPush,
+  presencePush,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 export type ErrorReply = z.infer<typeof errorReply>;

@@ -14,7 +14,22 @@ export const LIMITS = {
   defaultCatchUpPage: 200,
   /** Ids the client chooses (client message ids, request ids). */
   maxIdChars: 64,
+  /** One emoji, in UTF-16 code units: family ZWJ sequences with skin tones reach about 25. */
+  maxEmojiChars: 32,
+  /** Distinct emojis one person may have on one message at once. */
+  maxReactionsPerPerson: 20,
+  /** How long a typing indicator shows after the last typing frame. */
+  typingTtlMs: 6_000,
+  /** How often a client repeats its typing frame while the person keeps typing. */
+  typingRepeatMs: 3_000,
 } as const;
+
+/**
+ * A single emoji: pictographs with their modifiers, variation selectors and zero-width joiners, a
+ * flag (two regional indicators), or a keycap. Letters and digits alone are refused.
+ */
+export const EMOJI_PATTERN =
+  /^(?:(?:\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F)?(?:\u200D\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F)?)*)|(?:\p{Regional_Indicator}{2})|(?:[0-9#*]\uFE0F?\u20E3))$/u;
 
 /** Usernames: lowercase letters, digits, dot, underscore, dash. */
 export const USERNAME_PATTERN = /^[a-z0-9._-]+$/;

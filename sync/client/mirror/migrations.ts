@@ -79,4 +79,73 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'edits, deletes, reactions, replies; held events; outbox for every kind of change',
+    up(db) {
+      db.exec(`
+        ALTER TABLE messages ADD COLUMN reply_to TEXT;          -- messageId of the message answered
+        ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN edit_seq INTEGER;       -- seq of the edit whose text is shown
+        ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+        -- A message's id (its author's client id) is unique within its conversation.
+        CREATE UNIQUE INDEX messages_by_message_id ON messages(conversation_id, client_message_id);
+
+        -- Every version of an edited message: the original (at the message's seq), then each edit.
+        -- Unedited messages have no rows, so plain history costs nothing here.
+        CREATE TABLE message_versions (
+          conversation_id TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          text TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          PRIMARY KEY (conversation_id, message_id, seq)
+        ) WITHOUT ROWID;
+
+        -- Last-writer-wins by seq per (message, person, emoji); rows with on = 0 remember removals
+        -- so an older event applied late cannot resurrect a reaction.
+        CREATE TABLE reactions (
+          conversation_id TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          emoji TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          on_ INTEGER NOT NULL,
+          PRIMARY KEY (conversation_id, message_id, user_id, emoji)
+        ) WITHOUT ROWID;
+
+        -- Changes whose target message is not in the mirror yet; applied when it arrives.
+        CREATE TABLE held_events (
+          conversation_id TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          event TEXT NOT NULL,
+          PRIMARY KEY (conversation_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX held_events_by_target ON held_events(conversation_id, message_id);
+
+        -- The outbox now carries every kind of change. SQLite cannot alter a CHECK constraint, so
+        -- the table is rebuilt; queued sends keep their ids and therefore their order.
+        CREATE TABLE outbox_v2 (
+          id INTEGER PRIMARY KEY,
+          conversation_id TEXT NOT NULL,
+          client_id TEXT NOT NULL UNIQUE,      -- the message id for a send, the change id otherwise
+          kind TEXT NOT NULL CHECK (kind IN ('send', 'edit', 'delete', 'reaction')),
+          message_id TEXT NOT NULL,            -- the message sent or changed
+          payload TEXT NOT NULL DEFAULT '{}',  -- edit: {"text"}; reaction: {"emoji","on"}
+          status TEXT NOT NULL CHECK (status IN ('pending', 'failed')),
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT
+        );
+        INSERT INTO outbox_v2 (id, conversation_id, client_id, kind, message_id, status, attempts, next_attempt_at, last_error)
+          SELECT id, conversation_id, client_message_id, 'send', client_message_id, status, attempts, next_attempt_at, last_error
+          FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_v2 RENAME TO outbox;
+        CREATE INDEX outbox_by_conversation ON outbox(conversation_id, id);
+        CREATE INDEX outbox_by_message ON outbox(conversation_id, message_id);
+      `);
+    },
+  },
 ];

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
-import { DatabaseFromTheFutureError } from '../../../sync/node/sqlite.js';
+import { DatabaseFromTheFutureError, openDatabase } from '../../../sync/node/sqlite.js';
 
 const dirs: string[] = [];
 function tempFile(): string {
@@ -33,6 +33,8 @@ const event = (seq: number, senderId = 'peer') => ({
   clientMessageId: `m${seq}`,
   text: `text ${seq}`,
   sentAt: 2000 + seq,
+  replyTo: null,
+  deleted: false,
 });
 
 describe('mirror migrations', () => {
@@ -45,7 +47,33 @@ describe('mirror migrations', () => {
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
       (row) => row.name,
     );
-    expect(tables).toEqual(['conversations', 'members', 'messages', 'outbox', 'session', 'users']);
+    expect(tables).toEqual(['conversations', 'held_events', 'members', 'message_versions', 'messages', 'outbox', 'reactions', 'session', 'users']);
+    db.close();
+  });
+
+  it('migration 2 keeps a version-1 mirror\'s queued messages, in order, ready to send', () => {
+    const path = tempFile();
+    const v1 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 1));
+    v1.exec(`
+      INSERT INTO conversations (id, kind, created_at, last_activity_at) VALUES ('c1', 'direct', 1, 1);
+      INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at)
+        VALUES ('c1', 'first', 'me', 'written offline', NULL, 'sending', 5),
+               ('c1', 'second', 'me', 'also offline', NULL, 'failed', 6);
+      INSERT INTO outbox (id, conversation_id, client_message_id, kind, status, attempts) VALUES
+        (7, 'c1', 'first', 'send', 'pending', 2), (8, 'c1', 'second', 'send', 'failed', 1);
+    `);
+    v1.close();
+
+    const mirror = Mirror.open(path);
+    expect(mirror.outbox.nextEntries()).toEqual([
+      expect.objectContaining({ id: 7, kind: 'send', clientId: 'first', messageId: 'first', text: 'written offline', attempts: 2 }),
+    ]);
+    expect(mirror.outbox.pendingCount()).toBe(1);
+    expect(mirror.retryFailedSend('second', 'me')).toBe('c1');
+    expect(mirror.outbox.pendingCount()).toBe(2);
+    mirror.close();
+    const db = new Database(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
   });
 
@@ -87,11 +115,11 @@ describe('mirror', () => {
   it('writes a message and its outbox row together, or neither', () => {
     const mirror = Mirror.open(tempFile());
     mirror.upsertConversation(conversation, 'me');
-    mirror.enqueueMessage('c1', 'x1', 'me', 'hello', 10);
+    mirror.enqueueMessage('c1', 'x1', 'me', 'hello', null, 10);
     // A second message with the same client id breaks the UNIQUE constraint of messages; the
     // outbox row of that attempt must not survive either.
-    expect(() => mirror.enqueueMessage('c1', 'x1', 'me', 'again', 11)).toThrow();
-    expect(mirror.outboxSize()).toBe(1);
+    expect(() => mirror.enqueueMessage('c1', 'x1', 'me', 'again', null, 11)).toThrow();
+    expect(mirror.outbox.pendingCount()).toBe(1);
     expect(mirror.allMessages('c1').map((m) => m.text)).toEqual(['hello']);
     mirror.close();
   });
@@ -99,10 +127,10 @@ describe('mirror', () => {
   it('an acknowledged own message seen in catch-up leaves the outbox', () => {
     const mirror = Mirror.open(tempFile());
     mirror.upsertConversation(conversation, 'me');
-    mirror.enqueueMessage('c1', 'm1', 'me', 'text 1', 10);
-    expect(mirror.outboxSize()).toBe(1);
+    mirror.enqueueMessage('c1', 'm1', 'me', 'text 1', null, 10);
+    expect(mirror.outbox.pendingCount()).toBe(1);
     mirror.applyEvents('c1', [event(1, 'me')], 'me');
-    expect(mirror.outboxSize()).toBe(0);
+    expect(mirror.outbox.pendingCount()).toBe(0);
     expect(mirror.allMessages('c1')).toEqual([{ seq: 1, clientMessageId: 'm1', senderId: 'me', text: 'text 1', state: 'sent' }]);
     mirror.close();
   });

@@ -1,0 +1,82 @@
+import { AppApiError } from '../app-api/contract.js';
+import type { Runtime } from '../common/runtime.js';
+import type { Mirror, StoredMessage } from './mirror/mirror.js';
+
+/**
+ * Turns what a person does into queued changes, with the offline rules: a change to a message the
+ * server has not received yet is folded into it where possible (edit → new text for the one send;
+ * delete → nothing is sent at all), and otherwise queued behind it, referring to it by its id.
+ */
+export class Composer {
+  constructor(
+    private readonly mirror: Mirror,
+    private readonly runtime: Runtime,
+    private readonly selfId: string,
+    /** Whether a queued row is on the wire right now; such a row can no longer be rewritten. */
+    private readonly isInFlight: (clientId: string) => boolean,
+  ) {}
+
+  send(conversationId: string, text: string, replyTo: string | null): string {
+    if (replyTo !== null && !this.mirror.message(conversationId, replyTo)) {
+      throw new AppApiError('not_found', 'The message you are replying to is not in this conversation.');
+    }
+    const messageId = this.runtime.random.uuid();
+    this.mirror.enqueueMessage(conversationId, messageId, this.selfId, text, replyTo, this.runtime.clock.now());
+    return messageId;
+  }
+
+  edit(conversationId: string, messageId: string, text: string): void {
+    this.ownLiveMessage(conversationId, messageId, 'edit');
+    this.mirror.transaction(() => {
+      if (this.isRewritable(conversationId, messageId)) {
+        this.mirror.rewriteUnsent(conversationId, messageId, text);
+      } else {
+        this.mirror.outbox.enqueueChange(conversationId, this.runtime.random.uuid(), 'edit', messageId, { text });
+      }
+    });
+  }
+
+  delete(conversationId: string, messageId: string): void {
+    this.ownLiveMessage(conversationId, messageId, 'delete');
+    this.mirror.transaction(() => {
+      if (this.isRewritable(conversationId, messageId)) {
+        this.mirror.withdrawUnsent(conversationId, messageId);
+      } else {
+        this.mirror.outbox.enqueueChange(conversationId, this.runtime.random.uuid(), 'delete', messageId, {});
+      }
+    });
+  }
+
+  react(conversationId: string, messageId: string, emoji: string, on: boolean): void {
+    const message = this.mirror.message(conversationId, messageId);
+    if (!message) throw new AppApiError('not_found', 'That message is not in this conversation.');
+    if (message.deleted) throw new AppApiError('refused', 'This message was deleted.');
+    this.mirror.transaction(() => {
+      const queued = this.mirror.outbox.pendingReaction(conversationId, messageId, emoji);
+      if (queued && queued.on !== on && !this.isInFlight(queued.clientId)) {
+        // Toggled back before it went out: the two cancel, and nothing is sent.
+        this.mirror.outbox.remove(queued.clientId);
+        return;
+      }
+      this.mirror.outbox.enqueueChange(conversationId, this.runtime.random.uuid(), 'reaction', messageId, { emoji, on });
+    });
+  }
+
+  private ownLiveMessage(conversationId: string, messageId: string, action: 'edit' | 'delete'): StoredMessage {
+    const message = this.mirror.message(conversationId, messageId);
+    if (!message) throw new AppApiError('not_found', 'That message is not in this conversation.');
+    if (message.senderId !== this.selfId) {
+      throw new AppApiError('refused', action === 'edit' ? 'You can only edit your own messages.' : 'You can only delete your own messages.');
+    }
+    if (message.deleted || this.mirror.views.messageView(conversationId, messageId, this.selfId)?.deleted) {
+      throw new AppApiError('refused', 'This message was deleted.');
+    }
+    return message;
+  }
+
+  /** Not yet acknowledged and not on the wire: the queued send can still be changed or dropped. */
+  private isRewritable(conversationId: string, messageId: string): boolean {
+    const message = this.mirror.message(conversationId, messageId);
+    return message?.seq === null && this.mirror.outbox.sendRow(conversationId, messageId) !== null && !this.isInFlight(messageId);
+  }
+}

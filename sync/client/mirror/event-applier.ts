@@ -1,0 +1,135 @@
+import type { ChangeEvent, ConversationEvent, MessageEvent } from '../../protocol/frames.js';
+import type { Db } from '../../node/sqlite.js';
+
+/**
+ * How one server event changes the mirror. Every rule here is order-independent, so devices that
+ * see the same events end in the same state whatever order they applied them in:
+ * - a message is inserted once (by its id); a later copy only fills in its seq and state;
+ * - edits are last-writer-wins by seq; a delete is absorbing (text, versions and reactions go);
+ * - reactions are last-writer-wins by seq per (message, person, emoji);
+ * - a change whose message is not here yet is held, and applied when the message arrives.
+ * Callers run this inside the transaction that also moves the conversation's cursor.
+ */
+export function applyEvent(db: Db, event: ConversationEvent, selfId: string): void {
+  if (event.kind === 'message') {
+    storeMessage(db, event, selfId);
+    releaseHeld(db, event.conversationId, event.clientMessageId, selfId);
+  } else {
+    applyChange(db, event, selfId);
+  }
+  if (event.senderId === selfId) {
+    // Ours, from this device or another: whatever was queued under this id has arrived.
+    const clientId = event.kind === 'message' ? event.clientMessageId : event.clientChangeId;
+    db.prepare('DELETE FROM outbox WHERE client_id = ?').run(clientId);
+  }
+}
+
+function storeMessage(db: Db, event: MessageEvent, selfId: string): void {
+  db.prepare(
+    `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to, deleted)
+     VALUES (@conversationId, @clientMessageId, @senderId, @text, @seq, 'sent', @sentAt, @sentAt, @replyTo, @deleted)
+     ON CONFLICT (sender_id, client_message_id) DO UPDATE SET
+       seq = excluded.seq, state = 'sent', error = NULL, sent_at = excluded.sent_at,
+       -- An edit or delete applied earlier (held, or acknowledged out of order) must survive.
+       text = CASE WHEN messages.edit_seq IS NULL AND messages.deleted = 0 THEN excluded.text ELSE messages.text END,
+       deleted = MAX(messages.deleted, excluded.deleted)`,
+  ).run({ ...event, deleted: event.deleted ? 1 : 0, text: event.deleted ? '' : event.text });
+  if (event.deleted) purge(db, event.conversationId, event.clientMessageId);
+  db.prepare('UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
+    event.sentAt,
+    event.conversationId,
+  );
+  void selfId;
+}
+
+interface Target {
+  sender_id: string;
+  text: string;
+  seq: number | null;
+  deleted: number;
+  edit_seq: number | null;
+  sent_at: number | null;
+  created_at: number;
+}
+
+function applyChange(db: Db, event: ChangeEvent, selfId: string): void {
+  const target = db
+    .prepare(
+      'SELECT sender_id, text, seq, deleted, edit_seq, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
+    )
+    .get(event.conversationId, event.messageId) as Target | undefined;
+  if (!target) {
+    db.prepare('INSERT OR IGNORE INTO held_events (conversation_id, message_id, seq, event) VALUES (?, ?, ?, ?)').run(
+      event.conversationId,
+      event.messageId,
+      event.seq,
+      JSON.stringify(event),
+    );
+    return;
+  }
+  switch (event.kind) {
+    case 'edit':
+      applyEdit(db, event, target);
+      return;
+    case 'delete':
+      db.prepare(
+        "UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL WHERE conversation_id = ? AND client_message_id = ?",
+      ).run(event.conversationId, event.messageId);
+      purge(db, event.conversationId, event.messageId);
+      // Our own queued edits or reactions on it can never apply now.
+      db.prepare(
+        "DELETE FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind IN ('edit', 'reaction')",
+      ).run(event.conversationId, event.messageId);
+      return;
+    case 'reaction':
+      if (target.deleted) return;
+      db.prepare(
+        `INSERT INTO reactions (conversation_id, message_id, user_id, emoji, seq, on_) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (conversation_id, message_id, user_id, emoji) DO UPDATE SET seq = excluded.seq, on_ = excluded.on_
+         WHERE excluded.seq > reactions.seq`,
+      ).run(event.conversationId, event.messageId, event.senderId, event.emoji, event.seq, event.on ? 1 : 0);
+      return;
+  }
+  void selfId;
+}
+
+function applyEdit(db: Db, event: Extract<ChangeEvent, { kind: 'edit' }>, target: Target): void {
+  if (target.deleted) return;
+  if (target.edit_seq === null && target.seq !== null) {
+    // First edit: keep the original as the first version of the history.
+    db.prepare('INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)').run(
+      event.conversationId,
+      event.messageId,
+      target.seq,
+      target.text,
+      target.sent_at ?? target.created_at,
+    );
+  }
+  db.prepare('INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)').run(
+    event.conversationId,
+    event.messageId,
+    event.seq,
+    event.text,
+    event.sentAt,
+  );
+  if (event.seq > (target.edit_seq ?? 0)) {
+    db.prepare(
+      'UPDATE messages SET text = ?, edit_seq = ?, edited_at = ? WHERE conversation_id = ? AND client_message_id = ?',
+    ).run(event.text, event.seq, event.sentAt, event.conversationId, event.messageId);
+  }
+}
+
+/** What "delete for everyone" removes from this mirror besides the text. */
+function purge(db: Db, conversationId: string, messageId: string): void {
+  db.prepare('DELETE FROM message_versions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+  db.prepare('DELETE FROM reactions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+}
+
+function releaseHeld(db: Db, conversationId: string, messageId: string, selfId: string): void {
+  const held = db
+    .prepare('SELECT seq, event FROM held_events WHERE conversation_id = ? AND message_id = ? ORDER BY seq')
+    .all(conversationId, messageId) as { seq: number; event: string }[];
+  if (held.length === 0) return;
+  db.prepare('DELETE FROM held_events WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+  for (const row of held) applyChange(db, JSON.parse(row.event) as ChangeEvent, selfId);
+}

@@ -1,0 +1,205 @@
+import type { Db } from '../../node/sqlite.js';
+
+/** A queued message or change, as the sender needs it. */
+export type OutboxEntry = {
+  id: number;
+  conversationId: string;
+  clientId: string;
+  messageId: string;
+  attempts: number;
+  nextAttemptAt: number;
+} & (
+  | { kind: 'send'; text: string; replyTo: string | null }
+  | { kind: 'edit'; text: string }
+  | { kind: 'delete' }
+  | { kind: 'reaction'; emoji: string; on: boolean }
+);
+
+export type ChangeKind = 'edit' | 'delete' | 'reaction';
+
+/** A change still queued (pending or refused), as the views overlay it on the mirror's state. */
+export interface QueuedChange {
+  clientId: string;
+  kind: ChangeKind;
+  messageId: string;
+  status: 'pending' | 'failed';
+  error: string | null;
+  text?: string;
+  emoji?: string;
+  on?: boolean;
+}
+
+interface OutboxRow {
+  id: number;
+  conversation_id: string;
+  client_id: string;
+  kind: 'send' | ChangeKind;
+  message_id: string;
+  payload: string;
+  status: 'pending' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  text: string | null;
+  reply_to: string | null;
+}
+
+/**
+ * The durable queue of everything composed locally and not yet acknowledged. Rows are sent per
+ * conversation in id order; a refused row turns 'failed' and stops blocking the rows behind it.
+ */
+export class OutboxStore {
+  constructor(private readonly db: Db) {}
+
+  enqueueSend(conversationId: string, messageId: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO outbox (conversation_id, client_id, kind, message_id, status) VALUES (?, ?, 'send', ?, 'pending')`,
+      )
+      .run(conversationId, messageId, messageId);
+  }
+
+  enqueueChange(
+    conversationId: string,
+    clientId: string,
+    kind: ChangeKind,
+    messageId: string,
+    payload: { text?: string; emoji?: string; on?: boolean },
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
+      )
+      .run(conversationId, clientId, kind, messageId, JSON.stringify(payload));
+  }
+
+  /** The next row to send in each conversation: the oldest pending one (failed rows don't block). */
+  nextEntries(): OutboxEntry[] {
+    const rows = this.db
+      .prepare(
+        `SELECT o.*, m.text, m.reply_to FROM outbox o
+         LEFT JOIN messages m ON o.kind = 'send' AND m.conversation_id = o.conversation_id AND m.client_message_id = o.message_id
+         WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE status = 'pending' GROUP BY conversation_id)
+         ORDER BY o.id`,
+      )
+      .all() as OutboxRow[];
+    return rows.map(toEntry);
+  }
+
+  pendingCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n;
+  }
+
+  /** A transient failure: try again at `nextAttemptAt`. */
+  defer(id: number, nextAttemptAt: number, reason: string): void {
+    this.db
+      .prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?')
+      .run(nextAttemptAt, reason, id);
+  }
+
+  /** Everything pending may go now (used when the connection comes back). */
+  releaseDeferred(): void {
+    this.db.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE status = 'pending'").run();
+  }
+
+  /** A permanent refusal: kept, visible and retryable, but no longer blocking the queue. */
+  fail(clientId: string, reason: string): void {
+    this.db
+      .prepare("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE client_id = ?")
+      .run(reason, clientId);
+  }
+
+  /** Queues a refused row again, behind everything queued now. Returns its conversation, or null. */
+  requeueFailed(clientId: string, kinds: readonly string[]): string | null {
+    const row = this.db
+      .prepare("SELECT * FROM outbox WHERE client_id = ? AND status = 'failed'")
+      .get(clientId) as OutboxRow | undefined;
+    if (!row || !kinds.includes(row.kind)) return null;
+    this.db.prepare('DELETE FROM outbox WHERE id = ?').run(row.id);
+    this.db
+      .prepare(
+        `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
+      )
+      .run(row.conversation_id, row.client_id, row.kind, row.message_id, row.payload);
+    return row.conversation_id;
+  }
+
+  /** Drops a refused change. Returns its conversation, or null. */
+  discardFailedChange(clientId: string): string | null {
+    const row = this.db
+      .prepare("SELECT conversation_id FROM outbox WHERE client_id = ? AND status = 'failed' AND kind != 'send'")
+      .get(clientId) as { conversation_id: string } | undefined;
+    if (!row) return null;
+    this.db.prepare('DELETE FROM outbox WHERE client_id = ?').run(clientId);
+    return row.conversation_id;
+  }
+
+  /** The send row of a message, if it is still queued. */
+  sendRow(conversationId: string, messageId: string): { status: 'pending' | 'failed' } | null {
+    return (
+      (this.db
+        .prepare("SELECT status FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'send'")
+        .get(conversationId, messageId) as { status: 'pending' | 'failed' } | undefined) ?? null
+    );
+  }
+
+  /** Withdraws an unsent message: its send row and every change queued against it. */
+  withdraw(conversationId: string, messageId: string): void {
+    this.db.prepare('DELETE FROM outbox WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+  }
+
+  /** A pending reaction row that has not gone out yet for the same emoji (to cancel a toggle). */
+  pendingReaction(conversationId: string, messageId: string, emoji: string): { clientId: string; on: boolean } | null {
+    const rows = this.db
+      .prepare(
+        "SELECT client_id, payload FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'reaction' AND status = 'pending' ORDER BY id DESC",
+      )
+      .all(conversationId, messageId) as { client_id: string; payload: string }[];
+    for (const row of rows) {
+      const payload = JSON.parse(row.payload) as { emoji: string; on: boolean };
+      if (payload.emoji === emoji) return { clientId: row.client_id, on: payload.on };
+    }
+    return null;
+  }
+
+  remove(clientId: string): void {
+    this.db.prepare('DELETE FROM outbox WHERE client_id = ?').run(clientId);
+  }
+
+  /** Every queued change of a conversation, oldest first, for the views to overlay. */
+  queuedChanges(conversationId: string): QueuedChange[] {
+    const rows = this.db
+      .prepare("SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' ORDER BY id")
+      .all(conversationId) as OutboxRow[];
+    return rows.map((row) => ({
+      clientId: row.client_id,
+      kind: row.kind as ChangeKind,
+      messageId: row.message_id,
+      status: row.status,
+      error: row.last_error,
+      ...(JSON.parse(row.payload) as { text?: string; emoji?: string; on?: boolean }),
+    }));
+  }
+}
+
+function toEntry(row: OutboxRow): OutboxEntry {
+  const base = {
+    id: row.id,
+    conversationId: row.conversation_id,
+    clientId: row.client_id,
+    messageId: row.message_id,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+  };
+  const payload = JSON.parse(row.payload) as { text?: string; emoji?: string; on?: boolean };
+  switch (row.kind) {
+    case 'send':
+      return { ...base, kind: 'send', text: row.text ?? '', replyTo: row.reply_to };
+    case 'edit':
+      return { ...base, kind: 'edit', text: payload.text ?? '' };
+    case 'delete':
+      return { ...base, kind: 'delete' };
+    case 'reaction':
+      return { ...base, kind: 'reaction', emoji: payload.emoji ?? '', on: payload.on ?? true };
+  }
+}

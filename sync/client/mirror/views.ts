@@ -1,0 +1,256 @@
+import type {
+  ConversationSummary,
+  EditHistoryEntry,
+  MessageStatus,
+  MessageView,
+  QuoteView,
+  ReactionView,
+} from '../../app-api/contract.js';
+import type { Db } from '../../node/sqlite.js';
+import type { OutboxStore, QueuedChange } from './outbox-store.js';
+
+/**
+ * What the renderer reads: the mirror's acknowledged state with this device's queued changes laid
+ * over it. Queued changes are never written into the acknowledged state, so a refused one simply
+ * stops showing, and the authoritative text is never lost.
+ */
+export class MirrorViews {
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: OutboxStore,
+  ) {}
+
+  conversationSummaries(selfId: string, onlyId?: string): ConversationSummary[] {
+    const rows = this.db
+      .prepare(
+        `SELECT c.id, c.last_activity_at,
+           u.id AS peer_id, u.username AS peer_username, u.display_name AS peer_display_name,
+           last.text AS last_text, last.sender_id AS last_sender, last.deleted AS last_deleted,
+           COALESCE(last.sent_at, last.created_at) AS last_at,
+           (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = c.id AND x.sender_id != @self
+              AND x.seq > COALESCE(me.read_seq, 0)) AS unread
+         FROM conversations c
+         LEFT JOIN members me ON me.conversation_id = c.id AND me.user_id = @self
+         LEFT JOIN members peer ON peer.conversation_id = c.id AND peer.user_id != @self
+         LEFT JOIN users u ON u.id = peer.user_id
+         LEFT JOIN messages last ON last.local_id = (
+           SELECT local_id FROM messages l WHERE l.conversation_id = c.id
+           ORDER BY l.seq IS NULL DESC, l.seq DESC, l.local_id DESC LIMIT 1)
+         WHERE (@only IS NULL OR c.id = @only)
+         ORDER BY c.last_activity_at DESC`,
+      )
+      .all({ self: selfId, only: onlyId ?? null }) as {
+      id: string;
+      last_activity_at: number;
+      peer_id: string | null;
+      peer_username: string | null;
+      peer_display_name: string | null;
+      last_text: string | null;
+      last_sender: string | null;
+      last_deleted: number | null;
+      last_at: number | null;
+      unread: number;
+    }[];
+    return rows.map((row) => ({
+      id: row.id,
+      peer: {
+        id: row.peer_id ?? '',
+        username: row.peer_username ?? '',
+        displayName: row.peer_display_name ?? row.peer_username ?? '',
+      },
+      lastMessage:
+        row.last_text === null
+          ? null
+          : {
+              text: row.last_deleted ? '' : row.last_text,
+              own: row.last_sender === selfId,
+              at: row.last_at ?? 0,
+              deleted: row.last_deleted === 1,
+            },
+      unreadCount: row.unread,
+      lastActivityAt: row.last_activity_at,
+    }));
+  }
+
+  /** The newest `limit` acknowledged messages plus every pending one, in display order. */
+  messagePage(conversationId: string, selfId: string, limit: number): { messages: MessageView[]; hasOlder: boolean } {
+    const stored = this.db
+      .prepare(`${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NOT NULL ORDER BY m.seq DESC LIMIT @limit`)
+      .all({ self: selfId, conversation: conversationId, limit: limit + 1 }) as MessageRow[];
+    const pending = this.db
+      .prepare(`${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NULL ORDER BY m.local_id`)
+      .all({ self: selfId, conversation: conversationId }) as MessageRow[];
+    const hasOlder = stored.length > limit;
+    const rows = [...stored.slice(0, limit).reverse(), ...pending];
+    return { messages: this.toViews(conversationId, rows, selfId), hasOlder };
+  }
+
+  messageView(conversationId: string, messageId: string, selfId: string): MessageView | null {
+    const row = this.db
+      .prepare(`${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id = @id`)
+      .get({ self: selfId, conversation: conversationId, id: messageId }) as MessageRow | undefined;
+    return row ? (this.toViews(conversationId, [row], selfId)[0] ?? null) : null;
+  }
+
+  editHistory(conversationId: string, messageId: string): EditHistoryEntry[] {
+    const message = this.db
+      .prepare('SELECT text, deleted, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?')
+      .get(conversationId, messageId) as { text: string; deleted: number; sent_at: number | null; created_at: number } | undefined;
+    if (!message || message.deleted) return [];
+    const versions = this.db
+      .prepare('SELECT text, at FROM message_versions WHERE conversation_id = ? AND message_id = ? ORDER BY seq')
+      .all(conversationId, messageId) as EditHistoryEntry[];
+    return versions.length > 0 ? versions : [{ text: message.text, at: message.sent_at ?? message.created_at }];
+  }
+
+  private toViews(conversationId: string, rows: MessageRow[], selfId: string): MessageView[] {
+    if (rows.length === 0) return [];
+    const queued = this.outbox.queuedChanges(conversationId);
+    const reactions = this.reactionsOf(
+      conversationId,
+      rows.map((row) => row.client_message_id),
+    );
+    const quotes = this.quotesFor(conversationId, rows, selfId, queued);
+    return rows.map((row) => {
+      const overlay = overlayFor(row, queued);
+      return {
+        id: row.client_message_id,
+        conversationId: row.conversation_id,
+        seq: row.seq,
+        senderId: row.sender_id,
+        senderName: row.sender_name ?? '',
+        own: row.sender_id === selfId,
+        text: overlay.deleted ? '' : overlay.text,
+        at: row.sent_at ?? row.created_at,
+        status: row.sender_id === selfId ? ownStatus(row) : null,
+        error: row.error,
+        edited: overlay.edited && !overlay.deleted,
+        deleted: overlay.deleted,
+        replyTo: row.reply_to ? (quotes.get(row.reply_to) ?? missingQuote(row.reply_to)) : null,
+        reactions: overlay.deleted ? [] : withOwnReactions(reactions.get(row.client_message_id) ?? [], row, queued, selfId),
+        failedChanges: queued
+          .filter((change) => change.messageId === row.client_message_id && change.status === 'failed')
+          .map((change) => ({ changeId: change.clientId, kind: change.kind, error: change.error ?? '' })),
+      };
+    });
+  }
+
+  /** Acknowledged reactions per message: one entry per emoji, in order of first use. */
+  private reactionsOf(conversationId: string, messageIds: string[]): Map<string, RawReaction[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT message_id, emoji, user_id, seq FROM reactions
+         WHERE conversation_id = ? AND on_ = 1 AND message_id IN (SELECT value FROM json_each(?))
+         ORDER BY seq`,
+      )
+      .all(conversationId, JSON.stringify(messageIds)) as { message_id: string; emoji: string; user_id: string }[];
+    const byMessage = new Map<string, RawReaction[]>();
+    for (const row of rows) {
+      const list = byMessage.get(row.message_id) ?? [];
+      list.push({ emoji: row.emoji, userId: row.user_id });
+      byMessage.set(row.message_id, list);
+    }
+    return byMessage;
+  }
+
+  private quotesFor(conversationId: string, rows: MessageRow[], selfId: string, queued: QueuedChange[]): Map<string, QuoteView> {
+    const ids = [...new Set(rows.map((row) => row.reply_to).filter((id): id is string => id !== null))];
+    const quotes = new Map<string, QuoteView>();
+    if (ids.length === 0) return quotes;
+    const originals = this.db
+      .prepare(
+        `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id IN (SELECT value FROM json_each(@ids))`,
+      )
+      .all({ self: selfId, conversation: conversationId, ids: JSON.stringify(ids) }) as MessageRow[];
+    for (const original of originals) {
+      const overlay = overlayFor(original, queued);
+      quotes.set(original.client_message_id, {
+        messageId: original.client_message_id,
+        available: true,
+        senderId: original.sender_id,
+        senderName: original.sender_name,
+        text: overlay.deleted ? '' : overlay.text,
+        deleted: overlay.deleted,
+      });
+    }
+    return quotes;
+  }
+}
+
+const MESSAGE_SELECT = `SELECT m.conversation_id, m.client_message_id, m.sender_id, m.text, m.seq, m.state, m.error,
+    m.created_at, m.sent_at, m.reply_to, m.deleted, m.edit_seq,
+    u.display_name AS sender_name, peer.delivered_seq AS peer_delivered, peer.read_seq AS peer_read
+  FROM messages m
+  LEFT JOIN users u ON u.id = m.sender_id
+  LEFT JOIN members peer ON peer.conversation_id = m.conversation_id AND peer.user_id != @self`;
+
+interface MessageRow {
+  conversation_id: string;
+  client_message_id: string;
+  sender_id: string;
+  text: string;
+  seq: number | null;
+  state: 'sending' | 'sent' | 'failed';
+  error: string | null;
+  created_at: number;
+  sent_at: number | null;
+  reply_to: string | null;
+  deleted: number;
+  edit_seq: number | null;
+  sender_name: string | null;
+  peer_delivered: number | null;
+  peer_read: number | null;
+}
+
+interface RawReaction {
+  emoji: string;
+  userId: string;
+}
+
+function overlayFor(row: MessageRow, queued: QueuedChange[]): { text: string; edited: boolean; deleted: boolean } {
+  let text = row.text;
+  let edited = row.edit_seq !== null;
+  let deleted = row.deleted === 1;
+  for (const change of queued) {
+    if (change.messageId !== row.client_message_id || change.status !== 'pending') continue;
+    if (change.kind === 'edit' && change.text !== undefined) {
+      text = change.text;
+      edited = true;
+    }
+    if (change.kind === 'delete') deleted = true;
+  }
+  return { text, edited, deleted };
+}
+
+/** Acknowledged reactions with this device's queued toggles applied, grouped by emoji. */
+function withOwnReactions(raw: RawReaction[], row: MessageRow, queued: QueuedChange[], selfId: string): ReactionView[] {
+  const users = new Map<string, Set<string>>();
+  for (const reaction of raw) {
+    const set = users.get(reaction.emoji) ?? new Set<string>();
+    set.add(reaction.userId);
+    users.set(reaction.emoji, set);
+  }
+  for (const change of queued) {
+    if (change.kind !== 'reaction' || change.status !== 'pending' || change.messageId !== row.client_message_id) continue;
+    if (!change.emoji) continue;
+    const set = users.get(change.emoji) ?? new Set<string>();
+    if (change.on) set.add(selfId);
+    else set.delete(selfId);
+    users.set(change.emoji, set);
+  }
+  return [...users.entries()]
+    .filter(([, set]) => set.size > 0)
+    .map(([emoji, set]) => ({ emoji, count: set.size, mine: set.has(selfId) }));
+}
+
+function missingQuote(messageId: string): QuoteView {
+  return { messageId, available: false, senderId: null, senderName: null, text: '', deleted: false };
+}
+
+function ownStatus(row: MessageRow): MessageStatus {
+  if (row.state === 'failed') return 'failed';
+  if (row.seq === null || row.state === 'sending') return 'sending';
+  if ((row.peer_read ?? 0) >= row.seq) return 'read';
+  if ((row.peer_delivered ?? 0) >= row.seq) return 'delivered';
+  return 'sent';
+}

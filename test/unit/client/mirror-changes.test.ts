@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import type { ConversationEvent } from '../../../sync/protocol/frames.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function openMirror(): Mirror {
+  const dir = mkdtempSync(join(tmpdir(), 'mirror-changes-'));
+  dirs.push(dir);
+  const mirror = Mirror.open(join(dir, 'mirror.sqlite'));
+  mirror.upsertConversation(
+    {
+      id: 'c1',
+      kind: 'direct',
+      createdAt: 1,
+      lastSeq: 0,
+      members: [
+        { id: 'me', username: 'me', displayName: 'Me', deliveredSeq: 0, readSeq: 0 },
+        { id: 'ann', username: 'ann', displayName: 'Ann', deliveredSeq: 0, readSeq: 0 },
+      ],
+    },
+    'me',
+  );
+  return mirror;
+}
+
+const base = (seq: number, senderId: string) => ({ conversationId: 'c1', seq, senderId, sentAt: 1000 + seq });
+const message = (seq: number, id: string, senderId = 'ann', replyTo: string | null = null): ConversationEvent => ({
+  kind: 'message',
+  ...base(seq, senderId),
+  clientMessageId: id,
+  text: `text of ${id}`,
+  replyTo,
+  deleted: false,
+});
+const edit = (seq: number, id: string, text: string, senderId = 'ann'): ConversationEvent => ({
+  kind: 'edit',
+  ...base(seq, senderId),
+  clientChangeId: `e${seq}`,
+  messageId: id,
+  text,
+});
+const del = (seq: number, id: string, senderId = 'ann'): ConversationEvent => ({
+  kind: 'delete',
+  ...base(seq, senderId),
+  clientChangeId: `d${seq}`,
+  messageId: id,
+});
+const react = (seq: number, id: string, emoji: string, on: boolean, senderId = 'ann'): ConversationEvent => ({
+  kind: 'reaction',
+  ...base(seq, senderId),
+  clientChangeId: `r${seq}`,
+  messageId: id,
+  emoji,
+  on,
+});
+
+const page = (mirror: Mirror) => mirror.views.messagePage('c1', 'me', 100).messages;
+
+describe('applying edits, deletes, reactions and replies', () => {
+  it('shows the latest edit, marks it edited and keeps every version', () => {
+    const mirror = openMirror();
+    mirror.applyEvents('c1', [message(1, 'a'), edit(2, 'a', 'second'), edit(3, 'a', 'third')], 'me');
+    const [view] = page(mirror);
+    expect(view).toMatchObject({ text: 'third', edited: true, deleted: false });
+    expect(mirror.views.editHistory('c1', 'a').map((v) => v.text)).toEqual(['text of a', 'second', 'third']);
+    mirror.close();
+  });
+
+  it('holds a change whose message has not arrived and applies it when it does', () => {
+    const mirror = openMirror();
+    // Applied one by one out of order, as a partial history or a late original would deliver them.
+    mirror.acknowledge(edit(5, 'a', 'fixed typo'), 'me');
+    mirror.acknowledge(react(6, 'a', '👍', true, 'me'), 'me');
+    expect(page(mirror)).toEqual([]);
+    mirror.acknowledge(message(4, 'a'), 'me');
+    const [view] = page(mirror);
+    expect(view).toMatchObject({ text: 'fixed typo', edited: true });
+    expect(view?.reactions).toEqual([{ emoji: '👍', count: 1, mine: true }]);
+    mirror.close();
+  });
+
+  it('deletes for everyone: text, versions and reactions are gone, and later reactions are ignored', () => {
+    const mirror = openMirror();
+    mirror.applyEvents('c1', [message(1, 'a'), edit(2, 'a', 'v2'), react(3, 'a', '❤️', true, 'me'), del(4, 'a')], 'me');
+    mirror.acknowledge(react(9, 'a', '😂', true, 'me'), 'me');
+    const [view] = page(mirror);
+    expect(view).toMatchObject({ text: '', deleted: true, edited: false, reactions: [] });
+    expect(mirror.views.editHistory('c1', 'a')).toEqual([]);
+    expect(mirror.views.conversationSummaries('me')[0]?.lastMessage).toMatchObject({ deleted: true, text: '' });
+    mirror.close();
+  });
+
+  it('reactions: several emojis per person, one per emoji, last writer by seq wins', () => {
+    const mirror = openMirror();
+    mirror.applyEvents(
+      'c1',
+      [message(1, 'a'), react(2, 'a', '👍', true), react(3, 'a', '👍', true, 'me'), react(4, 'a', '👍', true), react(5, 'a', '🙏', true)],
+      'me',
+    );
+    expect(page(mirror)[0]?.reactions).toEqual([
+      { emoji: '👍', count: 2, mine: true },
+      { emoji: '🙏', count: 1, mine: false },
+    ]);
+    // An older "off" applied late does not undo the newer "on".
+    mirror.acknowledge(react(8, 'a', '👍', false, 'me'), 'me');
+    mirror.applyEvents('c1', [react(6, 'a', '🙏', false), react(7, 'a', '👍', true, 'me')], 'me');
+    expect(page(mirror)[0]?.reactions).toEqual([{ emoji: '👍', count: 1, mine: false }]);
+    mirror.close();
+  });
+
+  it('a quote follows the original through edits and deletion, and is a placeholder until it arrives', () => {
+    const mirror = openMirror();
+    mirror.acknowledge(message(2, 'reply', 'me', 'orig'), 'me');
+    expect(page(mirror)[0]?.replyTo).toEqual({
+      messageId: 'orig',
+      available: false,
+      senderId: null,
+      senderName: null,
+      text: '',
+      deleted: false,
+    });
+    mirror.applyEvents('c1', [message(1, 'orig'), message(2, 'reply', 'me', 'orig'), edit(3, 'orig', 'edited original')], 'me');
+    expect(page(mirror)[1]?.replyTo).toMatchObject({ available: true, senderName: 'Ann', text: 'edited original', deleted: false });
+    mirror.applyEvents('c1', [del(4, 'orig')], 'me');
+    expect(page(mirror)[1]?.replyTo).toMatchObject({ available: true, text: '', deleted: true });
+    mirror.close();
+  });
+
+  it('ends in the same state whatever order the same events are applied in', () => {
+    const events: ConversationEvent[] = [
+      message(1, 'a'),
+      message(2, 'b', 'me', 'a'),
+      edit(3, 'a', 'a2'),
+      react(4, 'b', '😮', true),
+      react(5, 'a', '👍', true, 'me'),
+      edit(6, 'a', 'a3'),
+      react(7, 'a', '👍', false, 'me'),
+      react(8, 'a', '😢', true),
+      del(9, 'b', 'me'),
+      edit(10, 'a', 'a4'),
+    ];
+    const inOrder = openMirror();
+    inOrder.applyEvents('c1', events, 'me');
+    const expected = page(inOrder);
+    for (const order of [[...events].reverse(), [events[5]!, events[2]!, ...events.filter((_, i) => i !== 2 && i !== 5)]]) {
+      const shuffled = openMirror();
+      for (const event of order) shuffled.acknowledge(event, 'me');
+      expect(page(shuffled)).toEqual(expected);
+      shuffled.close();
+    }
+    inOrder.close();
+  });
+});
