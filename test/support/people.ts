@@ -1,0 +1,80 @@
+/**
+ * Sets up people (client cores with accounts) on a real server for integration tests.
+ */
+import type { MessageView } from '../../sync/app-api/contract.js';
+import type { SyncTransport } from '../../sync/client/transport.js';
+import { DEFAULT_TEST_PASSWORD, type ServerHarness, type TestServer } from './server-harness.js';
+import { eventually, type ClientHarness, type TestCore } from './client-harness.js';
+
+export interface Person {
+  core: TestCore;
+  profileDir: string;
+}
+
+/** Opens a profile and creates (or, with `existing`, logs into) the account `username`. */
+export async function person(
+  clients: ClientHarness,
+  server: TestServer,
+  username: string,
+  options: { transport?: SyncTransport; existing?: boolean } = {},
+): Promise<Person> {
+  const profileDir = await clients.profileDir();
+  const core = await clients.open(profileDir, server.url, options.transport);
+  if (options.existing) {
+    await core.logIn({ serverUrl: server.url, username, password: DEFAULT_TEST_PASSWORD });
+  } else {
+    await core.createAccount({
+      serverUrl: server.url,
+      username,
+      displayName: username[0]!.toUpperCase() + username.slice(1),
+      password: DEFAULT_TEST_PASSWORD,
+    });
+  }
+  await online(core);
+  return { core, profileDir };
+}
+
+export async function online(core: TestCore): Promise<void> {
+  await eventually(() => core.getConnectionState(), (state) => state === 'online', 'online', 20_000);
+}
+
+export async function offline(core: TestCore): Promise<void> {
+  await eventually(() => core.getConnectionState(), (state) => state === 'offline', 'offline', 20_000);
+}
+
+/** Starts a conversation from `a` with `b` and waits until `b` has it too. */
+export async function converse(a: TestCore, b: TestCore, bUsername: string): Promise<string> {
+  const { id } = await a.startConversation({ username: bUsername });
+  await eventually(() => b.listConversations(), (list) => list.some((c) => c.id === id), 'conversation reaches the peer');
+  return id;
+}
+
+/** The parts of a message every device must agree on (status and local times differ by design). */
+export function shared(message: MessageView) {
+  return {
+    id: message.id,
+    seq: message.seq,
+    senderId: message.senderId,
+    text: message.text,
+    edited: message.edited,
+    deleted: message.deleted,
+    replyTo: message.replyTo && { messageId: message.replyTo.messageId, text: message.replyTo.text, deleted: message.replyTo.deleted },
+    reactions: message.reactions.map(({ emoji, count }) => ({ emoji, count })),
+  };
+}
+
+export async function sharedPage(core: TestCore, conversationId: string) {
+  return (await core.listMessages({ conversationId, limit: 1000 })).messages.map(shared);
+}
+
+/** Waits until nothing is left to send (every own message acknowledged, no queued change pending). */
+export async function settled(core: TestCore, conversationId: string): Promise<void> {
+  await eventually(
+    () => core.listMessages({ conversationId, limit: 1000 }),
+    (page) => page.messages.every((m) => m.status !== 'sending'),
+    'own messages acknowledged',
+    20_000,
+  );
+}
+
+export type { ServerHarness };
