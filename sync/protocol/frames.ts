@@ -274,7 +274,7 @@ export const watermarkPush = z.object({
   deliveredSeq: seq,
   readSeq: seq,
 });
-/** Someone is typing; clients show it for TYPING_TTL_MS unless it is repeated. Not stored. */
+/** Someone is typing; clients show it for LIMITS.typingTtlMs unless it is repeated. Not stored. */
 export const typingPush = z.object({ type: z.literal('typing'), conversationId: id, userId: id });
 /**
  * Whether a user is connected, and when they were last. Sent for every contact right after the

@@ -10,17 +10,27 @@ export interface Peer {
 export class ConnectionRegistry<P extends Peer = Peer> {
   private readonly byUser = new Map<string, Set<P>>();
 
-  add(peer: P): void {
+  /** True when this is the user's first open connection: they just came online. */
+  add(peer: P): boolean {
     const peers = this.byUser.get(peer.userId) ?? new Set<P>();
+    const first = peers.size === 0;
     peers.add(peer);
     this.byUser.set(peer.userId, peers);
+    return first;
   }
 
-  remove(peer: P): void {
+  /** True when this was the user's last open connection: they just went offline. */
+  remove(peer: P): boolean {
     const peers = this.byUser.get(peer.userId);
-    if (!peers) return;
-    peers.delete(peer);
-    if (peers.size === 0) this.byUser.delete(peer.userId);
+    if (!peers?.delete(peer)) return false;
+    if (peers.size > 0) return false;
+    this.byUser.delete(peer.userId);
+    return true;
+  }
+
+  /** Whether the user has at least one open connection. */
+  isOnline(userId: string): boolean {
+    return this.byUser.has(userId);
   }
 
   all(): P[] {

@@ -7,6 +7,7 @@ import type { ConnectionRegistry, Peer } from './connection-registry.js';
 import { errorReply, handleFrame } from './frame-handlers.js';
 import type { InFlight } from './in-flight.js';
 import type { ServerLogger } from './logger.js';
+import type { Presence } from './presence.js';
 import type { ServerStore } from './store/server-store.js';
 
 export interface ConnectionDeps {
@@ -15,6 +16,7 @@ export interface ConnectionDeps {
   registry: ConnectionRegistry<SyncConnection>;
   logger: ServerLogger;
   inFlight: InFlight;
+  presence: Presence;
   /** How often to check that the peer is still there; 0 turns the check off. */
   heartbeatMs: number;
 }
@@ -50,14 +52,15 @@ export class SyncConnection implements Peer {
     });
     ws.on('close', () => {
       if (this.heartbeat) deps.runtime.timers.clearTimeout(this.heartbeat);
-      deps.registry.remove(this);
+      // Also how shutdown records last-seen times: it closes every socket, then drains the work.
+      deps.presence.disconnected(this.userId, deps.registry.remove(this));
     });
     ws.on('pong', () => {
       this.alive = true;
     });
     ws.on('message', (data, isBinary) => this.enqueue(data, isBinary));
     this.push({ type: 'welcome', user: this.user, serverTime: deps.runtime.clock.now() });
-    deps.registry.add(this);
+    deps.presence.connected(this, deps.registry.add(this));
     this.scheduleHeartbeat();
   }
 
@@ -115,6 +118,7 @@ export class SyncConnection implements Peer {
       for (const fanout of result.fanout) {
         this.deps.registry.pushToUsers(fanout.userIds, fanout.frame, fanout.exceptRequester ? this : undefined);
       }
+      if (result.introduce) this.deps.presence.introduce(result.introduce);
     } catch (error) {
       this.deps.logger.error(`Handling ${parsed.data.type} for user ${this.userId} failed`, error);
       this.push(errorReply(rid, 'internal', 'Internal server error; try again later'));

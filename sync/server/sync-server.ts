@@ -12,6 +12,7 @@ import { requestPath } from './http-body.js';
 import { InFlight } from './in-flight.js';
 import { consoleLogger, type ServerLogger } from './logger.js';
 import { createPasswordHasher, type PasswordCost } from './passwords.js';
+import { Presence } from './presence.js';
 import { bearerToken, hashSessionToken } from './session-tokens.js';
 import type { ServerStore } from './store/server-store.js';
 import { openSqliteServerStore } from './store/sqlite-server-store.js';
@@ -53,7 +54,16 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const store = options.store ?? openSqliteServerStore(options.dataDir);
   const registry = new ConnectionRegistry<SyncConnection>();
   const inFlight = new InFlight();
-  const connectionDeps = { store, runtime, registry, logger, inFlight, heartbeatMs: options.heartbeatMs ?? 30_000 };
+  const presence = new Presence({ store, registry, clock: runtime.clock, logger, inFlight });
+  const connectionDeps = {
+    store,
+    runtime,
+    registry,
+    logger,
+    inFlight,
+    presence,
+    heartbeatMs: options.heartbeatMs ?? 30_000,
+  };
   let closing = false;
 
   const handleHttp = createHttpHandler({ store, passwords, runtime, logger });
@@ -102,6 +112,8 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   async function shutdown(): Promise<void> {
     closing = true;
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    // Each close takes its user offline, which records their last-seen time; drain() below waits
+    // for those writes before the store closes.
     await Promise.all(registry.all().map((connection) => connection.close(1001, 'Server shutting down')));
     // Sockets still mid-handshake were never registered; they cannot finish now anyway.
     for (const ws of wss.clients) ws.terminate();

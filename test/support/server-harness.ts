@@ -7,6 +7,7 @@
  *   const alice = await h.createAccount(server, { username: 'alice' });
  *   const socket = await h.connect(server, alice.token);
  *   const reply = await socket.call({ type: 'ping' }, 'ok');
+ *   const message = await socket.send(conversationId, 'm1', 'hello');
  *
  * Every frame the server sends is checked against the protocol schema; a violation fails the test.
  */
@@ -14,19 +15,26 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import type { Clock, Runtime } from '../../sync/common/runtime.js';
+import { realRuntime } from '../../sync/node/real-runtime.js';
 import {
   ACCOUNTS_PATH,
   SESSIONS_PATH,
   SYNC_PATH,
   serverFrameSchema,
   sessionResponse,
+  type Change,
+  type ChangeEvent,
   type ClientFrame,
   type Conversation,
+  type ConversationEvent,
   type ErrorReply,
+  type MessageEvent,
   type ServerFrame,
   type SessionResponse,
   type User,
 } from '../../sync/protocol/frames.js';
+import { LIMITS } from '../../sync/protocol/limits.js';
 import type { PasswordCost } from '../../sync/server/passwords.js';
 import { startSyncServer, type RunningServer, type SyncServerOptions } from '../../sync/server/sync-server.js';
 
@@ -57,7 +65,7 @@ export interface HttpResult {
 /** A client frame without its rid: TestClient picks one. */
 export type FrameRequest = ClientFrame extends infer F ? (F extends ClientFrame ? Omit<F, 'rid'> & { rid?: string } : never) : never;
 type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
-type PushFrame = ServerFrameOf<'event' | 'conversation_added' | 'watermark' | 'welcome'>;
+type PushFrame = ServerFrameOf<'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence'>;
 
 export interface ServerHarness {
   tempDir(): Promise<string>;
@@ -192,6 +200,23 @@ export function createServerHarness(): ServerHarness {
   return { tempDir, startServer, restart, createAccount, connect, refusedStatus, pair, cleanup };
 }
 
+/** A clock the test sets by hand, so times the server stores (sentAt, lastSeenAt) are exact. */
+export interface ManualClock extends Clock {
+  set(ms: number): void;
+}
+
+/** The real runtime with a hand-set clock; pass `runtime` to startServer (it survives restart). */
+export function manualRuntime(startMs = 1_000_000): { runtime: Runtime; clock: ManualClock } {
+  let now = startMs;
+  const clock: ManualClock = { now: () => now, set: (ms) => void (now = ms) };
+  return { runtime: { ...realRuntime(), clock }, clock };
+}
+
+/** The message events among `events` (catch-up pages hold every kind). */
+export function messagesIn(events: readonly ConversationEvent[]): MessageEvent[] {
+  return events.filter((event): event is MessageEvent => event.kind === 'message');
+}
+
 /** POSTs `body` (JSON-encoded unless already a string) and returns status and parsed JSON answer. */
 export async function postJson(httpUrl: string, path: string, body: unknown): Promise<HttpResult> {
   const response = await fetch(httpUrl + path, {
@@ -273,6 +298,33 @@ export class TestClient {
       throw new Error(`Expected a ${type} reply to ${frame.type}, got ${JSON.stringify(reply)}`);
     }
     return reply as ServerFrameOf<T>;
+  }
+
+  /** Sends a message and returns the stored event; fails unless the server answered `sent`. */
+  async send(conversationId: string, clientMessageId: string, text: string, replyTo?: string): Promise<MessageEvent> {
+    const frame = { type: 'send', conversationId, clientMessageId, text, ...(replyTo === undefined ? {} : { replyTo }) } as const;
+    const { event } = await this.call(frame, 'sent');
+    if (event.kind !== 'message') throw new Error(`A send was answered with a ${event.kind} event`);
+    return event;
+  }
+
+  /** Sends an edit, delete or reaction and returns the stored event; fails unless answered `sent`. */
+  async change(conversationId: string, clientChangeId: string, change: Change): Promise<ChangeEvent> {
+    const { event } = await this.call({ type: 'change', conversationId, clientChangeId, change }, 'sent');
+    if (event.kind === 'message') throw new Error('A change was answered with a message event');
+    return event;
+  }
+
+  /** The whole log of a conversation, read page by page through catch-up. */
+  async allEvents(conversationId: string): Promise<ConversationEvent[]> {
+    const events: ConversationEvent[] = [];
+    let afterSeq = 0;
+    for (;;) {
+      const page = await this.call({ type: 'catch_up', conversationId, afterSeq, limit: LIMITS.maxCatchUpPage }, 'events');
+      events.push(...page.events);
+      if (!page.hasMore) return events;
+      afterSeq = page.events.at(-1)!.seq;
+    }
   }
 
   /** Sends anything at all, unchecked (for malformed-frame tests). */

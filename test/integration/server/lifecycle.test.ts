@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HEALTH_PATH } from '../../../sync/protocol/frames.js';
-import { createServerHarness } from '../../support/server-harness.js';
+import { createServerHarness, messagesIn } from '../../support/server-harness.js';
 
 const h = createServerHarness();
 afterEach(() => h.cleanup());
@@ -33,7 +33,9 @@ describe('server shutdown', () => {
 
     const again = await h.restart(server);
     const socket = await h.connect(again, alice.token);
-    const { events } = await socket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0, limit: 500 }, 'events');
+    const events = messagesIn(
+      (await socket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0, limit: 500 }, 'events')).events,
+    );
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.map((e) => e.clientMessageId)).toEqual(events.map((_, i) => `q${i}`));

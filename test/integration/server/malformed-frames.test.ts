@@ -30,6 +30,11 @@ describe('malformed frames', () => {
       { type: 'catch_up', rid: 'negative', conversationId: conversation.id, afterSeq: -1 },
       { type: 'catch_up', rid: 'too-many', conversationId: conversation.id, afterSeq: 0, limit: LIMITS.maxCatchUpPage + 1 },
       { type: 'receipt', rid: 'bad-kind', conversationId: conversation.id, kind: 'seen', seq: 1 },
+      { type: 'typing', rid: 'typing-nowhere' },
+      { type: 'change', rid: 'no-change', conversationId: conversation.id, clientChangeId: 'c' },
+      { type: 'change', rid: 'bad-change', conversationId: conversation.id, clientChangeId: 'c', change: { kind: 'pin', messageId: 'm' } },
+      { type: 'change', rid: 'blank-edit', conversationId: conversation.id, clientChangeId: 'c', change: { kind: 'edit', messageId: 'm', text: ' ' } },
+      { type: 'send', rid: 'bad-reply', conversationId: conversation.id, clientMessageId: 'r', text: 'hi', replyTo: '' },
     ];
     for (const frame of withRid) {
       socket.sendRaw(JSON.stringify(frame));
@@ -67,9 +72,9 @@ describe('malformed frames', () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket, conversation } = await h.pair(server);
     const text = 'é'.repeat(LIMITS.maxMessageChars);
-    const sent = await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'long', text }, 'sent');
-    expect(sent.event.text).toBe(text);
-    expect((await bobSocket.waitForPush('event')).event.text).toBe(text);
+    const sent = await aliceSocket.send(conversation.id, 'long', text);
+    expect(sent.text).toBe(text);
+    expect((await bobSocket.waitForPush('event')).event).toEqual(sent);
     const tooLong = await aliceSocket.call(
       { type: 'send', conversationId: conversation.id, clientMessageId: 'longer', text: text + 'x' },
       'error',

@@ -1,20 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import type { MessageEvent } from '../../../sync/protocol/frames.js';
-import { createServerHarness, type TestClient } from '../../support/server-harness.js';
+import { REFUSALS } from '../../../sync/server/refusals.js';
+import { createServerHarness, messagesIn, type TestClient } from '../../support/server-harness.js';
 
 const h = createServerHarness();
 afterEach(() => h.cleanup());
 
-async function allEvents(socket: TestClient, conversationId: string): Promise<MessageEvent[]> {
-  const events: MessageEvent[] = [];
-  let afterSeq = 0;
-  for (;;) {
-    const page = await socket.call({ type: 'catch_up', conversationId, afterSeq, limit: LIMITS.maxCatchUpPage }, 'events');
-    events.push(...page.events);
-    if (!page.hasMore) return events;
-    afterSeq = page.events.at(-1)!.seq;
-  }
+async function allMessages(socket: TestClient, conversationId: string): Promise<MessageEvent[]> {
+  return messagesIn(await socket.allEvents(conversationId));
 }
 
 describe('sending messages', () => {
@@ -22,22 +16,21 @@ describe('sending messages', () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket, conversation, alice, bob } = await h.pair(server);
     const perSender = 30;
-    const send = (socket: TestClient, who: string, i: number) =>
-      socket.call({ type: 'send', conversationId: conversation.id, clientMessageId: `${who}-${i}`, text: `${who} ${i}` }, 'sent');
+    const send = (socket: TestClient, who: string, i: number) => socket.send(conversation.id, `${who}-${i}`, `${who} ${i}`);
     // Fire everything before awaiting anything, interleaving the two sockets.
     const pending = Array.from({ length: perSender }, (_, i) => [send(aliceSocket, 'a', i), send(bobSocket, 'b', i)]).flat();
     const replies = await Promise.all(pending);
 
-    const seqs = replies.map((reply) => reply.event.seq).sort((x, y) => x - y);
+    const seqs = replies.map((event) => event.seq).sort((x, y) => x - y);
     expect(seqs).toEqual(Array.from({ length: 2 * perSender }, (_, i) => i + 1));
     for (const who of ['a', 'b']) {
-      const mine = replies.filter((r) => r.event.clientMessageId.startsWith(`${who}-`));
+      const mine = replies.filter((event) => event.clientMessageId.startsWith(`${who}-`));
       // Each socket's frames are handled in arrival order, so its seqs rise in send order.
-      const inSendOrder = mine.map((r) => r.event.seq);
+      const inSendOrder = mine.map((event) => event.seq);
       expect(inSendOrder).toEqual([...inSendOrder].sort((x, y) => x - y));
     }
 
-    const events = await allEvents(aliceSocket, conversation.id);
+    const events = await allMessages(aliceSocket, conversation.id);
     expect(events.map((e) => e.seq)).toEqual(seqs);
     expect(events.filter((e) => e.senderId === alice.user.id)).toHaveLength(perSender);
     expect(events.filter((e) => e.senderId === bob.user.id)).toHaveLength(perSender);
@@ -56,7 +49,15 @@ describe('sending messages', () => {
       { type: 'send', conversationId: conversation.id, clientMessageId: 'hello-1', text: 'hello' },
       'sent',
     );
-    expect(event).toMatchObject({ kind: 'message', seq: 1, senderId: alice.user.id, clientMessageId: 'hello-1', text: 'hello' });
+    expect(event).toMatchObject({
+      kind: 'message',
+      seq: 1,
+      senderId: alice.user.id,
+      clientMessageId: 'hello-1',
+      text: 'hello',
+      replyTo: null,
+      deleted: false,
+    });
     expect((await bobSocket.waitForPush('event')).event).toEqual(event);
     expect((await aliceLaptop.waitForPush('event')).event).toEqual(event);
     await aliceSocket.barrier();
@@ -80,10 +81,10 @@ describe('sending messages', () => {
     const next = await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'twice', text: 'next' }, 'sent');
     expect(next.event.seq).toBe(first.event.seq + 1);
 
-    const events = await allEvents(bobSocket, conversation.id);
+    const events = await allMessages(bobSocket, conversation.id);
     expect(events.map((e) => e.clientMessageId)).toEqual(['once', 'twice']);
     await bobSocket.barrier();
-    expect(bobSocket.pushesOf('event').map((p) => p.event.clientMessageId)).toEqual(['once', 'twice']);
+    expect(messagesIn(bobSocket.pushesOf('event').map((p) => p.event)).map((e) => e.clientMessageId)).toEqual(['once', 'twice']);
   });
 
   it('refuses a clientMessageId reused for another conversation with invalid', async () => {
@@ -93,16 +94,22 @@ describe('sending messages', () => {
     const other = (await aliceSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation')).conversation;
     await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'same', text: 'to bob' }, 'sent');
     const reused = await aliceSocket.call({ type: 'send', conversationId: other.id, clientMessageId: 'same', text: 'to carol' }, 'error');
-    expect(reused.code).toBe('invalid');
+    expect(reused).toMatchObject(REFUSALS.clientIdReused);
     expect((await aliceSocket.call({ type: 'catch_up', conversationId: other.id, afterSeq: 0 }, 'events')).events).toEqual([]);
   });
 
-  it('lets two senders use the same clientMessageId independently', async () => {
+  it('keeps a clientMessageId unique within a conversation: another member cannot take it there', async () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket, conversation } = await h.pair(server);
-    const a = await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'x', text: 'a' }, 'sent');
-    const b = await bobSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'x', text: 'b' }, 'sent');
-    expect([a.event.seq, b.event.seq]).toEqual([1, 2]);
+    await h.createAccount(server, { username: 'carol' });
+    const withCarol = (await bobSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation')).conversation;
+    await aliceSocket.send(conversation.id, 'x', 'a');
+    // It is the messageId that edits and replies name, so a second message "x" here would be ambiguous.
+    const taken = await bobSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'x', text: 'b' }, 'error');
+    expect(taken).toMatchObject(REFUSALS.messageIdTaken);
+    // Elsewhere the id is free: uniqueness is per sender and per conversation, not global.
+    expect((await bobSocket.send(withCarol.id, 'x', 'b')).seq).toBe(1);
+    expect((await allMessages(aliceSocket, conversation.id)).map((e) => [e.seq, e.text])).toEqual([[1, 'a']]);
   });
 });
 
@@ -130,7 +137,7 @@ describe('catch-up', () => {
       [200, true],
       [50, false],
     ]);
-    const events = pages.flatMap((p) => p.events);
+    const events = messagesIn(pages.flatMap((p) => p.events));
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     // Sends from one socket keep their order, so text i has seq i + 1.
     expect(events.map((e) => e.text)).toEqual(Array.from({ length: total }, (_, i) => `message ${i}`));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerStore } from '../../../sync/server/store/server-store.js';
 import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
-import { createServerHarness } from '../../support/server-harness.js';
+import { createServerHarness, messagesIn } from '../../support/server-harness.js';
 
 const h = createServerHarness();
 const stores: ServerStore[] = [];
@@ -40,7 +40,7 @@ describe('store failures', () => {
 
     broken.catchUp = false;
     const events = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events');
-    expect(events.events.map((e) => e.text)).toEqual(['kept']);
+    expect(messagesIn(events.events).map((e) => e.text)).toEqual(['kept']);
   });
 
   it('leaves an injected store open on close, for its owner to close', async () => {

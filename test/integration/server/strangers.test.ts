@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServerHarness } from '../../support/server-harness.js';
+import { createServerHarness, messagesIn } from '../../support/server-harness.js';
 
 const h = createServerHarness();
 afterEach(() => h.cleanup());
 
 describe('a stranger (not a member)', () => {
-  it('is refused with the same not_found as for a conversation that does not exist, and learns nothing', async () => {
+  it('is refused with the same not_found as for a conversation that does not exist, for every conversation op, and learns nothing', async () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket, conversation } = await h.pair(server);
     await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'secret', text: 'secret' }, 'sent');
@@ -17,6 +17,29 @@ describe('a stranger (not a member)', () => {
         socket.call({ type: 'send', conversationId, clientMessageId: `m-${conversationId}`, text: 'let me in' }, 'error'),
         socket.call({ type: 'catch_up', conversationId, afterSeq: 0 }, 'error'),
         socket.call({ type: 'receipt', conversationId, kind: 'read', seq: 1 }, 'error'),
+        socket.call({ type: 'typing', conversationId }, 'error'),
+        // Aimed at a message that does exist: the answer must not tell.
+        socket.call(
+          { type: 'change', conversationId, clientChangeId: `e-${conversationId}`, change: { kind: 'edit', messageId: 'secret', text: 'x' } },
+          'error',
+        ),
+        socket.call(
+          { type: 'change', conversationId, clientChangeId: `d-${conversationId}`, change: { kind: 'delete', messageId: 'secret' } },
+          'error',
+        ),
+        socket.call(
+          {
+            type: 'change',
+            conversationId,
+            clientChangeId: `r-${conversationId}`,
+            change: { kind: 'reaction', messageId: 'secret', emoji: '👍', on: true },
+          },
+          'error',
+        ),
+        socket.call(
+          { type: 'send', conversationId, clientMessageId: `reply-${conversationId}`, text: 'x', replyTo: 'secret' },
+          'error',
+        ),
       ]);
       for (const error of attempts) {
         expect(error.code).toBe('not_found');
@@ -28,9 +51,10 @@ describe('a stranger (not a member)', () => {
     expect((await socket.call({ type: 'list_conversations' }, 'conversations')).conversations).toEqual([]);
     // Nothing leaked into the conversation, and the members heard nothing.
     await Promise.all([aliceSocket.barrier(), bobSocket.barrier(), socket.barrier()]);
-    const events = (await bobSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events')).events;
+    const events = messagesIn((await bobSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events')).events);
     expect(events.map((e) => e.text)).toEqual(['secret']);
     expect(aliceSocket.pushesOf('watermark')).toEqual([]);
+    expect(bobSocket.pushesOf('typing')).toEqual([]);
     expect(bobSocket.pushesOf('event')).toHaveLength(1);
     expect(socket.pushes.map((p) => p.type)).toEqual(['welcome']);
   });

@@ -1,0 +1,47 @@
+import type { Runtime } from '../../common/runtime.js';
+import type { ClientFrame, ConversationEvent, ErrorReply, ServerFrame, User } from '../../protocol/frames.js';
+import type { Refusal } from '../refusals.js';
+import type { ServerStore } from '../store/server-store.js';
+
+/** What every frame handler gets and gives back. Handlers never touch sockets themselves. */
+
+export interface HandlerContext {
+  store: ServerStore;
+  runtime: Runtime;
+  /** The authenticated user whose connection sent the frame. */
+  user: User;
+}
+
+/** A push to every open connection of `userIds`, optionally not to the requesting one. */
+export interface Fanout {
+  userIds: string[];
+  frame: ServerFrame;
+  exceptRequester: boolean;
+}
+
+/** The reply goes out first, then the pushes, then the introductions: callers apply them in that order. */
+export interface HandlerResult {
+  reply: ServerFrame;
+  fanout: Fanout[];
+  /** Users who just became contacts: each is told the other's presence (it needs the store, so it comes later). */
+  introduce?: string[];
+}
+
+export type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
+
+export function errorReply(rid: string | undefined, code: ErrorReply['code'], message: string): ErrorReply {
+  return rid === undefined ? { type: 'error', code, message } : { type: 'error', rid, code, message };
+}
+
+export function refuse(rid: string, refusal: Refusal): HandlerResult {
+  return only(errorReply(rid, refusal.code, refusal.message));
+}
+
+export function only(reply: ServerFrame): HandlerResult {
+  return { reply, fanout: [] };
+}
+
+/** A new event reaches every connection of every member except the one that sent it (it has the reply). */
+export function eventFanout(event: ConversationEvent, memberIds: string[]): Fanout {
+  return { userIds: memberIds, frame: { type: 'event', event }, exceptRequester: true };
+}

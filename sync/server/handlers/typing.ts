@@ -1,0 +1,22 @@
+import { REFUSALS } from '../refusals.js';
+import { refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
+
+/**
+ * "I am typing": relayed to the other members' connections and forgotten. Never stored, never
+ * sent to the typer's own other devices (they know who is typing: nobody they need to show).
+ */
+export async function typing(ctx: HandlerContext, frame: FrameOf<'typing'>): Promise<HandlerResult> {
+  const conversation = await ctx.store.getConversationForMember(frame.conversationId, ctx.user.id);
+  if (!conversation) return refuse(frame.rid, REFUSALS.conversationNotFound);
+  const others = conversation.members.map((member) => member.id).filter((id) => id !== ctx.user.id);
+  return {
+    reply: { type: 'ok', rid: frame.rid },
+    fanout: [
+      {
+        userIds: others,
+        frame: { type: 'typing', conversationId: frame.conversationId, userId: ctx.user.id },
+        exceptRequester: true,
+      },
+    ],
+  };
+}

@@ -1,0 +1,89 @@
+import type { Clock } from '../common/runtime.js';
+import type { PresencePush } from '../protocol/frames.js';
+import type { ConnectionRegistry, Peer } from './connection-registry.js';
+import type { InFlight } from './in-flight.js';
+import type { ServerLogger } from './logger.js';
+import type { ServerStore } from './store/server-store.js';
+
+export interface PresenceDeps {
+  store: Pick<ServerStore, 'listContacts' | 'getLastSeen' | 'recordLastSeen'>;
+  registry: Pick<ConnectionRegistry, 'isOnline' | 'pushToUsers'>;
+  clock: Clock;
+  logger: ServerLogger;
+  /** Shutdown drains it, so last-seen times are written before the store closes. */
+  inFlight: InFlight;
+}
+
+/**
+ * Who is online, told to their contacts (everyone who shares a conversation with them). Online
+ * means at least one open connection; the registry says when a user's first connection opens and
+ * their last one closes, and this turns those transitions into `presence` pushes.
+ *
+ * Each step needs the store (contacts, last seen), so steps are asynchronous; they run one at a
+ * time in the order the transitions happened. Without that, a quick disconnect-reconnect could
+ * reach contacts as "online, offline" and leave them believing the wrong one. With it, the last
+ * presence frame a client gets about someone matches that person's latest transition.
+ */
+export class Presence {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: PresenceDeps) {}
+
+  /**
+   * A connection was registered (after its welcome). It gets its contacts' presence; if it is the
+   * user's first connection (`first`, from registry.add), the contacts hear that the user is online.
+   */
+  connected(peer: Peer, first: boolean): void {
+    const { store, registry } = this.deps;
+    this.enqueue(async () => {
+      const contacts = await store.listContacts(peer.userId);
+      for (const contact of contacts) {
+        peer.push(presence(contact.userId, registry.isOnline(contact.userId), contact.lastSeenAt));
+      }
+      if (!first) return;
+      // Still the previous visit's time: "online now, last seen before that".
+      const lastSeenAt = await store.getLastSeen(peer.userId);
+      registry.pushToUsers(ids(contacts), presence(peer.userId, true, lastSeenAt));
+    });
+  }
+
+  /** A connection closed; if it was the user's last (`last`, from registry.remove), they went offline now. */
+  disconnected(userId: string, last: boolean): void {
+    if (!last) return;
+    const { store, registry } = this.deps;
+    // Taken now, not when the step runs: the user left at this moment.
+    const at = this.deps.clock.now();
+    this.enqueue(async () => {
+      await store.recordLastSeen({ userId, at });
+      const contacts = await store.listContacts(userId);
+      registry.pushToUsers(ids(contacts), presence(userId, false, at));
+    });
+  }
+
+  /** These users just became contacts (a new conversation): each hears the others' presence. */
+  introduce(userIds: readonly string[]): void {
+    const { store, registry } = this.deps;
+    this.enqueue(async () => {
+      for (const userId of userIds) {
+        const frame = presence(userId, registry.isOnline(userId), await store.getLastSeen(userId));
+        registry.pushToUsers(
+          userIds.filter((other) => other !== userId),
+          frame,
+        );
+      }
+    });
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.chain = this.chain.then(step).catch((error: unknown) => this.deps.logger.error('Presence update failed', error));
+    void this.deps.inFlight.track(this.chain);
+  }
+}
+
+function presence(userId: string, online: boolean, lastSeenAt: number | null): PresencePush {
+  return { type: 'presence', userId, online, lastSeenAt };
+}
+
+function ids(contacts: ReadonlyArray<{ userId: string }>): string[] {
+  return contacts.map((contact) => contact.userId);
+}

@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DatabaseFromTheFutureError, openDatabase } from '../../../sync/node/sqlite.js';
+import { CHANGE_REFUSALS } from '../../../sync/server/refusals.js';
+import { hashSessionToken } from '../../../sync/server/session-tokens.js';
+import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.js';
+import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
+import { startSyncServer } from '../../../sync/server/sync-server.js';
+import { CHEAP_PASSWORD_COST, createServerHarness } from '../../support/server-harness.js';
+
+const h = createServerHarness();
+afterEach(() => h.cleanup());
+
+function userVersion(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.pragma('user_version', { simple: true }) as number;
+  } finally {
+    db.close();
+  }
+}
+
+const ALICE_TOKEN = 'a'.repeat(64);
+const BOB_TOKEN = 'b'.repeat(64);
+
+/**
+ * A database exactly as version 1 of the server left it: two users with sessions, their
+ * conversation with watermarks, and a log in which both used the client id "x" (version 1 only
+ * kept client ids unique per sender).
+ */
+function writeVersion1Database(path: string): void {
+  const db = openDatabase(path, serverMigrations.slice(0, 1));
+  try {
+    const user = db.prepare(`INSERT INTO users VALUES (?, ?, ?, 'no-password', 1)`);
+    user.run('u-alice', 'alice', 'Alice');
+    user.run('u-bob', 'bob', 'Bob');
+    const session = db.prepare(`INSERT INTO sessions VALUES (?, ?, 1)`);
+    session.run(hashSessionToken(ALICE_TOKEN), 'u-alice');
+    session.run(hashSessionToken(BOB_TOKEN), 'u-bob');
+    db.prepare(`INSERT INTO conversations VALUES ('c1', 'direct', 'u-alice u-bob', 3, 10)`).run();
+    db.prepare(`INSERT INTO members VALUES ('c1', 'u-alice', 3, 3), ('c1', 'u-bob', 2, 1)`).run();
+    const event = db.prepare(
+      `INSERT INTO events (conversation_id, seq, kind, sender_id, client_message_id, text, sent_at)
+       VALUES ('c1', ?, 'message', ?, ?, ?, ?)`,
+    );
+    event.run(1, 'u-alice', 'x', 'first', 100);
+    event.run(2, 'u-bob', 'x', 'same id', 200);
+    event.run(3, 'u-alice', 'y', 'third', 300);
+  } finally {
+    db.close();
+  }
+}
+
+describe('server schema migrations', () => {
+  it('brings a new database to user_version 2 (one per migration)', async () => {
+    const server = await h.startServer();
+    await server.close();
+    expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(2);
+    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2]);
+  });
+
+  it('upgrades a version 1 database with data to version 2, keeping every row', async () => {
+    const dataDir = await h.tempDir();
+    const path = join(dataDir, SERVER_DATABASE_FILE);
+    writeVersion1Database(path);
+    expect(userVersion(path)).toBe(1);
+
+    const server = await h.startServer({ dataDir });
+    const alice = await h.connect(server, ALICE_TOKEN);
+    const bob = await h.connect(server, BOB_TOKEN);
+    expect(alice.user).toEqual({ id: 'u-alice', username: 'alice', displayName: 'Alice' });
+
+    const base = { kind: 'message', conversationId: 'c1', replyTo: null, deleted: false };
+    expect(await bob.allEvents('c1')).toEqual([
+      { ...base, seq: 1, senderId: 'u-alice', clientMessageId: 'x', text: 'first', sentAt: 100 },
+      { ...base, seq: 2, senderId: 'u-bob', clientMessageId: 'x', text: 'same id', sentAt: 200 },
+      { ...base, seq: 3, senderId: 'u-alice', clientMessageId: 'y', text: 'third', sentAt: 300 },
+    ]);
+    const [conversation] = (await alice.call({ type: 'list_conversations' }, 'conversations')).conversations;
+    expect(conversation).toMatchObject({ id: 'c1', lastSeq: 3, createdAt: 10 });
+    expect(conversation!.members.map((m) => [m.id, m.deliveredSeq, m.readSeq])).toEqual([
+      ['u-alice', 3, 3],
+      ['u-bob', 2, 1],
+    ]);
+
+    // The earliest "x" keeps the identity: it is Alice's, so Bob may not edit "x".
+    expect(await alice.change('c1', 'e1', { kind: 'edit', messageId: 'x', text: 'first!' })).toMatchObject({ seq: 4 });
+    const bobsEdit = await bob.call(
+      { type: 'change', conversationId: 'c1', clientChangeId: 'e2', change: { kind: 'edit', messageId: 'x', text: 'mine' } },
+      'error',
+    );
+    expect(bobsEdit).toMatchObject(CHANGE_REFUSALS.not_author);
+    // Old client ids are still known: resends are recognised, numbering continues.
+    expect(await bob.send('c1', 'x', 'same id')).toMatchObject({ seq: 2 });
+    expect(await alice.send('c1', 'z', 'after the upgrade', 'y')).toMatchObject({ seq: 5, replyTo: 'y' });
+    // Presence has a place to go now: never seen until a last connection closes.
+    expect(await bob.waitForPush('presence')).toMatchObject({ userId: 'u-alice', online: true, lastSeenAt: null });
+
+    await server.close();
+    expect(userVersion(path)).toBe(2);
+  });
+
+  it('refuses a database written by a newer version, and leaves it untouched', async () => {
+    const dataDir = await h.tempDir();
+    const path = join(dataDir, SERVER_DATABASE_FILE);
+    const future = new Database(path);
+    future.exec('CREATE TABLE from_the_future (x INTEGER)');
+    future.pragma(`user_version = ${serverMigrations.length + 1}`);
+    future.close();
+
+    await expect(startSyncServer({ port: 0, dataDir, passwordCost: CHEAP_PASSWORD_COST })).rejects.toBeInstanceOf(
+      DatabaseFromTheFutureError,
+    );
+    expect(userVersion(path)).toBe(3);
+  });
+});

@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServerHarness } from '../../support/server-harness.js';
+
+const h = createServerHarness();
+afterEach(() => h.cleanup());
+
+describe('typing', () => {
+  it('is relayed to every connection of the other member only, and nothing is stored', async () => {
+    const server = await h.startServer();
+    const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const aliceLaptop = await h.connect(server, alice.token);
+    const bobLaptop = await h.connect(server, bob.token);
+    await aliceSocket.send(conversation.id, 'm1', 'hi');
+    const before = await bobSocket.allEvents(conversation.id);
+
+    expect(await aliceSocket.request({ type: 'typing', conversationId: conversation.id })).toMatchObject({ type: 'ok' });
+    const expected = { type: 'typing', conversationId: conversation.id, userId: alice.user.id };
+    expect(await bobSocket.waitForPush('typing')).toEqual(expected);
+    expect(await bobLaptop.waitForPush('typing')).toEqual(expected);
+    // The typer's own devices have nothing to show.
+    await Promise.all([aliceSocket.barrier(), aliceLaptop.barrier()]);
+    expect(aliceSocket.pushesOf('typing')).toEqual([]);
+    expect(aliceLaptop.pushesOf('typing')).toEqual([]);
+
+    // Ephemeral: the log and the sequence counter are untouched.
+    expect(await bobSocket.allEvents(conversation.id)).toEqual(before);
+    const { conversations } = await bobSocket.call({ type: 'list_conversations' }, 'conversations');
+    expect(conversations[0]!.lastSeq).toBe(1);
+    expect(await aliceSocket.send(conversation.id, 'm2', 'still 2')).toMatchObject({ seq: 2 });
+  });
+
+  it('is relayed again each time it is repeated', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, bobSocket, conversation } = await h.pair(server);
+    for (let i = 0; i < 3; i += 1) await aliceSocket.call({ type: 'typing', conversationId: conversation.id }, 'ok');
+    await bobSocket.barrier();
+    expect(bobSocket.pushesOf('typing')).toHaveLength(3);
+  });
+});
