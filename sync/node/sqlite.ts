@@ -74,3 +74,23 @@ export function migrate(db: Db, path: string, migrations: readonly Migration[]):
     })();
   }
 }
+
+const statementCaches = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * better-sqlite3 compiles SQL on every prepare(); hot paths (applying thousands of events during a
+ * catch-up) reuse the compiled statement instead. Keyed by the database and the SQL text.
+ */
+export function cachedStatement(db: Db, sql: string): Database.Statement {
+  let cache = statementCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCaches.set(db, cache);
+  }
+  let statement = cache.get(sql);
+  if (!statement) {
+    statement = db.prepare(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
+}

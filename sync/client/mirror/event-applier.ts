@@ -1,5 +1,5 @@
 import type { ChangeEvent, ConversationEvent, MessageEvent } from '../../protocol/frames.js';
-import type { Db } from '../../node/sqlite.js';
+import { cachedStatement, type Db } from '../../node/sqlite.js';
 
 /**
  * How one server event changes the mirror. Every rule here is order-independent, so devices that
@@ -20,12 +20,12 @@ export function applyEvent(db: Db, event: ConversationEvent, selfId: string): vo
   if (event.senderId === selfId) {
     // Ours, from this device or another: whatever was queued under this id has arrived.
     const clientId = event.kind === 'message' ? event.clientMessageId : event.clientChangeId;
-    db.prepare('DELETE FROM outbox WHERE client_id = ?').run(clientId);
+    cachedStatement(db, 'DELETE FROM outbox WHERE client_id = ?').run(clientId);
   }
 }
 
 function storeMessage(db: Db, event: MessageEvent, selfId: string): void {
-  db.prepare(
+  cachedStatement(db, 
     `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to, deleted)
      VALUES (@conversationId, @clientMessageId, @senderId, @text, @seq, 'sent', @sentAt, @sentAt, @replyTo, @deleted)
      ON CONFLICT (sender_id, client_message_id) DO UPDATE SET
@@ -35,7 +35,7 @@ function storeMessage(db: Db, event: MessageEvent, selfId: string): void {
        deleted = MAX(messages.deleted, excluded.deleted)`,
   ).run({ ...event, deleted: event.deleted ? 1 : 0, text: event.deleted ? '' : event.text });
   if (event.deleted) purge(db, event.conversationId, event.clientMessageId);
-  db.prepare('UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
+  cachedStatement(db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
     event.sentAt,
     event.conversationId,
   );
@@ -53,13 +53,12 @@ interface Target {
 }
 
 function applyChange(db: Db, event: ChangeEvent, selfId: string): void {
-  const target = db
-    .prepare(
+  const target = cachedStatement(db, 
       'SELECT sender_id, text, seq, deleted, edit_seq, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
     )
     .get(event.conversationId, event.messageId) as Target | undefined;
   if (!target) {
-    db.prepare('INSERT OR IGNORE INTO held_events (conversation_id, message_id, seq, event) VALUES (?, ?, ?, ?)').run(
+    cachedStatement(db, 'INSERT OR IGNORE INTO held_events (conversation_id, message_id, seq, event) VALUES (?, ?, ?, ?)').run(
       event.conversationId,
       event.messageId,
       event.seq,
@@ -72,18 +71,18 @@ function applyChange(db: Db, event: ChangeEvent, selfId: string): void {
       applyEdit(db, event, target);
       return;
     case 'delete':
-      db.prepare(
+      cachedStatement(db, 
         "UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL WHERE conversation_id = ? AND client_message_id = ?",
       ).run(event.conversationId, event.messageId);
       purge(db, event.conversationId, event.messageId);
       // Our own queued edits or reactions on it can never apply now.
-      db.prepare(
+      cachedStatement(db, 
         "DELETE FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind IN ('edit', 'reaction')",
       ).run(event.conversationId, event.messageId);
       return;
     case 'reaction':
       if (target.deleted) return;
-      db.prepare(
+      cachedStatement(db, 
         `INSERT INTO reactions (conversation_id, message_id, user_id, emoji, seq, on_) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (conversation_id, message_id, user_id, emoji) DO UPDATE SET seq = excluded.seq, on_ = excluded.on_
          WHERE excluded.seq > reactions.seq`,
@@ -97,7 +96,7 @@ function applyEdit(db: Db, event: Extract<ChangeEvent, { kind: 'edit' }>, target
   if (target.deleted) return;
   if (target.edit_seq === null && target.seq !== null) {
     // First edit: keep the original as the first version of the history.
-    db.prepare('INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)').run(
+    cachedStatement(db, 'INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)').run(
       event.conversationId,
       event.messageId,
       target.seq,
@@ -105,7 +104,7 @@ function applyEdit(db: Db, event: Extract<ChangeEvent, { kind: 'edit' }>, target
       target.sent_at ?? target.created_at,
     );
   }
-  db.prepare('INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)').run(
+  cachedStatement(db, 'INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)').run(
     event.conversationId,
     event.messageId,
     event.seq,
@@ -113,7 +112,7 @@ function applyEdit(db: Db, event: Extract<ChangeEvent, { kind: 'edit' }>, target
     event.sentAt,
   );
   if (event.seq > (target.edit_seq ?? 0)) {
-    db.prepare(
+    cachedStatement(db, 
       'UPDATE messages SET text = ?, edit_seq = ?, edited_at = ? WHERE conversation_id = ? AND client_message_id = ?',
     ).run(event.text, event.seq, event.sentAt, event.conversationId, event.messageId);
   }
@@ -121,15 +120,14 @@ function applyEdit(db: Db, event: Extract<ChangeEvent, { kind: 'edit' }>, target
 
 /** What "delete for everyone" removes from this mirror besides the text. */
 function purge(db: Db, conversationId: string, messageId: string): void {
-  db.prepare('DELETE FROM message_versions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
-  db.prepare('DELETE FROM reactions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+  cachedStatement(db, 'DELETE FROM message_versions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+  cachedStatement(db, 'DELETE FROM reactions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
 }
 
 function releaseHeld(db: Db, conversationId: string, messageId: string, selfId: string): void {
-  const held = db
-    .prepare('SELECT seq, event FROM held_events WHERE conversation_id = ? AND message_id = ? ORDER BY seq')
+  const held = cachedStatement(db, 'SELECT seq, event FROM held_events WHERE conversation_id = ? AND message_id = ? ORDER BY seq')
     .all(conversationId, messageId) as { seq: number; event: string }[];
   if (held.length === 0) return;
-  db.prepare('DELETE FROM held_events WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+  cachedStatement(db, 'DELETE FROM held_events WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
   for (const row of held) applyChange(db, JSON.parse(row.event) as ChangeEvent, selfId);
 }

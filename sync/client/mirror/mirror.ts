@@ -1,5 +1,5 @@
 import type { Conversation, ConversationEvent, User } from '../../protocol/frames.js';
-import { openDatabase, type Db, type OpenOptions } from '../../node/sqlite.js';
+import { cachedStatement, openDatabase, type Db, type OpenOptions } from '../../node/sqlite.js';
 import { applyEvent } from './event-applier.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import { OutboxStore } from './outbox-store.js';
@@ -54,8 +54,7 @@ export class Mirror {
   // -- session -------------------------------------------------------------------------------
 
   session(): StoredSession | null {
-    const row = this.db
-      .prepare('SELECT server_url, token, user_id, username, display_name FROM session WHERE id = 1')
+    const row = cachedStatement(this.db, 'SELECT server_url, token, user_id, username, display_name FROM session WHERE id = 1')
       .get() as { server_url: string; token: string | null; user_id: string; username: string; display_name: string } | undefined;
     if (!row) return null;
     return {
@@ -66,8 +65,7 @@ export class Mirror {
   }
 
   saveSession(session: StoredSession): void {
-    this.db
-      .prepare(
+    cachedStatement(this.db, 
         `INSERT INTO session (id, server_url, token, user_id, username, display_name) VALUES (1, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET server_url = excluded.server_url, token = excluded.token,
            user_id = excluded.user_id, username = excluded.username, display_name = excluded.display_name`,
@@ -77,7 +75,7 @@ export class Mirror {
   }
 
   forgetToken(): void {
-    this.db.prepare('UPDATE session SET token = NULL WHERE id = 1').run();
+    cachedStatement(this.db, 'UPDATE session SET token = NULL WHERE id = 1').run();
   }
 
   /** Drops everything of a previous account, so two accounts never share one mirror. */
@@ -94,7 +92,7 @@ export class Mirror {
         'users',
         'session',
       ]) {
-        this.db.prepare(`DELETE FROM ${table}`).run();
+        cachedStatement(this.db, `DELETE FROM ${table}`).run();
       }
     });
   }
@@ -102,8 +100,7 @@ export class Mirror {
   // -- users and conversations ---------------------------------------------------------------
 
   upsertUser(user: User): void {
-    this.db
-      .prepare(
+    cachedStatement(this.db, 
         `INSERT INTO users (id, username, display_name) VALUES (?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET username = excluded.username, display_name = excluded.display_name`,
       )
@@ -111,7 +108,7 @@ export class Mirror {
   }
 
   user(userId: string): User | null {
-    const row = this.db.prepare('SELECT id, username, display_name FROM users WHERE id = ?').get(userId) as
+    const row = cachedStatement(this.db, 'SELECT id, username, display_name FROM users WHERE id = ?').get(userId) as
       | { id: string; username: string; display_name: string }
       | undefined;
     return row ? { id: row.id, username: row.username, displayName: row.display_name } : null;
@@ -123,8 +120,7 @@ export class Mirror {
    */
   upsertConversation(conversation: Conversation, selfId: string): boolean {
     return this.transaction(() => {
-      this.db
-        .prepare(
+      cachedStatement(this.db, 
           `INSERT INTO conversations (id, kind, created_at, known_seq, last_activity_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET known_seq = MAX(known_seq, excluded.known_seq)`,
         )
@@ -142,8 +138,7 @@ export class Mirror {
   }
 
   raiseWatermarks(conversationId: string, userId: string, deliveredSeq: number, readSeq: number): void {
-    this.db
-      .prepare(
+    cachedStatement(this.db, 
         `INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq) VALUES (?, ?, ?, ?)
          ON CONFLICT (conversation_id, user_id) DO UPDATE SET
            delivered_seq = MAX(delivered_seq, excluded.delivered_seq),
@@ -153,27 +148,25 @@ export class Mirror {
   }
 
   hasConversation(conversationId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM conversations WHERE id = ?').get(conversationId) !== undefined;
+    return cachedStatement(this.db, 'SELECT 1 FROM conversations WHERE id = ?').get(conversationId) !== undefined;
   }
 
   /** Conversations `userId` is a member of (for presence changes). */
   conversationsWith(userId: string): string[] {
     return (
-      this.db.prepare('SELECT conversation_id FROM members WHERE user_id = ?').all(userId) as { conversation_id: string }[]
+      cachedStatement(this.db, 'SELECT conversation_id FROM members WHERE user_id = ?').all(userId) as { conversation_id: string }[]
     ).map((row) => row.conversation_id);
   }
 
   /** The other member of a direct conversation. */
   peerOf(conversationId: string, selfId: string): string | null {
-    const row = this.db
-      .prepare('SELECT user_id FROM members WHERE conversation_id = ? AND user_id != ? LIMIT 1')
+    const row = cachedStatement(this.db, 'SELECT user_id FROM members WHERE conversation_id = ? AND user_id != ? LIMIT 1')
       .get(conversationId, selfId) as { user_id: string } | undefined;
     return row?.user_id ?? null;
   }
 
   cursor(conversationId: string): ConversationCursor | null {
-    const row = this.db
-      .prepare('SELECT id, applied_seq, known_seq FROM conversations WHERE id = ?')
+    const row = cachedStatement(this.db, 'SELECT id, applied_seq, known_seq FROM conversations WHERE id = ?')
       .get(conversationId) as { id: string; applied_seq: number; known_seq: number } | undefined;
     return row ? { id: row.id, appliedSeq: row.applied_seq, knownSeq: row.known_seq } : null;
   }
@@ -181,12 +174,12 @@ export class Mirror {
   /** Conversations whose known sequence is ahead of what is applied. */
   conversationsBehind(): string[] {
     return (
-      this.db.prepare('SELECT id FROM conversations WHERE known_seq > applied_seq').all() as { id: string }[]
+      cachedStatement(this.db, 'SELECT id FROM conversations WHERE known_seq > applied_seq').all() as { id: string }[]
     ).map((row) => row.id);
   }
 
   noteKnownSeq(conversationId: string, seq: number): void {
-    this.db.prepare('UPDATE conversations SET known_seq = MAX(known_seq, ?) WHERE id = ?').run(seq, conversationId);
+    cachedStatement(this.db, 'UPDATE conversations SET known_seq = MAX(known_seq, ?) WHERE id = ?').run(seq, conversationId);
   }
 
   // -- applying server events ----------------------------------------------------------------
@@ -208,8 +201,7 @@ export class Mirror {
         applied = event.seq;
       }
       if (applied !== cursor.appliedSeq) {
-        this.db
-          .prepare('UPDATE conversations SET applied_seq = ?, known_seq = MAX(known_seq, ?) WHERE id = ?')
+        cachedStatement(this.db, 'UPDATE conversations SET applied_seq = ?, known_seq = MAX(known_seq, ?) WHERE id = ?')
           .run(applied, applied, conversationId);
         // We hold everything up to `applied`; our own delivered watermark follows locally at once.
         this.raiseWatermarks(conversationId, selfId, applied, 0);
@@ -239,8 +231,7 @@ export class Mirror {
   // -- composing -----------------------------------------------------------------------------
 
   message(conversationId: string, messageId: string): StoredMessage | null {
-    const row = this.db
-      .prepare('SELECT sender_id, seq, deleted FROM messages WHERE conversation_id = ? AND client_message_id = ?')
+    const row = cachedStatement(this.db, 'SELECT sender_id, seq, deleted FROM messages WHERE conversation_id = ? AND client_message_id = ?')
       .get(conversationId, messageId) as { sender_id: string; seq: number | null; deleted: number } | undefined;
     return row ? { senderId: row.sender_id, seq: row.seq, deleted: row.deleted === 1 } : null;
   }
@@ -255,21 +246,19 @@ export class Mirror {
     now: number,
   ): void {
     this.transaction(() => {
-      this.db
-        .prepare(
+      cachedStatement(this.db, 
           `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to)
            VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?)`,
         )
         .run(conversationId, messageId, senderId, text, now, replyTo);
       this.outbox.enqueueSend(conversationId, messageId);
-      this.db.prepare('UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(now, conversationId);
+      cachedStatement(this.db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(now, conversationId);
     });
   }
 
   /** Changes the text of a message that has not been sent yet (one send, with the latest text). */
   rewriteUnsent(conversationId: string, messageId: string, text: string): void {
-    this.db
-      .prepare('UPDATE messages SET text = ? WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL')
+    cachedStatement(this.db, 'UPDATE messages SET text = ? WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL')
       .run(text, conversationId, messageId);
   }
 
@@ -281,11 +270,9 @@ export class Mirror {
   withdrawUnsent(conversationId: string, messageId: string): void {
     this.transaction(() => {
       this.outbox.withdraw(conversationId, messageId);
-      this.db
-        .prepare('DELETE FROM messages WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL')
+      cachedStatement(this.db, 'DELETE FROM messages WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL')
         .run(conversationId, messageId);
-      this.db
-        .prepare('UPDATE messages SET reply_to = NULL WHERE conversation_id = ? AND reply_to = ? AND seq IS NULL')
+      cachedStatement(this.db, 'UPDATE messages SET reply_to = NULL WHERE conversation_id = ? AND reply_to = ? AND seq IS NULL')
         .run(conversationId, messageId);
     });
   }
@@ -294,8 +281,7 @@ export class Mirror {
   failSend(conversationId: string, messageId: string, reason: string): void {
     this.transaction(() => {
       this.outbox.fail(messageId, reason);
-      this.db
-        .prepare(
+      cachedStatement(this.db, 
           "UPDATE messages SET state = 'failed', error = ? WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL",
         )
         .run(reason, conversationId, messageId);
@@ -307,8 +293,7 @@ export class Mirror {
     return this.transaction(() => {
       const conversationId = this.outbox.requeueFailed(messageId, ['send']);
       if (!conversationId) return null;
-      this.db
-        .prepare(
+      cachedStatement(this.db, 
           "UPDATE messages SET state = 'sending', error = NULL WHERE conversation_id = ? AND client_message_id = ? AND sender_id = ?",
         )
         .run(conversationId, messageId, selfId);
@@ -319,8 +304,7 @@ export class Mirror {
   /** Removes a failed (never stored by the server) message. */
   discardFailedSend(messageId: string, selfId: string): string | null {
     return this.transaction(() => {
-      const row = this.db
-        .prepare(
+      const row = cachedStatement(this.db, 
           "SELECT conversation_id FROM messages WHERE client_message_id = ? AND sender_id = ? AND state = 'failed' AND seq IS NULL",
         )
         .get(messageId, selfId) as { conversation_id: string } | undefined;
@@ -343,16 +327,14 @@ export class Mirror {
   }
 
   ownWatermarks(conversationId: string, selfId: string): { deliveredSeq: number; readSeq: number } {
-    const row = this.db
-      .prepare('SELECT delivered_seq, read_seq FROM members WHERE conversation_id = ? AND user_id = ?')
+    const row = cachedStatement(this.db, 'SELECT delivered_seq, read_seq FROM members WHERE conversation_id = ? AND user_id = ?')
       .get(conversationId, selfId) as { delivered_seq: number; read_seq: number } | undefined;
     return { deliveredSeq: row?.delivered_seq ?? 0, readSeq: row?.read_seq ?? 0 };
   }
 
   /** Our watermarks that the server has not confirmed yet. */
   unsentReceipts(selfId: string): { conversationId: string; kind: 'delivered' | 'read'; seq: number }[] {
-    const rows = this.db
-      .prepare(
+    const rows = cachedStatement(this.db, 
         `SELECT c.id, m.delivered_seq, m.read_seq, c.delivered_seq_sent, c.read_seq_sent
          FROM conversations c JOIN members m ON m.conversation_id = c.id AND m.user_id = ?
          WHERE m.delivered_seq > c.delivered_seq_sent OR m.read_seq > c.read_seq_sent`,
@@ -368,8 +350,7 @@ export class Mirror {
 
   confirmReceipt(conversationId: string, kind: 'delivered' | 'read', seq: number): void {
     const readSeq = kind === 'read' ? seq : 0;
-    this.db
-      .prepare(
+    cachedStatement(this.db, 
         'UPDATE conversations SET read_seq_sent = MAX(read_seq_sent, ?), delivered_seq_sent = MAX(delivered_seq_sent, ?) WHERE id = ?',
       )
       .run(readSeq, seq, conversationId);
@@ -380,8 +361,7 @@ export class Mirror {
   /** For tests and diagnostics: every message of a conversation in order, as stored. */
   allMessages(conversationId: string): { seq: number | null; clientMessageId: string; senderId: string; text: string; state: string }[] {
     return (
-      this.db
-        .prepare(
+      cachedStatement(this.db, 
           'SELECT seq, client_message_id, sender_id, text, state FROM messages WHERE conversation_id = ? ORDER BY seq IS NULL, seq, local_id',
         )
         .all(conversationId) as { seq: number | null; client_message_id: string; sender_id: string; text: string; state: string }[]

@@ -1,4 +1,4 @@
-import type { Db } from '../../node/sqlite.js';
+import { cachedStatement, type Db } from '../../node/sqlite.js';
 
 /** A queued message or change, as the sender needs it. */
 export type OutboxEntry = {
@@ -52,8 +52,7 @@ export class OutboxStore {
   constructor(private readonly db: Db) {}
 
   enqueueSend(conversationId: string, messageId: string): void {
-    this.db
-      .prepare(
+    cachedStatement(this.db, 
         `INSERT INTO outbox (conversation_id, client_id, kind, message_id, status) VALUES (?, ?, 'send', ?, 'pending')`,
       )
       .run(conversationId, messageId, messageId);
@@ -66,8 +65,7 @@ export class OutboxStore {
     messageId: string,
     payload: { text?: string; emoji?: string; on?: boolean },
   ): void {
-    this.db
-      .prepare(
+    cachedStatement(this.db, 
         `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
       )
       .run(conversationId, clientId, kind, messageId, JSON.stringify(payload));
@@ -75,8 +73,7 @@ export class OutboxStore {
 
   /** The next row to send in each conversation: the oldest pending one (failed rows don't block). */
   nextEntries(): OutboxEntry[] {
-    const rows = this.db
-      .prepare(
+    const rows = cachedStatement(this.db, 
         `SELECT o.*, m.text, m.reply_to FROM outbox o
          LEFT JOIN messages m ON o.kind = 'send' AND m.conversation_id = o.conversation_id AND m.client_message_id = o.message_id
          WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE status = 'pending' GROUP BY conversation_id)
@@ -87,37 +84,33 @@ export class OutboxStore {
   }
 
   pendingCount(): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n;
+    return (cachedStatement(this.db, "SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n;
   }
 
   /** A transient failure: try again at `nextAttemptAt`. */
   defer(id: number, nextAttemptAt: number, reason: string): void {
-    this.db
-      .prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?')
+    cachedStatement(this.db, 'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?')
       .run(nextAttemptAt, reason, id);
   }
 
   /** Everything pending may go now (used when the connection comes back). */
   releaseDeferred(): void {
-    this.db.prepare("UPDATE outbox SET next_attempt_at = 0 WHERE status = 'pending'").run();
+    cachedStatement(this.db, "UPDATE outbox SET next_attempt_at = 0 WHERE status = 'pending'").run();
   }
 
   /** A permanent refusal: kept, visible and retryable, but no longer blocking the queue. */
   fail(clientId: string, reason: string): void {
-    this.db
-      .prepare("UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE client_id = ?")
+    cachedStatement(this.db, "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE client_id = ?")
       .run(reason, clientId);
   }
 
   /** Queues a refused row again, behind everything queued now. Returns its conversation, or null. */
   requeueFailed(clientId: string, kinds: readonly string[]): string | null {
-    const row = this.db
-      .prepare("SELECT * FROM outbox WHERE client_id = ? AND status = 'failed'")
+    const row = cachedStatement(this.db, "SELECT * FROM outbox WHERE client_id = ? AND status = 'failed'")
       .get(clientId) as OutboxRow | undefined;
     if (!row || !kinds.includes(row.kind)) return null;
-    this.db.prepare('DELETE FROM outbox WHERE id = ?').run(row.id);
-    this.db
-      .prepare(
+    cachedStatement(this.db, 'DELETE FROM outbox WHERE id = ?').run(row.id);
+    cachedStatement(this.db, 
         `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
       )
       .run(row.conversation_id, row.client_id, row.kind, row.message_id, row.payload);
@@ -126,32 +119,29 @@ export class OutboxStore {
 
   /** Drops a refused change. Returns its conversation, or null. */
   discardFailedChange(clientId: string): string | null {
-    const row = this.db
-      .prepare("SELECT conversation_id FROM outbox WHERE client_id = ? AND status = 'failed' AND kind != 'send'")
+    const row = cachedStatement(this.db, "SELECT conversation_id FROM outbox WHERE client_id = ? AND status = 'failed' AND kind != 'send'")
       .get(clientId) as { conversation_id: string } | undefined;
     if (!row) return null;
-    this.db.prepare('DELETE FROM outbox WHERE client_id = ?').run(clientId);
+    cachedStatement(this.db, 'DELETE FROM outbox WHERE client_id = ?').run(clientId);
     return row.conversation_id;
   }
 
   /** The send row of a message, if it is still queued. */
   sendRow(conversationId: string, messageId: string): { status: 'pending' | 'failed' } | null {
     return (
-      (this.db
-        .prepare("SELECT status FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'send'")
+      (cachedStatement(this.db, "SELECT status FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'send'")
         .get(conversationId, messageId) as { status: 'pending' | 'failed' } | undefined) ?? null
     );
   }
 
   /** Withdraws an unsent message: its send row and every change queued against it. */
   withdraw(conversationId: string, messageId: string): void {
-    this.db.prepare('DELETE FROM outbox WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+    cachedStatement(this.db, 'DELETE FROM outbox WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
   }
 
   /** A pending reaction row that has not gone out yet for the same emoji (to cancel a toggle). */
   pendingReaction(conversationId: string, messageId: string, emoji: string): { clientId: string; on: boolean } | null {
-    const rows = this.db
-      .prepare(
+    const rows = cachedStatement(this.db, 
         "SELECT client_id, payload FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'reaction' AND status = 'pending' ORDER BY id DESC",
       )
       .all(conversationId, messageId) as { client_id: string; payload: string }[];
@@ -163,13 +153,12 @@ export class OutboxStore {
   }
 
   remove(clientId: string): void {
-    this.db.prepare('DELETE FROM outbox WHERE client_id = ?').run(clientId);
+    cachedStatement(this.db, 'DELETE FROM outbox WHERE client_id = ?').run(clientId);
   }
 
   /** Every queued change of a conversation, oldest first, for the views to overlay. */
   queuedChanges(conversationId: string): QueuedChange[] {
-    const rows = this.db
-      .prepare("SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' ORDER BY id")
+    const rows = cachedStatement(this.db, "SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' ORDER BY id")
       .all(conversationId) as OutboxRow[];
     return rows.map((row) => ({
       clientId: row.client_id,

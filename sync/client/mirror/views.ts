@@ -6,7 +6,7 @@ import type {
   QuoteView,
   ReactionView,
 } from '../../app-api/contract.js';
-import type { Db } from '../../node/sqlite.js';
+import { cachedStatement, type Db } from '../../node/sqlite.js';
 import type { OutboxStore, QueuedChange } from './outbox-store.js';
 
 /**
@@ -21,8 +21,7 @@ export class MirrorViews {
   ) {}
 
   conversationSummaries(selfId: string, onlyId?: string): ConversationSummary[] {
-    const rows = this.db
-      .prepare(
+    const rows = cachedStatement(this.db, 
         `SELECT c.id, c.last_activity_at,
            u.id AS peer_id, u.username AS peer_username, u.display_name AS peer_display_name,
            last.text AS last_text, last.sender_id AS last_sender, last.deleted AS last_deleted,
@@ -74,11 +73,9 @@ export class MirrorViews {
 
   /** The newest `limit` acknowledged messages plus every pending one, in display order. */
   messagePage(conversationId: string, selfId: string, limit: number): { messages: MessageView[]; hasOlder: boolean } {
-    const stored = this.db
-      .prepare(`${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NOT NULL ORDER BY m.seq DESC LIMIT @limit`)
+    const stored = cachedStatement(this.db, `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NOT NULL ORDER BY m.seq DESC LIMIT @limit`)
       .all({ self: selfId, conversation: conversationId, limit: limit + 1 }) as MessageRow[];
-    const pending = this.db
-      .prepare(`${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NULL ORDER BY m.local_id`)
+    const pending = cachedStatement(this.db, `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NULL ORDER BY m.local_id`)
       .all({ self: selfId, conversation: conversationId }) as MessageRow[];
     const hasOlder = stored.length > limit;
     const rows = [...stored.slice(0, limit).reverse(), ...pending];
@@ -86,19 +83,16 @@ export class MirrorViews {
   }
 
   messageView(conversationId: string, messageId: string, selfId: string): MessageView | null {
-    const row = this.db
-      .prepare(`${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id = @id`)
+    const row = cachedStatement(this.db, `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id = @id`)
       .get({ self: selfId, conversation: conversationId, id: messageId }) as MessageRow | undefined;
     return row ? (this.toViews(conversationId, [row], selfId)[0] ?? null) : null;
   }
 
   editHistory(conversationId: string, messageId: string): EditHistoryEntry[] {
-    const message = this.db
-      .prepare('SELECT text, deleted, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?')
+    const message = cachedStatement(this.db, 'SELECT text, deleted, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?')
       .get(conversationId, messageId) as { text: string; deleted: number; sent_at: number | null; created_at: number } | undefined;
     if (!message || message.deleted) return [];
-    const versions = this.db
-      .prepare('SELECT text, at FROM message_versions WHERE conversation_id = ? AND message_id = ? ORDER BY seq')
+    const versions = cachedStatement(this.db, 'SELECT text, at FROM message_versions WHERE conversation_id = ? AND message_id = ? ORDER BY seq')
       .all(conversationId, messageId) as EditHistoryEntry[];
     return versions.length > 0 ? versions : [{ text: message.text, at: message.sent_at ?? message.created_at }];
   }
@@ -137,8 +131,7 @@ export class MirrorViews {
 
   /** Acknowledged reactions per message: one entry per emoji, in order of first use. */
   private reactionsOf(conversationId: string, messageIds: string[]): Map<string, RawReaction[]> {
-    const rows = this.db
-      .prepare(
+    const rows = cachedStatement(this.db, 
         `SELECT message_id, emoji, user_id, seq FROM reactions
          WHERE conversation_id = ? AND on_ = 1 AND message_id IN (SELECT value FROM json_each(?))
          ORDER BY seq`,
@@ -157,8 +150,7 @@ export class MirrorViews {
     const ids = [...new Set(rows.map((row) => row.reply_to).filter((id): id is string => id !== null))];
     const quotes = new Map<string, QuoteView>();
     if (ids.length === 0) return quotes;
-    const originals = this.db
-      .prepare(
+    const originals = cachedStatement(this.db, 
         `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id IN (SELECT value FROM json_each(@ids))`,
       )
       .all({ self: selfId, conversation: conversationId, ids: JSON.stringify(ids) }) as MessageRow[];
