@@ -37,8 +37,10 @@ export const appApiArgs = {
   listMessages: z
     .object({
       conversationId: id,
-      /** How many of the newest messages to return (pending ones always included). */
+      /** How many messages to return (unsent ones are always added to the newest page). */
       limit: z.number().int().min(1).max(1000).optional(),
+      /** Return the messages just before this seq (older history); absent: the newest page. */
+      beforeSeq: z.number().int().min(1).optional(),
     })
     .strict(),
   /** `replyTo`: the messageId (MessageView.id) of the message being answered. */

@@ -144,7 +144,7 @@ class LocalClientCore implements ClientCore {
   async listMessages(args: AppApiArgs<'listMessages'>): Promise<MessagePage> {
     const self = this.self();
     this.requireConversation(args.conversationId);
-    return this.mirror.views.messagePage(args.conversationId, self.id, args.limit ?? DEFAULT_PAGE);
+    return this.mirror.views.messagePage(args.conversationId, self.id, args.limit ?? DEFAULT_PAGE, args.beforeSeq);
   }
 
   async sendMessage(args: AppApiArgs<'sendMessage'>): Promise<MessageView> {

@@ -1,6 +1,8 @@
 import type { AppEvent, ConnectionState } from '../app-api/contract.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
-import type { Conversation, ConversationEvent } from '../protocol/frames.js';
+import type { Conversation, ConversationEvent, ServerFrame } from '../protocol/frames.js';
+
+type EventsReply = Extract<ServerFrame, { type: 'events' }>;
 import { LIMITS } from '../protocol/limits.js';
 import { ActivityTracker } from './activity.js';
 import { RequestError, SyncConnection, type Push } from './connection.js';
@@ -219,7 +221,11 @@ export class SyncEngine {
 
   // -- catching up ---------------------------------------------------------------------------
 
-  /** Fetches and applies pages from the cursor until the conversation holds everything known. */
+  /**
+   * Fetches and applies pages from the cursor until the conversation holds everything known. The
+   * next page is requested before the current one is applied, so the server and the network work
+   * while the mirror writes.
+   */
   async catchUp(conversationId: string): Promise<void> {
     const running = this.catchingUp.get(conversationId);
     if (running) {
@@ -228,30 +234,47 @@ export class SyncEngine {
     }
     const marker = { again: false };
     this.catchingUp.set(conversationId, marker);
+    let next: Promise<EventsReply> | null = null;
     try {
-      for (;;) {
+      const start = this.options.mirror.cursor(conversationId);
+      if (!start) return;
+      next = this.fetchPage(conversationId, start.appliedSeq);
+      while (next) {
+        const reply: EventsReply = await next;
+        const lastSeq = reply.events.at(-1)?.seq;
+        next = reply.hasMore && lastSeq !== undefined ? this.fetchPage(conversationId, lastSeq) : null;
+        const before = this.options.mirror.cursor(conversationId)?.appliedSeq ?? 0;
+        const after = this.options.mirror.applyEvents(conversationId, reply.events, this.options.selfId);
+        if (after !== before) this.applied(conversationId);
+        if (next && after === before && reply.events.length > 0) {
+          // The page did not continue from our cursor (it cannot happen with a correct server):
+          // drop the request already made and ask again from where we really are.
+          next.catch(() => undefined);
+          next = null;
+        }
+        if (next) continue;
         const cursor = this.options.mirror.cursor(conversationId);
-        if (!cursor) return;
-        const reply = await this.connection.request({ type: 'catch_up', conversationId, afterSeq: cursor.appliedSeq });
-        if (reply.type !== 'events') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
-        const appliedNow = this.options.mirror.applyEvents(conversationId, reply.events, this.options.selfId);
-        if (appliedNow !== cursor.appliedSeq) this.applied(conversationId);
-        if (reply.hasMore && appliedNow > cursor.appliedSeq) continue;
-        const after = this.options.mirror.cursor(conversationId);
-        const stillBehind = after !== null && after.knownSeq > after.appliedSeq;
-        if (stillBehind && appliedNow > cursor.appliedSeq) continue;
-        if (marker.again) {
+        const stillBehind = cursor !== null && cursor.knownSeq > cursor.appliedSeq;
+        if ((stillBehind && after > before) || marker.again) {
           marker.again = false;
+          next = this.fetchPage(conversationId, cursor?.appliedSeq ?? after);
           continue;
         }
         if (stillBehind) {
-          console.warn(`Catch-up of ${conversationId} stalled at ${appliedNow} (server said ${after?.knownSeq})`);
+          console.warn(`Catch-up of ${conversationId} stalled at ${after} (server said ${cursor?.knownSeq})`);
         }
-        return;
       }
     } finally {
+      // A request made ahead and never awaited must not surface as an unhandled rejection.
+      next?.catch(() => undefined);
       if (this.catchingUp.get(conversationId) === marker) this.catchingUp.delete(conversationId);
     }
+  }
+
+  private async fetchPage(conversationId: string, afterSeq: number): Promise<EventsReply> {
+    const reply = await this.connection.request({ type: 'catch_up', conversationId, afterSeq, limit: LIMITS.maxCatchUpPage });
+    if (reply.type !== 'events') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
+    return reply;
   }
 
   private applied(conversationId: string): void {

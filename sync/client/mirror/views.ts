@@ -32,9 +32,11 @@ export class MirrorViews {
          LEFT JOIN members me ON me.conversation_id = c.id AND me.user_id = @self
          LEFT JOIN members peer ON peer.conversation_id = c.id AND peer.user_id != @self
          LEFT JOIN users u ON u.id = peer.user_id
-         LEFT JOIN messages last ON last.local_id = (
-           SELECT local_id FROM messages l WHERE l.conversation_id = c.id
-           ORDER BY l.seq IS NULL DESC, l.seq DESC, l.local_id DESC LIMIT 1)
+         -- The newest message: an unsent one if any, else the highest seq. Two index lookups
+         -- instead of one sort over the whole conversation.
+         LEFT JOIN messages last ON last.local_id = COALESCE(
+           (SELECT local_id FROM messages l WHERE l.conversation_id = c.id AND l.seq IS NULL ORDER BY l.local_id DESC LIMIT 1),
+           (SELECT local_id FROM messages l WHERE l.conversation_id = c.id AND l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1))
          WHERE (@only IS NULL OR c.id = @only)
          ORDER BY c.last_activity_at DESC`,
       )
@@ -71,12 +73,33 @@ export class MirrorViews {
     }));
   }
 
-  /** The newest `limit` acknowledged messages plus every pending one, in display order. */
-  messagePage(conversationId: string, selfId: string, limit: number): { messages: MessageView[]; hasOlder: boolean } {
-    const stored = cachedStatement(this.db, `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NOT NULL ORDER BY m.seq DESC LIMIT @limit`)
-      .all({ self: selfId, conversation: conversationId, limit: limit + 1 }) as MessageRow[];
-    const pending = cachedStatement(this.db, `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NULL ORDER BY m.local_id`)
-      .all({ self: selfId, conversation: conversationId }) as MessageRow[];
+  /**
+   * `limit` acknowledged messages before `beforeSeq` (or the newest ones), in display order; the
+   * newest page also carries every unsent message after them.
+   */
+  messagePage(
+    conversationId: string,
+    selfId: string,
+    limit: number,
+    beforeSeq?: number,
+  ): { messages: MessageView[]; hasOlder: boolean } {
+    const stored = cachedStatement(
+      this.db,
+      `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NOT NULL AND m.seq < @before
+       ORDER BY m.seq DESC LIMIT @limit`,
+    ).all({
+      self: selfId,
+      conversation: conversationId,
+      limit: limit + 1,
+      before: beforeSeq ?? Number.MAX_SAFE_INTEGER,
+    }) as MessageRow[];
+    const pending =
+      beforeSeq === undefined
+        ? (cachedStatement(
+            this.db,
+            `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NULL ORDER BY m.local_id`,
+          ).all({ self: selfId, conversation: conversationId }) as MessageRow[])
+        : [];
     const hasOlder = stored.length > limit;
     const rows = [...stored.slice(0, limit).reverse(), ...pending];
     return { messages: this.toViews(conversationId, rows, selfId), hasOlder };

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../../sync/protocol/limits.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
 
@@ -101,22 +102,36 @@ describe('client core under faults', () => {
   it('catches up across several pages after being away', async () => {
     const { alice, bob, bobProfile, server, conversationId } = await setUp();
     await bob.close();
-    const count = 450;
+    const count = LIMITS.maxCatchUpPage * 2 + 50; // three pages
     for (let i = 1; i <= count; i += 1) await alice.sendMessage({ conversationId, text: `message ${i}` });
+    // Unsent messages are always part of a page, so a one-message page shows whether any remain.
     await eventually(
-      async () => (await alice.listMessages({ conversationId, limit: 1000 })).messages.filter((m) => m.seq === null).length,
+      async () => (await alice.listMessages({ conversationId, limit: 1 })).messages.filter((m) => m.seq === null).length,
       (pending) => pending === 0,
       'all acknowledged',
-      30_000,
+      50_000,
     );
     const transport = new FaultyTransport();
     const back = await clients.open(bobProfile, server.url, transport);
-    await eventually(() => texts(back, conversationId), (list) => list.length === count, 'all caught up', 30_000);
-    const page = await back.listMessages({ conversationId, limit: 1000 });
-    expect(page.messages.map((m) => m.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    await eventually(
+      async () => (await back.listMessages({ conversationId, limit: 1 })).messages[0]?.seq,
+      (seq) => seq === count,
+      'all caught up',
+      30_000,
+    );
+    // Read the whole history back, newest page first, then older pages by seq.
+    const history: { seq: number | null; text: string }[] = [];
+    let page = await back.listMessages({ conversationId, limit: 400 });
+    history.unshift(...page.messages);
+    while (page.hasOlder) {
+      page = await back.listMessages({ conversationId, limit: 400, beforeSeq: page.messages[0]!.seq! });
+      history.unshift(...page.messages);
+    }
+    expect(history.map((m) => m.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(history.map((m) => m.text)).toEqual(Array.from({ length: count }, (_, i) => `message ${i + 1}`));
     expect(transport.sent.filter((frame) => frame.type === 'catch_up').length).toBeGreaterThanOrEqual(3);
     await eventually(() => back.listConversations(), (list) => list[0]?.unreadCount === count, 'unread count');
-  });
+  }, 90_000);
 
   it('marks a refused message failed with the reason; Retry sends it, Delete removes it', async () => {
     const faulty = new FaultyTransport();
