@@ -49,24 +49,23 @@ export class OutboxSender {
   /** Sends whatever is due now and arranges to wake up for what is due later. */
   kick(): void {
     if (!this.online) return;
-    const now = this.runtime.clock.now();
-    let earliestLater = Infinity;
-    for (const entry of this.mirror.outbox.nextEntries()) {
-      if (this.inFlight.has(entry.conversationId)) continue;
-      if (entry.nextAttemptAt > now) {
-        earliestLater = Math.min(earliestLater, entry.nextAttemptAt);
-        continue;
-      }
-      void this.send(entry);
+    for (const entry of this.mirror.outbox.nextEntries()) this.sendIfDue(entry);
+  }
+
+  private sendIfDue(entry: OutboxEntry): void {
+    if (this.inFlight.has(entry.conversationId)) return;
+    if (entry.nextAttemptAt > this.runtime.clock.now()) {
+      this.wakeAt(entry.nextAttemptAt);
+      return;
     }
-    if (earliestLater !== Infinity) this.wakeAt(earliestLater);
+    void this.send(entry);
   }
 
   private async send(entry: OutboxEntry): Promise<void> {
     this.inFlight.set(entry.conversationId, entry.clientId);
     try {
       const reply = await this.connection.request(toRequest(entry));
-      if (reply.type !== 'sent') throw new RequestError('internal', `Unexpected reply ${reply.type} to send`);
+      if (reply.type !== 'sent') throw new RequestError('internal', `Unexpected reply ${reply.type} to ${entry.kind}`);
       this.mirror.acknowledge(reply.event, this.selfId);
       const cursor = this.mirror.cursor(entry.conversationId);
       if (cursor && cursor.knownSeq > cursor.appliedSeq) this.onGap(entry.conversationId);
@@ -77,7 +76,11 @@ export class OutboxSender {
       this.emit({ type: 'messages', conversationId: entry.conversationId });
       this.emit({ type: 'conversations' });
     }
-    this.kick();
+    if (!this.online) return;
+    // Only this conversation moved; its next row is one index lookup away. A deferred row is
+    // picked up by the wake-up timer that sendIfDue sets.
+    const next = this.mirror.outbox.nextEntryIn(entry.conversationId);
+    if (next) this.sendIfDue(next);
   }
 
   private handleFailure(entry: OutboxEntry, error: unknown): void {

@@ -83,6 +83,17 @@ export class OutboxStore {
     return rows.map(toEntry);
   }
 
+  /** The next row to send in one conversation (an index lookup, used after each acknowledgement). */
+  nextEntryIn(conversationId: string): OutboxEntry | null {
+    const row = cachedStatement(
+      this.db,
+      `SELECT o.*, m.text, m.reply_to FROM outbox o
+       LEFT JOIN messages m ON o.kind = 'send' AND m.conversation_id = o.conversation_id AND m.client_message_id = o.message_id
+       WHERE o.conversation_id = ? AND o.status = 'pending' ORDER BY o.id LIMIT 1`,
+    ).get(conversationId) as OutboxRow | undefined;
+    return row ? toEntry(row) : null;
+  }
+
   pendingCount(): number {
     return (cachedStatement(this.db, "SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n;
   }
