@@ -19,6 +19,14 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   retryMessage: true,
   discardMessage: true,
   markRead: true,
+  editMessage: true,
+  deleteMessage: true,
+  setReaction: true,
+  getEditHistory: true,
+  retryChange: true,
+  discardChange: true,
+  setTyping: true,
+  getActivity: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);

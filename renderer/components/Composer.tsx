@@ -1,9 +1,12 @@
-import { useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { t } from '../i18n/index.js';
+import { useComposeActions, useComposeTarget } from '../state/compose.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
-import { SendIcon } from './icons.js';
+import { EditBar } from './EditBar.js';
+import { CheckIcon, SendIcon } from './icons.js';
+import { ReplyPreview } from './ReplyPreview.js';
 
 /** Unsent text per conversation, kept while switching between conversations. */
 const drafts = new Map<string, string>();
@@ -16,19 +19,67 @@ const MAX_HEIGHT_PX = 168;
 /**
  * Enter sends, Shift+Enter inserts a newline. The box clears at once and the message appears in
  * the list straight away (the core answers with it). Keyed by conversation by its parent.
+ *
+ * Replying: the reply bar shows above, the next message answers it, Escape drops it.
+ * Editing: the message's text replaces the draft (which comes back afterwards), Enter saves,
+ * Escape cancels. While the person types a new message the peer is told, at most every few seconds.
  */
 export function Composer({ conversationId }: { conversationId: string }) {
-  const { send } = useActions();
+  const { send, editMessage, setTyping } = useActions();
+  const { replyTo, editing } = useComposeTarget();
+  const { cancelReply, cancelEdit, startReply } = useComposeActions();
   const [text, setTextState] = useState(() => drafts.get(conversationId) ?? '');
   const [error, setError] = useState<string | null>(null);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
+  const lastTypingAt = useRef(0);
+  /** The draft put aside while editing, restored when the edit ends. */
+  const draftBeforeEdit = useRef<string | null>(null);
+  const editingId = editing?.id ?? null;
+  const shownEditId = useRef<string | null>(null);
 
   const setText = (value: string) => {
-    if (value) drafts.set(conversationId, value);
-    else drafts.delete(conversationId);
+    // While editing, the box holds the message's text, not the draft.
+    if (!editingId) {
+      if (value) drafts.set(conversationId, value);
+      else drafts.delete(conversationId);
+    }
     setTextState(value);
   };
+
+  const focusAtEnd = () => {
+    const textarea = textareaRef.current;
+    if (!textarea) return;
+    textarea.focus();
+    textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+  };
+
+  // Entering, switching or leaving edit mode swaps the box's text.
+  useLayoutEffect(() => {
+    const previous = shownEditId.current;
+    if (previous === editingId) return;
+    shownEditId.current = editingId;
+    setError(null);
+    if (editing) {
+      if (previous === null) draftBeforeEdit.current = drafts.get(conversationId) ?? '';
+      setTextState(editing.text);
+    } else {
+      setTextState(draftBeforeEdit.current ?? drafts.get(conversationId) ?? '');
+      draftBeforeEdit.current = null;
+    }
+  }, [editingId, editing, conversationId]);
+
+  // Choosing Reply or Edit on a message puts the cursor here.
+  const replyId = replyTo?.id ?? null;
+  useEffect(() => {
+    if (editingId || replyId) focusAtEnd();
+  }, [editingId, replyId]);
+
+  // A message deleted while being edited (say, from another device) ends the edit.
+  const editedGone = editing?.deleted === true;
+  useEffect(() => {
+    if (editedGone) cancelEdit();
+  }, [editedGone, cancelEdit]);
 
   const trimmed = text.trim();
   const over = trimmed.length - LIMITS.maxMessageChars;
@@ -42,16 +93,32 @@ export function Composer({ conversationId }: { conversationId: string }) {
     textarea.style.height = `${Math.min(textarea.scrollHeight, MAX_HEIGHT_PX)}px`;
   }, [text]);
 
+  const saveEdit = () => {
+    if (!editing) return;
+    const message = editing;
+    cancelEdit();
+    if (trimmed === message.text.trim()) return;
+    editMessage(message.id, trimmed).catch((failure: unknown) => setError(t.edit.failed(describeError(failure))));
+  };
+
   const submit = () => {
     if (!canSend) return;
+    if (editing) {
+      saveEdit();
+      return;
+    }
+    const reply = replyTo;
     setText('');
     setError(null);
+    cancelReply();
+    lastTypingAt.current = 0;
     textareaRef.current?.focus();
-    send(trimmed).catch((failure: unknown) => {
-      // Give the text back rather than lose it, unless something new was typed meanwhile.
+    send(trimmed, reply?.id).catch((failure: unknown) => {
+      // Give the text (and the reply) back rather than lose them, unless something new was typed meanwhile.
       setTextState((current) => {
         if (current) return current;
         drafts.set(conversationId, trimmed);
+        if (reply) startReply(reply);
         return trimmed;
       });
       setError(t.composer.sendFailed(describeError(failure)));
@@ -64,13 +131,52 @@ export function Composer({ conversationId }: { conversationId: string }) {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Escape' && !event.nativeEvent.isComposing && (editing || replyTo)) {
+      event.preventDefault();
+      if (editing) cancelEdit();
+      else cancelReply();
+      return;
+    }
     if (event.key !== 'Enter' || event.shiftKey || event.altKey || event.nativeEvent.isComposing) return;
     event.preventDefault();
     submit();
   };
 
+  const onChange = (value: string) => {
+    setText(value);
+    if (error) setError(null);
+    if (editingId || !value.trim()) return;
+    const now = Date.now();
+    if (now - lastTypingAt.current >= LIMITS.typingRepeatMs) {
+      lastTypingAt.current = now;
+      setTyping();
+    }
+  };
+
+  const sendLabel = editing ? t.edit.save : t.composer.send;
+  const hint = editing ? t.composer.hintEditing : replyTo ? t.composer.hintReplying : t.composer.hint;
+
   return (
     <form className="composer" onSubmit={onSubmit} noValidate>
+      {editing ? (
+        <EditBar
+          message={editing}
+          onCancel={() => {
+            cancelEdit();
+            textareaRef.current?.focus();
+          }}
+        />
+      ) : (
+        replyTo && (
+          <ReplyPreview
+            message={replyTo}
+            onCancel={() => {
+              cancelReply();
+              textareaRef.current?.focus();
+            }}
+          />
+        )
+      )}
       {(error || over > 0) && (
         <p className="composer__error" role="alert">
           {over > 0 ? t.composer.tooLong(over, LIMITS.maxMessageChars) : error}
@@ -87,19 +193,16 @@ export function Composer({ conversationId }: { conversationId: string }) {
           placeholder={t.composer.placeholder}
           rows={1}
           value={text}
-          onChange={(event) => {
-            setText(event.target.value);
-            if (error) setError(null);
-          }}
+          onChange={(event) => onChange(event.target.value)}
           onKeyDown={onKeyDown}
           autoFocus
         />
-        <button type="submit" className="composer__send" aria-label={t.composer.send} title={t.composer.send} disabled={!canSend}>
-          <SendIcon size={20} />
+        <button type="submit" className="composer__send" aria-label={sendLabel} title={sendLabel} disabled={!canSend}>
+          {editing ? <CheckIcon size={20} /> : <SendIcon size={20} />}
         </button>
       </div>
       <span id={hintId} className="visually-hidden">
-        {t.composer.hint}
+        {hint}
       </span>
     </form>
   );

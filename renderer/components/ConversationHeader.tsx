@@ -1,6 +1,7 @@
 import type { User } from '../../sync/protocol/frames.js';
 import { t } from '../i18n/index.js';
 import { Avatar } from './Avatar.js';
+import { PresenceLabel } from './PresenceLabel.js';
 
 export function ConversationHeader({ peer, titleId }: { peer: User; titleId: string }) {
   return (
@@ -10,7 +11,10 @@ export function ConversationHeader({ peer, titleId }: { peer: User; titleId: str
         <h2 id={titleId} className="conversation__name">
           {peer.displayName}
         </h2>
-        <span className="conversation__username">{t.user.handle(peer.username)}</span>
+        <span className="conversation__sub">
+          <span className="conversation__username">{t.user.handle(peer.username)}</span>
+          <PresenceLabel />
+        </span>
       </div>
     </header>
   );

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import { formatFull, formatListTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
+import { isDeletedPreview } from '../state/store.js';
 import { Avatar } from './Avatar.js';
 
 interface Props {
@@ -15,6 +16,7 @@ interface Props {
 function preview(conversation: ConversationSummary): string {
   const last = conversation.lastMessage;
   if (!last) return t.conversations.noMessagesPreview;
+  if (isDeletedPreview(last)) return t.conversations.deletedPreview;
   const oneLine = last.text.replace(/\s+/gu, ' ').trim();
   return last.own ? t.conversations.ownPreview(oneLine) : oneLine;
 }
@@ -23,6 +25,7 @@ function preview(conversation: ConversationSummary): string {
 export const ConversationListItem = memo(function ConversationListItem({ conversation, selected, hideUnread, onOpen }: Props) {
   const { peer, lastActivityAt } = conversation;
   const unreadCount = hideUnread ? 0 : conversation.unreadCount;
+  const deleted = conversation.lastMessage !== null && isDeletedPreview(conversation.lastMessage);
   return (
     <li className="conversation-list__row">
       <button
@@ -40,7 +43,9 @@ export const ConversationListItem = memo(function ConversationListItem({ convers
             </time>
           </span>
           <span className="conversation-item__bottom">
-            <span className="conversation-item__preview">{preview(conversation)}</span>
+            <span className={`conversation-item__preview${deleted ? ' conversation-item__preview--deleted' : ''}`}>
+              {preview(conversation)}
+            </span>
             {unreadCount > 0 && (
               <span className="badge" role="img" aria-label={t.conversations.unread(unreadCount)}>
                 {t.conversations.unreadVisible(unreadCount)}

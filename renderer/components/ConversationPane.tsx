@@ -1,11 +1,13 @@
 import { useId } from 'react';
 import { useMarkRead } from '../hooks/useMarkRead.js';
 import { t } from '../i18n/index.js';
+import { ComposeProvider } from '../state/compose.js';
 import { useActions, useApp } from '../state/context.js';
 import { Composer } from './Composer.js';
 import { ConversationHeader } from './ConversationHeader.js';
 import { ChatIcon } from './icons.js';
 import { MessageList } from './MessageList.js';
+import { TypingIndicator } from './TypingIndicator.js';
 
 /** The right side: the open conversation, or a hint when none is open. */
 export function ConversationPane() {
@@ -29,17 +31,20 @@ export function ConversationPane() {
   const peerName = conversation?.peer.displayName ?? '';
   return (
     <section className="conversation" aria-labelledby={conversation ? titleId : undefined}>
-      {conversation && <ConversationHeader peer={conversation.peer} titleId={titleId} />}
-      <MessageList open={open} peerName={peerName} />
-      {notice && (
-        <div className="notice" role="alert">
-          <span>{notice}</span>
-          <button type="button" className="link-button" onClick={dismissNotice}>
-            {t.app.dismiss}
-          </button>
-        </div>
-      )}
-      <Composer key={open.id} conversationId={open.id} />
+      <ComposeProvider conversationId={open.id}>
+        {conversation && <ConversationHeader peer={conversation.peer} titleId={titleId} />}
+        <MessageList open={open} peerName={peerName} />
+        <TypingIndicator />
+        {notice && (
+          <div className="notice" role="alert">
+            <span>{notice}</span>
+            <button type="button" className="link-button" onClick={dismissNotice}>
+              {t.app.dismiss}
+            </button>
+          </div>
+        )}
+        <Composer key={open.id} conversationId={open.id} />
+      </ComposeProvider>
     </section>
   );
 }

@@ -1,35 +1,158 @@
-import { memo } from 'react';
+import { memo, useCallback, useMemo, useRef, useState, type MouseEvent } from 'react';
 import type { MessageView } from '../../sync/app-api/contract.js';
 import { formatFull, formatTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
+import { useComposeActions } from '../state/compose.js';
 import { useActions } from '../state/context.js';
+import { DeleteDialog } from './DeleteDialog.js';
+import { EditHistoryDialog } from './EditHistoryDialog.js';
+import { FailedChanges } from './FailedChanges.js';
+import { MessageActions, type MessageActionSet } from './MessageActions.js';
+import { MessageMenu, type MenuChoice } from './MessageMenu.js';
 import { MessageStatusIcon } from './MessageStatusIcon.js';
+import { QuoteBlock } from './QuoteBlock.js';
+import { ReactionBar } from './ReactionBar.js';
+import { ReactionPicker } from './ReactionPicker.js';
 
 interface Props {
   message: MessageView;
   /** First of a run of messages from the same sender (a little more space above). */
   groupStart: boolean;
+  /** Briefly true after jumping here from a quote. */
+  highlighted: boolean;
 }
 
-/** One message. The text is always a plain React text child: never parsed as HTML. */
-export const MessageBubble = memo(function MessageBubble({ message, groupStart }: Props) {
-  const { retry, discard } = useActions();
+/** What can be done with a message. Tombstones and messages the server refused offer nothing. */
+export function availableActions(message: MessageView): MessageActionSet {
+  const usable = !message.deleted && message.status !== 'failed';
+  return { reply: usable, react: usable, edit: usable && message.own, delete: usable && message.own };
+}
+
+type Panel =
+  | { kind: 'picker'; from: 'button' | { x: number; y: number } }
+  | { kind: 'menu'; at: { x: number; y: number } }
+  | { kind: 'delete' }
+  | { kind: 'history' };
+
+/**
+ * One message: optional quote, the text (always a plain React text child: never parsed as HTML)
+ * or the tombstone, time and status, reactions, refused changes; actions on hover or focus.
+ */
+export const MessageBubble = memo(function MessageBubble({ message, groupStart, highlighted }: Props) {
+  const { retry, discard, setReaction, deleteMessage, retryChange, discardChange } = useActions();
+  const { startReply, startEdit } = useComposeActions();
+  const [chosenPanel, setPanel] = useState<Panel | null>(null);
+  const articleRef = useRef<HTMLElement>(null);
+  const reactButtonRef = useRef<HTMLButtonElement>(null);
+
   const failed = message.own && message.status === 'failed';
+  const actions = availableActions(message);
+  const hasActions = actions.reply || actions.react || actions.edit || actions.delete;
+  // A message deleted (or refused) meanwhile closes its picker, menu and delete dialog.
+  const panel = chosenPanel && (hasActions || chosenPanel.kind === 'history') ? chosenPanel : null;
+  const mine = useMemo(() => new Set(message.reactions.filter((r) => r.mine).map((r) => r.emoji)), [message.reactions]);
+
   const classes = ['message', message.own ? 'message--own' : 'message--theirs'];
   if (groupStart) classes.push('message--group-start');
   if (failed) classes.push('message--failed');
+  if (message.deleted) classes.push('message--deleted');
+  if (highlighted) classes.push('message--highlight');
+  if (panel?.kind === 'picker' || panel?.kind === 'menu') classes.push('message--active');
+
+  const article = useCallback(() => articleRef.current, []);
+  const focusArticle = () => articleRef.current?.focus({ preventScroll: true });
+  const reactOpener = useCallback(() => reactButtonRef.current, []);
+  const pickerFrom = panel?.kind === 'picker' ? panel.from : null;
+  const pickerAnchor = useCallback((): DOMRect | null => {
+    if (pickerFrom === 'button' || pickerFrom === null) return reactButtonRef.current?.getBoundingClientRect() ?? null;
+    return new DOMRect(pickerFrom.x, pickerFrom.y, 0, 0);
+  }, [pickerFrom]);
+
+  const choose = (choice: MenuChoice, at?: { x: number; y: number }) => {
+    switch (choice) {
+      case 'reply':
+        setPanel(null);
+        startReply(message);
+        break;
+      case 'react':
+        setPanel({ kind: 'picker', from: at ?? 'button' });
+        break;
+      case 'edit':
+        setPanel(null);
+        startEdit(message);
+        break;
+      case 'delete':
+        setPanel({ kind: 'delete' });
+        break;
+    }
+  };
+
+  const onContextMenu = (event: MouseEvent<HTMLElement>) => {
+    // Events from its picker, menu and dialogs (portals) bubble here too: only the message counts.
+    if (!hasActions || !articleRef.current?.contains(event.target as Node)) return;
+    // Right-clicking selected text or a link keeps the browser's own menu.
+    if (window.getSelection()?.toString()) return;
+    event.preventDefault();
+    let { clientX: x, clientY: y } = event;
+    if (x === 0 && y === 0) {
+      // Opened from the keyboard (menu key, Shift+F10): place it at the message.
+      const rect = articleRef.current?.querySelector('.message__bubble')?.getBoundingClientRect();
+      if (rect) ({ x, y } = { x: rect.left + 12, y: rect.bottom });
+    }
+    setPanel({ kind: 'menu', at: { x, y } });
+  };
 
   return (
-    <article className={classes.join(' ')}>
-      <div className="message__bubble">
-        <p className="message__text">{message.text}</p>
-        <span className="message__meta">
-          <time dateTime={new Date(message.at).toISOString()} title={formatFull(message.at)}>
-            {formatTime(message.at)}
-          </time>
-          {message.own && message.status && <MessageStatusIcon status={message.status} />}
-        </span>
+    <article
+      ref={articleRef}
+      className={classes.join(' ')}
+      data-message-id={message.id}
+      tabIndex={0}
+      onContextMenu={onContextMenu}
+    >
+      <div className="message__row">
+        <div className="message__bubble">
+          {message.replyTo && !message.deleted && <QuoteBlock quote={message.replyTo} />}
+          {message.deleted ? (
+            <p className="message__text message__text--deleted">{t.message.deleted}</p>
+          ) : (
+            <p className="message__text">{message.text}</p>
+          )}
+          <span className="message__meta">
+            {message.edited && !message.deleted && (
+              <button
+                type="button"
+                className="message__edited"
+                title={t.message.editedHint}
+                onClick={() => setPanel({ kind: 'history' })}
+              >
+                {t.message.edited}
+              </button>
+            )}
+            <time dateTime={new Date(message.at).toISOString()} title={formatFull(message.at)}>
+              {formatTime(message.at)}
+            </time>
+            {message.own && message.status && !message.deleted && <MessageStatusIcon status={message.status} />}
+          </span>
+        </div>
+        {hasActions && (
+          <MessageActions
+            actions={actions}
+            pickerOpen={panel?.kind === 'picker'}
+            reactButtonRef={reactButtonRef}
+            onReply={() => choose('reply')}
+            onReact={() => setPanel(panel?.kind === 'picker' ? null : { kind: 'picker', from: 'button' })}
+            onEdit={() => choose('edit')}
+            onDelete={() => choose('delete')}
+          />
+        )}
       </div>
+      {!message.deleted && <ReactionBar reactions={message.reactions} onToggle={(emoji, on) => void setReaction(message.id, emoji, on)} />}
+      <FailedChanges
+        changes={message.failedChanges}
+        onRetry={(changeId) => void retryChange(message.id, changeId)}
+        onDismiss={(changeId) => void discardChange(message.id, changeId)}
+      />
       {failed && (
         <div className="message__failure">
           <span className="message__error">{message.error ?? t.message.failedFallback}</span>
@@ -42,6 +165,47 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart }
             </button>
           </span>
         </div>
+      )}
+      {panel?.kind === 'menu' && (
+        <MessageMenu
+          at={panel.at}
+          actions={actions}
+          onChoose={(choice) => choose(choice, panel.at)}
+          onClose={(restoreFocus) => {
+            setPanel(null);
+            if (restoreFocus) focusArticle();
+          }}
+        />
+      )}
+      {panel?.kind === 'picker' && (
+        <ReactionPicker
+          anchor={pickerAnchor}
+          opener={reactOpener}
+          mine={mine}
+          onPick={(emoji) => {
+            setPanel(null);
+            (reactButtonRef.current ?? articleRef.current)?.focus({ preventScroll: true });
+            void setReaction(message.id, emoji, !mine.has(emoji));
+          }}
+          onClose={(restoreFocus) => {
+            setPanel(null);
+            if (restoreFocus) (reactButtonRef.current ?? articleRef.current)?.focus({ preventScroll: true });
+          }}
+        />
+      )}
+      {panel?.kind === 'delete' && (
+        <DeleteDialog
+          unsent={message.seq === null}
+          returnFocusTo={article}
+          onClose={() => setPanel(null)}
+          onConfirm={() => {
+            setPanel(null);
+            void deleteMessage(message.id);
+          }}
+        />
+      )}
+      {panel?.kind === 'history' && (
+        <EditHistoryDialog messageId={message.id} currentText={message.text} returnFocusTo={article} onClose={() => setPanel(null)} />
       )}
     </article>
   );

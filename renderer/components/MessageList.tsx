@@ -4,12 +4,19 @@ import { formatDay, sameDay } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { MESSAGE_LIMIT_MAX, type OpenConversation } from '../state/store.js';
+import { JumpContext } from './jump-context.js';
 import { MessageBubble } from './MessageBubble.js';
 
 /** Within this many pixels of the end counts as "at the bottom". */
 const BOTTOM_SLACK_PX = 48;
 /** Messages from one sender closer together than this form one visual group. */
 const GROUP_GAP_MS = 5 * 60 * 1000;
+/** How long a message jumped to from a quote stays highlighted. */
+const HIGHLIGHT_MS = 1600;
+
+function prefersReducedMotion(): boolean {
+  return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
+}
 
 interface Props {
   open: OpenConversation;
@@ -19,6 +26,7 @@ interface Props {
 /**
  * The scrolling message history. Sticks to the bottom when new messages arrive if the reader was
  * already there (or just sent one), keeps the reading position when older messages are loaded.
+ * Jumps to a quoted message on request (loading older pages until it is there) and highlights it.
  */
 export function MessageList({ open, peerName }: Props) {
   const scrollerRef = useRef<HTMLDivElement>(null);
@@ -26,9 +34,15 @@ export function MessageList({ open, peerName }: Props) {
   const lastMessageId = useRef<string | null>(null);
   /** Set just before loading older messages: where the reader was, measured from the end. */
   const keepFromEnd = useRef<number | null>(null);
-  const { loadOlder } = useActions();
+  const { loadOlder, ensureLoaded, showNotice } = useActions();
   const [loadingOlder, setLoadingOlder] = useState(false);
   const { messages } = open;
+  const [highlightId, setHighlightId] = useState<string | null>(null);
+  /** A message to scroll to as soon as it is rendered. */
+  const pendingJump = useRef<string | null>(null);
+  const [jumpRequest, setJumpRequest] = useState(0);
+  const openIdRef = useRef(open.id);
+  openIdRef.current = open.id;
 
   const scrollToBottom = useCallback(() => {
     const scroller = scrollerRef.current;
@@ -40,6 +54,8 @@ export function MessageList({ open, peerName }: Props) {
     atBottom.current = true;
     lastMessageId.current = null;
     keepFromEnd.current = null;
+    pendingJump.current = null;
+    setHighlightId(null);
     scrollToBottom();
   }, [open.id, scrollToBottom]);
 
@@ -57,6 +73,47 @@ export function MessageList({ open, peerName }: Props) {
       atBottom.current = true;
     }
   }, [messages]);
+
+  // After the effect above, so a jump wins over sticking to the bottom.
+  useLayoutEffect(() => {
+    const id = pendingJump.current;
+    const scroller = scrollerRef.current;
+    if (!id || !scroller) return;
+    const target = scroller.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(id)}"]`);
+    if (!target) return;
+    pendingJump.current = null;
+    keepFromEnd.current = null;
+    atBottom.current = false;
+    // Glide over short distances; jump straight over long ones (as far as a loaded older page).
+    const distance = Math.abs(target.getBoundingClientRect().top - scroller.getBoundingClientRect().top);
+    const smooth = !prefersReducedMotion() && distance < 2 * scroller.clientHeight;
+    target.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'auto' });
+    target.focus({ preventScroll: true });
+    setHighlightId(id);
+  }, [messages, jumpRequest]);
+
+  useEffect(() => {
+    if (!highlightId) return;
+    const timer = setTimeout(() => setHighlightId(null), HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [highlightId]);
+
+  const jumpTo = useCallback(
+    (messageId: string) => {
+      const conversationId = openIdRef.current;
+      void ensureLoaded(messageId).then((found) => {
+        if (openIdRef.current !== conversationId) return;
+        if (!found) {
+          showNotice(t.quote.notFound);
+          return;
+        }
+        pendingJump.current = messageId;
+        setHighlightId(null);
+        setJumpRequest((n) => n + 1);
+      });
+    },
+    [ensureLoaded, showNotice],
+  );
 
   // The composer growing (or the window resizing) must not push the newest message out of view.
   useEffect(() => {
@@ -85,47 +142,49 @@ export function MessageList({ open, peerName }: Props) {
   const canLoadOlder = open.hasOlder && open.limit < MESSAGE_LIMIT_MAX;
 
   return (
-    <div className="messages" ref={scrollerRef} onScroll={onScroll}>
-      <div className="messages__inner">
-        {canLoadOlder && (
-          <div className="messages__older">
-            <button type="button" className="button button--secondary button--small" onClick={onLoadOlder} disabled={loadingOlder}>
-              {loadingOlder ? t.conversation.loadingOlder : t.conversation.loadOlder}
-            </button>
+    <JumpContext.Provider value={jumpTo}>
+      <div className="messages" ref={scrollerRef} onScroll={onScroll}>
+        <div className="messages__inner">
+          {canLoadOlder && (
+            <div className="messages__older">
+              <button type="button" className="button button--secondary button--small" onClick={onLoadOlder} disabled={loadingOlder}>
+                {loadingOlder ? t.conversation.loadingOlder : t.conversation.loadOlder}
+              </button>
+            </div>
+          )}
+          {open.hasOlder && !canLoadOlder && <p className="messages__note">{t.conversation.olderUnavailable}</p>}
+          <div role="log" aria-label={t.conversation.messagesLabel} className="messages__log">
+            {messages.map((message, index) => {
+              const previous = index > 0 ? messages[index - 1] : undefined;
+              const newDay = !previous || !sameDay(previous.at, message.at);
+              const groupStart =
+                newDay || !previous || previous.senderId !== message.senderId || message.at - previous.at > GROUP_GAP_MS;
+              return (
+                <Fragment key={message.id}>
+                  {newDay && (
+                    <div className="messages__day">
+                      <span>{formatDay(message.at)}</span>
+                    </div>
+                  )}
+                  <MessageBubble message={message} groupStart={groupStart} highlighted={message.id === highlightId} />
+                </Fragment>
+              );
+            })}
           </div>
-        )}
-        {open.hasOlder && !canLoadOlder && <p className="messages__note">{t.conversation.olderUnavailable}</p>}
-        <div role="log" aria-label={t.conversation.messagesLabel} className="messages__log">
-          {messages.map((message, index) => {
-            const previous = index > 0 ? messages[index - 1] : undefined;
-            const newDay = !previous || !sameDay(previous.at, message.at);
-            const groupStart =
-              newDay || !previous || previous.senderId !== message.senderId || message.at - previous.at > GROUP_GAP_MS;
-            return (
-              <Fragment key={message.id}>
-                {newDay && (
-                  <div className="messages__day">
-                    <span>{formatDay(message.at)}</span>
-                  </div>
-                )}
-                <MessageBubble message={message} groupStart={groupStart} />
-              </Fragment>
-            );
-          })}
+          {!open.loaded && !open.error && <p className="messages__note">{t.conversation.loading}</p>}
+          {open.error && (
+            <p className="messages__note messages__note--error" role="alert">
+              {t.conversation.loadError} {open.error}
+            </p>
+          )}
+          {open.loaded && messages.length === 0 && (
+            <div className="empty empty--conversation">
+              <p className="empty__title">{t.conversation.empty}</p>
+              <p className="empty__hint">{t.conversation.emptyHint(peerName)}</p>
+            </div>
+          )}
         </div>
-        {!open.loaded && !open.error && <p className="messages__note">{t.conversation.loading}</p>}
-        {open.error && (
-          <p className="messages__note messages__note--error" role="alert">
-            {t.conversation.loadError} {open.error}
-          </p>
-        )}
-        {open.loaded && messages.length === 0 && (
-          <div className="empty empty--conversation">
-            <p className="empty__title">{t.conversation.empty}</p>
-            <p className="empty__hint">{t.conversation.emptyHint(peerName)}</p>
-          </div>
-        )}
       </div>
-    </div>
+    </JumpContext.Provider>
   );
 }

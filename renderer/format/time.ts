@@ -51,3 +51,22 @@ export function formatDay(at: number, now = Date.now()): string {
 export function sameDay(a: number, b: number): boolean {
   return startOfDay(a) === startOfDay(b);
 }
+
+const relative = new Intl.RelativeTimeFormat(t.locale, { numeric: 'auto' });
+const HOUR_MS = 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
+
+/**
+ * The peer's presence line: "last seen just now", "… 5 minutes ago", "… today at 14:05",
+ * "… yesterday at 9:12", else the date. Pass `now` to keep it fresh (re-render every minute).
+ */
+export function formatLastSeen(at: number, now = Date.now()): string {
+  const ago = now - at;
+  if (ago < MINUTE_MS) return t.presence.justNow;
+  if (ago < HOUR_MS) return t.presence.ago(relative.format(-Math.floor(ago / MINUTE_MS), 'minute'));
+  const days = daysBetween(at, now);
+  if (days <= 0) return t.presence.today(time.format(at));
+  if (days === 1) return t.presence.yesterday(time.format(at));
+  const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear();
+  return t.presence.onDate(sameYear ? shortDate.format(at) : shortDateWithYear.format(at));
+}

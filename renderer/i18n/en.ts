@@ -80,6 +80,7 @@ export const en = {
     unreadVisible: (n: number) => (n > 99 ? '99+' : String(n)),
     ownPreview: (text: string) => `You: ${text}`,
     noMessagesPreview: 'No messages yet',
+    deletedPreview: 'This message was deleted',
     loadError: 'Couldn’t load conversations.',
   },
 
@@ -118,6 +119,98 @@ export const en = {
     retry: 'Retry', // (a11y contract)
     discard: 'Delete',
     actionFailed: 'That didn’t work. Please try again.',
+    deleted: 'This message was deleted', // (a11y contract)
+    edited: 'edited', // (a11y contract)
+    editedHint: 'Show edit history',
+  },
+
+  /** Hover / focus actions on a message, and its right-click menu. */
+  actions: {
+    label: 'Message actions',
+    menuLabel: 'Message',
+    reply: 'Reply', // (a11y contract)
+    react: 'React', // (a11y contract)
+    edit: 'Edit', // (a11y contract)
+    delete: 'Delete', // (a11y contract)
+  },
+
+  reactions: {
+    pickerLabel: 'Reactions', // (a11y contract)
+    barLabel: 'Reactions',
+    /** A reaction under a message: the emoji, a space, the count. (a11y contract) */
+    chip: (emoji: string, count: number) => `${emoji} ${count}`,
+    chipHintAdd: (emoji: string) => `React with ${emoji}`,
+    chipHintRemove: (emoji: string) => `Remove your ${emoji}`,
+  },
+
+  failedChange: {
+    edit: (error: string) => `Edit not saved: ${error}`,
+    delete: (error: string) => `Delete failed: ${error}`,
+    reaction: (error: string) => `Reaction not saved: ${error}`,
+    retry: 'Retry',
+    retryEdit: 'Retry edit', // (a11y contract)
+    retryDelete: 'Retry delete', // (a11y contract)
+    retryReaction: 'Retry reaction', // (a11y contract)
+    dismiss: 'Dismiss', // (a11y contract)
+    fallback: 'the server refused it',
+  },
+
+  quote: {
+    notLoaded: 'Original message not loaded',
+    deleted: 'This message was deleted',
+    unknownSender: 'Unknown',
+    /** The quote button's accessible name: "Alice Liddell: Lunch at noon?". (a11y contract) */
+    label: (author: string, text: string) => `${author}: ${text}`,
+    jumpHint: 'Show the original message',
+    notFound: 'The original message isn’t available.',
+  },
+
+  reply: {
+    replyingTo: (name: string) => `Replying to ${name}`, // (a11y contract)
+    cancel: 'Cancel reply', // (a11y contract)
+  },
+
+  edit: {
+    editing: 'Editing message', // (a11y contract)
+    cancel: 'Cancel edit', // (a11y contract)
+    save: 'Save', // the send button while editing
+    failed: (reason: string) => `Couldn’t save the edit: ${reason}`,
+  },
+
+  deleteDialog: {
+    title: 'Delete message?', // (a11y contract: dialog name)
+    description: 'It will be replaced by “This message was deleted” for everyone in this conversation.',
+    unsentDescription: 'It hasn’t been sent yet, so nobody will see it.',
+    confirm: 'Delete for everyone', // (a11y contract)
+    cancel: 'Cancel', // (a11y contract)
+  },
+
+  history: {
+    title: 'Edit history', // (a11y contract)
+    loading: 'Loading…',
+    empty: 'No earlier versions.',
+    error: (reason: string) => `Couldn’t load the history: ${reason}`,
+    original: 'Original',
+    current: 'Current',
+    close: 'Close',
+  },
+
+  typing: {
+    label: 'Typing', // (a11y contract)
+    /** names: display names, already joined by the list formatter. */
+    one: (name: string) => `${name} is typing…`,
+    several: (names: string) => `${names} are typing…`,
+    many: 'Several people are typing…',
+  },
+
+  presence: {
+    online: 'online', // (a11y contract)
+    justNow: 'last seen just now',
+    /** `ago`: a relative time from Intl.RelativeTimeFormat, e.g. "5 minutes ago". */
+    ago: (ago: string) => `last seen ${ago}`,
+    today: (time: string) => `last seen today at ${time}`,
+    yesterday: (time: string) => `last seen yesterday at ${time}`,
+    onDate: (date: string) => `last seen ${date}`,
   },
 
   composer: {
@@ -129,6 +222,8 @@ export const en = {
     tooLong: (over: number, max: number) =>
       `Too long by ${over} ${plural(over, 'character', 'characters')} (the limit is ${max.toLocaleString()}).`,
     sendFailed: (reason: string) => `Couldn’t send: ${reason}`,
+    hintEditing: 'Enter to save, Escape to cancel',
+    hintReplying: 'Enter to send the reply, Escape to cancel it',
   },
 
   errors: {

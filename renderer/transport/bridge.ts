@@ -269,6 +269,8 @@ export function parseEvent(value: unknown): AppEvent | null {
       return { type: 'conversations' };
     case 'messages':
       return typeof event.conversationId === 'string' ? { type: 'messages', conversationId: event.conversationId } : null;
+    case 'activity':
+      return typeof event.conversationId === 'string' ? { type: 'activity', conversationId: event.conversationId } : null;
     default:
       return null;
   }

@@ -54,7 +54,8 @@ export class MessengerPage {
   }
 
   message(text: string): Locator {
-    return this.log.getByRole('article').filter({ hasText: text });
+    // The message's own text (a paragraph), not a quote of it inside a reply.
+    return this.log.getByRole('article').filter({ has: this.page.getByRole('paragraph').filter({ hasText: text }) });
   }
 
   /** The accessible name of an own message's status element. */
@@ -64,5 +65,49 @@ export class MessengerPage {
 
   async messageTexts(): Promise<string[]> {
     return this.log.getByRole('article').evaluateAll((articles) => articles.map((article) => article.textContent ?? ''));
+  }
+
+  /** Hovers a message so its actions show, then activates one of them. */
+  async messageAction(text: string, action: 'Reply' | 'React' | 'Edit' | 'Delete') {
+    const message = this.message(text);
+    await message.hover();
+    await message.getByRole('button', { name: action, exact: true }).click();
+  }
+
+  async react(text: string, emoji: string) {
+    await this.messageAction(text, 'React');
+    await this.page.getByRole('button', { name: emoji, exact: true }).click();
+  }
+
+  /** The toggle button under a message for one emoji, e.g. "👍 2". */
+  reaction(text: string, emoji: string, count: number): Locator {
+    return this.message(text).getByRole('button', { name: `${emoji} ${count}`, exact: true });
+  }
+
+  async edit(text: string, newText: string) {
+    await this.messageAction(text, 'Edit');
+    const composer = this.page.getByRole('textbox', { name: 'Message' });
+    await expect(composer).toHaveValue(text);
+    await composer.fill(newText);
+    await composer.press('Enter');
+    await expect(composer).toHaveValue('');
+  }
+
+  async replyTo(text: string, authorName: string, reply: string) {
+    await this.messageAction(text, 'Reply');
+    await expect(this.page.getByLabel(`Replying to ${authorName}`)).toBeVisible();
+    await this.send(reply);
+    await expect(this.page.getByLabel(`Replying to ${authorName}`)).toBeHidden();
+  }
+
+  async deleteForEveryone(text: string) {
+    await this.messageAction(text, 'Delete');
+    const dialog = this.page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Delete for everyone' }).click();
+    await expect(dialog).toBeHidden();
+  }
+
+  get deletedMessages(): Locator {
+    return this.message('This message was deleted');
   }
 }

@@ -105,6 +105,9 @@ describe('preload allow-list', () => {
   it('is exactly the app API', () => {
     expect([...PRELOAD_METHODS].sort()).toEqual([...APP_API_METHODS].sort());
     expect(isAppApiMethod('getDefaults')).toBe(true);
+    for (const method of ['editMessage', 'deleteMessage', 'setReaction', 'getEditHistory', 'retryChange', 'discardChange', 'setTyping', 'getActivity']) {
+      expect(isAppApiMethod(method)).toBe(true);
+    }
     for (const bad of ['toString', 'constructor', '__proto__', 'hasOwnProperty', '', 3, null]) expect(isAppApiMethod(bad)).toBe(false);
     expect([IPC_INVOKE, IPC_EVENT]).toEqual(['app-api:invoke', 'app-api:event']);
   });

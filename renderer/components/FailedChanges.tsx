@@ -1,0 +1,44 @@
+import type { FailedChangeView } from '../../sync/app-api/contract.js';
+import { t } from '../i18n/index.js';
+import { WarningIcon } from './icons.js';
+
+const DESCRIBE: Record<FailedChangeView['kind'], (error: string) => string> = {
+  edit: t.failedChange.edit,
+  delete: t.failedChange.delete,
+  reaction: t.failedChange.reaction,
+};
+
+const RETRY_NAME: Record<FailedChangeView['kind'], string> = {
+  edit: t.failedChange.retryEdit,
+  delete: t.failedChange.retryDelete,
+  reaction: t.failedChange.retryReaction,
+};
+
+interface Props {
+  changes: readonly FailedChangeView[];
+  onRetry(changeId: string): void;
+  onDismiss(changeId: string): void;
+}
+
+/** Your edits, deletes and reactions on this message that the server refused: try again or drop. */
+export function FailedChanges({ changes, onRetry, onDismiss }: Props) {
+  if (changes.length === 0) return null;
+  return (
+    <ul className="change-failures">
+      {changes.map((change) => (
+        <li key={change.changeId} className="change-failure">
+          <WarningIcon size={13} className="change-failure__icon" />
+          <span className="change-failure__text">{DESCRIBE[change.kind](change.error || t.failedChange.fallback)}</span>
+          <span className="change-failure__actions">
+            <button type="button" className="link-button" aria-label={RETRY_NAME[change.kind]} onClick={() => onRetry(change.changeId)}>
+              {t.failedChange.retry}
+            </button>
+            <button type="button" className="link-button" onClick={() => onDismiss(change.changeId)}>
+              {t.failedChange.dismiss}
+            </button>
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,66 @@
+import type { Ref } from 'react';
+import { t } from '../i18n/index.js';
+import { PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons.js';
+
+export interface MessageActionSet {
+  reply: boolean;
+  react: boolean;
+  edit: boolean;
+  delete: boolean;
+}
+
+interface Props {
+  actions: MessageActionSet;
+  pickerOpen: boolean;
+  reactButtonRef: Ref<HTMLButtonElement>;
+  onReply(): void;
+  onReact(): void;
+  onEdit(): void;
+  onDelete(): void;
+}
+
+/**
+ * The buttons that appear beside a message on hover or keyboard focus. Always in the page (only
+ * faded out), so Tab reaches them and screen readers find them; icon-only, named by aria-label.
+ */
+export function MessageActions({ actions, pickerOpen, reactButtonRef, onReply, onReact, onEdit, onDelete }: Props) {
+  return (
+    <div role="group" aria-label={t.actions.label} className="message-actions">
+      {actions.reply && (
+        <button type="button" className="message-actions__button" aria-label={t.actions.reply} title={t.actions.reply} onClick={onReply}>
+          <ReplyIcon size={16} />
+        </button>
+      )}
+      {actions.react && (
+        <button
+          ref={reactButtonRef}
+          type="button"
+          className="message-actions__button"
+          aria-label={t.actions.react}
+          title={t.actions.react}
+          aria-haspopup="dialog"
+          aria-expanded={pickerOpen}
+          onClick={onReact}
+        >
+          <SmileIcon size={16} />
+        </button>
+      )}
+      {actions.edit && (
+        <button type="button" className="message-actions__button" aria-label={t.actions.edit} title={t.actions.edit} onClick={onEdit}>
+          <PencilIcon size={16} />
+        </button>
+      )}
+      {actions.delete && (
+        <button
+          type="button"
+          className="message-actions__button message-actions__button--danger"
+          aria-label={t.actions.delete}
+          title={t.actions.delete}
+          onClick={onDelete}
+        >
+          <TrashIcon size={16} />
+        </button>
+      )}
+    </div>
+  );
+}

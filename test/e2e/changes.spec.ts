@@ -1,0 +1,102 @@
+import { expect, test, type Browser } from '@playwright/test';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { MessengerPage } from './support/messenger-page.js';
+import { startBrowserHost, startServer, tempDir, type RunningProcess } from './support/processes.js';
+
+const running: RunningProcess[] = [];
+const proxies: TcpProxy[] = [];
+const dirs: { remove(): void }[] = [];
+test.afterEach(async () => {
+  await Promise.all(running.splice(0).map((process) => process.stop()));
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
+  dirs.splice(0).forEach((dir) => dir.remove());
+});
+
+async function openApp(browser: Browser, url: string): Promise<MessengerPage> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(url);
+  return new MessengerPage(page);
+}
+
+/** Alice reaches the server through a proxy the test can cut; Bob connects directly. */
+async function twoPeople(browser: Browser) {
+  const serverData = tempDir('e2e-changes-server-');
+  const aliceProfile = tempDir('e2e-changes-alice-');
+  const bobProfile = tempDir('e2e-changes-bob-');
+  dirs.push(serverData, aliceProfile, bobProfile);
+  const server = await startServer(serverData.path);
+  running.push(server);
+  const aliceNetwork = await startTcpProxy(server.port);
+  proxies.push(aliceNetwork);
+  const aliceHost = await startBrowserHost(aliceProfile.path, aliceNetwork.url);
+  const bobHost = await startBrowserHost(bobProfile.path, server.url);
+  running.push(aliceHost, bobHost);
+
+  const alice = await openApp(browser, aliceHost.url);
+  const bob = await openApp(browser, bobHost.url);
+  await bob.createAccount('bob', 'Bob Builder');
+  await alice.createAccount('alice', 'Alice Liddell');
+  await alice.startConversation('bob');
+  await bob.openConversationWith('Alice Liddell');
+  return { alice, bob, aliceNetwork };
+}
+
+/** The conversation from the issue, with Alice's edit, reaction and delete made online or offline. */
+async function playConversation(alice: MessengerPage, bob: MessengerPage, aliceOffline?: TcpProxy) {
+  await alice.send('Lunch at noon?');
+  await expect(bob.message('Lunch at noon?')).toBeVisible();
+  await bob.replyTo('Lunch at noon?', 'Alice Liddell', 'Sure thing');
+  const bobsReply = bob.message('Sure thing');
+  await expect(bobsReply).toContainText('Lunch at noon?'); // the quote
+  await expect(alice.message('Sure thing')).toBeVisible();
+
+  if (aliceOffline) {
+    aliceOffline.cut();
+    await expect(alice.connection).toContainText('Offline');
+  }
+  await alice.react('Sure thing', '👍');
+  await expect(alice.reaction('Sure thing', '👍', 1)).toBeVisible();
+  await alice.edit('Lunch at noon?', 'Lunch at one?');
+  await expect(alice.message('Lunch at one?')).toContainText('edited');
+
+  if (aliceOffline) {
+    // Nothing has reached Bob while Alice is away.
+    await expect(bob.reaction('Sure thing', '👍', 1)).toHaveCount(0);
+    await expect(bob.message('Lunch at noon?')).not.toContainText('edited');
+  } else {
+    await expect(bob.reaction('Sure thing', '👍', 1)).toBeVisible();
+    await expect(bob.message('Lunch at one?')).toContainText('edited');
+    await expect(bobsReply).toContainText('Lunch at one?');
+  }
+
+  await alice.deleteForEveryone('Lunch at one?');
+  await expect(alice.deletedMessages).toHaveCount(1);
+
+  if (aliceOffline) {
+    aliceOffline.restore();
+    await expect(alice.connection).toContainText('Online', { timeout: 45_000 });
+  }
+
+  // Bob ends with the first message deleted, his reply quoting a deleted message, and 👍 on it.
+  await expect(bob.deletedMessages).toHaveCount(1, { timeout: 30_000 });
+  await expect(bob.message('Lunch at')).toHaveCount(0);
+  await expect(bobsReply).toContainText('This message was deleted');
+  await expect(bob.reaction('Sure thing', '👍', 1)).toBeVisible();
+  await expect(bob.log.getByRole('article')).toHaveCount(2);
+  await expect(alice.log.getByRole('article')).toHaveCount(2);
+}
+
+test('reply, react, edit and delete travel between two people, and the quote follows', async ({ browser }) => {
+  const { alice, bob } = await twoPeople(browser);
+  await playConversation(alice, bob);
+});
+
+test('the same with Alice offline for the reaction, edit and delete: all arrive once, in order', async ({ browser }) => {
+  const { alice, bob, aliceNetwork } = await twoPeople(browser);
+  await playConversation(alice, bob, aliceNetwork);
+  // Bob joins the reaction with one click; both see the count, and he can take his back.
+  await bob.reaction('Sure thing', '👍', 1).click();
+  await expect(alice.reaction('Sure thing', '👍', 2)).toBeVisible();
+  await bob.reaction('Sure thing', '👍', 2).click();
+  await expect(alice.reaction('Sure thing', '👍', 1)).toBeVisible();
+});
