@@ -10,22 +10,47 @@ import { cachedStatement, type Db } from '../../node/sqlite.js';
  * - a change whose message is not here yet is held, and applied when the message arrives.
  * Callers run this inside the transaction that also moves the conversation's cursor.
  */
-export function applyEvent(db: Db, event: ConversationEvent, selfId: string): void {
+/** State shared by the events of one batch, so per-event work stays minimal during a catch-up. */
+export interface ApplyBatch {
+  selfId: string;
+  conversationId: string;
+  /** Whether held changes may exist for this conversation (one query per batch, not per message). */
+  mayHaveHeld: boolean;
+  /** Newest message time seen in the batch; written to the conversation once, at the end. */
+  lastActivityAt: number;
+}
+
+export function beginBatch(db: Db, conversationId: string, selfId: string): ApplyBatch {
+  const held = cachedStatement(db, 'SELECT 1 FROM held_events WHERE conversation_id = ? LIMIT 1').get(conversationId);
+  return { selfId, conversationId, mayHaveHeld: held !== undefined, lastActivityAt: 0 };
+}
+
+export function finishBatch(db: Db, batch: ApplyBatch): void {
+  if (batch.lastActivityAt === 0) return;
+  cachedStatement(db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
+    batch.lastActivityAt,
+    batch.conversationId,
+  );
+}
+
+export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch): void {
   if (event.kind === 'message') {
-    storeMessage(db, event, selfId);
-    releaseHeld(db, event.conversationId, event.clientMessageId, selfId);
-  } else {
-    applyChange(db, event, selfId);
+    storeMessage(db, event);
+    batch.lastActivityAt = Math.max(batch.lastActivityAt, event.sentAt);
+    if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId);
+  } else if (!applyChange(db, event)) {
+    batch.mayHaveHeld = true;
   }
-  if (event.senderId === selfId) {
+  if (event.senderId === batch.selfId) {
     // Ours, from this device or another: whatever was queued under this id has arrived.
     const clientId = event.kind === 'message' ? event.clientMessageId : event.clientChangeId;
     cachedStatement(db, 'DELETE FROM outbox WHERE client_id = ?').run(clientId);
   }
 }
 
-function storeMessage(db: Db, event: MessageEvent, selfId: string): void {
-  cachedStatement(db, 
+function storeMessage(db: Db, event: MessageEvent): void {
+  cachedStatement(
+    db,
     `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to, deleted)
      VALUES (@conversationId, @clientMessageId, @senderId, @text, @seq, 'sent', @sentAt, @sentAt, @replyTo, @deleted)
      ON CONFLICT (sender_id, client_message_id) DO UPDATE SET
@@ -33,13 +58,17 @@ function storeMessage(db: Db, event: MessageEvent, selfId: string): void {
        -- An edit or delete applied earlier (held, or acknowledged out of order) must survive.
        text = CASE WHEN messages.edit_seq IS NULL AND messages.deleted = 0 THEN excluded.text ELSE messages.text END,
        deleted = MAX(messages.deleted, excluded.deleted)`,
-  ).run({ ...event, deleted: event.deleted ? 1 : 0, text: event.deleted ? '' : event.text });
+  ).run({
+    conversationId: event.conversationId,
+    clientMessageId: event.clientMessageId,
+    senderId: event.senderId,
+    text: event.deleted ? '' : event.text,
+    seq: event.seq,
+    sentAt: event.sentAt,
+    replyTo: event.replyTo,
+    deleted: event.deleted ? 1 : 0,
+  });
   if (event.deleted) purge(db, event.conversationId, event.clientMessageId);
-  cachedStatement(db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
-    event.sentAt,
-    event.conversationId,
-  );
-  void selfId;
 }
 
 interface Target {
@@ -52,7 +81,8 @@ interface Target {
   created_at: number;
 }
 
-function applyChange(db: Db, event: ChangeEvent, selfId: string): void {
+/** Applies a change to its message; false when the message is not here yet and the change was held. */
+function applyChange(db: Db, event: ChangeEvent): boolean {
   const target = cachedStatement(db, 
       'SELECT sender_id, text, seq, deleted, edit_seq, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
     )
@@ -64,12 +94,12 @@ function applyChange(db: Db, event: ChangeEvent, selfId: string): void {
       event.seq,
       JSON.stringify(event),
     );
-    return;
+    return false;
   }
   switch (event.kind) {
     case 'edit':
       applyEdit(db, event, target);
-      return;
+      return true;
     case 'delete':
       cachedStatement(db, 
         "UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL WHERE conversation_id = ? AND client_message_id = ?",
@@ -79,17 +109,16 @@ function applyChange(db: Db, event: ChangeEvent, selfId: string): void {
       cachedStatement(db, 
         "DELETE FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind IN ('edit', 'reaction')",
       ).run(event.conversationId, event.messageId);
-      return;
+      return true;
     case 'reaction':
-      if (target.deleted) return;
+      if (target.deleted) return true;
       cachedStatement(db, 
         `INSERT INTO reactions (conversation_id, message_id, user_id, emoji, seq, on_) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (conversation_id, message_id, user_id, emoji) DO UPDATE SET seq = excluded.seq, on_ = excluded.on_
          WHERE excluded.seq > reactions.seq`,
       ).run(event.conversationId, event.messageId, event.senderId, event.emoji, event.seq, event.on ? 1 : 0);
-      return;
+      return true;
   }
-  void selfId;
 }
 
 function applyEdit(db: Db, event: Extract<ChangeEvent, { kind: 'edit' }>, target: Target): void {
@@ -124,10 +153,10 @@ function purge(db: Db, conversationId: string, messageId: string): void {
   cachedStatement(db, 'DELETE FROM reactions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
 }
 
-function releaseHeld(db: Db, conversationId: string, messageId: string, selfId: string): void {
+function releaseHeld(db: Db, conversationId: string, messageId: string): void {
   const held = cachedStatement(db, 'SELECT seq, event FROM held_events WHERE conversation_id = ? AND message_id = ? ORDER BY seq')
     .all(conversationId, messageId) as { seq: number; event: string }[];
   if (held.length === 0) return;
   cachedStatement(db, 'DELETE FROM held_events WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
-  for (const row of held) applyChange(db, JSON.parse(row.event) as ChangeEvent, selfId);
+  for (const row of held) applyChange(db, JSON.parse(row.event) as ChangeEvent);
 }

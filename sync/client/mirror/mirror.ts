@@ -1,6 +1,6 @@
 import type { Conversation, ConversationEvent, User } from '../../protocol/frames.js';
 import { cachedStatement, openDatabase, type Db, type OpenOptions } from '../../node/sqlite.js';
-import { applyEvent } from './event-applier.js';
+import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import { OutboxStore } from './outbox-store.js';
 import { MirrorViews } from './views.js';
@@ -194,12 +194,14 @@ export class Mirror {
       const cursor = this.cursor(conversationId);
       if (!cursor) throw new Error(`Cannot apply events to unknown conversation ${conversationId}`);
       let applied = cursor.appliedSeq;
+      const batch = beginBatch(this.db, conversationId, selfId);
       for (const event of events) {
         if (event.seq <= applied) continue;
         if (event.seq !== applied + 1) break;
-        applyEvent(this.db, event, selfId);
+        applyEvent(this.db, event, batch);
         applied = event.seq;
       }
+      finishBatch(this.db, batch);
       if (applied !== cursor.appliedSeq) {
         cachedStatement(this.db, 'UPDATE conversations SET applied_seq = ?, known_seq = MAX(known_seq, ?) WHERE id = ?')
           .run(applied, applied, conversationId);
@@ -222,7 +224,9 @@ export class Mirror {
       if (event.seq === cursor.appliedSeq + 1) {
         this.applyEvents(event.conversationId, [event], selfId);
       } else if (event.seq > cursor.appliedSeq) {
-        applyEvent(this.db, event, selfId);
+        const batch = beginBatch(this.db, event.conversationId, selfId);
+        applyEvent(this.db, event, batch);
+        finishBatch(this.db, batch);
         this.noteKnownSeq(event.conversationId, event.seq);
       }
     });
