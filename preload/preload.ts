@@ -14,7 +14,11 @@ function failure(code: 'invalid_argument' | 'internal', message: string): AppCal
 
 const transport: AppTransport = {
   async invoke(method, args) {
-    if (!isAppApiMethod(method)) return failure('invalid_argument', `Unknown method ${String(method).slice(0, 64)}`);
+    if (!isAppApiMethod(method)) {
+      // Not String(method): the page may pass an object whose toString throws.
+      const name: unknown = method;
+      return failure('invalid_argument', `Unknown method ${typeof name === 'string' ? name.slice(0, 64) : `(a ${typeof name})`}`);
+    }
     try {
       return (await ipcRenderer.invoke(IPC_INVOKE, method, args ?? {})) as AppCallResult;
     } catch (error) {

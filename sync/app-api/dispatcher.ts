@@ -14,6 +14,11 @@ function isMethod(value: unknown): value is AppApiMethod {
   return typeof value === 'string' && (APP_API_METHODS as string[]).includes(value);
 }
 
+/** What was called, for the error message. Not String(value): some objects throw when converted. */
+function describeMethod(value: unknown): string {
+  return typeof value === 'string' ? value.slice(0, 64) : `(a ${typeof value})`;
+}
+
 /**
  * The core's side of the contract: takes an untrusted (method, args) pair from any transport,
  * validates both, and calls the implementation. Never throws; every failure becomes an error
@@ -22,9 +27,15 @@ function isMethod(value: unknown): value is AppApiMethod {
 export function createAppDispatcher(api: AppApi): (method: unknown, args: unknown) => Promise<AppCallResult> {
   return async (method, args) => {
     if (!isMethod(method)) {
-      return { ok: false, error: { code: 'invalid_argument', message: `Unknown method ${String(method).slice(0, 64)}` } };
+      return { ok: false, error: { code: 'invalid_argument', message: `Unknown method ${describeMethod(method)}` } };
     }
-    const parsed = appApiArgs[method].safeParse(args ?? {});
+    let parsed: ReturnType<(typeof appApiArgs)[AppApiMethod]['safeParse']>;
+    try {
+      parsed = appApiArgs[method].safeParse(args ?? {});
+    } catch {
+      // Only an in-process caller can hand over an object that throws when read (a getter, a proxy).
+      return { ok: false, error: { code: 'invalid_argument', message: `${method}: the arguments could not be read` } };
+    }
     if (!parsed.success) {
       return { ok: false, error: { code: 'invalid_argument', message: `${method}: ${z.prettifyError(parsed.error)}` } };
     }

@@ -9,7 +9,15 @@
 import { z } from 'zod';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 
-const id = z.string().min(1).max(LIMITS.maxIdChars);
+/**
+ * Text the databases can keep as it came: no lone UTF-16 surrogates. JSON carries them (as \uD800
+ * escapes) but UTF-8 cannot, so SQLite would store bytes that read back as U+FFFD: another text,
+ * another id than the one acknowledged (and two such ids could read back as the same one).
+ */
+const wellFormed = (text: string) => !/\p{Surrogate}/u.test(text);
+const WELL_FORMED = 'must be valid Unicode text (no lone surrogates)';
+
+const id = z.string().min(1).max(LIMITS.maxIdChars).refine(wellFormed, WELL_FORMED);
 const seq = z.number().int().nonnegative();
 const rid = z.string().min(1).max(LIMITS.maxIdChars);
 
@@ -18,12 +26,13 @@ export const username = z
   .min(LIMITS.minUsernameChars)
   .max(LIMITS.maxUsernameChars)
   .regex(USERNAME_PATTERN, 'lowercase letters, digits, ".", "_" and "-" only');
-export const displayName = z.string().trim().min(1).max(LIMITS.maxDisplayNameChars);
+export const displayName = z.string().trim().min(1).max(LIMITS.maxDisplayNameChars).refine(wellFormed, WELL_FORMED);
 export const password = z.string().min(LIMITS.minPasswordChars).max(LIMITS.maxPasswordChars);
 export const messageText = z
   .string()
   .max(LIMITS.maxMessageChars)
-  .refine((text) => text.trim().length > 0, 'message text is empty');
+  .refine((text) => text.trim().length > 0, 'message text is empty')
+  .refine(wellFormed, WELL_FORMED);
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes

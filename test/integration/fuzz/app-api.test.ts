@@ -1,0 +1,562 @@
+/**
+ * Hostile calls on the app API between renderer and core, property-based: random and malformed
+ * arguments for every method, unknown method names, and valid-shaped calls aimed at things that do
+ * not exist. They go to a REAL client core (its own profile, signed in on a real test server)
+ * through each way in: the dispatcher itself, the browser host's loopback bridge, and the Electron
+ * preload (with a stub ipcRenderer that structured-clones like IPC; electron itself is never
+ * loaded). Every malformed call must come back `{ ok: false, error: { code: 'invalid_argument' } }`
+ * (never a throw, never `internal`), and the mirror must hold exactly the same bytes afterwards.
+ *
+ * Reproduce a failure with the seed fast-check prints: FUZZ_SEED=<seed> npx vitest run <this file>.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { startBrowserHost, type BrowserHost } from '../../../main/browser/browser-host.js';
+import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, type BridgeServerFrame } from '../../../sync/app-api/bridge-frames.js';
+import type { AppTransport } from '../../../sync/app-api/client.js';
+import { APP_API_METHODS, appApiArgs, type AppApiMethod } from '../../../sync/app-api/contract.js';
+import { createAppDispatcher, type AppCallResult } from '../../../sync/app-api/dispatcher.js';
+import { MIRROR_FILE } from '../../../sync/client/client-core.js';
+import { createClientHarness, eventually } from '../../support/client-harness.js';
+import { openSnapshotReader, type DbSnapshot, type SnapshotReader } from '../../support/db-snapshot.js';
+import { person, settled, type Person } from '../../support/people.js';
+import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestAccount, type TestClient, type TestServer } from '../../support/server-harness.js';
+import { arbitraryText, fuzzParams, fuzzTimeout, hostileValue, junkString, validEmoji, validId, validText } from './hostile-input.js';
+
+// The preload imports `electron`; here it gets a stand-in whose ipcRenderer.invoke clones the
+// arguments the way IPC does (and fails the same way on what cannot be cloned), then hands them
+// to whatever `preloadStubs.main` is: the dispatcher, as the main process would via the core.
+const preloadStubs = vi.hoisted(() => ({
+  exposed: new Map<string, unknown>(),
+  main: null as null | ((method: unknown, args: unknown) => Promise<unknown>),
+}));
+vi.mock('electron', () => ({
+  contextBridge: { exposeInMainWorld: (key: string, api: unknown) => preloadStubs.exposed.set(key, api) },
+  ipcRenderer: {
+    invoke: async (channel: string, method: unknown, args: unknown) => {
+      if (channel !== 'app-api:invoke') throw new Error(`unexpected channel ${channel}`);
+      const [clonedMethod, clonedArgs] = structuredClone([method, args]) as [unknown, unknown];
+      return preloadStubs.main!(clonedMethod, clonedArgs);
+    },
+    on: () => undefined,
+    removeListener: () => undefined,
+  },
+}));
+
+const PROPERTY_TIMEOUT_MS = fuzzTimeout(120_000);
+const servers = createServerHarness();
+const clients = createClientHarness();
+let server: TestServer;
+let alice: Person;
+let bob: TestAccount;
+let bobSocket: TestClient;
+let conversationId: string;
+let ownMessageId: string;
+let mirror: SnapshotReader;
+let dispatch: (method: unknown, args: unknown) => Promise<AppCallResult>;
+let rendererDir: string;
+const knownIds = new Set<string>();
+
+/** Waits until the mirror stops changing (receipts and watermarks settle after each message). */
+async function quietMirror(): Promise<DbSnapshot> {
+  let last = JSON.stringify(mirror.snapshot());
+  let stableFor = 0;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = JSON.stringify(mirror.snapshot());
+    stableFor = now === last ? stableFor + 1 : 0;
+    last = now;
+    if (stableFor >= 4) return mirror.snapshot();
+  }
+}
+
+beforeAll(async () => {
+  server = await servers.startServer();
+  alice = await person(clients, server, `alice-${process.pid}`);
+  bob = await servers.createAccount(server, { username: `bob-${process.pid}` });
+  bobSocket = await servers.connect(server, bob.token);
+  conversationId = (await alice.core.startConversation({ username: bob.user.username })).id;
+  await bobSocket.waitForPush('conversation_added');
+  ownMessageId = (await alice.core.sendMessage({ conversationId, text: 'hello bob' })).id;
+  await settled(alice.core, conversationId);
+  const fromBob = await bobSocket.send(conversationId, 'bob-1', 'hi alice');
+  await eventually(
+    () => alice.core.listMessages({ conversationId }),
+    (page) => page.messages.some((message) => message.id === 'bob-1'),
+    'bob\'s message in alice\'s mirror',
+  );
+  // alice's core tells the server it got bob's message; wait until that round trip is over.
+  const aliceId = (await alice.core.getSession())!.user.id;
+  await bobSocket.waitForPush('watermark', (push) => push.userId === aliceId && push.deliveredSeq >= fromBob.seq);
+  for (const id of [conversationId, ownMessageId, 'bob-1']) knownIds.add(id);
+  mirror = openSnapshotReader(join(alice.profileDir, MIRROR_FILE));
+  await quietMirror();
+  dispatch = createAppDispatcher(alice.core);
+  rendererDir = mkdtempSync(join(tmpdir(), 'fuzz-renderer-'));
+  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Messenger</title>');
+}, 60_000);
+
+afterAll(async () => {
+  mirror?.close();
+  await clients.cleanup();
+  await servers.cleanup();
+  if (rendererDir) rmSync(rendererDir, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Calls
+
+const conversation = () => fc.constant(conversationId);
+const message = () => fc.constantFrom(ownMessageId, 'bob-1');
+
+/** A valid argument object for each method; the type makes a method without one a compile error. */
+function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown>> } {
+  const text = validText;
+  return {
+    getDefaults: fc.constant({}),
+    getSession: fc.constant({}),
+    createAccount: fc.constant({ serverUrl: server.url, username: 'somebody-new', displayName: 'Somebody', password: DEFAULT_TEST_PASSWORD }),
+    logIn: fc.constant({ serverUrl: server.url, username: bob.user.username, password: DEFAULT_TEST_PASSWORD }),
+    logOut: fc.constant({}),
+    getConnectionState: fc.constant({}),
+    listConversations: fc.constant({}),
+    startConversation: fc.constant({ username: bob.user.username }),
+    listMessages: fc.record({ conversationId: conversation(), limit: fc.integer({ min: 1, max: 1000 }) }, { requiredKeys: ['conversationId'] }),
+    sendMessage: fc.record({ conversationId: conversation(), text, replyTo: message() }, { requiredKeys: ['conversationId', 'text'] }),
+    retryMessage: fc.record({ messageId: message() }),
+    discardMessage: fc.record({ messageId: message() }),
+    markRead: fc.record({ conversationId: conversation() }),
+    editMessage: fc.record({ conversationId: conversation(), messageId: message(), text }),
+    deleteMessage: fc.record({ conversationId: conversation(), messageId: message() }),
+    setReaction: fc.record({ conversationId: conversation(), messageId: message(), emoji: validEmoji, on: fc.boolean() }),
+    getEditHistory: fc.record({ conversationId: conversation(), messageId: message() }),
+    retryChange: fc.record({ changeId: validId }),
+    discardChange: fc.record({ changeId: validId }),
+    setTyping: fc.record({ conversationId: conversation() }),
+    getActivity: fc.record({ conversationId: conversation() }),
+  };
+}
+
+/** Values the structured clone of IPC carries but JSON does not. */
+const cloneableOddity: fc.Arbitrary<unknown> = fc.anything({
+  maxDepth: 2,
+  withBigInt: true,
+  withDate: true,
+  withMap: true,
+  withSet: true,
+  withTypedArray: true,
+  withSparseArray: true,
+  withNullPrototype: true,
+  withBoxedValues: true,
+  withObjectString: true,
+});
+
+function isValidCall(method: unknown, args: unknown): boolean {
+  return typeof method === 'string' && (APP_API_METHODS as string[]).includes(method) && appApiArgs[method as AppApiMethod].safeParse(args ?? {}).success;
+}
+
+/**
+ * (method, args) pairs the dispatcher must refuse: a known method with its valid arguments broken
+ * (a field dropped, given a hostile value, an extra field, or the whole object replaced), or a
+ * method that does not exist. `jsonOnly` keeps to what JSON can carry (the bridge).
+ */
+function malformedCall(jsonOnly: boolean): fc.Arbitrary<{ method: unknown; args: unknown }> {
+  const odd = jsonOnly ? hostileValue : fc.oneof(hostileValue, cloneableOddity);
+  const valid = validArgs();
+  const broken = fc.constantFrom(...APP_API_METHODS).chain((method) =>
+    valid[method].chain((args) => {
+      const keys = [...Object.keys(args), 'extra', '__proto__', 'constructor', 'toString'];
+      const fieldChange = fc.tuple(fc.constantFrom(...keys), fc.option(odd, { nil: undefined, freq: 4 }));
+      return fc.oneof(
+        { weight: 4, arbitrary: fc.array(fieldChange, { minLength: 1, maxLength: 3 }).map((changes) => {
+          const copy: Record<string, unknown> = { ...args };
+          for (const [key, value] of changes) {
+            if (value === undefined) delete copy[key];
+            else Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+          }
+          return { method: method as unknown, args: copy as unknown };
+        }) },
+        { weight: 1, arbitrary: odd.map((args) => ({ method: method as unknown, args })) },
+      );
+    }),
+  );
+  const unknownMethod = fc
+    .record({
+      method: fc.oneof(
+        fc.string({ maxLength: 30 }),
+        junkString({ maxLength: 10 }),
+        fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'then', 'close', 'subscribe', 'emit', 'mirror', 'engine',
+          'self', 'composer', 'adopt', 'startEngine', 'requireConversation', ' getDefaults', 'getDefaults\u0000', 'GETDEFAULTS', 'logout', ''),
+        jsonOnly ? hostileValue : fc.oneof(hostileValue, cloneableOddity),
+      ),
+      args: fc.oneof(fc.constant({}), odd),
+    })
+    .filter(({ method }) => !(typeof method === 'string' && (APP_API_METHODS as string[]).includes(method)));
+  return fc.oneof({ weight: 4, arbitrary: broken }, { weight: 1, arbitrary: unknownMethod }).filter(({ method, args }) => !isValidCall(method, args));
+}
+
+function expectInvalidArgument(result: unknown, call: unknown): void {
+  expect(result, `call ${describeCall(call)}`).toEqual({ ok: false, error: { code: 'invalid_argument', message: expect.any(String) } });
+}
+
+function describeCall(call: unknown): string {
+  try {
+    return fc.stringify(call);
+  } catch {
+    return '(unprintable)';
+  }
+}
+
+/** Runs `body`; afterwards the mirror holds the same bytes and the core announced no change. */
+async function changesNothing(body: () => Promise<void>): Promise<void> {
+  const before = mirror.snapshot();
+  const events = alice.core.events.length;
+  await body();
+  expect(alice.core.events.slice(events).filter((event) => event.type !== 'activity')).toEqual([]);
+  expect(mirror.snapshot()).toEqual(before);
+  expect(server.logged).toEqual([]);
+}
+
+describe('the app API under hostile calls', () => {
+  it('has valid arguments for every method to break', () => {
+    expect(Object.keys(validArgs()).sort()).toEqual([...APP_API_METHODS].sort());
+    for (const method of APP_API_METHODS) {
+      const [sample] = fc.sample(validArgs()[method], { numRuns: 1, seed: 1 });
+      expect(appApiArgs[method].safeParse(sample).success, method).toBe(true);
+    }
+  });
+
+  it(
+    'the dispatcher answers malformed arguments and unknown methods with invalid_argument, never throws, and changes nothing',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(malformedCall(false), { minLength: 1, maxLength: 5 }), async (calls) => {
+          await changesNothing(async () => {
+            for (const call of calls) expectInvalidArgument(await dispatch(call.method, call.args), call);
+          });
+        }),
+        fuzzParams(1500),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it('the dispatcher answers objects that fight back (throwing getters, proxies, odd method names) with invalid_argument', async () => {
+    const throwing = () => {
+      throw new Error('gotcha');
+    };
+    const hostileArgs: unknown[] = [
+      Object.defineProperty({}, 'conversationId', { get: throwing, enumerable: true }),
+      new Proxy({}, { get: throwing, ownKeys: throwing, getOwnPropertyDescriptor: throwing, has: throwing, getPrototypeOf: throwing }),
+      (() => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        return proxy;
+      })(),
+    ];
+    const hostileMethods: unknown[] = [Object.create(null), { toString: throwing }, Symbol('listMessages'), new Proxy({}, { get: throwing })];
+    await changesNothing(async () => {
+      for (const args of hostileArgs) {
+        for (const method of ['listMessages', 'sendMessage', 'getDefaults']) {
+          expectInvalidArgument(await dispatch(method, args), { method, args: '(hostile object)' });
+        }
+      }
+      for (const method of hostileMethods) expectInvalidArgument(await dispatch(method, {}), { method: '(hostile object)' });
+    });
+  });
+
+  it('refuses text and ids with lone surrogates (the mirror could not keep them as given)', async () => {
+    await changesNothing(async () => {
+      for (const [method, args] of [
+        ['sendMessage', { conversationId, text: 'hi \ud800' }],
+        ['editMessage', { conversationId, messageId: ownMessageId, text: '\udc00' }],
+        ['createAccount', { serverUrl: server.url, username: 'lone-surrogate', displayName: 'Lone \ud83d', password: DEFAULT_TEST_PASSWORD }],
+      ] as const) {
+        expectInvalidArgument(await dispatch(method, args), { method, args });
+      }
+    });
+  });
+
+  it(
+    'valid-shaped calls aimed at conversations, messages and changes that do not exist are refused with not_found and change nothing',
+    async () => {
+      const unknown = validId.filter((id) => !knownIds.has(id));
+      const known = conversation();
+      const aimedAtNothing: fc.Arbitrary<{ method: AppApiMethod; args: Record<string, unknown> }> = fc.oneof(
+        ...(['listMessages', 'markRead', 'setTyping', 'getActivity'] as const).map((method) =>
+          fc.record({ method: fc.constant(method), args: fc.record({ conversationId: unknown }) }),
+        ),
+        fc.record({ method: fc.constant('sendMessage' as const), args: fc.record({ conversationId: unknown, text: validText }) }),
+        fc.record({ method: fc.constant('sendMessage' as const), args: fc.record({ conversationId: known, text: validText, replyTo: unknown }) }),
+        ...(['editMessage', 'deleteMessage', 'getEditHistory', 'setReaction'] as const).map((method) =>
+          fc.record({
+            method: fc.constant(method),
+            args: fc
+              .record({ conversationId: fc.oneof(known, unknown), messageId: unknown, text: validText, emoji: validEmoji, on: fc.boolean() })
+              .map(({ text, emoji, on, ...ids }) => ({ ...ids, ...(method === 'editMessage' ? { text } : method === 'setReaction' ? { emoji, on } : {}) })),
+          }),
+        ),
+        ...(['retryMessage', 'discardMessage'] as const).map((method) => fc.record({ method: fc.constant(method), args: fc.record({ messageId: unknown }) })),
+        ...(['retryChange', 'discardChange'] as const).map((method) => fc.record({ method: fc.constant(method), args: fc.record({ changeId: unknown }) })),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(aimedAtNothing, { minLength: 1, maxLength: 5 }), async (calls) => {
+          await changesNothing(async () => {
+            for (const call of calls) {
+              expect(appApiArgs[call.method].safeParse(call.args).success).toBe(true);
+              const result = await dispatch(call.method, call.args);
+              // getEditHistory of a message the conversation does not have is simply empty.
+              if (call.method === 'getEditHistory' && result.ok) expect(result.result).toEqual([]);
+              else expect(result, describeCall(call)).toEqual({ ok: false, error: { code: 'not_found', message: expect.any(String) } });
+            }
+          });
+        }),
+        fuzzParams(500),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'what sendMessage accepts is what the mirror shows and what the server stores, junk and all',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(validText, async (text) => {
+          const view = await alice.core.sendMessage({ conversationId, text });
+          expect(view.text).toBe(text.trim());
+          const listed = (await alice.core.listMessages({ conversationId, limit: 5 })).messages.find((m) => m.id === view.id);
+          expect(listed?.text).toBe(text.trim());
+          const pushed = await bobSocket.waitForPush('event', (push) => push.event.kind === 'message' && push.event.clientMessageId === view.id);
+          expect(pushed.event.kind === 'message' && pushed.event.text).toBe(text.trim());
+        }),
+        fuzzParams(40),
+      );
+      await settled(alice.core, conversationId);
+      await quietMirror();
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  describe('through the browser bridge', () => {
+    let host: BrowserHost;
+    let page: BridgePage;
+
+    beforeAll(async () => {
+      const transport: AppTransport = { invoke: (method, args) => dispatch(method, args), subscribe: (listener) => alice.core.subscribe(listener) };
+      host = await startBrowserHost({ port: 0, rendererDir, core: transport });
+      page = await BridgePage.open(host.port);
+    });
+    afterAll(async () => {
+      page?.ws.terminate();
+      await host?.close();
+    });
+
+    it(
+      'answers malformed calls that carry an id with invalid_argument, ignores frames without one, and changes nothing',
+      async () => {
+        type BridgeAttempt =
+          | { kind: 'call'; method: unknown; args: unknown; withArgs: boolean }
+          | { kind: 'no-method'; fields: Record<string, unknown> }
+          | { kind: 'junk'; text: string }
+          | { kind: 'binary'; data: Buffer };
+        const attempt: fc.Arbitrary<BridgeAttempt> = fc.oneof(
+          { weight: 5, arbitrary: fc.tuple(malformedCall(true), fc.boolean()).map(([call, withArgs]) => ({ kind: 'call' as const, ...call, withArgs })) },
+          { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('args', 'method', 'other'), hostileValue).filter((f) => typeof f.method !== 'string').map((fields) => ({ kind: 'no-method' as const, fields })) },
+          {
+            weight: 2,
+            arbitrary: fc
+              .oneof(
+                arbitraryText,
+                fc.record({ id: fc.oneof(hostileValue, fc.constantFrom(1.5, '7', Number.MAX_SAFE_INTEGER + 2, -Infinity)), method: fc.constant('getDefaults'), args: fc.constant({}) }).map((f) => JSON.stringify(f)),
+              )
+              .filter((text) => !hasUsableId(text))
+              .map((text) => ({ kind: 'junk' as const, text })),
+          },
+          // Binary frames are ignored, whatever they hold (even a well-formed call).
+          {
+            weight: 1,
+            arbitrary: fc
+              .oneof(fc.uint8Array({ maxLength: 500 }).map((bytes) => Buffer.from(bytes)), fc.constant(Buffer.from('{"id":1,"method":"logOut","args":{}}')))
+              .map((data) => ({ kind: 'binary' as const, data })),
+          },
+        );
+        await fc.assert(
+          fc.asyncProperty(fc.array(attempt, { minLength: 1, maxLength: 8 }), async (attempts) => {
+            await changesNothing(async () => {
+              if (!page.isOpen) page = await BridgePage.open(host.port);
+              const expected = new Map<number, unknown>();
+              const frames = attempts.map((a) => {
+                if (a.kind === 'junk') return a.text;
+                if (a.kind === 'binary') return { data: a.data, binary: true as const };
+                const id = page.nextId();
+                if (a.kind === 'no-method') {
+                  expected.set(id, a);
+                  return JSON.stringify({ ...a.fields, id });
+                }
+                const frame = JSON.stringify({ id, method: a.method, ...(a.withArgs ? { args: a.args } : {}) });
+                // What the host reads is the JSON, not the value: judge that.
+                const sent = JSON.parse(frame) as { method: unknown; args?: unknown };
+                if (isValidCall(sent.method, sent.args)) return null;
+                expected.set(id, a);
+                return frame;
+              });
+              const replies = await page.exchange(frames.filter((frame) => frame !== null));
+              for (const [id, frame] of replies) {
+                expect(expected.has(id), `unexpected reply ${JSON.stringify(frame)}`).toBe(true);
+              }
+              for (const id of expected.keys()) {
+                expect(replies.has(id), `no reply to call ${id}`).toBe(true);
+                expectInvalidArgument(replies.get(id)!.reply, expected.get(id));
+              }
+            });
+          }),
+          fuzzParams(400),
+        );
+      },
+      PROPERTY_TIMEOUT_MS,
+    );
+
+    it(`closes the bridge with 1009 for a frame over ${BRIDGE_MAX_FRAME_BYTES} bytes, and the page can reconnect`, async () => {
+      await changesNothing(async () => {
+        for (const binary of [false, true]) {
+          const oversized = JSON.stringify({ id: 1, method: 'sendMessage', args: { conversationId, text: 'x'.repeat(BRIDGE_MAX_FRAME_BYTES) } });
+          page.ws.send(oversized, { binary });
+          expect(await page.closed).toBe(1009);
+          page = await BridgePage.open(host.port);
+          expect(await page.exchange([])).toEqual(new Map());
+        }
+      });
+    });
+  });
+
+  describe('through the Electron preload (stub ipcRenderer, no electron)', () => {
+    let messenger: { invoke(method: unknown, args: unknown): Promise<AppCallResult> };
+
+    beforeAll(async () => {
+      preloadStubs.main = (method, args) => dispatch(method, args);
+      await import('../../../preload/preload.js');
+      messenger = preloadStubs.exposed.get('messenger') as typeof messenger;
+      expect(Object.keys(messenger).sort()).toEqual(['invoke', 'subscribe']);
+      expect(await messenger.invoke('getConnectionState', undefined)).toEqual({ ok: true, result: 'online' });
+    });
+
+    it(
+      'answers malformed calls, unknown methods and arguments IPC cannot clone with invalid_argument, and changes nothing',
+      async () => {
+        const uncloneable = fc.constantFrom<unknown>(() => 1, Symbol('s'), { f: () => 1 }, [1, () => 2], { nested: { deeper: Symbol('x') } }, new WeakMap());
+        const call = fc.oneof(
+          { weight: 4, arbitrary: malformedCall(false) },
+          {
+            weight: 1,
+            arbitrary: fc.record({
+              method: fc.constantFrom<unknown>(...APP_API_METHODS),
+              args: fc.oneof(uncloneable, uncloneable.map((value) => ({ conversationId, text: 'hi', value }))),
+            }),
+          },
+        );
+        // What reaches the dispatcher is the clone (a null-prototype object comes out a plain one): judge that.
+        const stillInvalidOnceCloned = ({ method, args }: { method: unknown; args: unknown }) => {
+          try {
+            const [m, a] = structuredClone([method, args ?? {}]) as [unknown, unknown];
+            return !isValidCall(m, a);
+          } catch {
+            return true;
+          }
+        };
+        await fc.assert(
+          fc.asyncProperty(fc.array(call.filter(stillInvalidOnceCloned), { minLength: 1, maxLength: 5 }), async (calls) => {
+            await changesNothing(async () => {
+              for (const c of calls) expectInvalidArgument(await messenger.invoke(c.method, c.args), c);
+            });
+          }),
+          fuzzParams(500),
+        );
+      },
+      PROPERTY_TIMEOUT_MS,
+    );
+
+    it('answers method names that fight back with invalid_argument', async () => {
+      const throwing = () => {
+        throw new Error('gotcha');
+      };
+      await changesNothing(async () => {
+        for (const method of [Object.create(null), { toString: throwing }, Symbol('getDefaults')]) {
+          expectInvalidArgument(await messenger.invoke(method, {}), { method: '(hostile object)' });
+        }
+      });
+    });
+  });
+});
+
+function hasUsableId(text: string): boolean {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && Number.isSafeInteger((value as { id?: unknown }).id);
+  } catch {
+    return false;
+  }
+}
+
+/** A page's end of the bridge: frames out, replies by id, and a barrier call to know they all arrived. */
+class BridgePage {
+  private readonly replies = new Map<number, { id: number; reply: AppCallResult }>();
+  private wake: (() => void) | null = null;
+  private id = 0;
+  readonly closed: Promise<number>;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as BridgeServerFrame;
+      if ('id' in frame) this.replies.set(frame.id, frame);
+      this.wake?.();
+    });
+    this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+  }
+
+  static async open(port: number): Promise<BridgePage> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${BRIDGE_PATH}`, { origin: `http://127.0.0.1:${port}`, headers: { host: `127.0.0.1:${port}` } });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new BridgePage(ws);
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  nextId(): number {
+    return ++this.id;
+  }
+
+  /** Sends `frames`, then a harmless call; resolves with every reply that came back by id, the barrier's aside. */
+  async exchange(frames: ReadonlyArray<string | { data: Buffer; binary: true }>): Promise<Map<number, { id: number; reply: AppCallResult }>> {
+    // Anything still here answered an earlier batch.
+    this.replies.clear();
+    for (const frame of frames) {
+      if (typeof frame === 'string') this.ws.send(frame);
+      else this.ws.send(frame.data, { binary: true });
+    }
+    const barrier = this.nextId();
+    this.ws.send(JSON.stringify({ id: barrier, method: 'getConnectionState', args: {} }));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer to the barrier call')), 10_000);
+      this.wake = () => {
+        if (!this.replies.has(barrier)) return;
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      this.wake();
+    });
+    expect(this.replies.get(barrier)!.reply).toEqual({ ok: true, result: 'online' });
+    // The host answers calls as they finish; give any stragglers from this batch the same chance.
+    await new Promise((resolve) => setImmediate(resolve));
+    return new Map([...this.replies].filter(([id]) => id !== barrier));
+  }
+}

@@ -1,0 +1,572 @@
+/**
+ * Hostile input on the sync socket, property-based: random JSON and text, valid frames with fields
+ * broken, valid frames aimed at conversations that are not the sender's (or do not exist), replayed
+ * client ids, binary frames, oversized frames and bytes that are not UTF-8.
+ *
+ * One server and a few sockets serve every run; each run sends a batch and ends with a ping, so
+ * "every frame was answered" and "nobody was pushed anything" are facts, not guesses about timing.
+ * For every run: each frame gets exactly one reply, in order, with the right code (and its rid when
+ * the frame had a readable one), or, for oversized frames and invalid UTF-8 only, a close with the
+ * right code; nothing is logged as an internal failure; the socket still answers a ping; and the
+ * server database is byte for byte what it was (snapshotted through a read-only handle).
+ *
+ * Reproduce a failure with the seed fast-check prints: FUZZ_SEED=<seed> npx vitest run <this file>.
+ */
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  clientFrameSchema,
+  type Change,
+  type ClientFrame,
+  type ConversationEvent,
+  type ErrorCode,
+  type ServerFrame,
+} from '../../../sync/protocol/frames.js';
+import { LIMITS } from '../../../sync/protocol/limits.js';
+import { REFUSALS } from '../../../sync/server/refusals.js';
+import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
+import { openSnapshotReader, type SnapshotReader } from '../../support/db-snapshot.js';
+import { RawSocket, type Outgoing, type Received } from '../../support/raw-socket.js';
+import { createServerHarness, type FrameRequest, type TestAccount, type TestClient, type TestServer } from '../../support/server-harness.js';
+import {
+  anyOf,
+  arbitraryText,
+  brokenFrame,
+  fuzzParams,
+  fuzzTimeout,
+  judge,
+  junkString,
+  validEmoji,
+  validFrames,
+  validId,
+  validRid,
+  validText,
+} from './hostile-input.js';
+
+const PROPERTY_TIMEOUT_MS = fuzzTimeout(120_000);
+
+const h = createServerHarness();
+let server: TestServer;
+let db: SnapshotReader;
+
+type Name = 'alice' | 'bob' | 'carol' | 'mallory' | 'dave' | 'erin';
+const NAMES: Name[] = ['alice', 'bob', 'carol', 'mallory', 'dave', 'erin'];
+const accounts = {} as Record<Name, TestAccount>;
+/** One socket per person that stays open all along: closing a fuzz socket is never anyone's last. */
+const anchors = {} as Record<Name, TestClient>;
+/** The sockets the fuzzers use; replaced when a run closes one. */
+const fuzz = {} as Record<Name, RawSocket>;
+/** How many contacts each person has: a new socket gets one presence push per contact. */
+const contacts: Record<Name, number> = { alice: 2, bob: 2, carol: 2, mallory: 0, dave: 1, erin: 1 };
+const retiredSockets: RawSocket[] = [];
+
+type ConversationName = 'ab' | 'ac' | 'bc' | 'de';
+const conversations = {} as Record<ConversationName, string>;
+const MEMBERS: Record<ConversationName, [Name, Name]> = { ab: ['alice', 'bob'], ac: ['alice', 'carol'], bc: ['bob', 'carol'], de: ['dave', 'erin'] };
+
+type EventKind = ConversationEvent['kind'];
+/** A request stored while setting up, kept to be replayed. */
+interface Seed {
+  sender: Name;
+  conversation: ConversationName;
+  kind: EventKind;
+  clientId: string;
+  frame: FrameRequest;
+}
+const seeds: Seed[] = [];
+/** The stored event of each seed as it is now, by clientId. */
+const stored = new Map<string, ConversationEvent>();
+const messageIds: string[] = [];
+
+async function connectFuzz(name: Name): Promise<RawSocket> {
+  const socket = await RawSocket.connect(server.url, accounts[name].token);
+  await socket.waitForPushes((frame) => frame.type === 'presence', contacts[name]);
+  return socket;
+}
+
+/** The person's fuzz socket, reconnected if a previous run closed it. */
+async function fuzzSocket(name: Name): Promise<RawSocket> {
+  if (!fuzz[name].isOpen) {
+    retiredSockets.push(fuzz[name]);
+    fuzz[name] = await connectFuzz(name);
+  }
+  return fuzz[name];
+}
+
+async function seed(sender: Name, conversation: ConversationName, frame: FrameRequest): Promise<void> {
+  const reply = await anchors[sender].call({ ...frame, conversationId: conversations[conversation] } as FrameRequest, 'sent');
+  const clientId = reply.event.kind === 'message' ? reply.event.clientMessageId : reply.event.clientChangeId;
+  seeds.push({ sender, conversation, kind: reply.event.kind, clientId, frame: { ...frame, conversationId: conversations[conversation] } as FrameRequest });
+}
+
+beforeAll(async () => {
+  server = await h.startServer();
+  for (const name of NAMES) accounts[name] = await h.createAccount(server, { username: `${name}-${process.pid}` });
+  for (const name of NAMES) anchors[name] = await h.connect(server, accounts[name].token);
+  for (const [key, [a, b]] of Object.entries(MEMBERS) as Array<[ConversationName, [Name, Name]]>) {
+    const { conversation } = await anchors[a].call({ type: 'start_conversation', username: accounts[b].user.username }, 'conversation');
+    conversations[key] = conversation.id;
+  }
+  await seed('alice', 'ab', { type: 'send', conversationId: '', clientMessageId: 'm-a1', text: 'hello bob' });
+  await seed('alice', 'ab', { type: 'send', conversationId: '', clientMessageId: 'm-a2', text: 'second', replyTo: 'm-a1' });
+  await seed('bob', 'ab', { type: 'send', conversationId: '', clientMessageId: 'm-b1', text: 'hi alice' });
+  await seed('alice', 'ab', { type: 'change', conversationId: '', clientChangeId: 'c-a1', change: { kind: 'edit', messageId: 'm-a1', text: 'hello bob (edited)' } });
+  await seed('alice', 'ab', { type: 'change', conversationId: '', clientChangeId: 'c-a2', change: { kind: 'reaction', messageId: 'm-b1', emoji: '👍', on: true } });
+  await seed('alice', 'ab', { type: 'change', conversationId: '', clientChangeId: 'c-a3', change: { kind: 'delete', messageId: 'm-a2' } });
+  await seed('bob', 'ab', { type: 'change', conversationId: '', clientChangeId: 'c-b1', change: { kind: 'reaction', messageId: 'm-a1', emoji: '❤️', on: true } });
+  await seed('bob', 'ab', { type: 'change', conversationId: '', clientChangeId: 'c-b2', change: { kind: 'edit', messageId: 'm-b1', text: 'hi alice!' } });
+  await seed('alice', 'ac', { type: 'send', conversationId: '', clientMessageId: 'm-a3', text: 'hi carol' });
+  await seed('carol', 'ac', { type: 'send', conversationId: '', clientMessageId: 'm-c1', text: 'hey' });
+  await seed('carol', 'ac', { type: 'change', conversationId: '', clientChangeId: 'c-c1', change: { kind: 'reaction', messageId: 'm-a3', emoji: '😀', on: true } });
+  await seed('bob', 'bc', { type: 'send', conversationId: '', clientMessageId: 'm-b2', text: 'carol?' });
+  await seed('carol', 'bc', { type: 'change', conversationId: '', clientChangeId: 'c-c2', change: { kind: 'reaction', messageId: 'm-b2', emoji: '👍', on: false } });
+  await anchors.alice.call({ type: 'receipt', conversationId: conversations.ab, kind: 'read', seq: 3 }, 'ok');
+  for (const key of ['ab', 'ac', 'bc'] as const) {
+    for (const event of await anchors[MEMBERS[key][0]].allEvents(conversations[key])) {
+      stored.set(event.kind === 'message' ? event.clientMessageId : event.clientChangeId, event);
+      if (event.kind === 'message') messageIds.push(event.clientMessageId);
+    }
+  }
+  for (const name of NAMES) fuzz[name] = await connectFuzz(name);
+  await Promise.all(NAMES.map((name) => anchors[name].barrier()));
+  db = openSnapshotReader(join(server.dataDir, SERVER_DATABASE_FILE));
+}, 60_000);
+
+afterAll(async () => {
+  db?.close();
+  const sockets = [...Object.values(fuzz), ...retiredSockets];
+  const violations = sockets.flatMap((socket) => socket.violations);
+  await Promise.all(sockets.map((socket) => socket.close()));
+  await h.cleanup();
+  expect(violations).toEqual([]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Checks shared by the properties
+
+/** How many pushes each open socket has received, to show afterwards that nobody was pushed anything. */
+function pushCounts(): Map<RawSocket | TestClient, number> {
+  const sockets = [...NAMES.map((name) => anchors[name]), ...NAMES.map((name) => fuzz[name])];
+  return new Map(sockets.map((socket) => [socket, socket.pushes.length]));
+}
+
+/**
+ * Runs `body`, then proves it changed nothing: after a ping round trip on every socket, no socket
+ * was pushed anything, the database holds exactly the same bytes, and the server logged nothing.
+ * (A socket that `body` got closed is replaced; the new one is not asked about pushes.)
+ */
+async function changesNothing(body: () => Promise<void>): Promise<void> {
+  const before = db.snapshot();
+  const pushesBefore = pushCounts();
+  await body();
+  for (const name of NAMES) await fuzzSocket(name);
+  await Promise.all([...NAMES.map((name) => anchors[name].barrier()), ...NAMES.map((name) => fuzz[name].barrier())]);
+  expect(server.logged).toEqual([]);
+  const pushed = [...pushesBefore].filter(([socket, count]) => socket.pushes.length !== count).flatMap(([socket, count]): unknown[] => socket.pushes.slice(count));
+  expect(pushed, 'pushes reached someone').toEqual([]);
+  expect(db.snapshot()).toEqual(before);
+}
+
+/** Replies must pair one to one with the frames sent. */
+function expectOneReplyEach(replies: Received[], frames: readonly unknown[]): void {
+  expect(replies.length, `${frames.length} frame(s) got ${replies.length} replies: ${replies.map((r) => r.raw).join('\n')}`).toBe(frames.length);
+}
+
+function expectBadFrame(reply: Received, frame: Outgoing): void {
+  const verdict = judge(frame);
+  if (verdict === null) throw new Error('expectBadFrame called with a valid frame');
+  expect(reply.frame).toMatchObject({ type: 'error', code: 'bad_frame' });
+  const error = reply.frame as Extract<ServerFrame, { type: 'error' }>;
+  expect(error.message.length).toBeGreaterThan(0);
+  if (verdict.rid === undefined) expect(Object.hasOwn(JSON.parse(reply.raw) as object, 'rid'), `no rid expected: ${reply.raw}`).toBe(false);
+  else expect(error.rid).toBe(verdict.rid);
+}
+
+function expectError(reply: Received, rid: string, code: ErrorCode, message?: string): void {
+  expect(reply.frame).toEqual({ type: 'error', rid, code, message: message ?? expect.any(String) });
+}
+
+const invalidOnly = (frame: Outgoing) => judge(frame) !== null;
+
+// ---------------------------------------------------------------------------------------------
+// Frames to send
+
+const senders = fc.constantFrom<Name>('alice', 'bob', 'mallory');
+
+/** Valid frames aimed at alice's own conversations and real messages: the best starting point for mutants. */
+const aliceFrames = validFrames({
+  conversationIds: fc.constantFrom('ab', 'ac').map((key) => conversations[key]),
+  messageIds: fc.constantFrom('m-a1', 'm-a2', 'm-b1', 'm-a3', 'm-c1'),
+  usernames: fc.constantFrom('bob', 'carol').map((name) => accounts[name as Name].user.username),
+});
+
+describe('the sync server under hostile input', () => {
+  it(
+    'answers arbitrary JSON and text with bad_frame, one reply each, and changes nothing',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(senders, fc.array(arbitraryText.filter(invalidOnly), { minLength: 1, maxLength: 8 }), async (name, frames) => {
+          await changesNothing(async () => {
+            const replies = await (await fuzzSocket(name)).exchange(frames);
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
+          });
+        }),
+        fuzzParams(800),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'answers almost-valid frames (a field missing, of the wrong type, too long, not a number, junk) with bad_frame and changes nothing',
+    async () => {
+      const mutant = brokenFrame(anyOf(aliceFrames)).filter(invalidOnly);
+      await fc.assert(
+        fc.asyncProperty(senders, fc.array(mutant, { minLength: 1, maxLength: 6 }), async (name, frames) => {
+          await changesNothing(async () => {
+            const replies = await (await fuzzSocket(name)).exchange(frames);
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
+          });
+        }),
+        fuzzParams(2000),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it('refuses lone surrogates in ids and texts with bad_frame: stored as UTF-8 they would read back as something else', async () => {
+    await changesNothing(async () => {
+      const frames = [
+        { type: 'send', rid: 'lone-text', conversationId: conversations.ab, clientMessageId: 'lone-1', text: 'hi \ud800' },
+        { type: 'send', rid: 'lone-id', conversationId: conversations.ab, clientMessageId: 'x\udbff', text: 'hi' },
+        { type: 'send', rid: 'lone-reply', conversationId: conversations.ab, clientMessageId: 'lone-2', text: 'hi', replyTo: 'm-a1\udc00' },
+        { type: 'change', rid: 'lone-edit', conversationId: conversations.ab, clientChangeId: 'lone-3', change: { kind: 'edit', messageId: 'm-a1', text: '\udfff' } },
+        { type: 'change', rid: 'lone-change-id', conversationId: conversations.ab, clientChangeId: '\ud83d', change: { kind: 'delete', messageId: 'm-a1' } },
+        { type: 'typing', rid: 'lone-conversation', conversationId: `${conversations.ab}\ud800` },
+      ].map((frame) => JSON.stringify(frame));
+      const replies = await (await fuzzSocket('alice')).exchange(frames);
+      expectOneReplyEach(replies, frames);
+      replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
+    });
+  });
+
+  it(
+    'refuses valid frames aimed at conversations that are not the sender\'s, or do not exist, with not_found and changes nothing',
+    async () => {
+      const existing = new Set(NAMES.map((name) => accounts[name].user.username));
+      const unknownConversation = validId.filter((id) => !Object.values(conversations).includes(id));
+      // Whose conversations each sender may aim at without being a member.
+      const foreign: Array<[Name, ConversationName[]]> = [
+        ['mallory', ['ab', 'ac', 'bc', 'de']],
+        ['alice', ['bc', 'de']],
+        ['bob', ['ac', 'de']],
+        ['dave', ['ab', 'ac', 'bc']],
+      ];
+      const attempt = fc.constantFrom(...foreign).chain(([name, keys]) => {
+        const scoped = validFrames({
+          conversationIds: fc.oneof(fc.constantFrom(...keys).map((key) => conversations[key]), unknownConversation),
+          messageIds: fc.oneof(fc.constantFrom(...messageIds), validId),
+          usernames: fc.constant('unused'),
+        });
+        const { list_conversations: _list, start_conversation: _start, ping: _ping, ...conversationFrames } = scoped;
+        const startWithNobody = fc
+          .record({ type: fc.constant('start_conversation' as const), rid: validRid, username: fc.oneof(junkString({ minLength: 1, maxLength: 32 }), fc.string({ minLength: 1, maxLength: 32 })) })
+          .filter((frame) => clientFrameSchema.safeParse(frame).success && !existing.has(frame.username.trim().toLowerCase()));
+        const startWithSelf = fc.record({
+          type: fc.constant('start_conversation' as const),
+          rid: validRid,
+          username: fc.constantFrom(accounts[name].user.username, ` ${accounts[name].user.username.toUpperCase()}\t`),
+        });
+        return fc.tuple(fc.constant(name), fc.array(fc.oneof(anyOf(conversationFrames), startWithNobody, startWithSelf), { minLength: 1, maxLength: 6 }));
+      });
+      await fc.assert(
+        fc.asyncProperty(attempt, async ([name, frames]) => {
+          await changesNothing(async () => {
+            const replies = await (await fuzzSocket(name)).exchange(frames.map((frame) => JSON.stringify(frame)));
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => {
+              const frame = frames[index]!;
+              if (frame.type !== 'start_conversation') {
+                expectError(reply, frame.rid, REFUSALS.conversationNotFound.code, REFUSALS.conversationNotFound.message);
+              } else if (frame.username.trim().toLowerCase() === accounts[name].user.username) {
+                expectError(reply, frame.rid, REFUSALS.startWithYourself.code, REFUSALS.startWithYourself.message);
+              } else {
+                expectError(reply, frame.rid, 'not_found');
+              }
+            });
+          });
+        }),
+        fuzzParams(500),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'answers replayed client ids with the original event, or refuses a reuse for something else, and changes nothing',
+    async () => {
+      const otherConversation = (seed: Seed): ConversationName =>
+        (Object.keys(MEMBERS) as ConversationName[]).find((key) => key !== seed.conversation && MEMBERS[key].includes(seed.sender))!;
+      const outsider = (seed: Seed): Name => (['alice', 'bob', 'carol'] as Name[]).find((name) => !MEMBERS[seed.conversation].includes(name))!;
+      const otherMember = (seed: Seed): Name => MEMBERS[seed.conversation].find((name) => name !== seed.sender)!;
+      type Expectation = { type: 'sent'; event: ConversationEvent } | { type: 'error'; code: ErrorCode; message: string };
+      const duplicate = (seed: Seed): Expectation => ({ type: 'sent', event: stored.get(seed.clientId)! });
+      const reused: Expectation = { type: 'error', ...REFUSALS.clientIdReused };
+      const notFound: Expectation = { type: 'error', ...REFUSALS.conversationNotFound };
+      const anyMessageId = fc.oneof(fc.constantFrom(...messageIds), validId);
+      const changeOf = (kind: string): fc.Arbitrary<Change> =>
+        kind === 'edit'
+          ? fc.record({ kind: fc.constant('edit' as const), messageId: anyMessageId, text: validText })
+          : kind === 'delete'
+            ? fc.record({ kind: fc.constant('delete' as const), messageId: anyMessageId })
+            : fc.record({ kind: fc.constant('reaction' as const), messageId: anyMessageId, emoji: validEmoji, on: fc.boolean() });
+
+      const replay = fc.constantFrom(...seeds).chain((seed) => {
+        const conversationId = conversations[seed.conversation];
+        const variants: Array<fc.Arbitrary<[Name, FrameRequest, Expectation]>> = [
+          // The same request again.
+          fc.constant([seed.sender, seed.frame, duplicate(seed)]),
+          // The same id in another conversation of the sender's.
+          fc.constant([seed.sender, { ...seed.frame, conversationId: conversations[otherConversation(seed)] } as FrameRequest, reused]),
+          // Someone who is not a member replays it.
+          fc.constant([outsider(seed), seed.frame, notFound]),
+          fc.constant(['mallory', seed.frame, notFound]),
+        ];
+        if (seed.kind === 'message') {
+          variants.push(
+            // Same id, same conversation, other content: still the original.
+            fc
+              .record({ text: validText, replyTo: fc.option(anyMessageId, { nil: undefined }) })
+              .map(({ text, replyTo }) => [seed.sender, { type: 'send', conversationId, clientMessageId: seed.clientId, text, ...(replyTo ? { replyTo } : {}) }, duplicate(seed)]),
+            // The message's id as a change's id.
+            fc
+              .constantFrom('edit', 'delete', 'reaction')
+              .chain(changeOf)
+              .map((change) => [seed.sender, { type: 'change', conversationId, clientChangeId: seed.clientId, change }, reused]),
+            // Another member takes the message's id for a message of their own.
+            validText.map((text) => [otherMember(seed), { type: 'send', conversationId, clientMessageId: seed.clientId, text }, { type: 'error', ...REFUSALS.messageIdTaken }]),
+          );
+        } else {
+          variants.push(
+            // Same id and kind, other target or content: still the original.
+            changeOf(seed.kind).map((change) => [seed.sender, { type: 'change', conversationId, clientChangeId: seed.clientId, change }, duplicate(seed)]),
+            // The change's id for another kind of change, or for a message.
+            fc
+              .constantFrom(...(['edit', 'delete', 'reaction'] as const).filter((kind) => kind !== seed.kind))
+              .chain(changeOf)
+              .map((change) => [seed.sender, { type: 'change', conversationId, clientChangeId: seed.clientId, change }, reused]),
+            validText.map((text) => [seed.sender, { type: 'send', conversationId, clientMessageId: seed.clientId, text }, reused]),
+          );
+        }
+        return fc.oneof(...variants);
+      });
+
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(replay, validRid), { minLength: 1, maxLength: 10 }), async (attempts) => {
+          await changesNothing(async () => {
+            const byName = new Map<Name, Array<{ frame: ClientFrame; expected: Expectation }>>();
+            for (const [[name, frame, expected], rid] of attempts) {
+              const list = byName.get(name) ?? [];
+              list.push({ frame: { ...frame, rid } as ClientFrame, expected });
+              byName.set(name, list);
+            }
+            await Promise.all(
+              [...byName].map(async ([name, list]) => {
+                const replies = await (await fuzzSocket(name)).exchange(list.map(({ frame }) => JSON.stringify(frame)));
+                expectOneReplyEach(replies, list);
+                replies.forEach((reply, index) => {
+                  const { frame, expected } = list[index]!;
+                  expect(reply.frame, `${name} sent ${JSON.stringify(frame)}`).toEqual({ ...expected, rid: frame.rid });
+                });
+              }),
+            );
+          });
+        }),
+        fuzzParams(500),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'answers binary frames with bad_frame (no rid) and changes nothing',
+    async () => {
+      const binary = fc
+        .oneof(
+          fc.uint8Array({ maxLength: 2_000 }).map((bytes) => Buffer.from(bytes)),
+          anyOf(aliceFrames).map((frame) => Buffer.from(JSON.stringify(frame))),
+          arbitraryText.map((text) => Buffer.from(text)),
+        )
+        .map((data): Outgoing => ({ data, binary: true }));
+      await fc.assert(
+        fc.asyncProperty(senders, fc.array(binary, { minLength: 1, maxLength: 6 }), async (name, frames) => {
+          await changesNothing(async () => {
+            const replies = await (await fuzzSocket(name)).exchange(frames);
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => {
+              expectBadFrame(reply, frames[index]!);
+              expect((reply.frame as { message: string }).message).toMatch(/binary/i);
+            });
+          });
+        }),
+        fuzzParams(150),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    `closes the socket with 1009 for a frame over ${LIMITS.maxFrameBytes} bytes (and only then), without answering it, and changes nothing`,
+    async () => {
+      // Sizes around the limit are counted in bytes: multi-byte characters must not slip through.
+      const sized = fc.record({
+        overBy: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.integer({ min: 4, max: 200_000 })),
+        fill: fc.constantFrom('x', 'é', '€', '👍'),
+        shape: fc.constantFrom('ping', 'send', 'junk', 'binary'),
+      });
+      await fc.assert(
+        fc.asyncProperty(senders, sized, async (name, { overBy, fill, shape }) => {
+          await changesNothing(async () => {
+            const bytes = LIMITS.maxFrameBytes + overBy;
+            const socket = await fuzzSocket(name);
+            const frame = frameOfSize(bytes, fill, shape, conversations.ab);
+            const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.data.length;
+            expect(size).toBe(bytes);
+            if (bytes <= LIMITS.maxFrameBytes) {
+              const [reply] = await socket.exchange([frame]);
+              if (shape === 'ping') expect(reply!.frame).toEqual({ type: 'ok', rid: 'big' });
+              else expect(reply!.frame).toMatchObject({ type: 'error', code: 'bad_frame' });
+              return;
+            }
+            const { close, replies } = await socket.sendUntilClosed(frame);
+            expect(close.code).toBe(1009);
+            expect(replies).toEqual([]);
+          });
+        }),
+        fuzzParams(30),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'closes the socket with 1007 for a text frame that is not UTF-8 (RFC 6455 §8.1), and changes nothing',
+    async () => {
+      const invalidUtf8 = fc.constantFrom(
+        [0xff],
+        [0xc3, 0x28],
+        [0xc0, 0xaf], // overlong "/"
+        [0xed, 0xa0, 0x80], // a UTF-16 surrogate encoded as if it were a character
+        [0xf4, 0x90, 0x80, 0x80], // beyond U+10FFFF
+        [0xe2, 0x82], // cut short
+      );
+      await fc.assert(
+        fc.asyncProperty(senders, invalidUtf8, fc.boolean(), async (name, bad, insideJson) => {
+          await changesNothing(async () => {
+            const socket = await fuzzSocket(name);
+            const data = insideJson
+              ? Buffer.concat([Buffer.from('{"type":"ping","rid":"'), Buffer.from(bad), Buffer.from('"}')])
+              : Buffer.from(bad);
+            const { close, replies } = await socket.sendUntilClosed({ data, binary: false });
+            expect(close.code).toBe(1007);
+            expect(replies).toEqual([]);
+          });
+        }),
+        fuzzParams(12),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'stores hostile-but-valid text, ids and emoji exactly as it acknowledged them: pushes, catch-up and resends agree',
+    async () => {
+      // dave and erin have a conversation of their own: this property changes state, the others must not see it.
+      const conversationId = conversations.de;
+      const ownMessages: string[] = [];
+      let counter = 0;
+      type Step = { kind: 'send'; suffix: string; text: string; replyTo: boolean } | { kind: 'edit'; text: string } | { kind: 'reaction'; emoji: string; on: boolean };
+      const step: fc.Arbitrary<Step> = fc.oneof(
+        fc.record({ kind: fc.constant('send' as const), suffix: junkString({ maxLength: 6 }), text: validText, replyTo: fc.boolean() }),
+        fc.record({ kind: fc.constant('edit' as const), text: validText }),
+        fc.record({ kind: fc.constant('reaction' as const), emoji: validEmoji, on: fc.boolean() }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(step, fc.nat()), { minLength: 1, maxLength: 4 }), async (steps) => {
+          const dave = await fuzzSocket('dave');
+          const erin = await fuzzSocket('erin');
+          const frames: ClientFrame[] = [];
+          for (const [s, pick] of steps) {
+            const target = ownMessages.length > 0 ? ownMessages[pick % ownMessages.length]! : undefined;
+            const rid = `r${++counter}`;
+            if (s.kind === 'send') {
+              const clientMessageId = `f${counter}-${s.suffix}`;
+              const frame: ClientFrame = { type: 'send', rid, conversationId, clientMessageId, text: s.text, ...(s.replyTo && target ? { replyTo: target } : {}) };
+              // Junk that the protocol refuses (too long, lone surrogates) is the other properties' business.
+              if (!clientFrameSchema.safeParse(frame).success) continue;
+              frames.push(frame);
+              ownMessages.push(clientMessageId);
+            } else if (target) {
+              const clientChangeId = `c${counter}`;
+              const change = s.kind === 'edit' ? { kind: 'edit' as const, messageId: target, text: s.text } : { kind: 'reaction' as const, messageId: target, emoji: s.emoji, on: s.on };
+              frames.push({ type: 'change', rid, conversationId, clientChangeId, change });
+            }
+          }
+          fc.pre(frames.length > 0);
+          const erinPushesBefore = erin.pushes.length;
+          const replies = await dave.exchange(frames.map((frame) => JSON.stringify(frame)));
+          expectOneReplyEach(replies, frames);
+          const events = replies.map((reply, index) => {
+            const frame = frames[index]!;
+            expect(reply.frame.type, `${JSON.stringify(frame)} → ${reply.raw}`).toBe('sent');
+            const event = (reply.frame as Extract<ServerFrame, { type: 'sent' }>).event;
+            // The acknowledgement carries exactly what was sent.
+            if (frame.type === 'send') {
+              expect(event).toMatchObject({ kind: 'message', clientMessageId: frame.clientMessageId, text: frame.text, replyTo: frame.replyTo ?? null });
+            } else if (frame.type === 'change') {
+              expect(event).toMatchObject({ ...frame.change, clientChangeId: frame.clientChangeId });
+            }
+            return event;
+          });
+          // The other member is pushed the same events…
+          await erin.waitForPushes((frame) => frame.type === 'event', events.length, erinPushesBefore);
+          const pushed = erin.pushes.slice(erinPushesBefore).filter((p) => p.frame.type === 'event').map((p) => (p.frame as { event: ConversationEvent }).event);
+          expect(pushed).toEqual(events);
+          // …catch-up serves them as acknowledged (edits and reactions leave the message event alone)…
+          const [page] = await erin.exchange([JSON.stringify({ type: 'catch_up', rid: 'page', conversationId, afterSeq: events[0]!.seq - 1, limit: events.length })]);
+          expect((page!.frame as Extract<ServerFrame, { type: 'events' }>).events).toEqual(events);
+          // …and a resend is answered with the very same event.
+          const resent = await dave.exchange(frames.map((frame) => JSON.stringify({ ...frame, rid: `again-${frame.rid}` })));
+          expect(resent.map((reply) => (reply.frame as Extract<ServerFrame, { type: 'sent' }>).event)).toEqual(events);
+          expect(server.logged).toEqual([]);
+        }),
+        fuzzParams(250),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+});
+
+/** A frame of exactly `bytes` bytes: a padded ping (valid), a padded send (too long), junk, or binary. */
+function frameOfSize(bytes: number, fill: string, shape: string, conversationId: string): Outgoing {
+  const padded = (head: string, tail: string): string => {
+    let room = bytes - Buffer.byteLength(head) - Buffer.byteLength(tail);
+    const unit = Buffer.byteLength(fill);
+    const body = fill.repeat(Math.floor(room / unit));
+    room -= Buffer.byteLength(body);
+    return head + body + 'x'.repeat(room) + tail;
+  };
+  switch (shape) {
+    case 'ping':
+      return padded('{"type":"ping","rid":"big","pad":"', '"}');
+    case 'send':
+      return padded(`{"type":"send","rid":"big","conversationId":"${conversationId}","clientMessageId":"big","text":"`, '"}');
+    case 'junk':
+      return padded('{"type":', '');
+    default:
+      return { data: Buffer.from(padded('', '')), binary: true };
+  }
+}
