@@ -1,4 +1,5 @@
 import { AppApiError } from '../app-api/contract.js';
+import { timeOrderedId } from '../common/ids.js';
 import type { Runtime } from '../common/runtime.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
 
@@ -20,7 +21,7 @@ export class Composer {
     if (replyTo !== null && !this.mirror.message(conversationId, replyTo)) {
       throw new AppApiError('not_found', 'The message you are replying to is not in this conversation.');
     }
-    const messageId = this.runtime.random.uuid();
+    const messageId = this.newId();
     this.mirror.enqueueMessage(conversationId, messageId, this.selfId, text, replyTo, this.runtime.clock.now());
     return messageId;
   }
@@ -31,7 +32,7 @@ export class Composer {
       if (this.isRewritable(conversationId, messageId)) {
         this.mirror.rewriteUnsent(conversationId, messageId, text);
       } else {
-        this.mirror.outbox.enqueueChange(conversationId, this.runtime.random.uuid(), 'edit', messageId, { text });
+        this.mirror.outbox.enqueueChange(conversationId, this.newId(), 'edit', messageId, { text });
       }
     });
   }
@@ -42,7 +43,7 @@ export class Composer {
       if (this.isRewritable(conversationId, messageId)) {
         this.mirror.withdrawUnsent(conversationId, messageId);
       } else {
-        this.mirror.outbox.enqueueChange(conversationId, this.runtime.random.uuid(), 'delete', messageId, {});
+        this.mirror.outbox.enqueueChange(conversationId, this.newId(), 'delete', messageId, {});
       }
     });
   }
@@ -58,8 +59,12 @@ export class Composer {
         this.mirror.outbox.remove(queued.clientId);
         return;
       }
-      this.mirror.outbox.enqueueChange(conversationId, this.runtime.random.uuid(), 'reaction', messageId, { emoji, on });
+      this.mirror.outbox.enqueueChange(conversationId, this.newId(), 'reaction', messageId, { emoji, on });
     });
+  }
+
+  private newId(): string {
+    return timeOrderedId(this.runtime.clock.now(), this.runtime.random);
   }
 
   private ownLiveMessage(conversationId: string, messageId: string, action: 'edit' | 'delete'): StoredMessage {

@@ -7,8 +7,7 @@ export const wsTransport: SyncTransport = {
   open(url: string, token: string, handlers: SocketHandlers): SyncSocket {
     const socket = new WebSocket(url, {
       headers: { Authorization: `Bearer ${token}` },
-      // Catch-up pages are the largest frames the server sends; leave generous headroom.
-      maxPayload: LIMITS.maxFrameBytes * 64,
+      maxPayload: LIMITS.maxServerFrameBytes,
       handshakeTimeout: 10_000,
     });
     let closed = false;

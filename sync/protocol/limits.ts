@@ -10,7 +10,11 @@ export const LIMITS = {
   minPasswordChars: 8,
   maxPasswordChars: 256,
   /** Catch-up pages: the client asks for up to this many events at once. */
-  maxCatchUpPage: 500,
+  maxCatchUpPage: 2000,
+  /** The server cuts a catch-up page short (hasMore: true) before its frame passes this size. */
+  maxCatchUpBytes: 2 * 1024 * 1024,
+  /** Largest frame a client accepts from the server (catch-up pages are the largest). */
+  maxServerFrameBytes: 8 * 1024 * 1024,
   defaultCatchUpPage: 200,
   /** Ids the client chooses (client message ids, request ids). */
   maxIdChars: 64,

@@ -61,11 +61,27 @@ export async function catchUp(ctx: HandlerContext, frame: FrameOf<'catch_up'>): 
     limit: frame.limit ?? LIMITS.defaultCatchUpPage,
   });
   if (!page) return refuse(frame.rid, REFUSALS.conversationNotFound);
+  const events = withinByteBudget(page.events);
   return only({
     type: 'events',
     rid: frame.rid,
     conversationId: frame.conversationId,
-    events: page.events,
-    hasMore: page.hasMore,
+    events,
+    hasMore: page.hasMore || events.length < page.events.length,
   });
+}
+
+/**
+ * A page of long messages could exceed what a client accepts in one frame; cut it (never below
+ * one event) so the reply stays under LIMITS.maxCatchUpBytes. The client asks again for the rest.
+ */
+function withinByteBudget<T extends { kind: string }>(events: T[]): T[] {
+  let bytes = 0;
+  for (let i = 0; i < events.length; i += 1) {
+    const event = events[i]!;
+    // Worst case for JSON: 3 bytes per UTF-16 unit of text, plus the fixed fields.
+    bytes += 256 + 3 * ('text' in event && typeof event.text === 'string' ? event.text.length : 0);
+    if (bytes > LIMITS.maxCatchUpBytes && i > 0) return events.slice(0, i);
+  }
+  return events;
 }

@@ -1,0 +1,393 @@
+/**
+ * Catch-up: a client that was offline while 100,000 events (messages, with edits, reactions and a
+ * few deletes among them) arrived in its 8 conversations reconnects; how long until every
+ * conversation's cursor reaches the server's last seq.
+ *
+ * - Server: a real `sync/server/cli.ts` process on data seeded beforehand through the store.
+ * - Client: the real client core in this process, with a profile whose session was saved with a
+ *   known token (no log-in in the measured window). The clock starts at openClientCore (which
+ *   starts the engine) and stops when a second connection to the mirror sees every cursor at the
+ *   server's last seq (checked on every `messages` event, and every 25 ms).
+ * - Baseline: better-sqlite3 inserting the rows the catch-up produced (messages, edit versions,
+ *   reactions) into an empty mirror with the same schema, in one transaction with prepared
+ *   statements: the floor for writing that state.
+ * - Peak RSS: client = this process's VmHWM, reset just before the measured window (so seeding and
+ *   setup don't count; the tsx loader and the harness, ~60–80 MiB, do); server = its process's VmHWM.
+ * - `--profile`: a second catch-up into a fresh profile, with per-statement SQLite timers and CPU
+ *   profiles of the client (exactly the window) and of the server process (its whole life).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppEvent } from '../../sync/app-api/contract.js';
+import { openClientCore } from '../../sync/client/client-core.js';
+import { MIRROR_MIGRATIONS } from '../../sync/client/mirror/migrations.js';
+import { openDatabase } from '../../sync/node/sqlite.js';
+import { LIMITS } from '../../sync/protocol/limits.js';
+import { MirrorProbe, prepareProfile } from './lib/client-profile.js';
+import { readMainThreadProfile, startCpuProfile, summariseProfile, type CpuProfile, type ProfileSummary } from './lib/cpu-profile.js';
+import { instrumentClientStages, instrumentSqlStatements, type StageTimings, type StatementTiming } from './lib/instrument.js';
+import { memoryOf, ownCpuMs, resetPeakRss, ROOT, startServerProcess, tempDir, type ServerProcess } from './lib/proc.js';
+import { log, row, runBench, scaled } from './lib/report.js';
+import { seedInChild, type SeedManifest, type SeedSpec, type SeededUser } from './lib/seed.js';
+import { round, sleep } from './lib/stats.js';
+
+type SqlTime = Pick<StatementTiming, 'sql' | 'calls' | 'ms'>;
+
+const BENCH = 'catch-up';
+const FULL_EVENTS = 100_000;
+const PEERS = 8;
+const TIMEOUT_MS = 240_000;
+
+interface CatchUpRun {
+  elapsedMs: number;
+  onlineAtMs: number | null;
+  eventsPerSecond: number;
+  clientPeakMiB: number | null;
+  clientRssAtStartMiB: number | null;
+  peakResetWorked: boolean;
+  serverPeakMiB: number | null;
+  serverRssMiB: number | null;
+  clientCpuMs: number;
+  serverCpuMs: number | null;
+  eventLoopUtilisation: number;
+  stages: StageTimings | null;
+  windowUs: { startUs: number; endUs: number };
+  mirrorFile: string;
+}
+
+runBench(BENCH, async ({ scale, profile }) => {
+  const totalEvents = scaled(FULL_EVENTS, scale, 1_000);
+  const work = tempDir(BENCH);
+  const dataDir = join(work, 'server');
+  const spec: SeedSpec = {
+    users: 1 + PEERS,
+    conversations: Array.from({ length: PEERS }, (_, i) => [0, i + 1] as [number, number]),
+    traffic: {
+      events: totalEvents,
+      conversations: Array.from({ length: PEERS }, (_, i) => i),
+      weights: [30, 20, 15, 10, 10, 5, 5, 5],
+      editShare: 0.1,
+      reactionShare: 0.05,
+      deleteShare: 0.01,
+      replyShare: 0.05,
+    },
+  };
+  log(BENCH, `seeding ${totalEvents} events in ${PEERS} conversations`);
+  const manifest = await seedInChild(dataDir, spec, work);
+  const me = manifest.users[0]!;
+  const expected = new Map(manifest.conversations.map((c) => [c.id, c.lastSeq]));
+
+  let server = await startServerProcess(dataDir);
+  const stages = instrumentClientStages();
+  log(BENCH, `catching up (server pid ${server.pid})`);
+  const run = await catchUpOnce(join(work, 'client-1'), server, me, expected, stages);
+  verify(run.mirrorFile, manifest);
+
+  log(BENCH, 'baseline: raw better-sqlite3 insert of the same rows');
+  const baseline = rawInsertBaseline(run.mirrorFile, join(work, 'baseline'));
+  const baselineRate = totalEvents / (baseline.medianMs / 1000);
+
+  let profiled: { client: ProfileSummary; server: ProfileSummary | null; statements: SqlTime[]; run: CatchUpRun } | null = null;
+  stages.restore();
+  if (profile) {
+    // Two more catch-ups into fresh profiles, without the stage timers: one under the CPU profilers
+    // (client in-process, server restarted with --cpu-prof; both cut to the measured window), one
+    // with every SQLite statement call timed. Their wall times are not comparable to the first run.
+    log(BENCH, 'profiling run 1/2: CPU profiles of client and server');
+    await server.stop();
+    const profDir = join(work, 'server-prof');
+    mkdirSync(profDir, { recursive: true });
+    server = await startServerProcess(dataDir, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'] });
+    const stop: { fn: (() => Promise<CpuProfile>) | null } = { fn: null };
+    const profiledRun = await catchUpOnce(join(work, 'client-2'), server, me, expected, null, {
+      start: async () => {
+        stop.fn = await startCpuProfile();
+      },
+    });
+    const clientProfile = await stop.fn!();
+    log(BENCH, 'profiling run 2/2: SQLite statement timings');
+    const sql = instrumentSqlStatements();
+    await catchUpOnce(join(work, 'client-3'), server, me, expected, null);
+    sql.restore();
+    await server.stop();
+    const serverProfile = readMainThreadProfile(profDir, server.pid);
+    profiled = {
+      client: summariseProfile(clientProfile, ROOT, 20, profiledRun.windowUs),
+      server: serverProfile ? summariseProfile(serverProfile, ROOT, 20, profiledRun.windowUs) : null,
+      statements: sql.results().slice(0, 25).map(({ sql: text, calls, ms }) => ({ sql: text, calls, ms })),
+      run: profiledRun,
+    };
+  }
+  await server.stop();
+
+  const ratio = run.elapsedMs / baseline.medianMs;
+  const findings = explain(run, baseline.medianMs, totalEvents, profiled);
+  return {
+    sizes: { events: totalEvents, conversations: PEERS, ...manifest.counts, pageSize: LIMITS.defaultCatchUpPage },
+    rows: [
+      row({
+        key: 'catch-up.rate',
+        name: `Catch-up ${totalEvents.toLocaleString('en')} events`,
+        value: round(run.eventsPerSecond, 0),
+        unit: 'msg/s',
+        baseline: { name: 'raw insert, 1 txn', value: round(baselineRate, 0), unit: 'msg/s' },
+        ratio: round(ratio, 2),
+        target: { text: '≥ 50,000 msg/s', op: '>=', value: 50_000 },
+        note: `${round(run.elapsedMs / 1000, 2)} s from openClientCore to all cursors at lastSeq`,
+      }),
+      row({
+        key: 'catch-up.ratio',
+        name: 'Catch-up time / raw insert time',
+        value: round(ratio, 2),
+        unit: '×',
+        target: { text: '≤ 3×', op: '<=', value: 3 },
+        note: `raw insert ${round(baseline.medianMs, 1)} ms (median of ${baseline.runs.length})`,
+      }),
+      row({ key: 'catch-up.client-peak-rss', name: 'Client peak RSS during catch-up', value: nullableRound(run.clientPeakMiB), unit: 'MiB', note: `RSS at start ${nullableRound(run.clientRssAtStartMiB)} MiB (tsx + harness)` }),
+      row({ key: 'catch-up.server-peak-rss', name: 'Server peak RSS during catch-up', value: nullableRound(run.serverPeakMiB), unit: 'MiB', note: 'server process lifetime peak' }),
+    ],
+    details: {
+      run: summariseRun(run),
+      baseline,
+      profiled: profiled ? { ...profiled, run: summariseRun(profiled.run) } : null,
+      seedMs: manifest.seedMs,
+    },
+    findings,
+  };
+});
+
+async function catchUpOnce(
+  profileDir: string,
+  server: ServerProcess,
+  me: SeededUser,
+  expected: ReadonlyMap<string, number>,
+  stages: { timings: StageTimings; reset(): void } | null,
+  hooks: { start?: () => Promise<void> } = {},
+): Promise<CatchUpRun> {
+  const mirrorFile = prepareProfile(profileDir, server.url, me);
+  const probe = new MirrorProbe(mirrorFile);
+  await hooks.start?.();
+  const peakResetWorked = resetPeakRss();
+  const rssAtStart = memoryOf('self');
+  const serverCpu0 = server.cpuMs();
+  const cpu0 = ownCpuMs();
+  const elu0 = performance.eventLoopUtilization();
+  stages?.reset();
+
+  const t0 = performance.now();
+  const t0Us = Number(process.hrtime.bigint() / 1000n);
+  let onlineAt: number | null = null;
+  let t1Us = 0;
+  const core = await openClientCore({ profileDir, defaultServerUrl: server.url });
+  const elapsedMs = await new Promise<number>((resolve, reject) => {
+    let finished = false;
+    const check = () => {
+      if (finished || !probe.caughtUp(expected)) return;
+      finished = true;
+      clearInterval(poll);
+      clearTimeout(timeout);
+      t1Us = Number(process.hrtime.bigint() / 1000n);
+      resolve(performance.now() - t0);
+    };
+    core.subscribe((event: AppEvent) => {
+      if (event.type === 'connection' && event.state === 'online' && onlineAt === null) onlineAt = performance.now() - t0;
+      if (event.type === 'messages' || event.type === 'connection') check();
+    });
+    const poll = setInterval(check, 25);
+    const timeout = setTimeout(() => {
+      clearInterval(poll);
+      reject(new Error(`Catch-up did not finish within ${TIMEOUT_MS / 1000} s`));
+    }, TIMEOUT_MS);
+    check();
+  });
+  const elu = performance.eventLoopUtilization(elu0);
+  const clientCpuMs = ownCpuMs() - cpu0;
+  const serverCpu1 = server.cpuMs();
+  const clientMemory = memoryOf('self');
+  const serverMemory = server.memory();
+  await core.close();
+  probe.close();
+  // Let the server finish with the closed socket before anything else is measured.
+  await sleep(50);
+  const totalEvents = [...expected.values()].reduce((sum, n) => sum + n, 0);
+  return {
+    elapsedMs,
+    onlineAtMs: onlineAt,
+    eventsPerSecond: totalEvents / (elapsedMs / 1000),
+    clientPeakMiB: clientMemory?.peakMiB ?? null,
+    clientRssAtStartMiB: rssAtStart?.rssMiB ?? null,
+    peakResetWorked,
+    serverPeakMiB: serverMemory?.peakMiB ?? null,
+    serverRssMiB: serverMemory?.rssMiB ?? null,
+    clientCpuMs,
+    serverCpuMs: serverCpu0 !== null && serverCpu1 !== null ? serverCpu1 - serverCpu0 : null,
+    eventLoopUtilisation: elu.utilization,
+    stages: stages ? (JSON.parse(JSON.stringify(stages.timings)) as StageTimings) : null,
+    windowUs: { startUs: t0Us, endUs: t1Us },
+    mirrorFile,
+  };
+}
+
+/** The mirror holds what the server holds: every message, and every cursor at the end. */
+function verify(mirrorFile: string, manifest: SeedManifest): void {
+  const probe = new MirrorProbe(mirrorFile);
+  try {
+    const messages = probe.count('SELECT COUNT(*) FROM messages');
+    if (messages !== manifest.counts.message) {
+      throw new Error(`The mirror holds ${messages} messages after catch-up; the server has ${manifest.counts.message}`);
+    }
+    const held = probe.count('SELECT COUNT(*) FROM held_events');
+    if (held !== 0) throw new Error(`${held} events are still held after catch-up`);
+  } finally {
+    probe.close();
+  }
+}
+
+interface Baseline {
+  rows: { messages: number; versions: number; reactions: number };
+  runs: number[];
+  medianMs: number;
+}
+
+/**
+ * Copies the caught-up rows into an empty mirror (same migrations, same pragmas), in one
+ * transaction with three prepared statements. Three times, each into a new file; median reported.
+ */
+function rawInsertBaseline(sourceFile: string, dir: string): Baseline {
+  mkdirSync(dir, { recursive: true });
+  const source = openDatabase(sourceFile, MIRROR_MIGRATIONS);
+  const conversations = source.prepare('SELECT * FROM conversations').all() as Record<string, unknown>[];
+  const messages = source.prepare('SELECT * FROM messages ORDER BY local_id').raw().all() as unknown[][];
+  const messageColumns = (source.prepare('SELECT * FROM messages LIMIT 1').columns() as Array<{ name: string }>).map((c) => c.name);
+  const versions = source.prepare('SELECT * FROM message_versions').raw().all() as unknown[][];
+  const reactions = source.prepare('SELECT * FROM reactions').raw().all() as unknown[][];
+  source.close();
+  const runs: number[] = [];
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const db = openDatabase(join(dir, `raw-${attempt}.sqlite`), MIRROR_MIGRATIONS);
+    const insertConversation = db.prepare(
+      `INSERT INTO conversations (${Object.keys(conversations[0] ?? { id: 0 }).join(', ')}) VALUES (${Object.keys(conversations[0] ?? { id: 0 })
+        .map(() => '?')
+        .join(', ')})`,
+    );
+    for (const conversation of conversations) insertConversation.run(...Object.values(conversation));
+    const insertMessage = db.prepare(`INSERT INTO messages (${messageColumns.join(', ')}) VALUES (${messageColumns.map(() => '?').join(', ')})`);
+    const insertVersion = db.prepare('INSERT INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)');
+    const insertReaction = db.prepare('INSERT INTO reactions (conversation_id, message_id, user_id, emoji, seq, on_) VALUES (?, ?, ?, ?, ?, ?)');
+    const t = performance.now();
+    db.transaction(() => {
+      for (const values of messages) insertMessage.run(...values);
+      for (const values of versions) insertVersion.run(...values);
+      for (const values of reactions) insertReaction.run(...values);
+    })();
+    runs.push(performance.now() - t);
+    db.close();
+  }
+  const sorted = [...runs].sort((a, b) => a - b);
+  return {
+    rows: { messages: messages.length, versions: versions.length, reactions: reactions.length },
+    runs: runs.map((ms) => round(ms, 1)),
+    medianMs: sorted[1] ?? sorted[0] ?? NaN,
+  };
+}
+
+function nullableRound(value: number | null): number | null {
+  return value === null ? null : round(value, 1);
+}
+
+function summariseRun(run: CatchUpRun) {
+  const base = {
+    elapsedMs: round(run.elapsedMs, 1),
+    onlineAtMs: run.onlineAtMs === null ? null : round(run.onlineAtMs, 1),
+    eventsPerSecond: round(run.eventsPerSecond, 0),
+    clientCpuMs: round(run.clientCpuMs, 0),
+    serverCpuMs: run.serverCpuMs,
+    clientEventLoopUtilisation: round(run.eventLoopUtilisation, 3),
+    clientPeakMiB: run.clientPeakMiB === null ? null : round(run.clientPeakMiB, 1),
+    clientRssAtStartMiB: run.clientRssAtStartMiB === null ? null : round(run.clientRssAtStartMiB, 1),
+    peakResetWorked: run.peakResetWorked,
+    serverPeakMiB: run.serverPeakMiB === null ? null : round(run.serverPeakMiB, 1),
+  };
+  const { stages } = run;
+  if (!stages) return base;
+  const jsonMs = Math.max(0, stages.receive.ms - stages.zod.ms);
+  return {
+    ...base,
+    clientStages: {
+      'frames received (JSON.parse + zod + dispatch)': { wallMs: round(stages.receive.ms, 1), cpuMs: round(stages.receive.cpuMs, 1) },
+      'of which zod safeParse': { wallMs: round(stages.zod.ms, 1), cpuMs: round(stages.zod.cpuMs, 1) },
+      'of which JSON.parse and the rest': { wallMs: round(jsonMs, 1), cpuMs: round(Math.max(0, stages.receive.cpuMs - stages.zod.cpuMs), 1) },
+      'Mirror.applyEvents (SQLite + applier JS + commit)': { wallMs: round(stages.apply.ms, 1), cpuMs: round(stages.apply.cpuMs, 1) },
+    },
+    catchUpLimit: stages.catchUpLimit,
+    frames: stages.receive.calls,
+    pagesApplied: stages.apply.calls,
+    eventsPassedToApply: stages.apply.events,
+    requests: stages.requests,
+    instrumentationMissing: stages.missing,
+  };
+}
+
+function explain(
+  run: CatchUpRun,
+  baselineMs: number,
+  totalEvents: number,
+  profiled: { client: ProfileSummary; server: ProfileSummary | null; statements: SqlTime[] } | null,
+): string[] {
+  const s = run.stages;
+  const wall = run.elapsedMs;
+  const pct = (ms: number) => `${round((ms / wall) * 100, 1)}%`;
+  const findings: string[] = [];
+  findings.push(
+    `Wall ${round(wall, 0)} ms for ${totalEvents} events (${round(run.eventsPerSecond, 0)}/s); raw insert of the same rows ${round(baselineMs, 0)} ms ` +
+      `(${round(wall / baselineMs, 1)}×).`,
+  );
+  findings.push(
+    `Client main thread busy ${round(run.eventLoopUtilisation * 100, 1)}% of the window (CPU ${round(run.clientCpuMs, 0)} ms); ` +
+      `server CPU ${run.serverCpuMs ?? 'n/a'} ms (${run.serverCpuMs === null ? 'n/a' : pct(run.serverCpuMs)} of wall). ` +
+      'On 2 cores they overlap: the client core asks for all conversations at once (one request per conversation in flight).',
+  );
+  const cpu = run.clientCpuMs;
+  if (!s) return findings;
+  const cpuPct = (ms: number) => `${round((ms / Math.max(1, cpu)) * 100, 1)}%`;
+  findings.push(
+    `Client CPU by stage (process CPU inside each stage, share of the client's ${round(cpu, 0)} ms): ` +
+      `Mirror.applyEvents ${round(s.apply.cpuMs, 0)} ms = ${cpuPct(s.apply.cpuMs)}; zod safeParse ${round(s.zod.cpuMs, 0)} ms = ${cpuPct(s.zod.cpuMs)}; ` +
+      `JSON.parse + dispatch ${round(Math.max(0, s.receive.cpuMs - s.zod.cpuMs), 0)} ms = ${cpuPct(Math.max(0, s.receive.cpuMs - s.zod.cpuMs))}; ` +
+      `everything else (ws, requests, events, GC outside the stages) ${round(Math.max(0, cpu - s.apply.cpuMs - s.receive.cpuMs), 0)} ms. ` +
+      `Wall inside the stages: apply ${round(s.apply.ms, 0)} ms (${pct(s.apply.ms)}), receive ${round(s.receive.ms, 0)} ms (${pct(s.receive.ms)}).`,
+  );
+  findings.push(
+    `${s.apply.calls} pages, ${s.requests['catch_up'] ?? 0} catch_up requests with limit ${s.catchUpLimit ?? `none (server default ${LIMITS.defaultCatchUpPage})`} ` +
+      `(protocol maximum ${LIMITS.maxCatchUpPage}).`,
+  );
+  if (run.clientCpuMs + (run.serverCpuMs ?? 0) < wall * 0.6) {
+    findings.push(
+      `Client + server CPU (${round(run.clientCpuMs + (run.serverCpuMs ?? 0), 0)} ms) is far below wall (${round(wall, 0)} ms) while the client event loop ` +
+        'reports busy: the processes were waiting for a CPU (machine busy) or on disk I/O. Compare CPU figures, not wall, between runs on a loaded machine.',
+    );
+  }
+  const idleMs = wall * (1 - run.eventLoopUtilisation);
+  findings.push(
+    `Client idle (waiting for the server or the network) ${round(idleMs, 0)} ms = ${pct(idleMs)} of wall.`,
+  );
+  if (profiled) {
+    const top = profiled.client.categories.slice(0, 6).map((c) => `${c.category} ${c.pctOfBusy}%`).join(', ');
+    findings.push(`Client CPU profile (measured window only, busy ${profiled.client.busyMs} of ${profiled.client.totalMs} ms): ${top}.`);
+    const fns = profiled.client.topSelf.slice(0, 8).map((f) => `${f.fn} (${f.where}) ${f.pctOfBusy}%`).join('; ');
+    findings.push(`Client hottest functions (self): ${fns}.`);
+    if (profiled.server) {
+      const serverTop = profiled.server.categories.slice(0, 6).map((c) => `${c.category} ${c.pctOfBusy}%`).join(', ');
+      findings.push(`Server CPU profile (same window, busy ${profiled.server.busyMs} ms): ${serverTop}.`);
+      const serverFns = profiled.server.topSelf.slice(0, 6).map((f) => `${f.fn} (${f.where}) ${f.pctOfBusy}%`).join('; ');
+      findings.push(`Server hottest functions (self): ${serverFns}.`);
+    }
+    const sqlTop = profiled.statements
+      .slice(0, 5)
+      .map((st) => `${st.sql.slice(0, 70)}… ${st.calls}× ${st.ms} ms`)
+      .join('; ');
+    findings.push(`Heaviest client SQL statements (separate timed run, total ms over the whole catch-up): ${sqlTop}.`);
+  }
+  return findings;
+}
+

@@ -1,0 +1,66 @@
+/** Client profiles prepared directly through the mirror: a saved session, optionally known conversations. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIRROR_FILE } from '../../../sync/client/client-core.js';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import type { Conversation } from '../../../sync/protocol/frames.js';
+import type { SeededUser } from './seed.js';
+
+/**
+ * A profile signed in as `user` with a known token (as if it had logged in before), so opening the
+ * client core starts the sync engine at once. `conversations` are recorded as known (cursor 0).
+ */
+export function prepareProfile(profileDir: string, serverUrl: string, user: SeededUser, conversations: Conversation[] = []): string {
+  mkdirSync(profileDir, { recursive: true });
+  const file = join(profileDir, MIRROR_FILE);
+  const mirror = Mirror.open(file);
+  try {
+    mirror.saveSession({ serverUrl, token: user.token, user: { id: user.id, username: user.username, displayName: user.displayName } });
+    for (const conversation of conversations) {
+      mirror.upsertConversation({ ...conversation, lastSeq: 0 }, user.id);
+    }
+  } finally {
+    mirror.close();
+  }
+  return file;
+}
+
+/**
+ * A second connection to a profile's mirror, for the benchmark to observe it (cursors, counts)
+ * without going through the core. Reads only; each query is its own short read transaction.
+ */
+export class MirrorProbe {
+  private readonly db: Database.Database;
+  private readonly cursors: Database.Statement;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('busy_timeout = 5000');
+    this.cursors = this.db.prepare('SELECT id, applied_seq FROM conversations');
+  }
+
+  /** True when every conversation in `expected` has applied_seq ≥ its expected last seq. */
+  caughtUp(expected: ReadonlyMap<string, number>): boolean {
+    const rows = this.cursors.all() as Array<{ id: string; applied_seq: number }>;
+    let reached = 0;
+    for (const row of rows) {
+      const target = expected.get(row.id);
+      if (target !== undefined && row.applied_seq >= target) reached += 1;
+    }
+    return reached === expected.size;
+  }
+
+  count(sql: string, ...params: unknown[]): number {
+    const row = this.db.prepare(sql).get(...params) as Record<string, number> | undefined;
+    return row ? (Object.values(row)[0] ?? 0) : 0;
+  }
+
+  prepare(sql: string): Database.Statement {
+    return this.db.prepare(sql);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,51 @@
+export {};
+
+/**
+ * One cold start, measured inside a fresh process: `cold-start-child.ts <core|raw> <profileDir> <file>`.
+ * Prints one JSON line. Times are performance.now(), i.e. ms since this process started:
+ * - entry: node + the tsx loader booted and this file began (not part of the core's cold start);
+ * - core: import the client core modules, openClientCore (open, pragmas, migration check, session,
+ *   engine start against a closed port), first listConversations resolved, then the first page of
+ *   the top conversation (reported separately);
+ * - raw: import better-sqlite3, open the file, the cheapest list query (the floor).
+ */
+const entry = performance.now();
+const [mode, profileDir, file] = process.argv.slice(2);
+if (!mode || !profileDir || !file) throw new Error('Usage: cold-start-child.ts <core|raw> <profileDir> <file>');
+
+if (mode === 'core') {
+  const t0 = performance.now();
+  const { openClientCore } = await import('../../../sync/client/client-core.js');
+  const imported = performance.now();
+  const core = await openClientCore({ profileDir, defaultServerUrl: 'ws://127.0.0.1:9' });
+  const opened = performance.now();
+  const list = await core.listConversations();
+  const listed = performance.now();
+  const top = list[0];
+  if (top) await core.listMessages({ conversationId: top.id, limit: 200 });
+  const paged = performance.now();
+  console.log(
+    JSON.stringify({
+      entryMs: entry,
+      importMs: imported - t0,
+      openMs: opened - imported,
+      firstListMs: listed - opened,
+      coldStartMs: listed - imported,
+      firstPageMs: paged - listed,
+      conversations: list.length,
+    }),
+  );
+  await core.close();
+} else {
+  const t0 = performance.now();
+  const { default: Database } = await import('better-sqlite3');
+  const imported = performance.now();
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  const opened = performance.now();
+  const rows = db.prepare('SELECT id, last_activity_at FROM conversations ORDER BY last_activity_at DESC').all();
+  const listed = performance.now();
+  console.log(JSON.stringify({ entryMs: entry, importMs: imported - t0, openMs: opened - imported, firstListMs: listed - opened, coldStartMs: listed - imported, conversations: rows.length }));
+  db.close();
+}
+process.exit(0);

@@ -1,0 +1,86 @@
+/**
+ * Child process for the delivery benchmark: B's client core (the receiving device) and a raw
+ * socket (the receiving side of the protocol baseline). It notes the monotonic time
+ * (process.hrtime, the same clock in every process on Linux) at which each message becomes
+ * visible: for the core, when B's core emits `messages` and the row is in B's mirror; for the raw
+ * socket, when the `event` push arrives. The parent asks {type:'expect', id} and gets
+ * {type:'seen', id, at} (nanoseconds as a string) as soon as that id was seen.
+ */
+import { openClientCore } from '../../../sync/client/client-core.js';
+import type { ClientCore } from '../../../sync/client/client-core-types.js';
+import { MirrorProbe } from './client-profile.js';
+import { RawClient } from './raw-client.js';
+
+interface Init {
+  type: 'init';
+  profileDir: string;
+  mirrorFile: string;
+  serverUrl: string;
+  conversationId: string;
+  expectedSeq: number;
+  rawToken: string;
+}
+
+const seen = new Map<string, bigint>();
+const waiters = new Map<string, () => void>();
+let core: ClientCore | null = null;
+let raw: RawClient | null = null;
+
+function note(id: string, at: bigint): void {
+  if (seen.has(id)) return;
+  seen.set(id, at);
+  const waiter = waiters.get(id);
+  if (waiter) {
+    waiters.delete(id);
+    waiter();
+  }
+}
+
+async function init(message: Init): Promise<void> {
+  const probe = new MirrorProbe(message.mirrorFile);
+  const newer = probe.prepare('SELECT client_message_id AS id, seq FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq');
+  let lastSeq = 0;
+  core = await openClientCore({ profileDir: message.profileDir, defaultServerUrl: message.serverUrl });
+  core.subscribe((event) => {
+    if (event.type !== 'messages' || event.conversationId !== message.conversationId) return;
+    const at = process.hrtime.bigint();
+    for (const row of newer.all(message.conversationId, lastSeq) as Array<{ id: string; seq: number }>) {
+      lastSeq = Math.max(lastSeq, row.seq);
+      note(row.id, at);
+    }
+  });
+  const expected = new Map([[message.conversationId, message.expectedSeq]]);
+  const deadline = Date.now() + 60_000;
+  while (!probe.caughtUp(expected) || (await core.getConnectionState()) !== 'online') {
+    if (Date.now() > deadline) throw new Error('B did not catch up within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  lastSeq = message.expectedSeq;
+  raw = await RawClient.connect(message.serverUrl, message.rawToken);
+  raw.onPush((frame, receivedAt) => {
+    const event = frame.event as { kind?: string; clientMessageId?: string } | undefined;
+    if (frame.type === 'event' && event?.kind === 'message' && event.clientMessageId) note(event.clientMessageId, receivedAt);
+  });
+  process.send?.({ type: 'ready' });
+}
+
+process.on('message', (message: Init | { type: 'expect'; id: string } | { type: 'stop' }) => {
+  switch (message.type) {
+    case 'init':
+      init(message).catch((error: unknown) => {
+        process.send?.({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      });
+      return;
+    case 'expect': {
+      const reply = () => process.send?.({ type: 'seen', id: message.id, at: String(seen.get(message.id)) });
+      if (seen.has(message.id)) reply();
+      else waiters.set(message.id, reply);
+      return;
+    }
+    case 'stop':
+      raw?.close();
+      void (core?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+      return;
+  }
+});
+process.on('disconnect', () => process.exit(0));
