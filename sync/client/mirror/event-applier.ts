@@ -1,5 +1,6 @@
 import type { ChangeEvent, ConversationEvent, MessageEvent } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { countNewUnread, refreshLastMessage } from './conversation-stats.js';
 
 /**
  * How one server event changes the mirror. Every rule here is order-independent, so devices that
@@ -18,25 +19,32 @@ export interface ApplyBatch {
   mayHaveHeld: boolean;
   /** Newest message time seen in the batch; written to the conversation once, at the end. */
   lastActivityAt: number;
+  /** Seq range of the messages stored in this batch (for the unread count); 0 when none. */
+  firstMessageSeq: number;
+  lastMessageSeq: number;
 }
 
 export function beginBatch(db: Db, conversationId: string, selfId: string): ApplyBatch {
   const held = cachedStatement(db, 'SELECT 1 FROM held_events WHERE conversation_id = ? LIMIT 1').get(conversationId);
-  return { selfId, conversationId, mayHaveHeld: held !== undefined, lastActivityAt: 0 };
+  return { selfId, conversationId, mayHaveHeld: held !== undefined, lastActivityAt: 0, firstMessageSeq: 0, lastMessageSeq: 0 };
 }
 
 export function finishBatch(db: Db, batch: ApplyBatch): void {
-  if (batch.lastActivityAt === 0) return;
+  if (batch.lastMessageSeq === 0) return;
   cachedStatement(db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
     batch.lastActivityAt,
     batch.conversationId,
   );
+  refreshLastMessage(db, batch.conversationId);
+  countNewUnread(db, batch.conversationId, batch.selfId, batch.firstMessageSeq, batch.lastMessageSeq);
 }
 
 export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch): void {
   if (event.kind === 'message') {
     storeMessage(db, event);
     batch.lastActivityAt = Math.max(batch.lastActivityAt, event.sentAt);
+    batch.firstMessageSeq = batch.firstMessageSeq === 0 ? event.seq : Math.min(batch.firstMessageSeq, event.seq);
+    batch.lastMessageSeq = Math.max(batch.lastMessageSeq, event.seq);
     if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId);
   } else if (!applyChange(db, event)) {
     batch.mayHaveHeld = true;

@@ -148,4 +148,28 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'conversation list reads stored newest message and unread count; index for queued changes',
+    up(db) {
+      db.exec(`
+        -- Kept up to date as events are applied, so listing 10,000 conversations reads one row each
+        -- instead of searching every conversation's messages.
+        ALTER TABLE conversations ADD COLUMN last_message_local_id INTEGER;
+        ALTER TABLE conversations ADD COLUMN unread_count INTEGER NOT NULL DEFAULT 0;
+        UPDATE conversations SET
+          last_message_local_id = COALESCE(
+            (SELECT local_id FROM messages l WHERE l.conversation_id = conversations.id AND l.seq IS NULL ORDER BY l.local_id DESC LIMIT 1),
+            (SELECT local_id FROM messages l WHERE l.conversation_id = conversations.id AND l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1)),
+          unread_count = (
+            SELECT COUNT(*) FROM messages x
+            WHERE x.conversation_id = conversations.id
+              AND x.sender_id != COALESCE((SELECT user_id FROM session WHERE id = 1), '')
+              AND x.seq > COALESCE((SELECT read_seq FROM members m WHERE m.conversation_id = conversations.id
+                                      AND m.user_id = (SELECT user_id FROM session WHERE id = 1)), 0));
+        -- The views overlay queued edits, deletes and reactions; sends are most of a long queue.
+        CREATE INDEX outbox_changes ON outbox(conversation_id, id) WHERE kind != 'send';
+      `);
+    },
+  },
 ];

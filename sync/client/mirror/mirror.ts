@@ -1,5 +1,6 @@
 import type { Conversation, ConversationEvent, User } from '../../protocol/frames.js';
 import { cachedStatement, openDatabase, type Db, type OpenOptions } from '../../node/sqlite.js';
+import { recountUnread, refreshLastMessage } from './conversation-stats.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import { OutboxStore } from './outbox-store.js';
@@ -145,6 +146,10 @@ export class Mirror {
            read_seq = MAX(read_seq, excluded.read_seq)`,
       )
       .run(conversationId, userId, Math.max(deliveredSeq, readSeq), readSeq);
+    if (readSeq > 0 && cachedStatement(this.db, 'SELECT 1 FROM session WHERE user_id = ?').get(userId)) {
+      // Our own read watermark (from this device or another): the unread count follows it.
+      recountUnread(this.db, conversationId, userId);
+    }
   }
 
   hasConversation(conversationId: string): boolean {
@@ -256,6 +261,7 @@ export class Mirror {
         )
         .run(conversationId, messageId, senderId, text, now, replyTo);
       this.outbox.enqueueSend(conversationId, messageId);
+      refreshLastMessage(this.db, conversationId);
       cachedStatement(this.db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(now, conversationId);
     });
   }
@@ -278,6 +284,7 @@ export class Mirror {
         .run(conversationId, messageId);
       cachedStatement(this.db, 'UPDATE messages SET reply_to = NULL WHERE conversation_id = ? AND reply_to = ? AND seq IS NULL')
         .run(conversationId, messageId);
+      refreshLastMessage(this.db, conversationId);
     });
   }
 
@@ -344,12 +351,17 @@ export class Mirror {
          WHERE m.delivered_seq > c.delivered_seq_sent OR m.read_seq > c.read_seq_sent`,
       )
       .all(selfId) as { id: string; delivered_seq: number; read_seq: number; delivered_seq_sent: number; read_seq_sent: number }[];
-    return rows.map((row) =>
-      // A read receipt implies delivered on the server, so it alone suffices when both are due.
-      row.read_seq > row.read_seq_sent
-        ? { conversationId: row.id, kind: 'read' as const, seq: row.read_seq }
-        : { conversationId: row.id, kind: 'delivered' as const, seq: row.delivered_seq },
-    );
+    return rows.flatMap((row) => {
+      const readDue = row.read_seq > row.read_seq_sent;
+      const receipts: { conversationId: string; kind: 'delivered' | 'read'; seq: number }[] = [];
+      if (readDue) receipts.push({ conversationId: row.id, kind: 'read', seq: row.read_seq });
+      // A read receipt implies delivered on the server, but only up to what was read: events
+      // that arrived after need their own delivered receipt, or the sender never sees them delivered.
+      if (row.delivered_seq > row.delivered_seq_sent && !(readDue && row.read_seq >= row.delivered_seq)) {
+        receipts.push({ conversationId: row.id, kind: 'delivered', seq: row.delivered_seq });
+      }
+      return receipts;
+    });
   }
 
   confirmReceipt(conversationId: string, kind: 'delivered' | 'read', seq: number): void {

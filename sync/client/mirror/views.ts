@@ -22,21 +22,14 @@ export class MirrorViews {
 
   conversationSummaries(selfId: string, onlyId?: string): ConversationSummary[] {
     const rows = cachedStatement(this.db, 
-        `SELECT c.id, c.last_activity_at,
+        `SELECT c.id, c.last_activity_at, c.unread_count AS unread,
            u.id AS peer_id, u.username AS peer_username, u.display_name AS peer_display_name,
            last.text AS last_text, last.sender_id AS last_sender, last.deleted AS last_deleted,
-           COALESCE(last.sent_at, last.created_at) AS last_at,
-           (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = c.id AND x.sender_id != @self
-              AND x.seq > COALESCE(me.read_seq, 0)) AS unread
+           COALESCE(last.sent_at, last.created_at) AS last_at
          FROM conversations c
-         LEFT JOIN members me ON me.conversation_id = c.id AND me.user_id = @self
          LEFT JOIN members peer ON peer.conversation_id = c.id AND peer.user_id != @self
          LEFT JOIN users u ON u.id = peer.user_id
-         -- The newest message: an unsent one if any, else the highest seq. Two index lookups
-         -- instead of one sort over the whole conversation.
-         LEFT JOIN messages last ON last.local_id = COALESCE(
-           (SELECT local_id FROM messages l WHERE l.conversation_id = c.id AND l.seq IS NULL ORDER BY l.local_id DESC LIMIT 1),
-           (SELECT local_id FROM messages l WHERE l.conversation_id = c.id AND l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1))
+         LEFT JOIN messages last ON last.local_id = c.last_message_local_id
          WHERE (@only IS NULL OR c.id = @only)
          ORDER BY c.last_activity_at DESC`,
       )

@@ -155,3 +155,27 @@ describe('applying edits, deletes, reactions and replies', () => {
     inOrder.close();
   });
 });
+
+describe('the conversation list\'s stored newest message and unread count', () => {
+  it('follow applied events, local sends, withdrawals and our read watermark from any device', () => {
+    const mirror = openMirror();
+    mirror.saveSession({ serverUrl: 'ws://x', token: 't', user: { id: 'me', username: 'me', displayName: 'Me' } });
+    const summary = () => mirror.views.conversationSummaries('me')[0]!;
+    mirror.applyEvents('c1', [message(1, 'a'), message(2, 'b'), message(3, 'mine', 'me'), edit(4, 'a', 'x')], 'me');
+    expect(summary()).toMatchObject({ unreadCount: 2, lastMessage: { text: 'text of mine', own: true } });
+
+    mirror.enqueueMessage('c1', 'draft', 'me', 'unsent', null, 50);
+    expect(summary().lastMessage).toMatchObject({ text: 'unsent', own: true });
+    mirror.withdrawUnsent('c1', 'draft');
+    expect(summary().lastMessage).toMatchObject({ text: 'text of mine' });
+
+    mirror.applyEvents('c1', [message(5, 'c')], 'me');
+    expect(summary()).toMatchObject({ unreadCount: 3, lastMessage: { text: 'text of c', own: false } });
+    // Read on another device up to seq 2: one of ours left unread.
+    mirror.raiseWatermarks('c1', 'me', 2, 2);
+    expect(summary().unreadCount).toBe(1);
+    mirror.markReadLocally('c1', 'me');
+    expect(summary().unreadCount).toBe(0);
+    mirror.close();
+  });
+});

@@ -73,8 +73,30 @@ describe('mirror migrations', () => {
     expect(mirror.outbox.pendingCount()).toBe(2);
     mirror.close();
     const db = new Database(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIRROR_MIGRATIONS.length);
     db.close();
+  });
+
+  it('migration 3 stores each conversation\'s newest message and unread count, as the list shows them', () => {
+    const path = tempFile();
+    const v2 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 2));
+    v2.exec(`
+      INSERT INTO session (id, server_url, token, user_id, username, display_name) VALUES (1, 'ws://x', 't', 'me', 'me', 'Me');
+      INSERT INTO users (id, username, display_name) VALUES ('me', 'me', 'Me'), ('ann', 'ann', 'Ann');
+      INSERT INTO conversations (id, kind, created_at, last_activity_at, applied_seq) VALUES ('c1', 'direct', 1, 9, 3);
+      INSERT INTO members (conversation_id, user_id, read_seq) VALUES ('c1', 'me', 1), ('c1', 'ann', 0);
+      INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at) VALUES
+        ('c1', 'a', 'ann', 'read already', 1, 'sent', 1),
+        ('c1', 'b', 'ann', 'unread one', 2, 'sent', 2),
+        ('c1', 'c', 'ann', 'unread two', 3, 'sent', 3),
+        ('c1', 'd', 'me', 'still sending', NULL, 'sending', 9);
+    `);
+    v2.close();
+    const mirror = Mirror.open(path);
+    expect(mirror.views.conversationSummaries('me')).toEqual([
+      expect.objectContaining({ unreadCount: 2, lastMessage: { text: 'still sending', own: true, at: 9, deleted: false } }),
+    ]);
+    mirror.close();
   });
 
   it('refuses a mirror written by a newer version and leaves it untouched', () => {
@@ -121,6 +143,27 @@ describe('mirror', () => {
     expect(() => mirror.enqueueMessage('c1', 'x1', 'me', 'again', null, 11)).toThrow();
     expect(mirror.outbox.pendingCount()).toBe(1);
     expect(mirror.allMessages('c1').map((m) => m.text)).toEqual(['hello']);
+    mirror.close();
+  });
+
+  it('asks for a delivered receipt too when events arrived after what was read', () => {
+    // Found by the simulation: read up to 1, then seq 2 arrived before the receipts went out. The
+    // read receipt alone raised delivered to 1 only, and nothing sent delivered 2 afterwards.
+    const mirror = Mirror.open(tempFile());
+    mirror.upsertConversation({ ...conversation, lastSeq: 1 }, 'me');
+    mirror.applyEvents('c1', [event(1)], 'me');
+    mirror.confirmReceipt('c1', 'delivered', 1);
+    mirror.markReadLocally('c1', 'me');
+    mirror.applyEvents('c1', [event(2)], 'me');
+    expect(mirror.unsentReceipts('me')).toEqual([
+      { conversationId: 'c1', kind: 'read', seq: 1 },
+      { conversationId: 'c1', kind: 'delivered', seq: 2 },
+    ]);
+    // Read at least as far as delivered: the read receipt covers both.
+    mirror.markReadLocally('c1', 'me');
+    expect(mirror.unsentReceipts('me')).toEqual([{ conversationId: 'c1', kind: 'read', seq: 2 }]);
+    mirror.confirmReceipt('c1', 'read', 2);
+    expect(mirror.unsentReceipts('me')).toEqual([]);
     mirror.close();
   });
 
