@@ -6,7 +6,13 @@ import { cachedStatement, type Db } from '../../node/sqlite.js';
  * index lookups, run once per batch of applied events or per local change.
  */
 
-/** The newest message: the latest unsent one if any (they show last), else the highest seq. */
+/** How much of the newest message's text the list keeps; the list shows one line of it. */
+const PREVIEW_CHARS = 160;
+
+/**
+ * The newest message (the latest unsent one if any, as they show last, else the highest seq) and
+ * its preview. Run after anything that may add, change or remove it.
+ */
 export function refreshLastMessage(db: Db, conversationId: string): void {
   cachedStatement(
     db,
@@ -15,6 +21,15 @@ export function refreshLastMessage(db: Db, conversationId: string): void {
        (SELECT local_id FROM messages l WHERE l.conversation_id = @id AND l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1))
      WHERE id = @id`,
   ).run({ id: conversationId });
+  cachedStatement(
+    db,
+    `UPDATE conversations SET
+       last_preview = (SELECT substr(text, 1, @chars) FROM messages WHERE local_id = conversations.last_message_local_id),
+       last_sender_id = (SELECT sender_id FROM messages WHERE local_id = conversations.last_message_local_id),
+       last_at = (SELECT COALESCE(sent_at, created_at) FROM messages WHERE local_id = conversations.last_message_local_id),
+       last_deleted = COALESCE((SELECT deleted FROM messages WHERE local_id = conversations.last_message_local_id), 0)
+     WHERE id = @id`,
+  ).run({ id: conversationId, chars: PREVIEW_CHARS });
 }
 
 /** Adds the messages from others that a batch just applied (seqs in [fromSeq, toSeq]) and we have not read. */

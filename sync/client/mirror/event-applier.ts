@@ -22,15 +22,20 @@ export interface ApplyBatch {
   /** Seq range of the messages stored in this batch (for the unread count); 0 when none. */
   firstMessageSeq: number;
   lastMessageSeq: number;
+  /** An edit or delete was applied: the newest message's preview may have changed. */
+  changedMessages: boolean;
 }
 
 export function beginBatch(db: Db, conversationId: string, selfId: string): ApplyBatch {
   const held = cachedStatement(db, 'SELECT 1 FROM held_events WHERE conversation_id = ? LIMIT 1').get(conversationId);
-  return { selfId, conversationId, mayHaveHeld: held !== undefined, lastActivityAt: 0, firstMessageSeq: 0, lastMessageSeq: 0 };
+  return { selfId, conversationId, mayHaveHeld: held !== undefined, lastActivityAt: 0, firstMessageSeq: 0, lastMessageSeq: 0, changedMessages: false };
 }
 
 export function finishBatch(db: Db, batch: ApplyBatch): void {
-  if (batch.lastMessageSeq === 0) return;
+  if (batch.lastMessageSeq === 0) {
+    if (batch.changedMessages) refreshLastMessage(db, batch.conversationId);
+    return;
+  }
   cachedStatement(db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
     batch.lastActivityAt,
     batch.conversationId,
@@ -48,6 +53,8 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
     if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId);
   } else if (!applyChange(db, event)) {
     batch.mayHaveHeld = true;
+  } else if (event.kind !== 'reaction') {
+    batch.changedMessages = true;
   }
   if (event.senderId === batch.selfId) {
     // Ours, from this device or another: whatever was queued under this id has arrived.

@@ -1,4 +1,5 @@
 import type { Migration } from '../../node/sqlite.js';
+import { refreshLastMessage } from './conversation-stats.js';
 
 /**
  * The client mirror's schema, one numbered step at a time. Released steps are never edited;
@@ -150,26 +151,36 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    description: 'conversation list reads stored newest message and unread count; index for queued changes',
+    description: 'conversation rows carry the peer, a preview of the newest message and the unread count',
     up(db) {
       db.exec(`
         -- Kept up to date as events are applied, so listing 10,000 conversations reads one row each
-        -- instead of searching every conversation's messages.
+        -- (and the users table) instead of searching every conversation's members and messages.
+        ALTER TABLE conversations ADD COLUMN peer_id TEXT;
         ALTER TABLE conversations ADD COLUMN last_message_local_id INTEGER;
+        ALTER TABLE conversations ADD COLUMN last_preview TEXT;      -- the start of the newest message's text
+        ALTER TABLE conversations ADD COLUMN last_sender_id TEXT;
+        ALTER TABLE conversations ADD COLUMN last_at INTEGER;
+        ALTER TABLE conversations ADD COLUMN last_deleted INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE conversations ADD COLUMN unread_count INTEGER NOT NULL DEFAULT 0;
         UPDATE conversations SET
-          last_message_local_id = COALESCE(
-            (SELECT local_id FROM messages l WHERE l.conversation_id = conversations.id AND l.seq IS NULL ORDER BY l.local_id DESC LIMIT 1),
-            (SELECT local_id FROM messages l WHERE l.conversation_id = conversations.id AND l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1)),
+          peer_id = (SELECT user_id FROM members m WHERE m.conversation_id = conversations.id
+                       AND m.user_id != COALESCE((SELECT user_id FROM session WHERE id = 1), '') LIMIT 1),
           unread_count = (
             SELECT COUNT(*) FROM messages x
             WHERE x.conversation_id = conversations.id
               AND x.sender_id != COALESCE((SELECT user_id FROM session WHERE id = 1), '')
               AND x.seq > COALESCE((SELECT read_seq FROM members m WHERE m.conversation_id = conversations.id
                                       AND m.user_id = (SELECT user_id FROM session WHERE id = 1)), 0));
+        -- Covers the list query, so listing reads the index alone, in order, with no table lookups.
+        CREATE INDEX conversations_list ON conversations(
+          last_activity_at DESC, id, unread_count, peer_id, last_preview, last_sender_id, last_at, last_deleted);
         -- The views overlay queued edits, deletes and reactions; sends are most of a long queue.
         CREATE INDEX outbox_changes ON outbox(conversation_id, id) WHERE kind != 'send';
       `);
+      // The preview columns are filled by the same code that keeps them current.
+      const ids = db.prepare('SELECT id FROM conversations').pluck().all() as string[];
+      for (const id of ids) refreshLastMessage(db, id);
     },
   },
 ];

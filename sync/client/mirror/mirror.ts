@@ -129,6 +129,9 @@ export class Mirror {
       for (const member of conversation.members) {
         this.upsertUser(member);
         this.raiseWatermarks(conversation.id, member.id, member.deliveredSeq, member.readSeq);
+        if (member.id !== selfId) {
+          cachedStatement(this.db, 'UPDATE conversations SET peer_id = ? WHERE id = ? AND peer_id IS NULL').run(member.id, conversation.id);
+        }
         // What the server already holds of ours need not be sent again.
         if (member.id === selfId) this.confirmReceipt(conversation.id, 'read', member.readSeq);
         if (member.id === selfId) this.confirmReceipt(conversation.id, 'delivered', member.deliveredSeq);

@@ -23,13 +23,10 @@ export class MirrorViews {
   conversationSummaries(selfId: string, onlyId?: string): ConversationSummary[] {
     const rows = cachedStatement(this.db, 
         `SELECT c.id, c.last_activity_at, c.unread_count AS unread,
-           u.id AS peer_id, u.username AS peer_username, u.display_name AS peer_display_name,
-           last.text AS last_text, last.sender_id AS last_sender, last.deleted AS last_deleted,
-           COALESCE(last.sent_at, last.created_at) AS last_at
+           c.peer_id, u.username AS peer_username, u.display_name AS peer_display_name,
+           c.last_preview AS last_text, c.last_sender_id AS last_sender, c.last_deleted, c.last_at
          FROM conversations c
-         LEFT JOIN members peer ON peer.conversation_id = c.id AND peer.user_id != @self
-         LEFT JOIN users u ON u.id = peer.user_id
-         LEFT JOIN messages last ON last.local_id = c.last_message_local_id
+         LEFT JOIN users u ON u.id = c.peer_id
          WHERE (@only IS NULL OR c.id = @only)
          ORDER BY c.last_activity_at DESC`,
       )

@@ -176,6 +176,11 @@ describe('the conversation list\'s stored newest message and unread count', () =
     expect(summary().unreadCount).toBe(1);
     mirror.markReadLocally('c1', 'me');
     expect(summary().unreadCount).toBe(0);
+    // Edits and deletes of the newest message show in the list too.
+    mirror.applyEvents('c1', [edit(6, 'c', 'c, edited')], 'me');
+    expect(summary().lastMessage).toMatchObject({ text: 'c, edited', deleted: false });
+    mirror.applyEvents('c1', [del(7, 'c')], 'me');
+    expect(summary().lastMessage).toMatchObject({ text: '', deleted: true });
     mirror.close();
   });
 });
