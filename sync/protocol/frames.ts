@@ -14,7 +14,9 @@ import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
  * escapes) but UTF-8 cannot, so SQLite would store bytes that read back as U+FFFD: another text,
  * another id than the one acknowledged (and two such ids could read back as the same one).
  */
-const wellFormed = (text: string) => !/\p{Surrogate}/u.test(text);
+// String.prototype.isWellFormed (ES2024, in Node 20 and every current browser) is native and far
+// cheaper than a Unicode regex over every id in a 2,000-event catch-up page.
+const wellFormed = (text: string) => (text as string & { isWellFormed(): boolean }).isWellFormed();
 const WELL_FORMED = 'must be valid Unicode text (no lone surrogates)';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars).refine(wellFormed, WELL_FORMED);
