@@ -53,10 +53,15 @@ export class Composer {
     if (!message) throw new AppApiError('not_found', 'That message is not in this conversation.');
     if (message.deleted) throw new AppApiError('refused', 'This message was deleted.');
     this.mirror.transaction(() => {
-      const queued = this.mirror.outbox.pendingReaction(conversationId, messageId, emoji);
-      if (queued && queued.on !== on && !this.isInFlight(queued.clientId)) {
-        // Toggled back before it went out: the two cancel, and nothing is sent.
-        this.mirror.outbox.remove(queued.clientId);
+      const queued = this.mirror.outbox.pendingReactions(conversationId, messageId, emoji);
+      const last = queued.at(-1);
+      // What the queue would leave without its last row: the row before it, or the acknowledged state.
+      const beneath = queued.length > 1 ? queued.at(-2)!.on : this.mirror.hasOwnReaction(conversationId, messageId, this.selfId, emoji);
+      if (last && last.on !== on && beneath === on && last.attempts === 0 && !this.isInFlight(last.clientId)) {
+        // Toggled back before it ever went out: the two cancel, and nothing is sent. (Once it has
+        // been on the wire the server may hold it, so the toggle back must follow it; and with
+        // more rows queued, dropping the last alone may not leave what the person asked for.)
+        this.mirror.outbox.remove(last.clientId);
         return;
       }
       this.mirror.outbox.enqueueChange(conversationId, this.newId(), 'reaction', messageId, { emoji, on });
@@ -79,9 +84,17 @@ export class Composer {
     return message;
   }
 
-  /** Not yet acknowledged and not on the wire: the queued send can still be changed or dropped. */
+  /**
+   * Whether the queued send can still be changed or dropped: the server cannot hold it. True when
+   * it never went on the wire, or when the server refused it. A send that went out may have been
+   * stored even though no acknowledgement came back (the connection or the process died first);
+   * rewriting it then would be undone by the server's copy, and withdrawing it would leave that
+   * copy for everyone to see, so such a message is only edited or deleted by a change behind it.
+   */
   private isRewritable(conversationId: string, messageId: string): boolean {
     const message = this.mirror.message(conversationId, messageId);
-    return message?.seq === null && this.mirror.outbox.sendRow(conversationId, messageId) !== null && !this.isInFlight(messageId);
+    const row = this.mirror.outbox.sendRow(conversationId, messageId);
+    if (message?.seq !== null || !row || this.isInFlight(messageId)) return false;
+    return row.status === 'failed' || row.attempts === 0;
   }
 }

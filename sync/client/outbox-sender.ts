@@ -15,6 +15,8 @@ export class OutboxSender {
   private readonly inFlight = new Map<string, string>();
   private wakeTimer: { at: number; handle: TimerHandle } | null = null;
   private online = false;
+  /** Stopped for good (the core is closing or the session ended); the mirror may be closed already. */
+  private stopped = false;
 
   constructor(
     private readonly mirror: Mirror,
@@ -22,8 +24,8 @@ export class OutboxSender {
     private readonly runtime: Runtime,
     private readonly selfId: string,
     private readonly emit: (event: AppEvent) => void,
-    /** Called when an acknowledgement reveals events we have not applied yet. */
-    private readonly onGap: (conversationId: string) => void,
+    /** Called after each acknowledgement is recorded (it may reveal events not applied yet). */
+    private readonly onAcknowledged: (conversationId: string) => void,
   ) {}
 
   setOnline(online: boolean): void {
@@ -41,6 +43,7 @@ export class OutboxSender {
   }
 
   stop(): void {
+    this.stopped = true;
     this.online = false;
     if (this.wakeTimer) this.runtime.timers.clearTimeout(this.wakeTimer.handle);
     this.wakeTimer = null;
@@ -64,13 +67,16 @@ export class OutboxSender {
   private async send(entry: OutboxEntry): Promise<void> {
     this.inFlight.set(entry.conversationId, entry.clientId);
     try {
+      // Recorded before it leaves: the server may store it even if we never hear back.
+      this.mirror.outbox.markAttempt(entry.id);
       const reply = await this.connection.request(toRequest(entry));
       if (reply.type !== 'sent') throw new RequestError('internal', `Unexpected reply ${reply.type} to ${entry.kind}`);
       this.mirror.acknowledge(reply.event, this.selfId);
-      const cursor = this.mirror.cursor(entry.conversationId);
-      if (cursor && cursor.knownSeq > cursor.appliedSeq) this.onGap(entry.conversationId);
+      this.onAcknowledged(entry.conversationId);
     } catch (error) {
-      this.handleFailure(entry, error);
+      // A request cut short by stop() leaves its row queued as it is: recording the failure would
+      // write to a mirror that close() has just shut (an unhandled rejection that ends the process).
+      if (!this.stopped) this.handleFailure(entry, error);
     } finally {
       this.inFlight.delete(entry.conversationId);
       this.emit({ type: 'messages', conversationId: entry.conversationId });

@@ -61,7 +61,7 @@ export class SyncEngine {
       options.runtime,
       options.selfId,
       options.emit,
-      (conversationId) => void this.catchUp(conversationId),
+      (conversationId) => this.acknowledged(conversationId),
     );
   }
 
@@ -136,7 +136,7 @@ export class SyncEngine {
       this.scheduleReceipts();
       this.outbox.setOnline(true);
       // Live events that arrived during the first catch-up were only noted; fetch them now.
-      for (const conversationId of this.options.mirror.conversationsBehind()) void this.catchUp(conversationId);
+      for (const conversationId of this.options.mirror.conversationsBehind()) this.catchUpInBackground(conversationId);
     } catch (error) {
       if (this.connection.open) {
         console.warn('Sync after connecting failed; reconnecting:', error instanceof Error ? error.message : error);
@@ -168,6 +168,13 @@ export class SyncEngine {
         this.adoptConversation(push.conversation);
         return;
       case 'watermark':
+        if (!this.options.mirror.hasConversation(push.conversationId)) {
+          // A conversation we have not heard of yet (the push overtook the list or its
+          // conversation_added): its row does not exist, so there is nothing to raise. The list
+          // brings it with its current watermarks.
+          void this.refreshConversations();
+          return;
+        }
         this.options.mirror.raiseWatermarks(push.conversationId, push.userId, push.deliveredSeq, push.readSeq);
         this.options.emit({ type: 'messages', conversationId: push.conversationId });
         this.options.emit({ type: 'conversations' });
@@ -186,7 +193,7 @@ export class SyncEngine {
   private adoptConversation(conversation: Conversation): void {
     const behind = this.options.mirror.upsertConversation(conversation, this.options.selfId);
     this.options.emit({ type: 'conversations' });
-    if (behind && this.ready) void this.catchUp(conversation.id);
+    if (behind && this.ready) this.catchUpInBackground(conversation.id);
   }
 
   private handleLiveEvent(event: ConversationEvent): void {
@@ -201,7 +208,7 @@ export class SyncEngine {
     mirror.noteKnownSeq(event.conversationId, event.seq);
     if (!this.ready || this.catchingUp.has(event.conversationId) || event.seq !== cursor.appliedSeq + 1) {
       // Not the next one (a gap), or a catch-up is under way: fetch from the server in order.
-      if (this.ready) void this.catchUp(event.conversationId);
+      if (this.ready) this.catchUpInBackground(event.conversationId);
       return;
     }
     mirror.applyEvents(event.conversationId, [event], this.options.selfId);
@@ -275,6 +282,26 @@ export class SyncEngine {
     const reply = await this.connection.request({ type: 'catch_up', conversationId, afterSeq, limit: LIMITS.maxCatchUpPage });
     if (reply.type !== 'events') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
     return reply;
+  }
+
+  /**
+   * A catch-up nobody waits for (a gap, a new conversation, events noted during the first sync).
+   * Its request fails when the connection drops meanwhile; that must not become an unhandled
+   * rejection (which ends the process, or the core's worker thread). Nothing is lost: the cursor
+   * only moves with applied events, and the next (re)connect catches up from it again.
+   */
+  private catchUpInBackground(conversationId: string): void {
+    this.catchUp(conversationId).catch(() => undefined);
+  }
+
+  /**
+   * The server stored one of our changes. Applying it may have moved our own delivered watermark
+   * (so a receipt is due, as for any applied event), and its seq may reveal events we lack.
+   */
+  private acknowledged(conversationId: string): void {
+    this.scheduleReceipts();
+    const cursor = this.options.mirror.cursor(conversationId);
+    if (cursor && cursor.knownSeq > cursor.appliedSeq) this.catchUpInBackground(conversationId);
   }
 
   private applied(conversationId: string): void {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type WebSocket from 'ws';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { clientFrameSchema, type ServerFrame, type User } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
@@ -8,6 +7,7 @@ import { errorReply, handleFrame } from './frame-handlers.js';
 import type { InFlight } from './in-flight.js';
 import type { ServerLogger } from './logger.js';
 import type { Presence } from './presence.js';
+import type { InboundFrame, ServerSocket } from './server-socket.js';
 import type { ServerStore } from './store/server-store.js';
 
 export interface ConnectionDeps {
@@ -27,7 +27,10 @@ const PAUSE_AT_PENDING = 64;
 const RESUME_AT_PENDING = 16;
 const CLOSE_GRACE_MS = 1000;
 
-/** One authenticated socket. Its frames are handled strictly one after another, in arrival order. */
+/**
+ * One authenticated socket. Its frames are handled strictly one after another, in arrival order.
+ * It sees the socket only through ServerSocket, so the simulation can run it over memory.
+ */
 export class SyncConnection implements Peer {
   readonly userId: string;
   private queue: Promise<void> = Promise.resolve();
@@ -37,71 +40,65 @@ export class SyncConnection implements Peer {
   private readonly closed: Promise<void>;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly socket: ServerSocket,
     private readonly user: User,
     private readonly deps: ConnectionDeps,
   ) {
     this.userId = user.id;
-    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+    this.closed = new Promise((resolve) => socket.onClose(resolve));
   }
 
   start(): void {
-    const { ws, deps } = this;
-    ws.on('error', () => {
-      // 'close' follows every error (including 1009 for oversized frames); nothing to add.
-    });
-    ws.on('close', () => {
+    const { socket, deps } = this;
+    socket.onClose(() => {
       if (this.heartbeat) deps.runtime.timers.clearTimeout(this.heartbeat);
       // Also how shutdown records last-seen times: it closes every socket, then drains the work.
       deps.presence.disconnected(this.userId, deps.registry.remove(this));
     });
-    ws.on('pong', () => {
+    socket.onPong(() => {
       this.alive = true;
     });
-    ws.on('message', (data, isBinary) => this.enqueue(data, isBinary));
+    socket.onFrame((frame) => this.enqueue(frame));
     this.push({ type: 'welcome', user: this.user, serverTime: deps.runtime.clock.now() });
     deps.presence.connected(this, deps.registry.add(this));
     this.scheduleHeartbeat();
   }
 
   push(frame: ServerFrame): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(JSON.stringify(frame), (error) => {
-      // A send fails only when the socket is going away; its 'close' handler cleans up.
-      void error;
-    });
+    if (!this.socket.isOpen) return;
+    this.socket.send(JSON.stringify(frame));
   }
 
   /** Closes with `code`, and cuts the socket if the peer does not answer the close in time. */
   async close(code: number, reason: string): Promise<void> {
-    if (this.ws.readyState === this.ws.CLOSED) return;
-    this.ws.close(code, reason);
-    const timer = this.deps.runtime.timers.setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+    if (this.socket.isClosed) return;
+    this.socket.close(code, reason);
+    const timer = this.deps.runtime.timers.setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
     await this.closed;
     this.deps.runtime.timers.clearTimeout(timer);
   }
 
-  private enqueue(data: WebSocket.RawData, isBinary: boolean): void {
+  private enqueue(frame: InboundFrame): void {
     this.pending += 1;
-    if (this.pending >= PAUSE_AT_PENDING) this.ws.pause();
+    if (this.pending >= PAUSE_AT_PENDING) this.socket.pause();
     this.queue = this.queue
-      .then(() => this.process(data, isBinary))
+      .then(() => this.process(frame))
       .catch((error: unknown) => this.deps.logger.error('Frame processing failed unexpectedly', error))
       .finally(() => {
         this.pending -= 1;
-        if (this.pending <= RESUME_AT_PENDING && this.ws.isPaused) this.ws.resume();
+        if (this.pending <= RESUME_AT_PENDING) this.socket.resume();
       });
     void this.deps.inFlight.track(this.queue);
   }
 
-  private async process(data: WebSocket.RawData, isBinary: boolean): Promise<void> {
-    if (isBinary) {
+  private async process(frame: InboundFrame): Promise<void> {
+    if (frame.binary) {
       this.push(errorReply(undefined, 'bad_frame', 'Binary frames are not supported; send JSON text'));
       return;
     }
     let json: unknown;
     try {
-      json = JSON.parse(rawToString(data));
+      json = JSON.parse(frame.text);
     } catch {
       this.push(errorReply(undefined, 'bad_frame', 'Frame is not valid JSON'));
       return;
@@ -129,22 +126,16 @@ export class SyncConnection implements Peer {
   private scheduleHeartbeat(): void {
     if (this.deps.heartbeatMs <= 0) return;
     this.heartbeat = this.deps.runtime.timers.setTimeout(() => {
-      if (this.ws.readyState !== this.ws.OPEN) return;
+      if (!this.socket.isOpen) return;
       if (!this.alive) {
-        this.ws.terminate();
+        this.socket.terminate();
         return;
       }
       this.alive = false;
-      this.ws.ping();
+      this.socket.ping();
       this.scheduleHeartbeat();
     }, this.deps.heartbeatMs);
   }
-}
-
-function rawToString(data: WebSocket.RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
-  return data.toString('utf8');
 }
 
 /** The rid of a frame too broken to parse, if it has a usable one, so the client can match the error. */

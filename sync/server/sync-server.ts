@@ -5,17 +5,15 @@ import type { Runtime } from '../common/runtime.js';
 import { SYNC_PATH } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import { realRuntime } from '../node/real-runtime.js';
-import { ConnectionRegistry } from './connection-registry.js';
-import { SyncConnection } from './connection.js';
 import { createHttpHandler } from './http-accounts.js';
 import { requestPath } from './http-body.js';
-import { InFlight } from './in-flight.js';
 import { consoleLogger, type ServerLogger } from './logger.js';
 import { createPasswordHasher, type PasswordCost } from './passwords.js';
-import { Presence } from './presence.js';
-import { bearerToken, hashSessionToken } from './session-tokens.js';
+import { bearerToken } from './session-tokens.js';
 import type { ServerStore } from './store/server-store.js';
 import { openSqliteServerStore } from './store/sqlite-server-store.js';
+import { SyncService } from './sync-service.js';
+import { wsServerSocket } from './ws-server-socket.js';
 
 export interface SyncServerOptions {
   /** Interface to listen on; 127.0.0.1 unless told otherwise, so nothing is exposed by accident. */
@@ -52,18 +50,8 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const passwords = createPasswordHasher((bytes) => runtime.random.hex(bytes), options.passwordCost);
   const ownsStore = options.store === undefined;
   const store = options.store ?? openSqliteServerStore(options.dataDir);
-  const registry = new ConnectionRegistry<SyncConnection>();
-  const inFlight = new InFlight();
-  const presence = new Presence({ store, registry, clock: runtime.clock, logger, inFlight });
-  const connectionDeps = {
-    store,
-    runtime,
-    registry,
-    logger,
-    inFlight,
-    presence,
-    heartbeatMs: options.heartbeatMs ?? 30_000,
-  };
+  const service = new SyncService({ store, runtime, logger, heartbeatMs: options.heartbeatMs ?? 30_000 });
+  const { inFlight } = service;
   let closing = false;
 
   const handleHttp = createHttpHandler({ store, passwords, runtime, logger });
@@ -79,7 +67,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     const token = bearerToken(req.headers.authorization);
     let user = null;
     try {
-      user = token ? await store.findUserBySessionHash(hashSessionToken(token)) : null;
+      user = token ? await service.authenticate(token) : null;
     } catch (error) {
       logger.error('Session lookup failed during upgrade', error);
       return refuseUpgrade(socket, 500, 'Internal Server Error');
@@ -88,7 +76,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     // The lookup was async: the server may have started closing, or the client given up.
     if (closing || socket.destroyed) return void socket.destroy();
     const authenticated = user;
-    wss.handleUpgrade(req, socket, head, (ws) => new SyncConnection(ws, authenticated, connectionDeps).start());
+    wss.handleUpgrade(req, socket, head, (ws) => service.attach(wsServerSocket(ws), authenticated));
   }
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const attempt = upgrade(req, socket, head).catch((error: unknown) => {
@@ -114,7 +102,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     // Each close takes its user offline, which records their last-seen time; drain() below waits
     // for those writes before the store closes.
-    await Promise.all(registry.all().map((connection) => connection.close(1001, 'Server shutting down')));
+    await service.closeConnections(1001, 'Server shutting down');
     // Sockets still mid-handshake were never registered; they cannot finish now anyway.
     for (const ws of wss.clients) ws.terminate();
     httpServer.closeAllConnections();

@@ -248,6 +248,14 @@ export class Mirror {
     return row ? { senderId: row.sender_id, seq: row.seq, deleted: row.deleted === 1 } : null;
   }
 
+  /** Whether our reaction with this emoji stands on the message as acknowledged (queued rows aside). */
+  hasOwnReaction(conversationId: string, messageId: string, selfId: string, emoji: string): boolean {
+    return (
+      cachedStatement(this.db, 'SELECT 1 FROM reactions WHERE conversation_id = ? AND message_id = ? AND user_id = ? AND emoji = ? AND on_ = 1')
+        .get(conversationId, messageId, selfId, emoji) !== undefined
+    );
+  }
+
   /** Stores a new own message and its outbox row in one transaction. */
   enqueueMessage(
     conversationId: string,

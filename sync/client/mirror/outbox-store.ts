@@ -98,10 +98,18 @@ export class OutboxStore {
     return (cachedStatement(this.db, "SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n;
   }
 
+  /**
+   * The row is about to go on the wire. From then on the server may hold it whatever becomes of
+   * the reply (lost with the connection, or with the process), so `attempts` > 0 means the row can
+   * no longer be rewritten or withdrawn locally, only followed by another change.
+   */
+  markAttempt(id: number): void {
+    cachedStatement(this.db, 'UPDATE outbox SET attempts = attempts + 1 WHERE id = ?').run(id);
+  }
+
   /** A transient failure: try again at `nextAttemptAt`. */
   defer(id: number, nextAttemptAt: number, reason: string): void {
-    cachedStatement(this.db, 'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?')
-      .run(nextAttemptAt, reason, id);
+    cachedStatement(this.db, 'UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?').run(nextAttemptAt, reason, id);
   }
 
   /** Everything pending may go now (used when the connection comes back). */
@@ -111,7 +119,7 @@ export class OutboxStore {
 
   /** A permanent refusal: kept, visible and retryable, but no longer blocking the queue. */
   fail(clientId: string, reason: string): void {
-    cachedStatement(this.db, "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE client_id = ?")
+    cachedStatement(this.db, "UPDATE outbox SET status = 'failed', last_error = ? WHERE client_id = ?")
       .run(reason, clientId);
   }
 
@@ -138,10 +146,10 @@ export class OutboxStore {
   }
 
   /** The send row of a message, if it is still queued. */
-  sendRow(conversationId: string, messageId: string): { status: 'pending' | 'failed' } | null {
+  sendRow(conversationId: string, messageId: string): { status: 'pending' | 'failed'; attempts: number } | null {
     return (
-      (cachedStatement(this.db, "SELECT status FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'send'")
-        .get(conversationId, messageId) as { status: 'pending' | 'failed' } | undefined) ?? null
+      (cachedStatement(this.db, "SELECT status, attempts FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'send'")
+        .get(conversationId, messageId) as { status: 'pending' | 'failed'; attempts: number } | undefined) ?? null
     );
   }
 
@@ -150,17 +158,16 @@ export class OutboxStore {
     cachedStatement(this.db, 'DELETE FROM outbox WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
   }
 
-  /** A pending reaction row that has not gone out yet for the same emoji (to cancel a toggle). */
-  pendingReaction(conversationId: string, messageId: string, emoji: string): { clientId: string; on: boolean } | null {
+  /** The pending reaction rows for one emoji on a message, oldest first (to cancel a toggle). */
+  pendingReactions(conversationId: string, messageId: string, emoji: string): { clientId: string; on: boolean; attempts: number }[] {
     const rows = cachedStatement(this.db, 
-        "SELECT client_id, payload FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'reaction' AND status = 'pending' ORDER BY id DESC",
+        "SELECT client_id, payload, attempts FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'reaction' AND status = 'pending' ORDER BY id",
       )
-      .all(conversationId, messageId) as { client_id: string; payload: string }[];
-    for (const row of rows) {
-      const payload = JSON.parse(row.payload) as { emoji: string; on: boolean };
-      if (payload.emoji === emoji) return { clientId: row.client_id, on: payload.on };
-    }
-    return null;
+      .all(conversationId, messageId) as { client_id: string; payload: string; attempts: number }[];
+    return rows
+      .map((row) => ({ row, payload: JSON.parse(row.payload) as { emoji: string; on: boolean } }))
+      .filter(({ payload }) => payload.emoji === emoji)
+      .map(({ row, payload }) => ({ clientId: row.client_id, on: payload.on, attempts: row.attempts }));
   }
 
   remove(clientId: string): void {

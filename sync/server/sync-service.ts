@@ -1,0 +1,83 @@
+import type { Runtime } from '../common/runtime.js';
+import type { User } from '../protocol/frames.js';
+import { ConnectionRegistry } from './connection-registry.js';
+import { SyncConnection } from './connection.js';
+import { InFlight } from './in-flight.js';
+import type { ServerLogger } from './logger.js';
+import { Presence } from './presence.js';
+import type { ServerSocket } from './server-socket.js';
+import { hashSessionToken } from './session-tokens.js';
+import type { ServerStore } from './store/server-store.js';
+
+export interface SyncServiceOptions {
+  /** The caller opened it and closes it, after `close()` below. */
+  store: ServerStore;
+  runtime: Runtime;
+  logger: ServerLogger;
+  /** Interval of the dead-peer check on sockets; 0 disables it. */
+  heartbeatMs: number;
+}
+
+/**
+ * The sync socket's logic with no network attached: who is connected (registry), their presence,
+ * and the work in flight. The WebSocket server hands it authenticated sockets through `attach`;
+ * the simulation does the same with in-memory sockets, so both run exactly this code.
+ */
+export class SyncService {
+  readonly store: ServerStore;
+  /** Shared with the HTTP layer, so shutdown waits for both before the store closes. */
+  readonly inFlight = new InFlight();
+  private readonly registry = new ConnectionRegistry<SyncConnection>();
+  private readonly presence: Presence;
+  private readonly runtime: Runtime;
+  private readonly logger: ServerLogger;
+  private readonly heartbeatMs: number;
+
+  constructor(options: SyncServiceOptions) {
+    this.store = options.store;
+    this.runtime = options.runtime;
+    this.logger = options.logger;
+    this.heartbeatMs = options.heartbeatMs;
+    this.presence = new Presence({
+      store: options.store,
+      registry: this.registry,
+      clock: options.runtime.clock,
+      logger: options.logger,
+      inFlight: this.inFlight,
+    });
+  }
+
+  /** The user a session token belongs to, or null. Throws when the store fails. */
+  authenticate(token: string): Promise<User | null> {
+    return this.store.findUserBySessionHash(hashSessionToken(token));
+  }
+
+  /** Starts serving an authenticated socket: welcome, presence, then its frames in order. */
+  attach(socket: ServerSocket, user: User): SyncConnection {
+    const connection = new SyncConnection(socket, user, {
+      store: this.store,
+      runtime: this.runtime,
+      registry: this.registry,
+      logger: this.logger,
+      inFlight: this.inFlight,
+      presence: this.presence,
+      heartbeatMs: this.heartbeatMs,
+    });
+    connection.start();
+    return connection;
+  }
+
+  /** Closes every open connection with `code`; resolves once each has closed. */
+  async closeConnections(code = 1001, reason = 'Server shutting down'): Promise<void> {
+    await Promise.all(this.registry.all().map((connection) => connection.close(code, reason)));
+  }
+
+  /**
+   * Closes every connection and waits for the work in flight. Each close takes its user offline,
+   * which records their last-seen time, so this must finish before the store closes.
+   */
+  async close(code = 1001, reason = 'Server shutting down'): Promise<void> {
+    await this.closeConnections(code, reason);
+    await this.inFlight.drain();
+  }
+}

@@ -1,0 +1,105 @@
+import Database from 'better-sqlite3';
+
+/**
+ * A read-only second handle on a device's mirror file, for what the public API does not show:
+ * cursors, the outbox, held changes, watermarks. WAL lets it read committed state while the core
+ * writes, and it survives the core crashing and reopening the same file.
+ */
+export interface OutboxRow {
+  id: number;
+  clientId: string;
+  conversationId: string;
+  kind: 'send' | 'edit' | 'delete' | 'reaction';
+  messageId: string;
+  status: 'pending' | 'failed';
+  error: string | null;
+}
+
+export interface CursorRow {
+  conversationId: string;
+  appliedSeq: number;
+  knownSeq: number;
+}
+
+export interface WatermarkRow {
+  conversationId: string;
+  userId: string;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+export class MirrorInspector {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path, { readonly: true, fileMustExist: true });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  outbox(): OutboxRow[] {
+    return (
+      this.db
+        .prepare('SELECT id, client_id, conversation_id, kind, message_id, status, last_error FROM outbox ORDER BY id')
+        .all() as Array<{
+        id: number;
+        client_id: string;
+        conversation_id: string;
+        kind: OutboxRow['kind'];
+        message_id: string;
+        status: OutboxRow['status'];
+        last_error: string | null;
+      }>
+    ).map((row) => ({
+      id: row.id,
+      clientId: row.client_id,
+      conversationId: row.conversation_id,
+      kind: row.kind,
+      messageId: row.message_id,
+      status: row.status,
+      error: row.last_error,
+    }));
+  }
+
+  pendingCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n;
+  }
+
+  cursors(): CursorRow[] {
+    return (
+      this.db.prepare('SELECT id, applied_seq, known_seq FROM conversations ORDER BY id').all() as Array<{
+        id: string;
+        applied_seq: number;
+        known_seq: number;
+      }>
+    ).map((row) => ({ conversationId: row.id, appliedSeq: row.applied_seq, knownSeq: row.known_seq }));
+  }
+
+  heldCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM held_events').get() as { n: number }).n;
+  }
+
+  watermarks(): WatermarkRow[] {
+    return (
+      this.db
+        .prepare('SELECT conversation_id, user_id, delivered_seq, read_seq FROM members ORDER BY conversation_id, user_id')
+        .all() as Array<{ conversation_id: string; user_id: string; delivered_seq: number; read_seq: number }>
+    ).map((row) => ({
+      conversationId: row.conversation_id,
+      userId: row.user_id,
+      deliveredSeq: row.delivered_seq,
+      readSeq: row.read_seq,
+    }));
+  }
+
+  /** Every stored message row of a conversation (acknowledged or not), with its seq. */
+  messageRows(conversationId: string): Array<{ id: string; seq: number | null; senderId: string; state: string }> {
+    return (
+      this.db
+        .prepare('SELECT client_message_id, seq, sender_id, state FROM messages WHERE conversation_id = ? ORDER BY seq IS NULL, seq, local_id')
+        .all(conversationId) as Array<{ client_message_id: string; seq: number | null; sender_id: string; state: string }>
+    ).map((row) => ({ id: row.client_message_id, seq: row.seq, senderId: row.sender_id, state: row.state }));
+  }
+}

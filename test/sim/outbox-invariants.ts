@@ -1,0 +1,61 @@
+import type { ConversationEvent } from '../../sync/protocol/frames.js';
+import { expectedMessages } from './reference.js';
+import type { SimWorld } from './world.js';
+
+/**
+ * What people composed, against the server's log: nothing lost (acknowledged, visibly failed,
+ * withdrawn by the person, or made moot by a delete) and nothing reordered (per device and
+ * conversation, the server's seqs follow composition order).
+ */
+
+/** `senderId clientId` → the stored event, over every conversation. */
+function eventsByClientId(logs: Map<string, ConversationEvent[]>): Map<string, ConversationEvent> {
+  const byId = new Map<string, ConversationEvent>();
+  for (const events of logs.values()) {
+    for (const event of events) {
+      const clientId = event.kind === 'message' ? event.clientMessageId : event.clientChangeId;
+      byId.set(`${event.senderId} ${clientId}`, event);
+    }
+  }
+  return byId;
+}
+
+export function checkNothingLost(world: SimWorld, logs: Map<string, ConversationEvent[]>): string[] {
+  const problems: string[] = [];
+  const stored = eventsByClientId(logs);
+  const outboxes = new Map(world.devices.map((device) => [device.name, world.inspector(device.name).outbox()]));
+  const deleted = new Set<string>();
+  for (const [conversationId, events] of logs) {
+    for (const message of expectedMessages(events)) if (message.deleted) deleted.add(`${conversationId} ${message.id}`);
+  }
+  for (const row of world.history.composed) {
+    if (stored.has(`${row.userId} ${row.clientId}`)) continue;
+    const queued = outboxes.get(row.device)?.find((candidate) => candidate.clientId === row.clientId);
+    if (queued?.status === 'failed') continue;
+    if (world.history.withdrawn.has(`${row.device}:${row.clientId}`)) continue;
+    // A delete for everyone makes queued edits and reactions on that message moot.
+    if ((row.kind === 'edit' || row.kind === 'reaction') && deleted.has(`${row.conversationId} ${row.messageId}`)) continue;
+    problems.push(
+      `${row.kind} ${row.clientId} composed on ${row.device} (on ${row.messageId}) is lost: not on the server, ` +
+        (queued ? `still ${queued.status} in the outbox` : 'no longer in the outbox'),
+    );
+  }
+  return problems;
+}
+
+export function checkComposeOrder(world: SimWorld, logs: Map<string, ConversationEvent[]>): string[] {
+  const problems: string[] = [];
+  const stored = eventsByClientId(logs);
+  const lastSeq = new Map<string, { seq: number; clientId: string }>();
+  for (const row of world.history.composed) {
+    const event = stored.get(`${row.userId} ${row.clientId}`);
+    if (!event) continue;
+    const key = `${row.device} ${row.conversationId}`;
+    const previous = lastSeq.get(key);
+    if (previous && event.seq <= previous.seq) {
+      problems.push(`${row.device} composed ${previous.clientId} before ${row.clientId}, but the server has them at seqs ${previous.seq} and ${event.seq}`);
+    }
+    lastSeq.set(key, { seq: event.seq, clientId: row.clientId });
+  }
+  return problems;
+}

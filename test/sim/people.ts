@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClientCore } from '../../sync/client/client-core-types.js';
+import { MIRROR_FILE } from '../../sync/client/client-core.js';
+import { Mirror } from '../../sync/client/mirror/mirror.js';
+import { hashSessionToken } from '../../sync/server/session-tokens.js';
+import type { ServerStore } from '../../sync/server/store/server-store.js';
+import type { MirrorInspector } from './mirror-inspector.js';
+import type { SeededRandom } from './random.js';
+import type { Lifetime } from './scheduler.js';
+
+/**
+ * Who is in a simulated world: alice (devices a1, a2), bob (b1, b2), carol (c1), with one direct
+ * conversation per pair; dave (d1) starts with none and is met during the run. Accounts, sessions
+ * and conversations are written straight into the store: account creation over HTTP hashes
+ * passwords with scrypt on the thread pool, which would bring real time back in.
+ */
+
+export const SERVER_URL = 'ws://sim.invalid';
+export const PEOPLE = [
+  { username: 'alice', devices: ['a1', 'a2'] },
+  { username: 'bob', devices: ['b1', 'b2'] },
+  { username: 'carol', devices: ['c1'] },
+  { username: 'dave', devices: ['d1'] },
+] as const;
+export const DEVICE_NAMES = PEOPLE.flatMap((person) => person.devices);
+export const USERNAMES = PEOPLE.map((person) => person.username);
+/** The people whose conversations exist from the start. */
+const FIRST_CONTACTS: readonly string[] = ['alice', 'bob', 'carol'];
+
+export interface SimUser {
+  id: string;
+  username: string;
+  displayName: string;
+  token: string;
+}
+
+export interface SimDevice {
+  name: string;
+  user: SimUser;
+  profileDir: string;
+  /** Set when the world opens the profile, and again after every restart. */
+  core: ClientCore;
+  lifetime: Lifetime;
+  /** Opened with the first core: a read-only handle needs the WAL files an open writer keeps. */
+  inspector: MirrorInspector | undefined;
+  lives: number;
+}
+
+export interface SimConversation {
+  id: string;
+  memberIds: string[];
+}
+
+export async function createPeople(
+  store: ServerStore,
+  random: SeededRandom,
+  root: string,
+  now: number,
+): Promise<{ users: SimUser[]; devices: SimDevice[]; conversations: SimConversation[] }> {
+  const users: SimUser[] = [];
+  const devices: SimDevice[] = [];
+  for (const person of PEOPLE) {
+    const user: SimUser = {
+      id: random.uuid(),
+      username: person.username,
+      displayName: person.username[0]!.toUpperCase() + person.username.slice(1),
+      token: random.hex(32),
+    };
+    const created = await store.createUser({ ...user, passwordHash: 'not-used-in-the-simulation', createdAt: now });
+    if (created.status !== 'created') throw new Error(`Could not create ${user.username}`);
+    await store.createSession({ tokenHash: hashSessionToken(user.token), userId: user.id, createdAt: now });
+    users.push(user);
+    for (const name of person.devices) devices.push(signedInDevice(name, user, join(root, name)));
+  }
+  const conversations: SimConversation[] = [];
+  const first = users.filter((user) => FIRST_CONTACTS.includes(user.username));
+  for (let i = 0; i < first.length; i++) {
+    for (let j = i + 1; j < first.length; j++) {
+      const [creator, other] = [first[i]!, first[j]!];
+      const input = { id: random.uuid(), creatorId: creator.id, otherId: other.id, createdAt: now };
+      const { conversation } = await store.getOrCreateDirectConversation(input);
+      conversations.push({ id: conversation.id, memberIds: [creator.id, other.id] });
+    }
+  }
+  return { users, devices, conversations };
+}
+
+/** A profile as the person left it after logging in on this device earlier. */
+function signedInDevice(name: string, user: SimUser, profileDir: string): SimDevice {
+  mkdirSync(profileDir, { recursive: true });
+  const mirror = Mirror.open(join(profileDir, MIRROR_FILE));
+  mirror.saveSession({ serverUrl: SERVER_URL, token: user.token, user: { id: user.id, username: user.username, displayName: user.displayName } });
+  mirror.close();
+  return { name, user, profileDir, core: undefined as unknown as ClientCore, lifetime: { name, alive: false }, inspector: undefined, lives: 0 };
+}

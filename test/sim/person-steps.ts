@@ -1,0 +1,123 @@
+import { PersonStep, pct, pick, Step } from './step.js';
+import type { SimWorld } from './world.js';
+
+/** What people do: send, reply, edit, delete, react, unreact, read, start a conversation. */
+
+export class Send extends PersonStep {
+  async perform(world: SimWorld) {
+    await sendAndIntend(world, this.device, this.conversationId(world), world.nextText(this.device), null);
+  }
+  toString() {
+    return `send(${this.device}, conv${this.conversation})`;
+  }
+}
+
+/** Sends (or replies), recording the text the person meant the new message to have. */
+async function sendAndIntend(world: SimWorld, device: string, conversationId: string, text: string, replyTo: string | null) {
+  const result = await world.act(device, (core) => core.sendMessage({ conversationId, text, ...(replyTo ? { replyTo } : {}) }));
+  if (!result.ok) return;
+  const intent = { kind: 'text' as const, text };
+  world.history.intend({ device, userId: world.device(device).user.id, conversationId, messageId: result.value.id, intent });
+}
+
+export class Reply extends PersonStep {
+  constructor(device: string, conversation: number, readonly fraction: number) {
+    super(device, conversation);
+  }
+  async perform(world: SimWorld) {
+    const target = pick(await this.view(world), this.fraction);
+    if (!target) return;
+    await sendAndIntend(world, this.device, this.conversationId(world), world.nextText(this.device), target.id);
+  }
+  toString() {
+    return `reply(${this.device}, conv${this.conversation}, to ${pct(this.fraction)})`;
+  }
+}
+
+export class Edit extends PersonStep {
+  constructor(device: string, conversation: number, readonly fraction: number) {
+    super(device, conversation);
+  }
+  async perform(world: SimWorld) {
+    const target = pick((await this.view(world)).filter((view) => view.own && !view.deleted), this.fraction);
+    if (!target) return;
+    const text = `${world.nextText(this.device)} (edit)`;
+    await this.change(world, target.id, { kind: 'text', text }, (core, conversationId) => core.editMessage({ conversationId, messageId: target.id, text }));
+  }
+  toString() {
+    return `edit(${this.device}, conv${this.conversation}, own ${pct(this.fraction)})`;
+  }
+}
+
+export class Delete extends PersonStep {
+  constructor(device: string, conversation: number, readonly fraction: number) {
+    super(device, conversation);
+  }
+  async perform(world: SimWorld) {
+    const target = pick((await this.view(world)).filter((view) => view.own && !view.deleted), this.fraction);
+    if (!target) return;
+    await this.change(world, target.id, { kind: 'deleted' }, (core, conversationId) => core.deleteMessage({ conversationId, messageId: target.id }));
+  }
+  toString() {
+    return `delete(${this.device}, conv${this.conversation}, own ${pct(this.fraction)})`;
+  }
+}
+
+export class React extends PersonStep {
+  constructor(device: string, conversation: number, readonly fraction: number, readonly emoji: string) {
+    super(device, conversation);
+  }
+  async perform(world: SimWorld) {
+    const target = pick((await this.view(world)).filter((view) => !view.deleted), this.fraction);
+    if (!target) return;
+    const intent = { kind: 'reaction' as const, emoji: this.emoji, on: true };
+    await this.change(world, target.id, intent, (core, conversationId) => core.setReaction({ conversationId, messageId: target.id, emoji: this.emoji, on: true }));
+  }
+  toString() {
+    return `react(${this.device}, conv${this.conversation}, ${pct(this.fraction)}, ${this.emoji})`;
+  }
+}
+
+export class Unreact extends PersonStep {
+  constructor(device: string, conversation: number, readonly fraction: number) {
+    super(device, conversation);
+  }
+  async perform(world: SimWorld) {
+    const mine = (await this.view(world)).flatMap((view) =>
+      view.reactions.filter((reaction) => reaction.mine).map((reaction) => ({ messageId: view.id, emoji: reaction.emoji })),
+    );
+    const target = pick(mine, this.fraction);
+    if (!target) return;
+    const intent = { kind: 'reaction' as const, emoji: target.emoji, on: false };
+    await this.change(world, target.messageId, intent, (core, conversationId) => core.setReaction({ conversationId, ...target, on: false }));
+  }
+  toString() {
+    return `unreact(${this.device}, conv${this.conversation}, ${pct(this.fraction)})`;
+  }
+}
+
+export class Read extends PersonStep {
+  async perform(world: SimWorld) {
+    await world.act(this.device, (core) => core.markRead({ conversationId: this.conversationId(world) }));
+  }
+  toString() {
+    return `read(${this.device}, conv${this.conversation})`;
+  }
+}
+
+export class StartConversation extends Step {
+  constructor(
+    readonly device: string,
+    readonly username: string,
+  ) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    // Refused offline, or with yourself: both are normal outcomes. The world learns of the new
+    // conversation from the server (refreshConversations), whether or not the reply arrives.
+    world.actInBackground(this.device, (core) => core.startConversation({ username: this.username }));
+  }
+  toString() {
+    return `startConversation(${this.device}, with ${this.username})`;
+  }
+}

@@ -1,0 +1,55 @@
+import type { SimWorld } from './world.js';
+
+/** How long settle() may take, in virtual time, before "never quiet" is itself a failure. */
+const SETTLE_LIMIT_MS = 15 * 60_000;
+const SETTLE_STEP_MS = 1_000;
+/** Quiet must hold this many steps in a row: a lull between retries is not quiet. */
+const QUIET_STEPS = 3;
+
+/**
+ * Heals the network (no faults, everyone reachable) and runs virtual time until the world is
+ * quiet: see notQuiet(). Reconnect backoff caps at 30 s and outbox backoff at 60 s, so a healthy
+ * world gets there in a few virtual minutes; not getting there at all is a failure in its own right.
+ */
+export async function settle(world: SimWorld): Promise<void> {
+  world.network.heal();
+  const deadline = world.scheduler.now + SETTLE_LIMIT_MS;
+  let quietSteps = 0;
+  while (world.scheduler.now < deadline) {
+    await world.advance(SETTLE_STEP_MS);
+    quietSteps = (await notQuiet(world)) === null ? quietSteps + 1 : 0;
+    if (quietSteps >= QUIET_STEPS) return;
+  }
+  throw new Error(`Never quiet within ${SETTLE_LIMIT_MS / 60_000} virtual minutes of healing the network: ${await notQuiet(world)}`);
+}
+
+/**
+ * Why the world is not quiet right now, or null when it is: nothing on the wire, every device
+ * online with nothing pending in its outbox, caught up to every seq it has heard of, and what it
+ * has delivered and read known to the server.
+ */
+export async function notQuiet(world: SimWorld): Promise<string | null> {
+  const { network } = world;
+  if (network.pending > 0) return `${network.pending} frames or closes on the wire`;
+  // Healing the network does not mend a connection that already lost a frame: the client must
+  // notice (keepalive, request timeout) and reconnect, and the server must drop its end.
+  if (network.halfOpen > 0) return `${network.halfOpen} half-open links not noticed yet`;
+  for (const device of world.devices) {
+    const state = await device.core.getConnectionState();
+    if (state !== 'online') return `${device.name} is ${state}`;
+    const inspector = world.inspector(device.name);
+    const pending = inspector.pendingCount();
+    if (pending > 0) return `${device.name} has ${pending} pending outbox rows`;
+    const behind = inspector.cursors().find((cursor) => cursor.knownSeq > cursor.appliedSeq);
+    if (behind) return `${device.name} is behind in ${behind.conversationId} (${behind.appliedSeq} of ${behind.knownSeq})`;
+    // Its own watermarks must have reached the server. (One pushed by another of the person's
+    // devices may stay unconfirmed locally: the server already holds it, so that is fine.)
+    for (const own of inspector.watermarks().filter((row) => row.userId === device.user.id)) {
+      const server = await world.serverMember(own.conversationId, device.user.id);
+      if (own.deliveredSeq > server.deliveredSeq || own.readSeq > server.readSeq) {
+        return `${device.name}'s watermarks in ${own.conversationId} (${own.deliveredSeq}/${own.readSeq}) have not reached the server (${server.deliveredSeq}/${server.readSeq})`;
+      }
+    }
+  }
+  return null;
+}

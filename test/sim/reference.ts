@@ -1,0 +1,110 @@
+import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
+
+/**
+ * What every device should show for a conversation, folded independently from the server's
+ * event log: current text (last edit wins, by seq), deleted (absorbing: text, history and
+ * reactions go), reactions (last event wins per person and emoji), reply quotes, edit history,
+ * and the status of the viewer's own messages from the other member's watermarks.
+ * It is a second implementation of the rules in docs/protocol.md §9, written for clarity.
+ */
+
+export interface ExpectedMessage {
+  id: string;
+  seq: number;
+  senderId: string;
+  text: string;
+  at: number;
+  edited: boolean;
+  deleted: boolean;
+  replyTo: { messageId: string; text: string; deleted: boolean } | null;
+  reactions: Array<{ emoji: string; userIds: string[] }>;
+  history: Array<{ text: string; at: number }>;
+}
+
+interface Folded {
+  id: string;
+  seq: number;
+  senderId: string;
+  sentAt: number;
+  replyTo: string | null;
+  text: string;
+  deleted: boolean;
+  versions: Array<{ text: string; at: number }>;
+  /** `userId emoji` → latest reaction event. */
+  reactions: Map<string, { userId: string; emoji: string; seq: number; on: boolean }>;
+}
+
+export function expectedMessages(events: readonly ConversationEvent[]): ExpectedMessage[] {
+  const messages = new Map<string, Folded>();
+  for (const event of events) {
+    if (event.kind === 'message') {
+      // A v1 database may hold a duplicate id; the earliest keeps the identity.
+      if (messages.has(event.clientMessageId)) continue;
+      messages.set(event.clientMessageId, {
+        id: event.clientMessageId,
+        seq: event.seq,
+        senderId: event.senderId,
+        sentAt: event.sentAt,
+        replyTo: event.replyTo,
+        text: event.deleted ? '' : event.text,
+        deleted: event.deleted,
+        versions: [],
+        reactions: new Map(),
+      });
+      continue;
+    }
+    const target = messages.get(event.messageId);
+    if (!target) throw new Error(`The server log has ${event.kind} seq ${event.seq} before its message ${event.messageId}`);
+    if (target.deleted) continue;
+    switch (event.kind) {
+      case 'edit':
+        if (target.versions.length === 0) target.versions.push({ text: target.text, at: target.sentAt });
+        target.versions.push({ text: event.text, at: event.sentAt });
+        target.text = event.text;
+        break;
+      case 'delete':
+        target.deleted = true;
+        target.text = '';
+        target.versions = [];
+        target.reactions.clear();
+        break;
+      case 'reaction':
+        target.reactions.set(`${event.senderId} ${event.emoji}`, { userId: event.senderId, emoji: event.emoji, seq: event.seq, on: event.on });
+        break;
+    }
+  }
+  return [...messages.values()]
+    .sort((a, b) => a.seq - b.seq)
+    .map((message) => {
+      const quoted = message.replyTo === null ? null : messages.get(message.replyTo);
+      return {
+        id: message.id,
+        seq: message.seq,
+        senderId: message.senderId,
+        text: message.text,
+        at: message.sentAt,
+        edited: message.versions.length > 0 && !message.deleted,
+        deleted: message.deleted,
+        replyTo:
+          message.replyTo === null ? null : { messageId: message.replyTo, text: quoted?.text ?? '', deleted: quoted?.deleted ?? false },
+        reactions: groupReactions(message),
+        history: message.deleted ? [] : message.versions.length > 0 ? message.versions : [{ text: message.text, at: message.sentAt }],
+      };
+    });
+}
+
+/** One entry per emoji in order of the earliest standing reaction event, with who has it. */
+function groupReactions(message: Folded): ExpectedMessage['reactions'] {
+  const standing = [...message.reactions.values()].filter((reaction) => reaction.on).sort((a, b) => a.seq - b.seq);
+  const byEmoji = new Map<string, string[]>();
+  for (const reaction of standing) byEmoji.set(reaction.emoji, [...(byEmoji.get(reaction.emoji) ?? []), reaction.userId]);
+  return [...byEmoji.entries()].map(([emoji, userIds]) => ({ emoji, userIds }));
+}
+
+/** The status the viewer's own message should show, from the other member's server watermarks. */
+export function expectedStatus(conversation: Conversation, viewerId: string, seq: number): 'sent' | 'delivered' | 'read' {
+  const peer = conversation.members.find((member) => member.id !== viewerId);
+  if (peer && peer.readSeq >= seq) return 'read';
+  if (peer && peer.deliveredSeq >= seq) return 'delivered';
+  return 'sent';
+}

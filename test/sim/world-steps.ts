@@ -1,0 +1,153 @@
+import { settle } from './quiet.js';
+import { checkInvariants } from './invariants.js';
+import { HEALTHY, type FaultSettings } from './network.js';
+import { Step } from './step.js';
+import type { SimWorld } from './world.js';
+
+/** What happens around people: time, lost networks, crashes, restarts, faults, bursts, quiet points. */
+
+export class GoOffline extends Step {
+  constructor(readonly device: string) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    world.network.setOffline(this.device);
+  }
+  toString() {
+    return `offline(${this.device})`;
+  }
+}
+
+export class GoOnline extends Step {
+  constructor(readonly device: string) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    world.network.setOnline(this.device);
+  }
+  toString() {
+    return `online(${this.device})`;
+  }
+}
+
+export class Crash extends Step {
+  constructor(readonly device: string) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    await world.crashDevice(this.device);
+  }
+  toString() {
+    return `crash(${this.device})`;
+  }
+}
+
+export class Quit extends Step {
+  constructor(readonly device: string) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    await world.restartDevice(this.device);
+  }
+  toString() {
+    return `quitAndReopen(${this.device})`;
+  }
+}
+
+export class RestartServer extends Step {
+  constructor(
+    readonly clean: boolean,
+    readonly downMs: number,
+  ) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    await world.restartServer(this.clean, this.downMs);
+  }
+  toString() {
+    return `restartServer(${this.clean ? 'clean' : 'crash'}, down ${this.downMs}ms)`;
+  }
+}
+
+export class SetFaults extends Step {
+  constructor(readonly faults: FaultSettings) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    world.network.faults = { ...this.faults };
+  }
+  toString() {
+    const { drop, duplicate, reorder, late, maxDelayMs } = this.faults;
+    const knobs = Object.entries({ drop, duplicate, reorder, late }).filter(([, value]) => value > 0);
+    const parts = knobs.map(([name, value]) => `${name} ${value}`);
+    if (maxDelayMs !== HEALTHY.maxDelayMs) parts.push(`delay ≤${maxDelayMs}ms`);
+    return `faults(${parts.join(', ') || 'none'})`;
+  }
+}
+
+export class Cut extends Step {
+  constructor(readonly device: string) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    world.network.cut(this.device);
+  }
+  toString() {
+    return `cut(${this.device})`;
+  }
+}
+
+export class LoseNextAck extends Step {
+  constructor(
+    readonly device: string,
+    readonly mode: 'silent' | 'break',
+  ) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    world.network.loseNextAck(this.device, this.mode);
+  }
+  toString() {
+    return `loseNextAck(${this.device}, ${this.mode})`;
+  }
+}
+
+export class Advance extends Step {
+  constructor(readonly ms: number) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    await world.advance(this.ms);
+  }
+  toString() {
+    return `advance(${this.ms}ms)`;
+  }
+}
+
+export class Flood extends Step {
+  constructor(
+    readonly user: number,
+    readonly conversation: number,
+    readonly count: number,
+    readonly chars: number,
+  ) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    await world.flood(this.user, this.conversation, { count: this.count, chars: this.chars });
+  }
+  toString() {
+    return `flood(user${this.user}'s tablet, conv${this.conversation}, ${this.count} messages of ${this.chars} chars)`;
+  }
+}
+
+/** An intermediate quiet point: heal, settle, check every invariant. */
+export class Settle extends Step {
+  async perform(world: SimWorld) {
+    await settle(world);
+    await checkInvariants(world);
+  }
+  toString() {
+    return 'settleAndCheck()';
+  }
+}

@@ -1,0 +1,278 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppApiError } from '../../sync/app-api/contract.js';
+import type { ClientCore } from '../../sync/client/client-core-types.js';
+import { MIRROR_FILE, openClientCore } from '../../sync/client/client-core.js';
+import type { Conversation, ConversationEvent, Member } from '../../sync/protocol/frames.js';
+import { openSqliteServerStore, type SqliteServerStore } from '../../sync/server/store/sqlite-server-store.js';
+import { SyncService } from '../../sync/server/sync-service.js';
+import { History } from './history.js';
+import { MirrorInspector } from './mirror-inspector.js';
+import { Network } from './network.js';
+import { createPeople, SERVER_URL, type SimConversation, type SimDevice, type SimUser } from './people.js';
+import { SeededRandom } from './random.js';
+import { Scheduler, settleMicrotasks, SIM_EPOCH_MS, type Lifetime } from './scheduler.js';
+import { floodFromTablet } from './tablet.js';
+
+export type ActResult<T> = { ok: true; value: T } | { ok: false; refusal: string };
+
+/**
+ * One simulated world: the real server (SyncService over its SQLite store) and real client cores
+ * on their own SQLite mirrors, joined by the in-memory network, all on one virtual clock and one
+ * seed. It offers what the steps do (people acting, devices and the server crashing or
+ * restarting, time passing) and what the invariants read (the server's log, the mirrors).
+ */
+export class SimWorld {
+  readonly scheduler = new Scheduler();
+  readonly history = new History();
+  readonly network: Network;
+  users: SimUser[] = [];
+  devices: SimDevice[] = [];
+  conversations: SimConversation[] = [];
+  /** What the server logged as errors: none are expected. */
+  readonly serverErrors: string[] = [];
+  private readonly random: SeededRandom;
+  private readonly root = mkdtempSync(join(tmpdir(), 'messenger-sim-'));
+  private store!: SqliteServerStore;
+  private service: SyncService | null = null;
+  private serverLifetime: Lifetime = { name: 'server', alive: false };
+  private serverLives = 0;
+  private texts = 0;
+
+  private constructor(seed: number) {
+    this.random = new SeededRandom(seed);
+    this.network = new Network(this.scheduler, this.random.fork(), {
+      serverFrame: (device, text) => this.history.serverFrame(device, text),
+      // Only when tracing: building a line per frame is not free.
+      ...(process.env.SIM_TRACE ? { trace: (line: string) => this.trace(line) } : {}),
+    });
+  }
+
+  /** With SIM_TRACE=1, every step and every frame on the wire, at its virtual time. */
+  trace(line: string): void {
+    if (process.env.SIM_TRACE) console.log(`${this.scheduler.now - SIM_EPOCH_MS}ms ${line}`);
+  }
+
+  /** A world with everyone signed in and every core open (not yet connected: time has not moved). */
+  static async create(seed: number): Promise<SimWorld> {
+    const world = new SimWorld(seed);
+    try {
+      world.startServer();
+      Object.assign(world, await createPeople(world.store, world.random, world.root, world.scheduler.now));
+      for (const device of world.devices) await world.openCore(device);
+    } catch (error) {
+      await world.dispose();
+      throw error;
+    }
+    return world;
+  }
+
+  device(name: string): SimDevice {
+    const device = this.devices.find((candidate) => candidate.name === name);
+    if (!device) throw new Error(`No device ${name}`);
+    return device;
+  }
+
+  inspector(name: string): MirrorInspector {
+    const { inspector } = this.device(name);
+    if (!inspector) throw new Error(`${name} was never opened`);
+    return inspector;
+  }
+
+  /** The conversations a device's person is in, in the order they began. */
+  conversationsOf(name: string): SimConversation[] {
+    const { user } = this.device(name);
+    return this.conversations.filter((conversation) => conversation.memberIds.includes(user.id));
+  }
+
+  /** A readable, unique message text. */
+  nextText(device: string): string {
+    this.texts += 1;
+    return `${device}-${this.texts}`;
+  }
+
+  // -- what people do --------------------------------------------------------------------------
+
+  /**
+   * Runs one thing a person does on a device and records what it did to the outbox. The app API
+   * does its SQLite work synchronously inside the call, so the outbox is read right before and
+   * right after it, before any other code can run. A refusal by the core itself (e.g. editing a
+   * message another device deleted meanwhile) is a normal outcome.
+   */
+  async act<T>(name: string, action: (core: ClientCore) => Promise<T>): Promise<ActResult<T>> {
+    const device = this.device(name);
+    const inspector = this.inspector(name);
+    const before = inspector.outbox();
+    const pending = action(device.core);
+    this.history.outboxChanged(name, device.user.id, before, inspector.outbox());
+    try {
+      return { ok: true, value: await pending };
+    } catch (error) {
+      if (error instanceof AppApiError) return { ok: false, refusal: `${error.code}: ${error.message}` };
+      throw error;
+    } finally {
+      this.sampleWatermarks();
+    }
+  }
+
+  /**
+   * Like act(), for an action that waits on the server (starting a conversation). Not awaited:
+   * virtual time only moves between steps, so it settles during later ones. Anything but a
+   * refusal is a violation.
+   */
+  actInBackground(name: string, action: (core: ClientCore) => Promise<unknown>): void {
+    void this.act(name, action).catch((error: unknown) => {
+      this.history.violations.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  /** Another device of the person, outside the simulation, sends a burst of messages. */
+  async flood(userIndex: number, conversationIndex: number, burst: { count: number; chars: number }): Promise<void> {
+    const user = this.users[userIndex % this.users.length]!;
+    const conversations = this.conversations.filter((conversation) => conversation.memberIds.includes(user.id));
+    const conversation = conversations[conversationIndex % Math.max(1, conversations.length)];
+    if (!this.service || !conversation) return;
+    await floodFromTablet(this.service, user, conversation.id, burst, this.random);
+  }
+
+  // -- time, crashes, restarts -----------------------------------------------------------------
+
+  async advance(ms: number): Promise<void> {
+    await this.scheduler.advance(ms);
+    this.sampleWatermarks();
+    // Conversations started meanwhile become targets for the next steps.
+    await this.refreshConversations();
+  }
+
+  /**
+   * The device's process dies: its timers and sockets vanish without any of its code running,
+   * and it reopens the same profile. Continuations already queued may still finish first (as if
+   * the crash came a moment later); SQLite commits are durable at transaction end, so reopening
+   * the file is what a restarted process would find. The old core is dropped, not closed:
+   * closing would run shutdown code a crash never runs.
+   */
+  async crashDevice(name: string): Promise<void> {
+    const device = this.device(name);
+    this.network.deviceCrashed(name);
+    this.scheduler.kill(device.lifetime);
+    await settleMicrotasks();
+    await this.openCore(device);
+  }
+
+  /** The person quits the app (the core closes as hosts close it, mid-flight or not) and starts it again. */
+  async restartDevice(name: string): Promise<void> {
+    const device = this.device(name);
+    await device.core.close();
+    this.scheduler.kill(device.lifetime);
+    await settleMicrotasks();
+    await this.openCore(device);
+  }
+
+  /**
+   * Restarts the server on the same database. Clean: every socket is closed (1001) and last-seen
+   * times are written first. Crash: the sockets are reset and nothing more of the old server runs;
+   * frames it was handling finish against the store (committed, but their replies are lost).
+   */
+  async restartServer(clean: boolean, downMs: number): Promise<void> {
+    const service = this.service;
+    this.network.setServer(null);
+    if (service && clean) {
+      await service.close();
+    } else {
+      this.network.serverCrashed();
+      this.scheduler.kill(this.serverLifetime);
+      await settleMicrotasks();
+    }
+    this.scheduler.kill(this.serverLifetime);
+    await this.store.close();
+    this.service = null;
+    await this.advance(downMs);
+    this.startServer();
+  }
+
+  // -- reading the server ----------------------------------------------------------------------
+
+  /** Learns of conversations started during the run (also those whose reply was lost), from the server. */
+  async refreshConversations(): Promise<void> {
+    if (!this.service) return;
+    for (const user of this.users) {
+      for (const conversation of await this.store.listConversationsOf(user.id)) {
+        if (this.conversations.some((known) => known.id === conversation.id)) continue;
+        this.conversations.push({ id: conversation.id, memberIds: conversation.members.map((member) => member.id) });
+      }
+    }
+  }
+
+  /** The server's log of a conversation, all of it, in seq order. */
+  async serverEvents(conversation: SimConversation): Promise<ConversationEvent[]> {
+    const events: ConversationEvent[] = [];
+    for (;;) {
+      const afterSeq = events.at(-1)?.seq ?? 0;
+      const page = await this.store.readEvents({ conversationId: conversation.id, userId: conversation.memberIds[0]!, afterSeq, limit: 500 });
+      if (!page) throw new Error(`The server lost conversation ${conversation.id}`);
+      events.push(...page.events);
+      if (!page.hasMore) return events;
+    }
+  }
+
+  async serverConversation(conversationId: string): Promise<Conversation> {
+    const known = this.conversations.find((conversation) => conversation.id === conversationId);
+    const found = known && (await this.store.getConversationForMember(conversationId, known.memberIds[0]!));
+    if (!found) throw new Error(`The server does not know conversation ${conversationId}`);
+    return found;
+  }
+
+  async serverMember(conversationId: string, userId: string): Promise<Member> {
+    const member = (await this.serverConversation(conversationId)).members.find((candidate) => candidate.id === userId);
+    if (!member) throw new Error(`${userId} is not a member of ${conversationId} on the server`);
+    return member;
+  }
+
+  sampleWatermarks(): void {
+    for (const device of this.devices) if (device.inspector) this.history.sampleWatermarks(device.name, device.inspector.watermarks());
+  }
+
+  async dispose(): Promise<void> {
+    // Everything is killed, not closed: closing cores would run their shutdown against sockets
+    // and timers that no longer answer. Their SQLite handles are released with the objects.
+    for (const device of this.devices) {
+      this.scheduler.kill(device.lifetime);
+      device.inspector?.close();
+    }
+    this.scheduler.kill(this.serverLifetime);
+    await settleMicrotasks();
+    await this.store?.close();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  // -- nodes -----------------------------------------------------------------------------------
+
+  private startServer(): void {
+    this.serverLives += 1;
+    this.serverLifetime = { name: `server#${this.serverLives}`, alive: true };
+    this.store = openSqliteServerStore(join(this.root, 'server'));
+    this.service = new SyncService({
+      store: this.store,
+      runtime: this.scheduler.runtimeFor(this.serverLifetime, this.random.fork()),
+      logger: { error: (message, error) => this.serverErrors.push(`${message}: ${String(error)}`) },
+      // Dead peers are the network's business here: it tells the server when a link is gone.
+      heartbeatMs: 0,
+    });
+    this.network.setServer(this.service);
+  }
+
+  private async openCore(device: SimDevice): Promise<void> {
+    device.lives += 1;
+    device.lifetime = { name: `${device.name}#${device.lives}`, alive: true };
+    const runtime = this.scheduler.runtimeFor(device.lifetime, this.random.fork());
+    device.core = await openClientCore(
+      { profileDir: device.profileDir, defaultServerUrl: SERVER_URL, runtime },
+      {
+        transport: this.network.transportFor(device.name, device.lifetime),
+        fetch: () => Promise.reject(new Error('The simulation has no HTTP')),
+      },
+    );
+    device.inspector ??= new MirrorInspector(join(device.profileDir, MIRROR_FILE));
+  }
+}
