@@ -1,31 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Composer } from '../../../sync/client/composer.js';
-import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import type { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
+import { createTestMirrors } from '../../support/test-mirror.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const mirrors = createTestMirrors();
+afterEach(() => mirrors.cleanup());
 
 function setUp(): { mirror: Mirror; composer: Composer; goesOut: (messageOrChangeId: string) => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'composer-'));
-  dirs.push(dir);
-  const mirror = Mirror.open(join(dir, 'mirror.sqlite'));
-  mirror.upsertConversation(
-    {
-      id: 'c1',
-      kind: 'direct',
-      createdAt: 1,
-      lastSeq: 0,
-      members: [
-        { id: 'me', username: 'me', displayName: 'Me', deliveredSeq: 0, readSeq: 0 },
-        { id: 'ann', username: 'ann', displayName: 'Ann', deliveredSeq: 0, readSeq: 0 },
-      ],
-    },
-    'me',
-  );
+  const mirror = mirrors.open();
   const composer = new Composer(mirror, realRuntime(), 'me', () => false);
   // What the outbox sender does right before a row goes on the wire.
   const goesOut = (clientId: string) => {

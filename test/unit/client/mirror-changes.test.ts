@@ -1,31 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import type { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { createTestMirrors } from '../../support/test-mirror.js';
 import type { ConversationEvent } from '../../../sync/protocol/frames.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-function openMirror(): Mirror {
-  const dir = mkdtempSync(join(tmpdir(), 'mirror-changes-'));
-  dirs.push(dir);
-  const mirror = Mirror.open(join(dir, 'mirror.sqlite'));
-  mirror.upsertConversation(
-    {
-      id: 'c1',
-      kind: 'direct',
-      createdAt: 1,
-      lastSeq: 0,
-      members: [
-        { id: 'me', username: 'me', displayName: 'Me', deliveredSeq: 0, readSeq: 0 },
-        { id: 'ann', username: 'ann', displayName: 'Ann', deliveredSeq: 0, readSeq: 0 },
-      ],
-    },
-    'me',
-  );
-  return mirror;
-}
+const mirrors = createTestMirrors();
+afterEach(() => mirrors.cleanup());
+const openMirror = () => mirrors.open();
 
 const base = (seq: number, senderId: string) => ({ conversationId: 'c1', seq, senderId, sentAt: 1000 + seq });
 const message = (seq: number, id: string, senderId = 'ann', replyTo: string | null = null): ConversationEvent => ({

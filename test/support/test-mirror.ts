@@ -1,0 +1,36 @@
+/**
+ * A mirror in a temporary folder holding one direct conversation 'c1' between 'me' and 'ann',
+ * for unit tests of the mirror and what writes to it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Mirror } from '../../sync/client/mirror/mirror.js';
+
+export function createTestMirrors(): { open(): Mirror; cleanup(): void } {
+  const dirs: string[] = [];
+  return {
+    open() {
+      const dir = mkdtempSync(join(tmpdir(), 'test-mirror-'));
+      dirs.push(dir);
+      const mirror = Mirror.open(join(dir, 'mirror.sqlite'));
+      mirror.upsertConversation(
+        {
+          id: 'c1',
+          kind: 'direct',
+          createdAt: 1,
+          lastSeq: 0,
+          members: [
+            { id: 'me', username: 'me', displayName: 'Me', deliveredSeq: 0, readSeq: 0 },
+            { id: 'ann', username: 'ann', displayName: 'Ann', deliveredSeq: 0, readSeq: 0 },
+          ],
+        },
+        'me',
+      );
+      return mirror;
+    },
+    cleanup() {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
