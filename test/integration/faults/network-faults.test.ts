@@ -6,6 +6,7 @@
  * with identical message lists: each message once, in the order its author wrote them.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectTriangle } from './triangle.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
@@ -54,16 +55,7 @@ describe('network faults between clients and server', () => {
       await eventually(() => core.getConnectionState(), (state) => state === 'online', `${name} online`);
       people.push({ name, core, profileDir, userId: session.user.id, proxy, conversations: [], composed: new Map() });
     }
-    for (const [from, to] of [[0, 1], [1, 2], [2, 0]] as const) {
-      const { id } = await people[from]!.core.startConversation({ username: people[to]!.name });
-      for (const index of [from, to]) {
-        people[index]!.conversations.push(id);
-        people[index]!.composed.set(id, 0);
-      }
-    }
-    for (const person of people) {
-      await eventually(() => person.core.listConversations(), (list) => list.length === 2, `${person.name} has both conversations`);
-    }
+    await connectTriangle(people);
 
     let stopped = false;
     const cap = 300;

@@ -8,6 +8,7 @@
  * cores in this process. Kill moments come from a seeded generator; the seed is printed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectTriangle } from './triangle.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
 import { DEFAULT_TEST_PASSWORD, createServerHarness } from '../../support/server-harness.js';
 import { createProcessHarness, freePort, sleep, type ScriptProcess } from '../../support/processes.js';
@@ -65,16 +66,7 @@ describe('server killed with SIGKILL', () => {
       await eventually(() => core.getConnectionState(), (state) => state === 'online', `${name} online`, 20_000);
       people.push({ name, core, profileDir, userId: session.user.id, conversations: [], composed: new Map() });
     }
-    for (const [from, to] of [[0, 1], [1, 2], [2, 0]] as const) {
-      const { id } = await people[from]!.core.startConversation({ username: people[to]!.name });
-      for (const index of [from, to]) {
-        people[index]!.conversations.push(id);
-        people[index]!.composed.set(id, 0);
-      }
-    }
-    for (const person of people) {
-      await eventually(() => person.core.listConversations(), (list) => list.length === 2, `${person.name} has both conversations`);
-    }
+    await connectTriangle(people);
 
     // -- the workload: everyone sends into both conversations until told to stop ---------------
     let stopped = false;
