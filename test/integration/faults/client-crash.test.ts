@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
 import { createProcessHarness, sleep, type ScriptProcess } from '../../support/processes.js';
-import { mirrorProblems, readMirror, readServer, serverProblems, type MirrorMessage } from '../../support/db-snapshots.js';
+import { mirrorProblems, readMirror, readServer, serverProblems, type MirrorMessage } from '../../support/db-invariants.js';
 import { faultSeed, seededRandom } from '../../support/seeded-random.js';
 
 const DRIVER = 'test/support/client-driver.ts';

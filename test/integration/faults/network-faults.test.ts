@@ -10,7 +10,7 @@ import { connectTriangle } from './triangle.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
-import { mirrorProblems, readMirror, readServer, serverProblems } from '../../support/db-snapshots.js';
+import { mirrorProblems, readMirror, readServer, serverProblems } from '../../support/db-invariants.js';
 import { sleep } from '../../support/processes.js';
 import { faultSeed, seededRandom } from '../../support/seeded-random.js';
 

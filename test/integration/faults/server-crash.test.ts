@@ -12,7 +12,7 @@ import { connectTriangle } from './triangle.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
 import { DEFAULT_TEST_PASSWORD, createServerHarness } from '../../support/server-harness.js';
 import { createProcessHarness, freePort, sleep, type ScriptProcess } from '../../support/processes.js';
-import { mirrorProblems, readMirror, readServer, serverProblems, type ServerSnapshot } from '../../support/db-snapshots.js';
+import { mirrorProblems, readMirror, readServer, serverProblems, type ServerSnapshot } from '../../support/db-invariants.js';
 import { faultSeed, seededRandom } from '../../support/seeded-random.js';
 
 const processes = createProcessHarness();
