@@ -1,3 +1,4 @@
+import type { ConversationEvent } from '../../protocol/frames.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { CHANGE_REFUSALS, REFUSALS } from '../refusals.js';
 import { eventFanout, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
@@ -23,11 +24,8 @@ export async function send(ctx: HandlerContext, frame: FrameOf<'send'>): Promise
     case 'reply_target_missing':
       return refuse(frame.rid, REFUSALS.replyTargetMissing);
     case 'duplicate':
-      // Everyone was told the first time; telling them again would only duplicate work.
-      return only({ type: 'sent', rid: frame.rid, event: result.event });
     case 'stored':
-      // The sender's other devices need the message too.
-      return { reply: { type: 'sent', rid: frame.rid, event: result.event }, fanout: [eventFanout(result.event, result.memberIds)] };
+      return accepted(frame.rid, result);
   }
 }
 
@@ -47,10 +45,22 @@ export async function change(ctx: HandlerContext, frame: FrameOf<'change'>): Pro
     case 'refused':
       return refuse(frame.rid, CHANGE_REFUSALS[result.reason]);
     case 'duplicate':
-      return only({ type: 'sent', rid: frame.rid, event: result.event });
     case 'stored':
-      return { reply: { type: 'sent', rid: frame.rid, event: result.event }, fanout: [eventFanout(result.event, result.memberIds)] };
+      return accepted(frame.rid, result);
   }
+}
+
+/**
+ * The reply to a stored send or change. A duplicate (a resend) gets the original event and no
+ * pushes: everyone was told the first time. A new event also goes to every other connection of
+ * every member, the sender's other devices included.
+ */
+function accepted(
+  rid: string,
+  result: { status: 'duplicate'; event: ConversationEvent } | { status: 'stored'; event: ConversationEvent; memberIds: string[] },
+): HandlerResult {
+  const reply = { type: 'sent' as const, rid, event: result.event };
+  return result.status === 'stored' ? { reply, fanout: [eventFanout(result.event, result.memberIds)] } : only(reply);
 }
 
 export async function catchUp(ctx: HandlerContext, frame: FrameOf<'catch_up'>): Promise<HandlerResult> {
