@@ -24,6 +24,8 @@ interface Step {
 const steps: Step[] = [
   { name: 'typecheck', command: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', command: 'npm', args: ['run', '--silent', 'lint'] },
+  { name: 'code lint (eslint)', command: 'npm', args: ['run', '--silent', 'lint:code'] },
+  { name: 'formatting (prettier)', command: 'npm', args: ['run', '--silent', 'format:check'] },
   {
     name: 'unit and integration tests (vitest)',
     command: 'npx',
@@ -61,8 +63,7 @@ const vitest = readJson(VITEST_JSON);
 const playwright = readJson(PLAYWRIGHT_JSON);
 const playwrightStats = (playwright?.stats ?? {}) as Record<string, number>;
 const passed = Number(vitest?.numPassedTests ?? 0) + (playwrightStats.expected ?? 0);
-const failed =
-  Number(vitest?.numFailedTests ?? 0) + (playwrightStats.unexpected ?? 0) + (playwrightStats.flaky ?? 0);
+const failed = Number(vitest?.numFailedTests ?? 0) + (playwrightStats.unexpected ?? 0) + (playwrightStats.flaky ?? 0);
 const skipped = Number(vitest?.numPendingTests ?? 0) + Number(vitest?.numTodoTests ?? 0) + (playwrightStats.skipped ?? 0);
 
 console.log('');

@@ -8,15 +8,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import {
-  BRIDGE_MAX_FRAME_BYTES,
-  BRIDGE_PATH,
-  type BridgePush,
-  type BridgeReply,
-} from '../../sync/app-api/bridge-frames.js';
+import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, type BridgePush, type BridgeReply } from '../../sync/app-api/bridge-frames.js';
 import type { AppTransport } from '../../sync/app-api/client.js';
 import { SECURITY_HEADERS } from '../common/csp.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
+import { wsText } from '../common/ws-text.js';
 import { allowedHostHeaders, checkBridgeUpgrade, isAllowedHost, parseBridgeFrame } from './bridge-guard.js';
 
 export interface BrowserHostOptions {
@@ -140,10 +136,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         log('browser host: ignored a binary bridge frame');
         return;
       }
-      const parsed = parseBridgeFrame(data.toString());
+      const parsed = parseBridgeFrame(wsText(data));
       if (!parsed.ok) {
-        if (parsed.id !== null) reply({ id: parsed.id, reply: { ok: false, error: { code: 'invalid_argument', message: parsed.message } } });
-        else log(`browser host: ignored a malformed bridge frame (${parsed.message})`);
+        if (parsed.id !== null) {
+          reply({ id: parsed.id, reply: { ok: false, error: { code: 'invalid_argument', message: parsed.message } } });
+        } else {
+          log(`browser host: ignored a malformed bridge frame (${parsed.message})`);
+        }
         return;
       }
       const { id, method, args } = parsed.request;
@@ -161,7 +160,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         .then((result) => {
           inFlight--;
           reply({ id, reply: result });
-        });
+        })
+        // Only the reply itself can fail here (a result that cannot be serialised, a socket that broke).
+        .catch((error: unknown) =>
+          log(`browser host: could not send a bridge reply: ${error instanceof Error ? error.message : String(error)}`),
+        );
     });
   });
 

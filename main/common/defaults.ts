@@ -7,7 +7,13 @@ export const SYNC_SERVER_NAME = 'offline-messenger-sync';
 
 /** better-sqlite3 rebuilt for Electron's ABI lives here (relative to the repository root). */
 export const ELECTRON_NATIVE_DIR = '.electron-native';
-export const ELECTRON_SQLITE_BINDING = [ELECTRON_NATIVE_DIR, 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'] as const;
+export const ELECTRON_SQLITE_BINDING = [
+  ELECTRON_NATIVE_DIR,
+  'better-sqlite3',
+  'build',
+  'Release',
+  'better_sqlite3.node',
+] as const;
 
 /** Built file names, relative to dist/ (scripts/build.ts writes them; hosts and scripts read them). */
 export const BUILT = {

@@ -5,16 +5,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import {
-  app,
-  BrowserWindow,
-  dialog,
-  ipcMain,
-  protocol,
-  session,
-  shell,
-  type IpcMainInvokeEvent,
-} from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
 import { IPC_EVENT, IPC_INVOKE } from '../../preload/allowed-methods.js';
@@ -23,7 +14,14 @@ import { builtPath, distDirFor } from '../common/paths.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
 import { startCoreWorker, type CoreWorkerHandle } from '../node/core-worker-client.js';
 import { nativeBindingFor, parseLaunchOptions } from './launch-options.js';
-import { APP_ENTRY_URL, APP_HOST, APP_SCHEME, isExternalUrlAllowed, isSameAppOrigin, isTrustedSenderUrl } from './trusted-sender.js';
+import {
+  APP_ENTRY_URL,
+  APP_HOST,
+  APP_SCHEME,
+  isExternalUrlAllowed,
+  isSameAppOrigin,
+  isTrustedSenderUrl,
+} from './trusted-sender.js';
 import { mainWindowOptions } from './window-options.js';
 
 const distDir = distDirFor(import.meta.url);
@@ -68,7 +66,9 @@ function startCore(): CoreWorkerHandle {
     repoRoot,
   });
   if (nativeBinding && !existsSync(nativeBinding)) {
-    throw new Error(`better-sqlite3 has not been built for Electron yet (${nativeBinding} is missing). Run: npm run electron:native`);
+    throw new Error(
+      `better-sqlite3 has not been built for Electron yet (${nativeBinding} is missing). Run: npm run electron:native`,
+    );
   }
   return startCoreWorker(builtPath(distDir, 'coreWorker'), {
     profileDir,
@@ -79,7 +79,8 @@ function startCore(): CoreWorkerHandle {
 }
 
 async function serveAppRequest(request: Request): Promise<Response> {
-  const notFound = () => new Response('Not Found', { status: 404, headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/plain' } });
+  const notFound = () =>
+    new Response('Not Found', { status: 404, headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/plain' } });
   let url: URL;
   try {
     url = new URL(request.url);

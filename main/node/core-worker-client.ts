@@ -155,7 +155,10 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
           pending.delete(id);
           resolve({
             ok: false,
-            error: { code: 'invalid_argument', message: `Arguments cannot be sent: ${error instanceof Error ? error.message : String(error)}` },
+            error: {
+              code: 'invalid_argument',
+              message: `Arguments cannot be sent: ${error instanceof Error ? error.message : String(error)}`,
+            },
           });
         }
       });

@@ -45,7 +45,12 @@ export function isCoreWorkerData(value: unknown): value is CoreWorkerData {
 export function parseHostMessage(value: unknown): HostToWorker | null {
   if (!isRecord(value)) return null;
   if (value.type === 'close') return { type: 'close' };
-  if (value.type === 'call' && typeof value.id === 'number' && Number.isSafeInteger(value.id) && typeof value.method === 'string') {
+  if (
+    value.type === 'call' &&
+    typeof value.id === 'number' &&
+    Number.isSafeInteger(value.id) &&
+    typeof value.method === 'string'
+  ) {
     return { type: 'call', id: value.id, method: value.method, args: value.args };
   }
   return null;

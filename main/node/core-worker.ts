@@ -8,6 +8,7 @@ import { isCoreWorkerData } from './core-worker-protocol.js';
 import { runCoreWorker } from './core-worker-runtime.js';
 
 if (!parentPort) throw new Error('core-worker must run in a worker thread');
-if (!isCoreWorkerData(workerData)) throw new Error('core-worker: workerData must be { profileDir, defaultServerUrl, nativeBinding? }');
+if (!isCoreWorkerData(workerData))
+  throw new Error('core-worker: workerData must be { profileDir, defaultServerUrl, nativeBinding? }');
 
 runCoreWorker(parentPort, workerData, openClientCore);

@@ -6,8 +6,8 @@
  * This module is pure: the renderer imports it, so it must never import node or electron.
  */
 import { z } from 'zod';
-import type { User } from '../protocol/frames.js';
-import { displayName, emoji, messageText, password, username } from '../protocol/frames.js';
+import type { MembershipEvent, Role, User } from '../protocol/frames.js';
+import { displayName, emoji, groupName, messageText, password, username } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -18,6 +18,8 @@ const serverUrl = z
   .max(2048)
   .refine((value) => /^(wss?|https?):\/\/[^\s/]+/.test(value), 'must start with ws://, wss://, http:// or https://');
 const none = z.object({}).strict();
+/** A username as typed: with or without "@", any case. */
+const lookupName = z.string().trim().min(1).max(LIMITS.maxUsernameChars + 1);
 
 export const appApiArgs = {
   getDefaults: none,
@@ -33,7 +35,26 @@ export const appApiArgs = {
   logOut: none,
   getConnectionState: none,
   listConversations: none,
-  startConversation: z.object({ username: z.string().trim().min(1).max(LIMITS.maxUsernameChars) }).strict(),
+  /**
+   * The direct conversation with this person. Works offline for anyone already in this profile's
+   * mirror (seen in any conversation); an unknown username needs the server.
+   */
+  startConversation: z.object({ username: lookupName }).strict(),
+  /** Someone by username: from the mirror when known there, else from the server. */
+  findUser: z.object({ username: lookupName }).strict(),
+  /** A new group with you as owner; works offline, and is created on the server when it can be. */
+  createGroup: z
+    .object({ name: groupName, memberIds: z.array(id).max(LIMITS.maxGroupMembers - 1) })
+    .strict(),
+  /** Members, roles, name, and your queued or refused changes to them. */
+  getConversationInfo: z.object({ conversationId: id }).strict(),
+  addMembers: z.object({ conversationId: id, userIds: z.array(id).min(1).max(LIMITS.maxGroupMembers) }).strict(),
+  removeMember: z.object({ conversationId: id, userId: id }).strict(),
+  leaveGroup: z.object({ conversationId: id }).strict(),
+  renameGroup: z.object({ conversationId: id, name: groupName }).strict(),
+  setRole: z.object({ conversationId: id, userId: id, role: z.enum(['admin', 'member']) }).strict(),
+  /** Who has read, and who has received, one of your messages. */
+  getMessageInfo: z.object({ conversationId: id, messageId: id }).strict(),
   listMessages: z
     .object({
       conversationId: id,
@@ -56,7 +77,7 @@ export const appApiArgs = {
   setReaction: z.object({ conversationId: id, messageId: id, emoji, on: z.boolean() }).strict(),
   /** The message's texts, oldest first (the original, then each edit). Empty once deleted. */
   getEditHistory: z.object({ conversationId: id, messageId: id }).strict(),
-  /** Puts a refused edit, delete or reaction back in the queue / drops it. */
+  /** Puts a refused change (to a message or a group) back in the queue / drops it. */
   retryChange: z.object({ changeId: id }).strict(),
   discardChange: z.object({ changeId: id }).strict(),
   /** The person is typing in this conversation (call again every few seconds while they do). */
@@ -85,14 +106,55 @@ export interface Defaults {
   serverUrl: string;
 }
 
+export type ConversationKind = 'direct' | 'group';
+
 export interface ConversationSummary {
   id: string;
-  peer: User;
+  kind: ConversationKind;
+  /** What the list shows: the group's name, or the other person's display name. */
+  title: string;
+  /** The other person of a direct conversation; null for a group. */
+  peer: User | null;
+  /** Current members, you included (while you are one). */
+  memberCount: number;
+  /** False once you left or were removed from a group: its history stays, sending does not. */
+  isMember: boolean;
   /** The newest message; `deleted` means show "This message was deleted" (text is then empty). */
-  lastMessage: { text: string; own: boolean; at: number; deleted: boolean } | null;
+  lastMessage: { text: string; own: boolean; at: number; deleted: boolean; senderName: string } | null;
   unreadCount: number;
+  /** An unread message mentions you (@username). */
+  mentionsYou: boolean;
   /** For ordering the list: the newest message's time, or the conversation's creation. */
   lastActivityAt: number;
+}
+
+export interface MemberView {
+  user: User;
+  role: Role;
+  online: boolean;
+  you: boolean;
+  /** Added, removed or re-roled by a change of yours that the server has not confirmed yet. */
+  pending: boolean;
+}
+
+/** A change of yours to a group (or its creation) that the server refused. */
+export interface FailedGroupChangeView {
+  changeId: string;
+  kind: 'create' | 'add_members' | 'remove_member' | 'leave' | 'rename' | 'set_role';
+  error: string;
+}
+
+export interface ConversationInfo {
+  id: string;
+  kind: ConversationKind;
+  /** The group's name (with your queued rename applied); null for a direct conversation. */
+  name: string | null;
+  isMember: boolean;
+  /** Your role; null when you are not a member. */
+  role: Role | null;
+  /** In the order they joined (creator first), your queued changes applied. */
+  members: MemberView[];
+  failedChanges: FailedGroupChangeView[];
 }
 
 export interface MessageView {
@@ -110,7 +172,10 @@ export interface MessageView {
   at: number;
   /** Own messages only; null for messages from others. */
   status: MessageStatus | null;
-  /** Why the server refused it, when status is 'failed'. */
+  /**
+   * Why the server refused it, when status is 'failed': a refusal reason code (REFUSAL_REASONS),
+   * which the renderer puts in words, or for an unforeseen refusal the server's own words.
+   */
   error: string | null;
   /** The text was changed after sending (the history is available through getEditHistory). */
   edited: boolean;
@@ -145,6 +210,7 @@ export interface ReactionView {
 export interface FailedChangeView {
   changeId: string;
   kind: 'edit' | 'delete' | 'reaction';
+  /** A refusal reason code (see REFUSAL_REASONS) or, for an unforeseen one, the server's words. */
   error: string;
 }
 
@@ -162,14 +228,41 @@ export interface PresenceView {
 export interface ActivityView {
   /** Other people typing in this conversation right now. */
   typing: User[];
-  /** The other person's presence in a direct conversation; null when unknown. */
+  /** The other person's presence in a direct conversation; null when unknown (and in groups). */
   peerPresence: PresenceView | null;
+  /** In a group: how many members there are (you included) and how many are online. */
+  members: { total: number; online: number } | null;
+}
+
+/**
+ * A change of membership or name, shown between messages: `actor` did it; `subjects` are those
+ * it was done to (added, removed, given a role, or who became owner when the owner left).
+ */
+export interface NoticeView {
+  seq: number;
+  at: number;
+  kind: MembershipEvent['kind'];
+  actor: User;
+  subjects: User[];
+  /** group_created and group_renamed: the name. */
+  name: string | null;
+  /** role_changed: the new role. */
+  role: 'admin' | 'member' | null;
 }
 
 export interface MessagePage {
   messages: MessageView[];
+  /** Membership notices within the same stretch of history as `messages`. */
+  notices: NoticeView[];
   /** More history exists before the first message returned. */
   hasOlder: boolean;
+}
+
+export interface MessageInfo {
+  /** Every other member who has read it. */
+  readBy: User[];
+  /** Every other member who has received it but not read it yet. */
+  deliveredTo: User[];
 }
 
 export interface AppApiResults {
@@ -181,6 +274,15 @@ export interface AppApiResults {
   getConnectionState: ConnectionState;
   listConversations: ConversationSummary[];
   startConversation: ConversationSummary;
+  findUser: User;
+  createGroup: ConversationSummary;
+  getConversationInfo: ConversationInfo;
+  addMembers: null;
+  removeMember: null;
+  leaveGroup: null;
+  renameGroup: null;
+  setRole: null;
+  getMessageInfo: MessageInfo;
   listMessages: MessagePage;
   sendMessage: MessageView;
   retryMessage: null;
@@ -210,7 +312,9 @@ export type AppEvent =
   | { type: 'conversations' }
   | { type: 'messages'; conversationId: string }
   /** Typing or presence changed for this conversation: re-read getActivity. */
-  | { type: 'activity'; conversationId: string };
+  | { type: 'activity'; conversationId: string }
+  /** Members, roles, name or your queued changes to them changed: re-read getConversationInfo. */
+  | { type: 'conversation_info'; conversationId: string };
 
 // ---------------------------------------------------------------------------------------------
 // Errors that cross the contract

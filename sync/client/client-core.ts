@@ -5,14 +5,16 @@ import {
   type ActivityView,
   type AppApiArgs,
   type AppEvent,
+  type ConversationInfo,
   type ConversationSummary,
   type EditHistoryEntry,
+  type MessageInfo,
   type MessagePage,
   type MessageView,
   type SessionInfo,
 } from '../app-api/contract.js';
 import type { Runtime } from '../common/runtime.js';
-import type { SessionResponse, User } from '../protocol/frames.js';
+import type { GroupChange, SessionResponse, User } from '../protocol/frames.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { requestSession } from './accounts-http.js';
 import type { ClientCore, ClientCoreOptions } from './client-core-types.js';
@@ -25,6 +27,8 @@ import type { SyncTransport } from './transport.js';
 import { wsTransport } from './ws-transport.js';
 
 export const MIRROR_FILE = 'mirror.sqlite';
+/** What retryChange may put back in the queue: every refused change but a send (retryMessage). */
+const RETRYABLE_CHANGES = ['edit', 'delete', 'reaction', 'create', 'add_members', 'remove_member', 'leave', 'rename', 'set_role'] as const;
 const DEFAULT_PAGE = 200;
 
 export interface ClientCoreDependencies {
@@ -129,16 +133,66 @@ class LocalClientCore implements ClientCore {
 
   async startConversation(args: AppApiArgs<'startConversation'>): Promise<ConversationSummary> {
     const self = this.self();
-    const username = args.username.trim().replace(/^@/, '').toLowerCase();
-    if (!this.engine) throw new AppApiError('not_signed_in', 'Log in first.');
-    try {
-      const conversation = await this.engine.startConversation(username);
-      const summary = this.mirror.views.conversationSummaries(self.id, conversation.id)[0];
-      if (!summary) throw new AppApiError('internal', 'The new conversation was not stored.');
-      return summary;
-    } catch (error) {
-      throw toAppError(error, username);
+    const peer = await this.lookUp(args.username);
+    const conversationId = this.composer().startDirect(peer);
+    this.outboxChanged(conversationId);
+    return this.summary(self.id, conversationId);
+  }
+
+  async findUser(args: AppApiArgs<'findUser'>): Promise<User> {
+    this.self();
+    return this.lookUp(args.username);
+  }
+
+  async createGroup(args: AppApiArgs<'createGroup'>): Promise<ConversationSummary> {
+    const self = this.self();
+    const members = args.memberIds.map((userId) => {
+      const user = this.mirror.user(userId);
+      if (!user) throw new AppApiError('not_found', 'Add people by their username first.');
+      return user;
+    });
+    const conversationId = this.composer().createGroup(args.name.trim(), members);
+    this.outboxChanged(conversationId);
+    return this.summary(self.id, conversationId);
+  }
+
+  async getConversationInfo(args: AppApiArgs<'getConversationInfo'>): Promise<ConversationInfo> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    const info = this.mirror.views.conversationInfo(args.conversationId, self.id, (userId) => this.isOnline(userId));
+    if (!info) throw new AppApiError('not_found', 'That conversation does not exist.');
+    return info;
+  }
+
+  async addMembers(args: AppApiArgs<'addMembers'>): Promise<null> {
+    for (const userId of args.userIds) {
+      if (!this.mirror.user(userId)) throw new AppApiError('not_found', 'Add people by their username first.');
     }
+    return this.changeGroup(args.conversationId, { kind: 'add_members', userIds: args.userIds });
+  }
+
+  async removeMember(args: AppApiArgs<'removeMember'>): Promise<null> {
+    return this.changeGroup(args.conversationId, { kind: 'remove_member', userId: args.userId });
+  }
+
+  async leaveGroup(args: AppApiArgs<'leaveGroup'>): Promise<null> {
+    return this.changeGroup(args.conversationId, { kind: 'leave' });
+  }
+
+  async renameGroup(args: AppApiArgs<'renameGroup'>): Promise<null> {
+    return this.changeGroup(args.conversationId, { kind: 'rename', name: args.name.trim() });
+  }
+
+  async setRole(args: AppApiArgs<'setRole'>): Promise<null> {
+    return this.changeGroup(args.conversationId, { kind: 'set_role', userId: args.userId, role: args.role });
+  }
+
+  async getMessageInfo(args: AppApiArgs<'getMessageInfo'>): Promise<MessageInfo> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    const info = this.mirror.views.messageInfo(args.conversationId, args.messageId, self.id);
+    if (!info) throw new AppApiError('not_found', 'That message is not in this conversation.');
+    return info;
   }
 
   async listMessages(args: AppApiArgs<'listMessages'>): Promise<MessagePage> {
@@ -200,7 +254,7 @@ class LocalClientCore implements ClientCore {
 
   async retryChange(args: AppApiArgs<'retryChange'>): Promise<null> {
     this.self();
-    const conversationId = this.mirror.outbox.requeueFailed(args.changeId, ['edit', 'delete', 'reaction']);
+    const conversationId = this.mirror.outbox.requeueFailed(args.changeId, RETRYABLE_CHANGES);
     if (!conversationId) throw new AppApiError('not_found', 'There is no refused change with that id.');
     this.outboxChanged(conversationId);
     return null;
@@ -237,8 +291,14 @@ class LocalClientCore implements ClientCore {
     const typing = (activity?.typingIn(args.conversationId) ?? [])
       .map((userId) => this.mirror.user(userId))
       .filter((user): user is User => user !== null);
-    const peer = this.mirror.peerOf(args.conversationId, self.id);
-    return { typing, peerPresence: peer ? (activity?.presenceOf(peer) ?? null) : null };
+    const peer = this.mirror.peerOf(args.conversationId);
+    if (peer) return { typing, peerPresence: activity?.presenceOf(peer) ?? null, members: null };
+    const members = this.mirror.members(args.conversationId);
+    return {
+      typing,
+      peerPresence: null,
+      members: { total: members.length, online: members.filter((member) => this.isOnline(member.userId) || member.userId === self.id).length },
+    };
   }
 
   // -- internals -----------------------------------------------------------------------------
@@ -312,6 +372,40 @@ class LocalClientCore implements ClientCore {
     return new Composer(this.mirror, this.runtime, this.self().id, (clientId) => engine?.isInFlight(clientId) ?? false);
   }
 
+  private changeGroup(conversationId: string, change: GroupChange): null {
+    this.self();
+    this.requireConversation(conversationId);
+    this.composer().changeGroup(conversationId, change);
+    this.outboxChanged(conversationId);
+    return null;
+  }
+
+  /** Someone by username: known to this mirror (works offline), else asked of the server. */
+  private async lookUp(typed: string): Promise<User> {
+    const self = this.self();
+    const username = typed.trim().replace(/^@/, '').toLowerCase();
+    if (username === self.username) throw new AppApiError('refused', 'start_with_yourself');
+    const known = this.mirror.userByUsername(username);
+    if (known) return known;
+    if (!this.engine) throw new AppApiError('not_signed_in', 'Log in first.');
+    try {
+      return await this.engine.findUser(username);
+    } catch (error) {
+      throw toAppError(error, username);
+    }
+  }
+
+  private isOnline(userId: string): boolean {
+    if (userId === this.session?.user.id) return this.engine?.connectionState === 'online';
+    return this.engine?.activity.presenceOf(userId)?.online ?? false;
+  }
+
+  private summary(selfId: string, conversationId: string): ConversationSummary {
+    const summary = this.mirror.views.conversationSummaries(selfId, conversationId)[0];
+    if (!summary) throw new AppApiError('internal', 'The conversation was not stored.');
+    return summary;
+  }
+
   private outboxChanged(conversationId: string): void {
     this.changed(conversationId);
     this.engine?.outboxChanged();
@@ -326,6 +420,7 @@ class LocalClientCore implements ClientCore {
   private changed(conversationId: string): void {
     this.emit({ type: 'messages', conversationId });
     this.emit({ type: 'conversations' });
+    this.emit({ type: 'conversation_info', conversationId });
   }
 
   private emit(event: AppEvent): void {

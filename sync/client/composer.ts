@@ -1,6 +1,10 @@
 import { AppApiError } from '../app-api/contract.js';
+import { directConversationId } from '../common/conversation-ids.js';
 import { timeOrderedId } from '../common/ids.js';
 import type { Runtime } from '../common/runtime.js';
+import type { GroupChange, Role, User } from '../protocol/frames.js';
+import { refuseGroupChange, refuseNewGroup } from '../protocol/rules.js';
+import { LIMITS } from '../protocol/limits.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
 
 /**
@@ -17,7 +21,69 @@ export class Composer {
     private readonly isInFlight: (clientId: string) => boolean,
   ) {}
 
+  /** The direct conversation with `peer`: the one in the mirror, or a new one whose creation is queued. */
+  startDirect(peer: User): string {
+    if (peer.id === this.selfId) throw new AppApiError('refused', 'start_with_yourself');
+    const conversationId = directConversationId(this.selfId, peer.id);
+    this.mirror.transaction(() => {
+      if (this.mirror.hasConversation(conversationId)) return;
+      this.mirror.createLocalConversation({
+        id: conversationId,
+        kind: 'direct',
+        name: null,
+        members: [
+          { user: this.self(), role: 'member' },
+          { user: peer, role: 'member' },
+        ],
+        create: { kind: 'direct', userId: peer.id },
+        now: this.runtime.clock.now(),
+        selfId: this.selfId,
+      });
+    });
+    return conversationId;
+  }
+
+  /** A new group with us as owner; it shows and takes messages at once, and is created on the server when it can be. */
+  createGroup(name: string, members: User[]): string {
+    const others = [...new Map(members.filter((member) => member.id !== this.selfId).map((member) => [member.id, member])).values()];
+    const tooMany = refuseNewGroup(others.length + 1, LIMITS.maxGroupMembers);
+    if (tooMany) throw new AppApiError('refused', tooMany);
+    const conversationId = this.newId();
+    this.mirror.createLocalConversation({
+      id: conversationId,
+      kind: 'group',
+      name,
+      members: [{ user: this.self(), role: 'owner' as Role }, ...others.map((user) => ({ user, role: 'member' as Role }))],
+      create: { kind: 'group', name, memberIds: others.map((member) => member.id) },
+      now: this.runtime.clock.now(),
+      selfId: this.selfId,
+    });
+    return conversationId;
+  }
+
+  /**
+   * Queues a change to a group, judged first by the same rules the server applies (against the
+   * members as this person sees them, their own queued changes included), so what the server
+   * would refuse is refused at once. Refused on arrival still (someone demoted or removed us
+   * meanwhile), it shows on the conversation with Retry and Dismiss.
+   */
+  changeGroup(conversationId: string, change: GroupChange): void {
+    const info = this.mirror.views.conversationInfo(conversationId, this.selfId, () => false);
+    if (!info) throw new AppApiError('not_found', 'That conversation does not exist.');
+    if (!info.isMember || !info.role) throw new AppApiError('refused', 'no_longer_member');
+    const reason = refuseGroupChange(change, {
+      kind: info.kind,
+      actorId: this.selfId,
+      actorRole: info.role,
+      roles: new Map(info.members.map((member) => [member.user.id, member.role])),
+      maxMembers: LIMITS.maxGroupMembers,
+    });
+    if (reason) throw new AppApiError('refused', reason);
+    this.mirror.outbox.enqueueGroupChange(conversationId, this.newId(), change);
+  }
+
   send(conversationId: string, text: string, replyTo: string | null): string {
+    if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
     if (replyTo !== null && !this.mirror.message(conversationId, replyTo)) {
       throw new AppApiError('not_found', 'The message you are replying to is not in this conversation.');
     }
@@ -66,6 +132,12 @@ export class Composer {
       }
       this.mirror.outbox.enqueueChange(conversationId, this.newId(), 'reaction', messageId, { emoji, on });
     });
+  }
+
+  private self(): User {
+    const self = this.mirror.user(this.selfId);
+    if (!self) throw new AppApiError('not_signed_in', 'Log in first.');
+    return self;
   }
 
   private newId(): string {

@@ -1,3 +1,4 @@
+import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import type { ClientFrame, ErrorCode, ServerFrame } from '../protocol/frames.js';
 import { isPermanentError, serverFrameSchema } from '../protocol/frames.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
@@ -9,6 +10,8 @@ export class RequestError extends Error {
   constructor(
     readonly code: ErrorCode | 'disconnected' | 'timeout',
     message: string,
+    /** Why the server refused it, when it said (a REFUSAL_REASONS code). */
+    readonly reason?: RefusalReason,
   ) {
     super(message);
     this.name = 'RequestError';
@@ -163,7 +166,7 @@ export class SyncConnection {
       if (!waiting) return;
       this.pending.delete(frame.rid);
       this.runtime.timers.clearTimeout(waiting.timer);
-      if (frame.type === 'error') waiting.reject(new RequestError(frame.code, frame.message));
+      if (frame.type === 'error') waiting.reject(new RequestError(frame.code, frame.message, frame.reason));
       else waiting.resolve(frame);
       return;
     }

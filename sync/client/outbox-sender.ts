@@ -70,8 +70,13 @@ export class OutboxSender {
       // Recorded before it leaves: the server may store it even if we never hear back.
       this.mirror.outbox.markAttempt(entry.id);
       const reply = await this.connection.request(toRequest(entry));
-      if (reply.type !== 'sent') throw new RequestError('internal', `Unexpected reply ${reply.type} to ${entry.kind}`);
-      this.mirror.acknowledge(reply.event, this.selfId);
+      if (entry.kind === 'create') {
+        if (reply.type !== 'conversation') throw new RequestError('internal', `Unexpected reply ${reply.type} to create`);
+        this.mirror.acknowledgeCreation(reply.conversation, entry.clientId, this.selfId);
+      } else {
+        if (reply.type !== 'sent') throw new RequestError('internal', `Unexpected reply ${reply.type} to ${entry.kind}`);
+        this.mirror.acknowledge(reply.event, this.selfId);
+      }
       this.onAcknowledged(entry.conversationId);
     } catch (error) {
       // A request cut short by stop() leaves its row queued as it is: recording the failure would
@@ -93,8 +98,10 @@ export class OutboxSender {
     const requestError =
       error instanceof RequestError ? error : new RequestError('internal', error instanceof Error ? error.message : String(error));
     if (requestError.permanent) {
-      if (entry.kind === 'send') this.mirror.failSend(entry.conversationId, entry.messageId, requestError.message);
-      else this.mirror.outbox.fail(entry.clientId, requestError.message);
+      // The reason code when the server gave one (the renderer has words for it), else its words.
+      const reason = requestError.reason ?? requestError.message;
+      if (entry.kind === 'send') this.mirror.failSend(entry.conversationId, entry.messageId, reason);
+      else this.mirror.outbox.fail(entry.clientId, reason);
       return;
     }
     const delay = backoffDelay(OUTBOX_BACKOFF, entry.attempts, this.runtime.random);
@@ -137,5 +144,9 @@ function toRequest(entry: OutboxEntry): Request {
         clientChangeId: entry.clientId,
         change: { kind: 'reaction', messageId: entry.messageId, emoji: entry.emoji, on: entry.on },
       };
+    case 'create':
+      return { type: 'create_conversation', conversationId, conversation: entry.conversation };
+    case 'group':
+      return { type: 'group_change', conversationId, clientChangeId: entry.clientId, change: entry.change };
   }
 }

@@ -1,6 +1,6 @@
 import type { AppEvent, ConnectionState } from '../app-api/contract.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
-import type { Conversation, ConversationEvent, ServerFrame } from '../protocol/frames.js';
+import type { Conversation, ConversationEvent, ServerFrame, User } from '../protocol/frames.js';
 
 type EventsReply = Extract<ServerFrame, { type: 'events' }>;
 import { LIMITS } from '../protocol/limits.js';
@@ -106,6 +106,15 @@ export class SyncEngine {
   /** Our read watermark moved locally: tell the server soon. */
   receiptsChanged(): void {
     this.scheduleReceipts();
+  }
+
+  /** Someone by username, from the server. */
+  async findUser(username: string): Promise<User> {
+    if (!this.ready) throw new RequestError('disconnected', 'Not connected');
+    const reply = await this.connection.request({ type: 'find_user', username });
+    if (reply.type !== 'user') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
+    this.options.mirror.upsertUser(reply.user);
+    return reply.user;
   }
 
   async startConversation(username: string): Promise<Conversation> {
@@ -251,7 +260,10 @@ export class SyncEngine {
         const lastSeq = reply.events.at(-1)?.seq;
         next = reply.hasMore && lastSeq !== undefined ? this.fetchPage(conversationId, lastSeq) : null;
         const before = this.options.mirror.cursor(conversationId)?.appliedSeq ?? 0;
-        const after = this.options.mirror.applyEvents(conversationId, reply.events, this.options.selfId);
+        const after = this.options.mirror.applyEvents(conversationId, reply.events, this.options.selfId, {
+          users: reply.users,
+          ...(reply.skippedTo !== undefined ? { skippedTo: reply.skippedTo } : {}),
+        });
         if (after !== before) this.applied(conversationId);
         if (next && after === before && reply.events.length > 0) {
           // The page did not continue from our cursor (it cannot happen with a correct server):
@@ -307,6 +319,7 @@ export class SyncEngine {
   private applied(conversationId: string): void {
     this.options.emit({ type: 'messages', conversationId });
     this.options.emit({ type: 'conversations' });
+    this.options.emit({ type: 'conversation_info', conversationId });
     this.scheduleReceipts();
   }
 

@@ -9,6 +9,12 @@ export type Db = Database.Database;
 export interface Migration {
   version: number;
   description: string;
+  /**
+   * Set for a step that rebuilds a table other tables point at. SQLite's documented procedure for
+   * that: foreign keys off (it cannot be switched inside a transaction, so around it), the step,
+   * then `foreign_key_check` inside the same transaction, so a broken reference rolls it all back.
+   */
+  rebuildsReferencedTables?: boolean;
   up(db: Db): void;
 }
 
@@ -68,10 +74,22 @@ export function migrate(db: Db, path: string, migrations: readonly Migration[]):
   const current = schemaVersion(db);
   if (current > latest) throw new DatabaseFromTheFutureError(path, current, latest);
   for (const migration of migrations.slice(current)) {
-    db.transaction(() => {
-      migration.up(db);
-      db.pragma(`user_version = ${migration.version}`);
-    })();
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    if (migration.rebuildsReferencedTables) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        migration.up(db);
+        if (migration.rebuildsReferencedTables) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) {
+            throw new Error(`Migration ${migration.version} left ${broken.length} broken references; rolled back`);
+          }
+        }
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+    } finally {
+      if (migration.rebuildsReferencedTables) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+    }
   }
 }
 

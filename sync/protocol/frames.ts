@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
+import { REFUSAL_REASONS } from './refusal-reasons.js';
 
 /**
  * Text the databases can keep as it came: no lone UTF-16 surrogates. JSON carries them (as \uD800
@@ -35,6 +36,12 @@ export const messageText = z
   .max(LIMITS.maxMessageChars)
   .refine((text) => text.trim().length > 0, 'message text is empty')
   .refine(wellFormed, WELL_FORMED);
+export const groupName = z
+  .string()
+  .trim()
+  .min(LIMITS.minGroupNameChars)
+  .max(LIMITS.maxGroupNameChars)
+  .refine(wellFormed, WELL_FORMED);
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -46,20 +53,46 @@ export const userSchema = z.object({
 });
 export type User = z.infer<typeof userSchema>;
 
-/** A member of a conversation with their delivery and read watermarks (highest sequence numbers). */
+/**
+ * In a group: the owner (its creator, until they leave), admins, and members. Owner and admins
+ * manage members and the name; the owner makes and unmakes admins. In a direct conversation both
+ * people are plain members.
+ */
+export const ROLES = ['owner', 'admin', 'member'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+/** A member of a conversation with their role and their delivery and read watermarks (highest sequence numbers). */
 export const memberSchema = userSchema.extend({
+  role: roleSchema,
   deliveredSeq: seq,
   readSeq: seq,
 });
 export type Member = z.infer<typeof memberSchema>;
 
+export const CONVERSATION_KINDS = ['direct', 'group'] as const;
+export const conversationKindSchema = z.enum(CONVERSATION_KINDS);
+export type ConversationKind = z.infer<typeof conversationKindSchema>;
+
+/**
+ * A conversation as the requesting user may see it. `members`, `name` and the watermarks are the
+ * state as of `lastSeq` (read in one transaction), so a client may take them as of that seq.
+ */
 export const conversationSchema = z.object({
   id,
-  kind: z.literal('direct'),
-  members: z.array(memberSchema).min(1).max(2),
-  /** Highest sequence number assigned in this conversation (0 when empty). */
+  kind: conversationKindSchema,
+  /** The group's name; null for a direct conversation (and for a former member of a group). */
+  name: z.string().max(LIMITS.maxGroupNameChars).nullable(),
+  /** The current members, in the order they joined (creator first). Empty for a former member. */
+  members: z.array(memberSchema).max(LIMITS.maxGroupMembers),
+  /**
+   * Highest sequence number the requester may see (0 when empty): the conversation's last for a
+   * member, the one that removed them for a former member.
+   */
   lastSeq: seq,
   createdAt: z.number().int(),
+  /** False once the requester left or was removed: they keep their history up to then. */
+  isMember: z.boolean(),
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
@@ -129,11 +162,71 @@ export const reactionEventSchema = z.object({
   on: z.boolean(),
 });
 
+/** A member as a membership event names them: who they are, so every device can show the notice. */
+const userWithRole = userSchema.extend({ role: roleSchema });
+
+/** The first event of every group: its name and first members (the creator as owner). */
+export const groupCreatedEventSchema = z.object({
+  kind: z.literal('group_created'),
+  ...eventBase,
+  name: groupName,
+  members: z.array(userWithRole).min(1).max(LIMITS.maxGroupMembers),
+});
+
+/** Owner or admin added people; each sees the conversation from this event on. */
+export const membersAddedEventSchema = z.object({
+  kind: z.literal('members_added'),
+  ...eventBase,
+  clientChangeId: id,
+  members: z.array(userSchema).min(1).max(LIMITS.maxGroupMembers),
+});
+
+/** Owner or admin removed someone; the removed person receives this event and nothing after it. */
+export const memberRemovedEventSchema = z.object({
+  kind: z.literal('member_removed'),
+  ...eventBase,
+  clientChangeId: id,
+  userId: id,
+});
+
+/**
+ * The sender left; like a removal, this is the last event they receive. When the owner leaves,
+ * `newOwnerId` names who became owner (the earliest-joined admin, else the earliest-joined member).
+ */
+export const memberLeftEventSchema = z.object({
+  kind: z.literal('member_left'),
+  ...eventBase,
+  clientChangeId: id,
+  newOwnerId: id.nullable(),
+});
+
+export const groupRenamedEventSchema = z.object({
+  kind: z.literal('group_renamed'),
+  ...eventBase,
+  clientChangeId: id,
+  name: groupName,
+});
+
+/** The owner made someone an admin, or a plain member again. */
+export const roleChangedEventSchema = z.object({
+  kind: z.literal('role_changed'),
+  ...eventBase,
+  clientChangeId: id,
+  userId: id,
+  role: z.enum(['admin', 'member']),
+});
+
 export const conversationEventSchema = z.discriminatedUnion('kind', [
   messageEventSchema,
   editEventSchema,
   deleteEventSchema,
   reactionEventSchema,
+  groupCreatedEventSchema,
+  membersAddedEventSchema,
+  memberRemovedEventSchema,
+  memberLeftEventSchema,
+  groupRenamedEventSchema,
+  roleChangedEventSchema,
 ]);
 export type ConversationEvent = z.infer<typeof conversationEventSchema>;
 export type MessageEvent = z.infer<typeof messageEventSchema>;
@@ -142,6 +235,44 @@ export type DeleteEvent = z.infer<typeof deleteEventSchema>;
 export type ReactionEvent = z.infer<typeof reactionEventSchema>;
 /** The events that change an existing message. */
 export type ChangeEvent = EditEvent | DeleteEvent | ReactionEvent;
+export type GroupCreatedEvent = z.infer<typeof groupCreatedEventSchema>;
+export type MembersAddedEvent = z.infer<typeof membersAddedEventSchema>;
+export type MemberRemovedEvent = z.infer<typeof memberRemovedEventSchema>;
+export type MemberLeftEvent = z.infer<typeof memberLeftEventSchema>;
+export type GroupRenamedEvent = z.infer<typeof groupRenamedEventSchema>;
+export type RoleChangedEvent = z.infer<typeof roleChangedEventSchema>;
+/** The events that change who is in a conversation, their roles, or its name. */
+export type MembershipEvent =
+  | GroupCreatedEvent
+  | MembersAddedEvent
+  | MemberRemovedEvent
+  | MemberLeftEvent
+  | GroupRenamedEvent
+  | RoleChangedEvent;
+/** Membership events that answer a queued group change (all but the creation). */
+export type GroupChangeEvent = Exclude<MembershipEvent, GroupCreatedEvent>;
+
+/**
+ * The client-chosen id an event was stored under (idempotency is by sender and this id): the
+ * message's id, the change's id, or for a group's creation the conversation's id.
+ */
+export function clientIdOf(event: ConversationEvent): string {
+  switch (event.kind) {
+    case 'message':
+      return event.clientMessageId;
+    case 'group_created':
+      return event.conversationId;
+    case 'edit':
+    case 'delete':
+    case 'reaction':
+    case 'members_added':
+    case 'member_removed':
+    case 'member_left':
+    case 'group_renamed':
+    case 'role_changed':
+      return event.clientChangeId;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -157,6 +288,7 @@ export const ERROR_CODES = [
   'internal',
 ] as const;
 export const errorCodeSchema = z.enum(ERROR_CODES);
+export const refusalReasonSchema = z.enum(REFUSAL_REASONS);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
 /**
@@ -195,6 +327,56 @@ export const changeFrame = z.object({
   change: changeSchema,
 });
 
+/**
+ * What owner and admins (and, for leaving, anyone) change about a group. Idempotent by (sender,
+ * clientChangeId), like a send; the rules are in rules.ts.
+ */
+export const groupChangeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('add_members'), userIds: z.array(id).min(1).max(LIMITS.maxGroupMembers) }),
+  z.object({ kind: z.literal('remove_member'), userId: id }),
+  z.object({ kind: z.literal('leave') }),
+  z.object({ kind: z.literal('rename'), name: groupName }),
+  z.object({ kind: z.literal('set_role'), userId: id, role: z.enum(['admin', 'member']) }),
+]);
+export type GroupChange = z.infer<typeof groupChangeSchema>;
+export const groupChangeFrame = z.object({
+  type: z.literal('group_change'),
+  rid,
+  conversationId: id,
+  clientChangeId: id,
+  change: groupChangeSchema,
+});
+
+/**
+ * Creates a conversation under an id the client chose, so it can be composed in offline.
+ * Idempotent: asking again for a conversation that exists (the same group by its creator, or the
+ * pair's direct conversation) answers it as it is now. A direct conversation's id must be
+ * `directConversationId(you, userId)`; a group's must not look like one.
+ */
+export const newConversationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('direct'), userId: id }),
+  z.object({
+    kind: z.literal('group'),
+    name: groupName,
+    /** The other first members (the creator is added as owner). */
+    memberIds: z.array(id).max(LIMITS.maxGroupMembers - 1),
+  }),
+]);
+export type NewConversation = z.infer<typeof newConversationSchema>;
+export const createConversationFrame = z.object({
+  type: z.literal('create_conversation'),
+  rid,
+  conversationId: id,
+  conversation: newConversationSchema,
+});
+
+/** Looks a user up by username (to start a conversation with, or add to a group). */
+export const findUserFrame = z.object({
+  type: z.literal('find_user'),
+  rid,
+  username: z.string().min(1).max(LIMITS.maxUsernameChars),
+});
+
 /** "I am typing in this conversation": relayed to the other members, never stored. */
 export const typingFrame = z.object({ type: z.literal('typing'), rid, conversationId: id });
 export const catchUpFrame = z.object({
@@ -225,6 +407,9 @@ export const pingFrame = z.object({ type: z.literal('ping'), rid });
 export const clientFrameSchema = z.discriminatedUnion('type', [
   sendFrame,
   changeFrame,
+  groupChangeFrame,
+  createConversationFrame,
+  findUserFrame,
   typingFrame,
   catchUpFrame,
   listConversationsFrame,
@@ -251,6 +436,14 @@ export const eventsReply = z.object({
   events: z.array(conversationEventSchema),
   /** True when more events exist after the last one returned. */
   hasMore: z.boolean(),
+  /**
+   * Set when the requester may not see the events right after `afterSeq` (they joined later, or
+   * were away from the group for a while): nothing up to this seq is theirs, and `events` go on
+   * from after it. The client moves its cursor here.
+   */
+  skippedTo: seq.optional(),
+  /** Everyone the events name (senders, people added or removed), so every name can be shown. */
+  users: z.array(userSchema),
 });
 export const conversationsReply = z.object({
   type: z.literal('conversations'),
@@ -262,12 +455,16 @@ export const conversationReply = z.object({
   rid,
   conversation: conversationSchema,
 });
+export const userReply = z.object({ type: z.literal('user'), rid, user: userSchema });
 export const okReply = z.object({ type: z.literal('ok'), rid });
 export const errorReply = z.object({
   type: z.literal('error'),
   /** Absent when the frame was too broken to read its rid. */
   rid: rid.optional(),
   code: errorCodeSchema,
+  /** For a refusal of a well-formed request: exactly why (the client shows its own words for it). */
+  reason: refusalReasonSchema.optional(),
+  /** For developers and logs; people read the words the client has for `reason`. */
   message: z.string(),
 });
 
@@ -311,6 +508,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   eventsReply,
   conversationsReply,
   conversationReply,
+  userReply,
   okReply,
   errorReply,
   eventPush,

@@ -26,6 +26,14 @@ export const LIMITS = {
   typingTtlMs: 6_000,
   /** How often a client repeats its typing frame while the person keeps typing. */
   typingRepeatMs: 3_000,
+  /** Group names, in UTF-16 code units, after trimming. */
+  minGroupNameChars: 1,
+  maxGroupNameChars: 100,
+  /**
+   * The most members a group can have on any server (the frames' arrays are capped by it). A server
+   * may set a lower limit of its own (`maxGroupMembers` in its options).
+   */
+  maxGroupMembers: 1000,
 } as const;
 
 /**

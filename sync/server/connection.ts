@@ -3,7 +3,7 @@ import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { clientFrameSchema, type ServerFrame, type User } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ConnectionRegistry, Peer } from './connection-registry.js';
-import { errorReply, handleFrame } from './frame-handlers.js';
+import { errorReply, handleFrame, type ServerLimits } from './frame-handlers.js';
 import type { InFlight } from './in-flight.js';
 import type { ServerLogger } from './logger.js';
 import type { Presence } from './presence.js';
@@ -19,6 +19,7 @@ export interface ConnectionDeps {
   presence: Presence;
   /** How often to check that the peer is still there; 0 turns the check off. */
   heartbeatMs: number;
+  limits: ServerLimits;
 }
 
 // A client that floods faster than the store keeps up is slowed at the TCP level rather than
@@ -110,7 +111,10 @@ export class SyncConnection implements Peer {
       return;
     }
     try {
-      const result = await handleFrame({ store: this.deps.store, runtime: this.deps.runtime, user: this.user }, parsed.data);
+      const result = await handleFrame(
+        { store: this.deps.store, runtime: this.deps.runtime, user: this.user, limits: this.deps.limits },
+        parsed.data,
+      );
       this.push(result.reply);
       for (const fanout of result.fanout) {
         this.deps.registry.pushToUsers(fanout.userIds, fanout.frame, fanout.exceptRequester ? this : undefined);

@@ -1,11 +1,11 @@
 import type { ClientFrame } from '../protocol/frames.js';
-import { catchUp, change, send } from './handlers/events.js';
-import { listConversations, startConversation } from './handlers/conversations.js';
+import { catchUp, change, groupChange, send } from './handlers/events.js';
+import { createConversation, findUser, listConversations, startConversation } from './handlers/conversations.js';
 import { only, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
 import { receipt } from './handlers/receipts.js';
 import { typing } from './handlers/typing.js';
 
-export { errorReply, type Fanout, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
+export { errorReply, type Fanout, type HandlerContext, type HandlerResult, type ServerLimits } from './handlers/handler-result.js';
 
 /** Routes a validated client frame to its handler. Each handler lives with its peers in handlers/. */
 export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Promise<HandlerResult> {
@@ -14,6 +14,12 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return send(ctx, frame);
     case 'change':
       return change(ctx, frame);
+    case 'group_change':
+      return groupChange(ctx, frame);
+    case 'create_conversation':
+      return createConversation(ctx, frame);
+    case 'find_user':
+      return findUser(ctx, frame);
     case 'typing':
       return typing(ctx, frame);
     case 'catch_up':

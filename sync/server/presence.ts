@@ -61,15 +61,22 @@ export class Presence {
   }
 
   /** These users just became contacts (a new conversation): each hears the others' presence. */
-  introduce(userIds: readonly string[]): void {
+  introduce(people: { newcomers: readonly string[]; others: readonly string[] }): void {
     const { store, registry } = this.deps;
+    const everyone = [...people.newcomers, ...people.others];
     this.enqueue(async () => {
-      for (const userId of userIds) {
+      for (const userId of people.newcomers) {
         const frame = presence(userId, registry.isOnline(userId), await store.getLastSeen(userId));
         registry.pushToUsers(
-          userIds.filter((other) => other !== userId),
+          everyone.filter((other) => other !== userId),
           frame,
         );
+      }
+      // Nobody to tell: skip the store reads (a group can have a thousand others).
+      if (!people.newcomers.some((newcomer) => registry.isOnline(newcomer))) return;
+      for (const userId of people.others) {
+        const frame = presence(userId, registry.isOnline(userId), await store.getLastSeen(userId));
+        registry.pushToUsers(people.newcomers, frame);
       }
     });
   }

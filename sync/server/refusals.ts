@@ -1,39 +1,51 @@
 import type { ErrorCode } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
-import type { ChangeRefusal } from './store/change-rules.js';
+import type { RefusalReason } from '../protocol/refusal-reasons.js';
 
 /**
- * Every refusal the sync socket answers for a well-formed frame, with its code and the message
- * shown to the person. All are permanent (see isPermanentError): retrying the same frame cannot help.
+ * Every refusal the sync socket answers for a well-formed frame: its error code (the class the
+ * client acts on), its reason (what the client puts in words for the person) and a message for
+ * developers and logs. All are permanent (see isPermanentError): retrying the same frame cannot
+ * help. A Record, so that a new reason cannot go unanswered.
  */
 export interface Refusal {
   code: ErrorCode;
+  reason: RefusalReason;
   message: string;
 }
 
-export const REFUSALS = {
-  /** One message for "does not exist" and "not yours": a stranger must not learn which ids are real. */
-  conversationNotFound: { code: 'not_found', message: 'Conversation not found' },
-  clientIdReused: {
-    code: 'invalid',
-    message: 'This client id was already used for a different message or change',
-  },
-  messageIdTaken: {
-    code: 'conflict',
-    message: 'Another message in this conversation already has this clientMessageId',
-  },
-  replyTargetMissing: { code: 'invalid', message: 'The message you replied to does not exist' },
-  startWithYourself: { code: 'invalid', message: 'You cannot start a conversation with yourself' },
-} as const satisfies Record<string, Refusal>;
+const refusal = (code: ErrorCode, message: string) => ({ code, message });
 
-/** How each refused change is answered; a Record so that a new rule cannot go unanswered. */
-export const CHANGE_REFUSALS: Record<ChangeRefusal, Refusal> = {
-  no_such_message: { code: 'invalid', message: 'No such message in this conversation' },
-  not_author: { code: 'forbidden', message: 'Only the author can edit/delete a message' },
-  message_deleted: { code: 'invalid', message: 'This message was deleted' },
-  already_deleted: { code: 'invalid', message: 'This message was already deleted' },
-  too_many_reactions: {
-    code: 'invalid',
-    message: `At most ${LIMITS.maxReactionsPerPerson} different reactions per person on one message`,
-  },
+const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
+  /** One answer for "does not exist" and "not yours": a stranger must not learn which ids are real. */
+  conversation_not_found: refusal('not_found', 'Conversation not found'),
+  client_id_reused: refusal('invalid', 'This client id was already used for a different message or change'),
+  message_id_taken: refusal('conflict', 'Another message in this conversation already has this clientMessageId'),
+  reply_target_missing: refusal('invalid', 'The message you replied to does not exist'),
+  start_with_yourself: refusal('invalid', 'You cannot start a conversation with yourself'),
+  no_such_user: refusal('not_found', 'No such user'),
+  conversation_id_taken: refusal('conflict', 'Another conversation already has this id'),
+  bad_conversation_id: refusal(
+    'invalid',
+    'A direct conversation must use the id derived from its pair, and a group may not use such an id',
+  ),
+  no_such_message: refusal('invalid', 'No such message in this conversation'),
+  not_author: refusal('forbidden', 'Only the author can edit/delete a message'),
+  message_deleted: refusal('invalid', 'This message was deleted'),
+  already_deleted: refusal('invalid', 'This message was already deleted'),
+  too_many_reactions: refusal(
+    'invalid',
+    `At most ${LIMITS.maxReactionsPerPerson} different reactions per person on one message`,
+  ),
+  not_a_group: refusal('invalid', 'Only groups have members to change'),
+  not_allowed: refusal('forbidden', 'Your role in this group does not allow that'),
+  not_a_member: refusal('invalid', 'That person is not a member of this group'),
+  already_member: refusal('invalid', 'Everyone named is a member already'),
+  cannot_remove_owner: refusal('forbidden', 'Nobody can remove the owner of a group'),
+  role_unchanged: refusal('invalid', 'That member already has that role'),
+  too_many_members: refusal('invalid', 'The group would have more members than this server allows'),
 };
+
+export const REFUSALS = Object.fromEntries(
+  Object.entries(TABLE).map(([reason, entry]) => [reason, { ...entry, reason }]),
+) as { [R in RefusalReason]: Refusal & { reason: R } };

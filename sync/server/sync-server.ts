@@ -28,6 +28,8 @@ export interface SyncServerOptions {
   /** A store to use instead of `<dataDir>/server.sqlite`. The caller keeps ownership and closes it. */
   store?: ServerStore;
   logger?: ServerLogger;
+  /** The most members one group may have; LIMITS.maxGroupMembers (1,000) unless set lower. */
+  maxGroupMembers?: number;
   /** Interval of the dead-peer check on sockets; 0 disables it. Default 30 s. */
   heartbeatMs?: number;
 }
@@ -50,7 +52,9 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const passwords = createPasswordHasher((bytes) => runtime.random.hex(bytes), options.passwordCost);
   const ownsStore = options.store === undefined;
   const store = options.store ?? openSqliteServerStore(options.dataDir);
-  const service = new SyncService({ store, runtime, logger, heartbeatMs: options.heartbeatMs ?? 30_000 });
+  const service = new SyncService({ store, runtime, logger, heartbeatMs: options.heartbeatMs ?? 30_000,
+    ...(options.maxGroupMembers !== undefined ? { maxGroupMembers: options.maxGroupMembers } : {}),
+  });
   const { inFlight } = service;
   let closing = false;
 

@@ -1,5 +1,7 @@
 import type { Runtime } from '../common/runtime.js';
 import type { User } from '../protocol/frames.js';
+import { LIMITS } from '../protocol/limits.js';
+import type { ServerLimits } from './frame-handlers.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { SyncConnection } from './connection.js';
 import { InFlight } from './in-flight.js';
@@ -16,6 +18,8 @@ export interface SyncServiceOptions {
   logger: ServerLogger;
   /** Interval of the dead-peer check on sockets; 0 disables it. */
   heartbeatMs: number;
+  /** The most members one group may have (at most LIMITS.maxGroupMembers). */
+  maxGroupMembers?: number;
 }
 
 /**
@@ -32,12 +36,14 @@ export class SyncService {
   private readonly runtime: Runtime;
   private readonly logger: ServerLogger;
   private readonly heartbeatMs: number;
+  private readonly limits: ServerLimits;
 
   constructor(options: SyncServiceOptions) {
     this.store = options.store;
     this.runtime = options.runtime;
     this.logger = options.logger;
     this.heartbeatMs = options.heartbeatMs;
+    this.limits = { maxGroupMembers: Math.min(options.maxGroupMembers ?? LIMITS.maxGroupMembers, LIMITS.maxGroupMembers) };
     this.presence = new Presence({
       store: options.store,
       registry: this.registry,
@@ -62,6 +68,7 @@ export class SyncService {
       inFlight: this.inFlight,
       presence: this.presence,
       heartbeatMs: this.heartbeatMs,
+      limits: this.limits,
     });
     connection.start();
     return connection;

@@ -24,7 +24,13 @@ import { MIRROR_MIGRATIONS } from '../../sync/client/mirror/migrations.js';
 import { openDatabase } from '../../sync/node/sqlite.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { MirrorProbe, prepareProfile } from './lib/client-profile.js';
-import { readMainThreadProfile, startCpuProfile, summariseProfile, type CpuProfile, type ProfileSummary } from './lib/cpu-profile.js';
+import {
+  readMainThreadProfile,
+  startCpuProfile,
+  summariseProfile,
+  type CpuProfile,
+  type ProfileSummary,
+} from './lib/cpu-profile.js';
 import { instrumentClientStages, instrumentSqlStatements, type StageTimings, type StatementTiming } from './lib/instrument.js';
 import { memoryOf, ownCpuMs, resetPeakRss, ROOT, startServerProcess, tempDir, type ServerProcess } from './lib/proc.js';
 import { log, row, runBench, scaled } from './lib/report.js';
@@ -97,7 +103,9 @@ runBench(BENCH, async ({ scale, profile }) => {
     await server.stop();
     const profDir = join(work, 'server-prof');
     mkdirSync(profDir, { recursive: true });
-    server = await startServerProcess(dataDir, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'] });
+    server = await startServerProcess(dataDir, {
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'],
+    });
     const stop: { fn: (() => Promise<CpuProfile>) | null } = { fn: null };
     const profiledRun = await catchUpOnce(join(work, 'client-2'), server, me, expected, null, {
       start: async () => {
@@ -114,7 +122,10 @@ runBench(BENCH, async ({ scale, profile }) => {
     profiled = {
       client: summariseProfile(clientProfile, ROOT, 20, profiledRun.windowUs),
       server: serverProfile ? summariseProfile(serverProfile, ROOT, 20, profiledRun.windowUs) : null,
-      statements: sql.results().slice(0, 25).map(({ sql: text, calls, ms }) => ({ sql: text, calls, ms })),
+      statements: sql
+        .results()
+        .slice(0, 25)
+        .map(({ sql: text, calls, ms }) => ({ sql: text, calls, ms })),
       run: profiledRun,
     };
   }
@@ -143,8 +154,20 @@ runBench(BENCH, async ({ scale, profile }) => {
         target: { text: '≤ 3×', op: '<=', value: 3 },
         note: `raw insert ${round(baseline.medianMs, 1)} ms (median of ${baseline.runs.length})`,
       }),
-      row({ key: 'catch-up.client-peak-rss', name: 'Client peak RSS during catch-up', value: nullableRound(run.clientPeakMiB), unit: 'MiB', note: `RSS at start ${nullableRound(run.clientRssAtStartMiB)} MiB (tsx + harness)` }),
-      row({ key: 'catch-up.server-peak-rss', name: 'Server peak RSS during catch-up', value: nullableRound(run.serverPeakMiB), unit: 'MiB', note: 'server process lifetime peak' }),
+      row({
+        key: 'catch-up.client-peak-rss',
+        name: 'Client peak RSS during catch-up',
+        value: nullableRound(run.clientPeakMiB),
+        unit: 'MiB',
+        note: `RSS at start ${nullableRound(run.clientRssAtStartMiB)} MiB (tsx + harness)`,
+      }),
+      row({
+        key: 'catch-up.server-peak-rss',
+        name: 'Server peak RSS during catch-up',
+        value: nullableRound(run.serverPeakMiB),
+        unit: 'MiB',
+        note: 'server process lifetime peak',
+      }),
     ],
     details: {
       run: summariseRun(run),
@@ -258,7 +281,9 @@ function rawInsertBaseline(sourceFile: string, dir: string): Baseline {
   const source = openDatabase(sourceFile, MIRROR_MIGRATIONS);
   const conversations = source.prepare('SELECT * FROM conversations').all() as Record<string, unknown>[];
   const messages = source.prepare('SELECT * FROM messages ORDER BY local_id').raw().all() as unknown[][];
-  const messageColumns = (source.prepare('SELECT * FROM messages LIMIT 1').columns() as Array<{ name: string }>).map((c) => c.name);
+  const messageColumns = (source.prepare('SELECT * FROM messages LIMIT 1').columns() as Array<{ name: string }>).map(
+    (c) => c.name,
+  );
   const versions = source.prepare('SELECT * FROM message_versions').raw().all() as unknown[][];
   const reactions = source.prepare('SELECT * FROM reactions').raw().all() as unknown[][];
   source.close();
@@ -266,14 +291,22 @@ function rawInsertBaseline(sourceFile: string, dir: string): Baseline {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const db = openDatabase(join(dir, `raw-${attempt}.sqlite`), MIRROR_MIGRATIONS);
     const insertConversation = db.prepare(
-      `INSERT INTO conversations (${Object.keys(conversations[0] ?? { id: 0 }).join(', ')}) VALUES (${Object.keys(conversations[0] ?? { id: 0 })
+      `INSERT INTO conversations (${Object.keys(conversations[0] ?? { id: 0 }).join(', ')}) VALUES (${Object.keys(
+        conversations[0] ?? { id: 0 },
+      )
         .map(() => '?')
         .join(', ')})`,
     );
     for (const conversation of conversations) insertConversation.run(...Object.values(conversation));
-    const insertMessage = db.prepare(`INSERT INTO messages (${messageColumns.join(', ')}) VALUES (${messageColumns.map(() => '?').join(', ')})`);
-    const insertVersion = db.prepare('INSERT INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)');
-    const insertReaction = db.prepare('INSERT INTO reactions (conversation_id, message_id, user_id, emoji, seq, on_) VALUES (?, ?, ?, ?, ?, ?)');
+    const insertMessage = db.prepare(
+      `INSERT INTO messages (${messageColumns.join(', ')}) VALUES (${messageColumns.map(() => '?').join(', ')})`,
+    );
+    const insertVersion = db.prepare(
+      'INSERT INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)',
+    );
+    const insertReaction = db.prepare(
+      'INSERT INTO reactions (conversation_id, message_id, user_id, emoji, seq, on_) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     const t = performance.now();
     db.transaction(() => {
       for (const values of messages) insertMessage.run(...values);
@@ -314,10 +347,19 @@ function summariseRun(run: CatchUpRun) {
   return {
     ...base,
     clientStages: {
-      'frames received (JSON.parse + zod + dispatch)': { wallMs: round(stages.receive.ms, 1), cpuMs: round(stages.receive.cpuMs, 1) },
+      'frames received (JSON.parse + zod + dispatch)': {
+        wallMs: round(stages.receive.ms, 1),
+        cpuMs: round(stages.receive.cpuMs, 1),
+      },
       'of which zod safeParse': { wallMs: round(stages.zod.ms, 1), cpuMs: round(stages.zod.cpuMs, 1) },
-      'of which JSON.parse and the rest': { wallMs: round(jsonMs, 1), cpuMs: round(Math.max(0, stages.receive.cpuMs - stages.zod.cpuMs), 1) },
-      'Mirror.applyEvents (SQLite + applier JS + commit)': { wallMs: round(stages.apply.ms, 1), cpuMs: round(stages.apply.cpuMs, 1) },
+      'of which JSON.parse and the rest': {
+        wallMs: round(jsonMs, 1),
+        cpuMs: round(Math.max(0, stages.receive.cpuMs - stages.zod.cpuMs), 1),
+      },
+      'Mirror.applyEvents (SQLite + applier JS + commit)': {
+        wallMs: round(stages.apply.ms, 1),
+        cpuMs: round(stages.apply.cpuMs, 1),
+      },
     },
     catchUpLimit: stages.catchUpLimit,
     frames: stages.receive.calls,
@@ -368,18 +410,30 @@ function explain(
     );
   }
   const idleMs = wall * (1 - run.eventLoopUtilisation);
-  findings.push(
-    `Client idle (waiting for the server or the network) ${round(idleMs, 0)} ms = ${pct(idleMs)} of wall.`,
-  );
+  findings.push(`Client idle (waiting for the server or the network) ${round(idleMs, 0)} ms = ${pct(idleMs)} of wall.`);
   if (profiled) {
-    const top = profiled.client.categories.slice(0, 6).map((c) => `${c.category} ${c.pctOfBusy}%`).join(', ');
-    findings.push(`Client CPU profile (measured window only, busy ${profiled.client.busyMs} of ${profiled.client.totalMs} ms): ${top}.`);
-    const fns = profiled.client.topSelf.slice(0, 8).map((f) => `${f.fn} (${f.where}) ${f.pctOfBusy}%`).join('; ');
+    const top = profiled.client.categories
+      .slice(0, 6)
+      .map((c) => `${c.category} ${c.pctOfBusy}%`)
+      .join(', ');
+    findings.push(
+      `Client CPU profile (measured window only, busy ${profiled.client.busyMs} of ${profiled.client.totalMs} ms): ${top}.`,
+    );
+    const fns = profiled.client.topSelf
+      .slice(0, 8)
+      .map((f) => `${f.fn} (${f.where}) ${f.pctOfBusy}%`)
+      .join('; ');
     findings.push(`Client hottest functions (self): ${fns}.`);
     if (profiled.server) {
-      const serverTop = profiled.server.categories.slice(0, 6).map((c) => `${c.category} ${c.pctOfBusy}%`).join(', ');
+      const serverTop = profiled.server.categories
+        .slice(0, 6)
+        .map((c) => `${c.category} ${c.pctOfBusy}%`)
+        .join(', ');
       findings.push(`Server CPU profile (same window, busy ${profiled.server.busyMs} ms): ${serverTop}.`);
-      const serverFns = profiled.server.topSelf.slice(0, 6).map((f) => `${f.fn} (${f.where}) ${f.pctOfBusy}%`).join('; ');
+      const serverFns = profiled.server.topSelf
+        .slice(0, 6)
+        .map((f) => `${f.fn} (${f.where}) ${f.pctOfBusy}%`)
+        .join('; ');
       findings.push(`Server hottest functions (self): ${serverFns}.`);
     }
     const sqlTop = profiled.statements
@@ -390,4 +444,3 @@ function explain(
   }
   return findings;
 }
-

@@ -42,7 +42,15 @@ runBench(BENCH, async ({ scale }) => {
       [2, 3],
       ...Array.from({ length: Math.ceil(idle / 2) }, (_, i) => [4 + 2 * i, 5 + 2 * i] as [number, number]),
     ],
-    traffic: { events: HISTORY, conversations: [0], weights: [1], editShare: 0.05, reactionShare: 0.05, deleteShare: 0, replyShare: 0.05 },
+    traffic: {
+      events: HISTORY,
+      conversations: [0],
+      weights: [1],
+      editShare: 0.05,
+      reactionShare: 0.05,
+      deleteShare: 0,
+      replyShare: 0.05,
+    },
   };
   log(BENCH, `seeding ${spec.users} users`);
   const manifest = await seedInChild(dataDir, spec, work);
@@ -71,7 +79,8 @@ runBench(BENCH, async ({ scale }) => {
   const aCore = await openClientCore({ profileDir: aProfile, defaultServerUrl: server.url });
   const aProbe = new MirrorProbe(aMirror);
   await until(
-    async () => aProbe.caughtUp(new Map([[abConversation.id, abConversation.lastSeq]])) && (await aCore.getConnectionState()) === 'online',
+    async () =>
+      aProbe.caughtUp(new Map([[abConversation.id, abConversation.lastSeq]])) && (await aCore.getConnectionState()) === 'online',
     60_000,
     'A online and caught up',
   );
@@ -139,7 +148,9 @@ runBench(BENCH, async ({ scale }) => {
       `At ${total} connections the client cores add ${overhead.toFixed(2)} ms at p50 over the raw protocol exchange ` +
         `(core p50 ${loaded.core.p50} ms vs raw ${loaded.raw.p50} ms; p99 ${loaded.core.p99} vs ${loaded.raw.p99}; max ${loaded.core.max} vs ${loaded.raw.max}).`,
       `Idle connections change the raw p50 from ${quiet.raw.p50} to ${loaded.raw.p50} ms: ` +
-        (loaded.raw.p50 - quiet.raw.p50 > 0.5 ? 'the server pays for the connection count.' : 'connection count alone barely matters to the server.'),
+        (loaded.raw.p50 - quiet.raw.p50 > 0.5
+          ? 'the server pays for the connection count.'
+          : 'connection count alone barely matters to the server.'),
       'The core path includes A composing into its mirror and outbox, the outbox kick, B validating the push (zod), applying it in a transaction and emitting; ' +
         'A (this process) and B (a child) each have their own event loop, the server a third; all share the 2 cores with whatever else runs.',
     ],

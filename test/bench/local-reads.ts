@@ -42,7 +42,8 @@ runBench(BENCH, async ({ scale }) => {
   const typicalPage = await timeCalls(() => core.listMessages({ conversationId: fixture.typicalConversationId, limit: PAGE }));
   const listed = await core.listConversations();
   const page = await core.listMessages({ conversationId: fixture.bigConversationId, limit: PAGE });
-  if (listed.length !== fixture.conversations) throw new Error(`listConversations gave ${listed.length} of ${fixture.conversations}`);
+  if (listed.length !== fixture.conversations)
+    throw new Error(`listConversations gave ${listed.length} of ${fixture.conversations}`);
   if (page.messages.length < PAGE) throw new Error(`The big conversation's first page has ${page.messages.length} messages`);
 
   const listFloorStatement = raw.prepare('SELECT id, last_activity_at FROM conversations ORDER BY last_activity_at DESC');
@@ -62,7 +63,13 @@ runBench(BENCH, async ({ scale }) => {
   const full = fixtureSizes(1);
   const sizeNote = fixture.messages === full.messages ? '' : ` (scaled mirror: ${fixture.messages} messages)`;
   return {
-    sizes: { conversations: fixture.conversations, messages: fixture.messages, bigConversation: fixture.bigMessages, page: PAGE, runs: RUNS },
+    sizes: {
+      conversations: fixture.conversations,
+      messages: fixture.messages,
+      bigConversation: fixture.bigMessages,
+      page: PAGE,
+      runs: RUNS,
+    },
     rows: [
       row({
         key: 'reads.list',
@@ -158,7 +165,11 @@ async function statementBreakdown(raw: Database.Database, call: () => Promise<un
 
 function explain(raw: Database.Database, statement: StatementTiming): string[] {
   try {
-    const rows = raw.prepare(`EXPLAIN QUERY PLAN ${statement.source}`).all(...statement.lastArgs) as Array<{ id: number; parent: number; detail: string }>;
+    const rows = raw.prepare(`EXPLAIN QUERY PLAN ${statement.source}`).all(...statement.lastArgs) as Array<{
+      id: number;
+      parent: number;
+      detail: string;
+    }>;
     const depth = new Map<number, number>();
     return rows.map((r) => {
       const d = (depth.get(r.parent) ?? -1) + 1;

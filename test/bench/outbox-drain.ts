@@ -76,7 +76,10 @@ runBench(BENCH, async ({ scale, profile }) => {
     const sql = instrumentSqlStatements();
     profiledProfile = await composeOffline(join(work, 'profiled'), serverUrl, profiled.user, profiled.conversations, total, rng);
     sql.restore();
-    composeStatements = sql.results().slice(0, 8).map(({ sql: text, calls, ms }) => ({ sql: text, calls, ms }));
+    composeStatements = sql
+      .results()
+      .slice(0, 8)
+      .map(({ sql: text, calls, ms }) => ({ sql: text, calls, ms }));
   }
 
   const server = await startServerProcess(dataDir, { port });
@@ -99,7 +102,10 @@ runBench(BENCH, async ({ scale, profile }) => {
     log(BENCH, 'profiling: one-conversation drain under the CPU profilers');
     const profDir = join(work, 'server-prof');
     mkdirSync(profDir, { recursive: true });
-    const profServer = await startServerProcess(dataDir, { port, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'] });
+    const profServer = await startServerProcess(dataDir, {
+      port,
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'],
+    });
     const stop = await startCpuProfile();
     const drained = await drain(profiledProfile.dir, profiledProfile.mirror, profServer, total);
     const clientProfile = await stop();
@@ -165,23 +171,43 @@ runBench(BENCH, async ({ scale, profile }) => {
       `CPU per message, one conversation: client ${perSend(singleDrain.clientCpuMs)} µs, server ${singleDrain.serverCpuMs === null ? 'n/a' : perSend(singleDrain.serverCpuMs)} µs ` +
         `(raw baseline: server ${rawSerial.serverCpuMs === null ? 'n/a' : perSend(rawSerial.serverCpuMs)} µs). Wall ${round(singleDrain.ms, 0)} ms; online after ${singleDrain.onlineAtMs ?? 'n/a'} ms.`,
       `Composing: the first 1,000 sendMessage calls took ${round(singleProfile.firstThousandMs, 0)} ms, the last 1,000 ${round(singleProfile.lastThousandMs, 0)} ms ` +
-        (singleProfile.lastThousandMs > singleProfile.firstThousandMs * 2 ? '— the cost per message grows with the queue length.' : '— flat in the queue length.'),
+        (singleProfile.lastThousandMs > singleProfile.firstThousandMs * 2
+          ? '— the cost per message grows with the queue length.'
+          : '— flat in the queue length.'),
       ...(composeStatements.length > 0
         ? [
             `Compose, heaviest SQL (timed run, ${total} sendMessage calls in 1 conversation): ` +
-              composeStatements.slice(0, 4).map((st) => `${st.sql.slice(0, 80)}… ${st.calls}× ${st.ms} ms`).join('; ') + '.',
+              composeStatements
+                .slice(0, 4)
+                .map((st) => `${st.sql.slice(0, 80)}… ${st.calls}× ${st.ms} ms`)
+                .join('; ') +
+              '.',
           ]
         : []),
       ...(profiles
         ? [
             `Client CPU profile of a one-conversation drain (busy ${profiles.client.busyMs} of ${profiles.client.totalMs} ms): ` +
-              profiles.client.categories.slice(0, 6).map((c) => `${c.category} ${c.pctOfBusy}%`).join(', ') + '.',
-            `Client hottest functions (self): ${profiles.client.topSelf.slice(0, 8).map((f) => `${f.fn} (${f.where}) ${f.pctOfBusy}%`).join('; ')}.`,
+              profiles.client.categories
+                .slice(0, 6)
+                .map((c) => `${c.category} ${c.pctOfBusy}%`)
+                .join(', ') +
+              '.',
+            `Client hottest functions (self): ${profiles.client.topSelf
+              .slice(0, 8)
+              .map((f) => `${f.fn} (${f.where}) ${f.pctOfBusy}%`)
+              .join('; ')}.`,
             ...(profiles.server
               ? [
                   `Server CPU profile, same window (busy ${profiles.server.busyMs} ms): ` +
-                    profiles.server.categories.slice(0, 6).map((c) => `${c.category} ${c.pctOfBusy}%`).join(', ') + '.',
-                  `Server hottest functions (self): ${profiles.server.topSelf.slice(0, 6).map((f) => `${f.fn} (${f.where}) ${f.pctOfBusy}%`).join('; ')}.`,
+                    profiles.server.categories
+                      .slice(0, 6)
+                      .map((c) => `${c.category} ${c.pctOfBusy}%`)
+                      .join(', ') +
+                    '.',
+                  `Server hottest functions (self): ${profiles.server.topSelf
+                    .slice(0, 6)
+                    .map((f) => `${f.fn} (${f.where}) ${f.pctOfBusy}%`)
+                    .join('; ')}.`,
                 ]
               : []),
           ]
@@ -251,7 +277,8 @@ async function drain(profileDir: string, mirrorFile: string, server: ServerProce
       resolve(performance.now() - t0);
     };
     core.subscribe((event: AppEvent) => {
-      if (event.type === 'connection' && event.state === 'online' && onlineAt === null) onlineAt = round(performance.now() - t0, 1);
+      if (event.type === 'connection' && event.state === 'online' && onlineAt === null)
+        onlineAt = round(performance.now() - t0, 1);
     });
     const poll = setInterval(check, 10);
     const timeout = setTimeout(() => {
@@ -281,7 +308,10 @@ async function drain(profileDir: string, mirrorFile: string, server: ServerProce
 }
 
 /** Wall ms of `work` and the server's CPU ms meanwhile. */
-async function withServerCpu(server: ServerProcess, work: () => Promise<number>): Promise<{ ms: number; serverCpuMs: number | null }> {
+async function withServerCpu(
+  server: ServerProcess,
+  work: () => Promise<number>,
+): Promise<{ ms: number; serverCpuMs: number | null }> {
   const before = server.cpuMs();
   const ms = await work();
   const after = server.cpuMs();
@@ -299,7 +329,12 @@ async function rawSends(raw: RawClient, conversations: Conversation[], total: nu
       for (;;) {
         const i = next++;
         if (i >= total) return;
-        const reply = await raw.request({ type: 'send', conversationId: conversation.id, clientMessageId: ids[i], text: texts[i] });
+        const reply = await raw.request({
+          type: 'send',
+          conversationId: conversation.id,
+          clientMessageId: ids[i],
+          text: texts[i],
+        });
         if (reply.type !== 'sent') throw new Error(`Raw send refused: ${JSON.stringify(reply)}`);
       }
     }),
@@ -309,7 +344,12 @@ async function rawSends(raw: RawClient, conversations: Conversation[], total: nu
 
 /** Every frame at once on one socket into one conversation; wall ms until the last reply. */
 async function rawPipeline(raw: RawClient, conversation: Conversation, total: number, rng: Rng): Promise<number> {
-  const frames = Array.from({ length: total }, () => ({ type: 'send', conversationId: conversation.id, clientMessageId: rng.uuid(), text: chatText(rng) }));
+  const frames = Array.from({ length: total }, () => ({
+    type: 'send',
+    conversationId: conversation.id,
+    clientMessageId: rng.uuid(),
+    text: chatText(rng),
+  }));
   const t0 = performance.now();
   const replies = await Promise.all(frames.map((frame) => raw.request(frame)));
   const ms = performance.now() - t0;

@@ -130,7 +130,9 @@ function machineInfo() {
   } catch {
     // Not a git checkout.
   }
-  const betterSqlite3 = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
+  const betterSqlite3 = (
+    JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }
+  ).version;
   return {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
@@ -169,7 +171,16 @@ function cells(bench: string, r: Row, runScale: number): string[] {
   const baseline = r.baseline ? `${formatNumber(r.baseline.value)} ${r.baseline.unit} (${r.baseline.name})` : '';
   const ratio = r.ratio === undefined ? '' : `${formatNumber(r.ratio)}×`;
   const met = r.met === undefined || r.met === null ? (r.target ? 'n/a' : '') : r.met ? 'yes' : 'NO';
-  return [bench, r.name, value, r.unit, baseline, ratio, r.target?.text ?? '', met + (r.target && runScale < 1 ? ' (scaled)' : '')];
+  return [
+    bench,
+    r.name,
+    value,
+    r.unit,
+    baseline,
+    ratio,
+    r.target?.text ?? '',
+    met + (r.target && runScale < 1 ? ' (scaled)' : ''),
+  ];
 }
 
 function formatNumber(value: number): string {

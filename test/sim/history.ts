@@ -1,4 +1,4 @@
-import type { ConversationEvent } from '../../sync/protocol/frames.js';
+import { clientIdOf, type ConversationEvent } from '../../sync/protocol/frames.js';
 import type { OutboxRow, WatermarkRow } from './mirror-inspector.js';
 
 /**
@@ -90,6 +90,6 @@ export class History {
 
 /** Who made it and under which client id: what makes two events the same change. */
 export function identity(event: ConversationEvent): string {
-  const clientId = event.kind === 'message' ? event.clientMessageId : event.clientChangeId;
+  const clientId = clientIdOf(event);
   return `${event.kind} ${clientId} by ${event.senderId}`;
 }

@@ -1,4 +1,4 @@
-import type { ConversationEvent } from '../../sync/protocol/frames.js';
+import { clientIdOf, type ConversationEvent } from '../../sync/protocol/frames.js';
 import { expectedMessages } from './reference.js';
 import type { SimWorld } from './world.js';
 
@@ -13,7 +13,7 @@ function eventsByClientId(logs: Map<string, ConversationEvent[]>): Map<string, C
   const byId = new Map<string, ConversationEvent>();
   for (const events of logs.values()) {
     for (const event of events) {
-      const clientId = event.kind === 'message' ? event.clientMessageId : event.clientChangeId;
+      const clientId = clientIdOf(event);
       byId.set(`${event.senderId} ${clientId}`, event);
     }
   }

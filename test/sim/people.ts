@@ -1,3 +1,5 @@
+import { directConversationId } from '../../sync/common/conversation-ids.js';
+import { LIMITS } from '../../sync/protocol/limits.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
@@ -78,9 +80,16 @@ export async function createPeople(
   for (let i = 0; i < first.length; i++) {
     for (let j = i + 1; j < first.length; j++) {
       const [creator, other] = [first[i]!, first[j]!];
-      const input = { id: random.uuid(), creatorId: creator.id, otherId: other.id, createdAt: now };
-      const { conversation } = await store.getOrCreateDirectConversation(input);
-      conversations.push({ id: conversation.id, memberIds: [creator.id, other.id] });
+      const conversationId = directConversationId(creator.id, other.id);
+      const created = await store.createConversation({
+        conversationId,
+        creatorId: creator.id,
+        conversation: { kind: 'direct', userId: other.id },
+        createdAt: now,
+        maxMembers: LIMITS.maxGroupMembers,
+      });
+      if (created.status === 'refused') throw new Error(`Seeding a conversation was refused: ${created.reason}`);
+      conversations.push({ id: conversationId, memberIds: [creator.id, other.id] });
     }
   }
   return { users, devices, conversations };

@@ -53,6 +53,8 @@ export function expectedMessages(events: readonly ConversationEvent[]): Expected
       });
       continue;
     }
+    // Membership events change no message (the simulation's conversations are direct ones).
+    if (event.kind !== 'edit' && event.kind !== 'delete' && event.kind !== 'reaction') continue;
     const target = messages.get(event.messageId);
     if (!target) throw new Error(`The server log has ${event.kind} seq ${event.seq} before its message ${event.messageId}`);
     if (target.deleted) continue;

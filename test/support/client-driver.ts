@@ -91,7 +91,7 @@ async function signIn(core: ClientCore): Promise<void> {
 
 async function findConversation(core: ClientCore, peer: string): Promise<string | null> {
   const list = await core.listConversations();
-  return list.find((conversation) => conversation.peer.username === peer)?.id ?? null;
+  return list.find((conversation) => conversation.peer?.username === peer)?.id ?? null;
 }
 
 /**

@@ -311,7 +311,9 @@ export class TestClient {
   /** Sends an edit, delete or reaction and returns the stored event; fails unless answered `sent`. */
   async change(conversationId: string, clientChangeId: string, change: Change): Promise<ChangeEvent> {
     const { event } = await this.call({ type: 'change', conversationId, clientChangeId, change }, 'sent');
-    if (event.kind === 'message') throw new Error('A change was answered with a message event');
+    if (event.kind !== 'edit' && event.kind !== 'delete' && event.kind !== 'reaction') {
+      throw new Error(`A change was answered with a ${event.kind} event`);
+    }
     return event;
   }
 
@@ -436,3 +438,118 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Groups (issue 7): helpers for the group tests (test/integration/server/groups.test.ts,
+// group-visibility.test.ts, fuzz/authorization.test.ts). Additive block: add group helpers here.
+// Types come in through import() so this block needs nothing from the import list above.
+
+type GroupChangeRequest = import('../../sync/protocol/frames.js').GroupChange;
+type GroupChangeEventOf = import('../../sync/protocol/frames.js').GroupChangeEvent;
+
+/** A fresh id for a group (a UUID: never shaped like a direct conversation's `dm-…` id). */
+export function newGroupId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/** Creates a group as `client`'s user; fails unless answered `conversation`. */
+export async function createGroup(
+  client: TestClient,
+  input: { name: string; memberIds: string[]; id?: string },
+): Promise<Conversation> {
+  const conversationId = input.id ?? newGroupId();
+  const { conversation } = await client.call(
+    {
+      type: 'create_conversation',
+      conversationId,
+      conversation: { kind: 'group', name: input.name, memberIds: input.memberIds },
+    },
+    'conversation',
+  );
+  return conversation;
+}
+
+/** Sends a group change and returns the stored event; fails unless answered `sent`. */
+export async function groupChange(
+  client: TestClient,
+  conversationId: string,
+  clientChangeId: string,
+  change: GroupChangeRequest,
+): Promise<GroupChangeEventOf> {
+  const { event } = await client.call({ type: 'group_change', conversationId, clientChangeId, change }, 'sent');
+  const kinds: ReadonlyArray<ConversationEvent['kind']> = [
+    'members_added',
+    'member_removed',
+    'member_left',
+    'group_renamed',
+    'role_changed',
+  ];
+  if (!kinds.includes(event.kind)) throw new Error(`A group change was answered with a ${event.kind} event`);
+  return event as GroupChangeEventOf;
+}
+
+/** A reply without its rid, so replies to two requests can be compared. */
+export function withoutRid(frame: ServerFrame): Omit<ServerFrame, 'rid'> {
+  const { rid: _rid, ...rest } = frame as ServerFrame & { rid?: string };
+  return rest;
+}
+
+/** The conversation as `client`'s user sees it in list_conversations (undefined when not listed). */
+export async function listedConversation(client: TestClient, conversationId: string): Promise<Conversation | undefined> {
+  const { conversations } = await client.call({ type: 'list_conversations' }, 'conversations');
+  return conversations.find((conversation) => conversation.id === conversationId);
+}
+
+/** What a catch-up from `afterSeq` to the end serves `client`: every page, and the events and skips in order. */
+export interface VisibleLog {
+  events: ConversationEvent[];
+  /** Every `skippedTo` the pages carried, in order. */
+  skips: number[];
+  users: User[];
+  pages: Array<{ afterSeq: number; seqs: number[]; skippedTo: number | undefined; hasMore: boolean }>;
+}
+
+/** Catches up page by page like a client: the next page starts after the last event, or at `skippedTo`. */
+export async function visibleLog(client: TestClient, conversationId: string, afterSeq = 0, limit?: number): Promise<VisibleLog> {
+  const log: VisibleLog = { events: [], skips: [], users: [], pages: [] };
+  let cursor = afterSeq;
+  for (let page = 0; page < 1_000; page += 1) {
+    const reply = await client.call(
+      { type: 'catch_up', conversationId, afterSeq: cursor, ...(limit === undefined ? {} : { limit }) },
+      'events',
+    );
+    log.pages.push({
+      afterSeq: cursor,
+      seqs: reply.events.map((event) => event.seq),
+      skippedTo: reply.skippedTo,
+      hasMore: reply.hasMore,
+    });
+    if (reply.skippedTo !== undefined) log.skips.push(reply.skippedTo);
+    log.events.push(...reply.events);
+    for (const user of reply.users) if (!log.users.some((known) => known.id === user.id)) log.users.push(user);
+    const next = reply.events.at(-1)?.seq ?? reply.skippedTo ?? cursor;
+    if (!reply.hasMore) return log;
+    if (next <= cursor) throw new Error(`catch_up after ${cursor} said hasMore but moved no cursor`);
+    cursor = next;
+  }
+  throw new Error('catch_up did not end within 1,000 pages');
+}
+
+/** The pushes `client` received from index `from` on that concern `conversationId` (events, watermarks, typing, conversation_added). */
+export function pushesAbout(client: TestClient, conversationId: string, from = 0): PushFrame[] {
+  return client.pushes.slice(from).filter((push) => {
+    switch (push.type) {
+      case 'event':
+        return push.event.conversationId === conversationId;
+      case 'conversation_added':
+        return push.conversation.id === conversationId;
+      case 'watermark':
+      case 'typing':
+        return push.conversationId === conversationId;
+      case 'welcome':
+      case 'presence':
+        return false;
+    }
+  });
+}
+// End of the groups block.

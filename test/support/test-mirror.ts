@@ -18,11 +18,13 @@ export function createTestMirrors(): { open(): Mirror; cleanup(): void } {
         {
           id: 'c1',
           kind: 'direct',
+          name: null,
+          isMember: true,
           createdAt: 1,
           lastSeq: 0,
           members: [
-            { id: 'me', username: 'me', displayName: 'Me', deliveredSeq: 0, readSeq: 0 },
-            { id: 'ann', username: 'ann', displayName: 'Ann', deliveredSeq: 0, readSeq: 0 },
+            { id: 'me', username: 'me', displayName: 'Me', role: 'member', deliveredSeq: 0, readSeq: 0 },
+            { id: 'ann', username: 'ann', displayName: 'Ann', role: 'member', deliveredSeq: 0, readSeq: 0 },
           ],
         },
         'me',

@@ -26,20 +26,29 @@ export function refreshLastMessage(db: Db, conversationId: string): void {
     `UPDATE conversations SET
        last_preview = (SELECT substr(text, 1, @chars) FROM messages WHERE local_id = conversations.last_message_local_id),
        last_sender_id = (SELECT sender_id FROM messages WHERE local_id = conversations.last_message_local_id),
+       last_sender_name = (SELECT u.display_name FROM messages m JOIN users u ON u.id = m.sender_id
+                           WHERE m.local_id = conversations.last_message_local_id),
        last_at = (SELECT COALESCE(sent_at, created_at) FROM messages WHERE local_id = conversations.last_message_local_id),
        last_deleted = COALESCE((SELECT deleted FROM messages WHERE local_id = conversations.last_message_local_id), 0)
      WHERE id = @id`,
   ).run({ id: conversationId, chars: PREVIEW_CHARS });
 }
 
-/** Adds the messages from others that a batch just applied (seqs in [fromSeq, toSeq]) and we have not read. */
+/**
+ * Adds the messages from others that a batch just applied (seqs in [fromSeq, toSeq]) and we have
+ * not read, and those of them that mention us. `mentions_self` is the SQL function the mirror
+ * registers (sync/common/mentions.ts against our username).
+ */
 export function countNewUnread(db: Db, conversationId: string, selfId: string, fromSeq: number, toSeq: number): void {
   cachedStatement(
     db,
-    `UPDATE conversations SET unread_count = unread_count + (
-       SELECT COUNT(*) FROM messages x
+    `UPDATE conversations SET
+       unread_count = unread_count + unread.n, unread_mentions = unread_mentions + unread.mentioned
+     FROM (
+       SELECT COUNT(*) AS n, COALESCE(SUM(mentions_self(x.text)), 0) AS mentioned FROM messages x
        WHERE x.conversation_id = @id AND x.seq BETWEEN @from AND @to AND x.sender_id != @self
-         AND x.seq > COALESCE((SELECT read_seq FROM members WHERE conversation_id = @id AND user_id = @self), 0))
+         AND x.seq > COALESCE((SELECT read_seq FROM members WHERE conversation_id = @id AND user_id = @self), 0)
+     ) AS unread
      WHERE id = @id`,
   ).run({ id: conversationId, self: selfId, from: fromSeq, to: toSeq });
 }
@@ -48,10 +57,12 @@ export function countNewUnread(db: Db, conversationId: string, selfId: string, f
 export function recountUnread(db: Db, conversationId: string, selfId: string): void {
   cachedStatement(
     db,
-    `UPDATE conversations SET unread_count = (
-       SELECT COUNT(*) FROM messages x
+    `UPDATE conversations SET unread_count = unread.n, unread_mentions = unread.mentioned
+     FROM (
+       SELECT COUNT(*) AS n, COALESCE(SUM(mentions_self(x.text)), 0) AS mentioned FROM messages x
        WHERE x.conversation_id = @id AND x.sender_id != @self
-         AND x.seq > COALESCE((SELECT read_seq FROM members WHERE conversation_id = @id AND user_id = @self), 0))
+         AND x.seq > COALESCE((SELECT read_seq FROM members WHERE conversation_id = @id AND user_id = @self), 0)
+     ) AS unread
      WHERE id = @id`,
   ).run({ id: conversationId, self: selfId });
 }

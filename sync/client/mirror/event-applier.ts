@@ -1,6 +1,9 @@
-import type { ChangeEvent, ConversationEvent, MessageEvent } from '../../protocol/frames.js';
+import { z } from 'zod';
+import { editEventSchema, deleteEventSchema, reactionEventSchema } from '../../protocol/frames.js';
+import { clientIdOf, type ChangeEvent, type ConversationEvent, type MessageEvent } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { countNewUnread, refreshLastMessage } from './conversation-stats.js';
+import { applyMembershipEvent, refreshMembership } from './membership.js';
 
 /**
  * How one server event changes the mirror. Every rule here is order-independent, so devices that
@@ -24,14 +27,23 @@ export interface ApplyBatch {
   lastMessageSeq: number;
   /** An edit or delete was applied: the newest message's preview may have changed. */
   changedMessages: boolean;
+  /** A membership event was applied: the member count and our own standing may have changed. */
+  changedMembers: boolean;
 }
 
 export function beginBatch(db: Db, conversationId: string, selfId: string): ApplyBatch {
   const held = cachedStatement(db, 'SELECT 1 FROM held_events WHERE conversation_id = ? LIMIT 1').get(conversationId);
-  return { selfId, conversationId, mayHaveHeld: held !== undefined, lastActivityAt: 0, firstMessageSeq: 0, lastMessageSeq: 0, changedMessages: false };
+  return { selfId, conversationId, mayHaveHeld: held !== undefined,
+    lastActivityAt: 0,
+    firstMessageSeq: 0,
+    lastMessageSeq: 0,
+    changedMessages: false,
+    changedMembers: false,
+  };
 }
 
 export function finishBatch(db: Db, batch: ApplyBatch): void {
+  if (batch.changedMembers) refreshMembership(db, batch.conversationId, batch.selfId);
   if (batch.lastMessageSeq === 0) {
     if (batch.changedMessages) refreshLastMessage(db, batch.conversationId);
     return;
@@ -45,21 +57,34 @@ export function finishBatch(db: Db, batch: ApplyBatch): void {
 }
 
 export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch): void {
-  if (event.kind === 'message') {
-    storeMessage(db, event);
-    batch.lastActivityAt = Math.max(batch.lastActivityAt, event.sentAt);
-    batch.firstMessageSeq = batch.firstMessageSeq === 0 ? event.seq : Math.min(batch.firstMessageSeq, event.seq);
-    batch.lastMessageSeq = Math.max(batch.lastMessageSeq, event.seq);
-    if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId);
-  } else if (!applyChange(db, event)) {
-    batch.mayHaveHeld = true;
-  } else if (event.kind !== 'reaction') {
-    batch.changedMessages = true;
+  switch (event.kind) {
+    case 'message':
+      storeMessage(db, event);
+      batch.lastActivityAt = Math.max(batch.lastActivityAt, event.sentAt);
+      batch.firstMessageSeq = batch.firstMessageSeq === 0 ? event.seq : Math.min(batch.firstMessageSeq, event.seq);
+      batch.lastMessageSeq = Math.max(batch.lastMessageSeq, event.seq);
+      if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId);
+      break;
+    case 'edit':
+    case 'delete':
+    case 'reaction':
+      if (!applyChange(db, event)) batch.mayHaveHeld = true;
+      else if (event.kind !== 'reaction') batch.changedMessages = true;
+      break;
+    case 'group_created':
+    case 'members_added':
+    case 'member_removed':
+    case 'member_left':
+    case 'group_renamed':
+    case 'role_changed':
+      applyMembershipEvent(db, event);
+      batch.changedMembers = true;
+      break;
   }
   if (event.senderId === batch.selfId) {
-    // Ours, from this device or another: whatever was queued under this id has arrived.
-    const clientId = event.kind === 'message' ? event.clientMessageId : event.clientChangeId;
-    cachedStatement(db, 'DELETE FROM outbox WHERE client_id = ?').run(clientId);
+    // Ours, from this device or another: whatever was queued under this id has arrived. (A
+    // group's creation is queued under the conversation's id.)
+    cachedStatement(db, 'DELETE FROM outbox WHERE client_id = ?').run(clientIdOf(event));
   }
 }
 
@@ -173,5 +198,14 @@ function releaseHeld(db: Db, conversationId: string, messageId: string): void {
     .all(conversationId, messageId) as { seq: number; event: string }[];
   if (held.length === 0) return;
   cachedStatement(db, 'DELETE FROM held_events WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
-  for (const row of held) applyChange(db, JSON.parse(row.event) as ChangeEvent);
+  for (const row of held) applyChange(db, heldEvent(row.event));
+}
+
+const heldEventSchema = z.discriminatedUnion('kind', [editEventSchema, deleteEventSchema, reactionEventSchema]);
+
+/** A held change as stored: checked against the protocol's schema, never taken on trust. */
+function heldEvent(json: string): ChangeEvent {
+  const parsed = heldEventSchema.safeParse(JSON.parse(json));
+  if (!parsed.success) throw new Error(`A held event in the mirror is malformed: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }

@@ -1,5 +1,5 @@
+import { directConversationId } from '../../common/conversation-ids.js';
 import type { Migration } from '../../node/sqlite.js';
-import { refreshLastMessage } from './conversation-stats.js';
 
 /**
  * The client mirror's schema, one numbered step at a time. Released steps are never edited;
@@ -178,9 +178,107 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
         -- The views overlay queued edits, deletes and reactions; sends are most of a long queue.
         CREATE INDEX outbox_changes ON outbox(conversation_id, id) WHERE kind != 'send';
       `);
-      // The preview columns are filled by the same code that keeps them current.
-      const ids = db.prepare('SELECT id FROM conversations').pluck().all() as string[];
-      for (const id of ids) refreshLastMessage(db, id);
+      // The preview columns as refreshLastMessage filled them when this step was released (it
+      // has learnt more columns since, which do not exist yet at this step).
+      db.exec(`
+        UPDATE conversations SET last_message_local_id = COALESCE(
+          (SELECT local_id FROM messages l WHERE l.conversation_id = conversations.id AND l.seq IS NULL ORDER BY l.local_id DESC LIMIT 1),
+          (SELECT local_id FROM messages l WHERE l.conversation_id = conversations.id AND l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1));
+        UPDATE conversations SET
+          last_preview = (SELECT substr(text, 1, 160) FROM messages WHERE local_id = conversations.last_message_local_id),
+          last_sender_id = (SELECT sender_id FROM messages WHERE local_id = conversations.last_message_local_id),
+          last_at = (SELECT COALESCE(sent_at, created_at) FROM messages WHERE local_id = conversations.last_message_local_id),
+          last_deleted = COALESCE((SELECT deleted FROM messages WHERE local_id = conversations.last_message_local_id), 0);
+      `);
+    },
+  },
+  {
+    version: 4,
+    description: 'groups: names, roles, membership as history, notices; direct ids derived from the pair; outbox for group changes',
+    rebuildsReferencedTables: true,
+    up(db) {
+      // Direct conversations take the id derived from their pair, as the server's migration 3
+      // does, so both sides agree without asking (and an offline start finds the same one).
+      const self = db.prepare('SELECT user_id FROM session WHERE id = 1').pluck().get() as string | undefined;
+      const directs = db.prepare("SELECT id, peer_id FROM conversations WHERE kind = 'direct' AND peer_id IS NOT NULL").all() as {
+        id: string;
+        peer_id: string;
+      }[];
+      const tables = ['conversations:id', 'members:conversation_id', 'messages:conversation_id', 'message_versions:conversation_id',
+        'reactions:conversation_id', 'held_events:conversation_id', 'outbox:conversation_id'];
+      for (const direct of directs) {
+        if (!self || self === direct.peer_id) continue;
+        const derived = directConversationId(self, direct.peer_id);
+        if (derived === direct.id) continue;
+        for (const entry of tables) {
+          const [table, column] = entry.split(':') as [string, string];
+          db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${column} = ?`).run(derived, direct.id);
+        }
+        // Held events keep the whole event, whose conversationId must follow.
+        db.prepare("UPDATE held_events SET event = json_set(event, '$.conversationId', ?) WHERE conversation_id = ?").run(derived, derived);
+      }
+      db.exec(`
+        -- The group's name, last-writer-wins by the seq of the event (or snapshot) that set it.
+        ALTER TABLE conversations ADD COLUMN name TEXT;
+        ALTER TABLE conversations ADD COLUMN name_seq INTEGER NOT NULL DEFAULT 0;
+        -- Whether we are a member now; a former member keeps the history up to their removal.
+        ALTER TABLE conversations ADD COLUMN is_member INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE conversations ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
+        -- Unread messages that mention us (@username), kept like unread_count.
+        ALTER TABLE conversations ADD COLUMN unread_mentions INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN last_sender_name TEXT;
+        UPDATE conversations SET member_count = (SELECT COUNT(*) FROM members m WHERE m.conversation_id = conversations.id);
+        UPDATE conversations SET last_sender_name = (SELECT display_name FROM users WHERE id = conversations.last_sender_id);
+
+        -- Members stay listed after they leave (active = 0), so a late event about them is judged
+        -- by seq: role and active are last-writer-wins by membership_seq, the seq of the event (or
+        -- of the server's snapshot) that last set them.
+        ALTER TABLE members ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
+        ALTER TABLE members ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE members ADD COLUMN membership_seq INTEGER NOT NULL DEFAULT 0;
+        -- The seq of the event that (last) added them; 0 when they were there before what we hold.
+        ALTER TABLE members ADD COLUMN joined_seq INTEGER NOT NULL DEFAULT 0;
+        -- Member order: who joined earlier is listed earlier (creator first).
+        ALTER TABLE members ADD COLUMN join_order INTEGER NOT NULL DEFAULT 0;
+
+        -- Membership events, kept whole (and checked against the protocol's schema when read) to
+        -- show as notices between messages.
+        CREATE TABLE notices (
+          conversation_id TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          event TEXT NOT NULL,
+          PRIMARY KEY (conversation_id, seq)
+        ) WITHOUT ROWID;
+
+        DROP INDEX conversations_list;
+        CREATE INDEX conversations_list ON conversations(
+          last_activity_at DESC, id, kind, name, unread_count, unread_mentions, member_count, is_member, peer_id,
+          last_preview, last_sender_id, last_sender_name, last_at, last_deleted);
+
+        -- The outbox also carries the creation of conversations made offline and changes to
+        -- groups; those are about no message (message_id NULL). Rebuilt for the CHECK; ids, and
+        -- so the order, are kept.
+        CREATE TABLE outbox_v4 (
+          id INTEGER PRIMARY KEY,
+          conversation_id TEXT NOT NULL,
+          client_id TEXT NOT NULL UNIQUE,
+          kind TEXT NOT NULL CHECK (kind IN ('send', 'edit', 'delete', 'reaction', 'create',
+                                             'add_members', 'remove_member', 'leave', 'rename', 'set_role')),
+          message_id TEXT,
+          payload TEXT NOT NULL DEFAULT '{}',
+          status TEXT NOT NULL CHECK (status IN ('pending', 'failed')),
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT
+        );
+        INSERT INTO outbox_v4 SELECT id, conversation_id, client_id, kind, message_id, payload, status, attempts,
+          next_attempt_at, last_error FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_v4 RENAME TO outbox;
+        CREATE INDEX outbox_by_conversation ON outbox(conversation_id, id);
+        CREATE INDEX outbox_by_message ON outbox(conversation_id, message_id);
+        CREATE INDEX outbox_changes ON outbox(conversation_id, id) WHERE kind != 'send';
+      `);
     },
   },
 ];

@@ -1,7 +1,9 @@
-import type { Conversation, ConversationEvent, User } from '../../protocol/frames.js';
+import { mentions } from '../../common/mentions.js';
+import type { Conversation, ConversationEvent, ConversationKind, NewConversation, Role, User } from '../../protocol/frames.js';
 import { cachedStatement, openDatabase, type Db, type OpenOptions } from '../../node/sqlite.js';
 import { recountUnread, refreshLastMessage } from './conversation-stats.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
+import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import { OutboxStore } from './outbox-store.js';
 import { MirrorViews } from './views.js';
@@ -35,9 +37,16 @@ export class Mirror {
   readonly outbox: OutboxStore;
   readonly views: MirrorViews;
 
+  /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
+  private selfUsername: string | null = null;
+
   private constructor(private readonly db: Db) {
     this.outbox = new OutboxStore(db);
     this.views = new MirrorViews(db, this.outbox);
+    this.selfUsername = this.session()?.user.username ?? null;
+    db.function('mentions_self', { deterministic: false }, (text: unknown) =>
+      typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,
+    );
   }
 
   static open(path: string, options: OpenOptions = {}): Mirror {
@@ -73,6 +82,7 @@ export class Mirror {
       )
       .run(session.serverUrl, session.token, session.user.id, session.user.username, session.user.displayName);
     this.upsertUser(session.user);
+    this.selfUsername = session.user.username;
   }
 
   forgetToken(): void {
@@ -84,6 +94,7 @@ export class Mirror {
     this.transaction(() => {
       for (const table of [
         'outbox',
+        'notices',
         'held_events',
         'reactions',
         'message_versions',
@@ -101,11 +112,15 @@ export class Mirror {
   // -- users and conversations ---------------------------------------------------------------
 
   upsertUser(user: User): void {
-    cachedStatement(this.db, 
-        `INSERT INTO users (id, username, display_name) VALUES (?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET username = excluded.username, display_name = excluded.display_name`,
-      )
-      .run(user.id, user.username, user.displayName);
+    upsertUser(this.db, user);
+  }
+
+  /** Someone this mirror has seen (in any conversation), by username. */
+  userByUsername(username: string): User | null {
+    const row = cachedStatement(this.db, 'SELECT id, username, display_name FROM users WHERE username = ?').get(username) as
+      | { id: string; username: string; display_name: string }
+      | undefined;
+    return row ? { id: row.id, username: row.username, displayName: row.display_name } : null;
   }
 
   user(userId: string): User | null {
@@ -123,22 +138,86 @@ export class Mirror {
     return this.transaction(() => {
       cachedStatement(this.db, 
           `INSERT INTO conversations (id, kind, created_at, known_seq, last_activity_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET known_seq = MAX(known_seq, excluded.known_seq)`,
+           ON CONFLICT (id) DO UPDATE SET known_seq = MAX(known_seq, excluded.known_seq), kind = excluded.kind`,
         )
         .run(conversation.id, conversation.kind, conversation.createdAt, conversation.lastSeq, conversation.createdAt);
+      applySnapshot(this.db, conversation, selfId);
       for (const member of conversation.members) {
-        this.upsertUser(member);
         this.raiseWatermarks(conversation.id, member.id, member.deliveredSeq, member.readSeq);
-        if (member.id !== selfId) {
+        if (member.id !== selfId && conversation.kind === 'direct') {
           cachedStatement(this.db, 'UPDATE conversations SET peer_id = ? WHERE id = ? AND peer_id IS NULL').run(member.id, conversation.id);
         }
         // What the server already holds of ours need not be sent again.
         if (member.id === selfId) this.confirmReceipt(conversation.id, 'read', member.readSeq);
         if (member.id === selfId) this.confirmReceipt(conversation.id, 'delivered', member.deliveredSeq);
       }
+      refreshMembership(this.db, conversation.id, selfId);
       const cursor = this.cursor(conversation.id);
       return cursor !== null && cursor.knownSeq > cursor.appliedSeq;
     });
+  }
+
+  /**
+   * A conversation made here, with its creation queued first in its outbox, so it shows and takes
+   * messages at once, online or not. Its members are provisional until the server's snapshot.
+   */
+  createLocalConversation(input: {
+    id: string;
+    kind: ConversationKind;
+    name: string | null;
+    members: { user: User; role: Role }[];
+    create: NewConversation;
+    now: number;
+    selfId: string;
+  }): void {
+    this.transaction(() => {
+      cachedStatement(
+        this.db,
+        `INSERT INTO conversations (id, kind, created_at, last_activity_at, name, peer_id) VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(
+        input.id,
+        input.kind,
+        input.now,
+        input.now,
+        input.name,
+        input.kind === 'direct' ? (input.members.find((member) => member.user.id !== input.selfId)?.user.id ?? null) : null,
+      );
+      addLocalMembers(this.db, input.id, input.members);
+      refreshMembership(this.db, input.id, input.selfId);
+      this.outbox.enqueueCreate(input.id, input.create);
+    });
+  }
+
+  /** The server created (or already had) a conversation we queued: take its word, drop the row. */
+  acknowledgeCreation(conversation: Conversation, clientId: string, selfId: string): boolean {
+    return this.transaction(() => {
+      const behind = this.upsertConversation(conversation, selfId);
+      this.outbox.remove(clientId);
+      return behind;
+    });
+  }
+
+  conversationKind(conversationId: string): ConversationKind | null {
+    const row = cachedStatement(this.db, 'SELECT kind FROM conversations WHERE id = ?').get(conversationId) as
+      | { kind: ConversationKind }
+      | undefined;
+    return row?.kind ?? null;
+  }
+
+  /** Whether we are a member of the conversation now (as far as this mirror knows). */
+  isMember(conversationId: string): boolean {
+    const row = cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as
+      | { is_member: number }
+      | undefined;
+    return row?.is_member === 1;
+  }
+
+  /** Active members with their roles and join order, as acknowledged (queued changes aside). */
+  members(conversationId: string): { userId: string; role: Role; joinOrder: number }[] {
+    return (
+      cachedStatement(this.db, 'SELECT user_id, role, join_order FROM members WHERE conversation_id = ? AND active = 1 ORDER BY join_order')
+        .all(conversationId) as { user_id: string; role: Role; join_order: number }[]
+    ).map((row) => ({ userId: row.user_id, role: row.role, joinOrder: row.join_order }));
   }
 
   raiseWatermarks(conversationId: string, userId: string, deliveredSeq: number, readSeq: number): void {
@@ -166,11 +245,12 @@ export class Mirror {
     ).map((row) => row.conversation_id);
   }
 
-  /** The other member of a direct conversation. */
-  peerOf(conversationId: string, selfId: string): string | null {
-    const row = cachedStatement(this.db, 'SELECT user_id FROM members WHERE conversation_id = ? AND user_id != ? LIMIT 1')
-      .get(conversationId, selfId) as { user_id: string } | undefined;
-    return row?.user_id ?? null;
+  /** The other member of a direct conversation; null for a group. */
+  peerOf(conversationId: string): string | null {
+    const row = cachedStatement(this.db, "SELECT peer_id FROM conversations WHERE id = ? AND kind = 'direct'").get(conversationId) as
+      | { peer_id: string | null }
+      | undefined;
+    return row?.peer_id ?? null;
   }
 
   cursor(conversationId: string): ConversationCursor | null {
@@ -197,11 +277,18 @@ export class Mirror {
    * Events at or below the cursor are skipped (already applied); the run stops at the first gap.
    * Returns the new cursor.
    */
-  applyEvents(conversationId: string, events: readonly ConversationEvent[], selfId: string): number {
+  applyEvents(
+    conversationId: string,
+    events: readonly ConversationEvent[],
+    selfId: string,
+    page: { skippedTo?: number; users?: readonly User[] } = {},
+  ): number {
     return this.transaction(() => {
       const cursor = this.cursor(conversationId);
       if (!cursor) throw new Error(`Cannot apply events to unknown conversation ${conversationId}`);
-      let applied = cursor.appliedSeq;
+      for (const user of page.users ?? []) this.upsertUser(user);
+      // The server said nothing up to here is ours to see (we joined later, or were away).
+      let applied = Math.max(cursor.appliedSeq, page.skippedTo ?? 0);
       const batch = beginBatch(this.db, conversationId, selfId);
       for (const event of events) {
         if (event.seq <= applied) continue;

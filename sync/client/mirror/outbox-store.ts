@@ -1,21 +1,67 @@
+import { z } from 'zod';
+import { emoji, groupChangeSchema, messageText, newConversationSchema, type GroupChange, type NewConversation } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 
-/** A queued message or change, as the sender needs it. */
-export type OutboxEntry = {
+interface EntryBase {
   id: number;
   conversationId: string;
   clientId: string;
-  messageId: string;
   attempts: number;
   nextAttemptAt: number;
-} & (
-  | { kind: 'send'; text: string; replyTo: string | null }
-  | { kind: 'edit'; text: string }
-  | { kind: 'delete' }
-  | { kind: 'reaction'; emoji: string; on: boolean }
-);
+}
+
+/** A queued message or change, as the sender needs it. */
+export type OutboxEntry = EntryBase &
+  (
+    | { kind: 'send'; messageId: string; text: string; replyTo: string | null }
+    | { kind: 'edit'; messageId: string; text: string }
+    | { kind: 'delete'; messageId: string }
+    | { kind: 'reaction'; messageId: string; emoji: string; on: boolean }
+    /** A conversation made here (offline, or before the server heard of it); its id is clientId. */
+    | { kind: 'create'; conversation: NewConversation }
+    | { kind: 'group'; change: GroupChange }
+  );
 
 export type ChangeKind = 'edit' | 'delete' | 'reaction';
+export type GroupChangeKind = GroupChange['kind'];
+
+/**
+ * What each kind keeps in `payload`, checked when read back: a row this version cannot make
+ * sense of fails loudly instead of sending something else.
+ */
+const PAYLOADS = {
+  send: z.object({}),
+  edit: z.object({ text: messageText }),
+  delete: z.object({}),
+  reaction: z.object({ emoji, on: z.boolean() }),
+  create: newConversationSchema,
+  add_members: groupChangeSchema,
+  remove_member: groupChangeSchema,
+  leave: groupChangeSchema,
+  rename: groupChangeSchema,
+  set_role: groupChangeSchema,
+} as const;
+type RowKind = keyof typeof PAYLOADS;
+
+function payloadOf<K extends RowKind>(row: { kind: K; payload: string; client_id: string }): z.infer<(typeof PAYLOADS)[K]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(row.payload);
+  } catch {
+    throw new Error(`Outbox row ${row.client_id} (${row.kind}) has a payload that is not JSON`);
+  }
+  const parsed = PAYLOADS[row.kind].safeParse(json);
+  if (!parsed.success) throw new Error(`Outbox row ${row.client_id} (${row.kind}) has a malformed payload: ${z.prettifyError(parsed.error)}`);
+  return parsed.data as z.infer<(typeof PAYLOADS)[K]>;
+}
+
+/** A queued or refused change to a group (or its creation), as the views overlay it. */
+export interface QueuedGroupChange {
+  clientId: string;
+  status: 'pending' | 'failed';
+  error: string | null;
+  change: { kind: 'create'; conversation: NewConversation } | GroupChange;
+}
 
 /** A change still queued (pending or refused), as the views overlay it on the mirror's state. */
 export interface QueuedChange {
@@ -33,8 +79,8 @@ interface OutboxRow {
   id: number;
   conversation_id: string;
   client_id: string;
-  kind: 'send' | ChangeKind;
-  message_id: string;
+  kind: RowKind;
+  message_id: string | null;
   payload: string;
   status: 'pending' | 'failed';
   attempts: number;
@@ -56,6 +102,35 @@ export class OutboxStore {
         `INSERT INTO outbox (conversation_id, client_id, kind, message_id, status) VALUES (?, ?, 'send', ?, 'pending')`,
       )
       .run(conversationId, messageId, messageId);
+  }
+
+  /** A conversation made here: its creation goes first in its queue, ahead of anything sent to it. */
+  enqueueCreate(conversationId: string, conversation: NewConversation): void {
+    cachedStatement(
+      this.db,
+      `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, 'create', NULL, ?, 'pending')`,
+    ).run(conversationId, conversationId, JSON.stringify(conversation));
+  }
+
+  enqueueGroupChange(conversationId: string, clientId: string, change: GroupChange): void {
+    cachedStatement(
+      this.db,
+      `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, ?, NULL, ?, 'pending')`,
+    ).run(conversationId, clientId, change.kind, JSON.stringify(change));
+  }
+
+  /** Queued and refused group changes of a conversation (and its creation), oldest first. */
+  queuedGroupChanges(conversationId: string): QueuedGroupChange[] {
+    const rows = cachedStatement(
+      this.db,
+      `SELECT * FROM outbox WHERE conversation_id = ? AND kind NOT IN ('send', 'edit', 'delete', 'reaction') ORDER BY id`,
+    ).all(conversationId) as OutboxRow[];
+    return rows.map((row) => {
+      const entry = toEntry(row);
+      const change = entry.kind === 'create' ? { kind: 'create' as const, conversation: entry.conversation } : entry.kind === 'group' ? entry.change : null;
+      if (!change) throw new Error(`Outbox row ${row.client_id} is not a group change`);
+      return { clientId: row.client_id, status: row.status, error: row.last_error, change };
+    });
   }
 
   enqueueChange(
@@ -165,7 +240,7 @@ export class OutboxStore {
       )
       .all(conversationId, messageId) as { client_id: string; payload: string; attempts: number }[];
     return rows
-      .map((row) => ({ row, payload: JSON.parse(row.payload) as { emoji: string; on: boolean } }))
+      .map((row) => ({ row, payload: payloadOf({ kind: 'reaction', payload: row.payload, client_id: row.client_id }) }))
       .filter(({ payload }) => payload.emoji === emoji)
       .map(({ row, payload }) => ({ clientId: row.client_id, on: payload.on, attempts: row.attempts }));
   }
@@ -176,16 +251,24 @@ export class OutboxStore {
 
   /** Every queued change of a conversation, oldest first, for the views to overlay. */
   queuedChanges(conversationId: string): QueuedChange[] {
-    const rows = cachedStatement(this.db, "SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' ORDER BY id")
+    const rows = cachedStatement(this.db, "SELECT * FROM outbox WHERE conversation_id = ? AND kind IN ('edit', 'delete', 'reaction') ORDER BY id")
       .all(conversationId) as OutboxRow[];
-    return rows.map((row) => ({
-      clientId: row.client_id,
-      kind: row.kind as ChangeKind,
-      messageId: row.message_id,
-      status: row.status,
-      error: row.last_error,
-      ...(JSON.parse(row.payload) as { text?: string; emoji?: string; on?: boolean }),
-    }));
+    return rows.map((row) => {
+      const entry = toEntry(row);
+      const base = { clientId: row.client_id, status: row.status, error: row.last_error };
+      switch (entry.kind) {
+        case 'edit':
+          return { ...base, kind: 'edit', messageId: entry.messageId, text: entry.text };
+        case 'delete':
+          return { ...base, kind: 'delete', messageId: entry.messageId };
+        case 'reaction':
+          return { ...base, kind: 'reaction', messageId: entry.messageId, emoji: entry.emoji, on: entry.on };
+        case 'send':
+        case 'create':
+        case 'group':
+          throw new Error(`Outbox row ${row.client_id} is not a change to a message`);
+      }
+    });
   }
 }
 
@@ -194,19 +277,34 @@ function toEntry(row: OutboxRow): OutboxEntry {
     id: row.id,
     conversationId: row.conversation_id,
     clientId: row.client_id,
-    messageId: row.message_id,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
   };
-  const payload = JSON.parse(row.payload) as { text?: string; emoji?: string; on?: boolean };
+  const messageId = () => {
+    if (row.message_id === null) throw new Error(`Outbox row ${row.client_id} (${row.kind}) names no message`);
+    return row.message_id;
+  };
   switch (row.kind) {
     case 'send':
-      return { ...base, kind: 'send', text: row.text ?? '', replyTo: row.reply_to };
+      return { ...base, kind: 'send', messageId: messageId(), text: row.text ?? '', replyTo: row.reply_to };
     case 'edit':
-      return { ...base, kind: 'edit', text: payload.text ?? '' };
+      return { ...base, kind: 'edit', messageId: messageId(), text: payloadOf({ ...row, kind: 'edit' }).text };
     case 'delete':
-      return { ...base, kind: 'delete' };
-    case 'reaction':
-      return { ...base, kind: 'reaction', emoji: payload.emoji ?? '', on: payload.on ?? true };
+      return { ...base, kind: 'delete', messageId: messageId() };
+    case 'reaction': {
+      const payload = payloadOf({ ...row, kind: 'reaction' });
+      return { ...base, kind: 'reaction', messageId: messageId(), emoji: payload.emoji, on: payload.on };
+    }
+    case 'create':
+      return { ...base, kind: 'create', conversation: payloadOf({ ...row, kind: 'create' }) };
+    case 'add_members':
+    case 'remove_member':
+    case 'leave':
+    case 'rename':
+    case 'set_role': {
+      const change = payloadOf({ ...row, kind: row.kind });
+      if (change.kind !== row.kind) throw new Error(`Outbox row ${row.client_id} holds a ${change.kind} as a ${row.kind}`);
+      return { ...base, kind: 'group', change };
+    }
   }
 }

@@ -1,5 +1,9 @@
 import type {
+  ConversationInfo,
+  ConversationKind,
   ConversationSummary,
+  MessageInfo,
+  MessagePage,
   EditHistoryEntry,
   MessageStatus,
   MessageView,
@@ -8,6 +12,7 @@ import type {
 } from '../../app-api/contract.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import type { OutboxStore, QueuedChange } from './outbox-store.js';
+import { conversationInfo, messageInfo, noticesBetween, othersWatermarks, queuedRename } from './group-views.js';
 
 /**
  * What the renderer reads: the mirror's acknowledged state with this device's queued changes laid
@@ -22,45 +27,64 @@ export class MirrorViews {
 
   conversationSummaries(selfId: string, onlyId?: string): ConversationSummary[] {
     const rows = cachedStatement(this.db, 
-        `SELECT c.id, c.last_activity_at, c.unread_count AS unread,
+        `SELECT c.id, c.kind, c.name, c.last_activity_at, c.unread_count AS unread, c.unread_mentions, c.member_count, c.is_member,
            c.peer_id, u.username AS peer_username, u.display_name AS peer_display_name,
-           c.last_preview AS last_text, c.last_sender_id AS last_sender, c.last_deleted, c.last_at
+           c.last_preview AS last_text, c.last_sender_id AS last_sender, c.last_sender_name, c.last_deleted, c.last_at
          FROM conversations c
          LEFT JOIN users u ON u.id = c.peer_id
          WHERE (@only IS NULL OR c.id = @only)
          ORDER BY c.last_activity_at DESC`,
       )
-      .all({ self: selfId, only: onlyId ?? null }) as {
+      .all({ only: onlyId ?? null }) as {
       id: string;
+      kind: ConversationKind;
+      name: string | null;
       last_activity_at: number;
       peer_id: string | null;
       peer_username: string | null;
       peer_display_name: string | null;
       last_text: string | null;
       last_sender: string | null;
+      last_sender_name: string | null;
       last_deleted: number | null;
       last_at: number | null;
       unread: number;
+      unread_mentions: number;
+      member_count: number;
+      is_member: number;
     }[];
-    return rows.map((row) => ({
-      id: row.id,
-      peer: {
-        id: row.peer_id ?? '',
-        username: row.peer_username ?? '',
-        displayName: row.peer_display_name ?? row.peer_username ?? '',
-      },
-      lastMessage:
-        row.last_text === null
-          ? null
-          : {
-              text: row.last_deleted ? '' : row.last_text,
-              own: row.last_sender === selfId,
-              at: row.last_at ?? 0,
-              deleted: row.last_deleted === 1,
-            },
-      unreadCount: row.unread,
-      lastActivityAt: row.last_activity_at,
-    }));
+    return rows.map((row) => {
+      const peer =
+        row.kind === 'direct'
+          ? { id: row.peer_id ?? '', username: row.peer_username ?? '', displayName: row.peer_display_name ?? row.peer_username ?? '' }
+          : null;
+      return {
+        id: row.id,
+        kind: row.kind,
+        title: peer ? peer.displayName : (this.pendingName(row.id) ?? row.name ?? ''),
+        peer,
+        memberCount: row.member_count,
+        isMember: row.is_member === 1,
+        lastMessage:
+          row.last_text === null
+            ? null
+            : {
+                text: row.last_deleted ? '' : row.last_text,
+                own: row.last_sender === selfId,
+                at: row.last_at ?? 0,
+                deleted: row.last_deleted === 1,
+                senderName: row.last_sender_name ?? '',
+              },
+        unreadCount: row.unread,
+        mentionsYou: row.unread_mentions > 0,
+        lastActivityAt: row.last_activity_at,
+      };
+    });
+  }
+
+  /** A rename of ours still queued shows at once (one indexed look-up, only for groups with queued changes). */
+  private pendingName(conversationId: string): string | null {
+    return queuedRename(this.outbox, conversationId);
   }
 
   /**
@@ -72,7 +96,7 @@ export class MirrorViews {
     selfId: string,
     limit: number,
     beforeSeq?: number,
-  ): { messages: MessageView[]; hasOlder: boolean } {
+  ): MessagePage {
     const stored = cachedStatement(
       this.db,
       `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NOT NULL AND m.seq < @before
@@ -91,14 +115,32 @@ export class MirrorViews {
           ).all({ self: selfId, conversation: conversationId }) as MessageRow[])
         : [];
     const hasOlder = stored.length > limit;
-    const rows = [...stored.slice(0, limit).reverse(), ...pending];
-    return { messages: this.toViews(conversationId, rows, selfId), hasOlder };
+    const page = stored.slice(0, limit).reverse();
+    const rows = [...page, ...pending];
+    // Notices in the same stretch: from the oldest message shown (or the start, when that is all
+    // there is) up to beforeSeq.
+    const fromSeq = hasOlder ? (page[0]?.seq ?? 0) : 0;
+    const notices = noticesBetween(this.db, conversationId, fromSeq, beforeSeq ?? Number.MAX_SAFE_INTEGER);
+    return { messages: this.toViews(conversationId, rows, selfId), notices, hasOlder };
   }
 
   messageView(conversationId: string, messageId: string, selfId: string): MessageView | null {
     const row = cachedStatement(this.db, `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id = @id`)
       .get({ self: selfId, conversation: conversationId, id: messageId }) as MessageRow | undefined;
     return row ? (this.toViews(conversationId, [row], selfId)[0] ?? null) : null;
+  }
+
+  conversationInfo(conversationId: string, selfId: string, isOnline: (userId: string) => boolean): ConversationInfo | null {
+    return conversationInfo(this.db, this.outbox, conversationId, selfId, isOnline);
+  }
+
+  /** null when the message is not in this conversation. */
+  messageInfo(conversationId: string, messageId: string, selfId: string): MessageInfo | null {
+    const row = cachedStatement(this.db, 'SELECT seq FROM messages WHERE conversation_id = ? AND client_message_id = ?').get(
+      conversationId,
+      messageId,
+    ) as { seq: number | null } | undefined;
+    return row ? messageInfo(this.db, conversationId, row.seq, selfId) : null;
   }
 
   editHistory(conversationId: string, messageId: string): EditHistoryEntry[] {
@@ -118,6 +160,10 @@ export class MirrorViews {
       rows.map((row) => row.client_message_id),
     );
     const quotes = this.quotesFor(conversationId, rows, selfId, queued);
+    const others = othersWatermarks(this.db, conversationId, selfId);
+    const isMember = (cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as
+      | { is_member: number }
+      | undefined)?.is_member === 1;
     return rows.map((row) => {
       const overlay = overlayFor(row, queued);
       return {
@@ -129,8 +175,9 @@ export class MirrorViews {
         own: row.sender_id === selfId,
         text: overlay.deleted ? '' : overlay.text,
         at: row.sent_at ?? row.created_at,
-        status: row.sender_id === selfId ? ownStatus(row) : null,
-        error: row.error,
+        status: row.sender_id === selfId ? ownStatus(row, others) : null,
+        // Refused because we are out of the group by now: say that, not "no such conversation".
+        error: row.error === 'conversation_not_found' && !isMember ? 'no_longer_member' : row.error,
         edited: overlay.edited && !overlay.deleted,
         deleted: overlay.deleted,
         replyTo: row.reply_to ? (quotes.get(row.reply_to) ?? missingQuote(row.reply_to)) : null,
@@ -183,11 +230,9 @@ export class MirrorViews {
 }
 
 const MESSAGE_SELECT = `SELECT m.conversation_id, m.client_message_id, m.sender_id, m.text, m.seq, m.state, m.error,
-    m.created_at, m.sent_at, m.reply_to, m.deleted, m.edit_seq,
-    u.display_name AS sender_name, peer.delivered_seq AS peer_delivered, peer.read_seq AS peer_read
+    m.created_at, m.sent_at, m.reply_to, m.deleted, m.edit_seq, u.display_name AS sender_name
   FROM messages m
-  LEFT JOIN users u ON u.id = m.sender_id
-  LEFT JOIN members peer ON peer.conversation_id = m.conversation_id AND peer.user_id != @self`;
+  LEFT JOIN users u ON u.id = m.sender_id`;
 
 interface MessageRow {
   conversation_id: string;
@@ -203,8 +248,6 @@ interface MessageRow {
   deleted: number;
   edit_seq: number | null;
   sender_name: string | null;
-  peer_delivered: number | null;
-  peer_read: number | null;
 }
 
 interface RawReaction {
@@ -252,10 +295,15 @@ function missingQuote(messageId: string): QuoteView {
   return { messageId, available: false, senderId: null, senderName: null, text: '', deleted: false };
 }
 
-function ownStatus(row: MessageRow): MessageStatus {
+/**
+ * Ticks, WhatsApp's rule for groups (and the same for two): Delivered once every other current
+ * member has received it, Read once every one of them has read it. With nobody else left, Sent.
+ */
+function ownStatus(row: MessageRow, others: { delivered: number; read: number } | null): MessageStatus {
   if (row.state === 'failed') return 'failed';
   if (row.seq === null || row.state === 'sending') return 'sending';
-  if ((row.peer_read ?? 0) >= row.seq) return 'read';
-  if ((row.peer_delivered ?? 0) >= row.seq) return 'delivered';
+  if (!others) return 'sent';
+  if (others.read >= row.seq) return 'read';
+  if (others.delivered >= row.seq) return 'delivered';
   return 'sent';
 }

@@ -1,35 +1,61 @@
+import { directConversationId } from '../../common/conversation-ids.js';
+import type { NewConversation } from '../../protocol/frames.js';
 import { REFUSALS } from '../refusals.js';
-import { errorReply, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
+import { only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
 export async function listConversations(ctx: HandlerContext, frame: FrameOf<'list_conversations'>): Promise<HandlerResult> {
   const conversations = await ctx.store.listConversationsOf(ctx.user.id);
   return only({ type: 'conversations', rid: frame.rid, conversations });
 }
 
+export async function findUser(ctx: HandlerContext, frame: FrameOf<'find_user'>): Promise<HandlerResult> {
+  const user = await ctx.store.findUserByUsername(normaliseUsername(frame.username));
+  if (!user) return refuse(frame.rid, REFUSALS.no_such_user);
+  return only({ type: 'user', rid: frame.rid, user: { id: user.id, username: user.username, displayName: user.displayName } });
+}
+
+/** The direct conversation with a username: for people the client has never seen (it needs the server). */
 export async function startConversation(ctx: HandlerContext, frame: FrameOf<'start_conversation'>): Promise<HandlerResult> {
-  // Usernames are stored lowercase; the frame carries whatever the user typed.
-  const username = frame.username.trim().toLowerCase();
-  const other = await ctx.store.findUserByUsername(username);
-  if (!other) return only(errorReply(frame.rid, 'not_found', `No user named "${username}"`));
-  if (other.id === ctx.user.id) return refuse(frame.rid, REFUSALS.startWithYourself);
-  const { conversation, created } = await ctx.store.getOrCreateDirectConversation({
-    id: ctx.runtime.random.uuid(),
+  const other = await ctx.store.findUserByUsername(normaliseUsername(frame.username));
+  if (!other) return refuse(frame.rid, REFUSALS.no_such_user);
+  if (other.id === ctx.user.id) return refuse(frame.rid, REFUSALS.start_with_yourself);
+  return create(ctx, frame.rid, directConversationId(ctx.user.id, other.id), { kind: 'direct', userId: other.id });
+}
+
+export async function createConversation(ctx: HandlerContext, frame: FrameOf<'create_conversation'>): Promise<HandlerResult> {
+  return create(ctx, frame.rid, frame.conversationId, frame.conversation);
+}
+
+async function create(ctx: HandlerContext, rid: string, conversationId: string, conversation: NewConversation): Promise<HandlerResult> {
+  const result = await ctx.store.createConversation({
+    conversationId,
     creatorId: ctx.user.id,
-    otherId: other.id,
+    conversation,
     createdAt: ctx.runtime.clock.now(),
+    maxMembers: ctx.limits.maxGroupMembers,
   });
-  const reply = { type: 'conversation', rid: frame.rid, conversation } as const;
-  if (!created) return only(reply);
-  return {
-    reply,
-    fanout: [
-      {
-        userIds: [ctx.user.id, other.id],
-        frame: { type: 'conversation_added', conversation },
-        exceptRequester: true,
-      },
-    ],
-    // Strangers until now: each needs the other's presence without reconnecting.
-    introduce: [ctx.user.id, other.id],
-  };
+  if (result.status === 'refused') return refuse(rid, REFUSALS[result.reason]);
+  if (result.status === 'existing') {
+    // A resend (its reply was lost): the conversation as the creator may see it now, which is the
+    // former member's view if they have left it since.
+    const seen = (await ctx.store.listConversationsOf(ctx.user.id)).find((conversation) => conversation.id === conversationId);
+    return seen ? only({ type: 'conversation', rid, conversation: seen }) : refuse(rid, REFUSALS.conversation_not_found);
+  }
+  const stored = await ctx.store.getConversationForMember(conversationId, ctx.user.id);
+  // Just created, the creator is a member: only their leaving at this very moment could make it
+  // vanish, and then it is theirs no more.
+  if (!stored) return refuse(rid, REFUSALS.conversation_not_found);
+  const reply = { type: 'conversation', rid, conversation: stored } as const;
+  const fanout: HandlerResult['fanout'] = [
+    { userIds: result.memberIds, frame: { type: 'conversation_added', conversation: stored }, exceptRequester: true },
+  ];
+  // The group's first event, so connected members need not ask for it.
+  if (result.event) fanout.push({ userIds: result.memberIds, frame: { type: 'event', event: result.event }, exceptRequester: true });
+  // Strangers until now, maybe: each needs the others' presence without reconnecting.
+  return { reply, fanout, introduce: { newcomers: result.memberIds, others: [] } };
+}
+
+/** Usernames are stored lowercase; frames carry whatever the person typed. */
+function normaliseUsername(typed: string): string {
+  return typed.trim().replace(/^@/, '').toLowerCase();
 }

@@ -1,6 +1,6 @@
 import type { ConversationEvent } from '../../protocol/frames.js';
 import { LIMITS } from '../../protocol/limits.js';
-import { CHANGE_REFUSALS, REFUSALS } from '../refusals.js';
+import { REFUSALS } from '../refusals.js';
 import { eventFanout, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
 /** The conversation event log: new messages, changes to them, and reading it back. */
@@ -16,13 +16,13 @@ export async function send(ctx: HandlerContext, frame: FrameOf<'send'>): Promise
   });
   switch (result.status) {
     case 'not_found':
-      return refuse(frame.rid, REFUSALS.conversationNotFound);
+      return refuse(frame.rid, REFUSALS.conversation_not_found);
     case 'client_id_reused':
-      return refuse(frame.rid, REFUSALS.clientIdReused);
+      return refuse(frame.rid, REFUSALS.client_id_reused);
     case 'message_id_taken':
-      return refuse(frame.rid, REFUSALS.messageIdTaken);
+      return refuse(frame.rid, REFUSALS.message_id_taken);
     case 'reply_target_missing':
-      return refuse(frame.rid, REFUSALS.replyTargetMissing);
+      return refuse(frame.rid, REFUSALS.reply_target_missing);
     case 'duplicate':
     case 'stored':
       return accepted(frame.rid, result);
@@ -39,14 +39,67 @@ export async function change(ctx: HandlerContext, frame: FrameOf<'change'>): Pro
   });
   switch (result.status) {
     case 'not_found':
-      return refuse(frame.rid, REFUSALS.conversationNotFound);
+      return refuse(frame.rid, REFUSALS.conversation_not_found);
     case 'client_id_reused':
-      return refuse(frame.rid, REFUSALS.clientIdReused);
+      return refuse(frame.rid, REFUSALS.client_id_reused);
     case 'refused':
-      return refuse(frame.rid, CHANGE_REFUSALS[result.reason]);
+      return refuse(frame.rid, REFUSALS[result.reason]);
     case 'duplicate':
-    case 'stored':
       return accepted(frame.rid, result);
+    case 'stored': {
+      if (result.withheldFrom.length === 0 || result.event.kind !== 'edit') return accepted(frame.rid, result);
+      // Members who joined after the message get the edit without its text.
+      const withheld = new Set(result.withheldFrom);
+      const redacted = { ...result.event, text: '' };
+      return {
+        reply: { type: 'sent', rid: frame.rid, event: result.event },
+        fanout: [
+          eventFanout(result.event, result.memberIds.filter((id) => !withheld.has(id))),
+          eventFanout(redacted, result.withheldFrom),
+        ],
+      };
+    }
+  }
+}
+
+/** A group's members, roles or name change: one event, to every member after it and whoever it removed. */
+export async function groupChange(ctx: HandlerContext, frame: FrameOf<'group_change'>): Promise<HandlerResult> {
+  const result = await ctx.store.appendGroupChange({
+    conversationId: frame.conversationId,
+    senderId: ctx.user.id,
+    clientChangeId: frame.clientChangeId,
+    change: frame.change,
+    sentAt: ctx.runtime.clock.now(),
+    maxMembers: ctx.limits.maxGroupMembers,
+  });
+  switch (result.status) {
+    case 'not_found':
+      return refuse(frame.rid, REFUSALS.conversation_not_found);
+    case 'client_id_reused':
+      return refuse(frame.rid, REFUSALS.client_id_reused);
+    case 'refused':
+      return refuse(frame.rid, REFUSALS[result.reason]);
+    case 'duplicate':
+      return accepted(frame.rid, result);
+    case 'stored': {
+      const reply = accepted(frame.rid, result);
+      if (result.addedIds.length === 0) return reply;
+      // The people added need the conversation itself before its events mean anything to them;
+      // pushes to one connection keep their order, so it arrives before the event.
+      const conversation = await ctx.store.getConversationForMember(frame.conversationId, ctx.user.id);
+      if (!conversation) return reply;
+      return {
+        reply: reply.reply,
+        fanout: [
+          { userIds: result.addedIds, frame: { type: 'conversation_added', conversation }, exceptRequester: true },
+          ...reply.fanout,
+        ],
+        introduce: {
+          newcomers: result.addedIds,
+          others: conversation.members.map((member) => member.id).filter((id) => !result.addedIds.includes(id)),
+        },
+      };
+    }
   }
 }
 
@@ -70,7 +123,7 @@ export async function catchUp(ctx: HandlerContext, frame: FrameOf<'catch_up'>): 
     afterSeq: frame.afterSeq,
     limit: frame.limit ?? LIMITS.defaultCatchUpPage,
   });
-  if (!page) return refuse(frame.rid, REFUSALS.conversationNotFound);
+  if (!page) return refuse(frame.rid, REFUSALS.conversation_not_found);
   const events = withinByteBudget(page.events);
   return only({
     type: 'events',
@@ -78,6 +131,8 @@ export async function catchUp(ctx: HandlerContext, frame: FrameOf<'catch_up'>): 
     conversationId: frame.conversationId,
     events,
     hasMore: page.hasMore || events.length < page.events.length,
+    ...(page.skippedTo !== undefined ? { skippedTo: page.skippedTo } : {}),
+    users: page.users,
   });
 }
 

@@ -10,6 +10,12 @@ export interface HandlerContext {
   runtime: Runtime;
   /** The authenticated user whose connection sent the frame. */
   user: User;
+  limits: ServerLimits;
+}
+
+/** Limits an operator may set per server (the protocol's LIMITS cap them). */
+export interface ServerLimits {
+  maxGroupMembers: number;
 }
 
 /** A push to every open connection of `userIds`, optionally not to the requesting one. */
@@ -23,8 +29,11 @@ export interface Fanout {
 export interface HandlerResult {
   reply: ServerFrame;
   fanout: Fanout[];
-  /** Users who just became contacts: each is told the other's presence (it needs the store, so it comes later). */
-  introduce?: string[];
+  /**
+   * People who just became contacts: each newcomer is told the presence of everyone in `newcomers`
+   * and `others`, and they are told the newcomer's (it needs the store, so it comes later).
+   */
+  introduce?: { newcomers: string[]; others: string[] };
 }
 
 export type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
@@ -34,7 +43,7 @@ export function errorReply(rid: string | undefined, code: ErrorReply['code'], me
 }
 
 export function refuse(rid: string, refusal: Refusal): HandlerResult {
-  return only(errorReply(rid, refusal.code, refusal.message));
+  return only({ type: 'error', rid, code: refusal.code, reason: refusal.reason, message: refusal.message });
 }
 
 export function only(reply: ServerFrame): HandlerResult {

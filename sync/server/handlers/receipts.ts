@@ -9,7 +9,7 @@ export async function receipt(ctx: HandlerContext, frame: FrameOf<'receipt'>): P
     kind: frame.kind,
     seq: frame.seq,
   });
-  if (!result) return refuse(frame.rid, REFUSALS.conversationNotFound);
+  if (!result) return refuse(frame.rid, REFUSALS.conversation_not_found);
   const reply = { type: 'ok', rid: frame.rid } as const;
   if (!result.moved) return only(reply);
   return {

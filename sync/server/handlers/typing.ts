@@ -7,7 +7,7 @@ import { refuse, type FrameOf, type HandlerContext, type HandlerResult } from '.
  */
 export async function typing(ctx: HandlerContext, frame: FrameOf<'typing'>): Promise<HandlerResult> {
   const conversation = await ctx.store.getConversationForMember(frame.conversationId, ctx.user.id);
-  if (!conversation) return refuse(frame.rid, REFUSALS.conversationNotFound);
+  if (!conversation) return refuse(frame.rid, REFUSALS.conversation_not_found);
   const others = conversation.members.map((member) => member.id).filter((id) => id !== ctx.user.id);
   return {
     reply: { type: 'ok', rid: frame.rid },

@@ -1,5 +1,17 @@
-import type { Change, ChangeEvent, Conversation, ConversationEvent, MessageEvent, User } from '../../protocol/frames.js';
-import type { ChangeRefusal } from './change-rules.js';
+import type {
+  Change,
+  ChangeEvent,
+  Conversation,
+  ConversationEvent,
+  GroupChange,
+  GroupChangeEvent,
+  GroupCreatedEvent,
+  MessageEvent,
+  NewConversation,
+  User,
+} from '../../protocol/frames.js';
+import type { RefusalReason } from '../../protocol/refusal-reasons.js';
+import type { ChangeRefusal, GroupChangeRefusal } from '../../protocol/rules.js';
 
 /**
  * Everything the sync server keeps. Methods are async even though the SQLite implementation is
@@ -11,10 +23,19 @@ import type { ChangeRefusal } from './change-rules.js';
  *   unique, and a resend returns the original event as it is now and stores nothing;
  * - a message's clientMessageId is also unique within its conversation (it is the messageId that
  *   changes and replies refer to);
- * - a change is judged by `refuseChange` (change-rules.ts) against the state in the same
- *   transaction that stores it; a delete purges the message's text, its edits' texts and its
- *   current reactions in that transaction too;
- * - watermarks only move forward, never past the conversation's lastSeq, and read implies delivered.
+ * - a change is judged by `refuseChange` / `refuseGroupChange` (protocol/rules.ts) against the
+ *   state in the same transaction that stores it; a delete purges the message's text, its edits'
+ *   texts and its current reactions in that transaction too;
+ * - watermarks only move forward, never past the conversation's lastSeq, and read implies delivered;
+ * - nothing may rest on there being one writer at a time: two creations of one conversation (or of
+ *   one pair's direct conversation) are told apart by unique keys (insert-or-nothing, then read),
+ *   never by a look-up before the insert; members are ordered by an explicit join order;
+ * - a member reads the log only within their visibility periods: from the event that added them
+ *   to the one that removed them; everyone else is answered as if the conversation did not exist.
+ *
+ * Isolation: each method is one transaction that must see a consistent snapshot and serialise
+ * with every other writer of the same conversation (SQLite: BEGIN IMMEDIATE; a networked store:
+ * a row lock on the conversation, or SERIALIZABLE).
  */
 export interface ServerStore {
   /** Returns `username_taken` rather than throwing: two sign-ups may race for the same name. */
@@ -25,16 +46,24 @@ export interface ServerStore {
   createSession(input: { tokenHash: string; userId: string; createdAt: number }): Promise<void>;
   findUserBySessionHash(tokenHash: string): Promise<User | null>;
 
-  /** One direct conversation per pair: an existing one is returned with `created: false`. */
-  getOrCreateDirectConversation(input: NewDirectConversation): Promise<{ conversation: Conversation; created: boolean }>;
-  /** null both when the conversation does not exist and when `userId` is not a member. */
+  findUserById(userId: string): Promise<User | null>;
+
+  /**
+   * A new conversation under the id the client chose. Asking again for one that exists (the pair's
+   * direct conversation, or a group by its creator) answers `existing`, so creation is idempotent.
+   */
+  createConversation(input: NewConversationInput): Promise<CreateResult>;
+  /** null both when the conversation does not exist and when `userId` is not a member now. */
   getConversationForMember(conversationId: string, userId: string): Promise<Conversation | null>;
+  /** Every conversation `userId` is in, and those they were in (as former members see them). */
   listConversationsOf(userId: string): Promise<Conversation[]>;
+  /** Adds, removes, leaves, renames or changes a role in a group. */
+  appendGroupChange(input: NewGroupChange): Promise<GroupChangeResult>;
 
   appendMessage(input: NewMessage): Promise<AppendResult>;
   /** An edit, delete or reaction on a message of the conversation. */
   appendChange(input: NewChange): Promise<ChangeResult>;
-  /** null when the conversation does not exist or `userId` is not a member. */
+  /** null when `userId` was never a member (or the conversation does not exist). */
   readEvents(input: { conversationId: string; userId: string; afterSeq: number; limit: number }): Promise<EventPage | null>;
 
   /** null when the conversation does not exist or `userId` is not a member. */
@@ -67,14 +96,41 @@ export interface NewUser {
   createdAt: number;
 }
 
-export interface NewDirectConversation {
-  /** Used only if the pair has no conversation yet. */
-  id: string;
-  /** The creator is listed first among the members of a new conversation. */
+export interface NewConversationInput {
+  conversationId: string;
+  /** Listed first among the members; a group's owner. */
   creatorId: string;
-  otherId: string;
+  conversation: NewConversation;
   createdAt: number;
+  /** The most members this server allows in one group. */
+  maxMembers: number;
 }
+
+export type CreateResult =
+  /** `event` is the group's creation (null for a direct conversation, which has none). */
+  | { status: 'created'; memberIds: string[]; event: GroupCreatedEvent | null }
+  | { status: 'existing' }
+  | { status: 'refused'; reason: RefusalReason };
+
+export interface NewGroupChange {
+  conversationId: string;
+  senderId: string;
+  clientChangeId: string;
+  change: GroupChange;
+  sentAt: number;
+  maxMembers: number;
+}
+
+export type GroupChangeResult =
+  /**
+   * `memberIds`: who must hear of it (the members after it, and whoever it removed);
+   * `addedIds`: who just joined and needs the conversation itself.
+   */
+  | { status: 'stored'; event: GroupChangeEvent; memberIds: string[]; addedIds: string[] }
+  | { status: 'duplicate'; event: GroupChangeEvent }
+  | { status: 'not_found' }
+  | { status: 'client_id_reused' }
+  | { status: 'refused'; reason: GroupChangeRefusal | 'no_such_user' };
 
 export interface NewMessage {
   conversationId: string;
@@ -109,7 +165,8 @@ export interface NewChange {
 }
 
 export type ChangeResult =
-  | { status: 'stored'; event: ChangeEvent; memberIds: string[] }
+  /** `withheldFrom`: members who joined after the message; they get the event with its text withheld (''). */
+  | { status: 'stored'; event: ChangeEvent; memberIds: string[]; withheldFrom: string[] }
   /** The client id was seen before from this sender for the same kind of change here. */
   | { status: 'duplicate'; event: ChangeEvent }
   | { status: 'not_found' }
@@ -127,6 +184,10 @@ export interface Contact {
 export interface EventPage {
   events: ConversationEvent[];
   hasMore: boolean;
+  /** Set when the reader may not see the events right after afterSeq: nothing up to here is theirs. */
+  skippedTo?: number;
+  /** Everyone the events name. */
+  users: User[];
 }
 
 export interface WatermarkResult {

@@ -1,5 +1,5 @@
-import type { ChangeEvent, MessageEvent } from '../../protocol/frames.js';
-import { refuseChange, type ChangeTarget } from './change-rules.js';
+import type { ChangeEvent, ConversationEvent, MessageEvent } from '../../protocol/frames.js';
+import { refuseChange, type ChangeTarget } from '../../protocol/rules.js';
 import type { AppendResult, ChangeResult, NewChange, NewMessage } from './server-store.js';
 import { toEvent, toEventRow, type EventRow } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
@@ -12,18 +12,19 @@ import type { Statements } from './sqlite-statements.js';
 
 export function appendMessageIn(s: Statements, input: NewMessage): AppendResult {
   const { conversationId, senderId, clientMessageId } = input;
-  if (!s.membership.get(conversationId, senderId)) return { status: 'not_found' };
-  // Idempotency comes first: a resend is answered with what was stored, whatever happened since.
+  // Idempotency comes first: a resend is answered with what was stored, whatever happened since
+  // (even if the sender has been removed since: it was stored while they were a member).
   const earlier = s.eventByClientId.get(senderId, clientMessageId) as EventRow | undefined;
   if (earlier) {
     const event = toEvent(earlier);
-    return event.kind === 'message' && event.conversationId === conversationId
-      ? { status: 'duplicate', event }
-      : { status: 'client_id_reused' };
+    if (event.conversationId !== conversationId) return s.membership.get(conversationId, senderId) ? { status: 'client_id_reused' } : { status: 'not_found' };
+    return event.kind === 'message' ? { status: 'duplicate', event } : { status: 'client_id_reused' };
   }
+  if (!s.membership.get(conversationId, senderId)) return { status: 'not_found' };
   // Not from this sender (that was the resend above), so another member already owns the id.
   if (s.messageById.get(conversationId, clientMessageId)) return { status: 'message_id_taken' };
-  if (input.replyTo !== null && !s.messageById.get(conversationId, input.replyTo)) {
+  // A reply names a message the sender can see: one from before they joined is not there for them.
+  if (input.replyTo !== null && !visibleTo(s, conversationId, input.replyTo, senderId)) {
     return { status: 'reply_target_missing' };
   }
   const event: MessageEvent = {
@@ -43,14 +44,13 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
 
 export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
   const { conversationId, senderId, clientChangeId, change } = input;
-  if (!s.membership.get(conversationId, senderId)) return { status: 'not_found' };
   const earlier = s.eventByClientId.get(senderId, clientChangeId) as EventRow | undefined;
   if (earlier) {
     const event = toEvent(earlier);
-    return event.kind === change.kind && event.conversationId === conversationId
-      ? { status: 'duplicate', event }
-      : { status: 'client_id_reused' };
+    if (event.conversationId !== conversationId) return s.membership.get(conversationId, senderId) ? { status: 'client_id_reused' } : { status: 'not_found' };
+    return event.kind === change.kind ? { status: 'duplicate', event } : { status: 'client_id_reused' };
   }
+  if (!s.membership.get(conversationId, senderId)) return { status: 'not_found' };
   const reason = refuseChange(change, senderId, loadTarget(s, conversationId, change.messageId, senderId));
   if (reason) return { status: 'refused', reason };
 
@@ -74,12 +74,44 @@ export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
     }
   }
   s.insertEvent.run(toEventRow(event));
-  return { status: 'stored', event, memberIds: memberIds(s, conversationId) };
+  // An edit's text is the message's text: members who joined after the message do not get it.
+  const withheldFrom =
+    event.kind === 'edit' ? (s.joinedAfter.all(conversationId, messageSeq(s, conversationId, event.messageId)) as { user_id: string }[]).map((row) => row.user_id) : [];
+  return { status: 'stored', event, memberIds: memberIds(s, conversationId), withheldFrom };
 }
 
+/** The seq of a message of the conversation (0 when there is none: nothing is withheld). */
+export function messageSeq(s: Statements, conversationId: string, messageId: string): number {
+  return (s.messageById.get(conversationId, messageId) as { seq: number } | undefined)?.seq ?? 0;
+}
+
+/**
+ * An event as `periods` may see it: the text of an edit to a message from outside them is
+ * withheld (the edit stays, so no sequence number goes missing; its text is '').
+ */
+export function asSeenIn(
+  s: Statements,
+  event: ConversationEvent,
+  periods: readonly { from_seq: number; to_seq: number | null }[],
+): ConversationEvent {
+  if (event.kind !== 'edit') return event;
+  const seq = messageSeq(s, event.conversationId, event.messageId);
+  const visible = periods.some((period) => seq >= period.from_seq && (period.to_seq === null || seq <= period.to_seq));
+  return visible ? event : { ...event, text: '' };
+}
+
+/** Whether the message exists and lies within one of `userId`'s visibility periods. */
+function visibleTo(s: Statements, conversationId: string, messageId: string, userId: string): boolean {
+  const seq = messageSeq(s, conversationId, messageId);
+  if (seq === 0) return false;
+  const periods = s.periodsOf.all(conversationId, userId) as { from_seq: number; to_seq: number | null }[];
+  return periods.some((period) => seq >= period.from_seq && (period.to_seq === null || seq <= period.to_seq));
+}
+
+/** The message a change targets, as its sender may see it: one from before they joined is no message of theirs. */
 function loadTarget(s: Statements, conversationId: string, messageId: string, senderId: string): ChangeTarget | null {
   const row = s.messageById.get(conversationId, messageId) as { sender_id: string; deleted: number } | undefined;
-  if (!row) return null;
+  if (!row || !visibleTo(s, conversationId, messageId, senderId)) return null;
   const emojis = s.emojisOf.all(conversationId, messageId, senderId) as { emoji: string }[];
   return { authorId: row.sender_id, deleted: row.deleted === 1, senderEmojis: new Set(emojis.map((r) => r.emoji)) };
 }
@@ -98,7 +130,7 @@ function purge(s: Statements, conversationId: string, messageId: string): void {
  * The counter moves in the same transaction as the insert: a failed insert rolls it back, so a
  * number is never skipped and never handed out twice.
  */
-function nextSeq(s: Statements, conversationId: string): number {
+export function nextSeq(s: Statements, conversationId: string): number {
   return (s.nextSeq.get(conversationId) as { last_seq: number }).last_seq;
 }
 

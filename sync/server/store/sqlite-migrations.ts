@@ -1,3 +1,4 @@
+import { directConversationId } from '../../common/conversation-ids.js';
 import type { Migration } from '../../node/sqlite.js';
 
 /** The server database schema, one step per released change. Never edit a step: append one. */
@@ -103,6 +104,96 @@ export const serverMigrations: readonly Migration[] = [
 
         -- When the user's last connection closed; NULL when never seen.
         ALTER TABLE users ADD COLUMN last_seen_at INTEGER;
+      `);
+    },
+  },
+  {
+    version: 3,
+    description: 'groups: conversations of N members with roles and names, visibility periods, direct ids derived from the pair',
+    rebuildsReferencedTables: true,
+    up(db) {
+      // Direct conversations take the id derived from their pair (directConversationId), so two
+      // people starting a chat offline land in the same one. Clients migrate their mirrors the
+      // same way; both sides compute the same id.
+      const pairs = db
+        .prepare(
+          `SELECT c.id, group_concat(m.user_id, ' ') AS users, COUNT(*) AS n FROM conversations c
+           JOIN members m ON m.conversation_id = c.id GROUP BY c.id`,
+        )
+        .all() as { id: string; users: string; n: number }[];
+      db.exec('CREATE TEMP TABLE conversation_ids (old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL)');
+      const mapId = db.prepare('INSERT INTO conversation_ids (old_id, new_id) VALUES (?, ?)');
+      for (const pair of pairs) {
+        const [a, b] = pair.users.split(' ');
+        mapId.run(pair.id, pair.n === 2 && a && b ? directConversationId(a, b) : pair.id);
+      }
+      db.exec(`
+        CREATE TABLE conversations_v3 (
+          id               TEXT PRIMARY KEY,
+          kind             TEXT NOT NULL CHECK (kind IN ('direct', 'group')),
+          -- One direct conversation per pair; NULL (never equal) for groups.
+          pair_key         TEXT UNIQUE,
+          -- The group's name; NULL for direct conversations.
+          name             TEXT,
+          created_by       TEXT NOT NULL REFERENCES users(id),
+          last_seq         INTEGER NOT NULL DEFAULT 0,
+          -- Hands out members.join_order: who joined earlier (succession, member order).
+          next_join_order  INTEGER NOT NULL DEFAULT 0,
+          created_at       INTEGER NOT NULL,
+          CHECK ((kind = 'direct') = (pair_key IS NOT NULL)),
+          CHECK ((kind = 'group') = (name IS NOT NULL))
+        );
+        INSERT INTO conversations_v3 (id, kind, pair_key, name, created_by, last_seq, next_join_order, created_at)
+          SELECT map.new_id, 'direct', c.pair_key, NULL,
+                 (SELECT user_id FROM members m WHERE m.conversation_id = c.id ORDER BY m.rowid LIMIT 1),
+                 c.last_seq, 2, c.created_at
+          FROM conversations c JOIN conversation_ids map ON map.old_id = c.id;
+
+        -- Current members only: a removal deletes the row (the periods below keep what they may read).
+        CREATE TABLE members_v3 (
+          conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+          user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          role            TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+          -- Explicit order of joining (not rowid, which another store would not have).
+          join_order      INTEGER NOT NULL,
+          delivered_seq   INTEGER NOT NULL DEFAULT 0,
+          read_seq        INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (conversation_id, user_id)
+        ) WITHOUT ROWID;
+        INSERT INTO members_v3 (conversation_id, user_id, role, join_order, delivered_seq, read_seq)
+          SELECT map.new_id, m.user_id, 'member',
+                 (SELECT COUNT(*) FROM members e WHERE e.conversation_id = m.conversation_id AND e.rowid < m.rowid),
+                 m.delivered_seq, m.read_seq
+          FROM members m JOIN conversation_ids map ON map.old_id = m.conversation_id;
+
+        -- The stretches of a conversation's log each person may read: from the event that added
+        -- them to the one that removed them (NULL while they are a member). Re-added people get a
+        -- second row.
+        CREATE TABLE member_periods (
+          conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+          user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          from_seq        INTEGER NOT NULL,
+          to_seq          INTEGER,
+          PRIMARY KEY (conversation_id, user_id, from_seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX member_periods_by_user ON member_periods(user_id);
+        INSERT INTO member_periods (conversation_id, user_id, from_seq, to_seq)
+          SELECT conversation_id, user_id, 1, NULL FROM members_v3;
+
+        DROP TABLE members;
+        DROP TABLE conversations;
+        ALTER TABLE conversations_v3 RENAME TO conversations;
+        ALTER TABLE members_v3 RENAME TO members;
+        CREATE INDEX members_by_user ON members(user_id);
+
+        UPDATE events SET conversation_id = (SELECT new_id FROM conversation_ids WHERE old_id = events.conversation_id)
+          WHERE conversation_id IN (SELECT old_id FROM conversation_ids WHERE new_id != old_id);
+        UPDATE reactions SET conversation_id = (SELECT new_id FROM conversation_ids WHERE old_id = reactions.conversation_id)
+          WHERE conversation_id IN (SELECT old_id FROM conversation_ids WHERE new_id != old_id);
+        -- Membership events keep their kind-specific fields here, as JSON checked against the
+        -- protocol's schema when read back.
+        ALTER TABLE events ADD COLUMN payload TEXT;
+        DROP TABLE conversation_ids;
       `);
     },
   },

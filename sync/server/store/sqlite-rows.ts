@@ -1,4 +1,19 @@
-import type { ConversationEvent, Conversation, Member, User } from '../../protocol/frames.js';
+import { z } from 'zod';
+import {
+  groupCreatedEventSchema,
+  groupRenamedEventSchema,
+  memberLeftEventSchema,
+  memberRemovedEventSchema,
+  membersAddedEventSchema,
+  roleChangedEventSchema,
+  type Conversation,
+  type ConversationEvent,
+  type ConversationKind,
+  type Member,
+  type MembershipEvent,
+  type Role,
+  type User,
+} from '../../protocol/frames.js';
 import type { StoredUser } from './server-store.js';
 
 /** Row shapes of the server database and their conversion to protocol types, in one place. */
@@ -12,6 +27,9 @@ export interface UserRow {
 }
 export interface ConversationRow {
   id: string;
+  kind: ConversationKind;
+  name: string | null;
+  created_by: string;
   last_seq: number;
   created_at: number;
 }
@@ -20,6 +38,8 @@ export interface MemberRow {
   id: string;
   username: string;
   display_name: string;
+  role: Role;
+  join_order: number;
   delivered_seq: number;
   read_seq: number;
 }
@@ -40,6 +60,8 @@ export interface EventRow {
   deleted: number;
   emoji: string | null;
   reaction_on: number | null;
+  /** Membership events: their kind-specific fields as JSON (see MEMBERSHIP_PAYLOADS). */
+  payload: string | null;
 }
 
 export function toUser(row: UserRow): User {
@@ -55,13 +77,82 @@ export function toMember(row: MemberRow): Member {
     id: row.id,
     username: row.username,
     displayName: row.display_name,
+    role: row.role,
     deliveredSeq: row.delivered_seq,
     readSeq: row.read_seq,
   };
 }
 
+/** The conversation as a current member sees it. */
 export function toConversation(row: ConversationRow, members: Member[]): Conversation {
-  return { id: row.id, kind: 'direct', members, lastSeq: row.last_seq, createdAt: row.created_at };
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    members,
+    lastSeq: row.last_seq,
+    createdAt: row.created_at,
+    isMember: true,
+  };
+}
+
+/**
+ * The conversation as a former member sees it: nothing of what happened after they left (not
+ * even who is in it now, or its name), and the log only up to their removal.
+ */
+export function toFormerConversation(row: ConversationRow, lastVisibleSeq: number): Conversation {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: null,
+    members: [],
+    lastSeq: lastVisibleSeq,
+    createdAt: row.created_at,
+    isMember: false,
+  };
+}
+
+/**
+ * Each membership event's own fields (all but the base fields kept in columns), checked against
+ * the protocol's schema on the way out: a row that does not match is corrupt, never served.
+ */
+const MEMBERSHIP_PAYLOADS = {
+  group_created: groupCreatedEventSchema.pick({ name: true, members: true }),
+  members_added: membersAddedEventSchema.pick({ members: true }),
+  member_removed: memberRemovedEventSchema.pick({ userId: true }),
+  member_left: memberLeftEventSchema.pick({ newOwnerId: true }),
+  group_renamed: groupRenamedEventSchema.pick({ name: true }),
+  role_changed: roleChangedEventSchema.pick({ userId: true, role: true }),
+} satisfies Record<MembershipEvent['kind'], z.ZodType>;
+
+function membershipPayload(event: MembershipEvent): string {
+  switch (event.kind) {
+    case 'group_created':
+      return JSON.stringify({ name: event.name, members: event.members });
+    case 'members_added':
+      return JSON.stringify({ members: event.members });
+    case 'member_removed':
+      return JSON.stringify({ userId: event.userId });
+    case 'member_left':
+      return JSON.stringify({ newOwnerId: event.newOwnerId });
+    case 'group_renamed':
+      return JSON.stringify({ name: event.name });
+    case 'role_changed':
+      return JSON.stringify({ userId: event.userId, role: event.role });
+  }
+}
+
+function parsePayload<K extends MembershipEvent['kind']>(row: EventRow, kind: K): z.infer<(typeof MEMBERSHIP_PAYLOADS)[K]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(required(row, row.payload, 'payload'));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw corrupt(row, 'payload is not JSON');
+    throw error;
+  }
+  const parsed = MEMBERSHIP_PAYLOADS[kind].safeParse(json);
+  if (!parsed.success) throw corrupt(row, `payload does not match ${kind}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data as z.infer<(typeof MEMBERSHIP_PAYLOADS)[K]>;
 }
 
 export function toEvent(row: EventRow): ConversationEvent {
@@ -89,6 +180,18 @@ export function toEvent(row: EventRow): ConversationEvent {
         emoji: required(row, row.emoji, 'emoji'),
         on: required(row, row.reaction_on, 'reaction_on') === 1,
       };
+    case 'group_created':
+      return { kind: 'group_created', ...base, ...parsePayload(row, 'group_created') };
+    case 'members_added':
+      return { kind: 'members_added', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'members_added') };
+    case 'member_removed':
+      return { kind: 'member_removed', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'member_removed') };
+    case 'member_left':
+      return { kind: 'member_left', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'member_left') };
+    case 'group_renamed':
+      return { kind: 'group_renamed', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'group_renamed') };
+    case 'role_changed':
+      return { kind: 'role_changed', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'role_changed') };
     default:
       throw corrupt(row, `unknown kind "${row.kind}"`);
   }
@@ -109,6 +212,7 @@ export function toEventRow(event: ConversationEvent): EventRow {
     deleted: 0,
     emoji: null,
     reaction_on: null,
+    payload: null,
   };
   switch (event.kind) {
     case 'message':
@@ -132,6 +236,15 @@ export function toEventRow(event: ConversationEvent): EventRow {
         emoji: event.emoji,
         reaction_on: event.on ? 1 : 0,
       };
+    // The creation is idempotent by the conversation's id, which stands in as its client id.
+    case 'group_created':
+      return { ...row, client_id: event.conversationId, payload: membershipPayload(event) };
+    case 'members_added':
+    case 'member_removed':
+    case 'member_left':
+    case 'group_renamed':
+    case 'role_changed':
+      return { ...row, client_id: event.clientChangeId, payload: membershipPayload(event) };
   }
 }
 

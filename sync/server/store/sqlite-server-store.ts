@@ -1,25 +1,29 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Conversation, Member, User } from '../../protocol/frames.js';
+import type { Conversation, ConversationEvent, Member, User } from '../../protocol/frames.js';
 import { openDatabase, type Db } from '../../node/sqlite.js';
 import {
-  directPairKey,
   type AppendResult,
   type ChangeResult,
   type Contact,
+  type CreateResult,
   type EventPage,
+  type GroupChangeResult,
   type NewChange,
-  type NewDirectConversation,
+  type NewConversationInput,
+  type NewGroupChange,
   type NewMessage,
   type NewUser,
   type ServerStore,
   type StoredUser,
   type WatermarkResult,
 } from './server-store.js';
-import { appendChangeIn, appendMessageIn, memberIds } from './sqlite-event-log.js';
+import { appendChangeIn, appendMessageIn, asSeenIn, memberIds } from './sqlite-event-log.js';
+import { appendGroupChangeIn, createConversationIn } from './sqlite-membership.js';
 import { serverMigrations } from './sqlite-migrations.js';
 import {
   toConversation,
+  toFormerConversation,
   toEvent,
   toMember,
   toStoredUser,
@@ -75,21 +79,13 @@ export class SqliteServerStore implements ServerStore {
     return row ? toUser(row) : null;
   }
 
-  async getOrCreateDirectConversation(
-    input: NewDirectConversation,
-  ): Promise<{ conversation: Conversation; created: boolean }> {
-    if (input.creatorId === input.otherId) throw new Error('A direct conversation needs two different users');
-    const pairKey = directPairKey(input.creatorId, input.otherId);
-    const run = this.db.transaction(() => {
-      const existing = this.statements.conversationByPair.get(pairKey) as ConversationRow | undefined;
-      if (existing) return { conversation: this.loadConversation(existing), created: false };
-      this.statements.insertConversation.run({ id: input.id, pairKey, createdAt: input.createdAt });
-      this.statements.insertMember.run({ conversationId: input.id, userId: input.creatorId });
-      this.statements.insertMember.run({ conversationId: input.id, userId: input.otherId });
-      const row = this.statements.conversationById.get(input.id) as ConversationRow;
-      return { conversation: this.loadConversation(row), created: true };
-    });
-    return run.immediate();
+  async findUserById(userId: string): Promise<User | null> {
+    const row = this.statements.userById.get(userId) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  async createConversation(input: NewConversationInput): Promise<CreateResult> {
+    return this.db.transaction(() => createConversationIn(this.statements, input)).immediate();
   }
 
   async getConversationForMember(conversationId: string, userId: string): Promise<Conversation | null> {
@@ -98,14 +94,25 @@ export class SqliteServerStore implements ServerStore {
   }
 
   async listConversationsOf(userId: string): Promise<Conversation[]> {
-    const rows = this.statements.conversationsOf.all(userId) as ConversationRow[];
-    const members = new Map<string, Member[]>();
-    for (const row of this.statements.membersOfConversationsOf.all(userId) as MemberRow[]) {
-      const list = members.get(row.conversation_id) ?? [];
-      list.push(toMember(row));
-      members.set(row.conversation_id, list);
-    }
-    return rows.map((row) => toConversation(row, members.get(row.id) ?? []));
+    const run = this.db.transaction((): Conversation[] => {
+      const rows = this.statements.conversationsOf.all(userId) as ConversationRow[];
+      const members = new Map<string, Member[]>();
+      for (const row of this.statements.membersOfConversationsOf.all(userId) as MemberRow[]) {
+        const list = members.get(row.conversation_id) ?? [];
+        list.push(toMember(row));
+        members.set(row.conversation_id, list);
+      }
+      const former = this.statements.formerConversationsOf.all({ userId }) as (ConversationRow & { last_visible_seq: number })[];
+      return [
+        ...rows.map((row) => toConversation(row, members.get(row.id) ?? [])),
+        ...former.map((row) => toFormerConversation(row, row.last_visible_seq)),
+      ];
+    });
+    return run.deferred();
+  }
+
+  async appendGroupChange(input: NewGroupChange): Promise<GroupChangeResult> {
+    return this.db.transaction(() => appendGroupChangeIn(this.statements, input)).immediate();
   }
 
   async appendMessage(input: NewMessage): Promise<AppendResult> {
@@ -123,11 +130,31 @@ export class SqliteServerStore implements ServerStore {
     limit: number;
   }): Promise<EventPage | null> {
     const run = this.db.transaction((): EventPage | null => {
-      if (!this.statements.membership.get(input.conversationId, input.userId)) return null;
+      const { conversationId, userId, afterSeq, limit } = input;
+      if (!this.statements.hasPeriod.get(conversationId, userId)) return null;
+      // The stretch of the log this reader may see that holds afterSeq + 1, or the next one.
+      const period = this.statements.periodFrom.get({ conversationId, userId, seq: afterSeq + 1 }) as
+        | { from_seq: number; to_seq: number | null }
+        | undefined;
+      if (!period) return { events: [], hasMore: false, users: [] };
+      const start = Math.max(afterSeq, period.from_seq - 1);
       // One row more than asked tells whether another page exists without a COUNT.
-      const rows = this.statements.eventsAfter.all(input.conversationId, input.afterSeq, input.limit + 1) as EventRow[];
-      const hasMore = rows.length > input.limit;
-      return { events: rows.slice(0, input.limit).map(toEvent), hasMore };
+      const rows = this.statements.eventsBetween.all(
+        conversationId,
+        start,
+        period.to_seq ?? Number.MAX_SAFE_INTEGER,
+        limit + 1,
+      ) as EventRow[];
+      const periods = this.statements.periodsOf.all(conversationId, userId) as { from_seq: number; to_seq: number | null }[];
+      const events = rows.slice(0, limit).map((row) => asSeenIn(this.statements, toEvent(row), periods));
+      const laterPeriod =
+        period.to_seq !== null && this.statements.periodFrom.get({ conversationId, userId, seq: period.to_seq + 1 }) !== undefined;
+      return {
+        events,
+        hasMore: rows.length > limit || laterPeriod,
+        ...(start > afterSeq ? { skippedTo: start } : {}),
+        users: this.usersNamedIn(events),
+      };
     });
     return run.deferred();
   }
@@ -180,6 +207,16 @@ export class SqliteServerStore implements ServerStore {
     if (this.db.open) this.db.close();
   }
 
+  private usersNamedIn(events: ConversationEvent[]): User[] {
+    const ids = new Set<string>();
+    for (const event of events) {
+      ids.add(event.senderId);
+      for (const userId of namedIn(event)) ids.add(userId);
+    }
+    if (ids.size === 0) return [];
+    return (this.statements.usersIn.all(JSON.stringify([...ids])) as UserRow[]).map(toUser);
+  }
+
   private loadConversation(row: ConversationRow): Conversation {
     const members = (this.statements.membersOf.all(row.id) as MemberRow[]).map(toMember);
     return toConversation(row, members);
@@ -192,4 +229,24 @@ function isUniqueViolation(error: unknown, column: string): boolean {
     (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
     error.message.includes(column)
   );
+}
+
+/** The people an event is about, besides its sender. */
+function namedIn(event: ConversationEvent): string[] {
+  switch (event.kind) {
+    case 'message':
+    case 'edit':
+    case 'delete':
+    case 'reaction':
+    case 'group_renamed':
+      return [];
+    case 'group_created':
+    case 'members_added':
+      return event.members.map((member) => member.id);
+    case 'member_removed':
+    case 'role_changed':
+      return [event.userId];
+    case 'member_left':
+      return event.newOwnerId ? [event.newOwnerId] : [];
+  }
 }

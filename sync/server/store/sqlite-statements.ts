@@ -4,7 +4,8 @@ import type { Db } from '../../node/sqlite.js';
 export type Statements = ReturnType<typeof prepareStatements>;
 
 export function prepareStatements(db: Db) {
-  const memberColumns = `m.conversation_id, u.id, u.username, u.display_name, m.delivered_seq, m.read_seq`;
+  const memberColumns = `m.conversation_id, u.id, u.username, u.display_name, m.role, m.join_order, m.delivered_seq, m.read_seq`;
+  const conversationColumns = `c.id, c.kind, c.name, c.created_by, c.last_seq, c.created_at`;
   return {
     // --- users and sessions
     insertUser: db.prepare(
@@ -20,54 +21,97 @@ export function prepareStatements(db: Db) {
     ),
 
     // --- conversations and members
-    conversationByPair: db.prepare(`SELECT id, last_seq, created_at FROM conversations WHERE pair_key = ?`),
-    conversationById: db.prepare(`SELECT id, last_seq, created_at FROM conversations WHERE id = ?`),
+    conversationById: db.prepare(`SELECT ${conversationColumns} FROM conversations c WHERE c.id = ?`),
+    conversationByPair: db.prepare(`SELECT ${conversationColumns} FROM conversations c WHERE c.pair_key = ?`),
+    // ON CONFLICT DO NOTHING: two creations racing for one id (or one pair) cannot both insert,
+    // whatever the store's concurrency; the loser reads the winner's row.
     insertConversation: db.prepare(
-      `INSERT INTO conversations (id, kind, pair_key, last_seq, created_at) VALUES (@id, 'direct', @pairKey, 0, @createdAt)`,
+      `INSERT INTO conversations (id, kind, pair_key, name, created_by, last_seq, next_join_order, created_at)
+       VALUES (@id, @kind, @pairKey, @name, @createdBy, 0, 0, @createdAt)
+       ON CONFLICT DO NOTHING`,
+    ),
+    nextJoinOrder: db.prepare(
+      `UPDATE conversations SET next_join_order = next_join_order + 1 WHERE id = ? RETURNING next_join_order - 1 AS join_order`,
     ),
     insertMember: db.prepare(
-      `INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq) VALUES (@conversationId, @userId, 0, 0)`,
+      `INSERT INTO members (conversation_id, user_id, role, join_order, delivered_seq, read_seq)
+       VALUES (@conversationId, @userId, @role, @joinOrder, @seenSeq, @seenSeq)`,
+    ),
+    deleteMember: db.prepare(`DELETE FROM members WHERE conversation_id = ? AND user_id = ?`),
+    setRole: db.prepare(`UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`),
+    rename: db.prepare(`UPDATE conversations SET name = ? WHERE id = ?`),
+    openPeriod: db.prepare(
+      `INSERT INTO member_periods (conversation_id, user_id, from_seq, to_seq) VALUES (?, ?, ?, NULL)`,
+    ),
+    closePeriod: db.prepare(
+      `UPDATE member_periods SET to_seq = ? WHERE conversation_id = ? AND user_id = ? AND to_seq IS NULL`,
     ),
     conversationForMember: db.prepare(
-      `SELECT c.id, c.last_seq, c.created_at FROM conversations c
+      `SELECT ${conversationColumns} FROM conversations c
        JOIN members m ON m.conversation_id = c.id
        WHERE c.id = ? AND m.user_id = ?`,
     ),
     conversationsOf: db.prepare(
-      `SELECT c.id, c.last_seq, c.created_at FROM conversations c
+      `SELECT ${conversationColumns} FROM conversations c
        JOIN members m ON m.conversation_id = c.id
        WHERE m.user_id = ?
        ORDER BY c.created_at, c.id`,
     ),
-    // Members keep the order they were added in (creator first), hence members.rowid.
+    // Groups someone was in and is not now, with the last seq they may read.
+    formerConversationsOf: db.prepare(
+      `SELECT ${conversationColumns}, MAX(p.to_seq) AS last_visible_seq FROM member_periods p
+       JOIN conversations c ON c.id = p.conversation_id
+       WHERE p.user_id = @userId
+         AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = p.conversation_id AND m.user_id = @userId)
+       GROUP BY c.id
+       ORDER BY c.created_at, c.id`,
+    ),
     membersOf: db.prepare(
       `SELECT ${memberColumns} FROM members m JOIN users u ON u.id = m.user_id
-       WHERE m.conversation_id = ? ORDER BY m.rowid`,
+       WHERE m.conversation_id = ? ORDER BY m.join_order`,
     ),
     membersOfConversationsOf: db.prepare(
       `SELECT ${memberColumns} FROM members m JOIN users u ON u.id = m.user_id
        WHERE m.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ?)
-       ORDER BY m.rowid`,
+       ORDER BY m.conversation_id, m.join_order`,
     ),
-    memberIdsOf: db.prepare(`SELECT user_id FROM members WHERE conversation_id = ? ORDER BY rowid`),
-    membership: db.prepare(`SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?`),
+    memberIdsOf: db.prepare(`SELECT user_id FROM members WHERE conversation_id = ? ORDER BY join_order`),
+    membership: db.prepare(`SELECT role, join_order FROM members WHERE conversation_id = ? AND user_id = ?`),
+    rolesOf: db.prepare(`SELECT user_id, role, join_order FROM members WHERE conversation_id = ?`),
+    userById: db.prepare(`SELECT id, username, display_name FROM users WHERE id = ?`),
+    // The visible stretch that holds `seq`, or the first one after it.
+    periodFrom: db.prepare(
+      `SELECT from_seq, to_seq FROM member_periods
+       WHERE conversation_id = @conversationId AND user_id = @userId AND (to_seq IS NULL OR to_seq >= @seq)
+       ORDER BY from_seq LIMIT 1`,
+    ),
+    hasPeriod: db.prepare(`SELECT 1 FROM member_periods WHERE conversation_id = ? AND user_id = ? LIMIT 1`),
+    periodsOf: db.prepare(`SELECT from_seq, to_seq FROM member_periods WHERE conversation_id = ? AND user_id = ?`),
+    // Current members who joined after `seq`: a message that old is not theirs to read.
+    joinedAfter: db.prepare(
+      `SELECT user_id FROM member_periods WHERE conversation_id = ? AND to_seq IS NULL AND from_seq > ?`,
+    ),
 
     // --- the event log
     eventByClientId: db.prepare(`SELECT * FROM events WHERE sender_id = ? AND client_id = ?`),
     // INDEXED BY: without statistics the planner prefers the primary key's conversation_id prefix,
     // which scans the whole conversation; these lookups must stay one index probe however long it is.
     messageById: db.prepare(
-      `SELECT sender_id, deleted FROM events INDEXED BY events_by_message
+      `SELECT sender_id, deleted, seq FROM events INDEXED BY events_by_message
        WHERE conversation_id = ? AND message_id = ? AND kind = 'message'`,
     ),
     nextSeq: db.prepare(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`),
     insertEvent: db.prepare(
       `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
-                           reply_to, deleted, emoji, reaction_on)
+                           reply_to, deleted, emoji, reaction_on, payload)
        VALUES (@conversation_id, @seq, @kind, @sender_id, @client_id, @message_id, @text, @sent_at,
-               @reply_to, @deleted, @emoji, @reaction_on)`,
+               @reply_to, @deleted, @emoji, @reaction_on, @payload)`,
     ),
-    eventsAfter: db.prepare(`SELECT * FROM events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
+    // Within one visible stretch: seq in (afterSeq, untilSeq].
+    eventsBetween: db.prepare(
+      `SELECT * FROM events WHERE conversation_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+    ),
+    usersIn: db.prepare(`SELECT id, username, display_name FROM users WHERE id IN (SELECT value FROM json_each(?))`),
     // Delete for everyone: the texts go, the rows (and their sequence numbers) stay.
     purgeMessage: db.prepare(
       `UPDATE events INDEXED BY events_by_message SET text = '', deleted = 1

@@ -11,12 +11,21 @@ import type { SeededUser } from './seed.js';
  * A profile signed in as `user` with a known token (as if it had logged in before), so opening the
  * client core starts the sync engine at once. `conversations` are recorded as known (cursor 0).
  */
-export function prepareProfile(profileDir: string, serverUrl: string, user: SeededUser, conversations: Conversation[] = []): string {
+export function prepareProfile(
+  profileDir: string,
+  serverUrl: string,
+  user: SeededUser,
+  conversations: Conversation[] = [],
+): string {
   mkdirSync(profileDir, { recursive: true });
   const file = join(profileDir, MIRROR_FILE);
   const mirror = Mirror.open(file);
   try {
-    mirror.saveSession({ serverUrl, token: user.token, user: { id: user.id, username: user.username, displayName: user.displayName } });
+    mirror.saveSession({
+      serverUrl,
+      token: user.token,
+      user: { id: user.id, username: user.username, displayName: user.displayName },
+    });
     for (const conversation of conversations) {
       mirror.upsertConversation({ ...conversation, lastSeq: 0 }, user.id);
     }

@@ -45,7 +45,16 @@ if (mode === 'core') {
   const opened = performance.now();
   const rows = db.prepare('SELECT id, last_activity_at FROM conversations ORDER BY last_activity_at DESC').all();
   const listed = performance.now();
-  console.log(JSON.stringify({ entryMs: entry, importMs: imported - t0, openMs: opened - imported, firstListMs: listed - opened, coldStartMs: listed - imported, conversations: rows.length }));
+  console.log(
+    JSON.stringify({
+      entryMs: entry,
+      importMs: imported - t0,
+      openMs: opened - imported,
+      firstListMs: listed - opened,
+      coldStartMs: listed - imported,
+      conversations: rows.length,
+    }),
+  );
   db.close();
 }
 process.exit(0);

@@ -70,7 +70,19 @@ export function readMainThreadProfile(dir: string, pid?: number): CpuProfile | n
   }
 }
 
-const SQLITE_NATIVE = new Set(['run', 'get', 'all', 'iterate', 'exec', 'prepare', 'pragma', 'transaction', 'bind', 'raw', 'pluck']);
+const SQLITE_NATIVE = new Set([
+  'run',
+  'get',
+  'all',
+  'iterate',
+  'exec',
+  'prepare',
+  'pragma',
+  'transaction',
+  'bind',
+  'raw',
+  'pluck',
+]);
 
 export function categorise(frame: CallFrame): string {
   const { functionName: name, url } = frame;
@@ -80,7 +92,8 @@ export function categorise(frame: CallFrame): string {
   if (url.includes('node_modules/zod')) return 'zod validation';
   if (url.includes('node_modules/ws/')) return 'ws (WebSocket framing)';
   if (url.includes('node_modules/better-sqlite3')) return 'better-sqlite3 JS wrapper';
-  if (url.includes('node_modules/tsx') || url.includes('node_modules/esbuild') || url.includes('node_modules/get-tsconfig')) return 'tsx loader';
+  if (url.includes('node_modules/tsx') || url.includes('node_modules/esbuild') || url.includes('node_modules/get-tsconfig'))
+    return 'tsx loader';
   if (url === '') {
     if (SQLITE_NATIVE.has(name)) return 'SQLite (native statement calls)';
     if (name === 'parse') return 'JSON.parse';
@@ -99,7 +112,10 @@ export function categorise(frame: CallFrame): string {
 
 function where(frame: CallFrame, root: string): string {
   if (!frame.url) return '(native)';
-  const url = frame.url.replace(/^file:\/\//, '').replace(root, '').replace(/^\//, '');
+  const url = frame.url
+    .replace(/^file:\/\//, '')
+    .replace(root, '')
+    .replace(/^\//, '');
   // Code loaded through tsx is transformed onto very few lines: the file is what helps.
   return url.startsWith('node:') || url.includes('node_modules') ? `${url}:${frame.lineNumber + 1}` : url;
 }
@@ -109,7 +125,12 @@ function where(frame: CallFrame, root: string): string {
  * process.hrtime (V8's profiler clock is the same CLOCK_MONOTONIC on Linux, in every process), so a
  * server profile of its whole life can be cut to the client's measured window.
  */
-export function summariseProfile(profile: CpuProfile, root: string, top = 20, window?: { startUs: number; endUs: number }): ProfileSummary {
+export function summariseProfile(
+  profile: CpuProfile,
+  root: string,
+  top = 20,
+  window?: { startUs: number; endUs: number },
+): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
@@ -119,7 +140,8 @@ export function summariseProfile(profile: CpuProfile, root: string, top = 20, wi
     let parent = parentOf.get(node.id);
     for (let hops = 0; parent !== undefined && hops < 6; hops += 1) {
       const p = byId.get(parent);
-      if (p?.callFrame.functionName && !p.callFrame.url.includes('better-sqlite3')) return `(anonymous in ${p.callFrame.functionName})`;
+      if (p?.callFrame.functionName && !p.callFrame.url.includes('better-sqlite3'))
+        return `(anonymous in ${p.callFrame.functionName})`;
       parent = parentOf.get(parent);
     }
     return '(anonymous)';

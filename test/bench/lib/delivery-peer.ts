@@ -38,7 +38,9 @@ function note(id: string, at: bigint): void {
 
 async function init(message: Init): Promise<void> {
   const probe = new MirrorProbe(message.mirrorFile);
-  const newer = probe.prepare('SELECT client_message_id AS id, seq FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq');
+  const newer = probe.prepare(
+    'SELECT client_message_id AS id, seq FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq',
+  );
   let lastSeq = 0;
   core = await openClientCore({ profileDir: message.profileDir, defaultServerUrl: message.serverUrl });
   core.subscribe((event) => {

@@ -70,23 +70,51 @@ export function instrumentClientStages(): { timings: StageTimings; reset(): void
   };
   const restores = [
     // Each wrapper looks the stage object up at call time, so reset() may replace it.
-    wrap(SyncConnection.prototype, 'receive', (original) => function (this: unknown, ...args: unknown[]) {
-      return timed(timings.receive, original).apply(this, args);
-    }, timings.missing, 'SyncConnection.receive'),
-    wrap(serverFrameSchema, 'safeParse', (original) => function (this: unknown, ...args: unknown[]) {
-      return timed(timings.zod, original).apply(this, args);
-    }, timings.missing, 'serverFrameSchema.safeParse'),
-    wrap(Mirror.prototype, 'applyEvents', (original) => function (this: unknown, ...args: unknown[]) {
-      timings.apply.events += Array.isArray(args[1]) ? args[1].length : 0;
-      return timed(timings.apply, original).apply(this, args);
-    }, timings.missing, 'Mirror.applyEvents'),
-    wrap(SyncConnection.prototype, 'request', (original) => function (this: unknown, ...args: unknown[]) {
-      const request = args[0] as { type?: string; limit?: number } | undefined;
-      const type = request?.type ?? '?';
-      timings.requests[type] = (timings.requests[type] ?? 0) + 1;
-      if (type === 'catch_up') timings.catchUpLimit = request?.limit ?? null;
-      return original.apply(this, args);
-    }, timings.missing, 'SyncConnection.request'),
+    wrap(
+      SyncConnection.prototype,
+      'receive',
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          return timed(timings.receive, original).apply(this, args);
+        },
+      timings.missing,
+      'SyncConnection.receive',
+    ),
+    wrap(
+      serverFrameSchema,
+      'safeParse',
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          return timed(timings.zod, original).apply(this, args);
+        },
+      timings.missing,
+      'serverFrameSchema.safeParse',
+    ),
+    wrap(
+      Mirror.prototype,
+      'applyEvents',
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          timings.apply.events += Array.isArray(args[1]) ? args[1].length : 0;
+          return timed(timings.apply, original).apply(this, args);
+        },
+      timings.missing,
+      'Mirror.applyEvents',
+    ),
+    wrap(
+      SyncConnection.prototype,
+      'request',
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          const request = args[0] as { type?: string; limit?: number } | undefined;
+          const type = request?.type ?? '?';
+          timings.requests[type] = (timings.requests[type] ?? 0) + 1;
+          if (type === 'catch_up') timings.catchUpLimit = request?.limit ?? null;
+          return original.apply(this, args);
+        },
+      timings.missing,
+      'SyncConnection.request',
+    ),
   ];
   return {
     timings,
@@ -144,7 +172,13 @@ export function instrumentSqlStatements(): { results(): StatementTiming[]; reset
   return {
     results: () =>
       [...stats.entries()]
-        .map(([sql, s]) => ({ sql: sql.replace(/\s+/g, ' ').trim(), calls: s.calls, ms: Math.round(s.ms * 100) / 100, source: sql, lastArgs: s.lastArgs }))
+        .map(([sql, s]) => ({
+          sql: sql.replace(/\s+/g, ' ').trim(),
+          calls: s.calls,
+          ms: Math.round(s.ms * 100) / 100,
+          source: sql,
+          lastArgs: s.lastArgs,
+        }))
         .sort((a, b) => b.ms - a.ms),
     reset: () => stats.clear(),
     restore: () => restores.forEach((restore) => restore()),

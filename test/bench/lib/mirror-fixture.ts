@@ -128,8 +128,12 @@ export function buildMirrorFixture(dir: string, scale: number): void {
     `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to, deleted)
      VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, 0)`,
   );
-  const insertVersion = db.prepare('INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)');
-  const editMessage = db.prepare('UPDATE messages SET text = ?, edit_seq = ?, edited_at = ? WHERE conversation_id = ? AND client_message_id = ?');
+  const insertVersion = db.prepare(
+    'INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const editMessage = db.prepare(
+    'UPDATE messages SET text = ?, edit_seq = ?, edited_at = ? WHERE conversation_id = ? AND client_message_id = ?',
+  );
   const deleteMessage = db.prepare(
     "UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL WHERE conversation_id = ? AND client_message_id = ?",
   );
@@ -145,9 +149,13 @@ export function buildMirrorFixture(dir: string, scale: number): void {
   );
 
   db.transaction(() => {
-    db.prepare(
-      'INSERT INTO session (id, server_url, token, user_id, username, display_name) VALUES (1, ?, ?, ?, ?, ?)',
-    ).run('ws://127.0.0.1:9', 'f'.repeat(64), self.id, self.username, self.displayName);
+    db.prepare('INSERT INTO session (id, server_url, token, user_id, username, display_name) VALUES (1, ?, ?, ?, ?, ?)').run(
+      'ws://127.0.0.1:9',
+      'f'.repeat(64),
+      self.id,
+      self.username,
+      self.displayName,
+    );
     insertUser.run(self.id, self.username, self.displayName);
     for (const conversation of conversations) {
       insertUser.run(conversation.peer.id, conversation.peer.username, conversation.peer.displayName);

@@ -112,7 +112,7 @@ installCleanup();
 export interface Spawned {
   child: ChildProcess;
   pid: number;
-  output(): string;
+  output: () => string;
   exited: Promise<number | null>;
 }
 
@@ -198,7 +198,10 @@ export interface ServerProcess {
 }
 
 /** Starts `sync/server/cli.ts` on `dataDir` and waits for its "listening" line. */
-export async function startServerProcess(dataDir: string, options: { port?: number; nodeArgs?: string[] } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  dataDir: string,
+  options: { port?: number; nodeArgs?: string[] } = {},
+): Promise<ServerProcess> {
   const run = spawnTs(join('sync', 'server', 'cli.ts'), ['--port', String(options.port ?? 0), '--data', dataDir], {
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
   });

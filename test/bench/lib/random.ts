@@ -49,15 +49,21 @@ export class Rng {
   /** An RFC 4122 version-4-shaped UUID, like the ones clients and the server generate. */
   uuid(): string {
     let hex = '';
-    for (let i = 0; i < 4; i += 1) hex += Math.floor(this.next() * 4294967296).toString(16).padStart(8, '0');
+    for (let i = 0; i < 4; i += 1) hex += this.hexWord();
     const variant = ((parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
 
   hex(bytes: number): string {
     let hex = '';
-    while (hex.length < bytes * 2) hex += Math.floor(this.next() * 4294967296).toString(16).padStart(8, '0');
+    while (hex.length < bytes * 2) hex += this.hexWord();
     return hex.slice(0, bytes * 2);
+  }
+
+  /** 32 random bits as 8 hex digits. */
+  private hexWord(): string {
+    const word = Math.floor(this.next() * 4294967296);
+    return word.toString(16).padStart(8, '0');
   }
 }
 

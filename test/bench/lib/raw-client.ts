@@ -3,6 +3,7 @@
  * connections and for the protocol-floor baselines (what the same exchange costs without the core).
  */
 import WebSocket from 'ws';
+import { wsText } from '../../../main/common/ws-text.js';
 import { SYNC_PATH } from '../../../sync/protocol/frames.js';
 
 type Frame = { type: string; rid?: string; [key: string]: unknown };
@@ -17,7 +18,10 @@ export class RawClient {
   /** Opens an authenticated socket and resolves once the welcome push arrived. */
   static connect(serverUrl: string, token: string, timeoutMs = 15_000): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(serverUrl + SYNC_PATH, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
+      const ws = new WebSocket(serverUrl + SYNC_PATH, {
+        headers: { authorization: `Bearer ${token}` },
+        perMessageDeflate: false,
+      });
       const client = new RawClient(ws);
       const timer = setTimeout(() => {
         ws.terminate();
@@ -26,7 +30,7 @@ export class RawClient {
       let welcomed = false;
       ws.on('message', (data) => {
         const receivedAt = process.hrtime.bigint();
-        const frame = JSON.parse(data.toString()) as Frame;
+        const frame = JSON.parse(wsText(data)) as Frame;
         if (!welcomed && frame.type === 'welcome') {
           welcomed = true;
           clearTimeout(timer);

@@ -80,7 +80,10 @@ export function row(fields: Omit<Row, 'met'>): Row {
  * Runs a benchmark's main function and writes its result (or its error) where run.ts expects it.
  * Exits explicitly: sockets or timers left by the code under test must not keep the child alive.
  */
-export function runBench(bench: string, main: (args: BenchArgs) => Promise<Omit<BenchResult, 'bench' | 'wallMs' | 'scale'>>): void {
+export function runBench(
+  bench: string,
+  main: (args: BenchArgs) => Promise<Omit<BenchResult, 'bench' | 'wallMs' | 'scale'>>,
+): void {
   const args = benchArgs();
   const started = performance.now();
   const write = (result: BenchResult) => {

@@ -1,3 +1,5 @@
+import { directConversationId } from '../../../sync/common/conversation-ids.js';
+import { LIMITS } from '../../../sync/protocol/limits.js';
 import { timeOrderedId } from '../../../sync/common/ids.js';
 /**
  * Fills a server data folder directly through the server store (no sockets, no scrypt per user),
@@ -96,13 +98,16 @@ export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedM
     const creator = users[a];
     const other = users[b];
     if (!creator || !other) throw new Error(`Conversation between unknown users ${a} and ${b}`);
-    const { conversation } = await store.getOrCreateDirectConversation({
-      id: rng.uuid(),
+    const conversationId = directConversationId(creator.id, other.id);
+    const created = await store.createConversation({
+      conversationId,
       creatorId: creator.id,
-      otherId: other.id,
+      conversation: { kind: 'direct', userId: other.id },
       createdAt: now,
+      maxMembers: LIMITS.maxGroupMembers,
     });
-    conversationIds.push(conversation.id);
+    if (created.status === 'refused') throw new Error(`Seeding a conversation was refused: ${created.reason}`);
+    conversationIds.push(conversationId);
     step();
   }
 
@@ -115,7 +120,12 @@ export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedM
       const pair = spec.conversations[index];
       const id = conversationIds[index];
       if (!pair || !id) throw new Error(`Traffic for unknown conversation ${index}`);
-      return { id, members: pair.map((u) => users[u]!.id), recent: [] as Array<{ id: string; author: string }>, on: new Set<string>() };
+      return {
+        id,
+        members: pair.map((u) => users[u]!.id),
+        recent: [] as Array<{ id: string; author: string }>,
+        on: new Set<string>(),
+      };
     });
     for (let i = 0; i < traffic.events; i += 1) {
       now += rng.int(1, 2_000);
@@ -163,7 +173,14 @@ export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedM
         const senderId = rng.pick(conv.members);
         const clientMessageId = timeOrderedId(now, rng);
         const replyTo = target && rng.chance(traffic.replyShare) ? target.id : null;
-        const result = await store.appendMessage({ conversationId: conv.id, senderId, clientMessageId, text: chatText(rng), replyTo, sentAt: now });
+        const result = await store.appendMessage({
+          conversationId: conv.id,
+          senderId,
+          clientMessageId,
+          text: chatText(rng),
+          replyTo,
+          sentAt: now,
+        });
         if (result.status !== 'stored') throw new Error(`Seeding a message: ${result.status}`);
         conv.recent.push({ id: clientMessageId, author: senderId });
         if (conv.recent.length > 40) conv.recent.shift();
@@ -192,7 +209,10 @@ export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedM
  * and copied, so every run starts from identical server data.
  */
 export async function seedInChild(dataDir: string, spec: SeedSpec, workDir: string): Promise<SeedManifest> {
-  const key = createHash('sha256').update(JSON.stringify({ spec, version: SEED_VERSION })).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ spec, version: SEED_VERSION }))
+    .digest('hex')
+    .slice(0, 16);
   const cached = join(RESULTS_DIR, 'cache', `server-${key}`);
   if (!existsSync(join(cached, 'manifest.json'))) {
     const building = `${cached}.building-${process.pid}`;
@@ -200,7 +220,11 @@ export async function seedInChild(dataDir: string, spec: SeedSpec, workDir: stri
     mkdirSync(building, { recursive: true });
     const specFile = join(workDir, 'seed-spec.json');
     writeFileSync(specFile, JSON.stringify(spec));
-    await runTs(join('test', 'bench', 'lib', 'seed-main.ts'), [join(building, 'data'), specFile, join(building, 'manifest.json')]);
+    await runTs(join('test', 'bench', 'lib', 'seed-main.ts'), [
+      join(building, 'data'),
+      specFile,
+      join(building, 'manifest.json'),
+    ]);
     rmSync(cached, { recursive: true, force: true });
     renameSync(building, cached);
   }

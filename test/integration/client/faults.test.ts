@@ -63,7 +63,7 @@ describe('client core under faults', () => {
       // After reconnecting, pretend catch-up found nothing, so only a resend can settle the message.
       if (frame.type === 'catch_up' && phase === 'hide-catch-up') {
         phase = 'normal';
-        return { answer: { type: 'events', rid: frame.rid, conversationId: frame.conversationId, events: [], hasMore: false } };
+        return { answer: { type: 'events', rid: frame.rid, conversationId: frame.conversationId, events: [], hasMore: false, users: [] } };
       }
       return 'pass';
     };

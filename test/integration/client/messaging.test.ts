@@ -51,7 +51,7 @@ describe('client core against a real server', () => {
     await eventually(() => statuses(alice, conversationId), (list) => list[0] === 'delivered', 'delivered');
     const [bobSummary] = await bob.listConversations();
     expect(bobSummary?.unreadCount).toBe(1);
-    expect(bobSummary?.peer.displayName).toBe('ALICE');
+    expect(bobSummary?.peer?.displayName).toBe('ALICE');
     expect(bobSummary?.lastMessage).toMatchObject({ text: 'hello bob', own: false });
 
     await bob.markRead({ conversationId });

@@ -1,24 +1,45 @@
 /**
- * The authorization matrix: every operation a non-member attempts on a conversation is refused
- * with exactly the reply a conversation that does not exist gets (byte for byte), stores nothing
- * and reaches no member; and the stranger cannot learn of the conversation any other way (the
- * conversation list, presence, starting a conversation with one of its members). Only the author
- * may edit or delete a message.
+ * The authorization matrix: every operation a non-member attempts on a conversation (direct or
+ * group) is refused with exactly the reply a conversation that does not exist gets (byte for byte),
+ * stores nothing and reaches no member; and the stranger cannot learn of the conversation any other
+ * way (the conversation list, presence, starting a conversation with one of its members). Only the
+ * author may edit or delete a message.
  *
- * The matrix is built from the protocol schema: a new conversation-scoped frame type (or a new
- * change or receipt kind) without a row here fails the first test.
+ * In a group, every role (non-member, former member, member, admin, owner) × every operation gets
+ * exactly what sync/protocol/rules.ts says (see 'authorization: every role in a group').
+ *
+ * The matrices are built from the protocol schema: a new conversation-scoped frame type (or a new
+ * change, group change, conversation or receipt kind) without a row here fails the first tests.
  */
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { clientFrameSchema, type ClientFrame, type ServerFrame } from '../../../sync/protocol/frames.js';
-import { REFUSALS, CHANGE_REFUSALS } from '../../../sync/server/refusals.js';
+import { directConversationId } from '../../../sync/common/conversation-ids.js';
+import {
+  clientFrameSchema,
+  groupName as groupNameSchema,
+  type ClientFrame,
+  type ConversationEvent,
+  type ErrorCode,
+  type ServerFrame,
+} from '../../../sync/protocol/frames.js';
+import type { RefusalReason } from '../../../sync/protocol/refusal-reasons.js';
+import { REFUSALS } from '../../../sync/server/refusals.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { openSnapshotReader, type SnapshotReader } from '../../support/db-snapshot.js';
 import { RawSocket } from '../../support/raw-socket.js';
-import { createServerHarness, type TestAccount, type TestClient, type TestServer } from '../../support/server-harness.js';
-import { fuzzParams, validFrames, validId } from './hostile-input.js';
+import {
+  createGroup,
+  createServerHarness,
+  groupChange,
+  newGroupId,
+  type TestAccount,
+  type TestClient,
+  type FrameRequest,
+  type TestServer,
+} from '../../support/server-harness.js';
+import { fuzzParams, validFrames, validId, validRid } from './hostile-input.js';
 
 const h = createServerHarness();
 let server: TestServer;
@@ -34,13 +55,24 @@ let strangerSocket: RawSocket;
 let contactSocket: RawSocket;
 /** alice and bob's conversation: the one the stranger must learn nothing about. */
 let secret: string;
+/** A group the stranger and the contact must learn nothing about either: olive owns it, adam is an admin, mia a member. */
+let club: string;
+let olive: TestAccount;
+let adam: TestAccount;
+let mia: TestAccount;
+let oliveSocket: TestClient;
+let adamSocket: TestClient;
+let miaSocket: TestClient;
+/** Where non-members aim their probes: a direct conversation and a group. */
+const TARGETS = { 'a direct conversation': () => secret, 'a group': () => club };
 
 /** A frame without its rid, aimed at `conversationId`. */
 type Probe = (conversationId: string) => Omit<ClientFrame, 'rid'>;
 
 /**
- * One row per conversation-scoped frame type, change kind and receipt kind; each row holds probes
- * aimed at what exists in the secret conversation (alice's message "a1", bob's "b1").
+ * One row per conversation-scoped frame type, change kind, group change kind and receipt kind that
+ * acts in an existing conversation; each row holds probes aimed at what exists in the secret
+ * conversation (alice's message "a1", bob's "b1") and at its members.
  */
 const MATRIX: Record<string, Probe[]> = {
   send: [
@@ -50,15 +82,40 @@ const MATRIX: Record<string, Probe[]> = {
     (conversationId) => ({ type: 'send', conversationId, clientMessageId: 'a1', text: 'mine now' }),
   ],
   'change/edit': [
-    (conversationId) => ({ type: 'change', conversationId, clientChangeId: 'probe-edit', change: { kind: 'edit', messageId: 'a1', text: 'x' } }),
-    (conversationId) => ({ type: 'change', conversationId, clientChangeId: 'probe-edit-none', change: { kind: 'edit', messageId: 'nothing', text: 'x' } }),
+    (conversationId) => ({
+      type: 'change',
+      conversationId,
+      clientChangeId: 'probe-edit',
+      change: { kind: 'edit', messageId: 'a1', text: 'x' },
+    }),
+    (conversationId) => ({
+      type: 'change',
+      conversationId,
+      clientChangeId: 'probe-edit-none',
+      change: { kind: 'edit', messageId: 'nothing', text: 'x' },
+    }),
   ],
   'change/delete': [
-    (conversationId) => ({ type: 'change', conversationId, clientChangeId: 'probe-delete', change: { kind: 'delete', messageId: 'b1' } }),
+    (conversationId) => ({
+      type: 'change',
+      conversationId,
+      clientChangeId: 'probe-delete',
+      change: { kind: 'delete', messageId: 'b1' },
+    }),
   ],
   'change/reaction': [
-    (conversationId) => ({ type: 'change', conversationId, clientChangeId: 'probe-react', change: { kind: 'reaction', messageId: 'a1', emoji: '👍', on: true } }),
-    (conversationId) => ({ type: 'change', conversationId, clientChangeId: 'probe-unreact', change: { kind: 'reaction', messageId: 'a1', emoji: '❤️', on: false } }),
+    (conversationId) => ({
+      type: 'change',
+      conversationId,
+      clientChangeId: 'probe-react',
+      change: { kind: 'reaction', messageId: 'a1', emoji: '👍', on: true },
+    }),
+    (conversationId) => ({
+      type: 'change',
+      conversationId,
+      clientChangeId: 'probe-unreact',
+      change: { kind: 'reaction', messageId: 'a1', emoji: '❤️', on: false },
+    }),
   ],
   catch_up: [
     (conversationId) => ({ type: 'catch_up', conversationId, afterSeq: 0 }),
@@ -68,7 +125,104 @@ const MATRIX: Record<string, Probe[]> = {
   'receipt/delivered': [(conversationId) => ({ type: 'receipt', conversationId, kind: 'delivered', seq: 2 })],
   'receipt/read': [(conversationId) => ({ type: 'receipt', conversationId, kind: 'read', seq: 1_000 })],
   typing: [(conversationId) => ({ type: 'typing', conversationId })],
+  // Real people, so a refusal can never be about an unknown user: the stranger adding themselves, the contact adding a member.
+  'group_change/add_members': [
+    (conversationId) => ({
+      type: 'group_change',
+      conversationId,
+      clientChangeId: 'probe-add-me',
+      change: { kind: 'add_members', userIds: [mallory.user.id] },
+    }),
+    (conversationId) => ({
+      type: 'group_change',
+      conversationId,
+      clientChangeId: 'probe-add',
+      change: { kind: 'add_members', userIds: [trudy.user.id, bob.user.id] },
+    }),
+  ],
+  'group_change/remove_member': [
+    (conversationId) => ({
+      type: 'group_change',
+      conversationId,
+      clientChangeId: 'probe-remove',
+      change: { kind: 'remove_member', userId: bob.user.id },
+    }),
+    (conversationId) => ({
+      type: 'group_change',
+      conversationId,
+      clientChangeId: 'probe-remove-owner',
+      change: { kind: 'remove_member', userId: olive.user.id },
+    }),
+  ],
+  'group_change/leave': [
+    (conversationId) => ({ type: 'group_change', conversationId, clientChangeId: 'probe-leave', change: { kind: 'leave' } }),
+  ],
+  'group_change/rename': [
+    (conversationId) => ({
+      type: 'group_change',
+      conversationId,
+      clientChangeId: 'probe-rename',
+      change: { kind: 'rename', name: 'pwned' },
+    }),
+  ],
+  'group_change/set_role': [
+    (conversationId) => ({
+      type: 'group_change',
+      conversationId,
+      clientChangeId: 'probe-role',
+      change: { kind: 'set_role', userId: mia.user.id, role: 'admin' },
+    }),
+    (conversationId) => ({
+      type: 'group_change',
+      conversationId,
+      clientChangeId: 'probe-role-2',
+      change: { kind: 'set_role', userId: adam.user.id, role: 'member' },
+    }),
+  ],
 };
+
+/**
+ * The rows for frames that name a conversation to create: reusing the id of one you are not in is
+ * answered for the id (taken, or not the pair's), never with anything about the conversation.
+ */
+const CREATE_PROBES: Record<string, Probe[]> = {
+  'create_conversation/group': [
+    (conversationId) => ({
+      type: 'create_conversation',
+      conversationId,
+      conversation: { kind: 'group', name: 'Mine now', memberIds: [] },
+    }),
+  ],
+  'create_conversation/direct': [
+    (conversationId) => ({ type: 'create_conversation', conversationId, conversation: { kind: 'direct', userId: bob.user.id } }),
+    (conversationId) => ({
+      type: 'create_conversation',
+      conversationId,
+      conversation: { kind: 'direct', userId: olive.user.id },
+    }),
+  ],
+};
+
+/** Valid group changes of each kind, for the random probes (validFrames knows the older frames only). */
+function groupChangeFrames(
+  conversationId: fc.Arbitrary<string>,
+  userId: fc.Arbitrary<string>,
+): Record<string, fc.Arbitrary<ClientFrame>> {
+  const frame = <C extends object>(change: fc.Arbitrary<C>) =>
+    fc.record({ type: fc.constant('group_change' as const), rid: validRid, conversationId, clientChangeId: validId, change });
+  const name = fc.string({ minLength: 1, maxLength: 100 }).filter((value) => groupNameSchema.safeParse(value).success);
+  return {
+    'group_change/add_members': frame(
+      fc.record({ kind: fc.constant('add_members' as const), userIds: fc.array(userId, { minLength: 1, maxLength: 4 }) }),
+    ),
+    'group_change/remove_member': frame(fc.record({ kind: fc.constant('remove_member' as const), userId })),
+    'group_change/leave': frame(fc.record({ kind: fc.constant('leave' as const) })),
+    'group_change/rename': frame(fc.record({ kind: fc.constant('rename' as const), name })),
+    'group_change/set_role': frame(
+      fc.record({ kind: fc.constant('set_role' as const), userId, role: fc.constantFrom('admin' as const, 'member' as const) }),
+    ),
+  };
+}
 
 /**
  * The rows the matrix must have, read from the schema: every client frame type with a
@@ -113,6 +267,18 @@ beforeAll(async () => {
   await aliceSocket.waitForPush('conversation_added');
   await aliceSocket.waitForPush('presence', (push) => push.userId === trudy.user.id);
   await Promise.all([aliceSocket.barrier(), bobSocket.barrier(), contactSocket.barrier()]);
+
+  olive = await h.createAccount(server, { username: `olive-${process.pid}` });
+  adam = await h.createAccount(server, { username: `adam-${process.pid}` });
+  mia = await h.createAccount(server, { username: `mia-${process.pid}` });
+  oliveSocket = await h.connect(server, olive.token);
+  adamSocket = await h.connect(server, adam.token);
+  miaSocket = await h.connect(server, mia.token);
+  club = (await createGroup(oliveSocket, { name: 'The club', memberIds: [adam.user.id, mia.user.id] })).id;
+  await groupChange(oliveSocket, club, 'o-admin-adam', { kind: 'set_role', userId: adam.user.id, role: 'admin' });
+  await oliveSocket.send(club, 'o1', 'the club plan');
+  await miaSocket.send(club, 'mi1', 'count the club in');
+  await Promise.all([oliveSocket.barrier(), adamSocket.barrier(), miaSocket.barrier()]);
   db = openSnapshotReader(join(server.dataDir, SERVER_DATABASE_FILE));
 });
 
@@ -127,12 +293,18 @@ afterAll(async () => {
 
 /** Runs `body`; afterwards the database is unchanged and no member socket was pushed anything. */
 async function changesNothing(body: () => Promise<void>): Promise<void> {
+  const members = { alice: aliceSocket, bob: bobSocket, olive: oliveSocket, adam: adamSocket, mia: miaSocket };
   const before = db.snapshot();
-  const pushes = [aliceSocket.pushes.length, bobSocket.pushes.length];
+  const pushes = Object.values(members).map((socket) => socket.pushes.length);
   await body();
-  await Promise.all([aliceSocket.barrier(), bobSocket.barrier(), strangerSocket.barrier(), contactSocket.barrier()]);
-  expect(aliceSocket.pushes.slice(pushes[0]), 'pushed to alice').toEqual([]);
-  expect(bobSocket.pushes.slice(pushes[1]), 'pushed to bob').toEqual([]);
+  await Promise.all([
+    ...Object.values(members).map((socket) => socket.barrier()),
+    strangerSocket.barrier(),
+    contactSocket.barrier(),
+  ]);
+  Object.entries(members).forEach(([name, socket], index) =>
+    expect(socket.pushes.slice(pushes[index]), `pushed to ${name}`).toEqual([]),
+  );
   expect(db.snapshot()).toEqual(before);
   expect(server.logged).toEqual([]);
 }
@@ -150,10 +322,16 @@ async function bobComesAndGoes(): Promise<void> {
   await aliceSocket.waitForPush('presence', () => aboutBob() >= before + 2);
 }
 
-/** What a non-member hears for `frame` aimed at the secret conversation and at one that does not exist. */
-async function bothReplies(socket: RawSocket, frame: Omit<ClientFrame, 'rid' | 'conversationId'>, rid: string, nowhere: string) {
+/** What a non-member hears for `frame` aimed at `target` and at a conversation that does not exist. */
+async function bothReplies(
+  socket: RawSocket,
+  frame: Omit<ClientFrame, 'rid' | 'conversationId'>,
+  rid: string,
+  target: string,
+  nowhere: string,
+) {
   const [real, missing] = await socket.exchange([
-    JSON.stringify({ ...frame, rid, conversationId: secret }),
+    JSON.stringify({ ...frame, rid, conversationId: target }),
     JSON.stringify({ ...frame, rid, conversationId: nowhere }),
   ]);
   return { real: real!, missing: missing! };
@@ -161,42 +339,91 @@ async function bothReplies(socket: RawSocket, frame: Omit<ClientFrame, 'rid' | '
 
 describe('authorization: a stranger and a conversation', () => {
   it('has a matrix row for every conversation-scoped frame type and kind in the schema', () => {
-    expect(Object.keys(MATRIX).sort()).toEqual(requiredRows().sort());
-    for (const probes of Object.values(MATRIX)) expect(probes.length).toBeGreaterThan(0);
+    expect([...Object.keys(MATRIX), ...Object.keys(CREATE_PROBES)].sort()).toEqual(requiredRows().sort());
+    for (const probes of [...Object.values(MATRIX), ...Object.values(CREATE_PROBES)]) expect(probes.length).toBeGreaterThan(0);
     // Every probe is a valid frame: a refusal is about membership, never about shape.
-    for (const probe of Object.values(MATRIX).flat()) {
-      expect(clientFrameSchema.safeParse({ ...probe(secret), rid: 'r' }).success).toBe(true);
+    for (const probe of [...Object.values(MATRIX), ...Object.values(CREATE_PROBES)].flat()) {
+      for (const target of [secret, club]) expect(clientFrameSchema.safeParse({ ...probe(target), rid: 'r' }).success).toBe(true);
     }
   });
 
   const nonMembers = { 'a stranger': () => strangerSocket, "a member's contact": () => contactSocket };
-  const cases = Object.keys(MATRIX).flatMap((row) => Object.keys(nonMembers).map((who) => [row, who] as const));
-  it.each(cases)('%s by %s: not_found, byte for byte as for a conversation that does not exist', async (row, who) => {
-    const socket = nonMembers[who as keyof typeof nonMembers]();
-    await changesNothing(async () => {
-      for (const [index, probe] of MATRIX[row]!.entries()) {
-        const rid = `${row}-${index}`;
-        const { real, missing } = await bothReplies(socket, probe(secret), rid, '00000000-0000-4000-8000-000000000000');
-        expect(real.frame).toEqual({ type: 'error', rid, ...REFUSALS.conversationNotFound });
-        expect(real.raw).toBe(missing.raw);
-        expect(real.raw).not.toContain(secret);
-      }
-    });
-  });
+  const cases = Object.keys(MATRIX).flatMap((row) =>
+    Object.keys(nonMembers).flatMap((who) => Object.keys(TARGETS).map((target) => [row, who, target] as const)),
+  );
+  it.each(cases)(
+    '%s by %s in %s: not_found, byte for byte as for a conversation that does not exist',
+    async (row, who, targetName) => {
+      const socket = nonMembers[who as keyof typeof nonMembers]();
+      const target = TARGETS[targetName as keyof typeof TARGETS]();
+      await changesNothing(async () => {
+        for (const [index, probe] of MATRIX[row]!.entries()) {
+          const rid = `${row}-${index}`;
+          const { real, missing } = await bothReplies(socket, probe(target), rid, target, '00000000-0000-4000-8000-000000000000');
+          expect(real.frame).toEqual({ type: 'error', rid, ...REFUSALS.conversation_not_found });
+          expect(real.raw).toBe(missing.raw);
+          expect(real.raw).not.toContain(target);
+        }
+      });
+    },
+  );
+
+  it.each(Object.keys(nonMembers))(
+    'create_conversation reusing the id of a conversation by %s: refused for the id alone, changing nothing',
+    async (who) => {
+      const socket = nonMembers[who as keyof typeof nonMembers]();
+      await changesNothing(async () => {
+        const replies = await socket.exchange([
+          // The group's id, as a group: taken.
+          JSON.stringify({ ...CREATE_PROBES['create_conversation/group']![0]!(club), rid: 'take-group' }),
+          // The group's id, or alice and bob's, as a direct conversation: not the id of the pair asked for.
+          ...CREATE_PROBES['create_conversation/direct']!.flatMap((probe, index) => [
+            JSON.stringify({ ...probe(club), rid: `direct-club-${index}` }),
+            JSON.stringify({ ...probe(secret), rid: `direct-secret-${index}` }),
+          ]),
+          // alice and bob's id, as a group: shaped like a direct id.
+          JSON.stringify({ ...CREATE_PROBES['create_conversation/group']![0]!(secret), rid: 'take-direct' }),
+        ]);
+        expect(replies.map((reply) => reply.frame)).toEqual([
+          { type: 'error', rid: 'take-group', ...REFUSALS.conversation_id_taken },
+          { type: 'error', rid: 'direct-club-0', ...REFUSALS.bad_conversation_id },
+          { type: 'error', rid: 'direct-secret-0', ...REFUSALS.bad_conversation_id },
+          { type: 'error', rid: 'direct-club-1', ...REFUSALS.bad_conversation_id },
+          { type: 'error', rid: 'direct-secret-1', ...REFUSALS.bad_conversation_id },
+          { type: 'error', rid: 'take-direct', ...REFUSALS.bad_conversation_id },
+        ]);
+        for (const reply of replies)
+          for (const name of ['The club', 'the club plan', 'the secret plan']) expect(reply.raw).not.toContain(name);
+      });
+    },
+  );
 
   it('refuses random valid conversation frames from non-members exactly as for unknown conversations', async () => {
-    const frames = validFrames({
-      conversationIds: fc.constant(secret),
-      messageIds: fc.oneof(fc.constantFrom('a1', 'b1', 'nothing'), validId),
-      usernames: fc.constant('unused'),
-    });
+    const targets = fc.constantFrom(secret, club);
+    const people = [alice, bob, mallory, trudy, olive, adam, mia].map((account) => account.user.id);
+    const frames = {
+      ...validFrames({
+        conversationIds: targets,
+        messageIds: fc.oneof(fc.constantFrom('a1', 'b1', 'o1', 'mi1', 'nothing'), validId),
+        usernames: fc.constant('unused'),
+      }),
+      ...groupChangeFrames(targets, fc.oneof(fc.constantFrom(...people), validId)),
+    };
     const scoped = fc.oneof(...Object.keys(MATRIX).map((row) => frames[row]!));
-    const nowhere = validId.filter((id) => id !== secret);
+    const known = new Set([secret, club, directConversationId(trudy.user.id, alice.user.id)]);
+    const nowhere = validId.filter((id) => !known.has(id));
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('stranger', 'contact'), scoped, nowhere, async (who, frame, missingId) => {
         await changesNothing(async () => {
-          const { real, missing } = await bothReplies(who === 'stranger' ? strangerSocket : contactSocket, frame, frame.rid, missingId);
-          expect(real.frame).toEqual({ type: 'error', rid: frame.rid, ...REFUSALS.conversationNotFound });
+          const target = (frame as { conversationId: string }).conversationId;
+          const { real, missing } = await bothReplies(
+            who === 'stranger' ? strangerSocket : contactSocket,
+            frame,
+            frame.rid,
+            target,
+            missingId,
+          );
+          expect(real.frame).toEqual({ type: 'error', rid: frame.rid, ...REFUSALS.conversation_not_found });
           expect(real.raw).toBe(missing.raw);
         });
       }),
@@ -220,7 +447,7 @@ describe('authorization: a stranger and a conversation', () => {
         await changesNothing(async () => {
           const change = kind === 'edit' ? { kind, messageId, text } : { kind, messageId };
           const reply = await bobSocket.call({ type: 'change', conversationId: secret, clientChangeId, change }, 'error');
-          expect(reply).toMatchObject(CHANGE_REFUSALS.not_author);
+          expect(reply).toMatchObject(REFUSALS.not_author);
         });
       }),
       fuzzParams(100),
@@ -228,7 +455,19 @@ describe('authorization: a stranger and a conversation', () => {
   });
 
   it('cannot learn of the conversation from the conversation list, presence or starting a conversation with a member', async () => {
-    const secrets = [secret, bob.user.id, bob.user.username, 'the secret plan', 'count me in'];
+    const secrets = [
+      secret,
+      bob.user.id,
+      bob.user.username,
+      'the secret plan',
+      'count me in',
+      club,
+      'The club',
+      'the club plan',
+      mia.user.id,
+      adam.user.id,
+      olive.user.id,
+    ];
     const heard = () => strangerSocket.received.map((frame) => frame.raw).join('\n');
     await changesNothing(async () => {
       const [list] = await strangerSocket.exchange([JSON.stringify({ type: 'list_conversations', rid: 'list' })]);
@@ -240,7 +479,9 @@ describe('authorization: a stranger and a conversation', () => {
     expect(strangerSocket.pushes.map((push) => push.frame.type)).toEqual(['welcome']);
 
     // Starting a conversation with alice makes the stranger her contact, and nothing more.
-    const [started] = await strangerSocket.exchange([JSON.stringify({ type: 'start_conversation', rid: 'start', username: alice.user.username })]);
+    const [started] = await strangerSocket.exchange([
+      JSON.stringify({ type: 'start_conversation', rid: 'start', username: alice.user.username }),
+    ]);
     const conversation = (started!.frame as Extract<ServerFrame, { type: 'conversation' }>).conversation;
     expect(conversation.id).not.toBe(secret);
     expect(conversation.members.map((member) => member.id)).toEqual([mallory.user.id, alice.user.id]);
@@ -248,7 +489,9 @@ describe('authorization: a stranger and a conversation', () => {
     await aliceSocket.waitForPush('presence', (push) => push.userId === mallory.user.id);
     await strangerSocket.waitForPushes((frame) => frame.type === 'presence', 1);
     const [after] = await strangerSocket.exchange([JSON.stringify({ type: 'list_conversations', rid: 'after' })]);
-    expect((after!.frame as Extract<ServerFrame, { type: 'conversations' }>).conversations.map((c) => c.id)).toEqual([conversation.id]);
+    expect((after!.frame as Extract<ServerFrame, { type: 'conversations' }>).conversations.map((c) => c.id)).toEqual([
+      conversation.id,
+    ]);
 
     // bob goes offline and comes back: alice hears it, the stranger (alice's contact, not bob's) does not.
     await bobComesAndGoes();
@@ -267,13 +510,21 @@ describe('authorization: a stranger and a conversation', () => {
     expect(JSON.stringify(bobSocket.pushes)).not.toContain(mallory.user.id);
     // alice and bob still share exactly their conversation, unchanged.
     const { conversations } = await bobSocket.call({ type: 'list_conversations' }, 'conversations');
-    expect(conversations.map((c) => [c.id, c.members.map((member) => member.id)])).toEqual([[secret, [alice.user.id, bob.user.id]]]);
+    expect(conversations.map((c) => [c.id, c.members.map((member) => member.id)])).toEqual([
+      [secret, [alice.user.id, bob.user.id]],
+    ]);
   });
 
-  it('refuses for membership, not for shape: the same probes by a member are accepted', async () => {
+  it('refuses for membership, not for shape: the same probes by a member are accepted (group changes: not_a_group)', async () => {
     await aliceSocket.send(secret, 'member-delete-me', 'short-lived');
     for (const [row, probes] of Object.entries(MATRIX)) {
       for (const [index, probe] of probes.entries()) {
+        if (row.startsWith('group_change/')) {
+          // Past the membership check, a direct conversation has no members to manage.
+          const reply = await aliceSocket.request({ ...probe(secret), rid: `member-${row}-${index}` } as ClientFrame);
+          expect(reply, row).toEqual({ type: 'error', rid: `member-${row}-${index}`, ...REFUSALS.not_a_group });
+          continue;
+        }
         const frame = { ...probe(secret), rid: `member-${row}-${index}` } as ClientFrame;
         // alice may not reuse her own message id for a new one, nor edit or delete bob's: aim those at her own.
         if (frame.type === 'send' && frame.clientMessageId === 'a1') continue;
@@ -287,5 +538,506 @@ describe('authorization: a stranger and a conversation', () => {
         expect(reply.type, `${row}: ${JSON.stringify(reply)}`).not.toBe('error');
       }
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every role in a group × every operation
+
+/** Who acts: outside the group all along, removed from it earlier, or in it with a role. */
+const ACTORS = ['non-member', 'former member', 'member', 'admin', 'owner'] as const;
+type Actor = (typeof ACTORS)[number];
+type MemberActor = Extract<Actor, 'member' | 'admin' | 'owner'>;
+
+/**
+ * What an actor gets: a stored event of a kind (checked further by `check`), a plain reply, a
+ * refusal with its reason, or exactly the reply for a conversation that does not exist.
+ */
+type Outcome =
+  | { stored: ConversationEvent['kind']; check?: (event: ConversationEvent, cast: RoleCast) => void }
+  | { reply: 'ok' | 'events' | 'conversation'; verify?: (reply: ServerFrame, cast: RoleCast) => void }
+  | { refused: ErrorCode; reason: RefusalReason }
+  | 'like-missing';
+
+/** The people of one fresh group (see freshGroup); `actor` is whoever acts in the case at hand. */
+interface RoleCast {
+  id: string;
+  tag: string;
+  actor: Actor;
+  actorId: string;
+  owner: string;
+  admin: string;
+  member: string;
+  admin2: string;
+  member2: string;
+  outsider: string;
+  /** The message of `who` in this group (the non-member has none: member2's stands in). */
+  messageOf(who: 'actor' | 'member2'): string;
+}
+
+interface Variant {
+  what: string;
+  frame: (cast: RoleCast) => FrameRequest;
+  /** For members; non-members and former members are answered like-missing unless `outsiders` says otherwise. */
+  members: Record<MemberActor, Outcome>;
+  outsiders?: Partial<Record<'non-member' | 'former member', Outcome>>;
+}
+
+const allMembers = (outcome: Outcome): Record<MemberActor, Outcome> => ({ member: outcome, admin: outcome, owner: outcome });
+const managers = (outcome: Outcome): Record<MemberActor, Outcome> => ({
+  owner: outcome,
+  admin: outcome,
+  member: { refused: 'forbidden', reason: 'not_allowed' },
+});
+const ownerOnly = (outcome: Outcome): Record<MemberActor, Outcome> => ({
+  owner: outcome,
+  admin: { refused: 'forbidden', reason: 'not_allowed' },
+  member: { refused: 'forbidden', reason: 'not_allowed' },
+});
+const notAllowed: Outcome = { refused: 'forbidden', reason: 'not_allowed' };
+
+const gc = (cast: RoleCast, change: Extract<ClientFrame, { type: 'group_change' }>['change']): FrameRequest => ({
+  type: 'group_change',
+  conversationId: cast.id,
+  clientChangeId: `${cast.tag}-change`,
+  change,
+});
+
+/** Rows as in requiredRows(); each with the variants that matter for roles. */
+const ROLE_MATRIX: Record<string, Variant[]> = {
+  send: [
+    {
+      what: 'a message',
+      frame: (c) => ({ type: 'send', conversationId: c.id, clientMessageId: `${c.tag}-new`, text: 'hello' }),
+      members: allMembers({ stored: 'message' }),
+    },
+    {
+      what: "a reply to another member's message",
+      frame: (c) => ({
+        type: 'send',
+        conversationId: c.id,
+        clientMessageId: `${c.tag}-re`,
+        text: 're',
+        replyTo: c.messageOf('member2'),
+      }),
+      members: allMembers({
+        stored: 'message',
+        check: (event, c) => expect(event).toMatchObject({ replyTo: c.messageOf('member2') }),
+      }),
+    },
+  ],
+  'change/edit': [
+    {
+      what: 'of their own message',
+      frame: (c) => ({
+        type: 'change',
+        conversationId: c.id,
+        clientChangeId: `${c.tag}-edit`,
+        change: { kind: 'edit', messageId: c.messageOf('actor'), text: 'edited' },
+      }),
+      members: allMembers({ stored: 'edit' }),
+    },
+    {
+      what: "of another member's message (admins and owners too)",
+      frame: (c) => ({
+        type: 'change',
+        conversationId: c.id,
+        clientChangeId: `${c.tag}-edit`,
+        change: { kind: 'edit', messageId: c.messageOf('member2'), text: 'edited' },
+      }),
+      members: allMembers({ refused: 'forbidden', reason: 'not_author' }),
+    },
+  ],
+  'change/delete': [
+    {
+      what: 'of their own message',
+      frame: (c) => ({
+        type: 'change',
+        conversationId: c.id,
+        clientChangeId: `${c.tag}-delete`,
+        change: { kind: 'delete', messageId: c.messageOf('actor') },
+      }),
+      members: allMembers({ stored: 'delete' }),
+    },
+    {
+      what: "of another member's message (admins and owners too)",
+      frame: (c) => ({
+        type: 'change',
+        conversationId: c.id,
+        clientChangeId: `${c.tag}-delete`,
+        change: { kind: 'delete', messageId: c.messageOf('member2') },
+      }),
+      members: allMembers({ refused: 'forbidden', reason: 'not_author' }),
+    },
+  ],
+  'change/reaction': [
+    {
+      what: "on another member's message",
+      frame: (c) => ({
+        type: 'change',
+        conversationId: c.id,
+        clientChangeId: `${c.tag}-react`,
+        change: { kind: 'reaction', messageId: c.messageOf('member2'), emoji: '👍', on: true },
+      }),
+      members: allMembers({ stored: 'reaction' }),
+    },
+  ],
+  'group_change/add_members': [
+    {
+      what: 'a new person',
+      frame: (c) => gc(c, { kind: 'add_members', userIds: [c.outsider] }),
+      members: managers({
+        stored: 'members_added',
+        check: (event, c) => expect(event).toMatchObject({ members: [{ id: c.outsider }] }),
+      }),
+    },
+    {
+      what: 'only people already in it',
+      frame: (c) => gc(c, { kind: 'add_members', userIds: [c.member2, c.admin2] }),
+      members: managers({ refused: 'invalid', reason: 'already_member' }),
+    },
+  ],
+  'group_change/remove_member': [
+    {
+      what: 'a member',
+      frame: (c) => gc(c, { kind: 'remove_member', userId: c.member2 }),
+      members: managers({ stored: 'member_removed', check: (event, c) => expect(event).toMatchObject({ userId: c.member2 }) }),
+    },
+    {
+      what: 'another admin',
+      frame: (c) => gc(c, { kind: 'remove_member', userId: c.admin2 }),
+      members: managers({ stored: 'member_removed', check: (event, c) => expect(event).toMatchObject({ userId: c.admin2 }) }),
+    },
+    {
+      what: 'the owner',
+      frame: (c) => gc(c, { kind: 'remove_member', userId: c.owner }),
+      // The owner removing the owner is removing themselves.
+      members: { owner: notAllowed, admin: { refused: 'forbidden', reason: 'cannot_remove_owner' }, member: notAllowed },
+    },
+    {
+      what: 'themselves',
+      frame: (c) => gc(c, { kind: 'remove_member', userId: c.actorId }),
+      members: allMembers(notAllowed),
+    },
+    {
+      what: 'someone not in the group',
+      frame: (c) => gc(c, { kind: 'remove_member', userId: c.outsider }),
+      members: managers({ refused: 'invalid', reason: 'not_a_member' }),
+    },
+  ],
+  'group_change/leave': [
+    {
+      what: 'the group',
+      frame: (c) => gc(c, { kind: 'leave' }),
+      members: {
+        // The earliest-joined admin takes over.
+        owner: { stored: 'member_left', check: (event, c) => expect(event).toMatchObject({ newOwnerId: c.admin }) },
+        admin: { stored: 'member_left', check: (event) => expect(event).toMatchObject({ newOwnerId: null }) },
+        member: { stored: 'member_left', check: (event) => expect(event).toMatchObject({ newOwnerId: null }) },
+      },
+    },
+  ],
+  'group_change/rename': [
+    {
+      what: 'the group',
+      frame: (c) => gc(c, { kind: 'rename', name: 'Renamed' }),
+      members: managers({ stored: 'group_renamed', check: (event) => expect(event).toMatchObject({ name: 'Renamed' }) }),
+    },
+  ],
+  'group_change/set_role': [
+    {
+      what: 'making a member an admin',
+      frame: (c) => gc(c, { kind: 'set_role', userId: c.member2, role: 'admin' }),
+      members: ownerOnly({
+        stored: 'role_changed',
+        check: (event, c) => expect(event).toMatchObject({ userId: c.member2, role: 'admin' }),
+      }),
+    },
+    {
+      what: 'making an admin a member',
+      frame: (c) => gc(c, { kind: 'set_role', userId: c.admin2, role: 'member' }),
+      members: ownerOnly({
+        stored: 'role_changed',
+        check: (event, c) => expect(event).toMatchObject({ userId: c.admin2, role: 'member' }),
+      }),
+    },
+    {
+      what: 'the role someone has already',
+      frame: (c) => gc(c, { kind: 'set_role', userId: c.member2, role: 'member' }),
+      members: ownerOnly({ refused: 'invalid', reason: 'role_unchanged' }),
+    },
+    {
+      what: 'of the owner',
+      frame: (c) => gc(c, { kind: 'set_role', userId: c.owner, role: 'admin' }),
+      members: allMembers(notAllowed),
+    },
+    {
+      what: 'of someone not in the group',
+      frame: (c) => gc(c, { kind: 'set_role', userId: c.outsider, role: 'admin' }),
+      members: ownerOnly({ refused: 'invalid', reason: 'not_a_member' }),
+    },
+  ],
+  typing: [
+    { what: 'in the group', frame: (c) => ({ type: 'typing', conversationId: c.id }), members: allMembers({ reply: 'ok' }) },
+  ],
+  catch_up: [
+    {
+      what: 'from the start',
+      frame: (c) => ({ type: 'catch_up', conversationId: c.id, afterSeq: 0 }),
+      members: allMembers({
+        reply: 'events',
+        verify: (reply) =>
+          expect((reply as Extract<ServerFrame, { type: 'events' }>).events.map((e) => e.seq)).toEqual(range(1, SETUP_SEQS)),
+      }),
+      outsiders: {
+        // A former member reads their history up to their removal, and nothing after it.
+        'former member': {
+          reply: 'events',
+          verify: (reply) =>
+            expect((reply as Extract<ServerFrame, { type: 'events' }>).events.map((e) => e.seq)).toEqual(range(1, REMOVAL_SEQ)),
+        },
+      },
+    },
+  ],
+  'receipt/delivered': [
+    {
+      what: 'up to the last event',
+      frame: (c) => ({ type: 'receipt', conversationId: c.id, kind: 'delivered', seq: SETUP_SEQS }),
+      members: allMembers({ reply: 'ok' }),
+    },
+  ],
+  'receipt/read': [
+    {
+      what: 'up to the last event',
+      frame: (c) => ({ type: 'receipt', conversationId: c.id, kind: 'read', seq: SETUP_SEQS }),
+      members: allMembers({ reply: 'ok' }),
+    },
+  ],
+  'create_conversation/group': [
+    {
+      what: 'reusing the group’s id',
+      frame: (c) => ({
+        type: 'create_conversation',
+        conversationId: c.id,
+        conversation: { kind: 'group', name: 'Fresh', memberIds: [c.member2] },
+      }),
+      members: {
+        // The creator: the group as it is now (an idempotent retry); anyone else: the id is taken.
+        owner: {
+          reply: 'conversation',
+          verify: (reply, c) =>
+            expect((reply as Extract<ServerFrame, { type: 'conversation' }>).conversation).toMatchObject({
+              id: c.id,
+              name: 'Club',
+              lastSeq: SETUP_SEQS,
+            }),
+        },
+        admin: { refused: 'conflict', reason: 'conversation_id_taken' },
+        member: { refused: 'conflict', reason: 'conversation_id_taken' },
+      },
+      outsiders: {
+        'non-member': { refused: 'conflict', reason: 'conversation_id_taken' },
+        'former member': { refused: 'conflict', reason: 'conversation_id_taken' },
+      },
+    },
+  ],
+  'create_conversation/direct': [
+    {
+      what: 'reusing the group’s id',
+      frame: (c) => ({ type: 'create_conversation', conversationId: c.id, conversation: { kind: 'direct', userId: c.member2 } }),
+      members: allMembers({ refused: 'invalid', reason: 'bad_conversation_id' }),
+      outsiders: {
+        'non-member': { refused: 'invalid', reason: 'bad_conversation_id' },
+        'former member': { refused: 'invalid', reason: 'bad_conversation_id' },
+      },
+    },
+  ],
+};
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, index) => from + index);
+}
+
+/** freshGroup: created (1), two admins made (2, 3), the former member's message (4) and removal (5), four messages (6–9). */
+const REMOVAL_SEQ = 5;
+const SETUP_SEQS = 9;
+
+describe('authorization: every role in a group', () => {
+  const r = createServerHarness();
+  let roleServer: TestServer;
+  let roleDb: SnapshotReader;
+  const accounts = {} as Record<
+    'owner' | 'admin' | 'member' | 'admin2' | 'member2' | 'outsider' | 'former' | 'stranger',
+    TestAccount
+  >;
+  const sockets = {} as Record<'owner' | 'admin' | 'member' | 'admin2' | 'member2' | 'outsider', TestClient>;
+  const raw = {} as Record<'former' | 'stranger', RawSocket>;
+  let groups = 0;
+
+  beforeAll(async () => {
+    roleServer = await r.startServer();
+    for (const name of ['owner', 'admin', 'member', 'admin2', 'member2', 'outsider', 'former', 'stranger'] as const) {
+      accounts[name] = await r.createAccount(roleServer, { username: `role-${name}-${process.pid}` });
+    }
+    for (const name of ['owner', 'admin', 'member', 'admin2', 'member2', 'outsider'] as const)
+      sockets[name] = await r.connect(roleServer, accounts[name].token);
+    raw.former = await RawSocket.connect(roleServer.url, accounts.former.token);
+    raw.stranger = await RawSocket.connect(roleServer.url, accounts.stranger.token);
+    roleDb = openSnapshotReader(join(roleServer.dataDir, SERVER_DATABASE_FILE));
+  });
+
+  afterAll(async () => {
+    roleDb?.close();
+    const violations = [...(raw.former?.violations ?? []), ...(raw.stranger?.violations ?? [])];
+    await raw.former?.close();
+    await raw.stranger?.close();
+    await r.cleanup();
+    expect(violations).toEqual([]);
+  });
+
+  /**
+   * A new group for one case. Join order: owner, admin, member, admin2, member2, former; admin and
+   * admin2 are made admins; the former member writes and is removed; then owner, admin, member and
+   * member2 each write one message.
+   */
+  async function freshGroup(actor: Actor): Promise<RoleCast> {
+    groups += 1;
+    const tag = `g${groups}`;
+    const owner = sockets.owner;
+    const memberIds = [accounts.admin, accounts.member, accounts.admin2, accounts.member2, accounts.former].map((a) => a.user.id);
+    const { id } = await createGroup(owner, { name: 'Club', memberIds });
+    await groupChange(owner, id, `${tag}-admin`, { kind: 'set_role', userId: accounts.admin.user.id, role: 'admin' });
+    await groupChange(owner, id, `${tag}-admin2`, { kind: 'set_role', userId: accounts.admin2.user.id, role: 'admin' });
+    const [written] = await raw.former.exchange([
+      JSON.stringify({
+        type: 'send',
+        rid: `${tag}-former-send`,
+        conversationId: id,
+        clientMessageId: `${tag}-former`,
+        text: 'soon gone',
+      }),
+    ]);
+    expect(written!.frame.type).toBe('sent');
+    await groupChange(owner, id, `${tag}-remove-former`, { kind: 'remove_member', userId: accounts.former.user.id });
+    for (const who of ['owner', 'admin', 'member', 'member2'] as const)
+      await sockets[who].send(id, `${tag}-${who}`, `from ${who}`);
+    const actorAccount = {
+      'non-member': accounts.stranger,
+      'former member': accounts.former,
+      member: accounts.member,
+      admin: accounts.admin,
+      owner: accounts.owner,
+    }[actor];
+    const actorKey = { 'non-member': 'member2', 'former member': 'former', member: 'member', admin: 'admin', owner: 'owner' }[
+      actor
+    ];
+    const cast: RoleCast = {
+      id,
+      tag,
+      actor,
+      actorId: actorAccount.user.id,
+      owner: accounts.owner.user.id,
+      admin: accounts.admin.user.id,
+      member: accounts.member.user.id,
+      admin2: accounts.admin2.user.id,
+      member2: accounts.member2.user.id,
+      outsider: accounts.outsider.user.id,
+      messageOf: (who) => `${tag}-${who === 'actor' ? actorKey : 'member2'}`,
+    };
+    await Promise.all([
+      ...Object.values(sockets).map((socket) => socket.barrier()),
+      raw.former.barrier(),
+      raw.stranger.barrier(),
+    ]);
+    return cast;
+  }
+
+  /** The outcome rules.ts (and the design of issue 7) give `actor` for `variant`. */
+  function expected(variant: Variant, actor: Actor): Outcome {
+    if (actor === 'non-member' || actor === 'former member') return variant.outsiders?.[actor] ?? 'like-missing';
+    return variant.members[actor];
+  }
+
+  function describeOutcome(outcome: Outcome): string {
+    if (outcome === 'like-missing') return 'not_found, byte for byte as for a conversation that does not exist';
+    if ('stored' in outcome) return `stored as a ${outcome.stored} event`;
+    if ('reply' in outcome) return `answered ${outcome.reply}`;
+    return `${outcome.refused}, ${outcome.reason}`;
+  }
+
+  it('has a row for every conversation-scoped frame type and kind in the schema, and an outcome for every actor', () => {
+    expect(Object.keys(ROLE_MATRIX).sort()).toEqual(requiredRows().sort());
+    for (const variants of Object.values(ROLE_MATRIX)) {
+      expect(variants.length).toBeGreaterThan(0);
+      for (const variant of variants) for (const actor of ACTORS) expect(expected(variant, actor)).toBeDefined();
+    }
+  });
+
+  const cases = Object.entries(ROLE_MATRIX).flatMap(([row, variants]) =>
+    variants.flatMap((variant) =>
+      ACTORS.map(
+        (actor) =>
+          [`${row} (${variant.what}) by ${actor}: ${describeOutcome(expected(variant, actor))}`, { variant, actor }] as const,
+      ),
+    ),
+  );
+
+  it.each(cases)('%s', async (_name, { variant, actor }) => {
+    const cast = await freshGroup(actor);
+    const outcome = expected(variant, actor);
+    const frame = variant.frame(cast);
+    expect(clientFrameSchema.safeParse({ ...frame, rid: 'r' }).success).toBe(true);
+    const watched = Object.values(sockets);
+    const pushCounts = watched.map((socket) => socket.pushes.length);
+    const before = roleDb.snapshot();
+    const { lastSeq } = (await sockets.member2.call({ type: 'list_conversations' }, 'conversations')).conversations.find(
+      (c) => c.id === cast.id,
+    )!;
+    expect(lastSeq).toBe(SETUP_SEQS);
+
+    let reply: ServerFrame;
+    if (actor === 'non-member' || actor === 'former member') {
+      const socket = actor === 'non-member' ? raw.stranger : raw.former;
+      const rid = `${cast.tag}-probe`;
+      if (outcome === 'like-missing') {
+        const { real, missing } = await bothReplies(socket, frame, rid, cast.id, newGroupId());
+        expect(real.frame).toEqual({ type: 'error', rid, ...REFUSALS.conversation_not_found });
+        expect(real.raw).toBe(missing.raw);
+        expect(real.raw).not.toContain(cast.id);
+      }
+      const [answer] = await socket.exchange([JSON.stringify({ ...frame, rid })]);
+      reply = answer!.frame;
+    } else {
+      reply = await sockets[actor].request(frame);
+    }
+
+    const nothingChanged = async () => {
+      await Promise.all([...watched.map((socket) => socket.barrier()), raw.former.barrier(), raw.stranger.barrier()]);
+      watched.forEach((socket, index) =>
+        expect(socket.pushes.slice(pushCounts[index]), `pushed to ${socket.user.username}`).toEqual([]),
+      );
+      expect(roleDb.snapshot()).toEqual(before);
+    };
+
+    if (outcome === 'like-missing') {
+      await nothingChanged();
+    } else if ('refused' in outcome) {
+      expect(reply).toMatchObject({ type: 'error', code: outcome.refused, reason: outcome.reason });
+      await nothingChanged();
+    } else if ('reply' in outcome) {
+      expect(reply.type, JSON.stringify(reply)).toBe(outcome.reply);
+      outcome.verify?.(reply, cast);
+    } else {
+      expect(reply.type, JSON.stringify(reply)).toBe('sent');
+      const { event } = reply as Extract<ServerFrame, { type: 'sent' }>;
+      expect(event).toMatchObject({ kind: outcome.stored, conversationId: cast.id, seq: SETUP_SEQS + 1, senderId: cast.actorId });
+      outcome.check?.(event, cast);
+      // Stored once and pushed to the members: admin2 stays in the group in every case but its own removal.
+      const observer = event.kind === 'member_removed' && event.userId === cast.admin2 ? sockets.member2 : sockets.admin2;
+      expect(await observer.waitForPush('event', (p) => p.event.conversationId === cast.id && p.event.seq === event.seq)).toEqual(
+        { type: 'event', event },
+      );
+    }
+    expect(roleServer.logged).toEqual([]);
   });
 });

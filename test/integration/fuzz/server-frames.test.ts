@@ -17,6 +17,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clientFrameSchema,
+  clientIdOf,
   type Change,
   type ClientFrame,
   type ConversationEvent,
@@ -24,7 +25,7 @@ import {
   type ServerFrame,
 } from '../../../sync/protocol/frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
-import { REFUSALS } from '../../../sync/server/refusals.js';
+import { REFUSALS, type Refusal } from '../../../sync/server/refusals.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { openSnapshotReader, type SnapshotReader } from '../../support/db-snapshot.js';
 import { RawSocket, type Outgoing, type Received } from '../../support/raw-socket.js';
@@ -96,7 +97,7 @@ async function fuzzSocket(name: Name): Promise<RawSocket> {
 
 async function seed(sender: Name, conversation: ConversationName, frame: FrameRequest): Promise<void> {
   const reply = await anchors[sender].call({ ...frame, conversationId: conversations[conversation] } as FrameRequest, 'sent');
-  const clientId = reply.event.kind === 'message' ? reply.event.clientMessageId : reply.event.clientChangeId;
+  const clientId = clientIdOf(reply.event);
   seeds.push({ sender, conversation, kind: reply.event.kind, clientId, frame: { ...frame, conversationId: conversations[conversation] } as FrameRequest });
 }
 
@@ -124,7 +125,7 @@ beforeAll(async () => {
   await anchors.alice.call({ type: 'receipt', conversationId: conversations.ab, kind: 'read', seq: 3 }, 'ok');
   for (const key of ['ab', 'ac', 'bc'] as const) {
     for (const event of await anchors[MEMBERS[key][0]].allEvents(conversations[key])) {
-      stored.set(event.kind === 'message' ? event.clientMessageId : event.clientChangeId, event);
+      stored.set(clientIdOf(event), event);
       if (event.kind === 'message') messageIds.push(event.clientMessageId);
     }
   }
@@ -183,8 +184,13 @@ function expectBadFrame(reply: Received, frame: Outgoing): void {
   else expect(error.rid).toBe(verdict.rid);
 }
 
-function expectError(reply: Received, rid: string, code: ErrorCode, message?: string): void {
-  expect(reply.frame).toEqual({ type: 'error', rid, code, message: message ?? expect.any(String) });
+function expectError(reply: Received, rid: string, code: ErrorCode, refusal?: Refusal): void {
+  expect(reply.frame).toEqual({
+    type: 'error',
+    rid,
+    code,
+    ...(refusal ? { reason: refusal.reason, message: refusal.message } : { message: expect.any(String) }),
+  });
 }
 
 const invalidOnly = (frame: Outgoing) => judge(frame) !== null;
@@ -290,11 +296,11 @@ describe('the sync server under hostile input', () => {
             replies.forEach((reply, index) => {
               const frame = frames[index]!;
               if (frame.type !== 'start_conversation') {
-                expectError(reply, frame.rid, REFUSALS.conversationNotFound.code, REFUSALS.conversationNotFound.message);
+                expectError(reply, frame.rid, REFUSALS.conversation_not_found.code, REFUSALS.conversation_not_found);
               } else if (frame.username.trim().toLowerCase() === accounts[name].user.username) {
-                expectError(reply, frame.rid, REFUSALS.startWithYourself.code, REFUSALS.startWithYourself.message);
+                expectError(reply, frame.rid, REFUSALS.start_with_yourself.code, REFUSALS.start_with_yourself);
               } else {
-                expectError(reply, frame.rid, 'not_found');
+                expectError(reply, frame.rid, 'not_found', REFUSALS.no_such_user);
               }
             });
           });
@@ -314,8 +320,8 @@ describe('the sync server under hostile input', () => {
       const otherMember = (seed: Seed): Name => MEMBERS[seed.conversation].find((name) => name !== seed.sender)!;
       type Expectation = { type: 'sent'; event: ConversationEvent } | { type: 'error'; code: ErrorCode; message: string };
       const duplicate = (seed: Seed): Expectation => ({ type: 'sent', event: stored.get(seed.clientId)! });
-      const reused: Expectation = { type: 'error', ...REFUSALS.clientIdReused };
-      const notFound: Expectation = { type: 'error', ...REFUSALS.conversationNotFound };
+      const reused: Expectation = { type: 'error', ...REFUSALS.client_id_reused };
+      const notFound: Expectation = { type: 'error', ...REFUSALS.conversation_not_found };
       const anyMessageId = fc.oneof(fc.constantFrom(...messageIds), validId);
       const changeOf = (kind: string): fc.Arbitrary<Change> =>
         kind === 'edit'
@@ -347,7 +353,7 @@ describe('the sync server under hostile input', () => {
               .chain(changeOf)
               .map((change) => [seed.sender, { type: 'change', conversationId, clientChangeId: seed.clientId, change }, reused]),
             // Another member takes the message's id for a message of their own.
-            validText.map((text) => [otherMember(seed), { type: 'send', conversationId, clientMessageId: seed.clientId, text }, { type: 'error', ...REFUSALS.messageIdTaken }]),
+            validText.map((text) => [otherMember(seed), { type: 'send', conversationId, clientMessageId: seed.clientId, text }, { type: 'error', ...REFUSALS.message_id_taken }]),
           );
         } else {
           variants.push(

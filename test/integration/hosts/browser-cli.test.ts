@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
+import { wsText } from '../../../main/common/ws-text.js';
 import { buildTestDist } from './fixtures/build-dist.js';
 
 let distDir: string;
@@ -33,12 +34,14 @@ interface Cli {
 }
 
 function runCli(args: string[]): Cli {
-  const child = spawn(process.execPath, [path.join(distDir, 'main', 'browser-cli.cjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(distDir, 'main', 'browser-cli.cjs'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   let err = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, stdout: () => out, stderr: () => err, exited };
 }
@@ -79,7 +82,7 @@ describe('browser host CLI', () => {
       ws.once('open', resolve);
       ws.once('error', reject);
     });
-    const reply = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(data.toString()))));
+    const reply = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(wsText(data)))));
     ws.send(JSON.stringify({ id: 1, method: 'getDefaults', args: {} }));
     expect(await reply).toEqual({ id: 1, reply: { ok: true, result: { serverUrl: 'ws://127.0.0.1:7999' } } });
     const dropped = new Promise((resolve) => ws.once('close', resolve));

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBrowserHost, type BrowserHost } from '../../../main/browser/browser-host.js';
 import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
+import { wsText } from '../../../main/common/ws-text.js';
 import { BRIDGE_MAX_FRAME_BYTES, type BridgeServerFrame } from '../../../sync/app-api/bridge-frames.js';
 import type { AppTransport } from '../../../sync/app-api/client.js';
 import type { AppEvent } from '../../../sync/app-api/contract.js';
@@ -57,7 +58,13 @@ interface RawResponse {
 function request(rawPath: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: host.port, path: rawPath, method: options.method ?? 'GET', headers: { host: own, ...options.headers } },
+      {
+        host: '127.0.0.1',
+        port: host.port,
+        path: rawPath,
+        method: options.method ?? 'GET',
+        headers: { host: own, ...options.headers },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -107,7 +114,7 @@ class Page {
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as BridgeServerFrame;
+      const frame = JSON.parse(wsText(data)) as BridgeServerFrame;
       if ('event' in frame) {
         this.pushes.push(frame.event);
         for (const wake of this.pushWaiters.splice(0)) wake();
@@ -197,7 +204,9 @@ describe('static files', () => {
 describe('bridge upgrade', () => {
   it('accepts the host’s own origin, on 127.0.0.1 and localhost', async () => {
     expect(await openBridge({ origin: `http://127.0.0.1:${host.port}` })).toBeInstanceOf(WebSocket);
-    expect(await openBridge({ origin: `http://localhost:${host.port}`, host: `localhost:${host.port}` })).toBeInstanceOf(WebSocket);
+    expect(await openBridge({ origin: `http://localhost:${host.port}`, host: `localhost:${host.port}` })).toBeInstanceOf(
+      WebSocket,
+    );
   });
 
   it('refuses a foreign Origin with 403', async () => {

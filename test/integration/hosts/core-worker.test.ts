@@ -128,7 +128,10 @@ describe('core worker relay (fake core)', () => {
     await worker.ready;
     const crash = worker.invoke('discardMessage', { messageId: 'crash' });
     const reply = await crash;
-    expect(reply).toEqual({ ok: false, error: { code: 'internal', message: 'The client core stopped unexpectedly (exit code 7)' } });
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: 'internal', message: 'The client core stopped unexpectedly (exit code 7)' },
+    });
     await reported;
     expect(errors).toHaveLength(1);
     const later = await worker.invoke('getDefaults', {});

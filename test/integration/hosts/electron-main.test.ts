@@ -15,7 +15,7 @@ import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
 import { secureWebPreferences } from '../../../main/electron/window-options.js';
 import { buildTestDist } from './fixtures/build-dist.js';
 import type { AppCallResult } from '../../../sync/app-api/dispatcher.js';
-import type { FakeElectronRecord } from './fixtures/fake-electron.js';
+import type { FakeElectronGlobals, FakeElectronRecord } from './fixtures/fake-electron.js';
 
 let distDir: string;
 let removeDist: () => void;
@@ -42,9 +42,11 @@ beforeAll(async () => {
     define: { 'import.meta.url': '__import_meta_url' },
     logLevel: 'warning',
   });
-  (globalThis as any).__fakeElectronUserData = userData;
+  const fakeGlobals = globalThis as FakeElectronGlobals;
+  fakeGlobals.__fakeElectronUserData = userData;
   createRequire(import.meta.url)(bundle);
-  fake = (globalThis as any).__fakeElectron as FakeElectronRecord;
+  if (!fakeGlobals.__fakeElectron) throw new Error('The bundle did not load the fake electron module');
+  fake = fakeGlobals.__fakeElectron;
   fake.resolveReady();
   // The window is created once the core worker is ready.
   while (fake.windows.length === 0 && fake.errorBoxes.length === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -64,9 +66,8 @@ describe('electron main (with a fake electron module)', () => {
   it('registers app:// as a privileged scheme, sandboxes, and denies every permission', () => {
     expect(fake.errorBoxes).toEqual([]);
     expect(fake.sandboxEnabled).toBe(true);
-    expect(fake.privilegedSchemes).toEqual([
-      { scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) },
-    ]);
+    expect(fake.privilegedSchemes).toHaveLength(1);
+    expect(fake.privilegedSchemes[0]).toMatchObject({ scheme: 'app', privileges: { standard: true, secure: true } });
     let granted: boolean | undefined;
     fake.permissionRequestHandler!({}, 'media', (allow: boolean) => (granted = allow), {});
     expect(granted).toBe(false);
@@ -78,7 +79,9 @@ describe('electron main (with a fake electron module)', () => {
     expect(fake.windows).toHaveLength(1);
     const window = fake.windows[0]!;
     expect(window.loadedUrl).toBe('app://messenger/index.html');
-    expect(window.options.webPreferences).toEqual(secureWebPreferences(path.join(distDir, 'preload', 'preload.cjs')));
+    expect((window.options as { webPreferences?: unknown }).webPreferences).toEqual(
+      secureWebPreferences(path.join(distDir, 'preload', 'preload.cjs')),
+    );
   });
 
   it('serves dist/renderer over app:// with the CSP, and refuses traversal and other hosts', async () => {
@@ -88,8 +91,16 @@ describe('electron main (with a fake electron module)', () => {
     expect(index.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
     expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await index.text()).toContain('<title>Fixture</title>');
-    expect((await handler(new Request('app://messenger/app.js'))).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    for (const url of ['app://messenger/..%2fsecret.txt', 'app://messenger/..%2F..%2Fpackage.json', 'app://messenger/%2e%2e%5csecret.txt', 'app://other/index.html', 'app://messenger/missing.js']) {
+    expect((await handler(new Request('app://messenger/app.js'))).headers.get('content-type')).toBe(
+      'text/javascript; charset=utf-8',
+    );
+    for (const url of [
+      'app://messenger/..%2fsecret.txt',
+      'app://messenger/..%2F..%2Fpackage.json',
+      'app://messenger/%2e%2e%5csecret.txt',
+      'app://other/index.html',
+      'app://messenger/missing.js',
+    ]) {
       const response = await handler(new Request(url));
       expect(response.status, url).toBe(404);
       expect(await response.text()).not.toContain('top secret');
@@ -97,9 +108,9 @@ describe('electron main (with a fake electron module)', () => {
   });
 
   it('replaces any CSP header on responses with its own', () => {
-    let result: any;
+    let result: unknown;
     fake.headersReceived!(
-      { responseHeaders: { 'content-security-policy': ["default-src *"], 'X-Other': ['1'] } },
+      { responseHeaders: { 'content-security-policy': ['default-src *'], 'X-Other': ['1'] } },
       (response: unknown) => (result = response),
     );
     expect(result).toEqual({ responseHeaders: { 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
@@ -134,11 +145,11 @@ describe('electron main (with a fake electron module)', () => {
   it('denies new windows (opening http/https links externally), foreign navigation and webviews', () => {
     const contents = {
       windowOpenHandler: null as null | ((details: { url: string }) => unknown),
-      listeners: new Map<string, (...args: any[]) => void>(),
+      listeners: new Map<string, (...args: unknown[]) => void>(),
       setWindowOpenHandler(handler: (details: { url: string }) => unknown) {
         this.windowOpenHandler = handler;
       },
-      on(event: string, listener: (...args: any[]) => void) {
+      on(event: string, listener: (...args: unknown[]) => void) {
         this.listeners.set(event, listener);
       },
     };

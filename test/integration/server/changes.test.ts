@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHANGE_REFUSALS, REFUSALS } from '../../../sync/server/refusals.js';
+import { REFUSALS } from '../../../sync/server/refusals.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { createServerHarness, messagesIn, type TestClient } from '../../support/server-harness.js';
 
@@ -37,13 +37,13 @@ describe('replies', () => {
       { type: 'send', conversationId: conversation.id, clientMessageId: 'orphan', text: 'hm', replyTo: 'no-such-message' },
       'error',
     );
-    expect(orphan).toMatchObject(REFUSALS.replyTargetMissing);
+    expect(orphan).toMatchObject(REFUSALS.reply_target_missing);
     // A message cannot answer itself either: it does not exist before it is stored.
     const itself = await bobSocket.call(
       { type: 'send', conversationId: conversation.id, clientMessageId: 'self', text: 'hm', replyTo: 'self' },
       'error',
     );
-    expect(itself).toMatchObject(REFUSALS.replyTargetMissing);
+    expect(itself).toMatchObject(REFUSALS.reply_target_missing);
     expect(await lastSeq(bobSocket, conversation.id)).toBe(2);
   });
 
@@ -57,7 +57,7 @@ describe('replies', () => {
       { type: 'send', conversationId: conversation.id, clientMessageId: 'r1', text: 'see there', replyTo: 'for-carol' },
       'error',
     );
-    expect(elsewhere).toMatchObject(REFUSALS.replyTargetMissing);
+    expect(elsewhere).toMatchObject(REFUSALS.reply_target_missing);
 
     await aliceSocket.send(conversation.id, 'gone', 'oops');
     await aliceSocket.change(conversation.id, 'del-gone', { kind: 'delete', messageId: 'gone' });
@@ -109,19 +109,19 @@ describe('edits', () => {
       { type: 'change', conversationId: conversation.id, clientChangeId: 'b-e', change: { kind: 'edit', messageId: 'm1', text: 'yours now' } },
       'error',
     );
-    expect(edit).toMatchObject(CHANGE_REFUSALS.not_author);
+    expect(edit).toMatchObject(REFUSALS.not_author);
     expect(edit.code).toBe('forbidden');
     const del = await bobSocket.call(
       { type: 'change', conversationId: conversation.id, clientChangeId: 'b-d', change: { kind: 'delete', messageId: 'm1' } },
       'error',
     );
-    expect(del).toMatchObject(CHANGE_REFUSALS.not_author);
+    expect(del).toMatchObject(REFUSALS.not_author);
 
     const missing = await aliceSocket.call(
       { type: 'change', conversationId: conversation.id, clientChangeId: 'a-e', change: { kind: 'edit', messageId: 'nope', text: 'x' } },
       'error',
     );
-    expect(missing).toMatchObject(CHANGE_REFUSALS.no_such_message);
+    expect(missing).toMatchObject(REFUSALS.no_such_message);
     expect(missing.code).toBe('invalid');
 
     expect(await lastSeq(aliceSocket, conversation.id)).toBe(1);
@@ -138,7 +138,7 @@ describe('edits', () => {
       { type: 'change', conversationId: conversation.id, clientChangeId: 'e1', change: { kind: 'edit', messageId: 'm1', text: 'back' } },
       'error',
     );
-    expect(edit).toMatchObject(CHANGE_REFUSALS.message_deleted);
+    expect(edit).toMatchObject(REFUSALS.message_deleted);
     expect(edit.code).toBe('invalid');
     expect(await lastSeq(aliceSocket, conversation.id)).toBe(2);
   });
@@ -181,7 +181,7 @@ describe('delete for everyone', () => {
       { type: 'change', conversationId: conversation.id, clientChangeId: 'd2', change: { kind: 'delete', messageId: 'm1' } },
       'error',
     );
-    expect(again).toMatchObject(CHANGE_REFUSALS.already_deleted);
+    expect(again).toMatchObject(REFUSALS.already_deleted);
     expect(again.code).toBe('invalid');
     const reaction = await bobSocket.call(
       {
@@ -192,7 +192,7 @@ describe('delete for everyone', () => {
       },
       'error',
     );
-    expect(reaction).toMatchObject(CHANGE_REFUSALS.message_deleted);
+    expect(reaction).toMatchObject(REFUSALS.message_deleted);
     expect(await lastSeq(bobSocket, conversation.id)).toBe(2);
   });
 });
@@ -262,7 +262,7 @@ describe('idempotent changes', () => {
       ),
       aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'c1', text: 'x' }, 'error'),
     ]);
-    for (const error of attempts) expect(error).toMatchObject(REFUSALS.clientIdReused);
+    for (const error of attempts) expect(error).toMatchObject(REFUSALS.client_id_reused);
     expect(await lastSeq(aliceSocket, conversation.id)).toBe(2);
   });
 });

@@ -16,8 +16,8 @@ describe('direct conversations', () => {
     const { conversation } = await alicePhone.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
     expect(conversation).toMatchObject({ kind: 'direct', lastSeq: 0 });
     expect(conversation.members).toEqual([
-      { ...alice.user, deliveredSeq: 0, readSeq: 0 },
-      { ...bob.user, deliveredSeq: 0, readSeq: 0 },
+      { ...alice.user, role: 'member', deliveredSeq: 0, readSeq: 0 },
+      { ...bob.user, role: 'member', deliveredSeq: 0, readSeq: 0 },
     ]);
 
     const toBob = await bobSocket.waitForPush('conversation_added');
@@ -66,8 +66,8 @@ describe('direct conversations', () => {
     const withBob = listed.find((c) => c.id === conversation.id)!;
     expect(withBob.lastSeq).toBe(2);
     expect(withBob.members).toEqual([
-      { ...alice.user, deliveredSeq: 0, readSeq: 0 },
-      { ...bob.user, deliveredSeq: 1, readSeq: 1 },
+      { ...alice.user, role: 'member', deliveredSeq: 0, readSeq: 0 },
+      { ...bob.user, role: 'member', deliveredSeq: 1, readSeq: 1 },
     ]);
     expect(listed.find((c) => c.id === second.id)!.members.map((m) => m.id)).toEqual([alice.user.id, carol.user.id]);
 

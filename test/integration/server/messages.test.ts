@@ -94,7 +94,7 @@ describe('sending messages', () => {
     const other = (await aliceSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation')).conversation;
     await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'same', text: 'to bob' }, 'sent');
     const reused = await aliceSocket.call({ type: 'send', conversationId: other.id, clientMessageId: 'same', text: 'to carol' }, 'error');
-    expect(reused).toMatchObject(REFUSALS.clientIdReused);
+    expect(reused).toMatchObject(REFUSALS.client_id_reused);
     expect((await aliceSocket.call({ type: 'catch_up', conversationId: other.id, afterSeq: 0 }, 'events')).events).toEqual([]);
   });
 
@@ -106,7 +106,7 @@ describe('sending messages', () => {
     await aliceSocket.send(conversation.id, 'x', 'a');
     // It is the messageId that edits and replies name, so a second message "x" here would be ambiguous.
     const taken = await bobSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'x', text: 'b' }, 'error');
-    expect(taken).toMatchObject(REFUSALS.messageIdTaken);
+    expect(taken).toMatchObject(REFUSALS.message_id_taken);
     // Elsewhere the id is free: uniqueness is per sender and per conversation, not global.
     expect((await bobSocket.send(withCarol.id, 'x', 'b')).seq).toBe(1);
     expect((await allMessages(aliceSocket, conversation.id)).map((e) => [e.seq, e.text])).toEqual([[1, 'a']]);

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { DatabaseFromTheFutureError, openDatabase } from '../../../sync/node/sqlite.js';
-import { CHANGE_REFUSALS } from '../../../sync/server/refusals.js';
+import { REFUSALS } from '../../../sync/server/refusals.js';
 import { hashSessionToken } from '../../../sync/server/session-tokens.js';
 import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
@@ -53,14 +54,14 @@ function writeVersion1Database(path: string): void {
 }
 
 describe('server schema migrations', () => {
-  it('brings a new database to user_version 2 (one per migration)', async () => {
+  it('brings a new database to user_version 3 (one per migration)', async () => {
     const server = await h.startServer();
     await server.close();
-    expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(2);
-    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2]);
+    expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(3);
+    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2, 3]);
   });
 
-  it('upgrades a version 1 database with data to version 2, keeping every row', async () => {
+  it('upgrades a version 1 database with data to the latest, keeping every row; the direct conversation takes its pair-derived id', async () => {
     const dataDir = await h.tempDir();
     const path = join(dataDir, SERVER_DATABASE_FILE);
     writeVersion1Database(path);
@@ -71,34 +72,44 @@ describe('server schema migrations', () => {
     const bob = await h.connect(server, BOB_TOKEN);
     expect(alice.user).toEqual({ id: 'u-alice', username: 'alice', displayName: 'Alice' });
 
-    const base = { kind: 'message', conversationId: 'c1', replyTo: null, deleted: false };
-    expect(await bob.allEvents('c1')).toEqual([
+    const c1 = directConversationId('u-alice', 'u-bob');
+    expect(await bob.call({ type: 'catch_up', conversationId: 'c1', afterSeq: 0 }, 'error')).toMatchObject(
+      REFUSALS.conversation_not_found,
+    );
+    const base = { kind: 'message', conversationId: c1, replyTo: null, deleted: false };
+    expect(await bob.allEvents(c1)).toEqual([
       { ...base, seq: 1, senderId: 'u-alice', clientMessageId: 'x', text: 'first', sentAt: 100 },
       { ...base, seq: 2, senderId: 'u-bob', clientMessageId: 'x', text: 'same id', sentAt: 200 },
       { ...base, seq: 3, senderId: 'u-alice', clientMessageId: 'y', text: 'third', sentAt: 300 },
     ]);
     const [conversation] = (await alice.call({ type: 'list_conversations' }, 'conversations')).conversations;
-    expect(conversation).toMatchObject({ id: 'c1', lastSeq: 3, createdAt: 10 });
-    expect(conversation!.members.map((m) => [m.id, m.deliveredSeq, m.readSeq])).toEqual([
-      ['u-alice', 3, 3],
-      ['u-bob', 2, 1],
+    expect(conversation).toMatchObject({ id: c1, kind: 'direct', name: null, lastSeq: 3, createdAt: 10, isMember: true });
+    expect(conversation!.members.map((m) => [m.id, m.role, m.deliveredSeq, m.readSeq])).toEqual([
+      ['u-alice', 'member', 3, 3],
+      ['u-bob', 'member', 2, 1],
     ]);
+    // Starting it again (online by username, or offline by the derived id) finds this one.
+    const again = await bob.call(
+      { type: 'create_conversation', conversationId: c1, conversation: { kind: 'direct', userId: 'u-alice' } },
+      'conversation',
+    );
+    expect(again.conversation).toMatchObject({ id: c1, lastSeq: 3 });
 
     // The earliest "x" keeps the identity: it is Alice's, so Bob may not edit "x".
-    expect(await alice.change('c1', 'e1', { kind: 'edit', messageId: 'x', text: 'first!' })).toMatchObject({ seq: 4 });
+    expect(await alice.change(c1, 'e1', { kind: 'edit', messageId: 'x', text: 'first!' })).toMatchObject({ seq: 4 });
     const bobsEdit = await bob.call(
-      { type: 'change', conversationId: 'c1', clientChangeId: 'e2', change: { kind: 'edit', messageId: 'x', text: 'mine' } },
+      { type: 'change', conversationId: c1, clientChangeId: 'e2', change: { kind: 'edit', messageId: 'x', text: 'mine' } },
       'error',
     );
-    expect(bobsEdit).toMatchObject(CHANGE_REFUSALS.not_author);
+    expect(bobsEdit).toMatchObject(REFUSALS.not_author);
     // Old client ids are still known: resends are recognised, numbering continues.
-    expect(await bob.send('c1', 'x', 'same id')).toMatchObject({ seq: 2 });
-    expect(await alice.send('c1', 'z', 'after the upgrade', 'y')).toMatchObject({ seq: 5, replyTo: 'y' });
+    expect(await bob.send(c1, 'x', 'same id')).toMatchObject({ seq: 2 });
+    expect(await alice.send(c1, 'z', 'after the upgrade', 'y')).toMatchObject({ seq: 5, replyTo: 'y' });
     // Presence has a place to go now: never seen until a last connection closes.
     expect(await bob.waitForPush('presence')).toMatchObject({ userId: 'u-alice', online: true, lastSeenAt: null });
 
     await server.close();
-    expect(userVersion(path)).toBe(2);
+    expect(userVersion(path)).toBe(3);
   });
 
   it('refuses a database written by a newer version, and leaves it untouched', async () => {
@@ -112,6 +123,6 @@ describe('server schema migrations', () => {
     await expect(startSyncServer({ port: 0, dataDir, passwordCost: CHEAP_PASSWORD_COST })).rejects.toBeInstanceOf(
       DatabaseFromTheFutureError,
     );
-    expect(userVersion(path)).toBe(3);
+    expect(userVersion(path)).toBe(serverMigrations.length + 1);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../sync/protocol/limits.js';
-import { CHANGE_REFUSALS } from '../../../sync/server/refusals.js';
+import { REFUSALS } from '../../../sync/server/refusals.js';
 import { createServerHarness, type TestClient } from '../../support/server-harness.js';
 
 const h = createServerHarness();
@@ -64,8 +64,8 @@ describe('reactions', () => {
     }
 
     const refused = await react(bobSocket, conversation.id, 'm1', extra!, true);
-    expect(refused).toMatchObject({ type: 'error', ...CHANGE_REFUSALS.too_many_reactions });
-    expect(CHANGE_REFUSALS.too_many_reactions.code).toBe('invalid');
+    expect(refused).toMatchObject({ type: 'error', ...REFUSALS.too_many_reactions });
+    expect(REFUSALS.too_many_reactions.code).toBe('invalid');
     // Re-adding one already there adds nothing, so it is not over the limit.
     expect(await react(bobSocket, conversation.id, 'm1', allowed[0]!, true)).toMatchObject({ type: 'sent' });
     // The limit is per person and per message.
@@ -83,7 +83,7 @@ describe('reactions', () => {
     await aliceSocket.send(conversation.id, 'm1', 'x');
     expect(await react(aliceSocket, conversation.id, 'ghost', '👍', true)).toMatchObject({
       type: 'error',
-      ...CHANGE_REFUSALS.no_such_message,
+      ...REFUSALS.no_such_message,
     });
     for (const notAnEmoji of ['a', '👍👍', '1', ':)', '']) {
       expect(await react(aliceSocket, conversation.id, 'm1', notAnEmoji, true)).toMatchObject({ type: 'error', code: 'bad_frame' });

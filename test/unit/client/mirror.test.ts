@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { DatabaseFromTheFutureError, openDatabase } from '../../../sync/node/sqlite.js';
@@ -18,11 +19,13 @@ afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, f
 const conversation = {
   id: 'c1',
   kind: 'direct' as const,
+  name: null,
+  isMember: true,
   createdAt: 1000,
   lastSeq: 0,
   members: [
-    { id: 'me', username: 'me', displayName: 'Me', deliveredSeq: 0, readSeq: 0 },
-    { id: 'peer', username: 'peer', displayName: 'Peer', deliveredSeq: 0, readSeq: 0 },
+    { id: 'me', username: 'me', displayName: 'Me', role: 'member' as const, deliveredSeq: 0, readSeq: 0 },
+    { id: 'peer', username: 'peer', displayName: 'Peer', role: 'member' as const, deliveredSeq: 0, readSeq: 0 },
   ],
 };
 const event = (seq: number, senderId = 'peer') => ({
@@ -47,7 +50,18 @@ describe('mirror migrations', () => {
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
       (row) => row.name,
     );
-    expect(tables).toEqual(['conversations', 'held_events', 'members', 'message_versions', 'messages', 'outbox', 'reactions', 'session', 'users']);
+    expect(tables).toEqual([
+      'conversations',
+      'held_events',
+      'members',
+      'message_versions',
+      'messages',
+      'notices',
+      'outbox',
+      'reactions',
+      'session',
+      'users',
+    ]);
     db.close();
   });
 
@@ -94,8 +108,50 @@ describe('mirror migrations', () => {
     v2.close();
     const mirror = Mirror.open(path);
     expect(mirror.views.conversationSummaries('me')).toEqual([
-      expect.objectContaining({ unreadCount: 2, lastMessage: { text: 'still sending', own: true, at: 9, deleted: false } }),
+      expect.objectContaining({
+        unreadCount: 2,
+        lastMessage: { text: 'still sending', own: true, at: 9, deleted: false, senderName: 'Me' },
+      }),
     ]);
+    mirror.close();
+  });
+
+  it('migration 4 moves a direct conversation to its pair-derived id, everything with it, and gives members roles', () => {
+    const path = tempFile();
+    const v3 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 3));
+    v3.exec(`
+      INSERT INTO session (id, server_url, token, user_id, username, display_name) VALUES (1, 'ws://x', 't', 'me', 'me', 'Me');
+      INSERT INTO users (id, username, display_name) VALUES ('me', 'me', 'Me'), ('ann', 'ann', 'Ann');
+      INSERT INTO conversations (id, kind, created_at, last_activity_at, applied_seq, peer_id) VALUES ('c1', 'direct', 1, 9, 2, 'ann');
+      INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq) VALUES ('c1', 'me', 2, 2), ('c1', 'ann', 1, 1);
+      INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at) VALUES
+        ('c1', 'a', 'ann', 'hello', 1, 'sent', 1),
+        ('c1', 'b', 'me', 'hi', 2, 'sent', 2),
+        ('c1', 'c', 'me', 'queued', NULL, 'sending', 9);
+      INSERT INTO reactions (conversation_id, message_id, user_id, emoji, seq, on_) VALUES ('c1', 'a', 'me', '👍', 3, 1);
+      INSERT INTO held_events (conversation_id, message_id, seq, event) VALUES
+        ('c1', 'z', 4, '{"kind":"delete","conversationId":"c1","seq":4,"senderId":"ann","sentAt":4,"clientChangeId":"d1","messageId":"z"}');
+      INSERT INTO outbox (conversation_id, client_id, kind, message_id, status) VALUES ('c1', 'c', 'send', 'c', 'pending');
+    `);
+    v3.close();
+    const mirror = Mirror.open(path);
+    const id = directConversationId('me', 'ann');
+    expect(mirror.cursor('c1')).toBeNull();
+    expect(mirror.cursor(id)).toMatchObject({ appliedSeq: 2 });
+    expect(mirror.allMessages(id).map((m) => m.text)).toEqual(['hello', 'hi', 'queued']);
+    expect(mirror.outbox.nextEntries()).toEqual([expect.objectContaining({ conversationId: id, kind: 'send', text: 'queued' })]);
+    expect(mirror.views.messagePage(id, 'me', 10).messages[0]?.reactions).toEqual([{ emoji: '👍', count: 1, mine: true }]);
+    expect(mirror.views.conversationInfo(id, 'me', () => false)).toMatchObject({
+      kind: 'direct',
+      isMember: true,
+      members: [{ user: { id: 'ann' }, role: 'member' }, { user: { id: 'me' }, role: 'member' }],
+    });
+    expect(mirror.views.conversationSummaries('me')).toEqual([
+      expect.objectContaining({ id, kind: 'direct', title: 'Ann', memberCount: 2, isMember: true }),
+    ]);
+    // The held change follows the conversation too, and applies when its message arrives.
+    mirror.applyEvents(id, [{ kind: 'message', conversationId: id, seq: 3, senderId: 'ann', clientMessageId: 'z', text: 'gone', replyTo: null, deleted: false, sentAt: 3 }], 'me');
+    expect(mirror.message(id, 'z')).toMatchObject({ deleted: true });
     mirror.close();
   });
 

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  allowedHostHeaders,
-  allowedOrigins,
-  checkBridgeUpgrade,
-  parseBridgeFrame,
-} from '../../../main/browser/bridge-guard.js';
+import { allowedHostHeaders, allowedOrigins, checkBridgeUpgrade, parseBridgeFrame } from '../../../main/browser/bridge-guard.js';
 
 const hosts = allowedHostHeaders(5173, '127.0.0.1');
 

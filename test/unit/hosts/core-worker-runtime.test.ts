@@ -42,7 +42,7 @@ class FakePort extends EventEmitter {
 function withFake(instance: object): ClientCore {
   const fake = createFakeCore('unused');
   for (const key of Object.keys(fake) as Array<keyof ClientCore>) {
-    if (!(key in instance)) Object.defineProperty(instance, key, { value: fake[key] });
+    if (!(key in instance)) Object.defineProperty(instance, key, Object.getOwnPropertyDescriptor(fake, key)!);
   }
   return instance as ClientCore;
 }
@@ -69,7 +69,11 @@ describe('runCoreWorker', () => {
     port.fromHost({ type: 'call', id: 1, method: 'getDefaults', args: {} });
     await port.next((m) => m.type === 'ready');
     expect(openedWith).toEqual({ ...data, nativeBinding: '/x/better_sqlite3.node' });
-    expect(await port.reply(1)).toEqual({ type: 'reply', id: 1, reply: { ok: true, result: { serverUrl: data.defaultServerUrl } } });
+    expect(await port.reply(1)).toEqual({
+      type: 'reply',
+      id: 1,
+      reply: { ok: true, result: { serverUrl: data.defaultServerUrl } },
+    });
 
     port.fromHost({ type: 'call', id: 2, method: 'sendMessage', args: { conversationId: 'c1' } });
     const invalid = await port.reply(2);
@@ -145,7 +149,12 @@ describe('runCoreWorker', () => {
 
 describe('worker message parsing', () => {
   it('accepts the protocol and rejects anything else', () => {
-    expect(parseHostMessage({ type: 'call', id: 1, method: 'm', args: [1] })).toEqual({ type: 'call', id: 1, method: 'm', args: [1] });
+    expect(parseHostMessage({ type: 'call', id: 1, method: 'm', args: [1] })).toEqual({
+      type: 'call',
+      id: 1,
+      method: 'm',
+      args: [1],
+    });
     expect(parseHostMessage({ type: 'close', extra: 1 })).toEqual({ type: 'close' });
     expect(parseHostMessage({ type: 'call', id: 1.5, method: 'm' })).toBeNull();
     expect(parseWorkerMessage({ type: 'ready' })).toEqual({ type: 'ready' });
@@ -155,7 +164,10 @@ describe('worker message parsing', () => {
       reply: { ok: true, result: null },
     });
     expect(parseWorkerMessage({ type: 'reply', id: 1 })).toBeNull();
-    expect(parseWorkerMessage({ type: 'event', event: { type: 'conversations' } })).toEqual({ type: 'event', event: { type: 'conversations' } });
+    expect(parseWorkerMessage({ type: 'event', event: { type: 'conversations' } })).toEqual({
+      type: 'event',
+      event: { type: 'conversations' },
+    });
     expect(parseWorkerMessage({ type: 'failed' })).toEqual({ type: 'failed', message: 'unknown error' });
     expect(parseWorkerMessage('ready')).toBeNull();
   });

@@ -15,13 +15,10 @@ import { mainWindowOptions, secureWebPreferences } from '../../../main/electron/
 import { IPC_EVENT, IPC_INVOKE, isAppApiMethod, PRELOAD_METHODS } from '../../../preload/allowed-methods.js';
 
 describe('isTrustedSenderUrl', () => {
-  it.each([APP_ENTRY_URL, 'app://messenger/', 'app://messenger/index.html?x=1#top'])(
-    'trusts %s',
-    (url) => {
-      expect(isTrustedSenderUrl(url)).toBe(true);
-      expect(isSameAppOrigin(url)).toBe(true);
-    },
-  );
+  it.each([APP_ENTRY_URL, 'app://messenger/', 'app://messenger/index.html?x=1#top'])('trusts %s', (url) => {
+    expect(isTrustedSenderUrl(url)).toBe(true);
+    expect(isSameAppOrigin(url)).toBe(true);
+  });
 
   it.each([
     'app://messenger',
@@ -52,7 +49,15 @@ describe('isExternalUrlAllowed', () => {
   it('lets only http and https links reach the system browser', () => {
     expect(isExternalUrlAllowed('https://example.com/page')).toBe(true);
     expect(isExternalUrlAllowed('http://example.com')).toBe(true);
-    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'app://messenger/', 'ms-settings:', 'not a url', '']) {
+    for (const url of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://host/share',
+      'app://messenger/',
+      'ms-settings:',
+      'not a url',
+      '',
+    ]) {
       expect(isExternalUrlAllowed(url)).toBe(false);
     }
   });
@@ -84,7 +89,10 @@ describe('launch options', () => {
       serverUrl: 'ws://127.0.0.1:7878',
     });
     expect(
-      parseLaunchOptions(['/usr/bin/electron', '/repo', '--profile', 'alice', '--server=ws://10.0.0.2:9000', '--inspect'], '/home/me'),
+      parseLaunchOptions(
+        ['/usr/bin/electron', '/repo', '--profile', 'alice', '--server=ws://10.0.0.2:9000', '--inspect'],
+        '/home/me',
+      ),
     ).toEqual({ profileDir: path.resolve('/home/me', 'alice'), serverUrl: 'ws://10.0.0.2:9000' });
     expect(parseLaunchOptions(['electron', '--profile', '--server', 'ws://x:1'], '/')).toEqual({
       profileDir: null,
@@ -105,10 +113,20 @@ describe('preload allow-list', () => {
   it('is exactly the app API', () => {
     expect([...PRELOAD_METHODS].sort()).toEqual([...APP_API_METHODS].sort());
     expect(isAppApiMethod('getDefaults')).toBe(true);
-    for (const method of ['editMessage', 'deleteMessage', 'setReaction', 'getEditHistory', 'retryChange', 'discardChange', 'setTyping', 'getActivity']) {
+    for (const method of [
+      'editMessage',
+      'deleteMessage',
+      'setReaction',
+      'getEditHistory',
+      'retryChange',
+      'discardChange',
+      'setTyping',
+      'getActivity',
+    ]) {
       expect(isAppApiMethod(method)).toBe(true);
     }
-    for (const bad of ['toString', 'constructor', '__proto__', 'hasOwnProperty', '', 3, null]) expect(isAppApiMethod(bad)).toBe(false);
+    for (const bad of ['toString', 'constructor', '__proto__', 'hasOwnProperty', '', 3, null])
+      expect(isAppApiMethod(bad)).toBe(false);
     expect([IPC_INVOKE, IPC_EVENT]).toEqual(['app-api:invoke', 'app-api:event']);
   });
 });
@@ -118,7 +136,13 @@ describe('content security policy', () => {
     const html = readFileSync(path.resolve(import.meta.dirname, '../../../renderer/index.html'), 'utf8');
     const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
     expect(meta).toBeDefined();
-    const directives = (policy: string) => new Set(policy.split(';').map((d) => d.trim().replace(/\s+/g, ' ')).filter(Boolean));
+    const directives = (policy: string) =>
+      new Set(
+        policy
+          .split(';')
+          .map((d) => d.trim().replace(/\s+/g, ' '))
+          .filter(Boolean),
+      );
     const header = directives(CONTENT_SECURITY_POLICY);
     expect(header).toEqual(new Set([...directives(meta!), "frame-ancestors 'none'"]));
     expect(SECURITY_HEADERS['Content-Security-Policy']).toBe(CONTENT_SECURITY_POLICY);

@@ -16,7 +16,10 @@ function lint(name: string, files: Record<string, string>): { status: number | n
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(ROOT, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', jsx: 'react-jsx' } }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', jsx: 'react-jsx' } }),
+  );
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -33,9 +36,11 @@ function lint(name: string, files: Record<string, string>): { status: number | n
 describe('layering lint', () => {
   it('passes a tree that keeps the rules', () => {
     const result = lint('clean', {
-      'sync/protocol/frames.ts': "export const frame = 1;\n",
-      'sync/client/core.ts': "import { frame } from '../protocol/frames.js';\nimport { readFileSync } from 'node:fs';\nexport const x = [frame, readFileSync];\n",
-      'renderer/app.tsx': "import { frame } from '../sync/protocol/frames.js';\nimport { create } from 'zustand';\nexport const y = [frame, create];\n",
+      'sync/protocol/frames.ts': 'export const frame = 1;\n',
+      'sync/client/core.ts':
+        "import { frame } from '../protocol/frames.js';\nimport { readFileSync } from 'node:fs';\nexport const x = [frame, readFileSync];\n",
+      'renderer/app.tsx':
+        "import { frame } from '../sync/protocol/frames.js';\nimport { create } from 'zustand';\nexport const y = [frame, create];\n",
     });
     expect(result.output).toContain('no dependency violations');
     expect(result.status).toBe(0);

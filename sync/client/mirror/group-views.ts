@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import type { ConversationInfo, FailedGroupChangeView, MemberView, MessageInfo, NoticeView } from '../../app-api/contract.js';
+import {
+  groupCreatedEventSchema,
+  groupRenamedEventSchema,
+  memberLeftEventSchema,
+  memberRemovedEventSchema,
+  membersAddedEventSchema,
+  roleChangedEventSchema,
+  type ConversationKind,
+  type MembershipEvent,
+  type Role,
+  type User,
+} from '../../protocol/frames.js';
+import { cachedStatement, type Db } from '../../node/sqlite.js';
+import type { OutboxStore, QueuedGroupChange } from './outbox-store.js';
+
+/** What the renderer reads about groups: notices, members with roles, ticks and message info. */
+
+const noticeSchema = z.discriminatedUnion('kind', [
+  groupCreatedEventSchema,
+  membersAddedEventSchema,
+  memberRemovedEventSchema,
+  memberLeftEventSchema,
+  groupRenamedEventSchema,
+  roleChangedEventSchema,
+]);
+
+/** The membership notices with seq in [fromSeq, beforeSeq), oldest first. */
+export function noticesBetween(db: Db, conversationId: string, fromSeq: number, beforeSeq: number): NoticeView[] {
+  const rows = cachedStatement(db, 'SELECT event FROM notices WHERE conversation_id = ? AND seq >= ? AND seq < ? ORDER BY seq').all(
+    conversationId,
+    fromSeq,
+    beforeSeq,
+  ) as { event: string }[];
+  if (rows.length === 0) return [];
+  const events = rows.map((row) => {
+    // Stored by this mirror from validated frames; checked again rather than taken on trust.
+    const parsed = noticeSchema.safeParse(JSON.parse(row.event));
+    if (!parsed.success) throw new Error(`A notice in the mirror is malformed: ${z.prettifyError(parsed.error)}`);
+    return parsed.data;
+  });
+  const users = usersById(db, events.flatMap((event) => [event.senderId, ...subjectIds(event)]));
+  const user = (id: string): User => users.get(id) ?? { id, username: '', displayName: '' };
+  return events.map((event) => ({
+    seq: event.seq,
+    at: event.sentAt,
+    kind: event.kind,
+    actor: user(event.senderId),
+    subjects: subjectIds(event).map(user),
+    name: event.kind === 'group_created' || event.kind === 'group_renamed' ? event.name : null,
+    role: event.kind === 'role_changed' ? event.role : null,
+  }));
+}
+
+function subjectIds(event: MembershipEvent): string[] {
+  switch (event.kind) {
+    case 'group_created':
+      return event.members.filter((member) => member.id !== event.senderId).map((member) => member.id);
+    case 'members_added':
+      return event.members.map((member) => member.id);
+    case 'member_removed':
+    case 'role_changed':
+      return [event.userId];
+    case 'member_left':
+      return event.newOwnerId ? [event.newOwnerId] : [];
+    case 'group_renamed':
+      return [];
+  }
+}
+
+function usersById(db: Db, ids: string[]): Map<string, User> {
+  const rows = cachedStatement(db, 'SELECT id, username, display_name FROM users WHERE id IN (SELECT value FROM json_each(?))').all(
+    JSON.stringify([...new Set(ids)]),
+  ) as { id: string; username: string; display_name: string }[];
+  return new Map(rows.map((row) => [row.id, { id: row.id, username: row.username, displayName: row.display_name }]));
+}
+
+/**
+ * The lowest delivered and read watermarks among the other current members: a message is
+ * delivered (read) once it is at or below them. null when nobody else is in the conversation.
+ */
+export function othersWatermarks(db: Db, conversationId: string, selfId: string): { delivered: number; read: number } | null {
+  const row = cachedStatement(
+    db,
+    `SELECT COUNT(*) AS n, MIN(delivered_seq) AS delivered, MIN(read_seq) AS read FROM members
+     WHERE conversation_id = ? AND user_id != ? AND active = 1`,
+  ).get(conversationId, selfId) as { n: number; delivered: number | null; read: number | null };
+  return row.n === 0 ? null : { delivered: row.delivered ?? 0, read: row.read ?? 0 };
+}
+
+/** Who has read, and who has only received, one message (other members who were there for it). */
+export function messageInfo(db: Db, conversationId: string, seq: number | null, selfId: string): MessageInfo {
+  if (seq === null) return { readBy: [], deliveredTo: [] };
+  const rows = cachedStatement(
+    db,
+    `SELECT u.id, u.username, u.display_name, m.delivered_seq, m.read_seq FROM members m JOIN users u ON u.id = m.user_id
+     WHERE m.conversation_id = ? AND m.user_id != ? AND m.active = 1 AND m.joined_seq <= ?
+     ORDER BY m.join_order, m.user_id`,
+  ).all(conversationId, selfId, seq) as { id: string; username: string; display_name: string; delivered_seq: number; read_seq: number }[];
+  const user = (row: (typeof rows)[number]): User => ({ id: row.id, username: row.username, displayName: row.display_name });
+  return {
+    readBy: rows.filter((row) => row.read_seq >= seq).map(user),
+    deliveredTo: rows.filter((row) => row.read_seq < seq && row.delivered_seq >= seq).map(user),
+  };
+}
+
+/** The newest queued rename of ours, which the list and the info show at once. */
+export function queuedRename(outbox: OutboxStore, conversationId: string): string | null {
+  let name: string | null = null;
+  for (const queued of outbox.queuedGroupChanges(conversationId)) {
+    if (queued.status === 'pending' && queued.change.kind === 'rename') name = queued.change.name;
+  }
+  return name;
+}
+
+/**
+ * Members, roles and name with our queued changes laid over the acknowledged state, so what a
+ * person did offline shows at once; refused ones are listed to retry or dismiss.
+ */
+export function conversationInfo(
+  db: Db,
+  outbox: OutboxStore,
+  conversationId: string,
+  selfId: string,
+  isOnline: (userId: string) => boolean,
+): ConversationInfo | null {
+  const conversation = cachedStatement(db, 'SELECT kind, name, is_member FROM conversations WHERE id = ?').get(conversationId) as
+    | { kind: ConversationKind; name: string | null; is_member: number }
+    | undefined;
+  if (!conversation) return null;
+  const rows = cachedStatement(
+    db,
+    `SELECT u.id, u.username, u.display_name, m.role FROM members m JOIN users u ON u.id = m.user_id
+     WHERE m.conversation_id = ? AND m.active = 1 ORDER BY m.join_order, m.user_id`,
+  ).all(conversationId) as { id: string; username: string; display_name: string; role: Role }[];
+  const members = new Map<string, MemberView>(
+    rows.map((row) => [
+      row.id,
+      {
+        user: { id: row.id, username: row.username, displayName: row.display_name },
+        role: row.role,
+        online: isOnline(row.id),
+        you: row.id === selfId,
+        pending: false,
+      },
+    ]),
+  );
+  let name = conversation.name;
+  const failedChanges: FailedGroupChangeView[] = [];
+  const queued = outbox.queuedGroupChanges(conversationId);
+  const newcomers = usersById(
+    db,
+    queued.flatMap((entry) => (entry.change.kind === 'add_members' ? entry.change.userIds : [])),
+  );
+  for (const entry of queued) {
+    if (entry.status === 'failed') {
+      failedChanges.push({ changeId: entry.clientId, kind: entry.change.kind, error: entry.error ?? '' });
+      continue;
+    }
+    name = overlay(entry, members, newcomers, selfId, isOnline) ?? name;
+  }
+  const self = members.get(selfId);
+  return {
+    id: conversationId,
+    kind: conversation.kind,
+    name: conversation.kind === 'group' ? name : null,
+    isMember: conversation.is_member === 1 && self !== undefined,
+    role: self?.role ?? null,
+    members: [...members.values()],
+    failedChanges,
+  };
+}
+
+/** Lays one queued change over the members; returns the new name for a rename. */
+function overlay(
+  entry: QueuedGroupChange,
+  members: Map<string, MemberView>,
+  users: Map<string, User>,
+  selfId: string,
+  isOnline: (userId: string) => boolean,
+): string | null {
+  const { change } = entry;
+  switch (change.kind) {
+    case 'create':
+      return null;
+    case 'add_members':
+      for (const userId of change.userIds) {
+        const user = users.get(userId);
+        if (user && !members.has(userId)) {
+          members.set(userId, { user, role: 'member', online: isOnline(userId), you: false, pending: true });
+        }
+      }
+      return null;
+    case 'remove_member':
+      members.delete(change.userId);
+      return null;
+    case 'leave':
+      members.delete(selfId);
+      return null;
+    case 'rename':
+      return change.name;
+    case 'set_role': {
+      const member = members.get(change.userId);
+      if (member) members.set(change.userId, { ...member, role: change.role, pending: true });
+      return null;
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import type { Conversation, MembershipEvent, Role, User } from '../../protocol/frames.js';
+import { cachedStatement, type Db } from '../../node/sqlite.js';
+
+/**
+ * Who is in a conversation, their roles and its name, as the mirror keeps them. Membership is
+ * history: each membership event carries a seq, and role, active and name are last-writer-wins
+ * by it, so events applied in any order, and the server's snapshots (the state as of a
+ * conversation's lastSeq), all converge on the same member list.
+ */
+
+export function upsertUser(db: Db, user: User): void {
+  cachedStatement(
+    db,
+    `INSERT INTO users (id, username, display_name) VALUES (?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET username = excluded.username, display_name = excluded.display_name`,
+  ).run(user.id, user.username, user.displayName);
+}
+
+interface MemberChange {
+  conversationId: string;
+  userId: string;
+  seq: number;
+  /** null: unchanged. */
+  role: Role | null;
+  active: boolean | null;
+  /** Set when this change (re)adds them: the seq of the event, for "joined after this message". */
+  joinedSeq: number | null;
+}
+
+/** Applies one member's change if it is newer than what the mirror holds of them. */
+function setMember(db: Db, change: MemberChange, strict: boolean): void {
+  const newer = strict ? 'excluded.membership_seq > members.membership_seq' : 'excluded.membership_seq >= members.membership_seq';
+  cachedStatement(
+    db,
+    `INSERT INTO members (conversation_id, user_id, role, active, membership_seq, joined_seq, join_order, delivered_seq, read_seq)
+     VALUES (@conversationId, @userId, COALESCE(@role, 'member'), COALESCE(@active, 1), @seq, COALESCE(@joinedSeq, 0),
+             (SELECT COALESCE(MAX(join_order), -1) + 1 FROM members WHERE conversation_id = @conversationId), 0, 0)
+     ON CONFLICT (conversation_id, user_id) DO UPDATE SET
+       role = CASE WHEN ${newer} THEN COALESCE(@role, members.role) ELSE members.role END,
+       active = CASE WHEN ${newer} THEN COALESCE(@active, members.active) ELSE members.active END,
+       -- Re-added after leaving: listed after those who stayed.
+       join_order = CASE WHEN ${newer} AND @active = 1 AND members.active = 0 THEN excluded.join_order ELSE members.join_order END,
+       membership_seq = CASE WHEN ${newer} THEN excluded.membership_seq ELSE members.membership_seq END,
+       joined_seq = MAX(members.joined_seq, excluded.joined_seq)`,
+  ).run({
+    conversationId: change.conversationId,
+    userId: change.userId,
+    seq: change.seq,
+    role: change.role,
+    active: change.active === null ? null : change.active ? 1 : 0,
+    joinedSeq: change.joinedSeq,
+  });
+}
+
+/** A membership event: its notice, and what it does to the members and the name. */
+export function applyMembershipEvent(db: Db, event: MembershipEvent): void {
+  cachedStatement(db, 'INSERT OR IGNORE INTO notices (conversation_id, seq, event) VALUES (?, ?, ?)').run(
+    event.conversationId,
+    event.seq,
+    JSON.stringify(event),
+  );
+  const { conversationId, seq } = event;
+  const member = (userId: string, role: Role | null, active: boolean | null, joinedSeq: number | null = null) =>
+    setMember(db, { conversationId, userId, seq, role, active, joinedSeq }, true);
+  switch (event.kind) {
+    case 'group_created':
+      setName(db, conversationId, event.name, seq, true);
+      for (const created of event.members) {
+        upsertUser(db, created);
+        member(created.id, created.role, true, seq);
+      }
+      break;
+    case 'members_added':
+      for (const added of event.members) {
+        upsertUser(db, added);
+        member(added.id, 'member', true, seq);
+      }
+      break;
+    case 'member_removed':
+      member(event.userId, null, false);
+      break;
+    case 'member_left':
+      member(event.senderId, null, false);
+      if (event.newOwnerId) member(event.newOwnerId, 'owner', null);
+      break;
+    case 'group_renamed':
+      setName(db, conversationId, event.name, seq, true);
+      break;
+    case 'role_changed':
+      member(event.userId, event.role, null);
+      break;
+  }
+}
+
+/**
+ * What the server says a conversation is as of its lastSeq. A current member gets the whole
+ * member list: whoever is missing from it left by then. A former member gets nothing but that
+ * they are one (the seq of their removal is lastSeq).
+ */
+export function applySnapshot(db: Db, conversation: Conversation, selfId: string): void {
+  const { id: conversationId, lastSeq: seq } = conversation;
+  if (!conversation.isMember) {
+    setMember(db, { conversationId, userId: selfId, seq, role: null, active: false, joinedSeq: null }, false);
+    return;
+  }
+  if (conversation.name !== null) setName(db, conversationId, conversation.name, seq, false);
+  conversation.members.forEach((member, index) => {
+    upsertUser(db, member);
+    setMember(db, { conversationId, userId: member.id, seq, role: member.role, active: true, joinedSeq: null }, false);
+    cachedStatement(db, 'UPDATE members SET join_order = ? WHERE conversation_id = ? AND user_id = ? AND membership_seq <= ?').run(
+      index,
+      conversationId,
+      member.id,
+      seq,
+    );
+  });
+  cachedStatement(
+    db,
+    `UPDATE members SET active = 0, membership_seq = @seq
+     WHERE conversation_id = @conversationId AND active = 1 AND membership_seq <= @seq
+       AND user_id NOT IN (SELECT value FROM json_each(@present))`,
+  ).run({ conversationId, seq, present: JSON.stringify(conversation.members.map((member) => member.id)) });
+}
+
+function setName(db: Db, conversationId: string, name: string, seq: number, strict: boolean): void {
+  cachedStatement(
+    db,
+    `UPDATE conversations SET name = ?, name_seq = ? WHERE id = ? AND (name_seq ${strict ? '<' : '<='} ? OR name IS NULL)`,
+  ).run(name, seq, conversationId, seq);
+}
+
+/** Keeps the conversation row's member count and our own standing in step with the members. */
+export function refreshMembership(db: Db, conversationId: string, selfId: string): void {
+  cachedStatement(
+    db,
+    `UPDATE conversations SET
+       member_count = (SELECT COUNT(*) FROM members WHERE conversation_id = @id AND active = 1),
+       is_member = EXISTS (SELECT 1 FROM members WHERE conversation_id = @id AND user_id = @self AND active = 1)
+     WHERE id = @id`,
+  ).run({ id: conversationId, self: selfId });
+}
+
+/** Members for a conversation made here, before the server has heard of it. */
+export function addLocalMembers(db: Db, conversationId: string, members: { user: User; role: Role }[]): void {
+  for (const { user, role } of members) {
+    upsertUser(db, user);
+    setMember(db, { conversationId, userId: user.id, seq: 0, role, active: true, joinedSeq: null }, false);
+  }
+}

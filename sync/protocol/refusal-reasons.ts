@@ -1,0 +1,32 @@
+/**
+ * Why the server refused a well-formed request, as a code on the wire (the `reason` of an error
+ * reply). The words a person reads for each live in the renderer's language files; the server's
+ * `message` is for logs and developers only.
+ */
+export const REFUSAL_REASONS = [
+  // Conversations and identity
+  'conversation_not_found', // does not exist, or the caller is not a member (the two look alike)
+  'client_id_reused', // the client id was used before for something else
+  'message_id_taken', // another member's message already has this id
+  'reply_target_missing',
+  'start_with_yourself',
+  'no_such_user',
+  'conversation_id_taken', // a new conversation's id belongs to another conversation
+  'bad_conversation_id', // a direct id that is not the pair's, or a group id shaped like one
+  // Changes to messages
+  'no_such_message',
+  'not_author',
+  'message_deleted',
+  'already_deleted',
+  'too_many_reactions',
+  // Groups
+  'not_a_group', // a group operation on a direct conversation
+  'not_allowed', // the caller's role does not allow it
+  'not_a_member', // the person the change is about is not a member
+  'already_member',
+  'cannot_remove_owner',
+  'role_unchanged',
+  'too_many_members',
+] as const;
+
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];

@@ -1,0 +1,177 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { directConversationId } from '../../../sync/common/conversation-ids.js';
+import { createServerHarness } from '../../support/server-harness.js';
+import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { converse, offline, online, person, settled } from '../../support/people.js';
+
+const servers = createServerHarness();
+const clients = createClientHarness();
+afterEach(async () => {
+  await clients.cleanup();
+  await servers.cleanup();
+});
+
+/** What a probe sees before the conversation has reached this device: nothing yet. */
+async function orNothing<T>(read: () => Promise<T[]>): Promise<T[]> {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as { code?: string }).code === 'not_found') return [];
+    throw error;
+  }
+}
+
+function texts(core: TestCore, conversationId: string): Promise<string[]> {
+  return orNothing(async () => (await core.listMessages({ conversationId, limit: 1000 })).messages.map((message) => message.text));
+}
+
+function memberNames(core: TestCore, conversationId: string): Promise<string[]> {
+  return orNothing(async () =>
+    (await core.getConversationInfo({ conversationId })).members.map((member) => `${member.user.username}:${member.role}`),
+  );
+}
+
+/** Alice knows Bob and Carol (direct conversations), so she can make groups with them offline. */
+async function threePeople() {
+  const server = await servers.startServer();
+  const alice = await person(clients, server, 'alice');
+  const bob = await person(clients, server, 'bob');
+  const carol = await person(clients, server, 'carol');
+  await converse(alice.core, bob.core, 'bob');
+  await converse(alice.core, carol.core, 'carol');
+  const users = {
+    bob: await alice.core.findUser({ username: 'bob' }),
+    carol: await alice.core.findUser({ username: 'carol' }),
+  };
+  return { server, alice, bob, carol, users };
+}
+
+describe('groups in the client core', () => {
+  it('a group created offline shows and takes messages at once, and reaches the others, in order, on reconnect', async () => {
+    const { server, alice, bob, carol, users } = await threePeople();
+    const port = server.port;
+    await server.close();
+    await offline(alice.core);
+
+    const group = await alice.core.createGroup({ name: ' Trip ', memberIds: [users.bob.id, users.carol.id] });
+    expect(group).toMatchObject({ kind: 'group', title: 'Trip', peer: null, memberCount: 3, isMember: true });
+    await alice.core.sendMessage({ conversationId: group.id, text: 'first' });
+    await alice.core.sendMessage({ conversationId: group.id, text: 'second' });
+    expect(await texts(alice.core, group.id)).toEqual(['first', 'second']);
+    expect(await memberNames(alice.core, group.id)).toEqual(['alice:owner', 'bob:member', 'carol:member']);
+
+    await servers.startServer({ dataDir: server.dataDir, port });
+    await online(alice.core);
+    for (const other of [bob.core, carol.core]) {
+      await eventually(() => texts(other, group.id), (list) => list.join() === 'first,second', 'the group reaches them');
+      const [summary] = (await other.listConversations()).filter((c) => c.id === group.id);
+      expect(summary).toMatchObject({ kind: 'group', title: 'Trip', memberCount: 3, isMember: true });
+      const page = await other.listMessages({ conversationId: group.id });
+      expect(page.notices).toMatchObject([{ kind: 'group_created', name: 'Trip', actor: { username: 'alice' } }]);
+      expect(page.messages.map((m) => m.senderName)).toEqual(['Alice', 'Alice']);
+    }
+    await settled(alice.core, group.id);
+  });
+
+  it('ticks reach Delivered and Read only when every other member has received / read', async () => {
+    const { alice, bob, carol, users } = await threePeople();
+    const group = await alice.core.createGroup({ name: 'Trip', memberIds: [users.bob.id, users.carol.id] });
+    const sent = await alice.core.sendMessage({ conversationId: group.id, text: 'hello all' });
+    const status = async () => (await alice.core.listMessages({ conversationId: group.id })).messages[0]?.status;
+    await eventually(status, (s) => s === 'delivered', 'delivered to both');
+    await eventually(() => texts(bob.core, group.id), (list) => list.length === 1, 'bob has it');
+    await bob.core.markRead({ conversationId: group.id });
+    await eventually(
+      () => alice.core.getMessageInfo({ conversationId: group.id, messageId: sent.id }),
+      (info) => info.readBy.length === 1,
+      'bob read it',
+    );
+    expect(await status()).toBe('delivered');
+    expect(await alice.core.getMessageInfo({ conversationId: group.id, messageId: sent.id })).toMatchObject({
+      readBy: [{ username: 'bob' }],
+      deliveredTo: [{ username: 'carol' }],
+    });
+    await eventually(() => texts(carol.core, group.id), (list) => list.length === 1, 'carol has it');
+    await carol.core.markRead({ conversationId: group.id });
+    await eventually(status, (s) => s === 'read', 'read by both');
+  });
+
+  it('roles, removal and leaving: notices for all, the removed person can no longer send, ownership passes on', async () => {
+    const { alice, bob, carol, users } = await threePeople();
+    const group = await alice.core.createGroup({ name: 'Trip', memberIds: [users.bob.id, users.carol.id] });
+    await eventually(() => bob.core.listConversations(), (list) => list.some((c) => c.id === group.id), 'bob has the group');
+
+    // A plain member may not remove anyone: refused at once, as the server would.
+    await expect(bob.core.removeMember({ conversationId: group.id, userId: users.carol.id })).rejects.toMatchObject({
+      code: 'refused',
+      message: 'not_allowed',
+    });
+    await alice.core.setRole({ conversationId: group.id, userId: users.bob.id, role: 'admin' });
+    await eventually(() => memberNames(bob.core, group.id), (list) => list.includes('bob:admin'), 'bob is admin');
+    await bob.core.renameGroup({ conversationId: group.id, name: 'Trip 2' });
+    await bob.core.removeMember({ conversationId: group.id, userId: users.carol.id });
+    await eventually(
+      () => carol.core.listConversations(),
+      (list) => list.some((c) => c.id === group.id && !c.isMember),
+      'carol learns she was removed',
+    );
+    await expect(carol.core.sendMessage({ conversationId: group.id, text: 'still here?' })).rejects.toMatchObject({
+      code: 'refused',
+      message: 'no_longer_member',
+    });
+    await alice.core.sendMessage({ conversationId: group.id, text: 'after carol' });
+    await eventually(() => texts(bob.core, group.id), (list) => list.includes('after carol'), 'bob has it');
+    expect(await texts(carol.core, group.id)).not.toContain('after carol');
+
+    await alice.core.leaveGroup({ conversationId: group.id });
+    await eventually(() => memberNames(bob.core, group.id), (list) => list.join() === 'bob:owner', 'bob is the owner now');
+    const notices = (await bob.core.listMessages({ conversationId: group.id })).notices.map((n) => n.kind);
+    expect(notices).toEqual(['group_created', 'role_changed', 'group_renamed', 'member_removed', 'member_left']);
+    expect((await bob.core.listConversations()).find((c) => c.id === group.id)?.title).toBe('Trip 2');
+  });
+
+  it('a member added later sees the group from that point: earlier messages are not theirs', async () => {
+    const { alice, bob, carol, users } = await threePeople();
+    const group = await alice.core.createGroup({ name: 'Trip', memberIds: [users.bob.id] });
+    await alice.core.sendMessage({ conversationId: group.id, text: 'before carol' });
+    await eventually(() => texts(bob.core, group.id), (list) => list.length === 1, 'bob has it');
+    await alice.core.addMembers({ conversationId: group.id, userIds: [users.carol.id] });
+    await alice.core.sendMessage({ conversationId: group.id, text: 'welcome carol' });
+    await eventually(() => texts(carol.core, group.id), (list) => list.join() === 'welcome carol', 'carol sees from her joining');
+    expect((await carol.core.listMessages({ conversationId: group.id })).notices).toMatchObject([
+      { kind: 'members_added', actor: { username: 'alice' }, subjects: [{ username: 'carol' }] },
+    ]);
+    expect(await memberNames(carol.core, group.id)).toEqual(['alice:owner', 'bob:member', 'carol:member']);
+  });
+
+  it('two people starting a direct conversation with each other offline end in the same one', async () => {
+    const server = await servers.startServer();
+    const alice = await person(clients, server, 'alice');
+    const bob = await person(clients, server, 'bob');
+    const carol = await person(clients, server, 'carol');
+    // Both know each other from a group, never having talked directly.
+    const bobUser = await alice.core.findUser({ username: 'bob' });
+    const carolUser = await alice.core.findUser({ username: 'carol' });
+    const group = await alice.core.createGroup({ name: 'Intro', memberIds: [bobUser.id, carolUser.id] });
+    for (const core of [bob.core, carol.core]) {
+      await eventually(() => memberNames(core, group.id), (list) => list.length === 3, 'members known');
+    }
+    const port = server.port;
+    await server.close();
+    await offline(bob.core);
+    await offline(carol.core);
+    const fromBob = await bob.core.startConversation({ username: 'carol' });
+    const fromCarol = await carol.core.startConversation({ username: '@Bob' });
+    expect(fromBob.id).toBe(fromCarol.id);
+    expect(fromBob.id).toBe(directConversationId(bobUser.id, carolUser.id));
+    await bob.core.sendMessage({ conversationId: fromBob.id, text: 'hi carol' });
+    await carol.core.sendMessage({ conversationId: fromCarol.id, text: 'hi bob' });
+
+    await servers.startServer({ dataDir: server.dataDir, port });
+    for (const core of [bob.core, carol.core]) {
+      await eventually(() => texts(core, fromBob.id), (list) => list.length === 2, 'both messages in one conversation');
+    }
+    expect((await texts(bob.core, fromBob.id)).sort()).toEqual(['hi bob', 'hi carol']);
+    expect(await bob.core.listConversations()).toHaveLength(2);
+  });
+});

@@ -1,0 +1,415 @@
+/**
+ * Who sees what in a group over time (issue 7): a member sees the events from the one that added
+ * them up to and including the one that removed them (or their leaving); being added again opens a
+ * new visible period. A former member keeps their history, is told nothing after it, and is
+ * answered like a stranger for everything that would act in the group.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Conversation, User } from '../../../sync/protocol/frames.js';
+import {
+  createGroup,
+  createServerHarness,
+  groupChange,
+  listedConversation,
+  newGroupId,
+  pushesAbout,
+  visibleLog,
+  withoutRid,
+  type FrameRequest,
+  type TestAccount,
+  type TestClient,
+  type TestServer,
+} from '../../support/server-harness.js';
+
+const h = createServerHarness();
+afterEach(() => h.cleanup());
+
+/** Any server time. */
+const anyTime: unknown = expect.any(Number);
+/** The event push of the message at seq 2. */
+const messageAt2: unknown = expect.objectContaining({ type: 'event', event: expect.objectContaining({ seq: 2 }) as unknown });
+
+interface Person {
+  account: TestAccount;
+  user: User;
+  socket: TestClient;
+}
+
+async function people<const N extends string>(server: TestServer, ...names: N[]): Promise<Record<N, Person>> {
+  const result = {} as Record<N, Person>;
+  for (const name of names) {
+    const account = await h.createAccount(server, { username: name, displayName: name[0]!.toUpperCase() + name.slice(1) });
+    result[name] = { account, user: account.user, socket: await h.connect(server, account.token) };
+  }
+  return result;
+}
+
+async function groupOf(owner: Person, others: Person[], name = 'Trip'): Promise<Conversation> {
+  const conversation = await createGroup(owner.socket, { name, memberIds: others.map((p) => p.user.id) });
+  await Promise.all(
+    others.map((p) => p.socket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id)),
+  );
+  return conversation;
+}
+
+describe('a member added later', () => {
+  it('gets edits of messages from before they joined without their text, and cannot reply to or react to those messages', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { id } = await groupOf(alice, [bob]);
+    await alice.socket.send(id, 'old', 'before carol');
+    await groupChange(alice.socket, id, 'add-carol', { kind: 'add_members', userIds: [carol.user.id] });
+    await carol.socket.waitForPush('conversation_added', (push) => push.conversation.id === id);
+    await alice.socket.send(id, 'new', 'after carol');
+
+    const edit = await alice.socket.change(id, 'e-old', { kind: 'edit', messageId: 'old', text: 'edited before-carol text' });
+    const editOfNew = await alice.socket.change(id, 'e-new', { kind: 'edit', messageId: 'new', text: 'edited after-carol text' });
+    // Live: Bob (there for it) gets the text, Carol gets the edit with its text withheld.
+    expect(await bob.socket.waitForPush('event', (push) => push.event.seq === edit.seq)).toMatchObject({ event: { text: 'edited before-carol text' } });
+    expect(await carol.socket.waitForPush('event', (push) => push.event.seq === edit.seq)).toMatchObject({ event: { kind: 'edit', text: '' } });
+    // Catch-up says the same; an edit of a message she has is hers in full.
+    const log = await carol.socket.call({ type: 'catch_up', conversationId: id, afterSeq: 0 }, 'events');
+    expect(log.events.find((e) => e.seq === edit.seq)).toMatchObject({ kind: 'edit', messageId: 'old', text: '' });
+    expect(log.events.find((e) => e.seq === editOfNew.seq)).toMatchObject({ text: 'edited after-carol text' });
+    expect(JSON.stringify(log)).not.toContain('before-carol');
+
+    // The old message is not hers to answer or react to: answered as if it did not exist.
+    const reply = await carol.socket.call({ type: 'send', conversationId: id, clientMessageId: 'c1', text: 'hm', replyTo: 'old' }, 'error');
+    expect(reply).toMatchObject({ reason: 'reply_target_missing' });
+    const reaction = await carol.socket.call(
+      { type: 'change', conversationId: id, clientChangeId: 'c2', change: { kind: 'reaction', messageId: 'old', emoji: '👍', on: true } },
+      'error',
+    );
+    expect(reaction).toMatchObject({ reason: 'no_such_message' });
+    expect(await carol.socket.send(id, 'c3', 'replying to the new one', 'new')).toMatchObject({ replyTo: 'new' });
+  });
+
+  it('catches up from the members_added event: skippedTo is the seq before it, earlier messages are never sent', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { id } = await groupOf(alice, [bob]);
+    await alice.socket.send(id, 'm1', 'before carol');
+    await bob.socket.send(id, 'm2', 'still before carol');
+    const added = await groupChange(alice.socket, id, 'add-carol', { kind: 'add_members', userIds: [carol.user.id] });
+    expect(added.seq).toBe(4);
+    const reply = await bob.socket.send(id, 'm3', 'welcome, and about m1…', 'm1');
+
+    const page = await carol.socket.call({ type: 'catch_up', conversationId: id, afterSeq: 0 }, 'events');
+    expect(page.skippedTo).toBe(3);
+    expect(page.hasMore).toBe(false);
+    expect(page.events).toEqual([added, reply]);
+    // The reply is delivered with its replyTo; the quoted message is not.
+    expect(page.events[1]).toMatchObject({ kind: 'message', clientMessageId: 'm3', replyTo: 'm1' });
+    expect(JSON.stringify(page)).not.toContain('before carol');
+    expect(page.users).toEqual(expect.arrayContaining([alice.user, bob.user, carol.user]));
+
+    // Any cursor inside the time before she joined skips to the same place.
+    for (const afterSeq of [1, 2]) {
+      const again = await carol.socket.call({ type: 'catch_up', conversationId: id, afterSeq }, 'events');
+      expect(again.skippedTo, `after ${afterSeq}`).toBe(3);
+      expect(again.events.map((e) => e.seq)).toEqual([4, 5]);
+    }
+    // From where she joined, nothing is skipped.
+    const fromJoin = await carol.socket.call({ type: 'catch_up', conversationId: id, afterSeq: 3 }, 'events');
+    expect(fromJoin.skippedTo).toBeUndefined();
+    expect(fromJoin.events.map((e) => e.seq)).toEqual([4, 5]);
+    // Small pages skip as well.
+    const small = await carol.socket.call({ type: 'catch_up', conversationId: id, afterSeq: 0, limit: 1 }, 'events');
+    expect(small).toMatchObject({ skippedTo: 3, hasMore: true });
+    expect(small.events.map((e) => e.seq)).toEqual([4]);
+    // The members who were there all along see everything.
+    expect((await visibleLog(bob.socket, id)).events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('hears of the group by conversation_added as of the addition, on every device, and lists it', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const carolLaptop = await h.connect(server, carol.account.token);
+    const { id } = await groupOf(alice, [bob]);
+    await alice.socket.send(id, 'm1', 'before carol');
+    const added = await groupChange(alice.socket, id, 'add-carol', { kind: 'add_members', userIds: [carol.user.id] });
+    for (const socket of [carol.socket, carolLaptop]) {
+      const push = await socket.waitForPush('conversation_added', (p) => p.conversation.id === id);
+      expect(push.conversation).toMatchObject({ id, kind: 'group', name: 'Trip', lastSeq: added.seq, isMember: true });
+      expect(push.conversation.members.map((m) => [m.id, m.role])).toEqual([
+        [alice.user.id, 'owner'],
+        [bob.user.id, 'member'],
+        [carol.user.id, 'member'],
+      ]);
+    }
+    // The members already there get the event itself.
+    expect(await bob.socket.waitForPush('event', (p) => p.event.seq === added.seq)).toEqual({ type: 'event', event: added });
+    // Carol was not pushed the earlier message, nor anything else from before her time.
+    await Promise.all([carol.socket.barrier(), carolLaptop.barrier()]);
+    for (const socket of [carol.socket, carolLaptop]) {
+      expect(socket.pushesOf('event').filter((p) => p.event.conversationId === id && p.event.seq < added.seq)).toEqual([]);
+    }
+    expect(await listedConversation(carol.socket, id)).toMatchObject({ lastSeq: added.seq, isMember: true });
+  });
+
+  it('sees the first members from group_created, with no skip', async () => {
+    const server = await h.startServer();
+    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { id } = await groupOf(alice, [bob]);
+    const page = await bob.socket.call({ type: 'catch_up', conversationId: id, afterSeq: 0 }, 'events');
+    expect(page.skippedTo).toBeUndefined();
+    expect(page.events.map((e) => [e.seq, e.kind])).toEqual([[1, 'group_created']]);
+  });
+});
+
+describe('a removed member', () => {
+  async function removal() {
+    const server = await h.startServer();
+    const cast = await people(server, 'alice', 'bob', 'carol', 'dave');
+    const { alice, bob, carol } = cast;
+    const carolLaptop = await h.connect(server, carol.account.token);
+    const { id } = await groupOf(alice, [bob, carol]);
+    await carolLaptop.waitForPush('conversation_added', (p) => p.conversation.id === id);
+    await carol.socket.send(id, 'c1', 'carol was here');
+    await bob.socket.send(id, 'b1', 'hi carol');
+    await Promise.all([carol.socket.barrier(), carolLaptop.barrier()]);
+    const counts = [carol.socket.pushes.length, carolLaptop.pushes.length];
+    const removed = await groupChange(alice.socket, id, 'remove-carol', { kind: 'remove_member', userId: carol.user.id });
+    return { server, ...cast, carolLaptop, id, removed, counts };
+  }
+
+  it('receives the member_removed event on every device, and nothing about the group after it', async () => {
+    const { alice, bob, carol, carolLaptop, id, removed, counts } = await removal();
+    expect(removed).toMatchObject({ kind: 'member_removed', seq: 4, userId: carol.user.id, senderId: alice.user.id });
+    for (const socket of [carol.socket, carolLaptop]) {
+      expect(await socket.waitForPush('event', (p) => p.event.seq === removed.seq)).toEqual({ type: 'event', event: removed });
+    }
+    // Life goes on in the group: messages, changes, typing, receipts, renames, additions.
+    await alice.socket.send(id, 'after', 'carol is gone');
+    await bob.socket.change(id, 'react', { kind: 'reaction', messageId: 'c1', emoji: '👍', on: true });
+    await bob.socket.call({ type: 'typing', conversationId: id }, 'ok');
+    await bob.socket.call({ type: 'receipt', conversationId: id, kind: 'read', seq: 6 }, 'ok');
+    await groupChange(alice.socket, id, 'rename', { kind: 'rename', name: 'Without carol' });
+    await alice.socket.waitForPush('watermark', (p) => p.userId === bob.user.id);
+    await Promise.all([carol.socket.barrier(), carolLaptop.barrier()]);
+    expect(pushesAbout(carol.socket, id, counts[0])).toEqual([{ type: 'event', event: removed }]);
+    expect(pushesAbout(carolLaptop, id, counts[1])).toEqual([{ type: 'event', event: removed }]);
+  });
+
+  it('catches up to the removal and no further', async () => {
+    const { alice, carol, id, removed } = await removal();
+    await alice.socket.send(id, 'after', 'carol is gone');
+    await groupChange(alice.socket, id, 'rename', { kind: 'rename', name: 'Without carol' });
+    const log = await visibleLog(carol.socket, id);
+    expect(log.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(log.events.at(-1)).toEqual(removed);
+    expect(log.skips).toEqual([]);
+    const past = await carol.socket.call({ type: 'catch_up', conversationId: id, afterSeq: removed.seq }, 'events');
+    expect(past).toMatchObject({ events: [], hasMore: false });
+    const paged = await carol.socket.call({ type: 'catch_up', conversationId: id, afterSeq: 2, limit: 1 }, 'events');
+    expect(paged.events.map((e) => e.seq)).toEqual([3]);
+    expect(paged.hasMore).toBe(true);
+    const last = await carol.socket.call({ type: 'catch_up', conversationId: id, afterSeq: 3, limit: 1 }, 'events');
+    expect(last.events.map((e) => e.seq)).toEqual([4]);
+    expect(last.hasMore).toBe(false);
+    expect(JSON.stringify(log)).not.toContain('carol is gone');
+  });
+
+  it('lists the group with isMember false, no members, no name and lastSeq at the removal', async () => {
+    const { alice, carol, id, removed } = await removal();
+    await alice.socket.send(id, 'after', 'carol is gone');
+    const listed = await listedConversation(carol.socket, id);
+    expect(listed).toEqual({
+      id,
+      kind: 'group',
+      name: null,
+      members: [],
+      lastSeq: removed.seq,
+      createdAt: anyTime,
+      isMember: false,
+    });
+    const ownerView = await listedConversation(alice.socket, id);
+    expect(listed!.createdAt).toBe(ownerView!.createdAt);
+    expect(ownerView!.members.map((m) => m.id)).not.toContain(carol.user.id);
+  });
+
+  it('is answered not_found for sends, changes, group changes, typing and receipts, exactly as for a group that does not exist', async () => {
+    const { alice, bob, carol, id, removed } = await removal();
+    const nowhere = newGroupId();
+    const frames: Array<(conversationId: string) => FrameRequest> = [
+      (conversationId) => ({ type: 'send', conversationId, clientMessageId: 'late', text: 'let me back' }),
+      (conversationId) => ({ type: 'send', conversationId, clientMessageId: 'late-reply', text: 're', replyTo: 'b1' }),
+      (conversationId) => ({
+        type: 'change',
+        conversationId,
+        clientChangeId: 'late-edit',
+        change: { kind: 'edit', messageId: 'c1', text: 'edited' },
+      }),
+      (conversationId) => ({
+        type: 'change',
+        conversationId,
+        clientChangeId: 'late-delete',
+        change: { kind: 'delete', messageId: 'c1' },
+      }),
+      (conversationId) => ({
+        type: 'change',
+        conversationId,
+        clientChangeId: 'late-react',
+        change: { kind: 'reaction', messageId: 'b1', emoji: '👍', on: true },
+      }),
+      (conversationId) => ({ type: 'group_change', conversationId, clientChangeId: 'late-leave', change: { kind: 'leave' } }),
+      (conversationId) => ({
+        type: 'group_change',
+        conversationId,
+        clientChangeId: 'late-rename',
+        change: { kind: 'rename', name: 'Mine' },
+      }),
+      (conversationId) => ({
+        type: 'group_change',
+        conversationId,
+        clientChangeId: 'late-add',
+        change: { kind: 'add_members', userIds: [carol.user.id] },
+      }),
+      (conversationId) => ({
+        type: 'group_change',
+        conversationId,
+        clientChangeId: 'late-remove',
+        change: { kind: 'remove_member', userId: bob.user.id },
+      }),
+      (conversationId) => ({
+        type: 'group_change',
+        conversationId,
+        clientChangeId: 'late-role',
+        change: { kind: 'set_role', userId: bob.user.id, role: 'admin' },
+      }),
+      (conversationId) => ({ type: 'typing', conversationId }),
+      (conversationId) => ({ type: 'receipt', conversationId, kind: 'delivered', seq: 4 }),
+      (conversationId) => ({ type: 'receipt', conversationId, kind: 'read', seq: 3 }),
+    ];
+    await Promise.all([alice.socket.barrier(), bob.socket.barrier()]);
+    const counts = [alice.socket.pushes.length, bob.socket.pushes.length];
+    for (const frame of frames) {
+      const real = await carol.socket.request(frame(id));
+      const missing = await carol.socket.request(frame(nowhere));
+      expect(real, JSON.stringify(frame(id))).toMatchObject({
+        type: 'error',
+        code: 'not_found',
+        reason: 'conversation_not_found',
+      });
+      expect(withoutRid(real)).toEqual(withoutRid(missing));
+    }
+    await Promise.all([alice.socket.barrier(), bob.socket.barrier()]);
+    expect(alice.socket.pushes.slice(counts[0])).toEqual([]);
+    expect(bob.socket.pushes.slice(counts[1])).toEqual([]);
+    expect((await listedConversation(alice.socket, id))!.lastSeq).toBe(removed.seq);
+    expect((await listedConversation(alice.socket, id))!.members.find((m) => m.id === carol.user.id)).toBeUndefined();
+    // Her watermarks did not move either (she is not listed, and nothing was stored).
+    expect((await visibleLog(carol.socket, id)).events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('a removed member retrying', () => {
+  it('gets the original event for a resend of a message stored before the removal, and nothing new is stored', async () => {
+    const server = await h.startServer();
+    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { id } = await groupOf(alice, [bob]);
+    const sent = await bob.socket.send(id, 'b1', 'before');
+    await groupChange(alice.socket, id, 'rm-bob', { kind: 'remove_member', userId: bob.user.id });
+    // The outbox resends when the first answer was lost: it was stored, so it must not fail now.
+    expect(await bob.socket.send(id, 'b1', 'before')).toEqual(sent);
+    expect((await listedConversation(alice.socket, id))!.lastSeq).toBe(3);
+    // A message composed after the removal is refused like in a group that does not exist.
+    expect(
+      await bob.socket.call({ type: 'send', conversationId: id, clientMessageId: 'b2', text: 'after' }, 'error'),
+    ).toMatchObject({
+      code: 'not_found',
+      reason: 'conversation_not_found',
+    });
+  });
+});
+
+describe('a member who leaves', () => {
+  it('gets member_left on their other devices, then nothing, and keeps the history up to it', async () => {
+    const server = await h.startServer();
+    const { alice, bob } = await people(server, 'alice', 'bob');
+    const bobLaptop = await h.connect(server, bob.account.token);
+    const { id } = await groupOf(alice, [bob]);
+    await bobLaptop.waitForPush('conversation_added', (p) => p.conversation.id === id);
+    await alice.socket.send(id, 'm1', 'hi');
+    const left = await groupChange(bob.socket, id, 'bob-leaves', { kind: 'leave' });
+    expect(left).toMatchObject({ kind: 'member_left', seq: 3, senderId: bob.user.id, newOwnerId: null });
+    expect(await bobLaptop.waitForPush('event', (p) => p.event.seq === 3)).toEqual({ type: 'event', event: left });
+    expect(await alice.socket.waitForPush('event', (p) => p.event.seq === 3)).toEqual({ type: 'event', event: left });
+    await alice.socket.send(id, 'm2', 'bye bob');
+    await alice.socket.call({ type: 'typing', conversationId: id }, 'ok');
+    await Promise.all([bob.socket.barrier(), bobLaptop.barrier()]);
+    // (Whether group_created is pushed as an event besides conversation_added is not the point here.)
+    expect(
+      pushesAbout(bobLaptop, id).filter((p) => p.type !== 'conversation_added' && !(p.type === 'event' && p.event.seq === 1)),
+    ).toEqual([messageAt2, { type: 'event', event: left }]);
+    expect(pushesAbout(bob.socket, id).filter((p) => p.type === 'event' && p.event.seq > 3)).toEqual([]);
+    expect((await visibleLog(bob.socket, id)).events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(await listedConversation(bob.socket, id)).toMatchObject({ isMember: false, members: [], name: null, lastSeq: 3 });
+    expect(
+      await bob.socket.call({ type: 'send', conversationId: id, clientMessageId: 'late', text: 'wait' }, 'error'),
+    ).toMatchObject({ code: 'not_found', reason: 'conversation_not_found' });
+  });
+});
+
+describe('a member added again', () => {
+  async function away() {
+    const server = await h.startServer();
+    const cast = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = cast;
+    const { id } = await groupOf(alice, [bob, carol]);
+    await alice.socket.send(id, 'm1', 'all three'); // 2
+    const removed = await groupChange(alice.socket, id, 'rm-carol', { kind: 'remove_member', userId: carol.user.id }); // 3
+    await alice.socket.send(id, 'm2', 'secret while carol is away'); // 4
+    await bob.socket.send(id, 'm3', 'another secret'); // 5
+    const readded = await groupChange(alice.socket, id, 'add-carol', { kind: 'add_members', userIds: [carol.user.id] }); // 6
+    const back = await bob.socket.send(id, 'm4', 'welcome back'); // 7
+    return { ...cast, id, removed, readded, back };
+  }
+
+  it('catches up from the old cursor by skipping the time away', async () => {
+    const { carol, id, removed, readded, back } = await away();
+    expect([removed.seq, readded.seq, back.seq]).toEqual([3, 6, 7]);
+    const page = await carol.socket.call({ type: 'catch_up', conversationId: id, afterSeq: removed.seq }, 'events');
+    expect(page.skippedTo).toBe(5);
+    expect(page.events).toEqual([readded, back]);
+    expect(page.hasMore).toBe(false);
+    expect(JSON.stringify(page)).not.toContain('secret');
+  });
+
+  it('sees two periods from the start, in pages that never span both', async () => {
+    const { carol, id } = await away();
+    const log = await visibleLog(carol.socket, id);
+    expect(log.events.map((e) => e.seq)).toEqual([1, 2, 3, 6, 7]);
+    expect(log.skips).toEqual([5]);
+    expect(log.pages).toEqual([
+      { afterSeq: 0, seqs: [1, 2, 3], skippedTo: undefined, hasMore: true },
+      { afterSeq: 3, seqs: [6, 7], skippedTo: 5, hasMore: false },
+    ]);
+    expect(JSON.stringify(log.events)).not.toContain('secret');
+    // Page by page, the same.
+    const small = await visibleLog(carol.socket, id, 0, 2);
+    expect(small.events.map((e) => e.seq)).toEqual([1, 2, 3, 6, 7]);
+  });
+
+  it('is a member again: listed with lastSeq, members and name, hears of it by conversation_added, receives new events', async () => {
+    const { alice, bob, carol, id, readded, back } = await away();
+    const push = await carol.socket.waitForPush(
+      'conversation_added',
+      (p) => p.conversation.id === id && p.conversation.isMember && p.conversation.lastSeq >= readded.seq,
+    );
+    expect(push.conversation).toMatchObject({ lastSeq: readded.seq, name: 'Trip' });
+    expect(await carol.socket.waitForPush('event', (p) => p.event.seq === back.seq)).toEqual({ type: 'event', event: back });
+    await carol.socket.barrier();
+    expect(carol.socket.pushesOf('event').filter((p) => p.event.conversationId === id && [4, 5].includes(p.event.seq))).toEqual(
+      [],
+    );
+    const listed = await listedConversation(carol.socket, id);
+    expect(listed).toMatchObject({ isMember: true, lastSeq: back.seq, name: 'Trip' });
+    expect(listed!.members.map((m) => [m.id, m.role])).toEqual([
+      [alice.user.id, 'owner'],
+      [bob.user.id, 'member'],
+      [carol.user.id, 'member'],
+    ]);
+    expect(await carol.socket.send(id, 'c-back', 'thanks')).toMatchObject({ seq: 8 });
+  });
+});
