@@ -6,7 +6,7 @@ import { App } from './components/App.js';
 import { StoreProvider } from './state/context.js';
 import { createAppStore } from './state/store.js';
 import { connectTransport } from './transport/connect.js';
-import './styles.css';
+import './styles/index.css';
 
 const transport = connectTransport();
 const api = createAppApiClient(transport);

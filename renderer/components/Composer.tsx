@@ -1,11 +1,15 @@
-import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { MemberView } from '../../sync/app-api/contract.js';
+import type { User } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { t } from '../i18n/index.js';
 import { useComposeActions, useComposeTarget } from '../state/compose.js';
-import { useActions } from '../state/context.js';
+import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
+import { insertMention, mentionAt, mentionCandidates, type MentionQuery } from '../state/mentions.js';
 import { EditBar } from './EditBar.js';
 import { CheckIcon, SendIcon } from './icons.js';
+import { MentionList } from './MentionList.js';
 import { ReplyPreview } from './ReplyPreview.js';
 
 /** Unsent text per conversation, kept while switching between conversations. */
@@ -16,6 +20,8 @@ const COUNTER_FROM = 500;
 /** The textarea grows up to this height, then scrolls. */
 const MAX_HEIGHT_PX = 168;
 
+const NO_MEMBERS: readonly MemberView[] = [];
+
 /**
  * Enter sends, Shift+Enter inserts a newline. The box clears at once and the message appears in
  * the list straight away (the core answers with it). Keyed by conversation by its parent.
@@ -24,7 +30,7 @@ const MAX_HEIGHT_PX = 168;
  * Editing: the message's text replaces the draft (which comes back afterwards), Enter saves,
  * Escape cancels. While the person types a new message the peer is told, at most every few seconds.
  */
-export function Composer({ conversationId }: { conversationId: string }) {
+export function Composer({ conversationId, isGroup = false }: { conversationId: string; isGroup?: boolean }) {
   const { send, editMessage, setTyping } = useActions();
   const { replyTo, editing } = useComposeTarget();
   const { cancelReply, cancelEdit, startReply } = useComposeActions();
@@ -37,6 +43,35 @@ export function Composer({ conversationId }: { conversationId: string }) {
   const draftBeforeEdit = useRef<string | null>(null);
   const editingId = editing?.id ?? null;
   const shownEditId = useRef<string | null>(null);
+  const listboxId = useId();
+  const optionId = (index: number) => `${listboxId}-${index}`;
+
+  // In a group, "@" offers the other members.
+  const members = useApp((s) => (isGroup && s.info?.conversationId === conversationId ? s.info.view.members : NO_MEMBERS));
+  const others = useMemo(() => members.filter((member) => !member.you).map((member) => member.user), [members]);
+  const [mention, setMention] = useState<MentionQuery | null>(null);
+  const [activeOption, setActiveOption] = useState(0);
+  const candidates = useMemo(() => (mention ? mentionCandidates(others, mention.query) : []), [mention, others]);
+  const suggesting = candidates.length > 0;
+  const active = Math.min(activeOption, Math.max(candidates.length - 1, 0));
+
+  const updateMention = (value: string, caret: number | null) => {
+    const next = isGroup && caret !== null ? mentionAt(value, caret) : null;
+    setMention((current) => (current?.start === next?.start && current?.query === next?.query ? current : next));
+    if (next?.query !== mention?.query) setActiveOption(0);
+  };
+
+  const pickMention = (user: User) => {
+    const textarea = textareaRef.current;
+    if (!textarea || !mention) return;
+    const result = insertMention(textarea.value, mention, textarea.selectionStart, user);
+    setText(result.text);
+    setMention(null);
+    requestAnimationFrame(() => {
+      textarea.focus();
+      textarea.setSelectionRange(result.caret, result.caret);
+    });
+  };
 
   const setText = (value: string) => {
     // While editing, the box holds the message's text, not the draft.
@@ -59,6 +94,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
     const previous = shownEditId.current;
     if (previous === editingId) return;
     shownEditId.current = editingId;
+    /* eslint-disable react-hooks/set-state-in-effect -- the box's text follows the edit mode chosen elsewhere (a message row), before paint */
     setError(null);
     if (editing) {
       if (previous === null) draftBeforeEdit.current = drafts.get(conversationId) ?? '';
@@ -67,6 +103,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
       setTextState(draftBeforeEdit.current ?? drafts.get(conversationId) ?? '');
       draftBeforeEdit.current = null;
     }
+    /* eslint-enable react-hooks/set-state-in-effect */
   }, [editingId, editing, conversationId]);
 
   // Choosing Reply or Edit on a message puts the cursor here.
@@ -109,6 +146,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
     }
     const reply = replyTo;
     setText('');
+    setMention(null);
     setError(null);
     cancelReply();
     lastTypingAt.current = 0;
@@ -131,6 +169,28 @@ export function Composer({ conversationId }: { conversationId: string }) {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (suggesting && !event.nativeEvent.isComposing) {
+      switch (event.key) {
+        case 'ArrowDown':
+          event.preventDefault();
+          setActiveOption((active + 1) % candidates.length);
+          return;
+        case 'ArrowUp':
+          event.preventDefault();
+          setActiveOption((active - 1 + candidates.length) % candidates.length);
+          return;
+        case 'Enter':
+        case 'Tab':
+          if (event.shiftKey) break;
+          event.preventDefault();
+          pickMention(candidates[active]!);
+          return;
+        case 'Escape':
+          event.preventDefault();
+          setMention(null);
+          return;
+      }
+    }
     if (event.key === 'Escape' && !event.nativeEvent.isComposing && (editing || replyTo)) {
       event.preventDefault();
       if (editing) cancelEdit();
@@ -142,8 +202,9 @@ export function Composer({ conversationId }: { conversationId: string }) {
     submit();
   };
 
-  const onChange = (value: string) => {
+  const onChange = (value: string, caret: number | null) => {
     setText(value);
+    updateMention(value, caret);
     if (error) setError(null);
     if (editingId || !value.trim()) return;
     const now = Date.now();
@@ -182,7 +243,10 @@ export function Composer({ conversationId }: { conversationId: string }) {
           {over > 0 ? t.composer.tooLong(over, LIMITS.maxMessageChars) : error}
         </p>
       )}
-      {over <= 0 && remaining <= COUNTER_FROM && <p className="composer__counter">{t.composer.charsLeft(Math.max(remaining, 0))}</p>}
+      {over <= 0 && remaining <= COUNTER_FROM && (
+        <p className="composer__counter">{t.composer.charsLeft(Math.max(remaining, 0))}</p>
+      )}
+      {suggesting && <MentionList id={listboxId} optionId={optionId} people={candidates} active={active} onPick={pickMention} />}
       <div className="composer__row">
         <textarea
           ref={textareaRef}
@@ -193,8 +257,13 @@ export function Composer({ conversationId }: { conversationId: string }) {
           placeholder={t.composer.placeholder}
           rows={1}
           value={text}
-          onChange={(event) => onChange(event.target.value)}
+          onChange={(event) => onChange(event.target.value, event.target.selectionStart)}
           onKeyDown={onKeyDown}
+          onSelect={(event) => updateMention(event.currentTarget.value, event.currentTarget.selectionStart)}
+          onBlur={() => setMention(null)}
+          aria-autocomplete={isGroup ? 'list' : undefined}
+          aria-controls={suggesting ? listboxId : undefined}
+          aria-activedescendant={suggesting ? optionId(active) : undefined}
           autoFocus
         />
         <button type="submit" className="composer__send" aria-label={sendLabel} title={sendLabel} disabled={!canSend}>

@@ -8,7 +8,8 @@ export function ConnectionStatus() {
   const transport = useApp((s) => s.transport);
   // While the bridge to the app itself is down we know nothing about the server.
   const state = transport === 'connected' ? connection : 'connecting';
-  const label = state === 'online' ? t.connection.online : state === 'connecting' ? t.connection.connecting : t.connection.offline;
+  const label =
+    state === 'online' ? t.connection.online : state === 'connecting' ? t.connection.connecting : t.connection.offline;
   const hint =
     transport !== 'connected' ? t.connection.appUnreachableHint : state === 'offline' ? t.connection.offlineHint : null;
 

@@ -1,21 +1,55 @@
-import type { User } from '../../sync/protocol/frames.js';
+import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import { t } from '../i18n/index.js';
-import { Avatar } from './Avatar.js';
+import { useApp } from '../state/context.js';
+import { ConversationAvatar } from './ConversationAvatar.js';
+import { InfoIcon } from './icons.js';
 import { PresenceLabel } from './PresenceLabel.js';
 
-export function ConversationHeader({ peer, titleId }: { peer: User; titleId: string }) {
+interface Props {
+  conversation: ConversationSummary;
+  titleId: string;
+  onGroupInfo: () => void;
+}
+
+/** "N members, M online" for the open group, once known; the member count until then. */
+function GroupMembersLabel({ memberCount }: { memberCount: number }) {
+  const members = useApp((s) => (s.activity && s.activity.conversationId === s.open?.id ? s.activity.members : null));
+  const total = members?.total ?? memberCount;
+  return <span className="presence">{members ? t.group.members(total, members.online) : t.group.memberCount(total)}</span>;
+}
+
+/** Who the conversation is with: the person and their presence, or the group and its members. */
+export function ConversationHeader({ conversation, titleId, onGroupInfo }: Props) {
+  const { peer } = conversation;
   return (
     <header className="conversation__header">
-      <Avatar user={peer} />
+      <ConversationAvatar conversation={conversation} />
       <div className="conversation__who">
         <h2 id={titleId} className="conversation__name">
-          {peer.displayName}
+          {conversation.title}
         </h2>
         <span className="conversation__sub">
-          <span className="conversation__username">{t.user.handle(peer.username)}</span>
-          <PresenceLabel />
+          {peer ? (
+            <>
+              <span className="conversation__username">{t.user.handle(peer.username)}</span>
+              <PresenceLabel />
+            </>
+          ) : (
+            conversation.isMember && <GroupMembersLabel memberCount={conversation.memberCount} />
+          )}
         </span>
       </div>
+      {conversation.kind === 'group' && (
+        <button
+          type="button"
+          className="icon-button conversation__info"
+          aria-label={t.group.info}
+          title={t.group.info}
+          onClick={onGroupInfo}
+        >
+          <InfoIcon size={20} />
+        </button>
+      )}
     </header>
   );
 }

@@ -1,10 +1,12 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { useMarkRead } from '../hooks/useMarkRead.js';
 import { t } from '../i18n/index.js';
 import { ComposeProvider } from '../state/compose.js';
 import { useActions, useApp } from '../state/context.js';
 import { Composer } from './Composer.js';
 import { ConversationHeader } from './ConversationHeader.js';
+import { FailedGroupChanges } from './FailedGroupChanges.js';
+import { GroupInfoDialog } from './GroupInfoDialog.js';
 import { ChatIcon } from './icons.js';
 import { MessageList } from './MessageList.js';
 import { TypingIndicator } from './TypingIndicator.js';
@@ -16,6 +18,7 @@ export function ConversationPane() {
   const notice = useApp((s) => s.notice);
   const { dismissNotice } = useActions();
   const titleId = useId();
+  const [infoOpen, setInfoOpen] = useState<string | null>(null);
   useMarkRead(open?.id ?? null);
 
   if (!open) {
@@ -28,12 +31,18 @@ export function ConversationPane() {
     );
   }
 
-  const peerName = conversation?.peer.displayName ?? '';
+  const isGroup = conversation?.kind === 'group';
+  const isMember = conversation?.isMember ?? true;
+  const showInfo = infoOpen === open.id && isGroup;
   return (
     <section className="conversation" aria-labelledby={conversation ? titleId : undefined}>
       <ComposeProvider conversationId={open.id}>
-        {conversation && <ConversationHeader peer={conversation.peer} titleId={titleId} />}
-        <MessageList open={open} peerName={peerName} />
+        {conversation && (
+          <ConversationHeader conversation={conversation} titleId={titleId} onGroupInfo={() => setInfoOpen(open.id)} />
+        )}
+        {/* While the dialog is open it lists them itself (one Retry per failure on the page). */}
+        {isGroup && !showInfo && <FailedGroupChanges />}
+        <MessageList open={open} title={conversation?.title ?? ''} isGroup={isGroup} leftGroup={isGroup && !isMember} />
         <TypingIndicator />
         {notice && (
           <div className="notice" role="alert">
@@ -43,7 +52,12 @@ export function ConversationPane() {
             </button>
           </div>
         )}
-        <Composer key={open.id} conversationId={open.id} />
+        {isMember ? (
+          <Composer key={open.id} conversationId={open.id} isGroup={isGroup} />
+        ) : (
+          <p className="composer composer--closed">{t.group.notMember}</p>
+        )}
+        {showInfo && <GroupInfoDialog onClose={() => setInfoOpen(null)} />}
       </ComposeProvider>
     </section>
   );

@@ -4,9 +4,9 @@ import { ModalDialog } from './ModalDialog.js';
 interface Props {
   /** Not yet accepted by the server: deleting simply withdraws it. */
   unsent: boolean;
-  onConfirm(): void;
-  onClose(): void;
-  returnFocusTo(): HTMLElement | null;
+  onConfirm: () => void;
+  onClose: () => void;
+  returnFocusTo: () => HTMLElement | null;
 }
 
 /** "Delete for everyone?" Cancel has the focus, so a stray Enter deletes nothing. */

@@ -4,7 +4,7 @@ import { t } from '../i18n/index.js';
 import { CloseIcon, PencilIcon } from './icons.js';
 
 /** Above the composer while editing one of your messages: its original text, and a way out. */
-export function EditBar({ message, onCancel }: { message: MessageView; onCancel(): void }) {
+export function EditBar({ message, onCancel }: { message: MessageView; onCancel: () => void }) {
   const titleId = useId();
   return (
     <div role="group" aria-labelledby={titleId} className="compose-context compose-context--edit">
@@ -15,7 +15,13 @@ export function EditBar({ message, onCancel }: { message: MessageView; onCancel(
         </span>
         <span className="compose-context__text">{message.text}</span>
       </div>
-      <button type="button" className="icon-button icon-button--small" aria-label={t.edit.cancel} title={t.edit.cancel} onClick={onCancel}>
+      <button
+        type="button"
+        className="icon-button icon-button--small"
+        aria-label={t.edit.cancel}
+        title={t.edit.cancel}
+        onClick={onCancel}
+      >
         <CloseIcon size={16} />
       </button>
     </div>

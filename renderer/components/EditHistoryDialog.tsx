@@ -10,8 +10,8 @@ interface Props {
   messageId: string;
   /** The message's current text: the history is read again when it changes. */
   currentText: string;
-  onClose(): void;
-  returnFocusTo(): HTMLElement | null;
+  onClose: () => void;
+  returnFocusTo: () => HTMLElement | null;
 }
 
 type Load = { state: 'loading' } | { state: 'loaded'; entries: EditHistoryEntry[] } | { state: 'failed'; error: string };
@@ -44,8 +44,7 @@ export function EditHistoryDialog({ messageId, currentText, onClose, returnFocus
       {load.state === 'loaded' && load.entries.length > 0 && (
         <ol className="history">
           {load.entries.map((entry, index) => {
-            const label =
-              index === 0 ? t.history.original : index === load.entries.length - 1 ? t.history.current : null;
+            const label = index === 0 ? t.history.original : index === load.entries.length - 1 ? t.history.current : null;
             return (
               <li key={`${entry.at}-${index}`} className="history__entry">
                 <p className="history__meta">

@@ -1,5 +1,6 @@
 import type { FailedChangeView } from '../../sync/app-api/contract.js';
 import { t } from '../i18n/index.js';
+import { describeRefusal } from '../state/errors.js';
 import { WarningIcon } from './icons.js';
 
 const DESCRIBE: Record<FailedChangeView['kind'], (error: string) => string> = {
@@ -16,8 +17,8 @@ const RETRY_NAME: Record<FailedChangeView['kind'], string> = {
 
 interface Props {
   changes: readonly FailedChangeView[];
-  onRetry(changeId: string): void;
-  onDismiss(changeId: string): void;
+  onRetry: (changeId: string) => void;
+  onDismiss: (changeId: string) => void;
 }
 
 /** Your edits, deletes and reactions on this message that the server refused: try again or drop. */
@@ -28,9 +29,16 @@ export function FailedChanges({ changes, onRetry, onDismiss }: Props) {
       {changes.map((change) => (
         <li key={change.changeId} className="change-failure">
           <WarningIcon size={13} className="change-failure__icon" />
-          <span className="change-failure__text">{DESCRIBE[change.kind](change.error || t.failedChange.fallback)}</span>
+          <span className="change-failure__text">
+            {DESCRIBE[change.kind](change.error ? describeRefusal(change.error) : t.failedChange.fallback)}
+          </span>
           <span className="change-failure__actions">
-            <button type="button" className="link-button" aria-label={RETRY_NAME[change.kind]} onClick={() => onRetry(change.changeId)}>
+            <button
+              type="button"
+              className="link-button"
+              aria-label={RETRY_NAME[change.kind]}
+              onClick={() => onRetry(change.changeId)}
+            >
               {t.failedChange.retry}
             </button>
             <button type="button" className="link-button" onClick={() => onDismiss(change.changeId)}>

@@ -1,33 +1,42 @@
 import type { Ref } from 'react';
 import { t } from '../i18n/index.js';
-import { PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons.js';
+import { InfoIcon, PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons.js';
 
 export interface MessageActionSet {
   reply: boolean;
   react: boolean;
   edit: boolean;
   delete: boolean;
+  /** Own messages: who has read / received it. */
+  info: boolean;
 }
 
 interface Props {
   actions: MessageActionSet;
   pickerOpen: boolean;
   reactButtonRef: Ref<HTMLButtonElement>;
-  onReply(): void;
-  onReact(): void;
-  onEdit(): void;
-  onDelete(): void;
+  onReply: () => void;
+  onReact: () => void;
+  onEdit: () => void;
+  onDelete: () => void;
+  onInfo: () => void;
 }
 
 /**
  * The buttons that appear beside a message on hover or keyboard focus. Always in the page (only
  * faded out), so Tab reaches them and screen readers find them; icon-only, named by aria-label.
  */
-export function MessageActions({ actions, pickerOpen, reactButtonRef, onReply, onReact, onEdit, onDelete }: Props) {
+export function MessageActions({ actions, pickerOpen, reactButtonRef, onReply, onReact, onEdit, onDelete, onInfo }: Props) {
   return (
     <div role="group" aria-label={t.actions.label} className="message-actions">
       {actions.reply && (
-        <button type="button" className="message-actions__button" aria-label={t.actions.reply} title={t.actions.reply} onClick={onReply}>
+        <button
+          type="button"
+          className="message-actions__button"
+          aria-label={t.actions.reply}
+          title={t.actions.reply}
+          onClick={onReply}
+        >
           <ReplyIcon size={16} />
         </button>
       )}
@@ -46,8 +55,25 @@ export function MessageActions({ actions, pickerOpen, reactButtonRef, onReply, o
         </button>
       )}
       {actions.edit && (
-        <button type="button" className="message-actions__button" aria-label={t.actions.edit} title={t.actions.edit} onClick={onEdit}>
+        <button
+          type="button"
+          className="message-actions__button"
+          aria-label={t.actions.edit}
+          title={t.actions.edit}
+          onClick={onEdit}
+        >
           <PencilIcon size={16} />
+        </button>
+      )}
+      {actions.info && (
+        <button
+          type="button"
+          className="message-actions__button"
+          aria-label={t.actions.info}
+          title={t.actions.info}
+          onClick={onInfo}
+        >
+          <InfoIcon size={16} />
         </button>
       )}
       {actions.delete && (

@@ -4,12 +4,15 @@ import { formatFull, formatTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { useComposeActions } from '../state/compose.js';
 import { useActions } from '../state/context.js';
+import { describeRefusal } from '../state/errors.js';
 import { DeleteDialog } from './DeleteDialog.js';
 import { EditHistoryDialog } from './EditHistoryDialog.js';
 import { FailedChanges } from './FailedChanges.js';
 import { MessageActions, type MessageActionSet } from './MessageActions.js';
 import { MessageMenu, type MenuChoice } from './MessageMenu.js';
+import { MessageInfoDialog } from './MessageInfoDialog.js';
 import { MessageStatusIcon } from './MessageStatusIcon.js';
+import { MessageText } from './MessageText.js';
 import { QuoteBlock } from './QuoteBlock.js';
 import { ReactionBar } from './ReactionBar.js';
 import { ReactionPicker } from './ReactionPicker.js';
@@ -20,25 +23,48 @@ interface Props {
   groupStart: boolean;
   /** Briefly true after jumping here from a quote. */
   highlighted: boolean;
+  /**
+   * In a group, messages from others carry the sender's name: shown at the start of a run from
+   * one person, visually hidden (still read out, still in the text) on the rest. 'none' elsewhere.
+   */
+  sender: 'shown' | 'hidden' | 'none';
+  /** The reader's username: "@username" in others' messages is highlighted. */
+  mentionOf: string | null;
+  /** In a group the reader has left or was removed from (refusals are worded for that). */
+  leftGroup: boolean;
 }
 
 /** What can be done with a message. Tombstones and messages the server refused offer nothing. */
 export function availableActions(message: MessageView): MessageActionSet {
   const usable = !message.deleted && message.status !== 'failed';
-  return { reply: usable, react: usable, edit: usable && message.own, delete: usable && message.own };
+  return {
+    reply: usable,
+    react: usable,
+    edit: usable && message.own,
+    delete: usable && message.own,
+    info: usable && message.own,
+  };
 }
 
 type Panel =
   | { kind: 'picker'; from: 'button' | { x: number; y: number } }
   | { kind: 'menu'; at: { x: number; y: number } }
   | { kind: 'delete' }
-  | { kind: 'history' };
+  | { kind: 'history' }
+  | { kind: 'info' };
 
 /**
  * One message: optional quote, the text (always a plain React text child: never parsed as HTML)
  * or the tombstone, time and status, reactions, refused changes; actions on hover or focus.
  */
-export const MessageBubble = memo(function MessageBubble({ message, groupStart, highlighted }: Props) {
+export const MessageBubble = memo(function MessageBubble({
+  message,
+  groupStart,
+  highlighted,
+  sender,
+  mentionOf,
+  leftGroup,
+}: Props) {
   const { retry, discard, setReaction, deleteMessage, retryChange, discardChange } = useActions();
   const { startReply, startEdit } = useComposeActions();
   const [chosenPanel, setPanel] = useState<Panel | null>(null);
@@ -47,9 +73,9 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
 
   const failed = message.own && message.status === 'failed';
   const actions = availableActions(message);
-  const hasActions = actions.reply || actions.react || actions.edit || actions.delete;
+  const hasActions = actions.reply || actions.react || actions.edit || actions.delete || actions.info;
   // A message deleted (or refused) meanwhile closes its picker, menu and delete dialog.
-  const panel = chosenPanel && (hasActions || chosenPanel.kind === 'history') ? chosenPanel : null;
+  const panel = chosenPanel && (hasActions || chosenPanel.kind === 'history' || chosenPanel.kind === 'info') ? chosenPanel : null;
   const mine = useMemo(() => new Set(message.reactions.filter((r) => r.mine).map((r) => r.emoji)), [message.reactions]);
 
   const classes = ['message', message.own ? 'message--own' : 'message--theirs'];
@@ -84,6 +110,9 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
       case 'delete':
         setPanel({ kind: 'delete' });
         break;
+      case 'info':
+        setPanel({ kind: 'info' });
+        break;
     }
   };
 
@@ -112,11 +141,16 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
     >
       <div className="message__row">
         <div className="message__bubble">
+          {sender !== 'none' && (
+            <span className={sender === 'shown' ? 'message__sender' : 'visually-hidden'}>{message.senderName}</span>
+          )}
           {message.replyTo && !message.deleted && <QuoteBlock quote={message.replyTo} />}
           {message.deleted ? (
             <p className="message__text message__text--deleted">{t.message.deleted}</p>
           ) : (
-            <p className="message__text">{message.text}</p>
+            <p className="message__text">
+              <MessageText text={message.text} mentionOf={message.own ? null : mentionOf} />
+            </p>
           )}
           <span className="message__meta">
             {message.edited && !message.deleted && (
@@ -144,10 +178,13 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
             onReact={() => setPanel(panel?.kind === 'picker' ? null : { kind: 'picker', from: 'button' })}
             onEdit={() => choose('edit')}
             onDelete={() => choose('delete')}
+            onInfo={() => choose('info')}
           />
         )}
       </div>
-      {!message.deleted && <ReactionBar reactions={message.reactions} onToggle={(emoji, on) => void setReaction(message.id, emoji, on)} />}
+      {!message.deleted && (
+        <ReactionBar reactions={message.reactions} onToggle={(emoji, on) => void setReaction(message.id, emoji, on)} />
+      )}
       <FailedChanges
         changes={message.failedChanges}
         onRetry={(changeId) => void retryChange(message.id, changeId)}
@@ -155,7 +192,9 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
       />
       {failed && (
         <div className="message__failure">
-          <span className="message__error">{message.error ?? t.message.failedFallback}</span>
+          <span className="message__error">
+            {message.error ? describeRefusal(message.error, { leftGroup }) : t.message.failedFallback}
+          </span>
           <span className="message__actions">
             <button type="button" className="link-button" onClick={() => void retry(message.id)}>
               {t.message.retry}
@@ -204,8 +243,21 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
           }}
         />
       )}
+      {panel?.kind === 'info' && (
+        <MessageInfoDialog
+          messageId={message.id}
+          status={message.status}
+          returnFocusTo={article}
+          onClose={() => setPanel(null)}
+        />
+      )}
       {panel?.kind === 'history' && (
-        <EditHistoryDialog messageId={message.id} currentText={message.text} returnFocusTo={article} onClose={() => setPanel(null)} />
+        <EditHistoryDialog
+          messageId={message.id}
+          currentText={message.text}
+          returnFocusTo={article}
+          onClose={() => setPanel(null)}
+        />
       )}
     </article>
   );

@@ -1,11 +1,13 @@
-import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { MessageView } from '../../sync/app-api/contract.js';
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { formatDay, sameDay } from '../format/time.js';
 import { t } from '../i18n/index.js';
-import { useActions } from '../state/context.js';
-import { MESSAGE_LIMIT_MAX, type OpenConversation } from '../state/store.js';
+import { useActions, useApp } from '../state/context.js';
+import { MESSAGE_LIMIT_MAX } from '../state/messages.js';
+import { timeline, type TimelineEntry } from '../state/timeline.js';
+import type { OpenConversation } from '../state/types.js';
 import { JumpContext } from './jump-context.js';
 import { MessageBubble } from './MessageBubble.js';
+import { NoticeItem } from './NoticeItem.js';
 
 /** Within this many pixels of the end counts as "at the bottom". */
 const BOTTOM_SLACK_PX = 48;
@@ -18,9 +20,14 @@ function prefersReducedMotion(): boolean {
   return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 }
 
+const at = (entry: TimelineEntry) => (entry.kind === 'message' ? entry.message.at : entry.notice.at);
+
 interface Props {
   open: OpenConversation;
-  peerName: string;
+  /** The other person's name, or the group's. */
+  title: string;
+  isGroup: boolean;
+  leftGroup: boolean;
 }
 
 /**
@@ -28,7 +35,7 @@ interface Props {
  * already there (or just sent one), keeps the reading position when older messages are loaded.
  * Jumps to a quoted message on request (loading older pages until it is there) and highlights it.
  */
-export function MessageList({ open, peerName }: Props) {
+export function MessageList({ open, title, isGroup, leftGroup }: Props) {
   const scrollerRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const lastMessageId = useRef<string | null>(null);
@@ -36,13 +43,17 @@ export function MessageList({ open, peerName }: Props) {
   const keepFromEnd = useRef<number | null>(null);
   const { loadOlder, ensureLoaded, showNotice } = useActions();
   const [loadingOlder, setLoadingOlder] = useState(false);
-  const { messages } = open;
+  const { messages, notices } = open;
+  const myUsername = useApp((s) => s.session?.user.username ?? null);
+  const entries = useMemo(() => timeline(messages, notices), [messages, notices]);
   const [highlightId, setHighlightId] = useState<string | null>(null);
   /** A message to scroll to as soon as it is rendered. */
   const pendingJump = useRef<string | null>(null);
   const [jumpRequest, setJumpRequest] = useState(0);
   const openIdRef = useRef(open.id);
-  openIdRef.current = open.id;
+  useLayoutEffect(() => {
+    openIdRef.current = open.id;
+  });
 
   const scrollToBottom = useCallback(() => {
     const scroller = scrollerRef.current;
@@ -55,6 +66,7 @@ export function MessageList({ open, peerName }: Props) {
     lastMessageId.current = null;
     keepFromEnd.current = null;
     pendingJump.current = null;
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- a highlight belongs to the conversation it was made in: clear it before paint when another opens
     setHighlightId(null);
     scrollToBottom();
   }, [open.id, scrollToBottom]);
@@ -136,7 +148,8 @@ export function MessageList({ open, peerName }: Props) {
     const scroller = scrollerRef.current;
     if (scroller) keepFromEnd.current = scroller.scrollHeight - scroller.scrollTop;
     setLoadingOlder(true);
-    loadOlder().finally(() => setLoadingOlder(false));
+    // loadOlder never rejects (its refetch reports its own errors).
+    void loadOlder().finally(() => setLoadingOlder(false));
   };
 
   const canLoadOlder = open.hasOlder && open.limit < MESSAGE_LIMIT_MAX;
@@ -147,26 +160,49 @@ export function MessageList({ open, peerName }: Props) {
         <div className="messages__inner">
           {canLoadOlder && (
             <div className="messages__older">
-              <button type="button" className="button button--secondary button--small" onClick={onLoadOlder} disabled={loadingOlder}>
+              <button
+                type="button"
+                className="button button--secondary button--small"
+                onClick={onLoadOlder}
+                disabled={loadingOlder}
+              >
                 {loadingOlder ? t.conversation.loadingOlder : t.conversation.loadOlder}
               </button>
             </div>
           )}
           {open.hasOlder && !canLoadOlder && <p className="messages__note">{t.conversation.olderUnavailable}</p>}
           <div role="log" aria-label={t.conversation.messagesLabel} className="messages__log">
-            {messages.map((message, index) => {
-              const previous = index > 0 ? messages[index - 1] : undefined;
-              const newDay = !previous || !sameDay(previous.at, message.at);
+            {entries.map((entry, index) => {
+              const previous = index > 0 ? entries[index - 1] : undefined;
+              const newDay = !previous || !sameDay(at(previous), at(entry));
+              const day = newDay && (
+                <div className="messages__day">
+                  <span>{formatDay(at(entry))}</span>
+                </div>
+              );
+              if (entry.kind === 'notice') {
+                return (
+                  <Fragment key={`notice-${entry.notice.seq}`}>
+                    {day}
+                    <NoticeItem notice={entry.notice} />
+                  </Fragment>
+                );
+              }
+              const { message } = entry;
+              const before = previous?.kind === 'message' ? previous.message : undefined;
               const groupStart =
-                newDay || !previous || previous.senderId !== message.senderId || message.at - previous.at > GROUP_GAP_MS;
+                newDay || !before || before.senderId !== message.senderId || message.at - before.at > GROUP_GAP_MS;
               return (
                 <Fragment key={message.id}>
-                  {newDay && (
-                    <div className="messages__day">
-                      <span>{formatDay(message.at)}</span>
-                    </div>
-                  )}
-                  <MessageBubble message={message} groupStart={groupStart} highlighted={message.id === highlightId} />
+                  {day}
+                  <MessageBubble
+                    message={message}
+                    groupStart={groupStart}
+                    highlighted={message.id === highlightId}
+                    sender={!isGroup || message.own ? 'none' : groupStart ? 'shown' : 'hidden'}
+                    mentionOf={isGroup ? myUsername : null}
+                    leftGroup={leftGroup}
+                  />
                 </Fragment>
               );
             })}
@@ -177,10 +213,10 @@ export function MessageList({ open, peerName }: Props) {
               {t.conversation.loadError} {open.error}
             </p>
           )}
-          {open.loaded && messages.length === 0 && (
+          {open.loaded && entries.length === 0 && (
             <div className="empty empty--conversation">
               <p className="empty__title">{t.conversation.empty}</p>
-              <p className="empty__hint">{t.conversation.emptyHint(peerName)}</p>
+              <p className="empty__hint">{isGroup ? t.group.emptyHint(title) : t.conversation.emptyHint(title)}</p>
             </div>
           )}
         </div>

@@ -11,6 +11,7 @@ const ITEMS: { key: MenuChoice; label: string }[] = [
   { key: 'reply', label: t.actions.reply },
   { key: 'react', label: t.actions.react },
   { key: 'edit', label: t.actions.edit },
+  { key: 'info', label: t.actions.info },
   { key: 'delete', label: t.actions.delete },
 ];
 
@@ -18,16 +19,18 @@ interface Props {
   /** Where it was asked for (the pointer, or the message for the keyboard's menu key). */
   at: { x: number; y: number };
   actions: MessageActionSet;
-  onChoose(choice: MenuChoice): void;
+  onChoose: (choice: MenuChoice) => void;
   /** `restoreFocus`: Escape / Tab put focus back on the message; a click elsewhere leaves it. */
-  onClose(restoreFocus: boolean): void;
+  onClose: (restoreFocus: boolean) => void;
 }
 
 /** The right-click menu of a message: the same items as its hover buttons. */
 export function MessageMenu({ at, actions, onChoose, onClose }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const close = useRef(onClose);
-  close.current = onClose;
+  useLayoutEffect(() => {
+    close.current = onClose;
+  });
   const items = ITEMS.filter((item) => actions[item.key]);
 
   useLayoutEffect(() => {

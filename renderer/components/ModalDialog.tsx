@@ -4,7 +4,7 @@ import { createPortal } from 'react-dom';
 interface Props {
   title: string;
   description?: ReactNode;
-  onClose(): void;
+  onClose: () => void;
   /** Where focus goes when the dialog closes and the element that opened it is gone. */
   returnFocusTo?: () => HTMLElement | null;
   className?: string;
@@ -21,7 +21,9 @@ export function ModalDialog({ title, description, onClose, returnFocusTo, classN
   const titleId = useId();
   const descriptionId = useId();
   const fallback = useRef(returnFocusTo);
-  fallback.current = returnFocusTo;
+  useEffect(() => {
+    fallback.current = returnFocusTo;
+  });
 
   useEffect(() => {
     const dialog = ref.current;

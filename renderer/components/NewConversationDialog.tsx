@@ -7,7 +7,7 @@ import { describeError } from '../state/errors.js';
  * A modal <dialog> (Escape and Cancel close it). On success the new conversation opens and the
  * dialog closes; errors such as "no such user" or "offline" stay inside it as an alert.
  */
-export function NewConversationDialog({ onClose }: { onClose(): void }) {
+export function NewConversationDialog({ onClose }: { onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
   const titleId = useId();
@@ -64,7 +64,7 @@ export function NewConversationDialog({ onClose }: { onClose(): void }) {
         if (event.target === ref.current) onClose();
       }}
     >
-      <form className="dialog__panel" onSubmit={submit} noValidate>
+      <form className="dialog__panel" onSubmit={(event) => void submit(event)} noValidate>
         <h2 id={titleId} className="dialog__title">
           {t.newConversation.title}
         </h2>

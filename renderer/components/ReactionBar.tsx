@@ -3,7 +3,7 @@ import { t } from '../i18n/index.js';
 
 interface Props {
   reactions: readonly ReactionView[];
-  onToggle(emoji: string, on: boolean): void;
+  onToggle: (emoji: string, on: boolean) => void;
 }
 
 /** The reactions under a message: one toggle button per emoji, pressed when one of them is yours. */

@@ -15,9 +15,9 @@ interface Props {
   opener: () => HTMLElement | null;
   /** Emojis you have already reacted with on this message (shown pressed). */
   mine: ReadonlySet<string>;
-  onPick(emoji: string): void;
+  onPick: (emoji: string) => void;
   /** `restoreFocus`: put focus back on the opener (Escape, a pick) rather than leave it (click outside). */
-  onClose(restoreFocus: boolean): void;
+  onClose: (restoreFocus: boolean) => void;
 }
 
 /**
@@ -28,7 +28,9 @@ interface Props {
 export function ReactionPicker({ anchor, opener, mine, onPick, onClose }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const close = useRef(onClose);
-  close.current = onClose;
+  useLayoutEffect(() => {
+    close.current = onClose;
+  });
 
   useLayoutEffect(() => {
     const place = () => {
@@ -101,13 +103,7 @@ export function ReactionPicker({ anchor, opener, mine, onPick, onClose }: Props)
   };
 
   return createPortal(
-    <div
-      ref={ref}
-      role="dialog"
-      aria-label={t.reactions.pickerLabel}
-      className="reaction-picker"
-      onKeyDown={onKeyDown}
-    >
+    <div ref={ref} role="dialog" aria-label={t.reactions.pickerLabel} className="reaction-picker" onKeyDown={onKeyDown}>
       {QUICK_REACTIONS.map((emoji) => {
         const pressed = mine.has(emoji);
         return (

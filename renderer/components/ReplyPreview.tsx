@@ -4,7 +4,7 @@ import { t } from '../i18n/index.js';
 import { CloseIcon, ReplyIcon } from './icons.js';
 
 /** Above the composer while replying: who and what is being answered, and a way out. */
-export function ReplyPreview({ message, onCancel }: { message: MessageView; onCancel(): void }) {
+export function ReplyPreview({ message, onCancel }: { message: MessageView; onCancel: () => void }) {
   const titleId = useId();
   return (
     <div role="group" aria-labelledby={titleId} className="compose-context">
@@ -17,7 +17,13 @@ export function ReplyPreview({ message, onCancel }: { message: MessageView; onCa
           {message.deleted ? t.quote.deleted : message.text}
         </span>
       </div>
-      <button type="button" className="icon-button icon-button--small" aria-label={t.reply.cancel} title={t.reply.cancel} onClick={onCancel}>
+      <button
+        type="button"
+        className="icon-button icon-button--small"
+        aria-label={t.reply.cancel}
+        title={t.reply.cancel}
+        onClick={onCancel}
+      >
         <CloseIcon size={16} />
       </button>
     </div>

@@ -147,8 +147,7 @@ export function SignInScreen() {
       </span>
     );
   const hasHint = (field: Field) => mode === 'create' && field !== 'server';
-  const describedBy = (field: Field) =>
-    error?.field === field ? ids.error : hasHint(field) ? `${ids[field]}-hint` : undefined;
+  const describedBy = (field: Field) => (error?.field === field ? ids.error : hasHint(field) ? `${ids[field]}-hint` : undefined);
 
   const tab = (which: Mode, label: string) => (
     <button
@@ -187,7 +186,11 @@ export function SignInScreen() {
           id={ids.panel}
           role="tabpanel"
           aria-labelledby={`${ids.panel}-${mode}`}
-          className="sign-in__form" onSubmit={onSubmit} noValidate aria-busy={busy !== null}>
+          className="sign-in__form"
+          onSubmit={onSubmit}
+          noValidate
+          aria-busy={busy !== null}
+        >
           <div className="field">
             <label className="field__label" htmlFor={ids.server}>
               {t.signIn.server}

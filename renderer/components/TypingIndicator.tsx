@@ -1,16 +1,9 @@
 import type { User } from '../../sync/protocol/frames.js';
+import { typingText } from '../format/notices.js';
 import { t } from '../i18n/index.js';
 import { useApp } from '../state/context.js';
 
 const NOBODY: readonly User[] = [];
-const names = new Intl.ListFormat(t.locale, { style: 'long', type: 'conjunction' });
-
-export function typingText(typing: readonly User[]): string {
-  if (typing.length === 0) return '';
-  if (typing.length === 1) return t.typing.one(typing[0]!.displayName);
-  if (typing.length <= 3) return t.typing.several(names.format(typing.map((user) => user.displayName)));
-  return t.typing.many;
-}
 
 /**
  * "Alex is typing…" under the messages. The status element is always there (empty when nobody

@@ -154,3 +154,24 @@ export function CloseIcon(props: IconProps) {
     </Svg>
   );
 }
+
+export function GroupIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <circle cx="9" cy="8" r="3.5" />
+      <path d="M2.5 20a6.5 6.5 0 0113 0" />
+      <path d="M16 4.5a3.5 3.5 0 010 7" />
+      <path d="M18 14.5a6.5 6.5 0 013.5 5.5" />
+    </Svg>
+  );
+}
+
+export function InfoIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M12 11v6" />
+      <path d="M12 7.5v.01" />
+    </Svg>
+  );
+}

@@ -5,6 +5,8 @@
  * Accessible names marked "(a11y contract)" are relied on by the e2e tests: change them together.
  */
 
+import type { RefusalReason } from '../../sync/protocol/refusal-reasons.js';
+
 const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many);
 
 export const en = {
@@ -79,6 +81,13 @@ export const en = {
     unread: (n: number) => `${n} unread`, // (a11y contract)
     unreadVisible: (n: number) => (n > 99 ? '99+' : String(n)),
     ownPreview: (text: string) => `You: ${text}`,
+    /** A group's preview: who wrote the newest message. */
+    senderPreview: (name: string, text: string) => `${name}: ${text}`,
+    /** An unread message mentions you. (a11y contract: contains "Mentioned") */
+    mentioned: 'Mentioned',
+    mentionedVisible: '@',
+    newGroup: 'New group', // (a11y contract)
+    notMember: 'You left',
     noMessagesPreview: 'No messages yet',
     deletedPreview: 'This message was deleted',
     loadError: 'Couldn’t load conversations.',
@@ -92,6 +101,78 @@ export const en = {
     starting: 'Starting…',
     cancel: 'Cancel',
     required: 'Enter a username.',
+  },
+
+  newGroup: {
+    title: 'New group', // (a11y contract: dialog name)
+    description: 'Name the group and add the people you want in it.',
+    name: 'Group name', // (a11y contract)
+    addPeople: 'Add people', // (a11y contract)
+    addPeopleHint: 'Their username',
+    add: 'Add', // (a11y contract)
+    adding: 'Adding…',
+    members: 'Members', // (a11y contract)
+    noMembers: 'Nobody added yet.',
+    remove: (username: string) => `Remove ${username}`, // (a11y contract)
+    create: 'Create', // (a11y contract)
+    creating: 'Creating…',
+    cancel: 'Cancel',
+    nameRequired: 'Enter a name for the group.',
+    nameTooLong: (max: number) => `A group name has at most ${max} characters.`,
+    usernameRequired: 'Enter a username to add.',
+    alreadyAdded: (username: string) => `${username} is already in the list.`,
+    yourself: 'You are in the group already.',
+    unknownOffline: (username: string) =>
+      `You’re offline and “${username}” isn’t someone you know yet. Add people you have talked to, or try again online.`,
+  },
+
+  group: {
+    /** The header's line under the name. */
+    members: (total: number, online: number) => `${total} ${plural(total, 'member', 'members')}, ${online} online`,
+    memberCount: (total: number) => `${total} ${plural(total, 'member', 'members')}`,
+    info: 'Group info', // (a11y contract: the header button and the dialog's name)
+    membersList: 'Members', // (a11y contract)
+    owner: 'Owner', // (a11y contract)
+    admin: 'Admin', // (a11y contract)
+    you: '(you)',
+    pending: 'Waiting to be sent',
+    remove: (name: string) => `Remove ${name}`, // (a11y contract)
+    makeAdmin: (name: string) => `Make ${name} an admin`, // (a11y contract)
+    unmakeAdmin: (name: string) => `Remove ${name} as admin`, // (a11y contract)
+    addMembers: 'Add members', // (a11y contract)
+    name: 'Group name', // (a11y contract)
+    save: 'Save', // (a11y contract)
+    leave: 'Leave group', // (a11y contract: button and dialog name)
+    leaveDescription: 'You will keep the messages you have, but you will not receive new ones or be able to write here.',
+    leaveConfirm: 'Leave', // (a11y contract)
+    cancel: 'Cancel',
+    close: 'Close',
+    notMember: 'You are no longer a member of this group', // (a11y contract)
+    emptyHint: (name: string) => `This is the beginning of “${name}”.`,
+    failedChanges: 'Group changes not saved',
+    failed: {
+      create: (error: string) => `The group couldn’t be created: ${error}`,
+      add_members: (error: string) => `Adding members failed: ${error}`,
+      remove_member: (error: string) => `Removing a member failed: ${error}`,
+      leave: (error: string) => `Leaving failed: ${error}`,
+      rename: (error: string) => `Renaming failed: ${error}`,
+      set_role: (error: string) => `Changing a role failed: ${error}`,
+    },
+    retry: 'Retry', // (a11y contract)
+    dismiss: 'Dismiss', // (a11y contract)
+  },
+
+  /** Membership notices between messages. Always display names. (a11y contract) */
+  notices: {
+    created: (actor: string, name: string) => `${actor} created the group “${name}”`,
+    added: (actor: string, names: string) => `${actor} added ${names}`,
+    removed: (actor: string, names: string) => `${actor} removed ${names}`,
+    left: (actor: string) => `${actor} left`,
+    newOwner: (name: string) => `${name} is now the owner`,
+    renamed: (actor: string, name: string) => `${actor} renamed the group to ${name}`,
+    madeAdmin: (actor: string, name: string) => `${actor} made ${name} an admin`,
+    /** `actor` is the owner who did it; the notice names who it happened to. */
+    unmadeAdmin: (_actor: string, name: string) => `${name} is no longer an admin`,
   },
 
   conversation: {
@@ -122,6 +203,18 @@ export const en = {
     deleted: 'This message was deleted', // (a11y contract)
     edited: 'edited', // (a11y contract)
     editedHint: 'Show edit history',
+    /** Your @username in a message from someone else. */
+    mentionLabel: 'Mentions you',
+  },
+
+  messageInfo: {
+    title: 'Message info', // (a11y contract: dialog name)
+    readBy: 'Read by', // (a11y contract: list name)
+    deliveredTo: 'Delivered to', // (a11y contract: list name)
+    nobody: 'Nobody yet',
+    loading: 'Loading…',
+    error: (reason: string) => `Couldn’t load the message info: ${reason}`,
+    close: 'Close',
   },
 
   /** Hover / focus actions on a message, and its right-click menu. */
@@ -132,6 +225,7 @@ export const en = {
     react: 'React', // (a11y contract)
     edit: 'Edit', // (a11y contract)
     delete: 'Delete', // (a11y contract)
+    info: 'Info', // (a11y contract)
   },
 
   reactions: {
@@ -197,10 +291,10 @@ export const en = {
 
   typing: {
     label: 'Typing', // (a11y contract)
-    /** names: display names, already joined by the list formatter. */
+    /** Display names. (a11y contract: "Alice is typing", "Alice and Bob are typing", "3 people are typing") */
     one: (name: string) => `${name} is typing…`,
-    several: (names: string) => `${names} are typing…`,
-    many: 'Several people are typing…',
+    two: (first: string, second: string) => `${first} and ${second} are typing…`,
+    many: (n: number) => `${n} people are typing…`,
   },
 
   presence: {
@@ -215,6 +309,8 @@ export const en = {
 
   composer: {
     label: 'Message', // (a11y contract)
+    mentions: 'Members to mention', // the @ suggestions listbox
+    mentionOption: (displayName: string, username: string) => `${displayName} @${username}`,
     placeholder: 'Message',
     send: 'Send', // (a11y contract)
     hint: 'Enter to send, Shift+Enter for a new line',
@@ -241,6 +337,30 @@ export const en = {
     signInOffline: 'Couldn’t reach the server. Check the address and your connection.',
     transport: 'Lost contact with the app. Please try again.',
   },
+
+  /** Why the server refused something (REFUSAL_REASONS), in words. */
+  refusals: {
+    conversation_not_found: 'This conversation doesn’t exist or you aren’t in it.',
+    client_id_reused: 'It clashed with something sent earlier.',
+    message_id_taken: 'It clashed with another message.',
+    reply_target_missing: 'The message it answers isn’t available.',
+    start_with_yourself: 'You can’t start a conversation with yourself.',
+    no_such_user: 'There is no such person.',
+    conversation_id_taken: 'It clashed with another conversation.',
+    bad_conversation_id: 'The conversation couldn’t be created.',
+    no_such_message: 'The message isn’t there any more.',
+    not_author: 'Only its author can change a message.',
+    message_deleted: 'The message was deleted.',
+    already_deleted: 'The message was already deleted.',
+    too_many_reactions: 'You’ve used the most reactions allowed on one message.',
+    not_a_group: 'That only works in a group.',
+    not_allowed: 'Your role in this group doesn’t allow that.',
+    not_a_member: 'That person isn’t in the group.',
+    already_member: 'They are already in the group.',
+    cannot_remove_owner: 'Nobody can remove the group’s owner.',
+    role_unchanged: 'They already have that role.',
+    too_many_members: 'The group would have too many members.',
+  } satisfies Record<RefusalReason, string>,
 } as const;
 
 export type Strings = typeof en;

@@ -17,10 +17,10 @@ export interface ComposeTarget {
 }
 
 export interface ComposeActions {
-  startReply(message: MessageView): void;
-  cancelReply(): void;
-  startEdit(message: MessageView): void;
-  cancelEdit(): void;
+  startReply: (message: MessageView) => void;
+  cancelReply: () => void;
+  startEdit: (message: MessageView) => void;
+  cancelEdit: () => void;
 }
 
 const TargetContext = createContext<ComposeTarget>({ replyTo: null, editing: null });
@@ -31,7 +31,9 @@ export function ComposeProvider({ conversationId, children }: { conversationId: 
   const [editing, setEditing] = useState<MessageView | null>(null);
 
   const chosenReply = replies.get(conversationId) ?? null;
-  const liveReply = useApp((s) => (chosenReply && s.open ? (s.open.messages.find((m) => m.id === chosenReply.id) ?? null) : null));
+  const liveReply = useApp((s) =>
+    chosenReply && s.open ? (s.open.messages.find((m) => m.id === chosenReply.id) ?? null) : null,
+  );
   const chosenEdit = editing && editing.conversationId === conversationId ? editing : null;
   const liveEdit = useApp((s) => (chosenEdit && s.open ? (s.open.messages.find((m) => m.id === chosenEdit.id) ?? null) : null));
 

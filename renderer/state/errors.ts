@@ -1,12 +1,36 @@
 import { AppApiError } from '../../sync/app-api/contract.js';
+import { REFUSAL_REASONS, type RefusalReason } from '../../sync/protocol/refusal-reasons.js';
 import { t } from '../i18n/index.js';
 import { TransportError } from '../transport/types.js';
+
+export function isRefusalReason(value: string): value is RefusalReason {
+  return (REFUSAL_REASONS as readonly string[]).includes(value);
+}
+
+/** Where a refusal happened, for wording that depends on it. */
+export interface RefusalContext {
+  /** In a group you are no longer a member of, "not found" means exactly that. */
+  leftGroup?: boolean;
+}
+
+/**
+ * A refusal reason code (MessageView.error, FailedChangeView.error, FailedGroupChangeView.error)
+ * in words; anything that is not a known code is the server's own words and shown as it is.
+ */
+export function describeRefusal(reason: string, context: RefusalContext = {}): string {
+  const code = reason.trim();
+  if (!isRefusalReason(code)) return reason;
+  if (code === 'conversation_not_found' && context.leftGroup) return t.group.notMember;
+  return t.refusals[code];
+}
 
 /** What to tell a person about a failed call. `overrides` give context-specific wording per code. */
 export function describeError(error: unknown, overrides: Partial<Record<AppApiError['code'], string>> = {}): string {
   if (error instanceof AppApiError) {
     const specific = overrides[error.code];
     if (specific) return specific;
+    // A refusal reason code in the message is put in words.
+    if (isRefusalReason(error.message.trim())) return describeRefusal(error.message);
     // The server's own reason is the most useful thing we can show for a refusal.
     if (error.code === 'refused' && error.message.trim()) return error.message;
     return t.errors[error.code];

@@ -289,4 +289,3 @@ function isSession(value: unknown): value is SessionInfo {
     typeof user.displayName === 'string'
   );
 }
-

@@ -76,7 +76,7 @@ test('two people message each other, offline included, and history survives a re
   // Bob's app restarts while the network is down: his history is all there from the mirror.
   await server.stop();
   await bobHost.stop();
-  bobHost = track(await startBrowserHost(bobProfile.path, server.url, bobHost.port));
+  track(await startBrowserHost(bobProfile.path, server.url, bobHost.port));
   await bob.page.reload();
   await expect(bob.connection).toContainText('Offline');
   await bob.openConversationWith('Alice Liddell');

@@ -38,7 +38,9 @@ export class MessengerPage {
   }
 
   conversationWith(displayName: string): Locator {
-    return this.conversations.getByRole('listitem').filter({ has: this.page.getByRole('button', { name: new RegExp(`^${displayName}`) }) });
+    return this.conversations
+      .getByRole('listitem')
+      .filter({ has: this.page.getByRole('button', { name: new RegExp(`^${displayName}`) }) });
   }
 
   async openConversationWith(displayName: string) {
@@ -64,11 +66,11 @@ export class MessengerPage {
   }
 
   async messageTexts(): Promise<string[]> {
-    return this.log.getByRole('article').evaluateAll((articles) => articles.map((article) => article.textContent ?? ''));
+    return this.log.getByRole('article').allTextContents();
   }
 
   /** Hovers a message so its actions show, then activates one of them. */
-  async messageAction(text: string, action: 'Reply' | 'React' | 'Edit' | 'Delete') {
+  async messageAction(text: string, action: 'Reply' | 'React' | 'Edit' | 'Delete' | 'Info') {
     const message = this.message(text);
     await message.hover();
     await message.getByRole('button', { name: action, exact: true }).click();

@@ -46,8 +46,8 @@ function startProcess(command: string, args: string[], ready: RegExp, what: stri
         });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
     child.on('exit', (code) => {

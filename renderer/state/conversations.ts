@@ -1,0 +1,86 @@
+/** The conversation list: read from the core, kept sorted, and the ways to start conversations. */
+import type { ConversationSummary } from '../../sync/app-api/contract.js';
+import { coalesce } from './coalesce.js';
+import { reuse } from './equal.js';
+import { describeError } from './errors.js';
+import type { AppActions, StoreKit } from './types.js';
+
+/** Most recent activity first; ties by id so the order is stable. */
+export function sortConversations(list: readonly ConversationSummary[]): ConversationSummary[] {
+  return [...list].sort((a, b) => b.lastActivityAt - a.lastActivityAt || a.id.localeCompare(b.id));
+}
+
+/** Whether a conversation's last message was deleted. */
+export function isDeletedPreview(last: NonNullable<ConversationSummary['lastMessage']>): boolean {
+  return last.deleted;
+}
+
+type ConversationActions = Pick<AppActions, 'startConversation' | 'findUser' | 'createGroup' | 'markRead'>;
+
+interface Deps {
+  openConversation: (id: string) => void;
+}
+
+export function createConversations(kit: StoreKit, deps: Deps) {
+  const { api, get, set } = kit;
+
+  const refresh = coalesce(async () => {
+    const userId = kit.userId();
+    if (!userId) return;
+    try {
+      const list = await api.listConversations({});
+      if (kit.userId() !== userId) return;
+      const previous = get().conversations;
+      const conversations = reuse(previous, sortConversations(list), (c) => c.id);
+      if (conversations !== previous || !get().conversationsLoaded || get().conversationsError !== null) {
+        set({ conversations, conversationsLoaded: true, conversationsError: null });
+      }
+    } catch (error) {
+      if (kit.userId() !== userId) return;
+      set({ conversationsError: describeError(error) });
+    }
+  });
+
+  /** Shows a conversation the core just answered with, before the list is re-read. */
+  const upsertAndOpen = (summary: ConversationSummary) => {
+    const others = get().conversations.filter((c) => c.id !== summary.id);
+    set({ conversations: sortConversations([...others, summary]) });
+    deps.openConversation(summary.id);
+    void refresh();
+  };
+
+  const actions: ConversationActions = {
+    async startConversation(username) {
+      upsertAndOpen(await api.startConversation({ username }));
+    },
+
+    async findUser(username) {
+      return api.findUser({ username });
+    },
+
+    async createGroup(name, memberIds) {
+      upsertAndOpen(await api.createGroup({ name, memberIds }));
+    },
+
+    markRead(conversationId) {
+      const conversations = get().conversations;
+      if (conversations.some((c) => c.id === conversationId && (c.unreadCount > 0 || c.mentionsYou))) {
+        set({
+          conversations: conversations.map((c) => (c.id === conversationId ? { ...c, unreadCount: 0, mentionsYou: false } : c)),
+        });
+      }
+      api.markRead({ conversationId }).catch((error: unknown) => {
+        console.warn('markRead failed', error);
+        void refresh();
+      });
+    },
+  };
+
+  return {
+    actions,
+    refresh,
+    reset() {
+      set({ conversations: [], conversationsLoaded: false, conversationsError: null });
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/** Who is signed in, the defaults and the connection state; signing in and out. */
+import { coalesce } from './coalesce.js';
+import type { AppActions, StoreKit } from './types.js';
+import type { SessionInfo } from '../../sync/app-api/contract.js';
+
+interface Deps {
+  /** Forget everything that belonged to the previous user. */
+  clearSignedIn: () => void;
+  /** A user signed in: read their conversations. */
+  signedIn: () => void;
+  /** Re-read everything the signed-in user sees. */
+  refreshSignedIn: () => Promise<unknown>;
+}
+
+type SessionActions = Pick<AppActions, 'reloadAll' | 'createAccount' | 'logIn' | 'logOut'>;
+
+export function createSession(kit: StoreKit, deps: Deps) {
+  const { api, get, set } = kit;
+
+  const applySession = (session: SessionInfo | null) => {
+    const previous = get().session;
+    if (!session) {
+      if (previous || get().phase !== 'signedOut') {
+        set({ session: null, phase: 'signedOut' });
+        deps.clearSignedIn();
+      }
+      return;
+    }
+    if (previous?.user.id !== session.user.id) {
+      deps.clearSignedIn();
+      set({ session, phase: 'signedIn' });
+      deps.signedIn();
+    } else {
+      set({ session, phase: 'signedIn' });
+    }
+  };
+
+  const reloadAll = coalesce(async () => {
+    try {
+      const [defaults, session, connection] = await Promise.all([
+        api.getDefaults({}),
+        api.getSession({}),
+        api.getConnectionState({}),
+      ]);
+      set({ defaults, connection });
+      applySession(session);
+      if (session) await deps.refreshSignedIn();
+    } catch (error) {
+      console.error('reload failed', error);
+      if (get().phase === 'loading') set({ phase: 'unreachable' });
+    }
+  });
+
+  const actions: SessionActions = {
+    reloadAll,
+    async createAccount(args) {
+      applySession(await api.createAccount(args));
+    },
+    async logIn(args) {
+      applySession(await api.logIn(args));
+    },
+    async logOut() {
+      try {
+        await api.logOut({});
+      } finally {
+        // Even if the call failed, the person asked to leave: re-read what the core says.
+        const session = await api.getSession({}).catch(() => null);
+        applySession(session);
+      }
+    },
+  };
+
+  return { actions, applySession };
+}

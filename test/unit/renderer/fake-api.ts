@@ -1,0 +1,208 @@
+/**
+ * A stand-in for the client core as the renderer's store sees it (AppApiClient): answers from
+ * plain data the test sets, records every call, can hold calls of one method until released, and
+ * pushes AppEvents. No DOM and no transport.
+ */
+import type { AppApiClient } from '../../../sync/app-api/client.js';
+import type {
+  ActivityView,
+  AppApiMethod,
+  AppApiResults,
+  AppEvent,
+  ConversationInfo,
+  ConversationSummary,
+  MessagePage,
+  MessageView,
+  NoticeView,
+  SessionInfo,
+} from '../../../sync/app-api/contract.js';
+import type { User } from '../../../sync/protocol/frames.js';
+import type { TransportStatus } from '../../../renderer/transport/types.js';
+
+export const alice: User = { id: 'u-alice', username: 'alice', displayName: 'Alice Liddell' };
+export const bob: User = { id: 'u-bob', username: 'bob', displayName: 'Bob Brown' };
+export const carol: User = { id: 'u-carol', username: 'carol', displayName: 'Carol Chen' };
+
+export function summary(overrides: Partial<ConversationSummary> & { id: string }): ConversationSummary {
+  return {
+    kind: 'direct',
+    title: bob.displayName,
+    peer: bob,
+    memberCount: 2,
+    isMember: true,
+    lastMessage: null,
+    unreadCount: 0,
+    mentionsYou: false,
+    lastActivityAt: 1,
+    ...overrides,
+  };
+}
+
+export function message(overrides: Partial<MessageView> & { id: string }): MessageView {
+  return {
+    conversationId: 'c1',
+    seq: 1,
+    senderId: bob.id,
+    senderName: bob.displayName,
+    own: false,
+    text: `text of ${overrides.id}`,
+    at: 1000,
+    status: null,
+    error: null,
+    edited: false,
+    deleted: false,
+    replyTo: null,
+    reactions: [],
+    failedChanges: [],
+    ...overrides,
+  };
+}
+
+export function notice(overrides: Partial<NoticeView> & { seq: number }): NoticeView {
+  return { at: 1000, kind: 'members_added', actor: alice, subjects: [carol], name: null, role: null, ...overrides };
+}
+
+interface Held {
+  release(): void;
+}
+
+export class FakeApi {
+  session: SessionInfo | null = { serverUrl: 'ws://test', user: alice };
+  conversations: ConversationSummary[] = [];
+  pages = new Map<string, MessagePage>();
+  activity: ActivityView = { typing: [], peerPresence: null, members: null };
+  infos = new Map<string, ConversationInfo>();
+  users = new Map<string, User>([
+    [bob.username, bob],
+    [carol.username, carol],
+  ]);
+  /** Every call in order: method and arguments. */
+  calls: { method: AppApiMethod; args: unknown }[] = [];
+  private listeners = new Set<(event: AppEvent) => void>();
+  private holds = new Map<AppApiMethod, (() => void)[]>();
+  private holding = new Set<AppApiMethod>();
+  private sentCount = 0;
+
+  callsOf(method: AppApiMethod): unknown[] {
+    return this.calls.filter((call) => call.method === method).map((call) => call.args);
+  }
+
+  /** From now on, calls of `method` wait until released (they still see the data as of release). */
+  hold(method: AppApiMethod): Held {
+    this.holding.add(method);
+    return {
+      release: () => {
+        this.holding.delete(method);
+        for (const go of this.holds.get(method)?.splice(0) ?? []) go();
+      },
+    };
+  }
+
+  emit(event: AppEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private async answer<M extends AppApiMethod>(
+    method: M,
+    args: unknown,
+    result: () => AppApiResults[M],
+  ): Promise<AppApiResults[M]> {
+    this.calls.push({ method, args });
+    if (this.holding.has(method)) {
+      await new Promise<void>((resolve) => {
+        const list = this.holds.get(method) ?? [];
+        list.push(resolve);
+        this.holds.set(method, list);
+      });
+    }
+    return structuredClone(result());
+  }
+
+  client(): AppApiClient {
+    const api: Partial<Record<AppApiMethod, (args: never) => Promise<unknown>>> & {
+      subscribe(listener: (event: AppEvent) => void): () => void;
+    } = {
+      subscribe: (listener) => {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+      },
+      getDefaults: (args) => this.answer('getDefaults', args, () => ({ serverUrl: 'ws://test' })),
+      getSession: (args) => this.answer('getSession', args, () => this.session),
+      getConnectionState: (args) => this.answer('getConnectionState', args, () => 'online' as const),
+      listConversations: (args) => this.answer('listConversations', args, () => this.conversations),
+      listMessages: (args: { conversationId: string }) =>
+        this.answer(
+          'listMessages',
+          args,
+          () => this.pages.get(args.conversationId) ?? { messages: [], notices: [], hasOlder: false },
+        ),
+      getActivity: (args) => this.answer('getActivity', args, () => this.activity),
+      getConversationInfo: (args: { conversationId: string }) =>
+        this.answer('getConversationInfo', args, () => {
+          const info = this.infos.get(args.conversationId);
+          if (info) return info;
+          // A direct conversation with Bob, unless the test set something else.
+          return {
+            id: args.conversationId,
+            kind: 'direct' as const,
+            name: null,
+            isMember: true,
+            role: 'member' as const,
+            members: [
+              { user: alice, role: 'member' as const, online: true, you: true, pending: false },
+              { user: bob, role: 'member' as const, online: false, you: false, pending: false },
+            ],
+            failedChanges: [],
+          };
+        }),
+      markRead: (args) => this.answer('markRead', args, () => null),
+      setTyping: (args) => this.answer('setTyping', args, () => null),
+      editMessage: (args) => this.answer('editMessage', args, () => null),
+      addMembers: (args) => this.answer('addMembers', args, () => null),
+      findUser: (args: { username: string }) =>
+        this.answer('findUser', args, () => {
+          const user = this.users.get(args.username);
+          if (!user) throw new Error('not found');
+          return user;
+        }),
+      createGroup: (args: { name: string; memberIds: string[] }) =>
+        this.answer('createGroup', args, () => {
+          const created = summary({
+            id: 'g-new',
+            kind: 'group',
+            title: args.name,
+            peer: null,
+            memberCount: args.memberIds.length + 1,
+          });
+          this.conversations = [...this.conversations, created];
+          return created;
+        }),
+      sendMessage: (args: { conversationId: string; text: string }) =>
+        this.answer('sendMessage', args, () =>
+          message({
+            id: `sent-${++this.sentCount}`,
+            conversationId: args.conversationId,
+            seq: null,
+            own: true,
+            senderId: alice.id,
+            senderName: alice.displayName,
+            text: args.text,
+            at: 5000 + this.sentCount,
+            status: 'sending',
+          }),
+        ),
+    };
+    return api as unknown as AppApiClient;
+  }
+}
+
+/** The transport link as the store sees it: always connected. */
+export const connectedLink = {
+  status: (): TransportStatus => 'connected',
+  onStatus: () => () => {},
+};
+
+/** Lets every queued promise callback run (several rounds, for chains of awaits). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
