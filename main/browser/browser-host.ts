@@ -12,7 +12,7 @@ import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, type BridgePush, type BridgeReply 
 import type { AppTransport } from '../../sync/app-api/client.js';
 import { SECURITY_HEADERS } from '../common/csp.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
-import { wsText } from '../common/ws-text.js';
+import { wsText } from '../../sync/node/ws-text.js';
 import { allowedHostHeaders, checkBridgeUpgrade, isAllowedHost, parseBridgeFrame } from './bridge-guard.js';
 
 export interface BrowserHostOptions {

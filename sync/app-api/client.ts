@@ -1,11 +1,4 @@
-import {
-  APP_API_METHODS,
-  AppApiError,
-  isAppErrorPayload,
-  type AppApi,
-  type AppApiMethod,
-  type AppEvent,
-} from './contract.js';
+import { APP_API_METHODS, AppApiError, isAppErrorPayload, type AppApi, type AppApiMethod, type AppEvent } from './contract.js';
 import type { AppCallResult } from './dispatcher.js';
 
 /**

@@ -19,7 +19,11 @@ const serverUrl = z
   .refine((value) => /^(wss?|https?):\/\/[^\s/]+/.test(value), 'must start with ws://, wss://, http:// or https://');
 const none = z.object({}).strict();
 /** A username as typed: with or without "@", any case. */
-const lookupName = z.string().trim().min(1).max(LIMITS.maxUsernameChars + 1);
+const lookupName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(LIMITS.maxUsernameChars + 1);
 
 export const appApiArgs = {
   getDefaults: none,
@@ -43,9 +47,7 @@ export const appApiArgs = {
   /** Someone by username: from the mirror when known there, else from the server. */
   findUser: z.object({ username: lookupName }).strict(),
   /** A new group with you as owner; works offline, and is created on the server when it can be. */
-  createGroup: z
-    .object({ name: groupName, memberIds: z.array(id).max(LIMITS.maxGroupMembers - 1) })
-    .strict(),
+  createGroup: z.object({ name: groupName, memberIds: z.array(id).max(LIMITS.maxGroupMembers - 1) }).strict(),
   /** Members, roles, name, and your queued or refused changes to them. */
   getConversationInfo: z.object({ conversationId: id }).strict(),
   addMembers: z.object({ conversationId: id, userIds: z.array(id).min(1).max(LIMITS.maxGroupMembers) }).strict(),

@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  APP_API_METHODS,
-  AppApiError,
-  appApiArgs,
-  type AppApi,
-  type AppApiMethod,
-  type AppErrorPayload,
-} from './contract.js';
+import { APP_API_METHODS, AppApiError, appApiArgs, type AppApi, type AppApiMethod, type AppErrorPayload } from './contract.js';
 
 export type AppCallResult = { ok: true; result: unknown } | { ok: false; error: AppErrorPayload };
 

@@ -1,11 +1,5 @@
 import { AppApiError } from '../app-api/contract.js';
-import {
-  ACCOUNTS_PATH,
-  SESSIONS_PATH,
-  httpErrorResponse,
-  sessionResponse,
-  type SessionResponse,
-} from '../protocol/frames.js';
+import { ACCOUNTS_PATH, SESSIONS_PATH, httpErrorResponse, sessionResponse, type SessionResponse } from '../protocol/frames.js';
 
 type Fetch = typeof globalThis.fetch;
 
@@ -24,7 +18,7 @@ export async function requestSession(
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
-  } catch (error) {
+  } catch {
     throw new AppApiError('offline', `Can't reach the server at ${httpBase}. Check the address and your connection.`);
   }
   const payload: unknown = await response.json().catch(() => null);

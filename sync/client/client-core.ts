@@ -28,7 +28,17 @@ import { wsTransport } from './ws-transport.js';
 
 export const MIRROR_FILE = 'mirror.sqlite';
 /** What retryChange may put back in the queue: every refused change but a send (retryMessage). */
-const RETRYABLE_CHANGES = ['edit', 'delete', 'reaction', 'create', 'add_members', 'remove_member', 'leave', 'rename', 'set_role'] as const;
+const RETRYABLE_CHANGES = [
+  'edit',
+  'delete',
+  'reaction',
+  'create',
+  'add_members',
+  'remove_member',
+  'leave',
+  'rename',
+  'set_role',
+] as const;
 const DEFAULT_PAGE = 200;
 
 export interface ClientCoreDependencies {
@@ -37,10 +47,7 @@ export interface ClientCoreDependencies {
 }
 
 /** Opens a profile: its mirror, and (when signed in) the sync engine. */
-export async function openClientCore(
-  options: ClientCoreOptions,
-  dependencies: ClientCoreDependencies = {},
-): Promise<ClientCore> {
+export async function openClientCore(options: ClientCoreOptions, dependencies: ClientCoreDependencies = {}): Promise<ClientCore> {
   mkdirSync(options.profileDir, { recursive: true });
   const mirror = Mirror.open(join(options.profileDir, MIRROR_FILE), {
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
@@ -297,7 +304,10 @@ class LocalClientCore implements ClientCore {
     return {
       typing,
       peerPresence: null,
-      members: { total: members.length, online: members.filter((member) => this.isOnline(member.userId) || member.userId === self.id).length },
+      members: {
+        total: members.length,
+        online: members.filter((member) => this.isOnline(member.userId) || member.userId === self.id).length,
+      },
     };
   }
 

@@ -45,7 +45,9 @@ export class Composer {
 
   /** A new group with us as owner; it shows and takes messages at once, and is created on the server when it can be. */
   createGroup(name: string, members: User[]): string {
-    const others = [...new Map(members.filter((member) => member.id !== this.selfId).map((member) => [member.id, member])).values()];
+    const others = [
+      ...new Map(members.filter((member) => member.id !== this.selfId).map((member) => [member.id, member])).values(),
+    ];
     const tooMany = refuseNewGroup(others.length + 1, LIMITS.maxGroupMembers);
     if (tooMany) throw new AppApiError('refused', tooMany);
     const conversationId = this.newId();
@@ -53,7 +55,10 @@ export class Composer {
       id: conversationId,
       kind: 'group',
       name,
-      members: [{ user: this.self(), role: 'owner' as Role }, ...others.map((user) => ({ user, role: 'member' as Role }))],
+      members: [
+        { user: this.self(), role: 'owner' },
+        ...others.map((user): { user: User; role: Role } => ({ user, role: 'member' })),
+      ],
       create: { kind: 'group', name, memberIds: others.map((member) => member.id) },
       now: this.runtime.clock.now(),
       selfId: this.selfId,
@@ -122,7 +127,8 @@ export class Composer {
       const queued = this.mirror.outbox.pendingReactions(conversationId, messageId, emoji);
       const last = queued.at(-1);
       // What the queue would leave without its last row: the row before it, or the acknowledged state.
-      const beneath = queued.length > 1 ? queued.at(-2)!.on : this.mirror.hasOwnReaction(conversationId, messageId, this.selfId, emoji);
+      const beneath =
+        queued.length > 1 ? queued.at(-2)!.on : this.mirror.hasOwnReaction(conversationId, messageId, this.selfId, emoji);
       if (last && last.on !== on && beneath === on && last.attempts === 0 && !this.isInFlight(last.clientId)) {
         // Toggled back before it ever went out: the two cancel, and nothing is sent. (Once it has
         // been on the wire the server may hold it, so the toggle back must follow it; and with
@@ -148,7 +154,10 @@ export class Composer {
     const message = this.mirror.message(conversationId, messageId);
     if (!message) throw new AppApiError('not_found', 'That message is not in this conversation.');
     if (message.senderId !== this.selfId) {
-      throw new AppApiError('refused', action === 'edit' ? 'You can only edit your own messages.' : 'You can only delete your own messages.');
+      throw new AppApiError(
+        'refused',
+        action === 'edit' ? 'You can only edit your own messages.' : 'You can only delete your own messages.',
+      );
     }
     if (message.deleted || this.mirror.views.messageView(conversationId, messageId, this.selfId)?.deleted) {
       throw new AppApiError('refused', 'This message was deleted.');

@@ -96,7 +96,9 @@ export class OutboxSender {
 
   private handleFailure(entry: OutboxEntry, error: unknown): void {
     const requestError =
-      error instanceof RequestError ? error : new RequestError('internal', error instanceof Error ? error.message : String(error));
+      error instanceof RequestError
+        ? error
+        : new RequestError('internal', error instanceof Error ? error.message : String(error));
     if (requestError.permanent) {
       // The reason code when the server gave one (the renderer has words for it), else its words.
       const reason = requestError.reason ?? requestError.message;
@@ -134,9 +136,19 @@ function toRequest(entry: OutboxEntry): Request {
         ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
       };
     case 'edit':
-      return { type: 'change', conversationId, clientChangeId: entry.clientId, change: { kind: 'edit', messageId: entry.messageId, text: entry.text } };
+      return {
+        type: 'change',
+        conversationId,
+        clientChangeId: entry.clientId,
+        change: { kind: 'edit', messageId: entry.messageId, text: entry.text },
+      };
     case 'delete':
-      return { type: 'change', conversationId, clientChangeId: entry.clientId, change: { kind: 'delete', messageId: entry.messageId } };
+      return {
+        type: 'change',
+        conversationId,
+        clientChangeId: entry.clientId,
+        change: { kind: 'delete', messageId: entry.messageId },
+      };
     case 'reaction':
       return {
         type: 'change',

@@ -60,7 +60,7 @@ export class SyncEngine {
       this.connection,
       options.runtime,
       options.selfId,
-      options.emit,
+      (event) => options.emit(event),
       (conversationId) => this.acknowledged(conversationId),
     );
   }

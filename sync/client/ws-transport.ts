@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { LIMITS } from '../protocol/limits.js';
 import type { SocketHandlers, SyncSocket, SyncTransport } from './transport.js';
+import { wsText } from '../node/ws-text.js';
 
 /** The production transport: a `ws` WebSocket with the session token as a bearer header. */
 export const wsTransport: SyncTransport = {
@@ -19,7 +20,7 @@ export const wsTransport: SyncTransport = {
     };
     socket.on('open', () => handlers.onOpen());
     socket.on('message', (data, isBinary) => {
-      if (!isBinary) handlers.onMessage(data.toString());
+      if (!isBinary) handlers.onMessage(wsText(data));
     });
     socket.on('unexpected-response', (_request, response) => {
       unauthorized = response.statusCode === 401;

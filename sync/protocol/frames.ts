@@ -100,11 +100,7 @@ export type Conversation = z.infer<typeof conversationSchema>;
  * A reaction: one emoji (possibly a ZWJ sequence, with skin tone or variation selector, a flag or a
  * keycap), nothing else.
  */
-export const emoji = z
-  .string()
-  .min(1)
-  .max(LIMITS.maxEmojiChars)
-  .regex(EMOJI_PATTERN, 'must be a single emoji');
+export const emoji = z.string().min(1).max(LIMITS.maxEmojiChars).regex(EMOJI_PATTERN, 'must be a single emoji');
 
 /**
  * One entry of a conversation's log. Every change (a message, an edit, a delete, a reaction) is an
@@ -243,12 +239,7 @@ export type GroupRenamedEvent = z.infer<typeof groupRenamedEventSchema>;
 export type RoleChangedEvent = z.infer<typeof roleChangedEventSchema>;
 /** The events that change who is in a conversation, their roles, or its name. */
 export type MembershipEvent =
-  | GroupCreatedEvent
-  | MembersAddedEvent
-  | MemberRemovedEvent
-  | MemberLeftEvent
-  | GroupRenamedEvent
-  | RoleChangedEvent;
+  GroupCreatedEvent | MembersAddedEvent | MemberRemovedEvent | MemberLeftEvent | GroupRenamedEvent | RoleChangedEvent;
 /** Membership events that answer a queued group change (all but the creation). */
 export type GroupChangeEvent = Exclude<MembershipEvent, GroupCreatedEvent>;
 

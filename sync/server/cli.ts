@@ -34,7 +34,8 @@ function readOptions(): { host: string; port: number; dataDir: string; maxGroupM
   }
   if (!values.data) fail(`Missing --data <dir>: the folder that holds the server database.\n${USAGE}`);
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
   const maxGroupMembers = Number(values['max-group-members'] ?? LIMITS.maxGroupMembers);
   if (!Number.isInteger(maxGroupMembers) || maxGroupMembers < 2 || maxGroupMembers > LIMITS.maxGroupMembers) {
     fail(`--max-group-members must be a whole number from 2 to ${LIMITS.maxGroupMembers}, got "${values['max-group-members']}"`);

@@ -145,6 +145,6 @@ export class SyncConnection implements Peer {
 /** The rid of a frame too broken to parse, if it has a usable one, so the client can match the error. */
 function readableRid(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null || !('rid' in json)) return undefined;
-  const rid = (json as { rid: unknown }).rid;
+  const rid = json.rid;
   return typeof rid === 'string' && rid.length >= 1 && rid.length <= LIMITS.maxIdChars ? rid : undefined;
 }

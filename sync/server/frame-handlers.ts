@@ -5,7 +5,13 @@ import { only, type HandlerContext, type HandlerResult } from './handlers/handle
 import { receipt } from './handlers/receipts.js';
 import { typing } from './handlers/typing.js';
 
-export { errorReply, type Fanout, type HandlerContext, type HandlerResult, type ServerLimits } from './handlers/handler-result.js';
+export {
+  errorReply,
+  type Fanout,
+  type HandlerContext,
+  type HandlerResult,
+  type ServerLimits,
+} from './handlers/handler-result.js';
 
 /** Routes a validated client frame to its handler. Each handler lives with its peers in handlers/. */
 export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Promise<HandlerResult> {

@@ -69,9 +69,7 @@ function derive(password: string, salt: Buffer, cost: PasswordCost, keyBytes: nu
     maxmem: 256 * cost.N * cost.r + 1024 * 1024,
   };
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, keyBytes, options, (error, key) =>
-      error ? reject(error) : resolve(key),
-    );
+    scrypt(password.normalize('NFC'), salt, keyBytes, options, (error, key) => (error ? reject(error) : resolve(key)));
   });
 }
 
@@ -89,9 +87,16 @@ function parseHash(stored: string): { cost: PasswordCost; salt: Buffer; key: Buf
 function isSaneCost(cost: PasswordCost): boolean {
   const { N, r, p } = cost;
   return (
-    Number.isInteger(N) && N >= 2 && N <= MAX_N && (N & (N - 1)) === 0 &&
-    Number.isInteger(r) && r >= 1 && r <= MAX_R &&
-    Number.isInteger(p) && p >= 1 && p <= MAX_P
+    Number.isInteger(N) &&
+    N >= 2 &&
+    N <= MAX_N &&
+    (N & (N - 1)) === 0 &&
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= MAX_R &&
+    Number.isInteger(p) &&
+    p >= 1 &&
+    p <= MAX_P
   );
 }
 

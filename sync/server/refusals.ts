@@ -33,10 +33,7 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   not_author: refusal('forbidden', 'Only the author can edit/delete a message'),
   message_deleted: refusal('invalid', 'This message was deleted'),
   already_deleted: refusal('invalid', 'This message was already deleted'),
-  too_many_reactions: refusal(
-    'invalid',
-    `At most ${LIMITS.maxReactionsPerPerson} different reactions per person on one message`,
-  ),
+  too_many_reactions: refusal('invalid', `At most ${LIMITS.maxReactionsPerPerson} different reactions per person on one message`),
   not_a_group: refusal('invalid', 'Only groups have members to change'),
   not_allowed: refusal('forbidden', 'Your role in this group does not allow that'),
   not_a_member: refusal('invalid', 'That person is not a member of this group'),
@@ -46,6 +43,6 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   too_many_members: refusal('invalid', 'The group would have more members than this server allows'),
 };
 
-export const REFUSALS = Object.fromEntries(
-  Object.entries(TABLE).map(([reason, entry]) => [reason, { ...entry, reason }]),
-) as { [R in RefusalReason]: Refusal & { reason: R } };
+export const REFUSALS = Object.fromEntries(Object.entries(TABLE).map(([reason, entry]) => [reason, { ...entry, reason }])) as {
+  [R in RefusalReason]: Refusal & { reason: R };
+};

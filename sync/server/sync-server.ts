@@ -52,7 +52,11 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const passwords = createPasswordHasher((bytes) => runtime.random.hex(bytes), options.passwordCost);
   const ownsStore = options.store === undefined;
   const store = options.store ?? openSqliteServerStore(options.dataDir);
-  const service = new SyncService({ store, runtime, logger, heartbeatMs: options.heartbeatMs ?? 30_000,
+  const service = new SyncService({
+    store,
+    runtime,
+    logger,
+    heartbeatMs: options.heartbeatMs ?? 30_000,
     ...(options.maxGroupMembers !== undefined ? { maxGroupMembers: options.maxGroupMembers } : {}),
   });
   const { inFlight } = service;
@@ -69,7 +73,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
       return refuseUpgrade(socket, 404, 'Not Found');
     }
     const token = bearerToken(req.headers.authorization);
-    let user = null;
+    let user;
     try {
       user = token ? await service.authenticate(token) : null;
     } catch (error) {

@@ -82,7 +82,8 @@ export class FaultyTransport implements SyncTransport {
   readonly sent: ClientFrame[] = [];
 
   open(url: string, token: string, handlers: SocketHandlers): SyncSocket {
-    let inner: SyncSocket;
+    // The outer socket is made first: the inner one's handlers hand frames to it.
+    const box: { inner?: SyncSocket } = {};
     const outer: SyncSocket = {
       send: (text) => {
         const frame = JSON.parse(text) as ClientFrame;
@@ -93,13 +94,13 @@ export class FaultyTransport implements SyncTransport {
           return;
         }
         this.sent.push(frame);
-        inner.send(text);
+        box.inner?.send(text);
       },
-      close: () => inner.close(),
+      close: () => box.inner?.close(),
     };
-    inner = wsTransport.open(url, token, {
-      onOpen: handlers.onOpen,
-      onClose: handlers.onClose,
+    box.inner = wsTransport.open(url, token, {
+      onOpen: () => handlers.onOpen(),
+      onClose: (info) => handlers.onClose(info),
       onMessage: (text) => {
         if (this.fromServer(JSON.parse(text) as ServerFrame, outer) !== 'pass') return;
         handlers.onMessage(text);

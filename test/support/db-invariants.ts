@@ -136,7 +136,9 @@ export interface ServerSnapshot {
 export function readServer(dataDir: string): ServerSnapshot {
   return withReadOnly(join(dataDir, 'server.sqlite'), (db) => ({
     integrity: integrity(db),
-    conversations: db.prepare('SELECT id, last_seq AS lastSeq FROM conversations ORDER BY id').all() as ServerSnapshot['conversations'],
+    conversations: db
+      .prepare('SELECT id, last_seq AS lastSeq FROM conversations ORDER BY id')
+      .all() as ServerSnapshot['conversations'],
     events: db
       .prepare(
         `SELECT conversation_id AS conversationId, seq, kind, sender_id AS senderId, client_id AS clientId, text
@@ -160,7 +162,9 @@ export function serverProblems(snapshot: ServerSnapshot): string[] {
     const seqs = snapshot.events.filter((e) => e.conversationId === conversation.id).map((e) => e.seq);
     const expected = Array.from({ length: conversation.lastSeq }, (_, i) => i + 1);
     if (seqs.length !== expected.length || seqs.some((seq, i) => seq !== expected[i])) {
-      problems.push(`${conversation.id}: seqs are not 1..${conversation.lastSeq} (got ${seqs.length} events, first gap near ${seqs.find((s, i) => s !== i + 1)})`);
+      problems.push(
+        `${conversation.id}: seqs are not 1..${conversation.lastSeq} (got ${seqs.length} events, first gap near ${seqs.find((s, i) => s !== i + 1)})`,
+      );
     }
   }
   return problems;

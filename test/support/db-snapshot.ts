@@ -24,16 +24,20 @@ export interface SnapshotReader {
 export function openSnapshotReader(file: string): SnapshotReader {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   const tables = () =>
-    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map(
-      (row) => row.name,
-    );
+    (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+        name: string;
+      }[]
+    ).map((row) => row.name);
   return {
     snapshot() {
       const snapshot: DbSnapshot = {};
       // One read transaction: the tables are seen at one moment.
       db.transaction(() => {
         for (const table of tables()) {
-          const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((c) => c.name);
+          const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map(
+            (c) => c.name,
+          );
           const select = columns
             .map((column) => {
               const quoted = `"${column.replaceAll('"', '""')}"`;

@@ -35,17 +35,31 @@ export async function person(
 }
 
 export async function online(core: TestCore): Promise<void> {
-  await eventually(() => core.getConnectionState(), (state) => state === 'online', 'online', 20_000);
+  await eventually(
+    () => core.getConnectionState(),
+    (state) => state === 'online',
+    'online',
+    20_000,
+  );
 }
 
 export async function offline(core: TestCore): Promise<void> {
-  await eventually(() => core.getConnectionState(), (state) => state === 'offline', 'offline', 20_000);
+  await eventually(
+    () => core.getConnectionState(),
+    (state) => state === 'offline',
+    'offline',
+    20_000,
+  );
 }
 
 /** Starts a conversation from `a` with `b` and waits until `b` has it too. */
 export async function converse(a: TestCore, b: TestCore, bUsername: string): Promise<string> {
   const { id } = await a.startConversation({ username: bUsername });
-  await eventually(() => b.listConversations(), (list) => list.some((c) => c.id === id), 'conversation reaches the peer');
+  await eventually(
+    () => b.listConversations(),
+    (list) => list.some((c) => c.id === id),
+    'conversation reaches the peer',
+  );
   return id;
 }
 
@@ -58,7 +72,11 @@ export function shared(message: MessageView) {
     text: message.text,
     edited: message.edited,
     deleted: message.deleted,
-    replyTo: message.replyTo && { messageId: message.replyTo.messageId, text: message.replyTo.text, deleted: message.replyTo.deleted },
+    replyTo: message.replyTo && {
+      messageId: message.replyTo.messageId,
+      text: message.replyTo.text,
+      deleted: message.replyTo.deleted,
+    },
     reactions: message.reactions.map(({ emoji, count }) => ({ emoji, count })),
   };
 }

@@ -135,7 +135,11 @@ function wrap(child: ChildProcess, name: string): ScriptProcess {
           if (exit) {
             clearTimeout(timer);
             waiters.delete(check);
-            reject(new Error(`${name} exited (${exit.code ?? exit.signal}) before printing a line matching ${String(match)}; ${describe()}`));
+            reject(
+              new Error(
+                `${name} exited (${exit.code ?? exit.signal}) before printing a line matching ${String(match)}; ${describe()}`,
+              ),
+            );
           }
         };
         waiters.add(check);

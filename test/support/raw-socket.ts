@@ -111,7 +111,12 @@ export class RawSocket {
   }
 
   /** Resolves once at least `count` pushes (counting from index `from`) pass `matches`. */
-  async waitForPushes(matches: (frame: ServerFrame) => boolean, count: number, from = 0, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+  async waitForPushes(
+    matches: (frame: ServerFrame) => boolean,
+    count: number,
+    from = 0,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<void> {
     await this.until(
       () => this.pushes.slice(from).filter((p) => matches(p.frame)).length >= count,
       timeoutMs,
@@ -122,7 +127,9 @@ export class RawSocket {
   async close(): Promise<void> {
     if (this.ws.readyState === WebSocket.CLOSED) return;
     if (this.ws.readyState !== WebSocket.CLOSING) this.ws.close(1000);
-    await this.until(() => this.closeInfo !== null, DEFAULT_TIMEOUT_MS, 'the socket to close', false).catch(() => this.ws.terminate());
+    await this.until(() => this.closeInfo !== null, DEFAULT_TIMEOUT_MS, 'the socket to close', false).catch(() =>
+      this.ws.terminate(),
+    );
   }
 
   private receive(data: WebSocket.RawData, isBinary: boolean): void {

@@ -63,7 +63,11 @@ export interface HttpResult {
 }
 
 /** A client frame without its rid: TestClient picks one. */
-export type FrameRequest = ClientFrame extends infer F ? (F extends ClientFrame ? Omit<F, 'rid'> & { rid?: string } : never) : never;
+export type FrameRequest = ClientFrame extends infer F
+  ? F extends ClientFrame
+    ? Omit<F, 'rid'> & { rid?: string }
+    : never
+  : never;
 type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
 type PushFrame = ServerFrameOf<'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence'>;
 
@@ -176,10 +180,7 @@ export function createServerHarness(): ServerHarness {
     const bob = await createAccount(server);
     const aliceSocket = await connect(server, alice.token);
     const bobSocket = await connect(server, bob.token);
-    const { conversation } = await aliceSocket.call(
-      { type: 'start_conversation', username: bob.user.username },
-      'conversation',
-    );
+    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
     // Bob's socket learns of it by push; waiting here keeps later push assertions unambiguous.
     await bobSocket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id);
     return { alice, bob, aliceSocket, bobSocket, conversation };
@@ -292,7 +293,11 @@ export class TestClient {
   }
 
   /** Like `request`, but fails unless the reply has the given type (an error reply's message is shown). */
-  async call<T extends ServerFrame['type']>(frame: FrameRequest, type: T, timeoutMs = DEFAULT_WAIT_MS): Promise<ServerFrameOf<T>> {
+  async call<T extends ServerFrame['type']>(
+    frame: FrameRequest,
+    type: T,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<ServerFrameOf<T>> {
     const reply = await this.request(frame, timeoutMs);
     if (reply.type !== type) {
       throw new Error(`Expected a ${type} reply to ${frame.type}, got ${JSON.stringify(reply)}`);
@@ -372,7 +377,10 @@ export class TestClient {
     if (known) return Promise.resolve(known);
     return withTimeout(
       new Promise<ErrorReply>((resolve) => {
-        this.errorWaiters.add({ matches: () => this.unmatchedErrors.length > index, resolve: () => resolve(this.unmatchedErrors[index]!) });
+        this.errorWaiters.add({
+          matches: () => this.unmatchedErrors.length > index,
+          resolve: () => resolve(this.unmatchedErrors[index]!),
+        });
       }),
       timeoutMs,
       `No rid-less error #${index + 1}`,

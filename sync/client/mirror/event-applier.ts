@@ -33,7 +33,10 @@ export interface ApplyBatch {
 
 export function beginBatch(db: Db, conversationId: string, selfId: string): ApplyBatch {
   const held = cachedStatement(db, 'SELECT 1 FROM held_events WHERE conversation_id = ? LIMIT 1').get(conversationId);
-  return { selfId, conversationId, mayHaveHeld: held !== undefined,
+  return {
+    selfId,
+    conversationId,
+    mayHaveHeld: held !== undefined,
     lastActivityAt: 0,
     firstMessageSeq: 0,
     lastMessageSeq: 0,
@@ -123,10 +126,10 @@ interface Target {
 
 /** Applies a change to its message; false when the message is not here yet and the change was held. */
 function applyChange(db: Db, event: ChangeEvent): boolean {
-  const target = cachedStatement(db, 
-      'SELECT sender_id, text, seq, deleted, edit_seq, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
-    )
-    .get(event.conversationId, event.messageId) as Target | undefined;
+  const target = cachedStatement(
+    db,
+    'SELECT sender_id, text, seq, deleted, edit_seq, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
+  ).get(event.conversationId, event.messageId) as Target | undefined;
   if (!target) {
     cachedStatement(db, 'INSERT OR IGNORE INTO held_events (conversation_id, message_id, seq, event) VALUES (?, ?, ?, ?)').run(
       event.conversationId,
@@ -141,18 +144,21 @@ function applyChange(db: Db, event: ChangeEvent): boolean {
       applyEdit(db, event, target);
       return true;
     case 'delete':
-      cachedStatement(db, 
+      cachedStatement(
+        db,
         "UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL WHERE conversation_id = ? AND client_message_id = ?",
       ).run(event.conversationId, event.messageId);
       purge(db, event.conversationId, event.messageId);
       // Our own queued edits or reactions on it can never apply now.
-      cachedStatement(db, 
-        "DELETE FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind IN ('edit', 'reaction')",
-      ).run(event.conversationId, event.messageId);
+      cachedStatement(db, "DELETE FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind IN ('edit', 'reaction')").run(
+        event.conversationId,
+        event.messageId,
+      );
       return true;
     case 'reaction':
       if (target.deleted) return true;
-      cachedStatement(db, 
+      cachedStatement(
+        db,
         `INSERT INTO reactions (conversation_id, message_id, user_id, emoji, seq, on_) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (conversation_id, message_id, user_id, emoji) DO UPDATE SET seq = excluded.seq, on_ = excluded.on_
          WHERE excluded.seq > reactions.seq`,
@@ -165,23 +171,18 @@ function applyEdit(db: Db, event: Extract<ChangeEvent, { kind: 'edit' }>, target
   if (target.deleted) return;
   if (target.edit_seq === null && target.seq !== null) {
     // First edit: keep the original as the first version of the history.
-    cachedStatement(db, 'INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)').run(
-      event.conversationId,
-      event.messageId,
-      target.seq,
-      target.text,
-      target.sent_at ?? target.created_at,
-    );
+    cachedStatement(
+      db,
+      'INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)',
+    ).run(event.conversationId, event.messageId, target.seq, target.text, target.sent_at ?? target.created_at);
   }
-  cachedStatement(db, 'INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)').run(
-    event.conversationId,
-    event.messageId,
-    event.seq,
-    event.text,
-    event.sentAt,
-  );
+  cachedStatement(
+    db,
+    'INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)',
+  ).run(event.conversationId, event.messageId, event.seq, event.text, event.sentAt);
   if (event.seq > (target.edit_seq ?? 0)) {
-    cachedStatement(db, 
+    cachedStatement(
+      db,
       'UPDATE messages SET text = ?, edit_seq = ?, edited_at = ? WHERE conversation_id = ? AND client_message_id = ?',
     ).run(event.text, event.seq, event.sentAt, event.conversationId, event.messageId);
   }
@@ -194,8 +195,10 @@ function purge(db: Db, conversationId: string, messageId: string): void {
 }
 
 function releaseHeld(db: Db, conversationId: string, messageId: string): void {
-  const held = cachedStatement(db, 'SELECT seq, event FROM held_events WHERE conversation_id = ? AND message_id = ? ORDER BY seq')
-    .all(conversationId, messageId) as { seq: number; event: string }[];
+  const held = cachedStatement(
+    db,
+    'SELECT seq, event FROM held_events WHERE conversation_id = ? AND message_id = ? ORDER BY seq',
+  ).all(conversationId, messageId) as { seq: number; event: string }[];
   if (held.length === 0) return;
   cachedStatement(db, 'DELETE FROM held_events WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
   for (const row of held) applyChange(db, heldEvent(row.event));

@@ -28,11 +28,10 @@ const noticeSchema = z.discriminatedUnion('kind', [
 
 /** The membership notices with seq in [fromSeq, beforeSeq), oldest first. */
 export function noticesBetween(db: Db, conversationId: string, fromSeq: number, beforeSeq: number): NoticeView[] {
-  const rows = cachedStatement(db, 'SELECT event FROM notices WHERE conversation_id = ? AND seq >= ? AND seq < ? ORDER BY seq').all(
-    conversationId,
-    fromSeq,
-    beforeSeq,
-  ) as { event: string }[];
+  const rows = cachedStatement(
+    db,
+    'SELECT event FROM notices WHERE conversation_id = ? AND seq >= ? AND seq < ? ORDER BY seq',
+  ).all(conversationId, fromSeq, beforeSeq) as { event: string }[];
   if (rows.length === 0) return [];
   const events = rows.map((row) => {
     // Stored by this mirror from validated frames; checked again rather than taken on trust.
@@ -40,7 +39,10 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
     if (!parsed.success) throw new Error(`A notice in the mirror is malformed: ${z.prettifyError(parsed.error)}`);
     return parsed.data;
   });
-  const users = usersById(db, events.flatMap((event) => [event.senderId, ...subjectIds(event)]));
+  const users = usersById(
+    db,
+    events.flatMap((event) => [event.senderId, ...subjectIds(event)]),
+  );
   const user = (id: string): User => users.get(id) ?? { id, username: '', displayName: '' };
   return events.map((event) => ({
     seq: event.seq,
@@ -70,9 +72,10 @@ function subjectIds(event: MembershipEvent): string[] {
 }
 
 function usersById(db: Db, ids: string[]): Map<string, User> {
-  const rows = cachedStatement(db, 'SELECT id, username, display_name FROM users WHERE id IN (SELECT value FROM json_each(?))').all(
-    JSON.stringify([...new Set(ids)]),
-  ) as { id: string; username: string; display_name: string }[];
+  const rows = cachedStatement(
+    db,
+    'SELECT id, username, display_name FROM users WHERE id IN (SELECT value FROM json_each(?))',
+  ).all(JSON.stringify([...new Set(ids)])) as { id: string; username: string; display_name: string }[];
   return new Map(rows.map((row) => [row.id, { id: row.id, username: row.username, displayName: row.display_name }]));
 }
 
@@ -97,7 +100,13 @@ export function messageInfo(db: Db, conversationId: string, seq: number | null, 
     `SELECT u.id, u.username, u.display_name, m.delivered_seq, m.read_seq FROM members m JOIN users u ON u.id = m.user_id
      WHERE m.conversation_id = ? AND m.user_id != ? AND m.active = 1 AND m.joined_seq <= ?
      ORDER BY m.join_order, m.user_id`,
-  ).all(conversationId, selfId, seq) as { id: string; username: string; display_name: string; delivered_seq: number; read_seq: number }[];
+  ).all(conversationId, selfId, seq) as {
+    id: string;
+    username: string;
+    display_name: string;
+    delivered_seq: number;
+    read_seq: number;
+  }[];
   const user = (row: (typeof rows)[number]): User => ({ id: row.id, username: row.username, displayName: row.display_name });
   return {
     readBy: rows.filter((row) => row.read_seq >= seq).map(user),
@@ -126,8 +135,7 @@ export function conversationInfo(
   isOnline: (userId: string) => boolean,
 ): ConversationInfo | null {
   const conversation = cachedStatement(db, 'SELECT kind, name, is_member FROM conversations WHERE id = ?').get(conversationId) as
-    | { kind: ConversationKind; name: string | null; is_member: number }
-    | undefined;
+    { kind: ConversationKind; name: string | null; is_member: number } | undefined;
   if (!conversation) return null;
   const rows = cachedStatement(
     db,

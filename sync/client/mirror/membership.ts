@@ -107,12 +107,10 @@ export function applySnapshot(db: Db, conversation: Conversation, selfId: string
   conversation.members.forEach((member, index) => {
     upsertUser(db, member);
     setMember(db, { conversationId, userId: member.id, seq, role: member.role, active: true, joinedSeq: null }, false);
-    cachedStatement(db, 'UPDATE members SET join_order = ? WHERE conversation_id = ? AND user_id = ? AND membership_seq <= ?').run(
-      index,
-      conversationId,
-      member.id,
-      seq,
-    );
+    cachedStatement(
+      db,
+      'UPDATE members SET join_order = ? WHERE conversation_id = ? AND user_id = ? AND membership_seq <= ?',
+    ).run(index, conversationId, member.id, seq);
   });
   cachedStatement(
     db,

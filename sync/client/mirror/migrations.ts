@@ -194,7 +194,8 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    description: 'groups: names, roles, membership as history, notices; direct ids derived from the pair; outbox for group changes',
+    description:
+      'groups: names, roles, membership as history, notices; direct ids derived from the pair; outbox for group changes',
     rebuildsReferencedTables: true,
     up(db) {
       // Direct conversations take the id derived from their pair, as the server's migration 3
@@ -204,8 +205,15 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
         id: string;
         peer_id: string;
       }[];
-      const tables = ['conversations:id', 'members:conversation_id', 'messages:conversation_id', 'message_versions:conversation_id',
-        'reactions:conversation_id', 'held_events:conversation_id', 'outbox:conversation_id'];
+      const tables = [
+        'conversations:id',
+        'members:conversation_id',
+        'messages:conversation_id',
+        'message_versions:conversation_id',
+        'reactions:conversation_id',
+        'held_events:conversation_id',
+        'outbox:conversation_id',
+      ];
       for (const direct of directs) {
         if (!self || self === direct.peer_id) continue;
         const derived = directConversationId(self, direct.peer_id);
@@ -215,7 +223,10 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
           db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${column} = ?`).run(derived, direct.id);
         }
         // Held events keep the whole event, whose conversationId must follow.
-        db.prepare("UPDATE held_events SET event = json_set(event, '$.conversationId', ?) WHERE conversation_id = ?").run(derived, derived);
+        db.prepare("UPDATE held_events SET event = json_set(event, '$.conversationId', ?) WHERE conversation_id = ?").run(
+          derived,
+          derived,
+        );
       }
       db.exec(`
         -- The group's name, last-writer-wins by the seq of the event (or snapshot) that set it.

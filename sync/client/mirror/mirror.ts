@@ -64,8 +64,10 @@ export class Mirror {
   // -- session -------------------------------------------------------------------------------
 
   session(): StoredSession | null {
-    const row = cachedStatement(this.db, 'SELECT server_url, token, user_id, username, display_name FROM session WHERE id = 1')
-      .get() as { server_url: string; token: string | null; user_id: string; username: string; display_name: string } | undefined;
+    const row = cachedStatement(
+      this.db,
+      'SELECT server_url, token, user_id, username, display_name FROM session WHERE id = 1',
+    ).get() as { server_url: string; token: string | null; user_id: string; username: string; display_name: string } | undefined;
     if (!row) return null;
     return {
       serverUrl: row.server_url,
@@ -75,12 +77,12 @@ export class Mirror {
   }
 
   saveSession(session: StoredSession): void {
-    cachedStatement(this.db, 
-        `INSERT INTO session (id, server_url, token, user_id, username, display_name) VALUES (1, ?, ?, ?, ?, ?)
+    cachedStatement(
+      this.db,
+      `INSERT INTO session (id, server_url, token, user_id, username, display_name) VALUES (1, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET server_url = excluded.server_url, token = excluded.token,
            user_id = excluded.user_id, username = excluded.username, display_name = excluded.display_name`,
-      )
-      .run(session.serverUrl, session.token, session.user.id, session.user.username, session.user.displayName);
+    ).run(session.serverUrl, session.token, session.user.id, session.user.username, session.user.displayName);
     this.upsertUser(session.user);
     this.selfUsername = session.user.username;
   }
@@ -118,15 +120,13 @@ export class Mirror {
   /** Someone this mirror has seen (in any conversation), by username. */
   userByUsername(username: string): User | null {
     const row = cachedStatement(this.db, 'SELECT id, username, display_name FROM users WHERE username = ?').get(username) as
-      | { id: string; username: string; display_name: string }
-      | undefined;
+      { id: string; username: string; display_name: string } | undefined;
     return row ? { id: row.id, username: row.username, displayName: row.display_name } : null;
   }
 
   user(userId: string): User | null {
     const row = cachedStatement(this.db, 'SELECT id, username, display_name FROM users WHERE id = ?').get(userId) as
-      | { id: string; username: string; display_name: string }
-      | undefined;
+      { id: string; username: string; display_name: string } | undefined;
     return row ? { id: row.id, username: row.username, displayName: row.display_name } : null;
   }
 
@@ -136,16 +136,19 @@ export class Mirror {
    */
   upsertConversation(conversation: Conversation, selfId: string): boolean {
     return this.transaction(() => {
-      cachedStatement(this.db, 
-          `INSERT INTO conversations (id, kind, created_at, known_seq, last_activity_at) VALUES (?, ?, ?, ?, ?)
+      cachedStatement(
+        this.db,
+        `INSERT INTO conversations (id, kind, created_at, known_seq, last_activity_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET known_seq = MAX(known_seq, excluded.known_seq), kind = excluded.kind`,
-        )
-        .run(conversation.id, conversation.kind, conversation.createdAt, conversation.lastSeq, conversation.createdAt);
+      ).run(conversation.id, conversation.kind, conversation.createdAt, conversation.lastSeq, conversation.createdAt);
       applySnapshot(this.db, conversation, selfId);
       for (const member of conversation.members) {
         this.raiseWatermarks(conversation.id, member.id, member.deliveredSeq, member.readSeq);
         if (member.id !== selfId && conversation.kind === 'direct') {
-          cachedStatement(this.db, 'UPDATE conversations SET peer_id = ? WHERE id = ? AND peer_id IS NULL').run(member.id, conversation.id);
+          cachedStatement(this.db, 'UPDATE conversations SET peer_id = ? WHERE id = ? AND peer_id IS NULL').run(
+            member.id,
+            conversation.id,
+          );
         }
         // What the server already holds of ours need not be sent again.
         if (member.id === selfId) this.confirmReceipt(conversation.id, 'read', member.readSeq);
@@ -199,35 +202,35 @@ export class Mirror {
 
   conversationKind(conversationId: string): ConversationKind | null {
     const row = cachedStatement(this.db, 'SELECT kind FROM conversations WHERE id = ?').get(conversationId) as
-      | { kind: ConversationKind }
-      | undefined;
+      { kind: ConversationKind } | undefined;
     return row?.kind ?? null;
   }
 
   /** Whether we are a member of the conversation now (as far as this mirror knows). */
   isMember(conversationId: string): boolean {
     const row = cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as
-      | { is_member: number }
-      | undefined;
+      { is_member: number } | undefined;
     return row?.is_member === 1;
   }
 
   /** Active members with their roles and join order, as acknowledged (queued changes aside). */
   members(conversationId: string): { userId: string; role: Role; joinOrder: number }[] {
     return (
-      cachedStatement(this.db, 'SELECT user_id, role, join_order FROM members WHERE conversation_id = ? AND active = 1 ORDER BY join_order')
-        .all(conversationId) as { user_id: string; role: Role; join_order: number }[]
+      cachedStatement(
+        this.db,
+        'SELECT user_id, role, join_order FROM members WHERE conversation_id = ? AND active = 1 ORDER BY join_order',
+      ).all(conversationId) as { user_id: string; role: Role; join_order: number }[]
     ).map((row) => ({ userId: row.user_id, role: row.role, joinOrder: row.join_order }));
   }
 
   raiseWatermarks(conversationId: string, userId: string, deliveredSeq: number, readSeq: number): void {
-    cachedStatement(this.db, 
-        `INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq) VALUES (?, ?, ?, ?)
+    cachedStatement(
+      this.db,
+      `INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq) VALUES (?, ?, ?, ?)
          ON CONFLICT (conversation_id, user_id) DO UPDATE SET
            delivered_seq = MAX(delivered_seq, excluded.delivered_seq),
            read_seq = MAX(read_seq, excluded.read_seq)`,
-      )
-      .run(conversationId, userId, Math.max(deliveredSeq, readSeq), readSeq);
+    ).run(conversationId, userId, Math.max(deliveredSeq, readSeq), readSeq);
     if (readSeq > 0 && cachedStatement(this.db, 'SELECT 1 FROM session WHERE user_id = ?').get(userId)) {
       // Our own read watermark (from this device or another): the unread count follows it.
       recountUnread(this.db, conversationId, userId);
@@ -241,29 +244,32 @@ export class Mirror {
   /** Conversations `userId` is a member of (for presence changes). */
   conversationsWith(userId: string): string[] {
     return (
-      cachedStatement(this.db, 'SELECT conversation_id FROM members WHERE user_id = ?').all(userId) as { conversation_id: string }[]
+      cachedStatement(this.db, 'SELECT conversation_id FROM members WHERE user_id = ?').all(userId) as {
+        conversation_id: string;
+      }[]
     ).map((row) => row.conversation_id);
   }
 
   /** The other member of a direct conversation; null for a group. */
   peerOf(conversationId: string): string | null {
-    const row = cachedStatement(this.db, "SELECT peer_id FROM conversations WHERE id = ? AND kind = 'direct'").get(conversationId) as
-      | { peer_id: string | null }
-      | undefined;
+    const row = cachedStatement(this.db, "SELECT peer_id FROM conversations WHERE id = ? AND kind = 'direct'").get(
+      conversationId,
+    ) as { peer_id: string | null } | undefined;
     return row?.peer_id ?? null;
   }
 
   cursor(conversationId: string): ConversationCursor | null {
-    const row = cachedStatement(this.db, 'SELECT id, applied_seq, known_seq FROM conversations WHERE id = ?')
-      .get(conversationId) as { id: string; applied_seq: number; known_seq: number } | undefined;
+    const row = cachedStatement(this.db, 'SELECT id, applied_seq, known_seq FROM conversations WHERE id = ?').get(
+      conversationId,
+    ) as { id: string; applied_seq: number; known_seq: number } | undefined;
     return row ? { id: row.id, appliedSeq: row.applied_seq, knownSeq: row.known_seq } : null;
   }
 
   /** Conversations whose known sequence is ahead of what is applied. */
   conversationsBehind(): string[] {
-    return (
-      cachedStatement(this.db, 'SELECT id FROM conversations WHERE known_seq > applied_seq').all() as { id: string }[]
-    ).map((row) => row.id);
+    return (cachedStatement(this.db, 'SELECT id FROM conversations WHERE known_seq > applied_seq').all() as { id: string }[]).map(
+      (row) => row.id,
+    );
   }
 
   noteKnownSeq(conversationId: string, seq: number): void {
@@ -298,8 +304,11 @@ export class Mirror {
       }
       finishBatch(this.db, batch);
       if (applied !== cursor.appliedSeq) {
-        cachedStatement(this.db, 'UPDATE conversations SET applied_seq = ?, known_seq = MAX(known_seq, ?) WHERE id = ?')
-          .run(applied, applied, conversationId);
+        cachedStatement(this.db, 'UPDATE conversations SET applied_seq = ?, known_seq = MAX(known_seq, ?) WHERE id = ?').run(
+          applied,
+          applied,
+          conversationId,
+        );
         // We hold everything up to `applied`; our own delivered watermark follows locally at once.
         this.raiseWatermarks(conversationId, selfId, applied, 0);
       }
@@ -330,16 +339,20 @@ export class Mirror {
   // -- composing -----------------------------------------------------------------------------
 
   message(conversationId: string, messageId: string): StoredMessage | null {
-    const row = cachedStatement(this.db, 'SELECT sender_id, seq, deleted FROM messages WHERE conversation_id = ? AND client_message_id = ?')
-      .get(conversationId, messageId) as { sender_id: string; seq: number | null; deleted: number } | undefined;
+    const row = cachedStatement(
+      this.db,
+      'SELECT sender_id, seq, deleted FROM messages WHERE conversation_id = ? AND client_message_id = ?',
+    ).get(conversationId, messageId) as { sender_id: string; seq: number | null; deleted: number } | undefined;
     return row ? { senderId: row.sender_id, seq: row.seq, deleted: row.deleted === 1 } : null;
   }
 
   /** Whether our reaction with this emoji stands on the message as acknowledged (queued rows aside). */
   hasOwnReaction(conversationId: string, messageId: string, selfId: string, emoji: string): boolean {
     return (
-      cachedStatement(this.db, 'SELECT 1 FROM reactions WHERE conversation_id = ? AND message_id = ? AND user_id = ? AND emoji = ? AND on_ = 1')
-        .get(conversationId, messageId, selfId, emoji) !== undefined
+      cachedStatement(
+        this.db,
+        'SELECT 1 FROM reactions WHERE conversation_id = ? AND message_id = ? AND user_id = ? AND emoji = ? AND on_ = 1',
+      ).get(conversationId, messageId, selfId, emoji) !== undefined
     );
   }
 
@@ -353,21 +366,26 @@ export class Mirror {
     now: number,
   ): void {
     this.transaction(() => {
-      cachedStatement(this.db, 
-          `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to)
+      cachedStatement(
+        this.db,
+        `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to)
            VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?)`,
-        )
-        .run(conversationId, messageId, senderId, text, now, replyTo);
+      ).run(conversationId, messageId, senderId, text, now, replyTo);
       this.outbox.enqueueSend(conversationId, messageId);
       refreshLastMessage(this.db, conversationId);
-      cachedStatement(this.db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(now, conversationId);
+      cachedStatement(this.db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
+        now,
+        conversationId,
+      );
     });
   }
 
   /** Changes the text of a message that has not been sent yet (one send, with the latest text). */
   rewriteUnsent(conversationId: string, messageId: string, text: string): void {
-    cachedStatement(this.db, 'UPDATE messages SET text = ? WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL')
-      .run(text, conversationId, messageId);
+    cachedStatement(
+      this.db,
+      'UPDATE messages SET text = ? WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL',
+    ).run(text, conversationId, messageId);
   }
 
   /**
@@ -378,10 +396,14 @@ export class Mirror {
   withdrawUnsent(conversationId: string, messageId: string): void {
     this.transaction(() => {
       this.outbox.withdraw(conversationId, messageId);
-      cachedStatement(this.db, 'DELETE FROM messages WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL')
-        .run(conversationId, messageId);
-      cachedStatement(this.db, 'UPDATE messages SET reply_to = NULL WHERE conversation_id = ? AND reply_to = ? AND seq IS NULL')
-        .run(conversationId, messageId);
+      cachedStatement(this.db, 'DELETE FROM messages WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL').run(
+        conversationId,
+        messageId,
+      );
+      cachedStatement(
+        this.db,
+        'UPDATE messages SET reply_to = NULL WHERE conversation_id = ? AND reply_to = ? AND seq IS NULL',
+      ).run(conversationId, messageId);
       refreshLastMessage(this.db, conversationId);
     });
   }
@@ -390,10 +412,10 @@ export class Mirror {
   failSend(conversationId: string, messageId: string, reason: string): void {
     this.transaction(() => {
       this.outbox.fail(messageId, reason);
-      cachedStatement(this.db, 
-          "UPDATE messages SET state = 'failed', error = ? WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL",
-        )
-        .run(reason, conversationId, messageId);
+      cachedStatement(
+        this.db,
+        "UPDATE messages SET state = 'failed', error = ? WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL",
+      ).run(reason, conversationId, messageId);
     });
   }
 
@@ -402,10 +424,10 @@ export class Mirror {
     return this.transaction(() => {
       const conversationId = this.outbox.requeueFailed(messageId, ['send']);
       if (!conversationId) return null;
-      cachedStatement(this.db, 
-          "UPDATE messages SET state = 'sending', error = NULL WHERE conversation_id = ? AND client_message_id = ? AND sender_id = ?",
-        )
-        .run(conversationId, messageId, selfId);
+      cachedStatement(
+        this.db,
+        "UPDATE messages SET state = 'sending', error = NULL WHERE conversation_id = ? AND client_message_id = ? AND sender_id = ?",
+      ).run(conversationId, messageId, selfId);
       return conversationId;
     });
   }
@@ -413,10 +435,10 @@ export class Mirror {
   /** Removes a failed (never stored by the server) message. */
   discardFailedSend(messageId: string, selfId: string): string | null {
     return this.transaction(() => {
-      const row = cachedStatement(this.db, 
-          "SELECT conversation_id FROM messages WHERE client_message_id = ? AND sender_id = ? AND state = 'failed' AND seq IS NULL",
-        )
-        .get(messageId, selfId) as { conversation_id: string } | undefined;
+      const row = cachedStatement(
+        this.db,
+        "SELECT conversation_id FROM messages WHERE client_message_id = ? AND sender_id = ? AND state = 'failed' AND seq IS NULL",
+      ).get(messageId, selfId) as { conversation_id: string } | undefined;
       if (!row) return null;
       this.withdrawUnsent(row.conversation_id, messageId);
       return row.conversation_id;
@@ -436,19 +458,21 @@ export class Mirror {
   }
 
   ownWatermarks(conversationId: string, selfId: string): { deliveredSeq: number; readSeq: number } {
-    const row = cachedStatement(this.db, 'SELECT delivered_seq, read_seq FROM members WHERE conversation_id = ? AND user_id = ?')
-      .get(conversationId, selfId) as { delivered_seq: number; read_seq: number } | undefined;
+    const row = cachedStatement(
+      this.db,
+      'SELECT delivered_seq, read_seq FROM members WHERE conversation_id = ? AND user_id = ?',
+    ).get(conversationId, selfId) as { delivered_seq: number; read_seq: number } | undefined;
     return { deliveredSeq: row?.delivered_seq ?? 0, readSeq: row?.read_seq ?? 0 };
   }
 
   /** Our watermarks that the server has not confirmed yet. */
   unsentReceipts(selfId: string): { conversationId: string; kind: 'delivered' | 'read'; seq: number }[] {
-    const rows = cachedStatement(this.db, 
-        `SELECT c.id, m.delivered_seq, m.read_seq, c.delivered_seq_sent, c.read_seq_sent
+    const rows = cachedStatement(
+      this.db,
+      `SELECT c.id, m.delivered_seq, m.read_seq, c.delivered_seq_sent, c.read_seq_sent
          FROM conversations c JOIN members m ON m.conversation_id = c.id AND m.user_id = ?
          WHERE m.delivered_seq > c.delivered_seq_sent OR m.read_seq > c.read_seq_sent`,
-      )
-      .all(selfId) as { id: string; delivered_seq: number; read_seq: number; delivered_seq_sent: number; read_seq_sent: number }[];
+    ).all(selfId) as { id: string; delivered_seq: number; read_seq: number; delivered_seq_sent: number; read_seq_sent: number }[];
     return rows.flatMap((row) => {
       const readDue = row.read_seq > row.read_seq_sent;
       const receipts: { conversationId: string; kind: 'delivered' | 'read'; seq: number }[] = [];
@@ -464,21 +488,29 @@ export class Mirror {
 
   confirmReceipt(conversationId: string, kind: 'delivered' | 'read', seq: number): void {
     const readSeq = kind === 'read' ? seq : 0;
-    cachedStatement(this.db, 
-        'UPDATE conversations SET read_seq_sent = MAX(read_seq_sent, ?), delivered_seq_sent = MAX(delivered_seq_sent, ?) WHERE id = ?',
-      )
-      .run(readSeq, seq, conversationId);
+    cachedStatement(
+      this.db,
+      'UPDATE conversations SET read_seq_sent = MAX(read_seq_sent, ?), delivered_seq_sent = MAX(delivered_seq_sent, ?) WHERE id = ?',
+    ).run(readSeq, seq, conversationId);
   }
 
   // -- diagnostics ---------------------------------------------------------------------------
 
   /** For tests and diagnostics: every message of a conversation in order, as stored. */
-  allMessages(conversationId: string): { seq: number | null; clientMessageId: string; senderId: string; text: string; state: string }[] {
+  allMessages(
+    conversationId: string,
+  ): { seq: number | null; clientMessageId: string; senderId: string; text: string; state: string }[] {
     return (
-      cachedStatement(this.db, 
-          'SELECT seq, client_message_id, sender_id, text, state FROM messages WHERE conversation_id = ? ORDER BY seq IS NULL, seq, local_id',
-        )
-        .all(conversationId) as { seq: number | null; client_message_id: string; sender_id: string; text: string; state: string }[]
-    ).map((row) => ({ seq: row.seq, clientMessageId: row.client_message_id, senderId: row.sender_id, text: row.text, state: row.state }));
+      cachedStatement(
+        this.db,
+        'SELECT seq, client_message_id, sender_id, text, state FROM messages WHERE conversation_id = ? ORDER BY seq IS NULL, seq, local_id',
+      ).all(conversationId) as { seq: number | null; client_message_id: string; sender_id: string; text: string; state: string }[]
+    ).map((row) => ({
+      seq: row.seq,
+      clientMessageId: row.client_message_id,
+      senderId: row.sender_id,
+      text: row.text,
+      state: row.state,
+    }));
   }
 }

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { emoji, groupChangeSchema, messageText, newConversationSchema, type GroupChange, type NewConversation } from '../../protocol/frames.js';
+import {
+  emoji,
+  groupChangeSchema,
+  messageText,
+  newConversationSchema,
+  type GroupChange,
+  type NewConversation,
+} from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 
 interface EntryBase {
@@ -51,7 +58,8 @@ function payloadOf<K extends RowKind>(row: { kind: K; payload: string; client_id
     throw new Error(`Outbox row ${row.client_id} (${row.kind}) has a payload that is not JSON`);
   }
   const parsed = PAYLOADS[row.kind].safeParse(json);
-  if (!parsed.success) throw new Error(`Outbox row ${row.client_id} (${row.kind}) has a malformed payload: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`Outbox row ${row.client_id} (${row.kind}) has a malformed payload: ${z.prettifyError(parsed.error)}`);
   return parsed.data as z.infer<(typeof PAYLOADS)[K]>;
 }
 
@@ -98,10 +106,10 @@ export class OutboxStore {
   constructor(private readonly db: Db) {}
 
   enqueueSend(conversationId: string, messageId: string): void {
-    cachedStatement(this.db, 
-        `INSERT INTO outbox (conversation_id, client_id, kind, message_id, status) VALUES (?, ?, 'send', ?, 'pending')`,
-      )
-      .run(conversationId, messageId, messageId);
+    cachedStatement(
+      this.db,
+      `INSERT INTO outbox (conversation_id, client_id, kind, message_id, status) VALUES (?, ?, 'send', ?, 'pending')`,
+    ).run(conversationId, messageId, messageId);
   }
 
   /** A conversation made here: its creation goes first in its queue, ahead of anything sent to it. */
@@ -127,7 +135,12 @@ export class OutboxStore {
     ).all(conversationId) as OutboxRow[];
     return rows.map((row) => {
       const entry = toEntry(row);
-      const change = entry.kind === 'create' ? { kind: 'create' as const, conversation: entry.conversation } : entry.kind === 'group' ? entry.change : null;
+      const change =
+        entry.kind === 'create'
+          ? { kind: 'create' as const, conversation: entry.conversation }
+          : entry.kind === 'group'
+            ? entry.change
+            : null;
       if (!change) throw new Error(`Outbox row ${row.client_id} is not a group change`);
       return { clientId: row.client_id, status: row.status, error: row.last_error, change };
     });
@@ -140,21 +153,21 @@ export class OutboxStore {
     messageId: string,
     payload: { text?: string; emoji?: string; on?: boolean },
   ): void {
-    cachedStatement(this.db, 
-        `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
-      )
-      .run(conversationId, clientId, kind, messageId, JSON.stringify(payload));
+    cachedStatement(
+      this.db,
+      `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
+    ).run(conversationId, clientId, kind, messageId, JSON.stringify(payload));
   }
 
   /** The next row to send in each conversation: the oldest pending one (failed rows don't block). */
   nextEntries(): OutboxEntry[] {
-    const rows = cachedStatement(this.db, 
-        `SELECT o.*, m.text, m.reply_to FROM outbox o
+    const rows = cachedStatement(
+      this.db,
+      `SELECT o.*, m.text, m.reply_to FROM outbox o
          LEFT JOIN messages m ON o.kind = 'send' AND m.conversation_id = o.conversation_id AND m.client_message_id = o.message_id
          WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE status = 'pending' GROUP BY conversation_id)
          ORDER BY o.id`,
-      )
-      .all() as OutboxRow[];
+    ).all() as OutboxRow[];
     return rows.map(toEntry);
   }
 
@@ -194,27 +207,28 @@ export class OutboxStore {
 
   /** A permanent refusal: kept, visible and retryable, but no longer blocking the queue. */
   fail(clientId: string, reason: string): void {
-    cachedStatement(this.db, "UPDATE outbox SET status = 'failed', last_error = ? WHERE client_id = ?")
-      .run(reason, clientId);
+    cachedStatement(this.db, "UPDATE outbox SET status = 'failed', last_error = ? WHERE client_id = ?").run(reason, clientId);
   }
 
   /** Queues a refused row again, behind everything queued now. Returns its conversation, or null. */
   requeueFailed(clientId: string, kinds: readonly string[]): string | null {
-    const row = cachedStatement(this.db, "SELECT * FROM outbox WHERE client_id = ? AND status = 'failed'")
-      .get(clientId) as OutboxRow | undefined;
+    const row = cachedStatement(this.db, "SELECT * FROM outbox WHERE client_id = ? AND status = 'failed'").get(clientId) as
+      OutboxRow | undefined;
     if (!row || !kinds.includes(row.kind)) return null;
     cachedStatement(this.db, 'DELETE FROM outbox WHERE id = ?').run(row.id);
-    cachedStatement(this.db, 
-        `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
-      )
-      .run(row.conversation_id, row.client_id, row.kind, row.message_id, row.payload);
+    cachedStatement(
+      this.db,
+      `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, ?, ?, ?, 'pending')`,
+    ).run(row.conversation_id, row.client_id, row.kind, row.message_id, row.payload);
     return row.conversation_id;
   }
 
   /** Drops a refused change. Returns its conversation, or null. */
   discardFailedChange(clientId: string): string | null {
-    const row = cachedStatement(this.db, "SELECT conversation_id FROM outbox WHERE client_id = ? AND status = 'failed' AND kind != 'send'")
-      .get(clientId) as { conversation_id: string } | undefined;
+    const row = cachedStatement(
+      this.db,
+      "SELECT conversation_id FROM outbox WHERE client_id = ? AND status = 'failed' AND kind != 'send'",
+    ).get(clientId) as { conversation_id: string } | undefined;
     if (!row) return null;
     cachedStatement(this.db, 'DELETE FROM outbox WHERE client_id = ?').run(clientId);
     return row.conversation_id;
@@ -223,8 +237,10 @@ export class OutboxStore {
   /** The send row of a message, if it is still queued. */
   sendRow(conversationId: string, messageId: string): { status: 'pending' | 'failed'; attempts: number } | null {
     return (
-      (cachedStatement(this.db, "SELECT status, attempts FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'send'")
-        .get(conversationId, messageId) as { status: 'pending' | 'failed'; attempts: number } | undefined) ?? null
+      (cachedStatement(
+        this.db,
+        "SELECT status, attempts FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'send'",
+      ).get(conversationId, messageId) as { status: 'pending' | 'failed'; attempts: number } | undefined) ?? null
     );
   }
 
@@ -234,11 +250,15 @@ export class OutboxStore {
   }
 
   /** The pending reaction rows for one emoji on a message, oldest first (to cancel a toggle). */
-  pendingReactions(conversationId: string, messageId: string, emoji: string): { clientId: string; on: boolean; attempts: number }[] {
-    const rows = cachedStatement(this.db, 
-        "SELECT client_id, payload, attempts FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'reaction' AND status = 'pending' ORDER BY id",
-      )
-      .all(conversationId, messageId) as { client_id: string; payload: string; attempts: number }[];
+  pendingReactions(
+    conversationId: string,
+    messageId: string,
+    emoji: string,
+  ): { clientId: string; on: boolean; attempts: number }[] {
+    const rows = cachedStatement(
+      this.db,
+      "SELECT client_id, payload, attempts FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'reaction' AND status = 'pending' ORDER BY id",
+    ).all(conversationId, messageId) as { client_id: string; payload: string; attempts: number }[];
     return rows
       .map((row) => ({ row, payload: payloadOf({ kind: 'reaction', payload: row.payload, client_id: row.client_id }) }))
       .filter(({ payload }) => payload.emoji === emoji)
@@ -251,8 +271,10 @@ export class OutboxStore {
 
   /** Every queued change of a conversation, oldest first, for the views to overlay. */
   queuedChanges(conversationId: string): QueuedChange[] {
-    const rows = cachedStatement(this.db, "SELECT * FROM outbox WHERE conversation_id = ? AND kind IN ('edit', 'delete', 'reaction') ORDER BY id")
-      .all(conversationId) as OutboxRow[];
+    const rows = cachedStatement(
+      this.db,
+      "SELECT * FROM outbox WHERE conversation_id = ? AND kind IN ('edit', 'delete', 'reaction') ORDER BY id",
+    ).all(conversationId) as OutboxRow[];
     return rows.map((row) => {
       const entry = toEntry(row);
       const base = { clientId: row.client_id, status: row.status, error: row.last_error };

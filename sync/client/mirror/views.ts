@@ -26,16 +26,16 @@ export class MirrorViews {
   ) {}
 
   conversationSummaries(selfId: string, onlyId?: string): ConversationSummary[] {
-    const rows = cachedStatement(this.db, 
-        `SELECT c.id, c.kind, c.name, c.last_activity_at, c.unread_count AS unread, c.unread_mentions, c.member_count, c.is_member,
+    const rows = cachedStatement(
+      this.db,
+      `SELECT c.id, c.kind, c.name, c.last_activity_at, c.unread_count AS unread, c.unread_mentions, c.member_count, c.is_member,
            c.peer_id, u.username AS peer_username, u.display_name AS peer_display_name,
            c.last_preview AS last_text, c.last_sender_id AS last_sender, c.last_sender_name, c.last_deleted, c.last_at
          FROM conversations c
          LEFT JOIN users u ON u.id = c.peer_id
          WHERE (@only IS NULL OR c.id = @only)
          ORDER BY c.last_activity_at DESC`,
-      )
-      .all({ only: onlyId ?? null }) as {
+    ).all({ only: onlyId ?? null }) as {
       id: string;
       kind: ConversationKind;
       name: string | null;
@@ -56,7 +56,11 @@ export class MirrorViews {
     return rows.map((row) => {
       const peer =
         row.kind === 'direct'
-          ? { id: row.peer_id ?? '', username: row.peer_username ?? '', displayName: row.peer_display_name ?? row.peer_username ?? '' }
+          ? {
+              id: row.peer_id ?? '',
+              username: row.peer_username ?? '',
+              displayName: row.peer_display_name ?? row.peer_username ?? '',
+            }
           : null;
       return {
         id: row.id,
@@ -91,12 +95,7 @@ export class MirrorViews {
    * `limit` acknowledged messages before `beforeSeq` (or the newest ones), in display order; the
    * newest page also carries every unsent message after them.
    */
-  messagePage(
-    conversationId: string,
-    selfId: string,
-    limit: number,
-    beforeSeq?: number,
-  ): MessagePage {
+  messagePage(conversationId: string, selfId: string, limit: number, beforeSeq?: number): MessagePage {
     const stored = cachedStatement(
       this.db,
       `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NOT NULL AND m.seq < @before
@@ -125,8 +124,10 @@ export class MirrorViews {
   }
 
   messageView(conversationId: string, messageId: string, selfId: string): MessageView | null {
-    const row = cachedStatement(this.db, `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id = @id`)
-      .get({ self: selfId, conversation: conversationId, id: messageId }) as MessageRow | undefined;
+    const row = cachedStatement(
+      this.db,
+      `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id = @id`,
+    ).get({ self: selfId, conversation: conversationId, id: messageId }) as MessageRow | undefined;
     return row ? (this.toViews(conversationId, [row], selfId)[0] ?? null) : null;
   }
 
@@ -144,11 +145,15 @@ export class MirrorViews {
   }
 
   editHistory(conversationId: string, messageId: string): EditHistoryEntry[] {
-    const message = cachedStatement(this.db, 'SELECT text, deleted, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?')
-      .get(conversationId, messageId) as { text: string; deleted: number; sent_at: number | null; created_at: number } | undefined;
+    const message = cachedStatement(
+      this.db,
+      'SELECT text, deleted, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
+    ).get(conversationId, messageId) as { text: string; deleted: number; sent_at: number | null; created_at: number } | undefined;
     if (!message || message.deleted) return [];
-    const versions = cachedStatement(this.db, 'SELECT text, at FROM message_versions WHERE conversation_id = ? AND message_id = ? ORDER BY seq')
-      .all(conversationId, messageId) as EditHistoryEntry[];
+    const versions = cachedStatement(
+      this.db,
+      'SELECT text, at FROM message_versions WHERE conversation_id = ? AND message_id = ? ORDER BY seq',
+    ).all(conversationId, messageId) as EditHistoryEntry[];
     return versions.length > 0 ? versions : [{ text: message.text, at: message.sent_at ?? message.created_at }];
   }
 
@@ -161,9 +166,11 @@ export class MirrorViews {
     );
     const quotes = this.quotesFor(conversationId, rows, selfId, queued);
     const others = othersWatermarks(this.db, conversationId, selfId);
-    const isMember = (cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as
-      | { is_member: number }
-      | undefined)?.is_member === 1;
+    const isMember =
+      (
+        cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as
+          { is_member: number } | undefined
+      )?.is_member === 1;
     return rows.map((row) => {
       const overlay = overlayFor(row, queued);
       return {
@@ -191,12 +198,12 @@ export class MirrorViews {
 
   /** Acknowledged reactions per message: one entry per emoji, in order of first use. */
   private reactionsOf(conversationId: string, messageIds: string[]): Map<string, RawReaction[]> {
-    const rows = cachedStatement(this.db, 
-        `SELECT message_id, emoji, user_id, seq FROM reactions
+    const rows = cachedStatement(
+      this.db,
+      `SELECT message_id, emoji, user_id, seq FROM reactions
          WHERE conversation_id = ? AND on_ = 1 AND message_id IN (SELECT value FROM json_each(?))
          ORDER BY seq`,
-      )
-      .all(conversationId, JSON.stringify(messageIds)) as { message_id: string; emoji: string; user_id: string }[];
+    ).all(conversationId, JSON.stringify(messageIds)) as { message_id: string; emoji: string; user_id: string }[];
     const byMessage = new Map<string, RawReaction[]>();
     for (const row of rows) {
       const list = byMessage.get(row.message_id) ?? [];
@@ -210,10 +217,10 @@ export class MirrorViews {
     const ids = [...new Set(rows.map((row) => row.reply_to).filter((id): id is string => id !== null))];
     const quotes = new Map<string, QuoteView>();
     if (ids.length === 0) return quotes;
-    const originals = cachedStatement(this.db, 
-        `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id IN (SELECT value FROM json_each(@ids))`,
-      )
-      .all({ self: selfId, conversation: conversationId, ids: JSON.stringify(ids) }) as MessageRow[];
+    const originals = cachedStatement(
+      this.db,
+      `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id IN (SELECT value FROM json_each(@ids))`,
+    ).all({ self: selfId, conversation: conversationId, ids: JSON.stringify(ids) }) as MessageRow[];
     for (const original of originals) {
       const overlay = overlayFor(original, queued);
       quotes.set(original.client_message_id, {

@@ -26,7 +26,12 @@ export async function createConversation(ctx: HandlerContext, frame: FrameOf<'cr
   return create(ctx, frame.rid, frame.conversationId, frame.conversation);
 }
 
-async function create(ctx: HandlerContext, rid: string, conversationId: string, conversation: NewConversation): Promise<HandlerResult> {
+async function create(
+  ctx: HandlerContext,
+  rid: string,
+  conversationId: string,
+  conversation: NewConversation,
+): Promise<HandlerResult> {
   const result = await ctx.store.createConversation({
     conversationId,
     creatorId: ctx.user.id,
@@ -50,7 +55,8 @@ async function create(ctx: HandlerContext, rid: string, conversationId: string, 
     { userIds: result.memberIds, frame: { type: 'conversation_added', conversation: stored }, exceptRequester: true },
   ];
   // The group's first event, so connected members need not ask for it.
-  if (result.event) fanout.push({ userIds: result.memberIds, frame: { type: 'event', event: result.event }, exceptRequester: true });
+  if (result.event)
+    fanout.push({ userIds: result.memberIds, frame: { type: 'event', event: result.event }, exceptRequester: true });
   // Strangers until now, maybe: each needs the others' presence without reconnecting.
   return { reply, fanout, introduce: { newcomers: result.memberIds, others: [] } };
 }

@@ -54,7 +54,10 @@ export async function change(ctx: HandlerContext, frame: FrameOf<'change'>): Pro
       return {
         reply: { type: 'sent', rid: frame.rid, event: result.event },
         fanout: [
-          eventFanout(result.event, result.memberIds.filter((id) => !withheld.has(id))),
+          eventFanout(
+            result.event,
+            result.memberIds.filter((id) => !withheld.has(id)),
+          ),
           eventFanout(redacted, result.withheldFrom),
         ],
       };

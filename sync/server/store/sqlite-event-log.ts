@@ -17,7 +17,8 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
   const earlier = s.eventByClientId.get(senderId, clientMessageId) as EventRow | undefined;
   if (earlier) {
     const event = toEvent(earlier);
-    if (event.conversationId !== conversationId) return s.membership.get(conversationId, senderId) ? { status: 'client_id_reused' } : { status: 'not_found' };
+    if (event.conversationId !== conversationId)
+      return s.membership.get(conversationId, senderId) ? { status: 'client_id_reused' } : { status: 'not_found' };
     return event.kind === 'message' ? { status: 'duplicate', event } : { status: 'client_id_reused' };
   }
   if (!s.membership.get(conversationId, senderId)) return { status: 'not_found' };
@@ -47,7 +48,8 @@ export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
   const earlier = s.eventByClientId.get(senderId, clientChangeId) as EventRow | undefined;
   if (earlier) {
     const event = toEvent(earlier);
-    if (event.conversationId !== conversationId) return s.membership.get(conversationId, senderId) ? { status: 'client_id_reused' } : { status: 'not_found' };
+    if (event.conversationId !== conversationId)
+      return s.membership.get(conversationId, senderId) ? { status: 'client_id_reused' } : { status: 'not_found' };
     return event.kind === change.kind ? { status: 'duplicate', event } : { status: 'client_id_reused' };
   }
   if (!s.membership.get(conversationId, senderId)) return { status: 'not_found' };
@@ -76,7 +78,11 @@ export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
   s.insertEvent.run(toEventRow(event));
   // An edit's text is the message's text: members who joined after the message do not get it.
   const withheldFrom =
-    event.kind === 'edit' ? (s.joinedAfter.all(conversationId, messageSeq(s, conversationId, event.messageId)) as { user_id: string }[]).map((row) => row.user_id) : [];
+    event.kind === 'edit'
+      ? (s.joinedAfter.all(conversationId, messageSeq(s, conversationId, event.messageId)) as { user_id: string }[]).map(
+          (row) => row.user_id,
+        )
+      : [];
   return { status: 'stored', event, memberIds: memberIds(s, conversationId), withheldFrom };
 }
 

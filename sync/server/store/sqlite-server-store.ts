@@ -134,8 +134,7 @@ export class SqliteServerStore implements ServerStore {
       if (!this.statements.hasPeriod.get(conversationId, userId)) return null;
       // The stretch of the log this reader may see that holds afterSeq + 1, or the next one.
       const period = this.statements.periodFrom.get({ conversationId, userId, seq: afterSeq + 1 }) as
-        | { from_seq: number; to_seq: number | null }
-        | undefined;
+        { from_seq: number; to_seq: number | null } | undefined;
       if (!period) return { events: [], hasMore: false, users: [] };
       const start = Math.max(afterSeq, period.from_seq - 1);
       // One row more than asked tells whether another page exists without a COUNT.
@@ -148,7 +147,8 @@ export class SqliteServerStore implements ServerStore {
       const periods = this.statements.periodsOf.all(conversationId, userId) as { from_seq: number; to_seq: number | null }[];
       const events = rows.slice(0, limit).map((row) => asSeenIn(this.statements, toEvent(row), periods));
       const laterPeriod =
-        period.to_seq !== null && this.statements.periodFrom.get({ conversationId, userId, seq: period.to_seq + 1 }) !== undefined;
+        period.to_seq !== null &&
+        this.statements.periodFrom.get({ conversationId, userId, seq: period.to_seq + 1 }) !== undefined;
       return {
         events,
         hasMore: rows.length > limit || laterPeriod,
@@ -167,8 +167,7 @@ export class SqliteServerStore implements ServerStore {
   }): Promise<WatermarkResult | null> {
     const run = this.db.transaction((): WatermarkResult | null => {
       const row = this.statements.watermark.get(input.conversationId, input.userId) as
-        | { delivered_seq: number; read_seq: number; last_seq: number }
-        | undefined;
+        { delivered_seq: number; read_seq: number; last_seq: number } | undefined;
       if (!row) return null;
       // A receipt cannot vouch for events that do not exist yet.
       const seq = Math.min(input.seq, row.last_seq);
@@ -225,9 +224,7 @@ export class SqliteServerStore implements ServerStore {
 
 function isUniqueViolation(error: unknown, column: string): boolean {
   return (
-    error instanceof Error &&
-    (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    error.message.includes(column)
+    error instanceof Error && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && error.message.includes(column)
   );
 }
 

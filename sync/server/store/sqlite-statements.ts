@@ -13,12 +13,8 @@ export function prepareStatements(db: Db) {
        VALUES (@id, @username, @displayName, @passwordHash, @createdAt)`,
     ),
     userByUsername: db.prepare(`SELECT * FROM users WHERE username = ?`),
-    insertSession: db.prepare(
-      `INSERT INTO sessions (token_hash, user_id, created_at) VALUES (@tokenHash, @userId, @createdAt)`,
-    ),
-    userBySession: db.prepare(
-      `SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
-    ),
+    insertSession: db.prepare(`INSERT INTO sessions (token_hash, user_id, created_at) VALUES (@tokenHash, @userId, @createdAt)`),
+    userBySession: db.prepare(`SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`),
 
     // --- conversations and members
     conversationById: db.prepare(`SELECT ${conversationColumns} FROM conversations c WHERE c.id = ?`),
@@ -40,12 +36,8 @@ export function prepareStatements(db: Db) {
     deleteMember: db.prepare(`DELETE FROM members WHERE conversation_id = ? AND user_id = ?`),
     setRole: db.prepare(`UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`),
     rename: db.prepare(`UPDATE conversations SET name = ? WHERE id = ?`),
-    openPeriod: db.prepare(
-      `INSERT INTO member_periods (conversation_id, user_id, from_seq, to_seq) VALUES (?, ?, ?, NULL)`,
-    ),
-    closePeriod: db.prepare(
-      `UPDATE member_periods SET to_seq = ? WHERE conversation_id = ? AND user_id = ? AND to_seq IS NULL`,
-    ),
+    openPeriod: db.prepare(`INSERT INTO member_periods (conversation_id, user_id, from_seq, to_seq) VALUES (?, ?, ?, NULL)`),
+    closePeriod: db.prepare(`UPDATE member_periods SET to_seq = ? WHERE conversation_id = ? AND user_id = ? AND to_seq IS NULL`),
     conversationForMember: db.prepare(
       `SELECT ${conversationColumns} FROM conversations c
        JOIN members m ON m.conversation_id = c.id
@@ -88,9 +80,7 @@ export function prepareStatements(db: Db) {
     hasPeriod: db.prepare(`SELECT 1 FROM member_periods WHERE conversation_id = ? AND user_id = ? LIMIT 1`),
     periodsOf: db.prepare(`SELECT from_seq, to_seq FROM member_periods WHERE conversation_id = ? AND user_id = ?`),
     // Current members who joined after `seq`: a message that old is not theirs to read.
-    joinedAfter: db.prepare(
-      `SELECT user_id FROM member_periods WHERE conversation_id = ? AND to_seq IS NULL AND from_seq > ?`,
-    ),
+    joinedAfter: db.prepare(`SELECT user_id FROM member_periods WHERE conversation_id = ? AND to_seq IS NULL AND from_seq > ?`),
 
     // --- the event log
     eventByClientId: db.prepare(`SELECT * FROM events WHERE sender_id = ? AND client_id = ?`),
@@ -108,9 +98,7 @@ export function prepareStatements(db: Db) {
                @reply_to, @deleted, @emoji, @reaction_on, @payload)`,
     ),
     // Within one visible stretch: seq in (afterSeq, untilSeq].
-    eventsBetween: db.prepare(
-      `SELECT * FROM events WHERE conversation_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
-    ),
+    eventsBetween: db.prepare(`SELECT * FROM events WHERE conversation_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`),
     usersIn: db.prepare(`SELECT id, username, display_name FROM users WHERE id IN (SELECT value FROM json_each(?))`),
     // Delete for everyone: the texts go, the rows (and their sequence numbers) stay.
     purgeMessage: db.prepare(
@@ -123,9 +111,7 @@ export function prepareStatements(db: Db) {
     ),
 
     // --- current reactions
-    emojisOf: db.prepare(
-      `SELECT emoji FROM reactions WHERE conversation_id = ? AND message_id = ? AND user_id = ?`,
-    ),
+    emojisOf: db.prepare(`SELECT emoji FROM reactions WHERE conversation_id = ? AND message_id = ? AND user_id = ?`),
     addReaction: db.prepare(
       `INSERT OR IGNORE INTO reactions (conversation_id, message_id, user_id, emoji)
        VALUES (@conversationId, @messageId, @userId, @emoji)`,

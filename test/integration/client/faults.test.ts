@@ -18,10 +18,22 @@ async function setUp(aliceTransport?: FaultyTransport, bobTransport?: FaultyTran
   const bob = await clients.open(bobProfile, server.url, bobTransport);
   await alice.createAccount({ serverUrl: server.url, username: 'alice', displayName: 'Alice', password: DEFAULT_TEST_PASSWORD });
   await bob.createAccount({ serverUrl: server.url, username: 'bob', displayName: 'Bob', password: DEFAULT_TEST_PASSWORD });
-  await eventually(() => alice.getConnectionState(), (s) => s === 'online', 'alice online');
-  await eventually(() => bob.getConnectionState(), (s) => s === 'online', 'bob online');
+  await eventually(
+    () => alice.getConnectionState(),
+    (s) => s === 'online',
+    'alice online',
+  );
+  await eventually(
+    () => bob.getConnectionState(),
+    (s) => s === 'online',
+    'bob online',
+  );
   const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-  await eventually(() => bob.listConversations(), (list) => list.length === 1, 'bob sees the conversation');
+  await eventually(
+    () => bob.listConversations(),
+    (list) => list.length === 1,
+    'bob sees the conversation',
+  );
   return { server, alice, bob, bobProfile, conversationId };
 }
 
@@ -42,9 +54,18 @@ describe('client core under faults', () => {
     };
     const { alice, bob, conversationId } = await setUp(faulty);
     await alice.sendMessage({ conversationId, text: 'only once' });
-    await eventually(() => alice.listMessages({ conversationId }), (p) => p.messages[0]?.seq === 1, 'acknowledged', 20_000);
+    await eventually(
+      () => alice.listMessages({ conversationId }),
+      (p) => p.messages[0]?.seq === 1,
+      'acknowledged',
+      20_000,
+    );
     expect(faulty.sent.filter((frame) => frame.type === 'send')).toHaveLength(1);
-    await eventually(() => texts(bob, conversationId), (list) => list.length === 1, 'bob has it');
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.length === 1,
+      'bob has it',
+    );
     expect((await alice.listMessages({ conversationId })).messages).toHaveLength(1);
   });
 
@@ -63,17 +84,28 @@ describe('client core under faults', () => {
       // After reconnecting, pretend catch-up found nothing, so only a resend can settle the message.
       if (frame.type === 'catch_up' && phase === 'hide-catch-up') {
         phase = 'normal';
-        return { answer: { type: 'events', rid: frame.rid, conversationId: frame.conversationId, events: [], hasMore: false, users: [] } };
+        return {
+          answer: { type: 'events', rid: frame.rid, conversationId: frame.conversationId, events: [], hasMore: false, users: [] },
+        };
       }
       return 'pass';
     };
     const { alice, bob, conversationId } = await setUp(faulty);
     const message = await alice.sendMessage({ conversationId, text: 'only once' });
-    await eventually(() => alice.listMessages({ conversationId }), (p) => p.messages[0]?.seq === 1, 'acknowledged', 20_000);
+    await eventually(
+      () => alice.listMessages({ conversationId }),
+      (p) => p.messages[0]?.seq === 1,
+      'acknowledged',
+      20_000,
+    );
     const sends = faulty.sent.filter((frame) => frame.type === 'send');
     expect(sends).toHaveLength(2);
     expect(sends.map((frame) => frame.type === 'send' && frame.clientMessageId)).toEqual([message.id, message.id]);
-    await eventually(() => texts(bob, conversationId), (list) => list.length === 1, 'bob has it');
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.length === 1,
+      'bob has it',
+    );
     expect((await bob.listMessages({ conversationId })).messages.map((m) => [m.text, m.seq])).toEqual([['only once', 1]]);
     expect((await alice.listMessages({ conversationId })).messages).toHaveLength(1);
   });
@@ -91,9 +123,17 @@ describe('client core under faults', () => {
     const { alice, bob, conversationId } = await setUp(undefined, bobTransport);
     for (const text of ['first', 'second', 'third']) {
       await alice.sendMessage({ conversationId, text });
-      await eventually(() => alice.listMessages({ conversationId }), (p) => p.messages.at(-1)?.seq !== null, 'acked');
+      await eventually(
+        () => alice.listMessages({ conversationId }),
+        (p) => p.messages.at(-1)?.seq !== null,
+        'acked',
+      );
     }
-    await eventually(() => texts(bob, conversationId), (list) => list.length === 3, 'bob caught up');
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.length === 3,
+      'bob caught up',
+    );
     expect(droppedLive).toBe(true);
     expect(await texts(bob, conversationId)).toEqual(['first', 'second', 'third']);
     expect(bobTransport.sent.some((frame) => frame.type === 'catch_up' && frame.afterSeq === 1)).toBe(true);
@@ -130,7 +170,11 @@ describe('client core under faults', () => {
     expect(history.map((m) => m.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
     expect(history.map((m) => m.text)).toEqual(Array.from({ length: count }, (_, i) => `message ${i + 1}`));
     expect(transport.sent.filter((frame) => frame.type === 'catch_up').length).toBeGreaterThanOrEqual(3);
-    await eventually(() => back.listConversations(), (list) => list[0]?.unreadCount === count, 'unread count');
+    await eventually(
+      () => back.listConversations(),
+      (list) => list[0]?.unreadCount === count,
+      'unread count',
+    );
   }, 90_000);
 
   it('marks a refused message failed with the reason; Retry sends it, Delete removes it', async () => {
@@ -163,7 +207,11 @@ describe('client core under faults', () => {
 
     await alice.retryMessage({ messageId: kept.id });
     await alice.discardMessage({ messageId: dropped.id });
-    await eventually(() => texts(bob, conversationId), (list) => list.length === 2, 'bob has two');
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.length === 2,
+      'bob has two',
+    );
     expect(await texts(bob, conversationId)).toEqual(['not blocked', 'try again']);
     expect((await alice.listMessages({ conversationId })).messages.map((m) => m.text)).toEqual(['not blocked', 'try again']);
     await expect(alice.retryMessage({ messageId: after.id })).rejects.toMatchObject({ code: 'not_found' });
@@ -181,7 +229,12 @@ describe('client core under faults', () => {
     };
     const { alice, bob, conversationId } = await setUp(faulty);
     await alice.sendMessage({ conversationId, text: 'eventually' });
-    await eventually(() => texts(bob, conversationId), (list) => list.join() === 'eventually', 'retried', 15_000);
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.join() === 'eventually',
+      'retried',
+      15_000,
+    );
     expect(faulty.sent.filter((frame) => frame.type === 'send')).toHaveLength(1);
     expect(failures).toBe(0);
   });

@@ -22,7 +22,9 @@ async function orNothing<T>(read: () => Promise<T[]>): Promise<T[]> {
 }
 
 function texts(core: TestCore, conversationId: string): Promise<string[]> {
-  return orNothing(async () => (await core.listMessages({ conversationId, limit: 1000 })).messages.map((message) => message.text));
+  return orNothing(async () =>
+    (await core.listMessages({ conversationId, limit: 1000 })).messages.map((message) => message.text),
+  );
 }
 
 function memberNames(core: TestCore, conversationId: string): Promise<string[]> {
@@ -63,7 +65,11 @@ describe('groups in the client core', () => {
     await servers.startServer({ dataDir: server.dataDir, port });
     await online(alice.core);
     for (const other of [bob.core, carol.core]) {
-      await eventually(() => texts(other, group.id), (list) => list.join() === 'first,second', 'the group reaches them');
+      await eventually(
+        () => texts(other, group.id),
+        (list) => list.join() === 'first,second',
+        'the group reaches them',
+      );
       const [summary] = (await other.listConversations()).filter((c) => c.id === group.id);
       expect(summary).toMatchObject({ kind: 'group', title: 'Trip', memberCount: 3, isMember: true });
       const page = await other.listMessages({ conversationId: group.id });
@@ -79,7 +85,11 @@ describe('groups in the client core', () => {
     const sent = await alice.core.sendMessage({ conversationId: group.id, text: 'hello all' });
     const status = async () => (await alice.core.listMessages({ conversationId: group.id })).messages[0]?.status;
     await eventually(status, (s) => s === 'delivered', 'delivered to both');
-    await eventually(() => texts(bob.core, group.id), (list) => list.length === 1, 'bob has it');
+    await eventually(
+      () => texts(bob.core, group.id),
+      (list) => list.length === 1,
+      'bob has it',
+    );
     await bob.core.markRead({ conversationId: group.id });
     await eventually(
       () => alice.core.getMessageInfo({ conversationId: group.id, messageId: sent.id }),
@@ -91,7 +101,11 @@ describe('groups in the client core', () => {
       readBy: [{ username: 'bob' }],
       deliveredTo: [{ username: 'carol' }],
     });
-    await eventually(() => texts(carol.core, group.id), (list) => list.length === 1, 'carol has it');
+    await eventually(
+      () => texts(carol.core, group.id),
+      (list) => list.length === 1,
+      'carol has it',
+    );
     await carol.core.markRead({ conversationId: group.id });
     await eventually(status, (s) => s === 'read', 'read by both');
   });
@@ -99,7 +113,11 @@ describe('groups in the client core', () => {
   it('roles, removal and leaving: notices for all, the removed person can no longer send, ownership passes on', async () => {
     const { alice, bob, carol, users } = await threePeople();
     const group = await alice.core.createGroup({ name: 'Trip', memberIds: [users.bob.id, users.carol.id] });
-    await eventually(() => bob.core.listConversations(), (list) => list.some((c) => c.id === group.id), 'bob has the group');
+    await eventually(
+      () => bob.core.listConversations(),
+      (list) => list.some((c) => c.id === group.id),
+      'bob has the group',
+    );
 
     // A plain member may not remove anyone: refused at once, as the server would.
     await expect(bob.core.removeMember({ conversationId: group.id, userId: users.carol.id })).rejects.toMatchObject({
@@ -107,7 +125,11 @@ describe('groups in the client core', () => {
       message: 'not_allowed',
     });
     await alice.core.setRole({ conversationId: group.id, userId: users.bob.id, role: 'admin' });
-    await eventually(() => memberNames(bob.core, group.id), (list) => list.includes('bob:admin'), 'bob is admin');
+    await eventually(
+      () => memberNames(bob.core, group.id),
+      (list) => list.includes('bob:admin'),
+      'bob is admin',
+    );
     await bob.core.renameGroup({ conversationId: group.id, name: 'Trip 2' });
     await bob.core.removeMember({ conversationId: group.id, userId: users.carol.id });
     await eventually(
@@ -120,11 +142,19 @@ describe('groups in the client core', () => {
       message: 'no_longer_member',
     });
     await alice.core.sendMessage({ conversationId: group.id, text: 'after carol' });
-    await eventually(() => texts(bob.core, group.id), (list) => list.includes('after carol'), 'bob has it');
+    await eventually(
+      () => texts(bob.core, group.id),
+      (list) => list.includes('after carol'),
+      'bob has it',
+    );
     expect(await texts(carol.core, group.id)).not.toContain('after carol');
 
     await alice.core.leaveGroup({ conversationId: group.id });
-    await eventually(() => memberNames(bob.core, group.id), (list) => list.join() === 'bob:owner', 'bob is the owner now');
+    await eventually(
+      () => memberNames(bob.core, group.id),
+      (list) => list.join() === 'bob:owner',
+      'bob is the owner now',
+    );
     const notices = (await bob.core.listMessages({ conversationId: group.id })).notices.map((n) => n.kind);
     expect(notices).toEqual(['group_created', 'role_changed', 'group_renamed', 'member_removed', 'member_left']);
     expect((await bob.core.listConversations()).find((c) => c.id === group.id)?.title).toBe('Trip 2');
@@ -134,10 +164,18 @@ describe('groups in the client core', () => {
     const { alice, bob, carol, users } = await threePeople();
     const group = await alice.core.createGroup({ name: 'Trip', memberIds: [users.bob.id] });
     await alice.core.sendMessage({ conversationId: group.id, text: 'before carol' });
-    await eventually(() => texts(bob.core, group.id), (list) => list.length === 1, 'bob has it');
+    await eventually(
+      () => texts(bob.core, group.id),
+      (list) => list.length === 1,
+      'bob has it',
+    );
     await alice.core.addMembers({ conversationId: group.id, userIds: [users.carol.id] });
     await alice.core.sendMessage({ conversationId: group.id, text: 'welcome carol' });
-    await eventually(() => texts(carol.core, group.id), (list) => list.join() === 'welcome carol', 'carol sees from her joining');
+    await eventually(
+      () => texts(carol.core, group.id),
+      (list) => list.join() === 'welcome carol',
+      'carol sees from her joining',
+    );
     expect((await carol.core.listMessages({ conversationId: group.id })).notices).toMatchObject([
       { kind: 'members_added', actor: { username: 'alice' }, subjects: [{ username: 'carol' }] },
     ]);
@@ -154,7 +192,11 @@ describe('groups in the client core', () => {
     const carolUser = await alice.core.findUser({ username: 'carol' });
     const group = await alice.core.createGroup({ name: 'Intro', memberIds: [bobUser.id, carolUser.id] });
     for (const core of [bob.core, carol.core]) {
-      await eventually(() => memberNames(core, group.id), (list) => list.length === 3, 'members known');
+      await eventually(
+        () => memberNames(core, group.id),
+        (list) => list.length === 3,
+        'members known',
+      );
     }
     const port = server.port;
     await server.close();
@@ -169,7 +211,11 @@ describe('groups in the client core', () => {
 
     await servers.startServer({ dataDir: server.dataDir, port });
     for (const core of [bob.core, carol.core]) {
-      await eventually(() => texts(core, fromBob.id), (list) => list.length === 2, 'both messages in one conversation');
+      await eventually(
+        () => texts(core, fromBob.id),
+        (list) => list.length === 2,
+        'both messages in one conversation',
+      );
     }
     expect((await texts(bob.core, fromBob.id)).sort()).toEqual(['hi bob', 'hi carol']);
     expect(await bob.core.listConversations()).toHaveLength(2);

@@ -15,7 +15,11 @@ async function signUp(core: TestCore, serverUrl: string, username: string) {
 }
 
 async function online(core: TestCore) {
-  await eventually(() => core.getConnectionState(), (state) => state === 'online', 'online');
+  await eventually(
+    () => core.getConnectionState(),
+    (state) => state === 'online',
+    'online',
+  );
 }
 
 async function statuses(core: TestCore, conversationId: string): Promise<(MessageStatus | null)[]> {
@@ -36,7 +40,11 @@ async function twoPeople() {
   await online(alice);
   await online(bob);
   const started = await alice.startConversation({ username: 'bob' });
-  await eventually(() => bob.listConversations(), (list) => list.length === 1, 'bob sees the conversation');
+  await eventually(
+    () => bob.listConversations(),
+    (list) => list.length === 1,
+    'bob sees the conversation',
+  );
   return { server, alice, bob, aliceProfile, conversationId: started.id };
 }
 
@@ -47,8 +55,16 @@ describe('client core against a real server', () => {
     expect(sent.status).toBe('sending');
     expect(sent.text).toBe('hello bob');
 
-    await eventually(() => texts(bob, conversationId), (list) => list.join() === 'hello bob', 'bob has the message');
-    await eventually(() => statuses(alice, conversationId), (list) => list[0] === 'delivered', 'delivered');
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.join() === 'hello bob',
+      'bob has the message',
+    );
+    await eventually(
+      () => statuses(alice, conversationId),
+      (list) => list[0] === 'delivered',
+      'delivered',
+    );
     const [bobSummary] = await bob.listConversations();
     expect(bobSummary?.unreadCount).toBe(1);
     expect(bobSummary?.peer?.displayName).toBe('ALICE');
@@ -56,24 +72,41 @@ describe('client core against a real server', () => {
 
     await bob.markRead({ conversationId });
     expect((await bob.listConversations())[0]?.unreadCount).toBe(0);
-    await eventually(() => statuses(alice, conversationId), (list) => list[0] === 'read', 'read');
+    await eventually(
+      () => statuses(alice, conversationId),
+      (list) => list[0] === 'read',
+      'read',
+    );
   });
 
   it('keeps messages written offline, sends them in order exactly once when the server is back', async () => {
     const { server, alice, bob, conversationId } = await twoPeople();
     const port = server.port;
     await server.close();
-    await eventually(() => alice.getConnectionState(), (state) => state === 'offline', 'alice offline');
+    await eventually(
+      () => alice.getConnectionState(),
+      (state) => state === 'offline',
+      'alice offline',
+    );
 
     for (const text of ['one', 'two', 'three']) await alice.sendMessage({ conversationId, text });
     expect(await statuses(alice, conversationId)).toEqual(['sending', 'sending', 'sending']);
 
     await servers.startServer({ dataDir: server.dataDir, port });
-    await eventually(() => texts(bob, conversationId), (list) => list.length === 3, 'bob has three', 20_000);
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.length === 3,
+      'bob has three',
+      20_000,
+    );
     expect(await texts(bob, conversationId)).toEqual(['one', 'two', 'three']);
     const seqs = (await bob.listMessages({ conversationId })).messages.map((message) => message.seq);
     expect(seqs).toEqual([1, 2, 3]);
-    await eventually(() => statuses(alice, conversationId), (list) => list.every((s) => s === 'delivered'), 'delivered');
+    await eventually(
+      () => statuses(alice, conversationId),
+      (list) => list.every((s) => s === 'delivered'),
+      'delivered',
+    );
   });
 
   it('keeps the outbox across closing and reopening the mirror', async () => {
@@ -89,7 +122,16 @@ describe('client core against a real server', () => {
     expect((await reopened.listMessages({ conversationId })).messages.map((m) => [m.text, m.status])).toEqual([
       ['written on the train', 'sending'],
     ]);
-    await eventually(() => texts(bob, conversationId), (list) => list.join() === 'written on the train', 'delivered to bob', 20_000);
-    await eventually(() => statuses(reopened, conversationId), (list) => list[0] === 'delivered', 'delivered');
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.join() === 'written on the train',
+      'delivered to bob',
+      20_000,
+    );
+    await eventually(
+      () => statuses(reopened, conversationId),
+      (list) => list[0] === 'delivered',
+      'delivered',
+    );
   });
 });

@@ -22,8 +22,17 @@ async function aliceAndRawBob(transport?: FaultyTransport) {
   const bobSocket = await servers.connect(server, bob.token);
   const aliceProfile = await clients.profileDir();
   const alice = await clients.open(aliceProfile, server.url, transport);
-  const session = await alice.createAccount({ serverUrl: server.url, username: 'alice', displayName: 'Alice', password: DEFAULT_TEST_PASSWORD });
-  await eventually(() => alice.getConnectionState(), (state) => state === 'online', 'alice online');
+  const session = await alice.createAccount({
+    serverUrl: server.url,
+    username: 'alice',
+    displayName: 'Alice',
+    password: DEFAULT_TEST_PASSWORD,
+  });
+  await eventually(
+    () => alice.getConnectionState(),
+    (state) => state === 'online',
+    'alice online',
+  );
   const { id: conversationId } = await alice.startConversation({ username: bob.user.username });
   return { server, alice, aliceId: session.user.id, aliceProfile, bobSocket, conversationId };
 }
@@ -56,7 +65,11 @@ describe('findings of the simulation', () => {
     const { alice, bobSocket, conversationId } = await aliceAndRawBob(faulty);
     const kept = await alice.sendMessage({ conversationId, text: 'teh draft' });
     // Edit once the connection is gone (so the send is no longer in flight), before it comes back.
-    await eventually(async () => (cut ? await alice.getConnectionState() : 'online'), (state) => state === 'offline', 'the lost acknowledgement');
+    await eventually(
+      async () => (cut ? await alice.getConnectionState() : 'online'),
+      (state) => state === 'offline',
+      'the lost acknowledgement',
+    );
     await alice.editMessage({ conversationId, messageId: kept.id, text: 'the draft' });
     await eventually(
       async () => (await alice.listMessages({ conversationId })).messages.map((m) => [m.seq, m.text, m.edited]),
@@ -84,7 +97,13 @@ describe('findings of the simulation', () => {
             handlers.onMessage(text);
             if (text.includes('"type":"conversations"')) lists += 1;
             if (!text.includes('"type":"welcome"')) return;
-            const push = { type: 'watermark', conversationId: 'not-heard-of-yet', userId: 'someone', deliveredSeq: 3, readSeq: 2 };
+            const push = {
+              type: 'watermark',
+              conversationId: 'not-heard-of-yet',
+              userId: 'someone',
+              deliveredSeq: 3,
+              readSeq: 2,
+            };
             try {
               handlers.onMessage(JSON.stringify(push));
             } catch (error) {
@@ -96,10 +115,23 @@ describe('findings of the simulation', () => {
     const server = await servers.startServer();
     const profile = await clients.profileDir();
     const alice = await clients.open(profile, server.url, early);
-    await alice.createAccount({ serverUrl: server.url, username: 'alice', displayName: 'Alice', password: DEFAULT_TEST_PASSWORD });
-    await eventually(() => alice.getConnectionState(), (state) => state === 'online', 'alice online');
+    await alice.createAccount({
+      serverUrl: server.url,
+      username: 'alice',
+      displayName: 'Alice',
+      password: DEFAULT_TEST_PASSWORD,
+    });
+    await eventually(
+      () => alice.getConnectionState(),
+      (state) => state === 'online',
+      'alice online',
+    );
     // It asked for the list again, which brings such a conversation with its current watermarks.
-    await eventually(() => lists, (count) => count >= 2, 'the conversation list asked for again');
+    await eventually(
+      () => lists,
+      (count) => count >= 2,
+      'the conversation list asked for again',
+    );
     expect(thrown).toEqual([]);
   });
 
@@ -120,7 +152,11 @@ describe('findings of the simulation', () => {
     process.on('unhandledRejection', onRejection);
     try {
       await alice.sendMessage({ conversationId, text: 'still queued' });
-      await eventually(() => sendsSeen, (count) => count === 1, 'the send on the wire');
+      await eventually(
+        () => sendsSeen,
+        (count) => count === 1,
+        'the send on the wire',
+      );
       await alice.close();
       await new Promise((resolve) => setTimeout(resolve, 100));
     } finally {

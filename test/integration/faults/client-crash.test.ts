@@ -81,33 +81,44 @@ describe('client killed with SIGKILL', () => {
       expect(mirrorProblems(mirror, alice.user.id), `${round}, ${context}`).toEqual([]);
       const own = mirror.messages.filter((m) => m.senderId === alice.user.id);
       // Composed in order, each once: m-0001 … m-K with nothing missing or doubled.
-      expect(own.map((m) => numberOf(m.text)).sort((a, b) => a - b), `${round}: composed texts, ${context}`).toEqual(
-        own.map((_, i) => i + 1),
-      );
+      expect(
+        own.map((m) => numberOf(m.text)).sort((a, b) => a - b),
+        `${round}: composed texts, ${context}`,
+      ).toEqual(own.map((_, i) => i + 1));
       const byId = new Map(own.map((m) => [m.id, m]));
       for (const [id, queuedText] of observed.queued) {
         const stored = byId.get(id);
         expect(stored?.text, `${round}: queued ${id} ${queuedText} is in the mirror, ${context}`).toBe(queuedText);
         const ackedSeq = observed.acked.get(id);
-        if (ackedSeq !== undefined) expect(stored?.seq, `${round}: acked ${queuedText} keeps seq ${ackedSeq}, ${context}`).toBe(ackedSeq);
+        if (ackedSeq !== undefined)
+          expect(stored?.seq, `${round}: acked ${queuedText} keeps seq ${ackedSeq}, ${context}`).toBe(ackedSeq);
         // Otherwise mirrorProblems already proved it is acknowledged or pending in the outbox.
       }
       // Each kill may have struck between a composition and its "queued" line, no more.
       expect(own.length - observed.queued.size, `${round}: unreported compositions, ${context}`).toBeLessThanOrEqual(killsSoFar);
       // Acknowledged in composition order.
       const acked = own.filter((m) => m.seq !== null).sort((a, b) => a.seq! - b.seq!);
-      expect(acked.map((m) => numberOf(m.text)), `${round}: acknowledged order, ${context}`).toEqual(acked.map((_, i) => i + 1));
+      expect(
+        acked.map((m) => numberOf(m.text)),
+        `${round}: acknowledged order, ${context}`,
+      ).toEqual(acked.map((_, i) => i + 1));
 
       const serverState = readServer(server.dataDir);
       expect(serverProblems(serverState), `${round}, ${context}`).toEqual([]);
       const events = serverState.events.filter((e) => e.conversationId === conversationId);
       // The server holds a prefix of what was composed, in order, each once; the mirror agrees on every seq it knows.
-      expect(events.map((e) => e.text), `${round}: server log, ${context}`).toEqual(events.map((_, i) => text('m-', i + 1)));
+      expect(
+        events.map((e) => e.text),
+        `${round}: server log, ${context}`,
+      ).toEqual(events.map((_, i) => text('m-', i + 1)));
       const serverById = new Map(events.map((e) => [e.clientId, e]));
       for (const message of acked) {
-        expect(serverById.get(message.id)?.seq, `${round}: ${message.text} has the same seq on the server, ${context}`).toBe(message.seq);
+        expect(serverById.get(message.id)?.seq, `${round}: ${message.text} has the same seq on the server, ${context}`).toBe(
+          message.seq,
+        );
       }
-      for (const event of events) expect(byId.has(event.clientId), `${round}: server event ${event.text} is known to the mirror`).toBe(true);
+      for (const event of events)
+        expect(byId.has(event.clientId), `${round}: server event ${event.text} is known to the mirror`).toBe(true);
       // Stored by the server but never acknowledged to the mirror: the resend after restart must not double it.
       for (const m of own) if (m.seq === null && serverById.has(m.id)) lostAcks.add(m.id);
       return own;
@@ -156,7 +167,9 @@ describe('client killed with SIGKILL', () => {
     const rng = seededRandom(seed);
     const backlog = 4000;
     const kills = 4;
-    console.log(`[faults] client crash during catch-up: seed ${seed} (FAULT_SEED=${seed} replays), backlog ${backlog}, ${kills} kills`);
+    console.log(
+      `[faults] client crash during catch-up: seed ${seed} (FAULT_SEED=${seed} replays), backlog ${backlog}, ${kills} kills`,
+    );
     const context = `seed ${seed}`;
 
     const server = await servers.startServer();
@@ -167,7 +180,7 @@ describe('client killed with SIGKILL', () => {
     let sent = 0;
     /** Sends `count` more messages on one socket, pipelined (the server keeps their order). */
     const sendMore = async (count: number, gapMs = 0) => {
-      for (let done = 0; done < count; ) {
+      for (let done = 0; done < count;) {
         const batch = Math.min(count - done, gapMs > 0 ? 1 : 250);
         const numbers = Array.from({ length: batch }, () => ++sent);
         await Promise.all(numbers.map((n) => socket.send(conversation.id, text('a-', n), text('a-', n))));
@@ -187,16 +200,24 @@ describe('client killed with SIGKILL', () => {
       const events = readServer(server.dataDir).events.filter((e) => e.conversationId === conversation.id);
       const held = mirror.messages.filter((m) => m.conversationId === conversation.id);
       // Exactly the server's first `cursor` events, each once, in seq order.
-      expect(held.map((m) => [m.seq, m.id, m.text]), `${round}: mirror vs server, ${context}`).toEqual(
-        events.slice(0, cursor).map((e) => [e.seq, e.clientId, e.text]),
-      );
+      expect(
+        held.map((m) => [m.seq, m.id, m.text]),
+        `${round}: mirror vs server, ${context}`,
+      ).toEqual(events.slice(0, cursor).map((e) => [e.seq, e.clientId, e.text]));
       expect(mirror.outbox).toEqual([]);
       return cursor;
     };
 
     let cursor = 0;
     for (let round = 1; round <= kills; round += 1) {
-      const driver = startDriver(server, profile, 'backlog-bob', ['--mode', 'catch-up', '--peer', 'backlog-alice', '--expect', String(sent)]);
+      const driver = startDriver(server, profile, 'backlog-bob', [
+        '--mode',
+        'catch-up',
+        '--peer',
+        'backlog-alice',
+        '--expect',
+        String(sent),
+      ]);
       // Live messages arrive while it catches up (pushes during a catch-up must not skip or double anything).
       const live = sendMore(rng.int(5, 25), rng.int(1, 10));
       const target = cursor + Math.ceil((sent - cursor) * (0.1 + rng.next() * 0.4));
@@ -211,7 +232,14 @@ describe('client killed with SIGKILL', () => {
     }
     expect(midway, `at least one kill must land mid catch-up (${context})`).toBeGreaterThan(0);
 
-    const last = startDriver(server, profile, 'backlog-bob', ['--mode', 'catch-up', '--peer', 'backlog-alice', '--expect', String(sent)]);
+    const last = startDriver(server, profile, 'backlog-bob', [
+      '--mode',
+      'catch-up',
+      '--peer',
+      'backlog-alice',
+      '--expect',
+      String(sent),
+    ]);
     await last.waitForLine(/^done /, { timeoutMs: 60_000 });
     expect((await last.exited).code).toBe(0);
     expect(check('after the final run', 0)).toBe(sent);

@@ -41,7 +41,9 @@ describe('network faults between clients and server', () => {
     const rng = seededRandom(seed);
     const faults = 8;
     const longStallAt = rng.int(1, faults - 2);
-    console.log(`[faults] network: seed ${seed} (FAULT_SEED=${seed} replays), ${faults} faults, the long stall is fault ${longStallAt + 1}`);
+    console.log(
+      `[faults] network: seed ${seed} (FAULT_SEED=${seed} replays), ${faults} faults, the long stall is fault ${longStallAt + 1}`,
+    );
     const context = `seed ${seed}`;
 
     const server = await servers.startServer();
@@ -51,8 +53,17 @@ describe('network faults between clients and server', () => {
       proxies.push(proxy);
       const profileDir = await clients.profileDir();
       const core = await clients.open(profileDir, proxy.url);
-      const session = await core.createAccount({ serverUrl: proxy.url, username: name, displayName: name, password: DEFAULT_TEST_PASSWORD });
-      await eventually(() => core.getConnectionState(), (state) => state === 'online', `${name} online`);
+      const session = await core.createAccount({
+        serverUrl: proxy.url,
+        username: name,
+        displayName: name,
+        password: DEFAULT_TEST_PASSWORD,
+      });
+      await eventually(
+        () => core.getConnectionState(),
+        (state) => state === 'online',
+        `${name} online`,
+      );
       people.push({ name, core, profileDir, userId: session.user.id, proxy, conversations: [], composed: new Map() });
     }
     await connectTriangle(people);
@@ -82,7 +93,12 @@ describe('network faults between clients and server', () => {
           // new connection (which stalls too, like everything in the tunnel), then let bytes flow.
           const before = proxy.accepted;
           proxy.stall();
-          await eventually(() => proxy.accepted, (accepted) => accepted > before, `${person.name} notices the stalled socket`, 45_000);
+          await eventually(
+            () => proxy.accepted,
+            (accepted) => accepted > before,
+            `${person.name} notices the stalled socket`,
+            45_000,
+          );
           proxy.unstall();
           log.push(`long stall ${person.name} (noticed, reconnected)`);
           continue;
@@ -114,7 +130,13 @@ describe('network faults between clients and server', () => {
     for (const person of people) {
       for (const conversationId of person.conversations) {
         await eventually(
-          async () => (await person.core.listMessages({ conversationId, limit: 1000 })).messages.map((m) => [m.seq, m.id, m.senderId, m.text]),
+          async () =>
+            (await person.core.listMessages({ conversationId, limit: 1000 })).messages.map((m) => [
+              m.seq,
+              m.id,
+              m.senderId,
+              m.text,
+            ]),
           (list) => JSON.stringify(list) === JSON.stringify(serverLog(conversationId)),
           `${person.name} converges to the server's log of ${conversationId} (${context})`,
           60_000,
@@ -125,7 +147,9 @@ describe('network faults between clients and server', () => {
     expect(serverProblems(final), context).toEqual([]);
     for (const person of people) {
       for (const conversationId of person.conversations) {
-        const texts = final.events.filter((e) => e.conversationId === conversationId && e.senderId === person.userId).map((e) => e.text);
+        const texts = final.events
+          .filter((e) => e.conversationId === conversationId && e.senderId === person.userId)
+          .map((e) => e.text);
         expect(texts, `${person.name} in ${conversationId}, ${context}`).toEqual(
           Array.from({ length: person.composed.get(conversationId)! }, (_, i) => `${person.name}:${pad(i + 1)}`),
         );
@@ -151,12 +175,34 @@ describe('network faults between clients and server', () => {
       const bobTransport = new FaultyTransport();
       const alice = await clients.open(await clients.profileDir(), server.url);
       const bob = await clients.open(await clients.profileDir(), server.url, bobTransport);
-      await alice.createAccount({ serverUrl: server.url, username: 'gap-alice', displayName: 'Alice', password: DEFAULT_TEST_PASSWORD });
-      await bob.createAccount({ serverUrl: server.url, username: 'gap-bob', displayName: 'Bob', password: DEFAULT_TEST_PASSWORD });
-      await eventually(() => alice.getConnectionState(), (state) => state === 'online', 'alice online');
-      await eventually(() => bob.getConnectionState(), (state) => state === 'online', 'bob online');
+      await alice.createAccount({
+        serverUrl: server.url,
+        username: 'gap-alice',
+        displayName: 'Alice',
+        password: DEFAULT_TEST_PASSWORD,
+      });
+      await bob.createAccount({
+        serverUrl: server.url,
+        username: 'gap-bob',
+        displayName: 'Bob',
+        password: DEFAULT_TEST_PASSWORD,
+      });
+      await eventually(
+        () => alice.getConnectionState(),
+        (state) => state === 'online',
+        'alice online',
+      );
+      await eventually(
+        () => bob.getConnectionState(),
+        (state) => state === 'online',
+        'bob online',
+      );
       const { id: conversationId } = await alice.startConversation({ username: 'gap-bob' });
-      await eventually(() => bob.listConversations(), (list) => list.length === 1, 'bob has the conversation');
+      await eventually(
+        () => bob.listConversations(),
+        (list) => list.length === 1,
+        'bob has the conversation',
+      );
 
       // Bob misses the push of seq 1, so seq 2 reveals a gap and starts a catch-up in the
       // background; its request goes unanswered and the connection drops while it waits.
@@ -170,11 +216,20 @@ describe('network faults between clients and server', () => {
       };
       await alice.sendMessage({ conversationId, text: 'one' });
       await alice.sendMessage({ conversationId, text: 'two' });
-      await eventually(() => cutOnce, (cut) => cut, 'the catch-up was cut off');
+      await eventually(
+        () => cutOnce,
+        (cut) => cut,
+        'the catch-up was cut off',
+      );
       bobTransport.fromServer = () => 'pass';
       await eventually(
         async () => (await bob.listMessages({ conversationId })).messages.map((m) => [m.seq, m.text]),
-        (list) => JSON.stringify(list) === JSON.stringify([[1, 'one'], [2, 'two']]),
+        (list) =>
+          JSON.stringify(list) ===
+          JSON.stringify([
+            [1, 'one'],
+            [2, 'two'],
+          ]),
         'bob converges after reconnecting',
         20_000,
       );

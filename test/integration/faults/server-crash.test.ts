@@ -53,7 +53,9 @@ describe('server killed with SIGKILL', () => {
     let server: ScriptProcess;
     const startServer = async () => {
       // sync/server/cli.ts itself, run through a wrapper that also exits if this test process dies.
-      server = processes.spawnScript('test/support/server-process.ts', ['--port', String(port), '--data', dataDir], { name: 'sync server' });
+      server = processes.spawnScript('test/support/server-process.ts', ['--port', String(port), '--data', dataDir], {
+        name: 'sync server',
+      });
       await server.waitForLine(/listening on ws:\/\//);
     };
     await startServer();
@@ -62,8 +64,18 @@ describe('server killed with SIGKILL', () => {
     for (const name of ['crash-ann', 'crash-ben', 'crash-cat']) {
       const profileDir = await clients.profileDir();
       const core = await clients.open(profileDir, url);
-      const session = await core.createAccount({ serverUrl: url, username: name, displayName: name, password: DEFAULT_TEST_PASSWORD });
-      await eventually(() => core.getConnectionState(), (state) => state === 'online', `${name} online`, 20_000);
+      const session = await core.createAccount({
+        serverUrl: url,
+        username: name,
+        displayName: name,
+        password: DEFAULT_TEST_PASSWORD,
+      });
+      await eventually(
+        () => core.getConnectionState(),
+        (state) => state === 'online',
+        `${name} online`,
+        20_000,
+      );
       people.push({ name, core, profileDir, userId: session.user.id, conversations: [], composed: new Map() });
     }
     await connectTriangle(people);
@@ -96,7 +108,13 @@ describe('server killed with SIGKILL', () => {
             if (!message.own || message.seq === null) continue;
             const known = acks.get(message.id);
             if (!known) {
-              acks.set(message.id, { conversationId, seq: message.seq, senderId: message.senderId, text: message.text, person: person.name });
+              acks.set(message.id, {
+                conversationId,
+                seq: message.seq,
+                senderId: message.senderId,
+                text: message.text,
+                person: person.name,
+              });
             } else if (known.seq !== message.seq) {
               ackConflicts.push(`${message.text} was acknowledged as seq ${known.seq}, later shown as ${message.seq}`);
             }
@@ -126,7 +144,12 @@ describe('server killed with SIGKILL', () => {
       for (let kill = 1; kill <= kills; kill += 1) {
         // Kill while they are connected and sending (right after a restart, they drain what they queued offline).
         for (const person of people) {
-          await eventually(() => person.core.getConnectionState(), (state) => state === 'online', `${person.name} back online`, 30_000);
+          await eventually(
+            () => person.core.getConnectionState(),
+            (state) => state === 'online',
+            `${person.name} back online`,
+            30_000,
+          );
         }
         await sleep(rng.int(0, 500));
         await server!.kill('SIGKILL');
@@ -166,7 +189,13 @@ describe('server killed with SIGKILL', () => {
     for (const person of people) {
       for (const conversationId of person.conversations) {
         await eventually(
-          async () => (await person.core.listMessages({ conversationId, limit: 1000 })).messages.map((m) => [m.seq, m.id, m.senderId, m.text]),
+          async () =>
+            (await person.core.listMessages({ conversationId, limit: 1000 })).messages.map((m) => [
+              m.seq,
+              m.id,
+              m.senderId,
+              m.text,
+            ]),
           (list) => JSON.stringify(list) === JSON.stringify(serverLog(conversationId)),
           `${person.name} converges to the server's log of ${conversationId}`,
           30_000,
@@ -180,7 +209,9 @@ describe('server killed with SIGKILL', () => {
     checkServer('at the end', final);
     for (const person of people) {
       for (const conversationId of person.conversations) {
-        const texts = final.events.filter((e) => e.conversationId === conversationId && e.senderId === person.userId).map((e) => e.text);
+        const texts = final.events
+          .filter((e) => e.conversationId === conversationId && e.senderId === person.userId)
+          .map((e) => e.text);
         // Everything composed is there, once, in the order it was written.
         const composed = person.composed.get(conversationId)!;
         expect(texts, `${person.name} in ${conversationId}, ${context}`).toEqual(

@@ -10,7 +10,11 @@ export interface TrianglePerson {
 
 /** Three people, each in a conversation with the other two; waits until everyone sees both. */
 export async function connectTriangle(people: TrianglePerson[]): Promise<void> {
-  for (const [from, to] of [[0, 1], [1, 2], [2, 0]] as const) {
+  for (const [from, to] of [
+    [0, 1],
+    [1, 2],
+    [2, 0],
+  ] as const) {
     const { id } = await people[from]!.core.startConversation({ username: people[to]!.name });
     for (const index of [from, to]) {
       people[index]!.conversations.push(id);
@@ -18,6 +22,10 @@ export async function connectTriangle(people: TrianglePerson[]): Promise<void> {
     }
   }
   for (const person of people) {
-    await eventually(() => person.core.listConversations(), (list) => list.length === 2, `${person.name} has both conversations`);
+    await eventually(
+      () => person.core.listConversations(),
+      (list) => list.length === 2,
+      `${person.name} has both conversations`,
+    );
   }
 }

@@ -24,8 +24,24 @@ import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { createClientHarness, eventually } from '../../support/client-harness.js';
 import { openSnapshotReader, type DbSnapshot, type SnapshotReader } from '../../support/db-snapshot.js';
 import { person, settled, type Person } from '../../support/people.js';
-import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestAccount, type TestClient, type TestServer } from '../../support/server-harness.js';
-import { arbitraryText, fuzzParams, fuzzTimeout, hostileValue, junkString, validEmoji, validId, validText } from './hostile-input.js';
+import { wsText } from '../../../sync/node/ws-text.js';
+import {
+  createServerHarness,
+  DEFAULT_TEST_PASSWORD,
+  type TestAccount,
+  type TestClient,
+  type TestServer,
+} from '../../support/server-harness.js';
+import {
+  arbitraryText,
+  fuzzParams,
+  fuzzTimeout,
+  hostileValue,
+  junkString,
+  validEmoji,
+  validId,
+  validText,
+} from './hostile-input.js';
 
 // The preload imports `electron`; here it gets a stand-in whose ipcRenderer.invoke clones the
 // arguments the way IPC does (and fails the same way on what cannot be cloned), then hands them
@@ -39,7 +55,7 @@ vi.mock('electron', () => ({
   ipcRenderer: {
     invoke: async (channel: string, method: unknown, args: unknown) => {
       if (channel !== 'app-api:invoke') throw new Error(`unexpected channel ${channel}`);
-      const [clonedMethod, clonedArgs] = structuredClone([method, args]) as [unknown, unknown];
+      const [clonedMethod, clonedArgs] = structuredClone<[unknown, unknown]>([method, args]);
       return preloadStubs.main!(clonedMethod, clonedArgs);
     },
     on: () => undefined,
@@ -87,7 +103,7 @@ beforeAll(async () => {
   await eventually(
     () => alice.core.listMessages({ conversationId }),
     (page) => page.messages.some((message) => message.id === 'bob-1'),
-    'bob\'s message in alice\'s mirror',
+    "bob's message in alice's mirror",
   );
   // alice's core tells the server it got bob's message; wait until that round trip is over.
   const aliceId = (await alice.core.getSession())!.user.id;
@@ -119,7 +135,12 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
   return {
     getDefaults: fc.constant({}),
     getSession: fc.constant({}),
-    createAccount: fc.constant({ serverUrl: server.url, username: 'somebody-new', displayName: 'Somebody', password: DEFAULT_TEST_PASSWORD }),
+    createAccount: fc.constant({
+      serverUrl: server.url,
+      username: 'somebody-new',
+      displayName: 'Somebody',
+      password: DEFAULT_TEST_PASSWORD,
+    }),
     logIn: fc.constant({ serverUrl: server.url, username: bob.user.username, password: DEFAULT_TEST_PASSWORD }),
     logOut: fc.constant({}),
     getConnectionState: fc.constant({}),
@@ -132,10 +153,20 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     removeMember: fc.record({ conversationId: conversation(), userId: fc.constant(bob.user.id) }),
     leaveGroup: fc.record({ conversationId: conversation() }),
     renameGroup: fc.record({ conversationId: conversation(), name: fc.constant('Renamed') }),
-    setRole: fc.record({ conversationId: conversation(), userId: fc.constant(bob.user.id), role: fc.constantFrom('admin', 'member') }),
+    setRole: fc.record({
+      conversationId: conversation(),
+      userId: fc.constant(bob.user.id),
+      role: fc.constantFrom('admin', 'member'),
+    }),
     getMessageInfo: fc.record({ conversationId: conversation(), messageId: message() }),
-    listMessages: fc.record({ conversationId: conversation(), limit: fc.integer({ min: 1, max: 1000 }) }, { requiredKeys: ['conversationId'] }),
-    sendMessage: fc.record({ conversationId: conversation(), text, replyTo: message() }, { requiredKeys: ['conversationId', 'text'] }),
+    listMessages: fc.record(
+      { conversationId: conversation(), limit: fc.integer({ min: 1, max: 1000 }) },
+      { requiredKeys: ['conversationId'] },
+    ),
+    sendMessage: fc.record(
+      { conversationId: conversation(), text, replyTo: message() },
+      { requiredKeys: ['conversationId', 'text'] },
+    ),
     retryMessage: fc.record({ messageId: message() }),
     discardMessage: fc.record({ messageId: message() }),
     markRead: fc.record({ conversationId: conversation() }),
@@ -165,7 +196,11 @@ const cloneableOddity: fc.Arbitrary<unknown> = fc.anything({
 });
 
 function isValidCall(method: unknown, args: unknown): boolean {
-  return typeof method === 'string' && (APP_API_METHODS as string[]).includes(method) && appApiArgs[method as AppApiMethod].safeParse(args ?? {}).success;
+  return (
+    typeof method === 'string' &&
+    (APP_API_METHODS as string[]).includes(method) &&
+    appApiArgs[method as AppApiMethod].safeParse(args ?? {}).success
+  );
 }
 
 /**
@@ -181,15 +216,18 @@ function malformedCall(jsonOnly: boolean): fc.Arbitrary<{ method: unknown; args:
       const keys = [...Object.keys(args), 'extra', '__proto__', 'constructor', 'toString'];
       const fieldChange = fc.tuple(fc.constantFrom(...keys), fc.option(odd, { nil: undefined, freq: 4 }));
       return fc.oneof(
-        { weight: 4, arbitrary: fc.array(fieldChange, { minLength: 1, maxLength: 3 }).map((changes) => {
-          const copy: Record<string, unknown> = { ...args };
-          for (const [key, value] of changes) {
-            if (value === undefined) delete copy[key];
-            else Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
-          }
-          return { method: method as unknown, args: copy as unknown };
-        }) },
-        { weight: 1, arbitrary: odd.map((args) => ({ method: method as unknown, args })) },
+        {
+          weight: 4,
+          arbitrary: fc.array(fieldChange, { minLength: 1, maxLength: 3 }).map((changes) => {
+            const copy: Record<string, unknown> = { ...args };
+            for (const [key, value] of changes) {
+              if (value === undefined) delete copy[key];
+              else Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+            }
+            return { method: method, args: copy };
+          }),
+        },
+        { weight: 1, arbitrary: odd.map((args) => ({ method: method, args })) },
       );
     }),
   );
@@ -198,18 +236,44 @@ function malformedCall(jsonOnly: boolean): fc.Arbitrary<{ method: unknown; args:
       method: fc.oneof(
         fc.string({ maxLength: 30 }),
         junkString({ maxLength: 10 }),
-        fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'then', 'close', 'subscribe', 'emit', 'mirror', 'engine',
-          'self', 'composer', 'adopt', 'startEngine', 'requireConversation', ' getDefaults', 'getDefaults\u0000', 'GETDEFAULTS', 'logout', ''),
+        fc.constantFrom(
+          'constructor',
+          '__proto__',
+          'toString',
+          'hasOwnProperty',
+          'valueOf',
+          'then',
+          'close',
+          'subscribe',
+          'emit',
+          'mirror',
+          'engine',
+          'self',
+          'composer',
+          'adopt',
+          'startEngine',
+          'requireConversation',
+          ' getDefaults',
+          'getDefaults\u0000',
+          'GETDEFAULTS',
+          'logout',
+          '',
+        ),
         jsonOnly ? hostileValue : fc.oneof(hostileValue, cloneableOddity),
       ),
       args: fc.oneof(fc.constant({}), odd),
     })
     .filter(({ method }) => !(typeof method === 'string' && (APP_API_METHODS as string[]).includes(method)));
-  return fc.oneof({ weight: 4, arbitrary: broken }, { weight: 1, arbitrary: unknownMethod }).filter(({ method, args }) => !isValidCall(method, args));
+  return fc
+    .oneof({ weight: 4, arbitrary: broken }, { weight: 1, arbitrary: unknownMethod })
+    .filter(({ method, args }) => !isValidCall(method, args));
 }
 
 function expectInvalidArgument(result: unknown, call: unknown): void {
-  expect(result, `call ${describeCall(call)}`).toEqual({ ok: false, error: { code: 'invalid_argument', message: expect.any(String) } });
+  expect(result, `call ${describeCall(call)}`).toEqual({
+    ok: false,
+    error: { code: 'invalid_argument', message: expect.any(String) as unknown },
+  });
 }
 
 function describeCall(call: unknown): string {
@@ -260,14 +324,22 @@ describe('the app API under hostile calls', () => {
     };
     const hostileArgs: unknown[] = [
       Object.defineProperty({}, 'conversationId', { get: throwing, enumerable: true }),
-      new Proxy({}, { get: throwing, ownKeys: throwing, getOwnPropertyDescriptor: throwing, has: throwing, getPrototypeOf: throwing }),
+      new Proxy(
+        {},
+        { get: throwing, ownKeys: throwing, getOwnPropertyDescriptor: throwing, has: throwing, getPrototypeOf: throwing },
+      ),
       (() => {
         const { proxy, revoke } = Proxy.revocable({}, {});
         revoke();
         return proxy;
       })(),
     ];
-    const hostileMethods: unknown[] = [Object.create(null), { toString: throwing }, Symbol('listMessages'), new Proxy({}, { get: throwing })];
+    const hostileMethods: unknown[] = [
+      Object.create(null),
+      { toString: throwing },
+      Symbol('listMessages'),
+      new Proxy({}, { get: throwing }),
+    ];
     await changesNothing(async () => {
       for (const args of hostileArgs) {
         for (const method of ['listMessages', 'sendMessage', 'getDefaults']) {
@@ -283,7 +355,10 @@ describe('the app API under hostile calls', () => {
       for (const [method, args] of [
         ['sendMessage', { conversationId, text: 'hi \ud800' }],
         ['editMessage', { conversationId, messageId: ownMessageId, text: '\udc00' }],
-        ['createAccount', { serverUrl: server.url, username: 'lone-surrogate', displayName: 'Lone \ud83d', password: DEFAULT_TEST_PASSWORD }],
+        [
+          'createAccount',
+          { serverUrl: server.url, username: 'lone-surrogate', displayName: 'Lone \ud83d', password: DEFAULT_TEST_PASSWORD },
+        ],
       ] as const) {
         expectInvalidArgument(await dispatch(method, args), { method, args });
       }
@@ -300,17 +375,33 @@ describe('the app API under hostile calls', () => {
           fc.record({ method: fc.constant(method), args: fc.record({ conversationId: unknown }) }),
         ),
         fc.record({ method: fc.constant('sendMessage' as const), args: fc.record({ conversationId: unknown, text: validText }) }),
-        fc.record({ method: fc.constant('sendMessage' as const), args: fc.record({ conversationId: known, text: validText, replyTo: unknown }) }),
+        fc.record({
+          method: fc.constant('sendMessage' as const),
+          args: fc.record({ conversationId: known, text: validText, replyTo: unknown }),
+        }),
         ...(['editMessage', 'deleteMessage', 'getEditHistory', 'setReaction'] as const).map((method) =>
           fc.record({
             method: fc.constant(method),
             args: fc
-              .record({ conversationId: fc.oneof(known, unknown), messageId: unknown, text: validText, emoji: validEmoji, on: fc.boolean() })
-              .map(({ text, emoji, on, ...ids }) => ({ ...ids, ...(method === 'editMessage' ? { text } : method === 'setReaction' ? { emoji, on } : {}) })),
+              .record({
+                conversationId: fc.oneof(known, unknown),
+                messageId: unknown,
+                text: validText,
+                emoji: validEmoji,
+                on: fc.boolean(),
+              })
+              .map(({ text, emoji, on, ...ids }) => ({
+                ...ids,
+                ...(method === 'editMessage' ? { text } : method === 'setReaction' ? { emoji, on } : {}),
+              })),
           }),
         ),
-        ...(['retryMessage', 'discardMessage'] as const).map((method) => fc.record({ method: fc.constant(method), args: fc.record({ messageId: unknown }) })),
-        ...(['retryChange', 'discardChange'] as const).map((method) => fc.record({ method: fc.constant(method), args: fc.record({ changeId: unknown }) })),
+        ...(['retryMessage', 'discardMessage'] as const).map((method) =>
+          fc.record({ method: fc.constant(method), args: fc.record({ messageId: unknown }) }),
+        ),
+        ...(['retryChange', 'discardChange'] as const).map((method) =>
+          fc.record({ method: fc.constant(method), args: fc.record({ changeId: unknown }) }),
+        ),
       );
       await fc.assert(
         fc.asyncProperty(fc.array(aimedAtNothing, { minLength: 1, maxLength: 5 }), async (calls) => {
@@ -320,7 +411,11 @@ describe('the app API under hostile calls', () => {
               const result = await dispatch(call.method, call.args);
               // getEditHistory of a message the conversation does not have is simply empty.
               if (call.method === 'getEditHistory' && result.ok) expect(result.result).toEqual([]);
-              else expect(result, describeCall(call)).toEqual({ ok: false, error: { code: 'not_found', message: expect.any(String) } });
+              else
+                expect(result, describeCall(call)).toEqual({
+                  ok: false,
+                  error: { code: 'not_found', message: expect.any(String) as unknown },
+                });
             }
           });
         }),
@@ -339,7 +434,10 @@ describe('the app API under hostile calls', () => {
           expect(view.text).toBe(text.trim());
           const listed = (await alice.core.listMessages({ conversationId, limit: 5 })).messages.find((m) => m.id === view.id);
           expect(listed?.text).toBe(text.trim());
-          const pushed = await bobSocket.waitForPush('event', (push) => push.event.kind === 'message' && push.event.clientMessageId === view.id);
+          const pushed = await bobSocket.waitForPush(
+            'event',
+            (push) => push.event.kind === 'message' && push.event.clientMessageId === view.id,
+          );
           expect(pushed.event.kind === 'message' && pushed.event.text).toBe(text.trim());
         }),
         fuzzParams(40),
@@ -355,7 +453,10 @@ describe('the app API under hostile calls', () => {
     let page: BridgePage;
 
     beforeAll(async () => {
-      const transport: AppTransport = { invoke: (method, args) => dispatch(method, args), subscribe: (listener) => alice.core.subscribe(listener) };
+      const transport: AppTransport = {
+        invoke: (method, args) => dispatch(method, args),
+        subscribe: (listener) => alice.core.subscribe(listener),
+      };
       host = await startBrowserHost({ port: 0, rendererDir, core: transport });
       page = await BridgePage.open(host.port);
     });
@@ -373,14 +474,31 @@ describe('the app API under hostile calls', () => {
           | { kind: 'junk'; text: string }
           | { kind: 'binary'; data: Buffer };
         const attempt: fc.Arbitrary<BridgeAttempt> = fc.oneof(
-          { weight: 5, arbitrary: fc.tuple(malformedCall(true), fc.boolean()).map(([call, withArgs]) => ({ kind: 'call' as const, ...call, withArgs })) },
-          { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('args', 'method', 'other'), hostileValue).filter((f) => typeof f.method !== 'string').map((fields) => ({ kind: 'no-method' as const, fields })) },
+          {
+            weight: 5,
+            arbitrary: fc
+              .tuple(malformedCall(true), fc.boolean())
+              .map(([call, withArgs]) => ({ kind: 'call' as const, ...call, withArgs })),
+          },
+          {
+            weight: 1,
+            arbitrary: fc
+              .dictionary(fc.constantFrom('args', 'method', 'other'), hostileValue)
+              .filter((f) => typeof f.method !== 'string')
+              .map((fields) => ({ kind: 'no-method' as const, fields })),
+          },
           {
             weight: 2,
             arbitrary: fc
               .oneof(
                 arbitraryText,
-                fc.record({ id: fc.oneof(hostileValue, fc.constantFrom(1.5, '7', Number.MAX_SAFE_INTEGER + 2, -Infinity)), method: fc.constant('getDefaults'), args: fc.constant({}) }).map((f) => JSON.stringify(f)),
+                fc
+                  .record({
+                    id: fc.oneof(hostileValue, fc.constantFrom(1.5, '7', Number.MAX_SAFE_INTEGER + 2, -Infinity)),
+                    method: fc.constant('getDefaults'),
+                    args: fc.constant({}),
+                  })
+                  .map((f) => JSON.stringify(f)),
               )
               .filter((text) => !hasUsableId(text))
               .map((text) => ({ kind: 'junk' as const, text })),
@@ -389,7 +507,10 @@ describe('the app API under hostile calls', () => {
           {
             weight: 1,
             arbitrary: fc
-              .oneof(fc.uint8Array({ maxLength: 500 }).map((bytes) => Buffer.from(bytes)), fc.constant(Buffer.from('{"id":1,"method":"logOut","args":{}}')))
+              .oneof(
+                fc.uint8Array({ maxLength: 500 }).map((bytes) => Buffer.from(bytes)),
+                fc.constant(Buffer.from('{"id":1,"method":"logOut","args":{}}')),
+              )
               .map((data) => ({ kind: 'binary' as const, data })),
           },
         );
@@ -432,7 +553,11 @@ describe('the app API under hostile calls', () => {
     it(`closes the bridge with 1009 for a frame over ${BRIDGE_MAX_FRAME_BYTES} bytes, and the page can reconnect`, async () => {
       await changesNothing(async () => {
         for (const binary of [false, true]) {
-          const oversized = JSON.stringify({ id: 1, method: 'sendMessage', args: { conversationId, text: 'x'.repeat(BRIDGE_MAX_FRAME_BYTES) } });
+          const oversized = JSON.stringify({
+            id: 1,
+            method: 'sendMessage',
+            args: { conversationId, text: 'x'.repeat(BRIDGE_MAX_FRAME_BYTES) },
+          });
           page.ws.send(oversized, { binary });
           expect(await page.closed).toBe(1009);
           page = await BridgePage.open(host.port);
@@ -456,14 +581,24 @@ describe('the app API under hostile calls', () => {
     it(
       'answers malformed calls, unknown methods and arguments IPC cannot clone with invalid_argument, and changes nothing',
       async () => {
-        const uncloneable = fc.constantFrom<unknown>(() => 1, Symbol('s'), { f: () => 1 }, [1, () => 2], { nested: { deeper: Symbol('x') } }, new WeakMap());
+        const uncloneable = fc.constantFrom<unknown>(
+          () => 1,
+          Symbol('s'),
+          { f: () => 1 },
+          [1, () => 2],
+          { nested: { deeper: Symbol('x') } },
+          new WeakMap(),
+        );
         const call = fc.oneof(
           { weight: 4, arbitrary: malformedCall(false) },
           {
             weight: 1,
             arbitrary: fc.record({
               method: fc.constantFrom<unknown>(...APP_API_METHODS),
-              args: fc.oneof(uncloneable, uncloneable.map((value) => ({ conversationId, text: 'hi', value }))),
+              args: fc.oneof(
+                uncloneable,
+                uncloneable.map((value) => ({ conversationId, text: 'hi', value })),
+              ),
             }),
           },
         );
@@ -504,7 +639,9 @@ describe('the app API under hostile calls', () => {
 function hasUsableId(text: string): boolean {
   try {
     const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && Number.isSafeInteger((value as { id?: unknown }).id);
+    return (
+      typeof value === 'object' && value !== null && !Array.isArray(value) && Number.isSafeInteger((value as { id?: unknown }).id)
+    );
   } catch {
     return false;
   }
@@ -519,7 +656,7 @@ class BridgePage {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as BridgeServerFrame;
+      const frame = JSON.parse(wsText(data)) as BridgeServerFrame;
       if ('id' in frame) this.replies.set(frame.id, frame);
       this.wake?.();
     });
@@ -527,7 +664,10 @@ class BridgePage {
   }
 
   static async open(port: number): Promise<BridgePage> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${BRIDGE_PATH}`, { origin: `http://127.0.0.1:${port}`, headers: { host: `127.0.0.1:${port}` } });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${BRIDGE_PATH}`, {
+      origin: `http://127.0.0.1:${port}`,
+      headers: { host: `127.0.0.1:${port}` },
+    });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -544,7 +684,9 @@ class BridgePage {
   }
 
   /** Sends `frames`, then a harmless call; resolves with every reply that came back by id, the barrier's aside. */
-  async exchange(frames: ReadonlyArray<string | { data: Buffer; binary: true }>): Promise<Map<number, { id: number; reply: AppCallResult }>> {
+  async exchange(
+    frames: ReadonlyArray<string | { data: Buffer; binary: true }>,
+  ): Promise<Map<number, { id: number; reply: AppCallResult }>> {
     // Anything still here answered an earlier batch.
     this.replies.clear();
     for (const frame of frames) {

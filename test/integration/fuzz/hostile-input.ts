@@ -41,11 +41,56 @@ export function fuzzParams<T>(numRuns: number): fc.Parameters<T> {
  */
 export const junkChar: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(
-    '\u0000', '\u0001', '\u001b', '\u007f', '\u0085', '\u00a0', '\u00ad', '\u0301', '\u034f', '\u061c',
-    '\u200b', '\u200d', '\u200e', '\u202e', '\u2028', '\u2029', '\u2066', '\u3000', '\ufe0f', '\ufeff',
-    '\ufffc', '\ufffd', '\uffff', '\\', '"', "'", '`', '\n', '\r', '\t', ' ', '%s', '%n', '${x}', '{{x}}',
-    '<script>', '&amp;', '../', '%00', '\ud83d\udc4d', '\ud83d\udc69\u200d\ud83d\udc69\u200d\ud83d\udc67',
-    '\ud83c\uddfa\ud83c\uddf8', '\ud835\udd4f', 'é', 'e\u0301', 'ß', 'İ', 'ﬃ', 'Ω', '𐐷',
+    '\u0000',
+    '\u0001',
+    '\u001b',
+    '\u007f',
+    '\u0085',
+    '\u00a0',
+    '\u00ad',
+    '\u0301',
+    '\u034f',
+    '\u061c',
+    '\u200b',
+    '\u200d',
+    '\u200e',
+    '\u202e',
+    '\u2028',
+    '\u2029',
+    '\u2066',
+    '\u3000',
+    '\ufe0f',
+    '\ufeff',
+    '\ufffc',
+    '\ufffd',
+    '\uffff',
+    '\\',
+    '"',
+    "'",
+    '`',
+    '\n',
+    '\r',
+    '\t',
+    ' ',
+    '%s',
+    '%n',
+    '${x}',
+    '{{x}}',
+    '<script>',
+    '&amp;',
+    '../',
+    '%00',
+    '\ud83d\udc4d',
+    '\ud83d\udc69\u200d\ud83d\udc69\u200d\ud83d\udc67',
+    '\ud83c\uddfa\ud83c\uddf8',
+    '\ud835\udd4f',
+    'é',
+    'e\u0301',
+    'ß',
+    'İ',
+    'ﬃ',
+    'Ω',
+    '𐐷',
   ),
   // Lone surrogates: legal in a JavaScript string (and in JSON as \uXXXX), not in UTF-8.
   fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code)),
@@ -74,7 +119,10 @@ export const validText: fc.Arbitrary<string> = fc
   .oneof(
     { weight: 4, arbitrary: junkString({ minLength: 1, maxLength: 40 }) },
     { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }) },
-    { weight: 1, arbitrary: fc.constantFrom('é', 'x', '\ud83d\udc4d').map((c) => c.repeat(Math.floor(LIMITS.maxMessageChars / c.length))) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('é', 'x', '\ud83d\udc4d').map((c) => c.repeat(Math.floor(LIMITS.maxMessageChars / c.length))),
+    },
   )
   .filter((value) => messageTextSchema.safeParse(value).success);
 
@@ -84,7 +132,24 @@ export const validEmoji: fc.Arbitrary<string> = fc
   .filter((value) => emojiSchema.safeParse(value).success);
 
 /** Strings that look a bit like an emoji but are not exactly one. */
-const notEmoji = fc.constantFrom('a', '1', ':+1:', '👍👍', '👍 ', ' 👍', '🏻', '\u200d', '👍\u200d', '🇺', '🇺🇸🇺', '#', '1\ufe0f', 'x👍', '\ufe0f', '');
+const notEmoji = fc.constantFrom(
+  'a',
+  '1',
+  ':+1:',
+  '👍👍',
+  '👍 ',
+  ' 👍',
+  '🏻',
+  '\u200d',
+  '👍\u200d',
+  '🇺',
+  '🇺🇸🇺',
+  '#',
+  '1\ufe0f',
+  'x👍',
+  '\ufe0f',
+  '',
+);
 
 // ---------------------------------------------------------------------------------------------
 // Valid frames
@@ -104,15 +169,30 @@ const seqValue = fc.oneof(fc.nat(50), fc.constantFrom(0, Number.MAX_SAFE_INTEGER
 export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<ClientFrame>> {
   const { conversationIds: conversationId, messageIds: messageId } = targets;
   const change = <C extends object>(changeArb: fc.Arbitrary<C>) =>
-    fc.record({ type: fc.constant('change' as const), rid: validRid, conversationId, clientChangeId: validId, change: changeArb });
+    fc.record({
+      type: fc.constant('change' as const),
+      rid: validRid,
+      conversationId,
+      clientChangeId: validId,
+      change: changeArb,
+    });
   return {
     send: fc.record(
-      { type: fc.constant('send' as const), rid: validRid, conversationId, clientMessageId: validId, text: validText, replyTo: messageId },
+      {
+        type: fc.constant('send' as const),
+        rid: validRid,
+        conversationId,
+        clientMessageId: validId,
+        text: validText,
+        replyTo: messageId,
+      },
       { requiredKeys: ['type', 'rid', 'conversationId', 'clientMessageId', 'text'] },
     ),
     'change/edit': change(fc.record({ kind: fc.constant('edit' as const), messageId, text: validText })),
     'change/delete': change(fc.record({ kind: fc.constant('delete' as const), messageId })),
-    'change/reaction': change(fc.record({ kind: fc.constant('reaction' as const), messageId, emoji: validEmoji, on: fc.boolean() })),
+    'change/reaction': change(
+      fc.record({ kind: fc.constant('reaction' as const), messageId, emoji: validEmoji, on: fc.boolean() }),
+    ),
     typing: fc.record({ type: fc.constant('typing' as const), rid: validRid, conversationId }),
     catch_up: fc.record(
       {
@@ -125,11 +205,27 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
       { requiredKeys: ['type', 'rid', 'conversationId', 'afterSeq'] },
     ),
     list_conversations: fc.record({ type: fc.constant('list_conversations' as const), rid: validRid }),
-    start_conversation: fc.record({ type: fc.constant('start_conversation' as const), rid: validRid, username: targets.usernames }),
-    'receipt/delivered': fc.record({ type: fc.constant('receipt' as const), rid: validRid, conversationId, kind: fc.constant('delivered' as const), seq: seqValue }),
-    'receipt/read': fc.record({ type: fc.constant('receipt' as const), rid: validRid, conversationId, kind: fc.constant('read' as const), seq: seqValue }),
+    start_conversation: fc.record({
+      type: fc.constant('start_conversation' as const),
+      rid: validRid,
+      username: targets.usernames,
+    }),
+    'receipt/delivered': fc.record({
+      type: fc.constant('receipt' as const),
+      rid: validRid,
+      conversationId,
+      kind: fc.constant('delivered' as const),
+      seq: seqValue,
+    }),
+    'receipt/read': fc.record({
+      type: fc.constant('receipt' as const),
+      rid: validRid,
+      conversationId,
+      kind: fc.constant('read' as const),
+      seq: seqValue,
+    }),
     ping: fc.record({ type: fc.constant('ping' as const), rid: validRid }),
-  } as Record<string, fc.Arbitrary<ClientFrame>>;
+  };
 }
 
 export function anyOf<T>(arbitraries: Record<string, fc.Arbitrary<T>>): fc.Arbitrary<T> {
@@ -141,7 +237,27 @@ export function anyOf<T>(arbitraries: Record<string, fc.Arbitrary<T>>): fc.Arbit
 
 /** Written into the JSON text in place of a value: things JSON.stringify would never produce. */
 const rawToken: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e400', '-1e400', '-0', '0x1F', '01', '1.', '.5', '+1', 'undefined', "'x'", 'True', '[1,]', '{"a":1,}', '"\\x41"', '"\\u12"', '"tab\there"'),
+  fc.constantFrom(
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '1e400',
+    '-1e400',
+    '-0',
+    '0x1F',
+    '01',
+    '1.',
+    '.5',
+    '+1',
+    'undefined',
+    "'x'",
+    'True',
+    '[1,]',
+    '{"a":1,}',
+    '"\\x41"',
+    '"\\u12"',
+    '"tab\there"',
+  ),
   // Deeply nested arrays and objects, still well under the frame limit.
   fc.integer({ min: 1, max: 10_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
   fc.integer({ min: 1, max: 3_000 }).map((depth) => '{"a":'.repeat(depth) + '0' + '}'.repeat(depth)),
@@ -153,14 +269,44 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.boolean(),
   fc.integer(),
   fc.double(),
-  fc.constantFrom(-1, -0.5, 0.5, 1.5, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e21, 1e308, Number.MIN_VALUE, LIMITS.maxCatchUpPage + 1, 0),
+  fc.constantFrom(
+    -1,
+    -0.5,
+    0.5,
+    1.5,
+    2 ** 53,
+    2 ** 53 + 2,
+    -(2 ** 53),
+    1e21,
+    1e308,
+    Number.MIN_VALUE,
+    LIMITS.maxCatchUpPage + 1,
+    0,
+  ),
   junkString({ maxLength: 20 }),
   // Too long for an id (65+), or for a text (10 001+), in one- and two-unit characters.
-  fc.tuple(fc.integer({ min: LIMITS.maxIdChars + 1, max: 400 }), fc.constantFrom('x', 'é', '\ud83d\udc4d')).map(([n, c]) => c.repeat(n)),
+  fc
+    .tuple(fc.integer({ min: LIMITS.maxIdChars + 1, max: 400 }), fc.constantFrom('x', 'é', '\ud83d\udc4d'))
+    .map(([n, c]) => c.repeat(n)),
   fc.integer({ min: LIMITS.maxMessageChars + 1, max: LIMITS.maxMessageChars + 50 }).map((n) => 'y'.repeat(n)),
   fc.constantFrom('', ' ', '\n\t ', '\u00a0', '\u3000', '\ufeff'),
   notEmoji,
-  fc.constantFrom('send', 'change', 'edit', 'delete', 'reaction', 'delivered', 'read', 'seen', 'SEND', ' send', 'ping\u0000', '__proto__', 'constructor', 'toString'),
+  fc.constantFrom(
+    'send',
+    'change',
+    'edit',
+    'delete',
+    'reaction',
+    'delivered',
+    'read',
+    'seen',
+    'SEND',
+    ' send',
+    'ping\u0000',
+    '__proto__',
+    'constructor',
+    'toString',
+  ),
   fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
 );
@@ -175,10 +321,7 @@ function pathsOf(frame: Record<string, unknown>): string[][] {
   return paths;
 }
 
-type FieldMutation =
-  | { kind: 'drop' }
-  | { kind: 'set'; value: unknown }
-  | { kind: 'raw'; token: string };
+type FieldMutation = { kind: 'drop' } | { kind: 'set'; value: unknown } | { kind: 'raw'; token: string };
 
 const fieldMutation: fc.Arbitrary<FieldMutation> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: 'drop' as const }) },
@@ -190,7 +333,18 @@ const fieldMutation: fc.Arbitrary<FieldMutation> = fc.oneof(
 type TextMutation = 'none' | 'truncate' | 'trailing' | 'duplicate-type' | 'wrap-array' | 'double-encode' | 'bom' | 'comment';
 const textMutation: fc.Arbitrary<TextMutation> = fc.oneof(
   { weight: 12, arbitrary: fc.constant('none' as const) },
-  { weight: 1, arbitrary: fc.constantFrom<TextMutation>('truncate', 'trailing', 'duplicate-type', 'wrap-array', 'double-encode', 'bom', 'comment') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<TextMutation>(
+      'truncate',
+      'trailing',
+      'duplicate-type',
+      'wrap-array',
+      'double-encode',
+      'bom',
+      'comment',
+    ),
+  },
 );
 
 function applyText(text: string, mutation: TextMutation, cut: number): string {
@@ -221,7 +375,7 @@ function applyText(text: string, mutation: TextMutation, cut: number): string {
  */
 export function brokenFrame(frames: fc.Arbitrary<ClientFrame>): fc.Arbitrary<string> {
   return frames.chain((frame) => {
-    const paths = pathsOf(frame as unknown as Record<string, unknown>);
+    const paths = pathsOf(frame);
     return fc
       .tuple(
         fc.array(fc.tuple(fc.constantFrom(...paths), fieldMutation), { minLength: 1, maxLength: 3 }),
@@ -237,7 +391,8 @@ export function brokenFrame(frames: fc.Arbitrary<ClientFrame>): fc.Arbitrary<str
           const key = path.at(-1)!;
           const target = parent as Record<string, unknown>;
           if (mutation.kind === 'drop') delete target[key];
-          else if (mutation.kind === 'set') Object.defineProperty(target, key, { value: mutation.value, enumerable: true, writable: true, configurable: true });
+          else if (mutation.kind === 'set')
+            Object.defineProperty(target, key, { value: mutation.value, enumerable: true, writable: true, configurable: true });
           else {
             const sentinel = `\u0000raw${raws.size}\u0000`;
             raws.set(JSON.stringify(sentinel), mutation.token);
@@ -263,10 +418,31 @@ export const arbitraryText: fc.Arbitrary<string> = fc.oneof(
   }),
   fc.string({ maxLength: 200 }),
   junkString({ maxLength: 100 }),
-  fc.constantFrom('', ' ', 'null', 'true', '0', '""', '[]', '{}', '{', '}', '{"type":', '{"type":"ping"', '{"rid":"r"}', '{"type":"ping","rid":""}'),
-  fc.dictionary(fc.constantFrom('type', 'rid', 'conversationId', 'text', 'change', 'seq', 'kind', 'afterSeq', 'username'), hostileValue, {
-    maxKeys: 6,
-  }).map((value) => JSON.stringify(value)),
+  fc.constantFrom(
+    '',
+    ' ',
+    'null',
+    'true',
+    '0',
+    '""',
+    '[]',
+    '{}',
+    '{',
+    '}',
+    '{"type":',
+    '{"type":"ping"',
+    '{"rid":"r"}',
+    '{"type":"ping","rid":""}',
+  ),
+  fc
+    .dictionary(
+      fc.constantFrom('type', 'rid', 'conversationId', 'text', 'change', 'seq', 'kind', 'afterSeq', 'username'),
+      hostileValue,
+      {
+        maxKeys: 6,
+      },
+    )
+    .map((value) => JSON.stringify(value)),
 );
 
 // ---------------------------------------------------------------------------------------------

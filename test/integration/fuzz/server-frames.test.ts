@@ -29,7 +29,13 @@ import { REFUSALS, type Refusal } from '../../../sync/server/refusals.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { openSnapshotReader, type SnapshotReader } from '../../support/db-snapshot.js';
 import { RawSocket, type Outgoing, type Received } from '../../support/raw-socket.js';
-import { createServerHarness, type FrameRequest, type TestAccount, type TestClient, type TestServer } from '../../support/server-harness.js';
+import {
+  createServerHarness,
+  type FrameRequest,
+  type TestAccount,
+  type TestClient,
+  type TestServer,
+} from '../../support/server-harness.js';
 import {
   anyOf,
   arbitraryText,
@@ -64,7 +70,12 @@ const retiredSockets: RawSocket[] = [];
 
 type ConversationName = 'ab' | 'ac' | 'bc' | 'de';
 const conversations = {} as Record<ConversationName, string>;
-const MEMBERS: Record<ConversationName, [Name, Name]> = { ab: ['alice', 'bob'], ac: ['alice', 'carol'], bc: ['bob', 'carol'], de: ['dave', 'erin'] };
+const MEMBERS: Record<ConversationName, [Name, Name]> = {
+  ab: ['alice', 'bob'],
+  ac: ['alice', 'carol'],
+  bc: ['bob', 'carol'],
+  de: ['dave', 'erin'],
+};
 
 type EventKind = ConversationEvent['kind'];
 /** A request stored while setting up, kept to be replayed. */
@@ -98,7 +109,13 @@ async function fuzzSocket(name: Name): Promise<RawSocket> {
 async function seed(sender: Name, conversation: ConversationName, frame: FrameRequest): Promise<void> {
   const reply = await anchors[sender].call({ ...frame, conversationId: conversations[conversation] } as FrameRequest, 'sent');
   const clientId = clientIdOf(reply.event);
-  seeds.push({ sender, conversation, kind: reply.event.kind, clientId, frame: { ...frame, conversationId: conversations[conversation] } as FrameRequest });
+  seeds.push({
+    sender,
+    conversation,
+    kind: reply.event.kind,
+    clientId,
+    frame: { ...frame, conversationId: conversations[conversation] } as FrameRequest,
+  });
 }
 
 beforeAll(async () => {
@@ -106,22 +123,60 @@ beforeAll(async () => {
   for (const name of NAMES) accounts[name] = await h.createAccount(server, { username: `${name}-${process.pid}` });
   for (const name of NAMES) anchors[name] = await h.connect(server, accounts[name].token);
   for (const [key, [a, b]] of Object.entries(MEMBERS) as Array<[ConversationName, [Name, Name]]>) {
-    const { conversation } = await anchors[a].call({ type: 'start_conversation', username: accounts[b].user.username }, 'conversation');
+    const { conversation } = await anchors[a].call(
+      { type: 'start_conversation', username: accounts[b].user.username },
+      'conversation',
+    );
     conversations[key] = conversation.id;
   }
   await seed('alice', 'ab', { type: 'send', conversationId: '', clientMessageId: 'm-a1', text: 'hello bob' });
   await seed('alice', 'ab', { type: 'send', conversationId: '', clientMessageId: 'm-a2', text: 'second', replyTo: 'm-a1' });
   await seed('bob', 'ab', { type: 'send', conversationId: '', clientMessageId: 'm-b1', text: 'hi alice' });
-  await seed('alice', 'ab', { type: 'change', conversationId: '', clientChangeId: 'c-a1', change: { kind: 'edit', messageId: 'm-a1', text: 'hello bob (edited)' } });
-  await seed('alice', 'ab', { type: 'change', conversationId: '', clientChangeId: 'c-a2', change: { kind: 'reaction', messageId: 'm-b1', emoji: '👍', on: true } });
-  await seed('alice', 'ab', { type: 'change', conversationId: '', clientChangeId: 'c-a3', change: { kind: 'delete', messageId: 'm-a2' } });
-  await seed('bob', 'ab', { type: 'change', conversationId: '', clientChangeId: 'c-b1', change: { kind: 'reaction', messageId: 'm-a1', emoji: '❤️', on: true } });
-  await seed('bob', 'ab', { type: 'change', conversationId: '', clientChangeId: 'c-b2', change: { kind: 'edit', messageId: 'm-b1', text: 'hi alice!' } });
+  await seed('alice', 'ab', {
+    type: 'change',
+    conversationId: '',
+    clientChangeId: 'c-a1',
+    change: { kind: 'edit', messageId: 'm-a1', text: 'hello bob (edited)' },
+  });
+  await seed('alice', 'ab', {
+    type: 'change',
+    conversationId: '',
+    clientChangeId: 'c-a2',
+    change: { kind: 'reaction', messageId: 'm-b1', emoji: '👍', on: true },
+  });
+  await seed('alice', 'ab', {
+    type: 'change',
+    conversationId: '',
+    clientChangeId: 'c-a3',
+    change: { kind: 'delete', messageId: 'm-a2' },
+  });
+  await seed('bob', 'ab', {
+    type: 'change',
+    conversationId: '',
+    clientChangeId: 'c-b1',
+    change: { kind: 'reaction', messageId: 'm-a1', emoji: '❤️', on: true },
+  });
+  await seed('bob', 'ab', {
+    type: 'change',
+    conversationId: '',
+    clientChangeId: 'c-b2',
+    change: { kind: 'edit', messageId: 'm-b1', text: 'hi alice!' },
+  });
   await seed('alice', 'ac', { type: 'send', conversationId: '', clientMessageId: 'm-a3', text: 'hi carol' });
   await seed('carol', 'ac', { type: 'send', conversationId: '', clientMessageId: 'm-c1', text: 'hey' });
-  await seed('carol', 'ac', { type: 'change', conversationId: '', clientChangeId: 'c-c1', change: { kind: 'reaction', messageId: 'm-a3', emoji: '😀', on: true } });
+  await seed('carol', 'ac', {
+    type: 'change',
+    conversationId: '',
+    clientChangeId: 'c-c1',
+    change: { kind: 'reaction', messageId: 'm-a3', emoji: '😀', on: true },
+  });
   await seed('bob', 'bc', { type: 'send', conversationId: '', clientMessageId: 'm-b2', text: 'carol?' });
-  await seed('carol', 'bc', { type: 'change', conversationId: '', clientChangeId: 'c-c2', change: { kind: 'reaction', messageId: 'm-b2', emoji: '👍', on: false } });
+  await seed('carol', 'bc', {
+    type: 'change',
+    conversationId: '',
+    clientChangeId: 'c-c2',
+    change: { kind: 'reaction', messageId: 'm-b2', emoji: '👍', on: false },
+  });
   await anchors.alice.call({ type: 'receipt', conversationId: conversations.ab, kind: 'read', seq: 3 }, 'ok');
   for (const key of ['ab', 'ac', 'bc'] as const) {
     for (const event of await anchors[MEMBERS[key][0]].allEvents(conversations[key])) {
@@ -164,14 +219,18 @@ async function changesNothing(body: () => Promise<void>): Promise<void> {
   for (const name of NAMES) await fuzzSocket(name);
   await Promise.all([...NAMES.map((name) => anchors[name].barrier()), ...NAMES.map((name) => fuzz[name].barrier())]);
   expect(server.logged).toEqual([]);
-  const pushed = [...pushesBefore].filter(([socket, count]) => socket.pushes.length !== count).flatMap(([socket, count]): unknown[] => socket.pushes.slice(count));
+  const pushed = [...pushesBefore]
+    .filter(([socket, count]) => socket.pushes.length !== count)
+    .flatMap(([socket, count]): unknown[] => socket.pushes.slice(count));
   expect(pushed, 'pushes reached someone').toEqual([]);
   expect(db.snapshot()).toEqual(before);
 }
 
 /** Replies must pair one to one with the frames sent. */
 function expectOneReplyEach(replies: Received[], frames: readonly unknown[]): void {
-  expect(replies.length, `${frames.length} frame(s) got ${replies.length} replies: ${replies.map((r) => r.raw).join('\n')}`).toBe(frames.length);
+  expect(replies.length, `${frames.length} frame(s) got ${replies.length} replies: ${replies.map((r) => r.raw).join('\n')}`).toBe(
+    frames.length,
+  );
 }
 
 function expectBadFrame(reply: Received, frame: Outgoing): void {
@@ -180,7 +239,8 @@ function expectBadFrame(reply: Received, frame: Outgoing): void {
   expect(reply.frame).toMatchObject({ type: 'error', code: 'bad_frame' });
   const error = reply.frame as Extract<ServerFrame, { type: 'error' }>;
   expect(error.message.length).toBeGreaterThan(0);
-  if (verdict.rid === undefined) expect(Object.hasOwn(JSON.parse(reply.raw) as object, 'rid'), `no rid expected: ${reply.raw}`).toBe(false);
+  if (verdict.rid === undefined)
+    expect(Object.hasOwn(JSON.parse(reply.raw) as object, 'rid'), `no rid expected: ${reply.raw}`).toBe(false);
   else expect(error.rid).toBe(verdict.rid);
 }
 
@@ -189,7 +249,7 @@ function expectError(reply: Received, rid: string, code: ErrorCode, refusal?: Re
     type: 'error',
     rid,
     code,
-    ...(refusal ? { reason: refusal.reason, message: refusal.message } : { message: expect.any(String) }),
+    ...(refusal ? { reason: refusal.reason, message: refusal.message } : { message: expect.any(String) as unknown }),
   });
 }
 
@@ -212,13 +272,17 @@ describe('the sync server under hostile input', () => {
     'answers arbitrary JSON and text with bad_frame, one reply each, and changes nothing',
     async () => {
       await fc.assert(
-        fc.asyncProperty(senders, fc.array(arbitraryText.filter(invalidOnly), { minLength: 1, maxLength: 8 }), async (name, frames) => {
-          await changesNothing(async () => {
-            const replies = await (await fuzzSocket(name)).exchange(frames);
-            expectOneReplyEach(replies, frames);
-            replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
-          });
-        }),
+        fc.asyncProperty(
+          senders,
+          fc.array(arbitraryText.filter(invalidOnly), { minLength: 1, maxLength: 8 }),
+          async (name, frames) => {
+            await changesNothing(async () => {
+              const replies = await (await fuzzSocket(name)).exchange(frames);
+              expectOneReplyEach(replies, frames);
+              replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
+            });
+          },
+        ),
         fuzzParams(800),
       );
     },
@@ -248,9 +312,28 @@ describe('the sync server under hostile input', () => {
       const frames = [
         { type: 'send', rid: 'lone-text', conversationId: conversations.ab, clientMessageId: 'lone-1', text: 'hi \ud800' },
         { type: 'send', rid: 'lone-id', conversationId: conversations.ab, clientMessageId: 'x\udbff', text: 'hi' },
-        { type: 'send', rid: 'lone-reply', conversationId: conversations.ab, clientMessageId: 'lone-2', text: 'hi', replyTo: 'm-a1\udc00' },
-        { type: 'change', rid: 'lone-edit', conversationId: conversations.ab, clientChangeId: 'lone-3', change: { kind: 'edit', messageId: 'm-a1', text: '\udfff' } },
-        { type: 'change', rid: 'lone-change-id', conversationId: conversations.ab, clientChangeId: '\ud83d', change: { kind: 'delete', messageId: 'm-a1' } },
+        {
+          type: 'send',
+          rid: 'lone-reply',
+          conversationId: conversations.ab,
+          clientMessageId: 'lone-2',
+          text: 'hi',
+          replyTo: 'm-a1\udc00',
+        },
+        {
+          type: 'change',
+          rid: 'lone-edit',
+          conversationId: conversations.ab,
+          clientChangeId: 'lone-3',
+          change: { kind: 'edit', messageId: 'm-a1', text: '\udfff' },
+        },
+        {
+          type: 'change',
+          rid: 'lone-change-id',
+          conversationId: conversations.ab,
+          clientChangeId: '\ud83d',
+          change: { kind: 'delete', messageId: 'm-a1' },
+        },
         { type: 'typing', rid: 'lone-conversation', conversationId: `${conversations.ab}\ud800` },
       ].map((frame) => JSON.stringify(frame));
       const replies = await (await fuzzSocket('alice')).exchange(frames);
@@ -260,7 +343,7 @@ describe('the sync server under hostile input', () => {
   });
 
   it(
-    'refuses valid frames aimed at conversations that are not the sender\'s, or do not exist, with not_found and changes nothing',
+    "refuses valid frames aimed at conversations that are not the sender's, or do not exist, with not_found and changes nothing",
     async () => {
       const existing = new Set(NAMES.map((name) => accounts[name].user.username));
       const unknownConversation = validId.filter((id) => !Object.values(conversations).includes(id));
@@ -273,20 +356,30 @@ describe('the sync server under hostile input', () => {
       ];
       const attempt = fc.constantFrom(...foreign).chain(([name, keys]) => {
         const scoped = validFrames({
-          conversationIds: fc.oneof(fc.constantFrom(...keys).map((key) => conversations[key]), unknownConversation),
+          conversationIds: fc.oneof(
+            fc.constantFrom(...keys).map((key) => conversations[key]),
+            unknownConversation,
+          ),
           messageIds: fc.oneof(fc.constantFrom(...messageIds), validId),
           usernames: fc.constant('unused'),
         });
         const { list_conversations: _list, start_conversation: _start, ping: _ping, ...conversationFrames } = scoped;
         const startWithNobody = fc
-          .record({ type: fc.constant('start_conversation' as const), rid: validRid, username: fc.oneof(junkString({ minLength: 1, maxLength: 32 }), fc.string({ minLength: 1, maxLength: 32 })) })
+          .record({
+            type: fc.constant('start_conversation' as const),
+            rid: validRid,
+            username: fc.oneof(junkString({ minLength: 1, maxLength: 32 }), fc.string({ minLength: 1, maxLength: 32 })),
+          })
           .filter((frame) => clientFrameSchema.safeParse(frame).success && !existing.has(frame.username.trim().toLowerCase()));
         const startWithSelf = fc.record({
           type: fc.constant('start_conversation' as const),
           rid: validRid,
           username: fc.constantFrom(accounts[name].user.username, ` ${accounts[name].user.username.toUpperCase()}\t`),
         });
-        return fc.tuple(fc.constant(name), fc.array(fc.oneof(anyOf(conversationFrames), startWithNobody, startWithSelf), { minLength: 1, maxLength: 6 }));
+        return fc.tuple(
+          fc.constant(name),
+          fc.array(fc.oneof(anyOf(conversationFrames), startWithNobody, startWithSelf), { minLength: 1, maxLength: 6 }),
+        );
       });
       await fc.assert(
         fc.asyncProperty(attempt, async ([name, frames]) => {
@@ -315,8 +408,11 @@ describe('the sync server under hostile input', () => {
     'answers replayed client ids with the original event, or refuses a reuse for something else, and changes nothing',
     async () => {
       const otherConversation = (seed: Seed): ConversationName =>
-        (Object.keys(MEMBERS) as ConversationName[]).find((key) => key !== seed.conversation && MEMBERS[key].includes(seed.sender))!;
-      const outsider = (seed: Seed): Name => (['alice', 'bob', 'carol'] as Name[]).find((name) => !MEMBERS[seed.conversation].includes(name))!;
+        (Object.keys(MEMBERS) as ConversationName[]).find(
+          (key) => key !== seed.conversation && MEMBERS[key].includes(seed.sender),
+        )!;
+      const outsider = (seed: Seed): Name =>
+        (['alice', 'bob', 'carol'] as Name[]).find((name) => !MEMBERS[seed.conversation].includes(name))!;
       const otherMember = (seed: Seed): Name => MEMBERS[seed.conversation].find((name) => name !== seed.sender)!;
       type Expectation = { type: 'sent'; event: ConversationEvent } | { type: 'error'; code: ErrorCode; message: string };
       const duplicate = (seed: Seed): Expectation => ({ type: 'sent', event: stored.get(seed.clientId)! });
@@ -336,7 +432,11 @@ describe('the sync server under hostile input', () => {
           // The same request again.
           fc.constant([seed.sender, seed.frame, duplicate(seed)]),
           // The same id in another conversation of the sender's.
-          fc.constant([seed.sender, { ...seed.frame, conversationId: conversations[otherConversation(seed)] } as FrameRequest, reused]),
+          fc.constant([
+            seed.sender,
+            { ...seed.frame, conversationId: conversations[otherConversation(seed)] } as FrameRequest,
+            reused,
+          ]),
           // Someone who is not a member replays it.
           fc.constant([outsider(seed), seed.frame, notFound]),
           fc.constant(['mallory', seed.frame, notFound]),
@@ -346,25 +446,41 @@ describe('the sync server under hostile input', () => {
             // Same id, same conversation, other content: still the original.
             fc
               .record({ text: validText, replyTo: fc.option(anyMessageId, { nil: undefined }) })
-              .map(({ text, replyTo }) => [seed.sender, { type: 'send', conversationId, clientMessageId: seed.clientId, text, ...(replyTo ? { replyTo } : {}) }, duplicate(seed)]),
+              .map(({ text, replyTo }) => [
+                seed.sender,
+                { type: 'send', conversationId, clientMessageId: seed.clientId, text, ...(replyTo ? { replyTo } : {}) },
+                duplicate(seed),
+              ]),
             // The message's id as a change's id.
             fc
               .constantFrom('edit', 'delete', 'reaction')
               .chain(changeOf)
               .map((change) => [seed.sender, { type: 'change', conversationId, clientChangeId: seed.clientId, change }, reused]),
             // Another member takes the message's id for a message of their own.
-            validText.map((text) => [otherMember(seed), { type: 'send', conversationId, clientMessageId: seed.clientId, text }, { type: 'error', ...REFUSALS.message_id_taken }]),
+            validText.map((text) => [
+              otherMember(seed),
+              { type: 'send', conversationId, clientMessageId: seed.clientId, text },
+              { type: 'error', ...REFUSALS.message_id_taken },
+            ]),
           );
         } else {
           variants.push(
             // Same id and kind, other target or content: still the original.
-            changeOf(seed.kind).map((change) => [seed.sender, { type: 'change', conversationId, clientChangeId: seed.clientId, change }, duplicate(seed)]),
+            changeOf(seed.kind).map((change) => [
+              seed.sender,
+              { type: 'change', conversationId, clientChangeId: seed.clientId, change },
+              duplicate(seed),
+            ]),
             // The change's id for another kind of change, or for a message.
             fc
               .constantFrom(...(['edit', 'delete', 'reaction'] as const).filter((kind) => kind !== seed.kind))
               .chain(changeOf)
               .map((change) => [seed.sender, { type: 'change', conversationId, clientChangeId: seed.clientId, change }, reused]),
-            validText.map((text) => [seed.sender, { type: 'send', conversationId, clientMessageId: seed.clientId, text }, reused]),
+            validText.map((text) => [
+              seed.sender,
+              { type: 'send', conversationId, clientMessageId: seed.clientId, text },
+              reused,
+            ]),
           );
         }
         return fc.oneof(...variants);
@@ -376,7 +492,7 @@ describe('the sync server under hostile input', () => {
             const byName = new Map<Name, Array<{ frame: ClientFrame; expected: Expectation }>>();
             for (const [[name, frame, expected], rid] of attempts) {
               const list = byName.get(name) ?? [];
-              list.push({ frame: { ...frame, rid } as ClientFrame, expected });
+              list.push({ frame: { ...frame, rid }, expected });
               byName.set(name, list);
             }
             await Promise.all(
@@ -494,9 +610,17 @@ describe('the sync server under hostile input', () => {
       const conversationId = conversations.de;
       const ownMessages: string[] = [];
       let counter = 0;
-      type Step = { kind: 'send'; suffix: string; text: string; replyTo: boolean } | { kind: 'edit'; text: string } | { kind: 'reaction'; emoji: string; on: boolean };
+      type Step =
+        | { kind: 'send'; suffix: string; text: string; replyTo: boolean }
+        | { kind: 'edit'; text: string }
+        | { kind: 'reaction'; emoji: string; on: boolean };
       const step: fc.Arbitrary<Step> = fc.oneof(
-        fc.record({ kind: fc.constant('send' as const), suffix: junkString({ maxLength: 6 }), text: validText, replyTo: fc.boolean() }),
+        fc.record({
+          kind: fc.constant('send' as const),
+          suffix: junkString({ maxLength: 6 }),
+          text: validText,
+          replyTo: fc.boolean(),
+        }),
         fc.record({ kind: fc.constant('edit' as const), text: validText }),
         fc.record({ kind: fc.constant('reaction' as const), emoji: validEmoji, on: fc.boolean() }),
       );
@@ -510,14 +634,24 @@ describe('the sync server under hostile input', () => {
             const rid = `r${++counter}`;
             if (s.kind === 'send') {
               const clientMessageId = `f${counter}-${s.suffix}`;
-              const frame: ClientFrame = { type: 'send', rid, conversationId, clientMessageId, text: s.text, ...(s.replyTo && target ? { replyTo: target } : {}) };
+              const frame: ClientFrame = {
+                type: 'send',
+                rid,
+                conversationId,
+                clientMessageId,
+                text: s.text,
+                ...(s.replyTo && target ? { replyTo: target } : {}),
+              };
               // Junk that the protocol refuses (too long, lone surrogates) is the other properties' business.
               if (!clientFrameSchema.safeParse(frame).success) continue;
               frames.push(frame);
               ownMessages.push(clientMessageId);
             } else if (target) {
               const clientChangeId = `c${counter}`;
-              const change = s.kind === 'edit' ? { kind: 'edit' as const, messageId: target, text: s.text } : { kind: 'reaction' as const, messageId: target, emoji: s.emoji, on: s.on };
+              const change =
+                s.kind === 'edit'
+                  ? { kind: 'edit' as const, messageId: target, text: s.text }
+                  : { kind: 'reaction' as const, messageId: target, emoji: s.emoji, on: s.on };
               frames.push({ type: 'change', rid, conversationId, clientChangeId, change });
             }
           }
@@ -531,7 +665,12 @@ describe('the sync server under hostile input', () => {
             const event = (reply.frame as Extract<ServerFrame, { type: 'sent' }>).event;
             // The acknowledgement carries exactly what was sent.
             if (frame.type === 'send') {
-              expect(event).toMatchObject({ kind: 'message', clientMessageId: frame.clientMessageId, text: frame.text, replyTo: frame.replyTo ?? null });
+              expect(event).toMatchObject({
+                kind: 'message',
+                clientMessageId: frame.clientMessageId,
+                text: frame.text,
+                replyTo: frame.replyTo ?? null,
+              });
             } else if (frame.type === 'change') {
               expect(event).toMatchObject({ ...frame.change, clientChangeId: frame.clientChangeId });
             }
@@ -539,10 +678,15 @@ describe('the sync server under hostile input', () => {
           });
           // The other member is pushed the same events…
           await erin.waitForPushes((frame) => frame.type === 'event', events.length, erinPushesBefore);
-          const pushed = erin.pushes.slice(erinPushesBefore).filter((p) => p.frame.type === 'event').map((p) => (p.frame as { event: ConversationEvent }).event);
+          const pushed = erin.pushes
+            .slice(erinPushesBefore)
+            .filter((p) => p.frame.type === 'event')
+            .map((p) => (p.frame as { event: ConversationEvent }).event);
           expect(pushed).toEqual(events);
           // …catch-up serves them as acknowledged (edits and reactions leave the message event alone)…
-          const [page] = await erin.exchange([JSON.stringify({ type: 'catch_up', rid: 'page', conversationId, afterSeq: events[0]!.seq - 1, limit: events.length })]);
+          const [page] = await erin.exchange([
+            JSON.stringify({ type: 'catch_up', rid: 'page', conversationId, afterSeq: events[0]!.seq - 1, limit: events.length }),
+          ]);
           expect((page!.frame as Extract<ServerFrame, { type: 'events' }>).events).toEqual(events);
           // …and a resend is answered with the very same event.
           const resent = await dave.exchange(frames.map((frame) => JSON.stringify({ ...frame, rid: `again-${frame.rid}` })));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
-import { wsText } from '../../../main/common/ws-text.js';
+import { wsText } from '../../../sync/node/ws-text.js';
 import { buildTestDist } from './fixtures/build-dist.js';
 
 let distDir: string;

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBrowserHost, type BrowserHost } from '../../../main/browser/browser-host.js';
 import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
-import { wsText } from '../../../main/common/ws-text.js';
+import { wsText } from '../../../sync/node/ws-text.js';
 import { BRIDGE_MAX_FRAME_BYTES, type BridgeServerFrame } from '../../../sync/app-api/bridge-frames.js';
 import type { AppTransport } from '../../../sync/app-api/client.js';
 import type { AppEvent } from '../../../sync/app-api/contract.js';

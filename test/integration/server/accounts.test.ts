@@ -97,7 +97,9 @@ describe('HTTP account endpoints', () => {
     expect(httpErrorResponse.parse(huge.body).code).toBe('invalid');
 
     // None of the refused requests created an account.
-    expect((await postJson(server.httpUrl, ACCOUNTS_PATH, { username: 'big', displayName: 'Big', password: 'big password' })).status).toBe(201);
+    expect(
+      (await postJson(server.httpUrl, ACCOUNTS_PATH, { username: 'big', displayName: 'Big', password: 'big password' })).status,
+    ).toBe(201);
   });
 
   it('answers unknown paths with 404 and wrong methods with 405', async () => {

@@ -80,7 +80,7 @@ describe('edits', () => {
       conversationId: conversation.id,
       seq: 3,
       senderId: alice.user.id,
-      sentAt: expect.any(Number),
+      sentAt: expect.any(Number) as unknown,
       clientChangeId: 'e1',
       messageId: 'm1',
       text: 'hello',
@@ -106,7 +106,12 @@ describe('edits', () => {
     await aliceSocket.send(conversation.id, 'm1', 'mine');
 
     const edit = await bobSocket.call(
-      { type: 'change', conversationId: conversation.id, clientChangeId: 'b-e', change: { kind: 'edit', messageId: 'm1', text: 'yours now' } },
+      {
+        type: 'change',
+        conversationId: conversation.id,
+        clientChangeId: 'b-e',
+        change: { kind: 'edit', messageId: 'm1', text: 'yours now' },
+      },
       'error',
     );
     expect(edit).toMatchObject(REFUSALS.not_author);
@@ -118,7 +123,12 @@ describe('edits', () => {
     expect(del).toMatchObject(REFUSALS.not_author);
 
     const missing = await aliceSocket.call(
-      { type: 'change', conversationId: conversation.id, clientChangeId: 'a-e', change: { kind: 'edit', messageId: 'nope', text: 'x' } },
+      {
+        type: 'change',
+        conversationId: conversation.id,
+        clientChangeId: 'a-e',
+        change: { kind: 'edit', messageId: 'nope', text: 'x' },
+      },
       'error',
     );
     expect(missing).toMatchObject(REFUSALS.no_such_message);
@@ -135,7 +145,12 @@ describe('edits', () => {
     await aliceSocket.send(conversation.id, 'm1', 'soon gone');
     await aliceSocket.change(conversation.id, 'd1', { kind: 'delete', messageId: 'm1' });
     const edit = await aliceSocket.call(
-      { type: 'change', conversationId: conversation.id, clientChangeId: 'e1', change: { kind: 'edit', messageId: 'm1', text: 'back' } },
+      {
+        type: 'change',
+        conversationId: conversation.id,
+        clientChangeId: 'e1',
+        change: { kind: 'edit', messageId: 'm1', text: 'back' },
+      },
       'error',
     );
     expect(edit).toMatchObject(REFUSALS.message_deleted);
@@ -257,7 +272,12 @@ describe('idempotent changes', () => {
       ),
       // A message id as a change id, and a change id as a message id.
       aliceSocket.call(
-        { type: 'change', conversationId: conversation.id, clientChangeId: 'm1', change: { kind: 'edit', messageId: 'm1', text: 'x' } },
+        {
+          type: 'change',
+          conversationId: conversation.id,
+          clientChangeId: 'm1',
+          change: { kind: 'edit', messageId: 'm1', text: 'x' },
+        },
         'error',
       ),
       aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'c1', text: 'x' }, 'error'),

@@ -34,7 +34,10 @@ describe('direct conversations', () => {
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
     const again = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
     expect(again.conversation.id).toBe(conversation.id);
-    const fromBob = await bobSocket.call({ type: 'start_conversation', username: alice.user.username.toUpperCase() }, 'conversation');
+    const fromBob = await bobSocket.call(
+      { type: 'start_conversation', username: alice.user.username.toUpperCase() },
+      'conversation',
+    );
     expect(fromBob.conversation.id).toBe(conversation.id);
     await Promise.all([aliceSocket.barrier(), bobSocket.barrier()]);
     expect(aliceSocket.pushesOf('conversation_added')).toEqual([]);
@@ -58,7 +61,10 @@ describe('direct conversations', () => {
     const carol = await h.createAccount(server, { username: 'carol' });
     const second = (await aliceSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation')).conversation;
     await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'm1', text: 'hi bob' }, 'sent');
-    await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'm2', text: 'still there?' }, 'sent');
+    await aliceSocket.call(
+      { type: 'send', conversationId: conversation.id, clientMessageId: 'm2', text: 'still there?' },
+      'sent',
+    );
     await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: 1 }, 'ok');
 
     const listed = (await aliceSocket.call({ type: 'list_conversations' }, 'conversations')).conversations;

@@ -65,8 +65,12 @@ describe('a member added later', () => {
     const edit = await alice.socket.change(id, 'e-old', { kind: 'edit', messageId: 'old', text: 'edited before-carol text' });
     const editOfNew = await alice.socket.change(id, 'e-new', { kind: 'edit', messageId: 'new', text: 'edited after-carol text' });
     // Live: Bob (there for it) gets the text, Carol gets the edit with its text withheld.
-    expect(await bob.socket.waitForPush('event', (push) => push.event.seq === edit.seq)).toMatchObject({ event: { text: 'edited before-carol text' } });
-    expect(await carol.socket.waitForPush('event', (push) => push.event.seq === edit.seq)).toMatchObject({ event: { kind: 'edit', text: '' } });
+    expect(await bob.socket.waitForPush('event', (push) => push.event.seq === edit.seq)).toMatchObject({
+      event: { text: 'edited before-carol text' },
+    });
+    expect(await carol.socket.waitForPush('event', (push) => push.event.seq === edit.seq)).toMatchObject({
+      event: { kind: 'edit', text: '' },
+    });
     // Catch-up says the same; an edit of a message she has is hers in full.
     const log = await carol.socket.call({ type: 'catch_up', conversationId: id, afterSeq: 0 }, 'events');
     expect(log.events.find((e) => e.seq === edit.seq)).toMatchObject({ kind: 'edit', messageId: 'old', text: '' });
@@ -74,10 +78,18 @@ describe('a member added later', () => {
     expect(JSON.stringify(log)).not.toContain('before-carol');
 
     // The old message is not hers to answer or react to: answered as if it did not exist.
-    const reply = await carol.socket.call({ type: 'send', conversationId: id, clientMessageId: 'c1', text: 'hm', replyTo: 'old' }, 'error');
+    const reply = await carol.socket.call(
+      { type: 'send', conversationId: id, clientMessageId: 'c1', text: 'hm', replyTo: 'old' },
+      'error',
+    );
     expect(reply).toMatchObject({ reason: 'reply_target_missing' });
     const reaction = await carol.socket.call(
-      { type: 'change', conversationId: id, clientChangeId: 'c2', change: { kind: 'reaction', messageId: 'old', emoji: '👍', on: true } },
+      {
+        type: 'change',
+        conversationId: id,
+        clientChangeId: 'c2',
+        change: { kind: 'reaction', messageId: 'old', emoji: '👍', on: true },
+      },
       'error',
     );
     expect(reaction).toMatchObject({ reason: 'no_such_message' });

@@ -32,8 +32,20 @@ describe('malformed frames', () => {
       { type: 'receipt', rid: 'bad-kind', conversationId: conversation.id, kind: 'seen', seq: 1 },
       { type: 'typing', rid: 'typing-nowhere' },
       { type: 'change', rid: 'no-change', conversationId: conversation.id, clientChangeId: 'c' },
-      { type: 'change', rid: 'bad-change', conversationId: conversation.id, clientChangeId: 'c', change: { kind: 'pin', messageId: 'm' } },
-      { type: 'change', rid: 'blank-edit', conversationId: conversation.id, clientChangeId: 'c', change: { kind: 'edit', messageId: 'm', text: ' ' } },
+      {
+        type: 'change',
+        rid: 'bad-change',
+        conversationId: conversation.id,
+        clientChangeId: 'c',
+        change: { kind: 'pin', messageId: 'm' },
+      },
+      {
+        type: 'change',
+        rid: 'blank-edit',
+        conversationId: conversation.id,
+        clientChangeId: 'c',
+        change: { kind: 'edit', messageId: 'm', text: ' ' },
+      },
       { type: 'send', rid: 'bad-reply', conversationId: conversation.id, clientMessageId: 'r', text: 'hi', replyTo: '' },
     ];
     for (const frame of withRid) {
@@ -50,7 +62,10 @@ describe('malformed frames', () => {
 
     // Still the same, working connection; none of the rejects was stored.
     await socket.call({ type: 'ping' }, 'ok');
-    const sent = await socket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'ok', text: 'fine' }, 'sent');
+    const sent = await socket.call(
+      { type: 'send', conversationId: conversation.id, clientMessageId: 'ok', text: 'fine' },
+      'sent',
+    );
     expect(sent.event.seq).toBe(1);
   });
 

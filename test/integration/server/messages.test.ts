@@ -78,7 +78,10 @@ describe('sending messages', () => {
     expect(resent.event).toEqual(first.event);
 
     // A later message gets the next number: the resend consumed none.
-    const next = await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'twice', text: 'next' }, 'sent');
+    const next = await aliceSocket.call(
+      { type: 'send', conversationId: conversation.id, clientMessageId: 'twice', text: 'next' },
+      'sent',
+    );
     expect(next.event.seq).toBe(first.event.seq + 1);
 
     const events = await allMessages(bobSocket, conversation.id);
@@ -93,7 +96,10 @@ describe('sending messages', () => {
     await h.createAccount(server, { username: 'carol' });
     const other = (await aliceSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation')).conversation;
     await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'same', text: 'to bob' }, 'sent');
-    const reused = await aliceSocket.call({ type: 'send', conversationId: other.id, clientMessageId: 'same', text: 'to carol' }, 'error');
+    const reused = await aliceSocket.call(
+      { type: 'send', conversationId: other.id, clientMessageId: 'same', text: 'to carol' },
+      'error',
+    );
     expect(reused).toMatchObject(REFUSALS.client_id_reused);
     expect((await aliceSocket.call({ type: 'catch_up', conversationId: other.id, afterSeq: 0 }, 'events')).events).toEqual([]);
   });
@@ -105,7 +111,10 @@ describe('sending messages', () => {
     const withCarol = (await bobSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation')).conversation;
     await aliceSocket.send(conversation.id, 'x', 'a');
     // It is the messageId that edits and replies name, so a second message "x" here would be ambiguous.
-    const taken = await bobSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'x', text: 'b' }, 'error');
+    const taken = await bobSocket.call(
+      { type: 'send', conversationId: conversation.id, clientMessageId: 'x', text: 'b' },
+      'error',
+    );
     expect(taken).toMatchObject(REFUSALS.message_id_taken);
     // Elsewhere the id is free: uniqueness is per sender and per conversation, not global.
     expect((await bobSocket.send(withCarol.id, 'x', 'b')).seq).toBe(1);
@@ -120,7 +129,10 @@ describe('catch-up', () => {
     const total = 450;
     await Promise.all(
       Array.from({ length: total }, (_, i) =>
-        aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: `c${i}`, text: `message ${i}` }, 'sent'),
+        aliceSocket.call(
+          { type: 'send', conversationId: conversation.id, clientMessageId: `c${i}`, text: `message ${i}` },
+          'sent',
+        ),
       ),
     );
 
@@ -156,7 +168,10 @@ describe('catch-up', () => {
     const first = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events');
     expect(first.events).toHaveLength(LIMITS.defaultCatchUpPage);
     expect(first.hasMore).toBe(true);
-    const exactEnd = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: total - 5, limit: 5 }, 'events');
+    const exactEnd = await aliceSocket.call(
+      { type: 'catch_up', conversationId: conversation.id, afterSeq: total - 5, limit: 5 },
+      'events',
+    );
     expect(exactEnd.events.map((e) => e.seq)).toEqual([total - 4, total - 3, total - 2, total - 1, total]);
     expect(exactEnd.hasMore).toBe(false);
     const beyond = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: total }, 'events');

@@ -28,7 +28,14 @@ describe('password hashing', () => {
     const hasher = createPasswordHasher(randomHex, CHEAP_PASSWORD_COST);
     const good = await hasher.hash('password one');
     const [, , r, p, salt, key] = good.split('$');
-    for (const stored of ['', 'plain', `bcrypt$1024$${r}$${p}$${salt}$${key}`, `scrypt$1000$${r}$${p}$${salt}$${key}`, `scrypt$${2 ** 30}$${r}$${p}$${salt}$${key}`, `scrypt$1024$${r}$${p}$${salt}$zz`]) {
+    for (const stored of [
+      '',
+      'plain',
+      `bcrypt$1024$${r}$${p}$${salt}$${key}`,
+      `scrypt$1000$${r}$${p}$${salt}$${key}`,
+      `scrypt$${2 ** 30}$${r}$${p}$${salt}$${key}`,
+      `scrypt$1024$${r}$${p}$${salt}$zz`,
+    ]) {
       expect(await hasher.verify('password one', stored)).toBe(false);
     }
     expect(() => createPasswordHasher(randomHex, { N: 1000, r: 8, p: 1 })).toThrow(RangeError);

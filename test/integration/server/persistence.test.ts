@@ -9,7 +9,10 @@ describe('server data on disk', () => {
     const first = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(first);
     for (const i of [1, 2, 3]) {
-      await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: `p${i}`, text: `before ${i}` }, 'sent');
+      await aliceSocket.call(
+        { type: 'send', conversationId: conversation.id, clientMessageId: `p${i}`, text: `before ${i}` },
+        'sent',
+      );
     }
     await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: 2 }, 'ok');
 
@@ -20,7 +23,9 @@ describe('server data on disk', () => {
     expect(bobAgain.user).toEqual(bob.user);
     expect((await logIn(second.httpUrl, alice.user.username, alice.password)).status).toBe(200);
 
-    const events = messagesIn((await bobAgain.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events')).events);
+    const events = messagesIn(
+      (await bobAgain.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events')).events,
+    );
     expect(events.map((e) => [e.seq, e.text])).toEqual([
       [1, 'before 1'],
       [2, 'before 2'],
@@ -32,9 +37,15 @@ describe('server data on disk', () => {
 
     // Numbering continues, and a resend from before the restart is still recognised.
     const aliceAgain = await h.connect(second, alice.token);
-    const resend = await aliceAgain.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'p3', text: 'before 3' }, 'sent');
+    const resend = await aliceAgain.call(
+      { type: 'send', conversationId: conversation.id, clientMessageId: 'p3', text: 'before 3' },
+      'sent',
+    );
     expect(resend.event.seq).toBe(3);
-    const next = await aliceAgain.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'p4', text: 'after' }, 'sent');
+    const next = await aliceAgain.call(
+      { type: 'send', conversationId: conversation.id, clientMessageId: 'p4', text: 'after' },
+      'sent',
+    );
     expect(next.event.seq).toBe(4);
     // Same pair, same conversation.
     const same = await aliceAgain.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');

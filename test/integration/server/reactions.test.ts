@@ -49,7 +49,10 @@ describe('reactions', () => {
     // Two devices both added 👍 while offline; and an "off" for an emoji that is not there.
     expect(await react(bobSocket, conversation.id, 'm1', '👍', true)).toMatchObject({ type: 'sent' });
     expect(await react(bobSocket, conversation.id, 'm1', '👍', true)).toMatchObject({ type: 'sent', event: { seq: 3 } });
-    expect(await react(bobSocket, conversation.id, 'm1', '🎉', false)).toMatchObject({ type: 'sent', event: { seq: 4, on: false } });
+    expect(await react(bobSocket, conversation.id, 'm1', '🎉', false)).toMatchObject({
+      type: 'sent',
+      event: { seq: 4, on: false },
+    });
   });
 
   it(`allows at most ${LIMITS.maxReactionsPerPerson} distinct emojis per person per message`, async () => {
@@ -86,7 +89,10 @@ describe('reactions', () => {
       ...REFUSALS.no_such_message,
     });
     for (const notAnEmoji of ['a', '👍👍', '1', ':)', '']) {
-      expect(await react(aliceSocket, conversation.id, 'm1', notAnEmoji, true)).toMatchObject({ type: 'error', code: 'bad_frame' });
+      expect(await react(aliceSocket, conversation.id, 'm1', notAnEmoji, true)).toMatchObject({
+        type: 'error',
+        code: 'bad_frame',
+      });
     }
     expect((await aliceSocket.allEvents(conversation.id)).map((e) => e.kind)).toEqual(['message']);
   });

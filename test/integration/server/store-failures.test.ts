@@ -33,7 +33,7 @@ describe('store failures', () => {
 
     broken.catchUp = true;
     const failed = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'error');
-    expect(failed).toMatchObject({ rid: expect.any(String), code: 'internal' });
+    expect(failed).toMatchObject({ rid: expect.any(String) as unknown, code: 'internal' });
     expect(failed.message).not.toContain('disk on fire');
     expect(server.logged).toHaveLength(1);
     expect(String(server.logged[0]!.error)).toContain('disk on fire');

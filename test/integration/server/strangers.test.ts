@@ -20,11 +20,21 @@ describe('a stranger (not a member)', () => {
         socket.call({ type: 'typing', conversationId }, 'error'),
         // Aimed at a message that does exist: the answer must not tell.
         socket.call(
-          { type: 'change', conversationId, clientChangeId: `e-${conversationId}`, change: { kind: 'edit', messageId: 'secret', text: 'x' } },
+          {
+            type: 'change',
+            conversationId,
+            clientChangeId: `e-${conversationId}`,
+            change: { kind: 'edit', messageId: 'secret', text: 'x' },
+          },
           'error',
         ),
         socket.call(
-          { type: 'change', conversationId, clientChangeId: `d-${conversationId}`, change: { kind: 'delete', messageId: 'secret' } },
+          {
+            type: 'change',
+            conversationId,
+            clientChangeId: `d-${conversationId}`,
+            change: { kind: 'delete', messageId: 'secret' },
+          },
           'error',
         ),
         socket.call(
@@ -51,7 +61,9 @@ describe('a stranger (not a member)', () => {
     expect((await socket.call({ type: 'list_conversations' }, 'conversations')).conversations).toEqual([]);
     // Nothing leaked into the conversation, and the members heard nothing.
     await Promise.all([aliceSocket.barrier(), bobSocket.barrier(), socket.barrier()]);
-    const events = messagesIn((await bobSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events')).events);
+    const events = messagesIn(
+      (await bobSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events')).events,
+    );
     expect(events.map((e) => e.text)).toEqual(['secret']);
     expect(aliceSocket.pushesOf('watermark')).toEqual([]);
     expect(bobSocket.pushesOf('typing')).toEqual([]);

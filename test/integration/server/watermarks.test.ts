@@ -49,11 +49,17 @@ describe('delivery and read watermarks', () => {
   it('makes read imply delivered and clamps to the last seq of the conversation', async () => {
     const { alice, bob, aliceSocket, bobSocket, conversation } = await pairWithMessages(3);
     await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: 2 }, 'ok');
-    expect(await aliceSocket.waitForPush('watermark', (p) => p.userId === bob.user.id)).toMatchObject({ deliveredSeq: 2, readSeq: 2 });
+    expect(await aliceSocket.waitForPush('watermark', (p) => p.userId === bob.user.id)).toMatchObject({
+      deliveredSeq: 2,
+      readSeq: 2,
+    });
 
     // Receipts for events that do not exist yet only count up to the last one.
     await aliceSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: 1_000 }, 'ok');
-    expect(await bobSocket.waitForPush('watermark', (p) => p.userId === alice.user.id)).toMatchObject({ deliveredSeq: 3, readSeq: 3 });
+    expect(await bobSocket.waitForPush('watermark', (p) => p.userId === alice.user.id)).toMatchObject({
+      deliveredSeq: 3,
+      readSeq: 3,
+    });
 
     // So a later message is not pre-acknowledged.
     await bobSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'late', text: 'new' }, 'sent');

@@ -19,7 +19,8 @@ function setUp(): { mirror: Mirror; composer: Composer; goesOut: (messageOrChang
   return { mirror, composer, goesOut };
 }
 
-const queued = (mirror: Mirror) => mirror.outbox.queuedChanges('c1').map((change) => [change.kind, change.text ?? change.on ?? null]);
+const queued = (mirror: Mirror) =>
+  mirror.outbox.queuedChanges('c1').map((change) => [change.kind, change.text ?? change.on ?? null]);
 
 describe('composing against rows already queued', () => {
   it('folds an edit or a delete into a send that never went out', () => {
@@ -56,7 +57,23 @@ describe('composing against rows already queued', () => {
     // Found by the simulation: on, on again, then off cancelled the second "on" only, and the
     // first one went out: the person took the reaction back and everyone still saw it.
     const { mirror, composer } = setUp();
-    mirror.applyEvents('c1', [{ kind: 'message', conversationId: 'c1', seq: 1, senderId: 'ann', sentAt: 1, clientMessageId: 'm1', text: 'hi', replyTo: null, deleted: false }], 'me');
+    mirror.applyEvents(
+      'c1',
+      [
+        {
+          kind: 'message',
+          conversationId: 'c1',
+          seq: 1,
+          senderId: 'ann',
+          sentAt: 1,
+          clientMessageId: 'm1',
+          text: 'hi',
+          replyTo: null,
+          deleted: false,
+        },
+      ],
+      'me',
+    );
     composer.react('c1', 'm1', '👍', true);
     composer.react('c1', 'm1', '👍', true);
     composer.react('c1', 'm1', '👍', false);
@@ -65,7 +82,23 @@ describe('composing against rows already queued', () => {
 
   it('a reaction toggled back after it went out is sent too, not cancelled', () => {
     const { mirror, composer, goesOut } = setUp();
-    mirror.applyEvents('c1', [{ kind: 'message', conversationId: 'c1', seq: 1, senderId: 'ann', sentAt: 1, clientMessageId: 'm1', text: 'hi', replyTo: null, deleted: false }], 'me');
+    mirror.applyEvents(
+      'c1',
+      [
+        {
+          kind: 'message',
+          conversationId: 'c1',
+          seq: 1,
+          senderId: 'ann',
+          sentAt: 1,
+          clientMessageId: 'm1',
+          text: 'hi',
+          replyTo: null,
+          deleted: false,
+        },
+      ],
+      'me',
+    );
     composer.react('c1', 'm1', '👍', true);
     composer.react('c1', 'm1', '👍', false);
     expect(queued(mirror)).toEqual([]);

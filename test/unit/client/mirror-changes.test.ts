@@ -78,7 +78,13 @@ describe('applying edits, deletes, reactions and replies', () => {
     const mirror = openMirror();
     mirror.applyEvents(
       'c1',
-      [message(1, 'a'), react(2, 'a', '👍', true), react(3, 'a', '👍', true, 'me'), react(4, 'a', '👍', true), react(5, 'a', '🙏', true)],
+      [
+        message(1, 'a'),
+        react(2, 'a', '👍', true),
+        react(3, 'a', '👍', true, 'me'),
+        react(4, 'a', '👍', true),
+        react(5, 'a', '🙏', true),
+      ],
       'me',
     );
     expect(page(mirror)[0]?.reactions).toEqual([
@@ -104,7 +110,12 @@ describe('applying edits, deletes, reactions and replies', () => {
       deleted: false,
     });
     mirror.applyEvents('c1', [message(1, 'orig'), message(2, 'reply', 'me', 'orig'), edit(3, 'orig', 'edited original')], 'me');
-    expect(page(mirror)[1]?.replyTo).toMatchObject({ available: true, senderName: 'Ann', text: 'edited original', deleted: false });
+    expect(page(mirror)[1]?.replyTo).toMatchObject({
+      available: true,
+      senderName: 'Ann',
+      text: 'edited original',
+      deleted: false,
+    });
     mirror.applyEvents('c1', [del(4, 'orig')], 'me');
     expect(page(mirror)[1]?.replyTo).toMatchObject({ available: true, text: '', deleted: true });
     mirror.close();
@@ -136,7 +147,7 @@ describe('applying edits, deletes, reactions and replies', () => {
   });
 });
 
-describe('the conversation list\'s stored newest message and unread count', () => {
+describe("the conversation list's stored newest message and unread count", () => {
   it('follow applied events, local sends, withdrawals and our read watermark from any device', () => {
     const mirror = openMirror();
     mirror.saveSession({ serverUrl: 'ws://x', token: 't', user: { id: 'me', username: 'me', displayName: 'Me' } });

@@ -47,9 +47,9 @@ describe('mirror migrations', () => {
     const db = new Database(path);
     expect(db.pragma('user_version', { simple: true })).toBe(MIRROR_MIGRATIONS.length);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
-      (row) => row.name,
-    );
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+    ).map((row) => row.name);
     expect(tables).toEqual([
       'conversations',
       'held_events',
@@ -65,7 +65,7 @@ describe('mirror migrations', () => {
     db.close();
   });
 
-  it('migration 2 keeps a version-1 mirror\'s queued messages, in order, ready to send', () => {
+  it("migration 2 keeps a version-1 mirror's queued messages, in order, ready to send", () => {
     const path = tempFile();
     const v1 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 1));
     v1.exec(`
@@ -80,7 +80,14 @@ describe('mirror migrations', () => {
 
     const mirror = Mirror.open(path);
     expect(mirror.outbox.nextEntries()).toEqual([
-      expect.objectContaining({ id: 7, kind: 'send', clientId: 'first', messageId: 'first', text: 'written offline', attempts: 2 }),
+      expect.objectContaining({
+        id: 7,
+        kind: 'send',
+        clientId: 'first',
+        messageId: 'first',
+        text: 'written offline',
+        attempts: 2,
+      }),
     ]);
     expect(mirror.outbox.pendingCount()).toBe(1);
     expect(mirror.retryFailedSend('second', 'me')).toBe('c1');
@@ -91,7 +98,7 @@ describe('mirror migrations', () => {
     db.close();
   });
 
-  it('migration 3 stores each conversation\'s newest message and unread count, as the list shows them', () => {
+  it("migration 3 stores each conversation's newest message and unread count, as the list shows them", () => {
     const path = tempFile();
     const v2 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 2));
     v2.exec(`
@@ -144,13 +151,32 @@ describe('mirror migrations', () => {
     expect(mirror.views.conversationInfo(id, 'me', () => false)).toMatchObject({
       kind: 'direct',
       isMember: true,
-      members: [{ user: { id: 'ann' }, role: 'member' }, { user: { id: 'me' }, role: 'member' }],
+      members: [
+        { user: { id: 'ann' }, role: 'member' },
+        { user: { id: 'me' }, role: 'member' },
+      ],
     });
     expect(mirror.views.conversationSummaries('me')).toEqual([
       expect.objectContaining({ id, kind: 'direct', title: 'Ann', memberCount: 2, isMember: true }),
     ]);
     // The held change follows the conversation too, and applies when its message arrives.
-    mirror.applyEvents(id, [{ kind: 'message', conversationId: id, seq: 3, senderId: 'ann', clientMessageId: 'z', text: 'gone', replyTo: null, deleted: false, sentAt: 3 }], 'me');
+    mirror.applyEvents(
+      id,
+      [
+        {
+          kind: 'message',
+          conversationId: id,
+          seq: 3,
+          senderId: 'ann',
+          clientMessageId: 'z',
+          text: 'gone',
+          replyTo: null,
+          deleted: false,
+          sentAt: 3,
+        },
+      ],
+      'me',
+    );
     expect(mirror.message(id, 'z')).toMatchObject({ deleted: true });
     mirror.close();
   });
@@ -185,7 +211,10 @@ describe('mirror', () => {
     mirror.upsertConversation(conversation, 'me');
     mirror.raiseWatermarks('c1', 'peer', 5, 3);
     mirror.raiseWatermarks('c1', 'peer', 2, 1);
-    mirror.upsertConversation({ ...conversation, members: [conversation.members[0]!, { ...conversation.members[1]!, deliveredSeq: 1, readSeq: 0 }] }, 'me');
+    mirror.upsertConversation(
+      { ...conversation, members: [conversation.members[0]!, { ...conversation.members[1]!, deliveredSeq: 1, readSeq: 0 }] },
+      'me',
+    );
     expect(mirror.ownWatermarks('c1', 'peer')).toEqual({ deliveredSeq: 5, readSeq: 3 });
     mirror.close();
   });
