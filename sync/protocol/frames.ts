@@ -243,6 +243,27 @@ export type MembershipEvent =
 /** Membership events that answer a queued group change (all but the creation). */
 export type GroupChangeEvent = Exclude<MembershipEvent, GroupCreatedEvent>;
 
+/** The people an event is about besides its sender: added, removed, given a role, or made owner. */
+export function peopleNamedIn(event: ConversationEvent): string[] {
+  switch (event.kind) {
+    case 'message':
+    case 'edit':
+    case 'delete':
+    case 'reaction':
+    case 'group_renamed':
+      return [];
+    case 'group_created':
+      return event.members.filter((member) => member.id !== event.senderId).map((member) => member.id);
+    case 'members_added':
+      return event.members.map((member) => member.id);
+    case 'member_removed':
+    case 'role_changed':
+      return [event.userId];
+    case 'member_left':
+      return event.newOwnerId ? [event.newOwnerId] : [];
+  }
+}
+
 /**
  * The client-chosen id an event was stored under (idempotency is by sender and this id): the
  * message's id, the change's id, or for a group's creation the conversation's id.

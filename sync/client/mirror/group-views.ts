@@ -6,9 +6,9 @@ import {
   memberLeftEventSchema,
   memberRemovedEventSchema,
   membersAddedEventSchema,
+  peopleNamedIn,
   roleChangedEventSchema,
   type ConversationKind,
-  type MembershipEvent,
   type Role,
   type User,
 } from '../../protocol/frames.js';
@@ -41,7 +41,7 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
   });
   const users = usersById(
     db,
-    events.flatMap((event) => [event.senderId, ...subjectIds(event)]),
+    events.flatMap((event) => [event.senderId, ...peopleNamedIn(event)]),
   );
   const user = (id: string): User => users.get(id) ?? { id, username: '', displayName: '' };
   return events.map((event) => ({
@@ -49,26 +49,10 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
     at: event.sentAt,
     kind: event.kind,
     actor: user(event.senderId),
-    subjects: subjectIds(event).map(user),
+    subjects: peopleNamedIn(event).map(user),
     name: event.kind === 'group_created' || event.kind === 'group_renamed' ? event.name : null,
     role: event.kind === 'role_changed' ? event.role : null,
   }));
-}
-
-function subjectIds(event: MembershipEvent): string[] {
-  switch (event.kind) {
-    case 'group_created':
-      return event.members.filter((member) => member.id !== event.senderId).map((member) => member.id);
-    case 'members_added':
-      return event.members.map((member) => member.id);
-    case 'member_removed':
-    case 'role_changed':
-      return [event.userId];
-    case 'member_left':
-      return event.newOwnerId ? [event.newOwnerId] : [];
-    case 'group_renamed':
-      return [];
-  }
 }
 
 function usersById(db: Db, ids: string[]): Map<string, User> {

@@ -15,14 +15,8 @@ export async function send(ctx: HandlerContext, frame: FrameOf<'send'>): Promise
     sentAt: ctx.runtime.clock.now(),
   });
   switch (result.status) {
-    case 'not_found':
-      return refuse(frame.rid, REFUSALS.conversation_not_found);
-    case 'client_id_reused':
-      return refuse(frame.rid, REFUSALS.client_id_reused);
-    case 'message_id_taken':
-      return refuse(frame.rid, REFUSALS.message_id_taken);
-    case 'reply_target_missing':
-      return refuse(frame.rid, REFUSALS.reply_target_missing);
+    case 'refused':
+      return refuse(frame.rid, REFUSALS[result.reason]);
     case 'duplicate':
     case 'stored':
       return accepted(frame.rid, result);
@@ -38,10 +32,6 @@ export async function change(ctx: HandlerContext, frame: FrameOf<'change'>): Pro
     sentAt: ctx.runtime.clock.now(),
   });
   switch (result.status) {
-    case 'not_found':
-      return refuse(frame.rid, REFUSALS.conversation_not_found);
-    case 'client_id_reused':
-      return refuse(frame.rid, REFUSALS.client_id_reused);
     case 'refused':
       return refuse(frame.rid, REFUSALS[result.reason]);
     case 'duplicate':
@@ -76,10 +66,6 @@ export async function groupChange(ctx: HandlerContext, frame: FrameOf<'group_cha
     maxMembers: ctx.limits.maxGroupMembers,
   });
   switch (result.status) {
-    case 'not_found':
-      return refuse(frame.rid, REFUSALS.conversation_not_found);
-    case 'client_id_reused':
-      return refuse(frame.rid, REFUSALS.client_id_reused);
     case 'refused':
       return refuse(frame.rid, REFUSALS[result.reason]);
     case 'duplicate':

@@ -11,7 +11,6 @@ import type {
   User,
 } from '../../protocol/frames.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
-import type { ChangeRefusal, GroupChangeRefusal } from '../../protocol/rules.js';
 
 /**
  * Everything the sync server keeps. Methods are async even though the SQLite implementation is
@@ -128,9 +127,16 @@ export type GroupChangeResult =
    */
   | { status: 'stored'; event: GroupChangeEvent; memberIds: string[]; addedIds: string[] }
   | { status: 'duplicate'; event: GroupChangeEvent }
-  | { status: 'not_found' }
-  | { status: 'client_id_reused' }
-  | { status: 'refused'; reason: GroupChangeRefusal | 'no_such_user' };
+  | Refused;
+
+/**
+ * Nothing was stored, and why. Every append answers its refusals this one way: a stranger
+ * (`conversation_not_found`), a client id used for something else (`client_id_reused`), or a rule.
+ */
+export interface Refused {
+  status: 'refused';
+  reason: RefusalReason;
+}
 
 export interface NewMessage {
   conversationId: string;
@@ -147,14 +153,8 @@ export type AppendResult =
   | { status: 'stored'; event: MessageEvent; memberIds: string[] }
   /** The client id was seen before from this sender: the original event (as it is now), nothing stored. */
   | { status: 'duplicate'; event: MessageEvent }
-  /** No such conversation, or the sender is not a member. */
-  | { status: 'not_found' }
-  /** The sender used this client id for something else: another conversation or a change. */
-  | { status: 'client_id_reused' }
-  /** Another member's message in this conversation already has this id. */
-  | { status: 'message_id_taken' }
-  /** `replyTo` names no message of this conversation. */
-  | { status: 'reply_target_missing' };
+  /** Besides the common ones: `message_id_taken`, `reply_target_missing`. */
+  | Refused;
 
 export interface NewChange {
   conversationId: string;
@@ -169,11 +169,7 @@ export type ChangeResult =
   | { status: 'stored'; event: ChangeEvent; memberIds: string[]; withheldFrom: string[] }
   /** The client id was seen before from this sender for the same kind of change here. */
   | { status: 'duplicate'; event: ChangeEvent }
-  | { status: 'not_found' }
-  /** The sender used this client id for something else: another conversation, kind or a message. */
-  | { status: 'client_id_reused' }
-  /** A rule refused it; nothing was stored. */
-  | { status: 'refused'; reason: ChangeRefusal };
+  | Refused;
 
 /** Someone who shares a conversation with a user. */
 export interface Contact {

@@ -1,6 +1,7 @@
 import type { ChangeEvent, ConversationEvent, MessageEvent } from '../../protocol/frames.js';
 import { refuseChange, type ChangeTarget } from '../../protocol/rules.js';
-import type { AppendResult, ChangeResult, NewChange, NewMessage } from './server-store.js';
+import type { RefusalReason } from '../../protocol/refusal-reasons.js';
+import type { AppendResult, ChangeResult, NewChange, NewMessage, Refused } from './server-store.js';
 import { toEvent, toEventRow, type EventRow } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
 
@@ -12,22 +13,12 @@ import type { Statements } from './sqlite-statements.js';
 
 export function appendMessageIn(s: Statements, input: NewMessage): AppendResult {
   const { conversationId, senderId, clientMessageId } = input;
-  // Idempotency comes first: a resend is answered with what was stored, whatever happened since
-  // (even if the sender has been removed since: it was stored while they were a member).
-  const earlier = s.eventByClientId.get(senderId, clientMessageId) as EventRow | undefined;
-  if (earlier) {
-    const event = toEvent(earlier);
-    if (event.conversationId !== conversationId)
-      return s.membership.get(conversationId, senderId) ? { status: 'client_id_reused' } : { status: 'not_found' };
-    return event.kind === 'message' ? { status: 'duplicate', event } : { status: 'client_id_reused' };
-  }
-  if (!s.membership.get(conversationId, senderId)) return { status: 'not_found' };
+  const answered = resendOrStranger(s, conversationId, senderId, clientMessageId, (event) => event.kind === 'message');
+  if (answered) return answered;
   // Not from this sender (that was the resend above), so another member already owns the id.
-  if (s.messageById.get(conversationId, clientMessageId)) return { status: 'message_id_taken' };
+  if (s.messageById.get(conversationId, clientMessageId)) return refused('message_id_taken');
   // A reply names a message the sender can see: one from before they joined is not there for them.
-  if (input.replyTo !== null && !visibleTo(s, conversationId, input.replyTo, senderId)) {
-    return { status: 'reply_target_missing' };
-  }
+  if (input.replyTo !== null && !visibleTo(s, conversationId, input.replyTo, senderId)) return refused('reply_target_missing');
   const event: MessageEvent = {
     kind: 'message',
     conversationId,
@@ -45,16 +36,16 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
 
 export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
   const { conversationId, senderId, clientChangeId, change } = input;
-  const earlier = s.eventByClientId.get(senderId, clientChangeId) as EventRow | undefined;
-  if (earlier) {
-    const event = toEvent(earlier);
-    if (event.conversationId !== conversationId)
-      return s.membership.get(conversationId, senderId) ? { status: 'client_id_reused' } : { status: 'not_found' };
-    return event.kind === change.kind ? { status: 'duplicate', event } : { status: 'client_id_reused' };
-  }
-  if (!s.membership.get(conversationId, senderId)) return { status: 'not_found' };
+  const answered = resendOrStranger(
+    s,
+    conversationId,
+    senderId,
+    clientChangeId,
+    (event): event is ChangeEvent => event.kind === change.kind,
+  );
+  if (answered) return answered;
   const reason = refuseChange(change, senderId, loadTarget(s, conversationId, change.messageId, senderId));
-  if (reason) return { status: 'refused', reason };
+  if (reason) return refused(reason);
 
   const base = { conversationId, seq: nextSeq(s, conversationId), senderId, sentAt: input.sentAt, clientChangeId };
   let event: ChangeEvent;
@@ -84,6 +75,34 @@ export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
         )
       : [];
   return { status: 'stored', event, memberIds: memberIds(s, conversationId), withheldFrom };
+}
+
+export function refused(reason: RefusalReason): Refused {
+  return { status: 'refused', reason };
+}
+
+/**
+ * The checks every append makes first, in this order. Idempotency: a client id this sender used
+ * before is answered with what was stored, whatever happened since (even if they were removed
+ * since: it was stored while they were a member), or refused when it was used for something else
+ * (`isSame` tells). Then membership: a stranger is answered as if the conversation did not exist.
+ * null when the append may go on.
+ */
+export function resendOrStranger<T extends ConversationEvent>(
+  s: Statements,
+  conversationId: string,
+  senderId: string,
+  clientId: string,
+  isSame: (event: ConversationEvent) => event is T,
+): { status: 'duplicate'; event: T } | Refused | null {
+  const earlier = s.eventByClientId.get(senderId, clientId) as EventRow | undefined;
+  const member = s.membership.get(conversationId, senderId) !== undefined;
+  if (earlier) {
+    const event = toEvent(earlier);
+    if (event.conversationId === conversationId && isSame(event)) return { status: 'duplicate', event };
+    return refused(member || event.conversationId === conversationId ? 'client_id_reused' : 'conversation_not_found');
+  }
+  return member ? null : refused('conversation_not_found');
 }
 
 /** The seq of a message of the conversation (0 when there is none: nothing is withheld). */

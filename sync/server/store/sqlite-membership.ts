@@ -3,8 +3,8 @@ import type { GroupChangeEvent, GroupCreatedEvent, Role, User } from '../../prot
 import { refuseGroupChange, refuseNewGroup, successorOf, type GroupFacts } from '../../protocol/rules.js';
 import type { CreateResult, GroupChangeResult, NewConversationInput, NewGroupChange } from './server-store.js';
 import { directPairKey } from './server-store.js';
-import { memberIds, nextSeq } from './sqlite-event-log.js';
-import { toEvent, toEventRow, toUser, type ConversationRow, type EventRow, type UserRow } from './sqlite-rows.js';
+import { memberIds, nextSeq, refused, resendOrStranger } from './sqlite-event-log.js';
+import { toEventRow, toUser, type ConversationRow, type UserRow } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
 
 /**
@@ -85,18 +85,15 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
 
 export function appendGroupChangeIn(s: Statements, input: NewGroupChange): GroupChangeResult {
   const { conversationId, senderId, clientChangeId, change } = input;
-  const earlier = s.eventByClientId.get(senderId, clientChangeId) as EventRow | undefined;
-  if (earlier) {
-    const event = toEvent(earlier);
-    if (event.conversationId !== conversationId) {
-      return s.membership.get(conversationId, senderId) ? { status: 'client_id_reused' } : { status: 'not_found' };
-    }
-    return isGroupChangeEvent(event) && event.kind === EVENT_OF[change.kind]
-      ? { status: 'duplicate', event }
-      : { status: 'client_id_reused' };
-  }
-  const actor = s.membership.get(conversationId, senderId) as { role: Role } | undefined;
-  if (!actor) return { status: 'not_found' };
+  const answered = resendOrStranger(
+    s,
+    conversationId,
+    senderId,
+    clientChangeId,
+    (event): event is GroupChangeEvent => event.kind === EVENT_OF[change.kind],
+  );
+  if (answered) return answered;
+  const actor = s.membership.get(conversationId, senderId) as { role: Role };
   const conversation = s.conversationById.get(conversationId) as ConversationRow;
   const members = s.rolesOf.all(conversationId) as { user_id: string; role: Role; join_order: number }[];
   const facts: GroupFacts = {
@@ -107,7 +104,7 @@ export function appendGroupChangeIn(s: Statements, input: NewGroupChange): Group
     maxMembers: input.maxMembers,
   };
   const reason = refuseGroupChange(change, facts);
-  if (reason) return { status: 'refused', reason };
+  if (reason) return refused(reason);
 
   const base = { conversationId, seq: 0, senderId, sentAt: input.sentAt, clientChangeId };
   /** Who hears of it besides the members after it: the person it removed. */
@@ -118,7 +115,7 @@ export function appendGroupChangeIn(s: Statements, input: NewGroupChange): Group
     case 'add_members': {
       const fresh = [...new Set(change.userIds)].filter((userId) => !facts.roles.has(userId));
       const users = fresh.map((userId) => userOrNull(s, userId));
-      if (users.some((user) => user === null)) return { status: 'refused', reason: 'no_such_user' };
+      if (users.some((user) => user === null)) return refused('no_such_user');
       base.seq = nextSeq(s, conversationId);
       event = { kind: 'members_added', ...base, members: users as User[] };
       for (const userId of fresh) addMember(s, conversationId, userId, 'member', base.seq);
@@ -166,23 +163,6 @@ const EVENT_OF = {
   rename: 'group_renamed',
   set_role: 'role_changed',
 } as const satisfies Record<NewGroupChange['change']['kind'], GroupChangeEvent['kind']>;
-
-function isGroupChangeEvent(event: ReturnType<typeof toEvent>): event is GroupChangeEvent {
-  switch (event.kind) {
-    case 'members_added':
-    case 'member_removed':
-    case 'member_left':
-    case 'group_renamed':
-    case 'role_changed':
-      return true;
-    case 'message':
-    case 'edit':
-    case 'delete':
-    case 'reaction':
-    case 'group_created':
-      return false;
-  }
-}
 
 /**
  * A new member: their row (with watermarks at the event before the one that added them, as

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Conversation, ConversationEvent, Member, User } from '../../protocol/frames.js';
+import { peopleNamedIn, type Conversation, type ConversationEvent, type Member, type User } from '../../protocol/frames.js';
 import { openDatabase, type Db } from '../../node/sqlite.js';
 import {
   type AppendResult,
@@ -210,7 +210,7 @@ export class SqliteServerStore implements ServerStore {
     const ids = new Set<string>();
     for (const event of events) {
       ids.add(event.senderId);
-      for (const userId of namedIn(event)) ids.add(userId);
+      for (const userId of peopleNamedIn(event)) ids.add(userId);
     }
     if (ids.size === 0) return [];
     return (this.statements.usersIn.all(JSON.stringify([...ids])) as UserRow[]).map(toUser);
@@ -226,24 +226,4 @@ function isUniqueViolation(error: unknown, column: string): boolean {
   return (
     error instanceof Error && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && error.message.includes(column)
   );
-}
-
-/** The people an event is about, besides its sender. */
-function namedIn(event: ConversationEvent): string[] {
-  switch (event.kind) {
-    case 'message':
-    case 'edit':
-    case 'delete':
-    case 'reaction':
-    case 'group_renamed':
-      return [];
-    case 'group_created':
-    case 'members_added':
-      return event.members.map((member) => member.id);
-    case 'member_removed':
-    case 'role_changed':
-      return [event.userId];
-    case 'member_left':
-      return event.newOwnerId ? [event.newOwnerId] : [];
-  }
 }
