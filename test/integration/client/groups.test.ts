@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
-import { createServerHarness } from '../../support/server-harness.js';
-import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
+import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
 import { converse, offline, online, person, settled } from '../../support/people.js';
 
 const servers = createServerHarness();
@@ -158,6 +158,59 @@ describe('groups in the client core', () => {
     const notices = (await bob.core.listMessages({ conversationId: group.id })).notices.map((n) => n.kind);
     expect(notices).toEqual(['group_created', 'role_changed', 'group_renamed', 'member_removed', 'member_left']);
     expect((await bob.core.listConversations()).find((c) => c.id === group.id)?.title).toBe('Trip 2');
+  });
+
+  it('a change queued by someone demoted meanwhile is refused on arrival, shows with Retry and Dismiss, and blocks nothing', async () => {
+    const server = await servers.startServer();
+    const transport = new FaultyTransport();
+    const alice = await person(clients, server, 'alice');
+    const bob = await person(clients, server, 'bob', { transport });
+    const carol = await person(clients, server, 'carol');
+    const bobUser = await alice.core.findUser({ username: 'bob' });
+    const carolUser = await alice.core.findUser({ username: 'carol' });
+    const group = await alice.core.createGroup({ name: 'Trip', memberIds: [bobUser.id, carolUser.id] });
+    await alice.core.setRole({ conversationId: group.id, userId: bobUser.id, role: 'admin' });
+    await eventually(
+      () => memberNames(bob.core, group.id),
+      (list) => list.includes('bob:admin'),
+      'bob is admin',
+    );
+
+    // Bob goes offline (his sends are held back) and, still an admin as far as he knows, renames
+    // the group and writes; meanwhile Alice makes him a plain member again.
+    let held = true;
+    transport.fromClient = (frame) => (held && (frame.type === 'group_change' || frame.type === 'send') ? 'drop' : 'pass');
+    await bob.core.renameGroup({ conversationId: group.id, name: 'Bob’s trip' });
+    await bob.core.sendMessage({ conversationId: group.id, text: 'written while renaming' });
+    expect((await bob.core.getConversationInfo({ conversationId: group.id })).name).toBe('Bob’s trip');
+    await alice.core.setRole({ conversationId: group.id, userId: bobUser.id, role: 'member' });
+    await eventually(
+      () => memberNames(bob.core, group.id),
+      (list) => list.includes('bob:member'),
+      'bob is demoted',
+    );
+
+    held = false;
+    await bob.core.logOut();
+    await bob.core.logIn({ serverUrl: server.url, username: 'bob', password: DEFAULT_TEST_PASSWORD });
+    await eventually(
+      () => bob.core.getConversationInfo({ conversationId: group.id }),
+      (info) => info.failedChanges.length === 1,
+      'the rename is refused',
+    );
+    const info = await bob.core.getConversationInfo({ conversationId: group.id });
+    expect(info.failedChanges).toEqual([{ changeId: expect.any(String) as unknown, kind: 'rename', error: 'not_allowed' }]);
+    expect(info.name).toBe('Trip');
+    // The message behind it went through.
+    await eventually(
+      () => texts(carol.core, group.id),
+      (list) => list.includes('written while renaming'),
+      'the send is not blocked',
+    );
+
+    await bob.core.discardChange({ changeId: info.failedChanges[0]!.changeId });
+    expect((await bob.core.getConversationInfo({ conversationId: group.id })).failedChanges).toEqual([]);
+    expect((await alice.core.getConversationInfo({ conversationId: group.id })).name).toBe('Trip');
   });
 
   it('a member added later sees the group from that point: earlier messages are not theirs', async () => {
