@@ -343,11 +343,12 @@ export const changeFrame = z.object({
  * What owner and admins (and, for leaving, anyone) change about a group. Idempotent by (sender,
  * clientChangeId), like a send; the rules are in rules.ts.
  */
+export const renameSchema = z.object({ kind: z.literal('rename'), name: groupName });
 export const groupChangeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('add_members'), userIds: z.array(id).min(1).max(LIMITS.maxGroupMembers) }),
   z.object({ kind: z.literal('remove_member'), userId: id }),
   z.object({ kind: z.literal('leave') }),
-  z.object({ kind: z.literal('rename'), name: groupName }),
+  renameSchema,
   z.object({ kind: z.literal('set_role'), userId: id, role: z.enum(['admin', 'member']) }),
 ]);
 export type GroupChange = z.infer<typeof groupChangeSchema>;

@@ -98,15 +98,6 @@ export function messageInfo(db: Db, conversationId: string, seq: number | null, 
   };
 }
 
-/** The newest queued rename of ours, which the list and the info show at once. */
-export function queuedRename(outbox: OutboxStore, conversationId: string): string | null {
-  let name: string | null = null;
-  for (const queued of outbox.queuedGroupChanges(conversationId)) {
-    if (queued.status === 'pending' && queued.change.kind === 'rename') name = queued.change.name;
-  }
-  return name;
-}
-
 /**
  * Members, roles and name with our queued changes laid over the acknowledged state, so what a
  * person did offline shows at once; refused ones are listed to retry or dismiss.

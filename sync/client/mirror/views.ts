@@ -1,6 +1,5 @@
 import type {
   ConversationInfo,
-  ConversationKind,
   ConversationSummary,
   MessageInfo,
   MessagePage,
@@ -12,7 +11,8 @@ import type {
 } from '../../app-api/contract.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import type { OutboxStore, QueuedChange } from './outbox-store.js';
-import { conversationInfo, messageInfo, noticesBetween, othersWatermarks, queuedRename } from './group-views.js';
+import { ConversationList } from './conversation-list.js';
+import { conversationInfo, messageInfo, noticesBetween, othersWatermarks } from './group-views.js';
 
 /**
  * What the renderer reads: the mirror's acknowledged state with this device's queued changes laid
@@ -23,72 +23,14 @@ export class MirrorViews {
   constructor(
     private readonly db: Db,
     private readonly outbox: OutboxStore,
-  ) {}
-
-  conversationSummaries(selfId: string, onlyId?: string): ConversationSummary[] {
-    const rows = cachedStatement(
-      this.db,
-      `SELECT c.id, c.kind, c.name, c.last_activity_at, c.unread_count AS unread, c.unread_mentions, c.member_count, c.is_member,
-           c.peer_id, u.username AS peer_username, u.display_name AS peer_display_name,
-           c.last_preview AS last_text, c.last_sender_id AS last_sender, c.last_sender_name, c.last_deleted, c.last_at
-         FROM conversations c
-         LEFT JOIN users u ON u.id = c.peer_id
-         WHERE (@only IS NULL OR c.id = @only)
-         ORDER BY c.last_activity_at DESC`,
-    ).all({ only: onlyId ?? null }) as {
-      id: string;
-      kind: ConversationKind;
-      name: string | null;
-      last_activity_at: number;
-      peer_id: string | null;
-      peer_username: string | null;
-      peer_display_name: string | null;
-      last_text: string | null;
-      last_sender: string | null;
-      last_sender_name: string | null;
-      last_deleted: number | null;
-      last_at: number | null;
-      unread: number;
-      unread_mentions: number;
-      member_count: number;
-      is_member: number;
-    }[];
-    return rows.map((row) => {
-      const peer =
-        row.kind === 'direct'
-          ? {
-              id: row.peer_id ?? '',
-              username: row.peer_username ?? '',
-              displayName: row.peer_display_name ?? row.peer_username ?? '',
-            }
-          : null;
-      return {
-        id: row.id,
-        kind: row.kind,
-        title: peer ? peer.displayName : (this.pendingName(row.id) ?? row.name ?? ''),
-        peer,
-        memberCount: row.member_count,
-        isMember: row.is_member === 1,
-        lastMessage:
-          row.last_text === null
-            ? null
-            : {
-                text: row.last_deleted ? '' : row.last_text,
-                own: row.last_sender === selfId,
-                at: row.last_at ?? 0,
-                deleted: row.last_deleted === 1,
-                senderName: row.last_sender_name ?? '',
-              },
-        unreadCount: row.unread,
-        mentionsYou: row.unread_mentions > 0,
-        lastActivityAt: row.last_activity_at,
-      };
-    });
+  ) {
+    this.list = new ConversationList(db);
   }
 
-  /** A rename of ours still queued shows at once (one indexed look-up, only for groups with queued changes). */
-  private pendingName(conversationId: string): string | null {
-    return queuedRename(this.outbox, conversationId);
+  private readonly list: ConversationList;
+
+  conversationSummaries(selfId: string, onlyId?: string): ConversationSummary[] {
+    return this.list.summaries(selfId, onlyId);
   }
 
   /**

@@ -1,0 +1,156 @@
+import type { ConversationKind, ConversationSummary } from '../../app-api/contract.js';
+import { renameSchema } from '../../protocol/frames.js';
+import { cachedStatement, type Db } from '../../node/sqlite.js';
+
+/**
+ * The conversation list, read from the conversation rows (which carry everything it shows, kept
+ * per batch since migration 3) and kept in memory between reads. The renderer reads the whole list
+ * after every change, so each read re-reads only the rows written since the last one: temporary
+ * triggers note every conversation row written, and every one whose peer or last sender was
+ * renamed, in a table of this connection. A rolled-back write rolls its notes back with it.
+ */
+
+/** Above this many changed rows one full read is cheaper than reading each. */
+const FULL_READ_ABOVE = 500;
+
+const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unread_mentions, c.member_count, c.is_member,
+  c.peer_id, u.username, u.display_name, c.last_preview, c.last_sender_id, c.last_sender_name, c.last_deleted, c.last_at
+  FROM conversations c LEFT JOIN users u ON u.id = c.peer_id`;
+
+/** One row as an array (better-sqlite3's raw mode): building 10,000 objects costs more than the query. */
+type Row = [
+  id: string,
+  kind: ConversationKind,
+  name: string | null,
+  lastActivityAt: number,
+  unread: number,
+  unreadMentions: number,
+  memberCount: number,
+  isMember: number,
+  peerId: string | null,
+  peerUsername: string | null,
+  peerDisplayName: string | null,
+  lastText: string | null,
+  lastSenderId: string | null,
+  lastSenderName: string | null,
+  lastDeleted: number | null,
+  lastAt: number | null,
+];
+
+export class ConversationList {
+  private cache: Map<string, ConversationSummary> | null = null;
+  private cachedFor: string | null = null;
+
+  constructor(private readonly db: Db) {
+    // No unique key on the notes: a trigger's OR IGNORE gives way to the conflict policy of the
+    // statement that fired it (an upsert's), so a repeated note is skipped by NOT EXISTS instead.
+    const note = (id: string) =>
+      `INSERT INTO changed_conversations (id) SELECT ${id} WHERE NOT EXISTS (SELECT 1 FROM changed_conversations WHERE id = ${id});`;
+    db.exec(`
+      CREATE TEMP TABLE IF NOT EXISTS changed_conversations (id TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS temp.changed_conversations_by_id ON changed_conversations (id);
+      CREATE TEMP TRIGGER IF NOT EXISTS conversation_inserted AFTER INSERT ON main.conversations BEGIN ${note('NEW.id')} END;
+      CREATE TEMP TRIGGER IF NOT EXISTS conversation_updated AFTER UPDATE ON main.conversations BEGIN ${note('NEW.id')} END;
+      CREATE TEMP TRIGGER IF NOT EXISTS conversation_deleted AFTER DELETE ON main.conversations BEGIN ${note('OLD.id')} END;
+      CREATE TEMP TRIGGER IF NOT EXISTS user_renamed AFTER UPDATE OF username, display_name ON main.users
+        WHEN OLD.username IS NOT NEW.username OR OLD.display_name IS NOT NEW.display_name
+        BEGIN
+          INSERT INTO changed_conversations (id)
+            SELECT id FROM main.conversations c WHERE (c.peer_id = NEW.id OR c.last_sender_id = NEW.id)
+              AND NOT EXISTS (SELECT 1 FROM changed_conversations n WHERE n.id = c.id);
+        END;
+    `);
+  }
+
+  /** Every conversation, newest activity first; or just `onlyId`. */
+  summaries(selfId: string, onlyId?: string): ConversationSummary[] {
+    const renames = this.queuedRenames();
+    if (onlyId !== undefined) {
+      const row = this.rowById(onlyId);
+      return row ? [withRename(toSummary(row, selfId), renames)] : [];
+    }
+    this.refresh(selfId);
+    const list = [...(this.cache?.values() ?? [])].sort((a, b) => b.lastActivityAt - a.lastActivityAt);
+    return renames.size === 0 ? list : list.map((summary) => withRename(summary, renames));
+  }
+
+  private refresh(selfId: string): void {
+    const changed = this.cache && this.cachedFor === selfId ? this.takeChanged() : null;
+    if (!this.cache || this.cachedFor !== selfId || changed === null || changed.length > FULL_READ_ABOVE) {
+      this.takeChanged();
+      const rows = cachedStatement(this.db, `SELECT ${COLUMNS}`).raw(true).all() as Row[];
+      this.cache = new Map(rows.map((row) => [row[0], toSummary(row, selfId)]));
+      this.cachedFor = selfId;
+      return;
+    }
+    for (const id of changed) {
+      const row = this.rowById(id);
+      if (row) this.cache.set(id, toSummary(row, selfId));
+      else this.cache.delete(id);
+    }
+  }
+
+  private takeChanged(): string[] {
+    return [...new Set(cachedStatement(this.db, 'DELETE FROM changed_conversations RETURNING id').pluck().all() as string[])];
+  }
+
+  private rowById(id: string): Row | undefined {
+    return cachedStatement(this.db, `SELECT ${COLUMNS} WHERE c.id = ?`).raw(true).get(id) as Row | undefined;
+  }
+
+  /** Our renames still queued, which show at once (checked when read back, like every payload). */
+  private queuedRenames(): Map<string, string> {
+    const rows = cachedStatement(
+      this.db,
+      "SELECT conversation_id, payload FROM outbox WHERE kind = 'rename' AND status = 'pending' ORDER BY id",
+    ).all() as { conversation_id: string; payload: string }[];
+    const renames = new Map<string, string>();
+    for (const row of rows) {
+      const parsed = renameSchema.safeParse(JSON.parse(row.payload));
+      if (parsed.success) renames.set(row.conversation_id, parsed.data.name);
+    }
+    return renames;
+  }
+}
+
+function withRename(summary: ConversationSummary, renames: ReadonlyMap<string, string>): ConversationSummary {
+  const name = summary.kind === 'group' ? renames.get(summary.id) : undefined;
+  return name === undefined ? summary : { ...summary, title: name };
+}
+
+function toSummary(row: Row, selfId: string): ConversationSummary {
+  const [id, kind, name, lastActivityAt, unread, unreadMentions, memberCount, isMember, peerId, peerUsername, peerDisplayName] =
+    row;
+  const [lastText, lastSenderId, lastSenderName, lastDeleted, lastAt] = row.slice(11) as [
+    string | null,
+    string | null,
+    string | null,
+    number | null,
+    number | null,
+  ];
+  const peer =
+    kind === 'direct'
+      ? { id: peerId ?? '', username: peerUsername ?? '', displayName: peerDisplayName ?? peerUsername ?? '' }
+      : null;
+  return {
+    id,
+    kind,
+    title: peer ? peer.displayName : (name ?? ''),
+    peer,
+    memberCount,
+    isMember: isMember === 1,
+    lastMessage:
+      lastText === null
+        ? null
+        : {
+            text: lastDeleted ? '' : lastText,
+            own: lastSenderId === selfId,
+            at: lastAt ?? 0,
+            deleted: lastDeleted === 1,
+            senderName: lastSenderName ?? '',
+          },
+    unreadCount: unread,
+    mentionsYou: unreadMentions > 0,
+    lastActivityAt,
+  };
+}

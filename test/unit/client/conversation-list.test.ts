@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import type { Conversation, MessageEvent } from '../../../sync/protocol/frames.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function mirrorFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'conversation-list-'));
+  dirs.push(dir);
+  return join(dir, 'mirror.sqlite');
+}
+
+const me = { id: 'me', username: 'me', displayName: 'Me' };
+function direct(id: string, peer: string, lastSeq = 0): Conversation {
+  return {
+    id,
+    kind: 'direct',
+    name: null,
+    isMember: true,
+    createdAt: 1,
+    lastSeq,
+    members: [
+      { ...me, role: 'member', deliveredSeq: 0, readSeq: 0 },
+      { id: peer, username: peer, displayName: peer.toUpperCase(), role: 'member', deliveredSeq: 0, readSeq: 0 },
+    ],
+  };
+}
+function message(conversationId: string, seq: number, senderId: string, text: string): MessageEvent {
+  return {
+    kind: 'message',
+    conversationId,
+    seq,
+    senderId,
+    clientMessageId: `${conversationId}-${seq}`,
+    text,
+    replyTo: null,
+    deleted: false,
+    sentAt: 100 + seq,
+  };
+}
+
+/** What a fresh read of the same file says: the list kept in memory must always agree with it. */
+function freshList(path: string) {
+  const fresh = Mirror.open(path);
+  try {
+    return fresh.views.conversationSummaries('me');
+  } finally {
+    fresh.close();
+  }
+}
+
+describe('the conversation list kept between reads', () => {
+  it('agrees with a fresh read after every kind of write: new rows, messages, reads, renamed people, queued renames, a wipe', () => {
+    const path = mirrorFile();
+    const mirror = Mirror.open(path);
+    mirror.saveSession({ serverUrl: 'ws://x', token: 't', user: me });
+    const expectFresh = () => expect(mirror.views.conversationSummaries('me')).toEqual(freshList(path));
+
+    expectFresh();
+    mirror.upsertConversation(direct('c1', 'ann'), 'me');
+    mirror.upsertConversation(direct('c2', 'bob'), 'me');
+    expectFresh();
+    mirror.noteKnownSeq('c1', 2);
+    mirror.applyEvents('c1', [message('c1', 1, 'ann', 'hello'), message('c1', 2, 'ann', 'again')], 'me');
+    expect(mirror.views.conversationSummaries('me')[0]).toMatchObject({
+      id: 'c1',
+      unreadCount: 2,
+      lastMessage: { text: 'again' },
+    });
+    expectFresh();
+    mirror.markReadLocally('c1', 'me');
+    expect(mirror.views.conversationSummaries('me')[0]).toMatchObject({ id: 'c1', unreadCount: 0 });
+    expectFresh();
+    // Someone's new display name shows wherever they are the peer.
+    mirror.upsertUser({ id: 'bob', username: 'bob', displayName: 'Robert' });
+    expect(mirror.views.conversationSummaries('me').find((c) => c.id === 'c2')?.title).toBe('Robert');
+    expectFresh();
+    // A write that rolls back leaves no trace, in the file or in the list.
+    expect(() =>
+      mirror.transaction(() => {
+        mirror.applyEvents('c2', [], 'me');
+        mirror.noteKnownSeq('c2', 9);
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    expectFresh();
+    mirror.createLocalConversation({
+      id: 'g1',
+      kind: 'group',
+      name: 'Trip',
+      members: [{ user: me, role: 'owner' }],
+      create: { kind: 'group', name: 'Trip', memberIds: [] },
+      now: 500,
+      selfId: 'me',
+    });
+    mirror.outbox.enqueueGroupChange('g1', 'rename-1', { kind: 'rename', name: 'Trip 2' });
+    expect(mirror.views.conversationSummaries('me')[0]).toMatchObject({
+      id: 'g1',
+      kind: 'group',
+      title: 'Trip 2',
+      memberCount: 1,
+    });
+    expectFresh();
+    mirror.wipe();
+    expect(mirror.views.conversationSummaries('me')).toEqual([]);
+    expectFresh();
+    mirror.close();
+  });
+});
