@@ -24,6 +24,8 @@ import type { BenchResult, Row } from './lib/report.js';
 const BENCHMARKS = [
   { name: 'catch-up', file: 'catch-up.ts', timeoutMs: 10 * 60_000 },
   { name: 'delivery', file: 'delivery.ts', timeoutMs: 6 * 60_000 },
+  { name: 'group-delivery', file: 'group-delivery.ts', timeoutMs: 6 * 60_000 },
+  { name: 'group-fanout', file: 'group-fanout.ts', timeoutMs: 8 * 60_000 },
   { name: 'outbox-drain', file: 'outbox-drain.ts', timeoutMs: 8 * 60_000 },
   // Builds the 1,000,000-message mirror on first use (cached afterwards), hence the long timeout.
   { name: 'local-reads', file: 'local-reads.ts', timeoutMs: 20 * 60_000 },

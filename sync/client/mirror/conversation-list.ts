@@ -7,7 +7,8 @@ import { cachedStatement, type Db } from '../../node/sqlite.js';
  * per batch since migration 3) and kept in memory between reads. The renderer reads the whole list
  * after every change, so each read re-reads only the rows written since the last one: temporary
  * triggers note every conversation row written, and every one whose peer or last sender was
- * renamed, in a table of this connection. A rolled-back write rolls its notes back with it.
+ * renamed, in a table of this connection. A rolled-back write rolls its notes back with it. A
+ * write through another connection (which fires no trigger here) makes the next read a full one.
  */
 
 /** Above this many changed rows one full read is cheaper than reading each. */
@@ -40,6 +41,8 @@ type Row = [
 export class ConversationList {
   private cache: Map<string, ConversationSummary> | null = null;
   private cachedFor: string | null = null;
+  /** PRAGMA data_version when the cache was last brought up to date: it moves when another connection commits. */
+  private dataVersion = -1;
 
   constructor(private readonly db: Db) {
     // No unique key on the notes: a trigger's OR IGNORE gives way to the conflict policy of the
@@ -75,8 +78,12 @@ export class ConversationList {
   }
 
   private refresh(selfId: string): void {
-    const changed = this.cache && this.cachedFor === selfId ? this.takeChanged() : null;
-    if (!this.cache || this.cachedFor !== selfId || changed === null || changed.length > FULL_READ_ABOVE) {
+    // Another connection's writes (a tool, a test) fire no trigger here: then read everything.
+    const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    const outsideWrite = dataVersion !== this.dataVersion;
+    this.dataVersion = dataVersion;
+    const changed = this.cache && this.cachedFor === selfId && !outsideWrite ? this.takeChanged() : null;
+    if (!this.cache || changed === null || changed.length > FULL_READ_ABOVE) {
       this.takeChanged();
       const rows = cachedStatement(this.db, `SELECT ${COLUMNS}`).raw(true).all() as Row[];
       this.cache = new Map(rows.map((row) => [row[0], toSummary(row, selfId)]));

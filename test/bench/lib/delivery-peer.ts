@@ -4,7 +4,8 @@
  * (process.hrtime, the same clock in every process on Linux) at which each message becomes
  * visible: for the core, when B's core emits `messages` and the row is in B's mirror; for the raw
  * socket, when the `event` push arrives. The parent asks {type:'expect', id} and gets
- * {type:'seen', id, at} (nanoseconds as a string) as soon as that id was seen.
+ * {type:'seen', id, at} (nanoseconds as a string) as soon as that id was seen. B watches every
+ * conversation in `conversations` (a direct one, and a group in the group benchmark).
  */
 import { openClientCore } from '../../../sync/client/client-core.js';
 import type { ClientCore } from '../../../sync/client/client-core-types.js';
@@ -16,8 +17,7 @@ interface Init {
   profileDir: string;
   mirrorFile: string;
   serverUrl: string;
-  conversationId: string;
-  expectedSeq: number;
+  conversations: Array<{ id: string; expectedSeq: number }>;
   rawToken: string;
 }
 
@@ -41,23 +41,28 @@ async function init(message: Init): Promise<void> {
   const newer = probe.prepare(
     'SELECT client_message_id AS id, seq FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq',
   );
-  let lastSeq = 0;
+  /** Per watched conversation: the highest seq already noted. */
+  const lastSeq = new Map(message.conversations.map((c) => [c.id, 0]));
   core = await openClientCore({ profileDir: message.profileDir, defaultServerUrl: message.serverUrl });
   core.subscribe((event) => {
-    if (event.type !== 'messages' || event.conversationId !== message.conversationId) return;
+    if (event.type !== 'messages') return;
+    const from = lastSeq.get(event.conversationId);
+    if (from === undefined) return;
     const at = process.hrtime.bigint();
-    for (const row of newer.all(message.conversationId, lastSeq) as Array<{ id: string; seq: number }>) {
-      lastSeq = Math.max(lastSeq, row.seq);
+    let highest = from;
+    for (const row of newer.all(event.conversationId, from) as Array<{ id: string; seq: number }>) {
+      highest = Math.max(highest, row.seq);
       note(row.id, at);
     }
+    lastSeq.set(event.conversationId, highest);
   });
-  const expected = new Map([[message.conversationId, message.expectedSeq]]);
+  const expected = new Map(message.conversations.map((c) => [c.id, c.expectedSeq]));
   const deadline = Date.now() + 60_000;
   while (!probe.caughtUp(expected) || (await core.getConnectionState()) !== 'online') {
     if (Date.now() > deadline) throw new Error('B did not catch up within 60 s');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  lastSeq = message.expectedSeq;
+  for (const c of message.conversations) lastSeq.set(c.id, c.expectedSeq);
   raw = await RawClient.connect(message.serverUrl, message.rawToken);
   raw.onPush((frame, receivedAt) => {
     const event = frame.event as { kind?: string; clientMessageId?: string } | undefined;

@@ -3,25 +3,35 @@
  * the schema the mirror's own migrations create, and cached under results/cache by scale (the
  * full one, 1,000,000 messages, takes a while and several hundred MB).
  *
- * Shape at scale 1: 10,000 direct conversations, 1,000,000 messages. One conversation holds
+ * Shape at scale 1: 10,000 conversations (5% of them groups of 3–25 members drawn from the other
+ * conversations' people, the rest direct), 1,000,000 messages. One direct conversation holds
  * 100,000; the rest share 900,000 (about 90 each, between ~20 and ~160). Messages arrive
  * interleaved across conversations in time, as they would (so a conversation's rows are spread
- * through the table), half sent by us. Among the events: 5% reactions, 3% edits (with their
- * version history), 0.5% deletes, 5% of messages are replies. 85% of conversations are fully read;
- * the rest have 1–20 unread events; the big one has 10 unread. Ids are random UUIDs, like real ones.
+ * through the table), half sent by us in direct conversations, a third in groups. Among the
+ * events: 5% reactions, 3% edits (with their version history), 0.5% deletes, 5% of messages are
+ * replies; a group's seq 1 is its creation (a notice), and 3% of others' group messages mention us.
+ * 85% of conversations are fully read; the rest have 1–20 unread events; the big one has 10 unread.
+ * Ids are what the app uses: direct ids derived from the pair, random UUIDs for groups and messages.
+ * The columns the list reads from (peer, newest message, unread and mention counts, member count)
+ * are filled afterwards by the mirror's own functions, as applying events would have left them.
  * No ANALYZE is run (the app never runs it), so the planner works without statistics, as in the field.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIRROR_FILE } from '../../../sync/client/client-core.js';
+import { recountUnread, refreshLastMessage } from '../../../sync/client/mirror/conversation-stats.js';
+import { refreshMembership } from '../../../sync/client/mirror/membership.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { directConversationId } from '../../../sync/common/conversation-ids.js';
+import { mentions } from '../../../sync/common/mentions.js';
+import type { GroupCreatedEvent, Role } from '../../../sync/protocol/frames.js';
 import { RESULTS_DIR, runTs } from './proc.js';
 import { BENCH_EMOJIS, chatText, Rng } from './random.js';
 import { scaled } from './report.js';
 
 /** Bump when the generator changes so cached mirrors are rebuilt. */
-const FIXTURE_VERSION = 1;
+const FIXTURE_VERSION = 2;
 
 export interface MirrorFixture {
   /** The profile folder (holds mirror.sqlite): openClientCore can open it directly. */
@@ -29,18 +39,23 @@ export interface MirrorFixture {
   file: string;
   selfId: string;
   bigConversationId: string;
-  /** A conversation of typical size (close to the median). */
+  /** A direct conversation of typical size (close to the median). */
   typicalConversationId: string;
+  /** A group of typical size (messages close to the groups' median). */
+  typicalGroupConversationId: string;
   conversations: number;
+  groups: number;
   messages: number;
   bigMessages: number;
   fileMiB: number;
   buildMs: number;
 }
 
-export function fixtureSizes(scale: number): { conversations: number; messages: number; big: number } {
+export function fixtureSizes(scale: number): { conversations: number; groups: number; messages: number; big: number } {
+  const conversations = scaled(10_000, scale, 20);
   return {
-    conversations: scaled(10_000, scale, 20),
+    conversations,
+    groups: Math.max(2, Math.round(conversations * 0.05)),
     messages: scaled(1_000_000, scale, 2_000),
     big: scaled(100_000, scale, 200),
   };
@@ -75,6 +90,21 @@ export function pointSessionAt(file: string, serverUrl: string): void {
 
 const BASE_TIME = Date.UTC(2024, 0, 1);
 
+/** Our username in the fixture: group messages that mention it count as mentions of us. */
+const SELF_USERNAME = 'me';
+
+interface FixtureConversation {
+  id: string;
+  kind: 'direct' | 'group';
+  /** Everyone but us; one person in a direct conversation. */
+  others: Array<{ id: string; username: string; displayName: string }>;
+  name: string | null;
+  target: number;
+  seq: number;
+  lastAt: number;
+  recent: Array<{ id: string; seq: number; text: string; at: number; sender: string; edited: boolean }>;
+}
+
 export function buildMirrorFixture(dir: string, scale: number): void {
   const started = performance.now();
   const sizes = fixtureSizes(scale);
@@ -87,17 +117,47 @@ export function buildMirrorFixture(dir: string, scale: number): void {
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -400000');
   db.pragma('foreign_keys = ON');
+  // What the mirror registers for its unread-mention counts (sync/client/mirror/mirror.ts).
+  db.function('mentions_self', { deterministic: false }, (text: unknown) =>
+    typeof text === 'string' && mentions(text, SELF_USERNAME) ? 1 : 0,
+  );
 
-  const self = { id: rng.uuid(), username: 'me', displayName: 'Me' };
-  const conversations = Array.from({ length: sizes.conversations }, (_, i) => ({
+  const self = { id: rng.uuid(), username: SELF_USERNAME, displayName: 'Me' };
+  const directCount = sizes.conversations - sizes.groups;
+  const friends = Array.from({ length: directCount }, (_, i) => ({
     id: rng.uuid(),
-    peer: { id: rng.uuid(), username: `friend${i}`, displayName: `Friend ${i}` },
-    target: 0,
-    seq: 0,
-    lastAt: BASE_TIME,
-    recent: [] as Array<{ id: string; seq: number; text: string; at: number; sender: string; edited: boolean }>,
+    username: `friend${i}`,
+    displayName: `Friend ${i}`,
   }));
-  // Message counts: the big one fixed, the rest by random weights.
+  const conversations: FixtureConversation[] = [];
+  for (const friend of friends) {
+    conversations.push({
+      id: directConversationId(self.id, friend.id),
+      kind: 'direct',
+      others: [friend],
+      name: null,
+      target: 0,
+      seq: 0,
+      lastAt: BASE_TIME,
+      recent: [],
+    });
+  }
+  for (let g = 0; g < sizes.groups; g += 1) {
+    const others = new Set<(typeof friends)[number]>();
+    const size = rng.int(3, 25);
+    while (others.size < Math.min(size - 1, friends.length)) others.add(rng.pick(friends));
+    conversations.push({
+      id: rng.uuid(),
+      kind: 'group',
+      others: [...others],
+      name: `Group ${g}`,
+      target: 0,
+      seq: 0,
+      lastAt: BASE_TIME,
+      recent: [],
+    });
+  }
+  // Message counts: the big one (direct) fixed, the rest by random weights.
   const big = conversations[0]!;
   big.target = sizes.big;
   const rest = sizes.messages - sizes.big;
@@ -123,7 +183,10 @@ export function buildMirrorFixture(dir: string, scale: number): void {
   }
 
   const insertUser = db.prepare('INSERT INTO users (id, username, display_name) VALUES (?, ?, ?)');
-  const insertConversation = db.prepare('INSERT INTO conversations (id, kind, created_at, last_activity_at) VALUES (?, ?, ?, ?)');
+  const insertConversation = db.prepare(
+    `INSERT INTO conversations (id, kind, created_at, last_activity_at, name, name_seq, peer_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertNotice = db.prepare('INSERT INTO notices (conversation_id, seq, event) VALUES (?, ?, ?)');
   const insertMessage = db.prepare(
     `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to, deleted)
      VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, 0)`,
@@ -143,7 +206,10 @@ export function buildMirrorFixture(dir: string, scale: number): void {
     `INSERT INTO reactions (conversation_id, message_id, user_id, emoji, seq, on_) VALUES (?, ?, ?, ?, ?, 1)
      ON CONFLICT (conversation_id, message_id, user_id, emoji) DO UPDATE SET seq = excluded.seq`,
   );
-  const insertMember = db.prepare('INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq) VALUES (?, ?, ?, ?)');
+  const insertMember = db.prepare(
+    `INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq, role, active, membership_seq, joined_seq, join_order)
+     VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+  );
   const finishConversation = db.prepare(
     `UPDATE conversations SET applied_seq = ?, known_seq = ?, last_activity_at = ?, delivered_seq_sent = ?, read_seq_sent = ? WHERE id = ?`,
   );
@@ -157,19 +223,45 @@ export function buildMirrorFixture(dir: string, scale: number): void {
       self.displayName,
     );
     insertUser.run(self.id, self.username, self.displayName);
-    for (const conversation of conversations) {
-      insertUser.run(conversation.peer.id, conversation.peer.username, conversation.peer.displayName);
-      insertConversation.run(conversation.id, 'direct', BASE_TIME, BASE_TIME);
+    for (const friend of friends) insertUser.run(friend.id, friend.username, friend.displayName);
+    for (const c of conversations) {
+      insertConversation.run(
+        c.id,
+        c.kind,
+        BASE_TIME,
+        BASE_TIME,
+        c.name,
+        c.name === null ? 0 : 1,
+        c.kind === 'direct' ? c.others[0]!.id : null,
+      );
+      if (c.kind !== 'group') continue;
+      // Seq 1 of a group: its creation, by us or by someone in it, kept whole as a notice.
+      const creator = rng.chance(0.3) ? self : c.others[0]!;
+      const members = [creator, ...[self, ...c.others].filter((m) => m !== creator)];
+      const roles = members.map((_, i): Role => (i === 0 ? 'owner' : i === 1 && members.length > 4 ? 'admin' : 'member'));
+      c.seq = 1;
+      const created: GroupCreatedEvent = {
+        kind: 'group_created',
+        conversationId: c.id,
+        seq: 1,
+        senderId: creator.id,
+        sentAt: BASE_TIME,
+        name: c.name ?? '',
+        members: members.map((m, i) => ({ ...m, role: roles[i]! })),
+      };
+      insertNotice.run(c.id, 1, JSON.stringify(created));
     }
     let now = BASE_TIME;
     for (const index of timeline) {
       const c = conversations[index]!;
       now += rng.int(1, 3_000);
+      const someoneElse = () => rng.pick(c.others).id;
+      const anyone = () => (rng.chance(c.kind === 'direct' ? 0.5 : 0.33) ? self.id : someoneElse());
       // Changes to recent messages happen between messages and take sequence numbers too.
       const target = c.recent.length > 0 ? rng.pick(c.recent) : null;
       if (target && rng.chance(0.05)) {
         c.seq += 1;
-        upsertReaction.run(c.id, target.id, rng.chance(0.5) ? self.id : c.peer.id, rng.pick(BENCH_EMOJIS), c.seq);
+        upsertReaction.run(c.id, target.id, anyone(), rng.pick(BENCH_EMOJIS), c.seq);
       }
       if (target && rng.chance(0.03)) {
         c.seq += 1;
@@ -186,12 +278,14 @@ export function buildMirrorFixture(dir: string, scale: number): void {
         c.recent.splice(c.recent.indexOf(target), 1);
       }
       c.seq += 1;
+      const sender = anyone();
+      const mention = c.kind === 'group' && sender !== self.id && rng.chance(0.03);
       const message = {
         id: rng.uuid(),
         seq: c.seq,
-        text: chatText(rng),
+        text: (mention ? `@${SELF_USERNAME} ` : '') + chatText(rng),
         at: now,
-        sender: rng.chance(0.5) ? self.id : c.peer.id,
+        sender,
         edited: false,
       };
       const replyTo = target && rng.chance(0.05) ? target.id : null;
@@ -203,21 +297,41 @@ export function buildMirrorFixture(dir: string, scale: number): void {
     for (const c of conversations) {
       const unread = c === big ? 10 : rng.chance(0.15) ? rng.int(1, 20) : 0;
       const readSeq = Math.max(0, c.seq - unread);
-      insertMember.run(c.id, self.id, c.seq, readSeq);
-      insertMember.run(c.id, c.peer.id, c.seq, Math.max(0, c.seq - rng.int(0, 3)));
+      const since = c.kind === 'group' ? 1 : 0;
+      insertMember.run(c.id, self.id, c.seq, readSeq, 'member', since, since, 0);
+      c.others.forEach((other, i) => {
+        insertMember.run(c.id, other.id, c.seq, Math.max(0, c.seq - rng.int(0, 3)), 'member', since, since, i + 1);
+      });
       finishConversation.run(c.seq, c.seq, c.lastAt, c.seq, readSeq, c.id);
+    }
+    // Roles and join order as the creation notice has them.
+    const setRole = db.prepare('UPDATE members SET role = ?, join_order = ? WHERE conversation_id = ? AND user_id = ?');
+    const notices = db.prepare('SELECT event FROM notices WHERE seq = 1').all() as Array<{ event: string }>;
+    for (const { event } of notices) {
+      const created = JSON.parse(event) as GroupCreatedEvent;
+      created.members.forEach((m, i) => setRole.run(m.role, i, created.conversationId, m.id));
+    }
+    // The stored columns the list reads (migrations 3 and 4), by the mirror's own functions.
+    for (const c of conversations) {
+      refreshLastMessage(db, c.id);
+      recountUnread(db, c.id, self.id);
+      refreshMembership(db, c.id, self.id);
     }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
 
-  const typical = [...conversations.slice(1)].sort((a, b) => a.target - b.target)[Math.floor((conversations.length - 1) / 2)]!;
+  const median = (list: FixtureConversation[]) => [...list].sort((a, b) => a.target - b.target)[Math.floor(list.length / 2)]!;
+  const typical = median(conversations.slice(1).filter((c) => c.kind === 'direct'));
+  const typicalGroup = median(conversations.filter((c) => c.kind === 'group'));
   const fileMiB = Math.round(statSync(file).size / 1024 / 102.4) / 10;
   const fixture: Omit<MirrorFixture, 'profileDir' | 'file'> = {
     selfId: self.id,
     bigConversationId: big.id,
     typicalConversationId: typical.id,
+    typicalGroupConversationId: typicalGroup.id,
     conversations: sizes.conversations,
+    groups: sizes.groups,
     messages: sizes.messages,
     bigMessages: sizes.big,
     fileMiB,

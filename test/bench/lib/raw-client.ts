@@ -3,7 +3,7 @@
  * connections and for the protocol-floor baselines (what the same exchange costs without the core).
  */
 import WebSocket from 'ws';
-import { wsText } from '../../../main/common/ws-text.js';
+import { wsText } from '../../../sync/node/ws-text.js';
 import { SYNC_PATH } from '../../../sync/protocol/frames.js';
 
 type Frame = { type: string; rid?: string; [key: string]: unknown };
@@ -85,14 +85,24 @@ export class RawClient {
   }
 }
 
-/** Opens many sockets, `concurrency` handshakes at a time. */
-export async function connectMany(serverUrl: string, tokens: readonly string[], concurrency = 32): Promise<RawClient[]> {
+/**
+ * Opens many sockets, `concurrency` handshakes at a time. `onOpen` runs as each one is welcomed, so
+ * a listener can see every push from the first (presence arrives right after the welcome).
+ */
+export async function connectMany(
+  serverUrl: string,
+  tokens: readonly string[],
+  concurrency = 32,
+  onOpen?: (client: RawClient) => void,
+): Promise<RawClient[]> {
   const clients: RawClient[] = [];
   let next = 0;
   const worker = async () => {
     while (next < tokens.length) {
       const token = tokens[next++]!;
-      clients.push(await RawClient.connect(serverUrl, token));
+      const client = await RawClient.connect(serverUrl, token);
+      onOpen?.(client);
+      clients.push(client);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, tokens.length) }, worker));

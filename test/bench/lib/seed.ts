@@ -1,6 +1,3 @@
-import { directConversationId } from '../../../sync/common/conversation-ids.js';
-import { LIMITS } from '../../../sync/protocol/limits.js';
-import { timeOrderedId } from '../../../sync/common/ids.js';
 /**
  * Fills a server data folder directly through the server store (no sockets, no scrypt per user),
  * before the server process starts on it. Every account gets a session whose token is written to
@@ -11,7 +8,10 @@ import { timeOrderedId } from '../../../sync/common/ids.js';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { directConversationId } from '../../../sync/common/conversation-ids.js';
+import { timeOrderedId } from '../../../sync/common/ids.js';
 import type { Conversation, User } from '../../../sync/protocol/frames.js';
+import { LIMITS } from '../../../sync/protocol/limits.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
 import { createPasswordHasher } from '../../../sync/server/passwords.js';
 import { hashSessionToken } from '../../../sync/server/session-tokens.js';
@@ -28,6 +28,8 @@ export interface SeedSpec {
   users: number;
   /** Direct conversations, as pairs of user indexes. */
   conversations: Array<[number, number]>;
+  /** Groups, by user indexes (the first is the creator and owner). No traffic: only their creation (seq 1). */
+  groups?: Array<{ name: string; members: number[] }>;
   traffic?: TrafficSpec;
   seed?: number;
 }
@@ -53,6 +55,8 @@ export interface SeededUser extends User {
 export interface SeedManifest {
   users: SeededUser[];
   conversations: Conversation[];
+  /** In the order of `SeedSpec.groups` (absent from manifests cached before groups could be seeded). */
+  groups?: Conversation[];
   counts: { message: number; edit: number; delete: number; reaction: number };
   seedMs: number;
 }
@@ -108,6 +112,27 @@ export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedM
     });
     if (created.status === 'refused') throw new Error(`Seeding a conversation was refused: ${created.reason}`);
     conversationIds.push(conversationId);
+    step();
+  }
+
+  const groupIds: string[] = [];
+  for (const group of spec.groups ?? []) {
+    const [creator, ...others] = group.members.map((index) => {
+      const user = users[index];
+      if (!user) throw new Error(`Group member ${index} is not a seeded user`);
+      return user;
+    });
+    if (!creator) throw new Error('A group needs at least its creator');
+    const conversationId = timeOrderedId(now, rng);
+    const created = await store.createConversation({
+      conversationId,
+      creatorId: creator.id,
+      conversation: { kind: 'group', name: group.name, memberIds: others.map((user) => user.id) },
+      createdAt: now,
+      maxMembers: LIMITS.maxGroupMembers,
+    });
+    if (created.status !== 'created') throw new Error(`Seeding group ${group.name}: ${created.status}`);
+    groupIds.push(conversationId);
     step();
   }
 
@@ -198,9 +223,16 @@ export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedM
     if (!conversation) throw new Error(`Seeded conversation ${id} is missing`);
     conversations.push(conversation);
   }
+  const groups: Conversation[] = [];
+  for (const [index, id] of groupIds.entries()) {
+    const creator = users[spec.groups?.[index]?.members[0] ?? -1];
+    const group = creator ? await store.getConversationForMember(id, creator.id) : null;
+    if (!group) throw new Error(`Seeded group ${id} is missing`);
+    groups.push(group);
+  }
   db.pragma('wal_checkpoint(TRUNCATE)');
   await store.close();
-  return { users, conversations, counts, seedMs: Math.round(performance.now() - started) };
+  return { users, conversations, groups, counts, seedMs: Math.round(performance.now() - started) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import type { Conversation, MessageEvent } from '../../../sync/protocol/frames.js';
@@ -108,6 +109,19 @@ describe('the conversation list kept between reads', () => {
     mirror.wipe();
     expect(mirror.views.conversationSummaries('me')).toEqual([]);
     expectFresh();
+    mirror.close();
+  });
+
+  it('sees writes made through another connection to the same file', () => {
+    const path = mirrorFile();
+    const mirror = Mirror.open(path);
+    mirror.saveSession({ serverUrl: 'ws://x', token: 't', user: me });
+    mirror.upsertConversation(direct('c1', 'ann'), 'me');
+    expect(mirror.views.conversationSummaries('me')[0]?.unreadCount).toBe(0);
+    const other = new Database(path);
+    other.prepare("UPDATE conversations SET unread_count = 7 WHERE id = 'c1'").run();
+    other.close();
+    expect(mirror.views.conversationSummaries('me')[0]?.unreadCount).toBe(7);
     mirror.close();
   });
 });

@@ -1,0 +1,384 @@
+/**
+ * What the delivery benchmarks share (delivery.ts, group-delivery.ts, group-fanout.ts): B's core in
+ * its own process (lib/delivery-peer.ts), many raw sockets in another (lib/socket-holder.ts), the
+ * timed loops (a core send on A until B has it; a raw send until the push arrives) and the rows.
+ * Every time is process.hrtime (CLOCK_MONOTONIC, shared by all processes on Linux), so a time taken
+ * in one process and one taken in another can be subtracted.
+ */
+import { join } from 'node:path';
+import type { ClientCore } from '../../../sync/client/client-core-types.js';
+import { openClientCore } from '../../../sync/client/client-core.js';
+import { MirrorProbe, prepareProfile } from './client-profile.js';
+import { spawnTs, type Spawned } from './proc.js';
+import type { RawClient } from './raw-client.js';
+import type { Rng } from './random.js';
+import { row, type Row, type Target } from './report.js';
+import type { SeededUser } from './seed.js';
+import { roundSummary, sleep, summarise, type Summary } from './stats.js';
+
+/** Sends before the timed ones in every loop. */
+export const WARMUP = 30;
+
+// -- B, the receiving device ------------------------------------------------------------------
+
+export interface Peer {
+  /** Opens B's core and Y's raw socket; resolves once B is online and caught up on `conversations`. */
+  init(message: {
+    profileDir: string;
+    mirrorFile: string;
+    serverUrl: string;
+    conversations: Array<{ id: string; expectedSeq: number }>;
+    rawToken: string;
+  }): Promise<void>;
+  /** When message `id` was in B's mirror (core) or arrived at Y's socket (raw). */
+  seen(id: string): Promise<bigint>;
+  stop(): void;
+}
+
+export function startPeer(bench: string): Peer {
+  const spawned: Spawned = spawnTs(join('test', 'bench', 'lib', 'delivery-peer.ts'), [], { ipc: true });
+  const seenWaiters = new Map<string, (at: bigint) => void>();
+  let ready: { resolve(): void; reject(error: Error): void } | null = null;
+  spawned.child.on('message', (message: { type: string; id?: string; at?: string; error?: string }) => {
+    if (message.type === 'ready') ready?.resolve();
+    if (message.type === 'failed') ready?.reject(new Error(message.error));
+    if (message.type === 'seen' && message.id && message.at) {
+      seenWaiters.get(message.id)?.(BigInt(message.at));
+      seenWaiters.delete(message.id);
+    }
+  });
+  void spawned.exited.then((code) => {
+    const error = new Error(`delivery-peer exited (${code}):\n${spawned.output().slice(-3000)}`);
+    ready?.reject(error);
+    for (const id of seenWaiters.keys()) console.error(`  [${bench}] still waiting for ${id}: ${error.message}`);
+  });
+  return {
+    init: (message) =>
+      new Promise<void>((resolve, reject) => {
+        ready = { resolve, reject };
+        spawned.child.send({ type: 'init', ...message });
+      }),
+    seen: (id) =>
+      new Promise<bigint>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`B never saw ${id}`)), 15_000);
+        seenWaiters.set(id, (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        });
+        spawned.child.send({ type: 'expect', id });
+      }),
+    stop: () => {
+      if (spawned.child.connected) spawned.child.send({ type: 'stop' });
+    },
+  };
+}
+
+// -- many raw sockets in their own process ----------------------------------------------------
+
+export interface Arrival {
+  /** Sockets that received it. */
+  n: number;
+  first: bigint;
+  last: bigint;
+}
+
+export interface SocketHolder {
+  /** Sockets opened. */
+  count: number;
+  /** How long opening them took. */
+  openMs: number;
+  /** Resolves once no frame reached any of the sockets for `quietMs` (presence fan-out over). */
+  settle(quietMs?: number): Promise<{ frames: number; ms: number }>;
+  /** Resolves once `count` of the sockets have received the push of message `id`. */
+  arrived(id: string, count: number, timeoutMs?: number): Promise<Arrival>;
+  /** Socket `index` sends a message; `at` is taken just before the frame is written, `replyAt` when `sent` came back. */
+  send(index: number, conversationId: string, id: string): Promise<{ at: bigint; replyAt: bigint }>;
+  stop(): Promise<void>;
+}
+
+/** Starts lib/socket-holder.ts and opens one authenticated socket per token there. */
+export async function startSocketHolder(bench: string, serverUrl: string, tokens: string[]): Promise<SocketHolder> {
+  const holder = spawnTs(join('test', 'bench', 'lib', 'socket-holder.ts'), [], { ipc: true });
+  const waiters = new Map<string, { resolve(message: HolderMessage): void; reject(error: Error): void }>();
+  const wait = (key: string, timeoutMs: number) =>
+    new Promise<HolderMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(key);
+        reject(new Error(`[${bench}] socket holder: no ${key} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.set(key, {
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+    });
+  const settle = (key: string, message: HolderMessage) => {
+    const waiter = waiters.get(key);
+    waiters.delete(key);
+    waiter?.resolve(message);
+  };
+  const failAll = (error: Error) => {
+    for (const waiter of waiters.values()) waiter.reject(error);
+    waiters.clear();
+  };
+  holder.child.on('message', (message: HolderMessage) => {
+    switch (message.type) {
+      case 'ready':
+        return settle('ready', message);
+      case 'settled':
+        return settle('settled', message);
+      case 'arrived':
+        return settle(`arrived ${message.id}`, message);
+      case 'sent':
+        return settle(`sent ${message.id}`, message);
+      case 'failed':
+        return failAll(new Error(`[${bench}] socket holder: ${message.error}`));
+    }
+  });
+  let stopping = false;
+  void holder.exited.then((code) => {
+    if (!stopping) failAll(new Error(`[${bench}] socket holder exited (${code}): ${holder.output().slice(-3000)}`));
+  });
+  const ready = wait('ready', 10 * 60_000);
+  holder.child.send({ type: 'open', serverUrl, tokens });
+  const opened = (await ready) as Extract<HolderMessage, { type: 'ready' }>;
+  return {
+    count: opened.count,
+    openMs: opened.ms,
+    settle: async (quietMs = 500) => {
+      const done = wait('settled', 10 * 60_000);
+      holder.child.send({ type: 'settle', quietMs });
+      const settled = (await done) as Extract<HolderMessage, { type: 'settled' }>;
+      return { frames: settled.frames, ms: settled.ms };
+    },
+    arrived: async (id, count, timeoutMs = 15_000) => {
+      const done = wait(`arrived ${id}`, timeoutMs);
+      holder.child.send({ type: 'expect', id, count });
+      const arrival = (await done) as Extract<HolderMessage, { type: 'arrived' }>;
+      return { n: arrival.n, first: BigInt(arrival.first), last: BigInt(arrival.last) };
+    },
+    send: async (index, conversationId, id) => {
+      const done = wait(`sent ${id}`, 15_000);
+      holder.child.send({ type: 'send', index, conversationId, id });
+      const sent = (await done) as Extract<HolderMessage, { type: 'sent' }>;
+      return { at: BigInt(sent.at), replyAt: BigInt(sent.replyAt) };
+    },
+    stop: async () => {
+      stopping = true;
+      if (holder.child.connected) holder.child.send({ type: 'stop' });
+      await Promise.race([holder.exited, sleep(3_000)]);
+    },
+  };
+}
+
+type HolderMessage =
+  | { type: 'ready'; count: number; ms: number }
+  | { type: 'settled'; frames: number; ms: number }
+  | { type: 'arrived'; id: string; n: number; first: string; last: string }
+  | { type: 'sent'; id: string; at: string; replyAt: string }
+  | { type: 'failed'; error: string };
+
+// -- the timed loops --------------------------------------------------------------------------
+
+/** Milliseconds from `t0` to `at` (both process.hrtime.bigint()). */
+export function msSince(t0: bigint, at: bigint): number {
+  return Number(at - t0) / 1e6;
+}
+
+/**
+ * One core send at a time: sendMessage on A → `delivered(id)` says when it was in the receivers'
+ * hands (as hrtime values; the first and the last receiver). The next goes after A's outbox is
+ * empty, plus 5–15 ms. Returns ms per timed send, to the first and to the last receiver.
+ */
+export async function coreSamples(
+  aCore: ClientCore,
+  aProbe: MirrorProbe,
+  conversationId: string,
+  count: number,
+  rng: Rng,
+  delivered: (id: string) => Promise<{ first: bigint; last: bigint }>,
+): Promise<{ first: number[]; last: number[] }> {
+  const outbox = aProbe.prepare('SELECT COUNT(*) AS n FROM outbox');
+  const first: number[] = [];
+  const last: number[] = [];
+  for (let i = 0; i < WARMUP + count; i += 1) {
+    const t0 = process.hrtime.bigint();
+    const view = await aCore.sendMessage({ conversationId, text: `latency probe ${i}` });
+    const at = await delivered(view.id);
+    if (i >= WARMUP) {
+      first.push(msSince(t0, at.first));
+      last.push(msSince(t0, at.last));
+    }
+    await until(() => (outbox.get() as { n: number }).n === 0, 10_000, 'A acknowledged', 1);
+    await sleep(rng.int(5, 15));
+  }
+  return { first, last };
+}
+
+/** One raw `send` at a time from X; `delivered(id)` says when the push reached the receiver(s). */
+export async function rawSamples(
+  x: RawClient,
+  conversationId: string,
+  count: number,
+  rng: Rng,
+  delivered: (id: string) => Promise<{ first: bigint; last: bigint }>,
+): Promise<{ first: number[]; last: number[] }> {
+  const first: number[] = [];
+  const last: number[] = [];
+  for (let i = 0; i < WARMUP + count; i += 1) {
+    const clientMessageId = rng.uuid();
+    const t0 = process.hrtime.bigint();
+    const reply = x.request({ type: 'send', conversationId, clientMessageId, text: `latency probe ${i}` });
+    const at = await delivered(clientMessageId);
+    if ((await reply).type !== 'sent') throw new Error('The raw baseline send was refused');
+    if (i >= WARMUP) {
+      first.push(msSince(t0, at.first));
+      last.push(msSince(t0, at.last));
+    }
+    await sleep(rng.int(5, 15));
+  }
+  return { first, last };
+}
+
+/** B's moment only (one receiver: first = last). */
+export function seenBy(peer: Peer): (id: string) => Promise<{ first: bigint; last: bigint }> {
+  return async (id) => {
+    const at = await peer.seen(id);
+    return { first: at, last: at };
+  };
+}
+
+/**
+ * The direct-conversation figure: A's core → B's mirror, then the raw floor X → Y's socket, each
+ * `samples` sends one at a time (delivery.ts at 4 and 1,000 connections; the group benchmarks
+ * measure it beside their group figure, on the same server under the same connections).
+ */
+export async function measureDirect(input: {
+  aCore: ClientCore;
+  aProbe: MirrorProbe;
+  peer: Peer;
+  x: RawClient;
+  abConversationId: string;
+  xyConversationId: string;
+  samples: number;
+  rng: Rng;
+}): Promise<{ core: Summary; raw: Summary }> {
+  const seen = seenBy(input.peer);
+  const core = await coreSamples(input.aCore, input.aProbe, input.abConversationId, input.samples, input.rng, seen);
+  const raw = await rawSamples(input.x, input.xyConversationId, input.samples, input.rng, seen);
+  return { core: roundSummary(summarise(core.last)), raw: roundSummary(summarise(raw.last)) };
+}
+
+export function latencyRow(
+  key: string,
+  name: string,
+  value: number,
+  baseline: { name: string; value: number },
+  target?: Target,
+  note?: string,
+): Row {
+  return row({
+    key,
+    name,
+    value,
+    unit: 'ms',
+    baseline: { name: baseline.name, value: baseline.value, unit: 'ms' },
+    ratio: baseline.value > 0 ? Math.round((value / baseline.value) * 100) / 100 : 0,
+    ...(target ? { target } : {}),
+    ...(note ? { note } : {}),
+  });
+}
+
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 10,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+// -- the two devices --------------------------------------------------------------------------
+
+/** A conversation and the seq a device must have applied before the timed part starts. */
+export interface Expected {
+  id: string;
+  lastSeq: number;
+}
+
+/** B: its own profile under `work`, its core and Y's raw socket in their own process. */
+export async function startDeviceB(
+  bench: string,
+  work: string,
+  serverUrl: string,
+  b: SeededUser,
+  conversations: Expected[],
+  yToken: string,
+): Promise<Peer> {
+  const profileDir = join(work, 'b');
+  const mirrorFile = prepareProfile(profileDir, serverUrl, b);
+  const peer = startPeer(bench);
+  await peer.init({
+    profileDir,
+    mirrorFile,
+    serverUrl,
+    conversations: conversations.map((c) => ({ id: c.id, expectedSeq: c.lastSeq })),
+    rawToken: yToken,
+  });
+  return peer;
+}
+
+/** A: its own profile under `work`, its core in this process, online and caught up on `conversations`. */
+export async function openDeviceA(
+  work: string,
+  serverUrl: string,
+  a: SeededUser,
+  conversations: Expected[],
+): Promise<{ core: ClientCore; probe: MirrorProbe }> {
+  const profileDir = join(work, 'a');
+  const mirrorFile = prepareProfile(profileDir, serverUrl, a);
+  const core = await openClientCore({ profileDir, defaultServerUrl: serverUrl });
+  const probe = new MirrorProbe(mirrorFile);
+  const expected = new Map(conversations.map((c) => [c.id, c.lastSeq]));
+  await until(
+    async () => probe.caughtUp(expected) && (await core.getConnectionState()) === 'online',
+    60_000,
+    'A online and caught up',
+  );
+  return { core, probe };
+}
+
+/**
+ * Raw sends from socket `sender` of the holder, one at a time, each timed from just before its
+ * frame is written to the push reaching the first and the last of `receivers` other sockets there.
+ */
+export async function holderSamples(
+  holder: SocketHolder,
+  sender: number,
+  conversationId: string,
+  receivers: number,
+  count: number,
+  rng: Rng,
+): Promise<{ first: number[]; last: number[] }> {
+  const first: number[] = [];
+  const last: number[] = [];
+  for (let i = 0; i < WARMUP + count; i += 1) {
+    const id = rng.uuid();
+    const [sent, at] = await Promise.all([holder.send(sender, conversationId, id), holder.arrived(id, receivers)]);
+    if (i >= WARMUP) {
+      first.push(msSince(sent.at, at.first));
+      last.push(msSince(sent.at, at.last));
+    }
+    await sleep(rng.int(5, 15));
+  }
+  return { first, last };
+}
