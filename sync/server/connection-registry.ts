@@ -4,6 +4,8 @@ import type { ServerFrame } from '../protocol/frames.js';
 export interface Peer {
   readonly userId: string;
   push(frame: ServerFrame): void;
+  /** The frame already serialised: fan-out to a thousand members stringifies it once, not per socket. */
+  pushText(text: string): void;
 }
 
 /** Open connections by user: one user may be signed in on several devices at once. */
@@ -39,9 +41,12 @@ export class ConnectionRegistry<P extends Peer = Peer> {
 
   /** Pushes to every open connection of these users, skipping `except` (usually the requester). */
   pushToUsers(userIds: Iterable<string>, frame: ServerFrame, except?: Peer): void {
+    let text: string | null = null;
     for (const userId of new Set(userIds)) {
       for (const peer of this.byUser.get(userId) ?? []) {
-        if (peer !== except) peer.push(frame);
+        if (peer === except) continue;
+        text ??= JSON.stringify(frame);
+        peer.pushText(text);
       }
     }
   }

@@ -66,8 +66,12 @@ export class SyncConnection implements Peer {
   }
 
   push(frame: ServerFrame): void {
+    this.pushText(JSON.stringify(frame));
+  }
+
+  pushText(text: string): void {
     if (!this.socket.isOpen) return;
-    this.socket.send(JSON.stringify(frame));
+    this.socket.send(text);
   }
 
   /** Closes with `code`, and cuts the socket if the peer does not answer the close in time. */
