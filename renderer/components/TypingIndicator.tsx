@@ -11,7 +11,8 @@ const NOBODY: readonly User[] = [];
  */
 export function TypingIndicator() {
   const typing = useApp((s) => (s.activity && s.activity.conversationId === s.open?.id ? s.activity.typing : NOBODY));
-  const text = typingText(typing);
+  const inGroup = useApp((s) => s.conversations.find((c) => c.id === s.open?.id)?.kind === 'group');
+  const text = typingText(typing, inGroup);
   return (
     <div className="typing" role="status" aria-label={t.typing.label}>
       {text && (

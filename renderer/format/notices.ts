@@ -27,11 +27,20 @@ export function noticeText(notice: NoticeView): string {
   }
 }
 
-/** "Alice is typing…", "Alice and Bob are typing…", "3 people are typing…". */
-export function typingText(typing: readonly User[]): string {
+/**
+ * "Alice is typing…", "Alice and Bob are typing…", "3 people are typing…". In a group people go by
+ * their first name, as a header with several names would run long; in a direct conversation by
+ * their display name, as the header shows it.
+ */
+export function typingText(typing: readonly User[], inGroup: boolean): string {
+  const name = (user: User) => (inGroup ? firstName(user.displayName) : user.displayName);
   const [first, second] = typing;
   if (!first) return '';
-  if (!second) return t.typing.one(first.displayName);
-  if (typing.length === 2) return t.typing.two(first.displayName, second.displayName);
+  if (!second) return t.typing.one(name(first));
+  if (typing.length === 2) return t.typing.two(name(first), name(second));
   return t.typing.many(typing.length);
+}
+
+function firstName(displayName: string): string {
+  return displayName.trim().split(/\s+/u)[0] ?? displayName;
 }

@@ -291,7 +291,7 @@ export const en = {
 
   typing: {
     label: 'Typing', // (a11y contract)
-    /** Display names. (a11y contract: "Alice is typing", "Alice and Bob are typing", "3 people are typing") */
+    /** First names in groups, display names in direct conversations. (a11y contract: "Alice is typing", "Alice and Bob are typing", "3 people are typing") */
     one: (name: string) => `${name} is typing…`,
     two: (first: string, second: string) => `${first} and ${second} are typing…`,
     many: (n: number) => `${n} people are typing…`,

@@ -44,10 +44,12 @@ describe('membership notices', () => {
 
 describe('typing line', () => {
   it('names one or two people and counts more', () => {
-    expect(typingText([])).toBe('');
-    expect(typingText([alice])).toMatch(/^Alice Liddell is typing/);
-    expect(typingText([alice, bob])).toMatch(/^Alice Liddell and Bob Brown are typing/);
-    expect(typingText([alice, bob, carol])).toMatch(/^3 people are typing/);
+    expect(typingText([], true)).toBe('');
+    expect(typingText([alice], true)).toMatch(/^Alice is typing/);
+    expect(typingText([alice, bob], true)).toMatch(/^Alice and Bob are typing/);
+    expect(typingText([alice, bob, carol], true)).toMatch(/^3 people are typing/);
+    // A direct conversation names the other person as its header does.
+    expect(typingText([alice], false)).toMatch(/^Alice Liddell is typing/);
   });
 });
 
