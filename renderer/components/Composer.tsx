@@ -61,17 +61,26 @@ export function Composer({ conversationId, isGroup = false }: { conversationId: 
     if (next?.query !== mention?.query) setActiveOption(0);
   };
 
+  // The caret goes after an inserted mention in the same commit as the new text: placed any later
+  // (a frame later, say), keys typed meanwhile would land before it.
+  const pendingCaret = useRef<number | null>(null);
   const pickMention = (user: User) => {
     const textarea = textareaRef.current;
     if (!textarea || !mention) return;
     const result = insertMention(textarea.value, mention, textarea.selectionStart, user);
     setText(result.text);
     setMention(null);
-    requestAnimationFrame(() => {
-      textarea.focus();
-      textarea.setSelectionRange(result.caret, result.caret);
-    });
+    pendingCaret.current = result.caret;
   };
+
+  useLayoutEffect(() => {
+    const caret = pendingCaret.current;
+    const textarea = textareaRef.current;
+    if (caret === null || !textarea) return;
+    pendingCaret.current = null;
+    textarea.focus();
+    textarea.setSelectionRange(caret, caret);
+  });
 
   const setText = (value: string) => {
     // While editing, the box holds the message's text, not the draft.
