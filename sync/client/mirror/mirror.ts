@@ -226,7 +226,9 @@ export class Mirror {
   raiseWatermarks(conversationId: string, userId: string, deliveredSeq: number, readSeq: number): void {
     cachedStatement(
       this.db,
-      `INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq) VALUES (?, ?, ?, ?)
+      // A watermark of someone not (yet) known as a member keeps its numbers but makes nobody a
+      // member: only membership events and the server's snapshots do (membership_seq 0 yields to both).
+      `INSERT INTO members (conversation_id, user_id, delivered_seq, read_seq, active) VALUES (?, ?, ?, ?, 0)
          ON CONFLICT (conversation_id, user_id) DO UPDATE SET
            delivered_seq = MAX(delivered_seq, excluded.delivered_seq),
            read_seq = MAX(read_seq, excluded.read_seq)`,
