@@ -1,40 +1,60 @@
-import type { MessageView } from '../../sync/app-api/contract.js';
+import type { MessageView, NoticeView } from '../../sync/app-api/contract.js';
 import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
 import type { MirrorInspector } from './mirror-inspector.js';
 import type { SimConversation, SimDevice } from './people.js';
 import { expectedMessages, expectedStatus, type ExpectedMessage } from './reference.js';
 
 /**
- * One device's copy of one conversation against the server's: caught up with no gap and nothing
- * held back, exactly the server's messages at the server's seqs, each shown as the server's log
- * folds it (text, edits, delete, reactions, reply quote, status, edit history), and the server's
- * watermarks.
+ * One device's copy of one conversation against the part of the server's log its person may see
+ * (all of it in a direct conversation; their visibility periods in a group): caught up to the
+ * last seq they may see and no further, nothing held back that could apply, exactly the visible
+ * messages at the server's seqs, each shown as that part of the log folds it (text, edits,
+ * delete, reactions, reply quote, status, edit history), exactly the visible membership notices,
+ * and, while they are a member, the server's watermarks.
  */
 export async function checkDevice(
   device: SimDevice,
   inspector: MirrorInspector,
   conversation: SimConversation,
-  events: ConversationEvent[],
+  visible: ConversationEvent[],
+  /** The conversation as the server lists it for this person (current or former member). */
   stored: Conversation,
 ): Promise<string[]> {
   const problems: string[] = [];
   const where = `${device.name} in ${conversation.id.slice(0, 8)}`;
   const cursor = inspector.cursors().find((candidate) => candidate.conversationId === conversation.id);
   if (!cursor) return [`${where}: the conversation is missing`];
-  if (cursor.appliedSeq !== stored.lastSeq) problems.push(`${where}: cursor at ${cursor.appliedSeq}, server at ${stored.lastSeq}`);
-  const held = inspector.heldCount();
-  if (held > 0) problems.push(`${device.name}: ${held} changes held for a message that never arrived`);
+  if (cursor.appliedSeq !== stored.lastSeq)
+    problems.push(`${where}: cursor at ${cursor.appliedSeq}, server at ${stored.lastSeq}`);
 
-  const expected = expectedMessages(events);
+  const expected = expectedMessages(visible, true);
+  const visibleIds = new Set(expected.map((message) => message.id));
+  // A change to a message from outside the person's periods has nothing to apply to; any other must have been applied.
+  const held = inspector.heldMessageIds(conversation.id).filter((messageId) => visibleIds.has(messageId));
+  if (held.length > 0) problems.push(`${where}: changes held for messages it holds: ${held.join(' ')}`);
   const rows = inspector.messageRows(conversation.id);
   const stored_ = rows.filter((row) => row.seq !== null).map((row) => `${row.id}@${row.seq}`);
   const wanted = expected.map((message) => `${message.id}@${message.seq}`);
-  if (stored_.join(' ') !== wanted.join(' ')) problems.push(`${where}: holds messages [${stored_.join(' ')}], server has [${wanted.join(' ')}]`);
+  if (stored_.join(' ') !== wanted.join(' '))
+    problems.push(`${where}: holds messages [${stored_.join(' ')}], server has [${wanted.join(' ')}]`);
   for (const row of rows.filter((candidate) => candidate.seq === null)) {
-    if (row.senderId !== device.user.id || row.state !== 'failed') problems.push(`${where}: unacknowledged message ${row.id} in state ${row.state}`);
+    if (row.senderId !== device.user.id || row.state !== 'failed')
+      problems.push(`${where}: unacknowledged message ${row.id} in state ${row.state}`);
   }
 
-  const all = await wholeHistory(device, conversation.id);
+  const { messages: all, notices } = await wholeHistory(device, conversation.id);
+  const noticesShown = notices.map((notice) => `${notice.kind}@${notice.seq}`).join(' ');
+  const noticesWanted = visible
+    .filter((event) => !['message', 'edit', 'delete', 'reaction'].includes(event.kind))
+    .map((event) => `${event.kind}@${event.seq}`)
+    .join(' ');
+  if (noticesShown !== noticesWanted)
+    problems.push(`${where}: shows notices [${noticesShown}], its part of the log has [${noticesWanted}]`);
+  // The only send the server refuses is one from someone no longer in the group.
+  for (const view of all.filter((candidate) => candidate.status === 'failed')) {
+    if (view.error !== 'no_longer_member' && view.error !== 'conversation_not_found')
+      problems.push(`${where}: message ${view.id} failed with "${view.error}"`);
+  }
   const views = new Map(all.filter((view) => view.seq !== null).map((view) => [view.id, view]));
   const ids = all.map((view) => view.id);
   if (new Set(ids).size !== ids.length) problems.push(`${where}: a message shows twice in [${ids.join(' ')}]`);
@@ -44,13 +64,24 @@ export async function checkDevice(
       problems.push(`${where}: message ${message.id} (seq ${message.seq}) is not in the list`);
       continue;
     }
-    const got = JSON.stringify(shown(view));
-    const want = JSON.stringify(expectedView(message, device.user.id, stored));
-    if (got !== want) problems.push(`${where}: message ${message.id} (seq ${message.seq}) shows ${got}, expected ${want}`);
+    const got = shown(view, stored.isMember);
+    const want = expectedView(message, device.user.id, stored);
+    // Deleted where this person cannot see it: the old state they got before is as right as the deletion.
+    const unseen = message.deletedUnseen && !view.deleted;
+    if (unseen) Object.assign(want, { text: got.text, edited: got.edited, deleted: false, reactions: got.reactions });
+    if (message.replyTo?.deletedUnseen && got.replyTo && !got.replyTo.deleted)
+      Object.assign(want.replyTo!, { text: got.replyTo.text, deleted: false });
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      problems.push(
+        `${where}: message ${message.id} (seq ${message.seq}) shows ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`,
+      );
+    if (unseen) continue;
     const history = JSON.stringify(await device.core.getEditHistory({ conversationId: conversation.id, messageId: message.id }));
-    if (history !== JSON.stringify(message.history)) problems.push(`${where}: edit history of ${message.id} is ${history}, expected ${JSON.stringify(message.history)}`);
+    if (history !== JSON.stringify(message.history))
+      problems.push(`${where}: edit history of ${message.id} is ${history}, expected ${JSON.stringify(message.history)}`);
   }
 
+  // A former member's mirror keeps the members as they were; the server tells them nothing more.
   for (const member of stored.members) {
     const mine = inspector.watermarks().find((row) => row.conversationId === conversation.id && row.userId === member.id);
     const got = `${mine?.deliveredSeq}/${mine?.readSeq}`;
@@ -60,21 +91,30 @@ export async function checkDevice(
   return problems;
 }
 
-/** Every message the person can scroll to, page by page (older pages by beforeSeq), oldest first. */
-async function wholeHistory(device: SimDevice, conversationId: string): Promise<MessageView[]> {
+/**
+ * Every message the person can scroll to, page by page (older pages by beforeSeq), oldest first,
+ * and every membership notice shown with those pages, once each, in seq order.
+ */
+async function wholeHistory(
+  device: SimDevice,
+  conversationId: string,
+): Promise<{ messages: MessageView[]; notices: NoticeView[] }> {
   const pages: MessageView[][] = [];
+  const notices = new Map<number, NoticeView>();
   let beforeSeq: number | undefined;
   for (;;) {
     const page = await device.core.listMessages({ conversationId, limit: 1000, ...(beforeSeq ? { beforeSeq } : {}) });
     pages.unshift(page.messages);
+    for (const notice of page.notices) notices.set(notice.seq, notice);
     const oldest = page.messages.find((view) => view.seq !== null)?.seq;
-    if (!page.hasOlder || !oldest) return pages.flat();
+    if (!page.hasOlder || !oldest)
+      return { messages: pages.flat(), notices: [...notices.values()].sort((a, b) => a.seq - b.seq) };
     beforeSeq = oldest;
   }
 }
 
 /** The parts of a MessageView that must agree across devices. */
-function shown(view: MessageView) {
+function shown(view: MessageView, withStatus: boolean) {
   return {
     seq: view.seq,
     senderId: view.senderId,
@@ -82,9 +122,14 @@ function shown(view: MessageView) {
     at: view.at,
     edited: view.edited,
     deleted: view.deleted,
-    replyTo: view.replyTo && { messageId: view.replyTo.messageId, available: view.replyTo.available, text: view.replyTo.text, deleted: view.replyTo.deleted },
+    replyTo: view.replyTo && {
+      messageId: view.replyTo.messageId,
+      available: view.replyTo.available,
+      text: view.replyTo.text,
+      deleted: view.replyTo.deleted,
+    },
     reactions: view.reactions.map((reaction) => ({ emoji: reaction.emoji, count: reaction.count, mine: reaction.mine })),
-    status: view.status,
+    status: withStatus ? view.status : null,
   };
 }
 
@@ -96,8 +141,18 @@ function expectedView(message: ExpectedMessage, viewerId: string, conversation: 
     at: message.at,
     edited: message.edited,
     deleted: message.deleted,
-    replyTo: message.replyTo && { messageId: message.replyTo.messageId, available: true, text: message.replyTo.text, deleted: message.replyTo.deleted },
-    reactions: message.reactions.map((reaction) => ({ emoji: reaction.emoji, count: reaction.userIds.length, mine: reaction.userIds.includes(viewerId) })),
-    status: message.senderId === viewerId ? expectedStatus(conversation, viewerId, message.seq) : null,
+    replyTo: message.replyTo && {
+      messageId: message.replyTo.messageId,
+      available: message.replyTo.available,
+      text: message.replyTo.text,
+      deleted: message.replyTo.deleted,
+    },
+    reactions: message.reactions.map((reaction) => ({
+      emoji: reaction.emoji,
+      count: reaction.userIds.length,
+      mine: reaction.userIds.includes(viewerId),
+    })),
+    // A former member's ticks rest on what their mirror last knew of the others: nothing to compare.
+    status: message.senderId === viewerId && conversation.isMember ? expectedStatus(conversation, viewerId, message.seq) : null,
   };
 }

@@ -51,7 +51,9 @@ export class History {
     const key = `${event.conversationId}:${event.seq}`;
     const earlier = this.acknowledged.get(key);
     if (earlier && identity(earlier.event) !== identity(event)) {
-      this.violations.push(`seq ${event.seq} of ${event.conversationId} acknowledged twice: ${identity(earlier.event)} and ${identity(event)}`);
+      this.violations.push(
+        `seq ${event.seq} of ${event.conversationId} acknowledged twice: ${identity(earlier.event)} and ${identity(event)}`,
+      );
     }
     if (!earlier) this.acknowledged.set(key, { device, event });
   }

@@ -36,12 +36,17 @@ export function checkIntents(world: SimWorld, logs: Map<string, ConversationEven
     if (last.kind === 'reaction') {
       if (!stored || stored.deleted) continue;
       const standing = stored.reactions.some((reaction) => reaction.emoji === last.emoji && reaction.userIds.includes(userId));
-      if (standing !== last.on) problems.push(`${what}: the person turned it ${last.on ? 'on' : 'off'} last, the server has it ${standing ? 'on' : 'off'}`);
+      if (standing !== last.on)
+        problems.push(
+          `${what}: the person turned it ${last.on ? 'on' : 'off'} last, the server has it ${standing ? 'on' : 'off'}`,
+        );
     } else if (records.some((record) => record.intent.kind === 'deleted')) {
-      if (stored && !stored.deleted) problems.push(`${what}: the person deleted it, the server shows it (seq ${stored.seq}, "${stored.text}")`);
+      if (stored && !stored.deleted)
+        problems.push(`${what}: the person deleted it, the server shows it (seq ${stored.seq}, "${stored.text}")`);
     } else if (last.kind === 'text') {
       if (!stored) problems.push(`${what}: sent, but not on the server`);
-      else if (stored.text !== last.text) problems.push(`${what}: the person's last text was "${last.text}", the server has "${stored.text}"`);
+      else if (stored.text !== last.text)
+        problems.push(`${what}: the person's last text was "${last.text}", the server has "${stored.text}"`);
     }
   }
   return problems;

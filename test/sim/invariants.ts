@@ -1,6 +1,8 @@
 import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
 import { identity } from './history.js';
 import { checkDevice } from './device-invariants.js';
+import { checkDeviceMembership, checkNoStrangers, checkServerMembership } from './group-invariants.js';
+import { directFold, foldGroup, visibleEvents, type MembershipFold } from './group-reference.js';
 import { checkIntents } from './intent-invariants.js';
 import { checkComposeOrder, checkNothingLost } from './outbox-invariants.js';
 import { SIM_EPOCH_MS } from './scheduler.js';
@@ -10,52 +12,88 @@ import type { SimWorld } from './world.js';
 /**
  * The promises the messenger makes, checked at a quiet point (see quiet.ts):
  *  1. the server's log has seqs 1..lastSeq with no gap, and every event it acknowledged is in it;
- *  2. every device holds exactly the server's messages, each once, at the server's seq, caught up
- *     with no gap and no change held back;
+ *     a group's log folds to members, roles, name and visibility periods by the rules, and the
+ *     server lists each conversation for each person as that fold says (group-invariants.ts);
+ *  2. every device holds exactly the messages and notices of the part of the log its person may
+ *     see (all of a direct conversation; their periods in a group), each once, at the server's
+ *     seq, caught up to the last seq they may see and no further, with no change held back;
  *  3. edits, deletes, reactions, replies and edit histories show the same state everywhere, and
- *     it is the state the server's log folds to;
- *  4. nothing a person did is lost: each outbox row was acknowledged, or is still visible as
+ *     it is the state that part of the log folds to;
+ *  4. members, roles and name show on every device of every current member as the server has
+ *     them; a former member's devices show them out and refuse to send; refused group changes are
+ *     listed; no device holds a conversation its person was never in;
+ *  5. nothing a person did is lost: each outbox row was acknowledged, or is still visible as
  *     failed, or the person withdrew it, or a delete made it moot;
- *  5. per device and conversation, the server's seqs follow the order the person composed in;
- *  6. what a person asked for is what happened (last text, delete, reaction on or off);
- *  7. watermarks agree with the server, and (sampled all along) never went back.
+ *  6. per device and conversation, the server's seqs follow the order the person composed in;
+ *  7. what a person asked for is what happened (last text, delete, reaction on or off);
+ *  8. watermarks agree with the server, and (sampled all along) never went back.
  * Throws one error listing every broken rule.
  */
 export async function checkInvariants(world: SimWorld): Promise<void> {
   await world.refreshConversations();
-  const logs = new Map<string, ConversationEvent[]>();
-  const conversations = new Map<string, Conversation>();
-  for (const conversation of world.conversations) {
-    logs.set(conversation.id, await world.serverEvents(conversation));
-    const stored = await world.serverConversation(conversation.id);
-    conversations.set(conversation.id, stored);
-    world.history.sampleWatermarks(
-      'the server',
-      stored.members.map((member) => ({ conversationId: stored.id, userId: member.id, deliveredSeq: member.deliveredSeq, readSeq: member.readSeq })),
-    );
-  }
   const problems: string[] = [...world.history.violations, ...world.serverErrors.map((error) => `server logged: ${error}`)];
-  for (const conversation of world.conversations) {
-    problems.push(...checkServerLog(conversation, logs.get(conversation.id)!, conversations.get(conversation.id)!));
+  /** userId → conversationId → the conversation as the server lists it for them. */
+  const views = new Map<string, Map<string, Conversation>>();
+  for (const user of world.users) views.set(user.id, await world.serverViewsOf(user.id));
+  for (const listed of views.values()) {
+    for (const stored of listed.values()) {
+      world.history.sampleWatermarks(
+        'the server',
+        stored.members.map((member) => ({
+          conversationId: stored.id,
+          userId: member.id,
+          deliveredSeq: member.deliveredSeq,
+          readSeq: member.readSeq,
+        })),
+      );
+    }
+  }
+  const logs = new Map<string, ConversationEvent[]>();
+  const folds = new Map<string, MembershipFold>();
+  const server = world.serverInspector();
+  try {
+    for (const conversation of world.conversations) {
+      const lastSeq = server.lastSeq(conversation.id);
+      if (lastSeq === null) {
+        problems.push(`${conversation.kind} ${conversation.id} was made on a device but never reached the server`);
+        continue;
+      }
+      const events = server.log(conversation.id);
+      const fold = conversation.kind === 'group' ? foldGroup(events) : directFold(conversation.memberIds);
+      logs.set(conversation.id, events);
+      folds.set(conversation.id, fold);
+      problems.push(...checkServerLog(conversation, events, lastSeq));
+      problems.push(...fold.problems.map((problem) => `server log of ${conversation.id.slice(0, 8)}: ${problem}`));
+      problems.push(...checkServerMembership(conversation, fold, lastSeq, views));
+    }
+  } finally {
+    server.close();
   }
   problems.push(...checkAcknowledged(world, logs));
   for (const device of world.devices) {
     for (const conversation of world.conversationsOf(device.name)) {
-      const events = logs.get(conversation.id)!;
-      problems.push(...(await checkDevice(device, world.inspector(device.name), conversation, events, conversations.get(conversation.id)!)));
+      const periods = folds.get(conversation.id)?.periods.get(device.user.id);
+      const view = views.get(device.user.id)?.get(conversation.id);
+      if (!periods || !view) continue;
+      const visible = visibleEvents(logs.get(conversation.id)!, periods);
+      problems.push(...(await checkDevice(device, world.inspector(device.name), conversation, visible, view)));
+      problems.push(...(await checkDeviceMembership(world, device, conversation, view)));
     }
   }
+  problems.push(...checkNoStrangers(world, views));
   problems.push(...checkNothingLost(world, logs));
   problems.push(...checkComposeOrder(world, logs));
   problems.push(...checkIntents(world, logs));
   if (problems.length > 0) {
     const shown = problems.slice(0, 12).map((problem) => `  - ${problem}`);
     if (problems.length > shown.length) shown.push(`  … and ${problems.length - shown.length} more`);
-    throw new Error(`Invariants broken at a quiet point (virtual time ${world.scheduler.now - SIM_EPOCH_MS} ms):\n${shown.join('\n')}`);
+    throw new Error(
+      `Invariants broken at a quiet point (virtual time ${world.scheduler.now - SIM_EPOCH_MS} ms):\n${shown.join('\n')}`,
+    );
   }
 }
 
-function checkServerLog(conversation: SimConversation, events: ConversationEvent[], stored: Conversation): string[] {
+function checkServerLog(conversation: SimConversation, events: ConversationEvent[], lastSeq: number): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   events.forEach((event, index) => {
@@ -63,7 +101,8 @@ function checkServerLog(conversation: SimConversation, events: ConversationEvent
     if (seen.has(identity(event))) problems.push(`server log of ${conversation.id} holds ${identity(event)} twice`);
     seen.add(identity(event));
   });
-  if (stored.lastSeq !== events.length) problems.push(`server says lastSeq ${stored.lastSeq} for ${conversation.id} but holds ${events.length} events`);
+  if (lastSeq !== events.length)
+    problems.push(`server says lastSeq ${lastSeq} for ${conversation.id} but holds ${events.length} events`);
   return problems;
 }
 
@@ -72,7 +111,9 @@ function checkAcknowledged(world: SimWorld, logs: Map<string, ConversationEvent[
   for (const { device, event } of world.history.acknowledged.values()) {
     const stored = logs.get(event.conversationId)?.[event.seq - 1];
     if (!stored || identity(stored) !== identity(event)) {
-      problems.push(`${identity(event)} was acknowledged to ${device} at seq ${event.seq}, but the log holds ${stored ? identity(stored) : 'nothing'} there`);
+      problems.push(
+        `${identity(event)} was acknowledged to ${device} at seq ${event.seq}, but the log holds ${stored ? identity(stored) : 'nothing'} there`,
+      );
     }
   }
   return problems;

@@ -9,8 +9,10 @@ export interface OutboxRow {
   id: number;
   clientId: string;
   conversationId: string;
-  kind: 'send' | 'edit' | 'delete' | 'reaction';
-  messageId: string;
+  /** A message or a change to one; a conversation's creation; a change to a group. */
+  kind: 'send' | 'edit' | 'delete' | 'reaction' | 'create' | 'add_members' | 'remove_member' | 'leave' | 'rename' | 'set_role';
+  /** null for a creation or a group change. */
+  messageId: string | null;
   status: 'pending' | 'failed';
   error: string | null;
 }
@@ -48,7 +50,7 @@ export class MirrorInspector {
         client_id: string;
         conversation_id: string;
         kind: OutboxRow['kind'];
-        message_id: string;
+        message_id: string | null;
         status: OutboxRow['status'];
         last_error: string | null;
       }>
@@ -77,8 +79,20 @@ export class MirrorInspector {
     ).map((row) => ({ conversationId: row.id, appliedSeq: row.applied_seq, knownSeq: row.known_seq }));
   }
 
-  heldCount(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM held_events').get() as { n: number }).n;
+  /** The messages that changes held in a conversation wait for. */
+  heldMessageIds(conversationId: string): string[] {
+    return (
+      this.db
+        .prepare('SELECT DISTINCT message_id FROM held_events WHERE conversation_id = ? ORDER BY message_id')
+        .all(conversationId) as Array<{
+        message_id: string;
+      }>
+    ).map((row) => row.message_id);
+  }
+
+  /** Everyone this mirror has met (the person included): whom they can add to a group offline. */
+  knownUserIds(): string[] {
+    return (this.db.prepare('SELECT id FROM users ORDER BY id').all() as Array<{ id: string }>).map((row) => row.id);
   }
 
   watermarks(): WatermarkRow[] {
@@ -98,7 +112,9 @@ export class MirrorInspector {
   messageRows(conversationId: string): Array<{ id: string; seq: number | null; senderId: string; state: string }> {
     return (
       this.db
-        .prepare('SELECT client_message_id, seq, sender_id, state FROM messages WHERE conversation_id = ? ORDER BY seq IS NULL, seq, local_id')
+        .prepare(
+          'SELECT client_message_id, seq, sender_id, state FROM messages WHERE conversation_id = ? ORDER BY seq IS NULL, seq, local_id',
+        )
         .all(conversationId) as Array<{ client_message_id: string; seq: number | null; sender_id: string; state: string }>
     ).map((row) => ({ id: row.client_message_id, seq: row.seq, senderId: row.sender_id, state: row.state }));
   }

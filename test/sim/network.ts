@@ -17,7 +17,8 @@ import type { Lifetime, Scheduler } from './scheduler.js';
  *   client must notice by itself (request timeout, keepalive); the server hears of it late, as its
  *   heartbeat would.
  * - `cut`, `setOffline`, a crashed device, a crashed server: both ends see the link close.
- * - `loseNextAck`: the next `sent` reply to a device vanishes after the server committed.
+ * - `loseNextAck`: the next acknowledgement to a device (`sent`, or `conversation` answering a
+ *   creation) vanishes after the server committed.
  */
 
 export interface FaultSettings {
@@ -53,6 +54,9 @@ export interface NetworkObserver {
   /** A line for the optional trace (SIM_TRACE=1): what happened to which link, when. */
   trace?(line: string): void;
 }
+
+/** A reply that acknowledges something stored: a message or change, or a conversation made. */
+const ACKNOWLEDGEMENT = /^\{"type":"(sent|conversation)",/;
 
 /** How long the server takes to notice a peer that vanished without a word (its heartbeat). */
 const SILENT_PEER_DETECTION_MS = 30_000;
@@ -217,7 +221,7 @@ export class Network {
     this.observer.trace?.(`${link.device} ${direction === 'up' ? '→' : '←'} ${text.slice(0, 160)}`);
     if (direction === 'down') {
       this.observer.serverFrame(link.device, text);
-      if (text.startsWith('{"type":"sent"') && this.ackLoss.has(link.device)) {
+      if (ACKNOWLEDGEMENT.test(text) && this.ackLoss.has(link.device)) {
         const mode = this.ackLoss.get(link.device)!;
         this.ackLoss.delete(link.device);
         if (mode === 'break') link.broken = true;

@@ -3,9 +3,10 @@ import { expectedMessages } from './reference.js';
 import type { SimWorld } from './world.js';
 
 /**
- * What people composed, against the server's log: nothing lost (acknowledged, visibly failed,
- * withdrawn by the person, or made moot by a delete) and nothing reordered (per device and
- * conversation, the server's seqs follow composition order).
+ * What people composed (messages, changes to them, conversations made on a device, changes to
+ * groups), against the server's log: nothing lost (acknowledged, visibly failed, withdrawn by the
+ * person, or made moot by a delete) and nothing reordered (per device and conversation, the
+ * server's seqs follow composition order).
  */
 
 /** `senderId clientId` → the stored event, over every conversation. */
@@ -30,13 +31,20 @@ export function checkNothingLost(world: SimWorld, logs: Map<string, Conversation
   }
   for (const row of world.history.composed) {
     if (stored.has(`${row.userId} ${row.clientId}`)) continue;
+    // A direct conversation has no creation event: its creation arrived if the server has it.
+    if (
+      row.kind === 'create' &&
+      logs.has(row.conversationId) &&
+      !logs.get(row.conversationId)!.some((event) => event.kind === 'group_created')
+    )
+      continue;
     const queued = outboxes.get(row.device)?.find((candidate) => candidate.clientId === row.clientId);
     if (queued?.status === 'failed') continue;
     if (world.history.withdrawn.has(`${row.device}:${row.clientId}`)) continue;
     // A delete for everyone makes queued edits and reactions on that message moot.
     if ((row.kind === 'edit' || row.kind === 'reaction') && deleted.has(`${row.conversationId} ${row.messageId}`)) continue;
     problems.push(
-      `${row.kind} ${row.clientId} composed on ${row.device} (on ${row.messageId}) is lost: not on the server, ` +
+      `${row.kind} ${row.clientId} composed on ${row.device} (in ${row.conversationId.slice(0, 8)}${row.messageId ? `, on ${row.messageId}` : ''}) is lost: not on the server, ` +
         (queued ? `still ${queued.status} in the outbox` : 'no longer in the outbox'),
     );
   }
@@ -53,7 +61,9 @@ export function checkComposeOrder(world: SimWorld, logs: Map<string, Conversatio
     const key = `${row.device} ${row.conversationId}`;
     const previous = lastSeq.get(key);
     if (previous && event.seq <= previous.seq) {
-      problems.push(`${row.device} composed ${previous.clientId} before ${row.clientId}, but the server has them at seqs ${previous.seq} and ${event.seq}`);
+      problems.push(
+        `${row.device} composed ${previous.clientId} before ${row.clientId}, but the server has them at seqs ${previous.seq} and ${event.seq}`,
+      );
     }
     lastSeq.set(key, { seq: event.seq, clientId: row.clientId });
   }

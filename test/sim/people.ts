@@ -3,6 +3,7 @@ import { LIMITS } from '../../sync/protocol/limits.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
+import type { ConversationKind } from '../../sync/protocol/frames.js';
 import { MIRROR_FILE } from '../../sync/client/client-core.js';
 import { Mirror } from '../../sync/client/mirror/mirror.js';
 import { hashSessionToken } from '../../sync/server/session-tokens.js';
@@ -13,7 +14,8 @@ import type { Lifetime } from './scheduler.js';
 
 /**
  * Who is in a simulated world: alice (devices a1, a2), bob (b1, b2), carol (c1), with one direct
- * conversation per pair; dave (d1) starts with none and is met during the run. Accounts, sessions
+ * conversation per pair; dave (d1) starts with none and is met during the run (a conversation
+ * started with him, or a group he is added to). Groups are made during the run. Accounts, sessions
  * and conversations are written straight into the store: account creation over HTTP hashes
  * passwords with scrypt on the thread pool, which would bring real time back in.
  */
@@ -51,6 +53,8 @@ export interface SimDevice {
 
 export interface SimConversation {
   id: string;
+  kind: ConversationKind;
+  /** Everyone who is or ever was in it: for a group made on a device, the first members its creator chose. */
   memberIds: string[];
 }
 
@@ -89,7 +93,7 @@ export async function createPeople(
         maxMembers: LIMITS.maxGroupMembers,
       });
       if (created.status === 'refused') throw new Error(`Seeding a conversation was refused: ${created.reason}`);
-      conversations.push({ id: conversationId, memberIds: [creator.id, other.id] });
+      conversations.push({ id: conversationId, kind: 'direct', memberIds: [creator.id, other.id] });
     }
   }
   return { users, devices, conversations };
@@ -99,7 +103,19 @@ export async function createPeople(
 function signedInDevice(name: string, user: SimUser, profileDir: string): SimDevice {
   mkdirSync(profileDir, { recursive: true });
   const mirror = Mirror.open(join(profileDir, MIRROR_FILE));
-  mirror.saveSession({ serverUrl: SERVER_URL, token: user.token, user: { id: user.id, username: user.username, displayName: user.displayName } });
+  mirror.saveSession({
+    serverUrl: SERVER_URL,
+    token: user.token,
+    user: { id: user.id, username: user.username, displayName: user.displayName },
+  });
   mirror.close();
-  return { name, user, profileDir, core: undefined as unknown as ClientCore, lifetime: { name, alive: false }, inspector: undefined, lives: 0 };
+  return {
+    name,
+    user,
+    profileDir,
+    core: undefined as unknown as ClientCore,
+    lifetime: { name, alive: false },
+    inspector: undefined,
+    lives: 0,
+  };
 }

@@ -21,7 +21,11 @@ async function sendAndIntend(world: SimWorld, device: string, conversationId: st
 }
 
 export class Reply extends PersonStep {
-  constructor(device: string, conversation: number, readonly fraction: number) {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly fraction: number,
+  ) {
     super(device, conversation);
   }
   async perform(world: SimWorld) {
@@ -35,14 +39,23 @@ export class Reply extends PersonStep {
 }
 
 export class Edit extends PersonStep {
-  constructor(device: string, conversation: number, readonly fraction: number) {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly fraction: number,
+  ) {
     super(device, conversation);
   }
   async perform(world: SimWorld) {
-    const target = pick((await this.view(world)).filter((view) => view.own && !view.deleted), this.fraction);
+    const target = pick(
+      (await this.view(world)).filter((view) => view.own && !view.deleted),
+      this.fraction,
+    );
     if (!target) return;
     const text = `${world.nextText(this.device)} (edit)`;
-    await this.change(world, target.id, { kind: 'text', text }, (core, conversationId) => core.editMessage({ conversationId, messageId: target.id, text }));
+    await this.change(world, target.id, { kind: 'text', text }, (core, conversationId) =>
+      core.editMessage({ conversationId, messageId: target.id, text }),
+    );
   }
   toString() {
     return `edit(${this.device}, conv${this.conversation}, own ${pct(this.fraction)})`;
@@ -50,13 +63,22 @@ export class Edit extends PersonStep {
 }
 
 export class Delete extends PersonStep {
-  constructor(device: string, conversation: number, readonly fraction: number) {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly fraction: number,
+  ) {
     super(device, conversation);
   }
   async perform(world: SimWorld) {
-    const target = pick((await this.view(world)).filter((view) => view.own && !view.deleted), this.fraction);
+    const target = pick(
+      (await this.view(world)).filter((view) => view.own && !view.deleted),
+      this.fraction,
+    );
     if (!target) return;
-    await this.change(world, target.id, { kind: 'deleted' }, (core, conversationId) => core.deleteMessage({ conversationId, messageId: target.id }));
+    await this.change(world, target.id, { kind: 'deleted' }, (core, conversationId) =>
+      core.deleteMessage({ conversationId, messageId: target.id }),
+    );
   }
   toString() {
     return `delete(${this.device}, conv${this.conversation}, own ${pct(this.fraction)})`;
@@ -64,14 +86,24 @@ export class Delete extends PersonStep {
 }
 
 export class React extends PersonStep {
-  constructor(device: string, conversation: number, readonly fraction: number, readonly emoji: string) {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly fraction: number,
+    readonly emoji: string,
+  ) {
     super(device, conversation);
   }
   async perform(world: SimWorld) {
-    const target = pick((await this.view(world)).filter((view) => !view.deleted), this.fraction);
+    const target = pick(
+      (await this.view(world)).filter((view) => !view.deleted),
+      this.fraction,
+    );
     if (!target) return;
     const intent = { kind: 'reaction' as const, emoji: this.emoji, on: true };
-    await this.change(world, target.id, intent, (core, conversationId) => core.setReaction({ conversationId, messageId: target.id, emoji: this.emoji, on: true }));
+    await this.change(world, target.id, intent, (core, conversationId) =>
+      core.setReaction({ conversationId, messageId: target.id, emoji: this.emoji, on: true }),
+    );
   }
   toString() {
     return `react(${this.device}, conv${this.conversation}, ${pct(this.fraction)}, ${this.emoji})`;
@@ -79,7 +111,11 @@ export class React extends PersonStep {
 }
 
 export class Unreact extends PersonStep {
-  constructor(device: string, conversation: number, readonly fraction: number) {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly fraction: number,
+  ) {
     super(device, conversation);
   }
   async perform(world: SimWorld) {
@@ -89,7 +125,9 @@ export class Unreact extends PersonStep {
     const target = pick(mine, this.fraction);
     if (!target) return;
     const intent = { kind: 'reaction' as const, emoji: target.emoji, on: false };
-    await this.change(world, target.messageId, intent, (core, conversationId) => core.setReaction({ conversationId, ...target, on: false }));
+    await this.change(world, target.messageId, intent, (core, conversationId) =>
+      core.setReaction({ conversationId, ...target, on: false }),
+    );
   }
   toString() {
     return `unreact(${this.device}, conv${this.conversation}, ${pct(this.fraction)})`;

@@ -20,7 +20,9 @@ export async function settle(world: SimWorld): Promise<void> {
     quietSteps = (await notQuiet(world)) === null ? quietSteps + 1 : 0;
     if (quietSteps >= QUIET_STEPS) return;
   }
-  throw new Error(`Never quiet within ${SETTLE_LIMIT_MS / 60_000} virtual minutes of healing the network: ${await notQuiet(world)}`);
+  throw new Error(
+    `Never quiet within ${SETTLE_LIMIT_MS / 60_000} virtual minutes of healing the network: ${await notQuiet(world)}`,
+  );
 }
 
 /**
@@ -43,9 +45,12 @@ export async function notQuiet(world: SimWorld): Promise<string | null> {
     const behind = inspector.cursors().find((cursor) => cursor.knownSeq > cursor.appliedSeq);
     if (behind) return `${device.name} is behind in ${behind.conversationId} (${behind.appliedSeq} of ${behind.knownSeq})`;
     // Its own watermarks must have reached the server. (One pushed by another of the person's
-    // devices may stay unconfirmed locally: the server already holds it, so that is fine.)
+    // devices may stay unconfirmed locally: the server already holds it, so that is fine. In a
+    // group they are no longer in, the server keeps no watermarks of theirs.)
+    const views = await world.serverViewsOf(device.user.id);
     for (const own of inspector.watermarks().filter((row) => row.userId === device.user.id)) {
-      const server = await world.serverMember(own.conversationId, device.user.id);
+      const server = views.get(own.conversationId)?.members.find((member) => member.id === device.user.id);
+      if (!server) continue;
       if (own.deliveredSeq > server.deliveredSeq || own.readSeq > server.readSeq) {
         return `${device.name}'s watermarks in ${own.conversationId} (${own.deliveredSeq}/${own.readSeq}) have not reached the server (${server.deliveredSeq}/${server.readSeq})`;
       }

@@ -4,7 +4,7 @@ import type { Conversation, ConversationEvent } from '../../sync/protocol/frames
  * What every device should show for a conversation, folded independently from the server's
  * event log: current text (last edit wins, by seq), deleted (absorbing: text, history and
  * reactions go), reactions (last event wins per person and emoji), reply quotes, edit history,
- * and the status of the viewer's own messages from the other member's watermarks.
+ * and the status of the viewer's own messages from the other members' watermarks.
  * It is a second implementation of the rules in docs/protocol.md §9, written for clarity.
  */
 
@@ -16,7 +16,14 @@ export interface ExpectedMessage {
   at: number;
   edited: boolean;
   deleted: boolean;
-  replyTo: { messageId: string; text: string; deleted: boolean } | null;
+  /**
+   * Deleted by an event outside the reader's part of the log (after they left, or while they were
+   * away): the server purged the message's text from the log, so a device that got it before shows
+   * its old state, one that got it after shows it deleted; both are right.
+   */
+  deletedUnseen: boolean;
+  /** `available` false: the quoted message is not in this reader's part of the log. */
+  replyTo: { messageId: string; available: boolean; text: string; deleted: boolean; deletedUnseen: boolean } | null;
   reactions: Array<{ emoji: string; userIds: string[] }>;
   history: Array<{ text: string; at: number }>;
 }
@@ -32,9 +39,15 @@ interface Folded {
   versions: Array<{ text: string; at: number }>;
   /** `userId emoji` → latest reaction event. */
   reactions: Map<string, { userId: string; emoji: string; seq: number; on: boolean }>;
+  /** A delete event for it is in the events folded. */
+  deleteSeen: boolean;
 }
 
-export function expectedMessages(events: readonly ConversationEvent[]): ExpectedMessage[] {
+/**
+ * `events`: a whole log, or (partial) the part one reader may see, where a change may name a
+ * message from outside it: that change shows nowhere for them.
+ */
+export function expectedMessages(events: readonly ConversationEvent[], partial = false): ExpectedMessage[] {
   const messages = new Map<string, Folded>();
   for (const event of events) {
     if (event.kind === 'message') {
@@ -50,13 +63,16 @@ export function expectedMessages(events: readonly ConversationEvent[]): Expected
         deleted: event.deleted,
         versions: [],
         reactions: new Map(),
+        deleteSeen: false,
       });
       continue;
     }
-    // Membership events change no message (the simulation's conversations are direct ones).
+    // Membership events change no message (group-reference.ts folds them).
     if (event.kind !== 'edit' && event.kind !== 'delete' && event.kind !== 'reaction') continue;
     const target = messages.get(event.messageId);
+    if (!target && partial) continue;
     if (!target) throw new Error(`The server log has ${event.kind} seq ${event.seq} before its message ${event.messageId}`);
+    if (event.kind === 'delete') target.deleteSeen = true;
     if (target.deleted) continue;
     switch (event.kind) {
       case 'edit':
@@ -71,7 +87,12 @@ export function expectedMessages(events: readonly ConversationEvent[]): Expected
         target.reactions.clear();
         break;
       case 'reaction':
-        target.reactions.set(`${event.senderId} ${event.emoji}`, { userId: event.senderId, emoji: event.emoji, seq: event.seq, on: event.on });
+        target.reactions.set(`${event.senderId} ${event.emoji}`, {
+          userId: event.senderId,
+          emoji: event.emoji,
+          seq: event.seq,
+          on: event.on,
+        });
         break;
     }
   }
@@ -87,10 +108,23 @@ export function expectedMessages(events: readonly ConversationEvent[]): Expected
         at: message.sentAt,
         edited: message.versions.length > 0 && !message.deleted,
         deleted: message.deleted,
+        deletedUnseen: message.deleted && !message.deleteSeen,
         replyTo:
-          message.replyTo === null ? null : { messageId: message.replyTo, text: quoted?.text ?? '', deleted: quoted?.deleted ?? false },
+          message.replyTo === null
+            ? null
+            : {
+                messageId: message.replyTo,
+                available: quoted !== undefined,
+                text: quoted?.text ?? '',
+                deleted: quoted?.deleted ?? false,
+                deletedUnseen: !!quoted && quoted.deleted && !quoted.deleteSeen,
+              },
         reactions: groupReactions(message),
-        history: message.deleted ? [] : message.versions.length > 0 ? message.versions : [{ text: message.text, at: message.sentAt }],
+        history: message.deleted
+          ? []
+          : message.versions.length > 0
+            ? message.versions
+            : [{ text: message.text, at: message.sentAt }],
       };
     });
 }
@@ -103,10 +137,15 @@ function groupReactions(message: Folded): ExpectedMessage['reactions'] {
   return [...byEmoji.entries()].map(([emoji, userIds]) => ({ emoji, userIds }));
 }
 
-/** The status the viewer's own message should show, from the other member's server watermarks. */
+/**
+ * The status the viewer's own message should show, from the other current members' server
+ * watermarks: read once all of them read it, delivered once all of them have it; with nobody
+ * else left, sent.
+ */
 export function expectedStatus(conversation: Conversation, viewerId: string, seq: number): 'sent' | 'delivered' | 'read' {
-  const peer = conversation.members.find((member) => member.id !== viewerId);
-  if (peer && peer.readSeq >= seq) return 'read';
-  if (peer && peer.deliveredSeq >= seq) return 'delivered';
+  const others = conversation.members.filter((member) => member.id !== viewerId);
+  if (others.length === 0) return 'sent';
+  if (others.every((member) => member.readSeq >= seq)) return 'read';
+  if (others.every((member) => member.deliveredSeq >= seq)) return 'delivered';
   return 'sent';
 }

@@ -52,7 +52,7 @@ async function runOnce(worldSeed: number, steps: Iterable<fc.AsyncCommand<SimMod
   try {
     // Steps start from a live world: every device connected and knowing its conversations.
     await settle(world);
-    await fc.asyncModelRun(() => ({ model: {} as SimModel, real: world }), steps);
+    await fc.asyncModelRun(() => ({ model: {}, real: world }), steps);
     await settle(world);
     await checkInvariants(world);
   } finally {

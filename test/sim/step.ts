@@ -49,10 +49,16 @@ export abstract class PersonStep extends Step {
    * Does something to a message through the app API and, when the core accepted it, records what
    * the person meant (the invariants hold the outcome to it).
    */
-  protected async change(world: SimWorld, messageId: string, intent: Intent, action: (core: ClientCore, conversationId: string) => Promise<unknown>) {
+  protected async change(
+    world: SimWorld,
+    messageId: string,
+    intent: Intent,
+    action: (core: ClientCore, conversationId: string) => Promise<unknown>,
+  ) {
     const conversationId = this.conversationId(world);
     const result = await world.act(this.device, (core) => action(core, conversationId));
-    if (result.ok) world.history.intend({ device: this.device, userId: world.device(this.device).user.id, conversationId, messageId, intent });
+    if (result.ok)
+      world.history.intend({ device: this.device, userId: world.device(this.device).user.id, conversationId, messageId, intent });
   }
 
   /** What the person sees; nothing yet if the device has not heard of the conversation. */

@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import { AppApiError } from '../../sync/app-api/contract.js';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
 import { MIRROR_FILE, openClientCore } from '../../sync/client/client-core.js';
-import type { Conversation, ConversationEvent, Member } from '../../sync/protocol/frames.js';
-import { openSqliteServerStore, type SqliteServerStore } from '../../sync/server/store/sqlite-server-store.js';
+import type { Conversation } from '../../sync/protocol/frames.js';
+import {
+  openSqliteServerStore,
+  SERVER_DATABASE_FILE,
+  type SqliteServerStore,
+} from '../../sync/server/store/sqlite-server-store.js';
 import { SyncService } from '../../sync/server/sync-service.js';
 import { History } from './history.js';
 import { MirrorInspector } from './mirror-inspector.js';
@@ -13,6 +17,7 @@ import { Network } from './network.js';
 import { createPeople, SERVER_URL, type SimConversation, type SimDevice, type SimUser } from './people.js';
 import { SeededRandom } from './random.js';
 import { Scheduler, settleMicrotasks, SIM_EPOCH_MS, type Lifetime } from './scheduler.js';
+import { ServerInspector } from './server-inspector.js';
 import { floodFromTablet } from './tablet.js';
 
 export type ActResult<T> = { ok: true; value: T } | { ok: false; refusal: string };
@@ -38,6 +43,8 @@ export class SimWorld {
   private service: SyncService | null = null;
   private serverLifetime: Lifetime = { name: 'server', alive: false };
   private serverLives = 0;
+  /** Cores dropped by a crash (never closed by their own code), closed at dispose. */
+  private readonly crashed: ClientCore[] = [];
   private texts = 0;
 
   private constructor(seed: number) {
@@ -80,10 +87,21 @@ export class SimWorld {
     return inspector;
   }
 
-  /** The conversations a device's person is in, in the order they began. */
+  /** The conversations a device's person is or was in, in the order they began. */
   conversationsOf(name: string): SimConversation[] {
     const { user } = this.device(name);
     return this.conversations.filter((conversation) => conversation.memberIds.includes(user.id));
+  }
+
+  /** The groups a device's person is or was in (or made on this device), in the order they began. */
+  groupsOf(name: string): SimConversation[] {
+    return this.conversationsOf(name).filter((conversation) => conversation.kind === 'group');
+  }
+
+  /** A group made on a device: a target for the next steps before the server has heard of it. */
+  groupMade(conversationId: string, memberIds: string[]): void {
+    if (!this.conversations.some((known) => known.id === conversationId))
+      this.conversations.push({ id: conversationId, kind: 'group', memberIds });
   }
 
   /** A readable, unique message text. */
@@ -157,6 +175,7 @@ export class SimWorld {
     this.network.deviceCrashed(name);
     this.scheduler.kill(device.lifetime);
     await settleMicrotasks();
+    this.crashed.push(device.core);
     await this.openCore(device);
   }
 
@@ -193,55 +212,51 @@ export class SimWorld {
 
   // -- reading the server ----------------------------------------------------------------------
 
-  /** Learns of conversations started during the run (also those whose reply was lost), from the server. */
+  /**
+   * Learns from the server of conversations started during the run (also those whose reply was
+   * lost) and of everyone who joined a group since.
+   */
   async refreshConversations(): Promise<void> {
     if (!this.service) return;
     for (const user of this.users) {
       for (const conversation of await this.store.listConversationsOf(user.id)) {
-        if (this.conversations.some((known) => known.id === conversation.id)) continue;
-        this.conversations.push({ id: conversation.id, memberIds: conversation.members.map((member) => member.id) });
+        const known = this.conversations.find((candidate) => candidate.id === conversation.id);
+        const memberIds = [...conversation.members.map((member) => member.id), user.id];
+        if (!known) this.conversations.push({ id: conversation.id, kind: conversation.kind, memberIds: [...new Set(memberIds)] });
+        else for (const id of memberIds) if (!known.memberIds.includes(id)) known.memberIds.push(id);
       }
     }
   }
 
-  /** The server's log of a conversation, all of it, in seq order. */
-  async serverEvents(conversation: SimConversation): Promise<ConversationEvent[]> {
-    const events: ConversationEvent[] = [];
-    for (;;) {
-      const afterSeq = events.at(-1)?.seq ?? 0;
-      const page = await this.store.readEvents({ conversationId: conversation.id, userId: conversation.memberIds[0]!, afterSeq, limit: 500 });
-      if (!page) throw new Error(`The server lost conversation ${conversation.id}`);
-      events.push(...page.events);
-      if (!page.hasMore) return events;
-    }
+  /** Every conversation the server lists for a person (current and former ones), by id: what list_conversations answers. */
+  async serverViewsOf(userId: string): Promise<Map<string, Conversation>> {
+    const listed = await this.store.listConversationsOf(userId);
+    return new Map(listed.map((conversation) => [conversation.id, conversation]));
   }
 
-  async serverConversation(conversationId: string): Promise<Conversation> {
-    const known = this.conversations.find((conversation) => conversation.id === conversationId);
-    const found = known && (await this.store.getConversationForMember(conversationId, known.memberIds[0]!));
-    if (!found) throw new Error(`The server does not know conversation ${conversationId}`);
-    return found;
-  }
-
-  async serverMember(conversationId: string, userId: string): Promise<Member> {
-    const member = (await this.serverConversation(conversationId)).members.find((candidate) => candidate.id === userId);
-    if (!member) throw new Error(`${userId} is not a member of ${conversationId} on the server`);
-    return member;
+  /** A read-only look at the server's database (whole logs); close it after use. */
+  serverInspector(): ServerInspector {
+    return new ServerInspector(join(this.root, 'server', SERVER_DATABASE_FILE));
   }
 
   sampleWatermarks(): void {
-    for (const device of this.devices) if (device.inspector) this.history.sampleWatermarks(device.name, device.inspector.watermarks());
+    for (const device of this.devices)
+      if (device.inspector) this.history.sampleWatermarks(device.name, device.inspector.watermarks());
   }
 
   async dispose(): Promise<void> {
-    // Everything is killed, not closed: closing cores would run their shutdown against sockets
-    // and timers that no longer answer. Their SQLite handles are released with the objects.
+    // Everything is killed first, so no code of the run goes on. The cores (those that crashed
+    // during it too) are closed only then, for their SQLite handles: garbage collection does not
+    // release them, and thousands of runs in one process would run out of file descriptors.
     for (const device of this.devices) {
       this.scheduler.kill(device.lifetime);
       device.inspector?.close();
     }
     this.scheduler.kill(this.serverLifetime);
     await settleMicrotasks();
+    for (const core of [...this.crashed, ...this.devices.map((device) => device.core)]) {
+      await core?.close().catch(() => undefined);
+    }
     await this.store?.close();
     rmSync(this.root, { recursive: true, force: true });
   }

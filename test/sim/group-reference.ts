@@ -1,0 +1,128 @@
+import type { ConversationEvent, Role } from '../../sync/protocol/frames.js';
+
+/**
+ * What a group's log says about its members, folded independently of the server's tables: the
+ * name, the members in join order with their roles, and each person's visibility periods (from
+ * the event that added them to the one that removed them, inclusive). On the way it checks that
+ * every stored event was allowed when it was stored: its sender a member, group changes made by
+ * someone whose role allows them, about someone they may concern, ownership passed on by the rule
+ * (earliest-joined admin, else earliest-joined member). A second implementation of
+ * protocol/rules.ts, written for clarity.
+ */
+
+export interface Period {
+  from: number;
+  /** Inclusive; null while they are a member. */
+  to: number | null;
+}
+
+export interface MembershipFold {
+  name: string | null;
+  members: Array<{ id: string; role: Role }>;
+  /** userId → visibility periods, oldest first. */
+  periods: Map<string, Period[]>;
+  problems: string[];
+}
+
+/** A direct conversation: both people see all of it, as plain members, and it has no name. */
+export function directFold(memberIds: readonly string[]): MembershipFold {
+  return {
+    name: null,
+    members: memberIds.map((id) => ({ id, role: 'member' as const })),
+    periods: new Map(memberIds.map((id) => [id, [{ from: 1, to: null }]])),
+    problems: [],
+  };
+}
+
+export function foldGroup(events: readonly ConversationEvent[]): MembershipFold {
+  const fold: MembershipFold = { name: null, members: [], periods: new Map(), problems: [] };
+  const role = (userId: string) => fold.members.find((member) => member.id === userId)?.role;
+  const join = (userId: string, as: Role, seq: number) => {
+    fold.members.push({ id: userId, role: as });
+    fold.periods.set(userId, [...(fold.periods.get(userId) ?? []), { from: seq, to: null }]);
+  };
+  const depart = (userId: string, seq: number) => {
+    fold.members = fold.members.filter((member) => member.id !== userId);
+    const last = fold.periods.get(userId)?.at(-1);
+    if (last) last.to = seq;
+  };
+  const refuse = (event: ConversationEvent, why: string) =>
+    fold.problems.push(`${event.kind} at seq ${event.seq} by ${event.senderId}: ${why}`);
+  const manager = (event: ConversationEvent) => {
+    const actor = role(event.senderId);
+    if (actor !== 'owner' && actor !== 'admin') refuse(event, `stored although the sender is ${actor ?? 'no member'}`);
+  };
+
+  for (const event of events) {
+    if (event.kind === 'group_created') {
+      if (event.seq !== 1) refuse(event, 'a creation that is not the first event');
+      const [creator, ...others] = event.members;
+      if (creator?.id !== event.senderId || creator.role !== 'owner') refuse(event, 'the creator is not listed first as owner');
+      if (others.some((member) => member.role !== 'member')) refuse(event, 'a first member who is not a plain member');
+      fold.name = event.name;
+      for (const member of event.members) join(member.id, member.role, event.seq);
+      continue;
+    }
+    if (event.seq === 1) refuse(event, 'a group whose first event is not its creation');
+    if (!role(event.senderId)) {
+      refuse(event, 'stored from someone who is not a member');
+      continue;
+    }
+    switch (event.kind) {
+      case 'message':
+      case 'edit':
+      case 'delete':
+      case 'reaction':
+        break;
+      case 'members_added':
+        manager(event);
+        for (const member of event.members) {
+          if (role(member.id)) refuse(event, `adds ${member.id}, who is a member already`);
+          else join(member.id, 'member', event.seq);
+        }
+        break;
+      case 'member_removed': {
+        manager(event);
+        const target = role(event.userId);
+        if (!target || target === 'owner' || event.userId === event.senderId)
+          refuse(event, `removes ${event.userId}, who is ${target ?? 'no member'}`);
+        depart(event.userId, event.seq);
+        break;
+      }
+      case 'member_left': {
+        const wasOwner = role(event.senderId) === 'owner';
+        depart(event.senderId, event.seq);
+        const successor = wasOwner
+          ? ((fold.members.find((member) => member.role === 'admin') ?? fold.members[0])?.id ?? null)
+          : null;
+        if (event.newOwnerId !== successor) refuse(event, `names ${event.newOwnerId} the new owner, the rule names ${successor}`);
+        const heir = fold.members.find((member) => member.id === event.newOwnerId);
+        if (heir) heir.role = 'owner';
+        break;
+      }
+      case 'group_renamed':
+        manager(event);
+        fold.name = event.name;
+        break;
+      case 'role_changed': {
+        if (role(event.senderId) !== 'owner') refuse(event, `stored although the sender is ${role(event.senderId)}`);
+        const target = fold.members.find((member) => member.id === event.userId);
+        if (!target || target.role === 'owner' || target.role === event.role)
+          refuse(event, `makes ${event.userId} ${event.role}, who is ${target?.role ?? 'no member'}`);
+        if (target) target.role = event.role;
+        break;
+      }
+    }
+  }
+  return fold;
+}
+
+/** Whether `seq` lies in one of the periods. */
+export function within(periods: readonly Period[], seq: number): boolean {
+  return periods.some((period) => seq >= period.from && (period.to === null || seq <= period.to));
+}
+
+/** The part of the log a person may see (nothing, if they were never in it). */
+export function visibleEvents(events: readonly ConversationEvent[], periods: readonly Period[] | undefined): ConversationEvent[] {
+  return periods ? events.filter((event) => within(periods, event.seq)) : [];
+}

@@ -1,0 +1,34 @@
+import Database from 'better-sqlite3';
+import type { ConversationEvent } from '../../sync/protocol/frames.js';
+import { toEvent, type EventRow } from '../../sync/server/store/sqlite-rows.js';
+
+/**
+ * A read-only handle on the server's database, for what no member's view shows: a group's whole
+ * log (every reader sees only their visibility periods, and edits of messages from outside them
+ * without their text) and its lastSeq. Opened per quiet point and closed after it: the server
+ * may restart in between.
+ */
+export class ServerInspector {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path, { readonly: true, fileMustExist: true });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** null when the server has no such conversation. */
+  lastSeq(conversationId: string): number | null {
+    const row = this.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').get(conversationId) as
+      { last_seq: number } | undefined;
+    return row?.last_seq ?? null;
+  }
+
+  /** Every event of the conversation, in seq order, as stored. */
+  log(conversationId: string): ConversationEvent[] {
+    const rows = this.db.prepare('SELECT * FROM events WHERE conversation_id = ? ORDER BY seq').all(conversationId) as EventRow[];
+    return rows.map(toEvent);
+  }
+}
