@@ -29,9 +29,16 @@ export interface ApplyBatch {
   changedMessages: boolean;
   /** A membership event was applied: the member count and our own standing may have changed. */
   changedMembers: boolean;
+  /**
+   * Events applied in seq order from the cursor on. Then a change's message, which always has a
+   * lower seq, is here unless it was never ours to see (sent before we joined the group): such a
+   * change is dropped rather than held for a message that will never come. Out of order (our own
+   * change acknowledged ahead of a catch-up), a change whose message is missing is held.
+   */
+  inOrder: boolean;
 }
 
-export function beginBatch(db: Db, conversationId: string, selfId: string): ApplyBatch {
+export function beginBatch(db: Db, conversationId: string, selfId: string, inOrder: boolean): ApplyBatch {
   const held = cachedStatement(db, 'SELECT 1 FROM held_events WHERE conversation_id = ? LIMIT 1').get(conversationId);
   return {
     selfId,
@@ -42,6 +49,7 @@ export function beginBatch(db: Db, conversationId: string, selfId: string): Appl
     lastMessageSeq: 0,
     changedMessages: false,
     changedMembers: false,
+    inOrder,
   };
 }
 
@@ -71,7 +79,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
     case 'edit':
     case 'delete':
     case 'reaction':
-      if (!applyChange(db, event)) batch.mayHaveHeld = true;
+      if (!applyChange(db, event, !batch.inOrder)) batch.mayHaveHeld ||= !batch.inOrder;
       else if (event.kind !== 'reaction') batch.changedMessages = true;
       break;
     case 'group_created':
@@ -124,13 +132,14 @@ interface Target {
   created_at: number;
 }
 
-/** Applies a change to its message; false when the message is not here yet and the change was held. */
-function applyChange(db: Db, event: ChangeEvent): boolean {
+/** Applies a change to its message; false when the message is not here (then held, if `hold`). */
+function applyChange(db: Db, event: ChangeEvent, hold: boolean): boolean {
   const target = cachedStatement(
     db,
     'SELECT sender_id, text, seq, deleted, edit_seq, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
   ).get(event.conversationId, event.messageId) as Target | undefined;
   if (!target) {
+    if (!hold) return false;
     cachedStatement(db, 'INSERT OR IGNORE INTO held_events (conversation_id, message_id, seq, event) VALUES (?, ?, ?, ?)').run(
       event.conversationId,
       event.messageId,
@@ -201,7 +210,7 @@ function releaseHeld(db: Db, conversationId: string, messageId: string): void {
   ).all(conversationId, messageId) as { seq: number; event: string }[];
   if (held.length === 0) return;
   cachedStatement(db, 'DELETE FROM held_events WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
-  for (const row of held) applyChange(db, heldEvent(row.event));
+  for (const row of held) applyChange(db, heldEvent(row.event), true);
 }
 
 const heldEventSchema = z.discriminatedUnion('kind', [editEventSchema, deleteEventSchema, reactionEventSchema]);

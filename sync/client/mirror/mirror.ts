@@ -297,7 +297,7 @@ export class Mirror {
       for (const user of page.users ?? []) this.upsertUser(user);
       // The server said nothing up to here is ours to see (we joined later, or were away).
       let applied = Math.max(cursor.appliedSeq, page.skippedTo ?? 0);
-      const batch = beginBatch(this.db, conversationId, selfId);
+      const batch = beginBatch(this.db, conversationId, selfId, true);
       for (const event of events) {
         if (event.seq <= applied) continue;
         if (event.seq !== applied + 1) break;
@@ -330,7 +330,7 @@ export class Mirror {
       if (event.seq === cursor.appliedSeq + 1) {
         this.applyEvents(event.conversationId, [event], selfId);
       } else if (event.seq > cursor.appliedSeq) {
-        const batch = beginBatch(this.db, event.conversationId, selfId);
+        const batch = beginBatch(this.db, event.conversationId, selfId, false);
         applyEvent(this.db, event, batch);
         finishBatch(this.db, batch);
         this.noteKnownSeq(event.conversationId, event.seq);

@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { createTestMirrors } from '../../support/test-mirror.js';
 import type { ConversationEvent } from '../../../sync/protocol/frames.js';
 
@@ -60,6 +64,22 @@ describe('applying edits, deletes, reactions and replies', () => {
     const [view] = page(mirror);
     expect(view).toMatchObject({ text: 'fixed typo', edited: true });
     expect(view?.reactions).toEqual([{ emoji: '👍', count: 1, mine: true }]);
+    mirror.close();
+  });
+
+  it('in seq order, drops a change to a message that was never ours to see instead of holding it forever', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'late-joiner-')), 'mirror.sqlite');
+    const mirror = Mirror.open(path);
+    mirror.upsertConversation(
+      { id: 'c1', kind: 'group', name: 'Trip', isMember: true, createdAt: 1, lastSeq: 7, members: [] },
+      'me',
+    );
+    // We joined at 6: 'old' (seq 2) is not ours; a reaction and an edit to it reach us all the same.
+    mirror.applyEvents('c1', [react(6, 'old', '👍', true), edit(7, 'old', '')], 'me', { skippedTo: 5 });
+    expect(mirror.cursor('c1')).toMatchObject({ appliedSeq: 7 });
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) FROM held_events').pluck().get()).toBe(0);
+    db.close();
     mirror.close();
   });
 
