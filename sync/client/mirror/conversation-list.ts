@@ -49,6 +49,8 @@ export class ConversationList {
     // statement that fired it (an upsert's), so a repeated note is skipped by NOT EXISTS instead.
     const note = (id: string) =>
       `INSERT INTO changed_conversations (id) SELECT ${id} WHERE NOT EXISTS (SELECT 1 FROM changed_conversations WHERE id = ${id});`;
+    // The notes live with this connection only: in memory, so they add no file to each commit.
+    db.pragma('temp_store = MEMORY');
     db.exec(`
       CREATE TEMP TABLE IF NOT EXISTS changed_conversations (id TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS temp.changed_conversations_by_id ON changed_conversations (id);

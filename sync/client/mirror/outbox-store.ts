@@ -131,7 +131,8 @@ export class OutboxStore {
   queuedGroupChanges(conversationId: string): QueuedGroupChange[] {
     const rows = cachedStatement(
       this.db,
-      `SELECT * FROM outbox WHERE conversation_id = ? AND kind NOT IN ('send', 'edit', 'delete', 'reaction') ORDER BY id`,
+      // kind != 'send' lets SQLite use the partial index outbox_changes: a long queue is mostly sends.
+      `SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' AND kind NOT IN ('edit', 'delete', 'reaction') ORDER BY id`,
     ).all(conversationId) as OutboxRow[];
     return rows.map((row) => {
       const entry = toEntry(row);
@@ -273,7 +274,8 @@ export class OutboxStore {
   queuedChanges(conversationId: string): QueuedChange[] {
     const rows = cachedStatement(
       this.db,
-      "SELECT * FROM outbox WHERE conversation_id = ? AND kind IN ('edit', 'delete', 'reaction') ORDER BY id",
+      // kind != 'send' lets SQLite use the partial index outbox_changes: a long queue is mostly sends.
+      "SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' AND kind IN ('edit', 'delete', 'reaction') ORDER BY id",
     ).all(conversationId) as OutboxRow[];
     return rows.map((row) => {
       const entry = toEntry(row);
