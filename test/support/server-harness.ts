@@ -560,4 +560,25 @@ export function pushesAbout(client: TestClient, conversationId: string, from = 0
     }
   });
 }
+/** Someone with an account and one open socket. */
+export interface SocketPerson {
+  account: TestAccount;
+  user: User;
+  socket: TestClient;
+}
+
+/** One account per name (username = name, display name capitalised), each with one open socket. */
+export async function people<const N extends string>(
+  h: ServerHarness,
+  server: TestServer,
+  ...names: N[]
+): Promise<Record<N, SocketPerson>> {
+  const result = {} as Record<N, SocketPerson>;
+  for (const name of names) {
+    const account = await h.createAccount(server, { username: name, displayName: name[0]!.toUpperCase() + name.slice(1) });
+    result[name] = { account, user: account.user, socket: await h.connect(server, account.token) };
+  }
+  return result;
+}
+
 // End of the groups block.

@@ -5,10 +5,11 @@
  * answered like a stranger for everything that would act in the group.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Conversation, User } from '../../../sync/protocol/frames.js';
+import type { Conversation } from '../../../sync/protocol/frames.js';
 import {
   createGroup,
   createServerHarness,
+  people,
   groupChange,
   listedConversation,
   newGroupId,
@@ -16,9 +17,7 @@ import {
   visibleLog,
   withoutRid,
   type FrameRequest,
-  type TestAccount,
-  type TestClient,
-  type TestServer,
+  type SocketPerson,
 } from '../../support/server-harness.js';
 
 const h = createServerHarness();
@@ -29,20 +28,7 @@ const anyTime: unknown = expect.any(Number);
 /** The event push of the message at seq 2. */
 const messageAt2: unknown = expect.objectContaining({ type: 'event', event: expect.objectContaining({ seq: 2 }) as unknown });
 
-interface Person {
-  account: TestAccount;
-  user: User;
-  socket: TestClient;
-}
-
-async function people<const N extends string>(server: TestServer, ...names: N[]): Promise<Record<N, Person>> {
-  const result = {} as Record<N, Person>;
-  for (const name of names) {
-    const account = await h.createAccount(server, { username: name, displayName: name[0]!.toUpperCase() + name.slice(1) });
-    result[name] = { account, user: account.user, socket: await h.connect(server, account.token) };
-  }
-  return result;
-}
+type Person = SocketPerson;
 
 async function groupOf(owner: Person, others: Person[], name = 'Trip'): Promise<Conversation> {
   const conversation = await createGroup(owner.socket, { name, memberIds: others.map((p) => p.user.id) });
@@ -55,7 +41,7 @@ async function groupOf(owner: Person, others: Person[], name = 'Trip'): Promise<
 describe('a member added later', () => {
   it('gets edits of messages from before they joined without their text, and cannot reply to or react to those messages', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const { id } = await groupOf(alice, [bob]);
     await alice.socket.send(id, 'old', 'before carol');
     await groupChange(alice.socket, id, 'add-carol', { kind: 'add_members', userIds: [carol.user.id] });
@@ -98,7 +84,7 @@ describe('a member added later', () => {
 
   it('catches up from the members_added event: skippedTo is the seq before it, earlier messages are never sent', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const { id } = await groupOf(alice, [bob]);
     await alice.socket.send(id, 'm1', 'before carol');
     await bob.socket.send(id, 'm2', 'still before carol');
@@ -135,7 +121,7 @@ describe('a member added later', () => {
 
   it('hears of the group by conversation_added as of the addition, on every device, and lists it', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const carolLaptop = await h.connect(server, carol.account.token);
     const { id } = await groupOf(alice, [bob]);
     await alice.socket.send(id, 'm1', 'before carol');
@@ -161,7 +147,7 @@ describe('a member added later', () => {
 
   it('sees the first members from group_created, with no skip', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const { id } = await groupOf(alice, [bob]);
     const page = await bob.socket.call({ type: 'catch_up', conversationId: id, afterSeq: 0 }, 'events');
     expect(page.skippedTo).toBeUndefined();
@@ -172,7 +158,7 @@ describe('a member added later', () => {
 describe('a removed member', () => {
   async function removal() {
     const server = await h.startServer();
-    const cast = await people(server, 'alice', 'bob', 'carol', 'dave');
+    const cast = await people(h, server, 'alice', 'bob', 'carol', 'dave');
     const { alice, bob, carol } = cast;
     const carolLaptop = await h.connect(server, carol.account.token);
     const { id } = await groupOf(alice, [bob, carol]);
@@ -318,7 +304,7 @@ describe('a removed member', () => {
 describe('a removed member retrying', () => {
   it('gets the original event for a resend of a message stored before the removal, and nothing new is stored', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const { id } = await groupOf(alice, [bob]);
     const sent = await bob.socket.send(id, 'b1', 'before');
     await groupChange(alice.socket, id, 'rm-bob', { kind: 'remove_member', userId: bob.user.id });
@@ -338,7 +324,7 @@ describe('a removed member retrying', () => {
 describe('a member who leaves', () => {
   it('gets member_left on their other devices, then nothing, and keeps the history up to it', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const bobLaptop = await h.connect(server, bob.account.token);
     const { id } = await groupOf(alice, [bob]);
     await bobLaptop.waitForPush('conversation_added', (p) => p.conversation.id === id);
@@ -366,7 +352,7 @@ describe('a member who leaves', () => {
 describe('a member added again', () => {
   async function away() {
     const server = await h.startServer();
-    const cast = await people(server, 'alice', 'bob', 'carol');
+    const cast = await people(h, server, 'alice', 'bob', 'carol');
     const { alice, bob, carol } = cast;
     const { id } = await groupOf(alice, [bob, carol]);
     await alice.socket.send(id, 'm1', 'all three'); // 2

@@ -10,6 +10,7 @@ import type { Conversation, GroupChange, Role, User } from '../../../sync/protoc
 import {
   createGroup,
   createServerHarness,
+  people,
   groupChange,
   listedConversation,
   newGroupId,
@@ -17,7 +18,7 @@ import {
   visibleLog,
   withoutRid,
   type FrameRequest,
-  type TestAccount,
+  type SocketPerson,
   type TestClient,
   type TestServer,
 } from '../../support/server-harness.js';
@@ -25,21 +26,7 @@ import {
 const h = createServerHarness();
 afterEach(() => h.cleanup());
 
-interface Person {
-  account: TestAccount;
-  user: User;
-  socket: TestClient;
-}
-
-/** One account (username = name, display name capitalised) with one open socket per name. */
-async function people<const N extends string>(server: TestServer, ...names: N[]): Promise<Record<N, Person>> {
-  const result = {} as Record<N, Person>;
-  for (const name of names) {
-    const account = await h.createAccount(server, { username: name, displayName: name[0]!.toUpperCase() + name.slice(1) });
-    result[name] = { account, user: account.user, socket: await h.connect(server, account.token) };
-  }
-  return result;
-}
+type Person = SocketPerson;
 
 /** A member as `conversation.members` lists them: the user, their role, any watermarks. */
 function member(user: User, role: Role): unknown {
@@ -71,7 +58,7 @@ async function groupOf(owner: Person, others: Person[], name = 'Trip'): Promise<
 describe('creating a group', () => {
   it('answers the group with its trimmed name, the creator first as owner and the members in order, lastSeq 1', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const id = newGroupId();
     const { conversation } = await alice.socket.call(
       {
@@ -87,7 +74,7 @@ describe('creating a group', () => {
 
   it('stores group_created as seq 1, naming the name and the members with roles, creator first', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const conversation = await groupOf(alice, [bob, carol]);
     const page = await bob.socket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events');
     expect(page.hasMore).toBe(false);
@@ -114,7 +101,7 @@ describe('creating a group', () => {
 
   it("pushes conversation_added to every member's connections and the creator's other devices, not to the requester or outsiders", async () => {
     const server = await h.startServer();
-    const { alice, bob, carol, dave } = await people(server, 'alice', 'bob', 'carol', 'dave');
+    const { alice, bob, carol, dave } = await people(h, server, 'alice', 'bob', 'carol', 'dave');
     const alicePhone = await h.connect(server, alice.account.token);
     const bobLaptop = await h.connect(server, bob.account.token);
     const conversation = await createGroup(alice.socket, { name: 'Trip', memberIds: [bob.user.id, carol.user.id] });
@@ -132,7 +119,7 @@ describe('creating a group', () => {
 
   it('ignores duplicates and the creator among memberIds', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const conversation = await createGroup(alice.socket, {
       name: 'Trip',
       memberIds: [bob.user.id, alice.user.id, bob.user.id, carol.user.id, carol.user.id],
@@ -147,7 +134,7 @@ describe('creating a group', () => {
 
   it('creates a group of the creator alone', async () => {
     const server = await h.startServer();
-    const { alice } = await people(server, 'alice');
+    const { alice } = await people(h, server, 'alice');
     const conversation = await createGroup(alice.socket, { name: 'Notes', memberIds: [] });
     expect(conversation).toMatchObject({ kind: 'group', name: 'Notes', lastSeq: 1, isMember: true });
     expect(conversation.members).toEqual([member(alice.user, 'owner')]);
@@ -155,7 +142,7 @@ describe('creating a group', () => {
 
   it('is idempotent for its creator: asking again answers the group as it is now, stores and pushes nothing', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const conversation = await groupOf(alice, [bob]);
     await groupChange(alice.socket, conversation.id, 'rename-1', { kind: 'rename', name: 'Trip 2' });
     await bob.socket.barrier();
@@ -181,7 +168,7 @@ describe('creating a group', () => {
 
   it('answers its creator who has since left with the group as a former member sees it', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const conversation = await groupOf(alice, [bob]);
     await groupChange(alice.socket, conversation.id, 'alice-leaves', { kind: 'leave' });
     // The retry of the creation (its first answer lost) must not turn into a failure.
@@ -199,7 +186,7 @@ describe('creating a group', () => {
 
   it('refuses anyone else reusing a group id, member or not: conflict, conversation_id_taken, and changes nothing', async () => {
     const server = await h.startServer();
-    const { alice, bob, dave } = await people(server, 'alice', 'bob', 'dave');
+    const { alice, bob, dave } = await people(h, server, 'alice', 'bob', 'dave');
     const conversation = await groupOf(alice, [bob]);
     for (const who of [bob, dave]) {
       const reply = await refusal(who.socket, {
@@ -217,7 +204,7 @@ describe('creating a group', () => {
 
   it('refuses a group id shaped like a direct one: invalid, bad_conversation_id', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     for (const conversationId of ['dm-my-group', directConversationId(alice.user.id, bob.user.id)]) {
       const reply = await refusal(alice.socket, {
         type: 'create_conversation',
@@ -232,7 +219,7 @@ describe('creating a group', () => {
 
   it('answers not_found, no_such_user, for an unknown member, and creates nothing', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const id = newGroupId();
     const reply = await refusal(alice.socket, {
       type: 'create_conversation',
@@ -251,7 +238,7 @@ describe('creating a group', () => {
 
   it('refuses a name that is empty after trimming or longer than 100 characters as bad_frame; 100 is fine', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     for (const name of ['', '   ', 'x'.repeat(101), ` ${'y'.repeat(101)} `]) {
       const reply = await refusal(alice.socket, {
         type: 'create_conversation',
@@ -278,7 +265,7 @@ describe('creating a group', () => {
 
   it('refuses more members than the server allows: invalid, too_many_members', async () => {
     const server = await h.startServer({ maxGroupMembers: 3 });
-    const { alice, bob, carol, dave } = await people(server, 'alice', 'bob', 'carol', 'dave');
+    const { alice, bob, carol, dave } = await people(h, server, 'alice', 'bob', 'carol', 'dave');
     const id = newGroupId();
     const tooMany = await refusal(alice.socket, {
       type: 'create_conversation',
@@ -304,7 +291,7 @@ describe('creating a group', () => {
 describe('catch-up of a group', () => {
   it('names in users everyone the page’s events name: senders, people added, removed, given a role, made owner', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol, dave, erin } = await people(server, 'alice', 'bob', 'carol', 'dave', 'erin');
+    const { alice, bob, carol, dave, erin } = await people(h, server, 'alice', 'bob', 'carol', 'dave', 'erin');
     const { id } = await groupOf(alice, [bob, carol, dave]);
     await groupChange(alice.socket, id, 'admin-bob', { kind: 'set_role', userId: bob.user.id, role: 'admin' }); // 2
     await groupChange(alice.socket, id, 'rm-dave', { kind: 'remove_member', userId: dave.user.id }); // 3
@@ -331,7 +318,7 @@ describe('catch-up of a group', () => {
 describe('groups across a restart', () => {
   it('keeps name, members in join order, roles, former members and what each may see', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol, dave } = await people(server, 'alice', 'bob', 'carol', 'dave');
+    const { alice, bob, carol, dave } = await people(h, server, 'alice', 'bob', 'carol', 'dave');
     const { id } = await groupOf(alice, [dave, bob, carol]);
     await groupChange(alice.socket, id, 'admin-carol', { kind: 'set_role', userId: carol.user.id, role: 'admin' });
     await groupChange(alice.socket, id, 'rm-dave', { kind: 'remove_member', userId: dave.user.id });
@@ -373,7 +360,7 @@ describe('groups across a restart', () => {
 describe('creating a direct conversation', () => {
   it('creates it under the id derived from the pair; the other person hears of it', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const id = directConversationId(alice.user.id, bob.user.id);
     const { conversation } = await alice.socket.call(
       { type: 'create_conversation', conversationId: id, conversation: { kind: 'direct', userId: bob.user.id } },
@@ -389,7 +376,7 @@ describe('creating a direct conversation', () => {
 
   it('answers the same conversation to either person asking again, and start_conversation uses the derived id too', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const id = directConversationId(alice.user.id, bob.user.id);
     const first = await alice.socket.call(
       { type: 'create_conversation', conversationId: id, conversation: { kind: 'direct', userId: bob.user.id } },
@@ -410,7 +397,7 @@ describe('creating a direct conversation', () => {
 
   it('start_conversation creates the direct conversation under the derived id', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const started = await alice.socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
     expect(started.conversation).toMatchObject({
       id: directConversationId(alice.user.id, bob.user.id),
@@ -423,7 +410,7 @@ describe('creating a direct conversation', () => {
     const server = await h.startServer();
     for (let round = 0; round < 3; round += 1) {
       // A fresh pair each round: the race is on the first creation.
-      const pair = await people(server, `alice${round}`, `bob${round}`);
+      const pair = await people(h, server, `alice${round}`, `bob${round}`);
       const alice = pair[`alice${round}`]!;
       const bob = pair[`bob${round}`]!;
       const id = directConversationId(alice.user.id, bob.user.id);
@@ -451,7 +438,7 @@ describe('creating a direct conversation', () => {
 
   it('refuses any id but the derived one: invalid, bad_conversation_id', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const wrongIds = [
       newGroupId(),
       directConversationId(alice.user.id, carol.user.id),
@@ -473,7 +460,7 @@ describe('creating a direct conversation', () => {
 
   it('answers not_found, no_such_user, for an unknown peer', async () => {
     const server = await h.startServer();
-    const { alice } = await people(server, 'alice');
+    const { alice } = await people(h, server, 'alice');
     const reply = await refusal(alice.socket, {
       type: 'create_conversation',
       conversationId: directConversationId(alice.user.id, 'ghost'),
@@ -486,7 +473,7 @@ describe('creating a direct conversation', () => {
 describe('find_user', () => {
   it('answers the user by username, whatever the case, or not_found, no_such_user', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     expect(await alice.socket.call({ type: 'find_user', username: 'BOB' }, 'user')).toMatchObject({ user: bob.user });
     expect(await refusal(alice.socket, { type: 'find_user', username: 'nobody' })).toMatchObject({
       code: 'not_found',
@@ -499,7 +486,7 @@ describe('roles in a group', () => {
   /** alice owns it; bob is an admin; carol and dave are members; erin is not in it. */
   async function club() {
     const server = await h.startServer();
-    const cast = await people(server, 'alice', 'bob', 'carol', 'dave', 'erin');
+    const cast = await people(h, server, 'alice', 'bob', 'carol', 'dave', 'erin');
     const { alice, bob, carol, dave } = cast;
     const conversation = await groupOf(alice, [bob, carol, dave]);
     await groupChange(alice.socket, conversation.id, 'make-bob-admin', { kind: 'set_role', userId: bob.user.id, role: 'admin' });
@@ -763,7 +750,7 @@ describe('roles in a group', () => {
 
   it('refuses group changes in a direct conversation: invalid, not_a_group', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const { conversation } = await alice.socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
     const changes: GroupChange[] = [
       { kind: 'add_members', userIds: [carol.user.id] },
@@ -788,7 +775,7 @@ describe('roles in a group', () => {
 
   it('refuses adding beyond the server’s member limit: invalid, too_many_members', async () => {
     const server = await h.startServer({ maxGroupMembers: 3 });
-    const { alice, bob, carol, dave, erin } = await people(server, 'alice', 'bob', 'carol', 'dave', 'erin');
+    const { alice, bob, carol, dave, erin } = await people(h, server, 'alice', 'bob', 'carol', 'dave', 'erin');
     const conversation = await groupOf(alice, [bob]);
     const tooMany = await refusal(alice.socket, {
       type: 'group_change',
@@ -820,7 +807,7 @@ describe('roles in a group', () => {
 describe('succession when the owner leaves', () => {
   it('makes the earliest-joined admin the owner (not the earliest promoted), named in member_left', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol, dave, erin } = await people(server, 'alice', 'bob', 'carol', 'dave', 'erin');
+    const { alice, bob, carol, dave, erin } = await people(h, server, 'alice', 'bob', 'carol', 'dave', 'erin');
     const conversation = await groupOf(alice, [bob, carol, dave]);
     const id = conversation.id;
     // dave is promoted first, carol later; carol joined before dave.
@@ -863,7 +850,7 @@ describe('succession when the owner leaves', () => {
 
   it('makes the earliest-joined member the owner when there is no admin', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol, dave } = await people(server, 'alice', 'bob', 'carol', 'dave');
+    const { alice, bob, carol, dave } = await people(h, server, 'alice', 'bob', 'carol', 'dave');
     const conversation = await groupOf(alice, [carol]);
     await groupChange(alice.socket, conversation.id, 'add-bob', { kind: 'add_members', userIds: [bob.user.id] });
     await groupChange(alice.socket, conversation.id, 'add-dave', { kind: 'add_members', userIds: [dave.user.id] });
@@ -875,7 +862,7 @@ describe('succession when the owner leaves', () => {
 
   it('counts a re-added member as joining when they came back', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const conversation = await groupOf(alice, [bob, carol]);
     await groupChange(alice.socket, conversation.id, 'rm-bob', { kind: 'remove_member', userId: bob.user.id });
     await groupChange(alice.socket, conversation.id, 'add-bob', { kind: 'add_members', userIds: [bob.user.id] });
@@ -890,7 +877,7 @@ describe('succession when the owner leaves', () => {
 
   it('names no new owner when a non-owner leaves, or when the last member leaves', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const conversation = await groupOf(alice, [bob, carol]);
     await groupChange(alice.socket, conversation.id, 'admin-bob', { kind: 'set_role', userId: bob.user.id, role: 'admin' });
     expect(await groupChange(bob.socket, conversation.id, 'bob-leaves', { kind: 'leave' })).toMatchObject({
@@ -913,7 +900,7 @@ describe('succession when the owner leaves', () => {
 describe('fan-out to every device of every member', () => {
   it('stores a message once and pushes it to every connection of every member but the sending one', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol, dave } = await people(server, 'alice', 'bob', 'carol', 'dave');
+    const { alice, bob, carol, dave } = await people(h, server, 'alice', 'bob', 'carol', 'dave');
     const conversation = await groupOf(alice, [bob, carol]);
     const alicePhone = await h.connect(server, alice.account.token);
     const bobLaptop = await h.connect(server, bob.account.token);
@@ -941,7 +928,7 @@ describe('fan-out to every device of every member', () => {
 
   it('pushes a group change to every device of every member, the sender’s other devices included', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const conversation = await groupOf(alice, [bob, carol]);
     const alicePhone = await h.connect(server, alice.account.token);
     const bobLaptop = await h.connect(server, bob.account.token);
@@ -955,7 +942,7 @@ describe('fan-out to every device of every member', () => {
 
   it('relays typing to every device of the other members, not the typer’s', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol, dave } = await people(server, 'alice', 'bob', 'carol', 'dave');
+    const { alice, bob, carol, dave } = await people(h, server, 'alice', 'bob', 'carol', 'dave');
     const conversation = await groupOf(alice, [bob, carol]);
     const alicePhone = await h.connect(server, alice.account.token);
     const carolLaptop = await h.connect(server, carol.account.token);
@@ -970,7 +957,7 @@ describe('fan-out to every device of every member', () => {
 
   it('keeps watermarks per member and pushes a moved one to every connection of every member', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const conversation = await groupOf(alice, [bob, carol]);
     const carolLaptop = await h.connect(server, carol.account.token);
     await alice.socket.send(conversation.id, 'm1', 'one');
@@ -991,7 +978,7 @@ describe('fan-out to every device of every member', () => {
 describe('idempotent group changes', () => {
   it('answers a resend with the original event, stores nothing twice and pushes nothing again', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const conversation = await groupOf(alice, [bob]);
     const renamed = await groupChange(alice.socket, conversation.id, 'rename-1', { kind: 'rename', name: 'First' });
     const added = await groupChange(alice.socket, conversation.id, 'add-carol', {
@@ -1016,7 +1003,7 @@ describe('idempotent group changes', () => {
 
   it('answers a resend of a leave with the original event although the sender is no longer a member', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const conversation = await groupOf(alice, [bob]);
     const left = await groupChange(bob.socket, conversation.id, 'bob-leaves', { kind: 'leave' });
     // A retry whose first answer was lost must not be failed.
@@ -1035,7 +1022,7 @@ describe('idempotent group changes', () => {
 
   it('answers a resend with the original event even when the change would now be refused', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const conversation = await groupOf(alice, [bob]);
     await groupChange(alice.socket, conversation.id, 'admin-bob', { kind: 'set_role', userId: bob.user.id, role: 'admin' });
     const renamed = await groupChange(bob.socket, conversation.id, 'bob-rename', { kind: 'rename', name: 'Bob’s' });
@@ -1046,7 +1033,7 @@ describe('idempotent group changes', () => {
 
   it('refuses a clientChangeId the sender already used for something else: invalid, client_id_reused', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const conversation = await groupOf(alice, [bob]);
     await alice.socket.send(conversation.id, 'm1', 'hello');
     await alice.socket.change(conversation.id, 'used-id', { kind: 'edit', messageId: 'm1', text: 'hello!' });
@@ -1070,7 +1057,7 @@ describe('idempotent group changes', () => {
 
   it('answers the same rename resent on another device of the sender with the original event', async () => {
     const server = await h.startServer();
-    const { alice, bob } = await people(server, 'alice', 'bob');
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
     const conversation = await groupOf(alice, [bob]);
     const alicePhone = await h.connect(server, alice.account.token);
     const first = await alice.socket.request({
