@@ -1,4 +1,5 @@
 /** The "@name" being typed in the composer, and who it could mean. */
+import { mentionRanges } from '../../sync/common/mentions.js';
 import type { User } from '../../sync/protocol/frames.js';
 
 export interface MentionQuery {
@@ -33,19 +34,20 @@ export function insertMention(text: string, mention: MentionQuery, caret: number
   return { text: text.slice(0, mention.start) + inserted + after, caret: mention.start + inserted.length };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&');
-}
-
 /**
  * Splits text around mentions of `username` ("@bob", any case, not inside a longer name or an
- * e-mail address). Returns the pieces, mentions at odd indexes.
+ * e-mail address), as the core counts them (sync/common/mentions.ts). Mentions at odd indexes.
  */
 export function splitMentions(text: string, username: string | null): string[] {
   if (!username) return [text];
-  const pattern = new RegExp(
-    `(?<![\\p{L}\\p{N}._@-])(@${escapeRegExp(username)})(?![\\p{L}\\p{N}_-]|\\.[\\p{L}\\p{N}_-])`,
-    'giu',
-  );
-  return text.split(pattern);
+  const wanted = username.toLowerCase();
+  const pieces: string[] = [];
+  let at = 0;
+  for (const range of mentionRanges(text)) {
+    if (range.username !== wanted) continue;
+    pieces.push(text.slice(at, range.start), text.slice(range.start, range.end));
+    at = range.end;
+  }
+  pieces.push(text.slice(at));
+  return pieces;
 }

@@ -200,12 +200,6 @@ export class Mirror {
     });
   }
 
-  conversationKind(conversationId: string): ConversationKind | null {
-    const row = cachedStatement(this.db, 'SELECT kind FROM conversations WHERE id = ?').get(conversationId) as
-      { kind: ConversationKind } | undefined;
-    return row?.kind ?? null;
-  }
-
   /** Whether we are a member of the conversation now (as far as this mirror knows). */
   isMember(conversationId: string): boolean {
     const row = cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as

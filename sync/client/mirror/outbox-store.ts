@@ -30,7 +30,6 @@ export type OutboxEntry = EntryBase &
   );
 
 export type ChangeKind = 'edit' | 'delete' | 'reaction';
-export type GroupChangeKind = GroupChange['kind'];
 
 /**
  * What each kind keeps in `payload`, checked when read back: a row this version cannot make

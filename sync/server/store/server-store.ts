@@ -45,8 +45,6 @@ export interface ServerStore {
   createSession(input: { tokenHash: string; userId: string; createdAt: number }): Promise<void>;
   findUserBySessionHash(tokenHash: string): Promise<User | null>;
 
-  findUserById(userId: string): Promise<User | null>;
-
   /**
    * A new conversation under the id the client chose. Asking again for one that exists (the pair's
    * direct conversation, or a group by its creator) answers `existing`, so creation is idempotent.

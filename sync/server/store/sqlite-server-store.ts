@@ -79,11 +79,6 @@ export class SqliteServerStore implements ServerStore {
     return row ? toUser(row) : null;
   }
 
-  async findUserById(userId: string): Promise<User | null> {
-    const row = this.statements.userById.get(userId) as UserRow | undefined;
-    return row ? toUser(row) : null;
-  }
-
   async createConversation(input: NewConversationInput): Promise<CreateResult> {
     return this.db.transaction(() => createConversationIn(this.statements, input)).immediate();
   }
