@@ -581,4 +581,13 @@ export async function people<const N extends string>(
   return result;
 }
 
+/** A group made by `owner` with `others` as plain members; every member's socket has heard of it. */
+export async function groupOf(owner: SocketPerson, others: SocketPerson[], name = 'Trip'): Promise<Conversation> {
+  const conversation = await createGroup(owner.socket, { name, memberIds: others.map((p) => p.user.id) });
+  await Promise.all(
+    others.map((p) => p.socket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id)),
+  );
+  return conversation;
+}
+
 // End of the groups block.

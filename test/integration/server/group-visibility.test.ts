@@ -5,10 +5,9 @@
  * answered like a stranger for everything that would act in the group.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Conversation } from '../../../sync/protocol/frames.js';
 import {
-  createGroup,
   createServerHarness,
+  groupOf,
   people,
   groupChange,
   listedConversation,
@@ -17,7 +16,6 @@ import {
   visibleLog,
   withoutRid,
   type FrameRequest,
-  type SocketPerson,
 } from '../../support/server-harness.js';
 
 const h = createServerHarness();
@@ -27,16 +25,6 @@ afterEach(() => h.cleanup());
 const anyTime: unknown = expect.any(Number);
 /** The event push of the message at seq 2. */
 const messageAt2: unknown = expect.objectContaining({ type: 'event', event: expect.objectContaining({ seq: 2 }) as unknown });
-
-type Person = SocketPerson;
-
-async function groupOf(owner: Person, others: Person[], name = 'Trip'): Promise<Conversation> {
-  const conversation = await createGroup(owner.socket, { name, memberIds: others.map((p) => p.user.id) });
-  await Promise.all(
-    others.map((p) => p.socket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id)),
-  );
-  return conversation;
-}
 
 describe('a member added later', () => {
   it('gets edits of messages from before they joined without their text, and cannot reply to or react to those messages', async () => {

@@ -10,6 +10,7 @@ import type { Conversation, GroupChange, Role, User } from '../../../sync/protoc
 import {
   createGroup,
   createServerHarness,
+  groupOf,
   people,
   groupChange,
   listedConversation,
@@ -18,15 +19,12 @@ import {
   visibleLog,
   withoutRid,
   type FrameRequest,
-  type SocketPerson,
   type TestClient,
   type TestServer,
 } from '../../support/server-harness.js';
 
 const h = createServerHarness();
 afterEach(() => h.cleanup());
-
-type Person = SocketPerson;
 
 /** A member as `conversation.members` lists them: the user, their role, any watermarks. */
 function member(user: User, role: Role): unknown {
@@ -44,15 +42,6 @@ async function lastSeqOf(client: TestClient, conversationId: string): Promise<nu
 
 async function refusal(client: TestClient, frame: FrameRequest) {
   return client.call(frame, 'error');
-}
-
-/** A group made by `owner` with `others` as plain members; every member's socket has heard of it. */
-async function groupOf(owner: Person, others: Person[], name = 'Trip'): Promise<Conversation> {
-  const conversation = await createGroup(owner.socket, { name, memberIds: others.map((p) => p.user.id) });
-  await Promise.all(
-    others.map((p) => p.socket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id)),
-  );
-  return conversation;
 }
 
 describe('creating a group', () => {
