@@ -1,22 +1,9 @@
 import { expect, test, type Browser } from '@playwright/test';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { MessengerPage } from './support/messenger-page.js';
-import { startBrowserHost, startServer, tempDir, type RunningProcess } from './support/processes.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+import { startBrowserHost, startServer, tempDir } from './support/processes.js';
+import { cleanedUpAfterEach, openApp } from './support/test-resources.js';
 
-const running: RunningProcess[] = [];
-const proxies: TcpProxy[] = [];
-const dirs: { remove(): void }[] = [];
-test.afterEach(async () => {
-  await Promise.all(running.splice(0).map((process) => process.stop()));
-  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
-  dirs.splice(0).forEach((dir) => dir.remove());
-});
-
-async function openApp(browser: Browser, url: string): Promise<MessengerPage> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(url);
-  return new MessengerPage(page);
-}
+const { running, proxies, dirs } = cleanedUpAfterEach();
 
 /** Alice reaches the server through a proxy the test can cut; Bob and Carol connect directly. */
 async function threePeople(browser: Browser) {

@@ -1,24 +1,12 @@
-import { expect, test, type Browser } from '@playwright/test';
-import { MessengerPage } from './support/messenger-page.js';
+import { expect, test } from '@playwright/test';
 import { startBrowserHost, startServer, tempDir, type RunningProcess } from './support/processes.js';
+import { cleanedUpAfterEach, openApp } from './support/test-resources.js';
 
-const running: RunningProcess[] = [];
-const dirs: { remove(): void }[] = [];
-test.afterEach(async () => {
-  await Promise.all(running.splice(0).map((process) => process.stop()));
-  dirs.splice(0).forEach((dir) => dir.remove());
-});
+const { running, dirs } = cleanedUpAfterEach();
 
 function track<T extends RunningProcess>(process: T): T {
   running.push(process);
   return process;
-}
-
-async function openApp(browser: Browser, url: string): Promise<MessengerPage> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(url);
-  return new MessengerPage(page);
 }
 
 test('two people message each other, offline included, and history survives a restart', async ({ browser }) => {
