@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { MembershipEvent, Role, User } from '../protocol/frames.js';
-import { displayName, emoji, groupName, messageText, password, username } from '../protocol/frames.js';
+import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, fileName, sha256Hex, type AttachmentKind } from '../protocol/attachments.js';
+import { caption, displayName, emoji, groupName, messageText, password, username } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -24,6 +25,26 @@ const lookupName = z
   .trim()
   .min(1)
   .max(LIMITS.maxUsernameChars + 1);
+
+/**
+ * A file the host has already copied into this profile's attachment store (POST to FILES_PATH; see
+ * main/common/file-gateway.ts), as the renderer describes it. The core reads its size and type from
+ * the stored bytes themselves; the renderer adds what only it can know: the name it was picked
+ * under, and for images (decoded in the sandboxed renderer) their size and a tiny preview, for a
+ * recording its duration.
+ */
+export const attachmentInput = z
+  .object({
+    sha256: sha256Hex,
+    name: fileName,
+    kind: z.enum(ATTACHMENT_KINDS),
+    width: z.number().int().min(1).max(ATTACHMENT_LIMITS.maxImageSide).optional(),
+    height: z.number().int().min(1).max(ATTACHMENT_LIMITS.maxImageSide).optional(),
+    preview: z.string().max(ATTACHMENT_LIMITS.maxPreviewChars).optional(),
+    durationMs: z.number().int().min(0).max(ATTACHMENT_LIMITS.maxDurationMs).optional(),
+  })
+  .strict();
+export type AttachmentInput = z.infer<typeof attachmentInput>;
 
 export const appApiArgs = {
   getDefaults: none,
@@ -66,8 +87,31 @@ export const appApiArgs = {
       beforeSeq: z.number().int().min(1).optional(),
     })
     .strict(),
-  /** `replyTo`: the messageId (MessageView.id) of the message being answered. */
-  sendMessage: z.object({ conversationId: id, text: messageText, replyTo: id.optional() }).strict(),
+  /**
+   * `replyTo`: the messageId (MessageView.id) of the message being answered. With attachments the
+   * text is their caption and may be empty. Works offline: the files are in this profile already.
+   */
+  sendMessage: z
+    .object({
+      conversationId: id,
+      text: caption,
+      replyTo: id.optional(),
+      attachments: z.array(attachmentInput).max(ATTACHMENT_LIMITS.maxPerMessage).optional(),
+    })
+    .strict()
+    .refine(
+      (args) => args.text.trim().length > 0 || (args.attachments?.length ?? 0) > 0,
+      'a message needs text or at least one attachment',
+    ),
+  /** The largest file the server takes (what the person is told before anything is queued). */
+  getAttachmentLimits: none,
+  /**
+   * Fetches one attachment of a message into this profile (images come by themselves; other files
+   * on request), or tries a failed download again. Resumes where an earlier attempt stopped.
+   */
+  downloadAttachment: z
+    .object({ conversationId: id, messageId: id, index: z.number().int().min(0).max(ATTACHMENT_LIMITS.maxPerMessage - 1) })
+    .strict(),
   retryMessage: z.object({ messageId: id }).strict(),
   discardMessage: z.object({ messageId: id }).strict(),
   markRead: z.object({ conversationId: id }).strict(),
@@ -189,6 +233,74 @@ export interface MessageView {
   reactions: ReactionView[];
   /** Your edits, deletes or reactions on this message that the server refused. */
   failedChanges: FailedChangeView[];
+  /** In the order they were attached; empty once deleted. */
+  attachments: AttachmentView[];
+}
+
+/** An upload or download that has not finished: queued, moving, or failed (with Retry). */
+export interface TransferView {
+  direction: 'upload' | 'download';
+  state: 'queued' | 'active' | 'failed';
+  transferredBytes: number;
+  totalBytes: number;
+  /** A refusal reason code (REFUSAL_REASONS) or a transfer error code (TRANSFER_ERRORS) when failed. */
+  error: string | null;
+}
+
+export interface AttachmentView {
+  /** Its place in the message (what downloadAttachment names). */
+  index: number;
+  name: string;
+  /** The SHA-256 of its bytes (the address of the local copy, see fileUrl). */
+  sha256: string;
+  size: number;
+  /** What the sender's core found in the content. */
+  mime: string;
+  kind: AttachmentKind;
+  width: number | null;
+  height: number | null;
+  /** A tiny image shown, stretched to width × height, until the bytes are here. */
+  preview: string | null;
+  durationMs: number | null;
+  /**
+   * Where the page loads the verified bytes from (a path relative to the page, see fileUrl), once
+   * they are in this profile; null before.
+   */
+  localUrl: string | null;
+  /** The upload (own messages) or download still under way or failed; null when there is none. */
+  transfer: TransferView | null;
+}
+
+/** Why a transfer failed when the server did not refuse it (refusals use REFUSAL_REASONS). */
+export const TRANSFER_ERRORS = [
+  'checksum_mismatch', // the bytes downloaded are not the ones the sender declared
+  'disk_full',
+  'file_unreadable', // the profile's copy is gone or cannot be read
+  'not_available', // the server no longer has it, or will not give it to you
+] as const;
+export type TransferError = (typeof TRANSFER_ERRORS)[number];
+
+/** The hosts serve this profile's attachment store under this path (relative to the page). */
+export const FILES_PATH = 'files';
+
+/**
+ * The page-relative address of a stored file: shown inline, played, or (with `saveAs`) downloaded
+ * by the browser under that name (Electron asks where to save it).
+ */
+export function fileUrl(sha256: string, saveAs?: string): string {
+  return saveAs === undefined ? `${FILES_PATH}/${sha256}` : `${FILES_PATH}/${sha256}?save=${encodeURIComponent(saveAs)}`;
+}
+
+/** What the host answers to a file it has copied into the store. */
+export interface StoredFile {
+  sha256: string;
+  size: number;
+  /** Found in the content (not the name); application/octet-stream when unknown. */
+  mime: string;
+}
+
+export interface AttachmentLimits {
+  maxFileBytes: number;
 }
 
 export interface QuoteView {
@@ -287,6 +399,8 @@ export interface AppApiResults {
   getMessageInfo: MessageInfo;
   listMessages: MessagePage;
   sendMessage: MessageView;
+  getAttachmentLimits: AttachmentLimits;
+  downloadAttachment: null;
   retryMessage: null;
   discardMessage: null;
   markRead: null;
@@ -316,7 +430,20 @@ export type AppEvent =
   /** Typing or presence changed for this conversation: re-read getActivity. */
   | { type: 'activity'; conversationId: string }
   /** Members, roles, name or your queued changes to them changed: re-read getConversationInfo. */
-  | { type: 'conversation_info'; conversationId: string };
+  | { type: 'conversation_info'; conversationId: string }
+  /**
+   * Bytes moved for one attachment (a few times a second at most per transfer). Starting,
+   * finishing and failing come as 'messages' events: the view's `transfer` and `localUrl` change.
+   */
+  | {
+      type: 'transfer';
+      conversationId: string;
+      messageId: string;
+      index: number;
+      direction: 'upload' | 'download';
+      transferredBytes: number;
+      totalBytes: number;
+    };
 
 // ---------------------------------------------------------------------------------------------
 // Errors that cross the contract

@@ -7,6 +7,7 @@
  * Pushes from the server carry no `rid`.
  */
 import { z } from 'zod';
+import { ATTACHMENT_LIMITS, attachmentsSchema } from './attachments.js';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 import { REFUSAL_REASONS } from './refusal-reasons.js';
 
@@ -36,6 +37,8 @@ export const messageText = z
   .max(LIMITS.maxMessageChars)
   .refine((text) => text.trim().length > 0, 'message text is empty')
   .refine(wellFormed, WELL_FORMED);
+/** A message's text beside attachments: may be empty (a file needs no caption). */
+export const caption = z.string().max(LIMITS.maxMessageChars).refine(wellFormed, WELL_FORMED);
 export const groupName = z
   .string()
   .trim()
@@ -128,6 +131,8 @@ export const messageEventSchema = z.object({
   replyTo: id.nullable(),
   /** True when the message was later deleted for everyone (served so by catch-up). */
   deleted: z.boolean(),
+  /** The files it carries, in the order the sender attached them; empty once deleted. */
+  attachments: attachmentsSchema,
 });
 
 /** The author changes a message's text; the edit with the highest seq is the current text. */
@@ -314,15 +319,23 @@ export function isPermanentError(code: ErrorCode): boolean {
 // ---------------------------------------------------------------------------------------------
 // Client → server
 
-export const sendFrame = z.object({
-  type: z.literal('send'),
-  rid,
-  conversationId: id,
-  clientMessageId: id,
-  text: messageText,
-  /** messageId of the message this one replies to (it must exist in the conversation). */
-  replyTo: id.optional(),
-});
+export const sendFrame = z
+  .object({
+    type: z.literal('send'),
+    rid,
+    conversationId: id,
+    clientMessageId: id,
+    /** The text, or the caption of its attachments (then it may be empty). */
+    text: caption,
+    /** messageId of the message this one replies to (it must exist in the conversation). */
+    replyTo: id.optional(),
+    /** Files uploaded by the sender (complete, with this SHA-256 and size), in the order shown. */
+    attachments: attachmentsSchema.optional(),
+  })
+  .refine(
+    (frame) => frame.text.trim().length > 0 || (frame.attachments?.length ?? 0) > 0,
+    'a message needs text or at least one attachment',
+  );
 
 /** An edit, delete or reaction. Idempotent by (sender, clientChangeId), like a send. */
 export const changeSchema = z.discriminatedUnion('kind', [
@@ -514,6 +527,8 @@ export const welcomePush = z.object({
   type: z.literal('welcome'),
   user: userSchema,
   serverTime: z.number().int(),
+  /** This server's own limits, where they are lower than the protocol's. */
+  limits: z.object({ maxFileBytes: z.number().int().min(1).max(ATTACHMENT_LIMITS.maxFileBytes) }),
 });
 
 export const serverFrameSchema = z.discriminatedUnion('type', [

@@ -27,6 +27,12 @@ export const REFUSAL_REASONS = [
   'cannot_remove_owner',
   'role_unchanged',
   'too_many_members',
+  // Attachments (uploads are refused over HTTP with the same codes)
+  'attachment_missing', // not an upload of the sender's that finished with this SHA-256 and size
+  'file_too_large', // over the server's per-file limit
+  'quota_exceeded', // the sender's uploads would pass their storage quota
+  'checksum_mismatch', // the bytes that arrived do not have the SHA-256 the client declared
+  'empty_file',
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
