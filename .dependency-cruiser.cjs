@@ -1,9 +1,10 @@
 /**
  * Layering rules, enforced by `npm run lint` (part of `npm test`): a broken rule fails the build.
  *   renderer/  → may use sync/app-api, sync/protocol, sync/common (pure modules) and browser libraries;
- *                never node built-ins, better-sqlite3, ws or electron.
+ *                never node built-ins, better-sqlite3, ws, electron, tus or file-type.
  *   sync/      → never electron, react, react-dom or zustand; knows nothing of hosts.
  *   pure sync modules (app-api, protocol, common) → nothing node-only, so the renderer can use them.
+ *   sync/client and sync/server → share only the pure modules (and sync/node helpers), never each other.
  *   no import cycles anywhere.
  */
 
@@ -28,7 +29,7 @@ module.exports = {
       severity: 'error',
       comment: 'The renderer reaches the core only through the app API contract.',
       from: { path: '^renderer/' },
-      to: { path: '(^|/)node_modules/(better-sqlite3|ws|electron)/' },
+      to: { path: '(^|/)node_modules/(better-sqlite3|ws|electron|@tus/[^/]+|tus-js-client|file-type)/' },
     },
     {
       name: 'renderer-only-pure-sync',
@@ -76,6 +77,26 @@ module.exports = {
       to: { path: '^sync/(client|server|node)/' },
     },
     {
+      name: 'client-not-server',
+      severity: 'error',
+      comment: 'The client core and the server share only pure modules: a client that imports server code ships it.',
+      from: { path: '^sync/client/' },
+      to: { path: '^sync/server/' },
+    },
+    {
+      name: 'server-not-client',
+      severity: 'error',
+      comment: 'The server must not depend on the client core (nor its packages: tus-js-client, file-type).',
+      from: { path: '^sync/server/' },
+      to: { path: ['^sync/client/', '(^|/)node_modules/(tus-js-client|file-type)/'] },
+    },
+    {
+      name: 'client-no-server-packages',
+      severity: 'error',
+      from: { path: '^sync/client/' },
+      to: { path: '(^|/)node_modules/@tus/(server|file-store)/' },
+    },
+    {
       name: 'electron-only-in-hosts',
       severity: 'error',
       comment: 'Only main/electron and preload/ load the electron runtime; tests must never load it.',
@@ -91,7 +112,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(dist|release)/' },
+    exclude: { path: '^(dist|release)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -25,6 +25,8 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getMessageInfo: true,
   listMessages: true,
   sendMessage: true,
+  getAttachmentLimits: true,
+  downloadAttachment: true,
   retryMessage: true,
   discardMessage: true,
   markRead: true,

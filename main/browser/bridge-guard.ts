@@ -29,6 +29,13 @@ export function isAllowedHost(headers: IncomingHttpHeaders, hostHeaders: Readonl
   return host !== undefined && hostHeaders.has(host.toLowerCase());
 }
 
+/** The request comes from a page this host served: an allowed Host, and an Origin equal to it. */
+export function isOwnOrigin(headers: IncomingHttpHeaders, hostHeaders: ReadonlySet<string>): boolean {
+  const origin = single(headers.origin);
+  const host = single(headers.host);
+  return isAllowedHost(headers, hostHeaders) && origin !== undefined && origin === `http://${host?.toLowerCase()}`;
+}
+
 export type UpgradeVerdict = { ok: true } | { ok: false; reason: string };
 
 export function checkBridgeUpgrade(headers: IncomingHttpHeaders, hostHeaders: ReadonlySet<string>): UpgradeVerdict {

@@ -55,6 +55,7 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
       ...(options.host ? { host: options.host } : {}),
       rendererDir: options.rendererDir,
       core: worker,
+      profileDir: options.profileDir,
       ...(options.log ? { log: options.log } : {}),
     });
   } catch (error) {

@@ -1,19 +1,22 @@
 /**
- * The browser host: serves the built renderer over loopback HTTP and carries the app API over a
- * WebSocket bridge (/bridge) to the client core (which runs in a worker thread; see
- * main/node/core-worker-client.ts). Every response carries the renderer's CSP as a header.
+ * The browser host: serves the built renderer over loopback HTTP, this profile's attachment store
+ * under /files (main/common/file-gateway.ts), and carries the app API over a WebSocket bridge
+ * (/bridge) to the client core (which runs in a worker thread; see main/node/core-worker-client.ts).
+ * Every response carries the renderer's CSP as a header.
  */
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, type BridgePush, type BridgeReply } from '../../sync/app-api/bridge-frames.js';
 import type { AppTransport } from '../../sync/app-api/client.js';
 import { SECURITY_HEADERS } from '../common/csp.js';
+import { filesTargetOf, gatewayError, handleFilesRequest, lazyBlobStore, type GatewayResponse } from '../common/file-gateway.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
 import { wsText } from '../../sync/node/ws-text.js';
-import { allowedHostHeaders, checkBridgeUpgrade, isAllowedHost, parseBridgeFrame } from './bridge-guard.js';
+import { allowedHostHeaders, checkBridgeUpgrade, isAllowedHost, isOwnOrigin, parseBridgeFrame } from './bridge-guard.js';
 
 export interface BrowserHostOptions {
   /** 0 picks a free port. */
@@ -23,6 +26,8 @@ export interface BrowserHostOptions {
   rendererDir: string;
   /** Where calls go: the core worker, or (in tests) a dispatcher over a fake core. */
   core: AppTransport;
+  /** The profile the core runs on: its attachment store is served under /files. Without it /files is 404. */
+  profileDir?: string;
   /** Diagnostics (refused upgrades, dropped frames). Defaults to silence. */
   log?: (message: string) => void;
 }
@@ -57,6 +62,7 @@ function pathnameOf(rawUrl: string | undefined): string | null {
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const { rendererDir, core, host = '127.0.0.1', log = () => {} } = options;
   let hostHeaders = new Set<string>();
+  const blobStore = options.profileDir === undefined ? null : lazyBlobStore(options.profileDir);
 
   function send(res: http.ServerResponse, status: number, body: string | Buffer, contentType: string, headOnly = false): void {
     res.writeHead(status, {
@@ -67,9 +73,45 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     res.end(headOnly ? undefined : body);
   }
 
+  async function reply(res: http.ServerResponse, response: GatewayResponse): Promise<void> {
+    res.writeHead(response.status, response.headers);
+    if (response.body === null || typeof response.body === 'string') {
+      res.end(response.body ?? undefined);
+      return;
+    }
+    await pipeline(response.body, res);
+  }
+
+  async function serveFiles(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    let response: GatewayResponse;
+    if (blobStore === null) {
+      response = gatewayError(404, 'not_found');
+    } else if (req.method === 'POST' && !isOwnOrigin(req.headers, hostHeaders)) {
+      // Reading needs only the Host check (CORP keeps other sites from embedding the bytes); a page
+      // elsewhere must not fill this profile's disk, so writing needs our own Origin too.
+      log('browser host: refused a file import from a foreign origin');
+      response = gatewayError(403, 'forbidden');
+    } else {
+      response = await handleFilesRequest(blobStore(), {
+        method: req.method ?? 'GET',
+        url,
+        body: () => req,
+        range: req.headers.range,
+      });
+    }
+    // A body refused before it was read whole is not wanted: close rather than drain it.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    await reply(res, response);
+  }
+
   async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!isAllowedHost(req.headers, hostHeaders)) {
       send(res, 403, 'Forbidden\n', 'text/plain; charset=utf-8');
+      return;
+    }
+    const pathname = pathnameOf(req.url);
+    if (pathname !== null && filesTargetOf(pathname) !== null) {
+      await serveFiles(req, res, new URL(req.url ?? '/', 'http://localhost'));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -77,7 +119,6 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       send(res, 405, 'Method Not Allowed\n', 'text/plain; charset=utf-8');
       return;
     }
-    const pathname = pathnameOf(req.url);
     const file = pathname === null ? null : resolveStaticFile(rendererDir, pathname);
     if (file === null) {
       send(res, 404, 'Not Found\n', 'text/plain; charset=utf-8');
@@ -102,9 +143,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       else res.destroy();
     });
   });
-  // Requests hanging around forever hold sockets open; pages are on loopback and fast.
+  // Requests hanging around forever hold sockets open; pages are on loopback and fast. The request
+  // timeout covers receiving a whole body: an attached file of up to 2 GiB.
   server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.requestTimeout = 10 * 60_000;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: BRIDGE_MAX_FRAME_BYTES, perMessageDeflate: false });
 

@@ -1,22 +1,28 @@
 /**
  * Electron main process (built to dist/main/electron-main.cjs). A thin host: the client core runs
- * in a worker thread (dist/main/core-worker.cjs); this process serves the renderer from
+ * in a worker thread (dist/main/core-worker.cjs); this process serves the renderer and this
+ * profile's attachment store (app://messenger/files/…, see main/common/file-gateway.ts) from
  * app://messenger/, locks the window down, and relays the app API over IPC from trusted frames only.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
 import { IPC_EVENT, IPC_INVOKE } from '../../preload/allowed-methods.js';
 import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../common/csp.js';
+import { filesTargetOf, gatewayError, handleFilesRequest, lazyBlobStore, type GatewayResponse } from '../common/file-gateway.js';
 import { builtPath, distDirFor } from '../common/paths.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
 import { startCoreWorker, type CoreWorkerHandle } from '../node/core-worker-client.js';
 import { nativeBindingFor, parseLaunchOptions } from './launch-options.js';
+import { isAppFileDownload, isMicrophoneCheckAllowed, isMicrophoneRequestAllowed } from './media-permission.js';
 import {
   APP_ENTRY_URL,
   APP_HOST,
+  APP_ORIGIN,
   APP_SCHEME,
   isExternalUrlAllowed,
   isSameAppOrigin,
@@ -33,9 +39,11 @@ const launch = parseLaunchOptions(process.argv, process.cwd());
 // one profile can never be opened twice (two cores on one mirror).
 if (launch.profileDir) app.setPath('userData', path.join(launch.profileDir, 'electron'));
 const profileDir = launch.profileDir ?? path.join(app.getPath('userData'), 'profile');
+const blobStore = lazyBlobStore(profileDir);
 
+// `stream`: audio plays (and seeks) from app://messenger/files/… as it is read.
 protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true, stream: true } },
 ]);
 app.enableSandbox();
 
@@ -78,6 +86,28 @@ function startCore(): CoreWorkerHandle {
   });
 }
 
+function toResponse(response: GatewayResponse, method: string): Response {
+  const { body } = response;
+  const webBody =
+    body === null || method === 'HEAD' ? null : typeof body === 'string' ? body : (Readable.toWeb(body) as ReadableStream);
+  return new Response(webBody, { status: response.status, headers: response.headers });
+}
+
+async function serveFiles(request: Request, url: URL): Promise<Response> {
+  // Only the app's own page posts files (a foreign page can never load in this window anyway).
+  const origin = request.headers.get('origin');
+  if (request.method === 'POST' && origin !== null && origin !== APP_ORIGIN) {
+    return toResponse(gatewayError(403, 'forbidden'), request.method);
+  }
+  const response = await handleFilesRequest(blobStore(), {
+    method: request.method,
+    url,
+    body: () => (request.body ? Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>) : Readable.from([])),
+    range: request.headers.get('range'),
+  });
+  return toResponse(response, request.method);
+}
+
 async function serveAppRequest(request: Request): Promise<Response> {
   const notFound = () =>
     new Response('Not Found', { status: 404, headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/plain' } });
@@ -87,7 +117,9 @@ async function serveAppRequest(request: Request): Promise<Response> {
   } catch {
     return notFound();
   }
-  if (url.host !== APP_HOST || (request.method !== 'GET' && request.method !== 'HEAD')) return notFound();
+  if (url.host !== APP_HOST) return notFound();
+  if (filesTargetOf(url.pathname) !== null) return serveFiles(request, url);
+  if (request.method !== 'GET' && request.method !== 'HEAD') return notFound();
   const file = resolveStaticFile(rendererDir, url.pathname);
   if (!file) return notFound();
   try {
@@ -103,9 +135,19 @@ async function serveAppRequest(request: Request): Promise<Response> {
 
 function lockDownSessions(): void {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
+  // The microphone (voice messages) for the app's own page; everything else stays refused.
+  ses.setPermissionRequestHandler((_webContents, permission, callback, details) =>
+    callback(isMicrophoneRequestAllowed(permission, details)),
+  );
+  ses.setPermissionCheckHandler((_webContents, permission, requestingOrigin, details) =>
+    isMicrophoneCheckAllowed(permission, requestingOrigin, details),
+  );
   ses.setDevicePermissionHandler(() => false);
+  // Save buttons download app://messenger/files/<sha256>?save=<name>: with no save path set,
+  // Electron asks where to save it, proposing the (sanitised) name the gateway sent.
+  ses.on('will-download', (event, item) => {
+    if (!isAppFileDownload(item.getURL())) event.preventDefault();
+  });
   ses.webRequest.onHeadersReceived((details, callback) => {
     const headers = { ...(details.responseHeaders ?? {}) };
     for (const name of Object.keys(headers)) {

@@ -1,16 +1,32 @@
-import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import {
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ClipboardEvent,
+  type FormEvent,
+  type KeyboardEvent,
+  type MutableRefObject,
+} from 'react';
 import type { MemberView } from '../../sync/app-api/contract.js';
 import type { User } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
+import { useAttachmentDraft } from '../hooks/useAttachmentDraft.js';
 import { t } from '../i18n/index.js';
+import { describeProblem, prepareVoice } from '../state/attachment-draft.js';
 import { useComposeActions, useComposeTarget } from '../state/compose.js';
 import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { insertMention, mentionAt, mentionCandidates, type MentionQuery } from '../state/mentions.js';
+import { FileImportError, importFile } from '../transport/files.js';
+import { AttachmentDraftList } from './AttachmentDraftList.js';
 import { EditBar } from './EditBar.js';
-import { CheckIcon, SendIcon } from './icons.js';
+import { CheckIcon, PaperclipIcon, SendIcon } from './icons.js';
 import { MentionList } from './MentionList.js';
 import { ReplyPreview } from './ReplyPreview.js';
+import { VoiceRecorder } from './VoiceRecorder.js';
 
 /** Unsent text per conversation, kept while switching between conversations. */
 const drafts = new Map<string, string>();
@@ -29,8 +45,21 @@ const NO_MEMBERS: readonly MemberView[] = [];
  * Replying: the reply bar shows above, the next message answers it, Escape drops it.
  * Editing: the message's text replaces the draft (which comes back afterwards), Enter saves,
  * Escape cancels. While the person types a new message the peer is told, at most every few seconds.
+ *
+ * Attaching: "Attach", files dropped on the conversation (`dropTargetRef`) or an image pasted into the
+ * box are copied into the profile at once and listed above the box; the text becomes their
+ * caption. A voice message is recorded and sent on its own.
  */
-export function Composer({ conversationId, isGroup = false }: { conversationId: string; isGroup?: boolean }) {
+export function Composer({
+  conversationId,
+  isGroup = false,
+  dropTargetRef,
+}: {
+  conversationId: string;
+  isGroup?: boolean;
+  /** The conversation pane hands dropped files to this composer through it. */
+  dropTargetRef?: MutableRefObject<((files: File[]) => void) | null>;
+}) {
   const { send, editMessage, setTyping } = useActions();
   const { replyTo, editing } = useComposeTarget();
   const { cancelReply, cancelEdit, startReply } = useComposeActions();
@@ -45,6 +74,18 @@ export function Composer({ conversationId, isGroup = false }: { conversationId: 
   const shownEditId = useRef<string | null>(null);
   const listboxId = useId();
   const optionId = (index: number) => `${listboxId}-${index}`;
+  const draft = useAttachmentDraft();
+  const { add: addFiles } = draft;
+  const fileInputRef = useRef<HTMLInputElement>(null);
+  const [recording, setRecording] = useState(false);
+
+  useEffect(() => {
+    if (!dropTargetRef) return;
+    dropTargetRef.current = addFiles;
+    return () => {
+      dropTargetRef.current = null;
+    };
+  }, [dropTargetRef, addFiles]);
 
   // In a group, "@" offers the other members.
   const members = useApp((s) => (isGroup && s.info?.conversationId === conversationId ? s.info.view.members : NO_MEMBERS));
@@ -130,7 +171,8 @@ export function Composer({ conversationId, isGroup = false }: { conversationId: 
   const trimmed = text.trim();
   const over = trimmed.length - LIMITS.maxMessageChars;
   const remaining = LIMITS.maxMessageChars - trimmed.length;
-  const canSend = trimmed.length > 0 && over <= 0;
+  const attaching = !editing && draft.items.length > 0;
+  const canSend = (trimmed.length > 0 || attaching) && over <= 0 && !(attaching && draft.preparing);
 
   useLayoutEffect(() => {
     const textarea = textareaRef.current;
@@ -154,22 +196,47 @@ export function Composer({ conversationId, isGroup = false }: { conversationId: 
       return;
     }
     const reply = replyTo;
+    const attachments = draft.ready() ?? undefined;
+    const attachedItems = draft.items;
     setText('');
     setMention(null);
     setError(null);
     cancelReply();
+    draft.clear();
     lastTypingAt.current = 0;
     textareaRef.current?.focus();
-    send(trimmed, reply?.id).catch((failure: unknown) => {
-      // Give the text (and the reply) back rather than lose them, unless something new was typed meanwhile.
+    send(trimmed, reply?.id, attachments).catch((failure: unknown) => {
+      // Give the text, files and reply back rather than lose them, unless something new was typed meanwhile.
       setTextState((current) => {
         if (current) return current;
         drafts.set(conversationId, trimmed);
         if (reply) startReply(reply);
         return trimmed;
       });
+      draft.restore(attachedItems);
       setError(t.composer.sendFailed(describeError(failure)));
     });
+  };
+
+  const sendVoice = (recorded: { blob: Blob; durationMs: number }) => {
+    const reply = replyTo;
+    cancelReply();
+    prepareVoice(recorded.blob, recorded.durationMs, { importFile: (blob) => importFile(blob) })
+      .then((voice) => send('', reply?.id, [voice]))
+      .catch((failure: unknown) => {
+        const reason =
+          failure instanceof FileImportError
+            ? describeProblem({ kind: 'import_failed', name: t.voice.fileName, code: failure.code })
+            : describeError(failure);
+        setError(t.composer.sendFailed(reason));
+      });
+  };
+
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = [...event.clipboardData.files];
+    if (files.length === 0 || editing) return;
+    event.preventDefault();
+    addFiles(files);
   };
 
   const onSubmit = (event: FormEvent) => {
@@ -252,32 +319,69 @@ export function Composer({ conversationId, isGroup = false }: { conversationId: 
           {over > 0 ? t.composer.tooLong(over, LIMITS.maxMessageChars) : error}
         </p>
       )}
+      {draft.problems.length > 0 && (
+        <p className="composer__error" role="alert">
+          {draft.problems.map(describeProblem).join(' ')}
+        </p>
+      )}
+      {!editing && <AttachmentDraftList items={draft.items} onRemove={draft.remove} />}
       {over <= 0 && remaining <= COUNTER_FROM && (
         <p className="composer__counter">{t.composer.charsLeft(Math.max(remaining, 0))}</p>
       )}
       {suggesting && <MentionList id={listboxId} optionId={optionId} people={candidates} active={active} onPick={pickMention} />}
       <div className="composer__row">
-        <textarea
-          ref={textareaRef}
-          className="composer__input"
-          aria-label={t.composer.label}
-          aria-describedby={hintId}
-          aria-invalid={over > 0 ? true : undefined}
-          placeholder={t.composer.placeholder}
-          rows={1}
-          value={text}
-          onChange={(event) => onChange(event.target.value, event.target.selectionStart)}
-          onKeyDown={onKeyDown}
-          onSelect={(event) => updateMention(event.currentTarget.value, event.currentTarget.selectionStart)}
-          onBlur={() => setMention(null)}
-          aria-autocomplete={isGroup ? 'list' : undefined}
-          aria-controls={suggesting ? listboxId : undefined}
-          aria-activedescendant={suggesting ? optionId(active) : undefined}
-          autoFocus
-        />
-        <button type="submit" className="composer__send" aria-label={sendLabel} title={sendLabel} disabled={!canSend}>
-          {editing ? <CheckIcon size={20} /> : <SendIcon size={20} />}
-        </button>
+        {!recording && !editing && (
+          <>
+            <button
+              type="button"
+              className="icon-button composer__tool"
+              aria-label={t.attachments.attach}
+              title={t.attachments.attach}
+              onClick={() => fileInputRef.current?.click()}
+            >
+              <PaperclipIcon size={20} />
+            </button>
+            <input
+              ref={fileInputRef}
+              type="file"
+              multiple
+              hidden
+              tabIndex={-1}
+              onChange={(event) => {
+                addFiles([...(event.target.files ?? [])]);
+                // The same file may be chosen again later.
+                event.target.value = '';
+              }}
+            />
+          </>
+        )}
+        {!recording && (
+          <textarea
+            ref={textareaRef}
+            className="composer__input"
+            aria-label={t.composer.label}
+            aria-describedby={hintId}
+            aria-invalid={over > 0 ? true : undefined}
+            placeholder={t.composer.placeholder}
+            rows={1}
+            value={text}
+            onChange={(event) => onChange(event.target.value, event.target.selectionStart)}
+            onKeyDown={onKeyDown}
+            onSelect={(event) => updateMention(event.currentTarget.value, event.currentTarget.selectionStart)}
+            onBlur={() => setMention(null)}
+            aria-autocomplete={isGroup ? 'list' : undefined}
+            aria-controls={suggesting ? listboxId : undefined}
+            aria-activedescendant={suggesting ? optionId(active) : undefined}
+            onPaste={onPaste}
+            autoFocus
+          />
+        )}
+        {!editing && <VoiceRecorder onRecorded={sendVoice} onError={setError} onRecordingChange={setRecording} />}
+        {!recording && (
+          <button type="submit" className="composer__send" aria-label={sendLabel} title={sendLabel} disabled={!canSend}>
+            {editing ? <CheckIcon size={20} /> : <SendIcon size={20} />}
+          </button>
+        )}
       </div>
       <span id={hintId} className="visually-hidden">
         {hint}

@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
+import type { AttachmentKind } from '../../sync/protocol/attachments.js';
 import { formatFull, formatListTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { isDeletedPreview } from '../state/conversations.js';
@@ -13,11 +14,25 @@ interface Props {
   onOpen: (id: string) => void;
 }
 
+/** What an attachment-only message reads as: "Photo", "Voice message", or the file's name. */
+function attachmentPreview(attachment: { kind: AttachmentKind; name: string } | null): string {
+  switch (attachment?.kind) {
+    case undefined:
+      return '';
+    case 'image':
+      return t.conversations.photoPreview;
+    case 'voice':
+      return t.conversations.voicePreview;
+    case 'file':
+      return attachment.name;
+  }
+}
+
 function preview(conversation: ConversationSummary): string {
   const last = conversation.lastMessage;
   if (!last) return t.conversations.noMessagesPreview;
   if (isDeletedPreview(last)) return t.conversations.deletedPreview;
-  const oneLine = last.text.replace(/\s+/gu, ' ').trim();
+  const oneLine = last.text.replace(/\s+/gu, ' ').trim() || attachmentPreview(last.attachment ?? null);
   if (last.own) return t.conversations.ownPreview(oneLine);
   return conversation.kind === 'group' && last.senderName ? t.conversations.senderPreview(last.senderName, oneLine) : oneLine;
 }

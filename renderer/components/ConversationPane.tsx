@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState, type DragEvent } from 'react';
 import { useMarkRead } from '../hooks/useMarkRead.js';
 import { t } from '../i18n/index.js';
 import { ComposeProvider } from '../state/compose.js';
@@ -19,6 +19,8 @@ export function ConversationPane() {
   const { dismissNotice } = useActions();
   const titleId = useId();
   const [infoOpen, setInfoOpen] = useState<string | null>(null);
+  const dropTargetRef = useRef<((files: File[]) => void) | null>(null);
+  const [dragging, setDragging] = useState(false);
   useMarkRead(open?.id ?? null);
 
   if (!open) {
@@ -34,8 +36,28 @@ export function ConversationPane() {
   const isGroup = conversation?.kind === 'group';
   const isMember = conversation?.isMember ?? true;
   const showInfo = infoOpen === open.id && isGroup;
+  const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files') && dropTargetRef.current !== null;
   return (
-    <section className="conversation" aria-labelledby={conversation ? titleId : undefined}>
+    <section
+      className={`conversation${dragging ? ' conversation--drop' : ''}`}
+      aria-labelledby={conversation ? titleId : undefined}
+      data-drop-hint={t.attachments.dropHint}
+      onDragOver={(event) => {
+        if (!carriesFiles(event)) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = 'copy';
+        setDragging(true);
+      }}
+      onDragLeave={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(event) => {
+        setDragging(false);
+        if (!carriesFiles(event)) return;
+        event.preventDefault();
+        dropTargetRef.current?.([...event.dataTransfer.files]);
+      }}
+    >
       <ComposeProvider conversationId={open.id}>
         {conversation && (
           <ConversationHeader conversation={conversation} titleId={titleId} onGroupInfo={() => setInfoOpen(open.id)} />
@@ -53,7 +75,7 @@ export function ConversationPane() {
           </div>
         )}
         {isMember ? (
-          <Composer key={open.id} conversationId={open.id} isGroup={isGroup} />
+          <Composer key={open.id} conversationId={open.id} isGroup={isGroup} dropTargetRef={dropTargetRef} />
         ) : (
           <p className="composer composer--closed">{t.group.notMember}</p>
         )}

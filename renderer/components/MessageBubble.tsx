@@ -10,6 +10,7 @@ import { EditHistoryDialog } from './EditHistoryDialog.js';
 import { FailedChanges } from './FailedChanges.js';
 import { MessageActions, type MessageActionSet } from './MessageActions.js';
 import { MessageMenu, type MenuChoice } from './MessageMenu.js';
+import { MessageAttachments } from './MessageAttachments.js';
 import { MessageInfoDialog } from './MessageInfoDialog.js';
 import { MessageStatusIcon } from './MessageStatusIcon.js';
 import { MessageText } from './MessageText.js';
@@ -54,7 +55,7 @@ type Panel =
   | { kind: 'info' };
 
 /**
- * One message: optional quote, the text (always a plain React text child: never parsed as HTML)
+ * One message: optional quote, attachments, the text (always a plain React text child: never parsed as HTML)
  * or the tombstone, time and status, reactions, refused changes; actions on hover or focus.
  */
 export const MessageBubble = memo(function MessageBubble({
@@ -145,12 +146,16 @@ export const MessageBubble = memo(function MessageBubble({
             <span className={sender === 'shown' ? 'message__sender' : 'visually-hidden'}>{message.senderName}</span>
           )}
           {message.replyTo && !message.deleted && <QuoteBlock quote={message.replyTo} />}
+          {!message.deleted && message.attachments.length > 0 && <MessageAttachments message={message} />}
           {message.deleted ? (
             <p className="message__text message__text--deleted">{t.message.deleted}</p>
           ) : (
-            <p className="message__text">
-              <MessageText text={message.text} mentionOf={message.own ? null : mentionOf} />
-            </p>
+            // With attachments the text is an optional caption.
+            (message.text !== '' || message.attachments.length === 0) && (
+              <p className="message__text">
+                <MessageText text={message.text} mentionOf={message.own ? null : mentionOf} />
+              </p>
+            )
           )}
           <span className="message__meta">
             {message.edited && !message.deleted && (

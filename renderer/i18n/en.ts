@@ -5,6 +5,7 @@
  * Accessible names marked "(a11y contract)" are relied on by the e2e tests: change them together.
  */
 
+import type { TransferError } from '../../sync/app-api/contract.js';
 import type { RefusalReason } from '../../sync/protocol/refusal-reasons.js';
 
 const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many);
@@ -90,6 +91,9 @@ export const en = {
     notMember: 'You left',
     noMessagesPreview: 'No messages yet',
     deletedPreview: 'This message was deleted',
+    /** A message with no text: what it carries. */
+    photoPreview: 'Photo',
+    voicePreview: 'Voice message',
     loadError: 'Couldn’t load conversations.',
   },
 
@@ -322,6 +326,67 @@ export const en = {
     hintReplying: 'Enter to send the reply, Escape to cancel it',
   },
 
+  attachments: {
+    attach: 'Attach', // (a11y contract)
+    listLabel: 'Attachments', // (a11y contract: the list before sending)
+    remove: (name: string) => `Remove ${name}`, // (a11y contract)
+    /** (a11y contract: an alert containing the file's name) */
+    tooLarge: (name: string, limit: string) => `“${name}” is too large to send: the limit is ${limit}.`,
+    tooMany: (max: number) => `A message can carry at most ${max} files.`,
+    importFailed: (name: string, reason: string) => `Couldn’t attach “${name}”: ${reason}`,
+    preparing: 'Preparing…',
+    dropHint: 'Drop files to attach them',
+    /** The name of an image pasted from the clipboard, before its extension. */
+    pastedImage: 'Pasted image',
+    save: (name: string) => `Save ${name}`, // (a11y contract)
+    viewer: 'Image viewer', // (a11y contract: dialog name)
+    viewerSave: 'Save', // (a11y contract)
+    viewerClose: 'Close', // (a11y contract)
+    open: (name: string) => `Open ${name}`,
+    uploading: (name: string) => `Uploading ${name}`, // (a11y contract: progressbar)
+    downloading: (name: string) => `Downloading ${name}`, // (a11y contract: progressbar)
+    waiting: 'Waiting…',
+    uploadFailed: (name: string, reason: string) => `“${name}” wasn’t uploaded: ${reason}`,
+    downloadFailed: (name: string, reason: string) => `“${name}” couldn’t be downloaded: ${reason}`,
+    retry: 'Retry', // (a11y contract)
+    /** Why a file could not be put into this profile (the host's answer). */
+    importErrors: {
+      file_too_large: 'It is too large.',
+      empty_file: 'The file is empty.',
+      disk_full: 'The disk is full.',
+      file_unreadable: 'The file couldn’t be read.',
+      other: 'Something went wrong.',
+    },
+    bytes: (n: number) => `${n} ${plural(n, 'byte', 'bytes')}`,
+    kilobytes: (n: string) => `${n} KB`,
+    megabytes: (n: string) => `${n} MB`,
+    gigabytes: (n: string) => `${n} GB`,
+  },
+
+  voice: {
+    record: 'Record voice message', // (a11y contract)
+    cancel: 'Cancel recording', // (a11y contract)
+    send: 'Send voice message', // (a11y contract)
+    recording: 'Recording',
+    elapsed: 'Recording time',
+    play: 'Play voice message', // (a11y contract)
+    pause: 'Pause voice message',
+    duration: 'Duration',
+    /** The recording's file name (the extension is added for its format). */
+    fileName: 'Voice message',
+    unavailable: (reason: string) => `Couldn’t record: ${reason}`,
+    micDenied: 'the microphone isn’t available.',
+    tooShort: 'the recording is empty.',
+  },
+
+  /** A transfer that failed without a refusal from the server (TRANSFER_ERRORS). */
+  transferErrors: {
+    checksum_mismatch: 'The file arrived damaged.',
+    disk_full: 'The disk is full.',
+    file_unreadable: 'The file in this app’s storage is missing or can’t be read.',
+    not_available: 'The server no longer has it, or won’t give it to you.',
+  } satisfies Record<TransferError, string>,
+
   errors: {
     invalid_argument: 'Some of the information isn’t valid.',
     not_signed_in: 'You are not signed in.',
@@ -360,6 +425,11 @@ export const en = {
     cannot_remove_owner: 'Nobody can remove the group’s owner.',
     role_unchanged: 'They already have that role.',
     too_many_members: 'The group would have too many members.',
+    attachment_missing: 'An attached file hadn’t reached the server.',
+    file_too_large: 'A file is larger than the server accepts.',
+    quota_exceeded: 'You’ve used all the storage the server gives you.',
+    checksum_mismatch: 'A file arrived damaged.',
+    empty_file: 'A file is empty.',
   } satisfies Record<RefusalReason, string>,
 } as const;
 

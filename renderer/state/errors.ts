@@ -1,4 +1,4 @@
-import { AppApiError } from '../../sync/app-api/contract.js';
+import { AppApiError, TRANSFER_ERRORS, type TransferError } from '../../sync/app-api/contract.js';
 import { REFUSAL_REASONS, type RefusalReason } from '../../sync/protocol/refusal-reasons.js';
 import { t } from '../i18n/index.js';
 import { TransportError } from '../transport/types.js';
@@ -22,6 +22,18 @@ export function describeRefusal(reason: string, context: RefusalContext = {}): s
   if (!isRefusalReason(code)) return reason;
   if (code === 'conversation_not_found' && context.leftGroup) return t.group.notMember;
   return t.refusals[code];
+}
+
+function isTransferError(value: string): value is TransferError {
+  return (TRANSFER_ERRORS as readonly string[]).includes(value);
+}
+
+/** Why an upload or download failed (TransferView.error): a transfer error or a refusal, in words. */
+export function describeTransferError(error: string | null): string {
+  if (error === null) return t.errors.internal;
+  const code = error.trim();
+  if (isTransferError(code)) return t.transferErrors[code];
+  return describeRefusal(error);
 }
 
 /** What to tell a person about a failed call. `overrides` give context-specific wording per code. */

@@ -34,6 +34,7 @@ type MessageActions = Pick<
   | 'loadOlder'
   | 'ensureLoaded'
   | 'send'
+  | 'downloadAttachment'
   | 'retry'
   | 'discard'
   | 'editMessage'
@@ -197,16 +198,29 @@ export function createMessages(kit: StoreKit, deps: Deps) {
       }
     },
 
-    async send(text, replyTo) {
+    async send(text, replyTo, attachments) {
       const id = openId();
       if (!id) return null;
-      const message = await api.sendMessage(
-        replyTo === undefined ? { conversationId: id, text } : { conversationId: id, text, replyTo },
-      );
+      const message = await api.sendMessage({
+        conversationId: id,
+        text,
+        ...(replyTo === undefined ? {} : { replyTo }),
+        ...(attachments && attachments.length > 0 ? { attachments } : {}),
+      });
       localAdds.set(message.id, ++localGeneration);
       upsertMessage(message);
       void deps.refreshConversations();
       return message;
+    },
+
+    async downloadAttachment(messageId, index) {
+      const id = openId();
+      if (!id) return;
+      try {
+        await api.downloadAttachment({ conversationId: id, messageId, index });
+      } catch (error) {
+        set({ notice: describeError(error) });
+      }
     },
 
     async retry(messageId) {

@@ -9,6 +9,7 @@
  *   messages.ts       the open conversation's history, sending, optimistic changes to messages
  *   activity.ts       typing and presence in the open conversation
  *   group-info.ts     members, roles and name of the open conversation; group changes
+ *   transfers.ts      live upload and download progress in the open conversation
  * Each resource has one coalesced refetch (coalesce.ts): at most one call in flight and one
  * pending. Re-read lists keep unchanged items by structural equality (equal.ts).
  */
@@ -21,6 +22,7 @@ import { createConversations } from './conversations.js';
 import { createGroupInfo } from './group-info.js';
 import { createMessages } from './messages.js';
 import { createSession } from './session.js';
+import { createTransfers } from './transfers.js';
 import type { AppActions, AppState, AppStore, StoreKit } from './types.js';
 
 export { MESSAGE_LIMIT_MAX, MESSAGE_PAGE, sortMessages } from './messages.js';
@@ -46,6 +48,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
     const kit: StoreKit = { api, get, set: (partial) => set(partial), userId: () => get().session?.user.id ?? null };
 
     const activity = createActivity(kit);
+    const transfers = createTransfers(kit);
     const info = createGroupInfo(kit, {
       changed: () => {
         void conversations.refresh();
@@ -56,6 +59,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       refreshConversations: () => conversations.refresh(),
       opened: (id) => {
         activity.reset();
+        transfers.reset();
         info.reset();
         if (id === null) return;
         void activity.refresh();
@@ -69,6 +73,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
         conversations.reset();
         activity.reset();
         info.reset();
+        transfers.reset();
         set({ open: null, notice: null });
       },
       signedIn: () => void conversations.refresh(),
@@ -93,7 +98,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
           void conversations.refresh();
           break;
         case 'messages':
-          if (openId() === event.conversationId) void messages.refresh();
+          if (openId() === event.conversationId) void messages.refresh().then(() => transfers.prune(get().open?.messages ?? []));
           else messages.forget(event.conversationId);
           void conversations.refresh();
           break;
@@ -107,6 +112,9 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
         case 'conversation_info':
           if (openId() === event.conversationId) void info.refresh();
           break;
+        case 'transfer':
+          transfers.apply(event);
+          break;
       }
     };
 
@@ -116,6 +124,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       ...messages.actions,
       ...activity.actions,
       ...info.actions,
+      getAttachmentLimits: () => api.getAttachmentLimits(),
       showNotice: (text) => set({ notice: text }),
       dismissNotice: () => set({ notice: null }),
     };
@@ -133,6 +142,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       activity: null,
       info: null,
       notice: null,
+      transfers: new Map(),
       actions,
     };
   });

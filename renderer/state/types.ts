@@ -4,6 +4,8 @@ import type { AppApiClient } from '../../sync/app-api/client.js';
 import type {
   ActivityView,
   AppApiArgs,
+  AttachmentInput,
+  AttachmentLimits,
   ConnectionState,
   ConversationInfo,
   ConversationSummary,
@@ -16,6 +18,13 @@ import type {
 } from '../../sync/app-api/contract.js';
 import type { User } from '../../sync/protocol/frames.js';
 import type { TransportStatus } from '../transport/types.js';
+
+/** The latest bytes moved of one upload or download (from 'transfer' events). */
+export interface LiveTransfer {
+  direction: 'upload' | 'download';
+  transferredBytes: number;
+  totalBytes: number;
+}
 
 export type Phase = 'loading' | 'unreachable' | 'signedOut' | 'signedIn';
 
@@ -62,8 +71,15 @@ export interface AppActions {
   /** A refused group change: queue it again / drop it. These show a notice when refused. */
   retryGroupChange: (changeId: string) => Promise<void>;
   discardGroupChange: (changeId: string) => Promise<void>;
-  /** Resolves with the sent message; throws when the core would not take it. */
-  send: (text: string, replyTo?: string) => Promise<MessageView | null>;
+  /**
+   * Resolves with the sent message; throws when the core would not take it. With attachments
+   * (already in the profile's store) the text is their caption and may be empty.
+   */
+  send: (text: string, replyTo?: string, attachments?: AttachmentInput[]) => Promise<MessageView | null>;
+  /** The largest file the server takes. Throws (the composer then assumes the default). */
+  getAttachmentLimits: () => Promise<AttachmentLimits>;
+  /** Fetches (or fetches again) one attachment of a message in the open conversation; a notice when refused. */
+  downloadAttachment: (messageId: string, index: number) => Promise<void>;
   /** Throws when the core would not take the edit (the composer shows why). */
   editMessage: (messageId: string, text: string) => Promise<void>;
   /** These show a notice when the core refuses. */
@@ -109,6 +125,8 @@ export interface AppState {
   info: OpenConversationInfo | null;
   /** A transient problem with an action (retry, delete) to show in the conversation. */
   notice: string | null;
+  /** Latest bytes moved per attachment of the open conversation (transfers.ts), by transferKey. */
+  transfers: ReadonlyMap<string, LiveTransfer>;
   actions: AppActions;
 }
 

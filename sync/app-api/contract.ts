@@ -110,7 +110,15 @@ export const appApiArgs = {
    * on request), or tries a failed download again. Resumes where an earlier attempt stopped.
    */
   downloadAttachment: z
-    .object({ conversationId: id, messageId: id, index: z.number().int().min(0).max(ATTACHMENT_LIMITS.maxPerMessage - 1) })
+    .object({
+      conversationId: id,
+      messageId: id,
+      index: z
+        .number()
+        .int()
+        .min(0)
+        .max(ATTACHMENT_LIMITS.maxPerMessage - 1),
+    })
     .strict(),
   retryMessage: z.object({ messageId: id }).strict(),
   discardMessage: z.object({ messageId: id }).strict(),
@@ -166,7 +174,15 @@ export interface ConversationSummary {
   /** False once you left or were removed from a group: its history stays, sending does not. */
   isMember: boolean;
   /** The newest message; `deleted` means show "This message was deleted" (text is then empty). */
-  lastMessage: { text: string; own: boolean; at: number; deleted: boolean; senderName: string } | null;
+  lastMessage: {
+    text: string;
+    own: boolean;
+    at: number;
+    deleted: boolean;
+    senderName: string;
+    /** Its first attachment, if any: what the list shows when there is no text ("Photo", the file name). */
+    attachment?: { kind: AttachmentKind; name: string } | null;
+  } | null;
   unreadCount: number;
   /** An unread message mentions you (@username). */
   mentionsYou: boolean;

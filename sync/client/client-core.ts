@@ -4,6 +4,7 @@ import {
   AppApiError,
   type ActivityView,
   type AppApiArgs,
+  type AttachmentLimits,
   type AppEvent,
   type ConversationInfo,
   type ConversationSummary,
@@ -14,9 +15,14 @@ import {
   type SessionInfo,
 } from '../app-api/contract.js';
 import type { Runtime } from '../common/runtime.js';
+import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import type { GroupChange, SessionResponse, User } from '../protocol/frames.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { requestSession } from './accounts-http.js';
+import { BlobStore } from './attachments/blob-store.js';
+import { composeAttachments } from './attachments/compose-attachments.js';
+import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
+import { nodeUploadTransport, type UploadTransport } from './attachments/uploader.js';
 import type { ClientCore, ClientCoreOptions } from './client-core-types.js';
 import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
@@ -43,7 +49,9 @@ const DEFAULT_PAGE = 200;
 
 export interface ClientCoreDependencies {
   transport?: SyncTransport;
+  /** Account requests and attachment downloads. */
   fetch?: typeof globalThis.fetch;
+  uploadTransport?: UploadTransport;
 }
 
 /** Opens a profile: its mirror, and (when signed in) the sync engine. */
@@ -52,12 +60,18 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
   const mirror = Mirror.open(join(options.profileDir, MIRROR_FILE), {
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   });
+  const runtime = options.runtime ?? realRuntime();
+  const blobs = new BlobStore(options.profileDir);
+  // In the background: nothing waits for it, and a core closed meanwhile just ends it early.
+  collectAttachmentGarbage(mirror, blobs, runtime.clock.now()).catch(() => undefined);
   return new LocalClientCore(
     mirror,
+    blobs,
     options.defaultServerUrl,
-    options.runtime ?? realRuntime(),
+    runtime,
     dependencies.transport ?? wsTransport,
     dependencies.fetch ?? globalThis.fetch,
+    dependencies.uploadTransport ?? nodeUploadTransport,
   );
 }
 
@@ -65,14 +79,17 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
 class LocalClientCore implements ClientCore {
   private readonly listeners = new Set<(event: AppEvent) => void>();
   private engine: SyncEngine | null = null;
+  private transfers: AttachmentTransfers | null = null;
   private session: StoredSession | null;
 
   constructor(
     private readonly mirror: Mirror,
+    private readonly blobs: BlobStore,
     private readonly defaultServerUrl: string,
     private readonly runtime: Runtime,
     private readonly transport: SyncTransport,
     private readonly fetchImpl: typeof globalThis.fetch,
+    private readonly uploadTransport: UploadTransport,
   ) {
     this.session = mirror.session();
     if (this.session?.token) this.startEngine(this.session);
@@ -84,8 +101,7 @@ class LocalClientCore implements ClientCore {
   }
 
   async close(): Promise<void> {
-    this.engine?.stop();
-    this.engine = null;
+    this.stopEngine();
     this.listeners.clear();
     this.mirror.close();
   }
@@ -205,17 +221,40 @@ class LocalClientCore implements ClientCore {
   async listMessages(args: AppApiArgs<'listMessages'>): Promise<MessagePage> {
     const self = this.self();
     this.requireConversation(args.conversationId);
-    return this.mirror.views.messagePage(args.conversationId, self.id, args.limit ?? DEFAULT_PAGE, args.beforeSeq);
+    const page = this.mirror.views.messagePage(args.conversationId, self.id, args.limit ?? DEFAULT_PAGE, args.beforeSeq);
+    this.transfers?.tracker.apply(page.messages);
+    return page;
   }
 
   async sendMessage(args: AppApiArgs<'sendMessage'>): Promise<MessageView> {
     const self = this.self();
     this.requireConversation(args.conversationId);
-    const messageId = this.composer().send(args.conversationId, args.text.trim(), args.replyTo ?? null);
+    const attachments = await composeAttachments(
+      this.blobs,
+      args.attachments ?? [],
+      (await this.getAttachmentLimits()).maxFileBytes,
+    );
+    const messageId = this.composer().send(args.conversationId, args.text.trim(), args.replyTo ?? null, attachments);
     this.outboxChanged(args.conversationId);
+    this.transfers?.kick();
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
     if (!view) throw new AppApiError('internal', 'The message was not stored.');
-    return view;
+    return this.transfers?.tracker.apply([view])[0] ?? view;
+  }
+
+  async getAttachmentLimits(): Promise<AttachmentLimits> {
+    return { maxFileBytes: this.mirror.attachments.serverLimits()?.maxFileBytes ?? ATTACHMENT_LIMITS.defaultMaxFileBytes };
+  }
+
+  async downloadAttachment(args: AppApiArgs<'downloadAttachment'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    if (!this.mirror.attachments.requestDownload(args)) {
+      throw new AppApiError('not_found', 'That message has no such attachment to download.');
+    }
+    this.changed(args.conversationId);
+    this.transfers?.kick();
+    return null;
   }
 
   async editMessage(args: AppApiArgs<'editMessage'>): Promise<null> {
@@ -249,6 +288,7 @@ class LocalClientCore implements ClientCore {
     const conversationId = this.mirror.retryFailedSend(args.messageId, this.self().id);
     if (!conversationId) throw new AppApiError('not_found', 'There is no failed message with that id.');
     this.outboxChanged(conversationId);
+    this.transfers?.kick();
     return null;
   }
 
@@ -354,20 +394,40 @@ class LocalClientCore implements ClientCore {
 
   private startEngine(session: StoredSession): void {
     if (!session.token) return;
+    const address = parseServerAddress(session.serverUrl);
+    const transfers = new AttachmentTransfers({
+      mirror: this.mirror,
+      blobs: this.blobs,
+      runtime: this.runtime,
+      fetch: this.fetchImpl,
+      uploadTransport: this.uploadTransport,
+      httpBase: address.httpBase,
+      token: session.token,
+      emit: (event) => this.emit(event),
+      onUploadSettled: () => this.engine?.outboxChanged(),
+    });
+    this.transfers = transfers;
     this.engine = new SyncEngine({
       mirror: this.mirror,
       transport: this.transport,
       runtime: this.runtime,
-      syncUrl: parseServerAddress(session.serverUrl).syncUrl,
+      syncUrl: address.syncUrl,
       token: session.token,
       selfId: session.user.id,
-      emit: (event) => this.emit(event),
+      emit: (event) => {
+        this.emit(event);
+        // Transfers run while the connection is up; applied events may bring images to fetch.
+        if (event.type === 'connection') transfers.setOnline(event.state === 'online');
+        if (event.type === 'messages') transfers.kick();
+      },
       onUnauthorized: () => void this.logOut(),
     });
     this.engine.start();
   }
 
   private stopEngine(): void {
+    this.transfers?.stop();
+    this.transfers = null;
     this.engine?.stop();
     this.engine = null;
   }

@@ -5,6 +5,7 @@ import type { Runtime } from '../common/runtime.js';
 import type { GroupChange, Role, User } from '../protocol/frames.js';
 import { refuseGroupChange, refuseNewGroup } from '../protocol/rules.js';
 import { LIMITS } from '../protocol/limits.js';
+import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
 
 /**
@@ -87,13 +88,17 @@ export class Composer {
     this.mirror.outbox.enqueueGroupChange(conversationId, this.newId(), change);
   }
 
-  send(conversationId: string, text: string, replyTo: string | null): string {
+  /**
+   * Queues a message; its files (checked by composeAttachments, already in the profile's store)
+   * are stored with it in the same transaction, and uploaded before it is sent.
+   */
+  send(conversationId: string, text: string, replyTo: string | null, attachments: readonly ComposedAttachment[] = []): string {
     if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
     if (replyTo !== null && !this.mirror.message(conversationId, replyTo)) {
       throw new AppApiError('not_found', 'The message you are replying to is not in this conversation.');
     }
     const messageId = this.newId();
-    this.mirror.enqueueMessage(conversationId, messageId, this.selfId, text, replyTo, this.runtime.clock.now());
+    this.mirror.enqueueMessage(conversationId, messageId, this.selfId, text, replyTo, this.runtime.clock.now(), attachments);
     return messageId;
   }
 

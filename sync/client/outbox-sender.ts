@@ -1,5 +1,6 @@
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import type { AppEvent } from '../app-api/contract.js';
+import type { Attachment } from '../protocol/attachments.js';
 import { backoffDelay, OUTBOX_BACKOFF } from './backoff.js';
 import { RequestError, type SyncConnection } from './connection.js';
 import type { Request } from './connection.js';
@@ -9,6 +10,8 @@ import type { Mirror, OutboxEntry } from './mirror/mirror.js';
  * Drains the durable outbox. Within a conversation, strictly one change at a time in composition
  * order, so the server assigns sequence numbers in the order the person wrote; conversations drain
  * side by side. Every retry reuses the same client message id, which the server deduplicates.
+ * A message with files waits until all of them are uploaded (the uploader kicks the sender then),
+ * and the rest of its conversation waits behind it.
  */
 export class OutboxSender {
   /** conversationId → client id of the row on the wire. */
@@ -61,15 +64,17 @@ export class OutboxSender {
       this.wakeAt(entry.nextAttemptAt);
       return;
     }
-    void this.send(entry);
+    const attachments = entry.kind === 'send' ? this.mirror.attachments.forSend(entry.conversationId, entry.messageId) : [];
+    if (attachments === null) return;
+    void this.send(entry, attachments);
   }
 
-  private async send(entry: OutboxEntry): Promise<void> {
+  private async send(entry: OutboxEntry, attachments: Attachment[]): Promise<void> {
     this.inFlight.set(entry.conversationId, entry.clientId);
     try {
       // Recorded before it leaves: the server may store it even if we never hear back.
       this.mirror.outbox.markAttempt(entry.id);
-      const reply = await this.connection.request(toRequest(entry));
+      const reply = await this.connection.request(toRequest(entry, attachments));
       if (entry.kind === 'create') {
         if (reply.type !== 'conversation') throw new RequestError('internal', `Unexpected reply ${reply.type} to create`);
         this.mirror.acknowledgeCreation(reply.conversation, entry.clientId, this.selfId);
@@ -124,7 +129,7 @@ export class OutboxSender {
   }
 }
 
-function toRequest(entry: OutboxEntry): Request {
+function toRequest(entry: OutboxEntry, attachments: Attachment[]): Request {
   const { conversationId } = entry;
   switch (entry.kind) {
     case 'send':
@@ -134,6 +139,7 @@ function toRequest(entry: OutboxEntry): Request {
         clientMessageId: entry.messageId,
         text: entry.text,
         ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
       };
     case 'edit':
       return {

@@ -195,6 +195,8 @@ export class SyncEngine {
         this.activity.presenceSeen(push);
         return;
       case 'welcome':
+        // The server's own per-file limit, for the person to be told before anything is queued.
+        this.options.mirror.attachments.saveServerLimits(push.limits);
         return;
     }
   }

@@ -1,22 +1,45 @@
 /**
  * npm run server -- --port 7878 --data ./server-data [--host 127.0.0.1] [--max-group-members 1000]
+ *   [--max-file-mb 100] [--quota-mb 10240]
  * Prints one line with the ws:// address once it accepts connections; SIGINT/SIGTERM stop it cleanly.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import { LIMITS } from '../protocol/limits.js';
-import { startSyncServer, type RunningServer } from './sync-server.js';
+import { DEFAULT_QUOTA_BYTES, startSyncServer, type RunningServer } from './sync-server.js';
 
 const DEFAULT_PORT = 7878;
-const USAGE = 'Usage: npm run server -- --port <n> --data <dir> [--host <h>] [--max-group-members <n>]';
+const USAGE =
+  'Usage: npm run server -- --port <n> --data <dir> [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>]';
+const MIB = 1024 * 1024;
+const MAX_FILE_MB = ATTACHMENT_LIMITS.maxFileBytes / MIB;
 
 function fail(message: string): never {
   console.error(message);
   process.exit(1);
 }
 
-function readOptions(): { host: string; port: number; dataDir: string; maxGroupMembers: number } {
+interface CliOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  maxGroupMembers: number;
+  maxFileBytes: number;
+  quotaBytes: number;
+}
+
+/** A whole number of MiB within [min, max], or a clear complaint naming the flag. */
+function mebibytes(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  const value = raw === undefined ? fallback : Number(raw);
+  if (raw?.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    fail(`--${flag} must be a whole number of MiB from ${min} to ${max}, got "${raw}"`);
+  }
+  return value * MIB;
+}
+
+function readOptions(): CliOptions {
   let values;
   try {
     ({ values } = parseArgs({
@@ -25,6 +48,8 @@ function readOptions(): { host: string; port: number; dataDir: string; maxGroupM
         data: { type: 'string' },
         host: { type: 'string' },
         'max-group-members': { type: 'string' },
+        'max-file-mb': { type: 'string' },
+        'quota-mb': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -40,15 +65,32 @@ function readOptions(): { host: string; port: number; dataDir: string; maxGroupM
   if (!Number.isInteger(maxGroupMembers) || maxGroupMembers < 2 || maxGroupMembers > LIMITS.maxGroupMembers) {
     fail(`--max-group-members must be a whole number from 2 to ${LIMITS.maxGroupMembers}, got "${values['max-group-members']}"`);
   }
-  return { host: values.host ?? '127.0.0.1', port, dataDir: resolve(values.data), maxGroupMembers };
+  const maxFileBytes = mebibytes(
+    'max-file-mb',
+    values['max-file-mb'],
+    ATTACHMENT_LIMITS.defaultMaxFileBytes / MIB,
+    1,
+    MAX_FILE_MB,
+  );
+  const quotaBytes = mebibytes(
+    'quota-mb',
+    values['quota-mb'],
+    DEFAULT_QUOTA_BYTES / MIB,
+    1,
+    Math.floor(Number.MAX_SAFE_INTEGER / MIB),
+  );
+  if (quotaBytes < maxFileBytes) {
+    fail(`--quota-mb (${quotaBytes / MIB}) must be at least --max-file-mb (${maxFileBytes / MIB}): one file must fit the quota`);
+  }
+  return { host: values.host ?? '127.0.0.1', port, dataDir: resolve(values.data), maxGroupMembers, maxFileBytes, quotaBytes };
 }
 
 async function main(): Promise<void> {
-  const { host, port, dataDir, maxGroupMembers } = readOptions();
+  const { host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes } = readOptions();
   mkdirSync(dataDir, { recursive: true });
   let server: RunningServer;
   try {
-    server = await startSyncServer({ host, port, dataDir, maxGroupMembers });
+    server = await startSyncServer({ host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') fail(`Cannot start: port ${port} on ${host} is already in use.`);

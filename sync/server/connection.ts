@@ -60,7 +60,12 @@ export class SyncConnection implements Peer {
       this.alive = true;
     });
     socket.onFrame((frame) => this.enqueue(frame));
-    this.push({ type: 'welcome', user: this.user, serverTime: deps.runtime.clock.now() });
+    this.push({
+      type: 'welcome',
+      user: this.user,
+      serverTime: deps.runtime.clock.now(),
+      limits: { maxFileBytes: deps.limits.maxFileBytes },
+    });
     deps.presence.connected(this, deps.registry.add(this));
     this.scheduleHeartbeat();
   }

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../protocol/frames.js';
+import type { RefusalReason } from '../protocol/refusal-reasons.js';
+import type { Refusal } from './refusals.js';
 
 /** Account requests are a few short strings; anything bigger is a mistake or an attack. */
 export const MAX_HTTP_BODY_BYTES = 16 * 1024;
@@ -9,9 +11,16 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
+    /** For a refusal of a well-formed request: exactly why (the client has its own words for it). */
+    readonly reason?: RefusalReason,
   ) {
     super(message);
     this.name = 'HttpError';
+  }
+
+  /** A refusal from the shared table, answered over HTTP with `status`; `message` overrides its words for developers. */
+  static refusal(status: number, refusal: Refusal, message = refusal.message): HttpError {
+    return new HttpError(status, refusal.code, message, refusal.reason);
   }
 }
 
@@ -71,5 +80,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function sendError(res: ServerResponse, error: HttpError): void {
   // After a refused body the connection may still carry its unread rest: do not reuse it.
   if (error.status === 413) res.setHeader('connection', 'close');
-  sendJson(res, error.status, { code: error.code, message: error.message });
+  sendJson(res, error.status, errorBody(error));
+}
+
+/** The JSON every HTTP error answers with: {code, reason?, message}. */
+export function errorBody(error: HttpError): { code: ErrorCode; reason?: RefusalReason; message: string } {
+  return error.reason === undefined
+    ? { code: error.code, message: error.message }
+    : { code: error.code, reason: error.reason, message: error.message };
 }

@@ -41,6 +41,13 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   cannot_remove_owner: refusal('forbidden', 'Nobody can remove the owner of a group'),
   role_unchanged: refusal('invalid', 'That member already has that role'),
   too_many_members: refusal('invalid', 'The group would have more members than this server allows'),
+  // The send frame's: one answer for "no such upload", "not yours", "not finished" and "not these bytes".
+  attachment_missing: refusal('invalid', 'An attachment is not a finished upload of yours with this SHA-256 and size'),
+  // The upload endpoint's (HTTP), in the same words.
+  file_too_large: refusal('invalid', 'The file is larger than this server accepts (see limits.maxFileBytes in the welcome)'),
+  quota_exceeded: refusal('forbidden', 'Your uploads would use more storage than this server allows you'),
+  checksum_mismatch: refusal('invalid', 'The bytes that arrived do not have the SHA-256 that was declared'),
+  empty_file: refusal('invalid', 'An empty file cannot be uploaded'),
 };
 
 export const REFUSALS = Object.fromEntries(Object.entries(TABLE).map(([reason, entry]) => [reason, { ...entry, reason }])) as {

@@ -2,11 +2,14 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Runtime } from '../common/runtime.js';
+import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import { SYNC_PATH } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import { realRuntime } from '../node/real-runtime.js';
-import { createHttpHandler } from './http-accounts.js';
+import { AttachmentFiles } from './attachments/attachment-files.js';
+import { startUploadCollector } from './attachments/upload-collector.js';
 import { requestPath } from './http-body.js';
+import { createHttpRouter } from './http-router.js';
 import { consoleLogger, type ServerLogger } from './logger.js';
 import { createPasswordHasher, type PasswordCost } from './passwords.js';
 import { bearerToken } from './session-tokens.js';
@@ -20,7 +23,7 @@ export interface SyncServerOptions {
   host?: string;
   /** 0 picks a free port; read it back from `RunningServer.port`. */
   port: number;
-  /** Holds server.sqlite. Created if missing. Unused when `store` is given. */
+  /** Holds server.sqlite (unless `store` is given) and attachments/. Created if missing. */
   dataDir: string;
   runtime?: Runtime;
   /** scrypt cost for new passwords; tests pass a cheap one. */
@@ -32,7 +35,13 @@ export interface SyncServerOptions {
   maxGroupMembers?: number;
   /** Interval of the dead-peer check on sockets; 0 disables it. Default 30 s. */
   heartbeatMs?: number;
+  /** The largest file one upload may be; ATTACHMENT_LIMITS.defaultMaxFileBytes (100 MiB) unless set (at most 2 GiB). */
+  maxFileBytes?: number;
+  /** How much one person's kept uploads may add up to; 10 GiB unless set. */
+  quotaBytes?: number;
 }
+
+export const DEFAULT_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
 
 export interface RunningServer {
   port: number;
@@ -50,6 +59,12 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const logger = options.logger ?? consoleLogger;
   // Before the store opens: a bad cost must not leave a database handle behind.
   const passwords = createPasswordHasher((bytes) => runtime.random.hex(bytes), options.passwordCost);
+  const maxFileBytes = options.maxFileBytes ?? ATTACHMENT_LIMITS.defaultMaxFileBytes;
+  if (!Number.isInteger(maxFileBytes) || maxFileBytes < 1 || maxFileBytes > ATTACHMENT_LIMITS.maxFileBytes) {
+    throw new RangeError(`maxFileBytes must be a whole number from 1 to ${ATTACHMENT_LIMITS.maxFileBytes}`);
+  }
+  const quotaBytes = options.quotaBytes ?? DEFAULT_QUOTA_BYTES;
+  const files = new AttachmentFiles(options.dataDir);
   const ownsStore = options.store === undefined;
   const store = options.store ?? openSqliteServerStore(options.dataDir);
   const service = new SyncService({
@@ -57,12 +72,13 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     runtime,
     logger,
     heartbeatMs: options.heartbeatMs ?? 30_000,
+    maxFileBytes,
     ...(options.maxGroupMembers !== undefined ? { maxGroupMembers: options.maxGroupMembers } : {}),
   });
   const { inFlight } = service;
   let closing = false;
 
-  const handleHttp = createHttpHandler({ store, passwords, runtime, logger });
+  const handleHttp = createHttpRouter({ store, passwords, runtime, logger, files, maxFileBytes, quotaBytes, inFlight });
   const httpServer = createServer((req, res) => void inFlight.track(handleHttp(req, res)));
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes });
 
@@ -102,11 +118,13 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   }
   const address = httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('The server has no TCP address');
+  const collector = startUploadCollector({ store, files, runtime, logger, inFlight });
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
 
   let closed: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
     closing = true;
+    collector.stop();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     // Each close takes its user offline, which records their last-seen time; drain() below waits
     // for those writes before the store closes.

@@ -1,4 +1,5 @@
 import type { Runtime } from '../common/runtime.js';
+import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import type { User } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ServerLimits } from './frame-handlers.js';
@@ -20,6 +21,8 @@ export interface SyncServiceOptions {
   heartbeatMs: number;
   /** The most members one group may have (at most LIMITS.maxGroupMembers). */
   maxGroupMembers?: number;
+  /** The largest file it takes (at most ATTACHMENT_LIMITS.maxFileBytes; default 100 MiB), told in the welcome. */
+  maxFileBytes?: number;
 }
 
 /**
@@ -36,14 +39,17 @@ export class SyncService {
   private readonly runtime: Runtime;
   private readonly logger: ServerLogger;
   private readonly heartbeatMs: number;
-  private readonly limits: ServerLimits;
+  readonly limits: ServerLimits;
 
   constructor(options: SyncServiceOptions) {
     this.store = options.store;
     this.runtime = options.runtime;
     this.logger = options.logger;
     this.heartbeatMs = options.heartbeatMs;
-    this.limits = { maxGroupMembers: Math.min(options.maxGroupMembers ?? LIMITS.maxGroupMembers, LIMITS.maxGroupMembers) };
+    this.limits = {
+      maxGroupMembers: Math.min(options.maxGroupMembers ?? LIMITS.maxGroupMembers, LIMITS.maxGroupMembers),
+      maxFileBytes: Math.min(options.maxFileBytes ?? ATTACHMENT_LIMITS.defaultMaxFileBytes, ATTACHMENT_LIMITS.maxFileBytes),
+    };
     this.presence = new Presence({
       store: options.store,
       registry: this.registry,

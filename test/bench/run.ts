@@ -27,6 +27,7 @@ const BENCHMARKS = [
   { name: 'group-delivery', file: 'group-delivery.ts', timeoutMs: 6 * 60_000 },
   { name: 'group-fanout', file: 'group-fanout.ts', timeoutMs: 8 * 60_000 },
   { name: 'outbox-drain', file: 'outbox-drain.ts', timeoutMs: 8 * 60_000 },
+  { name: 'attachments', file: 'attachments.ts', timeoutMs: 10 * 60_000 },
   // Builds the 1,000,000-message mirror on first use (cached afterwards), hence the long timeout.
   { name: 'local-reads', file: 'local-reads.ts', timeoutMs: 20 * 60_000 },
   { name: 'cold-start', file: 'cold-start.ts', timeoutMs: 20 * 60_000 },

@@ -6,6 +6,8 @@
  *     --username alice --password <pw> [--create] --mode send --peer bob --count 40 [--interval-ms 5]
  *   node --import tsx test/support/client-driver.ts --profile <dir> --server <url> \
  *     --username bob --password <pw> --mode catch-up --peer alice --expect 3000
+ *   node --import tsx test/support/client-driver.ts --profile <dir> --server <url> \
+ *     --username alice --password <pw> --mode attach --peer bob --file <path>
  *
  * (`node_modules/.bin/tsx test/support/client-driver.ts …` works too, by hand.) Signs in only when
  * the profile has no session yet (logging in, or creating the account with --create); afterwards
@@ -20,17 +22,23 @@
  *   failed <messageId> <error>   the server refused a message permanently (never expected here)
  *   online                       the connection is up and the first catch-up done
  *   progress <seq>               catch-up mode: the newest message held now has this seq
+ *   attached <messageId>         attach mode: a message with the file is queued (now, or by an earlier run)
  *   done <n>                     the workload finished (send: last number composed, all acked;
  *                                catch-up: the newest seq, at least --expect, while online)
  *   error <message>              something went wrong; the process exits with code 1
  *
  * Send mode composes `--count` messages "<prefix><nnnn>" as fast as it can (or every --interval-ms),
  * continuing the numbering after the highest one already in the mirror, then waits until every own
+ * message is acknowledged. Attach mode copies --file into the profile's store and sends it as the
+ * one attachment of a message (unless an earlier run queued it already), then waits until that
  * message is acknowledged. Exits by itself when done, after --max-ms, or when stdin closes.
  */
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
 import { openClientCore } from '../../sync/client/client-core.js';
+import { BlobStore } from '../../sync/client/attachments/blob-store.js';
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +54,7 @@ const { values } = parseArgs({
     'interval-ms': { type: 'string', default: '0' },
     expect: { type: 'string', default: '0' },
     'max-ms': { type: 'string', default: '120000' },
+    file: { type: 'string' },
   },
   strict: true,
 });
@@ -59,7 +68,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function required(name: 'profile' | 'server' | 'username' | 'password' | 'peer'): string {
+function required(name: 'profile' | 'server' | 'username' | 'password' | 'peer' | 'file'): string {
   const value = values[name];
   if (!value) fail(`missing --${name}`);
   return value;
@@ -212,6 +221,42 @@ async function catchUpMode(core: ClientCore, deadline: number): Promise<void> {
   say(`done ${printed}`);
 }
 
+async function attachMode(core: ClientCore, deadline: number): Promise<void> {
+  const peer = required('peer');
+  let conversationId = await findConversation(core, peer);
+  if (!conversationId) {
+    await waitOnline(core, deadline);
+    conversationId = (await core.startConversation({ username: peer })).id;
+  }
+  const convId = conversationId;
+  const own = (await core.listMessages({ conversationId: convId, limit: 1000 })).messages.filter(
+    (message) => message.own && message.attachments.length > 0,
+  );
+  let messageId = own[0]?.id;
+  if (!messageId) {
+    const path = required('file');
+    const stored = await new BlobStore(required('profile')).put(createReadStream(path), 2 ** 31);
+    const view = await core.sendMessage({
+      conversationId: convId,
+      text: '',
+      attachments: [{ sha256: stored.sha256, name: basename(path), kind: 'file' }],
+    });
+    messageId = view.id;
+  }
+  say(`attached ${messageId}`);
+  for (;;) {
+    const message = (await core.listMessages({ conversationId: convId, limit: 1000 })).messages.find((m) => m.id === messageId);
+    if (message?.status === 'failed') fail(`message ${messageId} failed: ${message.error ?? ''}`);
+    if (message?.seq) {
+      say(`acked ${messageId} ${message.seq}`);
+      break;
+    }
+    if (Date.now() > deadline) fail(`message ${messageId} never acknowledged`);
+    await sleep(20);
+  }
+  say('done 1');
+}
+
 async function main(): Promise<void> {
   const deadline = Date.now() + Number(values['max-ms']);
   // The test process owns us: if it goes away (our stdin closes), so do we.
@@ -226,6 +271,7 @@ async function main(): Promise<void> {
   await signIn(core);
   if (values.mode === 'send') await sendMode(core, deadline);
   else if (values.mode === 'catch-up') await catchUpMode(core, deadline);
+  else if (values.mode === 'attach') await attachMode(core, deadline);
   else fail(`unknown --mode ${values.mode}`);
   await core.close();
   process.exit(0);

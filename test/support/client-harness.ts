@@ -19,6 +19,8 @@ export interface ClientHarness {
 
 export interface TestCore extends ClientCore {
   events: AppEvent[];
+  /** The profile folder it was opened on (its mirror and attachment store). */
+  profileDir: string;
 }
 
 export function createClientHarness(): ClientHarness {
@@ -38,6 +40,7 @@ export function createClientHarness(): ClientHarness {
       const close = core.close.bind(core);
       return Object.assign(core, {
         events,
+        profileDir,
         close: async () => {
           cores.delete(core);
           await close();

@@ -169,3 +169,32 @@ export function serverProblems(snapshot: ServerSnapshot): string[] {
   }
   return problems;
 }
+
+/** The attachment rows of a mirror, with where their transfers stand. */
+export interface MirrorAttachment {
+  conversationId: string;
+  messageId: string;
+  index: number;
+  attachmentId: string | null;
+  sha256: string;
+  size: number;
+  uploadUrl: string | null;
+  uploadOffset: number;
+  uploadState: string | null;
+  downloadState: string;
+}
+
+export function readMirrorAttachments(profileDir: string): MirrorAttachment[] {
+  return withReadOnly(
+    join(profileDir, 'mirror.sqlite'),
+    (db) =>
+      db
+        .prepare(
+          `SELECT conversation_id AS conversationId, message_id AS messageId, ordinal AS "index", attachment_id AS attachmentId,
+             sha256, size, upload_url AS uploadUrl, upload_offset AS uploadOffset, upload_state AS uploadState,
+             download_state AS downloadState
+           FROM attachments ORDER BY conversation_id, message_id, ordinal`,
+        )
+        .all() as MirrorAttachment[],
+  );
+}

@@ -6,6 +6,10 @@
  *               delivered, in order, by unstall(), as TCP would once the link is back.
  *   cut()     – close every connection cleanly (FIN both ways); new connections are accepted.
  *   reset()   – destroy every connection with a TCP RST (socket.resetAndDestroy()).
+ *   throttle(n) – forward at most about n bytes a second per connection and direction (null: no limit).
+ *
+ * It counts the bytes that arrived each way (bytesToServer, bytesToClient), so a test can tell
+ * how much a resumed transfer cost.
  *
  * Listens on 127.0.0.1 only and connects to 127.0.0.1:<targetPort>. See tcp-proxy.ts for the plain
  * cut/restore proxy; this one is separate so that one keeps its behaviour.
@@ -21,6 +25,10 @@ export interface FaultProxy {
   /** Connections currently open. */
   readonly open: number;
   readonly stalled: boolean;
+  /** Bytes that arrived from clients for the server / from the server for clients so far. */
+  readonly bytesToServer: number;
+  readonly bytesToClient: number;
+  throttle(bytesPerSecond: number | null): void;
   stall(): void;
   unstall(): void;
   cut(): void;
@@ -43,6 +51,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let accepted = 0;
   let stalled = false;
   let closing = false;
+  let bytesToServer = 0;
+  let bytesToClient = 0;
+  let bytesPerSecond: number | null = null;
 
   const deliver = (to: net.Socket, item: Held) => {
     if (to.destroyed) return;
@@ -61,7 +72,17 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     const link: Link = { client, upstream, toServer: [], toClient: [] };
     links.add(link);
     const relay = (from: net.Socket, to: net.Socket, queue: Held[]) => {
-      from.on('data', (chunk: Buffer) => (stalled ? queue.push(chunk) : deliver(to, chunk)));
+      from.on('data', (chunk: Buffer) => {
+        if (to === upstream) bytesToServer += chunk.length;
+        else bytesToClient += chunk.length;
+        if (stalled) queue.push(chunk);
+        else deliver(to, chunk);
+        if (bytesPerSecond !== null) {
+          // Reading pauses for as long as this chunk takes at the allowed rate.
+          from.pause();
+          setTimeout(() => from.resume(), (chunk.length / bytesPerSecond) * 1000);
+        }
+      });
       from.on('end', () => (stalled ? queue.push('end') : deliver(to, 'end')));
       from.on('close', () => {
         if (stalled) queue.push('destroy');
@@ -87,6 +108,15 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     },
     get stalled() {
       return stalled;
+    },
+    get bytesToServer() {
+      return bytesToServer;
+    },
+    get bytesToClient() {
+      return bytesToClient;
+    },
+    throttle(limit) {
+      bytesPerSecond = limit;
     },
     stall() {
       stalled = true;

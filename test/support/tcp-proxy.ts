@@ -7,6 +7,8 @@ import net from 'node:net';
 export interface TcpProxy {
   port: number;
   url: string;
+  /** Bytes the clients have sent through the proxy towards the server so far. */
+  bytesToServer(): number;
   /** Closes every connection through the proxy and refuses new ones until restored. */
   cut(): void;
   restore(): void;
@@ -16,6 +18,7 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, listenPort = 0): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let open = true;
+  let bytesToServer = 0;
   const server = net.createServer((client) => {
     if (!open) {
       client.destroy();
@@ -30,6 +33,7 @@ export async function startTcpProxy(targetPort: number, listenPort = 0): Promise
         upstream.destroy();
       });
     }
+    client.on('data', (chunk: Buffer) => (bytesToServer += chunk.length));
     client.pipe(upstream);
     upstream.pipe(client);
   });
@@ -38,6 +42,7 @@ export async function startTcpProxy(targetPort: number, listenPort = 0): Promise
   return {
     port,
     url: `ws://127.0.0.1:${port}`,
+    bytesToServer: () => bytesToServer,
     cut() {
       open = false;
       for (const socket of sockets) socket.destroy();

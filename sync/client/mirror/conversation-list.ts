@@ -1,4 +1,5 @@
 import type { ConversationKind, ConversationSummary } from '../../app-api/contract.js';
+import { ATTACHMENT_KINDS, type AttachmentKind } from '../../protocol/attachments.js';
 import { renameSchema } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 
@@ -15,7 +16,8 @@ import { cachedStatement, type Db } from '../../node/sqlite.js';
 const FULL_READ_ABOVE = 500;
 
 const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unread_mentions, c.member_count, c.is_member,
-  c.peer_id, u.username, u.display_name, c.last_preview, c.last_sender_id, c.last_sender_name, c.last_deleted, c.last_at
+  c.peer_id, u.username, u.display_name, c.last_preview, c.last_sender_id, c.last_sender_name, c.last_deleted, c.last_at,
+  c.last_attachment_kind, c.last_attachment_name
   FROM conversations c LEFT JOIN users u ON u.id = c.peer_id`;
 
 /** One row as an array (better-sqlite3's raw mode): building 10,000 objects costs more than the query. */
@@ -36,6 +38,8 @@ type Row = [
   lastSenderName: string | null,
   lastDeleted: number | null,
   lastAt: number | null,
+  lastAttachmentKind: string | null,
+  lastAttachmentName: string | null,
 ];
 
 export class ConversationList {
@@ -127,15 +131,21 @@ function withRename(summary: ConversationSummary, renames: ReadonlyMap<string, s
   return name === undefined ? summary : { ...summary, title: name };
 }
 
+function isAttachmentKind(kind: string | null): kind is AttachmentKind {
+  return (ATTACHMENT_KINDS as readonly (string | null)[]).includes(kind);
+}
+
 function toSummary(row: Row, selfId: string): ConversationSummary {
   const [id, kind, name, lastActivityAt, unread, unreadMentions, memberCount, isMember, peerId, peerUsername, peerDisplayName] =
     row;
-  const [lastText, lastSenderId, lastSenderName, lastDeleted, lastAt] = row.slice(11) as [
+  const [lastText, lastSenderId, lastSenderName, lastDeleted, lastAt, attachmentKind, attachmentName] = row.slice(11) as [
     string | null,
     string | null,
     string | null,
     number | null,
     number | null,
+    string | null,
+    string | null,
   ];
   const peer =
     kind === 'direct'
@@ -157,6 +167,10 @@ function toSummary(row: Row, selfId: string): ConversationSummary {
             at: lastAt ?? 0,
             deleted: lastDeleted === 1,
             senderName: lastSenderName ?? '',
+            // Only when there is one, so a list without files reads as it always has.
+            ...(!lastDeleted && isAttachmentKind(attachmentKind) && attachmentName !== null
+              ? { attachment: { kind: attachmentKind, name: attachmentName } }
+              : {}),
           },
     unreadCount: unread,
     mentionsYou: unreadMentions > 0,

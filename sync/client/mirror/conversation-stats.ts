@@ -29,7 +29,13 @@ export function refreshLastMessage(db: Db, conversationId: string): void {
        last_sender_name = (SELECT u.display_name FROM messages m JOIN users u ON u.id = m.sender_id
                            WHERE m.local_id = conversations.last_message_local_id),
        last_at = (SELECT COALESCE(sent_at, created_at) FROM messages WHERE local_id = conversations.last_message_local_id),
-       last_deleted = COALESCE((SELECT deleted FROM messages WHERE local_id = conversations.last_message_local_id), 0)
+       last_deleted = COALESCE((SELECT deleted FROM messages WHERE local_id = conversations.last_message_local_id), 0),
+       last_attachment_kind = (SELECT a.kind FROM messages m JOIN attachments a
+                                 ON a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id AND a.ordinal = 0
+                               WHERE m.local_id = conversations.last_message_local_id),
+       last_attachment_name = (SELECT a.name FROM messages m JOIN attachments a
+                                 ON a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id AND a.ordinal = 0
+                               WHERE m.local_id = conversations.last_message_local_id)
      WHERE id = @id`,
   ).run({ id: conversationId, chars: PREVIEW_CHARS });
 }

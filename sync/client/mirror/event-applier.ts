@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { editEventSchema, deleteEventSchema, reactionEventSchema } from '../../protocol/frames.js';
 import { clientIdOf, type ChangeEvent, type ConversationEvent, type MessageEvent } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { AttachmentStore } from './attachments.js';
 import { countNewUnread, refreshLastMessage } from './conversation-stats.js';
 import { applyMembershipEvent, refreshMembership } from './membership.js';
 
@@ -119,7 +120,20 @@ function storeMessage(db: Db, event: MessageEvent): void {
     replyTo: event.replyTo,
     deleted: event.deleted ? 1 : 0,
   });
-  if (event.deleted) purge(db, event.conversationId, event.clientMessageId);
+  if (event.deleted) {
+    purge(db, event.conversationId, event.clientMessageId);
+  } else if (event.attachments.length > 0 && !isDeleted(db, event.conversationId, event.clientMessageId)) {
+    new AttachmentStore(db).storeReceived(event.conversationId, event.clientMessageId, event.attachments);
+  }
+}
+
+/** A copy of a message arriving after its delete was applied must not bring its files back. */
+function isDeleted(db: Db, conversationId: string, messageId: string): boolean {
+  const row = cachedStatement(db, 'SELECT deleted FROM messages WHERE conversation_id = ? AND client_message_id = ?').get(
+    conversationId,
+    messageId,
+  ) as { deleted: number } | undefined;
+  return row?.deleted === 1;
 }
 
 interface Target {
@@ -197,8 +211,9 @@ function applyEdit(db: Db, event: Extract<ChangeEvent, { kind: 'edit' }>, target
   }
 }
 
-/** What "delete for everyone" removes from this mirror besides the text. */
+/** What "delete for everyone" removes from this mirror besides the text (the bytes go with the next garbage collection). */
 function purge(db: Db, conversationId: string, messageId: string): void {
+  new AttachmentStore(db).remove(conversationId, messageId);
   cachedStatement(db, 'DELETE FROM message_versions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
   cachedStatement(db, 'DELETE FROM reactions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
 }

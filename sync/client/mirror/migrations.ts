@@ -292,4 +292,54 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'attachments: per message, with their upload and download state; the server limits from its welcome',
+    up(db) {
+      db.exec(`
+        -- One row per file of a message, in the order shown (ordinal). Own files are in the
+        -- profile's store from compose on and are uploaded (upload_*); received files are
+        -- downloaded (download_*). Deleting a message for everyone removes its rows.
+        CREATE TABLE attachments (
+          conversation_id TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          ordinal INTEGER NOT NULL,
+          attachment_id TEXT,                -- the server's id; NULL until our upload finished
+          sha256 TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          name TEXT NOT NULL,
+          mime TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('image', 'voice', 'file')),
+          width INTEGER,
+          height INTEGER,
+          preview TEXT,
+          duration_ms INTEGER,
+          -- Own files only (NULL state for received ones): the tus upload's URL once created, so a
+          -- restart resumes it, and the offset the server last confirmed.
+          upload_url TEXT,
+          upload_offset INTEGER NOT NULL DEFAULT 0,
+          upload_state TEXT CHECK (upload_state IN ('pending', 'done', 'failed')),
+          upload_error TEXT,
+          -- 'done' once the verified bytes are in the store (own files: from compose on).
+          download_state TEXT NOT NULL DEFAULT 'none' CHECK (download_state IN ('none', 'queued', 'active', 'done', 'failed')),
+          download_error TEXT,
+          PRIMARY KEY (conversation_id, message_id, ordinal)
+        ) WITHOUT ROWID;
+        CREATE INDEX attachments_uploading ON attachments(upload_state) WHERE upload_state = 'pending';
+        CREATE INDEX attachments_downloading ON attachments(download_state) WHERE download_state IN ('queued', 'active');
+        CREATE INDEX attachments_by_sha256 ON attachments(sha256);
+
+        -- What the server said about itself in its welcome (JSON, checked when read): its per-file limit.
+        ALTER TABLE session ADD COLUMN server_limits TEXT;
+
+        -- The newest message's first file, which the list shows when it has no text ("Photo", a name).
+        ALTER TABLE conversations ADD COLUMN last_attachment_kind TEXT;
+        ALTER TABLE conversations ADD COLUMN last_attachment_name TEXT;
+        DROP INDEX conversations_list;
+        CREATE INDEX conversations_list ON conversations(
+          last_activity_at DESC, id, kind, name, unread_count, unread_mentions, member_count, is_member, peer_id,
+          last_preview, last_sender_id, last_sender_name, last_at, last_deleted, last_attachment_kind, last_attachment_name);
+      `);
+    },
+  },
 ];

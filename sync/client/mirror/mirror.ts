@@ -2,6 +2,7 @@ import { mentions } from '../../common/mentions.js';
 import type { Conversation, ConversationEvent, ConversationKind, NewConversation, Role, User } from '../../protocol/frames.js';
 import { cachedStatement, openDatabase, type Db, type OpenOptions } from '../../node/sqlite.js';
 import { recountUnread, refreshLastMessage } from './conversation-stats.js';
+import { AttachmentStore, type ComposedAttachment } from './attachments.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
@@ -35,6 +36,7 @@ export interface StoredMessage {
  */
 export class Mirror {
   readonly outbox: OutboxStore;
+  readonly attachments: AttachmentStore;
   readonly views: MirrorViews;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
@@ -42,7 +44,8 @@ export class Mirror {
 
   private constructor(private readonly db: Db) {
     this.outbox = new OutboxStore(db);
-    this.views = new MirrorViews(db, this.outbox);
+    this.attachments = new AttachmentStore(db);
+    this.views = new MirrorViews(db, this.outbox, this.attachments);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,
@@ -96,6 +99,7 @@ export class Mirror {
     this.transaction(() => {
       for (const table of [
         'outbox',
+        'attachments',
         'notices',
         'held_events',
         'reactions',
@@ -352,7 +356,7 @@ export class Mirror {
     );
   }
 
-  /** Stores a new own message and its outbox row in one transaction. */
+  /** Stores a new own message, its attachments and its outbox row in one transaction. */
   enqueueMessage(
     conversationId: string,
     messageId: string,
@@ -360,6 +364,7 @@ export class Mirror {
     text: string,
     replyTo: string | null,
     now: number,
+    attachments: readonly ComposedAttachment[] = [],
   ): void {
     this.transaction(() => {
       cachedStatement(
@@ -367,6 +372,7 @@ export class Mirror {
         `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to)
            VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?)`,
       ).run(conversationId, messageId, senderId, text, now, replyTo);
+      this.attachments.insertOwn(conversationId, messageId, attachments);
       this.outbox.enqueueSend(conversationId, messageId);
       refreshLastMessage(this.db, conversationId);
       cachedStatement(this.db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
@@ -385,13 +391,15 @@ export class Mirror {
   }
 
   /**
-   * Withdraws a message the server never got: the message, its queued changes, and the reply
+   * Withdraws a message the server never got: the message, its attachments (an upload under way
+   * stops at its next chunk), its queued changes, and the reply
    * pointers of unsent replies to it (which would otherwise be refused for naming a message that
    * never existed).
    */
   withdrawUnsent(conversationId: string, messageId: string): void {
     this.transaction(() => {
       this.outbox.withdraw(conversationId, messageId);
+      this.attachments.remove(conversationId, messageId);
       cachedStatement(this.db, 'DELETE FROM messages WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL').run(
         conversationId,
         messageId,
@@ -415,11 +423,19 @@ export class Mirror {
     });
   }
 
-  /** Puts a failed message back in the queue. Its place is after what is queued now. */
+  /**
+   * Puts a failed message back in the queue. Its place is after what is queued now. Its refused
+   * uploads start again (all of them when the server had lost them).
+   */
   retryFailedSend(messageId: string, selfId: string): string | null {
     return this.transaction(() => {
       const conversationId = this.outbox.requeueFailed(messageId, ['send']);
       if (!conversationId) return null;
+      const failed = cachedStatement(
+        this.db,
+        'SELECT error FROM messages WHERE conversation_id = ? AND client_message_id = ?',
+      ).get(conversationId, messageId) as { error: string | null } | undefined;
+      this.attachments.resetUploads(conversationId, messageId, failed?.error === 'attachment_missing');
       cachedStatement(
         this.db,
         "UPDATE messages SET state = 'sending', error = NULL WHERE conversation_id = ? AND client_message_id = ? AND sender_id = ?",

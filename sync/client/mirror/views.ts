@@ -10,6 +10,7 @@ import type {
   ReactionView,
 } from '../../app-api/contract.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
+import type { AttachmentStore } from './attachments.js';
 import type { OutboxStore, QueuedChange } from './outbox-store.js';
 import { ConversationList } from './conversation-list.js';
 import { conversationInfo, messageInfo, noticesBetween, othersWatermarks } from './group-views.js';
@@ -23,6 +24,7 @@ export class MirrorViews {
   constructor(
     private readonly db: Db,
     private readonly outbox: OutboxStore,
+    private readonly attachments: AttachmentStore,
   ) {
     this.list = new ConversationList(db);
   }
@@ -107,6 +109,10 @@ export class MirrorViews {
       rows.map((row) => row.client_message_id),
     );
     const quotes = this.quotesFor(conversationId, rows, selfId, queued);
+    const attachments = this.attachments.views(
+      conversationId,
+      rows.map((row) => row.client_message_id),
+    );
     const others = othersWatermarks(this.db, conversationId, selfId);
     const isMember =
       (
@@ -134,6 +140,7 @@ export class MirrorViews {
         failedChanges: queued
           .filter((change) => change.messageId === row.client_message_id && change.status === 'failed')
           .map((change) => ({ changeId: change.clientId, kind: change.kind, error: change.error ?? '' })),
+        attachments: overlay.deleted ? [] : (attachments.get(row.client_message_id) ?? []),
       };
     });
   }

@@ -12,6 +12,7 @@ export async function send(ctx: HandlerContext, frame: FrameOf<'send'>): Promise
     clientMessageId: frame.clientMessageId,
     text: frame.text,
     replyTo: frame.replyTo ?? null,
+    attachments: frame.attachments ?? [],
     sentAt: ctx.runtime.clock.now(),
   });
   switch (result.status) {
@@ -129,12 +130,14 @@ export async function catchUp(ctx: HandlerContext, frame: FrameOf<'catch_up'>): 
  * A page of long messages could exceed what a client accepts in one frame; cut it (never below
  * one event) so the reply stays under LIMITS.maxCatchUpBytes. The client asks again for the rest.
  */
-function withinByteBudget<T extends { kind: string }>(events: T[]): T[] {
+function withinByteBudget(events: ConversationEvent[]): ConversationEvent[] {
   let bytes = 0;
   for (let i = 0; i < events.length; i += 1) {
     const event = events[i]!;
-    // Worst case for JSON: 3 bytes per UTF-16 unit of text, plus the fixed fields.
-    bytes += 256 + 3 * ('text' in event && typeof event.text === 'string' ? event.text.length : 0);
+    // Worst case for JSON: 3 bytes per UTF-16 unit of text, plus the fixed fields; attachments
+    // (names, previews) as their own JSON, 3 bytes per unit too.
+    bytes += 256 + 3 * ('text' in event ? event.text.length : 0);
+    if (event.kind === 'message' && event.attachments.length > 0) bytes += 3 * JSON.stringify(event.attachments).length;
     if (bytes > LIMITS.maxCatchUpBytes && i > 0) return events.slice(0, i);
   }
   return events;

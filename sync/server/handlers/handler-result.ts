@@ -16,6 +16,8 @@ export interface HandlerContext {
 /** Limits an operator may set per server (the protocol's LIMITS cap them). */
 export interface ServerLimits {
   maxGroupMembers: number;
+  /** The largest file this server takes (ATTACHMENT_LIMITS.maxFileBytes caps it); told in the welcome. */
+  maxFileBytes: number;
 }
 
 /** A push to every open connection of `userIds`, optionally not to the requesting one. */

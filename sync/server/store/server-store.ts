@@ -1,3 +1,4 @@
+import type { Attachment } from '../../protocol/attachments.js';
 import type {
   Change,
   ChangeEvent,
@@ -24,7 +25,8 @@ import type { RefusalReason } from '../../protocol/refusal-reasons.js';
  *   changes and replies refer to);
  * - a change is judged by `refuseChange` / `refuseGroupChange` (protocol/rules.ts) against the
  *   state in the same transaction that stores it; a delete purges the message's text, its edits'
- *   texts and its current reactions in that transaction too;
+ *   texts, its current reactions and its attachments (and their references, so its files can no
+ *   longer be downloaded) in that transaction too;
  * - watermarks only move forward, never past the conversation's lastSeq, and read implies delivered;
  * - nothing may rest on there being one writer at a time: two creations of one conversation (or of
  *   one pair's direct conversation) are told apart by unique keys (insert-or-nothing, then read),
@@ -34,7 +36,7 @@ import type { RefusalReason } from '../../protocol/refusal-reasons.js';
  *
  * Isolation: each method is one transaction that must see a consistent snapshot and serialise
  * with every other writer of the same conversation (SQLite: BEGIN IMMEDIATE; a networked store:
- * a row lock on the conversation, or SERIALIZABLE).
+ * a row lock on the conversation, or SERIALIZABLE). The upload methods add their own needs below.
  */
 export interface ServerStore {
   /** Returns `username_taken` rather than throwing: two sign-ups may race for the same name. */
@@ -70,6 +72,32 @@ export interface ServerStore {
     kind: 'delivered' | 'read';
     seq: number;
   }): Promise<WatermarkResult | null>;
+
+  /**
+   * Records a new upload (before its bytes arrive). Refused with `quota_exceeded` when the owner's
+   * kept uploads (complete or not) would then pass `quotaBytes`. Isolation: the sum and the insert
+   * must serialise with the owner's other creations (SQLite: BEGIN IMMEDIATE; a networked store: a
+   * lock on the owner's row), or two racing uploads could both fit a quota only one of them fits.
+   */
+  createUpload(input: NewUpload): Promise<CreateUploadResult>;
+  getUpload(id: string): Promise<StoredUpload | null>;
+  /** Marks the upload's bytes as all there and verified; only then can a message refer to it. */
+  completeUpload(id: string, at: number): Promise<void>;
+  /**
+   * Forgets an upload that no message refers to; false (nothing changed) when one does, or when
+   * there is no such upload. Isolation: the reference check and the delete in one transaction, so a
+   * send that refers to it either lands first (and the upload stays) or finds it gone.
+   */
+  deleteUpload(id: string): Promise<boolean>;
+  /**
+   * The upload, when `userId` may download it: they are a member of a conversation now, and a
+   * message there that refers to it lies within one of their visibility periods (as for reading
+   * the log). A former member keeps the files they downloaded while a member, and gets no more.
+   * null otherwise, also when it does not exist: a stranger must not learn which ids are real.
+   */
+  findDownloadable(userId: string, attachmentId: string): Promise<DownloadableUpload | null>;
+  /** Uploads created before `before` that no message refers to (now): what garbage collection removes. */
+  listExpiredUploads(before: number): Promise<string[]>;
 
   /** Users who share a conversation with `userId`, each with when they were last connected. */
   listContacts(userId: string): Promise<Contact[]>;
@@ -143,6 +171,13 @@ export interface NewMessage {
   text: string;
   /** messageId of an earlier message of the same conversation (deleted ones too), or null. */
   replyTo: string | null;
+  /**
+   * Files it carries (none when absent). Each must be a completed upload of the sender with this
+   * id, SHA-256 and size, checked in the transaction that stores the message (else
+   * `attachment_missing`); the message then refers to each, which keeps it from garbage collection
+   * and lets the conversation's members download it.
+   */
+  attachments?: Attachment[];
   sentAt: number;
 }
 
@@ -151,7 +186,7 @@ export type AppendResult =
   | { status: 'stored'; event: MessageEvent; memberIds: string[] }
   /** The client id was seen before from this sender: the original event (as it is now), nothing stored. */
   | { status: 'duplicate'; event: MessageEvent }
-  /** Besides the common ones: `message_id_taken`, `reply_target_missing`. */
+  /** Besides the common ones: `message_id_taken`, `reply_target_missing`, `attachment_missing`. */
   | Refused;
 
 export interface NewChange {
@@ -168,6 +203,36 @@ export type ChangeResult =
   /** The client id was seen before from this sender for the same kind of change here. */
   | { status: 'duplicate'; event: ChangeEvent }
   | Refused;
+
+export interface NewUpload {
+  /** Chosen by the server (32 random hex): the key of its file, too. */
+  id: string;
+  ownerId: string;
+  /** What the client declared; the bytes are checked against it once they are all there. */
+  sha256: string;
+  size: number;
+  createdAt: number;
+  /** The most the owner's kept uploads may add up to, this one included. */
+  quotaBytes: number;
+}
+
+export type CreateUploadResult = { status: 'created' } | { status: 'refused'; reason: 'quota_exceeded' };
+
+export interface StoredUpload {
+  id: string;
+  ownerId: string;
+  sha256: string;
+  size: number;
+  createdAt: number;
+  /** When its bytes were all there and verified; null while it is still being uploaded. */
+  completedAt: number | null;
+}
+
+export interface DownloadableUpload {
+  id: string;
+  sha256: string;
+  size: number;
+}
 
 /** Someone who shares a conversation with a user. */
 export interface Contact {

@@ -4,6 +4,7 @@ import type { RefusalReason } from '../../protocol/refusal-reasons.js';
 import type { AppendResult, ChangeResult, NewChange, NewMessage, Refused } from './server-store.js';
 import { toEvent, toEventRow, type EventRow } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
+import { attachmentsUploadedBy, referUploadsIn } from './sqlite-uploads.js';
 
 /**
  * Appending to a conversation's event log. Each function must run inside one write transaction
@@ -19,6 +20,8 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
   if (s.messageById.get(conversationId, clientMessageId)) return refused('message_id_taken');
   // A reply names a message the sender can see: one from before they joined is not there for them.
   if (input.replyTo !== null && !visibleTo(s, conversationId, input.replyTo, senderId)) return refused('reply_target_missing');
+  const attachments = input.attachments ?? [];
+  if (!attachmentsUploadedBy(s, senderId, attachments)) return refused('attachment_missing');
   const event: MessageEvent = {
     kind: 'message',
     conversationId,
@@ -28,9 +31,11 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
     text: input.text,
     replyTo: input.replyTo,
     deleted: false,
+    attachments,
     sentAt: input.sentAt,
   };
   s.insertEvent.run(toEventRow(event));
+  referUploadsIn(s, conversationId, event.seq, attachments);
   return { status: 'stored', event, memberIds: memberIds(s, conversationId) };
 }
 
@@ -142,10 +147,13 @@ function loadTarget(s: Statements, conversationId: string, messageId: string, se
 }
 
 /**
- * Delete for everyone: the message's text and every edit's text become '' and its reactions are
- * dropped, so catch-up never serves them again. The rows stay, so no sequence number disappears.
+ * Delete for everyone: the message's text and every edit's text become '', its attachments and
+ * reactions are dropped, so catch-up never serves them again, and it no longer refers to its
+ * uploads, so nobody can download them through it and garbage collection takes them. The rows
+ * stay, so no sequence number disappears.
  */
 function purge(s: Statements, conversationId: string, messageId: string): void {
+  s.dropRefsOfMessage.run(conversationId, messageSeq(s, conversationId, messageId));
   s.purgeMessage.run(conversationId, messageId);
   s.purgeEdits.run(conversationId, messageId);
   s.dropReactions.run(conversationId, messageId);

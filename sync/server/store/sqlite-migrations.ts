@@ -197,4 +197,43 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'attachments: uploads (tus) with their owner, hash and size, and the messages that refer to them',
+    up(db) {
+      db.exec(`
+        -- One row per tus upload, made before its bytes arrive. Its file is <data>/attachments/<id>.
+        -- completed_at is set once every byte is there and its SHA-256 matched the declared one;
+        -- only then may a message refer to it.
+        CREATE TABLE uploads (
+          id           TEXT PRIMARY KEY,
+          owner_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          sha256       TEXT NOT NULL,
+          size         INTEGER NOT NULL CHECK (size > 0),
+          created_at   INTEGER NOT NULL,
+          completed_at INTEGER
+        ) WITHOUT ROWID;
+        -- The owner's quota sums their rows.
+        CREATE INDEX uploads_by_owner ON uploads(owner_id);
+        -- Garbage collection looks for old unreferenced rows.
+        CREATE INDEX uploads_by_age ON uploads(created_at);
+
+        -- Which messages (by conversation and seq) carry which upload: downloads are allowed to
+        -- whoever may read one of them, and an upload with none is collected after a day. A delete
+        -- for everyone removes the message's rows. No cascade from uploads: a referred-to upload
+        -- is never deleted.
+        CREATE TABLE attachment_refs (
+          upload_id       TEXT NOT NULL REFERENCES uploads(id),
+          conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+          seq             INTEGER NOT NULL,
+          PRIMARY KEY (upload_id, conversation_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX attachment_refs_by_message ON attachment_refs(conversation_id, seq);
+
+        -- A message's attachments live in events.payload as {"attachments":[...]} (NULL: none),
+        -- like the kind-specific fields of membership events, checked against the protocol's
+        -- schema when read back. No column changes.
+      `);
+    },
+  },
 ];

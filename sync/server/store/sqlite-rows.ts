@@ -5,6 +5,7 @@ import {
   memberLeftEventSchema,
   memberRemovedEventSchema,
   membersAddedEventSchema,
+  messageEventSchema,
   roleChangedEventSchema,
   type Conversation,
   type ConversationEvent,
@@ -60,7 +61,10 @@ export interface EventRow {
   deleted: number;
   emoji: string | null;
   reaction_on: number | null;
-  /** Membership events: their kind-specific fields as JSON (see MEMBERSHIP_PAYLOADS). */
+  /**
+   * Membership events: their kind-specific fields as JSON (see MEMBERSHIP_PAYLOADS). Messages:
+   * their attachments as {"attachments":[...]}, NULL when they carry none (or were deleted).
+   */
   payload: string | null;
 }
 
@@ -142,17 +146,26 @@ function membershipPayload(event: MembershipEvent): string {
   }
 }
 
+/** A message's own fields kept as JSON: its attachments, checked like the membership payloads. */
+const MESSAGE_PAYLOAD = messageEventSchema.pick({ attachments: true });
+
 function parsePayload<K extends MembershipEvent['kind']>(row: EventRow, kind: K): z.infer<(typeof MEMBERSHIP_PAYLOADS)[K]> {
+  return parseJson(row, required(row, row.payload, 'payload'), MEMBERSHIP_PAYLOADS[kind], kind) as z.infer<
+    (typeof MEMBERSHIP_PAYLOADS)[K]
+  >;
+}
+
+function parseJson<S extends z.ZodType>(row: EventRow, text: string, schema: S, kind: string): z.infer<S> {
   let json: unknown;
   try {
-    json = JSON.parse(required(row, row.payload, 'payload'));
+    json = JSON.parse(text);
   } catch (error) {
     if (error instanceof SyntaxError) throw corrupt(row, 'payload is not JSON');
     throw error;
   }
-  const parsed = MEMBERSHIP_PAYLOADS[kind].safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) throw corrupt(row, `payload does not match ${kind}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data as z.infer<(typeof MEMBERSHIP_PAYLOADS)[K]>;
+  return parsed.data;
 }
 
 export function toEvent(row: EventRow): ConversationEvent {
@@ -166,6 +179,7 @@ export function toEvent(row: EventRow): ConversationEvent {
         text: row.text,
         replyTo: row.reply_to,
         deleted: row.deleted === 1,
+        attachments: row.payload === null ? [] : parseJson(row, row.payload, MESSAGE_PAYLOAD, 'message').attachments,
       };
     case 'edit':
       return { kind: 'edit', ...base, clientChangeId: row.client_id, messageId: target(row), text: row.text };
@@ -223,6 +237,7 @@ export function toEventRow(event: ConversationEvent): EventRow {
         text: event.text,
         reply_to: event.replyTo,
         deleted: event.deleted ? 1 : 0,
+        payload: event.attachments.length === 0 ? null : JSON.stringify({ attachments: event.attachments }),
       };
     case 'edit':
       return { ...row, client_id: event.clientChangeId, message_id: event.messageId, text: event.text };

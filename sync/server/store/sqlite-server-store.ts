@@ -7,14 +7,18 @@ import {
   type ChangeResult,
   type Contact,
   type CreateResult,
+  type CreateUploadResult,
+  type DownloadableUpload,
   type EventPage,
   type GroupChangeResult,
   type NewChange,
   type NewConversationInput,
   type NewGroupChange,
   type NewMessage,
+  type NewUpload,
   type NewUser,
   type ServerStore,
+  type StoredUpload,
   type StoredUser,
   type WatermarkResult,
 } from './server-store.js';
@@ -34,6 +38,7 @@ import {
   type UserRow,
 } from './sqlite-rows.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
+import { createUploadIn, findDownloadableIn, getUploadIn } from './sqlite-uploads.js';
 
 export const SERVER_DATABASE_FILE = 'server.sqlite';
 
@@ -181,6 +186,31 @@ export class SqliteServerStore implements ServerStore {
       return { deliveredSeq, readSeq, moved, memberIds: memberIds(this.statements, input.conversationId) };
     });
     return run.immediate();
+  }
+
+  async createUpload(input: NewUpload): Promise<CreateUploadResult> {
+    return this.db.transaction(() => createUploadIn(this.statements, input)).immediate();
+  }
+
+  async getUpload(id: string): Promise<StoredUpload | null> {
+    return getUploadIn(this.statements, id);
+  }
+
+  async completeUpload(id: string, at: number): Promise<void> {
+    this.statements.completeUpload.run(at, id);
+  }
+
+  async deleteUpload(id: string): Promise<boolean> {
+    // One statement: the reference check is part of the DELETE itself.
+    return this.statements.deleteUnreferencedUpload.run(id).changes > 0;
+  }
+
+  async findDownloadable(userId: string, attachmentId: string): Promise<DownloadableUpload | null> {
+    return findDownloadableIn(this.statements, userId, attachmentId);
+  }
+
+  async listExpiredUploads(before: number): Promise<string[]> {
+    return (this.statements.expiredUploads.all(before) as { id: string }[]).map((row) => row.id);
   }
 
   async listContacts(userId: string): Promise<Contact[]> {

@@ -1,4 +1,5 @@
 import type { Db } from '../../node/sqlite.js';
+import { prepareUploadStatements } from './sqlite-uploads.js';
 
 /** Every statement the SQLite server store runs, prepared once per database handle. */
 export type Statements = ReturnType<typeof prepareStatements>;
@@ -100,9 +101,9 @@ export function prepareStatements(db: Db) {
     // Within one visible stretch: seq in (afterSeq, untilSeq].
     eventsBetween: db.prepare(`SELECT * FROM events WHERE conversation_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`),
     usersIn: db.prepare(`SELECT id, username, display_name FROM users WHERE id IN (SELECT value FROM json_each(?))`),
-    // Delete for everyone: the texts go, the rows (and their sequence numbers) stay.
+    // Delete for everyone: the texts and attachments go, the rows (and their sequence numbers) stay.
     purgeMessage: db.prepare(
-      `UPDATE events INDEXED BY events_by_message SET text = '', deleted = 1
+      `UPDATE events INDEXED BY events_by_message SET text = '', deleted = 1, payload = NULL
        WHERE conversation_id = ? AND message_id = ? AND kind = 'message'`,
     ),
     purgeEdits: db.prepare(
@@ -143,5 +144,8 @@ export function prepareStatements(db: Db) {
     ),
     lastSeen: db.prepare(`SELECT last_seen_at FROM users WHERE id = ?`),
     recordLastSeen: db.prepare(`UPDATE users SET last_seen_at = @at WHERE id = @userId`),
+
+    // --- uploads and the messages that refer to them
+    ...prepareUploadStatements(db),
   };
 }

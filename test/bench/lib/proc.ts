@@ -200,9 +200,10 @@ export interface ServerProcess {
 /** Starts `sync/server/cli.ts` on `dataDir` and waits for its "listening" line. */
 export async function startServerProcess(
   dataDir: string,
-  options: { port?: number; nodeArgs?: string[] } = {},
+  options: { port?: number; nodeArgs?: string[]; args?: string[] } = {},
 ): Promise<ServerProcess> {
-  const run = spawnTs(join('sync', 'server', 'cli.ts'), ['--port', String(options.port ?? 0), '--data', dataDir], {
+  const cliArgs = ['--port', String(options.port ?? 0), '--data', dataDir, ...(options.args ?? [])];
+  const run = spawnTs(join('sync', 'server', 'cli.ts'), cliArgs, {
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
   });
   const port = await new Promise<number>((resolvePort, reject) => {

@@ -178,6 +178,12 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     discardChange: fc.record({ changeId: validId }),
     setTyping: fc.record({ conversationId: conversation() }),
     getActivity: fc.record({ conversationId: conversation() }),
+    getAttachmentLimits: fc.constant({}),
+    downloadAttachment: fc.record({
+      conversationId: conversation(),
+      messageId: message(),
+      index: fc.integer({ min: 0, max: 9 }),
+    }),
   };
 }
 

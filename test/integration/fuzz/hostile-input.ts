@@ -8,9 +8,11 @@
  * local session).
  */
 import fc from 'fast-check';
+import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, attachmentSchema, type Attachment } from '../../../sync/protocol/attachments.js';
 import {
   clientFrameSchema,
   emoji as emojiSchema,
+  caption as captionSchema,
   messageText as messageTextSchema,
   sendFrame,
   type ClientFrame,
@@ -126,6 +128,55 @@ export const validText: fc.Arbitrary<string> = fc
   )
   .filter((value) => messageTextSchema.safeParse(value).success);
 
+/** A caption beside attachments: any valid text, or none at all. */
+export const validCaption: fc.Arbitrary<string> = fc
+  .oneof(validText, fc.constantFrom('', ' ', '\n'))
+  .filter((value) => captionSchema.safeParse(value).success);
+
+const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
+
+/**
+ * Attachments the protocol accepts (names with junk that is still a sanitised name, every kind
+ * with the fields it needs), referring to upload ids nobody necessarily uploaded.
+ */
+export function validAttachment(ids: fc.Arbitrary<string> = hex(32)): fc.Arbitrary<Attachment> {
+  const base = {
+    id: ids,
+    sha256: hex(64),
+    size: fc.oneof(fc.integer({ min: 1, max: 10_000 }), fc.constantFrom(ATTACHMENT_LIMITS.maxFileBytes)),
+    name: fc.oneof(
+      fc.constantFrom('a.pdf', 'photo.jpg', 'notes', 'é.txt', '👍.png'),
+      junkString({ minLength: 1, maxLength: 30 }),
+    ),
+  };
+  const side = fc.integer({ min: 1, max: ATTACHMENT_LIMITS.maxImageSide });
+  const byKind: Record<(typeof ATTACHMENT_KINDS)[number], fc.Arbitrary<Attachment>> = {
+    file: fc.record({
+      ...base,
+      mime: fc.constantFrom('application/octet-stream', 'application/pdf', 'text/html', 'image/svg+xml'),
+      kind: fc.constant('file' as const),
+    }),
+    image: fc.record(
+      {
+        ...base,
+        mime: fc.constantFrom('image/png', 'image/jpeg', 'image/gif', 'image/webp'),
+        kind: fc.constant('image' as const),
+        width: side,
+        height: side,
+        preview: fc.constantFrom('data:image/webp;base64,UklGRg==', 'data:image/jpeg;base64,/9j/4A=='),
+      },
+      { requiredKeys: ['id', 'sha256', 'size', 'name', 'mime', 'kind', 'width', 'height'] },
+    ),
+    voice: fc.record({
+      ...base,
+      mime: fc.constantFrom('audio/webm', 'audio/ogg'),
+      kind: fc.constant('voice' as const),
+      durationMs: fc.integer({ min: 0, max: ATTACHMENT_LIMITS.maxDurationMs }),
+    }),
+  };
+  return fc.oneof(...Object.values(byKind)).filter((attachment) => attachmentSchema.safeParse(attachment).success);
+}
+
 /** Single emojis of every shape the protocol allows. */
 export const validEmoji: fc.Arbitrary<string> = fc
   .constantFrom('👍', '❤️', '😀', '©', '👍🏽', '👩‍👩‍👧‍👦', '👨🏿‍🦰', '🏳️‍🌈', '🇺🇦', '🇯🇵', '#️⃣', '1️⃣', '*⃣', '🫠', '🧑‍🤝‍🧑')
@@ -187,6 +238,18 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
         replyTo: messageId,
       },
       { requiredKeys: ['type', 'rid', 'conversationId', 'clientMessageId', 'text'] },
+    ),
+    'send/attachments': fc.record(
+      {
+        type: fc.constant('send' as const),
+        rid: validRid,
+        conversationId,
+        clientMessageId: validId,
+        text: validCaption,
+        replyTo: messageId,
+        attachments: fc.array(validAttachment(), { minLength: 1, maxLength: 3 }),
+      },
+      { requiredKeys: ['type', 'rid', 'conversationId', 'clientMessageId', 'text', 'attachments'] },
     ),
     'change/edit': change(fc.record({ kind: fc.constant('edit' as const), messageId, text: validText })),
     'change/delete': change(fc.record({ kind: fc.constant('delete' as const), messageId })),
@@ -311,11 +374,16 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
 );
 
-/** Fields worth breaking in `frame`: its own, those of its change, and some it does not have. */
+/** Fields worth breaking in `frame`: its own, those of its change and of its attachments, and some it does not have. */
 function pathsOf(frame: Record<string, unknown>): string[][] {
   const paths = Object.keys(frame).map((key) => [key]);
   if (typeof frame.change === 'object' && frame.change !== null) {
     paths.push(...Object.keys(frame.change).map((key) => ['change', key]));
+  }
+  if (Array.isArray(frame.attachments)) {
+    frame.attachments.forEach((attachment: object, index) => {
+      paths.push(...[...Object.keys(attachment), 'extra'].map((key) => ['attachments', String(index), key]));
+    });
   }
   paths.push(['extra'], ['__proto__'], ['constructor']);
   return paths;
@@ -386,7 +454,11 @@ export function brokenFrame(frames: fc.Arbitrary<ClientFrame>): fc.Arbitrary<str
         const copy = structuredClone(frame) as unknown as Record<string, unknown>;
         const raws = new Map<string, string>();
         for (const [path, mutation] of mutations) {
-          const parent = path.length === 2 ? copy[path[0]!] : copy;
+          // The object holding the field (an earlier mutation may have replaced or dropped it).
+          let parent: unknown = copy;
+          for (const key of path.slice(0, -1)) {
+            parent = typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>)[key] : undefined;
+          }
           if (typeof parent !== 'object' || parent === null || Array.isArray(parent)) continue;
           const key = path.at(-1)!;
           const target = parent as Record<string, unknown>;

@@ -1,7 +1,8 @@
 /**
  * Hostile input on the sync socket, property-based: random JSON and text, valid frames with fields
  * broken, valid frames aimed at conversations that are not the sender's (or do not exist), replayed
- * client ids, binary frames, oversized frames and bytes that are not UTF-8.
+ * client ids, sends with attachments that are not the sender's finished uploads, binary frames,
+ * oversized frames and bytes that are not UTF-8.
  *
  * One server and a few sockets serve every run; each run sends a batch and ends with a ping, so
  * "every frame was answered" and "nobody was pushed anything" are facts, not guesses about timing.
@@ -27,6 +28,7 @@ import {
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { REFUSALS, type Refusal } from '../../../sync/server/refusals.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
+import type { Attachment } from '../../../sync/protocol/attachments.js';
 import { openSnapshotReader, type SnapshotReader } from '../../support/db-snapshot.js';
 import { RawSocket, type Outgoing, type Received } from '../../support/raw-socket.js';
 import {
@@ -37,6 +39,15 @@ import {
   type TestServer,
 } from '../../support/server-harness.js';
 import {
+  attachmentOf,
+  bearer,
+  createUpload,
+  testFile,
+  uploadFile,
+  uploadIdOf,
+  type TestFile,
+} from '../server/attachment-support.js';
+import {
   anyOf,
   arbitraryText,
   brokenFrame,
@@ -44,6 +55,8 @@ import {
   fuzzTimeout,
   judge,
   junkString,
+  validAttachment,
+  validCaption,
   validEmoji,
   validFrames,
   validId,
@@ -90,6 +103,8 @@ const seeds: Seed[] = [];
 /** The stored event of each seed as it is now, by clientId. */
 const stored = new Map<string, ConversationEvent>();
 const messageIds: string[] = [];
+/** Uploads made while setting up: alice's finished one (sent in m-a4), bob's, and one of alice's never finished. */
+const uploads = {} as { file: TestFile; alices: string; bobs: string; unfinished: string };
 
 async function connectFuzz(name: Name): Promise<RawSocket> {
   const socket = await RawSocket.connect(server.url, accounts[name].token);
@@ -176,6 +191,21 @@ beforeAll(async () => {
     conversationId: '',
     clientChangeId: 'c-c2',
     change: { kind: 'reaction', messageId: 'm-b2', emoji: '👍', on: false },
+  });
+  uploads.file = await testFile(await h.tempDir(), 1000);
+  uploads.alices = await uploadFile(server.httpUrl, accounts.alice.token, uploads.file);
+  uploads.bobs = await uploadFile(server.httpUrl, accounts.bob.token, uploads.file);
+  const unfinished = await createUpload(server.httpUrl, bearer(accounts.alice.token), {
+    length: 1000,
+    sha256: uploads.file.sha256,
+  });
+  uploads.unfinished = uploadIdOf(unfinished.headers.get('location')!);
+  await seed('alice', 'ab', {
+    type: 'send',
+    conversationId: '',
+    clientMessageId: 'm-a4',
+    text: '',
+    attachments: [attachmentOf(uploads.alices, uploads.file)],
   });
   await anchors.alice.call({ type: 'receipt', conversationId: conversations.ab, kind: 'read', seq: 3 }, 'ok');
   for (const key of ['ab', 'ac', 'bc'] as const) {
@@ -508,6 +538,46 @@ describe('the sync server under hostile input', () => {
           });
         }),
         fuzzParams(500),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses a send carrying anything but finished uploads of the sender with that SHA-256 and size with attachment_missing, and changes nothing',
+    async () => {
+      const used = new Set(stored.keys());
+      const { file } = uploads;
+      const good: Attachment = attachmentOf(uploads.alices, file);
+      const missing = fc.oneof(
+        validAttachment(),
+        validAttachment(fc.constant(uploads.bobs)),
+        validAttachment(fc.constant(uploads.unfinished)),
+        validAttachment(fc.constant(uploads.alices)).filter((a) => a.sha256 !== file.sha256 || a.size !== file.size),
+        fc.constantFrom({ ...good, id: uploads.bobs }, { ...good, id: uploads.unfinished }, { ...good, size: file.size + 1 }),
+      );
+      const attachments = fc
+        .tuple(missing, fc.array(fc.constant(good), { maxLength: 2 }), fc.nat())
+        .map(([bad, goods, at]) => [...goods.slice(0, at % (goods.length + 1)), bad, ...goods.slice(at % (goods.length + 1))]);
+      const frame = fc.record({
+        type: fc.constant('send' as const),
+        rid: validRid,
+        conversationId: fc.constantFrom(conversations.ab, conversations.ac),
+        clientMessageId: validId.filter((id) => !used.has(id)),
+        text: validCaption,
+        attachments,
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 6 }), async (frames) => {
+          await changesNothing(async () => {
+            const replies = await (await fuzzSocket('alice')).exchange(frames.map((f) => JSON.stringify(f)));
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => {
+              expectError(reply, frames[index]!.rid, REFUSALS.attachment_missing.code, REFUSALS.attachment_missing);
+            });
+          });
+        }),
+        fuzzParams(300),
       );
     },
     PROPERTY_TIMEOUT_MS,

@@ -39,7 +39,7 @@ beforeAll(async () => {
   // A secret next to the renderer folder: traversal must never reach it.
   writeFileSync(path.join(workDir, 'secret.txt'), 'top secret');
   core = createFakeCore('ws://127.0.0.1:7878');
-  host = await startBrowserHost({ port: 0, rendererDir, core: transportOver(core) });
+  host = await startBrowserHost({ port: 0, rendererDir, core: transportOver(core), profileDir: path.join(workDir, 'profile') });
   own = `127.0.0.1:${host.port}`;
 });
 
@@ -55,7 +55,10 @@ interface RawResponse {
 }
 
 /** A raw request: the path is sent exactly as given (fetch would normalise `..` away). */
-function request(rawPath: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+function request(
+  rawPath: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -73,7 +76,7 @@ function request(rawPath: string, options: { method?: string; headers?: Record<s
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 
@@ -282,6 +285,46 @@ describe('bridge calls', () => {
     const expected: AppEvent[] = [{ type: 'conversations' }, { type: 'connection', state: 'online' }];
     expect(await a.nextPush(2)).toEqual(expected);
     expect(await b.nextPush(2)).toEqual(expected);
+  });
+});
+
+describe('files', () => {
+  const bytes = Buffer.from('attachment bytes, 34 of them here!');
+  const post = (headers: Record<string, string>) => request('/files', { method: 'POST', headers, body: bytes });
+
+  it('imports a file posted by its own page and serves it back, by range too', async () => {
+    const created = await post({ origin: `http://${own}` });
+    expect(created.status).toBe(201);
+    const stored = JSON.parse(created.body) as { sha256: string; size: number };
+    expect(stored.size).toBe(bytes.length);
+    const whole = await request(`/files/${stored.sha256}`);
+    expect(whole.status).toBe(200);
+    expect(whole.body).toBe(bytes.toString());
+    expect(whole.headers['content-type']).toBe('application/octet-stream');
+    expect(whole.headers['x-content-type-options']).toBe('nosniff');
+    expect(whole.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    const part = await request(`/files/${stored.sha256}`, { headers: { range: 'bytes=0-9' } });
+    expect(part.status).toBe(206);
+    expect(part.body).toBe('attachment');
+    expect((await request(`/files/${stored.sha256}`, { headers: { range: 'bytes=999-' } })).status).toBe(416);
+    const saved = await request(`/files/${stored.sha256}?save=${encodeURIComponent('a/b.txt')}`);
+    expect(saved.headers['content-disposition']).toBe(`attachment; filename="a_b.txt"; filename*=UTF-8''a_b.txt`);
+  });
+
+  it('refuses an import from another origin, without Origin, or for a foreign Host', async () => {
+    expect((await post({ origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post({})).status).toBe(403);
+    expect((await post({ origin: `http://localhost:${host.port}` })).status).toBe(403); // not the Host it was sent to
+    expect((await post({ origin: 'http://evil.example:80', host: 'evil.example:80' })).status).toBe(403);
+  });
+
+  it('answers 404 to names that are not a SHA-256, and 403 to a foreign Host', async () => {
+    for (const name of ['x', '..%2f..%2fsecret.txt', '%2e%2e', 'A'.repeat(64)]) {
+      const response = await request(`/files/${name}`);
+      expect(response.status, name).toBe(404);
+      expect(response.body).not.toContain('top secret');
+    }
+    expect((await request(`/files/${'a'.repeat(64)}`, { headers: { host: 'evil.example' } })).status).toBe(403);
   });
 });
 

@@ -5,7 +5,7 @@
  * untrusted frame is refused while a trusted one reaches the real core worker. Electron itself is
  * never loaded.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -73,6 +73,56 @@ describe('electron main (with a fake electron module)', () => {
     expect(granted).toBe(false);
     expect(fake.permissionCheckHandler!({}, 'notifications', 'app://messenger', {})).toBe(false);
     expect(fake.devicePermissionHandler!({})).toBe(false);
+  });
+
+  it('grants the microphone alone, to the app page alone; streams app://; lets only stored files download', () => {
+    expect(fake.privilegedSchemes[0]).toMatchObject({ privileges: { stream: true } });
+    const ask = (permission: string, details: unknown) => {
+      let granted: boolean | undefined;
+      fake.permissionRequestHandler!({}, permission, (allow: boolean) => (granted = allow), details);
+      return granted;
+    };
+    expect(ask('media', { mediaTypes: ['audio'], requestingUrl: 'app://messenger/index.html' })).toBe(true);
+    expect(ask('media', { mediaTypes: ['audio', 'video'], requestingUrl: 'app://messenger/index.html' })).toBe(false);
+    expect(ask('media', { mediaTypes: ['audio'], requestingUrl: 'https://evil.example/' })).toBe(false);
+    expect(ask('notifications', { requestingUrl: 'app://messenger/index.html' })).toBe(false);
+    expect(fake.permissionCheckHandler!({}, 'media', 'app://messenger', { mediaType: 'audio' })).toBe(true);
+    expect(fake.permissionCheckHandler!({}, 'media', 'app://messenger', { mediaType: 'video' })).toBe(false);
+
+    const download = (url: string) => {
+      let prevented = false;
+      fake.sessionListeners.get('will-download')!({ preventDefault: () => (prevented = true) }, { getURL: () => url });
+      return !prevented;
+    };
+    expect(download(`app://messenger/files/${'b'.repeat(64)}?save=a.txt`)).toBe(true);
+    expect(download('https://evil.example/payload.exe')).toBe(false);
+  });
+
+  it('routes app://messenger/files to the profile’s attachment store', async () => {
+    const handler = fake.protocolHandlers.get('app')!;
+    const bytes = Buffer.from('a voice message, say');
+    const created = await handler(new Request('app://messenger/files', { method: 'POST', body: bytes }));
+    expect(created.status).toBe(201);
+    const stored = (await created.json()) as { sha256: string; size: number };
+    expect(stored.size).toBe(bytes.length);
+    expect(existsSync(path.join(userData, 'profile', 'attachments', stored.sha256))).toBe(true);
+
+    const whole = await handler(new Request(`app://messenger/files/${stored.sha256}`));
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
+    const part = await handler(new Request(`app://messenger/files/${stored.sha256}`, { headers: { range: 'bytes=2-6' } }));
+    expect(part.status).toBe(206);
+    expect(await part.text()).toBe('voice');
+    const head = await handler(new Request(`app://messenger/files/${stored.sha256}`, { method: 'HEAD' }));
+    expect(head.headers.get('content-length')).toBe(String(bytes.length));
+
+    const foreign = await handler(
+      new Request('app://messenger/files', { method: 'POST', body: bytes, headers: { origin: 'https://evil.example' } }),
+    );
+    expect(foreign.status).toBe(403);
+    expect((await handler(new Request('app://messenger/files/..%2f..%2fsecret.txt'))).status).toBe(404);
+    expect((await handler(new Request(`app://other/files/${stored.sha256}`))).status).toBe(404);
   });
 
   it('opens one locked-down window on app://messenger/ with the built preload', () => {

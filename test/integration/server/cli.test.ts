@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { UPLOADS_PATH } from '../../../sync/protocol/attachments.js';
 import { HEALTH_PATH } from '../../../sync/protocol/frames.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { createServerHarness } from '../../support/server-harness.js';
@@ -77,4 +78,47 @@ describe('sync server CLI', () => {
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain('--data');
   });
+
+  it('takes --max-file-mb and --quota-mb: the welcome tells the file limit, an upload over it is refused', async () => {
+    const run = runCli(['--port', '0', '--data', await h.tempDir(), '--max-file-mb', '1', '--quota-mb', '3']);
+    const [, port] = await waitForLine(run, /ws:\/\/127\.0\.0\.1:(\d+)/);
+    const httpUrl = `http://127.0.0.1:${port}`;
+    const account = await h.createAccount({ httpUrl });
+    const socket = await h.connect({ url: `ws://127.0.0.1:${port}` }, account.token);
+    expect((await socket.waitForPush('welcome')).limits).toEqual({ maxFileBytes: 1024 * 1024 });
+    const sha256 = 'a'.repeat(64);
+    const create = (length: number) =>
+      fetch(httpUrl + UPLOADS_PATH, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${account.token}`,
+          'tus-resumable': '1.0.0',
+          'upload-length': String(length),
+          'upload-metadata': `sha256 ${Buffer.from(sha256).toString('base64')}`,
+        },
+      });
+    expect((await create(1024 * 1024 + 1)).status).toBe(413);
+    for (let i = 0; i < 3; i += 1) expect((await create(1024 * 1024)).status).toBe(201);
+    expect((await create(1)).status).toBe(403);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
+  it('exits 1 with one clear line for a bad --max-file-mb or --quota-mb', async () => {
+    const dataDir = await h.tempDir();
+    const cases: Array<[string[], RegExp]> = [
+      [['--max-file-mb', '0'], /--max-file-mb must be a whole number of MiB from 1 to 2048, got "0"/],
+      [['--max-file-mb', '2049'], /--max-file-mb .* from 1 to 2048, got "2049"/],
+      [['--max-file-mb', '1.5'], /--max-file-mb .*got "1\.5"/],
+      [['--quota-mb', 'lots'], /--quota-mb must be a whole number of MiB from 1 to \d+, got "lots"/],
+      [['--max-file-mb', '200', '--quota-mb', '100'], /--quota-mb \(100\) must be at least --max-file-mb \(200\)/],
+    ];
+    const runs = cases.map(([args]) => runCli(['--port', '0', '--data', dataDir, ...args]));
+    for (const [i, run] of runs.entries()) {
+      expect(await run.exited).toBe(1);
+      expect(run.stderr().trim().split('\n'), cases[i]![0].join(' ')).toEqual([expect.stringMatching(cases[i]![1])]);
+      expect(run.stdout()).toBe('');
+    }
+    // Five CLI processes starting at once on a small machine.
+  }, 40_000);
 });

@@ -9,6 +9,7 @@ import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.j
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { startSyncServer } from '../../../sync/server/sync-server.js';
 import { CHEAP_PASSWORD_COST, createServerHarness } from '../../support/server-harness.js';
+import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
 
 const h = createServerHarness();
 afterEach(() => h.cleanup());
@@ -54,11 +55,11 @@ function writeVersion1Database(path: string): void {
 }
 
 describe('server schema migrations', () => {
-  it('brings a new database to user_version 3 (one per migration)', async () => {
+  it('brings a new database to user_version 4 (one per migration)', async () => {
     const server = await h.startServer();
     await server.close();
-    expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(3);
-    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(4);
+    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2, 3, 4]);
   });
 
   it('upgrades a version 1 database with data to the latest, keeping every row; the direct conversation takes its pair-derived id', async () => {
@@ -76,7 +77,7 @@ describe('server schema migrations', () => {
     expect(await bob.call({ type: 'catch_up', conversationId: 'c1', afterSeq: 0 }, 'error')).toMatchObject(
       REFUSALS.conversation_not_found,
     );
-    const base = { kind: 'message', conversationId: c1, replyTo: null, deleted: false };
+    const base = { kind: 'message', conversationId: c1, replyTo: null, deleted: false, attachments: [] };
     expect(await bob.allEvents(c1)).toEqual([
       { ...base, seq: 1, senderId: 'u-alice', clientMessageId: 'x', text: 'first', sentAt: 100 },
       { ...base, seq: 2, senderId: 'u-bob', clientMessageId: 'x', text: 'same id', sentAt: 200 },
@@ -109,7 +110,60 @@ describe('server schema migrations', () => {
     expect(await bob.waitForPush('presence')).toMatchObject({ userId: 'u-alice', online: true, lastSeenAt: null });
 
     await server.close();
-    expect(userVersion(path)).toBe(3);
+    expect(userVersion(path)).toBe(4);
+  });
+
+  it('upgrades a version 3 database to 4: its messages carry no attachments, and new ones can', async () => {
+    const dataDir = await h.tempDir();
+    const path = join(dataDir, SERVER_DATABASE_FILE);
+    const c1 = directConversationId('u-alice', 'u-bob');
+    const db = openDatabase(path, serverMigrations.slice(0, 3));
+    try {
+      const user = db.prepare(
+        `INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, 'x', 1)`,
+      );
+      user.run('u-alice', 'alice', 'Alice');
+      user.run('u-bob', 'bob', 'Bob');
+      db.prepare(`INSERT INTO sessions VALUES (?, 'u-alice', 1)`).run(hashSessionToken(ALICE_TOKEN));
+      db.prepare(`INSERT INTO sessions VALUES (?, 'u-bob', 1)`).run(hashSessionToken(BOB_TOKEN));
+      db.prepare(
+        `INSERT INTO conversations (id, kind, pair_key, name, created_by, last_seq, next_join_order, created_at)
+         VALUES (?, 'direct', 'u-alice u-bob', NULL, 'u-alice', 1, 2, 10)`,
+      ).run(c1);
+      const member = db.prepare(`INSERT INTO members VALUES (?, ?, 'member', ?, 1, 1)`);
+      member.run(c1, 'u-alice', 0);
+      member.run(c1, 'u-bob', 1);
+      db.prepare(`INSERT INTO member_periods VALUES (?, 'u-alice', 1, NULL), (?, 'u-bob', 1, NULL)`).run(c1, c1);
+      db.prepare(
+        `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at)
+         VALUES (?, 1, 'message', 'u-alice', 'old', 'old', 'from before attachments', 100)`,
+      ).run(c1);
+    } finally {
+      db.close();
+    }
+
+    const server = await h.startServer({ dataDir });
+    const alice = await h.connect(server, ALICE_TOKEN);
+    expect(await alice.allEvents(c1)).toEqual([
+      {
+        kind: 'message',
+        conversationId: c1,
+        seq: 1,
+        senderId: 'u-alice',
+        clientMessageId: 'old',
+        text: 'from before attachments',
+        replyTo: null,
+        deleted: false,
+        attachments: [],
+        sentAt: 100,
+      },
+    ]);
+    const file = await testFile(dataDir, 100, 'upgrade.bin');
+    const id = await uploadFile(server.httpUrl, ALICE_TOKEN, file);
+    await sendAttachments(alice, c1, 'new', [attachmentOf(id, file)]);
+    expect((await download(server.httpUrl, id, bearer(BOB_TOKEN))).bytes.equals(file.bytes)).toBe(true);
+    await server.close();
+    expect(userVersion(path)).toBe(4);
   });
 
   it('refuses a database written by a newer version, and leaves it untouched', async () => {

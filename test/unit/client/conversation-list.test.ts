@@ -40,6 +40,7 @@ function message(conversationId: string, seq: number, senderId: string, text: st
     text,
     replyTo: null,
     deleted: false,
+    attachments: [],
     sentAt: 100 + seq,
   };
 }

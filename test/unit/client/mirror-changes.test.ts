@@ -19,6 +19,7 @@ const message = (seq: number, id: string, senderId = 'ann', replyTo: string | nu
   text: `text of ${id}`,
   replyTo,
   deleted: false,
+  attachments: [],
 });
 const edit = (seq: number, id: string, text: string, senderId = 'ann'): ConversationEvent => ({
   kind: 'edit',

@@ -38,6 +38,7 @@ const event = (seq: number, senderId = 'peer') => ({
   sentAt: 2000 + seq,
   replyTo: null,
   deleted: false,
+  attachments: [],
 });
 
 describe('mirror migrations', () => {
@@ -51,6 +52,7 @@ describe('mirror migrations', () => {
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
     ).map((row) => row.name);
     expect(tables).toEqual([
+      'attachments',
       'conversations',
       'held_events',
       'members',
@@ -172,6 +174,7 @@ describe('mirror migrations', () => {
           text: 'gone',
           replyTo: null,
           deleted: false,
+          attachments: [],
           sentAt: 3,
         },
       ],
@@ -179,6 +182,37 @@ describe('mirror migrations', () => {
     );
     expect(mirror.message(id, 'z')).toMatchObject({ deleted: true });
     mirror.close();
+  });
+
+  it('migration 5 adds attachments to a version-4 mirror: queued messages send without files, limits come from the welcome', () => {
+    const path = tempFile();
+    const v4 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 4));
+    v4.exec(`
+      INSERT INTO session (id, server_url, token, user_id, username, display_name) VALUES (1, 'ws://x', 't', 'me', 'me', 'Me');
+      INSERT INTO users (id, username, display_name) VALUES ('me', 'me', 'Me'), ('ann', 'ann', 'Ann');
+      INSERT INTO conversations (id, kind, created_at, last_activity_at, peer_id) VALUES ('c1', 'direct', 1, 9, 'ann');
+      INSERT INTO members (conversation_id, user_id, role) VALUES ('c1', 'me', 'member'), ('c1', 'ann', 'member');
+      INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at) VALUES
+        ('c1', 'q', 'me', 'queued before attachments existed', NULL, 'sending', 9);
+      INSERT INTO outbox (conversation_id, client_id, kind, message_id, status) VALUES ('c1', 'q', 'send', 'q', 'pending');
+    `);
+    v4.close();
+    const mirror = Mirror.open(path);
+    expect(mirror.views.messagePage('c1', 'me', 10).messages).toEqual([
+      expect.objectContaining({ id: 'q', text: 'queued before attachments existed', attachments: [] }),
+    ]);
+    expect(mirror.attachments.forSend('c1', 'q')).toEqual([]);
+    expect(mirror.attachments.serverLimits()).toBeNull();
+    mirror.attachments.saveServerLimits({ maxFileBytes: 5_000_000 });
+    expect(mirror.attachments.serverLimits()).toEqual({ maxFileBytes: 5_000_000 });
+    mirror.close();
+    // What is read back from disk is checked: a limit that makes no sense is not believed.
+    const db = new Database(path);
+    db.prepare('UPDATE session SET server_limits = \'{"maxFileBytes":-1}\'').run();
+    db.close();
+    const reopened = Mirror.open(path);
+    expect(reopened.attachments.serverLimits()).toBeNull();
+    reopened.close();
   });
 
   it('refuses a mirror written by a newer version and leaves it untouched', () => {

@@ -89,6 +89,25 @@ describe('layering lint', () => {
     expect(result.output).not.toContain('main/node/types-only.ts');
   });
 
+  it('keeps the client core and the server apart: each shares only pure modules', () => {
+    const result = lint('client-server', {
+      'sync/protocol/frames.ts': 'export const frame = 1;\n',
+      'sync/server/store.ts': "import { frame } from '../protocol/frames.js';\nexport const store = frame;\n",
+      'sync/client/uses-server.ts': "import { store } from '../server/store.js';\nexport const a = store;\n",
+      'sync/server/uses-client.ts': "import { a } from '../client/uses-server.js';\nexport const b = a;\n",
+      'sync/server/uploads.ts': "import { Upload } from 'tus-js-client';\nexport const c = Upload;\n",
+      'sync/client/uploads.ts': "import { Server } from '@tus/server';\nexport const d = Server;\n",
+      'renderer/upload.ts': "import { Upload } from 'tus-js-client';\nexport const e = Upload;\n",
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('client-not-server: sync/client/uses-server.ts');
+    expect(result.output).toContain('server-not-client: sync/server/uses-client.ts');
+    expect(result.output).toContain('server-not-client: sync/server/uploads.ts');
+    expect(result.output).toContain('client-no-server-packages: sync/client/uploads.ts');
+    expect(result.output).toMatch(/renderer-no-node-only-packages: renderer\/upload\.ts/);
+    expect(result.output).not.toMatch(/: sync\/server\/store\.ts →/);
+  });
+
   it('fails on an import cycle', () => {
     const result = lint('cycle', {
       'sync/client/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",

@@ -19,6 +19,7 @@ function message(overrides: Partial<MessageView> = {}): MessageView {
     replyTo: null,
     reactions: [{ emoji: '👍', count: 1, mine: false }],
     failedChanges: [],
+    attachments: [],
     ...overrides,
   };
 }

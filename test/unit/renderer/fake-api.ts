@@ -54,6 +54,7 @@ export function message(overrides: Partial<MessageView> & { id: string }): Messa
     replyTo: null,
     reactions: [],
     failedChanges: [],
+    attachments: [],
     ...overrides,
   };
 }
@@ -76,6 +77,7 @@ export class FakeApi {
     [bob.username, bob],
     [carol.username, carol],
   ]);
+  maxFileBytes = 100 * 1024 * 1024;
   /** Every call in order: method and arguments. */
   calls: { method: AppApiMethod; args: unknown }[] = [];
   private listeners = new Set<(event: AppEvent) => void>();
@@ -177,6 +179,9 @@ export class FakeApi {
           this.conversations = [...this.conversations, created];
           return created;
         }),
+      getAttachmentLimits: (args) => this.answer('getAttachmentLimits', args, () => ({ maxFileBytes: this.maxFileBytes })),
+      downloadAttachment: (args) => this.answer('downloadAttachment', args, () => null),
+      retryMessage: (args) => this.answer('retryMessage', args, () => null),
       sendMessage: (args: { conversationId: string; text: string }) =>
         this.answer('sendMessage', args, () =>
           message({

@@ -1,0 +1,42 @@
+import { useState } from 'react';
+import type { AttachmentView, MessageView } from '../../sync/app-api/contract.js';
+import { useAttachmentFile } from '../hooks/useAttachmentFile.js';
+import { t } from '../i18n/index.js';
+import { fitWithin } from '../state/image-size.js';
+import { ImageViewer } from './ImageViewer.js';
+
+/** Images in a message are at most this wide or tall. */
+const MAX_SIDE_PX = 320;
+
+/**
+ * An image at its own proportions from the start: the sender's tiny preview, stretched, until the
+ * verified bytes are here. Its accessible name is its file name; activating it opens the viewer.
+ */
+export function ImageAttachment({ message, attachment }: { message: MessageView; attachment: AttachmentView }) {
+  const [viewing, setViewing] = useState(false);
+  const { save } = useAttachmentFile(message, attachment);
+  const size = fitWithin(attachment.width ?? MAX_SIDE_PX, attachment.height ?? MAX_SIDE_PX, MAX_SIDE_PX);
+  const src = attachment.localUrl ?? attachment.preview ?? undefined;
+  return (
+    <>
+      {/* The img itself is what is activated (a button around it would hide it as an image from assistive technology). */}
+      <img
+        className={`attachment-image${attachment.localUrl ? '' : ' attachment-image--preview'}`}
+        src={src}
+        alt={attachment.name}
+        title={t.attachments.open(attachment.name)}
+        width={size.width}
+        height={size.height}
+        draggable={false}
+        tabIndex={0}
+        onClick={() => setViewing(true)}
+        onKeyDown={(event) => {
+          if (event.key !== 'Enter' && event.key !== ' ') return;
+          event.preventDefault();
+          setViewing(true);
+        }}
+      />
+      {viewing && <ImageViewer attachment={attachment} onSave={save} onClose={() => setViewing(false)} />}
+    </>
+  );
+}

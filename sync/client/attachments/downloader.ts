@@ -1,0 +1,199 @@
+import { createWriteStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import type { AppEvent, TransferError } from '../../app-api/contract.js';
+import type { Runtime, TimerHandle } from '../../common/runtime.js';
+import { ATTACHMENTS_PATH } from '../../protocol/attachments.js';
+import { backoffDelay, type BackoffPolicy } from '../backoff.js';
+import type { DownloadJob } from '../mirror/attachments.js';
+import type { Mirror } from '../mirror/mirror.js';
+import { BlobStoreError, type BlobStore } from './blob-store.js';
+import { keyOf, type TransferTracker } from './transfer-tracker.js';
+
+const MAX_PARALLEL = 3;
+export const DOWNLOAD_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 };
+/** The server says this person may not have the file, or it no longer exists. */
+const NOT_AVAILABLE_STATUSES = new Set([401, 403, 404, 410]);
+
+export interface DownloaderOptions {
+  mirror: Mirror;
+  blobs: BlobStore;
+  runtime: Runtime;
+  fetch: typeof globalThis.fetch;
+  /** http(s)://host[:port] of the server. */
+  httpBase: string;
+  token: string;
+  tracker: TransferTracker;
+  emit(event: AppEvent): void;
+}
+
+type Outcome = { kind: 'done' } | { kind: 'failed'; error: TransferError } | { kind: 'retry'; message: string };
+
+/**
+ * Fetches received attachments into the profile's store, up to three at a time: images by
+ * themselves, other files when asked. Bytes are streamed to a partial file that survives
+ * restarts, so the next attempt asks only for the rest (Range); the file becomes visible only
+ * once its SHA-256 is the one the sender declared.
+ */
+export class Downloader {
+  private readonly running = new Map<string, AbortController>();
+  private readonly waiting = new Map<string, TimerHandle>();
+  private readonly attempts = new Map<string, number>();
+  private online = false;
+  private stopped = false;
+
+  constructor(private readonly options: DownloaderOptions) {}
+
+  setOnline(online: boolean): void {
+    this.online = online;
+    if (!online) return;
+    for (const handle of this.waiting.values()) this.options.runtime.timers.clearTimeout(handle);
+    this.waiting.clear();
+    this.attempts.clear();
+    this.kick();
+  }
+
+  kick(): void {
+    if (!this.online || this.stopped) return;
+    for (const job of this.options.mirror.attachments.queuedDownloads()) {
+      if (this.running.size >= MAX_PARALLEL) return;
+      const key = keyOf(job);
+      if (this.running.has(key) || this.waiting.has(key)) continue;
+      void this.run(job, key);
+    }
+  }
+
+  /** Cancels every download; what arrived stays on disk for the next start. */
+  stop(): void {
+    this.stopped = true;
+    for (const handle of this.waiting.values()) this.options.runtime.timers.clearTimeout(handle);
+    this.waiting.clear();
+    for (const controller of this.running.values()) controller.abort();
+    this.running.clear();
+  }
+
+  private async run(job: DownloadJob, key: string): Promise<void> {
+    const { mirror, blobs, tracker } = this.options;
+    const controller = new AbortController();
+    this.running.set(key, controller);
+    let outcome: Outcome;
+    try {
+      if (!mirror.attachments.setDownloadState(job, 'active')) return;
+      this.changed(job);
+      outcome = await this.attempt(job, controller.signal);
+    } catch (error) {
+      outcome = classify(error);
+    } finally {
+      this.running.delete(key);
+      tracker.end(job);
+    }
+    if (this.stopped) return;
+    let stillWanted: boolean;
+    switch (outcome.kind) {
+      case 'done':
+        this.attempts.delete(key);
+        stillWanted = mirror.attachments.setDownloadState(job, 'done');
+        break;
+      case 'failed':
+        this.attempts.delete(key);
+        stillWanted = mirror.attachments.setDownloadState(job, 'failed', outcome.error);
+        break;
+      case 'retry':
+        stillWanted = mirror.attachments.setDownloadState(job, 'queued');
+        if (stillWanted) this.retryLater(key);
+        break;
+    }
+    // The message was deleted meanwhile: nothing will ask for these bytes again.
+    if (!stillWanted) await blobs.discardPartial(job.attachmentId).catch(() => undefined);
+    this.changed(job);
+    this.kick();
+  }
+
+  private async attempt(job: DownloadJob, signal: AbortSignal): Promise<Outcome> {
+    const { blobs, tracker } = this.options;
+    // The same bytes are here already (attached here, or received twice).
+    if ((await blobs.sizeOf(job.sha256)) === job.size) return { kind: 'done' };
+    let offset = await blobs.partialSize(job.attachmentId);
+    if (offset > job.size) {
+      await blobs.discardPartial(job.attachmentId);
+      offset = 0;
+    }
+    tracker.start(job, 'download', offset, job.size);
+    if (offset < job.size) {
+      const response = await this.options.fetch(`${this.options.httpBase}${ATTACHMENTS_PATH}/${job.attachmentId}`, {
+        headers: {
+          Authorization: `Bearer ${this.options.token}`,
+          ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}),
+        },
+        signal,
+      });
+      if (NOT_AVAILABLE_STATUSES.has(response.status)) {
+        await response.body?.cancel();
+        return { kind: 'failed', error: 'not_available' };
+      }
+      const resumed = response.status === 206 && contentRangeStart(response.headers.get('content-range')) === offset;
+      if ((response.status !== 200 && !resumed) || !response.body) {
+        await response.body?.cancel();
+        // A range that no longer fits (416): start over from nothing next time.
+        if (response.status === 416 || response.status === 206) await blobs.discardPartial(job.attachmentId);
+        return { kind: 'retry', message: `HTTP ${response.status}` };
+      }
+      let received = resumed ? offset : 0;
+      const meter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          received += chunk.length;
+          tracker.progress(job, received);
+          callback(null, chunk);
+        },
+      });
+      await pipeline(
+        Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>),
+        meter,
+        createWriteStream(blobs.partialPath(job.attachmentId), { flags: resumed ? 'a' : 'w' }),
+        { signal },
+      );
+    }
+    await blobs.commitPartial(job.attachmentId, { sha256: job.sha256, size: job.size });
+    return { kind: 'done' };
+  }
+
+  private retryLater(key: string): void {
+    const attempt = this.attempts.get(key) ?? 0;
+    this.attempts.set(key, attempt + 1);
+    const handle = this.options.runtime.timers.setTimeout(
+      () => {
+        this.waiting.delete(key);
+        this.kick();
+      },
+      backoffDelay(DOWNLOAD_BACKOFF, attempt, this.options.runtime.random),
+    );
+    this.waiting.set(key, handle);
+  }
+
+  private changed(job: DownloadJob): void {
+    this.options.emit({ type: 'messages', conversationId: job.conversationId });
+  }
+}
+
+function contentRangeStart(header: string | null): number | null {
+  const match = header ? /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(header.trim()) : null;
+  return match ? Number(match[1]) : null;
+}
+
+function classify(error: unknown): Outcome {
+  if (error instanceof BlobStoreError) {
+    switch (error.code) {
+      case 'checksum_mismatch':
+      case 'disk_full':
+        return { kind: 'failed', error: error.code };
+      case 'file_too_large':
+      case 'empty_file':
+      case 'file_unreadable':
+        return { kind: 'retry', message: error.message };
+    }
+  }
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return { kind: 'failed', error: 'disk_full' };
+  return { kind: 'retry', message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,287 @@
+import { createReadStream, type ReadStream } from 'node:fs';
+import * as tus from 'tus-js-client';
+import type { AppEvent } from '../../app-api/contract.js';
+import type { Runtime, TimerHandle } from '../../common/runtime.js';
+import { attachmentId, CHECKSUM_MISMATCH_STATUS, UPLOAD_SHA256_METADATA, UPLOADS_PATH } from '../../protocol/attachments.js';
+import { REFUSAL_REASONS } from '../../protocol/refusal-reasons.js';
+import { backoffDelay, type BackoffPolicy } from '../backoff.js';
+import type { AttachmentKey, UploadJob } from '../mirror/attachments.js';
+import type { Mirror } from '../mirror/mirror.js';
+import type { BlobStore } from './blob-store.js';
+import { keyOf, type TransferTracker } from './transfer-tracker.js';
+
+const MAX_PARALLEL = 3;
+/** Each chunk is one PATCH; its confirmed offset is written to the mirror, so a restart loses at most one. */
+const CHUNK_BYTES = 8 * 1024 * 1024;
+export const UPLOAD_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 };
+/** An attempt that moves no byte for this long (a stalled network) is dropped and tried again. */
+const STALL_MS = 30_000;
+/** Refusals that no retry of the same bytes can change: they fail the message. */
+const REFUSAL_STATUSES = new Set([400, 403, 413, CHECKSUM_MISMATCH_STATUS]);
+const UNREADABLE = new Set(['ENOENT', 'EACCES', 'EISDIR', 'EIO']);
+
+/**
+ * How uploads reach the server: tus's own Node HTTP client over a stream of the stored file, unless
+ * a test runs them over something else (the simulation: its in-memory network and virtual clock).
+ */
+export interface UploadTransport {
+  httpStack?: tus.HttpStack;
+  /** What tus reads the stored file through: a stream it reads in ranges, or the bytes themselves. */
+  open(path: string): ReadStream | Buffer;
+}
+
+export const nodeUploadTransport: UploadTransport = {
+  open(path) {
+    // tus reads the file through slices of its own; this stream only tells it the path and size,
+    // so its own errors (a file gone meanwhile) surface there instead.
+    const stream = createReadStream(path);
+    stream.on('error', () => undefined);
+    return stream;
+  },
+};
+
+export interface UploaderOptions {
+  mirror: Mirror;
+  transport: UploadTransport;
+  blobs: BlobStore;
+  runtime: Runtime;
+  /** http(s)://host[:port] of the server. */
+  httpBase: string;
+  token: string;
+  tracker: TransferTracker;
+  emit(event: AppEvent): void;
+  /**
+   * An upload finished or was refused: the outbox may move on (send its message now, or the
+   * messages queued behind one that failed).
+   */
+  onUploadSettled(): void;
+}
+
+type Outcome =
+  | { kind: 'done'; attachmentId: string }
+  | { kind: 'refused'; reason: string }
+  /** The server no longer has the upload: start a new one. */
+  | { kind: 'restart' }
+  | { kind: 'retry'; message: string }
+  /** The row went away (the message was withdrawn) or the uploader stopped. */
+  | { kind: 'gone' };
+
+interface Running {
+  cancel(): void;
+}
+
+/**
+ * Uploads own attachments with tus, up to three at a time, in compose order, independently of the
+ * outbox (which sends a message once all its files are up). The upload's URL is written to the
+ * mirror before any byte goes, and each confirmed chunk's offset after it, so a restart, a kill
+ * or a dropped connection resumes from the server's offset. Transient failures back off;
+ * refusals (too large, over quota, checksum mismatch) fail the message with the server's reason,
+ * which never holds up other conversations.
+ */
+export class Uploader {
+  private readonly running = new Map<string, Running>();
+  private readonly waiting = new Map<string, TimerHandle>();
+  private readonly attempts = new Map<string, number>();
+  private online = false;
+  private stopped = false;
+
+  constructor(private readonly options: UploaderOptions) {}
+
+  setOnline(online: boolean): void {
+    this.online = online;
+    if (!online) return;
+    // Back online: what was waiting out a backoff goes now.
+    for (const handle of this.waiting.values()) this.options.runtime.timers.clearTimeout(handle);
+    this.waiting.clear();
+    this.attempts.clear();
+    this.kick();
+  }
+
+  /** Starts what is pending, up to the limit of parallel uploads. */
+  kick(): void {
+    if (!this.online || this.stopped) return;
+    for (const job of this.options.mirror.attachments.pendingUploads()) {
+      if (this.running.size >= MAX_PARALLEL) return;
+      const key = keyOf(job);
+      if (this.running.has(key) || this.waiting.has(key)) continue;
+      void this.run(job, key);
+    }
+  }
+
+  /** Cancels every upload (the rows stay pending, resumed at the next start). */
+  stop(): void {
+    this.stopped = true;
+    for (const handle of this.waiting.values()) this.options.runtime.timers.clearTimeout(handle);
+    this.waiting.clear();
+    for (const running of this.running.values()) running.cancel();
+    this.running.clear();
+  }
+
+  private async run(job: UploadJob, key: string): Promise<void> {
+    const { mirror, tracker } = this.options;
+    let outcome: Outcome;
+    this.options.tracker.start(job, 'upload', job.uploadOffset, job.size);
+    this.changed(job);
+    try {
+      outcome = await this.attempt(job, key);
+    } catch (error) {
+      outcome = classify(error);
+    } finally {
+      this.running.delete(key);
+      tracker.end(job);
+    }
+    if (this.stopped) return;
+    switch (outcome.kind) {
+      case 'done':
+        this.attempts.delete(key);
+        mirror.attachments.uploadDone(job, outcome.attachmentId);
+        this.options.onUploadSettled();
+        break;
+      case 'refused':
+        this.attempts.delete(key);
+        mirror.transaction(() => {
+          mirror.attachments.uploadFailed(job, outcome.reason);
+          mirror.failSend(job.conversationId, job.messageId, outcome.reason);
+        });
+        this.options.emit({ type: 'conversations' });
+        this.options.onUploadSettled();
+        break;
+      case 'restart':
+        mirror.attachments.setUploadUrl(job, null);
+        this.retryLater(key);
+        break;
+      case 'retry':
+        this.retryLater(key);
+        break;
+      case 'gone':
+        break;
+    }
+    this.changed(job);
+    this.kick();
+  }
+
+  private attempt(job: UploadJob, key: string): Promise<Outcome> {
+    const { mirror, blobs, runtime } = this.options;
+    return new Promise<Outcome>((resolve, reject) => {
+      const { transport } = this.options;
+      const input = transport.open(blobs.pathOf(job.sha256));
+      let knownUrl = job.uploadUrl;
+      let moved = true;
+      let watchdog: TimerHandle | null = null;
+      // After the attempt is settled (given up, stopped) nothing of it may touch the mirror, which
+      // may be closed by then: a response already under way still calls back into here.
+      let settled = false;
+      const settle = (outcome: Outcome | Error) => {
+        if (settled) return;
+        settled = true;
+        if (watchdog) runtime.timers.clearTimeout(watchdog);
+        watchdog = null;
+        if (!Buffer.isBuffer(input)) input.destroy();
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const giveUp = (outcome: Outcome) => {
+        void upload.abort();
+        settle(outcome);
+      };
+      const watch = () => {
+        watchdog = runtime.timers.setTimeout(() => {
+          if (!moved) {
+            giveUp({ kind: 'retry', message: `no progress for ${STALL_MS} ms` });
+            return;
+          }
+          moved = false;
+          watch();
+        }, STALL_MS);
+      };
+      const upload = new tus.Upload(input, {
+        endpoint: `${this.options.httpBase}${UPLOADS_PATH}`,
+        uploadUrl: job.uploadUrl,
+        uploadSize: job.size,
+        chunkSize: CHUNK_BYTES,
+        metadata: { [UPLOAD_SHA256_METADATA]: job.sha256 },
+        headers: { Authorization: `Bearer ${this.options.token}` },
+        ...(transport.httpStack ? { httpStack: transport.httpStack } : {}),
+        // Retries, their timing and where the URL is kept are ours (the mirror, the runtime's timers).
+        retryDelays: null,
+        storeFingerprintForResuming: false,
+        removeFingerprintOnSuccess: false,
+        onUploadUrlAvailable: () => {
+          if (settled) return;
+          moved = true;
+          // Called before the first byte of a new upload goes: the URL must be on disk by then.
+          if (upload.url === knownUrl) return;
+          knownUrl = upload.url;
+          if (!mirror.attachments.setUploadUrl(job, upload.url)) giveUp({ kind: 'gone' });
+        },
+        onChunkComplete: (_chunkBytes, acceptedBytes) => {
+          if (settled) return;
+          moved = true;
+          if (!mirror.attachments.setUploadOffset(job, acceptedBytes)) giveUp({ kind: 'gone' });
+        },
+        onProgress: (sentBytes) => {
+          moved = true;
+          this.options.tracker.progress(job, sentBytes);
+        },
+        onSuccess: () => {
+          const id = upload.url?.split('/').pop() ?? '';
+          if (attachmentId.safeParse(id).success) settle({ kind: 'done', attachmentId: id });
+          else settle({ kind: 'retry', message: `the server's upload URL ${upload.url ?? ''} names no attachment id` });
+        },
+        onError: (error) => settle(error),
+      });
+      this.running.set(key, { cancel: () => giveUp({ kind: 'gone' }) });
+      watch();
+      upload.start();
+    });
+  }
+
+  private retryLater(key: string): void {
+    const attempt = this.attempts.get(key) ?? 0;
+    this.attempts.set(key, attempt + 1);
+    const delay = backoffDelay(UPLOAD_BACKOFF, attempt, this.options.runtime.random);
+    const handle = this.options.runtime.timers.setTimeout(() => {
+      this.waiting.delete(key);
+      this.kick();
+    }, delay);
+    this.waiting.set(key, handle);
+  }
+
+  private changed(key: AttachmentKey): void {
+    this.options.emit({ type: 'messages', conversationId: key.conversationId });
+  }
+}
+
+/** What a failed attempt means: a refusal of these bytes, an upload the server lost, or a passing fault. */
+function classify(error: unknown): Outcome {
+  if (error instanceof tus.DetailedError && error.originalResponse) {
+    const status = error.originalResponse.getStatus();
+    if (REFUSAL_STATUSES.has(status)) return { kind: 'refused', reason: refusalReason(status, error.originalResponse.getBody()) };
+    if (status === 404 || status === 410) return { kind: 'restart' };
+    return { kind: 'retry', message: error.message };
+  }
+  const cause = error instanceof tus.DetailedError ? error.causingError : error;
+  const code = (cause as NodeJS.ErrnoException | null)?.code;
+  if (code !== undefined && UNREADABLE.has(code)) return { kind: 'refused', reason: 'file_unreadable' };
+  return { kind: 'retry', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The server's reason code from its JSON body, else what its status says. */
+function refusalReason(status: number, body: string): string {
+  try {
+    const reason: unknown = (JSON.parse(body) as { reason?: unknown }).reason;
+    if (typeof reason === 'string' && (REFUSAL_REASONS as readonly string[]).includes(reason)) return reason;
+  } catch {
+    // Not JSON: judged by the status alone.
+  }
+  switch (status) {
+    case 413:
+      return 'file_too_large';
+    case CHECKSUM_MISMATCH_STATUS:
+      return 'checksum_mismatch';
+    case 403:
+      return 'quota_exceeded';
+    default:
+      return body.trim().slice(0, 200) || `HTTP ${status}`;
+  }
+}

@@ -1,0 +1,106 @@
+import type { Attachment } from '../../protocol/attachments.js';
+import type { Db } from '../../node/sqlite.js';
+import type { CreateUploadResult, DownloadableUpload, NewUpload, StoredUpload } from './server-store.js';
+
+/**
+ * Uploads and the messages that refer to them. The functions ending in `In` run inside a write
+ * transaction the store opens (on their own, or as part of appending or deleting a message).
+ */
+
+export type UploadStatements = ReturnType<typeof prepareUploadStatements>;
+
+interface UploadRow {
+  id: string;
+  owner_id: string;
+  sha256: string;
+  size: number;
+  created_at: number;
+  completed_at: number | null;
+}
+
+export function prepareUploadStatements(db: Db) {
+  return {
+    insertUpload: db.prepare(
+      `INSERT INTO uploads (id, owner_id, sha256, size, created_at, completed_at)
+       VALUES (@id, @ownerId, @sha256, @size, @createdAt, NULL)`,
+    ),
+    uploadById: db.prepare(`SELECT * FROM uploads WHERE id = ?`),
+    keptBytesOf: db.prepare(`SELECT COALESCE(SUM(size), 0) AS bytes FROM uploads WHERE owner_id = ?`),
+    completeUpload: db.prepare(`UPDATE uploads SET completed_at = ? WHERE id = ? AND completed_at IS NULL`),
+    deleteUnreferencedUpload: db.prepare(
+      `DELETE FROM uploads WHERE id = ? AND NOT EXISTS (SELECT 1 FROM attachment_refs r WHERE r.upload_id = uploads.id)`,
+    ),
+    // One message may carry the same upload twice; it refers to it once.
+    insertRef: db.prepare(`INSERT OR IGNORE INTO attachment_refs (upload_id, conversation_id, seq) VALUES (?, ?, ?)`),
+    dropRefsOfMessage: db.prepare(`DELETE FROM attachment_refs WHERE conversation_id = ? AND seq = ?`),
+    // A referring message within one of the reader's visibility periods (as readEvents serves them).
+    downloadable: db.prepare(
+      `SELECT u.id, u.sha256, u.size FROM uploads u
+       WHERE u.id = @attachmentId AND u.completed_at IS NOT NULL AND EXISTS (
+         SELECT 1 FROM attachment_refs r
+         JOIN member_periods p ON p.conversation_id = r.conversation_id AND p.user_id = @userId
+         JOIN members m ON m.conversation_id = r.conversation_id AND m.user_id = @userId
+         WHERE r.upload_id = u.id AND r.seq >= p.from_seq AND (p.to_seq IS NULL OR r.seq <= p.to_seq)
+       )`,
+    ),
+    expiredUploads: db.prepare(
+      `SELECT id FROM uploads u INDEXED BY uploads_by_age
+       WHERE u.created_at < ? AND NOT EXISTS (SELECT 1 FROM attachment_refs r WHERE r.upload_id = u.id)
+       ORDER BY u.created_at`,
+    ),
+  };
+}
+
+export function createUploadIn(s: UploadStatements, input: NewUpload): CreateUploadResult {
+  const { bytes } = s.keptBytesOf.get(input.ownerId) as { bytes: number };
+  if (bytes + input.size > input.quotaBytes) return { status: 'refused', reason: 'quota_exceeded' };
+  s.insertUpload.run({
+    id: input.id,
+    ownerId: input.ownerId,
+    sha256: input.sha256,
+    size: input.size,
+    createdAt: input.createdAt,
+  });
+  return { status: 'created' };
+}
+
+export function getUploadIn(s: UploadStatements, id: string): StoredUpload | null {
+  const row = s.uploadById.get(id) as UploadRow | undefined;
+  if (!row) return null;
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    sha256: row.sha256,
+    size: row.size,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
+  };
+}
+
+export function findDownloadableIn(s: UploadStatements, userId: string, attachmentId: string): DownloadableUpload | null {
+  return (s.downloadable.get({ userId, attachmentId }) as DownloadableUpload | undefined) ?? null;
+}
+
+/** Whether every attachment is a completed upload of `senderId` with the same SHA-256 and size. */
+export function attachmentsUploadedBy(s: UploadStatements, senderId: string, attachments: readonly Attachment[]): boolean {
+  return attachments.every((attachment) => {
+    const upload = getUploadIn(s, attachment.id);
+    return (
+      upload !== null &&
+      upload.ownerId === senderId &&
+      upload.completedAt !== null &&
+      upload.sha256 === attachment.sha256 &&
+      upload.size === attachment.size
+    );
+  });
+}
+
+/** The stored message at `seq` now carries these uploads. */
+export function referUploadsIn(
+  s: UploadStatements,
+  conversationId: string,
+  seq: number,
+  attachments: readonly Attachment[],
+): void {
+  for (const attachment of attachments) s.insertRef.run(attachment.id, conversationId, seq);
+}

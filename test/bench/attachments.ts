@@ -1,0 +1,397 @@
+/**
+ * Attachments over loopback: a 100 MiB file uploaded by A's client core (tus, through the real
+ * sync server process) and downloaded by B's (ranged GET, SHA-256 verified), beside a raw HTTP PUT
+ * and GET of the same bytes to a bare file server in the same run; peak RSS of the clients and the
+ * server while doing it, at a quarter of the size and at full size (it should not grow with the
+ * file: everything streams); and the cost of resuming an upload cut at 50% (the core is closed
+ * mid-upload, as when the app quits, and opened again).
+ *
+ * Timed windows: upload = sendMessage → the message acknowledged (its file uploaded, verified by
+ * the server, and the send frame answered); download = downloadAttachment → the file verified in B's
+ * store. Importing the file into A's store (what the host does when the file is attached) is timed
+ * apart. A and B run in this process one after the other, so the process's peak RSS (reset just
+ * before each window) is that core's.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { AppEvent, MessageView } from '../../sync/app-api/contract.js';
+import { BlobStore } from '../../sync/client/attachments/blob-store.js';
+import type { ClientCore } from '../../sync/client/client-core-types.js';
+import { openClientCore } from '../../sync/client/client-core.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+import { prepareProfile } from './lib/client-profile.js';
+import { until } from './lib/delivery-kit.js';
+import { memoryOf, resetPeakRss, spawnTs, startServerProcess, tempDir } from './lib/proc.js';
+import { log, row, runBench, scaled, type Row } from './lib/report.js';
+import { seedInChild } from './lib/seed.js';
+
+const BENCH = 'attachments';
+const MiB = 1024 * 1024;
+const FULL_SIZE = 100 * MiB;
+
+runBench(BENCH, async ({ scale }) => {
+  const size = scaled(FULL_SIZE, scale, 8 * MiB);
+  const small = Math.round(size / 4);
+  const work = tempDir(BENCH);
+  const dataDir = join(work, 'server');
+  log(BENCH, 'seeding 2 users');
+  const manifest = await seedInChild(dataDir, { users: 2, conversations: [[0, 1]] }, work);
+  const [a, b] = manifest.users;
+  const conversation = manifest.conversations[0];
+  if (!a || !b || !conversation) throw new Error('Seeding produced too few users');
+  const server = await startServerProcess(dataDir, { args: ['--max-file-mb', String(Math.ceil((2 * size) / MiB))] });
+  const raw = await startRawServer(work);
+  const network = await startTcpProxy(server.port);
+
+  const aProfile = join(work, 'a');
+  const bProfile = join(work, 'b');
+  prepareProfile(aProfile, network.url, a, [conversation]);
+  prepareProfile(bProfile, server.url, b, [conversation]);
+  const aStore = new BlobStore(aProfile);
+
+  const runs: TransferRun[] = [];
+  for (const bytes of [small, size]) {
+    const file = await randomFile(work, `file-${bytes}.bin`, bytes);
+    log(BENCH, `${(bytes / MiB).toFixed(0)} MiB: raw PUT/GET, then core upload/download`);
+    const rawFigures = await rawTransfer(raw.port, file.path, join(work, `raw-get-${bytes}.bin`));
+    runs.push({ bytes, raw: rawFigures, ...(await coreTransfer(aProfile, bProfile, aStore, conversation.id, file, server)) });
+  }
+
+  log(BENCH, `resume: cut a ${(size / MiB).toFixed(0)} MiB upload at 50% by closing the core, then open it again`);
+  const resumeFile = await randomFile(work, 'resume.bin', size);
+  const resume = await resumeAfterCut(aProfile, aStore, conversation.id, resumeFile, network);
+
+  await network.close();
+  raw.stop();
+  await server.stop();
+
+  const full = runs[runs.length - 1]!;
+  const quarter = runs[0]!;
+  const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+  const uploadRate = mbps(full.bytes, full.uploadMs);
+  const downloadRate = mbps(full.bytes, full.downloadMs);
+  const rawPut = mbps(full.bytes, full.raw.putMs);
+  const rawGet = mbps(full.bytes, full.raw.getMs);
+  const rows: Row[] = [
+    row({
+      key: 'attachments.upload',
+      name: `Upload ${(full.bytes / MiB).toFixed(0)} MiB (tus, verified)`,
+      value: round(uploadRate),
+      unit: 'MB/s',
+      baseline: { name: 'raw HTTP PUT', value: round(rawPut), unit: 'MB/s' },
+      ratio: round(rawPut / uploadRate),
+      target: { text: '≥ 100 MB/s', op: '>=', value: 100 },
+    }),
+    row({
+      key: 'attachments.download',
+      name: `Download ${(full.bytes / MiB).toFixed(0)} MiB (ranged GET, verified)`,
+      value: round(downloadRate),
+      unit: 'MB/s',
+      baseline: { name: 'raw HTTP GET', value: round(rawGet), unit: 'MB/s' },
+      ratio: round(rawGet / downloadRate),
+      target: { text: '≥ 100 MB/s', op: '>=', value: 100 },
+    }),
+    row({
+      key: 'attachments.upload.ratio',
+      name: 'Upload time over raw PUT',
+      value: round(full.uploadMs / full.raw.putMs),
+      unit: '×',
+      target: { text: '≤ 2×', op: '<=', value: 2 },
+    }),
+    row({
+      key: 'attachments.download.ratio',
+      name: 'Download time over raw GET',
+      value: round(full.downloadMs / full.raw.getMs),
+      unit: '×',
+      target: { text: '≤ 2×', op: '<=', value: 2 },
+    }),
+    row({
+      key: 'attachments.rss.upload',
+      name: `Client peak RSS growth, upload ${(full.bytes / MiB).toFixed(0)} MiB`,
+      value: full.uploadRssGrowthMiB,
+      unit: 'MiB',
+      baseline: { name: `${(quarter.bytes / MiB).toFixed(0)} MiB file`, value: quarter.uploadRssGrowthMiB ?? 0, unit: 'MiB' },
+      note: 'flat in file size means streaming',
+    }),
+    row({
+      key: 'attachments.rss.download',
+      name: `Client peak RSS growth, download ${(full.bytes / MiB).toFixed(0)} MiB`,
+      value: full.downloadRssGrowthMiB,
+      unit: 'MiB',
+      baseline: { name: `${(quarter.bytes / MiB).toFixed(0)} MiB file`, value: quarter.downloadRssGrowthMiB ?? 0, unit: 'MiB' },
+    }),
+    row({
+      key: 'attachments.rss.server',
+      name: 'Server peak RSS after the full-size transfers',
+      value: full.serverPeakMiB,
+      unit: 'MiB',
+      baseline: { name: 'after the quarter-size ones', value: quarter.serverPeakMiB ?? 0, unit: 'MiB' },
+    }),
+    row({
+      key: 'attachments.resume.bytes',
+      name: 'Resume after a cut at 50%: bytes sent in all',
+      value: round(resume.bytesSent / size),
+      unit: '× file',
+      target: { text: '< 2× file', op: '<=', value: 2 },
+    }),
+    row({
+      key: 'attachments.resume.finish',
+      name: 'Resume: reopen → acknowledged',
+      value: Math.round(resume.finishMs),
+      unit: 'ms',
+      baseline: { name: 'half the uninterrupted upload', value: Math.round(full.uploadMs / 2), unit: 'ms' },
+      ratio: round(resume.finishMs / (full.uploadMs / 2)),
+    }),
+  ];
+  return {
+    sizes: { fileBytes: size, smallFileBytes: small },
+    rows,
+    details: { runs, resume },
+    findings: [
+      `Importing the ${(full.bytes / MiB).toFixed(0)} MiB file into the profile's store (copy + SHA-256) took ${Math.round(full.importMs)} ms; ` +
+        'that happens when the file is attached, before the upload window.',
+      `Upload ${round(uploadRate)} MB/s vs raw PUT ${round(rawPut)} MB/s: the difference is tus's chunking (a PATCH per chunk, its offset ` +
+        'recorded in the mirror), the server hashing the whole file again at the end, and the send frame after it.',
+      `Download ${round(downloadRate)} MB/s vs raw GET ${round(rawGet)} MB/s: the client hashes the file after writing it before it counts as here.`,
+      `Peak RSS growth during the transfer: upload ${full.uploadRssGrowthMiB} MiB at full size vs ${quarter.uploadRssGrowthMiB} MiB at a quarter; ` +
+        `download ${full.downloadRssGrowthMiB} vs ${quarter.downloadRssGrowthMiB} MiB; server peak ${full.serverPeakMiB} vs ${quarter.serverPeakMiB} MiB.`,
+      `The resumed upload had ${(resume.offsetAtReopen / MiB).toFixed(1)} MiB confirmed by the server when the core opened again ` +
+        `(cut at ${(resume.transferredAtCut / MiB).toFixed(1)} MiB); it sent ${(resume.bytesSent / MiB).toFixed(1)} MiB in all for a ${(size / MiB).toFixed(0)} MiB file.`,
+    ],
+  };
+});
+
+interface TransferRun {
+  bytes: number;
+  raw: { putMs: number; getMs: number };
+  importMs: number;
+  uploadMs: number;
+  downloadMs: number;
+  uploadRssGrowthMiB: number | null;
+  downloadRssGrowthMiB: number | null;
+  serverPeakMiB: number | null;
+}
+
+async function coreTransfer(
+  aProfile: string,
+  bProfile: string,
+  aStore: BlobStore,
+  conversationId: string,
+  file: { path: string; sha256: string },
+  server: { memory(): { peakMiB: number } | null },
+): Promise<Omit<TransferRun, 'bytes' | 'raw'>> {
+  const importStarted = performance.now();
+  const stored = await aStore.put(createReadStream(file.path), Number.MAX_SAFE_INTEGER);
+  const importMs = performance.now() - importStarted;
+  if (stored.sha256 !== file.sha256) throw new Error('The store hashed the file differently');
+
+  const aCore = await openOnline(aProfile);
+  const before = rssNow();
+  resetPeakRss();
+  const uploadStarted = performance.now();
+  const sent = await aCore.sendMessage({
+    conversationId,
+    text: '',
+    attachments: [{ sha256: stored.sha256, name: 'big.bin', kind: 'file' }],
+  });
+  await waitForMessage(aCore, conversationId, sent.id, (message) => message.status !== 'sending', 'the upload acknowledged');
+  const uploadMs = performance.now() - uploadStarted;
+  const uploadRssGrowthMiB = peakGrowth(before);
+  const acknowledged = await findMessage(aCore, conversationId, sent.id);
+  if (acknowledged?.status === 'failed') throw new Error(`The upload failed: ${acknowledged.error}`);
+  await aCore.close();
+
+  const bCore = await openOnline(bProfile);
+  await waitForMessage(bCore, conversationId, sent.id, () => true, 'B has the message');
+  const downloadBefore = rssNow();
+  resetPeakRss();
+  const downloadStarted = performance.now();
+  await bCore.downloadAttachment({ conversationId, messageId: sent.id, index: 0 });
+  await waitForMessage(
+    bCore,
+    conversationId,
+    sent.id,
+    (message) => message.attachments[0]?.localUrl != null || message.attachments[0]?.transfer?.state === 'failed',
+    'the download verified',
+  );
+  const downloadMs = performance.now() - downloadStarted;
+  const downloadRssGrowthMiB = peakGrowth(downloadBefore);
+  const received = await findMessage(bCore, conversationId, sent.id);
+  if (received?.attachments[0]?.transfer?.state === 'failed')
+    throw new Error(`The download failed: ${received.attachments[0].transfer.error}`);
+  await bCore.close();
+  const bStored = await fs.stat(new BlobStore(bProfile).pathOf(file.sha256));
+  if (bStored.size !== stored.size) throw new Error('B stored a file of another size');
+  return {
+    importMs,
+    uploadMs,
+    downloadMs,
+    uploadRssGrowthMiB,
+    downloadRssGrowthMiB,
+    serverPeakMiB: round1(server.memory()?.peakMiB ?? null),
+  };
+}
+
+async function resumeAfterCut(
+  aProfile: string,
+  aStore: BlobStore,
+  conversationId: string,
+  file: { path: string; sha256: string; size: number },
+  network: { bytesToServer(): number },
+): Promise<{ bytesSent: number; finishMs: number; transferredAtCut: number; offsetAtReopen: number }> {
+  const stored = await aStore.put(createReadStream(file.path), Number.MAX_SAFE_INTEGER);
+  const first = await openOnline(aProfile);
+  const bytesBefore = network.bytesToServer();
+  let transferredAtCut = 0;
+  const halfway = new Promise<void>((resolve) => {
+    first.subscribe((event: AppEvent) => {
+      if (event.type === 'transfer' && event.direction === 'upload' && event.transferredBytes >= file.size / 2) {
+        transferredAtCut = event.transferredBytes;
+        resolve();
+      }
+    });
+  });
+  const sent = await first.sendMessage({
+    conversationId,
+    text: '',
+    attachments: [{ sha256: stored.sha256, name: 'resume.bin', kind: 'file' }],
+  });
+  await halfway;
+  await first.close();
+
+  const reopened = performance.now();
+  const second = await openClientCore({ profileDir: aProfile, defaultServerUrl: '' });
+  const offsetAtReopen = (await findMessage(second, conversationId, sent.id))?.attachments[0]?.transfer?.transferredBytes ?? 0;
+  await waitForMessage(
+    second,
+    conversationId,
+    sent.id,
+    (message) => message.status !== 'sending',
+    'the resumed upload acknowledged',
+  );
+  const finishMs = performance.now() - reopened;
+  const message = await findMessage(second, conversationId, sent.id);
+  await second.close();
+  if (message?.status === 'failed') throw new Error(`The resumed upload failed: ${message.error}`);
+  return { bytesSent: network.bytesToServer() - bytesBefore, finishMs, transferredAtCut, offsetAtReopen };
+}
+
+async function openOnline(profileDir: string): Promise<ClientCore> {
+  const core = await openClientCore({ profileDir, defaultServerUrl: '' });
+  await until(async () => (await core.getConnectionState()) === 'online', 60_000, `${profileDir} online`);
+  return core;
+}
+
+async function findMessage(core: ClientCore, conversationId: string, messageId: string): Promise<MessageView | undefined> {
+  const page = await core.listMessages({ conversationId, limit: 20 });
+  return page.messages.find((message) => message.id === messageId);
+}
+
+/** Resolves when the message passes `done`, checked after each change the core announces for it. */
+async function waitForMessage(
+  core: ClientCore,
+  conversationId: string,
+  messageId: string,
+  done: (message: MessageView) => boolean,
+  what: string,
+): Promise<void> {
+  let check: () => void = () => {};
+  const reached = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}`)), 10 * 60_000);
+    let checking = false;
+    check = () => {
+      if (checking) return;
+      checking = true;
+      void findMessage(core, conversationId, messageId).then((message) => {
+        checking = false;
+        if (message && done(message)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      }, reject);
+    };
+  });
+  const unsubscribe = core.subscribe((event) => {
+    if (event.type === 'messages' && event.conversationId === conversationId) check();
+  });
+  check();
+  try {
+    await reached;
+  } finally {
+    unsubscribe();
+  }
+}
+
+async function randomFile(dir: string, name: string, bytes: number): Promise<{ path: string; sha256: string; size: number }> {
+  const path = join(dir, name);
+  const hash = createHash('sha256');
+  const out = createWriteStream(path);
+  for (let written = 0; written < bytes;) {
+    const chunk = randomBytes(Math.min(4 * MiB, bytes - written));
+    hash.update(chunk);
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    written += chunk.length;
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return { path, sha256: hash.digest('hex'), size: bytes };
+}
+
+async function startRawServer(work: string): Promise<{ port: number; stop(): void }> {
+  const run = spawnTs(join('test', 'bench', 'lib', 'raw-file-server.ts'), [work]);
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`The raw file server did not start:\n${run.output()}`)), 30_000);
+    run.child.stdout?.on('data', () => {
+      const match = /listening (\d+)/.exec(run.output());
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  return { port, stop: () => run.child.kill('SIGTERM') };
+}
+
+/** The floor: the same bytes PUT and GET over loopback with plain HTTP, streamed from and to disk. */
+async function rawTransfer(port: number, source: string, target: string): Promise<{ putMs: number; getMs: number }> {
+  const { size } = await fs.stat(source);
+  const putStarted = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'PUT', path: '/file', headers: { 'content-length': size } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 204 ? resolve() : reject(new Error(`raw PUT answered ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    pipeline(createReadStream(source), req).catch(reject);
+  });
+  const putMs = performance.now() - putStarted;
+  const getStarted = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'GET', path: '/file' }, (res) => {
+      pipeline(res, createWriteStream(target)).then(resolve, reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const getMs = performance.now() - getStarted;
+  return { putMs, getMs };
+}
+
+function rssNow(): number | null {
+  return memoryOf('self')?.rssMiB ?? null;
+}
+
+function peakGrowth(before: number | null): number | null {
+  const peak = memoryOf('self')?.peakMiB;
+  return before === null || peak === undefined ? null : round1(peak - before);
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function round1(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 10) / 10;
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import config from '../../playwright.config.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+import { pngImage, sha256Of, sha256OfFile } from './support/files.js';
+import { startBrowserHost, startServer, tempDir } from './support/processes.js';
+import { cleanedUpAfterEach, openApp } from './support/test-resources.js';
+
+// Chromium's stand-in microphone (a tone), allowed without asking: for recording voice messages.
+const launchOptions = config.use?.launchOptions ?? {};
+test.use({
+  launchOptions: {
+    ...launchOptions,
+    args: [...(launchOptions.args ?? []), '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+  },
+});
+
+const { running, proxies, dirs } = cleanedUpAfterEach();
+
+/** Alice reaches the server through a proxy the test can cut; Bob connects directly. */
+async function twoPeople(browser: Browser) {
+  const serverData = tempDir('e2e-files-server-');
+  const aliceProfile = tempDir('e2e-files-alice-');
+  const bobProfile = tempDir('e2e-files-bob-');
+  dirs.push(serverData, aliceProfile, bobProfile);
+  const server = await startServer(serverData.path);
+  running.push(server);
+  const aliceNetwork = await startTcpProxy(server.port);
+  proxies.push(aliceNetwork);
+  const aliceHost = await startBrowserHost(aliceProfile.path, aliceNetwork.url);
+  const bobHost = await startBrowserHost(bobProfile.path, server.url);
+  running.push(aliceHost, bobHost);
+
+  const alice = await openApp(browser, aliceHost.url);
+  const bob = await openApp(browser, bobHost.url);
+  await bob.createAccount('bob', 'Bob Builder');
+  await alice.createAccount('alice', 'Alice Liddell');
+  await alice.startConversation('bob');
+  await alice.send('Files coming');
+  await expect(bob.conversationWith('Alice Liddell')).toBeVisible();
+  await bob.openConversationWith('Alice Liddell');
+  await expect(bob.message('Files coming')).toBeVisible();
+  return { alice, bob, aliceNetwork };
+}
+
+/** Saves through `click` and returns the SHA-256 of exactly what the browser wrote to disk. */
+async function savedHash(page: Page, click: () => Promise<void>): Promise<string> {
+  const download = page.waitForEvent('download');
+  await click();
+  const path = await (await download).path();
+  return sha256OfFile(path);
+}
+
+test('a file and an image attached offline arrive after reconnecting, and are saved byte for byte', async ({ browser }) => {
+  const { alice, bob, aliceNetwork } = await twoPeople(browser);
+  const report = randomBytes(300 * 1024);
+  const photo = pngImage(640, 400);
+
+  aliceNetwork.cut();
+  await expect(alice.connection).toContainText('Offline');
+
+  const chooser = alice.page.waitForEvent('filechooser');
+  await alice.page.getByRole('button', { name: 'Attach', exact: true }).click();
+  await (
+    await chooser
+  ).setFiles([
+    { name: 'report.bin', mimeType: 'application/octet-stream', buffer: report },
+    { name: 'photo.png', mimeType: 'image/png', buffer: photo },
+  ]);
+  const attachments = alice.page.getByRole('list', { name: 'Attachments' });
+  await expect(attachments.getByRole('listitem')).toHaveCount(2);
+  await expect(attachments.getByRole('button', { name: 'Remove report.bin' })).toBeVisible();
+  await expect(attachments.getByRole('button', { name: 'Remove photo.png' })).toBeVisible();
+  await alice.send('Here you go');
+  await expect(attachments).toBeHidden();
+
+  // Shown at once, from the local copy, while it waits for the network.
+  await expect(alice.status('Here you go', 'Sending')).toBeVisible();
+  const sent = alice.message('Here you go');
+  await expect(sent.getByRole('img', { name: 'photo.png' })).toBeVisible();
+  await expect(sent.getByRole('button', { name: 'Save report.bin' })).toBeVisible();
+  await expect(bob.message('Here you go')).toHaveCount(0);
+
+  aliceNetwork.restore();
+  await expect(alice.connection).toContainText('Online', { timeout: 45_000 });
+  // Bob has the conversation open: it arrives, and he reads it.
+  await expect(bob.message('Here you go')).toBeVisible({ timeout: 45_000 });
+  await expect(alice.status('Here you go', 'Read')).toBeVisible();
+
+  // Bob: the caption, the image (fetched by itself, laid out at its own proportions) and the file.
+  const received = bob.message('Here you go');
+  const image = received.getByRole('img', { name: 'photo.png' });
+  await expect(image).toBeVisible();
+  await expect(received).toContainText('300 KB');
+  await expect
+    .poll(() => image.evaluate((img: { complete: boolean; naturalWidth: number }) => img.complete && img.naturalWidth))
+    .toBe(640);
+  const box = await image.boundingBox();
+  expect(Math.round((box!.width / box!.height) * 10) / 10).toBeCloseTo(1.6, 1);
+
+  expect(await savedHash(bob.page, () => received.getByRole('button', { name: 'Save report.bin' }).click())).toBe(
+    sha256Of(report),
+  );
+
+  await image.click();
+  const viewer = bob.page.getByRole('dialog', { name: 'Image viewer' });
+  await expect(viewer).toBeVisible();
+  expect(await savedHash(bob.page, () => viewer.getByRole('button', { name: 'Save' }).click())).toBe(sha256Of(photo));
+  await viewer.getByRole('button', { name: 'Close' }).click();
+  await expect(viewer).toBeHidden();
+});
+
+test('a file over the limit is refused by name before anything is queued', async ({ browser }) => {
+  const { alice } = await twoPeople(browser);
+  const chooser = alice.page.waitForEvent('filechooser');
+  await alice.page.getByRole('button', { name: 'Attach', exact: true }).click();
+  // The server's default limit is 100 MB; one byte more (a sparse file: nothing is written).
+  const folder = tempDir('e2e-files-huge-');
+  dirs.push(folder);
+  const huge = join(folder.path, 'huge.iso');
+  writeFileSync(huge, '');
+  truncateSync(huge, 100 * 1024 * 1024 + 1);
+  await (await chooser).setFiles(huge);
+  await expect(alice.page.getByRole('alert').filter({ hasText: 'huge.iso' })).toContainText('100 MB');
+  await expect(alice.page.getByRole('list', { name: 'Attachments' })).toHaveCount(0);
+});
+
+test('a voice message recorded with the microphone plays on the other side', async ({ browser }) => {
+  const { alice, bob } = await twoPeople(browser);
+
+  await alice.page.getByRole('button', { name: 'Record voice message' }).click();
+  const timer = alice.page.getByRole('timer');
+  await expect(timer).toHaveText('0:00');
+  await expect(alice.page.getByRole('button', { name: 'Cancel recording' })).toBeVisible();
+  await expect(timer).toHaveText('0:02', { timeout: 10_000 });
+  await alice.page.getByRole('button', { name: 'Send voice message' }).click();
+  await expect(timer).toBeHidden();
+
+  const voice = bob.log
+    .getByRole('article')
+    .filter({ has: bob.page.getByRole('button', { name: /^(Play|Pause) voice message$/ }) });
+  await expect(voice).toHaveCount(1, { timeout: 30_000 });
+  await expect(voice).toContainText(/0:0[23]/);
+  await voice.getByRole('button', { name: 'Play voice message' }).click();
+  // It plays (the button becomes Pause) and, being short, comes to its end (Play again).
+  await expect(voice.getByRole('button', { name: 'Pause voice message' })).toBeVisible({ timeout: 30_000 });
+  await expect(voice.getByRole('button', { name: 'Play voice message' })).toBeVisible({ timeout: 30_000 });
+  expect(await voice.locator('audio').evaluate((audio: { currentTime: number }) => audio.currentTime)).toBeGreaterThan(1);
+  // Alice's own copy shows the same.
+  await expect(alice.log.getByRole('button', { name: 'Play voice message' })).toHaveCount(1);
+});

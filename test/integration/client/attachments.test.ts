@@ -1,0 +1,298 @@
+/**
+ * Attachments between real client cores and a real server over 127.0.0.1: composed offline,
+ * uploaded with tus once the connection is back, received, downloaded (images by themselves, other
+ * files on request) and verified byte for byte; refusals fail only their own message.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AttachmentView, MessageView } from '../../../sync/app-api/contract.js';
+import { BlobStore } from '../../../sync/client/attachments/blob-store.js';
+import { attachFile, fileBytes, imageBytes, sha256Of, storedBytes } from '../../support/attachments-files.js';
+import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { readMirrorAttachments } from '../../support/db-invariants.js';
+import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
+import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServerOptions } from '../../support/server-harness.js';
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
+
+const servers = createServerHarness();
+const clients = createClientHarness();
+const proxies: (TcpProxy | FaultProxy)[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await clients.cleanup();
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
+  await servers.cleanup();
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+const MiB = 1024 * 1024;
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'attachment-originals-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function online(core: TestCore, state: 'online' | 'offline' = 'online') {
+  await eventually(
+    () => core.getConnectionState(),
+    (now) => now === state,
+    state,
+  );
+}
+
+async function signUp(core: TestCore, serverUrl: string, username: string) {
+  await core.createAccount({ serverUrl, username, displayName: username, password: DEFAULT_TEST_PASSWORD });
+  await online(core);
+}
+
+/**
+ * Alice and Bob in a direct conversation. Alice reaches the server through a proxy that can be
+ * cut (`aliceVia: 'tcp'`, which refuses new connections while cut) or made to misbehave ('fault');
+ * Bob through a fault proxy of his own when `bobVia` is 'fault'.
+ */
+async function twoPeople(options: { server?: TestServerOptions; aliceVia?: 'tcp' | 'fault'; bobVia?: 'fault' } = {}) {
+  const server = await servers.startServer(options.server ?? {});
+  const aliceProxy = options.aliceVia === 'fault' ? await startFaultProxy(server.port) : await startTcpProxy(server.port);
+  proxies.push(aliceProxy);
+  const bobProxy = options.bobVia === 'fault' ? await startFaultProxy(server.port) : null;
+  if (bobProxy) proxies.push(bobProxy);
+  const aliceProfile = await clients.profileDir();
+  const bobProfile = await clients.profileDir();
+  const alice = await clients.open(aliceProfile, aliceProxy.url);
+  const bob = await clients.open(bobProfile, bobProxy?.url ?? server.url);
+  await signUp(alice, aliceProxy.url, 'alice');
+  await signUp(bob, bobProxy?.url ?? server.url, 'bob');
+  const { id: conversationId } = await alice.startConversation({ username: 'bob' });
+  await eventually(
+    () => bob.listConversations(),
+    (list) => list.length === 1,
+    'bob sees the conversation',
+  );
+  return { server, alice, bob, aliceProfile, bobProfile, aliceProxy, bobProxy, conversationId };
+}
+
+async function messages(core: TestCore, conversationId: string): Promise<MessageView[]> {
+  return (await core.listMessages({ conversationId, limit: 1000 })).messages;
+}
+
+async function messageWhere(core: TestCore, conversationId: string, accept: (m: MessageView) => boolean, what: string) {
+  const list = await eventually(
+    () => messages(core, conversationId),
+    (all) => all.some(accept),
+    what,
+    30_000,
+  );
+  return list.find(accept)!;
+}
+
+async function attachmentOf(
+  core: TestCore,
+  conversationId: string,
+  messageId: string,
+  index: number,
+  accept: (a: AttachmentView) => boolean,
+  what: string,
+): Promise<AttachmentView> {
+  const message = await messageWhere(
+    core,
+    conversationId,
+    (m) => m.id === messageId && m.attachments[index] !== undefined && accept(m.attachments[index]),
+    what,
+  );
+  return message.attachments[index]!;
+}
+
+describe('attachments between two client cores', () => {
+  it('a file and an image composed offline go out after reconnect; the image downloads by itself, the file when asked, byte for byte', async () => {
+    const { alice, bob, aliceProfile, bobProfile, aliceProxy, conversationId } = await twoPeople();
+    const originals = await tempDir();
+    const file = await attachFile(aliceProfile, originals, 'report.bin', fileBytes(300_000));
+    const image = await attachFile(aliceProfile, originals, 'photo.png', imageBytes(200_000));
+
+    (aliceProxy as TcpProxy).cut();
+    await online(alice, 'offline');
+    const sent = await alice.sendMessage({
+      conversationId,
+      text: 'the report, and a photo',
+      attachments: [
+        { sha256: file.sha256, name: 'report.bin', kind: 'file' },
+        { sha256: image.sha256, name: 'photo.png', kind: 'image', width: 1, height: 1 },
+      ],
+    });
+    expect(sent).toMatchObject({ status: 'sending', text: 'the report, and a photo' });
+    expect(sent.attachments).toEqual([
+      expect.objectContaining({ index: 0, name: 'report.bin', kind: 'file', size: file.size, localUrl: `files/${file.sha256}` }),
+      expect.objectContaining({ index: 1, name: 'photo.png', kind: 'image', mime: 'image/png', width: 1, height: 1 }),
+    ]);
+    expect(sent.attachments.map((a) => a.transfer?.direction)).toEqual(['upload', 'upload']);
+    // The originals are only where the person picked them: the profile has its own copies.
+    await Promise.all([rm(file.path), rm(image.path)]);
+
+    (aliceProxy as TcpProxy).restore();
+    await messageWhere(alice, conversationId, (m) => m.id === sent.id && m.seq !== null, 'alice’s message acknowledged');
+    const received = await messageWhere(bob, conversationId, (m) => m.id === sent.id, 'bob receives the message');
+    expect(received.attachments.map((a) => [a.name, a.kind, a.size, a.sha256])).toEqual([
+      ['report.bin', 'file', file.size, file.sha256],
+      ['photo.png', 'image', image.size, image.sha256],
+    ]);
+    expect(received.attachments[0]).toMatchObject({ localUrl: null, transfer: null });
+
+    await attachmentOf(bob, conversationId, sent.id, 1, (a) => a.localUrl !== null, 'the image downloads by itself');
+    expect(sha256Of((await storedBytes(bobProfile, image.sha256))!)).toBe(image.sha256);
+    expect(await storedBytes(bobProfile, file.sha256)).toBeNull();
+
+    await bob.downloadAttachment({ conversationId, messageId: sent.id, index: 0 });
+    const downloaded = await attachmentOf(bob, conversationId, sent.id, 0, (a) => a.localUrl !== null, 'the file on request');
+    expect(downloaded).toMatchObject({ localUrl: `files/${file.sha256}`, transfer: null });
+    expect(sha256Of((await storedBytes(bobProfile, file.sha256))!)).toBe(file.sha256);
+    expect(bob.events.some((event) => event.type === 'transfer' && event.direction === 'download')).toBe(true);
+  }, 60_000);
+
+  it('keeps compose order: a text sent right after a large file arrives after it', async () => {
+    const { alice, bob, aliceProfile, conversationId } = await twoPeople({ aliceVia: 'fault' });
+    const big = await attachFile(aliceProfile, await tempDir(), 'big.bin', fileBytes(20 * MiB));
+    const withFile = await alice.sendMessage({
+      conversationId,
+      text: '',
+      attachments: [{ sha256: big.sha256, name: 'big.bin', kind: 'file' }],
+    });
+    const after = await alice.sendMessage({ conversationId, text: 'after the file' });
+    const both = await eventually(
+      () => messages(bob, conversationId),
+      (list) => list.length === 2,
+      'bob has both',
+      30_000,
+    );
+    expect(both.map((m) => m.id)).toEqual([withFile.id, after.id]);
+    expect(both[0]!.seq!).toBeLessThan(both[1]!.seq!);
+    expect(both[0]!.text).toBe('');
+  }, 60_000);
+
+  it('tells the limit the server announced and refuses a larger file before queueing it', async () => {
+    const { alice, aliceProfile, conversationId } = await twoPeople({ server: { maxFileBytes: 1 * MiB } });
+    expect(await alice.getAttachmentLimits()).toEqual({ maxFileBytes: 1 * MiB });
+    const big = await attachFile(aliceProfile, await tempDir(), 'big.bin', fileBytes(2 * MiB));
+    await expect(
+      alice.sendMessage({ conversationId, text: '', attachments: [{ sha256: big.sha256, name: 'big.bin', kind: 'file' }] }),
+    ).rejects.toMatchObject({ code: 'refused', message: 'file_too_large' });
+    expect(await messages(alice, conversationId)).toEqual([]);
+  });
+
+  it('a file the server finds too large fails its message with that reason; the next message still goes', async () => {
+    const { alice, bob, aliceProfile, aliceProxy, conversationId } = await twoPeople({ server: { maxFileBytes: 1 * MiB } });
+    const big = await attachFile(aliceProfile, await tempDir(), 'big.bin', fileBytes(2 * MiB));
+    // Composed while the client still believed an older, larger limit (offline since).
+    (aliceProxy as TcpProxy).cut();
+    await alice.close();
+    const db = new Database(join(aliceProfile, 'mirror.sqlite'));
+    db.prepare('UPDATE session SET server_limits = ?').run(JSON.stringify({ maxFileBytes: 10 * MiB }));
+    db.close();
+    const reopened = await clients.open(aliceProfile, aliceProxy.url);
+    const refused = await reopened.sendMessage({
+      conversationId,
+      text: 'too big for the server',
+      attachments: [{ sha256: big.sha256, name: 'big.bin', kind: 'file' }],
+    });
+    const next = await reopened.sendMessage({ conversationId, text: 'this one goes' });
+    (aliceProxy as TcpProxy).restore();
+
+    const failed = await messageWhere(reopened, conversationId, (m) => m.id === refused.id && m.status === 'failed', 'refused');
+    expect(failed.error).toBe('file_too_large');
+    expect(failed.attachments[0]?.transfer).toMatchObject({ direction: 'upload', state: 'failed', error: 'file_too_large' });
+    await messageWhere(bob, conversationId, (m) => m.id === next.id, 'the next message reaches bob');
+    expect((await messages(bob, conversationId)).map((m) => m.id)).toEqual([next.id]);
+  }, 60_000);
+
+  it('bytes that no longer match what was declared are refused by the server (checksum mismatch); the next message still goes', async () => {
+    const { alice, bob, aliceProfile, aliceProxy, conversationId } = await twoPeople();
+    const original = await attachFile(aliceProfile, await tempDir(), 'notes.bin', fileBytes(500_000));
+    (aliceProxy as TcpProxy).cut();
+    await online(alice, 'offline');
+    const corrupted = await alice.sendMessage({
+      conversationId,
+      text: '',
+      attachments: [{ sha256: original.sha256, name: 'notes.bin', kind: 'file' }],
+    });
+    const next = await alice.sendMessage({ conversationId, text: 'after the broken one' });
+    // The profile's copy changes under the core (a disk error, a meddling program): same size, other bytes.
+    await writeFile(new BlobStore(aliceProfile).pathOf(original.sha256), fileBytes(original.size));
+    (aliceProxy as TcpProxy).restore();
+
+    const failed = await messageWhere(alice, conversationId, (m) => m.id === corrupted.id && m.status === 'failed', 'refused');
+    expect(failed.error).toBe('checksum_mismatch');
+    await messageWhere(bob, conversationId, (m) => m.id === next.id, 'the next message reaches bob');
+    expect((await messages(bob, conversationId)).map((m) => m.id)).toEqual([next.id]);
+  }, 60_000);
+
+  it('a download cut midway resumes with a range request and arrives verified', async () => {
+    const { alice, bob, bobProfile, bobProxy, conversationId } = await twoPeople({ bobVia: 'fault' });
+    const size = 12 * MiB;
+    const sent = await alice.sendMessage({
+      conversationId,
+      text: '',
+      attachments: [{ ...(await attachFileFor(alice, size)), kind: 'file' }],
+    });
+    await messageWhere(bob, conversationId, (m) => m.id === sent.id, 'bob receives the message');
+    const proxy = bobProxy!;
+    proxy.throttle(4 * MiB);
+    const before = proxy.bytesToClient;
+    await bob.downloadAttachment({ conversationId, messageId: sent.id, index: 0 });
+    const row = await eventually(
+      () => readMirrorAttachments(bobProfile).find((a) => a.messageId === sent.id)!,
+      (found) => found.attachmentId !== null,
+      'the attachment row',
+    );
+    const store = new BlobStore(bobProfile);
+    await eventually(
+      () => store.partialSize(row.attachmentId!),
+      (partial) => partial >= 0.6 * size,
+      'most of the file has arrived',
+      30_000,
+    );
+    proxy.reset();
+    proxy.throttle(null);
+    const done = await attachmentOf(bob, conversationId, sent.id, 0, (a) => a.localUrl !== null, 'the download completes');
+    expect(sha256Of((await storedBytes(bobProfile, done.sha256))!)).toBe(done.sha256);
+    // Starting again from zero would have cost at least 1.6 times the file.
+    expect(proxy.bytesToClient - before).toBeLessThan(1.5 * size);
+  }, 60_000);
+
+  it('a removed member asking for a file of the group is told not_available', async () => {
+    // Only current members download: a removed member keeps what they already have, nothing more.
+    const server = await servers.startServer();
+    const [alice, bob, carol] = await Promise.all(
+      ['alice', 'bob', 'carol'].map(async () => clients.open(await clients.profileDir(), server.url)),
+    );
+    await signUp(alice!, server.url, 'alice');
+    await signUp(bob!, server.url, 'bob');
+    await signUp(carol!, server.url, 'carol');
+    const members = await Promise.all(['bob', 'carol'].map((username) => alice!.findUser({ username })));
+    const group = await alice!.createGroup({ name: 'team', memberIds: members.map((member) => member.id) });
+    const file = await attachFileFor(alice!, 100_000);
+    const sent = await alice!.sendMessage({ conversationId: group.id, text: '', attachments: [{ ...file, kind: 'file' }] });
+    await messageWhere(carol!, group.id, (m) => m.id === sent.id, 'carol receives the message');
+    await alice!.removeMember({ conversationId: group.id, userId: members[1]!.id });
+    await eventually(
+      () => carol!.listConversations(),
+      (list) => list[0]?.isMember === false,
+      'carol is no longer a member',
+    );
+    await bob!.downloadAttachment({ conversationId: group.id, messageId: sent.id, index: 0 });
+    const kept = await attachmentOf(bob!, group.id, sent.id, 0, (a) => a.localUrl !== null, 'bob, still a member, downloads it');
+    expect(sha256Of((await storedBytes(bob!.profileDir, kept.sha256))!)).toBe(file.sha256);
+    await carol!.downloadAttachment({ conversationId: group.id, messageId: sent.id, index: 0 });
+    const failed = await attachmentOf(carol!, group.id, sent.id, 0, (a) => a.transfer?.state === 'failed', 'the download fails');
+    expect(failed.transfer).toMatchObject({ direction: 'download', error: 'not_available' });
+    expect(failed.localUrl).toBeNull();
+  }, 60_000);
+});
+
+/** Random bytes put into the profile of `core`, as a picked file would be. */
+async function attachFileFor(core: TestCore, size: number): Promise<{ sha256: string; name: string }> {
+  const stored = await attachFile(core.profileDir, await tempDir(), 'data.bin', fileBytes(size));
+  return { sha256: stored.sha256, name: 'data.bin' };
+}

@@ -1,0 +1,211 @@
+import { readdirSync, readlinkSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ATTACHMENTS_PATH } from '../../../sync/protocol/attachments.js';
+import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
+import { createServerHarness, groupChange, groupOf, people } from '../../support/server-harness.js';
+import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile, type TestFile } from './attachment-support.js';
+
+const h = createServerHarness();
+afterEach(() => h.cleanup());
+
+const notFound = { code: 'not_found', message: 'No such attachment' };
+
+/** Polls until `condition` holds; never a fixed sleep. */
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('attachment downloads: who may', () => {
+  it('serves members of a conversation whose message carries it; strangers, and ids nobody uploaded, get the same 404', async () => {
+    const server = await h.startServer();
+    const { alice, bob, mallory } = await people(h, server, 'alice', 'bob', 'mallory');
+    const { id: groupId } = await groupOf(alice, [bob]);
+    const file = await testFile(await h.tempDir(), 2048);
+    const id = await uploadFile(server.httpUrl, alice.account.token, file);
+
+    // Uploaded but not sent: not even the uploader downloads it (it is not an attachment yet).
+    expect((await download(server.httpUrl, id, bearer(alice.account.token))).status).toBe(404);
+    await sendAttachments(alice.socket, groupId, 'm1', [attachmentOf(id, file)]);
+
+    for (const who of [alice, bob]) {
+      const got = await download(server.httpUrl, id, bearer(who.account.token));
+      expect(got.status).toBe(200);
+      expect(got.bytes.equals(file.bytes)).toBe(true);
+    }
+    const stranger = await fetch(`${server.httpUrl}${ATTACHMENTS_PATH}/${id}`, { headers: bearer(mallory.account.token) });
+    const nobody = await fetch(`${server.httpUrl}${ATTACHMENTS_PATH}/${'0'.repeat(32)}`, {
+      headers: bearer(mallory.account.token),
+    });
+    const malformed = await fetch(`${server.httpUrl}${ATTACHMENTS_PATH}/not-an-id`, { headers: bearer(mallory.account.token) });
+    const below = await fetch(`${server.httpUrl}${ATTACHMENTS_PATH}/${id}/x`, { headers: bearer(alice.account.token) });
+    for (const answer of [stranger, nobody, malformed, below]) {
+      expect(answer.status).toBe(404);
+      expect(await answer.json()).toEqual(notFound);
+    }
+  });
+
+  it('needs the bearer token (401 with WWW-Authenticate) and answers only GET and HEAD', async () => {
+    const server = await h.startServer();
+    const { alice, aliceSocket, conversation } = await h.pair(server);
+    const file = await testFile(await h.tempDir(), 10);
+    const id = await uploadFile(server.httpUrl, alice.token, file);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+    for (const headers of [{}, bearer('0'.repeat(64))]) {
+      const answer = await download(server.httpUrl, id, headers);
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    const post = await fetch(`${server.httpUrl}${ATTACHMENTS_PATH}/${id}`, { method: 'POST', headers: bearer(alice.token) });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('only current members download, and only what they can read: a removed member loses access, a late joiner gets nothing from before they joined', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
+    const { id: groupId } = await groupOf(alice, [bob]);
+    const dir = await h.tempDir();
+    const upload = async (file: TestFile) => uploadFile(server.httpUrl, alice.account.token, file);
+    const [early, middle, late] = [await testFile(dir, 100), await testFile(dir, 200), await testFile(dir, 300)];
+    const [earlyId, middleId, lateId] = [await upload(early), await upload(middle), await upload(late)];
+
+    await sendAttachments(alice.socket, groupId, 'early', [attachmentOf(earlyId, early)]);
+    await groupChange(alice.socket, groupId, 'add-carol', { kind: 'add_members', userIds: [carol.user.id] });
+    await sendAttachments(alice.socket, groupId, 'middle', [attachmentOf(middleId, middle)]);
+    const status = async (who: typeof alice, id: string) =>
+      (await download(server.httpUrl, id, bearer(who.account.token))).status;
+    expect([await status(bob, earlyId), await status(bob, middleId)]).toEqual([200, 200]);
+    await groupChange(alice.socket, groupId, 'remove-bob', { kind: 'remove_member', userId: bob.user.id });
+    await sendAttachments(alice.socket, groupId, 'late', [attachmentOf(lateId, late)]);
+
+    expect([await status(bob, earlyId), await status(bob, middleId), await status(bob, lateId)]).toEqual([404, 404, 404]);
+    expect([await status(carol, earlyId), await status(carol, middleId), await status(carol, lateId)]).toEqual([404, 200, 200]);
+
+    // The same file sent again after Carol joined is hers through the new message.
+    await sendAttachments(alice.socket, groupId, 'again', [attachmentOf(earlyId, early)]);
+    expect(await status(carol, earlyId)).toBe(200);
+  });
+
+  it('a message deleted for everyone takes its attachments with it (404 for everyone)', async () => {
+    const server = await h.startServer();
+    const { alice, bob, aliceSocket, conversation } = await h.pair(server);
+    const file = await testFile(await h.tempDir(), 10);
+    const id = await uploadFile(server.httpUrl, alice.token, file);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+    await aliceSocket.change(conversation.id, 'd1', { kind: 'delete', messageId: 'm1' });
+    for (const token of [alice.token, bob.token]) {
+      const answer = await download(server.httpUrl, id, bearer(token));
+      expect(answer.status).toBe(404);
+      expect(JSON.parse(answer.bytes.toString('utf8'))).toEqual(notFound);
+    }
+  });
+});
+
+describe('attachment downloads: how', () => {
+  it('serves an opaque download: octet-stream, attachment, nosniff, the SHA-256 as ETag, private no-store', async () => {
+    const server = await h.startServer();
+    const { alice, bob, aliceSocket, conversation } = await h.pair(server);
+    // Bytes that look like HTML: must never be served as something a browser renders.
+    const file = await testFile(await h.tempDir(), 64);
+    const id = await uploadFile(server.httpUrl, alice.token, file);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [{ ...attachmentOf(id, file, 'page.html'), mime: 'text/html' }]);
+
+    for (const method of ['GET', 'HEAD'] as const) {
+      const answer = await download(server.httpUrl, id, bearer(bob.token), method);
+      expect(answer.status).toBe(200);
+      expect(Object.fromEntries(answer.headers)).toMatchObject({
+        'content-type': 'application/octet-stream',
+        'content-disposition': 'attachment',
+        'x-content-type-options': 'nosniff',
+        etag: `"${file.sha256}"`,
+        'accept-ranges': 'bytes',
+        'cache-control': 'private, no-store',
+        'content-length': String(file.size),
+      });
+      expect(answer.bytes.length).toBe(method === 'GET' ? file.size : 0);
+    }
+  });
+
+  it('answers one byte range with 206 and Content-Range, an unsatisfiable one with 416, several ranges with the whole file', async () => {
+    const server = await h.startServer();
+    const { alice, bob, aliceSocket, conversation } = await h.pair(server);
+    const file = await testFile(await h.tempDir(), 1000);
+    const id = await uploadFile(server.httpUrl, alice.token, file);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+    const get = (range: string) => download(server.httpUrl, id, { ...bearer(bob.token), range });
+
+    const cases: Array<[string, number, number]> = [
+      ['bytes=0-99', 0, 99],
+      ['bytes=500-', 500, 999],
+      ['bytes=-10', 990, 999],
+      ['bytes=900-5000', 900, 999],
+      ['bytes=999-999', 999, 999],
+      ['bytes=-5000', 0, 999],
+    ];
+    for (const [range, start, end] of cases) {
+      const answer = await get(range);
+      expect(answer.status, range).toBe(206);
+      expect(answer.headers.get('content-range'), range).toBe(`bytes ${start}-${end}/1000`);
+      expect(answer.headers.get('content-length'), range).toBe(String(end - start + 1));
+      expect(answer.bytes.equals(file.bytes.subarray(start, end + 1)), range).toBe(true);
+    }
+    for (const range of ['bytes=1000-', 'bytes=5000-6000', 'bytes=-0']) {
+      const answer = await get(range);
+      expect(answer.status, range).toBe(416);
+      expect(answer.headers.get('content-range')).toBe('bytes */1000');
+      expect(answer.bytes.length).toBe(0);
+    }
+    for (const range of ['bytes=0-1,5-6', 'bytes=5-3', 'items=0-1', 'bytes=abc']) {
+      const answer = await get(range);
+      expect(answer.status, range).toBe(200);
+      expect(answer.bytes.equals(file.bytes)).toBe(true);
+    }
+    // A download cut mid-way resumes from where it stopped.
+    const head = (await get('bytes=0-399')).bytes;
+    const rest = (await get('bytes=400-')).bytes;
+    expect(Buffer.concat([head, rest]).equals(file.bytes)).toBe(true);
+  });
+
+  it('closes the file when a client goes away mid-download: no file handle is left open', async () => {
+    const server = await h.startServer();
+    const { alice, bob, aliceSocket, conversation } = await h.pair(server);
+    const file = await testFile(await h.tempDir(), 16 * 1024 * 1024);
+    const id = await uploadFile(server.httpUrl, alice.token, file);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+    // The server runs in this process: its open files are ours to count.
+    const path = join(server.dataDir, ATTACHMENTS_DIR, id);
+    const handlesOnFile = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === path;
+        } catch {
+          return false; // closed meanwhile
+        }
+      }).length;
+
+    for (let i = 0; i < 5; i += 1) {
+      await new Promise<void>((resolve, reject) => {
+        const req = request(`${server.httpUrl}${ATTACHMENTS_PATH}/${id}`, { headers: bearer(bob.token) }, (res) => {
+          expect(res.statusCode).toBe(200);
+          // Read one chunk, then vanish without reading the rest.
+          res.once('data', () => {
+            expect(handlesOnFile()).toBeGreaterThan(0);
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+        req.end();
+      });
+    }
+    await until(() => handlesOnFile() === 0, 'the server to close the files of abandoned downloads');
+    // And it still serves the file whole afterwards.
+    expect((await download(server.httpUrl, id, bearer(bob.token))).bytes.equals(file.bytes)).toBe(true);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Files for attachment tests: made up, copied into a profile's store the way the hosts do it (so
+ * the core finds them there), and read back to compare their SHA-256.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BlobStore } from '../../sync/client/attachments/blob-store.js';
+
+/** A 1×1 PNG; anything appended after it keeps it a PNG to file-type (and makes it as large as wanted). */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+export function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Random bytes that no sniffer takes for a known type. */
+export function fileBytes(size: number): Buffer {
+  const bytes = randomBytes(size);
+  bytes.write('plain data', 0);
+  return bytes;
+}
+
+/** A PNG of about `size` bytes. */
+export function imageBytes(size: number): Buffer {
+  return Buffer.concat([PNG, randomBytes(Math.max(0, size - PNG.length))]);
+}
+
+export interface OriginalFile {
+  /** Where the "picked" file was (outside the profile); deleting it must change nothing. */
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+/** Writes `bytes` as a file in `dir`, then copies it into the profile's store as the host does on attach. */
+export async function attachFile(profileDir: string, dir: string, name: string, bytes: Buffer): Promise<OriginalFile> {
+  const path = join(dir, name);
+  await writeFile(path, bytes);
+  const stored = await new BlobStore(profileDir).put(createReadStream(path), 2 ** 31);
+  return { path, sha256: stored.sha256, size: stored.size };
+}
+
+/** The bytes of a stored file in a profile, or null when they are not there. */
+export async function storedBytes(profileDir: string, sha256: string): Promise<Buffer | null> {
+  try {
+    return await readFile(new BlobStore(profileDir).pathOf(sha256));
+  } catch {
+    return null;
+  }
+}
