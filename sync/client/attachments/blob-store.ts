@@ -145,14 +145,20 @@ export class BlobStore {
   }
 
   /**
-   * A finished download becomes a stored file only if its bytes hash to what the sender declared;
+   * A finished download becomes a stored file only if its bytes hash to what the sender declared
+   * (hashed from disk unless the caller hashed them on their way there);
    * otherwise it is thrown away (the next attempt starts from zero) and `checksum_mismatch` raised.
    */
-  async commitPartial(attachmentId: string, expected: { sha256: string; size: number }): Promise<void> {
+  async commitPartial(
+    attachmentId: string,
+    expected: { sha256: string; size: number },
+    /** What the bytes hashed to as they were written, when all of them were written in one go. */
+    hashedWhileWriting?: { sha256: string; size: number },
+  ): Promise<void> {
     const partial = this.partialPath(attachmentId);
     let actual: { sha256: string; size: number };
     try {
-      actual = await hashFile(partial);
+      actual = hashedWhileWriting ?? (await hashFile(partial));
     } catch (error) {
       throw asBlobError(error);
     }

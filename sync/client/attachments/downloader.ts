@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -120,6 +121,7 @@ export class Downloader {
       offset = 0;
     }
     tracker.start(job, 'download', offset, job.size);
+    let digest: { sha256: string; size: number } | undefined;
     if (offset < job.size) {
       const response = await this.options.fetch(`${this.options.httpBase}${ATTACHMENTS_PATH}/${job.attachmentId}`, {
         headers: {
@@ -140,9 +142,12 @@ export class Downloader {
         return { kind: 'retry', message: `HTTP ${response.status}` };
       }
       let received = resumed ? offset : 0;
+      // A download from the first byte is hashed on its way to disk, so it need not be read again.
+      const hash = resumed ? null : createHash('sha256');
       const meter = new Transform({
         transform(chunk: Buffer, _encoding, callback) {
           received += chunk.length;
+          hash?.update(chunk);
           tracker.progress(job, received);
           callback(null, chunk);
         },
@@ -153,8 +158,9 @@ export class Downloader {
         createWriteStream(blobs.partialPath(job.attachmentId), { flags: resumed ? 'a' : 'w' }),
         { signal },
       );
+      if (hash) digest = { sha256: hash.digest('hex'), size: received };
     }
-    await blobs.commitPartial(job.attachmentId, { sha256: job.sha256, size: job.size });
+    await blobs.commitPartial(job.attachmentId, { sha256: job.sha256, size: job.size }, digest);
     return { kind: 'done' };
   }
 

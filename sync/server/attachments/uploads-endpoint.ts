@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FileStore } from '@tus/file-store';
 import { Metadata, Server as TusServer } from '@tus/server';
 import type { Runtime } from '../../common/runtime.js';
 import {
@@ -15,6 +14,7 @@ import type { InFlight } from '../in-flight.js';
 import { REFUSALS } from '../refusals.js';
 import type { ServerStore } from '../store/server-store.js';
 import type { AttachmentFiles } from './attachment-files.js';
+import { HashingFileStore } from './hashing-file-store.js';
 
 export interface UploadsDeps {
   store: ServerStore;
@@ -41,7 +41,7 @@ export function createUploadsHandler(deps: UploadsDeps): (req: IncomingMessage, 
   /** The id chosen for a creation request, for tus's namingFunction (it only sees tus's own request object). */
   const chosenIds = new WeakMap<object, string>();
 
-  const datastore = new FileStore({ directory: files.directory });
+  const datastore = new HashingFileStore({ directory: files.directory });
   // What this endpoint offers (and OPTIONS says): no deferred length, and no tus expiration
   // (garbage collection decides what goes, by references, see upload-collector.ts).
   datastore.extensions = ['creation', 'creation-with-upload', 'termination'];
@@ -82,7 +82,8 @@ export function createUploadsHandler(deps: UploadsDeps): (req: IncomingMessage, 
     const stored = await store.getUpload(id);
     if (!stored) return false;
     if (stored.completedAt !== null) return true;
-    if ((await files.sha256Of(id)) !== stored.sha256) {
+    const sha256 = datastore.takeDigest(id, stored.size) ?? (await files.sha256Of(id));
+    if (sha256 !== stored.sha256) {
       await store.deleteUpload(id);
       await files.remove(id);
       return false;

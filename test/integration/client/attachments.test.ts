@@ -3,7 +3,7 @@
  * uploaded with tus once the connection is back, received, downloaded (images by themselves, other
  * files on request) and verified byte for byte; refusals fail only their own message.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -226,6 +226,33 @@ describe('attachments between two client cores', () => {
     expect(failed.error).toBe('checksum_mismatch');
     await messageWhere(bob, conversationId, (m) => m.id === next.id, 'the next message reaches bob');
     expect((await messages(bob, conversationId)).map((m) => m.id)).toEqual([next.id]);
+  }, 60_000);
+
+  it('bytes that arrive changed (not what the sender declared) are refused: checksum_mismatch, nothing shown or kept', async () => {
+    const { alice, bob, bobProfile, conversationId, server } = await twoPeople();
+    const file = await attachFileFor(alice, 300_000);
+    const sent = await alice.sendMessage({ conversationId, text: '', attachments: [{ ...file, kind: 'file' }] });
+    await messageWhere(bob, conversationId, (m) => m.id === sent.id, 'bob receives the message');
+    // The server's copy changes under it (a bad disk, a tampering store): one byte flipped.
+    const { attachmentId } = readMirrorAttachments(bobProfile).find((a) => a.messageId === sent.id)!;
+    const onServer = join(server.dataDir, 'attachments', attachmentId!);
+    const bytes = await readFile(onServer);
+    bytes[1234] = bytes[1234]! ^ 0xff;
+    await writeFile(onServer, bytes);
+
+    await bob.downloadAttachment({ conversationId, messageId: sent.id, index: 0 });
+    const failed = await attachmentOf(
+      bob,
+      conversationId,
+      sent.id,
+      0,
+      (a) => a.transfer?.state === 'failed',
+      'the download fails',
+    );
+    expect(failed.transfer).toMatchObject({ direction: 'download', error: 'checksum_mismatch' });
+    expect(failed.localUrl).toBeNull();
+    expect(await storedBytes(bobProfile, file.sha256)).toBeNull();
+    expect(await new BlobStore(bobProfile).partialSize(attachmentId!)).toBe(0);
   }, 60_000);
 
   it('a download cut midway resumes with a range request and arrives verified', async () => {
