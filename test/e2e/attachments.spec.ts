@@ -3,10 +3,9 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import config from '../../playwright.config.js';
-import { startTcpProxy } from '../support/tcp-proxy.js';
 import { pngImage, sha256Of, sha256OfFile } from './support/files.js';
-import { startBrowserHost, startServer, tempDir } from './support/processes.js';
-import { cleanedUpAfterEach, openApp } from './support/test-resources.js';
+import { tempDir } from './support/processes.js';
+import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
 
 // Chromium's stand-in microphone (a tone), allowed without asking: for recording voice messages.
 const launchOptions = config.use?.launchOptions ?? {};
@@ -17,27 +16,11 @@ test.use({
   },
 });
 
-const { running, proxies, dirs } = cleanedUpAfterEach();
+const resources = cleanedUpAfterEach();
 
 /** Alice reaches the server through a proxy the test can cut; Bob connects directly. */
 async function twoPeople(browser: Browser) {
-  const serverData = tempDir('e2e-files-server-');
-  const aliceProfile = tempDir('e2e-files-alice-');
-  const bobProfile = tempDir('e2e-files-bob-');
-  dirs.push(serverData, aliceProfile, bobProfile);
-  const server = await startServer(serverData.path);
-  running.push(server);
-  const aliceNetwork = await startTcpProxy(server.port);
-  proxies.push(aliceNetwork);
-  const aliceHost = await startBrowserHost(aliceProfile.path, aliceNetwork.url);
-  const bobHost = await startBrowserHost(bobProfile.path, server.url);
-  running.push(aliceHost, bobHost);
-
-  const alice = await openApp(browser, aliceHost.url);
-  const bob = await openApp(browser, bobHost.url);
-  await bob.createAccount('bob', 'Bob Builder');
-  await alice.createAccount('alice', 'Alice Liddell');
-  await alice.startConversation('bob');
+  const { alice, bob, aliceNetwork } = await aliceAndBob(browser, resources, 'files');
   await alice.send('Files coming');
   await expect(bob.conversationWith('Alice Liddell')).toBeVisible();
   await bob.openConversationWith('Alice Liddell');
@@ -118,7 +101,7 @@ test('a file over the limit is refused by name before anything is queued', async
   await alice.page.getByRole('button', { name: 'Attach', exact: true }).click();
   // The server's default limit is 100 MB; one byte more (a sparse file: nothing is written).
   const folder = tempDir('e2e-files-huge-');
-  dirs.push(folder);
+  resources.dirs.push(folder);
   const huge = join(folder.path, 'huge.iso');
   writeFileSync(huge, '');
   truncateSync(huge, 100 * 1024 * 1024 + 1);

@@ -1,32 +1,15 @@
 import { expect, test, type Browser } from '@playwright/test';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import type { TcpProxy } from '../support/tcp-proxy.js';
 import type { MessengerPage } from './support/messenger-page.js';
-import { startBrowserHost, startServer, tempDir } from './support/processes.js';
-import { cleanedUpAfterEach, openApp } from './support/test-resources.js';
+import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
 
-const { running, proxies, dirs } = cleanedUpAfterEach();
+const resources = cleanedUpAfterEach();
 
 /** Alice reaches the server through a proxy the test can cut; Bob connects directly. */
 async function twoPeople(browser: Browser) {
-  const serverData = tempDir('e2e-changes-server-');
-  const aliceProfile = tempDir('e2e-changes-alice-');
-  const bobProfile = tempDir('e2e-changes-bob-');
-  dirs.push(serverData, aliceProfile, bobProfile);
-  const server = await startServer(serverData.path);
-  running.push(server);
-  const aliceNetwork = await startTcpProxy(server.port);
-  proxies.push(aliceNetwork);
-  const aliceHost = await startBrowserHost(aliceProfile.path, aliceNetwork.url);
-  const bobHost = await startBrowserHost(bobProfile.path, server.url);
-  running.push(aliceHost, bobHost);
-
-  const alice = await openApp(browser, aliceHost.url);
-  const bob = await openApp(browser, bobHost.url);
-  await bob.createAccount('bob', 'Bob Builder');
-  await alice.createAccount('alice', 'Alice Liddell');
-  await alice.startConversation('bob');
-  await bob.openConversationWith('Alice Liddell');
-  return { alice, bob, aliceNetwork };
+  const people = await aliceAndBob(browser, resources, 'changes');
+  await people.bob.openConversationWith('Alice Liddell');
+  return people;
 }
 
 /** The conversation from the issue, with Alice's edit, reaction and delete made online or offline. */

@@ -68,7 +68,14 @@ export async function checkDevice(
     const want = expectedView(message, device.user.id, stored);
     // Deleted where this person cannot see it: the old state they got before is as right as the deletion.
     const unseen = message.deletedUnseen && !view.deleted;
-    if (unseen) Object.assign(want, { text: got.text, edited: got.edited, deleted: false, reactions: got.reactions });
+    if (unseen)
+      Object.assign(want, {
+        text: got.text,
+        edited: got.edited,
+        deleted: false,
+        reactions: got.reactions,
+        attachments: got.attachments,
+      });
     if (message.replyTo?.deletedUnseen && got.replyTo && !got.replyTo.deleted)
       Object.assign(want.replyTo!, { text: got.replyTo.text, deleted: false });
     if (JSON.stringify(got) !== JSON.stringify(want))
@@ -129,6 +136,7 @@ function shown(view: MessageView, withStatus: boolean) {
       deleted: view.replyTo.deleted,
     },
     reactions: view.reactions.map((reaction) => ({ emoji: reaction.emoji, count: reaction.count, mine: reaction.mine })),
+    attachments: view.attachments.map((file) => `${file.sha256}:${file.size}:${file.name}`),
     status: withStatus ? view.status : null,
   };
 }
@@ -152,6 +160,7 @@ function expectedView(message: ExpectedMessage, viewerId: string, conversation: 
       count: reaction.userIds.length,
       mine: reaction.userIds.includes(viewerId),
     })),
+    attachments: message.attachments,
     // A former member's ticks rest on what their mirror last knew of the others: nothing to compare.
     status: message.senderId === viewerId && conversation.isMember ? expectedStatus(conversation, viewerId, message.seq) : null,
   };

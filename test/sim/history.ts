@@ -16,7 +16,9 @@ export interface ComposedRow extends Pick<OutboxRow, 'clientId' | 'conversationI
 }
 
 /** What a person meant a message to be after one of their actions. */
-export type Intent = { kind: 'text'; text: string } | { kind: 'deleted' } | { kind: 'reaction'; emoji: string; on: boolean };
+export type Intent =
+  /** `attachments` (sha256:size:name) when the message was sent with files. */
+  { kind: 'text'; text: string; attachments?: string[] } | { kind: 'deleted' } | { kind: 'reaction'; emoji: string; on: boolean };
 
 export interface IntentRecord {
   device: string;

@@ -6,7 +6,8 @@ import type { SimWorld } from './world.js';
 /**
  * What each person asked for is what happened: the last text they gave a message (sending it,
  * editing it, even while it was still queued) is its text on the server; a message they deleted
- * (even one never sent) is deleted or absent there; a reaction they took back is gone. Checked
+ * (even one never sent) is deleted or absent there; a reaction they took back is gone; the files
+ * they attached are the message's files, byte for byte (by SHA-256 and size) and by name. Checked
  * where one device alone acted on the message (with two, either outcome of the race is fair),
  * and not where that device shows a refused change for it (the person was told).
  */
@@ -47,6 +48,10 @@ export function checkIntents(world: SimWorld, logs: Map<string, ConversationEven
       if (!stored) problems.push(`${what}: sent, but not on the server`);
       else if (stored.text !== last.text)
         problems.push(`${what}: the person's last text was "${last.text}", the server has "${stored.text}"`);
+      const attached = records.find((record) => record.intent.kind === 'text' && record.intent.attachments)?.intent;
+      const files = attached?.kind === 'text' ? (attached.attachments ?? []) : [];
+      if (stored && files.join(' ') !== stored.attachments.join(' '))
+        problems.push(`${what}: the person attached [${files.join(' ')}], the server has [${stored.attachments.join(' ')}]`);
     }
   }
   return problems;

@@ -6,6 +6,7 @@ import { directFold, foldGroup, visibleEvents, type MembershipFold } from './gro
 import { checkIntents } from './intent-invariants.js';
 import { checkComposeOrder, checkNothingLost } from './outbox-invariants.js';
 import { SIM_EPOCH_MS } from './scheduler.js';
+import { checkUploads } from './upload-invariants.js';
 import type { SimConversation } from './people.js';
 import type { SimWorld } from './world.js';
 
@@ -26,7 +27,10 @@ import type { SimWorld } from './world.js';
  *     failed, or the person withdrew it, or a delete made it moot;
  *  6. per device and conversation, the server's seqs follow the order the person composed in;
  *  7. what a person asked for is what happened (last text, delete, reaction on or off);
- *  8. watermarks agree with the server, and (sampled all along) never went back.
+ *  8. watermarks agree with the server, and (sampled all along) never went back;
+ *  9. every file a message carries was uploaded whole: the sender's complete upload, with the
+ *     declared SHA-256 and size, and the bytes the server holds hash to it; every device shows
+ *     the same files on the message (none once deleted), and they are the ones the person attached.
  * Throws one error listing every broken rule.
  */
 export async function checkInvariants(world: SimWorld): Promise<void> {
@@ -66,6 +70,7 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
       problems.push(...fold.problems.map((problem) => `server log of ${conversation.id.slice(0, 8)}: ${problem}`));
       problems.push(...checkServerMembership(conversation, fold, lastSeq, views));
     }
+    problems.push(...checkUploads(logs, server, world.uploads));
   } finally {
     server.close();
   }

@@ -139,6 +139,24 @@ export class Network {
     this.offline.delete(device);
   }
 
+  /** Whether the device has its network (HTTP requests of its own can go out). */
+  reachable(device: string): boolean {
+    return !this.offline.has(device);
+  }
+
+  /**
+   * The chance that one HTTP exchange goes wrong under the current faults: it carries many frames'
+   * worth of bytes, so a few times the chance of one frame being dropped.
+   */
+  exchangeFaultRate(): number {
+    return Math.min(0.5, this.faults.drop * 5 + this.faults.late);
+  }
+
+  /** One-way latency under the current settings. */
+  latency(): number {
+    return this.delay();
+  }
+
   /** Both ends of every link of the device see it close soon (a reset connection). */
   cut(device: string): void {
     for (const link of this.linksOf(device)) this.sever(link, { clientMs: this.delay(), serverMs: this.delay() });

@@ -1,3 +1,6 @@
+import { Readable } from 'node:stream';
+import { BlobStore } from '../../sync/client/attachments/blob-store.js';
+import { ATTACHMENT_LIMITS } from '../../sync/protocol/attachments.js';
 import { PersonStep, pct, pick, Step } from './step.js';
 import type { SimWorld } from './world.js';
 
@@ -18,6 +21,30 @@ async function sendAndIntend(world: SimWorld, device: string, conversationId: st
   if (!result.ok) return;
   const intent = { kind: 'text' as const, text };
   world.history.intend({ device, userId: world.device(device).user.id, conversationId, messageId: result.value.id, intent });
+}
+
+/**
+ * Sends a file with a caption: put into the device's attachment store (as its host does when the
+ * person picks it), then sent. The upload is a run of requests the network may interrupt, and the
+ * message waits in the outbox until it is done.
+ */
+export class Attach extends PersonStep {
+  async perform(world: SimWorld) {
+    const { profileDir, user } = world.device(this.device);
+    const file = world.nextFile(this.device);
+    const stored = await new BlobStore(profileDir).put(Readable.from([file.bytes]), ATTACHMENT_LIMITS.maxFileBytes);
+    const conversationId = this.conversationId(world);
+    const text = world.nextText(this.device);
+    const result = await world.actAwaited(this.device, (core) =>
+      core.sendMessage({ conversationId, text, attachments: [{ sha256: stored.sha256, name: file.name, kind: 'file' }] }),
+    );
+    if (!result.ok) return;
+    const intent = { kind: 'text' as const, text, attachments: [`${stored.sha256}:${stored.size}:${file.name}`] };
+    world.history.intend({ device: this.device, userId: user.id, conversationId, messageId: result.value.id, intent });
+  }
+  toString() {
+    return `attach(${this.device}, conv${this.conversation})`;
+  }
 }
 
 export class Reply extends PersonStep {

@@ -33,6 +33,7 @@ export async function settle(world: SimWorld): Promise<void> {
 export async function notQuiet(world: SimWorld): Promise<string | null> {
   const { network } = world;
   if (network.pending > 0) return `${network.pending} frames or closes on the wire`;
+  if (world.uploads.pending > 0) return `${world.uploads.pending} upload requests on the wire`;
   // Healing the network does not mend a connection that already lost a frame: the client must
   // notice (keepalive, request timeout) and reconnect, and the server must drop its end.
   if (network.halfOpen > 0) return `${network.halfOpen} half-open links not noticed yet`;

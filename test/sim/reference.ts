@@ -4,7 +4,8 @@ import type { Conversation, ConversationEvent } from '../../sync/protocol/frames
  * What every device should show for a conversation, folded independently from the server's
  * event log: current text (last edit wins, by seq), deleted (absorbing: text, history and
  * reactions go), reactions (last event wins per person and emoji), reply quotes, edit history,
- * and the status of the viewer's own messages from the other members' watermarks.
+ * attachments (gone with a delete), and the status of the viewer's own messages from the other
+ * members' watermarks.
  * It is a second implementation of the rules in docs/protocol.md §9, written for clarity.
  */
 
@@ -26,6 +27,8 @@ export interface ExpectedMessage {
   replyTo: { messageId: string; available: boolean; text: string; deleted: boolean; deletedUnseen: boolean } | null;
   reactions: Array<{ emoji: string; userIds: string[] }>;
   history: Array<{ text: string; at: number }>;
+  /** Its files as `sha256:size:name`, in order; none once deleted. */
+  attachments: string[];
 }
 
 interface Folded {
@@ -41,6 +44,7 @@ interface Folded {
   reactions: Map<string, { userId: string; emoji: string; seq: number; on: boolean }>;
   /** A delete event for it is in the events folded. */
   deleteSeen: boolean;
+  attachments: string[];
 }
 
 /**
@@ -64,6 +68,7 @@ export function expectedMessages(events: readonly ConversationEvent[], partial =
         versions: [],
         reactions: new Map(),
         deleteSeen: false,
+        attachments: event.attachments.map((file) => `${file.sha256}:${file.size}:${file.name}`),
       });
       continue;
     }
@@ -85,6 +90,7 @@ export function expectedMessages(events: readonly ConversationEvent[], partial =
         target.text = '';
         target.versions = [];
         target.reactions.clear();
+        target.attachments = [];
         break;
       case 'reaction':
         target.reactions.set(`${event.senderId} ${event.emoji}`, {
@@ -120,6 +126,7 @@ export function expectedMessages(events: readonly ConversationEvent[], partial =
                 deletedUnseen: !!quoted && quoted.deleted && !quoted.deleteSeen,
               },
         reactions: groupReactions(message),
+        attachments: message.attachments,
         history: message.deleted
           ? []
           : message.versions.length > 0

@@ -26,6 +26,13 @@ export class ServerInspector {
     return row?.last_seq ?? null;
   }
 
+  /** An upload's row: who made it, what was declared, and whether every byte arrived verified. */
+  upload(id: string): { ownerId: string; sha256: string; size: number; completed: boolean } | null {
+    const row = this.db.prepare('SELECT owner_id, sha256, size, completed_at FROM uploads WHERE id = ?').get(id) as
+      { owner_id: string; sha256: string; size: number; completed_at: number | null } | undefined;
+    return row ? { ownerId: row.owner_id, sha256: row.sha256, size: row.size, completed: row.completed_at !== null } : null;
+  }
+
   /** Every event of the conversation, in seq order, as stored. */
   log(conversationId: string): ConversationEvent[] {
     const rows = this.db.prepare('SELECT * FROM events WHERE conversation_id = ? ORDER BY seq').all(conversationId) as EventRow[];

@@ -12,6 +12,7 @@ import {
 } from '../../sync/server/store/sqlite-server-store.js';
 import { SyncService } from '../../sync/server/sync-service.js';
 import { History } from './history.js';
+import { SimUploads } from './memory-uploads.js';
 import { MirrorInspector } from './mirror-inspector.js';
 import { Network } from './network.js';
 import { createPeople, SERVER_URL, type SimConversation, type SimDevice, type SimUser } from './people.js';
@@ -32,6 +33,8 @@ export class SimWorld {
   readonly scheduler = new Scheduler();
   readonly history = new History();
   readonly network: Network;
+  /** The server's upload endpoint (tus over the simulated network). */
+  readonly uploads: SimUploads;
   users: SimUser[] = [];
   devices: SimDevice[] = [];
   conversations: SimConversation[] = [];
@@ -53,6 +56,13 @@ export class SimWorld {
       serverFrame: (device, text) => this.history.serverFrame(device, text),
       // Only when tracing: building a line per frame is not free.
       ...(process.env.SIM_TRACE ? { trace: (line: string) => this.trace(line) } : {}),
+    });
+    this.uploads = new SimUploads(this.scheduler, this.random.fork(), {
+      serverStore: () => (this.service ? this.store : null),
+      serverLifetime: () => this.serverLifetime,
+      reachable: (device) => this.network.reachable(device),
+      faultRate: () => this.network.exchangeFaultRate(),
+      delay: () => this.network.latency(),
     });
   }
 
@@ -104,6 +114,12 @@ export class SimWorld {
       this.conversations.push({ id: conversationId, kind: 'group', memberIds });
   }
 
+  /** A file a person attaches: a unique name and seeded bytes, small enough for a few chunks. */
+  nextFile(device: string): { name: string; bytes: Buffer } {
+    this.texts += 1;
+    return { name: `${device}-${this.texts}.bin`, bytes: Buffer.from(this.random.hex(this.random.int(1, 60_000)), 'hex') };
+  }
+
   /** A readable, unique message text. */
   nextText(device: string): string {
     this.texts += 1;
@@ -130,6 +146,26 @@ export class SimWorld {
       if (error instanceof AppApiError) return { ok: false, refusal: `${error.code}: ${error.message}` };
       throw error;
     } finally {
+      this.sampleWatermarks();
+    }
+  }
+
+  /**
+   * Like act(), for an action that writes to the outbox only after awaiting something of its own
+   * (sending files reads them from the profile's store first): the outbox is read after it ends.
+   * No virtual time passes meanwhile, so nothing else in the world runs.
+   */
+  async actAwaited<T>(name: string, action: (core: ClientCore) => Promise<T>): Promise<ActResult<T>> {
+    const device = this.device(name);
+    const inspector = this.inspector(name);
+    const before = inspector.outbox();
+    try {
+      return { ok: true, value: await action(device.core) };
+    } catch (error) {
+      if (error instanceof AppApiError) return { ok: false, refusal: `${error.code}: ${error.message}` };
+      throw error;
+    } finally {
+      this.history.outboxChanged(name, device.user.id, before, inspector.outbox());
       this.sampleWatermarks();
     }
   }
@@ -285,7 +321,9 @@ export class SimWorld {
       { profileDir: device.profileDir, defaultServerUrl: SERVER_URL, runtime },
       {
         transport: this.network.transportFor(device.name, device.lifetime),
-        fetch: () => Promise.reject(new Error('The simulation has no HTTP')),
+        uploadTransport: this.uploads.transportFor(device.name, device.lifetime),
+        // Downloads are not simulated (the steps attach plain files, which download on request only).
+        fetch: () => Promise.reject(new Error('The simulation has no HTTP downloads')),
       },
     );
     device.inspector ??= new MirrorInspector(join(device.profileDir, MIRROR_FILE));

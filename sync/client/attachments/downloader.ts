@@ -4,13 +4,14 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { AppEvent, TransferError } from '../../app-api/contract.js';
-import type { Runtime, TimerHandle } from '../../common/runtime.js';
+import type { Runtime } from '../../common/runtime.js';
 import { ATTACHMENTS_PATH } from '../../protocol/attachments.js';
-import { backoffDelay, type BackoffPolicy } from '../backoff.js';
+import type { BackoffPolicy } from '../backoff.js';
 import type { DownloadJob } from '../mirror/attachments.js';
 import type { Mirror } from '../mirror/mirror.js';
 import { BlobStoreError, type BlobStore } from './blob-store.js';
 import { keyOf, type TransferTracker } from './transfer-tracker.js';
+import { TransferQueue } from './transfer-queue.js';
 
 const MAX_PARALLEL = 3;
 export const DOWNLOAD_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 };
@@ -38,77 +39,63 @@ type Outcome = { kind: 'done' } | { kind: 'failed'; error: TransferError } | { k
  * once its SHA-256 is the one the sender declared.
  */
 export class Downloader {
-  private readonly running = new Map<string, AbortController>();
-  private readonly waiting = new Map<string, TimerHandle>();
-  private readonly attempts = new Map<string, number>();
-  private online = false;
-  private stopped = false;
+  private readonly queue: TransferQueue<DownloadJob>;
 
-  constructor(private readonly options: DownloaderOptions) {}
+  constructor(private readonly options: DownloaderOptions) {
+    this.queue = new TransferQueue<DownloadJob>({
+      runtime: options.runtime,
+      backoff: DOWNLOAD_BACKOFF,
+      maxParallel: MAX_PARALLEL,
+      jobs: () => options.mirror.attachments.queuedDownloads(),
+      keyOf,
+      attempt: (job, key, signal) => this.run(job, key, signal),
+    });
+  }
 
   setOnline(online: boolean): void {
-    this.online = online;
-    if (!online) return;
-    for (const handle of this.waiting.values()) this.options.runtime.timers.clearTimeout(handle);
-    this.waiting.clear();
-    this.attempts.clear();
-    this.kick();
+    this.queue.setOnline(online);
   }
 
   kick(): void {
-    if (!this.online || this.stopped) return;
-    for (const job of this.options.mirror.attachments.queuedDownloads()) {
-      if (this.running.size >= MAX_PARALLEL) return;
-      const key = keyOf(job);
-      if (this.running.has(key) || this.waiting.has(key)) continue;
-      void this.run(job, key);
-    }
+    this.queue.kick();
   }
 
   /** Cancels every download; what arrived stays on disk for the next start. */
   stop(): void {
-    this.stopped = true;
-    for (const handle of this.waiting.values()) this.options.runtime.timers.clearTimeout(handle);
-    this.waiting.clear();
-    for (const controller of this.running.values()) controller.abort();
-    this.running.clear();
+    this.queue.stop();
   }
 
-  private async run(job: DownloadJob, key: string): Promise<void> {
+  private async run(job: DownloadJob, key: string, signal: AbortSignal): Promise<void> {
     const { mirror, blobs, tracker } = this.options;
-    const controller = new AbortController();
-    this.running.set(key, controller);
     let outcome: Outcome;
     try {
       if (!mirror.attachments.setDownloadState(job, 'active')) return;
       this.changed(job);
-      outcome = await this.attempt(job, controller.signal);
+      outcome = await this.attempt(job, signal);
     } catch (error) {
       outcome = classify(error);
     } finally {
-      this.running.delete(key);
       tracker.end(job);
     }
-    if (this.stopped) return;
+    if (this.queue.isStopped) return;
     let stillWanted: boolean;
     switch (outcome.kind) {
       case 'done':
-        this.attempts.delete(key);
+        this.queue.settled(key);
         stillWanted = mirror.attachments.setDownloadState(job, 'done');
         break;
       case 'failed':
-        this.attempts.delete(key);
+        this.queue.settled(key);
         stillWanted = mirror.attachments.setDownloadState(job, 'failed', outcome.error);
         break;
       case 'retry':
         stillWanted = mirror.attachments.setDownloadState(job, 'queued');
-        if (stillWanted) this.retryLater(key);
+        if (stillWanted) this.queue.retryLater(key);
         break;
     }
     // The message was deleted meanwhile: nothing will ask for these bytes again.
     if (!stillWanted) await blobs.discardPartial(job.attachmentId).catch(() => undefined);
     this.changed(job);
-    this.kick();
   }
 
   private async attempt(job: DownloadJob, signal: AbortSignal): Promise<Outcome> {
@@ -162,19 +149,6 @@ export class Downloader {
     }
     await blobs.commitPartial(job.attachmentId, { sha256: job.sha256, size: job.size }, digest);
     return { kind: 'done' };
-  }
-
-  private retryLater(key: string): void {
-    const attempt = this.attempts.get(key) ?? 0;
-    this.attempts.set(key, attempt + 1);
-    const handle = this.options.runtime.timers.setTimeout(
-      () => {
-        this.waiting.delete(key);
-        this.kick();
-      },
-      backoffDelay(DOWNLOAD_BACKOFF, attempt, this.options.runtime.random),
-    );
-    this.waiting.set(key, handle);
   }
 
   private changed(job: DownloadJob): void {

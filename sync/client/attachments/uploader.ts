@@ -4,11 +4,12 @@ import type { AppEvent } from '../../app-api/contract.js';
 import type { Runtime, TimerHandle } from '../../common/runtime.js';
 import { attachmentId, CHECKSUM_MISMATCH_STATUS, UPLOAD_SHA256_METADATA, UPLOADS_PATH } from '../../protocol/attachments.js';
 import { REFUSAL_REASONS } from '../../protocol/refusal-reasons.js';
-import { backoffDelay, type BackoffPolicy } from '../backoff.js';
+import type { BackoffPolicy } from '../backoff.js';
 import type { AttachmentKey, UploadJob } from '../mirror/attachments.js';
 import type { Mirror } from '../mirror/mirror.js';
 import type { BlobStore } from './blob-store.js';
 import { keyOf, type TransferTracker } from './transfer-tracker.js';
+import { TransferQueue } from './transfer-queue.js';
 
 const MAX_PARALLEL = 3;
 /** Each chunk is one PATCH; its confirmed offset is written to the mirror, so a restart loses at most one. */
@@ -28,6 +29,8 @@ export interface UploadTransport {
   httpStack?: tus.HttpStack;
   /** What tus reads the stored file through: a stream it reads in ranges, or the bytes themselves. */
   open(path: string): ReadStream | Buffer;
+  /** Bytes per PATCH (default 8 MiB): each confirmed one is recorded, so a restart loses at most one. */
+  chunkBytes?: number;
 }
 
 export const nodeUploadTransport: UploadTransport = {
@@ -66,10 +69,6 @@ type Outcome =
   /** The row went away (the message was withdrawn) or the uploader stopped. */
   | { kind: 'gone' };
 
-interface Running {
-  cancel(): void;
-}
-
 /**
  * Uploads own attachments with tus, up to three at a time, in compose order, independently of the
  * outbox (which sends a message once all its files are up). The upload's URL is written to the
@@ -79,66 +78,54 @@ interface Running {
  * which never holds up other conversations.
  */
 export class Uploader {
-  private readonly running = new Map<string, Running>();
-  private readonly waiting = new Map<string, TimerHandle>();
-  private readonly attempts = new Map<string, number>();
-  private online = false;
-  private stopped = false;
+  private readonly queue: TransferQueue<UploadJob>;
 
-  constructor(private readonly options: UploaderOptions) {}
+  constructor(private readonly options: UploaderOptions) {
+    this.queue = new TransferQueue<UploadJob>({
+      runtime: options.runtime,
+      backoff: UPLOAD_BACKOFF,
+      maxParallel: MAX_PARALLEL,
+      jobs: () => options.mirror.attachments.pendingUploads(),
+      keyOf,
+      attempt: (job, key, signal) => this.run(job, key, signal),
+    });
+  }
 
   setOnline(online: boolean): void {
-    this.online = online;
-    if (!online) return;
-    // Back online: what was waiting out a backoff goes now.
-    for (const handle of this.waiting.values()) this.options.runtime.timers.clearTimeout(handle);
-    this.waiting.clear();
-    this.attempts.clear();
-    this.kick();
+    this.queue.setOnline(online);
   }
 
   /** Starts what is pending, up to the limit of parallel uploads. */
   kick(): void {
-    if (!this.online || this.stopped) return;
-    for (const job of this.options.mirror.attachments.pendingUploads()) {
-      if (this.running.size >= MAX_PARALLEL) return;
-      const key = keyOf(job);
-      if (this.running.has(key) || this.waiting.has(key)) continue;
-      void this.run(job, key);
-    }
+    this.queue.kick();
   }
 
   /** Cancels every upload (the rows stay pending, resumed at the next start). */
   stop(): void {
-    this.stopped = true;
-    for (const handle of this.waiting.values()) this.options.runtime.timers.clearTimeout(handle);
-    this.waiting.clear();
-    for (const running of this.running.values()) running.cancel();
-    this.running.clear();
+    this.queue.stop();
   }
 
-  private async run(job: UploadJob, key: string): Promise<void> {
+  private async run(job: UploadJob, key: string, signal: AbortSignal): Promise<void> {
     const { mirror, tracker } = this.options;
     let outcome: Outcome;
     this.options.tracker.start(job, 'upload', job.uploadOffset, job.size);
     this.changed(job);
     try {
-      outcome = await this.attempt(job, key);
+      outcome = await this.attempt(job, signal);
     } catch (error) {
       outcome = classify(error);
     } finally {
-      this.running.delete(key);
       tracker.end(job);
     }
-    if (this.stopped) return;
+    if (this.queue.isStopped) return;
     switch (outcome.kind) {
       case 'done':
-        this.attempts.delete(key);
+        this.queue.settled(key);
         mirror.attachments.uploadDone(job, outcome.attachmentId);
         this.options.onUploadSettled();
         break;
       case 'refused':
-        this.attempts.delete(key);
+        this.queue.settled(key);
         mirror.transaction(() => {
           mirror.attachments.uploadFailed(job, outcome.reason);
           mirror.failSend(job.conversationId, job.messageId, outcome.reason);
@@ -148,19 +135,18 @@ export class Uploader {
         break;
       case 'restart':
         mirror.attachments.setUploadUrl(job, null);
-        this.retryLater(key);
+        this.queue.retryLater(key);
         break;
       case 'retry':
-        this.retryLater(key);
+        this.queue.retryLater(key);
         break;
       case 'gone':
         break;
     }
     this.changed(job);
-    this.kick();
   }
 
-  private attempt(job: UploadJob, key: string): Promise<Outcome> {
+  private attempt(job: UploadJob, signal: AbortSignal): Promise<Outcome> {
     const { mirror, blobs, runtime } = this.options;
     return new Promise<Outcome>((resolve, reject) => {
       const { transport } = this.options;
@@ -198,7 +184,7 @@ export class Uploader {
         endpoint: `${this.options.httpBase}${UPLOADS_PATH}`,
         uploadUrl: job.uploadUrl,
         uploadSize: job.size,
-        chunkSize: CHUNK_BYTES,
+        chunkSize: transport.chunkBytes ?? CHUNK_BYTES,
         metadata: { [UPLOAD_SHA256_METADATA]: job.sha256 },
         headers: { Authorization: `Bearer ${this.options.token}` },
         ...(transport.httpStack ? { httpStack: transport.httpStack } : {}),
@@ -230,21 +216,10 @@ export class Uploader {
         },
         onError: (error) => settle(error),
       });
-      this.running.set(key, { cancel: () => giveUp({ kind: 'gone' }) });
+      signal.addEventListener('abort', () => giveUp({ kind: 'gone' }), { once: true });
       watch();
       upload.start();
     });
-  }
-
-  private retryLater(key: string): void {
-    const attempt = this.attempts.get(key) ?? 0;
-    this.attempts.set(key, attempt + 1);
-    const delay = backoffDelay(UPLOAD_BACKOFF, attempt, this.options.runtime.random);
-    const handle = this.options.runtime.timers.setTimeout(() => {
-      this.waiting.delete(key);
-      this.kick();
-    }, delay);
-    this.waiting.set(key, handle);
   }
 
   private changed(key: AttachmentKey): void {

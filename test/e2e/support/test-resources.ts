@@ -3,9 +3,9 @@
  * collected while a test runs and cleaned up after each one; and a page per person.
  */
 import { test, type Browser } from '@playwright/test';
-import type { TcpProxy } from '../../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { MessengerPage } from './messenger-page.js';
-import type { RunningProcess } from './processes.js';
+import { startBrowserHost, startServer, tempDir, type RunningProcess } from './processes.js';
 
 export interface TestResources {
   running: RunningProcess[];
@@ -29,4 +29,34 @@ export async function openApp(browser: Browser, url: string): Promise<MessengerP
   const page = await (await browser.newContext()).newPage();
   await page.goto(url);
   return new MessengerPage(page);
+}
+
+/**
+ * A server and two people on it, each with an account and the app open: Alice reaches the server
+ * through a proxy the test can cut (`aliceNetwork`), Bob directly. Alice has started their
+ * conversation. Everything is registered in `resources` for clean-up.
+ */
+export async function aliceAndBob(
+  browser: Browser,
+  resources: TestResources,
+  label: string,
+): Promise<{ alice: MessengerPage; bob: MessengerPage; aliceNetwork: TcpProxy }> {
+  const serverData = tempDir(`e2e-${label}-server-`);
+  const aliceProfile = tempDir(`e2e-${label}-alice-`);
+  const bobProfile = tempDir(`e2e-${label}-bob-`);
+  resources.dirs.push(serverData, aliceProfile, bobProfile);
+  const server = await startServer(serverData.path);
+  resources.running.push(server);
+  const aliceNetwork = await startTcpProxy(server.port);
+  resources.proxies.push(aliceNetwork);
+  const aliceHost = await startBrowserHost(aliceProfile.path, aliceNetwork.url);
+  const bobHost = await startBrowserHost(bobProfile.path, server.url);
+  resources.running.push(aliceHost, bobHost);
+
+  const alice = await openApp(browser, aliceHost.url);
+  const bob = await openApp(browser, bobHost.url);
+  await bob.createAccount('bob', 'Bob Builder');
+  await alice.createAccount('alice', 'Alice Liddell');
+  await alice.startConversation('bob');
+  return { alice, bob, aliceNetwork };
 }

@@ -61,6 +61,19 @@ async function setUp(server: TestServer) {
   return { proxy, bob };
 }
 
+/** Alice signed in through the fault proxy, in a conversation with Bob, a big file in her store. */
+async function aliceWithBigFile() {
+  const server = await servers.startServer();
+  const { proxy, bob } = await setUp(server);
+  const profile = await clients.profileDir();
+  const alice = await clients.open(profile, proxy.url);
+  await alice.logIn({ serverUrl: proxy.url, username: 'alice', password: DEFAULT_TEST_PASSWORD });
+  await online(alice);
+  const { id: conversationId } = await alice.startConversation({ username: 'bob' });
+  const file = await attachFile(profile, await tempDir(), 'big.bin', fileBytes(SIZE));
+  return { server, proxy, bob, profile, alice, conversationId, file };
+}
+
 async function receivedFile(bob: TestCore, what: string): Promise<MessageView> {
   const conversationId = await eventually(
     async () => (await bob.listConversations())[0]?.id ?? null,
@@ -106,14 +119,7 @@ async function confirmedOffset(profileDir: string, atLeast: number, what: string
 
 describe('interrupted uploads resume', () => {
   it('closing the app mid-upload: the next start resumes from the confirmed chunk', async () => {
-    const server = await servers.startServer();
-    const { proxy, bob } = await setUp(server);
-    const profile = await clients.profileDir();
-    const alice = await clients.open(profile, proxy.url);
-    await alice.logIn({ serverUrl: proxy.url, username: 'alice', password: DEFAULT_TEST_PASSWORD });
-    await online(alice);
-    const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-    const file = await attachFile(profile, await tempDir(), 'big.bin', fileBytes(SIZE));
+    const { server, proxy, bob, profile, alice, conversationId, file } = await aliceWithBigFile();
     proxy.throttle(16 * MiB);
     const before = proxy.bytesToServer;
     await alice.sendMessage({ conversationId, text: '', attachments: [{ sha256: file.sha256, name: 'big.bin', kind: 'file' }] });
@@ -132,14 +138,7 @@ describe('interrupted uploads resume', () => {
     const seed = faultSeed(0x5eed08);
     const rng = seededRandom(seed);
     console.log(`[faults] upload cuts: seed ${seed} (FAULT_SEED=${seed} replays)`);
-    const server = await servers.startServer();
-    const { proxy, bob } = await setUp(server);
-    const profile = await clients.profileDir();
-    const alice = await clients.open(profile, proxy.url);
-    await alice.logIn({ serverUrl: proxy.url, username: 'alice', password: DEFAULT_TEST_PASSWORD });
-    await online(alice);
-    const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-    const file = await attachFile(profile, await tempDir(), 'big.bin', fileBytes(SIZE));
+    const { server, proxy, bob, profile, alice, conversationId, file } = await aliceWithBigFile();
     proxy.throttle(12 * MiB);
     const before = proxy.bytesToServer;
     await alice.sendMessage({ conversationId, text: '', attachments: [{ sha256: file.sha256, name: 'big.bin', kind: 'file' }] });
