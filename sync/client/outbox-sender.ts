@@ -7,6 +7,12 @@ import type { Request } from './connection.js';
 import type { Mirror, OutboxEntry } from './mirror/mirror.js';
 
 /**
+ * A send refused for missing files is answered by uploading them again, up to this many attempts
+ * of the row: a guard against a server that would refuse even fresh uploads, round after round.
+ */
+const MAX_ATTEMPTS_WITH_REUPLOAD = 10;
+
+/**
  * Drains the durable outbox. Within a conversation, strictly one change at a time in composition
  * order, so the server assigns sequence numbers in the order the person wrote; conversations drain
  * side by side. Every retry reuses the same client message id, which the server deduplicates.
@@ -107,6 +113,13 @@ export class OutboxSender {
     if (requestError.permanent) {
       // The reason code when the server gave one (the renderer has words for it), else its words.
       const reason = requestError.reason ?? requestError.message;
+      if (entry.kind === 'send' && reason === 'attachment_missing' && entry.attempts < MAX_ATTEMPTS_WITH_REUPLOAD) {
+        // The server no longer has the files (it removes uploads no message took within a day,
+        // e.g. while this message waited offline behind others): upload them again, then send.
+        // The 'messages' event that follows every attempt starts the uploads.
+        this.mirror.attachments.resetUploads(entry.conversationId, entry.messageId, true);
+        return;
+      }
       if (entry.kind === 'send') this.mirror.failSend(entry.conversationId, entry.messageId, reason);
       else this.mirror.outbox.fail(entry.clientId, reason);
       return;

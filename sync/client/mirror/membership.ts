@@ -52,7 +52,12 @@ function setMember(db: Db, change: MemberChange, strict: boolean): void {
   });
 }
 
-/** A membership event: its notice, and what it does to the members and the name. */
+/**
+ * A membership event: its notice, and what it does to the members and the name. An event at or
+ * before the conversation's last member snapshot changes no member: the snapshot already holds its
+ * outcome, and may lack someone who joined and left while this person was away (an event they
+ * never see), whom the older event would otherwise bring back.
+ */
 export function applyMembershipEvent(db: Db, event: MembershipEvent): void {
   cachedStatement(db, 'INSERT OR IGNORE INTO notices (conversation_id, seq, event) VALUES (?, ?, ?)').run(
     event.conversationId,
@@ -60,8 +65,16 @@ export function applyMembershipEvent(db: Db, event: MembershipEvent): void {
     JSON.stringify(event),
   );
   const { conversationId, seq } = event;
-  const member = (userId: string, role: Role | null, active: boolean | null, joinedSeq: number | null = null) =>
-    setMember(db, { conversationId, userId, seq, role, active, joinedSeq }, true);
+  const snapshotSeq =
+    (
+      cachedStatement(db, 'SELECT members_seq FROM conversations WHERE id = ?').get(conversationId) as
+        { members_seq: number } | undefined
+    )?.members_seq ?? 0;
+  const superseded = seq <= snapshotSeq;
+  const member = (userId: string, role: Role | null, active: boolean | null, joinedSeq: number | null = null) => {
+    if (!superseded) setMember(db, { conversationId, userId, seq, role, active, joinedSeq }, true);
+    else if (joinedSeq !== null) raiseJoinedSeq(db, conversationId, userId, joinedSeq);
+  };
   switch (event.kind) {
     case 'group_created':
       setName(db, conversationId, event.name, seq, true);
@@ -104,6 +117,7 @@ export function applySnapshot(db: Db, conversation: Conversation, selfId: string
     return;
   }
   if (conversation.name !== null) setName(db, conversationId, conversation.name, seq, false);
+  cachedStatement(db, 'UPDATE conversations SET members_seq = MAX(members_seq, ?) WHERE id = ?').run(seq, conversationId);
   conversation.members.forEach((member, index) => {
     upsertUser(db, member);
     setMember(db, { conversationId, userId: member.id, seq, role: member.role, active: true, joinedSeq: null }, false);
@@ -118,6 +132,15 @@ export function applySnapshot(db: Db, conversation: Conversation, selfId: string
      WHERE conversation_id = @conversationId AND active = 1 AND membership_seq <= @seq
        AND user_id NOT IN (SELECT value FROM json_each(@present))`,
   ).run({ conversationId, seq, present: JSON.stringify(conversation.members.map((member) => member.id)) });
+}
+
+/** When a member (already known from a snapshot) joined: for "who was there for this message". */
+function raiseJoinedSeq(db: Db, conversationId: string, userId: string, joinedSeq: number): void {
+  cachedStatement(db, 'UPDATE members SET joined_seq = MAX(joined_seq, ?) WHERE conversation_id = ? AND user_id = ?').run(
+    joinedSeq,
+    conversationId,
+    userId,
+  );
 }
 
 function setName(db: Db, conversationId: string, name: string, seq: number, strict: boolean): void {

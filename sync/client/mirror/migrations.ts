@@ -342,4 +342,15 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'conversations: the seq of the last member snapshot, so older membership events cannot undo it',
+    up(db) {
+      db.exec(`
+        -- The member list is known whole as of this seq (the server's last snapshot of it): a
+        -- membership event at or before it is already in the list and must not change it.
+        ALTER TABLE conversations ADD COLUMN members_seq INTEGER NOT NULL DEFAULT 0;
+      `);
+    },
+  },
 ];

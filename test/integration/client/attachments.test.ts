@@ -14,6 +14,7 @@ import { attachFile, fileBytes, imageBytes, sha256Of, storedBytes } from '../../
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
 import { readMirrorAttachments } from '../../support/db-invariants.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
+import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServerOptions } from '../../support/server-harness.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 
@@ -253,6 +254,41 @@ describe('attachments between two client cores', () => {
     expect(failed.localUrl).toBeNull();
     expect(await storedBytes(bobProfile, file.sha256)).toBeNull();
     expect(await new BlobStore(bobProfile).partialSize(attachmentId!)).toBe(0);
+  }, 60_000);
+
+  it('files the server removed before their message went (unused for a day) are uploaded again, and the message goes', async () => {
+    const { alice, bob, aliceProfile, aliceProxy, conversationId, server } = await twoPeople({ aliceVia: 'fault' });
+    // A big file holds the queue; the small one behind it is uploaded meanwhile, then lost on the server.
+    (aliceProxy as FaultProxy).throttle(2 * MiB);
+    const big = await alice.sendMessage({
+      conversationId,
+      text: 'big',
+      attachments: [{ ...(await attachFileFor(alice, 6 * MiB)), kind: 'file' }],
+    });
+    const smallFile = await attachFileFor(alice, 50_000);
+    const small = await alice.sendMessage({ conversationId, text: 'small', attachments: [{ ...smallFile, kind: 'file' }] });
+    const uploaded = await eventually(
+      () => readMirrorAttachments(aliceProfile).find((a) => a.messageId === small.id),
+      (row) => row?.uploadState === 'done',
+      'the small file is uploaded while the big one still goes',
+      30_000,
+    );
+    expect((await messages(alice, conversationId)).find((m) => m.id === big.id)?.status).toBe('sending');
+    const serverStore = openSqliteServerStore(server.dataDir);
+    try {
+      expect(await serverStore.deleteUpload(uploaded!.attachmentId!)).toBe(true);
+    } finally {
+      await serverStore.close();
+    }
+    await rm(join(server.dataDir, 'attachments', uploaded!.attachmentId!), { force: true });
+
+    (aliceProxy as FaultProxy).throttle(null);
+    const received = await messageWhere(bob, conversationId, (m) => m.id === small.id, 'the small message reaches bob');
+    expect(received.attachments.map((a) => a.sha256)).toEqual([smallFile.sha256]);
+    const sent = await messageWhere(alice, conversationId, (m) => m.id === small.id && m.status !== 'sending', 'acknowledged');
+    expect(sent.status).not.toBe('failed');
+    const again = readMirrorAttachments(aliceProfile).find((a) => a.messageId === small.id)!;
+    expect(again.attachmentId).not.toBe(uploaded!.attachmentId);
   }, 60_000);
 
   it('a download cut midway resumes with a range request and arrives verified', async () => {

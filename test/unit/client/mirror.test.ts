@@ -215,6 +215,59 @@ describe('mirror migrations', () => {
     reopened.close();
   });
 
+  it('migration 6: a member snapshot outranks older membership events, even for someone it no longer lists', () => {
+    const path = tempFile();
+    openDatabase(path, MIRROR_MIGRATIONS.slice(0, 5)).close();
+    const mirror = Mirror.open(path);
+    const user = (id: string) => ({ id, username: id, displayName: id.toUpperCase() });
+    const base = { conversationId: 'g1', senderId: 'ann', sentAt: 2000 };
+    // Found by the simulation: removed from a group and added back while offline, this device
+    // never saw carol leave in between; the server's snapshot (as of seq 4) no longer lists her,
+    // then catch-up brings the group's creation (seq 1), which does.
+    mirror.upsertConversation(
+      {
+        id: 'g1',
+        kind: 'group',
+        name: 'team',
+        isMember: true,
+        createdAt: 1000,
+        lastSeq: 4,
+        members: [
+          { ...user('ann'), role: 'owner', deliveredSeq: 4, readSeq: 4 },
+          { ...user('me'), role: 'member', deliveredSeq: 0, readSeq: 0 },
+        ],
+      },
+      'me',
+    );
+    mirror.applyEvents(
+      'g1',
+      [
+        {
+          ...base,
+          kind: 'group_created',
+          seq: 1,
+          name: 'team',
+          members: [
+            { ...user('ann'), role: 'owner' },
+            { ...user('me'), role: 'member' },
+            { ...user('carol'), role: 'member' },
+          ],
+        },
+        { ...base, kind: 'member_removed', seq: 2, clientChangeId: 'r1', userId: 'me' },
+      ],
+      'me',
+    );
+    mirror.applyEvents('g1', [{ ...base, kind: 'members_added', seq: 4, clientChangeId: 'a1', members: [user('me')] }], 'me', {
+      skippedTo: 3,
+    });
+    expect(mirror.members('g1').map((member) => member.userId)).toEqual(['ann', 'me']);
+    expect(mirror.isMember('g1')).toBe(true);
+    // A later event still counts.
+    mirror.applyEvents('g1', [{ ...base, kind: 'members_added', seq: 5, clientChangeId: 'a2', members: [user('carol')] }], 'me');
+    expect(mirror.members('g1').map((member) => member.userId)).toEqual(['ann', 'me', 'carol']);
+    mirror.close();
+  });
+
   it('refuses a mirror written by a newer version and leaves it untouched', () => {
     const path = tempFile();
     Mirror.open(path).close();
