@@ -19,6 +19,9 @@ export interface RefusalContext {
  */
 export function describeRefusal(reason: string, context: RefusalContext = {}): string {
   const code = reason.trim();
+  // A message whose file could not be uploaded fails with the transfer's code (its copy in this
+  // profile is gone, say): words for those too.
+  if (isTransferError(code) && !isRefusalReason(code)) return t.transferErrors[code];
   if (!isRefusalReason(code)) return reason;
   if (code === 'conversation_not_found' && context.leftGroup) return t.group.notMember;
   return t.refusals[code];

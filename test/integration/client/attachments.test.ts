@@ -291,6 +291,22 @@ describe('attachments between two client cores', () => {
     expect(again.attachmentId).not.toBe(uploaded!.attachmentId);
   }, 60_000);
 
+  it('a file whose copy in the profile vanished before it was uploaded fails its message (file_unreadable), and the next goes', async () => {
+    const { alice, bob, aliceProfile, aliceProxy, conversationId } = await twoPeople();
+    (aliceProxy as TcpProxy).cut();
+    await online(alice, 'offline');
+    const file = await attachFileFor(alice, 20_000);
+    const lost = await alice.sendMessage({ conversationId, text: 'lost', attachments: [{ ...file, kind: 'file' }] });
+    const next = await alice.sendMessage({ conversationId, text: 'after it' });
+    await rm(new BlobStore(aliceProfile).pathOf(file.sha256));
+
+    (aliceProxy as TcpProxy).restore();
+    const failed = await messageWhere(alice, conversationId, (m) => m.id === lost.id && m.status === 'failed', 'the send fails');
+    expect(failed.error).toBe('file_unreadable');
+    await messageWhere(bob, conversationId, (m) => m.id === next.id, 'the next message reaches bob');
+    expect((await messages(bob, conversationId)).map((m) => m.id)).toEqual([next.id]);
+  }, 60_000);
+
   it('a download cut midway resumes with a range request and arrives verified', async () => {
     const { alice, bob, bobProfile, bobProxy, conversationId } = await twoPeople({ bobVia: 'fault' });
     const size = 12 * MiB;

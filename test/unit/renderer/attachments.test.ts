@@ -12,7 +12,7 @@ import {
   prepareAttachment,
   prepareVoice,
 } from '../../../renderer/state/attachment-draft.js';
-import { describeTransferError } from '../../../renderer/state/errors.js';
+import { describeRefusal, describeTransferError } from '../../../renderer/state/errors.js';
 import { fitWithin, pickPreview } from '../../../renderer/state/image-size.js';
 import { createAppStore, type AppStore } from '../../../renderer/state/store.js';
 import { progressOf, transferKey } from '../../../renderer/state/transfers.js';
@@ -171,6 +171,9 @@ describe('words for sizes, durations and transfer failures', () => {
     for (const code of TRANSFER_ERRORS) expect(describeTransferError(code)).toBe(en.transferErrors[code]);
     expect(describeTransferError('quota_exceeded')).toBe(en.refusals.quota_exceeded);
     expect(describeTransferError('the server said no')).toBe('the server said no');
+    // A message that failed because its file could not be uploaded says why in the same words.
+    expect(describeRefusal('file_unreadable')).toBe(en.transferErrors.file_unreadable);
+    expect(describeRefusal('checksum_mismatch')).toBe(en.refusals.checksum_mismatch);
   });
 });
 

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BlobStore, BlobStoreError } from '../../../sync/client/attachments/blob-store.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function store(): BlobStore {
+  const dir = mkdtempSync(join(tmpdir(), 'blob-store-'));
+  dirs.push(dir);
+  return new BlobStore(dir);
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+/** Files the store holds, its staging and partial folders included. */
+const everything = (blobs: BlobStore) => readdirSync(blobs.dir, { recursive: true, encoding: 'utf8' }).sort();
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof BlobStoreError) return error.code;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('BlobStore', () => {
+  it('stores bytes under their SHA-256, once however often they are put, in chunks as they come', async () => {
+    const blobs = store();
+    const bytes = Buffer.from('some bytes, '.repeat(1000));
+    const chunks = [bytes.subarray(0, 5000), bytes.subarray(5000)];
+    const first = await blobs.put(Readable.from(chunks), 1_000_000);
+    const again = await blobs.put(Readable.from([bytes]), 1_000_000);
+    expect(first).toEqual({ sha256: sha256(bytes), size: bytes.length, mime: 'application/octet-stream' });
+    expect(again).toEqual(first);
+    expect(readFileSync(blobs.pathOf(first.sha256))).toEqual(bytes);
+    expect(everything(blobs)).toEqual(['partial', first.sha256, 'tmp'].sort());
+  });
+
+  it('refuses an empty file, one over the limit, and a failing source (a full disk), leaving nothing behind', async () => {
+    const blobs = store();
+    expect(await refusal(blobs.put(Readable.from([]), 100))).toBe('empty_file');
+    expect(await refusal(blobs.put(Readable.from([Buffer.alloc(60), Buffer.alloc(60)]), 100))).toBe('file_too_large');
+    const full = new Readable({
+      read() {
+        this.push(Buffer.alloc(10));
+        this.destroy(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      },
+    });
+    expect(await refusal(blobs.put(full, 100))).toBe('disk_full');
+    expect(everything(blobs)).toEqual(['partial', 'tmp']);
+  });
+
+  it('names nothing outside the store: only a SHA-256 or an attachment id makes a path', () => {
+    const blobs = store();
+    for (const name of ['../secret', 'a'.repeat(63), 'A'.repeat(64), `${'a'.repeat(64)}/x`]) {
+      expect(() => blobs.pathOf(name)).toThrow();
+    }
+    expect(() => blobs.partialPath('../../etc/passwd')).toThrow();
+  });
+
+  it('turns a download into a stored file only when its bytes are the declared ones', async () => {
+    const blobs = store();
+    const bytes = Buffer.from('the real file');
+    const id = 'f'.repeat(32);
+    writeFileSync(blobs.partialPath(id), bytes);
+    await blobs.commitPartial(id, { sha256: sha256(bytes), size: bytes.length });
+    expect(readFileSync(blobs.pathOf(sha256(bytes)))).toEqual(bytes);
+
+    const other = 'e'.repeat(32);
+    writeFileSync(blobs.partialPath(other), Buffer.from('not the file'));
+    const declared = { sha256: sha256(Buffer.from('the file')), size: 8 };
+    expect(await refusal(blobs.commitPartial(other, declared))).toBe('checksum_mismatch');
+    expect(existsSync(blobs.partialPath(other))).toBe(false);
+    expect(existsSync(blobs.pathOf(declared.sha256))).toBe(false);
+  });
+});
