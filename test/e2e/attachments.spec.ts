@@ -3,7 +3,7 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import config from '../../playwright.config.js';
-import { pngImage, sha256Of, sha256OfFile } from './support/files.js';
+import { dropFiles, pasteFiles, pngImage, sha256Of, sha256OfFile } from './support/files.js';
 import { tempDir } from './support/processes.js';
 import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
 
@@ -93,6 +93,33 @@ test('a file and an image attached offline arrive after reconnecting, and are sa
   expect(await savedHash(bob.page, () => viewer.getByRole('button', { name: 'Save' }).click())).toBe(sha256Of(photo));
   await viewer.getByRole('button', { name: 'Close' }).click();
   await expect(viewer).toBeHidden();
+});
+
+test('files dropped on the conversation and an image pasted into the message box are attached; Remove takes one back', async ({
+  browser,
+}) => {
+  const { alice, bob } = await twoPeople(browser);
+  const notes = randomBytes(2048);
+  const picture = pngImage(120, 80);
+  await dropFiles(alice.page.getByRole('region', { name: 'Bob Builder' }), [
+    { name: 'notes.bin', type: 'application/octet-stream', bytes: [...notes] },
+    { name: 'not-this.txt', type: 'text/plain', bytes: [1, 2, 3] },
+  ]);
+  await pasteFiles(alice.page.getByRole('textbox', { name: 'Message' }), [
+    { name: 'image.png', type: 'image/png', bytes: [...picture] },
+  ]);
+
+  const attachments = alice.page.getByRole('list', { name: 'Attachments' });
+  await expect(attachments.getByRole('listitem')).toHaveCount(3);
+  await attachments.getByRole('button', { name: 'Remove not-this.txt' }).click();
+  await expect(attachments.getByRole('listitem')).toHaveCount(2);
+  await alice.send('Dropped and pasted');
+
+  const received = bob.message('Dropped and pasted');
+  await expect(received.getByRole('img', { name: 'image.png' })).toBeVisible({ timeout: 30_000 });
+  await expect(received.getByRole('button', { name: 'Save notes.bin' })).toBeVisible();
+  await expect(received.getByRole('button', { name: 'Save not-this.txt' })).toHaveCount(0);
+  expect(await savedHash(bob.page, () => received.getByRole('button', { name: 'Save notes.bin' }).click())).toBe(sha256Of(notes));
 });
 
 test('a file over the limit is refused by name before anything is queued', async ({ browser }) => {

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
+import type { Locator } from '@playwright/test';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -56,4 +57,41 @@ export function sha256Of(bytes: Buffer): string {
 
 export async function sha256OfFile(path: string): Promise<string> {
   return sha256Of(await readFile(path));
+}
+
+/** A file as a page function builds it. */
+export interface PageFile {
+  name: string;
+  type: string;
+  bytes: number[];
+}
+
+/** The browser's own classes these page functions use (the tests' TypeScript has no DOM types). */
+interface PageDom {
+  DataTransfer: new () => { items: { add(file: unknown): void } };
+  File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+  DragEvent: new (type: string, init: object) => unknown;
+  ClipboardEvent: new (type: string, init: object) => unknown;
+}
+type EventTarget = { dispatchEvent(event: unknown): boolean };
+
+/** Drops `files` on the element, as a file manager's drag and drop would (dragover, then drop). */
+export async function dropFiles(target: Locator, files: PageFile[]): Promise<void> {
+  await target.evaluate((element: EventTarget, list: PageFile[]) => {
+    const dom = globalThis as unknown as PageDom;
+    const transfer = new dom.DataTransfer();
+    for (const file of list) transfer.items.add(new dom.File([new Uint8Array(file.bytes)], file.name, { type: file.type }));
+    for (const type of ['dragover', 'drop'])
+      element.dispatchEvent(new dom.DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, files);
+}
+
+/** Pastes `files` into the element, as pasting a copied image does. */
+export async function pasteFiles(target: Locator, files: PageFile[]): Promise<void> {
+  await target.evaluate((element: EventTarget, list: PageFile[]) => {
+    const dom = globalThis as unknown as PageDom;
+    const clipboard = new dom.DataTransfer();
+    for (const file of list) clipboard.items.add(new dom.File([new Uint8Array(file.bytes)], file.name, { type: file.type }));
+    element.dispatchEvent(new dom.ClipboardEvent('paste', { clipboardData: clipboard, bubbles: true, cancelable: true }));
+  }, files);
 }
