@@ -7,8 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HashingFileStore } from '../../../sync/server/attachments/hashing-file-store.js';
 
 const dirs: string[] = [];
-// Removed only at the end: tus's FileStore creates its folder asynchronously after construction.
-afterAll(() => {
+// tus's FileStore creates its folder asynchronously after construction (a callback that throws on
+// failure): the folders are removed only once every test is done and those calls have returned.
+afterAll(async () => {
+  await new Promise((resolve) => setTimeout(resolve, 100));
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
