@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { MembershipEvent, Role, User } from '../protocol/frames.js';
 import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, fileName, sha256Hex, type AttachmentKind } from '../protocol/attachments.js';
+import { MAX_QUERY_CHARS, type SnippetPart } from '../common/search-text.js';
 import { caption, displayName, emoji, groupName, messageText, password, username } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 
@@ -103,6 +104,13 @@ export const appApiArgs = {
       (args) => args.text.trim().length > 0 || (args.attachments?.length ?? 0) > 0,
       'a message needs text or at least one attachment',
     ),
+  /**
+   * Every message in this profile with all the words typed (each as a prefix, in any order, case and
+   * Latin accents ignored), newest first. Works offline; whatever is typed is a search for its words.
+   */
+  searchMessages: z
+    .object({ query: z.string().max(MAX_QUERY_CHARS), limit: z.number().int().min(1).max(200).optional() })
+    .strict(),
   /** The largest file the server takes (what the person is told before anything is queued). */
   getAttachmentLimits: none,
   /**
@@ -388,6 +396,19 @@ export interface MessagePage {
   hasOlder: boolean;
 }
 
+/** One message a search found. */
+export interface SearchResult {
+  conversationId: string;
+  /** The group's name, or the other person's name. */
+  conversationTitle: string;
+  messageId: string;
+  senderName: string;
+  own: boolean;
+  at: number;
+  /** A short piece of its text (or file names) with the matched words marked; plain text, never markup. */
+  snippet: SnippetPart[];
+}
+
 export interface MessageInfo {
   /** Every other member who has read it. */
   readBy: User[];
@@ -415,6 +436,7 @@ export interface AppApiResults {
   getMessageInfo: MessageInfo;
   listMessages: MessagePage;
   sendMessage: MessageView;
+  searchMessages: SearchResult[];
   getAttachmentLimits: AttachmentLimits;
   downloadAttachment: null;
   retryMessage: null;

@@ -12,6 +12,7 @@ import {
   type MessageInfo,
   type MessagePage,
   type MessageView,
+  type SearchResult,
   type SessionInfo,
 } from '../app-api/contract.js';
 import type { Runtime } from '../common/runtime.js';
@@ -46,6 +47,7 @@ const RETRYABLE_CHANGES = [
   'set_role',
 ] as const;
 const DEFAULT_PAGE = 200;
+const DEFAULT_SEARCH_RESULTS = 50;
 
 export interface ClientCoreDependencies {
   transport?: SyncTransport;
@@ -240,6 +242,11 @@ class LocalClientCore implements ClientCore {
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
     if (!view) throw new AppApiError('internal', 'The message was not stored.');
     return this.transfers?.tracker.apply([view])[0] ?? view;
+  }
+
+  async searchMessages(args: AppApiArgs<'searchMessages'>): Promise<SearchResult[]> {
+    const self = this.self();
+    return this.mirror.search.search(args.query, self.id, args.limit ?? DEFAULT_SEARCH_RESULTS);
   }
 
   async getAttachmentLimits(): Promise<AttachmentLimits> {

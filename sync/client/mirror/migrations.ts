@@ -353,4 +353,52 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: 'full-text search: an FTS5 index of message texts and file names, filled from history',
+    up(db) {
+      db.exec(`
+        -- One row per message (rowid = messages.local_id): its current text ('' once deleted) and
+        -- the names of its files. Contentless (the texts live in messages), with deletes allowed,
+        -- so an edit replaces the row and a delete empties it. Case is folded in every script and
+        -- Latin accents are removed; no positions are kept (searches are for words, never
+        -- phrases), and two- and three-character prefixes are indexed for prefix search.
+        CREATE VIRTUAL TABLE message_search USING fts5(
+          text, names,
+          content = '', contentless_delete = 1, detail = none,
+          tokenize = 'unicode61 remove_diacritics 2',
+          prefix = '2 3'
+        );
+
+        -- Messages whose row in the index is due, noted by triggers on every write to a message or
+        -- its files (received, acknowledged, composed, edited, deleted, withdrawn) and indexed by
+        -- one statement at the end of the transaction that wrote them (MessageSearch.flush): an
+        -- FTS5 write inside a trigger flushes the index at every statement and costs five times more.
+        CREATE TABLE search_pending (local_id INTEGER PRIMARY KEY) WITHOUT ROWID;
+        CREATE TRIGGER search_pending_insert AFTER INSERT ON messages BEGIN
+          INSERT OR IGNORE INTO search_pending (local_id) VALUES (new.local_id);
+        END;
+        CREATE TRIGGER search_pending_update AFTER UPDATE OF text, deleted ON messages BEGIN
+          INSERT OR IGNORE INTO search_pending (local_id) VALUES (new.local_id);
+        END;
+        CREATE TRIGGER search_pending_delete AFTER DELETE ON messages BEGIN
+          INSERT OR IGNORE INTO search_pending (local_id) VALUES (old.local_id);
+        END;
+        CREATE TRIGGER search_pending_file_added AFTER INSERT ON attachments BEGIN
+          INSERT OR IGNORE INTO search_pending (local_id)
+          SELECT local_id FROM messages WHERE conversation_id = new.conversation_id AND client_message_id = new.message_id;
+        END;
+        CREATE TRIGGER search_pending_file_removed AFTER DELETE ON attachments BEGIN
+          INSERT OR IGNORE INTO search_pending (local_id)
+          SELECT local_id FROM messages WHERE conversation_id = old.conversation_id AND client_message_id = old.message_id;
+        END;
+
+        -- The history already here.
+        INSERT INTO message_search (rowid, text, names)
+        SELECT m.local_id, m.text, COALESCE((SELECT group_concat(a.name, ' ') FROM attachments a
+                 WHERE a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id), '')
+        FROM messages m WHERE m.deleted = 0;
+      `);
+    },
+  },
 ];

@@ -7,6 +7,7 @@ import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import { OutboxStore } from './outbox-store.js';
+import { MessageSearch } from './search.js';
 import { MirrorViews } from './views.js';
 
 export type { OutboxEntry } from './outbox-store.js';
@@ -38,6 +39,7 @@ export class Mirror {
   readonly outbox: OutboxStore;
   readonly attachments: AttachmentStore;
   readonly views: MirrorViews;
+  readonly search: MessageSearch;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -46,6 +48,7 @@ export class Mirror {
     this.outbox = new OutboxStore(db);
     this.attachments = new AttachmentStore(db);
     this.views = new MirrorViews(db, this.outbox, this.attachments);
+    this.search = new MessageSearch(db);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,
@@ -60,8 +63,13 @@ export class Mirror {
     if (this.db.open) this.db.close();
   }
 
+  /** Runs `work` in one transaction; the search index follows what it wrote before it commits. */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.db.transaction(() => {
+      const result = work();
+      this.search.flush();
+      return result;
+    })();
   }
 
   // -- session -------------------------------------------------------------------------------
@@ -112,6 +120,7 @@ export class Mirror {
       ]) {
         cachedStatement(this.db, `DELETE FROM ${table}`).run();
       }
+      this.search.clear();
     });
   }
 

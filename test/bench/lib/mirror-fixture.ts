@@ -31,7 +31,7 @@ import { BENCH_EMOJIS, chatText, Rng } from './random.js';
 import { scaled } from './report.js';
 
 /** Bump when the generator changes so cached mirrors are rebuilt. */
-const FIXTURE_VERSION = 2;
+const FIXTURE_VERSION = 3;
 
 export interface MirrorFixture {
   /** The profile folder (holds mirror.sqlite): openClientCore can open it directly. */

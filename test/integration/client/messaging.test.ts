@@ -49,6 +49,41 @@ async function twoPeople() {
 }
 
 describe('client core against a real server', () => {
+  it('finds received and own messages by their words, offline too, edits by their new text', async () => {
+    const { server, alice, bob, conversationId } = await twoPeople();
+    const sent = await alice.sendMessage({ conversationId, text: 'Привет! The parcel was delivered' });
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.length === 1,
+      'bob has the message',
+    );
+    const [hit] = await bob.searchMessages({ query: 'deliv привет' });
+    expect(hit).toMatchObject({
+      conversationId,
+      conversationTitle: 'ALICE',
+      messageId: sent.id,
+      senderName: 'ALICE',
+      own: false,
+    });
+    expect(hit!.snippet.filter((part) => part.match).map((part) => part.text)).toEqual(['Привет', 'delivered']);
+
+    await alice.editMessage({ conversationId, messageId: sent.id, text: 'The parcel is lost' });
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.join() === 'The parcel is lost',
+      'the edit reaches bob',
+    );
+    await server.close();
+    await eventually(
+      () => bob.getConnectionState(),
+      (state) => state !== 'online',
+      'bob is offline',
+    );
+    expect(await bob.searchMessages({ query: 'delivered' })).toEqual([]);
+    expect((await bob.searchMessages({ query: 'LOST' })).map((result) => result.messageId)).toEqual([sent.id]);
+    expect((await alice.searchMessages({ query: 'lost' }))[0]).toMatchObject({ own: true, conversationTitle: 'BOB' });
+  });
+
   it('delivers a message and moves its checkmarks Sending → Sent → Delivered → Read', async () => {
     const { alice, bob, conversationId } = await twoPeople();
     const sent = await alice.sendMessage({ conversationId, text: '  hello bob  ' });

@@ -178,6 +178,7 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     discardChange: fc.record({ changeId: validId }),
     setTyping: fc.record({ conversationId: conversation() }),
     getActivity: fc.record({ conversationId: conversation() }),
+    searchMessages: fc.record({ query: fc.string({ maxLength: 200 }) }),
     getAttachmentLimits: fc.constant({}),
     downloadAttachment: fc.record({
       conversationId: conversation(),

@@ -179,6 +179,7 @@ export class FakeApi {
           this.conversations = [...this.conversations, created];
           return created;
         }),
+      searchMessages: (args) => this.answer('searchMessages', args, () => []),
       getAttachmentLimits: (args) => this.answer('getAttachmentLimits', args, () => ({ maxFileBytes: this.maxFileBytes })),
       downloadAttachment: (args) => this.answer('downloadAttachment', args, () => null),
       retryMessage: (args) => this.answer('retryMessage', args, () => null),

@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SearchResult } from '../../../sync/app-api/contract.js';
+import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { openDatabase } from '../../../sync/node/sqlite.js';
+import type { ConversationEvent } from '../../../sync/protocol/frames.js';
+import { createTestMirrors } from '../../support/test-mirror.js';
+
+const mirrors = createTestMirrors();
+const dirs: string[] = [];
+afterEach(() => {
+  mirrors.cleanup();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const message = (seq: number, text: string, senderId = 'ann'): ConversationEvent => ({
+  kind: 'message',
+  conversationId: 'c1',
+  seq,
+  senderId,
+  clientMessageId: `m${seq}`,
+  text,
+  sentAt: 1000 + seq,
+  replyTo: null,
+  deleted: false,
+  attachments: [],
+});
+const change = (seq: number, body: { kind: 'edit'; text: string } | { kind: 'delete' }, messageId = 'm1'): ConversationEvent =>
+  body.kind === 'edit'
+    ? {
+        kind: 'edit',
+        conversationId: 'c1',
+        seq,
+        senderId: 'ann',
+        sentAt: 1000 + seq,
+        clientChangeId: `x${seq}`,
+        messageId,
+        text: body.text,
+      }
+    : { kind: 'delete', conversationId: 'c1', seq, senderId: 'ann', sentAt: 1000 + seq, clientChangeId: `x${seq}`, messageId };
+
+const ids = (results: SearchResult[]) => results.map((result) => result.messageId);
+const find = (mirror: Mirror, query: string) => ids(mirror.search.search(query, 'me', 50));
+
+describe('the search index follows every change, in the transaction that makes it', () => {
+  it('finds received messages, an edit by its new text only, and a deleted message no more', () => {
+    const mirror = mirrors.open();
+    mirror.applyEvents('c1', [message(1, 'The parcel is on its way'), message(2, 'Привет из Києва')], 'me');
+    expect(find(mirror, 'parcel')).toEqual(['m1']);
+    expect(find(mirror, 'ПРИВЕТ КИЄВ')).toEqual(['m2']);
+
+    mirror.applyEvents('c1', [change(3, { kind: 'edit', text: 'The parcel was delivered' })], 'me');
+    expect(find(mirror, 'deliv')).toEqual(['m1']);
+    expect(find(mirror, 'way')).toEqual([]);
+
+    mirror.applyEvents('c1', [change(4, { kind: 'delete' })], 'me');
+    expect(find(mirror, 'parcel')).toEqual([]);
+    mirror.close();
+  });
+
+  it('applies out-of-order arrivals as they end up: an edit that came before its message is what is found', () => {
+    const mirror = mirrors.open();
+    // The edit arrives first (a gap: nothing applies), then the whole run.
+    mirror.applyEvents('c1', [change(2, { kind: 'edit', text: 'second thoughts' })], 'me');
+    expect(find(mirror, 'second')).toEqual([]);
+    mirror.applyEvents('c1', [message(1, 'first draft'), change(2, { kind: 'edit', text: 'second thoughts' })], 'me');
+    expect(find(mirror, 'second')).toEqual(['m1']);
+    expect(find(mirror, 'draft')).toEqual([]);
+    mirror.close();
+  });
+
+  it('finds own messages before they are sent, as rewritten, and not once withdrawn', () => {
+    const mirror = mirrors.open();
+    mirror.enqueueMessage('c1', 'own1', 'me', 'meeting at noon', null, 5000);
+    expect(mirror.search.search('noon', 'me', 50)).toEqual([
+      expect.objectContaining({ messageId: 'own1', own: true, conversationTitle: 'Ann', senderName: 'Me' }) as unknown,
+    ]);
+    mirror.rewriteUnsent('c1', 'own1', 'meeting at three');
+    expect(find(mirror, 'noon')).toEqual([]);
+    expect(find(mirror, 'three')).toEqual(['own1']);
+    mirror.withdrawUnsent('c1', 'own1');
+    expect(find(mirror, 'meeting')).toEqual([]);
+    mirror.close();
+  });
+
+  it('finds a message by the names of its files, and shows them when there is no text', () => {
+    const mirror = mirrors.open();
+    const sha256 = 'a'.repeat(64);
+    mirror.enqueueMessage('c1', 'own2', 'me', '', null, 5000, [
+      { sha256, size: 10, name: 'Quarterly budget.xlsx', mime: 'application/octet-stream', kind: 'file' },
+    ]);
+    const [hit] = mirror.search.search('budget', 'me', 50);
+    expect(hit?.messageId).toBe('own2');
+    expect(hit?.snippet).toEqual([
+      { text: 'Quarterly ', match: false },
+      { text: 'budget', match: true },
+      { text: '.xlsx', match: false },
+    ]);
+    mirror.close();
+  });
+
+  it('indexes in the transaction of the write: what is rolled back is never found', () => {
+    const mirror = mirrors.open();
+    expect(() =>
+      mirror.transaction(() => {
+        mirror.applyEvents('c1', [message(1, 'a rolled back message')], 'me');
+        throw new Error('the transaction fails');
+      }),
+    ).toThrow('the transaction fails');
+    expect(find(mirror, 'rolled')).toEqual([]);
+    mirror.applyEvents('c1', [message(1, 'the message that stays')], 'me');
+    expect(find(mirror, 'stays')).toEqual(['m1']);
+    mirror.close();
+  });
+
+  it('lists the newest first, and finds nothing for nothing searchable', () => {
+    const mirror = mirrors.open();
+    mirror.applyEvents('c1', [message(1, 'report one'), message(2, 'report two'), message(3, 'report three')], 'me');
+    expect(find(mirror, 'report')).toEqual(['m3', 'm2', 'm1']);
+    expect(find(mirror, '"*" NEAR (')).toEqual([]);
+    mirror.close();
+  });
+});
+
+describe('mirror migration 7', () => {
+  it('indexes the history already in the mirror (deleted messages left out)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'search-migration-'));
+    dirs.push(dir);
+    const path = join(dir, 'mirror.sqlite');
+    const v6 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 6));
+    v6.exec(`
+      INSERT INTO users (id, username, display_name) VALUES ('ann', 'ann', 'Ann');
+      INSERT INTO conversations (id, kind, created_at, last_activity_at, peer_id) VALUES ('c1', 'direct', 1, 9, 'ann');
+      INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, deleted) VALUES
+        ('c1', 'old1', 'ann', 'an old message about apples', 1, 'sent', 10, 0),
+        ('c1', 'old2', 'ann', '', 2, 'sent', 11, 1),
+        ('c1', 'old3', 'ann', 'with a file', 3, 'sent', 12, 0);
+      INSERT INTO attachments (conversation_id, message_id, ordinal, sha256, size, name, mime, kind) VALUES
+        ('c1', 'old3', 0, '${'b'.repeat(64)}', 5, 'apples.csv', 'text/csv', 'file');
+    `);
+    v6.close();
+    const mirror = Mirror.open(path);
+    expect(find(mirror, 'apples')).toEqual(['old3', 'old1']);
+    mirror.close();
+  });
+});
