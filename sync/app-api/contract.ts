@@ -84,10 +84,18 @@ export const appApiArgs = {
       conversationId: id,
       /** How many messages to return (unsent ones are always added to the newest page). */
       limit: z.number().int().min(1).max(1000).optional(),
-      /** Return the messages just before this seq (older history); absent: the newest page. */
+      /** Return the messages just before this seq (older history). */
       beforeSeq: z.number().int().min(1).optional(),
+      /** Return the messages just after this seq (newer history, after a jump back). */
+      afterSeq: z.number().int().min(0).optional(),
+      /** Return the page around this message (a search result, a quote): about half older, half newer. */
+      aroundMessageId: id.optional(),
     })
-    .strict(),
+    .strict()
+    .refine(
+      (args) => [args.beforeSeq, args.afterSeq, args.aroundMessageId].filter((value) => value !== undefined).length <= 1,
+      'ask for one of beforeSeq, afterSeq or aroundMessageId (none: the newest page)',
+    ),
   /**
    * `replyTo`: the messageId (MessageView.id) of the message being answered. With attachments the
    * text is their caption and may be empty. Works offline: the files are in this profile already.
@@ -394,6 +402,11 @@ export interface MessagePage {
   notices: NoticeView[];
   /** More history exists before the first message returned. */
   hasOlder: boolean;
+  /**
+   * More history exists after the last message returned (a page before the newest): load it with
+   * afterSeq. The newest page (hasNewer false) also holds the unsent messages.
+   */
+  hasNewer: boolean;
 }
 
 /** One message a search found. */

@@ -223,7 +223,11 @@ class LocalClientCore implements ClientCore {
   async listMessages(args: AppApiArgs<'listMessages'>): Promise<MessagePage> {
     const self = this.self();
     this.requireConversation(args.conversationId);
-    const page = this.mirror.views.messagePage(args.conversationId, self.id, args.limit ?? DEFAULT_PAGE, args.beforeSeq);
+    const page = this.mirror.views.messagePage(args.conversationId, self.id, args.limit ?? DEFAULT_PAGE, {
+      beforeSeq: args.beforeSeq,
+      afterSeq: args.afterSeq,
+      aroundMessageId: args.aroundMessageId,
+    });
     this.transfers?.tracker.apply(page.messages);
     return page;
   }

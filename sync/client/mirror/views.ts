@@ -39,32 +39,94 @@ export class MirrorViews {
    * `limit` acknowledged messages before `beforeSeq` (or the newest ones), in display order; the
    * newest page also carries every unsent message after them.
    */
-  messagePage(conversationId: string, selfId: string, limit: number, beforeSeq?: number): MessagePage {
-    const stored = cachedStatement(
-      this.db,
-      `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NOT NULL AND m.seq < @before
-       ORDER BY m.seq DESC LIMIT @limit`,
-    ).all({
-      self: selfId,
-      conversation: conversationId,
-      limit: limit + 1,
-      before: beforeSeq ?? Number.MAX_SAFE_INTEGER,
-    }) as MessageRow[];
-    const pending =
-      beforeSeq === undefined
-        ? (cachedStatement(
-            this.db,
-            `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NULL ORDER BY m.local_id`,
-          ).all({ self: selfId, conversation: conversationId }) as MessageRow[])
-        : [];
-    const hasOlder = stored.length > limit;
-    const page = stored.slice(0, limit).reverse();
-    const rows = [...page, ...pending];
+  /**
+   * A page of a conversation's messages, oldest first: the newest `limit` (with the unsent ones
+   * after them), or those just before `beforeSeq`, just after `afterSeq`, or around a message.
+   */
+  messagePage(
+    conversationId: string,
+    selfId: string,
+    limit: number,
+    from: { beforeSeq?: number | undefined; afterSeq?: number | undefined; aroundMessageId?: string | undefined } = {},
+  ): MessagePage {
+    const params = { self: selfId, conversation: conversationId };
+    const older = (beforeSeq: number, count: number) =>
+      cachedStatement(
+        this.db,
+        `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NOT NULL AND m.seq < @before
+         ORDER BY m.seq DESC LIMIT @limit`,
+      ).all({ ...params, before: beforeSeq, limit: count + 1 }) as MessageRow[];
+    const newer = (afterSeq: number, count: number) =>
+      cachedStatement(
+        this.db,
+        `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NOT NULL AND m.seq > @after
+         ORDER BY m.seq LIMIT @limit`,
+      ).all({ ...params, after: afterSeq, limit: count + 1 }) as MessageRow[];
+
+    const anchorSeq = from.aroundMessageId === undefined ? null : this.seqOf(conversationId, from.aroundMessageId);
+    let before: MessageRow[] = [];
+    let after: MessageRow[] = [];
+    let hasOlder: boolean;
+    let hasNewer: boolean;
+    if (anchorSeq !== null) {
+      // The anchor and what follows it take the newer half; the older half comes before it.
+      const olderCount = Math.floor(limit / 2);
+      const rows = older(anchorSeq, olderCount);
+      hasOlder = rows.length > olderCount;
+      before = rows.slice(0, olderCount).reverse();
+      const rest = newer(anchorSeq - 1, limit - olderCount);
+      hasNewer = rest.length > limit - olderCount;
+      after = rest.slice(0, limit - olderCount);
+    } else if (from.afterSeq !== undefined) {
+      const rows = newer(from.afterSeq, limit);
+      hasNewer = rows.length > limit;
+      after = rows.slice(0, limit);
+      hasOlder = this.anySeq(conversationId, 'm.seq <= ?', from.afterSeq);
+    } else {
+      // The newest page, or (beforeSeq) older history; an unsent anchor is on the newest page.
+      const rows = older(from.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit);
+      hasOlder = rows.length > limit;
+      before = rows.slice(0, limit).reverse();
+      hasNewer = from.beforeSeq !== undefined && this.anySeq(conversationId, 'm.seq >= ?', from.beforeSeq);
+    }
+    const pending = hasNewer
+      ? []
+      : (cachedStatement(
+          this.db,
+          `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.seq IS NULL ORDER BY m.local_id`,
+        ).all(params) as MessageRow[]);
+    const stored = [...before, ...after];
     // Notices in the same stretch: from the oldest message shown (or the start, when that is all
-    // there is) up to beforeSeq.
-    const fromSeq = hasOlder ? (page[0]?.seq ?? 0) : 0;
-    const notices = noticesBetween(this.db, conversationId, fromSeq, beforeSeq ?? Number.MAX_SAFE_INTEGER);
-    return { messages: this.toViews(conversationId, rows, selfId), notices, hasOlder };
+    // there is) up to the newest shown (or on, when that is the newest there is).
+    const fromSeq = hasOlder ? (stored[0]?.seq ?? 0) : 0;
+    const lastShown = stored.at(-1)?.seq ?? 0;
+    const toSeq = hasNewer
+      ? lastShown + 1
+      : from.beforeSeq !== undefined && anchorSeq === null
+        ? from.beforeSeq
+        : Number.MAX_SAFE_INTEGER;
+    const notices = noticesBetween(this.db, conversationId, fromSeq, toSeq);
+    return { messages: this.toViews(conversationId, [...stored, ...pending], selfId), notices, hasOlder, hasNewer };
+  }
+
+  /** The seq of a stored message; null when it is not here or not acknowledged yet. */
+  private seqOf(conversationId: string, messageId: string): number | null {
+    const row = cachedStatement(this.db, 'SELECT seq FROM messages WHERE conversation_id = ? AND client_message_id = ?').get(
+      conversationId,
+      messageId,
+    ) as { seq: number | null } | undefined;
+    return row?.seq ?? null;
+  }
+
+  private anySeq(conversationId: string, condition: string, seq: number): boolean {
+    return (
+      (
+        cachedStatement(
+          this.db,
+          `SELECT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ? AND m.seq IS NOT NULL AND ${condition}) AS any`,
+        ).get(conversationId, seq) as { any: number }
+      ).any === 1
+    );
   }
 
   messageView(conversationId: string, messageId: string, selfId: string): MessageView | null {

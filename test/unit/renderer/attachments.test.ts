@@ -222,7 +222,12 @@ describe('the store and attachments', () => {
     const downloading = attachment({
       transfer: { direction: 'download', state: 'active', transferredBytes: 0, totalBytes: 1000, error: null },
     });
-    api.pages.set('c1', { messages: [message({ id: 'm1', attachments: [downloading] })], notices: [], hasOlder: false });
+    api.pages.set('c1', {
+      messages: [message({ id: 'm1', attachments: [downloading] })],
+      notices: [],
+      hasOlder: false,
+      hasNewer: false,
+    });
     const store = await openWith(api);
     const progress = { type: 'transfer' as const, messageId: 'm1', index: 0, direction: 'download' as const, totalBytes: 1000 };
     api.emit({ ...progress, conversationId: 'c1', transferredBytes: 400 });
@@ -238,6 +243,7 @@ describe('the store and attachments', () => {
       messages: [message({ id: 'm1', attachments: [{ ...downloading, transfer: null, localUrl: `files/${SHA}` }] })],
       notices: [],
       hasOlder: false,
+      hasNewer: false,
     });
     api.emit({ type: 'messages', conversationId: 'c1' });
     await settle();

@@ -136,7 +136,7 @@ export class FakeApi {
         this.answer(
           'listMessages',
           args,
-          () => this.pages.get(args.conversationId) ?? { messages: [], notices: [], hasOlder: false },
+          () => this.pages.get(args.conversationId) ?? { messages: [], notices: [], hasOlder: false, hasNewer: false },
         ),
       getActivity: (args) => this.answer('getActivity', args, () => this.activity),
       getConversationInfo: (args: { conversationId: string }) =>

@@ -22,6 +22,7 @@ function withConversation(): FakeApi {
     messages: [message({ id: 'm1', seq: 1 }), message({ id: 'm2', seq: 3 })],
     notices: [notice({ seq: 2 })],
     hasOlder: false,
+    hasNewer: false,
   });
   return api;
 }
@@ -97,6 +98,7 @@ describe('the renderer store', () => {
       messages: [message({ id: 'm1', seq: 1 }), message({ id: 'm2', seq: 3 }), { ...sent!, seq: 4, status: 'sent' }],
       notices: [notice({ seq: 2 })],
       hasOlder: false,
+      hasNewer: false,
     });
     api.emit({ type: 'messages', conversationId: 'c1' });
     await settle();
@@ -172,6 +174,7 @@ describe('the renderer store', () => {
       messages: [message({ id: 'm1', seq: 1 }), message({ id: 'm2', seq: 3, text: 'edited', edited: true })],
       notices: [notice({ seq: 2 })],
       hasOlder: false,
+      hasNewer: false,
     });
     api.emit({ type: 'messages', conversationId: 'c1' });
     await settle();
