@@ -60,7 +60,17 @@ export const appApiArgs = {
     .strict(),
   logOut: none,
   getConnectionState: none,
-  listConversations: none,
+  /**
+   * The conversation list, newest activity first (ties by id): all of it, or (`limit`) one screen,
+   * starting after `after` (the last conversation of the screen before).
+   */
+  listConversations: z
+    .object({
+      limit: z.number().int().min(1).max(1000).optional(),
+      after: z.object({ lastActivityAt: z.number().int(), id }).strict().optional(),
+    })
+    .strict()
+    .refine((args) => args.after === undefined || args.limit !== undefined, 'paging with `after` needs a `limit`'),
   /**
    * The direct conversation with this person. Works offline for anyone already in this profile's
    * mirror (seen in any conversation); an unknown username needs the server.

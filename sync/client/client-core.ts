@@ -152,8 +152,10 @@ class LocalClientCore implements ClientCore {
 
   // -- conversations and messages ------------------------------------------------------------
 
-  async listConversations(): Promise<ConversationSummary[]> {
-    return this.mirror.views.conversationSummaries(this.self().id);
+  async listConversations(args: AppApiArgs<'listConversations'> = {}): Promise<ConversationSummary[]> {
+    const self = this.self();
+    if (args.limit === undefined) return this.mirror.views.conversationSummaries(self.id);
+    return this.mirror.views.conversationPage(self.id, args.limit, args.after);
   }
 
   async startConversation(args: AppApiArgs<'startConversation'>): Promise<ConversationSummary> {

@@ -79,8 +79,32 @@ export class ConversationList {
       return row ? [withRename(toSummary(row, selfId), renames)] : [];
     }
     this.refresh(selfId);
-    const list = [...(this.cache?.values() ?? [])].sort((a, b) => b.lastActivityAt - a.lastActivityAt);
+    // The same order as page(): newest activity first, ties by id.
+    const list = [...(this.cache?.values() ?? [])].sort(
+      (a, b) => b.lastActivityAt - a.lastActivityAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
     return renames.size === 0 ? list : list.map((summary) => withRename(summary, renames));
+  }
+
+  /**
+   * One screen of the list, newest activity first (ties by id), starting after `after` (the last
+   * conversation of the previous screen): read straight from the list's index, so the first screen
+   * of 10,000 conversations costs what a screen costs.
+   */
+  page(selfId: string, limit: number, after?: { lastActivityAt: number; id: string }): ConversationSummary[] {
+    const renames = this.queuedRenames();
+    const rows = (
+      after === undefined
+        ? cachedStatement(this.db, `SELECT ${COLUMNS} ORDER BY c.last_activity_at DESC, c.id LIMIT ?`).raw(true).all(limit)
+        : cachedStatement(
+            this.db,
+            `SELECT ${COLUMNS} WHERE c.last_activity_at < @at OR (c.last_activity_at = @at AND c.id > @id)
+             ORDER BY c.last_activity_at DESC, c.id LIMIT @limit`,
+          )
+            .raw(true)
+            .all({ at: after.lastActivityAt, id: after.id, limit })
+    ) as Row[];
+    return rows.map((row) => withRename(toSummary(row, selfId), renames));
   }
 
   private refresh(selfId: string): void {

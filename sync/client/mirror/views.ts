@@ -35,6 +35,11 @@ export class MirrorViews {
     return this.list.summaries(selfId, onlyId);
   }
 
+  /** One screen of the conversation list (see ConversationList.page). */
+  conversationPage(selfId: string, limit: number, after?: { lastActivityAt: number; id: string }): ConversationSummary[] {
+    return this.list.page(selfId, limit, after);
+  }
+
   /**
    * `limit` acknowledged messages before `beforeSeq` (or the newest ones), in display order; the
    * newest page also carries every unsent message after them.

@@ -126,3 +126,31 @@ describe('the conversation list kept between reads', () => {
     mirror.close();
   });
 });
+
+describe('the conversation list a screen at a time', () => {
+  it('gives the first screen without the rest, then each next one, in the order of the whole list', () => {
+    const mirror = Mirror.open(mirrorFile());
+    mirror.saveSession({ serverUrl: 'ws://x', token: 't', user: me });
+    for (let i = 0; i < 25; i++) {
+      const id = `c${String(i).padStart(2, '0')}`;
+      mirror.upsertConversation(direct(id, `p${i}`, 1), 'me');
+      // Two conversations share each moment of activity: ties go by id.
+      mirror.applyEvents(id, [{ ...message(id, 1, `p${i}`, `hello ${i}`), sentAt: 1000 + Math.floor(i / 2) }], 'me');
+    }
+    const whole = mirror.views.conversationSummaries('me').map((summary) => summary.id);
+    const screens: string[][] = [];
+    let after: { lastActivityAt: number; id: string } | undefined;
+    for (;;) {
+      const screen = mirror.views.conversationPage('me', 10, after);
+      if (screen.length === 0) break;
+      screens.push(screen.map((summary) => summary.id));
+      const last = screen.at(-1)!;
+      after = { lastActivityAt: last.lastActivityAt, id: last.id };
+    }
+    expect(screens.map((screen) => screen.length)).toEqual([10, 10, 5]);
+    expect(screens.flat()).toEqual(whole);
+    expect(screens[0]!.slice(0, 3)).toEqual(['c24', 'c22', 'c23']);
+    expect(mirror.views.conversationPage('me', 10)[0]).toEqual(mirror.views.conversationSummaries('me')[0]);
+    mirror.close();
+  });
+});
