@@ -1,9 +1,10 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import * as tus from 'tus-js-client';
+import { z } from 'zod';
 import type { AppEvent } from '../../app-api/contract.js';
 import type { Runtime, TimerHandle } from '../../common/runtime.js';
 import { attachmentId, CHECKSUM_MISMATCH_STATUS, UPLOAD_SHA256_METADATA, UPLOADS_PATH } from '../../protocol/attachments.js';
-import { REFUSAL_REASONS } from '../../protocol/refusal-reasons.js';
+import { refusalReasonSchema } from '../../protocol/frames.js';
 import type { BackoffPolicy } from '../backoff.js';
 import type { AttachmentKey, UploadJob } from '../mirror/attachments.js';
 import type { Mirror } from '../mirror/mirror.js';
@@ -241,11 +242,14 @@ function classify(error: unknown): Outcome {
   return { kind: 'retry', message: error instanceof Error ? error.message : String(error) };
 }
 
+/** What the server's refusals say in their JSON body (docs/protocol.md §15): the reason code is all this reads. */
+const refusalBody = z.object({ reason: refusalReasonSchema });
+
 /** The server's reason code from its JSON body, else what its status says. */
 function refusalReason(status: number, body: string): string {
   try {
-    const reason: unknown = (JSON.parse(body) as { reason?: unknown }).reason;
-    if (typeof reason === 'string' && (REFUSAL_REASONS as readonly string[]).includes(reason)) return reason;
+    const refusal = refusalBody.safeParse(JSON.parse(body));
+    if (refusal.success) return refusal.data.reason;
   } catch {
     // Not JSON: judged by the status alone.
   }
