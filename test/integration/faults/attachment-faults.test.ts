@@ -16,7 +16,12 @@ import { readMirrorAttachments, readServer } from '../../support/db-invariants.j
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
 import { createProcessHarness, freePort, sleep } from '../../support/processes.js';
 import { faultSeed, seededRandom } from '../../support/seeded-random.js';
-import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
+import {
+  createServerHarness,
+  DEFAULT_TEST_PASSWORD,
+  type TestServer,
+  type TestServerOptions,
+} from '../../support/server-harness.js';
 
 const DRIVER = 'test/support/client-driver.ts';
 const MiB = 1024 * 1024;
@@ -62,8 +67,8 @@ async function setUp(server: TestServer) {
 }
 
 /** Alice signed in through the fault proxy, in a conversation with Bob, a big file in her store. */
-async function aliceWithBigFile() {
-  const server = await servers.startServer();
+async function aliceWithBigFile(serverOptions: TestServerOptions = {}) {
+  const server = await servers.startServer(serverOptions);
   const { proxy, bob } = await setUp(server);
   const profile = await clients.profileDir();
   const alice = await clients.open(profile, proxy.url);
@@ -157,14 +162,9 @@ describe('interrupted uploads resume', () => {
 
   it('the server restarting mid-upload: the client resumes from what the server kept', async () => {
     // A fixed port, so the restarted server is where the proxy (and so the client) looks for it.
-    let server = await servers.startServer({ port: await freePort() });
-    const { proxy, bob } = await setUp(server);
-    const profile = await clients.profileDir();
-    const alice = await clients.open(profile, proxy.url);
-    await alice.logIn({ serverUrl: proxy.url, username: 'alice', password: DEFAULT_TEST_PASSWORD });
-    await online(alice);
-    const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-    const file = await attachFile(profile, await tempDir(), 'big.bin', fileBytes(SIZE));
+    const started = await aliceWithBigFile({ port: await freePort() });
+    let { server } = started;
+    const { proxy, bob, profile, alice, conversationId, file } = started;
     proxy.throttle(16 * MiB);
     const before = proxy.bytesToServer;
     await alice.sendMessage({ conversationId, text: '', attachments: [{ sha256: file.sha256, name: 'big.bin', kind: 'file' }] });
