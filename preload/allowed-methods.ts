@@ -25,6 +25,7 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getMessageInfo: true,
   listMessages: true,
   sendMessage: true,
+  forwardMessage: true,
   searchMessages: true,
   getAttachmentLimits: true,
   downloadAttachment: true,

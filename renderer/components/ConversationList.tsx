@@ -1,10 +1,29 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useWindowActive } from '../hooks/useWindowActive.js';
+import { useWindowedList } from '../hooks/useWindowedList.js';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
 import { ConversationListItem } from './ConversationListItem.js';
 
-/** The left column's list, most recent activity first (the store keeps it sorted). */
-export function ConversationList() {
+/** A row's height before it is measured (avatar, two lines, padding). */
+const ROW_HEIGHT = 60;
+/** Space above the first row and below the last. */
+const LIST_PADDING = 6;
+
+interface Props {
+  /** Where the list was scrolled to when it was last shown (it is replaced while searching). */
+  initialOffset?: number;
+  /** Told where it was scrolled to when it goes away. */
+  onLeave?: (offset: number) => void;
+}
+
+/**
+ * The left column's list, most recent activity first (the store keeps it sorted). Windowed: only
+ * the rows in view are in the DOM, each with its place in the whole list (aria-posinset of
+ * aria-setsize). One row is the list's tab stop (the last one focused, else the open
+ * conversation's, else the first); arrow keys, Home, End, Page Up and Page Down move between rows.
+ */
+export function ConversationList({ initialOffset, onLeave }: Props) {
   const conversations = useApp((s) => s.conversations);
   const loaded = useApp((s) => s.conversationsLoaded);
   const error = useApp((s) => s.conversationsError);
@@ -13,18 +32,72 @@ export function ConversationList() {
   // The conversation being read gets marked read; don't flash its badge meanwhile.
   const reading = useWindowActive() ? openId : null;
 
+  const scrollRef = useRef<HTMLDivElement>(null);
+  /** The conversation last focused in the list: it keeps the tab stop while the list reorders. */
+  const [focusedId, setFocusedId] = useState<string | null>(null);
+  const indexOf = useMemo(() => new Map(conversations.map((c, index) => [c.id, index])), [conversations]);
+  const tabIndex =
+    (focusedId !== null ? indexOf.get(focusedId) : undefined) ??
+    (openId !== null ? indexOf.get(openId) : undefined) ??
+    (conversations.length > 0 ? 0 : -1);
+
+  const getItemKey = useCallback((index: number) => conversations[index]?.id ?? String(index), [conversations]);
+  const { virtualizer, onRowKeyDown } = useWindowedList(scrollRef, {
+    count: conversations.length,
+    estimateSize: ROW_HEIGHT,
+    getItemKey,
+    keepIndex: tabIndex,
+    padding: LIST_PADDING,
+    initialOffset,
+  });
+
+  // Shown again (after a search): make sure the open conversation is in view, if it is not.
+  const openIndexAtMount = useRef(openId !== null ? (indexOf.get(openId) ?? -1) : -1);
+  useEffect(() => {
+    if (openIndexAtMount.current >= 0) virtualizer.scrollToIndex(openIndexAtMount.current, { align: 'auto' });
+  }, [virtualizer]);
+
+  const leave = useRef(onLeave);
+  useEffect(() => {
+    leave.current = onLeave;
+  });
+  useEffect(() => () => leave.current?.(virtualizer.scrollOffset ?? 0), [virtualizer]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLUListElement>) => {
+    const row = (event.target as HTMLElement).closest<HTMLElement>('[data-index]');
+    if (!row) return;
+    onRowKeyDown(event, Number(row.dataset.index), (index) => setFocusedId(conversations[index]?.id ?? null));
+  };
+
+  const setSize = conversations.length;
   return (
-    <div className="conversation-list">
-      <ul role="list" aria-label={t.conversations.listLabel} className="conversation-list__items">
-        {conversations.map((conversation) => (
-          <ConversationListItem
-            key={conversation.id}
-            conversation={conversation}
-            selected={conversation.id === openId}
-            hideUnread={conversation.id === reading}
-            onOpen={openConversation}
-          />
-        ))}
+    <div className="conversation-list" ref={scrollRef}>
+      <ul
+        role="list"
+        aria-label={t.conversations.listLabel}
+        className="conversation-list__items"
+        style={{ height: virtualizer.getTotalSize() }}
+        onKeyDown={onKeyDown}
+      >
+        {virtualizer.getVirtualItems().map((row) => {
+          const conversation = conversations[row.index];
+          if (!conversation) return null;
+          return (
+            <ConversationListItem
+              key={conversation.id}
+              conversation={conversation}
+              index={row.index}
+              setSize={setSize}
+              start={row.start}
+              measureRef={virtualizer.measureElement}
+              tabbable={row.index === tabIndex}
+              selected={conversation.id === openId}
+              hideUnread={conversation.id === reading}
+              onOpen={openConversation}
+              onFocus={setFocusedId}
+            />
+          );
+        })}
       </ul>
       {error && conversations.length === 0 && (
         <p className="conversation-list__error" role="alert">

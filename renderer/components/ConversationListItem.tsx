@@ -8,10 +8,20 @@ import { ConversationAvatar } from './ConversationAvatar.js';
 
 interface Props {
   conversation: ConversationSummary;
+  /** Its place in the whole list (the list renders only the rows in view). */
+  index: number;
+  setSize: number;
+  /** Where the row sits in the list, in pixels from its top. */
+  start: number;
+  /** Measures the row once rendered (the windowed list places rows by their heights). */
+  measureRef: (element: HTMLLIElement | null) => void;
+  /** The list's one tab stop; the other rows are reached with the arrow keys. */
+  tabbable: boolean;
   selected: boolean;
   /** True for the conversation being read right now: it is about to be marked read. */
   hideUnread: boolean;
   onOpen: (id: string) => void;
+  onFocus: (id: string) => void;
 }
 
 /** What an attachment-only message reads as: "Photo", "Voice message", or the file's name. */
@@ -41,7 +51,18 @@ function preview(conversation: ConversationSummary): string {
  * One row of the conversation list. The button's accessible name starts with the conversation's
  * title: the other person's name, or the group's.
  */
-export const ConversationListItem = memo(function ConversationListItem({ conversation, selected, hideUnread, onOpen }: Props) {
+export const ConversationListItem = memo(function ConversationListItem({
+  conversation,
+  index,
+  setSize,
+  start,
+  measureRef,
+  tabbable,
+  selected,
+  hideUnread,
+  onOpen,
+  onFocus,
+}: Props) {
   const { title, lastActivityAt } = conversation;
   const unreadCount = hideUnread ? 0 : conversation.unreadCount;
   const mentioned = conversation.mentionsYou && !hideUnread;
@@ -51,12 +72,21 @@ export const ConversationListItem = memo(function ConversationListItem({ convers
   if (unreadCount > 0) classes.push('conversation-item--unread');
   if (!conversation.isMember) classes.push('conversation-item--left');
   return (
-    <li className="conversation-list__row">
+    <li
+      ref={measureRef}
+      className="conversation-list__row"
+      data-index={index}
+      aria-setsize={setSize}
+      aria-posinset={index + 1}
+      style={{ transform: `translateY(${start}px)` }}
+    >
       <button
         type="button"
         className={classes.join(' ')}
         aria-current={selected ? 'true' : undefined}
+        tabIndex={tabbable ? 0 : -1}
         onClick={() => onOpen(conversation.id)}
+        onFocus={() => onFocus(conversation.id)}
       >
         <ConversationAvatar conversation={conversation} />
         <span className="conversation-item__body">

@@ -1,10 +1,12 @@
 import type { Ref } from 'react';
 import { t } from '../i18n/index.js';
-import { InfoIcon, PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons.js';
+import { ForwardIcon, InfoIcon, PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons.js';
 
 export interface MessageActionSet {
   reply: boolean;
   react: boolean;
+  /** A copy to other conversations: messages the server holds, from a conversation you are in. */
+  forward: boolean;
   edit: boolean;
   delete: boolean;
   /** Own messages: who has read / received it. */
@@ -17,6 +19,7 @@ interface Props {
   reactButtonRef: Ref<HTMLButtonElement>;
   onReply: () => void;
   onReact: () => void;
+  onForward: () => void;
   onEdit: () => void;
   onDelete: () => void;
   onInfo: () => void;
@@ -26,7 +29,17 @@ interface Props {
  * The buttons that appear beside a message on hover or keyboard focus. Always in the page (only
  * faded out), so Tab reaches them and screen readers find them; icon-only, named by aria-label.
  */
-export function MessageActions({ actions, pickerOpen, reactButtonRef, onReply, onReact, onEdit, onDelete, onInfo }: Props) {
+export function MessageActions({
+  actions,
+  pickerOpen,
+  reactButtonRef,
+  onReply,
+  onReact,
+  onForward,
+  onEdit,
+  onDelete,
+  onInfo,
+}: Props) {
   return (
     <div role="group" aria-label={t.actions.label} className="message-actions">
       {actions.reply && (
@@ -52,6 +65,18 @@ export function MessageActions({ actions, pickerOpen, reactButtonRef, onReply, o
           onClick={onReact}
         >
           <SmileIcon size={16} />
+        </button>
+      )}
+      {actions.forward && (
+        <button
+          type="button"
+          className="message-actions__button"
+          aria-label={t.actions.forward}
+          title={t.actions.forward}
+          aria-haspopup="dialog"
+          onClick={onForward}
+        >
+          <ForwardIcon size={16} />
         </button>
       )}
       {actions.edit && (

@@ -8,6 +8,8 @@ import { describeRefusal } from '../state/errors.js';
 import { DeleteDialog } from './DeleteDialog.js';
 import { EditHistoryDialog } from './EditHistoryDialog.js';
 import { FailedChanges } from './FailedChanges.js';
+import { ForwardDialog } from './ForwardDialog.js';
+import { ForwardIcon } from './icons.js';
 import { MessageActions, type MessageActionSet } from './MessageActions.js';
 import { MessageMenu, type MenuChoice } from './MessageMenu.js';
 import { MessageAttachments } from './MessageAttachments.js';
@@ -22,8 +24,8 @@ interface Props {
   message: MessageView;
   /** First of a run of messages from the same sender (a little more space above). */
   groupStart: boolean;
-  /** Briefly true after jumping here from a quote. */
-  highlighted: boolean;
+  /** The message jumped to (from a search result or a quote): marked current and highlighted. */
+  current: boolean;
   /**
    * In a group, messages from others carry the sender's name: shown at the start of a run from
    * one person, visually hidden (still read out, still in the text) on the rest. 'none' elsewhere.
@@ -35,12 +37,16 @@ interface Props {
   leftGroup: boolean;
 }
 
-/** What can be done with a message. Tombstones and messages the server refused offer nothing. */
-export function availableActions(message: MessageView): MessageActionSet {
+/**
+ * What can be done with a message. Tombstones and messages the server refused offer nothing; only
+ * what the server holds can be forwarded, and not from a group you have left.
+ */
+export function availableActions(message: MessageView, context: { leftGroup?: boolean } = {}): MessageActionSet {
   const usable = !message.deleted && message.status !== 'failed';
   return {
     reply: usable,
     react: usable,
+    forward: usable && message.seq !== null && !context.leftGroup,
     edit: usable && message.own,
     delete: usable && message.own,
     info: usable && message.own,
@@ -52,20 +58,14 @@ type Panel =
   | { kind: 'menu'; at: { x: number; y: number } }
   | { kind: 'delete' }
   | { kind: 'history' }
-  | { kind: 'info' };
+  | { kind: 'info' }
+  | { kind: 'forward' };
 
 /**
  * One message: optional quote, attachments, the text (always a plain React text child: never parsed as HTML)
  * or the tombstone, time and status, reactions, refused changes; actions on hover or focus.
  */
-export const MessageBubble = memo(function MessageBubble({
-  message,
-  groupStart,
-  highlighted,
-  sender,
-  mentionOf,
-  leftGroup,
-}: Props) {
+export const MessageBubble = memo(function MessageBubble({ message, groupStart, current, sender, mentionOf, leftGroup }: Props) {
   const { retry, discard, setReaction, deleteMessage, retryChange, discardChange } = useActions();
   const { startReply, startEdit } = useComposeActions();
   const [chosenPanel, setPanel] = useState<Panel | null>(null);
@@ -73,8 +73,8 @@ export const MessageBubble = memo(function MessageBubble({
   const reactButtonRef = useRef<HTMLButtonElement>(null);
 
   const failed = message.own && message.status === 'failed';
-  const actions = availableActions(message);
-  const hasActions = actions.reply || actions.react || actions.edit || actions.delete || actions.info;
+  const actions = availableActions(message, { leftGroup });
+  const hasActions = actions.reply || actions.react || actions.forward || actions.edit || actions.delete || actions.info;
   // A message deleted (or refused) meanwhile closes its picker, menu and delete dialog.
   const panel = chosenPanel && (hasActions || chosenPanel.kind === 'history' || chosenPanel.kind === 'info') ? chosenPanel : null;
   const mine = useMemo(() => new Set(message.reactions.filter((r) => r.mine).map((r) => r.emoji)), [message.reactions]);
@@ -83,7 +83,7 @@ export const MessageBubble = memo(function MessageBubble({
   if (groupStart) classes.push('message--group-start');
   if (failed) classes.push('message--failed');
   if (message.deleted) classes.push('message--deleted');
-  if (highlighted) classes.push('message--highlight');
+  if (current) classes.push('message--highlight');
   if (panel?.kind === 'picker' || panel?.kind === 'menu') classes.push('message--active');
 
   const article = useCallback(() => articleRef.current, []);
@@ -114,6 +114,9 @@ export const MessageBubble = memo(function MessageBubble({
       case 'info':
         setPanel({ kind: 'info' });
         break;
+      case 'forward':
+        setPanel({ kind: 'forward' });
+        break;
     }
   };
 
@@ -137,6 +140,7 @@ export const MessageBubble = memo(function MessageBubble({
       ref={articleRef}
       className={classes.join(' ')}
       data-message-id={message.id}
+      aria-current={current ? 'true' : undefined}
       tabIndex={0}
       onContextMenu={onContextMenu}
     >
@@ -144,6 +148,12 @@ export const MessageBubble = memo(function MessageBubble({
         <div className="message__bubble">
           {sender !== 'none' && (
             <span className={sender === 'shown' ? 'message__sender' : 'visually-hidden'}>{message.senderName}</span>
+          )}
+          {message.forwardedFrom !== null && !message.deleted && (
+            <span className="message__forwarded">
+              <ForwardIcon size={12} />
+              {t.forward.from(message.forwardedFrom)}
+            </span>
           )}
           {message.replyTo && !message.deleted && <QuoteBlock quote={message.replyTo} />}
           {!message.deleted && message.attachments.length > 0 && <MessageAttachments message={message} />}
@@ -181,6 +191,7 @@ export const MessageBubble = memo(function MessageBubble({
             reactButtonRef={reactButtonRef}
             onReply={() => choose('reply')}
             onReact={() => setPanel(panel?.kind === 'picker' ? null : { kind: 'picker', from: 'button' })}
+            onForward={() => choose('forward')}
             onEdit={() => choose('edit')}
             onDelete={() => choose('delete')}
             onInfo={() => choose('info')}
@@ -252,6 +263,14 @@ export const MessageBubble = memo(function MessageBubble({
         <MessageInfoDialog
           messageId={message.id}
           status={message.status}
+          returnFocusTo={article}
+          onClose={() => setPanel(null)}
+        />
+      )}
+      {panel?.kind === 'forward' && (
+        <ForwardDialog
+          conversationId={message.conversationId}
+          messageId={message.id}
           returnFocusTo={article}
           onClose={() => setPanel(null)}
         />

@@ -1,26 +1,23 @@
-import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { formatDay, sameDay } from '../format/time.js';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { formatDay } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
-import { MESSAGE_LIMIT_MAX } from '../state/messages.js';
-import { timeline, type TimelineEntry } from '../state/timeline.js';
+import { messageRows, type MessageRow } from '../state/message-rows.js';
 import type { OpenConversation } from '../state/types.js';
+import { ArrowDownIcon } from './icons.js';
 import { JumpContext } from './jump-context.js';
 import { MessageBubble } from './MessageBubble.js';
 import { NoticeItem } from './NoticeItem.js';
 
 /** Within this many pixels of the end counts as "at the bottom". */
 const BOTTOM_SLACK_PX = 48;
-/** Messages from one sender closer together than this form one visual group. */
-const GROUP_GAP_MS = 5 * 60 * 1000;
-/** How long a message jumped to from a quote stays highlighted. */
-const HIGHLIGHT_MS = 1600;
-
-function prefersReducedMotion(): boolean {
-  return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
-}
-
-const at = (entry: TimelineEntry) => (entry.kind === 'message' ? entry.message.at : entry.notice.at);
+/** Closer than this many screens to either end of the window asks for the next page. */
+const EDGE_SCREENS = 1.5;
+/** A scroll the list made itself (to the newest, a divider, a target) has landed by then at the latest. */
+const SETTLE_MS = 600;
+/** First guesses at row heights, replaced by measurements as rows are drawn. */
+const ESTIMATED_HEIGHT: Record<MessageRow['kind'], number> = { day: 42, unread: 40, notice: 30, message: 58 };
 
 interface Props {
   open: OpenConversation;
@@ -31,196 +28,275 @@ interface Props {
 }
 
 /**
- * The scrolling message history. Sticks to the bottom when new messages arrive if the reader was
- * already there (or just sent one), keeps the reading position when older messages are loaded.
- * Jumps to a quoted message on request (loading older pages until it is there) and highlights it.
+ * The scrolling message history, windowed: only the rows in view (and a few around them) are in
+ * the DOM, however long the history. Lands on the "Unread messages" divider or the newest message,
+ * or on the message jumped to; asks for more history near either end; keeps the reading position
+ * while rows are added or let go above it (the virtualizer anchors by row key), and sticks to the
+ * bottom while the reader is there.
  */
 export function MessageList({ open, title, isGroup, leftGroup }: Props) {
   const scrollerRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
-  const lastMessageId = useRef<string | null>(null);
-  /** Set just before loading older messages: where the reader was, measured from the end. */
-  const keepFromEnd = useRef<number | null>(null);
-  const { loadOlder, ensureLoaded, showNotice } = useActions();
-  const [loadingOlder, setLoadingOlder] = useState(false);
-  const { messages, notices } = open;
+  /** The person scrolled by hand since the last jump (a programmatic scroll does not count). */
+  const movedByHand = useRef(false);
+  const { loadOlder, loadNewer, jumpToMessage, jumpToLatest, clearTarget, showNotice } = useActions();
+  const [awayFromLatest, setAwayFromLatest] = useState(false);
   const myUsername = useApp((s) => s.session?.user.username ?? null);
-  const entries = useMemo(() => timeline(messages, notices), [messages, notices]);
-  const [highlightId, setHighlightId] = useState<string | null>(null);
-  /** A message to scroll to as soon as it is rendered. */
-  const pendingJump = useRef<string | null>(null);
-  const [jumpRequest, setJumpRequest] = useState(0);
-  const openIdRef = useRef(open.id);
-  useLayoutEffect(() => {
-    openIdRef.current = open.id;
+  const rows = useMemo(
+    () => messageRows(open.messages, open.notices, open.unreadAfterSeq),
+    [open.messages, open.notices, open.unreadAfterSeq],
+  );
+
+  // The virtualizer re-renders this component itself when the range moves; nothing here is memoized by a compiler.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollerRef.current,
+    estimateSize: (index) => ESTIMATED_HEIGHT[rows[index]!.kind],
+    getItemKey: (index) => rows[index]!.key,
+    overscan: 8,
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: BOTTOM_SLACK_PX,
+    paddingStart: 12,
+    paddingEnd: 16,
   });
 
   const scrollToBottom = useCallback(() => {
-    const scroller = scrollerRef.current;
-    if (scroller) scroller.scrollTop = scroller.scrollHeight;
-  }, []);
-
-  // A newly opened conversation starts at its newest message.
-  useLayoutEffect(() => {
+    if (rows.length > 0) virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
     atBottom.current = true;
-    lastMessageId.current = null;
-    keepFromEnd.current = null;
-    pendingJump.current = null;
-    // eslint-disable-next-line react-hooks/set-state-in-effect -- a highlight belongs to the conversation it was made in: clear it before paint when another opens
-    setHighlightId(null);
-    scrollToBottom();
-  }, [open.id, scrollToBottom]);
+  }, [rows.length, virtualizer]);
 
+  /** Which scroll request (conversation and number) has been carried out. */
+  const doneScroll = useRef<string | null>(null);
+  /**
+   * A scroll the list made is still landing: growing the window now would shift the rows under
+   * it (the virtualizer scrolls to an index), so the edges wait until it has landed.
+   */
+  const settling = useRef(false);
+  const settleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const settleSoon = useCallback(() => {
+    settling.current = true;
+    clearTimeout(settleTimer.current);
+    settleTimer.current = setTimeout(() => {
+      settling.current = false;
+    }, SETTLE_MS);
+  }, []);
+  useEffect(() => () => clearTimeout(settleTimer.current), []);
   useLayoutEffect(() => {
-    const scroller = scrollerRef.current;
-    if (!scroller) return;
-    const newest = messages[messages.length - 1] ?? null;
-    const newestChanged = newest !== null && newest.id !== lastMessageId.current;
-    lastMessageId.current = newest?.id ?? null;
-    if (keepFromEnd.current !== null) {
-      scroller.scrollTop = scroller.scrollHeight - keepFromEnd.current;
-      keepFromEnd.current = null;
-    } else if (atBottom.current || (newestChanged && newest.own)) {
-      scroller.scrollTop = scroller.scrollHeight;
-      atBottom.current = true;
+    const request = `${open.id}:${open.scroll.n}`;
+    if (doneScroll.current === request || !open.loaded) return;
+    const { to } = open.scroll;
+    if (to === 'target') {
+      const index = rows.findIndex((row) => row.key === open.target);
+      if (index < 0) return;
+      doneScroll.current = request;
+      movedByHand.current = false;
+      atBottom.current = false;
+      settleSoon();
+      virtualizer.scrollToIndex(index, { align: 'center' });
+      // Drawn once scrolled there: then it takes the focus, so the keyboard goes on from it.
+      const id = open.target!;
+      requestAnimationFrame(() =>
+        scrollerRef.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(id)}"]`)?.focus({ preventScroll: true }),
+      );
+      return;
     }
-  }, [messages]);
+    const divider = to === 'first-unread' ? rows.findIndex((row) => row.kind === 'unread') : -1;
+    // Before the core has told where the unread ones start, a cached window shows its newest end.
+    if (to === 'first-unread' && open.unreadAfterSeq !== null) doneScroll.current = request;
+    if (to === 'latest') doneScroll.current = request;
+    settleSoon();
+    if (divider >= 0) {
+      atBottom.current = false;
+      virtualizer.scrollToIndex(divider, { align: 'start' });
+    } else {
+      scrollToBottom();
+    }
+  }, [open.id, open.scroll, open.loaded, open.target, open.unreadAfterSeq, rows, virtualizer, scrollToBottom, settleSoon]);
 
-  // After the effect above, so a jump wins over sticking to the bottom.
+  // A message of one's own just sent is followed to the bottom, from wherever the reader was.
+  const newest = open.messages.at(-1);
+  const followedId = useRef<string | null>(null);
   useLayoutEffect(() => {
-    const id = pendingJump.current;
-    const scroller = scrollerRef.current;
-    if (!id || !scroller) return;
-    const target = scroller.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(id)}"]`);
-    if (!target) return;
-    pendingJump.current = null;
-    keepFromEnd.current = null;
-    atBottom.current = false;
-    // Glide over short distances; jump straight over long ones (as far as a loaded older page).
-    const distance = Math.abs(target.getBoundingClientRect().top - scroller.getBoundingClientRect().top);
-    const smooth = !prefersReducedMotion() && distance < 2 * scroller.clientHeight;
-    target.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'auto' });
-    target.focus({ preventScroll: true });
-    setHighlightId(id);
-  }, [messages, jumpRequest]);
-
-  useEffect(() => {
-    if (!highlightId) return;
-    const timer = setTimeout(() => setHighlightId(null), HIGHLIGHT_MS);
-    return () => clearTimeout(timer);
-  }, [highlightId]);
-
-  const jumpTo = useCallback(
-    (messageId: string) => {
-      const conversationId = openIdRef.current;
-      void ensureLoaded(messageId).then((found) => {
-        if (openIdRef.current !== conversationId) return;
-        if (!found) {
-          showNotice(t.quote.notFound);
-          return;
-        }
-        pendingJump.current = messageId;
-        setHighlightId(null);
-        setJumpRequest((n) => n + 1);
-      });
-    },
-    [ensureLoaded, showNotice],
-  );
+    if (!newest || newest.id === followedId.current) return;
+    const first = followedId.current === null;
+    followedId.current = newest.id;
+    if (!first && newest.own && !open.hasNewer) scrollToBottom();
+  }, [newest, open.hasNewer, scrollToBottom]);
 
   // The composer growing (or the window resizing) must not push the newest message out of view.
   useEffect(() => {
     const scroller = scrollerRef.current;
     if (!scroller || typeof ResizeObserver === 'undefined') return;
     const observer = new ResizeObserver(() => {
-      if (atBottom.current) scrollToBottom();
+      if (atBottom.current && !open.hasNewer) scroller.scrollTop = scroller.scrollHeight;
     });
     observer.observe(scroller);
     return () => observer.disconnect();
-  }, [scrollToBottom]);
+  }, [open.hasNewer]);
+
+  /** Near an end of the window with more history beyond it: ask for the next page (one at a time). */
+  const extending = useRef(false);
+  const loadNearEdges = useCallback(() => {
+    const scroller = scrollerRef.current;
+    if (!scroller || extending.current || settling.current || !open.loaded) return;
+    if (doneScroll.current !== `${open.id}:${open.scroll.n}`) return;
+    const edge = EDGE_SCREENS * scroller.clientHeight;
+    const fromEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+    const load = open.hasOlder && scroller.scrollTop < edge ? loadOlder : open.hasNewer && fromEnd < edge ? loadNewer : null;
+    if (!load) return;
+    extending.current = true;
+    void load().finally(() => {
+      extending.current = false;
+    });
+  }, [open.loaded, open.id, open.scroll.n, open.hasOlder, open.hasNewer, loadOlder, loadNewer]);
+
+  // A short window (or one just extended) may still end near the screen: keep filling it.
+  useEffect(() => {
+    const timer = setTimeout(loadNearEdges, SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [rows.length, loadNearEdges]);
 
   const onScroll = () => {
     const scroller = scrollerRef.current;
     if (!scroller) return;
-    atBottom.current = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight <= BOTTOM_SLACK_PX;
+    const fromEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+    atBottom.current = fromEnd <= BOTTOM_SLACK_PX;
+    setAwayFromLatest(open.hasNewer || fromEnd > scroller.clientHeight);
+    loadNearEdges();
+    // Moving on from the message jumped to: scrolled by hand until it is out of view.
+    if (open.target && movedByHand.current) {
+      const target = scroller.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(open.target)}"]`);
+      const box = scroller.getBoundingClientRect();
+      const place = target?.getBoundingClientRect();
+      if (!place || place.bottom < box.top || place.top > box.bottom) clearTarget();
+    }
+  };
+  const onHandScroll = () => {
+    movedByHand.current = true;
+    settling.current = false;
   };
 
-  const onLoadOlder = () => {
-    const scroller = scrollerRef.current;
-    if (scroller) keepFromEnd.current = scroller.scrollHeight - scroller.scrollTop;
-    setLoadingOlder(true);
-    // loadOlder never rejects (its refetch reports its own errors).
-    void loadOlder().finally(() => setLoadingOlder(false));
-  };
+  const jumpTo = useCallback(
+    (messageId: string) => {
+      const conversationId = open.id;
+      void jumpToMessage(conversationId, messageId).then((found) => {
+        if (!found) showNotice(t.quote.notFound);
+      });
+    },
+    [open.id, jumpToMessage, showNotice],
+  );
 
-  const canLoadOlder = open.hasOlder && open.limit < MESSAGE_LIMIT_MAX;
+  const showJumpToLatest = open.loaded && (open.hasNewer || awayFromLatest);
 
   return (
     <JumpContext.Provider value={jumpTo}>
-      <div className="messages" ref={scrollerRef} onScroll={onScroll}>
-        <div className="messages__inner">
-          {canLoadOlder && (
-            <div className="messages__older">
-              <button
-                type="button"
-                className="button button--secondary button--small"
-                onClick={onLoadOlder}
-                disabled={loadingOlder}
-              >
-                {loadingOlder ? t.conversation.loadingOlder : t.conversation.loadOlder}
-              </button>
-            </div>
-          )}
-          {open.hasOlder && !canLoadOlder && <p className="messages__note">{t.conversation.olderUnavailable}</p>}
-          <div role="log" aria-label={t.conversation.messagesLabel} className="messages__log">
-            {entries.map((entry, index) => {
-              const previous = index > 0 ? entries[index - 1] : undefined;
-              const newDay = !previous || !sameDay(at(previous), at(entry));
-              const day = newDay && (
-                <div className="messages__day">
-                  <span>{formatDay(at(entry))}</span>
-                </div>
-              );
-              if (entry.kind === 'notice') {
+      <div className="messages-frame">
+        <div
+          className="messages"
+          ref={scrollerRef}
+          onScroll={onScroll}
+          onWheel={onHandScroll}
+          onTouchMove={onHandScroll}
+          onKeyDown={onHandScroll}
+          onPointerDown={onHandScroll}
+        >
+          <div className="messages__inner">
+            <div
+              role="log"
+              aria-label={t.conversation.messagesLabel}
+              className="messages__log"
+              style={{ height: virtualizer.getTotalSize() }}
+            >
+              {virtualizer.getVirtualItems().map((item) => {
+                const row = rows[item.index]!;
                 return (
-                  <Fragment key={`notice-${entry.notice.seq}`}>
-                    {day}
-                    <NoticeItem notice={entry.notice} />
-                  </Fragment>
+                  <div
+                    key={item.key}
+                    data-index={item.index}
+                    ref={virtualizer.measureElement}
+                    className="messages__row"
+                    style={{ transform: `translateY(${item.start}px)` }}
+                  >
+                    <Row row={row} open={open} isGroup={isGroup} myUsername={myUsername} leftGroup={leftGroup} />
+                  </div>
                 );
-              }
-              const { message } = entry;
-              const before = previous?.kind === 'message' ? previous.message : undefined;
-              const groupStart =
-                newDay || !before || before.senderId !== message.senderId || message.at - before.at > GROUP_GAP_MS;
-              return (
-                <Fragment key={message.id}>
-                  {day}
-                  <MessageBubble
-                    message={message}
-                    groupStart={groupStart}
-                    highlighted={message.id === highlightId}
-                    sender={!isGroup || message.own ? 'none' : groupStart ? 'shown' : 'hidden'}
-                    mentionOf={isGroup ? myUsername : null}
-                    leftGroup={leftGroup}
-                  />
-                </Fragment>
-              );
-            })}
-          </div>
-          {!open.loaded && !open.error && <p className="messages__note">{t.conversation.loading}</p>}
-          {open.error && (
-            <p className="messages__note messages__note--error" role="alert">
-              {t.conversation.loadError} {open.error}
-            </p>
-          )}
-          {open.loaded && entries.length === 0 && (
-            <div className="empty empty--conversation">
-              <p className="empty__title">{t.conversation.empty}</p>
-              <p className="empty__hint">{isGroup ? t.group.emptyHint(title) : t.conversation.emptyHint(title)}</p>
+              })}
             </div>
-          )}
+            {!open.loaded && !open.error && <p className="messages__note">{t.conversation.loading}</p>}
+            {open.error && (
+              <p className="messages__note messages__note--error" role="alert">
+                {t.conversation.loadError} {open.error}
+              </p>
+            )}
+            {open.loaded && rows.length === 0 && (
+              <div className="empty empty--conversation">
+                <p className="empty__title">{t.conversation.empty}</p>
+                <p className="empty__hint">{isGroup ? t.group.emptyHint(title) : t.conversation.emptyHint(title)}</p>
+              </div>
+            )}
+          </div>
         </div>
+        {showJumpToLatest && (
+          <button
+            type="button"
+            className="messages__latest"
+            aria-label={t.conversation.jumpToLatest}
+            title={t.conversation.jumpToLatest}
+            onClick={() => {
+              atBottom.current = true;
+              void jumpToLatest();
+            }}
+          >
+            <ArrowDownIcon size={20} />
+          </button>
+        )}
       </div>
     </JumpContext.Provider>
   );
+}
+
+interface RowProps {
+  row: MessageRow;
+  open: OpenConversation;
+  isGroup: boolean;
+  myUsername: string | null;
+  leftGroup: boolean;
+}
+
+function Row({ row, open, isGroup, myUsername, leftGroup }: RowProps) {
+  switch (row.kind) {
+    case 'day':
+      return (
+        <div className="messages__day">
+          <span>{formatDay(row.at)}</span>
+        </div>
+      );
+    case 'unread':
+      return (
+        <div role="separator" aria-label={t.conversation.unreadDivider} className="messages__unread">
+          <span aria-hidden="true">{t.conversation.unreadDivider}</span>
+        </div>
+      );
+    case 'notice':
+      return <NoticeItem notice={row.notice} />;
+    case 'message': {
+      const { message, groupStart } = row;
+      return (
+        <MessageBubble
+          message={message}
+          groupStart={groupStart}
+          current={message.id === open.target}
+          sender={!isGroup || message.own ? 'none' : groupStart ? 'shown' : 'hidden'}
+          mentionOf={isGroup ? myUsername : null}
+          leftGroup={leftGroup}
+        />
+      );
+    }
+    default: {
+      const unknown: never = row;
+      throw new Error(`unknown row ${JSON.stringify(unknown)}`);
+    }
+  }
 }

@@ -10,6 +10,7 @@ export type MenuChoice = keyof MessageActionSet;
 const ITEMS: { key: MenuChoice; label: string }[] = [
   { key: 'reply', label: t.actions.reply },
   { key: 'react', label: t.actions.react },
+  { key: 'forward', label: t.actions.forward },
   { key: 'edit', label: t.actions.edit },
   { key: 'info', label: t.actions.info },
   { key: 'delete', label: t.actions.delete },

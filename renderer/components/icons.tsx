@@ -114,6 +114,15 @@ export function ReplyIcon(props: IconProps) {
   );
 }
 
+export function ForwardIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M15 14l5-5-5-5" />
+      <path d="M20 9H9.5a5.5 5.5 0 000 11H13" />
+    </Svg>
+  );
+}
+
 export function SmileIcon(props: IconProps) {
   return (
     <Svg {...props}>
@@ -151,6 +160,15 @@ export function CloseIcon(props: IconProps) {
     <Svg {...props}>
       <path d="M6 6l12 12" />
       <path d="M18 6L6 18" />
+    </Svg>
+  );
+}
+
+export function SearchIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <circle cx="11" cy="11" r="7" />
+      <path d="M20 20l-4-4" />
     </Svg>
   );
 }
@@ -222,6 +240,14 @@ export function DownloadIcon(props: IconProps) {
   return (
     <Svg {...props}>
       <path d="M12 4v11M7 10l5 5 5-5M5 20h14" />
+    </Svg>
+  );
+}
+
+export function ArrowDownIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M12 5v14M6 13l6 6 6-6" />
     </Svg>
   );
 }

@@ -9,7 +9,8 @@ import { isWindowActive, useWindowActive } from './useWindowActive.js';
 export function useMarkRead(conversationId: string | null): void {
   const active = useWindowActive();
   const { markRead } = useActions();
-  const loaded = useApp((s) => (s.open?.id === conversationId ? s.open.loaded : false));
+  // Only once the core has told where the unread messages start, so the divider is not read away first.
+  const loaded = useApp((s) => (s.open?.id === conversationId ? s.open.loaded && s.open.unreadAfterSeq !== null : false));
   const newestIncoming = useApp((s) => {
     if (!s.open || s.open.id !== conversationId) return null;
     for (let i = s.open.messages.length - 1; i >= 0; i--) {

@@ -97,6 +97,24 @@ export const en = {
     loadError: 'Couldn’t load conversations.',
   },
 
+  search: {
+    label: 'Search', // (a11y contract: the textbox)
+    placeholder: 'Search messages',
+    /** The shortcut that focuses the box, shown in it. */
+    shortcut: (mac: boolean) => (mac ? '⌘K' : 'Ctrl+K'),
+    clear: 'Clear search',
+    resultsLabel: 'Search results', // (a11y contract)
+    noResults: 'No messages found', // (a11y contract)
+    found: (n: number) => `${n} ${plural(n, 'message', 'messages')} found`,
+    searching: 'Searching…',
+    /** A result's sender when it is you. */
+    you: 'You',
+    sender: (name: string) => `${name}: `,
+    failed: 'Couldn’t search.',
+    /** A result whose message has gone since it was found (deleted, or the conversation left). */
+    gone: 'That message is no longer here.',
+  },
+
   newConversation: {
     title: 'New conversation', // (a11y contract)
     description: 'Enter the username of the person you want to write to.',
@@ -185,9 +203,8 @@ export const en = {
     messagesLabel: 'Messages', // (a11y contract)
     empty: 'Say hello',
     emptyHint: (name: string) => `This is the beginning of your conversation with ${name}.`,
-    loadOlder: 'Load older messages',
-    loadingOlder: 'Loading…',
-    olderUnavailable: 'Older messages are not shown.',
+    unreadDivider: 'Unread messages', // (a11y contract: separator name)
+    jumpToLatest: 'Jump to latest', // (a11y contract)
     loading: 'Loading messages…',
     loadError: 'Couldn’t load messages.',
     today: 'Today',
@@ -230,6 +247,25 @@ export const en = {
     edit: 'Edit', // (a11y contract)
     delete: 'Delete', // (a11y contract)
     info: 'Info', // (a11y contract)
+    forward: 'Forward', // (a11y contract)
+  },
+
+  forward: {
+    title: 'Forward message', // (a11y contract: dialog name)
+    description: 'Choose where to send a copy.',
+    listLabel: 'Conversations to forward to',
+    /** A forwarded message's label: the original author. (a11y contract: "Forwarded from <name>") */
+    from: (name: string) => `Forwarded from ${name}`,
+    send: 'Send', // (a11y contract)
+    sending: 'Sending…',
+    cancel: 'Cancel',
+    filter: 'Find a conversation',
+    loading: 'Loading…',
+    loadFailed: (reason: string) => `Couldn’t load your conversations: ${reason}`,
+    none: 'No conversations to forward to.',
+    noMatch: 'No conversation has that name.',
+    chooseOne: 'Choose at least one conversation.',
+    failed: (reason: string) => `Couldn’t forward: ${reason}`,
   },
 
   reactions: {
@@ -418,6 +454,7 @@ export const en = {
     message_deleted: 'The message was deleted.',
     already_deleted: 'The message was already deleted.',
     too_many_reactions: 'You’ve used the most reactions allowed on one message.',
+    forwarded_message_missing: 'The message it forwards isn’t one you can pass on (not sent yet, or no longer yours to see).',
     not_a_group: 'That only works in a group.',
     not_allowed: 'Your role in this group doesn’t allow that.',
     not_a_member: 'That person isn’t in the group.',

@@ -15,6 +15,9 @@ export function isDeletedPreview(last: NonNullable<ConversationSummary['lastMess
   return last.deleted;
 }
 
+/** More than a sidebar shows on any screen. */
+const FIRST_SCREEN = 40;
+
 type ConversationActions = Pick<AppActions, 'startConversation' | 'findUser' | 'createGroup' | 'markRead'>;
 
 interface Deps {
@@ -28,6 +31,13 @@ export function createConversations(kit: StoreKit, deps: Deps) {
     const userId = kit.userId();
     if (!userId) return;
     try {
+      if (!get().conversationsLoaded) {
+        // The first screen at once, before every conversation this profile holds has been read.
+        const screen = await api.listConversations({ limit: FIRST_SCREEN });
+        if (kit.userId() !== userId) return;
+        if (!get().conversationsLoaded) set({ conversations: screen, conversationsLoaded: true, conversationsError: null });
+        if (screen.length < FIRST_SCREEN) return;
+      }
       const list = await api.listConversations({});
       if (kit.userId() !== userId) return;
       const previous = get().conversations;

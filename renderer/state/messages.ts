@@ -1,22 +1,27 @@
 /**
- * The open conversation's history: its messages and membership notices, paging, sending and the
- * optimistic changes to messages.
+ * The open conversation's history: a window of its messages and membership notices, paging at
+ * both ends, jumping, sending and the optimistic changes to messages.
+ *
+ * The window holds at most WINDOW_MAX messages: the newest ones, or after a jump any stretch. It
+ * grows at the end the person scrolls towards (PAGE at a time) and lets go of the other end, so a
+ * history of any length costs the same memory. Every read of the window carries the window's
+ * version; an answer for a window that has changed meanwhile is dropped, never merged.
  *
  * Changes to a message (edit, delete, reaction, retrying or dropping a refused change) show at
  * once: each is an idempotent patch laid over what the core returns until the call has settled and
  * a refetch that started after it has landed, so a refetch already in flight cannot flip it back.
  */
-import type { MessageView } from '../../sync/app-api/contract.js';
+import type { MessagePage, MessageView, NoticeView } from '../../sync/app-api/contract.js';
 import { coalesce } from './coalesce.js';
 import { reuse } from './equal.js';
 import { describeError } from './errors.js';
 import { Overlay, patches, type Patch } from './optimistic.js';
 import type { AppActions, OpenConversation, StoreKit } from './types.js';
 
-/** How many of the newest messages to show at first, and how many more per "Load older". */
-export const MESSAGE_PAGE = 200;
-/** The contract's largest `limit`. */
-export const MESSAGE_LIMIT_MAX = 1000;
+/** How many messages one read adds to the window. */
+export const MESSAGE_PAGE = 100;
+/** The most messages the window holds (the contract's largest `limit` is 1000). */
+export const WINDOW_MAX = 500;
 
 /** Sequence order; messages the server has not numbered yet come last, in compose order. */
 export function sortMessages(list: readonly MessageView[]): MessageView[] {
@@ -28,11 +33,25 @@ export function sortMessages(list: readonly MessageView[]): MessageView[] {
   });
 }
 
+const numbered = (messages: readonly MessageView[]) => messages.filter((m) => m.seq !== null);
+const firstSeq = (messages: readonly MessageView[]) => messages.find((m) => m.seq !== null)?.seq ?? null;
+const lastSeq = (messages: readonly MessageView[]) => numbered(messages).at(-1)?.seq ?? null;
+
+/** Notices by seq, each once, within the stretch the messages cover (open ends reach on). */
+function noticesWithin(notices: readonly NoticeView[], from: number, to: number): NoticeView[] {
+  const bySeq = new Map<number, NoticeView>();
+  for (const notice of notices) if (notice.seq >= from && notice.seq <= to) bySeq.set(notice.seq, notice);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
 type MessageActions = Pick<
   AppActions,
   | 'openConversation'
   | 'loadOlder'
-  | 'ensureLoaded'
+  | 'loadNewer'
+  | 'jumpToMessage'
+  | 'jumpToLatest'
+  | 'clearTarget'
   | 'send'
   | 'downloadAttachment'
   | 'retry'
@@ -52,37 +71,108 @@ interface Deps {
   opened: (id: string | null) => void;
 }
 
+type CachedWindow = Pick<OpenConversation, 'messages' | 'notices' | 'hasOlder'>;
+
 export function createMessages(kit: StoreKit, deps: Deps) {
   const { api, get, set } = kit;
-  /** Last page per conversation, so switching back shows it at once while it refreshes. */
-  const pageCache = new Map<string, Pick<OpenConversation, 'messages' | 'notices' | 'hasOlder' | 'limit'>>();
+  /** The newest window per conversation, so switching back shows it at once while it refreshes. */
+  const windowCache = new Map<string, CachedWindow>();
   /** Messages added locally (just sent) and the generation at which they were added. */
   const localAdds = new Map<string, number>();
   let localGeneration = 0;
   const overlay = new Overlay();
+  /**
+   * `replacements` grows when a new window is asked for (opening, a jump, back to the latest): only
+   * the latest such request may land, and extensions or re-reads of an older window are dropped.
+   * `extensions` grows when the window grows at an end: a re-read that started before is dropped.
+   */
+  let replacements = 0;
+  let extensions = 0;
 
   const setOpen = (update: (open: OpenConversation) => OpenConversation | null) => {
     const open = get().open;
     if (!open) return;
     const next = update(open);
     if (next === open) return;
-    if (next)
-      pageCache.set(next.id, { messages: next.messages, notices: next.notices, hasOlder: next.hasOlder, limit: next.limit });
+    if (next && !next.hasNewer)
+      windowCache.set(next.id, { messages: next.messages, notices: next.notices, hasOlder: next.hasOlder });
     set({ open: next });
   };
 
+  const openId = () => get().open?.id ?? null;
+
+  /**
+   * The unread divider's place, fixed by the first answer after opening: after the read watermark
+   * when something from others lies beyond it, else nowhere (what arrives while reading is read).
+   */
+  const withUnread = (open: OpenConversation, page: MessagePage): OpenConversation => {
+    if (open.unreadAfterSeq !== null) return open;
+    const unread = page.hasNewer || page.messages.some((m) => !m.own && m.seq !== null && m.seq > page.readSeq);
+    return { ...open, unreadAfterSeq: unread ? page.readSeq : Number.MAX_SAFE_INTEGER };
+  };
+
+  /** Replaces the window with a page (after opening, a jump, back to the latest). */
+  const replaceWindow = (
+    id: string,
+    version: number,
+    page: MessagePage,
+    target: string | null,
+    to: OpenConversation['scroll']['to'],
+  ) => {
+    if (version !== replacements) return false;
+    setOpen((current) => {
+      if (current.id !== id) return current;
+      const messages = sortMessages(page.messages.map((m) => overlay.apply(m)));
+      return {
+        ...withUnread(current, page),
+        messages,
+        notices: page.notices,
+        hasOlder: page.hasOlder,
+        hasNewer: page.hasNewer,
+        loaded: true,
+        error: null,
+        target,
+        scroll: { to, n: current.scroll.n + 1 },
+      };
+    });
+    return true;
+  };
+
+  const failed = (id: string, error: unknown) =>
+    setOpen((current) => (current.id === id ? { ...current, error: describeError(error) } : current));
+
+  /** Re-reads the window as it stands: the same stretch, or (at the newest) up to what is new. */
   const refresh = coalesce(async () => {
     const open = get().open;
     if (!open || !kit.userId()) return;
-    const { id, limit } = open;
+    const { id } = open;
+    const version = `${replacements}:${extensions}`;
     const generation = localGeneration;
+    const from = firstSeq(open.messages);
+    const count = numbered(open.messages).length;
     try {
-      const page = await api.listMessages({ conversationId: id, limit });
+      let page =
+        from === null
+          ? await api.listMessages({ conversationId: id, limit: MESSAGE_PAGE })
+          : await api.listMessages({
+              conversationId: id,
+              afterSeq: from - 1,
+              limit: open.hasNewer ? Math.max(count, 1) : WINDOW_MAX,
+            });
+      // At the newest, more arrived than the window holds: keep the newest.
+      if (!open.hasNewer && page.hasNewer) page = await api.listMessages({ conversationId: id, limit: WINDOW_MAX });
+      if (version !== `${replacements}:${extensions}`) {
+        // Extended or replaced meanwhile: read the window as it is now.
+        void refresh();
+        return;
+      }
       setOpen((current) => {
-        if (current.id !== id || current.limit !== limit) return current;
+        if (current.id !== id) return current;
         const fetched = new Set(page.messages.map((m) => m.id));
         // Keep messages sent after this fetch started that it could not know about yet.
-        const kept = current.messages.filter((m) => !fetched.has(m.id) && (localAdds.get(m.id) ?? 0) > generation);
+        const kept = page.hasNewer
+          ? []
+          : current.messages.filter((m) => !fetched.has(m.id) && (localAdds.get(m.id) ?? 0) > generation);
         for (const [messageId, added] of localAdds) {
           if (fetched.has(messageId) || added <= generation) localAdds.delete(messageId);
         }
@@ -92,21 +182,87 @@ export function createMessages(kit: StoreKit, deps: Deps) {
           (m) => m.id,
         );
         const notices = reuse(current.notices, page.notices, (n) => n.seq);
+        const next = withUnread(current, page);
         if (
           messages === current.messages &&
           notices === current.notices &&
           current.hasOlder === page.hasOlder &&
+          current.hasNewer === page.hasNewer &&
+          next === current &&
           current.loaded &&
           current.error === null
         ) {
           return current;
         }
-        return { ...current, messages, notices, hasOlder: page.hasOlder, loaded: true, error: null };
+        return { ...next, messages, notices, hasOlder: page.hasOlder, hasNewer: page.hasNewer, loaded: true, error: null };
       });
     } catch (error) {
-      setOpen((current) => (current.id === id ? { ...current, error: describeError(error) } : current));
+      failed(id, error);
     }
   });
+
+  /** Lands a newly opened conversation: the newest messages, or the first unread one when it is further up. */
+  const land = async (id: string) => {
+    const version = ++replacements;
+    try {
+      const newest = await api.listMessages({ conversationId: id, limit: MESSAGE_PAGE });
+      const oldestShown = firstSeq(newest.messages);
+      const unreadFurtherUp = newest.hasOlder && oldestShown !== null && oldestShown > newest.readSeq + 1;
+      if (!unreadFurtherUp) {
+        replaceWindow(id, version, newest, null, 'first-unread');
+        return;
+      }
+      const around = await api.listMessages({ conversationId: id, aroundSeq: newest.readSeq + 1, limit: MESSAGE_PAGE });
+      replaceWindow(id, version, around, null, 'first-unread');
+    } catch (error) {
+      failed(id, error);
+    }
+  };
+
+  /** Grows the window by a page at one end and lets go of the other end beyond WINDOW_MAX. */
+  const extend = async (direction: 'older' | 'newer') => {
+    const open = get().open;
+    if (!open || !open.loaded) return;
+    const edge = direction === 'older' ? firstSeq(open.messages) : lastSeq(open.messages);
+    if (edge === null || (direction === 'older' ? !open.hasOlder : !open.hasNewer)) return;
+    const { id } = open;
+    const version = replacements;
+    try {
+      const page = await api.listMessages(
+        direction === 'older'
+          ? { conversationId: id, beforeSeq: edge, limit: MESSAGE_PAGE }
+          : { conversationId: id, afterSeq: edge, limit: MESSAGE_PAGE },
+      );
+      if (version !== replacements) return;
+      extensions++;
+      setOpen((current) => {
+        if (current.id !== id) return current;
+        const known = new Set(current.messages.map((m) => m.id));
+        const added = page.messages.filter((m) => !known.has(m.id)).map((m) => overlay.apply(m));
+        let messages = sortMessages([...current.messages, ...added]);
+        let { hasOlder, hasNewer } = current;
+        if (direction === 'older') hasOlder = page.hasOlder;
+        else hasNewer = page.hasNewer;
+        if (messages.length > WINDOW_MAX) {
+          if (direction === 'older') {
+            messages = messages.slice(0, WINDOW_MAX);
+            hasNewer = true;
+          } else {
+            messages = messages.slice(messages.length - WINDOW_MAX);
+            hasOlder = true;
+          }
+        }
+        // Unsent messages belong to the newest stretch only.
+        if (hasNewer) messages = numbered(messages);
+        const from = hasOlder ? (firstSeq(messages) ?? 0) : 0;
+        const to = hasNewer ? (lastSeq(messages) ?? 0) : Number.MAX_SAFE_INTEGER;
+        const notices = noticesWithin([...current.notices, ...page.notices], from, to);
+        return { ...current, messages, notices, hasOlder, hasNewer };
+      });
+    } catch (error) {
+      failed(id, error);
+    }
+  };
 
   const patchMessage = (messageId: string, patch: Patch) => {
     setOpen((current) => {
@@ -149,53 +305,86 @@ export function createMessages(kit: StoreKit, deps: Deps) {
     });
   };
 
-  const growLimit = () =>
-    setOpen((current) => ({ ...current, limit: Math.min(current.limit + MESSAGE_PAGE, MESSAGE_LIMIT_MAX) }));
+  /** Shows a conversation with what is cached (or nothing yet); `target` is the message jumped to. */
+  const show = (id: string, target: string | null) => {
+    const cached = target === null ? windowCache.get(id) : undefined;
+    replacements++;
+    set({
+      notice: null,
+      open: {
+        id,
+        messages: cached?.messages ?? [],
+        notices: cached?.notices ?? [],
+        hasOlder: cached?.hasOlder ?? false,
+        hasNewer: false,
+        loaded: cached !== undefined,
+        error: null,
+        unreadAfterSeq: null,
+        target,
+        scroll: { to: target === null ? 'first-unread' : 'target', n: 0 },
+      },
+    });
+    deps.opened(id);
+  };
 
-  const openId = () => get().open?.id ?? null;
+  const toLatest = async () => {
+    const open = get().open;
+    if (!open) return;
+    if (!open.hasNewer) {
+      // Already the newest stretch: only the scrolling is left to do.
+      setOpen((current) => ({ ...current, target: null, scroll: { to: 'latest', n: current.scroll.n + 1 } }));
+      return;
+    }
+    const version = ++replacements;
+    try {
+      replaceWindow(open.id, version, await api.listMessages({ conversationId: open.id, limit: MESSAGE_PAGE }), null, 'latest');
+    } catch (error) {
+      failed(open.id, error);
+    }
+  };
 
   const actions: MessageActions = {
     openConversation(id) {
       if (openId() === id) return;
       if (id === null) {
+        replacements++;
         set({ open: null, notice: null });
         deps.opened(null);
         return;
       }
-      const cached = pageCache.get(id);
-      set({
-        notice: null,
-        open: {
-          id,
-          messages: cached?.messages ?? [],
-          notices: cached?.notices ?? [],
-          hasOlder: cached?.hasOlder ?? false,
-          limit: cached?.limit ?? MESSAGE_PAGE,
-          loaded: cached !== undefined,
-          error: null,
-        },
-      });
-      deps.opened(id);
-      void refresh();
+      show(id, null);
+      void land(id);
     },
 
-    async loadOlder() {
+    loadOlder: () => extend('older'),
+    loadNewer: () => extend('newer'),
+
+    async jumpToMessage(conversationId, messageId) {
       const open = get().open;
-      if (!open || !open.hasOlder || open.limit >= MESSAGE_LIMIT_MAX) return;
-      growLimit();
-      await refresh();
+      if (open?.id === conversationId && open.messages.some((m) => m.id === messageId)) {
+        setOpen((current) => ({ ...current, target: messageId, scroll: { to: 'target', n: current.scroll.n + 1 } }));
+        return true;
+      }
+      const switching = open?.id !== conversationId;
+      if (switching) show(conversationId, messageId);
+      const version = ++replacements;
+      try {
+        const page = await api.listMessages({ conversationId, aroundMessageId: messageId, limit: MESSAGE_PAGE });
+        if (page.messages.some((m) => m.id === messageId))
+          return replaceWindow(conversationId, version, page, messageId, 'target');
+        // Not in this profile: an opened conversation still lands where it would have.
+        if (switching && openId() === conversationId) await land(conversationId);
+        return false;
+      } catch (error) {
+        failed(conversationId, error);
+        return false;
+      }
     },
 
-    async ensureLoaded(messageId) {
-      const id = openId();
-      for (;;) {
-        const open = get().open;
-        if (!open || open.id !== id) return false;
-        if (open.messages.some((m) => m.id === messageId)) return true;
-        if (!open.hasOlder || open.limit >= MESSAGE_LIMIT_MAX) return false;
-        growLimit();
-        await refresh();
-      }
+    jumpToLatest: toLatest,
+
+    clearTarget() {
+      setOpen((current) => (current.target === null ? current : { ...current, target: null }));
     },
 
     async send(text, replyTo, attachments) {
@@ -208,7 +397,9 @@ export function createMessages(kit: StoreKit, deps: Deps) {
         ...(attachments && attachments.length > 0 ? { attachments } : {}),
       });
       localAdds.set(message.id, ++localGeneration);
-      upsertMessage(message);
+      // What was just sent shows at the newest end: go there when reading further up.
+      if (get().open?.hasNewer) await toLatest();
+      else upsertMessage(message);
       void deps.refreshConversations();
       return message;
     },
@@ -289,14 +480,15 @@ export function createMessages(kit: StoreKit, deps: Deps) {
   return {
     actions,
     refresh,
-    /** A conversation that is not open changed: its cached page is stale. */
+    /** A conversation that is not open changed: its cached window is stale. */
     forget(conversationId: string) {
-      pageCache.delete(conversationId);
+      windowCache.delete(conversationId);
     },
     reset() {
-      pageCache.clear();
+      windowCache.clear();
       localAdds.clear();
       overlay.clear();
+      replacements++;
     },
   };
 }

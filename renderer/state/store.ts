@@ -10,6 +10,8 @@
  *   activity.ts       typing and presence in the open conversation
  *   group-info.ts     members, roles and name of the open conversation; group changes
  *   transfers.ts      live upload and download progress in the open conversation
+ *   forward.ts        forwarding a message to other conversations
+ *   search.ts         the sidebar's search: the query, its newest answer, opening a result
  * Each resource has one coalesced refetch (coalesce.ts): at most one call in flight and one
  * pending. Re-read lists keep unchanged items by structural equality (equal.ts).
  */
@@ -19,13 +21,15 @@ import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { RendererTransport } from '../transport/types.js';
 import { createActivity } from './activity.js';
 import { createConversations } from './conversations.js';
+import { createForward } from './forward.js';
 import { createGroupInfo } from './group-info.js';
 import { createMessages } from './messages.js';
+import { createSearch, idleSearch } from './search.js';
 import { createSession } from './session.js';
 import { createTransfers } from './transfers.js';
 import type { AppActions, AppState, AppStore, StoreKit } from './types.js';
 
-export { MESSAGE_LIMIT_MAX, MESSAGE_PAGE, sortMessages } from './messages.js';
+export { MESSAGE_PAGE, WINDOW_MAX, sortMessages } from './messages.js';
 export { isDeletedPreview, sortConversations } from './conversations.js';
 export type {
   AppActions,
@@ -35,6 +39,7 @@ export type {
   OpenConversation,
   OpenConversationInfo,
   Phase,
+  SearchState,
 } from './types.js';
 
 type Link = Pick<RendererTransport, 'status' | 'onStatus'>;
@@ -49,6 +54,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
 
     const activity = createActivity(kit);
     const transfers = createTransfers(kit);
+    const search = createSearch(kit);
     const info = createGroupInfo(kit, {
       changed: () => {
         void conversations.refresh();
@@ -74,12 +80,16 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
         activity.reset();
         info.reset();
         transfers.reset();
+        search.reset();
         set({ open: null, notice: null });
       },
       signedIn: () => void conversations.refresh(),
       refreshSignedIn: () => Promise.all([conversations.refresh(), messages.refresh(), activity.refresh(), info.refresh()]),
     });
-    dispose = activity.dispose;
+    dispose = () => {
+      activity.dispose();
+      search.dispose();
+    };
 
     const openId = () => get().open?.id ?? null;
 
@@ -96,11 +106,14 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
           break;
         case 'conversations':
           void conversations.refresh();
+          // A renamed conversation, one left: results name conversations and hold only members'.
+          search.refresh();
           break;
         case 'messages':
           if (openId() === event.conversationId) void messages.refresh().then(() => transfers.prune(get().open?.messages ?? []));
           else messages.forget(event.conversationId);
           void conversations.refresh();
+          search.refresh();
           break;
         case 'activity':
           if (openId() === event.conversationId) {
@@ -124,6 +137,8 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       ...messages.actions,
       ...activity.actions,
       ...info.actions,
+      ...createForward(kit, { refreshConversations: () => conversations.refresh() }).actions,
+      ...search.actions,
       getAttachmentLimits: () => api.getAttachmentLimits(),
       showNotice: (text) => set({ notice: text }),
       dismissNotice: () => set({ notice: null }),
@@ -141,6 +156,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       open: null,
       activity: null,
       info: null,
+      search: idleSearch,
       notice: null,
       transfers: new Map(),
       actions,

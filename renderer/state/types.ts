@@ -14,6 +14,7 @@ import type {
   MessageInfo,
   MessageView,
   NoticeView,
+  SearchResult,
   SessionInfo,
 } from '../../sync/app-api/contract.js';
 import type { User } from '../../sync/protocol/frames.js';
@@ -28,16 +29,48 @@ export interface LiveTransfer {
 
 export type Phase = 'loading' | 'unreachable' | 'signedOut' | 'signedIn';
 
+/**
+ * The open conversation's window on its history: a stretch of a few hundred messages, the newest
+ * ones or (after a jump) any stretch, that grows at either end as the person scrolls and lets go of
+ * the far end so memory stays bounded however long the history is.
+ */
 export interface OpenConversation {
   id: string;
   messages: MessageView[];
   /** Membership notices in the same stretch of history, by seq. */
   notices: NoticeView[];
+  /** More history before the window's first message / after its last one. */
   hasOlder: boolean;
-  limit: number;
+  hasNewer: boolean;
   /** False until the first page arrived (nothing cached). */
   loaded: boolean;
   error: string | null;
+  /**
+   * Your read watermark when the conversation was opened: the "Unread messages" divider stands
+   * before the first message after it that is not yours, until the conversation is opened again.
+   */
+  unreadAfterSeq: number | null;
+  /** The message jumped to (a search result, a quote): shown as current until the person moves on. */
+  target: string | null;
+  /**
+   * Where the list should scroll: the first unread message (or the newest when none), the newest,
+   * or the target. `n` grows with every request, so asking again scrolls again.
+   */
+  scroll: { to: 'first-unread' | 'latest' | 'target'; n: number };
+}
+
+/** The sidebar's search (search.ts): what is typed and the newest answer to it. */
+export interface SearchState {
+  /** What is in the box, as typed; searching while it holds more than spaces. */
+  query: string;
+  /** Newest first. Answers `query` unless `pending` (then the previous answer stays meanwhile). */
+  results: SearchResult[];
+  /** The last query typed has not been answered yet (waiting for the person to pause, or in flight). */
+  pending: boolean;
+  /** Why the last search failed, in words; results are then empty. */
+  error: string | null;
+  /** The result Enter opens (an index into results; 0 when there are none). */
+  selected: number;
 }
 
 /** Typing and presence for one conversation (the open one). */
@@ -80,6 +113,10 @@ export interface AppActions {
   getAttachmentLimits: () => Promise<AttachmentLimits>;
   /** Fetches (or fetches again) one attachment of a message in the open conversation; a notice when refused. */
   downloadAttachment: (messageId: string, index: number) => Promise<void>;
+  /** Conversations a message can be forwarded to (you are a member), newest activity first. Throws. */
+  loadForwardTargets: () => Promise<ConversationSummary[]>;
+  /** Copies a message into each conversation (offline too). Throws so the dialog can show why. */
+  forwardMessage: (conversationId: string, messageId: string, toConversationIds: string[]) => Promise<void>;
   /** Throws when the core would not take the edit (the composer shows why). */
   editMessage: (messageId: string, text: string) => Promise<void>;
   /** These show a notice when the core refuses. */
@@ -94,14 +131,28 @@ export interface AppActions {
   /** Tells the core the person is typing in the open conversation. Never throws. */
   setTyping: () => void;
   /**
-   * Makes sure a message of the open conversation is loaded, loading older pages as needed.
-   * Resolves false when it cannot be (not in this mirror, or beyond the largest page).
+   * Opens the conversation on the stretch of history around this message and marks it current.
+   * Resolves false when it is not in this profile.
    */
-  ensureLoaded: (messageId: string) => Promise<boolean>;
+  jumpToMessage: (conversationId: string, messageId: string) => Promise<boolean>;
+  /** Back to the newest messages after scrolling or jumping up. */
+  jumpToLatest: () => Promise<void>;
+  /** The person moved on from the message jumped to. */
+  clearTarget: () => void;
+  /** The search box changed: searches for it once the person pauses (an empty box ends searching). */
+  setSearchQuery: (query: string) => void;
+  /** Empties the search box: back to the conversation list. */
+  clearSearch: () => void;
+  /** Makes this result the one Enter opens (clamped to the results). */
+  selectSearchResult: (index: number) => void;
+  /** Jumps to this result's message (the selected one by default), answering what was typed first. */
+  openSearchResult: (index?: number) => Promise<void>;
   showNotice: (text: string) => void;
   logOut: () => Promise<void>;
   openConversation: (id: string | null) => void;
+  /** Extend the window at one end (the list calls these near its edges). */
   loadOlder: () => Promise<void>;
+  loadNewer: () => Promise<void>;
   retry: (messageId: string) => Promise<void>;
   discard: (messageId: string) => Promise<void>;
   markRead: (conversationId: string) => void;
@@ -123,6 +174,8 @@ export interface AppState {
   activity: ConversationActivity | null;
   /** Members, roles and name of the open conversation; null until known. */
   info: OpenConversationInfo | null;
+  /** The sidebar's search; while its query is not blank, results show in place of the list. */
+  search: SearchState;
   /** A transient problem with an action (retry, delete) to show in the conversation. */
   notice: string | null;
   /** Latest bytes moved per attachment of the open conversation (transfers.ts), by transferKey. */

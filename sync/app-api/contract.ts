@@ -47,6 +47,9 @@ export const attachmentInput = z
   .strict();
 export type AttachmentInput = z.infer<typeof attachmentInput>;
 
+/** How many conversations one forward may go to at once. */
+export const MAX_FORWARD_TARGETS = 100;
+
 export const appApiArgs = {
   getDefaults: none,
   getSession: none,
@@ -100,11 +103,14 @@ export const appApiArgs = {
       afterSeq: z.number().int().min(0).optional(),
       /** Return the page around this message (a search result, a quote): about half older, half newer. */
       aroundMessageId: id.optional(),
+      /** Return the page around this seq (the first unread message): older half before it, the rest from it on. */
+      aroundSeq: z.number().int().min(1).optional(),
     })
     .strict()
     .refine(
-      (args) => [args.beforeSeq, args.afterSeq, args.aroundMessageId].filter((value) => value !== undefined).length <= 1,
-      'ask for one of beforeSeq, afterSeq or aroundMessageId (none: the newest page)',
+      (args) =>
+        [args.beforeSeq, args.afterSeq, args.aroundMessageId, args.aroundSeq].filter((value) => value !== undefined).length <= 1,
+      'ask for one of beforeSeq, afterSeq, aroundMessageId or aroundSeq (none: the newest page)',
     ),
   /**
    * `replyTo`: the messageId (MessageView.id) of the message being answered. With attachments the
@@ -122,6 +128,19 @@ export const appApiArgs = {
       (args) => args.text.trim().length > 0 || (args.attachments?.length ?? 0) > 0,
       'a message needs text or at least one attachment',
     ),
+  /**
+   * Copies a message (its text and its files, by reference: nothing is uploaded again) into each
+   * of `toConversationIds` as your own message, showing whom it was forwarded from. Works offline
+   * (queued like any send). Only a message the server holds, not deleted, in a conversation you are
+   * still in can be forwarded.
+   */
+  forwardMessage: z
+    .object({
+      conversationId: id,
+      messageId: id,
+      toConversationIds: z.array(id).min(1).max(MAX_FORWARD_TARGETS),
+    })
+    .strict(),
   /**
    * Every message in this profile with all the words typed (each as a prefix, in any order, case and
    * Latin accents ignored), newest first. Works offline; whatever is typed is a search for its words.
@@ -277,6 +296,8 @@ export interface MessageView {
   failedChanges: FailedChangeView[];
   /** In the order they were attached; empty once deleted. */
   attachments: AttachmentView[];
+  /** A forward: the original author's name (show "Forwarded from …"); null otherwise, and once deleted. */
+  forwardedFrom: string | null;
 }
 
 /** An upload or download that has not finished: queued, moving, or failed (with Retry). */
@@ -417,6 +438,8 @@ export interface MessagePage {
    * afterSeq. The newest page (hasNewer false) also holds the unsent messages.
    */
   hasNewer: boolean;
+  /** Your read watermark in this conversation: messages after it (not your own) are unread. */
+  readSeq: number;
 }
 
 /** One message a search found. */
@@ -459,6 +482,8 @@ export interface AppApiResults {
   getMessageInfo: MessageInfo;
   listMessages: MessagePage;
   sendMessage: MessageView;
+  /** The new messages, one per conversation, in the order asked (each conversation once). */
+  forwardMessage: MessageView[];
   searchMessages: SearchResult[];
   getAttachmentLimits: AttachmentLimits;
   downloadAttachment: null;

@@ -229,6 +229,7 @@ class LocalClientCore implements ClientCore {
       beforeSeq: args.beforeSeq,
       afterSeq: args.afterSeq,
       aroundMessageId: args.aroundMessageId,
+      aroundSeq: args.aroundSeq,
     });
     this.transfers?.tracker.apply(page.messages);
     return page;
@@ -248,6 +249,22 @@ class LocalClientCore implements ClientCore {
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
     if (!view) throw new AppApiError('internal', 'The message was not stored.');
     return this.transfers?.tracker.apply([view])[0] ?? view;
+  }
+
+  async forwardMessage(args: AppApiArgs<'forwardMessage'>): Promise<MessageView[]> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    const messageIds = this.composer().forward(args.conversationId, args.messageId, args.toConversationIds);
+    const targets = [...new Set(args.toConversationIds)];
+    for (const conversationId of targets) this.outboxChanged(conversationId);
+    // Images it carries that are not here yet are fetched by themselves.
+    this.transfers?.kick();
+    const views = targets.map((conversationId, index) => {
+      const view = this.mirror.views.messageView(conversationId, messageIds[index] ?? '', self.id);
+      if (!view) throw new AppApiError('internal', 'The forwarded message was not stored.');
+      return view;
+    });
+    return this.transfers?.tracker.apply(views) ?? views;
   }
 
   async searchMessages(args: AppApiArgs<'searchMessages'>): Promise<SearchResult[]> {

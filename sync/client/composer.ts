@@ -102,6 +102,39 @@ export class Composer {
     return messageId;
   }
 
+  /**
+   * Queues a copy of a message in each target conversation (each once), showing its original
+   * author; its files go by reference. Only what the server holds can be forwarded that way, and
+   * only from a conversation we are still in (the server checks the same when the copy arrives):
+   * not an unsent message, not a deleted one.
+   */
+  forward(conversationId: string, messageId: string, toConversationIds: readonly string[]): string[] {
+    const source = this.mirror.views.messageView(conversationId, messageId, this.selfId);
+    if (!source) throw new AppApiError('not_found', 'That message is not in this conversation.');
+    if (source.deleted) throw new AppApiError('refused', 'message_deleted');
+    // Our own queued leave counts: by the time the copy arrives we will no longer see the source.
+    const stillIn = this.mirror.views.conversationInfo(conversationId, this.selfId, () => false)?.isMember ?? false;
+    if (source.seq === null || !stillIn || !this.mirror.attachments.allOnServer(conversationId, messageId)) {
+      throw new AppApiError('refused', 'forwarded_message_missing');
+    }
+    const targets = [...new Set(toConversationIds)];
+    for (const target of targets) {
+      if (!this.mirror.hasConversation(target)) throw new AppApiError('not_found', 'That conversation does not exist.');
+      if (!this.mirror.isMember(target)) throw new AppApiError('refused', 'no_longer_member');
+    }
+    const copies = targets.map((target) => ({ conversationId: target, messageId: this.newId() }));
+    this.mirror.enqueueForward({
+      source: { conversationId, messageId },
+      targets: copies,
+      senderId: this.selfId,
+      text: source.text,
+      // A forward of a forward names the first author; the server's word replaces ours on arrival.
+      forwardedFrom: source.forwardedFrom ?? (source.senderName === '' ? null : source.senderName),
+      now: this.runtime.clock.now(),
+    });
+    return copies.map((copy) => copy.messageId);
+  }
+
   edit(conversationId: string, messageId: string, text: string): void {
     this.ownLiveMessage(conversationId, messageId, 'edit');
     this.mirror.transaction(() => {

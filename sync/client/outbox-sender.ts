@@ -113,11 +113,17 @@ export class OutboxSender {
     if (requestError.permanent) {
       // The reason code when the server gave one (the renderer has words for it), else its words.
       const reason = requestError.reason ?? requestError.message;
-      if (entry.kind === 'send' && reason === 'attachment_missing' && entry.attempts < MAX_ATTEMPTS_WITH_REUPLOAD) {
-        // The server no longer has the files (it removes uploads no message took within a day,
-        // e.g. while this message waited offline behind others): upload them again, then send.
-        // The 'messages' event that follows every attempt starts the uploads.
-        this.mirror.attachments.resetUploads(entry.conversationId, entry.messageId, true);
+      // The server no longer has the files (it removes uploads no message took within a day,
+      // e.g. while this message waited offline behind others): upload them again, then send. The
+      // 'messages' event that follows every attempt starts the uploads. Only our own uploads can be
+      // made again: files a forward refers to (someone else's, maybe never downloaded here) cannot,
+      // so such a refusal fails the message at once instead of sending it again and again.
+      if (
+        entry.kind === 'send' &&
+        reason === 'attachment_missing' &&
+        entry.attempts < MAX_ATTEMPTS_WITH_REUPLOAD &&
+        this.mirror.attachments.resetUploads(entry.conversationId, entry.messageId, true) > 0
+      ) {
         return;
       }
       if (entry.kind === 'send') this.mirror.failSend(entry.conversationId, entry.messageId, reason);
@@ -153,6 +159,7 @@ function toRequest(entry: OutboxEntry, attachments: Attachment[]): Request {
         text: entry.text,
         ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
         ...(attachments.length > 0 ? { attachments } : {}),
+        ...(entry.forwardOf ? { forwardOf: entry.forwardOf } : {}),
       };
     case 'edit':
       return {

@@ -121,6 +121,13 @@ const eventBase = {
   sentAt: z.number().int(),
 };
 
+/**
+ * Who wrote the message a forward copies: the original author's display name as the server knew it
+ * when the forward was stored (a forward of a forward keeps the first author).
+ */
+export const forwardedFromSchema = z.object({ name: z.string().min(1).max(LIMITS.maxDisplayNameChars) });
+export type ForwardedFrom = z.infer<typeof forwardedFromSchema>;
+
 export const messageEventSchema = z.object({
   kind: z.literal('message'),
   ...eventBase,
@@ -133,6 +140,8 @@ export const messageEventSchema = z.object({
   deleted: z.boolean(),
   /** The files it carries, in the order the sender attached them; empty once deleted. */
   attachments: attachmentsSchema,
+  /** Present when the message is a forward (see the send frame's `forwardOf`); gone once deleted. */
+  forwardedFrom: forwardedFromSchema.optional(),
 });
 
 /** The author changes a message's text; the edit with the highest seq is the current text. */
@@ -319,6 +328,10 @@ export function isPermanentError(code: ErrorCode): boolean {
 // ---------------------------------------------------------------------------------------------
 // Client → server
 
+/** The message a forward copies, where the sender sees it: its conversation and messageId. */
+export const forwardOfSchema = z.object({ conversationId: id, messageId: id });
+export type ForwardOf = z.infer<typeof forwardOfSchema>;
+
 export const sendFrame = z
   .object({
     type: z.literal('send'),
@@ -329,8 +342,16 @@ export const sendFrame = z
     text: caption,
     /** messageId of the message this one replies to (it must exist in the conversation). */
     replyTo: id.optional(),
-    /** Files uploaded by the sender (complete, with this SHA-256 and size), in the order shown. */
+    /**
+     * Files uploaded by the sender (complete, with this SHA-256 and size), in the order shown. A
+     * forward may also carry files the sender may download (by reference, nothing uploaded again).
+     */
     attachments: attachmentsSchema.optional(),
+    /**
+     * This message forwards another one the sender can see now (in any conversation they are a
+     * member of; not deleted). The server names the original author in the event's `forwardedFrom`.
+     */
+    forwardOf: forwardOfSchema.optional(),
   })
   .refine(
     (frame) => frame.text.trim().length > 0 || (frame.attachments?.length ?? 0) > 0,

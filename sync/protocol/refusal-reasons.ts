@@ -19,6 +19,7 @@ export const REFUSAL_REASONS = [
   'message_deleted',
   'already_deleted',
   'too_many_reactions',
+  'forwarded_message_missing', // a forward names a message the sender cannot see now (or that was never stored)
   // Groups
   'not_a_group', // a group operation on a direct conversation
   'not_allowed', // the caller's role does not allow it

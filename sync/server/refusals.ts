@@ -34,6 +34,8 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   message_deleted: refusal('invalid', 'This message was deleted'),
   already_deleted: refusal('invalid', 'This message was already deleted'),
   too_many_reactions: refusal('invalid', `At most ${LIMITS.maxReactionsPerPerson} different reactions per person on one message`),
+  // One answer for "no such message", "not in a conversation of yours" and "from before you joined".
+  forwarded_message_missing: refusal('invalid', 'The forwarded message is not one you can see'),
   not_a_group: refusal('invalid', 'Only groups have members to change'),
   not_allowed: refusal('forbidden', 'Your role in this group does not allow that'),
   not_a_member: refusal('invalid', 'That person is not a member of this group'),

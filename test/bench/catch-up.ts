@@ -10,17 +10,23 @@
  *   server's last seq (checked on every `messages` event, and every 25 ms).
  * - Baseline: better-sqlite3 inserting the rows the catch-up produced (messages, edit versions,
  *   reactions) into an empty mirror with the same schema, in one transaction with prepared
- *   statements: the floor for writing that state.
+ *   statements: the floor for writing those rows. Without the search index's triggers (which
+ *   would note every row for an index this baseline never writes, and cost more than the rows).
  * - Peak RSS: client = this process's VmHWM, reset just before the measured window (so seeding and
  *   setup don't count; the tsx loader and the harness, ~60–80 MiB, do); server = its process's VmHWM.
  * - `--profile`: a second catch-up into a fresh profile, with per-statement SQLite timers and CPU
  *   profiles of the client (exactly the window) and of the server process (its whole life).
+ * - The cost of the search index: the same catch-up into fresh profiles, alternately with the index
+ *   (as the app runs) and without it (MessageSearch's notes and flush made no-ops in this process
+ *   for the run, so nothing is indexed), 5 of each, no stage timers; medians compared, in wall time
+ *   and client CPU.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import { openClientCore } from '../../sync/client/client-core.js';
 import { MIRROR_MIGRATIONS } from '../../sync/client/mirror/migrations.js';
+import { MessageSearch } from '../../sync/client/mirror/search.js';
 import { openDatabase } from '../../sync/node/sqlite.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { MirrorProbe, prepareProfile } from './lib/client-profile.js';
@@ -35,7 +41,7 @@ import { instrumentClientStages, instrumentSqlStatements, type StageTimings, typ
 import { memoryOf, ownCpuMs, resetPeakRss, ROOT, startServerProcess, tempDir, type ServerProcess } from './lib/proc.js';
 import { log, row, runBench, scaled } from './lib/report.js';
 import { seedInChild, type SeedManifest, type SeedSpec, type SeededUser } from './lib/seed.js';
-import { round, sleep } from './lib/stats.js';
+import { round, sleep, summarise } from './lib/stats.js';
 
 type SqlTime = Pick<StatementTiming, 'sql' | 'calls' | 'ms'>;
 
@@ -43,6 +49,8 @@ const BENCH = 'catch-up';
 const FULL_EVENTS = 100_000;
 const PEERS = 8;
 const TIMEOUT_MS = 240_000;
+/** Catch-ups with and without the search index, each. */
+const INDEX_PAIRS = 5;
 
 interface CatchUpRun {
   elapsedMs: number;
@@ -95,6 +103,25 @@ runBench(BENCH, async ({ scale, profile }) => {
 
   let profiled: { client: ProfileSummary; server: ProfileSummary | null; statements: SqlTime[]; run: CatchUpRun } | null = null;
   stages.restore();
+
+  log(BENCH, `the search index's cost: ${INDEX_PAIRS} catch-ups without it and ${INDEX_PAIRS} with it, alternately`);
+  const withIndex: CatchUpRun[] = [];
+  const withoutIndex: CatchUpRun[] = [];
+  for (let i = 0; i < INDEX_PAIRS; i += 1) {
+    for (const indexed of i % 2 === 0 ? [false, true] : [true, false]) {
+      const dir = join(work, `client-index-${indexed ? 'on' : 'off'}-${i}`);
+      const result = indexed
+        ? await catchUpOnce(dir, server, me, expected, null)
+        : await withoutSearchIndex(() => catchUpOnce(dir, server, me, expected, null));
+      verify(result.mirrorFile, manifest, indexed);
+      (indexed ? withIndex : withoutIndex).push(result);
+    }
+  }
+  const indexOn = medianRun(withIndex);
+  const indexOff = medianRun(withoutIndex);
+  const indexCost = 1 - indexOn.eventsPerSecond / indexOff.eventsPerSecond;
+  const cpuOf = (runs: CatchUpRun[]) => round(summarise(runs.map((r) => r.clientCpuMs)).p50, 0);
+  const indexCpu = { with: cpuOf(withIndex), without: cpuOf(withoutIndex) };
   if (profile) {
     // Two more catch-ups into fresh profiles, without the stage timers: one under the CPU profilers
     // (client in-process, server restarted with --cpu-prof; both cut to the measured window), one
@@ -133,6 +160,12 @@ runBench(BENCH, async ({ scale, profile }) => {
 
   const ratio = run.elapsedMs / baseline.medianMs;
   const findings = explain(run, baseline.medianMs, totalEvents, profiled);
+  findings.push(
+    `The search index: catch-up ${round(indexOn.eventsPerSecond, 0)} msg/s with it, ${round(indexOff.eventsPerSecond, 0)} msg/s without ` +
+      `(median of ${INDEX_PAIRS} each, alternately; all runs with: ${withIndex.map((r) => round(r.eventsPerSecond, 0)).join(', ')}; without: ` +
+      `${withoutIndex.map((r) => round(r.eventsPerSecond, 0)).join(', ')}), a cost of ${round(indexCost * 100, 1)}%; client CPU median ` +
+      `${indexCpu.with} vs ${indexCpu.without} ms (+${round((indexCpu.with / indexCpu.without - 1) * 100, 1)}%). Indexing is one read and one FTS5 write per message written, at the end of each transaction.`,
+  );
   return {
     sizes: { events: totalEvents, conversations: PEERS, ...manifest.counts, pageSize: LIMITS.defaultCatchUpPage },
     rows: [
@@ -155,6 +188,17 @@ runBench(BENCH, async ({ scale, profile }) => {
         note: `raw insert ${round(baseline.medianMs, 1)} ms (median of ${baseline.runs.length})`,
       }),
       row({
+        key: 'catch-up.with-index',
+        name: 'Catch-up with the search index (as the app runs)',
+        value: round(indexOn.eventsPerSecond, 0),
+        unit: 'msg/s',
+        baseline: { name: 'same catch-up without the index', value: round(indexOff.eventsPerSecond, 0), unit: 'msg/s' },
+        ratio: round(indexOn.elapsedMs / indexOff.elapsedMs, 2),
+        note:
+          `median of ${INDEX_PAIRS} each, alternately: ${round(indexOn.elapsedMs / 1000, 2)} s vs ${round(indexOff.elapsedMs / 1000, 2)} s; ` +
+          `the index costs ${round(indexCost * 100, 1)}% of the throughput; client CPU ${indexCpu.with} vs ${indexCpu.without} ms`,
+      }),
+      row({
         key: 'catch-up.client-peak-rss',
         name: 'Client peak RSS during catch-up',
         value: nullableRound(run.clientPeakMiB),
@@ -171,6 +215,12 @@ runBench(BENCH, async ({ scale, profile }) => {
     ],
     details: {
       run: summariseRun(run),
+      searchIndex: {
+        with: withIndex.map(summariseRun),
+        without: withoutIndex.map(summariseRun),
+        throughputCostPct: round(indexCost * 100, 1),
+        clientCpuMs: indexCpu,
+      },
       baseline,
       profiled: profiled ? { ...profiled, run: summariseRun(profiled.run) } : null,
       seedMs: manifest.seedMs,
@@ -251,8 +301,11 @@ async function catchUpOnce(
   };
 }
 
-/** The mirror holds what the server holds: every message, and every cursor at the end. */
-function verify(mirrorFile: string, manifest: SeedManifest): void {
+/**
+ * The mirror holds what the server holds: every message, and every cursor at the end; and every
+ * message is in the search index (or, with the index's triggers dropped, none).
+ */
+function verify(mirrorFile: string, manifest: SeedManifest, indexed = true): void {
   const probe = new MirrorProbe(mirrorFile);
   try {
     const messages = probe.count('SELECT COUNT(*) FROM messages');
@@ -261,9 +314,31 @@ function verify(mirrorFile: string, manifest: SeedManifest): void {
     }
     const held = probe.count('SELECT COUNT(*) FROM held_events');
     if (held !== 0) throw new Error(`${held} events are still held after catch-up`);
+    const inIndex = probe.count('SELECT COUNT(*) FROM message_search_docsize');
+    const live = probe.count('SELECT COUNT(*) FROM messages WHERE deleted = 0');
+    if (inIndex !== (indexed ? live : 0)) {
+      throw new Error(`${inIndex} of ${live} messages are in the search index; expected ${indexed ? 'all' : 'none'}`);
+    }
   } finally {
     probe.close();
   }
+}
+
+/** Runs `work` with the search index switched off in this process: nothing noted, nothing indexed. */
+async function withoutSearchIndex<T>(work: () => Promise<T>): Promise<T> {
+  const methods = ['touched', 'removed', 'flush'] as const;
+  const saved: unknown[] = methods.map((name) => Reflect.get(MessageSearch.prototype, name));
+  for (const name of methods) Reflect.set(MessageSearch.prototype, name, () => {});
+  try {
+    return await work();
+  } finally {
+    methods.forEach((name, i) => Reflect.set(MessageSearch.prototype, name, saved[i]));
+  }
+}
+
+function medianRun(runs: CatchUpRun[]): CatchUpRun {
+  const sorted = [...runs].sort((a, b) => a.elapsedMs - b.elapsedMs);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 interface Baseline {
@@ -273,8 +348,9 @@ interface Baseline {
 }
 
 /**
- * Copies the caught-up rows into an empty mirror (same migrations, same pragmas), in one
- * transaction with three prepared statements. Three times, each into a new file; median reported.
+ * Copies the caught-up rows into an empty mirror (same migrations, same pragmas, the search
+ * index's triggers dropped), in one transaction with three prepared statements. Three times, each
+ * into a new file; median reported.
  */
 function rawInsertBaseline(sourceFile: string, dir: string): Baseline {
   mkdirSync(dir, { recursive: true });

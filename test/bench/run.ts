@@ -31,6 +31,9 @@ const BENCHMARKS = [
   // Builds the 1,000,000-message mirror on first use (cached afterwards), hence the long timeout.
   { name: 'local-reads', file: 'local-reads.ts', timeoutMs: 20 * 60_000 },
   { name: 'cold-start', file: 'cold-start.ts', timeoutMs: 20 * 60_000 },
+  { name: 'search', file: 'search.ts', timeoutMs: 20 * 60_000 },
+  // Builds the app and drives it in Chromium (skipped, with a note, when there is none).
+  { name: 'browser', file: 'browser.ts', timeoutMs: 20 * 60_000 },
 ] as const;
 
 const { values } = parseArgs({

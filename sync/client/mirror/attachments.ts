@@ -86,6 +86,34 @@ export class AttachmentStore {
   }
 
   /**
+   * A forward's files: those of the message it copies, by reference (the server's ids, nothing to
+   * upload: `upload_state` NULL, like a received file). Bytes already in this profile (under the
+   * same SHA-256) show at once; otherwise images are fetched by themselves, other files on request.
+   */
+  insertForwarded(conversationId: string, messageId: string, source: { conversationId: string; messageId: string }): void {
+    cachedStatement(
+      this.db,
+      `INSERT INTO attachments (conversation_id, message_id, ordinal, attachment_id, sha256, size, name, mime, kind, width,
+         height, preview, duration_ms, download_state)
+       SELECT ?, ?, s.ordinal, s.attachment_id, s.sha256, s.size, s.name, s.mime, s.kind, s.width, s.height, s.preview,
+         s.duration_ms,
+         CASE WHEN EXISTS (SELECT 1 FROM attachments d WHERE d.sha256 = s.sha256 AND d.download_state = 'done') THEN 'done'
+              WHEN s.kind = 'image' THEN 'queued' ELSE 'none' END
+       FROM attachments s WHERE s.conversation_id = ? AND s.message_id = ? ORDER BY s.ordinal`,
+    ).run(conversationId, messageId, source.conversationId, source.messageId);
+  }
+
+  /** Whether every file of the message has the server's id (a forward can refer to them). */
+  allOnServer(conversationId: string, messageId: string): boolean {
+    return (
+      cachedStatement(
+        this.db,
+        'SELECT 1 FROM attachments WHERE conversation_id = ? AND message_id = ? AND attachment_id IS NULL LIMIT 1',
+      ).get(conversationId, messageId) === undefined
+    );
+  }
+
+  /**
    * What a stored message event says about its files. New rows (someone else's message, or ours
    * from another device) wait for a download: images by themselves, other files on request. Our
    * own rows keep their state and learn the server's id.
@@ -199,20 +227,22 @@ export class AttachmentStore {
 
   /**
    * A failed message goes back in the queue: its refused uploads start again from nothing (and
-   * every upload, when the server no longer had them).
+   * every upload, when the server no longer had them). Files a forward refers to are no uploads
+   * of ours and stay as they are. Returns how many uploads start again.
    */
-  resetUploads(conversationId: string, messageId: string, everyUpload: boolean): void {
-    cachedStatement(
+  resetUploads(conversationId: string, messageId: string, everyUpload: boolean): number {
+    return cachedStatement(
       this.db,
       `UPDATE attachments SET upload_state = 'pending', upload_error = NULL, upload_url = NULL, upload_offset = 0,
          attachment_id = NULL
        WHERE conversation_id = ? AND message_id = ? AND upload_state IS NOT NULL AND (upload_state = 'failed' OR ?)`,
-    ).run(conversationId, messageId, everyUpload ? 1 : 0);
+    ).run(conversationId, messageId, everyUpload ? 1 : 0).changes;
   }
 
   /**
    * What the send frame says about the message's files, once every upload is done; null while
-   * one is still under way. Checked against the protocol's schema: the rows were read from disk.
+   * one is still under way. A forward's files (by reference) are ready from the start. Checked
+   * against the protocol's schema: the rows were read from disk.
    */
   forSend(conversationId: string, messageId: string): Attachment[] | null {
     const rows = cachedStatement(
@@ -221,7 +251,10 @@ export class AttachmentStore {
     )
       .all(conversationId, messageId)
       .map(parseRow);
-    if (rows.some((row) => row.upload_state !== 'done' || row.attachment_id === null)) return null;
+    // Own files once uploaded ('done'); a forward's files are on the server already (NULL state).
+    if (rows.some((row) => (row.upload_state !== 'done' && row.upload_state !== null) || row.attachment_id === null)) {
+      return null;
+    }
     return rows.map((row) =>
       attachmentSchema.parse({
         id: row.attachment_id,

@@ -5,6 +5,7 @@ import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { AttachmentStore } from './attachments.js';
 import { countNewUnread, refreshLastMessage } from './conversation-stats.js';
 import { applyMembershipEvent, refreshMembership } from './membership.js';
+import type { SearchNotes } from './search.js';
 
 /**
  * How one server event changes the mirror. Every rule here is order-independent, so devices that
@@ -37,9 +38,11 @@ export interface ApplyBatch {
    * change acknowledged ahead of a catch-up), a change whose message is missing is held.
    */
   inOrder: boolean;
+  /** Told of every message whose text, deletion or files an event may change. */
+  search: SearchNotes;
 }
 
-export function beginBatch(db: Db, conversationId: string, selfId: string, inOrder: boolean): ApplyBatch {
+export function beginBatch(db: Db, conversationId: string, selfId: string, inOrder: boolean, search: SearchNotes): ApplyBatch {
   const held = cachedStatement(db, 'SELECT 1 FROM held_events WHERE conversation_id = ? LIMIT 1').get(conversationId);
   return {
     selfId,
@@ -51,6 +54,7 @@ export function beginBatch(db: Db, conversationId: string, selfId: string, inOrd
     changedMessages: false,
     changedMembers: false,
     inOrder,
+    search,
   };
 }
 
@@ -72,6 +76,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
   switch (event.kind) {
     case 'message':
       storeMessage(db, event);
+      batch.search.touched(event.conversationId, event.clientMessageId);
       batch.lastActivityAt = Math.max(batch.lastActivityAt, event.sentAt);
       batch.firstMessageSeq = batch.firstMessageSeq === 0 ? event.seq : Math.min(batch.firstMessageSeq, event.seq);
       batch.lastMessageSeq = Math.max(batch.lastMessageSeq, event.seq);
@@ -79,9 +84,12 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       break;
     case 'edit':
     case 'delete':
+      batch.search.touched(event.conversationId, event.messageId);
+      if (!applyChange(db, event, !batch.inOrder)) batch.mayHaveHeld ||= !batch.inOrder;
+      else batch.changedMessages = true;
+      break;
     case 'reaction':
       if (!applyChange(db, event, !batch.inOrder)) batch.mayHaveHeld ||= !batch.inOrder;
-      else if (event.kind !== 'reaction') batch.changedMessages = true;
       break;
     case 'group_created':
     case 'members_added':
@@ -103,10 +111,14 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
 function storeMessage(db: Db, event: MessageEvent): void {
   cachedStatement(
     db,
-    `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to, deleted)
-     VALUES (@conversationId, @clientMessageId, @senderId, @text, @seq, 'sent', @sentAt, @sentAt, @replyTo, @deleted)
+    `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to, deleted,
+       forwarded_from)
+     VALUES (@conversationId, @clientMessageId, @senderId, @text, @seq, 'sent', @sentAt, @sentAt, @replyTo, @deleted,
+       @forwardedFrom)
      ON CONFLICT (sender_id, client_message_id) DO UPDATE SET
        seq = excluded.seq, state = 'sent', error = NULL, sent_at = excluded.sent_at,
+       -- The server names the original author of a forward (our own, acknowledged: its word wins).
+       forwarded_from = CASE WHEN messages.deleted = 0 THEN excluded.forwarded_from ELSE NULL END,
        -- An edit or delete applied earlier (held, or acknowledged out of order) must survive.
        text = CASE WHEN messages.edit_seq IS NULL AND messages.deleted = 0 THEN excluded.text ELSE messages.text END,
        deleted = MAX(messages.deleted, excluded.deleted)`,
@@ -119,6 +131,7 @@ function storeMessage(db: Db, event: MessageEvent): void {
     sentAt: event.sentAt,
     replyTo: event.replyTo,
     deleted: event.deleted ? 1 : 0,
+    forwardedFrom: event.deleted ? null : (event.forwardedFrom?.name ?? null),
   });
   if (event.deleted) {
     purge(db, event.conversationId, event.clientMessageId);
@@ -169,7 +182,7 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean): boolean {
     case 'delete':
       cachedStatement(
         db,
-        "UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL WHERE conversation_id = ? AND client_message_id = ?",
+        "UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL, forwarded_from = NULL WHERE conversation_id = ? AND client_message_id = ?",
       ).run(event.conversationId, event.messageId);
       purge(db, event.conversationId, event.messageId);
       // Our own queued edits or reactions on it can never apply now.

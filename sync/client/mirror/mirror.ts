@@ -65,11 +65,17 @@ export class Mirror {
 
   /** Runs `work` in one transaction; the search index follows what it wrote before it commits. */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(() => {
-      const result = work();
-      this.search.flush();
-      return result;
-    })();
+    try {
+      return this.db.transaction(() => {
+        const result = work();
+        this.search.flush();
+        return result;
+      })();
+    } catch (error) {
+      // Rolled back: what it noted for the index did not happen (an enclosing transaction flushes its own).
+      if (!this.db.inTransaction) this.search.forget();
+      throw error;
+    }
   }
 
   // -- session -------------------------------------------------------------------------------
@@ -304,7 +310,7 @@ export class Mirror {
       for (const user of page.users ?? []) this.upsertUser(user);
       // The server said nothing up to here is ours to see (we joined later, or were away).
       let applied = Math.max(cursor.appliedSeq, page.skippedTo ?? 0);
-      const batch = beginBatch(this.db, conversationId, selfId, true);
+      const batch = beginBatch(this.db, conversationId, selfId, true, this.search);
       for (const event of events) {
         if (event.seq <= applied) continue;
         if (event.seq !== applied + 1) break;
@@ -337,7 +343,7 @@ export class Mirror {
       if (event.seq === cursor.appliedSeq + 1) {
         this.applyEvents(event.conversationId, [event], selfId);
       } else if (event.seq > cursor.appliedSeq) {
-        const batch = beginBatch(this.db, event.conversationId, selfId, false);
+        const batch = beginBatch(this.db, event.conversationId, selfId, false, this.search);
         applyEvent(this.db, event, batch);
         finishBatch(this.db, batch);
         this.noteKnownSeq(event.conversationId, event.seq);
@@ -382,6 +388,7 @@ export class Mirror {
            VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?)`,
       ).run(conversationId, messageId, senderId, text, now, replyTo);
       this.attachments.insertOwn(conversationId, messageId, attachments);
+      this.search.touched(conversationId, messageId);
       this.outbox.enqueueSend(conversationId, messageId);
       refreshLastMessage(this.db, conversationId);
       cachedStatement(this.db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
@@ -391,12 +398,47 @@ export class Mirror {
     });
   }
 
+  /**
+   * Stores a forward: in each target conversation a new own message with the text and the
+   * original author's name, its files by reference to the source's (already on the server), and
+   * its send queued with the source it copies; all targets in one transaction.
+   */
+  enqueueForward(input: {
+    source: { conversationId: string; messageId: string };
+    targets: readonly { conversationId: string; messageId: string }[];
+    senderId: string;
+    text: string;
+    forwardedFrom: string | null;
+    now: number;
+  }): void {
+    this.transaction(() => {
+      for (const target of input.targets) {
+        cachedStatement(
+          this.db,
+          `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, forwarded_from)
+             VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?)`,
+        ).run(target.conversationId, target.messageId, input.senderId, input.text, input.now, input.forwardedFrom);
+        this.attachments.insertForwarded(target.conversationId, target.messageId, input.source);
+        this.search.touched(target.conversationId, target.messageId);
+        this.outbox.enqueueSend(target.conversationId, target.messageId, input.source);
+        refreshLastMessage(this.db, target.conversationId);
+        cachedStatement(this.db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
+          input.now,
+          target.conversationId,
+        );
+      }
+    });
+  }
+
   /** Changes the text of a message that has not been sent yet (one send, with the latest text). */
   rewriteUnsent(conversationId: string, messageId: string, text: string): void {
-    cachedStatement(
-      this.db,
-      'UPDATE messages SET text = ? WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL',
-    ).run(text, conversationId, messageId);
+    this.transaction(() => {
+      cachedStatement(
+        this.db,
+        'UPDATE messages SET text = ? WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL',
+      ).run(text, conversationId, messageId);
+      this.search.touched(conversationId, messageId);
+    });
   }
 
   /**
@@ -409,10 +451,11 @@ export class Mirror {
     this.transaction(() => {
       this.outbox.withdraw(conversationId, messageId);
       this.attachments.remove(conversationId, messageId);
-      cachedStatement(this.db, 'DELETE FROM messages WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL').run(
-        conversationId,
-        messageId,
-      );
+      const gone = cachedStatement(
+        this.db,
+        'DELETE FROM messages WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL RETURNING local_id',
+      ).get(conversationId, messageId) as { local_id: number } | undefined;
+      if (gone) this.search.removed(gone.local_id);
       cachedStatement(
         this.db,
         'UPDATE messages SET reply_to = NULL WHERE conversation_id = ? AND reply_to = ? AND seq IS NULL',

@@ -3,7 +3,9 @@ import {
   emoji,
   groupChangeSchema,
   messageText,
+  forwardOfSchema,
   newConversationSchema,
+  type ForwardOf,
   type GroupChange,
   type NewConversation,
 } from '../../protocol/frames.js';
@@ -20,7 +22,7 @@ interface EntryBase {
 /** A queued message or change, as the sender needs it. */
 export type OutboxEntry = EntryBase &
   (
-    | { kind: 'send'; messageId: string; text: string; replyTo: string | null }
+    | { kind: 'send'; messageId: string; text: string; replyTo: string | null; forwardOf: ForwardOf | null }
     | { kind: 'edit'; messageId: string; text: string }
     | { kind: 'delete'; messageId: string }
     | { kind: 'reaction'; messageId: string; emoji: string; on: boolean }
@@ -36,7 +38,8 @@ export type ChangeKind = 'edit' | 'delete' | 'reaction';
  * sense of fails loudly instead of sending something else.
  */
 const PAYLOADS = {
-  send: z.object({}),
+  // A forward names what it copies; a plain send keeps nothing here ('{}').
+  send: z.object({ forwardOf: forwardOfSchema.optional() }),
   edit: z.object({ text: messageText }),
   delete: z.object({}),
   reaction: z.object({ emoji, on: z.boolean() }),
@@ -104,11 +107,11 @@ interface OutboxRow {
 export class OutboxStore {
   constructor(private readonly db: Db) {}
 
-  enqueueSend(conversationId: string, messageId: string): void {
+  enqueueSend(conversationId: string, messageId: string, forwardOf: ForwardOf | null = null): void {
     cachedStatement(
       this.db,
-      `INSERT INTO outbox (conversation_id, client_id, kind, message_id, status) VALUES (?, ?, 'send', ?, 'pending')`,
-    ).run(conversationId, messageId, messageId);
+      `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, 'send', ?, ?, 'pending')`,
+    ).run(conversationId, messageId, messageId, forwardOf ? JSON.stringify({ forwardOf }) : '{}');
   }
 
   /** A conversation made here: its creation goes first in its queue, ahead of anything sent to it. */
@@ -308,8 +311,11 @@ function toEntry(row: OutboxRow): OutboxEntry {
     return row.message_id;
   };
   switch (row.kind) {
-    case 'send':
-      return { ...base, kind: 'send', messageId: messageId(), text: row.text ?? '', replyTo: row.reply_to };
+    case 'send': {
+      // Most sends keep nothing in their payload: no parse for them (a long queue is mostly sends).
+      const forwardOf = row.payload === '{}' ? null : (payloadOf({ ...row, kind: 'send' }).forwardOf ?? null);
+      return { ...base, kind: 'send', messageId: messageId(), text: row.text ?? '', replyTo: row.reply_to, forwardOf };
+    }
     case 'edit':
       return { ...base, kind: 'edit', messageId: messageId(), text: payloadOf({ ...row, kind: 'edit' }).text };
     case 'delete':

@@ -52,7 +52,12 @@ export class MirrorViews {
     conversationId: string,
     selfId: string,
     limit: number,
-    from: { beforeSeq?: number | undefined; afterSeq?: number | undefined; aroundMessageId?: string | undefined } = {},
+    from: {
+      beforeSeq?: number | undefined;
+      afterSeq?: number | undefined;
+      aroundMessageId?: string | undefined;
+      aroundSeq?: number | undefined;
+    } = {},
   ): MessagePage {
     const params = { self: selfId, conversation: conversationId };
     const older = (beforeSeq: number, count: number) =>
@@ -68,7 +73,8 @@ export class MirrorViews {
          ORDER BY m.seq LIMIT @limit`,
       ).all({ ...params, after: afterSeq, limit: count + 1 }) as MessageRow[];
 
-    const anchorSeq = from.aroundMessageId === undefined ? null : this.seqOf(conversationId, from.aroundMessageId);
+    const anchorSeq =
+      from.aroundMessageId !== undefined ? this.seqOf(conversationId, from.aroundMessageId) : (from.aroundSeq ?? null);
     let before: MessageRow[] = [];
     let after: MessageRow[] = [];
     let hasOlder: boolean;
@@ -111,7 +117,19 @@ export class MirrorViews {
         ? from.beforeSeq
         : Number.MAX_SAFE_INTEGER;
     const notices = noticesBetween(this.db, conversationId, fromSeq, toSeq);
-    return { messages: this.toViews(conversationId, [...stored, ...pending], selfId), notices, hasOlder, hasNewer };
+    const readSeq = (
+      cachedStatement(this.db, 'SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?').get(
+        conversationId,
+        selfId,
+      ) as { read_seq: number } | undefined
+    )?.read_seq;
+    return {
+      messages: this.toViews(conversationId, [...stored, ...pending], selfId),
+      notices,
+      hasOlder,
+      hasNewer,
+      readSeq: readSeq ?? 0,
+    };
   }
 
   /** The seq of a stored message; null when it is not here or not acknowledged yet. */
@@ -208,6 +226,7 @@ export class MirrorViews {
           .filter((change) => change.messageId === row.client_message_id && change.status === 'failed')
           .map((change) => ({ changeId: change.clientId, kind: change.kind, error: change.error ?? '' })),
         attachments: overlay.deleted ? [] : (attachments.get(row.client_message_id) ?? []),
+        forwardedFrom: overlay.deleted ? null : row.forwarded_from,
       };
     });
   }
@@ -253,7 +272,7 @@ export class MirrorViews {
 }
 
 const MESSAGE_SELECT = `SELECT m.conversation_id, m.client_message_id, m.sender_id, m.text, m.seq, m.state, m.error,
-    m.created_at, m.sent_at, m.reply_to, m.deleted, m.edit_seq, u.display_name AS sender_name
+    m.created_at, m.sent_at, m.reply_to, m.deleted, m.edit_seq, m.forwarded_from, u.display_name AS sender_name
   FROM messages m
   LEFT JOIN users u ON u.id = m.sender_id`;
 
@@ -270,6 +289,7 @@ interface MessageRow {
   reply_to: string | null;
   deleted: number;
   edit_seq: number | null;
+  forwarded_from: string | null;
   sender_name: string | null;
 }
 

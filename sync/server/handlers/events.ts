@@ -13,6 +13,7 @@ export async function send(ctx: HandlerContext, frame: FrameOf<'send'>): Promise
     text: frame.text,
     replyTo: frame.replyTo ?? null,
     attachments: frame.attachments ?? [],
+    ...(frame.forwardOf ? { forwardOf: frame.forwardOf } : {}),
     sentAt: ctx.runtime.clock.now(),
   });
   switch (result.status) {
@@ -138,6 +139,7 @@ function withinByteBudget(events: ConversationEvent[]): ConversationEvent[] {
     // (names, previews) as their own JSON, 3 bytes per unit too.
     bytes += 256 + 3 * ('text' in event ? event.text.length : 0);
     if (event.kind === 'message' && event.attachments.length > 0) bytes += 3 * JSON.stringify(event.attachments).length;
+    if (event.kind === 'message' && event.forwardedFrom) bytes += 32 + 3 * event.forwardedFrom.name.length;
     if (bytes > LIMITS.maxCatchUpBytes && i > 0) return events.slice(0, i);
   }
   return events;

@@ -178,6 +178,14 @@ export interface NewMessage {
    * and lets the conversation's members download it.
    */
   attachments?: Attachment[];
+  /**
+   * The message this one forwards: it must be a message `senderId` can see now (a member of its
+   * conversation, within one of their visibility periods) that was not deleted, else
+   * `forwarded_message_missing` / `message_deleted`. The stored event names its original author
+   * in `forwardedFrom`. A forward's attachments may also be uploads the sender may download
+   * (`findDownloadable`), besides their own.
+   */
+  forwardOf?: { conversationId: string; messageId: string };
   sentAt: number;
 }
 
@@ -186,7 +194,10 @@ export type AppendResult =
   | { status: 'stored'; event: MessageEvent; memberIds: string[] }
   /** The client id was seen before from this sender: the original event (as it is now), nothing stored. */
   | { status: 'duplicate'; event: MessageEvent }
-  /** Besides the common ones: `message_id_taken`, `reply_target_missing`, `attachment_missing`. */
+  /**
+   * Besides the common ones: `message_id_taken`, `reply_target_missing`, `attachment_missing`, and
+   * for a forward `forwarded_message_missing` and `message_deleted`.
+   */
   | Refused;
 
 export interface NewChange {

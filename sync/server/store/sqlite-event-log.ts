@@ -1,10 +1,10 @@
-import type { ChangeEvent, ConversationEvent, MessageEvent } from '../../protocol/frames.js';
+import type { ChangeEvent, ConversationEvent, ForwardedFrom, MessageEvent } from '../../protocol/frames.js';
 import { refuseChange, type ChangeTarget } from '../../protocol/rules.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
 import type { AppendResult, ChangeResult, NewChange, NewMessage, Refused } from './server-store.js';
 import { toEvent, toEventRow, type EventRow } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
-import { attachmentsUploadedBy, referUploadsIn } from './sqlite-uploads.js';
+import { attachmentsUploadedBy, attachmentsVisibleTo, referUploadsIn } from './sqlite-uploads.js';
 
 /**
  * Appending to a conversation's event log. Each function must run inside one write transaction
@@ -20,8 +20,12 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
   if (s.messageById.get(conversationId, clientMessageId)) return refused('message_id_taken');
   // A reply names a message the sender can see: one from before they joined is not there for them.
   if (input.replyTo !== null && !visibleTo(s, conversationId, input.replyTo, senderId)) return refused('reply_target_missing');
+  const forward = input.forwardOf ? forwardSource(s, senderId, input.forwardOf) : null;
+  if (forward?.status === 'refused') return forward;
   const attachments = input.attachments ?? [];
-  if (!attachmentsUploadedBy(s, senderId, attachments)) return refused('attachment_missing');
+  // A forward refers to files by reference: the sender's own, or ones they may download now.
+  const allowed = forward ? attachmentsVisibleTo(s, senderId, attachments) : attachmentsUploadedBy(s, senderId, attachments);
+  if (!allowed) return refused('attachment_missing');
   const event: MessageEvent = {
     kind: 'message',
     conversationId,
@@ -32,6 +36,7 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
     replyTo: input.replyTo,
     deleted: false,
     attachments,
+    ...(forward ? { forwardedFrom: forward.forwardedFrom } : {}),
     sentAt: input.sentAt,
   };
   s.insertEvent.run(toEventRow(event));
@@ -136,6 +141,31 @@ function visibleTo(s: Statements, conversationId: string, messageId: string, use
   if (seq === 0) return false;
   const periods = s.periodsOf.all(conversationId, userId) as { from_seq: number; to_seq: number | null }[];
   return periods.some((period) => seq >= period.from_seq && (period.to_seq === null || seq <= period.to_seq));
+}
+
+/**
+ * The message a forward copies, as its sender may see it now: a member of its conversation, the
+ * message within one of their visibility periods (like the download rule), and not deleted. A
+ * forward of a forward names the first author.
+ */
+function forwardSource(
+  s: Statements,
+  senderId: string,
+  source: { conversationId: string; messageId: string },
+): { status: 'found'; forwardedFrom: ForwardedFrom } | Refused {
+  const { conversationId, messageId } = source;
+  // A former member keeps what they have, like downloads, but can no longer pass it on from here.
+  if (s.membership.get(conversationId, senderId) === undefined) return refused('forwarded_message_missing');
+  if (!visibleTo(s, conversationId, messageId, senderId)) return refused('forwarded_message_missing');
+  const row = s.messageRowById.get(conversationId, messageId) as EventRow | undefined;
+  if (!row) return refused('forwarded_message_missing');
+  const original = toEvent(row);
+  if (original.kind !== 'message') return refused('forwarded_message_missing');
+  if (original.deleted) return refused('message_deleted');
+  if (original.forwardedFrom) return { status: 'found', forwardedFrom: original.forwardedFrom };
+  const author = s.userById.get(original.senderId) as { display_name: string } | undefined;
+  if (!author) return refused('forwarded_message_missing');
+  return { status: 'found', forwardedFrom: { name: author.display_name } };
 }
 
 /** The message a change targets, as its sender may see it: one from before they joined is no message of theirs. */

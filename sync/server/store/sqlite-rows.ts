@@ -12,6 +12,7 @@ import {
   type ConversationKind,
   type Member,
   type MembershipEvent,
+  type MessageEvent,
   type Role,
   type User,
 } from '../../protocol/frames.js';
@@ -63,7 +64,7 @@ export interface EventRow {
   reaction_on: number | null;
   /**
    * Membership events: their kind-specific fields as JSON (see MEMBERSHIP_PAYLOADS). Messages:
-   * their attachments as {"attachments":[...]}, NULL when they carry none (or were deleted).
+   * {"attachments":[...], "forwardedFrom"?: {"name"}}, NULL when they carry neither (or were deleted).
    */
   payload: string | null;
 }
@@ -146,8 +147,19 @@ function membershipPayload(event: MembershipEvent): string {
   }
 }
 
-/** A message's own fields kept as JSON: its attachments, checked like the membership payloads. */
-const MESSAGE_PAYLOAD = messageEventSchema.pick({ attachments: true });
+/**
+ * A message's own fields kept as JSON: its attachments and, for a forward, whom it was forwarded
+ * from; checked like the membership payloads. NULL when it has neither (and once deleted).
+ */
+const MESSAGE_PAYLOAD = messageEventSchema.pick({ attachments: true, forwardedFrom: true });
+
+function messagePayload(event: MessageEvent): string | null {
+  if (event.attachments.length === 0 && event.forwardedFrom === undefined) return null;
+  return JSON.stringify({
+    attachments: event.attachments,
+    ...(event.forwardedFrom !== undefined ? { forwardedFrom: event.forwardedFrom } : {}),
+  });
+}
 
 function parsePayload<K extends MembershipEvent['kind']>(row: EventRow, kind: K): z.infer<(typeof MEMBERSHIP_PAYLOADS)[K]> {
   return parseJson(row, required(row, row.payload, 'payload'), MEMBERSHIP_PAYLOADS[kind], kind) as z.infer<
@@ -171,7 +183,8 @@ function parseJson<S extends z.ZodType>(row: EventRow, text: string, schema: S, 
 export function toEvent(row: EventRow): ConversationEvent {
   const base = { conversationId: row.conversation_id, seq: row.seq, senderId: row.sender_id, sentAt: row.sent_at };
   switch (row.kind) {
-    case 'message':
+    case 'message': {
+      const payload = row.payload === null ? null : parseJson(row, row.payload, MESSAGE_PAYLOAD, 'message');
       return {
         kind: 'message',
         ...base,
@@ -179,8 +192,10 @@ export function toEvent(row: EventRow): ConversationEvent {
         text: row.text,
         replyTo: row.reply_to,
         deleted: row.deleted === 1,
-        attachments: row.payload === null ? [] : parseJson(row, row.payload, MESSAGE_PAYLOAD, 'message').attachments,
+        attachments: payload?.attachments ?? [],
+        ...(payload?.forwardedFrom !== undefined ? { forwardedFrom: payload.forwardedFrom } : {}),
       };
+    }
     case 'edit':
       return { kind: 'edit', ...base, clientChangeId: row.client_id, messageId: target(row), text: row.text };
     case 'delete':
@@ -237,7 +252,7 @@ export function toEventRow(event: ConversationEvent): EventRow {
         text: event.text,
         reply_to: event.replyTo,
         deleted: event.deleted ? 1 : 0,
-        payload: event.attachments.length === 0 ? null : JSON.stringify({ attachments: event.attachments }),
+        payload: messagePayload(event),
       };
     case 'edit':
       return { ...row, client_id: event.clientChangeId, message_id: event.messageId, text: event.text };

@@ -91,6 +91,10 @@ export function prepareStatements(db: Db) {
       `SELECT sender_id, deleted, seq FROM events INDEXED BY events_by_message
        WHERE conversation_id = ? AND message_id = ? AND kind = 'message'`,
     ),
+    // The whole message row (a forward reads what it copies).
+    messageRowById: db.prepare(
+      `SELECT * FROM events INDEXED BY events_by_message WHERE conversation_id = ? AND message_id = ? AND kind = 'message'`,
+    ),
     nextSeq: db.prepare(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`),
     insertEvent: db.prepare(
       `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,

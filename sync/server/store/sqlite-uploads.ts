@@ -95,6 +95,18 @@ export function attachmentsUploadedBy(s: UploadStatements, senderId: string, att
   });
 }
 
+/**
+ * Whether every attachment is one the sender may refer to in a forward: their own completed upload
+ * (as for any send), or one they may download now (`findDownloadableIn`: a message they can see
+ * carries it), with the same SHA-256 and size.
+ */
+export function attachmentsVisibleTo(s: UploadStatements, senderId: string, attachments: readonly Attachment[]): boolean {
+  return attachments.every((attachment) => {
+    const upload = attachmentsUploadedBy(s, senderId, [attachment]) ? attachment : findDownloadableIn(s, senderId, attachment.id);
+    return upload !== null && upload.sha256 === attachment.sha256 && upload.size === attachment.size;
+  });
+}
+
 /** The stored message at `seq` now carries these uploads. */
 export function referUploadsIn(
   s: UploadStatements,

@@ -15,6 +15,15 @@
  * The columns the list reads from (peer, newest message, unread and mention counts, member count)
  * are filled afterwards by the mirror's own functions, as applying events would have left them.
  * No ANALYZE is run (the app never runs it), so the planner works without statistics, as in the field.
+ *
+ * Texts are chat-like sentences from a small everyday vocabulary (every word of it is common), and
+ * 30% of messages also carry one word from a long tail of 50,000 made-up words (names, places,
+ * jargon) drawn by Zipf's law, from a separate random stream (the rest of the fixture is the same
+ * with or without it): a handful of them occur only a few times, which is what a rare search term
+ * is. The full-text index (mirror migration 7) is filled at the end of the build's one transaction
+ * with what MessageSearch would have indexed message by message (text and file names, deleted
+ * messages left out), so it is as a mirror that received this history holds it; the rare term the search
+ * benchmark uses (the tail word occurring closest to 10 times) is recorded in fixture.json.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,16 +31,17 @@ import Database from 'better-sqlite3';
 import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { recountUnread, refreshLastMessage } from '../../../sync/client/mirror/conversation-stats.js';
 import { refreshMembership } from '../../../sync/client/mirror/membership.js';
+import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { mentions } from '../../../sync/common/mentions.js';
 import type { GroupCreatedEvent, Role } from '../../../sync/protocol/frames.js';
 import { RESULTS_DIR, runTs } from './proc.js';
-import { BENCH_EMOJIS, chatText, Rng } from './random.js';
+import { BENCH_EMOJIS, chatText, cumulativeWeights, Rng } from './random.js';
 import { scaled } from './report.js';
 
 /** Bump when the generator changes so cached mirrors are rebuilt. */
-const FIXTURE_VERSION = 3;
+const FIXTURE_VERSION = 4;
 
 export interface MirrorFixture {
   /** The profile folder (holds mirror.sqlite): openClientCore can open it directly. */
@@ -49,6 +59,8 @@ export interface MirrorFixture {
   bigMessages: number;
   fileMiB: number;
   buildMs: number;
+  /** A word of the long tail that occurs in few messages (closest to 10), and in how many. */
+  rareWord: { word: string; messages: number };
 }
 
 export function fixtureSizes(scale: number): { conversations: number; groups: number; messages: number; big: number } {
@@ -61,9 +73,14 @@ export function fixtureSizes(scale: number): { conversations: number; groups: nu
   };
 }
 
-/** The cached fixture for this scale, built (in a child process) if missing. */
+/**
+ * The cached fixture for this scale, built (in a child process) if missing. Cached per mirror
+ * schema too (its last migration): a mirror built on an older schema would be migrated in place by
+ * the first core to open it, and a checkout without that migration could no longer open it.
+ */
 export async function ensureMirrorFixture(scale: number): Promise<MirrorFixture> {
-  const dir = join(RESULTS_DIR, 'cache', `mirror-v${FIXTURE_VERSION}-s${scale}`);
+  const schema = MIRROR_MIGRATIONS.at(-1)?.version ?? 0;
+  const dir = join(RESULTS_DIR, 'cache', `mirror-v${FIXTURE_VERSION}-m${schema}-s${scale}`);
   const meta = join(dir, 'fixture.json');
   if (!existsSync(meta)) {
     const building = `${dir}.building-${process.pid}`;
@@ -122,6 +139,7 @@ export function buildMirrorFixture(dir: string, scale: number): void {
     typeof text === 'string' && mentions(text, SELF_USERNAME) ? 1 : 0,
   );
 
+  const tail = longTail();
   const self = { id: rng.uuid(), username: SELF_USERNAME, displayName: 'Me' };
   const directCount = sizes.conversations - sizes.groups;
   const friends = Array.from({ length: directCount }, (_, i) => ({
@@ -283,7 +301,7 @@ export function buildMirrorFixture(dir: string, scale: number): void {
       const message = {
         id: rng.uuid(),
         seq: c.seq,
-        text: (mention ? `@${SELF_USERNAME} ` : '') + chatText(rng),
+        text: (mention ? `@${SELF_USERNAME} ` : '') + chatText(rng) + tail.maybeWord(),
         at: now,
         sender,
         edited: false,
@@ -317,6 +335,12 @@ export function buildMirrorFixture(dir: string, scale: number): void {
       recountUnread(db, c.id, self.id);
       refreshMembership(db, c.id, self.id);
     }
+    // The full-text index, as a mirror that received this history holds it (deleted messages left out).
+    db.exec(`
+      INSERT INTO message_search (rowid, text, names)
+      SELECT m.local_id, m.text, COALESCE((SELECT group_concat(a.name, ' ') FROM attachments a
+               WHERE a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id), '')
+      FROM messages m WHERE m.deleted = 0`);
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
@@ -336,6 +360,51 @@ export function buildMirrorFixture(dir: string, scale: number): void {
     bigMessages: sizes.big,
     fileMiB,
     buildMs: Math.round(performance.now() - started),
+    rareWord: tail.rareWord(),
   };
   writeFileSync(join(dir, 'fixture.json'), JSON.stringify(fixture, null, 2));
+}
+
+/**
+ * The long tail of a chat's vocabulary: 50,000 made-up words of 2–4 syllables, ranked, one of them
+ * (Zipf: rank r drawn with weight 1/r) appended to 30% of messages. From its own random stream.
+ */
+function longTail(): { maybeWord: () => string; rareWord: () => { word: string; messages: number } } {
+  const rng = new Rng(11);
+  const onsets = ['b', 'd', 'f', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'br', 'dr', 'kr', 'st', 'tr', 'sh'];
+  const vowels = ['a', 'e', 'i', 'o', 'u', 'ai', 'ou'];
+  const codas = ['', '', '', 'n', 'r', 's', 'l', 'x'];
+  const words: string[] = [];
+  const seen = new Set<string>();
+  while (words.length < 50_000) {
+    let word = '';
+    const syllables = rng.int(2, 4);
+    for (let i = 0; i < syllables; i += 1) word += rng.pick(onsets) + rng.pick(vowels) + rng.pick(codas);
+    if (seen.has(word)) continue;
+    seen.add(word);
+    words.push(word);
+  }
+  const cumulative = cumulativeWeights(words.map((_, rank) => 1 / (rank + 1)));
+  const counts = new Uint32Array(words.length);
+  return {
+    maybeWord: () => {
+      if (!rng.chance(0.3)) return '';
+      const rank = rng.weighted(cumulative);
+      counts[rank] = (counts[rank] ?? 0) + 1;
+      const word = words[rank]!;
+      return ` ${rng.chance(0.3) ? word.charAt(0).toUpperCase() + word.slice(1) : word}`;
+    },
+    // Counted as drawn; a later edit may change a message's text, so the search bench counts again.
+    // Every word typed is searched as a prefix, so a word that begins another one is not a candidate.
+    rareWord: () => {
+      const sorted = [...words].sort();
+      const prefixes = new Set(sorted.filter((word, i) => sorted[i + 1]?.startsWith(word)));
+      let best = -1;
+      for (let rank = 0; rank < words.length; rank += 1) {
+        if (prefixes.has(words[rank]!)) continue;
+        if (best < 0 || Math.abs((counts[rank] ?? 0) - 10) < Math.abs((counts[best] ?? 0) - 10)) best = rank;
+      }
+      return { word: words[best]!, messages: counts[best] ?? 0 };
+    },
+  };
 }

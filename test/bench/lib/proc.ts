@@ -125,14 +125,23 @@ export function spawnTs(
   args: string[],
   options: { nodeArgs?: string[]; ipc?: boolean; inheritStderr?: boolean; env?: NodeJS.ProcessEnv; group?: boolean } = {},
 ): Spawned {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', file, ...args], {
+  return spawnNode(file, [...(options.nodeArgs ?? []), '--import', 'tsx', file, ...args], options);
+}
+
+/** Runs node with these arguments (a built bundle, say), tracked and cleaned up like spawnTs's children. */
+export function spawnNode(
+  what: string,
+  nodeArgs: string[],
+  options: { ipc?: boolean; inheritStderr?: boolean; env?: NodeJS.ProcessEnv; group?: boolean } = {},
+): Spawned {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     // Its own process group: killGroup() then ends it and every process it started.
     detached: options.group ?? false,
     stdio: ['ignore', 'pipe', options.inheritStderr ? 'inherit' : 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
     env: options.env ?? process.env,
   });
-  if (child.pid === undefined) throw new Error(`Could not start ${file}`);
+  if (child.pid === undefined) throw new Error(`Could not start ${what}`);
   children.add(child);
   if (options.group) groups.add(child);
   let output = '';

@@ -179,6 +179,11 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     setTyping: fc.record({ conversationId: conversation() }),
     getActivity: fc.record({ conversationId: conversation() }),
     searchMessages: fc.record({ query: fc.string({ maxLength: 200 }) }),
+    forwardMessage: fc.record({
+      conversationId: conversation(),
+      messageId: message(),
+      toConversationIds: fc.array(conversation(), { minLength: 1, maxLength: 3 }),
+    }),
     getAttachmentLimits: fc.constant({}),
     downloadAttachment: fc.record({
       conversationId: conversation(),

@@ -102,4 +102,15 @@ describe('message pages', () => {
     });
     mirror.close();
   });
+
+  it('a page around a seq starts the newer half at the first message from that seq on, and tells the read watermark', () => {
+    const mirror = thirtyAndOneUnsent();
+    mirror.raiseWatermarks('c1', 'me', 30, 12);
+    const page = mirror.views.messagePage('c1', 'me', 10, { aroundSeq: 13 });
+    expect(shown(page)).toEqual({ ids: ids(8, 17), hasOlder: true, hasNewer: true });
+    expect(page.readSeq).toBe(12);
+    // Nobody's watermark yet: nothing read.
+    expect(mirrors.open().views.messagePage('c1', 'me', 10).readSeq).toBe(0);
+    mirror.close();
+  });
 });

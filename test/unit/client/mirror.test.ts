@@ -67,7 +67,6 @@ describe('mirror migrations', () => {
       'notices',
       'outbox',
       'reactions',
-      'search_pending',
       'session',
       'users',
     ]);
@@ -273,6 +272,37 @@ describe('mirror migrations', () => {
     mirror.applyEvents('g1', [{ ...base, kind: 'members_added', seq: 5, clientChangeId: 'a2', members: [user('carol')] }], 'me');
     expect(mirror.members('g1').map((member) => member.userId)).toEqual(['ann', 'me', 'carol']);
     mirror.close();
+  });
+
+  it('migration 8 keeps the author a forward names: none for older messages, the event’s after it, gone once deleted', () => {
+    const path = tempFile();
+    const v7 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 7));
+    v7.exec(`
+      INSERT INTO users (id, username, display_name) VALUES ('peer', 'peer', 'Peer');
+      INSERT INTO conversations (id, kind, created_at, last_activity_at, applied_seq, known_seq, peer_id)
+        VALUES ('c1', 'direct', 1, 9, 1, 1, 'peer');
+      INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at)
+        VALUES ('c1', 'm1', 'peer', 'written before forwards', 1, 'sent', 10);
+    `);
+    v7.close();
+    const mirror = Mirror.open(path);
+    mirror.applyEvents('c1', [{ ...event(2), text: 'passed on', forwardedFrom: { name: 'Ann Author' } }], 'me');
+    expect(mirror.views.messagePage('c1', 'me', 10).messages.map((m) => [m.id, m.forwardedFrom])).toEqual([
+      ['m1', null],
+      ['m2', 'Ann Author'],
+    ]);
+    // Indexed like any message.
+    expect(mirror.search.search('passed', 'me', 10).map((hit) => hit.messageId)).toEqual(['m2']);
+    mirror.applyEvents(
+      'c1',
+      [{ kind: 'delete', conversationId: 'c1', seq: 3, senderId: 'peer', sentAt: 3000, clientChangeId: 'd', messageId: 'm2' }],
+      'me',
+    );
+    expect(mirror.views.messageView('c1', 'm2', 'me')).toMatchObject({ deleted: true, forwardedFrom: null });
+    mirror.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT forwarded_from FROM messages WHERE client_message_id = 'm2'").pluck().get()).toBeNull();
+    db.close();
   });
 
   it('refuses a mirror written by a newer version and leaves it untouched', () => {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +145,51 @@ describe('mirror migration 7', () => {
     v6.close();
     const mirror = Mirror.open(path);
     expect(find(mirror, 'apples')).toEqual(['old3', 'old1']);
+    mirror.close();
+  });
+});
+
+describe('mirror migration 9', () => {
+  it('indexes what the triggers of migration 7 had noted, then drops them and their table', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'search-migration-'));
+    dirs.push(dir);
+    const path = join(dir, 'mirror.sqlite');
+    const v8 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 8));
+    v8.exec(`
+      INSERT INTO users (id, username, display_name) VALUES ('ann', 'ann', 'Ann');
+      INSERT INTO conversations (id, kind, created_at, last_activity_at, peer_id, applied_seq)
+        VALUES ('c1', 'direct', 1, 9, 'ann', 1);
+      INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, deleted) VALUES
+        ('c1', 'noted', 'ann', 'noted but never flushed', 1, 'sent', 10, 0);
+    `);
+    expect(v8.prepare('SELECT COUNT(*) AS n FROM search_pending').get()).toEqual({ n: 1 });
+    v8.close();
+    const mirror = Mirror.open(path);
+    expect(find(mirror, 'flushed')).toEqual(['noted']);
+    const db = new Database(path, { readonly: true });
+    expect(
+      db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'search_pending%' OR sql LIKE '%search_pending%'").all(),
+    ).toEqual([]);
+    db.close();
+    // From now on the mirror notes its own writes: an edit is found by its new text only.
+    mirror.applyEvents(
+      'c1',
+      [
+        {
+          kind: 'edit',
+          conversationId: 'c1',
+          seq: 2,
+          senderId: 'ann',
+          sentAt: 20,
+          clientChangeId: 'e',
+          messageId: 'noted',
+          text: 'rewritten',
+        },
+      ],
+      'me',
+    );
+    expect(find(mirror, 'flushed')).toEqual([]);
+    expect(find(mirror, 'rewritten')).toEqual(['noted']);
     mirror.close();
   });
 });

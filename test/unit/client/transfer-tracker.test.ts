@@ -37,6 +37,7 @@ function view(transfer: MessageView['attachments'][number]['transfer']): Message
         transfer,
       },
     ],
+    forwardedFrom: null,
   };
 }
 

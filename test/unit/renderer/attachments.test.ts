@@ -227,6 +227,7 @@ describe('the store and attachments', () => {
       notices: [],
       hasOlder: false,
       hasNewer: false,
+      readSeq: 0,
     });
     const store = await openWith(api);
     const progress = { type: 'transfer' as const, messageId: 'm1', index: 0, direction: 'download' as const, totalBytes: 1000 };
@@ -244,6 +245,7 @@ describe('the store and attachments', () => {
       notices: [],
       hasOlder: false,
       hasNewer: false,
+      readSeq: 0,
     });
     api.emit({ type: 'messages', conversationId: 'c1' });
     await settle();

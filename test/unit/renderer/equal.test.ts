@@ -20,6 +20,7 @@ function message(overrides: Partial<MessageView> = {}): MessageView {
     reactions: [{ emoji: '👍', count: 1, mine: false }],
     failedChanges: [],
     attachments: [],
+    forwardedFrom: null,
     ...overrides,
   };
 }

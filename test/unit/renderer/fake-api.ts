@@ -55,12 +55,49 @@ export function message(overrides: Partial<MessageView> & { id: string }): Messa
     reactions: [],
     failedChanges: [],
     attachments: [],
+    forwardedFrom: null,
     ...overrides,
   };
 }
 
 export function notice(overrides: Partial<NoticeView> & { seq: number }): NoticeView {
   return { at: 1000, kind: 'members_added', actor: alice, subjects: [carol], name: null, role: null, ...overrides };
+}
+
+type ListArgs = {
+  conversationId: string;
+  limit?: number;
+  beforeSeq?: number;
+  afterSeq?: number;
+  aroundMessageId?: string;
+  aroundSeq?: number;
+};
+
+/** A page of a numbered history, as the mirror cuts it (views.ts messagePage), without notices. */
+function pageOf(all: readonly MessageView[], readSeq: number, args: ListArgs): MessagePage {
+  const limit = args.limit ?? 100;
+  const seqOf = (m: MessageView) => m.seq!;
+  const anchor =
+    args.aroundMessageId !== undefined ? (all.find((m) => m.id === args.aroundMessageId)?.seq ?? null) : (args.aroundSeq ?? null);
+  let start: number;
+  let end: number;
+  if (anchor !== null) {
+    const at = all.findIndex((m) => seqOf(m) >= anchor);
+    const from = at < 0 ? all.length : at;
+    start = Math.max(0, from - Math.floor(limit / 2));
+    end = Math.min(all.length, from + (limit - Math.floor(limit / 2)));
+  } else if (args.afterSeq !== undefined) {
+    const after = args.afterSeq;
+    start = all.findIndex((m) => seqOf(m) > after);
+    if (start < 0) start = all.length;
+    end = Math.min(all.length, start + limit);
+  } else {
+    const before = args.beforeSeq ?? Number.MAX_SAFE_INTEGER;
+    end = all.findIndex((m) => seqOf(m) >= before);
+    if (end < 0) end = all.length;
+    start = Math.max(0, end - limit);
+  }
+  return { messages: all.slice(start, end), notices: [], hasOlder: start > 0, hasNewer: end < all.length, readSeq };
 }
 
 interface Held {
@@ -71,6 +108,8 @@ export class FakeApi {
   session: SessionInfo | null = { serverUrl: 'ws://test', user: alice };
   conversations: ConversationSummary[] = [];
   pages = new Map<string, MessagePage>();
+  /** A whole numbered history per conversation, paged as the core pages it (takes precedence over `pages`). */
+  histories = new Map<string, { messages: MessageView[]; readSeq: number }>();
   activity: ActivityView = { typing: [], peerPresence: null, members: null };
   infos = new Map<string, ConversationInfo>();
   users = new Map<string, User>([
@@ -131,13 +170,18 @@ export class FakeApi {
       getDefaults: (args) => this.answer('getDefaults', args, () => ({ serverUrl: 'ws://test' })),
       getSession: (args) => this.answer('getSession', args, () => this.session),
       getConnectionState: (args) => this.answer('getConnectionState', args, () => 'online' as const),
-      listConversations: (args) => this.answer('listConversations', args, () => this.conversations),
-      listMessages: (args: { conversationId: string }) =>
-        this.answer(
-          'listMessages',
-          args,
-          () => this.pages.get(args.conversationId) ?? { messages: [], notices: [], hasOlder: false, hasNewer: false },
+      listConversations: (args: { limit?: number }) =>
+        this.answer('listConversations', args, () =>
+          args.limit === undefined ? this.conversations : this.conversations.slice(0, args.limit),
         ),
+      listMessages: (args: ListArgs) =>
+        this.answer('listMessages', args, () => {
+          const history = this.histories.get(args.conversationId);
+          if (history) return pageOf(history.messages, history.readSeq, args);
+          return (
+            this.pages.get(args.conversationId) ?? { messages: [], notices: [], hasOlder: false, hasNewer: false, readSeq: 0 }
+          );
+        }),
       getActivity: (args) => this.answer('getActivity', args, () => this.activity),
       getConversationInfo: (args: { conversationId: string }) =>
         this.answer('getConversationInfo', args, () => {
@@ -180,6 +224,7 @@ export class FakeApi {
           return created;
         }),
       searchMessages: (args) => this.answer('searchMessages', args, () => []),
+      forwardMessage: (args) => this.answer('forwardMessage', args, () => []),
       getAttachmentLimits: (args) => this.answer('getAttachmentLimits', args, () => ({ maxFileBytes: this.maxFileBytes })),
       downloadAttachment: (args) => this.answer('downloadAttachment', args, () => null),
       retryMessage: (args) => this.answer('retryMessage', args, () => null),

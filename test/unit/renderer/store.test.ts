@@ -23,6 +23,7 @@ function withConversation(): FakeApi {
     notices: [notice({ seq: 2 })],
     hasOlder: false,
     hasNewer: false,
+    readSeq: 0,
   });
   return api;
 }
@@ -56,7 +57,7 @@ describe('the renderer store', () => {
     expect(open?.loaded).toBe(true);
     expect(open?.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
     expect(open?.notices.map((n) => n.seq)).toEqual([2]);
-    expect(api.callsOf('listMessages')).toEqual([{ conversationId: 'c1', limit: 200 }]);
+    expect(api.callsOf('listMessages')).toEqual([{ conversationId: 'c1', limit: 100 }]);
     expect(activity).toMatchObject({ conversationId: 'c1', typing: [bob] });
     expect(api.callsOf('getConversationInfo')).toEqual([{ conversationId: 'c1' }]);
   });
@@ -99,6 +100,7 @@ describe('the renderer store', () => {
       notices: [notice({ seq: 2 })],
       hasOlder: false,
       hasNewer: false,
+      readSeq: 0,
     });
     api.emit({ type: 'messages', conversationId: 'c1' });
     await settle();
@@ -175,6 +177,7 @@ describe('the renderer store', () => {
       notices: [notice({ seq: 2 })],
       hasOlder: false,
       hasNewer: false,
+      readSeq: 0,
     });
     api.emit({ type: 'messages', conversationId: 'c1' });
     await settle();

@@ -1,0 +1,56 @@
+/**
+ * Keyboard decisions with no DOM in them (unit-tested in node): the shortcut that focuses the
+ * search box from anywhere, and where the navigation keys move in a list of rows.
+ */
+
+/** The parts of a keyboard event these look at. */
+export interface Keys {
+  key: string;
+  code: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  shiftKey: boolean;
+}
+
+/** macOS (and iPadOS), from the user agent: ⌘ rather than Ctrl. */
+export function isMacPlatform(userAgent: string): boolean {
+  return /Mac|iPhone|iPad/u.test(userAgent);
+}
+
+/**
+ * Ctrl+K, or ⌘K on macOS (where Ctrl+K deletes to the end of the line in text fields). By the key's
+ * letter, or by its place on the keyboard when the layout types no Latin letter there (Cyrillic).
+ */
+export function isSearchShortcut(event: Keys, mac: boolean): boolean {
+  if (event.altKey || event.shiftKey) return false;
+  if (mac ? !event.metaKey || event.ctrlKey : !event.ctrlKey || event.metaKey) return false;
+  return /^[a-z]$/iu.test(event.key) ? event.key.toLowerCase() === 'k' : event.code === 'KeyK';
+}
+
+/** The shortcut as aria-keyshortcuts spells it. */
+export function searchKeyShortcuts(mac: boolean): string {
+  return mac ? 'Meta+K' : 'Control+K';
+}
+
+/** The row a navigation key moves to from `current`, or null when the key does not navigate. */
+export function rowForKey(key: string, current: number, count: number, pageRows: number): number | null {
+  if (count === 0) return null;
+  const last = count - 1;
+  switch (key) {
+    case 'ArrowDown':
+      return Math.min(current + 1, last);
+    case 'ArrowUp':
+      return Math.max(current - 1, 0);
+    case 'Home':
+      return 0;
+    case 'End':
+      return last;
+    case 'PageDown':
+      return Math.min(current + pageRows, last);
+    case 'PageUp':
+      return Math.max(current - pageRows, 0);
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,122 @@
+import { expect, test, type Browser } from '@playwright/test';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+import type { MessengerPage } from './support/messenger-page.js';
+import { startBrowserHost, startServer, tempDir } from './support/processes.js';
+import { cleanedUpAfterEach, openApp } from './support/test-resources.js';
+
+const { running, proxies, dirs } = cleanedUpAfterEach();
+
+/** Alice reaches the server through a proxy the test can cut; Bob and Carol connect directly. */
+async function threePeople(browser: Browser) {
+  const serverData = tempDir('e2e-forward-server-');
+  const profiles = ['alice', 'bob', 'carol'].map((name) => tempDir(`e2e-forward-${name}-`));
+  dirs.push(serverData, ...profiles);
+  const server = await startServer(serverData.path);
+  running.push(server);
+  const aliceNetwork = await startTcpProxy(server.port);
+  proxies.push(aliceNetwork);
+  const hosts = await Promise.all([
+    startBrowserHost(profiles[0]!.path, aliceNetwork.url),
+    startBrowserHost(profiles[1]!.path, server.url),
+    startBrowserHost(profiles[2]!.path, server.url),
+  ]);
+  running.push(...hosts);
+  const [alice, bob, carol] = await Promise.all(hosts.map((host) => openApp(browser, host.url)));
+  await bob!.createAccount('bob', 'Bob Builder');
+  await carol!.createAccount('carol', 'Carol Chen');
+  await alice!.createAccount('alice', 'Alice Liddell');
+  return { alice: alice!, bob: bob!, carol: carol!, aliceNetwork };
+}
+
+/** A group of the person's, with these people (by username), created through the New group dialog. */
+async function createGroup(person: MessengerPage, name: string, usernames: string[]) {
+  await person.page.getByRole('button', { name: 'New group' }).click();
+  const dialog = person.page.getByRole('dialog', { name: 'New group' });
+  await dialog.getByRole('textbox', { name: 'Group name' }).fill(name);
+  for (const username of usernames) {
+    await dialog.getByRole('textbox', { name: 'Add people' }).fill(username);
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(dialog.getByRole('button', { name: `Remove ${username}` })).toBeVisible();
+  }
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await expect(dialog).toBeHidden();
+}
+
+test('a message forwarded offline to two conversations reaches each once, named after its author', async ({ browser }) => {
+  const { alice, bob, carol, aliceNetwork } = await threePeople(browser);
+
+  // Bob writes to Alice; one of his messages he deletes again.
+  await bob.startConversation('alice');
+  await bob.send('Lunch at noon?');
+  await bob.send('Scratch that');
+  await bob.deleteForEveryone('Scratch that');
+  await expect(bob.deletedMessages).toHaveCount(1);
+
+  // Alice knows Carol, and has a group with both of them.
+  await alice.startConversation('carol');
+  await createGroup(alice, 'Trip', ['bob', 'carol']);
+  await expect(bob.conversationWith('Trip')).toBeVisible({ timeout: 30_000 });
+  await expect(carol.conversationWith('Trip')).toBeVisible({ timeout: 30_000 });
+
+  await alice.openConversationWith('Bob Builder');
+  await expect(alice.message('Lunch at noon?')).toBeVisible();
+  // A deleted message cannot be forwarded: its tombstone offers no Forward.
+  await expect(alice.deletedMessages).toHaveCount(1);
+  await alice.deletedMessages.hover();
+  await expect(alice.deletedMessages.getByRole('button', { name: 'Forward' })).toHaveCount(0);
+
+  aliceNetwork.cut();
+  await expect(alice.connection).toContainText('Offline');
+
+  const original = alice.message('Lunch at noon?');
+  await original.hover();
+  await original.getByRole('button', { name: 'Forward', exact: true }).click();
+  const dialog = alice.page.getByRole('dialog', { name: 'Forward message' });
+  await expect(dialog).toBeVisible();
+  // Every conversation Alice is in, named as her conversation list names it.
+  for (const name of ['Bob Builder', 'Carol Chen', 'Trip']) {
+    await expect(dialog.getByRole('checkbox', { name, exact: true })).toBeVisible();
+  }
+  await dialog.getByRole('checkbox', { name: 'Carol Chen', exact: true }).check();
+  await dialog.getByRole('checkbox', { name: 'Trip', exact: true }).check();
+  await dialog.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(dialog).toBeHidden();
+
+  // Shown at once in both conversations, offline, waiting to be sent.
+  for (const name of ['Carol Chen', 'Trip']) {
+    await alice.openConversationWith(name);
+    await expect(alice.message('Lunch at noon?')).toHaveCount(1);
+    await expect(alice.message('Lunch at noon?')).toContainText('Forwarded from Bob Builder');
+    await expect(alice.status('Lunch at noon?', 'Sending')).toBeVisible();
+  }
+
+  aliceNetwork.restore();
+  await expect(alice.connection).toContainText('Online', { timeout: 45_000 });
+  await expect(alice.status('Lunch at noon?', 'Sending')).toHaveCount(0, { timeout: 45_000 });
+
+  // Carol gets it in both conversations, Bob in the group: each once, with its author's name.
+  const arrivals: [MessengerPage, string][] = [
+    [carol, 'Alice Liddell'],
+    [carol, 'Trip'],
+    [bob, 'Trip'],
+  ];
+  for (const [person, name] of arrivals) {
+    await person.openConversationWith(name);
+    await expect(person.message('Lunch at noon?')).toBeVisible({ timeout: 45_000 });
+    await expect(person.message('Lunch at noon?')).toContainText('Forwarded from Bob Builder');
+  }
+  await expect(alice.status('Lunch at noon?', 'Read')).toBeVisible({ timeout: 30_000 });
+
+  // Read again from each mirror after a reload: still exactly once.
+  for (const [person, name] of arrivals) {
+    await person.page.reload();
+    await person.openConversationWith(name);
+    await expect(person.message('Lunch at noon?')).toHaveCount(1);
+    await expect(person.log.getByText('Forwarded from Bob Builder')).toHaveCount(1);
+  }
+  await alice.page.reload();
+  for (const name of ['Carol Chen', 'Trip']) {
+    await alice.openConversationWith(name);
+    await expect(alice.message('Lunch at noon?')).toHaveCount(1);
+  }
+});

@@ -1,0 +1,30 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAppStore, type AppStore } from '../../../renderer/state/store.js';
+import { connectedLink, FakeApi, settle, summary } from './fake-api.js';
+
+const stores: AppStore[] = [];
+afterEach(() => stores.splice(0).forEach((store) => store.dispose()));
+
+function withConversations(count: number): FakeApi {
+  const api = new FakeApi();
+  api.conversations = Array.from({ length: count }, (_, i) => summary({ id: `c${i}`, lastActivityAt: count - i }));
+  return api;
+}
+
+describe('the conversation list at sign-in', () => {
+  it('asks for one screen first, then for the whole list', async () => {
+    const many = withConversations(500);
+    const held = many.hold('listConversations');
+    const store = createAppStore(many.client(), connectedLink);
+    stores.push(store);
+    await settle();
+    expect(many.callsOf('listConversations')).toEqual([{ limit: 40 }]);
+    held.release();
+    await settle();
+    const [first, ...rest] = many.callsOf('listConversations');
+    expect(first).toEqual({ limit: 40 });
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.every((args) => JSON.stringify(args) === '{}')).toBe(true);
+    expect(store.getState().conversations).toHaveLength(500);
+  });
+});
