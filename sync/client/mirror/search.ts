@@ -26,13 +26,6 @@ export interface SearchNotes {
   removed(localId: number): void;
 }
 
-interface IndexRow {
-  local_id: number;
-  deleted: number;
-  text: string;
-  names: string | null;
-}
-
 /**
  * Searches every message in this profile (the FTS5 index of migration 7): the words typed, each
  * as a prefix, in any order, newest first. Whatever was typed is a search for its words, never
@@ -59,28 +52,33 @@ export class MessageSearch implements SearchNotes {
    */
   flush(): void {
     if (this.touchedMessages.size === 0 && this.removedRows.size === 0) return;
-    for (const localId of this.removedRows) {
+    if (this.removedRows.size > 0) {
       cachedStatement(
         this.db,
-        'DELETE FROM message_search WHERE rowid = @id AND NOT EXISTS (SELECT 1 FROM messages WHERE local_id = @id)',
-      ).run({ id: localId });
+        `DELETE FROM message_search WHERE rowid IN (
+           SELECT r.value FROM json_each(?) r WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.local_id = r.value))`,
+      ).run(JSON.stringify([...this.removedRows]));
     }
-    for (const [conversationId, messageId] of this.touchedMessages.values()) {
-      const row = cachedStatement(
+    if (this.touchedMessages.size > 0) {
+      // One statement each for the whole transaction's messages: set-based, as a catch-up page
+      // writes up to 2,000 of them (row by row from here cost half as much again).
+      const keys = JSON.stringify([...this.touchedMessages.values()]);
+      cachedStatement(
         this.db,
-        `SELECT m.local_id, m.deleted, m.text,
-                (SELECT group_concat(a.name, ' ') FROM attachments a
-                  WHERE a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id) AS names
-         FROM messages m WHERE m.conversation_id = ? AND m.client_message_id = ?`,
-      ).get(conversationId, messageId) as IndexRow | undefined;
-      if (!row) continue;
-      if (row.deleted) cachedStatement(this.db, 'DELETE FROM message_search WHERE rowid = ?').run(row.local_id);
-      else
-        cachedStatement(this.db, 'INSERT OR REPLACE INTO message_search (rowid, text, names) VALUES (?, ?, ?)').run(
-          row.local_id,
-          row.text,
-          row.names ?? '',
-        );
+        `DELETE FROM message_search WHERE rowid IN (
+           SELECT m.local_id FROM json_each(?) k
+           JOIN messages m ON m.conversation_id = k.value ->> 0 AND m.client_message_id = k.value ->> 1
+           WHERE m.deleted = 1)`,
+      ).run(keys);
+      cachedStatement(
+        this.db,
+        `INSERT OR REPLACE INTO message_search (rowid, text, names)
+         SELECT m.local_id, m.text, COALESCE((SELECT group_concat(a.name, ' ') FROM attachments a
+                  WHERE a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id), '')
+         FROM json_each(?) k
+         JOIN messages m ON m.conversation_id = k.value ->> 0 AND m.client_message_id = k.value ->> 1
+         WHERE m.deleted = 0`,
+      ).run(keys);
     }
     this.forget();
   }
