@@ -1,32 +1,8 @@
-import { expect, test, type Browser } from '@playwright/test';
-import { startTcpProxy } from '../support/tcp-proxy.js';
+import { expect, test } from '@playwright/test';
 import type { MessengerPage } from './support/messenger-page.js';
-import { startBrowserHost, startServer, tempDir } from './support/processes.js';
-import { cleanedUpAfterEach, openApp } from './support/test-resources.js';
+import { cleanedUpAfterEach, threePeople } from './support/test-resources.js';
 
-const { running, proxies, dirs } = cleanedUpAfterEach();
-
-/** Alice reaches the server through a proxy the test can cut; Bob and Carol connect directly. */
-async function threePeople(browser: Browser) {
-  const serverData = tempDir('e2e-forward-server-');
-  const profiles = ['alice', 'bob', 'carol'].map((name) => tempDir(`e2e-forward-${name}-`));
-  dirs.push(serverData, ...profiles);
-  const server = await startServer(serverData.path);
-  running.push(server);
-  const aliceNetwork = await startTcpProxy(server.port);
-  proxies.push(aliceNetwork);
-  const hosts = await Promise.all([
-    startBrowserHost(profiles[0]!.path, aliceNetwork.url),
-    startBrowserHost(profiles[1]!.path, server.url),
-    startBrowserHost(profiles[2]!.path, server.url),
-  ]);
-  running.push(...hosts);
-  const [alice, bob, carol] = await Promise.all(hosts.map((host) => openApp(browser, host.url)));
-  await bob!.createAccount('bob', 'Bob Builder');
-  await carol!.createAccount('carol', 'Carol Chen');
-  await alice!.createAccount('alice', 'Alice Liddell');
-  return { alice: alice!, bob: bob!, carol: carol!, aliceNetwork };
-}
+const resources = cleanedUpAfterEach();
 
 /** A group of the person's, with these people (by username), created through the New group dialog. */
 async function createGroup(person: MessengerPage, name: string, usernames: string[]) {
@@ -43,7 +19,7 @@ async function createGroup(person: MessengerPage, name: string, usernames: strin
 }
 
 test('a message forwarded offline to two conversations reaches each once, named after its author', async ({ browser }) => {
-  const { alice, bob, carol, aliceNetwork } = await threePeople(browser);
+  const { alice, bob, carol, aliceNetwork } = await threePeople(browser, resources, 'forward');
 
   // Bob writes to Alice; one of his messages he deletes again.
   await bob.startConversation('alice');

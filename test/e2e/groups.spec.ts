@@ -1,34 +1,10 @@
-import { expect, test, type Browser } from '@playwright/test';
-import { startTcpProxy } from '../support/tcp-proxy.js';
-import { startBrowserHost, startServer, tempDir } from './support/processes.js';
-import { cleanedUpAfterEach, openApp } from './support/test-resources.js';
+import { expect, test } from '@playwright/test';
+import { cleanedUpAfterEach, threePeople } from './support/test-resources.js';
 
-const { running, proxies, dirs } = cleanedUpAfterEach();
-
-/** Alice reaches the server through a proxy the test can cut; Bob and Carol connect directly. */
-async function threePeople(browser: Browser) {
-  const serverData = tempDir('e2e-groups-server-');
-  const profiles = ['alice', 'bob', 'carol'].map((name) => tempDir(`e2e-groups-${name}-`));
-  dirs.push(serverData, ...profiles);
-  const server = await startServer(serverData.path);
-  running.push(server);
-  const aliceNetwork = await startTcpProxy(server.port);
-  proxies.push(aliceNetwork);
-  const hosts = await Promise.all([
-    startBrowserHost(profiles[0]!.path, aliceNetwork.url),
-    startBrowserHost(profiles[1]!.path, server.url),
-    startBrowserHost(profiles[2]!.path, server.url),
-  ]);
-  running.push(...hosts);
-  const [alice, bob, carol] = await Promise.all(hosts.map((host) => openApp(browser, host.url)));
-  await bob!.createAccount('bob', 'Bob Brown');
-  await carol!.createAccount('carol', 'Carol Chen');
-  await alice!.createAccount('alice', 'Alice Liddell');
-  return { alice: alice!, bob: bob!, carol: carol!, aliceNetwork };
-}
+const resources = cleanedUpAfterEach();
 
 test('a group created offline reaches everyone; names, ticks, removal and leaving', async ({ browser }) => {
-  const { alice, bob, carol, aliceNetwork } = await threePeople(browser);
+  const { alice, bob, carol, aliceNetwork } = await threePeople(browser, resources, 'groups');
 
   // Alice has talked to Bob and Carol before, so she knows them without the server.
   await alice.startConversation('bob');
@@ -70,7 +46,7 @@ test('a group created offline reaches everyone; names, ticks, removal and leavin
   await expect(bob.log.getByRole('note').filter({ hasText: 'Alice Liddell created the group “Trip”' })).toBeVisible();
   await alice.messageAction('Hello group', 'Info');
   const info = alice.page.getByRole('dialog', { name: 'Message info' });
-  await expect(info.getByRole('list', { name: 'Read by' })).toContainText('Bob Brown');
+  await expect(info.getByRole('list', { name: 'Read by' })).toContainText('Bob Builder');
   await expect(info.getByRole('list', { name: 'Read by' })).not.toContainText('Carol Chen');
   await expect(alice.status('Hello group', 'Delivered')).toHaveCount(1);
   await info.getByRole('button', { name: 'Close' }).click();
@@ -79,8 +55,8 @@ test('a group created offline reaches everyone; names, ticks, removal and leavin
 
   // Messages from others carry their sender's name; the header counts members.
   await bob.send('Hi all');
-  await expect(carol.message('Hi all')).toContainText('Bob Brown');
-  await expect(alice.message('Hi all')).toContainText('Bob Brown');
+  await expect(carol.message('Hi all')).toContainText('Bob Builder');
+  await expect(alice.message('Hi all')).toContainText('Bob Builder');
   await expect(alice.page.getByText('3 members, ')).toBeVisible();
 
   // "@" offers the members; the mention is highlighted for the person mentioned.
@@ -114,7 +90,7 @@ test('a group created offline reaches everyone; names, ticks, removal and leavin
   await bob.page.getByRole('dialog', { name: 'Group info' }).getByRole('button', { name: 'Leave group' }).click();
   await bob.page.getByRole('dialog', { name: 'Leave group' }).getByRole('button', { name: 'Leave', exact: true }).click();
   await expect(bob.page.getByText('You are no longer a member of this group')).toBeVisible();
-  await expect(alice.log.getByRole('note').filter({ hasText: 'Bob Brown left' })).toBeVisible();
+  await expect(alice.log.getByRole('note').filter({ hasText: 'Bob Builder left' })).toBeVisible();
   // Carol, removed before, does not see what happened after.
-  await expect(carol.log.getByRole('note').filter({ hasText: 'Bob Brown left' })).toHaveCount(0);
+  await expect(carol.log.getByRole('note').filter({ hasText: 'Bob Builder left' })).toHaveCount(0);
 });

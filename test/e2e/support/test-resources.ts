@@ -60,3 +60,32 @@ export async function aliceAndBob(
   await alice.startConversation('bob');
   return { alice, bob, aliceNetwork };
 }
+
+/**
+ * A server and three people on it, each with an account and the app open: Alice reaches the
+ * server through a proxy the test can cut (`aliceNetwork`), Bob and Carol directly.
+ */
+export async function threePeople(
+  browser: Browser,
+  resources: TestResources,
+  label: string,
+): Promise<{ alice: MessengerPage; bob: MessengerPage; carol: MessengerPage; aliceNetwork: TcpProxy }> {
+  const serverData = tempDir(`e2e-${label}-server-`);
+  const profiles = ['alice', 'bob', 'carol'].map((name) => tempDir(`e2e-${label}-${name}-`));
+  resources.dirs.push(serverData, ...profiles);
+  const server = await startServer(serverData.path);
+  resources.running.push(server);
+  const aliceNetwork = await startTcpProxy(server.port);
+  resources.proxies.push(aliceNetwork);
+  const hosts = await Promise.all([
+    startBrowserHost(profiles[0]!.path, aliceNetwork.url),
+    startBrowserHost(profiles[1]!.path, server.url),
+    startBrowserHost(profiles[2]!.path, server.url),
+  ]);
+  resources.running.push(...hosts);
+  const [alice, bob, carol] = await Promise.all(hosts.map((host) => openApp(browser, host.url)));
+  await bob!.createAccount('bob', 'Bob Builder');
+  await carol!.createAccount('carol', 'Carol Chen');
+  await alice!.createAccount('alice', 'Alice Liddell');
+  return { alice: alice!, bob: bob!, carol: carol!, aliceNetwork };
+}

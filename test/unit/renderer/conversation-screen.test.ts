@@ -1,10 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createAppStore, type AppStore } from '../../../renderer/state/store.js';
-import { connectedLink, FakeApi, settle, summary } from './fake-api.js';
+import { describe, expect, it } from 'vitest';
+import { createAppStore } from '../../../renderer/state/store.js';
+import { connectedLink, FakeApi, settle, summary, storesOnFakes } from './fake-api.js';
 
-const stores: AppStore[] = [];
-afterEach(() => stores.splice(0).forEach((store) => store.dispose()));
-
+const { started } = storesOnFakes();
 function withConversations(count: number): FakeApi {
   const api = new FakeApi();
   api.conversations = Array.from({ length: count }, (_, i) => summary({ id: `c${i}`, lastActivityAt: count - i }));
@@ -16,7 +14,7 @@ describe('the conversation list at sign-in', () => {
     const many = withConversations(500);
     const held = many.hold('listConversations');
     const store = createAppStore(many.client(), connectedLink);
-    stores.push(store);
+    started(store);
     await settle();
     expect(many.callsOf('listConversations')).toEqual([{ limit: 40 }]);
     held.release();

@@ -17,6 +17,8 @@ import type {
   SessionInfo,
 } from '../../../sync/app-api/contract.js';
 import type { User } from '../../../sync/protocol/frames.js';
+import { afterEach } from 'vitest';
+import { createAppStore, type AppStore } from '../../../renderer/state/store.js';
 import type { TransportStatus } from '../../../renderer/transport/types.js';
 
 export const alice: User = { id: 'u-alice', username: 'alice', displayName: 'Alice Liddell' };
@@ -256,4 +258,28 @@ export const connectedLink = {
 /** Lets every queued promise callback run (several rounds, for chains of awaits). */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * For a test file: `start(api)` makes a store on the fake (disposed after each test) and lets it
+ * settle; `started(store)` hands one made by hand to the same clean-up.
+ */
+export function storesOnFakes(): {
+  start: (api: FakeApi) => Promise<AppStore>;
+  started: (store: AppStore) => AppStore;
+} {
+  const stores: AppStore[] = [];
+  afterEach(() => stores.splice(0).forEach((store) => store.dispose()));
+  return {
+    async start(api) {
+      const store = createAppStore(api.client(), connectedLink);
+      stores.push(store);
+      await settle();
+      return store;
+    },
+    started(store) {
+      stores.push(store);
+      return store;
+    },
+  };
 }

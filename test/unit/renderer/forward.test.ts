@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { en } from '../../../renderer/i18n/en.js';
-import { createAppStore, type AppStore } from '../../../renderer/state/store.js';
-import { connectedLink, FakeApi, settle, summary } from './fake-api.js';
+import { FakeApi, settle, summary, storesOnFakes } from './fake-api.js';
 
-const stores: AppStore[] = [];
-afterEach(() => stores.splice(0).forEach((store) => store.dispose()));
-
-async function start(api: FakeApi): Promise<AppStore> {
-  const store = createAppStore(api.client(), connectedLink);
-  stores.push(store);
-  await settle();
-  return store;
-}
+const { start } = storesOnFakes();
 
 describe('forwarding in the renderer store', () => {
   it('offers every conversation you are in, newest first, read whole from the core', async () => {

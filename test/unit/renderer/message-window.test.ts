@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { messageRows } from '../../../renderer/state/message-rows.js';
-import { createAppStore, MESSAGE_PAGE, WINDOW_MAX, type AppStore } from '../../../renderer/state/store.js';
-import { alice, bob, connectedLink, FakeApi, message, settle, summary } from './fake-api.js';
+import { MESSAGE_PAGE, WINDOW_MAX, type AppStore } from '../../../renderer/state/store.js';
+import { alice, bob, FakeApi, message, settle, summary, storesOnFakes } from './fake-api.js';
 
-const stores: AppStore[] = [];
-afterEach(() => stores.splice(0).forEach((store) => store.dispose()));
-
+const { start } = storesOnFakes();
 /** A conversation of `count` messages from Bob, seq 1…count, of which the newest `unread` are unread. */
 function longHistory(count: number, unread = 0): FakeApi {
   const api = new FakeApi();
@@ -15,13 +13,6 @@ function longHistory(count: number, unread = 0): FakeApi {
     readSeq: count - unread,
   });
   return api;
-}
-
-async function start(api: FakeApi): Promise<AppStore> {
-  const store = createAppStore(api.client(), connectedLink);
-  stores.push(store);
-  await settle();
-  return store;
 }
 
 const window = (store: AppStore) => {

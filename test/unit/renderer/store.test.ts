@@ -1,16 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createAppStore, type AppStore } from '../../../renderer/state/store.js';
-import { alice, bob, carol, connectedLink, FakeApi, message, notice, settle, summary } from './fake-api.js';
+import { describe, expect, it } from 'vitest';
+import { alice, bob, carol, FakeApi, message, notice, settle, summary, storesOnFakes } from './fake-api.js';
 
-const stores: AppStore[] = [];
-afterEach(() => stores.splice(0).forEach((store) => store.dispose()));
-
-async function start(api: FakeApi): Promise<AppStore> {
-  const store = createAppStore(api.client(), connectedLink);
-  stores.push(store);
-  await settle();
-  return store;
-}
+const { start } = storesOnFakes();
 
 function withConversation(): FakeApi {
   const api = new FakeApi();
