@@ -47,6 +47,45 @@ export class Attach extends PersonStep {
   }
 }
 
+/**
+ * Forwards a message the person sees to another of their conversations (or the same), online or
+ * offline, and records the copy's text as meant. Only messages without files: the simulated
+ * upload rules know only a sender's own uploads, not files forwarded by reference.
+ */
+export class Forward extends PersonStep {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly fraction: number,
+    /** Index into the person's conversations for the copy, modulo how many they have. */
+    readonly to: number,
+  ) {
+    super(device, conversation);
+  }
+  async perform(world: SimWorld) {
+    const source = pick(
+      (await this.view(world)).filter((view) => view.seq !== null && !view.deleted && view.attachments.length === 0),
+      this.fraction,
+    );
+    const conversations = world.conversationsOf(this.device);
+    const to = conversations[this.to % Math.max(1, conversations.length)]?.id;
+    if (!source || !to) return;
+    const conversationId = this.conversationId(world);
+    const result = await world.act(this.device, (core) =>
+      core.forwardMessage({ conversationId, messageId: source.id, toConversationIds: [to] }),
+    );
+    if (!result.ok) return;
+    const userId = world.device(this.device).user.id;
+    for (const copy of result.value) {
+      const intent = { kind: 'text' as const, text: source.text };
+      world.history.intend({ device: this.device, userId, conversationId: copy.conversationId, messageId: copy.id, intent });
+    }
+  }
+  toString() {
+    return `forward(${this.device}, conv${this.conversation} ${pct(this.fraction)} → conv${this.to})`;
+  }
+}
+
 export class Reply extends PersonStep {
   constructor(
     device: string,

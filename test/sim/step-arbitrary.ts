@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DEVICE_NAMES, USERNAMES } from './people.js';
 import { HEALTHY, type FaultSettings } from './network.js';
 import { AddMembers, CreateGroup, LeaveGroup, RemoveMember, RenameGroup, SetRole } from './group-steps.js';
-import { Attach, Delete, Edit, React, Read, Reply, Send, StartConversation, Unreact } from './person-steps.js';
+import { Attach, Delete, Edit, Forward, React, Read, Reply, Send, StartConversation, Unreact } from './person-steps.js';
 import type { SimCommand } from './step.js';
 import {
   Advance,
@@ -60,6 +60,10 @@ export const stepArbitrary: fc.Arbitrary<SimCommand> = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(device, conversation).map(([d, c]) => new Send(d, c)) },
   { weight: 3, arbitrary: fc.tuple(device, conversation).map(([d, c]) => new Attach(d, c)) },
   { weight: 2, arbitrary: fc.tuple(device, conversation, fraction).map(([d, c, f]) => new Reply(d, c, f)) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(device, conversation, fraction, conversation).map(([d, c, f, to]) => new Forward(d, c, f, to)),
+  },
   { weight: 3, arbitrary: fc.tuple(device, conversation, fraction).map(([d, c, f]) => new Edit(d, c, f)) },
   { weight: 2, arbitrary: fc.tuple(device, conversation, fraction).map(([d, c, f]) => new Delete(d, c, f)) },
   {
