@@ -83,11 +83,12 @@ export function createMessages(kit: StoreKit, deps: Deps) {
   const overlay = new Overlay();
   /**
    * `replacements` grows when a new window is asked for (opening, a jump, back to the latest): only
-   * the latest such request may land, and extensions or re-reads of an older window are dropped.
-   * `extensions` grows when the window grows at an end: a re-read that started before is dropped.
+   * the latest such request may land, and growth or re-reads of an older window are dropped.
+   * `landings` grows whenever the window changes (replaced, or grown at an end): a re-read that
+   * started before is dropped and made again.
    */
   let replacements = 0;
-  let extensions = 0;
+  let landings = 0;
 
   const setOpen = (update: (open: OpenConversation) => OpenConversation | null) => {
     const open = get().open;
@@ -120,6 +121,7 @@ export function createMessages(kit: StoreKit, deps: Deps) {
     to: OpenConversation['scroll']['to'],
   ) => {
     if (version !== replacements) return false;
+    landings++;
     setOpen((current) => {
       if (current.id !== id) return current;
       const messages = sortMessages(page.messages.map((m) => overlay.apply(m)));
@@ -146,7 +148,7 @@ export function createMessages(kit: StoreKit, deps: Deps) {
     const open = get().open;
     if (!open || !kit.userId()) return;
     const { id } = open;
-    const version = `${replacements}:${extensions}`;
+    const version = `${replacements}:${landings}`;
     const generation = localGeneration;
     const from = firstSeq(open.messages);
     const count = numbered(open.messages).length;
@@ -161,7 +163,7 @@ export function createMessages(kit: StoreKit, deps: Deps) {
             });
       // At the newest, more arrived than the window holds: keep the newest.
       if (!open.hasNewer && page.hasNewer) page = await api.listMessages({ conversationId: id, limit: WINDOW_MAX });
-      if (version !== `${replacements}:${extensions}`) {
+      if (version !== `${replacements}:${landings}`) {
         // Extended or replaced meanwhile: read the window as it is now.
         void refresh();
         return;
@@ -234,7 +236,7 @@ export function createMessages(kit: StoreKit, deps: Deps) {
           : { conversationId: id, afterSeq: edge, limit: MESSAGE_PAGE },
       );
       if (version !== replacements) return;
-      extensions++;
+      landings++;
       setOpen((current) => {
         if (current.id !== id) return current;
         const known = new Set(current.messages.map((m) => m.id));

@@ -131,6 +131,24 @@ describe('the open conversation’s window on its history', () => {
   });
 });
 
+describe('the window and re-reads in flight', () => {
+  it('a re-read of the old window that answers after a jump landed is dropped and made again', async () => {
+    const api = longHistory(5000);
+    const store = await start(api);
+    store.getState().actions.openConversation('c1');
+    await settle();
+    const held = api.hold('listMessages');
+    const jump = store.getState().actions.jumpToMessage('c1', 'm100');
+    api.emit({ type: 'messages', conversationId: 'c1' });
+    await settle();
+    held.release();
+    await jump;
+    await settle();
+    expect(window(store)).toMatchObject({ first: 'm50', last: 'm149' });
+    expect(store.getState().open?.target).toBe('m100');
+  });
+});
+
 describe('message rows', () => {
   it('puts the unread divider before the first message from someone else after the watermark, and none without one', () => {
     const messages = [
