@@ -28,22 +28,14 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { build } from '../../scripts/build.js';
 import { MIRROR_FILE } from '../../sync/client/client-core.js';
+import { CHROMIUM_LAUNCH } from '../support/chromium.js';
 import { ensureMirrorFixture, pointSessionAt, type MirrorFixture } from './lib/mirror-fixture.js';
 import { freePort, RESULTS_DIR, ROOT, spawnNode, tempDir, type Spawned } from './lib/proc.js';
 import { log, row, runBench, type BenchResult } from './lib/report.js';
 import { round, roundSummary, summarise } from './lib/stats.js';
 
 const BENCH = 'browser';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const CHROMIUM = CHROMIUM_LAUNCH.executablePath;
 const RUNS = 7;
 const STEP_TIMEOUT_MS = 120_000;
 
@@ -113,7 +105,7 @@ runBench(BENCH, async ({ scale }): Promise<Omit<BenchResult, 'bench' | 'scale' |
       },
     );
     const url = await waitForUrl(host);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    browser = await chromium.launch({ ...CHROMIUM_LAUNCH, headless: true });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
