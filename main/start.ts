@@ -6,6 +6,8 @@
  *   3. launches the Electron app if an Electron binary is installed, otherwise runs the browser host
  *      and prints the address to open.
  * Ctrl-C / SIGTERM stop everything that was started here.
+ * `npm start -- --allow-loopback-previews` passes that switch on (link previews of http://127.0.0.1
+ * pages, for tests).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { serverDataDir, webProfileDir, type PlatformInfo } from './common/user-d
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = path.join(repoRoot, 'dist');
 const platformInfo: PlatformInfo = { platform: process.platform, env: process.env, homeDir: os.homedir() };
+const allowLoopbackPreviews = process.argv.slice(2).includes('--allow-loopback-previews');
 
 /** Things to stop on the way out, most recent first. */
 const cleanups: Array<() => Promise<void>> = [];
@@ -97,6 +100,7 @@ async function runInBrowser(serverUrl: string): Promise<void> {
     port,
     profileDir: webProfileDir(platformInfo),
     defaultServerUrl: serverUrl,
+    allowLoopbackPreviews,
     workerScript: builtPath(distDir, 'coreWorker'),
     rendererDir: builtPath(distDir, 'rendererDir'),
     onFatal: (error) => void fail(`${error.message}\nStopping.`),
@@ -108,7 +112,8 @@ async function runInBrowser(serverUrl: string): Promise<void> {
 function runElectron(electron: string, serverUrl: string): void {
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;
-  const child: ChildProcess = spawn(electron, [repoRoot, '--server', serverUrl], { cwd: repoRoot, env, stdio: 'inherit' });
+  const args = [repoRoot, '--server', serverUrl, ...(allowLoopbackPreviews ? ['--allow-loopback-previews'] : [])];
+  const child: ChildProcess = spawn(electron, args, { cwd: repoRoot, env, stdio: 'inherit' });
   const exited = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 0 : 1)));
     child.once('error', (error) => {

@@ -40,6 +40,15 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   discardChange: true,
   setTyping: true,
   getActivity: true,
+  pinMessage: true,
+  listPinnedMessages: true,
+  setArchived: true,
+  setMuted: true,
+  setDraft: true,
+  getDraft: true,
+  setBlocked: true,
+  listBlocked: true,
+  fetchLinkPreview: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);

@@ -1,6 +1,7 @@
 /**
  * npm run build: bundles everything that runs into dist/ with esbuild.
  *   dist/renderer/{index.html, app.js, app.css, assets…}  renderer/main.tsx (+ index.html, renderer/public/*)
+ *   dist/renderer/emoji/en/{data,messages}.json           the emoji picker's data (emojibase-data), served locally
  *   dist/main/electron-main.cjs                           main/electron/electron-main.ts
  *   dist/preload/preload.cjs                              preload/preload.ts (sandboxed: one file, only electron external)
  *   dist/main/core-worker.cjs                             main/node/core-worker.ts (worker thread entry)
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { BUILT } from '../main/common/defaults.js';
+import { EMOJI_DATA_DIR, EMOJI_DATA_FILES } from '../renderer/format/emoji-data.js';
 
 export interface BuildOptions {
   /** Repository root (sources are read from here). */
@@ -26,6 +28,14 @@ export interface BuildOptions {
 
 /** Node-side packages loaded from node_modules at run time rather than bundled (native, or optional natives). */
 const NODE_EXTERNALS = ['electron', 'better-sqlite3', 'ws', 'bufferutil', 'utf-8-validate'];
+
+/** The emoji picker's data, copied (not bundled: loaded when the picker first opens) next to the page. */
+async function copyEmojiData(rootDir: string, rendererOut: string): Promise<void> {
+  const source = path.join(rootDir, 'node_modules', 'emojibase-data', ...EMOJI_DATA_DIR.split('/').slice(1));
+  const target = path.join(rendererOut, ...EMOJI_DATA_DIR.split('/'));
+  await fs.mkdir(target, { recursive: true });
+  await Promise.all(EMOJI_DATA_FILES.map((file) => fs.copyFile(path.join(source, file), path.join(target, file))));
+}
 
 /** The CommonJS bundles get a real import.meta.url, which the hosts use to find dist/. */
 const IMPORT_META_URL_BANNER = 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;';
@@ -109,6 +119,7 @@ export async function build(options: BuildOptions): Promise<void> {
   await Promise.all(builds.map((config) => esbuild.build(config)));
 
   await fs.copyFile(rendererHtml, path.join(rendererOut, 'index.html'));
+  await copyEmojiData(rootDir, rendererOut);
   const publicDir = path.join(path.dirname(rendererHtml), 'public');
   if (existsSync(publicDir)) await fs.cp(publicDir, rendererOut, { recursive: true, errorOnExist: false });
   // index.html links app.css; a renderer that imports no CSS still gets a (blank) stylesheet.

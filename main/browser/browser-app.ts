@@ -12,6 +12,8 @@ export interface BrowserAppOptions {
   host?: string;
   profileDir: string;
   defaultServerUrl: string;
+  /** --allow-loopback-previews: link previews may fetch http://127.0.0.1 pages (tests only). */
+  allowLoopbackPreviews?: boolean;
   /** dist/main/core-worker.cjs */
   workerScript: string;
   /** dist/renderer */
@@ -38,6 +40,7 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
   const worker: CoreWorkerHandle = startCoreWorker(options.workerScript, {
     profileDir: options.profileDir,
     defaultServerUrl: options.defaultServerUrl,
+    ...(options.allowLoopbackPreviews ? { allowLoopbackPreviews: true } : {}),
     onError: (error) => {
       if (started) options.onFatal(error);
     },

@@ -1,5 +1,5 @@
 /**
- * npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878]
+ * npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878] [--allow-loopback-previews]
  * Runs the messenger for a web browser: the client core in a worker thread plus the loopback
  * browser host. Prints the address to open (one line), stops cleanly on Ctrl-C / SIGTERM.
  */
@@ -10,7 +10,9 @@ import { builtPath, distDirFor } from '../common/paths.js';
 import { onShutdownSignal } from '../common/shutdown.js';
 import { startBrowserApp } from './browser-app.js';
 
-const USAGE = 'Usage: npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878]';
+const USAGE =
+  'Usage: npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878] [--allow-loopback-previews]\n' +
+  '  --allow-loopback-previews  link previews may fetch http://127.0.0.1 pages (for tests; otherwise https and public addresses only)';
 
 function fail(message: string): never {
   console.error(message);
@@ -18,13 +20,14 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let values: { port?: string; profile?: string; server?: string; help?: boolean };
+  let values: { port?: string; profile?: string; server?: string; 'allow-loopback-previews'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
         port: { type: 'string' },
         profile: { type: 'string' },
         server: { type: 'string' },
+        'allow-loopback-previews': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
       port,
       profileDir: path.resolve(values.profile),
       defaultServerUrl: server,
+      allowLoopbackPreviews: values['allow-loopback-previews'] === true,
       workerScript: builtPath(dist, 'coreWorker'),
       rendererDir: builtPath(dist, 'rendererDir'),
       onFatal: (error) => {

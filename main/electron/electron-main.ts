@@ -24,7 +24,7 @@ import {
   APP_HOST,
   APP_ORIGIN,
   APP_SCHEME,
-  isExternalUrlAllowed,
+  externalUrlToOpen,
   isSameAppOrigin,
   isTrustedSenderUrl,
 } from './trusted-sender.js';
@@ -81,6 +81,7 @@ function startCore(): CoreWorkerHandle {
   return startCoreWorker(builtPath(distDir, 'coreWorker'), {
     profileDir,
     defaultServerUrl: launch.serverUrl,
+    ...(launch.allowLoopbackPreviews ? { allowLoopbackPreviews: true } : {}),
     ...(nativeBinding ? { nativeBinding } : {}),
     onError: (error) => fatal('The messenger stopped', error.message),
   });
@@ -159,8 +160,11 @@ function lockDownSessions(): void {
 }
 
 app.on('web-contents-created', (_event, contents) => {
+  // Links in messages (target=_blank) arrive here: a checked http(s) URL goes to the system
+  // browser; no window is ever opened inside the app.
   contents.setWindowOpenHandler(({ url }) => {
-    if (isExternalUrlAllowed(url)) void shell.openExternal(url);
+    const external = externalUrlToOpen(url);
+    if (external !== null) shell.openExternal(external).catch(() => undefined);
     return { action: 'deny' };
   });
   contents.on('will-navigate', (event, url) => {

@@ -6,11 +6,13 @@ export interface LaunchOptions {
   /** From --profile <dir>; null means the default (<userData>/profile). */
   profileDir: string | null;
   serverUrl: string;
+  /** --allow-loopback-previews: link previews may fetch http://127.0.0.1 pages (tests only). */
+  allowLoopbackPreviews: boolean;
 }
 
 /**
- * Picks --profile and --server (also `--flag=value`) out of argv, ignoring everything else
- * (Chromium and Electron switches, the app path).
+ * Picks --profile and --server (also `--flag=value`) and the switch --allow-loopback-previews out of
+ * argv, ignoring everything else (Chromium and Electron switches, the app path).
  */
 export function parseLaunchOptions(argv: readonly string[], cwd: string): LaunchOptions {
   const value = (flag: string): string | undefined => {
@@ -26,6 +28,7 @@ export function parseLaunchOptions(argv: readonly string[], cwd: string): Launch
   return {
     profileDir: profile === undefined ? null : path.resolve(cwd, profile),
     serverUrl: value('--server') ?? DEFAULT_SERVER_URL,
+    allowLoopbackPreviews: argv.includes('--allow-loopback-previews'),
   };
 }
 

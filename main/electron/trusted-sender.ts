@@ -36,8 +36,24 @@ export function isSameAppOrigin(url: unknown): boolean {
   return isTrustedSenderUrl(url);
 }
 
-/** Links the system browser may open: http and https only (no file:, javascript:, custom schemes). */
-export function isExternalUrlAllowed(url: unknown): boolean {
+/** Longer URLs are not handed to the system browser (the renderer links none longer either). */
+const MAX_EXTERNAL_URL_CHARS = 2048;
+
+/**
+ * The URL the system browser may open for a link the page asked to open, or null: http and https
+ * only (no file:, javascript:, data:, custom schemes that launch other programs), with a host and
+ * without user name or password. The parser's normalised form is returned, so what is opened is
+ * exactly what was checked.
+ */
+export function externalUrlToOpen(url: unknown): string | null {
+  if (typeof url !== 'string' || url.length > MAX_EXTERNAL_URL_CHARS) return null;
   const parsed = parse(url);
-  return parsed !== null && (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.hostname !== '';
+  if (parsed === null || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) return null;
+  if (parsed.hostname === '' || parsed.username !== '' || parsed.password !== '') return null;
+  return parsed.href;
+}
+
+/** Links the system browser may open (see externalUrlToOpen). */
+export function isExternalUrlAllowed(url: unknown): boolean {
+  return externalUrlToOpen(url) !== null;
 }

@@ -38,6 +38,7 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
     profileDir: rest.profileDir,
     defaultServerUrl: rest.defaultServerUrl,
     ...(rest.nativeBinding ? { nativeBinding: rest.nativeBinding } : {}),
+    ...(rest.allowLoopbackPreviews ? { allowLoopbackPreviews: true } : {}),
   };
 
   const worker = new Worker(workerScriptPath, { workerData: data });

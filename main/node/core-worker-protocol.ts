@@ -17,6 +17,8 @@ export interface CoreWorkerData {
   profileDir: string;
   defaultServerUrl: string;
   nativeBinding?: string;
+  /** --allow-loopback-previews: link previews may fetch http://127.0.0.1 (tests only). */
+  allowLoopbackPreviews?: boolean;
 }
 
 export type HostToWorker = { type: 'call'; id: number; method: string; args: unknown } | { type: 'close' };
@@ -38,7 +40,8 @@ export function isCoreWorkerData(value: unknown): value is CoreWorkerData {
     typeof value.profileDir === 'string' &&
     value.profileDir.length > 0 &&
     typeof value.defaultServerUrl === 'string' &&
-    (value.nativeBinding === undefined || typeof value.nativeBinding === 'string')
+    (value.nativeBinding === undefined || typeof value.nativeBinding === 'string') &&
+    (value.allowLoopbackPreviews === undefined || typeof value.allowLoopbackPreviews === 'boolean')
   );
 }
 

@@ -4,11 +4,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openClientCore } from '../../sync/client/client-core.js';
-import { isCoreWorkerData } from './core-worker-protocol.js';
+import { createLinkPreviewFetcher } from '../../sync/node/link-preview/fetcher.js';
+import { isCoreWorkerData, type CoreWorkerData } from './core-worker-protocol.js';
 import { runCoreWorker } from './core-worker-runtime.js';
 
 if (!parentPort) throw new Error('core-worker must run in a worker thread');
 if (!isCoreWorkerData(workerData))
-  throw new Error('core-worker: workerData must be { profileDir, defaultServerUrl, nativeBinding? }');
+  throw new Error('core-worker: workerData must be { profileDir, defaultServerUrl, nativeBinding?, allowLoopbackPreviews? }');
 
-runCoreWorker(parentPort, workerData, openClientCore);
+const data: CoreWorkerData = workerData;
+// Link previews are fetched here, in the worker, under the hostile-world rules (loopback only for tests).
+const linkPreviews = createLinkPreviewFetcher({ allowLoopback: data.allowLoopbackPreviews === true });
+runCoreWorker(parentPort, data, (options) => openClientCore({ ...options, linkPreviews }));

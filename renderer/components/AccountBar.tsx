@@ -2,13 +2,16 @@ import { useState } from 'react';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
 import { Avatar } from './Avatar.js';
+import { BlockedPeopleDialog } from './BlockedPeopleDialog.js';
 import { LogOutIcon } from './icons.js';
+import { BlockIcon } from './organise-icons.js';
 
-/** Who is signed in, and the way out. */
+/** Who is signed in, the people they blocked, and the way out. */
 export function AccountBar() {
   const user = useApp((s) => s.session?.user ?? null);
   const { logOut } = useActions();
   const [busy, setBusy] = useState(false);
+  const [blockedOpen, setBlockedOpen] = useState(false);
   if (!user) return null;
 
   const onLogOut = () => {
@@ -28,6 +31,16 @@ export function AccountBar() {
       <button
         type="button"
         className="icon-button"
+        aria-label={t.blocking.open}
+        title={t.blocking.open}
+        aria-haspopup="dialog"
+        onClick={() => setBlockedOpen(true)}
+      >
+        <BlockIcon size={18} />
+      </button>
+      <button
+        type="button"
+        className="icon-button"
         aria-label={t.account.logOut}
         title={t.account.logOut}
         onClick={onLogOut}
@@ -35,6 +48,7 @@ export function AccountBar() {
       >
         <LogOutIcon size={18} />
       </button>
+      {blockedOpen && <BlockedPeopleDialog onClose={() => setBlockedOpen(false)} />}
     </div>
   );
 }

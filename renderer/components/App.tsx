@@ -5,9 +5,9 @@ import { MainScreen } from './MainScreen.js';
 import { SignInScreen } from './SignInScreen.js';
 import { StartupScreen } from './StartupScreen.js';
 
-/** The window title carries the total unread count, like other messengers. */
+/** The window title carries the total unread count, like other messengers (muted conversations left out). */
 function useDocumentTitle() {
-  const unread = useApp((s) => s.conversations.reduce((sum, c) => sum + c.unreadCount, 0));
+  const unread = useApp((s) => s.conversations.reduce((sum, c) => sum + (c.muted ? 0 : c.unreadCount), 0));
   useEffect(() => {
     document.title = unread > 0 ? t.app.titleWithUnread(unread) : t.app.title;
   }, [unread]);

@@ -14,6 +14,8 @@ import type { MemberView } from '../../sync/app-api/contract.js';
 import type { User } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { useAttachmentDraft } from '../hooks/useAttachmentDraft.js';
+import { useDraft } from '../hooks/useDraft.js';
+import { useLinkPreview } from '../hooks/useLinkPreview.js';
 import { t } from '../i18n/index.js';
 import { describeProblem, prepareVoice } from '../state/attachment-draft.js';
 import { useComposeActions, useComposeTarget } from '../state/compose.js';
@@ -22,14 +24,13 @@ import { describeError } from '../state/errors.js';
 import { insertMention, mentionAt, mentionCandidates, type MentionQuery } from '../state/mentions.js';
 import { FileImportError, importFile } from '../transport/files.js';
 import { AttachmentDraftList } from './AttachmentDraftList.js';
+import { ComposerLinkPreview } from './ComposerLinkPreview.js';
+import { ComposerEmojiButton } from './ComposerEmojiButton.js';
 import { EditBar } from './EditBar.js';
 import { CheckIcon, PaperclipIcon, SendIcon } from './icons.js';
 import { MentionList } from './MentionList.js';
 import { ReplyPreview } from './ReplyPreview.js';
 import { VoiceRecorder } from './VoiceRecorder.js';
-
-/** Unsent text per conversation, kept while switching between conversations. */
-const drafts = new Map<string, string>();
 
 /** Show the counter once this few characters remain. */
 const COUNTER_FROM = 500;
@@ -63,7 +64,7 @@ export function Composer({
   const { send, editMessage, setTyping } = useActions();
   const { replyTo, editing } = useComposeTarget();
   const { cancelReply, cancelEdit, startReply } = useComposeActions();
-  const [text, setTextState] = useState(() => drafts.get(conversationId) ?? '');
+  const [text, setTextState] = useState('');
   const [error, setError] = useState<string | null>(null);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
@@ -123,14 +124,18 @@ export function Composer({
     textarea.setSelectionRange(caret, caret);
   });
 
-  const setText = (value: string) => {
-    // While editing, the box holds the message's text, not the draft.
-    if (!editingId) {
-      if (value) drafts.set(conversationId, value);
-      else drafts.delete(conversationId);
-    }
-    setTextState(value);
-  };
+  const setText = setTextState;
+  // The draft (text and reply target) is kept by the core: loaded now, saved as the person types.
+  const savedDraft = useDraft({
+    conversationId,
+    text,
+    replyId: replyTo?.id ?? null,
+    editing: editingId !== null,
+    setText: setTextState,
+    startReply,
+    cancelReply,
+  });
+  const linkPreview = useLinkPreview(text, editingId === null);
 
   const focusAtEnd = () => {
     const textarea = textareaRef.current;
@@ -147,14 +152,14 @@ export function Composer({
     /* eslint-disable react-hooks/set-state-in-effect -- the box's text follows the edit mode chosen elsewhere (a message row), before paint */
     setError(null);
     if (editing) {
-      if (previous === null) draftBeforeEdit.current = drafts.get(conversationId) ?? '';
+      if (previous === null) draftBeforeEdit.current = text;
       setTextState(editing.text);
     } else {
-      setTextState(draftBeforeEdit.current ?? drafts.get(conversationId) ?? '');
+      setTextState(draftBeforeEdit.current ?? '');
       draftBeforeEdit.current = null;
     }
     /* eslint-enable react-hooks/set-state-in-effect */
-  }, [editingId, editing, conversationId]);
+  }, [editingId, editing, text]);
 
   // Choosing Reply or Edit on a message puts the cursor here.
   const replyId = replyTo?.id ?? null;
@@ -198,6 +203,9 @@ export function Composer({
     const reply = replyTo;
     const attachments = draft.ready() ?? undefined;
     const attachedItems = draft.items;
+    // A preview not ready yet is not waited for: the message goes without one.
+    const preview = linkPreview.preview ?? undefined;
+    savedDraft.sent();
     setText('');
     setMention(null);
     setError(null);
@@ -205,11 +213,10 @@ export function Composer({
     draft.clear();
     lastTypingAt.current = 0;
     textareaRef.current?.focus();
-    send(trimmed, reply?.id, attachments).catch((failure: unknown) => {
+    send(trimmed, reply?.id, attachments, preview).catch((failure: unknown) => {
       // Give the text, files and reply back rather than lose them, unless something new was typed meanwhile.
       setTextState((current) => {
         if (current) return current;
-        drafts.set(conversationId, trimmed);
         if (reply) startReply(reply);
         return trimmed;
       });
@@ -325,6 +332,15 @@ export function Composer({
         </p>
       )}
       {!editing && <AttachmentDraftList items={draft.items} onRemove={draft.remove} />}
+      {!editing && linkPreview.preview && (
+        <ComposerLinkPreview
+          preview={linkPreview.preview}
+          onRemove={() => {
+            linkPreview.remove();
+            textareaRef.current?.focus();
+          }}
+        />
+      )}
       {over <= 0 && remaining <= COUNTER_FROM && (
         <p className="composer__counter">{t.composer.charsLeft(Math.max(remaining, 0))}</p>
       )}
@@ -374,6 +390,15 @@ export function Composer({
             aria-activedescendant={suggesting ? optionId(active) : undefined}
             onPaste={onPaste}
             autoFocus
+          />
+        )}
+        {!recording && (
+          <ComposerEmojiButton
+            textareaRef={textareaRef}
+            onInsert={(value, caret) => {
+              onChange(value, caret);
+              pendingCaret.current = caret;
+            }}
           />
         )}
         {!editing && <VoiceRecorder onRecorded={sendVoice} onError={setError} onRecordingChange={setRecording} />}

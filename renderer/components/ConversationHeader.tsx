@@ -2,6 +2,7 @@ import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import { t } from '../i18n/index.js';
 import { useApp } from '../state/context.js';
 import { ConversationAvatar } from './ConversationAvatar.js';
+import { ConversationMenu } from './ConversationMenu.js';
 import { InfoIcon } from './icons.js';
 import { PresenceLabel } from './PresenceLabel.js';
 
@@ -18,7 +19,10 @@ function GroupMembersLabel({ memberCount }: { memberCount: number }) {
   return <span className="presence">{members ? t.group.members(total, members.online) : t.group.memberCount(total)}</span>;
 }
 
-/** Who the conversation is with: the person and their presence, or the group and its members. */
+/**
+ * Who the conversation is with: the person and their presence, or the group and its members; the
+ * conversation's menu (archive, mute, block).
+ */
 export function ConversationHeader({ conversation, titleId, onGroupInfo }: Props) {
   const { peer } = conversation;
   return (
@@ -50,6 +54,7 @@ export function ConversationHeader({ conversation, titleId, onGroupInfo }: Props
           <InfoIcon size={20} />
         </button>
       )}
+      <ConversationMenu conversation={conversation} />
     </header>
   );
 }

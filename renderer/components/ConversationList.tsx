@@ -3,6 +3,7 @@ import { useWindowActive } from '../hooks/useWindowActive.js';
 import { useWindowedList } from '../hooks/useWindowedList.js';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
+import { inFolder } from '../state/conversations.js';
 import { ConversationListItem } from './ConversationListItem.js';
 
 /** A row's height before it is measured (avatar, two lines, padding). */
@@ -11,6 +12,8 @@ const ROW_HEIGHT = 60;
 const LIST_PADDING = 6;
 
 interface Props {
+  /** The main list (default) or the "Archived" one: the same rows, chosen by each summary's `archived`. */
+  folder?: 'main' | 'archived';
   /** Where the list was scrolled to when it was last shown (it is replaced while searching). */
   initialOffset?: number;
   /** Told where it was scrolled to when it goes away. */
@@ -23,8 +26,9 @@ interface Props {
  * aria-setsize). One row is the list's tab stop (the last one focused, else the open
  * conversation's, else the first); arrow keys, Home, End, Page Up and Page Down move between rows.
  */
-export function ConversationList({ initialOffset, onLeave }: Props) {
-  const conversations = useApp((s) => s.conversations);
+export function ConversationList({ folder = 'main', initialOffset, onLeave }: Props) {
+  const all = useApp((s) => s.conversations);
+  const conversations = useMemo(() => inFolder(all, folder), [all, folder]);
   const loaded = useApp((s) => s.conversationsLoaded);
   const error = useApp((s) => s.conversationsError);
   const openId = useApp((s) => s.open?.id ?? null);
@@ -74,7 +78,7 @@ export function ConversationList({ initialOffset, onLeave }: Props) {
     <div className="conversation-list" ref={scrollRef}>
       <ul
         role="list"
-        aria-label={t.conversations.listLabel}
+        aria-label={folder === 'archived' ? t.archive.listLabel : t.conversations.listLabel}
         className="conversation-list__items"
         style={{ height: virtualizer.getTotalSize() }}
         onKeyDown={onKeyDown}
@@ -106,8 +110,8 @@ export function ConversationList({ initialOffset, onLeave }: Props) {
       )}
       {loaded && !error && conversations.length === 0 && (
         <div className="empty empty--sidebar">
-          <p className="empty__title">{t.conversations.empty}</p>
-          <p className="empty__hint">{t.conversations.emptyHint}</p>
+          <p className="empty__title">{folder === 'archived' ? t.archive.empty : t.conversations.empty}</p>
+          <p className="empty__hint">{folder === 'archived' ? t.archive.emptyHint : t.conversations.emptyHint}</p>
         </div>
       )}
     </div>

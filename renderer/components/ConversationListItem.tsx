@@ -5,6 +5,7 @@ import { formatFull, formatListTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { isDeletedPreview } from '../state/conversations.js';
 import { ConversationAvatar } from './ConversationAvatar.js';
+import { BellOffIcon } from './organise-icons.js';
 
 interface Props {
   conversation: ConversationSummary;
@@ -39,6 +40,7 @@ function attachmentPreview(attachment: { kind: AttachmentKind; name: string } | 
 }
 
 function preview(conversation: ConversationSummary): string {
+  if (conversation.draft !== null) return t.draft.preview(conversation.draft.replace(/\s+/gu, ' ').trim());
   const last = conversation.lastMessage;
   if (!last) return t.conversations.noMessagesPreview;
   if (isDeletedPreview(last)) return t.conversations.deletedPreview;
@@ -66,11 +68,17 @@ export const ConversationListItem = memo(function ConversationListItem({
   const { title, lastActivityAt } = conversation;
   const unreadCount = hideUnread ? 0 : conversation.unreadCount;
   const mentioned = conversation.mentionsYou && !hideUnread;
-  const deleted = conversation.lastMessage !== null && isDeletedPreview(conversation.lastMessage);
+  const drafting = conversation.draft !== null;
+  const deleted = !drafting && conversation.lastMessage !== null && isDeletedPreview(conversation.lastMessage);
+  const { muted } = conversation;
   const classes = ['conversation-item'];
   if (selected) classes.push('conversation-item--selected');
   if (unreadCount > 0) classes.push('conversation-item--unread');
   if (!conversation.isMember) classes.push('conversation-item--left');
+  if (muted) classes.push('conversation-item--muted');
+  const previewClasses = ['conversation-item__preview'];
+  if (deleted) previewClasses.push('conversation-item__preview--deleted');
+  if (drafting) previewClasses.push('conversation-item__preview--draft');
   return (
     <li
       ref={measureRef}
@@ -101,9 +109,13 @@ export const ConversationListItem = memo(function ConversationListItem({
             </time>
           </span>
           <span className="conversation-item__bottom">
-            <span className={`conversation-item__preview${deleted ? ' conversation-item__preview--deleted' : ''}`}>
-              {preview(conversation)}
-            </span>
+            <span className={previewClasses.join(' ')}>{preview(conversation)}</span>
+            {muted && (
+              <span className="conversation-item__muted" title={t.muted.label}>
+                <BellOffIcon size={14} />
+                <span className="visually-hidden">{t.muted.label}</span>
+              </span>
+            )}
             {mentioned && (
               <span className="badge badge--mention" title={t.conversations.mentioned}>
                 <span aria-hidden="true">{t.conversations.mentionedVisible}</span>
@@ -111,7 +123,11 @@ export const ConversationListItem = memo(function ConversationListItem({
               </span>
             )}
             {unreadCount > 0 && (
-              <span className="badge" role="img" aria-label={t.conversations.unread(unreadCount)}>
+              <span
+                className={`badge${muted ? ' badge--muted' : ''}`}
+                role="img"
+                aria-label={muted ? t.muted.unread(unreadCount) : t.conversations.unread(unreadCount)}
+              >
                 {t.conversations.unreadVisible(unreadCount)}
               </span>
             )}

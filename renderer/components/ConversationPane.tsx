@@ -3,12 +3,14 @@ import { useMarkRead } from '../hooks/useMarkRead.js';
 import { t } from '../i18n/index.js';
 import { ComposeProvider } from '../state/compose.js';
 import { useActions, useApp } from '../state/context.js';
+import { BlockedNotice } from './BlockedNotice.js';
 import { Composer } from './Composer.js';
 import { ConversationHeader } from './ConversationHeader.js';
 import { FailedGroupChanges } from './FailedGroupChanges.js';
 import { GroupInfoDialog } from './GroupInfoDialog.js';
 import { ChatIcon } from './icons.js';
 import { MessageList } from './MessageList.js';
+import { PinnedBar } from './PinnedBar.js';
 import { TypingIndicator } from './TypingIndicator.js';
 
 /** The right side: the open conversation, or a hint when none is open. */
@@ -62,6 +64,7 @@ export function ConversationPane() {
         {conversation && (
           <ConversationHeader conversation={conversation} titleId={titleId} onGroupInfo={() => setInfoOpen(open.id)} />
         )}
+        <PinnedBar key={open.id} conversationId={open.id} />
         {/* While the dialog is open it lists them itself (one Retry per failure on the page). */}
         {isGroup && !showInfo && <FailedGroupChanges />}
         <MessageList open={open} title={conversation?.title ?? ''} isGroup={isGroup} leftGroup={isGroup && !isMember} />
@@ -74,7 +77,9 @@ export function ConversationPane() {
             </button>
           </div>
         )}
-        {isMember ? (
+        {conversation?.blocked && conversation.peer ? (
+          <BlockedNotice peer={conversation.peer} />
+        ) : isMember ? (
           <Composer key={open.id} conversationId={open.id} isGroup={isGroup} dropTargetRef={dropTargetRef} />
         ) : (
           <p className="composer composer--closed">{t.group.notMember}</p>

@@ -7,12 +7,14 @@ const DESCRIBE: Record<FailedChangeView['kind'], (error: string) => string> = {
   edit: t.failedChange.edit,
   delete: t.failedChange.delete,
   reaction: t.failedChange.reaction,
+  pin: t.failedChange.pin,
 };
 
 const RETRY_NAME: Record<FailedChangeView['kind'], string> = {
   edit: t.failedChange.retryEdit,
   delete: t.failedChange.retryDelete,
   reaction: t.failedChange.retryReaction,
+  pin: t.failedChange.retryPin,
 };
 
 interface Props {

@@ -1,6 +1,7 @@
 import type { Ref } from 'react';
 import { t } from '../i18n/index.js';
 import { ForwardIcon, InfoIcon, PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons.js';
+import { PinIcon } from './organise-icons.js';
 
 export interface MessageActionSet {
   reply: boolean;
@@ -11,11 +12,15 @@ export interface MessageActionSet {
   delete: boolean;
   /** Own messages: who has read / received it. */
   info: boolean;
+  /** Pin or unpin: owner and admins of a group, both people of a direct conversation. */
+  pin: boolean;
 }
 
 interface Props {
   actions: MessageActionSet;
   pickerOpen: boolean;
+  /** The message is pinned now: the pin button unpins. */
+  pinned: boolean;
   reactButtonRef: Ref<HTMLButtonElement>;
   onReply: () => void;
   onReact: () => void;
@@ -23,6 +28,7 @@ interface Props {
   onEdit: () => void;
   onDelete: () => void;
   onInfo: () => void;
+  onPin: () => void;
 }
 
 /**
@@ -32,6 +38,7 @@ interface Props {
 export function MessageActions({
   actions,
   pickerOpen,
+  pinned,
   reactButtonRef,
   onReply,
   onReact,
@@ -39,6 +46,7 @@ export function MessageActions({
   onEdit,
   onDelete,
   onInfo,
+  onPin,
 }: Props) {
   return (
     <div role="group" aria-label={t.actions.label} className="message-actions">
@@ -77,6 +85,17 @@ export function MessageActions({
           onClick={onForward}
         >
           <ForwardIcon size={16} />
+        </button>
+      )}
+      {actions.pin && (
+        <button
+          type="button"
+          className="message-actions__button"
+          aria-label={pinned ? t.actions.unpin : t.actions.pin}
+          title={pinned ? t.actions.unpin : t.actions.pin}
+          onClick={onPin}
+        >
+          <PinIcon size={16} />
         </button>
       )}
       {actions.edit && (

@@ -3,13 +3,15 @@ import type { MessageView } from '../../sync/app-api/contract.js';
 import { formatFull, formatTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { useComposeActions } from '../state/compose.js';
-import { useActions } from '../state/context.js';
+import { mayPin } from '../../sync/protocol/rules.js';
+import { useActions, useApp } from '../state/context.js';
 import { describeRefusal } from '../state/errors.js';
 import { DeleteDialog } from './DeleteDialog.js';
 import { EditHistoryDialog } from './EditHistoryDialog.js';
 import { FailedChanges } from './FailedChanges.js';
 import { ForwardDialog } from './ForwardDialog.js';
 import { ForwardIcon } from './icons.js';
+import { LinkPreviewCard } from './LinkPreviewCard.js';
 import { MessageActions, type MessageActionSet } from './MessageActions.js';
 import { MessageMenu, type MenuChoice } from './MessageMenu.js';
 import { MessageAttachments } from './MessageAttachments.js';
@@ -41,7 +43,10 @@ interface Props {
  * What can be done with a message. Tombstones and messages the server refused offer nothing; only
  * what the server holds can be forwarded, and not from a group you have left.
  */
-export function availableActions(message: MessageView, context: { leftGroup?: boolean } = {}): MessageActionSet {
+export function availableActions(
+  message: MessageView,
+  context: { leftGroup?: boolean; mayPin?: boolean } = {},
+): MessageActionSet {
   const usable = !message.deleted && message.status !== 'failed';
   return {
     reply: usable,
@@ -50,6 +55,7 @@ export function availableActions(message: MessageView, context: { leftGroup?: bo
     edit: usable && message.own,
     delete: usable && message.own,
     info: usable && message.own,
+    pin: usable && context.mayPin === true && !context.leftGroup,
   };
 }
 
@@ -66,15 +72,19 @@ type Panel =
  * or the tombstone, time and status, reactions, refused changes; actions on hover or focus.
  */
 export const MessageBubble = memo(function MessageBubble({ message, groupStart, current, sender, mentionOf, leftGroup }: Props) {
-  const { retry, discard, setReaction, deleteMessage, retryChange, discardChange } = useActions();
+  const { retry, discard, setReaction, deleteMessage, retryChange, discardChange, pinMessage } = useActions();
+  const canPin = useApp((s) => {
+    const info = s.info?.conversationId === message.conversationId ? s.info.view : null;
+    return info !== null && info.isMember && info.role !== null && mayPin(info.kind, info.role);
+  });
   const { startReply, startEdit } = useComposeActions();
   const [chosenPanel, setPanel] = useState<Panel | null>(null);
   const articleRef = useRef<HTMLElement>(null);
   const reactButtonRef = useRef<HTMLButtonElement>(null);
 
   const failed = message.own && message.status === 'failed';
-  const actions = availableActions(message, { leftGroup });
-  const hasActions = actions.reply || actions.react || actions.forward || actions.edit || actions.delete || actions.info;
+  const actions = availableActions(message, { leftGroup, mayPin: canPin });
+  const hasActions = Object.values(actions).some(Boolean);
   // A message deleted (or refused) meanwhile closes its picker, menu and delete dialog.
   const panel = chosenPanel && (hasActions || chosenPanel.kind === 'history' || chosenPanel.kind === 'info') ? chosenPanel : null;
   const mine = useMemo(() => new Set(message.reactions.filter((r) => r.mine).map((r) => r.emoji)), [message.reactions]);
@@ -116,6 +126,10 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
         break;
       case 'forward':
         setPanel({ kind: 'forward' });
+        break;
+      case 'pin':
+        setPanel(null);
+        void pinMessage(message.id, !message.pinned);
         break;
     }
   };
@@ -167,6 +181,7 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
               </p>
             )
           )}
+          {message.linkPreview && !message.deleted && <LinkPreviewCard preview={message.linkPreview} />}
           <span className="message__meta">
             {message.edited && !message.deleted && (
               <button
@@ -188,6 +203,7 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
           <MessageActions
             actions={actions}
             pickerOpen={panel?.kind === 'picker'}
+            pinned={message.pinned}
             reactButtonRef={reactButtonRef}
             onReply={() => choose('reply')}
             onReact={() => setPanel(panel?.kind === 'picker' ? null : { kind: 'picker', from: 'button' })}
@@ -195,6 +211,7 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
             onEdit={() => choose('edit')}
             onDelete={() => choose('delete')}
             onInfo={() => choose('info')}
+            onPin={() => choose('pin')}
           />
         )}
       </div>
@@ -225,6 +242,7 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
         <MessageMenu
           at={panel.at}
           actions={actions}
+          pinned={message.pinned}
           onChoose={(choice) => choose(choice, panel.at)}
           onClose={(restoreFocus) => {
             setPanel(null);

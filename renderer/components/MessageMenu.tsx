@@ -11,6 +11,7 @@ const ITEMS: { key: MenuChoice; label: string }[] = [
   { key: 'reply', label: t.actions.reply },
   { key: 'react', label: t.actions.react },
   { key: 'forward', label: t.actions.forward },
+  { key: 'pin', label: t.actions.pin },
   { key: 'edit', label: t.actions.edit },
   { key: 'info', label: t.actions.info },
   { key: 'delete', label: t.actions.delete },
@@ -20,13 +21,15 @@ interface Props {
   /** Where it was asked for (the pointer, or the message for the keyboard's menu key). */
   at: { x: number; y: number };
   actions: MessageActionSet;
+  /** The message is pinned now: its pin item reads "Unpin". */
+  pinned?: boolean;
   onChoose: (choice: MenuChoice) => void;
   /** `restoreFocus`: Escape / Tab put focus back on the message; a click elsewhere leaves it. */
   onClose: (restoreFocus: boolean) => void;
 }
 
 /** The right-click menu of a message: the same items as its hover buttons. */
-export function MessageMenu({ at, actions, onChoose, onClose }: Props) {
+export function MessageMenu({ at, actions, pinned = false, onChoose, onClose }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const close = useRef(onClose);
   useLayoutEffect(() => {
@@ -107,7 +110,7 @@ export function MessageMenu({ at, actions, onChoose, onClose }: Props) {
           className={`menu__item${item.key === 'delete' ? ' menu__item--danger' : ''}`}
           onClick={() => onChoose(item.key)}
         >
-          {item.label}
+          {item.key === 'pin' && pinned ? t.actions.unpin : item.label}
         </button>
       ))}
     </div>,

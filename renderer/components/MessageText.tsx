@@ -1,22 +1,28 @@
+import { messagePieces } from '../format/links.js';
 import { t } from '../i18n/index.js';
-import { splitMentions } from '../state/mentions.js';
 
 /**
- * A message's text as plain React text children (never parsed as HTML), with mentions of the
- * reader (`@<their username>`) in <mark>.
+ * A message's text as plain React text children (never parsed as HTML): http(s) links (see
+ * format/links.ts) as <a> named by their own text, opened outside the app (a new tab with no
+ * opener in the browser host; Electron hands it to the system browser), and mentions of the reader
+ * (`@<their username>`) in <mark>.
  */
 export function MessageText({ text, mentionOf }: { text: string; mentionOf: string | null }) {
-  const parts = splitMentions(text, mentionOf);
-  if (parts.length === 1) return <>{text}</>;
+  const pieces = messagePieces(text, mentionOf);
+  if (pieces.every((piece) => piece.kind === 'text')) return <>{text}</>;
   return (
     <>
-      {parts.map((part, index) =>
-        index % 2 === 1 ? (
+      {pieces.map((piece, index) =>
+        piece.kind === 'link' ? (
+          <a key={index} className="message__link" href={piece.href} target="_blank" rel="noopener noreferrer">
+            {piece.text}
+          </a>
+        ) : piece.kind === 'mention' ? (
           <mark key={index} className="mention" title={t.message.mentionLabel}>
-            {part}
+            {piece.text}
           </mark>
         ) : (
-          part
+          piece.text
         ),
       )}
     </>

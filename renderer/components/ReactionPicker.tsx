@@ -1,6 +1,9 @@
-import { useEffect, useLayoutEffect, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 import { t } from '../i18n/index.js';
+import { rememberEmoji } from '../state/recent-emoji.js';
+import { EmojiPickerDialog } from './EmojiPickerDialog.js';
+import { PlusIcon } from './emoji-icons.js';
 
 /** The most common reactions first, as in other messengers. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏', '🔥', '🎉', '👏', '👎'] as const;
@@ -23,10 +26,13 @@ interface Props {
 /**
  * A small non-modal dialog of emoji buttons, floating above (or, without room, below) its anchor.
  * Focus starts on the first emoji; arrows move, Tab cycles inside, Escape closes, a click outside
- * closes. Rendered at the end of <body> so it is not part of the message log.
+ * closes. Rendered at the end of <body> so it is not part of the message log. Its last button,
+ * "More emoji", swaps it for the full picker (the modal dialog "Emoji"); what is picked there is
+ * handed to `onPick` the same way.
  */
 export function ReactionPicker({ anchor, opener, mine, onPick, onClose }: Props) {
   const ref = useRef<HTMLDivElement>(null);
+  const [more, setMore] = useState(false);
   const close = useRef(onClose);
   useLayoutEffect(() => {
     close.current = onClose;
@@ -60,6 +66,8 @@ export function ReactionPicker({ anchor, opener, mine, onPick, onClose }: Props)
   }, []);
 
   useEffect(() => {
+    // The full picker is modal: it handles outside clicks itself.
+    if (more) return;
     const onPointerDown = (event: PointerEvent) => {
       const target = event.target as Node | null;
       if (!target || ref.current?.contains(target) || opener()?.contains(target)) return;
@@ -67,7 +75,7 @@ export function ReactionPicker({ anchor, opener, mine, onPick, onClose }: Props)
     };
     document.addEventListener('pointerdown', onPointerDown, true);
     return () => document.removeEventListener('pointerdown', onPointerDown, true);
-  }, [opener]);
+  }, [opener, more]);
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>('button') ?? [])];
@@ -102,6 +110,8 @@ export function ReactionPicker({ anchor, opener, mine, onPick, onClose }: Props)
     event.preventDefault();
   };
 
+  if (more) return <EmojiPickerDialog onPick={onPick} onClose={() => onClose(true)} />;
+
   return createPortal(
     <div ref={ref} role="dialog" aria-label={t.reactions.pickerLabel} className="reaction-picker" onKeyDown={onKeyDown}>
       {QUICK_REACTIONS.map((emoji) => {
@@ -114,12 +124,25 @@ export function ReactionPicker({ anchor, opener, mine, onPick, onClose }: Props)
             aria-label={emoji}
             aria-pressed={pressed}
             title={pressed ? t.reactions.chipHintRemove(emoji) : t.reactions.chipHintAdd(emoji)}
-            onClick={() => onPick(emoji)}
+            onClick={() => {
+              rememberEmoji(emoji);
+              onPick(emoji);
+            }}
           >
             {emoji}
           </button>
         );
       })}
+      <button
+        type="button"
+        className="reaction-picker__emoji reaction-picker__more"
+        aria-label={t.reactions.more}
+        title={t.reactions.more}
+        aria-haspopup="dialog"
+        onClick={() => setMore(true)}
+      >
+        <PlusIcon size={18} />
+      </button>
     </div>,
     document.body,
   );

@@ -1,4 +1,4 @@
-import { useCallback, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
 import { isSearching } from '../state/search.js';
@@ -8,12 +8,14 @@ import { ConversationList } from './ConversationList.js';
 import { ComposeIcon, GroupIcon } from './icons.js';
 import { NewConversationDialog } from './NewConversationDialog.js';
 import { NewGroupDialog } from './NewGroupDialog.js';
+import { ArchiveIcon, ArrowLeftIcon } from './organise-icons.js';
 import { SearchBox } from './SearchBox.js';
 import { SearchResults } from './SearchResults.js';
 
 /**
  * The left column: who I am, search, the connection, "New conversation", "New group" and the
- * list; while something is searched for, its results instead of the list.
+ * list; while something is searched for, its results instead of the list. "Archived chats" swaps
+ * the list for the "Archived" one (the same rows), and "Back" returns.
  */
 export function Sidebar() {
   const [dialog, setDialog] = useState<'conversation' | 'group' | null>(null);
@@ -24,6 +26,20 @@ export function Sidebar() {
   const resultsId = useId();
   /** Where the conversation list was scrolled to before a search replaced it. */
   const [listOffset, setListOffset] = useState(0);
+  const [folder, setFolder] = useState<'main' | 'archived'>('main');
+  const archiveButton = useRef<HTMLButtonElement>(null);
+  const backButton = useRef<HTMLButtonElement>(null);
+  /** Focus follows a switch of lists (not the first render). */
+  const switched = useRef(false);
+  useEffect(() => {
+    if (!switched.current) return;
+    switched.current = false;
+    (folder === 'archived' ? backButton : archiveButton).current?.focus();
+  }, [folder]);
+  const showFolder = (next: 'main' | 'archived') => {
+    switched.current = true;
+    setFolder(next);
+  };
 
   const leaveResults = useCallback(() => {
     clearSearch();
@@ -47,8 +63,25 @@ export function Sidebar() {
       </div>
       {searching ? (
         <SearchResults id={resultsId} onEscape={leaveResults} />
+      ) : folder === 'archived' ? (
+        <>
+          <div className="sidebar__folder">
+            <button ref={backButton} type="button" className="button button--secondary" onClick={() => showFolder('main')}>
+              <ArrowLeftIcon size={16} />
+              <span>{t.archive.back}</span>
+            </button>
+            <h2 className="sidebar__folder-title">{t.archive.heading}</h2>
+          </div>
+          <ConversationList key="archived" folder="archived" />
+        </>
       ) : (
-        <ConversationList initialOffset={listOffset} onLeave={setListOffset} />
+        <>
+          <button ref={archiveButton} type="button" className="sidebar__archived" onClick={() => showFolder('archived')}>
+            <ArchiveIcon size={16} />
+            <span>{t.archive.open}</span>
+          </button>
+          <ConversationList key="main" folder="main" initialOffset={listOffset} onLeave={setListOffset} />
+        </>
       )}
       {dialog === 'conversation' && <NewConversationDialog onClose={close} />}
       {dialog === 'group' && <NewGroupDialog onClose={close} />}

@@ -1,9 +1,9 @@
 /** Inline SVG icons. Decorative: the element around them carries the accessible name. */
 import type { ReactNode, SVGProps } from 'react';
 
-type IconProps = Omit<SVGProps<SVGSVGElement>, 'children'> & { size?: number };
+export type IconProps = Omit<SVGProps<SVGSVGElement>, 'children'> & { size?: number };
 
-function Svg({ size = 16, children, ...rest }: IconProps & { children: ReactNode }) {
+export function Svg({ size = 16, children, ...rest }: IconProps & { children: ReactNode }) {
   return (
     <svg
       width={size}

@@ -248,6 +248,8 @@ export const en = {
     delete: 'Delete', // (a11y contract)
     info: 'Info', // (a11y contract)
     forward: 'Forward', // (a11y contract)
+    pin: 'Pin', // (a11y contract)
+    unpin: 'Unpin', // (a11y contract)
   },
 
   forward: {
@@ -275,16 +277,32 @@ export const en = {
     chip: (emoji: string, count: number) => `${emoji} ${count}`,
     chipHintAdd: (emoji: string) => `React with ${emoji}`,
     chipHintRemove: (emoji: string) => `Remove your ${emoji}`,
+    more: 'More emoji', // (a11y contract)
+  },
+
+  emoji: {
+    dialogLabel: 'Emoji', // (a11y contract)
+    search: 'Search emoji', // (a11y contract)
+    searchPlaceholder: 'Search emoji…',
+    recent: 'Recently used',
+    loading: 'Loading emoji…',
+    loadFailed: 'The emoji could not be loaded.',
+    empty: (search: string) => `No emoji found for “${search}”.`,
+    close: 'Close',
+    /** The composer's button that opens the picker (not "Emoji": that is the dialog). (a11y contract) */
+    composerButton: 'Emoji picker',
   },
 
   failedChange: {
     edit: (error: string) => `Edit not saved: ${error}`,
     delete: (error: string) => `Delete failed: ${error}`,
     reaction: (error: string) => `Reaction not saved: ${error}`,
+    pin: (error: string) => `Pin not saved: ${error}`,
     retry: 'Retry',
     retryEdit: 'Retry edit', // (a11y contract)
     retryDelete: 'Retry delete', // (a11y contract)
     retryReaction: 'Retry reaction', // (a11y contract)
+    retryPin: 'Retry pin',
     dismiss: 'Dismiss', // (a11y contract)
     fallback: 'the server refused it',
   },
@@ -327,6 +345,71 @@ export const en = {
     original: 'Original',
     current: 'Current',
     close: 'Close',
+  },
+
+  pins: {
+    region: 'Pinned messages', // (a11y contract)
+    /** Which of several pins the bar shows: "2 of 3". */
+    position: (index: number, count: number) => `${index} of ${count}`,
+    /** The bar's button: jumps to the pinned message shown (then shows the next older one). */
+    show: (sender: string, text: string) => `Show pinned message from ${sender}: ${text}`,
+    unpin: 'Unpin',
+    photo: 'Photo',
+    voice: 'Voice message',
+  },
+
+  conversationMenu: {
+    button: 'Conversation menu', // (a11y contract)
+    label: 'Conversation',
+    archive: 'Archive', // (a11y contract)
+    unarchive: 'Unarchive', // (a11y contract)
+    mute: 'Mute', // (a11y contract)
+    unmute: 'Unmute', // (a11y contract)
+    block: 'Block', // (a11y contract)
+    unblock: 'Unblock', // (a11y contract)
+    failed: (reason: string) => `Couldn’t change that: ${reason}`,
+  },
+
+  archive: {
+    open: 'Archived chats', // (a11y contract)
+    listLabel: 'Archived', // (a11y contract)
+    back: 'Back', // (a11y contract)
+    heading: 'Archived chats',
+    empty: 'No archived chats',
+    emptyHint: 'Archive a conversation from its menu to tidy it away here.',
+  },
+
+  muted: {
+    /** In a muted conversation's list entry. (a11y contract: contains "Muted") */
+    label: 'Muted',
+    unread: (n: number) => `${n} unread, muted`,
+  },
+
+  draft: {
+    /** The list entry of a conversation with a draft. (a11y contract: contains "Draft:") */
+    preview: (text: string) => `Draft: ${text}`,
+    prefix: 'Draft:',
+  },
+
+  blocking: {
+    /** Replaces the composer of a direct conversation with someone you blocked. */
+    youBlocked: 'You blocked this person.',
+    unblock: 'Unblock', // (a11y contract)
+    open: 'Blocked people', // (a11y contract)
+    title: 'Blocked people', // (a11y contract: dialog name)
+    description: 'They can’t message you directly or see when you are online.',
+    listLabel: 'Blocked people',
+    none: 'You haven’t blocked anyone.',
+    loading: 'Loading…',
+    loadFailed: (reason: string) => `Couldn’t load the people you blocked: ${reason}`,
+    failed: (reason: string) => `Couldn’t change that: ${reason}`,
+    close: 'Close',
+  },
+
+  linkPreview: {
+    region: 'Link preview', // (a11y contract)
+    remove: 'Remove preview', // (a11y contract)
+    loading: 'Loading preview…',
   },
 
   typing: {
@@ -467,6 +550,7 @@ export const en = {
     quota_exceeded: 'You’ve used all the storage the server gives you.',
     checksum_mismatch: 'A file arrived damaged.',
     empty_file: 'A file is empty.',
+    cannot_block_yourself: 'You can’t block yourself.',
   } satisfies Record<RefusalReason, string>,
 } as const;
 

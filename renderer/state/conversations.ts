@@ -1,4 +1,9 @@
-/** The conversation list: read from the core, kept sorted, and the ways to start conversations. */
+/**
+ * The conversation list: read from the core, kept sorted, and the ways to start conversations.
+ * The store holds both folders (`folder: 'all'`): the sidebar shows the main list or the
+ * "Archived" one by each summary's `archived` (what folder 'main' / 'archived' would answer), and
+ * the open conversation is found here whichever list it is in.
+ */
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import { coalesce } from './coalesce.js';
 import { reuse } from './equal.js';
@@ -13,6 +18,11 @@ export function sortConversations(list: readonly ConversationSummary[]): Convers
 /** Whether a conversation's last message was deleted. */
 export function isDeletedPreview(last: NonNullable<ConversationSummary['lastMessage']>): boolean {
   return last.deleted;
+}
+
+/** The conversations of one of the sidebar's lists (the store's list holds both). */
+export function inFolder(list: readonly ConversationSummary[], folder: 'main' | 'archived'): ConversationSummary[] {
+  return list.filter((conversation) => conversation.archived === (folder === 'archived'));
 }
 
 /** More than a sidebar shows on any screen. */
@@ -33,12 +43,12 @@ export function createConversations(kit: StoreKit, deps: Deps) {
     try {
       if (!get().conversationsLoaded) {
         // The first screen at once, before every conversation this profile holds has been read.
-        const screen = await api.listConversations({ limit: FIRST_SCREEN });
+        const screen = await api.listConversations({ folder: 'all', limit: FIRST_SCREEN });
         if (kit.userId() !== userId) return;
         if (!get().conversationsLoaded) set({ conversations: screen, conversationsLoaded: true, conversationsError: null });
         if (screen.length < FIRST_SCREEN) return;
       }
-      const list = await api.listConversations({});
+      const list = await api.listConversations({ folder: 'all' });
       if (kit.userId() !== userId) return;
       const previous = get().conversations;
       const conversations = reuse(previous, sortConversations(list), (c) => c.id);

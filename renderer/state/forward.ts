@@ -14,8 +14,8 @@ export function createForward(kit: StoreKit, deps: Deps) {
   const actions: Pick<AppActions, 'loadForwardTargets' | 'forwardMessage'> = {
     async loadForwardTargets(): Promise<ConversationSummary[]> {
       // The whole list from the core (the sidebar may hold only the screen it shows): a group we
-      // left takes nothing more.
-      const list = await api.listConversations({});
+      // left takes nothing more. Archived conversations too.
+      const list = await api.listConversations({ folder: 'all' });
       return sortConversations(list.filter((conversation) => conversation.isMember));
     },
 

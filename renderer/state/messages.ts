@@ -389,7 +389,7 @@ export function createMessages(kit: StoreKit, deps: Deps) {
       setOpen((current) => (current.target === null ? current : { ...current, target: null }));
     },
 
-    async send(text, replyTo, attachments) {
+    async send(text, replyTo, attachments, linkPreview) {
       const id = openId();
       if (!id) return null;
       const message = await api.sendMessage({
@@ -397,6 +397,7 @@ export function createMessages(kit: StoreKit, deps: Deps) {
         text,
         ...(replyTo === undefined ? {} : { replyTo }),
         ...(attachments && attachments.length > 0 ? { attachments } : {}),
+        ...(linkPreview ? { linkPreview } : {}),
       });
       localAdds.set(message.id, ++localGeneration);
       // What was just sent shows at the newest end: go there when reading further up.

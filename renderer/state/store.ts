@@ -12,6 +12,8 @@
  *   transfers.ts      live upload and download progress in the open conversation
  *   forward.ts        forwarding a message to other conversations
  *   search.ts         the sidebar's search: the query, its newest answer, opening a result
+ *   pins.ts           the open conversation's pinned messages; pinning
+ *   settings.ts       archive, mute, block, drafts, link previews (your own settings)
  * Each resource has one coalesced refetch (coalesce.ts): at most one call in flight and one
  * pending. Re-read lists keep unchanged items by structural equality (equal.ts).
  */
@@ -24,8 +26,10 @@ import { createConversations } from './conversations.js';
 import { createForward } from './forward.js';
 import { createGroupInfo } from './group-info.js';
 import { createMessages } from './messages.js';
+import { createPins } from './pins.js';
 import { createSearch, idleSearch } from './search.js';
 import { createSession } from './session.js';
+import { createSettings } from './settings.js';
 import { createTransfers } from './transfers.js';
 import type { AppActions, AppState, AppStore, StoreKit } from './types.js';
 
@@ -38,8 +42,10 @@ export type {
   ConversationActivity,
   OpenConversation,
   OpenConversationInfo,
+  OpenPins,
   Phase,
   SearchState,
+  SettingsChange,
 } from './types.js';
 
 type Link = Pick<RendererTransport, 'status' | 'onStatus'>;
@@ -67,11 +73,14 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
         activity.reset();
         transfers.reset();
         info.reset();
+        pins.reset();
         if (id === null) return;
         void activity.refresh();
         void info.refresh();
+        void pins.refresh();
       },
     });
+    const pins = createPins(kit, { refreshMessages: () => messages.refresh() });
     const conversations = createConversations(kit, { openConversation: (id) => messages.actions.openConversation(id) });
     const session = createSession(kit, {
       clearSignedIn: () => {
@@ -81,10 +90,12 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
         info.reset();
         transfers.reset();
         search.reset();
+        pins.reset();
         set({ open: null, notice: null });
       },
       signedIn: () => void conversations.refresh(),
-      refreshSignedIn: () => Promise.all([conversations.refresh(), messages.refresh(), activity.refresh(), info.refresh()]),
+      refreshSignedIn: () =>
+        Promise.all([conversations.refresh(), messages.refresh(), activity.refresh(), info.refresh(), pins.refresh()]),
     });
     dispose = () => {
       activity.dispose();
@@ -110,8 +121,11 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
           search.refresh();
           break;
         case 'messages':
-          if (openId() === event.conversationId) void messages.refresh().then(() => transfers.prune(get().open?.messages ?? []));
-          else messages.forget(event.conversationId);
+          if (openId() === event.conversationId) {
+            void messages.refresh().then(() => transfers.prune(get().open?.messages ?? []));
+            // A pin is a conversation event, and an edit or delete changes what the pinned bar shows.
+            void pins.refresh();
+          } else messages.forget(event.conversationId);
           void conversations.refresh();
           search.refresh();
           break;
@@ -128,6 +142,10 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
         case 'transfer':
           transfers.apply(event);
           break;
+        case 'settings':
+          set({ settingsChange: { conversationIds: event.conversationIds, n: get().settingsChange.n + 1 } });
+          void conversations.refresh();
+          break;
       }
     };
 
@@ -139,6 +157,8 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       ...info.actions,
       ...createForward(kit, { refreshConversations: () => conversations.refresh() }).actions,
       ...search.actions,
+      ...pins.actions,
+      ...createSettings(kit, { refreshConversations: () => conversations.refresh() }).actions,
       getAttachmentLimits: () => api.getAttachmentLimits(),
       showNotice: (text) => set({ notice: text }),
       dismissNotice: () => set({ notice: null }),
@@ -156,6 +176,8 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       open: null,
       activity: null,
       info: null,
+      pins: null,
+      settingsChange: { conversationIds: [], n: 0 },
       search: idleSearch,
       notice: null,
       transfers: new Map(),

@@ -10,10 +10,13 @@ import type {
   ConversationInfo,
   ConversationSummary,
   Defaults,
+  DraftView,
   EditHistoryEntry,
+  LinkPreviewView,
   MessageInfo,
   MessageView,
   NoticeView,
+  PinnedMessageView,
   SearchResult,
   SessionInfo,
 } from '../../sync/app-api/contract.js';
@@ -78,6 +81,18 @@ export interface ConversationActivity extends ActivityView {
   conversationId: string;
 }
 
+/** The open conversation's pinned messages, the most recently pinned first (pins.ts). */
+export interface OpenPins {
+  conversationId: string;
+  list: PinnedMessageView[];
+}
+
+/** The latest AppEvent 'settings': which conversations' settings (drafts) changed; `n` grows with each. */
+export interface SettingsChange {
+  conversationIds: string[];
+  n: number;
+}
+
 /** Members, roles and name of the open conversation. */
 export interface OpenConversationInfo {
   conversationId: string;
@@ -108,7 +123,26 @@ export interface AppActions {
    * Resolves with the sent message; throws when the core would not take it. With attachments
    * (already in the profile's store) the text is their caption and may be empty.
    */
-  send: (text: string, replyTo?: string, attachments?: AttachmentInput[]) => Promise<MessageView | null>;
+  send: (
+    text: string,
+    replyTo?: string,
+    attachments?: AttachmentInput[],
+    linkPreview?: LinkPreviewView,
+  ) => Promise<MessageView | null>;
+  /** Pins or unpins a message of the open conversation; a notice when refused. */
+  pinMessage: (messageId: string, on: boolean) => Promise<void>;
+  /** Your settings (synced to your other devices). These throw so the caller can show why. */
+  setArchived: (conversationId: string, archived: boolean) => Promise<void>;
+  setMuted: (conversationId: string, muted: boolean) => Promise<void>;
+  setBlocked: (userId: string, blocked: boolean) => Promise<void>;
+  /** The people you blocked. Throws. */
+  loadBlocked: () => Promise<User[]>;
+  /** A conversation's saved draft, or null. Throws. */
+  loadDraft: (conversationId: string) => Promise<DraftView | null>;
+  /** Keeps what the composer holds (empty text: no draft). Throws. */
+  saveDraft: (conversationId: string, text: string, replyTo: string | null) => Promise<void>;
+  /** The core's preview of a page; null when there is none or it failed. Never throws. */
+  fetchLinkPreview: (url: string) => Promise<LinkPreviewView | null>;
   /** The largest file the server takes. Throws (the composer then assumes the default). */
   getAttachmentLimits: () => Promise<AttachmentLimits>;
   /** Fetches (or fetches again) one attachment of a message in the open conversation; a notice when refused. */
@@ -174,6 +208,10 @@ export interface AppState {
   activity: ConversationActivity | null;
   /** Members, roles and name of the open conversation; null until known. */
   info: OpenConversationInfo | null;
+  /** The open conversation's pinned messages; null until known. */
+  pins: OpenPins | null;
+  /** The latest change to your settings the core told of (the composer re-reads its draft). */
+  settingsChange: SettingsChange;
   /** The sidebar's search; while its query is not blank, results show in place of the list. */
   search: SearchState;
   /** A transient problem with an action (retry, delete) to show in the conversation. */

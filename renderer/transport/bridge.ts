@@ -271,6 +271,10 @@ export function parseEvent(value: unknown): AppEvent | null {
       return typeof event.conversationId === 'string' ? { type: 'messages', conversationId: event.conversationId } : null;
     case 'activity':
       return typeof event.conversationId === 'string' ? { type: 'activity', conversationId: event.conversationId } : null;
+    case 'settings':
+      return Array.isArray(event.conversationIds) && event.conversationIds.every((id) => typeof id === 'string')
+        ? { type: 'settings', conversationIds: event.conversationIds }
+        : null;
     default:
       return null;
   }

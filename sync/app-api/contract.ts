@@ -9,7 +9,16 @@ import { z } from 'zod';
 import type { MembershipEvent, Role, User } from '../protocol/frames.js';
 import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, fileName, sha256Hex, type AttachmentKind } from '../protocol/attachments.js';
 import { MAX_QUERY_CHARS, type SnippetPart } from '../common/search-text.js';
-import { caption, displayName, emoji, groupName, messageText, password, username } from '../protocol/frames.js';
+import {
+  caption,
+  displayName,
+  emoji,
+  groupName,
+  linkPreviewSchema,
+  messageText,
+  password,
+  username,
+} from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -69,6 +78,11 @@ export const appApiArgs = {
    */
   listConversations: z
     .object({
+      /**
+       * Which list: the main one (default: everything not in the archive), the "Archived" one, or
+       * both (as the forward dialog offers them).
+       */
+      folder: z.enum(['main', 'archived', 'all']).optional(),
       limit: z.number().int().min(1).max(1000).optional(),
       after: z.object({ lastActivityAt: z.number().int(), id }).strict().optional(),
     })
@@ -122,6 +136,8 @@ export const appApiArgs = {
       text: caption,
       replyTo: id.optional(),
       attachments: z.array(attachmentInput).max(ATTACHMENT_LIMITS.maxPerMessage).optional(),
+      /** The preview the composer showed (from fetchLinkPreview, its image scaled down by the renderer). */
+      linkPreview: linkPreviewSchema.optional(),
     })
     .strict()
     .refine(
@@ -179,6 +195,36 @@ export const appApiArgs = {
   /** Puts a refused change (to a message or a group) back in the queue / drops it. */
   retryChange: z.object({ changeId: id }).strict(),
   discardChange: z.object({ changeId: id }).strict(),
+  /** Pins (`on: true`) or unpins a message; owner and admins in a group, both people in a direct one. Works offline. */
+  pinMessage: z.object({ conversationId: id, messageId: id, on: z.boolean() }).strict(),
+  /** The conversation's pinned messages, the most recently pinned first. */
+  listPinnedMessages: z.object({ conversationId: id }).strict(),
+  /** Moves the conversation to the "Archived" list, or back. Synced to your other devices; works offline. */
+  setArchived: z.object({ conversationId: id, archived: z.boolean() }).strict(),
+  /** No notifications, unread count shown muted. Synced to your other devices; works offline. */
+  setMuted: z.object({ conversationId: id, muted: z.boolean() }).strict(),
+  /**
+   * What the composer holds (empty text: no draft), kept in this profile at once and synced to your
+   * other devices (the last writer wins). Call it as the person types (the renderer debounces).
+   */
+  setDraft: z
+    .object({ conversationId: id, text: z.string().max(LIMITS.maxMessageChars), replyTo: id.nullable().optional() })
+    .strict(),
+  /** The conversation's draft; null when there is none. */
+  getDraft: z.object({ conversationId: id }).strict(),
+  /**
+   * Blocks or unblocks someone: while blocked they cannot message you directly or start a
+   * conversation with you, and neither of you sees the other's presence or typing. Synced.
+   */
+  setBlocked: z.object({ userId: id, blocked: z.boolean() }).strict(),
+  /** The people you blocked, by name. */
+  listBlocked: none,
+  /**
+   * The core fetches the page (https only, or http on 127.0.0.1 when the host allows loopback
+   * previews) and returns its title, description and image; null when there is none, the address
+   * is refused, or the site cannot be reached in time.
+   */
+  fetchLinkPreview: z.object({ url: z.string().min(1).max(LIMITS.maxLinkPreviewUrlChars) }).strict(),
   /** The person is typing in this conversation (call again every few seconds while they do). */
   setTyping: z.object({ conversationId: id }).strict(),
   /** Who is typing in the conversation, and whether the other person is online. */
@@ -233,6 +279,14 @@ export interface ConversationSummary {
   mentionsYou: boolean;
   /** For ordering the list: the newest message's time, or the conversation's creation. */
   lastActivityAt: number;
+  /** In the "Archived" list now (archived, and muted or with nothing new from others since). */
+  archived: boolean;
+  /** No notifications; the list shows "Muted" and a muted unread count. */
+  muted: boolean;
+  /** The composer's draft (the list shows "Draft: …" instead of the last message); null when none. */
+  draft: string | null;
+  /** A direct conversation with someone you blocked. */
+  blocked: boolean;
 }
 
 export interface MemberView {
@@ -298,6 +352,35 @@ export interface MessageView {
   attachments: AttachmentView[];
   /** A forward: the original author's name (show "Forwarded from …"); null otherwise, and once deleted. */
   forwardedFrom: string | null;
+  /** The sender's preview of a link in it; null when none, and once deleted. */
+  linkPreview: LinkPreviewView | null;
+  /** Pinned in the conversation now (your queued pin or unpin applied). */
+  pinned: boolean;
+}
+
+/** A link's preview: plain text, never markup; `image` is a data: URL or null. */
+export type LinkPreviewView = z.infer<typeof linkPreviewSchema>;
+
+/** A pinned message, as the conversation's pinned bar shows it. */
+export interface PinnedMessageView {
+  messageId: string;
+  /** Its sequence number (to jump to it); null while it is your own unsent message. */
+  seq: number | null;
+  senderName: string;
+  /** Its current text; for a message with only files, empty (show the first file's name). */
+  text: string;
+  attachment: { kind: AttachmentKind; name: string } | null;
+  /** Who pinned it and when (server time; local time while your pin is queued). */
+  pinnedBy: string;
+  pinnedAt: number;
+  /** Your pin, not yet confirmed by the server. */
+  pending: boolean;
+}
+
+export interface DraftView {
+  text: string;
+  /** The messageId the draft replies to, or null. */
+  replyTo: string | null;
 }
 
 /** An upload or download that has not finished: queued, moving, or failed (with Retry). */
@@ -386,7 +469,7 @@ export interface ReactionView {
 
 export interface FailedChangeView {
   changeId: string;
-  kind: 'edit' | 'delete' | 'reaction';
+  kind: 'edit' | 'delete' | 'reaction' | 'pin';
   /** A refusal reason code (see REFUSAL_REASONS) or, for an unforeseen one, the server's words. */
   error: string;
 }
@@ -498,6 +581,15 @@ export interface AppApiResults {
   discardChange: null;
   setTyping: null;
   getActivity: ActivityView;
+  pinMessage: null;
+  listPinnedMessages: PinnedMessageView[];
+  setArchived: null;
+  setMuted: null;
+  setDraft: null;
+  getDraft: DraftView | null;
+  setBlocked: null;
+  listBlocked: User[];
+  fetchLinkPreview: LinkPreviewView | null;
 }
 
 /** The whole API as the renderer calls it. */
@@ -515,6 +607,12 @@ export type AppEvent =
   | { type: 'messages'; conversationId: string }
   /** Typing or presence changed for this conversation: re-read getActivity. */
   | { type: 'activity'; conversationId: string }
+  /**
+   * Your settings changed (here or on another device): archive, mute, drafts or blocks. The
+   * conversation list is re-read anyway ('conversations' comes too); this tells an open composer to
+   * re-read its draft when the change came from another device.
+   */
+  | { type: 'settings'; conversationIds: string[] }
   /** Members, roles, name or your queued changes to them changed: re-read getConversationInfo. */
   | { type: 'conversation_info'; conversationId: string }
   /**

@@ -1,4 +1,4 @@
-import type { AppApi, AppEvent } from '../app-api/contract.js';
+import type { AppApi, AppEvent, LinkPreviewView } from '../app-api/contract.js';
 import type { Runtime } from '../common/runtime.js';
 
 export interface ClientCoreOptions {
@@ -10,6 +10,16 @@ export interface ClientCoreOptions {
   runtime?: Runtime;
   /** better-sqlite3 binding built for Electron's ABI (see README); absent under plain Node. */
   nativeBinding?: string;
+  /**
+   * Makes link previews for fetchLinkPreview (sync/node/link-preview); default: the hostile-world
+   * fetcher (https only, public addresses only). Hosts pass one with allowLoopback for tests.
+   */
+  linkPreviews?: LinkPreviewFetcher;
+}
+
+/** Fetches a page's preview; null when there is none. May throw: the core turns any failure into null. */
+export interface LinkPreviewFetcher {
+  fetch(url: string): Promise<LinkPreviewView | null>;
 }
 
 /** The client core as hosts see it: the app API plus change notifications and shutdown. */

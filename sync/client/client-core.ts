@@ -8,23 +8,28 @@ import {
   type AppEvent,
   type ConversationInfo,
   type ConversationSummary,
+  type DraftView,
   type EditHistoryEntry,
+  type LinkPreviewView,
   type MessageInfo,
   type MessagePage,
   type MessageView,
+  type PinnedMessageView,
   type SearchResult,
   type SessionInfo,
 } from '../app-api/contract.js';
+import { directConversationId } from '../common/conversation-ids.js';
 import type { Runtime } from '../common/runtime.js';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
-import type { GroupChange, SessionResponse, User } from '../protocol/frames.js';
+import { draftSchema, type GroupChange, type SessionResponse, type Setting, type User } from '../protocol/frames.js';
+import { createLinkPreviewFetcher } from '../node/link-preview/fetcher.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { requestSession } from './accounts-http.js';
 import { BlobStore } from './attachments/blob-store.js';
 import { composeAttachments } from './attachments/compose-attachments.js';
 import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
 import { nodeUploadTransport, type UploadTransport } from './attachments/uploader.js';
-import type { ClientCore, ClientCoreOptions } from './client-core-types.js';
+import type { ClientCore, ClientCoreOptions, LinkPreviewFetcher } from './client-core-types.js';
 import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
@@ -39,6 +44,7 @@ const RETRYABLE_CHANGES = [
   'edit',
   'delete',
   'reaction',
+  'pin',
   'create',
   'add_members',
   'remove_member',
@@ -63,6 +69,8 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   });
   const runtime = options.runtime ?? realRuntime();
+  // The clock and the device id (made once, from the injected randomness) of its settings writes.
+  mirror.settings.useRuntime(runtime);
   const blobs = new BlobStore(options.profileDir);
   // In the background: nothing waits for it, and a core closed meanwhile just ends it early.
   collectAttachmentGarbage(mirror, blobs, runtime.clock.now()).catch(() => undefined);
@@ -74,6 +82,7 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
     dependencies.transport ?? wsTransport,
     dependencies.fetch ?? globalThis.fetch,
     dependencies.uploadTransport ?? nodeUploadTransport,
+    options.linkPreviews ?? createLinkPreviewFetcher(),
   );
 }
 
@@ -92,6 +101,7 @@ class LocalClientCore implements ClientCore {
     private readonly transport: SyncTransport,
     private readonly fetchImpl: typeof globalThis.fetch,
     private readonly uploadTransport: UploadTransport,
+    private readonly linkPreviews: LinkPreviewFetcher,
   ) {
     this.session = mirror.session();
     if (this.session?.token) this.startEngine(this.session);
@@ -154,8 +164,9 @@ class LocalClientCore implements ClientCore {
 
   async listConversations(args: AppApiArgs<'listConversations'> = {}): Promise<ConversationSummary[]> {
     const self = this.self();
-    if (args.limit === undefined) return this.mirror.views.conversationSummaries(self.id);
-    return this.mirror.views.conversationPage(self.id, args.limit, args.after);
+    const folder = args.folder ?? 'main';
+    if (args.limit === undefined) return this.mirror.views.conversationSummaries(self.id, undefined, folder);
+    return this.mirror.views.conversationPage(self.id, args.limit, args.after, folder);
   }
 
   async startConversation(args: AppApiArgs<'startConversation'>): Promise<ConversationSummary> {
@@ -243,7 +254,14 @@ class LocalClientCore implements ClientCore {
       args.attachments ?? [],
       (await this.getAttachmentLimits()).maxFileBytes,
     );
-    const messageId = this.composer().send(args.conversationId, args.text.trim(), args.replyTo ?? null, attachments);
+    // The conversation's draft is emptied in the send's transaction (the settings sync sends that).
+    const messageId = this.composer().send(
+      args.conversationId,
+      args.text.trim(),
+      args.replyTo ?? null,
+      attachments,
+      args.linkPreview ?? null,
+    );
     this.outboxChanged(args.conversationId);
     this.transfers?.kick();
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
@@ -361,6 +379,15 @@ class LocalClientCore implements ClientCore {
     return null;
   }
 
+  /** The page's preview, made here (receivers never contact the site); null on any failure. */
+  async fetchLinkPreview(args: AppApiArgs<'fetchLinkPreview'>): Promise<LinkPreviewView | null> {
+    try {
+      return await this.linkPreviews.fetch(args.url);
+    } catch {
+      return null;
+    }
+  }
+
   async getActivity(args: AppApiArgs<'getActivity'>): Promise<ActivityView> {
     const self = this.self();
     this.requireConversation(args.conversationId);
@@ -379,6 +406,88 @@ class LocalClientCore implements ClientCore {
         online: members.filter((member) => this.isOnline(member.userId) || member.userId === self.id).length,
       },
     };
+  }
+
+  // -- pins and personal settings ------------------------------------------------------------
+
+  async pinMessage(args: AppApiArgs<'pinMessage'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    this.composer().pin(args.conversationId, args.messageId, args.on);
+    this.outboxChanged(args.conversationId);
+    return null;
+  }
+
+  async listPinnedMessages(args: AppApiArgs<'listPinnedMessages'>): Promise<PinnedMessageView[]> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    return this.mirror.views.pinnedMessages(args.conversationId, self.id, this.runtime.clock.now());
+  }
+
+  async setArchived(args: AppApiArgs<'setArchived'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    const seq = this.mirror.appliedSeq(args.conversationId);
+    this.writeSetting({ kind: 'archived', conversationId: args.conversationId, value: { on: args.archived, seq } });
+    return null;
+  }
+
+  async setMuted(args: AppApiArgs<'setMuted'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    this.writeSetting({ kind: 'muted', conversationId: args.conversationId, value: args.muted });
+    return null;
+  }
+
+  async setDraft(args: AppApiArgs<'setDraft'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    const draft = draftSchema.safeParse({ text: args.text, replyTo: args.replyTo ?? null });
+    if (!draft.success) throw new AppApiError('invalid_argument', 'A draft must be well-formed text.');
+    const current = this.mirror.settings.draft(args.conversationId);
+    // No draft and nothing typed: nothing to keep (and nothing to sync).
+    if (!current && draft.data.text === '' && draft.data.replyTo === null) return null;
+    this.writeSetting({ kind: 'draft', conversationId: args.conversationId, value: draft.data });
+    return null;
+  }
+
+  async getDraft(args: AppApiArgs<'getDraft'>): Promise<DraftView | null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    const draft = this.mirror.settings.draft(args.conversationId);
+    if (!draft || (draft.text === '' && draft.replyTo === null)) return null;
+    return { text: draft.text, replyTo: draft.replyTo };
+  }
+
+  async setBlocked(args: AppApiArgs<'setBlocked'>): Promise<null> {
+    const self = this.self();
+    if (args.userId === self.id) throw new AppApiError('refused', 'cannot_block_yourself');
+    if (!this.mirror.user(args.userId)) throw new AppApiError('not_found', 'No one with that id is known here.');
+    this.writeSetting({ kind: 'blocked', userId: args.userId, value: args.blocked });
+    return null;
+  }
+
+  async listBlocked(): Promise<User[]> {
+    this.self();
+    return this.mirror.settings.blockedUsers();
+  }
+
+  /**
+   * A setting changed here: the register (pending) and what the list shows, in one transaction;
+   * then it goes to the server when it can. A draft does not announce 'settings' (that tells
+   * composers a draft changed elsewhere); the list is re-read either way.
+   */
+  private writeSetting(setting: Setting): void {
+    // The settings sync hears of the pending register from the mirror and sends it when it can.
+    const wrote = this.mirror.transaction(() => this.mirror.settings.write(setting));
+    if (!wrote) return;
+    if (setting.kind !== 'draft') {
+      const direct = setting.kind === 'blocked' ? directConversationId(this.self().id, setting.userId) : null;
+      const conversationIds =
+        setting.kind !== 'blocked' ? [setting.conversationId] : direct && this.mirror.hasConversation(direct) ? [direct] : [];
+      this.emit({ type: 'settings', conversationIds });
+    }
+    this.emit({ type: 'conversations' });
   }
 
   // -- internals -----------------------------------------------------------------------------

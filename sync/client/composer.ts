@@ -2,8 +2,8 @@ import { AppApiError } from '../app-api/contract.js';
 import { directConversationId } from '../common/conversation-ids.js';
 import { timeOrderedId } from '../common/ids.js';
 import type { Runtime } from '../common/runtime.js';
-import type { GroupChange, Role, User } from '../protocol/frames.js';
-import { refuseGroupChange, refuseNewGroup } from '../protocol/rules.js';
+import type { GroupChange, LinkPreview, Role, User } from '../protocol/frames.js';
+import { mayPin, refuseGroupChange, refuseNewGroup } from '../protocol/rules.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
@@ -92,14 +92,56 @@ export class Composer {
    * Queues a message; its files (checked by composeAttachments, already in the profile's store)
    * are stored with it in the same transaction, and uploaded before it is sent.
    */
-  send(conversationId: string, text: string, replyTo: string | null, attachments: readonly ComposedAttachment[] = []): string {
+  send(
+    conversationId: string,
+    text: string,
+    replyTo: string | null,
+    attachments: readonly ComposedAttachment[] = [],
+    linkPreview: LinkPreview | null = null,
+  ): string {
     if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
+    this.refuseIfBlocked(conversationId);
     if (replyTo !== null && !this.mirror.message(conversationId, replyTo)) {
       throw new AppApiError('not_found', 'The message you are replying to is not in this conversation.');
     }
     const messageId = this.newId();
-    this.mirror.enqueueMessage(conversationId, messageId, this.selfId, text, replyTo, this.runtime.clock.now(), attachments);
+    this.mirror.enqueueMessage(
+      conversationId,
+      messageId,
+      this.selfId,
+      text,
+      replyTo,
+      this.runtime.clock.now(),
+      attachments,
+      linkPreview,
+    );
     return messageId;
+  }
+
+  /**
+   * Pins or unpins a message (owner and admins of a group, both people of a direct conversation:
+   * the server's rule, judged here first). A toggle back before the queued one ever went out
+   * cancels it, so nothing is sent.
+   */
+  pin(conversationId: string, messageId: string, on: boolean): void {
+    const message = this.mirror.message(conversationId, messageId);
+    if (!message) throw new AppApiError('not_found', 'That message is not in this conversation.');
+    const standing = this.mirror.ownRole(conversationId, this.selfId);
+    if (!standing) throw new AppApiError('refused', 'no_longer_member');
+    if (!mayPin(standing.kind, standing.role)) throw new AppApiError('refused', 'not_allowed');
+    if (on && (message.deleted || this.mirror.views.messageView(conversationId, messageId, this.selfId)?.deleted)) {
+      throw new AppApiError('refused', 'message_deleted');
+    }
+    this.mirror.transaction(() => {
+      // Rows never on the wire can go: only the last word counts for a pin.
+      let queued = this.mirror.outbox.pendingPins(conversationId, messageId);
+      for (const row of queued) {
+        if (row.attempts === 0 && !this.isInFlight(row.clientId)) this.mirror.outbox.remove(row.clientId);
+      }
+      queued = this.mirror.outbox.pendingPins(conversationId, messageId);
+      const beneath = queued.at(-1)?.on ?? this.mirror.isPinned(conversationId, messageId);
+      if (beneath !== on) this.mirror.outbox.enqueueChange(conversationId, this.newId(), 'pin', messageId, { on });
+    });
   }
 
   /**
@@ -121,6 +163,7 @@ export class Composer {
     for (const target of targets) {
       if (!this.mirror.hasConversation(target)) throw new AppApiError('not_found', 'That conversation does not exist.');
       if (!this.mirror.isMember(target)) throw new AppApiError('refused', 'no_longer_member');
+      this.refuseIfBlocked(target);
     }
     const copies = targets.map((target) => ({ conversationId: target, messageId: this.newId() }));
     this.mirror.enqueueForward({
@@ -176,6 +219,12 @@ export class Composer {
       }
       this.mirror.outbox.enqueueChange(conversationId, this.newId(), 'reaction', messageId, { emoji, on });
     });
+  }
+
+  /** We blocked the other person of this direct conversation: nothing can be sent in it. */
+  private refuseIfBlocked(conversationId: string): void {
+    const peer = this.mirror.peerOf(conversationId);
+    if (peer !== null && this.mirror.settings.isBlocked(peer)) throw new AppApiError('refused', 'blocked');
   }
 
   private self(): User {

@@ -34,7 +34,7 @@ export class OutboxSender {
     private readonly selfId: string,
     private readonly emit: (event: AppEvent) => void,
     /** Called after each acknowledgement is recorded (it may reveal events not applied yet). */
-    private readonly onAcknowledged: (conversationId: string) => void,
+    private readonly onAcknowledged: (conversationId: string, kind: OutboxEntry['kind']) => void,
   ) {}
 
   setOnline(online: boolean): void {
@@ -88,7 +88,7 @@ export class OutboxSender {
         if (reply.type !== 'sent') throw new RequestError('internal', `Unexpected reply ${reply.type} to ${entry.kind}`);
         this.mirror.acknowledge(reply.event, this.selfId);
       }
-      this.onAcknowledged(entry.conversationId);
+      this.onAcknowledged(entry.conversationId, entry.kind);
     } catch (error) {
       // A request cut short by stop() leaves its row queued as it is: recording the failure would
       // write to a mirror that close() has just shut (an unhandled rejection that ends the process).
@@ -160,6 +160,7 @@ function toRequest(entry: OutboxEntry, attachments: Attachment[]): Request {
         ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
         ...(attachments.length > 0 ? { attachments } : {}),
         ...(entry.forwardOf ? { forwardOf: entry.forwardOf } : {}),
+        ...(entry.linkPreview ? { linkPreview: entry.linkPreview } : {}),
       };
     case 'edit':
       return {
@@ -181,6 +182,13 @@ function toRequest(entry: OutboxEntry, attachments: Attachment[]): Request {
         conversationId,
         clientChangeId: entry.clientId,
         change: { kind: 'reaction', messageId: entry.messageId, emoji: entry.emoji, on: entry.on },
+      };
+    case 'pin':
+      return {
+        type: 'change',
+        conversationId,
+        clientChangeId: entry.clientId,
+        change: { kind: 'pin', messageId: entry.messageId, on: entry.on },
       };
     case 'create':
       return { type: 'create_conversation', conversationId, conversation: entry.conversation };

@@ -8,6 +8,7 @@ import { ActivityTracker } from './activity.js';
 import { RequestError, SyncConnection, type Push } from './connection.js';
 import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
+import { SettingsSync } from './settings-sync.js';
 import type { SyncTransport } from './transport.js';
 
 const RECEIPT_COALESCE_MS = 50;
@@ -37,6 +38,7 @@ export class SyncEngine {
   private ready = false;
   private readonly connection: SyncConnection;
   private readonly outbox: OutboxSender;
+  private readonly settings: SettingsSync;
   /** Conversations with a catch-up running, and whether another pass was requested meanwhile. */
   private readonly catchingUp = new Map<string, { again: boolean }>();
   private receiptTimer: TimerHandle | null = null;
@@ -61,8 +63,11 @@ export class SyncEngine {
       options.runtime,
       options.selfId,
       (event) => options.emit(event),
-      (conversationId) => this.acknowledged(conversationId),
+      (conversationId, kind) => this.acknowledged(conversationId, kind),
     );
+    this.settings = new SettingsSync(options.mirror, this.connection, options.runtime, (event) => options.emit(event));
+    // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.
+    options.mirror.settings.onPending(() => this.settings.kick());
   }
 
   get connectionState(): ConnectionState {
@@ -78,6 +83,8 @@ export class SyncEngine {
     this.ready = false;
     this.activity.clear();
     this.outbox.stop();
+    this.settings.stop();
+    this.options.mirror.settings.onPending(null);
     if (this.receiptTimer) this.options.runtime.timers.clearTimeout(this.receiptTimer);
     this.receiptTimer = null;
     this.connection.stop();
@@ -136,6 +143,8 @@ export class SyncEngine {
         this.options.mirror.upsertConversation(conversation, this.options.selfId);
       }
       this.options.emit({ type: 'conversations' });
+      // Settings sync beside the catch-up (it needs the conversation rows, not their events).
+      this.settings.connected();
       const behind = this.options.mirror.conversationsBehind();
       await Promise.all(behind.map((conversationId) => this.catchUp(conversationId)));
       if (!this.connection.open) return;
@@ -159,6 +168,7 @@ export class SyncEngine {
     this.activity.clear();
     this.catchingUp.clear();
     this.outbox.setOnline(false);
+    this.settings.disconnected();
     this.setState('offline');
     if (unauthorized) {
       this.connection.stop();
@@ -198,6 +208,13 @@ export class SyncEngine {
         // The server's own per-file limit, for the person to be told before anything is queued.
         this.options.mirror.attachments.saveServerLimits(push.limits);
         return;
+      case 'settings_changed':
+        this.settings.pushed(push.settings);
+        return;
+      default: {
+        const unknown: never = push;
+        console.warn(`Ignoring an unknown push ${(unknown as { type: string }).type}`);
+      }
     }
   }
 
@@ -259,7 +276,9 @@ export class SyncEngine {
       next = this.fetchPage(conversationId, start.appliedSeq);
       while (next) {
         const reply: EventsReply = await next;
-        const lastSeq = reply.events.at(-1)?.seq;
+        // Where this page ends: its last event, or (a page of events hidden from us, e.g. those of
+        // someone we blocked) the seq the server skipped us to.
+        const lastSeq = Math.max(reply.events.at(-1)?.seq ?? 0, reply.skippedTo ?? 0) || undefined;
         next = reply.hasMore && lastSeq !== undefined ? this.fetchPage(conversationId, lastSeq) : null;
         const before = this.options.mirror.cursor(conversationId)?.appliedSeq ?? 0;
         const after = this.options.mirror.applyEvents(conversationId, reply.events, this.options.selfId, {
@@ -312,8 +331,10 @@ export class SyncEngine {
    * The server stored one of our changes. Applying it may have moved our own delivered watermark
    * (so a receipt is due, as for any applied event), and its seq may reveal events we lack.
    */
-  private acknowledged(conversationId: string): void {
+  private acknowledged(conversationId: string, kind: string): void {
     this.scheduleReceipts();
+    // Settings of a conversation made here wait for the server to know it.
+    if (kind === 'create') this.settings.kick();
     const cursor = this.options.mirror.cursor(conversationId);
     if (cursor && cursor.knownSeq > cursor.appliedSeq) this.catchUpInBackground(conversationId);
   }

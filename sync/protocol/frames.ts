@@ -128,6 +128,27 @@ const eventBase = {
 export const forwardedFromSchema = z.object({ name: z.string().min(1).max(LIMITS.maxDisplayNameChars) });
 export type ForwardedFrom = z.infer<typeof forwardedFromSchema>;
 
+/**
+ * A link's preview, made by the sender's core when the message was composed (receivers never
+ * contact the site): the page's title and description (Open Graph, else <title>) and a small image
+ * the sender's renderer scaled down (a data: URL). Plain text, never markup.
+ */
+export const linkPreviewSchema = z.object({
+  url: z
+    .string()
+    .max(LIMITS.maxLinkPreviewUrlChars)
+    .refine((value) => /^https?:\/\/[^\s]+$/i.test(value), 'must be an http or https address')
+    .refine(wellFormed, WELL_FORMED),
+  title: z.string().min(1).max(LIMITS.maxLinkPreviewTitleChars).refine(wellFormed, WELL_FORMED),
+  description: z.string().max(LIMITS.maxLinkPreviewDescriptionChars).refine(wellFormed, WELL_FORMED),
+  image: z
+    .string()
+    .max(LIMITS.maxLinkPreviewImageChars)
+    .regex(/^data:image\/(?:jpeg|png|webp);base64,[A-Za-z0-9+/]+=*$/, 'must be a base64 data: URL of a JPEG, PNG or WebP image')
+    .nullable(),
+});
+export type LinkPreview = z.infer<typeof linkPreviewSchema>;
+
 export const messageEventSchema = z.object({
   kind: z.literal('message'),
   ...eventBase,
@@ -142,6 +163,8 @@ export const messageEventSchema = z.object({
   attachments: attachmentsSchema,
   /** Present when the message is a forward (see the send frame's `forwardOf`); gone once deleted. */
   forwardedFrom: forwardedFromSchema.optional(),
+  /** The sender's preview of a link in the text; gone once deleted. */
+  linkPreview: linkPreviewSchema.optional(),
 });
 
 /** The author changes a message's text; the edit with the highest seq is the current text. */
@@ -169,6 +192,19 @@ export const reactionEventSchema = z.object({
   clientChangeId: id,
   messageId: id,
   emoji,
+  on: z.boolean(),
+});
+
+/**
+ * A message is pinned (`on: true`) or unpinned in the conversation. In a group only owner and admins
+ * pin; in a direct conversation both people (rules.ts). The latest pin event of a message is its
+ * state; a deleted message is no longer pinned.
+ */
+export const pinEventSchema = z.object({
+  kind: z.literal('pin'),
+  ...eventBase,
+  clientChangeId: id,
+  messageId: id,
   on: z.boolean(),
 });
 
@@ -231,6 +267,7 @@ export const conversationEventSchema = z.discriminatedUnion('kind', [
   editEventSchema,
   deleteEventSchema,
   reactionEventSchema,
+  pinEventSchema,
   groupCreatedEventSchema,
   membersAddedEventSchema,
   memberRemovedEventSchema,
@@ -243,8 +280,9 @@ export type MessageEvent = z.infer<typeof messageEventSchema>;
 export type EditEvent = z.infer<typeof editEventSchema>;
 export type DeleteEvent = z.infer<typeof deleteEventSchema>;
 export type ReactionEvent = z.infer<typeof reactionEventSchema>;
+export type PinEvent = z.infer<typeof pinEventSchema>;
 /** The events that change an existing message. */
-export type ChangeEvent = EditEvent | DeleteEvent | ReactionEvent;
+export type ChangeEvent = EditEvent | DeleteEvent | ReactionEvent | PinEvent;
 export type GroupCreatedEvent = z.infer<typeof groupCreatedEventSchema>;
 export type MembersAddedEvent = z.infer<typeof membersAddedEventSchema>;
 export type MemberRemovedEvent = z.infer<typeof memberRemovedEventSchema>;
@@ -264,6 +302,7 @@ export function peopleNamedIn(event: ConversationEvent): string[] {
     case 'edit':
     case 'delete':
     case 'reaction':
+    case 'pin':
     case 'group_renamed':
       return [];
     case 'group_created':
@@ -291,6 +330,7 @@ export function clientIdOf(event: ConversationEvent): string {
     case 'edit':
     case 'delete':
     case 'reaction':
+    case 'pin':
     case 'members_added':
     case 'member_removed':
     case 'member_left':
@@ -299,6 +339,43 @@ export function clientIdOf(event: ConversationEvent): string {
       return event.clientChangeId;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Personal settings: per-conversation (archived, muted, draft) and the block list
+
+/** What the composer held when the person left it; empty text means no draft. */
+export const draftSchema = z.object({
+  text: z.string().max(LIMITS.maxMessageChars).refine(wellFormed, WELL_FORMED),
+  replyTo: id.nullable(),
+});
+export type Draft = z.infer<typeof draftSchema>;
+
+/**
+ * One personal setting: private to its owner, never seen by anyone else, synced to their other
+ * devices. Each is a last-writer-wins register (see settingRegisterSchema). `archived.seq` is the
+ * conversation's last sequence number the device had when the person archived it: a later message
+ * from someone else brings it back to the main list unless it is muted (settings.ts).
+ */
+export const settingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('archived'), conversationId: id, value: z.object({ on: z.boolean(), seq }) }),
+  z.object({ kind: z.literal('muted'), conversationId: id, value: z.boolean() }),
+  z.object({ kind: z.literal('draft'), conversationId: id, value: draftSchema }),
+  z.object({ kind: z.literal('blocked'), userId: id, value: z.boolean() }),
+]);
+export type Setting = z.infer<typeof settingSchema>;
+export type SettingKind = Setting['kind'];
+
+/**
+ * A setting as written by one device: `at` is the writer's clock when the person changed it, `by`
+ * the writing device's id (ties). The register with the greater (at, by) wins, on the server and on
+ * every device alike (settings.ts), so the order in which writes arrive does not matter.
+ */
+export const settingRegisterSchema = z.object({ setting: settingSchema, at: z.number().int().nonnegative(), by: id });
+export type SettingRegister = z.infer<typeof settingRegisterSchema>;
+
+/** A register as the server keeps it: `version` orders the owner's settings changes (per user, from 1). */
+export const storedSettingSchema = settingRegisterSchema.extend({ version: seq.min(1) });
+export type StoredSetting = z.infer<typeof storedSettingSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -352,17 +429,20 @@ export const sendFrame = z
      * member of; not deleted). The server names the original author in the event's `forwardedFrom`.
      */
     forwardOf: forwardOfSchema.optional(),
+    /** The sender's preview of a link in the text (see linkPreviewSchema). */
+    linkPreview: linkPreviewSchema.optional(),
   })
   .refine(
     (frame) => frame.text.trim().length > 0 || (frame.attachments?.length ?? 0) > 0,
     'a message needs text or at least one attachment',
   );
 
-/** An edit, delete or reaction. Idempotent by (sender, clientChangeId), like a send. */
+/** An edit, delete, reaction or pin. Idempotent by (sender, clientChangeId), like a send. */
 export const changeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('edit'), messageId: id, text: messageText }),
   z.object({ kind: z.literal('delete'), messageId: id }),
   z.object({ kind: z.literal('reaction'), messageId: id, emoji, on: z.boolean() }),
+  z.object({ kind: z.literal('pin'), messageId: id, on: z.boolean() }),
 ]);
 export type Change = z.infer<typeof changeSchema>;
 export const changeFrame = z.object({
@@ -424,6 +504,24 @@ export const findUserFrame = z.object({
   username: z.string().min(1).max(LIMITS.maxUsernameChars),
 });
 
+/**
+ * Writes personal settings (merged last-writer-wins per register). Idempotent: writing a register
+ * again, or one older than the stored one, changes nothing. Conversation settings need a
+ * conversation the caller is or was in; `blocked` needs another existing user.
+ */
+export const setSettingsFrame = z.object({
+  type: z.literal('set_settings'),
+  rid,
+  settings: z.array(settingRegisterSchema).min(1).max(LIMITS.maxSettingsPerFrame),
+});
+/** The caller's settings changed after `afterVersion` (0: all of them), oldest change first. */
+export const listSettingsFrame = z.object({
+  type: z.literal('list_settings'),
+  rid,
+  afterVersion: seq,
+  limit: z.number().int().min(1).max(LIMITS.maxSettingsPerFrame).optional(),
+});
+
 /** "I am typing in this conversation": relayed to the other members, never stored. */
 export const typingFrame = z.object({ type: z.literal('typing'), rid, conversationId: id });
 export const catchUpFrame = z.object({
@@ -462,6 +560,8 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   listConversationsFrame,
   startConversationFrame,
   receiptFrame,
+  setSettingsFrame,
+  listSettingsFrame,
   pingFrame,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
@@ -504,6 +604,16 @@ export const conversationReply = z.object({
 });
 export const userReply = z.object({ type: z.literal('user'), rid, user: userSchema });
 export const okReply = z.object({ type: z.literal('ok'), rid });
+/**
+ * The answer to set_settings (the registers as stored after the merge, each with its version) and
+ * to list_settings (a page of changes; `hasMore` when more follow).
+ */
+export const settingsReply = z.object({
+  type: z.literal('settings'),
+  rid,
+  settings: z.array(storedSettingSchema).max(LIMITS.maxSettingsPerFrame),
+  hasMore: z.boolean(),
+});
 export const errorReply = z.object({
   type: z.literal('error'),
   /** Absent when the frame was too broken to read its rid. */
@@ -529,6 +639,8 @@ export const watermarkPush = z.object({
   deliveredSeq: seq,
   readSeq: seq,
 });
+/** Your settings changed on another of your devices (or were merged): the registers as stored now. */
+export const settingsPush = z.object({ type: z.literal('settings_changed'), settings: z.array(storedSettingSchema).min(1) });
 /** Someone is typing; clients show it for LIMITS.typingTtlMs unless it is repeated. Not stored. */
 export const typingPush = z.object({ type: z.literal('typing'), conversationId: id, userId: id });
 /**
@@ -559,8 +671,10 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   conversationReply,
   userReply,
   okReply,
+  settingsReply,
   errorReply,
   eventPush,
+  settingsPush,
   conversationPush,
   watermarkPush,
   welcomePush,

@@ -34,6 +34,16 @@ export const LIMITS = {
    * may set a lower limit of its own (`maxGroupMembers` in its options).
    */
   maxGroupMembers: 1000,
+  /**
+   * Settings registers in one set_settings frame, and in one page of list_settings. Drafts are long:
+   * a client also keeps each set_settings frame under maxFrameBytes.
+   */
+  maxSettingsPerFrame: 100,
+  /** A link preview's parts, in UTF-16 code units (the image as its data: URL). */
+  maxLinkPreviewUrlChars: 2048,
+  maxLinkPreviewTitleChars: 300,
+  maxLinkPreviewDescriptionChars: 1000,
+  maxLinkPreviewImageChars: 24_000,
 } as const;
 
 /**

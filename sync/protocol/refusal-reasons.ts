@@ -34,6 +34,8 @@ export const REFUSAL_REASONS = [
   'quota_exceeded', // the sender's uploads would pass their storage quota
   'checksum_mismatch', // the bytes that arrived do not have the SHA-256 the client declared
   'empty_file',
+  // Personal settings
+  'cannot_block_yourself',
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

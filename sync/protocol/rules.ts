@@ -15,8 +15,16 @@ import type { RefusalReason } from './refusal-reasons.js';
 /** Why a change to a message was refused. */
 export type ChangeRefusal = Extract<
   RefusalReason,
-  'no_such_message' | 'not_author' | 'message_deleted' | 'already_deleted' | 'too_many_reactions'
+  'no_such_message' | 'not_author' | 'message_deleted' | 'already_deleted' | 'too_many_reactions' | 'not_allowed'
 >;
+
+/** Who makes a change, as of the moment it would be stored. */
+export interface ChangeActor {
+  id: string;
+  /** Their role in the conversation (both people of a direct conversation are members). */
+  role: Role;
+  conversationKind: ConversationKind;
+}
 
 /** What is known about the message a change targets. */
 export interface ChangeTarget {
@@ -35,15 +43,19 @@ export interface ChangeTarget {
  * as set operations, so it converges, and refusing it would show a failure to someone whose two
  * devices both added the same emoji while offline.
  */
-export function refuseChange(change: Change, senderId: string, target: ChangeTarget | null): ChangeRefusal | null {
+export function refuseChange(change: Change, actor: ChangeActor, target: ChangeTarget | null): ChangeRefusal | null {
   if (!target) return 'no_such_message';
   switch (change.kind) {
     case 'edit':
-      if (target.authorId !== senderId) return 'not_author';
+      if (target.authorId !== actor.id) return 'not_author';
       return target.deleted ? 'message_deleted' : null;
     case 'delete':
-      if (target.authorId !== senderId) return 'not_author';
+      if (target.authorId !== actor.id) return 'not_author';
       return target.deleted ? 'already_deleted' : null;
+    case 'pin':
+      if (!mayPin(actor.conversationKind, actor.role)) return 'not_allowed';
+      // Unpinning a deleted message is harmless (it is unpinned already); pinning one is refused.
+      return change.on && target.deleted ? 'message_deleted' : null;
     case 'reaction': {
       if (target.deleted) return 'message_deleted';
       const adds = change.on && !target.senderEmojis.has(change.emoji);
@@ -63,6 +75,16 @@ export function mayManageMembers(role: Role): boolean {
       return true;
     case 'member':
       return false;
+  }
+}
+
+/** Who pins and unpins messages: in a group owner and admins, in a direct conversation both people. */
+export function mayPin(kind: ConversationKind, role: Role): boolean {
+  switch (kind) {
+    case 'direct':
+      return true;
+    case 'group':
+      return mayManageMembers(role);
   }
 }
 

@@ -3,6 +3,7 @@ import { catchUp, change, groupChange, send } from './handlers/events.js';
 import { createConversation, findUser, listConversations, startConversation } from './handlers/conversations.js';
 import { only, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
 import { receipt } from './handlers/receipts.js';
+import { listSettings, setSettings } from './handlers/settings.js';
 import { typing } from './handlers/typing.js';
 
 export {
@@ -36,6 +37,10 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return startConversation(ctx, frame);
     case 'receipt':
       return receipt(ctx, frame);
+    case 'set_settings':
+      return setSettings(ctx, frame);
+    case 'list_settings':
+      return listSettings(ctx, frame);
     case 'ping':
       return only({ type: 'ok', rid: frame.rid });
   }

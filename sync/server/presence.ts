@@ -6,7 +6,7 @@ import type { ServerLogger } from './logger.js';
 import type { ServerStore } from './store/server-store.js';
 
 export interface PresenceDeps {
-  store: Pick<ServerStore, 'listContacts' | 'getLastSeen' | 'recordLastSeen'>;
+  store: Pick<ServerStore, 'listContacts' | 'getLastSeen' | 'recordLastSeen' | 'listBlockedWith'>;
   registry: Pick<ConnectionRegistry, 'isOnline' | 'pushToUsers'>;
   clock: Clock;
   logger: ServerLogger;
@@ -15,7 +15,8 @@ export interface PresenceDeps {
 }
 
 /**
- * Who is online, told to their contacts (everyone who shares a conversation with them). Online
+ * Who is online, told to their contacts (everyone who shares a conversation with them and has no
+ * block between them: the store leaves those out of contacts, and introductions skip them). Online
  * means at least one open connection; the registry says when a user's first connection opens and
  * their last one closes, and this turns those transitions into `presence` pushes.
  *
@@ -60,15 +61,22 @@ export class Presence {
     });
   }
 
-  /** These users just became contacts (a new conversation): each hears the others' presence. */
+  /**
+   * These users just became contacts (a new conversation, or a block lifted): each hears the
+   * others' presence, except between people with a block between them.
+   */
   introduce(people: { newcomers: readonly string[]; others: readonly string[] }): void {
     const { store, registry } = this.deps;
     const everyone = [...people.newcomers, ...people.others];
     this.enqueue(async () => {
+      // Read when the step runs: a block made since the introduction was asked for counts.
+      const blocked = new Map<string, Set<string>>();
+      for (const userId of people.newcomers) blocked.set(userId, new Set(await store.listBlockedWith(userId)));
+      const apart = (newcomer: string, other: string) => blocked.get(newcomer)?.has(other) === true;
       for (const userId of people.newcomers) {
         const frame = presence(userId, registry.isOnline(userId), await store.getLastSeen(userId));
         registry.pushToUsers(
-          everyone.filter((other) => other !== userId),
+          everyone.filter((other) => other !== userId && !apart(userId, other)),
           frame,
         );
       }
@@ -76,7 +84,10 @@ export class Presence {
       if (!people.newcomers.some((newcomer) => registry.isOnline(newcomer))) return;
       for (const userId of people.others) {
         const frame = presence(userId, registry.isOnline(userId), await store.getLastSeen(userId));
-        registry.pushToUsers(people.newcomers, frame);
+        registry.pushToUsers(
+          people.newcomers.filter((newcomer) => !apart(newcomer, userId)),
+          frame,
+        );
       }
     });
   }

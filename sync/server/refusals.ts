@@ -50,6 +50,8 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   quota_exceeded: refusal('forbidden', 'Your uploads would use more storage than this server allows you'),
   checksum_mismatch: refusal('invalid', 'The bytes that arrived do not have the SHA-256 that was declared'),
   empty_file: refusal('invalid', 'An empty file cannot be uploaded'),
+  // set_settings: a block names another person (no_such_user when there is nobody by that id).
+  cannot_block_yourself: refusal('invalid', 'You cannot block yourself'),
 };
 
 export const REFUSALS = Object.fromEntries(Object.entries(TABLE).map(([reason, entry]) => [reason, { ...entry, reason }])) as {

@@ -25,6 +25,10 @@ export function checkServerMembership(
   fold: MembershipFold,
   lastSeq: number,
   views: Map<string, Map<string, Conversation>>,
+  /** The member a direct conversation begun while a block stood is not announced to (not listed for them). */
+  unannouncedTo: string | null = null,
+  /** seq → the member an event was stored away from (a block stood): their lastSeq stops before a run of them at the end. */
+  hiddenSeqs: ReadonlyMap<number, string> = new Map(),
 ): string[] {
   const problems: string[] = [];
   const where = `server's list of ${conversation.id.slice(0, 8)}`;
@@ -36,12 +40,17 @@ export function checkServerMembership(
       if (view) problems.push(`${where} for ${userId}: listed, but they were never in it`);
       continue;
     }
+    if (userId === unannouncedTo) {
+      if (view) problems.push(`${where} for ${userId}: listed, but it began while a block stood and was never announced`);
+      continue;
+    }
     if (!view) {
       problems.push(`${where} for ${userId}: not listed, but they ${current ? 'are' : 'were'} in it`);
       continue;
     }
     if (view.isMember !== current) problems.push(`${where} for ${userId}: isMember ${view.isMember}, the log says ${current}`);
-    const wantSeq = current ? lastSeq : (periods.at(-1)!.to ?? lastSeq);
+    let wantSeq = current ? lastSeq : (periods.at(-1)!.to ?? lastSeq);
+    while (wantSeq > 0 && hiddenSeqs.get(wantSeq) === userId) wantSeq -= 1;
     if (view.lastSeq !== wantSeq) problems.push(`${where} for ${userId}: lastSeq ${view.lastSeq}, expected ${wantSeq}`);
     if (!current) continue;
     if (view.name !== fold.name) problems.push(`${where} for ${userId}: named ${view.name}, the log says ${fold.name}`);

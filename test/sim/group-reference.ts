@@ -1,4 +1,5 @@
 import type { ConversationEvent, Role } from '../../sync/protocol/frames.js';
+import { mayPin } from '../../sync/protocol/rules.js';
 
 /**
  * What a group's log says about its members, folded independently of the server's tables: the
@@ -73,6 +74,9 @@ export function foldGroup(events: readonly ConversationEvent[]): MembershipFold 
       case 'edit':
       case 'delete':
       case 'reaction':
+        break;
+      case 'pin':
+        if (!mayPin('group', role(event.senderId)!)) refuse(event, 'a pin by a plain member');
         break;
       case 'members_added':
         manager(event);

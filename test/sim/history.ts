@@ -28,6 +28,17 @@ export interface IntentRecord {
   intent: Intent;
 }
 
+/** A personal setting a person changed on a device: the register the device wrote for it. */
+export interface SettingWrite {
+  device: string;
+  userId: string;
+  key: string;
+  /** JSON of the setting's value. */
+  value: string;
+  at: number;
+  by: string;
+}
+
 export interface Acknowledged {
   device: string;
   event: ConversationEvent;
@@ -41,6 +52,8 @@ export class History {
   readonly withdrawn = new Set<string>();
   /** Every action a device accepted, in order: what the person asked for, whether or not it made a row. */
   readonly intents: IntentRecord[] = [];
+  /** Every personal setting a person changed, as written on the device they changed it on. */
+  readonly settingWrites: SettingWrite[] = [];
   /** Broken rules noticed on the way (checked at the next quiet point, so the trace stays short). */
   readonly violations: string[] = [];
   private readonly watermarks = new Map<string, { deliveredSeq: number; readSeq: number }>();

@@ -6,6 +6,7 @@ import { directFold, foldGroup, visibleEvents, type MembershipFold } from './gro
 import { checkIntents } from './intent-invariants.js';
 import { checkComposeOrder, checkNothingLost } from './outbox-invariants.js';
 import { SIM_EPOCH_MS } from './scheduler.js';
+import { checkSettings } from './settings-invariants.js';
 import { checkUploads } from './upload-invariants.js';
 import type { SimConversation } from './people.js';
 import type { SimWorld } from './world.js';
@@ -30,7 +31,12 @@ import type { SimWorld } from './world.js';
  *  8. watermarks agree with the server, and (sampled all along) never went back;
  *  9. every file a message carries was uploaded whole: the sender's complete upload, with the
  *     declared SHA-256 and size, and the bytes the server holds hash to it; every device shows
- *     the same files on the message (none once deleted), and they are the ones the person attached.
+ *     the same files on the message (none once deleted), and they are the ones the person attached;
+ * 10. pins show the same everywhere, as the log folds them (reference.ts);
+ * 11. blocks: an event stored while a block stood between two people is the sender's alone: the
+ *     other person's devices never hold it (their part of the log leaves it out), and a direct
+ *     conversation begun while it stood is not listed for them;
+ * 12. personal settings converge, last writer wins, and show as they say (settings-invariants.ts).
  * Throws one error listing every broken rule.
  */
 export async function checkInvariants(world: SimWorld): Promise<void> {
@@ -39,10 +45,11 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
   /** userId → conversationId → the conversation as the server lists it for them. */
   const views = new Map<string, Map<string, Conversation>>();
   for (const user of world.users) views.set(user.id, await world.serverViewsOf(user.id));
-  for (const listed of views.values()) {
+  for (const [viewerId, listed] of views) {
     for (const stored of listed.values()) {
+      // Per viewer: while a block stands, each of the pair is shown the other's watermarks as they were when it began.
       world.history.sampleWatermarks(
-        'the server',
+        `the server (for ${viewerId.slice(0, 8)})`,
         stored.members.map((member) => ({
           conversationId: stored.id,
           userId: member.id,
@@ -54,6 +61,9 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
   }
   const logs = new Map<string, ConversationEvent[]>();
   const folds = new Map<string, MembershipFold>();
+  /** conversationId → seq → the person an event was stored away from (a block stood). */
+  const hidden = new Map<string, Map<number, string>>();
+  let serverBlocks: Set<string>;
   const server = world.serverInspector();
   try {
     for (const conversation of world.conversations) {
@@ -66,22 +76,40 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
       const fold = conversation.kind === 'group' ? foldGroup(events) : directFold(conversation.memberIds);
       logs.set(conversation.id, events);
       folds.set(conversation.id, fold);
+      hidden.set(conversation.id, server.hiddenEvents(conversation.id));
       problems.push(...checkServerLog(conversation, events, lastSeq));
       problems.push(...fold.problems.map((problem) => `server log of ${conversation.id.slice(0, 8)}: ${problem}`));
-      problems.push(...checkServerMembership(conversation, fold, lastSeq, views));
+      const unannouncedTo = server.conversationHiddenFrom(conversation.id);
+      problems.push(...checkServerMembership(conversation, fold, lastSeq, views, unannouncedTo, hidden.get(conversation.id)));
     }
     problems.push(...checkUploads(logs, server, world.uploads));
+    serverBlocks = server.blocks();
   } finally {
     server.close();
   }
   problems.push(...checkAcknowledged(world, logs));
+  /** userId → conversationId → the part of the log the person may see. */
+  const visibleTo = new Map<string, Map<string, ConversationEvent[]>>();
+  for (const user of world.users) {
+    const parts = new Map<string, ConversationEvent[]>();
+    for (const conversation of world.conversations) {
+      const periods = folds.get(conversation.id)?.periods.get(user.id);
+      if (!periods || !views.get(user.id)?.has(conversation.id)) continue;
+      const storedAway = hidden.get(conversation.id);
+      parts.set(
+        conversation.id,
+        visibleEvents(logs.get(conversation.id)!, periods).filter((event) => storedAway?.get(event.seq) !== user.id),
+      );
+    }
+    visibleTo.set(user.id, parts);
+  }
   for (const device of world.devices) {
     for (const conversation of world.conversationsOf(device.name)) {
-      const periods = folds.get(conversation.id)?.periods.get(device.user.id);
       const view = views.get(device.user.id)?.get(conversation.id);
-      if (!periods || !view) continue;
-      const visible = visibleEvents(logs.get(conversation.id)!, periods);
-      problems.push(...(await checkDevice(device, world.inspector(device.name), conversation, visible, view)));
+      const visible = visibleTo.get(device.user.id)?.get(conversation.id);
+      if (!visible || !view) continue;
+      const logLastSeq = logs.get(conversation.id)!.length;
+      problems.push(...(await checkDevice(device, world.inspector(device.name), conversation, visible, view, logLastSeq)));
       problems.push(...(await checkDeviceMembership(world, device, conversation, view)));
     }
   }
@@ -89,6 +117,7 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
   problems.push(...checkNothingLost(world, logs));
   problems.push(...checkComposeOrder(world, logs));
   problems.push(...checkIntents(world, logs));
+  problems.push(...(await checkSettings(world, visibleTo, serverBlocks)));
   if (problems.length > 0) {
     const shown = problems.slice(0, 12).map((problem) => `  - ${problem}`);
     if (problems.length > shown.length) shown.push(`  … and ${problems.length - shown.length} more`);

@@ -10,7 +10,18 @@ export interface OutboxRow {
   clientId: string;
   conversationId: string;
   /** A message or a change to one; a conversation's creation; a change to a group. */
-  kind: 'send' | 'edit' | 'delete' | 'reaction' | 'create' | 'add_members' | 'remove_member' | 'leave' | 'rename' | 'set_role';
+  kind:
+    | 'send'
+    | 'edit'
+    | 'delete'
+    | 'reaction'
+    | 'pin'
+    | 'create'
+    | 'add_members'
+    | 'remove_member'
+    | 'leave'
+    | 'rename'
+    | 'set_role';
   /** null for a creation or a group change. */
   messageId: string | null;
   status: 'pending' | 'failed';
@@ -28,6 +39,18 @@ export interface WatermarkRow {
   userId: string;
   deliveredSeq: number;
   readSeq: number;
+}
+
+/** One personal setting as the mirror holds it (the register shown, and whether it still waits to be sent). */
+export interface SettingRow {
+  key: string;
+  /** JSON of the setting's value. */
+  value: string;
+  at: number;
+  by: string;
+  version: number;
+  pending: boolean;
+  sendError: string | null;
 }
 
 export class MirrorInspector {
@@ -91,6 +114,20 @@ export class MirrorInspector {
   }
 
   /** Everyone this mirror has met (the person included): whom they can add to a group offline. */
+  settings(): SettingRow[] {
+    return (
+      this.db.prepare('SELECT key, value, at, by, version, pending, send_error FROM settings ORDER BY key').all() as Array<{
+        key: string;
+        value: string;
+        at: number;
+        by: string;
+        version: number;
+        pending: number;
+        send_error: string | null;
+      }>
+    ).map((row) => ({ ...row, pending: row.pending === 1, sendError: row.send_error }));
+  }
+
   knownUserIds(): string[] {
     return (this.db.prepare('SELECT id FROM users ORDER BY id').all() as Array<{ id: string }>).map((row) => row.id);
   }

@@ -41,8 +41,12 @@ export function checkNothingLost(world: SimWorld, logs: Map<string, Conversation
     const queued = outboxes.get(row.device)?.find((candidate) => candidate.clientId === row.clientId);
     if (queued?.status === 'failed') continue;
     if (world.history.withdrawn.has(`${row.device}:${row.clientId}`)) continue;
-    // A delete for everyone makes queued edits and reactions on that message moot.
-    if ((row.kind === 'edit' || row.kind === 'reaction') && deleted.has(`${row.conversationId} ${row.messageId}`)) continue;
+    // A delete for everyone makes queued edits, reactions and pins on that message moot.
+    if (
+      (row.kind === 'edit' || row.kind === 'reaction' || row.kind === 'pin') &&
+      deleted.has(`${row.conversationId} ${row.messageId}`)
+    )
+      continue;
     problems.push(
       `${row.kind} ${row.clientId} composed on ${row.device} (in ${row.conversationId.slice(0, 8)}${row.messageId ? `, on ${row.messageId}` : ''}) is lost: not on the server, ` +
         (queued ? `still ${queued.status} in the outbox` : 'no longer in the outbox'),

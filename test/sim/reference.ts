@@ -4,7 +4,7 @@ import type { Conversation, ConversationEvent } from '../../sync/protocol/frames
  * What every device should show for a conversation, folded independently from the server's
  * event log: current text (last edit wins, by seq), deleted (absorbing: text, history and
  * reactions go), reactions (last event wins per person and emoji), reply quotes, edit history,
- * attachments (gone with a delete), and the status of the viewer's own messages from the other
+ * attachments (gone with a delete), pins (the latest pin event wins, by seq; gone with a delete), and the status of the viewer's own messages from the other
  * members' watermarks.
  * It is a second implementation of the rules in docs/protocol.md §9, written for clarity.
  */
@@ -29,6 +29,8 @@ export interface ExpectedMessage {
   history: Array<{ text: string; at: number }>;
   /** Its files as `sha256:size:name`, in order; none once deleted. */
   attachments: string[];
+  /** Pinned now: its latest pin event pins it, and it was not deleted. */
+  pinned: boolean;
 }
 
 interface Folded {
@@ -45,6 +47,7 @@ interface Folded {
   /** A delete event for it is in the events folded. */
   deleteSeen: boolean;
   attachments: string[];
+  pinned: boolean;
 }
 
 /**
@@ -69,11 +72,12 @@ export function expectedMessages(events: readonly ConversationEvent[], partial =
         reactions: new Map(),
         deleteSeen: false,
         attachments: event.attachments.map((file) => `${file.sha256}:${file.size}:${file.name}`),
+        pinned: false,
       });
       continue;
     }
     // Membership events change no message (group-reference.ts folds them).
-    if (event.kind !== 'edit' && event.kind !== 'delete' && event.kind !== 'reaction') continue;
+    if (event.kind !== 'edit' && event.kind !== 'delete' && event.kind !== 'reaction' && event.kind !== 'pin') continue;
     const target = messages.get(event.messageId);
     if (!target && partial) continue;
     if (!target) throw new Error(`The server log has ${event.kind} seq ${event.seq} before its message ${event.messageId}`);
@@ -91,6 +95,10 @@ export function expectedMessages(events: readonly ConversationEvent[], partial =
         target.versions = [];
         target.reactions.clear();
         target.attachments = [];
+        target.pinned = false;
+        break;
+      case 'pin':
+        target.pinned = event.on;
         break;
       case 'reaction':
         target.reactions.set(`${event.senderId} ${event.emoji}`, {
@@ -127,6 +135,7 @@ export function expectedMessages(events: readonly ConversationEvent[], partial =
               },
         reactions: groupReactions(message),
         attachments: message.attachments,
+        pinned: message.pinned,
         history: message.deleted
           ? []
           : message.versions.length > 0

@@ -33,6 +33,30 @@ export class ServerInspector {
     return row ? { ownerId: row.owner_id, sha256: row.sha256, size: row.size, completed: row.completed_at !== null } : null;
   }
 
+  /** The events stored for their sender only (a block stood between the pair): seq → who never gets it. */
+  hiddenEvents(conversationId: string): Map<number, string> {
+    const rows = this.db
+      .prepare('SELECT seq, hidden_from FROM events WHERE conversation_id = ? AND hidden_from IS NOT NULL')
+      .all(conversationId) as Array<{ seq: number; hidden_from: string }>;
+    return new Map(rows.map((row) => [row.seq, row.hidden_from]));
+  }
+
+  /** The member a direct conversation is not announced to (it began while a block stood); null for none. */
+  conversationHiddenFrom(conversationId: string): string | null {
+    const row = this.db.prepare('SELECT hidden_from FROM conversations WHERE id = ?').get(conversationId) as
+      { hidden_from: string | null } | undefined;
+    return row?.hidden_from ?? null;
+  }
+
+  /** Every standing block, as `blocker blocked`. */
+  blocks(): Set<string> {
+    const rows = this.db.prepare('SELECT blocker_id, blocked_id FROM blocks').all() as Array<{
+      blocker_id: string;
+      blocked_id: string;
+    }>;
+    return new Set(rows.map((row) => `${row.blocker_id} ${row.blocked_id}`));
+  }
+
   /** Every event of the conversation, in seq order, as stored. */
   log(conversationId: string): ConversationEvent[] {
     const rows = this.db.prepare('SELECT * FROM events WHERE conversation_id = ? ORDER BY seq').all(conversationId) as EventRow[];

@@ -3,6 +3,7 @@ import { DEVICE_NAMES, USERNAMES } from './people.js';
 import { HEALTHY, type FaultSettings } from './network.js';
 import { AddMembers, CreateGroup, LeaveGroup, RemoveMember, RenameGroup, SetRole } from './group-steps.js';
 import { Attach, Delete, Edit, Forward, React, Read, Reply, Send, StartConversation, Unreact } from './person-steps.js';
+import { Archive, Block, Draft, Mute, Pin } from './settings-steps.js';
 import type { SimCommand } from './step.js';
 import {
   Advance,
@@ -72,6 +73,20 @@ export const stepArbitrary: fc.Arbitrary<SimCommand> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.tuple(device, conversation, fraction).map(([d, c, f]) => new Unreact(d, c, f)) },
   { weight: 2, arbitrary: fc.tuple(device, conversation).map(([d, c]) => new Read(d, c)) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(device, conversation, fraction, fc.boolean()).map(([d, c, f, on]) => new Pin(d, c, f, on)),
+  },
+  { weight: 1, arbitrary: fc.tuple(device, conversation, fc.boolean()).map(([d, c, on]) => new Archive(d, c, on)) },
+  { weight: 1, arbitrary: fc.tuple(device, conversation, fc.boolean()).map(([d, c, on]) => new Mute(d, c, on)) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(device, conversation, fc.constantFrom(false, false, true)).map(([d, c, clear]) => new Draft(d, c, clear)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(device, fc.constantFrom(...USERNAMES), fc.boolean()).map(([d, u, on]) => new Block(d, u, on)),
+  },
   { weight: 1, arbitrary: fc.tuple(device, fc.constantFrom(...USERNAMES)).map(([d, u]) => new StartConversation(d, u)) },
   { weight: 2, arbitrary: fc.tuple(device, people, offline).map(([d, p, o]) => new CreateGroup(d, p, o)) },
   { weight: 3, arbitrary: fc.tuple(device, group, offline, people).map(([d, g, o, p]) => new AddMembers(d, g, o, p)) },

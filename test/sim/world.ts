@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { AppApiError } from '../../sync/app-api/contract.js';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
 import { MIRROR_FILE, openClientCore } from '../../sync/client/client-core.js';
-import type { Conversation } from '../../sync/protocol/frames.js';
+import type { Conversation, StoredSetting } from '../../sync/protocol/frames.js';
+import { LIMITS } from '../../sync/protocol/limits.js';
+import { settingKey } from '../../sync/protocol/settings.js';
 import {
   openSqliteServerStore,
   SERVER_DATABASE_FILE,
@@ -147,6 +149,35 @@ export class SimWorld {
       throw error;
     } finally {
       this.sampleWatermarks();
+    }
+  }
+
+  /**
+   * Like act(), for a change to a personal setting: records the register the device wrote (a
+   * last-writer-wins write the invariants hold the server's final value to).
+   */
+  async actOnSetting<T>(name: string, action: (core: ClientCore) => Promise<T>): Promise<ActResult<T>> {
+    const inspector = this.inspector(name);
+    const before = new Map(inspector.settings().map((row) => [row.key, row]));
+    const result = await this.act(name, action);
+    const userId = this.device(name).user.id;
+    for (const row of inspector.settings()) {
+      const earlier = before.get(row.key);
+      if (earlier && earlier.at === row.at && earlier.by === row.by && earlier.value === row.value) continue;
+      this.history.settingWrites.push({ device: name, userId, key: row.key, value: row.value, at: row.at, by: row.by });
+    }
+    return result;
+  }
+
+  /** A person's settings as the server keeps them, by key. */
+  async serverSettingsOf(userId: string): Promise<Map<string, StoredSetting>> {
+    const settings = new Map<string, StoredSetting>();
+    let afterVersion = 0;
+    for (;;) {
+      const page = await this.store.listSettings(userId, afterVersion, LIMITS.maxSettingsPerFrame);
+      for (const stored of page.settings) settings.set(settingKey(stored.setting), stored);
+      if (!page.hasMore || page.settings.length === 0) return settings;
+      afterVersion = page.settings.at(-1)!.version;
     }
   }
 

@@ -69,7 +69,9 @@ export type FrameRequest = ClientFrame extends infer F
     : never
   : never;
 type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
-type PushFrame = ServerFrameOf<'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence'>;
+type PushFrame = ServerFrameOf<
+  'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence' | 'settings_changed'
+>;
 
 export interface ServerHarness {
   tempDir(): Promise<string>;
@@ -313,10 +315,10 @@ export class TestClient {
     return event;
   }
 
-  /** Sends an edit, delete or reaction and returns the stored event; fails unless answered `sent`. */
+  /** Sends an edit, delete, reaction or pin and returns the stored event; fails unless answered `sent`. */
   async change(conversationId: string, clientChangeId: string, change: Change): Promise<ChangeEvent> {
     const { event } = await this.call({ type: 'change', conversationId, clientChangeId, change }, 'sent');
-    if (event.kind !== 'edit' && event.kind !== 'delete' && event.kind !== 'reaction') {
+    if (event.kind !== 'edit' && event.kind !== 'delete' && event.kind !== 'reaction' && event.kind !== 'pin') {
       throw new Error(`A change was answered with a ${event.kind} event`);
     }
     return event;
@@ -330,7 +332,8 @@ export class TestClient {
       const page = await this.call({ type: 'catch_up', conversationId, afterSeq, limit: LIMITS.maxCatchUpPage }, 'events');
       events.push(...page.events);
       if (!page.hasMore) return events;
-      afterSeq = page.events.at(-1)!.seq;
+      // Past the last event, or past what the page skipped (events hidden from this reader).
+      afterSeq = page.events.at(-1)?.seq ?? page.skippedTo ?? afterSeq;
     }
   }
 
@@ -556,6 +559,7 @@ export function pushesAbout(client: TestClient, conversationId: string, from = 0
         return push.conversationId === conversationId;
       case 'welcome':
       case 'presence':
+      case 'settings_changed':
         return false;
     }
   });

@@ -1,6 +1,7 @@
 import type { ConversationKind, ConversationSummary } from '../../app-api/contract.js';
 import { ATTACHMENT_KINDS, type AttachmentKind } from '../../protocol/attachments.js';
 import { renameSchema } from '../../protocol/frames.js';
+import { isInArchive } from '../../protocol/settings.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 
 /**
@@ -12,13 +13,28 @@ import { cachedStatement, type Db } from '../../node/sqlite.js';
  * write through another connection (which fires no trigger here) makes the next read a full one.
  */
 
+/** Which list: the main one (not in the archive), the "Archived" one, or both. */
+export type Folder = 'main' | 'archived' | 'all';
+
 /** Above this many changed rows one full read is cheaper than reading each. */
 const FULL_READ_ABOVE = 500;
 
 const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unread_mentions, c.member_count, c.is_member,
   c.peer_id, u.username, u.display_name, c.last_preview, c.last_sender_id, c.last_sender_name, c.last_deleted, c.last_at,
-  c.last_attachment_kind, c.last_attachment_name
+  c.last_attachment_kind, c.last_attachment_name, c.archived, c.archived_seq, c.muted, c.last_incoming_seq, c.draft_preview,
+  c.blocked
   FROM conversations c LEFT JOIN users u ON u.id = c.peer_id`;
+
+/**
+ * In the "Archived" list: isInArchive (protocol/settings.ts) in SQL, over the columns the list's
+ * index holds, so a screen of one folder is read from the index alone.
+ */
+const IN_ARCHIVE = '(c.archived = 1 AND (c.muted = 1 OR c.last_incoming_seq <= c.archived_seq))';
+const FOLDER_FILTER: Record<Folder, string> = {
+  main: `NOT ${IN_ARCHIVE}`,
+  archived: IN_ARCHIVE,
+  all: '1',
+};
 
 /** One row as an array (better-sqlite3's raw mode): building 10,000 objects costs more than the query. */
 type Row = [
@@ -40,6 +56,12 @@ type Row = [
   lastAt: number | null,
   lastAttachmentKind: string | null,
   lastAttachmentName: string | null,
+  archived: number,
+  archivedSeq: number,
+  muted: number,
+  lastIncomingSeq: number,
+  draftPreview: string | null,
+  blocked: number,
 ];
 
 export class ConversationList {
@@ -71,8 +93,8 @@ export class ConversationList {
     `);
   }
 
-  /** Every conversation, newest activity first; or just `onlyId`. */
-  summaries(selfId: string, onlyId?: string): ConversationSummary[] {
+  /** Every conversation of the folder, newest activity first; or just `onlyId` (whatever its folder). */
+  summaries(selfId: string, onlyId?: string, folder: Folder = 'all'): ConversationSummary[] {
     const renames = this.queuedRenames();
     if (onlyId !== undefined) {
       const row = this.rowById(onlyId);
@@ -80,7 +102,8 @@ export class ConversationList {
     }
     this.refresh(selfId);
     // The same order as page(): newest activity first, ties by id.
-    const list = [...(this.cache?.values() ?? [])].sort(
+    const all = [...(this.cache?.values() ?? [])];
+    const list = (folder === 'all' ? all : all.filter((summary) => summary.archived === (folder === 'archived'))).sort(
       (a, b) => b.lastActivityAt - a.lastActivityAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
     return renames.size === 0 ? list : list.map((summary) => withRename(summary, renames));
@@ -91,14 +114,22 @@ export class ConversationList {
    * conversation of the previous screen): read straight from the list's index, so the first screen
    * of 10,000 conversations costs what a screen costs.
    */
-  page(selfId: string, limit: number, after?: { lastActivityAt: number; id: string }): ConversationSummary[] {
+  page(
+    selfId: string,
+    limit: number,
+    after?: { lastActivityAt: number; id: string },
+    folder: Folder = 'all',
+  ): ConversationSummary[] {
     const renames = this.queuedRenames();
+    const filter = FOLDER_FILTER[folder];
     const rows = (
       after === undefined
-        ? cachedStatement(this.db, `SELECT ${COLUMNS} ORDER BY c.last_activity_at DESC, c.id LIMIT ?`).raw(true).all(limit)
+        ? cachedStatement(this.db, `SELECT ${COLUMNS} WHERE ${filter} ORDER BY c.last_activity_at DESC, c.id LIMIT ?`)
+            .raw(true)
+            .all(limit)
         : cachedStatement(
             this.db,
-            `SELECT ${COLUMNS} WHERE c.last_activity_at < @at OR (c.last_activity_at = @at AND c.id > @id)
+            `SELECT ${COLUMNS} WHERE (c.last_activity_at < @at OR (c.last_activity_at = @at AND c.id > @id)) AND ${filter}
              ORDER BY c.last_activity_at DESC, c.id LIMIT @limit`,
           )
             .raw(true)
@@ -171,6 +202,14 @@ function toSummary(row: Row, selfId: string): ConversationSummary {
     string | null,
     string | null,
   ];
+  const [archived, archivedSeq, muted, lastIncomingSeq, draftPreview, blocked] = row.slice(18) as [
+    number,
+    number,
+    number,
+    number,
+    string | null,
+    number,
+  ];
   const peer =
     kind === 'direct'
       ? { id: peerId ?? '', username: peerUsername ?? '', displayName: peerDisplayName ?? peerUsername ?? '' }
@@ -199,5 +238,9 @@ function toSummary(row: Row, selfId: string): ConversationSummary {
     unreadCount: unread,
     mentionsYou: unreadMentions > 0,
     lastActivityAt,
+    archived: isInArchive({ on: archived === 1, seq: archivedSeq }, muted === 1, lastIncomingSeq),
+    muted: muted === 1,
+    draft: draftPreview,
+    blocked: kind === 'direct' && blocked === 1,
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { editEventSchema, deleteEventSchema, reactionEventSchema } from '../../protocol/frames.js';
+import { editEventSchema, deleteEventSchema, pinEventSchema, reactionEventSchema } from '../../protocol/frames.js';
 import { clientIdOf, type ChangeEvent, type ConversationEvent, type MessageEvent } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { AttachmentStore } from './attachments.js';
@@ -13,6 +13,7 @@ import type { SearchNotes } from './search.js';
  * - a message is inserted once (by its id); a later copy only fills in its seq and state;
  * - edits are last-writer-wins by seq; a delete is absorbing (text, versions and reactions go);
  * - reactions are last-writer-wins by seq per (message, person, emoji);
+ * - pins are last-writer-wins by seq per message; a deleted message is not pinned;
  * - a change whose message is not here yet is held, and applied when the message arrives.
  * Callers run this inside the transaction that also moves the conversation's cursor.
  */
@@ -27,6 +28,8 @@ export interface ApplyBatch {
   /** Seq range of the messages stored in this batch (for the unread count); 0 when none. */
   firstMessageSeq: number;
   lastMessageSeq: number;
+  /** The newest message from someone else in the batch (0: none): it may bring the conversation back from the archive. */
+  lastIncomingSeq: number;
   /** An edit or delete was applied: the newest message's preview may have changed. */
   changedMessages: boolean;
   /** A membership event was applied: the member count and our own standing may have changed. */
@@ -51,6 +54,7 @@ export function beginBatch(db: Db, conversationId: string, selfId: string, inOrd
     lastActivityAt: 0,
     firstMessageSeq: 0,
     lastMessageSeq: 0,
+    lastIncomingSeq: 0,
     changedMessages: false,
     changedMembers: false,
     inOrder,
@@ -58,18 +62,28 @@ export function beginBatch(db: Db, conversationId: string, selfId: string, inOrd
   };
 }
 
-export function finishBatch(db: Db, batch: ApplyBatch): void {
+/**
+ * Writes what the batch changed about the conversation as a whole. Returns the seq of the message
+ * that brought an archived, unmuted conversation back to the main list (the caller records that
+ * as a settings write), or null.
+ */
+export function finishBatch(db: Db, batch: ApplyBatch): number | null {
   if (batch.changedMembers) refreshMembership(db, batch.conversationId, batch.selfId);
   if (batch.lastMessageSeq === 0) {
     if (batch.changedMessages) refreshLastMessage(db, batch.conversationId);
-    return;
+    return null;
   }
-  cachedStatement(db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
-    batch.lastActivityAt,
-    batch.conversationId,
-  );
+  // One statement per batch, whatever its size: the archive check rides on the activity update.
+  const row = cachedStatement(
+    db,
+    `UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?), last_incoming_seq = MAX(last_incoming_seq, ?)
+     WHERE id = ? RETURNING archived, archived_seq, muted, last_incoming_seq`,
+  ).get(batch.lastActivityAt, batch.lastIncomingSeq, batch.conversationId) as
+    { archived: number; archived_seq: number; muted: number; last_incoming_seq: number } | undefined;
   refreshLastMessage(db, batch.conversationId);
   countNewUnread(db, batch.conversationId, batch.selfId, batch.firstMessageSeq, batch.lastMessageSeq);
+  const back = row !== undefined && batch.lastIncomingSeq > 0 && row.archived === 1 && row.muted === 0;
+  return back && row.last_incoming_seq > row.archived_seq ? row.last_incoming_seq : null;
 }
 
 export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch): void {
@@ -80,6 +94,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       batch.lastActivityAt = Math.max(batch.lastActivityAt, event.sentAt);
       batch.firstMessageSeq = batch.firstMessageSeq === 0 ? event.seq : Math.min(batch.firstMessageSeq, event.seq);
       batch.lastMessageSeq = Math.max(batch.lastMessageSeq, event.seq);
+      if (event.senderId !== batch.selfId) batch.lastIncomingSeq = Math.max(batch.lastIncomingSeq, event.seq);
       if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId);
       break;
     case 'edit':
@@ -89,6 +104,8 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       else batch.changedMessages = true;
       break;
     case 'reaction':
+    case 'pin':
+      // Pins change neither the text nor the search index.
       if (!applyChange(db, event, !batch.inOrder)) batch.mayHaveHeld ||= !batch.inOrder;
       break;
     case 'group_created':
@@ -100,6 +117,10 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       applyMembershipEvent(db, event);
       batch.changedMembers = true;
       break;
+    default: {
+      const unknown: never = event;
+      throw new Error(`Cannot apply an event of kind ${(unknown as { kind: string }).kind}`);
+    }
   }
   if (event.senderId === batch.selfId) {
     // Ours, from this device or another: whatever was queued under this id has arrived. (A
@@ -112,13 +133,14 @@ function storeMessage(db: Db, event: MessageEvent): void {
   cachedStatement(
     db,
     `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to, deleted,
-       forwarded_from)
+       forwarded_from, link_preview)
      VALUES (@conversationId, @clientMessageId, @senderId, @text, @seq, 'sent', @sentAt, @sentAt, @replyTo, @deleted,
-       @forwardedFrom)
+       @forwardedFrom, @linkPreview)
      ON CONFLICT (sender_id, client_message_id) DO UPDATE SET
        seq = excluded.seq, state = 'sent', error = NULL, sent_at = excluded.sent_at,
        -- The server names the original author of a forward (our own, acknowledged: its word wins).
        forwarded_from = CASE WHEN messages.deleted = 0 THEN excluded.forwarded_from ELSE NULL END,
+       link_preview = CASE WHEN messages.deleted = 0 THEN excluded.link_preview ELSE NULL END,
        -- An edit or delete applied earlier (held, or acknowledged out of order) must survive.
        text = CASE WHEN messages.edit_seq IS NULL AND messages.deleted = 0 THEN excluded.text ELSE messages.text END,
        deleted = MAX(messages.deleted, excluded.deleted)`,
@@ -132,6 +154,7 @@ function storeMessage(db: Db, event: MessageEvent): void {
     replyTo: event.replyTo,
     deleted: event.deleted ? 1 : 0,
     forwardedFrom: event.deleted ? null : (event.forwardedFrom?.name ?? null),
+    linkPreview: event.deleted || !event.linkPreview ? null : JSON.stringify(event.linkPreview),
   });
   if (event.deleted) {
     purge(db, event.conversationId, event.clientMessageId);
@@ -182,14 +205,15 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean): boolean {
     case 'delete':
       cachedStatement(
         db,
-        "UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL, forwarded_from = NULL WHERE conversation_id = ? AND client_message_id = ?",
+        `UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL, forwarded_from = NULL, link_preview = NULL
+         WHERE conversation_id = ? AND client_message_id = ?`,
       ).run(event.conversationId, event.messageId);
       purge(db, event.conversationId, event.messageId);
-      // Our own queued edits or reactions on it can never apply now.
-      cachedStatement(db, "DELETE FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind IN ('edit', 'reaction')").run(
-        event.conversationId,
-        event.messageId,
-      );
+      // Our own queued edits, reactions or pins on it can never apply now.
+      cachedStatement(
+        db,
+        "DELETE FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind IN ('edit', 'reaction', 'pin')",
+      ).run(event.conversationId, event.messageId);
       return true;
     case 'reaction':
       if (target.deleted) return true;
@@ -199,6 +223,16 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean): boolean {
          ON CONFLICT (conversation_id, message_id, user_id, emoji) DO UPDATE SET seq = excluded.seq, on_ = excluded.on_
          WHERE excluded.seq > reactions.seq`,
       ).run(event.conversationId, event.messageId, event.senderId, event.emoji, event.seq, event.on ? 1 : 0);
+      return true;
+    case 'pin':
+      if (target.deleted) return true;
+      cachedStatement(
+        db,
+        `INSERT INTO pins (conversation_id, message_id, seq, on_, pinned_by, pinned_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (conversation_id, message_id) DO UPDATE SET
+           seq = excluded.seq, on_ = excluded.on_, pinned_by = excluded.pinned_by, pinned_at = excluded.pinned_at
+         WHERE excluded.seq > pins.seq`,
+      ).run(event.conversationId, event.messageId, event.seq, event.on ? 1 : 0, event.senderId, event.sentAt);
       return true;
   }
 }
@@ -229,6 +263,7 @@ function purge(db: Db, conversationId: string, messageId: string): void {
   new AttachmentStore(db).remove(conversationId, messageId);
   cachedStatement(db, 'DELETE FROM message_versions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
   cachedStatement(db, 'DELETE FROM reactions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+  cachedStatement(db, 'DELETE FROM pins WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
 }
 
 function releaseHeld(db: Db, conversationId: string, messageId: string): void {
@@ -241,7 +276,7 @@ function releaseHeld(db: Db, conversationId: string, messageId: string): void {
   for (const row of held) applyChange(db, heldEvent(row.event), true);
 }
 
-const heldEventSchema = z.discriminatedUnion('kind', [editEventSchema, deleteEventSchema, reactionEventSchema]);
+const heldEventSchema = z.discriminatedUnion('kind', [editEventSchema, deleteEventSchema, reactionEventSchema, pinEventSchema]);
 
 /** A held change as stored: checked against the protocol's schema, never taken on trust. */
 function heldEvent(json: string): ChangeEvent {

@@ -437,4 +437,99 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    description: 'pins, personal settings (archive, mute, drafts, blocks) with the device id, link previews',
+    up(db) {
+      db.exec(`
+        -- Pins: the latest pin event of a message (by seq) is its state; rows with on_ = 0 remember
+        -- an unpin so an older event applied late cannot pin it again. A deleted message has none.
+        CREATE TABLE pins (
+          conversation_id TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          on_ INTEGER NOT NULL,
+          pinned_by TEXT NOT NULL,          -- who sent the latest pin event
+          pinned_at INTEGER NOT NULL,       -- its server time
+          PRIMARY KEY (conversation_id, message_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX pins_shown ON pins(conversation_id, seq) WHERE on_ = 1;
+
+        -- Personal settings, one last-writer-wins register per settingKey (settings.ts): the value
+        -- shown here (JSON of the setting's value, checked against settingSchema when read), who
+        -- wrote it when (at, by), and the server's version of it (0: not confirmed yet). pending =
+        -- 1 while this device's latest write has not been confirmed; repeated writes to a register
+        -- coalesce into that one row, so only the latest value is ever sent. send_error holds a
+        -- refusal (skipped until the next connection or the next write; never dropped).
+        CREATE TABLE settings (
+          key TEXT PRIMARY KEY,
+          kind TEXT NOT NULL CHECK (kind IN ('archived', 'muted', 'draft', 'blocked')),
+          conversation_id TEXT,
+          user_id TEXT,
+          value TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          by TEXT NOT NULL,
+          version INTEGER NOT NULL DEFAULT 0,
+          pending INTEGER NOT NULL DEFAULT 0,
+          send_error TEXT,
+          CHECK ((conversation_id IS NULL) != (user_id IS NULL))
+        ) WITHOUT ROWID;
+        CREATE INDEX settings_pending ON settings(at) WHERE pending = 1;
+        CREATE INDEX settings_by_kind ON settings(kind, user_id);
+
+        -- Small facts about this profile: its device id (random, the 'by' of its settings writes;
+        -- kept across accounts) and the settings cursor (highest settings version pulled).
+        CREATE TABLE meta (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        -- The sender's preview of a link (JSON, checked against linkPreviewSchema when read); NULL
+        -- when none, and once deleted.
+        ALTER TABLE messages ADD COLUMN link_preview TEXT;
+
+        -- What the conversation list shows of the settings, kept with the registers (one row per
+        -- conversation stays one read): archived {on, seq}, muted, the draft's start, and for a
+        -- direct conversation whether we blocked the peer. last_incoming_seq is the newest message
+        -- from someone else (a later one brings an unmuted conversation back from the archive).
+        ALTER TABLE conversations ADD COLUMN last_incoming_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN archived_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN draft_preview TEXT;
+        ALTER TABLE conversations ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+        UPDATE conversations SET last_incoming_seq = COALESCE(
+          (SELECT m.seq FROM messages m WHERE m.conversation_id = conversations.id AND m.seq IS NOT NULL
+             AND m.sender_id != COALESCE((SELECT user_id FROM session WHERE id = 1), '')
+           ORDER BY m.seq DESC LIMIT 1), 0);
+        DROP INDEX conversations_list;
+        CREATE INDEX conversations_list ON conversations(
+          last_activity_at DESC, id, kind, name, unread_count, unread_mentions, member_count, is_member, peer_id,
+          last_preview, last_sender_id, last_sender_name, last_at, last_deleted, last_attachment_kind, last_attachment_name,
+          archived, archived_seq, muted, last_incoming_seq, draft_preview, blocked);
+
+        -- Pins are queued like every change. Rebuilt for the CHECK; ids, and so the order, are kept.
+        CREATE TABLE outbox_v10 (
+          id INTEGER PRIMARY KEY,
+          conversation_id TEXT NOT NULL,
+          client_id TEXT NOT NULL UNIQUE,
+          kind TEXT NOT NULL CHECK (kind IN ('send', 'edit', 'delete', 'reaction', 'pin', 'create',
+                                             'add_members', 'remove_member', 'leave', 'rename', 'set_role')),
+          message_id TEXT,
+          payload TEXT NOT NULL DEFAULT '{}',
+          status TEXT NOT NULL CHECK (status IN ('pending', 'failed')),
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT
+        );
+        INSERT INTO outbox_v10 SELECT id, conversation_id, client_id, kind, message_id, payload, status, attempts,
+          next_attempt_at, last_error FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_v10 RENAME TO outbox;
+        CREATE INDEX outbox_by_conversation ON outbox(conversation_id, id);
+        CREATE INDEX outbox_by_message ON outbox(conversation_id, message_id);
+        CREATE INDEX outbox_changes ON outbox(conversation_id, id) WHERE kind != 'send';
+      `);
+    },
+  },
 ];

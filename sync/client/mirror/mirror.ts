@@ -1,5 +1,13 @@
 import { mentions } from '../../common/mentions.js';
-import type { Conversation, ConversationEvent, ConversationKind, NewConversation, Role, User } from '../../protocol/frames.js';
+import type {
+  Conversation,
+  ConversationEvent,
+  ConversationKind,
+  LinkPreview,
+  NewConversation,
+  Role,
+  User,
+} from '../../protocol/frames.js';
 import { cachedStatement, openDatabase, type Db, type OpenOptions } from '../../node/sqlite.js';
 import { recountUnread, refreshLastMessage } from './conversation-stats.js';
 import { AttachmentStore, type ComposedAttachment } from './attachments.js';
@@ -8,6 +16,7 @@ import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from '.
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import { OutboxStore } from './outbox-store.js';
 import { MessageSearch } from './search.js';
+import { SettingsStore } from './settings-store.js';
 import { MirrorViews } from './views.js';
 
 export type { OutboxEntry } from './outbox-store.js';
@@ -40,6 +49,7 @@ export class Mirror {
   readonly attachments: AttachmentStore;
   readonly views: MirrorViews;
   readonly search: MessageSearch;
+  readonly settings: SettingsStore;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -49,6 +59,7 @@ export class Mirror {
     this.attachments = new AttachmentStore(db);
     this.views = new MirrorViews(db, this.outbox, this.attachments);
     this.search = new MessageSearch(db);
+    this.settings = new SettingsStore(db);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,
@@ -113,6 +124,7 @@ export class Mirror {
     this.transaction(() => {
       for (const table of [
         'outbox',
+        'pins',
         'attachments',
         'notices',
         'held_events',
@@ -126,6 +138,7 @@ export class Mirror {
       ]) {
         cachedStatement(this.db, `DELETE FROM ${table}`).run();
       }
+      this.settings.clear();
       this.search.clear();
     });
   }
@@ -155,6 +168,7 @@ export class Mirror {
    */
   upsertConversation(conversation: Conversation, selfId: string): boolean {
     return this.transaction(() => {
+      let fresh = !this.hasConversation(conversation.id);
       cachedStatement(
         this.db,
         `INSERT INTO conversations (id, kind, created_at, known_seq, last_activity_at) VALUES (?, ?, ?, ?, ?)
@@ -164,16 +178,19 @@ export class Mirror {
       for (const member of conversation.members) {
         this.raiseWatermarks(conversation.id, member.id, member.deliveredSeq, member.readSeq);
         if (member.id !== selfId && conversation.kind === 'direct') {
-          cachedStatement(this.db, 'UPDATE conversations SET peer_id = ? WHERE id = ? AND peer_id IS NULL').run(
+          const peerSet = cachedStatement(this.db, 'UPDATE conversations SET peer_id = ? WHERE id = ? AND peer_id IS NULL').run(
             member.id,
             conversation.id,
           );
+          if (peerSet.changes > 0) fresh = true;
         }
         // What the server already holds of ours need not be sent again.
         if (member.id === selfId) this.confirmReceipt(conversation.id, 'read', member.readSeq);
         if (member.id === selfId) this.confirmReceipt(conversation.id, 'delivered', member.deliveredSeq);
       }
       refreshMembership(this.db, conversation.id, selfId);
+      // Its settings may have come first (from another device, or before the conversation list).
+      if (fresh) this.settings.showOn(conversation.id);
       const cursor = this.cursor(conversation.id);
       return cursor !== null && cursor.knownSeq > cursor.appliedSeq;
     });
@@ -206,6 +223,7 @@ export class Mirror {
       );
       addLocalMembers(this.db, input.id, input.members);
       refreshMembership(this.db, input.id, input.selfId);
+      this.settings.showOn(input.id);
       this.outbox.enqueueCreate(input.id, input.create);
     });
   }
@@ -317,7 +335,7 @@ export class Mirror {
         applyEvent(this.db, event, batch);
         applied = event.seq;
       }
-      finishBatch(this.db, batch);
+      this.finish(batch);
       if (applied !== cursor.appliedSeq) {
         cachedStatement(this.db, 'UPDATE conversations SET applied_seq = ?, known_seq = MAX(known_seq, ?) WHERE id = ?').run(
           applied,
@@ -345,10 +363,15 @@ export class Mirror {
       } else if (event.seq > cursor.appliedSeq) {
         const batch = beginBatch(this.db, event.conversationId, selfId, false, this.search);
         applyEvent(this.db, event, batch);
-        finishBatch(this.db, batch);
+        this.finish(batch);
         this.noteKnownSeq(event.conversationId, event.seq);
       }
     });
+  }
+
+  private finish(batch: ReturnType<typeof beginBatch>): void {
+    const broughtBackAt = finishBatch(this.db, batch);
+    if (broughtBackAt !== null) this.settings.broughtBack(batch.conversationId, broughtBackAt);
   }
 
   // -- composing -----------------------------------------------------------------------------
@@ -361,6 +384,31 @@ export class Mirror {
     return row ? { senderId: row.sender_id, seq: row.seq, deleted: row.deleted === 1 } : null;
   }
 
+  /** Whether the message is pinned as acknowledged (queued pins aside). */
+  isPinned(conversationId: string, messageId: string): boolean {
+    return (
+      cachedStatement(this.db, 'SELECT 1 FROM pins WHERE conversation_id = ? AND message_id = ? AND on_ = 1').get(
+        conversationId,
+        messageId,
+      ) !== undefined
+    );
+  }
+
+  /** Our role in the conversation now (null when we are not an active member). */
+  ownRole(conversationId: string, selfId: string): { kind: ConversationKind; role: Role } | null {
+    const row = cachedStatement(
+      this.db,
+      `SELECT c.kind, m.role FROM conversations c JOIN members m ON m.conversation_id = c.id AND m.user_id = ? AND m.active = 1
+       WHERE c.id = ?`,
+    ).get(selfId, conversationId) as { kind: ConversationKind; role: Role } | undefined;
+    return row ?? null;
+  }
+
+  /** The seq of the newest event applied in the conversation (0 when none). */
+  appliedSeq(conversationId: string): number {
+    return this.cursor(conversationId)?.appliedSeq ?? 0;
+  }
+
   /** Whether our reaction with this emoji stands on the message as acknowledged (queued rows aside). */
   hasOwnReaction(conversationId: string, messageId: string, selfId: string, emoji: string): boolean {
     return (
@@ -371,7 +419,10 @@ export class Mirror {
     );
   }
 
-  /** Stores a new own message, its attachments and its outbox row in one transaction. */
+  /**
+   * Stores a new own message, its attachments and its outbox row in one transaction, and empties
+   * the conversation's draft (what was sent is no longer a draft) in the same one.
+   */
   enqueueMessage(
     conversationId: string,
     messageId: string,
@@ -380,13 +431,18 @@ export class Mirror {
     replyTo: string | null,
     now: number,
     attachments: readonly ComposedAttachment[] = [],
+    linkPreview: LinkPreview | null = null,
   ): void {
     this.transaction(() => {
       cachedStatement(
         this.db,
-        `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to)
-           VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?)`,
-      ).run(conversationId, messageId, senderId, text, now, replyTo);
+        `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to, link_preview)
+           VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?, ?)`,
+      ).run(conversationId, messageId, senderId, text, now, replyTo, linkPreview ? JSON.stringify(linkPreview) : null);
+      const draft = this.settings.draft(conversationId);
+      if (draft && (draft.text !== '' || draft.replyTo !== null)) {
+        this.settings.write({ kind: 'draft', conversationId, value: { text: '', replyTo: null } });
+      }
       this.attachments.insertOwn(conversationId, messageId, attachments);
       this.search.touched(conversationId, messageId);
       this.outbox.enqueueSend(conversationId, messageId);

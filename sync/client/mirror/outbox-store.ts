@@ -2,11 +2,13 @@ import { z } from 'zod';
 import {
   emoji,
   groupChangeSchema,
+  linkPreviewSchema,
   messageText,
   forwardOfSchema,
   newConversationSchema,
   type ForwardOf,
   type GroupChange,
+  type LinkPreview,
   type NewConversation,
 } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
@@ -22,16 +24,26 @@ interface EntryBase {
 /** A queued message or change, as the sender needs it. */
 export type OutboxEntry = EntryBase &
   (
-    | { kind: 'send'; messageId: string; text: string; replyTo: string | null; forwardOf: ForwardOf | null }
+    | {
+        kind: 'send';
+        messageId: string;
+        text: string;
+        replyTo: string | null;
+        forwardOf: ForwardOf | null;
+        linkPreview: LinkPreview | null;
+      }
     | { kind: 'edit'; messageId: string; text: string }
     | { kind: 'delete'; messageId: string }
     | { kind: 'reaction'; messageId: string; emoji: string; on: boolean }
+    | { kind: 'pin'; messageId: string; on: boolean }
     /** A conversation made here (offline, or before the server heard of it); its id is clientId. */
     | { kind: 'create'; conversation: NewConversation }
     | { kind: 'group'; change: GroupChange }
   );
 
-export type ChangeKind = 'edit' | 'delete' | 'reaction';
+export type ChangeKind = 'edit' | 'delete' | 'reaction' | 'pin';
+/** The kinds of change to a message, as the outbox's kind column names them. */
+const CHANGE_KINDS_SQL = "('edit', 'delete', 'reaction', 'pin')";
 
 /**
  * What each kind keeps in `payload`, checked when read back: a row this version cannot make
@@ -43,6 +55,7 @@ const PAYLOADS = {
   edit: z.object({ text: messageText }),
   delete: z.object({}),
   reaction: z.object({ emoji, on: z.boolean() }),
+  pin: z.object({ on: z.boolean() }),
   create: newConversationSchema,
   add_members: groupChangeSchema,
   remove_member: groupChangeSchema,
@@ -98,6 +111,7 @@ interface OutboxRow {
   last_error: string | null;
   text: string | null;
   reply_to: string | null;
+  link_preview: string | null;
 }
 
 /**
@@ -134,7 +148,7 @@ export class OutboxStore {
     const rows = cachedStatement(
       this.db,
       // kind != 'send' lets SQLite use the partial index outbox_changes: a long queue is mostly sends.
-      `SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' AND kind NOT IN ('edit', 'delete', 'reaction') ORDER BY id`,
+      `SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' AND kind NOT IN ${CHANGE_KINDS_SQL} ORDER BY id`,
     ).all(conversationId) as OutboxRow[];
     return rows.map((row) => {
       const entry = toEntry(row);
@@ -166,7 +180,7 @@ export class OutboxStore {
   nextEntries(): OutboxEntry[] {
     const rows = cachedStatement(
       this.db,
-      `SELECT o.*, m.text, m.reply_to FROM outbox o
+      `SELECT o.*, m.text, m.reply_to, m.link_preview FROM outbox o
          LEFT JOIN messages m ON o.kind = 'send' AND m.conversation_id = o.conversation_id AND m.client_message_id = o.message_id
          WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE status = 'pending' GROUP BY conversation_id)
          ORDER BY o.id`,
@@ -178,7 +192,7 @@ export class OutboxStore {
   nextEntryIn(conversationId: string): OutboxEntry | null {
     const row = cachedStatement(
       this.db,
-      `SELECT o.*, m.text, m.reply_to FROM outbox o
+      `SELECT o.*, m.text, m.reply_to, m.link_preview FROM outbox o
        LEFT JOIN messages m ON o.kind = 'send' AND m.conversation_id = o.conversation_id AND m.client_message_id = o.message_id
        WHERE o.conversation_id = ? AND o.status = 'pending' ORDER BY o.id LIMIT 1`,
     ).get(conversationId) as OutboxRow | undefined;
@@ -252,6 +266,19 @@ export class OutboxStore {
     cachedStatement(this.db, 'DELETE FROM outbox WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
   }
 
+  /** The pending pin rows of a message, oldest first (a toggle back cancels one never sent). */
+  pendingPins(conversationId: string, messageId: string): { clientId: string; on: boolean; attempts: number }[] {
+    const rows = cachedStatement(
+      this.db,
+      "SELECT client_id, payload, attempts FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'pin' AND status = 'pending' ORDER BY id",
+    ).all(conversationId, messageId) as { client_id: string; payload: string; attempts: number }[];
+    return rows.map((row) => ({
+      clientId: row.client_id,
+      on: payloadOf({ kind: 'pin', payload: row.payload, client_id: row.client_id }).on,
+      attempts: row.attempts,
+    }));
+  }
+
   /** The pending reaction rows for one emoji on a message, oldest first (to cancel a toggle). */
   pendingReactions(
     conversationId: string,
@@ -277,7 +304,7 @@ export class OutboxStore {
     const rows = cachedStatement(
       this.db,
       // kind != 'send' lets SQLite use the partial index outbox_changes: a long queue is mostly sends.
-      "SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' AND kind IN ('edit', 'delete', 'reaction') ORDER BY id",
+      `SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' AND kind IN ${CHANGE_KINDS_SQL} ORDER BY id`,
     ).all(conversationId) as OutboxRow[];
     return rows.map((row) => {
       const entry = toEntry(row);
@@ -289,6 +316,8 @@ export class OutboxStore {
           return { ...base, kind: 'delete', messageId: entry.messageId };
         case 'reaction':
           return { ...base, kind: 'reaction', messageId: entry.messageId, emoji: entry.emoji, on: entry.on };
+        case 'pin':
+          return { ...base, kind: 'pin', messageId: entry.messageId, on: entry.on };
         case 'send':
         case 'create':
         case 'group':
@@ -314,7 +343,15 @@ function toEntry(row: OutboxRow): OutboxEntry {
     case 'send': {
       // Most sends keep nothing in their payload: no parse for them (a long queue is mostly sends).
       const forwardOf = row.payload === '{}' ? null : (payloadOf({ ...row, kind: 'send' }).forwardOf ?? null);
-      return { ...base, kind: 'send', messageId: messageId(), text: row.text ?? '', replyTo: row.reply_to, forwardOf };
+      return {
+        ...base,
+        kind: 'send',
+        messageId: messageId(),
+        text: row.text ?? '',
+        replyTo: row.reply_to,
+        forwardOf,
+        linkPreview: row.link_preview === null || row.link_preview === undefined ? null : linkPreviewOf(row),
+      };
     }
     case 'edit':
       return { ...base, kind: 'edit', messageId: messageId(), text: payloadOf({ ...row, kind: 'edit' }).text };
@@ -324,6 +361,8 @@ function toEntry(row: OutboxRow): OutboxEntry {
       const payload = payloadOf({ ...row, kind: 'reaction' });
       return { ...base, kind: 'reaction', messageId: messageId(), emoji: payload.emoji, on: payload.on };
     }
+    case 'pin':
+      return { ...base, kind: 'pin', messageId: messageId(), on: payloadOf({ ...row, kind: 'pin' }).on };
     case 'create':
       return { ...base, kind: 'create', conversation: payloadOf({ ...row, kind: 'create' }) };
     case 'add_members':
@@ -336,4 +375,19 @@ function toEntry(row: OutboxRow): OutboxEntry {
       return { ...base, kind: 'group', change };
     }
   }
+}
+
+/** A queued message's link preview (kept on its message row), checked when read back like every payload. */
+function linkPreviewOf(row: OutboxRow): LinkPreview {
+  let json: unknown;
+  try {
+    json = JSON.parse(row.link_preview ?? '');
+  } catch {
+    throw new Error(`Outbox row ${row.client_id} (send) has a link preview that is not JSON`);
+  }
+  const parsed = linkPreviewSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`Outbox row ${row.client_id} (send) has a malformed link preview: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
 }

@@ -6,13 +6,15 @@ import type {
   EditHistoryEntry,
   MessageStatus,
   MessageView,
+  PinnedMessageView,
   QuoteView,
   ReactionView,
 } from '../../app-api/contract.js';
+import { linkPreviewSchema, type LinkPreview } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import type { AttachmentStore } from './attachments.js';
 import type { OutboxStore, QueuedChange } from './outbox-store.js';
-import { ConversationList } from './conversation-list.js';
+import { ConversationList, type Folder } from './conversation-list.js';
 import { conversationInfo, messageInfo, noticesBetween, othersWatermarks } from './group-views.js';
 
 /**
@@ -31,13 +33,80 @@ export class MirrorViews {
 
   private readonly list: ConversationList;
 
-  conversationSummaries(selfId: string, onlyId?: string): ConversationSummary[] {
-    return this.list.summaries(selfId, onlyId);
+  conversationSummaries(selfId: string, onlyId?: string, folder: Folder = 'all'): ConversationSummary[] {
+    return this.list.summaries(selfId, onlyId, folder);
   }
 
   /** One screen of the conversation list (see ConversationList.page). */
-  conversationPage(selfId: string, limit: number, after?: { lastActivityAt: number; id: string }): ConversationSummary[] {
-    return this.list.page(selfId, limit, after);
+  conversationPage(
+    selfId: string,
+    limit: number,
+    after?: { lastActivityAt: number; id: string },
+    folder: Folder = 'all',
+  ): ConversationSummary[] {
+    return this.list.page(selfId, limit, after, folder);
+  }
+
+  /**
+   * The conversation's pinned messages, the most recently pinned first: our queued pins (newest
+   * first, `pending`) ahead of the acknowledged ones (by the seq of their pin); our queued unpins
+   * and deletes applied. `now` dates a queued pin whose id carries no time.
+   */
+  pinnedMessages(conversationId: string, selfId: string, now: number): PinnedMessageView[] {
+    const acknowledged = cachedStatement(
+      this.db,
+      `SELECT p.message_id, p.pinned_by, p.pinned_at, u.display_name AS pinned_by_name FROM pins p
+         LEFT JOIN users u ON u.id = p.pinned_by
+       WHERE p.conversation_id = ? AND p.on_ = 1 ORDER BY p.seq DESC`,
+    ).all(conversationId) as { message_id: string; pinned_by: string; pinned_at: number; pinned_by_name: string | null }[];
+    const queued = this.outbox.queuedChanges(conversationId);
+    const selfName =
+      (
+        cachedStatement(this.db, 'SELECT display_name FROM users WHERE id = ?').get(selfId) as
+          { display_name: string } | undefined
+      )?.display_name ?? '';
+    // Our queued pins and unpins in order: the last one of each message is what shows.
+    const ours = new Map<string, { on: boolean; at: number }>();
+    for (const change of queued) {
+      if (change.kind !== 'pin' || change.status !== 'pending') continue;
+      ours.delete(change.messageId);
+      ours.set(change.messageId, { on: change.on === true, at: timeOfId(change.clientId) ?? now });
+    }
+    const order: { messageId: string; by: string; at: number; pending: boolean }[] = [];
+    for (const [messageId, pin] of [...ours.entries()].reverse()) {
+      if (pin.on) order.push({ messageId, by: selfName, at: pin.at, pending: true });
+    }
+    for (const row of acknowledged) {
+      if (ours.has(row.message_id)) continue;
+      order.push({ messageId: row.message_id, by: row.pinned_by_name ?? '', at: row.pinned_at, pending: false });
+    }
+    if (order.length === 0) return [];
+    const ids = order.map((entry) => entry.messageId);
+    const rows = cachedStatement(
+      this.db,
+      `${MESSAGE_SELECT} WHERE m.conversation_id = @conversation AND m.client_message_id IN (SELECT value FROM json_each(@ids))`,
+    ).all({ conversation: conversationId, ids: JSON.stringify(ids) }) as MessageRow[];
+    const byId = new Map(rows.map((row) => [row.client_message_id, row]));
+    const attachments = this.attachments.views(conversationId, ids);
+    const pinned: PinnedMessageView[] = [];
+    for (const entry of order) {
+      const row = byId.get(entry.messageId);
+      if (!row) continue;
+      const overlay = overlayFor(row, queued);
+      if (overlay.deleted) continue;
+      const first = attachments.get(entry.messageId)?.[0];
+      pinned.push({
+        messageId: entry.messageId,
+        seq: row.seq,
+        senderName: row.sender_name ?? '',
+        text: overlay.text,
+        attachment: first ? { kind: first.kind, name: first.name } : null,
+        pinnedBy: entry.by,
+        pinnedAt: entry.at,
+        pending: entry.pending,
+      });
+    }
+    return pinned;
   }
 
   /**
@@ -199,6 +268,11 @@ export class MirrorViews {
       rows.map((row) => row.client_message_id),
     );
     const others = othersWatermarks(this.db, conversationId, selfId);
+    const pinned = this.pinnedAmong(
+      conversationId,
+      rows.map((row) => row.client_message_id),
+      queued,
+    );
     const isMember =
       (
         cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as
@@ -227,8 +301,28 @@ export class MirrorViews {
           .map((change) => ({ changeId: change.clientId, kind: change.kind, error: change.error ?? '' })),
         attachments: overlay.deleted ? [] : (attachments.get(row.client_message_id) ?? []),
         forwardedFrom: overlay.deleted ? null : row.forwarded_from,
+        linkPreview: overlay.deleted ? null : linkPreviewOf(row.link_preview),
+        pinned: !overlay.deleted && pinned.has(row.client_message_id),
       };
     });
+  }
+
+  /** Which of these messages are pinned: acknowledged pins with our queued pins and unpins applied. */
+  private pinnedAmong(conversationId: string, messageIds: string[], queued: QueuedChange[]): Set<string> {
+    const pinned = new Set(
+      (
+        cachedStatement(
+          this.db,
+          'SELECT message_id FROM pins WHERE conversation_id = ? AND on_ = 1 AND message_id IN (SELECT value FROM json_each(?))',
+        ).all(conversationId, JSON.stringify(messageIds)) as { message_id: string }[]
+      ).map((row) => row.message_id),
+    );
+    for (const change of queued) {
+      if (change.kind !== 'pin' || change.status !== 'pending') continue;
+      if (change.on) pinned.add(change.messageId);
+      else pinned.delete(change.messageId);
+    }
+    return pinned;
   }
 
   /** Acknowledged reactions per message: one entry per emoji, in order of first use. */
@@ -272,7 +366,7 @@ export class MirrorViews {
 }
 
 const MESSAGE_SELECT = `SELECT m.conversation_id, m.client_message_id, m.sender_id, m.text, m.seq, m.state, m.error,
-    m.created_at, m.sent_at, m.reply_to, m.deleted, m.edit_seq, m.forwarded_from, u.display_name AS sender_name
+    m.created_at, m.sent_at, m.reply_to, m.deleted, m.edit_seq, m.forwarded_from, m.link_preview, u.display_name AS sender_name
   FROM messages m
   LEFT JOIN users u ON u.id = m.sender_id`;
 
@@ -290,7 +384,25 @@ interface MessageRow {
   deleted: number;
   edit_seq: number | null;
   forwarded_from: string | null;
+  link_preview: string | null;
   sender_name: string | null;
+}
+
+/** A message's link preview as stored, checked when read back: one that is not valid is not shown. */
+function linkPreviewOf(json: string | null): LinkPreview | null {
+  if (json === null) return null;
+  try {
+    const parsed = linkPreviewSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The time in a time-ordered id (UUID version 7, see common/ids.ts); null for any other id. */
+function timeOfId(id: string): number | null {
+  const match = /^([0-9a-f]{8})-([0-9a-f]{4})-7/i.exec(id);
+  return match ? parseInt(`${match[1]}${match[2]}`, 16) : null;
 }
 
 interface RawReaction {

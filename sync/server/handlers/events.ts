@@ -14,6 +14,7 @@ export async function send(ctx: HandlerContext, frame: FrameOf<'send'>): Promise
     replyTo: frame.replyTo ?? null,
     attachments: frame.attachments ?? [],
     ...(frame.forwardOf ? { forwardOf: frame.forwardOf } : {}),
+    ...(frame.linkPreview ? { linkPreview: frame.linkPreview } : {}),
     sentAt: ctx.runtime.clock.now(),
   });
   switch (result.status) {
@@ -136,10 +137,11 @@ function withinByteBudget(events: ConversationEvent[]): ConversationEvent[] {
   for (let i = 0; i < events.length; i += 1) {
     const event = events[i]!;
     // Worst case for JSON: 3 bytes per UTF-16 unit of text, plus the fixed fields; attachments
-    // (names, previews) as their own JSON, 3 bytes per unit too.
+    // (names, previews) and a link preview (its image a data: URL) as their own JSON, 3 bytes per unit too.
     bytes += 256 + 3 * ('text' in event ? event.text.length : 0);
     if (event.kind === 'message' && event.attachments.length > 0) bytes += 3 * JSON.stringify(event.attachments).length;
     if (event.kind === 'message' && event.forwardedFrom) bytes += 32 + 3 * event.forwardedFrom.name.length;
+    if (event.kind === 'message' && event.linkPreview) bytes += 3 * JSON.stringify(event.linkPreview).length;
     if (bytes > LIMITS.maxCatchUpBytes && i > 0) return events.slice(0, i);
   }
   return events;

@@ -3,12 +3,15 @@ import { refuse, type FrameOf, type HandlerContext, type HandlerResult } from '.
 
 /**
  * "I am typing": relayed to the other members' connections and forgotten. Never stored, never
- * sent to the typer's own other devices (they know who is typing: nobody they need to show).
+ * sent to the typer's own other devices (they know who is typing: nobody they need to show), nor
+ * to anyone with a block between them and the typer.
  */
 export async function typing(ctx: HandlerContext, frame: FrameOf<'typing'>): Promise<HandlerResult> {
   const conversation = await ctx.store.getConversationForMember(frame.conversationId, ctx.user.id);
   if (!conversation) return refuse(frame.rid, REFUSALS.conversation_not_found);
-  const others = conversation.members.map((member) => member.id).filter((id) => id !== ctx.user.id);
+  // Never to anyone with a block between them and the typer (either way, any conversation).
+  const blocked = new Set(await ctx.store.listBlockedWith(ctx.user.id));
+  const others = conversation.members.map((member) => member.id).filter((id) => id !== ctx.user.id && !blocked.has(id));
   return {
     reply: { type: 'ok', rid: frame.rid },
     fanout: [

@@ -7,8 +7,11 @@ import type {
   GroupChange,
   GroupChangeEvent,
   GroupCreatedEvent,
+  LinkPreview,
   MessageEvent,
   NewConversation,
+  SettingRegister,
+  StoredSetting,
   User,
 } from '../../protocol/frames.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
@@ -32,7 +35,15 @@ import type { RefusalReason } from '../../protocol/refusal-reasons.js';
  *   one pair's direct conversation) are told apart by unique keys (insert-or-nothing, then read),
  *   never by a look-up before the insert; members are ordered by an explicit join order;
  * - a member reads the log only within their visibility periods: from the event that added them
- *   to the one that removed them; everyone else is answered as if the conversation did not exist.
+ *   to the one that removed them; everyone else is answered as if the conversation did not exist;
+ * - blocks (the 'blocked' settings, settings.ts: blockedBetween): while a block stands between the
+ *   two people of a direct conversation, every event either stores there is hidden from the other
+ *   for good (never pushed, never served in catch-up, never a target of their replies, changes,
+ *   forwards or downloads), decided in the transaction that stores it; so is any change to a
+ *   message hidden from someone. A direct conversation made while a block stands is not listed for
+ *   the other person until it is lifted (or they start it themselves), and while it stands each is
+ *   shown the other's watermarks there as they were when it began. Contacts (presence) leave out
+ *   everyone with a block between them and the user. Groups are unaffected.
  *
  * Isolation: each method is one transaction that must see a consistent snapshot and serialise
  * with every other writer of the same conversation (SQLite: BEGIN IMMEDIATE; a networked store:
@@ -54,13 +65,16 @@ export interface ServerStore {
   createConversation(input: NewConversationInput): Promise<CreateResult>;
   /** null both when the conversation does not exist and when `userId` is not a member now. */
   getConversationForMember(conversationId: string, userId: string): Promise<Conversation | null>;
-  /** Every conversation `userId` is in, and those they were in (as former members see them). */
+  /**
+   * Every conversation `userId` is in, and those they were in (as former members see them); not a
+   * direct conversation kept from them while a block stands (see blocks above).
+   */
   listConversationsOf(userId: string): Promise<Conversation[]>;
   /** Adds, removes, leaves, renames or changes a role in a group. */
   appendGroupChange(input: NewGroupChange): Promise<GroupChangeResult>;
 
   appendMessage(input: NewMessage): Promise<AppendResult>;
-  /** An edit, delete or reaction on a message of the conversation. */
+  /** An edit, delete, reaction or pin on a message of the conversation. */
   appendChange(input: NewChange): Promise<ChangeResult>;
   /** null when `userId` was never a member (or the conversation does not exist). */
   readEvents(input: { conversationId: string; userId: string; afterSeq: number; limit: number }): Promise<EventPage | null>;
@@ -99,7 +113,23 @@ export interface ServerStore {
   /** Uploads created before `before` that no message refers to (now): what garbage collection removes. */
   listExpiredUploads(before: number): Promise<string[]>;
 
-  /** Users who share a conversation with `userId`, each with when they were last connected. */
+  /**
+   * Merges personal settings, last writer wins per register (settings.ts: supersedes). Each
+   * register that wins takes the next number of the user's version counter, moved in the same
+   * transaction (an UPDATE ... RETURNING, never read-then-write). Refused, storing nothing, when a
+   * conversation setting names a conversation the user was never in (`conversation_not_found`) or
+   * a block names nobody (`no_such_user`) or the user (`cannot_block_yourself`). A block that
+   * begins or is lifted changes what the pair are served from then on (see blocks above).
+   * Isolation: serialise with the user's other settings writes (SQLite: BEGIN IMMEDIATE; a
+   * networked store: a lock on the user's row before the registers are read).
+   */
+  setSettings(userId: string, registers: readonly SettingRegister[]): Promise<SetSettingsResult>;
+  /** The user's registers changed after `afterVersion`, oldest first. */
+  listSettings(userId: string, afterVersion: number, limit: number): Promise<SettingsPage>;
+  /** Everyone with a block between them and `userId`, whoever made it: presence and typing skip them. */
+  listBlockedWith(userId: string): Promise<string[]>;
+
+  /** Users who share a conversation with `userId` (and no block with them), each with when they were last connected. */
   listContacts(userId: string): Promise<Contact[]>;
   /** When the user's last connection closed; null when never (or unknown user). */
   getLastSeen(userId: string): Promise<number | null>;
@@ -132,7 +162,10 @@ export interface NewConversationInput {
 }
 
 export type CreateResult =
-  /** `event` is the group's creation (null for a direct conversation, which has none). */
+  /**
+   * `event` is the group's creation (null for a direct conversation, which has none); `memberIds`
+   * who must hear of it (not the other person of a direct conversation made while a block stands).
+   */
   | { status: 'created'; memberIds: string[]; event: GroupCreatedEvent | null }
   | { status: 'existing' }
   | { status: 'refused'; reason: RefusalReason };
@@ -186,11 +219,13 @@ export interface NewMessage {
    * (`findDownloadable`), besides their own.
    */
   forwardOf?: { conversationId: string; messageId: string };
+  /** The sender's preview of a link in the text, kept with the message (gone once it is deleted). */
+  linkPreview?: LinkPreview;
   sentAt: number;
 }
 
 export type AppendResult =
-  /** `memberIds` is who must hear about it. */
+  /** `memberIds` is who must hear about it (never the person it is hidden from by a block). */
   | { status: 'stored'; event: MessageEvent; memberIds: string[] }
   /** The client id was seen before from this sender: the original event (as it is now), nothing stored. */
   | { status: 'duplicate'; event: MessageEvent }
@@ -199,6 +234,34 @@ export type AppendResult =
    * for a forward `forwarded_message_missing` and `message_deleted`.
    */
   | Refused;
+
+export type SetSettingsResult =
+  | {
+      status: 'stored';
+      /** Each key the frame named, as stored now (the winner of the merge), in the frame's order. */
+      settings: StoredSetting[];
+      /** The registers this write changed (the user's other devices need them). */
+      changed: StoredSetting[];
+      /** Pairs between whom a block began or was lifted by this write. */
+      blockChanges: BlockChange[];
+    }
+  | Refused;
+
+export interface BlockChange {
+  /** The other person of the pair. */
+  userId: string;
+  /** True: a block stands between them now (it began); false: none stands any more. */
+  standing: boolean;
+  /** The pair's direct conversation, if they have one. */
+  conversationId: string | null;
+  /** When a block was lifted: the person the conversation had been kept from, to be told of it now. */
+  revealedTo: string | null;
+}
+
+export interface SettingsPage {
+  settings: StoredSetting[];
+  hasMore: boolean;
+}
 
 export interface NewChange {
   conversationId: string;
@@ -209,7 +272,10 @@ export interface NewChange {
 }
 
 export type ChangeResult =
-  /** `withheldFrom`: members who joined after the message; they get the event with its text withheld (''). */
+  /**
+   * `withheldFrom`: members who joined after the message; they get the event with its text withheld
+   * (''). Neither list holds the person the event is hidden from by a block.
+   */
   | { status: 'stored'; event: ChangeEvent; memberIds: string[]; withheldFrom: string[] }
   /** The client id was seen before from this sender for the same kind of change here. */
   | { status: 'duplicate'; event: ChangeEvent }
@@ -254,7 +320,11 @@ export interface Contact {
 export interface EventPage {
   events: ConversationEvent[];
   hasMore: boolean;
-  /** Set when the reader may not see the events right after afterSeq: nothing up to here is theirs. */
+  /**
+   * Set when the reader may not see the events right after afterSeq (outside their periods, or
+   * hidden from them by a block): nothing up to here is theirs. A page ends before a run of hidden
+   * events; the next one starts past the whole run.
+   */
   skippedTo?: number;
   /** Everyone the events name. */
   users: User[];
@@ -265,7 +335,7 @@ export interface WatermarkResult {
   readSeq: number;
   /** False when the receipt changed nothing (old or repeated), so nobody needs to be told. */
   moved: boolean;
-  /** Who must hear about it when it moved. */
+  /** Who must hear about it when it moved (not the other person of a direct conversation while a block stands). */
   memberIds: string[];
 }
 

@@ -1,8 +1,16 @@
-import type { ChangeEvent, ConversationEvent, ForwardedFrom, MessageEvent } from '../../protocol/frames.js';
-import { refuseChange, type ChangeTarget } from '../../protocol/rules.js';
+import type {
+  ChangeEvent,
+  ConversationEvent,
+  ConversationKind,
+  ForwardedFrom,
+  MessageEvent,
+  Role,
+} from '../../protocol/frames.js';
+import { refuseChange, type ChangeActor, type ChangeTarget } from '../../protocol/rules.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
 import type { AppendResult, ChangeResult, NewChange, NewMessage, Refused } from './server-store.js';
 import { toEvent, toEventRow, type EventRow } from './sqlite-rows.js';
+import { blockedPeerIn } from './sqlite-settings.js';
 import type { Statements } from './sqlite-statements.js';
 import { attachmentsUploadedBy, attachmentsVisibleTo, referUploadsIn } from './sqlite-uploads.js';
 
@@ -37,11 +45,14 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
     deleted: false,
     attachments,
     ...(forward ? { forwardedFrom: forward.forwardedFrom } : {}),
+    ...(input.linkPreview ? { linkPreview: input.linkPreview } : {}),
     sentAt: input.sentAt,
   };
-  s.insertEvent.run(toEventRow(event));
+  // A block between the two people of a direct conversation: stored for the sender only.
+  const hiddenFrom = blockedPeerIn(s, conversationId, senderId);
+  s.insertEvent.run({ ...toEventRow(event), hidden_from: hiddenFrom });
   referUploadsIn(s, conversationId, event.seq, attachments);
-  return { status: 'stored', event, memberIds: memberIds(s, conversationId) };
+  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom) };
 }
 
 export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
@@ -54,7 +65,8 @@ export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
     (event): event is ChangeEvent => event.kind === change.kind,
   );
   if (answered) return answered;
-  const reason = refuseChange(change, senderId, loadTarget(s, conversationId, change.messageId, senderId));
+  const target = loadTarget(s, conversationId, change.messageId, senderId);
+  const reason = refuseChange(change, actorIn(s, conversationId, senderId), target);
   if (reason) return refused(reason);
 
   const base = { conversationId, seq: nextSeq(s, conversationId), senderId, sentAt: input.sentAt, clientChangeId };
@@ -75,16 +87,37 @@ export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
       else s.removeReaction.run(key);
       break;
     }
+    case 'pin':
+      // The pin event is the state: the latest one of a message says whether it is pinned.
+      event = { kind: 'pin', ...base, messageId: change.messageId, on: change.on };
+      break;
   }
-  s.insertEvent.run(toEventRow(event));
+  // Stored for the sender only while a block stands between the pair, and so is any change to a
+  // message hidden from someone: they never had the message, so they never get what changes it.
+  const hiddenFrom = blockedPeerIn(s, conversationId, senderId) ?? target?.hiddenFrom ?? null;
+  s.insertEvent.run({ ...toEventRow(event), hidden_from: hiddenFrom });
   // An edit's text is the message's text: members who joined after the message do not get it.
   const withheldFrom =
     event.kind === 'edit'
-      ? (s.joinedAfter.all(conversationId, messageSeq(s, conversationId, event.messageId)) as { user_id: string }[]).map(
-          (row) => row.user_id,
-        )
+      ? (s.joinedAfter.all(conversationId, messageSeq(s, conversationId, event.messageId)) as { user_id: string }[])
+          .map((row) => row.user_id)
+          .filter((id) => id !== hiddenFrom)
       : [];
-  return { status: 'stored', event, memberIds: memberIds(s, conversationId), withheldFrom };
+  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom), withheldFrom };
+}
+
+/** Who makes a change, as the rules judge it: their role now and the kind of conversation. */
+function actorIn(s: Statements, conversationId: string, senderId: string): ChangeActor {
+  // resendOrStranger has made sure they are a member.
+  const { role } = s.membership.get(conversationId, senderId) as { role: Role };
+  const { kind } = s.conversationById.get(conversationId) as { kind: ConversationKind };
+  return { id: senderId, role, conversationKind: kind };
+}
+
+/** Who hears of a new event: the members, but never the one it is hidden from. */
+function recipients(s: Statements, conversationId: string, hiddenFrom: string | null): string[] {
+  const ids = memberIds(s, conversationId);
+  return hiddenFrom === null ? ids : ids.filter((id) => id !== hiddenFrom);
 }
 
 export function refused(reason: RefusalReason): Refused {
@@ -135,10 +168,14 @@ export function asSeenIn(
   return visible ? event : { ...event, text: '' };
 }
 
-/** Whether the message exists and lies within one of `userId`'s visibility periods. */
+/**
+ * Whether the message exists, lies within one of `userId`'s visibility periods and is not hidden
+ * from them (stored while a block stood): nobody replies to, forwards or changes what they never got.
+ */
 function visibleTo(s: Statements, conversationId: string, messageId: string, userId: string): boolean {
-  const seq = messageSeq(s, conversationId, messageId);
-  if (seq === 0) return false;
+  const row = s.messageById.get(conversationId, messageId) as { seq: number; hidden_from: string | null } | undefined;
+  if (!row || row.hidden_from === userId) return false;
+  const seq = row.seq;
   const periods = s.periodsOf.all(conversationId, userId) as { from_seq: number; to_seq: number | null }[];
   return periods.some((period) => seq >= period.from_seq && (period.to_seq === null || seq <= period.to_seq));
 }
@@ -169,11 +206,22 @@ function forwardSource(
 }
 
 /** The message a change targets, as its sender may see it: one from before they joined is no message of theirs. */
-function loadTarget(s: Statements, conversationId: string, messageId: string, senderId: string): ChangeTarget | null {
-  const row = s.messageById.get(conversationId, messageId) as { sender_id: string; deleted: number } | undefined;
+function loadTarget(
+  s: Statements,
+  conversationId: string,
+  messageId: string,
+  senderId: string,
+): (ChangeTarget & { hiddenFrom: string | null }) | null {
+  const row = s.messageById.get(conversationId, messageId) as
+    { sender_id: string; deleted: number; hidden_from: string | null } | undefined;
   if (!row || !visibleTo(s, conversationId, messageId, senderId)) return null;
   const emojis = s.emojisOf.all(conversationId, messageId, senderId) as { emoji: string }[];
-  return { authorId: row.sender_id, deleted: row.deleted === 1, senderEmojis: new Set(emojis.map((r) => r.emoji)) };
+  return {
+    authorId: row.sender_id,
+    deleted: row.deleted === 1,
+    senderEmojis: new Set(emojis.map((r) => r.emoji)),
+    hiddenFrom: row.hidden_from,
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import { refuseGroupChange, refuseNewGroup, successorOf, type GroupFacts } from 
 import type { CreateResult, GroupChangeResult, NewConversationInput, NewGroupChange } from './server-store.js';
 import { directPairKey } from './server-store.js';
 import { memberIds, nextSeq, refused, resendOrStranger } from './sqlite-event-log.js';
+import { keepNewDirectFrom, revealDirectTo } from './sqlite-settings.js';
 import { toEventRow, toUser, type ConversationRow, type UserRow } from './sqlite-rows.js';
 import type { Statements } from './sqlite-statements.js';
 
@@ -35,10 +36,19 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         // The pair's conversation exists (the other person made it first, or this is a resend):
         // it is theirs too. Anything else holding the id is another conversation.
         const existing = s.conversationByPair.get(pairKey) as ConversationRow | undefined;
-        return existing?.id === conversationId ? { status: 'existing' } : { status: 'refused', reason: 'conversation_id_taken' };
+        if (existing?.id !== conversationId) return { status: 'refused', reason: 'conversation_id_taken' };
+        // Kept from them while a block stands, until they ask for it themselves.
+        revealDirectTo(s, conversationId, creatorId);
+        return { status: 'existing' };
       }
       for (const userId of [creatorId, conversation.userId]) addMember(s, conversationId, userId, 'member', 1);
-      return { status: 'created', memberIds: memberIds(s, conversationId), event: null };
+      // Made while a block stands between the pair: the other person is not told of it.
+      const keptFrom = keepNewDirectFrom(s, conversationId, creatorId, conversation.userId);
+      return {
+        status: 'created',
+        memberIds: memberIds(s, conversationId).filter((userId) => userId !== keptFrom),
+        event: null,
+      };
     }
     case 'group': {
       if (looksLikeDirectId(conversationId)) return { status: 'refused', reason: 'bad_conversation_id' };

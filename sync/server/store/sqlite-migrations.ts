@@ -236,4 +236,60 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'personal settings (last-writer-wins registers, versioned per user), blocks, pins, hidden events',
+    up(db) {
+      db.exec(`
+        -- Hands out the user's settings versions: bumped (UPDATE ... RETURNING) once per register
+        -- that changes, in the transaction that changes it.
+        ALTER TABLE users ADD COLUMN settings_version INTEGER NOT NULL DEFAULT 0;
+
+        -- One last-writer-wins register per (owner, settingKey): archived / muted / draft of a
+        -- conversation, or blocked of a person. The setting itself as JSON (checked against the
+        -- protocol's schema when read back), the writer's clock and device, and the version it got.
+        CREATE TABLE settings (
+          user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          key      TEXT NOT NULL,
+          setting  TEXT NOT NULL,
+          at       INTEGER NOT NULL,
+          by       TEXT NOT NULL,
+          version  INTEGER NOT NULL,
+          PRIMARY KEY (user_id, key)
+        ) WITHOUT ROWID;
+        -- list_settings pages through one user's changes by version.
+        CREATE UNIQUE INDEX settings_by_version ON settings(user_id, version);
+
+        -- The blocks that stand now (the 'blocked' registers whose value is true), kept in the same
+        -- transaction as the register: what delivery, presence and typing consult.
+        CREATE TABLE blocks (
+          blocker_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          blocked_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          PRIMARY KEY (blocker_id, blocked_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX blocks_by_blocked ON blocks(blocked_id);
+
+        -- While a block stands between two people, each is shown the other's watermarks in their
+        -- direct conversation as they were when it began (a row per member, written when the first
+        -- block of the pair begins, deleted when the last one is lifted).
+        CREATE TABLE block_watermarks (
+          conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+          user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          delivered_seq   INTEGER NOT NULL,
+          read_seq        INTEGER NOT NULL,
+          PRIMARY KEY (conversation_id, user_id)
+        ) WITHOUT ROWID;
+
+        -- The member of a direct conversation an event is never served to (stored while a block
+        -- stood between the pair); NULL for every event before this version.
+        ALTER TABLE events ADD COLUMN hidden_from TEXT;
+        -- A direct conversation started while a block stood between the pair is not announced to
+        -- this member (not listed, no conversation_added) until the block is lifted.
+        ALTER TABLE conversations ADD COLUMN hidden_from TEXT;
+
+        -- Pins are events of kind 'pin' (message_id: the target; payload: {"on": boolean}): no
+        -- column changes for them.
+      `);
+    },
+  },
 ];

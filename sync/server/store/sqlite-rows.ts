@@ -6,6 +6,7 @@ import {
   memberRemovedEventSchema,
   membersAddedEventSchema,
   messageEventSchema,
+  pinEventSchema,
   roleChangedEventSchema,
   type Conversation,
   type ConversationEvent,
@@ -64,9 +65,16 @@ export interface EventRow {
   reaction_on: number | null;
   /**
    * Membership events: their kind-specific fields as JSON (see MEMBERSHIP_PAYLOADS). Messages:
-   * {"attachments":[...], "forwardedFrom"?: {"name"}}, NULL when they carry neither (or were deleted).
+   * {"attachments":[...], "forwardedFrom"?: {"name"}, "linkPreview"?: {...}}, NULL when they carry
+   * none of them (or were deleted). Pins: {"on": boolean}.
    */
   payload: string | null;
+  /**
+   * The member of a direct conversation this event is never served to (a block stood between the
+   * pair when it was stored, or it changes a message hidden from them); NULL: served to everyone
+   * who may read the log. Set once, at insert; lifting the block does not reveal it.
+   */
+  hidden_from: string | null;
 }
 
 export function toUser(row: UserRow): User {
@@ -148,18 +156,23 @@ function membershipPayload(event: MembershipEvent): string {
 }
 
 /**
- * A message's own fields kept as JSON: its attachments and, for a forward, whom it was forwarded
- * from; checked like the membership payloads. NULL when it has neither (and once deleted).
+ * A message's own fields kept as JSON: its attachments, for a forward whom it was forwarded from,
+ * and the sender's link preview; checked like the membership payloads. NULL when it has none of
+ * them (and once deleted: the purge clears the column, so a preview goes with the text).
  */
-const MESSAGE_PAYLOAD = messageEventSchema.pick({ attachments: true, forwardedFrom: true });
+const MESSAGE_PAYLOAD = messageEventSchema.pick({ attachments: true, forwardedFrom: true, linkPreview: true });
 
 function messagePayload(event: MessageEvent): string | null {
-  if (event.attachments.length === 0 && event.forwardedFrom === undefined) return null;
+  if (event.attachments.length === 0 && event.forwardedFrom === undefined && event.linkPreview === undefined) return null;
   return JSON.stringify({
     attachments: event.attachments,
     ...(event.forwardedFrom !== undefined ? { forwardedFrom: event.forwardedFrom } : {}),
+    ...(event.linkPreview !== undefined ? { linkPreview: event.linkPreview } : {}),
   });
 }
+
+/** A pin's own field: whether it pins or unpins. */
+const PIN_PAYLOAD = pinEventSchema.pick({ on: true });
 
 function parsePayload<K extends MembershipEvent['kind']>(row: EventRow, kind: K): z.infer<(typeof MEMBERSHIP_PAYLOADS)[K]> {
   return parseJson(row, required(row, row.payload, 'payload'), MEMBERSHIP_PAYLOADS[kind], kind) as z.infer<
@@ -194,6 +207,7 @@ export function toEvent(row: EventRow): ConversationEvent {
         deleted: row.deleted === 1,
         attachments: payload?.attachments ?? [],
         ...(payload?.forwardedFrom !== undefined ? { forwardedFrom: payload.forwardedFrom } : {}),
+        ...(payload?.linkPreview !== undefined ? { linkPreview: payload.linkPreview } : {}),
       };
     }
     case 'edit':
@@ -209,6 +223,10 @@ export function toEvent(row: EventRow): ConversationEvent {
         emoji: required(row, row.emoji, 'emoji'),
         on: required(row, row.reaction_on, 'reaction_on') === 1,
       };
+    case 'pin': {
+      const { on } = parseJson(row, required(row, row.payload, 'payload'), PIN_PAYLOAD, 'pin');
+      return { kind: 'pin', ...base, clientChangeId: row.client_id, messageId: target(row), on };
+    }
     case 'group_created':
       return { kind: 'group_created', ...base, ...parsePayload(row, 'group_created') };
     case 'members_added':
@@ -242,6 +260,7 @@ export function toEventRow(event: ConversationEvent): EventRow {
     emoji: null,
     reaction_on: null,
     payload: null,
+    hidden_from: null,
   };
   switch (event.kind) {
     case 'message':
@@ -266,6 +285,8 @@ export function toEventRow(event: ConversationEvent): EventRow {
         emoji: event.emoji,
         reaction_on: event.on ? 1 : 0,
       };
+    case 'pin':
+      return { ...row, client_id: event.clientChangeId, message_id: event.messageId, payload: JSON.stringify({ on: event.on }) };
     // The creation is idempotent by the conversation's id, which stands in as its client id.
     case 'group_created':
       return { ...row, client_id: event.conversationId, payload: membershipPayload(event) };

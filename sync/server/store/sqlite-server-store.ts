@@ -1,6 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { peopleNamedIn, type Conversation, type ConversationEvent, type Member, type User } from '../../protocol/frames.js';
+import {
+  peopleNamedIn,
+  type Conversation,
+  type ConversationEvent,
+  type Member,
+  type SettingRegister,
+  type User,
+} from '../../protocol/frames.js';
 import { openDatabase, type Db } from '../../node/sqlite.js';
 import {
   type AppendResult,
@@ -18,11 +25,21 @@ import {
   type NewUpload,
   type NewUser,
   type ServerStore,
+  type SetSettingsResult,
+  type SettingsPage,
   type StoredUpload,
   type StoredUser,
   type WatermarkResult,
 } from './server-store.js';
 import { appendChangeIn, appendMessageIn, asSeenIn, memberIds } from './sqlite-event-log.js';
+import {
+  blockedPeerIn,
+  blockedWithIn,
+  frozenWatermarksIn,
+  listSettingsIn,
+  setSettingsIn,
+  type FrozenWatermarks,
+} from './sqlite-settings.js';
 import { appendGroupChangeIn, createConversationIn } from './sqlite-membership.js';
 import { serverMigrations } from './sqlite-migrations.js';
 import {
@@ -89,8 +106,11 @@ export class SqliteServerStore implements ServerStore {
   }
 
   async getConversationForMember(conversationId: string, userId: string): Promise<Conversation | null> {
-    const row = this.statements.conversationForMember.get(conversationId, userId) as ConversationRow | undefined;
-    return row ? this.loadConversation(row) : null;
+    const run = this.db.transaction((): Conversation | null => {
+      const row = this.statements.conversationForMember.get(conversationId, userId) as ConversationRow | undefined;
+      return row ? this.loadConversation(row, frozenWatermarksIn(this.statements, userId, conversationId)) : null;
+    });
+    return run.deferred();
   }
 
   async listConversationsOf(userId: string): Promise<Conversation[]> {
@@ -103,8 +123,9 @@ export class SqliteServerStore implements ServerStore {
         members.set(row.conversation_id, list);
       }
       const former = this.statements.formerConversationsOf.all({ userId }) as (ConversationRow & { last_visible_seq: number })[];
+      const frozen = frozenWatermarksIn(this.statements, userId);
       return [
-        ...rows.map((row) => toConversation(row, members.get(row.id) ?? [])),
+        ...rows.map((row) => toConversation(row, withFrozen(members.get(row.id) ?? [], frozen.get(row.id)))),
         ...former.map((row) => toFormerConversation(row, row.last_visible_seq)),
       ];
     });
@@ -136,22 +157,32 @@ export class SqliteServerStore implements ServerStore {
       const period = this.statements.periodFrom.get({ conversationId, userId, seq: afterSeq + 1 }) as
         { from_seq: number; to_seq: number | null } | undefined;
       if (!period) return { events: [], hasMore: false, users: [] };
-      const start = Math.max(afterSeq, period.from_seq - 1);
-      // One row more than asked tells whether another page exists without a COUNT.
-      const rows = this.statements.eventsBetween.all(
-        conversationId,
-        start,
-        period.to_seq ?? Number.MAX_SAFE_INTEGER,
-        limit + 1,
-      ) as EventRow[];
-      const periods = this.statements.periodsOf.all(conversationId, userId) as { from_seq: number; to_seq: number | null }[];
-      const events = rows.slice(0, limit).map((row) => asSeenIn(this.statements, toEvent(row), periods));
+      const untilSeq = period.to_seq ?? Number.MAX_SAFE_INTEGER;
       const laterPeriod =
         period.to_seq !== null &&
         this.statements.periodFrom.get({ conversationId, userId, seq: period.to_seq + 1 }) !== undefined;
+      let start = Math.max(afterSeq, period.from_seq - 1);
+      // Events hidden from the reader (stored while a block stood) are skipped like events from
+      // outside their periods: the page starts after the run of them, and `skippedTo` says so.
+      const served = this.statements.firstServedAfter.get({ conversationId, afterSeq: start, untilSeq, userId }) as
+        { seq: number } | undefined;
+      if (!served) {
+        // Nothing more here is theirs: skip to the end of the stretch (or of the log so far).
+        const { last_seq: lastSeq } = this.statements.conversationById.get(conversationId) as ConversationRow;
+        const end = Math.min(untilSeq, lastSeq);
+        return { events: [], hasMore: laterPeriod, ...(end > afterSeq ? { skippedTo: end } : {}), users: [] };
+      }
+      start = served.seq - 1;
+      // One row more than asked tells whether another page exists without a COUNT.
+      const rows = this.statements.eventsBetween.all(conversationId, start, untilSeq, limit + 1) as EventRow[];
+      const periods = this.statements.periodsOf.all(conversationId, userId) as { from_seq: number; to_seq: number | null }[];
+      // The page ends before the next hidden event; the next one starts past the run of them.
+      const hidden = rows.findIndex((row) => row.hidden_from === userId);
+      const kept = hidden === -1 ? rows.slice(0, limit) : rows.slice(0, Math.min(hidden, limit));
+      const events = kept.map((row) => asSeenIn(this.statements, toEvent(row), periods));
       return {
         events,
-        hasMore: rows.length > limit || laterPeriod,
+        hasMore: rows.length > kept.length || laterPeriod,
         ...(start > afterSeq ? { skippedTo: start } : {}),
         users: this.usersNamedIn(events),
       };
@@ -183,7 +214,10 @@ export class SqliteServerStore implements ServerStore {
           readSeq,
         });
       }
-      return { deliveredSeq, readSeq, moved, memberIds: memberIds(this.statements, input.conversationId) };
+      // While a block stands between the two people of a direct conversation, neither hears the other's receipts.
+      const hiddenFrom = blockedPeerIn(this.statements, input.conversationId, input.userId);
+      const recipients = memberIds(this.statements, input.conversationId).filter((id) => id !== hiddenFrom);
+      return { deliveredSeq, readSeq, moved, memberIds: recipients };
     });
     return run.immediate();
   }
@@ -213,8 +247,20 @@ export class SqliteServerStore implements ServerStore {
     return (this.statements.expiredUploads.all(before) as { id: string }[]).map((row) => row.id);
   }
 
+  async setSettings(userId: string, registers: readonly SettingRegister[]): Promise<SetSettingsResult> {
+    return this.db.transaction(() => setSettingsIn(this.statements, userId, registers)).immediate();
+  }
+
+  async listSettings(userId: string, afterVersion: number, limit: number): Promise<SettingsPage> {
+    return listSettingsIn(this.statements, userId, afterVersion, limit);
+  }
+
+  async listBlockedWith(userId: string): Promise<string[]> {
+    return blockedWithIn(this.statements, userId);
+  }
+
   async listContacts(userId: string): Promise<Contact[]> {
-    const rows = this.statements.contactsOf.all(userId) as { user_id: string; last_seen_at: number | null }[];
+    const rows = this.statements.contactsOf.all({ userId }) as { user_id: string; last_seen_at: number | null }[];
     return rows.map((row) => ({ userId: row.user_id, lastSeenAt: row.last_seen_at }));
   }
 
@@ -241,10 +287,25 @@ export class SqliteServerStore implements ServerStore {
     return (this.statements.usersIn.all(JSON.stringify([...ids])) as UserRow[]).map(toUser);
   }
 
-  private loadConversation(row: ConversationRow): Conversation {
+  private loadConversation(row: ConversationRow, frozen: FrozenWatermarks): Conversation {
     const members = (this.statements.membersOf.all(row.id) as MemberRow[]).map(toMember);
-    return toConversation(row, members);
+    return toConversation(row, withFrozen(members, frozen.get(row.id)));
   }
+}
+
+/** Members as the viewer is shown them: with the watermarks kept when a block began, where there are some. */
+function withFrozen(members: Member[], frozen: Map<string, { deliveredSeq: number; readSeq: number }> | undefined): Member[] {
+  if (!frozen) return members;
+  return members.map((member) => {
+    const kept = frozen.get(member.id);
+    return kept
+      ? {
+          ...member,
+          deliveredSeq: Math.min(member.deliveredSeq, kept.deliveredSeq),
+          readSeq: Math.min(member.readSeq, kept.readSeq),
+        }
+      : member;
+  });
 }
 
 function isUniqueViolation(error: unknown, column: string): boolean {

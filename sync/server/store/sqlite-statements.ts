@@ -7,6 +7,19 @@ export type Statements = ReturnType<typeof prepareStatements>;
 export function prepareStatements(db: Db) {
   const memberColumns = `m.conversation_id, u.id, u.username, u.display_name, m.role, m.join_order, m.delivered_seq, m.read_seq`;
   const conversationColumns = `c.id, c.kind, c.name, c.created_by, c.last_seq, c.created_at`;
+  /**
+   * A member's columns of a conversation: its last_seq is the highest seq this member may see. In a
+   * direct conversation, events stored away from them while a block stood (events.hidden_from) are
+   * not theirs, so a run of them at the end is not something their device can ever catch up to. The
+   * probe walks the primary key backwards and stops at the first event they may see: one step but
+   * for trailing hidden events.
+   */
+  const memberConversationColumns = `c.id, c.kind, c.name, c.created_by, c.created_at,
+    CASE WHEN c.kind = 'direct' THEN COALESCE(
+      (SELECT e.seq FROM events e
+        WHERE e.conversation_id = c.id AND (e.hidden_from IS NULL OR e.hidden_from <> m.user_id)
+        ORDER BY e.seq DESC LIMIT 1), 0)
+    ELSE c.last_seq END AS last_seq`;
   return {
     // --- users and sessions
     insertUser: db.prepare(
@@ -40,14 +53,15 @@ export function prepareStatements(db: Db) {
     openPeriod: db.prepare(`INSERT INTO member_periods (conversation_id, user_id, from_seq, to_seq) VALUES (?, ?, ?, NULL)`),
     closePeriod: db.prepare(`UPDATE member_periods SET to_seq = ? WHERE conversation_id = ? AND user_id = ? AND to_seq IS NULL`),
     conversationForMember: db.prepare(
-      `SELECT ${conversationColumns} FROM conversations c
+      `SELECT ${memberConversationColumns} FROM conversations c
        JOIN members m ON m.conversation_id = c.id
        WHERE c.id = ? AND m.user_id = ?`,
     ),
+    // Not those kept from them while a block stands (see conversations.hidden_from).
     conversationsOf: db.prepare(
-      `SELECT ${conversationColumns} FROM conversations c
+      `SELECT ${memberConversationColumns} FROM conversations c
        JOIN members m ON m.conversation_id = c.id
-       WHERE m.user_id = ?
+       WHERE m.user_id = ? AND (c.hidden_from IS NULL OR c.hidden_from <> m.user_id)
        ORDER BY c.created_at, c.id`,
     ),
     // Groups someone was in and is not now, with the last seq they may read.
@@ -88,7 +102,7 @@ export function prepareStatements(db: Db) {
     // INDEXED BY: without statistics the planner prefers the primary key's conversation_id prefix,
     // which scans the whole conversation; these lookups must stay one index probe however long it is.
     messageById: db.prepare(
-      `SELECT sender_id, deleted, seq FROM events INDEXED BY events_by_message
+      `SELECT sender_id, deleted, seq, hidden_from FROM events INDEXED BY events_by_message
        WHERE conversation_id = ? AND message_id = ? AND kind = 'message'`,
     ),
     // The whole message row (a forward reads what it copies).
@@ -98,9 +112,16 @@ export function prepareStatements(db: Db) {
     nextSeq: db.prepare(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`),
     insertEvent: db.prepare(
       `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
-                           reply_to, deleted, emoji, reaction_on, payload)
+                           reply_to, deleted, emoji, reaction_on, payload, hidden_from)
        VALUES (@conversation_id, @seq, @kind, @sender_id, @client_id, @message_id, @text, @sent_at,
-               @reply_to, @deleted, @emoji, @reaction_on, @payload)`,
+               @reply_to, @deleted, @emoji, @reaction_on, @payload, @hidden_from)`,
+    ),
+    // The first event in (afterSeq, untilSeq] that `userId` may be served (not hidden from them).
+    firstServedAfter: db.prepare(
+      `SELECT seq FROM events
+       WHERE conversation_id = @conversationId AND seq > @afterSeq AND seq <= @untilSeq
+         AND (hidden_from IS NULL OR hidden_from <> @userId)
+       ORDER BY seq LIMIT 1`,
     ),
     // Within one visible stretch: seq in (afterSeq, untilSeq].
     eventsBetween: db.prepare(`SELECT * FROM events WHERE conversation_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`),
@@ -139,11 +160,14 @@ export function prepareStatements(db: Db) {
     ),
 
     // --- presence
+    // Nobody with a block between them and the user: presence is not relayed between such a pair.
     contactsOf: db.prepare(
       `SELECT DISTINCT u.id AS user_id, u.last_seen_at FROM members mine
        JOIN members theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id <> mine.user_id
        JOIN users u ON u.id = theirs.user_id
-       WHERE mine.user_id = ?
+       WHERE mine.user_id = @userId
+         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = @userId AND b.blocked_id = u.id)
+         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = @userId)
        ORDER BY u.id`,
     ),
     lastSeen: db.prepare(`SELECT last_seen_at FROM users WHERE id = ?`),
@@ -151,5 +175,43 @@ export function prepareStatements(db: Db) {
 
     // --- uploads and the messages that refer to them
     ...prepareUploadStatements(db),
+
+    // --- personal settings (sqlite-settings.ts), blocks
+    // The per-user counter moves in the transaction that changes the register: never read-then-write.
+    bumpSettingsVersion: db.prepare(
+      `UPDATE users SET settings_version = settings_version + 1 WHERE id = ? RETURNING settings_version AS version`,
+    ),
+    settingByKey: db.prepare(`SELECT key, setting, at, by, version FROM settings WHERE user_id = ? AND key = ?`),
+    upsertSetting: db.prepare(
+      `INSERT INTO settings (user_id, key, setting, at, by, version) VALUES (@userId, @key, @setting, @at, @by, @version)
+       ON CONFLICT (user_id, key) DO UPDATE SET setting = excluded.setting, at = excluded.at, by = excluded.by,
+         version = excluded.version`,
+    ),
+    settingsAfter: db.prepare(
+      `SELECT key, setting, at, by, version FROM settings WHERE user_id = ? AND version > ? ORDER BY version LIMIT ?`,
+    ),
+    insertBlock: db.prepare(`INSERT OR IGNORE INTO blocks (blocker_id, blocked_id) VALUES (?, ?)`),
+    deleteBlock: db.prepare(`DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?`),
+    blocks: db.prepare(`SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ?`),
+    // Everyone with a block between them and the user, whoever made it.
+    blockedWith: db.prepare(
+      `SELECT blocked_id AS user_id FROM blocks WHERE blocker_id = @userId
+       UNION SELECT blocker_id AS user_id FROM blocks WHERE blocked_id = @userId`,
+    ),
+    snapshotWatermarks: db.prepare(
+      `INSERT OR REPLACE INTO block_watermarks (conversation_id, user_id, delivered_seq, read_seq)
+       SELECT conversation_id, user_id, delivered_seq, read_seq FROM members WHERE conversation_id = ?`,
+    ),
+    dropWatermarkSnapshots: db.prepare(`DELETE FROM block_watermarks WHERE conversation_id = ?`),
+    // The frozen watermarks of everyone but `userId` in the conversations `userId` is in.
+    frozenWatermarksFor: db.prepare(
+      `SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks
+       WHERE user_id <> @userId AND conversation_id IN (SELECT conversation_id FROM members WHERE user_id = @userId)`,
+    ),
+    frozenWatermarksIn: db.prepare(
+      `SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks WHERE conversation_id = ? AND user_id <> ?`,
+    ),
+    hiddenFromOf: db.prepare(`SELECT hidden_from FROM conversations WHERE id = ?`),
+    hideConversation: db.prepare(`UPDATE conversations SET hidden_from = ? WHERE id = ?`),
   };
 }

@@ -33,7 +33,7 @@ export function prepareUploadStatements(db: Db) {
     // One message may carry the same upload twice; it refers to it once.
     insertRef: db.prepare(`INSERT OR IGNORE INTO attachment_refs (upload_id, conversation_id, seq) VALUES (?, ?, ?)`),
     dropRefsOfMessage: db.prepare(`DELETE FROM attachment_refs WHERE conversation_id = ? AND seq = ?`),
-    // A referring message within one of the reader's visibility periods (as readEvents serves them).
+    // A referring message within one of the reader's visibility periods, served to them (as readEvents serves them).
     downloadable: db.prepare(
       `SELECT u.id, u.sha256, u.size FROM uploads u
        WHERE u.id = @attachmentId AND u.completed_at IS NOT NULL AND EXISTS (
@@ -41,6 +41,10 @@ export function prepareUploadStatements(db: Db) {
          JOIN member_periods p ON p.conversation_id = r.conversation_id AND p.user_id = @userId
          JOIN members m ON m.conversation_id = r.conversation_id AND m.user_id = @userId
          WHERE r.upload_id = u.id AND r.seq >= p.from_seq AND (p.to_seq IS NULL OR r.seq <= p.to_seq)
+           -- Not through a message hidden from the reader (stored while a block stood).
+           AND NOT EXISTS (
+             SELECT 1 FROM events e WHERE e.conversation_id = r.conversation_id AND e.seq = r.seq AND e.hidden_from = @userId
+           )
        )`,
     ),
     expiredUploads: db.prepare(

@@ -41,7 +41,7 @@ import { BENCH_EMOJIS, chatText, cumulativeWeights, Rng } from './random.js';
 import { scaled } from './report.js';
 
 /** Bump when the generator changes so cached mirrors are rebuilt. */
-const FIXTURE_VERSION = 4;
+const FIXTURE_VERSION = 5;
 
 export interface MirrorFixture {
   /** The profile folder (holds mirror.sqlite): openClientCore can open it directly. */
@@ -335,6 +335,11 @@ export function buildMirrorFixture(dir: string, scale: number): void {
       recountUnread(db, c.id, self.id);
       refreshMembership(db, c.id, self.id);
     }
+    // The newest message from someone else (migration 10): what brings an archived conversation back.
+    db.prepare(
+      `UPDATE conversations SET last_incoming_seq = COALESCE((SELECT MAX(m.seq) FROM messages m
+         WHERE m.conversation_id = conversations.id AND m.sender_id != ?), 0)`,
+    ).run(self.id);
     // The full-text index, as a mirror that received this history holds it (deleted messages left out).
     db.exec(`
       INSERT INTO message_search (rowid, text, names)

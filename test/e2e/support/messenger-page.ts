@@ -13,6 +13,14 @@ export class MessengerPage {
     await expect(this.conversations).toBeVisible();
   }
 
+  async logIn(username: string, password = 'a long enough password') {
+    await this.page.getByRole('tab', { name: 'Log in' }).click();
+    await this.page.getByRole('textbox', { name: 'Username' }).fill(username);
+    await this.page.getByRole('textbox', { name: 'Password' }).fill(password);
+    await this.page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await expect(this.conversations).toBeVisible();
+  }
+
   get serverField(): Locator {
     return this.page.getByRole('textbox', { name: 'Server' });
   }

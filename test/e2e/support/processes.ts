@@ -78,10 +78,29 @@ export function startServer(dataDir: string, port = 0): Promise<RunningProcess> 
   );
 }
 
-export function startBrowserHost(profileDir: string, serverUrl: string, port = 0): Promise<RunningProcess> {
+export interface BrowserHostOptions {
+  /** --allow-loopback-previews: link previews may fetch http://127.0.0.1 pages (a local test site). */
+  allowLoopbackPreviews?: boolean;
+}
+
+export function startBrowserHost(
+  profileDir: string,
+  serverUrl: string,
+  port = 0,
+  options: BrowserHostOptions = {},
+): Promise<RunningProcess> {
   return startProcess(
     process.execPath,
-    [BROWSER_HOST_ENTRY, '--port', String(port), '--profile', profileDir, '--server', serverUrl],
+    [
+      BROWSER_HOST_ENTRY,
+      '--port',
+      String(port),
+      '--profile',
+      profileDir,
+      '--server',
+      serverUrl,
+      ...(options.allowLoopbackPreviews ? ['--allow-loopback-previews'] : []),
+    ],
     /http:\/\/127\.0\.0\.1:\d+/,
     'The browser host',
   );

@@ -5,7 +5,7 @@
 import { test, type Browser } from '@playwright/test';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { MessengerPage } from './messenger-page.js';
-import { startBrowserHost, startServer, tempDir, type RunningProcess } from './processes.js';
+import { startBrowserHost, startServer, tempDir, type BrowserHostOptions, type RunningProcess } from './processes.js';
 
 export interface TestResources {
   running: RunningProcess[];
@@ -40,7 +40,15 @@ export async function aliceAndBob(
   browser: Browser,
   resources: TestResources,
   label: string,
-): Promise<{ alice: MessengerPage; bob: MessengerPage; aliceNetwork: TcpProxy }> {
+  options: BrowserHostOptions = {},
+): Promise<{
+  alice: MessengerPage;
+  bob: MessengerPage;
+  aliceNetwork: TcpProxy;
+  server: RunningProcess;
+  aliceHost: RunningProcess;
+  aliceProfile: string;
+}> {
   const serverData = tempDir(`e2e-${label}-server-`);
   const aliceProfile = tempDir(`e2e-${label}-alice-`);
   const bobProfile = tempDir(`e2e-${label}-bob-`);
@@ -49,8 +57,8 @@ export async function aliceAndBob(
   resources.running.push(server);
   const aliceNetwork = await startTcpProxy(server.port);
   resources.proxies.push(aliceNetwork);
-  const aliceHost = await startBrowserHost(aliceProfile.path, aliceNetwork.url);
-  const bobHost = await startBrowserHost(bobProfile.path, server.url);
+  const aliceHost = await startBrowserHost(aliceProfile.path, aliceNetwork.url, 0, options);
+  const bobHost = await startBrowserHost(bobProfile.path, server.url, 0, options);
   resources.running.push(aliceHost, bobHost);
 
   const alice = await openApp(browser, aliceHost.url);
@@ -58,7 +66,28 @@ export async function aliceAndBob(
   await bob.createAccount('bob', 'Bob Builder');
   await alice.createAccount('alice', 'Alice Liddell');
   await alice.startConversation('bob');
-  return { alice, bob, aliceNetwork };
+  return { alice, bob, aliceNetwork, server, aliceHost, aliceProfile: aliceProfile.path };
+}
+
+/**
+ * Another device of an existing account: a browser host with a profile of its own on the same
+ * server, and the app open in it, logged in (the default password of createAccount).
+ */
+export async function anotherDevice(
+  browser: Browser,
+  resources: TestResources,
+  label: string,
+  serverUrl: string,
+  username: string,
+  password = 'a long enough password',
+): Promise<MessengerPage> {
+  const profile = tempDir(`e2e-${label}-${username}-2-`);
+  resources.dirs.push(profile);
+  const host = await startBrowserHost(profile.path, serverUrl);
+  resources.running.push(host);
+  const device = await openApp(browser, host.url);
+  await device.logIn(username, password);
+  return device;
 }
 
 /**

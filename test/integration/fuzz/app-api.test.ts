@@ -190,6 +190,18 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
       messageId: message(),
       index: fc.integer({ min: 0, max: 9 }),
     }),
+    pinMessage: fc.record({ conversationId: conversation(), messageId: message(), on: fc.boolean() }),
+    listPinnedMessages: fc.record({ conversationId: conversation() }),
+    setArchived: fc.record({ conversationId: conversation(), archived: fc.boolean() }),
+    setMuted: fc.record({ conversationId: conversation(), muted: fc.boolean() }),
+    setDraft: fc.record(
+      { conversationId: conversation(), text, replyTo: fc.option(message(), { nil: null }) },
+      { requiredKeys: ['conversationId', 'text'] },
+    ),
+    getDraft: fc.record({ conversationId: conversation() }),
+    setBlocked: fc.record({ userId: fc.constant(bob.user.id), blocked: fc.boolean() }),
+    listBlocked: fc.constant({}),
+    fetchLinkPreview: fc.record({ url: fc.constant('http://127.0.0.1:1/') }),
   };
 }
 

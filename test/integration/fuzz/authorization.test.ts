@@ -3,10 +3,13 @@
  * group) is refused with exactly the reply a conversation that does not exist gets (byte for byte),
  * stores nothing and reaches no member; and the stranger cannot learn of the conversation any other
  * way (the conversation list, presence, starting a conversation with one of its members). Only the
- * author may edit or delete a message.
+ * author may edit or delete a message. Personal settings are only your own: a setting about a
+ * conversation you were never in is refused like one about a conversation that does not exist, and
+ * nobody else reads or hears of them.
  *
  * In a group, every role (non-member, former member, member, admin, owner) × every operation gets
- * exactly what sync/protocol/rules.ts says (see 'authorization: every role in a group').
+ * exactly what sync/protocol/rules.ts says (see 'authorization: every role in a group'): pins by
+ * owner and admins only.
  *
  * The matrices are built from the protocol schema: a new conversation-scoped frame type (or a new
  * change, group change, conversation or receipt kind) without a row here fails the first tests.
@@ -115,6 +118,20 @@ const MATRIX: Record<string, Probe[]> = {
       conversationId,
       clientChangeId: 'probe-unreact',
       change: { kind: 'reaction', messageId: 'a1', emoji: '❤️', on: false },
+    }),
+  ],
+  'change/pin': [
+    (conversationId) => ({
+      type: 'change',
+      conversationId,
+      clientChangeId: 'probe-pin',
+      change: { kind: 'pin', messageId: 'a1', on: true },
+    }),
+    (conversationId) => ({
+      type: 'change',
+      conversationId,
+      clientChangeId: 'probe-unpin',
+      change: { kind: 'pin', messageId: 'nothing', on: false },
     }),
   ],
   catch_up: [
@@ -532,12 +549,88 @@ describe('authorization: a stranger and a conversation', () => {
           frame.clientChangeId = `member-${frame.clientChangeId}`;
           if (frame.change.kind === 'edit') frame.change.messageId = 'a1';
           if (frame.change.kind === 'delete') frame.change.messageId = 'member-delete-me';
+          // Both people of a direct conversation pin: any message of it that exists.
+          if (frame.change.kind === 'pin') frame.change.messageId = 'a1';
         }
         if (frame.type === 'send') frame.clientMessageId = `member-${frame.clientMessageId}`;
         const reply = await aliceSocket.request(frame);
         expect(reply.type, `${row}: ${JSON.stringify(reply)}`).not.toBe('error');
       }
     }
+  });
+
+  it('settings are only your own: a setting about a conversation you were never in is refused byte for byte as for one that does not exist', async () => {
+    const nowhere = '00000000-0000-4000-8000-000000000000';
+    const registers = (conversationId: string) => [
+      { setting: { kind: 'archived', conversationId, value: { on: true, seq: 3 } }, at: 1, by: 'probe' },
+      { setting: { kind: 'muted', conversationId, value: true }, at: 1, by: 'probe' },
+      { setting: { kind: 'draft', conversationId, value: { text: 'mine now', replyTo: 'a1' } }, at: 1, by: 'probe' },
+    ];
+    for (const socket of [strangerSocket, contactSocket]) {
+      await changesNothing(async () => {
+        for (const target of [secret, club]) {
+          for (const [index, register] of registers(target).entries()) {
+            const rid = `settings-${index}`;
+            const [real, missing] = await socket.exchange([
+              JSON.stringify({ type: 'set_settings', rid, settings: [register] }),
+              JSON.stringify({ type: 'set_settings', rid, settings: [registers(nowhere)[index]] }),
+            ]);
+            expect(real!.frame).toEqual({ type: 'error', rid, ...REFUSALS.conversation_not_found });
+            expect(real!.raw).toBe(missing!.raw);
+          }
+          // One register about a conversation not theirs refuses the whole frame: nothing of it is stored.
+          const [mixed] = await socket.exchange([
+            JSON.stringify({
+              type: 'set_settings',
+              rid: 'mixed',
+              settings: [
+                { setting: { kind: 'blocked', userId: alice.user.id, value: false }, at: 1, by: 'probe' },
+                registers(target)[1],
+              ],
+            }),
+          ]);
+          expect(mixed!.frame).toEqual({ type: 'error', rid: 'mixed', ...REFUSALS.conversation_not_found });
+        }
+      });
+    }
+  });
+
+  it('a block names another person who exists: yourself or nobody is refused, changing nothing', async () => {
+    await changesNothing(async () => {
+      const [self, nobody] = await strangerSocket.exchange([
+        JSON.stringify({
+          type: 'set_settings',
+          rid: 'self',
+          settings: [{ setting: { kind: 'blocked', userId: mallory.user.id, value: true }, at: 1, by: 'd' }],
+        }),
+        JSON.stringify({
+          type: 'set_settings',
+          rid: 'nobody',
+          settings: [{ setting: { kind: 'blocked', userId: 'no-such-person', value: true }, at: 1, by: 'd' }],
+        }),
+      ]);
+      expect(self!.frame).toEqual({ type: 'error', rid: 'self', ...REFUSALS.cannot_block_yourself });
+      expect(nobody!.frame).toEqual({ type: 'error', rid: 'nobody', ...REFUSALS.no_such_user });
+    });
+  });
+
+  it("settings are never anyone else's to read or hear of: members list and hear only their own", async () => {
+    const bobPushes = bobSocket.pushes.length;
+    const muted = { setting: { kind: 'muted' as const, conversationId: secret, value: true }, at: 10, by: 'alice-device' };
+    const set = await aliceSocket.call({ type: 'set_settings', settings: [muted] }, 'settings');
+    expect(set.settings).toEqual([{ ...muted, version: expect.any(Number) as unknown }]);
+    await Promise.all([bobSocket.barrier(), aliceSocket.barrier()]);
+    expect(bobSocket.pushes.slice(bobPushes)).toEqual([]);
+    expect(JSON.stringify(bobSocket.pushes)).not.toContain('alice-device');
+    expect(await bobSocket.call({ type: 'list_settings', afterVersion: 0 }, 'settings')).toMatchObject({
+      settings: [],
+      hasMore: false,
+    });
+    const [strangerList] = await strangerSocket.exchange([
+      JSON.stringify({ type: 'list_settings', rid: 'mine', afterVersion: 0 }),
+    ]);
+    expect(strangerList!.frame).toEqual({ type: 'settings', rid: 'mine', settings: [], hasMore: false });
+    expect((await aliceSocket.call({ type: 'list_settings', afterVersion: 0 }, 'settings')).settings).toEqual(set.settings);
   });
 });
 
@@ -680,6 +773,31 @@ const ROLE_MATRIX: Record<string, Variant[]> = {
         change: { kind: 'reaction', messageId: c.messageOf('member2'), emoji: '👍', on: true },
       }),
       members: allMembers({ stored: 'reaction' }),
+    },
+  ],
+  'change/pin': [
+    {
+      what: "pinning another member's message",
+      frame: (c) => ({
+        type: 'change',
+        conversationId: c.id,
+        clientChangeId: `${c.tag}-pin`,
+        change: { kind: 'pin', messageId: c.messageOf('member2'), on: true },
+      }),
+      members: managers({
+        stored: 'pin',
+        check: (event, c) => expect(event).toMatchObject({ messageId: c.messageOf('member2'), on: true }),
+      }),
+    },
+    {
+      what: 'unpinning their own message',
+      frame: (c) => ({
+        type: 'change',
+        conversationId: c.id,
+        clientChangeId: `${c.tag}-unpin`,
+        change: { kind: 'pin', messageId: c.messageOf('actor'), on: false },
+      }),
+      members: managers({ stored: 'pin', check: (event) => expect(event).toMatchObject({ on: false }) }),
     },
   ],
   'group_change/add_members': [

@@ -16,6 +16,8 @@ import {
   messageText as messageTextSchema,
   sendFrame,
   type ClientFrame,
+  type Setting,
+  type SettingRegister,
 } from '../../../sync/protocol/frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import type { Outgoing } from '../../support/raw-socket.js';
@@ -256,6 +258,7 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
     'change/reaction': change(
       fc.record({ kind: fc.constant('reaction' as const), messageId, emoji: validEmoji, on: fc.boolean() }),
     ),
+    'change/pin': change(fc.record({ kind: fc.constant('pin' as const), messageId, on: fc.boolean() })),
     typing: fc.record({ type: fc.constant('typing' as const), rid: validRid, conversationId }),
     catch_up: fc.record(
       {
@@ -288,7 +291,40 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
       seq: seqValue,
     }),
     ping: fc.record({ type: fc.constant('ping' as const), rid: validRid }),
+    set_settings: fc.record({
+      type: fc.constant('set_settings' as const),
+      rid: validRid,
+      settings: fc.array(validSettingRegister(conversationId), { minLength: 1, maxLength: 4 }),
+    }),
+    list_settings: fc.record(
+      {
+        type: fc.constant('list_settings' as const),
+        rid: validRid,
+        afterVersion: seqValue,
+        limit: fc.integer({ min: 1, max: LIMITS.maxSettingsPerFrame }),
+      },
+      { requiredKeys: ['type', 'rid', 'afterVersion'] },
+    ),
   };
+}
+
+/** A valid personal setting register about one of `conversationIds` (or, blocked, about anybody). */
+export function validSettingRegister(conversationIds: fc.Arbitrary<string>): fc.Arbitrary<SettingRegister> {
+  const setting: fc.Arbitrary<Setting> = fc.oneof(
+    fc.record({
+      kind: fc.constant('archived' as const),
+      conversationId: conversationIds,
+      value: fc.record({ on: fc.boolean(), seq: fc.nat(100) }),
+    }),
+    fc.record({ kind: fc.constant('muted' as const), conversationId: conversationIds, value: fc.boolean() }),
+    fc.record({
+      kind: fc.constant('draft' as const),
+      conversationId: conversationIds,
+      value: fc.record({ text: fc.oneof(fc.constant(''), validText), replyTo: fc.option(validId, { nil: null }) }),
+    }),
+    fc.record({ kind: fc.constant('blocked' as const), userId: validId, value: fc.boolean() }),
+  );
+  return fc.record({ setting, at: fc.nat(), by: validId });
 }
 
 export function anyOf<T>(arbitraries: Record<string, fc.Arbitrary<T>>): fc.Arbitrary<T> {

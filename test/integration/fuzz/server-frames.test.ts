@@ -393,7 +393,14 @@ describe('the sync server under hostile input', () => {
           messageIds: fc.oneof(fc.constantFrom(...messageIds), validId),
           usernames: fc.constant('unused'),
         });
-        const { list_conversations: _list, start_conversation: _start, ping: _ping, ...conversationFrames } = scoped;
+        const {
+          list_conversations: _list,
+          start_conversation: _start,
+          ping: _ping,
+          set_settings: _set,
+          list_settings: _settings,
+          ...conversationFrames
+        } = scoped;
         const startWithNobody = fc
           .record({
             type: fc.constant('start_conversation' as const),

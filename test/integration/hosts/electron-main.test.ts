@@ -144,6 +144,11 @@ describe('electron main (with a fake electron module)', () => {
     expect((await handler(new Request('app://messenger/app.js'))).headers.get('content-type')).toBe(
       'text/javascript; charset=utf-8',
     );
+    // The emoji picker's data, copied by the build, comes from the app itself (connect-src 'self').
+    const emojiData = await handler(new Request('app://messenger/emoji/en/messages.json'));
+    expect(emojiData.status).toBe(200);
+    expect(emojiData.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(((await emojiData.json()) as { groups: unknown[] }).groups.length).toBeGreaterThan(5);
     for (const url of [
       'app://messenger/..%2fsecret.txt',
       'app://messenger/..%2F..%2Fpackage.json',
@@ -204,9 +209,24 @@ describe('electron main (with a fake electron module)', () => {
       },
     };
     fake.app.emit('web-contents-created', {}, contents);
-    expect(contents.windowOpenHandler!({ url: 'https://example.com/a' })).toEqual({ action: 'deny' });
-    expect(contents.windowOpenHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(fake.openedExternally).toEqual(['https://example.com/a']);
+    // Every request for a new window is denied; only checked http(s) links reach the system browser,
+    // in the normalised form that was checked.
+    for (const url of [
+      'https://example.com/a',
+      'HTTP://Example.com',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'mailto:someone@example.com',
+      'smb://host/share',
+      'https://bank.example@evil.example/',
+      'app://messenger/index.html',
+      'about:blank',
+      '',
+    ]) {
+      expect(contents.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
+    }
+    expect(fake.openedExternally).toEqual(['https://example.com/a', 'http://example.com/']);
 
     const prevented = (event: string, url?: string) => {
       let flag = false;

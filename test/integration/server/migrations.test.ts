@@ -55,11 +55,11 @@ function writeVersion1Database(path: string): void {
 }
 
 describe('server schema migrations', () => {
-  it('brings a new database to user_version 4 (one per migration)', async () => {
+  it('brings a new database to user_version 5 (one per migration)', async () => {
     const server = await h.startServer();
     await server.close();
-    expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(4);
-    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(5);
+    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('upgrades a version 1 database with data to the latest, keeping every row; the direct conversation takes its pair-derived id', async () => {
@@ -110,7 +110,7 @@ describe('server schema migrations', () => {
     expect(await bob.waitForPush('presence')).toMatchObject({ userId: 'u-alice', online: true, lastSeenAt: null });
 
     await server.close();
-    expect(userVersion(path)).toBe(4);
+    expect(userVersion(path)).toBe(5);
   });
 
   it('upgrades a version 3 database to 4: its messages carry no attachments, and new ones can', async () => {
@@ -163,7 +163,71 @@ describe('server schema migrations', () => {
     await sendAttachments(alice, c1, 'new', [attachmentOf(id, file)]);
     expect((await download(server.httpUrl, id, bearer(BOB_TOKEN))).bytes.equals(file.bytes)).toBe(true);
     await server.close();
-    expect(userVersion(path)).toBe(4);
+    expect(userVersion(path)).toBe(5);
+  });
+
+  it('upgrades a version 4 database to 5: its events are all served, and settings, pins and blocks work on it', async () => {
+    const dataDir = await h.tempDir();
+    const path = join(dataDir, SERVER_DATABASE_FILE);
+    const c1 = directConversationId('u-alice', 'u-bob');
+    const db = openDatabase(path, serverMigrations.slice(0, 4));
+    try {
+      const user = db.prepare(
+        `INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, 'x', 1)`,
+      );
+      user.run('u-alice', 'alice', 'Alice');
+      user.run('u-bob', 'bob', 'Bob');
+      db.prepare(`INSERT INTO sessions VALUES (?, 'u-alice', 1)`).run(hashSessionToken(ALICE_TOKEN));
+      db.prepare(`INSERT INTO sessions VALUES (?, 'u-bob', 1)`).run(hashSessionToken(BOB_TOKEN));
+      db.prepare(
+        `INSERT INTO conversations (id, kind, pair_key, name, created_by, last_seq, next_join_order, created_at)
+         VALUES (?, 'direct', 'u-alice u-bob', NULL, 'u-alice', 2, 2, 10)`,
+      ).run(c1);
+      const member = db.prepare(`INSERT INTO members VALUES (?, ?, 'member', ?, 2, 2)`);
+      member.run(c1, 'u-alice', 0);
+      member.run(c1, 'u-bob', 1);
+      db.prepare(`INSERT INTO member_periods VALUES (?, 'u-alice', 1, NULL), (?, 'u-bob', 1, NULL)`).run(c1, c1);
+      const event = db.prepare(
+        `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at)
+         VALUES (?, ?, 'message', ?, ?, ?, ?, ?)`,
+      );
+      event.run(c1, 1, 'u-alice', 'old-a', 'old-a', 'from alice', 100);
+      event.run(c1, 2, 'u-bob', 'old-b', 'old-b', 'from bob', 200);
+    } finally {
+      db.close();
+    }
+
+    const server = await h.startServer({ dataDir });
+    const alice = await h.connect(server, ALICE_TOKEN);
+    const bob = await h.connect(server, BOB_TOKEN);
+    // Nothing stored before the upgrade is hidden from anyone.
+    expect((await bob.allEvents(c1)).map((e) => [e.seq, e.kind, e.senderId])).toEqual([
+      [1, 'message', 'u-alice'],
+      [2, 'message', 'u-bob'],
+    ]);
+    // Both people of a direct conversation pin; the pin is an event with the next seq.
+    expect(await bob.change(c1, 'pin-1', { kind: 'pin', messageId: 'old-a', on: true })).toMatchObject({
+      kind: 'pin',
+      seq: 3,
+      messageId: 'old-a',
+      on: true,
+    });
+    // Settings start at version 1 for every user.
+    const muted = await alice.call(
+      { type: 'set_settings', settings: [{ setting: { kind: 'muted', conversationId: c1, value: true }, at: 5, by: 'd1' }] },
+      'settings',
+    );
+    expect(muted.settings).toEqual([
+      { setting: { kind: 'muted', conversationId: c1, value: true }, at: 5, by: 'd1', version: 1 },
+    ]);
+    await alice.call(
+      { type: 'set_settings', settings: [{ setting: { kind: 'blocked', userId: 'u-bob', value: true }, at: 6, by: 'd1' }] },
+      'settings',
+    );
+    expect(await bob.send(c1, 'after-block', 'not for alice')).toMatchObject({ seq: 4 });
+    expect((await alice.allEvents(c1)).map((e) => e.seq)).toEqual([1, 2, 3]);
+    await server.close();
+    expect(userVersion(path)).toBe(5);
   });
 
   it('refuses a database written by a newer version, and leaves it untouched', async () => {

@@ -64,10 +64,13 @@ describe('mirror migrations', () => {
       'message_search',
       'message_versions',
       'messages',
+      'meta',
       'notices',
       'outbox',
+      'pins',
       'reactions',
       'session',
+      'settings',
       'users',
     ]);
     db.close();

@@ -38,6 +38,8 @@ function view(transfer: MessageView['attachments'][number]['transfer']): Message
       },
     ],
     forwardedFrom: null,
+    linkPreview: null,
+    pinned: false,
   };
 }
 

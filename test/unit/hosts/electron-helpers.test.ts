@@ -7,6 +7,7 @@ import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../../../main/common/
 import { nativeBindingFor, parseLaunchOptions } from '../../../main/electron/launch-options.js';
 import {
   APP_ENTRY_URL,
+  externalUrlToOpen,
   isExternalUrlAllowed,
   isSameAppOrigin,
   isTrustedSenderUrl,
@@ -57,9 +58,27 @@ describe('isExternalUrlAllowed', () => {
       'ms-settings:',
       'not a url',
       '',
+      'data:text/html,<script>alert(1)</script>',
+      'mailto:someone@example.com',
+      'ftp://example.com/file',
+      'blob:https://example.com/uuid',
+      'JaVaScRiPt:alert(1)',
+      ' javascript:alert(1)',
+      'https://bank.example@evil.example/',
+      'https://user:pass@example.com/',
+      'http://',
+      `https://example.com/${'a'.repeat(2100)}`,
     ]) {
       expect(isExternalUrlAllowed(url)).toBe(false);
+      expect(externalUrlToOpen(url)).toBeNull();
     }
+    expect(externalUrlToOpen(42)).toBeNull();
+  });
+
+  it('hands the system browser the normalised URL it checked', () => {
+    expect(externalUrlToOpen('HTTPS://Example.COM')).toBe('https://example.com/');
+    expect(externalUrlToOpen('https://раз.рф/путь')).toBe('https://xn--80aoz.xn--p1ai/%D0%BF%D1%83%D1%82%D1%8C');
+    expect(externalUrlToOpen('http://127.0.0.1:8080/a b')).toBe('http://127.0.0.1:8080/a%20b');
   });
 });
 
@@ -87,16 +106,22 @@ describe('launch options', () => {
     expect(parseLaunchOptions(['/usr/bin/electron', '/repo', '--no-sandbox'], '/home/me')).toEqual({
       profileDir: null,
       serverUrl: 'ws://127.0.0.1:7878',
+      allowLoopbackPreviews: false,
     });
     expect(
       parseLaunchOptions(
         ['/usr/bin/electron', '/repo', '--profile', 'alice', '--server=ws://10.0.0.2:9000', '--inspect'],
         '/home/me',
       ),
-    ).toEqual({ profileDir: path.resolve('/home/me', 'alice'), serverUrl: 'ws://10.0.0.2:9000' });
+    ).toEqual({ profileDir: path.resolve('/home/me', 'alice'), serverUrl: 'ws://10.0.0.2:9000', allowLoopbackPreviews: false });
     expect(parseLaunchOptions(['electron', '--profile', '--server', 'ws://x:1'], '/')).toEqual({
       profileDir: null,
       serverUrl: 'ws://x:1',
+      allowLoopbackPreviews: false,
+    });
+    expect(parseLaunchOptions(['electron', '/repo', '--allow-loopback-previews', '--profile', 'p'], '/')).toMatchObject({
+      profileDir: path.resolve('/', 'p'),
+      allowLoopbackPreviews: true,
     });
   });
 

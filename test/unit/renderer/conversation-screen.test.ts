@@ -16,13 +16,13 @@ describe('the conversation list at sign-in', () => {
     const store = createAppStore(many.client(), connectedLink);
     started(store);
     await settle();
-    expect(many.callsOf('listConversations')).toEqual([{ limit: 40 }]);
+    expect(many.callsOf('listConversations')).toEqual([{ folder: 'all', limit: 40 }]);
     held.release();
     await settle();
     const [first, ...rest] = many.callsOf('listConversations');
-    expect(first).toEqual({ limit: 40 });
+    expect(first).toEqual({ folder: 'all', limit: 40 });
     expect(rest.length).toBeGreaterThan(0);
-    expect(rest.every((args) => JSON.stringify(args) === '{}')).toBe(true);
+    expect(rest.every((args) => JSON.stringify(args) === '{"folder":"all"}')).toBe(true);
     expect(store.getState().conversations).toHaveLength(500);
   });
 });

@@ -21,6 +21,8 @@ function message(overrides: Partial<MessageView> = {}): MessageView {
     failedChanges: [],
     attachments: [],
     forwardedFrom: null,
+    linkPreview: null,
+    pinned: false,
     ...overrides,
   };
 }
@@ -59,8 +61,8 @@ describe('equal', () => {
   it('notices a field nobody listed: a new field on a view takes part in the comparison', () => {
     const before = message();
     // A later version of the contract adds a field: differing only there is a difference.
-    const withField = { ...message(), pinned: true } as MessageView;
-    const withOtherValue = { ...message(), pinned: false } as MessageView;
+    const withField = { ...message(), addedLater: true } as MessageView;
+    const withOtherValue = { ...message(), addedLater: false } as MessageView;
     expect(equal(before, withField)).toBe(false);
     expect(equal(withField, withOtherValue)).toBe(false);
     expect(equal(withField, { ...withField })).toBe(true);
@@ -83,6 +85,10 @@ describe('equal', () => {
       unreadCount: 1,
       mentionsYou: false,
       lastActivityAt: 1,
+      archived: false,
+      muted: false,
+      draft: null,
+      blocked: false,
     };
     expect(equal(group, { ...group })).toBe(true);
     expect(equal(group, { ...group, mentionsYou: true })).toBe(false);

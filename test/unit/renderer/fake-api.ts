@@ -11,9 +11,12 @@ import type {
   AppEvent,
   ConversationInfo,
   ConversationSummary,
+  DraftView,
+  LinkPreviewView,
   MessagePage,
   MessageView,
   NoticeView,
+  PinnedMessageView,
   SessionInfo,
 } from '../../../sync/app-api/contract.js';
 import type { User } from '../../../sync/protocol/frames.js';
@@ -36,6 +39,10 @@ export function summary(overrides: Partial<ConversationSummary> & { id: string }
     unreadCount: 0,
     mentionsYou: false,
     lastActivityAt: 1,
+    archived: false,
+    muted: false,
+    draft: null,
+    blocked: false,
     ...overrides,
   };
 }
@@ -58,6 +65,8 @@ export function message(overrides: Partial<MessageView> & { id: string }): Messa
     failedChanges: [],
     attachments: [],
     forwardedFrom: null,
+    linkPreview: null,
+    pinned: false,
     ...overrides,
   };
 }
@@ -119,12 +128,31 @@ export class FakeApi {
     [carol.username, carol],
   ]);
   maxFileBytes = 100 * 1024 * 1024;
+  /** Pinned messages per conversation, the most recently pinned first. */
+  pins = new Map<string, PinnedMessageView[]>();
+  /** Drafts per conversation (setDraft with empty text removes one). */
+  drafts = new Map<string, DraftView>();
+  /** The people blocked, by id. */
+  blocked = new Map<string, User>();
+  /** fetchLinkPreview's answers by URL (null when absent). */
+  previews = new Map<string, LinkPreviewView>();
   /** Every call in order: method and arguments. */
   calls: { method: AppApiMethod; args: unknown }[] = [];
   private listeners = new Set<(event: AppEvent) => void>();
   private holds = new Map<AppApiMethod, (() => void)[]>();
   private holding = new Set<AppApiMethod>();
   private sentCount = 0;
+  private pinCount = 0;
+
+  /** A message of a conversation as the fake holds it (its whole history, or its page). */
+  private findMessage(conversationId: string, messageId: string): MessageView | null {
+    const all = this.histories.get(conversationId)?.messages ?? this.pages.get(conversationId)?.messages ?? [];
+    return all.find((m) => m.id === messageId) ?? null;
+  }
+
+  private patchConversation(id: string, patch: Partial<ConversationSummary>): void {
+    this.conversations = this.conversations.map((c) => (c.id === id ? { ...c, ...patch } : c));
+  }
 
   callsOf(method: AppApiMethod): unknown[] {
     return this.calls.filter((call) => call.method === method).map((call) => call.args);
@@ -172,10 +200,64 @@ export class FakeApi {
       getDefaults: (args) => this.answer('getDefaults', args, () => ({ serverUrl: 'ws://test' })),
       getSession: (args) => this.answer('getSession', args, () => this.session),
       getConnectionState: (args) => this.answer('getConnectionState', args, () => 'online' as const),
-      listConversations: (args: { limit?: number }) =>
-        this.answer('listConversations', args, () =>
-          args.limit === undefined ? this.conversations : this.conversations.slice(0, args.limit),
-        ),
+      listConversations: (args: { limit?: number; folder?: 'main' | 'archived' | 'all' }) =>
+        this.answer('listConversations', args, () => {
+          const folder = args.folder ?? 'main';
+          const list =
+            folder === 'all' ? this.conversations : this.conversations.filter((c) => c.archived === (folder === 'archived'));
+          return args.limit === undefined ? list : list.slice(0, args.limit);
+        }),
+      pinMessage: (args: { conversationId: string; messageId: string; on: boolean }) =>
+        this.answer('pinMessage', args, () => {
+          const others = (this.pins.get(args.conversationId) ?? []).filter((p) => p.messageId !== args.messageId);
+          const pinned = this.findMessage(args.conversationId, args.messageId);
+          if (pinned) pinned.pinned = args.on;
+          const entry: PinnedMessageView = {
+            messageId: args.messageId,
+            seq: pinned?.seq ?? null,
+            senderName: pinned?.senderName ?? '',
+            text: pinned?.text ?? '',
+            attachment: null,
+            pinnedBy: alice.displayName,
+            pinnedAt: 9000 + ++this.pinCount,
+            pending: true,
+          };
+          this.pins.set(args.conversationId, args.on ? [entry, ...others] : others);
+          return null;
+        }),
+      listPinnedMessages: (args: { conversationId: string }) =>
+        this.answer('listPinnedMessages', args, () => this.pins.get(args.conversationId) ?? []),
+      setArchived: (args: { conversationId: string; archived: boolean }) =>
+        this.answer('setArchived', args, () => {
+          this.patchConversation(args.conversationId, { archived: args.archived });
+          return null;
+        }),
+      setMuted: (args: { conversationId: string; muted: boolean }) =>
+        this.answer('setMuted', args, () => {
+          this.patchConversation(args.conversationId, { muted: args.muted });
+          return null;
+        }),
+      setDraft: (args: { conversationId: string; text: string; replyTo?: string | null }) =>
+        this.answer('setDraft', args, () => {
+          if (args.text === '') this.drafts.delete(args.conversationId);
+          else this.drafts.set(args.conversationId, { text: args.text, replyTo: args.replyTo ?? null });
+          this.patchConversation(args.conversationId, { draft: args.text === '' ? null : args.text });
+          return null;
+        }),
+      getDraft: (args: { conversationId: string }) =>
+        this.answer('getDraft', args, () => this.drafts.get(args.conversationId) ?? null),
+      setBlocked: (args: { userId: string; blocked: boolean }) =>
+        this.answer('setBlocked', args, () => {
+          const user = [...this.users.values()].find((u) => u.id === args.userId);
+          if (!user) throw new Error('no such user');
+          if (args.blocked) this.blocked.set(user.id, user);
+          else this.blocked.delete(user.id);
+          this.conversations = this.conversations.map((c) => (c.peer?.id === user.id ? { ...c, blocked: args.blocked } : c));
+          return null;
+        }),
+      listBlocked: (args) => this.answer('listBlocked', args, () => [...this.blocked.values()]),
+      fetchLinkPreview: (args: { url: string }) =>
+        this.answer('fetchLinkPreview', args, () => this.previews.get(args.url) ?? null),
       listMessages: (args: ListArgs) =>
         this.answer('listMessages', args, () => {
           const history = this.histories.get(args.conversationId);

@@ -1,0 +1,379 @@
+import { z } from 'zod';
+import type { Clock, Random } from '../../common/runtime.js';
+import {
+  settingSchema,
+  type Draft,
+  type Setting,
+  type SettingKind,
+  type SettingRegister,
+  type StoredSetting,
+  type User,
+} from '../../protocol/frames.js';
+import { settingConversationId, settingKey, supersedes } from '../../protocol/settings.js';
+import { cachedStatement, type Db } from '../../node/sqlite.js';
+
+/** How much of a draft the conversation list keeps (it shows one line, like the newest message). */
+const DRAFT_PREVIEW_CHARS = 160;
+const DEVICE_ID = 'device_id';
+const SETTINGS_CURSOR = 'settings_cursor';
+
+/** A register as this mirror holds it. */
+export interface LocalRegister extends SettingRegister {
+  /** The server's version of it; 0 until confirmed. */
+  version: number;
+  /** This device's latest write, not yet confirmed by the server. */
+  pending: boolean;
+}
+
+/** What a merge or a local write changed, for the app events. */
+export interface SettingsChange {
+  /** Conversations whose settings (or, for a block, whose peer's) changed. */
+  conversationIds: string[];
+  /** Any register changed its value (a block about someone with no conversation here counts too). */
+  changed: boolean;
+}
+
+interface SettingRow {
+  key: string;
+  kind: SettingKind;
+  conversation_id: string | null;
+  user_id: string | null;
+  value: string;
+  at: number;
+  by: string;
+  version: number;
+  pending: number;
+}
+
+const COLUMNS = 'key, kind, conversation_id, user_id, value, at, by, version, pending';
+
+/**
+ * Personal settings as last-writer-wins registers (protocol/settings.ts), and what the conversation
+ * rows show of them. Local writes take `at` from the injected clock (never below the register's
+ * current `at` + 1, so a write made after seeing another device's always wins over it, and two
+ * writes of this device never tie) and `by` from this profile's device id; the server's registers
+ * (replies, pages, pushes) merge with the same rule, so the order they arrive in does not matter.
+ * Every method runs inside the caller's transaction where it writes.
+ */
+export class SettingsStore {
+  private device: { id: string; clock: Clock } | null = null;
+  /** Told (after the transaction, on a microtask) when a local write left something to send. */
+  private pendingListener: (() => void) | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  /** Gives this mirror its clock and its device id (made from `random` the first time). */
+  useRuntime(runtime: { clock: Clock; random: Random }): void {
+    let id = this.meta(DEVICE_ID);
+    if (id === null) {
+      id = runtime.random.uuid();
+      this.setMeta(DEVICE_ID, id);
+    }
+    this.device = { id, clock: runtime.clock };
+  }
+
+  /** This profile's device id; null until useRuntime ran. */
+  deviceId(): string | null {
+    return this.device?.id ?? null;
+  }
+
+  onPending(listener: (() => void) | null): void {
+    this.pendingListener = listener;
+  }
+
+  // -- reading -------------------------------------------------------------------------------
+
+  register(setting: Pick<Setting, 'kind'> & ({ conversationId: string } | { userId: string })): LocalRegister | null {
+    const key = 'userId' in setting ? `${setting.kind}:${setting.userId}` : `${setting.kind}:${setting.conversationId}`;
+    return this.byKey(key);
+  }
+
+  private byKey(key: string): LocalRegister | null {
+    const row = cachedStatement(this.db, `SELECT ${COLUMNS} FROM settings WHERE key = ?`).get(key) as SettingRow | undefined;
+    return row ? toRegister(row) : null;
+  }
+
+  draft(conversationId: string): Draft | null {
+    const register = this.byKey(`draft:${conversationId}`);
+    return register?.setting.kind === 'draft' ? register.setting.value : null;
+  }
+
+  isBlocked(userId: string): boolean {
+    const register = this.byKey(`blocked:${userId}`);
+    return register?.setting.kind === 'blocked' && register.setting.value;
+  }
+
+  /** The people we blocked, by name (someone this mirror has not seen has no name here). */
+  blockedUsers(): User[] {
+    const rows = cachedStatement(
+      this.db,
+      `SELECT s.key, s.kind, s.conversation_id, s.user_id, s.value, s.at, s.by, s.version, s.pending, u.username, u.display_name
+       FROM settings s LEFT JOIN users u ON u.id = s.user_id WHERE s.kind = 'blocked'`,
+    ).all() as (SettingRow & { username: string | null; display_name: string | null })[];
+    return rows
+      .filter((row) => {
+        const register = toRegister(row);
+        return register?.setting.kind === 'blocked' && register.setting.value;
+      })
+      .map((row) => ({
+        id: row.user_id ?? '',
+        username: row.username ?? '',
+        displayName: row.display_name ?? row.username ?? '',
+      }))
+      .sort((a, b) => a.displayName.localeCompare(b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  // -- local writes --------------------------------------------------------------------------
+
+  /**
+   * This person changed a setting here: the register takes the new value at once (pending until
+   * the server confirms it). An unchanged value writes nothing. Returns whether it wrote.
+   */
+  write(setting: Setting, derived = false): boolean {
+    const device = this.device;
+    if (!device) throw new Error('The mirror has no device id yet (useRuntime)');
+    const key = settingKey(setting);
+    const current = this.byKey(key);
+    if (current && JSON.stringify(current.setting.value) === JSON.stringify(setting.value)) return false;
+    // A write that only follows from the register it replaces (see broughtBack) takes the least
+    // time after it, so any deliberate write made meanwhile on another device still wins.
+    const at = derived && current ? current.at + 1 : Math.max(device.clock.now(), current ? current.at + 1 : 0);
+    cachedStatement(
+      this.db,
+      `INSERT INTO settings (key, kind, conversation_id, user_id, value, at, by, version, pending, send_error)
+       VALUES (@key, @kind, @conversationId, @userId, @value, @at, @by, 0, 1, NULL)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at, by = excluded.by, pending = 1,
+         send_error = NULL`,
+    ).run({
+      key,
+      kind: setting.kind,
+      conversationId: settingConversationId(setting),
+      userId: setting.kind === 'blocked' ? setting.userId : null,
+      value: JSON.stringify(setting.value),
+      at,
+      by: device.id,
+    });
+    this.show(setting);
+    if (this.pendingListener) queueMicrotask(this.pendingListener);
+    return true;
+  }
+
+  /**
+   * A message from someone else arrived after the conversation was archived (and it is not
+   * muted): it is back in the main list, and stays there (archived {on: false}), also on this
+   * person's other devices. Done by whichever device applies the message; writing it twice is
+   * harmless. It follows from the archive it undoes (at: just after it), so archiving again on
+   * another device meanwhile, after seeing that message, wins over it. Skipped while this mirror
+   * has no device (tests of the mirror alone).
+   */
+  broughtBack(conversationId: string, seq: number): void {
+    if (!this.device) return;
+    this.write({ kind: 'archived', conversationId, value: { on: false, seq } }, true);
+  }
+
+  // -- syncing -------------------------------------------------------------------------------
+
+  /**
+   * Registers to send: this device's unconfirmed writes, oldest first, at most `maxCount` and
+   * `maxBytes` of JSON. Settings of a conversation whose creation is still queued wait for it
+   * (the server knows no such conversation yet).
+   */
+  pendingBatch(maxCount: number, maxBytes: number): SettingRegister[] {
+    const rows = cachedStatement(
+      this.db,
+      `SELECT ${COLUMNS} FROM settings s WHERE s.pending = 1 AND s.send_error IS NULL
+         AND (s.conversation_id IS NULL
+              OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.client_id = s.conversation_id AND o.kind = 'create'))
+       ORDER BY s.at LIMIT ?`,
+    ).all(maxCount) as SettingRow[];
+    const batch: SettingRegister[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      const register = toRegister(row);
+      if (!register) {
+        // Unreadable (not written by this version): never sent, never silently dropped.
+        this.failSend(row.key, 'malformed');
+        continue;
+      }
+      const wire: SettingRegister = { setting: register.setting, at: register.at, by: register.by };
+      const size = Buffer.byteLength(JSON.stringify(wire), 'utf8') + 1;
+      if (batch.length > 0 && bytes + size > maxBytes) break;
+      batch.push(wire);
+      bytes += size;
+    }
+    return batch;
+  }
+
+  /** The server refused this register: kept as it is, not sent again until a reconnect or a new write. */
+  failSend(key: string, reason: string): void {
+    cachedStatement(this.db, 'UPDATE settings SET send_error = ? WHERE key = ? AND pending = 1').run(reason, key);
+  }
+
+  /** A new connection: refused registers get another chance. */
+  clearSendErrors(): void {
+    cachedStatement(this.db, 'UPDATE settings SET send_error = NULL WHERE send_error IS NOT NULL').run();
+  }
+
+  /** Whether this exact write (same at and by) is still waiting for the server. */
+  stillPending(register: SettingRegister): boolean {
+    const current = this.byKey(settingKey(register.setting));
+    return current !== null && current.pending && current.at === register.at && current.by === register.by;
+  }
+
+  /**
+   * Registers as the server stores them (a reply, a page, a push), merged last-writer-wins: a
+   * newer one replaces ours (and a pending write of ours it beats is no longer due); our own write
+   * coming back (same at and by) is confirmed; an older one changes nothing.
+   */
+  merge(stored: readonly StoredSetting[]): SettingsChange {
+    const conversationIds = new Set<string>();
+    let changed = false;
+    for (const register of stored) {
+      const key = settingKey(register.setting);
+      const current = this.byKey(key);
+      if (current && current.at === register.at && current.by === register.by) {
+        cachedStatement(
+          this.db,
+          'UPDATE settings SET version = MAX(version, ?), pending = 0, send_error = NULL WHERE key = ?',
+        ).run(register.version, key);
+        continue;
+      }
+      if (current && !supersedes(register, current)) continue;
+      cachedStatement(
+        this.db,
+        `INSERT INTO settings (key, kind, conversation_id, user_id, value, at, by, version, pending, send_error)
+         VALUES (@key, @kind, @conversationId, @userId, @value, @at, @by, @version, 0, NULL)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, at = excluded.at, by = excluded.by,
+           version = excluded.version, pending = 0, send_error = NULL`,
+      ).run({
+        key,
+        kind: register.setting.kind,
+        conversationId: settingConversationId(register.setting),
+        userId: register.setting.kind === 'blocked' ? register.setting.userId : null,
+        value: JSON.stringify(register.setting.value),
+        at: register.at,
+        by: register.by,
+        version: register.version,
+      });
+      changed = true;
+      for (const id of this.show(register.setting)) conversationIds.add(id);
+    }
+    return { conversationIds: [...conversationIds], changed };
+  }
+
+  /** The highest settings version pulled from the server (list_settings goes on after it). */
+  cursor(): number {
+    const value = Number(this.meta(SETTINGS_CURSOR) ?? 0);
+    return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+  }
+
+  advanceCursor(version: number): void {
+    if (version > this.cursor()) this.setMeta(SETTINGS_CURSOR, String(version));
+  }
+
+  // -- conversation rows ---------------------------------------------------------------------
+
+  /**
+   * Fills a conversation row's settings columns from the registers: for a row just made (its
+   * settings may have arrived first) or whose peer just became known.
+   */
+  showOn(conversationId: string): void {
+    for (const kind of ['archived', 'muted', 'draft'] as const) {
+      const register = this.byKey(`${kind}:${conversationId}`);
+      if (register) this.show(register.setting);
+    }
+    // (No pluck(): it would change the statement for every other user of the same cached SQL.)
+    const peer = (
+      cachedStatement(this.db, "SELECT peer_id FROM conversations WHERE id = ? AND kind = 'direct'").get(conversationId) as
+        { peer_id: string | null } | undefined
+    )?.peer_id;
+    if (peer) {
+      const blocked = this.isBlocked(peer) ? 1 : 0;
+      cachedStatement(this.db, 'UPDATE conversations SET blocked = ? WHERE id = ? AND blocked != ?').run(
+        blocked,
+        conversationId,
+        blocked,
+      );
+    }
+  }
+
+  /** Writes what the list shows of a setting onto its conversation row(s); returns their ids. */
+  private show(setting: Setting): string[] {
+    switch (setting.kind) {
+      case 'archived':
+        cachedStatement(this.db, 'UPDATE conversations SET archived = ?, archived_seq = ? WHERE id = ?').run(
+          setting.value.on ? 1 : 0,
+          setting.value.seq,
+          setting.conversationId,
+        );
+        return [setting.conversationId];
+      case 'muted':
+        cachedStatement(this.db, 'UPDATE conversations SET muted = ? WHERE id = ?').run(
+          setting.value ? 1 : 0,
+          setting.conversationId,
+        );
+        return [setting.conversationId];
+      case 'draft':
+        cachedStatement(this.db, 'UPDATE conversations SET draft_preview = ? WHERE id = ?').run(
+          draftPreview(setting.value),
+          setting.conversationId,
+        );
+        return [setting.conversationId];
+      case 'blocked':
+        return (
+          cachedStatement(this.db, "UPDATE conversations SET blocked = ? WHERE kind = 'direct' AND peer_id = ? RETURNING id").all(
+            setting.value ? 1 : 0,
+            setting.userId,
+          ) as { id: string }[]
+        )
+          .map((row) => row.id)
+          .sort();
+    }
+  }
+
+  // -- housekeeping --------------------------------------------------------------------------
+
+  /** Another account takes the profile: its settings and cursor go; the device id stays. */
+  clear(): void {
+    cachedStatement(this.db, 'DELETE FROM settings').run();
+    cachedStatement(this.db, 'DELETE FROM meta WHERE key != ?').run(DEVICE_ID);
+  }
+
+  private meta(key: string): string | null {
+    return (
+      (cachedStatement(this.db, 'SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null
+    );
+  }
+
+  private setMeta(key: string, value: string): void {
+    cachedStatement(
+      this.db,
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ).run(key, value);
+  }
+}
+
+/** What the list shows of a draft: its start, or null when there is no text. */
+export function draftPreview(draft: Draft): string | null {
+  return draft.text.trim() === '' ? null : draft.text.slice(0, DRAFT_PREVIEW_CHARS);
+}
+
+/** A stored register, checked against the protocol's schema when read back; null when it is not valid. */
+function toRegister(row: SettingRow): LocalRegister | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(row.value);
+  } catch {
+    return null;
+  }
+  const parsed = settingSchema.safeParse(
+    row.kind === 'blocked'
+      ? { kind: row.kind, userId: row.user_id, value }
+      : { kind: row.kind, conversationId: row.conversation_id, value },
+  );
+  if (!parsed.success) {
+    console.warn(`A setting in the mirror is malformed (${row.key}): ${z.prettifyError(parsed.error)}`);
+    return null;
+  }
+  return { setting: parsed.data, at: row.at, by: row.by, version: row.version, pending: row.pending === 1 };
+}

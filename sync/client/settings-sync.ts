@@ -1,0 +1,170 @@
+import type { AppEvent } from '../app-api/contract.js';
+import type { Runtime, TimerHandle } from '../common/runtime.js';
+import type { SettingRegister, StoredSetting } from '../protocol/frames.js';
+import { LIMITS } from '../protocol/limits.js';
+import { settingKey } from '../protocol/settings.js';
+import { backoffDelay, OUTBOX_BACKOFF } from './backoff.js';
+import { RequestError, type SyncConnection } from './connection.js';
+import type { Mirror } from './mirror/mirror.js';
+import type { SettingsChange } from './mirror/settings-store.js';
+
+/** Room left in a set_settings frame for its type, rid and brackets. */
+const FRAME_OVERHEAD_BYTES = 1024;
+
+/**
+ * Keeps this person's settings in step with the server, beside the outbox sender. Local writes
+ * sit in the mirror's registers, pending; when online they go out in set_settings frames (only
+ * the latest value of each register, as few frames as fit LIMITS), and the reply (the registers
+ * as the server stores them after its merge) is merged back last-writer-wins, which confirms our
+ * write unless a newer local one came meanwhile (then that one is sent next). On each connection
+ * the pending registers go first, then every change since the settings cursor is pulled, page by
+ * page; pushes from our other devices merge the same way. A transient failure retries with
+ * backoff; nothing pending is ever dropped.
+ */
+export class SettingsSync {
+  private online = false;
+  private stopped = false;
+  private running: Promise<void> | null = null;
+  /** Asked to run again while running (pull: a full pull too). */
+  private again: { pull: boolean } | null = null;
+  private attempt = 0;
+  private retryTimer: TimerHandle | null = null;
+
+  constructor(
+    private readonly mirror: Mirror,
+    private readonly connection: SyncConnection,
+    private readonly runtime: Runtime,
+    private readonly emit: (event: AppEvent) => void,
+  ) {}
+
+  /** A new connection is up: push what is pending, then pull what changed elsewhere. */
+  connected(): void {
+    if (this.stopped) return;
+    this.online = true;
+    this.attempt = 0;
+    this.clearRetry();
+    // Refused registers get another chance on each connection.
+    this.mirror.settings.clearSendErrors();
+    this.run(true);
+  }
+
+  disconnected(): void {
+    this.online = false;
+    this.clearRetry();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.disconnected();
+  }
+
+  /** A local write (or a conversation created on the server) may have left registers to send. */
+  kick(): void {
+    if (this.online && !this.stopped && !this.retryTimer) this.run(false);
+  }
+
+  /** Another of our devices changed settings: merge them as stored on the server. */
+  pushed(settings: readonly StoredSetting[]): void {
+    if (this.stopped) return;
+    this.announce(this.mirror.transaction(() => this.mirror.settings.merge(settings)));
+  }
+
+  private run(pull: boolean): void {
+    if (this.running) {
+      this.again = { pull: pull || (this.again?.pull ?? false) };
+      return;
+    }
+    this.running = this.cycle(pull).finally(() => {
+      this.running = null;
+      const again = this.again;
+      this.again = null;
+      if (again && this.online && !this.stopped && !this.retryTimer) this.run(again.pull);
+    });
+  }
+
+  private async cycle(pull: boolean): Promise<void> {
+    try {
+      await this.pushPending();
+      if (pull) await this.pull();
+      this.attempt = 0;
+    } catch (error) {
+      if (this.stopped || !this.online) return;
+      if (error instanceof RequestError && error.permanent) {
+        console.warn('Settings sync was refused:', error.message);
+        return;
+      }
+      // Transient (timeout, a reply we did not expect): try again later, as the outbox does.
+      const delay = backoffDelay(OUTBOX_BACKOFF, this.attempt++, this.runtime.random);
+      this.retryTimer = this.runtime.timers.setTimeout(() => {
+        this.retryTimer = null;
+        if (this.online && !this.stopped) this.run(pull);
+      }, delay);
+    }
+  }
+
+  private async pushPending(): Promise<void> {
+    // After a refusal the rest go one at a time, so only the refused register waits.
+    let single = false;
+    for (;;) {
+      if (!this.online || this.stopped) return;
+      const batch = this.mirror.settings.pendingBatch(
+        single ? 1 : LIMITS.maxSettingsPerFrame,
+        LIMITS.maxFrameBytes - FRAME_OVERHEAD_BYTES,
+      );
+      if (batch.length === 0) return;
+      let stored: StoredSetting[];
+      try {
+        const reply = await this.connection.request({ type: 'set_settings', settings: batch });
+        if (reply.type !== 'settings') throw new RequestError('internal', `Unexpected reply ${reply.type} to set_settings`);
+        stored = reply.settings;
+      } catch (error) {
+        if (!(error instanceof RequestError) || !error.permanent || this.stopped) throw error;
+        const first = batch[0];
+        if (batch.length === 1 && first) {
+          this.mirror.settings.failSend(settingKey(first.setting), error.reason ?? error.message);
+        }
+        single = true;
+        continue;
+      }
+      this.announce(this.mirror.transaction(() => this.confirm(batch, stored)));
+    }
+  }
+
+  /** Merges the reply; a register the server did not answer for waits for the next connection (no hot loop). */
+  private confirm(batch: readonly SettingRegister[], stored: readonly StoredSetting[]): SettingsChange {
+    const change = this.mirror.settings.merge(stored);
+    for (const register of batch) {
+      if (this.mirror.settings.stillPending(register)) this.mirror.settings.failSend(settingKey(register.setting), 'unconfirmed');
+    }
+    return change;
+  }
+
+  private async pull(): Promise<void> {
+    for (;;) {
+      if (!this.online || this.stopped) return;
+      const afterVersion = this.mirror.settings.cursor();
+      const reply = await this.connection.request({ type: 'list_settings', afterVersion, limit: LIMITS.maxSettingsPerFrame });
+      if (reply.type !== 'settings') throw new RequestError('internal', `Unexpected reply ${reply.type} to list_settings`);
+      const newest = Math.max(afterVersion, ...reply.settings.map((register) => register.version));
+      const change = this.mirror.transaction(() => {
+        const merged = this.mirror.settings.merge(reply.settings);
+        this.mirror.settings.advanceCursor(newest);
+        return merged;
+      });
+      this.announce(change);
+      // A page that did not move the cursor cannot be followed by another (a server bug): stop.
+      if (!reply.hasMore || newest === afterVersion) return;
+    }
+  }
+
+  private announce(change: SettingsChange): void {
+    if (!change.changed) return;
+    this.emit({ type: 'settings', conversationIds: change.conversationIds });
+    this.emit({ type: 'conversations' });
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) this.runtime.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+}

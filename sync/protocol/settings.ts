@@ -1,0 +1,59 @@
+import type { Setting, SettingRegister } from './frames.js';
+
+/**
+ * Personal settings as last-writer-wins registers: the rules the server's stores and every client's
+ * mirror share, so they all converge on the same value whatever order writes arrive in.
+ */
+
+/** What a register is about: one per (kind, conversation) or per blocked person. */
+export function settingKey(setting: Setting): string {
+  switch (setting.kind) {
+    case 'archived':
+    case 'muted':
+    case 'draft':
+      return `${setting.kind}:${setting.conversationId}`;
+    case 'blocked':
+      return `blocked:${setting.userId}`;
+  }
+}
+
+/** The conversation a setting is about; null for one about a person. */
+export function settingConversationId(setting: Setting): string | null {
+  switch (setting.kind) {
+    case 'archived':
+    case 'muted':
+    case 'draft':
+      return setting.conversationId;
+    case 'blocked':
+      return null;
+  }
+}
+
+/** Whether `candidate` replaces `current` (a missing register loses to any write). */
+export function supersedes(
+  candidate: Pick<SettingRegister, 'at' | 'by'>,
+  current: Pick<SettingRegister, 'at' | 'by'> | null,
+): boolean {
+  if (current === null) return true;
+  if (candidate.at !== current.at) return candidate.at > current.at;
+  return candidate.by > current.by;
+}
+
+/**
+ * Whether a conversation shows in the "Archived" list rather than the main one: archived, and either
+ * muted or with no message from someone else after the seq it was archived at (a new message brings
+ * an unmuted conversation back).
+ */
+export function isInArchive(archived: { on: boolean; seq: number } | null, muted: boolean, lastIncomingSeq: number): boolean {
+  if (!archived?.on) return false;
+  return muted || lastIncomingSeq <= archived.seq;
+}
+
+/**
+ * A block stands between two people when either blocked the other. In their direct conversation
+ * every event is then stored for its sender only (never delivered, never revealed), and neither
+ * sees the other's presence or typing. Groups they share are unaffected.
+ */
+export function blockedBetween(a: string, b: string, blocks: (blocker: string, blocked: string) => boolean): boolean {
+  return blocks(a, b) || blocks(b, a);
+}

@@ -1,0 +1,64 @@
+import type { PresencePush } from '../../protocol/frames.js';
+import { LIMITS } from '../../protocol/limits.js';
+import { REFUSALS } from '../refusals.js';
+import { only, refuse, type Fanout, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
+
+/**
+ * Personal settings: the caller's own registers (archived, muted, draft, blocked), merged last
+ * writer wins by the store. Nobody else ever reads them; a block shows only in what the pair are
+ * served from then on.
+ */
+
+/**
+ * Writes registers. The reply holds each key as stored after the merge (an older write answers
+ * the newer register it lost to); the user's other connections hear of the ones that changed.
+ */
+export async function setSettings(ctx: HandlerContext, frame: FrameOf<'set_settings'>): Promise<HandlerResult> {
+  const me = ctx.user.id;
+  const result = await ctx.store.setSettings(me, frame.settings);
+  if (result.status === 'refused') return refuse(frame.rid, REFUSALS[result.reason]);
+  const fanout: Fanout[] = [];
+  if (result.changed.length > 0) {
+    fanout.push({ userIds: [me], frame: { type: 'settings_changed', settings: result.changed }, exceptRequester: true });
+  }
+  const contactsAgain: string[] = [];
+  for (const change of result.blockChanges) {
+    if (change.standing) {
+      // From now on neither hears of the other's presence: as far as each can tell, the other is
+      // away, last seen unknown (what anyone sees of a person who hides it).
+      fanout.push(
+        { userIds: [change.userId], frame: offline(me), exceptRequester: false },
+        { userIds: [me], frame: offline(change.userId), exceptRequester: false },
+      );
+      continue;
+    }
+    if (change.revealedTo !== null && change.conversationId !== null) {
+      // A conversation the block kept from one of them: theirs to see now (what it hid stays hidden).
+      const conversation = await ctx.store.getConversationForMember(change.conversationId, change.revealedTo);
+      if (conversation) {
+        fanout.push({
+          userIds: [change.revealedTo],
+          frame: { type: 'conversation_added', conversation },
+          exceptRequester: false,
+        });
+      }
+    }
+    contactsAgain.push(change.userId);
+  }
+  const reply = { type: 'settings', rid: frame.rid, settings: result.settings, hasMore: false } as const;
+  if (contactsAgain.length === 0) return { reply, fanout };
+  // Lifted: people who share a conversation are contacts again and hear each other's presence.
+  const contacts = new Set((await ctx.store.listContacts(me)).map((contact) => contact.userId));
+  const others = contactsAgain.filter((userId) => contacts.has(userId));
+  return { reply, fanout, ...(others.length > 0 ? { introduce: { newcomers: [me], others } } : {}) };
+}
+
+/** The caller's registers changed after `afterVersion`, oldest change first, a page at a time. */
+export async function listSettings(ctx: HandlerContext, frame: FrameOf<'list_settings'>): Promise<HandlerResult> {
+  const page = await ctx.store.listSettings(ctx.user.id, frame.afterVersion, frame.limit ?? LIMITS.maxSettingsPerFrame);
+  return only({ type: 'settings', rid: frame.rid, settings: page.settings, hasMore: page.hasMore });
+}
+
+function offline(userId: string): PresencePush {
+  return { type: 'presence', userId, online: false, lastSeenAt: null };
+}

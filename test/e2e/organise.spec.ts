@@ -1,0 +1,208 @@
+/**
+ * Issue 10: keeping conversations in order. Pins travel to the other person; archive and mute
+ * follow the person to their other device; a draft survives a restart of the app; blocking stops
+ * delivery both ways until lifted.
+ */
+import { expect, test, type Locator } from '@playwright/test';
+import type { MessengerPage } from './support/messenger-page.js';
+import { startBrowserHost } from './support/processes.js';
+import { aliceAndBob, anotherDevice, cleanedUpAfterEach } from './support/test-resources.js';
+
+const resources = cleanedUpAfterEach();
+
+function pinnedBar(person: MessengerPage): Locator {
+  return person.page.getByRole('region', { name: 'Pinned messages' });
+}
+
+async function hoverAction(person: MessengerPage, text: string, action: string) {
+  const message = person.message(text);
+  await message.hover();
+  await message.getByRole('button', { name: action, exact: true }).click();
+}
+
+async function conversationMenu(person: MessengerPage, item: string) {
+  await person.page.getByRole('button', { name: 'Conversation menu' }).click();
+  const menu = person.page.getByRole('menu');
+  await expect(menu).toBeVisible();
+  await menu.getByRole('menuitem', { name: item, exact: true }).click();
+  await expect(menu).toBeHidden();
+}
+
+function entryIn(person: MessengerPage, list: 'Conversations' | 'Archived', name: string): Locator {
+  return person.page
+    .getByRole('list', { name: list, exact: true })
+    .getByRole('listitem')
+    .filter({ has: person.page.getByRole('button', { name: new RegExp(`^${name}`) }) });
+}
+
+async function showArchived(person: MessengerPage) {
+  await person.page.getByRole('button', { name: 'Archived chats' }).click();
+  await expect(person.page.getByRole('list', { name: 'Archived', exact: true })).toBeVisible();
+}
+
+async function backToMain(person: MessengerPage) {
+  await person.page.getByRole('button', { name: 'Back', exact: true }).click();
+  await expect(person.conversations).toBeVisible();
+}
+
+test('pins show on both sides, newest first, and clicking cycles through them', async ({ browser }) => {
+  const { alice, bob } = await aliceAndBob(browser, resources, 'pins');
+  await alice.openConversationWith('Bob Builder');
+  await alice.send('The address is 12 Elm Street');
+  await alice.send('Meet at seven');
+  await bob.openConversationWith('Alice Liddell');
+  await expect(bob.message('Meet at seven')).toBeVisible();
+
+  await hoverAction(alice, 'The address is 12 Elm Street', 'Pin');
+  await expect(pinnedBar(alice)).toContainText('The address is 12 Elm Street');
+  await expect(pinnedBar(bob)).toContainText('The address is 12 Elm Street');
+  await expect(pinnedBar(bob)).toContainText('Alice Liddell');
+
+  // Bob pins too (both people pin in a direct conversation): the newest pin is shown, "1 of 2".
+  await hoverAction(bob, 'Meet at seven', 'Pin');
+  await expect(pinnedBar(bob)).toContainText('Meet at seven');
+  await expect(pinnedBar(bob)).toContainText('1 of 2');
+  await expect(pinnedBar(alice)).toContainText('Meet at seven');
+
+  // Clicking jumps to the one shown and moves on to the next older one.
+  await pinnedBar(alice).getByRole('button').click();
+  await expect(alice.message('Meet at seven')).toHaveAttribute('aria-current', 'true');
+  await expect(pinnedBar(alice)).toContainText('2 of 2');
+  await expect(pinnedBar(alice)).toContainText('The address is 12 Elm Street');
+  await pinnedBar(alice).getByRole('button').click();
+  await expect(alice.message('The address is 12 Elm Street')).toHaveAttribute('aria-current', 'true');
+
+  // Unpinning takes it off both bars.
+  await hoverAction(alice, 'Meet at seven', 'Unpin');
+  await expect(pinnedBar(bob)).not.toContainText('Meet at seven');
+  await expect(pinnedBar(bob)).toContainText('The address is 12 Elm Street');
+  await expect(pinnedBar(bob)).not.toContainText('of 2');
+  await hoverAction(bob, 'The address is 12 Elm Street', 'Unpin');
+  await expect(pinnedBar(alice)).toBeHidden();
+});
+
+test('archive and mute on one device show on the second; a new message brings back only an unmuted one', async ({ browser }) => {
+  const { alice, bob, server } = await aliceAndBob(browser, resources, 'archive');
+  await alice.openConversationWith('Bob Builder');
+  await alice.send('Hello from the phone');
+  const laptop = await anotherDevice(browser, resources, 'archive', server.url, 'alice');
+  await expect(entryIn(laptop, 'Conversations', 'Bob Builder')).toBeVisible();
+
+  await conversationMenu(alice, 'Archive');
+  await expect(entryIn(alice, 'Conversations', 'Bob Builder')).toHaveCount(0);
+  await showArchived(alice);
+  await expect(entryIn(alice, 'Archived', 'Bob Builder')).toBeVisible();
+  await backToMain(alice);
+
+  // The second device follows.
+  await expect(entryIn(laptop, 'Conversations', 'Bob Builder')).toHaveCount(0);
+  await showArchived(laptop);
+  await expect(entryIn(laptop, 'Archived', 'Bob Builder')).toBeVisible();
+
+  // Muted on the laptop: "Muted" on the phone, and a new message leaves it in the archive.
+  await laptop.page
+    .getByRole('list', { name: 'Archived', exact: true })
+    .getByRole('button', { name: /^Bob Builder/ })
+    .click();
+  await conversationMenu(laptop, 'Mute');
+  await expect(laptop.page.getByRole('button', { name: 'Conversation menu' })).toBeVisible();
+  await showArchived(alice);
+  await expect(entryIn(alice, 'Archived', 'Bob Builder')).toContainText('Muted');
+  await bob.openConversationWith('Alice Liddell');
+  await bob.send('Still there?');
+  await expect(entryIn(alice, 'Archived', 'Bob Builder')).toContainText('Still there?');
+  await backToMain(alice);
+  await expect(entryIn(alice, 'Conversations', 'Bob Builder')).toHaveCount(0);
+
+  // Unmuted: something new came from Bob since it was archived, so it is back in the main list.
+  await conversationMenu(laptop, 'Unmute');
+  await expect(entryIn(alice, 'Conversations', 'Bob Builder')).toContainText('Still there?');
+  await expect(entryIn(alice, 'Conversations', 'Bob Builder')).not.toContainText('Muted');
+
+  // Archived again (not muted): the next message brings it back on both devices.
+  await conversationMenu(laptop, 'Archive');
+  await expect(entryIn(alice, 'Conversations', 'Bob Builder')).toHaveCount(0);
+  await bob.send('Back in the list');
+  await expect(entryIn(alice, 'Conversations', 'Bob Builder')).toContainText('Back in the list');
+  await backToMain(laptop);
+  await expect(entryIn(laptop, 'Conversations', 'Bob Builder')).toContainText('Back in the list');
+});
+
+test('a draft survives a restart of the app, with its reply, and shows in the list', async ({ browser }) => {
+  const { alice, bob, aliceNetwork, aliceHost, aliceProfile } = await aliceAndBob(browser, resources, 'drafts');
+  await bob.openConversationWith('Alice Liddell');
+  await bob.send('Are you free on Sunday?');
+  await alice.openConversationWith('Bob Builder');
+  await hoverAction(alice, 'Are you free on Sunday?', 'Reply');
+  const composer = alice.page.getByRole('textbox', { name: 'Message' });
+  await composer.fill('Half a thought about Sunday');
+  await expect(alice.conversationWith('Bob Builder')).toContainText('Draft: Half a thought about Sunday');
+
+  await aliceHost.stop();
+  resources.running.push(await startBrowserHost(aliceProfile, aliceNetwork.url, aliceHost.port));
+  await alice.page.reload();
+  await expect(alice.conversationWith('Bob Builder')).toContainText('Draft: Half a thought about Sunday');
+  await alice.openConversationWith('Bob Builder');
+  await expect(composer).toHaveValue('Half a thought about Sunday');
+  await expect(alice.page.getByLabel('Replying to Bob Builder')).toBeVisible();
+
+  // Sending clears it; the message answers Bob's.
+  await composer.press('Enter');
+  await expect(composer).toHaveValue('');
+  await expect(bob.message('Half a thought about Sunday')).toContainText('Are you free on Sunday?');
+  await expect(alice.conversationWith('Bob Builder')).not.toContainText('Draft:');
+  await expect(alice.conversationWith('Bob Builder')).toContainText('Half a thought about Sunday');
+});
+
+test('blocking stops delivery both ways until the block is lifted', async ({ browser }) => {
+  const { alice, bob } = await aliceAndBob(browser, resources, 'block');
+  await alice.openConversationWith('Bob Builder');
+  await alice.send('Before the block');
+  await bob.openConversationWith('Alice Liddell');
+  await expect(bob.message('Before the block')).toBeVisible();
+
+  await conversationMenu(bob, 'Block');
+  await expect(bob.page.getByText('You blocked this person.')).toBeVisible();
+  await expect(bob.page.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
+
+  // Alice's message is accepted for her (the block is not revealed) but never reaches Bob.
+  await alice.send('After the block');
+  await expect(alice.status('After the block', 'Sent')).toBeVisible();
+  await bob.page.waitForTimeout(2000);
+  await expect(bob.message('After the block')).toHaveCount(0);
+  await expect(bob.conversationWith('Alice Liddell')).not.toContainText('After the block');
+
+  // The blocked people dialog lists Alice; Unblock there.
+  await bob.page.getByRole('button', { name: 'Blocked people' }).click();
+  const dialog = bob.page.getByRole('dialog', { name: 'Blocked people' });
+  const entry = dialog.getByRole('listitem').filter({ hasText: 'Alice Liddell' });
+  await expect(entry).toBeVisible();
+  await entry.getByRole('button', { name: 'Unblock' }).click();
+  await expect(dialog.getByRole('listitem')).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+
+  // Messages flow again both ways; the one sent during the block stays hidden.
+  await expect(bob.page.getByRole('textbox', { name: 'Message' })).toBeVisible();
+  await bob.send('Unblocked now');
+  await expect(alice.message('Unblocked now')).toBeVisible();
+  await alice.send('Good to hear');
+  await expect(bob.message('Good to hear')).toBeVisible();
+  await expect(bob.message('After the block')).toHaveCount(0);
+
+  // Blocked from the conversation menu again, then unblocked from the notice in place of the composer.
+  await conversationMenu(bob, 'Block');
+  await bob.page.getByRole('button', { name: 'Unblock', exact: true }).click();
+  await expect(bob.page.getByRole('textbox', { name: 'Message' })).toBeVisible();
+});
+
+test('a draft typed on one device shows on the other, in the list and in an open composer', async ({ browser }) => {
+  const { alice, server } = await aliceAndBob(browser, resources, 'draft-sync');
+  await alice.openConversationWith('Bob Builder');
+  const laptop = await anotherDevice(browser, resources, 'draft-sync', server.url, 'alice');
+  await laptop.openConversationWith('Bob Builder');
+
+  await alice.page.getByRole('textbox', { name: 'Message' }).fill('Written on the phone');
+  await expect(laptop.conversationWith('Bob Builder')).toContainText('Draft: Written on the phone');
+  await expect(laptop.page.getByRole('textbox', { name: 'Message' })).toHaveValue('Written on the phone');
+});

@@ -1,0 +1,318 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConversationEvent, ServerFrame } from '../../../sync/protocol/frames.js';
+import { LIMITS } from '../../../sync/protocol/limits.js';
+import { REFUSALS } from '../../../sync/server/refusals.js';
+import {
+  createGroup,
+  createServerHarness,
+  listedConversation,
+  pushesAbout,
+  visibleLog,
+  type TestClient,
+} from '../../support/server-harness.js';
+
+const h = createServerHarness();
+afterEach(() => h.cleanup());
+
+let clock = 0;
+/** Blocks (or unblocks) `userId` as `socket`'s user, with a clock that only moves forward. */
+async function block(socket: TestClient, userId: string, value = true): Promise<void> {
+  clock += 1;
+  await socket.call(
+    { type: 'set_settings', settings: [{ setting: { kind: 'blocked', userId, value }, at: clock, by: 'device' }] },
+    'settings',
+  );
+}
+
+/**
+ * Catches up the way the client does (sync-engine.ts catchUp with mirror.ts applyEvents): the
+ * cursor first moves to `skippedTo`, then over the events that follow it without a gap; the next
+ * page is asked after the last event while `hasMore`, else again from the cursor when it moved and
+ * the conversation's lastSeq is still ahead. Returns the cursor it ends at and what it applied.
+ */
+async function catchUpLikeClient(
+  socket: TestClient,
+  conversationId: string,
+  from: number,
+  limit: number = LIMITS.maxCatchUpPage,
+): Promise<{ cursor: number; applied: ConversationEvent[] }> {
+  const known = (await listedConversation(socket, conversationId))?.lastSeq ?? 0;
+  let cursor = from;
+  const applied: ConversationEvent[] = [];
+  let afterSeq: number | null = from;
+  for (let pages = 0; afterSeq !== null; pages += 1) {
+    if (pages > 100) throw new Error('catch-up did not end');
+    const reply: Extract<ServerFrame, { type: 'events' }> = await socket.call(
+      { type: 'catch_up', conversationId, afterSeq, limit },
+      'events',
+    );
+    const before = cursor;
+    cursor = Math.max(cursor, reply.skippedTo ?? 0);
+    for (const event of reply.events) {
+      if (event.seq <= cursor) continue;
+      if (event.seq !== cursor + 1) break;
+      applied.push(event);
+      cursor = event.seq;
+    }
+    const last = reply.events.at(-1)?.seq;
+    afterSeq = reply.hasMore && last !== undefined ? last : known > cursor && cursor > before ? cursor : null;
+  }
+  return { cursor, applied };
+}
+
+const kinds = (events: readonly ConversationEvent[]) => events.map((event) => [event.seq, event.kind, event.senderId]);
+
+describe('blocks', () => {
+  it("a blocked person's direct messages and changes never reach the blocker (live or in catch-up); they get 'sent' as usual; the cursor moves past them", async () => {
+    const server = await h.startServer();
+    const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const aliceLaptop = await h.connect(server, alice.token);
+    const bobLaptop = await h.connect(server, bob.token);
+    const id = conversation.id;
+    await bobSocket.send(id, 'b1', 'before the block');
+    await aliceSocket.waitForPush('event', (p) => p.event.seq === 1);
+
+    await block(aliceSocket, bob.user.id);
+    const from = aliceSocket.pushes.length;
+    const fromLaptop = aliceLaptop.pushes.length;
+    // Takes effect at once: everything bob does in their conversation from now on is his alone.
+    expect(await bobSocket.send(id, 'b2', 'are you there?')).toMatchObject({ seq: 2, senderId: bob.user.id });
+    await bobSocket.send(id, 'b3', 'hello?');
+    await bobSocket.change(id, 'r1', { kind: 'reaction', messageId: 'b1', emoji: '👍', on: true });
+    await bobSocket.change(id, 'p1', { kind: 'pin', messageId: 'b1', on: true });
+    expect(await bobSocket.change(id, 'e1', { kind: 'edit', messageId: 'b2', text: 'edited' })).toMatchObject({ seq: 6 });
+    // His other devices hear of them as ever.
+    await bobLaptop.waitForPush('event', (p) => p.event.seq === 6);
+    await Promise.all([aliceSocket.barrier(), aliceLaptop.barrier()]);
+    expect(pushesAbout(aliceSocket, id, from)).toEqual([]);
+    expect(pushesAbout(aliceLaptop, id, fromLaptop)).toEqual([]);
+
+    // Catch-up: the page stops before the hidden run, the next one skips it.
+    const log = await visibleLog(aliceSocket, id);
+    expect(log.pages).toEqual([
+      { afterSeq: 0, seqs: [1], skippedTo: undefined, hasMore: true },
+      { afterSeq: 1, seqs: [], skippedTo: 6, hasMore: false },
+    ]);
+    expect(await aliceSocket.allEvents(id)).toEqual(log.events);
+    // The conversation is listed to her up to the last seq she may see (the hidden run at the end is
+    // not hers to wait for); a client that learns of later seqs skips past them, applying none.
+    expect((await listedConversation(aliceSocket, id))?.lastSeq).toBe(1);
+    expect(await catchUpLikeClient(aliceSocket, id, 1)).toEqual({ cursor: 6, applied: [] });
+    expect((await catchUpLikeClient(aliceLaptop, id, 0, 1)).cursor).toBe(6);
+    // bob reads his own log whole.
+    expect(kinds(await bobSocket.allEvents(id))).toEqual([
+      [1, 'message', bob.user.id],
+      [2, 'message', bob.user.id],
+      [3, 'message', bob.user.id],
+      [4, 'reaction', bob.user.id],
+      [5, 'pin', bob.user.id],
+      [6, 'edit', bob.user.id],
+    ]);
+  });
+
+  it("works both ways: the blocker's sends do not reach the blocked; after unblocking new events flow and hidden ones stay hidden", async () => {
+    const server = await h.startServer();
+    const { bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const id = conversation.id;
+    await block(aliceSocket, bob.user.id);
+    const from = bobSocket.pushes.length;
+    expect(await aliceSocket.send(id, 'a1', 'from the blocker')).toMatchObject({ seq: 1 });
+    await bobSocket.barrier();
+    expect(pushesAbout(bobSocket, id, from)).toEqual([]);
+    expect(await bobSocket.allEvents(id)).toEqual([]);
+    // bob cannot touch what he never got.
+    expect(
+      await bobSocket.request({ type: 'send', conversationId: id, clientMessageId: 'x', text: 're', replyTo: 'a1' }),
+    ).toMatchObject(REFUSALS.reply_target_missing);
+
+    await block(aliceSocket, bob.user.id, false);
+    const b1 = await bobSocket.send(id, 'b1', 'after the unblock');
+    expect(b1.seq).toBe(2);
+    expect((await aliceSocket.waitForPush('event', (p) => p.event.seq === 2)).event).toEqual(b1);
+    const a2 = await aliceSocket.send(id, 'a2', 'hi again');
+    expect((await bobSocket.waitForPush('event', (p) => p.event.seq === 3)).event).toEqual(a2);
+    // a1 stays hidden from bob for good: his catch-up skips it, and he still cannot change it.
+    const log = await visibleLog(bobSocket, id);
+    expect(log.pages[0]).toEqual({ afterSeq: 0, seqs: [2, 3], skippedTo: 1, hasMore: false });
+    expect(await catchUpLikeClient(bobSocket, id, 0)).toEqual({ cursor: 3, applied: [b1, a2] });
+    expect(
+      await bobSocket.request({
+        type: 'change',
+        conversationId: id,
+        clientChangeId: 'r',
+        change: { kind: 'reaction', messageId: 'a1', emoji: '👍', on: true },
+      }),
+    ).toMatchObject(REFUSALS.no_such_message);
+    // Changes to a hidden message stay hidden from him too, whenever they are made.
+    await aliceSocket.change(id, 'e1', { kind: 'edit', messageId: 'a1', text: 'edited later' });
+    await bobSocket.barrier();
+    expect(pushesAbout(bobSocket, id).filter((p) => p.type === 'event' && p.event.seq === 4)).toEqual([]);
+    expect((await visibleLog(bobSocket, id)).events.map((e) => e.seq)).toEqual([2, 3]);
+  });
+
+  it('one block is enough either way; lifting one of two leaves the other standing', async () => {
+    const server = await h.startServer();
+    const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    await block(aliceSocket, bob.user.id);
+    await block(bobSocket, alice.user.id);
+    await block(aliceSocket, bob.user.id, false);
+    await aliceSocket.send(conversation.id, 'a1', 'still blocked by bob');
+    await bobSocket.barrier();
+    expect(await bobSocket.allEvents(conversation.id)).toEqual([]);
+    await block(bobSocket, alice.user.id, false);
+    const a2 = await aliceSocket.send(conversation.id, 'a2', 'through');
+    expect((await bobSocket.waitForPush('event', (p) => p.event.seq === 2)).event).toEqual(a2);
+  });
+
+  it('presence and typing are not relayed between the pair, in any conversation; their group messages are unaffected', async () => {
+    const server = await h.startServer();
+    const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const carol = await h.createAccount(server);
+    const carolSocket = await h.connect(server, carol.token);
+    const group = await createGroup(aliceSocket, { name: 'All three', memberIds: [bob.user.id, carol.user.id] });
+    await bobSocket.waitForPush('conversation_added', (p) => p.conversation.id === group.id);
+    await carolSocket.waitForPush('conversation_added', (p) => p.conversation.id === group.id);
+
+    await block(aliceSocket, bob.user.id);
+    // Each is told the other is away, last seen unknown.
+    expect(await bobSocket.waitForPush('presence', (p) => p.userId === alice.user.id && !p.online)).toMatchObject({
+      lastSeenAt: null,
+    });
+    expect(await aliceSocket.waitForPush('presence', (p) => p.userId === bob.user.id && !p.online)).toMatchObject({
+      lastSeenAt: null,
+    });
+    const aliceFrom = aliceSocket.pushes.length;
+    const bobFrom = bobSocket.pushes.length;
+
+    for (const conversationId of [conversation.id, group.id]) {
+      await bobSocket.call({ type: 'typing', conversationId }, 'ok');
+      await aliceSocket.call({ type: 'typing', conversationId }, 'ok');
+    }
+    // carol hears both of them type in the group.
+    await carolSocket.waitForPush('typing', (p) => p.userId === bob.user.id);
+    await carolSocket.waitForPush('typing', (p) => p.userId === alice.user.id);
+
+    // Group messages go both ways as ever.
+    const inGroup = await bobSocket.send(group.id, 'g1', 'hello all');
+    expect(
+      (await aliceSocket.waitForPush('event', (p) => p.event.conversationId === group.id && p.event.seq === inGroup.seq)).event,
+    ).toEqual(inGroup);
+    const back = await aliceSocket.send(group.id, 'g2', 'hi');
+    expect(
+      (await bobSocket.waitForPush('event', (p) => p.event.conversationId === group.id && p.event.seq === back.seq)).event,
+    ).toEqual(back);
+    expect((await visibleLog(aliceSocket, group.id)).events.map((e) => e.seq)).toContain(inGroup.seq);
+
+    // bob goes and comes back: carol hears it, alice does not; alice's new device is not told of bob.
+    const carolFrom = carolSocket.pushes.length;
+    const since = (p: { type: string }) => carolSocket.pushes.indexOf(p as never) >= carolFrom;
+    await bobSocket.close();
+    await carolSocket.waitForPush('presence', (p) => p.userId === bob.user.id && !p.online && since(p));
+    const bobAgain = await h.connect(server, bob.token);
+    await carolSocket.waitForPush('presence', (p) => p.userId === bob.user.id && p.online && since(p));
+    const alicePhone = await h.connect(server, alice.token);
+    await alicePhone.waitForPush('presence', (p) => p.userId === carol.user.id);
+    await Promise.all([aliceSocket.barrier(), alicePhone.barrier(), bobAgain.barrier()]);
+    const about = (socket: TestClient, userId: string, fromIndex = 0) =>
+      socket.pushes.slice(fromIndex).filter((p) => (p.type === 'typing' || p.type === 'presence') && p.userId === userId);
+    expect(about(aliceSocket, bob.user.id, aliceFrom)).toEqual([]);
+    expect(about(bobSocket, alice.user.id, bobFrom)).toEqual([]);
+    expect(about(alicePhone, bob.user.id)).toEqual([]);
+    expect(about(bobAgain, alice.user.id)).toEqual([]);
+
+    // Lifted: they hear each other's presence again, and typing.
+    const [aliceBefore, bobBefore] = [aliceSocket.pushes.length, bobAgain.pushes.length];
+    await block(aliceSocket, bob.user.id, false);
+    await aliceSocket.waitForPush(
+      'presence',
+      (p) => p.userId === bob.user.id && p.online && aliceSocket.pushes.indexOf(p) >= aliceBefore,
+    );
+    await bobAgain.waitForPush(
+      'presence',
+      (p) => p.userId === alice.user.id && p.online && bobAgain.pushes.indexOf(p) >= bobBefore,
+    );
+    await bobAgain.call({ type: 'typing', conversationId: conversation.id }, 'ok');
+    await aliceSocket.waitForPush('typing', (p) => p.userId === bob.user.id);
+  });
+
+  it("hides the blocker's watermark moves from the blocked: not pushed, and served as they were when the block began", async () => {
+    const server = await h.startServer();
+    const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const id = conversation.id;
+    await bobSocket.send(id, 'b1', 'one');
+    await aliceSocket.call({ type: 'receipt', conversationId: id, kind: 'read', seq: 1 }, 'ok');
+    await bobSocket.waitForPush('watermark', (p) => p.userId === alice.user.id && p.readSeq === 1);
+
+    await block(aliceSocket, bob.user.id);
+    await bobSocket.send(id, 'b2', 'two');
+    await aliceSocket.send(id, 'a1', 'three');
+    const from = bobSocket.pushes.length;
+    // alice's client moved past the hidden event and read everything there is.
+    await aliceSocket.call({ type: 'receipt', conversationId: id, kind: 'read', seq: 3 }, 'ok');
+    await aliceSocket.waitForPush('watermark', (p) => p.userId === alice.user.id && p.readSeq === 3);
+    await bobSocket.barrier();
+    expect(bobSocket.pushes.slice(from).filter((p) => p.type === 'watermark')).toEqual([]);
+    const seenByBob = await listedConversation(bobSocket, id);
+    expect(seenByBob?.members.find((m) => m.id === alice.user.id)).toMatchObject({ deliveredSeq: 1, readSeq: 1 });
+    // alice sees her own as they are; both ways: bob's receipts do not reach her either.
+    const seenByAlice = await listedConversation(aliceSocket, id);
+    expect(seenByAlice?.members.find((m) => m.id === alice.user.id)).toMatchObject({ readSeq: 3 });
+    const aliceFrom = aliceSocket.pushes.length;
+    await bobSocket.call({ type: 'receipt', conversationId: id, kind: 'read', seq: 2 }, 'ok');
+    await aliceSocket.barrier();
+    expect(aliceSocket.pushes.slice(aliceFrom).filter((p) => p.type === 'watermark')).toEqual([]);
+
+    await block(aliceSocket, bob.user.id, false);
+    expect((await listedConversation(bobSocket, id))?.members.find((m) => m.id === alice.user.id)).toMatchObject({ readSeq: 3 });
+  });
+
+  it('a direct conversation started by someone the other blocks is not announced to them until the block is lifted', async () => {
+    const server = await h.startServer();
+    const alice = await h.createAccount(server);
+    const bob = await h.createAccount(server);
+    const aliceSocket = await h.connect(server, alice.token);
+    const alicePhone = await h.connect(server, alice.token);
+    const bobSocket = await h.connect(server, bob.token);
+    await block(aliceSocket, bob.user.id);
+
+    const { conversation } = await bobSocket.call({ type: 'start_conversation', username: alice.user.username }, 'conversation');
+    expect(conversation.members.map((m) => m.id)).toEqual([bob.user.id, alice.user.id]);
+    await bobSocket.send(conversation.id, 'b1', 'hi, remember me?');
+    await Promise.all([aliceSocket.barrier(), alicePhone.barrier()]);
+    for (const socket of [aliceSocket, alicePhone]) {
+      expect(pushesAbout(socket, conversation.id)).toEqual([]);
+      expect(socket.pushesOf('presence').filter((p) => p.userId === bob.user.id && p.online)).toEqual([]);
+    }
+    expect(await listedConversation(aliceSocket, conversation.id)).toBeUndefined();
+
+    await block(aliceSocket, bob.user.id, false);
+    // Now it is hers to see, on every device; what bob sent meanwhile stays hidden.
+    for (const socket of [aliceSocket, alicePhone]) {
+      expect(
+        (await socket.waitForPush('conversation_added', (p) => p.conversation.id === conversation.id)).conversation,
+      ).toMatchObject({
+        id: conversation.id,
+        // bob's message while she blocked him is not hers: nothing to catch up to.
+        lastSeq: 0,
+      });
+    }
+    expect(await listedConversation(aliceSocket, conversation.id)).toMatchObject({ lastSeq: 0 });
+    expect(await catchUpLikeClient(aliceSocket, conversation.id, 0)).toEqual({ cursor: 1, applied: [] });
+    const b2 = await bobSocket.send(conversation.id, 'b2', 'now?');
+    expect((await aliceSocket.waitForPush('event', (p) => p.event.conversationId === conversation.id)).event).toEqual(b2);
+  });
+
+  it('the blocker who starts the kept conversation themselves sees it from then on', async () => {
+    const server = await h.startServer();
+    const alice = await h.createAccount(server);
+    const bob = await h.createAccount(server);
+    const aliceSocket = await h.connect(server, alice.token);
+    const bobSocket = await h.connect(server, bob.token);
+    await block(aliceSocket, bob.user.id);
+    const { conversation } = await bobSocket.call({ type: 'start_conversation', username: alice.user.username }, 'conversation');
+    expect(await listedConversation(aliceSocket, conversation.id)).toBeUndefined();
+    const mine = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    expect(mine.conversation.id).toBe(conversation.id);
+    expect(await listedConversation(aliceSocket, conversation.id)).toBeDefined();
+  });
+});

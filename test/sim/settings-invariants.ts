@@ -1,0 +1,110 @@
+import type { ConversationSummary } from '../../sync/app-api/contract.js';
+import type { ConversationEvent, StoredSetting } from '../../sync/protocol/frames.js';
+import { isInArchive, supersedes } from '../../sync/protocol/settings.js';
+import type { SimWorld } from './world.js';
+
+/**
+ * A person's own settings (archive, mute, draft, block) at a quiet point:
+ *  1. last writer wins: for every register, what the server keeps is no older (by at, then by the
+ *     writing device) than any write the person made on any device, and a write it equals is the
+ *     value kept;
+ *  2. every device of the person holds exactly the server's registers, none waiting or refused;
+ *  3. what the devices show follows from them: muted, the draft, blocked (a direct conversation
+ *     with someone blocked), and the archive (archived, unless a message from someone else came
+ *     after the archiving and the conversation is not muted), the same on every device;
+ *  4. the server's standing blocks are exactly the people's 'blocked' registers that are on.
+ * `visible`: userId → conversationId → the part of the log the person may see.
+ */
+export async function checkSettings(
+  world: SimWorld,
+  visible: Map<string, Map<string, ConversationEvent[]>>,
+  serverBlocks: Set<string>,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const wantBlocks = new Set<string>();
+  for (const user of world.users) {
+    const stored = await world.serverSettingsOf(user.id);
+    for (const { setting } of stored.values())
+      if (setting.kind === 'blocked' && setting.value) wantBlocks.add(`${user.id} ${setting.userId}`);
+
+    for (const write of world.history.settingWrites.filter((candidate) => candidate.userId === user.id)) {
+      const kept = stored.get(write.key);
+      const what = `${write.device}'s write of ${write.key} (at ${write.at})`;
+      if (!kept) problems.push(`${what}: the server has no such register`);
+      else if (supersedes(write, kept)) problems.push(`${what}: the server kept an older one (at ${kept.at} by ${kept.by})`);
+      else if (write.at === kept.at && write.by === kept.by && write.value !== JSON.stringify(kept.setting.value))
+        problems.push(`${what}: the server kept ${JSON.stringify(kept.setting.value)}, the write was ${write.value}`);
+    }
+
+    for (const device of world.devices.filter((candidate) => candidate.user.id === user.id)) {
+      const where = `${device.name}'s settings`;
+      const rows = world.inspector(device.name).settings();
+      for (const row of rows) {
+        if (row.pending || row.sendError)
+          problems.push(`${where}: ${row.key} still waits to be sent (${row.sendError ?? 'pending'})`);
+        const kept = stored.get(row.key);
+        const got = `${row.value} at ${row.at} by ${row.by}`;
+        const want = kept ? `${JSON.stringify(kept.setting.value)} at ${kept.at} by ${kept.by}` : 'nothing';
+        if (got !== want) problems.push(`${where}: ${row.key} is ${got}, the server has ${want}`);
+      }
+      const held = new Set(rows.map((row) => row.key));
+      for (const key of stored.keys()) if (!held.has(key)) problems.push(`${where}: ${key} is missing (the server has it)`);
+
+      const shown = await device.core.listConversations({ folder: 'all' });
+      for (const summary of shown)
+        problems.push(...checkSummary(`${device.name} in ${summary.id.slice(0, 8)}`, summary, stored, user.id, visible));
+      const blocked = (await device.core.listBlocked())
+        .map((person) => person.id)
+        .sort()
+        .join(' ');
+      const wantBlocked = [...stored.values()]
+        .flatMap(({ setting }) => (setting.kind === 'blocked' && setting.value ? [setting.userId] : []))
+        .sort()
+        .join(' ');
+      if (blocked !== wantBlocked) problems.push(`${where}: lists [${blocked}] as blocked, the server has [${wantBlocked}]`);
+    }
+  }
+  const got = [...serverBlocks].sort().join(', ');
+  const want = [...wantBlocks].sort().join(', ');
+  if (got !== want) problems.push(`the server's standing blocks are [${got}], its registers say [${want}]`);
+  return problems;
+}
+
+function checkSummary(
+  where: string,
+  summary: ConversationSummary,
+  stored: Map<string, StoredSetting>,
+  userId: string,
+  visible: Map<string, Map<string, ConversationEvent[]>>,
+): string[] {
+  const problems: string[] = [];
+  const value = <K extends StoredSetting['setting']['kind']>(kind: K) => {
+    const setting = stored.get(`${kind}:${summary.id}`)?.setting;
+    return setting?.kind === kind ? (setting.value as Extract<StoredSetting['setting'], { kind: K }>['value']) : null;
+  };
+  const muted = value('muted') ?? false;
+  if (summary.muted !== muted) problems.push(`${where}: muted ${summary.muted}, the register says ${muted}`);
+  const draft = value('draft')?.text ?? '';
+  // The list shows the draft's beginning.
+  const draftShown = summary.draft !== null && summary.draft !== '' && draft.startsWith(summary.draft);
+  if ((draft !== '') !== draftShown)
+    problems.push(`${where}: shows draft ${JSON.stringify(summary.draft)}, the register holds ${JSON.stringify(draft)}`);
+  const log = visible.get(userId)?.get(summary.id);
+  if (log) {
+    const lastIncomingSeq = log.reduce(
+      (latest, event) => (event.kind === 'message' && event.senderId !== userId ? Math.max(latest, event.seq) : latest),
+      0,
+    );
+    const archived = isInArchive(value('archived'), muted, lastIncomingSeq);
+    if (summary.archived !== archived)
+      problems.push(
+        `${where}: archived ${summary.archived}, expected ${archived} (register ${JSON.stringify(value('archived'))}, last incoming seq ${lastIncomingSeq})`,
+      );
+  }
+  if (summary.peer) {
+    const setting = stored.get(`blocked:${summary.peer.id}`)?.setting;
+    const blocked = setting?.kind === 'blocked' && setting.value;
+    if (summary.blocked !== blocked) problems.push(`${where}: blocked ${summary.blocked}, the register says ${blocked}`);
+  }
+  return problems;
+}
