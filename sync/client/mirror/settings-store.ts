@@ -204,6 +204,16 @@ export class SettingsStore {
     return batch;
   }
 
+  /** Whether a register about this conversation waits to be sent (it may have waited for the conversation's creation). */
+  hasPendingFor(conversationId: string): boolean {
+    return (
+      cachedStatement(
+        this.db,
+        'SELECT 1 FROM settings WHERE conversation_id = ? AND pending = 1 AND send_error IS NULL LIMIT 1',
+      ).get(conversationId) !== undefined
+    );
+  }
+
   /** The server refused this register: kept as it is, not sent again until a reconnect or a new write. */
   failSend(key: string, reason: string): void {
     cachedStatement(this.db, 'UPDATE settings SET send_error = ? WHERE key = ? AND pending = 1').run(reason, key);
