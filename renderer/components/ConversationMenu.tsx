@@ -4,6 +4,7 @@ import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { MoreIcon } from './organise-icons.js';
+import { menuItemForKey } from './keys.js';
 
 type Choice = 'archive' | 'mute' | 'block';
 
@@ -64,30 +65,19 @@ export function ConversationMenu({ conversation }: { conversation: ConversationS
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const buttons = [...(menuRef.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
-    const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
-    const focusAt = (i: number) => buttons[(i + buttons.length) % buttons.length]?.focus();
-    switch (event.key) {
-      case 'Escape':
-        close();
-        break;
-      case 'Tab':
-        setOpen(false);
-        return;
-      case 'ArrowDown':
-        focusAt(index + 1);
-        break;
-      case 'ArrowUp':
-        focusAt(index - 1);
-        break;
-      case 'Home':
-        focusAt(0);
-        break;
-      case 'End':
-        focusAt(buttons.length - 1);
-        break;
-      default:
-        return;
-    }
+    const next = menuItemForKey(event.key, buttons.indexOf(document.activeElement as HTMLButtonElement), buttons.length);
+    if (next !== null) buttons[next]?.focus();
+    else
+      switch (event.key) {
+        case 'Escape':
+          close();
+          break;
+        case 'Tab':
+          setOpen(false);
+          return;
+        default:
+          return;
+      }
     event.preventDefault();
     event.stopPropagation();
   };

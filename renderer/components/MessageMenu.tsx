@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 import { t } from '../i18n/index.js';
 import type { MessageActionSet } from './MessageActions.js';
+import { menuItemForKey } from './keys.js';
 
 const MARGIN_PX = 8;
 
@@ -65,28 +66,17 @@ export function MessageMenu({ at, actions, pinned = false, onChoose, onClose }: 
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
-    const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
-    const focusAt = (i: number) => buttons[(i + buttons.length) % buttons.length]?.focus();
-    switch (event.key) {
-      case 'Escape':
-      case 'Tab':
-        onClose(true);
-        break;
-      case 'ArrowDown':
-        focusAt(index + 1);
-        break;
-      case 'ArrowUp':
-        focusAt(index - 1);
-        break;
-      case 'Home':
-        focusAt(0);
-        break;
-      case 'End':
-        focusAt(buttons.length - 1);
-        break;
-      default:
-        return;
-    }
+    const next = menuItemForKey(event.key, buttons.indexOf(document.activeElement as HTMLButtonElement), buttons.length);
+    if (next !== null) buttons[next]?.focus();
+    else
+      switch (event.key) {
+        case 'Escape':
+        case 'Tab':
+          onClose(true);
+          break;
+        default:
+          return;
+      }
     event.preventDefault();
     event.stopPropagation();
   };

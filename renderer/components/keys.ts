@@ -54,3 +54,23 @@ export function rowForKey(key: string, current: number, count: number, pageRows:
       return null;
   }
 }
+
+/**
+ * Where a menu's navigation keys move focus among its `count` items (role menu): the arrows wrap
+ * around, Home and End go to the ends. null for any other key (the menu handles Escape and Tab).
+ */
+export function menuItemForKey(key: string, current: number, count: number): number | null {
+  if (count === 0) return null;
+  switch (key) {
+    case 'ArrowDown':
+      return (current + 1 + count) % count;
+    case 'ArrowUp':
+      return current < 0 ? count - 1 : (current - 1 + count) % count;
+    case 'Home':
+      return 0;
+    case 'End':
+      return count - 1;
+    default:
+      return null;
+  }
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { menuItemForKey } from '../../../renderer/components/keys.js';
 import { inFolder } from '../../../renderer/state/conversations.js';
 import { pickFitting, sendableAsIs } from '../../../renderer/state/link-preview-size.js';
 import { parseEvent } from '../../../renderer/transport/bridge.js';
@@ -198,5 +199,21 @@ describe('the preview image', () => {
     expect(sendableAsIs('data:image/png;base64,iVBORw0KGgo=')).toBe(true);
     expect(sendableAsIs('data:image/svg+xml;base64,PHN2Zz4=')).toBe(false);
     expect(sendableAsIs(`data:image/jpeg;base64,${'A'.repeat(30_000)}`)).toBe(false);
+  });
+});
+
+describe('keys of a menu (the conversation menu, the message menu)', () => {
+  it('wraps the arrows around, goes to the ends on Home and End, and leaves other keys to the menu', () => {
+    expect(menuItemForKey('ArrowDown', 0, 3)).toBe(1);
+    expect(menuItemForKey('ArrowDown', 2, 3)).toBe(0);
+    expect(menuItemForKey('ArrowUp', 0, 3)).toBe(2);
+    // Nothing focused yet: down goes to the first item, up to the last.
+    expect(menuItemForKey('ArrowDown', -1, 3)).toBe(0);
+    expect(menuItemForKey('ArrowUp', -1, 3)).toBe(2);
+    expect(menuItemForKey('Home', 2, 3)).toBe(0);
+    expect(menuItemForKey('End', 0, 3)).toBe(2);
+    expect(menuItemForKey('Escape', 1, 3)).toBeNull();
+    expect(menuItemForKey('Tab', 1, 3)).toBeNull();
+    expect(menuItemForKey('ArrowDown', -1, 0)).toBeNull();
   });
 });
