@@ -18,10 +18,9 @@ import {
   type SearchResult,
   type SessionInfo,
 } from '../app-api/contract.js';
-import { directConversationId } from '../common/conversation-ids.js';
 import type { Runtime } from '../common/runtime.js';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
-import { draftSchema, type GroupChange, type SessionResponse, type Setting, type User } from '../protocol/frames.js';
+import type { GroupChange, SessionResponse, User } from '../protocol/frames.js';
 import { createLinkPreviewFetcher } from '../node/link-preview/fetcher.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { requestSession } from './accounts-http.js';
@@ -30,6 +29,7 @@ import { composeAttachments } from './attachments/compose-attachments.js';
 import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
 import { nodeUploadTransport, type UploadTransport } from './attachments/uploader.js';
 import type { ClientCore, ClientCoreOptions, LinkPreviewFetcher } from './client-core-types.js';
+import { PersonalSettings } from './personal-settings.js';
 import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
@@ -92,6 +92,7 @@ class LocalClientCore implements ClientCore {
   private engine: SyncEngine | null = null;
   private transfers: AttachmentTransfers | null = null;
   private session: StoredSession | null;
+  private readonly settings: PersonalSettings;
 
   constructor(
     private readonly mirror: Mirror,
@@ -103,6 +104,7 @@ class LocalClientCore implements ClientCore {
     private readonly uploadTransport: UploadTransport,
     private readonly linkPreviews: LinkPreviewFetcher,
   ) {
+    this.settings = new PersonalSettings(mirror, (event) => this.emit(event));
     this.session = mirror.session();
     if (this.session?.token) this.startEngine(this.session);
   }
@@ -427,67 +429,38 @@ class LocalClientCore implements ClientCore {
   async setArchived(args: AppApiArgs<'setArchived'>): Promise<null> {
     this.self();
     this.requireConversation(args.conversationId);
-    const seq = this.mirror.appliedSeq(args.conversationId);
-    this.writeSetting({ kind: 'archived', conversationId: args.conversationId, value: { on: args.archived, seq } });
+    this.settings.setArchived(args.conversationId, args.archived);
     return null;
   }
 
   async setMuted(args: AppApiArgs<'setMuted'>): Promise<null> {
     this.self();
     this.requireConversation(args.conversationId);
-    this.writeSetting({ kind: 'muted', conversationId: args.conversationId, value: args.muted });
+    this.settings.setMuted(args.conversationId, args.muted);
     return null;
   }
 
   async setDraft(args: AppApiArgs<'setDraft'>): Promise<null> {
     this.self();
     this.requireConversation(args.conversationId);
-    const draft = draftSchema.safeParse({ text: args.text, replyTo: args.replyTo ?? null });
-    if (!draft.success) throw new AppApiError('invalid_argument', 'A draft must be well-formed text.');
-    const current = this.mirror.settings.draft(args.conversationId);
-    // No draft and nothing typed: nothing to keep (and nothing to sync).
-    if (!current && draft.data.text === '' && draft.data.replyTo === null) return null;
-    this.writeSetting({ kind: 'draft', conversationId: args.conversationId, value: draft.data });
+    this.settings.setDraft(args.conversationId, args.text, args.replyTo ?? null);
     return null;
   }
 
   async getDraft(args: AppApiArgs<'getDraft'>): Promise<DraftView | null> {
     this.self();
     this.requireConversation(args.conversationId);
-    const draft = this.mirror.settings.draft(args.conversationId);
-    if (!draft || (draft.text === '' && draft.replyTo === null)) return null;
-    return { text: draft.text, replyTo: draft.replyTo };
+    return this.settings.getDraft(args.conversationId);
   }
 
   async setBlocked(args: AppApiArgs<'setBlocked'>): Promise<null> {
-    const self = this.self();
-    if (args.userId === self.id) throw new AppApiError('refused', 'cannot_block_yourself');
-    if (!this.mirror.user(args.userId)) throw new AppApiError('not_found', 'No one with that id is known here.');
-    this.writeSetting({ kind: 'blocked', userId: args.userId, value: args.blocked });
+    this.settings.setBlocked(this.self(), args.userId, args.blocked);
     return null;
   }
 
   async listBlocked(): Promise<User[]> {
     this.self();
-    return this.mirror.settings.blockedUsers();
-  }
-
-  /**
-   * A setting changed here: the register (pending) and what the list shows, in one transaction;
-   * then it goes to the server when it can. A draft does not announce 'settings' (that tells
-   * composers a draft changed elsewhere); the list is re-read either way.
-   */
-  private writeSetting(setting: Setting): void {
-    // The settings sync hears of the pending register from the mirror and sends it when it can.
-    const wrote = this.mirror.transaction(() => this.mirror.settings.write(setting));
-    if (!wrote) return;
-    if (setting.kind !== 'draft') {
-      const direct = setting.kind === 'blocked' ? directConversationId(this.self().id, setting.userId) : null;
-      const conversationIds =
-        setting.kind !== 'blocked' ? [setting.conversationId] : direct && this.mirror.hasConversation(direct) ? [direct] : [];
-      this.emit({ type: 'settings', conversationIds });
-    }
-    this.emit({ type: 'conversations' });
+    return this.settings.listBlocked();
   }
 
   // -- internals -----------------------------------------------------------------------------

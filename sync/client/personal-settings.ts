@@ -1,0 +1,74 @@
+import { AppApiError, type AppEvent, type DraftView } from '../app-api/contract.js';
+import { directConversationId } from '../common/conversation-ids.js';
+import { draftSchema, type Setting, type User } from '../protocol/frames.js';
+import type { Mirror } from './mirror/mirror.js';
+
+/**
+ * The person's own settings as they change them here: archive, mute, the composer's draft, and
+ * whom they block. Each change writes its register (pending) and what the conversation list shows
+ * in one transaction; the settings sync (settings-sync.ts) hears of the pending register from the
+ * mirror and sends it when it can. The caller has checked that someone is signed in and, for a
+ * conversation's setting, that the conversation exists.
+ */
+export class PersonalSettings {
+  constructor(
+    private readonly mirror: Mirror,
+    private readonly emit: (event: AppEvent) => void,
+  ) {}
+
+  setArchived(conversationId: string, archived: boolean): void {
+    // The seq it was archived at: a later message from someone else brings it back (settings.ts).
+    const seq = this.mirror.appliedSeq(conversationId);
+    this.write({ kind: 'archived', conversationId, value: { on: archived, seq } }, null);
+  }
+
+  setMuted(conversationId: string, muted: boolean): void {
+    this.write({ kind: 'muted', conversationId, value: muted }, null);
+  }
+
+  setDraft(conversationId: string, text: string, replyTo: string | null): void {
+    const draft = draftSchema.safeParse({ text, replyTo });
+    if (!draft.success) throw new AppApiError('invalid_argument', 'A draft must be well-formed text.');
+    // No draft and nothing typed: nothing to keep (and nothing to sync).
+    const empty = draft.data.text === '' && draft.data.replyTo === null;
+    if (empty && !this.mirror.settings.draft(conversationId)) return;
+    this.write({ kind: 'draft', conversationId, value: draft.data }, null);
+  }
+
+  getDraft(conversationId: string): DraftView | null {
+    const draft = this.mirror.settings.draft(conversationId);
+    if (!draft || (draft.text === '' && draft.replyTo === null)) return null;
+    return { text: draft.text, replyTo: draft.replyTo };
+  }
+
+  setBlocked(self: User, userId: string, blocked: boolean): void {
+    if (userId === self.id) throw new AppApiError('refused', 'cannot_block_yourself');
+    if (!this.mirror.user(userId)) throw new AppApiError('not_found', 'No one with that id is known here.');
+    this.write({ kind: 'blocked', userId, value: blocked }, directConversationId(self.id, userId));
+  }
+
+  listBlocked(): User[] {
+    return this.mirror.settings.blockedUsers();
+  }
+
+  /**
+   * A draft does not announce 'settings' (that tells an open composer a draft changed elsewhere);
+   * the list is re-read either way. `direct`: the conversation a block is about, if any.
+   */
+  private write(setting: Setting, direct: string | null): void {
+    const wrote = this.mirror.transaction(() => this.mirror.settings.write(setting));
+    if (!wrote) return;
+    switch (setting.kind) {
+      case 'draft':
+        break;
+      case 'archived':
+      case 'muted':
+        this.emit({ type: 'settings', conversationIds: [setting.conversationId] });
+        break;
+      case 'blocked':
+        this.emit({ type: 'settings', conversationIds: direct && this.mirror.hasConversation(direct) ? [direct] : [] });
+        break;
+    }
+    this.emit({ type: 'conversations' });
+  }
+}
