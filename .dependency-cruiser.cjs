@@ -91,6 +91,14 @@ module.exports = {
       to: { path: ['^sync/client/', '(^|/)node_modules/(tus-js-client|file-type)/'] },
     },
     {
+      name: 'server-never-fetches-pages',
+      severity: 'error',
+      comment:
+        'Link previews are made by the sender only (receivers and the server never contact the site): the server must not load the fetcher or its HTML parser.',
+      from: { path: '^sync/server/' },
+      to: { path: ['^sync/node/link-preview/', '(^|/)node_modules/(htmlparser2|ipaddr\\.js)/'] },
+    },
+    {
       name: 'client-no-server-packages',
       severity: 'error',
       from: { path: '^sync/client/' },

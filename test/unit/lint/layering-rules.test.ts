@@ -116,4 +116,17 @@ describe('layering lint', () => {
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('no-circular');
   });
+
+  it('fails when the server loads the link preview fetcher or its HTML parser (only senders fetch pages)', () => {
+    const result = lint('server-previews', {
+      'sync/server/a.ts': "import { fetchPage } from '../node/link-preview/fetcher.js';\nexport const a = fetchPage;\n",
+      'sync/server/b.ts': "import { Parser } from 'htmlparser2';\nexport const b = Parser;\n",
+      'sync/node/link-preview/fetcher.ts': 'export const fetchPage = 1;\n',
+      'sync/client/c.ts': "import { fetchPage } from '../node/link-preview/fetcher.js';\nexport const c = fetchPage;\n",
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('server-never-fetches-pages: sync/server/a.ts');
+    expect(result.output).toContain('server-never-fetches-pages: sync/server/b.ts');
+    expect(result.output).not.toContain('sync/client/c.ts');
+  });
 });
