@@ -43,6 +43,7 @@ export async function setSettings(ctx: HandlerContext, frame: FrameOf<'set_setti
         });
       }
     }
+    if (change.conversationId !== null) fanout.push(...(await watermarksAgain(ctx, change.conversationId, [me, change.userId])));
     contactsAgain.push(change.userId);
   }
   const reply = { type: 'settings', rid: frame.rid, settings: result.settings, hasMore: false } as const;
@@ -57,6 +58,27 @@ export async function setSettings(ctx: HandlerContext, frame: FrameOf<'set_setti
 export async function listSettings(ctx: HandlerContext, frame: FrameOf<'list_settings'>): Promise<HandlerResult> {
   const page = await ctx.store.listSettings(ctx.user.id, frame.afterVersion, frame.limit ?? LIMITS.maxSettingsPerFrame);
   return only({ type: 'settings', rid: frame.rid, settings: page.settings, hasMore: page.hasMore });
+}
+
+/**
+ * While the block stood each was served the other's watermarks as they were when it began, and
+ * told of no move; now both hear where every member's watermarks really are (a watermark only
+ * moves forward, so telling someone what they know already changes nothing).
+ */
+async function watermarksAgain(ctx: HandlerContext, conversationId: string, pair: string[]): Promise<Fanout[]> {
+  const conversation = await ctx.store.getConversationForMember(conversationId, ctx.user.id);
+  if (!conversation) return [];
+  return conversation.members.map((member) => ({
+    userIds: pair,
+    frame: {
+      type: 'watermark' as const,
+      conversationId,
+      userId: member.id,
+      deliveredSeq: member.deliveredSeq,
+      readSeq: member.readSeq,
+    },
+    exceptRequester: false,
+  }));
 }
 
 function offline(userId: string): PresencePush {
