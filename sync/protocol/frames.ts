@@ -705,3 +705,7 @@ export const SYNC_PATH = '/v1/sync';
 export const ACCOUNTS_PATH = '/v1/accounts';
 export const SESSIONS_PATH = '/v1/sessions';
 export const HEALTH_PATH = '/v1/health';
+/** 200 when the server can serve (store answers, schema current); 503 with `{ok: false, reason}` otherwise. */
+export const READY_PATH = '/v1/ready';
+/** Prometheus text exposition of the server's metrics (for the operator's scraper, not for clients). */
+export const METRICS_PATH = '/metrics';

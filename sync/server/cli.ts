@@ -1,18 +1,22 @@
 /**
  * npm run server -- --port 7878 --data ./server-data [--host 127.0.0.1] [--max-group-members 1000]
- *   [--max-file-mb 100] [--quota-mb 10240]
- * Prints one line with the ws:// address once it accepts connections; SIGINT/SIGTERM stop it cleanly.
+ *   [--max-file-mb 100] [--quota-mb 10240] [--log-level info]
+ * Prints one line with the ws:// address on stdout once it accepts connections; logs are JSON lines
+ * (pino) on stderr. SIGINT/SIGTERM drain it: exit 0 once drained, within 10 s.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import { LIMITS } from '../protocol/limits.js';
+import { createPinoLogger, LOG_LEVELS, type LogLevel, type ServerLogger } from './logger.js';
 import { DEFAULT_QUOTA_BYTES, startSyncServer, type RunningServer } from './sync-server.js';
 
 const DEFAULT_PORT = 7878;
 const USAGE =
-  'Usage: npm run server -- --port <n> --data <dir> [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>]';
+  'Usage: npm run server -- --port <n> --data <dir> [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>]';
+/** What an orchestrator waits after SIGTERM before SIGKILL; the server's own drain deadline is shorter. */
+const EXIT_DEADLINE_MS = 10_000;
 const MIB = 1024 * 1024;
 const MAX_FILE_MB = ATTACHMENT_LIMITS.maxFileBytes / MIB;
 
@@ -28,6 +32,7 @@ interface CliOptions {
   maxGroupMembers: number;
   maxFileBytes: number;
   quotaBytes: number;
+  logLevel: LogLevel;
 }
 
 /** A whole number of MiB within [min, max], or a clear complaint naming the flag. */
@@ -50,6 +55,7 @@ function readOptions(): CliOptions {
         'max-group-members': { type: 'string' },
         'max-file-mb': { type: 'string' },
         'quota-mb': { type: 'string' },
+        'log-level': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -82,15 +88,26 @@ function readOptions(): CliOptions {
   if (quotaBytes < maxFileBytes) {
     fail(`--quota-mb (${quotaBytes / MIB}) must be at least --max-file-mb (${maxFileBytes / MIB}): one file must fit the quota`);
   }
-  return { host: values.host ?? '127.0.0.1', port, dataDir: resolve(values.data), maxGroupMembers, maxFileBytes, quotaBytes };
+  const logLevel = (values['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  return {
+    host: values.host ?? '127.0.0.1',
+    port,
+    dataDir: resolve(values.data),
+    maxGroupMembers,
+    maxFileBytes,
+    quotaBytes,
+    logLevel,
+  };
 }
 
 async function main(): Promise<void> {
-  const { host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes } = readOptions();
+  const { host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes, logLevel } = readOptions();
   mkdirSync(dataDir, { recursive: true });
+  const logger: ServerLogger = createPinoLogger({ level: logLevel });
   let server: RunningServer;
   try {
-    server = await startSyncServer({ host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes });
+    server = await startSyncServer({ host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes, logger });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') fail(`Cannot start: port ${port} on ${host} is already in use.`);
@@ -103,10 +120,16 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    logger.info('Stopping', { signal });
+    // A last resort should the drain itself hang (its own deadline cuts sockets and requests sooner).
+    setTimeout(() => {
+      logger.error('Could not stop within the deadline; exiting anyway', undefined, { signal, ms: EXIT_DEADLINE_MS });
+      process.exit(1);
+    }, EXIT_DEADLINE_MS - 500).unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`Error while stopping after ${signal}:`, error);
+        logger.error('Error while stopping', error, { signal });
         process.exit(1);
       },
     );

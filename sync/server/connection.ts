@@ -4,8 +4,10 @@ import { clientFrameSchema, type ServerFrame, type User } from '../protocol/fram
 import { LIMITS } from '../protocol/limits.js';
 import type { ConnectionRegistry, Peer } from './connection-registry.js';
 import { errorReply, handleFrame, type ServerLimits } from './frame-handlers.js';
+import { FrameTelemetry } from './frame-telemetry.js';
 import type { InFlight } from './in-flight.js';
 import type { ServerLogger } from './logger.js';
+import type { ServerMetrics } from './metrics.js';
 import type { Presence } from './presence.js';
 import type { InboundFrame, ServerSocket } from './server-socket.js';
 import type { ServerStore } from './store/server-store.js';
@@ -20,6 +22,7 @@ export interface ConnectionDeps {
   /** How often to check that the peer is still there; 0 turns the check off. */
   heartbeatMs: number;
   limits: ServerLimits;
+  metrics: ServerMetrics;
 }
 
 // A client that floods faster than the store keeps up is slowed at the TCP level rather than
@@ -39,19 +42,25 @@ export class SyncConnection implements Peer {
   private alive = true;
   private heartbeat: TimerHandle | undefined;
   private readonly closed: Promise<void>;
+  private readonly telemetry: FrameTelemetry;
 
   constructor(
     private readonly socket: ServerSocket,
     private readonly user: User,
     private readonly deps: ConnectionDeps,
+    /** Names this connection in log lines (with each frame's rid). */
+    readonly connectionId: string,
   ) {
     this.userId = user.id;
+    this.telemetry = new FrameTelemetry(deps.metrics, deps.logger, connectionId, user.id);
     this.closed = new Promise((resolve) => socket.onClose(resolve));
   }
 
   start(): void {
     const { socket, deps } = this;
+    this.telemetry.opened();
     socket.onClose(() => {
+      this.telemetry.closed();
       if (this.heartbeat) deps.runtime.timers.clearTimeout(this.heartbeat);
       // Also how shutdown records last-seen times: it closes every socket, then drains the work.
       deps.presence.disconnected(this.userId, deps.registry.remove(this));
@@ -89,11 +98,14 @@ export class SyncConnection implements Peer {
   }
 
   private enqueue(frame: InboundFrame): void {
+    const arrivedAt = FrameTelemetry.now();
     this.pending += 1;
     if (this.pending >= PAUSE_AT_PENDING) this.socket.pause();
     this.queue = this.queue
-      .then(() => this.process(frame))
-      .catch((error: unknown) => this.deps.logger.error('Frame processing failed unexpectedly', error))
+      .then(() => this.process(frame, arrivedAt))
+      .catch((error: unknown) =>
+        this.deps.logger.error('Frame processing failed unexpectedly', error, { conn: this.connectionId }),
+      )
       .finally(() => {
         this.pending -= 1;
         if (this.pending <= RESUME_AT_PENDING) this.socket.resume();
@@ -101,8 +113,9 @@ export class SyncConnection implements Peer {
     void this.deps.inFlight.track(this.queue);
   }
 
-  private async process(frame: InboundFrame): Promise<void> {
+  private async process(frame: InboundFrame, arrivedAt: number): Promise<void> {
     if (frame.binary) {
+      this.telemetry.malformed(undefined, 'binary');
       this.push(errorReply(undefined, 'bad_frame', 'Binary frames are not supported; send JSON text'));
       return;
     }
@@ -110,27 +123,31 @@ export class SyncConnection implements Peer {
     try {
       json = JSON.parse(frame.text);
     } catch {
+      this.telemetry.malformed(undefined, 'json');
       this.push(errorReply(undefined, 'bad_frame', 'Frame is not valid JSON'));
       return;
     }
     const rid = readableRid(json);
     const parsed = clientFrameSchema.safeParse(json);
     if (!parsed.success) {
+      this.telemetry.malformed(rid, 'schema');
       this.push(errorReply(rid, 'bad_frame', `Malformed frame: ${z.prettifyError(parsed.error)}`));
       return;
     }
+    this.telemetry.received(parsed.data);
     try {
       const result = await handleFrame(
         { store: this.deps.store, runtime: this.deps.runtime, user: this.user, limits: this.deps.limits },
         parsed.data,
       );
       this.push(result.reply);
+      this.telemetry.answered(parsed.data, result.reply, arrivedAt);
       for (const fanout of result.fanout) {
         this.deps.registry.pushToUsers(fanout.userIds, fanout.frame, fanout.exceptRequester ? this : undefined);
       }
       if (result.introduce) this.deps.presence.introduce(result.introduce);
     } catch (error) {
-      this.deps.logger.error(`Handling ${parsed.data.type} for user ${this.userId} failed`, error);
+      this.telemetry.failed(parsed.data, error);
       this.push(errorReply(rid, 'internal', 'Internal server error; try again later'));
     }
   }

@@ -19,6 +19,13 @@ import type { ServerStore } from './store/server-store.js';
 export const SERVER_NAME = 'offline-messenger-sync';
 const WRONG_CREDENTIALS = 'Wrong username or password';
 
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** One plain-HTTP endpoint: the method it accepts and what answers it. */
+export interface HttpRoute {
+  method: string;
+  handle: HttpHandler;
+}
+
 export interface HttpDeps {
   store: ServerStore;
   passwords: PasswordHasher;
@@ -26,10 +33,13 @@ export interface HttpDeps {
   logger: ServerLogger;
 }
 
-/** The plain-HTTP surface: health check, sign-up, sign-in. Everything else is on the socket. */
-export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  type Route = { method: string; handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
-  const routes = new Map<string, Route>([
+/**
+ * The plain-HTTP surface: health check, sign-up, sign-in, and the `extra` routes (the operator's
+ * readiness and metrics). Everything else is on the socket.
+ */
+export function createHttpHandler(deps: HttpDeps, extra: ReadonlyArray<[string, HttpRoute]> = []): HttpHandler {
+  const routes = new Map<string, HttpRoute>([
+    ...extra,
     [HEALTH_PATH, { method: 'GET', handle: async (_req, res) => sendJson(res, 200, { ok: true, name: SERVER_NAME }) }],
     [ACCOUNTS_PATH, { method: 'POST', handle: (req, res) => createAccount(deps, req, res) }],
     [SESSIONS_PATH, { method: 'POST', handle: (req, res) => logIn(deps, req, res) }],
@@ -49,7 +59,7 @@ export function createHttpHandler(deps: HttpDeps): (req: IncomingMessage, res: S
       if (error instanceof HttpError) {
         sendError(res, error);
       } else {
-        deps.logger.error(`HTTP ${req.method} ${req.url} failed`, error);
+        deps.logger.error('HTTP request failed', error, { method: req.method, path: requestPath(req) });
         sendError(res, new HttpError(500, 'internal', 'Internal server error'));
       }
     }

@@ -5,9 +5,10 @@ import { createDownloadsHandler } from './attachments/downloads-endpoint.js';
 import { createUploadsHandler } from './attachments/uploads-endpoint.js';
 import { createHttpHandler, type HttpDeps } from './http-accounts.js';
 import { HttpError, requestPath, sendError } from './http-body.js';
+import { opsRoutes, type OpsDeps } from './http-ops.js';
 import type { InFlight } from './in-flight.js';
 
-export interface HttpRouterDeps extends HttpDeps {
+export interface HttpRouterDeps extends HttpDeps, OpsDeps {
   files: AttachmentFiles;
   maxFileBytes: number;
   quotaBytes: number;
@@ -16,13 +17,13 @@ export interface HttpRouterDeps extends HttpDeps {
 
 /**
  * Every plain HTTP request, by path: uploads (tus), attachment downloads, and the rest (health,
- * sign-up, sign-in). Hand-written on purpose: there are five routes, and tus brings its whole
- * protocol through `handle(req, res)`. A framework (fastify was weighed) would add a second
- * request model and a body-parsing layer to keep away from tus for no route we lack; it is
- * deferred until the routes grow.
+ * readiness, metrics, sign-up, sign-in). Hand-written on purpose: there are few routes, and tus
+ * brings its whole protocol through `handle(req, res)`. A framework (fastify was weighed) would add
+ * a second request model and a body-parsing layer to keep away from tus for no route we lack; it
+ * is deferred until the routes grow.
  */
 export function createHttpRouter(deps: HttpRouterDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const accounts = createHttpHandler(deps);
+  const accounts = createHttpHandler(deps, opsRoutes(deps));
   const uploads = answeringErrors(deps, createUploadsHandler(deps));
   const downloads = answeringErrors(deps, createDownloadsHandler(deps));
   return (req, res) => {
@@ -43,7 +44,7 @@ function answeringErrors(
       await handle(req, res);
     } catch (error) {
       if (error instanceof HttpError) return sendError(res, error);
-      deps.logger.error(`HTTP ${req.method} ${req.url} failed`, error);
+      deps.logger.error('HTTP request failed', error, { method: req.method, path: requestPath(req) });
       if (res.headersSent) res.destroy();
       else sendError(res, new HttpError(500, 'internal', 'Internal server error'));
     }

@@ -9,8 +9,10 @@ import { realRuntime } from '../node/real-runtime.js';
 import { AttachmentFiles } from './attachments/attachment-files.js';
 import { startUploadCollector } from './attachments/upload-collector.js';
 import { requestPath } from './http-body.js';
+import { httpRoute, observeHttp } from './http-log.js';
 import { createHttpRouter } from './http-router.js';
-import { consoleLogger, type ServerLogger } from './logger.js';
+import { completeLogger, createPinoLogger, type ServerLoggerInput } from './logger.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { createPasswordHasher, type PasswordCost } from './passwords.js';
 import { bearerToken } from './session-tokens.js';
 import type { ServerStore } from './store/server-store.js';
@@ -30,7 +32,12 @@ export interface SyncServerOptions {
   passwordCost?: PasswordCost;
   /** A store to use instead of `<dataDir>/server.sqlite`. The caller keeps ownership and closes it. */
   store?: ServerStore;
-  logger?: ServerLogger;
+  /** JSON lines on stderr at info (pino) unless given; tests pass one that collects. */
+  logger?: ServerLoggerInput;
+  /** A registry of this server's own (with process metrics) unless given. */
+  metrics?: ServerMetrics;
+  /** How long shutdown lets in-flight requests and sockets finish before cutting them; 8 s by default. */
+  drainMs?: number;
   /** The most members one group may have; LIMITS.maxGroupMembers (1,000) unless set lower. */
   maxGroupMembers?: number;
   /** Interval of the dead-peer check on sockets; 0 disables it. Default 30 s. */
@@ -42,6 +49,8 @@ export interface SyncServerOptions {
 }
 
 export const DEFAULT_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
+/** Under the 10 s an orchestrator gives after SIGTERM, with room for the store to close. */
+export const DEFAULT_DRAIN_MS = 8_000;
 
 export interface RunningServer {
   port: number;
@@ -49,14 +58,20 @@ export interface RunningServer {
   url: string;
   /** http://host:port — base of the account endpoints. */
   httpUrl: string;
-  /** Stops accepting, closes every socket (1001) and the database. Safe to call more than once. */
+  /**
+   * Drains: stops listening, answers /v1/ready 503 and other new requests 503, lets requests in
+   * flight finish, closes every socket with 1001, cuts whatever is left after `drainMs`, then
+   * closes the database. Safe to call more than once.
+   */
   close(): Promise<void>;
 }
 
 export async function startSyncServer(options: SyncServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const runtime = options.runtime ?? realRuntime();
-  const logger = options.logger ?? consoleLogger;
+  const logger = completeLogger(options.logger ?? createPinoLogger());
+  const metrics = options.metrics ?? createServerMetrics();
+  const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   // Before the store opens: a bad cost must not leave a database handle behind.
   const passwords = createPasswordHasher((bytes) => runtime.random.hex(bytes), options.passwordCost);
   const maxFileBytes = options.maxFileBytes ?? ATTACHMENT_LIMITS.defaultMaxFileBytes;
@@ -71,6 +86,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     store,
     runtime,
     logger,
+    metrics,
     heartbeatMs: options.heartbeatMs ?? 30_000,
     maxFileBytes,
     ...(options.maxGroupMembers !== undefined ? { maxGroupMembers: options.maxGroupMembers } : {}),
@@ -78,28 +94,37 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const { inFlight } = service;
   let closing = false;
 
-  const handleHttp = createHttpRouter({ store, passwords, runtime, logger, files, maxFileBytes, quotaBytes, inFlight });
+  const draining = () => closing;
+  const handleHttp = observeHttp(
+    { logger, metrics, draining },
+    createHttpRouter({ store, passwords, runtime, logger, files, maxFileBytes, quotaBytes, inFlight, metrics, draining }),
+  );
   const httpServer = createServer((req, res) => void inFlight.track(handleHttp(req, res)));
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    if (requestPath(req) !== SYNC_PATH) {
-      return refuseUpgrade(socket, 404, 'Not Found');
-    }
+    const path = requestPath(req);
+    const refuse = (status: number, text: string) => {
+      metrics.httpRequests.inc({ route: httpRoute(path), status: String(status) });
+      logger.info('Refused a socket', { path, status });
+      refuseUpgrade(socket, status, text);
+    };
+    if (closing) return refuse(503, 'Service Unavailable');
+    if (path !== SYNC_PATH) return refuse(404, 'Not Found');
     const token = bearerToken(req.headers.authorization);
     let user;
     try {
       user = token ? await service.authenticate(token) : null;
     } catch (error) {
       logger.error('Session lookup failed during upgrade', error);
-      return refuseUpgrade(socket, 500, 'Internal Server Error');
+      return refuse(500, 'Internal Server Error');
     }
-    if (!user) return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (!user) return refuse(401, 'Unauthorized');
     // The lookup was async: the server may have started closing, or the client given up.
     if (closing || socket.destroyed) return void socket.destroy();
     const authenticated = user;
+    metrics.httpRequests.inc({ route: SYNC_PATH, status: '101' });
     wss.handleUpgrade(req, socket, head, (ws) => service.attach(wsServerSocket(ws), authenticated));
   }
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -124,20 +149,36 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   let closed: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
     closing = true;
+    const started = Date.now();
+    logger.info('Draining', { drainMs });
     collector.stop();
+    // No new connections; keep-alive connections close as soon as they are idle (their requests
+    // in flight answered), checked often since a request may finish at any moment.
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    // Each close takes its user offline, which records their last-seen time; drain() below waits
-    // for those writes before the store closes.
-    await service.closeConnections(1001, 'Server shutting down');
-    // Sockets still mid-handshake were never registered; they cannot finish now anyway.
-    for (const ws of wss.clients) ws.terminate();
-    httpServer.closeAllConnections();
-    await stopped;
-    await inFlight.drain();
+    const idleSweep = setInterval(() => httpServer.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => {
+      logger.warn('Drain deadline reached: cutting what remains', { drainMs });
+      httpServer.closeAllConnections();
+      for (const ws of wss.clients) ws.terminate();
+    }, drainMs);
+    try {
+      // Each close takes its user offline, which records their last-seen time; drain() below waits
+      // for those writes before the store closes.
+      await service.closeConnections(1001, 'Server shutting down');
+      // Sockets still mid-handshake were never registered; they cannot finish now anyway.
+      for (const ws of wss.clients) ws.terminate();
+      await stopped;
+      await inFlight.drain();
+    } finally {
+      clearInterval(idleSweep);
+      clearTimeout(deadline);
+    }
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     if (ownsStore) await store.close();
+    logger.info('Stopped', { ms: Date.now() - started });
   }
 
+  logger.info('Listening', { host, port: address.port });
   return {
     port: address.port,
     url: `ws://${hostInUrl}:${address.port}`,

@@ -6,7 +6,8 @@ import type { ServerLimits } from './frame-handlers.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { SyncConnection } from './connection.js';
 import { InFlight } from './in-flight.js';
-import type { ServerLogger } from './logger.js';
+import { completeLogger, type ServerLogger, type ServerLoggerInput } from './logger.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { Presence } from './presence.js';
 import type { ServerSocket } from './server-socket.js';
 import { hashSessionToken } from './session-tokens.js';
@@ -16,7 +17,9 @@ export interface SyncServiceOptions {
   /** The caller opened it and closes it, after `close()` below. */
   store: ServerStore;
   runtime: Runtime;
-  logger: ServerLogger;
+  logger: ServerLoggerInput;
+  /** Where connection and frame metrics go; a private registry (no process metrics) unless given. */
+  metrics?: ServerMetrics;
   /** Interval of the dead-peer check on sockets; 0 disables it. */
   heartbeatMs: number;
   /** The most members one group may have (at most LIMITS.maxGroupMembers). */
@@ -39,12 +42,15 @@ export class SyncService {
   private readonly runtime: Runtime;
   private readonly logger: ServerLogger;
   private readonly heartbeatMs: number;
+  private connections = 0;
+  readonly metrics: ServerMetrics;
   readonly limits: ServerLimits;
 
   constructor(options: SyncServiceOptions) {
     this.store = options.store;
     this.runtime = options.runtime;
-    this.logger = options.logger;
+    this.logger = completeLogger(options.logger);
+    this.metrics = options.metrics ?? createServerMetrics({ processMetrics: false });
     this.heartbeatMs = options.heartbeatMs;
     this.limits = {
       maxGroupMembers: Math.min(options.maxGroupMembers ?? LIMITS.maxGroupMembers, LIMITS.maxGroupMembers),
@@ -54,7 +60,7 @@ export class SyncService {
       store: options.store,
       registry: this.registry,
       clock: options.runtime.clock,
-      logger: options.logger,
+      logger: this.logger,
       inFlight: this.inFlight,
     });
   }
@@ -66,16 +72,22 @@ export class SyncService {
 
   /** Starts serving an authenticated socket: welcome, presence, then its frames in order. */
   attach(socket: ServerSocket, user: User): SyncConnection {
-    const connection = new SyncConnection(socket, user, {
-      store: this.store,
-      runtime: this.runtime,
-      registry: this.registry,
-      logger: this.logger,
-      inFlight: this.inFlight,
-      presence: this.presence,
-      heartbeatMs: this.heartbeatMs,
-      limits: this.limits,
-    });
+    const connection = new SyncConnection(
+      socket,
+      user,
+      {
+        store: this.store,
+        runtime: this.runtime,
+        registry: this.registry,
+        logger: this.logger,
+        inFlight: this.inFlight,
+        presence: this.presence,
+        heartbeatMs: this.heartbeatMs,
+        limits: this.limits,
+        metrics: this.metrics,
+      },
+      `c${++this.connections}`,
+    );
     connection.start();
     return connection;
   }

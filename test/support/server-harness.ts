@@ -49,6 +49,8 @@ export interface TestServer extends RunningServer {
   dataDir: string;
   /** Everything the server logged through its logger (instead of the console). */
   logged: Array<{ message: string; error: unknown }>;
+  /** Every line it logged at any level (errors too), with its fields. */
+  logLines: Array<{ level: 'error' | 'warn' | 'info' | 'debug'; message: string; fields?: Record<string, unknown> }>;
   /** The options it was started with, so it can be restarted on the same data. */
   options: TestServerOptions;
 }
@@ -117,14 +119,23 @@ export function createServerHarness(): ServerHarness {
   async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
     const dataDir = options.dataDir ?? (await tempDir());
     const logged: TestServer['logged'] = [];
+    const logLines: TestServer['logLines'] = [];
     const running = await startSyncServer({
       passwordCost: CHEAP_PASSWORD_COST,
-      logger: { error: (message, error) => logged.push({ message, error }) },
+      logger: {
+        error: (message, error, fields) => {
+          logged.push({ message, error });
+          logLines.push({ level: 'error', message, ...(fields ? { fields } : {}) });
+        },
+        warn: (message, fields) => logLines.push({ level: 'warn', message, ...(fields ? { fields } : {}) }),
+        info: (message, fields) => logLines.push({ level: 'info', message, ...(fields ? { fields } : {}) }),
+        debug: (message, fields) => logLines.push({ level: 'debug', message, ...(fields ? { fields } : {}) }),
+      },
       ...options,
       port: options.port ?? 0,
       dataDir,
     });
-    const server: TestServer = { ...running, dataDir, logged, options: { ...options, dataDir } };
+    const server: TestServer = { ...running, dataDir, logged, logLines, options: { ...options, dataDir } };
     servers.add(server);
     return server;
   }

@@ -135,8 +135,17 @@ export interface ServerStore {
   getLastSeen(userId: string): Promise<number | null>;
   recordLastSeen(input: { userId: string; at: number }): Promise<void>;
 
+  /**
+   * Whether the store can serve right now: it answers a trivial query and its schema is at the
+   * latest migration. Never throws; a closed or unreachable store answers `ok: false`. Backs
+   * GET /v1/ready.
+   */
+  ready(): Promise<StoreReadiness>;
+
   close(): Promise<void>;
 }
+
+export type StoreReadiness = { ok: true } | { ok: false; reason: string };
 
 export interface StoredUser extends User {
   passwordHash: string;

@@ -8,7 +8,7 @@ import {
   type SettingRegister,
   type User,
 } from '../../protocol/frames.js';
-import { openDatabase, type Db } from '../../node/sqlite.js';
+import { openDatabase, schemaVersion, type Db } from '../../node/sqlite.js';
 import {
   type AppendResult,
   type ChangeResult,
@@ -29,6 +29,7 @@ import {
   type SettingsPage,
   type StoredUpload,
   type StoredUser,
+  type StoreReadiness,
   type WatermarkResult,
 } from './server-store.js';
 import { appendChangeIn, appendMessageIn, asSeenIn, memberIds } from './sqlite-event-log.js';
@@ -271,6 +272,19 @@ export class SqliteServerStore implements ServerStore {
 
   async recordLastSeen(input: { userId: string; at: number }): Promise<void> {
     this.statements.recordLastSeen.run(input);
+  }
+
+  async ready(): Promise<StoreReadiness> {
+    if (!this.db.open) return { ok: false, reason: 'The database is closed' };
+    try {
+      this.db.prepare('SELECT 1').get();
+      const version = schemaVersion(this.db);
+      const latest = serverMigrations.at(-1)?.version ?? 0;
+      if (version !== latest) return { ok: false, reason: `The schema is at version ${version}, expected ${latest}` };
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: `The database does not answer: ${(error as Error).message}` };
+    }
   }
 
   async close(): Promise<void> {

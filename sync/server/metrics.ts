@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ClientFrameType } from '../protocol/frames.js';
+
+/** Every label value the frames counter can take: the protocol's frame types, and one for the rest. */
+const FRAME_TYPES: Record<ClientFrameType, true> = {
+  send: true,
+  change: true,
+  group_change: true,
+  create_conversation: true,
+  find_user: true,
+  typing: true,
+  catch_up: true,
+  list_conversations: true,
+  start_conversation: true,
+  receipt: true,
+  set_settings: true,
+  list_settings: true,
+  ping: true,
+};
+export type FrameLabel = ClientFrameType | 'bad_frame';
+export const FRAME_LABELS = [...(Object.keys(FRAME_TYPES) as ClientFrameType[]), 'bad_frame'] as const;
+
+/**
+ * The server's Prometheus metrics, in a registry of their own: two servers in one process (tests)
+ * never share or collide. Labels take values from fixed sets only (frame types, route names,
+ * status codes), so the number of series stays bounded whatever clients send.
+ * Database pool waits and fan-out delay between nodes arrive with the PostgreSQL store.
+ */
+export interface ServerMetrics {
+  readonly registry: Registry;
+  readonly connectionsOpen: Gauge;
+  readonly frames: Counter<'type'>;
+  readonly sendLatency: Histogram<'type'>;
+  readonly catchUpPages: Counter;
+  readonly catchUpEvents: Counter;
+  readonly httpRequests: Counter<'route' | 'status'>;
+}
+
+export function createServerMetrics(options: { processMetrics?: boolean } = {}): ServerMetrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const frames = new Counter({
+    name: 'sync_frames_received_total',
+    help: 'Client frames received on sync sockets, by frame type (bad_frame: not JSON or not a known frame).',
+    labelNames: ['type'] as const,
+    registers,
+  });
+  for (const type of FRAME_LABELS) frames.inc({ type }, 0);
+  return {
+    registry,
+    connectionsOpen: new Gauge({ name: 'sync_connections_open', help: 'Authenticated sync sockets open now.', registers }),
+    frames,
+    sendLatency: new Histogram({
+      name: 'sync_send_latency_seconds',
+      help: "From a frame's arrival to its 'sent' reply (stored and acknowledged), by frame type.",
+      labelNames: ['type'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    catchUpPages: new Counter({ name: 'sync_catch_up_pages_total', help: 'Catch-up pages served.', registers }),
+    catchUpEvents: new Counter({ name: 'sync_catch_up_events_total', help: 'Events served in catch-up pages.', registers }),
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'Plain HTTP requests answered, by route (a fixed name, never the raw path) and status.',
+      labelNames: ['route', 'status'] as const,
+      registers,
+    }),
+  };
+}
