@@ -344,9 +344,6 @@ export class SyncEngine {
     this.options.emit({ type: 'conversations' });
     this.options.emit({ type: 'conversation_info', conversationId });
     this.scheduleReceipts();
-    // A group made here whose acknowledgement was lost arrives as its own creation event (which
-    // clears the queued creation): settings that waited for the server to know it can go now.
-    if (this.options.mirror.settings.hasPendingFor(conversationId)) this.settings.kick();
   }
 
   // -- receipts ------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ export interface ApplyBatch {
   changedMessages: boolean;
   /** A membership event was applied: the member count and our own standing may have changed. */
   changedMembers: boolean;
+  /** Our own group's creation arrived: settings that waited for the server to know the group may go. */
+  createdByUs: boolean;
   /**
    * Events applied in seq order from the cursor on. Then a change's message, which always has a
    * lower seq, is here unless it was never ours to see (sent before we joined the group): such a
@@ -57,6 +59,7 @@ export function beginBatch(db: Db, conversationId: string, selfId: string, inOrd
     lastIncomingSeq: 0,
     changedMessages: false,
     changedMembers: false,
+    createdByUs: false,
     inOrder,
     search,
   };
@@ -116,6 +119,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
     case 'role_changed':
       applyMembershipEvent(db, event);
       batch.changedMembers = true;
+      if (event.kind === 'group_created' && event.senderId === batch.selfId) batch.createdByUs = true;
       break;
     default: {
       const unknown: never = event;

@@ -372,6 +372,9 @@ export class Mirror {
   private finish(batch: ReturnType<typeof beginBatch>): void {
     const broughtBackAt = finishBatch(this.db, batch);
     if (broughtBackAt !== null) this.settings.broughtBack(batch.conversationId, broughtBackAt);
+    // Its queued creation is gone now (even when the acknowledgement was lost and it came as an
+    // event): settings that waited for it can be sent.
+    if (batch.createdByUs) this.settings.mayHaveSendable();
   }
 
   // -- composing -----------------------------------------------------------------------------

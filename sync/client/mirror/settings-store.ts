@@ -81,6 +81,11 @@ export class SettingsStore {
     this.pendingListener = listener;
   }
 
+  /** Registers held back (waiting for a conversation's creation) may be sendable now: tell the listener. */
+  mayHaveSendable(): void {
+    if (this.pendingListener) queueMicrotask(this.pendingListener);
+  }
+
   // -- reading -------------------------------------------------------------------------------
 
   register(setting: Pick<Setting, 'kind'> & ({ conversationId: string } | { userId: string })): LocalRegister | null {
@@ -202,16 +207,6 @@ export class SettingsStore {
       bytes += size;
     }
     return batch;
-  }
-
-  /** Whether a register about this conversation waits to be sent (it may have waited for the conversation's creation). */
-  hasPendingFor(conversationId: string): boolean {
-    return (
-      cachedStatement(
-        this.db,
-        'SELECT 1 FROM settings WHERE conversation_id = ? AND pending = 1 AND send_error IS NULL LIMIT 1',
-      ).get(conversationId) !== undefined
-    );
   }
 
   /** The server refused this register: kept as it is, not sent again until a reconnect or a new write. */
