@@ -31,6 +31,26 @@ const BOB_TOKEN = 'b'.repeat(64);
  * conversation with watermarks, and a log in which both used the client id "x" (version 1 only
  * kept client ids unique per sender).
  */
+/**
+ * Alice and Bob with their sessions and their direct conversation `c1`, as a version 3 or 4
+ * database holds them: `lastSeq` events stored (the caller writes them), both watermarks there.
+ */
+function seedAliceAndBob(db: ReturnType<typeof openDatabase>, c1: string, lastSeq: number): void {
+  const user = db.prepare(`INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, 'x', 1)`);
+  user.run('u-alice', 'alice', 'Alice');
+  user.run('u-bob', 'bob', 'Bob');
+  db.prepare(`INSERT INTO sessions VALUES (?, 'u-alice', 1)`).run(hashSessionToken(ALICE_TOKEN));
+  db.prepare(`INSERT INTO sessions VALUES (?, 'u-bob', 1)`).run(hashSessionToken(BOB_TOKEN));
+  db.prepare(
+    `INSERT INTO conversations (id, kind, pair_key, name, created_by, last_seq, next_join_order, created_at)
+     VALUES (?, 'direct', 'u-alice u-bob', NULL, 'u-alice', ?, 2, 10)`,
+  ).run(c1, lastSeq);
+  const member = db.prepare(`INSERT INTO members VALUES (?, ?, 'member', ?, ?, ?)`);
+  member.run(c1, 'u-alice', 0, lastSeq, lastSeq);
+  member.run(c1, 'u-bob', 1, lastSeq, lastSeq);
+  db.prepare(`INSERT INTO member_periods VALUES (?, 'u-alice', 1, NULL), (?, 'u-bob', 1, NULL)`).run(c1, c1);
+}
+
 function writeVersion1Database(path: string): void {
   const db = openDatabase(path, serverMigrations.slice(0, 1));
   try {
@@ -119,21 +139,7 @@ describe('server schema migrations', () => {
     const c1 = directConversationId('u-alice', 'u-bob');
     const db = openDatabase(path, serverMigrations.slice(0, 3));
     try {
-      const user = db.prepare(
-        `INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, 'x', 1)`,
-      );
-      user.run('u-alice', 'alice', 'Alice');
-      user.run('u-bob', 'bob', 'Bob');
-      db.prepare(`INSERT INTO sessions VALUES (?, 'u-alice', 1)`).run(hashSessionToken(ALICE_TOKEN));
-      db.prepare(`INSERT INTO sessions VALUES (?, 'u-bob', 1)`).run(hashSessionToken(BOB_TOKEN));
-      db.prepare(
-        `INSERT INTO conversations (id, kind, pair_key, name, created_by, last_seq, next_join_order, created_at)
-         VALUES (?, 'direct', 'u-alice u-bob', NULL, 'u-alice', 1, 2, 10)`,
-      ).run(c1);
-      const member = db.prepare(`INSERT INTO members VALUES (?, ?, 'member', ?, 1, 1)`);
-      member.run(c1, 'u-alice', 0);
-      member.run(c1, 'u-bob', 1);
-      db.prepare(`INSERT INTO member_periods VALUES (?, 'u-alice', 1, NULL), (?, 'u-bob', 1, NULL)`).run(c1, c1);
+      seedAliceAndBob(db, c1, 1);
       db.prepare(
         `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at)
          VALUES (?, 1, 'message', 'u-alice', 'old', 'old', 'from before attachments', 100)`,
@@ -172,21 +178,7 @@ describe('server schema migrations', () => {
     const c1 = directConversationId('u-alice', 'u-bob');
     const db = openDatabase(path, serverMigrations.slice(0, 4));
     try {
-      const user = db.prepare(
-        `INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, 'x', 1)`,
-      );
-      user.run('u-alice', 'alice', 'Alice');
-      user.run('u-bob', 'bob', 'Bob');
-      db.prepare(`INSERT INTO sessions VALUES (?, 'u-alice', 1)`).run(hashSessionToken(ALICE_TOKEN));
-      db.prepare(`INSERT INTO sessions VALUES (?, 'u-bob', 1)`).run(hashSessionToken(BOB_TOKEN));
-      db.prepare(
-        `INSERT INTO conversations (id, kind, pair_key, name, created_by, last_seq, next_join_order, created_at)
-         VALUES (?, 'direct', 'u-alice u-bob', NULL, 'u-alice', 2, 2, 10)`,
-      ).run(c1);
-      const member = db.prepare(`INSERT INTO members VALUES (?, ?, 'member', ?, 2, 2)`);
-      member.run(c1, 'u-alice', 0);
-      member.run(c1, 'u-bob', 1);
-      db.prepare(`INSERT INTO member_periods VALUES (?, 'u-alice', 1, NULL), (?, 'u-bob', 1, NULL)`).run(c1, c1);
+      seedAliceAndBob(db, c1, 2);
       const event = db.prepare(
         `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at)
          VALUES (?, ?, 'message', ?, ?, ?, ?, ?)`,
