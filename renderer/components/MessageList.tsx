@@ -152,11 +152,14 @@ export function MessageList({ open, title, isGroup, leftGroup }: Props) {
     });
   }, [open.loaded, open.id, open.scroll.n, open.hasOlder, open.hasNewer, loadOlder, loadNewer]);
 
-  // A short window (or one just extended) may still end near the screen: keep filling it.
+  // A short window (or one just extended) may still end near the screen: keep filling it. The
+  // edge keys, not the count, say it moved: a full window slides by a page and keeps its length.
+  const firstKey = rows[0]?.key;
+  const lastKey = rows.at(-1)?.key;
   useEffect(() => {
     const timer = setTimeout(loadNearEdges, SETTLE_MS);
     return () => clearTimeout(timer);
-  }, [rows.length, loadNearEdges]);
+  }, [firstKey, lastKey, rows.length, loadNearEdges]);
 
   const onScroll = () => {
     const scroller = scrollerRef.current;
@@ -176,6 +179,12 @@ export function MessageList({ open, title, isGroup, leftGroup }: Props) {
   const onHandScroll = () => {
     movedByHand.current = true;
     settling.current = false;
+  };
+  // Already at the very top (or bottom) a wheel scrolls nothing and fires no scroll event, yet
+  // the person is asking for more: if a page failed to come, this asks again.
+  const onWheel = () => {
+    onHandScroll();
+    loadNearEdges();
   };
 
   const jumpTo = useCallback(
@@ -197,7 +206,7 @@ export function MessageList({ open, title, isGroup, leftGroup }: Props) {
           className="messages"
           ref={scrollerRef}
           onScroll={onScroll}
-          onWheel={onHandScroll}
+          onWheel={onWheel}
           onTouchMove={onHandScroll}
           onKeyDown={onHandScroll}
           onPointerDown={onHandScroll}
