@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Two cores here: forks keep native better-sqlite3 handles isolated per test file.
     pool: 'forks',
+    // One PostgreSQL server for the run (PG_URL, or a throwaway embedded one): test/support/postgres.ts.
+    globalSetup: ['test/support/postgres-global-setup.ts'],
   },
 });

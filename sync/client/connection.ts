@@ -1,6 +1,7 @@
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import type { ClientFrame, ErrorCode, ServerFrame } from '../protocol/frames.js';
-import { isPermanentError, serverFrameSchema } from '../protocol/frames.js';
+import { isPermanentError } from '../protocol/frames.js';
+import { serverFrameValidator } from '../protocol/server-frame-validator.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { backoffDelay, RECONNECT_BACKOFF } from './backoff.js';
 import type { SyncSocket, SyncTransport } from './transport.js';
@@ -153,7 +154,8 @@ export class SyncConnection {
   private receive(text: string): void {
     let frame: ServerFrame;
     try {
-      const parsed = serverFrameSchema.safeParse(JSON.parse(text));
+      // Every frame is validated; the hot ones (pages of events, acknowledgements) by hand, as zod would.
+      const parsed = serverFrameValidator.safeParse(JSON.parse(text));
       if (!parsed.success) throw new Error(parsed.error.message);
       frame = parsed.data;
     } catch (error) {

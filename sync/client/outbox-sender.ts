@@ -5,6 +5,7 @@ import { backoffDelay, OUTBOX_BACKOFF } from './backoff.js';
 import { RequestError, type SyncConnection } from './connection.js';
 import type { Request } from './connection.js';
 import type { Mirror, OutboxEntry } from './mirror/mirror.js';
+import type { ServerFrame } from '../protocol/frames.js';
 
 /**
  * A send refused for missing files is answered by uploading them again, up to this many attempts
@@ -13,15 +14,69 @@ import type { Mirror, OutboxEntry } from './mirror/mirror.js';
 const MAX_ATTEMPTS_WITH_REUPLOAD = 10;
 
 /**
- * Drains the durable outbox. Within a conversation, strictly one change at a time in composition
- * order, so the server assigns sequence numbers in the order the person wrote; conversations drain
- * side by side. Every retry reuses the same client message id, which the server deduplicates.
- * A message with files waits until all of them are uploaded (the uploader kicks the sender then),
- * and the rest of its conversation waits behind it.
+ * Rows of one conversation on the wire at once, at most. Enough to keep the server busy while
+ * replies travel back and the mirror records them; few enough that a failure early in a window
+ * wastes little (everything behind it is refused and sent again).
+ */
+export const OUTBOX_WINDOW = 32;
+/**
+ * Acknowledgements of a conversation are recorded once no more than this many of its rows are
+ * still unanswered (or at once, when something failed): a drain records them and refills the
+ * window by the half, a transaction each, instead of two transactions per message; a lone message
+ * is recorded as soon as it is answered.
+ */
+const RECORD_WHEN_UNANSWERED = OUTBOX_WINDOW / 2;
+
+type Outcome = { entry: OutboxEntry } & ({ reply: ServerFrame } | { error: unknown });
+type Acknowledgement = { entry: OutboxEntry; reply: ServerFrame };
+type Failure = { entry: OutboxEntry; error: unknown };
+/** A row about to go, with the files it carries. */
+type Due = { entry: OutboxEntry; attachments: Attachment[] };
+
+/** One conversation's rows on the wire. */
+interface Lane {
+  /** By client id, in the order sent; a row leaves once its answer is recorded. */
+  readonly inFlight: Map<string, OutboxEntry>;
+  /** Answers not recorded yet, in the order they came. */
+  answers: Outcome[];
+  /** The newest row sent: the next one goes `after` it. */
+  last: { id: number; clientId: string };
+  /**
+   * The newest row sent must be answered before anything goes behind it: a send with files, whose
+   * refusal for missing files keeps it first in the queue while they are uploaded again.
+   */
+  barrier: boolean;
+  /**
+   * A row sent in this lane is still queued after its answer (failed for now, refused as out of
+   * order, its files to upload again): nothing more goes until every row on the wire is answered,
+   * then the conversation starts over from its first queued row.
+   */
+  stalled: boolean;
+}
+
+/** The answer the row was waiting for, or why it did not get it. */
+function classify(outcome: Outcome): { acknowledged: Acknowledgement } | { failed: Failure } {
+  const { entry } = outcome;
+  if ('error' in outcome) return { failed: outcome };
+  if (outcome.reply.type === (entry.kind === 'create' ? 'conversation' : 'sent')) return { acknowledged: outcome };
+  return { failed: { entry, error: new RequestError('internal', `Unexpected reply ${outcome.reply.type} to ${entry.kind}`) } };
+}
+
+/**
+ * Drains the durable outbox. Within a conversation, rows go in composition order so the server
+ * assigns sequence numbers in the order the person wrote; conversations drain side by side. Up to
+ * OUTBOX_WINDOW rows of a conversation are on the wire at once, each naming the one before it as
+ * `after`: the server handles a connection's frames in order and refuses a frame whose predecessor
+ * failed there (frames.ts), so a row sent again can never be overtaken by one written after it.
+ * Acknowledgements are recorded together (RECORD_WHEN_UNANSWERED): one transaction, one event per
+ * conversation. Every retry reuses the same client id, which the server deduplicates. A message
+ * with files waits until all of them are uploaded (the uploader kicks the sender then), and the
+ * rest of its conversation waits behind it.
  */
 export class OutboxSender {
-  /** conversationId → client id of the row on the wire. */
-  private readonly inFlight = new Map<string, string>();
+  private readonly lanes = new Map<string, Lane>();
+  /** Answers are looked at once the current task ends (replies read together settle together). */
+  private recordDue = false;
   private wakeTimer: { at: number; handle: TimerHandle } | null = null;
   private online = false;
   /** Stopped for good (the core is closing or the session ended); the mirror may be closed already. */
@@ -33,8 +88,8 @@ export class OutboxSender {
     private readonly runtime: Runtime,
     private readonly selfId: string,
     private readonly emit: (event: AppEvent) => void,
-    /** Called after each acknowledgement is recorded (it may reveal events not applied yet). */
-    private readonly onAcknowledged: (conversationId: string, kind: OutboxEntry['kind']) => void,
+    /** Called after acknowledgements are recorded (they may reveal events not applied yet). */
+    private readonly onAcknowledged: (conversationId: string, kinds: ReadonlySet<OutboxEntry['kind']>) => void,
   ) {}
 
   setOnline(online: boolean): void {
@@ -47,13 +102,14 @@ export class OutboxSender {
 
   /** Whether this row has been handed to the server and not yet answered. */
   isInFlight(clientId: string): boolean {
-    for (const id of this.inFlight.values()) if (id === clientId) return true;
+    for (const lane of this.lanes.values()) if (lane.inFlight.has(clientId)) return true;
     return false;
   }
 
   stop(): void {
     this.stopped = true;
     this.online = false;
+    this.lanes.clear();
     if (this.wakeTimer) this.runtime.timers.clearTimeout(this.wakeTimer.handle);
     this.wakeTimer = null;
   }
@@ -61,55 +117,184 @@ export class OutboxSender {
   /** Sends whatever is due now and arranges to wake up for what is due later. */
   kick(): void {
     if (!this.online) return;
-    for (const entry of this.mirror.outbox.nextEntries()) this.sendIfDue(entry);
-  }
-
-  private sendIfDue(entry: OutboxEntry): void {
-    if (this.inFlight.has(entry.conversationId)) return;
-    if (entry.nextAttemptAt > this.runtime.clock.now()) {
-      this.wakeAt(entry.nextAttemptAt);
-      return;
+    for (const conversationId of new Set(this.mirror.outbox.nextEntries().map((entry) => entry.conversationId))) {
+      this.fill(conversationId);
     }
-    const attachments = entry.kind === 'send' ? this.mirror.attachments.forSend(entry.conversationId, entry.messageId) : [];
-    if (attachments === null) return;
-    void this.send(entry, attachments);
   }
 
-  private async send(entry: OutboxEntry, attachments: Attachment[]): Promise<void> {
-    this.inFlight.set(entry.conversationId, entry.clientId);
-    try {
-      // Recorded before it leaves: the server may store it even if we never hear back.
-      this.mirror.outbox.markAttempt(entry.id);
-      const reply = await this.connection.request(toRequest(entry, attachments));
-      if (entry.kind === 'create') {
-        if (reply.type !== 'conversation') throw new RequestError('internal', `Unexpected reply ${reply.type} to create`);
-        this.mirror.acknowledgeCreation(reply.conversation, entry.clientId, this.selfId);
-      } else {
-        if (reply.type !== 'sent') throw new RequestError('internal', `Unexpected reply ${reply.type} to ${entry.kind}`);
-        this.mirror.acknowledge(reply.event, this.selfId);
+  /** Puts the conversation's next due rows on the wire, as many as its window has room for. */
+  private fill(conversationId: string): void {
+    const due = this.dueRows(conversationId);
+    if (due.length === 0) return;
+    this.mirror.transaction(() => this.markAttempts(due));
+    this.launch(conversationId, due);
+  }
+
+  /** The conversation's next rows that may go now, as many as its window has room for. */
+  private dueRows(conversationId: string): Due[] {
+    const lane = this.lanes.get(conversationId);
+    if (lane && (lane.stalled || lane.barrier)) return [];
+    const room = OUTBOX_WINDOW - (lane?.inFlight.size ?? 0);
+    if (room <= 0) return [];
+    const due: Due[] = [];
+    for (const entry of this.mirror.outbox.pendingIn(conversationId, lane?.last.id ?? 0, room)) {
+      if (entry.nextAttemptAt > this.runtime.clock.now()) {
+        this.wakeAt(entry.nextAttemptAt);
+        break;
       }
-      this.onAcknowledged(entry.conversationId, entry.kind);
-    } catch (error) {
-      // A request cut short by stop() leaves its row queued as it is: recording the failure would
-      // write to a mirror that close() has just shut (an unhandled rejection that ends the process).
-      if (!this.stopped) this.handleFailure(entry, error);
-    } finally {
-      this.inFlight.delete(entry.conversationId);
-      this.emit({ type: 'messages', conversationId: entry.conversationId });
-      this.emit({ type: 'conversations' });
+      const attachments =
+        entry.kind === 'send' && entry.hasFiles ? this.mirror.attachments.forSend(entry.conversationId, entry.messageId) : [];
+      if (attachments === null) break;
+      due.push({ entry, attachments });
+      if (attachments.length > 0) break;
     }
-    if (!this.online) return;
-    // Only this conversation moved; its next row is one index lookup away. A deferred row is
-    // picked up by the wake-up timer that sendIfDue sets.
-    const next = this.mirror.outbox.nextEntryIn(entry.conversationId);
-    if (next) this.sendIfDue(next);
+    return due;
   }
 
-  private handleFailure(entry: OutboxEntry, error: unknown): void {
+  /** Recorded before they leave (committed with the caller's transaction): the server may store them even if we never hear back. */
+  private markAttempts(due: Due[]): void {
+    for (const { entry } of due) this.mirror.outbox.markAttempt(entry.id);
+  }
+
+  private launch(conversationId: string, due: Due[]): void {
+    let lane = this.lanes.get(conversationId);
+    for (const { entry, attachments } of due) {
+      // The first row of a window follows nothing: everything before it has been answered.
+      const after = lane?.last.clientId;
+      const sent = { id: entry.id, clientId: entry.clientId };
+      if (lane) lane.last = sent;
+      else
+        this.lanes.set(conversationId, (lane = { inFlight: new Map(), answers: [], last: sent, barrier: false, stalled: false }));
+      lane.inFlight.set(entry.clientId, entry);
+      lane.barrier = attachments.length > 0;
+      this.connection.request(toRequest(entry, attachments, after)).then(
+        (reply) => this.answered({ entry, reply }),
+        (error: unknown) => this.answered({ entry, error }),
+      );
+    }
+  }
+
+  private answered(outcome: Outcome): void {
+    if (this.stopped) return;
+    this.lanes.get(outcome.entry.conversationId)?.answers.push(outcome);
+    if (this.recordDue) return;
+    this.recordDue = true;
+    queueMicrotask(() => this.record());
+  }
+
+  /**
+   * Records the answers of every conversation where enough came (RECORD_WHEN_UNANSWERED):
+   * failures first (a row failed for now is deferred before anything could pick it again), then
+   * the windows are refilled (the server works while the mirror writes), then the
+   * acknowledgements in one transaction.
+   */
+  private record(): void {
+    this.recordDue = false;
+    // A request cut short by stop() leaves its row queued as it is: recording anything would
+    // write to a mirror that close() has just shut.
+    if (this.stopped) return;
+    const touched = new Map<string, Set<OutboxEntry['kind']>>();
+    const acknowledged: Acknowledgement[] = [];
+    const failed: Failure[] = [];
+    for (const [conversationId, lane] of this.lanes) {
+      const answers = lane.answers.map(classify);
+      const unanswered = lane.inFlight.size - answers.length;
+      if (answers.length === 0 || (unanswered > RECORD_WHEN_UNANSWERED && answers.every((answer) => 'acknowledged' in answer))) {
+        continue;
+      }
+      lane.answers = [];
+      touched.set(conversationId, new Set());
+      for (const answer of answers) {
+        const { entry } = 'acknowledged' in answer ? answer.acknowledged : answer.failed;
+        lane.inFlight.delete(entry.clientId);
+        if (lane.last.clientId === entry.clientId) {
+          lane.barrier = false;
+          // Answered ahead of rows sent before it (no server does that over one connection): trust
+          // nothing about this window; start over from the first queued row once all are answered.
+          if (lane.inFlight.size > 0) lane.stalled = true;
+        }
+        if ('acknowledged' in answer) acknowledged.push(answer.acknowledged);
+        else failed.push(answer.failed);
+      }
+    }
+    if (touched.size === 0) return;
+    // One transaction: the answers, and the rows that go next marked as attempted. Those go once it
+    // commits; the server meanwhile works on the half of the window still on the wire.
+    const refills: { conversationId: string; due: Due[] }[] = [];
+    this.mirror.transaction(() => {
+      this.recordFailures(failed);
+      if (this.online) {
+        for (const conversationId of touched.keys()) refills.push({ conversationId, due: this.dueRows(conversationId) });
+        for (const { due } of refills) this.markAttempts(due);
+      }
+      this.recordAcknowledgements(acknowledged, touched);
+    });
+    for (const { conversationId, due } of refills) this.launch(conversationId, due);
+    for (const [conversationId, kinds] of touched) {
+      this.emit({ type: 'messages', conversationId });
+      if (kinds.size > 0) this.onAcknowledged(conversationId, kinds);
+    }
+    this.emit({ type: 'conversations' });
+    for (const conversationId of touched.keys()) {
+      const lane = this.lanes.get(conversationId);
+      if (!lane || lane.inFlight.size > 0) continue;
+      // Everything it sent is answered: the conversation's first queued row starts the next window.
+      this.lanes.delete(conversationId);
+      if (this.online) this.fill(conversationId);
+    }
+  }
+
+  private recordFailures(failed: Failure[]): void {
+    if (failed.length === 0) return;
+    this.mirror.transaction(() => {
+      for (const { entry, error } of failed) {
+        if (!this.handleFailure(entry, error)) continue;
+        const lane = this.lanes.get(entry.conversationId);
+        if (lane) lane.stalled = true;
+      }
+    });
+  }
+
+  private recordAcknowledgements(acknowledged: Acknowledgement[], touched: Map<string, Set<OutboxEntry['kind']>>): void {
+    const recorded: OutboxEntry[] = [];
+    const sent: Acknowledgement[] = [];
+    for (const answer of acknowledged) {
+      const { entry, reply } = answer;
+      if (reply.type !== 'conversation') sent.push(answer);
+      // A creation goes first in its conversation's queue: recorded before what was sent to it.
+      else if (this.written([answer], () => this.mirror.acknowledgeCreation(reply.conversation, entry.clientId, this.selfId))) {
+        recorded.push(entry);
+      }
+    }
+    const events = sent.flatMap(({ reply }) => (reply.type === 'sent' ? [reply.event] : []));
+    if (events.length > 0 && this.written(sent, () => this.mirror.acknowledgeAll(events, this.selfId))) {
+      recorded.push(...sent.map(({ entry }) => entry));
+    }
+    for (const entry of recorded) touched.get(entry.conversationId)?.add(entry.kind);
+  }
+
+  /**
+   * Whether `write` recorded the answers. When it throws they are not recorded: their rows stay
+   * queued and go again, and the server answers with what it stored.
+   */
+  private written(answers: Acknowledgement[], write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (error) {
+      this.recordFailures(answers.map(({ entry }) => ({ entry, error })));
+      return false;
+    }
+  }
+
+  /** Records why a row was not acknowledged; true when it stays queued (to go again later). */
+  private handleFailure(entry: OutboxEntry, error: unknown): boolean {
     const requestError =
       error instanceof RequestError
         ? error
         : new RequestError('internal', error instanceof Error ? error.message : String(error));
+    // Refused unread behind a row that failed (or never came): nothing happened to it.
+    if (requestError.code === 'out_of_order') return true;
     if (requestError.permanent) {
       // The reason code when the server gave one (the renderer has words for it), else its words.
       const reason = requestError.reason ?? requestError.message;
@@ -124,14 +309,15 @@ export class OutboxSender {
         entry.attempts < MAX_ATTEMPTS_WITH_REUPLOAD &&
         this.mirror.attachments.resetUploads(entry.conversationId, entry.messageId, true) > 0
       ) {
-        return;
+        return true;
       }
       if (entry.kind === 'send') this.mirror.failSend(entry.conversationId, entry.messageId, reason);
       else this.mirror.outbox.fail(entry.clientId, reason);
-      return;
+      return false;
     }
     const delay = backoffDelay(OUTBOX_BACKOFF, entry.attempts, this.runtime.random);
     this.mirror.outbox.defer(entry.id, this.runtime.clock.now() + delay, requestError.message);
+    return true;
   }
 
   private wakeAt(at: number): void {
@@ -148,7 +334,14 @@ export class OutboxSender {
   }
 }
 
-function toRequest(entry: OutboxEntry, attachments: Attachment[]): Request {
+/** The frames an outbox row goes as. */
+type OutboxRequest = Extract<Request, { type: 'send' | 'change' | 'group_change' | 'create_conversation' }>;
+
+function toRequest(entry: OutboxEntry, attachments: Attachment[], after: string | undefined): OutboxRequest {
+  return after === undefined ? frameOf(entry, attachments) : { ...frameOf(entry, attachments), after };
+}
+
+function frameOf(entry: OutboxEntry, attachments: Attachment[]): OutboxRequest {
   const { conversationId } = entry;
   switch (entry.kind) {
     case 'send':

@@ -63,7 +63,7 @@ export class SyncEngine {
       options.runtime,
       options.selfId,
       (event) => options.emit(event),
-      (conversationId, kind) => this.acknowledged(conversationId, kind),
+      (conversationId, kinds) => this.acknowledged(conversationId, kinds),
     );
     this.settings = new SettingsSync(options.mirror, this.connection, options.runtime, (event) => options.emit(event));
     // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.
@@ -328,13 +328,13 @@ export class SyncEngine {
   }
 
   /**
-   * The server stored one of our changes. Applying it may have moved our own delivered watermark
-   * (so a receipt is due, as for any applied event), and its seq may reveal events we lack.
+   * The server stored some of our changes. Applying them may have moved our own delivered watermark
+   * (so a receipt is due, as for any applied event), and their seqs may reveal events we lack.
    */
-  private acknowledged(conversationId: string, kind: string): void {
+  private acknowledged(conversationId: string, kinds: ReadonlySet<string>): void {
     this.scheduleReceipts();
     // Settings of a conversation made here wait for the server to know it.
-    if (kind === 'create') this.settings.kick();
+    if (kinds.has('create')) this.settings.kick();
     const cursor = this.options.mirror.cursor(conversationId);
     if (cursor && cursor.knownSeq > cursor.appliedSeq) this.catchUpInBackground(conversationId);
   }

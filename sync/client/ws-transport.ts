@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { LIMITS } from '../protocol/limits.js';
 import type { SocketHandlers, SyncSocket, SyncTransport } from './transport.js';
@@ -13,6 +14,13 @@ export const wsTransport: SyncTransport = {
     });
     let closed = false;
     let unauthorized = false;
+    // The TCP socket under the WebSocket (the upgrade response's), to send a burst of frames (a
+    // window of the outbox, catch-up requests side by side) in one write instead of one each.
+    let tcp: Duplex | null = null;
+    let corked = false;
+    socket.on('upgrade', (response) => {
+      tcp = response.socket;
+    });
     const finish = (code: number, reason: string) => {
       if (closed) return;
       closed = true;
@@ -31,7 +39,18 @@ export const wsTransport: SyncTransport = {
     socket.on('close', (code, reason) => finish(code, reason.toString()));
     return {
       send: (text) => {
-        if (socket.readyState === WebSocket.OPEN) socket.send(text);
+        if (socket.readyState !== WebSocket.OPEN) return;
+        if (tcp && !corked) {
+          // Held until the callbacks of the current task have run: everything they send goes together.
+          const held = tcp;
+          corked = true;
+          held.cork();
+          process.nextTick(() => {
+            corked = false;
+            held.uncork();
+          });
+        }
+        socket.send(text);
       },
       close: () => {
         if (socket.readyState === WebSocket.CONNECTING) socket.terminate();

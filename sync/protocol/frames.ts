@@ -389,6 +389,9 @@ export const ERROR_CODES = [
   'unauthorized',
   'rate_limited',
   'internal',
+  // A pipelined frame whose `after` was not the last frame of its conversation handled on this
+  // connection, or failed there: nothing was done; send it again once the frames before it are settled.
+  'out_of_order',
 ] as const;
 export const errorCodeSchema = z.enum(ERROR_CODES);
 export const refusalReasonSchema = z.enum(REFUSAL_REASONS);
@@ -396,14 +399,26 @@ export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
 /**
  * Whether the client should give up on the request (mark a message failed) or try again later.
- * Transient failures (internal, rate_limited) are retried with backoff; everything else is final.
+ * Transient failures (internal, rate_limited, out_of_order) are retried; everything else is final.
  */
 export function isPermanentError(code: ErrorCode): boolean {
-  return code !== 'internal' && code !== 'rate_limited';
+  return code !== 'internal' && code !== 'rate_limited' && code !== 'out_of_order';
 }
 
 // ---------------------------------------------------------------------------------------------
 // Client → server
+
+/**
+ * Pipelining (sends, changes, group changes and creations): a client may put the next frame of a conversation
+ * on the wire before the one it follows is answered, naming that one's client id (clientMessageId,
+ * clientChangeId, or the conversation's id for its creation) as `after`. The server handles such a
+ * frame only if the frame named was the last of that conversation it handled on this connection and
+ * did not fail transiently; otherwise it does nothing and answers out_of_order. So nothing can be
+ * stored ahead of an earlier frame that failed (and will be sent again), whatever the network did
+ * to the frames meanwhile. A frame without `after` is handled as ever: the client sends one only
+ * when every earlier frame of the conversation has been answered.
+ */
+const after = id.optional();
 
 /** The message a forward copies, where the sender sees it: its conversation and messageId. */
 export const forwardOfSchema = z.object({ conversationId: id, messageId: id });
@@ -431,6 +446,7 @@ export const sendFrame = z
     forwardOf: forwardOfSchema.optional(),
     /** The sender's preview of a link in the text (see linkPreviewSchema). */
     linkPreview: linkPreviewSchema.optional(),
+    after,
   })
   .refine(
     (frame) => frame.text.trim().length > 0 || (frame.attachments?.length ?? 0) > 0,
@@ -451,6 +467,7 @@ export const changeFrame = z.object({
   conversationId: id,
   clientChangeId: id,
   change: changeSchema,
+  after,
 });
 
 /**
@@ -472,6 +489,7 @@ export const groupChangeFrame = z.object({
   conversationId: id,
   clientChangeId: id,
   change: groupChangeSchema,
+  after,
 });
 
 /**
@@ -495,6 +513,7 @@ export const createConversationFrame = z.object({
   rid,
   conversationId: id,
   conversation: newConversationSchema,
+  after,
 });
 
 /** Looks a user up by username (to start a conversation with, or add to a group). */

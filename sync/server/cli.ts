@@ -1,20 +1,31 @@
 /**
- * npm run server -- --port 7878 --data ./server-data [--host 127.0.0.1] [--max-group-members 1000]
+ * npm run server -- --port 7878 --data ./server-data [--store sqlite | --store postgres://user:pw@host/db]
+ *   [--node-id <id>] [--pool-size 10] [--host 127.0.0.1] [--max-group-members 1000]
  *   [--max-file-mb 100] [--quota-mb 10240] [--log-level info]
+ * With SQLite (the default) --data holds the database and the attachments; with PostgreSQL it holds
+ * only the attachments, and every node on the same database must share it (a shared directory).
  * Prints one line with the ws:// address on stdout once it accepts connections; logs are JSON lines
  * (pino) on stderr. SIGINT/SIGTERM drain it: exit 0 once drained, within 10 s.
  */
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import { LIMITS } from '../protocol/limits.js';
+import { realRuntime } from '../node/real-runtime.js';
+import { PostgresClusterBus } from './cluster/pg-cluster-bus.js';
+import { PostgresNodeDirectory } from './cluster/pg-node-directory.js';
 import { createPinoLogger, LOG_LEVELS, type LogLevel, type ServerLogger } from './logger.js';
-import { DEFAULT_QUOTA_BYTES, startSyncServer, type RunningServer } from './sync-server.js';
+import { createServerMetrics } from './metrics.js';
+import { openPostgresServerStore } from './store/pg-server-store.js';
+import type { ServerStore } from './store/server-store.js';
+import { DEFAULT_QUOTA_BYTES, startSyncServer, type RunningServer, type SyncServerOptions } from './sync-server.js';
 
 const DEFAULT_PORT = 7878;
 const USAGE =
-  'Usage: npm run server -- --port <n> --data <dir> [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>]';
+  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>]';
+const DEFAULT_POOL_SIZE = 10;
 /** What an orchestrator waits after SIGTERM before SIGKILL; the server's own drain deadline is shorter. */
 const EXIT_DEADLINE_MS = 10_000;
 const MIB = 1024 * 1024;
@@ -25,7 +36,11 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** Where the server keeps its data: the embedded SQLite file, or a PostgreSQL database shared by nodes. */
+type StoreChoice = { kind: 'sqlite' } | { kind: 'postgres'; url: string; nodeId: string; poolSize: number };
+
 interface CliOptions {
+  store: StoreChoice;
   host: string;
   port: number;
   dataDir: string;
@@ -56,6 +71,9 @@ function readOptions(): CliOptions {
         'max-file-mb': { type: 'string' },
         'quota-mb': { type: 'string' },
         'log-level': { type: 'string' },
+        store: { type: 'string' },
+        'node-id': { type: 'string' },
+        'pool-size': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -63,7 +81,8 @@ function readOptions(): CliOptions {
   } catch (error) {
     fail(`${(error as Error).message}\n${USAGE}`);
   }
-  if (!values.data) fail(`Missing --data <dir>: the folder that holds the server database.\n${USAGE}`);
+  if (!values.data) fail(`Missing --data <dir>: the folder that holds the server database and attachments.\n${USAGE}`);
+  const store = readStoreChoice(values.store, values['node-id'], values['pool-size']);
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
@@ -91,6 +110,7 @@ function readOptions(): CliOptions {
   const logLevel = (values['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   return {
+    store,
     host: values.host ?? '127.0.0.1',
     port,
     dataDir: resolve(values.data),
@@ -101,14 +121,76 @@ function readOptions(): CliOptions {
   };
 }
 
+function readStoreChoice(raw: string | undefined, nodeId: string | undefined, poolSize: string | undefined): StoreChoice {
+  if (raw === undefined || raw === 'sqlite') {
+    if (nodeId !== undefined || poolSize !== undefined) fail('--node-id and --pool-size are for --store postgres://…');
+    return { kind: 'sqlite' };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail(`--store must be "sqlite" or a postgres:// URL, got something else\n${USAGE}`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    fail(`--store must be "sqlite" or a postgres:// URL, got a ${url.protocol} URL`);
+  }
+  const size = poolSize === undefined ? DEFAULT_POOL_SIZE : Number(poolSize);
+  if (!Number.isInteger(size) || size < 1 || size > 1000)
+    fail(`--pool-size must be a whole number from 1 to 1000, got "${poolSize}"`);
+  const id = nodeId ?? `${hostname()}-${process.pid}-${realRuntime().random.hex(3)}`;
+  if (!/^[\w.-]{1,100}$/.test(id)) fail(`--node-id must be 1 to 100 letters, digits, '.', '_' or '-', got "${nodeId}"`);
+  return { kind: 'postgres', url: raw, nodeId: id, poolSize: size };
+}
+
+/** The PostgreSQL database as logs may name it: never the password. */
+function describeDatabase(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
+/** The options that differ by store: the store itself (owned here) and, for PostgreSQL, the cluster. */
+async function storeOptions(
+  choice: StoreChoice,
+  logger: ServerLogger,
+): Promise<{ options: Partial<SyncServerOptions>; store: ServerStore | null }> {
+  switch (choice.kind) {
+    case 'sqlite':
+      return { options: {}, store: null };
+    case 'postgres': {
+      const metrics = createServerMetrics();
+      const runtime = realRuntime();
+      const store = await openPostgresServerStore(choice.url, {
+        poolSize: choice.poolSize,
+        onPoolWait: (ms) => metrics.dbPoolWait.observe(ms / 1000),
+      });
+      logger.info('Using PostgreSQL', { database: describeDatabase(choice.url), node: choice.nodeId });
+      const { nodeId } = choice;
+      const bus = new PostgresClusterBus({ url: choice.url, pool: store.pool, nodeId, runtime, logger });
+      return {
+        options: { store, metrics, runtime, cluster: { nodeId, bus, directory: new PostgresNodeDirectory(store.pool) } },
+        store,
+      };
+    }
+    default: {
+      const unknown: never = choice;
+      throw new Error(`Unknown store ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
-  const { host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes, logLevel } = readOptions();
+  const { store: storeChoice, host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes, logLevel } = readOptions();
   mkdirSync(dataDir, { recursive: true });
   const logger: ServerLogger = createPinoLogger({ level: logLevel });
   let server: RunningServer;
+  let ownedStore: ServerStore | null = null;
   try {
-    server = await startSyncServer({ host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes, logger });
+    const chosen = await storeOptions(storeChoice, logger);
+    ownedStore = chosen.store;
+    server = await startSyncServer({ host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes, logger, ...chosen.options });
   } catch (error) {
+    await ownedStore?.close().catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') fail(`Cannot start: port ${port} on ${host} is already in use.`);
     if (code === 'EADDRNOTAVAIL') fail(`Cannot start: ${host} is not an address of this machine.`);
@@ -126,13 +208,16 @@ async function main(): Promise<void> {
       logger.error('Could not stop within the deadline; exiting anyway', undefined, { signal, ms: EXIT_DEADLINE_MS });
       process.exit(1);
     }, EXIT_DEADLINE_MS - 500).unref();
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('Error while stopping', error, { signal });
-        process.exit(1);
-      },
-    );
+    server
+      .close()
+      .then(() => ownedStore?.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error('Error while stopping', error, { signal });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -140,4 +225,11 @@ async function main(): Promise<void> {
   console.log(`Sync server listening on ${server.url}`);
 }
 
-void main();
+// `migrate-store` is a one-shot command with flags of its own (migrate-store-cli.ts), not a server.
+if (process.argv[2] === 'migrate-store') {
+  void import('./migrate-store-cli.js')
+    .then(({ runMigrateStore }) => runMigrateStore(process.argv.slice(3)))
+    .then((code) => process.exit(code));
+} else {
+  void main();
+}

@@ -3,9 +3,11 @@ import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { clientFrameSchema, type ServerFrame, type User } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ConnectionRegistry, Peer } from './connection-registry.js';
+import type { Delivery } from './delivery.js';
 import { errorReply, handleFrame, type ServerLimits } from './frame-handlers.js';
 import { FrameTelemetry } from './frame-telemetry.js';
 import type { InFlight } from './in-flight.js';
+import { PipelineOrder } from './pipeline-order.js';
 import type { ServerLogger } from './logger.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Presence } from './presence.js';
@@ -16,6 +18,8 @@ export interface ConnectionDeps {
   store: ServerStore;
   runtime: Runtime;
   registry: ConnectionRegistry<SyncConnection>;
+  /** Pushes to the connections of this node and, in a cluster, of the others. */
+  delivery: Delivery;
   logger: ServerLogger;
   inFlight: InFlight;
   presence: Presence;
@@ -43,6 +47,8 @@ export class SyncConnection implements Peer {
   private heartbeat: TimerHandle | undefined;
   private readonly closed: Promise<void>;
   private readonly telemetry: FrameTelemetry;
+  /** Refuses a pipelined frame whose predecessor failed or never came (see `after` in frames.ts). */
+  private readonly order = new PipelineOrder();
 
   constructor(
     private readonly socket: ServerSocket,
@@ -135,20 +141,29 @@ export class SyncConnection implements Peer {
       return;
     }
     this.telemetry.received(parsed.data);
+    const outOfOrder = this.order.refusal(parsed.data);
+    if (outOfOrder) {
+      this.push(outOfOrder);
+      this.telemetry.answered(parsed.data, outOfOrder, arrivedAt);
+      return;
+    }
     try {
       const result = await handleFrame(
         { store: this.deps.store, runtime: this.deps.runtime, user: this.user, limits: this.deps.limits },
         parsed.data,
       );
+      this.order.handled(parsed.data, result.reply);
       this.push(result.reply);
       this.telemetry.answered(parsed.data, result.reply, arrivedAt);
       for (const fanout of result.fanout) {
-        this.deps.registry.pushToUsers(fanout.userIds, fanout.frame, fanout.exceptRequester ? this : undefined);
+        this.deps.delivery.fanout(fanout, this);
       }
       if (result.introduce) this.deps.presence.introduce(result.introduce);
     } catch (error) {
       this.telemetry.failed(parsed.data, error);
-      this.push(errorReply(rid, 'internal', 'Internal server error; try again later'));
+      const reply = errorReply(rid, 'internal', 'Internal server error; try again later');
+      this.order.handled(parsed.data, reply);
+      this.push(reply);
     }
   }
 

@@ -24,7 +24,7 @@ export const FRAME_LABELS = [...(Object.keys(FRAME_TYPES) as ClientFrameType[]),
  * The server's Prometheus metrics, in a registry of their own: two servers in one process (tests)
  * never share or collide. Labels take values from fixed sets only (frame types, route names,
  * status codes), so the number of series stays bounded whatever clients send.
- * Database pool waits and fan-out delay between nodes arrive with the PostgreSQL store.
+ * Database pool waits are observed by a store with a pool (PostgreSQL); fan-out delay by a node in a cluster.
  */
 export interface ServerMetrics {
   readonly registry: Registry;
@@ -34,6 +34,8 @@ export interface ServerMetrics {
   readonly catchUpPages: Counter;
   readonly catchUpEvents: Counter;
   readonly httpRequests: Counter<'route' | 'status'>;
+  readonly dbPoolWait: Histogram;
+  readonly clusterFanoutDelay: Histogram;
 }
 
 export function createServerMetrics(options: { processMetrics?: boolean } = {}): ServerMetrics {
@@ -64,6 +66,18 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}):
       name: 'http_requests_total',
       help: 'Plain HTTP requests answered, by route (a fixed name, never the raw path) and status.',
       labelNames: ['route', 'status'] as const,
+      registers,
+    }),
+    dbPoolWait: new Histogram({
+      name: 'sync_db_pool_wait_seconds',
+      help: 'How long a query waited for a free database connection (PostgreSQL store).',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    }),
+    clusterFanoutDelay: new Histogram({
+      name: 'sync_cluster_fanout_delay_seconds',
+      help: 'From a node publishing a push to another node receiving it (clocks of both nodes).',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
   };

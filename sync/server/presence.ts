@@ -1,13 +1,17 @@
 import type { Clock } from '../common/runtime.js';
 import type { PresencePush } from '../protocol/frames.js';
-import type { ConnectionRegistry, Peer } from './connection-registry.js';
+import type { Peer } from './connection-registry.js';
+import type { Delivery } from './delivery.js';
 import type { InFlight } from './in-flight.js';
 import type { ServerLogger } from './logger.js';
 import type { ServerStore } from './store/server-store.js';
 
 export interface PresenceDeps {
   store: Pick<ServerStore, 'listContacts' | 'getLastSeen' | 'recordLastSeen' | 'listBlockedWith'>;
-  registry: Pick<ConnectionRegistry, 'isOnline' | 'pushToUsers'>;
+  /** Online and pushes span every node of a cluster. */
+  registry: Pick<Delivery, 'isOnline' | 'isOnlineElsewhere' | 'pushToUsers' | 'pushHere'>;
+  /** The other nodes, told of the user's first and last connection here before their contacts are. */
+  cluster: { connectionsChanged(userId: string, online: boolean): Promise<void> } | null;
   clock: Clock;
   logger: ServerLogger;
   /** Shutdown drains it, so last-seen times are written before the store closes. */
@@ -37,6 +41,7 @@ export class Presence {
   connected(peer: Peer, first: boolean): void {
     const { store, registry } = this.deps;
     this.enqueue(async () => {
+      if (first) await this.deps.cluster?.connectionsChanged(peer.userId, true);
       const contacts = await store.listContacts(peer.userId);
       for (const contact of contacts) {
         peer.push(presence(contact.userId, registry.isOnline(contact.userId), contact.lastSeenAt));
@@ -55,9 +60,48 @@ export class Presence {
     // Taken now, not when the step runs: the user left at this moment.
     const at = this.deps.clock.now();
     this.enqueue(async () => {
+      await this.deps.cluster?.connectionsChanged(userId, false);
+      // Still connected to another node of the cluster: not offline at all.
+      if (registry.isOnlineElsewhere(userId)) return;
       await store.recordLastSeen({ userId, at });
       const contacts = await store.listContacts(userId);
-      registry.pushToUsers(ids(contacts), presence(userId, false, at));
+      // Only here: every other node tells its own contacts when the signal above reaches it. A frame
+      // from here could reach a node after the user's connection there announced them online again.
+      registry.pushHere(ids(contacts), presence(userId, false, at));
+    });
+  }
+
+  /**
+   * The user is connected to no node any more, as this node learned from the others (the node they
+   * were on died, or its signal said so): the contacts connected to this node hear they went
+   * offline (every node tells its own; the node that reaped a dead one recorded the time).
+   */
+  vanished(userId: string, at: number): void {
+    const { store, registry } = this.deps;
+    this.enqueue(async () => {
+      if (registry.isOnline(userId)) return;
+      const contacts = await store.listContacts(userId);
+      registry.pushHere(ids(contacts), presence(userId, false, at));
+    });
+  }
+
+  /** The user was connected nowhere, as this node knew, and another node says they are now: the contacts here hear it. */
+  appeared(userId: string): void {
+    const { store, registry } = this.deps;
+    this.enqueue(async () => {
+      if (!registry.isOnline(userId)) return;
+      const contacts = await store.listContacts(userId);
+      registry.pushHere(ids(contacts), presence(userId, true, await store.getLastSeen(userId)));
+    });
+  }
+
+  /** Another node told the contacts the user went offline, but they are connected here: online again. */
+  stillOnline(userId: string): void {
+    const { store, registry } = this.deps;
+    this.enqueue(async () => {
+      if (!registry.isOnline(userId)) return;
+      const contacts = await store.listContacts(userId);
+      registry.pushToUsers(ids(contacts), presence(userId, true, await store.getLastSeen(userId)));
     });
   }
 

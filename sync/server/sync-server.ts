@@ -17,7 +17,7 @@ import { createPasswordHasher, type PasswordCost } from './passwords.js';
 import { bearerToken } from './session-tokens.js';
 import type { ServerStore } from './store/server-store.js';
 import { openSqliteServerStore } from './store/sqlite-server-store.js';
-import { SyncService } from './sync-service.js';
+import { SyncService, type ClusterOptions } from './sync-service.js';
 import { wsServerSocket } from './ws-server-socket.js';
 
 export interface SyncServerOptions {
@@ -46,6 +46,8 @@ export interface SyncServerOptions {
   maxFileBytes?: number;
   /** How much one person's kept uploads may add up to; 10 GiB unless set. */
   quotaBytes?: number;
+  /** Other nodes share `store` (PostgreSQL): how this node reaches them. */
+  cluster?: ClusterOptions;
 }
 
 export const DEFAULT_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
@@ -90,6 +92,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     heartbeatMs: options.heartbeatMs ?? 30_000,
     maxFileBytes,
     ...(options.maxGroupMembers !== undefined ? { maxGroupMembers: options.maxGroupMembers } : {}),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
   });
   const { inFlight } = service;
   let closing = false;
@@ -136,8 +139,10 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   });
 
   try {
+    await service.start();
     await listen(httpServer, options.port, host);
   } catch (error) {
+    await service.leaveCluster();
     if (ownsStore) await store.close();
     throw error;
   }
@@ -169,6 +174,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
       for (const ws of wss.clients) ws.terminate();
       await stopped;
       await inFlight.drain();
+      await service.leaveCluster();
     } finally {
       clearInterval(idleSweep);
       clearTimeout(deadline);

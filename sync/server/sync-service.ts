@@ -3,8 +3,11 @@ import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import type { User } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ServerLimits } from './frame-handlers.js';
+import type { ClusterBus, ClusterTiming, NodeDirectory } from './cluster/cluster-signal.js';
+import { ClusterNode } from './cluster/cluster-node.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { SyncConnection } from './connection.js';
+import { Delivery } from './delivery.js';
 import { InFlight } from './in-flight.js';
 import { completeLogger, type ServerLogger, type ServerLoggerInput } from './logger.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
@@ -26,7 +29,21 @@ export interface SyncServiceOptions {
   maxGroupMembers?: number;
   /** The largest file it takes (at most ATTACHMENT_LIMITS.maxFileBytes; default 100 MiB), told in the welcome. */
   maxFileBytes?: number;
+  /** Other nodes share the store: how to reach them. Absent on a single node. */
+  cluster?: ClusterOptions;
 }
+
+export interface ClusterOptions {
+  /** Unique among the nodes; names this node's connections in logs too. */
+  nodeId: string;
+  bus: ClusterBus;
+  directory: NodeDirectory;
+  /** Heartbeat and death timing; CLUSTER_TIMING unless given. */
+  timing?: ClusterTiming;
+}
+
+/** A connection cut so that its client reconnects and catches up (WebSocket 1012: service restart). */
+export const RESYNC_CLOSE_CODE = 1012;
 
 /**
  * The sync socket's logic with no network attached: who is connected (registry), their presence,
@@ -39,6 +56,9 @@ export class SyncService {
   readonly inFlight = new InFlight();
   private readonly registry = new ConnectionRegistry<SyncConnection>();
   private readonly presence: Presence;
+  private readonly delivery: Delivery;
+  private readonly cluster: ClusterNode | null;
+  private readonly connectionPrefix: string;
   private readonly runtime: Runtime;
   private readonly logger: ServerLogger;
   private readonly heartbeatMs: number;
@@ -56,13 +76,36 @@ export class SyncService {
       maxGroupMembers: Math.min(options.maxGroupMembers ?? LIMITS.maxGroupMembers, LIMITS.maxGroupMembers),
       maxFileBytes: Math.min(options.maxFileBytes ?? ATTACHMENT_LIMITS.defaultMaxFileBytes, ATTACHMENT_LIMITS.maxFileBytes),
     };
+    this.cluster = options.cluster
+      ? new ClusterNode({
+          ...options.cluster,
+          store: options.store,
+          registry: this.registry,
+          runtime: options.runtime,
+          logger: this.logger,
+          metrics: this.metrics,
+          inFlight: this.inFlight,
+          resync: () => void this.closeConnections(RESYNC_CLOSE_CODE, 'Catch up again'),
+          vanished: (userId, at) => this.presence.vanished(userId, at),
+          appeared: (userId) => this.presence.appeared(userId),
+          stillOnline: (userId) => this.presence.stillOnline(userId),
+        })
+      : null;
+    this.connectionPrefix = options.cluster ? `${options.cluster.nodeId}-c` : 'c';
+    this.delivery = new Delivery(this.registry, this.cluster);
     this.presence = new Presence({
       store: options.store,
-      registry: this.registry,
+      registry: this.delivery,
+      cluster: this.cluster,
       clock: options.runtime.clock,
       logger: this.logger,
       inFlight: this.inFlight,
     });
+  }
+
+  /** Joins the cluster, when there is one: heartbeat, the others' users, their signals. */
+  async start(): Promise<void> {
+    await this.cluster?.start();
   }
 
   /** The user a session token belongs to, or null. Throws when the store fails. */
@@ -79,6 +122,7 @@ export class SyncService {
         store: this.store,
         runtime: this.runtime,
         registry: this.registry,
+        delivery: this.delivery,
         logger: this.logger,
         inFlight: this.inFlight,
         presence: this.presence,
@@ -86,7 +130,7 @@ export class SyncService {
         limits: this.limits,
         metrics: this.metrics,
       },
-      `c${++this.connections}`,
+      `${this.connectionPrefix}${++this.connections}`,
     );
     connection.start();
     return connection;
@@ -104,5 +148,11 @@ export class SyncService {
   async close(code = 1001, reason = 'Server shutting down'): Promise<void> {
     await this.closeConnections(code, reason);
     await this.inFlight.drain();
+    await this.leaveCluster();
+  }
+
+  /** Stops heartbeats and signals and forgets this node's users in the directory; after the connections closed. */
+  async leaveCluster(): Promise<void> {
+    await this.cluster?.stop();
   }
 }

@@ -16,7 +16,12 @@ import type { Lifetime, Scheduler } from './scheduler.js';
  *   half-open from that frame on: nothing more gets through either way and nobody is told. The
  *   client must notice by itself (request timeout, keepalive); the server hears of it late, as its
  *   heartbeat would.
- * - `cut`, `setOffline`, a crashed device, a crashed server: both ends see the link close.
+ * - `cut`, `setOffline`, a crashed device, a crashed server node: both ends see the link close.
+ * - `clusterDrop`, `clusterMaxDelayMs`: the same for the notifications between server nodes
+ *   (memory-cluster.ts).
+ *
+ * Several server nodes may be up at once: like a load balancer, each new link goes to one of them
+ * at random, and stays with it.
  * - `loseNextAck`: the next acknowledgement to a device (`sent`, or `conversation` answering a
  *   creation) vanishes after the server committed.
  */
@@ -30,6 +35,10 @@ export interface FaultSettings {
   maxDelayMs: number;
   /** Upper bound of a `late` frame's extra delay (above the request timeout, to exercise it). */
   lateMaxMs: number;
+  /** Chance that a notification between server nodes takes down its listener's connection. */
+  clusterDrop: number;
+  /** Upper bound of each leg of a notification between nodes, and of a directory query. */
+  clusterMaxDelayMs: number;
 }
 
 export const HEALTHY: FaultSettings = {
@@ -40,9 +49,11 @@ export const HEALTHY: FaultSettings = {
   minDelayMs: 1,
   maxDelayMs: 30,
   lateMaxMs: 0,
+  clusterDrop: 0,
+  clusterMaxDelayMs: 10,
 };
 
-/** What the network needs of the server: the SyncService's two entry points. */
+/** What the network needs of a server node: the SyncService's two entry points. */
 export interface ServerEndpoint {
   authenticate(token: string): Promise<User | null>;
   attach(socket: ServerSocket, user: User): unknown;
@@ -59,7 +70,7 @@ export interface NetworkObserver {
 const ACKNOWLEDGEMENT = /^\{"type":"(sent|conversation)",/;
 
 /** How long the server takes to notice a peer that vanished without a word (its heartbeat). */
-const SILENT_PEER_DETECTION_MS = 30_000;
+export const SILENT_PEER_DETECTION_MS = 30_000;
 
 type Direction = 'up' | 'down';
 
@@ -73,6 +84,8 @@ class Link {
   clientGone = false;
   private clientNotified = false;
   server: MemoryServerSocket | null = null;
+  /** The node the load balancer sent it to, once the handshake reached one. */
+  node: ServerEndpoint | null = null;
   /** Latest scheduled delivery per direction, so a healthy link stays FIFO. */
   readonly lastAt: Record<Direction, number> = { up: 0, down: 0 };
 
@@ -98,7 +111,10 @@ class Link {
 
 export class Network {
   faults: FaultSettings = { ...HEALTHY };
-  private server: ServerEndpoint | null = null;
+  /** The nodes taking new connections, in the order they came up. */
+  private servers: ServerEndpoint[] = [];
+  /** Each node's name, for the trace. */
+  private readonly names = new Map<ServerEndpoint, string>();
   private readonly links = new Set<Link>();
   private readonly offline = new Set<string>();
   private readonly ackLoss = new Map<string, 'silent' | 'break'>();
@@ -120,8 +136,15 @@ export class Network {
     return [...this.links].filter((link) => link.broken).length;
   }
 
-  setServer(server: ServerEndpoint | null): void {
-    this.server = server;
+  /** A node is ready: new links may go to it. */
+  serverUp(server: ServerEndpoint, name: string): void {
+    this.servers.push(server);
+    this.names.set(server, name);
+  }
+
+  /** A node takes no new links (it is shutting down, or gone); its open links are its own business. */
+  serverDown(server: ServerEndpoint): void {
+    this.servers = this.servers.filter((other) => other !== server);
   }
 
   /** The transport a device's client core uses; `lifetime` is the current life of that device. */
@@ -182,15 +205,15 @@ export class Network {
     }
   }
 
-  /** The server process died: clients see their links reset once what was already sent arrives. */
-  serverCrashed(): void {
+  /** A server node's process died: its clients see their links reset once what was already sent arrives. */
+  serverCrashed(server: ServerEndpoint): void {
+    this.serverDown(server);
     for (const link of [...this.links]) {
-      if (!link.server) continue;
+      if (!link.server || link.node !== server) continue;
       link.server.abandon();
       link.state = 'closed';
       this.closeClientEnd(link, this.afterDrain(link, 'down', this.delay()), 1006, 'server crashed');
     }
-    this.server = null;
   }
 
   // -- opening ---------------------------------------------------------------------------------
@@ -209,13 +232,16 @@ export class Network {
 
   private async handshake(link: Link, token: string): Promise<void> {
     if (link.clientGone || link.state !== 'connecting' || !link.lifetime.alive) return this.forget(link);
-    const server = this.server;
-    if (!server || this.offline.has(link.device)) return this.refuse(link, 1006, 'unreachable');
+    if (this.servers.length === 0 || this.offline.has(link.device)) return this.refuse(link, 1006, 'unreachable');
+    const server = this.servers[this.random.int(0, this.servers.length - 1)]!;
     const user = await server.authenticate(token);
-    // The lookup yielded: the client may have given up, or the server died, meanwhile.
-    if (link.clientGone || link.state !== 'connecting' || this.server !== server) return this.refuse(link, 1006, 'unreachable');
+    // The lookup yielded: the client may have given up, or the node gone, meanwhile.
+    if (link.clientGone || link.state !== 'connecting' || !this.servers.includes(server))
+      return this.refuse(link, 1006, 'unreachable');
     if (!user) return this.refuse(link, 1006, 'HTTP 401', true);
     link.state = 'open';
+    link.node = server;
+    this.observer.trace?.(`${link.device} connected to ${this.names.get(server)}`);
     link.server = new MemoryServerSocket(
       (text) => this.carry(link, 'down', text),
       (code, reason) => {

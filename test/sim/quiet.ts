@@ -26,13 +26,17 @@ export async function settle(world: SimWorld): Promise<void> {
 }
 
 /**
- * Why the world is not quiet right now, or null when it is: nothing on the wire, every device
- * online with nothing pending in its outbox, caught up to every seq it has heard of, and what it
- * has delivered and read known to the server.
+ * Why the world is not quiet right now, or null when it is: every server node up, nothing on the
+ * wire (between devices and nodes, or between nodes), every device online with nothing pending in
+ * its outbox, caught up to every seq it has heard of, and what it has delivered and read known to
+ * the server.
  */
 export async function notQuiet(world: SimWorld): Promise<string | null> {
-  const { network } = world;
+  const { network, server } = world;
+  if (server.unsettled) return server.unsettled;
   if (network.pending > 0) return `${network.pending} frames or closes on the wire`;
+  if (server.cluster && server.cluster.pending > 0)
+    return `${server.cluster.pending} signals or queries between nodes on their way`;
   if (world.uploads.pending > 0) return `${world.uploads.pending} upload requests on the wire`;
   // Healing the network does not mend a connection that already lost a frame: the client must
   // notice (keepalive, request timeout) and reconnect, and the server must drop its end.

@@ -3,6 +3,7 @@ import { settle } from './quiet.js';
 import { stepArbitrary } from './step-arbitrary.js';
 import type { SimModel } from './step.js';
 import { checkInvariants } from './invariants.js';
+import { checkPresenceAfterLeaving } from './presence-invariants.js';
 import { SimWorld } from './world.js';
 
 /**
@@ -55,6 +56,7 @@ async function runOnce(worldSeed: number, steps: Iterable<fc.AsyncCommand<SimMod
     await fc.asyncModelRun(() => ({ model: {}, real: world }), steps);
     await settle(world);
     await checkInvariants(world);
+    await checkPresenceAfterLeaving(world);
   } finally {
     process.off('unhandledRejection', onRejection);
     console.warn = warn;

@@ -8,12 +8,14 @@ import type { SimCommand } from './step.js';
 import {
   Advance,
   Crash,
+  CrashNode,
   Cut,
   Flood,
   GoOffline,
   GoOnline,
   LoseNextAck,
   Quit,
+  RestartNode,
   RestartServer,
   SetFaults,
   Settle,
@@ -34,6 +36,9 @@ const role = fc.constantFrom('admin' as const, 'admin' as const, 'member' as con
 const people = fc.integer({ min: 1, max: 15 });
 /** Whether the device goes offline just before acting (and stays so for a while). */
 const offline = fc.constantFrom(false, false, true);
+/** A server node, modulo how many the world runs (one to three). */
+const node = fc.constantFrom(0, 1, 2);
+const downMs = fc.constantFrom(0, 2_000, 40_000);
 const fraction = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const faults: fc.Arbitrary<FaultSettings> = fc.record({
   drop: fc.constantFrom(0, 0, 0.01, 0.05),
@@ -43,6 +48,8 @@ const faults: fc.Arbitrary<FaultSettings> = fc.record({
   minDelayMs: fc.constant(HEALTHY.minDelayMs),
   maxDelayMs: fc.constantFrom(HEALTHY.maxDelayMs, 500, 3_000),
   lateMaxMs: fc.constant(25_000),
+  clusterDrop: fc.constantFrom(0, 0, 0.02, 0.1),
+  clusterMaxDelayMs: fc.constantFrom(HEALTHY.clusterMaxDelayMs, HEALTHY.clusterMaxDelayMs, 500, 3_000),
 });
 /**
  * A tablet's burst: a few messages, or long ones past a catch-up page's byte budget
@@ -101,8 +108,10 @@ export const stepArbitrary: fc.Arbitrary<SimCommand> = fc.oneof(
   { weight: 1, arbitrary: device.map((d) => new Quit(d)) },
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.boolean(), fc.constantFrom(0, 2_000, 40_000)).map(([clean, down]) => new RestartServer(clean, down)),
+    arbitrary: fc.tuple(fc.boolean(), downMs).map(([clean, down]) => new RestartServer(clean, down)),
   },
+  { weight: 2, arbitrary: fc.tuple(node, downMs, fc.boolean()).map(([n, down, same]) => new CrashNode(n, down, same)) },
+  { weight: 1, arbitrary: fc.tuple(node, downMs).map(([n, down]) => new RestartNode(n, down)) },
   { weight: 2, arbitrary: faults.map((settings) => new SetFaults(settings)) },
   { weight: 1, arbitrary: device.map((d) => new Cut(d)) },
   {

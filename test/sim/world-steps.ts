@@ -4,7 +4,7 @@ import { HEALTHY, type FaultSettings } from './network.js';
 import { Step } from './step.js';
 import type { SimWorld } from './world.js';
 
-/** What happens around people: time, lost networks, crashes, restarts, faults, bursts, quiet points. */
+/** What happens around people: time, lost networks, crashes, restarts (a node, the server), faults, bursts, quiet points. */
 
 export class GoOffline extends Step {
   constructor(readonly device: string) {
@@ -69,6 +69,40 @@ export class RestartServer extends Step {
   }
 }
 
+/** One server node dies (SIGKILL) and comes back after a while, under its id or a new one. */
+export class CrashNode extends Step {
+  constructor(
+    /** Which node, modulo how many the world runs. */
+    readonly node: number,
+    readonly downMs: number,
+    readonly sameId: boolean,
+  ) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    await world.server.crashNode(this.node, this.downMs, this.sameId);
+  }
+  toString() {
+    return `crashNode(${this.node}, down ${this.downMs}ms, ${this.sameId ? 'same id' : 'new id'})`;
+  }
+}
+
+/** One server node drains (SIGTERM) and comes back after a while under the same id. */
+export class RestartNode extends Step {
+  constructor(
+    readonly node: number,
+    readonly downMs: number,
+  ) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    await world.server.restartNode(this.node, this.downMs);
+  }
+  toString() {
+    return `restartNode(${this.node}, down ${this.downMs}ms)`;
+  }
+}
+
 export class SetFaults extends Step {
   constructor(readonly faults: FaultSettings) {
     super();
@@ -77,10 +111,11 @@ export class SetFaults extends Step {
     world.network.faults = { ...this.faults };
   }
   toString() {
-    const { drop, duplicate, reorder, late, maxDelayMs } = this.faults;
-    const knobs = Object.entries({ drop, duplicate, reorder, late }).filter(([, value]) => value > 0);
+    const { drop, duplicate, reorder, late, maxDelayMs, clusterDrop, clusterMaxDelayMs } = this.faults;
+    const knobs = Object.entries({ drop, duplicate, reorder, late, clusterDrop }).filter(([, value]) => value > 0);
     const parts = knobs.map(([name, value]) => `${name} ${value}`);
     if (maxDelayMs !== HEALTHY.maxDelayMs) parts.push(`delay ≤${maxDelayMs}ms`);
+    if (clusterMaxDelayMs !== HEALTHY.clusterMaxDelayMs) parts.push(`cluster delay ≤${clusterMaxDelayMs}ms`);
     return `faults(${parts.join(', ') || 'none'})`;
   }
 }

@@ -7,12 +7,7 @@ import { MIRROR_FILE, openClientCore } from '../../sync/client/client-core.js';
 import type { Conversation, StoredSetting } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { settingKey } from '../../sync/protocol/settings.js';
-import {
-  openSqliteServerStore,
-  SERVER_DATABASE_FILE,
-  type SqliteServerStore,
-} from '../../sync/server/store/sqlite-server-store.js';
-import { SyncService } from '../../sync/server/sync-service.js';
+import { SERVER_DATABASE_FILE, type SqliteServerStore } from '../../sync/server/store/sqlite-server-store.js';
 import { History } from './history.js';
 import { SimUploads } from './memory-uploads.js';
 import { MirrorInspector } from './mirror-inspector.js';
@@ -21,15 +16,22 @@ import { createPeople, SERVER_URL, type SimConversation, type SimDevice, type Si
 import { SeededRandom } from './random.js';
 import { Scheduler, settleMicrotasks, SIM_EPOCH_MS, type Lifetime } from './scheduler.js';
 import { ServerInspector } from './server-inspector.js';
+import { SimServer } from './server-nodes.js';
 import { floodFromTablet } from './tablet.js';
 
 export type ActResult<T> = { ok: true; value: T } | { ok: false; refusal: string };
 
+/** How many server nodes a world runs, drawn by its seed: mostly a cluster, sometimes the embedded single node. */
+const NODE_COUNTS = [1, 2, 2, 3, 3] as const;
+/** What answers an upload request while no node is up: nothing. */
+const NO_NODE: Lifetime = { name: 'no node', alive: false };
+
 /**
- * One simulated world: the real server (SyncService over its SQLite store) and real client cores
- * on their own SQLite mirrors, joined by the in-memory network, all on one virtual clock and one
- * seed. It offers what the steps do (people acting, devices and the server crashing or
- * restarting, time passing) and what the invariants read (the server's log, the mirrors).
+ * One simulated world: the real server (one to three SyncService nodes over one SQLite store) and
+ * real client cores on their own SQLite mirrors, joined by the in-memory network, all on one
+ * virtual clock and one seed. It offers what the steps do (people acting, devices, server nodes
+ * and the whole server crashing or restarting, time passing) and what the invariants read (the
+ * server's log, the mirrors).
  */
 export class SimWorld {
   readonly scheduler = new Scheduler();
@@ -37,17 +39,15 @@ export class SimWorld {
   readonly network: Network;
   /** The server's upload endpoint (tus over the simulated network). */
   readonly uploads: SimUploads;
+  readonly server: SimServer;
   users: SimUser[] = [];
   devices: SimDevice[] = [];
   conversations: SimConversation[] = [];
   /** What the server logged as errors: none are expected. */
   readonly serverErrors: string[] = [];
-  private readonly random: SeededRandom;
+  /** The world's own dice: file contents, the tablet's ids, how many nodes, who leaves at the end. */
+  readonly random: SeededRandom;
   private readonly root = mkdtempSync(join(tmpdir(), 'messenger-sim-'));
-  private store!: SqliteServerStore;
-  private service: SyncService | null = null;
-  private serverLifetime: Lifetime = { name: 'server', alive: false };
-  private serverLives = 0;
   /** Cores dropped by a crash (never closed by their own code), closed at dispose. */
   private readonly crashed: ClientCore[] = [];
   private texts = 0;
@@ -59,9 +59,21 @@ export class SimWorld {
       // Only when tracing: building a line per frame is not free.
       ...(process.env.SIM_TRACE ? { trace: (line: string) => this.trace(line) } : {}),
     });
+    this.server = new SimServer(
+      this.root,
+      NODE_COUNTS[this.random.int(0, NODE_COUNTS.length - 1)]!,
+      this.scheduler,
+      this.random.fork(),
+      this.network,
+      {
+        error: (line) => this.serverErrors.push(line),
+        ...(process.env.SIM_TRACE ? { trace: (line: string) => this.trace(line) } : {}),
+      },
+    );
     this.uploads = new SimUploads(this.scheduler, this.random.fork(), {
-      serverStore: () => (this.service ? this.store : null),
-      serverLifetime: () => this.serverLifetime,
+      // Any node serves any upload: the store is shared.
+      serverStore: () => (this.server.pickReady() ? this.server.store : null),
+      serverLifetime: () => this.server.pickReady()?.lifetime ?? NO_NODE,
       reachable: (device) => this.network.reachable(device),
       faultRate: () => this.network.exchangeFaultRate(),
       delay: () => this.network.latency(),
@@ -77,7 +89,8 @@ export class SimWorld {
   static async create(seed: number): Promise<SimWorld> {
     const world = new SimWorld(seed);
     try {
-      world.startServer();
+      world.server.start();
+      world.trace(`world: ${world.server.nodes.length} server node(s)`);
       Object.assign(world, await createPeople(world.store, world.random, world.root, world.scheduler.now));
       for (const device of world.devices) await world.openCore(device);
     } catch (error) {
@@ -217,8 +230,9 @@ export class SimWorld {
     const user = this.users[userIndex % this.users.length]!;
     const conversations = this.conversations.filter((conversation) => conversation.memberIds.includes(user.id));
     const conversation = conversations[conversationIndex % Math.max(1, conversations.length)];
-    if (!this.service || !conversation) return;
-    await floodFromTablet(this.service, user, conversation.id, burst, this.random);
+    const node = this.server.pickReady();
+    if (!node?.service || !conversation) return;
+    await floodFromTablet(node.service, user, conversation.id, burst, this.random);
   }
 
   // -- time, crashes, restarts -----------------------------------------------------------------
@@ -256,25 +270,15 @@ export class SimWorld {
   }
 
   /**
-   * Restarts the server on the same database. Clean: every socket is closed (1001) and last-seen
-   * times are written first. Crash: the sockets are reset and nothing more of the old server runs;
-   * frames it was handling finish against the store (committed, but their replies are lost).
+   * Restarts the whole server (every node) on the same database. Clean: every node drains first
+   * (sockets closed with 1001, last-seen times written). Crash: the sockets are reset and nothing
+   * more of any node runs; frames being handled finished against the store (committed, but their
+   * replies are lost).
    */
   async restartServer(clean: boolean, downMs: number): Promise<void> {
-    const service = this.service;
-    this.network.setServer(null);
-    if (service && clean) {
-      await service.close();
-    } else {
-      this.network.serverCrashed();
-      this.scheduler.kill(this.serverLifetime);
-      await settleMicrotasks();
-    }
-    this.scheduler.kill(this.serverLifetime);
-    await this.store.close();
-    this.service = null;
+    await this.server.stopAll(clean);
     await this.advance(downMs);
-    this.startServer();
+    this.server.start();
   }
 
   // -- reading the server ----------------------------------------------------------------------
@@ -284,7 +288,7 @@ export class SimWorld {
    * lost) and of everyone who joined a group since.
    */
   async refreshConversations(): Promise<void> {
-    if (!this.service) return;
+    if (!this.server.up) return;
     for (const user of this.users) {
       for (const conversation of await this.store.listConversationsOf(user.id)) {
         const known = this.conversations.find((candidate) => candidate.id === conversation.id);
@@ -319,29 +323,19 @@ export class SimWorld {
       this.scheduler.kill(device.lifetime);
       device.inspector?.close();
     }
-    this.scheduler.kill(this.serverLifetime);
+    this.server.kill();
     await settleMicrotasks();
     for (const core of [...this.crashed, ...this.devices.map((device) => device.core)]) {
       await core?.close().catch(() => undefined);
     }
-    await this.store?.close();
+    if (this.server.up) await this.store.close();
     rmSync(this.root, { recursive: true, force: true });
   }
 
   // -- nodes -----------------------------------------------------------------------------------
 
-  private startServer(): void {
-    this.serverLives += 1;
-    this.serverLifetime = { name: `server#${this.serverLives}`, alive: true };
-    this.store = openSqliteServerStore(join(this.root, 'server'));
-    this.service = new SyncService({
-      store: this.store,
-      runtime: this.scheduler.runtimeFor(this.serverLifetime, this.random.fork()),
-      logger: { error: (message, error) => this.serverErrors.push(`${message}: ${String(error)}`) },
-      // Dead peers are the network's business here: it tells the server when a link is gone.
-      heartbeatMs: 0,
-    });
-    this.network.setServer(this.service);
+  private get store(): SqliteServerStore {
+    return this.server.store;
   }
 
   private async openCore(device: SimDevice): Promise<void> {

@@ -10,6 +10,8 @@
  *   const message = await socket.send(conversationId, 'm1', 'hello');
  *
  * Every frame the server sends is checked against the protocol schema; a violation fails the test.
+ * `createServerHarness({ backend })` runs its servers on that store backend (store-backends.ts);
+ * without one each server opens SQLite in its data dir itself, as in production.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,7 +38,9 @@ import {
 } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import type { PasswordCost } from '../../sync/server/passwords.js';
+import type { ServerStore } from '../../sync/server/store/server-store.js';
 import { startSyncServer, type RunningServer, type SyncServerOptions } from '../../sync/server/sync-server.js';
+import type { StoreBackend, TestDatabase } from './store-backends.js';
 
 /** Fast enough for hundreds of sign-ups per test run; never use outside tests. */
 export const CHEAP_PASSWORD_COST: PasswordCost = { N: 2 ** 10, r: 8, p: 1 };
@@ -53,6 +57,8 @@ export interface TestServer extends RunningServer {
   logLines: Array<{ level: 'error' | 'warn' | 'info' | 'debug'; message: string; fields?: Record<string, unknown> }>;
   /** The options it was started with, so it can be restarted on the same data. */
   options: TestServerOptions;
+  /** The backend database it runs on; undefined without a backend (or with a `store` given). */
+  database: TestDatabase | undefined;
 }
 
 export interface TestAccount extends SessionResponse {
@@ -77,9 +83,13 @@ type PushFrame = ServerFrameOf<
 
 export interface ServerHarness {
   tempDir(): Promise<string>;
-  /** Port 0, a fresh temp dir (unless `dataDir` is given), cheap passwords, captured logs. */
+  /**
+   * Port 0, a fresh temp dir (unless `dataDir` is given), cheap passwords, captured logs; with a
+   * backend (and no `store` given), a store on the backend's database for that data dir (a new one
+   * the first time).
+   */
   startServer(options?: TestServerOptions): Promise<TestServer>;
-  /** Closes `server` and starts a new one on the same data dir (on a new port). */
+  /** Closes `server` (and the store the harness gave it) and starts a new one on the same data (on a new port). */
   restart(server: TestServer): Promise<TestServer>;
   /** Unique username by default. Throws unless the server answered 201. */
   createAccount(
@@ -92,7 +102,10 @@ export interface ServerHarness {
   refusedStatus(server: Pick<RunningServer, 'url'>, headers?: Record<string, string>, path?: string): Promise<number>;
   /** Two fresh accounts, each with one open socket, and the direct conversation between them. */
   pair(server: TestServer): Promise<Pair>;
-  /** Closes clients and servers, deletes temp dirs, and fails if any server frame broke the protocol. */
+  /**
+   * Closes clients, servers and their stores, disposes of the backend's databases, deletes temp dirs, and
+   * fails if any server frame broke the protocol.
+   */
   cleanup(): Promise<void>;
 }
 
@@ -104,9 +117,18 @@ export interface Pair {
   conversation: Conversation;
 }
 
-export function createServerHarness(): ServerHarness {
+export interface ServerHarnessOptions {
+  /** The store backend every server runs on; without one, startSyncServer opens SQLite itself. */
+  backend?: StoreBackend;
+}
+
+export function createServerHarness({ backend }: ServerHarnessOptions = {}): ServerHarness {
   const dirs: string[] = [];
   const servers = new Set<TestServer>();
+  /** By data dir, so a restart finds its database again. */
+  const databases = new Map<string, TestDatabase>();
+  /** The stores the harness opened: startSyncServer leaves a given store to its owner to close. */
+  const storesOf = new Map<TestServer, ServerStore>();
   const clients = new Set<TestClient>();
   let accounts = 0;
 
@@ -116,33 +138,58 @@ export function createServerHarness(): ServerHarness {
     return dir;
   }
 
+  async function databaseFor(storeBackend: StoreBackend, dataDir: string): Promise<TestDatabase> {
+    let database = databases.get(dataDir);
+    if (!database) {
+      database = await storeBackend.createDatabase(dataDir);
+      databases.set(dataDir, database);
+    }
+    return database;
+  }
+
   async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
     const dataDir = options.dataDir ?? (await tempDir());
+    const database = backend && !options.store ? await databaseFor(backend, dataDir) : undefined;
+    const ownStore = await database?.open();
     const logged: TestServer['logged'] = [];
     const logLines: TestServer['logLines'] = [];
-    const running = await startSyncServer({
-      passwordCost: CHEAP_PASSWORD_COST,
-      logger: {
-        error: (message, error, fields) => {
-          logged.push({ message, error });
-          logLines.push({ level: 'error', message, ...(fields ? { fields } : {}) });
+    let running: RunningServer;
+    try {
+      running = await startSyncServer({
+        passwordCost: CHEAP_PASSWORD_COST,
+        logger: {
+          error: (message, error, fields) => {
+            logged.push({ message, error });
+            logLines.push({ level: 'error', message, ...(fields ? { fields } : {}) });
+          },
+          warn: (message, fields) => logLines.push({ level: 'warn', message, ...(fields ? { fields } : {}) }),
+          info: (message, fields) => logLines.push({ level: 'info', message, ...(fields ? { fields } : {}) }),
+          debug: (message, fields) => logLines.push({ level: 'debug', message, ...(fields ? { fields } : {}) }),
         },
-        warn: (message, fields) => logLines.push({ level: 'warn', message, ...(fields ? { fields } : {}) }),
-        info: (message, fields) => logLines.push({ level: 'info', message, ...(fields ? { fields } : {}) }),
-        debug: (message, fields) => logLines.push({ level: 'debug', message, ...(fields ? { fields } : {}) }),
-      },
-      ...options,
-      port: options.port ?? 0,
-      dataDir,
-    });
-    const server: TestServer = { ...running, dataDir, logged, logLines, options: { ...options, dataDir } };
+        ...options,
+        ...(ownStore ? { store: ownStore } : {}),
+        port: options.port ?? 0,
+        dataDir,
+      });
+    } catch (error) {
+      await ownStore?.close();
+      throw error;
+    }
+    const server: TestServer = { ...running, dataDir, logged, logLines, options: { ...options, dataDir }, database };
     servers.add(server);
+    if (ownStore) storesOf.set(server, ownStore);
     return server;
   }
 
-  async function restart(server: TestServer): Promise<TestServer> {
+  async function stop(server: TestServer): Promise<void> {
     await server.close();
     servers.delete(server);
+    await storesOf.get(server)?.close();
+    storesOf.delete(server);
+  }
+
+  async function restart(server: TestServer): Promise<TestServer> {
+    await stop(server);
     return startServer(server.options);
   }
 
@@ -203,8 +250,9 @@ export function createServerHarness(): ServerHarness {
     const violations = [...clients].flatMap((client) => client.violations);
     await Promise.all([...clients].map((client) => client.close()));
     clients.clear();
-    await Promise.all([...servers].map((server) => server.close()));
-    servers.clear();
+    await Promise.all([...servers].map((server) => stop(server)));
+    await Promise.all([...databases.values()].map((database) => database.dispose()));
+    databases.clear();
     await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
     if (violations.length > 0) {
       throw new Error(`The server sent frames that break the protocol:\n${violations.join('\n')}`);

@@ -322,31 +322,39 @@ export class Mirror {
     selfId: string,
     page: { skippedTo?: number; users?: readonly User[] } = {},
   ): number {
-    return this.transaction(() => {
-      const cursor = this.cursor(conversationId);
-      if (!cursor) throw new Error(`Cannot apply events to unknown conversation ${conversationId}`);
-      for (const user of page.users ?? []) this.upsertUser(user);
-      // The server said nothing up to here is ours to see (we joined later, or were away).
-      let applied = Math.max(cursor.appliedSeq, page.skippedTo ?? 0);
-      const batch = beginBatch(this.db, conversationId, selfId, true, this.search);
-      for (const event of events) {
-        if (event.seq <= applied) continue;
-        if (event.seq !== applied + 1) break;
-        applyEvent(this.db, event, batch);
-        applied = event.seq;
-      }
-      this.finish(batch);
-      if (applied !== cursor.appliedSeq) {
-        cachedStatement(this.db, 'UPDATE conversations SET applied_seq = ?, known_seq = MAX(known_seq, ?) WHERE id = ?').run(
-          applied,
-          applied,
-          conversationId,
-        );
-        // We hold everything up to `applied`; our own delivered watermark follows locally at once.
-        this.raiseWatermarks(conversationId, selfId, applied, 0);
-      }
-      return applied;
-    });
+    return this.transaction(() => this.applyFromCursor(conversationId, events, selfId, page));
+  }
+
+  /** applyEvents' work, inside a transaction the caller holds. */
+  private applyFromCursor(
+    conversationId: string,
+    events: readonly ConversationEvent[],
+    selfId: string,
+    page: { skippedTo?: number; users?: readonly User[] },
+  ): number {
+    const cursor = this.cursor(conversationId);
+    if (!cursor) throw new Error(`Cannot apply events to unknown conversation ${conversationId}`);
+    for (const user of page.users ?? []) this.upsertUser(user);
+    // The server said nothing up to here is ours to see (we joined later, or were away).
+    let applied = Math.max(cursor.appliedSeq, page.skippedTo ?? 0);
+    const batch = beginBatch(this.db, conversationId, selfId, true, this.search);
+    for (const event of events) {
+      if (event.seq <= applied) continue;
+      if (event.seq !== applied + 1) break;
+      applyEvent(this.db, event, batch);
+      applied = event.seq;
+    }
+    this.finish(batch);
+    if (applied !== cursor.appliedSeq) {
+      cachedStatement(this.db, 'UPDATE conversations SET applied_seq = ?, known_seq = MAX(known_seq, ?) WHERE id = ?').run(
+        applied,
+        applied,
+        conversationId,
+      );
+      // We hold everything up to `applied`; our own delivered watermark follows locally at once.
+      this.raiseWatermarks(conversationId, selfId, applied, 0);
+    }
+    return applied;
   }
 
   /**
@@ -355,16 +363,32 @@ export class Mirror {
    * (and re-applying this event then changes nothing: every rule is idempotent).
    */
   acknowledge(event: ConversationEvent, selfId: string): void {
+    this.acknowledgeAll([event], selfId);
+  }
+
+  /**
+   * Several acknowledgements at once (a window of pipelined sends answered together), in one
+   * transaction. Per conversation, in seq order: what continues from the cursor is applied as one
+   * batch and moves it; anything beyond a gap is recorded as `acknowledge` records one.
+   */
+  acknowledgeAll(events: readonly ConversationEvent[], selfId: string): void {
+    const byConversation = new Map<string, ConversationEvent[]>();
+    for (const event of events) {
+      const list = byConversation.get(event.conversationId);
+      if (list) list.push(event);
+      else byConversation.set(event.conversationId, [event]);
+    }
     this.transaction(() => {
-      const cursor = this.cursor(event.conversationId);
-      if (!cursor) return;
-      if (event.seq === cursor.appliedSeq + 1) {
-        this.applyEvents(event.conversationId, [event], selfId);
-      } else if (event.seq > cursor.appliedSeq) {
-        const batch = beginBatch(this.db, event.conversationId, selfId, false, this.search);
-        applyEvent(this.db, event, batch);
+      for (const [conversationId, list] of byConversation) {
+        if (!this.cursor(conversationId)) continue;
+        list.sort((a, b) => a.seq - b.seq);
+        const applied = this.applyFromCursor(conversationId, list, selfId, {});
+        const beyondGap = list.filter((event) => event.seq > applied);
+        if (beyondGap.length === 0) continue;
+        const batch = beginBatch(this.db, conversationId, selfId, false, this.search);
+        for (const event of beyondGap) applyEvent(this.db, event, batch);
         this.finish(batch);
-        this.noteKnownSeq(event.conversationId, event.seq);
+        this.noteKnownSeq(conversationId, beyondGap.at(-1)!.seq);
       }
     });
   }

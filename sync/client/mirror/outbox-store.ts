@@ -31,6 +31,8 @@ export type OutboxEntry = EntryBase &
         replyTo: string | null;
         forwardOf: ForwardOf | null;
         linkPreview: LinkPreview | null;
+        /** Whether it carries files (its own uploads, or a forward's), to be looked up when it goes. */
+        hasFiles: boolean;
       }
     | { kind: 'edit'; messageId: string; text: string }
     | { kind: 'delete'; messageId: string }
@@ -112,7 +114,13 @@ interface OutboxRow {
   text: string | null;
   reply_to: string | null;
   link_preview: string | null;
+  /** 1 when the row's message has attachments; absent where the query did not ask (then assumed). */
+  has_files?: number;
 }
+
+/** A queued row as the sender needs it: its message's text, reply, preview, and whether it has files. */
+const ENTRY_COLUMNS = `o.*, m.text, m.reply_to, m.link_preview,
+  EXISTS (SELECT 1 FROM attachments a WHERE a.conversation_id = o.conversation_id AND a.message_id = o.message_id) AS has_files`;
 
 /**
  * The durable queue of everything composed locally and not yet acknowledged. Rows are sent per
@@ -180,7 +188,7 @@ export class OutboxStore {
   nextEntries(): OutboxEntry[] {
     const rows = cachedStatement(
       this.db,
-      `SELECT o.*, m.text, m.reply_to, m.link_preview FROM outbox o
+      `SELECT ${ENTRY_COLUMNS} FROM outbox o
          LEFT JOIN messages m ON o.kind = 'send' AND m.conversation_id = o.conversation_id AND m.client_message_id = o.message_id
          WHERE o.id IN (SELECT MIN(id) FROM outbox WHERE status = 'pending' GROUP BY conversation_id)
          ORDER BY o.id`,
@@ -188,15 +196,18 @@ export class OutboxStore {
     return rows.map(toEntry);
   }
 
-  /** The next row to send in one conversation (an index lookup, used after each acknowledgement). */
-  nextEntryIn(conversationId: string): OutboxEntry | null {
-    const row = cachedStatement(
+  /**
+   * The next rows to send in one conversation, in order: up to `limit` pending ones after row
+   * `afterId` (0: from the first). An index range, run as a window of sends is filled.
+   */
+  pendingIn(conversationId: string, afterId: number, limit: number): OutboxEntry[] {
+    const rows = cachedStatement(
       this.db,
-      `SELECT o.*, m.text, m.reply_to, m.link_preview FROM outbox o
+      `SELECT ${ENTRY_COLUMNS} FROM outbox o
        LEFT JOIN messages m ON o.kind = 'send' AND m.conversation_id = o.conversation_id AND m.client_message_id = o.message_id
-       WHERE o.conversation_id = ? AND o.status = 'pending' ORDER BY o.id LIMIT 1`,
-    ).get(conversationId) as OutboxRow | undefined;
-    return row ? toEntry(row) : null;
+       WHERE o.conversation_id = ? AND o.id > ? AND o.status = 'pending' ORDER BY o.id LIMIT ?`,
+    ).all(conversationId, afterId, limit) as OutboxRow[];
+    return rows.map(toEntry);
   }
 
   pendingCount(): number {
@@ -351,6 +362,7 @@ function toEntry(row: OutboxRow): OutboxEntry {
         replyTo: row.reply_to,
         forwardOf,
         linkPreview: row.link_preview === null || row.link_preview === undefined ? null : linkPreviewOf(row),
+        hasFiles: row.has_files !== 0,
       };
     }
     case 'edit':

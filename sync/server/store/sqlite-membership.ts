@@ -1,11 +1,12 @@
-import { directConversationId, looksLikeDirectId } from '../../common/conversation-ids.js';
-import type { GroupChangeEvent, GroupCreatedEvent, Role, User } from '../../protocol/frames.js';
-import { refuseGroupChange, refuseNewGroup, successorOf, type GroupFacts } from '../../protocol/rules.js';
+import type { Role, User } from '../../protocol/frames.js';
+import { answerTakenGroupId, groupCreatedEvent, judgeGroupChange, planNewGroup, refuseDirect } from './membership-rules.js';
+import { refused } from './append-rules.js';
 import type { CreateResult, GroupChangeResult, NewConversationInput, NewGroupChange } from './server-store.js';
 import { directPairKey } from './server-store.js';
-import { memberIds, nextSeq, refused, resendOrStranger } from './sqlite-event-log.js';
+import { appendFactsIn, memberIds, nextSeq } from './sqlite-event-log.js';
 import { keepNewDirectFrom, revealDirectTo } from './sqlite-settings.js';
-import { toEventRow, toUser, type ConversationRow, type UserRow } from './sqlite-rows.js';
+import { toEventRow } from './sqlite-rows.js';
+import { toUser, type ConversationRow, type UserRow } from './store-rows.js';
 import type { Statements } from './sqlite-statements.js';
 
 /**
@@ -18,11 +19,9 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
   const { conversationId, creatorId, conversation } = input;
   switch (conversation.kind) {
     case 'direct': {
-      if (conversation.userId === creatorId) return { status: 'refused', reason: 'start_with_yourself' };
-      if (conversationId !== directConversationId(creatorId, conversation.userId)) {
-        return { status: 'refused', reason: 'bad_conversation_id' };
-      }
-      if (!s.userById.get(conversation.userId)) return { status: 'refused', reason: 'no_such_user' };
+      const refusal = refuseDirect(conversationId, creatorId, conversation.userId);
+      if (refusal) return refusal;
+      if (!s.userById.get(conversation.userId)) return refused('no_such_user');
       const pairKey = directPairKey(creatorId, conversation.userId);
       const inserted = s.insertConversation.run({
         id: conversationId,
@@ -36,7 +35,7 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         // The pair's conversation exists (the other person made it first, or this is a resend):
         // it is theirs too. Anything else holding the id is another conversation.
         const existing = s.conversationByPair.get(pairKey) as ConversationRow | undefined;
-        if (existing?.id !== conversationId) return { status: 'refused', reason: 'conversation_id_taken' };
+        if (existing?.id !== conversationId) return refused('conversation_id_taken');
         // Kept from them while a block stands, until they ask for it themselves.
         revealDirectTo(s, conversationId, creatorId);
         return { status: 'existing' };
@@ -51,13 +50,13 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
       };
     }
     case 'group': {
-      if (looksLikeDirectId(conversationId)) return { status: 'refused', reason: 'bad_conversation_id' };
-      const others = [...new Set(conversation.memberIds)].filter((userId) => userId !== creatorId);
-      const tooMany = refuseNewGroup(others.length + 1, input.maxMembers);
-      if (tooMany) return { status: 'refused', reason: tooMany };
-      const creator = userOrNull(s, creatorId);
-      const users = others.map((userId) => userOrNull(s, userId));
-      if (!creator || users.some((user) => user === null)) return { status: 'refused', reason: 'no_such_user' };
+      const users = new Map<string, User>();
+      for (const userId of [creatorId, ...conversation.memberIds]) {
+        const row = s.userById.get(userId) as UserRow | undefined;
+        if (row) users.set(userId, toUser(row));
+      }
+      const plan = planNewGroup(input, conversation.memberIds, users);
+      if (plan.status === 'refused') return plan;
       const inserted = s.insertConversation.run({
         id: conversationId,
         kind: 'group',
@@ -67,27 +66,11 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         createdAt: input.createdAt,
       });
       if (inserted.changes === 0) {
-        // Idempotent for its creator (a resend after a lost reply), taken for anyone else.
-        const existing = s.conversationById.get(conversationId) as ConversationRow | undefined;
-        return existing?.kind === 'group' && existing.created_by === creatorId
-          ? { status: 'existing' }
-          : { status: 'refused', reason: 'conversation_id_taken' };
+        return answerTakenGroupId((s.conversationById.get(conversationId) as ConversationRow | undefined) ?? null, creatorId);
       }
-      const members = [
-        { ...creator, role: 'owner' as const },
-        ...(users as User[]).map((user) => ({ ...user, role: 'member' as const })),
-      ];
-      const event: GroupCreatedEvent = {
-        kind: 'group_created',
-        conversationId,
-        seq: nextSeq(s, conversationId),
-        senderId: creatorId,
-        sentAt: input.createdAt,
-        name: conversation.name,
-        members,
-      };
+      const event = groupCreatedEvent(input, conversation.name, nextSeq(s, conversationId), plan.members);
       s.insertEvent.run(toEventRow(event));
-      for (const member of members) addMember(s, conversationId, member.id, member.role, event.seq);
+      for (const member of plan.members) addMember(s, conversationId, member.id, member.role, event.seq);
       return { status: 'created', memberIds: memberIds(s, conversationId), event };
     }
   }
@@ -95,84 +78,31 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
 
 export function appendGroupChangeIn(s: Statements, input: NewGroupChange): GroupChangeResult {
   const { conversationId, senderId, clientChangeId, change } = input;
-  const answered = resendOrStranger(
-    s,
-    conversationId,
-    senderId,
-    clientChangeId,
-    (event): event is GroupChangeEvent => event.kind === EVENT_OF[change.kind],
-  );
-  if (answered) return answered;
-  const actor = s.membership.get(conversationId, senderId) as { role: Role };
-  const conversation = s.conversationById.get(conversationId) as ConversationRow;
-  const members = s.rolesOf.all(conversationId) as { user_id: string; role: Role; join_order: number }[];
-  const facts: GroupFacts = {
-    kind: conversation.kind,
-    actorId: senderId,
-    actorRole: actor.role,
-    roles: new Map(members.map((member) => [member.user_id, member.role])),
-    maxMembers: input.maxMembers,
-  };
-  const reason = refuseGroupChange(change, facts);
-  if (reason) return refused(reason);
-
-  const base = { conversationId, seq: 0, senderId, sentAt: input.sentAt, clientChangeId };
-  /** Who hears of it besides the members after it: the person it removed. */
-  let departed: string | null = null;
-  let added: string[] = [];
-  let event: GroupChangeEvent;
-  switch (change.kind) {
-    case 'add_members': {
-      const fresh = [...new Set(change.userIds)].filter((userId) => !facts.roles.has(userId));
-      const users = fresh.map((userId) => userOrNull(s, userId));
-      if (users.some((user) => user === null)) return refused('no_such_user');
-      base.seq = nextSeq(s, conversationId);
-      event = { kind: 'members_added', ...base, members: users as User[] };
-      for (const userId of fresh) addMember(s, conversationId, userId, 'member', base.seq);
-      added = fresh;
-      break;
-    }
-    case 'remove_member':
-      base.seq = nextSeq(s, conversationId);
-      event = { kind: 'member_removed', ...base, userId: change.userId };
-      removeMember(s, conversationId, change.userId, base.seq);
-      departed = change.userId;
-      break;
-    case 'leave': {
-      base.seq = nextSeq(s, conversationId);
-      const candidates = members.map((member) => ({ userId: member.user_id, role: member.role, joinOrder: member.join_order }));
-      const newOwnerId = actor.role === 'owner' ? successorOf(senderId, candidates) : null;
-      event = { kind: 'member_left', ...base, newOwnerId };
-      removeMember(s, conversationId, senderId, base.seq);
-      if (newOwnerId) s.setRole.run('owner', conversationId, newOwnerId);
-      departed = senderId;
-      break;
-    }
-    case 'rename':
-      base.seq = nextSeq(s, conversationId);
-      event = { kind: 'group_renamed', ...base, name: change.name };
-      s.rename.run(change.name, conversationId);
-      break;
-    case 'set_role':
-      base.seq = nextSeq(s, conversationId);
-      event = { kind: 'role_changed', ...base, userId: change.userId, role: change.role };
-      s.setRole.run(change.role, conversationId, change.userId);
-      break;
+  const users = new Map<string, User>();
+  for (const userId of change.kind === 'add_members' ? change.userIds : []) {
+    const row = s.userById.get(userId) as UserRow | undefined;
+    if (row) users.set(userId, toUser(row));
   }
-  s.insertEvent.run(toEventRow(event));
-  const recipients = memberIds(s, conversationId);
-  if (departed) recipients.push(departed);
-  return { status: 'stored', event, memberIds: recipients, addedIds: added };
-}
+  const conversation = s.conversationById.get(conversationId) as ConversationRow | undefined;
+  const plan = judgeGroupChange(input, {
+    ...appendFactsIn(s, conversationId, senderId, clientChangeId),
+    kind: conversation?.kind ?? null,
+    members: s.rolesOf.all(conversationId) as { user_id: string; role: Role; join_order: number }[],
+    users,
+  });
+  if (plan.status !== 'accepted') return plan;
 
-/** Which event each group change makes: how a resend is told apart from a reused client id. */
-const EVENT_OF = {
-  add_members: 'members_added',
-  remove_member: 'member_removed',
-  leave: 'member_left',
-  rename: 'group_renamed',
-  set_role: 'role_changed',
-} as const satisfies Record<NewGroupChange['change']['kind'], GroupChangeEvent['kind']>;
+  const event = plan.eventAt(nextSeq(s, conversationId));
+  for (const userId of plan.added) addMember(s, conversationId, userId, 'member', event.seq);
+  if (plan.removed) removeMember(s, conversationId, plan.removed, event.seq);
+  if (plan.newRole) s.setRole.run(plan.newRole.role, conversationId, plan.newRole.userId);
+  if (plan.newName !== null) s.rename.run(plan.newName, conversationId);
+  s.insertEvent.run(toEventRow(event));
+  // Who hears of it: the members after it, and the person it removed.
+  const recipients = memberIds(s, conversationId);
+  if (plan.removed) recipients.push(plan.removed);
+  return { status: 'stored', event, memberIds: recipients, addedIds: plan.added };
+}
 
 /**
  * A new member: their row (with watermarks at the event before the one that added them, as
@@ -188,9 +118,4 @@ function addMember(s: Statements, conversationId: string, userId: string, role: 
 function removeMember(s: Statements, conversationId: string, userId: string, atSeq: number): void {
   s.deleteMember.run(conversationId, userId);
   s.closePeriod.run(atSeq, conversationId, userId);
-}
-
-function userOrNull(s: Statements, userId: string): User | null {
-  const row = s.userById.get(userId) as UserRow | undefined;
-  return row ? toUser(row) : null;
 }

@@ -1,13 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  peopleNamedIn,
-  type Conversation,
-  type ConversationEvent,
-  type Member,
-  type SettingRegister,
-  type User,
-} from '../../protocol/frames.js';
+import { type Conversation, type ConversationEvent, type SettingRegister, type User } from '../../protocol/frames.js';
 import { openDatabase, schemaVersion, type Db } from '../../node/sqlite.js';
 import {
   type AppendResult,
@@ -32,29 +25,22 @@ import {
   type StoreReadiness,
   type WatermarkResult,
 } from './server-store.js';
-import { appendChangeIn, appendMessageIn, asSeenIn, memberIds } from './sqlite-event-log.js';
-import {
-  blockedPeerIn,
-  blockedWithIn,
-  frozenWatermarksIn,
-  listSettingsIn,
-  setSettingsIn,
-  type FrozenWatermarks,
-} from './sqlite-settings.js';
+import { cutPage, pageWindow, usersNamedIn, withFrozen, type FrozenWatermarks } from './event-visibility.js';
+import { appendChangeIn, appendMessageIn, asSeenIn, memberIds, periodsIn } from './sqlite-event-log.js';
+import { blockedPeerIn, blockedWithIn, frozenWatermarksIn, listSettingsIn, setSettingsIn } from './sqlite-settings.js';
 import { appendGroupChangeIn, createConversationIn } from './sqlite-membership.js';
 import { serverMigrations } from './sqlite-migrations.js';
+import { toEvent, type EventRow } from './sqlite-rows.js';
 import {
   toConversation,
-  toFormerConversation,
-  toEvent,
+  toConversationList,
   toMember,
   toStoredUser,
   toUser,
   type ConversationRow,
-  type EventRow,
   type MemberRow,
   type UserRow,
-} from './sqlite-rows.js';
+} from './store-rows.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import { createUploadIn, findDownloadableIn, getUploadIn } from './sqlite-uploads.js';
 
@@ -108,7 +94,7 @@ export class SqliteServerStore implements ServerStore {
 
   async getConversationForMember(conversationId: string, userId: string): Promise<Conversation | null> {
     const run = this.db.transaction((): Conversation | null => {
-      const row = this.statements.conversationForMember.get(conversationId, userId) as ConversationRow | undefined;
+      const row = this.statements.conversationForMember.get({ conversationId, userId }) as ConversationRow | undefined;
       return row ? this.loadConversation(row, frozenWatermarksIn(this.statements, userId, conversationId)) : null;
     });
     return run.deferred();
@@ -116,19 +102,10 @@ export class SqliteServerStore implements ServerStore {
 
   async listConversationsOf(userId: string): Promise<Conversation[]> {
     const run = this.db.transaction((): Conversation[] => {
-      const rows = this.statements.conversationsOf.all(userId) as ConversationRow[];
-      const members = new Map<string, Member[]>();
-      for (const row of this.statements.membersOfConversationsOf.all(userId) as MemberRow[]) {
-        const list = members.get(row.conversation_id) ?? [];
-        list.push(toMember(row));
-        members.set(row.conversation_id, list);
-      }
+      const rows = this.statements.conversationsOf.all({ userId }) as ConversationRow[];
+      const members = this.statements.membersOfConversationsOf.all({ userId }) as MemberRow[];
       const former = this.statements.formerConversationsOf.all({ userId }) as (ConversationRow & { last_visible_seq: number })[];
-      const frozen = frozenWatermarksIn(this.statements, userId);
-      return [
-        ...rows.map((row) => toConversation(row, withFrozen(members.get(row.id) ?? [], frozen.get(row.id)))),
-        ...former.map((row) => toFormerConversation(row, row.last_visible_seq)),
-      ];
+      return toConversationList(rows, members, former, frozenWatermarksIn(this.statements, userId));
     });
     return run.deferred();
   }
@@ -153,40 +130,21 @@ export class SqliteServerStore implements ServerStore {
   }): Promise<EventPage | null> {
     const run = this.db.transaction((): EventPage | null => {
       const { conversationId, userId, afterSeq, limit } = input;
-      if (!this.statements.hasPeriod.get(conversationId, userId)) return null;
-      // The stretch of the log this reader may see that holds afterSeq + 1, or the next one.
-      const period = this.statements.periodFrom.get({ conversationId, userId, seq: afterSeq + 1 }) as
-        { from_seq: number; to_seq: number | null } | undefined;
-      if (!period) return { events: [], hasMore: false, users: [] };
-      const untilSeq = period.to_seq ?? Number.MAX_SAFE_INTEGER;
-      const laterPeriod =
-        period.to_seq !== null &&
-        this.statements.periodFrom.get({ conversationId, userId, seq: period.to_seq + 1 }) !== undefined;
-      let start = Math.max(afterSeq, period.from_seq - 1);
-      // Events hidden from the reader (stored while a block stood) are skipped like events from
-      // outside their periods: the page starts after the run of them, and `skippedTo` says so.
-      const served = this.statements.firstServedAfter.get({ conversationId, afterSeq: start, untilSeq, userId }) as
+      const periods = periodsIn(this.statements, conversationId, userId);
+      if (periods.length === 0) return null;
+      const window = pageWindow(periods, afterSeq);
+      if (!window) return { events: [], hasMore: false, users: [] };
+      const { untilSeq } = window;
+      const served = this.statements.firstServedAfter.get({ conversationId, userId, afterSeq: window.afterSeq, untilSeq }) as
         { seq: number } | undefined;
-      if (!served) {
-        // Nothing more here is theirs: skip to the end of the stretch (or of the log so far).
-        const { last_seq: lastSeq } = this.statements.conversationById.get(conversationId) as ConversationRow;
-        const end = Math.min(untilSeq, lastSeq);
-        return { events: [], hasMore: laterPeriod, ...(end > afterSeq ? { skippedTo: end } : {}), users: [] };
-      }
-      start = served.seq - 1;
       // One row more than asked tells whether another page exists without a COUNT.
-      const rows = this.statements.eventsBetween.all(conversationId, start, untilSeq, limit + 1) as EventRow[];
-      const periods = this.statements.periodsOf.all(conversationId, userId) as { from_seq: number; to_seq: number | null }[];
-      // The page ends before the next hidden event; the next one starts past the run of them.
-      const hidden = rows.findIndex((row) => row.hidden_from === userId);
-      const kept = hidden === -1 ? rows.slice(0, limit) : rows.slice(0, Math.min(hidden, limit));
+      const rows = served
+        ? (this.statements.eventsBetween.all(conversationId, served.seq - 1, untilSeq, limit + 1) as EventRow[])
+        : [];
+      const lastSeq = () => (this.statements.conversationById.get(conversationId) as ConversationRow).last_seq;
+      const { rows: kept, ...page } = cutPage(rows, input, window, lastSeq);
       const events = kept.map((row) => asSeenIn(this.statements, toEvent(row), periods));
-      return {
-        events,
-        hasMore: rows.length > kept.length || laterPeriod,
-        ...(start > afterSeq ? { skippedTo: start } : {}),
-        users: this.usersNamedIn(events),
-      };
+      return { ...page, events, users: this.usersNamedIn(events) };
     });
     return run.deferred();
   }
@@ -292,34 +250,15 @@ export class SqliteServerStore implements ServerStore {
   }
 
   private usersNamedIn(events: ConversationEvent[]): User[] {
-    const ids = new Set<string>();
-    for (const event of events) {
-      ids.add(event.senderId);
-      for (const userId of peopleNamedIn(event)) ids.add(userId);
-    }
-    if (ids.size === 0) return [];
-    return (this.statements.usersIn.all(JSON.stringify([...ids])) as UserRow[]).map(toUser);
+    const ids = usersNamedIn(events);
+    if (ids.length === 0) return [];
+    return (this.statements.usersIn.all(JSON.stringify(ids)) as UserRow[]).map(toUser);
   }
 
   private loadConversation(row: ConversationRow, frozen: FrozenWatermarks): Conversation {
     const members = (this.statements.membersOf.all(row.id) as MemberRow[]).map(toMember);
     return toConversation(row, withFrozen(members, frozen.get(row.id)));
   }
-}
-
-/** Members as the viewer is shown them: with the watermarks kept when a block began, where there are some. */
-function withFrozen(members: Member[], frozen: Map<string, { deliveredSeq: number; readSeq: number }> | undefined): Member[] {
-  if (!frozen) return members;
-  return members.map((member) => {
-    const kept = frozen.get(member.id);
-    return kept
-      ? {
-          ...member,
-          deliveredSeq: Math.min(member.deliveredSeq, kept.deliveredSeq),
-          readSeq: Math.min(member.readSeq, kept.readSeq),
-        }
-      : member;
-  });
 }
 
 function isUniqueViolation(error: unknown, column: string): boolean {

@@ -1,9 +1,10 @@
-import { z } from 'zod';
-import { settingSchema, type Setting, type SettingRegister, type StoredSetting } from '../../protocol/frames.js';
-import { blockedBetween, settingKey, settingConversationId, supersedes } from '../../protocol/settings.js';
+import type { SettingRegister, StoredSetting } from '../../protocol/frames.js';
+import { blockedBetween, settingKey } from '../../protocol/settings.js';
+import { toFrozenWatermarks, type FrozenWatermarks } from './event-visibility.js';
 import { directPairKey, type BlockChange, type SetSettingsResult, type SettingsPage } from './server-store.js';
-import type { ConversationRow } from './sqlite-rows.js';
+import { planSettings, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
 import type { Statements } from './sqlite-statements.js';
+import type { ConversationRow } from './store-rows.js';
 
 /**
  * Personal settings (last-writer-wins registers, per user) and the blocks they make. The functions
@@ -11,12 +12,8 @@ import type { Statements } from './sqlite-statements.js';
  * row and what a block changes (watermark snapshots, conversations kept from someone) commit together.
  */
 
-interface SettingRow {
-  key: string;
+interface SettingRow extends SettingRecord {
   setting: string;
-  at: number;
-  by: string;
-  version: number;
 }
 
 /** Whether `blocker` has blocked `blocked` (a block stands from them). */
@@ -46,51 +43,40 @@ export function blockedPeerIn(s: Statements, conversationId: string, userId: str
 }
 
 /**
- * Merges `registers` into `userId`'s settings, last writer wins per key (settings.ts:
- * supersedes). Every register is checked before any is written: a conversation setting needs a
- * conversation the user is or was in (else conversation_not_found, as for a stranger), a block
- * another existing user. Each register that wins gets the next version of the user's counter.
+ * Merges `registers` into `userId`'s settings (settings-rules.ts): every register is checked before
+ * any is written, and each register that wins gets the next version of the user's counter.
  */
 export function setSettingsIn(s: Statements, userId: string, registers: readonly SettingRegister[]): SetSettingsResult {
-  for (const { setting } of registers) {
-    const conversationId = settingConversationId(setting);
-    if (conversationId !== null) {
-      if (!s.hasPeriod.get(conversationId, userId)) return { status: 'refused', reason: 'conversation_not_found' };
-    } else if (setting.kind === 'blocked') {
-      if (setting.userId === userId) return { status: 'refused', reason: 'cannot_block_yourself' };
-      if (!s.userById.get(setting.userId)) return { status: 'refused', reason: 'no_such_user' };
+  const current = new Map<string, StoredSetting>();
+  for (const key of settingKeysOf(registers)) {
+    const row = s.settingByKey.get(userId, key) as SettingRow | undefined;
+    if (row) current.set(key, fromRow(row));
+  }
+  const plan = planSettings(userId, registers, {
+    wasMemberOf: (conversationId) => s.hasPeriod.get(conversationId, userId) !== undefined,
+    userExists: (otherId) => s.userById.get(otherId) !== undefined,
+    current,
+    blocks: (blocker, blocked) => blocks(s, blocker, blocked),
+  });
+  if (plan.status === 'refused') return plan;
+  const { written, settings, changed } = plan.withVersions(bumpVersions(s, userId, plan.winners.length));
+  for (const register of written) {
+    const { setting, at, by, version } = register;
+    s.upsertSetting.run({ userId, key: settingKey(setting), setting: JSON.stringify(setting), at, by, version });
+    if (setting.kind === 'blocked') {
+      if (setting.value) s.insertBlock.run(userId, setting.userId);
+      else s.deleteBlock.run(userId, setting.userId);
     }
   }
-  /** Block between the user and each person a 'blocked' register names, before any write. */
-  const blockedBefore = new Map<string, boolean>();
-  const changed: StoredSetting[] = [];
-  const keys: string[] = [];
-  for (const register of registers) {
-    const key = settingKey(register.setting);
-    if (!keys.includes(key)) keys.push(key);
-    const current = s.settingByKey.get(userId, key) as SettingRow | undefined;
-    if (current && !supersedes(register, current)) continue;
-    const { version } = s.bumpSettingsVersion.get(userId) as { version: number };
-    s.upsertSetting.run({ userId, key, setting: JSON.stringify(register.setting), at: register.at, by: register.by, version });
-    changed.push({ ...register, version });
-    if (register.setting.kind === 'blocked') {
-      const other = register.setting.userId;
-      if (!blockedBefore.has(other)) blockedBefore.set(other, blockBetween(s, userId, other));
-      if (register.setting.value) s.insertBlock.run(userId, other);
-      else s.deleteBlock.run(userId, other);
-    }
-  }
-  const blockChanges: BlockChange[] = [];
-  for (const [other, before] of blockedBefore) {
-    const after = blockBetween(s, userId, other);
-    if (after !== before) blockChanges.push(blockChanged(s, userId, other, after));
-  }
-  // A key written twice in one frame changed once for whoever hears of it: its latest version.
-  const latest = changed.filter(
-    (register, index) => !changed.slice(index + 1).some((later) => settingKey(later.setting) === settingKey(register.setting)),
-  );
-  const settings = keys.map((key) => toStoredSetting(s.settingByKey.get(userId, key) as SettingRow));
-  return { status: 'stored', settings, changed: latest, blockChanges };
+  const blockChanges = plan.blockChanges.map((change) => blockChanged(s, userId, change.userId, change.standing));
+  return { status: 'stored', settings, changed, blockChanges };
+}
+
+/** Moves the user's counter past `count` new versions (an UPDATE ... RETURNING, never read-then-write); the first of them. */
+function bumpVersions(s: Statements, userId: string, count: number): number {
+  if (count === 0) return 0;
+  const { version } = s.bumpSettingsVersion.get(count, userId) as { version: number };
+  return version - count + 1;
 }
 
 /**
@@ -115,7 +101,7 @@ function blockChanged(s: Statements, userId: string, other: string, standing: bo
 export function listSettingsIn(s: Statements, userId: string, afterVersion: number, limit: number): SettingsPage {
   // One row more than asked tells whether another page exists without a COUNT.
   const rows = s.settingsAfter.all(userId, afterVersion, limit + 1) as SettingRow[];
-  return { settings: rows.slice(0, limit).map(toStoredSetting), hasMore: rows.length > limit };
+  return { settings: rows.slice(0, limit).map(fromRow), hasMore: rows.length > limit };
 }
 
 /**
@@ -139,38 +125,22 @@ export function revealDirectTo(s: Statements, conversationId: string, userId: st
   if (row?.hidden_from === userId) s.hideConversation.run(null, conversationId);
 }
 
-/** The watermarks `viewerId` is shown instead of the real ones: conversation → member → frozen. */
-export type FrozenWatermarks = Map<string, Map<string, { deliveredSeq: number; readSeq: number }>>;
-
 export function frozenWatermarksIn(s: Statements, viewerId: string, conversationId?: string): FrozenWatermarks {
-  const rows = (
-    conversationId === undefined
+  return toFrozenWatermarks(
+    (conversationId === undefined
       ? s.frozenWatermarksFor.all({ userId: viewerId })
-      : s.frozenWatermarksIn.all(conversationId, viewerId)
-  ) as { conversation_id: string; user_id: string; delivered_seq: number; read_seq: number }[];
-  const frozen: FrozenWatermarks = new Map();
-  for (const row of rows) {
-    const members = frozen.get(row.conversation_id) ?? new Map<string, { deliveredSeq: number; readSeq: number }>();
-    members.set(row.user_id, { deliveredSeq: row.delivered_seq, readSeq: row.read_seq });
-    frozen.set(row.conversation_id, members);
-  }
-  return frozen;
+      : s.frozenWatermarksIn.all(conversationId, viewerId)) as Parameters<typeof toFrozenWatermarks>[0],
+  );
 }
 
-function toStoredSetting(row: SettingRow): StoredSetting {
-  return { setting: parseSetting(row), at: row.at, by: row.by, version: row.version };
-}
-
-/** A row no version of this server writes fails loudly rather than being served. */
-function parseSetting(row: SettingRow): Setting {
-  let json: unknown;
+/** SQLite keeps the setting as JSON text; one that is not JSON is as corrupt as one that does not match. */
+function fromRow(row: SettingRow): StoredSetting {
+  let setting: unknown;
   try {
-    json = JSON.parse(row.setting);
+    setting = JSON.parse(row.setting);
   } catch (error) {
     if (error instanceof SyntaxError) throw new Error(`Corrupt setting ${row.key}: not JSON`, { cause: error });
     throw error;
   }
-  const parsed = settingSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`Corrupt setting ${row.key}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return toStoredSetting({ ...row, setting });
 }

@@ -1,25 +1,21 @@
 import type { Db } from '../../node/sqlite.js';
+import {
+  blockedWithSql,
+  contactsOfSql,
+  conversationForMemberSql,
+  conversationsOfSql,
+  formerConversationsOfSql,
+  frozenWatermarksForSql,
+  membersOfConversationsOfSql,
+  membersOfSql,
+} from './shared-sql.js';
 import { prepareUploadStatements } from './sqlite-uploads.js';
 
 /** Every statement the SQLite server store runs, prepared once per database handle. */
 export type Statements = ReturnType<typeof prepareStatements>;
 
 export function prepareStatements(db: Db) {
-  const memberColumns = `m.conversation_id, u.id, u.username, u.display_name, m.role, m.join_order, m.delivered_seq, m.read_seq`;
   const conversationColumns = `c.id, c.kind, c.name, c.created_by, c.last_seq, c.created_at`;
-  /**
-   * A member's columns of a conversation: its last_seq is the highest seq this member may see. In a
-   * direct conversation, events stored away from them while a block stood (events.hidden_from) are
-   * not theirs, so a run of them at the end is not something their device can ever catch up to. The
-   * probe walks the primary key backwards and stops at the first event they may see: one step but
-   * for trailing hidden events.
-   */
-  const memberConversationColumns = `c.id, c.kind, c.name, c.created_by, c.created_at,
-    CASE WHEN c.kind = 'direct' THEN COALESCE(
-      (SELECT e.seq FROM events e
-        WHERE e.conversation_id = c.id AND (e.hidden_from IS NULL OR e.hidden_from <> m.user_id)
-        ORDER BY e.seq DESC LIMIT 1), 0)
-    ELSE c.last_seq END AS last_seq`;
   return {
     // --- users and sessions
     insertUser: db.prepare(
@@ -52,50 +48,22 @@ export function prepareStatements(db: Db) {
     rename: db.prepare(`UPDATE conversations SET name = ? WHERE id = ?`),
     openPeriod: db.prepare(`INSERT INTO member_periods (conversation_id, user_id, from_seq, to_seq) VALUES (?, ?, ?, NULL)`),
     closePeriod: db.prepare(`UPDATE member_periods SET to_seq = ? WHERE conversation_id = ? AND user_id = ? AND to_seq IS NULL`),
-    conversationForMember: db.prepare(
-      `SELECT ${memberConversationColumns} FROM conversations c
-       JOIN members m ON m.conversation_id = c.id
-       WHERE c.id = ? AND m.user_id = ?`,
-    ),
-    // Not those kept from them while a block stands (see conversations.hidden_from).
-    conversationsOf: db.prepare(
-      `SELECT ${memberConversationColumns} FROM conversations c
-       JOIN members m ON m.conversation_id = c.id
-       WHERE m.user_id = ? AND (c.hidden_from IS NULL OR c.hidden_from <> m.user_id)
-       ORDER BY c.created_at, c.id`,
-    ),
-    // Groups someone was in and is not now, with the last seq they may read.
-    formerConversationsOf: db.prepare(
-      `SELECT ${conversationColumns}, MAX(p.to_seq) AS last_visible_seq FROM member_periods p
-       JOIN conversations c ON c.id = p.conversation_id
-       WHERE p.user_id = @userId
-         AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = p.conversation_id AND m.user_id = @userId)
-       GROUP BY c.id
-       ORDER BY c.created_at, c.id`,
-    ),
-    membersOf: db.prepare(
-      `SELECT ${memberColumns} FROM members m JOIN users u ON u.id = m.user_id
-       WHERE m.conversation_id = ? ORDER BY m.join_order`,
-    ),
-    membersOfConversationsOf: db.prepare(
-      `SELECT ${memberColumns} FROM members m JOIN users u ON u.id = m.user_id
-       WHERE m.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ?)
-       ORDER BY m.conversation_id, m.join_order`,
-    ),
+    conversationForMember: db.prepare(conversationForMemberSql('@conversationId', '@userId')),
+    conversationsOf: db.prepare(conversationsOfSql('@userId')),
+    formerConversationsOf: db.prepare(formerConversationsOfSql('@userId')),
+    membersOf: db.prepare(membersOfSql('?')),
+    membersOfConversationsOf: db.prepare(membersOfConversationsOfSql('@userId')),
     memberIdsOf: db.prepare(`SELECT user_id FROM members WHERE conversation_id = ? ORDER BY join_order`),
     membership: db.prepare(`SELECT role, join_order FROM members WHERE conversation_id = ? AND user_id = ?`),
     rolesOf: db.prepare(`SELECT user_id, role, join_order FROM members WHERE conversation_id = ?`),
     userById: db.prepare(`SELECT id, username, display_name FROM users WHERE id = ?`),
-    // The visible stretch that holds `seq`, or the first one after it.
-    periodFrom: db.prepare(
-      `SELECT from_seq, to_seq FROM member_periods
-       WHERE conversation_id = @conversationId AND user_id = @userId AND (to_seq IS NULL OR to_seq >= @seq)
-       ORDER BY from_seq LIMIT 1`,
-    ),
     hasPeriod: db.prepare(`SELECT 1 FROM member_periods WHERE conversation_id = ? AND user_id = ? LIMIT 1`),
     periodsOf: db.prepare(`SELECT from_seq, to_seq FROM member_periods WHERE conversation_id = ? AND user_id = ?`),
-    // Current members who joined after `seq`: a message that old is not theirs to read.
-    joinedAfter: db.prepare(`SELECT user_id FROM member_periods WHERE conversation_id = ? AND to_seq IS NULL AND from_seq > ?`),
+    // Current members who joined after `seq`, in join order: a message that old is not theirs to read.
+    joinedAfter: db.prepare(
+      `SELECT p.user_id FROM member_periods p JOIN members m ON m.conversation_id = p.conversation_id AND m.user_id = p.user_id
+       WHERE p.conversation_id = ? AND p.to_seq IS NULL AND p.from_seq > ? ORDER BY m.join_order`,
+    ),
 
     // --- the event log
     eventByClientId: db.prepare(`SELECT * FROM events WHERE sender_id = ? AND client_id = ?`),
@@ -125,7 +93,10 @@ export function prepareStatements(db: Db) {
     ),
     // Within one visible stretch: seq in (afterSeq, untilSeq].
     eventsBetween: db.prepare(`SELECT * FROM events WHERE conversation_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`),
-    usersIn: db.prepare(`SELECT id, username, display_name FROM users WHERE id IN (SELECT value FROM json_each(?))`),
+    // In the order they are named (EventPage.users), so every store and every read agree.
+    usersIn: db.prepare(
+      `SELECT u.id, u.username, u.display_name FROM json_each(?) named JOIN users u ON u.id = named.value ORDER BY named.key`,
+    ),
     // Delete for everyone: the texts and attachments go, the rows (and their sequence numbers) stay.
     purgeMessage: db.prepare(
       `UPDATE events INDEXED BY events_by_message SET text = '', deleted = 1, payload = NULL
@@ -160,16 +131,7 @@ export function prepareStatements(db: Db) {
     ),
 
     // --- presence
-    // Nobody with a block between them and the user: presence is not relayed between such a pair.
-    contactsOf: db.prepare(
-      `SELECT DISTINCT u.id AS user_id, u.last_seen_at FROM members mine
-       JOIN members theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id <> mine.user_id
-       JOIN users u ON u.id = theirs.user_id
-       WHERE mine.user_id = @userId
-         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = @userId AND b.blocked_id = u.id)
-         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = @userId)
-       ORDER BY u.id`,
-    ),
+    contactsOf: db.prepare(contactsOfSql('@userId')),
     lastSeen: db.prepare(`SELECT last_seen_at FROM users WHERE id = ?`),
     recordLastSeen: db.prepare(`UPDATE users SET last_seen_at = @at WHERE id = @userId`),
 
@@ -177,9 +139,10 @@ export function prepareStatements(db: Db) {
     ...prepareUploadStatements(db),
 
     // --- personal settings (sqlite-settings.ts), blocks
-    // The per-user counter moves in the transaction that changes the register: never read-then-write.
+    // The per-user counter moves in the transaction that changes the registers, by as many as win:
+    // never read-then-write.
     bumpSettingsVersion: db.prepare(
-      `UPDATE users SET settings_version = settings_version + 1 WHERE id = ? RETURNING settings_version AS version`,
+      `UPDATE users SET settings_version = settings_version + ? WHERE id = ? RETURNING settings_version AS version`,
     ),
     settingByKey: db.prepare(`SELECT key, setting, at, by, version FROM settings WHERE user_id = ? AND key = ?`),
     upsertSetting: db.prepare(
@@ -193,21 +156,13 @@ export function prepareStatements(db: Db) {
     insertBlock: db.prepare(`INSERT OR IGNORE INTO blocks (blocker_id, blocked_id) VALUES (?, ?)`),
     deleteBlock: db.prepare(`DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?`),
     blocks: db.prepare(`SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ?`),
-    // Everyone with a block between them and the user, whoever made it.
-    blockedWith: db.prepare(
-      `SELECT blocked_id AS user_id FROM blocks WHERE blocker_id = @userId
-       UNION SELECT blocker_id AS user_id FROM blocks WHERE blocked_id = @userId`,
-    ),
+    blockedWith: db.prepare(blockedWithSql('@userId')),
     snapshotWatermarks: db.prepare(
       `INSERT OR REPLACE INTO block_watermarks (conversation_id, user_id, delivered_seq, read_seq)
        SELECT conversation_id, user_id, delivered_seq, read_seq FROM members WHERE conversation_id = ?`,
     ),
     dropWatermarkSnapshots: db.prepare(`DELETE FROM block_watermarks WHERE conversation_id = ?`),
-    // The frozen watermarks of everyone but `userId` in the conversations `userId` is in.
-    frozenWatermarksFor: db.prepare(
-      `SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks
-       WHERE user_id <> @userId AND conversation_id IN (SELECT conversation_id FROM members WHERE user_id = @userId)`,
-    ),
+    frozenWatermarksFor: db.prepare(frozenWatermarksForSql('@userId')),
     frozenWatermarksIn: db.prepare(
       `SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks WHERE conversation_id = ? AND user_id <> ?`,
     ),

@@ -1,6 +1,8 @@
 import type { Attachment } from '../../protocol/attachments.js';
 import type { Db } from '../../node/sqlite.js';
 import type { CreateUploadResult, DownloadableUpload, NewUpload, StoredUpload } from './server-store.js';
+import { downloadableToSql } from './shared-sql.js';
+import { toStoredUpload, type UploadRow } from './store-rows.js';
 
 /**
  * Uploads and the messages that refer to them. The functions ending in `In` run inside a write
@@ -8,15 +10,6 @@ import type { CreateUploadResult, DownloadableUpload, NewUpload, StoredUpload } 
  */
 
 export type UploadStatements = ReturnType<typeof prepareUploadStatements>;
-
-interface UploadRow {
-  id: string;
-  owner_id: string;
-  sha256: string;
-  size: number;
-  created_at: number;
-  completed_at: number | null;
-}
 
 export function prepareUploadStatements(db: Db) {
   return {
@@ -35,17 +28,7 @@ export function prepareUploadStatements(db: Db) {
     dropRefsOfMessage: db.prepare(`DELETE FROM attachment_refs WHERE conversation_id = ? AND seq = ?`),
     // A referring message within one of the reader's visibility periods, served to them (as readEvents serves them).
     downloadable: db.prepare(
-      `SELECT u.id, u.sha256, u.size FROM uploads u
-       WHERE u.id = @attachmentId AND u.completed_at IS NOT NULL AND EXISTS (
-         SELECT 1 FROM attachment_refs r
-         JOIN member_periods p ON p.conversation_id = r.conversation_id AND p.user_id = @userId
-         JOIN members m ON m.conversation_id = r.conversation_id AND m.user_id = @userId
-         WHERE r.upload_id = u.id AND r.seq >= p.from_seq AND (p.to_seq IS NULL OR r.seq <= p.to_seq)
-           -- Not through a message hidden from the reader (stored while a block stood).
-           AND NOT EXISTS (
-             SELECT 1 FROM events e WHERE e.conversation_id = r.conversation_id AND e.seq = r.seq AND e.hidden_from = @userId
-           )
-       )`,
+      `SELECT u.id, u.sha256, u.size FROM uploads u WHERE u.id = @attachmentId AND ${downloadableToSql('@userId', 'u')}`,
     ),
     expiredUploads: db.prepare(
       `SELECT id FROM uploads u INDEXED BY uploads_by_age
@@ -70,45 +53,11 @@ export function createUploadIn(s: UploadStatements, input: NewUpload): CreateUpl
 
 export function getUploadIn(s: UploadStatements, id: string): StoredUpload | null {
   const row = s.uploadById.get(id) as UploadRow | undefined;
-  if (!row) return null;
-  return {
-    id: row.id,
-    ownerId: row.owner_id,
-    sha256: row.sha256,
-    size: row.size,
-    createdAt: row.created_at,
-    completedAt: row.completed_at,
-  };
+  return row ? toStoredUpload(row) : null;
 }
 
 export function findDownloadableIn(s: UploadStatements, userId: string, attachmentId: string): DownloadableUpload | null {
   return (s.downloadable.get({ userId, attachmentId }) as DownloadableUpload | undefined) ?? null;
-}
-
-/** Whether every attachment is a completed upload of `senderId` with the same SHA-256 and size. */
-export function attachmentsUploadedBy(s: UploadStatements, senderId: string, attachments: readonly Attachment[]): boolean {
-  return attachments.every((attachment) => {
-    const upload = getUploadIn(s, attachment.id);
-    return (
-      upload !== null &&
-      upload.ownerId === senderId &&
-      upload.completedAt !== null &&
-      upload.sha256 === attachment.sha256 &&
-      upload.size === attachment.size
-    );
-  });
-}
-
-/**
- * Whether every attachment is one the sender may refer to in a forward: their own completed upload
- * (as for any send), or one they may download now (`findDownloadableIn`: a message they can see
- * carries it), with the same SHA-256 and size.
- */
-export function attachmentsVisibleTo(s: UploadStatements, senderId: string, attachments: readonly Attachment[]): boolean {
-  return attachments.every((attachment) => {
-    const upload = attachmentsUploadedBy(s, senderId, [attachment]) ? attachment : findDownloadableIn(s, senderId, attachment.id);
-    return upload !== null && upload.sha256 === attachment.sha256 && upload.size === attachment.size;
-  });
 }
 
 /** The stored message at `seq` now carries these uploads. */

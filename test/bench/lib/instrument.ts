@@ -4,20 +4,20 @@
  * is negligible; `sqlStatements` (one timer per SQLite statement call) is for profiling runs only.
  *
  * Wrapped (each skipped, and reported as missing, if a refactor renamed it):
- * - SyncConnection.receive: one incoming frame: JSON.parse + zod + resolving the waiting request;
- * - serverFrameSchema.safeParse: zod validation of one frame;
+ * - SyncConnection.receive: one incoming frame: JSON.parse + validation + resolving the waiting request;
+ * - serverFrameValidator.safeParse: validation of one frame (hot frames by hand, the rest by zod);
  * - Mirror.applyEvents: one page applied in one transaction (SQLite + event-applier JS + commit);
  * - SyncConnection.request: requests sent, by type.
  */
 import Database from 'better-sqlite3';
 import { SyncConnection } from '../../../sync/client/connection.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
-import { serverFrameSchema } from '../../../sync/protocol/frames.js';
+import { serverFrameValidator } from '../../../sync/protocol/server-frame-validator.js';
 
 /** Wall ms and process CPU ms (all threads, via process.cpuUsage) spent inside each wrapped stage. */
 export interface StageTimings {
   receive: { calls: number; ms: number; cpuMs: number };
-  zod: { calls: number; ms: number; cpuMs: number };
+  validation: { calls: number; ms: number; cpuMs: number };
   apply: { calls: number; ms: number; cpuMs: number; events: number };
   requests: Record<string, number>;
   /** The `limit` of the last catch_up request (null: none sent, so the server default applies). */
@@ -62,7 +62,7 @@ function wrap(target: object, name: string, around: (original: AnyFn) => AnyFn, 
 export function instrumentClientStages(): { timings: StageTimings; reset(): void; restore(): void } {
   const timings: StageTimings = {
     receive: { calls: 0, ms: 0, cpuMs: 0 },
-    zod: { calls: 0, ms: 0, cpuMs: 0 },
+    validation: { calls: 0, ms: 0, cpuMs: 0 },
     apply: { calls: 0, ms: 0, cpuMs: 0, events: 0 },
     requests: {},
     catchUpLimit: null,
@@ -81,14 +81,14 @@ export function instrumentClientStages(): { timings: StageTimings; reset(): void
       'SyncConnection.receive',
     ),
     wrap(
-      serverFrameSchema,
+      serverFrameValidator,
       'safeParse',
       (original) =>
         function (this: unknown, ...args: unknown[]) {
-          return timed(timings.zod, original).apply(this, args);
+          return timed(timings.validation, original).apply(this, args);
         },
       timings.missing,
-      'serverFrameSchema.safeParse',
+      'serverFrameValidator.safeParse',
     ),
     wrap(
       Mirror.prototype,
@@ -120,7 +120,7 @@ export function instrumentClientStages(): { timings: StageTimings; reset(): void
     timings,
     reset() {
       timings.receive = { calls: 0, ms: 0, cpuMs: 0 };
-      timings.zod = { calls: 0, ms: 0, cpuMs: 0 };
+      timings.validation = { calls: 0, ms: 0, cpuMs: 0 };
       timings.apply = { calls: 0, ms: 0, cpuMs: 0, events: 0 };
       timings.requests = {};
       timings.catchUpLimit = null;

@@ -12,6 +12,7 @@ export class RawClient {
   private nextRid = 0;
   private readonly waiting = new Map<string, (frame: Frame) => void>();
   private readonly pushListeners = new Set<(frame: Frame, receivedAt: bigint) => void>();
+  private readonly closeListeners = new Set<(code: number) => void>();
 
   private constructor(private readonly ws: WebSocket) {}
 
@@ -43,9 +44,10 @@ export class RawClient {
         clearTimeout(timer);
         if (!welcomed) reject(error);
       });
-      ws.on('close', () => {
+      ws.on('close', (code) => {
         for (const resolveWaiting of client.waiting.values()) resolveWaiting({ type: 'error', code: 'disconnected' });
         client.waiting.clear();
+        for (const listener of client.closeListeners) listener(code);
       });
     });
   }
@@ -66,6 +68,11 @@ export class RawClient {
   onPush(listener: (frame: Frame, receivedAt: bigint) => void): () => void {
     this.pushListeners.add(listener);
     return () => this.pushListeners.delete(listener);
+  }
+
+  /** Called with the close code when the socket closes (the server's doing unless close() was called). */
+  onClose(listener: (code: number) => void): void {
+    this.closeListeners.add(listener);
   }
 
   close(): void {

@@ -1,9 +1,14 @@
-/** Child entry: `seed-main.ts <dataDir> <spec.json> <manifest.json>` (see seed.ts). */
+/**
+ * Child entry: `seed-main.ts <dataDir | postgres://url> <spec.json> <manifest.json>`: seeds a
+ * SQLite server folder (seed.ts) or an empty PostgreSQL database (seed-postgres.ts).
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { seedPostgres } from './seed-postgres.js';
 import { seedServer, type SeedSpec } from './seed.js';
 
-const [dataDir, specFile, manifestFile] = process.argv.slice(2);
-if (!dataDir || !specFile || !manifestFile) throw new Error('Usage: seed-main.ts <dataDir> <spec.json> <manifest.json>');
+const [target, specFile, manifestFile] = process.argv.slice(2);
+if (!target || !specFile || !manifestFile)
+  throw new Error('Usage: seed-main.ts <dataDir | postgres://url> <spec.json> <manifest.json>');
 const spec = JSON.parse(readFileSync(specFile, 'utf8')) as SeedSpec;
-const manifest = await seedServer(dataDir, spec);
+const manifest = /^postgres(ql)?:\/\//.test(target) ? await seedPostgres(target, spec) : await seedServer(target, spec);
 writeFileSync(manifestFile, JSON.stringify(manifest));

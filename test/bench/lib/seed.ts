@@ -4,6 +4,7 @@
  * the manifest, so benchmark clients connect without logging in.
  *
  * Runs in its own process (seed-main.ts) so the memory it uses never counts against a benchmark.
+ * seed-postgres.ts writes the same into a PostgreSQL database.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { LIMITS } from '../../../sync/protocol/limits.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
 import { createPasswordHasher } from '../../../sync/server/passwords.js';
 import { hashSessionToken } from '../../../sync/server/session-tokens.js';
+import type { ServerStore } from '../../../sync/server/store/server-store.js';
 import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.js';
 import { SERVER_DATABASE_FILE, SqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
 import { BENCH_EMOJIS, chatText, cumulativeWeights, Rng } from './random.js';
@@ -65,15 +67,9 @@ const BASE_TIME = Date.UTC(2025, 0, 1);
 const BATCH = 5_000;
 
 export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedManifest> {
-  const started = performance.now();
   mkdirSync(dataDir, { recursive: true });
-  const rng = new Rng(spec.seed ?? 42);
   const db = openDatabase(join(dataDir, SERVER_DATABASE_FILE), serverMigrations);
   const store = new SqliteServerStore(db);
-  // One hash for everyone: a realistic scrypt per account would cost seconds for nothing.
-  const passwordHash = await createPasswordHasher((bytes) => rng.hex(bytes), { N: 2 ** 10, r: 8, p: 1 }).hash(BENCH_PASSWORD);
-  let now = BASE_TIME;
-
   // The store's own transactions nest as savepoints inside these batches: one commit per batch.
   db.exec('BEGIN');
   let inBatch = 0;
@@ -85,35 +81,58 @@ export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedM
       inBatch = 0;
     }
   };
+  const manifest = await seedStore(store, spec, { step, finish: () => db.exec('COMMIT'), concurrency: 1 });
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  await store.close();
+  return manifest;
+}
 
+/**
+ * Writes `spec` through any server store (seedServer's SQLite, seed-postgres.ts's PostgreSQL); the
+ * same spec gives the same ids, tokens and sequence numbers on either. `step` runs after each
+ * write, `finish` after the last; accounts and direct conversations go `concurrency` at a time.
+ */
+export async function seedStore(
+  store: ServerStore,
+  spec: SeedSpec,
+  { step, finish, concurrency }: { step: () => void; finish: () => void; concurrency: number },
+): Promise<SeedManifest> {
+  const started = performance.now();
+  const rng = new Rng(spec.seed ?? 42);
+  // One hash for everyone: a realistic scrypt per account would cost seconds for nothing.
+  const passwordHash = await createPasswordHasher((bytes) => rng.hex(bytes), { N: 2 ** 10, r: 8, p: 1 }).hash(BENCH_PASSWORD);
+  let now = BASE_TIME;
+
+  // Accounts and direct conversations draw nothing from `rng` while they are written, so they can
+  // be written `concurrency` at a time (over a pool) and still come out the same.
   const users: SeededUser[] = [];
   for (let i = 0; i < spec.users; i += 1) {
-    const user = { id: rng.uuid(), username: `bench${i}`, displayName: `Bench User ${i}` };
+    users.push({ id: rng.uuid(), username: `bench${i}`, displayName: `Bench User ${i}`, token: rng.hex(32) });
+  }
+  await inParallel(users, concurrency, async ({ token, ...user }) => {
     const created = await store.createUser({ ...user, passwordHash, createdAt: now });
     if (created.status !== 'created') throw new Error(`Seeding user ${user.username}: ${created.status}`);
-    const token = rng.hex(32);
     await store.createSession({ tokenHash: hashSessionToken(token), userId: user.id, createdAt: now });
-    users.push({ ...user, token });
     step();
-  }
+  });
 
-  const conversationIds: string[] = [];
-  for (const [a, b] of spec.conversations) {
+  const conversationIds = spec.conversations.map(([a, b]) => {
     const creator = users[a];
     const other = users[b];
     if (!creator || !other) throw new Error(`Conversation between unknown users ${a} and ${b}`);
-    const conversationId = directConversationId(creator.id, other.id);
+    return directConversationId(creator.id, other.id);
+  });
+  await inParallel(spec.conversations, concurrency, async ([a, b], index) => {
     const created = await store.createConversation({
-      conversationId,
-      creatorId: creator.id,
-      conversation: { kind: 'direct', userId: other.id },
+      conversationId: conversationIds[index]!,
+      creatorId: users[a]!.id,
+      conversation: { kind: 'direct', userId: users[b]!.id },
       createdAt: now,
       maxMembers: LIMITS.maxGroupMembers,
     });
     if (created.status === 'refused') throw new Error(`Seeding a conversation was refused: ${created.reason}`);
-    conversationIds.push(conversationId);
     step();
-  }
+  });
 
   const groupIds: string[] = [];
   for (const group of spec.groups ?? []) {
@@ -214,7 +233,7 @@ export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedM
       step();
     }
   }
-  db.exec('COMMIT');
+  finish();
 
   const conversations: Conversation[] = [];
   for (const [index, id] of conversationIds.entries()) {
@@ -230,9 +249,23 @@ export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedM
     if (!group) throw new Error(`Seeded group ${id} is missing`);
     groups.push(group);
   }
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  await store.close();
   return { users, conversations, groups, counts, seedMs: Math.round(performance.now() - started) };
+}
+
+/** Runs `write` over `items`, at most `concurrency` at a time (1: strictly in order). */
+async function inParallel<T>(
+  items: readonly T[],
+  concurrency: number,
+  write: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await write(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /**

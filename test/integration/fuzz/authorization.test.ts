@@ -14,9 +14,8 @@
  * The matrices are built from the protocol schema: a new conversation-scoped frame type (or a new
  * change, group change, conversation or receipt kind) without a row here fails the first tests.
  */
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import {
@@ -29,24 +28,25 @@ import {
 } from '../../../sync/protocol/frames.js';
 import type { RefusalReason } from '../../../sync/protocol/refusal-reasons.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
-import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
-import { openSnapshotReader, type SnapshotReader } from '../../support/db-snapshot.js';
 import { RawSocket } from '../../support/raw-socket.js';
 import {
   createGroup,
   createServerHarness,
   groupChange,
   newGroupId,
+  type ServerHarness,
   type TestAccount,
   type TestClient,
   type FrameRequest,
   type TestServer,
 } from '../../support/server-harness.js';
+import { describeEachStore, type AsyncSnapshotReader, type StoreBackend } from '../../support/store-backends.js';
 import { fuzzParams, validFrames, validId, validRid } from './hostile-input.js';
 
-const h = createServerHarness();
+// Set up afresh for each store backend (see setUp).
+let h: ServerHarness;
 let server: TestServer;
-let db: SnapshotReader;
+let db: AsyncSnapshotReader;
 let alice: TestAccount;
 let bob: TestAccount;
 let mallory: TestAccount;
@@ -263,7 +263,8 @@ function requiredRows(): string[] {
     });
 }
 
-beforeAll(async () => {
+async function setUp(backend: StoreBackend): Promise<void> {
+  h = createServerHarness({ backend });
   server = await h.startServer();
   alice = await h.createAccount(server, { username: `alice-${process.pid}` });
   bob = await h.createAccount(server, { username: `bob-${process.pid}` });
@@ -296,22 +297,22 @@ beforeAll(async () => {
   await oliveSocket.send(club, 'o1', 'the club plan');
   await miaSocket.send(club, 'mi1', 'count the club in');
   await Promise.all([oliveSocket.barrier(), adamSocket.barrier(), miaSocket.barrier()]);
-  db = openSnapshotReader(join(server.dataDir, SERVER_DATABASE_FILE));
-});
+  db = await server.database!.openSnapshotReader();
+}
 
-afterAll(async () => {
-  db?.close();
+async function tearDown(): Promise<void> {
+  await db?.close();
   const violations = [...(strangerSocket?.violations ?? []), ...(contactSocket?.violations ?? [])];
   await strangerSocket?.close();
   await contactSocket?.close();
   await h.cleanup();
   expect(violations).toEqual([]);
-});
+}
 
 /** Runs `body`; afterwards the database is unchanged and no member socket was pushed anything. */
 async function changesNothing(body: () => Promise<void>): Promise<void> {
   const members = { alice: aliceSocket, bob: bobSocket, olive: oliveSocket, adam: adamSocket, mia: miaSocket };
-  const before = db.snapshot();
+  const before = await db.snapshot();
   const pushes = Object.values(members).map((socket) => socket.pushes.length);
   await body();
   await Promise.all([
@@ -322,7 +323,7 @@ async function changesNothing(body: () => Promise<void>): Promise<void> {
   Object.entries(members).forEach(([name, socket], index) =>
     expect(socket.pushes.slice(pushes[index]), `pushed to ${name}`).toEqual([]),
   );
-  expect(db.snapshot()).toEqual(before);
+  expect(await db.snapshot()).toEqual(before);
   expect(server.logged).toEqual([]);
 }
 
@@ -354,7 +355,10 @@ async function bothReplies(
   return { real: real!, missing: missing! };
 }
 
-describe('authorization: a stranger and a conversation', () => {
+describeEachStore('authorization: a stranger and a conversation', (backend) => {
+  beforeAll(() => setUp(backend));
+  afterAll(tearDown);
+
   it('has a matrix row for every conversation-scoped frame type and kind in the schema', () => {
     expect([...Object.keys(MATRIX), ...Object.keys(CREATE_PROBES)].sort()).toEqual(requiredRows().sort());
     for (const probes of [...Object.values(MATRIX), ...Object.values(CREATE_PROBES)]) expect(probes.length).toBeGreaterThan(0);
@@ -980,10 +984,10 @@ function range(from: number, to: number): number[] {
 const REMOVAL_SEQ = 5;
 const SETUP_SEQS = 9;
 
-describe('authorization: every role in a group', () => {
-  const r = createServerHarness();
+describeEachStore('authorization: every role in a group', (backend) => {
+  const r = createServerHarness({ backend });
   let roleServer: TestServer;
-  let roleDb: SnapshotReader;
+  let roleDb: AsyncSnapshotReader;
   const accounts = {} as Record<
     'owner' | 'admin' | 'member' | 'admin2' | 'member2' | 'outsider' | 'former' | 'stranger',
     TestAccount
@@ -1001,11 +1005,11 @@ describe('authorization: every role in a group', () => {
       sockets[name] = await r.connect(roleServer, accounts[name].token);
     raw.former = await RawSocket.connect(roleServer.url, accounts.former.token);
     raw.stranger = await RawSocket.connect(roleServer.url, accounts.stranger.token);
-    roleDb = openSnapshotReader(join(roleServer.dataDir, SERVER_DATABASE_FILE));
+    roleDb = await roleServer.database!.openSnapshotReader();
   });
 
   afterAll(async () => {
-    roleDb?.close();
+    await roleDb?.close();
     const violations = [...(raw.former?.violations ?? []), ...(raw.stranger?.violations ?? [])];
     await raw.former?.close();
     await raw.stranger?.close();
@@ -1107,7 +1111,7 @@ describe('authorization: every role in a group', () => {
     expect(clientFrameSchema.safeParse({ ...frame, rid: 'r' }).success).toBe(true);
     const watched = Object.values(sockets);
     const pushCounts = watched.map((socket) => socket.pushes.length);
-    const before = roleDb.snapshot();
+    const before = await roleDb.snapshot();
     const { lastSeq } = (await sockets.member2.call({ type: 'list_conversations' }, 'conversations')).conversations.find(
       (c) => c.id === cast.id,
     )!;
@@ -1134,7 +1138,7 @@ describe('authorization: every role in a group', () => {
       watched.forEach((socket, index) =>
         expect(socket.pushes.slice(pushCounts[index]), `pushed to ${socket.user.username}`).toEqual([]),
       );
-      expect(roleDb.snapshot()).toEqual(before);
+      expect(await roleDb.snapshot()).toEqual(before);
     };
 
     if (outcome === 'like-missing') {

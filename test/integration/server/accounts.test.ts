@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { ACCOUNTS_PATH, HEALTH_PATH, SESSIONS_PATH, httpErrorResponse, sessionResponse } from '../../../sync/protocol/frames.js';
 import { createServerHarness, logIn, postJson } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+describeEachStore('HTTP account endpoints', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('HTTP account endpoints', () => {
   it('answers the health check', async () => {
     const server = await h.startServer();
     const response = await fetch(server.httpUrl + HEALTH_PATH);

@@ -1,16 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { Runtime, TimerHandle } from '../../../sync/common/runtime.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { ATTACHMENT_LIMITS } from '../../../sync/protocol/attachments.js';
 import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
 import { UPLOAD_COLLECTION_INTERVAL_MS } from '../../../sync/server/attachments/upload-collector.js';
 import { createServerHarness } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 import { attachmentOf, bearer, createUpload, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
 
 const HOUR = 60 * 60 * 1000;
 
@@ -67,7 +65,10 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
   }
 }
 
-describe('garbage collection of uploads', () => {
+describeEachStore('garbage collection of uploads', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('removes uploads no message refers to once they are a day old (rows and files), hourly; keeps the ones messages carry', async () => {
     const clock = steppedRuntime(1_000_000_000);
     const server = await h.startServer({ runtime: clock.runtime, heartbeatMs: 0, quotaBytes: 5000 });

@@ -1,14 +1,12 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { ATTACHMENTS_PATH } from '../../../sync/protocol/attachments.js';
 import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
 import { createServerHarness, groupChange, groupOf, people } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile, type TestFile } from './attachment-support.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
 
 const notFound = { code: 'not_found', message: 'No such attachment' };
 
@@ -21,7 +19,10 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-describe('attachment downloads: who may', () => {
+describeEachStore('attachment downloads: who may', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('serves members of a conversation whose message carries it; strangers, and ids nobody uploaded, get the same 404', async () => {
     const server = await h.startServer();
     const { alice, bob, mallory } = await people(h, server, 'alice', 'bob', 'mallory');
@@ -107,7 +108,10 @@ describe('attachment downloads: who may', () => {
   });
 });
 
-describe('attachment downloads: how', () => {
+describeEachStore('attachment downloads: how', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('serves an opaque download: octet-stream, attachment, nosniff, the SHA-256 as ETag, private no-store', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, conversation } = await h.pair(server);

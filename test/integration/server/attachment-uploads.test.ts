@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { CHECKSUM_MISMATCH_STATUS } from '../../../sync/protocol/attachments.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
 import { startFaultProxy } from '../../support/fault-proxy.js';
 import { createServerHarness } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 import {
   attachmentOf,
   bearer,
@@ -21,9 +22,6 @@ import {
   uploadIdOf,
   uploadRequest,
 } from './attachment-support.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
 
 const MiB = 1024 * 1024;
 
@@ -46,7 +44,10 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-describe('tus uploads: who may upload, and what', () => {
+describeEachStore('tus uploads: who may upload, and what', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('answers every tus request without a valid bearer token 401 with WWW-Authenticate: Bearer', async () => {
     const server = await h.startServer();
     const account = await h.createAccount(server);
@@ -208,7 +209,10 @@ describe('tus uploads: who may upload, and what', () => {
   });
 });
 
-describe('tus uploads: verified and resumable', () => {
+describeEachStore('tus uploads: verified and resumable', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('refuses bytes that do not have the declared SHA-256 (460 checksum_mismatch) and keeps nothing of them', async () => {
     const server = await h.startServer();
     const { alice, aliceSocket, conversation } = await h.pair(server);
@@ -336,7 +340,10 @@ describe('tus uploads: verified and resumable', () => {
   });
 });
 
-describe('tus uploads: a server stopped between the last byte and its check', () => {
+describeEachStore('tus uploads: a server stopped between the last byte and its check', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('checks the bytes at the next HEAD: completes an upload whose bytes match, refuses one whose bytes do not (460)', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, conversation } = await h.pair(server);

@@ -1,10 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { ATTACHMENT_LIMITS } from '../../../sync/protocol/attachments.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
 import { createServerHarness, messagesIn } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 import {
   attachmentOf,
   bearer,
@@ -19,10 +20,10 @@ import {
   uploadIdOf,
 } from './attachment-support.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+describeEachStore('attachments: upload, send, download', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('attachments: upload, send, download', () => {
   it('a file uploaded with tus, sent in a message and downloaded by the other member arrives byte for byte', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { ConversationEvent, ServerFrame } from '../../../sync/protocol/frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
@@ -10,9 +10,7 @@ import {
   visibleLog,
   type TestClient,
 } from '../../support/server-harness.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+import { describeEachStore } from '../../support/store-backends.js';
 
 let clock = 0;
 /** Blocks (or unblocks) `userId` as `socket`'s user, with a clock that only moves forward. */
@@ -62,7 +60,10 @@ async function catchUpLikeClient(
 
 const kinds = (events: readonly ConversationEvent[]) => events.map((event) => [event.seq, event.kind, event.senderId]);
 
-describe('blocks', () => {
+describeEachStore('blocks', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it("a blocked person's direct messages and changes never reach the blocker (live or in catch-up); they get 'sent' as usual; the cursor moves past them", async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);

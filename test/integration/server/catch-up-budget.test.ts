@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { createServerHarness } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const harness = createServerHarness();
-afterEach(() => harness.cleanup());
+describeEachStore('catch-up pages of long messages', (backend) => {
+  const harness = createServerHarness({ backend });
+  afterEach(() => harness.cleanup());
 
-describe('catch-up pages of long messages', () => {
   it('are cut short below the byte budget, and the rest follows on the next pages', async () => {
     const server = await harness.startServer();
     const { aliceSocket, bobSocket, conversation } = await harness.pair(server);

@@ -1,29 +1,17 @@
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { REFUSALS } from '../../../sync/server/refusals.js';
-import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { createServerHarness, messagesIn, type TestClient } from '../../support/server-harness.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+import { describeEachStore } from '../../support/store-backends.js';
 
 async function lastSeq(socket: TestClient, conversationId: string): Promise<number> {
   const { conversations } = await socket.call({ type: 'list_conversations' }, 'conversations');
   return conversations.find((c) => c.id === conversationId)!.lastSeq;
 }
 
-/** Reads the server's own database file, to check what is really kept at rest. */
-function onDisk<T>(dataDir: string, sql: string, ...params: string[]): T[] {
-  const db = new Database(join(dataDir, SERVER_DATABASE_FILE), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+describeEachStore('replies', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('replies', () => {
   it('stores a reply to an existing message, and refuses one to a message that does not exist', async () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket, conversation } = await h.pair(server);
@@ -66,7 +54,10 @@ describe('replies', () => {
   });
 });
 
-describe('edits', () => {
+describeEachStore('edits', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('stores the author’s edit as an event with its own seq, pushed like a message', async () => {
     const server = await h.startServer();
     const { alice, aliceSocket, bobSocket, conversation } = await h.pair(server);
@@ -159,7 +150,10 @@ describe('edits', () => {
   });
 });
 
-describe('delete for everyone', () => {
+describeEachStore('delete for everyone', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('purges the message, its edits and its reactions; catch-up serves the purged rows and the delete', async () => {
     const server = await h.startServer();
     const { alice, aliceSocket, bobSocket, conversation } = await h.pair(server);
@@ -181,10 +175,10 @@ describe('delete for everyone', () => {
     expect(events[3]).toMatchObject({ kind: 'message', clientMessageId: 'm2', text: 'unrelated', deleted: false });
     expect(events[4]).toEqual(deletion);
 
-    // Gone at rest too, not only from what is served.
-    const texts = onDisk<{ text: string }>(server.dataDir, `SELECT text FROM events WHERE text LIKE '%secret%'`);
+    // Gone at rest too, not only from what is served: read from the server's own database.
+    const texts = await server.database!.query<{ text: string }>(`SELECT text FROM events WHERE text LIKE '%secret%'`);
     expect(texts).toEqual([]);
-    expect(onDisk(server.dataDir, `SELECT * FROM reactions WHERE message_id = ?`, 'm1')).toEqual([]);
+    expect(await server.database!.query(`SELECT * FROM reactions WHERE message_id = 'm1'`)).toEqual([]);
   });
 
   it('refuses a second delete and a reaction to a deleted message', async () => {
@@ -212,7 +206,10 @@ describe('delete for everyone', () => {
   });
 });
 
-describe('ordering', () => {
+describeEachStore('ordering', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('numbers messages and changes from both members together, without gaps, in each socket’s order', async () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket, conversation } = await h.pair(server);
@@ -239,7 +236,10 @@ describe('ordering', () => {
   });
 });
 
-describe('idempotent changes', () => {
+describeEachStore('idempotent changes', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('answers a resend of a clientChangeId with the original event, as it is now, and stores nothing new', async () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket, conversation } = await h.pair(server);

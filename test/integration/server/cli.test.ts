@@ -7,6 +7,7 @@ import { HEALTH_PATH } from '../../../sync/protocol/frames.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { createServerHarness } from '../../support/server-harness.js';
 
+// SQLite only: the CLI opens its own store from its flags, here the default (SQLite in --data).
 const h = createServerHarness();
 const children: ChildProcess[] = [];
 afterEach(async () => {

@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createServerHarness } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+describeEachStore('direct conversations', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('direct conversations', () => {
   it('starts a conversation; the other member and the starter’s other devices hear of it', async () => {
     const server = await h.startServer();
     const alice = await h.createAccount(server, { username: 'alice', displayName: 'Alice' });

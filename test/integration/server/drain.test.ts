@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ACCOUNTS_PATH, HEALTH_PATH, READY_PATH } from '../../../sync/protocol/frames.js';
 import { createServerHarness } from '../../support/server-harness.js';
 
+// SQLite only: the drain is the process's and its HTTP server's; the CLI runs on its default store.
 const h = createServerHarness();
 const children: ChildProcess[] = [];
 afterEach(async () => {

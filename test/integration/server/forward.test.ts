@@ -1,11 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { Attachment } from '../../../sync/protocol/attachments.js';
 import type { Conversation, ForwardOf, MessageEvent, ServerFrame } from '../../../sync/protocol/frames.js';
-import { createServerHarness, groupChange, groupOf, people, type TestServer } from '../../support/server-harness.js';
+import {
+  createServerHarness,
+  groupChange,
+  groupOf,
+  people,
+  type ServerHarness,
+  type TestServer,
+} from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
 
 type Person = Awaited<ReturnType<typeof people<'x'>>>['x'];
 
@@ -44,7 +49,7 @@ function refusal(reply: ServerFrame): { code: string; reason: string | undefined
 }
 
 /** Alice shares a file with Bob; Bob also talks to Carol, Carol to Dave. */
-async function scene(server: TestServer) {
+async function scene(h: ServerHarness, server: TestServer) {
   const who = await people(h, server, 'alice', 'bob', 'carol', 'dave', 'mallory');
   const aliceBob = await direct(who.alice, who.bob);
   const bobCarol = await direct(who.bob, who.carol);
@@ -55,10 +60,13 @@ async function scene(server: TestServer) {
   return { ...who, aliceBob, bobCarol, carolDave, file, uploadId, original };
 }
 
-describe('forwarding', () => {
+describeEachStore('forwarding', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('copies a message with its file by reference: the original author is named, and the new conversation may download it', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol, bobCarol, aliceBob, file, uploadId, original } = await scene(server);
+    const { alice, bob, carol, bobCarol, aliceBob, file, uploadId, original } = await scene(h, server);
     const status = async (who: Person) => (await download(server.httpUrl, uploadId, bearer(who.account.token))).status;
     expect(await status(carol)).toBe(404);
 
@@ -100,7 +108,7 @@ describe('forwarding', () => {
 
   it('a forward of a forward keeps the first author; a resend is answered with the same event', async () => {
     const server = await h.startServer();
-    const { bob, carol, dave, aliceBob, bobCarol, carolDave, original } = await scene(server);
+    const { bob, carol, dave, aliceBob, bobCarol, carolDave, original } = await scene(h, server);
     const first = stored(
       await forward(
         bob,
@@ -146,7 +154,7 @@ describe('forwarding', () => {
 
   it('refuses a file the sender may not download, whatever message the forward names, and stores nothing', async () => {
     const server = await h.startServer();
-    const { mallory, carol, bob, bobCarol, uploadId, original } = await scene(server);
+    const { mallory, carol, bob, bobCarol, uploadId, original } = await scene(h, server);
     const malloryCarol = await direct(mallory, carol);
     await mallory.socket.send(malloryCarol.id, 'own', 'hello');
     const stolen = original.attachments;
@@ -199,7 +207,7 @@ describe('forwarding', () => {
 
   it('refuses to forward a deleted message, one the sender cannot see, or one that does not exist', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol, mallory, aliceBob, bobCarol, original } = await scene(server);
+    const { alice, bob, carol, mallory, aliceBob, bobCarol, original } = await scene(h, server);
     await bob.socket.send(aliceBob.id, 'b1', 'plain text, soon deleted');
     await bob.socket.change(aliceBob.id, 'd1', { kind: 'delete', messageId: 'b1' });
     expect(
@@ -280,7 +288,7 @@ describe('forwarding', () => {
 
   it('survives a restart: the forward and its author come back from the database', async () => {
     let server = await h.startServer();
-    const { bob, bobCarol, aliceBob, original, carol } = await scene(server);
+    const { bob, bobCarol, aliceBob, original, carol } = await scene(h, server);
     const event = stored(
       await forward(bob, bobCarol.id, 'f1', { conversationId: aliceBob.id, messageId: 'a1' }, { text: 'no file this time' }),
     );

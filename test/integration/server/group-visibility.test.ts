@@ -4,7 +4,7 @@
  * new visible period. A former member keeps their history, is told nothing after it, and is
  * answered like a stranger for everything that would act in the group.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import {
   createServerHarness,
   groupOf,
@@ -17,16 +17,17 @@ import {
   withoutRid,
   type FrameRequest,
 } from '../../support/server-harness.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+import { describeEachStore } from '../../support/store-backends.js';
 
 /** Any server time. */
 const anyTime: unknown = expect.any(Number);
 /** The event push of the message at seq 2. */
 const messageAt2: unknown = expect.objectContaining({ type: 'event', event: expect.objectContaining({ seq: 2 }) as unknown });
 
-describe('a member added later', () => {
+describeEachStore('a member added later', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('gets edits of messages from before they joined without their text, and cannot reply to or react to those messages', async () => {
     const server = await h.startServer();
     const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
@@ -143,7 +144,10 @@ describe('a member added later', () => {
   });
 });
 
-describe('a removed member', () => {
+describeEachStore('a removed member', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   async function removal() {
     const server = await h.startServer();
     const cast = await people(h, server, 'alice', 'bob', 'carol', 'dave');
@@ -289,7 +293,10 @@ describe('a removed member', () => {
   });
 });
 
-describe('a removed member retrying', () => {
+describeEachStore('a removed member retrying', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('gets the original event for a resend of a message stored before the removal, and nothing new is stored', async () => {
     const server = await h.startServer();
     const { alice, bob } = await people(h, server, 'alice', 'bob');
@@ -309,7 +316,10 @@ describe('a removed member retrying', () => {
   });
 });
 
-describe('a member who leaves', () => {
+describeEachStore('a member who leaves', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('gets member_left on their other devices, then nothing, and keeps the history up to it', async () => {
     const server = await h.startServer();
     const { alice, bob } = await people(h, server, 'alice', 'bob');
@@ -337,7 +347,10 @@ describe('a member who leaves', () => {
   });
 });
 
-describe('a member added again', () => {
+describeEachStore('a member added again', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   async function away() {
     const server = await h.startServer();
     const cast = await people(h, server, 'alice', 'bob', 'carol');

@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { HEALTH_PATH } from '../../../sync/protocol/frames.js';
 import { createServerHarness, messagesIn } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+describeEachStore('server shutdown', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('server shutdown', () => {
   it('closes every socket with 1001, stops accepting, and can be called more than once', async () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket } = await h.pair(server);

@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { createServerHarness } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+describeEachStore('malformed frames', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('malformed frames', () => {
   it('answers each with a bad_frame error (with the rid when readable) and keeps the connection', async () => {
     const server = await h.startServer();
     const { aliceSocket: socket, conversation } = await h.pair(server);

@@ -1,17 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import type { MessageEvent } from '../../../sync/protocol/frames.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { createServerHarness, messagesIn, type TestClient } from '../../support/server-harness.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+import { describeEachStore } from '../../support/store-backends.js';
 
 async function allMessages(socket: TestClient, conversationId: string): Promise<MessageEvent[]> {
   return messagesIn(await socket.allEvents(conversationId));
 }
 
-describe('sending messages', () => {
+describeEachStore('sending messages', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('numbers concurrent sends from both members 1..n without gaps, in each sender’s order', async () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket, conversation, alice, bob } = await h.pair(server);
@@ -122,16 +123,21 @@ describe('sending messages', () => {
   });
 });
 
-describe('catch-up', () => {
+describeEachStore('catch-up', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('pages through 450 events in order, 200 at a time, with hasMore', async () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket, conversation } = await h.pair(server);
     const total = 450;
+    // Pipelined: the last reply comes after all the others, so each may wait as long as the test (20 s).
     await Promise.all(
       Array.from({ length: total }, (_, i) =>
         aliceSocket.call(
           { type: 'send', conversationId: conversation.id, clientMessageId: `c${i}`, text: `message ${i}` },
           'sent',
+          20_000,
         ),
       ),
     );

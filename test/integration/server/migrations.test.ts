@@ -11,6 +11,7 @@ import { startSyncServer } from '../../../sync/server/sync-server.js';
 import { CHEAP_PASSWORD_COST, createServerHarness } from '../../support/server-harness.js';
 import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
 
+// SQLite only: these are the SQLite schema's own migrations, checked in its file.
 const h = createServerHarness();
 afterEach(() => h.cleanup());
 

@@ -5,9 +5,7 @@ import { HEALTH_PATH, METRICS_PATH, READY_PATH } from '../../../sync/protocol/fr
 import { createPinoLogger } from '../../../sync/server/logger.js';
 import { openSqliteServerStore, SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { createServerHarness, logIn, type TestClient } from '../../support/server-harness.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+import { describeEachStore } from '../../support/store-backends.js';
 
 /** A pino logger at debug whose JSON lines land in memory. */
 function capturedPino() {
@@ -35,7 +33,10 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
   }
 }
 
-describe('structured logs', () => {
+describeEachStore('structured logs', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('are JSON lines with request ids, and never carry a token, password, Authorization header or message text', async () => {
     const { logger, lines } = capturedPino();
     const server = await h.startServer({ logger });
@@ -113,7 +114,10 @@ describe('structured logs', () => {
   });
 });
 
-describe('GET /metrics', () => {
+describeEachStore('GET /metrics', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('exposes connections, frames by type, send latency, catch-up and HTTP counters, and they move', async () => {
     const server = await h.startServer();
     const scrape = async () => {
@@ -167,7 +171,11 @@ describe('GET /metrics', () => {
   });
 });
 
+// SQLite only: these give the server a SQLite store of their own and set its file's user_version.
 describe('GET /v1/ready', () => {
+  const h = createServerHarness();
+  afterEach(() => h.cleanup());
+
   it('answers 200 while the store answers, and 503 with a reason once it is closed', async () => {
     const store = openSqliteServerStore(await h.tempDir());
     const server = await h.startServer({ store });

@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createServerHarness, logIn, messagesIn } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+describeEachStore('server data on disk', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('server data on disk', () => {
   it('survives a restart on the same data dir: accounts, sessions, conversations, events, watermarks', async () => {
     const first = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(first);

@@ -1,13 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { LinkPreview } from '../../../sync/protocol/frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { createGroup, createServerHarness, groupChange, messagesIn } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+describeEachStore('pins', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('pins', () => {
   it('are events with their own seq: both people of a direct conversation pin and unpin, pushed and served in catch-up', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
@@ -102,7 +103,10 @@ describe('pins', () => {
   });
 });
 
-describe('link previews', () => {
+describeEachStore('link previews', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   const preview: LinkPreview = {
     url: 'https://example.com/page',
     title: 'Example <b>page</b>',

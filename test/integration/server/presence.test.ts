@@ -1,9 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { PresencePush } from '../../../sync/protocol/frames.js';
 import { createServerHarness, manualRuntime, type TestClient } from '../../support/server-harness.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+import { describeEachStore } from '../../support/store-backends.js';
 
 /**
  * Presence steps run one at a time in the order of the transitions. So once a socket has the
@@ -27,7 +25,10 @@ function waitForPresence(socket: TestClient, userId: string, online: boolean): P
   return socket.waitForPush('presence', (push) => push.userId === userId && push.online === online);
 }
 
-describe('presence', () => {
+describeEachStore('presence', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('follows the welcome with one presence frame per contact: online, offline with last seen, never seen', async () => {
     const { runtime, clock } = manualRuntime(1_000);
     const server = await h.startServer({ runtime });
@@ -40,6 +41,9 @@ describe('presence', () => {
     for (const username of ['bob', 'carol', 'dave']) {
       await aliceSocket.call({ type: 'start_conversation', username }, 'conversation');
     }
+    // Introducing alice and dave is a step of its own after the reply: done once she hears of him,
+    // so dave's connection below cannot also hear of her from that step.
+    await waitForPresence(aliceSocket, dave.user.id, false);
     const daveSocket = await h.connect(server, dave.token);
     const bobSocket = await h.connect(server, bob.token);
     await waitForPresence(aliceSocket, bob.user.id, true);

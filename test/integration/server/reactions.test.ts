@@ -1,10 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { createServerHarness, type TestClient } from '../../support/server-harness.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+import { describeEachStore } from '../../support/store-backends.js';
 
 /** More distinct single emojis than one person may have on a message. */
 const EMOJIS = [...'😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩🤔'];
@@ -19,7 +17,10 @@ function react(socket: TestClient, conversationId: string, messageId: string, em
   });
 }
 
-describe('reactions', () => {
+describeEachStore('reactions', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('lets either member add and remove reactions, each an event with its own seq, pushed to the other', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);

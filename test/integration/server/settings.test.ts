@@ -1,10 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { Setting, SettingRegister, StoredSetting } from '../../../sync/protocol/frames.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { createGroup, createServerHarness, groupChange, type TestClient } from '../../support/server-harness.js';
-
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+import { describeEachStore } from '../../support/store-backends.js';
 
 function set(socket: TestClient, ...settings: SettingRegister[]) {
   return socket.call({ type: 'set_settings', settings }, 'settings');
@@ -12,7 +10,10 @@ function set(socket: TestClient, ...settings: SettingRegister[]) {
 
 const register = (setting: Setting, at: number, by = 'device-a'): SettingRegister => ({ setting, at, by });
 
-describe('personal settings', () => {
+describeEachStore('personal settings', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('merge last writer wins per register: an older write loses (the reply says what is stored), a tie goes to the greater device id', async () => {
     const server = await h.startServer();
     const { aliceSocket, conversation } = await h.pair(server);

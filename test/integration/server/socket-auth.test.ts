@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { sessionResponse } from '../../../sync/protocol/frames.js';
 import { createServerHarness, logIn } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+describeEachStore('sync socket authentication', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('sync socket authentication', () => {
   it('refuses the upgrade with 401 without a token, with an unknown token, or a malformed header', async () => {
     const server = await h.startServer();
     const account = await h.createAccount(server);

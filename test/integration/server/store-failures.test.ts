@@ -3,6 +3,7 @@ import type { ServerStore } from '../../../sync/server/store/server-store.js';
 import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
 import { createServerHarness, messagesIn } from '../../support/server-harness.js';
 
+// SQLite only: the failures are injected in a wrapper, so which real store sits under it does not matter.
 const h = createServerHarness();
 const stores: ServerStore[] = [];
 afterEach(async () => {

@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createServerHarness, messagesIn } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+describeEachStore('a stranger (not a member)', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('a stranger (not a member)', () => {
   it('is refused with the same not_found as for a conversation that does not exist, for every conversation op, and learns nothing', async () => {
     const server = await h.startServer();
     const { aliceSocket, bobSocket, conversation } = await h.pair(server);

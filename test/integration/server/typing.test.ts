@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createServerHarness } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
+describeEachStore('typing', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
 
-describe('typing', () => {
   it('is relayed to every connection of the other member only, and nothing is stored', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);

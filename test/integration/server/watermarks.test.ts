@@ -1,10 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServerHarness, type Pair } from '../../support/server-harness.js';
+import { afterEach, expect, it } from 'vitest';
+import { createServerHarness, type Pair, type ServerHarness } from '../../support/server-harness.js';
+import { describeEachStore } from '../../support/store-backends.js';
 
-const h = createServerHarness();
-afterEach(() => h.cleanup());
-
-async function pairWithMessages(count: number): Promise<Pair> {
+async function pairWithMessages(h: ServerHarness, count: number): Promise<Pair> {
   const server = await h.startServer();
   const pair = await h.pair(server);
   for (let i = 0; i < count; i += 1) {
@@ -16,9 +14,12 @@ async function pairWithMessages(count: number): Promise<Pair> {
   return pair;
 }
 
-describe('delivery and read watermarks', () => {
+describeEachStore('delivery and read watermarks', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
   it('pushes a moved watermark to every member connection, the sender’s included', async () => {
-    const { bob, aliceSocket, bobSocket, conversation } = await pairWithMessages(3);
+    const { bob, aliceSocket, bobSocket, conversation } = await pairWithMessages(h, 3);
     await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'delivered', seq: 2 }, 'ok');
     const expected = { type: 'watermark', conversationId: conversation.id, userId: bob.user.id, deliveredSeq: 2, readSeq: 0 };
     expect(await aliceSocket.waitForPush('watermark')).toEqual(expected);
@@ -26,7 +27,7 @@ describe('delivery and read watermarks', () => {
   });
 
   it('never moves backwards: old or repeated receipts change nothing and push nothing', async () => {
-    const { bob, aliceSocket, bobSocket, conversation } = await pairWithMessages(5);
+    const { bob, aliceSocket, bobSocket, conversation } = await pairWithMessages(h, 5);
     const receipt = (kind: 'delivered' | 'read', seq: number) =>
       bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind, seq }, 'ok');
 
@@ -47,7 +48,7 @@ describe('delivery and read watermarks', () => {
   });
 
   it('makes read imply delivered and clamps to the last seq of the conversation', async () => {
-    const { alice, bob, aliceSocket, bobSocket, conversation } = await pairWithMessages(3);
+    const { alice, bob, aliceSocket, bobSocket, conversation } = await pairWithMessages(h, 3);
     await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: 2 }, 'ok');
     expect(await aliceSocket.waitForPush('watermark', (p) => p.userId === bob.user.id)).toMatchObject({
       deliveredSeq: 2,

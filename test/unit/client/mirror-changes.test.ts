@@ -68,6 +68,30 @@ describe('applying edits, deletes, reactions and replies', () => {
     mirror.close();
   });
 
+  it('holds an own edit acknowledged before its own message (pipelined, that answer lost), so its history starts from the original', () => {
+    const mirror = openMirror();
+    mirror.enqueueMessage('c1', 'a', 'me', 'text of a', null, 500);
+    mirror.acknowledgeAll([edit(5, 'a', 'fixed typo', 'me')], 'me');
+    mirror.acknowledgeAll([message(4, 'a', 'me')], 'me');
+    expect(page(mirror)[0]).toMatchObject({ text: 'fixed typo', edited: true, seq: 4 });
+    expect(mirror.views.editHistory('c1', 'a').map((version) => version.text)).toEqual(['text of a', 'fixed typo']);
+    mirror.close();
+  });
+
+  it('acknowledgements answered together are recorded in seq order, whatever order they came in', () => {
+    const mirror = openMirror();
+    for (const id of ['a', 'b', 'c']) mirror.enqueueMessage('c1', id, 'me', `text of ${id}`, null, 500);
+    mirror.acknowledgeAll([edit(4, 'a', 'second', 'me'), message(3, 'c', 'me'), message(1, 'a', 'me'), message(2, 'b', 'me')], 'me');
+    expect(mirror.cursor('c1')).toMatchObject({ appliedSeq: 4 });
+    expect(page(mirror).map((view) => [view.text, view.seq])).toEqual([
+      ['second', 1],
+      ['text of b', 2],
+      ['text of c', 3],
+    ]);
+    expect(mirror.outbox.pendingCount()).toBe(0);
+    mirror.close();
+  });
+
   it('in seq order, drops a change to a message that was never ours to see instead of holding it forever', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'late-joiner-')), 'mirror.sqlite');
     const mirror = Mirror.open(path);

@@ -47,6 +47,31 @@ const ids = (results: SearchResult[]) => results.map((result) => result.messageI
 const find = (mirror: Mirror, query: string) => ids(mirror.search.search(query, 'me', 50));
 
 describe('the search index follows every change, in the transaction that makes it', () => {
+  it('indexes a message by its text after the changes held for it, and after an edit or delete in the same page', () => {
+    const mirror = mirrors.open();
+    // Out of order: the edit arrives first and waits for its message.
+    mirror.acknowledge(change(2, { kind: 'edit', text: 'rescheduled to friday' }), 'me');
+    mirror.acknowledge(message(1, 'meeting on monday'), 'me');
+    expect(find(mirror, 'friday')).toEqual(['m1']);
+    expect(find(mirror, 'monday')).toEqual([]);
+    // In order from the cursor (1): the edit again, then a message edited in the same page.
+    mirror.applyEvents(
+      'c1',
+      [
+        change(2, { kind: 'edit', text: 'rescheduled to friday' }),
+        message(3, 'lunch at noon'),
+        change(4, { kind: 'edit', text: 'lunch at one' }, 'm3'),
+        message(5, 'gone soon'),
+      ],
+      'me',
+    );
+    mirror.applyEvents('c1', [change(6, { kind: 'delete' }, 'm5')], 'me');
+    expect(find(mirror, 'noon')).toEqual([]);
+    expect(find(mirror, 'lunch one')).toEqual(['m3']);
+    expect(find(mirror, 'gone')).toEqual([]);
+    mirror.close();
+  });
+
   it('finds received messages, an edit by its new text only, and a deleted message no more', () => {
     const mirror = mirrors.open();
     mirror.applyEvents('c1', [message(1, 'The parcel is on its way'), message(2, 'Привет из Києва')], 'me');
@@ -115,6 +140,34 @@ describe('the search index follows every change, in the transaction that makes i
     mirror.applyEvents('c1', [message(1, 'the message that stays')], 'me');
     expect(find(mirror, 'stays')).toEqual(['m1']);
     mirror.close();
+  });
+
+  it('a page that fails inside a larger transaction leaves nothing of itself in the index', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'search-nested-'));
+    dirs.push(dir);
+    const path = join(dir, 'mirror.sqlite');
+    const mirror = Mirror.open(path);
+    mirror.upsertConversation(
+      { id: 'c1', kind: 'direct', name: null, isMember: true, createdAt: 1, lastSeq: 0, members: [] },
+      'me',
+    );
+    const broken = { ...message(3, 'never applied'), kind: 'unknown' } as unknown as ConversationEvent;
+    mirror.transaction(() => {
+      // Two messages stored, then the page fails: its own transaction rolls back, this one goes on.
+      expect(() =>
+        mirror.applyEvents('c1', [message(1, 'rolled back one'), message(2, 'rolled back two'), broken], 'me'),
+      ).toThrow();
+      mirror.applyEvents('c1', [message(1, 'the one that stays')], 'me');
+    });
+    expect(find(mirror, 'rolled')).toEqual([]);
+    expect(find(mirror, 'stays')).toEqual(['m1']);
+    mirror.close();
+    const db = new Database(path, { readonly: true });
+    // One row in the index, for the one message: none left behind for the rolled-back ones.
+    expect(db.prepare('SELECT rowid FROM message_search_docsize').pluck().all()).toEqual(
+      db.prepare('SELECT local_id FROM messages').pluck().all(),
+    );
+    db.close();
   });
 
   it('lists the newest first, and finds nothing for nothing searchable', () => {

@@ -1,0 +1,245 @@
+import type { Runtime, TimerHandle } from '../../common/runtime.js';
+import type { ConnectionRegistry, Peer } from '../connection-registry.js';
+import type { ClusterLink } from '../delivery.js';
+import type { InFlight } from '../in-flight.js';
+import type { ServerLogger } from '../logger.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { ServerStore } from '../store/server-store.js';
+import type { ConversationEvent } from '../../protocol/frames.js';
+import {
+  CLUSTER_TIMING,
+  type ClusterBus,
+  type ClusterEnvelope,
+  type ClusterSignal,
+  type ClusterTiming,
+  type NodeDirectory,
+} from './cluster-signal.js';
+
+export interface ClusterNodeDeps {
+  nodeId: string;
+  bus: ClusterBus;
+  directory: NodeDirectory;
+  /** CLUSTER_TIMING unless given (tests shorten it). */
+  timing?: ClusterTiming;
+  store: Pick<ServerStore, 'readEvents' | 'recordLastSeen'>;
+  /** This node's own connections. */
+  registry: Pick<ConnectionRegistry<Peer>, 'isOnline' | 'pushToUsers'>;
+  runtime: Runtime;
+  logger: ServerLogger;
+  metrics: ServerMetrics;
+  inFlight: InFlight;
+  /** Signals may have been lost: every connection here must catch up from the database again. */
+  resync(): void;
+  /** The user's last connection anywhere went away (with a dead node, or a signal says so): tell the contacts here. */
+  vanished(userId: string, at: number): void;
+  /** The user, connected nowhere as far as this node knew, is connected to another node now: tell the contacts here. */
+  appeared(userId: string): void;
+  /** Another node announced the user offline while they are still connected here: announce them again. */
+  stillOnline(userId: string): void;
+}
+
+/** An event read back for the readers connected here (null: none of them may see it), or why the read failed. */
+type ReadBack = { ok: true; found: { event: ConversationEvent; readers: string[] } | null } | { ok: false; error: unknown };
+
+/**
+ * This node's part in a cluster of nodes sharing one store. It publishes what its connections
+ * must tell the others (through Delivery), pushes what the others publish to its own connections
+ * (stored events read back from the store as each reader may see them, one signal after another
+ * in the order they came), and keeps a view of which users are connected to other live nodes,
+ * from their signals and from the directory's heartbeats, so presence is the union over nodes.
+ */
+export class ClusterNode implements ClusterLink {
+  /** userId → the other nodes where they have a connection. */
+  private elsewhere = new Map<string, Set<string>>();
+  private receiving: Promise<void> = Promise.resolve();
+  private transitions: Promise<void> = Promise.resolve();
+  private timer: TimerHandle | undefined;
+  private stopped = false;
+  private readonly timing: ClusterTiming;
+
+  constructor(private readonly deps: ClusterNodeDeps) {
+    this.timing = deps.timing ?? CLUSTER_TIMING;
+  }
+
+  async start(): Promise<void> {
+    const { bus, directory, nodeId, runtime } = this.deps;
+    // What a previous run under the same id left behind is stale: its connections are gone.
+    await directory.leave(nodeId);
+    await bus.subscribe({
+      signal: (envelope) => {
+        // The read starts now, beside the reads of the signals before it; only the pushes wait their turn.
+        const read = this.readAhead(envelope);
+        this.enqueue(() => this.receive(envelope, read));
+      },
+      gap: () => this.enqueue(() => this.recover()),
+    });
+    await directory.heartbeat(nodeId, runtime.clock.now());
+    // In line with the signals: one that arrives meanwhile is applied after the directory's view.
+    await new Promise<void>((resolve, reject) => this.enqueue(() => this.refresh().then(resolve, reject)));
+    this.schedule();
+  }
+
+  publish(signal: Parameters<ClusterBus['publish']>[0]): void {
+    if (!this.stopped) this.deps.bus.publish(signal);
+  }
+
+  isOnlineElsewhere(userId: string): boolean {
+    return this.elsewhere.has(userId);
+  }
+
+  /**
+   * The user's first connection here opened, or the last one closed: recorded in the directory
+   * first, then told to the others, so that anyone who reads the directory after the signal sees it.
+   */
+  connectionsChanged(userId: string, online: boolean): Promise<void> {
+    const { directory, nodeId, logger, inFlight } = this.deps;
+    this.transitions = this.transitions
+      .then(async () => {
+        await directory.setOnline(nodeId, userId, online);
+        this.publish({ kind: 'connections', userId, online });
+      })
+      .catch((error: unknown) => logger.error('Could not record a connection change in the cluster', error, { userId }));
+    return inFlight.track(this.transitions);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) this.deps.runtime.timers.clearTimeout(this.timer);
+    await this.transitions;
+    await this.receiving;
+    try {
+      await this.deps.directory.leave(this.deps.nodeId);
+    } catch (error) {
+      this.deps.logger.warn('Could not leave the cluster directory', { error: (error as Error).message });
+    }
+    await this.deps.bus.close();
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.receiving = this.receiving
+      .then(step)
+      .catch((error: unknown) => this.deps.logger.error('Could not handle a cluster signal', error));
+    void this.deps.inFlight.track(this.receiving);
+  }
+
+  /** A stored event another node published, read back as this node's first reader who may see it. */
+  private readAhead(envelope: ClusterEnvelope): Promise<ReadBack> | null {
+    const { signal } = envelope;
+    if (signal.kind !== 'event' || envelope.node === this.deps.nodeId || this.stopped) return null;
+    return this.readBack(signal).then(
+      (found): ReadBack => ({ ok: true, found }),
+      (error: unknown): ReadBack => ({ ok: false, error }),
+    );
+  }
+
+  private async readBack(signal: Extract<ClusterSignal, { kind: 'event' }>): Promise<Extract<ReadBack, { ok: true }>['found']> {
+    const { registry, store } = this.deps;
+    const readers = signal.userIds.filter((userId) => registry.isOnline(userId));
+    // Everyone in one signal sees the event the same way: read it as the first reader who may.
+    for (const reader of readers) {
+      const page = await store.readEvents({
+        conversationId: signal.conversationId,
+        userId: reader,
+        afterSeq: signal.seq - 1,
+        limit: 1,
+      });
+      const event = page?.events[0];
+      if (event?.seq === signal.seq) return { event, readers };
+    }
+    return null;
+  }
+
+  private async receive(envelope: ClusterEnvelope, read: Promise<ReadBack> | null): Promise<void> {
+    const { registry, metrics, runtime } = this.deps;
+    if (envelope.node === this.deps.nodeId || this.stopped) return;
+    metrics.clusterFanoutDelay.observe(Math.max(0, runtime.clock.now() - envelope.at) / 1000);
+    const { signal } = envelope;
+    switch (signal.kind) {
+      case 'event': {
+        const outcome = await read;
+        if (!outcome) return;
+        if (!outcome.ok) throw outcome.error;
+        if (outcome.found) registry.pushToUsers(outcome.found.readers, { type: 'event', event: outcome.found.event });
+        return;
+      }
+      case 'frame':
+        registry.pushToUsers(signal.userIds, signal.frame);
+        return;
+      case 'connections': {
+        const { userId } = signal;
+        const wasElsewhere = this.isOnlineElsewhere(userId);
+        this.learn(userId, envelope.node, signal.online);
+        if (registry.isOnline(userId)) {
+          if (!signal.online) this.deps.stillOnline(userId);
+        } else if (wasElsewhere !== this.isOnlineElsewhere(userId)) {
+          // Online anywhere or not, as this node sees it, changed: its own clients hear it. The node
+          // where it happened may have told nobody: when the user's last connections close on two
+          // nodes at once, each counts on the other's and announces nothing.
+          if (signal.online) this.deps.appeared(userId);
+          else this.deps.vanished(userId, envelope.at);
+        }
+        return;
+      }
+      default: {
+        const unknown: never = signal;
+        throw new Error(`Unknown cluster signal ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private learn(userId: string, nodeId: string, online: boolean): void {
+    const nodes = this.elsewhere.get(userId) ?? new Set<string>();
+    if (online) nodes.add(nodeId);
+    else nodes.delete(nodeId);
+    if (nodes.size > 0) this.elsewhere.set(userId, nodes);
+    else this.elsewhere.delete(userId);
+  }
+
+  /** Signals were lost: the directory says who is where, and every connection here catches up. */
+  private async recover(): Promise<void> {
+    this.deps.logger.warn('Cluster signals may have been lost: clients here will catch up again');
+    await this.refresh();
+    this.deps.resync();
+  }
+
+  /**
+   * Replaces the view of other nodes' users with the directory's (live nodes only). Users who were
+   * connected elsewhere and are on no live node now went offline with it: contacts here are told.
+   * It runs in line with the signals, and a node writes the directory before it signals, so the
+   * view read here is never older than a signal already applied.
+   */
+  private async refresh(): Promise<void> {
+    const { directory, nodeId, runtime, registry } = this.deps;
+    const startedAt = runtime.clock.now();
+    const rows = await directory.onlineElsewhere(nodeId, startedAt - this.timing.deadAfterMs);
+    const next = new Map<string, Set<string>>();
+    for (const row of rows) next.set(row.userId, (next.get(row.userId) ?? new Set()).add(row.nodeId));
+    const gone = [...this.elsewhere.keys()].filter((userId) => !next.has(userId) && !registry.isOnline(userId));
+    this.elsewhere = next;
+    for (const userId of gone) this.deps.vanished(userId, startedAt);
+  }
+
+  private async tick(): Promise<void> {
+    const { directory, nodeId, runtime, store } = this.deps;
+    const now = runtime.clock.now();
+    await directory.heartbeat(nodeId, now);
+    // Whoever reaps a dead node records when its users were last seen; every node tells its own clients.
+    for (const userId of await directory.reapDeadNodes(now - this.timing.deadAfterMs)) {
+      await store.recordLastSeen({ userId, at: now });
+    }
+    await this.refresh();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.deps.runtime.timers.setTimeout(() => {
+      this.enqueue(async () => {
+        try {
+          await this.tick();
+        } finally {
+          this.schedule();
+        }
+      });
+    }, this.timing.heartbeatMs);
+  }
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { serverFrameSchema, type ServerFrame } from '../../protocol/frames.js';
+
+/**
+ * What one server node tells the others that share its store. A signal never carries a stored
+ * event: it says where the event is (conversation, seq) and each node reads it from the database
+ * as its own connected members may see it. Pushes that are not stored anywhere (typing, presence,
+ * watermarks, settings changes, a conversation's arrival) travel as frames.
+ */
+export type ClusterSignal =
+  /** A stored event for `userIds` (all of whom see it the same way, as the publisher decided). */
+  | { kind: 'event'; conversationId: string; seq: number; userIds: string[] }
+  /** A frame for every connection of `userIds` on the receiving node. */
+  | { kind: 'frame'; userIds: string[]; frame: ServerFrame }
+  /** The user's first connection on the publishing node opened (`online`), or its last one closed. */
+  | { kind: 'connections'; userId: string; online: boolean };
+
+/** A signal as it crosses between nodes: who sent it and when (for the fan-out delay metric). */
+export interface ClusterEnvelope {
+  node: string;
+  /** The publisher's clock, in ms. */
+  at: number;
+  signal: ClusterSignal;
+}
+
+const id = z.string().min(1).max(200);
+/** Read back from the wire and checked, as everything from outside the process is. */
+export const clusterEnvelopeSchema: z.ZodType<ClusterEnvelope> = z.object({
+  node: id,
+  at: z.number(),
+  signal: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('event'), conversationId: id, seq: z.number().int().positive(), userIds: z.array(id) }),
+    z.object({ kind: z.literal('frame'), userIds: z.array(id), frame: serverFrameSchema }),
+    z.object({ kind: z.literal('connections'), userId: id, online: z.boolean() }),
+  ]),
+});
+
+/**
+ * How nodes reach each other. Signals from one node arrive at every other node in the order they
+ * were published, or the receiver is told of a gap: notifications may have been lost (a dropped
+ * database connection), and whatever it pushed since may be incomplete.
+ */
+export interface ClusterBus {
+  publish(signal: ClusterSignal): void;
+  /** Called once, before the first publish; resolves once signals published from then on will arrive. */
+  subscribe(handlers: { signal(envelope: ClusterEnvelope): void; gap(): void }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Which users have connections on which live node, kept in the shared database so that a node that
+ * starts (or lost signals) can learn it, and so that the users of a node that died stop counting:
+ * a node is live while its heartbeat is younger than CLUSTER_TIMING.deadAfterMs.
+ */
+export interface NodeDirectory {
+  /** Marks `nodeId` alive at `at`. */
+  heartbeat(nodeId: string, at: number): Promise<void>;
+  setOnline(nodeId: string, userId: string, online: boolean): Promise<void>;
+  /** Users with a connection on a node other than `nodeId` whose heartbeat is at or after `liveSince`. */
+  onlineElsewhere(nodeId: string, liveSince: number): Promise<Array<{ userId: string; nodeId: string }>>;
+  /**
+   * Forgets nodes whose heartbeat is before `deadBefore`, with their users; returns those users
+   * that are on no live node now. Two nodes reaping at once each get a disjoint share.
+   */
+  reapDeadNodes(deadBefore: number): Promise<string[]>;
+  /** Forgets this node at a clean shutdown. */
+  leave(nodeId: string): Promise<void>;
+}
+
+export interface ClusterTiming {
+  /** How often a node refreshes its heartbeat and its view of the others. */
+  heartbeatMs: number;
+  /** A node silent this long is dead: its users no longer count as online. */
+  deadAfterMs: number;
+}
+
+/** A dead node's users stop counting within deadAfterMs + heartbeatMs: 25 s, inside the 30 s promised. */
+export const CLUSTER_TIMING: ClusterTiming = { heartbeatMs: 5_000, deadAfterMs: 20_000 };

@@ -1,0 +1,184 @@
+import pg from 'pg';
+import type { Runtime, TimerHandle } from '../../common/runtime.js';
+import type { ServerLogger } from '../logger.js';
+import { clusterEnvelopeSchema, type ClusterBus, type ClusterEnvelope, type ClusterSignal } from './cluster-signal.js';
+
+/** The LISTEN/NOTIFY channel every node of one database shares. */
+export const CLUSTER_CHANNEL = 'messenger_cluster';
+/** PostgreSQL refuses payloads of 8,000 bytes or more; keep clear of it. */
+const MAX_PAYLOAD_BYTES = 7_800;
+/** A frame too large to notify waits this long in cluster_payloads for the other nodes to read it. */
+const SPILL_KEEP_MS = 5 * 60_000;
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+
+export interface PostgresClusterBusOptions {
+  /** For the listening connection, which lives outside the pool for as long as the node does. */
+  url: string;
+  /** Publishing borrows from the store's pool. */
+  pool: pg.Pool;
+  nodeId: string;
+  runtime: Runtime;
+  logger: ServerLogger;
+}
+
+/**
+ * The cluster bus on PostgreSQL's LISTEN/NOTIFY. A notification carries a small signal (a stored
+ * event's conversation and seq, or a push that is stored nowhere); one too large even for a single
+ * recipient goes into cluster_payloads and the notification carries its id.
+ *
+ * Order: publishing is one queue per node, flushed a batch at a time in one statement, and
+ * notifications of one transaction arrive in order; receiving resolves them one after another.
+ * Loss: notifications sent while the listening connection was down are gone, so after it comes
+ * back the node is told of a gap (and catches up from the database).
+ */
+export class PostgresClusterBus implements ClusterBus {
+  private listener: pg.Client | null = null;
+  private handlers: Parameters<ClusterBus['subscribe']>[0] | null = null;
+  private queue: ClusterEnvelope[] = [];
+  private flushing: Promise<void> | null = null;
+  private receiving: Promise<void> = Promise.resolve();
+  private reconnectTimer: TimerHandle | undefined;
+  private reconnectDelay = RECONNECT_MIN_MS;
+  private closed = false;
+
+  constructor(private readonly options: PostgresClusterBusOptions) {}
+
+  subscribe(handlers: Parameters<ClusterBus['subscribe']>[0]): Promise<void> {
+    this.handlers = handlers;
+    return this.listen(false);
+  }
+
+  publish(signal: ClusterSignal): void {
+    if (this.closed) return;
+    const { nodeId, runtime } = this.options;
+    for (const envelope of split({ node: nodeId, at: runtime.clock.now(), signal })) this.queue.push(envelope);
+    this.flushing ??= this.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.flushing;
+    this.closed = true;
+    if (this.reconnectTimer) this.options.runtime.timers.clearTimeout(this.reconnectTimer);
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
+    await this.receiving;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.notifyAll(batch);
+      } catch (error) {
+        // The others miss these pushes; their clients catch up on their next sync. Nothing stored is lost.
+        this.options.logger.error('Could not notify the other nodes', error, { signals: batch.length });
+      }
+    }
+    this.flushing = null;
+  }
+
+  private async notifyAll(batch: ClusterEnvelope[]): Promise<void> {
+    const payloads: string[] = [];
+    for (const envelope of batch) {
+      const text = JSON.stringify(envelope);
+      payloads.push(Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES ? text : JSON.stringify({ ref: await this.spill(text) }));
+    }
+    const calls = payloads.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ');
+    // NOTIFY gives its transaction an id, so its commit would wait for a disk flush; nothing here
+    // needs to survive a crash (the events are committed already), so this one commit does not wait.
+    await this.options.pool.query(`SELECT set_config('synchronous_commit', 'off', true), ${calls}`, [
+      CLUSTER_CHANNEL,
+      ...payloads,
+    ]);
+  }
+
+  private async spill(text: string): Promise<string> {
+    const now = this.options.runtime.clock.now();
+    const { rows } = await this.options.pool.query<{ id: string }>(
+      `WITH expired AS (DELETE FROM cluster_payloads WHERE created_at < $2)
+       INSERT INTO cluster_payloads (body, created_at) VALUES ($1, $3) RETURNING id::text AS id`,
+      [text, now - SPILL_KEEP_MS, now],
+    );
+    return rows[0]!.id;
+  }
+
+  private async listen(again: boolean): Promise<void> {
+    const { url, logger, runtime } = this.options;
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', (error) => logger.warn('The cluster listener failed', { error: error.message }));
+    client.on('end', () => {
+      if (this.listener !== client || this.closed) return;
+      this.listener = null;
+      this.retry();
+    });
+    client.on('notification', (message) => {
+      if (message.channel !== CLUSTER_CHANNEL || message.payload === undefined) return;
+      const payload = message.payload;
+      this.receiving = this.receiving.then(() => this.deliver(payload));
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CLUSTER_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (!again) throw error;
+      logger.warn('Could not listen for the other nodes; trying again', { error: (error as Error).message });
+      this.retry();
+      return;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.listener = client;
+    this.reconnectDelay = RECONNECT_MIN_MS;
+    if (again) {
+      logger.info('Listening for the other nodes again', { at: runtime.clock.now() });
+      this.handlers?.gap();
+    }
+  }
+
+  private retry(): void {
+    if (this.closed) return;
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+    this.reconnectTimer = this.options.runtime.timers.setTimeout(() => void this.listen(true), delay);
+  }
+
+  private async deliver(payload: string): Promise<void> {
+    try {
+      let json: unknown = JSON.parse(payload);
+      if (typeof json === 'object' && json !== null && 'ref' in json) {
+        const { rows } = await this.options.pool.query<{ body: string }>('SELECT body FROM cluster_payloads WHERE id = $1', [
+          String(json.ref),
+        ]);
+        if (rows.length === 0) throw new Error(`cluster payload ${String(json.ref)} is gone`);
+        json = JSON.parse(rows[0]!.body);
+      }
+      const envelope = clusterEnvelopeSchema.safeParse(json);
+      if (!envelope.success) throw new Error(`malformed cluster signal: ${envelope.error.message}`);
+      this.handlers?.signal(envelope.data);
+    } catch (error) {
+      // Something the others published is lost to this node: its clients must catch up.
+      this.options.logger.error('Could not read a cluster signal', error);
+      this.handlers?.gap();
+    }
+  }
+}
+
+/** One envelope per run of recipients small enough to notify; a single recipient may still be too large (spilled). */
+function split(envelope: ClusterEnvelope): ClusterEnvelope[] {
+  const { signal } = envelope;
+  if (signal.kind === 'connections' || Buffer.byteLength(JSON.stringify(envelope)) <= MAX_PAYLOAD_BYTES) return [envelope];
+  const bare = Buffer.byteLength(JSON.stringify({ ...envelope, signal: { ...signal, userIds: [] } }));
+  const longestId = Math.max(...signal.userIds.map((userId) => Buffer.byteLength(userId) + 3));
+  const perChunk = Math.max(1, Math.floor((MAX_PAYLOAD_BYTES - bare) / longestId));
+  const envelopes: ClusterEnvelope[] = [];
+  for (let i = 0; i < signal.userIds.length; i += perChunk) {
+    envelopes.push({ ...envelope, signal: { ...signal, userIds: signal.userIds.slice(i, i + perChunk) } });
+  }
+  return envelopes;
+}

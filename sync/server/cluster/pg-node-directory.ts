@@ -1,0 +1,61 @@
+import type { Pool } from 'pg';
+import type { NodeDirectory } from './cluster-signal.js';
+
+/**
+ * The cluster directory in PostgreSQL (tables cluster_nodes and cluster_online, from the store's
+ * migrations). Every statement stands alone; reaping deletes the dead nodes and their users in one
+ * statement, so two nodes reaping at once split the work by the row locks of the DELETE.
+ */
+export class PostgresNodeDirectory implements NodeDirectory {
+  constructor(private readonly pool: Pool) {}
+
+  async heartbeat(nodeId: string, at: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO cluster_nodes (node_id, heartbeat_at) VALUES ($1, $2)
+       ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = GREATEST(cluster_nodes.heartbeat_at, EXCLUDED.heartbeat_at)`,
+      [nodeId, at],
+    );
+  }
+
+  async setOnline(nodeId: string, userId: string, online: boolean): Promise<void> {
+    await this.pool.query(
+      online
+        ? 'INSERT INTO cluster_online (node_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING'
+        : 'DELETE FROM cluster_online WHERE node_id = $1 AND user_id = $2',
+      [nodeId, userId],
+    );
+  }
+
+  async onlineElsewhere(nodeId: string, liveSince: number): Promise<Array<{ userId: string; nodeId: string }>> {
+    const { rows } = await this.pool.query<{ user_id: string; node_id: string }>(
+      `SELECT o.user_id, o.node_id FROM cluster_online o JOIN cluster_nodes n ON n.node_id = o.node_id
+       WHERE o.node_id <> $1 AND n.heartbeat_at >= $2`,
+      [nodeId, liveSince],
+    );
+    return rows.map((row) => ({ userId: row.user_id, nodeId: row.node_id }));
+  }
+
+  async reapDeadNodes(deadBefore: number): Promise<string[]> {
+    // The final SELECT sees the tables as they were before this statement: the live nodes' users are
+    // exactly those whose node's heartbeat is recent.
+    const { rows } = await this.pool.query<{ user_id: string }>(
+      `WITH dead AS (DELETE FROM cluster_nodes WHERE heartbeat_at < $1 RETURNING node_id),
+            gone AS (DELETE FROM cluster_online o USING dead WHERE o.node_id = dead.node_id RETURNING o.user_id)
+       SELECT DISTINCT gone.user_id FROM gone
+       WHERE NOT EXISTS (
+         SELECT 1 FROM cluster_online o JOIN cluster_nodes n ON n.node_id = o.node_id
+         WHERE o.user_id = gone.user_id AND n.heartbeat_at >= $1
+       )`,
+      [deadBefore],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  async leave(nodeId: string): Promise<void> {
+    await this.pool.query(
+      `WITH users AS (DELETE FROM cluster_online WHERE node_id = $1)
+       DELETE FROM cluster_nodes WHERE node_id = $1`,
+      [nodeId],
+    );
+  }
+}

@@ -1,0 +1,58 @@
+import { isPermanentError, type ClientFrame, type ErrorReply, type ServerFrame } from '../protocol/frames.js';
+
+/** What the order of a conversation's queued frames rests on: its conversation and its client id. */
+interface OrderedFrame {
+  conversationId: string;
+  clientId: string;
+  after: string | undefined;
+}
+
+/** The frames an outbox sends, in the order they were written; null for every other frame. */
+function orderedFrame(frame: ClientFrame): OrderedFrame | null {
+  switch (frame.type) {
+    case 'send':
+      return { conversationId: frame.conversationId, clientId: frame.clientMessageId, after: frame.after };
+    case 'change':
+    case 'group_change':
+      return { conversationId: frame.conversationId, clientId: frame.clientChangeId, after: frame.after };
+    case 'create_conversation':
+      return { conversationId: frame.conversationId, clientId: frame.conversationId, after: frame.after };
+    default:
+      return null;
+  }
+}
+
+/**
+ * One connection's guard for pipelined frames (see `after` in frames.ts). The connection handles
+ * its frames one at a time in arrival order; this remembers, per conversation, the last ordered
+ * frame it handled and whether that failed transiently, and admits a frame naming `after` only
+ * when that is the one it follows, unfailed. A refused frame counts as failed, so everything
+ * pipelined behind a failure is refused too, and a retry (sent once the client has heard) can never
+ * be overtaken by a frame written after it.
+ */
+export class PipelineOrder {
+  private readonly last = new Map<string, { clientId: string; failed: boolean }>();
+
+  /** Null when the frame may be handled now; else the reply refusing it (then recorded as failed). */
+  refusal(frame: ClientFrame): ErrorReply | null {
+    const ordered = orderedFrame(frame);
+    if (!ordered || ordered.after === undefined) return null;
+    const last = this.last.get(ordered.conversationId);
+    if (last !== undefined && last.clientId === ordered.after && !last.failed) return null;
+    this.last.set(ordered.conversationId, { clientId: ordered.clientId, failed: true });
+    return {
+      type: 'error',
+      rid: frame.rid,
+      code: 'out_of_order',
+      message: `Not handled: ${ordered.after} is not the last frame of this conversation handled on this connection, or it failed`,
+    };
+  }
+
+  /** The frame was handled and answered with `reply` (an internal error's reply included). */
+  handled(frame: ClientFrame, reply: ServerFrame): void {
+    const ordered = orderedFrame(frame);
+    if (!ordered) return;
+    const failed = reply.type === 'error' && !isPermanentError(reply.code);
+    this.last.set(ordered.conversationId, { clientId: ordered.clientId, failed });
+  }
+}

@@ -1,0 +1,134 @@
+import { peopleNamedIn, type ConversationEvent, type Member } from '../../protocol/frames.js';
+import type { EventPage } from './server-store.js';
+
+/**
+ * What a reader may see of a conversation, for every store: the stores read the rows (visibility
+ * periods, events, frozen watermarks) and these rules decide what of them is served.
+ */
+
+/** One stretch of a conversation's log a person may read (member_periods): to_seq null while a member. */
+export interface Period {
+  from_seq: number;
+  to_seq: number | null;
+}
+
+export function withinPeriods(seq: number, periods: readonly Period[]): boolean {
+  return periods.some((period) => seq >= period.from_seq && (period.to_seq === null || seq <= period.to_seq));
+}
+
+/** The stretch that holds `seq`, or the first one after it. */
+function stretchFrom(periods: readonly Period[], seq: number): Period | undefined {
+  const open = periods.filter((period) => period.to_seq === null || period.to_seq >= seq);
+  return open.sort((a, b) => a.from_seq - b.from_seq)[0];
+}
+
+/**
+ * Whether a message (null: there is none) is one `userId` has: within one of their periods and not
+ * hidden from them (stored while a block stood). Nobody replies to, forwards or changes what they
+ * never got.
+ */
+export function messageVisibleTo(
+  message: { seq: number; hidden_from: string | null } | null,
+  periods: readonly Period[],
+  userId: string,
+): boolean {
+  return message !== null && message.hidden_from !== userId && withinPeriods(message.seq, periods);
+}
+
+/**
+ * An event as `periods` may see it: the text of an edit to a message from outside them (at
+ * `messageSeq`, 0 when there is no such message) is withheld (the edit stays, so no sequence
+ * number goes missing; its text is '').
+ */
+export function asSeenBy(event: ConversationEvent, messageSeq: number, periods: readonly Period[]): ConversationEvent {
+  if (event.kind !== 'edit' || withinPeriods(messageSeq, periods)) return event;
+  return { ...event, text: '' };
+}
+
+/** The stretch of the log a page after `afterSeq` comes from. */
+export interface PageWindow {
+  /** Where the stretch begins (exclusive): afterSeq, or later when afterSeq lies before the stretch. */
+  afterSeq: number;
+  /** Where it ends (inclusive): the removal that closed it, or no end while a member. */
+  untilSeq: number;
+  /** Whether another stretch of theirs follows this one. */
+  laterPeriod: boolean;
+}
+
+/** The stretch of the reader's log that holds afterSeq + 1, or the next one; null when none is left. */
+export function pageWindow(periods: readonly Period[], afterSeq: number): PageWindow | null {
+  const period = stretchFrom(periods, afterSeq + 1);
+  if (!period) return null;
+  return {
+    afterSeq: Math.max(afterSeq, period.from_seq - 1),
+    untilSeq: period.to_seq ?? Number.MAX_SAFE_INTEGER,
+    laterPeriod: period.to_seq !== null && stretchFrom(periods, period.to_seq + 1) !== undefined,
+  };
+}
+
+/**
+ * Cuts a page from `rows`: the events of the window from the first one the reader may be served
+ * (none: there is none), at most `limit` + 1 of them, in seq order. Events hidden from the reader
+ * are skipped like events from outside their periods: a page ends before a run of them, the next
+ * one starts past the whole run, and `skippedTo` says how far nothing was theirs. With no event to
+ * serve, the page skips to the end of the window, or of the log (`lastSeq`) while it is open.
+ */
+export function cutPage<R extends { seq: number; hidden_from: string | null }>(
+  rows: readonly R[],
+  reader: { userId: string; afterSeq: number; limit: number },
+  window: PageWindow,
+  lastSeq: () => number,
+): Omit<EventPage, 'events' | 'users'> & { rows: R[] } {
+  const first = rows[0];
+  if (!first) {
+    const end = Math.min(window.untilSeq, lastSeq());
+    return { rows: [], hasMore: window.laterPeriod, ...(end > reader.afterSeq ? { skippedTo: end } : {}) };
+  }
+  const start = first.seq - 1;
+  const hidden = rows.findIndex((row) => row.hidden_from === reader.userId);
+  const kept = rows.slice(0, hidden === -1 ? reader.limit : Math.min(hidden, reader.limit));
+  return {
+    rows: kept,
+    hasMore: rows.length > kept.length || window.laterPeriod,
+    ...(start > reader.afterSeq ? { skippedTo: start } : {}),
+  };
+}
+
+/** Everyone a page's events name (EventPage.users): their senders and the people they are about, in the order first named. */
+export function usersNamedIn(events: readonly ConversationEvent[]): string[] {
+  return [...new Set(events.flatMap((event) => [event.senderId, ...peopleNamedIn(event)]))];
+}
+
+/** The watermarks a viewer is shown instead of the real ones: conversation → member → frozen. */
+export type FrozenWatermarks = Map<string, Map<string, { deliveredSeq: number; readSeq: number }>>;
+
+/** Rows of block_watermarks, as a viewer is shown them. */
+export function toFrozenWatermarks(
+  rows: readonly { conversation_id: string; user_id: string; delivered_seq: number; read_seq: number }[],
+): FrozenWatermarks {
+  const frozen: FrozenWatermarks = new Map();
+  for (const row of rows) {
+    const members = frozen.get(row.conversation_id) ?? new Map<string, { deliveredSeq: number; readSeq: number }>();
+    members.set(row.user_id, { deliveredSeq: row.delivered_seq, readSeq: row.read_seq });
+    frozen.set(row.conversation_id, members);
+  }
+  return frozen;
+}
+
+/** Members as the viewer is shown them: with the watermarks kept when a block began, where there are some. */
+export function withFrozen(
+  members: Member[],
+  frozen: Map<string, { deliveredSeq: number; readSeq: number }> | undefined,
+): Member[] {
+  if (!frozen) return members;
+  return members.map((member) => {
+    const kept = frozen.get(member.id);
+    return kept
+      ? {
+          ...member,
+          deliveredSeq: Math.min(member.deliveredSeq, kept.deliveredSeq),
+          readSeq: Math.min(member.readSeq, kept.readSeq),
+        }
+      : member;
+  });
+}

@@ -1,0 +1,166 @@
+import { directConversationId, looksLikeDirectId } from '../../common/conversation-ids.js';
+import type { ConversationKind, GroupChangeEvent, GroupCreatedEvent, Role, User } from '../../protocol/frames.js';
+import { refuseGroupChange, refuseNewGroup, successorOf } from '../../protocol/rules.js';
+import { answerResend, refused, type AppendFacts } from './append-rules.js';
+import type { CreateResult, NewConversationInput, NewGroupChange, Refused } from './server-store.js';
+
+/**
+ * Who may make which conversation and change who is in a group, for every store: the store gathers
+ * the facts inside the transaction that would store the change (after it holds the conversation),
+ * asks here, and applies what is accepted; nothing here reads or writes.
+ */
+
+/** A direct conversation's own checks: not with yourself, and only under the id derived from the pair. */
+export function refuseDirect(conversationId: string, creatorId: string, otherId: string): Refused | null {
+  if (otherId === creatorId) return refused('start_with_yourself');
+  if (conversationId !== directConversationId(creatorId, otherId)) return refused('bad_conversation_id');
+  return null;
+}
+
+/** A new group's people as its creation names them: the creator as owner first, then the others. */
+export type NewGroupMembers = (User & { role: Role })[];
+
+/**
+ * A new group's checks: an id no direct conversation could have, no more people than the server
+ * allows, and every one of them a user (`users`: those found among the creator and the named).
+ */
+export function planNewGroup(
+  input: NewConversationInput,
+  memberIds: readonly string[],
+  users: ReadonlyMap<string, User>,
+): Refused | { status: 'accepted'; members: NewGroupMembers } {
+  const { conversationId, creatorId } = input;
+  if (looksLikeDirectId(conversationId)) return refused('bad_conversation_id');
+  const others = [...new Set(memberIds)].filter((userId) => userId !== creatorId);
+  const tooMany = refuseNewGroup(others.length + 1, input.maxMembers);
+  if (tooMany) return refused(tooMany);
+  const creator = users.get(creatorId);
+  const found = others.flatMap((userId) => users.get(userId) ?? []);
+  if (!creator || found.length < others.length) return refused('no_such_user');
+  return {
+    status: 'accepted',
+    members: [{ ...creator, role: 'owner' }, ...found.map((user) => ({ ...user, role: 'member' as const }))],
+  };
+}
+
+/** A group's id was taken: idempotent for its creator (a resend after a lost reply), taken for anyone else. */
+export function answerTakenGroupId(
+  existing: { kind: ConversationKind; created_by: string } | null,
+  creatorId: string,
+): CreateResult {
+  return existing?.kind === 'group' && existing.created_by === creatorId
+    ? { status: 'existing' }
+    : refused('conversation_id_taken');
+}
+
+export function groupCreatedEvent(
+  input: NewConversationInput,
+  name: string,
+  seq: number,
+  members: NewGroupMembers,
+): GroupCreatedEvent {
+  return {
+    kind: 'group_created',
+    conversationId: input.conversationId,
+    seq,
+    senderId: input.creatorId,
+    sentAt: input.createdAt,
+    name,
+    members,
+  };
+}
+
+export interface GroupChangeFacts extends AppendFacts {
+  /** The conversation's kind (null when it does not exist). */
+  kind: ConversationKind | null;
+  /** The current members, with the sender among them when they are one. */
+  members: readonly { user_id: string; role: Role; join_order: number }[];
+  /** The users an addition names, those that exist. */
+  users: ReadonlyMap<string, User>;
+}
+
+/** What an accepted group change does, for the store to apply with the event's seq. */
+export interface GroupChangePlan {
+  status: 'accepted';
+  eventAt(seq: number): GroupChangeEvent;
+  /** Who joins as a member (in this order), from the event on. */
+  added: string[];
+  /** Who leaves or is removed: their period ends with the event, which they still receive. */
+  removed: string | null;
+  /** A role given: by the owner, or to the successor of an owner who leaves. */
+  newRole: { userId: string; role: Role } | null;
+  newName: string | null;
+}
+
+/** Adds, removes, leaves, renames or changes a role: resend or stranger first, then the rules (protocol/rules.ts). */
+export function judgeGroupChange(
+  input: NewGroupChange,
+  facts: GroupChangeFacts,
+): { status: 'duplicate'; event: GroupChangeEvent } | Refused | GroupChangePlan {
+  const { conversationId, senderId, change } = input;
+  const answered = answerResend(
+    facts,
+    conversationId,
+    (event): event is GroupChangeEvent => event.kind === EVENT_OF[change.kind],
+  );
+  if (answered) return answered;
+  const roles = new Map(facts.members.map((member) => [member.user_id, member.role]));
+  // answerResend has made sure they are a member, so the conversation and their role exist.
+  const actorRole = roles.get(senderId) as Role;
+  const reason = refuseGroupChange(change, {
+    kind: facts.kind as ConversationKind,
+    actorId: senderId,
+    actorRole,
+    roles,
+    maxMembers: input.maxMembers,
+  });
+  if (reason) return refused(reason);
+
+  const base = { conversationId, senderId, sentAt: input.sentAt, clientChangeId: input.clientChangeId };
+  const plan = { status: 'accepted' as const, added: [], removed: null, newRole: null, newName: null };
+  switch (change.kind) {
+    case 'add_members': {
+      const fresh = [...new Set(change.userIds)].filter((userId) => !roles.has(userId));
+      const users = fresh.flatMap((userId) => facts.users.get(userId) ?? []);
+      if (users.length < fresh.length) return refused('no_such_user');
+      return { ...plan, added: fresh, eventAt: (seq) => ({ kind: 'members_added', ...base, seq, members: users }) };
+    }
+    case 'remove_member':
+      return {
+        ...plan,
+        removed: change.userId,
+        eventAt: (seq) => ({ kind: 'member_removed', ...base, seq, userId: change.userId }),
+      };
+    case 'leave': {
+      const candidates = facts.members.map((member) => ({
+        userId: member.user_id,
+        role: member.role,
+        joinOrder: member.join_order,
+      }));
+      const newOwnerId = actorRole === 'owner' ? successorOf(senderId, candidates) : null;
+      return {
+        ...plan,
+        removed: senderId,
+        newRole: newOwnerId ? { userId: newOwnerId, role: 'owner' } : null,
+        eventAt: (seq) => ({ kind: 'member_left', ...base, seq, newOwnerId }),
+      };
+    }
+    case 'rename':
+      return { ...plan, newName: change.name, eventAt: (seq) => ({ kind: 'group_renamed', ...base, seq, name: change.name }) };
+    case 'set_role':
+      return {
+        ...plan,
+        newRole: { userId: change.userId, role: change.role },
+        eventAt: (seq) => ({ kind: 'role_changed', ...base, seq, userId: change.userId, role: change.role }),
+      };
+  }
+}
+
+/** Which event each group change makes: how a resend is told apart from a reused client id. */
+const EVENT_OF = {
+  add_members: 'members_added',
+  remove_member: 'member_removed',
+  leave: 'member_left',
+  rename: 'group_renamed',
+  set_role: 'role_changed',
+} as const satisfies Record<NewGroupChange['change']['kind'], GroupChangeEvent['kind']>;

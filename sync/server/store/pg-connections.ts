@@ -1,0 +1,141 @@
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { fromRow, toParameter } from './pg-text.js';
+
+/**
+ * The PostgreSQL store's connections: one pg.Pool, every checkout timed (the metrics turn the
+ * waits into a histogram), and the one way the store runs a transaction.
+ */
+
+export interface PostgresPoolOptions {
+  /** How many connections the pool keeps at most (default 10). */
+  poolSize?: number;
+  /** Called with how long each checkout waited for a connection, in milliseconds. */
+  onPoolWait?: (ms: number) => void;
+}
+
+/** How long a checkout may wait for a connection before it fails (the database is unreachable). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export class PostgresConnections {
+  readonly pool: pg.Pool;
+  private readonly onPoolWait: (ms: number) => void;
+
+  constructor(url: string, options: PostgresPoolOptions = {}) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
+    });
+    // An idle connection that breaks (the server restarted) is dropped by the pool, and the next
+    // checkout opens a new one; without a listener the error would end the process.
+    this.pool.on('error', () => undefined);
+    this.onPoolWait = options.onPoolWait ?? (() => undefined);
+  }
+
+  async connect(): Promise<pg.PoolClient> {
+    const started = performance.now();
+    const client = await this.pool.connect();
+    this.onPoolWait(performance.now() - started);
+    return client;
+  }
+
+  /** One statement on its own (autocommit): the rows it returns. */
+  async query<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<R[]> {
+    const client = await this.connect();
+    try {
+      return (await sessionOn(client).query<R>(text, values)).rows;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** What the store's statements run on: a connection, with text made safe for PostgreSQL (pg-text.ts). */
+export interface Session {
+  query<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number }>;
+}
+
+function sessionOn(client: pg.ClientBase): Session {
+  return {
+    async query<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]) {
+      const result = await client.query<R>(text, values?.map(toParameter));
+      return { rows: result.rows.map(fromRow), rowCount: result.rowCount ?? 0 };
+    },
+  };
+}
+
+const INT8_OID = 20;
+
+/**
+ * int8 (BIGINT, COUNT(*)) as a JS number rather than pg's default string: sequence numbers,
+ * timestamps and sizes stay far below 2^53, and one that does not is corrupt, not rounded.
+ */
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`A BIGINT from the database does not fit a JS number: ${text}`);
+  return value;
+}
+
+function typeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  if (oid === INT8_OID && format !== 'binary') return parseInt8;
+  return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+}
+
+/** A race lost to a writer that has committed since: the transaction is rolled back and run again, and then sees it. */
+export class RetryTransaction extends Error {
+  constructor(what: string) {
+    super(`Lost a race: ${what}`);
+    this.name = 'RetryTransaction';
+  }
+}
+
+/** Attempts before a transaction that keeps losing races gives up (each loss means another writer won). */
+const MAX_ATTEMPTS = 5;
+
+export type Isolation = 'READ COMMITTED' | 'REPEATABLE READ READ ONLY';
+
+/**
+ * Runs `fn` in one transaction on a connection of the pool: BEGIN, COMMIT when it returns,
+ * ROLLBACK when it throws, and the connection always goes back to the pool; after any failure but
+ * a lost race it is closed instead (a ROLLBACK that failed may have left it inside a transaction).
+ * When `fn` throws RetryTransaction it runs again in a fresh transaction.
+ */
+export async function inTransaction<T>(
+  connections: PostgresConnections,
+  fn: (tx: Session) => Promise<T>,
+  isolation: Isolation = 'READ COMMITTED',
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await connections.connect();
+    let failure: Error | undefined;
+    try {
+      return await transactionOn(client, () => fn(sessionOn(client)), isolation);
+    } catch (error) {
+      if (error instanceof RetryTransaction && attempt < MAX_ATTEMPTS) continue;
+      failure = error as Error;
+      throw error;
+    } finally {
+      client.release(failure);
+    }
+  }
+}
+
+/** BEGIN … COMMIT around `fn` on a connection the caller holds; ROLLBACK when it throws. */
+export async function transactionOn<T>(
+  client: pg.ClientBase,
+  fn: () => Promise<T>,
+  isolation: Isolation = 'READ COMMITTED',
+): Promise<T> {
+  await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+  await client.query('COMMIT');
+  return result;
+}

@@ -1,0 +1,256 @@
+import type { ConversationKind, Role, User } from '../../protocol/frames.js';
+import type { Session } from './pg-connections.js';
+import { judgeChange, judgeMessage, newChangeEvent, newMessageEvent, type ForwardSourceFacts } from './append-rules.js';
+import { asSeenBy, cutPage, pageWindow, usersNamedIn, type Period } from './event-visibility.js';
+import {
+  audienceColumns,
+  earlierEventJson,
+  insertEvent,
+  lockConversation,
+  nextSeq,
+  periodsJson,
+  recipientsOf,
+  type Audience,
+} from './pg-queries.js';
+import { downloadableToSql } from './shared-sql.js';
+import type { AppendResult, ChangeResult, EventPage, NewChange, NewMessage } from './server-store.js';
+import { toEvent, toStoredUpload, toUser, type EventRecord, type UploadRow, type UserRow } from './store-rows.js';
+
+/**
+ * The event log in PostgreSQL. The append functions run in one READ COMMITTED transaction the store
+ * opens: they lock the conversation first (lockConversation), read the facts the rules judge
+ * (append-rules.ts), and take the sequence number and insert in the same transaction. readEvents
+ * runs in a REPEATABLE READ READ ONLY one, so its statements see one snapshot.
+ */
+
+interface MessageFactsRow extends Audience {
+  earlier: EventRecord | null;
+  is_member: boolean;
+  message_id_taken: boolean;
+  reply_target: { seq: number; hidden_from: string | null } | null;
+  sender_periods: Period[];
+  uploads: UploadRow[];
+}
+
+// $1 conversation, $2 sender, $3 clientMessageId, $4 replyTo, $5 the attachments' upload ids.
+const MESSAGE_FACTS = `
+  SELECT ${earlierEventJson('$2', '$3')} AS earlier,
+         EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2) AS is_member,
+         ${audienceColumns('$1', '$2')},
+         EXISTS (SELECT 1 FROM events WHERE conversation_id = $1 AND message_id = $3 AND kind = 'message') AS message_id_taken,
+         (SELECT jsonb_build_object('seq', seq, 'hidden_from', hidden_from) FROM events
+          WHERE conversation_id = $1 AND message_id = $4 AND kind = 'message') AS reply_target,
+         ${periodsJson('$1', '$2')} AS sender_periods,
+         -- KEY SHARE: an upload checked here cannot be deleted (deleteUpload) before the message refers to it.
+         (SELECT COALESCE(jsonb_agg(to_jsonb(u)), '[]') FROM (
+            SELECT * FROM uploads WHERE id = ANY($5::text[]) FOR KEY SHARE) u) AS uploads`;
+
+export async function appendMessageWith(tx: Session, input: NewMessage): Promise<AppendResult> {
+  const { conversationId, senderId } = input;
+  await lockConversation(tx, conversationId);
+  const uploadIds = (input.attachments ?? []).map((attachment) => attachment.id);
+  const { rows } = await tx.query<MessageFactsRow>(MESSAGE_FACTS, [
+    conversationId,
+    senderId,
+    input.clientMessageId,
+    input.replyTo,
+    uploadIds,
+  ]);
+  const facts = rows[0] as MessageFactsRow;
+  const forward = input.forwardOf ? await forwardFacts(tx, senderId, input.forwardOf, uploadIds) : null;
+  const verdict = judgeMessage(input, {
+    earlier: facts.earlier && toEvent(facts.earlier),
+    isMember: facts.is_member,
+    messageIdTaken: facts.message_id_taken,
+    replyTarget: facts.reply_target,
+    senderPeriods: facts.sender_periods,
+    forwardSource: forward?.source ?? null,
+    uploads: new Map(facts.uploads.map((row) => [row.id, toStoredUpload(row)])),
+    downloadable: forward?.downloadable ?? new Set(),
+  });
+  if (verdict.status !== 'accepted') return verdict;
+  const stored = newMessageEvent(input, await nextSeq(tx, conversationId), verdict.forwardedFrom);
+  // A block between the two people of a direct conversation: stored for the sender only.
+  const hiddenFrom = facts.blocked_peer;
+  await insertEvent(tx, stored, hiddenFrom, uploadIds);
+  return { status: 'stored', event: stored, memberIds: recipientsOf(facts.member_ids, hiddenFrom) };
+}
+
+interface ForwardFactsRow {
+  is_member: boolean;
+  original: EventRecord | null;
+  author_name: string | null;
+  sender_periods: Period[];
+  downloadable: string[];
+}
+
+// $1 the source's conversation, $2 sender, $3 the source's messageId, $4 the attachments' upload ids.
+const FORWARD_FACTS = `
+  SELECT EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2) AS is_member,
+         (SELECT to_jsonb(e) FROM events e WHERE e.conversation_id = $1 AND e.message_id = $3 AND e.kind = 'message') AS original,
+         (SELECT u.display_name FROM events e JOIN users u ON u.id = e.sender_id
+          WHERE e.conversation_id = $1 AND e.message_id = $3 AND e.kind = 'message') AS author_name,
+         ${periodsJson('$1', '$2')} AS sender_periods,
+         -- A forward refers to files by reference: also ones the sender may download now.
+         (SELECT COALESCE(jsonb_agg(u.id), '[]') FROM uploads u WHERE u.id = ANY($4::text[]) AND ${downloadableToSql('$2', 'u')}) AS downloadable`;
+
+/** The message a forward copies, as its sender may see it now, and which of the attachments they may download. */
+async function forwardFacts(
+  tx: Session,
+  senderId: string,
+  source: { conversationId: string; messageId: string },
+  uploadIds: readonly string[],
+): Promise<{ source: ForwardSourceFacts; downloadable: Set<string> }> {
+  const { rows } = await tx.query<ForwardFactsRow>(FORWARD_FACTS, [source.conversationId, senderId, source.messageId, uploadIds]);
+  const row = rows[0] as ForwardFactsRow;
+  return {
+    source: {
+      isMember: row.is_member,
+      message: row.original,
+      senderPeriods: row.sender_periods,
+      original: row.original && toEvent(row.original),
+      authorName: row.author_name,
+    },
+    downloadable: new Set(row.downloadable),
+  };
+}
+
+interface ChangeFactsRow extends Audience {
+  earlier: EventRecord | null;
+  sender_role: Role | null;
+  kind: ConversationKind | null;
+  target: { seq: number; sender_id: string; deleted: boolean; hidden_from: string | null } | null;
+  sender_periods: Period[];
+  sender_emojis: string[];
+  joined_after: string[];
+}
+
+// $1 conversation, $2 sender, $3 clientChangeId, $4 the target's messageId.
+const CHANGE_FACTS = `
+  SELECT ${earlierEventJson('$2', '$3')} AS earlier,
+         (SELECT role FROM members WHERE conversation_id = $1 AND user_id = $2) AS sender_role,
+         ${audienceColumns('$1', '$2')},
+         (SELECT kind FROM conversations WHERE id = $1) AS kind,
+         (SELECT jsonb_build_object('seq', seq, 'sender_id', sender_id, 'deleted', deleted, 'hidden_from', hidden_from)
+          FROM events WHERE conversation_id = $1 AND message_id = $4 AND kind = 'message') AS target,
+         ${periodsJson('$1', '$2')} AS sender_periods,
+         (SELECT COALESCE(jsonb_agg(emoji), '[]') FROM reactions
+          WHERE conversation_id = $1 AND message_id = $4 AND user_id = $2) AS sender_emojis,
+         -- Members who joined after the message, in join order: an edit's text is not theirs to read.
+         (SELECT COALESCE(array_agg(m.user_id ORDER BY m.join_order), '{}') FROM members m
+          WHERE m.conversation_id = $1 AND EXISTS (
+            SELECT 1 FROM member_periods p
+            WHERE p.conversation_id = m.conversation_id AND p.user_id = m.user_id AND p.to_seq IS NULL AND p.from_seq > (
+              SELECT seq FROM events WHERE conversation_id = $1 AND message_id = $4 AND kind = 'message'))) AS joined_after`;
+
+export async function appendChangeWith(tx: Session, input: NewChange): Promise<ChangeResult> {
+  const { conversationId, senderId, change } = input;
+  await lockConversation(tx, conversationId);
+  const { rows } = await tx.query<ChangeFactsRow>(CHANGE_FACTS, [
+    conversationId,
+    senderId,
+    input.clientChangeId,
+    change.messageId,
+  ]);
+  const facts = rows[0] as ChangeFactsRow;
+  const role = facts.sender_role;
+  const verdict = judgeChange(input, {
+    earlier: facts.earlier && toEvent(facts.earlier),
+    isMember: role !== null,
+    actor: role && facts.kind ? { id: senderId, role, conversationKind: facts.kind } : null,
+    target: facts.target,
+    senderPeriods: facts.sender_periods,
+    senderEmojis: new Set(facts.sender_emojis),
+  });
+  if (verdict.status !== 'accepted') return verdict;
+  const stored = newChangeEvent(input, await nextSeq(tx, conversationId));
+  if (change.kind === 'delete') await purge(tx, conversationId, change.messageId, verdict.target.seq);
+  if (change.kind === 'reaction') {
+    await tx.query(
+      change.on
+        ? 'INSERT INTO reactions (conversation_id, message_id, user_id, emoji) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING'
+        : 'DELETE FROM reactions WHERE conversation_id = $1 AND message_id = $2 AND user_id = $3 AND emoji = $4',
+      [conversationId, change.messageId, senderId, change.emoji],
+    );
+  }
+  // Stored for the sender only while a block stands between the pair, and so is any change to a
+  // message hidden from someone: they never had the message, so they never get what changes it.
+  const hiddenFrom = facts.blocked_peer ?? verdict.target.hiddenFrom;
+  await insertEvent(tx, stored, hiddenFrom);
+  return {
+    status: 'stored',
+    event: stored,
+    memberIds: recipientsOf(facts.member_ids, hiddenFrom),
+    // An edit's text is the message's text: members who joined after the message do not get it.
+    withheldFrom: stored.kind === 'edit' ? recipientsOf(facts.joined_after, hiddenFrom) : [],
+  };
+}
+
+/**
+ * Delete for everyone: the message's text and every edit's text become '', its attachments and
+ * reactions are dropped, so catch-up never serves them again, and it no longer refers to its
+ * uploads, so nobody can download them through it and garbage collection takes them. The rows
+ * stay, so no sequence number disappears.
+ */
+async function purge(tx: Session, conversationId: string, messageId: string, messageSeq: number): Promise<void> {
+  await tx.query(
+    `WITH refs AS (DELETE FROM attachment_refs WHERE conversation_id = $1 AND seq = $3),
+          message AS (UPDATE events SET text = '', deleted = true, payload = NULL
+                      WHERE conversation_id = $1 AND message_id = $2 AND kind = 'message'),
+          edits AS (UPDATE events SET text = '' WHERE conversation_id = $1 AND message_id = $2 AND kind = 'edit')
+     DELETE FROM reactions WHERE conversation_id = $1 AND message_id = $2`,
+    [conversationId, messageId, messageSeq],
+  );
+}
+
+// $1 conversation, $2 the window's start (exclusive), $3 its end, $4 reader, $5 how many rows.
+// The page starts at the first event in the window the reader may be served (none: no rows); an
+// edit brings the seq of the message it edits, which decides whether its text is withheld.
+const EVENTS_PAGE = `
+  SELECT e.*, target.seq AS target_seq FROM events e
+  LEFT JOIN events target ON e.kind = 'edit' AND target.conversation_id = e.conversation_id
+                          AND target.message_id = e.message_id AND target.kind = 'message'
+  WHERE e.conversation_id = $1 AND e.seq <= $3 AND e.seq >= (
+    SELECT s.seq FROM events s
+    WHERE s.conversation_id = $1 AND s.seq > $2 AND s.seq <= $3 AND (s.hidden_from IS NULL OR s.hidden_from <> $4)
+    ORDER BY s.seq LIMIT 1)
+  ORDER BY e.seq LIMIT $5`;
+
+/** A page of the log as `userId` may read it (event-visibility.ts); null when they were never a member. */
+export async function readEventsWith(
+  tx: Session,
+  input: { conversationId: string; userId: string; afterSeq: number; limit: number },
+): Promise<EventPage | null> {
+  const { conversationId, userId, afterSeq, limit } = input;
+  const { rows: periods } = await tx.query<Period & { last_seq: number }>(
+    `SELECT p.from_seq, p.to_seq, c.last_seq FROM member_periods p JOIN conversations c ON c.id = p.conversation_id
+     WHERE p.conversation_id = $1 AND p.user_id = $2`,
+    [conversationId, userId],
+  );
+  const first = periods[0];
+  if (!first) return null;
+  const window = pageWindow(periods, afterSeq);
+  if (!window) return { events: [], hasMore: false, users: [] };
+  // One row more than asked tells whether another page exists without a COUNT.
+  const { rows } = await tx.query<EventRecord & { target_seq: number | null }>(EVENTS_PAGE, [
+    conversationId,
+    window.afterSeq,
+    window.untilSeq,
+    userId,
+    limit + 1,
+  ]);
+  const { rows: kept, ...page } = cutPage(rows, input, window, () => first.last_seq);
+  const events = kept.map((row) => asSeenBy(toEvent(row), row.target_seq ?? 0, periods));
+  return { ...page, events, users: await usersIn(tx, usersNamedIn(events)) };
+}
+
+async function usersIn(tx: Session, ids: readonly string[]): Promise<User[]> {
+  if (ids.length === 0) return [];
+  // In the order they are named (EventPage.users), so every store and every read agree.
+  const { rows } = await tx.query<UserRow>(
+    `SELECT u.id, u.username, u.display_name FROM unnest($1::text[]) WITH ORDINALITY AS named(id, position)
+     JOIN users u ON u.id = named.id ORDER BY named.position`,
+    [ids],
+  );
+  return rows.map(toUser);
+}

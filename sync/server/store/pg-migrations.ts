@@ -1,0 +1,266 @@
+import type pg from 'pg';
+import { transactionOn } from './pg-connections.js';
+
+/**
+ * The PostgreSQL server schema, one numbered step per released change. Never edit a step: append
+ * one. Version 1 is the SQLite schema as its migrations left it (sqlite-migrations.ts, version 5),
+ * in PostgreSQL's own types, plus the cluster's tables (cluster/); PostgreSQL never had SQLite's
+ * history, so its numbering starts afresh. Text compares by code point (COLLATE "C") as in SQLite,
+ * whatever the database's locale: ORDER BY an id gives the same order in both stores.
+ */
+export interface PostgresMigration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const postgresMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    description: 'the server schema of SQLite version 5 (users to blocks), and the cluster directory',
+    sql: `
+      CREATE TABLE users (
+        id               TEXT COLLATE "C" PRIMARY KEY,
+        username         TEXT COLLATE "C" NOT NULL UNIQUE,
+        display_name     TEXT COLLATE "C" NOT NULL,
+        password_hash    TEXT COLLATE "C" NOT NULL,
+        created_at       BIGINT NOT NULL,
+        -- When the user's last connection closed; NULL when never seen.
+        last_seen_at     BIGINT,
+        -- Hands out the user's settings versions: bumped (UPDATE ... RETURNING) in the transaction
+        -- that changes the registers.
+        settings_version BIGINT NOT NULL DEFAULT 0
+      );
+
+      -- Only a SHA-256 of each token: a copy of the database must not let anyone sign in.
+      CREATE TABLE sessions (
+        token_hash TEXT COLLATE "C" PRIMARY KEY,
+        user_id    TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX sessions_by_user ON sessions(user_id);
+
+      CREATE TABLE conversations (
+        id              TEXT COLLATE "C" PRIMARY KEY,
+        kind            TEXT COLLATE "C" NOT NULL CHECK (kind IN ('direct', 'group')),
+        -- One direct conversation per pair; NULL (never equal) for groups.
+        pair_key        TEXT COLLATE "C" UNIQUE,
+        -- The group's name; NULL for direct conversations.
+        name            TEXT COLLATE "C",
+        created_by      TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+        -- The conversation's sequence counter: moved by UPDATE ... RETURNING in the transaction that
+        -- stores the event, which holds this row's lock until it commits.
+        last_seq        BIGINT NOT NULL DEFAULT 0,
+        -- Hands out members.join_order: who joined earlier (succession, member order).
+        next_join_order INTEGER NOT NULL DEFAULT 0,
+        created_at      BIGINT NOT NULL,
+        -- A direct conversation started while a block stood between the pair is not announced to
+        -- this member (not listed, no conversation_added) until the block is lifted.
+        hidden_from     TEXT COLLATE "C",
+        CHECK ((kind = 'direct') = (pair_key IS NOT NULL)),
+        CHECK ((kind = 'group') = (name IS NOT NULL))
+      );
+
+      -- Current members only: a removal deletes the row (the periods below keep what they may read).
+      CREATE TABLE members (
+        conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        role            TEXT COLLATE "C" NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+        join_order      INTEGER NOT NULL,
+        delivered_seq   BIGINT NOT NULL DEFAULT 0,
+        read_seq        BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (conversation_id, user_id)
+      );
+      CREATE INDEX members_by_user ON members(user_id);
+
+      -- The stretches of a conversation's log each person may read: from the event that added them
+      -- to the one that removed them (NULL while they are a member). Re-added people get a second row.
+      CREATE TABLE member_periods (
+        conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        from_seq        BIGINT NOT NULL,
+        to_seq          BIGINT,
+        PRIMARY KEY (conversation_id, user_id, from_seq)
+      );
+      CREATE INDEX member_periods_by_user ON member_periods(user_id);
+
+      -- Every kind of event in one table, unused columns NULL (text '' where it has none); see
+      -- store-rows.ts for what each column holds per kind.
+      CREATE TABLE events (
+        conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        seq             BIGINT NOT NULL,
+        kind            TEXT COLLATE "C" NOT NULL,
+        sender_id       TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+        -- The clientMessageId or clientChangeId: one namespace per sender.
+        client_id       TEXT COLLATE "C" NOT NULL,
+        message_id      TEXT COLLATE "C",
+        text            TEXT COLLATE "C" NOT NULL,
+        sent_at         BIGINT NOT NULL,
+        reply_to        TEXT COLLATE "C",
+        deleted         BOOLEAN NOT NULL DEFAULT false,
+        emoji           TEXT COLLATE "C",
+        reaction_on     BOOLEAN,
+        -- Kind-specific fields, checked against the protocol's schema when read back.
+        payload         JSONB,
+        -- The member of a direct conversation this event is never served to (stored while a block
+        -- stood between the pair).
+        hidden_from     TEXT COLLATE "C",
+        PRIMARY KEY (conversation_id, seq),
+        -- A resend is recognised by this constraint (INSERT ... ON CONFLICT DO NOTHING, then read).
+        UNIQUE (sender_id, client_id)
+      );
+      CREATE UNIQUE INDEX events_message_identity ON events(conversation_id, message_id) WHERE kind = 'message';
+      -- Finds the changes of one message (a delete purges its edits).
+      CREATE INDEX events_by_message ON events(conversation_id, message_id, kind);
+
+      -- The reactions that hold now, one row per (message, person, emoji).
+      CREATE TABLE reactions (
+        conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        message_id      TEXT COLLATE "C" NOT NULL,
+        user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        emoji           TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (conversation_id, message_id, user_id, emoji)
+      );
+
+      -- One row per tus upload, made before its bytes arrive; completed_at once every byte is there
+      -- and its SHA-256 matched the declared one. Only then may a message refer to it.
+      CREATE TABLE uploads (
+        id           TEXT COLLATE "C" PRIMARY KEY,
+        owner_id     TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        sha256       TEXT COLLATE "C" NOT NULL,
+        size         BIGINT NOT NULL CHECK (size > 0),
+        created_at   BIGINT NOT NULL,
+        completed_at BIGINT
+      );
+      CREATE INDEX uploads_by_owner ON uploads(owner_id);
+      CREATE INDEX uploads_by_age ON uploads(created_at);
+
+      -- Which messages (by conversation and seq) carry which upload. No cascade from uploads: a
+      -- referred-to upload is never deleted.
+      CREATE TABLE attachment_refs (
+        upload_id       TEXT COLLATE "C" NOT NULL REFERENCES uploads(id),
+        conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        seq             BIGINT NOT NULL,
+        PRIMARY KEY (upload_id, conversation_id, seq)
+      );
+      CREATE INDEX attachment_refs_by_message ON attachment_refs(conversation_id, seq);
+
+      -- One last-writer-wins register per (owner, settingKey), the setting itself as JSON.
+      CREATE TABLE settings (
+        user_id  TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        key      TEXT COLLATE "C" NOT NULL,
+        setting  JSONB NOT NULL,
+        at       BIGINT NOT NULL,
+        by       TEXT COLLATE "C" NOT NULL,
+        version  BIGINT NOT NULL,
+        PRIMARY KEY (user_id, key)
+      );
+      CREATE UNIQUE INDEX settings_by_version ON settings(user_id, version);
+
+      -- The blocks that stand now (the 'blocked' registers whose value is true).
+      CREATE TABLE blocks (
+        blocker_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        blocked_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (blocker_id, blocked_id)
+      );
+      CREATE INDEX blocks_by_blocked ON blocks(blocked_id);
+
+      -- While a block stands between two people, each is shown the other's watermarks in their
+      -- direct conversation as they were when it began.
+      CREATE TABLE block_watermarks (
+        conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        delivered_seq   BIGINT NOT NULL,
+        read_seq        BIGINT NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)
+      );
+
+      -- The cluster directory (cluster/pg-node-directory.ts): each node's last heartbeat, and which
+      -- users have a connection on which node.
+      CREATE TABLE cluster_nodes (
+        node_id      TEXT COLLATE "C" PRIMARY KEY,
+        heartbeat_at BIGINT NOT NULL
+      );
+      CREATE TABLE cluster_online (
+        node_id TEXT COLLATE "C" NOT NULL,
+        user_id TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (node_id, user_id)
+      );
+      CREATE INDEX cluster_online_by_user ON cluster_online(user_id);
+      -- Pushes too large for a notification (cluster/pg-cluster-bus.ts), kept a few minutes.
+      CREATE TABLE cluster_payloads (
+        id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        body       TEXT COLLATE "C" NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX cluster_payloads_by_age ON cluster_payloads(created_at);
+    `,
+  },
+];
+
+export const LATEST_POSTGRES_VERSION = postgresMigrations.length;
+
+/**
+ * The key of the session-level advisory lock the migrations run under, so that nodes starting
+ * together take turns: the first migrates, the others wait and then find nothing to do. Any fixed
+ * number works as long as nothing else in the database uses it ("mess" in ASCII).
+ */
+const MIGRATION_LOCK_KEY = 0x6d657373;
+
+export class PostgresSchemaFromTheFutureError extends Error {
+  constructor(
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      `The PostgreSQL database has schema version ${found}, but this build only knows up to ${supported}. ` +
+        'It was migrated by a newer version of the server; refusing to use it so nothing is lost.',
+    );
+    this.name = 'PostgresSchemaFromTheFutureError';
+  }
+}
+
+/** The version the database's schema is at (0 when it has none yet). */
+export async function postgresSchemaVersion(client: pg.ClientBase): Promise<number> {
+  const { rows } = await client.query<{ version: number }>(
+    `SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0
+            ELSE (SELECT COALESCE(MAX(version), 0) FROM schema_migrations) END AS version`,
+  );
+  return rows[0]?.version ?? 0;
+}
+
+/**
+ * Brings the schema up to date under the advisory lock: each pending step in its own transaction,
+ * together with its row in schema_migrations. Throws PostgresSchemaFromTheFutureError for a
+ * database a newer build migrated.
+ */
+export async function migratePostgres(client: pg.ClientBase, migrations = postgresMigrations): Promise<void> {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`Migration list is broken: position ${index + 1} holds version ${migration.version}`);
+    }
+  });
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  try {
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version     INTEGER PRIMARY KEY,
+         description TEXT NOT NULL,
+         applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+    );
+    const current = await postgresSchemaVersion(client);
+    if (current > migrations.length) throw new PostgresSchemaFromTheFutureError(current, migrations.length);
+    for (const migration of migrations.slice(current)) {
+      await transactionOn(client, async () => {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [
+          migration.version,
+          migration.description,
+        ]);
+      });
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+  }
+}

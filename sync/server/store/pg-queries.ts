@@ -1,0 +1,115 @@
+import type { ConversationEvent } from '../../protocol/frames.js';
+import { RetryTransaction, type Session } from './pg-connections.js';
+import { toEventRecord } from './store-rows.js';
+
+/**
+ * Statements and SQL pieces the PostgreSQL store's writers share. The facts a write is judged on
+ * are read by one statement each, as JSON columns built from these pieces, after the writer holds
+ * the conversation (lockConversation): every writer of a conversation takes that lock first, so
+ * in READ COMMITTED each later statement sees whatever the writer before it committed.
+ */
+
+/** The sender's event under a client id, in whichever conversation: the row as an EventRecord. */
+export function earlierEventJson(sender: string, clientId: string): string {
+  return `(SELECT to_jsonb(e) FROM events e WHERE e.sender_id = ${sender} AND e.client_id = ${clientId})`;
+}
+
+/** A person's visibility periods in a conversation, as a JSON array of Period. */
+export function periodsJson(conversation: string, user: string): string {
+  return `(SELECT COALESCE(jsonb_agg(jsonb_build_object('from_seq', p.from_seq, 'to_seq', p.to_seq)), '[]')
+           FROM member_periods p WHERE p.conversation_id = ${conversation} AND p.user_id = ${user})`;
+}
+
+/**
+ * Who hears of what `user` stores in a conversation, as two columns: `member_ids`, the members in
+ * join order (text[]), and `blocked_peer`, the other person of a direct conversation when a block
+ * stands between them and `user` (what `user` stores there now is hidden from them; NULL in groups
+ * and when no block stands). The block check never runs for a group: its join finds no row there.
+ */
+export function audienceColumns(conversation: string, user: string): string {
+  return `(SELECT COALESCE(array_agg(user_id ORDER BY join_order), '{}') FROM members
+           WHERE conversation_id = ${conversation}) AS member_ids,
+          (SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conversation_id
+           WHERE m.conversation_id = ${conversation} AND c.kind = 'direct' AND m.user_id <> ${user} AND EXISTS (
+             SELECT 1 FROM blocks b
+             WHERE (b.blocker_id = ${user} AND b.blocked_id = m.user_id) OR (b.blocker_id = m.user_id AND b.blocked_id = ${user}))
+          ) AS blocked_peer`;
+}
+
+export interface Audience {
+  member_ids: string[];
+  blocked_peer: string | null;
+}
+
+/** Who hears of a new event: the members, but never the one it is hidden from. */
+export function recipientsOf(memberIds: readonly string[], hiddenFrom: string | null): string[] {
+  return memberIds.filter((userId) => userId !== hiddenFrom);
+}
+
+/**
+ * Takes the conversation's row lock until the transaction ends (FOR NO KEY UPDATE, as the UPDATE
+ * of its counter would): every writer of the conversation does this first, so they run one at a
+ * time and each sees what the one before committed. Foreign keys that point at the row only take
+ * KEY SHARE locks, which this does not block.
+ */
+export async function lockConversation(tx: Session, conversationId: string): Promise<void> {
+  await tx.query('SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE', [conversationId]);
+}
+
+/**
+ * The counter moves in the transaction that stores the event, under the conversation's row lock
+ * until it commits: a rolled-back insert takes its number back, so a number is never skipped and
+ * never handed out twice, and events commit in the order of their numbers.
+ */
+export async function nextSeq(tx: Session, conversationId: string): Promise<number> {
+  const { rows } = await tx.query<{ last_seq: number }>(
+    'UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq',
+    [conversationId],
+  );
+  return (rows[0] as { last_seq: number }).last_seq;
+}
+
+/**
+ * Inserts the event (and the message's references to its uploads) or nothing: a unique key that
+ * is taken (the sender's client id, the message's id) means a writer that has committed since the
+ * facts were read won the race, so the transaction runs again and answers as the resend it now is.
+ */
+export async function insertEvent(
+  tx: Session,
+  event: ConversationEvent,
+  hiddenFrom: string | null,
+  uploadIds: readonly string[] = [],
+): Promise<void> {
+  const row = toEventRecord(event);
+  const { rowCount } = await tx.query(
+    `WITH stored AS (
+       INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
+                           reply_to, deleted, emoji, reaction_on, payload, hidden_from)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14)
+       ON CONFLICT DO NOTHING
+       RETURNING conversation_id, seq),
+     refs AS (
+       -- One message may carry the same upload twice; it refers to it once.
+       INSERT INTO attachment_refs (upload_id, conversation_id, seq)
+       SELECT DISTINCT upload_id, stored.conversation_id, stored.seq FROM stored, unnest($15::text[]) AS upload_id)
+     SELECT seq FROM stored`,
+    [
+      row.conversation_id,
+      row.seq,
+      row.kind,
+      row.sender_id,
+      row.client_id,
+      row.message_id,
+      row.text,
+      row.sent_at,
+      row.reply_to,
+      row.deleted,
+      row.emoji,
+      row.reaction_on,
+      row.payload,
+      hiddenFrom,
+      uploadIds,
+    ],
+  );
+  if (rowCount === 0) throw new RetryTransaction(`event ${row.conversation_id}#${row.seq} met a taken key`);
+}

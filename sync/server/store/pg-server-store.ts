@@ -1,0 +1,271 @@
+import type pg from 'pg';
+import type { Conversation, SettingRegister, User } from '../../protocol/frames.js';
+import { inTransaction, PostgresConnections, type PostgresPoolOptions } from './pg-connections.js';
+import { conversationForMemberWith, conversationsOfWith } from './pg-conversations.js';
+import { appendChangeWith, appendMessageWith, readEventsWith } from './pg-event-log.js';
+import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
+import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
+import { audienceColumns, recipientsOf, type Audience } from './pg-queries.js';
+import { setSettingsWith } from './pg-settings.js';
+import * as uploads from './pg-uploads.js';
+import type {
+  AppendResult,
+  ChangeResult,
+  Contact,
+  CreateResult,
+  CreateUploadResult,
+  DownloadableUpload,
+  EventPage,
+  GroupChangeResult,
+  NewChange,
+  NewConversationInput,
+  NewGroupChange,
+  NewMessage,
+  NewUpload,
+  NewUser,
+  ServerStore,
+  SetSettingsResult,
+  SettingsPage,
+  StoredUpload,
+  StoredUser,
+  StoreReadiness,
+  WatermarkResult,
+} from './server-store.js';
+import { toStoredSetting, type SettingRecord } from './settings-rules.js';
+import { blockedWithSql, contactsOfSql } from './shared-sql.js';
+import { toStoredUser, toUser, type UserRow } from './store-rows.js';
+
+type ReadEventsInput = Parameters<ServerStore['readEvents']>[0];
+type Receipt = Parameters<ServerStore['raiseWatermark']>[0];
+
+/**
+ * Connects a pool to `url`, brings the schema up to date (pg-migrations.ts: under an advisory
+ * lock, so nodes starting together migrate once) and returns the store. Throws for a database
+ * whose schema is newer than this build (PostgresSchemaFromTheFutureError) or that cannot be reached.
+ */
+export async function openPostgresServerStore(url: string, options: PostgresPoolOptions = {}): Promise<PostgresServerStore> {
+  const db = new PostgresConnections(url, options);
+  try {
+    const client = await db.connect();
+    try {
+      await migratePostgres(client);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await db.pool.end();
+    throw error;
+  }
+  return new PostgresServerStore(db);
+}
+
+/**
+ * The server store on PostgreSQL, for any number of server nodes sharing one database. Nothing
+ * rests on there being one writer; each method relies on this isolation:
+ * - appendMessage, appendChange, appendGroupChange: one READ COMMITTED transaction that first locks
+ *   the conversation's row (FOR NO KEY UPDATE), so writers of one conversation run one at a time
+ *   and each reads the facts it is judged on after the one before it committed; the sequence
+ *   number comes from UPDATE ... RETURNING on that row in the same transaction, so numbers have
+ *   no gaps or duplicates and commit in order. A resend racing its original into another
+ *   conversation meets the unique key (sender, client id): ON CONFLICT DO NOTHING, and the
+ *   transaction runs again and answers it as the resend it is.
+ * - createConversation: READ COMMITTED; two creations of one id or pair are told apart by the
+ *   unique keys (insert-or-nothing, then read). A direct one also holds both people's rows FOR
+ *   SHARE, so a block between them is decided wholly before or after it.
+ * - setSettings: READ COMMITTED, the user's row (and those of the people a block names) locked
+ *   FOR NO KEY UPDATE before the registers are read; versions from UPDATE ... RETURNING.
+ * - createUpload: READ COMMITTED, the owner's row locked FOR NO KEY UPDATE before the quota sum.
+ *   deleteUpload: the upload's row locked FOR UPDATE before the reference check (a send holds it
+ *   FOR KEY SHARE from its check to its commit).
+ * - raiseWatermark: one statement, GREATEST on the member's row (the row lock of the UPDATE
+ *   serialises receipts; a concurrent one is re-read before it is compared).
+ * - readEvents, getConversationForMember, listConversationsOf: REPEATABLE READ READ ONLY, so their
+ *   statements see one snapshot (never fails for serialisation; takes no locks).
+ * - the rest: one statement each (autocommit), unique keys where they insert.
+ * Locks on users rows are always taken in id order, and nothing that holds a conversation's row
+ * waits for a users row lock (foreign keys only take KEY SHARE), so writers cannot deadlock.
+ */
+export class PostgresServerStore implements ServerStore {
+  /** The pool itself: the cluster bus and the directory share it. */
+  readonly pool: pg.Pool;
+
+  constructor(private readonly db: PostgresConnections) {
+    this.pool = db.pool;
+  }
+
+  async createUser(input: NewUser): Promise<{ status: 'created'; user: User } | { status: 'username_taken' }> {
+    const rows = await this.db.query(
+      `INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (username) DO NOTHING RETURNING id`,
+      [input.id, input.username, input.displayName, input.passwordHash, input.createdAt],
+    );
+    if (rows.length === 0) return { status: 'username_taken' };
+    return { status: 'created', user: { id: input.id, username: input.username, displayName: input.displayName } };
+  }
+
+  async findUserByUsername(username: string): Promise<StoredUser | null> {
+    const [row] = await this.db.query<UserRow>('SELECT * FROM users WHERE username = $1', [username]);
+    return row ? toStoredUser(row) : null;
+  }
+
+  async createSession(input: { tokenHash: string; userId: string; createdAt: number }): Promise<void> {
+    await this.db.query('INSERT INTO sessions (token_hash, user_id, created_at) VALUES ($1, $2, $3)', [
+      input.tokenHash,
+      input.userId,
+      input.createdAt,
+    ]);
+  }
+
+  async findUserBySessionHash(tokenHash: string): Promise<User | null> {
+    const [row] = await this.db.query<UserRow>(
+      'SELECT u.id, u.username, u.display_name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1',
+      [tokenHash],
+    );
+    return row ? toUser(row) : null;
+  }
+
+  async createConversation(input: NewConversationInput): Promise<CreateResult> {
+    return inTransaction(this.db, (tx) => createConversationWith(tx, input));
+  }
+
+  async getConversationForMember(conversationId: string, userId: string): Promise<Conversation | null> {
+    return inTransaction(this.db, (tx) => conversationForMemberWith(tx, conversationId, userId), 'REPEATABLE READ READ ONLY');
+  }
+
+  async listConversationsOf(userId: string): Promise<Conversation[]> {
+    return inTransaction(this.db, (tx) => conversationsOfWith(tx, userId), 'REPEATABLE READ READ ONLY');
+  }
+
+  async appendGroupChange(input: NewGroupChange): Promise<GroupChangeResult> {
+    return inTransaction(this.db, (tx) => appendGroupChangeWith(tx, input));
+  }
+
+  async appendMessage(input: NewMessage): Promise<AppendResult> {
+    return inTransaction(this.db, (tx) => appendMessageWith(tx, input));
+  }
+
+  async appendChange(input: NewChange): Promise<ChangeResult> {
+    return inTransaction(this.db, (tx) => appendChangeWith(tx, input));
+  }
+
+  async readEvents(input: ReadEventsInput): Promise<EventPage | null> {
+    return inTransaction(this.db, (tx) => readEventsWith(tx, input), 'REPEATABLE READ READ ONLY');
+  }
+
+  async raiseWatermark(input: Receipt): Promise<WatermarkResult | null> {
+    type Watermarks = { delivered_seq: number; read_seq: number };
+    // A receipt cannot vouch for events that do not exist yet (LEAST with last_seq), watermarks only
+    // rise (GREATEST), and whoever has read an event has also received it. The row changes only
+    // when one of them rises: the UPDATE's row lock orders racing receipts, and each is compared
+    // with the row as the one before left it. `before` is the row as the statement found it.
+    const [row] = await this.db.query<Audience & { raised: Watermarks | null; before: Watermarks | null }>(
+      `WITH raised AS (
+         UPDATE members m SET
+           read_seq = GREATEST(m.read_seq, LEAST($3::bigint, c.last_seq)),
+           delivered_seq = GREATEST(m.delivered_seq, LEAST($4::bigint, c.last_seq), m.read_seq, LEAST($3::bigint, c.last_seq))
+         FROM conversations c
+         WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
+           AND (LEAST($3::bigint, c.last_seq) > m.read_seq
+                OR GREATEST(LEAST($4::bigint, c.last_seq), m.read_seq, LEAST($3::bigint, c.last_seq)) > m.delivered_seq)
+         RETURNING m.delivered_seq, m.read_seq)
+       SELECT (SELECT to_jsonb(raised) FROM raised) AS raised,
+              (SELECT jsonb_build_object('delivered_seq', delivered_seq, 'read_seq', read_seq) FROM members
+               WHERE conversation_id = $1 AND user_id = $2) AS before,
+              ${audienceColumns('$1', '$2')}`,
+      [input.conversationId, input.userId, input.kind === 'read' ? input.seq : 0, input.kind === 'delivered' ? input.seq : 0],
+    );
+    const now = row?.raised ?? row?.before;
+    if (!row || !now) return null;
+    // While a block stands between the two people of a direct conversation, neither hears the other's receipts.
+    const memberIds = recipientsOf(row.member_ids, row.blocked_peer);
+    return { deliveredSeq: now.delivered_seq, readSeq: now.read_seq, moved: row.raised !== null, memberIds };
+  }
+
+  async createUpload(input: NewUpload): Promise<CreateUploadResult> {
+    return uploads.createUpload(this.db, input);
+  }
+
+  async getUpload(id: string): Promise<StoredUpload | null> {
+    return uploads.getUpload(this.db, id);
+  }
+
+  async completeUpload(id: string, at: number): Promise<void> {
+    await uploads.completeUpload(this.db, id, at);
+  }
+
+  async deleteUpload(id: string): Promise<boolean> {
+    return uploads.deleteUpload(this.db, id);
+  }
+
+  async findDownloadable(userId: string, attachmentId: string): Promise<DownloadableUpload | null> {
+    return uploads.findDownloadable(this.db, userId, attachmentId);
+  }
+
+  async listExpiredUploads(before: number): Promise<string[]> {
+    return uploads.listExpiredUploads(this.db, before);
+  }
+
+  async setSettings(userId: string, registers: readonly SettingRegister[]): Promise<SetSettingsResult> {
+    return inTransaction(this.db, (tx) => setSettingsWith(tx, userId, registers));
+  }
+
+  async listSettings(userId: string, afterVersion: number, limit: number): Promise<SettingsPage> {
+    // One row more than asked tells whether another page exists without a COUNT.
+    const rows = await this.db.query<SettingRecord>(
+      'SELECT key, setting, at, by, version FROM settings WHERE user_id = $1 AND version > $2 ORDER BY version LIMIT $3',
+      [userId, afterVersion, limit + 1],
+    );
+    return { settings: rows.slice(0, limit).map(toStoredSetting), hasMore: rows.length > limit };
+  }
+
+  async listBlockedWith(userId: string): Promise<string[]> {
+    const rows = await this.db.query<{ user_id: string }>(blockedWithSql('$1'), [userId]);
+    return rows.map((row) => row.user_id);
+  }
+
+  async listContacts(userId: string): Promise<Contact[]> {
+    const rows = await this.db.query<{ user_id: string; last_seen_at: number | null }>(contactsOfSql('$1'), [userId]);
+    return rows.map((row) => ({ userId: row.user_id, lastSeenAt: row.last_seen_at }));
+  }
+
+  async getLastSeen(userId: string): Promise<number | null> {
+    const [row] = await this.db.query<{ last_seen_at: number | null }>('SELECT last_seen_at FROM users WHERE id = $1', [userId]);
+    return row?.last_seen_at ?? null;
+  }
+
+  async recordLastSeen(input: { userId: string; at: number }): Promise<void> {
+    await this.db.query('UPDATE users SET last_seen_at = $2 WHERE id = $1', [input.userId, input.at]);
+  }
+
+  /** Whether the database holds no users, conversations or uploads (migrate-store copies only into such a one). */
+  async isEmpty(): Promise<boolean> {
+    const [row] = await this.db.query<{ empty: boolean }>(
+      `SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM conversations)
+              AND NOT EXISTS (SELECT 1 FROM uploads) AS empty`,
+    );
+    return row?.empty === true;
+  }
+
+  async ready(): Promise<StoreReadiness> {
+    if (this.pool.ending || this.pool.ended) return { ok: false, reason: 'The database is closed' };
+    try {
+      const client = await this.db.connect();
+      let version: number;
+      try {
+        version = await postgresSchemaVersion(client);
+      } finally {
+        client.release();
+      }
+      if (version !== LATEST_POSTGRES_VERSION) {
+        return { ok: false, reason: `The schema is at version ${version}, expected ${LATEST_POSTGRES_VERSION}` };
+      }
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: `The database does not answer: ${(error as Error).message}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ending && !this.pool.ended) await this.pool.end();
+  }
+}

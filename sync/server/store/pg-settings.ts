@@ -1,0 +1,157 @@
+import type { SettingRegister, StoredSetting } from '../../protocol/frames.js';
+import { settingConversationId, settingKey } from '../../protocol/settings.js';
+import type { Session } from './pg-connections.js';
+import { directPairKey, type BlockChange, type SetSettingsResult } from './server-store.js';
+import { planSettings, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
+
+/**
+ * Personal settings (last-writer-wins registers, per user) and the blocks they make, in
+ * PostgreSQL. setSettingsWith runs in one READ COMMITTED transaction the store opens: the merge
+ * (settings-rules.ts), the versions, the block rows and what a block changes (watermark snapshots,
+ * conversations kept from someone) commit together.
+ */
+
+interface SettingsFactsRow {
+  was_member_of: string[];
+  current: SettingRecord[];
+  blocks: [blocker: string, blocked: string][];
+}
+
+// $1 user, $2 the conversations the registers name, $3 their keys, $4 the people they block or unblock.
+const SETTINGS_FACTS = `
+  SELECT (SELECT COALESCE(jsonb_agg(DISTINCT conversation_id), '[]') FROM member_periods
+          WHERE user_id = $1 AND conversation_id = ANY($2::text[])) AS was_member_of,
+         (SELECT COALESCE(jsonb_agg(to_jsonb(s)), '[]') FROM (
+            SELECT key, setting, at, by, version FROM settings WHERE user_id = $1 AND key = ANY($3::text[])) s) AS current,
+         (SELECT COALESCE(jsonb_agg(jsonb_build_array(blocker_id, blocked_id)), '[]') FROM blocks
+          WHERE (blocker_id = $1 AND blocked_id = ANY($4::text[])) OR (blocked_id = $1 AND blocker_id = ANY($4::text[]))) AS blocks`;
+
+export async function setSettingsWith(
+  tx: Session,
+  userId: string,
+  registers: readonly SettingRegister[],
+): Promise<SetSettingsResult> {
+  const named = registers.flatMap(({ setting }) => (setting.kind === 'blocked' ? [setting.userId] : []));
+  // The user's row, and the rows of the people a block names, are locked (in id order, like every
+  // lock on users) before any register is read: the user's settings writes run one at a time, and
+  // a block between two people begins or ends wholly before or after anything else about the pair
+  // (their other settings writes, the creation of their direct conversation).
+  const { rows: locked } = await tx.query<{ id: string }>(
+    'SELECT id FROM users WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE',
+    [[userId, ...named]],
+  );
+  const conversationIds = registers.flatMap(({ setting }) => settingConversationId(setting) ?? []);
+  const { rows } = await tx.query<SettingsFactsRow>(SETTINGS_FACTS, [userId, conversationIds, settingKeysOf(registers), named]);
+  const facts = rows[0] as SettingsFactsRow;
+  const stood = new Set(facts.blocks.map(([blocker, blocked]) => `${blocker} ${blocked}`));
+  const plan = planSettings(userId, registers, {
+    wasMemberOf: (conversationId) => facts.was_member_of.includes(conversationId),
+    userExists: (otherId) => locked.some((user) => user.id === otherId),
+    current: new Map(facts.current.map((row) => [row.key, toStoredSetting(row)])),
+    blocks: (blocker, blocked) => stood.has(`${blocker} ${blocked}`),
+  });
+  if (plan.status === 'refused') return plan;
+  const { settings, changed } = plan.withVersions(await bumpVersions(tx, userId, plan.winners.length));
+  // A key won twice in one frame is written once, as its latest.
+  if (changed.length > 0) await writeSettings(tx, userId, changed);
+  const blockChanges: BlockChange[] = [];
+  for (const change of plan.blockChanges) blockChanges.push(await blockChanged(tx, userId, change.userId, change.standing));
+  return { status: 'stored', settings, changed, blockChanges };
+}
+
+/** Moves the user's counter past `count` new versions (an UPDATE ... RETURNING, never read-then-write); the first of them. */
+async function bumpVersions(tx: Session, userId: string, count: number): Promise<number> {
+  if (count === 0) return 0;
+  const { rows } = await tx.query<{ version: number }>(
+    'UPDATE users SET settings_version = settings_version + $2 WHERE id = $1 RETURNING settings_version AS version',
+    [userId, count],
+  );
+  return (rows[0] as { version: number }).version - count + 1;
+}
+
+/** The registers, and the blocks that stand now (a 'blocked' register whose value is true). */
+async function writeSettings(tx: Session, userId: string, changed: readonly StoredSetting[]): Promise<void> {
+  const blocked = changed.flatMap(({ setting }) => (setting.kind === 'blocked' ? [setting] : []));
+  await tx.query(
+    `WITH written AS (
+       INSERT INTO settings (user_id, key, setting, at, by, version)
+       SELECT $1, r.key, r.setting, r.at, r.by, r.version
+       FROM unnest($2::text[], $3::jsonb[], $4::bigint[], $5::text[], $6::bigint[]) AS r(key, setting, at, by, version)
+       ON CONFLICT (user_id, key) DO UPDATE SET setting = excluded.setting, at = excluded.at, by = excluded.by,
+         version = excluded.version),
+     began AS (INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, unnest($7::text[]) ON CONFLICT DO NOTHING)
+     DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = ANY($8::text[])`,
+    [
+      userId,
+      changed.map(({ setting }) => settingKey(setting)),
+      changed.map(({ setting }) => setting),
+      changed.map(({ at }) => at),
+      changed.map(({ by }) => by),
+      changed.map(({ version }) => version),
+      blocked.filter((setting) => setting.value).map((setting) => setting.userId),
+      blocked.filter((setting) => !setting.value).map((setting) => setting.userId),
+    ],
+  );
+}
+
+/**
+ * A block between the pair began (`standing`) or the last one was lifted. Beginning: their direct
+ * conversation's watermarks are kept as they are now, which is what each is shown of the other's
+ * while it stands. Lifting: those go, and a conversation kept from one of them is told to them now.
+ */
+async function blockChanged(tx: Session, userId: string, other: string, standing: boolean): Promise<BlockChange> {
+  const { rows } = await tx.query<{ id: string; hidden_from: string | null }>(
+    'SELECT id, hidden_from FROM conversations WHERE pair_key = $1',
+    [directPairKey(userId, other)],
+  );
+  const conversation = rows[0];
+  if (!conversation) return { userId: other, standing, conversationId: null, revealedTo: null };
+  if (standing) {
+    await snapshotWatermarks(tx, conversation.id);
+    return { userId: other, standing, conversationId: conversation.id, revealedTo: null };
+  }
+  await tx.query(
+    `WITH dropped AS (DELETE FROM block_watermarks WHERE conversation_id = $1)
+     UPDATE conversations SET hidden_from = NULL WHERE id = $1 AND hidden_from IS NOT NULL`,
+    [conversation.id],
+  );
+  return { userId: other, standing, conversationId: conversation.id, revealedTo: conversation.hidden_from };
+}
+
+async function snapshotWatermarks(tx: Session, conversationId: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO block_watermarks (conversation_id, user_id, delivered_seq, read_seq)
+     SELECT conversation_id, user_id, delivered_seq, read_seq FROM members WHERE conversation_id = $1
+     ON CONFLICT (conversation_id, user_id) DO UPDATE SET delivered_seq = excluded.delivered_seq, read_seq = excluded.read_seq`,
+    [conversationId],
+  );
+}
+
+/**
+ * A direct conversation just made while a block stands between the pair: the other person is not
+ * told of it (not listed, no conversation_added) until the block is lifted, and each is shown the
+ * other's watermarks as they are now (nothing yet). Returns who it is kept from, or null.
+ */
+export async function keepNewDirectFrom(
+  tx: Session,
+  conversationId: string,
+  creatorId: string,
+  otherId: string,
+): Promise<string | null> {
+  const { rowCount } = await tx.query(
+    `UPDATE conversations SET hidden_from = $3 WHERE id = $1 AND EXISTS (
+       SELECT 1 FROM blocks WHERE (blocker_id = $2 AND blocked_id = $3) OR (blocker_id = $3 AND blocked_id = $2))`,
+    [conversationId, creatorId, otherId],
+  );
+  if (rowCount === 0) return null;
+  await snapshotWatermarks(tx, conversationId);
+  return otherId;
+}
+
+/**
+ * The person asks for a direct conversation kept from them (they start it themselves): it is
+ * theirs to see from now on; what was hidden from them in it stays hidden.
+ */
+export async function revealDirectTo(tx: Session, conversationId: string, userId: string): Promise<void> {
+  await tx.query('UPDATE conversations SET hidden_from = NULL WHERE id = $1 AND hidden_from = $2', [conversationId, userId]);
+}

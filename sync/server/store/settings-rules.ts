@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { settingSchema, type SettingRegister, type StoredSetting } from '../../protocol/frames.js';
+import { blockedBetween, settingConversationId, settingKey, supersedes } from '../../protocol/settings.js';
+import { refused } from './append-rules.js';
+import type { Refused } from './server-store.js';
+
+/**
+ * Merging personal settings (last-writer-wins registers, per user) and the blocks they make, for
+ * every store: the store reads the user's registers and blocks inside the transaction that writes
+ * them, merges here, and writes what changed; nothing here reads or writes.
+ */
+
+/** A row of `settings` as the store read it, its setting as parsed JSON. */
+export interface SettingRecord {
+  key: string;
+  setting: unknown;
+  at: number;
+  by: string;
+  version: number;
+}
+
+/** A row no version of this server writes fails loudly rather than being served. */
+export function toStoredSetting(row: SettingRecord): StoredSetting {
+  const parsed = settingSchema.safeParse(row.setting);
+  if (!parsed.success) throw new Error(`Corrupt setting ${row.key}: ${z.prettifyError(parsed.error)}`);
+  return { setting: parsed.data, at: row.at, by: row.by, version: row.version };
+}
+
+/** What a settings write is judged and merged on, read in the transaction that would write it. */
+export interface SettingsFacts {
+  /** Whether the user is or was in the conversation. */
+  wasMemberOf: (conversationId: string) => boolean;
+  userExists: (userId: string) => boolean;
+  /** The user's stored registers of the keys the frame names (settingKeysOf). */
+  current: ReadonlyMap<string, StoredSetting>;
+  /** Which blocks stood before the write, between the user and the people the frame names. */
+  blocks: (blocker: string, blocked: string) => boolean;
+}
+
+export interface SettingsPlan extends SettingsMerge {
+  status: 'accepted';
+  /** The pairs between whom a block begins (`standing`) or the last one is lifted by the winners. */
+  blockChanges: { userId: string; standing: boolean }[];
+}
+
+/**
+ * Merges `registers` into the user's settings, last writer wins per key (settings.ts: supersedes),
+ * once every register has passed its check; what to write and what it changes.
+ */
+export function planSettings(
+  userId: string,
+  registers: readonly SettingRegister[],
+  facts: SettingsFacts,
+): Refused | SettingsPlan {
+  const refusal = refuseSettings(userId, registers, facts);
+  if (refusal) return refusal;
+  const merge = mergeSettings(registers, facts.current);
+  return { status: 'accepted', ...merge, blockChanges: blockChangesOf(userId, merge.winners, facts.blocks) };
+}
+
+/**
+ * Every register is checked before any is written: a conversation setting needs a conversation
+ * the user is or was in (else conversation_not_found, as for a stranger), a block another existing
+ * user. null when all may be merged.
+ */
+function refuseSettings(userId: string, registers: readonly SettingRegister[], facts: SettingsFacts): Refused | null {
+  for (const { setting } of registers) {
+    const conversationId = settingConversationId(setting);
+    if (conversationId !== null) {
+      if (!facts.wasMemberOf(conversationId)) return refused('conversation_not_found');
+    } else if (setting.kind === 'blocked') {
+      if (setting.userId === userId) return refused('cannot_block_yourself');
+      if (!facts.userExists(setting.userId)) return refused('no_such_user');
+    }
+  }
+  return null;
+}
+
+/** The keys a frame's registers name, each once, in the frame's order. */
+export function settingKeysOf(registers: readonly SettingRegister[]): string[] {
+  return [...new Set(registers.map((register) => settingKey(register.setting)))];
+}
+
+interface SettingsMerge {
+  /** The registers that win, in the frame's order: each takes the next version of the user's counter. */
+  winners: SettingRegister[];
+  /** Once the winners have versions `firstVersion`, `firstVersion + 1`, …: what the store answers. */
+  withVersions(firstVersion: number): {
+    /** Every winner with its version, in order: what the store writes. */
+    written: StoredSetting[];
+    /** Each key the frame named, as stored now (the winner of the merge), in the frame's order. */
+    settings: StoredSetting[];
+    /** A key written twice in one frame changed once for whoever hears of it: its latest version. */
+    changed: StoredSetting[];
+  };
+}
+
+/** Merges the registers into `current` (the user's stored registers of those keys), last writer wins per key. */
+function mergeSettings(registers: readonly SettingRegister[], current: ReadonlyMap<string, StoredSetting>): SettingsMerge {
+  const latest = new Map<string, SettingRegister>(current);
+  const winners = registers.filter((register) => {
+    const key = settingKey(register.setting);
+    if (!supersedes(register, latest.get(key) ?? null)) return false;
+    latest.set(key, register);
+    return true;
+  });
+  return {
+    winners,
+    withVersions(firstVersion) {
+      const written = winners.map((register, index) => ({ ...register, version: firstVersion + index }));
+      const stored = new Map<string, StoredSetting>(current);
+      for (const setting of written) stored.set(settingKey(setting.setting), setting);
+      const settings = settingKeysOf(registers).map((key) => stored.get(key) as StoredSetting);
+      return { written, settings, changed: written.filter((setting) => stored.get(settingKey(setting.setting)) === setting) };
+    },
+  };
+}
+
+/** The pairs between whom a block begins (`standing`) or the last one is lifted by the winners. */
+function blockChangesOf(
+  userId: string,
+  winners: readonly SettingRegister[],
+  blocks: (blocker: string, blocked: string) => boolean,
+): { userId: string; standing: boolean }[] {
+  const mine = new Map<string, boolean>();
+  for (const { setting } of winners) if (setting.kind === 'blocked') mine.set(setting.userId, setting.value);
+  return [...mine].flatMap(([other, blocking]) => {
+    const before = blockedBetween(userId, other, blocks);
+    const after = blocking || blocks(other, userId);
+    return before === after ? [] : [{ userId: other, standing: after }];
+  });
+}

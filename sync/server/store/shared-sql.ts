@@ -1,0 +1,105 @@
+/**
+ * Reads both stores run word for word: the SQLite and PostgreSQL schemas have the same tables and
+ * columns, and these statements use only SQL both understand. Only placeholders differ (SQLite
+ * `@name`, PostgreSQL `$n`), so each statement is made with its parameters' placeholders.
+ */
+
+const CONVERSATION_COLUMNS = `c.id, c.kind, c.name, c.created_by, c.last_seq, c.created_at`;
+const MEMBER_COLUMNS = `m.conversation_id, u.id, u.username, u.display_name, m.role, m.join_order, m.delivered_seq, m.read_seq`;
+
+/**
+ * A member's columns of a conversation: its last_seq is the highest seq this member may see. In a
+ * direct conversation, events stored away from them while a block stood (events.hidden_from) are
+ * not theirs, so a run of them at the end is not something their device can ever catch up to. The
+ * probe walks the primary key backwards and stops at the first event they may see: one step but
+ * for trailing hidden events.
+ */
+const MEMBER_CONVERSATION_COLUMNS = `c.id, c.kind, c.name, c.created_by, c.created_at,
+  CASE WHEN c.kind = 'direct' THEN COALESCE(
+    (SELECT e.seq FROM events e
+      WHERE e.conversation_id = c.id AND (e.hidden_from IS NULL OR e.hidden_from <> m.user_id)
+      ORDER BY e.seq DESC LIMIT 1), 0)
+  ELSE c.last_seq END AS last_seq`;
+
+/** The conversation (ConversationRow) as `user` sees it, when they are a member. */
+export function conversationForMemberSql(conversation: string, user: string): string {
+  return `SELECT ${MEMBER_CONVERSATION_COLUMNS} FROM conversations c
+          JOIN members m ON m.conversation_id = c.id
+          WHERE c.id = ${conversation} AND m.user_id = ${user}`;
+}
+
+/** The conversations `user` is in (ConversationRow), not those kept from them while a block stands (conversations.hidden_from). */
+export function conversationsOfSql(user: string): string {
+  return `SELECT ${MEMBER_CONVERSATION_COLUMNS} FROM conversations c
+          JOIN members m ON m.conversation_id = c.id
+          WHERE m.user_id = ${user} AND (c.hidden_from IS NULL OR c.hidden_from <> m.user_id)
+          ORDER BY c.created_at, c.id`;
+}
+
+/** Groups `user` was in and is not now (ConversationRow), with the last seq they may read (last_visible_seq). */
+export function formerConversationsOfSql(user: string): string {
+  return `SELECT ${CONVERSATION_COLUMNS}, MAX(p.to_seq) AS last_visible_seq FROM member_periods p
+          JOIN conversations c ON c.id = p.conversation_id
+          WHERE p.user_id = ${user}
+            AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = p.conversation_id AND m.user_id = ${user})
+          GROUP BY c.id
+          ORDER BY c.created_at, c.id`;
+}
+
+/** The members (MemberRow) of one conversation, in join order. */
+export function membersOfSql(conversation: string): string {
+  return `SELECT ${MEMBER_COLUMNS} FROM members m JOIN users u ON u.id = m.user_id
+          WHERE m.conversation_id = ${conversation} ORDER BY m.join_order`;
+}
+
+/** The members (MemberRow) of every conversation `user` is in, by conversation and join order. */
+export function membersOfConversationsOfSql(user: string): string {
+  return `SELECT ${MEMBER_COLUMNS} FROM members m JOIN users u ON u.id = m.user_id
+          WHERE m.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ${user})
+          ORDER BY m.conversation_id, m.join_order`;
+}
+
+/**
+ * Users who share a conversation with `user` (user_id, last_seen_at). Nobody with a block between
+ * them and the user: presence is not relayed between such a pair.
+ */
+export function contactsOfSql(user: string): string {
+  return `SELECT DISTINCT u.id AS user_id, u.last_seen_at FROM members mine
+          JOIN members theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id <> mine.user_id
+          JOIN users u ON u.id = theirs.user_id
+          WHERE mine.user_id = ${user}
+            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${user} AND b.blocked_id = u.id)
+            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = ${user})
+          ORDER BY u.id`;
+}
+
+/** Everyone with a block between them and `user` (user_id), whoever made it. */
+export function blockedWithSql(user: string): string {
+  return `SELECT blocked_id AS user_id FROM blocks WHERE blocker_id = ${user}
+          UNION SELECT blocker_id AS user_id FROM blocks WHERE blocked_id = ${user}
+          ORDER BY user_id`;
+}
+
+/** The frozen watermarks (block_watermarks) of everyone but `user` in the conversations `user` is in. */
+export function frozenWatermarksForSql(user: string): string {
+  return `SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks
+          WHERE user_id <> ${user} AND conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ${user})`;
+}
+
+/**
+ * Whether `user` may download the upload aliased `upload`: it is complete, and a message that refers
+ * to it lies within one of the reader's visibility periods of a conversation they are a member of
+ * now, and is served to them (as readEvents serves them).
+ */
+export function downloadableToSql(user: string, upload: string): string {
+  return `${upload}.completed_at IS NOT NULL AND EXISTS (
+            SELECT 1 FROM attachment_refs r
+            JOIN member_periods p ON p.conversation_id = r.conversation_id AND p.user_id = ${user}
+            JOIN members m ON m.conversation_id = r.conversation_id AND m.user_id = ${user}
+            WHERE r.upload_id = ${upload}.id AND r.seq >= p.from_seq AND (p.to_seq IS NULL OR r.seq <= p.to_seq)
+              -- Not through a message hidden from the reader (stored while a block stood).
+              AND NOT EXISTS (
+                SELECT 1 FROM events e WHERE e.conversation_id = r.conversation_id AND e.seq = r.seq AND e.hidden_from = ${user}
+              )
+          )`;
+}

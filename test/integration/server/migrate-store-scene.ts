@@ -1,0 +1,148 @@
+/**
+ * What the migrate-store tests copy: real traffic through a running server (every kind of row the
+ * schema has), and what each person's client can see of it, so a server on the copy can be shown
+ * to serve the same.
+ */
+import type { Conversation, ConversationEvent, SettingRegister, StoredSetting, User } from '../../../sync/protocol/frames.js';
+import {
+  groupChange,
+  groupOf,
+  people,
+  visibleLog,
+  type ServerHarness,
+  type SocketPerson,
+  type TestServer,
+} from '../../support/server-harness.js';
+import { attachmentOf, bearer, download, sendAttachments, sha256Of, testFile, uploadFile } from './attachment-support.js';
+
+export const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
+export type Name = (typeof NAMES)[number];
+
+export interface Scene {
+  who: Record<Name, SocketPerson>;
+  /** Every upload: one sent in a message (and forwarded), one completed but never sent. */
+  uploadIds: string[];
+  /** The conversations by what they show. */
+  aliceBob: Conversation;
+  trip: Conversation;
+}
+
+async function direct(from: SocketPerson, to: SocketPerson): Promise<Conversation> {
+  const { conversation } = await from.socket.call({ type: 'start_conversation', username: to.user.username }, 'conversation');
+  return conversation;
+}
+
+let clock = 0;
+function setSettings(person: SocketPerson, ...settings: SettingRegister['setting'][]) {
+  return person.socket.call(
+    { type: 'set_settings', settings: settings.map((setting) => ({ setting, at: (clock += 1), by: 'laptop' })) },
+    'settings',
+  );
+}
+
+/**
+ * Alice and Bob talk directly (a link preview, a reply, an edit, a delete, a reaction, a pin, a file); Alice's
+ * group with Bob and Carol (renamed, Bob made admin, the report forwarded, Carol removed); Dave
+ * and Bob talk until Dave blocks him (Bob's next message hidden from Dave, watermarks frozen);
+ * Erin blocks Dave before he starts a conversation with her (hidden from her); receipts and
+ * personal settings (mute, draft, archive, the blocks) along the way.
+ */
+export async function playScene(h: ServerHarness, server: TestServer): Promise<Scene> {
+  const who = await people(h, server, ...NAMES);
+  const { alice, bob, carol, dave, erin } = who;
+
+  const aliceBob = await direct(alice, bob);
+  await alice.socket.call(
+    {
+      type: 'send',
+      conversationId: aliceBob.id,
+      clientMessageId: 'a1',
+      text: 'hello bob, see https://example.com/trip',
+      linkPreview: { url: 'https://example.com/trip', title: 'The trip', description: 'Ten days \u0000 away', image: null },
+    },
+    'sent',
+  );
+  const answer = await bob.socket.send(aliceBob.id, 'b1', 'hi alice, a NUL \u0000 and \u0001 here', 'a1');
+  await alice.socket.change(aliceBob.id, 'a1-edit', { kind: 'edit', messageId: 'a1', text: 'hello, bob' });
+  await bob.socket.change(aliceBob.id, 'b1-like', { kind: 'reaction', messageId: 'a1', emoji: '👍', on: true });
+  await alice.socket.change(aliceBob.id, 'a1-pin', { kind: 'pin', messageId: answer.clientMessageId, on: true });
+  const oops = await alice.socket.send(aliceBob.id, 'a2', 'oops');
+  await alice.socket.change(aliceBob.id, 'a2-delete', { kind: 'delete', messageId: oops.clientMessageId });
+  const file = await testFile(await h.tempDir(), 4096);
+  const reportId = await uploadFile(server.httpUrl, alice.account.token, file);
+  const report = await sendAttachments(alice.socket, aliceBob.id, 'a3', [attachmentOf(reportId, file)], 'the report');
+  const unsentId = await uploadFile(server.httpUrl, bob.account.token, await testFile(await h.tempDir(), 100));
+
+  const trip = await groupOf(alice, [bob, carol], 'Trip');
+  await carol.socket.send(trip.id, 'c1', 'when do we leave?');
+  await groupChange(alice.socket, trip.id, 'g-rename', { kind: 'rename', name: 'Trip 2027' });
+  await groupChange(alice.socket, trip.id, 'g-admin', { kind: 'set_role', userId: bob.user.id, role: 'admin' });
+  await bob.socket.call(
+    {
+      type: 'send',
+      conversationId: trip.id,
+      clientMessageId: 'b-forward',
+      text: '',
+      attachments: [attachmentOf(reportId, file)],
+      forwardOf: { conversationId: aliceBob.id, messageId: report.clientMessageId },
+    },
+    'sent',
+  );
+  await groupChange(alice.socket, trip.id, 'g-remove', { kind: 'remove_member', userId: carol.user.id });
+  await alice.socket.send(trip.id, 'a4', 'carol has left');
+
+  const bobDave = await direct(bob, dave);
+  await dave.socket.send(bobDave.id, 'd1', 'hi bob');
+  await bob.socket.call({ type: 'receipt', conversationId: bobDave.id, kind: 'read', seq: 1 }, 'ok');
+  await setSettings(dave, { kind: 'blocked', userId: bob.user.id, value: true });
+  await bob.socket.send(bobDave.id, 'b2', 'why no answer?');
+  await setSettings(erin, { kind: 'blocked', userId: dave.user.id, value: true });
+  await direct(dave, erin);
+
+  await bob.socket.call({ type: 'receipt', conversationId: aliceBob.id, kind: 'delivered', seq: report.seq }, 'ok');
+  await bob.socket.call({ type: 'receipt', conversationId: aliceBob.id, kind: 'read', seq: answer.seq }, 'ok');
+  await alice.socket.call({ type: 'receipt', conversationId: trip.id, kind: 'read', seq: 2 }, 'ok');
+  await setSettings(
+    alice,
+    { kind: 'muted', conversationId: trip.id, value: true },
+    { kind: 'draft', conversationId: aliceBob.id, value: { text: 'half a \u0000 thought', replyTo: answer.clientMessageId } },
+  );
+  await setSettings(bob, { kind: 'archived', conversationId: aliceBob.id, value: { on: true, seq: report.seq } });
+  return { who, uploadIds: [reportId, unsentId], aliceBob, trip };
+}
+
+/** Everything one person's client can learn from a server: the same on the copy as on the original. */
+export interface PersonView {
+  user: User;
+  conversations: Conversation[];
+  /** Per conversation listed: the whole log a catch-up serves, with its skips and the users it names (by id). */
+  logs: Record<string, { events: ConversationEvent[]; skips: number[]; users: User[] }>;
+  settings: StoredSetting[];
+  /** Per upload: the download's status, and the SHA-256 of what came. */
+  downloads: Record<string, { status: number; sha256: string }>;
+}
+
+/** What `token`'s holder sees on `server`, through a socket opened with that token. */
+export async function viewOf(h: ServerHarness, server: TestServer, token: string, uploadIds: string[]): Promise<PersonView> {
+  const socket = await h.connect(server, token);
+  const { conversations } = await socket.call({ type: 'list_conversations' }, 'conversations');
+  const logs: PersonView['logs'] = {};
+  for (const conversation of conversations) {
+    const { events, skips, users } = await visibleLog(socket, conversation.id);
+    // A set: neither store orders the users a page names (SQLite happens to give them by id).
+    logs[conversation.id] = { events, skips, users: users.sort((a, b) => (a.id < b.id ? -1 : 1)) };
+  }
+  const settings: StoredSetting[] = [];
+  for (let hasMore = true; hasMore;) {
+    const page = await socket.call({ type: 'list_settings', afterVersion: settings.at(-1)?.version ?? 0 }, 'settings');
+    settings.push(...page.settings);
+    hasMore = page.hasMore;
+  }
+  const downloads: PersonView['downloads'] = {};
+  for (const id of uploadIds) {
+    const got = await download(server.httpUrl, id, bearer(token));
+    downloads[id] = { status: got.status, sha256: sha256Of(got.bytes) };
+  }
+  await socket.close();
+  return { user: socket.user, conversations, logs, settings, downloads };
+}

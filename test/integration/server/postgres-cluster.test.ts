@@ -1,0 +1,160 @@
+/**
+ * Two server nodes on one PostgreSQL database, in this process: whatever reaches a person through
+ * one node reaches their connections on the other (events read back from the database, pushes that
+ * are stored nowhere as frames), presence is the union over nodes, a node whose listener lost its
+ * connection makes its clients catch up, and a node that stops heartbeating stops counting.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { realRuntime } from '../../../sync/node/real-runtime.js';
+import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
+import { PostgresNodeDirectory } from '../../../sync/server/cluster/pg-node-directory.js';
+import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
+import { freshDatabase } from '../../support/postgres.js';
+import { createServerHarness, type TestServer } from '../../support/server-harness.js';
+
+const h = createServerHarness();
+const stores: PostgresServerStore[] = [];
+const drops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await h.cleanup();
+  for (const store of stores.splice(0)) await store.close();
+  for (const drop of drops.splice(0)) await drop();
+});
+
+/** Short enough for a test to see a node die; the real timing is CLUSTER_TIMING. */
+const TEST_TIMING = { heartbeatMs: 200, deadAfterMs: 1_000 };
+
+async function startNode(url: string, nodeId: string, dataDir?: string): Promise<TestServer & { store: PostgresServerStore }> {
+  const store = await openPostgresServerStore(url);
+  stores.push(store);
+  const runtime = realRuntime();
+  const logger = { error: () => undefined };
+  const bus = new PostgresClusterBus({ url, pool: store.pool, nodeId, runtime, logger: completeQuietLogger(logger) });
+  const server = await h.startServer({
+    store,
+    runtime,
+    ...(dataDir ? { dataDir } : {}),
+    cluster: { nodeId, bus, directory: new PostgresNodeDirectory(store.pool), timing: TEST_TIMING },
+  });
+  return Object.assign(server, { store });
+}
+
+function completeQuietLogger(base: { error: () => void }) {
+  return { ...base, warn: () => undefined, info: () => undefined, debug: () => undefined };
+}
+
+async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('Condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function twoNodes() {
+  const database = await freshDatabase();
+  drops.push(() => database.drop());
+  const one = await startNode(database.url, 'node-1');
+  const two = await startNode(database.url, 'node-2', one.dataDir);
+  return { url: database.url, one, two };
+}
+
+describe('two nodes on one PostgreSQL database', () => {
+  it('a message, its edit, a receipt, typing and a new conversation reach a person connected to the other node', async () => {
+    const { one, two } = await twoNodes();
+    const alice = await h.createAccount(one);
+    const bob = await h.createAccount(two);
+    const aliceSocket = await h.connect(one, alice.token);
+    const bobSocket = await h.connect(two, bob.token);
+    const bobOnOne = await h.connect(one, bob.token);
+
+    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await bobSocket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id);
+
+    const sent = await aliceSocket.send(conversation.id, randomUUID(), 'across the cluster');
+    const pushed = await bobSocket.waitForPush('event', (push) => push.event.seq === sent.seq);
+    expect(pushed.event).toEqual(sent);
+    // Bob's connection on Alice's node gets it straight from there, once.
+    await bobOnOne.waitForPush('event', (push) => push.event.seq === sent.seq);
+
+    const edit = await aliceSocket.change(conversation.id, randomUUID(), {
+      kind: 'edit',
+      messageId: sent.clientMessageId,
+      text: 'edited',
+    });
+    expect((await bobSocket.waitForPush('event', (push) => push.event.seq === edit.seq)).event).toEqual(edit);
+
+    await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: edit.seq }, 'ok');
+    const watermark = await aliceSocket.waitForPush(
+      'watermark',
+      (push) => push.userId === bob.user.id && push.readSeq === edit.seq,
+    );
+    expect(watermark.conversationId).toBe(conversation.id);
+
+    await bobSocket.call({ type: 'typing', conversationId: conversation.id }, 'ok');
+    const typing = await aliceSocket.waitForPush('typing', (push) => push.userId === bob.user.id);
+    expect(typing.conversationId).toBe(conversation.id);
+
+    // Each event once per connection: no echo of what a node published back to itself.
+    const events = bobSocket.pushesOf('event').filter((push) => push.event.conversationId === conversation.id);
+    expect(events.map((push) => push.event.seq)).toEqual([sent.seq, edit.seq]);
+  });
+
+  it('presence is the union over nodes: offline only when the last connection anywhere closes', async () => {
+    const { one, two } = await twoNodes();
+    const alice = await h.createAccount(one);
+    const bob = await h.createAccount(one);
+    const aliceSocket = await h.connect(one, alice.token);
+    const bobOnOne = await h.connect(one, bob.token);
+    await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && push.online);
+    const bobOnTwo = await h.connect(two, bob.token);
+    // Node 2 announces him too, after telling node 1 he is connected there (signals keep their order).
+    await eventually(
+      () => aliceSocket.pushesOf('presence').filter((push) => push.userId === bob.user.id && push.online).length === 2,
+    );
+
+    await bobOnOne.close();
+    // Still connected to node 2: nobody hears he went offline.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await aliceSocket.barrier();
+    expect(aliceSocket.pushesOf('presence').filter((push) => push.userId === bob.user.id && !push.online)).toEqual([]);
+
+    await bobOnTwo.close();
+    await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && !push.online);
+  });
+
+  it('a node that stops heartbeating stops counting: its users go offline for the others', async () => {
+    const database = await freshDatabase();
+    drops.push(() => database.drop());
+    const one = await startNode(database.url, 'node-1');
+    const two = await startNode(database.url, 'node-2', one.dataDir);
+    const alice = await h.createAccount(one);
+    const bob = await h.createAccount(one);
+    const aliceSocket = await h.connect(one, alice.token);
+    const bobSocket = await h.connect(two, bob.token);
+    await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && push.online);
+
+    // Node 2 freezes: its heartbeats stop, as if the process hung or died without a word.
+    await freezeHeartbeats(one.store.pool, 'node-2');
+    await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && !push.online, 5_000);
+    // Frozen, not gone: his socket to node 2 is still open.
+    await bobSocket.barrier();
+  });
+});
+
+/** Makes `nodeId` look silent to the others from now on (its own heartbeats land in the past). */
+async function freezeHeartbeats(pool: pg.Pool, nodeId: string): Promise<void> {
+  await pool.query(
+    `CREATE OR REPLACE FUNCTION freeze_heartbeat() RETURNS trigger AS $$
+     BEGIN NEW.heartbeat_at := 0; RETURN NEW; END $$ LANGUAGE plpgsql`,
+  );
+  await pool.query(
+    `CREATE TRIGGER freeze_heartbeat BEFORE INSERT OR UPDATE ON cluster_nodes
+     FOR EACH ROW WHEN (NEW.node_id = '${nodeId}') EXECUTE FUNCTION freeze_heartbeat()`,
+  );
+  await pool.query('UPDATE cluster_nodes SET heartbeat_at = 0 WHERE node_id = $1', [nodeId]);
+}

@@ -1,0 +1,81 @@
+import { CLUSTER_TIMING } from '../../sync/server/cluster/cluster-signal.js';
+import { SILENT_PEER_DETECTION_MS } from './network.js';
+import { SIM_EPOCH_MS } from './scheduler.js';
+import type { SimWorld } from './world.js';
+
+/**
+ * Long enough for the server to notice a silent peer, and for the nodes to reap a dead one (its
+ * last heartbeat grows too old, the next tick of a live node reaps it, and the tick after that of
+ * every other node drops its people), with a margin for the delays between nodes.
+ */
+const NOTICE_MS = Math.max(SILENT_PEER_DETECTION_MS, CLUSTER_TIMING.deadAfterMs + 2 * CLUSTER_TIMING.heartbeatMs) + 10_000;
+const STEP_MS = 1_000;
+const STILL_LIMIT_MS = 120_000;
+
+/**
+ * Presence, checked once at the end of a run, after its last quiet point: some devices lose their
+ * network for good (sometimes every device of a person) and, with several server nodes, one node
+ * may die on top of it, taking the connections of its people with it. Once the server has had time
+ * to notice (a silent peer, a dead node reaped), every connected device shows each other member of
+ * its person's conversations online exactly when that member has a connected device, unless a
+ * block stands between the two (each is then shown as away to the other). Presence is held in
+ * memory only, so this is the one promise checked on live cores rather than on mirrors.
+ */
+export async function checkPresenceAfterLeaving(world: SimWorld): Promise<void> {
+  const { random } = world;
+  world.trace('presence: some leave');
+  for (const device of world.devices) {
+    if (!random.chance(1 / 3)) continue;
+    world.trace(`presence: ${device.name} goes offline`);
+    world.network.setOffline(device.name);
+  }
+  if (world.server.nodes.length > 1 && random.chance(1 / 2)) {
+    await world.server.crashNode(random.int(0, world.server.nodes.length - 1), random.int(0, 40_000), random.chance(1 / 2));
+  }
+  await world.advance(NOTICE_MS);
+  await untilStill(world);
+
+  const connected = new Set<string>();
+  for (const device of world.devices) if ((await device.core.getConnectionState()) === 'online') connected.add(device.user.id);
+  const inspector = world.serverInspector();
+  const blocks = inspector.blocks();
+  inspector.close();
+  const apart = (one: string, other: string) => blocks.has(`${one} ${other}`) || blocks.has(`${other} ${one}`);
+  const name = (userId: string) => world.users.find((user) => user.id === userId)?.username ?? userId;
+
+  const problems: string[] = [];
+  for (const device of world.devices) {
+    if ((await device.core.getConnectionState()) !== 'online') continue;
+    const self = device.user.id;
+    for (const conversation of (await world.serverViewsOf(self)).values()) {
+      if (!conversation.isMember) continue;
+      const info = await device.core.getConversationInfo({ conversationId: conversation.id });
+      for (const { user, online, you } of info.members) {
+        const blocked = apart(self, user.id);
+        if (you || online === (connected.has(user.id) && !blocked)) continue;
+        const shown = `${device.name} shows ${name(user.id)} ${online ? 'online' : 'away'} in ${conversation.id.slice(0, 8)}`;
+        const truth = connected.has(user.id) ? 'they are connected' : 'they have no connected device';
+        problems.push(`${shown}, but ${truth}${blocked ? ' and a block stands between them' : ''}`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 12).map((problem) => `  - ${problem}`);
+    if (problems.length > shown.length) shown.push(`  … and ${problems.length - shown.length} more`);
+    throw new Error(`Presence is wrong (virtual time ${world.scheduler.now - SIM_EPOCH_MS} ms):\n${shown.join('\n')}`);
+  }
+}
+
+/**
+ * Runs until nothing moves: every node up, nothing between the nodes or on the wire (a device
+ * without network retries now and then, so a second without any traffic is enough).
+ */
+async function untilStill(world: SimWorld): Promise<void> {
+  const deadline = world.scheduler.now + STILL_LIMIT_MS;
+  while (world.scheduler.now < deadline) {
+    const cluster = world.server.cluster?.pending ?? 0;
+    if (world.server.unsettled === null && world.network.pending === 0 && cluster === 0) return;
+    await world.advance(STEP_MS);
+  }
+  throw new Error(`Presence never settled within ${STILL_LIMIT_MS / 1000} virtual seconds of people leaving`);
+}

@@ -1,0 +1,356 @@
+/**
+ * The client's hand-written validator for hot server frames must give zod's answer for every value
+ * JSON.parse can make: the same success, the same data, the same error. Fed the same frames, valid
+ * ones of every event kind and each with a few fields broken, added or taken away.
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { conversationEventSchema, serverFrameSchema } from '../../../sync/protocol/frames.js';
+import { LIMITS } from '../../../sync/protocol/limits.js';
+import { hotServerFrame, serverFrameValidator } from '../../../sync/protocol/server-frame-validator.js';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 0x0dd_f1a9);
+const RUNS_SCALE = Number(process.env.FUZZ_RUNS_SCALE ?? 1);
+const runs = (numRuns: number) => ({ seed: SEED, numRuns: Math.round(numRuns * RUNS_SCALE) });
+const timeout = (ms: number) => Math.max(ms, Math.round(ms * RUNS_SCALE));
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+// -- valid frames --------------------------------------------------------------------------------
+
+const id = fc.oneof(
+  fc.uuid(),
+  fc
+    .string({ minLength: 1, maxLength: LIMITS.maxIdChars })
+    .filter((s) => (s as string & { isWellFormed(): boolean }).isWellFormed()),
+);
+const seq = fc.integer({ min: 1, max: 2 ** 40 });
+const sentAt = fc.integer({ min: -(2 ** 41), max: 2 ** 45 });
+const text = fc.oneof(fc.string({ maxLength: 40 }), fc.constant('x'.repeat(LIMITS.maxMessageChars)));
+const emoji = fc.constantFrom('👍', '❤️', '👩‍💻', '🇫🇷', '1️⃣', '👋🏽');
+/** Names with spaces around them: zod trims a group's name, so such a frame is not taken as it is. */
+const groupName = fc.constantFrom('Team', ' Team ', 'Book club', 'a');
+const user = fc.record({ id, username: fc.string({ maxLength: 20 }), displayName: fc.string({ maxLength: 20 }) });
+const attachment = fc.record({
+  id: fc.constant('0123456789abcdef0123456789abcdef'),
+  sha256: fc.constant('a'.repeat(64)),
+  size: fc.integer({ min: 1, max: 2 ** 30 }),
+  name: fc.constantFrom('notes.txt', 'photo.png'),
+  mime: fc.constantFrom('text/plain', 'application/pdf'),
+  kind: fc.constant('file'),
+});
+const linkPreview = fc.record({
+  url: fc.constant('https://example.com/a'),
+  title: fc.constant('Example'),
+  description: fc.string({ maxLength: 20 }),
+  image: fc.constant(null),
+});
+
+const base = { conversationId: id, seq, senderId: id, sentAt };
+const message = fc.record(
+  {
+    kind: fc.constant('message'),
+    ...base,
+    clientMessageId: id,
+    text,
+    replyTo: fc.option(id, { nil: null }),
+    deleted: fc.boolean(),
+    attachments: fc.oneof(
+      { weight: 4, arbitrary: fc.constant([]) },
+      { weight: 1, arbitrary: fc.array(attachment, { maxLength: 2 }) },
+    ),
+    forwardedFrom: fc.record({ name: fc.string({ minLength: 1, maxLength: LIMITS.maxDisplayNameChars }) }),
+    linkPreview,
+  },
+  {
+    requiredKeys: [
+      'kind',
+      'conversationId',
+      'seq',
+      'senderId',
+      'sentAt',
+      'clientMessageId',
+      'text',
+      'replyTo',
+      'deleted',
+      'attachments',
+    ],
+  },
+);
+const change = { ...base, clientChangeId: id, messageId: id };
+const edit = fc.record({ kind: fc.constant('edit'), ...change, text });
+const del = fc.record({ kind: fc.constant('delete'), ...change });
+const reaction = fc.record({ kind: fc.constant('reaction'), ...change, emoji, on: fc.boolean() });
+const pin = fc.record({ kind: fc.constant('pin'), ...change, on: fc.boolean() });
+const role = fc.constantFrom('owner', 'admin', 'member');
+const membership = fc.oneof(
+  fc.record({
+    kind: fc.constant('group_created'),
+    ...base,
+    name: groupName,
+    members: fc.array(fc.record({ id, username: fc.string(), displayName: fc.string(), role }), { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({
+    kind: fc.constant('members_added'),
+    ...base,
+    clientChangeId: id,
+    members: fc.array(user, { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({ kind: fc.constant('member_removed'), ...base, clientChangeId: id, userId: id }),
+  fc.record({ kind: fc.constant('member_left'), ...base, clientChangeId: id, newOwnerId: fc.option(id, { nil: null }) }),
+  fc.record({ kind: fc.constant('group_renamed'), ...base, clientChangeId: id, name: groupName }),
+  fc.record({
+    kind: fc.constant('role_changed'),
+    ...base,
+    clientChangeId: id,
+    userId: id,
+    role: fc.constantFrom('admin', 'member'),
+  }),
+);
+/** The kinds the hand-written checks cover, without files or link preview. */
+const hotEvent = fc.oneof(
+  message.map(({ linkPreview: _preview, ...rest }) => ({ ...rest, attachments: [] })),
+  edit,
+  del,
+  reaction,
+  pin,
+);
+const anyEvent = fc.oneof(
+  { weight: 5, arbitrary: fc.oneof(message, edit, del, reaction, pin) },
+  { weight: 1, arbitrary: membership },
+);
+
+const eventsReply = (event: fc.Arbitrary<object>) =>
+  fc.record(
+    {
+      type: fc.constant('events'),
+      rid: fc.string({ minLength: 1, maxLength: LIMITS.maxIdChars }),
+      conversationId: id,
+      events: fc.array(event, { maxLength: 6 }),
+      hasMore: fc.boolean(),
+      skippedTo: fc.integer({ min: 0, max: 2 ** 40 }),
+      users: fc.array(user, { maxLength: 3 }),
+    },
+    { requiredKeys: ['type', 'rid', 'conversationId', 'events', 'hasMore', 'users'] },
+  );
+const sentReply = (event: fc.Arbitrary<object>) =>
+  fc.record({ type: fc.constant('sent'), rid: fc.string({ minLength: 1, maxLength: 8 }), event });
+const eventPush = (event: fc.Arbitrary<object>) => fc.record({ type: fc.constant('event'), event });
+/** Frames the hand-written checks leave to zod altogether. */
+const otherFrame = fc.oneof(
+  fc.record({ type: fc.constant('ok'), rid: fc.string({ minLength: 1, maxLength: 8 }) }),
+  fc.record({ type: fc.constant('typing'), conversationId: id, userId: id }),
+  fc.record({ type: fc.constant('presence'), userId: id, online: fc.boolean(), lastSeenAt: fc.option(sentAt, { nil: null }) }),
+);
+
+const hotFrame = fc.oneof(eventsReply(hotEvent), sentReply(hotEvent), eventPush(hotEvent));
+const anyFrame = fc.oneof(
+  { weight: 3, arbitrary: eventsReply(anyEvent) },
+  { weight: 2, arbitrary: sentReply(anyEvent) },
+  { weight: 2, arbitrary: eventPush(anyEvent) },
+  { weight: 1, arbitrary: otherFrame },
+);
+
+// -- broken frames -------------------------------------------------------------------------------
+
+/** Values of the wrong kind or just past a limit, and values valid elsewhere in a frame. */
+const ODD_VALUES: (Json | number)[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  -0,
+  2 ** 53,
+  Number.MAX_SAFE_INTEGER,
+  Infinity, // JSON.parse('1e400')
+  '',
+  ' ',
+  'a',
+  '\uD800',
+  'ok\uDFFF',
+  'x'.repeat(LIMITS.maxIdChars),
+  'x'.repeat(LIMITS.maxIdChars + 1),
+  'x'.repeat(LIMITS.maxMessageChars + 1),
+  'x'.repeat(LIMITS.maxDisplayNameChars + 1),
+  '👍👍',
+  [],
+  {},
+  [{}],
+  'message',
+  'edit',
+  'delete',
+  'reaction',
+  'pin',
+  'group_renamed',
+  'events',
+  'sent',
+  'event',
+  'welcome',
+];
+const oddValue: fc.Arbitrary<Json | number> = fc.oneof(
+  fc.constantFrom(...ODD_VALUES),
+  fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+);
+
+type Mutation = { container: number; field: number; op: 'delete' | 'set' | 'add'; value: Json | number; key: string };
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  container: fc.nat(),
+  field: fc.nat(),
+  op: fc.constantFrom('delete', 'set', 'set', 'add'),
+  value: oddValue,
+  key: fc.constantFrom('extra', '__proto__', 'kind', 'type', 'rid', 'forwardedFrom', 'linkPreview', 'skippedTo'),
+});
+
+/** Every object and array in the value, the value itself first. */
+function containers(value: unknown): (Record<string, unknown> | unknown[])[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const inner = Array.isArray(value) ? value : Object.values(value as object);
+  return [value as Record<string, unknown> | unknown[], ...inner.flatMap(containers)];
+}
+
+/** Sets, deletes or adds a field as JSON.parse could have made it (an own "__proto__" key too). */
+function apply(target: Record<string, unknown> | unknown[], op: Mutation['op'], field: number, key: string, odd: unknown): void {
+  // A copy: the same value put in twice must not become a cycle when it is mutated in turn.
+  const value = structuredClone(odd);
+  if (Array.isArray(target)) {
+    if (op === 'delete') target.splice(field % Math.max(1, target.length), 1);
+    else if (op === 'add' || target.length === 0) target.push(value);
+    else target[field % target.length] = value;
+    return;
+  }
+  const keys = Object.keys(target);
+  const chosen = op === 'add' || keys.length === 0 ? key : keys[field % keys.length]!;
+  if (op === 'delete') delete target[chosen];
+  else Object.defineProperty(target, chosen, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function mutate(frame: unknown, mutations: Mutation[]): unknown {
+  for (const { container, field, op, value, key } of mutations) {
+    const all = containers(frame);
+    apply(all[container % all.length]!, op, field, key, value);
+  }
+  return frame;
+}
+
+/** The frame with one field set to `value`, for every field of every object and array in it. */
+function* everySingleChange(frame: unknown, values: readonly unknown[]): Generator<unknown> {
+  const count = containers(frame).length;
+  for (let container = 0; container < count; container += 1) {
+    const fields = Math.max(1, Object.keys(containers(frame)[container]!).length);
+    for (let field = 0; field < fields; field += 1) {
+      for (const op of ['delete', 'add'] as const) {
+        const copy = structuredClone(frame);
+        apply(containers(copy)[container]!, op, field, 'extra', null);
+        yield copy;
+      }
+      for (const value of values) {
+        const copy = structuredClone(frame);
+        apply(containers(copy)[container]!, 'set', field, 'extra', value);
+        yield copy;
+      }
+    }
+  }
+}
+
+/** What JSON.parse makes of the value (keeping the odd numbers JSON text can still produce, e.g. 1e400). */
+function asParsed(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) => (v === Infinity ? '__inf__' : v)),
+    (_key, v: unknown) => (v === '__inf__' ? Infinity : v),
+  );
+}
+
+function expectSameAsZod(value: unknown): void {
+  const zod = serverFrameSchema.safeParse(value);
+  const ours = serverFrameValidator.safeParse(value);
+  expect(ours.success).toBe(zod.success);
+  if (zod.success && ours.success) expect(ours.data).toStrictEqual(zod.data);
+  if (!zod.success && !ours.success) expect(ours.error.issues).toStrictEqual(zod.error.issues);
+  // The hand-written checks on their own never take what zod would refuse or change.
+  const hot = hotServerFrame(value);
+  if (hot !== undefined) {
+    expect(zod.success).toBe(true);
+    if (zod.success) expect(hot).toStrictEqual(zod.data);
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('the hot-frame validator', () => {
+  it('takes every valid page of events, acknowledgement and event push of the hot kinds by hand, exactly as zod does', () => {
+    fc.assert(
+      fc.property(hotFrame, (frame) => {
+        const value = asParsed(frame);
+        const frameZod = vi.spyOn(serverFrameSchema, 'safeParse');
+        const eventZod = vi.spyOn(conversationEventSchema, 'safeParse');
+        const ours = serverFrameValidator.safeParse(value);
+        expect(frameZod).not.toHaveBeenCalled();
+        expect(eventZod).not.toHaveBeenCalled();
+        vi.restoreAllMocks();
+        expect(ours).toStrictEqual(serverFrameSchema.safeParse(value));
+      }),
+      runs(500),
+    );
+  });
+
+  it('gives zod’s answer for valid frames of every kind (files, previews, group notices, other frames)', () => {
+    fc.assert(
+      fc.property(anyFrame, (frame) => expectSameAsZod(asParsed(frame))),
+      runs(500),
+    );
+  });
+
+  it(
+    'gives zod’s answer, error included, for every field of a hot frame set to a value of the wrong kind or past a limit, deleted, or one added',
+    () => {
+      const samples = fc.sample(hotFrame, { seed: SEED, numRuns: Math.round(40 * RUNS_SCALE) });
+      let checked = 0;
+      for (const frame of samples) {
+        for (const changed of everySingleChange(asParsed(frame), ODD_VALUES)) {
+          expectSameAsZod(changed);
+          checked += 1;
+        }
+      }
+      expect(checked).toBeGreaterThan(1000);
+    },
+    timeout(20_000),
+  );
+
+  it(
+    'gives zod’s answer, error included, for frames with several fields broken, added or taken away',
+    () => {
+      fc.assert(
+        fc.property(anyFrame, fc.array(mutation, { minLength: 1, maxLength: 3 }), (frame, mutations) =>
+          expectSameAsZod(mutate(asParsed(frame), mutations)),
+        ),
+        runs(3000),
+      );
+    },
+    timeout(20_000),
+  );
+
+  it('leaves to zod what zod would change: a name it trims, a field it drops', () => {
+    const renamed = {
+      type: 'event',
+      event: {
+        kind: 'group_renamed',
+        conversationId: 'c',
+        seq: 2,
+        senderId: 'u',
+        sentAt: 1,
+        clientChangeId: 'r',
+        name: ' Team ',
+      },
+    };
+    expect(serverFrameValidator.safeParse(renamed)).toStrictEqual({
+      success: true,
+      data: { ...renamed, event: { ...renamed.event, name: 'Team' } },
+    });
+    const event = { kind: 'delete', conversationId: 'c', seq: 2, senderId: 'u', sentAt: 1, clientChangeId: 'd', messageId: 'm' };
+    const withExtra = { type: 'sent', rid: '1', event: { ...event, note: 'dropped' } };
+    expect(serverFrameValidator.safeParse(withExtra)).toStrictEqual({ success: true, data: { ...withExtra, event } });
+    expect(serverFrameSchema.safeParse(withExtra)).toStrictEqual({ success: true, data: { ...withExtra, event } });
+  });
+});

@@ -1,0 +1,264 @@
+/**
+ * A node's part in a cluster, against a hand-driven bus, directory and clock: what it pushes to its
+ * own connections for each signal, who it counts as online elsewhere, what a gap and a dead node do.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Runtime, TimerHandle } from '../../../sync/common/runtime.js';
+import type { ConversationEvent, ServerFrame } from '../../../sync/protocol/frames.js';
+import { ClusterNode } from '../../../sync/server/cluster/cluster-node.js';
+import type { ClusterBus, ClusterEnvelope, ClusterSignal, NodeDirectory } from '../../../sync/server/cluster/cluster-signal.js';
+import { InFlight } from '../../../sync/server/in-flight.js';
+import { completeLogger } from '../../../sync/server/logger.js';
+import { createServerMetrics } from '../../../sync/server/metrics.js';
+import type { EventPage } from '../../../sync/server/store/server-store.js';
+
+const TIMING = { heartbeatMs: 1_000, deadAfterMs: 3_000 };
+
+class HandBus implements ClusterBus {
+  published: ClusterSignal[] = [];
+  handlers: Parameters<ClusterBus['subscribe']>[0] | null = null;
+  publish(signal: ClusterSignal): void {
+    this.published.push(signal);
+  }
+  async subscribe(handlers: Parameters<ClusterBus['subscribe']>[0]): Promise<void> {
+    this.handlers = handlers;
+  }
+  async close(): Promise<void> {}
+  deliver(node: string, signal: ClusterSignal, at = 0): void {
+    this.handlers!.signal({ node, at, signal } satisfies ClusterEnvelope);
+  }
+}
+
+/** The directory as a table of (node, user) and heartbeats, as PostgresNodeDirectory keeps it. */
+class TableDirectory implements NodeDirectory {
+  heartbeats = new Map<string, number>();
+  online = new Set<string>();
+  async heartbeat(nodeId: string, at: number): Promise<void> {
+    this.heartbeats.set(nodeId, Math.max(at, this.heartbeats.get(nodeId) ?? 0));
+  }
+  async setOnline(nodeId: string, userId: string, online: boolean): Promise<void> {
+    if (online) this.online.add(`${nodeId} ${userId}`);
+    else this.online.delete(`${nodeId} ${userId}`);
+  }
+  async onlineElsewhere(nodeId: string, liveSince: number) {
+    return [...this.online]
+      .map((key) => key.split(' ') as [string, string])
+      .filter(([node]) => node !== nodeId && (this.heartbeats.get(node) ?? -Infinity) >= liveSince)
+      .map(([node, userId]) => ({ nodeId: node, userId }));
+  }
+  async reapDeadNodes(deadBefore: number): Promise<string[]> {
+    const dead = [...this.heartbeats].filter(([, at]) => at < deadBefore).map(([node]) => node);
+    const users = new Set<string>();
+    for (const node of dead) {
+      this.heartbeats.delete(node);
+      for (const key of [...this.online]) {
+        const [owner, userId] = key.split(' ') as [string, string];
+        if (owner !== node) continue;
+        this.online.delete(key);
+        users.add(userId);
+      }
+    }
+    return [...users].filter((userId) => ![...this.online].some((key) => key.endsWith(` ${userId}`)));
+  }
+  async leave(nodeId: string): Promise<void> {
+    this.heartbeats.delete(nodeId);
+    for (const key of [...this.online]) if (key.startsWith(`${nodeId} `)) this.online.delete(key);
+  }
+}
+
+function handRuntime() {
+  let now = 10_000;
+  const timers = new Map<number, { at: number; run: () => void }>();
+  let nextTimer = 0;
+  const runtime: Runtime = {
+    clock: { now: () => now },
+    timers: {
+      setTimeout: (run, delayMs) => {
+        timers.set(++nextTimer, { at: now + delayMs, run });
+        return nextTimer as unknown as TimerHandle;
+      },
+      clearTimeout: (handle) => void timers.delete(handle as unknown as number),
+    },
+    random: { next: () => 0.5, uuid: () => 'uuid', hex: () => 'ab' },
+  };
+  const advance = async (ms: number) => {
+    const until = now + ms;
+    for (;;) {
+      const due = [...timers].filter(([, timer]) => timer.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      timers.delete(due[0]);
+      now = due[1].at;
+      due[1].run();
+      await settle();
+    }
+    now = until;
+    await settle();
+  };
+  return { runtime, advance };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function message(seq: number, text: string): ConversationEvent {
+  return {
+    kind: 'message',
+    conversationId: 'conv',
+    seq,
+    senderId: 'alice',
+    sentAt: 1,
+    clientMessageId: `m${seq}`,
+    text,
+    replyTo: null,
+    deleted: false,
+    attachments: [],
+  };
+}
+
+function setUp(options: { here: string[]; events?: Map<string, ConversationEvent | null>; slow?: boolean }) {
+  const bus = new HandBus();
+  const directory = new TableDirectory();
+  const { runtime, advance } = handRuntime();
+  const pushed: Array<{ userIds: string[]; frame: ServerFrame }> = [];
+  const reads: string[] = [];
+  const slowReads: Array<{ seq: number; answer(event: ConversationEvent): void }> = [];
+  const here = new Set(options.here);
+  const calls = { resync: 0, vanished: [] as string[], appeared: [] as string[], stillOnline: [] as string[] };
+  const node = new ClusterNode({
+    nodeId: 'node-1',
+    bus,
+    directory,
+    timing: TIMING,
+    runtime,
+    logger: completeLogger({ error: () => undefined }),
+    metrics: createServerMetrics({ processMetrics: false }),
+    inFlight: new InFlight(),
+    registry: {
+      isOnline: (userId) => here.has(userId),
+      pushToUsers: (userIds, frame) => void pushed.push({ userIds: [...userIds].filter((id) => here.has(id)), frame }),
+    },
+    store: {
+      readEvents: async ({ userId, afterSeq }): Promise<EventPage | null> => {
+        reads.push(userId);
+        if (options.slow) {
+          const event = await new Promise<ConversationEvent>((answer) => slowReads.push({ seq: afterSeq + 1, answer }));
+          return { events: [event], hasMore: false, users: [] };
+        }
+        const event = options.events?.get(`${userId} ${afterSeq + 1}`);
+        if (event === undefined) return null;
+        return { events: event ? [event] : [], hasMore: false, users: [] };
+      },
+      recordLastSeen: async () => undefined,
+    },
+    resync: () => void (calls.resync += 1),
+    vanished: (userId) => void calls.vanished.push(userId),
+    appeared: (userId) => void calls.appeared.push(userId),
+    stillOnline: (userId) => void calls.stillOnline.push(userId),
+  });
+  return { node, bus, directory, advance, pushed, reads, slowReads, here, calls };
+}
+
+describe('ClusterNode', () => {
+  it('pushes another node’s event, read from the store as the first reader connected here who may see it', async () => {
+    const events = new Map<string, ConversationEvent | null>([
+      ['carol 5', null], // hidden from Carol (a block): her read skips it
+      ['bob 5', message(5, 'hello')],
+    ]);
+    const { node, bus, pushed, reads } = setUp({ here: ['carol', 'bob'], events });
+    await node.start();
+    bus.deliver('node-2', { kind: 'event', conversationId: 'conv', seq: 5, userIds: ['dave', 'carol', 'bob'] });
+    await settle();
+    expect(reads).toEqual(['carol', 'bob']);
+    expect(pushed).toEqual([{ userIds: ['carol', 'bob'], frame: { type: 'event', event: message(5, 'hello') } }]);
+  });
+
+  it('reads the events of several signals at once and still pushes them in the order they came', async () => {
+    const { node, bus, pushed, slowReads } = setUp({ here: ['bob'], slow: true });
+    await node.start();
+    bus.deliver('node-2', { kind: 'event', conversationId: 'conv', seq: 1, userIds: ['bob'] });
+    bus.deliver('node-2', { kind: 'event', conversationId: 'conv', seq: 2, userIds: ['bob'] });
+    await settle();
+    // Both reads are under way before either is answered.
+    expect(slowReads.map((read) => read.seq)).toEqual([1, 2]);
+    slowReads[1]!.answer(message(2, 'second'));
+    await settle();
+    expect(pushed).toEqual([]);
+    slowReads[0]!.answer(message(1, 'first'));
+    await settle();
+    expect(pushed.map((push) => (push.frame.type === 'event' ? push.frame.event.seq : 0))).toEqual([1, 2]);
+  });
+
+  it('ignores its own signals and pushes frames only to its own connections', async () => {
+    const { node, bus, pushed } = setUp({ here: ['bob'] });
+    await node.start();
+    const frame: ServerFrame = { type: 'typing', conversationId: 'conv', userId: 'alice' };
+    bus.deliver('node-1', { kind: 'frame', userIds: ['bob'], frame });
+    bus.deliver('node-2', { kind: 'frame', userIds: ['bob', 'zed'], frame });
+    await settle();
+    expect(pushed).toEqual([{ userIds: ['bob'], frame }]);
+  });
+
+  it('counts users connected to other nodes from their signals, tells its contacts of changes, and answers an offline it knows is wrong', async () => {
+    const { node, bus, calls } = setUp({ here: ['bob'] });
+    await node.start();
+    bus.deliver('node-2', { kind: 'connections', userId: 'alice', online: true });
+    bus.deliver('node-3', { kind: 'connections', userId: 'alice', online: true });
+    await settle();
+    expect(node.isOnlineElsewhere('alice')).toBe(true);
+    bus.deliver('node-2', { kind: 'connections', userId: 'alice', online: false });
+    await settle();
+    expect(node.isOnlineElsewhere('alice')).toBe(true);
+    bus.deliver('node-3', { kind: 'connections', userId: 'alice', online: false });
+    // Node 2 did not know Bob had just connected here.
+    bus.deliver('node-2', { kind: 'connections', userId: 'bob', online: false });
+    await settle();
+    expect(node.isOnlineElsewhere('alice')).toBe(false);
+    // Contacts here hear of Alice when she is first connected anywhere and when she is gone everywhere.
+    expect(calls.appeared).toEqual(['alice']);
+    expect(calls.vanished).toEqual(['alice']);
+    expect(calls.stillOnline).toEqual(['bob']);
+  });
+
+  it('records its own users in the directory before telling the others', async () => {
+    const { node, bus, directory } = setUp({ here: [] });
+    await node.start();
+    const seen: boolean[] = [];
+    const publish = bus.publish.bind(bus);
+    bus.publish = (signal) => {
+      seen.push(directory.online.has('node-1 alice'));
+      publish(signal);
+    };
+    await node.connectionsChanged('alice', true);
+    expect(bus.published).toEqual([{ kind: 'connections', userId: 'alice', online: true }]);
+    expect(seen).toEqual([true]);
+  });
+
+  it('after a gap, reads who is where from the directory and makes every client here catch up', async () => {
+    const { node, bus, directory, calls } = setUp({ here: [] });
+    await node.start();
+    await directory.heartbeat('node-2', 10_000);
+    await directory.setOnline('node-2', 'alice', true);
+    bus.handlers!.gap();
+    await settle();
+    expect(node.isOnlineElsewhere('alice')).toBe(true);
+    expect(calls.resync).toBe(1);
+  });
+
+  it('a node that stops heartbeating is reaped: its users vanish for the contacts here', async () => {
+    const { node, bus, directory, advance, calls } = setUp({ here: [] });
+    await directory.heartbeat('node-2', 10_000);
+    await directory.setOnline('node-2', 'alice', true);
+    await node.start();
+    bus.deliver('node-2', { kind: 'connections', userId: 'alice', online: true });
+    await settle();
+    expect(node.isOnlineElsewhere('alice')).toBe(true);
+    // Node 2 never beats again; node 1 does, every second.
+    await advance(TIMING.deadAfterMs - 500);
+    expect(calls.vanished).toEqual([]);
+    await advance(TIMING.heartbeatMs + 500);
+    expect(node.isOnlineElsewhere('alice')).toBe(false);
+    expect(calls.vanished).toEqual(['alice']);
+    expect(directory.heartbeats.has('node-2')).toBe(false);
+    await node.stop();
+    expect(directory.heartbeats.has('node-1')).toBe(false);
+  });
+});
