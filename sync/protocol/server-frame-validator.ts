@@ -93,7 +93,9 @@ function hotEvent(event: Json): ConversationEvent | undefined {
         ? (event as ConversationEvent)
         : undefined;
     case 'delete':
-      return isId(event.clientChangeId) && isId(event.messageId) && keyCount(event) === 7 ? (event as ConversationEvent) : undefined;
+      return isId(event.clientChangeId) && isId(event.messageId) && keyCount(event) === 7
+        ? (event as ConversationEvent)
+        : undefined;
     case 'reaction':
       return isId(event.clientChangeId) &&
         isId(event.messageId) &&

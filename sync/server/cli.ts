@@ -165,7 +165,9 @@ async function storeOptions(
         onPoolWait: (ms) => metrics.dbPoolWait.observe(ms / 1000),
       });
       logger.info('Using PostgreSQL', { database: describeDatabase(choice.url), node: choice.nodeId });
-      const { nodeId } = choice;
+      // Each run registers under a name of its own, so the others see a node that died and came back
+      // under the same --node-id as a death (and catch up what it may not have told them).
+      const nodeId = `${choice.nodeId}~${runtime.random.hex(3)}`;
       const bus = new PostgresClusterBus({ url: choice.url, pool: store.pool, nodeId, runtime, logger });
       return {
         options: { store, metrics, runtime, cluster: { nodeId, bus, directory: new PostgresNodeDirectory(store.pool) } },

@@ -17,7 +17,15 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
       return { conversationId: frame.conversationId, clientId: frame.clientChangeId, after: frame.after };
     case 'create_conversation':
       return { conversationId: frame.conversationId, clientId: frame.conversationId, after: frame.after };
-    default:
+    case 'find_user':
+    case 'typing':
+    case 'catch_up':
+    case 'list_conversations':
+    case 'start_conversation':
+    case 'receipt':
+    case 'set_settings':
+    case 'list_settings':
+    case 'ping':
       return null;
   }
 }

@@ -115,6 +115,8 @@ export class MemoryCluster {
           else users.delete(userId);
           this.online.set(nodeId, users);
         }),
+      liveNodes: (liveSince) =>
+        this.roundTrip(lifetime, () => [...this.heartbeats].filter(([, at]) => at >= liveSince).map(([node]) => node)),
       onlineElsewhere: (nodeId, liveSince) =>
         this.roundTrip(lifetime, () =>
           [...this.online].flatMap(([node, users]) =>

@@ -22,7 +22,7 @@ export interface ServerHooks {
   /** An error the server logged: none is expected. */
   error(line: string): void;
   /** Only when tracing: building a line per signal is not free. */
-  trace?(line: string): void;
+  trace?: (line: string) => void;
 }
 
 /** How long a clean shutdown may take, in virtual time, before it counts as hung. */

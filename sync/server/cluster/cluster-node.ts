@@ -55,6 +55,9 @@ export class ClusterNode implements ClusterLink {
   private transitions: Promise<void> = Promise.resolve();
   private timer: TimerHandle | undefined;
   private stopped = false;
+  /** The other nodes that were live at the last look, and those of them that said they were leaving. */
+  private knownNodes = new Set<string>();
+  private readonly leftCleanly = new Set<string>();
   private readonly timing: ClusterTiming;
 
   constructor(private readonly deps: ClusterNodeDeps) {
@@ -75,7 +78,7 @@ export class ClusterNode implements ClusterLink {
     });
     await directory.heartbeat(nodeId, runtime.clock.now());
     // In line with the signals: one that arrives meanwhile is applied after the directory's view.
-    await new Promise<void>((resolve, reject) => this.enqueue(() => this.refresh().then(resolve, reject)));
+    await new Promise<void>((resolve, reject) => this.enqueue(() => this.refresh().then(() => resolve(), reject)));
     this.schedule();
   }
 
@@ -103,6 +106,7 @@ export class ClusterNode implements ClusterLink {
   }
 
   async stop(): Promise<void> {
+    this.publish({ kind: 'leaving' });
     this.stopped = true;
     if (this.timer) this.deps.runtime.timers.clearTimeout(this.timer);
     await this.transitions;
@@ -162,6 +166,9 @@ export class ClusterNode implements ClusterLink {
         if (outcome.found) registry.pushToUsers(outcome.found.readers, { type: 'event', event: outcome.found.event });
         return;
       }
+      case 'leaving':
+        this.leftCleanly.add(envelope.node);
+        return;
       case 'frame':
         registry.pushToUsers(signal.userIds, signal.frame);
         return;
@@ -208,15 +215,22 @@ export class ClusterNode implements ClusterLink {
    * It runs in line with the signals, and a node writes the directory before it signals, so the
    * view read here is never older than a signal already applied.
    */
-  private async refresh(): Promise<void> {
+  private async refresh(): Promise<{ died: string[] }> {
     const { directory, nodeId, runtime, registry } = this.deps;
     const startedAt = runtime.clock.now();
-    const rows = await directory.onlineElsewhere(nodeId, startedAt - this.timing.deadAfterMs);
+    const liveSince = startedAt - this.timing.deadAfterMs;
+    const live = new Set((await directory.liveNodes(liveSince)).filter((node) => node !== nodeId));
+    const rows = await directory.onlineElsewhere(nodeId, liveSince);
     const next = new Map<string, Set<string>>();
     for (const row of rows) next.set(row.userId, (next.get(row.userId) ?? new Set()).add(row.nodeId));
     const gone = [...this.elsewhere.keys()].filter((userId) => !next.has(userId) && !registry.isOnline(userId));
     this.elsewhere = next;
     for (const userId of gone) this.deps.vanished(userId, startedAt);
+    // A node gone without saying it was leaving may have stored events whose notifications it never sent.
+    const died = [...this.knownNodes].filter((node) => !live.has(node) && !this.leftCleanly.has(node));
+    for (const node of this.leftCleanly) if (!live.has(node)) this.leftCleanly.delete(node);
+    this.knownNodes = live;
+    return { died };
   }
 
   private async tick(): Promise<void> {
@@ -227,7 +241,11 @@ export class ClusterNode implements ClusterLink {
     for (const userId of await directory.reapDeadNodes(now - this.timing.deadAfterMs)) {
       await store.recordLastSeen({ userId, at: now });
     }
-    await this.refresh();
+    const { died } = await this.refresh();
+    if (died.length > 0) {
+      this.deps.logger.warn('Nodes died without leaving: clients here will catch up again', { nodes: died.join(' ') });
+      this.deps.resync();
+    }
   }
 
   private schedule(): void {

@@ -13,7 +13,9 @@ export type ClusterSignal =
   /** A frame for every connection of `userIds` on the receiving node. */
   | { kind: 'frame'; userIds: string[]; frame: ServerFrame }
   /** The user's first connection on the publishing node opened (`online`), or its last one closed. */
-  | { kind: 'connections'; userId: string; online: boolean };
+  | { kind: 'connections'; userId: string; online: boolean }
+  /** The publishing node is shutting down cleanly: what it stored, it also told. */
+  | { kind: 'leaving' };
 
 /** A signal as it crosses between nodes: who sent it and when (for the fan-out delay metric). */
 export interface ClusterEnvelope {
@@ -32,6 +34,7 @@ export const clusterEnvelopeSchema: z.ZodType<ClusterEnvelope> = z.object({
     z.object({ kind: z.literal('event'), conversationId: id, seq: z.number().int().positive(), userIds: z.array(id) }),
     z.object({ kind: z.literal('frame'), userIds: z.array(id), frame: serverFrameSchema }),
     z.object({ kind: z.literal('connections'), userId: id, online: z.boolean() }),
+    z.object({ kind: z.literal('leaving') }),
   ]),
 });
 
@@ -56,6 +59,8 @@ export interface NodeDirectory {
   /** Marks `nodeId` alive at `at`. */
   heartbeat(nodeId: string, at: number): Promise<void>;
   setOnline(nodeId: string, userId: string, online: boolean): Promise<void>;
+  /** Nodes whose heartbeat is at or after `liveSince`. */
+  liveNodes(liveSince: number): Promise<string[]>;
   /** Users with a connection on a node other than `nodeId` whose heartbeat is at or after `liveSince`. */
   onlineElsewhere(nodeId: string, liveSince: number): Promise<Array<{ userId: string; nodeId: string }>>;
   /**

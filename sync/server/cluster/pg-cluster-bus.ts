@@ -172,7 +172,13 @@ export class PostgresClusterBus implements ClusterBus {
 /** One envelope per run of recipients small enough to notify; a single recipient may still be too large (spilled). */
 function split(envelope: ClusterEnvelope): ClusterEnvelope[] {
   const { signal } = envelope;
-  if (signal.kind === 'connections' || Buffer.byteLength(JSON.stringify(envelope)) <= MAX_PAYLOAD_BYTES) return [envelope];
+  if (
+    signal.kind === 'connections' ||
+    signal.kind === 'leaving' ||
+    Buffer.byteLength(JSON.stringify(envelope)) <= MAX_PAYLOAD_BYTES
+  ) {
+    return [envelope];
+  }
   const bare = Buffer.byteLength(JSON.stringify({ ...envelope, signal: { ...signal, userIds: [] } }));
   const longestId = Math.max(...signal.userIds.map((userId) => Buffer.byteLength(userId) + 3));
   const perChunk = Math.max(1, Math.floor((MAX_PAYLOAD_BYTES - bare) / longestId));

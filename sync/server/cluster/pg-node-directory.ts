@@ -26,6 +26,13 @@ export class PostgresNodeDirectory implements NodeDirectory {
     );
   }
 
+  async liveNodes(liveSince: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ node_id: string }>('SELECT node_id FROM cluster_nodes WHERE heartbeat_at >= $1', [
+      liveSince,
+    ]);
+    return rows.map((row) => row.node_id);
+  }
+
   async onlineElsewhere(nodeId: string, liveSince: number): Promise<Array<{ userId: string; nodeId: string }>> {
     const { rows } = await this.pool.query<{ user_id: string; node_id: string }>(
       `SELECT o.user_id, o.node_id FROM cluster_online o JOIN cluster_nodes n ON n.node_id = o.node_id

@@ -57,7 +57,12 @@ describe('a node of two killed with SIGKILL', () => {
       ['kill-dan', 2],
     ] as const) {
       const core = await clients.open(await clients.profileDir(), url(node));
-      const session = await core.createAccount({ serverUrl: url(node), username: name, displayName: name, password: DEFAULT_TEST_PASSWORD });
+      const session = await core.createAccount({
+        serverUrl: url(node),
+        username: name,
+        displayName: name,
+        password: DEFAULT_TEST_PASSWORD,
+      });
       people.push({ name, core, userId: session.user.id, node });
     }
     const [ann, ben, cat, dan] = people as [Person, Person, Person, Person];
@@ -76,7 +81,11 @@ describe('a node of two killed with SIGKILL', () => {
     }
     for (const person of people) {
       const mine = conversations.filter((c) => c.members.includes(person)).length;
-      await eventually(() => person.core.listConversations(), (list) => list.length === mine, `${person.name} sees ${mine} conversations`);
+      await eventually(
+        () => person.core.listConversations(),
+        (list) => list.length === mine,
+        `${person.name} sees ${mine} conversations`,
+      );
     }
     const annWithCat = conversations[0]!.id;
     await eventually(
@@ -103,7 +112,8 @@ describe('a node of two killed with SIGKILL', () => {
         for (const conversation of conversations.filter((c) => c.members.includes(person))) {
           const page = await person.core.listMessages({ conversationId: conversation.id, limit: 1000 });
           for (const message of page.messages) {
-            if (message.own && message.seq !== null) acknowledged.set(message.id, { conversationId: conversation.id, seq: message.seq });
+            if (message.own && message.seq !== null)
+              acknowledged.set(message.id, { conversationId: conversation.id, seq: message.seq });
           }
         }
       }
@@ -163,7 +173,11 @@ describe('a node of two killed with SIGKILL', () => {
       for (const person of conversation.members) {
         await eventually(
           async () =>
-            (await person.core.listMessages({ conversationId: conversation.id, limit: 1000 })).messages.map((m) => [m.seq, m.id, m.text]),
+            (await person.core.listMessages({ conversationId: conversation.id, limit: 1000 })).messages.map((m) => [
+              m.seq,
+              m.id,
+              m.text,
+            ]),
           (list) => JSON.stringify(list) === JSON.stringify(log),
           `${person.name} converges to the log of ${conversation.id}`,
           30_000,

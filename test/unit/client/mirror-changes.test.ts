@@ -81,7 +81,10 @@ describe('applying edits, deletes, reactions and replies', () => {
   it('acknowledgements answered together are recorded in seq order, whatever order they came in', () => {
     const mirror = openMirror();
     for (const id of ['a', 'b', 'c']) mirror.enqueueMessage('c1', id, 'me', `text of ${id}`, null, 500);
-    mirror.acknowledgeAll([edit(4, 'a', 'second', 'me'), message(3, 'c', 'me'), message(1, 'a', 'me'), message(2, 'b', 'me')], 'me');
+    mirror.acknowledgeAll(
+      [edit(4, 'a', 'second', 'me'), message(3, 'c', 'me'), message(1, 'a', 'me'), message(2, 'b', 'me')],
+      'me',
+    );
     expect(mirror.cursor('c1')).toMatchObject({ appliedSeq: 4 });
     expect(page(mirror).map((view) => [view.text, view.seq])).toEqual([
       ['second', 1],

@@ -206,7 +206,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
 /** Every object and array in the value, the value itself first. */
 function containers(value: unknown): (Record<string, unknown> | unknown[])[] {
   if (typeof value !== 'object' || value === null) return [];
-  const inner = Array.isArray(value) ? value : Object.values(value as object);
+  const inner = Array.isArray(value) ? value : Object.values(value);
   return [value as Record<string, unknown> | unknown[], ...inner.flatMap(containers)];
 }
 

@@ -40,6 +40,9 @@ class TableDirectory implements NodeDirectory {
     if (online) this.online.add(`${nodeId} ${userId}`);
     else this.online.delete(`${nodeId} ${userId}`);
   }
+  async liveNodes(liveSince: number): Promise<string[]> {
+    return [...this.heartbeats].filter(([, at]) => at >= liveSince).map(([node]) => node);
+  }
   async onlineElsewhere(nodeId: string, liveSince: number) {
     return [...this.online]
       .map((key) => key.split(' ') as [string, string])
@@ -240,6 +243,23 @@ describe('ClusterNode', () => {
     bus.handlers!.gap();
     await settle();
     expect(node.isOnlineElsewhere('alice')).toBe(true);
+    expect(calls.resync).toBe(1);
+  });
+
+  it('a node that died without leaving makes every client here catch up; one that left cleanly does not', async () => {
+    const { node, bus, directory, advance, calls } = setUp({ here: [] });
+    await directory.heartbeat('node-2', 10_000);
+    await directory.heartbeat('node-3', 10_000);
+    await node.start();
+    // Node 3 shuts down cleanly; node 2 dies (its last notifications may never have been sent).
+    bus.deliver('node-3', { kind: 'leaving' });
+    await directory.leave('node-3');
+    await settle();
+    await advance(TIMING.heartbeatMs);
+    expect(calls.resync).toBe(0);
+    await advance(TIMING.deadAfterMs + TIMING.heartbeatMs);
+    expect(calls.resync).toBe(1);
+    await advance(TIMING.heartbeatMs * 3);
     expect(calls.resync).toBe(1);
   });
 
