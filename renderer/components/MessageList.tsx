@@ -47,6 +47,15 @@ export function MessageList({ open, title, isGroup, leftGroup }: Props) {
     [open.messages, open.notices, open.unreadAfterSeq],
   );
 
+  // A page of history appended below (the window did not hold the newest yet) is not a new message:
+  // following it to its end would scroll on through history, page after page. Judged by the window
+  // as it was before this render, since the last page down also ends `hasNewer`.
+  const hadNewer = useRef(open.hasNewer);
+  useEffect(() => {
+    hadNewer.current = open.hasNewer;
+  }, [open.hasNewer]);
+  const followNewMessages = !hadNewer.current && !open.hasNewer;
+
   // The virtualizer re-renders this component itself when the range moves; nothing here is memoized by a compiler.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
@@ -56,7 +65,7 @@ export function MessageList({ open, title, isGroup, leftGroup }: Props) {
     getItemKey: (index) => rows[index]!.key,
     overscan: 8,
     anchorTo: 'end',
-    followOnAppend: true,
+    followOnAppend: followNewMessages,
     scrollEndThreshold: BOTTOM_SLACK_PX,
     paddingStart: 12,
     paddingEnd: 16,

@@ -2,7 +2,7 @@
  * What every end-to-end spec starts and must stop: processes, proxies and temporary folders,
  * collected while a test runs and cleaned up after each one; and a page per person.
  */
-import { test, type Browser } from '@playwright/test';
+import { test, type Browser, type BrowserContext } from '@playwright/test';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { MessengerPage } from './messenger-page.js';
 import { startBrowserHost, startServer, tempDir, type BrowserHostOptions, type RunningProcess } from './processes.js';
@@ -13,10 +13,19 @@ export interface TestResources {
   dirs: { remove(): void }[];
 }
 
+/**
+ * Every person's browser context opened by this test. The browser lives as long as the worker, so
+ * a context left open would keep its app running (and reconnecting) through every later test.
+ */
+const openContexts = new Set<BrowserContext>();
+
 /** Registers the clean-up in the calling spec; push what a test starts onto the lists. */
 export function cleanedUpAfterEach(): TestResources {
   const resources: TestResources = { running: [], proxies: [], dirs: [] };
   test.afterEach(async () => {
+    const contexts = [...openContexts];
+    openContexts.clear();
+    await Promise.all(contexts.map((context) => context.close()));
     await Promise.all(resources.running.splice(0).map((process) => process.stop()));
     await Promise.all(resources.proxies.splice(0).map((proxy) => proxy.close()));
     resources.dirs.splice(0).forEach((dir) => dir.remove());
@@ -26,7 +35,9 @@ export function cleanedUpAfterEach(): TestResources {
 
 /** The app at `url` in a browser context of its own (one person, one profile). */
 export async function openApp(browser: Browser, url: string): Promise<MessengerPage> {
-  const page = await (await browser.newContext()).newPage();
+  const context = await browser.newContext();
+  openContexts.add(context);
+  const page = await context.newPage();
   await page.goto(url);
   return new MessengerPage(page);
 }

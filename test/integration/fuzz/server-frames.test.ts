@@ -36,7 +36,7 @@ import {
   type TestClient,
   type TestServer,
 } from '../../support/server-harness.js';
-import { describeEachStore, STORE_BACKENDS, type AsyncSnapshotReader, type StoreBackend } from '../../support/store-backends.js';
+import { describeEachStore, type AsyncSnapshotReader, type StoreBackend } from '../../support/store-backends.js';
 import {
   attachmentOf,
   bearer,
@@ -305,11 +305,7 @@ const aliceFrames = validFrames({
 describeEachStore('the sync server under hostile input', (backend) => {
   beforeAll(() => setUp(backend), 60_000);
   afterAll(tearDown);
-  // Frames the parser answers with bad_frame before any handler asks the store: which store is
-  // under the server plays no part, so these (most of this file's time) run on the first backend only.
-  const parserOnly = it.skipIf(backend !== STORE_BACKENDS[0]);
-
-  parserOnly(
+  it(
     'answers arbitrary JSON and text with bad_frame, one reply each, and changes nothing',
     async () => {
       await fc.assert(
@@ -330,7 +326,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
     PROPERTY_TIMEOUT_MS,
   );
 
-  parserOnly(
+  it(
     'answers almost-valid frames (a field missing, of the wrong type, too long, not a number, junk) with bad_frame and changes nothing',
     async () => {
       const mutant = brokenFrame(anyOf(aliceFrames)).filter(invalidOnly);
@@ -348,43 +344,40 @@ describeEachStore('the sync server under hostile input', (backend) => {
     PROPERTY_TIMEOUT_MS,
   );
 
-  parserOnly(
-    'refuses lone surrogates in ids and texts with bad_frame: stored as UTF-8 they would read back as something else',
-    async () => {
-      await changesNothing(async () => {
-        const frames = [
-          { type: 'send', rid: 'lone-text', conversationId: conversations.ab, clientMessageId: 'lone-1', text: 'hi \ud800' },
-          { type: 'send', rid: 'lone-id', conversationId: conversations.ab, clientMessageId: 'x\udbff', text: 'hi' },
-          {
-            type: 'send',
-            rid: 'lone-reply',
-            conversationId: conversations.ab,
-            clientMessageId: 'lone-2',
-            text: 'hi',
-            replyTo: 'm-a1\udc00',
-          },
-          {
-            type: 'change',
-            rid: 'lone-edit',
-            conversationId: conversations.ab,
-            clientChangeId: 'lone-3',
-            change: { kind: 'edit', messageId: 'm-a1', text: '\udfff' },
-          },
-          {
-            type: 'change',
-            rid: 'lone-change-id',
-            conversationId: conversations.ab,
-            clientChangeId: '\ud83d',
-            change: { kind: 'delete', messageId: 'm-a1' },
-          },
-          { type: 'typing', rid: 'lone-conversation', conversationId: `${conversations.ab}\ud800` },
-        ].map((frame) => JSON.stringify(frame));
-        const replies = await (await fuzzSocket('alice')).exchange(frames);
-        expectOneReplyEach(replies, frames);
-        replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
-      });
-    },
-  );
+  it('refuses lone surrogates in ids and texts with bad_frame: stored as UTF-8 they would read back as something else', async () => {
+    await changesNothing(async () => {
+      const frames = [
+        { type: 'send', rid: 'lone-text', conversationId: conversations.ab, clientMessageId: 'lone-1', text: 'hi \ud800' },
+        { type: 'send', rid: 'lone-id', conversationId: conversations.ab, clientMessageId: 'x\udbff', text: 'hi' },
+        {
+          type: 'send',
+          rid: 'lone-reply',
+          conversationId: conversations.ab,
+          clientMessageId: 'lone-2',
+          text: 'hi',
+          replyTo: 'm-a1\udc00',
+        },
+        {
+          type: 'change',
+          rid: 'lone-edit',
+          conversationId: conversations.ab,
+          clientChangeId: 'lone-3',
+          change: { kind: 'edit', messageId: 'm-a1', text: '\udfff' },
+        },
+        {
+          type: 'change',
+          rid: 'lone-change-id',
+          conversationId: conversations.ab,
+          clientChangeId: '\ud83d',
+          change: { kind: 'delete', messageId: 'm-a1' },
+        },
+        { type: 'typing', rid: 'lone-conversation', conversationId: `${conversations.ab}\ud800` },
+      ].map((frame) => JSON.stringify(frame));
+      const replies = await (await fuzzSocket('alice')).exchange(frames);
+      expectOneReplyEach(replies, frames);
+      replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
+    });
+  });
 
   it(
     "refuses valid frames aimed at conversations that are not the sender's, or do not exist, with not_found and changes nothing",
@@ -604,7 +597,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
     PROPERTY_TIMEOUT_MS,
   );
 
-  parserOnly(
+  it(
     'answers binary frames with bad_frame (no rid) and changes nothing',
     async () => {
       const binary = fc
