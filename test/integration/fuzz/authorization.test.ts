@@ -1135,8 +1135,13 @@ describeEachStore('authorization: every role in a group', (backend) => {
 
     const nothingChanged = async () => {
       await Promise.all([...watched.map((socket) => socket.barrier()), raw.former.barrier(), raw.stranger.barrier()]);
+      // Presence is left out: the group made for this case introduces its members to each other in
+      // steps that run after the replies (later still on a networked store); no change frame causes one.
       watched.forEach((socket, index) =>
-        expect(socket.pushes.slice(pushCounts[index]), `pushed to ${socket.user.username}`).toEqual([]),
+        expect(
+          socket.pushes.slice(pushCounts[index]).filter((push) => push.type !== 'presence'),
+          `pushed to ${socket.user.username}`,
+        ).toEqual([]),
       );
       expect(await roleDb.snapshot()).toEqual(before);
     };
