@@ -117,9 +117,7 @@ export class OutboxSender {
   /** Sends whatever is due now and arranges to wake up for what is due later. */
   kick(): void {
     if (!this.online) return;
-    for (const conversationId of new Set(this.mirror.outbox.nextEntries().map((entry) => entry.conversationId))) {
-      this.fill(conversationId);
-    }
+    for (const head of this.mirror.outbox.nextEntries()) this.fill(head.conversationId);
   }
 
   /** Puts the conversation's next due rows on the wire, as many as its window has room for. */
@@ -151,7 +149,10 @@ export class OutboxSender {
     return due;
   }
 
-  /** Recorded before they leave (committed with the caller's transaction): the server may store them even if we never hear back. */
+  /**
+   * Recorded before they leave (the caller's transaction commits before they are launched): the
+   * server may store them even if we never hear back.
+   */
   private markAttempts(due: Due[]): void {
     for (const { entry } of due) this.mirror.outbox.markAttempt(entry.id);
   }

@@ -146,6 +146,7 @@ export class SyncService {
    * which records their last-seen time, so this must finish before the store closes.
    */
   async close(code = 1001, reason = 'Server shutting down'): Promise<void> {
+    this.cluster?.stopListening();
     await this.closeConnections(code, reason);
     await this.inFlight.drain();
     await this.leaveCluster();

@@ -326,7 +326,7 @@ function verify(mirrorFile: string, manifest: SeedManifest, indexed = true): voi
 
 /** Runs `work` with the search index switched off in this process: nothing noted, nothing indexed. */
 async function withoutSearchIndex<T>(work: () => Promise<T>): Promise<T> {
-  const methods = ['touched', 'removed', 'flush'] as const;
+  const methods = ['touched', 'touchedRow', 'removed', 'flush'] as const;
   const saved: unknown[] = methods.map((name) => Reflect.get(MessageSearch.prototype, name));
   for (const name of methods) Reflect.set(MessageSearch.prototype, name, () => {});
   try {

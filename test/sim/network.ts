@@ -86,6 +86,8 @@ class Link {
   server: MemoryServerSocket | null = null;
   /** The node the load balancer sent it to, once the handshake reached one. */
   node: ServerEndpoint | null = null;
+  /** A frame to the client may have overtaken another, as TCP never lets it (the `reorder` knob). */
+  reorderedDown = false;
   /** Latest scheduled delivery per direction, so a healthy link stays FIFO. */
   readonly lastAt: Record<Direction, number> = { up: 0, down: 0 };
 
@@ -160,6 +162,11 @@ export class Network {
 
   setOnline(device: string): void {
     this.offline.delete(device);
+  }
+
+  /** Whether frames from the server may have reached the device out of order on its open link. */
+  reorderedTo(device: string): boolean {
+    return this.linksOf(device).some((link) => link.reorderedDown);
   }
 
   /** Whether the device has its network (HTTP requests of its own can go out). */
@@ -288,6 +295,8 @@ export class Network {
     if (!this.random.chance(this.faults.reorder)) {
       at = Math.max(at, link.lastAt[direction]);
       link.lastAt[direction] = at;
+    } else if (direction === 'down') {
+      link.reorderedDown = true;
     }
     this.task(at - this.scheduler.now, () => {
       if (link.severed) return;

@@ -45,7 +45,8 @@ export async function checkPresenceAfterLeaving(world: SimWorld): Promise<void> 
 
   const problems: string[] = [];
   for (const device of world.devices) {
-    if ((await device.core.getConnectionState()) !== 'online') continue;
+    // Presence frames carry no order: one the `reorder` knob let overtake another (TCP never does) may have the last word.
+    if ((await device.core.getConnectionState()) !== 'online' || world.network.reorderedTo(device.name)) continue;
     const self = device.user.id;
     for (const conversation of (await world.serverViewsOf(self)).values()) {
       if (!conversation.isMember) continue;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { CLUSTER_TIMING } from '../../sync/server/cluster/cluster-signal.js';
 import { openSqliteServerStore, type SqliteServerStore } from '../../sync/server/store/sqlite-server-store.js';
 import { SyncService } from '../../sync/server/sync-service.js';
 import { MemoryCluster } from './memory-cluster.js';
@@ -28,6 +29,12 @@ export interface ServerHooks {
 /** How long a clean shutdown may take, in virtual time, before it counts as hung. */
 const DRAIN_LIMIT_MS = 60_000;
 const DRAIN_STEP_MS = 10;
+/**
+ * How long the other nodes may take to notice that one died: its heartbeat grows too old, then each
+ * of them looks on its next tick (and has its clients catch up what the dead node may never have
+ * announced).
+ */
+const DEATH_NOTICED_MS = CLUSTER_TIMING.deadAfterMs + 2 * CLUSTER_TIMING.heartbeatMs;
 
 /**
  * The server: one SQLite store shared by one to three SyncService nodes, each with its own
@@ -42,6 +49,8 @@ export class SimServer {
   private openStore: SqliteServerStore | null = null;
   /** Between start() and stopAll(): a node that went down alone may come back. */
   private running = false;
+  /** When a node last died while others ran on; -Infinity when none did. */
+  private lastDeathAt = -Infinity;
 
   constructor(
     private readonly root: string,
@@ -78,10 +87,12 @@ export class SimServer {
     return this.openStore !== null;
   }
 
-  /** Why the server is not settled, or null: a node still down or joining. */
+  /** Why the server is not settled, or null: a node still down or joining, or a death the others have not noticed yet. */
   get unsettled(): string | null {
     const waiting = this.nodes.filter((node) => !node.ready);
-    return waiting.length > 0 ? `server nodes ${waiting.map((node) => node.nodeId).join(', ')} not up yet` : null;
+    if (waiting.length > 0) return `server nodes ${waiting.map((node) => node.nodeId).join(', ')} not up yet`;
+    const sinceDeath = this.scheduler.now - this.lastDeathAt;
+    return sinceDeath < DEATH_NOTICED_MS ? `a node died ${sinceDeath} ms ago: the others may not have noticed yet` : null;
   }
 
   /** Opens the store and starts every node; each takes connections once it has joined the cluster. */
@@ -107,6 +118,7 @@ export class SimServer {
     this.hooks.trace?.(`server: ${node.nodeId} crashes`);
     this.network.serverCrashed(node.service);
     this.stopNode(node);
+    if (this.cluster) this.lastDeathAt = this.scheduler.now;
     await settleMicrotasks();
     this.planRestart(node, downMs, sameId ? node.nodeId : `n${(slot % this.nodes.length) + 1}.${node.lives + 1}`);
   }

@@ -99,24 +99,22 @@ export function finishBatch(db: Db, batch: ApplyBatch): number | null {
 export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch): void {
   switch (event.kind) {
     case 'message':
-      storeMessage(db, event);
-      batch.search.touched(event.conversationId, event.clientMessageId);
+      storeMessage(db, event, batch);
       batch.lastActivityAt = Math.max(batch.lastActivityAt, event.sentAt);
       batch.firstMessageSeq = batch.firstMessageSeq === 0 ? event.seq : Math.min(batch.firstMessageSeq, event.seq);
       batch.lastMessageSeq = Math.max(batch.lastMessageSeq, event.seq);
       if (event.senderId !== batch.selfId) batch.lastIncomingSeq = Math.max(batch.lastIncomingSeq, event.seq);
-      if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId);
+      if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId, batch.search);
       break;
     case 'edit':
     case 'delete':
-      batch.search.touched(event.conversationId, event.messageId);
-      if (!applyChange(db, event, !batch.inOrder)) batch.mayHaveHeld ||= !batch.inOrder;
+      if (!applyChange(db, event, !batch.inOrder, batch.search)) batch.mayHaveHeld ||= !batch.inOrder;
       else batch.changedMessages = true;
       break;
     case 'reaction':
     case 'pin':
       // Pins change neither the text nor the search index.
-      if (!applyChange(db, event, !batch.inOrder)) batch.mayHaveHeld ||= !batch.inOrder;
+      if (!applyChange(db, event, !batch.inOrder, batch.search)) batch.mayHaveHeld ||= !batch.inOrder;
       break;
     case 'group_created':
     case 'members_added':
@@ -140,39 +138,82 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
   }
 }
 
-function storeMessage(db: Db, event: MessageEvent): void {
-  cachedStatement(
-    db,
-    `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to, deleted,
-       forwarded_from, link_preview)
-     VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (sender_id, client_message_id) DO UPDATE SET
-       seq = excluded.seq, state = 'sent', error = NULL, sent_at = excluded.sent_at,
-       -- The server names the original author of a forward (our own, acknowledged: its word wins).
-       forwarded_from = CASE WHEN messages.deleted = 0 THEN excluded.forwarded_from ELSE NULL END,
-       link_preview = CASE WHEN messages.deleted = 0 THEN excluded.link_preview ELSE NULL END,
-       -- An edit or delete applied earlier (held, or acknowledged out of order) must survive.
-       text = CASE WHEN messages.edit_seq IS NULL AND messages.deleted = 0 THEN excluded.text ELSE messages.text END,
-       deleted = MAX(messages.deleted, excluded.deleted)`,
-  ).run(
-    // Positional: binding by name costs a lookup per parameter, on the hottest statement of a catch-up.
-    event.conversationId,
-    event.clientMessageId,
-    event.senderId,
-    event.deleted ? '' : event.text,
-    event.seq,
-    event.sentAt,
-    event.sentAt,
-    event.replyTo,
-    event.deleted ? 1 : 0,
-    event.deleted ? null : (event.forwardedFrom?.name ?? null),
-    event.deleted || !event.linkPreview ? null : JSON.stringify(event.linkPreview),
-  );
+/** Stores a message (or fills in our own copy's seq) and notes it for the search index. */
+function storeMessage(db: Db, event: MessageEvent, batch: ApplyBatch): void {
+  // Our own while rows of the conversation are queued: most likely written here, so acknowledged.
+  const ownQueued = event.senderId === batch.selfId && batch.mayHaveQueued;
+  const existing = ownQueued ? storedCopy(db, event) : undefined;
+  if (existing) {
+    fillInCopy(db, event, existing, batch.search);
+  } else {
+    // A plain insert (the common case: new to this mirror) hands over the local id, so the index
+    // needs no lookup for it; positional parameters, as binding by name costs a lookup each.
+    const inserted = cachedStatement(
+      db,
+      `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to,
+         deleted, forwarded_from, link_preview)
+       VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sender_id, client_message_id) DO NOTHING`,
+    ).run(
+      event.conversationId,
+      event.clientMessageId,
+      event.senderId,
+      event.deleted ? '' : event.text,
+      event.seq,
+      event.sentAt,
+      event.sentAt,
+      event.replyTo,
+      event.deleted ? 1 : 0,
+      event.deleted ? null : (event.forwardedFrom?.name ?? null),
+      event.deleted || !event.linkPreview ? null : JSON.stringify(event.linkPreview),
+    );
+    if (inserted.changes > 0) batch.search.touchedRow(Number(inserted.lastInsertRowid));
+    else fillInCopy(db, event, storedCopy(db, event)!, batch.search);
+  }
   if (event.deleted) {
     purge(db, event.conversationId, event.clientMessageId);
   } else if (event.attachments.length > 0 && !isDeleted(db, event.conversationId, event.clientMessageId)) {
     new AttachmentStore(db).storeReceived(event.conversationId, event.clientMessageId, event.attachments);
   }
+}
+
+interface StoredCopy {
+  local_id: number;
+  text: string;
+  deleted: number;
+  edit_seq: number | null;
+}
+
+function storedCopy(db: Db, event: MessageEvent): StoredCopy | undefined {
+  return cachedStatement(
+    db,
+    'SELECT local_id, text, deleted, edit_seq FROM messages WHERE sender_id = ? AND client_message_id = ?',
+  ).get(event.senderId, event.clientMessageId) as StoredCopy | undefined;
+}
+
+/**
+ * The server's copy of a message already here (ours, acknowledged; or seen before): it brings the
+ * seq, and its word on the forward's author and the preview. Noted for the index only when its
+ * text or deletion changes: the index holds every row as it was written.
+ */
+function fillInCopy(db: Db, event: MessageEvent, copy: StoredCopy, search: SearchNotes): void {
+  const live = copy.deleted === 0;
+  cachedStatement(
+    db,
+    `UPDATE messages SET seq = ?, state = 'sent', error = NULL, sent_at = ?,
+       forwarded_from = ?, link_preview = ?, text = ?, deleted = ? WHERE local_id = ?`,
+  ).run(
+    event.seq,
+    event.sentAt,
+    live && !event.deleted ? (event.forwardedFrom?.name ?? null) : null,
+    live && !event.deleted && event.linkPreview ? JSON.stringify(event.linkPreview) : null,
+    // An edit or delete applied earlier (held, or acknowledged out of order) must survive.
+    copy.edit_seq === null && live ? (event.deleted ? '' : event.text) : copy.text,
+    live && !event.deleted ? 0 : 1,
+    copy.local_id,
+  );
+  const text = copy.edit_seq === null && live ? (event.deleted ? '' : event.text) : copy.text;
+  if (text !== copy.text || (live && event.deleted)) search.touchedRow(copy.local_id);
 }
 
 /** A copy of a message arriving after its delete was applied must not bring its files back. */
@@ -185,6 +226,7 @@ function isDeleted(db: Db, conversationId: string, messageId: string): boolean {
 }
 
 interface Target {
+  local_id: number;
   sender_id: string;
   text: string;
   seq: number | null;
@@ -200,10 +242,10 @@ interface Target {
  * of it (pipelined sends whose earlier answer was lost) waits for its seq, so an edit's history
  * starts from the text the server stored.
  */
-function applyChange(db: Db, event: ChangeEvent, hold: boolean): boolean {
+function applyChange(db: Db, event: ChangeEvent, hold: boolean, search: SearchNotes): boolean {
   const target = cachedStatement(
     db,
-    'SELECT sender_id, text, seq, deleted, edit_seq, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
+    'SELECT local_id, sender_id, text, seq, deleted, edit_seq, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
   ).get(event.conversationId, event.messageId) as Target | undefined;
   if (!target || (hold && target.seq === null)) {
     if (!hold) return false;
@@ -218,8 +260,10 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean): boolean {
   switch (event.kind) {
     case 'edit':
       applyEdit(db, event, target);
+      search.touchedRow(target.local_id);
       return true;
     case 'delete':
+      search.touchedRow(target.local_id);
       cachedStatement(
         db,
         `UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL, forwarded_from = NULL, link_preview = NULL
@@ -283,14 +327,14 @@ function purge(db: Db, conversationId: string, messageId: string): void {
   cachedStatement(db, 'DELETE FROM pins WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
 }
 
-function releaseHeld(db: Db, conversationId: string, messageId: string): void {
+function releaseHeld(db: Db, conversationId: string, messageId: string, search: SearchNotes): void {
   const held = cachedStatement(
     db,
     'SELECT seq, event FROM held_events WHERE conversation_id = ? AND message_id = ? ORDER BY seq',
   ).all(conversationId, messageId) as { seq: number; event: string }[];
   if (held.length === 0) return;
   cachedStatement(db, 'DELETE FROM held_events WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
-  for (const row of held) applyChange(db, heldEvent(row.event), true);
+  for (const row of held) applyChange(db, heldEvent(row.event), true, search);
 }
 
 const heldEventSchema = z.discriminatedUnion('kind', [editEventSchema, deleteEventSchema, reactionEventSchema, pinEventSchema]);

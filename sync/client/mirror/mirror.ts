@@ -1,4 +1,5 @@
 import { mentions } from '../../common/mentions.js';
+import { clientIdOf } from '../../protocol/frames.js';
 import type {
   Conversation,
   ConversationEvent,
@@ -385,8 +386,14 @@ export class Mirror {
         const applied = this.applyFromCursor(conversationId, list, selfId, {});
         const beyondGap = list.filter((event) => event.seq > applied);
         if (beyondGap.length === 0) continue;
+        // Past a gap (the catch-up it calls for brings what is missing): messages and changes to
+        // them apply in any order, but membership waits for the catch-up, because the order people
+        // joined in (the member list's) comes out right only in seq order. Its queued row goes now.
         const batch = beginBatch(this.db, conversationId, selfId, false, this.search);
-        for (const event of beyondGap) applyEvent(this.db, event, batch);
+        for (const event of beyondGap) {
+          if (changesMembers(event)) this.outbox.remove(clientIdOf(event));
+          else applyEvent(this.db, event, batch);
+        }
         this.finish(batch);
         this.noteKnownSeq(conversationId, beyondGap.at(-1)!.seq);
       }
@@ -659,5 +666,24 @@ export class Mirror {
       text: row.text,
       state: row.state,
     }));
+  }
+}
+
+/** Whether an event changes who is in a conversation, their roles or its name. */
+function changesMembers(event: ConversationEvent): boolean {
+  switch (event.kind) {
+    case 'message':
+    case 'edit':
+    case 'delete':
+    case 'reaction':
+    case 'pin':
+      return false;
+    case 'group_created':
+    case 'members_added':
+    case 'member_removed':
+    case 'member_left':
+    case 'group_renamed':
+    case 'role_changed':
+      return true;
   }
 }

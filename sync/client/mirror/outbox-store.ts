@@ -346,10 +346,6 @@ function toEntry(row: OutboxRow): OutboxEntry {
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
   };
-  const messageId = () => {
-    if (row.message_id === null) throw new Error(`Outbox row ${row.client_id} (${row.kind}) names no message`);
-    return row.message_id;
-  };
   switch (row.kind) {
     case 'send': {
       // Most sends keep nothing in their payload: no parse for them (a long queue is mostly sends).
@@ -357,7 +353,7 @@ function toEntry(row: OutboxRow): OutboxEntry {
       return {
         ...base,
         kind: 'send',
-        messageId: messageId(),
+        messageId: messageIdOf(row),
         text: row.text ?? '',
         replyTo: row.reply_to,
         forwardOf,
@@ -366,15 +362,15 @@ function toEntry(row: OutboxRow): OutboxEntry {
       };
     }
     case 'edit':
-      return { ...base, kind: 'edit', messageId: messageId(), text: payloadOf({ ...row, kind: 'edit' }).text };
+      return { ...base, kind: 'edit', messageId: messageIdOf(row), text: payloadOf({ ...row, kind: 'edit' }).text };
     case 'delete':
-      return { ...base, kind: 'delete', messageId: messageId() };
+      return { ...base, kind: 'delete', messageId: messageIdOf(row) };
     case 'reaction': {
       const payload = payloadOf({ ...row, kind: 'reaction' });
-      return { ...base, kind: 'reaction', messageId: messageId(), emoji: payload.emoji, on: payload.on };
+      return { ...base, kind: 'reaction', messageId: messageIdOf(row), emoji: payload.emoji, on: payload.on };
     }
     case 'pin':
-      return { ...base, kind: 'pin', messageId: messageId(), on: payloadOf({ ...row, kind: 'pin' }).on };
+      return { ...base, kind: 'pin', messageId: messageIdOf(row), on: payloadOf({ ...row, kind: 'pin' }).on };
     case 'create':
       return { ...base, kind: 'create', conversation: payloadOf({ ...row, kind: 'create' }) };
     case 'add_members':
@@ -387,6 +383,11 @@ function toEntry(row: OutboxRow): OutboxEntry {
       return { ...base, kind: 'group', change };
     }
   }
+}
+
+function messageIdOf(row: OutboxRow): string {
+  if (row.message_id === null) throw new Error(`Outbox row ${row.client_id} (${row.kind}) names no message`);
+  return row.message_id;
 }
 
 /** A queued message's link preview (kept on its message row), checked when read back like every payload. */

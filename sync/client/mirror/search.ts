@@ -22,6 +22,11 @@ interface HitRow {
 export interface SearchNotes {
   /** The message's text, deletion or files may have changed (or it is new). */
   touched(conversationId: string, messageId: string): void;
+  /**
+   * The same, from a writer that has the row's local id at hand (the applier: a message stored, an
+   * edit or delete applied): flushed by id, without a lookup by conversation and message id.
+   */
+  touchedRow(localId: number): void;
   /** The message's row is gone (its local id, read before the delete). */
   removed(localId: number): void;
 }
@@ -34,6 +39,7 @@ export interface SearchNotes {
 export class MessageSearch implements SearchNotes {
   private readonly touchedMessages = new Map<string, readonly [conversationId: string, messageId: string]>();
   private readonly removedRows = new Set<number>();
+  private readonly touchedRows = new Set<number>();
 
   constructor(private readonly db: Db) {}
 
@@ -45,13 +51,17 @@ export class MessageSearch implements SearchNotes {
     this.removedRows.add(localId);
   }
 
+  touchedRow(localId: number): void {
+    this.touchedRows.add(localId);
+  }
+
   /**
    * Brings the index up to date with the noted messages: run at the end of every mirror
    * transaction. Each note is re-read from the mirror as it is now, so a note left by a write that
    * was rolled back changes nothing.
    */
   flush(): void {
-    if (this.touchedMessages.size === 0 && this.removedRows.size === 0) return;
+    if (this.touchedMessages.size === 0 && this.removedRows.size === 0 && this.touchedRows.size === 0) return;
     if (this.removedRows.size > 0) {
       cachedStatement(
         this.db,
@@ -80,6 +90,25 @@ export class MessageSearch implements SearchNotes {
          WHERE m.deleted = 0`,
       ).run(keys);
     }
+    if (this.touchedRows.size > 0) {
+      // The same by local id: no lookup by conversation and message id (a catch-up page notes
+      // thousands). A message noted both ways is indexed twice, still right, only slower.
+      const ids = JSON.stringify([...this.touchedRows]);
+      cachedStatement(
+        this.db,
+        `DELETE FROM message_search WHERE rowid IN (
+           SELECT m.local_id FROM json_each(?) r JOIN messages m ON m.local_id = r.value WHERE m.deleted = 1)`,
+      ).run(ids);
+      cachedStatement(
+        this.db,
+        `INSERT OR REPLACE INTO message_search (rowid, text, names)
+         SELECT m.local_id, m.text, COALESCE((SELECT group_concat(a.name, ' ') FROM attachments a
+                  WHERE a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id), '')
+         FROM json_each(?) r
+         JOIN messages m ON m.local_id = r.value
+         WHERE m.deleted = 0`,
+      ).run(ids);
+    }
     this.forget();
   }
 
@@ -87,6 +116,7 @@ export class MessageSearch implements SearchNotes {
   forget(): void {
     this.touchedMessages.clear();
     this.removedRows.clear();
+    this.touchedRows.clear();
   }
 
   /** Forgets every message (the account's mirror is being wiped). */

@@ -55,6 +55,8 @@ export class ClusterNode implements ClusterLink {
   private transitions: Promise<void> = Promise.resolve();
   private timer: TimerHandle | undefined;
   private stopped = false;
+  /** False once the node is draining: what the others say no longer matters to connections being closed. */
+  private listening = true;
   /** The other nodes that were live at the last look, and those of them that said they were leaving. */
   private knownNodes = new Set<string>();
   private readonly leftCleanly = new Set<string>();
@@ -70,11 +72,14 @@ export class ClusterNode implements ClusterLink {
     await directory.leave(nodeId);
     await bus.subscribe({
       signal: (envelope) => {
+        if (!this.listening) return;
         // The read starts now, beside the reads of the signals before it; only the pushes wait their turn.
         const read = this.readAhead(envelope);
         this.enqueue(() => this.receive(envelope, read));
       },
-      gap: () => this.enqueue(() => this.recover()),
+      gap: () => {
+        if (this.listening) this.enqueue(() => this.recover());
+      },
     });
     await directory.heartbeat(nodeId, runtime.clock.now());
     // In line with the signals: one that arrives meanwhile is applied after the directory's view.
@@ -103,6 +108,15 @@ export class ClusterNode implements ClusterLink {
       })
       .catch((error: unknown) => logger.error('Could not record a connection change in the cluster', error, { userId }));
     return inFlight.track(this.transitions);
+  }
+
+  /**
+   * The node is draining: signals from the others are dropped from now on. Otherwise a busy or
+   * flapping cluster keeps adding work to wait for, and the drain never ends (the simulation found
+   * one that did not within 60 s). Its own signals still go out until it stops.
+   */
+  stopListening(): void {
+    this.listening = false;
   }
 
   async stop(): Promise<void> {

@@ -113,6 +113,24 @@ describe('the conversation list kept between reads', () => {
     mirror.close();
   });
 
+  it('counts a mention of us among the unread (only "@me", not an address or another name), and none once read', () => {
+    const mirror = Mirror.open(mirrorFile());
+    mirror.saveSession({ serverUrl: 'ws://x', token: 't', user: me });
+    mirror.upsertConversation(direct('c1', 'ann'), 'me');
+    const texts = ['mail me@example.com', 'ask @meg', 'no at sign here'];
+    mirror.applyEvents(
+      'c1',
+      texts.map((text, i) => message('c1', i + 1, 'ann', text)),
+      'me',
+    );
+    expect(mirror.views.conversationSummaries('me')[0]).toMatchObject({ unreadCount: 3, mentionsYou: false });
+    mirror.applyEvents('c1', [message('c1', 4, 'ann', 'see you @me.')], 'me');
+    expect(mirror.views.conversationSummaries('me')[0]).toMatchObject({ unreadCount: 4, mentionsYou: true });
+    mirror.markReadLocally('c1', 'me');
+    expect(mirror.views.conversationSummaries('me')[0]).toMatchObject({ unreadCount: 0, mentionsYou: false });
+    mirror.close();
+  });
+
   it('sees writes made through another connection to the same file', () => {
     const path = mirrorFile();
     const mirror = Mirror.open(path);

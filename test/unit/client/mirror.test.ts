@@ -277,6 +277,48 @@ describe('mirror migrations', () => {
     mirror.close();
   });
 
+  it('our group changes acknowledged past a gap wait for the catch-up: members come out in the order they joined', () => {
+    const mirror = Mirror.open(tempFile());
+    const user = (id: string) => ({ id, username: id, displayName: id.toUpperCase() });
+    const base = { conversationId: 'g1', senderId: 'me', sentAt: 2000 };
+    mirror.upsertConversation(
+      { id: 'g1', kind: 'group', name: 'team', isMember: true, createdAt: 1000, lastSeq: 0, members: [] },
+      'me',
+    );
+    const created = {
+      ...base,
+      kind: 'group_created' as const,
+      seq: 1,
+      name: 'team',
+      members: [
+        { ...user('me'), role: 'owner' as const },
+        { ...user('carol'), role: 'member' as const },
+      ],
+    };
+    mirror.applyEvents('g1', [created], 'me');
+    mirror.outbox.enqueueGroupChange('g1', 'r1', { kind: 'remove_member', userId: 'carol' });
+    mirror.outbox.enqueueGroupChange('g1', 'a1', { kind: 'add_members', userIds: ['carol'] });
+    // Found by the simulation: our removal and re-adding of carol (pipelined) are answered while
+    // someone else's addition of dave (seq 2) is still on its way to us.
+    const removed = { ...base, kind: 'member_removed' as const, seq: 3, clientChangeId: 'r1', userId: 'carol' };
+    const readded = { ...base, kind: 'members_added' as const, seq: 4, clientChangeId: 'a1', members: [user('carol')] };
+    mirror.acknowledgeAll([removed, readded], 'me');
+    expect(mirror.outbox.pendingCount()).toBe(0);
+    expect(mirror.cursor('g1')).toMatchObject({ appliedSeq: 1, knownSeq: 4 });
+    const daveAdded = {
+      ...base,
+      senderId: 'carol',
+      kind: 'members_added' as const,
+      seq: 2,
+      clientChangeId: 'x',
+      members: [user('dave')],
+    };
+    mirror.applyEvents('g1', [daveAdded, removed, readded], 'me');
+    // As the server lists them: carol joined again after dave.
+    expect(mirror.members('g1').map((member) => member.userId)).toEqual(['me', 'dave', 'carol']);
+    mirror.close();
+  });
+
   it('migration 8 keeps the author a forward names: none for older messages, the event’s after it, gone once deleted', () => {
     const path = tempFile();
     const v7 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 7));

@@ -126,6 +126,7 @@ function setUp(options: { here: string[]; events?: Map<string, ConversationEvent
   const slowReads: Array<{ seq: number; answer(event: ConversationEvent): void }> = [];
   const here = new Set(options.here);
   const calls = { resync: 0, vanished: [] as string[], appeared: [] as string[], stillOnline: [] as string[] };
+  const inFlight = new InFlight();
   const node = new ClusterNode({
     nodeId: 'node-1',
     bus,
@@ -134,7 +135,7 @@ function setUp(options: { here: string[]; events?: Map<string, ConversationEvent
     runtime,
     logger: completeLogger({ error: () => undefined }),
     metrics: createServerMetrics({ processMetrics: false }),
-    inFlight: new InFlight(),
+    inFlight,
     registry: {
       isOnline: (userId) => here.has(userId),
       pushToUsers: (userIds, frame) => void pushed.push({ userIds: [...userIds].filter((id) => here.has(id)), frame }),
@@ -157,7 +158,7 @@ function setUp(options: { here: string[]; events?: Map<string, ConversationEvent
     appeared: (userId) => void calls.appeared.push(userId),
     stillOnline: (userId) => void calls.stillOnline.push(userId),
   });
-  return { node, bus, directory, advance, pushed, reads, slowReads, here, calls };
+  return { node, bus, directory, advance, pushed, reads, slowReads, here, calls, inFlight };
 }
 
 describe('ClusterNode', () => {
@@ -244,6 +245,24 @@ describe('ClusterNode', () => {
     await settle();
     expect(node.isOnlineElsewhere('alice')).toBe(true);
     expect(calls.resync).toBe(1);
+  });
+
+  it('once draining, takes no more work from the others: signals and gaps arriving meanwhile start nothing to wait for', async () => {
+    const { node, bus, slowReads, calls, inFlight } = setUp({ here: ['bob'], slow: true });
+    await node.start();
+    node.stopListening();
+    // Found by the simulation: a flapping listener kept adding recoveries, and the drain never ended.
+    bus.deliver('node-2', { kind: 'event', conversationId: 'conv', seq: 1, userIds: ['bob'] });
+    bus.handlers!.gap();
+    await settle();
+    expect(slowReads).toEqual([]);
+    expect(calls.resync).toBe(0);
+    let drained = false;
+    void inFlight.drain().then(() => (drained = true));
+    await settle();
+    expect(drained).toBe(true);
+    node.publish({ kind: 'connections', userId: 'bob', online: false });
+    expect(bus.published.at(-1)).toEqual({ kind: 'connections', userId: 'bob', online: false });
   });
 
   it('a node that died without leaving makes every client here catch up; one that left cleanly does not', async () => {
