@@ -60,10 +60,37 @@ export interface Session {
 function sessionOn(client: pg.ClientBase): Session {
   return {
     async query<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]) {
-      const result = await client.query<R>(text, values?.map(toParameter));
+      const name = values ? preparedName(text) : undefined;
+      const result = await client.query<R>({
+        text,
+        ...(name ? { name } : {}),
+        ...(values ? { values: values.map(toParameter) } : {}),
+      });
       return { rows: result.rows.map(fromRow), rowCount: result.rowCount ?? 0 };
     },
   };
+}
+
+/**
+ * Distinct statement texts that run as named prepared statements, at most: the store's statements
+ * are fixed texts (a few dozen), and one built on the fly beyond the cap still runs, unnamed.
+ */
+const MAX_PREPARED = 256;
+const preparedNames = new Map<string, string>();
+
+/**
+ * The name a parameterised statement is prepared under on each connection the first time it runs
+ * there. An unnamed statement is parsed and planned on every call; the store's facts queries cost
+ * PostgreSQL several times more to plan than to run, and a named one is planned once per
+ * connection (a generic plan) after a few calls.
+ */
+function preparedName(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) {
+    name = `store_${preparedNames.size + 1}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }
 
 const INT8_OID = 20;
@@ -81,6 +108,21 @@ function parseInt8(text: string): number {
 function typeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
   if (oid === INT8_OID && format !== 'binary') return parseInt8;
   return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
+}
+
+/** Runs `fn` on a connection of the pool outside any transaction: each statement is its own. */
+export async function withSession<T>(connections: PostgresConnections, fn: (session: Session) => Promise<T>): Promise<T> {
+  const client = await connections.connect();
+  let failure: Error | undefined;
+  try {
+    return await fn(sessionOn(client));
+  } catch (error) {
+    failure = error as Error;
+    throw error;
+  } finally {
+    // A connection whose statement failed may be in a bad state: closed rather than reused.
+    client.release(failure);
+  }
 }
 
 /** A race lost to a writer that has committed since: the transaction is rolled back and run again, and then sees it. */

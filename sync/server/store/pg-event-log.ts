@@ -7,7 +7,7 @@ import {
   earlierEventJson,
   insertEvent,
   lockConversation,
-  nextSeq,
+  seqAfter,
   periodsJson,
   recipientsOf,
   type Audience,
@@ -47,7 +47,7 @@ const MESSAGE_FACTS = `
 
 export async function appendMessageWith(tx: Session, input: NewMessage): Promise<AppendResult> {
   const { conversationId, senderId } = input;
-  await lockConversation(tx, conversationId);
+  const lastSeq = await lockConversation(tx, conversationId);
   const uploadIds = (input.attachments ?? []).map((attachment) => attachment.id);
   const { rows } = await tx.query<MessageFactsRow>(MESSAGE_FACTS, [
     conversationId,
@@ -69,7 +69,7 @@ export async function appendMessageWith(tx: Session, input: NewMessage): Promise
     downloadable: forward?.downloadable ?? new Set(),
   });
   if (verdict.status !== 'accepted') return verdict;
-  const stored = newMessageEvent(input, await nextSeq(tx, conversationId), verdict.forwardedFrom);
+  const stored = newMessageEvent(input, seqAfter(lastSeq, conversationId), verdict.forwardedFrom);
   // A block between the two people of a direct conversation: stored for the sender only.
   const hiddenFrom = facts.blocked_peer;
   await insertEvent(tx, stored, hiddenFrom, uploadIds);
@@ -145,7 +145,7 @@ const CHANGE_FACTS = `
 
 export async function appendChangeWith(tx: Session, input: NewChange): Promise<ChangeResult> {
   const { conversationId, senderId, change } = input;
-  await lockConversation(tx, conversationId);
+  const lastSeq = await lockConversation(tx, conversationId);
   const { rows } = await tx.query<ChangeFactsRow>(CHANGE_FACTS, [
     conversationId,
     senderId,
@@ -163,7 +163,7 @@ export async function appendChangeWith(tx: Session, input: NewChange): Promise<C
     senderEmojis: new Set(facts.sender_emojis),
   });
   if (verdict.status !== 'accepted') return verdict;
-  const stored = newChangeEvent(input, await nextSeq(tx, conversationId));
+  const stored = newChangeEvent(input, seqAfter(lastSeq, conversationId));
   if (change.kind === 'delete') await purge(tx, conversationId, change.messageId, verdict.target.seq);
   if (change.kind === 'reaction') {
     await tx.query(
@@ -203,45 +203,74 @@ async function purge(tx: Session, conversationId: string, messageId: string, mes
   );
 }
 
-// $1 conversation, $2 the window's start (exclusive), $3 its end, $4 reader, $5 how many rows.
-// The page starts at the first event in the window the reader may be served (none: no rows); an
-// edit brings the seq of the message it edits, which decides whether its text is withheld.
+// $1 conversation, $2 reader, $3 afterSeq, $4 how many rows (the limit and one more, which tells
+// whether another page exists without a COUNT). One statement, so the periods, the page and the
+// log's end come from one snapshot without a transaction: the reader's periods; the stretch of the
+// log the page comes from (pageWindow's rule in event-visibility.ts: the period that holds $3 + 1,
+// or the first one after it; the caller checks that both agree); the page, from the first event in
+// the stretch the reader may be served (an edit brings the seq of the message it edits, which
+// decides whether its text is withheld); the senders of its events. Always one row at least (with
+// no event when the page is empty).
 const EVENTS_PAGE = `
-  SELECT e.*, target.seq AS target_seq FROM events e
-  LEFT JOIN events target ON e.kind = 'edit' AND target.conversation_id = e.conversation_id
-                          AND target.message_id = e.message_id AND target.kind = 'message'
-  WHERE e.conversation_id = $1 AND e.seq <= $3 AND e.seq >= (
-    SELECT s.seq FROM events s
-    WHERE s.conversation_id = $1 AND s.seq > $2 AND s.seq <= $3 AND (s.hidden_from IS NULL OR s.hidden_from <> $4)
-    ORDER BY s.seq LIMIT 1)
-  ORDER BY e.seq LIMIT $5`;
+  WITH periods AS (
+    SELECT from_seq, to_seq FROM member_periods WHERE conversation_id = $1 AND user_id = $2),
+  stretch AS (
+    SELECT GREATEST($3, from_seq - 1) AS after_seq, to_seq AS until_seq FROM periods
+    WHERE to_seq IS NULL OR to_seq >= $3 + 1 ORDER BY from_seq LIMIT 1),
+  page AS (
+    SELECT e.*, target.seq AS target_seq FROM stretch w
+    JOIN events e ON e.conversation_id = $1 AND (w.until_seq IS NULL OR e.seq <= w.until_seq) AND e.seq >= (
+      SELECT s.seq FROM events s
+      WHERE s.conversation_id = $1 AND s.seq > w.after_seq AND (w.until_seq IS NULL OR s.seq <= w.until_seq)
+        AND (s.hidden_from IS NULL OR s.hidden_from <> $2)
+      ORDER BY s.seq LIMIT 1)
+    LEFT JOIN events target ON e.kind = 'edit' AND target.conversation_id = e.conversation_id
+                            AND target.message_id = e.message_id AND target.kind = 'message'
+    ORDER BY e.seq LIMIT $4)
+  SELECT (SELECT COALESCE(jsonb_agg(jsonb_build_object('from_seq', from_seq, 'to_seq', to_seq)), '[]') FROM periods) AS periods,
+         (SELECT after_seq FROM stretch) AS stretch_after,
+         (SELECT last_seq FROM conversations WHERE id = $1) AS last_seq,
+         (SELECT COALESCE(jsonb_agg(jsonb_build_object('id', u.id, 'username', u.username, 'display_name', u.display_name)), '[]')
+          FROM users u WHERE u.id IN (SELECT sender_id FROM page)) AS senders,
+         page.*
+  FROM (SELECT 1) AS one LEFT JOIN page ON true
+  ORDER BY page.seq`;
 
-/** A page of the log as `userId` may read it (event-visibility.ts); null when they were never a member. */
+type PageRow = EventRecord & {
+  target_seq: number | null;
+  periods: Period[];
+  stretch_after: number | null;
+  last_seq: number;
+  senders: UserRow[];
+};
+
+/**
+ * A page of the log as `userId` may read it (event-visibility.ts); null when they were never a
+ * member. One statement (EVENTS_PAGE) on its own, and one more for the people the events name
+ * besides their senders (a group's changes), when there are any.
+ */
 export async function readEventsWith(
-  tx: Session,
+  session: Session,
   input: { conversationId: string; userId: string; afterSeq: number; limit: number },
 ): Promise<EventPage | null> {
   const { conversationId, userId, afterSeq, limit } = input;
-  const { rows: periods } = await tx.query<Period & { last_seq: number }>(
-    `SELECT p.from_seq, p.to_seq, c.last_seq FROM member_periods p JOIN conversations c ON c.id = p.conversation_id
-     WHERE p.conversation_id = $1 AND p.user_id = $2`,
-    [conversationId, userId],
-  );
-  const first = periods[0];
-  if (!first) return null;
-  const window = pageWindow(periods, afterSeq);
+  const { rows } = await session.query<PageRow>(EVENTS_PAGE, [conversationId, userId, afterSeq, limit + 1]);
+  const head = rows[0] as PageRow;
+  if (head.periods.length === 0) return null;
+  const window = pageWindow(head.periods, afterSeq);
+  if ((window?.afterSeq ?? null) !== head.stretch_after) {
+    throw new Error(`The page's stretch after ${afterSeq} in ${conversationId} differs from the visibility rules'`);
+  }
   if (!window) return { events: [], hasMore: false, users: [] };
-  // One row more than asked tells whether another page exists without a COUNT.
-  const { rows } = await tx.query<EventRecord & { target_seq: number | null }>(EVENTS_PAGE, [
-    conversationId,
-    window.afterSeq,
-    window.untilSeq,
-    userId,
-    limit + 1,
-  ]);
-  const { rows: kept, ...page } = cutPage(rows, input, window, () => first.last_seq);
-  const events = kept.map((row) => asSeenBy(toEvent(row), row.target_seq ?? 0, periods));
-  return { ...page, events, users: await usersIn(tx, usersNamedIn(events)) };
+  const eventRows = head.seq === null ? [] : rows;
+  const { rows: kept, ...page } = cutPage(eventRows, input, window, () => head.last_seq);
+  const events = kept.map((row) => asSeenBy(toEvent(row), row.target_seq ?? 0, head.periods));
+  const named = usersNamedIn(events);
+  const senders = new Map(head.senders.map((row) => [row.id, row]));
+  const users = named.every((id) => senders.has(id))
+    ? named.map((id) => toUser(senders.get(id)!))
+    : await usersIn(session, named);
+  return { ...page, events, users };
 }
 
 async function usersIn(tx: Session, ids: readonly string[]): Promise<User[]> {

@@ -2,7 +2,7 @@ import type { ConversationKind, NewConversation, Role, User } from '../../protoc
 import type { Session } from './pg-connections.js';
 import { refused } from './append-rules.js';
 import { answerTakenGroupId, groupCreatedEvent, judgeGroupChange, planNewGroup, refuseDirect } from './membership-rules.js';
-import { earlierEventJson, insertEvent, lockConversation, nextSeq } from './pg-queries.js';
+import { earlierEventJson, insertEvent, lockConversation, seqAfter } from './pg-queries.js';
 import { keepNewDirectFrom, revealDirectTo } from './pg-settings.js';
 import {
   directPairKey,
@@ -89,7 +89,8 @@ async function createGroup(
     );
     return answerTakenGroupId(rows[0] ?? null, creatorId);
   }
-  const event = groupCreatedEvent(input, group.name, await nextSeq(tx, conversationId), plan.members);
+  // The row was inserted just now, its counter at 0: the creation is its first event.
+  const event = groupCreatedEvent(input, group.name, 1, plan.members);
   await insertEvent(tx, event, null);
   await addMembers(tx, conversationId, plan.members, event.seq);
   return { status: 'created', memberIds: plan.members.map((member) => member.id), event };
@@ -114,7 +115,7 @@ const GROUP_CHANGE_FACTS = `
 
 export async function appendGroupChangeWith(tx: Session, input: NewGroupChange): Promise<GroupChangeResult> {
   const { conversationId, senderId, change } = input;
-  await lockConversation(tx, conversationId);
+  const lastSeq = await lockConversation(tx, conversationId);
   const named = change.kind === 'add_members' ? change.userIds : [];
   const { rows } = await tx.query<GroupChangeFactsRow>(GROUP_CHANGE_FACTS, [
     conversationId,
@@ -132,7 +133,7 @@ export async function appendGroupChangeWith(tx: Session, input: NewGroupChange):
   });
   if (plan.status !== 'accepted') return plan;
 
-  const event = plan.eventAt(await nextSeq(tx, conversationId));
+  const event = plan.eventAt(seqAfter(lastSeq, conversationId));
   const { removed, newRole, newName } = plan;
   await addMembers(
     tx,

@@ -50,29 +50,31 @@ export function recipientsOf(memberIds: readonly string[], hiddenFrom: string | 
  * Takes the conversation's row lock until the transaction ends (FOR NO KEY UPDATE, as the UPDATE
  * of its counter would): every writer of the conversation does this first, so they run one at a
  * time and each sees what the one before committed. Foreign keys that point at the row only take
- * KEY SHARE locks, which this does not block.
+ * KEY SHARE locks, which this does not block. Answers the conversation's last seq (null: no such
+ * conversation), which no other writer can move before this transaction ends.
  */
-export async function lockConversation(tx: Session, conversationId: string): Promise<void> {
-  await tx.query('SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE', [conversationId]);
+export async function lockConversation(tx: Session, conversationId: string): Promise<number | null> {
+  const { rows } = await tx.query<{ last_seq: number }>('SELECT last_seq FROM conversations WHERE id = $1 FOR NO KEY UPDATE', [
+    conversationId,
+  ]);
+  return rows[0]?.last_seq ?? null;
+}
+
+/** The seq the next event of a conversation this transaction locked takes (lockConversation's answer). */
+export function seqAfter(lastSeq: number | null, conversationId: string): number {
+  if (lastSeq === null) throw new Error(`Conversation ${conversationId} vanished while it was locked`);
+  return lastSeq + 1;
 }
 
 /**
+ * Inserts the event (and the message's references to its uploads) and moves the conversation's
+ * counter to its seq, in one statement, or throws: a unique key that is taken (the sender's client
+ * id, the message's id) means a writer that has committed since the facts were read won the race,
+ * so the transaction runs again and answers as the resend it now is.
+ *
  * The counter moves in the transaction that stores the event, under the conversation's row lock
  * until it commits: a rolled-back insert takes its number back, so a number is never skipped and
  * never handed out twice, and events commit in the order of their numbers.
- */
-export async function nextSeq(tx: Session, conversationId: string): Promise<number> {
-  const { rows } = await tx.query<{ last_seq: number }>(
-    'UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq',
-    [conversationId],
-  );
-  return (rows[0] as { last_seq: number }).last_seq;
-}
-
-/**
- * Inserts the event (and the message's references to its uploads) or nothing: a unique key that
- * is taken (the sender's client id, the message's id) means a writer that has committed since the
- * facts were read won the race, so the transaction runs again and answers as the resend it now is.
  */
 export async function insertEvent(
   tx: Session,
@@ -88,6 +90,7 @@ export async function insertEvent(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14)
        ON CONFLICT DO NOTHING
        RETURNING conversation_id, seq),
+     counter AS (UPDATE conversations SET last_seq = $2 WHERE id = $1),
      refs AS (
        -- One message may carry the same upload twice; it refers to it once.
        INSERT INTO attachment_refs (upload_id, conversation_id, seq)

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Conversation, SettingRegister, User } from '../../protocol/frames.js';
-import { inTransaction, PostgresConnections, type PostgresPoolOptions } from './pg-connections.js';
+import { inTransaction, PostgresConnections, withSession, type PostgresPoolOptions } from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith } from './pg-conversations.js';
 import { appendChangeWith, appendMessageWith, readEventsWith } from './pg-event-log.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
@@ -79,7 +79,9 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   FOR KEY SHARE from its check to its commit).
  * - raiseWatermark: one statement, GREATEST on the member's row (the row lock of the UPDATE
  *   serialises receipts; a concurrent one is re-read before it is compared).
- * - readEvents, getConversationForMember, listConversationsOf: REPEATABLE READ READ ONLY, so their
+ * - readEvents: one statement (the periods, the page and the log's end in one snapshot; the
+ *   people a page names besides its senders, names only, in a second).
+ * - getConversationForMember, listConversationsOf: REPEATABLE READ READ ONLY, so their
  *   statements see one snapshot (never fails for serialisation; takes no locks).
  * - the rest: one statement each (autocommit), unique keys where they insert.
  * Locks on users rows are always taken in id order, and nothing that holds a conversation's row
@@ -149,7 +151,7 @@ export class PostgresServerStore implements ServerStore {
   }
 
   async readEvents(input: ReadEventsInput): Promise<EventPage | null> {
-    return inTransaction(this.db, (tx) => readEventsWith(tx, input), 'REPEATABLE READ READ ONLY');
+    return withSession(this.db, (session) => readEventsWith(session, input));
   }
 
   async raiseWatermark(input: Receipt): Promise<WatermarkResult | null> {
