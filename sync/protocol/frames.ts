@@ -295,6 +295,25 @@ export type MembershipEvent =
 /** Membership events that answer a queued group change (all but the creation). */
 export type GroupChangeEvent = Exclude<MembershipEvent, GroupCreatedEvent>;
 
+/** Whether an event changes who is in a conversation, their roles or its name. */
+export function isMembershipEvent(event: ConversationEvent): event is MembershipEvent {
+  switch (event.kind) {
+    case 'message':
+    case 'edit':
+    case 'delete':
+    case 'reaction':
+    case 'pin':
+      return false;
+    case 'group_created':
+    case 'members_added':
+    case 'member_removed':
+    case 'member_left':
+    case 'group_renamed':
+    case 'role_changed':
+      return true;
+  }
+}
+
 /** The people an event is about besides its sender: added, removed, given a role, or made owner. */
 export function peopleNamedIn(event: ConversationEvent): string[] {
   switch (event.kind) {

@@ -1,5 +1,5 @@
 import { mentions } from '../../common/mentions.js';
-import { clientIdOf } from '../../protocol/frames.js';
+import { clientIdOf, isMembershipEvent } from '../../protocol/frames.js';
 import type {
   Conversation,
   ConversationEvent,
@@ -391,7 +391,7 @@ export class Mirror {
         // joined in (the member list's) comes out right only in seq order. Its queued row goes now.
         const batch = beginBatch(this.db, conversationId, selfId, false, this.search);
         for (const event of beyondGap) {
-          if (changesMembers(event)) this.outbox.remove(clientIdOf(event));
+          if (isMembershipEvent(event)) this.outbox.remove(clientIdOf(event));
           else applyEvent(this.db, event, batch);
         }
         this.finish(batch);
@@ -666,24 +666,5 @@ export class Mirror {
       text: row.text,
       state: row.state,
     }));
-  }
-}
-
-/** Whether an event changes who is in a conversation, their roles or its name. */
-function changesMembers(event: ConversationEvent): boolean {
-  switch (event.kind) {
-    case 'message':
-    case 'edit':
-    case 'delete':
-    case 'reaction':
-    case 'pin':
-      return false;
-    case 'group_created':
-    case 'members_added':
-    case 'member_removed':
-    case 'member_left':
-    case 'group_renamed':
-    case 'role_changed':
-      return true;
   }
 }

@@ -70,29 +70,19 @@ export class MessageSearch implements SearchNotes {
       ).run(JSON.stringify([...this.removedRows]));
     }
     if (this.touchedMessages.size > 0) {
-      // One statement each for the whole transaction's messages: set-based, as a catch-up page
-      // writes up to 2,000 of them (row by row from here cost half as much again).
-      const keys = JSON.stringify([...this.touchedMessages.values()]);
-      cachedStatement(
+      // Noted by conversation and message id: found by their local ids, in one statement.
+      const found = cachedStatement(
         this.db,
-        `DELETE FROM message_search WHERE rowid IN (
-           SELECT m.local_id FROM json_each(?) k
-           JOIN messages m ON m.conversation_id = k.value ->> 0 AND m.client_message_id = k.value ->> 1
-           WHERE m.deleted = 1)`,
-      ).run(keys);
-      cachedStatement(
-        this.db,
-        `INSERT OR REPLACE INTO message_search (rowid, text, names)
-         SELECT m.local_id, m.text, COALESCE((SELECT group_concat(a.name, ' ') FROM attachments a
-                  WHERE a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id), '')
-         FROM json_each(?) k
-         JOIN messages m ON m.conversation_id = k.value ->> 0 AND m.client_message_id = k.value ->> 1
-         WHERE m.deleted = 0`,
-      ).run(keys);
+        `SELECT m.local_id FROM json_each(?) k
+         JOIN messages m ON m.conversation_id = k.value ->> 0 AND m.client_message_id = k.value ->> 1`,
+      )
+        .pluck()
+        .all(JSON.stringify([...this.touchedMessages.values()])) as number[];
+      for (const localId of found) this.touchedRows.add(localId);
     }
     if (this.touchedRows.size > 0) {
-      // The same by local id: no lookup by conversation and message id (a catch-up page notes
-      // thousands). A message noted both ways is indexed twice, still right, only slower.
+      // One statement each for the whole transaction's messages: set-based, as a catch-up page
+      // writes up to 2,000 of them (row by row from here cost half as much again).
       const ids = JSON.stringify([...this.touchedRows]);
       cachedStatement(
         this.db,
