@@ -22,14 +22,16 @@
 import { join } from 'node:path';
 import { describeHistogram, FANOUT_DELAY_METRIC, histogramSince, scrapeNodes, startPostgresNodes } from './lib/cluster.js';
 import {
+  HISTORY,
+  HISTORY_TRAFFIC,
   latencyRow,
   measureDirect,
   openDeviceA,
   rawSamples,
   startDeviceB,
   startSocketHolder,
-  WARMUP,
   type SocketHolder,
+  WARMUP,
 } from './lib/delivery-kit.js';
 import { commitMs, startBenchPostgres } from './lib/postgres.js';
 import { startServerProcess, tempDir, type ServerProcess } from './lib/proc.js';
@@ -43,7 +45,6 @@ import { roundSummary, summarise, type Summary } from './lib/stats.js';
 const BENCH = 'cluster-delivery';
 const FULL_CONNECTIONS = 1_000;
 const FULL_SAMPLES = 500;
-const HISTORY = 1_000;
 /** A, B, X, Y, P, Q. */
 const NAMED = 6;
 
@@ -61,15 +62,7 @@ runBench(BENCH, async ({ scale }) => {
       [4, 5],
       ...Array.from({ length: idle / 2 }, (_, i) => [NAMED + 2 * i, NAMED + 1 + 2 * i] as [number, number]),
     ],
-    traffic: {
-      events: HISTORY,
-      conversations: [0],
-      weights: [1],
-      editShare: 0.05,
-      reactionShare: 0.05,
-      deleteShare: 0,
-      replyShare: 0.05,
-    },
+    traffic: HISTORY_TRAFFIC,
   };
   log(BENCH, `seeding ${spec.users} users into SQLite`);
   const manifest = await seedInChild(join(work, 'sqlite'), spec, work);

@@ -13,7 +13,16 @@
  * - The loops, B's process and the socket holder are shared with the group benchmarks (lib/delivery-kit.ts).
  */
 import { join } from 'node:path';
-import { latencyRow, measureDirect, openDeviceA, startDeviceB, startSocketHolder, WARMUP } from './lib/delivery-kit.js';
+import {
+  HISTORY,
+  HISTORY_TRAFFIC,
+  latencyRow,
+  measureDirect,
+  openDeviceA,
+  startDeviceB,
+  startSocketHolder,
+  WARMUP,
+} from './lib/delivery-kit.js';
 import { startServerProcess, tempDir } from './lib/proc.js';
 import { RawClient } from './lib/raw-client.js';
 import { Rng } from './lib/random.js';
@@ -23,7 +32,6 @@ import { seedInChild, type SeedSpec } from './lib/seed.js';
 const BENCH = 'delivery';
 const FULL_CONNECTIONS = 1_000;
 const FULL_SAMPLES = 500;
-const HISTORY = 1_000;
 
 runBench(BENCH, async ({ scale }) => {
   const connections = scaled(FULL_CONNECTIONS, scale, 50);
@@ -39,15 +47,7 @@ runBench(BENCH, async ({ scale }) => {
       [2, 3],
       ...Array.from({ length: Math.ceil(idle / 2) }, (_, i) => [4 + 2 * i, 5 + 2 * i] as [number, number]),
     ],
-    traffic: {
-      events: HISTORY,
-      conversations: [0],
-      weights: [1],
-      editShare: 0.05,
-      reactionShare: 0.05,
-      deleteShare: 0,
-      replyShare: 0.05,
-    },
+    traffic: HISTORY_TRAFFIC,
   };
   log(BENCH, `seeding ${spec.users} users`);
   const manifest = await seedInChild(dataDir, spec, work);

@@ -23,6 +23,8 @@
 import { join } from 'node:path';
 import {
   coreSamples,
+  HISTORY,
+  HISTORY_TRAFFIC,
   holderSamples,
   latencyRow,
   measureDirect,
@@ -41,8 +43,6 @@ import { round, roundSummary, summarise } from './lib/stats.js';
 const BENCH = 'group-delivery';
 const FULL_GROUP = 100;
 const FULL_SAMPLES = 500;
-/** The direct conversation's history, as in delivery.ts. */
-const HISTORY = 1_000;
 
 runBench(BENCH, async ({ scale }) => {
   const groupSize = scaled(FULL_GROUP, scale, 10);
@@ -60,15 +60,7 @@ runBench(BENCH, async ({ scale }) => {
     // B joins last: the server pushes in join order, so the one real device is at the end of the
     // fan-out, where a group of real devices has its last one.
     groups: [{ name: `Bench group of ${groupSize}`, members: [0, ...Array.from({ length: rawMembers }, (_, i) => 4 + i), 1] }],
-    traffic: {
-      events: HISTORY,
-      conversations: [0],
-      weights: [1],
-      editShare: 0.05,
-      reactionShare: 0.05,
-      deleteShare: 0,
-      replyShare: 0.05,
-    },
+    traffic: HISTORY_TRAFFIC,
   };
   log(BENCH, `seeding ${spec.users} users, a group of ${groupSize}`);
   const manifest = await seedInChild(dataDir, spec, work);

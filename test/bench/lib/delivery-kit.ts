@@ -13,11 +13,25 @@ import { spawnTs, type Spawned } from './proc.js';
 import type { RawClient } from './raw-client.js';
 import type { Rng } from './random.js';
 import { row, type Row, type Target } from './report.js';
-import type { SeededUser } from './seed.js';
+import type { SeededUser, TrafficSpec } from './seed.js';
 import { roundSummary, sleep, summarise, type Summary } from './stats.js';
 
 /** Sends before the timed ones in every loop. */
 export const WARMUP = 30;
+
+/** Events already in the timed direct conversation (seed index 0) before the sends, as people's history would be. */
+export const HISTORY = 1_000;
+
+/** The seed's traffic for that history: messages with a few edits, reactions and replies. */
+export const HISTORY_TRAFFIC: TrafficSpec = {
+  events: HISTORY,
+  conversations: [0],
+  weights: [1],
+  editShare: 0.05,
+  reactionShare: 0.05,
+  deleteShare: 0,
+  replyShare: 0.05,
+};
 
 // -- B, the receiving device ------------------------------------------------------------------
 

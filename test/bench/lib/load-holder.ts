@@ -20,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RawClient } from './raw-client.js';
+import { quietFor } from './stats.js';
 
 export interface LoadSocket {
   url: string;
@@ -136,18 +137,9 @@ process.on('message', (message: LoadHolderCommand) => {
     case 'open':
       open(message.sockets, message.concurrency).catch((error: unknown) => reply({ type: 'failed', error: String(error) }));
       return;
-    case 'settle': {
-      const started = performance.now();
-      const check = () => {
-        if (performance.now() - lastFrameAt >= message.quietMs) {
-          reply({ type: 'settled', frames, ms: Math.round(performance.now() - started) });
-        } else {
-          setTimeout(check, 20);
-        }
-      };
-      check();
+    case 'settle':
+      void quietFor(() => lastFrameAt, message.quietMs).then((ms) => reply({ type: 'settled', frames, ms }));
       return;
-    }
     case 'run':
       run(message.perSecond, message.durationMs);
       return;

@@ -15,6 +15,7 @@
  * Times are nanoseconds as strings.
  */
 import { connectMany, type RawClient } from './raw-client.js';
+import { quietFor } from './stats.js';
 
 type Command =
   | { type: 'open'; serverUrl: string; tokens: string[] }
@@ -81,18 +82,9 @@ process.on('message', (message: Command) => {
       );
       return;
     }
-    case 'settle': {
-      const started = performance.now();
-      const check = () => {
-        if (performance.now() - lastFrameAt >= message.quietMs) {
-          reply({ type: 'settled', frames, ms: Math.round(performance.now() - started) });
-        } else {
-          setTimeout(check, 20);
-        }
-      };
-      check();
+    case 'settle':
+      void quietFor(() => lastFrameAt, message.quietMs).then((ms) => reply({ type: 'settled', frames, ms }));
       return;
-    }
     case 'expect':
       expected.set(message.id, message.count);
       report(message.id);

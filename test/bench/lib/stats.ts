@@ -53,3 +53,10 @@ export function roundSummary(summary: Summary, digits = 3): Summary {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Resolves once `lastActivityAt()` (performance.now() time) lies `quietMs` back, with how long that took, in ms. */
+export async function quietFor(lastActivityAt: () => number, quietMs: number): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - lastActivityAt() < quietMs) await sleep(20);
+  return Math.round(performance.now() - started);
+}
