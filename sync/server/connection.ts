@@ -10,6 +10,7 @@ import type { InFlight } from './in-flight.js';
 import { PipelineOrder } from './pipeline-order.js';
 import type { ServerLogger } from './logger.js';
 import type { ServerMetrics } from './metrics.js';
+import { OutputBudget, type SlowReader } from './output-budget.js';
 import type { Presence } from './presence.js';
 import type { InboundFrame, ServerSocket } from './server-socket.js';
 import type { ServerStore } from './store/server-store.js';
@@ -49,6 +50,8 @@ export class SyncConnection implements Peer {
   private readonly telemetry: FrameTelemetry;
   /** Refuses a pipelined frame whose predecessor failed or never came (see `after` in frames.ts). */
   private readonly order = new PipelineOrder();
+  /** What the peer has not read yet: frames wait while it is behind, and a peer far behind is cut. */
+  private readonly output: OutputBudget;
 
   constructor(
     private readonly socket: ServerSocket,
@@ -60,12 +63,23 @@ export class SyncConnection implements Peer {
     this.userId = user.id;
     this.telemetry = new FrameTelemetry(deps.metrics, deps.logger, connectionId, user.id);
     this.closed = new Promise((resolve) => socket.onClose(resolve));
+    this.output = new OutputBudget(
+      () => socket.bufferedBytes,
+      deps.runtime,
+      (why) => this.cutSlowReader(why),
+    );
+  }
+
+  /** Bytes written to this connection that its peer has not read yet. */
+  get bufferedBytes(): number {
+    return this.socket.bufferedBytes;
   }
 
   start(): void {
     const { socket, deps } = this;
     this.telemetry.opened();
     socket.onClose(() => {
+      this.output.end();
       this.telemetry.closed();
       if (this.heartbeat) deps.runtime.timers.clearTimeout(this.heartbeat);
       // Also how shutdown records last-seen times: it closes every socket, then drains the work.
@@ -92,6 +106,7 @@ export class SyncConnection implements Peer {
   pushText(text: string): void {
     if (!this.socket.isOpen) return;
     this.socket.send(text);
+    this.output.wrote();
   }
 
   /** Closes with `code`, and cuts the socket if the peer does not answer the close in time. */
@@ -120,6 +135,9 @@ export class SyncConnection implements Peer {
   }
 
   private async process(frame: InboundFrame, arrivedAt: number): Promise<void> {
+    // A peer that does not read what it asked for gets nothing more until it does (a catch-up page
+    // is built only when there is room for it); it stops being read meanwhile once its frames pile up.
+    if (!(await this.output.room())) return;
     if (frame.binary) {
       this.telemetry.malformed(undefined, 'binary');
       this.push(errorReply(undefined, 'bad_frame', 'Binary frames are not supported; send JSON text'));
@@ -165,6 +183,20 @@ export class SyncConnection implements Peer {
       this.order.handled(parsed.data, reply);
       this.push(reply);
     }
+  }
+
+  /**
+   * The peer reads far slower than it is written to: the socket is closed (1013, try again later),
+   * so the buffers go; its client reconnects and catches up from where it really is.
+   */
+  private cutSlowReader(why: SlowReader): void {
+    this.deps.logger.warn('Closing a connection whose peer does not read', {
+      conn: this.connectionId,
+      reason: why,
+      bufferedBytes: this.socket.bufferedBytes,
+    });
+    this.deps.metrics.slowReadersCut.inc({ reason: why });
+    void this.close(1013, 'Reading too slowly');
   }
 
   /** Cuts connections whose peer vanished without closing (sleep, lost network). */

@@ -36,6 +36,9 @@ export interface ServerMetrics {
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly dbPoolWait: Histogram;
   readonly clusterFanoutDelay: Histogram;
+  readonly slowReadersCut: Counter<'reason'>;
+  /** Where `sync_output_buffered_bytes` reads its value from at each scrape (the server's connections). */
+  measureOutputBuffered(measure: () => number): void;
 }
 
 export function createServerMetrics(options: { processMetrics?: boolean } = {}): ServerMetrics {
@@ -49,6 +52,22 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}):
     registers,
   });
   for (const type of FRAME_LABELS) frames.inc({ type }, 0);
+  let outputBuffered: () => number = () => 0;
+  new Gauge({
+    name: 'sync_output_buffered_bytes',
+    help: 'Bytes written to sync sockets that their peers have not read yet, over all connections.',
+    registers,
+    collect() {
+      this.set(outputBuffered());
+    },
+  });
+  const slowReadersCut = new Counter({
+    name: 'sync_slow_readers_cut_total',
+    help: 'Connections closed because their peer read too slowly (over_limit: far behind at once; stuck: behind for too long).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of ['over_limit', 'stuck'] as const) slowReadersCut.inc({ reason }, 0);
   return {
     registry,
     connectionsOpen: new Gauge({ name: 'sync_connections_open', help: 'Authenticated sync sockets open now.', registers }),
@@ -80,5 +99,9 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}):
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
+    slowReadersCut,
+    measureOutputBuffered(measure) {
+      outputBuffered = measure;
+    },
   };
 }

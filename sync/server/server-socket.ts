@@ -11,6 +11,8 @@ export interface ServerSocket {
   readonly isOpen: boolean;
   /** Fully closed: the close handlers have run or are about to. */
   readonly isClosed: boolean;
+  /** Bytes sent that the network has not taken yet (the peer reads slower than we write). */
+  readonly bufferedBytes: number;
   /** Sends one text frame; silently ignored once the socket is going away. */
   send(text: string): void;
   /** Starts a clean close; the close handlers run once it completes. */

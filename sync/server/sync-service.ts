@@ -71,6 +71,7 @@ export class SyncService {
     this.runtime = options.runtime;
     this.logger = completeLogger(options.logger);
     this.metrics = options.metrics ?? createServerMetrics({ processMetrics: false });
+    this.metrics.measureOutputBuffered(() => this.registry.all().reduce((sum, connection) => sum + connection.bufferedBytes, 0));
     this.heartbeatMs = options.heartbeatMs;
     this.limits = {
       maxGroupMembers: Math.min(options.maxGroupMembers ?? LIMITS.maxGroupMembers, LIMITS.maxGroupMembers),

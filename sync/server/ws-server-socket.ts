@@ -13,6 +13,9 @@ export function wsServerSocket(ws: WebSocket): ServerSocket {
     get isClosed() {
       return ws.readyState === WebSocket.CLOSED;
     },
+    get bufferedBytes() {
+      return ws.bufferedAmount;
+    },
     send(text) {
       if (ws.readyState !== WebSocket.OPEN) return;
       ws.send(text, (error) => {

@@ -25,6 +25,11 @@ export class MemoryServerSocket implements ServerSocket {
     return this.closed;
   }
 
+  /** The simulated network takes every frame at once (its faults are drops and delays, not backpressure). */
+  get bufferedBytes(): number {
+    return 0;
+  }
+
   send(text: string): void {
     if (this.isOpen) this.transmit(text);
   }

@@ -3,13 +3,13 @@
  * own connections for each signal, who it counts as online elsewhere, what a gap and a dead node do.
  */
 import { describe, expect, it } from 'vitest';
-import type { Runtime, TimerHandle } from '../../../sync/common/runtime.js';
 import type { ConversationEvent, ServerFrame } from '../../../sync/protocol/frames.js';
 import { ClusterNode } from '../../../sync/server/cluster/cluster-node.js';
 import type { ClusterBus, ClusterEnvelope, ClusterSignal, NodeDirectory } from '../../../sync/server/cluster/cluster-signal.js';
 import { InFlight } from '../../../sync/server/in-flight.js';
 import { completeLogger } from '../../../sync/server/logger.js';
 import { createServerMetrics } from '../../../sync/server/metrics.js';
+import { handRuntime, settle } from '../../support/hand-runtime.js';
 import type { EventPage } from '../../../sync/server/store/server-store.js';
 
 const TIMING = { heartbeatMs: 1_000, deadAfterMs: 3_000 };
@@ -68,39 +68,6 @@ class TableDirectory implements NodeDirectory {
     for (const key of [...this.online]) if (key.startsWith(`${nodeId} `)) this.online.delete(key);
   }
 }
-
-function handRuntime() {
-  let now = 10_000;
-  const timers = new Map<number, { at: number; run: () => void }>();
-  let nextTimer = 0;
-  const runtime: Runtime = {
-    clock: { now: () => now },
-    timers: {
-      setTimeout: (run, delayMs) => {
-        timers.set(++nextTimer, { at: now + delayMs, run });
-        return nextTimer as unknown as TimerHandle;
-      },
-      clearTimeout: (handle) => void timers.delete(handle as unknown as number),
-    },
-    random: { next: () => 0.5, uuid: () => 'uuid', hex: () => 'ab' },
-  };
-  const advance = async (ms: number) => {
-    const until = now + ms;
-    for (;;) {
-      const due = [...timers].filter(([, timer]) => timer.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      timers.delete(due[0]);
-      now = due[1].at;
-      due[1].run();
-      await settle();
-    }
-    now = until;
-    await settle();
-  };
-  return { runtime, advance };
-}
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function message(seq: number, text: string): ConversationEvent {
   return {

@@ -1,0 +1,124 @@
+/**
+ * Clients that ask for a lot and never read what they asked for: the real server process holds a
+ * few MiB per such connection at most (catch-up pages wait for the peer to read), not what they
+ * asked for, and a reader that starts reading again still gets every page it asked for.
+ *
+ * SQLite only: what is bounded is the server's output buffering, which no store takes part in.
+ */
+import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { SYNC_PATH } from '../../../sync/protocol/frames.js';
+import { LIMITS } from '../../../sync/protocol/limits.js';
+import { OUTPUT_LIMITS } from '../../../sync/server/output-budget.js';
+import { createProcessHarness, freePort, sleep } from '../../support/processes.js';
+import { createServerHarness } from '../../support/server-harness.js';
+
+const harness = createServerHarness();
+const processes = createProcessHarness();
+afterAll(async () => {
+  await processes.cleanup();
+  await harness.cleanup();
+});
+
+const READERS = 200;
+const REQUESTS_EACH = 10;
+const MESSAGES = 1_000;
+const MiB = 1024 * 1024;
+
+/** The server process's resident memory, from /proc (Linux). */
+function residentBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('VmRSS:'));
+  if (!line) throw new Error(`No VmRSS for process ${pid}`);
+  return Number(line.replace(/\D+/g, '')) * 1024;
+}
+
+/** A metric's value from the server's /metrics, on a connection of its own (a busy server may close an idle kept-alive one just as it is reused). */
+async function metric(httpUrl: string, name: string): Promise<number> {
+  const text = await new Promise<string>((resolve, reject) => {
+    get(`${httpUrl}/metrics`, { agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve(body));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+  const line = text.split('\n').find((entry) => entry.startsWith(`${name} `));
+  if (!line) throw new Error(`/metrics has no ${name}`);
+  return Number(line.split(' ')[1]);
+}
+
+/** A socket that sends its frames and then reads nothing: ws stops reading from the network. */
+async function openNonReader(url: string, token: string): Promise<{ ws: WebSocket; frames: () => number }> {
+  const ws = new WebSocket(url + SYNC_PATH, { headers: { authorization: `Bearer ${token}` } });
+  let frames = 0;
+  ws.on('message', () => (frames += 1));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.pause();
+  return { ws, frames: () => frames };
+}
+
+describe.runIf(process.platform === 'linux')('slow readers', () => {
+  it(`${READERS} connections that ask for catch-up again and again and never read cost a few MiB each, not what they asked for`, async () => {
+    const port = await freePort();
+    const dataDir = await harness.tempDir();
+    const server = processes.spawnScript('test/support/server-process.ts', ['--port', String(port), '--data', dataDir], {
+      name: 'sync server',
+    });
+    await server.waitForLine(/listening on ws:\/\//);
+    const url = `ws://127.0.0.1:${port}`;
+    const httpUrl = `http://127.0.0.1:${port}`;
+
+    const alice = await harness.createAccount({ httpUrl });
+    const bob = await harness.createAccount({ httpUrl });
+    const aliceSocket = await harness.connect({ url }, alice.token);
+    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    // About 1 MB of events for each full catch-up.
+    const text = 'x'.repeat(900);
+    for (let i = 0; i < MESSAGES; i += 1) await aliceSocket.send(conversation.id, `m-${i}`, `${i} ${text}`);
+    const pageBytes = JSON.stringify(await aliceSocket.allEvents(conversation.id)).length;
+    const askedEach = REQUESTS_EACH * pageBytes;
+
+    const rssBefore = residentBytes(server.pid);
+    const readers = await Promise.all(Array.from({ length: READERS }, () => openNonReader(url, bob.token)));
+    for (const reader of readers) {
+      for (let rid = 1; rid <= REQUESTS_EACH; rid += 1) {
+        reader.ws.send(
+          JSON.stringify({ type: 'catch_up', rid: `r${rid}`, conversationId: conversation.id, afterSeq: 0, limit: 2000 }),
+        );
+      }
+    }
+
+    // The server works until every connection is paused (or, without a bound, until it has built
+    // every page): wait until what it buffers stops growing.
+    let buffered = -1;
+    let rssPeak = rssBefore;
+    for (let still = 0; still < 5;) {
+      await sleep(400);
+      const now = await metric(httpUrl, 'sync_output_buffered_bytes');
+      rssPeak = Math.max(rssPeak, residentBytes(server.pid));
+      still = now === buffered ? still + 1 : 0;
+      buffered = now;
+    }
+    const perConnectionBound = OUTPUT_LIMITS.pauseAboveBytes + LIMITS.maxCatchUpBytes;
+    expect(askedEach).toBeGreaterThan(2 * perConnectionBound);
+    expect(buffered).toBeLessThanOrEqual(READERS * perConnectionBound);
+    expect(rssPeak - rssBefore).toBeLessThanOrEqual(READERS * (perConnectionBound + MiB));
+    // Bounded by waiting, not by cutting them off (which a flood of pushes alone would earn).
+    expect(await metric(httpUrl, 'sync_slow_readers_cut_total{reason="over_limit"}')).toBe(0);
+
+    // Pausing is not dropping: a reader that starts reading gets every page it asked for.
+    const [first] = readers;
+    first!.ws.resume();
+    await expect.poll(() => first!.frames(), { timeout: 20_000 }).toBeGreaterThanOrEqual(1 + REQUESTS_EACH);
+    for (const reader of readers) reader.ws.terminate();
+    await aliceSocket.close();
+  }, 120_000);
+});
