@@ -67,6 +67,7 @@ export function createHttpHandler(deps: HttpDeps, extra: ReadonlyArray<[string, 
 }
 
 async function createAccount(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  refuseWebPages(req);
   const input = parseBody(createAccountRequest, await readJsonBody(req));
   const taken = () => new HttpError(409, 'conflict', `The username "${input.username}" is already taken`);
   // Cheap early answer; the UNIQUE constraint below is what really decides a race.
@@ -83,6 +84,7 @@ async function createAccount(deps: HttpDeps, req: IncomingMessage, res: ServerRe
 }
 
 async function logIn(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  refuseWebPages(req);
   const input = parseBody(logInRequest, await readJsonBody(req));
   // Usernames are stored lowercase; forgive a capital typed at the sign-in screen.
   const user = await deps.store.findUserByUsername(input.username.trim().toLowerCase());
@@ -97,6 +99,34 @@ async function openSession(deps: HttpDeps, user: User): Promise<SessionResponse>
   const token = newSessionToken((bytes) => deps.runtime.random.hex(bytes));
   await deps.store.createSession({ tokenHash: hashSessionToken(token), userId: user.id, createdAt: deps.runtime.clock.now() });
   return { token, user };
+}
+
+/**
+ * The account endpoints answer the app, never a web page another site serves: a page can post a
+ * plain form (text/plain, urlencoded, multipart) to any address without the browser asking first,
+ * so only JSON is taken, which a page can send only after a CORS preflight this server never
+ * approves; and a request a browser made for a page of another origin says so in `Origin` (the
+ * app's own requests carry none).
+ */
+function refuseWebPages(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  if (origin !== undefined && !sameHost(origin, req.headers.host)) {
+    req.resume();
+    throw new HttpError(403, 'forbidden', `Requests from web pages (${origin}) are not accepted here`);
+  }
+  const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    req.resume();
+    throw new HttpError(415, 'invalid', 'Send the request body as application/json');
+  }
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

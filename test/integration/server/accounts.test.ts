@@ -103,6 +103,29 @@ describeEachStore('HTTP account endpoints', (backend) => {
     ).toBe(201);
   });
 
+  it('takes sign-up and sign-in only as JSON, and never from a web page of another site', async () => {
+    const server = await h.startServer();
+    const body = JSON.stringify({ username: 'mallory', displayName: 'Mallory', password: 'mallory password' });
+    const post = (path: string, headers: Record<string, string>) =>
+      fetch(server.httpUrl + path, { method: 'POST', headers, body }).then(async (response) => ({
+        status: response.status,
+        body: httpErrorResponse.parse(await response.json()),
+      }));
+    // What a plain HTML form on any page can send without asking the browser first.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      for (const path of [ACCOUNTS_PATH, SESSIONS_PATH]) {
+        expect(await post(path, { 'content-type': type })).toMatchObject({ status: 415, body: { code: 'invalid' } });
+      }
+    }
+    const fromPage = { 'content-type': 'application/json', origin: 'https://evil.example' };
+    expect(await post(ACCOUNTS_PATH, fromPage)).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+    expect(await post(SESSIONS_PATH, fromPage)).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+    expect((await logIn(server.httpUrl, 'mallory', 'mallory password')).status).toBe(401);
+    // The app's own requests: JSON, no Origin (or the server's own).
+    const own = { 'content-type': 'application/json; charset=utf-8', origin: server.httpUrl };
+    expect((await fetch(server.httpUrl + ACCOUNTS_PATH, { method: 'POST', headers: own, body })).status).toBe(201);
+  });
+
   it('answers unknown paths with 404 and wrong methods with 405', async () => {
     const server = await h.startServer();
     const missing = await fetch(server.httpUrl + '/v1/nothing-here');
