@@ -1,6 +1,7 @@
 import { useId, useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { LIMITS, USERNAME_PATTERN } from '../../sync/protocol/limits.js';
 import { t } from '../i18n/index.js';
+import { unencryptedRemoteServer } from '../format/server-security.js';
 import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { ChatIcon } from './icons.js';
@@ -146,7 +147,8 @@ export function SignInScreen() {
         {text}
       </span>
     );
-  const hasHint = (field: Field) => mode === 'create' && field !== 'server';
+  const inTheClear = unencryptedRemoteServer(values.server);
+  const hasHint = (field: Field) => (field === 'server' ? inTheClear : mode === 'create');
   const describedBy = (field: Field) => (error?.field === field ? ids.error : hasHint(field) ? `${ids[field]}-hint` : undefined);
 
   const tab = (which: Mode, label: string) => (
@@ -212,7 +214,7 @@ export function SignInScreen() {
               aria-invalid={invalid('server')}
               aria-describedby={describedBy('server')}
             />
-            {errorFor('server')}
+            {inTheClear ? hint('server', t.signIn.unencryptedServer) : errorFor('server')}
           </div>
 
           <div className="field">

@@ -42,6 +42,8 @@ export const en = {
     usernameHint: 'Lowercase letters, digits, “.”, “_” and “-”.',
     passwordHint: (min: number) => `At least ${min} characters.`,
     displayNameHint: 'The name other people see.',
+    unencryptedServer:
+      'This address is not encrypted: your password and messages would cross the network readable by anyone on the way. Use wss:// or https:// unless the server runs on this computer.',
     errors: {
       serverRequired: 'Enter the server address.',
       serverInvalid: 'The server address must start with ws://, wss://, http:// or https://.',

@@ -22,6 +22,13 @@ test('two people message each other, offline included, and history survives a re
   const alice = await openApp(browser, aliceHost.url);
   const bob = await openApp(browser, bobHost.url);
   await expect(alice.serverField).toHaveValue(server.url);
+  // An unencrypted address of another machine is pointed out; this computer's is not.
+  const inTheClear = alice.page.getByText('This address is not encrypted');
+  await expect(inTheClear).toBeHidden();
+  await alice.serverField.fill('ws://chat.example.com:7878');
+  await expect(inTheClear).toBeVisible();
+  await alice.serverField.fill(server.url);
+  await expect(inTheClear).toBeHidden();
 
   await bob.createAccount('bob', 'Bob Builder');
   await alice.createAccount('alice', 'Alice Liddell');
