@@ -516,6 +516,7 @@ export const en = {
     conflict: 'That already exists.',
     unauthorized: 'Wrong username or password.',
     refused: 'The server refused the request.',
+    rate_limited: 'The server is busy, or this was tried too often. Wait a moment and try again.',
     internal: 'Something went wrong.',
     noSuchUser: (username: string) => `There is no user called “${username}”.`,
     usernameTaken: 'That username is already taken.',

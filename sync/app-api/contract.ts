@@ -640,6 +640,7 @@ export const APP_ERROR_CODES = [
   'conflict',
   'unauthorized', // wrong username or password, or the session was revoked
   'refused', // the server said no for another reason
+  'rate_limited', // the server is busy, or this was tried too often: try again later
   'internal',
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];

@@ -31,6 +31,9 @@ export async function requestSession(
   const message = error.success ? error.data.message : `The server refused (HTTP ${response.status}).`;
   if (response.status === 401) throw new AppApiError('unauthorized', message);
   if (response.status === 409) throw new AppApiError('conflict', message);
+  if (response.status === 429 || (error.success && error.data.code === 'rate_limited')) {
+    throw new AppApiError('rate_limited', message);
+  }
   if (response.status === 400 || response.status === 413) throw new AppApiError('invalid_argument', message);
   throw new AppApiError('refused', message);
 }

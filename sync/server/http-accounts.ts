@@ -12,7 +12,7 @@ import {
 } from '../protocol/frames.js';
 import { HttpError, readJsonBody, requestPath, sendError, sendJson } from './http-body.js';
 import type { ServerLogger } from './logger.js';
-import type { PasswordHasher } from './passwords.js';
+import { PasswordsBusyError, type PasswordHasher } from './passwords.js';
 import { hashSessionToken, newSessionToken } from './session-tokens.js';
 import type { ServerStore } from './store/server-store.js';
 
@@ -56,7 +56,12 @@ export function createHttpHandler(deps: HttpDeps, extra: ReadonlyArray<[string, 
       }
       await route.handle(req, res);
     } catch (error) {
-      if (error instanceof HttpError) {
+      if (error instanceof PasswordsBusyError) {
+        sendError(
+          res,
+          new HttpError(503, 'rate_limited', 'The server is busy checking passwords; try again in a moment', undefined, 1),
+        );
+      } else if (error instanceof HttpError) {
         sendError(res, error);
       } else {
         deps.logger.error('HTTP request failed', error, { method: req.method, path: requestPath(req) });

@@ -13,6 +13,8 @@ export class HttpError extends Error {
     message: string,
     /** For a refusal of a well-formed request: exactly why (the client has its own words for it). */
     readonly reason?: RefusalReason,
+    /** When to ask again (a Retry-After header), for a refusal that passes. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -80,6 +82,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function sendError(res: ServerResponse, error: HttpError): void {
   // After a refused body the connection may still carry its unread rest: do not reuse it.
   if (error.status === 413) res.setHeader('connection', 'close');
+  if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.ceil(error.retryAfterSeconds)));
   sendJson(res, error.status, errorBody(error));
 }
 

@@ -17,6 +17,27 @@ const MAX_N = 2 ** 20;
 const MAX_R = 32;
 const MAX_P = 16;
 
+/**
+ * How many hashes run at once, and how many may wait for a turn. scrypt runs on libuv's thread
+ * pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), which file reads and writes share:
+ * two at a time leave it room, and a flood of sign-ins beyond the queue is refused at once
+ * instead of piling up requests and memory.
+ */
+export interface HashingLimits {
+  concurrent: number;
+  queued: number;
+}
+
+export const DEFAULT_HASHING_LIMITS: HashingLimits = { concurrent: 2, queued: 64 };
+
+/** Every turn at hashing is taken and the queue is full: the server is busy, try again shortly. */
+export class PasswordsBusyError extends Error {
+  constructor() {
+    super('Too many passwords are being checked at once');
+    this.name = 'PasswordsBusyError';
+  }
+}
+
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(password: string, stored: string): Promise<boolean>;
@@ -34,20 +55,22 @@ export interface PasswordHasher {
 export function createPasswordHasher(
   randomHex: (byteLength: number) => string,
   cost: PasswordCost = DEFAULT_PASSWORD_COST,
+  limits: HashingLimits = DEFAULT_HASHING_LIMITS,
 ): PasswordHasher {
   checkCost(cost);
+  const turns = new Turns(limits);
   let decoy: Promise<string> | undefined;
 
   async function hash(password: string): Promise<string> {
     const salt = Buffer.from(randomHex(SALT_BYTES), 'hex');
-    const key = await derive(password, salt, cost, KEY_BYTES);
+    const key = await turns.run(() => derive(password, salt, cost, KEY_BYTES));
     return ['scrypt', cost.N, cost.r, cost.p, salt.toString('hex'), key.toString('hex')].join('$');
   }
 
   async function verify(password: string, stored: string): Promise<boolean> {
     const parsed = parseHash(stored);
     if (!parsed) return false;
-    const key = await derive(password, parsed.salt, parsed.cost, parsed.key.length);
+    const key = await turns.run(() => derive(password, parsed.salt, parsed.cost, parsed.key.length));
     return timingSafeEqual(key, parsed.key);
   }
 
@@ -58,6 +81,31 @@ export function createPasswordHasher(
   }
 
   return { hash, verify, verifyNothing };
+}
+
+/** At most `concurrent` jobs at once, `queued` more waiting in order; beyond that, PasswordsBusyError. */
+class Turns {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limits: HashingLimits) {}
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limits.concurrent) {
+      if (this.waiting.length >= this.limits.queued) throw new PasswordsBusyError();
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running += 1;
+    }
+    try {
+      return await job();
+    } finally {
+      // The turn passes straight to the next in line (running stays the same), or is given back.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
 }
 
 function derive(password: string, salt: Buffer, cost: PasswordCost, keyBytes: number): Promise<Buffer> {

@@ -13,7 +13,7 @@ import { httpRoute, observeHttp } from './http-log.js';
 import { createHttpRouter } from './http-router.js';
 import { completeLogger, createPinoLogger, type ServerLoggerInput } from './logger.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
-import { createPasswordHasher, type PasswordCost } from './passwords.js';
+import { createPasswordHasher, type HashingLimits, type PasswordCost } from './passwords.js';
 import { bearerToken } from './session-tokens.js';
 import type { ServerStore } from './store/server-store.js';
 import { openSqliteServerStore } from './store/sqlite-server-store.js';
@@ -30,6 +30,8 @@ export interface SyncServerOptions {
   runtime?: Runtime;
   /** scrypt cost for new passwords; tests pass a cheap one. */
   passwordCost?: PasswordCost;
+  /** How many password hashes run at once and wait (DEFAULT_HASHING_LIMITS unless given). */
+  hashingLimits?: HashingLimits;
   /** A store to use instead of `<dataDir>/server.sqlite`. The caller keeps ownership and closes it. */
   store?: ServerStore;
   /** JSON lines on stderr at info (pino) unless given; tests pass one that collects. */
@@ -75,7 +77,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const metrics = options.metrics ?? createServerMetrics();
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   // Before the store opens: a bad cost must not leave a database handle behind.
-  const passwords = createPasswordHasher((bytes) => runtime.random.hex(bytes), options.passwordCost);
+  const passwords = createPasswordHasher((bytes) => runtime.random.hex(bytes), options.passwordCost, options.hashingLimits);
   const maxFileBytes = options.maxFileBytes ?? ATTACHMENT_LIMITS.defaultMaxFileBytes;
   if (!Number.isInteger(maxFileBytes) || maxFileBytes < 1 || maxFileBytes > ATTACHMENT_LIMITS.maxFileBytes) {
     throw new RangeError(`maxFileBytes must be a whole number from 1 to ${ATTACHMENT_LIMITS.maxFileBytes}`);

@@ -126,6 +126,35 @@ describeEachStore('HTTP account endpoints', (backend) => {
     expect((await fetch(server.httpUrl + ACCOUNTS_PATH, { method: 'POST', headers: own, body })).status).toBe(201);
   });
 
+  it('answers a flood of sign-ups it cannot hash at once with 503 and Retry-After, losing none it took', async () => {
+    const server = await h.startServer({ hashingLimits: { concurrent: 1, queued: 1 } });
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        fetch(server.httpUrl + ACCOUNTS_PATH, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: `flood${i}`, displayName: `Flood ${i}`, password: 'flood password' }),
+        }).then(async (response) => ({
+          username: `flood${i}`,
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          body: (await response.json()),
+        })),
+      ),
+    );
+    const busy = answers.filter((answer) => answer.status === 503);
+    const created = answers.filter((answer) => answer.status === 201);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(created.length + busy.length).toBe(answers.length);
+    for (const answer of busy) {
+      expect(answer.retryAfter).toBe('1');
+      expect(httpErrorResponse.parse(answer.body)).toMatchObject({ code: 'rate_limited' });
+    }
+    for (const answer of created) expect((await logIn(server.httpUrl, answer.username, 'flood password')).status).toBe(200);
+    // Refused ones were not created: they may sign up again.
+    expect((await logIn(server.httpUrl, busy[0]!.username, 'flood password')).status).toBe(401);
+  });
+
   it('answers unknown paths with 404 and wrong methods with 405', async () => {
     const server = await h.startServer();
     const missing = await fetch(server.httpUrl + '/v1/nothing-here');

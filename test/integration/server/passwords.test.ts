@@ -1,11 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createPasswordHasher, DEFAULT_PASSWORD_COST } from '../../../sync/server/passwords.js';
+import { createPasswordHasher, DEFAULT_PASSWORD_COST, PasswordsBusyError } from '../../../sync/server/passwords.js';
 import { CHEAP_PASSWORD_COST } from '../../support/server-harness.js';
 
 const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 describe('password hashing', () => {
+  it('hashes a bounded number at once and refuses at once what does not fit in the queue', async () => {
+    const hasher = createPasswordHasher(randomHex, CHEAP_PASSWORD_COST, { concurrent: 1, queued: 2 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => hasher.hash(`password ${i}`)));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    for (const outcome of outcomes.slice(3)) expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(PasswordsBusyError);
+    // Every turn was given back: the next ones run.
+    const again = await Promise.all([hasher.hash('later'), hasher.verifyNothing('later')]);
+    expect(again[1]).toBe(false);
+  });
+
   it('stores a self-describing scrypt string with a random salt and verifies only the right password', async () => {
     const hasher = createPasswordHasher(randomHex, CHEAP_PASSWORD_COST);
     const first = await hasher.hash('open sesame');
