@@ -2,12 +2,13 @@
  * npm run server -- --port 7878 --data ./server-data [--store sqlite | --store postgres://user:pw@host/db]
  *   [--node-id <id>] [--pool-size 10] [--host 127.0.0.1] [--max-group-members 1000]
  *   [--max-file-mb 100] [--quota-mb 10240] [--log-level info]
+ *   [--tls-cert chain.pem --tls-key key.pem]
  * With SQLite (the default) --data holds the database and the attachments; with PostgreSQL it holds
  * only the attachments, and every node on the same database must share it (a shared directory).
  * Prints one line with the ws:// address on stdout once it accepts connections; logs are JSON lines
  * (pino) on stderr. SIGINT/SIGTERM drain it: exit 0 once drained, within 10 s.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +25,7 @@ import { DEFAULT_QUOTA_BYTES, startSyncServer, type RunningServer, type SyncServ
 
 const DEFAULT_PORT = 7878;
 const USAGE =
-  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>]';
+  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>] [--tls-cert <chain.pem> --tls-key <key.pem>]';
 const DEFAULT_POOL_SIZE = 10;
 /** What an orchestrator waits after SIGTERM before SIGKILL; the server's own drain deadline is shorter. */
 const EXIT_DEADLINE_MS = 10_000;
@@ -48,6 +49,7 @@ interface CliOptions {
   maxFileBytes: number;
   quotaBytes: number;
   logLevel: LogLevel;
+  tls: { cert: Buffer; key: Buffer } | null;
 }
 
 /** A whole number of MiB within [min, max], or a clear complaint naming the flag. */
@@ -74,6 +76,8 @@ function readOptions(): CliOptions {
         store: { type: 'string' },
         'node-id': { type: 'string' },
         'pool-size': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -118,7 +122,23 @@ function readOptions(): CliOptions {
     maxFileBytes,
     quotaBytes,
     logLevel,
+    tls: readTls(values['tls-cert'], values['tls-key']),
   };
+}
+
+/** The certificate chain and key for serving TLS directly, both PEM files, or null for plain HTTP. */
+function readTls(certPath: string | undefined, keyPath: string | undefined): CliOptions['tls'] {
+  if (certPath === undefined && keyPath === undefined) return null;
+  if (certPath === undefined || keyPath === undefined)
+    fail('--tls-cert and --tls-key go together: the certificate chain and its key (PEM)');
+  const read = (flag: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      fail(`--${flag} ${path}: ${(error as Error).message}`);
+    }
+  };
+  return { cert: read('tls-cert', certPath), key: read('tls-key', keyPath) };
 }
 
 function readStoreChoice(raw: string | undefined, nodeId: string | undefined, poolSize: string | undefined): StoreChoice {
@@ -182,7 +202,7 @@ async function storeOptions(
 }
 
 async function main(): Promise<void> {
-  const { store: storeChoice, host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes, logLevel } = readOptions();
+  const { store: storeChoice, host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes, logLevel, tls } = readOptions();
   mkdirSync(dataDir, { recursive: true });
   const logger: ServerLogger = createPinoLogger({ level: logLevel });
   let server: RunningServer;
@@ -190,7 +210,17 @@ async function main(): Promise<void> {
   try {
     const chosen = await storeOptions(storeChoice, logger);
     ownedStore = chosen.store;
-    server = await startSyncServer({ host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes, logger, ...chosen.options });
+    server = await startSyncServer({
+      host,
+      port,
+      dataDir,
+      maxGroupMembers,
+      maxFileBytes,
+      quotaBytes,
+      logger,
+      ...(tls ? { tls } : {}),
+      ...chosen.options,
+    });
   } catch (error) {
     await ownedStore?.close().catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Runtime } from '../common/runtime.js';
@@ -23,6 +24,11 @@ import { wsServerSocket } from './ws-server-socket.js';
 export interface SyncServerOptions {
   /** Interface to listen on; 127.0.0.1 unless told otherwise, so nothing is exposed by accident. */
   host?: string;
+  /**
+   * Serve TLS directly (https:// and wss://) with this certificate chain and key, both PEM; plain
+   * http:// and ws:// without (a TLS-terminating load balancer in front, or loopback).
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** 0 picks a free port; read it back from `RunningServer.port`. */
   port: number;
   /** Holds server.sqlite (unless `store` is given) and attachments/. Created if missing. */
@@ -58,9 +64,9 @@ export const DEFAULT_DRAIN_MS = 8_000;
 
 export interface RunningServer {
   port: number;
-  /** ws://host:port — where clients connect (the sync socket lives at SYNC_PATH below it). */
+  /** ws://host:port (wss:// with TLS) — where clients connect (the sync socket lives at SYNC_PATH below it). */
   url: string;
-  /** http://host:port — base of the account endpoints. */
+  /** http://host:port (https:// with TLS) — base of the account endpoints. */
   httpUrl: string;
   /**
    * Drains: stops listening, answers /v1/ready 503 and other new requests 503, lets requests in
@@ -104,7 +110,10 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     { logger, metrics, draining },
     createHttpRouter({ store, passwords, runtime, logger, files, maxFileBytes, quotaBytes, inFlight, metrics, draining }),
   );
-  const httpServer = createServer((req, res) => void inFlight.track(handleHttp(req, res)));
+  const onRequest: RequestListener = (req, res) => void inFlight.track(handleHttp(req, res));
+  const httpServer: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+    : createServer(onRequest);
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -189,13 +198,13 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   logger.info('Listening', { host, port: address.port });
   return {
     port: address.port,
-    url: `ws://${hostInUrl}:${address.port}`,
-    httpUrl: `http://${hostInUrl}:${address.port}`,
+    url: `${options.tls ? 'wss' : 'ws'}://${hostInUrl}:${address.port}`,
+    httpUrl: `${options.tls ? 'https' : 'http'}://${hostInUrl}:${address.port}`,
     close: () => (closed ??= shutdown()),
   };
 }
 
-function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
+function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { get } from 'node:https';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UPLOADS_PATH } from '../../../sync/protocol/attachments.js';
@@ -74,6 +75,30 @@ describe('sync server CLI', () => {
     expect(run.stdout()).toBe('');
   });
 
+  it('serves TLS itself with --tls-cert and --tls-key and prints its wss:// address', async () => {
+    const tls = join(process.cwd(), 'test', 'support', 'tls');
+    const run = runCli([
+      '--port',
+      '0',
+      '--data',
+      await h.tempDir(),
+      '--tls-cert',
+      join(tls, 'test-server.crt'),
+      '--tls-key',
+      join(tls, 'test-server.key'),
+    ]);
+    const [, port] = await waitForLine(run, /Sync server listening on wss:\/\/127\.0\.0\.1:(\d+)/);
+    const health = await new Promise<number>((resolve, reject) => {
+      get(`https://127.0.0.1:${port}${HEALTH_PATH}`, { ca: readFileSync(join(tls, 'test-server.crt')) }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(health).toBe(200);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
   it('exits 1 explaining that --data is required', async () => {
     const run = runCli(['--port', '0']);
     expect(await run.exited).toBe(1);
@@ -114,6 +139,8 @@ describe('sync server CLI', () => {
       [['--quota-mb', 'lots'], /--quota-mb must be a whole number of MiB from 1 to \d+, got "lots"/],
       [['--max-file-mb', '200', '--quota-mb', '100'], /--quota-mb \(100\) must be at least --max-file-mb \(200\)/],
       [['--log-level', 'loud'], /--log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/],
+      [['--tls-cert', 'chain.pem'], /--tls-cert and --tls-key go together/],
+      [['--tls-cert', 'missing.pem', '--tls-key', 'missing.key'], /--tls-cert missing\.pem: ENOENT/],
     ];
     const runs = cases.map(([args]) => runCli(['--port', '0', '--data', dataDir, ...args]));
     for (const [i, run] of runs.entries()) {
