@@ -10,6 +10,7 @@ import {
   type SessionResponse,
   type User,
 } from '../protocol/frames.js';
+import type { AccountGuard } from './account-limits.js';
 import { HttpError, readJsonBody, requestPath, sendError, sendJson } from './http-body.js';
 import type { ServerLogger } from './logger.js';
 import { PasswordsBusyError, type PasswordHasher } from './passwords.js';
@@ -29,6 +30,8 @@ export interface HttpRoute {
 export interface HttpDeps {
   store: ServerStore;
   passwords: PasswordHasher;
+  /** How often sign-in and sign-up may be tried. */
+  accountGuard: AccountGuard;
   runtime: Runtime;
   logger: ServerLogger;
 }
@@ -74,6 +77,7 @@ export function createHttpHandler(deps: HttpDeps, extra: ReadonlyArray<[string, 
 async function createAccount(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   refuseWebPages(req);
   const input = parseBody(createAccountRequest, await readJsonBody(req));
+  await deps.accountGuard.beforeSignUp(addressOf(req));
   const taken = () => new HttpError(409, 'conflict', `The username "${input.username}" is already taken`);
   // Cheap early answer; the UNIQUE constraint below is what really decides a race.
   if (await deps.store.findUserByUsername(input.username)) throw taken();
@@ -92,11 +96,17 @@ async function logIn(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   refuseWebPages(req);
   const input = parseBody(logInRequest, await readJsonBody(req));
   // Usernames are stored lowercase; forgive a capital typed at the sign-in screen.
-  const user = await deps.store.findUserByUsername(input.username.trim().toLowerCase());
+  const username = input.username.trim().toLowerCase();
+  await deps.accountGuard.beforeSignIn(addressOf(req), username);
+  const user = await deps.store.findUserByUsername(username);
   const ok = user
     ? await deps.passwords.verify(input.password, user.passwordHash)
     : await deps.passwords.verifyNothing(input.password);
-  if (!user || !ok) throw new HttpError(401, 'unauthorized', WRONG_CREDENTIALS);
+  if (!user || !ok) {
+    await deps.accountGuard.signInFailed(username);
+    throw new HttpError(401, 'unauthorized', WRONG_CREDENTIALS);
+  }
+  await deps.accountGuard.signInSucceeded(username);
   sendJson(res, 200, await openSession(deps, { id: user.id, username: user.username, displayName: user.displayName }));
 }
 
@@ -124,6 +134,11 @@ function refuseWebPages(req: IncomingMessage): void {
     req.resume();
     throw new HttpError(415, 'invalid', 'Send the request body as application/json');
   }
+}
+
+/** Where a request came from: the peer's address (behind a load balancer, the balancer's). */
+function addressOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
 }
 
 function sameHost(origin: string, host: string | undefined): boolean {

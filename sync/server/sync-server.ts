@@ -14,6 +14,7 @@ import { httpRoute, observeHttp } from './http-log.js';
 import { createHttpRouter } from './http-router.js';
 import { completeLogger, createPinoLogger, type ServerLoggerInput } from './logger.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { AccountGuard, type AccountLimits } from './account-limits.js';
 import { createPasswordHasher, type HashingLimits, type PasswordCost } from './passwords.js';
 import { bearerToken } from './session-tokens.js';
 import type { ServerStore } from './store/server-store.js';
@@ -36,6 +37,8 @@ export interface SyncServerOptions {
   runtime?: Runtime;
   /** scrypt cost for new passwords; tests pass a cheap one. */
   passwordCost?: PasswordCost;
+  /** How often sign-in and sign-up may be tried (DEFAULT_ACCOUNT_LIMITS unless given). */
+  accountLimits?: AccountLimits;
   /** How many password hashes run at once and wait (DEFAULT_HASHING_LIMITS unless given). */
   hashingLimits?: HashingLimits;
   /** A store to use instead of `<dataDir>/server.sqlite`. The caller keeps ownership and closes it. */
@@ -108,7 +111,19 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const draining = () => closing;
   const handleHttp = observeHttp(
     { logger, metrics, draining },
-    createHttpRouter({ store, passwords, runtime, logger, files, maxFileBytes, quotaBytes, inFlight, metrics, draining }),
+    createHttpRouter({
+      store,
+      passwords,
+      accountGuard: new AccountGuard(options.accountLimits),
+      runtime,
+      logger,
+      files,
+      maxFileBytes,
+      quotaBytes,
+      inFlight,
+      metrics,
+      draining,
+    }),
   );
   const onRequest: RequestListener = (req, res) => void inFlight.track(handleHttp(req, res));
   const httpServer: Server = options.tls

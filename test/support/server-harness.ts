@@ -37,6 +37,7 @@ import {
   type User,
 } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
+import type { AccountLimits } from '../../sync/server/account-limits.js';
 import type { PasswordCost } from '../../sync/server/passwords.js';
 import type { ServerStore } from '../../sync/server/store/server-store.js';
 import { startSyncServer, type RunningServer, type SyncServerOptions } from '../../sync/server/sync-server.js';
@@ -45,6 +46,15 @@ import type { StoreBackend, TestDatabase } from './store-backends.js';
 /** Fast enough for hundreds of sign-ups per test run; never use outside tests. */
 export const CHEAP_PASSWORD_COST: PasswordCost = { N: 2 ** 10, r: 8, p: 1 };
 export const DEFAULT_TEST_PASSWORD = 'correct horse battery staple';
+/**
+ * Tests sign many people up from 127.0.0.1 to one server; the limits themselves are tested with
+ * their own values (accounts.test.ts).
+ */
+export const ROOMY_ACCOUNT_LIMITS: AccountLimits = {
+  signInFailuresPerUsername: { points: 1_000, seconds: 60 },
+  signInsPerAddress: { points: 100_000, seconds: 60 },
+  signUpsPerAddress: { points: 100_000, seconds: 60 },
+};
 const DEFAULT_WAIT_MS = 5_000;
 
 export type TestServerOptions = Partial<Omit<SyncServerOptions, 'port'>> & { port?: number };
@@ -157,6 +167,7 @@ export function createServerHarness({ backend }: ServerHarnessOptions = {}): Ser
     try {
       running = await startSyncServer({
         passwordCost: CHEAP_PASSWORD_COST,
+        accountLimits: ROOMY_ACCOUNT_LIMITS,
         logger: {
           error: (message, error, fields) => {
             logged.push({ message, error });

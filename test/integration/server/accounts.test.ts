@@ -138,7 +138,7 @@ describeEachStore('HTTP account endpoints', (backend) => {
           username: `flood${i}`,
           status: response.status,
           retryAfter: response.headers.get('retry-after'),
-          body: (await response.json()),
+          body: await response.json(),
         })),
       ),
     );
@@ -153,6 +153,52 @@ describeEachStore('HTTP account endpoints', (backend) => {
     for (const answer of created) expect((await logIn(server.httpUrl, answer.username, 'flood password')).status).toBe(200);
     // Refused ones were not created: they may sign up again.
     expect((await logIn(server.httpUrl, busy[0]!.username, 'flood password')).status).toBe(401);
+  });
+
+  it('locks a username after repeated wrong passwords (429 with Retry-After) while others sign in; a success clears the count', async () => {
+    const limits = {
+      signInFailuresPerUsername: { points: 3, seconds: 600 },
+      signInsPerAddress: { points: 1_000, seconds: 600 },
+      signUpsPerAddress: { points: 1_000, seconds: 600 },
+    };
+    const server = await h.startServer({ accountLimits: limits });
+    const victim = await h.createAccount(server, { username: 'victim', password: 'victim password' });
+    await h.createAccount(server, { username: 'bystander', password: 'bystander password' });
+    // One wrong guess, then the right password: the count starts again.
+    expect((await logIn(server.httpUrl, 'victim', 'guess 0')).status).toBe(401);
+    expect((await logIn(server.httpUrl, 'Victim', victim.password)).status).toBe(200);
+    for (let i = 1; i <= 3; i += 1) expect((await logIn(server.httpUrl, 'victim', `guess ${i}`)).status).toBe(401);
+    const locked = await fetch(server.httpUrl + SESSIONS_PATH, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'VICTIM', password: victim.password }),
+    });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(500);
+    expect(httpErrorResponse.parse(await locked.json())).toMatchObject({ code: 'rate_limited' });
+    expect((await logIn(server.httpUrl, 'bystander', 'bystander password')).status).toBe(200);
+    // An unknown username is counted like a known one, so the answers tell nothing apart.
+    for (let i = 0; i < 3; i += 1) expect((await logIn(server.httpUrl, 'nobody', 'guess')).status).toBe(401);
+    expect((await logIn(server.httpUrl, 'nobody', 'guess')).status).toBe(429);
+  });
+
+  it('limits sign-in attempts and sign-ups per address', async () => {
+    const limits = {
+      signInFailuresPerUsername: { points: 1_000, seconds: 600 },
+      signInsPerAddress: { points: 4, seconds: 600 },
+      signUpsPerAddress: { points: 2, seconds: 600 },
+    };
+    const server = await h.startServer({ accountLimits: limits });
+    const signUp = (username: string) =>
+      postJson(server.httpUrl, ACCOUNTS_PATH, { username, displayName: username, password: 'a password' });
+    expect((await signUp('first')).status).toBe(201);
+    expect((await signUp('second')).status).toBe(201);
+    expect(await signUp('third')).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    const statuses = [];
+    for (const username of ['first', 'second', 'first', 'second', 'first']) {
+      statuses.push((await logIn(server.httpUrl, username, 'a password')).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
   });
 
   it('answers unknown paths with 404 and wrong methods with 405', async () => {
