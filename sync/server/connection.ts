@@ -6,6 +6,7 @@ import type { ConnectionRegistry, Peer } from './connection-registry.js';
 import type { Delivery } from './delivery.js';
 import { errorReply, handleFrame, type ServerLimits } from './frame-handlers.js';
 import { FrameTelemetry } from './frame-telemetry.js';
+import type { FrameThrottle } from './frame-throttle.js';
 import type { InFlight } from './in-flight.js';
 import { PipelineOrder } from './pipeline-order.js';
 import type { ServerLogger } from './logger.js';
@@ -28,6 +29,7 @@ export interface ConnectionDeps {
   heartbeatMs: number;
   limits: ServerLimits;
   metrics: ServerMetrics;
+  throttle: FrameThrottle;
 }
 
 // A client that floods faster than the store keeps up is slowed at the TCP level rather than
@@ -167,7 +169,13 @@ export class SyncConnection implements Peer {
     }
     try {
       const result = await handleFrame(
-        { store: this.deps.store, runtime: this.deps.runtime, user: this.user, limits: this.deps.limits },
+        {
+          store: this.deps.store,
+          runtime: this.deps.runtime,
+          user: this.user,
+          limits: this.deps.limits,
+          throttle: this.deps.throttle,
+        },
         parsed.data,
       );
       this.order.handled(parsed.data, result.reply);

@@ -15,6 +15,7 @@ import { createHttpRouter } from './http-router.js';
 import { completeLogger, createPinoLogger, type ServerLoggerInput } from './logger.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { AccountGuard, type AccountLimits } from './account-limits.js';
+import type { FrameThrottleLimits } from './frame-throttle.js';
 import { createPasswordHasher, type HashingLimits, type PasswordCost } from './passwords.js';
 import { bearerToken } from './session-tokens.js';
 import type { ServerStore } from './store/server-store.js';
@@ -37,6 +38,8 @@ export interface SyncServerOptions {
   runtime?: Runtime;
   /** scrypt cost for new passwords; tests pass a cheap one. */
   passwordCost?: PasswordCost;
+  /** Username lookups and typing relays per user (FRAME_THROTTLE unless given). */
+  frameThrottle?: FrameThrottleLimits;
   /** How often sign-in and sign-up may be tried (DEFAULT_ACCOUNT_LIMITS unless given). */
   accountLimits?: AccountLimits;
   /** How many password hashes run at once and wait (DEFAULT_HASHING_LIMITS unless given). */
@@ -104,6 +107,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     maxFileBytes,
     ...(options.maxGroupMembers !== undefined ? { maxGroupMembers: options.maxGroupMembers } : {}),
     ...(options.cluster ? { cluster: options.cluster } : {}),
+    ...(options.frameThrottle ? { frameThrottle: options.frameThrottle } : {}),
   });
   const { inFlight } = service;
   let closing = false;

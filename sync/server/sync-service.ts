@@ -5,6 +5,7 @@ import { LIMITS } from '../protocol/limits.js';
 import type { ServerLimits } from './frame-handlers.js';
 import type { ClusterBus, ClusterTiming, NodeDirectory } from './cluster/cluster-signal.js';
 import { ClusterNode } from './cluster/cluster-node.js';
+import { FrameThrottle, type FrameThrottleLimits } from './frame-throttle.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { SyncConnection } from './connection.js';
 import { Delivery } from './delivery.js';
@@ -29,6 +30,8 @@ export interface SyncServiceOptions {
   maxGroupMembers?: number;
   /** The largest file it takes (at most ATTACHMENT_LIMITS.maxFileBytes; default 100 MiB), told in the welcome. */
   maxFileBytes?: number;
+  /** Username lookups and typing relays per user (FRAME_THROTTLE unless given). */
+  frameThrottle?: FrameThrottleLimits;
   /** Other nodes share the store: how to reach them. Absent on a single node. */
   cluster?: ClusterOptions;
 }
@@ -65,6 +68,7 @@ export class SyncService {
   private connections = 0;
   readonly metrics: ServerMetrics;
   readonly limits: ServerLimits;
+  private readonly throttle: FrameThrottle;
 
   constructor(options: SyncServiceOptions) {
     this.store = options.store;
@@ -73,6 +77,7 @@ export class SyncService {
     this.metrics = options.metrics ?? createServerMetrics({ processMetrics: false });
     this.metrics.measureOutputBuffered(() => this.registry.all().reduce((sum, connection) => sum + connection.bufferedBytes, 0));
     this.heartbeatMs = options.heartbeatMs;
+    this.throttle = new FrameThrottle(options.runtime.clock, options.frameThrottle);
     this.limits = {
       maxGroupMembers: Math.min(options.maxGroupMembers ?? LIMITS.maxGroupMembers, LIMITS.maxGroupMembers),
       maxFileBytes: Math.min(options.maxFileBytes ?? ATTACHMENT_LIMITS.defaultMaxFileBytes, ATTACHMENT_LIMITS.maxFileBytes),
@@ -130,6 +135,7 @@ export class SyncService {
         heartbeatMs: this.heartbeatMs,
         limits: this.limits,
         metrics: this.metrics,
+        throttle: this.throttle,
       },
       `${this.connectionPrefix}${++this.connections}`,
     );

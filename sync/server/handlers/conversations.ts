@@ -1,7 +1,7 @@
 import { directConversationId } from '../../common/conversation-ids.js';
 import type { NewConversation } from '../../protocol/frames.js';
 import { REFUSALS } from '../refusals.js';
-import { only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
+import { errorReply, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
 export async function listConversations(ctx: HandlerContext, frame: FrameOf<'list_conversations'>): Promise<HandlerResult> {
   const conversations = await ctx.store.listConversationsOf(ctx.user.id);
@@ -9,6 +9,7 @@ export async function listConversations(ctx: HandlerContext, frame: FrameOf<'lis
 }
 
 export async function findUser(ctx: HandlerContext, frame: FrameOf<'find_user'>): Promise<HandlerResult> {
+  if (!ctx.throttle.lookup(ctx.user.id)) return tooManyLookups(ctx, frame.rid);
   const user = await ctx.store.findUserByUsername(normaliseUsername(frame.username));
   if (!user) return refuse(frame.rid, REFUSALS.no_such_user);
   return only({ type: 'user', rid: frame.rid, user: { id: user.id, username: user.username, displayName: user.displayName } });
@@ -16,6 +17,7 @@ export async function findUser(ctx: HandlerContext, frame: FrameOf<'find_user'>)
 
 /** The direct conversation with a username: for people the client has never seen (it needs the server). */
 export async function startConversation(ctx: HandlerContext, frame: FrameOf<'start_conversation'>): Promise<HandlerResult> {
+  if (!ctx.throttle.lookup(ctx.user.id)) return tooManyLookups(ctx, frame.rid);
   const other = await ctx.store.findUserByUsername(normaliseUsername(frame.username));
   if (!other) return refuse(frame.rid, REFUSALS.no_such_user);
   if (other.id === ctx.user.id) return refuse(frame.rid, REFUSALS.start_with_yourself);
@@ -59,6 +61,12 @@ async function create(
     fanout.push({ userIds: result.memberIds, frame: { type: 'event', event: result.event }, exceptRequester: true });
   // Strangers until now, maybe: each needs the others' presence without reconnecting.
   return { reply, fanout, introduce: { newcomers: result.memberIds, others: [] } };
+}
+
+/** Looking people up by username is limited (frame-throttle.ts): a transient refusal, to ask again later. */
+function tooManyLookups(ctx: HandlerContext, rid: string): HandlerResult {
+  const seconds = Math.ceil(ctx.throttle.lookupRetryMs(ctx.user.id) / 1000);
+  return only(errorReply(rid, 'rate_limited', `Too many username lookups; try again in ${seconds} s`));
 }
 
 /** Usernames are stored lowercase; frames carry whatever the person typed. */

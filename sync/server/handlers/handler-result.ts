@@ -1,5 +1,6 @@
 import type { Runtime } from '../../common/runtime.js';
 import type { ClientFrame, ConversationEvent, ErrorReply, ServerFrame, User } from '../../protocol/frames.js';
+import type { FrameThrottle } from '../frame-throttle.js';
 import type { Refusal } from '../refusals.js';
 import type { ServerStore } from '../store/server-store.js';
 
@@ -11,6 +12,8 @@ export interface HandlerContext {
   /** The authenticated user whose connection sent the frame. */
   user: User;
   limits: ServerLimits;
+  /** Username lookups and typing relays, counted per user on this node. */
+  throttle: FrameThrottle;
 }
 
 /** Limits an operator may set per server (the protocol's LIMITS cap them). */

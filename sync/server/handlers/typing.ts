@@ -1,5 +1,5 @@
 import { REFUSALS } from '../refusals.js';
-import { refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
+import { only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
 /**
  * "I am typing": relayed to the other members' connections and forgotten. Never stored, never
@@ -12,6 +12,10 @@ export async function typing(ctx: HandlerContext, frame: FrameOf<'typing'>): Pro
   // Never to anyone with a block between them and the typer (either way, any conversation).
   const blocked = new Set(await ctx.store.listBlockedWith(ctx.user.id));
   const others = conversation.members.map((member) => member.id).filter((id) => id !== ctx.user.id && !blocked.has(id));
+  // Nobody to tell, or told a moment ago (typed fast, sent often): heard at most once a second.
+  if (others.length === 0 || !ctx.throttle.relayTyping(ctx.user.id, frame.conversationId)) {
+    return only({ type: 'ok', rid: frame.rid });
+  }
   return {
     reply: { type: 'ok', rid: frame.rid },
     fanout: [

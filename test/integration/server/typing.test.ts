@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { createServerHarness } from '../../support/server-harness.js';
+import { createServerHarness, manualRuntime } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
 describeEachStore('typing', (backend) => {
@@ -30,11 +30,35 @@ describeEachStore('typing', (backend) => {
     expect(await aliceSocket.send(conversation.id, 'm2', 'still 2')).toMatchObject({ seq: 2 });
   });
 
-  it('is relayed again each time it is repeated', async () => {
-    const server = await h.startServer();
+  it('is relayed again when repeated, at most once a second however often it comes', async () => {
+    const { runtime, clock } = manualRuntime();
+    const server = await h.startServer({ runtime });
     const { aliceSocket, bobSocket, conversation } = await h.pair(server);
     for (let i = 0; i < 3; i += 1) await aliceSocket.call({ type: 'typing', conversationId: conversation.id }, 'ok');
     await bobSocket.barrier();
-    expect(bobSocket.pushesOf('typing')).toHaveLength(3);
+    expect(bobSocket.pushesOf('typing')).toHaveLength(1);
+    clock.set(clock.now() + 1_000);
+    await aliceSocket.call({ type: 'typing', conversationId: conversation.id }, 'ok');
+    await bobSocket.barrier();
+    expect(bobSocket.pushesOf('typing')).toHaveLength(2);
+  });
+
+  it('answers username lookups beyond a minute’s share with rate_limited, then takes them again', async () => {
+    const { runtime, clock } = manualRuntime();
+    const server = await h.startServer({
+      runtime,
+      frameThrottle: { lookupsPerWindow: 3, lookupWindowMs: 60_000, typingRelayEveryMs: 1_000 },
+    });
+    const { aliceSocket, bob } = await h.pair(server);
+    // pair() looked bob up once (start_conversation).
+    await aliceSocket.call({ type: 'find_user', username: bob.user.username }, 'user');
+    await aliceSocket.call({ type: 'find_user', username: 'nobody-here' }, 'error');
+    const refused = await aliceSocket.call({ type: 'find_user', username: bob.user.username }, 'error');
+    expect(refused).toMatchObject({ code: 'rate_limited' });
+    expect((await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'error')).code).toBe(
+      'rate_limited',
+    );
+    clock.set(clock.now() + 60_000);
+    await aliceSocket.call({ type: 'find_user', username: bob.user.username }, 'user');
   });
 });
