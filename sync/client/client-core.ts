@@ -623,6 +623,7 @@ function toAppError(error: unknown, username: string): AppApiError {
       return new AppApiError('offline', "You're offline. Starting a conversation needs a connection.");
     }
     if (error.code === 'not_found') return new AppApiError('not_found', `No one has the username @${username}.`);
+    if (error.code === 'rate_limited') return new AppApiError('rate_limited', error.message);
     return new AppApiError('refused', error.message);
   }
   return new AppApiError('internal', error instanceof Error ? error.message : String(error));

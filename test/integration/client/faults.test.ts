@@ -41,6 +41,28 @@ const texts = async (core: TestCore, conversationId: string) =>
   (await core.listMessages({ conversationId, limit: 1000 })).messages.map((m) => m.text);
 
 describe('client core under faults', () => {
+  it('names a refused username lookup as rate-limited, for the app to say so in its own words', async () => {
+    const server = await servers.startServer({
+      frameThrottle: { lookupsPerWindow: 1, lookupWindowMs: 60_000, typingRelayEveryMs: 1_000 },
+    });
+    const alice = await clients.open(await clients.profileDir(), server.url);
+    await alice.createAccount({
+      serverUrl: server.url,
+      username: 'alice',
+      displayName: 'Alice',
+      password: DEFAULT_TEST_PASSWORD,
+    });
+    await servers.createAccount(server, { username: 'bob' });
+    await servers.createAccount(server, { username: 'carol' });
+    await eventually(
+      () => alice.getConnectionState(),
+      (s) => s === 'online',
+      'alice online',
+    );
+    await alice.startConversation({ username: 'bob' });
+    await expect(alice.startConversation({ username: 'carol' })).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+
   it('learns of a lost acknowledgement from catch-up after reconnecting, and sends nothing twice', async () => {
     const faulty = new FaultyTransport();
     let dropped = 0;
