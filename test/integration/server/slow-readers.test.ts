@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 const READERS = 200;
-const REQUESTS_EACH = 10;
+const REQUESTS_EACH = 12;
 const MESSAGES = 1_000;
 const MiB = 1024 * 1024;
 
@@ -108,9 +108,11 @@ describe.runIf(process.platform === 'linux')('slow readers', () => {
       buffered = now;
     }
     const perConnectionBound = OUTPUT_LIMITS.pauseAboveBytes + LIMITS.maxCatchUpBytes;
-    expect(askedEach).toBeGreaterThan(2 * perConnectionBound);
+    expect(askedEach).toBeGreaterThan(2 * (perConnectionBound + 2 * MiB));
     expect(buffered).toBeLessThanOrEqual(READERS * perConnectionBound);
-    expect(rssPeak - rssBefore).toBeLessThanOrEqual(READERS * (perConnectionBound + MiB));
+    // Resident memory also holds the garbage of the pages built (collected when the heap decides):
+    // a looser bound, still far below what they asked for (about 14 MB each).
+    expect(rssPeak - rssBefore).toBeLessThanOrEqual(READERS * (perConnectionBound + 2 * MiB));
     // Bounded by waiting, not by cutting them off (which a flood of pushes alone would earn).
     expect(await metric(httpUrl, 'sync_slow_readers_cut_total{reason="over_limit"}')).toBe(0);
 
