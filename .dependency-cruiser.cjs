@@ -29,7 +29,7 @@ module.exports = {
       severity: 'error',
       comment: 'The renderer reaches the core only through the app API contract.',
       from: { path: '^renderer/' },
-      to: { path: '(^|/)node_modules/(better-sqlite3|ws|electron|@tus/[^/]+|tus-js-client|file-type)/' },
+      to: { path: '(^|/)node_modules/(better-sqlite3-multiple-ciphers|ws|electron|@tus/[^/]+|tus-js-client|file-type)/' },
     },
     {
       name: 'renderer-only-pure-sync',
@@ -68,7 +68,7 @@ module.exports = {
       name: 'pure-sync-no-node-packages',
       severity: 'error',
       from: { path: '^sync/(app-api|protocol|common)/' },
-      to: { path: '(^|/)node_modules/(better-sqlite3|ws|electron)/' },
+      to: { path: '(^|/)node_modules/(better-sqlite3-multiple-ciphers|ws|electron)/' },
     },
     {
       name: 'pure-sync-no-impure-sync',

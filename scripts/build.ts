@@ -27,7 +27,7 @@ export interface BuildOptions {
 }
 
 /** Node-side packages loaded from node_modules at run time rather than bundled (native, or optional natives). */
-const NODE_EXTERNALS = ['electron', 'better-sqlite3', 'ws', 'bufferutil', 'utf-8-validate'];
+const NODE_EXTERNALS = ['electron', 'better-sqlite3-multiple-ciphers', 'ws', 'bufferutil', 'utf-8-validate'];
 
 /** The emoji picker's data, copied (not bundled: loaded when the picker first opens) next to the page. */
 async function copyEmojiData(rootDir: string, rendererOut: string): Promise<void> {

@@ -1,8 +1,8 @@
 /**
- * npm run electron:native: builds better-sqlite3 for the installed Electron's ABI, in a copy at
- * .electron-native/better-sqlite3, so node_modules/better-sqlite3 stays built for Node (tests, the
+ * npm run electron:native: builds better-sqlite3-multiple-ciphers for the installed Electron's ABI, in a copy at
+ * .electron-native/better-sqlite3-multiple-ciphers, so node_modules/better-sqlite3-multiple-ciphers stays built for Node (tests, the
  * browser host, the sync server). The unpackaged Electron app loads the copy's .node file through
- * better-sqlite3's `nativeBinding` option; packaged apps get theirs rebuilt by electron-builder.
+ * better-sqlite3-multiple-ciphers's `nativeBinding` option; packaged apps get theirs rebuilt by electron-builder.
  *
  * Needs a C/C++ toolchain and network access to Electron's headers (https://electronjs.org/headers).
  * Skips the work when a stamp file says the copy is already built for this Electron version.
@@ -70,14 +70,14 @@ export function electronBindingPath(repoRoot: string): string {
 }
 
 function expectedStamp(repoRoot: string, electron: string): Stamp {
-  const sqliteDir = packageDir(repoRoot, 'better-sqlite3');
-  if (!sqliteDir) throw new ElectronNativeError('better-sqlite3 is not installed in node_modules.');
+  const sqliteDir = packageDir(repoRoot, 'better-sqlite3-multiple-ciphers');
+  if (!sqliteDir) throw new ElectronNativeError('better-sqlite3-multiple-ciphers is not installed in node_modules.');
   return { electron, betterSqlite3: versionOf(sqliteDir), platform: process.platform, arch: process.arch };
 }
 
-/** True when the copy exists and its stamp matches this Electron, better-sqlite3, platform and arch. */
+/** True when the copy exists and its stamp matches this Electron, better-sqlite3-multiple-ciphers, platform and arch. */
 export function isElectronNativeCurrent(repoRoot: string, electron: string): boolean {
-  const target = path.join(repoRoot, ELECTRON_NATIVE_DIR, 'better-sqlite3');
+  const target = path.join(repoRoot, ELECTRON_NATIVE_DIR, 'better-sqlite3-multiple-ciphers');
   try {
     const stamp = JSON.parse(readFileSync(path.join(target, STAMP_FILE), 'utf8')) as Stamp;
     const expected = expectedStamp(repoRoot, electron);
@@ -102,7 +102,7 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 }
 
 /**
- * Makes sure .electron-native/better-sqlite3 is built for the installed Electron; returns the
+ * Makes sure .electron-native/better-sqlite3-multiple-ciphers is built for the installed Electron; returns the
  * path of its .node file. Throws ElectronNativeError with an explanation when it cannot.
  */
 export async function ensureElectronNative(repoRoot: string, log: (line: string) => void = console.log): Promise<string> {
@@ -110,18 +110,18 @@ export async function ensureElectronNative(repoRoot: string, log: (line: string)
   if (!electron) throw new ElectronNativeError('The electron package is not installed (node_modules/electron is missing).');
   const binding = electronBindingPath(repoRoot);
   if (isElectronNativeCurrent(repoRoot, electron)) {
-    log(`better-sqlite3 is already built for Electron ${electron}.`);
+    log(`better-sqlite3-multiple-ciphers is already built for Electron ${electron}.`);
     return binding;
   }
-  const source = packageDir(repoRoot, 'better-sqlite3');
+  const source = packageDir(repoRoot, 'better-sqlite3-multiple-ciphers');
   const gyp = packageDir(repoRoot, 'node-gyp');
-  if (!source) throw new ElectronNativeError('better-sqlite3 is not installed in node_modules.');
-  if (!gyp) throw new ElectronNativeError('node-gyp is not installed in node_modules; it is needed to rebuild better-sqlite3.');
+  if (!source) throw new ElectronNativeError('better-sqlite3-multiple-ciphers is not installed in node_modules.');
+  if (!gyp) throw new ElectronNativeError('node-gyp is not installed in node_modules; it is needed to rebuild better-sqlite3-multiple-ciphers.');
 
   const nativeRoot = path.join(repoRoot, ELECTRON_NATIVE_DIR);
-  const target = path.join(nativeRoot, 'better-sqlite3');
+  const target = path.join(nativeRoot, 'better-sqlite3-multiple-ciphers');
   // Built beside the final place and moved in only when complete: a failed build never looks done.
-  const staging = path.join(nativeRoot, `better-sqlite3.building-${process.pid}`);
+  const staging = path.join(nativeRoot, `better-sqlite3-multiple-ciphers.building-${process.pid}`);
   await fs.rm(staging, { recursive: true, force: true });
   await fs.mkdir(nativeRoot, { recursive: true });
   await fs.cp(source, staging, {
@@ -133,7 +133,7 @@ export async function ensureElectronNative(repoRoot: string, log: (line: string)
     },
   });
 
-  log(`Building better-sqlite3 for Electron ${electron} (${process.platform}-${process.arch})…`);
+  log(`Building better-sqlite3-multiple-ciphers for Electron ${electron} (${process.platform}-${process.arch})…`);
   // npm exports its config (e.g. nodedir, pointing at Node's headers) to scripts; none of it may
   // leak into a build that targets Electron's headers.
   const env: NodeJS.ProcessEnv = {};
@@ -163,7 +163,7 @@ export async function ensureElectronNative(repoRoot: string, log: (line: string)
   if (code !== 0 || !existsSync(path.join(staging, 'build', 'Release', 'better_sqlite3.node'))) {
     await fs.rm(staging, { recursive: true, force: true });
     throw new ElectronNativeError(
-      `Could not build better-sqlite3 for Electron ${electron} (node-gyp exited with code ${code}). ` +
+      `Could not build better-sqlite3-multiple-ciphers for Electron ${electron} (node-gyp exited with code ${code}). ` +
         `This needs a C/C++ toolchain (Python, make, a compiler) and network access to ${ELECTRON_HEADERS_URL} ` +
         "to download Electron's headers. Fix that and run npm run electron:native again; meanwhile the browser " +
         'host works without it: npm run web -- --port 5173 --profile ./profile',

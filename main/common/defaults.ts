@@ -9,7 +9,7 @@ export const SYNC_SERVER_NAME = 'offline-messenger-sync';
 export const ELECTRON_NATIVE_DIR = '.electron-native';
 export const ELECTRON_SQLITE_BINDING = [
   ELECTRON_NATIVE_DIR,
-  'better-sqlite3',
+  'better-sqlite3-multiple-ciphers',
   'build',
   'Release',
   'better_sqlite3.node',

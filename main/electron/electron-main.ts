@@ -75,7 +75,7 @@ function startCore(): CoreWorkerHandle {
   });
   if (nativeBinding && !existsSync(nativeBinding)) {
     throw new Error(
-      `better-sqlite3 has not been built for Electron yet (${nativeBinding} is missing). Run: npm run electron:native`,
+      `better-sqlite3-multiple-ciphers has not been built for Electron yet (${nativeBinding} is missing). Run: npm run electron:native`,
     );
   }
   return startCoreWorker(builtPath(distDir, 'coreWorker'), {

@@ -25,7 +25,7 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { build } from '../../scripts/build.js';
 import { MIRROR_FILE } from '../../sync/client/client-core.js';
 import { CHROMIUM_LAUNCH } from '../support/chromium.js';

@@ -21,7 +21,7 @@
  * Before timing, the list is checked to carry what it says (previews, peers, groups, the unread
  * count), so a fixture that leaves the stored columns empty fails instead of measuring less.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
 import { openClientCore } from '../../sync/client/client-core.js';

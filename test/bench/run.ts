@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { killGroup, RESULTS_DIR, ROOT, spawnTs, tempDir } from './lib/proc.js';
 import type { BenchResult, Row } from './lib/report.js';
 
@@ -140,7 +140,7 @@ function machineInfo() {
     // Not a git checkout.
   }
   const betterSqlite3 = (
-    JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }
+    JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3-multiple-ciphers', 'package.json'), 'utf8')) as { version: string }
   ).version;
   return {
     cpuModel: cpus()[0]?.model ?? 'unknown',

@@ -21,7 +21,7 @@
  *   bytes of the index blobs).
  * Catch-up with the index on beside the same catch-up without it is in catch-up.ts.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { openClientCore } from '../../sync/client/client-core.js';
 import { ftsQuery } from '../../sync/common/search-text.js';
 import { ensureMirrorFixture, pointSessionAt, type MirrorFixture } from './lib/mirror-fixture.js';

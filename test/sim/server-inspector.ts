@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type { ConversationEvent } from '../../sync/protocol/frames.js';
 import { toEvent, type EventRow } from '../../sync/server/store/sqlite-rows.js';
 

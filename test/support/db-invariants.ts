@@ -5,7 +5,7 @@
  * Works while the owning process runs too (WAL lets readers in).
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 
 function withReadOnly<T>(path: string, read: (db: Database.Database) => T): T {
   const db = new Database(path, { readonly: true, fileMustExist: true });

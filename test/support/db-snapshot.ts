@@ -11,7 +11,7 @@
  * writer. Values are read as SQLite holds them: text as hex of its bytes (so a stored byte
  * sequence that is not valid UTF-8 cannot hide behind a U+FFFD), everything else as is.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 
 /** Table name → its rows, each as a JSON string, sorted (so row order never matters). */
 export type DbSnapshot = Record<string, string[]>;

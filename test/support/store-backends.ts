@@ -12,7 +12,7 @@
  * postgres, or both comma-separated) narrows a run; every backend runs when it is unset.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import pg from 'pg';
 import { afterAll, describe } from 'vitest';
 import { openPostgresServerStore } from '../../sync/server/store/pg-server-store.js';

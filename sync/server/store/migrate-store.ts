@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type pg from 'pg';
 import { DatabaseFromTheFutureError, schemaVersion, type Db } from '../../node/sqlite.js';
 import { deferIndexesAndForeignKeys } from './migrate-store-indexes.js';

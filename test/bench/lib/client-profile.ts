@@ -1,7 +1,7 @@
 /** Client profiles prepared directly through the mirror: a saved session, optionally known conversations. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import type { Conversation } from '../../../sync/protocol/frames.js';

@@ -38,7 +38,7 @@ if (mode === 'core') {
   await core.close();
 } else {
   const t0 = performance.now();
-  const { default: Database } = await import('better-sqlite3');
+  const { default: Database } = await import('better-sqlite3-multiple-ciphers');
   const imported = performance.now();
   const db = new Database(file);
   db.pragma('journal_mode = WAL');

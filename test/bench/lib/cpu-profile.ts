@@ -140,7 +140,7 @@ export function summariseProfile(
     let parent = parentOf.get(node.id);
     for (let hops = 0; parent !== undefined && hops < 6; hops += 1) {
       const p = byId.get(parent);
-      if (p?.callFrame.functionName && !p.callFrame.url.includes('better-sqlite3'))
+      if (p?.callFrame.functionName && !p.callFrame.url.includes('better-sqlite3-multiple-ciphers'))
         return `(anonymous in ${p.callFrame.functionName})`;
       parent = parentOf.get(parent);
     }

@@ -9,7 +9,7 @@
  * - Mirror.applyEvents: one page applied in one transaction (SQLite + event-applier JS + commit);
  * - SyncConnection.request: requests sent, by type.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { SyncConnection } from '../../../sync/client/connection.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { serverFrameValidator } from '../../../sync/protocol/server-frame-validator.js';

@@ -27,7 +27,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { recountUnread, refreshLastMessage } from '../../../sync/client/mirror/conversation-stats.js';
 import { refreshMembership } from '../../../sync/client/mirror/membership.js';

@@ -37,7 +37,7 @@ beforeAll(async () => {
     format: 'cjs',
     target: 'node20',
     alias: { electron: path.join(import.meta.dirname, 'fixtures', 'fake-electron.ts') },
-    external: ['better-sqlite3', 'ws'],
+    external: ['better-sqlite3-multiple-ciphers', 'ws'],
     banner: { js: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
     define: { 'import.meta.url': '__import_meta_url' },
     logLevel: 'warning',

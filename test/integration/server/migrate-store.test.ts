@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../../sync/node/sqlite.js';

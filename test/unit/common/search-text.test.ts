@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ftsQuery, queryWords, snippet, type SnippetPart } from '../../../sync/common/search-text.js';

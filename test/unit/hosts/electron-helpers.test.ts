@@ -127,7 +127,7 @@ describe('launch options', () => {
 
   it('uses the Electron-ABI better-sqlite3 only for an unpackaged Electron', () => {
     expect(nativeBindingFor({ isElectron: true, isPackaged: false, repoRoot: '/repo' })).toBe(
-      path.join('/repo', '.electron-native', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'),
+      path.join('/repo', '.electron-native', 'better-sqlite3-multiple-ciphers', 'build', 'Release', 'better_sqlite3.node'),
     );
     expect(nativeBindingFor({ isElectron: true, isPackaged: true, repoRoot: '/repo' })).toBeUndefined();
     expect(nativeBindingFor({ isElectron: false, isPackaged: false, repoRoot: '/repo' })).toBeUndefined();
