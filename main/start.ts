@@ -4,7 +4,7 @@
  *   2. starts the local sync server on 127.0.0.1:7878 (data in the per-user folder), or reuses one
  *      of ours already listening there;
  *   3. launches the Electron app if an Electron binary is installed, otherwise runs the browser host
- *      and prints the address to open.
+ *      and prints the address to open (with its one-time key, see main/browser/bridge-lock.ts).
  * Ctrl-C / SIGTERM stop everything that was started here.
  * `npm start -- --allow-loopback-previews` passes that switch on (link previews of http://127.0.0.1
  * pages, for tests).
@@ -106,7 +106,7 @@ async function runInBrowser(serverUrl: string): Promise<void> {
     onFatal: (error) => void fail(`${error.message}\nStopping.`),
   });
   cleanups.push(() => app.close());
-  console.log(`Messenger is running at ${app.url} — open it in your browser (Ctrl-C to stop)`);
+  console.log(`Messenger is running at ${app.url} — open it in your browser (the address works once; Ctrl-C to stop)`);
 }
 
 function runElectron(electron: string, serverUrl: string): void {

@@ -11,6 +11,10 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   createAccount: true,
   logIn: true,
   logOut: true,
+  listSessions: true,
+  endSession: true,
+  endOtherSessions: true,
+  changePassword: true,
   getConnectionState: true,
   listConversations: true,
   startConversation: true,
@@ -40,6 +44,8 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   discardChange: true,
   setTyping: true,
   getActivity: true,
+  getCoreState: true,
+  startFresh: true,
   pinMessage: true,
   listPinnedMessages: true,
   setArchived: true,
@@ -48,6 +54,8 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getDraft: true,
   setBlocked: true,
   listBlocked: true,
+  getPrivacySettings: true,
+  setShowOnline: true,
   fetchLinkPreview: true,
 };
 

@@ -6,7 +6,8 @@
  *   dist/preload/preload.cjs                              preload/preload.ts (sandboxed: one file, only electron external)
  *   dist/main/core-worker.cjs                             main/node/core-worker.ts (worker thread entry)
  *   dist/main/browser-cli.cjs                             main/browser/cli.ts (npm run web)
- * Production (minified, no source maps) with --production or NODE_ENV=production.
+ * Production (minified, no source maps, and the Electron host without DevTools: main/electron/release-build.ts)
+ * with --production or NODE_ENV=production.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -71,7 +72,7 @@ export async function build(options: BuildOptions): Promise<void> {
     target: 'node20',
     external: NODE_EXTERNALS,
     banner: { js: IMPORT_META_URL_BANNER },
-    define: { 'import.meta.url': '__import_meta_url' },
+    define: { 'import.meta.url': '__import_meta_url', __MESSENGER_PRODUCTION_BUILD__: JSON.stringify(production) },
   });
 
   const builds: esbuild.BuildOptions[] = [

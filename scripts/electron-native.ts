@@ -116,7 +116,10 @@ export async function ensureElectronNative(repoRoot: string, log: (line: string)
   const source = packageDir(repoRoot, 'better-sqlite3-multiple-ciphers');
   const gyp = packageDir(repoRoot, 'node-gyp');
   if (!source) throw new ElectronNativeError('better-sqlite3-multiple-ciphers is not installed in node_modules.');
-  if (!gyp) throw new ElectronNativeError('node-gyp is not installed in node_modules; it is needed to rebuild better-sqlite3-multiple-ciphers.');
+  if (!gyp)
+    throw new ElectronNativeError(
+      'node-gyp is not installed in node_modules; it is needed to rebuild better-sqlite3-multiple-ciphers.',
+    );
 
   const nativeRoot = path.join(repoRoot, ELECTRON_NATIVE_DIR);
   const target = path.join(nativeRoot, 'better-sqlite3-multiple-ciphers');

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { loadOrCreateKeyFile } from '../common/mirror-key-file.js';
 import { startCoreWorker, type CoreWorkerHandle } from '../node/core-worker-client.js';
 import { startBrowserHost, type BrowserHost } from './browser-host.js';
 
@@ -24,7 +25,10 @@ export interface BrowserAppOptions {
 }
 
 export interface BrowserApp {
+  /** The address to open, with the host's one-time key (see bridge-lock.ts). */
   url: string;
+  /** http://127.0.0.1:<port> */
+  origin: string;
   port: number;
   close(): Promise<void>;
 }
@@ -40,6 +44,8 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
   const worker: CoreWorkerHandle = startCoreWorker(options.workerScript, {
     profileDir: options.profileDir,
     defaultServerUrl: options.defaultServerUrl,
+    // The mirror's key, from the profile's 0600 key file (made on first start).
+    mirrorKey: loadOrCreateKeyFile(options.profileDir).toString('hex'),
     ...(options.allowLoopbackPreviews ? { allowLoopbackPreviews: true } : {}),
     onError: (error) => {
       if (started) options.onFatal(error);
@@ -59,6 +65,7 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
       rendererDir: options.rendererDir,
       core: worker,
       profileDir: options.profileDir,
+      fileKeys: worker.fileKeys,
       ...(options.log ? { log: options.log } : {}),
     });
   } catch (error) {
@@ -69,6 +76,7 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
   let closing: Promise<void> | null = null;
   return {
     url: host.url,
+    origin: host.origin,
     port: host.port,
     close() {
       closing ??= (async () => {

@@ -2,7 +2,9 @@
  * The browser host: serves the built renderer over loopback HTTP, this profile's attachment store
  * under /files (main/common/file-gateway.ts), and carries the app API over a WebSocket bridge
  * (/bridge) to the client core (which runs in a worker thread; see main/node/core-worker-client.ts).
- * Every response carries the renderer's CSP as a header.
+ * Every response carries the renderer's CSP as a header. Everything but the one-time key exchange
+ * needs the session cookie that exchange sets (bridge-lock.ts): the page itself is no secret, but the
+ * files are, and one rule for every path leaves nothing to forget.
  */
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
@@ -12,11 +14,15 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, type BridgePush, type BridgeReply } from '../../sync/app-api/bridge-frames.js';
 import type { AppTransport } from '../../sync/app-api/client.js';
+import type { Random } from '../../sync/common/runtime.js';
+import type { FileKeyring } from '../../sync/client/attachments/file-keys.js';
+import { realRuntime } from '../../sync/node/real-runtime.js';
 import { SECURITY_HEADERS } from '../common/csp.js';
 import { filesTargetOf, gatewayError, handleFilesRequest, lazyBlobStore, type GatewayResponse } from '../common/file-gateway.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
 import { wsText } from '../../sync/node/ws-text.js';
 import { allowedHostHeaders, checkBridgeUpgrade, isAllowedHost, isOwnOrigin, parseBridgeFrame } from './bridge-guard.js';
+import { ACCESS_KEY_PARAM, createBridgeLock, type BridgeLock } from './bridge-lock.js';
 
 export interface BrowserHostOptions {
   /** 0 picks a free port. */
@@ -28,12 +34,19 @@ export interface BrowserHostOptions {
   core: AppTransport;
   /** The profile the core runs on: its attachment store is served under /files. Without it /files is 404. */
   profileDir?: string;
+  /** The keys of the store's files, in the core's mirror (CoreWorkerHandle.fileKeys). Without them /files is 404. */
+  fileKeys?: FileKeyring;
   /** Diagnostics (refused upgrades, dropped frames). Defaults to silence. */
   log?: (message: string) => void;
+  /** Where the one-time key and the session come from; cryptographic randomness by default. */
+  random?: Pick<Random, 'hex'>;
 }
 
 export interface BrowserHost {
+  /** The address to open, with the one-time key: http://127.0.0.1:<port>/?k=<key>. Works once. */
   url: string;
+  /** http://127.0.0.1:<port>, the pages' origin. */
+  origin: string;
   port: number;
   close(): Promise<void>;
 }
@@ -53,6 +66,8 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   );
 }
 
+const TEXT = 'text/plain; charset=utf-8';
+
 function pathnameOf(rawUrl: string | undefined): string | null {
   if (!rawUrl || !rawUrl.startsWith('/')) return null;
   const end = rawUrl.search(/[?#]/);
@@ -60,9 +75,15 @@ function pathnameOf(rawUrl: string | undefined): string | null {
 }
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
-  const { rendererDir, core, host = '127.0.0.1', log = () => {} } = options;
+  const { rendererDir, core, host = '127.0.0.1', log = () => {}, random = realRuntime().random } = options;
   let hostHeaders = new Set<string>();
-  const blobStore = options.profileDir === undefined ? null : lazyBlobStore(options.profileDir);
+  // Both are set once the port is known; until then nothing gets past the Host check anyway.
+  let lock: BridgeLock | null = null;
+  let origin = '';
+  const blobStore =
+    options.profileDir === undefined || options.fileKeys === undefined
+      ? null
+      : lazyBlobStore(options.profileDir, options.fileKeys);
 
   function send(res: http.ServerResponse, status: number, body: string | Buffer, contentType: string, headOnly = false): void {
     res.writeHead(status, {
@@ -104,24 +125,71 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     await reply(res, response);
   }
 
-  async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (!isAllowedHost(req.headers, hostHeaders)) {
-      send(res, 403, 'Forbidden\n', 'text/plain; charset=utf-8');
-      return;
+  function redirectHome(res: http.ServerResponse, setCookie?: string): void {
+    // 303 to `/`: the key leaves the address bar, and a reload does not present it again.
+    res.writeHead(303, {
+      ...SECURITY_HEADERS,
+      Location: '/',
+      'Content-Length': 0,
+      ...(setCookie ? { 'Set-Cookie': setCookie } : {}),
+    });
+    res.end();
+  }
+
+  /** Lets a request through, or answers it: foreign Host, the key exchange, no session. */
+  function admit(req: http.IncomingMessage, res: http.ServerResponse, pathname: string | null): boolean {
+    if (lock === null || !isAllowedHost(req.headers, hostHeaders)) {
+      send(res, 403, 'Forbidden\n', TEXT);
+      return false;
     }
+    const key =
+      pathname === '/' && req.method === 'GET' ? new URL(req.url ?? '/', origin).searchParams.get(ACCESS_KEY_PARAM) : null;
+    const hasSession = lock.admits(req.headers.cookie);
+    if (key !== null) {
+      // A browser that has the session already (the address opened twice) simply goes on.
+      const setCookie = hasSession ? null : lock.exchange(key);
+      if (hasSession || setCookie !== null) {
+        redirectHome(res, setCookie ?? undefined);
+        return false;
+      }
+      log('browser host: refused a wrong or already used key');
+      send(
+        res,
+        401,
+        'This address has been used already (it works once), or its key is wrong.\n' +
+          `In the browser that opened it first, go to ${origin}/ instead; for another browser, restart the messenger for a new address.\n`,
+        TEXT,
+      );
+      return false;
+    }
+    if (!hasSession) {
+      send(
+        res,
+        401,
+        `Locked: open the address the messenger printed when it started (${origin}/?${ACCESS_KEY_PARAM}=…).\n`,
+        TEXT,
+        req.method === 'HEAD',
+      );
+      return false;
+    }
+    return true;
+  }
+
+  async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = pathnameOf(req.url);
+    if (!admit(req, res, pathname)) return;
     if (pathname !== null && filesTargetOf(pathname) !== null) {
       await serveFiles(req, res, new URL(req.url ?? '/', 'http://localhost'));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
-      send(res, 405, 'Method Not Allowed\n', 'text/plain; charset=utf-8');
+      send(res, 405, 'Method Not Allowed\n', TEXT);
       return;
     }
     const file = pathname === null ? null : resolveStaticFile(rendererDir, pathname);
     if (file === null) {
-      send(res, 404, 'Not Found\n', 'text/plain; charset=utf-8');
+      send(res, 404, 'Not Found\n', TEXT);
       return;
     }
     let body: Buffer;
@@ -130,7 +198,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       if (!stat.isFile()) throw new Error('not a file');
       body = await fs.readFile(file);
     } catch {
-      send(res, 404, 'Not Found\n', 'text/plain; charset=utf-8');
+      send(res, 404, 'Not Found\n', TEXT);
       return;
     }
     send(res, 200, body, contentTypeFor(file), req.method === 'HEAD');
@@ -139,7 +207,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const server = http.createServer((req, res) => {
     serveStatic(req, res).catch((error: unknown) => {
       log(`browser host: request failed: ${error instanceof Error ? error.message : String(error)}`);
-      if (!res.headersSent) send(res, 500, 'Internal Server Error\n', 'text/plain; charset=utf-8');
+      if (!res.headersSent) send(res, 500, 'Internal Server Error\n', TEXT);
       else res.destroy();
     });
   });
@@ -160,6 +228,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (!verdict.ok) {
       log(`browser host: refused bridge connection (${verdict.reason})`);
       refuseUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+    if (lock === null || !lock.admits(req.headers.cookie)) {
+      log('browser host: refused bridge connection (no session cookie)');
+      refuseUpgrade(socket, 401, 'Unauthorized: open the address the messenger printed when it started');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -234,10 +307,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const port = (server.address() as AddressInfo).port;
   hostHeaders = allowedHostHeaders(port, host);
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  origin = `http://${urlHost}:${port}`;
+  lock = createBridgeLock({ port, random });
   let closing: Promise<void> | null = null;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${origin}/?${ACCESS_KEY_PARAM}=${lock.key}`,
+    origin,
     port,
     close() {
       closing ??= (async () => {

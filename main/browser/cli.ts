@@ -1,7 +1,8 @@
 /**
  * npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878] [--allow-loopback-previews]
  * Runs the messenger for a web browser: the client core in a worker thread plus the loopback
- * browser host. Prints the address to open (one line), stops cleanly on Ctrl-C / SIGTERM.
+ * browser host. Prints the address to open (one line: http://127.0.0.1:<port>/?k=<one-time key>;
+ * see bridge-lock.ts), stops cleanly on Ctrl-C / SIGTERM.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     if (code === 'EADDRINUSE') fail(`Port ${port} is already in use; pick another with --port.`);
     fail(error instanceof Error ? error.message : String(error));
   }
-  console.log(`Messenger is running at ${app.url} — open it in your browser`);
+  console.log(`Messenger is running at ${app.url} — open it in your browser (the address works once)`);
 }
 
 void main();

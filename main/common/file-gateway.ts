@@ -6,13 +6,15 @@
  * `?save=<name>` downloads it under a sanitised name.
  *
  * Nothing here reads a file whole, and nothing a page sends can name a path: only 64-hex names
- * reach the store. Stored files are served as inert bytes unless they are a raster image or a
+ * reach the store. Stored files are encrypted at rest, their keys in the core's mirror: this host
+ * reaches them through the core worker (CoreWorkerHandle.fileKeys), and serves the plaintext. Stored files are served as inert bytes unless they are a raster image or a
  * recording (never HTML or SVG), always with nosniff.
  */
 import type { Readable } from 'node:stream';
 import { ATTACHMENT_LIMITS, isInlineImageType, isVoiceType, sanitizeFileName } from '../../sync/protocol/attachments.js';
 import { FILES_PATH, type StoredFile } from '../../sync/app-api/contract.js';
 import { BlobStore, BlobStoreError } from '../../sync/client/attachments/blob-store.js';
+import type { FileKeyring } from '../../sync/client/attachments/file-keys.js';
 import { SECURITY_HEADERS } from './csp.js';
 
 /** What a host writes back: status, headers, and a body to stream (or a short JSON text). */
@@ -116,11 +118,20 @@ export interface ServeRequest {
 
 /** GET or HEAD of one stored file. */
 export async function serveFile(store: BlobStore, request: ServeRequest): Promise<GatewayResponse> {
-  const size = await store.sizeOf(request.sha256);
-  if (size === null) return gatewayError(404, 'not_found');
+  let size: number | null;
+  let sniffed: string;
+  try {
+    size = await store.sizeOf(request.sha256);
+    if (size === null) return gatewayError(404, 'not_found');
+    // Decrypts the first chunk: a file altered there, or whose key is gone, is refused here.
+    sniffed = await store.sniff(request.sha256);
+  } catch (error) {
+    if (error instanceof BlobStoreError) return gatewayError(500, error.code);
+    throw error;
+  }
   const headers: Record<string, string> = {
     ...SECURITY_HEADERS,
-    'Content-Type': servedContentType(await store.sniff(request.sha256)),
+    'Content-Type': servedContentType(sniffed),
     'Accept-Ranges': 'bytes',
     ETag: `"${request.sha256}"`,
   };
@@ -187,7 +198,21 @@ function withAllow(response: GatewayResponse, allow: string): GatewayResponse {
 }
 
 /** Opens the store lazily (creating its folders once), for hosts that start before anything is attached. */
-export function lazyBlobStore(profileDir: string): () => BlobStore {
+export function lazyBlobStore(profileDir: string, keys: FileKeyring): () => BlobStore {
   let store: BlobStore | null = null;
-  return () => (store ??= new BlobStore(profileDir));
+  return () => (store ??= new BlobStore(profileDir, keys));
+}
+
+/** The keys of whichever core is running (none yet: every file operation fails with file_unreadable). */
+export function currentCoreFileKeys(current: () => { fileKeys: FileKeyring } | null): FileKeyring {
+  const keys = () => {
+    const core = current();
+    if (!core) throw new BlobStoreError('file_unreadable', 'The messages on this device are not open yet');
+    return core.fileKeys;
+  };
+  return {
+    add: async (keyId, key) => keys().add(keyId, key),
+    get: async (keyId) => keys().get(keyId),
+    forget: async (keyId) => keys().forget(keyId),
+  };
 }

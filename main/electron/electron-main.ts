@@ -8,16 +8,23 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
 import { IPC_EVENT, IPC_INVOKE } from '../../preload/allowed-methods.js';
 import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../common/csp.js';
-import { filesTargetOf, gatewayError, handleFilesRequest, lazyBlobStore, type GatewayResponse } from '../common/file-gateway.js';
+import {
+  currentCoreFileKeys,
+  filesTargetOf,
+  gatewayError,
+  handleFilesRequest,
+  lazyBlobStore,
+  type GatewayResponse,
+} from '../common/file-gateway.js';
 import { builtPath, distDirFor } from '../common/paths.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
 import { startCoreWorker, type CoreWorkerHandle } from '../node/core-worker-client.js';
-import { nativeBindingFor, parseLaunchOptions } from './launch-options.js';
+import { nativeBindingFor, parseLaunchOptions, remoteDebuggingSwitch } from './launch-options.js';
 import { isAppFileDownload, isMicrophoneCheckAllowed, isMicrophoneRequestAllowed } from './media-permission.js';
 import {
   APP_ENTRY_URL,
@@ -28,18 +35,26 @@ import {
   isSameAppOrigin,
   isTrustedSenderUrl,
 } from './trusted-sender.js';
+import { loadMirrorKey, type MirrorKey } from './safe-storage-key.js';
+import { isProductionBuild } from './release-build.js';
 import { mainWindowOptions } from './window-options.js';
 
 const distDir = distDirFor(import.meta.url);
 const repoRoot = path.dirname(distDir);
 const rendererDir = builtPath(distDir, 'rendererDir');
 const launch = parseLaunchOptions(process.argv, process.cwd());
+/** Packaged, or built with --production: no DevTools, no remote debugging. */
+const release = app.isPackaged || isProductionBuild;
 
 // A separate --profile gets its own Chromium data too, so two profiles can run side by side while
 // one profile can never be opened twice (two cores on one mirror).
 if (launch.profileDir) app.setPath('userData', path.join(launch.profileDir, 'electron'));
 const profileDir = launch.profileDir ?? path.join(app.getPath('userData'), 'profile');
-const blobStore = lazyBlobStore(profileDir);
+// Attachment files are encrypted with keys in the core's mirror: the core is asked for them.
+const blobStore = lazyBlobStore(
+  profileDir,
+  currentCoreFileKeys(() => core),
+);
 
 // `stream`: audio plays (and seeks) from app://messenger/files/… as it is read.
 protocol.registerSchemesAsPrivileged([
@@ -67,7 +82,7 @@ async function shutdown(code: number): Promise<void> {
   }
 }
 
-function startCore(): CoreWorkerHandle {
+function startCore(mirrorKey: MirrorKey): CoreWorkerHandle {
   const nativeBinding = nativeBindingFor({
     isElectron: Boolean(process.versions.electron),
     isPackaged: app.isPackaged,
@@ -81,6 +96,7 @@ function startCore(): CoreWorkerHandle {
   return startCoreWorker(builtPath(distDir, 'coreWorker'), {
     profileDir,
     defaultServerUrl: launch.serverUrl,
+    mirrorKey: mirrorKey.key.toString('hex'),
     ...(launch.allowLoopbackPreviews ? { allowLoopbackPreviews: true } : {}),
     ...(nativeBinding ? { nativeBinding } : {}),
     onError: (error) => fatal('The messenger stopped', error.message),
@@ -177,7 +193,7 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 function createWindow(): void {
-  const win = new BrowserWindow(mainWindowOptions(builtPath(distDir, 'preload')));
+  const win = new BrowserWindow(mainWindowOptions(builtPath(distDir, 'preload'), { release }));
   mainWindow = win;
   win.once('ready-to-show', () => win.show());
   win.on('closed', () => {
@@ -201,7 +217,12 @@ async function relay(event: IpcMainInvokeEvent, method: unknown, args: unknown):
   return core.invoke(typeof method === 'string' ? method : String(method), args);
 }
 
-if (!app.requestSingleInstanceLock()) {
+const debuggingSwitch = release ? remoteDebuggingSwitch(process.argv) : null;
+if (debuggingSwitch !== null) {
+  // The DevTools protocol would hand whoever connects the whole app, the mirror's key included.
+  console.error(`The messenger does not start with ${debuggingSwitch}: it would open the app to a debugger.`);
+  app.exit(1);
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {
@@ -210,20 +231,22 @@ if (!app.requestSingleInstanceLock()) {
     mainWindow.focus();
   });
 
-  try {
-    // Started before 'ready' so opening the mirror overlaps Electron's own start-up.
-    core = startCore();
-    core.subscribe((appEvent: AppEvent) => {
-      if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT, appEvent);
-    });
-  } catch (error) {
-    core = null;
-    void app.whenReady().then(() => fatal('The messenger cannot start', error instanceof Error ? error.message : String(error)));
-  }
+  // Started at 'ready': the OS keychain holding the mirror's key (safeStorage) answers only from then on.
+  const coreStarted = app.whenReady().then(async () => {
+    try {
+      core = startCore(await loadMirrorKey(profileDir, safeStorage));
+      core.subscribe((appEvent: AppEvent) => {
+        if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT, appEvent);
+      });
+    } catch (error) {
+      core = null;
+      fatal('The messenger cannot start', error instanceof Error ? error.message : String(error));
+    }
+  });
 
   ipcMain.handle(IPC_INVOKE, relay);
 
-  void app.whenReady().then(async () => {
+  void coreStarted.then(async () => {
     if (!core) return;
     lockDownSessions();
     protocol.handle(APP_SCHEME, serveAppRequest);

@@ -41,3 +41,17 @@ export function nativeBindingFor(input: { isElectron: boolean; isPackaged: boole
   if (!input.isElectron || input.isPackaged) return undefined;
   return path.join(input.repoRoot, ...ELECTRON_SQLITE_BINDING);
 }
+
+/**
+ * Chromium switches that open the app to a debugger from outside (the DevTools protocol on a port
+ * or a pipe). The fuses switch off Node's --inspect; these are Chromium's own, so a release refuses
+ * to start with them. Chromium also reads switches with one dash (and `/` on Windows). Returns the
+ * switch found, or null.
+ */
+export function remoteDebuggingSwitch(argv: readonly string[]): string | null {
+  for (const arg of argv) {
+    const match = /^(?:--?|\/)(remote-debugging-(?:port|pipe))(?:=|$)/i.exec(arg);
+    if (match) return `--${match[1]!.toLowerCase()}`;
+  }
+  return null;
+}

@@ -1,7 +1,12 @@
 /** The BrowserWindow settings, kept apart from electron-main.ts so tests can check them. */
 import type { BrowserWindowConstructorOptions, WebPreferences } from 'electron';
 
-export function secureWebPreferences(preloadPath: string): WebPreferences {
+export interface WindowMode {
+  /** A packaged app or a --production build: no DevTools (nor the menu shortcut that opens them). */
+  release: boolean;
+}
+
+export function secureWebPreferences(preloadPath: string, mode: WindowMode): WebPreferences {
   return {
     preload: preloadPath,
     contextIsolation: true,
@@ -15,10 +20,11 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
     spellcheck: true,
     navigateOnDragDrop: false,
     safeDialogs: true,
+    devTools: !mode.release,
   };
 }
 
-export function mainWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+export function mainWindowOptions(preloadPath: string, mode: WindowMode): BrowserWindowConstructorOptions {
   return {
     width: 1100,
     height: 760,
@@ -28,6 +34,6 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
     show: false,
     autoHideMenuBar: true,
     backgroundColor: '#ffffff',
-    webPreferences: secureWebPreferences(preloadPath),
+    webPreferences: secureWebPreferences(preloadPath, mode),
   };
 }

@@ -6,7 +6,8 @@
 import { Worker } from 'node:worker_threads';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
-import { parseWorkerMessage, type CoreWorkerData, type HostToWorker } from './core-worker-protocol.js';
+import type { FileKeyring } from '../../sync/client/attachments/file-keys.js';
+import { parseWorkerMessage, type CoreWorkerData, type FileKeyReply, type HostToWorker } from './core-worker-protocol.js';
 
 export interface StartCoreWorkerOptions extends CoreWorkerData {
   /**
@@ -21,12 +22,18 @@ export interface CoreWorkerHandle {
   readonly ready: Promise<void>;
   invoke(method: string, args: unknown): Promise<AppCallResult>;
   subscribe(listener: (event: AppEvent) => void): () => void;
+  /** The attachment files' keys in the core's mirror, for this host's file gateway. */
+  readonly fileKeys: FileKeyring;
   /** Closes the core cleanly (queued messages stay on disk), then ends the thread. Idempotent. */
   close(): Promise<void>;
 }
 
 export class CoreWorkerError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Why the core could not be opened, when it said (e.g. mirror_unreadable). */
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'CoreWorkerError';
   }
@@ -38,11 +45,13 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
     profileDir: rest.profileDir,
     defaultServerUrl: rest.defaultServerUrl,
     ...(rest.nativeBinding ? { nativeBinding: rest.nativeBinding } : {}),
+    ...(rest.mirrorKey ? { mirrorKey: rest.mirrorKey } : {}),
     ...(rest.allowLoopbackPreviews ? { allowLoopbackPreviews: true } : {}),
   };
 
   const worker = new Worker(workerScriptPath, { workerData: data });
   const pending = new Map<number, (reply: AppCallResult) => void>();
+  const pendingKeys = new Map<number, (reply: FileKeyReply) => void>();
   const listeners = new Set<(event: AppEvent) => void>();
   let nextId = 1;
   /** Set once the worker can no longer answer; calls resolve to this error. */
@@ -68,6 +77,10 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
       pending.delete(id);
       resolve({ ok: false, error: { code: 'internal', message: deadReason } });
     }
+    for (const [id, resolve] of pendingKeys) {
+      pendingKeys.delete(id);
+      resolve({ type: 'file_key_reply', id, ok: false, message: deadReason });
+    }
   }
 
   function report(error: Error): void {
@@ -87,7 +100,7 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
         resolveReady();
         break;
       case 'failed': {
-        const error = new CoreWorkerError(`The client core could not be opened: ${message.message}`);
+        const error = new CoreWorkerError(`The client core could not be opened: ${message.message}`, message.code);
         failAll(error.message);
         report(error);
         void worker.terminate();
@@ -110,6 +123,12 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
           }
         }
         break;
+      case 'file_key_reply': {
+        const resolve = pendingKeys.get(message.id);
+        pendingKeys.delete(message.id);
+        resolve?.(message);
+        break;
+      }
       case 'closed':
         failAll('The client core is closed');
         // The core has closed its database and connection: nothing left worth waiting for.
@@ -137,8 +156,29 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
     worker.postMessage(message);
   }
 
+  async function fileKey(request: { op: 'add'; keyId: string; key: string } | { op: 'get' | 'forget'; keyId: string }) {
+    if (deadReason !== null || closeRequested) throw new CoreWorkerError(deadReason ?? 'The client core is closing');
+    const id = nextId++;
+    const reply = await new Promise<FileKeyReply>((resolve) => {
+      pendingKeys.set(id, resolve);
+      post({ type: 'file_key', id, ...request });
+    });
+    if (!reply.ok) throw new CoreWorkerError(`The key of an attachment file is out of reach: ${reply.message}`);
+    return reply.key;
+  }
+
+  const fileKeys: FileKeyring = {
+    add: async (keyId, key) => void (await fileKey({ op: 'add', keyId, key: key.toString('hex') })),
+    get: async (keyId) => {
+      const key = await fileKey({ op: 'get', keyId });
+      return key === null ? null : Buffer.from(key, 'hex');
+    },
+    forget: async (keyId) => void (await fileKey({ op: 'forget', keyId })),
+  };
+
   return {
     ready,
+    fileKeys,
     invoke(method, args) {
       if (deadReason !== null || closeRequested) {
         return Promise.resolve({

@@ -2,33 +2,49 @@
  * Messages between a host's main thread and the core worker (main/node/core-worker.ts).
  *   host → worker:  { type: 'call', id, method, args }   an untrusted app API call, relayed as-is
  *                   { type: 'close' }                     close the core, then let the thread end
+ *                   { type: 'file_key', id, op, keyId, key? } the file gateway's access to attachment keys
  *   worker → host:  { type: 'ready' }                     the core is open
- *                   { type: 'failed', message }           the core could not be opened
+ *                   { type: 'failed', message, code? }    the core could not be opened (code: e.g. mirror_unreadable)
  *                   { type: 'reply', id, reply }          the dispatcher's result envelope
  *                   { type: 'event', event }              a core change notification
  *                   { type: 'closed' }                    the core is closed; safe to end the thread
+ *                   { type: 'file_key_reply', id, ... }   a file key (or null), done, or why not
+ * File keys travel only between the host's main thread and the worker: never over the app API.
  * Validation of (method, args) happens in the worker, by the app API dispatcher.
  */
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
+import { KEY_ID_PATTERN } from '../../sync/client/attachments/file-keys.js';
 
 /** What the worker receives as `workerData`: ClientCoreOptions minus what cannot cross threads. */
 export interface CoreWorkerData {
   profileDir: string;
   defaultServerUrl: string;
   nativeBinding?: string;
+  /** The mirror's key as 64 hex characters (kept in memory only; see main/common/mirror-key-file.ts). */
+  mirrorKey?: string;
   /** --allow-loopback-previews: link previews may fetch http://127.0.0.1 (tests only). */
   allowLoopbackPreviews?: boolean;
 }
 
-export type HostToWorker = { type: 'call'; id: number; method: string; args: unknown } | { type: 'close' };
+export type FileKeyRequest =
+  | { type: 'file_key'; id: number; op: 'add'; keyId: string; key: string }
+  | { type: 'file_key'; id: number; op: 'get' | 'forget'; keyId: string };
+
+/** Keys (hex) the file gateway asked for: a key or null for 'get', null once done for the others. */
+export type FileKeyReply = { type: 'file_key_reply'; id: number } & (
+  { ok: true; key: string | null } | { ok: false; message: string }
+);
+
+export type HostToWorker = { type: 'call'; id: number; method: string; args: unknown } | { type: 'close' } | FileKeyRequest;
 
 export type WorkerToHost =
   | { type: 'ready' }
-  | { type: 'failed'; message: string }
+  | { type: 'failed'; message: string; code?: string }
   | { type: 'reply'; id: number; reply: AppCallResult }
   | { type: 'event'; event: AppEvent }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  | FileKeyReply;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -41,6 +57,7 @@ export function isCoreWorkerData(value: unknown): value is CoreWorkerData {
     value.profileDir.length > 0 &&
     typeof value.defaultServerUrl === 'string' &&
     (value.nativeBinding === undefined || typeof value.nativeBinding === 'string') &&
+    (value.mirrorKey === undefined || (typeof value.mirrorKey === 'string' && /^[0-9a-f]{64}$/.test(value.mirrorKey))) &&
     (value.allowLoopbackPreviews === undefined || typeof value.allowLoopbackPreviews === 'boolean')
   );
 }
@@ -48,6 +65,7 @@ export function isCoreWorkerData(value: unknown): value is CoreWorkerData {
 export function parseHostMessage(value: unknown): HostToWorker | null {
   if (!isRecord(value)) return null;
   if (value.type === 'close') return { type: 'close' };
+  if (value.type === 'file_key') return parseFileKeyRequest(value);
   if (
     value.type === 'call' &&
     typeof value.id === 'number' &&
@@ -66,7 +84,11 @@ export function parseWorkerMessage(value: unknown): WorkerToHost | null {
     case 'closed':
       return { type: value.type };
     case 'failed':
-      return { type: 'failed', message: typeof value.message === 'string' ? value.message : 'unknown error' };
+      return {
+        type: 'failed',
+        message: typeof value.message === 'string' ? value.message : 'unknown error',
+        ...(typeof value.code === 'string' ? { code: value.code } : {}),
+      };
     case 'reply':
       if (typeof value.id === 'number' && isRecord(value.reply) && typeof value.reply.ok === 'boolean') {
         return { type: 'reply', id: value.id, reply: value.reply as AppCallResult };
@@ -75,7 +97,27 @@ export function parseWorkerMessage(value: unknown): WorkerToHost | null {
     case 'event':
       if (isRecord(value.event) && typeof value.event.type === 'string') return { type: 'event', event: value.event as AppEvent };
       return null;
+    case 'file_key_reply':
+      if (typeof value.id !== 'number') return null;
+      if (value.ok === true && (value.key === null || (typeof value.key === 'string' && HEX_KEY.test(value.key)))) {
+        return { type: 'file_key_reply', id: value.id, ok: true, key: value.key };
+      }
+      if (value.ok === false && typeof value.message === 'string') {
+        return { type: 'file_key_reply', id: value.id, ok: false, message: value.message };
+      }
+      return null;
     default:
       return null;
   }
+}
+
+const HEX_KEY = /^[0-9a-f]{64}$/;
+
+function parseFileKeyRequest(value: Record<string, unknown>): FileKeyRequest | null {
+  const { id, op, keyId, key } = value;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId))
+    return null;
+  if (op === 'add') return typeof key === 'string' && HEX_KEY.test(key) ? { type: 'file_key', id, op, keyId, key } : null;
+  if (op === 'get' || op === 'forget') return { type: 'file_key', id, op, keyId };
+  return null;
 }

@@ -4,7 +4,14 @@
  */
 import { createAppDispatcher, type AppCallResult } from '../../sync/app-api/dispatcher.js';
 import type { ClientCore, ClientCoreOptions } from '../../sync/client/client-core-types.js';
-import { parseHostMessage, type CoreWorkerData, type WorkerToHost } from './core-worker-protocol.js';
+import type { FileKeyring } from '../../sync/client/attachments/file-keys.js';
+import {
+  parseHostMessage,
+  type CoreWorkerData,
+  type FileKeyReply,
+  type FileKeyRequest,
+  type WorkerToHost,
+} from './core-worker-protocol.js';
 
 /** The bits of worker_threads' parentPort this needs. */
 export interface WorkerPort {
@@ -15,6 +22,12 @@ export interface WorkerPort {
 
 export type OpenCore = (options: ClientCoreOptions) => Promise<ClientCore>;
 
+/** A typed failure's code (MirrorUnreadableError's mirror_unreadable), so the host can tell it apart. */
+function codeOf(error: unknown): { code?: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? { code } : {};
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -22,12 +35,18 @@ function describe(error: unknown): string {
 export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: OpenCore): void {
   let state: 'opening' | 'open' | 'closing' | 'closed' | 'failed' = 'opening';
   let unsubscribe: (() => void) | null = null;
+  /** The open mirror's attachment keys (none while the core is in recovery). */
+  let fileKeys: FileKeyring | null = null;
 
   const opening = (async () => {
     const core = await openCore({
       profileDir: data.profileDir,
       defaultServerUrl: data.defaultServerUrl,
+      onFileKeys: (keys) => {
+        fileKeys = keys;
+      },
       ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}),
+      ...(data.mirrorKey ? { mirrorKey: Buffer.from(data.mirrorKey, 'hex') } : {}),
     });
     const dispatch = createAppDispatcher(core);
     return { core, dispatch };
@@ -43,7 +62,7 @@ export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: 
     (error: unknown) => {
       state = 'failed';
       process.exitCode = 1;
-      port.postMessage({ type: 'failed', message: describe(error) });
+      port.postMessage({ type: 'failed', message: describe(error), ...codeOf(error) });
       // The host ends the thread when it reads 'failed'; closing the port lets it end on its own too.
       port.close();
     },
@@ -61,6 +80,35 @@ export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: 
     }
     if (state === 'closed') return;
     port.postMessage({ type: 'reply', id, reply });
+  }
+
+  /** The host's file gateway reaching attachment keys; never through the app API the page can call. */
+  async function fileKey(request: FileKeyRequest): Promise<void> {
+    let reply: FileKeyReply;
+    try {
+      await opening;
+      const keys = state === 'open' ? fileKeys : null;
+      if (keys === null) throw new Error('The messages on this device are not open');
+      switch (request.op) {
+        case 'get': {
+          const key = await keys.get(request.keyId);
+          reply = { type: 'file_key_reply', id: request.id, ok: true, key: key?.toString('hex') ?? null };
+          break;
+        }
+        case 'add':
+          await keys.add(request.keyId, Buffer.from(request.key, 'hex'));
+          reply = { type: 'file_key_reply', id: request.id, ok: true, key: null };
+          break;
+        case 'forget':
+          await keys.forget(request.keyId);
+          reply = { type: 'file_key_reply', id: request.id, ok: true, key: null };
+          break;
+      }
+    } catch (error) {
+      reply = { type: 'file_key_reply', id: request.id, ok: false, message: describe(error) };
+    }
+    if (state === 'closed') return;
+    port.postMessage(reply);
   }
 
   async function close(): Promise<void> {
@@ -86,6 +134,7 @@ export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: 
     const message = parseHostMessage(raw);
     if (!message) return;
     if (message.type === 'close') void close();
+    else if (message.type === 'file_key') void fileKey(message);
     else void call(message.id, message.method, message.args);
   });
 }

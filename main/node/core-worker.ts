@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openClientCore } from '../../sync/client/client-core.js';
+import { openClientCoreWithRecovery } from '../../sync/client/recovering-core.js';
 import { createLinkPreviewFetcher } from '../../sync/node/link-preview/fetcher.js';
 import { isCoreWorkerData, type CoreWorkerData } from './core-worker-protocol.js';
 import { runCoreWorker } from './core-worker-runtime.js';
@@ -15,4 +16,7 @@ if (!isCoreWorkerData(workerData))
 const data: CoreWorkerData = workerData;
 // Link previews are fetched here, in the worker, under the hostile-world rules (loopback only for tests).
 const linkPreviews = createLinkPreviewFetcher({ allowLoopback: data.allowLoopbackPreviews === true });
-runCoreWorker(parentPort, data, (options) => openClientCore({ ...options, linkPreviews }));
+// A mirror that cannot be opened brings the core up in recovery instead of failing the worker.
+runCoreWorker(parentPort, data, (options) =>
+  openClientCoreWithRecovery(options, (opening) => openClientCore({ ...opening, linkPreviews })),
+);

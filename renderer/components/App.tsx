@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { t } from '../i18n/index.js';
 import { useApp } from '../state/context.js';
 import { MainScreen } from './MainScreen.js';
+import { RecoveryScreen } from './RecoveryScreen.js';
 import { SignInScreen } from './SignInScreen.js';
 import { StartupScreen } from './StartupScreen.js';
 
@@ -21,6 +22,8 @@ export function App() {
       return <StartupScreen unreachable={false} />;
     case 'unreachable':
       return <StartupScreen unreachable />;
+    case 'recovery':
+      return <RecoveryScreen />;
     case 'signedOut':
       return <SignInScreen />;
     case 'signedIn':

@@ -1,4 +1,5 @@
 import { ConversationPane } from './ConversationPane.js';
+import { DiskFullBanner } from './DiskFullBanner.js';
 import { Sidebar } from './Sidebar.js';
 
 export function MainScreen() {
@@ -6,6 +7,7 @@ export function MainScreen() {
     <div className="main-screen">
       <Sidebar />
       <main className="pane">
+        <DiskFullBanner />
         <ConversationPane />
       </main>
     </div>

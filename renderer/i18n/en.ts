@@ -21,6 +21,33 @@ export const en = {
     unreachable: 'The app is not responding.',
     retry: 'Try again',
     dismiss: 'Dismiss',
+    diskFull: 'There is no space left on the disk. Free some space; unsent messages are kept and will be sent.',
+  },
+
+  /** The screen shown when this device's copy of the messages could not be opened. */
+  recovery: {
+    heading: 'Your messages on this device could not be opened',
+    damaged:
+      'The file that keeps your messages on this device is damaged, so the app can’t read it. This can happen after a crash, a full disk or a disk error.',
+    undecryptable:
+      'Your messages on this device are encrypted, and the key to read them is no longer available on this device (it may have been removed from the system’s keychain).',
+    server: 'Your conversations are kept on the server: start fresh, sign in again, and they will be downloaded.',
+    movedTo: 'Nothing was deleted. The unreadable file was moved aside and kept here:',
+    recovered: (n: number) =>
+      n === 0
+        ? 'No unsent messages could be recovered.'
+        : n === 1
+          ? '1 unsent message was recovered and will be sent.'
+          : `${n} unsent messages were recovered and will be sent.`,
+    unrecoverable: (n: number) =>
+      n === 0
+        ? 'Nothing else was waiting to be sent.'
+        : n === 1
+          ? '1 unsent message or change could not be recovered.'
+          : `${n} unsent messages or changes could not be recovered.`,
+    unknown: 'How many unsent messages could not be recovered is unknown: nothing in the file could be read.',
+    startFresh: 'Start fresh',
+    starting: 'Starting fresh…',
   },
 
   signIn: {
@@ -408,6 +435,46 @@ export const en = {
     close: 'Close',
   },
 
+  settings: {
+    open: 'Settings', // (a11y contract)
+    title: 'Settings', // (a11y contract: dialog name)
+    close: 'Close',
+    privacy: {
+      heading: 'Privacy', // (a11y contract: section)
+      /** Straight apostrophe: the issue names the control so. */
+      showOnline: "Show when I'm online", // (a11y contract: combobox)
+      everyone: 'Everyone in my conversations', // (a11y contract: option)
+      nobody: 'Nobody', // (a11y contract: option)
+      showOnlineHint:
+        'Only people you’ve both written to in a conversation see when you’re online or were last seen. If you choose Nobody, you won’t see theirs either.',
+      loading: 'Loading…',
+      loadFailed: (reason: string) => `Couldn’t load your privacy settings: ${reason}`,
+      failed: (reason: string) => `Couldn’t change that: ${reason}`,
+    },
+    sessions: {
+      heading: 'Sessions', // (a11y contract: section)
+      list: 'Sessions', // (a11y contract: list)
+      unknownDevice: 'Unknown device',
+      thisDevice: 'This device',
+      lastUsed: (when: string) => `Last used ${when}`,
+      end: 'End session', // (a11y contract: button in each other session's listitem)
+      endOthers: 'End all other sessions', // (a11y contract)
+      ended: (n: number) => (n === 1 ? '1 other session ended.' : `${n} other sessions ended.`),
+      loading: 'Loading…',
+      loadFailed: (reason: string) => `Couldn’t load your sessions: ${reason}`,
+      failed: (reason: string) => `Couldn’t end that: ${reason}`,
+    },
+    password: {
+      heading: 'Password', // (a11y contract: section)
+      current: 'Current password', // (a11y contract: textbox)
+      next: 'New password', // (a11y contract: textbox)
+      change: 'Change password', // (a11y contract: button)
+      changed: (n: number) =>
+        n === 0 ? 'Password changed.' : `Password changed. ${n} other session${n === 1 ? '' : 's'} ended.`,
+      failed: (reason: string) => `Couldn’t change your password: ${reason}`,
+    },
+  },
+
   linkPreview: {
     region: 'Link preview', // (a11y contract)
     remove: 'Remove preview', // (a11y contract)
@@ -517,7 +584,9 @@ export const en = {
     unauthorized: 'Wrong username or password.',
     refused: 'The server refused the request.',
     rate_limited: 'The server is busy, or this was tried too often. Wait a moment and try again.',
+    too_many_devices: 'This account is signed in on too many devices. End a session on one of them, then try again.',
     internal: 'Something went wrong.',
+    disk_full: 'There is no space left on the disk. Free some space; unsent messages are kept and will be sent.',
     noSuchUser: (username: string) => `There is no user called “${username}”.`,
     usernameTaken: 'That username is already taken.',
     startOffline: 'You’re offline. Starting a conversation needs a connection to the server.',
@@ -554,6 +623,9 @@ export const en = {
     checksum_mismatch: 'A file arrived damaged.',
     empty_file: 'A file is empty.',
     cannot_block_yourself: 'You can’t block yourself.',
+    too_many_devices: 'This account is signed in on too many devices. End a session on one of them, then try again.',
+    too_many_conversations_created: 'You’ve started too many conversations in the last hour. Try again later.',
+    too_many_members_added: 'You’ve added too many people to groups in the last hour. Try again later.',
   } satisfies Record<RefusalReason, string>,
 } as const;
 

@@ -12,13 +12,15 @@ interface Deps {
   refreshSignedIn: () => Promise<unknown>;
 }
 
-type SessionActions = Pick<AppActions, 'reloadAll' | 'createAccount' | 'logIn' | 'logOut'>;
+type SessionActions = Pick<AppActions, 'reloadAll' | 'startFresh' | 'createAccount' | 'logIn' | 'logOut'>;
 
 export function createSession(kit: StoreKit, deps: Deps) {
   const { api, get, set } = kit;
 
   const applySession = (session: SessionInfo | null) => {
     const previous = get().session;
+    // The recovery screen stays until the core says the recovery is over (getCoreState).
+    if (get().phase === 'recovery') return;
     if (!session) {
       if (previous || get().phase !== 'signedOut') {
         set({ session: null, phase: 'signedOut' });
@@ -37,12 +39,19 @@ export function createSession(kit: StoreKit, deps: Deps) {
 
   const reloadAll = coalesce(async () => {
     try {
-      const [defaults, session, connection] = await Promise.all([
+      const [core, defaults, session, connection] = await Promise.all([
+        api.getCoreState({}),
         api.getDefaults({}),
         api.getSession({}),
         api.getConnectionState({}),
       ]);
       set({ defaults, connection });
+      if (core.kind === 'recovery') {
+        set({ phase: 'recovery', recovery: core.recovery, session: null });
+        return;
+      }
+      if (get().phase === 'recovery') set({ phase: 'loading', recovery: null });
+      set({ diskFull: core.diskFull });
       applySession(session);
       if (session) await deps.refreshSignedIn();
     } catch (error) {
@@ -53,6 +62,10 @@ export function createSession(kit: StoreKit, deps: Deps) {
 
   const actions: SessionActions = {
     reloadAll,
+    async startFresh() {
+      await api.startFresh({});
+      await reloadAll();
+    },
     async createAccount(args) {
       applySession(await api.createAccount(args));
     },

@@ -1,6 +1,6 @@
 /**
  * Your own settings of conversations and people: archive, mute, block (synced by the core to your
- * other devices), the blocked people, and drafts. Each change re-reads the conversation list,
+ * other devices), the blocked people, drafts, and privacy ("Show when I'm online"). Each change re-reads the conversation list,
  * whose summaries carry the flags the sidebar and the open conversation show.
  */
 import type { AppActions, StoreKit } from './types.js';
@@ -11,7 +11,15 @@ interface Deps {
 
 type SettingsActions = Pick<
   AppActions,
-  'setArchived' | 'setMuted' | 'setBlocked' | 'loadBlocked' | 'loadDraft' | 'saveDraft' | 'fetchLinkPreview'
+  | 'setArchived'
+  | 'setMuted'
+  | 'setBlocked'
+  | 'loadBlocked'
+  | 'loadPrivacy'
+  | 'setShowOnline'
+  | 'loadDraft'
+  | 'saveDraft'
+  | 'fetchLinkPreview'
 >;
 
 export function createSettings(kit: StoreKit, deps: Deps) {
@@ -34,6 +42,11 @@ export function createSettings(kit: StoreKit, deps: Deps) {
     },
 
     loadBlocked: () => api.listBlocked({}),
+
+    loadPrivacy: () => api.getPrivacySettings({}),
+
+    // Nothing in the list shows it: no re-read.
+    setShowOnline: (showOnline) => api.setShowOnline({ showOnline }).then(() => undefined),
 
     loadDraft: (conversationId) => api.getDraft({ conversationId }),
 

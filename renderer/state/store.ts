@@ -29,6 +29,7 @@ import { createMessages } from './messages.js';
 import { createPins } from './pins.js';
 import { createSearch, idleSearch } from './search.js';
 import { createSession } from './session.js';
+import { createSessions } from './sessions.js';
 import { createSettings } from './settings.js';
 import { createTransfers } from './transfers.js';
 import type { AppActions, AppState, AppStore, StoreKit } from './types.js';
@@ -115,6 +116,9 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
         case 'session':
           session.applySession(event.session);
           break;
+        case 'core_state':
+          void session.actions.reloadAll();
+          break;
         case 'conversations':
           void conversations.refresh();
           // A renamed conversation, one left: results name conversations and hold only members'.
@@ -159,6 +163,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       ...search.actions,
       ...pins.actions,
       ...createSettings(kit, { refreshConversations: () => conversations.refresh() }).actions,
+      ...createSessions(kit).actions,
       getAttachmentLimits: () => api.getAttachmentLimits(),
       showNotice: (text) => set({ notice: text }),
       dismissNotice: () => set({ notice: null }),
@@ -166,6 +171,8 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
 
     return {
       phase: 'loading',
+      recovery: null,
+      diskFull: false,
       defaults: null,
       session: null,
       connection: 'connecting',

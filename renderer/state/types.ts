@@ -17,6 +17,9 @@ import type {
   MessageView,
   NoticeView,
   PinnedMessageView,
+  PrivacySettingsView,
+  SessionView,
+  RecoveryView,
   SearchResult,
   SessionInfo,
 } from '../../sync/app-api/contract.js';
@@ -30,7 +33,8 @@ export interface LiveTransfer {
   totalBytes: number;
 }
 
-export type Phase = 'loading' | 'unreachable' | 'signedOut' | 'signedIn';
+/** 'recovery': this device's messages could not be opened (RecoveryScreen). */
+export type Phase = 'loading' | 'unreachable' | 'recovery' | 'signedOut' | 'signedIn';
 
 /**
  * The open conversation's window on its history: a stretch of a few hundred messages, the newest
@@ -102,6 +106,8 @@ export interface OpenConversationInfo {
 export interface AppActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;
+  /** In recovery: a new, empty copy of the messages (the salvaged unsent ones queued in it); sign-in follows. */
+  startFresh: () => Promise<void>;
   /** These throw (AppApiError / TransportError) so the form can show why. */
   createAccount: (args: AppApiArgs<'createAccount'>) => Promise<void>;
   logIn: (args: AppApiArgs<'logIn'>) => Promise<void>;
@@ -137,6 +143,18 @@ export interface AppActions {
   setBlocked: (userId: string, blocked: boolean) => Promise<void>;
   /** The people you blocked. Throws. */
   loadBlocked: () => Promise<User[]>;
+  /** The devices signed in to your account, this one marked. Throws (offline too). */
+  loadSessions: () => Promise<SessionView[]>;
+  /** Signs one of your other devices out. Throws. */
+  endSession: (sessionId: string) => Promise<void>;
+  /** Signs every other device out; resolves with how many. Throws. */
+  endOtherSessions: () => Promise<number>;
+  /** A new password, given the current one; every other device is signed out (resolves with how many). Throws. */
+  changePassword: (currentPassword: string, newPassword: string) => Promise<number>;
+  /** Your privacy settings ("Show when I'm online"). Throws. */
+  loadPrivacy: () => Promise<PrivacySettingsView>;
+  /** Who sees when you are online (synced; the server enforces it). Throws. */
+  setShowOnline: (showOnline: PrivacySettingsView['showOnline']) => Promise<void>;
   /** A conversation's saved draft, or null. Throws. */
   loadDraft: (conversationId: string) => Promise<DraftView | null>;
   /** Keeps what the composer holds (empty text: no draft). Throws. */
@@ -195,6 +213,10 @@ export interface AppActions {
 
 export interface AppState {
   phase: Phase;
+  /** What the recovery screen shows; set while phase is 'recovery'. */
+  recovery: RecoveryView | null;
+  /** Nothing can be written: the disk is full (a banner says so until there is room again). */
+  diskFull: boolean;
   defaults: Defaults | null;
   session: SessionInfo | null;
   connection: ConnectionState;

@@ -70,7 +70,16 @@ export const appApiArgs = {
       password: z.string().min(1).max(LIMITS.maxPasswordChars),
     })
     .strict(),
+  /** Signs out here at once; the server revokes the session now, or when it can next be reached. */
   logOut: none,
+  /** Your sessions (devices signed in), this one marked; needs the server. */
+  listSessions: none,
+  /** Ends one of your other sessions (its device is signed out at once). */
+  endSession: z.object({ sessionId: id }).strict(),
+  /** Ends every session of yours but this one. */
+  endOtherSessions: none,
+  /** A new password, given the current one; every other session ends. */
+  changePassword: z.object({ currentPassword: z.string().min(1).max(LIMITS.maxPasswordChars), newPassword: password }).strict(),
   getConnectionState: none,
   /**
    * The conversation list, newest activity first (ties by id): all of it, or (`limit`) one screen,
@@ -219,6 +228,13 @@ export const appApiArgs = {
   setBlocked: z.object({ userId: id, blocked: z.boolean() }).strict(),
   /** The people you blocked, by name. */
   listBlocked: none,
+  /** Your privacy settings ("Show when I'm online"), as this device has them. */
+  getPrivacySettings: none,
+  /**
+   * Who sees when you are online and when you were last seen: everyone you share a conversation with
+   * in which you both have written, or nobody (then you see nobody's either). Synced; works offline.
+   */
+  setShowOnline: z.object({ showOnline: z.enum(['everyone', 'nobody']) }).strict(),
   /**
    * The core fetches the page (https only, or http on 127.0.0.1 when the host allows loopback
    * previews) and returns its title, description and image; null when there is none, the address
@@ -229,6 +245,13 @@ export const appApiArgs = {
   setTyping: z.object({ conversationId: id }).strict(),
   /** Who is typing in the conversation, and whether the other person is online. */
   getActivity: z.object({ conversationId: id }).strict(),
+  /** Whether the core is working normally (and whether the disk is full), or waits for a recovery. */
+  getCoreState: none,
+  /**
+   * In recovery: a new, empty mirror; what could be salvaged of the damaged one's outbox is queued
+   * in it again (with its client ids, so nothing is sent twice). Sign in next; history comes back.
+   */
+  startFresh: none,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -551,6 +574,10 @@ export interface AppApiResults {
   createAccount: SessionInfo;
   logIn: SessionInfo;
   logOut: null;
+  listSessions: SessionView[];
+  endSession: null;
+  endOtherSessions: EndedSessions;
+  changePassword: EndedSessions;
   getConnectionState: ConnectionState;
   listConversations: ConversationSummary[];
   startConversation: ConversationSummary;
@@ -589,8 +616,50 @@ export interface AppApiResults {
   getDraft: DraftView | null;
   setBlocked: null;
   listBlocked: User[];
+  getPrivacySettings: PrivacySettingsView;
+  setShowOnline: null;
   fetchLinkPreview: LinkPreviewView | null;
+  getCoreState: CoreState;
+  startFresh: null;
 }
+
+/** One device signed in to your account. */
+export interface SessionView {
+  id: string;
+  /** null when the device did not say what it is. */
+  deviceName: string | null;
+  lastUsedAt: number;
+  /** This device. */
+  current: boolean;
+}
+
+export interface EndedSessions {
+  /** How many sessions ended. */
+  ended: number;
+}
+
+/** Your privacy settings. */
+export interface PrivacySettingsView {
+  /** "Show when I'm online": everyone in my conversations (the default) or nobody. */
+  showOnline: 'everyone' | 'nobody';
+}
+
+/** Why this device's messages could not be opened: a damaged file, or one that cannot be decrypted. */
+export type MirrorProblem = 'damaged' | 'undecryptable';
+
+/** What the recovery screen shows. The unreadable files are kept, renamed, never deleted. */
+export interface RecoveryView {
+  problem: MirrorProblem;
+  /** Where the files were moved to (the main file first, then its -wal and -shm when there were any). */
+  movedTo: string[];
+  /** Unsent messages read back from the damaged file, queued again by startFresh. */
+  recoveredMessages: number;
+  /** Unsent messages and changes seen but not readable; null when nothing could be read to count them. */
+  unrecoverable: number | null;
+}
+
+/** The core's state as a whole, declared once; the renderer picks its screen by `kind`. */
+export type CoreState = { kind: 'ready'; diskFull: boolean } | { kind: 'recovery'; recovery: RecoveryView };
 
 /** The whole API as the renderer calls it. */
 export type AppApi = {
@@ -604,11 +673,13 @@ export type AppEvent =
   | { type: 'connection'; state: ConnectionState }
   | { type: 'session'; session: SessionInfo | null }
   | { type: 'conversations' }
+  /** The core's state changed (recovery finished, the disk filled up or has room again): re-read getCoreState. */
+  | { type: 'core_state' }
   | { type: 'messages'; conversationId: string }
   /** Typing or presence changed for this conversation: re-read getActivity. */
   | { type: 'activity'; conversationId: string }
   /**
-   * Your settings changed (here or on another device): archive, mute, drafts or blocks. The
+   * Your settings changed (here or on another device): archive, mute, drafts, blocks or privacy. The
    * conversation list is re-read anyway ('conversations' comes too); this tells an open composer to
    * re-read its draft when the change came from another device.
    */
@@ -641,6 +712,8 @@ export const APP_ERROR_CODES = [
   'unauthorized', // wrong username or password, or the session was revoked
   'refused', // the server said no for another reason
   'rate_limited', // the server is busy, or this was tried too often: try again later
+  'too_many_devices', // signing in: the account is signed in on as many devices as it may be
+  'disk_full', // nothing could be written: no space left on the disk (what was typed is not stored)
   'internal',
 ] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { APP_API_METHODS, AppApiError, appApiArgs, type AppApi, type AppApiMethod, type AppErrorPayload } from './contract.js';
+import { isDiskFull } from './disk-full.js';
 
 export type AppCallResult = { ok: true; result: unknown } | { ok: false; error: AppErrorPayload };
 
@@ -37,7 +38,8 @@ export function createAppDispatcher(api: AppApi): (method: unknown, args: unknow
       return { ok: true, result: await call.call(api, parsed.data) };
     } catch (error) {
       if (error instanceof AppApiError) return { ok: false, error: { code: error.code, message: error.message } };
-      return { ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : String(error) } };
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, error: { code: isDiskFull(error) ? 'disk_full' : 'internal', message } };
     }
   };
 }

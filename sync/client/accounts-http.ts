@@ -1,5 +1,13 @@
+import type { z } from 'zod';
 import { AppApiError } from '../app-api/contract.js';
-import { ACCOUNTS_PATH, SESSIONS_PATH, httpErrorResponse, sessionResponse, type SessionResponse } from '../protocol/frames.js';
+import {
+  ACCOUNTS_PATH,
+  CURRENT_SESSION_PATH,
+  SESSIONS_PATH,
+  httpErrorResponse,
+  sessionResponse,
+  type SessionResponse,
+} from '../protocol/frames.js';
 
 type Fetch = typeof globalThis.fetch;
 
@@ -31,9 +39,74 @@ export async function requestSession(
   const message = error.success ? error.data.message : `The server refused (HTTP ${response.status}).`;
   if (response.status === 401) throw new AppApiError('unauthorized', message);
   if (response.status === 409) throw new AppApiError('conflict', message);
+  if (error.success && error.data.reason === 'too_many_devices') throw new AppApiError('too_many_devices', message);
   if (response.status === 429 || (error.success && error.data.code === 'rate_limited')) {
     throw new AppApiError('rate_limited', message);
   }
   if (response.status === 400 || response.status === 413) throw new AppApiError('invalid_argument', message);
+  throw new AppApiError('refused', message);
+}
+
+/**
+ * Revokes a session on the server (signing out). `revoked` also when the server no longer knows the
+ * token (401: revoked or expired already); `unreachable` when the server could not be asked or
+ * failed, so the caller keeps the token to try again.
+ */
+export async function revokeSession(fetchImpl: Fetch, httpBase: string, token: string): Promise<'revoked' | 'unreachable'> {
+  try {
+    const response = await fetchImpl(`${httpBase}${CURRENT_SESSION_PATH}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(15_000),
+    });
+    await response.body?.cancel();
+    return response.status === 204 || response.status === 401 ? 'revoked' : 'unreachable';
+  } catch {
+    return 'unreachable';
+  }
+}
+
+/**
+ * One request about the signed-in person's sessions, with their token; the answer checked with
+ * `schema` (null for a 204). Refusals become AppApiErrors with the server's code and reason.
+ */
+export async function sessionRequest<T>(
+  fetchImpl: Fetch,
+  httpBase: string,
+  token: string,
+  request: { method: 'GET' | 'DELETE' | 'PUT'; path: string; body?: unknown },
+  schema: z.ZodType<T> | null,
+): Promise<T | null> {
+  let response: Response;
+  try {
+    response = await fetchImpl(`${httpBase}${request.path}`, {
+      method: request.method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch {
+    throw new AppApiError('offline', `Can't reach the server at ${httpBase}.`);
+  }
+  if (response.status === 204 || schema === null) {
+    await response.body?.cancel();
+    if (response.ok) return null;
+  }
+  const payload: unknown = await response.json().catch(() => null);
+  if (response.ok && schema) {
+    const parsed = schema.safeParse(payload);
+    if (parsed.success) return parsed.data;
+    throw new AppApiError('internal', 'The server answered with something this app does not understand.');
+  }
+  const error = httpErrorResponse.safeParse(payload);
+  const message = error.success ? error.data.message : `The server refused (HTTP ${response.status}).`;
+  if (response.status === 401) throw new AppApiError('unauthorized', message);
+  if (response.status === 404) throw new AppApiError('not_found', message);
+  if (response.status === 429 || (error.success && error.data.code === 'rate_limited'))
+    throw new AppApiError('rate_limited', message);
+  if (response.status === 400) throw new AppApiError('invalid_argument', message);
   throw new AppApiError('refused', message);
 }

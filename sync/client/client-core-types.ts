@@ -1,5 +1,7 @@
 import type { AppApi, AppEvent, LinkPreviewView } from '../app-api/contract.js';
 import type { Runtime } from '../common/runtime.js';
+import type { SalvagedOutbox } from './mirror/outbox-salvage.js';
+import type { FileKeyring } from './attachments/file-keys.js';
 
 export interface ClientCoreOptions {
   /** Folder holding this profile's mirror (mirror.sqlite). Created if missing. */
@@ -11,10 +13,26 @@ export interface ClientCoreOptions {
   /** better-sqlite3 binding built for Electron's ABI (see README); absent under plain Node. */
   nativeBinding?: string;
   /**
+   * 32 random bytes the mirror is encrypted with (hosts keep them in the OS keychain or a 0600
+   * file); without it the mirror is plain (tests). A plain mirror is encrypted on its first keyed open.
+   */
+  mirrorKey?: Uint8Array;
+  /** Queued into the mirror when it opens: what was salvaged from a damaged one ("Start fresh"). */
+  restoreOutbox?: SalvagedOutbox;
+  /** Called when a write in the background (sync, sending) failed for want of disk space. */
+  onDiskFull?: () => void;
+  /**
    * Makes link previews for fetchLinkPreview (sync/node/link-preview); default: the hostile-world
    * fetcher (https only, public addresses only). Hosts pass one with allowLoopback for tests.
    */
   linkPreviews?: LinkPreviewFetcher;
+  /** What the person's list of sessions calls this device; "Messenger on <system>" unless given. */
+  deviceName?: string;
+  /**
+   * Given the keys of the profile's attachment files once the mirror is open, for the host's file
+   * gateway (the core worker answers it with them; they never leave the mirror otherwise).
+   */
+  onFileKeys?: (keys: FileKeyring) => void;
 }
 
 /** Fetches a page's preview; null when there is none. May throw: the core turns any failure into null. */
@@ -27,4 +45,6 @@ export interface ClientCore extends AppApi {
   subscribe(listener: (event: AppEvent) => void): () => void;
   /** Stops timers, closes the connection and the mirror. Queued messages stay queued on disk. */
   close(): Promise<void>;
+  /** A small write to the mirror; throws (SQLITE_FULL) while the disk is full. */
+  probeWrite?(): void;
 }

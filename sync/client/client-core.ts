@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AppApiError,
@@ -8,6 +7,7 @@ import {
   type AppEvent,
   type ConversationInfo,
   type ConversationSummary,
+  type CoreState,
   type DraftView,
   type EditHistoryEntry,
   type LinkPreviewView,
@@ -15,15 +15,29 @@ import {
   type MessagePage,
   type MessageView,
   type PinnedMessageView,
+  type PrivacySettingsView,
+  type EndedSessions,
   type SearchResult,
   type SessionInfo,
+  type SessionView,
 } from '../app-api/contract.js';
 import type { Runtime } from '../common/runtime.js';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
-import type { GroupChange, SessionResponse, User } from '../protocol/frames.js';
+import {
+  endedSessionsResponse,
+  OTHER_SESSIONS_PATH,
+  PASSWORD_PATH,
+  SESSIONS_PATH,
+  sessionListResponse,
+  type GroupChange,
+  type SessionResponse,
+  type User,
+} from '../protocol/frames.js';
+import type { z } from 'zod';
 import { createLinkPreviewFetcher } from '../node/link-preview/fetcher.js';
+import { ensurePrivateDir } from '../node/private-files.js';
 import { realRuntime } from '../node/real-runtime.js';
-import { requestSession } from './accounts-http.js';
+import { requestSession, revokeSession, sessionRequest } from './accounts-http.js';
 import { BlobStore } from './attachments/blob-store.js';
 import { composeAttachments } from './attachments/compose-attachments.js';
 import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
@@ -64,14 +78,18 @@ export interface ClientCoreDependencies {
 
 /** Opens a profile: its mirror, and (when signed in) the sync engine. */
 export async function openClientCore(options: ClientCoreOptions, dependencies: ClientCoreDependencies = {}): Promise<ClientCore> {
-  mkdirSync(options.profileDir, { recursive: true });
+  ensurePrivateDir(options.profileDir);
   const mirror = Mirror.open(join(options.profileDir, MIRROR_FILE), {
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    ...(options.mirrorKey ? { key: options.mirrorKey } : {}),
   });
+  // Start fresh after a damaged mirror: what was salvaged of its outbox is queued again (mirror-recovery.ts).
+  if (options.restoreOutbox) mirror.restoreSalvaged(options.restoreOutbox);
   const runtime = options.runtime ?? realRuntime();
   // The clock and the device id (made once, from the injected randomness) of its settings writes.
   mirror.settings.useRuntime(runtime);
-  const blobs = new BlobStore(options.profileDir);
+  const blobs = new BlobStore(options.profileDir, mirror.fileKeys);
+  options.onFileKeys?.(mirror.fileKeys);
   // In the background: nothing waits for it, and a core closed meanwhile just ends it early.
   collectAttachmentGarbage(mirror, blobs, runtime.clock.now()).catch(() => undefined);
   return new LocalClientCore(
@@ -83,7 +101,15 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
     dependencies.fetch ?? globalThis.fetch,
     dependencies.uploadTransport ?? nodeUploadTransport,
     options.linkPreviews ?? createLinkPreviewFetcher(),
+    options.deviceName ?? defaultDeviceName(process.platform),
+    options.onDiskFull,
   );
+}
+
+/** How the list of sessions names a device whose host gave no name. */
+export function defaultDeviceName(platform: NodeJS.Platform): string {
+  const systems: Partial<Record<NodeJS.Platform, string>> = { darwin: 'macOS', win32: 'Windows', linux: 'Linux' };
+  return `Messenger on ${systems[platform] ?? platform}`;
 }
 
 /** The app API implemented over the mirror and the sync engine; what both hosts run. */
@@ -103,10 +129,13 @@ class LocalClientCore implements ClientCore {
     private readonly fetchImpl: typeof globalThis.fetch,
     private readonly uploadTransport: UploadTransport,
     private readonly linkPreviews: LinkPreviewFetcher,
+    private readonly deviceName: string,
+    private readonly onDiskFull?: () => void,
   ) {
     this.settings = new PersonalSettings(mirror, (event) => this.emit(event));
     this.session = mirror.session();
     if (this.session?.token) this.startEngine(this.session);
+    void this.revokeEndedSessions();
   }
 
   subscribe(listener: (event: AppEvent) => void): () => void {
@@ -137,6 +166,7 @@ class LocalClientCore implements ClientCore {
       username: args.username,
       displayName: args.displayName,
       password: args.password,
+      deviceName: this.deviceName,
     });
     return this.adopt(address, response);
   }
@@ -145,21 +175,86 @@ class LocalClientCore implements ClientCore {
     const address = this.address(args.serverUrl);
     const username = args.username.trim().toLowerCase();
     this.refuseIfAnotherAccountHasUnsent(address, username);
-    const response = await requestSession(this.fetchImpl, address.httpBase, 'login', { username, password: args.password });
+    const response = await requestSession(this.fetchImpl, address.httpBase, 'login', {
+      username,
+      password: args.password,
+      deviceName: this.deviceName,
+    });
     return this.adopt(address, response);
   }
 
+  /**
+   * Signs out at once, online or not. The token is revoked on the server now if it answers,
+   * otherwise the next time this core reaches a server (see revokeEndedSessions).
+   */
   async logOut(): Promise<null> {
     this.stopEngine();
     // The mirror and the outbox stay: logging in again as the same person sends what is queued.
-    this.mirror.forgetToken();
+    const ended = this.mirror.session();
+    if (ended?.token) this.mirror.endSession(this.address(ended.serverUrl).httpBase);
+    else this.mirror.forgetToken();
     this.session = this.mirror.session();
     this.emit({ type: 'session', session: null });
+    void this.revokeEndedSessions();
     return null;
+  }
+
+  async listSessions(): Promise<SessionView[]> {
+    const sessions = await this.sessionRequest({ method: 'GET', path: SESSIONS_PATH }, sessionListResponse);
+    return (sessions?.sessions ?? []).map(({ id, deviceName, lastUsedAt, current }) => ({ id, deviceName, lastUsedAt, current }));
+  }
+
+  async endSession(args: AppApiArgs<'endSession'>): Promise<null> {
+    await this.sessionRequest({ method: 'DELETE', path: `${SESSIONS_PATH}/${encodeURIComponent(args.sessionId)}` }, null);
+    return null;
+  }
+
+  async endOtherSessions(): Promise<EndedSessions> {
+    return (await this.sessionRequest({ method: 'DELETE', path: OTHER_SESSIONS_PATH }, endedSessionsResponse)) ?? { ended: 0 };
+  }
+
+  async changePassword(args: AppApiArgs<'changePassword'>): Promise<EndedSessions> {
+    const body = { currentPassword: args.currentPassword, newPassword: args.newPassword };
+    return (await this.sessionRequest({ method: 'PUT', path: PASSWORD_PATH, body }, endedSessionsResponse)) ?? { ended: 0 };
+  }
+
+  /** A request about this account's sessions, with this device's token. */
+  private sessionRequest<T>(request: Parameters<typeof sessionRequest>[3], schema: z.ZodType<T> | null): Promise<T | null> {
+    const session = this.session;
+    if (!session?.token) throw new AppApiError('not_signed_in', 'Sign in first.');
+    return sessionRequest(this.fetchImpl, this.address(session.serverUrl).httpBase, session.token, request, schema);
+  }
+
+  /** Asks the server to revoke every token signed out of here that it has not revoked yet; keeps those it could not. */
+  private async revokeEndedSessions(): Promise<void> {
+    try {
+      for (const { httpBase, token } of this.mirror.revocations.pending()) {
+        if ((await revokeSession(this.fetchImpl, httpBase, token)) === 'revoked') this.mirror.revocations.done(token);
+      }
+    } catch (error) {
+      // Kept for the next try. A core closed meanwhile (the mirror with it) is no news.
+      if (this.mirror.isOpen)
+        console.warn('Could not revoke signed-out sessions:', error instanceof Error ? error.message : error);
+    }
   }
 
   async getConnectionState() {
     return this.engine?.connectionState ?? 'offline';
+  }
+
+  /** Open normally; recovering-core.ts answers for a mirror that could not be opened, and for a full disk. */
+  async getCoreState(): Promise<CoreState> {
+    return { kind: 'ready', diskFull: false };
+  }
+
+  async startFresh(): Promise<null> {
+    throw new AppApiError('conflict', 'The messages on this device opened normally; there is nothing to start afresh from.');
+  }
+
+  probeWrite(): void {
+    this.mirror.probeWrite(this.runtime.clock.now());
+    // Whatever waited for the disk (the queue's own bookkeeping) may go on now.
+    this.engine?.outboxChanged();
   }
 
   // -- conversations and messages ------------------------------------------------------------
@@ -463,6 +558,17 @@ class LocalClientCore implements ClientCore {
     return this.settings.listBlocked();
   }
 
+  async getPrivacySettings(): Promise<PrivacySettingsView> {
+    this.self();
+    return this.settings.privacy();
+  }
+
+  async setShowOnline(args: AppApiArgs<'setShowOnline'>): Promise<null> {
+    this.self();
+    this.settings.setShowOnline(args.showOnline);
+    return null;
+  }
+
   // -- internals -----------------------------------------------------------------------------
 
   private address(serverUrl: string): ServerAddress {
@@ -498,6 +604,8 @@ class LocalClientCore implements ClientCore {
     this.session = { serverUrl: address.display, token: response.token, user: response.user };
     this.mirror.saveSession(this.session);
     this.startEngine(this.session);
+    // The server answered just now: a good moment to revoke what was signed out of offline.
+    void this.revokeEndedSessions();
     const info = { serverUrl: this.session.serverUrl, user: this.session.user };
     this.emit({ type: 'session', session: info });
     this.emit({ type: 'conversations' });
@@ -533,6 +641,7 @@ class LocalClientCore implements ClientCore {
         if (event.type === 'messages') transfers.kick();
       },
       onUnauthorized: () => void this.logOut(),
+      ...(this.onDiskFull ? { onDiskFull: this.onDiskFull } : {}),
     });
     this.engine.start();
   }

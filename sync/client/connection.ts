@@ -1,6 +1,6 @@
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import type { ClientFrame, ErrorCode, ServerFrame } from '../protocol/frames.js';
-import { isPermanentError } from '../protocol/frames.js';
+import { isPermanentError, SESSION_ENDED_CLOSE_CODE } from '../protocol/frames.js';
 import { serverFrameValidator } from '../protocol/server-frame-validator.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { backoffDelay, RECONNECT_BACKOFF } from './backoff.js';
@@ -13,6 +13,8 @@ export class RequestError extends Error {
     message: string,
     /** Why the server refused it, when it said (a REFUSAL_REASONS code). */
     readonly reason?: RefusalReason,
+    /** With `rate_limited`: when the server said to send it again, in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'RequestError';
@@ -40,6 +42,18 @@ export interface ConnectionHooks {
 }
 
 const REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * Requests that only read (or say again what was said) are sent again by the connection itself
+ * when the server answers `rate_limited`, after the wait it names; the outbox paces its own rows
+ * (their order on the wire matters), and typing is not worth sending late.
+ */
+const RESENT_WHEN_RATE_LIMITED: ReadonlySet<Request['type']> = new Set([
+  'catch_up',
+  'list_conversations',
+  'list_settings',
+  'receipt',
+  'ping',
+]);
 const KEEPALIVE_INTERVAL_MS = 20_000;
 
 interface Pending {
@@ -93,7 +107,18 @@ export class SyncConnection {
   }
 
   /** Sends a request and resolves with its reply; rejects with RequestError on refusal, timeout or disconnect. */
-  request(request: Request, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ServerFrame> {
+  async request(request: Request, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ServerFrame> {
+    try {
+      return await this.requestOnce(request, timeoutMs);
+    } catch (error) {
+      const wait = error instanceof RequestError && error.code === 'rate_limited' ? error.retryAfterMs : undefined;
+      if (wait === undefined || !RESENT_WHEN_RATE_LIMITED.has(request.type)) throw error;
+      await new Promise<void>((resolve) => this.runtime.timers.setTimeout(resolve, wait));
+      return this.request(request, timeoutMs);
+    }
+  }
+
+  private requestOnce(request: Request, timeoutMs: number): Promise<ServerFrame> {
     if (!this.isOpen || !this.socket) {
       return Promise.reject(new RequestError('disconnected', 'Not connected'));
     }
@@ -124,13 +149,15 @@ export class SyncConnection {
       onMessage: (text) => {
         if (this.socket === socket) this.receive(text);
       },
-      onClose: ({ unauthorized }) => {
+      onClose: ({ code, unauthorized }) => {
         if (this.socket !== socket) return;
         this.socket = null;
         this.isOpen = false;
         this.failPending('Connection lost');
         this.clearTimer('keepaliveTimer');
-        this.hooks.onClose({ unauthorized });
+        // Refused at the upgrade (401), or closed because the session ended (signed out elsewhere,
+        // a password change, expiry): the token opens nothing any more.
+        this.hooks.onClose({ unauthorized: unauthorized || code === SESSION_ENDED_CLOSE_CODE });
         this.scheduleReconnect();
       },
     });
@@ -168,7 +195,7 @@ export class SyncConnection {
       if (!waiting) return;
       this.pending.delete(frame.rid);
       this.runtime.timers.clearTimeout(waiting.timer);
-      if (frame.type === 'error') waiting.reject(new RequestError(frame.code, frame.message, frame.reason));
+      if (frame.type === 'error') waiting.reject(new RequestError(frame.code, frame.message, frame.reason, frame.retryAfterMs));
       else waiting.resolve(frame);
       return;
     }

@@ -78,6 +78,11 @@ export class OutboxSender {
   /** Answers are looked at once the current task ends (replies read together settle together). */
   private recordDue = false;
   private wakeTimer: { at: number; handle: TimerHandle } | null = null;
+  /**
+   * The connection was over its frame budget: nothing more goes before this time (the latest the
+   * server named), when it has room again for every row it turned away.
+   */
+  private pausedUntil = 0;
   private online = false;
   /** Stopped for good (the core is closing or the session ended); the mirror may be closed already. */
   private stopped = false;
@@ -90,11 +95,20 @@ export class OutboxSender {
     private readonly emit: (event: AppEvent) => void,
     /** Called after acknowledgements are recorded (they may reveal events not applied yet). */
     private readonly onAcknowledged: (conversationId: string, kinds: ReadonlySet<OutboxEntry['kind']>) => void,
+    /**
+     * A write failed (a full disk): nothing of it was stored. The windows are forgotten (what they
+     * held is still queued on disk) and the owner starts the connection over.
+     */
+    private readonly onWriteFailed: (error: unknown) => void = (error) => {
+      throw error;
+    },
   ) {}
 
   setOnline(online: boolean): void {
     this.online = online;
     if (online) {
+      // A new connection has a frame budget of its own.
+      this.pausedUntil = 0;
       this.mirror.outbox.releaseDeferred();
       this.kick();
     }
@@ -117,7 +131,16 @@ export class OutboxSender {
   /** Sends whatever is due now and arranges to wake up for what is due later. */
   kick(): void {
     if (!this.online) return;
-    for (const head of this.mirror.outbox.nextEntries()) this.fill(head.conversationId);
+    try {
+      for (const head of this.mirror.outbox.nextEntries()) this.fill(head.conversationId);
+    } catch (error) {
+      this.writeFailed(error);
+    }
+  }
+
+  private writeFailed(error: unknown): void {
+    this.lanes.clear();
+    this.onWriteFailed(error);
   }
 
   /** Puts the conversation's next due rows on the wire, as many as its window has room for. */
@@ -132,6 +155,10 @@ export class OutboxSender {
   private dueRows(conversationId: string): Due[] {
     const lane = this.lanes.get(conversationId);
     if (lane && (lane.stalled || lane.barrier)) return [];
+    if (this.pausedUntil > this.runtime.clock.now()) {
+      this.wakeAt(this.pausedUntil);
+      return [];
+    }
     const room = OUTBOX_WINDOW - (lane?.inFlight.size ?? 0);
     if (room <= 0) return [];
     const due: Due[] = [];
@@ -194,6 +221,14 @@ export class OutboxSender {
     // A request cut short by stop() leaves its row queued as it is: recording anything would
     // write to a mirror that close() has just shut.
     if (this.stopped) return;
+    try {
+      this.recordAnswers();
+    } catch (error) {
+      this.writeFailed(error);
+    }
+  }
+
+  private recordAnswers(): void {
     const touched = new Map<string, Set<OutboxEntry['kind']>>();
     const acknowledged: Acknowledgement[] = [];
     const failed: Failure[] = [];
@@ -296,6 +331,14 @@ export class OutboxSender {
         : new RequestError('internal', error instanceof Error ? error.message : String(error));
     // Refused unread behind a row that failed (or never came): nothing happened to it.
     if (requestError.code === 'out_of_order') return true;
+    // Refused unread because the connection sent too much: it goes again when the server said, and
+    // the rest of the outbox waits as long (the budget is the connection's, not the row's).
+    if (requestError.code === 'rate_limited' && requestError.retryAfterMs !== undefined) {
+      const at = this.runtime.clock.now() + requestError.retryAfterMs;
+      this.pausedUntil = Math.max(this.pausedUntil, at);
+      this.mirror.outbox.defer(entry.id, at, requestError.message);
+      return true;
+    }
     if (requestError.permanent) {
       // The reason code when the server gave one (the renderer has words for it), else its words.
       const reason = requestError.reason ?? requestError.message;

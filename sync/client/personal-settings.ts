@@ -1,11 +1,11 @@
-import { AppApiError, type AppEvent, type DraftView } from '../app-api/contract.js';
+import { AppApiError, type AppEvent, type DraftView, type PrivacySettingsView } from '../app-api/contract.js';
 import { directConversationId } from '../common/conversation-ids.js';
-import { draftSchema, type Setting, type User } from '../protocol/frames.js';
+import { draftSchema, type OnlineVisibility, type Setting, type User } from '../protocol/frames.js';
 import type { Mirror } from './mirror/mirror.js';
 
 /**
- * The person's own settings as they change them here: archive, mute, the composer's draft, and
- * whom they block. Each change writes its register (pending) and what the conversation list shows
+ * The person's own settings as they change them here: archive, mute, the composer's draft, whom
+ * they block, and who sees when they are online. Each change writes its register (pending) and what the conversation list shows
  * in one transaction; the settings sync (settings-sync.ts) hears of the pending register from the
  * mirror and sends it when it can. The caller has checked that someone is signed in and, for a
  * conversation's setting, that the conversation exists.
@@ -51,6 +51,15 @@ export class PersonalSettings {
     return this.mirror.settings.blockedUsers();
   }
 
+  privacy(): PrivacySettingsView {
+    return { showOnline: this.mirror.settings.showOnline() };
+  }
+
+  /** Enforced by the server once the register reaches it (presence-rules.ts). */
+  setShowOnline(showOnline: OnlineVisibility): void {
+    this.write({ kind: 'show_online', value: showOnline }, null);
+  }
+
   /**
    * A draft does not announce 'settings' (that tells an open composer a draft changed elsewhere);
    * the list is re-read either way. `direct`: the conversation a block is about, if any.
@@ -67,6 +76,9 @@ export class PersonalSettings {
         break;
       case 'blocked':
         this.emit({ type: 'settings', conversationIds: direct && this.mirror.hasConversation(direct) ? [direct] : [] });
+        break;
+      case 'show_online':
+        this.emit({ type: 'settings', conversationIds: [] });
         break;
     }
     this.emit({ type: 'conversations' });

@@ -1,3 +1,4 @@
+import { isDiskFull } from '../app-api/disk-full.js';
 import type { AppEvent, ConnectionState } from '../app-api/contract.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import type { Conversation, ConversationEvent, ServerFrame, User } from '../protocol/frames.js';
@@ -24,6 +25,8 @@ export interface SyncEngineOptions {
   emit(event: AppEvent): void;
   /** The server refused our token: the session is over. */
   onUnauthorized(): void;
+  /** A write to the mirror failed for want of space (SQLITE_FULL); the sync starts over after its backoff. */
+  onDiskFull?(): void;
 }
 
 /**
@@ -54,7 +57,13 @@ export class SyncEngine {
     );
     this.connection = new SyncConnection(options.transport, options.runtime, options.syncUrl, options.token, {
       onOpen: () => void this.synchronise(),
-      onPush: (push) => this.handlePush(push),
+      onPush: (push) => {
+        try {
+          this.handlePush(push);
+        } catch (error) {
+          this.writeFailed(error);
+        }
+      },
       onClose: ({ unauthorized }) => this.handleClose(unauthorized),
     });
     this.outbox = new OutboxSender(
@@ -64,6 +73,7 @@ export class SyncEngine {
       options.selfId,
       (event) => options.emit(event),
       (conversationId, kinds) => this.acknowledged(conversationId, kinds),
+      (error) => this.writeFailed(error),
     );
     this.settings = new SettingsSync(options.mirror, this.connection, options.runtime, (event) => options.emit(event));
     // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.
@@ -156,11 +166,23 @@ export class SyncEngine {
       // Live events that arrived during the first catch-up were only noted; fetch them now.
       for (const conversationId of this.options.mirror.conversationsBehind()) this.catchUpInBackground(conversationId);
     } catch (error) {
+      if (isDiskFull(error)) this.options.onDiskFull?.();
       if (this.connection.open) {
         console.warn('Sync after connecting failed; reconnecting:', error instanceof Error ? error.message : error);
         this.connection.restart();
       }
     }
+  }
+
+  /**
+   * A write the mirror refused for want of space changed nothing (each is one transaction): the
+   * connection starts over after its backoff and the sync redoes it from what is stored, so
+   * nothing is lost and nothing is sent twice. Any other failure is not this method's to handle.
+   */
+  private writeFailed(error: unknown): void {
+    if (!isDiskFull(error)) throw error;
+    this.options.onDiskFull?.();
+    if (this.connection.open) this.connection.restart();
   }
 
   private handleClose(unauthorized: boolean): void {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3-multiple-ciphers';
+import { applyDatabaseKey } from './database-key.js';
 
 export type Db = Database.Database;
 
@@ -36,6 +37,10 @@ export interface OpenOptions {
   /** Path to a better-sqlite3 native binding built for another ABI (Electron); see README. */
   nativeBinding?: string;
   readonly?: boolean;
+  /** 32 random bytes: the file is encrypted with them (SQLCipher); see database-key.ts. */
+  key?: Uint8Array;
+  /** Deleted content is overwritten with zeros instead of lingering in free pages. */
+  secureDelete?: boolean;
 }
 
 /** Opens (creating if needed) a database in WAL mode and brings its schema up to date. */
@@ -45,12 +50,15 @@ export function openDatabase(path: string, migrations: readonly Migration[], opt
     ...(options.readonly ? { readonly: true } : {}),
   });
   try {
+    // The key comes before any other statement: nothing can be read without it.
+    if (options.key) applyDatabaseKey(db, options.key);
     db.pragma('journal_mode = WAL');
     // NORMAL is durable across application crashes in WAL mode; only an OS crash or power loss
     // can roll back the last transactions, never corrupt the file.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    if (options.secureDelete) db.pragma('secure_delete = ON');
     migrate(db, path, migrations);
     return db;
   } catch (error) {

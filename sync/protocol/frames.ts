@@ -360,7 +360,7 @@ export function clientIdOf(event: ConversationEvent): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Personal settings: per-conversation (archived, muted, draft) and the block list
+// Personal settings: per-conversation (archived, muted, draft), the block list, and who sees one's presence
 
 /** What the composer held when the person left it; empty text means no draft. */
 export const draftSchema = z.object({
@@ -380,9 +380,13 @@ export const settingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('muted'), conversationId: id, value: z.boolean() }),
   z.object({ kind: z.literal('draft'), conversationId: id, value: draftSchema }),
   z.object({ kind: z.literal('blocked'), userId: id, value: z.boolean() }),
+  // "Show when I'm online": who sees the person's presence and last seen (presence-rules.ts).
+  z.object({ kind: z.literal('show_online'), value: z.enum(['everyone', 'nobody']) }),
 ]);
 export type Setting = z.infer<typeof settingSchema>;
 export type SettingKind = Setting['kind'];
+/** "Show when I'm online": everyone in my conversations (the default) or nobody. */
+export type OnlineVisibility = Extract<Setting, { kind: 'show_online' }>['value'];
 
 /**
  * A setting as written by one device: `at` is the writer's clock when the person changed it, `by`
@@ -661,6 +665,16 @@ export const errorReply = z.object({
   reason: refusalReasonSchema.optional(),
   /** For developers and logs; people read the words the client has for `reason`. */
   message: z.string(),
+  /**
+   * With `rate_limited`: how long to wait, in ms, before sending the frame again (or any other
+   * frame on this connection, when the limit is per connection).
+   */
+  retryAfterMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60 * 60 * 1000)
+    .optional(),
 });
 
 // Server → client: pushes (no rid)
@@ -723,25 +737,58 @@ export type ServerFrame = z.infer<typeof serverFrameSchema>;
 export type ErrorReply = z.infer<typeof errorReply>;
 
 // ---------------------------------------------------------------------------------------------
-// HTTP account endpoints (the only unauthenticated surface)
-//   POST /v1/accounts  {username, displayName, password} → 201 {token, user}
-//   POST /v1/sessions  {username, password}              → 200 {token, user}
-//   errors: 4xx {code, message}
-// The WebSocket at /v1/sync requires `Authorization: Bearer <token>`; a missing or unknown token
-// is refused with HTTP 401 before the upgrade.
+// HTTP account endpoints
+//   POST   /v1/accounts  {username, displayName, password, deviceName?} → 201 {token, user}
+//   POST   /v1/sessions  {username, password, deviceName?}              → 200 {token, user}
+// With `Authorization: Bearer <token>`:
+//   GET    /v1/sessions                   → 200 {sessions: [...]}, the caller's current one marked
+//   DELETE /v1/sessions/current           → 204, signs out: the token is revoked
+//   DELETE /v1/sessions/others            → 200 {ended}, every session but the caller's
+//   DELETE /v1/sessions/<id>              → 204, one session of the caller's
+//   PUT    /v1/accounts/current/password  {currentPassword, newPassword} → 200 {ended}, and every other session ends
+//   errors: 4xx {code, message, reason?}
+// The WebSocket at /v1/sync requires `Authorization: Bearer <token>`; a missing, unknown, revoked or
+// expired token is refused with HTTP 401 before the upgrade, and an open socket whose session ends
+// is closed with SESSION_ENDED_CLOSE_CODE.
 
-export const createAccountRequest = z.object({ username, displayName, password });
+/** What the person calls the device a session was opened on ("Firefox on Linux", "Work laptop"). */
+const deviceName = z.string().trim().min(1).max(LIMITS.maxDeviceNameChars);
+export const createAccountRequest = z.object({ username, displayName, password, deviceName: deviceName.optional() });
 export const logInRequest = z.object({
   username: z.string().min(1).max(LIMITS.maxUsernameChars),
   password: z.string().min(1).max(LIMITS.maxPasswordChars),
+  deviceName: deviceName.optional(),
 });
 export const sessionResponse = z.object({ token: z.string().min(16), user: userSchema });
-export const httpErrorResponse = z.object({ code: errorCodeSchema, message: z.string() });
+export const httpErrorResponse = z.object({ code: errorCodeSchema, message: z.string(), reason: refusalReasonSchema.optional() });
 export type SessionResponse = z.infer<typeof sessionResponse>;
+
+export const sessionInfoSchema = z.object({
+  id,
+  /** null when the device did not say (sessions from before devices were named). */
+  deviceName: z.string().nullable(),
+  createdAt: z.number().int(),
+  lastUsedAt: z.number().int(),
+  /** The session the request was made with. */
+  current: z.boolean(),
+});
+export type SessionListItem = z.infer<typeof sessionInfoSchema>;
+export const sessionListResponse = z.object({ sessions: z.array(sessionInfoSchema) });
+export const endedSessionsResponse = z.object({ ended: z.number().int().nonnegative() });
+export const changePasswordRequest = z.object({
+  currentPassword: z.string().min(1).max(LIMITS.maxPasswordChars),
+  newPassword: password,
+});
+
+/** The close code of a socket whose session was revoked or expired: sign in again (never reconnect with it). */
+export const SESSION_ENDED_CLOSE_CODE = 4001;
 
 export const SYNC_PATH = '/v1/sync';
 export const ACCOUNTS_PATH = '/v1/accounts';
 export const SESSIONS_PATH = '/v1/sessions';
+export const CURRENT_SESSION_PATH = '/v1/sessions/current';
+export const OTHER_SESSIONS_PATH = '/v1/sessions/others';
+export const PASSWORD_PATH = '/v1/accounts/current/password';
 export const HEALTH_PATH = '/v1/health';
 /** 200 when the server can serve (store answers, schema current); 503 with `{ok: false, reason}` otherwise. */
 export const READY_PATH = '/v1/ready';

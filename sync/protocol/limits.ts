@@ -44,6 +44,25 @@ export const LIMITS = {
   maxLinkPreviewTitleChars: 300,
   maxLinkPreviewDescriptionChars: 1000,
   maxLinkPreviewImageChars: 24_000,
+  maxDeviceNameChars: 64,
+} as const;
+
+/**
+ * How long sessions live and how much one person may do: the server enforces these, the client
+ * words its refusals by them.
+ */
+export const ACCOUNT_CAPS = {
+  /** A session unused this long has expired (its token opens nothing). */
+  sessionIdleExpiryMs: 90 * 24 * 60 * 60 * 1000,
+  /** A session's last use is written at most this often (connecting and HTTP requests use it). */
+  sessionTouchEveryMs: 60 * 60 * 1000,
+  /** Devices (open sessions) one account may have; signing in on one more is refused. */
+  maxDevicesPerAccount: 20,
+  /** Conversations (direct or groups) one person may create in any hour. */
+  maxConversationsCreatedPerHour: 60,
+  /** People one person may add to groups (at creation or later) in any hour: two full groups' worth. */
+  maxMembersAddedPerHour: 2_000,
+  capWindowMs: 60 * 60 * 1000,
 } as const;
 
 /**

@@ -36,6 +36,10 @@ export const REFUSAL_REASONS = [
   'empty_file',
   // Personal settings
   'cannot_block_yourself',
+  // Caps on what one account may do (ACCOUNT_CAPS)
+  'too_many_devices', // signing in on one more device than an account may have
+  'too_many_conversations_created', // in the last hour
+  'too_many_members_added', // to groups, in the last hour
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

@@ -5,7 +5,7 @@ import type { Setting, SettingRegister } from './frames.js';
  * mirror share, so they all converge on the same value whatever order writes arrive in.
  */
 
-/** What a register is about: one per (kind, conversation) or per blocked person. */
+/** What a register is about: one per (kind, conversation), per blocked person, or one for the person. */
 export function settingKey(setting: Setting): string {
   switch (setting.kind) {
     case 'archived':
@@ -14,10 +14,12 @@ export function settingKey(setting: Setting): string {
       return `${setting.kind}:${setting.conversationId}`;
     case 'blocked':
       return `blocked:${setting.userId}`;
+    case 'show_online':
+      return setting.kind;
   }
 }
 
-/** The conversation a setting is about; null for one about a person. */
+/** The conversation a setting is about; null for one about a person or the person themselves. */
 export function settingConversationId(setting: Setting): string | null {
   switch (setting.kind) {
     case 'archived':
@@ -25,6 +27,7 @@ export function settingConversationId(setting: Setting): string | null {
     case 'draft':
       return setting.conversationId;
     case 'blocked':
+    case 'show_online':
       return null;
   }
 }

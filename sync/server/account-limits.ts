@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type pg from 'pg';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { HttpError } from './http-body.js';
 
 /** At most `points` within `seconds`. */
@@ -28,6 +29,29 @@ export type LimiterFactory = (name: keyof AccountLimits, window: LimitWindow) =>
 
 export const memoryLimiters: LimiterFactory = (name, window) =>
   new RateLimiterMemory({ keyPrefix: name, points: window.points, duration: window.seconds });
+
+/** The table every node's counts live in (PostgreSQL migration 4 creates it, in the library's shape). */
+export const RATE_LIMITS_TABLE = 'rate_limits';
+
+/**
+ * Counters in the PostgreSQL database the nodes share, so a guesser gains nothing by spreading
+ * attempts over them. One table for every kind (keys carry the kind as prefix); the migrations
+ * made it, so the library never creates tables at run time; one of the kinds sweeps expired rows
+ * of all (the library does it every five minutes).
+ */
+export function postgresLimiters(pool: pg.Pool): LimiterFactory {
+  return (name, window) =>
+    new RateLimiterPostgres({
+      storeClient: pool,
+      storeType: 'pool',
+      tableName: RATE_LIMITS_TABLE,
+      tableCreated: true,
+      clearExpiredByTimeout: name === 'signInFailuresPerUsername',
+      keyPrefix: name,
+      points: window.points,
+      duration: window.seconds,
+    });
+}
 
 /**
  * The account endpoints' guard against guessing and mass sign-up: each check either passes or

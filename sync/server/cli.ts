@@ -2,7 +2,8 @@
  * npm run server -- --port 7878 --data ./server-data [--store sqlite | --store postgres://user:pw@host/db]
  *   [--node-id <id>] [--pool-size 10] [--host 127.0.0.1] [--max-group-members 1000]
  *   [--max-file-mb 100] [--quota-mb 10240] [--log-level info]
- *   [--tls-cert chain.pem --tls-key key.pem]
+ *   [--tls-cert chain.pem --tls-key key.pem] [--trust-proxy <address>[,<address>…]]
+ *   [--frames-per-second 100] [--frame-burst 500]
  * With SQLite (the default) --data holds the database and the attachments; with PostgreSQL it holds
  * only the attachments, and every node on the same database must share it (a shared directory).
  * Prints one line with the ws:// address on stdout once it accepts connections; logs are JSON lines
@@ -11,10 +12,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import { LIMITS } from '../protocol/limits.js';
 import { realRuntime } from '../node/real-runtime.js';
+import { FRAME_RATE, type FrameRateLimits } from './connection-rate.js';
 import { PostgresClusterBus } from './cluster/pg-cluster-bus.js';
 import { PostgresNodeDirectory } from './cluster/pg-node-directory.js';
 import { createPinoLogger, LOG_LEVELS, type LogLevel, type ServerLogger } from './logger.js';
@@ -25,7 +28,7 @@ import { DEFAULT_QUOTA_BYTES, startSyncServer, type RunningServer, type SyncServ
 
 const DEFAULT_PORT = 7878;
 const USAGE =
-  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>] [--tls-cert <chain.pem> --tls-key <key.pem>]';
+  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>] [--tls-cert <chain.pem> --tls-key <key.pem>] [--trust-proxy <address>[,<address>…]] [--frames-per-second <n>] [--frame-burst <n>]';
 const DEFAULT_POOL_SIZE = 10;
 /** What an orchestrator waits after SIGTERM before SIGKILL; the server's own drain deadline is shorter. */
 const EXIT_DEADLINE_MS = 10_000;
@@ -50,6 +53,8 @@ interface CliOptions {
   quotaBytes: number;
   logLevel: LogLevel;
   tls: { cert: Buffer; key: Buffer } | null;
+  trustedProxies: string[];
+  frameRate: FrameRateLimits;
 }
 
 /** A whole number of MiB within [min, max], or a clear complaint naming the flag. */
@@ -78,6 +83,9 @@ function readOptions(): CliOptions {
         'pool-size': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        'trust-proxy': { type: 'string' },
+        'frames-per-second': { type: 'string' },
+        'frame-burst': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -123,7 +131,33 @@ function readOptions(): CliOptions {
     quotaBytes,
     logLevel,
     tls: readTls(values['tls-cert'], values['tls-key']),
+    trustedProxies: readTrustedProxies(values['trust-proxy']),
+    frameRate: readFrameRate(values['frames-per-second'], values['frame-burst']),
   };
+}
+
+/** The load balancers whose X-Forwarded-For is believed: literal IP addresses, comma-separated. */
+function readTrustedProxies(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const addresses = raw.split(',').map((address) => address.trim());
+  const bad = addresses.find((address) => isIP(address) === 0);
+  if (bad !== undefined) fail(`--trust-proxy takes IP addresses separated by commas, got "${bad}"`);
+  return addresses;
+}
+
+/** Frames one connection may send: sustained per second, and at once. */
+function readFrameRate(perSecondRaw: string | undefined, burstRaw: string | undefined): FrameRateLimits {
+  const whole = (flag: string, raw: string | undefined, fallback: number): number => {
+    const value = raw === undefined ? fallback : Number(raw);
+    if (raw?.trim() === '' || !Number.isInteger(value) || value < 1 || value > 1_000_000_000) {
+      fail(`--${flag} must be a whole number from 1 to 1000000000, got "${raw}"`);
+    }
+    return value;
+  };
+  const perSecond = whole('frames-per-second', perSecondRaw, FRAME_RATE.perSecond);
+  const burst = whole('frame-burst', burstRaw, FRAME_RATE.burst);
+  // A client is cut once it has ignored ten bursts' worth of refusals (never fewer than by default).
+  return { perSecond, burst, closeAfterRefused: Math.max(FRAME_RATE.closeAfterRefused, 10 * burst) };
 }
 
 /** The certificate chain and key for serving TLS directly, both PEM files, or null for plain HTTP. */
@@ -202,7 +236,19 @@ async function storeOptions(
 }
 
 async function main(): Promise<void> {
-  const { store: storeChoice, host, port, dataDir, maxGroupMembers, maxFileBytes, quotaBytes, logLevel, tls } = readOptions();
+  const {
+    store: storeChoice,
+    host,
+    port,
+    dataDir,
+    maxGroupMembers,
+    maxFileBytes,
+    quotaBytes,
+    logLevel,
+    tls,
+    trustedProxies,
+    frameRate,
+  } = readOptions();
   mkdirSync(dataDir, { recursive: true });
   const logger: ServerLogger = createPinoLogger({ level: logLevel });
   let server: RunningServer;
@@ -218,6 +264,8 @@ async function main(): Promise<void> {
       maxFileBytes,
       quotaBytes,
       logger,
+      trustedProxies,
+      frameRate,
       ...(tls ? { tls } : {}),
       ...chosen.options,
     });

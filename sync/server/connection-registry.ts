@@ -35,6 +35,11 @@ export class ConnectionRegistry<P extends Peer = Peer> {
     return this.byUser.has(userId);
   }
 
+  /** The user's open connections here. */
+  connectionsOf(userId: string): P[] {
+    return [...(this.byUser.get(userId) ?? [])];
+  }
+
   all(): P[] {
     return [...this.byUser.values()].flatMap((peers) => [...peers]);
   }

@@ -3,6 +3,7 @@ import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { clientFrameSchema, type ServerFrame, type User } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ConnectionRegistry, Peer } from './connection-registry.js';
+import { ConnectionRate, type FrameRateLimits } from './connection-rate.js';
 import type { Delivery } from './delivery.js';
 import { errorReply, handleFrame, type ServerLimits } from './frame-handlers.js';
 import { FrameTelemetry } from './frame-telemetry.js';
@@ -14,6 +15,8 @@ import type { ServerMetrics } from './metrics.js';
 import { OutputBudget, type SlowReader } from './output-budget.js';
 import type { Presence } from './presence.js';
 import type { InboundFrame, ServerSocket } from './server-socket.js';
+import type { AuthenticatedSession } from './session-book.js';
+import type { CatchUpPacer } from './catch-up-pacer.js';
 import type { ServerStore } from './store/server-store.js';
 
 export interface ConnectionDeps {
@@ -30,6 +33,10 @@ export interface ConnectionDeps {
   limits: ServerLimits;
   metrics: ServerMetrics;
   throttle: FrameThrottle;
+  /** How many frames the connection may send (its own bucket). */
+  frameRate: FrameRateLimits;
+  /** Catch-up pages take turns node-wide, so they cannot crowd out everything else. */
+  catchUpPacer: CatchUpPacer;
 }
 
 // A client that floods faster than the store keeps up is slowed at the TCP level rather than
@@ -37,6 +44,12 @@ export interface ConnectionDeps {
 const PAUSE_AT_PENDING = 64;
 const RESUME_AT_PENDING = 16;
 const CLOSE_GRACE_MS = 1000;
+/**
+ * A client that keeps sending after being told to wait is cut with 1008 (policy violation): it
+ * broke the protocol's rule, unlike a slow reader (1013, try again later), which is the server's
+ * buffers speaking. Either way the client reconnects after its backoff, so nothing is lost.
+ */
+const FLOODING_CLOSE_CODE = 1008;
 
 /**
  * One authenticated socket. Its frames are handled strictly one after another, in arrival order.
@@ -54,17 +67,24 @@ export class SyncConnection implements Peer {
   private readonly order = new PipelineOrder();
   /** What the peer has not read yet: frames wait while it is behind, and a peer far behind is cut. */
   private readonly output: OutputBudget;
+  private readonly rate: ConnectionRate;
+  private flooded = false;
+
+  private readonly user: User;
 
   constructor(
     private readonly socket: ServerSocket,
-    private readonly user: User,
+    /** The session whose token opened the socket: when it ends, the socket closes. */
+    readonly session: AuthenticatedSession,
     private readonly deps: ConnectionDeps,
     /** Names this connection in log lines (with each frame's rid). */
     readonly connectionId: string,
   ) {
-    this.userId = user.id;
-    this.telemetry = new FrameTelemetry(deps.metrics, deps.logger, connectionId, user.id);
+    this.user = session.user;
+    this.userId = session.user.id;
+    this.telemetry = new FrameTelemetry(deps.metrics, deps.logger, connectionId, this.userId);
     this.closed = new Promise((resolve) => socket.onClose(resolve));
+    this.rate = new ConnectionRate(deps.runtime.clock, deps.frameRate);
     this.output = new OutputBudget(
       () => socket.bufferedBytes,
       deps.runtime,
@@ -140,6 +160,8 @@ export class SyncConnection implements Peer {
     // A peer that does not read what it asked for gets nothing more until it does (a catch-up page
     // is built only when there is room for it); it stops being read meanwhile once its frames pile up.
     if (!(await this.output.room())) return;
+    const admission = this.rate.take();
+    if (!admission.admitted) return this.refuseForRate(frame, admission.retryAfterMs, admission.flooding);
     if (frame.binary) {
       this.telemetry.malformed(undefined, 'binary');
       this.push(errorReply(undefined, 'bad_frame', 'Binary frames are not supported; send JSON text'));
@@ -167,7 +189,11 @@ export class SyncConnection implements Peer {
       this.telemetry.answered(parsed.data, outOfOrder, arrivedAt);
       return;
     }
+    // A page is built, serialised and written in its turn; the turn ends when it is written.
+    const pageDone = parsed.data.type === 'catch_up' ? await this.deps.catchUpPacer.turn() : null;
     try {
+      // Nobody is left to read a page whose turn came after its connection closed.
+      if (pageDone && !this.socket.isOpen) return;
       const result = await handleFrame(
         {
           store: this.deps.store,
@@ -190,7 +216,30 @@ export class SyncConnection implements Peer {
       const reply = errorReply(rid, 'internal', 'Internal server error; try again later');
       this.order.handled(parsed.data, reply);
       this.push(reply);
+    } finally {
+      pageDone?.();
     }
+  }
+
+  /**
+   * Over the connection's frame budget: not handled at all (so it needs no place in the pipeline
+   * order: it never happened), answered `rate_limited` with when to send it again, and a client that
+   * keeps flooding regardless is cut.
+   */
+  private refuseForRate(frame: InboundFrame, retryAfterMs: number, flooding: boolean): void {
+    this.deps.metrics.framesRateLimited.inc();
+    if (this.flooded) return;
+    if (flooding) {
+      this.flooded = true;
+      this.deps.logger.warn('Closing a connection that keeps sending past its frame budget', { conn: this.connectionId });
+      void this.close(FLOODING_CLOSE_CODE, 'Too many frames');
+      return;
+    }
+    const rid = frame.binary ? undefined : readableRid(parseOrUndefined(frame.text));
+    this.push({
+      ...errorReply(rid, 'rate_limited', `Too many frames on this connection; send again in ${retryAfterMs} ms`),
+      retryAfterMs,
+    });
   }
 
   /**
@@ -220,6 +269,14 @@ export class SyncConnection implements Peer {
       this.socket.ping();
       this.scheduleHeartbeat();
     }, this.deps.heartbeatMs);
+  }
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
 import type { Runtime } from '../common/runtime.js';
 import {
   ACCOUNTS_PATH,
@@ -11,10 +10,13 @@ import {
   type User,
 } from '../protocol/frames.js';
 import type { AccountGuard } from './account-limits.js';
+import type { ClientAddressOf } from './client-address.js';
+import { parseBody, refuseWebPages } from './http-account-input.js';
 import { HttpError, readJsonBody, requestPath, sendError, sendJson } from './http-body.js';
 import type { ServerLogger } from './logger.js';
 import { PasswordsBusyError, type PasswordHasher } from './passwords.js';
-import { hashSessionToken, newSessionToken } from './session-tokens.js';
+import type { SessionBook } from './session-book.js';
+import { sessionRoutes, SESSION_BY_ID } from './http-sessions.js';
 import type { ServerStore } from './store/server-store.js';
 
 export const SERVER_NAME = 'offline-messenger-sync';
@@ -32,30 +34,40 @@ export interface HttpDeps {
   passwords: PasswordHasher;
   /** How often sign-in and sign-up may be tried. */
   accountGuard: AccountGuard;
+  /** Where a request came from (behind trusted proxies, whom they forward for). */
+  clientAddress: ClientAddressOf;
+  /** Opens, checks and ends sessions (their sockets close with them). */
+  sessions: SessionBook;
   runtime: Runtime;
   logger: ServerLogger;
 }
 
 /**
- * The plain-HTTP surface: health check, sign-up, sign-in, and the `extra` routes (the operator's
- * readiness and metrics). Everything else is on the socket.
+ * The plain-HTTP surface: health check, sign-up, sign-in, sessions, and the `extra` routes (the
+ * operator's readiness and metrics). Everything else is on the socket.
  */
 export function createHttpHandler(deps: HttpDeps, extra: ReadonlyArray<[string, HttpRoute]> = []): HttpHandler {
-  const routes = new Map<string, HttpRoute>([
+  const routes = new Map<string, HttpRoute[]>();
+  for (const [path, route] of [
     ...extra,
     [HEALTH_PATH, { method: 'GET', handle: async (_req, res) => sendJson(res, 200, { ok: true, name: SERVER_NAME }) }],
     [ACCOUNTS_PATH, { method: 'POST', handle: (req, res) => createAccount(deps, req, res) }],
     [SESSIONS_PATH, { method: 'POST', handle: (req, res) => logIn(deps, req, res) }],
-  ]);
+    ...sessionRoutes(deps),
+  ] satisfies Array<[string, HttpRoute]>) {
+    routes.set(path, [...(routes.get(path) ?? []), route]);
+  }
 
   return async (req, res) => {
     try {
       const path = requestPath(req);
-      const route = routes.get(path);
-      if (!route) throw new HttpError(404, 'not_found', `No such endpoint: ${path}`);
-      if (req.method !== route.method) {
-        res.setHeader('allow', route.method);
-        throw new HttpError(405, 'invalid', `${path} accepts ${route.method} only`);
+      const methods = routes.get(path) ?? (SESSION_BY_ID.test(path) ? routes.get(SESSION_BY_ID.pattern) : undefined);
+      if (!methods) throw new HttpError(404, 'not_found', `No such endpoint: ${path}`);
+      const route = methods.find((candidate) => candidate.method === req.method);
+      if (!route) {
+        const allowed = methods.map((candidate) => candidate.method).join(', ');
+        res.setHeader('allow', allowed);
+        throw new HttpError(405, 'invalid', `${path} accepts ${allowed} only`);
       }
       await route.handle(req, res);
     } catch (error) {
@@ -77,7 +89,7 @@ export function createHttpHandler(deps: HttpDeps, extra: ReadonlyArray<[string, 
 async function createAccount(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   refuseWebPages(req);
   const input = parseBody(createAccountRequest, await readJsonBody(req));
-  await deps.accountGuard.beforeSignUp(addressOf(req));
+  await deps.accountGuard.beforeSignUp(deps.clientAddress(req));
   const taken = () => new HttpError(409, 'conflict', `The username "${input.username}" is already taken`);
   // Cheap early answer; the UNIQUE constraint below is what really decides a race.
   if (await deps.store.findUserByUsername(input.username)) throw taken();
@@ -89,7 +101,7 @@ async function createAccount(deps: HttpDeps, req: IncomingMessage, res: ServerRe
     createdAt: deps.runtime.clock.now(),
   });
   if (created.status === 'username_taken') throw taken();
-  sendJson(res, 201, await openSession(deps, created.user));
+  sendJson(res, 201, await openSession(deps, created.user, input.deviceName));
 }
 
 async function logIn(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -97,7 +109,7 @@ async function logIn(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   const input = parseBody(logInRequest, await readJsonBody(req));
   // Usernames are stored lowercase; forgive a capital typed at the sign-in screen.
   const username = input.username.trim().toLowerCase();
-  await deps.accountGuard.beforeSignIn(addressOf(req), username);
+  await deps.accountGuard.beforeSignIn(deps.clientAddress(req), username);
   const user = await deps.store.findUserByUsername(username);
   const ok = user
     ? await deps.passwords.verify(input.password, user.passwordHash)
@@ -107,53 +119,10 @@ async function logIn(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
     throw new HttpError(401, 'unauthorized', WRONG_CREDENTIALS);
   }
   await deps.accountGuard.signInSucceeded(username);
-  sendJson(res, 200, await openSession(deps, { id: user.id, username: user.username, displayName: user.displayName }));
+  const self = { id: user.id, username: user.username, displayName: user.displayName };
+  sendJson(res, 200, await openSession(deps, self, input.deviceName));
 }
 
-async function openSession(deps: HttpDeps, user: User): Promise<SessionResponse> {
-  const token = newSessionToken((bytes) => deps.runtime.random.hex(bytes));
-  await deps.store.createSession({ tokenHash: hashSessionToken(token), userId: user.id, createdAt: deps.runtime.clock.now() });
-  return { token, user };
-}
-
-/**
- * The account endpoints answer the app, never a web page another site serves: a page can post a
- * plain form (text/plain, urlencoded, multipart) to any address without the browser asking first,
- * so only JSON is taken, which a page can send only after a CORS preflight this server never
- * approves; and a request a browser made for a page of another origin says so in `Origin` (the
- * app's own requests carry none).
- */
-function refuseWebPages(req: IncomingMessage): void {
-  const origin = req.headers.origin;
-  if (origin !== undefined && !sameHost(origin, req.headers.host)) {
-    req.resume();
-    throw new HttpError(403, 'forbidden', `Requests from web pages (${origin}) are not accepted here`);
-  }
-  const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') {
-    req.resume();
-    throw new HttpError(415, 'invalid', 'Send the request body as application/json');
-  }
-}
-
-/** Where a request came from: the peer's address (behind a load balancer, the balancer's). */
-function addressOf(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
-function sameHost(origin: string, host: string | undefined): boolean {
-  try {
-    return host !== undefined && new URL(origin).host === host.toLowerCase();
-  } catch {
-    return false;
-  }
-}
-
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, 'bad_frame', 'Request body must be a JSON object');
-  }
-  const result = schema.safeParse(body);
-  if (!result.success) throw new HttpError(400, 'invalid', z.prettifyError(result.error));
-  return result.data;
+async function openSession(deps: HttpDeps, user: User, deviceName: string | undefined): Promise<SessionResponse> {
+  return { token: await deps.sessions.open(user.id, deviceName ?? null), user };
 }

@@ -37,6 +37,7 @@ export interface ServerMetrics {
   readonly dbPoolWait: Histogram;
   readonly clusterFanoutDelay: Histogram;
   readonly slowReadersCut: Counter<'reason'>;
+  readonly framesRateLimited: Counter;
   /** Where `sync_output_buffered_bytes` reads its value from at each scrape (the server's connections). */
   measureOutputBuffered(measure: () => number): void;
 }
@@ -100,6 +101,11 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}):
       registers,
     }),
     slowReadersCut,
+    framesRateLimited: new Counter({
+      name: 'sync_frames_rate_limited_total',
+      help: 'Client frames refused unhandled (rate_limited) because their connection was over its frame budget.',
+      registers,
+    }),
     measureOutputBuffered(measure) {
       outputBuffered = measure;
     },

@@ -7,7 +7,7 @@ import type { ServerLogger } from './logger.js';
 import type { ServerStore } from './store/server-store.js';
 
 export interface PresenceDeps {
-  store: Pick<ServerStore, 'listContacts' | 'getLastSeen' | 'recordLastSeen' | 'listBlockedWith'>;
+  store: Pick<ServerStore, 'listContacts' | 'getLastSeen' | 'recordLastSeen'>;
   /** Online and pushes span every node of a cluster. */
   registry: Pick<Delivery, 'isOnline' | 'isOnlineElsewhere' | 'pushToUsers' | 'pushHere'>;
   /** The other nodes, told of the user's first and last connection here before their contacts are. */
@@ -19,8 +19,9 @@ export interface PresenceDeps {
 }
 
 /**
- * Who is online, told to their contacts (everyone who shares a conversation with them and has no
- * block between them: the store leaves those out of contacts, and introductions skip them). Online
+ * Who is online, told to their contacts: the people they share presence with (presence-rules.ts: a
+ * conversation in which both have written, no block between them, both show when they are online;
+ * the store's listContacts decides, and every step below asks it, so last seen follows too). Online
  * means at least one open connection; the registry says when a user's first connection opens and
  * their last one closes, and this turns those transitions into `presence` pushes.
  *
@@ -106,32 +107,25 @@ export class Presence {
   }
 
   /**
-   * These users just became contacts (a new conversation, or a block lifted): each hears the
-   * others' presence, except between people with a block between them.
+   * These people may have just begun to share presence (presence-rules.ts): a newcomer's first
+   * message in a conversation, a block lifted, "Show when I'm online" back to everyone. Each
+   * newcomer and each of `newcomers` and `others` who is their contact now (the store decides, read
+   * when the step runs, so a block made or a setting changed since counts) hear each other's presence.
    */
   introduce(people: { newcomers: readonly string[]; others: readonly string[] }): void {
     const { store, registry } = this.deps;
-    const everyone = [...people.newcomers, ...people.others];
+    const among = new Set([...people.newcomers, ...people.others]);
     this.enqueue(async () => {
-      // Read when the step runs: a block made since the introduction was asked for counts.
-      const blocked = new Map<string, Set<string>>();
-      for (const userId of people.newcomers) blocked.set(userId, new Set(await store.listBlockedWith(userId)));
-      const apart = (newcomer: string, other: string) => blocked.get(newcomer)?.has(other) === true;
       for (const userId of people.newcomers) {
-        const frame = presence(userId, registry.isOnline(userId), await store.getLastSeen(userId));
-        registry.pushToUsers(
-          everyone.filter((other) => other !== userId && !apart(userId, other)),
-          frame,
-        );
-      }
-      // Nobody to tell: skip the store reads (a group can have a thousand others).
-      if (!people.newcomers.some((newcomer) => registry.isOnline(newcomer))) return;
-      for (const userId of people.others) {
-        const frame = presence(userId, registry.isOnline(userId), await store.getLastSeen(userId));
-        registry.pushToUsers(
-          people.newcomers.filter((newcomer) => !apart(newcomer, userId)),
-          frame,
-        );
+        const contacts = (await store.listContacts(userId)).filter((contact) => among.has(contact.userId));
+        if (contacts.length === 0) continue;
+        const online = registry.isOnline(userId);
+        registry.pushToUsers(ids(contacts), presence(userId, online, await store.getLastSeen(userId)));
+        // Nobody to tell the others' presence to.
+        if (!online) continue;
+        for (const contact of contacts) {
+          registry.pushToUsers([userId], presence(contact.userId, registry.isOnline(contact.userId), contact.lastSeenAt));
+        }
       }
     });
   }

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../protocol/frames.js';
-import { LIMITS } from '../protocol/limits.js';
+import { ACCOUNT_CAPS, LIMITS } from '../protocol/limits.js';
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
 
 /**
@@ -52,6 +52,18 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   empty_file: refusal('invalid', 'An empty file cannot be uploaded'),
   // set_settings: a block names another person (no_such_user when there is nobody by that id).
   cannot_block_yourself: refusal('invalid', 'You cannot block yourself'),
+  too_many_devices: refusal(
+    'forbidden',
+    `This account is signed in on ${ACCOUNT_CAPS.maxDevicesPerAccount} devices already; end a session on one of them first`,
+  ),
+  too_many_conversations_created: refusal(
+    'forbidden',
+    `At most ${ACCOUNT_CAPS.maxConversationsCreatedPerHour} new conversations per person in an hour`,
+  ),
+  too_many_members_added: refusal(
+    'forbidden',
+    `At most ${ACCOUNT_CAPS.maxMembersAddedPerHour} people added to groups per person in an hour`,
+  ),
 };
 
 export const REFUSALS = Object.fromEntries(Object.entries(TABLE).map(([reason, entry]) => [reason, { ...entry, reason }])) as {

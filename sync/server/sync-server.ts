@@ -14,11 +14,15 @@ import { httpRoute, observeHttp } from './http-log.js';
 import { createHttpRouter } from './http-router.js';
 import { completeLogger, createPinoLogger, type ServerLoggerInput } from './logger.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
-import { AccountGuard, type AccountLimits } from './account-limits.js';
+import { AccountGuard, memoryLimiters, postgresLimiters, type AccountLimits } from './account-limits.js';
+import { clientAddressResolver } from './client-address.js';
 import type { FrameThrottleLimits } from './frame-throttle.js';
+import type { FrameRateLimits } from './connection-rate.js';
 import { createPasswordHasher, type HashingLimits, type PasswordCost } from './passwords.js';
 import { bearerToken } from './session-tokens.js';
 import type { ServerStore } from './store/server-store.js';
+import { PostgresServerStore } from './store/pg-server-store.js';
+import type { CreationCaps } from './store/cap-rules.js';
 import { openSqliteServerStore } from './store/sqlite-server-store.js';
 import { SyncService, type ClusterOptions } from './sync-service.js';
 import { wsServerSocket } from './ws-server-socket.js';
@@ -40,6 +44,14 @@ export interface SyncServerOptions {
   passwordCost?: PasswordCost;
   /** Username lookups and typing relays per user (FRAME_THROTTLE unless given). */
   frameThrottle?: FrameThrottleLimits;
+  /** How many frames each sync connection may send (FRAME_RATE unless given). */
+  frameRate?: FrameRateLimits;
+  /**
+   * The load balancers in front of this server (IP addresses): from them, and only from them, a
+   * request's client is read from X-Forwarded-For, so per-address limits count clients, not the
+   * balancer. None by default: the header is ignored.
+   */
+  trustedProxies?: readonly string[];
   /** How often sign-in and sign-up may be tried (DEFAULT_ACCOUNT_LIMITS unless given). */
   accountLimits?: AccountLimits;
   /** How many password hashes run at once and wait (DEFAULT_HASHING_LIMITS unless given). */
@@ -54,6 +66,8 @@ export interface SyncServerOptions {
   drainMs?: number;
   /** The most members one group may have; LIMITS.maxGroupMembers (1,000) unless set lower. */
   maxGroupMembers?: number;
+  /** What one person may create in an hour: conversations, and people added to groups (ACCOUNT_CAPS unless given). */
+  caps?: CreationCaps;
   /** Interval of the dead-peer check on sockets; 0 disables it. Default 30 s. */
   heartbeatMs?: number;
   /** The largest file one upload may be; ATTACHMENT_LIMITS.defaultMaxFileBytes (100 MiB) unless set (at most 2 GiB). */
@@ -95,6 +109,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     throw new RangeError(`maxFileBytes must be a whole number from 1 to ${ATTACHMENT_LIMITS.maxFileBytes}`);
   }
   const quotaBytes = options.quotaBytes ?? DEFAULT_QUOTA_BYTES;
+  const clientAddress = clientAddressResolver(options.trustedProxies ?? []);
   const files = new AttachmentFiles(options.dataDir);
   const ownsStore = options.store === undefined;
   const store = options.store ?? openSqliteServerStore(options.dataDir);
@@ -106,8 +121,10 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     heartbeatMs: options.heartbeatMs ?? 30_000,
     maxFileBytes,
     ...(options.maxGroupMembers !== undefined ? { maxGroupMembers: options.maxGroupMembers } : {}),
+    ...(options.caps ? { caps: options.caps } : {}),
     ...(options.cluster ? { cluster: options.cluster } : {}),
     ...(options.frameThrottle ? { frameThrottle: options.frameThrottle } : {}),
+    ...(options.frameRate ? { frameRate: options.frameRate } : {}),
   });
   const { inFlight } = service;
   let closing = false;
@@ -117,8 +134,14 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     { logger, metrics, draining },
     createHttpRouter({
       store,
+      sessions: service.sessions,
       passwords,
-      accountGuard: new AccountGuard(options.accountLimits),
+      // Nodes sharing a PostgreSQL store share the counts too; one SQLite server counts in memory.
+      accountGuard: new AccountGuard(
+        options.accountLimits,
+        store instanceof PostgresServerStore ? postgresLimiters(store.pool) : memoryLimiters,
+      ),
+      clientAddress,
       runtime,
       logger,
       files,

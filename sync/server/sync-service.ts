@@ -1,11 +1,14 @@
 import type { Runtime } from '../common/runtime.js';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
-import type { User } from '../protocol/frames.js';
-import { LIMITS } from '../protocol/limits.js';
+import type { TimerHandle } from '../common/runtime.js';
+import { SESSION_ENDED_CLOSE_CODE } from '../protocol/frames.js';
+import { ACCOUNT_CAPS, LIMITS } from '../protocol/limits.js';
 import type { ServerLimits } from './frame-handlers.js';
 import type { ClusterBus, ClusterTiming, NodeDirectory } from './cluster/cluster-signal.js';
+import { DEFAULT_CREATION_CAPS, type CreationCaps } from './store/cap-rules.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 import { FrameThrottle, type FrameThrottleLimits } from './frame-throttle.js';
+import { checkFrameRate, FRAME_RATE, type FrameRateLimits } from './connection-rate.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { SyncConnection } from './connection.js';
 import { Delivery } from './delivery.js';
@@ -14,7 +17,8 @@ import { completeLogger, type ServerLogger, type ServerLoggerInput } from './log
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { Presence } from './presence.js';
 import type { ServerSocket } from './server-socket.js';
-import { hashSessionToken } from './session-tokens.js';
+import { CatchUpPacer } from './catch-up-pacer.js';
+import { SessionBook, type AuthenticatedSession } from './session-book.js';
 import type { ServerStore } from './store/server-store.js';
 
 export interface SyncServiceOptions {
@@ -28,10 +32,14 @@ export interface SyncServiceOptions {
   heartbeatMs: number;
   /** The most members one group may have (at most LIMITS.maxGroupMembers). */
   maxGroupMembers?: number;
+  /** What one person may create in an hour (DEFAULT_CREATION_CAPS unless given). */
+  caps?: CreationCaps;
   /** The largest file it takes (at most ATTACHMENT_LIMITS.maxFileBytes; default 100 MiB), told in the welcome. */
   maxFileBytes?: number;
   /** Username lookups and typing relays per user (FRAME_THROTTLE unless given). */
   frameThrottle?: FrameThrottleLimits;
+  /** How many frames each connection may send (FRAME_RATE unless given). */
+  frameRate?: FrameRateLimits;
   /** Other nodes share the store: how to reach them. Absent on a single node. */
   cluster?: ClusterOptions;
 }
@@ -69,6 +77,11 @@ export class SyncService {
   readonly metrics: ServerMetrics;
   readonly limits: ServerLimits;
   private readonly throttle: FrameThrottle;
+  private readonly catchUpPacer: CatchUpPacer;
+  /** Opens, checks and ends sessions; shared with the HTTP endpoints. */
+  readonly sessions: SessionBook;
+  private recheckTimer: TimerHandle | null = null;
+  private readonly frameRate: FrameRateLimits;
 
   constructor(options: SyncServiceOptions) {
     this.store = options.store;
@@ -78,9 +91,11 @@ export class SyncService {
     this.metrics.measureOutputBuffered(() => this.registry.all().reduce((sum, connection) => sum + connection.bufferedBytes, 0));
     this.heartbeatMs = options.heartbeatMs;
     this.throttle = new FrameThrottle(options.runtime.clock, options.frameThrottle);
+    this.frameRate = checkFrameRate(options.frameRate ?? FRAME_RATE);
     this.limits = {
       maxGroupMembers: Math.min(options.maxGroupMembers ?? LIMITS.maxGroupMembers, LIMITS.maxGroupMembers),
       maxFileBytes: Math.min(options.maxFileBytes ?? ATTACHMENT_LIMITS.defaultMaxFileBytes, ATTACHMENT_LIMITS.maxFileBytes),
+      caps: options.caps ?? DEFAULT_CREATION_CAPS,
     };
     this.cluster = options.cluster
       ? new ClusterNode({
@@ -95,8 +110,17 @@ export class SyncService {
           vanished: (userId, at) => this.presence.vanished(userId, at),
           appeared: (userId) => this.presence.appeared(userId),
           stillOnline: (userId) => this.presence.stillOnline(userId),
+          sessionsEnded: (userId, sessionIds) => this.closeSessions(userId, sessionIds),
         })
       : null;
+    this.catchUpPacer = new CatchUpPacer(options.runtime);
+    this.sessions = new SessionBook({
+      store: options.store,
+      clock: options.runtime.clock,
+      randomHex: (bytes) => options.runtime.random.hex(bytes),
+      randomId: () => options.runtime.random.hex(16),
+      ended: (userId, sessionIds) => this.sessionsEnded(userId, sessionIds),
+    });
     this.connectionPrefix = options.cluster ? `${options.cluster.nodeId}-c` : 'c';
     this.delivery = new Delivery(this.registry, this.cluster);
     this.presence = new Presence({
@@ -112,18 +136,69 @@ export class SyncService {
   /** Joins the cluster, when there is one: heartbeat, the others' users, their signals. */
   async start(): Promise<void> {
     await this.cluster?.start();
+    this.scheduleSessionRecheck();
   }
 
-  /** The user a session token belongs to, or null. Throws when the store fails. */
-  authenticate(token: string): Promise<User | null> {
-    return this.store.findUserBySessionHash(hashSessionToken(token));
+  /** The user and session a token opens (marking it used), or null. Throws when the store fails. */
+  authenticate(token: string): Promise<AuthenticatedSession | null> {
+    return this.sessions.use(token);
+  }
+
+  /**
+   * Sessions ended (signed out, ended from another device, a password changed): their sockets
+   * here close now, and the other nodes are told to close theirs.
+   */
+  private sessionsEnded(userId: string, sessionIds: readonly string[]): void {
+    this.closeSessions(userId, sessionIds);
+    this.cluster?.publish({ kind: 'sessions_ended', userId, sessionIds: [...sessionIds] });
+  }
+
+  private closeSessions(userId: string, sessionIds: readonly string[]): void {
+    for (const connection of this.registry.connectionsOf(userId)) {
+      if (sessionIds.includes(connection.session.sessionId)) void connection.close(SESSION_ENDED_CLOSE_CODE, 'Session ended');
+    }
+  }
+
+  /**
+   * Sockets outlive the check at their upgrade: every sessionTouchEveryMs, the session of each
+   * open socket is used again, which keeps a session in use from expiring and closes the socket of
+   * one that expired, or was revoked while the signal about it was lost.
+   */
+  private async recheckSessions(): Promise<void> {
+    const valid = new Map<string, Promise<boolean>>();
+    await Promise.all(
+      this.registry.all().map(async (connection) => {
+        const { tokenHash } = connection.session;
+        if (!valid.has(tokenHash)) {
+          valid.set(
+            tokenHash,
+            this.sessions.useHash(tokenHash).then(
+              (use) => use !== null,
+              (error: unknown) => {
+                this.logger.error('Could not recheck a session', error);
+                return true;
+              },
+            ),
+          );
+        }
+        if (!(await valid.get(tokenHash))) await connection.close(SESSION_ENDED_CLOSE_CODE, 'Session ended');
+      }),
+    );
+  }
+
+  private scheduleSessionRecheck(): void {
+    this.recheckTimer = this.runtime.timers.setTimeout(() => {
+      void this.inFlight.track(this.recheckSessions()).finally(() => {
+        if (this.recheckTimer !== null) this.scheduleSessionRecheck();
+      });
+    }, ACCOUNT_CAPS.sessionTouchEveryMs);
   }
 
   /** Starts serving an authenticated socket: welcome, presence, then its frames in order. */
-  attach(socket: ServerSocket, user: User): SyncConnection {
+  attach(socket: ServerSocket, session: AuthenticatedSession): SyncConnection {
     const connection = new SyncConnection(
       socket,
-      user,
+      session,
       {
         store: this.store,
         runtime: this.runtime,
@@ -136,6 +211,8 @@ export class SyncService {
         limits: this.limits,
         metrics: this.metrics,
         throttle: this.throttle,
+        frameRate: this.frameRate,
+        catchUpPacer: this.catchUpPacer,
       },
       `${this.connectionPrefix}${++this.connections}`,
     );
@@ -154,6 +231,8 @@ export class SyncService {
    */
   async close(code = 1001, reason = 'Server shutting down'): Promise<void> {
     this.cluster?.stopListening();
+    if (this.recheckTimer !== null) this.runtime.timers.clearTimeout(this.recheckTimer);
+    this.recheckTimer = null;
     await this.closeConnections(code, reason);
     await this.inFlight.drain();
     await this.leaveCluster();

@@ -18,7 +18,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { MessageView } from '../../sync/app-api/contract.js';
-import { BlobStore } from '../../sync/client/attachments/blob-store.js';
+import type { BlobStore } from '../../sync/client/attachments/blob-store.js';
+import { profileBlobStore } from '../support/file-keys.js';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
 import { openClientCore } from '../../sync/client/client-core.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
@@ -55,7 +56,7 @@ runBench(BENCH, async ({ scale }) => {
   const aCountedProfile = join(work, 'a-counted');
   prepareProfile(aCountedProfile, network.url, a, [conversation]);
   prepareProfile(bProfile, server.url, b, [conversation]);
-  const aStore = new BlobStore(aProfile);
+  const aStore = profileBlobStore(aProfile);
 
   const measure = async (bytes: number, label: string): Promise<TransferRun> => {
     const file = await randomFile(work, `file-${label}.bin`, bytes);
@@ -83,7 +84,7 @@ runBench(BENCH, async ({ scale }) => {
 
   log(BENCH, `resume: cut a ${(size / MiB).toFixed(0)} MiB upload at 50% by closing the core, then open it again`);
   const resumeFile = await randomFile(work, 'resume.bin', size);
-  const resume = await resumeAfterCut(aCountedProfile, new BlobStore(aCountedProfile), conversation.id, resumeFile, network);
+  const resume = await resumeAfterCut(aCountedProfile, profileBlobStore(aCountedProfile), conversation.id, resumeFile, network);
 
   await network.close();
   raw.stop();
@@ -246,8 +247,8 @@ async function coreTransfer(
   if (received?.attachments[0]?.transfer?.state === 'failed')
     throw new Error(`The download failed: ${received.attachments[0].transfer.error}`);
   await bCore.close();
-  const bStored = await fs.stat(new BlobStore(bProfile).pathOf(file.sha256));
-  if (bStored.size !== stored.size) throw new Error('B stored a file of another size');
+  const bStored = await profileBlobStore(bProfile).sizeOf(file.sha256);
+  if (bStored !== stored.size) throw new Error('B stored a file of another size');
   return {
     importMs,
     uploadMs,

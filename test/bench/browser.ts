@@ -249,7 +249,7 @@ function pickConversations(file: string, fixture: MirrorFixture): { big: Pick; t
 async function waitForUrl(host: Spawned): Promise<string> {
   const started = performance.now();
   while (performance.now() - started < 60_000) {
-    const match = /http:\/\/127\.0\.0\.1:\d+/.exec(host.output());
+    const match = /http:\/\/127\.0\.0\.1:\d+\/\?k=[0-9a-f]+/.exec(host.output());
     if (match) return match[0];
     if (host.child.exitCode !== null) throw new Error(`The browser host exited (${host.child.exitCode}):\n${host.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

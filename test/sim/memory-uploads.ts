@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type * as tus from 'tus-js-client';
 import type { UploadTransport } from '../../sync/client/attachments/uploader.js';
 import { CHECKSUM_MISMATCH_STATUS, sha256Hex, UPLOAD_SHA256_METADATA, UPLOADS_PATH } from '../../sync/protocol/attachments.js';
@@ -60,10 +59,9 @@ export class SimUploads {
     return this.files.get(id);
   }
 
-  /** What a device's core uploads through: the whole (small) file read at once, so no real I/O runs in virtual time. */
+  /** What a device's core uploads through: the simulated network. */
   transportFor(device: string, lifetime: Lifetime): UploadTransport {
     return {
-      open: (path) => readFileSync(path),
       chunkBytes: SIM_CHUNK_BYTES,
       httpStack: {
         createRequest: (method, url) =>
@@ -119,7 +117,11 @@ export class SimUploads {
   /** The real endpoint's rules, against the real store. */
   private async serve(store: ServerStore, request: SimRequest, body: Buffer | null): Promise<Answer> {
     const token = /^Bearer (.+)$/.exec(request.getHeader('authorization') ?? '')?.[1];
-    const user = token ? await store.findUserBySessionHash(hashSessionToken(token)) : null;
+    // Simulated sessions never expire and are never touched (times before the epoch).
+    const use = token
+      ? await store.useSession({ tokenHash: hashSessionToken(token), now: 0, expiredBefore: 0, touchBefore: 0 })
+      : null;
+    const user = use?.user ?? null;
     if (!user) return { status: 401, headers: {} };
     const path = new URL(request.getURL()).pathname;
     const tusHeaders = { 'tus-resumable': '1.0.0' };

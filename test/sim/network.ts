@@ -1,5 +1,5 @@
 import type { SocketHandlers, SyncSocket, SyncTransport } from '../../sync/client/transport.js';
-import type { User } from '../../sync/protocol/frames.js';
+import type { AuthenticatedSession } from '../../sync/server/session-book.js';
 import type { ServerSocket } from '../../sync/server/server-socket.js';
 import { MemoryServerSocket } from './memory-server-socket.js';
 import type { SeededRandom } from './random.js';
@@ -55,8 +55,8 @@ export const HEALTHY: FaultSettings = {
 
 /** What the network needs of a server node: the SyncService's two entry points. */
 export interface ServerEndpoint {
-  authenticate(token: string): Promise<User | null>;
-  attach(socket: ServerSocket, user: User): unknown;
+  authenticate(token: string): Promise<AuthenticatedSession | null>;
+  attach(socket: ServerSocket, session: AuthenticatedSession): unknown;
 }
 
 export interface NetworkObserver {

@@ -1,5 +1,6 @@
+import { UNCAPPED } from '../../sync/server/store/cap-rules.js';
 import { directConversationId } from '../../sync/common/conversation-ids.js';
-import { LIMITS } from '../../sync/protocol/limits.js';
+import { ACCOUNT_CAPS, LIMITS } from '../../sync/protocol/limits.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
@@ -75,7 +76,14 @@ export async function createPeople(
     };
     const created = await store.createUser({ ...user, passwordHash: 'not-used-in-the-simulation', createdAt: now });
     if (created.status !== 'created') throw new Error(`Could not create ${user.username}`);
-    await store.createSession({ tokenHash: hashSessionToken(user.token), userId: user.id, createdAt: now });
+    const session = {
+      id: random.hex(16),
+      tokenHash: hashSessionToken(user.token),
+      userId: user.id,
+      deviceName: null,
+      createdAt: now,
+    };
+    await store.createSession({ ...session, maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount, expiredBefore: 0 });
     users.push(user);
     for (const name of person.devices) devices.push(signedInDevice(name, user, join(root, name)));
   }
@@ -91,6 +99,7 @@ export async function createPeople(
         conversation: { kind: 'direct', userId: other.id },
         createdAt: now,
         maxMembers: LIMITS.maxGroupMembers,
+        caps: UNCAPPED,
       });
       if (created.status === 'refused') throw new Error(`Seeding a conversation was refused: ${created.reason}`);
       conversations.push({ id: conversationId, kind: 'direct', memberIds: [creator.id, other.id] });

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { BlobStore } from '../../sync/client/attachments/blob-store.js';
+import { profileBlobStore } from '../support/file-keys.js';
 import { ATTACHMENT_LIMITS } from '../../sync/protocol/attachments.js';
 import { PersonStep, pct, pick, Step } from './step.js';
 import type { SimWorld } from './world.js';
@@ -32,7 +32,7 @@ export class Attach extends PersonStep {
   async perform(world: SimWorld) {
     const { profileDir, user } = world.device(this.device);
     const file = world.nextFile(this.device);
-    const stored = await new BlobStore(profileDir).put(Readable.from([file.bytes]), ATTACHMENT_LIMITS.maxFileBytes);
+    const stored = await profileBlobStore(profileDir).put(Readable.from([file.bytes]), ATTACHMENT_LIMITS.maxFileBytes);
     const conversationId = this.conversationId(world);
     const text = world.nextText(this.device);
     const result = await world.actAwaited(this.device, (core) =>

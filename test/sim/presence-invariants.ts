@@ -1,3 +1,4 @@
+import { DEFAULT_ONLINE_VISIBILITY, sharesPresence } from '../../sync/protocol/presence-rules.js';
 import { CLUSTER_TIMING } from '../../sync/server/cluster/cluster-signal.js';
 import { SILENT_PEER_DETECTION_MS } from './network.js';
 import { SIM_EPOCH_MS } from './scheduler.js';
@@ -17,8 +18,9 @@ const STILL_LIMIT_MS = 120_000;
  * network for good (sometimes every device of a person) and, with several server nodes, one node
  * may die on top of it, taking the connections of its people with it. Once the server has had time
  * to notice (a silent peer, a dead node reaped), every connected device shows each other member of
- * its person's conversations online exactly when that member has a connected device, unless a
- * block stands between the two (each is then shown as away to the other). Presence is held in
+ * its person's conversations online exactly when that member has a connected device and the two
+ * share presence (presence-rules.ts: they both wrote in a conversation they share, no block stands
+ * between them, both show when they are online; otherwise each is shown as away to the other). Presence is held in
  * memory only, so this is the one promise checked on live cores rather than on mirrors.
  */
 export async function checkPresenceAfterLeaving(world: SimWorld): Promise<void> {
@@ -39,9 +41,37 @@ export async function checkPresenceAfterLeaving(world: SimWorld): Promise<void> 
   for (const device of world.devices) if ((await device.core.getConnectionState()) === 'online') connected.add(device.user.id);
   const inspector = world.serverInspector();
   const blocks = inspector.blocks();
+  const visibility = new Map(world.users.map((user) => [user.id, inspector.showOnline(user.id)]));
+  // Pairs who share a conversation in which both have written, as `one other` both ways.
+  const bothWrote = new Set<string>();
+  for (const user of world.users) {
+    for (const conversation of (await world.serverViewsOf(user.id)).values()) {
+      if (!conversation.isMember) continue;
+      const writers = inspector.writers(conversation.id);
+      if (!writers.has(user.id)) continue;
+      for (const other of writers) if (other !== user.id) bothWrote.add(`${user.id} ${other}`);
+    }
+  }
   inspector.close();
   const apart = (one: string, other: string) => blocks.has(`${one} ${other}`) || blocks.has(`${other} ${one}`);
+  const shares = (one: string, other: string) =>
+    sharesPresence({
+      bothWrote: bothWrote.has(`${one} ${other}`),
+      blocked: apart(one, other),
+      shows: [visibility.get(one) ?? DEFAULT_ONLINE_VISIBILITY, visibility.get(other) ?? DEFAULT_ONLINE_VISIBILITY],
+    });
   const name = (userId: string) => world.users.find((user) => user.id === userId)?.username ?? userId;
+
+  const whyApart = (one: string, other: string) =>
+    [
+      bothWrote.has(`${one} ${other}`) ? null : 'they have not both written in a conversation',
+      apart(one, other) ? 'a block stands between them' : null,
+      visibility.get(one) === 'nobody' || visibility.get(other) === 'nobody'
+        ? "one of them shows nobody when they're online"
+        : null,
+    ]
+      .filter((reason) => reason !== null)
+      .join(', ');
 
   const problems: string[] = [];
   for (const device of world.devices) {
@@ -52,11 +82,12 @@ export async function checkPresenceAfterLeaving(world: SimWorld): Promise<void> 
       if (!conversation.isMember) continue;
       const info = await device.core.getConversationInfo({ conversationId: conversation.id });
       for (const { user, online, you } of info.members) {
-        const blocked = apart(self, user.id);
-        if (you || online === (connected.has(user.id) && !blocked)) continue;
+        const shared = shares(self, user.id);
+        if (you || online === (connected.has(user.id) && shared)) continue;
         const shown = `${device.name} shows ${name(user.id)} ${online ? 'online' : 'away'} in ${conversation.id.slice(0, 8)}`;
         const truth = connected.has(user.id) ? 'they are connected' : 'they have no connected device';
-        problems.push(`${shown}, but ${truth}${blocked ? ' and a block stands between them' : ''}`);
+        const why = shared ? '' : ` and they share no presence (${whyApart(self, user.id)})`;
+        problems.push(`${shown}, but ${truth}${why}`);
       }
     }
   }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import type { ConversationEvent } from '../../sync/protocol/frames.js';
+import { settingSchema, type ConversationEvent, type OnlineVisibility } from '../../sync/protocol/frames.js';
+import { countsAsWriting, DEFAULT_ONLINE_VISIBILITY } from '../../sync/protocol/presence-rules.js';
 import { toEvent, type EventRow } from '../../sync/server/store/sqlite-rows.js';
 
 /**
@@ -46,6 +47,47 @@ export class ServerInspector {
     const row = this.db.prepare('SELECT hidden_from FROM conversations WHERE id = ?').get(conversationId) as
       { hidden_from: string | null } | undefined;
     return row?.hidden_from ?? null;
+  }
+
+  /**
+   * The current members of the conversation who have written there since they (last) joined,
+   * read from the log and the periods (presence-rules.ts: countsAsWriting), not from the store's
+   * own bookkeeping of it.
+   */
+  writers(conversationId: string): Set<string> {
+    const since = new Map(
+      (
+        this.db
+          .prepare(
+            `SELECT p.user_id, p.from_seq FROM member_periods p
+             JOIN members m ON m.conversation_id = p.conversation_id AND m.user_id = p.user_id
+             WHERE p.conversation_id = ? AND p.to_seq IS NULL`,
+          )
+          .all(conversationId) as Array<{ user_id: string; from_seq: number }>
+      ).map((row) => [row.user_id, row.from_seq]),
+    );
+    const events = this.db
+      .prepare('SELECT seq, kind, sender_id FROM events WHERE conversation_id = ?')
+      .all(conversationId) as Array<{
+      seq: number;
+      kind: ConversationEvent['kind'];
+      sender_id: string;
+    }>;
+    const writers = new Set<string>();
+    for (const event of events) {
+      const from = since.get(event.sender_id);
+      if (from !== undefined && event.seq >= from && countsAsWriting(event.kind)) writers.add(event.sender_id);
+    }
+    return writers;
+  }
+
+  /** "Show when I'm online" as the user's register on the server holds it (the default when none). */
+  showOnline(userId: string): OnlineVisibility {
+    const row = this.db.prepare(`SELECT setting FROM settings WHERE user_id = ? AND key = 'show_online'`).get(userId) as
+      { setting: string } | undefined;
+    if (!row) return DEFAULT_ONLINE_VISIBILITY;
+    const setting = settingSchema.parse(JSON.parse(row.setting));
+    return setting.kind === 'show_online' ? setting.value : DEFAULT_ONLINE_VISIBILITY;
   }
 
   /** Every standing block, as `blocker blocked`. */

@@ -1,3 +1,4 @@
+import { UNCAPPED } from '../../sync/server/store/cap-rules.js';
 import { join } from 'node:path';
 import { CLUSTER_TIMING } from '../../sync/server/cluster/cluster-signal.js';
 import { openSqliteServerStore, type SqliteServerStore } from '../../sync/server/store/sqlite-server-store.js';
@@ -174,6 +175,8 @@ export class SimServer {
       },
       // Dead peers are the network's business here: it tells the server when a link is gone.
       heartbeatMs: 0,
+      // The reference model knows no caps; they have tests of their own (caps.test.ts).
+      caps: UNCAPPED,
       ...(this.cluster
         ? { cluster: { nodeId, bus: this.cluster.busFor(nodeId, lifetime), directory: this.cluster.directoryFor(lifetime) } }
         : {}),

@@ -1,3 +1,4 @@
+import { DEFAULT_ONLINE_VISIBILITY } from '../../sync/protocol/presence-rules.js';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import type { ConversationEvent, StoredSetting } from '../../sync/protocol/frames.js';
 import { isInArchive, supersedes } from '../../sync/protocol/settings.js';
@@ -62,6 +63,11 @@ export async function checkSettings(
         .sort()
         .join(' ');
       if (blocked !== wantBlocked) problems.push(`${where}: lists [${blocked}] as blocked, the server has [${wantBlocked}]`);
+      const { showOnline } = await device.core.getPrivacySettings();
+      const register = stored.get('show_online')?.setting;
+      const wantShowOnline = register?.kind === 'show_online' ? register.value : DEFAULT_ONLINE_VISIBILITY;
+      if (showOnline !== wantShowOnline)
+        problems.push(`${where}: shows online to ${showOnline}, the server has ${wantShowOnline}`);
     }
   }
   const got = [...serverBlocks].sort().join(', ');

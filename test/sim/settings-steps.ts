@@ -1,9 +1,10 @@
+import type { OnlineVisibility } from '../../sync/protocol/frames.js';
 import { PersonStep, pct, pick, Step } from './step.js';
 import type { SimWorld } from './world.js';
 
 /**
  * Keeping things in order: pins (conversation events, by role), and a person's own settings
- * (archive, mute, draft, block), which are last-writer-wins registers synced to their other
+ * (archive, mute, draft, block, show online), which are last-writer-wins registers synced to their other
  * devices. Each may be done offline; two devices of one person changing the same setting race.
  */
 
@@ -102,5 +103,21 @@ export class Block extends Step {
   }
   toString() {
     return `${this.on ? 'block' : 'unblock'}(${this.device}, ${this.username})`;
+  }
+}
+
+/** "Show when I'm online" (presence-rules.ts), set from one device. */
+export class ShowOnline extends Step {
+  constructor(
+    readonly device: string,
+    readonly value: OnlineVisibility,
+  ) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    await world.actOnSetting(this.device, (core) => core.setShowOnline({ showOnline: this.value }));
+  }
+  toString() {
+    return `showOnline(${this.device}, ${this.value})`;
   }
 }

@@ -21,7 +21,9 @@ export async function floodFromTablet(
     () => undefined,
     () => undefined,
   );
-  service.attach(tablet, { id: user.id, username: user.username, displayName: user.displayName });
+  const session = await service.authenticate(user.token);
+  if (!session) throw new Error(`${user.username}'s session does not open`);
+  service.attach(tablet, session);
   for (let i = 1; i <= burst.count; i++) {
     const text = `${user.username}'s tablet ${i} `.padEnd(burst.chars, '.');
     tablet.deliver(JSON.stringify({ type: 'send', rid: `t${i}`, conversationId, clientMessageId: random.uuid(), text }));

@@ -4,9 +4,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BlobStore } from '../../sync/client/attachments/blob-store.js';
+import { profileBlobStore } from './file-keys.js';
 
 /** A 1×1 PNG; anything appended after it keeps it a PNG to file-type (and makes it as large as wanted). */
 const PNG = Buffer.from(
@@ -38,18 +38,25 @@ export interface OriginalFile {
 }
 
 /** Writes `bytes` as a file in `dir`, then copies it into the profile's store as the host does on attach. */
-export async function attachFile(profileDir: string, dir: string, name: string, bytes: Buffer): Promise<OriginalFile> {
+export async function attachFile(
+  profileDir: string,
+  dir: string,
+  name: string,
+  bytes: Buffer,
+  /** The key of the profile's mirror, when it has one. */
+  mirrorKey?: Uint8Array,
+): Promise<OriginalFile> {
   const path = join(dir, name);
   await writeFile(path, bytes);
-  const stored = await new BlobStore(profileDir).put(createReadStream(path), 2 ** 31);
+  const stored = await profileBlobStore(profileDir, mirrorKey).put(createReadStream(path), 2 ** 31);
   return { path, sha256: stored.sha256, size: stored.size };
 }
 
-/** The bytes of a stored file in a profile, or null when they are not there. */
-export async function storedBytes(profileDir: string, sha256: string): Promise<Buffer | null> {
-  try {
-    return await readFile(new BlobStore(profileDir).pathOf(sha256));
-  } catch {
-    return null;
-  }
+/** The bytes of a stored file in a profile (decrypted), or null when they are not there. */
+export async function storedBytes(profileDir: string, sha256: string, mirrorKey?: Uint8Array): Promise<Buffer | null> {
+  const store = profileBlobStore(profileDir, mirrorKey);
+  if (!(await store.has(sha256))) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of store.read(sha256) as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }

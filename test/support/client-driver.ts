@@ -38,7 +38,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
 import { openClientCore } from '../../sync/client/client-core.js';
-import { BlobStore } from '../../sync/client/attachments/blob-store.js';
+import { profileBlobStore } from './file-keys.js';
 
 const { values } = parseArgs({
   options: {
@@ -235,7 +235,7 @@ async function attachMode(core: ClientCore, deadline: number): Promise<void> {
   let messageId = own[0]?.id;
   if (!messageId) {
     const path = required('file');
-    const stored = await new BlobStore(required('profile')).put(createReadStream(path), 2 ** 31);
+    const stored = await profileBlobStore(required('profile')).put(createReadStream(path), 2 ** 31);
     const view = await core.sendMessage({
       conversationId: convId,
       text: '',

@@ -13,6 +13,8 @@
  * `createServerHarness({ backend })` runs its servers on that store backend (store-backends.ts);
  * without one each server opens SQLite in its data dir itself, as in production.
  */
+import { UNCAPPED } from '../../sync/server/store/cap-rules.js';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +40,7 @@ import {
 } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import type { AccountLimits } from '../../sync/server/account-limits.js';
+import type { FrameRateLimits } from '../../sync/server/connection-rate.js';
 import { FRAME_THROTTLE } from '../../sync/server/frame-throttle.js';
 import type { PasswordCost } from '../../sync/server/passwords.js';
 import type { ServerStore } from '../../sync/server/store/server-store.js';
@@ -56,6 +59,8 @@ export const ROOMY_ACCOUNT_LIMITS: AccountLimits = {
   signInsPerAddress: { points: 100_000, seconds: 60 },
   signUpsPerAddress: { points: 100_000, seconds: 60 },
 };
+/** No connection of a test runs out of frames unless the test says so (connection-rate tests). */
+export const ROOMY_FRAME_RATE: FrameRateLimits = { perSecond: 1_000_000, burst: 1_000_000, closeAfterRefused: 1_000_000 };
 const DEFAULT_WAIT_MS = 5_000;
 
 export type TestServerOptions = Partial<Omit<SyncServerOptions, 'port'>> & { port?: number };
@@ -171,6 +176,10 @@ export function createServerHarness({ backend }: ServerHarnessOptions = {}): Ser
         accountLimits: ROOMY_ACCOUNT_LIMITS,
         // The fuzz suites look usernames up by the thousand; typing keeps its real throttle.
         frameThrottle: { ...FRAME_THROTTLE, lookupsPerWindow: 1_000_000 },
+        // Tests pipeline thousands of frames at once; the frame budget is tested with its own values.
+        frameRate: ROOMY_FRAME_RATE,
+        // Suites make many conversations per person; the caps are tested with their own values (caps.test.ts).
+        caps: UNCAPPED,
         logger: {
           error: (message, error, fields) => {
             logged.push({ message, error });
@@ -274,6 +283,22 @@ export function createServerHarness({ backend }: ServerHarnessOptions = {}): Ser
   }
 
   return { tempDir, startServer, restart, createAccount, connect, refusedStatus, pair, cleanup };
+}
+
+/**
+ * Each of the pair writes a message in their conversation (alice first, then bob, once he has hers):
+ * from then on they share presence and typing (presence-rules.ts). Returns once each has heard
+ * the other's presence, which bob's first message brought.
+ */
+export async function bothWrite({ alice, bob, aliceSocket, bobSocket, conversation }: Pair): Promise<void> {
+  const first = await aliceSocket.send(conversation.id, randomUUID(), 'Hello');
+  await bobSocket.waitForPush('event', (push) => push.event.conversationId === conversation.id && push.event.seq === first.seq);
+  const introduced = Promise.all([
+    aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id),
+    bobSocket.waitForPush('presence', (push) => push.userId === alice.user.id),
+  ]);
+  await bobSocket.send(conversation.id, randomUUID(), 'Hi');
+  await introduced;
 }
 
 /** A clock the test sets by hand, so times the server stores (sentAt, lastSeenAt) are exact. */

@@ -6,15 +6,36 @@
  * attached twice are stored once, and a half-written file never has a final name (it is written
  * under `tmp/` and renamed only once complete and hashed).
  *
+ * Files are encrypted at rest, each with its own key kept in the mirror (sealed-file.ts): the key
+ * is in the mirror before the first byte it seals is written. Plain files from before encryption
+ * (no sealed header) are read as they are.
+ *
  * Streaming throughout: a 1 GiB file passes through in chunks, never whole in memory.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
 import { sha256Hex } from '../../protocol/attachments.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../node/private-files.js';
+import type { FileKeyring } from './file-keys.js';
+import {
+  chunkCount,
+  HEADER_BYTES,
+  isSealedHeader,
+  keyIdOf,
+  newSeal,
+  openChunk,
+  PLAIN_CHUNK_BYTES,
+  plainSizeOf,
+  SEALED_CHUNK_BYTES,
+  SealedFileError,
+  sealedSizeOf,
+  SealingStream,
+  type FileSeal,
+} from './sealed-file.js';
 
 export const ATTACHMENTS_DIR = 'attachments';
 const STAGING_DIR = 'tmp';
@@ -41,13 +62,24 @@ export interface StoredBlob {
   mime: string;
 }
 
+/** A stored file opened for reading: sealed (with its key) or plain from before. */
+type OpenedFile = { handle: fs.FileHandle; size: number } & ({ seal: FileSeal; fileSize: number } | { seal: null });
+
+/** A partial download that can go on: its key, and how many of its bytes are kept (whole chunks only). */
+export interface ResumablePartial {
+  seal: FileSeal;
+  offset: number;
+}
+
 export class BlobStore {
   readonly dir: string;
 
-  constructor(profileDir: string) {
+  constructor(
+    profileDir: string,
+    private readonly keys: FileKeyring,
+  ) {
     this.dir = join(profileDir, ATTACHMENTS_DIR);
-    mkdirSync(join(this.dir, STAGING_DIR), { recursive: true });
-    mkdirSync(join(this.dir, PARTIAL_DIR), { recursive: true });
+    for (const dir of [profileDir, this.dir, join(this.dir, STAGING_DIR), join(this.dir, PARTIAL_DIR)]) ensurePrivateDir(dir);
   }
 
   /** Where a stored file lives. Throws on anything but a SHA-256, so no name can reach outside the store. */
@@ -56,13 +88,23 @@ export class BlobStore {
     return join(this.dir, sha256);
   }
 
-  /** The size of a stored file, or null when it is not here. */
+  /** The size of a stored file (its plaintext), or null when it is not here. */
   async sizeOf(sha256: string): Promise<number | null> {
+    let handle: fs.FileHandle;
     try {
-      const stat = await fs.stat(this.pathOf(sha256));
-      return stat.isFile() ? stat.size : null;
+      handle = await fs.open(this.pathOf(sha256), 'r');
     } catch {
       return null;
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) return null;
+      const head = await readHead(handle);
+      return isSealedHeader(head) ? plainSizeOf(stat.size) : stat.size;
+    } catch (error) {
+      throw asBlobError(error);
+    } finally {
+      await handle.close();
     }
   }
 
@@ -70,16 +112,14 @@ export class BlobStore {
     return (await this.sizeOf(sha256)) !== null;
   }
 
-  /** The type of a stored file, from its first bytes. */
+  /**
+   * The type of a stored file, from its first bytes. Decrypting them also proves the file's key is
+   * here and its start unaltered, so a damaged file is refused before anything is served.
+   */
   async sniff(sha256: string): Promise<string> {
-    const handle = await fs.open(this.pathOf(sha256), 'r');
-    try {
-      const head = Buffer.alloc(SNIFF_BYTES);
-      const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-      return await mimeOf(head.subarray(0, bytesRead));
-    } finally {
-      await handle.close();
-    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.read(sha256, { start: 0, end: SNIFF_BYTES - 1 }) as AsyncIterable<Buffer>) chunks.push(chunk);
+    return mimeOf(Buffer.concat(chunks));
   }
 
   /**
@@ -88,6 +128,7 @@ export class BlobStore {
    */
   async put(source: Readable | AsyncIterable<Uint8Array>, maxBytes: number): Promise<StoredBlob> {
     const staging = join(this.dir, STAGING_DIR, `${randomBytes(12).toString('hex')}.part`);
+    const seal = newSeal();
     const hash = createHash('sha256');
     let size = 0;
     let head = Buffer.alloc(0);
@@ -103,23 +144,69 @@ export class BlobStore {
         callback(null, chunk);
       },
     });
+    let keyKept = false;
     try {
-      const out = createWriteStream(staging, { flags: 'wx' });
-      await pipeline(source, meter, out);
+      await keep(this.keys, seal);
+      keyKept = true;
+      const out = createWriteStream(staging, { flags: 'wx', mode: PRIVATE_FILE_MODE });
+      await pipeline(source, meter, new SealingStream(seal), out);
       if (size === 0) throw new BlobStoreError('empty_file', 'The file is empty');
       await syncFile(staging);
-      const sha256 = hash.digest('hex');
-      await fs.rename(staging, this.pathOf(sha256));
-      return { sha256, size, mime: await mimeOf(head) };
+      const stored = { sha256: hash.digest('hex'), size, mime: await mimeOf(head) };
+      const target = this.pathOf(stored.sha256);
+      if (await isSealedFile(target)) {
+        // The same bytes are here already, sealed: kept as they are (their key is another row).
+        await fs.rm(staging, { force: true });
+        // A key left behind (this failing) is harmless; the bytes are stored all the same.
+        await this.keys.forget(seal.keyId).catch(() => undefined);
+        return stored;
+      }
+      // New, or a plain file from before: replaced by the sealed one. From here on the key is its.
+      await fs.rename(staging, target);
+      return stored;
     } catch (error) {
       await fs.rm(staging, { force: true });
+      if (keyKept) await this.keys.forget(seal.keyId).catch(() => undefined);
       throw asBlobError(error);
     }
   }
 
-  /** Opens a stored file for reading (from `start`, inclusive, to `end`, inclusive). */
+  /**
+   * Reads a stored file's plaintext (from `start`, inclusive, to `end`, inclusive): a sealed file
+   * is decrypted chunk by chunk, only the chunks the range touches. An altered file, or one whose
+   * key the mirror lacks, fails the stream with `file_unreadable`, never yields made-up bytes.
+   */
   read(sha256: string, range?: { start: number; end: number }): Readable {
-    return createReadStream(this.pathOf(sha256), range ?? {});
+    return this.readPath(this.pathOf(sha256), range);
+  }
+
+  private readPath(path: string, range?: { start: number; end: number }): Readable {
+    const keys = this.keys;
+    async function* contents(): AsyncGenerator<Buffer> {
+      const file = await openFile(path, keys);
+      try {
+        const start = range?.start ?? 0;
+        const end = Math.min(range?.end ?? file.size - 1, file.size - 1);
+        if (file.seal === null) {
+          if (end < start) return;
+          for await (const chunk of file.handle.createReadStream({ start, end, autoClose: false }) as AsyncIterable<Buffer>) {
+            yield chunk;
+          }
+          return;
+        }
+        yield* readSealed(file.handle, file.seal, file.fileSize, file.size, start, end);
+      } finally {
+        await file.handle.close();
+      }
+    }
+    async function* plaintext(): AsyncGenerator<Buffer> {
+      try {
+        yield* contents();
+      } catch (error) {
+        throw asBlobError(error);
+      }
+    }
+    return Readable.from(plaintext(), { objectMode: false });
   }
 
   /**
@@ -131,17 +218,58 @@ export class BlobStore {
     return join(this.dir, PARTIAL_DIR, attachmentId);
   }
 
-  /** How many bytes of a download are already here. */
+  /** How many bytes of a download are already here (whole chunks, what a resumed download keeps). */
   async partialSize(attachmentId: string): Promise<number> {
     try {
-      return (await fs.stat(this.partialPath(attachmentId))).size;
+      const { size } = await fs.stat(this.partialPath(attachmentId));
+      return Math.max(0, Math.floor((size - HEADER_BYTES) / SEALED_CHUNK_BYTES)) * PLAIN_CHUNK_BYTES;
     } catch {
       return 0;
     }
   }
 
+  /**
+   * Starts a download's partial file afresh: a new key, in the mirror before the file exists.
+   * Returns the seal to write it with (a SealingStream from chunk 0, the file opened with 'w').
+   */
+  async startPartial(attachmentId: string): Promise<FileSeal> {
+    await this.discardPartial(attachmentId);
+    const seal = newSeal();
+    await keep(this.keys, seal);
+    return seal;
+  }
+
+  /**
+   * What is kept of a download of `size` bytes, cut back to whole chunks (a chunk torn by a crash
+   * is written again): null when nothing usable is here (no file, its key lost, or not sealed).
+   * All of it when the whole file (last chunk included) was written before the commit was missed.
+   */
+  async resumePartial(attachmentId: string, size: number): Promise<ResumablePartial | null> {
+    const path = this.partialPath(attachmentId);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(path, 'r+');
+    } catch {
+      return null;
+    }
+    try {
+      const head = await readHead(handle);
+      const key = isSealedHeader(head) ? await keyOf(this.keys, keyIdOf(head)) : null;
+      if (key === null) return null;
+      const seal: FileSeal = { keyId: keyIdOf(head), key, header: head };
+      const fileSize = (await handle.stat()).size;
+      if (fileSize === sealedSizeOf(size)) return { seal, offset: size };
+      const whole = Math.min(Math.floor((fileSize - HEADER_BYTES) / SEALED_CHUNK_BYTES), chunkCount(size) - 1);
+      await handle.truncate(HEADER_BYTES + whole * SEALED_CHUNK_BYTES);
+      return { seal, offset: whole * PLAIN_CHUNK_BYTES };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Removes a download's partial file and forgets its key. */
   async discardPartial(attachmentId: string): Promise<void> {
-    await fs.rm(this.partialPath(attachmentId), { force: true });
+    await this.remove(this.partialPath(attachmentId));
   }
 
   /**
@@ -158,20 +286,36 @@ export class BlobStore {
     const partial = this.partialPath(attachmentId);
     let actual: { sha256: string; size: number };
     try {
-      actual = hashedWhileWriting ?? (await hashFile(partial));
+      actual = hashedWhileWriting ?? (await hashStream(this.readPath(partial)));
     } catch (error) {
-      throw asBlobError(error);
+      const failure = asBlobError(error);
+      // Bytes that do not decrypt are as wrong as bytes that hash wrong: the next attempt starts over.
+      if (failure instanceof BlobStoreError && failure.code === 'file_unreadable' && !isMissing(error)) {
+        await this.discardPartial(attachmentId);
+        throw new BlobStoreError('checksum_mismatch', failure.message);
+      }
+      throw failure;
     }
     if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) {
-      await fs.rm(partial, { force: true });
+      await this.discardPartial(attachmentId);
       throw new BlobStoreError('checksum_mismatch', `Downloaded ${actual.size} bytes hashing to ${actual.sha256}`);
     }
     try {
       await syncFile(partial);
-      await fs.rename(partial, this.pathOf(expected.sha256));
+      const target = this.pathOf(expected.sha256);
+      // Stored meanwhile (attached here, or another message's copy): the sealed one there is kept.
+      if (await isSealedFile(target)) await this.discardPartial(attachmentId);
+      else await fs.rename(partial, target);
     } catch (error) {
       throw asBlobError(error);
     }
+  }
+
+  /** Removes a file and then forgets its key (a key without its file is harmless; the reverse is not). */
+  private async remove(path: string): Promise<void> {
+    const keyId = await sealedKeyIdOf(path);
+    await fs.rm(path, { force: true });
+    if (keyId !== null) await this.keys.forget(keyId);
   }
 
   /**
@@ -185,7 +329,7 @@ export class BlobStore {
         const path = join(dir, name);
         const stat = await fs.stat(path).catch(() => null);
         if (!stat?.isFile() || stat.mtimeMs >= olderThan || keep(name)) continue;
-        await fs.rm(path, { force: true });
+        await this.remove(path);
         removed.push(path);
       }
     };
@@ -196,24 +340,116 @@ export class BlobStore {
   }
 }
 
-/** SHA-256 and size of a file, streamed. */
-export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+/** SHA-256 and size of a stream's bytes. */
+async function hashStream(stream: Readable): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
   }
   return { sha256: hash.digest('hex'), size };
 }
 
+/** A file's first HEADER_BYTES (fewer when it is shorter). */
+async function readHead(handle: fs.FileHandle): Promise<Buffer> {
+  const head = Buffer.alloc(HEADER_BYTES);
+  const { bytesRead } = await handle.read(head, 0, HEADER_BYTES, 0);
+  return head.subarray(0, bytesRead);
+}
+
+/** The key id in a file's sealed header; null for a plain file or none at all. */
+async function sealedKeyIdOf(path: string): Promise<string | null> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const head = await readHead(handle);
+    return isSealedHeader(head) ? keyIdOf(head) : null;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function isSealedFile(path: string): Promise<boolean> {
+  return (await sealedKeyIdOf(path)) !== null;
+}
+
+/** A file's key; a keyring that cannot answer (the mirror closed, the core gone) makes the file unreadable for now. */
+async function keyOf(keys: FileKeyring, keyId: string): Promise<Buffer | null> {
+  try {
+    return await keys.get(keyId);
+  } catch (error) {
+    throw new BlobStoreError('file_unreadable', `The key of this stored file cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/** Keeps a new file's key, or refuses to write the file at all. */
+async function keep(keys: FileKeyring, seal: FileSeal): Promise<void> {
+  try {
+    await keys.add(seal.keyId, seal.key);
+  } catch (error) {
+    throw new BlobStoreError('file_unreadable', `The key of a new file cannot be kept: ${(error as Error).message}`);
+  }
+}
+
+async function openFile(path: string, keys: FileKeyring): Promise<OpenedFile> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const fileSize = (await handle.stat()).size;
+    const head = await readHead(handle);
+    if (!isSealedHeader(head)) return { handle, size: fileSize, seal: null };
+    const key = await keyOf(keys, keyIdOf(head));
+    if (key === null) throw new BlobStoreError('file_unreadable', 'The key of this stored file is not in the mirror');
+    return { handle, size: plainSizeOf(fileSize), fileSize, seal: { keyId: keyIdOf(head), key, header: head } };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** Decrypts the chunks holding plaintext bytes `start`..`end` (inclusive) and yields just those bytes. */
+async function* readSealed(
+  handle: fs.FileHandle,
+  seal: FileSeal,
+  fileSize: number,
+  plainSize: number,
+  start: number,
+  end: number,
+): AsyncGenerator<Buffer> {
+  const lastIndex = chunkCount(plainSize) - 1;
+  // An empty file still has its one (empty) last chunk checked.
+  const first = plainSize === 0 ? 0 : Math.floor(start / PLAIN_CHUNK_BYTES);
+  const last = plainSize === 0 ? 0 : Math.floor(end / PLAIN_CHUNK_BYTES);
+  const buffer = Buffer.alloc(SEALED_CHUNK_BYTES);
+  for (let index = first; index <= last; index++) {
+    const position = HEADER_BYTES + index * SEALED_CHUNK_BYTES;
+    const length = Math.min(SEALED_CHUNK_BYTES, fileSize - position);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    const plain = openChunk(seal, index, buffer.subarray(0, bytesRead), index === lastIndex);
+    const chunkStart = index * PLAIN_CHUNK_BYTES;
+    const from = Math.max(start - chunkStart, 0);
+    const to = Math.min(end - chunkStart + 1, plain.length);
+    if (to > from) yield plain.subarray(from, to);
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
 async function mimeOf(head: Buffer): Promise<string> {
   return (await fileTypeFromBuffer(head))?.mime ?? 'application/octet-stream';
 }
 
+/** Flushes a file about to get its final name, and makes it the owner's alone whatever the umask. */
 async function syncFile(path: string): Promise<void> {
   const handle = await fs.open(path, 'r+');
   try {
+    await handle.chmod(PRIVATE_FILE_MODE);
     await handle.sync();
   } finally {
     await handle.close();
@@ -222,6 +458,9 @@ async function syncFile(path: string): Promise<void> {
 
 function asBlobError(error: unknown): Error {
   if (error instanceof BlobStoreError) return error;
+  if (error instanceof SealedFileError) {
+    return new BlobStoreError('file_unreadable', `The stored file is damaged or was altered: ${error.message}`);
+  }
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new BlobStoreError('disk_full', 'The disk is full');
   if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EIO') {

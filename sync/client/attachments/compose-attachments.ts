@@ -1,7 +1,7 @@
 import { AppApiError, type AttachmentInput } from '../../app-api/contract.js';
 import { attachmentSchema, isInlineImageType, isVoiceType, type AttachmentKind } from '../../protocol/attachments.js';
 import type { ComposedAttachment } from '../mirror/attachments.js';
-import type { BlobStore } from './blob-store.js';
+import { BlobStoreError, type BlobStore } from './blob-store.js';
 
 const UNKNOWN_TYPE = 'application/octet-stream';
 
@@ -20,11 +20,11 @@ export async function composeAttachments(
 ): Promise<ComposedAttachment[]> {
   const composed: ComposedAttachment[] = [];
   for (const input of inputs) {
-    const size = await blobs.sizeOf(input.sha256);
+    const size = await readable(() => blobs.sizeOf(input.sha256));
     if (size === null) throw new AppApiError('not_found', `The file ${input.name} is not in this profile; attach it again.`);
     if (size === 0) throw new AppApiError('refused', 'empty_file');
     if (size > maxFileBytes) throw new AppApiError('refused', 'file_too_large');
-    const mime = contentType(await blobs.sniff(input.sha256), input.kind);
+    const mime = contentType(await readable(() => blobs.sniff(input.sha256)), input.kind);
     const kind = kindOf(input, mime);
     const preview = input.preview !== undefined && attachmentSchema.shape.preview.safeParse(input.preview).success;
     composed.push({
@@ -60,5 +60,15 @@ function kindOf(input: AttachmentInput, mime: string): AttachmentKind {
       return isVoiceType(mime) && input.durationMs !== undefined ? 'voice' : 'file';
     case 'file':
       return 'file';
+  }
+}
+
+/** A stored file that is damaged (it no longer decrypts) or whose key is gone is refused, not an internal error. */
+async function readable<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof BlobStoreError && error.code === 'file_unreadable') throw new AppApiError('refused', 'file_unreadable');
+    throw error;
   }
 }

@@ -9,7 +9,9 @@ import { ATTACHMENTS_PATH } from '../../protocol/attachments.js';
 import type { BackoffPolicy } from '../backoff.js';
 import type { DownloadJob } from '../mirror/attachments.js';
 import type { Mirror } from '../mirror/mirror.js';
-import { BlobStoreError, type BlobStore } from './blob-store.js';
+import { PRIVATE_FILE_MODE } from '../../node/private-files.js';
+import { BlobStoreError, type BlobStore, type ResumablePartial } from './blob-store.js';
+import { PLAIN_CHUNK_BYTES, SealingStream } from './sealed-file.js';
 import { keyOf, type TransferTracker } from './transfer-tracker.js';
 import { TransferQueue } from './transfer-queue.js';
 
@@ -34,9 +36,10 @@ type Outcome = { kind: 'done' } | { kind: 'failed'; error: TransferError } | { k
 
 /**
  * Fetches received attachments into the profile's store, up to three at a time: images by
- * themselves, other files when asked. Bytes are streamed to a partial file that survives
- * restarts, so the next attempt asks only for the rest (Range); the file becomes visible only
- * once its SHA-256 is the one the sender declared.
+ * themselves, other files when asked. Bytes are streamed, encrypted (its key in the mirror first),
+ * to a partial file that survives restarts, so the next attempt asks only for the rest (Range)
+ * after the whole chunks kept; the file becomes visible only once its SHA-256 is the one the
+ * sender declared.
  */
 export class Downloader {
   private readonly queue: TransferQueue<DownloadJob>;
@@ -102,11 +105,8 @@ export class Downloader {
     const { blobs, tracker } = this.options;
     // The same bytes are here already (attached here, or received twice).
     if ((await blobs.sizeOf(job.sha256)) === job.size) return { kind: 'done' };
-    let offset = await blobs.partialSize(job.attachmentId);
-    if (offset > job.size) {
-      await blobs.discardPartial(job.attachmentId);
-      offset = 0;
-    }
+    const kept: ResumablePartial | null = await blobs.resumePartial(job.attachmentId, job.size);
+    const offset = kept?.offset ?? 0;
     tracker.start(job, 'download', offset, job.size);
     let digest: { sha256: string; size: number } | undefined;
     if (offset < job.size) {
@@ -121,7 +121,8 @@ export class Downloader {
         await response.body?.cancel();
         return { kind: 'failed', error: 'not_available' };
       }
-      const resumed = response.status === 206 && contentRangeStart(response.headers.get('content-range')) === offset;
+      const resumed =
+        kept !== null && response.status === 206 && contentRangeStart(response.headers.get('content-range')) === offset;
       if ((response.status !== 200 && !resumed) || !response.body) {
         await response.body?.cancel();
         // A range that no longer fits (416): start over from nothing next time.
@@ -139,10 +140,16 @@ export class Downloader {
           callback(null, chunk);
         },
       });
+      // Resumed: the same key, from the chunk after the last one kept. Otherwise a new file with a
+      // new key, which is in the mirror before the file's first byte is written.
+      const sealing = resumed
+        ? new SealingStream(kept.seal, offset / PLAIN_CHUNK_BYTES)
+        : new SealingStream(await blobs.startPartial(job.attachmentId));
       await pipeline(
         Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>),
         meter,
-        createWriteStream(blobs.partialPath(job.attachmentId), { flags: resumed ? 'a' : 'w' }),
+        sealing,
+        createWriteStream(blobs.partialPath(job.attachmentId), { flags: resumed ? 'a' : 'w', mode: PRIVATE_FILE_MODE }),
         { signal },
       );
       if (hash) digest = { sha256: hash.digest('hex'), size: received };

@@ -1,4 +1,3 @@
-import { createReadStream, type ReadStream } from 'node:fs';
 import * as tus from 'tus-js-client';
 import { z } from 'zod';
 import type { AppEvent } from '../../app-api/contract.js';
@@ -8,7 +7,7 @@ import { refusalReasonSchema } from '../../protocol/frames.js';
 import type { BackoffPolicy } from '../backoff.js';
 import type { AttachmentKey, UploadJob } from '../mirror/attachments.js';
 import type { Mirror } from '../mirror/mirror.js';
-import type { BlobStore } from './blob-store.js';
+import { BlobStoreError, type BlobStore } from './blob-store.js';
 import { keyOf, type TransferTracker } from './transfer-tracker.js';
 import { TransferQueue } from './transfer-queue.js';
 
@@ -23,26 +22,41 @@ const REFUSAL_STATUSES = new Set([400, 403, 413, CHECKSUM_MISMATCH_STATUS]);
 const UNREADABLE = new Set(['ENOENT', 'EACCES', 'EISDIR', 'EIO']);
 
 /**
- * How uploads reach the server: tus's own Node HTTP client over a stream of the stored file, unless
- * a test runs them over something else (the simulation: its in-memory network and virtual clock).
+ * How uploads reach the server: tus's own Node HTTP client, unless a test runs them over something
+ * else (the simulation: its in-memory network and virtual clock).
  */
 export interface UploadTransport {
   httpStack?: tus.HttpStack;
-  /** What tus reads the stored file through: a stream it reads in ranges, or the bytes themselves. */
-  open(path: string): ReadStream | Buffer;
   /** Bytes per PATCH (default 8 MiB): each confirmed one is recorded, so a restart loses at most one. */
   chunkBytes?: number;
 }
 
-export const nodeUploadTransport: UploadTransport = {
-  open(path) {
-    // tus reads the file through slices of its own; this stream only tells it the path and size,
-    // so its own errors (a file gone meanwhile) surface there instead.
-    const stream = createReadStream(path);
-    stream.on('error', () => undefined);
-    return stream;
-  },
-};
+export const nodeUploadTransport: UploadTransport = {};
+
+/**
+ * What tus reads an upload through: the stored file's plaintext, one PATCH's range at a time,
+ * decrypted from the store (the server gets the bytes the SHA-256 names, never the sealed file).
+ */
+function storedFileReader(blobs: BlobStore, sha256: string, size: number): NonNullable<tus.UploadOptions['fileReader']> {
+  return {
+    openFile: () =>
+      Promise.resolve({
+        size,
+        async slice(start: number, end: number) {
+          const last = Math.min(end, size) - 1;
+          const chunks: Buffer[] = [];
+          if (last >= start) {
+            for await (const chunk of blobs.read(sha256, { start, end: last }) as AsyncIterable<Buffer>) chunks.push(chunk);
+          }
+          // tus measures what it sends by `size`, as on its own Node sources.
+          const bytes = Buffer.concat(chunks);
+          const value = Object.assign(bytes, { size: bytes.length });
+          return { value, done: end >= size };
+        },
+        close() {},
+      }),
+  };
+}
 
 export interface UploaderOptions {
   mirror: Mirror;
@@ -151,7 +165,6 @@ export class Uploader {
     const { mirror, blobs, runtime } = this.options;
     return new Promise<Outcome>((resolve, reject) => {
       const { transport } = this.options;
-      const input = transport.open(blobs.pathOf(job.sha256));
       let knownUrl = job.uploadUrl;
       let moved = true;
       let watchdog: TimerHandle | null = null;
@@ -163,7 +176,6 @@ export class Uploader {
         settled = true;
         if (watchdog) runtime.timers.clearTimeout(watchdog);
         watchdog = null;
-        if (!Buffer.isBuffer(input)) input.destroy();
         if (outcome instanceof Error) reject(outcome);
         else resolve(outcome);
       };
@@ -181,7 +193,9 @@ export class Uploader {
           watch();
         }, STALL_MS);
       };
-      const upload = new tus.Upload(input, {
+      // The input is only handed to the file reader, which reads the store itself.
+      const upload = new tus.Upload(Buffer.alloc(0), {
+        fileReader: storedFileReader(blobs, job.sha256, job.size),
         endpoint: `${this.options.httpBase}${UPLOADS_PATH}`,
         uploadUrl: job.uploadUrl,
         uploadSize: job.size,
@@ -237,6 +251,8 @@ function classify(error: unknown): Outcome {
     return { kind: 'retry', message: error.message };
   }
   const cause = error instanceof tus.DetailedError ? error.causingError : error;
+  // Gone, or damaged (it no longer decrypts): no retry can read it.
+  if (cause instanceof BlobStoreError && cause.code === 'file_unreadable') return { kind: 'refused', reason: 'file_unreadable' };
   const code = (cause as NodeJS.ErrnoException | null)?.code;
   if (code !== undefined && UNREADABLE.has(code)) return { kind: 'refused', reason: 'file_unreadable' };
   return { kind: 'retry', message: error instanceof Error ? error.message : String(error) };

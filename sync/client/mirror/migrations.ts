@@ -532,4 +532,47 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    description: 'settings about the person themselves (show_online: "Show when I\'m online")',
+    up(db) {
+      db.exec(`
+        -- Rebuilt for the CHECKs: a setting about the person themselves names neither a
+        -- conversation nor a person. Rows are kept as they are.
+        CREATE TABLE settings_v11 (
+          key TEXT PRIMARY KEY,
+          kind TEXT NOT NULL CHECK (kind IN ('archived', 'muted', 'draft', 'blocked', 'show_online')),
+          conversation_id TEXT,
+          user_id TEXT,
+          value TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          by TEXT NOT NULL,
+          version INTEGER NOT NULL DEFAULT 0,
+          pending INTEGER NOT NULL DEFAULT 0,
+          send_error TEXT,
+          CHECK (conversation_id IS NULL OR user_id IS NULL),
+          CHECK ((kind = 'show_online') = (conversation_id IS NULL AND user_id IS NULL))
+        ) WITHOUT ROWID;
+        INSERT INTO settings_v11 SELECT key, kind, conversation_id, user_id, value, at, by, version, pending, send_error
+          FROM settings;
+        DROP TABLE settings;
+        ALTER TABLE settings_v11 RENAME TO settings;
+        CREATE INDEX settings_pending ON settings(at) WHERE pending = 1;
+        CREATE INDEX settings_by_kind ON settings(kind, user_id);
+      `);
+    },
+  },
+  {
+    version: 12,
+    description: 'file_keys: the per-file keys attachment files are encrypted with on disk',
+    up(db) {
+      db.exec(`
+        -- One row per sealed file, found by the key id in its header (sync/client/attachments/sealed-file.ts).
+        CREATE TABLE file_keys (
+          key_id TEXT PRIMARY KEY CHECK (length(key_id) = 32),
+          key BLOB NOT NULL CHECK (length(key) = 32)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

@@ -9,14 +9,21 @@ import type {
   Role,
   User,
 } from '../../protocol/frames.js';
+import { encryptPlainDatabase, isPlainDatabaseFile } from '../../node/database-key.js';
+import { ensurePrivateFile, restrictFiles } from '../../node/private-files.js';
 import { cachedStatement, openDatabase, type Db, type OpenOptions } from '../../node/sqlite.js';
 import { recountUnread, refreshLastMessage } from './conversation-stats.js';
 import { AttachmentStore, type ComposedAttachment } from './attachments.js';
+import { FileKeyStore } from './file-key-store.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
+import { isUnreadableDatabaseError, MirrorUnreadableError } from './mirror-unreadable.js';
 import { OutboxStore } from './outbox-store.js';
+import type { SalvagedOutbox } from './outbox-salvage.js';
+import { restoreSalvaged } from './salvage-restore.js';
 import { MessageSearch } from './search.js';
+import { RevocationStore } from './revocation-store.js';
 import { SettingsStore } from './settings-store.js';
 import { MirrorViews } from './views.js';
 
@@ -51,6 +58,9 @@ export class Mirror {
   readonly views: MirrorViews;
   readonly search: MessageSearch;
   readonly settings: SettingsStore;
+  readonly revocations: RevocationStore;
+  /** The keys attachment files are encrypted with on disk. */
+  readonly fileKeys: FileKeyStore;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -61,14 +71,33 @@ export class Mirror {
     this.views = new MirrorViews(db, this.outbox, this.attachments);
     this.search = new MessageSearch(db);
     this.settings = new SettingsStore(db);
+    this.revocations = new RevocationStore(db);
+    this.fileKeys = new FileKeyStore(db);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,
     );
   }
 
+  /**
+   * Opens (creating if needed) the mirror, the owner's alone (0600: SQLite gives its -wal and -shm
+   * the main file's mode). With a key it is encrypted, a plain one from before encrypted in place
+   * first. Throws MirrorUnreadableError when the file cannot be read (wrong or missing key, damage).
+   */
   static open(path: string, options: OpenOptions = {}): Mirror {
-    return new Mirror(openDatabase(path, MIRROR_MIGRATIONS, options));
+    ensurePrivateFile(path);
+    restrictFiles(`${path}-wal`, `${path}-shm`);
+    try {
+      if (options.key && isPlainDatabaseFile(path)) encryptPlainDatabase(path, options.key, options);
+      return new Mirror(openDatabase(path, MIRROR_MIGRATIONS, { secureDelete: true, ...options }));
+    } catch (error) {
+      if (isUnreadableDatabaseError(error)) throw new MirrorUnreadableError(path, error);
+      throw error;
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
   }
 
   close(): void {
@@ -116,8 +145,34 @@ export class Mirror {
     this.selfUsername = session.user.username;
   }
 
+  /** What was salvaged from a damaged mirror, queued again here (salvage-restore.ts). */
+  restoreSalvaged(salvaged: SalvagedOutbox): void {
+    this.transaction(() => {
+      for (const { conversationId, messageId } of restoreSalvaged(this.db, salvaged))
+        this.search.touched(conversationId, messageId);
+    });
+    this.selfUsername = this.session()?.user.username ?? null;
+  }
+
+  /** A small write, to learn whether the disk has room again after it was full. */
+  probeWrite(now: number): void {
+    cachedStatement(
+      this.db,
+      "INSERT INTO meta (key, value) VALUES ('disk_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(String(now));
+  }
+
   forgetToken(): void {
     cachedStatement(this.db, 'UPDATE session SET token = NULL WHERE id = 1').run();
+  }
+
+  /** Signs out here: the token is forgotten and kept only to be revoked on the server at `httpBase`, in one transaction. */
+  endSession(httpBase: string): void {
+    this.transaction(() => {
+      const token = this.session()?.token;
+      if (token) this.revocations.add({ httpBase, token });
+      this.forgetToken();
+    });
   }
 
   /** Drops everything of a previous account, so two accounts never share one mirror. */

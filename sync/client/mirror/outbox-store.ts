@@ -66,6 +66,9 @@ const PAYLOADS = {
   set_role: groupChangeSchema,
 } as const;
 type RowKind = keyof typeof PAYLOADS;
+/** The payload schemas and every kind an outbox row can have, for reading a damaged mirror (outbox-salvage.ts). */
+export const OUTBOX_PAYLOADS = PAYLOADS;
+export const OUTBOX_ROW_KINDS = Object.keys(PAYLOADS) as [RowKind, ...RowKind[]];
 
 function payloadOf<K extends RowKind>(row: { kind: K; payload: string; client_id: string }): z.infer<(typeof PAYLOADS)[K]> {
   let json: unknown;

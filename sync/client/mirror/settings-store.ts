@@ -1,14 +1,17 @@
+import { REVOCATIONS_META_KEY } from './revocation-store.js';
 import { z } from 'zod';
 import type { Clock, Random } from '../../common/runtime.js';
 import {
   settingSchema,
   type Draft,
+  type OnlineVisibility,
   type Setting,
   type SettingKind,
   type SettingRegister,
   type StoredSetting,
   type User,
 } from '../../protocol/frames.js';
+import { DEFAULT_ONLINE_VISIBILITY } from '../../protocol/presence-rules.js';
 import { settingConversationId, settingKey, supersedes } from '../../protocol/settings.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 
@@ -101,6 +104,12 @@ export class SettingsStore {
   draft(conversationId: string): Draft | null {
     const register = this.byKey(`draft:${conversationId}`);
     return register?.setting.kind === 'draft' ? register.setting.value : null;
+  }
+
+  /** "Show when I'm online" as this person set it (DEFAULT_ONLINE_VISIBILITY when they never did). */
+  showOnline(): OnlineVisibility {
+    const register = this.byKey(settingKey({ kind: 'show_online', value: DEFAULT_ONLINE_VISIBILITY }));
+    return register?.setting.kind === 'show_online' ? register.setting.value : DEFAULT_ONLINE_VISIBILITY;
   }
 
   isBlocked(userId: string): boolean {
@@ -333,6 +342,9 @@ export class SettingsStore {
         )
           .map((row) => row.id)
           .sort();
+      case 'show_online':
+        // Shown in the settings, on no conversation.
+        return [];
     }
   }
 
@@ -341,7 +353,7 @@ export class SettingsStore {
   /** Another account takes the profile: its settings and cursor go; the device id stays. */
   clear(): void {
     cachedStatement(this.db, 'DELETE FROM settings').run();
-    cachedStatement(this.db, 'DELETE FROM meta WHERE key != ?').run(DEVICE_ID);
+    cachedStatement(this.db, 'DELETE FROM meta WHERE key NOT IN (?, ?)').run(DEVICE_ID, REVOCATIONS_META_KEY);
   }
 
   private meta(key: string): string | null {
@@ -374,7 +386,9 @@ function toRegister(row: SettingRow): LocalRegister | null {
   const parsed = settingSchema.safeParse(
     row.kind === 'blocked'
       ? { kind: row.kind, userId: row.user_id, value }
-      : { kind: row.kind, conversationId: row.conversation_id, value },
+      : row.kind === 'show_online'
+        ? { kind: row.kind, value }
+        : { kind: row.kind, conversationId: row.conversation_id, value },
   );
   if (!parsed.success) {
     console.warn(`A setting in the mirror is malformed (${row.key}): ${z.prettifyError(parsed.error)}`);

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { ATTACHMENTS_PATH, attachmentId } from '../../protocol/attachments.js';
 import { HttpError } from '../http-body.js';
-import { requireUser } from '../http-auth.js';
+import { requireUser, type SessionLookup } from '../http-auth.js';
 import type { ServerLogger } from '../logger.js';
 import type { ServerStore } from '../store/server-store.js';
 import type { AttachmentFiles } from './attachment-files.js';
@@ -11,6 +11,7 @@ import { byteRange } from './byte-range.js';
 
 export interface DownloadsDeps {
   store: ServerStore;
+  sessions: SessionLookup;
   files: AttachmentFiles;
   logger: ServerLogger;
 }
@@ -26,7 +27,7 @@ export function createDownloadsHandler(deps: DownloadsDeps): (req: IncomingMessa
       res.setHeader('allow', 'GET, HEAD');
       throw new HttpError(405, 'invalid', 'Attachments are read with GET or HEAD');
     }
-    const user = await requireUser(deps.store, req, res);
+    const user = await requireUser(deps.sessions, req, res);
     const id = (req.url ?? '').split('?', 1)[0]!.slice(ATTACHMENTS_PATH.length + 1);
     const notFound = () => new HttpError(404, 'not_found', 'No such attachment');
     if (!attachmentId.safeParse(id).success) throw notFound();

@@ -9,7 +9,7 @@ import {
   sha256Hex,
 } from '../../protocol/attachments.js';
 import { HttpError, errorBody } from '../http-body.js';
-import { requireUser } from '../http-auth.js';
+import { requireUser, type SessionLookup } from '../http-auth.js';
 import type { InFlight } from '../in-flight.js';
 import { REFUSALS } from '../refusals.js';
 import type { ServerStore } from '../store/server-store.js';
@@ -18,6 +18,7 @@ import { HashingFileStore } from './hashing-file-store.js';
 
 export interface UploadsDeps {
   store: ServerStore;
+  sessions: SessionLookup;
   runtime: Runtime;
   files: AttachmentFiles;
   /** The largest file one upload may be. */
@@ -104,7 +105,7 @@ export function createUploadsHandler(deps: UploadsDeps): (req: IncomingMessage, 
   }
 
   return async (req, res) => {
-    const user = await requireUser(store, req, res);
+    const user = await requireUser(deps.sessions, req, res);
     const id = uploadIdIn(req);
     if (id === null) {
       // The creation endpoint itself (OPTIONS there tells a tus client what this server supports).

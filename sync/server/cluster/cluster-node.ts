@@ -36,6 +36,8 @@ export interface ClusterNodeDeps {
   appeared(userId: string): void;
   /** Another node announced the user offline while they are still connected here: announce them again. */
   stillOnline(userId: string): void;
+  /** Sessions of the user ended on another node: close their sockets here. */
+  sessionsEnded(userId: string, sessionIds: readonly string[]): void;
 }
 
 /** An event read back for the readers connected here (null: none of them may see it), or why the read failed. */
@@ -185,6 +187,9 @@ export class ClusterNode implements ClusterLink {
         return;
       case 'frame':
         registry.pushToUsers(signal.userIds, signal.frame);
+        return;
+      case 'sessions_ended':
+        this.deps.sessionsEnded(signal.userId, signal.sessionIds);
         return;
       case 'connections': {
         const { userId } = signal;

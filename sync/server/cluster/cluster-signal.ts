@@ -15,7 +15,9 @@ export type ClusterSignal =
   /** The user's first connection on the publishing node opened (`online`), or its last one closed. */
   | { kind: 'connections'; userId: string; online: boolean }
   /** The publishing node is shutting down cleanly: what it stored, it also told. */
-  | { kind: 'leaving' };
+  | { kind: 'leaving' }
+  /** These sessions of the user were revoked or expired: every node closes their sockets. */
+  | { kind: 'sessions_ended'; userId: string; sessionIds: string[] };
 
 /** A signal as it crosses between nodes: who sent it and when (for the fan-out delay metric). */
 export interface ClusterEnvelope {
@@ -35,6 +37,7 @@ export const clusterEnvelopeSchema: z.ZodType<ClusterEnvelope> = z.object({
     z.object({ kind: z.literal('frame'), userIds: z.array(id), frame: serverFrameSchema }),
     z.object({ kind: z.literal('connections'), userId: id, online: z.boolean() }),
     z.object({ kind: z.literal('leaving') }),
+    z.object({ kind: z.literal('sessions_ended'), userId: id, sessionIds: z.array(id) }),
   ]),
 });
 

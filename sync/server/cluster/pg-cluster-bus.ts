@@ -175,6 +175,8 @@ function split(envelope: ClusterEnvelope): ClusterEnvelope[] {
   if (
     signal.kind === 'connections' ||
     signal.kind === 'leaving' ||
+    // At most ACCOUNT_CAPS.maxDevicesPerAccount ids: always small.
+    signal.kind === 'sessions_ended' ||
     Buffer.byteLength(JSON.stringify(envelope)) <= MAX_PAYLOAD_BYTES
   ) {
     return [envelope];

@@ -40,6 +40,7 @@ async function create(
     conversation,
     createdAt: ctx.runtime.clock.now(),
     maxMembers: ctx.limits.maxGroupMembers,
+    caps: ctx.limits.caps,
   });
   if (result.status === 'refused') return refuse(rid, REFUSALS[result.reason]);
   if (result.status === 'existing') {
@@ -59,8 +60,8 @@ async function create(
   // The group's first event, so connected members need not ask for it.
   if (result.event)
     fanout.push({ userIds: result.memberIds, frame: { type: 'event', event: result.event }, exceptRequester: true });
-  // Strangers until now, maybe: each needs the others' presence without reconnecting.
-  return { reply, fanout, introduce: { newcomers: result.memberIds, others: [] } };
+  // No presence yet: nobody has written here (presence-rules.ts); the first messages introduce them.
+  return { reply, fanout };
 }
 
 /** Looking people up by username is limited (frame-throttle.ts): a transient refusal, to ask again later. */

@@ -21,8 +21,14 @@ export async function send(ctx: HandlerContext, frame: FrameOf<'send'>): Promise
     case 'refused':
       return refuse(frame.rid, REFUSALS[result.reason]);
     case 'duplicate':
-    case 'stored':
       return accepted(frame.rid, result);
+    case 'stored': {
+      const reply = accepted(frame.rid, result);
+      if (!result.firstMessage) return reply;
+      // The sender's first word here: they and the members who wrote before may share presence now.
+      const others = result.memberIds.filter((id) => id !== ctx.user.id);
+      return { ...reply, introduce: { newcomers: [ctx.user.id], others } };
+    }
   }
 }
 
@@ -67,6 +73,7 @@ export async function groupChange(ctx: HandlerContext, frame: FrameOf<'group_cha
     change: frame.change,
     sentAt: ctx.runtime.clock.now(),
     maxMembers: ctx.limits.maxGroupMembers,
+    caps: ctx.limits.caps,
   });
   switch (result.status) {
     case 'refused':
@@ -77,7 +84,8 @@ export async function groupChange(ctx: HandlerContext, frame: FrameOf<'group_cha
       const reply = accepted(frame.rid, result);
       if (result.addedIds.length === 0) return reply;
       // The people added need the conversation itself before its events mean anything to them;
-      // pushes to one connection keep their order, so it arrives before the event.
+      // pushes to one connection keep their order, so it arrives before the event. No presence:
+      // they have not written here yet (presence-rules.ts).
       const conversation = await ctx.store.getConversationForMember(frame.conversationId, ctx.user.id);
       if (!conversation) return reply;
       return {
@@ -86,10 +94,6 @@ export async function groupChange(ctx: HandlerContext, frame: FrameOf<'group_cha
           { userIds: result.addedIds, frame: { type: 'conversation_added', conversation }, exceptRequester: true },
           ...reply.fanout,
         ],
-        introduce: {
-          newcomers: result.addedIds,
-          others: conversation.members.map((member) => member.id).filter((id) => !result.addedIds.includes(id)),
-        },
       };
     }
   }

@@ -1,3 +1,4 @@
+import type { CreationCaps } from '../store/cap-rules.js';
 import type { Runtime } from '../../common/runtime.js';
 import type { ClientFrame, ConversationEvent, ErrorReply, ServerFrame, User } from '../../protocol/frames.js';
 import type { FrameThrottle } from '../frame-throttle.js';
@@ -21,6 +22,8 @@ export interface ServerLimits {
   maxGroupMembers: number;
   /** The largest file this server takes (ATTACHMENT_LIMITS.maxFileBytes caps it); told in the welcome. */
   maxFileBytes: number;
+  /** What one person may create in an hour (ACCOUNT_CAPS unless set). */
+  caps: CreationCaps;
 }
 
 /** A push to every open connection of `userIds`, optionally not to the requesting one. */

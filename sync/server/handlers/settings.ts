@@ -4,9 +4,9 @@ import { REFUSALS } from '../refusals.js';
 import { only, refuse, type Fanout, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
 /**
- * Personal settings: the caller's own registers (archived, muted, draft, blocked), merged last
- * writer wins by the store. Nobody else ever reads them; a block shows only in what the pair are
- * served from then on.
+ * Personal settings: the caller's own registers (archived, muted, draft, blocked, show_online),
+ * merged last writer wins by the store. Nobody else ever reads them; a block shows only in what the
+ * pair are served from then on, "Show when I'm online" only in whose presence they are told.
  */
 
 /**
@@ -46,12 +46,23 @@ export async function setSettings(ctx: HandlerContext, frame: FrameOf<'set_setti
     if (change.conversationId !== null) fanout.push(...(await watermarksAgain(ctx, change.conversationId, [me, change.userId])));
     contactsAgain.push(change.userId);
   }
+  const visibility = result.visibilityChange;
+  if (visibility?.hidden) {
+    // "Show when I'm online": nobody. Those who saw the user see them away, last seen unknown, and
+    // (presence-rules.ts) the user sees them so too: every device of theirs hears it now.
+    for (const contact of visibility.contacts) {
+      fanout.push(
+        { userIds: [contact.userId], frame: offline(me), exceptRequester: false },
+        { userIds: [me], frame: offline(contact.userId), exceptRequester: false },
+      );
+    }
+  } else if (visibility) {
+    contactsAgain.push(...visibility.contacts.map((contact) => contact.userId));
+  }
   const reply = { type: 'settings', rid: frame.rid, settings: result.settings, hasMore: false } as const;
   if (contactsAgain.length === 0) return { reply, fanout };
-  // Lifted: people who share a conversation are contacts again and hear each other's presence.
-  const contacts = new Set((await ctx.store.listContacts(me)).map((contact) => contact.userId));
-  const others = contactsAgain.filter((userId) => contacts.has(userId));
-  return { reply, fanout, ...(others.length > 0 ? { introduce: { newcomers: [me], others } } : {}) };
+  // A block lifted, or shown again: those the presence rule lets share it hear each other's presence.
+  return { reply, fanout, introduce: { newcomers: [me], others: contactsAgain } };
 }
 
 /** The caller's registers changed after `afterVersion`, oldest change first, a page at a time. */

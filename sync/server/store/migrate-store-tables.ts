@@ -26,9 +26,12 @@ export const COPIED_TABLES = [
   'settings',
   'blocks',
   'block_watermarks',
+  'member_additions',
+  'online_hidden',
 ] as const;
 
-const NOT_COPIED = /^(schema_migrations|cluster_.*)$/;
+// rate_limits: sign-in counts the nodes share (account-limits.ts); one SQLite node keeps them in memory.
+const NOT_COPIED = /^(schema_migrations|rate_limits|cluster_.*)$/;
 
 /** Rows per INSERT: thousands, so a log of millions of events takes a few thousand round trips. */
 const BATCH_ROWS = 5_000;

@@ -1,4 +1,5 @@
 import type { ConversationKind, Role, User } from '../../protocol/frames.js';
+import { countsAsWriting } from '../../protocol/presence-rules.js';
 import type { Session } from './pg-connections.js';
 import { judgeChange, judgeMessage, newChangeEvent, newMessageEvent, type ForwardSourceFacts } from './append-rules.js';
 import { asSeenBy, cutPage, pageWindow, usersNamedIn, type Period } from './event-visibility.js';
@@ -73,7 +74,22 @@ export async function appendMessageWith(tx: Session, input: NewMessage): Promise
   // A block between the two people of a direct conversation: stored for the sender only.
   const hiddenFrom = facts.blocked_peer;
   await insertEvent(tx, stored, hiddenFrom, uploadIds);
-  return { status: 'stored', event: stored, memberIds: recipientsOf(facts.member_ids, hiddenFrom) };
+  return {
+    status: 'stored',
+    event: stored,
+    memberIds: recipientsOf(facts.member_ids, hiddenFrom),
+    firstMessage: countsAsWriting(stored.kind) && (await markWrote(tx, conversationId, senderId, stored.seq)),
+  };
+}
+
+/** Records the sender's first message since they joined (presence-rules.ts); whether this was it. */
+async function markWrote(tx: Session, conversationId: string, senderId: string, seq: number): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE members SET first_message_seq = $3
+     WHERE conversation_id = $1 AND user_id = $2 AND first_message_seq IS NULL`,
+    [conversationId, senderId, seq],
+  );
+  return rowCount === 1;
 }
 
 interface ForwardFactsRow {

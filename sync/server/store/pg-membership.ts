@@ -1,6 +1,7 @@
 import type { ConversationKind, NewConversation, Role, User } from '../../protocol/frames.js';
 import type { Session } from './pg-connections.js';
 import { refused } from './append-rules.js';
+import { capWindowStart, refuseMemberAdditions, refuseNewConversation } from './cap-rules.js';
 import { answerTakenGroupId, groupCreatedEvent, judgeGroupChange, planNewGroup, refuseDirect } from './membership-rules.js';
 import { earlierEventJson, insertEvent, lockConversation, seqAfter } from './pg-queries.js';
 import { keepNewDirectFrom, revealDirectTo } from './pg-settings.js';
@@ -40,6 +41,9 @@ async function createDirect(tx: Session, input: NewConversationInput, otherId: s
     [creatorId, otherId],
   ]);
   if (!pair.some((user) => user.id === otherId)) return refused('no_such_user');
+  const facts = await capFacts(tx, conversationId, creatorId, input.createdAt);
+  const overCap = facts.exists ? null : refuseNewConversation(input.caps, facts.created);
+  if (overCap) return overCap;
   const pairKey = directPairKey(creatorId, otherId);
   // ON CONFLICT DO NOTHING: two creations racing for one id (or one pair) cannot both insert; the
   // loser waits for the winner to commit and then reads its row.
@@ -77,6 +81,12 @@ async function createGroup(
   const users = await usersByIds(tx, [creatorId, ...group.memberIds]);
   const plan = planNewGroup(input, group.memberIds, users);
   if (plan.status === 'refused') return plan;
+  const added = plan.members.length - 1;
+  const facts = await capFacts(tx, conversationId, creatorId, input.createdAt);
+  const overCap = facts.exists
+    ? null
+    : (refuseNewConversation(input.caps, facts.created) ?? refuseMemberAdditions(input.caps, facts.added, added));
+  if (overCap) return overCap;
   const { rowCount } = await tx.query(
     `INSERT INTO conversations (id, kind, pair_key, name, created_by, created_at)
      VALUES ($1, 'group', NULL, $2, $3, $4) ON CONFLICT DO NOTHING`,
@@ -89,6 +99,7 @@ async function createGroup(
     );
     return answerTakenGroupId(rows[0] ?? null, creatorId);
   }
+  await recordAdditions(tx, creatorId, input.createdAt, added);
   // The row was inserted just now, its counter at 0: the creation is its first event.
   const event = groupCreatedEvent(input, group.name, 1, plan.members);
   await insertEvent(tx, event, null);
@@ -132,6 +143,12 @@ export async function appendGroupChangeWith(tx: Session, input: NewGroupChange):
     users: new Map(facts.users.map((row) => [row.id, toUser(row)])),
   });
   if (plan.status !== 'accepted') return plan;
+  if (plan.added.length > 0) {
+    const facts = await capFacts(tx, conversationId, senderId, input.sentAt);
+    const overCap = refuseMemberAdditions(input.caps, facts.added, plan.added.length);
+    if (overCap) return overCap;
+    await recordAdditions(tx, senderId, input.sentAt, plan.added.length);
+  }
 
   const event = plan.eventAt(seqAfter(lastSeq, conversationId));
   const { removed, newRole, newName } = plan;
@@ -196,4 +213,30 @@ async function addMembers(
 async function usersByIds(tx: Session, ids: readonly string[]): Promise<Map<string, User>> {
   const { rows } = await tx.query<UserRow>('SELECT id, username, display_name FROM users WHERE id = ANY($1::text[])', [ids]);
   return new Map(rows.map((row) => [row.id, toUser(row)]));
+}
+
+/** For the caps (cap-rules.ts): whether the conversation exists, and what `userId` created and added in the last hour. */
+async function capFacts(
+  tx: Session,
+  conversationId: string,
+  userId: string,
+  now: number,
+): Promise<{ exists: boolean; created: number; added: number }> {
+  const { rows } = await tx.query<{ exists: boolean; created: number; added: number }>(
+    `SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1) AS exists,
+            (SELECT count(*) FROM conversations WHERE created_by = $2 AND created_at > $3) AS created,
+            (SELECT COALESCE(sum(count), 0)::bigint FROM member_additions WHERE user_id = $2 AND added_at > $3) AS added`,
+    [conversationId, userId, capWindowStart(now)],
+  );
+  return rows[0]!;
+}
+
+/** Counts `adding` people added by `userId` now, forgetting additions too old to count. */
+async function recordAdditions(tx: Session, userId: string, now: number, adding: number): Promise<void> {
+  if (adding === 0) return;
+  await tx.query(
+    `WITH old AS (DELETE FROM member_additions WHERE user_id = $1 AND added_at <= $3)
+     INSERT INTO member_additions (user_id, added_at, count) VALUES ($1, $2, $4)`,
+    [userId, now, capWindowStart(now), adding],
+  );
 }

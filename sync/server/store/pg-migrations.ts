@@ -196,6 +196,67 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX cluster_payloads_by_age ON cluster_payloads(created_at);
     `,
   },
+  {
+    version: 2,
+    description: 'sessions with an id, a device name and a last use (they expire unused); member additions counted per hour',
+    sql: `
+      -- As SQLite's version 6: sessions named by an id, with their device and last use (those from
+      -- before count as used when their person was last seen).
+      ALTER TABLE sessions ADD COLUMN id TEXT COLLATE "C";
+      ALTER TABLE sessions ADD COLUMN device_name TEXT COLLATE "C";
+      ALTER TABLE sessions ADD COLUMN last_used_at BIGINT;
+      UPDATE sessions s SET id = replace(gen_random_uuid()::text, '-', ''),
+                            last_used_at = GREATEST(s.created_at, COALESCE(u.last_seen_at, 0))
+        FROM users u WHERE u.id = s.user_id;
+      ALTER TABLE sessions ALTER COLUMN id SET NOT NULL, ALTER COLUMN last_used_at SET NOT NULL;
+      CREATE UNIQUE INDEX sessions_by_id ON sessions(id);
+
+      CREATE INDEX conversations_by_creator ON conversations(created_by, created_at);
+      CREATE TABLE member_additions (
+        user_id  TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        added_at BIGINT NOT NULL,
+        count    INTEGER NOT NULL
+      );
+      CREATE INDEX member_additions_by_user ON member_additions(user_id, added_at);
+    `,
+  },
+  {
+    version: 3,
+    description: 'presence privacy: when each member first wrote in their conversation, and who hides when they are online',
+    sql: `
+      -- As SQLite's version 7: the seq of the member's first message since they (last) joined, NULL
+      -- until they write (presence-rules.ts), filled here from the log.
+      ALTER TABLE members ADD COLUMN first_message_seq BIGINT;
+      UPDATE members SET first_message_seq = firsts.seq FROM (
+        SELECT e.conversation_id, e.sender_id, MIN(e.seq) AS seq FROM events e
+        JOIN member_periods p ON p.conversation_id = e.conversation_id AND p.user_id = e.sender_id
+          AND p.to_seq IS NULL AND e.seq >= p.from_seq
+        WHERE e.kind = 'message'
+        GROUP BY e.conversation_id, e.sender_id
+      ) AS firsts
+      WHERE members.conversation_id = firsts.conversation_id AND members.user_id = firsts.sender_id;
+
+      -- People whose "Show when I'm online" is nobody, kept with their 'show_online' register.
+      CREATE TABLE online_hidden (
+        user_id TEXT COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE
+      );
+    `,
+  },
+  {
+    version: 4,
+    description: 'sign-in and sign-up counts shared by the nodes (rate-limiter-flexible)',
+    sql: `
+      -- RateLimiterPostgres's own table, in exactly the shape it would create (key = kind:subject,
+      -- e.g. signInsPerAddress:203.0.113.7; expire in ms since the epoch), made here so that it
+      -- never creates tables itself (account-limits.ts); expired rows are swept by expire.
+      CREATE TABLE rate_limits (
+        key    VARCHAR(255) PRIMARY KEY,
+        points INTEGER NOT NULL DEFAULT 0,
+        expire BIGINT
+      );
+      CREATE INDEX rate_limits_by_expiry ON rate_limits(expire);
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

@@ -6,6 +6,7 @@ import { appendChangeWith, appendMessageWith, readEventsWith } from './pg-event-
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
 import { audienceColumns, recipientsOf, type Audience } from './pg-queries.js';
+import { changePasswordWith, createSessionWith, endSessionsWith, listSessionsWith, useSessionWith } from './pg-sessions.js';
 import { setSettingsWith } from './pg-settings.js';
 import * as uploads from './pg-uploads.js';
 import type {
@@ -21,19 +22,23 @@ import type {
   NewConversationInput,
   NewGroupChange,
   NewMessage,
+  NewSession,
   NewUpload,
   NewUser,
   ServerStore,
+  SessionUse,
   SetSettingsResult,
   SettingsPage,
+  StoredSession,
   StoredUpload,
   StoredUser,
   StoreReadiness,
   WatermarkResult,
 } from './server-store.js';
 import { toStoredSetting, type SettingRecord } from './settings-rules.js';
-import { blockedWithSql, contactsOfSql } from './shared-sql.js';
-import { toStoredUser, toUser, type UserRow } from './store-rows.js';
+import { contactsFrom, type WrittenWithRow } from './contacts.js';
+import { blockedWithSql, writersOfSql, writtenWithSql } from './shared-sql.js';
+import { toStoredUser, type UserRow } from './store-rows.js';
 
 type ReadEventsInput = Parameters<ServerStore['readEvents']>[0];
 type Receipt = Parameters<ServerStore['raiseWatermark']>[0];
@@ -110,20 +115,24 @@ export class PostgresServerStore implements ServerStore {
     return row ? toStoredUser(row) : null;
   }
 
-  async createSession(input: { tokenHash: string; userId: string; createdAt: number }): Promise<void> {
-    await this.db.query('INSERT INTO sessions (token_hash, user_id, created_at) VALUES ($1, $2, $3)', [
-      input.tokenHash,
-      input.userId,
-      input.createdAt,
-    ]);
+  createSession(input: NewSession & { maxDevices: number; expiredBefore: number }): Promise<'created' | 'too_many_devices'> {
+    return createSessionWith(this.db, input);
   }
 
-  async findUserBySessionHash(tokenHash: string): Promise<User | null> {
-    const [row] = await this.db.query<UserRow>(
-      'SELECT u.id, u.username, u.display_name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1',
-      [tokenHash],
-    );
-    return row ? toUser(row) : null;
+  useSession(input: { tokenHash: string; now: number; expiredBefore: number; touchBefore: number }): Promise<SessionUse | null> {
+    return useSessionWith(this.db, input);
+  }
+
+  listSessions(userId: string, expiredBefore: number): Promise<StoredSession[]> {
+    return listSessionsWith(this.db, userId, expiredBefore);
+  }
+
+  endSessions(input: { userId: string } & ({ ids: readonly string[] } | { except: string })): Promise<string[]> {
+    return endSessionsWith(this.db, input);
+  }
+
+  changePassword(input: { userId: string; passwordHash: string; keepSessionId: string }): Promise<string[]> {
+    return changePasswordWith(this.db, input);
   }
 
   async createConversation(input: NewConversationInput): Promise<CreateResult> {
@@ -226,8 +235,12 @@ export class PostgresServerStore implements ServerStore {
   }
 
   async listContacts(userId: string): Promise<Contact[]> {
-    const rows = await this.db.query<{ user_id: string; last_seen_at: number | null }>(contactsOfSql('$1'), [userId]);
-    return rows.map((row) => ({ userId: row.user_id, lastSeenAt: row.last_seen_at }));
+    return contactsFrom(await this.db.query<WrittenWithRow>(writtenWithSql('$1'), [userId]));
+  }
+
+  async listWriters(conversationId: string): Promise<string[]> {
+    const rows = await this.db.query<{ user_id: string }>(writersOfSql('$1'), [conversationId]);
+    return rows.map((row) => row.user_id);
   }
 
   async getLastSeen(userId: string): Promise<number | null> {

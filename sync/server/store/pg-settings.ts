@@ -1,7 +1,9 @@
 import type { SettingRegister, StoredSetting } from '../../protocol/frames.js';
 import { settingConversationId, settingKey } from '../../protocol/settings.js';
 import type { Session } from './pg-connections.js';
-import { directPairKey, type BlockChange, type SetSettingsResult } from './server-store.js';
+import { contactsFrom, type WrittenWithRow } from './contacts.js';
+import { directPairKey, type BlockChange, type SetSettingsResult, type VisibilityChange } from './server-store.js';
+import { writtenWithSql } from './shared-sql.js';
 import { planSettings, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
 
 /**
@@ -56,7 +58,23 @@ export async function setSettingsWith(
   if (changed.length > 0) await writeSettings(tx, userId, changed);
   const blockChanges: BlockChange[] = [];
   for (const change of plan.blockChanges) blockChanges.push(await blockChanged(tx, userId, change.userId, change.standing));
-  return { status: 'stored', settings, changed, blockChanges };
+  const visibilityChange = plan.visibilityChange && (await visibilityChanged(tx, userId, plan.visibilityChange.hidden));
+  return { status: 'stored', settings, changed, blockChanges, visibilityChange };
+}
+
+/**
+ * "Show when I'm online" changed: presence consults online_hidden. The people who share presence
+ * with the user when they show it are who saw them until now (hidden) or see them from now on.
+ */
+async function visibilityChanged(tx: Session, userId: string, hidden: boolean): Promise<VisibilityChange> {
+  await tx.query(
+    hidden
+      ? 'INSERT INTO online_hidden (user_id) VALUES ($1) ON CONFLICT DO NOTHING'
+      : 'DELETE FROM online_hidden WHERE user_id = $1',
+    [userId],
+  );
+  const { rows } = await tx.query<WrittenWithRow>(writtenWithSql('$1'), [userId]);
+  return { hidden, contacts: contactsFrom(rows, { asIfShowing: true }) };
 }
 
 /** Moves the user's counter past `count` new versions (an UPDATE ... RETURNING, never read-then-write); the first of them. */

@@ -43,20 +43,66 @@ import type { RefusalReason } from '../../protocol/refusal-reasons.js';
  *   message hidden from someone. A direct conversation made while a block stands is not listed for
  *   the other person until it is lifted (or they start it themselves), and while it stands each is
  *   shown the other's watermarks there as they were when it began. Contacts (presence) leave out
- *   everyone with a block between them and the user. Groups are unaffected.
+ *   everyone with a block between them and the user. Groups are unaffected;
+ * - presence privacy (presence-rules.ts): a member's first message since they joined is recorded
+ *   (members.first_message_seq) in the transaction that stores it, and "Show when I'm online" in the
+ *   transaction that writes its register: listContacts is decided on both.
  *
  * Isolation: each method is one transaction that must see a consistent snapshot and serialise
  * with every other writer of the same conversation (SQLite: BEGIN IMMEDIATE; a networked store:
  * a row lock on the conversation, or SERIALIZABLE). The upload methods add their own needs below.
  */
+/** What one person may create in any hour (cap-rules.ts applies them). */
+export interface CreationCaps {
+  conversationsPerHour: number;
+  membersAddedPerHour: number;
+}
+
+export interface NewSession {
+  id: string;
+  tokenHash: string;
+  userId: string;
+  deviceName: string | null;
+  createdAt: number;
+}
+
+export interface StoredSession {
+  id: string;
+  userId: string;
+  deviceName: string | null;
+  createdAt: number;
+  lastUsedAt: number;
+}
+
+/** What a token opens: whose it is and which of their sessions. */
+export interface SessionUse {
+  user: User;
+  sessionId: string;
+}
+
 export interface ServerStore {
   /** Returns `username_taken` rather than throwing: two sign-ups may race for the same name. */
   createUser(input: NewUser): Promise<{ status: 'created'; user: User } | { status: 'username_taken' }>;
   findUserByUsername(username: string): Promise<StoredUser | null>;
 
-  /** Only a hash of the session token is ever handed to the store. */
-  createSession(input: { tokenHash: string; userId: string; createdAt: number }): Promise<void>;
-  findUserBySessionHash(tokenHash: string): Promise<User | null>;
+  /**
+   * Opens a session (only a hash of its token is ever handed to the store), unless the user has
+   * `maxDevices` sessions last used at or after `expiredBefore` already; their expired ones are
+   * deleted first. Counting and inserting serialise per user: two sign-ins racing for the last
+   * place cannot both get it.
+   */
+  createSession(input: NewSession & { maxDevices: number; expiredBefore: number }): Promise<'created' | 'too_many_devices'>;
+  /**
+   * The user and session a token hash opens, or null: also when its last use was before
+   * `expiredBefore` (the expired session is deleted). A last use before `touchBefore` becomes `now`.
+   */
+  useSession(input: { tokenHash: string; now: number; expiredBefore: number; touchBefore: number }): Promise<SessionUse | null>;
+  /** The user's sessions last used at or after `expiredBefore`, most recently used first. */
+  listSessions(userId: string, expiredBefore: number): Promise<StoredSession[]>;
+  /** Ends sessions of `userId` (never anyone else's): those `ids` name, or every one but `except`. Returns the ids ended. */
+  endSessions(input: { userId: string } & ({ ids: readonly string[] } | { except: string })): Promise<string[]>;
+  /** Sets the user's password hash and ends every session but `keepSessionId`, in one transaction; returns the ids ended. */
+  changePassword(input: { userId: string; passwordHash: string; keepSessionId: string }): Promise<string[]>;
 
   /**
    * A new conversation under the id the client chose. Asking again for one that exists (the pair's
@@ -129,8 +175,14 @@ export interface ServerStore {
   /** Everyone with a block between them and `userId`, whoever made it: presence and typing skip them. */
   listBlockedWith(userId: string): Promise<string[]>;
 
-  /** Users who share a conversation with `userId` (and no block with them), each with when they were last connected. */
+  /**
+   * The people `userId` shares presence with (presence-rules.ts: sharesPresence: a conversation in
+   * which both have written, no block, both show when they are online), each with when they were
+   * last connected. The relation is symmetric.
+   */
   listContacts(userId: string): Promise<Contact[]>;
+  /** The current members of the conversation who have written there since they joined (typing is relayed among them). */
+  listWriters(conversationId: string): Promise<string[]>;
   /** When the user's last connection closed; null when never (or unknown user). */
   getLastSeen(userId: string): Promise<number | null>;
   recordLastSeen(input: { userId: string; at: number }): Promise<void>;
@@ -168,6 +220,8 @@ export interface NewConversationInput {
   createdAt: number;
   /** The most members this server allows in one group. */
   maxMembers: number;
+  /** How many conversations, and added members, the creator may have in an hour (cap-rules.ts). */
+  caps: CreationCaps;
 }
 
 export type CreateResult =
@@ -186,6 +240,8 @@ export interface NewGroupChange {
   change: GroupChange;
   sentAt: number;
   maxMembers: number;
+  /** How many people the sender may add to groups in an hour (cap-rules.ts). */
+  caps: CreationCaps;
 }
 
 export type GroupChangeResult =
@@ -234,8 +290,12 @@ export interface NewMessage {
 }
 
 export type AppendResult =
-  /** `memberIds` is who must hear about it (never the person it is hidden from by a block). */
-  | { status: 'stored'; event: MessageEvent; memberIds: string[] }
+  /**
+   * `memberIds` is who must hear about it (never the person it is hidden from by a block).
+   * `firstMessage`: the sender's first since they joined (recorded in the same transaction), so
+   * presence may begin between them and the members who wrote before (presence-rules.ts).
+   */
+  | { status: 'stored'; event: MessageEvent; memberIds: string[]; firstMessage: boolean }
   /** The client id was seen before from this sender: the original event (as it is now), nothing stored. */
   | { status: 'duplicate'; event: MessageEvent }
   /**
@@ -253,8 +313,17 @@ export type SetSettingsResult =
       changed: StoredSetting[];
       /** Pairs between whom a block began or was lifted by this write. */
       blockChanges: BlockChange[];
+      /** "Show when I'm online" changed by this write; null when it did not. */
+      visibilityChange: VisibilityChange | null;
     }
   | Refused;
+
+export interface VisibilityChange {
+  /** True: the user hides when they are online now; false: they show it again. */
+  hidden: boolean;
+  /** The people who share presence with the user when they show it (listContacts as if they did): who saw them until now, or sees them from now on. */
+  contacts: Contact[];
+}
 
 export interface BlockChange {
   /** The other person of the pair. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { settingSchema, type SettingRegister, type StoredSetting } from '../../protocol/frames.js';
+import { settingSchema, type Setting, type SettingRegister, type StoredSetting } from '../../protocol/frames.js';
+import { DEFAULT_ONLINE_VISIBILITY } from '../../protocol/presence-rules.js';
 import { blockedBetween, settingConversationId, settingKey, supersedes } from '../../protocol/settings.js';
 import { refused } from './append-rules.js';
 import type { Refused } from './server-store.js';
@@ -41,6 +42,8 @@ export interface SettingsPlan extends SettingsMerge {
   status: 'accepted';
   /** The pairs between whom a block begins (`standing`) or the last one is lifted by the winners. */
   blockChanges: { userId: string; standing: boolean }[];
+  /** "Show when I'm online" as the winners leave it, when that differs from before; null otherwise. */
+  visibilityChange: { hidden: boolean } | null;
 }
 
 /**
@@ -55,7 +58,12 @@ export function planSettings(
   const refusal = refuseSettings(userId, registers, facts);
   if (refusal) return refusal;
   const merge = mergeSettings(registers, facts.current);
-  return { status: 'accepted', ...merge, blockChanges: blockChangesOf(userId, merge.winners, facts.blocks) };
+  return {
+    status: 'accepted',
+    ...merge,
+    blockChanges: blockChangesOf(userId, merge.winners, facts.blocks),
+    visibilityChange: visibilityChangeOf(merge.winners, facts.current),
+  };
 }
 
 /**
@@ -129,4 +137,17 @@ function blockChangesOf(
     const after = blocking || blocks(other, userId);
     return before === after ? [] : [{ userId: other, standing: after }];
   });
+}
+
+const SHOW_ONLINE_KEY = settingKey({ kind: 'show_online', value: DEFAULT_ONLINE_VISIBILITY });
+
+/** Whether the winners change "Show when I'm online" (never set: DEFAULT_ONLINE_VISIBILITY), and to what. */
+function visibilityChangeOf(
+  winners: readonly SettingRegister[],
+  current: ReadonlyMap<string, StoredSetting>,
+): { hidden: boolean } | null {
+  const visibilityOf = (setting: Setting | undefined) => (setting?.kind === 'show_online' ? setting.value : null);
+  const before = visibilityOf(current.get(SHOW_ONLINE_KEY)?.setting) ?? DEFAULT_ONLINE_VISIBILITY;
+  const after = winners.reduce((latest, { setting }) => visibilityOf(setting) ?? latest, before);
+  return after === before ? null : { hidden: after === 'nobody' };
 }

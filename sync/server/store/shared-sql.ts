@@ -60,17 +60,30 @@ export function membersOfConversationsOfSql(user: string): string {
 }
 
 /**
- * Users who share a conversation with `user` (user_id, last_seen_at). Nobody with a block between
- * them and the user: presence is not relayed between such a pair.
+ * The people `user` shares a conversation with in which both have written (members.first_message_seq),
+ * each with what else the presence rule decides on (presence-rules.ts: sharesPresence), as 1 or 0:
+ * whether a block stands between them (blocked), whether they hide when they are online
+ * (hides_online), and whether `user` does (viewer_hides_online, the same on every row).
+ * Columns: user_id, last_seen_at, blocked, hides_online, viewer_hides_online.
  */
-export function contactsOfSql(user: string): string {
-  return `SELECT DISTINCT u.id AS user_id, u.last_seen_at FROM members mine
-          JOIN members theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id <> mine.user_id
-          JOIN users u ON u.id = theirs.user_id
-          WHERE mine.user_id = ${user}
-            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${user} AND b.blocked_id = u.id)
-            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = ${user})
+export function writtenWithSql(user: string): string {
+  return `SELECT u.id AS user_id, u.last_seen_at,
+            CASE WHEN EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${user} AND b.blocked_id = u.id)
+                   OR EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = ${user})
+                 THEN 1 ELSE 0 END AS blocked,
+            CASE WHEN EXISTS (SELECT 1 FROM online_hidden h WHERE h.user_id = u.id) THEN 1 ELSE 0 END AS hides_online,
+            CASE WHEN EXISTS (SELECT 1 FROM online_hidden h WHERE h.user_id = ${user}) THEN 1 ELSE 0 END AS viewer_hides_online
+          FROM users u
+          WHERE u.id IN (
+            SELECT theirs.user_id FROM members mine
+            JOIN members theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id <> mine.user_id
+            WHERE mine.user_id = ${user} AND mine.first_message_seq IS NOT NULL AND theirs.first_message_seq IS NOT NULL)
           ORDER BY u.id`;
+}
+
+/** The current members of `conversation` who have written there since they joined (user_id), in join order. */
+export function writersOfSql(conversation: string): string {
+  return `SELECT user_id FROM members WHERE conversation_id = ${conversation} AND first_message_seq IS NOT NULL ORDER BY join_order`;
 }
 
 /** Everyone with a block between them and `user` (user_id), whoever made it. */

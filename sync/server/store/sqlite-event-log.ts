@@ -1,4 +1,5 @@
 import type { ConversationEvent, ConversationKind, Role } from '../../protocol/frames.js';
+import { countsAsWriting } from '../../protocol/presence-rules.js';
 import {
   judgeChange,
   judgeMessage,
@@ -31,7 +32,9 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
   const hiddenFrom = blockedPeerIn(s, conversationId, senderId);
   s.insertEvent.run({ ...toEventRow(event), hidden_from: hiddenFrom });
   referUploadsIn(s, conversationId, event.seq, event.attachments);
-  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom) };
+  const firstMessage =
+    countsAsWriting(event.kind) && s.markWrote.run({ conversationId, userId: senderId, seq: event.seq }).changes === 1;
+  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom), firstMessage };
 }
 
 export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {

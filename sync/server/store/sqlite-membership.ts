@@ -1,7 +1,8 @@
+import { capWindowStart, refuseMemberAdditions, refuseNewConversation, type CreationCaps } from './cap-rules.js';
 import type { Role, User } from '../../protocol/frames.js';
 import { answerTakenGroupId, groupCreatedEvent, judgeGroupChange, planNewGroup, refuseDirect } from './membership-rules.js';
 import { refused } from './append-rules.js';
-import type { CreateResult, GroupChangeResult, NewConversationInput, NewGroupChange } from './server-store.js';
+import type { CreateResult, GroupChangeResult, NewConversationInput, NewGroupChange, Refused } from './server-store.js';
 import { directPairKey } from './server-store.js';
 import { appendFactsIn, memberIds, nextSeq } from './sqlite-event-log.js';
 import { keepNewDirectFrom, revealDirectTo } from './sqlite-settings.js';
@@ -22,6 +23,8 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
       const refusal = refuseDirect(conversationId, creatorId, conversation.userId);
       if (refusal) return refusal;
       if (!s.userById.get(conversation.userId)) return refused('no_such_user');
+      const overCap = refuseNewConversationIn(s, input);
+      if (overCap) return overCap;
       const pairKey = directPairKey(creatorId, conversation.userId);
       const inserted = s.insertConversation.run({
         id: conversationId,
@@ -57,6 +60,11 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
       }
       const plan = planNewGroup(input, conversation.memberIds, users);
       if (plan.status === 'refused') return plan;
+      const taken = s.conversationById.get(conversationId) as ConversationRow | undefined;
+      if (taken) return answerTakenGroupId(taken, creatorId);
+      const added = plan.members.length - 1;
+      const overCap = refuseNewConversationIn(s, input) ?? refuseAdditionsIn(s, creatorId, input.caps, input.createdAt, added);
+      if (overCap) return overCap;
       const inserted = s.insertConversation.run({
         id: conversationId,
         kind: 'group',
@@ -68,6 +76,7 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
       if (inserted.changes === 0) {
         return answerTakenGroupId((s.conversationById.get(conversationId) as ConversationRow | undefined) ?? null, creatorId);
       }
+      recordAdditionsIn(s, creatorId, input.createdAt, added);
       const event = groupCreatedEvent(input, conversation.name, nextSeq(s, conversationId), plan.members);
       s.insertEvent.run(toEventRow(event));
       for (const member of plan.members) addMember(s, conversationId, member.id, member.role, event.seq);
@@ -91,6 +100,9 @@ export function appendGroupChangeIn(s: Statements, input: NewGroupChange): Group
     users,
   });
   if (plan.status !== 'accepted') return plan;
+  const overCap = refuseAdditionsIn(s, senderId, input.caps, input.sentAt, plan.added.length);
+  if (overCap) return overCap;
+  recordAdditionsIn(s, senderId, input.sentAt, plan.added.length);
 
   const event = plan.eventAt(nextSeq(s, conversationId));
   for (const userId of plan.added) addMember(s, conversationId, userId, 'member', event.seq);
@@ -118,4 +130,23 @@ function addMember(s: Statements, conversationId: string, userId: string, role: 
 function removeMember(s: Statements, conversationId: string, userId: string, atSeq: number): void {
   s.deleteMember.run(conversationId, userId);
   s.closePeriod.run(atSeq, conversationId, userId);
+}
+
+/** A conversation that does not exist yet, refused when its creator made their hour's share already. */
+function refuseNewConversationIn(s: Statements, input: NewConversationInput): Refused | null {
+  if (s.conversationById.get(input.conversationId)) return null;
+  const created = s.conversationsCreatedSince.get(input.creatorId, capWindowStart(input.createdAt)) as number;
+  return refuseNewConversation(input.caps, created);
+}
+
+function refuseAdditionsIn(s: Statements, userId: string, caps: CreationCaps, now: number, adding: number): Refused | null {
+  if (adding === 0) return null;
+  return refuseMemberAdditions(caps, s.membersAddedSince.get(userId, capWindowStart(now)) as number, adding);
+}
+
+/** Counts `adding` people added by `userId` now, forgetting additions too old to count. */
+function recordAdditionsIn(s: Statements, userId: string, now: number, adding: number): void {
+  if (adding === 0) return;
+  s.forgetAdditionsBefore.run(userId, capWindowStart(now));
+  s.recordAddition.run(userId, now, adding);
 }

@@ -292,4 +292,66 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'sessions with an id, a device name and a last use (they expire unused); member additions counted per hour',
+    up(db) {
+      db.exec(`
+        -- A session is named by an id (listing and ending sessions never shows a token's hash), says
+        -- which device opened it, and when it was last used: unused for 90 days, it has expired.
+        -- Sessions from before count as used when their person was last seen.
+        CREATE TABLE sessions_v6 (
+          token_hash   TEXT PRIMARY KEY,
+          id           TEXT NOT NULL UNIQUE,
+          user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          device_name  TEXT,
+          created_at   INTEGER NOT NULL,
+          last_used_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO sessions_v6 (token_hash, id, user_id, device_name, created_at, last_used_at)
+          SELECT s.token_hash, lower(hex(randomblob(16))), s.user_id, NULL, s.created_at,
+                 max(s.created_at, coalesce(u.last_seen_at, 0))
+          FROM sessions s JOIN users u ON u.id = s.user_id;
+        DROP TABLE sessions;
+        ALTER TABLE sessions_v6 RENAME TO sessions;
+        CREATE INDEX sessions_by_user ON sessions(user_id);
+
+        -- Caps per hour: conversations a person created (counted from conversations), and people
+        -- they added to groups (a row per addition, with how many; rows older than an hour go).
+        CREATE INDEX conversations_by_creator ON conversations(created_by, created_at);
+        CREATE TABLE member_additions (
+          user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          added_at INTEGER NOT NULL,
+          count    INTEGER NOT NULL
+        );
+        CREATE INDEX member_additions_by_user ON member_additions(user_id, added_at);
+      `);
+    },
+  },
+  {
+    version: 7,
+    description: 'presence privacy: when each member first wrote in their conversation, and who hides when they are online',
+    up(db) {
+      db.exec(`
+        -- The seq of the member's first message since they (last) joined; NULL until they write.
+        -- Presence and typing are shared only between members who both have (presence-rules.ts).
+        -- Set in the transaction that stores the message; filled here from the log.
+        ALTER TABLE members ADD COLUMN first_message_seq INTEGER;
+        UPDATE members SET first_message_seq = firsts.seq FROM (
+          SELECT e.conversation_id, e.sender_id, MIN(e.seq) AS seq FROM events e
+          JOIN member_periods p ON p.conversation_id = e.conversation_id AND p.user_id = e.sender_id
+            AND p.to_seq IS NULL AND e.seq >= p.from_seq
+          WHERE e.kind = 'message'
+          GROUP BY e.conversation_id, e.sender_id
+        ) AS firsts
+        WHERE members.conversation_id = firsts.conversation_id AND members.user_id = firsts.sender_id;
+
+        -- People whose "Show when I'm online" is nobody (their 'show_online' register), kept in the
+        -- same transaction as the register: what presence consults. No such register existed before.
+        CREATE TABLE online_hidden (
+          user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

@@ -15,16 +15,20 @@ import {
   type NewConversationInput,
   type NewGroupChange,
   type NewMessage,
+  type NewSession,
   type NewUpload,
   type NewUser,
   type ServerStore,
+  type SessionUse,
   type SetSettingsResult,
   type SettingsPage,
+  type StoredSession,
   type StoredUpload,
   type StoredUser,
   type StoreReadiness,
   type WatermarkResult,
 } from './server-store.js';
+import { contactsFrom, type WrittenWithRow } from './contacts.js';
 import { cutPage, pageWindow, usersNamedIn, withFrozen, type FrozenWatermarks } from './event-visibility.js';
 import { appendChangeIn, appendMessageIn, asSeenIn, memberIds, periodsIn } from './sqlite-event-log.js';
 import { blockedPeerIn, blockedWithIn, frozenWatermarksIn, listSettingsIn, setSettingsIn } from './sqlite-settings.js';
@@ -41,6 +45,7 @@ import {
   type MemberRow,
   type UserRow,
 } from './store-rows.js';
+import { SqliteSessions } from './sqlite-sessions.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import { createUploadIn, findDownloadableIn, getUploadIn } from './sqlite-uploads.js';
 
@@ -59,9 +64,11 @@ export function openSqliteServerStore(dataDir: string): SqliteServerStore {
  */
 export class SqliteServerStore implements ServerStore {
   private readonly statements: Statements;
+  private readonly sessions: SqliteSessions;
 
   constructor(private readonly db: Db) {
     this.statements = prepareStatements(db);
+    this.sessions = new SqliteSessions(db);
   }
 
   async createUser(input: NewUser): Promise<{ status: 'created'; user: User } | { status: 'username_taken' }> {
@@ -79,13 +86,31 @@ export class SqliteServerStore implements ServerStore {
     return row ? toStoredUser(row) : null;
   }
 
-  async createSession(input: { tokenHash: string; userId: string; createdAt: number }): Promise<void> {
-    this.statements.insertSession.run(input);
+  async createSession(
+    input: NewSession & { maxDevices: number; expiredBefore: number },
+  ): Promise<'created' | 'too_many_devices'> {
+    return this.sessions.create(input);
   }
 
-  async findUserBySessionHash(tokenHash: string): Promise<User | null> {
-    const row = this.statements.userBySession.get(tokenHash) as UserRow | undefined;
-    return row ? toUser(row) : null;
+  async useSession(input: {
+    tokenHash: string;
+    now: number;
+    expiredBefore: number;
+    touchBefore: number;
+  }): Promise<SessionUse | null> {
+    return this.sessions.use(input);
+  }
+
+  async listSessions(userId: string, expiredBefore: number): Promise<StoredSession[]> {
+    return this.sessions.list(userId, expiredBefore);
+  }
+
+  async endSessions(input: { userId: string } & ({ ids: readonly string[] } | { except: string })): Promise<string[]> {
+    return this.sessions.end(input);
+  }
+
+  async changePassword(input: { userId: string; passwordHash: string; keepSessionId: string }): Promise<string[]> {
+    return this.sessions.changePassword(input);
   }
 
   async createConversation(input: NewConversationInput): Promise<CreateResult> {
@@ -219,8 +244,11 @@ export class SqliteServerStore implements ServerStore {
   }
 
   async listContacts(userId: string): Promise<Contact[]> {
-    const rows = this.statements.contactsOf.all({ userId }) as { user_id: string; last_seen_at: number | null }[];
-    return rows.map((row) => ({ userId: row.user_id, lastSeenAt: row.last_seen_at }));
+    return contactsFrom(this.statements.writtenWith.all({ userId }) as WrittenWithRow[]);
+  }
+
+  async listWriters(conversationId: string): Promise<string[]> {
+    return (this.statements.writersOf.all(conversationId) as { user_id: string }[]).map((row) => row.user_id);
   }
 
   async getLastSeen(userId: string): Promise<number | null> {

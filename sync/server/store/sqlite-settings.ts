@@ -1,7 +1,14 @@
 import type { SettingRegister, StoredSetting } from '../../protocol/frames.js';
 import { blockedBetween, settingKey } from '../../protocol/settings.js';
 import { toFrozenWatermarks, type FrozenWatermarks } from './event-visibility.js';
-import { directPairKey, type BlockChange, type SetSettingsResult, type SettingsPage } from './server-store.js';
+import { contactsFrom, type WrittenWithRow } from './contacts.js';
+import {
+  directPairKey,
+  type BlockChange,
+  type SetSettingsResult,
+  type SettingsPage,
+  type VisibilityChange,
+} from './server-store.js';
 import { planSettings, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
 import type { Statements } from './sqlite-statements.js';
 import type { ConversationRow } from './store-rows.js';
@@ -69,7 +76,18 @@ export function setSettingsIn(s: Statements, userId: string, registers: readonly
     }
   }
   const blockChanges = plan.blockChanges.map((change) => blockChanged(s, userId, change.userId, change.standing));
-  return { status: 'stored', settings, changed, blockChanges };
+  const visibilityChange = plan.visibilityChange && visibilityChanged(s, userId, plan.visibilityChange.hidden);
+  return { status: 'stored', settings, changed, blockChanges, visibilityChange };
+}
+
+/**
+ * "Show when I'm online" changed: presence consults online_hidden. The people who share presence
+ * with the user when they show it are who saw them until now (hidden) or see them from now on.
+ */
+function visibilityChanged(s: Statements, userId: string, hidden: boolean): VisibilityChange {
+  if (hidden) s.hideOnline.run(userId);
+  else s.showOnline.run(userId);
+  return { hidden, contacts: contactsFrom(s.writtenWith.all({ userId }) as WrittenWithRow[], { asIfShowing: true }) };
 }
 
 /** Moves the user's counter past `count` new versions (an UPDATE ... RETURNING, never read-then-write); the first of them. */

@@ -1,13 +1,14 @@
 import type { Db } from '../../node/sqlite.js';
 import {
   blockedWithSql,
-  contactsOfSql,
   conversationForMemberSql,
   conversationsOfSql,
   formerConversationsOfSql,
   frozenWatermarksForSql,
   membersOfConversationsOfSql,
   membersOfSql,
+  writersOfSql,
+  writtenWithSql,
 } from './shared-sql.js';
 import { prepareUploadStatements } from './sqlite-uploads.js';
 
@@ -17,14 +18,20 @@ export type Statements = ReturnType<typeof prepareStatements>;
 export function prepareStatements(db: Db) {
   const conversationColumns = `c.id, c.kind, c.name, c.created_by, c.last_seq, c.created_at`;
   return {
-    // --- users and sessions
+    // --- users
     insertUser: db.prepare(
       `INSERT INTO users (id, username, display_name, password_hash, created_at)
        VALUES (@id, @username, @displayName, @passwordHash, @createdAt)`,
     ),
     userByUsername: db.prepare(`SELECT * FROM users WHERE username = ?`),
-    insertSession: db.prepare(`INSERT INTO sessions (token_hash, user_id, created_at) VALUES (@tokenHash, @userId, @createdAt)`),
-    userBySession: db.prepare(`SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`),
+
+    // --- caps per hour (cap-rules.ts)
+    conversationsCreatedSince: db.prepare(`SELECT count(*) FROM conversations WHERE created_by = ? AND created_at > ?`).pluck(),
+    membersAddedSince: db
+      .prepare(`SELECT coalesce(sum(count), 0) FROM member_additions WHERE user_id = ? AND added_at > ?`)
+      .pluck(),
+    forgetAdditionsBefore: db.prepare(`DELETE FROM member_additions WHERE user_id = ? AND added_at <= ?`),
+    recordAddition: db.prepare(`INSERT INTO member_additions (user_id, added_at, count) VALUES (?, ?, ?)`),
 
     // --- conversations and members
     conversationById: db.prepare(`SELECT ${conversationColumns} FROM conversations c WHERE c.id = ?`),
@@ -131,7 +138,15 @@ export function prepareStatements(db: Db) {
     ),
 
     // --- presence
-    contactsOf: db.prepare(contactsOfSql('@userId')),
+    writtenWith: db.prepare(writtenWithSql('@userId')),
+    writersOf: db.prepare(writersOfSql('?')),
+    // The sender's first message since they joined (presence-rules.ts); changes nothing after it.
+    markWrote: db.prepare(
+      `UPDATE members SET first_message_seq = @seq
+       WHERE conversation_id = @conversationId AND user_id = @userId AND first_message_seq IS NULL`,
+    ),
+    hideOnline: db.prepare(`INSERT OR IGNORE INTO online_hidden (user_id) VALUES (?)`),
+    showOnline: db.prepare(`DELETE FROM online_hidden WHERE user_id = ?`),
     lastSeen: db.prepare(`SELECT last_seen_at FROM users WHERE id = ?`),
     recordLastSeen: db.prepare(`UPDATE users SET last_seen_at = @at WHERE id = @userId`),
 

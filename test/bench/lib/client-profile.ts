@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { applyDatabaseKey } from '../../../sync/node/database-key.js';
 import type { Conversation } from '../../../sync/protocol/frames.js';
 import type { SeededUser } from './seed.js';
 
@@ -43,8 +44,9 @@ export class MirrorProbe {
   private readonly db: Database.Database;
   private readonly cursors: Database.Statement;
 
-  constructor(file: string) {
+  constructor(file: string, key?: Uint8Array) {
     this.db = new Database(file);
+    if (key) applyDatabaseKey(this.db, key);
     this.db.pragma('busy_timeout = 5000');
     this.cursors = this.db.prepare('SELECT id, applied_seq FROM conversations');
   }

@@ -1,7 +1,8 @@
 export {};
 
 /**
- * One cold start, measured inside a fresh process: `cold-start-child.ts <core|raw> <profileDir> <file>`.
+ * One cold start, measured inside a fresh process: `cold-start-child.ts <core|raw> <profileDir> <file> [keyHex]`
+ * (with a key: the encrypted mirror, opened with it).
  * Prints one JSON line. Times are performance.now(), i.e. ms since this process started:
  * - entry: node + the tsx loader booted and this file began (not part of the core's cold start);
  * - core: import the client core modules, openClientCore (open, pragmas, migration check, session,
@@ -10,14 +11,15 @@ export {};
  * - raw: import better-sqlite3, open the file, the cheapest list query (the floor).
  */
 const entry = performance.now();
-const [mode, profileDir, file] = process.argv.slice(2);
+const [mode, profileDir, file, keyHex] = process.argv.slice(2);
+const mirrorKey = keyHex ? Buffer.from(keyHex, 'hex') : undefined;
 if (!mode || !profileDir || !file) throw new Error('Usage: cold-start-child.ts <core|raw> <profileDir> <file>');
 
 if (mode === 'core') {
   const t0 = performance.now();
   const { openClientCore } = await import('../../../sync/client/client-core.js');
   const imported = performance.now();
-  const core = await openClientCore({ profileDir, defaultServerUrl: 'ws://127.0.0.1:9' });
+  const core = await openClientCore({ profileDir, defaultServerUrl: 'ws://127.0.0.1:9', ...(mirrorKey ? { mirrorKey } : {}) });
   const opened = performance.now();
   const list = await core.listConversations();
   const listed = performance.now();
@@ -41,6 +43,10 @@ if (mode === 'core') {
   const { default: Database } = await import('better-sqlite3-multiple-ciphers');
   const imported = performance.now();
   const db = new Database(file);
+  if (keyHex) {
+    db.pragma("cipher = 'sqlcipher'");
+    db.pragma(`key = "x'${keyHex}'"`);
+  }
   db.pragma('journal_mode = WAL');
   const opened = performance.now();
   const rows = db.prepare('SELECT id, last_activity_at FROM conversations ORDER BY last_activity_at DESC').all();

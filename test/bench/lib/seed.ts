@@ -6,13 +6,14 @@
  * Runs in its own process (seed-main.ts) so the memory it uses never counts against a benchmark.
  * seed-postgres.ts writes the same into a PostgreSQL database.
  */
+import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { timeOrderedId } from '../../../sync/common/ids.js';
 import type { Conversation, User } from '../../../sync/protocol/frames.js';
-import { LIMITS } from '../../../sync/protocol/limits.js';
+import { ACCOUNT_CAPS, LIMITS } from '../../../sync/protocol/limits.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
 import { createPasswordHasher } from '../../../sync/server/passwords.js';
 import { hashSessionToken } from '../../../sync/server/session-tokens.js';
@@ -64,6 +65,11 @@ export interface SeedManifest {
 }
 
 const BASE_TIME = Date.UTC(2025, 0, 1);
+/**
+ * Seeded data is cached and reused for months, and a session unused for 90 days has expired: the
+ * seeded sessions were opened (so last used) in the future, and stay valid however old the cache.
+ */
+const SESSIONS_OPENED = Date.UTC(2100, 0, 1);
 const BATCH = 5_000;
 
 export async function seedServer(dataDir: string, spec: SeedSpec): Promise<SeedManifest> {
@@ -112,7 +118,14 @@ export async function seedStore(
   await inParallel(users, concurrency, async ({ token, ...user }) => {
     const created = await store.createUser({ ...user, passwordHash, createdAt: now });
     if (created.status !== 'created') throw new Error(`Seeding user ${user.username}: ${created.status}`);
-    await store.createSession({ tokenHash: hashSessionToken(token), userId: user.id, createdAt: now });
+    const session = {
+      id: user.id,
+      tokenHash: hashSessionToken(token),
+      userId: user.id,
+      deviceName: null,
+      createdAt: SESSIONS_OPENED,
+    };
+    await store.createSession({ ...session, maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount, expiredBefore: 0 });
     step();
   });
 
@@ -129,6 +142,7 @@ export async function seedStore(
       conversation: { kind: 'direct', userId: users[b]!.id },
       createdAt: now,
       maxMembers: LIMITS.maxGroupMembers,
+      caps: UNCAPPED,
     });
     if (created.status === 'refused') throw new Error(`Seeding a conversation was refused: ${created.reason}`);
     step();
@@ -149,6 +163,7 @@ export async function seedStore(
       conversation: { kind: 'group', name: group.name, memberIds: others.map((user) => user.id) },
       createdAt: now,
       maxMembers: LIMITS.maxGroupMembers,
+      caps: UNCAPPED,
     });
     if (created.status !== 'created') throw new Error(`Seeding group ${group.name}: ${created.status}`);
     groupIds.push(conversationId);
@@ -298,4 +313,4 @@ export async function seedInChild(dataDir: string, spec: SeedSpec, workDir: stri
 }
 
 /** Bump when the generator changes, so cached server folders are rebuilt. */
-const SEED_VERSION = 1;
+const SEED_VERSION = 2;

@@ -12,6 +12,7 @@ const TSX = join(ROOT, 'node_modules/.bin/tsx');
 export const BROWSER_HOST_ENTRY = join(ROOT, 'dist/main/browser-cli.cjs');
 
 export interface RunningProcess {
+  /** The address it printed; a browser host's carries its one-time key (open it once, with openApp). */
   url: string;
   port: number;
   output(): string;
@@ -101,7 +102,8 @@ export function startBrowserHost(
       serverUrl,
       ...(options.allowLoopbackPreviews ? ['--allow-loopback-previews'] : []),
     ],
-    /http:\/\/127\.0\.0\.1:\d+/,
+    // The full printed address: the key in it is what lets a browser in (main/browser/bridge-lock.ts).
+    /http:\/\/127\.0\.0\.1:\d+\/\?k=[0-9a-f]+/,
     'The browser host',
   );
 }

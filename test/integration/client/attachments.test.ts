@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AttachmentView, MessageView } from '../../../sync/app-api/contract.js';
-import { BlobStore } from '../../../sync/client/attachments/blob-store.js';
+import { profileBlobStore } from '../../support/file-keys.js';
 import { attachFile, fileBytes, imageBytes, sha256Of, storedBytes } from '../../support/attachments-files.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
 import { readMirrorAttachments } from '../../support/db-invariants.js';
@@ -220,7 +220,7 @@ describe('attachments between two client cores', () => {
     });
     const next = await alice.sendMessage({ conversationId, text: 'after the broken one' });
     // The profile's copy changes under the core (a disk error, a meddling program): same size, other bytes.
-    await writeFile(new BlobStore(aliceProfile).pathOf(original.sha256), fileBytes(original.size));
+    await writeFile(profileBlobStore(aliceProfile).pathOf(original.sha256), fileBytes(original.size));
     (aliceProxy as TcpProxy).restore();
 
     const failed = await messageWhere(alice, conversationId, (m) => m.id === corrupted.id && m.status === 'failed', 'refused');
@@ -253,7 +253,7 @@ describe('attachments between two client cores', () => {
     expect(failed.transfer).toMatchObject({ direction: 'download', error: 'checksum_mismatch' });
     expect(failed.localUrl).toBeNull();
     expect(await storedBytes(bobProfile, file.sha256)).toBeNull();
-    expect(await new BlobStore(bobProfile).partialSize(attachmentId!)).toBe(0);
+    expect(await profileBlobStore(bobProfile).partialSize(attachmentId!)).toBe(0);
   }, 60_000);
 
   it('files the server removed before their message went (unused for a day) are uploaded again, and the message goes', async () => {
@@ -298,7 +298,7 @@ describe('attachments between two client cores', () => {
     const file = await attachFileFor(alice, 20_000);
     const lost = await alice.sendMessage({ conversationId, text: 'lost', attachments: [{ ...file, kind: 'file' }] });
     const next = await alice.sendMessage({ conversationId, text: 'after it' });
-    await rm(new BlobStore(aliceProfile).pathOf(file.sha256));
+    await rm(profileBlobStore(aliceProfile).pathOf(file.sha256));
 
     (aliceProxy as TcpProxy).restore();
     const failed = await messageWhere(alice, conversationId, (m) => m.id === lost.id && m.status === 'failed', 'the send fails');
@@ -325,7 +325,7 @@ describe('attachments between two client cores', () => {
       (found) => found.attachmentId !== null,
       'the attachment row',
     );
-    const store = new BlobStore(bobProfile);
+    const store = profileBlobStore(bobProfile);
     await eventually(
       () => store.partialSize(row.attachmentId!),
       (partial) => partial >= 0.6 * size,

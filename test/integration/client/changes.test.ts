@@ -322,6 +322,15 @@ describe('more devices, typing and presence', () => {
     const alice = await person(clients, server, 'alice');
     const bob = await person(clients, server, 'bob');
     const conversationId = await converse(alice.core, bob.core, 'bob');
+    // Presence and typing flow between people who have both written (presence-rules.ts).
+    await alice.core.sendMessage({ conversationId, text: 'hello' });
+    await eventually(
+      () => bob.core.listMessages({ conversationId }),
+      (page) => page.messages.length === 1,
+      'bob has it',
+    );
+    expect((await bob.core.getActivity({ conversationId })).peerPresence).toBeNull();
+    await bob.core.sendMessage({ conversationId, text: 'hi' });
 
     await eventually(
       () => bob.core.getActivity({ conversationId }),

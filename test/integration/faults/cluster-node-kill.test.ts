@@ -88,6 +88,9 @@ describe('a node of two killed with SIGKILL', () => {
       );
     }
     const annWithCat = conversations[0]!.id;
+    // Presence is shared only between people who have both written in a conversation they share.
+    for (const person of [ann, cat])
+      await person.core.sendMessage({ conversationId: annWithCat, text: `Hi, I'm ${person.name}` });
     await eventually(
       () => cat.core.getActivity({ conversationId: annWithCat }),
       (activity) => activity.peerPresence?.online === true,

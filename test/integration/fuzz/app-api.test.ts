@@ -25,6 +25,7 @@ import { createClientHarness, eventually } from '../../support/client-harness.js
 import { openSnapshotReader, type DbSnapshot, type SnapshotReader } from '../../support/db-snapshot.js';
 import { person, settled, type Person } from '../../support/people.js';
 import { wsText } from '../../../sync/node/ws-text.js';
+import { openBridgeSession } from '../hosts/fixtures/bridge-session.js';
 import {
   createServerHarness,
   DEFAULT_TEST_PASSWORD,
@@ -143,6 +144,11 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     }),
     logIn: fc.constant({ serverUrl: server.url, username: bob.user.username, password: DEFAULT_TEST_PASSWORD }),
     logOut: fc.constant({}),
+    listSessions: fc.constant({}),
+    endSession: fc.record({ sessionId: fc.constantFrom('0'.repeat(32), 'not-a-session') }),
+    endOtherSessions: fc.constant({}),
+    // Never the right current password: the fuzz keeps its account.
+    changePassword: fc.record({ currentPassword: fc.constant('not the password'), newPassword: fc.constant('another password') }),
     getConnectionState: fc.constant({}),
     listConversations: fc.constant({}),
     startConversation: fc.constant({ username: bob.user.username }),
@@ -201,7 +207,11 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     getDraft: fc.record({ conversationId: conversation() }),
     setBlocked: fc.record({ userId: fc.constant(bob.user.id), blocked: fc.boolean() }),
     listBlocked: fc.constant({}),
+    getPrivacySettings: fc.constant({}),
+    setShowOnline: fc.record({ showOnline: fc.constantFrom('everyone' as const, 'nobody' as const) }),
     fetchLinkPreview: fc.record({ url: fc.constant('http://127.0.0.1:1/') }),
+    getCoreState: fc.constant({}),
+    startFresh: fc.constant({}),
   };
 }
 
@@ -475,6 +485,7 @@ describe('the app API under hostile calls', () => {
   describe('through the browser bridge', () => {
     let host: BrowserHost;
     let page: BridgePage;
+    let session: string;
 
     beforeAll(async () => {
       const transport: AppTransport = {
@@ -482,7 +493,8 @@ describe('the app API under hostile calls', () => {
         subscribe: (listener) => alice.core.subscribe(listener),
       };
       host = await startBrowserHost({ port: 0, rendererDir, core: transport });
-      page = await BridgePage.open(host.port);
+      session = await openBridgeSession(host.url);
+      page = await BridgePage.open(host.port, session);
     });
     afterAll(async () => {
       page?.ws.terminate();
@@ -541,7 +553,7 @@ describe('the app API under hostile calls', () => {
         await fc.assert(
           fc.asyncProperty(fc.array(attempt, { minLength: 1, maxLength: 8 }), async (attempts) => {
             await changesNothing(async () => {
-              if (!page.isOpen) page = await BridgePage.open(host.port);
+              if (!page.isOpen) page = await BridgePage.open(host.port, session);
               const expected = new Map<number, unknown>();
               const frames = attempts.map((a) => {
                 if (a.kind === 'junk') return a.text;
@@ -584,7 +596,7 @@ describe('the app API under hostile calls', () => {
           });
           page.ws.send(oversized, { binary });
           expect(await page.closed).toBe(1009);
-          page = await BridgePage.open(host.port);
+          page = await BridgePage.open(host.port, session);
           expect(await page.exchange([])).toEqual(new Map());
         }
       });
@@ -687,10 +699,10 @@ class BridgePage {
     this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
   }
 
-  static async open(port: number): Promise<BridgePage> {
+  static async open(port: number, sessionCookie: string): Promise<BridgePage> {
     const ws = new WebSocket(`ws://127.0.0.1:${port}${BRIDGE_PATH}`, {
       origin: `http://127.0.0.1:${port}`,
-      headers: { host: `127.0.0.1:${port}` },
+      headers: { host: `127.0.0.1:${port}`, cookie: sessionCookie },
     });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

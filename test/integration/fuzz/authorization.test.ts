@@ -282,7 +282,12 @@ async function setUp(backend: StoreBackend): Promise<void> {
   strangerSocket = await RawSocket.connect(server.url, mallory.token);
   contactSocket = await RawSocket.connect(server.url, trudy.token);
   await contactSocket.exchange([JSON.stringify({ type: 'start_conversation', rid: 'start', username: alice.user.username })]);
-  await aliceSocket.waitForPush('conversation_added');
+  const withTrudy = (await aliceSocket.waitForPush('conversation_added')).conversation.id;
+  // A contact: both have written in a conversation they share, so each sees the other's presence.
+  await contactSocket.exchange([
+    JSON.stringify({ type: 'send', rid: 'hello', conversationId: withTrudy, clientMessageId: 't-hello', text: 'hello' }),
+  ]);
+  await aliceSocket.send(withTrudy, 'a-hello', 'hi trudy');
   await aliceSocket.waitForPush('presence', (push) => push.userId === trudy.user.id);
   await Promise.all([aliceSocket.barrier(), bobSocket.barrier(), contactSocket.barrier()]);
 
@@ -499,7 +504,7 @@ describeEachStore('authorization: a stranger and a conversation', (backend) => {
     await strangerSocket.barrier();
     expect(strangerSocket.pushes.map((push) => push.frame.type)).toEqual(['welcome']);
 
-    // Starting a conversation with alice makes the stranger her contact, and nothing more.
+    // Starting a conversation with alice, and both writing in it, makes the stranger her contact, and nothing more.
     const [started] = await strangerSocket.exchange([
       JSON.stringify({ type: 'start_conversation', rid: 'start', username: alice.user.username }),
     ]);
@@ -507,6 +512,10 @@ describeEachStore('authorization: a stranger and a conversation', (backend) => {
     expect(conversation.id).not.toBe(secret);
     expect(conversation.members.map((member) => member.id)).toEqual([mallory.user.id, alice.user.id]);
     expect(conversation.lastSeq).toBe(0);
+    await strangerSocket.exchange([
+      JSON.stringify({ type: 'send', rid: 'hi', conversationId: conversation.id, clientMessageId: 'm-hi', text: 'hi alice' }),
+    ]);
+    await aliceSocket.send(conversation.id, 'a-to-m', 'who is this?');
     await aliceSocket.waitForPush('presence', (push) => push.userId === mallory.user.id);
     await strangerSocket.waitForPushes((frame) => frame.type === 'presence', 1);
     const [after] = await strangerSocket.exchange([JSON.stringify({ type: 'list_conversations', rid: 'after' })]);

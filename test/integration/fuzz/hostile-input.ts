@@ -4,8 +4,8 @@
  *
  * Runs are deterministic: every property uses FUZZ_SEED (a fixed default, or the environment
  * variable) so a failure reproduces; fast-check prints the seed, the path and the shrunk
- * counterexample. FUZZ_RUNS_SCALE multiplies every property's number of runs (e.g. 10 for a long
- * local session).
+ * counterexample. FUZZ_RUNS_SCALE multiplies every property's number of runs: the long mode
+ * (`npm run test:fuzz`, long-run.ts) sets it so the socket fuzzer sends over 100,000 frames.
  */
 import fc from 'fast-check';
 import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, attachmentSchema, type Attachment } from '../../../sync/protocol/attachments.js';
@@ -23,16 +23,16 @@ import { LIMITS } from '../../../sync/protocol/limits.js';
 import type { Outgoing } from '../../support/raw-socket.js';
 
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_f00d);
-const RUNS_SCALE = Number(process.env.FUZZ_RUNS_SCALE ?? 1);
+export const FUZZ_RUNS_SCALE = Number(process.env.FUZZ_RUNS_SCALE ?? 1);
 
 /** A property's time limit, scaled along with its runs. */
 export function fuzzTimeout(ms: number): number {
-  return Math.max(ms, Math.round(ms * RUNS_SCALE));
+  return Math.max(ms, Math.round(ms * FUZZ_RUNS_SCALE));
 }
 
 /** fast-check parameters: the fixed seed and `numRuns` scaled (fast-check prints seed, path and counterexample on failure). */
 export function fuzzParams<T>(numRuns: number): fc.Parameters<T> {
-  return { seed: FUZZ_SEED, numRuns: Math.max(1, Math.round(numRuns * RUNS_SCALE)) };
+  return { seed: FUZZ_SEED, numRuns: Math.max(1, Math.round(numRuns * FUZZ_RUNS_SCALE)) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,7 +12,10 @@
  * server database is byte for byte what it was (snapshotted through a separate connection).
  *
  * Reproduce a failure with the seed fast-check prints: FUZZ_SEED=<seed> npx vitest run <this file>.
+ * Every run ends by printing how many hostile frames it sent (fuzz-report.ts); `npm run test:fuzz`
+ * is the long mode (long-run.ts).
  */
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
@@ -46,10 +49,13 @@ import {
   uploadIdOf,
   type TestFile,
 } from '../server/attachment-support.js';
+import { publishFuzzReport } from './fuzz-report.js';
 import {
   anyOf,
   arbitraryText,
   brokenFrame,
+  FUZZ_RUNS_SCALE,
+  FUZZ_SEED,
   fuzzParams,
   fuzzTimeout,
   judge,
@@ -80,6 +86,9 @@ const fuzz = {} as Record<Name, RawSocket>;
 /** How many contacts each person has: a new socket gets one presence push per contact. */
 const contacts: Record<Name, number> = { alice: 2, bob: 2, carol: 2, mallory: 0, dave: 1, erin: 1 };
 const retiredSockets: RawSocket[] = [];
+
+/** What the properties sent and checked, for the run's report (fuzz-report.ts). */
+const tally = { frames: 0, snapshotsCompared: 0, snapshotsChanged: 0, fuzzingSince: 0 };
 
 type ConversationName = 'ab' | 'ac' | 'bc' | 'de';
 const conversations = {} as Record<ConversationName, string>;
@@ -138,6 +147,7 @@ async function setUp(backend: StoreBackend): Promise<void> {
   // Left over from the previous backend's run, if any.
   seeds.length = 0;
   stored.clear();
+  Object.assign(tally, { frames: 0, snapshotsCompared: 0, snapshotsChanged: 0, fuzzingSince: 0 });
   messageIds.length = 0;
   server = await h.startServer();
   for (const name of NAMES) accounts[name] = await h.createAccount(server, { username: `${name}-${process.pid}` });
@@ -197,6 +207,11 @@ async function setUp(backend: StoreBackend): Promise<void> {
     clientChangeId: 'c-c2',
     change: { kind: 'reaction', messageId: 'm-b2', emoji: '👍', on: false },
   });
+  // Everyone writes in each of their conversations, so each pair there are contacts (presence).
+  await seed('carol', 'bc', { type: 'send', conversationId: '', clientMessageId: 'm-c2', text: 'here' });
+  // (Not seeds to replay: dave and erin have no other conversation to replay them in.)
+  await anchors.dave.send(conversations.de, 'm-d1', 'hi erin');
+  await anchors.erin.send(conversations.de, 'm-e1', 'hi dave');
   uploads.file = await testFile(await h.tempDir(), 1000);
   uploads.alices = await uploadFile(server.httpUrl, accounts.alice.token, uploads.file);
   uploads.bobs = await uploadFile(server.httpUrl, accounts.bob.token, uploads.file);
@@ -222,6 +237,47 @@ async function setUp(backend: StoreBackend): Promise<void> {
   for (const name of NAMES) fuzz[name] = await connectFuzz(name);
   await Promise.all(NAMES.map((name) => anchors[name].barrier()));
   db = await server.database!.openSnapshotReader();
+  tally.fuzzingSince = performance.now();
+}
+
+/** Sends hostile `frames` (counted), then a ping: the replies to `frames`, in order. */
+function sendHostile(socket: RawSocket, frames: readonly Outgoing[]): Promise<Received[]> {
+  tally.frames += frames.length;
+  return socket.exchange(frames);
+}
+
+/** Sends one hostile frame (counted) that should close the socket. */
+function sendHostileUntilClosed(socket: RawSocket, frame: Outgoing): ReturnType<RawSocket['sendUntilClosed']> {
+  tally.frames += 1;
+  return socket.sendUntilClosed(frame);
+}
+
+/** Publishes what the run sent and found; a new socket must still be answered after all of it. */
+async function report(backend: StoreBackend): Promise<void> {
+  // The set-up failed (and said why): there was no run to report.
+  if (tally.fuzzingSince === 0) return;
+  const seconds = (performance.now() - tally.fuzzingSince) / 1000;
+  let stillAnswers = true;
+  try {
+    const probe = await RawSocket.connect(server.url, accounts.mallory.token);
+    await probe.barrier();
+    await probe.close();
+  } catch {
+    stillAnswers = false;
+  }
+  const { frames, snapshotsCompared, snapshotsChanged } = tally;
+  publishFuzzReport({
+    backend: backend.name,
+    seed: FUZZ_SEED,
+    runsScale: FUZZ_RUNS_SCALE,
+    frames,
+    seconds,
+    errorsLogged: server.logged.length,
+    stillAnswers,
+    snapshotsCompared,
+    snapshotsChanged,
+  });
+  expect(stillAnswers, 'a new socket was answered after the last hostile frame').toBe(true);
 }
 
 async function tearDown(): Promise<void> {
@@ -258,7 +314,10 @@ async function changesNothing(body: () => Promise<void>): Promise<void> {
     .filter(([socket, count]) => socket.pushes.length !== count)
     .flatMap(([socket, count]): unknown[] => socket.pushes.slice(count));
   expect(pushed, 'pushes reached someone').toEqual([]);
-  expect(await db.snapshot()).toEqual(before);
+  const after = await db.snapshot();
+  tally.snapshotsCompared += 1;
+  if (!isDeepStrictEqual(after, before)) tally.snapshotsChanged += 1;
+  expect(after).toEqual(before);
 }
 
 /** Replies must pair one to one with the frames sent. */
@@ -304,7 +363,13 @@ const aliceFrames = validFrames({
 
 describeEachStore('the sync server under hostile input', (backend) => {
   beforeAll(() => setUp(backend), 60_000);
-  afterAll(tearDown);
+  afterAll(async () => {
+    try {
+      await report(backend);
+    } finally {
+      await tearDown();
+    }
+  });
   it(
     'answers arbitrary JSON and text with bad_frame, one reply each, and changes nothing',
     async () => {
@@ -314,7 +379,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
           fc.array(arbitraryText.filter(invalidOnly), { minLength: 1, maxLength: 8 }),
           async (name, frames) => {
             await changesNothing(async () => {
-              const replies = await (await fuzzSocket(name)).exchange(frames);
+              const replies = await sendHostile(await fuzzSocket(name), frames);
               expectOneReplyEach(replies, frames);
               replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
             });
@@ -333,7 +398,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
       await fc.assert(
         fc.asyncProperty(senders, fc.array(mutant, { minLength: 1, maxLength: 6 }), async (name, frames) => {
           await changesNothing(async () => {
-            const replies = await (await fuzzSocket(name)).exchange(frames);
+            const replies = await sendHostile(await fuzzSocket(name), frames);
             expectOneReplyEach(replies, frames);
             replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
           });
@@ -373,7 +438,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
         },
         { type: 'typing', rid: 'lone-conversation', conversationId: `${conversations.ab}\ud800` },
       ].map((frame) => JSON.stringify(frame));
-      const replies = await (await fuzzSocket('alice')).exchange(frames);
+      const replies = await sendHostile(await fuzzSocket('alice'), frames);
       expectOneReplyEach(replies, frames);
       replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
     });
@@ -428,7 +493,10 @@ describeEachStore('the sync server under hostile input', (backend) => {
       await fc.assert(
         fc.asyncProperty(attempt, async ([name, frames]) => {
           await changesNothing(async () => {
-            const replies = await (await fuzzSocket(name)).exchange(frames.map((frame) => JSON.stringify(frame)));
+            const replies = await sendHostile(
+              await fuzzSocket(name),
+              frames.map((frame) => JSON.stringify(frame)),
+            );
             expectOneReplyEach(replies, frames);
             replies.forEach((reply, index) => {
               const frame = frames[index]!;
@@ -541,7 +609,10 @@ describeEachStore('the sync server under hostile input', (backend) => {
             }
             await Promise.all(
               [...byName].map(async ([name, list]) => {
-                const replies = await (await fuzzSocket(name)).exchange(list.map(({ frame }) => JSON.stringify(frame)));
+                const replies = await sendHostile(
+                  await fuzzSocket(name),
+                  list.map(({ frame }) => JSON.stringify(frame)),
+                );
                 expectOneReplyEach(replies, list);
                 replies.forEach((reply, index) => {
                   const { frame, expected } = list[index]!;
@@ -584,7 +655,10 @@ describeEachStore('the sync server under hostile input', (backend) => {
       await fc.assert(
         fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 6 }), async (frames) => {
           await changesNothing(async () => {
-            const replies = await (await fuzzSocket('alice')).exchange(frames.map((f) => JSON.stringify(f)));
+            const replies = await sendHostile(
+              await fuzzSocket('alice'),
+              frames.map((f) => JSON.stringify(f)),
+            );
             expectOneReplyEach(replies, frames);
             replies.forEach((reply, index) => {
               expectError(reply, frames[index]!.rid, REFUSALS.attachment_missing.code, REFUSALS.attachment_missing);
@@ -610,7 +684,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
       await fc.assert(
         fc.asyncProperty(senders, fc.array(binary, { minLength: 1, maxLength: 6 }), async (name, frames) => {
           await changesNothing(async () => {
-            const replies = await (await fuzzSocket(name)).exchange(frames);
+            const replies = await sendHostile(await fuzzSocket(name), frames);
             expectOneReplyEach(replies, frames);
             replies.forEach((reply, index) => {
               expectBadFrame(reply, frames[index]!);
@@ -642,12 +716,12 @@ describeEachStore('the sync server under hostile input', (backend) => {
             const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.data.length;
             expect(size).toBe(bytes);
             if (bytes <= LIMITS.maxFrameBytes) {
-              const [reply] = await socket.exchange([frame]);
+              const [reply] = await sendHostile(socket, [frame]);
               if (shape === 'ping') expect(reply!.frame).toEqual({ type: 'ok', rid: 'big' });
               else expect(reply!.frame).toMatchObject({ type: 'error', code: 'bad_frame' });
               return;
             }
-            const { close, replies } = await socket.sendUntilClosed(frame);
+            const { close, replies } = await sendHostileUntilClosed(socket, frame);
             expect(close.code).toBe(1009);
             expect(replies).toEqual([]);
           });
@@ -676,7 +750,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
             const data = insideJson
               ? Buffer.concat([Buffer.from('{"type":"ping","rid":"'), Buffer.from(bad), Buffer.from('"}')])
               : Buffer.from(bad);
-            const { close, replies } = await socket.sendUntilClosed({ data, binary: false });
+            const { close, replies } = await sendHostileUntilClosed(socket, { data, binary: false });
             expect(close.code).toBe(1007);
             expect(replies).toEqual([]);
           });
@@ -741,7 +815,10 @@ describeEachStore('the sync server under hostile input', (backend) => {
           }
           fc.pre(frames.length > 0);
           const erinPushesBefore = erin.pushes.length;
-          const replies = await dave.exchange(frames.map((frame) => JSON.stringify(frame)));
+          const replies = await sendHostile(
+            dave,
+            frames.map((frame) => JSON.stringify(frame)),
+          );
           expectOneReplyEach(replies, frames);
           const events = replies.map((reply, index) => {
             const frame = frames[index]!;
@@ -773,7 +850,10 @@ describeEachStore('the sync server under hostile input', (backend) => {
           ]);
           expect((page!.frame as Extract<ServerFrame, { type: 'events' }>).events).toEqual(events);
           // …and a resend is answered with the very same event.
-          const resent = await dave.exchange(frames.map((frame) => JSON.stringify({ ...frame, rid: `again-${frame.rid}` })));
+          const resent = await sendHostile(
+            dave,
+            frames.map((frame) => JSON.stringify({ ...frame, rid: `again-${frame.rid}` })),
+          );
           expect(resent.map((reply) => (reply.frame as Extract<ServerFrame, { type: 'sent' }>).event)).toEqual(events);
           expect(server.logged).toEqual([]);
         }),

@@ -1,13 +1,15 @@
 /** `npm run web`'s built entry (dist/main/browser-cli.cjs) as a real process: start, serve, relay, stop. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
+import { isPlainDatabaseFile } from '../../../sync/node/database-key.js';
 import { wsText } from '../../../sync/node/ws-text.js';
+import { openBridgeSession } from './fixtures/bridge-session.js';
 import { buildTestDist } from './fixtures/build-dist.js';
 
 let distDir: string;
@@ -49,7 +51,7 @@ function runCli(args: string[]): Cli {
 function waitForUrl(cli: Cli): Promise<string> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(cli.stdout());
+      const match = /http:\/\/127\.0\.0\.1:\d+\/\?k=[0-9a-f]{64}/.exec(cli.stdout());
       if (match) {
         cli.child.stdout!.off('data', check);
         resolve(match[0]);
@@ -62,22 +64,29 @@ function waitForUrl(cli: Cli): Promise<string> {
 }
 
 describe('browser host CLI', () => {
-  it('prints one line with its address, serves the renderer and the bridge, and stops cleanly on SIGTERM', async () => {
+  it('prints one line with its one-time address, serves the renderer and the bridge, and stops cleanly on SIGTERM', async () => {
     const profileDir = path.join(tempDir, 'ann');
     const cli = runCli(['--port', '0', '--profile', profileDir, '--server', 'ws://127.0.0.1:7999']);
-    const url = await waitForUrl(cli);
-    expect(cli.stdout().trim().split('\n')).toEqual([`Messenger is running at ${url} — open it in your browser`]);
+    const printed = await waitForUrl(cli);
+    expect(cli.stdout().trim().split('\n')).toEqual([
+      `Messenger is running at ${printed} — open it in your browser (the address works once)`,
+    ]);
+    const url = new URL(printed).origin;
 
-    const page = await fetch(`${url}/`);
+    // Locked until the printed address has been opened.
+    expect((await fetch(`${url}/`)).status).toBe(401);
+    const cookie = await openBridgeSession(printed);
+    const page = await fetch(`${url}/`, { headers: { cookie } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>Fixture</title>');
     expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
-    const script = await fetch(`${url}/app.js`);
+    const script = await fetch(`${url}/app.js`, { headers: { cookie } });
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(await script.text()).toContain('fixture renderer');
-    expect((await fetch(`${url}/app.css`)).status).toBe(200);
+    expect((await fetch(`${url}/app.css`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(printed, { redirect: 'manual' })).status).toBe(401);
 
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/bridge`, { origin: url });
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/bridge`, { origin: url, headers: { cookie } });
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);
@@ -91,6 +100,10 @@ describe('browser host CLI', () => {
     expect(await cli.exited).toBe(0);
     await dropped;
     expect(existsSync(path.join(profileDir, 'mirror.sqlite'))).toBe(true);
+    // The mirror is encrypted with the key kept beside it in a 0600 file.
+    expect(isPlainDatabaseFile(path.join(profileDir, 'mirror.sqlite'))).toBe(false);
+    expect(readFileSync(path.join(profileDir, 'mirror.key'), 'latin1')).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(path.join(profileDir, 'mirror.key')).mode & 0o777).toBe(0o600);
     expect(cli.stderr()).toBe('');
   });
 

@@ -1,6 +1,7 @@
 /**
- * The browser host for real, over loopback: static files, security headers, the bridge's origin and
- * host checks, and calls reaching a (fake) core through the app API dispatcher.
+ * The browser host for real, over loopback: static files, security headers, the lock (one-time key,
+ * session cookie), the bridge's origin and host checks, and calls reaching a (fake) core through the
+ * app API dispatcher.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -15,13 +16,18 @@ import { BRIDGE_MAX_FRAME_BYTES, type BridgeServerFrame } from '../../../sync/ap
 import type { AppTransport } from '../../../sync/app-api/client.js';
 import type { AppEvent } from '../../../sync/app-api/contract.js';
 import { createAppDispatcher } from '../../../sync/app-api/dispatcher.js';
+import { sessionCookieName } from '../../../main/browser/bridge-lock.js';
+import { openBridgeSession } from './fixtures/bridge-session.js';
 import { createFakeCore, type FakeCore } from './fixtures/fake-core.js';
+import { memoryFileKeys } from '../../support/file-keys.js';
 
 let workDir: string;
 let rendererDir: string;
 let core: FakeCore;
 let host: BrowserHost;
 let own: string;
+/** The main host's session cookie (`name=value`), traded for its key once in beforeAll. */
+let session: string;
 
 function transportOver(fake: FakeCore): AppTransport {
   const dispatch = createAppDispatcher(fake);
@@ -39,8 +45,15 @@ beforeAll(async () => {
   // A secret next to the renderer folder: traversal must never reach it.
   writeFileSync(path.join(workDir, 'secret.txt'), 'top secret');
   core = createFakeCore('ws://127.0.0.1:7878');
-  host = await startBrowserHost({ port: 0, rendererDir, core: transportOver(core), profileDir: path.join(workDir, 'profile') });
+  host = await startBrowserHost({
+    port: 0,
+    rendererDir,
+    core: transportOver(core),
+    profileDir: path.join(workDir, 'profile'),
+    fileKeys: memoryFileKeys(),
+  });
   own = `127.0.0.1:${host.port}`;
+  session = await openBridgeSession(host.url);
 });
 
 afterAll(async () => {
@@ -54,19 +67,23 @@ interface RawResponse {
   body: string;
 }
 
-/** A raw request: the path is sent exactly as given (fetch would normalise `..` away). */
+/**
+ * A raw request: the path is sent exactly as given (fetch would normalise `..` away). It carries the
+ * main host's session cookie unless `session: false`.
+ */
 function request(
   rawPath: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer; session?: boolean; port?: number } = {},
 ): Promise<RawResponse> {
+  const port = options.port ?? host.port;
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
         host: '127.0.0.1',
-        port: host.port,
+        port,
         path: rawPath,
         method: options.method ?? 'GET',
-        headers: { host: own, ...options.headers },
+        headers: { host: `127.0.0.1:${port}`, ...(options.session === false ? {} : { cookie: session }), ...options.headers },
       },
       (res) => {
         let body = '';
@@ -85,12 +102,20 @@ afterEach(() => {
   for (const socket of sockets.splice(0)) socket.terminate();
 });
 
-/** Opens the bridge with the given headers; resolves with the socket or the refusal's HTTP status. */
-function openBridge(headers: { origin?: string; host?: string } = {}, pathname = '/bridge'): Promise<WebSocket | number> {
+/**
+ * Opens the bridge with the given headers (the main host's session cookie unless `cookie` says
+ * otherwise; null sends none); resolves with the socket or the refusal's HTTP status.
+ */
+function openBridge(
+  headers: { origin?: string; host?: string; cookie?: string | null } = {},
+  pathname = '/bridge',
+  port = host.port,
+): Promise<WebSocket | number> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}${pathname}`, {
+    const cookie = headers.cookie === undefined ? session : headers.cookie;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${pathname}`, {
       ...(headers.origin !== undefined ? { origin: headers.origin } : {}),
-      headers: { host: headers.host ?? own },
+      headers: { host: headers.host ?? `127.0.0.1:${port}`, ...(cookie === null ? {} : { cookie }) },
     });
     sockets.push(ws);
     ws.once('open', () => resolve(ws));
@@ -201,6 +226,125 @@ describe('static files', () => {
     const res = await request('/', { headers: { host: `evil.example:${host.port}` } });
     expect(res.status).toBe(403);
     expect((await request('/', { headers: { host: `localhost:${host.port}` } })).status).toBe(200);
+  });
+});
+
+describe('the lock', () => {
+  const KEY = 'a1'.repeat(32);
+  const SESSION = 'b2'.repeat(32);
+  const extraHosts: BrowserHost[] = [];
+  afterAll(async () => {
+    await Promise.all(extraHosts.map((extra) => extra.close()));
+  });
+
+  /** A host of its own (its key unspent), whose key and session come from injected randomness. */
+  async function lockedHost(): Promise<BrowserHost> {
+    const secrets = [KEY, SESSION];
+    const local = await startBrowserHost({
+      port: 0,
+      rendererDir,
+      core: transportOver(core),
+      profileDir: path.join(workDir, 'profile'),
+      fileKeys: memoryFileKeys(),
+      random: {
+        hex: (bytes) => {
+          expect(bytes).toBe(32);
+          return secrets.shift()!;
+        },
+      },
+    });
+    extraHosts.push(local);
+    return local;
+  }
+
+  it('prints an address on 127.0.0.1 that carries the one-time key', async () => {
+    const local = await lockedHost();
+    expect(local.origin).toBe(`http://127.0.0.1:${local.port}`);
+    expect(local.url).toBe(`http://127.0.0.1:${local.port}/?k=${KEY}`);
+    expect(host.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${host.port}/\\?k=[0-9a-f]{64}$`));
+  });
+
+  it('trades the key for an HttpOnly, SameSite=Strict session cookie and sends the page to /', async () => {
+    const local = await lockedHost();
+    const traded = await request(`/?k=${KEY}`, { port: local.port, session: false });
+    expect(traded.status).toBe(303);
+    expect(traded.headers.location).toBe('/');
+    expect(traded.headers['cache-control']).toBe('no-store');
+    expect(traded.headers['set-cookie']).toEqual([
+      `${sessionCookieName(local.port)}=${SESSION}; Path=/; HttpOnly; SameSite=Strict`,
+    ]);
+    const page = await request('/', {
+      port: local.port,
+      session: false,
+      headers: { cookie: `${sessionCookieName(local.port)}=${SESSION}` },
+    });
+    expect(page.status).toBe(200);
+    expect(page.body).toBe('<!doctype html><title>Messenger</title>');
+  });
+
+  it('takes the key once: a second exchange is refused, while the cookie keeps working', async () => {
+    const local = await lockedHost();
+    const cookie = await openBridgeSession(local.url);
+    const again = await request(`/?k=${KEY}`, { port: local.port, session: false });
+    expect(again.status).toBe(401);
+    expect(again.headers['set-cookie']).toBeUndefined();
+    expect(again.body).toContain('used already');
+    // The browser that traded it opens the address again, or reloads: it just goes on.
+    const reopened = await request(`/?k=${KEY}`, { port: local.port, session: false, headers: { cookie } });
+    expect(reopened.status).toBe(303);
+    expect(reopened.headers['set-cookie']).toBeUndefined();
+    expect((await request('/', { port: local.port, session: false, headers: { cookie } })).status).toBe(200);
+    expect(await openBridge({ origin: local.origin, cookie }, '/bridge', local.port)).toBeInstanceOf(WebSocket);
+  });
+
+  it('refuses a wrong key without spending the right one', async () => {
+    const local = await lockedHost();
+    for (const wrong of ['b2'.repeat(32), 'a1'.repeat(31), `${KEY}0`, '', KEY.toUpperCase()]) {
+      const refused = await request(`/?k=${wrong}`, { port: local.port, session: false });
+      expect(refused.status, wrong).toBe(401);
+      expect(refused.headers['set-cookie']).toBeUndefined();
+    }
+    // Only a GET of the page trades it: HEAD (a link checker) and other paths do not.
+    expect((await request(`/?k=${KEY}`, { port: local.port, session: false, method: 'HEAD' })).status).toBe(401);
+    expect((await request(`/index.html?k=${KEY}`, { port: local.port, session: false })).status).toBe(401);
+    expect((await request(`/?k=${KEY}`, { port: local.port, session: false })).status).toBe(303);
+  });
+
+  it('refuses pages, files and imports without the session cookie', async () => {
+    const sha = 'a'.repeat(64);
+    for (const [rawPath, method] of [
+      ['/', 'GET'],
+      ['/index.html', 'GET'],
+      ['/app.js', 'GET'],
+      [`/files/${sha}`, 'GET'],
+      [`/files/${sha}`, 'HEAD'],
+      ['/files', 'POST'],
+    ] as const) {
+      const refused = await request(rawPath, { method, session: false, headers: { origin: `http://${own}` } });
+      expect(refused.status, `${method} ${rawPath}`).toBe(401);
+      expect(refused.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      if (method === 'GET') expect(refused.body).toContain('open the address the messenger printed');
+    }
+    for (const cookie of [
+      `${sessionCookieName(host.port)}=${'0'.repeat(64)}`,
+      `${sessionCookieName(host.port + 1)}=${session.split('=')[1]}`,
+      session.split('=')[1]!,
+    ]) {
+      expect((await request('/', { session: false, headers: { cookie } })).status, cookie).toBe(401);
+    }
+    expect((await request('/', { headers: { cookie: `other=1; ${session}; more=2` } })).status).toBe(200);
+  });
+
+  it('refuses the bridge without the session cookie, even with the right Origin and Host', async () => {
+    expect(await openBridge({ origin: `http://${own}`, cookie: null })).toBe(401);
+    expect(await openBridge({ origin: `http://${own}`, cookie: `${sessionCookieName(host.port)}=${'0'.repeat(64)}` })).toBe(401);
+    expect(await openBridge({ origin: `http://localhost:${host.port}`, host: `localhost:${host.port}`, cookie: 'x=1' })).toBe(
+      401,
+    );
+    // A fresh host's key has not been traded yet: nobody gets in.
+    const local = await lockedHost();
+    expect(await openBridge({ origin: local.origin, cookie: null }, '/bridge', local.port)).toBe(401);
+    expect(await openBridge({ origin: local.origin }, '/bridge', local.port)).toBe(401); // another host's cookie
   });
 });
 
@@ -332,7 +476,10 @@ describe('close', () => {
   it('disconnects pages, stops listening and unsubscribes from the core', async () => {
     const fake = createFakeCore('ws://127.0.0.1:7878');
     const local = await startBrowserHost({ port: 0, rendererDir, core: transportOver(fake) });
-    const ws = new WebSocket(`ws://127.0.0.1:${local.port}/bridge`, { origin: `http://127.0.0.1:${local.port}` });
+    const ws = new WebSocket(`ws://127.0.0.1:${local.port}/bridge`, {
+      origin: `http://127.0.0.1:${local.port}`,
+      headers: { cookie: await openBridgeSession(local.url) },
+    });
     sockets.push(ws);
     await new Promise((resolve) => ws.once('open', resolve));
     const closed = new Promise((resolve) => ws.once('close', resolve));

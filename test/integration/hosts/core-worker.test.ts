@@ -4,12 +4,17 @@
  *     a core that cannot open and a worker that dies mid-call;
  *   - the real dist/main/core-worker.cjs over the real client core, built by scripts/build.ts.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importFile, lazyBlobStore, serveFile } from '../../../main/common/file-gateway.js';
 import { startCoreWorker, type CoreWorkerHandle } from '../../../main/node/core-worker-client.js';
+import { HEADER_BYTES, keyIdOf } from '../../../sync/client/attachments/sealed-file.js';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import type { AppEvent } from '../../../sync/app-api/contract.js';
 import { buildTestDist } from './fixtures/build-dist.js';
 
@@ -157,6 +162,35 @@ describe('built core worker (real client core)', () => {
     await worker.close();
     expect(existsSync(path.join(dir, 'mirror.sqlite'))).toBe(true);
     expect(errors).toEqual([]);
+  });
+
+  it("keeps the host's attachment files encrypted with keys the worker holds in the mirror", async () => {
+    const dir = profile('files');
+    const worker = startCoreWorker(path.join(distDir, 'main', 'core-worker.cjs'), {
+      profileDir: dir,
+      defaultServerUrl: 'ws://127.0.0.1:7999',
+    });
+    await worker.ready;
+    const store = lazyBlobStore(dir, worker.fileKeys)();
+    const marker = Buffer.from('HOST-IMPORTED-KNOWN-BYTES');
+    const bytes = Buffer.concat([marker, randomBytes(100_000), marker]);
+    const posted = await importFile(store, Readable.from([bytes]));
+    expect(posted.status).toBe(201);
+    const { sha256 } = JSON.parse(posted.body as string) as { sha256: string };
+    const served = await serveFile(store, { method: 'GET', sha256, saveAs: null, range: 'bytes=99990-' });
+    expect(served.status).toBe(206);
+    const chunks: Buffer[] = [];
+    for await (const chunk of served.body as AsyncIterable<Buffer>) chunks.push(chunk);
+    expect(Buffer.concat(chunks)).toEqual(bytes.subarray(99_990));
+    expect(readFileSync(store.pathOf(sha256)).includes(marker)).toBe(false);
+    await worker.close();
+
+    // The key is in the mirror (and only there): with the worker gone, nothing serves the file.
+    const header = readFileSync(store.pathOf(sha256)).subarray(0, HEADER_BYTES);
+    const mirror = Mirror.open(path.join(dir, 'mirror.sqlite'));
+    expect(await mirror.fileKeys.get(keyIdOf(header))).toHaveLength(32);
+    mirror.close();
+    expect((await serveFile(store, { method: 'GET', sha256, saveAs: null, range: null })).status).toBe(500);
   });
 
   it('fails clearly when the profile cannot be opened', async () => {

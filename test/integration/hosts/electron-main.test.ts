@@ -5,7 +5,7 @@
  * untrusted frame is refused while a trusted one reaches the real core worker. Electron itself is
  * never loaded.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
 import { secureWebPreferences } from '../../../main/electron/window-options.js';
+import { isPlainDatabaseFile } from '../../../sync/node/database-key.js';
 import { buildTestDist } from './fixtures/build-dist.js';
 import type { AppCallResult } from '../../../sync/app-api/dispatcher.js';
 import type { FakeElectronGlobals, FakeElectronRecord } from './fixtures/fake-electron.js';
@@ -125,13 +126,14 @@ describe('electron main (with a fake electron module)', () => {
     expect((await handler(new Request(`app://other/files/${stored.sha256}`))).status).toBe(404);
   });
 
-  it('opens one locked-down window on app://messenger/ with the built preload', () => {
+  it('opens one locked-down window on app://messenger/ with the built preload, without DevTools once packaged', () => {
     expect(fake.windows).toHaveLength(1);
     const window = fake.windows[0]!;
     expect(window.loadedUrl).toBe('app://messenger/index.html');
-    expect((window.options as { webPreferences?: unknown }).webPreferences).toEqual(
-      secureWebPreferences(path.join(distDir, 'preload', 'preload.cjs')),
-    );
+    // The fake reports a packaged app.
+    const webPreferences = (window.options as { webPreferences?: { devTools?: boolean } }).webPreferences;
+    expect(webPreferences).toEqual(secureWebPreferences(path.join(distDir, 'preload', 'preload.cjs'), { release: true }));
+    expect(webPreferences?.devTools).toBe(false);
   });
 
   it('serves dist/renderer over app:// with the CSP, and refuses traversal and other hosts', async () => {
@@ -237,6 +239,13 @@ describe('electron main (with a fake electron module)', () => {
     expect(prevented('will-navigate', 'app://messenger/index.html')).toBe(false);
     expect(prevented('will-redirect', 'http://127.0.0.1:1/')).toBe(true);
     expect(prevented('will-attach-webview')).toBe(true);
+  });
+
+  it('encrypts the mirror with a key wrapped by the OS keychain (safeStorage), never kept bare', () => {
+    const profile = path.join(userData, 'profile');
+    expect(readFileSync(path.join(profile, 'mirror.key.safe'), 'latin1')).toMatch(/^fake-keychain:/);
+    expect(existsSync(path.join(profile, 'mirror.key'))).toBe(false);
+    expect(isPlainDatabaseFile(path.join(profile, 'mirror.sqlite'))).toBe(false);
   });
 
   it('holds the quit until the core worker has closed, then exits 0', async () => {

@@ -3,6 +3,7 @@ import type { ConversationEvent, ServerFrame } from '../../../sync/protocol/fram
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import {
+  bothWrite,
   createGroup,
   createServerHarness,
   listedConversation,
@@ -167,12 +168,24 @@ describeEachStore('blocks', (backend) => {
 
   it('presence and typing are not relayed between the pair, in any conversation; their group messages are unaffected', async () => {
     const server = await h.startServer();
-    const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const pair = await h.pair(server);
+    const { alice, bob, aliceSocket, bobSocket, conversation } = pair;
     const carol = await h.createAccount(server);
     const carolSocket = await h.connect(server, carol.token);
     const group = await createGroup(aliceSocket, { name: 'All three', memberIds: [bob.user.id, carol.user.id] });
     await bobSocket.waitForPush('conversation_added', (p) => p.conversation.id === group.id);
     await carolSocket.waitForPush('conversation_added', (p) => p.conversation.id === group.id);
+    // Everyone has written to everyone: without a block they would share presence and typing.
+    await bothWrite(pair);
+    for (const [socket, clientId] of [
+      [aliceSocket, 'w-alice'],
+      [bobSocket, 'w-bob'],
+      [carolSocket, 'w-carol'],
+    ] as const) {
+      await socket.send(group.id, clientId, 'Hello all');
+    }
+    await carolSocket.waitForPush('presence', (p) => p.userId === alice.user.id);
+    await carolSocket.waitForPush('presence', (p) => p.userId === bob.user.id);
 
     await block(aliceSocket, bob.user.id);
     // Each is told the other is away, last seen unknown.

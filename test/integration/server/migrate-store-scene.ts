@@ -45,7 +45,7 @@ function setSettings(person: SocketPerson, ...settings: SettingRegister['setting
  * group with Bob and Carol (renamed, Bob made admin, the report forwarded, Carol removed); Dave
  * and Bob talk until Dave blocks him (Bob's next message hidden from Dave, watermarks frozen);
  * Erin blocks Dave before he starts a conversation with her (hidden from her); receipts and
- * personal settings (mute, draft, archive, the blocks) along the way.
+ * personal settings (mute, draft, archive, the blocks, Erin's "Show when I'm online") along the way.
  */
 export async function playScene(h: ServerHarness, server: TestServer): Promise<Scene> {
   const who = await people(h, server, ...NAMES);
@@ -97,6 +97,8 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
   await setSettings(dave, { kind: 'blocked', userId: bob.user.id, value: true });
   await bob.socket.send(bobDave.id, 'b2', 'why no answer?');
   await setSettings(erin, { kind: 'blocked', userId: dave.user.id, value: true });
+  // Erin hides when she is online (online_hidden).
+  await setSettings(erin, { kind: 'show_online', value: 'nobody' });
   await direct(dave, erin);
 
   await bob.socket.call({ type: 'receipt', conversationId: aliceBob.id, kind: 'delivered', seq: report.seq }, 'ok');

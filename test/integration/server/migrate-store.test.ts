@@ -205,7 +205,9 @@ describe('migrate-store: SQLite to PostgreSQL', () => {
     const sqlite = await smallSqliteServer();
     const db = new Database(join(sqlite.dataDir, SERVER_DATABASE_FILE));
     db.pragma('foreign_keys = OFF');
-    db.prepare(`INSERT INTO sessions (token_hash, user_id, created_at) VALUES ('h', 'u-nobody', 1)`).run();
+    db.prepare(
+      `INSERT INTO sessions (token_hash, id, user_id, created_at, last_used_at) VALUES ('h', 's-1', 'u-nobody', 1, 1)`,
+    ).run();
     db.close();
     const url = await emptyDatabase();
 

@@ -26,6 +26,8 @@ function userVersion(path: string): number {
 
 const ALICE_TOKEN = 'a'.repeat(64);
 const BOB_TOKEN = 'b'.repeat(64);
+/** When the fixtures' sessions were opened: recently enough not to have expired (90 days unused) on the real clock. */
+const RECENTLY = Date.now() - 60_000;
 
 /**
  * A database exactly as version 1 of the server left it: two users with sessions, their
@@ -40,8 +42,8 @@ function seedAliceAndBob(db: ReturnType<typeof openDatabase>, c1: string, lastSe
   const user = db.prepare(`INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, 'x', 1)`);
   user.run('u-alice', 'alice', 'Alice');
   user.run('u-bob', 'bob', 'Bob');
-  db.prepare(`INSERT INTO sessions VALUES (?, 'u-alice', 1)`).run(hashSessionToken(ALICE_TOKEN));
-  db.prepare(`INSERT INTO sessions VALUES (?, 'u-bob', 1)`).run(hashSessionToken(BOB_TOKEN));
+  db.prepare(`INSERT INTO sessions VALUES (?, 'u-alice', ?)`).run(hashSessionToken(ALICE_TOKEN), RECENTLY);
+  db.prepare(`INSERT INTO sessions VALUES (?, 'u-bob', ?)`).run(hashSessionToken(BOB_TOKEN), RECENTLY);
   db.prepare(
     `INSERT INTO conversations (id, kind, pair_key, name, created_by, last_seq, next_join_order, created_at)
      VALUES (?, 'direct', 'u-alice u-bob', NULL, 'u-alice', ?, 2, 10)`,
@@ -58,9 +60,9 @@ function writeVersion1Database(path: string): void {
     const user = db.prepare(`INSERT INTO users VALUES (?, ?, ?, 'no-password', 1)`);
     user.run('u-alice', 'alice', 'Alice');
     user.run('u-bob', 'bob', 'Bob');
-    const session = db.prepare(`INSERT INTO sessions VALUES (?, ?, 1)`);
-    session.run(hashSessionToken(ALICE_TOKEN), 'u-alice');
-    session.run(hashSessionToken(BOB_TOKEN), 'u-bob');
+    const session = db.prepare(`INSERT INTO sessions VALUES (?, ?, ?)`);
+    session.run(hashSessionToken(ALICE_TOKEN), 'u-alice', RECENTLY);
+    session.run(hashSessionToken(BOB_TOKEN), 'u-bob', RECENTLY);
     db.prepare(`INSERT INTO conversations VALUES ('c1', 'direct', 'u-alice u-bob', 3, 10)`).run();
     db.prepare(`INSERT INTO members VALUES ('c1', 'u-alice', 3, 3), ('c1', 'u-bob', 2, 1)`).run();
     const event = db.prepare(
@@ -76,11 +78,11 @@ function writeVersion1Database(path: string): void {
 }
 
 describe('server schema migrations', () => {
-  it('brings a new database to user_version 5 (one per migration)', async () => {
+  it('brings a new database to the latest user_version (one per migration)', async () => {
     const server = await h.startServer();
     await server.close();
-    expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(5);
-    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(serverMigrations.length);
+    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('upgrades a version 1 database with data to the latest, keeping every row; the direct conversation takes its pair-derived id', async () => {
@@ -131,7 +133,7 @@ describe('server schema migrations', () => {
     expect(await bob.waitForPush('presence')).toMatchObject({ userId: 'u-alice', online: true, lastSeenAt: null });
 
     await server.close();
-    expect(userVersion(path)).toBe(5);
+    expect(userVersion(path)).toBe(serverMigrations.length);
   });
 
   it('upgrades a version 3 database to 4: its messages carry no attachments, and new ones can', async () => {
@@ -170,7 +172,7 @@ describe('server schema migrations', () => {
     await sendAttachments(alice, c1, 'new', [attachmentOf(id, file)]);
     expect((await download(server.httpUrl, id, bearer(BOB_TOKEN))).bytes.equals(file.bytes)).toBe(true);
     await server.close();
-    expect(userVersion(path)).toBe(5);
+    expect(userVersion(path)).toBe(serverMigrations.length);
   });
 
   it('upgrades a version 4 database to 5: its events are all served, and settings, pins and blocks work on it', async () => {
@@ -220,7 +222,37 @@ describe('server schema migrations', () => {
     expect(await bob.send(c1, 'after-block', 'not for alice')).toMatchObject({ seq: 4 });
     expect((await alice.allEvents(c1)).map((e) => e.seq)).toEqual([1, 2, 3]);
     await server.close();
-    expect(userVersion(path)).toBe(5);
+    expect(userVersion(path)).toBe(serverMigrations.length);
+  });
+
+  it('upgrades a version 5 database to 6: sessions get ids and a last use (their person’s last seen), and long-unused ones expire', async () => {
+    const dataDir = await h.tempDir();
+    const path = join(dataDir, SERVER_DATABASE_FILE);
+    const db = openDatabase(path, serverMigrations.slice(0, 5));
+    try {
+      const user = db.prepare(
+        `INSERT INTO users (id, username, display_name, password_hash, created_at, last_seen_at) VALUES (?, ?, ?, 'x', 1, ?)`,
+      );
+      user.run('u-alice', 'alice', 'Alice', RECENTLY);
+      user.run('u-bob', 'bob', 'Bob', null);
+      // Both opened in 1970; Alice was seen a minute ago, Bob never.
+      db.prepare(`INSERT INTO sessions VALUES (?, 'u-alice', 1)`).run(hashSessionToken(ALICE_TOKEN));
+      db.prepare(`INSERT INTO sessions VALUES (?, 'u-bob', 1)`).run(hashSessionToken(BOB_TOKEN));
+    } finally {
+      db.close();
+    }
+
+    const server = await h.startServer({ dataDir });
+    const list = (token: string) => fetch(`${server.httpUrl}/v1/sessions`, { headers: { authorization: `Bearer ${token}` } });
+    const alice = await list(ALICE_TOKEN);
+    expect(alice.status).toBe(200);
+    const { sessions } = (await alice.json()) as { sessions: Array<Record<string, unknown>> };
+    const anId: unknown = expect.stringMatching(/^[0-9a-f]{32}$/);
+    const aTime: unknown = expect.any(Number);
+    expect(sessions).toEqual([{ id: anId, deviceName: null, createdAt: 1, lastUsedAt: aTime, current: true }]);
+    expect(sessions[0]!.lastUsedAt).toBeGreaterThanOrEqual(RECENTLY);
+    expect((await list(BOB_TOKEN)).status).toBe(401);
+    await server.close();
   });
 
   it('refuses a database written by a newer version, and leaves it untouched', async () => {

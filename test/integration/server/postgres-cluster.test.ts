@@ -12,7 +12,7 @@ import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.
 import { PostgresNodeDirectory } from '../../../sync/server/cluster/pg-node-directory.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { freshDatabase } from '../../support/postgres.js';
-import { createServerHarness, type TestServer } from '../../support/server-harness.js';
+import { bothWrite, createServerHarness, type TestServer } from '../../support/server-harness.js';
 
 const h = createServerHarness();
 const stores: PostgresServerStore[] = [];
@@ -93,6 +93,8 @@ describe('two nodes on one PostgreSQL database', () => {
     );
     expect(watermark.conversationId).toBe(conversation.id);
 
+    // Typing is heard between people who have both written (presence-rules.ts).
+    await bobSocket.send(conversation.id, randomUUID(), 'back across');
     await bobSocket.call({ type: 'typing', conversationId: conversation.id }, 'ok');
     const typing = await aliceSocket.waitForPush('typing', (push) => push.userId === bob.user.id);
     expect(typing.conversationId).toBe(conversation.id);
@@ -108,7 +110,9 @@ describe('two nodes on one PostgreSQL database', () => {
     const bob = await h.createAccount(one);
     const aliceSocket = await h.connect(one, alice.token);
     const bobOnOne = await h.connect(one, bob.token);
-    await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await bobOnOne.waitForPush('conversation_added');
+    await bothWrite({ alice, bob, aliceSocket, bobSocket: bobOnOne, conversation });
     await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && push.online);
     await aliceSocket.barrier();
     const bobOnline = () => aliceSocket.pushesOf('presence').filter((push) => push.userId === bob.user.id && push.online).length;
@@ -136,7 +140,9 @@ describe('two nodes on one PostgreSQL database', () => {
     const bob = await h.createAccount(one);
     const aliceSocket = await h.connect(one, alice.token);
     const bobSocket = await h.connect(two, bob.token);
-    await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await bobSocket.waitForPush('conversation_added');
+    await bothWrite({ alice, bob, aliceSocket, bobSocket, conversation });
     await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && push.online);
 
     // Node 2 freezes: its heartbeats stop, as if the process hung or died without a word.
@@ -144,6 +150,39 @@ describe('two nodes on one PostgreSQL database', () => {
     await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && !push.online, 5_000);
     // Frozen, not gone: his socket to node 2 is still open.
     await bobSocket.barrier();
+  });
+});
+
+describe('presence privacy across two nodes', () => {
+  it('presence begins when the second person writes on the other node, and "nobody" withdraws it there at once', async () => {
+    const { one, two } = await twoNodes();
+    const alice = await h.createAccount(one);
+    const bob = await h.createAccount(two);
+    const aliceSocket = await h.connect(one, alice.token);
+    const bobSocket = await h.connect(two, bob.token);
+    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await bobSocket.waitForPush('conversation_added');
+    const sent = await aliceSocket.send(conversation.id, randomUUID(), 'hello?');
+    await bobSocket.waitForPush('event', (push) => push.event.seq === sent.seq);
+    await Promise.all([aliceSocket.barrier(), bobSocket.barrier()]);
+    expect(aliceSocket.pushesOf('presence')).toEqual([]);
+    expect(bobSocket.pushesOf('presence')).toEqual([]);
+
+    await bobSocket.send(conversation.id, randomUUID(), 'hi');
+    await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && push.online);
+    await bobSocket.waitForPush('presence', (push) => push.userId === alice.user.id && push.online);
+
+    await bobSocket.call(
+      { type: 'set_settings', settings: [{ setting: { kind: 'show_online', value: 'nobody' }, at: 1, by: 'device' }] },
+      'settings',
+    );
+    await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && !push.online && push.lastSeenAt === null);
+    // Bob's new connection, on alice's node: she hears nothing of it, and it hears nothing of her.
+    const bobOnOne = await h.connect(one, bob.token);
+    await bobSocket.close();
+    await Promise.all([aliceSocket.barrier(), bobOnOne.barrier()]);
+    expect(aliceSocket.pushesOf('presence').filter((push) => push.online)).toHaveLength(1);
+    expect(bobOnOne.pushesOf('presence')).toEqual([]);
   });
 });
 

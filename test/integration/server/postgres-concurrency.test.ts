@@ -3,6 +3,7 @@
  * each: what SQLite gets from having one writer, PostgreSQL must get from its transactions, row
  * locks and unique keys. Every race here is run many times over, all at once.
  */
+import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
@@ -50,6 +51,7 @@ describe('PostgreSQL store: two nodes at once', () => {
       conversation: { kind: 'group', name: 'Everyone', memberIds: people },
       createdAt: 1,
       maxMembers: 100,
+      caps: UNCAPPED,
     });
     expect(created).toMatchObject({ status: 'created', event: { seq: 1 } });
 
@@ -106,6 +108,7 @@ describe('PostgreSQL store: two nodes at once', () => {
             conversation: { kind: 'direct', userId },
             createdAt: 1,
             maxMembers: 100,
+            caps: UNCAPPED,
           });
         return Promise.all([start(one, left, right), start(two, right, left)]);
       }),
@@ -177,6 +180,7 @@ describe('PostgreSQL store: two nodes at once', () => {
       conversation: { kind: 'direct', userId: 'bob' },
       createdAt: 1,
       maxMembers: 100,
+      caps: UNCAPPED,
     });
     for (const n of range(1, 30)) {
       await one.appendMessage({

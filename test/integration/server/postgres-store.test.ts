@@ -3,10 +3,16 @@
  * on it through describeEachStore): its migrations under a lock, refusing a newer schema, readiness,
  * pool waits, and text PostgreSQL cannot hold as it came.
  */
+import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
-import { LATEST_POSTGRES_VERSION, PostgresSchemaFromTheFutureError } from '../../../sync/server/store/pg-migrations.js';
+import {
+  LATEST_POSTGRES_VERSION,
+  migratePostgres,
+  postgresMigrations,
+  PostgresSchemaFromTheFutureError,
+} from '../../../sync/server/store/pg-migrations.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import type { PostgresPoolOptions } from '../../../sync/server/store/pg-connections.js';
 import { freshDatabase, type DatabaseOptions } from '../../support/postgres.js';
@@ -70,6 +76,37 @@ describe('PostgreSQL store: schema and health', () => {
     const again = await open(url);
     expect(await again.findUserByUsername(user('alice').username)).toMatchObject({ id: 'alice' });
     expect(await query(url, 'SELECT version FROM schema_migrations ORDER BY version')).toEqual(allVersions);
+  });
+
+  it('version 2 gives the sessions of a version 1 database ids and a last use (their person’s last seen); long-unused ones expire', async () => {
+    const url = await emptyDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await migratePostgres(client, postgresMigrations.slice(0, 1));
+      await client.query(
+        `INSERT INTO users (id, username, display_name, password_hash, created_at, last_seen_at)
+         VALUES ('u-a', 'alice', 'Alice', 'x', 1, 5000000), ('u-b', 'bob', 'Bob', 'x', 1, NULL)`,
+      );
+      await client.query(
+        `INSERT INTO sessions (token_hash, user_id, created_at) VALUES ('hash-a', 'u-a', 1), ('hash-b', 'u-b', 1)`,
+      );
+    } finally {
+      await client.end();
+    }
+    const store = await open(url);
+    const times = { now: 5_000_001, expiredBefore: 4_000_000, touchBefore: 0 };
+    const anId: unknown = expect.stringMatching(/^[0-9a-f]{32}$/);
+    expect(await store.useSession({ ...times, tokenHash: 'hash-a' })).toEqual({
+      user: { id: 'u-a', username: 'alice', displayName: 'Alice' },
+      sessionId: anId,
+    });
+    expect(await store.listSessions('u-a', 0)).toEqual([
+      { id: anId, userId: 'u-a', deviceName: null, createdAt: 1, lastUsedAt: 5_000_000 },
+    ]);
+    // Bob's was last used when it was opened, long before `expiredBefore`: gone.
+    expect(await store.useSession({ ...times, tokenHash: 'hash-b' })).toBeNull();
+    expect(await store.listSessions('u-b', 0)).toEqual([]);
   });
 
   it('refuses a database whose schema a newer build migrated, and leaves it as it was', async () => {
@@ -140,6 +177,7 @@ describe('PostgreSQL store: text it cannot hold as it came', () => {
       conversation: { kind: 'direct', userId: 'bob' },
       createdAt: 1,
       maxMembers: 10,
+      caps: UNCAPPED,
     });
     const send = (clientMessageId: string, text: string) =>
       store.appendMessage({ conversationId, senderId: 'alice', clientMessageId, text, replyTo: null, sentAt: 2 });
@@ -178,7 +216,16 @@ describe('PostgreSQL store: text it cannot hold as it came', () => {
         conversation: { kind: 'direct', userId: id },
         createdAt: 1,
         maxMembers: 10,
+        caps: UNCAPPED,
       });
+      // Contacts are people both have written to (presence-rules.ts).
+      for (const [senderId, clientMessageId] of [
+        ['me', `to ${id}`],
+        [id, 'hello'],
+      ] as const) {
+        const conversationId = directConversationId('me', id);
+        await store.appendMessage({ conversationId, senderId, clientMessageId, text: 'hi', replyTo: null, sentAt: 2 });
+      }
     }
     const contacts = await store.listContacts('me');
     expect(contacts.map((contact) => contact.userId)).toEqual([...ids].sort());

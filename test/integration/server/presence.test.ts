@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import type { PresencePush } from '../../../sync/protocol/frames.js';
-import { createServerHarness, manualRuntime, type TestClient } from '../../support/server-harness.js';
+import { bothWrite, createServerHarness, groupOf, manualRuntime, people, type TestClient } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
 /**
@@ -29,7 +29,7 @@ describeEachStore('presence', (backend) => {
   const h = createServerHarness({ backend });
   afterEach(() => h.cleanup());
 
-  it('follows the welcome with one presence frame per contact: online, offline with last seen, never seen', async () => {
+  it('follows the welcome with one presence frame per contact: online, offline with last seen; none for who never wrote', async () => {
     const { runtime, clock } = manualRuntime(1_000);
     const server = await h.startServer({ runtime });
     const alice = await h.createAccount(server, { username: 'alice' });
@@ -38,15 +38,22 @@ describeEachStore('presence', (backend) => {
     const dave = await h.createAccount(server, { username: 'dave' });
     await h.createAccount(server, { username: 'stranger' });
     const aliceSocket = await h.connect(server, alice.token);
-    for (const username of ['bob', 'carol', 'dave']) {
-      await aliceSocket.call({ type: 'start_conversation', username }, 'conversation');
-    }
-    // Introducing alice and dave is a step of its own after the reply: done once she hears of him,
-    // so dave's connection below cannot also hear of her from that step.
-    await waitForPresence(aliceSocket, dave.user.id, false);
     const daveSocket = await h.connect(server, dave.token);
     const bobSocket = await h.connect(server, bob.token);
-    await waitForPresence(aliceSocket, bob.user.id, true);
+    for (const [account, socket] of [
+      [bob, bobSocket],
+      [dave, daveSocket],
+    ] as const) {
+      const { conversation } = await aliceSocket.call(
+        { type: 'start_conversation', username: account.user.username },
+        'conversation',
+      );
+      await socket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id);
+      await bothWrite({ alice, bob: account, aliceSocket, bobSocket: socket, conversation });
+    }
+    // Carol has a conversation with alice, and alice wrote in it; carol never did.
+    const { conversation: withCarol } = await aliceSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation');
+    await aliceSocket.send(withCarol.id, 'to-carol', 'Are you there?');
     clock.set(5_000);
     const bobLeft = nextPresence(aliceSocket, bob.user.id);
     await bobSocket.close();
@@ -55,16 +62,17 @@ describeEachStore('presence', (backend) => {
     const alicePhone = await h.connect(server, alice.token);
     const expected = [
       { type: 'presence', userId: bob.user.id, online: false, lastSeenAt: 5_000 },
-      { type: 'presence', userId: carol.user.id, online: false, lastSeenAt: null },
       { type: 'presence', userId: dave.user.id, online: true, lastSeenAt: null },
     ];
     await Promise.all(expected.map((push) => waitForPresence(alicePhone, push.userId, push.online)));
+    // Right after the welcome, before anything else; nothing about carol.
+    expect(alicePhone.pushes.slice(0, 3).map((p) => p.type)).toEqual(['welcome', 'presence', 'presence']);
+    await alicePhone.barrier();
     const snapshot = alicePhone.pushesOf('presence');
     expect([...snapshot].sort((x, y) => x.userId.localeCompare(y.userId))).toEqual(
       [...expected].sort((x, y) => x.userId.localeCompare(y.userId)),
     );
-    // Right after the welcome, before anything else.
-    expect(alicePhone.pushes.slice(0, 4).map((p) => p.type)).toEqual(['welcome', 'presence', 'presence', 'presence']);
+    expect(snapshot.map((p) => p.userId)).not.toContain(carol.user.id);
     // Alice's second device changes nothing for her contacts: she was online already.
     await daveSocket.barrier();
     expect(presenceOf(daveSocket, alice.user.id)).toEqual([{ online: true, lastSeenAt: null }]);
@@ -73,7 +81,9 @@ describeEachStore('presence', (backend) => {
   it('pushes the first connect and the last disconnect to contacts, not the ones in between, not to oneself', async () => {
     const { runtime, clock } = manualRuntime(1_000);
     const server = await h.startServer({ runtime });
-    const { bob, aliceSocket, bobSocket: bobPhone } = await h.pair(server);
+    const pair = await h.pair(server);
+    const { bob, aliceSocket, bobSocket: bobPhone } = pair;
+    await bothWrite(pair);
     await waitForPresence(aliceSocket, bob.user.id, true);
     clock.set(2_000);
     const offline = nextPresence(aliceSocket, bob.user.id);
@@ -95,7 +105,7 @@ describeEachStore('presence', (backend) => {
 
     await aliceSocket.barrier();
     expect(presenceOf(aliceSocket, bob.user.id)).toEqual([
-      // From the pair's new conversation: both online.
+      // Once both had written: both online.
       { online: true, lastSeenAt: null },
       { online: false, lastSeenAt: 2_000 },
       { online: true, lastSeenAt: 2_000 },
@@ -107,39 +117,81 @@ describeEachStore('presence', (backend) => {
     }
   });
 
-  it('introduces the members of a new conversation to each other at once', async () => {
+  it('introduces two people once both have written, not when a conversation starts or one of them writes', async () => {
     const server = await h.startServer();
     const alice = await h.createAccount(server, { username: 'alice' });
     const bob = await h.createAccount(server, { username: 'bob' });
-    const carol = await h.createAccount(server, { username: 'carol' });
+    await h.createAccount(server, { username: 'carol' });
     const aliceSocket = await h.connect(server, alice.token);
     const bobSocket = await h.connect(server, bob.token);
 
-    await aliceSocket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
-    expect(await waitForPresence(aliceSocket, bob.user.id, true)).toEqual({
-      type: 'presence',
-      userId: bob.user.id,
-      online: true,
-      lastSeenAt: null,
-    });
-    expect(await waitForPresence(bobSocket, alice.user.id, true)).toMatchObject({ lastSeenAt: null });
-    // Before the conversation they were strangers: neither heard of the other's connect.
+    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
+    await bobSocket.waitForPush('conversation_added');
+    // Starting a conversation lets nobody watch anybody, and nor does writing alone.
+    await aliceSocket.send(conversation.id, 'a1', 'Hello?');
+    await aliceSocket.send(conversation.id, 'a2', 'Hello??');
+    await bobSocket.waitForPush('event', (push) => push.event.seq === 2);
     await Promise.all([aliceSocket.barrier(), bobSocket.barrier()]);
-    expect(aliceSocket.pushesOf('presence')).toHaveLength(1);
-    expect(bobSocket.pushesOf('presence')).toHaveLength(1);
+    expect(aliceSocket.pushesOf('presence')).toEqual([]);
+    expect(bobSocket.pushesOf('presence')).toEqual([]);
+    // Bob leaves and comes back: still nothing either way.
+    await bobSocket.close();
+    const bobAgain = await h.connect(server, bob.token);
+    await Promise.all([aliceSocket.barrier(), bobAgain.barrier()]);
+    expect(aliceSocket.pushesOf('presence')).toEqual([]);
+    expect(bobAgain.pushesOf('presence')).toEqual([]);
 
-    // Carol has never connected: offline, never seen.
-    await aliceSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation');
-    expect(await waitForPresence(aliceSocket, carol.user.id, false)).toMatchObject({ lastSeenAt: null });
-    // Bob is no contact of Carol's.
-    await bobSocket.barrier();
-    expect(bobSocket.pushesOf('presence').map((p) => p.userId)).toEqual([alice.user.id]);
+    // Bob answers: each hears the other's presence at once, without reconnecting.
+    await bobAgain.send(conversation.id, 'b1', 'Hi');
+    // Bob left once: his last seen is when.
+    const bobOnline = await waitForPresence(aliceSocket, bob.user.id, true);
+    expect(typeof bobOnline.lastSeenAt).toBe('number');
+    expect(await waitForPresence(bobAgain, alice.user.id, true)).toMatchObject({ lastSeenAt: null });
+    // Later messages introduce nobody again.
+    await bobAgain.send(conversation.id, 'b2', 'Still here');
+    await aliceSocket.send(conversation.id, 'a3', 'Good');
+    await Promise.all([aliceSocket.barrier(), bobAgain.barrier()]);
+    expect(aliceSocket.pushesOf('presence')).toHaveLength(1);
+    expect(bobAgain.pushesOf('presence')).toHaveLength(1);
+
+    // Carol has never connected, and never wrote: nothing about her.
+    const { conversation: withCarol } = await aliceSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation');
+    await aliceSocket.send(withCarol.id, 'c1', 'Hi Carol');
+    await aliceSocket.barrier();
+    expect(aliceSocket.pushesOf('presence').map((p) => p.userId)).toEqual([bob.user.id]);
   });
 
+  it('in a group, shares presence only among members who have written there', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
+    const group = await groupOf(alice, [bob, carol]);
+    await alice.socket.send(group.id, 'a1', 'Hello all');
+    await bob.socket.waitForPush('event', (push) => push.event.conversationId === group.id && push.event.seq === 2);
+    await bob.socket.send(group.id, 'b1', 'Hi');
+    await waitForPresence(alice.socket, bob.user.id, true);
+    await waitForPresence(bob.socket, alice.user.id, true);
+    // Carol reads along but has not written: she sees nobody, nobody sees her.
+    await Promise.all([alice.socket.barrier(), bob.socket.barrier(), carol.socket.barrier()]);
+    expect(carol.socket.pushesOf('presence')).toEqual([]);
+    expect(alice.socket.pushesOf('presence').map((p) => p.userId)).toEqual([bob.user.id]);
+    expect(bob.socket.pushesOf('presence').map((p) => p.userId)).toEqual([alice.user.id]);
+    // Adding someone, or a reaction, is not writing.
+    await carol.socket.change(group.id, 'r1', { kind: 'reaction', messageId: 'a1', emoji: '👍', on: true });
+    await Promise.all([alice.socket.barrier(), carol.socket.barrier()]);
+    expect(carol.socket.pushesOf('presence')).toEqual([]);
+
+    await carol.socket.send(group.id, 'c1', 'Me too');
+    await waitForPresence(carol.socket, alice.user.id, true);
+    await waitForPresence(carol.socket, bob.user.id, true);
+    await waitForPresence(alice.socket, carol.user.id, true);
+    await waitForPresence(bob.socket, carol.user.id, true);
+  });
   it('keeps last-seen times across a restart, including for users connected at shutdown', async () => {
     const { runtime, clock } = manualRuntime(1_000);
     const first = await h.startServer({ runtime });
-    const { alice, bob, aliceSocket, bobSocket } = await h.pair(first);
+    const pair = await h.pair(first);
+    const { alice, bob, aliceSocket, bobSocket } = pair;
+    await bothWrite(pair);
     await waitForPresence(aliceSocket, bob.user.id, true);
     clock.set(2_000);
     const bobLeft = nextPresence(aliceSocket, bob.user.id);

@@ -6,14 +6,12 @@
  * SQLite only: what is bounded is the server's output buffering, which no store takes part in.
  */
 import { readFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { SYNC_PATH } from '../../../sync/protocol/frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { OUTPUT_LIMITS } from '../../../sync/server/output-budget.js';
 import { createProcessHarness, freePort, sleep } from '../../support/processes.js';
 import { createServerHarness } from '../../support/server-harness.js';
+import { catchUpFrame, metric, openNonReader } from '../../support/slow-readers.js';
 
 const harness = createServerHarness();
 const processes = createProcessHarness();
@@ -36,42 +34,19 @@ function residentBytes(pid: number): number {
   return Number(line.replace(/\D+/g, '')) * 1024;
 }
 
-/** A metric's value from the server's /metrics, on a connection of its own (a busy server may close an idle kept-alive one just as it is reused). */
-async function metric(httpUrl: string, name: string): Promise<number> {
-  const text = await new Promise<string>((resolve, reject) => {
-    get(`${httpUrl}/metrics`, { agent: false }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve(body));
-      response.on('error', reject);
-    }).on('error', reject);
-  });
-  const line = text.split('\n').find((entry) => entry.startsWith(`${name} `));
-  if (!line) throw new Error(`/metrics has no ${name}`);
-  return Number(line.split(' ')[1]);
-}
-
-/** A socket that sends its frames and then reads nothing: ws stops reading from the network. */
-async function openNonReader(url: string, token: string): Promise<{ ws: WebSocket; frames: () => number }> {
-  const ws = new WebSocket(url + SYNC_PATH, { headers: { authorization: `Bearer ${token}` } });
-  let frames = 0;
-  ws.on('message', () => (frames += 1));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  ws.pause();
-  return { ws, frames: () => frames };
-}
-
 describe.runIf(process.platform === 'linux')('slow readers', () => {
   it(`${READERS} connections that ask for catch-up again and again and never read cost a few MiB each, not what they asked for`, async () => {
     const port = await freePort();
     const dataDir = await harness.tempDir();
-    const server = processes.spawnScript('test/support/server-process.ts', ['--port', String(port), '--data', dataDir], {
-      name: 'sync server',
-    });
+    // The seeding below sends a thousand messages on one socket at once: no frame budget for this test.
+    const unlimitedFrames = ['--frames-per-second', '1000000', '--frame-burst', '1000000'];
+    const server = processes.spawnScript(
+      'test/support/server-process.ts',
+      ['--port', String(port), '--data', dataDir, ...unlimitedFrames],
+      {
+        name: 'sync server',
+      },
+    );
     await server.waitForLine(/listening on ws:\/\//);
     const url = `ws://127.0.0.1:${port}`;
     const httpUrl = `http://127.0.0.1:${port}`;
@@ -90,9 +65,7 @@ describe.runIf(process.platform === 'linux')('slow readers', () => {
     const readers = await Promise.all(Array.from({ length: READERS }, () => openNonReader(url, bob.token)));
     for (const reader of readers) {
       for (let rid = 1; rid <= REQUESTS_EACH; rid += 1) {
-        reader.ws.send(
-          JSON.stringify({ type: 'catch_up', rid: `r${rid}`, conversationId: conversation.id, afterSeq: 0, limit: 2000 }),
-        );
+        reader.ws.send(catchUpFrame(conversation.id, `r${rid}`));
       }
     }
 

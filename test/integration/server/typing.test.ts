@@ -1,5 +1,12 @@
 import { afterEach, expect, it } from 'vitest';
-import { createServerHarness, manualRuntime } from '../../support/server-harness.js';
+import {
+  bothWrite,
+  createServerHarness,
+  groupOf,
+  manualRuntime,
+  people,
+  type SocketPerson,
+} from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
 describeEachStore('typing', (backend) => {
@@ -8,10 +15,11 @@ describeEachStore('typing', (backend) => {
 
   it('is relayed to every connection of the other member only, and nothing is stored', async () => {
     const server = await h.startServer();
-    const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const pair = await h.pair(server);
+    const { alice, bob, aliceSocket, bobSocket, conversation } = pair;
+    await bothWrite(pair);
     const aliceLaptop = await h.connect(server, alice.token);
     const bobLaptop = await h.connect(server, bob.token);
-    await aliceSocket.send(conversation.id, 'm1', 'hi');
     const before = await bobSocket.allEvents(conversation.id);
 
     expect(await aliceSocket.request({ type: 'typing', conversationId: conversation.id })).toMatchObject({ type: 'ok' });
@@ -26,14 +34,53 @@ describeEachStore('typing', (backend) => {
     // Ephemeral: the log and the sequence counter are untouched.
     expect(await bobSocket.allEvents(conversation.id)).toEqual(before);
     const { conversations } = await bobSocket.call({ type: 'list_conversations' }, 'conversations');
-    expect(conversations[0]!.lastSeq).toBe(1);
-    expect(await aliceSocket.send(conversation.id, 'm2', 'still 2')).toMatchObject({ seq: 2 });
+    expect(conversations[0]!.lastSeq).toBe(2);
+    expect(await aliceSocket.send(conversation.id, 'm3', 'still 3')).toMatchObject({ seq: 3 });
+  });
+
+  it('is heard only among members who have both written in the conversation', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
+    const direct = await alice.socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
+    const conversationId = direct.conversation.id;
+    await bob.socket.waitForPush('conversation_added');
+    const typing = (person: SocketPerson, id = conversationId) =>
+      person.socket.call({ type: 'typing', conversationId: id }, 'ok');
+    // Nobody wrote yet; then only alice: neither hears the other type.
+    await typing(alice);
+    await typing(bob);
+    await alice.socket.send(conversationId, 'a1', 'Hello?');
+    await typing(alice);
+    await typing(bob);
+    await Promise.all([alice.socket.barrier(), bob.socket.barrier()]);
+    expect(alice.socket.pushesOf('typing')).toEqual([]);
+    expect(bob.socket.pushesOf('typing')).toEqual([]);
+    // Bob answers: from now on each hears the other.
+    await bob.socket.send(conversationId, 'b1', 'Hi');
+    await typing(alice);
+    expect(await bob.socket.waitForPush('typing')).toMatchObject({ conversationId, userId: alice.user.id });
+    await typing(bob);
+    expect(await alice.socket.waitForPush('typing')).toMatchObject({ conversationId, userId: bob.user.id });
+
+    // In a group, the same: carol, who has not written there, neither hears nor is heard.
+    const group = await groupOf(alice, [bob, carol]);
+    await alice.socket.send(group.id, 'a2', 'Hello all');
+    await bob.socket.send(group.id, 'b2', 'Hi all');
+    const mark = { alice: alice.socket.pushes.length, carol: carol.socket.pushes.length };
+    await typing(bob, group.id);
+    expect(await alice.socket.waitForPush('typing', (p) => p.conversationId === group.id)).toMatchObject({ userId: bob.user.id });
+    await typing(carol, group.id);
+    await Promise.all([alice.socket.barrier(), carol.socket.barrier()]);
+    expect(carol.socket.pushes.slice(mark.carol).filter((p) => p.type === 'typing')).toEqual([]);
+    expect(alice.socket.pushes.slice(mark.alice).filter((p) => p.type === 'typing')).toHaveLength(1);
   });
 
   it('is relayed again when repeated, at most once a second however often it comes', async () => {
     const { runtime, clock } = manualRuntime();
     const server = await h.startServer({ runtime });
-    const { aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const pair = await h.pair(server);
+    const { aliceSocket, bobSocket, conversation } = pair;
+    await bothWrite(pair);
     for (let i = 0; i < 3; i += 1) await aliceSocket.call({ type: 'typing', conversationId: conversation.id }, 'ok');
     await bobSocket.barrier();
     expect(bobSocket.pushesOf('typing')).toHaveLength(1);

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppApiError, fileUrl } from '../../../sync/app-api/contract.js';
 import { BlobStore } from '../../../sync/client/attachments/blob-store.js';
+import { memoryFileKeys } from '../../support/file-keys.js';
 import { composeAttachments, contentType } from '../../../sync/client/attachments/compose-attachments.js';
 import { Composer } from '../../../sync/client/composer.js';
 import type { ComposedAttachment } from '../../../sync/client/mirror/attachments.js';
@@ -31,7 +32,7 @@ const PREVIEW = `data:image/png;base64,${PNG.toString('base64')}`;
 function blobStore(): BlobStore {
   const dir = mkdtempSync(join(tmpdir(), 'attachments-test-'));
   dirs.push(dir);
-  return new BlobStore(dir);
+  return new BlobStore(dir, memoryFileKeys());
 }
 
 const put = (blobs: BlobStore, bytes: Buffer | string) => blobs.put(Readable.from([Buffer.from(bytes)]), 1_000_000);

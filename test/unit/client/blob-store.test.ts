@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlobStore, BlobStoreError } from '../../../sync/client/attachments/blob-store.js';
+import { SealingStream } from '../../../sync/client/attachments/sealed-file.js';
+import { memoryFileKeys } from '../../support/file-keys.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -14,12 +17,18 @@ afterEach(() => {
 function store(): BlobStore {
   const dir = mkdtempSync(join(tmpdir(), 'blob-store-'));
   dirs.push(dir);
-  return new BlobStore(dir);
+  return new BlobStore(dir, memoryFileKeys());
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 /** Files the store holds, its staging and partial folders included. */
 const everything = (blobs: BlobStore) => readdirSync(blobs.dir, { recursive: true, encoding: 'utf8' }).sort();
+
+async function contents(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   try {
@@ -40,7 +49,7 @@ describe('BlobStore', () => {
     const again = await blobs.put(Readable.from([bytes]), 1_000_000);
     expect(first).toEqual({ sha256: sha256(bytes), size: bytes.length, mime: 'application/octet-stream' });
     expect(again).toEqual(first);
-    expect(readFileSync(blobs.pathOf(first.sha256))).toEqual(bytes);
+    expect(await contents(blobs.read(first.sha256))).toEqual(bytes);
     expect(everything(blobs)).toEqual(['partial', first.sha256, 'tmp'].sort());
   });
 
@@ -70,15 +79,21 @@ describe('BlobStore', () => {
     const blobs = store();
     const bytes = Buffer.from('the real file');
     const id = 'f'.repeat(32);
-    writeFileSync(blobs.partialPath(id), bytes);
+    await writePartial(blobs, id, bytes);
     await blobs.commitPartial(id, { sha256: sha256(bytes), size: bytes.length });
-    expect(readFileSync(blobs.pathOf(sha256(bytes)))).toEqual(bytes);
+    expect(await contents(blobs.read(sha256(bytes)))).toEqual(bytes);
 
     const other = 'e'.repeat(32);
-    writeFileSync(blobs.partialPath(other), Buffer.from('not the file'));
+    await writePartial(blobs, other, Buffer.from('not the file'));
     const declared = { sha256: sha256(Buffer.from('the file')), size: 8 };
     expect(await refusal(blobs.commitPartial(other, declared))).toBe('checksum_mismatch');
     expect(existsSync(blobs.partialPath(other))).toBe(false);
     expect(existsSync(blobs.pathOf(declared.sha256))).toBe(false);
   });
 });
+
+/** Writes a download's partial file as the downloader does: sealed, its key kept first. */
+async function writePartial(blobs: BlobStore, attachmentId: string, bytes: Buffer): Promise<void> {
+  const seal = await blobs.startPartial(attachmentId);
+  await pipeline(Readable.from([bytes]), new SealingStream(seal), createWriteStream(blobs.partialPath(attachmentId)));
+}

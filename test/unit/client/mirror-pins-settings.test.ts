@@ -532,8 +532,34 @@ describe('mirror migration 10', () => {
     reopened.close();
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT last_incoming_seq FROM conversations WHERE id = 'c1'").pluck().get()).toBe(2);
-    expect(db.pragma('user_version', { simple: true })).toBe(10);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIRROR_MIGRATIONS.length);
     db.close();
+  });
+
+  it('keeps a version-10 mirror’s settings and takes "Show when I\'m online" (version 11)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mirror-v10-'));
+    dirs.push(dir);
+    const path = join(dir, 'mirror.sqlite');
+    const v10 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 10));
+    v10.exec(`
+      INSERT INTO settings (key, kind, conversation_id, user_id, value, at, by, version, pending) VALUES
+        ('muted:c1', 'muted', 'c1', NULL, 'true', 5, 'dev', 3, 0),
+        ('blocked:ann', 'blocked', NULL, 'ann', 'true', 6, 'dev', 0, 1);
+    `);
+    v10.close();
+
+    const mirror = Mirror.open(path);
+    mirror.settings.useRuntime(testRuntime());
+    expect(mirror.settings.register({ kind: 'muted', conversationId: 'c1' })).toMatchObject({ version: 3, pending: false });
+    expect(mirror.settings.isBlocked('ann')).toBe(true);
+    expect(mirror.settings.showOnline()).toBe('everyone');
+    mirror.transaction(() => mirror.settings.write({ kind: 'show_online', value: 'nobody' }));
+    expect(mirror.settings.showOnline()).toBe('nobody');
+    expect(mirror.settings.pendingBatch(10, 10_000).map((register) => register.setting)).toEqual([
+      { kind: 'blocked', userId: 'ann', value: true },
+      { kind: 'show_online', value: 'nobody' },
+    ]);
+    mirror.close();
   });
 });
 

@@ -59,6 +59,7 @@ describe('mirror migrations', () => {
     expect(tables).toEqual([
       'attachments',
       'conversations',
+      'file_keys',
       'held_events',
       'members',
       'message_search',

@@ -1,10 +1,18 @@
 /** The worker's relay logic, driven in-process through a fake port (no thread). */
 import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseHostMessage, parseWorkerMessage, type WorkerToHost } from '../../../main/node/core-worker-protocol.js';
+import {
+  isCoreWorkerData,
+  parseHostMessage,
+  parseWorkerMessage,
+  type WorkerToHost,
+} from '../../../main/node/core-worker-protocol.js';
 import { runCoreWorker } from '../../../main/node/core-worker-runtime.js';
 import type { ClientCore } from '../../../sync/client/client-core-types.js';
+import { MirrorUnreadableError } from '../../../sync/client/mirror/mirror-unreadable.js';
 import { createFakeCore, type FakeCore } from '../../integration/hosts/fixtures/fake-core.js';
+import { memoryFileKeys } from '../../support/file-keys.js';
 
 class FakePort extends EventEmitter {
   readonly sent: WorkerToHost[] = [];
@@ -68,7 +76,7 @@ describe('runCoreWorker', () => {
     // A call sent before the core is open waits for it rather than failing.
     port.fromHost({ type: 'call', id: 1, method: 'getDefaults', args: {} });
     await port.next((m) => m.type === 'ready');
-    expect(openedWith).toEqual({ ...data, nativeBinding: '/x/better_sqlite3.node' });
+    expect(openedWith).toEqual({ ...data, nativeBinding: '/x/better_sqlite3.node', onFileKeys: expect.any(Function) as unknown });
     expect(await port.reply(1)).toEqual({
       type: 'reply',
       id: 1,
@@ -122,6 +130,23 @@ describe('runCoreWorker', () => {
     process.exitCode = 0; // the runtime marks the (here: test) process as failed
   });
 
+  it('hands the mirror key to the core as bytes, and names an unreadable mirror by its code', async () => {
+    let openedWith: { mirrorKey?: Uint8Array } | undefined;
+    const key = 'ab'.repeat(32);
+    const port = new FakePort();
+    runCoreWorker(port, { ...data, mirrorKey: key }, async (options) => {
+      openedWith = options;
+      throw new MirrorUnreadableError('/p/mirror.sqlite', new Error('file is not a database'));
+    });
+    const failed = await port.next((m) => m.type === 'failed');
+    expect(Buffer.from(openedWith!.mirrorKey!).toString('hex')).toBe(key);
+    expect(failed).toMatchObject({ type: 'failed', code: 'mirror_unreadable' });
+    expect(parseWorkerMessage(failed)).toMatchObject({ code: 'mirror_unreadable' });
+    expect(isCoreWorkerData({ ...data, mirrorKey: key })).toBe(true);
+    expect(isCoreWorkerData({ ...data, mirrorKey: 'not a key' })).toBe(false);
+    process.exitCode = 0; // the runtime marks the (here: test) process as failed
+  });
+
   it('keeps `this` for a class-based core', async () => {
     // Every method but getDefaults comes from the fake; getDefaults reads a private field via `this`.
     class ClassCore {
@@ -144,6 +169,39 @@ describe('runCoreWorker', () => {
     }
     port.fromHost({ type: 'call', id: 5, method: 'getConnectionState', args: {} });
     expect(await port.reply(5)).toEqual({ type: 'reply', id: 5, reply: { ok: true, result: 'offline' } });
+  });
+});
+
+describe('attachment file keys through the worker', () => {
+  it("answers the host's file gateway from the open mirror's keys, and from nothing else", async () => {
+    const keys = memoryFileKeys();
+    const port = start(() => Promise.resolve(createFakeCore('ws://x')));
+    const keyed = new FakePort();
+    runCoreWorker(keyed, data, (options) => {
+      options.onFileKeys?.(keys);
+      return Promise.resolve(createFakeCore('ws://x'));
+    });
+    const keyId = 'ab'.repeat(16);
+    const key = randomBytes(32);
+    const replyTo = (p: FakePort, id: number) => p.next((m) => m.type === 'file_key_reply' && m.id === id);
+
+    keyed.fromHost({ type: 'file_key', id: 1, op: 'add', keyId, key: key.toString('hex') });
+    expect(await replyTo(keyed, 1)).toEqual({ type: 'file_key_reply', id: 1, ok: true, key: null });
+    expect(keys.keys.get(keyId)).toEqual(key);
+    keyed.fromHost({ type: 'file_key', id: 2, op: 'get', keyId });
+    expect(await replyTo(keyed, 2)).toEqual({ type: 'file_key_reply', id: 2, ok: true, key: key.toString('hex') });
+    keyed.fromHost({ type: 'file_key', id: 3, op: 'forget', keyId });
+    await replyTo(keyed, 3);
+    expect(keys.keys.size).toBe(0);
+    // Malformed requests are dropped; the app API (which the page reaches) knows no such method.
+    keyed.fromHost({ type: 'file_key', id: 4, op: 'get', keyId: '../x' });
+    keyed.fromHost({ type: 'call', id: 5, method: 'fileKeys', args: { keyId } });
+    expect(await keyed.reply(5)).toMatchObject({ reply: { ok: false } });
+    expect(keyed.sent.some((m) => m.type === 'file_key_reply' && m.id === 4)).toBe(false);
+
+    // A core that gave no keys (in recovery) says so instead of answering.
+    port.fromHost({ type: 'file_key', id: 6, op: 'get', keyId });
+    expect(await replyTo(port, 6)).toMatchObject({ type: 'file_key_reply', id: 6, ok: false });
   });
 });
 

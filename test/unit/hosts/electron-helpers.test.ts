@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APP_API_METHODS } from '../../../sync/app-api/contract.js';
 import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../../../main/common/csp.js';
-import { nativeBindingFor, parseLaunchOptions } from '../../../main/electron/launch-options.js';
+import { nativeBindingFor, parseLaunchOptions, remoteDebuggingSwitch } from '../../../main/electron/launch-options.js';
+import { isProductionBuild } from '../../../main/electron/release-build.js';
 import {
   APP_ENTRY_URL,
   externalUrlToOpen,
@@ -66,25 +67,38 @@ describe('isExternalUrlAllowed', () => {
       ' javascript:alert(1)',
       'https://bank.example@evil.example/',
       'https://user:pass@example.com/',
+      'http://user:pass@x',
+      'http://user@example.com/',
+      'https://:pass@example.com/',
       'http://',
+      '//example.com/path',
+      'example.com',
+      'vbscript:msgbox(1)',
+      'file://example.com/share/file.exe',
       `https://example.com/${'a'.repeat(2100)}`,
+      `https://example.com/${'a'.repeat(5_000_000)}`,
     ]) {
       expect(isExternalUrlAllowed(url)).toBe(false);
       expect(externalUrlToOpen(url)).toBeNull();
     }
-    expect(externalUrlToOpen(42)).toBeNull();
+    for (const notText of [42, null, undefined, {}, ['https://example.com/'], new URL('https://example.com/')]) {
+      expect(externalUrlToOpen(notText)).toBeNull();
+    }
   });
 
   it('hands the system browser the normalised URL it checked', () => {
     expect(externalUrlToOpen('HTTPS://Example.COM')).toBe('https://example.com/');
     expect(externalUrlToOpen('https://раз.рф/путь')).toBe('https://xn--80aoz.xn--p1ai/%D0%BF%D1%83%D1%82%D1%8C');
     expect(externalUrlToOpen('http://127.0.0.1:8080/a b')).toBe('http://127.0.0.1:8080/a%20b');
+    // Sloppy but harmless forms come out in the parser's (checked) spelling.
+    expect(externalUrlToOpen('https:example.com')).toBe('https://example.com/');
+    expect(externalUrlToOpen(' https://example.com/\u0000')).toBe('https://example.com/');
   });
 });
 
 describe('window options', () => {
   it('locks the renderer down', () => {
-    const prefs = secureWebPreferences('/app/dist/preload/preload.cjs');
+    const prefs = secureWebPreferences('/app/dist/preload/preload.cjs', { release: false });
     expect(prefs).toMatchObject({
       preload: '/app/dist/preload/preload.cjs',
       contextIsolation: true,
@@ -97,7 +111,17 @@ describe('window options', () => {
       webviewTag: false,
       spellcheck: true,
     });
-    expect(mainWindowOptions('/p.cjs').webPreferences).toEqual(secureWebPreferences('/p.cjs'));
+    expect(mainWindowOptions('/p.cjs', { release: false }).webPreferences).toEqual(
+      secureWebPreferences('/p.cjs', { release: false }),
+    );
+  });
+
+  it('has no DevTools in a release (packaged, or built with --production), and has them in development', () => {
+    expect(secureWebPreferences('/p.cjs', { release: true }).devTools).toBe(false);
+    expect(mainWindowOptions('/p.cjs', { release: true }).webPreferences?.devTools).toBe(false);
+    expect(secureWebPreferences('/p.cjs', { release: false }).devTools).toBe(true);
+    // Loaded from sources (not through scripts/build.ts), nothing claims to be a production build.
+    expect(isProductionBuild).toBe(false);
   });
 });
 
@@ -123,6 +147,28 @@ describe('launch options', () => {
       profileDir: path.resolve('/', 'p'),
       allowLoopbackPreviews: true,
     });
+  });
+
+  it('finds the Chromium switches that would open the app to a remote debugger', () => {
+    for (const argv of [
+      ['/opt/Messenger/messenger', '--remote-debugging-port=9222'],
+      ['/opt/Messenger/messenger', '--remote-debugging-port', '9222'],
+      ['messenger', '--profile', 'p', '--remote-debugging-pipe'],
+      ['messenger', '-remote-debugging-port=0'],
+      ['messenger', '--REMOTE-DEBUGGING-PORT=0'],
+      ['messenger.exe', '/remote-debugging-port=9222'],
+    ]) {
+      expect(remoteDebuggingSwitch(argv), argv.join(' ')).toMatch(/^--remote-debugging-(port|pipe)$/);
+    }
+    for (const argv of [
+      ['messenger'],
+      ['messenger', '--profile', 'remote-debugging-port'],
+      ['messenger', '--remote-debugging-portal'],
+      ['messenger', '--server=ws://x:1/--remote-debugging-port'],
+      ['/opt/remote-debugging-port/messenger'],
+    ]) {
+      expect(remoteDebuggingSwitch(argv), argv.join(' ')).toBeNull();
+    }
   });
 
   it('uses the Electron-ABI better-sqlite3 only for an unpackaged Electron', () => {

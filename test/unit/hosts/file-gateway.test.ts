@@ -1,5 +1,6 @@
 /** The attachment gateway both hosts share, against a real BlobStore in a temporary profile. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +16,7 @@ import {
   type GatewayResponse,
 } from '../../../main/common/file-gateway.js';
 import { BlobStore } from '../../../sync/client/attachments/blob-store.js';
+import { memoryFileKeys } from '../../support/file-keys.js';
 
 /** A real 1×1 PNG. */
 const PNG = Buffer.from(
@@ -28,7 +30,7 @@ let store: BlobStore;
 
 beforeAll(() => {
   profile = mkdtempSync(path.join(tmpdir(), 'file-gateway-'));
-  store = new BlobStore(profile);
+  store = new BlobStore(profile, memoryFileKeys());
 });
 afterAll(() => rmSync(profile, { recursive: true, force: true }));
 
@@ -95,6 +97,39 @@ describe('the file gateway', () => {
     expect(head.status).toBe(200);
     expect(head.body).toBeNull();
     expect(head.headers['Content-Length']).toBe('20');
+  });
+
+  it('keeps an imported file encrypted on disk, and serves its plaintext whole and by ranges across chunks', async () => {
+    const marker = Buffer.from('GATEWAY-KNOWN-BYTES');
+    const bytes = randomBytes(200_000);
+    for (let at = 10; at < bytes.length - marker.length; at += 40_000) marker.copy(bytes, at);
+    const { sha256 } = await imported(bytes);
+    for (const name of readdirSync(profile, { recursive: true, encoding: 'utf8' })) {
+      const file = path.join(profile, name);
+      if (statSync(file).isFile()) expect(readFileSync(file).includes(marker), name).toBe(false);
+    }
+    const whole = await call('GET', `/files/${sha256}`);
+    expect(whole.headers['Content-Length']).toBe('200000');
+    expect((await bodyOf(whole)).equals(bytes)).toBe(true);
+    const across = await call('GET', `/files/${sha256}`, { range: 'bytes=65000-140000' });
+    expect(across.headers['Content-Range']).toBe('bytes 65000-140000/200000');
+    expect((await bodyOf(across)).equals(bytes.subarray(65_000, 140_001))).toBe(true);
+  });
+
+  it('refuses a file altered on disk with a clear code, and still serves a plain file from before encryption', async () => {
+    const { sha256 } = await imported(Buffer.from('a file someone will meddle with'));
+    const file = readFileSync(store.pathOf(sha256));
+    file.writeUInt8(file.readUInt8(file.length - 20) ^ 0x40, file.length - 20);
+    writeFileSync(store.pathOf(sha256), file);
+    const altered = await call('GET', `/files/${sha256}`);
+    expect(altered.status).toBe(500);
+    expect(JSON.parse((await bodyOf(altered)).toString())).toEqual({ code: 'file_unreadable' });
+
+    const old = Buffer.from('stored in plain before this version');
+    const oldSha = createHash('sha256').update(old).digest('hex');
+    writeFileSync(store.pathOf(oldSha), old);
+    expect((await bodyOf(await call('GET', `/files/${oldSha}`))).equals(old)).toBe(true);
+    expect((await bodyOf(await call('GET', `/files/${oldSha}`, { range: 'bytes=0-5' }))).toString()).toBe('stored');
   });
 
   it('answers 416 to a range past the end, and the whole file to several or malformed ranges', async () => {

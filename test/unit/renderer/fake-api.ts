@@ -11,12 +11,14 @@ import type {
   AppEvent,
   ConversationInfo,
   ConversationSummary,
+  CoreState,
   DraftView,
   LinkPreviewView,
   MessagePage,
   MessageView,
   NoticeView,
   PinnedMessageView,
+  PrivacySettingsView,
   SessionInfo,
 } from '../../../sync/app-api/contract.js';
 import type { User } from '../../../sync/protocol/frames.js';
@@ -134,8 +136,12 @@ export class FakeApi {
   drafts = new Map<string, DraftView>();
   /** The people blocked, by id. */
   blocked = new Map<string, User>();
+  /** What getPrivacySettings answers (setShowOnline changes it). */
+  privacy: PrivacySettingsView = { showOnline: 'everyone' };
   /** fetchLinkPreview's answers by URL (null when absent). */
   previews = new Map<string, LinkPreviewView>();
+  /** What getCoreState answers; startFresh turns a recovery into a ready core without a session. */
+  coreState: CoreState = { kind: 'ready', diskFull: false };
   /** Every call in order: method and arguments. */
   calls: { method: AppApiMethod; args: unknown }[] = [];
   private listeners = new Set<(event: AppEvent) => void>();
@@ -256,6 +262,12 @@ export class FakeApi {
           return null;
         }),
       listBlocked: (args) => this.answer('listBlocked', args, () => [...this.blocked.values()]),
+      getPrivacySettings: (args) => this.answer('getPrivacySettings', args, () => this.privacy),
+      setShowOnline: (args: PrivacySettingsView) =>
+        this.answer('setShowOnline', args, () => {
+          this.privacy = { ...this.privacy, showOnline: args.showOnline };
+          return null;
+        }),
       fetchLinkPreview: (args: { url: string }) =>
         this.answer('fetchLinkPreview', args, () => this.previews.get(args.url) ?? null),
       listMessages: (args: ListArgs) =>
@@ -267,6 +279,13 @@ export class FakeApi {
           );
         }),
       getActivity: (args) => this.answer('getActivity', args, () => this.activity),
+      getCoreState: (args) => this.answer('getCoreState', args, () => this.coreState),
+      startFresh: (args) =>
+        this.answer('startFresh', args, () => {
+          this.coreState = { kind: 'ready', diskFull: false };
+          this.session = null;
+          return null;
+        }),
       getConversationInfo: (args: { conversationId: string }) =>
         this.answer('getConversationInfo', args, () => {
           const info = this.infos.get(args.conversationId);

@@ -92,7 +92,13 @@ function setUp(options: { here: string[]; events?: Map<string, ConversationEvent
   const reads: string[] = [];
   const slowReads: Array<{ seq: number; answer(event: ConversationEvent): void }> = [];
   const here = new Set(options.here);
-  const calls = { resync: 0, vanished: [] as string[], appeared: [] as string[], stillOnline: [] as string[] };
+  const calls = {
+    resync: 0,
+    vanished: [] as string[],
+    appeared: [] as string[],
+    stillOnline: [] as string[],
+    sessionsEnded: [] as Array<{ userId: string; sessionIds: readonly string[] }>,
+  };
   const inFlight = new InFlight();
   const node = new ClusterNode({
     nodeId: 'node-1',
@@ -124,6 +130,7 @@ function setUp(options: { here: string[]; events?: Map<string, ConversationEvent
     vanished: (userId) => void calls.vanished.push(userId),
     appeared: (userId) => void calls.appeared.push(userId),
     stillOnline: (userId) => void calls.stillOnline.push(userId),
+    sessionsEnded: (userId, sessionIds) => void calls.sessionsEnded.push({ userId, sessionIds }),
   });
   return { node, bus, directory, advance, pushed, reads, slowReads, here, calls, inFlight };
 }
@@ -166,6 +173,15 @@ describe('ClusterNode', () => {
     bus.deliver('node-2', { kind: 'frame', userIds: ['bob', 'zed'], frame });
     await settle();
     expect(pushed).toEqual([{ userIds: ['bob'], frame }]);
+  });
+
+  it('hands sessions another node ended to this node, which closes their sockets', async () => {
+    const { node, bus, calls } = setUp({ here: ['bob'] });
+    await node.start();
+    bus.deliver('node-1', { kind: 'sessions_ended', userId: 'bob', sessionIds: ['own'] });
+    bus.deliver('node-2', { kind: 'sessions_ended', userId: 'bob', sessionIds: ['s1', 's2'] });
+    await settle();
+    expect(calls.sessionsEnded).toEqual([{ userId: 'bob', sessionIds: ['s1', 's2'] }]);
   });
 
   it('counts users connected to other nodes from their signals, tells its contacts of changes, and answers an offline it knows is wrong', async () => {

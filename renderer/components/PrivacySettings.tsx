@@ -1,0 +1,82 @@
+import { useEffect, useId, useState } from 'react';
+import type { PrivacySettingsView } from '../../sync/app-api/contract.js';
+import { t } from '../i18n/index.js';
+import { useActions, useApp } from '../state/context.js';
+import { describeError } from '../state/errors.js';
+
+type ShowOnline = PrivacySettingsView['showOnline'];
+type Load = { state: 'loading' } | { state: 'loaded'; privacy: PrivacySettingsView } | { state: 'failed'; error: string };
+
+/**
+ * The settings dialog's "Privacy" section: "Show when I'm online". Read again when your settings
+ * change (here or on another device); a change applies at once and is synced by the core.
+ */
+export function PrivacySettings() {
+  const { loadPrivacy, setShowOnline } = useActions();
+  const settingsChanged = useApp((s) => s.settingsChange.n);
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [error, setError] = useState<string | null>(null);
+  const headingId = useId();
+  const selectId = useId();
+  const hintId = useId();
+
+  useEffect(() => {
+    let cancelled = false;
+    loadPrivacy().then(
+      (privacy) => !cancelled && setLoad({ state: 'loaded', privacy }),
+      (failure: unknown) => !cancelled && setLoad({ state: 'failed', error: describeError(failure) }),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [loadPrivacy, settingsChanged]);
+
+  const choose = (showOnline: ShowOnline) => {
+    setError(null);
+    const before = load;
+    setLoad({ state: 'loaded', privacy: { showOnline } });
+    setShowOnline(showOnline).catch((failure: unknown) => {
+      setLoad(before);
+      setError(t.settings.privacy.failed(describeError(failure)));
+    });
+  };
+
+  return (
+    <section className="settings-section" aria-labelledby={headingId}>
+      <h3 id={headingId} className="settings-section__heading">
+        {t.settings.privacy.heading}
+      </h3>
+      {load.state === 'loading' && <p className="field__hint">{t.settings.privacy.loading}</p>}
+      {load.state === 'failed' && (
+        <p className="form-error" role="alert">
+          {t.settings.privacy.loadFailed(load.error)}
+        </p>
+      )}
+      {load.state === 'loaded' && (
+        <div className="field">
+          <label className="field__label" htmlFor={selectId}>
+            {t.settings.privacy.showOnline}
+          </label>
+          <select
+            id={selectId}
+            className="field__input"
+            value={load.privacy.showOnline}
+            aria-describedby={hintId}
+            onChange={(event) => choose(event.target.value === 'nobody' ? 'nobody' : 'everyone')}
+          >
+            <option value="everyone">{t.settings.privacy.everyone}</option>
+            <option value="nobody">{t.settings.privacy.nobody}</option>
+          </select>
+          <p id={hintId} className="field__hint">
+            {t.settings.privacy.showOnlineHint}
+          </p>
+        </div>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}

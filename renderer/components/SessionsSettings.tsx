@@ -1,0 +1,98 @@
+import { useCallback, useEffect, useId, useState } from 'react';
+import type { SessionView } from '../../sync/app-api/contract.js';
+import { t } from '../i18n/index.js';
+import { useActions } from '../state/context.js';
+import { describeError } from '../state/errors.js';
+
+type Load = { state: 'loading' } | { state: 'loaded'; sessions: SessionView[] } | { state: 'failed'; error: string };
+
+const LAST_USED = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/**
+ * The settings dialog's "Sessions" section: every device signed in to your account, this one
+ * first and marked, each other with "End session"; and "End all other sessions".
+ */
+export function SessionsSettings() {
+  const { loadSessions, endSession, endOtherSessions } = useActions();
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const headingId = useId();
+
+  const reload = useCallback(() => {
+    loadSessions().then(
+      (sessions) => setLoad({ state: 'loaded', sessions: [...sessions].sort((a, b) => Number(b.current) - Number(a.current)) }),
+      (failure: unknown) => setLoad({ state: 'failed', error: describeError(failure) }),
+    );
+  }, [loadSessions]);
+  useEffect(reload, [reload]);
+
+  const act = (work: Promise<string | null>) => {
+    setError(null);
+    setStatus(null);
+    work.then(
+      (done) => {
+        setStatus(done);
+        reload();
+      },
+      (failure: unknown) => setError(t.settings.sessions.failed(describeError(failure))),
+    );
+  };
+
+  const others = load.state === 'loaded' ? load.sessions.filter((session) => !session.current) : [];
+  return (
+    <section className="settings-section" aria-labelledby={headingId}>
+      <h3 id={headingId} className="settings-section__heading">
+        {t.settings.sessions.heading}
+      </h3>
+      {load.state === 'loading' && <p className="field__hint">{t.settings.sessions.loading}</p>}
+      {load.state === 'failed' && (
+        <p className="form-error" role="alert">
+          {t.settings.sessions.loadFailed(load.error)}
+        </p>
+      )}
+      {load.state === 'loaded' && (
+        <ul className="session-list" aria-label={t.settings.sessions.list}>
+          {load.sessions.map((session) => (
+            <li key={session.id} className="session-list__item">
+              <span className="session-list__device">{session.deviceName ?? t.settings.sessions.unknownDevice}</span>
+              <span className="field__hint">
+                {session.current
+                  ? t.settings.sessions.thisDevice
+                  : t.settings.sessions.lastUsed(LAST_USED.format(session.lastUsedAt))}
+              </span>
+              {!session.current && (
+                <button
+                  type="button"
+                  className="button button--secondary"
+                  onClick={() => act(endSession(session.id).then(() => null))}
+                >
+                  {t.settings.sessions.end}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {others.length > 0 && (
+        <button
+          type="button"
+          className="button button--secondary"
+          onClick={() => act(endOtherSessions().then(t.settings.sessions.ended))}
+        >
+          {t.settings.sessions.endOthers}
+        </button>
+      )}
+      {status && (
+        <p className="field__hint" role="status">
+          {status}
+        </p>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,102 @@
+import { inTransaction, type PostgresConnections, type Session } from './pg-connections.js';
+import type { NewSession, SessionUse, StoredSession } from './server-store.js';
+import { toUser } from './store-rows.js';
+
+/**
+ * Sessions in the PostgreSQL store. Opening one locks the user's row (SELECT ... FOR UPDATE) before
+ * counting their devices, so sign-ins on several nodes at once cannot pass the cap together.
+ */
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  device_name: string | null;
+  created_at: number;
+  last_used_at: number;
+}
+
+type EndInput = { userId: string } & ({ ids: readonly string[] } | { except: string });
+
+export function createSessionWith(
+  db: PostgresConnections,
+  input: NewSession & { maxDevices: number; expiredBefore: number },
+): Promise<'created' | 'too_many_devices'> {
+  return inTransaction(db, async (tx) => {
+    await tx.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [input.userId]);
+    await tx.query('DELETE FROM sessions WHERE user_id = $1 AND last_used_at < $2', [input.userId, input.expiredBefore]);
+    const { rows } = await tx.query<{ n: number }>('SELECT count(*) AS n FROM sessions WHERE user_id = $1', [input.userId]);
+    if ((rows[0]?.n ?? 0) >= input.maxDevices) return 'too_many_devices';
+    await tx.query(
+      `INSERT INTO sessions (token_hash, id, user_id, device_name, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+      [input.tokenHash, input.id, input.userId, input.deviceName, input.createdAt],
+    );
+    return 'created';
+  });
+}
+
+export async function useSessionWith(
+  db: PostgresConnections,
+  input: { tokenHash: string; now: number; expiredBefore: number; touchBefore: number },
+): Promise<SessionUse | null> {
+  const [row] = await db.query<{ session_id: string; last_used_at: number; id: string; username: string; display_name: string }>(
+    `SELECT s.id AS session_id, s.last_used_at, u.id, u.username, u.display_name
+     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
+    [input.tokenHash],
+  );
+  if (!row) return null;
+  if (row.last_used_at < input.expiredBefore) {
+    // Only if still expired: a use that raced ahead of this one keeps it.
+    await db.query('DELETE FROM sessions WHERE token_hash = $1 AND last_used_at < $2', [input.tokenHash, input.expiredBefore]);
+    return null;
+  }
+  if (row.last_used_at < input.touchBefore) {
+    await db.query('UPDATE sessions SET last_used_at = GREATEST(last_used_at, $1) WHERE token_hash = $2', [
+      input.now,
+      input.tokenHash,
+    ]);
+  }
+  return { user: toUser(row), sessionId: row.session_id };
+}
+
+export async function listSessionsWith(db: PostgresConnections, userId: string, expiredBefore: number): Promise<StoredSession[]> {
+  const rows = await db.query<SessionRow>(
+    `SELECT id, user_id, device_name, created_at, last_used_at FROM sessions
+     WHERE user_id = $1 AND last_used_at >= $2 ORDER BY last_used_at DESC, id`,
+    [userId, expiredBefore],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    userId: row.user_id,
+    deviceName: row.device_name,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  }));
+}
+
+export function endSessionsWith(db: PostgresConnections, input: EndInput): Promise<string[]> {
+  return inTransaction(db, (tx) => endIn(tx, input));
+}
+
+export function changePasswordWith(
+  db: PostgresConnections,
+  input: { userId: string; passwordHash: string; keepSessionId: string },
+): Promise<string[]> {
+  return inTransaction(db, async (tx) => {
+    await tx.query('UPDATE users SET password_hash = $1 WHERE id = $2', [input.passwordHash, input.userId]);
+    return endIn(tx, { userId: input.userId, except: input.keepSessionId });
+  });
+}
+
+async function endIn(tx: Session, input: EndInput): Promise<string[]> {
+  const { rows } =
+    'ids' in input
+      ? await tx.query<{ id: string }>('DELETE FROM sessions WHERE user_id = $1 AND id = ANY($2::text[]) RETURNING id', [
+          input.userId,
+          [...input.ids],
+        ])
+      : await tx.query<{ id: string }>('DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id', [
+          input.userId,
+          input.except,
+        ]);
+  return rows.map((row) => row.id).sort();
+}

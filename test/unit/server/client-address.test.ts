@@ -1,0 +1,48 @@
+/** Whose address a request is counted under: the peer's, or whom a trusted proxy forwards for. */
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { clientAddressResolver } from '../../../sync/server/client-address.js';
+
+function request(peer: string | undefined, forwardedFor?: string): IncomingMessage {
+  return {
+    socket: { remoteAddress: peer },
+    headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor },
+  } as unknown as IncomingMessage;
+}
+
+describe('clientAddressResolver', () => {
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy', () => {
+    const addressOf = clientAddressResolver(['10.0.0.2']);
+    expect(addressOf(request('198.51.100.9', '203.0.113.7'))).toBe('198.51.100.9');
+    expect(clientAddressResolver([])(request('198.51.100.9', '203.0.113.7'))).toBe('198.51.100.9');
+  });
+
+  it('takes the right-most address that is not a trusted proxy, from a trusted one', () => {
+    const addressOf = clientAddressResolver(['10.0.0.2', '10.0.0.3']);
+    expect(addressOf(request('10.0.0.2', '203.0.113.7'))).toBe('203.0.113.7');
+    // What the client wrote itself stands left of what the proxies appended.
+    expect(addressOf(request('10.0.0.2', '1.2.3.4, 203.0.113.7'))).toBe('203.0.113.7');
+    // Two proxies in a row: the inner one's entry is skipped.
+    expect(addressOf(request('10.0.0.2', '1.2.3.4, 203.0.113.7, 10.0.0.3'))).toBe('203.0.113.7');
+    expect(addressOf(request('10.0.0.2', '2001:DB8::1'))).toBe('2001:db8::1');
+  });
+
+  it('falls back to the peer when the proxy forwarded nothing usable', () => {
+    const addressOf = clientAddressResolver(['10.0.0.2']);
+    expect(addressOf(request('10.0.0.2'))).toBe('10.0.0.2');
+    expect(addressOf(request('10.0.0.2', '10.0.0.2'))).toBe('10.0.0.2');
+    expect(addressOf(request('10.0.0.2', '1.2.3.4, not-an-address'))).toBe('10.0.0.2');
+    expect(addressOf(request(undefined))).toBe('unknown');
+  });
+
+  it('knows an IPv4 proxy on a dual-stack socket (::ffff:10.0.0.2)', () => {
+    const addressOf = clientAddressResolver(['10.0.0.2']);
+    expect(addressOf(request('::ffff:10.0.0.2', '203.0.113.7'))).toBe('203.0.113.7');
+    expect(addressOf(request('::ffff:198.51.100.9', '203.0.113.7'))).toBe('198.51.100.9');
+  });
+
+  it('takes only IP addresses as trusted proxies', () => {
+    expect(() => clientAddressResolver(['lb.internal'])).toThrow(/must be an IP address/);
+    expect(() => clientAddressResolver(['10.0.0.0/8'])).toThrow(/must be an IP address/);
+  });
+});
