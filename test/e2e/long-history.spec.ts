@@ -27,7 +27,8 @@ test('a long history: lands on the unread divider, jumps to the latest and to a 
   const serverData = tempDir('e2e-long-server-');
   const aliceProfile = tempDir('e2e-long-alice-');
   resources.dirs.push(serverData, aliceProfile);
-  const server = await startServer(serverData.path);
+  // Bob writes thousands of messages at once below, far past one connection's frame budget.
+  const server = await startServer(serverData.path, 0, ['--frames-per-second', '1000000', '--frame-burst', '1000000']);
   resources.running.push(server);
   const aliceHost = await startBrowserHost(aliceProfile.path, server.url);
   resources.running.push(aliceHost);

@@ -70,10 +70,10 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export function startServer(dataDir: string, port = 0): Promise<RunningProcess> {
+export function startServer(dataDir: string, port = 0, extraArgs: readonly string[] = []): Promise<RunningProcess> {
   return startProcess(
     TSX,
-    ['sync/server/cli.ts', '--port', String(port), '--data', dataDir],
+    ['sync/server/cli.ts', '--port', String(port), '--data', dataDir, ...extraArgs],
     /ws:\/\/127\.0\.0\.1:\d+/,
     'The sync server',
   );
