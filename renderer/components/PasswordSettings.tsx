@@ -3,6 +3,7 @@ import { LIMITS } from '../../sync/protocol/limits.js';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
+import { SectionOutcome } from './SectionOutcome.js';
 
 /** The settings dialog's "Password" section: a new password, given the current one; other devices are signed out. */
 export function PasswordSettings() {
@@ -73,16 +74,7 @@ export function PasswordSettings() {
           {t.settings.password.change}
         </button>
       </form>
-      {status && (
-        <p className="field__hint" role="status">
-          {status}
-        </p>
-      )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <SectionOutcome status={status} error={error} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import type { SessionView } from '../../sync/app-api/contract.js';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
+import { SectionOutcome } from './SectionOutcome.js';
 
 type Load = { state: 'loading' } | { state: 'loaded'; sessions: SessionView[] } | { state: 'failed'; error: string };
 
@@ -83,16 +84,7 @@ export function SessionsSettings() {
           {t.settings.sessions.endOthers}
         </button>
       )}
-      {status && (
-        <p className="field__hint" role="status">
-          {status}
-        </p>
-      )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <SectionOutcome status={status} error={error} />
     </section>
   );
 }

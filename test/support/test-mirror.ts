@@ -7,6 +7,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mirror } from '../../sync/client/mirror/mirror.js';
 
+/** The direct conversation 'c1' between 'me' and 'ann', stored in `mirror` as `me` sees it. */
+export function addMeAndAnn(mirror: Mirror): void {
+  mirror.upsertConversation(
+    {
+      id: 'c1',
+      kind: 'direct',
+      name: null,
+      isMember: true,
+      createdAt: 1,
+      lastSeq: 0,
+      members: [
+        { id: 'me', username: 'me', displayName: 'Me', role: 'member', deliveredSeq: 0, readSeq: 0 },
+        { id: 'ann', username: 'ann', displayName: 'Ann', role: 'member', deliveredSeq: 0, readSeq: 0 },
+      ],
+    },
+    'me',
+  );
+}
+
 export function createTestMirrors(): { open(): Mirror; cleanup(): void } {
   const dirs: string[] = [];
   return {
@@ -14,21 +33,7 @@ export function createTestMirrors(): { open(): Mirror; cleanup(): void } {
       const dir = mkdtempSync(join(tmpdir(), 'test-mirror-'));
       dirs.push(dir);
       const mirror = Mirror.open(join(dir, 'mirror.sqlite'));
-      mirror.upsertConversation(
-        {
-          id: 'c1',
-          kind: 'direct',
-          name: null,
-          isMember: true,
-          createdAt: 1,
-          lastSeq: 0,
-          members: [
-            { id: 'me', username: 'me', displayName: 'Me', role: 'member', deliveredSeq: 0, readSeq: 0 },
-            { id: 'ann', username: 'ann', displayName: 'Ann', role: 'member', deliveredSeq: 0, readSeq: 0 },
-          ],
-        },
-        'me',
-      );
+      addMeAndAnn(mirror);
       return mirror;
     },
     cleanup() {

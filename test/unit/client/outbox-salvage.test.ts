@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { classifyOpenFailure, damagedNames, moveAside } from '../../../sync/client/mirror/mirror-recovery.js';
 import { salvageOutbox } from '../../../sync/client/mirror/outbox-salvage.js';
+import { addMeAndAnn } from '../../support/test-mirror.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -36,21 +37,7 @@ function mirrorWithOutbox(dir: string, key?: Uint8Array): string {
     token: 'secret',
     user: { id: 'me', username: 'me', displayName: 'Me' },
   });
-  mirror.upsertConversation(
-    {
-      id: 'c1',
-      kind: 'direct',
-      name: null,
-      isMember: true,
-      createdAt: 1,
-      lastSeq: 0,
-      members: [
-        { id: 'me', username: 'me', displayName: 'Me', role: 'member', deliveredSeq: 0, readSeq: 0 },
-        { id: 'ann', username: 'ann', displayName: 'Ann', role: 'member', deliveredSeq: 0, readSeq: 0 },
-      ],
-    },
-    'me',
-  );
+  addMeAndAnn(mirror);
   for (let i = 0; i < MESSAGES; i++) mirror.enqueueMessage('c1', idOf(i), 'me', textOf(i), null, 1000 + i);
   mirror.close();
   return path;

@@ -11,6 +11,7 @@ import { openClientCore } from '../../../sync/client/client-core.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { RECOVERY_NOTE, readRecoveryNote, writeRecoveryNote } from '../../../sync/client/mirror/mirror-recovery.js';
 import { openClientCoreWithRecovery } from '../../../sync/client/recovering-core.js';
+import { addMeAndAnn } from '../../support/test-mirror.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -31,21 +32,7 @@ function tornMirror(dir: string): void {
   const path = join(dir, 'mirror.sqlite');
   const mirror = Mirror.open(path);
   mirror.saveSession({ serverUrl: 'ws://127.0.0.1:7999', token: 't', user: { id: 'me', username: 'me', displayName: 'Me' } });
-  mirror.upsertConversation(
-    {
-      id: 'c1',
-      kind: 'direct',
-      name: null,
-      isMember: true,
-      createdAt: 1,
-      lastSeq: 0,
-      members: [
-        { id: 'me', username: 'me', displayName: 'Me', role: 'member', deliveredSeq: 0, readSeq: 0 },
-        { id: 'ann', username: 'ann', displayName: 'Ann', role: 'member', deliveredSeq: 0, readSeq: 0 },
-      ],
-    },
-    'me',
-  );
+  addMeAndAnn(mirror);
   mirror.enqueueMessage('c1', 'm1', 'me', 'first', null, 1);
   mirror.enqueueMessage('c1', 'm2', 'me', 'second', null, 2);
   mirror.close();
