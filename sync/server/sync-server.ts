@@ -70,6 +70,8 @@ export interface SyncServerOptions {
   caps?: CreationCaps;
   /** Interval of the dead-peer check on sockets; 0 disables it. Default 30 s. */
   heartbeatMs?: number;
+  /** How often open sockets' sessions are checked again; 0 disables it. Default an hour. */
+  sessionRecheckMs?: number;
   /** The largest file one upload may be; ATTACHMENT_LIMITS.defaultMaxFileBytes (100 MiB) unless set (at most 2 GiB). */
   maxFileBytes?: number;
   /** How much one person's kept uploads may add up to; 10 GiB unless set. */
@@ -119,6 +121,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     logger,
     metrics,
     heartbeatMs: options.heartbeatMs ?? 30_000,
+    ...(options.sessionRecheckMs !== undefined ? { sessionRecheckMs: options.sessionRecheckMs } : {}),
     maxFileBytes,
     ...(options.maxGroupMembers !== undefined ? { maxGroupMembers: options.maxGroupMembers } : {}),
     ...(options.caps ? { caps: options.caps } : {}),

@@ -30,6 +30,8 @@ export interface SyncServiceOptions {
   metrics?: ServerMetrics;
   /** Interval of the dead-peer check on sockets; 0 disables it. */
   heartbeatMs: number;
+  /** How often open sockets' sessions are checked again (ACCOUNT_CAPS.sessionTouchEveryMs unless given); 0 disables it. */
+  sessionRecheckMs?: number;
   /** The most members one group may have (at most LIMITS.maxGroupMembers). */
   maxGroupMembers?: number;
   /** What one person may create in an hour (DEFAULT_CREATION_CAPS unless given). */
@@ -81,6 +83,7 @@ export class SyncService {
   /** Opens, checks and ends sessions; shared with the HTTP endpoints. */
   readonly sessions: SessionBook;
   private recheckTimer: TimerHandle | null = null;
+  private readonly sessionRecheckMs: number;
   private readonly frameRate: FrameRateLimits;
 
   constructor(options: SyncServiceOptions) {
@@ -90,6 +93,7 @@ export class SyncService {
     this.metrics = options.metrics ?? createServerMetrics({ processMetrics: false });
     this.metrics.measureOutputBuffered(() => this.registry.all().reduce((sum, connection) => sum + connection.bufferedBytes, 0));
     this.heartbeatMs = options.heartbeatMs;
+    this.sessionRecheckMs = options.sessionRecheckMs ?? ACCOUNT_CAPS.sessionTouchEveryMs;
     this.throttle = new FrameThrottle(options.runtime.clock, options.frameThrottle);
     this.frameRate = checkFrameRate(options.frameRate ?? FRAME_RATE);
     this.limits = {
@@ -136,7 +140,7 @@ export class SyncService {
   /** Joins the cluster, when there is one: heartbeat, the others' users, their signals. */
   async start(): Promise<void> {
     await this.cluster?.start();
-    this.scheduleSessionRecheck();
+    if (this.sessionRecheckMs > 0) this.scheduleSessionRecheck();
   }
 
   /** The user and session a token opens (marking it used), or null. Throws when the store fails. */
@@ -191,7 +195,7 @@ export class SyncService {
       void this.inFlight.track(this.recheckSessions()).finally(() => {
         if (this.recheckTimer !== null) this.scheduleSessionRecheck();
       });
-    }, ACCOUNT_CAPS.sessionTouchEveryMs);
+    }, this.sessionRecheckMs);
   }
 
   /** Starts serving an authenticated socket: welcome, presence, then its frames in order. */

@@ -135,6 +135,17 @@ describeEachStore('sessions', (backend) => {
     expect((await listSessions(server.httpUrl, kept)).map((s) => s.deviceName)).toEqual(['Used daily']);
   });
 
+  it('closes a socket whose session ended without a word to this node (a lost signal) at its next recheck', async () => {
+    const server = await h.startServer({ sessionRecheckMs: 100 });
+    const gina = await h.createAccount(server, { username: 'gina', password: 'gina password' });
+    const socket = await h.connect(server, gina.token);
+    // Ended straight in the store, as another node would, but no signal reaches this one.
+    const store = await server.database!.open();
+    expect(await store.endSessions({ userId: gina.user.id, except: 'none' })).toHaveLength(1);
+    await store.close();
+    expect((await socket.closed).code).toBe(SESSION_ENDED_CLOSE_CODE);
+  });
+
   it(`refuses signing in on more than ${ACCOUNT_CAPS.maxDevicesPerAccount} devices with too_many_devices, until one ends`, async () => {
     const server = await h.startServer();
     const erin = await h.createAccount(server, { username: 'erin', password: 'erin password' });
