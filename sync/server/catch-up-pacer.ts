@@ -6,19 +6,25 @@ import type { Runtime } from '../common/runtime.js';
  * reconnecting after an outage; clients that ask again and again and never read). Left alone they
  * take the whole event loop, and every send, push and receipt on the node waits behind them.
  *
- * So pages are built one at a time per node, in the order they were asked for; while others wait,
- * the next starts only after a pause as long as the last build took (`share` of the time, half by
- * default). A lone catch-up is never paced; a crowd shares half the node, and the other half keeps
- * delivery as quick as when idle.
+ * So pages are built one at a time per node, in the order they were asked for, and never two in one
+ * go: each next page starts from a timer, so the event loop reads every socket in between. Without
+ * that, pages asked for back to back (one connection's pipelined requests, resolved as microtasks)
+ * were built one after another for seconds without the node reading a single send.
+ *
+ * While pages of other connections wait too, the next starts only after a pause twice as long as the
+ * last build took (`share` of the time, a third by default): a crowd shares a third of the node, and
+ * the rest keeps delivery about as quick as when idle (at half, a send landed on a page build often
+ * enough to double the median). One client catching up on its own (several conversations at once)
+ * only yields between its pages.
  */
 export class CatchUpPacer {
   private busy = false;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Array<{ requester: unknown; start: () => void }> = [];
 
   constructor(
     private readonly runtime: Runtime,
     /** The most of the node's time page building may take while others wait, in (0, 1]. */
-    private readonly share = 0.5,
+    private readonly share = 1 / 3,
   ) {
     if (!(share > 0 && share <= 1)) throw new RangeError('share must be in (0, 1]');
   }
@@ -28,23 +34,28 @@ export class CatchUpPacer {
     return this.waiting.length;
   }
 
-  /** Resolves when it is this page's turn, with the function to call once it is built and written. */
-  async turn(): Promise<() => void> {
-    if (this.busy) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /**
+   * Resolves when it is this page's turn, with the function to call once it is built and written.
+   * `requester` tells pages of one connection from those of others.
+   */
+  async turn(requester: unknown): Promise<() => void> {
+    if (this.busy) await new Promise<void>((start) => this.waiting.push({ requester, start }));
     this.busy = true;
     const started = this.runtime.clock.now();
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      const next = this.waiting.shift();
-      if (!next) {
-        this.busy = false;
-        return;
-      }
-      // Stays busy through the pause, so pages asked for meanwhile queue behind `next`.
       const took = this.runtime.clock.now() - started;
-      this.runtime.timers.setTimeout(next, (took * (1 - this.share)) / this.share);
+      const othersWait = this.waiting.some((page) => page.requester !== requester);
+      // Stays busy through the pause (or the yield), so pages asked for meanwhile queue up.
+      this.runtime.timers.setTimeout(() => this.startNext(), othersWait ? (took * (1 - this.share)) / this.share : 0);
     };
+  }
+
+  private startNext(): void {
+    const next = this.waiting.shift();
+    if (next) next.start();
+    else this.busy = false;
   }
 }

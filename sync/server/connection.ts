@@ -190,7 +190,7 @@ export class SyncConnection implements Peer {
       return;
     }
     // A page is built, serialised and written in its turn; the turn ends when it is written.
-    const pageDone = parsed.data.type === 'catch_up' ? await this.deps.catchUpPacer.turn() : null;
+    const pageDone = parsed.data.type === 'catch_up' ? await this.deps.catchUpPacer.turn(this) : null;
     try {
       // Nobody is left to read a page whose turn came after its connection closed.
       if (pageDone && !this.socket.isOpen) return;
