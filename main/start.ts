@@ -6,7 +6,9 @@
  *   3. launches the Electron app if an Electron binary is installed, otherwise runs the browser host
  *      and prints the address to open (with its one-time key, see main/browser/bridge-lock.ts).
  * Ctrl-C / SIGTERM stop everything that was started here.
- * `npm start -- --allow-loopback-previews` passes that switch on (link previews of http://127.0.0.1
+ * `npm start -- --profile <dir> --offline --log-level <level>` passes those to whichever host runs
+ * (a profile of your choosing instead of the per-user one; start with Work offline on; how much goes
+ * to the profile's logs), and `--allow-loopback-previews` too (link previews of http://127.0.0.1
  * pages, for tests).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,11 +17,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from '../scripts/build.js';
 import { ensureElectronNative, findElectronBinary } from '../scripts/electron-native.js';
 import { startSyncServer } from '../sync/server/sync-server.js';
 import { startBrowserApp, type BrowserApp } from './browser/browser-app.js';
 import { DEFAULT_SERVER_URL, DEFAULT_SYNC_PORT, DEFAULT_WEB_PORT, SYNC_SERVER_NAME } from './common/defaults.js';
+import { parseLogLevel } from './common/logging.js';
 import { builtPath } from './common/paths.js';
 import { onShutdownSignal } from './common/shutdown.js';
 import { serverDataDir, webProfileDir, type PlatformInfo } from './common/user-dirs.js';
@@ -27,7 +31,27 @@ import { serverDataDir, webProfileDir, type PlatformInfo } from './common/user-d
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = path.join(repoRoot, 'dist');
 const platformInfo: PlatformInfo = { platform: process.platform, env: process.env, homeDir: os.homedir() };
-const allowLoopbackPreviews = process.argv.slice(2).includes('--allow-loopback-previews');
+const startArgs = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    profile: { type: 'string' },
+    offline: { type: 'boolean' },
+    'log-level': { type: 'string' },
+    'allow-loopback-previews': { type: 'boolean' },
+  },
+  strict: true,
+}).values;
+const allowLoopbackPreviews = startArgs['allow-loopback-previews'] === true;
+const workOffline = startArgs.offline === true;
+const profileDir = startArgs.profile === undefined ? undefined : path.resolve(startArgs.profile);
+const logLevel = parseLogLevel(startArgs['log-level']);
+/** The flags both hosts take alike, as given here. */
+const hostFlags = [
+  ...(profileDir === undefined ? [] : ['--profile', profileDir]),
+  ...(workOffline ? ['--offline'] : []),
+  ...(startArgs['log-level'] === undefined ? [] : ['--log-level', startArgs['log-level']]),
+  ...(allowLoopbackPreviews ? ['--allow-loopback-previews'] : []),
+];
 
 /** Things to stop on the way out, most recent first. */
 const cleanups: Array<() => Promise<void>> = [];
@@ -98,9 +122,11 @@ async function runInBrowser(serverUrl: string): Promise<void> {
   const port = await freePortFrom(DEFAULT_WEB_PORT);
   const app: BrowserApp = await startBrowserApp({
     port,
-    profileDir: webProfileDir(platformInfo),
+    profileDir: profileDir ?? webProfileDir(platformInfo),
     defaultServerUrl: serverUrl,
     allowLoopbackPreviews,
+    workOffline,
+    ...(logLevel.ok ? { logLevel: logLevel.level } : {}),
     workerScript: builtPath(distDir, 'coreWorker'),
     rendererDir: builtPath(distDir, 'rendererDir'),
     onFatal: (error) => void fail(`${error.message}\nStopping.`),
@@ -112,7 +138,7 @@ async function runInBrowser(serverUrl: string): Promise<void> {
 function runElectron(electron: string, serverUrl: string): void {
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;
-  const args = [repoRoot, '--server', serverUrl, ...(allowLoopbackPreviews ? ['--allow-loopback-previews'] : [])];
+  const args = [repoRoot, '--server', serverUrl, ...hostFlags];
   const child: ChildProcess = spawn(electron, args, { cwd: repoRoot, env, stdio: 'inherit' });
   const exited = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 0 : 1)));
@@ -137,6 +163,7 @@ function runElectron(electron: string, serverUrl: string): void {
 
 async function main(): Promise<void> {
   onShutdownSignal(stopAll);
+  if (!logLevel.ok) await fail(logLevel.message);
 
   await build({ rootDir: repoRoot, outDir: distDir, production: false }).catch((error: unknown) =>
     fail(`Build failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`),

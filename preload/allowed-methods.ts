@@ -42,10 +42,14 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getEditHistory: true,
   retryChange: true,
   discardChange: true,
+  listOutbox: true,
+  retryOutboxItem: true,
+  discardOutboxItem: true,
   setTyping: true,
   getActivity: true,
   getCoreState: true,
   startFresh: true,
+  getAbout: true,
   pinMessage: true,
   listPinnedMessages: true,
   setArchived: true,
@@ -56,6 +60,8 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   listBlocked: true,
   getPrivacySettings: true,
   setShowOnline: true,
+  getPreferences: true,
+  setPreferences: true,
   fetchLinkPreview: true,
 };
 
@@ -68,3 +74,5 @@ export function isAppApiMethod(value: unknown): value is AppApiMethod {
 /** IPC channels between preload and main. */
 export const IPC_INVOKE = 'app-api:invoke';
 export const IPC_EVENT = 'app-api:event';
+/** "Export logs": answered by the main process itself (a save dialog), never by the core. */
+export const IPC_EXPORT_LOGS = 'logs:export';

@@ -1,12 +1,14 @@
 /**
  * Sandboxed preload (built to dist/preload/preload.cjs): exposes exactly one object to the page,
- * window.messenger, an AppTransport. No ipcRenderer, no event objects, nothing else crosses.
+ * window.messenger, an AppTransport plus `exportLogs` (answered by the main process itself). No
+ * ipcRenderer, no event objects, nothing else crosses.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { AppTransport } from '../sync/app-api/client.js';
 import type { AppEvent } from '../sync/app-api/contract.js';
 import type { AppCallResult } from '../sync/app-api/dispatcher.js';
-import { IPC_EVENT, IPC_INVOKE, isAppApiMethod } from './allowed-methods.js';
+import { isLogExportOutcome, type LogExporter } from '../sync/app-api/log-export.js';
+import { IPC_EVENT, IPC_EXPORT_LOGS, IPC_INVOKE, isAppApiMethod } from './allowed-methods.js';
 
 function failure(code: 'invalid_argument' | 'internal', message: string): AppCallResult {
   return { ok: false, error: { code, message } };
@@ -39,7 +41,20 @@ const transport: AppTransport = {
   },
 };
 
+/** "Export logs": the main process shows a save dialog and writes the file; the page learns how it went. */
+const logExporter: LogExporter = {
+  async exportLogs() {
+    try {
+      const outcome: unknown = await ipcRenderer.invoke(IPC_EXPORT_LOGS);
+      return isLogExportOutcome(outcome) ? outcome : 'failed';
+    } catch {
+      return 'failed';
+    }
+  },
+};
+
 contextBridge.exposeInMainWorld('messenger', {
   invoke: (method: unknown, args: unknown) => transport.invoke(method as never, args),
   subscribe: (listener: (event: AppEvent) => void) => transport.subscribe(listener),
+  exportLogs: () => logExporter.exportLogs(),
 });

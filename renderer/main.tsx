@@ -3,7 +3,9 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createAppApiClient } from '../sync/app-api/client.js';
 import { App } from './components/App.js';
+import { followLanguage } from './i18n/follow.js';
 import { StoreProvider } from './state/context.js';
+import { followTheme } from './state/preferences.js';
 import { createAppStore } from './state/store.js';
 import { connectTransport } from './transport/connect.js';
 import './styles/index.css';
@@ -11,6 +13,18 @@ import './styles/index.css';
 const transport = connectTransport();
 const api = createAppApiClient(transport);
 const store = createAppStore(api, transport);
+// <html data-theme>, which the styles follow: the system's until the preferences are read.
+followTheme(
+  () => store.getState().preferences,
+  (listener) => store.subscribe(listener),
+  document.documentElement,
+);
+// The interface language and <html lang>: the system's until the preferences are read, then theirs.
+followLanguage(
+  () => store.getState().preferences?.language ?? 'system',
+  (listener) => store.subscribe(listener),
+  window,
+);
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root');

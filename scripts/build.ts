@@ -6,14 +6,17 @@
  *   dist/preload/preload.cjs                              preload/preload.ts (sandboxed: one file, only electron external)
  *   dist/main/core-worker.cjs                             main/node/core-worker.ts (worker thread entry)
  *   dist/main/browser-cli.cjs                             main/browser/cli.ts (npm run web)
+ *   dist/main/tray/*.png                                  tray icon and taskbar overlays (main/electron/tray-art.ts)
  * Production (minified, no source maps, and the Electron host without DevTools: main/electron/release-build.ts)
  * with --production or NODE_ENV=production.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Resvg } from '@resvg/resvg-js';
 import * as esbuild from 'esbuild';
 import { BUILT } from '../main/common/defaults.js';
+import { TRAY_ART_DIR, trayArt } from '../main/electron/tray-art.js';
 import { EMOJI_DATA_DIR, EMOJI_DATA_FILES } from '../renderer/format/emoji-data.js';
 
 export interface BuildOptions {
@@ -36,6 +39,18 @@ async function copyEmojiData(rootDir: string, rendererOut: string): Promise<void
   const target = path.join(rendererOut, ...EMOJI_DATA_DIR.split('/'));
   await fs.mkdir(target, { recursive: true });
   await Promise.all(EMOJI_DATA_FILES.map((file) => fs.copyFile(path.join(source, file), path.join(target, file))));
+}
+
+/** The tray icon and the taskbar's unread overlays, rendered from SVG (the tray's from resources/icon.svg). */
+async function renderTrayArt(rootDir: string, outDir: string): Promise<void> {
+  const icon = await fs.readFile(path.join(rootDir, 'resources', 'icon.svg'), 'utf8');
+  const target = path.join(outDir, ...TRAY_ART_DIR.split('/'));
+  await fs.mkdir(target, { recursive: true });
+  await Promise.all(
+    trayArt(icon).map(({ file, svg, size }) =>
+      fs.writeFile(path.join(target, file), new Resvg(svg, { fitTo: { mode: 'width', value: size } }).render().asPng()),
+    ),
+  );
 }
 
 /** The CommonJS bundles get a real import.meta.url, which the hosts use to find dist/. */
@@ -121,6 +136,7 @@ export async function build(options: BuildOptions): Promise<void> {
 
   await fs.copyFile(rendererHtml, path.join(rendererOut, 'index.html'));
   await copyEmojiData(rootDir, rendererOut);
+  await renderTrayArt(rootDir, outDir);
   const publicDir = path.join(path.dirname(rendererHtml), 'public');
   if (existsSync(publicDir)) await fs.cp(publicDir, rendererOut, { recursive: true, errorOnExist: false });
   // index.html links app.css; a renderer that imports no CSS still gets a (blank) stylesheet.

@@ -4,6 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { errorFields, type LogLevel } from '../../sync/common/logger.js';
+import { hostVersions, systemDescription } from '../common/host-versions.js';
+import { DEFAULT_LOG_LEVEL, openHostLogging } from '../common/logging.js';
+import { createLogExporter } from '../common/logging-export.js';
 import { loadOrCreateKeyFile } from '../common/mirror-key-file.js';
 import { startCoreWorker, type CoreWorkerHandle } from '../node/core-worker-client.js';
 import { startBrowserHost, type BrowserHost } from './browser-host.js';
@@ -15,6 +19,10 @@ export interface BrowserAppOptions {
   defaultServerUrl: string;
   /** --allow-loopback-previews: link previews may fetch http://127.0.0.1 pages (tests only). */
   allowLoopbackPreviews?: boolean;
+  /** --offline: start with Work offline on (it stays on until switched off in Settings). */
+  workOffline?: boolean;
+  /** --log-level: what this host and its core write to the profile's logs/ (default info). */
+  logLevel?: LogLevel;
   /** dist/main/core-worker.cjs */
   workerScript: string;
   /** dist/renderer */
@@ -40,6 +48,16 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
   ] as const) {
     if (!existsSync(file)) throw new Error(`The built ${what} is missing (${file}); run npm run build first.`);
   }
+  // The profile's logs: this host's lines and the core worker's, one writer (main/common/logging.ts).
+  const logging = openHostLogging({
+    profileDir: options.profileDir,
+    level: options.logLevel ?? DEFAULT_LOG_LEVEL,
+    name: 'browser-host',
+  });
+  const { logger } = logging;
+  const versions = hostVersions();
+  const system = systemDescription();
+  logger.info('browser host starting', { ...versions, system, logLevel: logging.level });
   let started = false;
   const worker: CoreWorkerHandle = startCoreWorker(options.workerScript, {
     profileDir: options.profileDir,
@@ -47,15 +65,25 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
     // The mirror's key, from the profile's 0600 key file (made on first start).
     mirrorKey: loadOrCreateKeyFile(options.profileDir).toString('hex'),
     ...(options.allowLoopbackPreviews ? { allowLoopbackPreviews: true } : {}),
+    ...(options.workOffline ? { workOffline: true } : {}),
+    logLevel: logging.level,
+    hostVersions: versions,
+    onLog: logging.writeWorkerLine,
     onError: (error) => {
+      logger.error('the core worker stopped', errorFields(error));
       if (started) options.onFatal(error);
     },
   });
+  const giveUp = async (error: unknown): Promise<never> => {
+    logger.error('the browser host could not start', errorFields(error));
+    await worker.close();
+    logging.close();
+    throw error;
+  };
   try {
     await worker.ready;
   } catch (error) {
-    await worker.close();
-    throw error;
+    return giveUp(error);
   }
   let host: BrowserHost;
   try {
@@ -66,13 +94,17 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
       core: worker,
       profileDir: options.profileDir,
       fileKeys: worker.fileKeys,
-      ...(options.log ? { log: options.log } : {}),
+      logs: createLogExporter({ logsDir: logging.dir, versions, system, logger }),
+      log: (message) => {
+        logger.warn(message);
+        options.log?.(message);
+      },
     });
   } catch (error) {
-    await worker.close();
-    throw error;
+    return giveUp(error);
   }
   started = true;
+  logger.info('browser host listening', { port: host.port });
   let closing: Promise<void> | null = null;
   return {
     url: host.url,
@@ -80,8 +112,11 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
     port: host.port,
     close() {
       closing ??= (async () => {
+        logger.info('browser host stopping');
         await host.close();
         await worker.close();
+        logger.info('browser host stopped');
+        logging.close();
       })();
       return closing;
     },

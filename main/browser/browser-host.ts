@@ -2,6 +2,7 @@
  * The browser host: serves the built renderer over loopback HTTP, this profile's attachment store
  * under /files (main/common/file-gateway.ts), and carries the app API over a WebSocket bridge
  * (/bridge) to the client core (which runs in a worker thread; see main/node/core-worker-client.ts).
+ * "Export logs" downloads this profile's logs from LOGS_EXPORT_PATH (main/common/logging-export.ts).
  * Every response carries the renderer's CSP as a header. Everything but the one-time key exchange
  * needs the session cookie that exchange sets (bridge-lock.ts): the page itself is no secret, but the
  * files are, and one rule for every path leaves nothing to forget.
@@ -14,11 +15,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, type BridgePush, type BridgeReply } from '../../sync/app-api/bridge-frames.js';
 import type { AppTransport } from '../../sync/app-api/client.js';
+import { LOGS_EXPORT_PATH } from '../../sync/app-api/log-export.js';
 import type { Random } from '../../sync/common/runtime.js';
 import type { FileKeyring } from '../../sync/client/attachments/file-keys.js';
 import { realRuntime } from '../../sync/node/real-runtime.js';
 import { SECURITY_HEADERS } from '../common/csp.js';
 import { filesTargetOf, gatewayError, handleFilesRequest, lazyBlobStore, type GatewayResponse } from '../common/file-gateway.js';
+import type { LogExporter } from '../common/logging-export.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
 import { wsText } from '../../sync/node/ws-text.js';
 import { allowedHostHeaders, checkBridgeUpgrade, isAllowedHost, isOwnOrigin, parseBridgeFrame } from './bridge-guard.js';
@@ -36,6 +39,8 @@ export interface BrowserHostOptions {
   profileDir?: string;
   /** The keys of the store's files, in the core's mirror (CoreWorkerHandle.fileKeys). Without them /files is 404. */
   fileKeys?: FileKeyring;
+  /** This profile's logs, for GET LOGS_EXPORT_PATH. Without it that path is 404. */
+  logs?: LogExporter;
   /** Diagnostics (refused upgrades, dropped frames). Defaults to silence. */
   log?: (message: string) => void;
   /** Where the one-time key and the session come from; cryptographic randomness by default. */
@@ -175,6 +180,25 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     return true;
   }
 
+  /**
+   * The logs as a download: `attachment`, plain text and nosniff, so the browser saves the file and
+   * never renders what the logs hold as a page.
+   */
+  function serveLogs(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!options.logs) {
+      send(res, 404, 'Not Found\n', TEXT);
+      return;
+    }
+    const { fileName, body } = options.logs.export(req.headers['user-agent']);
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': TEXT,
+      'Content-Disposition': `attachment; filename="${fileName}"`,
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
   async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = pathnameOf(req.url);
     if (!admit(req, res, pathname)) return;
@@ -185,6 +209,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       send(res, 405, 'Method Not Allowed\n', TEXT);
+      return;
+    }
+    if (pathname === LOGS_EXPORT_PATH) {
+      serveLogs(req, res);
       return;
     }
     const file = pathname === null ? null : resolveStaticFile(rendererDir, pathname);

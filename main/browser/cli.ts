@@ -1,18 +1,22 @@
 /**
- * npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878] [--allow-loopback-previews]
+ * npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878] [--offline] [--log-level info] [--allow-loopback-previews]
  * Runs the messenger for a web browser: the client core in a worker thread plus the loopback
  * browser host. Prints the address to open (one line: http://127.0.0.1:<port>/?k=<one-time key>;
  * see bridge-lock.ts), stops cleanly on Ctrl-C / SIGTERM.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { LOG_LEVELS } from '../../sync/common/logger.js';
 import { DEFAULT_SERVER_URL, DEFAULT_WEB_PORT } from '../common/defaults.js';
+import { DEFAULT_LOG_LEVEL, parseLogLevel } from '../common/logging.js';
 import { builtPath, distDirFor } from '../common/paths.js';
 import { onShutdownSignal } from '../common/shutdown.js';
 import { startBrowserApp } from './browser-app.js';
 
 const USAGE =
-  'Usage: npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878] [--allow-loopback-previews]\n' +
+  'Usage: npm run web -- --port <n> --profile <dir> [--server ws://127.0.0.1:7878] [--offline] [--log-level info] [--allow-loopback-previews]\n' +
+  '  --offline                  start with Work offline on: no connection until it is switched off in Settings\n' +
+  `  --log-level <level>        what goes to <profile>/logs: ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL})\n` +
   '  --allow-loopback-previews  link previews may fetch http://127.0.0.1 pages (for tests; otherwise https and public addresses only)';
 
 function fail(message: string): never {
@@ -21,13 +25,23 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let values: { port?: string; profile?: string; server?: string; 'allow-loopback-previews'?: boolean; help?: boolean };
+  let values: {
+    port?: string;
+    profile?: string;
+    server?: string;
+    offline?: boolean;
+    'log-level'?: string;
+    'allow-loopback-previews'?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
         port: { type: 'string' },
         profile: { type: 'string' },
         server: { type: 'string' },
+        offline: { type: 'boolean' },
+        'log-level': { type: 'string' },
         'allow-loopback-previews': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -46,6 +60,8 @@ async function main(): Promise<void> {
   if (!values.profile) fail(`--profile <dir> is required: the folder holding this user's local data.\n${USAGE}`);
   const server = values.server ?? DEFAULT_SERVER_URL;
   if (!/^(wss?|https?):\/\/[^\s/]+/.test(server)) fail(`--server must look like ws://127.0.0.1:7878.\n${USAGE}`);
+  const logLevel = parseLogLevel(values['log-level']);
+  if (!logLevel.ok) fail(`${logLevel.message}\n${USAGE}`);
 
   const dist = distDirFor(import.meta.url);
   let app: Awaited<ReturnType<typeof startBrowserApp>> | null = null;
@@ -58,6 +74,8 @@ async function main(): Promise<void> {
       profileDir: path.resolve(values.profile),
       defaultServerUrl: server,
       allowLoopbackPreviews: values['allow-loopback-previews'] === true,
+      workOffline: values.offline === true,
+      logLevel: logLevel.level,
       workerScript: builtPath(dist, 'coreWorker'),
       rendererDir: builtPath(dist, 'rendererDir'),
       onFatal: (error) => {

@@ -9,9 +9,11 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { createAppApiClient } from '../../sync/app-api/client.js';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
-import { IPC_EVENT, IPC_INVOKE } from '../../preload/allowed-methods.js';
+import { SILENT_LOGGER } from '../../sync/common/logger.js';
+import { IPC_EVENT, IPC_EXPORT_LOGS, IPC_INVOKE } from '../../preload/allowed-methods.js';
 import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../common/csp.js';
 import {
   currentCoreFileKeys,
@@ -25,6 +27,9 @@ import { builtPath, distDirFor } from '../common/paths.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
 import { startCoreWorker, type CoreWorkerHandle } from '../node/core-worker-client.js';
 import { nativeBindingFor, parseLaunchOptions, remoteDebuggingSwitch } from './launch-options.js';
+import { exportLogsHandler, startElectronLogs, type ElectronLogs } from './logs.js';
+import { startDesktopShell, WINDOWS_APP_ID } from './desktop-shell.js';
+import { bringToFront, createMainWindow, setUpSpellChecking } from './main-window.js';
 import { isAppFileDownload, isMicrophoneCheckAllowed, isMicrophoneRequestAllowed } from './media-permission.js';
 import {
   APP_ENTRY_URL,
@@ -37,7 +42,7 @@ import {
 } from './trusted-sender.js';
 import { loadMirrorKey, type MirrorKey } from './safe-storage-key.js';
 import { isProductionBuild } from './release-build.js';
-import { mainWindowOptions } from './window-options.js';
+import { TRAY_ART_DIR } from './tray-art.js';
 
 const distDir = distDirFor(import.meta.url);
 const repoRoot = path.dirname(distDir);
@@ -65,9 +70,13 @@ app.enableSandbox();
 let mainWindow: BrowserWindow | null = null;
 let core: CoreWorkerHandle | null = null;
 let quitting = false;
+/** Opened once this process holds the profile (a second launch only hands over, and logs nothing). */
+let logs: ElectronLogs | null = null;
+let stopDesktopShell: (() => void) | null = null;
 
 function fatal(title: string, message: string): void {
   console.error(`${title}: ${message}`);
+  logs?.logger.error(title, { error: message });
   if (app.isReady()) dialog.showErrorBox(title, message);
   void shutdown(1);
 }
@@ -75,14 +84,17 @@ function fatal(title: string, message: string): void {
 async function shutdown(code: number): Promise<void> {
   if (quitting) return;
   quitting = true;
+  logs?.logger.info('electron host stopping', { exitCode: code });
+  stopDesktopShell?.();
   try {
     await core?.close();
   } finally {
+    logs?.logging.close();
     app.exit(code);
   }
 }
 
-function startCore(mirrorKey: MirrorKey): CoreWorkerHandle {
+function startCore(mirrorKey: MirrorKey, { logging, versions }: ElectronLogs): CoreWorkerHandle {
   const nativeBinding = nativeBindingFor({
     isElectron: Boolean(process.versions.electron),
     isPackaged: app.isPackaged,
@@ -98,7 +110,11 @@ function startCore(mirrorKey: MirrorKey): CoreWorkerHandle {
     defaultServerUrl: launch.serverUrl,
     mirrorKey: mirrorKey.key.toString('hex'),
     ...(launch.allowLoopbackPreviews ? { allowLoopbackPreviews: true } : {}),
+    ...(launch.workOffline ? { workOffline: true } : {}),
     ...(nativeBinding ? { nativeBinding } : {}),
+    logLevel: logging.level,
+    hostVersions: versions,
+    onLog: logging.writeWorkerLine,
     onError: (error) => fatal('The messenger stopped', error.message),
   });
 }
@@ -192,14 +208,38 @@ app.on('web-contents-created', (_event, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 });
 
-function createWindow(): void {
-  const win = new BrowserWindow(mainWindowOptions(builtPath(distDir, 'preload'), { release }));
+function createWindow(): BrowserWindow {
+  // Its size and place are kept in userData, which is this profile's own.
+  const win = createMainWindow(
+    builtPath(distDir, 'preload'),
+    { release },
+    app.getPath('userData'),
+    logs?.logger ?? SILENT_LOGGER,
+  );
   mainWindow = win;
-  win.once('ready-to-show', () => win.show());
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
   void win.loadURL(APP_ENTRY_URL);
+  return win;
+}
+
+/** A second launch, the tray, a notification: the window comes to the front (a new one on macOS once closed). */
+function showWindow(): BrowserWindow {
+  const win = mainWindow && !mainWindow.isDestroyed() ? mainWindow : createWindow();
+  bringToFront(win);
+  return win;
+}
+
+/** A notification was clicked: the window shows that conversation (once its page has loaded). */
+function openConversation(conversationId: string): void {
+  const win = showWindow();
+  const event: AppEvent = { type: 'open_conversation', conversationId };
+  const send = () => {
+    if (!win.isDestroyed()) win.webContents.send(IPC_EVENT, event);
+  };
+  if (win.webContents.isLoading()) win.webContents.once('did-finish-load', send);
+  else send();
 }
 
 async function relay(event: IpcMainInvokeEvent, method: unknown, args: unknown): Promise<AppCallResult> {
@@ -211,6 +251,7 @@ async function relay(event: IpcMainInvokeEvent, method: unknown, args: unknown):
     frameUrl = undefined;
   }
   if (!isTrustedSenderUrl(frameUrl)) {
+    logs?.logger.warn('refused an app API call from a frame that is not the app');
     return { ok: false, error: { code: 'unauthorized', message: 'Calls are accepted only from the app itself' } };
   }
   if (!core) return { ok: false, error: { code: 'internal', message: 'The client core is not running' } };
@@ -222,19 +263,26 @@ if (debuggingSwitch !== null) {
   // The DevTools protocol would hand whoever connects the whole app, the mirror's key included.
   console.error(`The messenger does not start with ${debuggingSwitch}: it would open the app to a debugger.`);
   app.exit(1);
+} else if (launch.logLevelProblem !== null) {
+  console.error(launch.logLevelProblem);
+  app.exit(1);
 } else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
+  const profileLogs = startElectronLogs(profileDir, launch.logLevel);
+  logs = profileLogs;
+  // Another launch with this profile (same userData, so same lock) hands over to this one.
+  // Before the first window (the core still opening), that window is on its way anyway.
   app.on('second-instance', () => {
-    if (!mainWindow) return;
-    if (mainWindow.isMinimized()) mainWindow.restore();
-    mainWindow.focus();
+    if (stopDesktopShell !== null) showWindow();
   });
+  // Windows shows notifications only for an app with an identity (the installer's shortcut carries the same).
+  if (process.platform === 'win32') app.setAppUserModelId(WINDOWS_APP_ID);
 
   // Started at 'ready': the OS keychain holding the mirror's key (safeStorage) answers only from then on.
   const coreStarted = app.whenReady().then(async () => {
     try {
-      core = startCore(await loadMirrorKey(profileDir, safeStorage));
+      core = startCore(await loadMirrorKey(profileDir, safeStorage), profileLogs);
       core.subscribe((appEvent: AppEvent) => {
         if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT, appEvent);
       });
@@ -245,10 +293,21 @@ if (debuggingSwitch !== null) {
   });
 
   ipcMain.handle(IPC_INVOKE, relay);
+  ipcMain.handle(
+    IPC_EXPORT_LOGS,
+    exportLogsHandler({
+      exporter: profileLogs.exporter,
+      logger: profileLogs.logger,
+      defaultDir: () => app.getPath('downloads'),
+      showSaveDialog: (options) =>
+        mainWindow && !mainWindow.isDestroyed() ? dialog.showSaveDialog(mainWindow, options) : dialog.showSaveDialog(options),
+    }),
+  );
 
   void coreStarted.then(async () => {
     if (!core) return;
     lockDownSessions();
+    setUpSpellChecking(process.platform);
     protocol.handle(APP_SCHEME, serveAppRequest);
     try {
       await core.ready;
@@ -256,6 +315,15 @@ if (debuggingSwitch !== null) {
       return; // onError has already reported it and is shutting down.
     }
     createWindow();
+    stopDesktopShell = startDesktopShell(createAppApiClient(core), {
+      artDir: path.join(distDir, ...TRAY_ART_DIR.split('/')),
+      platform: process.platform,
+      window: () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow : null),
+      showWindow,
+      openConversation,
+      quit: () => app.quit(),
+      logger: profileLogs.logger,
+    });
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
     });

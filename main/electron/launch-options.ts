@@ -1,6 +1,8 @@
 /** Reading the Electron main process's command line; pure. */
 import path from 'node:path';
+import type { LogLevel } from '../../sync/common/logger.js';
 import { DEFAULT_SERVER_URL, ELECTRON_SQLITE_BINDING } from '../common/defaults.js';
+import { DEFAULT_LOG_LEVEL, parseLogLevel } from '../common/logging.js';
 
 export interface LaunchOptions {
   /** From --profile <dir>; null means the default (<userData>/profile). */
@@ -8,11 +10,18 @@ export interface LaunchOptions {
   serverUrl: string;
   /** --allow-loopback-previews: link previews may fetch http://127.0.0.1 pages (tests only). */
   allowLoopbackPreviews: boolean;
+  /** --offline: start with Work offline switched on (it stays on until switched off in the app). */
+  workOffline: boolean;
+  /** --log-level: what goes to <profile>/logs (default info). */
+  logLevel: LogLevel;
+  /** Why --log-level's value was refused (the app then does not start), or null. */
+  logLevelProblem: string | null;
 }
 
 /**
- * Picks --profile and --server (also `--flag=value`) and the switch --allow-loopback-previews out of
- * argv, ignoring everything else (Chromium and Electron switches, the app path).
+ * Picks --profile, --server and --log-level (also `--flag=value`) and the switches --offline and
+ * --allow-loopback-previews out of argv, ignoring everything else (Chromium and Electron switches,
+ * the app path).
  */
 export function parseLaunchOptions(argv: readonly string[], cwd: string): LaunchOptions {
   const value = (flag: string): string | undefined => {
@@ -25,10 +34,14 @@ export function parseLaunchOptions(argv: readonly string[], cwd: string): Launch
     return found === '' ? undefined : found;
   };
   const profile = value('--profile');
+  const logLevel = parseLogLevel(value('--log-level'));
   return {
     profileDir: profile === undefined ? null : path.resolve(cwd, profile),
     serverUrl: value('--server') ?? DEFAULT_SERVER_URL,
     allowLoopbackPreviews: argv.includes('--allow-loopback-previews'),
+    workOffline: argv.includes('--offline'),
+    logLevel: logLevel.ok ? logLevel.level : DEFAULT_LOG_LEVEL,
+    logLevelProblem: logLevel.ok ? null : logLevel.message,
   };
 }
 

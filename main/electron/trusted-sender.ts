@@ -31,6 +31,20 @@ export function isTrustedSenderUrl(url: unknown): boolean {
   );
 }
 
+/**
+ * An IPC message came from one of the app's own frames. The frame is read defensively: it is null,
+ * or reading its URL throws, once it has navigated away or been destroyed (not trusted either way).
+ */
+export function isTrustedSender(event: { readonly senderFrame?: { readonly url: string } | null }): boolean {
+  let frameUrl: string | undefined;
+  try {
+    frameUrl = event.senderFrame?.url;
+  } catch {
+    frameUrl = undefined;
+  }
+  return isTrustedSenderUrl(frameUrl);
+}
+
 /** Navigation inside the window stays on the app's own origin. */
 export function isSameAppOrigin(url: unknown): boolean {
   return isTrustedSenderUrl(url);

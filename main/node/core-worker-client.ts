@@ -15,6 +15,8 @@ export interface StartCoreWorkerOptions extends CoreWorkerData {
    * uncaught exception). Defaults to printing the error.
    */
   onError?: (error: Error) => void;
+  /** The core's log lines (JSON), for the host's log file; dropped unless given. */
+  onLog?: (line: string) => void;
 }
 
 export interface CoreWorkerHandle {
@@ -40,13 +42,16 @@ export class CoreWorkerError extends Error {
 }
 
 export function startCoreWorker(workerScriptPath: string, options: StartCoreWorkerOptions): CoreWorkerHandle {
-  const { onError = (error: Error) => console.error(error.message), ...rest } = options;
+  const { onError = (error: Error) => console.error(error.message), onLog = () => {}, ...rest } = options;
   const data: CoreWorkerData = {
     profileDir: rest.profileDir,
     defaultServerUrl: rest.defaultServerUrl,
     ...(rest.nativeBinding ? { nativeBinding: rest.nativeBinding } : {}),
     ...(rest.mirrorKey ? { mirrorKey: rest.mirrorKey } : {}),
     ...(rest.allowLoopbackPreviews ? { allowLoopbackPreviews: true } : {}),
+    ...(rest.workOffline ? { workOffline: true } : {}),
+    ...(rest.logLevel ? { logLevel: rest.logLevel } : {}),
+    ...(rest.hostVersions ? { hostVersions: rest.hostVersions } : {}),
   };
 
   const worker = new Worker(workerScriptPath, { workerData: data });
@@ -129,6 +134,9 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
         resolve?.(message);
         break;
       }
+      case 'log':
+        onLog(message.line);
+        break;
       case 'closed':
         failAll('The client core is closed');
         // The core has closed its database and connection: nothing left worth waiting for.

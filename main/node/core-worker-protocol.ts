@@ -9,12 +9,15 @@
  *                   { type: 'event', event }              a core change notification
  *                   { type: 'closed' }                    the core is closed; safe to end the thread
  *                   { type: 'file_key_reply', id, ... }   a file key (or null), done, or why not
+ *                   { type: 'log', line }                 a log line (JSON) for the host's log file
  * File keys travel only between the host's main thread and the worker: never over the app API.
  * Validation of (method, args) happens in the worker, by the app API dispatcher.
  */
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
 import { KEY_ID_PATTERN } from '../../sync/client/attachments/file-keys.js';
+import type { HostVersions } from '../../sync/client/client-core-types.js';
+import { isLogLevel, type LogLevel } from '../../sync/common/logger.js';
 
 /** What the worker receives as `workerData`: ClientCoreOptions minus what cannot cross threads. */
 export interface CoreWorkerData {
@@ -25,6 +28,12 @@ export interface CoreWorkerData {
   mirrorKey?: string;
   /** --allow-loopback-previews: link previews may fetch http://127.0.0.1 (tests only). */
   allowLoopbackPreviews?: boolean;
+  /** --offline: start with Work offline on, before anything connects. */
+  workOffline?: boolean;
+  /** --log-level: what the core logs (its lines come back as 'log' messages); nothing unless given. */
+  logLevel?: LogLevel;
+  /** For getAbout: the app's version, and Electron's and Chromium's where the host has them. */
+  hostVersions?: HostVersions;
 }
 
 export type FileKeyRequest =
@@ -44,6 +53,7 @@ export type WorkerToHost =
   | { type: 'reply'; id: number; reply: AppCallResult }
   | { type: 'event'; event: AppEvent }
   | { type: 'closed' }
+  | { type: 'log'; line: string }
   | FileKeyReply;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -58,7 +68,21 @@ export function isCoreWorkerData(value: unknown): value is CoreWorkerData {
     typeof value.defaultServerUrl === 'string' &&
     (value.nativeBinding === undefined || typeof value.nativeBinding === 'string') &&
     (value.mirrorKey === undefined || (typeof value.mirrorKey === 'string' && /^[0-9a-f]{64}$/.test(value.mirrorKey))) &&
-    (value.allowLoopbackPreviews === undefined || typeof value.allowLoopbackPreviews === 'boolean')
+    (value.allowLoopbackPreviews === undefined || typeof value.allowLoopbackPreviews === 'boolean') &&
+    (value.workOffline === undefined || typeof value.workOffline === 'boolean') &&
+    (value.logLevel === undefined || isLogLevel(value.logLevel)) &&
+    (value.hostVersions === undefined || isHostVersions(value.hostVersions))
+  );
+}
+
+function isHostVersions(value: unknown): value is HostVersions {
+  const versionOrNull = (field: unknown) => field === null || typeof field === 'string';
+  return (
+    isRecord(value) &&
+    typeof value.app === 'string' &&
+    typeof value.node === 'string' &&
+    versionOrNull(value.electron) &&
+    versionOrNull(value.chromium)
   );
 }
 
@@ -97,6 +121,8 @@ export function parseWorkerMessage(value: unknown): WorkerToHost | null {
     case 'event':
       if (isRecord(value.event) && typeof value.event.type === 'string') return { type: 'event', event: value.event as AppEvent };
       return null;
+    case 'log':
+      return typeof value.line === 'string' ? { type: 'log', line: value.line } : null;
     case 'file_key_reply':
       if (typeof value.id !== 'number') return null;
       if (value.ok === true && (value.key === null || (typeof value.key === 'string' && HEX_KEY.test(value.key)))) {

@@ -5,6 +5,8 @@
 import { createAppDispatcher, type AppCallResult } from '../../sync/app-api/dispatcher.js';
 import type { ClientCore, ClientCoreOptions } from '../../sync/client/client-core-types.js';
 import type { FileKeyring } from '../../sync/client/attachments/file-keys.js';
+import { errorFields, SILENT_LOGGER, type Logger } from '../../sync/common/logger.js';
+import { createLogger } from '../common/logging.js';
 import {
   parseHostMessage,
   type CoreWorkerData,
@@ -32,11 +34,25 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The core's logger: its lines go to the host (the one writer of the profile's log files) as 'log'
+ * messages, until the port closes.
+ */
+function workerLogger(port: WorkerPort, data: CoreWorkerData, portOpen: () => boolean): Logger {
+  if (data.logLevel === undefined || data.logLevel === 'silent') return SILENT_LOGGER;
+  return createLogger({
+    level: data.logLevel,
+    name: 'core',
+    destination: { write: (line) => portOpen() && port.postMessage({ type: 'log', line }) },
+  });
+}
+
 export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: OpenCore): void {
   let state: 'opening' | 'open' | 'closing' | 'closed' | 'failed' = 'opening';
   let unsubscribe: (() => void) | null = null;
   /** The open mirror's attachment keys (none while the core is in recovery). */
   let fileKeys: FileKeyring | null = null;
+  const log = workerLogger(port, data, () => state !== 'closed' && state !== 'failed');
 
   const opening = (async () => {
     const core = await openCore({
@@ -47,6 +63,9 @@ export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: 
       },
       ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}),
       ...(data.mirrorKey ? { mirrorKey: Buffer.from(data.mirrorKey, 'hex') } : {}),
+      ...(data.workOffline ? { workOffline: true } : {}),
+      ...(data.hostVersions ? { hostVersions: data.hostVersions } : {}),
+      logger: log,
     });
     const dispatch = createAppDispatcher(core);
     return { core, dispatch };
@@ -60,6 +79,7 @@ export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: 
       port.postMessage({ type: 'ready' });
     },
     (error: unknown) => {
+      log.error('the client core could not be opened', errorFields(error));
       state = 'failed';
       process.exitCode = 1;
       port.postMessage({ type: 'failed', message: describe(error), ...codeOf(error) });
@@ -77,6 +97,13 @@ export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: 
       reply = state === 'open' ? await dispatch(method, args) : unavailable('The client core is shutting down');
     } catch (error) {
       reply = unavailable(`The client core could not be opened: ${describe(error)}`);
+    }
+    if (!reply.ok) {
+      // Refusals are ordinary (not signed in, offline, a wrong password): their code is enough. An
+      // internal failure is a bug or a broken disk: its message too.
+      const { code, message } = reply.error;
+      if (code === 'internal') log.error('call failed', { method, code, error: message });
+      else log.info('call refused', { method, code });
     }
     if (state === 'closed') return;
     port.postMessage({ type: 'reply', id, reply });
@@ -122,6 +149,7 @@ export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: 
         await core.close();
       } catch (error) {
         process.exitCode = 1;
+        log.error('closing the client core failed', errorFields(error));
         console.error(`core worker: closing the client core failed: ${describe(error)}`);
       }
     }

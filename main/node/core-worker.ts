@@ -11,7 +11,9 @@ import { runCoreWorker } from './core-worker-runtime.js';
 
 if (!parentPort) throw new Error('core-worker must run in a worker thread');
 if (!isCoreWorkerData(workerData))
-  throw new Error('core-worker: workerData must be { profileDir, defaultServerUrl, nativeBinding?, allowLoopbackPreviews? }');
+  throw new Error(
+    'core-worker: workerData must be { profileDir, defaultServerUrl, nativeBinding?, allowLoopbackPreviews?, workOffline?, logLevel?, hostVersions? }',
+  );
 
 const data: CoreWorkerData = workerData;
 // Link previews are fetched here, in the worker, under the hostile-world rules (loopback only for tests).

@@ -1,5 +1,7 @@
 import { useEffect } from 'react';
+import type { Language } from '../../sync/app-api/preferences.js';
 import { t } from '../i18n/index.js';
+import { useLanguage } from '../i18n/use-language.js';
 import { useApp } from '../state/context.js';
 import { MainScreen } from './MainScreen.js';
 import { RecoveryScreen } from './RecoveryScreen.js';
@@ -7,16 +9,19 @@ import { SignInScreen } from './SignInScreen.js';
 import { StartupScreen } from './StartupScreen.js';
 
 /** The window title carries the total unread count, like other messengers (muted conversations left out). */
-function useDocumentTitle() {
+function useDocumentTitle(language: Language) {
   const unread = useApp((s) => s.conversations.reduce((sum, c) => sum + (c.muted ? 0 : c.unreadCount), 0));
   useEffect(() => {
     document.title = unread > 0 ? t.app.titleWithUnread(unread) : t.app.title;
-  }, [unread]);
+  }, [unread, language]);
 }
 
 export function App() {
+  // The root re-renders when the language changes, and with it the whole tree (nothing remounts,
+  // so open dialogs and typed text stay); memo() components subscribe themselves.
+  const language = useLanguage();
   const phase = useApp((s) => s.phase);
-  useDocumentTitle();
+  useDocumentTitle(language);
   switch (phase) {
     case 'loading':
       return <StartupScreen unreachable={false} />;

@@ -3,6 +3,7 @@ import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import type { AttachmentKind } from '../../sync/protocol/attachments.js';
 import { formatFull, formatListTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
+import { useLanguage } from '../i18n/use-language.js';
 import { isDeletedPreview } from '../state/conversations.js';
 import { ConversationAvatar } from './ConversationAvatar.js';
 import { BellOffIcon } from './organise-icons.js';
@@ -65,6 +66,7 @@ export const ConversationListItem = memo(function ConversationListItem({
   onOpen,
   onFocus,
 }: Props) {
+  useLanguage(); // memo() keeps equal props from re-rendering: this re-renders it when the language changes
   const { title, lastActivityAt } = conversation;
   const unreadCount = hideUnread ? 0 : conversation.unreadCount;
   const mentioned = conversation.mentionsYou && !hideUnread;

@@ -1,21 +1,15 @@
 import type { FailedChangeView } from '../../sync/app-api/contract.js';
-import { t } from '../i18n/index.js';
+import { t, type Strings } from '../i18n/index.js';
 import { describeRefusal } from '../state/errors.js';
 import { WarningIcon } from './icons.js';
 
-const DESCRIBE: Record<FailedChangeView['kind'], (error: string) => string> = {
-  edit: t.failedChange.edit,
-  delete: t.failedChange.delete,
-  reaction: t.failedChange.reaction,
-  pin: t.failedChange.pin,
-};
-
-const RETRY_NAME: Record<FailedChangeView['kind'], string> = {
-  edit: t.failedChange.retryEdit,
-  delete: t.failedChange.retryDelete,
-  reaction: t.failedChange.retryReaction,
-  pin: t.failedChange.retryPin,
-};
+/** Keys, not words: `t` is read when rendering, in the language in use then. */
+const RETRY_NAME = {
+  edit: 'retryEdit',
+  delete: 'retryDelete',
+  reaction: 'retryReaction',
+  pin: 'retryPin',
+} as const satisfies Record<FailedChangeView['kind'], keyof Strings['failedChange']>;
 
 interface Props {
   changes: readonly FailedChangeView[];
@@ -32,13 +26,13 @@ export function FailedChanges({ changes, onRetry, onDismiss }: Props) {
         <li key={change.changeId} className="change-failure">
           <WarningIcon size={13} className="change-failure__icon" />
           <span className="change-failure__text">
-            {DESCRIBE[change.kind](change.error ? describeRefusal(change.error) : t.failedChange.fallback)}
+            {t.failedChange[change.kind](change.error ? describeRefusal(change.error) : t.failedChange.fallback)}
           </span>
           <span className="change-failure__actions">
             <button
               type="button"
               className="link-button"
-              aria-label={RETRY_NAME[change.kind]}
+              aria-label={t.failedChange[RETRY_NAME[change.kind]]}
               onClick={() => onRetry(change.changeId)}
             >
               {t.failedChange.retry}

@@ -2,6 +2,7 @@ import { memo, useCallback, useMemo, useRef, useState, type MouseEvent } from 'r
 import type { MessageView } from '../../sync/app-api/contract.js';
 import { formatFull, formatTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
+import { useLanguage } from '../i18n/use-language.js';
 import { useComposeActions } from '../state/compose.js';
 import { mayPin } from '../../sync/protocol/rules.js';
 import { useActions, useApp } from '../state/context.js';
@@ -72,6 +73,7 @@ type Panel =
  * or the tombstone, time and status, reactions, refused changes; actions on hover or focus.
  */
 export const MessageBubble = memo(function MessageBubble({ message, groupStart, current, sender, mentionOf, leftGroup }: Props) {
+  useLanguage(); // memo() keeps equal props from re-rendering: this re-renders it when the language changes
   const { retry, discard, setReaction, deleteMessage, retryChange, discardChange, pinMessage } = useActions();
   const canPin = useApp((s) => {
     const info = s.info?.conversationId === message.conversationId ? s.info.view : null;

@@ -8,15 +8,8 @@ const MARGIN_PX = 8;
 
 export type MenuChoice = keyof MessageActionSet;
 
-const ITEMS: { key: MenuChoice; label: string }[] = [
-  { key: 'reply', label: t.actions.reply },
-  { key: 'react', label: t.actions.react },
-  { key: 'forward', label: t.actions.forward },
-  { key: 'pin', label: t.actions.pin },
-  { key: 'edit', label: t.actions.edit },
-  { key: 'info', label: t.actions.info },
-  { key: 'delete', label: t.actions.delete },
-];
+/** In menu order; each item's words are t.actions[key], read when rendering (the language can change). */
+const ITEMS: readonly MenuChoice[] = ['reply', 'react', 'forward', 'pin', 'edit', 'info', 'delete'];
 
 interface Props {
   /** Where it was asked for (the pointer, or the message for the keyboard's menu key). */
@@ -36,7 +29,7 @@ export function MessageMenu({ at, actions, pinned = false, onChoose, onClose }: 
   useLayoutEffect(() => {
     close.current = onClose;
   });
-  const items = ITEMS.filter((item) => actions[item.key]);
+  const items = ITEMS.filter((key) => actions[key]);
 
   useLayoutEffect(() => {
     const panel = ref.current;
@@ -91,16 +84,16 @@ export function MessageMenu({ at, actions, pinned = false, onChoose, onClose }: 
       onKeyDown={onKeyDown}
       onContextMenu={(event) => event.preventDefault()}
     >
-      {items.map((item) => (
+      {items.map((key) => (
         <button
-          key={item.key}
+          key={key}
           type="button"
           role="menuitem"
           tabIndex={-1}
-          className={`menu__item${item.key === 'delete' ? ' menu__item--danger' : ''}`}
-          onClick={() => onChoose(item.key)}
+          className={`menu__item${key === 'delete' ? ' menu__item--danger' : ''}`}
+          onClick={() => onChoose(key)}
         >
-          {item.key === 'pin' && pinned ? t.actions.unpin : item.label}
+          {key === 'pin' && pinned ? t.actions.unpin : t.actions[key]}
         </button>
       ))}
     </div>,

@@ -1,14 +1,15 @@
 import type { MessageStatus } from '../../sync/app-api/contract.js';
-import { t } from '../i18n/index.js';
+import { t, type Strings } from '../i18n/index.js';
 import { CheckIcon, ClockIcon, DoubleCheckIcon, WarningIcon } from './icons.js';
 
-const LABELS: Record<MessageStatus, string> = {
-  sending: t.message.statusSending,
-  sent: t.message.statusSent,
-  delivered: t.message.statusDelivered,
-  read: t.message.statusRead,
-  failed: t.message.statusFailed,
-};
+/** Keys, not words: `t` is read when rendering, in the language in use then. */
+const LABELS = {
+  sending: 'statusSending',
+  sent: 'statusSent',
+  delivered: 'statusDelivered',
+  read: 'statusRead',
+  failed: 'statusFailed',
+} as const satisfies Record<MessageStatus, keyof Strings['message']>;
 
 function Glyph({ status }: { status: MessageStatus }) {
   switch (status) {
@@ -26,8 +27,9 @@ function Glyph({ status }: { status: MessageStatus }) {
 
 /** Clock, one check, two checks, two blue checks, or a warning; named for screen readers. */
 export function MessageStatusIcon({ status }: { status: MessageStatus }) {
+  const label = t.message[LABELS[status]];
   return (
-    <span role="img" aria-label={LABELS[status]} title={LABELS[status]} className={`status status--${status}`}>
+    <span role="img" aria-label={label} title={label} className={`status status--${status}`}>
       <Glyph status={status} />
     </span>
   );

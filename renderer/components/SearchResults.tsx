@@ -3,6 +3,7 @@ import type { ConversationSummary, SearchResult } from '../../sync/app-api/contr
 import { formatFull, formatListTime } from '../format/time.js';
 import { useWindowedList } from '../hooks/useWindowedList.js';
 import { t } from '../i18n/index.js';
+import { useLanguage } from '../i18n/use-language.js';
 import { useActions, useApp } from '../state/context.js';
 import { resultKey } from '../state/search.js';
 import { GroupAvatar } from './Avatar.js';
@@ -144,6 +145,7 @@ const SearchResultRow = memo(function SearchResultRow({
   onOpen,
   onSelect,
 }: RowProps) {
+  useLanguage(); // memo() keeps equal props from re-rendering: this re-renders it when the language changes
   const { conversationId, conversationTitle, senderName, own, at, snippet } = result;
   return (
     <li

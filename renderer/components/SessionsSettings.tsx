@@ -1,13 +1,12 @@
 import { useCallback, useEffect, useId, useState } from 'react';
 import type { SessionView } from '../../sync/app-api/contract.js';
+import { formatDateTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { SectionOutcome } from './SectionOutcome.js';
 
 type Load = { state: 'loading' } | { state: 'loaded'; sessions: SessionView[] } | { state: 'failed'; error: string };
-
-const LAST_USED = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
  * The settings dialog's "Sessions" section: every device signed in to your account, this one
@@ -60,7 +59,7 @@ export function SessionsSettings() {
               <span className="field__hint">
                 {session.current
                   ? t.settings.sessions.thisDevice
-                  : t.settings.sessions.lastUsed(LAST_USED.format(session.lastUsedAt))}
+                  : t.settings.sessions.lastUsed(formatDateTime(session.lastUsedAt))}
               </span>
               {!session.current && (
                 <button

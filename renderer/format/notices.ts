@@ -2,13 +2,15 @@
 import type { NoticeView } from '../../sync/app-api/contract.js';
 import type { User } from '../../sync/protocol/frames.js';
 import { t } from '../i18n/index.js';
+import { perLocale } from '../i18n/per-locale.js';
 
-const names = new Intl.ListFormat(t.locale, { style: 'long', type: 'conjunction' });
+/** "Alice, Bob and Carol" in the language in use. */
+const names = perLocale((locale) => new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' }));
 
 /** "Alice Liddell added Carol Chen", "Carol Chen left", "Alice Liddell renamed the group to Trip"… */
 export function noticeText(notice: NoticeView): string {
   const actor = notice.actor.displayName;
-  const subjects = names.format(notice.subjects.map((user) => user.displayName));
+  const subjects = names().format(notice.subjects.map((user) => user.displayName));
   const first = notice.subjects[0]?.displayName ?? '';
   switch (notice.kind) {
     case 'group_created':

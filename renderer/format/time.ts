@@ -1,12 +1,18 @@
 import { t } from '../i18n/index.js';
+import { perLocale } from '../i18n/per-locale.js';
 
-const time = new Intl.DateTimeFormat(t.locale, { hour: 'numeric', minute: '2-digit' });
-const weekday = new Intl.DateTimeFormat(t.locale, { weekday: 'short' });
-const shortDate = new Intl.DateTimeFormat(t.locale, { day: 'numeric', month: 'short' });
-const shortDateWithYear = new Intl.DateTimeFormat(t.locale, { day: 'numeric', month: 'short', year: 'numeric' });
-const longDay = new Intl.DateTimeFormat(t.locale, { weekday: 'long', day: 'numeric', month: 'long' });
-const longDayWithYear = new Intl.DateTimeFormat(t.locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
-const full = new Intl.DateTimeFormat(t.locale, { dateStyle: 'full', timeStyle: 'short' });
+/** The formatters of the language in use (it can change while the app runs). */
+const formats = perLocale((locale) => ({
+  time: new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }),
+  weekday: new Intl.DateTimeFormat(locale, { weekday: 'short' }),
+  shortDate: new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short' }),
+  shortDateWithYear: new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric' }),
+  longDay: new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long' }),
+  longDayWithYear: new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
+  dateAndTime: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }),
+  full: new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }),
+  relative: new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }),
+}));
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -23,16 +29,22 @@ function daysBetween(earlier: number, later: number): number {
 
 /** "14:05" / "2:05 PM": under each message. */
 export function formatTime(at: number): string {
-  return time.format(at);
+  return formats().time.format(at);
 }
 
 /** For a tooltip: the whole date and time. */
 export function formatFull(at: number): string {
-  return full.format(at);
+  return formats().full.format(at);
+}
+
+/** "3 Mar 2025, 14:05": a date with its time, e.g. when a session was last used. */
+export function formatDateTime(at: number): string {
+  return formats().dateAndTime.format(at);
 }
 
 /** Conversation list: the time today, the weekday this week, else the date. */
 export function formatListTime(at: number, now = Date.now()): string {
+  const { time, weekday, shortDate, shortDateWithYear } = formats();
   const days = daysBetween(at, now);
   if (days <= 0) return time.format(at);
   if (days < 7) return weekday.format(at);
@@ -44,6 +56,7 @@ export function formatDay(at: number, now = Date.now()): string {
   const days = daysBetween(at, now);
   if (days === 0) return t.conversation.today;
   if (days === 1) return t.conversation.yesterday;
+  const { longDay, longDayWithYear } = formats();
   return new Date(at).getFullYear() === new Date(now).getFullYear() ? longDay.format(at) : longDayWithYear.format(at);
 }
 
@@ -52,7 +65,6 @@ export function sameDay(a: number, b: number): boolean {
   return startOfDay(a) === startOfDay(b);
 }
 
-const relative = new Intl.RelativeTimeFormat(t.locale, { numeric: 'auto' });
 const HOUR_MS = 60 * 60 * 1000;
 const MINUTE_MS = 60 * 1000;
 
@@ -61,6 +73,7 @@ const MINUTE_MS = 60 * 1000;
  * "… yesterday at 9:12", else the date. Pass `now` to keep it fresh (re-render every minute).
  */
 export function formatLastSeen(at: number, now = Date.now()): string {
+  const { time, shortDate, shortDateWithYear, relative } = formats();
   const ago = now - at;
   if (ago < MINUTE_MS) return t.presence.justNow;
   if (ago < HOUR_MS) return t.presence.ago(relative.format(-Math.floor(ago / MINUTE_MS), 'minute'));

@@ -5,14 +5,15 @@
  * Accessible names marked "(a11y contract)" are relied on by the e2e tests: change them together.
  */
 
-import type { TransferError } from '../../sync/app-api/contract.js';
+import type { OUTBOX_ERRORS, OutboxItemKind, OutboxItemState, TransferError } from '../../sync/app-api/contract.js';
 import type { RefusalReason } from '../../sync/protocol/refusal-reasons.js';
+import { plural as pluralIn } from './plural.js';
 
-const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many);
+const plural = (n: number, one: string, other: string): string => pluralIn('en', n, { one, other });
 
 export const en = {
-  /** BCP 47 tag for Intl formatters; undefined = the system's locale. */
-  locale: undefined as string | undefined,
+  /** BCP 47 tag for Intl formatters (dates, times, numbers, plurals, lists) in this language. */
+  locale: 'en',
 
   app: {
     title: 'Messenger',
@@ -508,7 +509,7 @@ export const en = {
     hint: 'Enter to send, Shift+Enter for a new line',
     charsLeft: (n: number) => `${n} ${plural(n, 'character', 'characters')} left`,
     tooLong: (over: number, max: number) =>
-      `Too long by ${over} ${plural(over, 'character', 'characters')} (the limit is ${max.toLocaleString()}).`,
+      `Too long by ${over} ${plural(over, 'character', 'characters')} (the limit is ${max.toLocaleString('en')}).`,
     sendFailed: (reason: string) => `Couldn’t send: ${reason}`,
     hintEditing: 'Enter to save, Escape to cancel',
     hintReplying: 'Enter to send the reply, Escape to cancel it',
@@ -567,6 +568,64 @@ export const en = {
     tooShort: 'the recording is empty.',
   },
 
+  /** The outbox inspector (Settings → "Outbox"): everything waiting to be sent. */
+  outbox: {
+    open: 'Outbox', // (a11y contract)
+    title: 'Outbox', // (a11y contract)
+    listLabel: 'Queued', // (a11y contract)
+    empty: 'Nothing is waiting to be sent', // (a11y contract)
+    loading: 'Loading…',
+    loadFailed: (reason: string) => `Couldn’t read the outbox: ${reason}`,
+    description: 'Everything waiting to be sent, per conversation in the order it will go.',
+    retry: 'Retry now', // (a11y contract)
+    discard: 'Discard', // (a11y contract)
+    close: 'Close',
+    retryFailed: (reason: string) => `Couldn’t retry it: ${reason}`,
+    discardFailed: (reason: string) => `Couldn’t discard it: ${reason}`,
+    notShown: (n: number) => plural(n, '1 more item is not shown.', `${n} more items are not shown.`),
+    /** What an item does (OUTBOX_ITEM_KINDS). */
+    kinds: {
+      message: 'Message',
+      forward: 'Forwarded message',
+      edit: 'Edit',
+      delete: 'Delete',
+      add_reaction: 'Reaction',
+      remove_reaction: 'Reaction removed',
+      pin: 'Pin',
+      unpin: 'Unpin',
+      create_conversation: 'New conversation',
+      add_members: 'Add people',
+      remove_member: 'Remove from group',
+      leave_group: 'Leave group',
+      rename_group: 'Rename group',
+      set_role: 'Change role',
+    } satisfies Record<OutboxItemKind, string>,
+    /** Where an item stands (OUTBOX_ITEM_STATES). */
+    states: {
+      queued: 'Queued',
+      sending: 'Sending…',
+      waiting_for_connection: 'Waiting for a connection',
+      waiting_for_upload: 'Waiting for its files to upload',
+      waiting_to_retry: 'Waiting to retry',
+      failed: 'Refused by the server',
+    } satisfies Record<OutboxItemState, string>,
+    attempts: (n: number) => plural(n, '1 attempt', `${n} attempts`),
+    /** Why the last attempt failed, when it was not a refusal with a reason (those use `refusals`). */
+    errors: {
+      disconnected: 'The connection was lost.',
+      timeout: 'The server didn’t answer in time.',
+      rate_limited: 'The server asked to wait.',
+      server_error: 'The server failed for a moment.',
+      refused: 'The server refused it.',
+      unknown: 'The last attempt didn’t get through.',
+    } satisfies Record<(typeof OUTBOX_ERRORS)[number], string>,
+    lastError: (words: string) => `Last error: ${words}`,
+    /** `when` is a relative time from Intl.RelativeTimeFormat ("in 5 seconds"). */
+    nextRetry: (when: string) => `Next try ${when}`,
+    files: (names: string) => `Files: ${names}`,
+    people: (names: string) => `People: ${names}`,
+  },
+
   /** A transfer that failed without a refusal from the server (TRANSFER_ERRORS). */
   transferErrors: {
     checksum_mismatch: 'The file arrived damaged.',
@@ -592,6 +651,56 @@ export const en = {
     startOffline: 'You’re offline. Starting a conversation needs a connection to the server.',
     signInOffline: 'Couldn’t reach the server. Check the address and your connection.',
     transport: 'Lost contact with the app. Please try again.',
+    /** A refusal whose code this version has no words for: the code is a detail for a bug report. */
+    unknownRefusal: (code: string) => `The server refused it (${code}).`,
+  },
+
+  /** This device's preferences: Settings → General (sync/app-api/preferences.ts). */
+  preferences: {
+    heading: 'General', // (a11y contract: section)
+    workOffline: 'Work offline', // (a11y contract: switch)
+    workOfflineHint: 'Stays disconnected until you switch this off. Messages you send wait in the outbox.',
+    /** The connection status's hint while Work offline is on (the status itself stays "Offline"). */
+    workingOffline: 'Work offline is on (Settings)',
+    language: 'Language', // (a11y contract: combobox)
+    /** Follows the system's language; not a language's name, which the other options are. */
+    languageSystem: 'System language', // (a11y contract: option)
+    /**
+     * Each language by its own name, whatever the interface language (a11y contract: options):
+     * every language file keeps these exactly as they are here.
+     */
+    languageNames: { en: 'English', ru: 'Русский', uk: 'Українська' },
+    theme: 'Theme', // (a11y contract: combobox)
+    themeNames: { system: 'System', light: 'Light', dark: 'Dark' }, // (a11y contract: options)
+    notificationPreviews: 'Show message text in notifications', // (a11y contract: switch)
+    notificationPreviewsHint: 'When this is off, a notification says only who wrote.',
+    loading: 'Loading…',
+    failed: (reason: string) => `Couldn’t change that: ${reason}`,
+  },
+
+  /** Exporting this device's logs for a bug report (Settings). */
+  logs: {
+    export: 'Export logs', // (a11y contract)
+    exporting: 'Exporting…',
+    exported: 'Logs saved.',
+    failed: (reason: string) => `Couldn’t export the logs: ${reason}`,
+  },
+
+  /** The "About" dialog: versions a tester quotes in a bug report. */
+  about: {
+    open: 'About', // (a11y contract)
+    title: 'About', // (a11y contract)
+    loading: 'Loading…',
+    failed: (reason: string) => `Couldn’t read the versions: ${reason}`,
+    listLabel: 'Versions',
+    app: 'App',
+    electron: 'Electron',
+    chromium: 'Chromium',
+    node: 'Node',
+    sqlite: 'SQLite',
+    schema: 'Database schema',
+    notApplicable: '—',
+    close: 'Close',
   },
 
   /** Why the server refused something (REFUSAL_REASONS), in words. */
@@ -629,4 +738,17 @@ export const en = {
   } satisfies Record<RefusalReason, string>,
 } as const;
 
-export type Strings = typeof en;
+/**
+ * The shape every language file has: en's keys with any text in place of en's words, and each
+ * function taking the same parameters. A missing or extra key is a type error; a function with
+ * fewer parameters is not (TypeScript allows it), so test/unit/renderer/i18n checks arity too.
+ */
+export type Strings = Widen<typeof en>;
+
+type Widen<T> = T extends string
+  ? string
+  : T extends (...args: infer A) => infer R
+    ? (...args: A) => Widen<R>
+    : T extends object
+      ? { readonly [K in keyof T]: Widen<T[K]> }
+      : T;

@@ -3,6 +3,13 @@ import { REFUSAL_REASONS, type RefusalReason } from '../../sync/protocol/refusal
 import { t } from '../i18n/index.js';
 import { TransportError } from '../transport/types.js';
 
+/**
+ * Everything a person reads about a failure comes from the language files: the core and the
+ * server give codes (a refusal reason, a transfer error, an AppApiError code), and their English
+ * messages are for logs. Whatever is not a known code is never shown as it is: an unknown code gets
+ * a general sentence with the code beside it (for a bug report), anything else just the sentence.
+ */
+
 export function isRefusalReason(value: string): value is RefusalReason {
   return (REFUSAL_REASONS as readonly string[]).includes(value);
 }
@@ -13,18 +20,26 @@ export interface RefusalContext {
   leftGroup?: boolean;
 }
 
+/** Shaped like a code ("too_many_members"), not a sentence: safe to show as a detail. */
+const CODE = /^[a-z][a-z0-9_]{0,63}$/u;
+
 /**
- * A refusal reason code (MessageView.error, FailedChangeView.error, FailedGroupChangeView.error)
- * in words; anything that is not a known code is the server's own words and shown as it is.
+ * A refusal reason code (MessageView.error, FailedChangeView.error, FailedGroupChangeView.error,
+ * or an AppApiError 'refused' message) in words.
  */
 export function describeRefusal(reason: string, context: RefusalContext = {}): string {
   const code = reason.trim();
+  if (isRefusalReason(code)) {
+    if (code === 'conversation_not_found' && context.leftGroup) return t.group.notMember;
+    return t.refusals[code];
+  }
   // A message whose file could not be uploaded fails with the transfer's code (its copy in this
   // profile is gone, say): words for those too.
-  if (isTransferError(code) && !isRefusalReason(code)) return t.transferErrors[code];
-  if (!isRefusalReason(code)) return reason;
-  if (code === 'conversation_not_found' && context.leftGroup) return t.group.notMember;
-  return t.refusals[code];
+  if (isTransferError(code)) return t.transferErrors[code];
+  // Refusals the core gives itself, before asking the server (sync/client/composer.ts).
+  if (code === 'no_longer_member') return t.group.notMember;
+  if (code === 'blocked') return t.blocking.youBlocked;
+  return CODE.test(code) ? t.errors.unknownRefusal(code) : t.errors.refused;
 }
 
 function isTransferError(value: string): value is TransferError {
@@ -36,7 +51,7 @@ export function describeTransferError(error: string | null): string {
   if (error === null) return t.errors.internal;
   const code = error.trim();
   if (isTransferError(code)) return t.transferErrors[code];
-  return describeRefusal(error);
+  return describeRefusal(code);
 }
 
 /** What to tell a person about a failed call. `overrides` give context-specific wording per code. */
@@ -44,10 +59,10 @@ export function describeError(error: unknown, overrides: Partial<Record<AppApiEr
   if (error instanceof AppApiError) {
     const specific = overrides[error.code];
     if (specific) return specific;
-    // A refusal reason code in the message is put in words.
-    if (isRefusalReason(error.message.trim())) return describeRefusal(error.message);
-    // The server's own reason is the most useful thing we can show for a refusal.
-    if (error.code === 'refused' && error.message.trim()) return error.message;
+    // A refusal carries its reason code as the message (other codes' messages are for logs).
+    if (error.code === 'refused') return describeRefusal(error.message);
+    const code = error.message.trim();
+    if (isRefusalReason(code)) return describeRefusal(code);
     return t.errors[error.code];
   }
   if (error instanceof TransportError) return t.errors.transport;

@@ -14,6 +14,8 @@
  *   search.ts         the sidebar's search: the query, its newest answer, opening a result
  *   pins.ts           the open conversation's pinned messages; pinning
  *   settings.ts       archive, mute, block, drafts, link previews (your own settings)
+ *   preferences.ts    this device's theme, language, notification previews, Work offline
+ *   outbox.ts         the outbox inspector's listing while its dialog is open; Retry now, Discard
  * Each resource has one coalesced refetch (coalesce.ts): at most one call in flight and one
  * pending. Re-read lists keep unchanged items by structural equality (equal.ts).
  */
@@ -27,8 +29,10 @@ import { createForward } from './forward.js';
 import { createGroupInfo } from './group-info.js';
 import { createMessages } from './messages.js';
 import { createPins } from './pins.js';
+import { createPreferences } from './preferences.js';
 import { createSearch, idleSearch } from './search.js';
 import { createSession } from './session.js';
+import { createOutbox } from './outbox.js';
 import { createSessions } from './sessions.js';
 import { createSettings } from './settings.js';
 import { createTransfers } from './transfers.js';
@@ -82,6 +86,8 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       },
     });
     const pins = createPins(kit, { refreshMessages: () => messages.refresh() });
+    const preferences = createPreferences(kit);
+    const outbox = createOutbox(kit);
     const conversations = createConversations(kit, { openConversation: (id) => messages.actions.openConversation(id) });
     const session = createSession(kit, {
       clearSignedIn: () => {
@@ -92,6 +98,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
         transfers.reset();
         search.reset();
         pins.reset();
+        outbox.reset();
         set({ open: null, notice: null });
       },
       signedIn: () => void conversations.refresh(),
@@ -112,12 +119,20 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
           // Presence is only known while connected: the core may have changed its answer.
           void activity.refresh();
           void info.refresh();
+          // Whether an item waits for the connection.
+          void outbox.refresh();
+          break;
+        case 'outbox':
+          void outbox.refresh();
           break;
         case 'session':
           session.applySession(event.session);
           break;
         case 'core_state':
           void session.actions.reloadAll();
+          break;
+        case 'preferences':
+          void preferences.refresh();
           break;
         case 'conversations':
           void conversations.refresh();
@@ -150,6 +165,13 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
           set({ settingsChange: { conversationIds: event.conversationIds, n: get().settingsChange.n + 1 } });
           void conversations.refresh();
           break;
+        case 'incoming':
+          // For the host's notifications: the 'messages' and 'conversations' events before it refresh the views.
+          break;
+        case 'open_conversation':
+          // A notification was clicked (the host has shown the window).
+          if (get().phase === 'signedIn') messages.actions.openConversation(event.conversationId);
+          break;
       }
     };
 
@@ -164,7 +186,12 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       ...pins.actions,
       ...createSettings(kit, { refreshConversations: () => conversations.refresh() }).actions,
       ...createSessions(kit).actions,
+      ...outbox.actions,
+      ...preferences.actions,
+      // Preferences are the device's, signed in or not (and on the recovery screen): read with everything else.
+      reloadAll: () => Promise.all([session.actions.reloadAll(), preferences.refresh()]).then(() => undefined),
       getAttachmentLimits: () => api.getAttachmentLimits(),
+      loadAbout: () => api.getAbout(),
       showNotice: (text) => set({ notice: text }),
       dismissNotice: () => set({ notice: null }),
     };
@@ -188,6 +215,8 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       search: idleSearch,
       notice: null,
       transfers: new Map(),
+      preferences: null,
+      outbox: null,
       actions,
     };
   });

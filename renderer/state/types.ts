@@ -2,6 +2,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { AppApiClient } from '../../sync/app-api/client.js';
 import type {
+  AboutView,
   ActivityView,
   AppApiArgs,
   AttachmentInput,
@@ -16,6 +17,7 @@ import type {
   MessageInfo,
   MessageView,
   NoticeView,
+  OutboxListing,
   PinnedMessageView,
   PrivacySettingsView,
   SessionView,
@@ -23,6 +25,7 @@ import type {
   SearchResult,
   SessionInfo,
 } from '../../sync/app-api/contract.js';
+import type { Preferences } from '../../sync/app-api/preferences.js';
 import type { User } from '../../sync/protocol/frames.js';
 import type { TransportStatus } from '../transport/types.js';
 
@@ -97,6 +100,13 @@ export interface SettingsChange {
   n: number;
 }
 
+/** The outbox inspector's listing (outbox.ts), while the dialog is open; null until first read. */
+export interface OutboxState {
+  listing: OutboxListing | null;
+  /** Why the last reading failed, in words. */
+  error: string | null;
+}
+
 /** Members, roles and name of the open conversation. */
 export interface OpenConversationInfo {
   conversationId: string;
@@ -163,6 +173,8 @@ export interface AppActions {
   fetchLinkPreview: (url: string) => Promise<LinkPreviewView | null>;
   /** The largest file the server takes. Throws (the composer then assumes the default). */
   getAttachmentLimits: () => Promise<AttachmentLimits>;
+  /** The versions for the About dialog (read each time it opens). */
+  loadAbout: () => Promise<AboutView>;
   /** Fetches (or fetches again) one attachment of a message in the open conversation; a notice when refused. */
   downloadAttachment: (messageId: string, index: number) => Promise<void>;
   /** Conversations a message can be forwarded to (you are a member), newest activity first. Throws. */
@@ -209,6 +221,13 @@ export interface AppActions {
   discard: (messageId: string) => Promise<void>;
   markRead: (conversationId: string) => void;
   dismissNotice: () => void;
+  /** Changes some of this device's preferences (shown at once). Throws when the core would not take them. */
+  setPreferences: (change: Partial<Preferences>) => Promise<void>;
+  /** The outbox dialog is open: reads the outbox now and on every change until the returned function is called. */
+  watchOutbox: () => () => void;
+  /** "Retry now" / "Discard" in the outbox dialog. These throw so the dialog can show why. */
+  retryOutboxItem: (id: string) => Promise<void>;
+  discardOutboxItem: (id: string) => Promise<void>;
 }
 
 export interface AppState {
@@ -240,6 +259,10 @@ export interface AppState {
   notice: string | null;
   /** Latest bytes moved per attachment of the open conversation (transfers.ts), by transferKey. */
   transfers: ReadonlyMap<string, LiveTransfer>;
+  /** This device's preferences (preferences.ts); null until the core has told them. */
+  preferences: Preferences | null;
+  /** What the outbox dialog shows (outbox.ts); null while nobody watches it. */
+  outbox: OutboxState | null;
   actions: AppActions;
 }
 

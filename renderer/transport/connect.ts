@@ -5,13 +5,14 @@
  */
 import { BRIDGE_PATH } from '../../sync/app-api/bridge-frames.js';
 import type { AppTransport } from '../../sync/app-api/client.js';
+import type { LogExporter } from '../../sync/app-api/log-export.js';
 import { createBridgeTransport } from './bridge.js';
 import { TransportError, type RendererTransport } from './types.js';
 
 declare global {
   interface Window {
-    /** Exposed by the Electron preload; absent in a normal browser. */
-    messenger?: AppTransport;
+    /** Exposed by the Electron preload (with "Export logs", see log-export.ts); absent in a normal browser. */
+    messenger?: AppTransport & Partial<LogExporter>;
   }
 }
 

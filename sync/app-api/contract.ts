@@ -20,6 +20,8 @@ import {
   username,
 } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
+import type { RefusalReason } from '../protocol/refusal-reasons.js';
+import { preferencesChange, type Preferences } from './preferences.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
 const serverUrl = z
@@ -204,6 +206,24 @@ export const appApiArgs = {
   /** Puts a refused change (to a message or a group) back in the queue / drops it. */
   retryChange: z.object({ changeId: id }).strict(),
   discardChange: z.object({ changeId: id }).strict(),
+  /**
+   * Everything in the outbox (see OutboxListing): per conversation, in the order it will be sent,
+   * with its state, attempts, last error and next retry. Works offline.
+   */
+  listOutbox: none,
+  /**
+   * "Retry now": a queued item goes at once (its backoff, and that of the items ahead of it in its
+   * conversation, is cleared; a connection waiting to reconnect tries now unless working offline);
+   * a refused one is queued again as retryMessage / retryChange do.
+   */
+  retryOutboxItem: z.object({ id }).strict(),
+  /**
+   * "Discard": takes the item out of the outbox and out of the conversation, as discardMessage /
+   * discardChange do, refused (conflict) while it is on the wire. An item that went out before
+   * without an answer may have been stored by the server: then it comes back with the next
+   * catch-up as sent, since this device follows the server.
+   */
+  discardOutboxItem: z.object({ id }).strict(),
   /** Pins (`on: true`) or unpins a message; owner and admins in a group, both people in a direct one. Works offline. */
   pinMessage: z.object({ conversationId: id, messageId: id, on: z.boolean() }).strict(),
   /** The conversation's pinned messages, the most recently pinned first. */
@@ -235,6 +255,10 @@ export const appApiArgs = {
    * in which you both have written, or nobody (then you see nobody's either). Synced; works offline.
    */
   setShowOnline: z.object({ showOnline: z.enum(['everyone', 'nobody']) }).strict(),
+  /** This device's preferences (theme, language, notification previews, Work offline); see preferences.ts. */
+  getPreferences: none,
+  /** Changes some of them; returns them all. Work offline disconnects at once and stays off until switched back. */
+  setPreferences: preferencesChange,
   /**
    * The core fetches the page (https only, or http on 127.0.0.1 when the host allows loopback
    * previews) and returns its title, description and image; null when there is none, the address
@@ -252,6 +276,8 @@ export const appApiArgs = {
    * in it again (with its client ids, so nothing is sent twice). Sign in next; history comes back.
    */
   startFresh: none,
+  /** The versions the About dialog lists: app, Electron, Chromium, Node, SQLite, the mirror's schema. */
+  getAbout: none,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -606,6 +632,9 @@ export interface AppApiResults {
   getEditHistory: EditHistoryEntry[];
   retryChange: null;
   discardChange: null;
+  listOutbox: OutboxListing;
+  retryOutboxItem: null;
+  discardOutboxItem: null;
   setTyping: null;
   getActivity: ActivityView;
   pinMessage: null;
@@ -618,9 +647,112 @@ export interface AppApiResults {
   listBlocked: User[];
   getPrivacySettings: PrivacySettingsView;
   setShowOnline: null;
+  getPreferences: Preferences;
+  setPreferences: Preferences;
   fetchLinkPreview: LinkPreviewView | null;
   getCoreState: CoreState;
   startFresh: null;
+  getAbout: AboutView;
+}
+
+/**
+ * What the About dialog lists. `electron` and `chromium` are null where the host has none of its
+ * own (the browser host: the renderer names the browser's Chromium itself); `sqlite` and
+ * `schemaVersion` are null while the mirror is not open (recovery).
+ */
+export interface AboutView {
+  app: string;
+  electron: string | null;
+  chromium: string | null;
+  node: string;
+  sqlite: string | null;
+  /** The mirror's PRAGMA user_version. */
+  schemaVersion: number | null;
+}
+
+/** What an outbox item does, declared once (outbox-inspector.ts maps every queued row to one). */
+export const OUTBOX_ITEM_KINDS = [
+  'message',
+  'forward',
+  'edit',
+  'delete',
+  'add_reaction',
+  'remove_reaction',
+  'pin',
+  'unpin',
+  'create_conversation',
+  'add_members',
+  'remove_member',
+  'leave_group',
+  'rename_group',
+  'set_role',
+] as const;
+export type OutboxItemKind = (typeof OUTBOX_ITEM_KINDS)[number];
+
+/**
+ * Where an outbox item stands: not yet tried or behind an earlier item of its conversation
+ * ('queued'), on the wire ('sending'), waiting for the connection, for its files to finish
+ * uploading, or for its next retry after a failure that may pass; or refused by the server
+ * ('failed': it stays until retried or discarded).
+ */
+export const OUTBOX_ITEM_STATES = [
+  'queued',
+  'sending',
+  'waiting_for_connection',
+  'waiting_for_upload',
+  'waiting_to_retry',
+  'failed',
+] as const;
+export type OutboxItemState = (typeof OUTBOX_ITEM_STATES)[number];
+
+/**
+ * Why the last attempt did not get through, when it was not a refusal with a reason: the
+ * connection dropped, no answer came in time, the server asked to wait, or it failed for a moment.
+ * 'refused': refused for a reason this version has no code for; 'unknown': a failure recorded
+ * by an older version, in words. A refusal has its reason code (REFUSAL_REASONS), a file that
+ * could not be read for upload its transfer error (TRANSFER_ERRORS).
+ */
+export const OUTBOX_ERRORS = ['disconnected', 'timeout', 'rate_limited', 'server_error', 'refused', 'unknown'] as const;
+export type OutboxError = (typeof OUTBOX_ERRORS)[number] | RefusalReason | TransferError;
+
+/** One queued item. Text is plain text, never markup. */
+export interface OutboxItemView {
+  /** The item's client id: a message's id for a message, the change's id otherwise. */
+  id: string;
+  conversationId: string;
+  /** The conversation's name as the list shows it (the other person in a direct one). */
+  conversationName: string;
+  kind: OutboxItemKind;
+  /**
+   * A short preview (at most OUTBOX_PREVIEW_CHARS): the message's text, an edit's new text, the
+   * text of the message a delete, reaction or pin is about, a group's (new) name; '' when there is
+   * none here.
+   */
+  text: string;
+  /** A message's files, in order (a forward's too). */
+  files: { name: string; kind: AttachmentKind }[];
+  /** The people a group change (or a new conversation) is about, by display name. */
+  people: string[];
+  /** The emoji of a reaction; null otherwise. */
+  emoji: string | null;
+  state: OutboxItemState;
+  /** How many times it went on the wire. */
+  attempts: number;
+  lastError: OutboxError | null;
+  /** With 'waiting_to_retry': when it goes next (ms since the epoch); null otherwise. */
+  nextRetryAt: number | null;
+}
+
+/** At most this many characters of text in an outbox item's preview. */
+export const OUTBOX_PREVIEW_CHARS = 160;
+/** At most this many items in one listing: enough to see what is stuck, little enough to show at once. */
+export const OUTBOX_LIST_LIMIT = 500;
+
+/** The outbox: the first OUTBOX_LIST_LIMIT items, per conversation (oldest first) in send order. */
+export interface OutboxListing {
+  items: OutboxItemView[];
+  /** How many items the outbox holds in all (more than `items` when it is longer than the limit). */
+  total: number;
 }
 
 /** One device signed in to your account. */
@@ -675,7 +807,20 @@ export type AppEvent =
   | { type: 'conversations' }
   /** The core's state changed (recovery finished, the disk filled up or has room again): re-read getCoreState. */
   | { type: 'core_state' }
+  /** This device's preferences changed (here, from the tray, or by --offline): re-read getPreferences. */
+  | { type: 'preferences' }
+  /** Something in the outbox changed (queued, sent, failed, retried, discarded, put on the wire): re-read listOutbox. */
+  | { type: 'outbox' }
   | { type: 'messages'; conversationId: string }
+  /**
+   * A message from someone else arrived live (while this device was connected and in step; never
+   * history or a backlog fetched by the sync that follows connecting), the newest of its batch:
+   * the host may show a notification. It comes after the 'messages' and 'conversations' events
+   * that show it; the renderer needs nothing more from it.
+   */
+  | { type: 'incoming'; conversationId: string; messageId: string }
+  /** From the host, never the core: the person clicked a notification of this conversation: open it. */
+  | { type: 'open_conversation'; conversationId: string }
   /** Typing or presence changed for this conversation: re-read getActivity. */
   | { type: 'activity'; conversationId: string }
   /**

@@ -36,7 +36,8 @@ export async function requestSession(
     throw new AppApiError('internal', 'The server answered with something this app does not understand.');
   }
   const error = httpErrorResponse.safeParse(payload);
-  const message = error.success ? error.data.message : `The server refused (HTTP ${response.status}).`;
+  // A code, never the server's sentence: the renderer puts codes in words.
+  const message = error.success ? (error.data.reason ?? error.data.code) : `http_${response.status}`;
   if (response.status === 401) throw new AppApiError('unauthorized', message);
   if (response.status === 409) throw new AppApiError('conflict', message);
   if (error.success && error.data.reason === 'too_many_devices') throw new AppApiError('too_many_devices', message);
@@ -102,7 +103,8 @@ export async function sessionRequest<T>(
     throw new AppApiError('internal', 'The server answered with something this app does not understand.');
   }
   const error = httpErrorResponse.safeParse(payload);
-  const message = error.success ? error.data.message : `The server refused (HTTP ${response.status}).`;
+  // A code, never the server's sentence: the renderer puts codes in words.
+  const message = error.success ? (error.data.reason ?? error.data.code) : `http_${response.status}`;
   if (response.status === 401) throw new AppApiError('unauthorized', message);
   if (response.status === 404) throw new AppApiError('not_found', message);
   if (response.status === 429 || (error.success && error.data.code === 'rate_limited'))

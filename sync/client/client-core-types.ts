@@ -1,4 +1,5 @@
-import type { AppApi, AppEvent, LinkPreviewView } from '../app-api/contract.js';
+import type { AboutView, AppApi, AppEvent, LinkPreviewView } from '../app-api/contract.js';
+import type { Logger } from '../common/logger.js';
 import type { Runtime } from '../common/runtime.js';
 import type { SalvagedOutbox } from './mirror/outbox-salvage.js';
 import type { FileKeyring } from './attachments/file-keys.js';
@@ -26,6 +27,8 @@ export interface ClientCoreOptions {
    * fetcher (https only, public addresses only). Hosts pass one with allowLoopback for tests.
    */
   linkPreviews?: LinkPreviewFetcher;
+  /** `--offline`: Work offline is switched on before anything connects (a preference: it stays on until switched off). */
+  workOffline?: boolean;
   /** What the person's list of sessions calls this device; "Messenger on <system>" unless given. */
   deviceName?: string;
   /**
@@ -33,7 +36,14 @@ export interface ClientCoreOptions {
    * gateway (the core worker answers it with them; they never leave the mirror otherwise).
    */
   onFileKeys?: (keys: FileKeyring) => void;
+  /** Where the core reports what it does (start, connection, outbox, errors); silent unless given. */
+  logger?: Logger;
+  /** The host's versions, for getAbout (the core adds SQLite's and the mirror's schema). */
+  hostVersions?: HostVersions;
 }
+
+/** What the host knows of versions: the app's, and Electron's and Chromium's where it runs in Electron. */
+export type HostVersions = Pick<AboutView, 'app' | 'electron' | 'chromium' | 'node'>;
 
 /** Fetches a page's preview; null when there is none. May throw: the core turns any failure into null. */
 export interface LinkPreviewFetcher {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   AppApiError,
+  type AboutView,
   type ActivityView,
   type AppApiArgs,
   type AttachmentLimits,
@@ -14,6 +15,7 @@ import {
   type MessageInfo,
   type MessagePage,
   type MessageView,
+  type OutboxListing,
   type PinnedMessageView,
   type PrivacySettingsView,
   type EndedSessions,
@@ -21,6 +23,8 @@ import {
   type SessionInfo,
   type SessionView,
 } from '../app-api/contract.js';
+import type { Preferences } from '../app-api/preferences.js';
+import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime } from '../common/runtime.js';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import {
@@ -42,11 +46,13 @@ import { BlobStore } from './attachments/blob-store.js';
 import { composeAttachments } from './attachments/compose-attachments.js';
 import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
 import { nodeUploadTransport, type UploadTransport } from './attachments/uploader.js';
-import type { ClientCore, ClientCoreOptions, LinkPreviewFetcher } from './client-core-types.js';
+import type { ClientCore, ClientCoreOptions, HostVersions, LinkPreviewFetcher } from './client-core-types.js';
+import { changedPreferences, PreferencesStore, reportTo } from './preferences-store.js';
 import { PersonalSettings } from './personal-settings.js';
 import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
+import { OutboxInspector } from './outbox-inspector.js';
 import { parseServerAddress, type ServerAddress } from './server-address.js';
 import { SyncEngine } from './sync-engine.js';
 import type { SyncTransport } from './transport.js';
@@ -79,6 +85,11 @@ export interface ClientCoreDependencies {
 /** Opens a profile: its mirror, and (when signed in) the sync engine. */
 export async function openClientCore(options: ClientCoreOptions, dependencies: ClientCoreDependencies = {}): Promise<ClientCore> {
   ensurePrivateDir(options.profileDir);
+  // Before the mirror: --offline holds before the engine (started with the core) could connect.
+  const preferences = PreferencesStore.open(options.profileDir, {
+    workOffline: options.workOffline === true,
+    onProblem: reportTo(options.logger),
+  });
   const mirror = Mirror.open(join(options.profileDir, MIRROR_FILE), {
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     ...(options.mirrorKey ? { key: options.mirrorKey } : {}),
@@ -94,6 +105,7 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
   collectAttachmentGarbage(mirror, blobs, runtime.clock.now()).catch(() => undefined);
   return new LocalClientCore(
     mirror,
+    preferences,
     blobs,
     options.defaultServerUrl,
     runtime,
@@ -102,8 +114,15 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
     dependencies.uploadTransport ?? nodeUploadTransport,
     options.linkPreviews ?? createLinkPreviewFetcher(),
     options.deviceName ?? defaultDeviceName(process.platform),
+    options.logger ?? SILENT_LOGGER,
+    hostVersionsOf(options),
     options.onDiskFull,
   );
+}
+
+/** The host's versions, or what the core can tell by itself when the host gave none (tests, tools). */
+export function hostVersionsOf(options: Pick<ClientCoreOptions, 'hostVersions'>): HostVersions {
+  return options.hostVersions ?? { app: 'unknown', electron: null, chromium: null, node: process.versions.node };
 }
 
 /** How the list of sessions names a device whose host gave no name. */
@@ -122,18 +141,22 @@ class LocalClientCore implements ClientCore {
 
   constructor(
     private readonly mirror: Mirror,
+    private readonly preferences: PreferencesStore,
     private readonly blobs: BlobStore,
     private readonly defaultServerUrl: string,
     private readonly runtime: Runtime,
     private readonly transport: SyncTransport,
-    private readonly fetchImpl: typeof globalThis.fetch,
+    private readonly networkFetch: typeof globalThis.fetch,
     private readonly uploadTransport: UploadTransport,
     private readonly linkPreviews: LinkPreviewFetcher,
     private readonly deviceName: string,
+    private readonly log: Logger,
+    private readonly hostVersions: HostVersions,
     private readonly onDiskFull?: () => void,
   ) {
     this.settings = new PersonalSettings(mirror, (event) => this.emit(event));
     this.session = mirror.session();
+    this.log.info('client core opened', { signedIn: Boolean(this.session?.token), ...mirror.versions() });
     if (this.session?.token) this.startEngine(this.session);
     void this.revokeEndedSessions();
   }
@@ -144,6 +167,7 @@ class LocalClientCore implements ClientCore {
   }
 
   async close(): Promise<void> {
+    this.log.info('client core closing');
     this.stopEngine();
     this.listeners.clear();
     this.mirror.close();
@@ -188,6 +212,7 @@ class LocalClientCore implements ClientCore {
    * otherwise the next time this core reaches a server (see revokeEndedSessions).
    */
   async logOut(): Promise<null> {
+    this.log.info('signing out', { userId: this.session?.user.id });
     this.stopEngine();
     // The mirror and the outbox stay: logging in again as the same person sends what is queued.
     const ended = this.mirror.session();
@@ -233,8 +258,7 @@ class LocalClientCore implements ClientCore {
       }
     } catch (error) {
       // Kept for the next try. A core closed meanwhile (the mirror with it) is no news.
-      if (this.mirror.isOpen)
-        console.warn('Could not revoke signed-out sessions:', error instanceof Error ? error.message : error);
+      if (this.mirror.isOpen) this.log.warn('could not revoke signed-out sessions', errorFields(error));
     }
   }
 
@@ -242,9 +266,45 @@ class LocalClientCore implements ClientCore {
     return this.engine?.connectionState ?? 'offline';
   }
 
+  // -- this device's preferences -------------------------------------------------------------
+
+  async getPreferences(): Promise<Preferences> {
+    return this.preferences.current;
+  }
+
+  async setPreferences(change: AppApiArgs<'setPreferences'> = {}): Promise<Preferences> {
+    const before = this.preferences.current;
+    const after = this.preferences.change(change);
+    const changed = changedPreferences(before, after);
+    if (changed.includes('workOffline')) this.workOfflineChanged(after.workOffline);
+    if (changed.length > 0) this.emit({ type: 'preferences' });
+    return after;
+  }
+
+  /** Work offline: the connection and the transfers stop or start now; HTTP requests are refused meanwhile (fetchImpl). */
+  private workOfflineChanged(on: boolean): void {
+    this.engine?.setWorkOffline(on);
+    if (on) this.transfers?.interrupt();
+    // Back online: a good moment to revoke what was signed out of meanwhile.
+    else void this.revokeEndedSessions();
+  }
+
+  /**
+   * Every HTTP request the core makes (signing in, sessions, revocations, downloads): while working
+   * offline it fails as it would with no network, so each caller says "offline" as it always does.
+   */
+  private readonly fetchImpl: typeof globalThis.fetch = (input, init) =>
+    this.preferences.current.workOffline
+      ? Promise.reject(new TypeError('fetch failed: working offline'))
+      : this.networkFetch(input, init);
+
   /** Open normally; recovering-core.ts answers for a mirror that could not be opened, and for a full disk. */
   async getCoreState(): Promise<CoreState> {
     return { kind: 'ready', diskFull: false };
+  }
+
+  async getAbout(): Promise<AboutView> {
+    return { ...this.hostVersions, ...this.mirror.versions() };
   }
 
   async startFresh(): Promise<null> {
@@ -440,7 +500,7 @@ class LocalClientCore implements ClientCore {
   async discardMessage(args: AppApiArgs<'discardMessage'>): Promise<null> {
     const conversationId = this.mirror.discardFailedSend(args.messageId, this.self().id);
     if (!conversationId) throw new AppApiError('not_found', 'There is no failed message with that id.');
-    this.changed(conversationId);
+    this.outboxChanged(conversationId);
     return null;
   }
 
@@ -456,8 +516,48 @@ class LocalClientCore implements ClientCore {
     this.self();
     const conversationId = this.mirror.outbox.discardFailedChange(args.changeId);
     if (!conversationId) throw new AppApiError('not_found', 'There is no refused change with that id.');
-    this.changed(conversationId);
+    this.outboxChanged(conversationId);
     return null;
+  }
+
+  // -- the outbox inspector ------------------------------------------------------------------
+
+  async listOutbox(): Promise<OutboxListing> {
+    return this.outboxInspector().list();
+  }
+
+  async retryOutboxItem(args: AppApiArgs<'retryOutboxItem'>): Promise<null> {
+    return this.outboxInspector().retry(args.id);
+  }
+
+  async discardOutboxItem(args: AppApiArgs<'discardOutboxItem'>): Promise<null> {
+    return this.outboxInspector().discard(args.id);
+  }
+
+  private outboxInspector(): OutboxInspector {
+    const self = this.self();
+    return new OutboxInspector({
+      mirror: this.mirror,
+      selfId: self.id,
+      now: () => this.runtime.clock.now(),
+      online: () => this.engine?.connectionState === 'online',
+      isInFlight: (clientId) => this.engine?.isInFlight(clientId) ?? false,
+      // Refused rows go back or away exactly as from the conversation (retryMessage and its kin).
+      retryRefused: (entry) =>
+        entry.kind === 'send'
+          ? this.retryMessage({ messageId: entry.messageId })
+          : this.retryChange({ changeId: entry.clientId }),
+      discardRefused: (entry) =>
+        entry.kind === 'send'
+          ? this.discardMessage({ messageId: entry.messageId })
+          : this.discardChange({ changeId: entry.clientId }),
+      sendNow: (conversationId) => {
+        this.changed(conversationId);
+        this.engine?.retryNow();
+        this.transfers?.kick();
+      },
+      outboxChanged: (conversationId) => this.outboxChanged(conversationId),
+    });
   }
 
   async markRead(args: AppApiArgs<'markRead'>): Promise<null> {
@@ -476,8 +576,9 @@ class LocalClientCore implements ClientCore {
     return null;
   }
 
-  /** The page's preview, made here (receivers never contact the site); null on any failure. */
+  /** The page's preview, made here (receivers never contact the site); null on any failure, and while working offline. */
   async fetchLinkPreview(args: AppApiArgs<'fetchLinkPreview'>): Promise<LinkPreviewView | null> {
+    if (this.preferences.current.workOffline) return null;
     try {
       return await this.linkPreviews.fetch(args.url);
     } catch {
@@ -603,6 +704,7 @@ class LocalClientCore implements ClientCore {
     this.stopEngine();
     this.session = { serverUrl: address.display, token: response.token, user: response.user };
     this.mirror.saveSession(this.session);
+    this.log.info('signed in', { userId: response.user.id, server: address.display });
     this.startEngine(this.session);
     // The server answered just now: a good moment to revoke what was signed out of offline.
     void this.revokeEndedSessions();
@@ -640,9 +742,14 @@ class LocalClientCore implements ClientCore {
         if (event.type === 'connection') transfers.setOnline(event.state === 'online');
         if (event.type === 'messages') transfers.kick();
       },
-      onUnauthorized: () => void this.logOut(),
+      onUnauthorized: () => {
+        this.log.warn('the server ended this session');
+        void this.logOut();
+      },
       ...(this.onDiskFull ? { onDiskFull: this.onDiskFull } : {}),
+      log: this.log,
     });
+    this.engine.setWorkOffline(this.preferences.current.workOffline);
     this.engine.start();
   }
 

@@ -179,7 +179,7 @@ export class Composer {
   }
 
   edit(conversationId: string, messageId: string, text: string): void {
-    this.ownLiveMessage(conversationId, messageId, 'edit');
+    this.ownLiveMessage(conversationId, messageId);
     this.mirror.transaction(() => {
       if (this.isRewritable(conversationId, messageId)) {
         this.mirror.rewriteUnsent(conversationId, messageId, text);
@@ -190,7 +190,7 @@ export class Composer {
   }
 
   delete(conversationId: string, messageId: string): void {
-    this.ownLiveMessage(conversationId, messageId, 'delete');
+    this.ownLiveMessage(conversationId, messageId);
     this.mirror.transaction(() => {
       if (this.isRewritable(conversationId, messageId)) {
         this.mirror.withdrawUnsent(conversationId, messageId);
@@ -203,7 +203,7 @@ export class Composer {
   react(conversationId: string, messageId: string, emoji: string, on: boolean): void {
     const message = this.mirror.message(conversationId, messageId);
     if (!message) throw new AppApiError('not_found', 'That message is not in this conversation.');
-    if (message.deleted) throw new AppApiError('refused', 'This message was deleted.');
+    if (message.deleted) throw new AppApiError('refused', 'message_deleted');
     this.mirror.transaction(() => {
       const queued = this.mirror.outbox.pendingReactions(conversationId, messageId, emoji);
       const last = queued.at(-1);
@@ -237,17 +237,15 @@ export class Composer {
     return timeOrderedId(this.runtime.clock.now(), this.runtime.random);
   }
 
-  private ownLiveMessage(conversationId: string, messageId: string, action: 'edit' | 'delete'): StoredMessage {
+  private ownLiveMessage(conversationId: string, messageId: string): StoredMessage {
     const message = this.mirror.message(conversationId, messageId);
     if (!message) throw new AppApiError('not_found', 'That message is not in this conversation.');
     if (message.senderId !== this.selfId) {
-      throw new AppApiError(
-        'refused',
-        action === 'edit' ? 'You can only edit your own messages.' : 'You can only delete your own messages.',
-      );
+      // Refusals carry a reason code (REFUSAL_REASONS); the renderer has the words, in every language.
+      throw new AppApiError('refused', 'not_author');
     }
     if (message.deleted || this.mirror.views.messageView(conversationId, messageId, this.selfId)?.deleted) {
-      throw new AppApiError('refused', 'This message was deleted.');
+      throw new AppApiError('refused', 'message_deleted');
     }
     return message;
   }

@@ -164,6 +164,16 @@ export class SyncConnection {
     this.socket = socket;
   }
 
+  /**
+   * "Retry now": waiting to reconnect, it tries at once instead of at the end of its backoff (a
+   * failure goes on with the backoff where it was). Connected, connecting or stopped: nothing.
+   */
+  reconnectNow(): void {
+    if (this.stopped || this.socket || !this.reconnectTimer) return;
+    this.clearTimer('reconnectTimer');
+    this.connect();
+  }
+
   /** Called by the engine once a full sync succeeded, so the next outage starts with a short wait. */
   resetBackoff(): void {
     this.attempt = 0;

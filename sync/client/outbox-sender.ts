@@ -1,3 +1,4 @@
+import { SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import type { AppEvent } from '../app-api/contract.js';
 import type { Attachment } from '../protocol/attachments.js';
@@ -102,6 +103,8 @@ export class OutboxSender {
     private readonly onWriteFailed: (error: unknown) => void = (error) => {
       throw error;
     },
+    /** Sends, refusals and retries, by ids and codes (never the text). */
+    private readonly log: Logger = SILENT_LOGGER,
   ) {}
 
   setOnline(online: boolean): void {
@@ -185,6 +188,9 @@ export class OutboxSender {
   }
 
   private launch(conversationId: string, due: Due[]): void {
+    if (due.length === 0) return;
+    // Rows went on the wire ('sending' in the inspector).
+    this.emit({ type: 'outbox' });
     let lane = this.lanes.get(conversationId);
     for (const { entry, attachments } of due) {
       // The first row of a window follows nothing: everything before it has been answered.
@@ -195,6 +201,8 @@ export class OutboxSender {
         this.lanes.set(conversationId, (lane = { inFlight: new Map(), answers: [], last: sent, barrier: false, stalled: false }));
       lane.inFlight.set(entry.clientId, entry);
       lane.barrier = attachments.length > 0;
+      // entry.attempts was read before this attempt was counted.
+      this.log.debug('outbox send', { conversationId, clientId: entry.clientId, kind: entry.kind, attempt: entry.attempts + 1 });
       this.connection.request(toRequest(entry, attachments, after)).then(
         (reply) => this.answered({ entry, reply }),
         (error: unknown) => this.answered({ entry, error }),
@@ -271,6 +279,7 @@ export class OutboxSender {
       if (kinds.size > 0) this.onAcknowledged(conversationId, kinds);
     }
     this.emit({ type: 'conversations' });
+    this.emit({ type: 'outbox' });
     for (const conversationId of touched.keys()) {
       const lane = this.lanes.get(conversationId);
       if (!lane || lane.inFlight.size > 0) continue;
@@ -306,7 +315,10 @@ export class OutboxSender {
     if (events.length > 0 && this.written(sent, () => this.mirror.acknowledgeAll(events, this.selfId))) {
       recorded.push(...sent.map(({ entry }) => entry));
     }
-    for (const entry of recorded) touched.get(entry.conversationId)?.add(entry.kind);
+    for (const entry of recorded) {
+      touched.get(entry.conversationId)?.add(entry.kind);
+      this.log.debug('outbox acknowledged', { conversationId: entry.conversationId, clientId: entry.clientId, kind: entry.kind });
+    }
   }
 
   /**
@@ -329,19 +341,25 @@ export class OutboxSender {
       error instanceof RequestError
         ? error
         : new RequestError('internal', error instanceof Error ? error.message : String(error));
+    const ids = { conversationId: entry.conversationId, clientId: entry.clientId, kind: entry.kind, code: requestError.code };
     // Refused unread behind a row that failed (or never came): nothing happened to it.
-    if (requestError.code === 'out_of_order') return true;
+    if (requestError.code === 'out_of_order') {
+      this.log.debug('outbox row goes again after the one before it', ids);
+      return true;
+    }
     // Refused unread because the connection sent too much: it goes again when the server said, and
     // the rest of the outbox waits as long (the budget is the connection's, not the row's).
     if (requestError.code === 'rate_limited' && requestError.retryAfterMs !== undefined) {
       const at = this.runtime.clock.now() + requestError.retryAfterMs;
       this.pausedUntil = Math.max(this.pausedUntil, at);
-      this.mirror.outbox.defer(entry.id, at, requestError.message);
+      this.mirror.outbox.defer(entry.id, at, requestError.code);
+      this.log.info('outbox paused: rate limited', { ...ids, retryAfterMs: requestError.retryAfterMs });
       return true;
     }
     if (requestError.permanent) {
-      // The reason code when the server gave one (the renderer has words for it), else its words.
-      const reason = requestError.reason ?? requestError.message;
+      // The reason code when the server gave one, else the error's code: codes only, the renderer has
+      // the words (the server's sentence is for its logs).
+      const reason = requestError.reason ?? requestError.code;
       // The server no longer has the files (it removes uploads no message took within a day,
       // e.g. while this message waited offline behind others): upload them again, then send. The
       // 'messages' event that follows every attempt starts the uploads. Only our own uploads can be
@@ -353,14 +371,18 @@ export class OutboxSender {
         entry.attempts < MAX_ATTEMPTS_WITH_REUPLOAD &&
         this.mirror.attachments.resetUploads(entry.conversationId, entry.messageId, true) > 0
       ) {
+        this.log.info('outbox files missing on the server: uploading them again', ids);
         return true;
       }
+      this.log.warn('outbox refused', { ...ids, reason: requestError.reason ?? null });
       if (entry.kind === 'send') this.mirror.failSend(entry.conversationId, entry.messageId, reason);
       else this.mirror.outbox.fail(entry.clientId, reason);
       return false;
     }
     const delay = backoffDelay(OUTBOX_BACKOFF, entry.attempts, this.runtime.random);
-    this.mirror.outbox.defer(entry.id, this.runtime.clock.now() + delay, requestError.message);
+    this.log.info('outbox retry scheduled', { ...ids, attempts: entry.attempts, delayMs: delay });
+    // The code, not the words: the inspector says it in the person's language (outbox-inspector.ts).
+    this.mirror.outbox.defer(entry.id, this.runtime.clock.now() + delay, requestError.code);
     return true;
   }
 

@@ -17,7 +17,7 @@ import {
 import { isDiskFull } from '../app-api/disk-full.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { realRuntime } from '../node/real-runtime.js';
-import { MIRROR_FILE } from './client-core.js';
+import { hostVersionsOf, MIRROR_FILE } from './client-core.js';
 import type { ClientCore, ClientCoreOptions } from './client-core-types.js';
 import {
   classifyOpenFailure,
@@ -29,6 +29,7 @@ import {
   type RecoveryNote,
 } from './mirror/mirror-recovery.js';
 import { salvageOutbox, type SalvageResult } from './mirror/outbox-salvage.js';
+import { changedPreferences, PreferencesStore, reportTo } from './preferences-store.js';
 
 export type OpenCore = (options: ClientCoreOptions) => Promise<ClientCore>;
 
@@ -87,6 +88,7 @@ export async function openClientCoreWithRecovery(
       // The note first: a start that stops between the two still finds the recovery waiting.
       writeRecoveryNote(dir, note);
       moveAside(dir, names);
+      options.logger?.warn('the mirror could not be opened: moved aside, waiting for start fresh', { problem });
     } catch {
       // It cannot even be moved aside (no permission, no room for the note): the original failure says more.
       throw error;
@@ -104,6 +106,8 @@ class RecoveringCore {
   private diskFull = false;
   private probeTimer: TimerHandle | null = null;
   private closed = false;
+  /** This device's preferences while there is no core to keep them (they live beside the mirror, not in it). */
+  private readonly recoveryPreferences: PreferencesStore | null;
 
   constructor(
     private readonly options: ClientCoreOptions,
@@ -114,6 +118,13 @@ class RecoveringCore {
     private recovery: Recovery | null,
   ) {
     if (inner) this.adopt(inner);
+    // Opened now so that --offline is noted at once, as the core would.
+    this.recoveryPreferences = inner
+      ? null
+      : PreferencesStore.open(options.profileDir, {
+          workOffline: options.workOffline === true,
+          onProblem: reportTo(options.logger),
+        });
     const calls: Partial<Record<AppApiMethod, (args?: unknown) => Promise<unknown>>> = {};
     for (const method of APP_API_METHODS) calls[method] = (args) => this.call(method, args);
     this.api = Object.assign(calls, {
@@ -129,7 +140,7 @@ class RecoveringCore {
     if (method === 'getCoreState') return this.state();
     if (method === 'startFresh') return this.startFresh();
     const inner = this.inner;
-    if (!inner) return this.answerInRecovery(method);
+    if (!inner) return this.answerInRecovery(method, args);
     try {
       const implementation = inner[method] as (this: ClientCore, args: unknown) => Promise<unknown>;
       return await implementation.call(inner, args);
@@ -152,10 +163,21 @@ class RecoveringCore {
   }
 
   /** Enough for the renderer to show the recovery screen; everything else waits for startFresh. */
-  private answerInRecovery(method: AppApiMethod): unknown {
+  private answerInRecovery(method: AppApiMethod, args: unknown): unknown {
     if (method === 'getDefaults') return { serverUrl: this.options.defaultServerUrl };
     if (method === 'getSession') return null;
     if (method === 'getConnectionState') return 'offline';
+    // No mirror open: no SQLite or schema version to tell.
+    if (method === 'getAbout') return { ...hostVersionsOf(this.options), sqlite: null, schemaVersion: null };
+    const preferences = this.recoveryPreferences;
+    if (method === 'getPreferences' && preferences) return preferences.current;
+    if (method === 'setPreferences' && preferences) {
+      const before = preferences.current;
+      // Checked whole by the store's schema, as the dispatcher checked it already.
+      const after = preferences.change(args ?? {});
+      if (changedPreferences(before, after).length > 0) this.emit({ type: 'preferences' });
+      return after;
+    }
     throw new AppApiError('not_signed_in', 'The messages on this device could not be opened: start fresh first.');
   }
 
@@ -169,7 +191,8 @@ class RecoveringCore {
     this.starting ??= (async () => {
       try {
         const restore = recovery.salvage.outbox;
-        const core = await this.open({ ...this.options, ...(restore ? { restoreOutbox: restore } : {}) });
+        // --offline was applied when recovery began; since then only the person's switch counts.
+        const core = await this.open({ ...this.options, workOffline: false, ...(restore ? { restoreOutbox: restore } : {}) });
         if (this.closed) {
           await core.close();
           return null;
@@ -197,6 +220,7 @@ class RecoveringCore {
 
   noteDiskFull(): void {
     if (this.diskFull || this.closed) return;
+    this.options.logger?.warn('the disk is full');
     this.diskFull = true;
     this.emit({ type: 'core_state' });
     this.scheduleProbe();
@@ -214,6 +238,7 @@ class RecoveringCore {
         return;
       }
       this.diskFull = false;
+      this.options.logger?.info('the disk has room again');
       this.emit({ type: 'core_state' });
     }, this.diskProbeMs);
   }

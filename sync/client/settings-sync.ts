@@ -121,7 +121,7 @@ export class SettingsSync {
         if (!(error instanceof RequestError) || !error.permanent || this.stopped) throw error;
         const first = batch[0];
         if (batch.length === 1 && first) {
-          this.mirror.settings.failSend(settingKey(first.setting), error.reason ?? error.message);
+          this.mirror.settings.failSend(settingKey(first.setting), error.reason ?? error.code);
         }
         single = true;
         continue;

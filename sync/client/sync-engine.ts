@@ -1,5 +1,6 @@
 import { isDiskFull } from '../app-api/disk-full.js';
 import type { AppEvent, ConnectionState } from '../app-api/contract.js';
+import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import type { Conversation, ConversationEvent, ServerFrame, User } from '../protocol/frames.js';
 
@@ -27,6 +28,8 @@ export interface SyncEngineOptions {
   onUnauthorized(): void;
   /** A write to the mirror failed for want of space (SQLITE_FULL); the sync starts over after its backoff. */
   onDiskFull?(): void;
+  /** Where connection changes, outbox sends and failures are reported; silent unless given. */
+  log?: Logger;
 }
 
 /**
@@ -39,6 +42,8 @@ export interface SyncEngineOptions {
 export class SyncEngine {
   private state: ConnectionState = 'offline';
   private ready = false;
+  private started = false;
+  private workingOffline = false;
   private readonly connection: SyncConnection;
   private readonly outbox: OutboxSender;
   private readonly settings: SettingsSync;
@@ -49,7 +54,10 @@ export class SyncEngine {
   readonly activity: ActivityTracker;
   private readonly lastTypingSent = new Map<string, number>();
 
+  private readonly log: Logger;
+
   constructor(private readonly options: SyncEngineOptions) {
+    this.log = options.log ?? SILENT_LOGGER;
     this.activity = new ActivityTracker(
       options.runtime,
       (conversationId) => options.emit({ type: 'activity', conversationId }),
@@ -74,6 +82,7 @@ export class SyncEngine {
       (event) => options.emit(event),
       (conversationId, kinds) => this.acknowledged(conversationId, kinds),
       (error) => this.writeFailed(error),
+      this.log,
     );
     this.settings = new SettingsSync(options.mirror, this.connection, options.runtime, (event) => options.emit(event));
     // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.
@@ -85,11 +94,34 @@ export class SyncEngine {
   }
 
   start(): void {
+    this.started = true;
+    if (this.workingOffline) return;
     this.setState('connecting');
     this.connection.start();
   }
 
+  /**
+   * Work offline: on, the socket closes now (the server sees this device leave), no reconnect is
+   * scheduled, and everything goes on as with no network (sends wait in the outbox); off, it
+   * connects at once. Before start() it only decides whether start() connects.
+   */
+  setWorkOffline(on: boolean): void {
+    if (on === this.workingOffline) return;
+    this.workingOffline = on;
+    if (!this.started) return;
+    if (on) {
+      // Closing an open socket goes through handleClose; between reconnects there is none to close.
+      this.connection.stop();
+      this.setState('offline');
+    } else {
+      this.connection.resetBackoff();
+      this.setState('connecting');
+      this.connection.start();
+    }
+  }
+
   stop(): void {
+    this.started = false;
     this.ready = false;
     this.activity.clear();
     this.outbox.stop();
@@ -103,7 +135,17 @@ export class SyncEngine {
 
   /** Something new is in the outbox: send it now if we can. */
   outboxChanged(): void {
+    this.options.emit({ type: 'outbox' });
     this.outbox.kick();
+  }
+
+  /**
+   * "Retry now" in the outbox inspector: a connection waiting to reconnect tries at once (not
+   * while working offline: it is stopped then), and whatever may go is sent.
+   */
+  retryNow(): void {
+    this.connection.reconnectNow();
+    this.outboxChanged();
   }
 
   /** Whether a queued row is on the wire right now (then it can no longer be rewritten). */
@@ -168,7 +210,7 @@ export class SyncEngine {
     } catch (error) {
       if (isDiskFull(error)) this.options.onDiskFull?.();
       if (this.connection.open) {
-        console.warn('Sync after connecting failed; reconnecting:', error instanceof Error ? error.message : error);
+        this.log.warn('sync after connecting failed; reconnecting', errorFields(error));
         this.connection.restart();
       }
     }
@@ -261,9 +303,10 @@ export class SyncEngine {
       if (this.ready) this.catchUpInBackground(event.conversationId);
       return;
     }
-    mirror.applyEvents(event.conversationId, [event], this.options.selfId);
+    const applied = mirror.applyEvents(event.conversationId, [event], this.options.selfId);
     if (event.kind === 'message') this.activity.typingStopped(event.conversationId, event.senderId);
     this.applied(event.conversationId);
+    this.announceIncoming(event.conversationId, [event], cursor.appliedSeq, applied);
   }
 
   private async refreshConversations(): Promise<void> {
@@ -307,7 +350,10 @@ export class SyncEngine {
           users: reply.users,
           ...(reply.skippedTo !== undefined ? { skippedTo: reply.skippedTo } : {}),
         });
-        if (after !== before) this.applied(conversationId);
+        if (after !== before) {
+          this.applied(conversationId);
+          this.announceIncoming(conversationId, reply.events, before, after);
+        }
         if (next && after === before && reply.events.length > 0) {
           // The page did not continue from our cursor (it cannot happen with a correct server):
           // drop the request already made and ask again from where we really are.
@@ -323,7 +369,7 @@ export class SyncEngine {
           continue;
         }
         if (stillBehind) {
-          console.warn(`Catch-up of ${conversationId} stalled at ${after} (server said ${cursor?.knownSeq})`);
+          this.log.warn('catch-up stalled', { conversationId, appliedSeq: after, knownSeq: cursor?.knownSeq });
         }
       }
     } finally {
@@ -361,6 +407,17 @@ export class SyncEngine {
     if (cursor && cursor.knownSeq > cursor.appliedSeq) this.catchUpInBackground(conversationId);
   }
 
+  /**
+   * Tells the host of the newest message from someone else among events just applied, when they
+   * came while the engine was live. The sync that follows connecting runs before it is (ready is
+   * false): what it brings is history or a backlog, and nobody is notified of it.
+   */
+  private announceIncoming(conversationId: string, events: readonly ConversationEvent[], before: number, after: number): void {
+    if (!this.ready) return;
+    const messageId = newestIncoming(events, this.options.selfId, before, after);
+    if (messageId !== null) this.options.emit({ type: 'incoming', conversationId, messageId });
+  }
+
   private applied(conversationId: string): void {
     this.options.emit({ type: 'messages', conversationId });
     this.options.emit({ type: 'conversations' });
@@ -394,7 +451,27 @@ export class SyncEngine {
 
   private setState(state: ConnectionState): void {
     if (this.state === state) return;
+    this.log.info('connection state', { from: this.state, to: state });
     this.state = state;
     this.options.emit({ type: 'connection', state });
   }
+}
+
+/**
+ * The id of the newest message from someone else (not deleted) among the events that moved the
+ * cursor from `before` to `after`; null when there is none.
+ */
+export function newestIncoming(
+  events: readonly ConversationEvent[],
+  selfId: string,
+  before: number,
+  after: number,
+): string | null {
+  let newest: { seq: number; id: string } | null = null;
+  for (const event of events) {
+    if (event.kind !== 'message' || event.senderId === selfId || event.deleted) continue;
+    if (event.seq <= before || event.seq > after || (newest !== null && event.seq < newest.seq)) continue;
+    newest = { seq: event.seq, id: event.clientMessageId };
+  }
+  return newest?.id ?? null;
 }

@@ -19,8 +19,9 @@ export interface ServerLogger {
 /** What callers may inject: at least `error`; the levels they leave out are dropped. */
 export type ServerLoggerInput = Pick<ServerLogger, 'error'> & Partial<ServerLogger>;
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import type { LogLevel } from '../common/logger.js';
+
+export { LOG_LEVELS, type LogLevel } from '../common/logger.js';
 
 const ignore = () => undefined;
 

@@ -6,8 +6,8 @@
  * folder under results/, the cached mirror is copied into a fresh profile (opening conversations
  * marks them read: the cache must not change) whose session points at a closed port, so the app
  * starts signed in and offline, and the browser host (`dist/main/browser-cli.cjs`, as `npm run web`
- * runs it) serves it on 127.0.0.1 to Debian's Chromium (/usr/bin/chromium or CHROMIUM_PATH; never
- * downloaded), driven by Playwright, 1280×800.
+ * runs it) serves it on 127.0.0.1 to the tests' Chromium (test/support/chromium.ts: CHROMIUM_PATH,
+ * the system's, or the @sparticuz/chromium package's; never downloaded), driven by Playwright, 1280×800.
  *
  * - Page load → conversation list painted: navigation start → the frame after the first list item
  *   of the list "Conversations" is in view.
@@ -28,14 +28,13 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { build } from '../../scripts/build.js';
 import { MIRROR_FILE } from '../../sync/client/client-core.js';
-import { CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { chooseChromium, launchOptionsFor } from '../support/chromium.js';
 import { ensureMirrorFixture, pointSessionAt, type MirrorFixture } from './lib/mirror-fixture.js';
 import { freePort, RESULTS_DIR, ROOT, spawnNode, tempDir, type Spawned } from './lib/proc.js';
 import { log, row, runBench, type BenchResult } from './lib/report.js';
 import { round, roundSummary, summarise } from './lib/stats.js';
 
 const BENCH = 'browser';
-const CHROMIUM = CHROMIUM_LAUNCH.executablePath;
 const RUNS = 7;
 const STEP_TIMEOUT_MS = 120_000;
 
@@ -57,17 +56,8 @@ interface Opened {
 }
 
 runBench(BENCH, async ({ scale }): Promise<Omit<BenchResult, 'bench' | 'scale' | 'wallMs'>> => {
-  if (!existsSync(CHROMIUM)) {
-    return {
-      sizes: {},
-      rows: [
-        row({ key: 'browser.open-big', name: 'Click → messages painted (Chromium)', value: null, unit: 'ms' }),
-        row({ key: 'browser.dom-nodes', name: 'DOM nodes, every conversation listed', value: null, unit: 'nodes' }),
-      ],
-      details: {},
-      findings: [`No Chromium at ${CHROMIUM} (set CHROMIUM_PATH; on Debian: apt-get install -y chromium): nothing measured.`],
-    };
-  }
+  const chromiumChoice = await chooseChromium();
+  log(BENCH, `Chromium: ${chromiumChoice.executablePath} (${chromiumChoice.source})`);
   const fixture = await ensureMirrorFixture(scale);
   const work = tempDir(BENCH);
   // Under the repository (the bundles load better-sqlite3 and ws from its node_modules), in a folder
@@ -105,7 +95,7 @@ runBench(BENCH, async ({ scale }): Promise<Omit<BenchResult, 'bench' | 'scale' |
       },
     );
     const url = await waitForUrl(host);
-    browser = await chromium.launch({ ...CHROMIUM_LAUNCH, headless: true });
+    browser = await chromium.launch({ ...launchOptionsFor(chromiumChoice), headless: true });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -1,26 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import config from '../../playwright.config.js';
+import type { Page } from '@playwright/test';
+import { browserHostOnly, expect, test } from './support/app.js';
 import { dropFiles, pasteFiles, pngImage, sha256Of, sha256OfFile } from './support/files.js';
 import { tempDir } from './support/processes.js';
+import type { LaunchApp } from './support/running-app.js';
 import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
 
 // Chromium's stand-in microphone (a tone), allowed without asking: for recording voice messages.
-const launchOptions = config.use?.launchOptions ?? {};
-test.use({
-  launchOptions: {
-    ...launchOptions,
-    args: [...(launchOptions.args ?? []), '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-  },
-});
+test.use({ chromiumSwitches: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+
+/** Why the tests that save files run on the browser host only. */
+const SAVING_IS_A_BROWSER_DOWNLOAD =
+  'saving a file is a browser download there, which Playwright hands over; Electron asks where to save it in a dialog of its own';
 
 const resources = cleanedUpAfterEach();
 
 /** Alice reaches the server through a proxy the test can cut; Bob connects directly. */
-async function twoPeople(browser: Browser) {
-  const { alice, bob, aliceNetwork } = await aliceAndBob(browser, resources, 'files');
+async function twoPeople(launchApp: LaunchApp) {
+  const { alice, bob, aliceNetwork } = await aliceAndBob(launchApp, resources, 'files');
   await alice.send('Files coming');
   await expect(bob.conversationWith('Alice Liddell')).toBeVisible();
   await bob.openConversationWith('Alice Liddell');
@@ -36,8 +35,9 @@ async function savedHash(page: Page, click: () => Promise<void>): Promise<string
   return sha256OfFile(path);
 }
 
-test('a file and an image attached offline arrive after reconnecting, and are saved byte for byte', async ({ browser }) => {
-  const { alice, bob, aliceNetwork } = await twoPeople(browser);
+test('a file and an image attached offline arrive after reconnecting, and are saved byte for byte', async ({ launchApp }) => {
+  browserHostOnly(SAVING_IS_A_BROWSER_DOWNLOAD);
+  const { alice, bob, aliceNetwork } = await twoPeople(launchApp);
   const report = randomBytes(300 * 1024);
   const photo = pngImage(640, 400);
 
@@ -96,9 +96,10 @@ test('a file and an image attached offline arrive after reconnecting, and are sa
 });
 
 test('files dropped on the conversation and an image pasted into the message box are attached; Remove takes one back', async ({
-  browser,
+  launchApp,
 }) => {
-  const { alice, bob } = await twoPeople(browser);
+  browserHostOnly(SAVING_IS_A_BROWSER_DOWNLOAD);
+  const { alice, bob } = await twoPeople(launchApp);
   const notes = randomBytes(2048);
   const picture = pngImage(120, 80);
   await dropFiles(alice.page.getByRole('region', { name: 'Bob Builder' }), [
@@ -122,8 +123,8 @@ test('files dropped on the conversation and an image pasted into the message box
   expect(await savedHash(bob.page, () => received.getByRole('button', { name: 'Save notes.bin' }).click())).toBe(sha256Of(notes));
 });
 
-test('a file over the limit is refused by name before anything is queued', async ({ browser }) => {
-  const { alice } = await twoPeople(browser);
+test('a file over the limit is refused by name before anything is queued', async ({ launchApp }) => {
+  const { alice } = await twoPeople(launchApp);
   const chooser = alice.page.waitForEvent('filechooser');
   await alice.page.getByRole('button', { name: 'Attach', exact: true }).click();
   // The server's default limit is 100 MB; one byte more (a sparse file: nothing is written).
@@ -137,8 +138,8 @@ test('a file over the limit is refused by name before anything is queued', async
   await expect(alice.page.getByRole('list', { name: 'Attachments' })).toHaveCount(0);
 });
 
-test('a voice message recorded with the microphone plays on the other side', async ({ browser }) => {
-  const { alice, bob } = await twoPeople(browser);
+test('a voice message recorded with the microphone plays on the other side', async ({ launchApp }) => {
+  const { alice, bob } = await twoPeople(launchApp);
 
   await alice.page.getByRole('button', { name: 'Record voice message' }).click();
   const timer = alice.page.getByRole('timer');

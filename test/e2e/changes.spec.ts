@@ -1,4 +1,5 @@
-import { expect, test, type Browser } from '@playwright/test';
+import { expect, test } from './support/app.js';
+import type { LaunchApp } from './support/running-app.js';
 import type { TcpProxy } from '../support/tcp-proxy.js';
 import type { MessengerPage } from './support/messenger-page.js';
 import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
@@ -6,8 +7,8 @@ import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
 const resources = cleanedUpAfterEach();
 
 /** Alice reaches the server through a proxy the test can cut; Bob connects directly. */
-async function twoPeople(browser: Browser) {
-  const people = await aliceAndBob(browser, resources, 'changes');
+async function twoPeople(launchApp: LaunchApp) {
+  const people = await aliceAndBob(launchApp, resources, 'changes');
   await people.bob.openConversationWith('Alice Liddell');
   return people;
 }
@@ -57,13 +58,13 @@ async function playConversation(alice: MessengerPage, bob: MessengerPage, aliceO
   await expect(alice.log.getByRole('article')).toHaveCount(2);
 }
 
-test('reply, react, edit and delete travel between two people, and the quote follows', async ({ browser }) => {
-  const { alice, bob } = await twoPeople(browser);
+test('reply, react, edit and delete travel between two people, and the quote follows', async ({ launchApp }) => {
+  const { alice, bob } = await twoPeople(launchApp);
   await playConversation(alice, bob);
 });
 
-test('the same with Alice offline for the reaction, edit and delete: all arrive once, in order', async ({ browser }) => {
-  const { alice, bob, aliceNetwork } = await twoPeople(browser);
+test('the same with Alice offline for the reaction, edit and delete: all arrive once, in order', async ({ launchApp }) => {
+  const { alice, bob, aliceNetwork } = await twoPeople(launchApp);
   await playConversation(alice, bob, aliceNetwork);
   // Bob joins the reaction with one click; both see the count, and he can take his back.
   await bob.reaction('Sure thing', '👍', 1).click();

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
 import { cleanedUpAfterEach, threePeople } from './support/test-resources.js';
 
@@ -18,8 +18,8 @@ async function createGroup(person: MessengerPage, name: string, usernames: strin
   await expect(dialog).toBeHidden();
 }
 
-test('a message forwarded offline to two conversations reaches each once, named after its author', async ({ browser }) => {
-  const { alice, bob, carol, aliceNetwork } = await threePeople(browser, resources, 'forward');
+test('a message forwarded offline to two conversations reaches each once, named after its author', async ({ launchApp }) => {
+  const { alice, bob, carol, aliceNetwork } = await threePeople(launchApp, resources, 'forward');
 
   // Bob writes to Alice; one of his messages he deletes again.
   await bob.startConversation('alice');

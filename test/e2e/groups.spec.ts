@@ -1,10 +1,10 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/app.js';
 import { cleanedUpAfterEach, threePeople } from './support/test-resources.js';
 
 const resources = cleanedUpAfterEach();
 
-test('a group created offline reaches everyone; names, ticks, removal and leaving', async ({ browser }) => {
-  const { alice, bob, carol, aliceNetwork } = await threePeople(browser, resources, 'groups');
+test('a group created offline reaches everyone; names, ticks, removal and leaving', async ({ launchApp }) => {
+  const { alice, bob, carol, aliceNetwork } = await threePeople(launchApp, resources, 'groups');
 
   // Alice has talked to Bob and Carol before, so she knows them without the server.
   await alice.startConversation('bob');

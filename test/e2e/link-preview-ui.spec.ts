@@ -2,7 +2,7 @@
  * Issue 10: a link preview made by the sender from a local test page (the hosts run with
  * --allow-loopback-previews), shown to both people; "Remove preview" sends without one.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/app.js';
 import { PREVIEW_PAGE, startPreviewSite, type PreviewSite } from '../support/link-preview-site.js';
 import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
 
@@ -13,9 +13,9 @@ test.afterEach(async () => {
   site = null;
 });
 
-test('the sender’s preview of a local page reaches the other person; a removed one is not sent', async ({ browser }) => {
+test('the sender’s preview of a local page reaches the other person; a removed one is not sent', async ({ launchApp }) => {
   site = await startPreviewSite();
-  const { alice, bob } = await aliceAndBob(browser, resources, 'preview', { allowLoopbackPreviews: true });
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'preview', { allowLoopbackPreviews: true });
   await alice.openConversationWith('Bob Builder');
   const composer = alice.page.getByRole('textbox', { name: 'Message' });
   const url = site.url('/page');

@@ -3,13 +3,16 @@
  * and every emoji can be used: the full picker from the reaction row's "More emoji" (searching,
  * recently used first) and from the composer.
  */
-import { expect, test } from '@playwright/test';
+import { browserHostOnly, expect, test } from './support/app.js';
 import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
 
 const resources = cleanedUpAfterEach();
 
-test('links open outside the app; other schemes are never links', async ({ browser }) => {
-  const { alice, bob } = await aliceAndBob(browser, resources, 'links');
+test('links open outside the app; other schemes are never links', async ({ launchApp }) => {
+  browserHostOnly(
+    'the link opens in a new browser tab there, which the test follows; Electron hands it to the system browser (test/unit/hosts/electron-helpers.test.ts)',
+  );
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'links');
   // The "site" the link leads to, answered here so the test needs no network.
   await bob.page
     .context()
@@ -59,8 +62,8 @@ test('links open outside the app; other schemes are never links', async ({ brows
   await expect(shown.getByRole('link')).toHaveAttribute('href', 'https://example.com/@bob');
 });
 
-test('reacting with any emoji from "More emoji", recently used first, and emoji in the composer', async ({ browser }) => {
-  const { alice, bob } = await aliceAndBob(browser, resources, 'emoji');
+test('reacting with any emoji from "More emoji", recently used first, and emoji in the composer', async ({ launchApp }) => {
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'emoji');
   await alice.send('Launch day');
   await bob.openConversationWith('Alice Liddell');
   await expect(bob.message('Launch day')).toBeVisible();

@@ -3,10 +3,10 @@
  * rows in the DOM however long the history, returns to the newest with "Jump to latest", and a
  * search result 5,000 messages back opens with that message current and history around it.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
-import { startBrowserHost, startServer, tempDir } from './support/processes.js';
-import { cleanedUpAfterEach, openApp } from './support/test-resources.js';
+import { startServer, tempDir } from './support/processes.js';
+import { cleanedUpAfterEach } from './support/test-resources.js';
 import { randomUUID } from 'node:crypto';
 import { createServerHarness } from '../support/server-harness.js';
 
@@ -22,17 +22,14 @@ const text = (n: number) => `Entry ${n} marker${n}x`;
 const drawnArticles = (alice: MessengerPage) => alice.log.getByRole('article').count();
 
 test('a long history: lands on the unread divider, jumps to the latest and to a search result 5,000 back', async ({
-  browser,
+  launchApp,
 }) => {
   const serverData = tempDir('e2e-long-server-');
-  const aliceProfile = tempDir('e2e-long-alice-');
-  resources.dirs.push(serverData, aliceProfile);
+  resources.dirs.push(serverData);
   // Bob writes thousands of messages at once below, far past one connection's frame budget.
   const server = await startServer(serverData.path, 0, ['--frames-per-second', '1000000', '--frame-burst', '1000000']);
   resources.running.push(server);
-  const aliceHost = await startBrowserHost(aliceProfile.path, server.url);
-  resources.running.push(aliceHost);
-  const alice = await openApp(browser, aliceHost.url);
+  const { messenger: alice } = await launchApp({ name: 'long-alice', serverUrl: server.url });
   await alice.createAccount('alice', 'Alice Liddell');
 
   // Bob is a bare socket: he writes the long history quickly, every send in flight at once.

@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
-import { startBrowserHost, startServer, tempDir, type RunningProcess } from './support/processes.js';
-import { cleanedUpAfterEach, openApp } from './support/test-resources.js';
+import { expect, test } from './support/app.js';
+import { startServer, tempDir, type RunningProcess } from './support/processes.js';
+import { cleanedUpAfterEach } from './support/test-resources.js';
 
 const { running, dirs } = cleanedUpAfterEach();
 
@@ -9,18 +9,14 @@ function track<T extends RunningProcess>(process: T): T {
   return process;
 }
 
-test('two people message each other, offline included, and history survives a restart', async ({ browser }) => {
+test('two people message each other, offline included, and history survives a restart', async ({ launchApp }) => {
   const serverData = tempDir('e2e-server-');
-  const aliceProfile = tempDir('e2e-alice-');
-  const bobProfile = tempDir('e2e-bob-');
-  dirs.push(serverData, aliceProfile, bobProfile);
+  dirs.push(serverData);
 
   let server = track(await startServer(serverData.path));
-  const aliceHost = track(await startBrowserHost(aliceProfile.path, server.url));
-  let bobHost = track(await startBrowserHost(bobProfile.path, server.url));
-
-  const alice = await openApp(browser, aliceHost.url);
-  const bob = await openApp(browser, bobHost.url);
+  const { messenger: alice } = await launchApp({ name: 'alice', serverUrl: server.url });
+  const bobApp = await launchApp({ name: 'bob', serverUrl: server.url });
+  const bob = bobApp.messenger;
   await expect(alice.serverField).toHaveValue(server.url);
   // An unencrypted address of another machine is pointed out; this computer's is not.
   const inTheClear = alice.page.getByText('This address is not encrypted');
@@ -35,15 +31,13 @@ test('two people message each other, offline included, and history survives a re
   await expect(alice.connection).toContainText('Online');
 
   // Bob's app is closed: Alice's message reaches the server but not Bob yet.
-  await bobHost.stop();
+  await bobApp.stop();
   await alice.startConversation('bob');
   await alice.send('Hello Bob');
   await expect(alice.status('Hello Bob', 'Sent')).toBeVisible();
 
   // Bob's app starts again: it stores the message (Delivered), then he reads it (Read).
-  bobHost = track(await startBrowserHost(bobProfile.path, server.url, bobHost.port));
-  // A new start prints a new one-time address: Bob opens it (the old session ended with the host).
-  await bob.page.goto(bobHost.url);
+  await bobApp.start();
   await expect(bob.conversationWith('Alice Liddell').getByLabel('1 unread')).toBeVisible();
   await expect(alice.status('Hello Bob', 'Delivered')).toBeVisible();
   await bob.openConversationWith('Alice Liddell');
@@ -71,9 +65,7 @@ test('two people message each other, offline included, and history survives a re
 
   // Bob's app restarts while the network is down: his history is all there from the mirror.
   await server.stop();
-  await bobHost.stop();
-  bobHost = track(await startBrowserHost(bobProfile.path, server.url, bobHost.port));
-  await bob.page.goto(bobHost.url);
+  await bobApp.restart();
   await expect(bob.connection).toContainText('Offline');
   await bob.openConversationWith('Alice Liddell');
   for (const text of ['Hello Bob', ...offline]) await expect(bob.message(text)).toHaveCount(1);

@@ -3,9 +3,9 @@
  * follow the person to their other device; a draft survives a restart of the app; blocking stops
  * delivery both ways until lifted.
  */
-import { expect, test, type Locator } from '@playwright/test';
+import type { Locator } from '@playwright/test';
+import { expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
-import { startBrowserHost } from './support/processes.js';
 import { aliceAndBob, anotherDevice, cleanedUpAfterEach } from './support/test-resources.js';
 
 const resources = cleanedUpAfterEach();
@@ -45,8 +45,8 @@ async function backToMain(person: MessengerPage) {
   await expect(person.conversations).toBeVisible();
 }
 
-test('pins show on both sides, newest first, and clicking cycles through them', async ({ browser }) => {
-  const { alice, bob } = await aliceAndBob(browser, resources, 'pins');
+test('pins show on both sides, newest first, and clicking cycles through them', async ({ launchApp }) => {
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'pins');
   await alice.openConversationWith('Bob Builder');
   await alice.send('The address is 12 Elm Street');
   await alice.send('Meet at seven');
@@ -81,11 +81,13 @@ test('pins show on both sides, newest first, and clicking cycles through them', 
   await expect(pinnedBar(alice)).toBeHidden();
 });
 
-test('archive and mute on one device show on the second; a new message brings back only an unmuted one', async ({ browser }) => {
-  const { alice, bob, server } = await aliceAndBob(browser, resources, 'archive');
+test('archive and mute on one device show on the second; a new message brings back only an unmuted one', async ({
+  launchApp,
+}) => {
+  const { alice, bob, server } = await aliceAndBob(launchApp, resources, 'archive');
   await alice.openConversationWith('Bob Builder');
   await alice.send('Hello from the phone');
-  const laptop = await anotherDevice(browser, resources, 'archive', server.url, 'alice');
+  const laptop = await anotherDevice(launchApp, resources, 'archive', server.url, 'alice');
   await expect(entryIn(laptop, 'Conversations', 'Bob Builder')).toBeVisible();
 
   await conversationMenu(alice, 'Archive');
@@ -128,21 +130,19 @@ test('archive and mute on one device show on the second; a new message brings ba
   await expect(entryIn(laptop, 'Conversations', 'Bob Builder')).toContainText('Back in the list');
 });
 
-test('a draft survives a restart of the app, with its reply, and shows in the list', async ({ browser }) => {
-  const { alice, bob, aliceNetwork, aliceHost, aliceProfile } = await aliceAndBob(browser, resources, 'drafts');
+test('a draft survives a restart of the app, with its reply, and shows in the list', async ({ launchApp }) => {
+  const { alice, bob, aliceApp } = await aliceAndBob(launchApp, resources, 'drafts');
   await bob.openConversationWith('Alice Liddell');
   await bob.send('Are you free on Sunday?');
   await alice.openConversationWith('Bob Builder');
   await hoverAction(alice, 'Are you free on Sunday?', 'Reply');
-  const composer = alice.page.getByRole('textbox', { name: 'Message' });
+  let composer = alice.page.getByRole('textbox', { name: 'Message' });
   await composer.fill('Half a thought about Sunday');
   await expect(alice.conversationWith('Bob Builder')).toContainText('Draft: Half a thought about Sunday');
 
-  await aliceHost.stop();
-  const restarted = await startBrowserHost(aliceProfile, aliceNetwork.url, aliceHost.port);
-  resources.running.push(restarted);
-  // A new start prints a new one-time address (the old session ended with the host).
-  await alice.page.goto(restarted.url);
+  await aliceApp.restart();
+  // The app may come back in a new window (Electron): the message box is looked up there.
+  composer = alice.page.getByRole('textbox', { name: 'Message' });
   await expect(alice.conversationWith('Bob Builder')).toContainText('Draft: Half a thought about Sunday');
   await alice.openConversationWith('Bob Builder');
   await expect(composer).toHaveValue('Half a thought about Sunday');
@@ -156,8 +156,8 @@ test('a draft survives a restart of the app, with its reply, and shows in the li
   await expect(alice.conversationWith('Bob Builder')).toContainText('Half a thought about Sunday');
 });
 
-test('blocking stops delivery both ways until the block is lifted', async ({ browser }) => {
-  const { alice, bob } = await aliceAndBob(browser, resources, 'block');
+test('blocking stops delivery both ways until the block is lifted', async ({ launchApp }) => {
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'block');
   await alice.openConversationWith('Bob Builder');
   await alice.send('Before the block');
   await bob.openConversationWith('Alice Liddell');
@@ -198,10 +198,10 @@ test('blocking stops delivery both ways until the block is lifted', async ({ bro
   await expect(bob.page.getByRole('textbox', { name: 'Message' })).toBeVisible();
 });
 
-test('a draft typed on one device shows on the other, in the list and in an open composer', async ({ browser }) => {
-  const { alice, server } = await aliceAndBob(browser, resources, 'draft-sync');
+test('a draft typed on one device shows on the other, in the list and in an open composer', async ({ launchApp }) => {
+  const { alice, server } = await aliceAndBob(launchApp, resources, 'draft-sync');
   await alice.openConversationWith('Bob Builder');
-  const laptop = await anotherDevice(browser, resources, 'draft-sync', server.url, 'alice');
+  const laptop = await anotherDevice(launchApp, resources, 'draft-sync', server.url, 'alice');
   await laptop.openConversationWith('Bob Builder');
 
   await alice.page.getByRole('textbox', { name: 'Message' }).fill('Written on the phone');

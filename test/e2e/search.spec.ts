@@ -1,4 +1,5 @@
-import { expect, test, type Locator } from '@playwright/test';
+import { type Locator } from '@playwright/test';
+import { expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
 import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
 
@@ -23,8 +24,8 @@ async function search(person: MessengerPage, query: string) {
   await expect(results(person)).toHaveAttribute('aria-busy', 'false');
 }
 
-test('search finds an edited message by its new text and never by its old one, marking the match', async ({ browser }) => {
-  const { alice, bob } = await aliceAndBob(browser, resources, 'search-edit');
+test('search finds an edited message by its new text and never by its old one, marking the match', async ({ launchApp }) => {
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'search-edit');
   await alice.send('Lunch at noon?');
   await alice.send('See you there');
   await alice.edit('Lunch at noon?', 'Lunch at one?');
@@ -62,8 +63,8 @@ test('search finds an edited message by its new text and never by its old one, m
   await expect(bob.page.getByText('No messages found')).toBeVisible();
 });
 
-test('Ctrl+K focuses the search box from anywhere and Escape clears it', async ({ browser }) => {
-  const { alice } = await aliceAndBob(browser, resources, 'search-keys');
+test('Ctrl+K focuses the search box from anywhere and Escape clears it', async ({ launchApp }) => {
+  const { alice } = await aliceAndBob(launchApp, resources, 'search-keys');
   await alice.send('Just checking in');
   const composer = alice.page.getByRole('textbox', { name: 'Message' });
   await composer.click();
@@ -89,8 +90,8 @@ test('Ctrl+K focuses the search box from anywhere and Escape clears it', async (
   await expect(alice.conversations).toBeVisible();
 });
 
-test('search ignores case and finds prefixes, Cyrillic included', async ({ browser }) => {
-  const { alice, bob } = await aliceAndBob(browser, resources, 'search-words');
+test('search ignores case and finds prefixes, Cyrillic included', async ({ launchApp }) => {
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'search-words');
   await alice.send('Привет, Боб! Как дела?');
   await alice.send('The parcel was delivered this morning');
   await expect(bob.conversationWith('Alice Liddell')).toBeVisible();
@@ -108,8 +109,8 @@ test('search ignores case and finds prefixes, Cyrillic included', async ({ brows
   await expect(result(bob, 'delivered').locator('mark')).toHaveText(['parcel', 'morning']);
 });
 
-test('a result opens its conversation at the message, by click or by Enter, and the query stays', async ({ browser }) => {
-  const { alice, bob } = await aliceAndBob(browser, resources, 'search-open');
+test('a result opens its conversation at the message, by click or by Enter, and the query stays', async ({ launchApp }) => {
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'search-open');
   for (const text of ['Apples are red', 'Bananas are yellow', 'Cherries are red too', 'Dates are brown']) await alice.send(text);
   await expect(bob.conversationWith('Alice Liddell')).toBeVisible();
 

@@ -2,14 +2,14 @@
  * Issue 12: sessions end. A person sees the devices signed in to their account in Settings, signs
  * the others out from there (they land on the sign-in screen at once), and changes their password.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/app.js';
 import { aliceAndBob, anotherDevice, cleanedUpAfterEach } from './support/test-resources.js';
 
 const resources = cleanedUpAfterEach();
 
-test('Settings lists this account’s sessions, ends the others, and changes the password', async ({ browser }) => {
-  const { alice, server } = await aliceAndBob(browser, resources, 'sessions');
-  const laptop = await anotherDevice(browser, resources, 'sessions', server.url, 'alice');
+test('Settings lists this account’s sessions, ends the others, and changes the password', async ({ launchApp }) => {
+  const { alice, server } = await aliceAndBob(launchApp, resources, 'sessions');
+  const laptop = await anotherDevice(launchApp, resources, 'sessions', server.url, 'alice');
 
   await alice.page.getByRole('button', { name: 'Settings', exact: true }).click();
   const settings = alice.page.getByRole('dialog', { name: 'Settings' });

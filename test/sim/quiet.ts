@@ -7,12 +7,13 @@ const SETTLE_STEP_MS = 1_000;
 const QUIET_STEPS = 3;
 
 /**
- * Heals the network (no faults, everyone reachable) and runs virtual time until the world is
+ * Heals the network (no faults, everyone reachable, Work offline off) and runs virtual time until the world is
  * quiet: see notQuiet(). Reconnect backoff caps at 30 s and outbox backoff at 60 s, so a healthy
  * world gets there in a few virtual minutes; not getting there at all is a failure in its own right.
  */
 export async function settle(world: SimWorld): Promise<void> {
   world.network.heal();
+  for (const device of world.devices) await device.core.setPreferences({ workOffline: false });
   const deadline = world.scheduler.now + SETTLE_LIMIT_MS;
   let quietSteps = 0;
   while (world.scheduler.now < deadline) {

@@ -19,6 +19,7 @@ import {
   RestartServer,
   SetFaults,
   Settle,
+  WorkOffline,
 } from './world-steps.js';
 
 /** How steps are drawn: which device, which choice, and how often each kind comes up. */
@@ -110,6 +111,7 @@ export const stepArbitrary: fc.Arbitrary<SimCommand> = fc.oneof(
   { weight: 8, arbitrary: duration.map((ms) => new Advance(ms)) },
   { weight: 1, arbitrary: device.map((d) => new GoOffline(d)) },
   { weight: 1, arbitrary: device.map((d) => new GoOnline(d)) },
+  { weight: 1, arbitrary: fc.tuple(device, fc.boolean()).map(([d, on]) => new WorkOffline(d, on)) },
   { weight: 1, arbitrary: device.map((d) => new Crash(d)) },
   { weight: 1, arbitrary: device.map((d) => new Quit(d)) },
   {

@@ -30,6 +30,26 @@ export class GoOnline extends Step {
   }
 }
 
+/**
+ * QA's Work offline switch (a device preference): on, the core drops its connection and opens no
+ * other, through crashes and restarts (it is kept in the profile), until switched off; settling
+ * switches it off, as it heals the network.
+ */
+export class WorkOffline extends Step {
+  constructor(
+    readonly device: string,
+    readonly on: boolean,
+  ) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    await world.device(this.device).core.setPreferences({ workOffline: this.on });
+  }
+  toString() {
+    return `workOffline(${this.device}, ${this.on ? 'on' : 'off'})`;
+  }
+}
+
 export class Crash extends Step {
   constructor(readonly device: string) {
     super();

@@ -63,6 +63,11 @@ export class Downloader {
     this.queue.kick();
   }
 
+  /** Cuts off the downloads under way (they resume from what arrived when online again). */
+  interrupt(): void {
+    this.queue.interrupt();
+  }
+
   /** Cancels every download; what arrived stays on disk for the next start. */
   stop(): void {
     this.queue.stop();

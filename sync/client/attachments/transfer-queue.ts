@@ -43,6 +43,15 @@ export class TransferQueue<Job> {
     this.kick();
   }
 
+  /**
+   * Work offline: what is running is cut off now, as a lost network would cut it (what arrived so
+   * far is kept, as after any failed attempt), and nothing starts until setOnline(true).
+   */
+  interrupt(): void {
+    this.online = false;
+    for (const controller of this.running.values()) controller.abort();
+  }
+
   /** Starts what is waiting, up to the limit running at once. */
   kick(): void {
     if (!this.online || this.stopped) return;

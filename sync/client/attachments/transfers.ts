@@ -47,6 +47,12 @@ export class AttachmentTransfers {
     this.downloader.setOnline(online);
   }
 
+  /** Work offline: cut off now, not only when the next attempt would start. */
+  interrupt(): void {
+    this.uploader.interrupt();
+    this.downloader.interrupt();
+  }
+
   /** New own files (compose, retry) or received ones may be waiting. */
   kick(): void {
     this.uploader.kick();

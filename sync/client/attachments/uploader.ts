@@ -110,6 +110,11 @@ export class Uploader {
     this.queue.setOnline(online);
   }
 
+  /** Cuts off the uploads under way (they resume from where the server is when online again). */
+  interrupt(): void {
+    this.queue.interrupt();
+  }
+
   /** Starts what is pending, up to the limit of parallel uploads. */
   kick(): void {
     this.queue.kick();

@@ -11,7 +11,7 @@ import type {
 } from '../../protocol/frames.js';
 import { encryptPlainDatabase, isPlainDatabaseFile } from '../../node/database-key.js';
 import { ensurePrivateFile, restrictFiles } from '../../node/private-files.js';
-import { cachedStatement, openDatabase, type Db, type OpenOptions } from '../../node/sqlite.js';
+import { cachedStatement, openDatabase, schemaVersion, type Db, type OpenOptions } from '../../node/sqlite.js';
 import { recountUnread, refreshLastMessage } from './conversation-stats.js';
 import { AttachmentStore, type ComposedAttachment } from './attachments.js';
 import { FileKeyStore } from './file-key-store.js';
@@ -19,6 +19,7 @@ import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import { isUnreadableDatabaseError, MirrorUnreadableError } from './mirror-unreadable.js';
+import { OutboxInspection } from './outbox-inspection.js';
 import { OutboxStore } from './outbox-store.js';
 import type { SalvagedOutbox } from './outbox-salvage.js';
 import { restoreSalvaged } from './salvage-restore.js';
@@ -54,6 +55,8 @@ export interface StoredMessage {
  */
 export class Mirror {
   readonly outbox: OutboxStore;
+  /** The outbox as the inspector lists it (Settings → "Outbox"). */
+  readonly outboxInspection: OutboxInspection;
   readonly attachments: AttachmentStore;
   readonly views: MirrorViews;
   readonly search: MessageSearch;
@@ -67,6 +70,7 @@ export class Mirror {
 
   private constructor(private readonly db: Db) {
     this.outbox = new OutboxStore(db);
+    this.outboxInspection = new OutboxInspection(db);
     this.attachments = new AttachmentStore(db);
     this.views = new MirrorViews(db, this.outbox, this.attachments);
     this.search = new MessageSearch(db);
@@ -98,6 +102,12 @@ export class Mirror {
 
   get isOpen(): boolean {
     return this.db.open;
+  }
+
+  /** The SQLite library's version (SQLCipher's build of it) and this file's schema version (user_version). */
+  versions(): { sqlite: string; schemaVersion: number } {
+    const sqlite = cachedStatement(this.db, 'SELECT sqlite_version() AS version').get() as { version: string };
+    return { sqlite: sqlite.version, schemaVersion: schemaVersion(this.db) };
   }
 
   close(): void {

@@ -103,7 +103,8 @@ export interface QueuedChange {
   on?: boolean;
 }
 
-interface OutboxRow {
+/** An outbox row as stored, with the columns of its message that the queries join in. */
+export interface OutboxRow {
   id: number;
   conversation_id: string;
   client_id: string;
@@ -231,6 +232,17 @@ export class OutboxStore {
     cachedStatement(this.db, 'UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?').run(nextAttemptAt, reason, id);
   }
 
+  /**
+   * "Retry now": the row, and every row queued ahead of it in its conversation (they go first),
+   * may go at once.
+   */
+  releaseThrough(conversationId: string, id: number): void {
+    cachedStatement(
+      this.db,
+      "UPDATE outbox SET next_attempt_at = 0 WHERE conversation_id = ? AND id <= ? AND status = 'pending' AND next_attempt_at > 0",
+    ).run(conversationId, id);
+  }
+
   /** Everything pending may go now (used when the connection comes back). */
   releaseDeferred(): void {
     cachedStatement(this.db, "UPDATE outbox SET next_attempt_at = 0 WHERE status = 'pending'").run();
@@ -341,7 +353,8 @@ export class OutboxStore {
   }
 }
 
-function toEntry(row: OutboxRow): OutboxEntry {
+/** A row read back, its payload checked: what the sender sends, and the inspector lists. */
+export function toEntry(row: OutboxRow): OutboxEntry {
   const base = {
     id: row.id,
     conversationId: row.conversation_id,

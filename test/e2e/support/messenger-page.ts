@@ -2,7 +2,21 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 /** What a person does in the messenger, in the words of its accessible names. */
 export class MessengerPage {
-  constructor(readonly page: Page) {}
+  #page: Page;
+
+  constructor(page: Page) {
+    this.#page = page;
+  }
+
+  /** The app's window now. Read it again after a restart: the Electron app comes back in a new one. */
+  get page(): Page {
+    return this.#page;
+  }
+
+  /** For the app launchers (app.ts): the app restarted and shows itself in `page`. */
+  reopenedIn(page: Page): void {
+    this.#page = page;
+  }
 
   async createAccount(username: string, displayName: string, password = 'a long enough password') {
     await this.page.getByRole('tab', { name: 'Create account' }).click();

@@ -82,6 +82,13 @@ export function startServer(dataDir: string, port = 0, extraArgs: readonly strin
 export interface BrowserHostOptions {
   /** --allow-loopback-previews: link previews may fetch http://127.0.0.1 pages (a local test site). */
   allowLoopbackPreviews?: boolean;
+  /** More of the flags both hosts take (e.g. --offline, --log-level <level>). */
+  extraArgs?: readonly string[];
+}
+
+/** The flags these options stand for, as both hosts take them. */
+export function hostArgs(options: BrowserHostOptions): string[] {
+  return [...(options.allowLoopbackPreviews ? ['--allow-loopback-previews'] : []), ...(options.extraArgs ?? [])];
 }
 
 export function startBrowserHost(
@@ -92,16 +99,7 @@ export function startBrowserHost(
 ): Promise<RunningProcess> {
   return startProcess(
     process.execPath,
-    [
-      BROWSER_HOST_ENTRY,
-      '--port',
-      String(port),
-      '--profile',
-      profileDir,
-      '--server',
-      serverUrl,
-      ...(options.allowLoopbackPreviews ? ['--allow-loopback-previews'] : []),
-    ],
+    [BROWSER_HOST_ENTRY, '--port', String(port), '--profile', profileDir, '--server', serverUrl, ...hostArgs(options)],
     // The full printed address: the key in it is what lets a browser in (main/browser/bridge-lock.ts).
     /http:\/\/127\.0\.0\.1:\d+\/\?k=[0-9a-f]+/,
     'The browser host',

@@ -1,11 +1,13 @@
 /**
  * What every end-to-end spec starts and must stop: processes, proxies and temporary folders,
- * collected while a test runs and cleaned up after each one; and a page per person.
+ * collected while a test runs and cleaned up after each one; and the people a spec starts with,
+ * each in their own app (started by `launchApp` from ./app.ts, in whichever target runs).
  */
 import { test, type Browser, type BrowserContext } from '@playwright/test';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { MessengerPage } from './messenger-page.js';
-import { startBrowserHost, startServer, tempDir, type BrowserHostOptions, type RunningProcess } from './processes.js';
+import { hostArgs, startServer, tempDir, type BrowserHostOptions, type RunningProcess } from './processes.js';
+import type { LaunchApp, RunningApp } from './running-app.js';
 
 export interface TestResources {
   running: RunningProcess[];
@@ -33,7 +35,10 @@ export function cleanedUpAfterEach(): TestResources {
   return resources;
 }
 
-/** The app at `url` in a browser context of its own (one person, one profile). */
+/**
+ * The app at `url` in a browser context of its own (one person, one profile). The browser host
+ * only: a spec that starts people with `launchApp` (./app.ts) runs on every target.
+ */
 export async function openApp(browser: Browser, url: string): Promise<MessengerPage> {
   const context = await browser.newContext();
   openContexts.add(context);
@@ -45,10 +50,11 @@ export async function openApp(browser: Browser, url: string): Promise<MessengerP
 /**
  * A server and two people on it, each with an account and the app open: Alice reaches the server
  * through a proxy the test can cut (`aliceNetwork`), Bob directly. Alice has started their
- * conversation. Everything is registered in `resources` for clean-up.
+ * conversation. The server and the proxy are registered in `resources` for clean-up; `launchApp`
+ * stops the apps.
  */
 export async function aliceAndBob(
-  browser: Browser,
+  launchApp: LaunchApp,
   resources: TestResources,
   label: string,
   options: BrowserHostOptions = {},
@@ -57,46 +63,40 @@ export async function aliceAndBob(
   bob: MessengerPage;
   aliceNetwork: TcpProxy;
   server: RunningProcess;
-  aliceHost: RunningProcess;
-  aliceProfile: string;
+  /** Alice's app, to stop and start again. */
+  aliceApp: RunningApp;
 }> {
   const serverData = tempDir(`e2e-${label}-server-`);
-  const aliceProfile = tempDir(`e2e-${label}-alice-`);
-  const bobProfile = tempDir(`e2e-${label}-bob-`);
-  resources.dirs.push(serverData, aliceProfile, bobProfile);
+  resources.dirs.push(serverData);
   const server = await startServer(serverData.path);
   resources.running.push(server);
   const aliceNetwork = await startTcpProxy(server.port);
   resources.proxies.push(aliceNetwork);
-  const aliceHost = await startBrowserHost(aliceProfile.path, aliceNetwork.url, 0, options);
-  const bobHost = await startBrowserHost(bobProfile.path, server.url, 0, options);
-  resources.running.push(aliceHost, bobHost);
+  const args = hostArgs(options);
+  const aliceApp = await launchApp({ name: `${label}-alice`, serverUrl: aliceNetwork.url, args });
+  const bobApp = await launchApp({ name: `${label}-bob`, serverUrl: server.url, args });
 
-  const alice = await openApp(browser, aliceHost.url);
-  const bob = await openApp(browser, bobHost.url);
+  const alice = aliceApp.messenger;
+  const bob = bobApp.messenger;
   await bob.createAccount('bob', 'Bob Builder');
   await alice.createAccount('alice', 'Alice Liddell');
   await alice.startConversation('bob');
-  return { alice, bob, aliceNetwork, server, aliceHost, aliceProfile: aliceProfile.path };
+  return { alice, bob, aliceNetwork, server, aliceApp };
 }
 
 /**
- * Another device of an existing account: a browser host with a profile of its own on the same
- * server, and the app open in it, logged in (the default password of createAccount).
+ * Another device of an existing account: an app with a profile of its own on the same server,
+ * logged in (the default password of createAccount).
  */
 export async function anotherDevice(
-  browser: Browser,
+  launchApp: LaunchApp,
   resources: TestResources,
   label: string,
   serverUrl: string,
   username: string,
   password = 'a long enough password',
 ): Promise<MessengerPage> {
-  const profile = tempDir(`e2e-${label}-${username}-2-`);
-  resources.dirs.push(profile);
-  const host = await startBrowserHost(profile.path, serverUrl);
-  resources.running.push(host);
-  const device = await openApp(browser, host.url);
+  const { messenger: device } = await launchApp({ name: `${label}-${username}-2`, serverUrl });
   await device.logIn(username, password);
   return device;
 }
@@ -106,24 +106,23 @@ export async function anotherDevice(
  * server through a proxy the test can cut (`aliceNetwork`), Bob and Carol directly.
  */
 export async function threePeople(
-  browser: Browser,
+  launchApp: LaunchApp,
   resources: TestResources,
   label: string,
 ): Promise<{ alice: MessengerPage; bob: MessengerPage; carol: MessengerPage; aliceNetwork: TcpProxy }> {
   const serverData = tempDir(`e2e-${label}-server-`);
-  const profiles = ['alice', 'bob', 'carol'].map((name) => tempDir(`e2e-${label}-${name}-`));
-  resources.dirs.push(serverData, ...profiles);
+  resources.dirs.push(serverData);
   const server = await startServer(serverData.path);
   resources.running.push(server);
   const aliceNetwork = await startTcpProxy(server.port);
   resources.proxies.push(aliceNetwork);
-  const hosts = await Promise.all([
-    startBrowserHost(profiles[0]!.path, aliceNetwork.url),
-    startBrowserHost(profiles[1]!.path, server.url),
-    startBrowserHost(profiles[2]!.path, server.url),
-  ]);
-  resources.running.push(...hosts);
-  const [alice, bob, carol] = await Promise.all(hosts.map((host) => openApp(browser, host.url)));
+  const [alice, bob, carol] = (
+    await Promise.all([
+      launchApp({ name: `${label}-alice`, serverUrl: aliceNetwork.url }),
+      launchApp({ name: `${label}-bob`, serverUrl: server.url }),
+      launchApp({ name: `${label}-carol`, serverUrl: server.url }),
+    ])
+  ).map((app) => app.messenger);
   await bob!.createAccount('bob', 'Bob Builder');
   await carol!.createAccount('carol', 'Carol Chen');
   await alice!.createAccount('alice', 'Alice Liddell');

@@ -220,11 +220,12 @@ describe('client core under faults', () => {
       'refusals settled',
     );
     const settled = (await alice.listMessages({ conversationId })).messages;
-    // Acknowledged ones come first (by sequence), then the ones still waiting or failed.
+    // Acknowledged ones come first (by sequence), then the ones still waiting or failed: with the
+    // error's code (the renderer has the words), never the server's sentence.
     expect(settled.map((m) => [m.text, m.status, m.error])).toEqual([
       ['not blocked', expect.stringMatching(/sent|delivered/), null],
-      ['try again', 'failed', 'Refused by policy'],
-      ['never mind', 'failed', 'Refused by policy'],
+      ['try again', 'failed', 'invalid'],
+      ['never mind', 'failed', 'invalid'],
     ]);
 
     await alice.retryMessage({ messageId: kept.id });

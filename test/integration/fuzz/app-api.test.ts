@@ -20,6 +20,7 @@ import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, type BridgeServerFrame } from '../
 import type { AppTransport } from '../../../sync/app-api/client.js';
 import { APP_API_METHODS, appApiArgs, type AppApiMethod } from '../../../sync/app-api/contract.js';
 import { createAppDispatcher, type AppCallResult } from '../../../sync/app-api/dispatcher.js';
+import { LANGUAGES, THEMES } from '../../../sync/app-api/preferences.js';
 import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { createClientHarness, eventually } from '../../support/client-harness.js';
 import { openSnapshotReader, type DbSnapshot, type SnapshotReader } from '../../support/db-snapshot.js';
@@ -182,6 +183,9 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     getEditHistory: fc.record({ conversationId: conversation(), messageId: message() }),
     retryChange: fc.record({ changeId: validId }),
     discardChange: fc.record({ changeId: validId }),
+    listOutbox: fc.constant({}),
+    retryOutboxItem: fc.record({ id: validId }),
+    discardOutboxItem: fc.record({ id: validId }),
     setTyping: fc.record({ conversationId: conversation() }),
     getActivity: fc.record({ conversationId: conversation() }),
     searchMessages: fc.record({ query: fc.string({ maxLength: 200 }) }),
@@ -209,9 +213,21 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     listBlocked: fc.constant({}),
     getPrivacySettings: fc.constant({}),
     setShowOnline: fc.record({ showOnline: fc.constantFrom('everyone' as const, 'nobody' as const) }),
+    getPreferences: fc.constant({}),
+    // At least one of them: an empty change is not valid, so dropping the theme breaks the call.
+    setPreferences: fc.record(
+      {
+        theme: fc.constantFrom(...THEMES),
+        language: fc.constantFrom(...LANGUAGES, 'system' as const),
+        notificationPreviews: fc.boolean(),
+        workOffline: fc.boolean(),
+      },
+      { requiredKeys: ['theme'] },
+    ),
     fetchLinkPreview: fc.record({ url: fc.constant('http://127.0.0.1:1/') }),
     getCoreState: fc.constant({}),
     startFresh: fc.constant({}),
+    getAbout: fc.constant({}),
   };
 }
 
@@ -436,6 +452,9 @@ describe('the app API under hostile calls', () => {
         ...(['retryChange', 'discardChange'] as const).map((method) =>
           fc.record({ method: fc.constant(method), args: fc.record({ changeId: unknown }) }),
         ),
+        ...(['retryOutboxItem', 'discardOutboxItem'] as const).map((method) =>
+          fc.record({ method: fc.constant(method), args: fc.record({ id: unknown }) }),
+        ),
       );
       await fc.assert(
         fc.asyncProperty(fc.array(aimedAtNothing, { minLength: 1, maxLength: 5 }), async (calls) => {
@@ -610,7 +629,8 @@ describe('the app API under hostile calls', () => {
       preloadStubs.main = (method, args) => dispatch(method, args);
       await import('../../../preload/preload.js');
       messenger = preloadStubs.exposed.get('messenger') as typeof messenger;
-      expect(Object.keys(messenger).sort()).toEqual(['invoke', 'subscribe']);
+      // The app API, its events, and "Export logs" (answered by the main process, takes nothing).
+      expect(Object.keys(messenger).sort()).toEqual(['exportLogs', 'invoke', 'subscribe']);
       expect(await messenger.invoke('getConnectionState', undefined)).toEqual({ ok: true, result: 'online' });
     });
 

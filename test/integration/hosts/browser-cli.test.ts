@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
+import { PREFERENCES_FILE } from '../../../sync/client/preferences-store.js';
 import { isPlainDatabaseFile } from '../../../sync/node/database-key.js';
 import { wsText } from '../../../sync/node/ws-text.js';
 import { openBridgeSession } from './fixtures/bridge-session.js';
@@ -104,6 +105,17 @@ describe('browser host CLI', () => {
     expect(isPlainDatabaseFile(path.join(profileDir, 'mirror.sqlite'))).toBe(false);
     expect(readFileSync(path.join(profileDir, 'mirror.key'), 'latin1')).toMatch(/^[0-9a-f]{64}$/);
     expect(statSync(path.join(profileDir, 'mirror.key')).mode & 0o777).toBe(0o600);
+    expect(cli.stderr()).toBe('');
+  });
+
+  it('--offline starts the core with Work offline on, kept in the profile until switched off', async () => {
+    const profileDir = path.join(tempDir, 'offline');
+    const cli = runCli(['--port', '0', '--profile', profileDir, '--server', 'ws://127.0.0.1:7999', '--offline']);
+    await waitForUrl(cli);
+    const preferences: unknown = JSON.parse(readFileSync(path.join(profileDir, PREFERENCES_FILE), 'utf8'));
+    expect(preferences).toMatchObject({ workOffline: true });
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
     expect(cli.stderr()).toBe('');
   });
 

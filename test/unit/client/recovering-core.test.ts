@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, closeSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AppEvent } from '../../../sync/app-api/contract.js';
 import { openClientCore } from '../../../sync/client/client-core.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { RECOVERY_NOTE, readRecoveryNote, writeRecoveryNote } from '../../../sync/client/mirror/mirror-recovery.js';
@@ -79,5 +80,27 @@ describe('recovery across interrupted starts', () => {
     await core.close();
     expect(existsSync(join(dir, 'mirror.sqlite'))).toBe(false);
     expect(readdirSync(dir).filter((name) => name.startsWith('mirror.damaged-'))).toHaveLength(1);
+  });
+});
+
+describe('this device’s preferences during a recovery', () => {
+  it('are read and changed on the recovery screen, kept by Start fresh, and --offline is not forced on again by it', async () => {
+    const dir = profile();
+    tornMirror(dir);
+    const core = await openClientCoreWithRecovery(
+      { profileDir: dir, defaultServerUrl: 'ws://127.0.0.1:7999', workOffline: true },
+      (options) => openClientCore(options),
+    );
+    expect(await core.getCoreState()).toMatchObject({ kind: 'recovery' });
+    expect(await core.getPreferences()).toMatchObject({ workOffline: true, theme: 'system' });
+    const events: AppEvent[] = [];
+    core.subscribe((event) => events.push(event));
+    expect(await core.setPreferences({ theme: 'dark', workOffline: false })).toMatchObject({ theme: 'dark', workOffline: false });
+    expect(events).toEqual([{ type: 'preferences' }]);
+
+    await core.startFresh();
+    expect(await core.getCoreState()).toEqual({ kind: 'ready', diskFull: false });
+    expect(await core.getPreferences()).toMatchObject({ theme: 'dark', workOffline: false });
+    await core.close();
   });
 });

@@ -76,4 +76,23 @@ describe('TransferQueue', () => {
     queue.kick();
     expect(started).toEqual(['a', 'b']);
   });
+
+  it('interrupted (Work offline): cuts off what runs, starts nothing until online, then runs it all again', async () => {
+    const { queue, scheduler, started, finish, aborted } = queueOf(['a', 'b', 'c']);
+    queue.setOnline(true);
+    queue.interrupt();
+    expect(aborted).toEqual(['a', 'b']);
+    // The cut-off attempts end as failed ones do; neither they nor the waiting job start while offline.
+    finish.get('a')!('retry');
+    finish.get('b')!('retry');
+    await settle();
+    await scheduler.advance(120_000);
+    queue.kick();
+    expect(started).toEqual(['a', 'b']);
+    queue.setOnline(true);
+    expect(started).toEqual(['a', 'b', 'a', 'b']);
+    finish.get('a')!('done');
+    await settle();
+    expect(started).toEqual(['a', 'b', 'a', 'b', 'c']);
+  });
 });

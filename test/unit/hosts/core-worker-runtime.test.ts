@@ -76,7 +76,12 @@ describe('runCoreWorker', () => {
     // A call sent before the core is open waits for it rather than failing.
     port.fromHost({ type: 'call', id: 1, method: 'getDefaults', args: {} });
     await port.next((m) => m.type === 'ready');
-    expect(openedWith).toEqual({ ...data, nativeBinding: '/x/better_sqlite3.node', onFileKeys: expect.any(Function) as unknown });
+    expect(openedWith).toEqual({
+      ...data,
+      nativeBinding: '/x/better_sqlite3.node',
+      onFileKeys: expect.any(Function) as unknown,
+      logger: expect.any(Object) as unknown,
+    });
     expect(await port.reply(1)).toEqual({
       type: 'reply',
       id: 1,

@@ -131,22 +131,43 @@ describe('launch options', () => {
       profileDir: null,
       serverUrl: 'ws://127.0.0.1:7878',
       allowLoopbackPreviews: false,
+      workOffline: false,
+      logLevel: 'info',
+      logLevelProblem: null,
     });
     expect(
       parseLaunchOptions(
         ['/usr/bin/electron', '/repo', '--profile', 'alice', '--server=ws://10.0.0.2:9000', '--inspect'],
         '/home/me',
       ),
-    ).toEqual({ profileDir: path.resolve('/home/me', 'alice'), serverUrl: 'ws://10.0.0.2:9000', allowLoopbackPreviews: false });
+    ).toEqual({
+      profileDir: path.resolve('/home/me', 'alice'),
+      serverUrl: 'ws://10.0.0.2:9000',
+      allowLoopbackPreviews: false,
+      workOffline: false,
+      logLevel: 'info',
+      logLevelProblem: null,
+    });
     expect(parseLaunchOptions(['electron', '--profile', '--server', 'ws://x:1'], '/')).toEqual({
       profileDir: null,
       serverUrl: 'ws://x:1',
       allowLoopbackPreviews: false,
+      workOffline: false,
+      logLevel: 'info',
+      logLevelProblem: null,
     });
     expect(parseLaunchOptions(['electron', '/repo', '--allow-loopback-previews', '--profile', 'p'], '/')).toMatchObject({
       profileDir: path.resolve('/', 'p'),
       allowLoopbackPreviews: true,
     });
+  });
+
+  it('reads --offline: start with Work offline on', () => {
+    expect(parseLaunchOptions(['/opt/Messenger/messenger', '--offline', '--profile', 'p'], '/')).toMatchObject({
+      profileDir: path.resolve('/', 'p'),
+      workOffline: true,
+    });
+    expect(parseLaunchOptions(['/opt/Messenger/messenger', '--profile', 'p'], '/').workOffline).toBe(false);
   });
 
   it('finds the Chromium switches that would open the app to a remote debugger', () => {

@@ -170,7 +170,8 @@ describe('words for sizes, durations and transfer failures', () => {
   it('has words for every transfer error and refusal', () => {
     for (const code of TRANSFER_ERRORS) expect(describeTransferError(code)).toBe(en.transferErrors[code]);
     expect(describeTransferError('quota_exceeded')).toBe(en.refusals.quota_exceeded);
-    expect(describeTransferError('the server said no')).toBe('the server said no');
+    // Never anything else as it is: words for an error without a code.
+    expect(describeTransferError('the server said no')).toBe(en.errors.refused);
     // A message that failed because its file could not be uploaded says why in the same words.
     expect(describeRefusal('file_unreadable')).toBe(en.transferErrors.file_unreadable);
     expect(describeRefusal('checksum_mismatch')).toBe(en.refusals.checksum_mismatch);

@@ -17,10 +17,12 @@ import type {
   MessagePage,
   MessageView,
   NoticeView,
+  OutboxListing,
   PinnedMessageView,
   PrivacySettingsView,
   SessionInfo,
 } from '../../../sync/app-api/contract.js';
+import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/preferences.js';
 import type { User } from '../../../sync/protocol/frames.js';
 import { afterEach } from 'vitest';
 import { createAppStore, type AppStore } from '../../../renderer/state/store.js';
@@ -140,6 +142,10 @@ export class FakeApi {
   privacy: PrivacySettingsView = { showOnline: 'everyone' };
   /** fetchLinkPreview's answers by URL (null when absent). */
   previews = new Map<string, LinkPreviewView>();
+  /** What getPreferences answers (setPreferences changes it). */
+  preferences: Preferences = DEFAULT_PREFERENCES;
+  /** What listOutbox answers (discardOutboxItem takes an item out). */
+  outbox: OutboxListing = { items: [], total: 0 };
   /** What getCoreState answers; startFresh turns a recovery into a ready core without a session. */
   coreState: CoreState = { kind: 'ready', diskFull: false };
   /** Every call in order: method and arguments. */
@@ -270,6 +276,15 @@ export class FakeApi {
         }),
       fetchLinkPreview: (args: { url: string }) =>
         this.answer('fetchLinkPreview', args, () => this.previews.get(args.url) ?? null),
+      listOutbox: (args) => this.answer('listOutbox', args, () => this.outbox),
+      retryOutboxItem: (args: { id: string }) => this.answer('retryOutboxItem', args, () => null),
+      discardOutboxItem: (args: { id: string }) =>
+        this.answer('discardOutboxItem', args, () => {
+          const items = this.outbox.items.filter((item) => item.id !== args.id);
+          if (items.length === this.outbox.items.length) throw new Error('not_found');
+          this.outbox = { items, total: items.length };
+          return null;
+        }),
       listMessages: (args: ListArgs) =>
         this.answer('listMessages', args, () => {
           const history = this.histories.get(args.conversationId);
@@ -279,6 +294,12 @@ export class FakeApi {
           );
         }),
       getActivity: (args) => this.answer('getActivity', args, () => this.activity),
+      getPreferences: (args) => this.answer('getPreferences', args, () => this.preferences),
+      setPreferences: (args: Partial<Preferences>) =>
+        this.answer('setPreferences', args, () => {
+          this.preferences = { ...this.preferences, ...args };
+          return this.preferences;
+        }),
       getCoreState: (args) => this.answer('getCoreState', args, () => this.coreState),
       startFresh: (args) =>
         this.answer('startFresh', args, () => {

@@ -54,13 +54,14 @@ describe('typing line', () => {
 });
 
 describe('refusal reasons', () => {
-  it('has words for every reason code, and falls back to the raw text', () => {
+  it('has words for every reason code, and never shows anything else as it is', () => {
     for (const reason of REFUSAL_REASONS) {
       const words = describeRefusal(reason);
       expect(words).toBe(en.refusals[reason]);
       expect(words).not.toContain('_');
     }
-    expect(describeRefusal('the server is on fire')).toBe('the server is on fire');
+    expect(describeRefusal('the server is on fire')).toBe(en.errors.refused);
+    expect(describeRefusal('server_on_fire')).toBe('The server refused it (server_on_fire).');
   });
 
   it('says "no longer a member" for a conversation not found in a group you left', () => {
