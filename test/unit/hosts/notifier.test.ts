@@ -3,53 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { DESKTOP_STRINGS } from '../../../main/common/desktop-strings.js';
 import type { NotificationContent } from '../../../main/common/notification-decision.js';
 import { createNotifier, type NotifierDeps } from '../../../main/electron/notifier.js';
-import type { ConversationSummary, MessagePage, MessageView } from '../../../sync/app-api/contract.js';
+import type { MessagePage, MessageView } from '../../../sync/app-api/contract.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/preferences.js';
 import type { User } from '../../../sync/protocol/frames.js';
+import { conversationSummary, messageView } from '../../support/app-views.js';
 
 const ann: User = { id: 'u-ann', username: 'ann', displayName: 'Ann' };
 
 function message(id: string, seq: number, text: string, overrides: Partial<MessageView> = {}): MessageView {
-  return {
-    id,
-    conversationId: 'c1',
-    seq,
-    senderId: ann.id,
-    senderName: ann.displayName,
-    own: false,
-    text,
-    at: seq,
-    status: null,
-    error: null,
-    edited: false,
-    deleted: false,
-    replyTo: null,
-    reactions: [],
-    failedChanges: [],
-    attachments: [],
-    forwardedFrom: null,
-    linkPreview: null,
-    pinned: false,
-    ...overrides,
-  };
+  return messageView(ann, { id, seq, text, at: seq, ...overrides });
 }
 
-const conversation: ConversationSummary = {
-  id: 'c1',
-  kind: 'direct',
-  title: 'Ann',
-  peer: ann,
-  memberCount: 2,
-  isMember: true,
-  lastMessage: null,
-  unreadCount: 1,
-  mentionsYou: false,
-  lastActivityAt: 1,
-  archived: false,
-  muted: false,
-  draft: null,
-  blocked: false,
-};
+const conversation = conversationSummary(ann, { id: 'c1', unreadCount: 1 });
 
 interface Rig {
   deps: NotifierDeps;

@@ -25,6 +25,7 @@ import type {
 import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/preferences.js';
 import type { User } from '../../../sync/protocol/frames.js';
 import { afterEach } from 'vitest';
+import { conversationSummary, messageView } from '../../support/app-views.js';
 import { createAppStore, type AppStore } from '../../../renderer/state/store.js';
 import type { TransportStatus } from '../../../renderer/transport/types.js';
 
@@ -33,46 +34,11 @@ export const bob: User = { id: 'u-bob', username: 'bob', displayName: 'Bob Brown
 export const carol: User = { id: 'u-carol', username: 'carol', displayName: 'Carol Chen' };
 
 export function summary(overrides: Partial<ConversationSummary> & { id: string }): ConversationSummary {
-  return {
-    kind: 'direct',
-    title: bob.displayName,
-    peer: bob,
-    memberCount: 2,
-    isMember: true,
-    lastMessage: null,
-    unreadCount: 0,
-    mentionsYou: false,
-    lastActivityAt: 1,
-    archived: false,
-    muted: false,
-    draft: null,
-    blocked: false,
-    ...overrides,
-  };
+  return conversationSummary(bob, overrides);
 }
 
 export function message(overrides: Partial<MessageView> & { id: string }): MessageView {
-  return {
-    conversationId: 'c1',
-    seq: 1,
-    senderId: bob.id,
-    senderName: bob.displayName,
-    own: false,
-    text: `text of ${overrides.id}`,
-    at: 1000,
-    status: null,
-    error: null,
-    edited: false,
-    deleted: false,
-    replyTo: null,
-    reactions: [],
-    failedChanges: [],
-    attachments: [],
-    forwardedFrom: null,
-    linkPreview: null,
-    pinned: false,
-    ...overrides,
-  };
+  return messageView(bob, { text: `text of ${overrides.id}`, ...overrides });
 }
 
 export function notice(overrides: Partial<NoticeView> & { seq: number }): NoticeView {
