@@ -206,6 +206,8 @@ async function photograph(alice: MessengerPage): Promise<string[]> {
   await info.getByRole('button', { name: `Make ${BOB.displayName} an admin` }).click();
   const bobsRow = info.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: BOB.displayName });
   await expect(bobsRow).toContainText('Admin');
+  // Until the server has it, the row says the change is still on its way.
+  await expect(bobsRow).not.toContainText('Waiting to be sent');
   await expect(alice.log.getByRole('note').filter({ hasText: 'made Bob Builder an admin' })).toBeVisible();
   await settle(alice);
   await shoot(page, 'group-info', written);
