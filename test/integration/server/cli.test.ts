@@ -138,7 +138,7 @@ describe('sync server CLI', () => {
       [['--max-file-mb', '1.5'], /--max-file-mb .*got "1\.5"/],
       [['--quota-mb', 'lots'], /--quota-mb must be a whole number of MiB from 1 to \d+, got "lots"/],
       [['--max-file-mb', '200', '--quota-mb', '100'], /--quota-mb \(100\) must be at least --max-file-mb \(200\)/],
-      [['--log-level', 'loud'], /--log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/],
+      [['--log-level', 'loud'], /--log-level must be one of trace, debug, info, warn, error, fatal, silent, got "loud"/],
       [['--tls-cert', 'chain.pem'], /--tls-cert and --tls-key go together/],
       [['--tls-cert', 'missing.pem', '--tls-key', 'missing.key'], /--tls-cert missing\.pem: ENOENT/],
     ];
