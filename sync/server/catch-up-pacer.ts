@@ -16,7 +16,16 @@ import type { Runtime } from '../common/runtime.js';
  * the rest keeps delivery about as quick as when idle (at half, a send landed on a page build often
  * enough to double the median). One client catching up on its own (several conversations at once)
  * only yields between its pages.
+ *
+ * In a crowd a page is also smaller (`crowdedPageEvents`), so a send that lands on a build waits for
+ * a short one: the client simply asks for the rest (`hasMore`), as it does after any page.
  */
+/**
+ * The most events a page holds while pages of other connections wait: a quarter of a full page's
+ * build, so the delivery a build holds up waits a few milliseconds, not fifteen.
+ */
+export const CROWDED_PAGE_EVENTS = 250;
+
 export class CatchUpPacer {
   private busy = false;
   private readonly waiting: Array<{ requester: unknown; start: () => void }> = [];
@@ -27,6 +36,14 @@ export class CatchUpPacer {
     private readonly share = 1 / 3,
   ) {
     if (!(share > 0 && share <= 1)) throw new RangeError('share must be in (0, 1]');
+  }
+
+  /**
+   * Whether pages of connections other than `requester` are waiting: asked at the start of its turn,
+   * this says to build a smaller page.
+   */
+  crowdedFor(requester: unknown): boolean {
+    return this.waiting.some((page) => page.requester !== requester);
   }
 
   /** Pages waiting for their turn (not counting the one being built). */
@@ -47,9 +64,9 @@ export class CatchUpPacer {
       if (done) return;
       done = true;
       const took = this.runtime.clock.now() - started;
-      const othersWait = this.waiting.some((page) => page.requester !== requester);
       // Stays busy through the pause (or the yield), so pages asked for meanwhile queue up.
-      this.runtime.timers.setTimeout(() => this.startNext(), othersWait ? (took * (1 - this.share)) / this.share : 0);
+      const pause = this.crowdedFor(requester) ? (took * (1 - this.share)) / this.share : 0;
+      this.runtime.timers.setTimeout(() => this.startNext(), pause);
     };
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
-import { clientFrameSchema, type ServerFrame, type User } from '../protocol/frames.js';
+import { clientFrameSchema, type ClientFrame, type ServerFrame, type User } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ConnectionRegistry, Peer } from './connection-registry.js';
 import { ConnectionRate, type FrameRateLimits } from './connection-rate.js';
@@ -16,7 +16,7 @@ import { OutputBudget, type SlowReader } from './output-budget.js';
 import type { Presence } from './presence.js';
 import type { InboundFrame, ServerSocket } from './server-socket.js';
 import type { AuthenticatedSession } from './session-book.js';
-import type { CatchUpPacer } from './catch-up-pacer.js';
+import { CROWDED_PAGE_EVENTS, type CatchUpPacer } from './catch-up-pacer.js';
 import type { ServerStore } from './store/server-store.js';
 
 export interface ConnectionDeps {
@@ -194,6 +194,7 @@ export class SyncConnection implements Peer {
     try {
       // Nobody is left to read a page whose turn came after its connection closed.
       if (pageDone && !this.socket.isOpen) return;
+      const frame = pageDone ? this.pagedFor(parsed.data) : parsed.data;
       const result = await handleFrame(
         {
           store: this.deps.store,
@@ -202,7 +203,7 @@ export class SyncConnection implements Peer {
           limits: this.deps.limits,
           throttle: this.deps.throttle,
         },
-        parsed.data,
+        frame,
       );
       this.order.handled(parsed.data, result.reply);
       this.push(result.reply);
@@ -219,6 +220,12 @@ export class SyncConnection implements Peer {
     } finally {
       pageDone?.();
     }
+  }
+
+  /** A catch-up as built in its turn: smaller while other connections' pages wait (see CatchUpPacer). */
+  private pagedFor(frame: ClientFrame): ClientFrame {
+    if (frame.type !== 'catch_up' || !this.deps.catchUpPacer.crowdedFor(this)) return frame;
+    return { ...frame, limit: Math.min(frame.limit ?? LIMITS.defaultCatchUpPage, CROWDED_PAGE_EVENTS) };
   }
 
   /**

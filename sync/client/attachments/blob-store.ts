@@ -13,7 +13,8 @@
  * Streaming throughout: a 1 GiB file passes through in chunks, never whole in memory.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
@@ -145,10 +146,11 @@ export class BlobStore {
       },
     });
     let keyKept = false;
+    let out: WriteStream | undefined;
     try {
       await keep(this.keys, seal);
       keyKept = true;
-      const out = createWriteStream(staging, { flags: 'wx', mode: PRIVATE_FILE_MODE });
+      out = createWriteStream(staging, { flags: 'wx', mode: PRIVATE_FILE_MODE });
       await pipeline(source, meter, new SealingStream(seal), out);
       if (size === 0) throw new BlobStoreError('empty_file', 'The file is empty');
       await syncFile(staging);
@@ -165,6 +167,9 @@ export class BlobStore {
       await fs.rename(staging, target);
       return stored;
     } catch (error) {
+      // A pipeline that failed early destroys the file stream while it may still be opening the file:
+      // it is created after a removal made now. Removed once the stream has closed, it stays removed.
+      if (out && !out.closed) await once(out, 'close').catch(() => undefined);
       await fs.rm(staging, { force: true });
       if (keyKept) await this.keys.forget(seal.keyId).catch(() => undefined);
       throw asBlobError(error);

@@ -67,6 +67,21 @@ describe('BlobStore', () => {
     expect(everything(blobs)).toEqual(['partial', 'tmp']);
   });
 
+  it('leaves no staging file when the source fails before the file is even open, however often', async () => {
+    const blobs = store();
+    // The file stream opens its file asynchronously: a failure that comes first must not leave the
+    // file to be created after the clean-up.
+    for (let i = 0; i < 200; i += 1) {
+      const failing = new Readable({
+        read() {
+          this.destroy(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+        },
+      });
+      expect(await refusal(blobs.put(failing, 100))).toBe('disk_full');
+    }
+    expect(everything(blobs)).toEqual(['partial', 'tmp']);
+  });
+
   it('names nothing outside the store: only a SHA-256 or an attachment id makes a path', () => {
     const blobs = store();
     for (const name of ['../secret', 'a'.repeat(63), 'A'.repeat(64), `${'a'.repeat(64)}/x`]) {

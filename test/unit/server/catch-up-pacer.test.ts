@@ -107,6 +107,28 @@ describe('CatchUpPacer', () => {
     expect(started).toBe(true);
   });
 
+  it('calls a turn crowded while pages of other connections wait, not for pages of its own', async () => {
+    const { runtime, advance } = handRuntime();
+    const pacer = new CatchUpPacer(runtime);
+    const first = await pacer.turn(alice);
+    expect(pacer.crowdedFor(alice)).toBe(false);
+    const alicesNext = pacer.turn(alice);
+    await settle();
+    expect(pacer.crowdedFor(alice)).toBe(false); // one client catching up several conversations
+    const bobs = pacer.turn(bob);
+    await settle();
+    expect(pacer.crowdedFor(alice)).toBe(true);
+    await advance(10);
+    first();
+    await advance(20); // a third of the time for pages: twice the build's 10 ms of pause
+    const second = await alicesNext;
+    expect(pacer.crowdedFor(alice)).toBe(true); // Bob's page still waits behind this one
+    second();
+    await advance(0);
+    (await bobs)();
+    expect(pacer.crowdedFor(bob)).toBe(false);
+  });
+
   it('ends a turn only once, however often its end is called', async () => {
     const { runtime, advance } = handRuntime();
     const pacer = new CatchUpPacer(runtime);
