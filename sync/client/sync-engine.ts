@@ -305,7 +305,7 @@ export class SyncEngine {
     }
     const applied = mirror.applyEvents(event.conversationId, [event], this.options.selfId);
     if (event.kind === 'message') this.activity.typingStopped(event.conversationId, event.senderId);
-    this.applied(event.conversationId);
+    this.applied(event.conversationId, [event]);
     this.announceIncoming(event.conversationId, [event], cursor.appliedSeq, applied);
   }
 
@@ -351,7 +351,7 @@ export class SyncEngine {
           ...(reply.skippedTo !== undefined ? { skippedTo: reply.skippedTo } : {}),
         });
         if (after !== before) {
-          this.applied(conversationId);
+          this.applied(conversationId, reply.events);
           this.announceIncoming(conversationId, reply.events, before, after);
         }
         if (next && after === before && reply.events.length > 0) {
@@ -418,10 +418,13 @@ export class SyncEngine {
     if (messageId !== null) this.options.emit({ type: 'incoming', conversationId, messageId });
   }
 
-  private applied(conversationId: string): void {
+  private applied(conversationId: string, events: readonly ConversationEvent[]): void {
     this.options.emit({ type: 'messages', conversationId });
     this.options.emit({ type: 'conversations' });
     this.options.emit({ type: 'conversation_info', conversationId });
+    // Our own events drop what was queued under their ids (the mirror's applier does): an answer
+    // lost with a dropped connection comes back this way, in the catch-up after reconnecting.
+    if (events.some((event) => event.senderId === this.options.selfId)) this.options.emit({ type: 'outbox' });
     this.scheduleReceipts();
   }
 

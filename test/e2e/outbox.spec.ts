@@ -4,7 +4,7 @@
  * arrives); the network comes back and "Retry now" sends the other at once, instead of when her
  * app would next try to reconnect: Bob receives it once, and the outbox is empty.
  */
-import net from 'node:net';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { SYNC_PATH } from '../../sync/protocol/frames.js';
 import { expect, test } from './support/app.js';
 import { startServer, tempDir, type RunningProcess } from './support/processes.js';
@@ -103,56 +103,24 @@ interface Gate {
 }
 
 async function startGate(targetPort: number): Promise<Gate> {
-  const sockets = new Set<net.Socket>();
-  let open = true;
   let refused = 0;
-  const server = net.createServer((client) => {
-    if (!open) {
-      sockets.add(client);
-      client.on('close', () => sockets.delete(client));
-      client.on('error', () => client.destroy());
-      // Her sync connection's reconnects, told by their request line from other requests (Settings
-      // lists her sessions over HTTP).
-      client.once('data', (chunk: Buffer) => {
-        if (chunk.toString('latin1').startsWith(`GET ${SYNC_PATH} `)) refused += 1;
-        client.destroy();
-      });
-      return;
-    }
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
+  const proxy = await startTcpProxy(targetPort, {
+    // Her sync connection's reconnects, told by their request line from other requests (Settings
+    // lists her sessions over HTTP).
+    onRefused: (firstBytes) => {
+      if (firstBytes.toString('latin1').startsWith(`GET ${SYNC_PATH} `)) refused += 1;
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const cut = () => {
-    for (const socket of sockets) socket.destroy();
-  };
   return {
-    url: `ws://127.0.0.1:${port}`,
+    url: proxy.url,
     get refused() {
       return refused;
     },
-    open: () => {
-      open = true;
-    },
+    open: () => proxy.restore(),
     shut: () => {
-      open = false;
       refused = 0;
-      cut();
+      proxy.cut();
     },
-    stop: () => {
-      open = false;
-      cut();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    stop: () => proxy.close(),
   };
 }

@@ -15,13 +15,33 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number, listenPort = 0): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  listenPort?: number;
+  /**
+   * While cut, a connection is refused at once; with this, only after its first bytes, which this is
+   * told (to tell what was refused: a WebSocket upgrade from a plain HTTP request, say).
+   */
+  onRefused?: (firstBytes: Buffer) => void;
+}
+
+export async function startTcpProxy(targetPort: number, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let open = true;
   let bytesToServer = 0;
   const server = net.createServer((client) => {
     if (!open) {
-      client.destroy();
+      const { onRefused } = options;
+      if (!onRefused) {
+        client.destroy();
+        return;
+      }
+      sockets.add(client);
+      client.on('close', () => sockets.delete(client));
+      client.on('error', () => client.destroy());
+      client.once('data', (chunk: Buffer) => {
+        onRefused(chunk);
+        client.destroy();
+      });
       return;
     }
     const upstream = net.connect(targetPort, '127.0.0.1');
@@ -37,7 +57,7 @@ export async function startTcpProxy(targetPort: number, listenPort = 0): Promise
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.listenPort ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,

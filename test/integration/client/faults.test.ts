@@ -83,6 +83,11 @@ describe('client core under faults', () => {
       20_000,
     );
     expect(faulty.sent.filter((frame) => frame.type === 'send')).toHaveLength(1);
+    // Its outbox row went with the catch-up, and an open outbox dialog was told to read again.
+    expect((await alice.listOutbox()).items).toEqual([]);
+    const cut = alice.events.map((event) => event.type === 'connection' && event.state !== 'online').lastIndexOf(true);
+    expect(cut).toBeGreaterThan(-1);
+    expect(alice.events.slice(cut)).toContainEqual({ type: 'outbox' });
     await eventually(
       () => texts(bob, conversationId),
       (list) => list.length === 1,
