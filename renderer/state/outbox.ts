@@ -1,8 +1,7 @@
 /**
  * The outbox inspector's view of the outbox (Settings → "Outbox"): read while the dialog is open
  * (watchOutbox), again on every 'outbox' event and connection change (an item's state depends on
- * the connection), after "Retry now" and "Discard", and every few seconds. Nobody watching: nothing
- * is read.
+ * the connection), and after "Retry now" and "Discard". Nobody watching: nothing is read.
  */
 import { coalesce } from './coalesce.js';
 import { reuse } from './equal.js';
@@ -10,17 +9,9 @@ import { describeError } from './errors.js';
 import type { OutboxListing } from '../../sync/app-api/contract.js';
 import type { AppActions, OutboxState, StoreKit } from './types.js';
 
-/**
- * How often an open inspector reads again regardless of events: its states and times are the
- * core's live view (what is on the wire, when the next try is), and a lost event must not leave it
- * showing a message as sending after it went.
- */
-const REREAD_MS = 2000;
-
 export function createOutbox(kit: StoreKit) {
   const { api, get, set } = kit;
   let watchers = 0;
-  let rereading: ReturnType<typeof setInterval> | null = null;
 
   const refresh = coalesce(async () => {
     if (watchers === 0 || !kit.userId()) return;
@@ -38,20 +29,14 @@ export function createOutbox(kit: StoreKit) {
   const actions: Pick<AppActions, 'watchOutbox' | 'retryOutboxItem' | 'discardOutboxItem'> = {
     watchOutbox() {
       watchers += 1;
-      if (watchers === 1) {
-        set({ outbox: { listing: null, error: null } });
-        rereading = setInterval(() => void refresh(), REREAD_MS);
-      }
+      if (watchers === 1) set({ outbox: { listing: null, error: null } });
       void refresh();
       let watching = true;
       return () => {
         if (!watching) return;
         watching = false;
         watchers -= 1;
-        if (watchers > 0) return;
-        set({ outbox: null });
-        if (rereading) clearInterval(rereading);
-        rereading = null;
+        if (watchers === 0) set({ outbox: null });
       };
     },
     async retryOutboxItem(id) {

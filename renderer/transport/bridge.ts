@@ -9,7 +9,7 @@
  * - Replies are matched by id; pushes are forwarded to subscribers. Malformed frames are ignored.
  */
 import { BRIDGE_MAX_FRAME_BYTES, type BridgeRequest } from '../../sync/app-api/bridge-frames.js';
-import type { AppApiMethod, AppEvent, ConnectionState, SessionInfo } from '../../sync/app-api/contract.js';
+import { appEventSchema, type AppApiMethod, type AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
 import { TransportError, type RendererTransport, type TransportStatus } from './types.js';
 
@@ -251,45 +251,8 @@ function isCallResult(value: unknown): value is AppCallResult {
   return record.ok === true ? 'result' in record : record.ok === false && typeof record.error === 'object';
 }
 
-const CONNECTION_STATES = new Set(['offline', 'connecting', 'online']);
-
 /** Accepts only the event shapes of the contract; anything else is dropped. */
 export function parseEvent(value: unknown): AppEvent | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const event = value as Record<string, unknown>;
-  switch (event.type) {
-    case 'connection':
-      return typeof event.state === 'string' && CONNECTION_STATES.has(event.state)
-        ? { type: 'connection', state: event.state as ConnectionState }
-        : null;
-    case 'session':
-      if (event.session === null) return { type: 'session', session: null };
-      return isSession(event.session) ? { type: 'session', session: event.session } : null;
-    case 'conversations':
-      return { type: 'conversations' };
-    case 'messages':
-      return typeof event.conversationId === 'string' ? { type: 'messages', conversationId: event.conversationId } : null;
-    case 'activity':
-      return typeof event.conversationId === 'string' ? { type: 'activity', conversationId: event.conversationId } : null;
-    case 'settings':
-      return Array.isArray(event.conversationIds) && event.conversationIds.every((id) => typeof id === 'string')
-        ? { type: 'settings', conversationIds: event.conversationIds }
-        : null;
-    default:
-      return null;
-  }
-}
-
-function isSession(value: unknown): value is SessionInfo {
-  if (typeof value !== 'object' || value === null) return false;
-  const session = value as Record<string, unknown>;
-  const user = session.user as Record<string, unknown> | null | undefined;
-  return (
-    typeof session.serverUrl === 'string' &&
-    typeof user === 'object' &&
-    user !== null &&
-    typeof user.id === 'string' &&
-    typeof user.username === 'string' &&
-    typeof user.displayName === 'string'
-  );
+  const parsed = appEventSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
 }

@@ -6,7 +6,7 @@
  * This module is pure: the renderer imports it, so it must never import node or electron.
  */
 import { z } from 'zod';
-import type { MembershipEvent, Role, User } from '../protocol/frames.js';
+import { userSchema, type MembershipEvent, type Role, type User } from '../protocol/frames.js';
 import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, fileName, sha256Hex, type AttachmentKind } from '../protocol/attachments.js';
 import { MAX_QUERY_CHARS, type SnippetPart } from '../common/search-text.js';
 import {
@@ -287,7 +287,8 @@ export type AppApiArgs<M extends AppApiMethod> = z.input<(typeof appApiArgs)[M]>
 // ---------------------------------------------------------------------------------------------
 // What the renderer gets back
 
-export type ConnectionState = 'offline' | 'connecting' | 'online';
+const connectionStateSchema = z.enum(['offline', 'connecting', 'online']);
+export type ConnectionState = z.infer<typeof connectionStateSchema>;
 
 export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -800,50 +801,56 @@ export type AppApi = {
     : (args: AppApiArgs<M>) => Promise<AppApiResults[M]>;
 };
 
-/** Pushed from the core to the renderer; the renderer re-reads what changed. */
-export type AppEvent =
-  | { type: 'connection'; state: ConnectionState }
-  | { type: 'session'; session: SessionInfo | null }
-  | { type: 'conversations' }
+const conversationEvent = <T extends string>(type: T) => z.object({ type: z.literal(type), conversationId: z.string() });
+
+/**
+ * Pushed from the core to the renderer; the renderer re-reads what changed. Declared once, as a
+ * schema: the browser bridge validates every pushed event with it (a kind missing here would be
+ * dropped there, silently, as 'outbox' and 'transfer' once were).
+ */
+export const appEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('connection'), state: connectionStateSchema }),
+  z.object({ type: z.literal('session'), session: z.object({ serverUrl: z.string(), user: userSchema }).nullable() }),
+  z.object({ type: z.literal('conversations') }),
   /** The core's state changed (recovery finished, the disk filled up or has room again): re-read getCoreState. */
-  | { type: 'core_state' }
+  z.object({ type: z.literal('core_state') }),
   /** This device's preferences changed (here, from the tray, or by --offline): re-read getPreferences. */
-  | { type: 'preferences' }
+  z.object({ type: z.literal('preferences') }),
   /** Something in the outbox changed (queued, sent, failed, retried, discarded, put on the wire): re-read listOutbox. */
-  | { type: 'outbox' }
-  | { type: 'messages'; conversationId: string }
+  z.object({ type: z.literal('outbox') }),
+  conversationEvent('messages'),
   /**
    * A message from someone else arrived live (while this device was connected and in step; never
    * history or a backlog fetched by the sync that follows connecting), the newest of its batch:
    * the host may show a notification. It comes after the 'messages' and 'conversations' events
    * that show it; the renderer needs nothing more from it.
    */
-  | { type: 'incoming'; conversationId: string; messageId: string }
+  conversationEvent('incoming').extend({ messageId: z.string() }),
   /** From the host, never the core: the person clicked a notification of this conversation: open it. */
-  | { type: 'open_conversation'; conversationId: string }
+  conversationEvent('open_conversation'),
   /** Typing or presence changed for this conversation: re-read getActivity. */
-  | { type: 'activity'; conversationId: string }
+  conversationEvent('activity'),
   /**
    * Your settings changed (here or on another device): archive, mute, drafts, blocks or privacy. The
    * conversation list is re-read anyway ('conversations' comes too); this tells an open composer to
    * re-read its draft when the change came from another device.
    */
-  | { type: 'settings'; conversationIds: string[] }
+  z.object({ type: z.literal('settings'), conversationIds: z.array(z.string()) }),
   /** Members, roles, name or your queued changes to them changed: re-read getConversationInfo. */
-  | { type: 'conversation_info'; conversationId: string }
+  conversationEvent('conversation_info'),
   /**
    * Bytes moved for one attachment (a few times a second at most per transfer). Starting,
    * finishing and failing come as 'messages' events: the view's `transfer` and `localUrl` change.
    */
-  | {
-      type: 'transfer';
-      conversationId: string;
-      messageId: string;
-      index: number;
-      direction: 'upload' | 'download';
-      transferredBytes: number;
-      totalBytes: number;
-    };
+  conversationEvent('transfer').extend({
+    messageId: z.string(),
+    index: z.number().int().nonnegative(),
+    direction: z.enum(['upload', 'download']),
+    transferredBytes: z.number().nonnegative(),
+    totalBytes: z.number().nonnegative(),
+  }),
+]);
+export type AppEvent = z.infer<typeof appEventSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Errors that cross the contract

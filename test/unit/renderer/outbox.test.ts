@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OutboxItemView } from '../../../sync/app-api/contract.js';
 import { FakeApi, settle, storesOnFakes } from './fake-api.js';
 
@@ -78,28 +78,5 @@ describe('outbox inspector state', () => {
     const reads = api.callsOf('listOutbox').length;
     await expect(store.getState().actions.discardOutboxItem('gone')).rejects.toThrow();
     expect(api.callsOf('listOutbox')).toHaveLength(reads + 1);
-  });
-
-  it('reads again every few seconds while watched, without an event (one lost must not leave it stale), and never after', async () => {
-    const api = new FakeApi();
-    api.outbox = { items: [item('m1', { state: 'sending', attempts: 1 })], total: 1 };
-    const store = await start(api);
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    try {
-      const unwatch = store.getState().actions.watchOutbox();
-      await settle();
-      expect(store.getState().outbox?.listing?.items).toHaveLength(1);
-      api.outbox = { items: [], total: 0 };
-      vi.advanceTimersByTime(2000);
-      await settle();
-      expect(store.getState().outbox?.listing).toEqual({ items: [], total: 0 });
-      unwatch();
-      const reads = api.callsOf('listOutbox').length;
-      vi.advanceTimersByTime(10_000);
-      await settle();
-      expect(api.callsOf('listOutbox')).toHaveLength(reads);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });
