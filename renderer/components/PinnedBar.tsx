@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { PinnedMessageView } from '../../sync/app-api/contract.js';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
+import { shownPinIndex, type PinChoice } from '../state/pins.js';
 import { PinIcon } from './organise-icons.js';
 
 const NO_PINS: readonly PinnedMessageView[] = [];
@@ -14,22 +15,22 @@ export function pinnedText(pin: PinnedMessageView): string {
 /**
  * The bar under the header of a conversation with pinned messages: the newest pinned one (its
  * sender and text). With several it says which ("2 of 3"); clicking jumps to the one shown and
- * then shows the next older one, round again after the oldest. Keyed by conversation by its parent.
+ * then shows the next older one, round again after the oldest; a new pin is shown at once. Keyed by
+ * conversation by its parent.
  */
 export function PinnedBar({ conversationId }: { conversationId: string }) {
   const pins = useApp((s) => (s.pins?.conversationId === conversationId ? s.pins.list : NO_PINS));
   const { jumpToMessage, showNotice } = useActions();
-  /** Which pin is shown, as its message id (so a pin added or removed meanwhile does not shift it). */
-  const [shownId, setShownId] = useState<string | null>(null);
+  /** Where clicking moved the bar, by message ids (so an older pin removed meanwhile does not shift it). */
+  const [choice, setChoice] = useState<PinChoice | null>(null);
   if (pins.length === 0) return null;
 
-  const found = pins.findIndex((pin) => pin.messageId === shownId);
-  const index = found < 0 ? 0 : found;
+  const index = shownPinIndex(pins, choice);
   const pin = pins[index]!;
   const text = pinnedText(pin);
 
   const onClick = () => {
-    setShownId(pins[(index + 1) % pins.length]!.messageId);
+    setChoice({ shownId: pins[(index + 1) % pins.length]!.messageId, newestId: pins[0]!.messageId });
     void jumpToMessage(conversationId, pin.messageId).then((ok) => {
       if (!ok) showNotice(t.quote.notFound);
     });

@@ -1,17 +1,28 @@
 /**
- * Issue 10: keeping conversations in order. Pins travel to the other person; archive and mute
- * follow the person to their other device; a draft survives a restart of the app; blocking stops
- * delivery both ways until lifted.
+ * Issue 10: keeping conversations in order. Pins travel to the other person (in groups only owner
+ * and admins pin) and the bar jumps to one far back; archive and mute follow the person to their
+ * other device; a draft survives a restart of the app; blocking stops delivery both ways until
+ * lifted, and hides each one's presence from the other.
  */
 import type { Locator } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
+import { createServerHarness } from '../support/server-harness.js';
 import { expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
+import { startServer, tempDir } from './support/processes.js';
 import { aliceAndBob, anotherDevice, cleanedUpAfterEach } from './support/test-resources.js';
 
 const resources = cleanedUpAfterEach();
+const sockets = createServerHarness();
+test.afterEach(() => sockets.cleanup());
 
 function pinnedBar(person: MessengerPage): Locator {
   return person.page.getByRole('region', { name: 'Pinned messages' });
+}
+
+/** The open direct conversation's "online" / "last seen …" under the other person's name. */
+function presence(person: MessengerPage): Locator {
+  return person.page.locator('.conversation__sub .presence');
 }
 
 async function hoverAction(person: MessengerPage, text: string, action: string) {
@@ -69,16 +80,96 @@ test('pins show on both sides, newest first, and clicking cycles through them', 
   await expect(alice.message('Meet at seven')).toHaveAttribute('aria-current', 'true');
   await expect(pinnedBar(alice)).toContainText('2 of 2');
   await expect(pinnedBar(alice)).toContainText('The address is 12 Elm Street');
+
+  // A new pin is shown at once, wherever clicking had moved the bar.
+  await bob.send('Bring snacks');
+  await hoverAction(bob, 'Bring snacks', 'Pin');
+  await expect(pinnedBar(alice)).toContainText('Bring snacks');
+  await expect(pinnedBar(alice)).toContainText('1 of 3');
+  await pinnedBar(alice).getByRole('button').click();
+  await expect(alice.message('Bring snacks')).toHaveAttribute('aria-current', 'true');
+  await expect(pinnedBar(alice)).toContainText('Meet at seven');
+  await pinnedBar(alice).getByRole('button').click();
+  await expect(pinnedBar(alice)).toContainText('3 of 3');
   await pinnedBar(alice).getByRole('button').click();
   await expect(alice.message('The address is 12 Elm Street')).toHaveAttribute('aria-current', 'true');
 
   // Unpinning takes it off both bars.
   await hoverAction(alice, 'Meet at seven', 'Unpin');
+  await hoverAction(alice, 'Bring snacks', 'Unpin');
   await expect(pinnedBar(bob)).not.toContainText('Meet at seven');
+  await expect(pinnedBar(bob)).not.toContainText('Bring snacks');
   await expect(pinnedBar(bob)).toContainText('The address is 12 Elm Street');
-  await expect(pinnedBar(bob)).not.toContainText('of 2');
+  await expect(pinnedBar(bob)).not.toContainText(' of ');
   await hoverAction(bob, 'The address is 12 Elm Street', 'Unpin');
   await expect(pinnedBar(alice)).toBeHidden();
+});
+
+test('in a group only owner and admins pin; everyone sees the pinned bar', async ({ launchApp }) => {
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'group-pins');
+  await alice.page.getByRole('button', { name: 'New group' }).click();
+  const dialog = alice.page.getByRole('dialog', { name: 'New group' });
+  await dialog.getByRole('textbox', { name: 'Group name' }).fill('Plans');
+  await dialog.getByRole('textbox', { name: 'Add people' }).fill('bob');
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(dialog.getByRole('button', { name: 'Remove bob' })).toBeVisible();
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await expect(dialog).toBeHidden();
+  await alice.openConversationWith('Plans');
+  await alice.send('The plan is on the fridge');
+  await bob.openConversationWith('Plans');
+  await expect(bob.message('The plan is on the fridge')).toBeVisible();
+
+  // Alice (the owner) pins; Bob (a member) sees the bar, but has no Pin or Unpin of his own.
+  await hoverAction(alice, 'The plan is on the fridge', 'Pin');
+  await expect(pinnedBar(bob)).toContainText('The plan is on the fridge');
+  const bobsMessage = bob.message('The plan is on the fridge');
+  await bobsMessage.hover();
+  await expect(bobsMessage.getByRole('button', { name: 'Reply', exact: true })).toBeVisible();
+  await expect(bobsMessage.getByRole('button', { name: /^(Pin|Unpin)$/ })).toHaveCount(0);
+
+  // Made an admin, Bob may: he unpins it for everyone.
+  await alice.page.getByRole('button', { name: 'Group info' }).click();
+  const groupInfo = alice.page.getByRole('dialog', { name: 'Group info' });
+  await groupInfo.getByRole('button', { name: 'Make Bob Builder an admin' }).click();
+  await expect(groupInfo.getByRole('button', { name: 'Remove Bob Builder as admin' })).toBeVisible();
+  await groupInfo.getByRole('button', { name: 'Close' }).click();
+  await hoverAction(bob, 'The plan is on the fridge', 'Unpin');
+  await expect(pinnedBar(alice)).toBeHidden();
+});
+
+test('the pinned bar jumps to a pinned message far back in the history', async ({ launchApp }) => {
+  const serverData = tempDir('e2e-pin-far-server-');
+  resources.dirs.push(serverData);
+  // Bob writes hundreds of messages at once below, past one connection's frame budget.
+  const server = await startServer(serverData.path, 0, ['--frames-per-second', '1000000', '--frame-burst', '1000000']);
+  resources.running.push(server);
+  const { messenger: alice } = await launchApp({ name: 'pin-far-alice', serverUrl: server.url });
+  await alice.createAccount('alice', 'Alice Liddell');
+
+  // Bob is a bare socket: his first message, pinned, then three pages of messages after it.
+  const bobAccount = await sockets.createAccount(
+    { httpUrl: server.url.replace(/^ws/, 'http') },
+    { username: 'bob', displayName: 'Bob' },
+  );
+  const bobSocket = await sockets.connect(server, bobAccount.token);
+  const { conversation } = await bobSocket.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
+  const first = await bobSocket.send(conversation.id, randomUUID(), 'The first word, long ago');
+  await bobSocket.change(conversation.id, randomUUID(), { kind: 'pin', messageId: first.clientMessageId, on: true });
+  const LATER = 300;
+  await Promise.all(Array.from({ length: LATER }, (_, i) => bobSocket.send(conversation.id, randomUUID(), `Later ${i + 1}`)));
+  await expect(alice.conversationWith('Bob')).toContainText(`Later ${LATER}`, { timeout: 60_000 });
+
+  await alice.openConversationWith('Bob');
+  await alice.page.getByRole('button', { name: 'Jump to latest' }).click();
+  await expect(alice.message(`Later ${LATER}`)).toBeInViewport();
+  await expect(alice.message('The first word, long ago')).toHaveCount(0);
+
+  await expect(pinnedBar(alice)).toContainText('The first word, long ago');
+  await pinnedBar(alice).getByRole('button').click();
+  const current = alice.log.locator('article[aria-current="true"]');
+  await expect(current).toContainText('The first word, long ago');
+  await expect(current).toBeInViewport();
 });
 
 test('archive and mute on one device show on the second; a new message brings back only an unmuted one', async ({
@@ -162,10 +253,17 @@ test('blocking stops delivery both ways until the block is lifted', async ({ lau
   await alice.send('Before the block');
   await bob.openConversationWith('Alice Liddell');
   await expect(bob.message('Before the block')).toBeVisible();
+  // Both have written: each sees the other online.
+  await bob.send('Hello Alice');
+  await expect(presence(alice)).toHaveText('online');
+  await expect(presence(bob)).toHaveText('online');
 
   await conversationMenu(bob, 'Block');
   await expect(bob.page.getByText('You blocked this person.')).toBeVisible();
   await expect(bob.page.getByRole('textbox', { name: 'Message' })).toHaveCount(0);
+  // Neither sees the other online now, nor when they were last seen.
+  await expect(presence(alice)).toHaveCount(0);
+  await expect(presence(bob)).toHaveCount(0);
 
   // Alice's message is accepted for her (the block is not revealed) but never reaches Bob.
   await alice.send('After the block');

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { menuItemForKey } from '../../../renderer/components/keys.js';
+import type { PinnedMessageView } from '../../../sync/app-api/contract.js';
 import { inFolder } from '../../../renderer/state/conversations.js';
+import { shownPinIndex } from '../../../renderer/state/pins.js';
 import { pickFitting, sendableAsIs } from '../../../renderer/state/link-preview-size.js';
-import { parseEvent } from '../../../renderer/transport/bridge.js';
 import { bob, carol, FakeApi, message, settle, summary, storesOnFakes } from './fake-api.js';
 
 const { start } = storesOnFakes();
@@ -93,6 +94,33 @@ describe('pins', () => {
   });
 });
 
+describe('the pinned bar', () => {
+  const pin = (messageId: string): PinnedMessageView => ({
+    messageId,
+    seq: 1,
+    senderName: 'B',
+    text: messageId,
+    attachment: null,
+    pinnedBy: 'B',
+    pinnedAt: 1,
+    pending: false,
+  });
+  const shown = (ids: string[], choice: Parameters<typeof shownPinIndex>[1]) => ids[shownPinIndex(ids.map(pin), choice)];
+
+  it('shows the newest pin, then the one clicking moved on to', () => {
+    expect(shown(['m3', 'm2', 'm1'], null)).toBe('m3');
+    expect(shown(['m3', 'm2', 'm1'], { shownId: 'm2', newestId: 'm3' })).toBe('m2');
+    // An older pin removed meanwhile does not shift it.
+    expect(shown(['m3', 'm2'], { shownId: 'm2', newestId: 'm3' })).toBe('m2');
+    // The one it moved on to was unpinned: the newest again.
+    expect(shown(['m3', 'm1'], { shownId: 'm2', newestId: 'm3' })).toBe('m3');
+  });
+
+  it('shows a new pin at once, wherever clicking had moved it', () => {
+    expect(shown(['m4', 'm3', 'm2', 'm1'], { shownId: 'm1', newestId: 'm3' })).toBe('m4');
+  });
+});
+
 describe('archive, mute and block', () => {
   it('reads both folders and splits them by `archived`', async () => {
     const api = withConversations();
@@ -131,15 +159,6 @@ describe('archive, mute and block', () => {
     expect(api.callsOf('listConversations').length).toBeGreaterThan(reads);
     expect(store.getState().settingsChange).toEqual({ conversationIds: ['c1'], n: 1 });
     expect(store.getState().conversations.find((c) => c.id === 'c1')?.draft).toBe('from the laptop');
-  });
-
-  it('takes settings events from the browser host’s bridge, checking their shape', () => {
-    expect(parseEvent({ type: 'settings', conversationIds: ['c1', 'c2'] })).toEqual({
-      type: 'settings',
-      conversationIds: ['c1', 'c2'],
-    });
-    expect(parseEvent({ type: 'settings', conversationIds: [1] })).toBeNull();
-    expect(parseEvent({ type: 'settings' })).toBeNull();
   });
 });
 
