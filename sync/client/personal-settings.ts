@@ -65,7 +65,12 @@ export class PersonalSettings {
    * the list is re-read either way. `direct`: the conversation a block is about, if any.
    */
   private write(setting: Setting, direct: string | null): void {
-    const wrote = this.mirror.transaction(() => this.mirror.settings.write(setting));
+    const wrote = this.mirror.transaction(() => {
+      if (!this.mirror.settings.write(setting)) return false;
+      // Unmuted in the archive: it stays there until a message from now on (settings-store.ts).
+      if (setting.kind === 'muted' && !setting.value) this.mirror.settings.keptInArchive(setting.conversationId);
+      return true;
+    });
     if (!wrote) return;
     switch (setting.kind) {
       case 'draft':

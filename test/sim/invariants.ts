@@ -1,4 +1,5 @@
 import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
+import { checkBlocks } from './block-reference.js';
 import { identity } from './history.js';
 import { checkDevice } from './device-invariants.js';
 import { checkDeviceMembership, checkNoStrangers, checkServerMembership } from './group-invariants.js';
@@ -35,7 +36,8 @@ import type { SimWorld } from './world.js';
  * 10. pins show the same everywhere, as the log folds them (reference.ts);
  * 11. blocks: an event stored while a block stood between two people is the sender's alone: the
  *     other person's devices never hold it (their part of the log leaves it out), and a direct
- *     conversation begun while it stood is not listed for them;
+ *     conversation begun while it stood is not listed for them; what the server marked so is
+ *     exactly what the blocks, replayed in the store's commit order, say (block-reference.ts);
  * 12. personal settings converge, last writer wins, and show as they say (settings-invariants.ts).
  * Throws one error listing every broken rule.
  */
@@ -83,6 +85,13 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
       problems.push(...checkServerMembership(conversation, fold, lastSeq, views, unannouncedTo, hidden.get(conversation.id)));
     }
     problems.push(...checkUploads(logs, server, world.uploads));
+    problems.push(
+      ...checkBlocks(
+        world.blocks.expectations(),
+        world.conversations.map((conversation) => conversation.id),
+        server,
+      ),
+    );
     serverBlocks = server.blocks();
   } finally {
     server.close();

@@ -25,6 +25,8 @@ export interface ServerHooks {
   error(line: string): void;
   /** Only when tracing: building a line per signal is not free. */
   trace?: (line: string) => void;
+  /** The store was opened (at the start, and again after each whole-server restart). */
+  storeOpened?: (store: SqliteServerStore) => void;
 }
 
 /** How long a clean shutdown may take, in virtual time, before it counts as hung. */
@@ -99,6 +101,7 @@ export class SimServer {
   /** Opens the store and starts every node; each takes connections once it has joined the cluster. */
   start(): void {
     this.openStore = openSqliteServerStore(join(this.root, 'server'));
+    this.hooks.storeOpened?.(this.openStore);
     this.running = true;
     for (const node of this.nodes) this.startNode(node, node.nodeId);
   }

@@ -1,5 +1,8 @@
 import { describe, it } from 'vitest';
-import { runSimulation } from './simulation.js';
+import { Edit, React, Send } from './person-steps.js';
+import { Block, Pin } from './settings-steps.js';
+import { runOnce, runSimulation } from './simulation.js';
+import { Advance } from './world-steps.js';
 
 /**
  * A bounded slice of the deterministic simulation, with a fixed seed so every run of the suite
@@ -18,4 +21,25 @@ describe('deterministic simulation of the real sync', () => {
     // A failure shrinks its steps, which replays the world many times.
     300_000,
   );
+
+  // Blocks are rare among the drawn steps; this case walks through one every time, on both
+  // devices of each of the pair: bob writes to alice while she blocks him, she unblocks him on her
+  // other device, and he then edits, reacts to and pins what she never got.
+  it('keeps every promise through a block: what the blocked person sends, and later changes, never reaches the blocker', async () => {
+    await runOnce(SEED, [
+      new Send('b1', 0),
+      new Advance(2_000),
+      new Block('a1', 'bob', true),
+      new Advance(2_000),
+      new Send('b1', 0),
+      new Send('b2', 0),
+      new Advance(2_000),
+      new Block('a2', 'bob', false),
+      new Advance(2_000),
+      new Edit('b1', 0, 0.99),
+      new React('b2', 0, 0.99, '👍'),
+      new Pin('b1', 0, 0.99, true),
+      new Send('b2', 0),
+    ]);
+  }, 60_000);
 });

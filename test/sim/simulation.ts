@@ -37,7 +37,8 @@ export function simulationProperty(maxSteps: number, verbose = false, replayPath
   );
 }
 
-async function runOnce(worldSeed: number, steps: Iterable<fc.AsyncCommand<SimModel, SimWorld>>): Promise<void> {
+/** One world and one list of steps (the property's, or a scripted case's), checked at the end. */
+export async function runOnce(worldSeed: number, steps: Iterable<fc.AsyncCommand<SimModel, SimWorld>>): Promise<void> {
   const world = await SimWorld.create(worldSeed);
   // Both end up among the violations that the next quiet point reports.
   const onRejection = (reason: unknown) =>

@@ -8,6 +8,7 @@ import type { Conversation, StoredSetting } from '../../sync/protocol/frames.js'
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { settingKey } from '../../sync/protocol/settings.js';
 import { SERVER_DATABASE_FILE, type SqliteServerStore } from '../../sync/server/store/sqlite-server-store.js';
+import { BlockReference } from './block-reference.js';
 import { History } from './history.js';
 import { SimUploads } from './memory-uploads.js';
 import { MirrorInspector } from './mirror-inspector.js';
@@ -36,6 +37,8 @@ const NO_NODE: Lifetime = { name: 'no node', alive: false };
 export class SimWorld {
   readonly scheduler = new Scheduler();
   readonly history = new History();
+  /** What blocks must hide, from the store's commits (not from what the server marked hidden). */
+  readonly blocks = new BlockReference();
   readonly network: Network;
   /** The server's upload endpoint (tus over the simulated network). */
   readonly uploads: SimUploads;
@@ -67,6 +70,7 @@ export class SimWorld {
       this.network,
       {
         error: (line) => this.serverErrors.push(line),
+        storeOpened: (store) => this.blocks.watch(store),
         ...(process.env.SIM_TRACE ? { trace: (line: string) => this.trace(line) } : {}),
       },
     );

@@ -185,6 +185,21 @@ export class SettingsStore {
     this.write({ kind: 'archived', conversationId, value: { on: false, seq } }, true);
   }
 
+  /**
+   * Unmuted while in the archive: the messages that came while it was muted did not bring it back,
+   * and unmuting does not either; only a message from now on does. The archive moves on to the
+   * newest of them (archived {on: true, seq}), also on this person's other devices, so muting it
+   * again later does not send a conversation from the main list to the archive. Like broughtBack,
+   * it follows from the archive it carries on (at: just after it).
+   */
+  keptInArchive(conversationId: string): void {
+    const row = cachedStatement(this.db, 'SELECT archived, archived_seq, last_incoming_seq FROM conversations WHERE id = ?').get(
+      conversationId,
+    ) as { archived: number; archived_seq: number; last_incoming_seq: number } | undefined;
+    if (row?.archived !== 1 || row.last_incoming_seq <= row.archived_seq) return;
+    this.write({ kind: 'archived', conversationId, value: { on: true, seq: row.last_incoming_seq } }, true);
+  }
+
   // -- syncing -------------------------------------------------------------------------------
 
   /**

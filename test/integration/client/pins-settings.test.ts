@@ -150,6 +150,23 @@ describe('settings across one person’s devices', () => {
     );
     expect(await summary(laptop.core, conversationId)).toMatchObject({ archived: true });
     expect(await summary(alice.core, conversationId)).toMatchObject({ archived: true });
+
+    // Unmuted: what came while it was muted does not bring it back, on either device; the next message does.
+    await laptop.core.setMuted({ conversationId, muted: false });
+    expect(await summary(laptop.core, conversationId)).toMatchObject({ archived: true, muted: false });
+    await eventually(
+      () => summary(alice.core, conversationId),
+      (s) => s?.archived === true && !s.muted,
+      'unmuted and still archived on the phone',
+    );
+    await bob.core.sendMessage({ conversationId, text: 'and now?' });
+    for (const core of [alice.core, laptop.core]) {
+      await eventually(
+        () => summary(core, conversationId),
+        (s) => s?.archived === false,
+        'back in the main list after the next message',
+      );
+    }
   });
 
   it('changes made offline are kept, and sync when the server is back; a closed device catches up when it opens', async () => {
@@ -174,6 +191,26 @@ describe('settings across one person’s devices', () => {
       'the laptop has every change',
     );
     expect(await reopened.getDraft({ conversationId })).toEqual({ text: 'written on a train', replyTo: null });
+  });
+
+  it('a draft typed offline survives closing and reopening the app, and reaches the other device once online', async () => {
+    const { server, alice, laptop, conversationId } = await twoDevices();
+    const port = server.port;
+    await server.close();
+    await offline(alice.core);
+    await alice.core.setDraft({ conversationId, text: 'typed before the restart', replyTo: null });
+    await alice.core.close();
+
+    const reopened = await clients.open(alice.profileDir, server.url);
+    expect(await reopened.getDraft({ conversationId })).toEqual({ text: 'typed before the restart', replyTo: null });
+    expect(await summary(reopened, conversationId)).toMatchObject({ draft: 'typed before the restart' });
+    await servers.startServer({ dataDir: server.dataDir, port });
+    await online(reopened);
+    await eventually(
+      () => laptop.core.getDraft({ conversationId }),
+      (draft) => draft?.text === 'typed before the restart',
+      'the draft on the laptop',
+    );
   });
 
   it('a transient failure is retried with backoff; nothing pending is dropped', async () => {

@@ -7,6 +7,7 @@ import { AppApiError } from '../../../sync/app-api/contract.js';
 import { Composer } from '../../../sync/client/composer.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { PersonalSettings } from '../../../sync/client/personal-settings.js';
 import type { Runtime } from '../../../sync/common/runtime.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
@@ -476,6 +477,37 @@ describe('archive', () => {
     });
     mirror.transaction(() => mirror.settings.write({ kind: 'muted', conversationId: 'g1', value: true }));
     expect(folder(mirror, 'main')).toContain('g1');
+    mirror.close();
+  });
+
+  it('unmuting leaves it in the archive (what came while muted does not bring it back, nor does muting again send it away); the next message does', () => {
+    const { mirror } = withGroups();
+    const settings = new PersonalSettings(mirror, () => undefined);
+    const fromAnn = (seq: number) => ({ ...message(seq, `g1-${seq}`, 'ann'), conversationId: 'g1' });
+    settings.setArchived('g1', true);
+    settings.setMuted('g1', true);
+    mirror.applyEvents('g1', [fromAnn(1), fromAnn(2)], 'me');
+    expect(folder(mirror, 'archived')).toEqual(['g1']);
+
+    settings.setMuted('g1', false);
+    expect(folder(mirror, 'archived')).toEqual(['g1']);
+    // Written as a setting (it follows from the archiving: just after it), so it syncs.
+    const archivedAt = mirror.settings.register({ kind: 'archived', conversationId: 'g1' });
+    expect(archivedAt).toMatchObject({ setting: { value: { on: true, seq: 2 } }, pending: true });
+    settings.setMuted('g1', true);
+    settings.setMuted('g1', false);
+    expect(folder(mirror, 'archived')).toEqual(['g1']);
+    expect(mirror.settings.register({ kind: 'archived', conversationId: 'g1' })).toEqual(archivedAt);
+
+    mirror.applyEvents('g1', [fromAnn(3)], 'me');
+    expect(folder(mirror, 'archived')).toEqual([]);
+    // Unmuting one that is back in the main list, or was never archived, writes no archive.
+    settings.setMuted('g1', true);
+    settings.setMuted('g1', false);
+    settings.setMuted('g2', true);
+    settings.setMuted('g2', false);
+    expect(folder(mirror, 'archived')).toEqual([]);
+    expect(mirror.settings.register({ kind: 'archived', conversationId: 'g2' })).toBeNull();
     mirror.close();
   });
 });

@@ -1,0 +1,160 @@
+import type { ConversationEvent, StoredSetting } from '../../sync/protocol/frames.js';
+import { blockedBetween } from '../../sync/protocol/settings.js';
+import type { SqliteServerStore } from '../../sync/server/store/sqlite-server-store.js';
+
+/**
+ * What blocks must hide, worked out apart from what the server marked hidden (events.hidden_from,
+ * conversations.hidden_from), so the device invariants, which leave the server's hidden events out
+ * of each person's part of the log, rest on more than the server's word. The store is watched as
+ * it commits (its SQLite transactions run when a method is called, so call order is commit order):
+ * each settings write's stored 'blocked' registers, each direct conversation's creation, each new
+ * event. Replayed in that order by the rules of docs/protocol.md §17:
+ * - an event stored in a direct conversation while a block stands between the pair (either way)
+ *   is hidden from the other person; so is any change to a message hidden from them;
+ * - nothing in a group is ever hidden;
+ * - a direct conversation made while a block stands is kept from the other person until the
+ *   block is lifted, or until they start it themselves.
+ */
+
+type Commit =
+  | { kind: 'settings'; userId: string; stored: readonly StoredSetting[] }
+  | { kind: 'direct'; conversationId: string; creatorId: string; otherId: string; created: boolean }
+  | { kind: 'event'; event: ConversationEvent };
+
+export interface BlockExpectations {
+  /** conversationId → seq → the person the event must be hidden from (only events hidden from someone). */
+  hiddenEvents: Map<string, Map<number, string>>;
+  /** Direct conversationId → the person it must be kept from, or null. */
+  keptFrom: Map<string, string | null>;
+}
+
+export class BlockReference {
+  private readonly commits: { order: number; commit: Commit }[] = [];
+  private calls = 0;
+
+  /** Called on each store the server opens (a whole-server restart opens a new one on the same file). */
+  watch(store: SqliteServerStore): void {
+    const setSettings = store.setSettings.bind(store);
+    store.setSettings = (userId, registers) =>
+      this.observe(setSettings(userId, registers), (result) =>
+        result.status === 'stored' ? { kind: 'settings', userId, stored: result.settings } : null,
+      );
+    const createConversation = store.createConversation.bind(store);
+    store.createConversation = (input) =>
+      this.observe(createConversation(input), (result) =>
+        input.conversation.kind === 'direct' && result.status !== 'refused'
+          ? {
+              kind: 'direct',
+              conversationId: input.conversationId,
+              creatorId: input.creatorId,
+              otherId: input.conversation.userId,
+              created: result.status === 'created',
+            }
+          : null,
+      );
+    const appendMessage = store.appendMessage.bind(store);
+    store.appendMessage = (input) =>
+      this.observe(appendMessage(input), (result) =>
+        result.status === 'stored' ? { kind: 'event', event: result.event } : null,
+      );
+    const appendChange = store.appendChange.bind(store);
+    store.appendChange = (input) =>
+      this.observe(appendChange(input), (result) => (result.status === 'stored' ? { kind: 'event', event: result.event } : null));
+  }
+
+  /** Replays every commit so far. */
+  expectations(): BlockExpectations {
+    const registers = new Map<string, boolean>();
+    const stands = (a: string, b: string) =>
+      blockedBetween(a, b, (blocker, blocked) => registers.get(`${blocker} ${blocked}`) === true);
+    /** Direct conversationId → its pair. */
+    const pairs = new Map<string, readonly [string, string]>();
+    const keptFrom = new Map<string, string | null>();
+    const hiddenEvents = new Map<string, Map<number, string>>();
+    /** `conversationId messageId` → whom the message is hidden from. */
+    const hiddenMessages = new Map<string, string>();
+    for (const { commit } of [...this.commits].sort((a, b) => a.order - b.order)) {
+      switch (commit.kind) {
+        case 'settings': {
+          const before = new Map([...pairs].map(([id, [a, b]]) => [id, stands(a, b)]));
+          for (const { setting } of commit.stored)
+            if (setting.kind === 'blocked') registers.set(`${commit.userId} ${setting.userId}`, setting.value);
+          for (const [id, [a, b]] of pairs) if (before.get(id) && !stands(a, b)) keptFrom.set(id, null);
+          break;
+        }
+        case 'direct': {
+          const { conversationId, creatorId, otherId } = commit;
+          if (commit.created) {
+            pairs.set(conversationId, [creatorId, otherId]);
+            keptFrom.set(conversationId, stands(creatorId, otherId) ? otherId : null);
+          } else if (keptFrom.get(conversationId) === creatorId) {
+            keptFrom.set(conversationId, null);
+          }
+          break;
+        }
+        case 'event': {
+          const { event } = commit;
+          const pair = pairs.get(event.conversationId);
+          if (!pair) break;
+          const peer = pair[0] === event.senderId ? pair[1] : pair[0];
+          const hiddenFrom = stands(event.senderId, peer)
+            ? peer
+            : 'messageId' in event
+              ? (hiddenMessages.get(`${event.conversationId} ${event.messageId}`) ?? null)
+              : null;
+          if (hiddenFrom === null) break;
+          if (event.kind === 'message') hiddenMessages.set(`${event.conversationId} ${event.clientMessageId}`, hiddenFrom);
+          const seqs = hiddenEvents.get(event.conversationId) ?? new Map<number, string>();
+          hiddenEvents.set(event.conversationId, seqs.set(event.seq, hiddenFrom));
+          break;
+        }
+      }
+    }
+    return { hiddenEvents, keptFrom };
+  }
+
+  /** Records what a call committed, in the order of the calls (the transaction ran when it was called). */
+  private observe<R>(result: Promise<R>, commitOf: (value: R) => Commit | null): Promise<R> {
+    const order = this.calls++;
+    result.then(
+      (value) => {
+        const commit = commitOf(value);
+        if (commit) this.commits.push({ order, commit });
+      },
+      // Nothing committed; the caller hears of the failure from `result` itself.
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+/** Where the server's hidden events and kept conversations differ from what the blocks say. */
+export function checkBlocks(
+  expected: BlockExpectations,
+  conversationIds: readonly string[],
+  server: {
+    hiddenEvents(conversationId: string): Map<number, string>;
+    conversationHiddenFrom(conversationId: string): string | null;
+  },
+): string[] {
+  const problems: string[] = [];
+  for (const conversationId of conversationIds) {
+    const where = conversationId.slice(0, 8);
+    const want = expected.hiddenEvents.get(conversationId) ?? new Map<number, string>();
+    const got = server.hiddenEvents(conversationId);
+    for (const seq of new Set([...want.keys(), ...got.keys()])) {
+      if (want.get(seq) === got.get(seq)) continue;
+      problems.push(
+        `seq ${seq} of ${where} is hidden from ${got.get(seq)?.slice(0, 8) ?? 'nobody'}, ` +
+          `the blocks say ${want.get(seq)?.slice(0, 8) ?? 'nobody'}`,
+      );
+    }
+    const kept = expected.keptFrom.get(conversationId) ?? null;
+    const keptByServer = server.conversationHiddenFrom(conversationId);
+    if (kept !== keptByServer)
+      problems.push(
+        `${where} is kept from ${keptByServer?.slice(0, 8) ?? 'nobody'}, the blocks say ${kept?.slice(0, 8) ?? 'nobody'}`,
+      );
+  }
+  return problems;
+}
