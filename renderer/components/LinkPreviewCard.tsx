@@ -1,15 +1,6 @@
 import type { LinkPreviewView } from '../../sync/app-api/contract.js';
+import { safeLinkHref } from '../format/links.js';
 import { t } from '../i18n/index.js';
-
-/** Only web addresses become links (never javascript:, file: or anything else). */
-export function isWebUrl(url: string): boolean {
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
 /** Only an inline picture (the sender's core made it): never an address the receiver would fetch. */
 function isImageData(image: string | null): image is string {
@@ -21,15 +12,15 @@ function isImageData(image: string | null): image is string {
  * outside the app) and description. All plain text: nothing in it is parsed as markup.
  */
 export function LinkPreviewCard({ preview, className = '' }: { preview: LinkPreviewView; className?: string }) {
-  const link = isWebUrl(preview.url);
-  let host = '';
-  if (link) host = new URL(preview.url).host;
+  // The same rule as links in text: http(s) only, and no user name that could pose as the host.
+  const href = safeLinkHref(preview.url);
+  const host = href === null ? '' : new URL(href).host;
   return (
     <section className={`link-preview ${className}`.trim()} aria-label={t.linkPreview.region}>
       {isImageData(preview.image) && <img className="link-preview__image" src={preview.image} alt="" />}
       <span className="link-preview__body">
-        {link ? (
-          <a className="link-preview__title" href={preview.url} target="_blank" rel="noopener noreferrer">
+        {href !== null ? (
+          <a className="link-preview__title" href={href} target="_blank" rel="noopener noreferrer">
             {preview.title}
           </a>
         ) : (

@@ -1,5 +1,6 @@
 import { memo, useCallback, useMemo, useRef, useState, type MouseEvent } from 'react';
 import type { MessageView } from '../../sync/app-api/contract.js';
+import { previewBelongsTo } from '../format/links.js';
 import { formatFull, formatTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { useLanguage } from '../i18n/use-language.js';
@@ -183,7 +184,9 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
               </p>
             )
           )}
-          {message.linkPreview && !message.deleted && <LinkPreviewCard preview={message.linkPreview} />}
+          {message.linkPreview && !message.deleted && previewBelongsTo(message.linkPreview.url, message.text) && (
+            <LinkPreviewCard preview={message.linkPreview} />
+          )}
           <span className="message__meta">
             {message.edited && !message.deleted && (
               <button

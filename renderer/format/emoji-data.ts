@@ -87,7 +87,13 @@ export function toEmojiData(emojisJson: unknown, messagesJson: unknown): EmojiDa
  */
 export const BUNDLED_FONT_EMOJI_VERSION = 15;
 
+/** A keycap (#️⃣, 1️⃣…): the bundled font maps them, but Chromium draws its keycaps empty. */
+const KEYCAP = '\u20e3';
+
 /** Only the emoji the bundled font draws. */
 export function drawnByBundledFont(data: EmojiData): EmojiData {
-  return { ...data, emojis: data.emojis.filter((emoji) => emoji.version <= BUNDLED_FONT_EMOJI_VERSION) };
+  return {
+    ...data,
+    emojis: data.emojis.filter((emoji) => emoji.version <= BUNDLED_FONT_EMOJI_VERSION && !emoji.emoji.includes(KEYCAP)),
+  };
 }

@@ -61,6 +61,16 @@ export function firstLink(text: string): { text: string; href: string } | null {
   return link ? { text: link.text, href: link.href } : null;
 }
 
+/**
+ * Whether a message's link preview is shown: only when the preview is of one of the message's own
+ * links. The sender's core makes the preview, but a sender's client is not trusted to: a preview
+ * of another page under a link the reader sees would put the other page's words in that link.
+ */
+export function previewBelongsTo(previewUrl: string, text: string): boolean {
+  const href = safeLinkHref(previewUrl);
+  return href !== null && splitLinks(text).some((piece) => piece.kind === 'link' && piece.href === href);
+}
+
 export type MessagePiece = TextPiece | { kind: 'mention'; text: string };
 
 /**

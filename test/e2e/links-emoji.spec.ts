@@ -3,10 +3,36 @@
  * and every emoji can be used: the full picker from the reaction row's "More emoji" (searching,
  * recently used first) and from the composer.
  */
+import type { Locator } from '@playwright/test';
 import { browserHostOnly, expect, test } from './support/app.js';
 import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
 
 const resources = cleanedUpAfterEach();
+let fontProbes = 0;
+
+/**
+ * The fonts Chromium drew the text directly inside `element` with (DevTools protocol): "bundled" for
+ * a font the page brought (the app's colour emoji font is its only one), else the system font's name.
+ */
+async function fontsDrawing(element: Locator): Promise<string[]> {
+  const page = element.page();
+  const marker = String(++fontProbes);
+  await element.evaluate(
+    (node: { setAttribute(name: string, value: string): void }, value) => node.setAttribute('data-font-probe', value),
+    marker,
+  );
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('DOM.enable');
+    await cdp.send('CSS.enable');
+    const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: `[data-font-probe="${marker}"]` });
+    const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+    return fonts.map((font) => (font.isCustomFont ? 'bundled' : font.familyName));
+  } finally {
+    await cdp.detach();
+  }
+}
 
 test('links open outside the app; other schemes are never links', async ({ launchApp }) => {
   browserHostOnly(
@@ -108,4 +134,30 @@ test('reacting with any emoji from "More emoji", recently used first, and emoji 
   await expect(composer).toBeFocused();
   await composer.press('Enter');
   await expect(alice.message('🎉Ready for take-off!')).toBeVisible();
+});
+
+test('emoji are drawn with the bundled colour font in messages, reactions and the picker', async ({ launchApp }) => {
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'emoji-font');
+  // Emoji that common text fonts (DejaVu Sans, say) also draw, in black and white.
+  const emoji = '😀❤️☺️';
+  await alice.send(emoji);
+  await bob.openConversationWith('Alice Liddell');
+  for (const person of [alice, bob]) {
+    const text = person.message(emoji).getByRole('paragraph');
+    await expect(text).toHaveText(emoji);
+    await expect.poll(() => fontsDrawing(text)).toEqual(['bundled']);
+  }
+
+  await bob.messageAction(emoji, 'React');
+  const quickRow = bob.page.getByRole('dialog', { name: 'Reactions' });
+  await expect.poll(() => fontsDrawing(quickRow.getByRole('button', { name: '❤️', exact: true }))).toEqual(['bundled']);
+  await quickRow.getByRole('button', { name: 'More emoji' }).click();
+  const picker = bob.page.getByRole('dialog', { name: 'Emoji' });
+  await picker.getByRole('textbox', { name: 'Search emoji' }).fill('grinning face');
+  const grinning = picker.getByRole('button', { name: '😀', exact: true });
+  await expect.poll(() => fontsDrawing(grinning)).toEqual(['bundled']);
+  await grinning.click();
+  const chip = alice.reaction(emoji, '😀', 1);
+  await expect(chip).toBeVisible();
+  await expect.poll(() => fontsDrawing(chip.getByText('😀', { exact: true }))).toEqual(['bundled']);
 });

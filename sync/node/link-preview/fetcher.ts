@@ -13,7 +13,7 @@ import { parsePreviewHtml } from './preview-html.js';
 import { LinkPreviewFetchError, safeGet, systemResolver, type FetchFailure, type Resolver } from './safe-get.js';
 
 export interface LinkPreviewFetcherOptions {
-  /** Allow loopback addresses, and http to them (--allow-loopback-previews; tests only). */
+  /** Allow 127.0.0.1, and http to it (--allow-loopback-previews; tests only). */
   allowLoopback?: boolean;
   /** Overall deadline for one preview, page and image together. Default 5 s. */
   timeoutMs?: number;

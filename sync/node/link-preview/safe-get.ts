@@ -1,6 +1,6 @@
 /**
  * One guarded GET for link previews, following redirects. Hostile-world rules:
- *   - https only; http only when loopback previews are allowed, and then only to a loopback address;
+ *   - https only; http only when loopback previews are allowed, and then only to 127.0.0.1;
  *   - every hop's host name is resolved by our own `lookup` (node's http/https `lookup` option), which
  *     checks the addresses against the address policy and hands the connection exactly the addresses
  *     it checked: no DNS-rebinding window between the check and the connect. IP literals (which node
@@ -121,7 +121,7 @@ function parseTarget(reference: string, base?: URL): URL {
   return url;
 }
 
-/** The address check for one hop: https anywhere public; http only to loopback, and only when allowed. */
+/** The address check for one hop: https anywhere public; http only to 127.0.0.1, and only when allowed. */
 function hopRules(url: URL, policy: AddressPolicy): { requireLoopback: boolean } {
   if (url.protocol === 'https:') return { requireLoopback: false };
   if (!policy.allowLoopback) throw new LinkPreviewFetchError('scheme_refused', 'only https addresses are fetched');
@@ -131,7 +131,7 @@ function hopRules(url: URL, policy: AddressPolicy): { requireLoopback: boolean }
 function refusal(address: string, policy: AddressPolicy, requireLoopback: boolean): string | null {
   const verdict = checkAddress(address, policy);
   if (!verdict.allowed) return verdict.reason;
-  if (requireLoopback && !verdict.loopback) return `http is allowed only to a loopback address, not ${address}`;
+  if (requireLoopback && !verdict.loopback) return `http is allowed only to 127.0.0.1, not ${address}`;
   return null;
 }
 

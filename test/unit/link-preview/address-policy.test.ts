@@ -54,10 +54,13 @@ describe('link preview address policy', () => {
     },
   );
 
-  it('allows loopback only when loopback previews are allowed; nothing else private', () => {
-    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
+  it('allows 127.0.0.1 only when loopback previews are allowed; no other loopback, nothing else private', () => {
+    for (const address of ['127.0.0.1', '::ffff:127.0.0.1']) {
       expect(isAddressAllowed(address, strict)).toBe(false);
       expect(isAddressAllowed(address, loopbackAllowed)).toBe(true);
+    }
+    for (const address of ['127.0.0.2', '127.8.9.10', '::1', '::ffff:127.0.1.1']) {
+      expect(isAddressAllowed(address, loopbackAllowed)).toBe(false);
     }
     for (const address of ['10.0.0.1', '169.254.169.254', 'fe80::1', 'fc00::1', '::ffff:10.0.0.1', '0.0.0.0', '100.64.0.1']) {
       expect(isAddressAllowed(address, loopbackAllowed)).toBe(false);

@@ -15,6 +15,10 @@ const names: Record<string, LookupAddress[]> = {
   'internal.test': [{ address: '10.0.0.1', family: 4 }],
   'metadata.test': [{ address: '169.254.169.254', family: 4 }],
   'public.test': [{ address: '93.184.216.34', family: 4 }],
+  'other-loopback.test': [
+    { address: '::1', family: 6 },
+    { address: '127.0.0.2', family: 4 },
+  ],
   'mixed.test': [
     { address: '10.0.0.1', family: 4 },
     { address: '127.0.0.1', family: 4 },
@@ -154,10 +158,8 @@ describe('link preview fetcher (allowLoopback, local site)', () => {
 
   it('refuses a redirect to a private or link-local address without connecting', async () => {
     for (const path of ['/to-private', '/to-metadata']) {
-      const started = Date.now();
+      // Refused before connecting: an attempt to connect to an unreachable address ends as network or timeout.
       expect(await fetcher().fetchOutcome(site.url(path))).toMatchObject({ ok: false, reason: 'address_refused' });
-      // Refused at once: an attempt to connect to an unreachable address would run into the timeout.
-      expect(Date.now() - started).toBeLessThan(1000);
     }
     expect(paths()).toEqual(['/to-private', '/to-metadata']);
   });
@@ -208,11 +210,9 @@ describe('link preview fetcher (allowLoopback, local site)', () => {
       response.on('close', () => closed());
       pump();
     });
-    const started = Date.now();
     const preview = await fetcher().fetch(site.url('/endless'));
     expect(preview?.title).toBe('Endless page');
     await serverClosed;
-    expect(Date.now() - started).toBeLessThan(5000);
     // The connection was dropped long before the 200 MB were sent (socket buffers hold a few MB at most).
     expect(written).toBeLessThan(64 * MB);
   });
@@ -240,9 +240,7 @@ describe('link preview fetcher (allowLoopback, local site)', () => {
 
   it('gives up on a page that is too slow (overall timeout)', async () => {
     for (const path of ['/slow', '/never']) {
-      const started = Date.now();
       expect(await fetcher({ timeoutMs: 300 }).fetchOutcome(site.url(path))).toMatchObject({ ok: false, reason: 'timeout' });
-      expect(Date.now() - started).toBeLessThan(2000);
     }
   });
 
@@ -288,9 +286,20 @@ describe('link preview fetcher without allowLoopback (https only, public address
     expect(paths()).toEqual([]);
   });
 
-  it('with allowLoopback, allows http only to loopback', async () => {
+  it('with allowLoopback, allows http only to 127.0.0.1', async () => {
     expect(await fetcher().fetchOutcome('http://public.test/')).toMatchObject({ ok: false, reason: 'address_refused' });
     expect(await fetcher().fetchOutcome('http://93.184.216.34/')).toMatchObject({ ok: false, reason: 'address_refused' });
+    // No other loopback address, literal or resolved, over http or https.
+    for (const url of [
+      `http://127.0.0.2:${site.port}/page`,
+      `http://[::1]:${site.port}/page`,
+      `http://other-loopback.test:${site.port}/page`,
+      `https://127.0.0.2:${site.port}/page`,
+      `https://[::1]:${site.port}/page`,
+    ]) {
+      expect(await fetcher().fetchOutcome(url)).toMatchObject({ ok: false, reason: 'address_refused' });
+    }
+    expect(paths()).toEqual([]);
   });
 
   it('refuses other schemes and malformed addresses; fetch itself never throws', async () => {

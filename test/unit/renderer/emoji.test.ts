@@ -136,6 +136,13 @@ describe('the bundled emoji data', () => {
     expect(data.emojis.some((emoji) => emoji.version > BUNDLED_FONT_EMOJI_VERSION)).toBe(true);
     expect(offered.emojis.length).toBeLessThan(data.emojis.length);
   });
+
+  it('leaves out keycaps, which Chromium draws empty with the bundled font', () => {
+    expect(data.emojis.some((emoji) => emoji.emoji === '#️⃣')).toBe(true);
+    const offered = drawnByBundledFont(data).emojis.map((emoji) => emoji.emoji);
+    for (const keycap of ['#️⃣', '*️⃣', '0️⃣', '1️⃣', '9️⃣']) expect(offered).not.toContain(keycap);
+    expect(offered).toContain('🔟');
+  });
 });
 
 describe('inserting at the caret', () => {
