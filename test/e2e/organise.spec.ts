@@ -207,13 +207,13 @@ test('archive and mute on one device show on the second; a new message brings ba
   await backToMain(alice);
   await expect(entryIn(alice, 'Conversations', 'Bob Builder')).toHaveCount(0);
 
-  // Unmuted: something new came from Bob since it was archived, so it is back in the main list.
+  // Unmuted: it stays in the archive, as unmuting is no new message (WhatsApp and Telegram do the
+  // same), and "Muted" goes; the next message brings it back, on both devices.
   await conversationMenu(laptop, 'Unmute');
-  await expect(entryIn(alice, 'Conversations', 'Bob Builder')).toContainText('Still there?');
-  await expect(entryIn(alice, 'Conversations', 'Bob Builder')).not.toContainText('Muted');
-
-  // Archived again (not muted): the next message brings it back on both devices.
-  await conversationMenu(laptop, 'Archive');
+  await showArchived(alice);
+  await expect(entryIn(alice, 'Archived', 'Bob Builder')).toContainText('Still there?');
+  await expect(entryIn(alice, 'Archived', 'Bob Builder')).not.toContainText('Muted');
+  await backToMain(alice);
   await expect(entryIn(alice, 'Conversations', 'Bob Builder')).toHaveCount(0);
   await bob.send('Back in the list');
   await expect(entryIn(alice, 'Conversations', 'Bob Builder')).toContainText('Back in the list');
