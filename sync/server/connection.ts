@@ -212,6 +212,7 @@ export class SyncConnection implements Peer {
         this.deps.delivery.fanout(fanout, this);
       }
       if (result.introduce) this.deps.presence.introduce(result.introduce);
+      if (result.parted) this.deps.presence.parted(result.parted);
     } catch (error) {
       this.telemetry.failed(parsed.data, error);
       const reply = errorReply(rid, 'internal', 'Internal server error; try again later');

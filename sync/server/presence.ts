@@ -7,7 +7,7 @@ import type { ServerLogger } from './logger.js';
 import type { ServerStore } from './store/server-store.js';
 
 export interface PresenceDeps {
-  store: Pick<ServerStore, 'listContacts' | 'getLastSeen' | 'recordLastSeen'>;
+  store: Pick<ServerStore, 'listContacts' | 'listWriters' | 'getLastSeen' | 'recordLastSeen'>;
   /** Online and pushes span every node of a cluster. */
   registry: Pick<Delivery, 'isOnline' | 'isOnlineElsewhere' | 'pushToUsers' | 'pushHere'>;
   /** The other nodes, told of the user's first and last connection here before their contacts are. */
@@ -127,6 +127,26 @@ export class Presence {
           registry.pushToUsers([userId], presence(contact.userId, registry.isOnline(contact.userId), contact.lastSeenAt));
         }
       }
+    });
+  }
+
+  /**
+   * `userId` just left a conversation or was removed from it, so the members who wrote there may no
+   * longer share presence with them (presence-rules.ts). Those who are not their contacts now (the
+   * store decides when the step runs: a conversation they still share both wrote in keeps them
+   * contacts) and they hear each other away, last seen unknown, as when a block begins
+   * (handlers/settings.ts); no later step tells either about the other. Queued behind the steps
+   * before it, so none of those, having read the contacts before the change, can have the last word.
+   */
+  parted(change: { userId: string; conversationId: string }): void {
+    const { store, registry } = this.deps;
+    this.enqueue(async () => {
+      const contacts = new Set(ids(await store.listContacts(change.userId)));
+      const writers = await store.listWriters(change.conversationId);
+      const apart = writers.filter((writer) => writer !== change.userId && !contacts.has(writer));
+      if (apart.length === 0) return;
+      registry.pushToUsers(apart, presence(change.userId, false, null));
+      for (const writer of apart) registry.pushToUsers([change.userId], presence(writer, false, null));
     });
   }
 

@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
-import { Edit, React, Send } from './person-steps.js';
-import { Block, Pin } from './settings-steps.js';
+import { CreateGroup, LeaveGroup } from './group-steps.js';
+import { Edit, React, Reply, Send } from './person-steps.js';
+import { Block, Pin, ShowOnline } from './settings-steps.js';
 import { runOnce, runSimulation } from './simulation.js';
 import { Advance } from './world-steps.js';
 
@@ -41,5 +42,24 @@ describe('deterministic simulation of the real sync', () => {
       new Pin('b1', 0, 0.99, true),
       new Send('b2', 0),
     ]);
+  }, 60_000);
+
+  // Found by the simulation: alice and bob both wrote in a group and in no other conversation they
+  // share; once alice left it, both kept seeing the other online.
+  it('keeps presence to people who still share a conversation both wrote in, once one leaves a group', async () => {
+    await runOnce(799_426_211, [
+      new CreateGroup('a1', 0b0110, false),
+      new Advance(5_000),
+      new Send('b2', 2),
+      new Advance(5_000),
+      new Send('a1', 2),
+      new LeaveGroup('a1', 0, false),
+    ]);
+  }, 60_000);
+
+  // Found by the simulation, on three nodes: a presence step on one node read the contacts before
+  // bob chose "nobody" on another, and its frame reached the third after the one that withdrew him.
+  it('keeps presence withdrawn across nodes when a frame read before the change arrives after it', async () => {
+    await runOnce(9, [new Send('b2', 0), new Send('a1', 0), new ShowOnline('b1', 'nobody'), new Reply('a1', 0, 0)]);
   }, 60_000);
 });

@@ -5,7 +5,7 @@ import type { InFlight } from '../in-flight.js';
 import type { ServerLogger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { ServerStore } from '../store/server-store.js';
-import type { ConversationEvent } from '../../protocol/frames.js';
+import type { ConversationEvent, PresencePush } from '../../protocol/frames.js';
 import {
   CLUSTER_TIMING,
   type ClusterBus,
@@ -21,7 +21,7 @@ export interface ClusterNodeDeps {
   directory: NodeDirectory;
   /** CLUSTER_TIMING unless given (tests shorten it). */
   timing?: ClusterTiming;
-  store: Pick<ServerStore, 'readEvents' | 'recordLastSeen'>;
+  store: Pick<ServerStore, 'readEvents' | 'recordLastSeen' | 'listContacts'>;
   /** This node's own connections. */
   registry: Pick<ConnectionRegistry<Peer>, 'isOnline' | 'pushToUsers'>;
   runtime: Runtime;
@@ -42,6 +42,8 @@ export interface ClusterNodeDeps {
 
 /** An event read back for the readers connected here (null: none of them may see it), or why the read failed. */
 type ReadBack = { ok: true; found: { event: ConversationEvent; readers: string[] } | null } | { ok: false; error: unknown };
+/** Who a presence frame's subject shares presence with now (null: anyone it names may hear it), or why the read failed. */
+type ContactsBack = { ok: true; contacts: Set<string> | null } | { ok: false; error: unknown };
 
 /**
  * This node's part in a cluster of nodes sharing one store. It publishes what its connections
@@ -77,7 +79,8 @@ export class ClusterNode implements ClusterLink {
         if (!this.listening) return;
         // The read starts now, beside the reads of the signals before it; only the pushes wait their turn.
         const read = this.readAhead(envelope);
-        this.enqueue(() => this.receive(envelope, read));
+        const contacts = this.contactsAhead(envelope);
+        this.enqueue(() => this.receive(envelope, read, contacts));
       },
       gap: () => {
         if (this.listening) this.enqueue(() => this.recover());
@@ -152,6 +155,25 @@ export class ClusterNode implements ClusterLink {
     );
   }
 
+  /**
+   * A presence frame from another node was built from the contacts its presence step read, maybe
+   * before a change that parted two people (a block, "nobody", leaving a group), and may arrive
+   * after the frame that withdrew their presence. Read when it arrives, so after that change if
+   * its withdrawal came first, the contacts decide who here may still hear it. A withdrawal
+   * (away, last seen unknown) is for those who do not share presence, and always goes.
+   */
+  private contactsAhead(envelope: ClusterEnvelope): Promise<ContactsBack> | null {
+    const { signal } = envelope;
+    if (signal.kind !== 'frame' || signal.frame.type !== 'presence' || envelope.node === this.deps.nodeId || this.stopped) {
+      return null;
+    }
+    if (isWithdrawal(signal.frame)) return Promise.resolve({ ok: true, contacts: null });
+    return this.deps.store.listContacts(signal.frame.userId).then(
+      (contacts): ContactsBack => ({ ok: true, contacts: new Set(contacts.map((contact) => contact.userId)) }),
+      (error: unknown): ContactsBack => ({ ok: false, error }),
+    );
+  }
+
   private async readBack(signal: Extract<ClusterSignal, { kind: 'event' }>): Promise<Extract<ReadBack, { ok: true }>['found']> {
     const { registry, store } = this.deps;
     const readers = signal.userIds.filter((userId) => registry.isOnline(userId));
@@ -169,7 +191,11 @@ export class ClusterNode implements ClusterLink {
     return null;
   }
 
-  private async receive(envelope: ClusterEnvelope, read: Promise<ReadBack> | null): Promise<void> {
+  private async receive(
+    envelope: ClusterEnvelope,
+    read: Promise<ReadBack> | null,
+    contactsRead: Promise<ContactsBack> | null,
+  ): Promise<void> {
     const { registry, metrics, runtime } = this.deps;
     if (envelope.node === this.deps.nodeId || this.stopped) return;
     metrics.clusterFanoutDelay.observe(Math.max(0, runtime.clock.now() - envelope.at) / 1000);
@@ -185,9 +211,13 @@ export class ClusterNode implements ClusterLink {
       case 'leaving':
         this.leftCleanly.add(envelope.node);
         return;
-      case 'frame':
-        registry.pushToUsers(signal.userIds, signal.frame);
+      case 'frame': {
+        const allowed = await contactsRead;
+        if (allowed && !allowed.ok) throw allowed.error;
+        const contacts = allowed?.contacts;
+        registry.pushToUsers(contacts ? signal.userIds.filter((userId) => contacts.has(userId)) : signal.userIds, signal.frame);
         return;
+      }
       case 'sessions_ended':
         this.deps.sessionsEnded(signal.userId, signal.sessionIds);
         return;
@@ -279,4 +309,9 @@ export class ClusterNode implements ClusterLink {
       });
     }, this.timing.heartbeatMs);
   }
+}
+
+/** What tells someone that presence about a person is gone: away, last seen unknown. */
+function isWithdrawal(frame: PresencePush): boolean {
+  return !frame.online && frame.lastSeenAt === null;
 }

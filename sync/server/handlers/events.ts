@@ -1,4 +1,4 @@
-import type { ConversationEvent } from '../../protocol/frames.js';
+import type { ConversationEvent, GroupChangeEvent } from '../../protocol/frames.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { REFUSALS } from '../refusals.js';
 import { eventFanout, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
@@ -82,6 +82,9 @@ export async function groupChange(ctx: HandlerContext, frame: FrameOf<'group_cha
       return accepted(frame.rid, result);
     case 'stored': {
       const reply = accepted(frame.rid, result);
+      const parted = partedBy(result.event);
+      // No longer a member: they may share presence with the members who wrote here no more.
+      if (parted !== null) return { ...reply, parted: { userId: parted, conversationId: frame.conversationId } };
       if (result.addedIds.length === 0) return reply;
       // The people added need the conversation itself before its events mean anything to them;
       // pushes to one connection keep their order, so it arrives before the event. No presence:
@@ -96,6 +99,20 @@ export async function groupChange(ctx: HandlerContext, frame: FrameOf<'group_cha
         ],
       };
     }
+  }
+}
+
+/** Who a group change took out of the group: the person removed, or the one who left. */
+function partedBy(event: GroupChangeEvent): string | null {
+  switch (event.kind) {
+    case 'member_removed':
+      return event.userId;
+    case 'member_left':
+      return event.senderId;
+    case 'members_added':
+    case 'group_renamed':
+    case 'role_changed':
+      return null;
   }
 }
 

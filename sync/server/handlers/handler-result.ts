@@ -42,6 +42,11 @@ export interface HandlerResult {
    * and `others`, and they are told the newcomer's (it needs the store, so it comes later).
    */
   introduce?: { newcomers: string[]; others: string[] };
+  /**
+   * Someone who just left a group or was removed from it: they and the members who wrote there may
+   * have stopped being contacts (it needs the store, so it comes later, after the introductions).
+   */
+  parted?: { userId: string; conversationId: string };
 }
 
 export type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;

@@ -273,4 +273,39 @@ describe('groups in the client core', () => {
     expect((await texts(bob.core, fromBob.id)).sort()).toEqual(['hi bob', 'hi carol']);
     expect(await bob.core.listConversations()).toHaveLength(2);
   });
+
+  it('leaving the only group both wrote in stops showing each other online, in their direct conversation too', async () => {
+    const { alice, bob, users } = await threePeople();
+    // Their direct conversation (threePeople) has no message from either: only the group joins them.
+    const direct = directConversationId((await bob.core.findUser({ username: 'alice' })).id, users.bob.id);
+    const group = await alice.core.createGroup({ name: 'Trip', memberIds: [users.bob.id] });
+    await alice.core.sendMessage({ conversationId: group.id, text: 'hello' });
+    await eventually(
+      () => texts(bob.core, group.id),
+      (list) => list.includes('hello'),
+      'bob has it',
+    );
+    await bob.core.sendMessage({ conversationId: group.id, text: 'hi' });
+    for (const core of [alice.core, bob.core]) {
+      await eventually(
+        () => core.getActivity({ conversationId: direct }),
+        (activity) => activity.peerPresence?.online === true,
+        'each sees the other online',
+      );
+    }
+
+    await alice.core.leaveGroup({ conversationId: group.id });
+    for (const core of [alice.core, bob.core]) {
+      const activity = await eventually(
+        () => core.getActivity({ conversationId: direct }),
+        (seen) => seen.peerPresence?.online === false,
+        'each sees the other away',
+      );
+      // Away, last seen unknown: as after a block.
+      expect(activity.peerPresence).toEqual({ online: false, lastSeenAt: null });
+      // Only oneself shows online among the members.
+      const members = (await core.getConversationInfo({ conversationId: direct })).members;
+      expect(members.map((member) => member.online)).toEqual(members.map((member) => member.you));
+    }
+  });
 });

@@ -12,7 +12,8 @@ import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.
 import { PostgresNodeDirectory } from '../../../sync/server/cluster/pg-node-directory.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { freshDatabase } from '../../support/postgres.js';
-import { bothWrite, createServerHarness, type TestServer } from '../../support/server-harness.js';
+import type { PresencePush } from '../../../sync/protocol/frames.js';
+import { bothWrite, createGroup, createServerHarness, groupChange, type TestServer } from '../../support/server-harness.js';
 
 const h = createServerHarness();
 const stores: PostgresServerStore[] = [];
@@ -183,6 +184,48 @@ describe('presence privacy across two nodes', () => {
     await Promise.all([aliceSocket.barrier(), bobOnOne.barrier()]);
     expect(aliceSocket.pushesOf('presence').filter((push) => push.online)).toHaveLength(1);
     expect(bobOnOne.pushesOf('presence')).toEqual([]);
+  });
+});
+
+describe('presence after parting across two nodes', () => {
+  it('leaving the only group both wrote in withdraws presence on the other node too, and nothing follows', async () => {
+    const { one, two } = await twoNodes();
+    const alice = await h.createAccount(one);
+    const bob = await h.createAccount(two);
+    const carol = await h.createAccount(two);
+    const aliceSocket = await h.connect(one, alice.token);
+    const bobSocket = await h.connect(two, bob.token);
+    const carolSocket = await h.connect(two, carol.token);
+    // Carol, a contact of alice's on bob's node, marks how far that node's presence steps got.
+    const { conversation: direct } = await aliceSocket.call(
+      { type: 'start_conversation', username: carol.user.username },
+      'conversation',
+    );
+    await carolSocket.waitForPush('conversation_added');
+    await bothWrite({ alice, bob: carol, aliceSocket, bobSocket: carolSocket, conversation: direct });
+    const trip = await createGroup(aliceSocket, { name: 'Trip', memberIds: [bob.user.id] });
+    await bobSocket.waitForPush('conversation_added', (push) => push.conversation.id === trip.id);
+    await bothWrite({ alice, bob, aliceSocket, bobSocket, conversation: trip });
+
+    await groupChange(bobSocket, trip.id, randomUUID(), { kind: 'leave' });
+    const gone = (userId: string) => (push: PresencePush) => push.userId === userId && !push.online && push.lastSeenAt === null;
+    const told = await aliceSocket.waitForPush('presence', gone(bob.user.id));
+    await bobSocket.waitForPush('presence', gone(alice.user.id));
+
+    // Bob goes, then carol; he comes back, then she does. Node 2 signals in that order, so once
+    // alice hears of carol, she would have heard of bob.
+    await bobSocket.close();
+    await carolSocket.close();
+    await aliceSocket.waitForPush('presence', (push) => push.userId === carol.user.id && !push.online);
+    const bobAgain = await h.connect(two, bob.token);
+    await h.connect(two, carol.token);
+    await aliceSocket.waitForPush('presence', (push) => push.userId === carol.user.id && push.online && push.lastSeenAt !== null);
+    await Promise.all([aliceSocket.barrier(), bobAgain.barrier()]);
+    const aboutBob = aliceSocket.pushes
+      .slice(aliceSocket.pushes.indexOf(told) + 1)
+      .filter((push) => push.type === 'presence' && push.userId === bob.user.id);
+    expect(aboutBob).toEqual([]);
+    expect(bobAgain.pushesOf('presence')).toEqual([]);
   });
 });
 

@@ -84,7 +84,13 @@ function message(seq: number, text: string): ConversationEvent {
   };
 }
 
-function setUp(options: { here: string[]; events?: Map<string, ConversationEvent | null>; slow?: boolean }) {
+function setUp(options: {
+  here: string[];
+  events?: Map<string, ConversationEvent | null>;
+  slow?: boolean;
+  /** userId → the people they share presence with, as the store answers. */
+  contacts?: Map<string, string[]>;
+}) {
   const bus = new HandBus();
   const directory = new TableDirectory();
   const { runtime, advance } = handRuntime();
@@ -125,6 +131,8 @@ function setUp(options: { here: string[]; events?: Map<string, ConversationEvent
         return { events: event ? [event] : [], hasMore: false, users: [] };
       },
       recordLastSeen: async () => undefined,
+      listContacts: async (userId) =>
+        (options.contacts?.get(userId) ?? []).map((contact) => ({ userId: contact, lastSeenAt: null })),
     },
     resync: () => void (calls.resync += 1),
     vanished: (userId) => void calls.vanished.push(userId),
@@ -173,6 +181,22 @@ describe('ClusterNode', () => {
     bus.deliver('node-2', { kind: 'frame', userIds: ['bob', 'zed'], frame });
     await settle();
     expect(pushed).toEqual([{ userIds: ['bob'], frame }]);
+  });
+
+  it('pushes another node’s presence only to those who share presence with its subject when it arrives; a withdrawal to all it names', async () => {
+    const contacts = new Map([['alice', ['bob']]]);
+    const { node, bus, pushed } = setUp({ here: ['bob', 'carol'], contacts });
+    await node.start();
+    // Carol parted from alice (a block, "nobody", a group left) after the other node read its contacts.
+    const online: ServerFrame = { type: 'presence', userId: 'alice', online: true, lastSeenAt: 5 };
+    const withdrawal: ServerFrame = { type: 'presence', userId: 'alice', online: false, lastSeenAt: null };
+    bus.deliver('node-2', { kind: 'frame', userIds: ['bob', 'carol'], frame: online });
+    bus.deliver('node-2', { kind: 'frame', userIds: ['carol'], frame: withdrawal });
+    await settle();
+    expect(pushed).toEqual([
+      { userIds: ['bob'], frame: online },
+      { userIds: ['carol'], frame: withdrawal },
+    ]);
   });
 
   it('hands sessions another node ended to this node, which closes their sockets', async () => {
