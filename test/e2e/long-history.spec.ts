@@ -5,8 +5,7 @@
  */
 import { expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
-import { startServer, tempDir } from './support/processes.js';
-import { cleanedUpAfterEach } from './support/test-resources.js';
+import { aliceAndSocketBob, cleanedUpAfterEach } from './support/test-resources.js';
 import { randomUUID } from 'node:crypto';
 import { createServerHarness } from '../support/server-harness.js';
 
@@ -24,28 +23,11 @@ const drawnArticles = (alice: MessengerPage) => alice.log.getByRole('article').c
 test('a long history: lands on the unread divider, jumps to the latest and to a search result 5,000 back', async ({
   launchApp,
 }) => {
-  const serverData = tempDir('e2e-long-server-');
-  resources.dirs.push(serverData);
-  // Bob writes thousands of messages at once below, far past one connection's frame budget.
-  const server = await startServer(serverData.path, 0, ['--frames-per-second', '1000000', '--frame-burst', '1000000']);
-  resources.running.push(server);
-  const { messenger: alice } = await launchApp({ name: 'long-alice', serverUrl: server.url });
-  await alice.createAccount('alice', 'Alice Liddell');
-
   // Bob is a bare socket: he writes the long history quickly, every send in flight at once.
-  const bobAccount = await sockets.createAccount(
-    { httpUrl: server.url.replace(/^ws/, 'http') },
-    { username: 'bob', displayName: 'Bob' },
-  );
-  const bob = await sockets.connect(server, bobAccount.token);
-  const { conversation } = await bob.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
+  const { alice, bob, conversationId } = await aliceAndSocketBob(launchApp, resources, sockets, 'long');
   await Promise.all(
     Array.from({ length: COUNT }, (_, i) =>
-      bob.call(
-        { type: 'send', conversationId: conversation.id, clientMessageId: randomUUID(), text: text(i + 1) },
-        'sent',
-        60_000,
-      ),
+      bob.call({ type: 'send', conversationId, clientMessageId: randomUUID(), text: text(i + 1) }, 'sent', 60_000),
     ),
   );
   await expect(alice.conversationWith('Bob')).toContainText(text(COUNT), { timeout: 60_000 });

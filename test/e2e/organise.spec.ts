@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServerHarness } from '../support/server-harness.js';
 import { expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
-import { startServer, tempDir } from './support/processes.js';
-import { aliceAndBob, anotherDevice, cleanedUpAfterEach } from './support/test-resources.js';
+import { aliceAndBob, aliceAndSocketBob, anotherDevice, cleanedUpAfterEach } from './support/test-resources.js';
 
 const resources = cleanedUpAfterEach();
 const sockets = createServerHarness();
@@ -139,25 +138,12 @@ test('in a group only owner and admins pin; everyone sees the pinned bar', async
 });
 
 test('the pinned bar jumps to a pinned message far back in the history', async ({ launchApp }) => {
-  const serverData = tempDir('e2e-pin-far-server-');
-  resources.dirs.push(serverData);
-  // Bob writes hundreds of messages at once below, past one connection's frame budget.
-  const server = await startServer(serverData.path, 0, ['--frames-per-second', '1000000', '--frame-burst', '1000000']);
-  resources.running.push(server);
-  const { messenger: alice } = await launchApp({ name: 'pin-far-alice', serverUrl: server.url });
-  await alice.createAccount('alice', 'Alice Liddell');
-
   // Bob is a bare socket: his first message, pinned, then three pages of messages after it.
-  const bobAccount = await sockets.createAccount(
-    { httpUrl: server.url.replace(/^ws/, 'http') },
-    { username: 'bob', displayName: 'Bob' },
-  );
-  const bobSocket = await sockets.connect(server, bobAccount.token);
-  const { conversation } = await bobSocket.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
-  const first = await bobSocket.send(conversation.id, randomUUID(), 'The first word, long ago');
-  await bobSocket.change(conversation.id, randomUUID(), { kind: 'pin', messageId: first.clientMessageId, on: true });
+  const { alice, bob: bobSocket, conversationId } = await aliceAndSocketBob(launchApp, resources, sockets, 'pin-far');
+  const first = await bobSocket.send(conversationId, randomUUID(), 'The first word, long ago');
+  await bobSocket.change(conversationId, randomUUID(), { kind: 'pin', messageId: first.clientMessageId, on: true });
   const LATER = 300;
-  await Promise.all(Array.from({ length: LATER }, (_, i) => bobSocket.send(conversation.id, randomUUID(), `Later ${i + 1}`)));
+  await Promise.all(Array.from({ length: LATER }, (_, i) => bobSocket.send(conversationId, randomUUID(), `Later ${i + 1}`)));
   await expect(alice.conversationWith('Bob')).toContainText(`Later ${LATER}`, { timeout: 60_000 });
 
   await alice.openConversationWith('Bob');

@@ -4,6 +4,7 @@
  * each in their own app (started by `launchApp` from ./app.ts, in whichever target runs).
  */
 import { test, type Browser, type BrowserContext } from '@playwright/test';
+import type { ServerHarness, TestClient } from '../../support/server-harness.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { MessengerPage } from './messenger-page.js';
 import { hostArgs, startServer, tempDir, type BrowserHostOptions, type RunningProcess } from './processes.js';
@@ -82,6 +83,32 @@ export async function aliceAndBob(
   await alice.createAccount('alice', 'Alice Liddell');
   await alice.startConversation('bob');
   return { alice, bob, aliceNetwork, server, aliceApp };
+}
+
+/**
+ * Alice in the app, and Bob as a bare socket in a direct conversation with her, on a server that
+ * lets one connection send as fast as it can: for specs where Bob writes hundreds or thousands of
+ * messages at once, far past a connection's frame budget.
+ */
+export async function aliceAndSocketBob(
+  launchApp: LaunchApp,
+  resources: TestResources,
+  sockets: ServerHarness,
+  label: string,
+): Promise<{ alice: MessengerPage; bob: TestClient; conversationId: string }> {
+  const serverData = tempDir(`e2e-${label}-server-`);
+  resources.dirs.push(serverData);
+  const server = await startServer(serverData.path, 0, ['--frames-per-second', '1000000', '--frame-burst', '1000000']);
+  resources.running.push(server);
+  const { messenger: alice } = await launchApp({ name: `${label}-alice`, serverUrl: server.url });
+  await alice.createAccount('alice', 'Alice Liddell');
+  const bobAccount = await sockets.createAccount(
+    { httpUrl: server.url.replace(/^ws/, 'http') },
+    { username: 'bob', displayName: 'Bob' },
+  );
+  const bob = await sockets.connect(server, bobAccount.token);
+  const { conversation } = await bob.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
+  return { alice, bob, conversationId: conversation.id };
 }
 
 /**
