@@ -3,11 +3,13 @@
  * the page under safeGet's rules (https only, every hop's address checked, ≤ 5 redirects, no
  * cookies), reads at most 1 MB of text/html, takes title, description and image (preview-html.ts),
  * and fetches the image under the same rules (≤ 1 MB, its type sniffed from its bytes: JPEG, PNG,
- * WebP or GIF) as a data: URL; the renderer scales it down before sending. One overall deadline
+ * WebP or GIF, at most 16 megapixels by its header) as a data: URL; the renderer scales it down
+ * before sending. One overall deadline
  * (5 s) covers everything; an image that does not arrive in time is left out.
  * `fetch` never throws: any failure is null (no preview).
  */
 import { fileTypeFromBuffer } from 'file-type';
+import { imageSize } from 'image-size';
 import type { LinkPreviewView } from '../../app-api/contract.js';
 import { parsePreviewHtml } from './preview-html.js';
 import { LinkPreviewFetchError, safeGet, systemResolver, type FetchFailure, type Resolver } from './safe-get.js';
@@ -40,6 +42,12 @@ export const LINK_PREVIEW_DEFAULTS = {
 } as const;
 
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
+/**
+ * The most pixels a preview's picture may claim. A small file can declare a huge picture (a
+ * 20,000 × 20,000 PNG compresses to almost nothing) that would take the renderer seconds and
+ * gigabytes to decode before scaling it down; 16 MP is more than any page's preview image needs.
+ */
+export const MAX_PREVIEW_IMAGE_PIXELS = 16 * 1024 * 1024;
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
 
 export class NodeLinkPreviewFetcher {
@@ -118,12 +126,26 @@ export function createLinkPreviewFetcher(options: LinkPreviewFetcherOptions = {}
   return new NodeLinkPreviewFetcher(options);
 }
 
-/** A JPEG, PNG, WebP or GIF (judged by its bytes, not by what the server said) as a data: URL. */
+/**
+ * A JPEG, PNG, WebP or GIF (judged by its bytes, not by what the server said) of at most
+ * MAX_PREVIEW_IMAGE_PIXELS (by its header) as a data: URL.
+ */
 export async function imageDataUrl(bytes: Buffer): Promise<string | null> {
   if (bytes.length === 0) return null;
   const type = await fileTypeFromBuffer(bytes);
   if (!type || !IMAGE_TYPES.has(type.mime)) return null;
+  if (!withinPixelBudget(bytes)) return null;
   return `data:${type.mime};base64,${bytes.toString('base64')}`;
+}
+
+function withinPixelBudget(bytes: Buffer): boolean {
+  try {
+    const { width, height } = imageSize(bytes);
+    return width > 0 && height > 0 && width * height <= MAX_PREVIEW_IMAGE_PIXELS;
+  } catch {
+    // A header image-size cannot read is no picture to decode either.
+    return false;
+  }
 }
 
 /** The page's text: charset from Content-Type, else a byte order mark, else <meta charset>, else UTF-8. */

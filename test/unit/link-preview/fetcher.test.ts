@@ -71,6 +71,10 @@ beforeAll(async () => {
     response.writeHead(200, { 'Content-Type': 'image/png' });
     response.end(Buffer.concat([TINY_PNG, Buffer.alloc(2 * MB)]));
   });
+  site.route('/huge-picture.png', (_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'image/png' });
+    response.end(pngClaiming(20_000, 20_000));
+  });
   site.route('/fake-image.png', (_request, response) => {
     response.writeHead(200, { 'Content-Type': 'image/png' });
     response.end('<svg onload="alert(1)"></svg>');
@@ -78,6 +82,7 @@ beforeAll(async () => {
   for (const [path, image] of [
     ['/with-big-image', '/big-image.png'],
     ['/with-fake-image', '/fake-image.png'],
+    ['/with-huge-picture', '/huge-picture.png'],
     ['/with-private-image', 'http://10.0.0.1/image.png'],
     ['/with-missing-image', '/nothing.png'],
   ] as const) {
@@ -244,8 +249,14 @@ describe('link preview fetcher (allowLoopback, local site)', () => {
     }
   });
 
-  it('leaves out an image that is too large, not an image, refused or missing', async () => {
-    for (const path of ['/with-big-image', '/with-fake-image', '/with-private-image', '/with-missing-image']) {
+  it('leaves out an image that is too large, claims too many pixels, is not an image, refused or missing', async () => {
+    for (const path of [
+      '/with-big-image',
+      '/with-huge-picture',
+      '/with-fake-image',
+      '/with-private-image',
+      '/with-missing-image',
+    ]) {
       expect(await fetcher().fetch(site.url(path))).toEqual({
         url: site.url(path),
         title: 'Has image',
@@ -311,3 +322,12 @@ describe('link preview fetcher without allowLoopback (https only, public address
     await expect(strict.fetch('https://internal.test/')).resolves.toBeNull();
   });
 });
+
+/** TINY_PNG with its header's width and height rewritten: a few bytes that claim a huge picture. */
+function pngClaiming(width: number, height: number): Buffer {
+  const png = Buffer.from(TINY_PNG);
+  // The IHDR chunk's data starts after the 8-byte signature and the chunk's length and type.
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  return png;
+}
