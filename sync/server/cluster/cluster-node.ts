@@ -86,6 +86,8 @@ export class ClusterNode implements ClusterLink {
         if (this.listening) this.enqueue(() => this.recover());
       },
     });
+    // The others learn that an earlier run under this id, if it died, may not have told all it stored.
+    this.publish({ kind: 'started' });
     await directory.heartbeat(nodeId, runtime.clock.now());
     // In line with the signals: one that arrives meanwhile is applied after the directory's view.
     await new Promise<void>((resolve, reject) => this.enqueue(() => this.refresh().then(() => resolve(), reject)));
@@ -211,6 +213,18 @@ export class ClusterNode implements ClusterLink {
       case 'leaving':
         this.leftCleanly.add(envelope.node);
         return;
+      case 'started': {
+        // A node back under an id that never stopped counting as live: refresh never sees it die,
+        // so unless its last run said it was leaving, that run's untold events are caught up now.
+        const leftCleanly = this.leftCleanly.delete(envelope.node);
+        if (this.knownNodes.has(envelope.node) && !leftCleanly) {
+          this.deps.logger.warn('A node came back without having left: clients here will catch up again', {
+            node: envelope.node,
+          });
+          this.deps.resync();
+        }
+        return;
+      }
       case 'frame': {
         const allowed = await contactsRead;
         if (allowed && !allowed.ok) throw allowed.error;

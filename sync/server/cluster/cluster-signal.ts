@@ -16,6 +16,12 @@ export type ClusterSignal =
   | { kind: 'connections'; userId: string; online: boolean }
   /** The publishing node is shutting down cleanly: what it stored, it also told. */
   | { kind: 'leaving' }
+  /**
+   * The publishing node started. If a run under the same id still counted as live and never said it
+   * was leaving, that run died, and what it stored it may not have told (the new run's heartbeat
+   * goes on where the old one stopped, so it is never reaped as dead).
+   */
+  | { kind: 'started' }
   /** These sessions of the user were revoked or expired: every node closes their sockets. */
   | { kind: 'sessions_ended'; userId: string; sessionIds: string[] };
 
@@ -37,6 +43,7 @@ export const clusterEnvelopeSchema: z.ZodType<ClusterEnvelope> = z.object({
     z.object({ kind: z.literal('frame'), userIds: z.array(id), frame: serverFrameSchema }),
     z.object({ kind: z.literal('connections'), userId: id, online: z.boolean() }),
     z.object({ kind: z.literal('leaving') }),
+    z.object({ kind: z.literal('started') }),
     z.object({ kind: z.literal('sessions_ended'), userId: id, sessionIds: z.array(id) }),
   ]),
 });

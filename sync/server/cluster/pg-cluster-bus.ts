@@ -175,6 +175,7 @@ function split(envelope: ClusterEnvelope): ClusterEnvelope[] {
   if (
     signal.kind === 'connections' ||
     signal.kind === 'leaving' ||
+    signal.kind === 'started' ||
     // At most ACCOUNT_CAPS.maxDevicesPerAccount ids: always small.
     signal.kind === 'sessions_ended' ||
     Buffer.byteLength(JSON.stringify(envelope)) <= MAX_PAYLOAD_BYTES

@@ -239,7 +239,7 @@ describe('ClusterNode', () => {
       publish(signal);
     };
     await node.connectionsChanged('alice', true);
-    expect(bus.published).toEqual([{ kind: 'connections', userId: 'alice', online: true }]);
+    expect(bus.published).toEqual([{ kind: 'started' }, { kind: 'connections', userId: 'alice', online: true }]);
     expect(seen).toEqual([true]);
   });
 
@@ -287,6 +287,34 @@ describe('ClusterNode', () => {
     expect(calls.resync).toBe(1);
     await advance(TIMING.heartbeatMs * 3);
     expect(calls.resync).toBe(1);
+  });
+
+  it('a node back under its id after dying makes every client here catch up; one back after leaving cleanly does not', async () => {
+    const { node, bus, directory, advance, calls } = setUp({ here: [] });
+    await directory.heartbeat('node-2', 10_000);
+    await directory.heartbeat('node-3', 10_000);
+    await node.start();
+    // Both come back at once under their ids, so neither ever misses a heartbeat: node 3 after a
+    // clean shutdown, node 2 after dying between storing events and notifying them.
+    bus.deliver('node-3', { kind: 'leaving' });
+    bus.deliver('node-3', { kind: 'started' });
+    await settle();
+    expect(calls.resync).toBe(0);
+    bus.deliver('node-2', { kind: 'started' });
+    await settle();
+    expect(calls.resync).toBe(1);
+    // Node 3's new run dies for good: its earlier clean leaving does not excuse it.
+    await directory.heartbeat('node-2', 10_000 + TIMING.deadAfterMs * 2);
+    await advance(TIMING.deadAfterMs + TIMING.heartbeatMs);
+    expect(calls.resync).toBe(2);
+  });
+
+  it('a node never seen before that starts costs nobody a catch-up', async () => {
+    const { node, bus, calls } = setUp({ here: [] });
+    await node.start();
+    bus.deliver('node-2~a1b2c3', { kind: 'started' });
+    await settle();
+    expect(calls.resync).toBe(0);
   });
 
   it('a node that stops heartbeating is reaped: its users vanish for the contacts here', async () => {
