@@ -213,6 +213,7 @@ export class SyncConnection implements Peer {
       }
       if (result.introduce) this.deps.presence.introduce(result.introduce);
       if (result.parted) this.deps.presence.parted(result.parted);
+      if (result.withdraw) this.deps.presence.withdraw(result.withdraw);
     } catch (error) {
       this.telemetry.failed(parsed.data, error);
       const reply = errorReply(rid, 'internal', 'Internal server error; try again later');

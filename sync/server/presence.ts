@@ -135,19 +135,37 @@ export class Presence {
    * longer share presence with them (presence-rules.ts). Those who are not their contacts now (the
    * store decides when the step runs: a conversation they still share both wrote in keeps them
    * contacts) and they hear each other away, last seen unknown, as when a block begins
-   * (handlers/settings.ts); no later step tells either about the other. Queued behind the steps
+   * (withdraw); no later step tells either about the other. Queued behind the steps
    * before it, so none of those, having read the contacts before the change, can have the last word.
    */
   parted(change: { userId: string; conversationId: string }): void {
-    const { store, registry } = this.deps;
+    const { store } = this.deps;
     this.enqueue(async () => {
       const contacts = new Set(ids(await store.listContacts(change.userId)));
       const writers = await store.listWriters(change.conversationId);
       const apart = writers.filter((writer) => writer !== change.userId && !contacts.has(writer));
-      if (apart.length === 0) return;
-      registry.pushToUsers(apart, presence(change.userId, false, null));
-      for (const writer of apart) registry.pushToUsers([change.userId], presence(writer, false, null));
+      this.tellApart(change.userId, apart);
     });
+  }
+
+  /**
+   * `userId` and each of `others` stopped sharing presence (a block began, or "Show when I'm
+   * online" became nobody): each hears the other away, last seen unknown. In the queue like every
+   * other step, so a step queued before, which read the contacts before the change, cannot have the
+   * last word.
+   */
+  withdraw(change: { userId: string; others: readonly string[] }): void {
+    this.enqueue(() => {
+      this.tellApart(change.userId, change.others);
+      return Promise.resolve();
+    });
+  }
+
+  private tellApart(userId: string, others: readonly string[]): void {
+    if (others.length === 0) return;
+    const { registry } = this.deps;
+    registry.pushToUsers(others, presence(userId, false, null));
+    for (const other of others) registry.pushToUsers([userId], presence(other, false, null));
   }
 
   private enqueue(step: () => Promise<void>): void {

@@ -47,6 +47,8 @@ export interface HandlerResult {
    * have stopped being contacts (it needs the store, so it comes later, after the introductions).
    */
   parted?: { userId: string; conversationId: string };
+  /** These people stopped sharing presence with `userId` (a block, "nobody"): told in the presence queue. */
+  withdraw?: { userId: string; others: string[] };
 }
 
 export type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;

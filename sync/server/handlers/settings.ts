@@ -1,4 +1,3 @@
-import type { PresencePush } from '../../protocol/frames.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { REFUSALS } from '../refusals.js';
 import { only, refuse, type Fanout, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
@@ -22,14 +21,12 @@ export async function setSettings(ctx: HandlerContext, frame: FrameOf<'set_setti
     fanout.push({ userIds: [me], frame: { type: 'settings_changed', settings: result.changed }, exceptRequester: true });
   }
   const contactsAgain: string[] = [];
+  // Those who stop sharing presence with the user: as far as each can tell, the other is away, last
+  // seen unknown (what anyone sees of a person who hides it). Told in the presence queue.
+  const apart: string[] = [];
   for (const change of result.blockChanges) {
     if (change.standing) {
-      // From now on neither hears of the other's presence: as far as each can tell, the other is
-      // away, last seen unknown (what anyone sees of a person who hides it).
-      fanout.push(
-        { userIds: [change.userId], frame: offline(me), exceptRequester: false },
-        { userIds: [me], frame: offline(change.userId), exceptRequester: false },
-      );
+      apart.push(change.userId);
       continue;
     }
     if (change.revealedTo !== null && change.conversationId !== null) {
@@ -48,21 +45,20 @@ export async function setSettings(ctx: HandlerContext, frame: FrameOf<'set_setti
   }
   const visibility = result.visibilityChange;
   if (visibility?.hidden) {
-    // "Show when I'm online": nobody. Those who saw the user see them away, last seen unknown, and
-    // (presence-rules.ts) the user sees them so too: every device of theirs hears it now.
-    for (const contact of visibility.contacts) {
-      fanout.push(
-        { userIds: [contact.userId], frame: offline(me), exceptRequester: false },
-        { userIds: [me], frame: offline(contact.userId), exceptRequester: false },
-      );
-    }
+    // "Show when I'm online": nobody. Those who saw the user see them away, and (presence-rules.ts)
+    // the user sees them so too: every device of theirs hears it.
+    apart.push(...visibility.contacts.map((contact) => contact.userId));
   } else if (visibility) {
     contactsAgain.push(...visibility.contacts.map((contact) => contact.userId));
   }
   const reply = { type: 'settings', rid: frame.rid, settings: result.settings, hasMore: false } as const;
-  if (contactsAgain.length === 0) return { reply, fanout };
-  // A block lifted, or shown again: those the presence rule lets share it hear each other's presence.
-  return { reply, fanout, introduce: { newcomers: [me], others: contactsAgain } };
+  return {
+    reply,
+    fanout,
+    ...(apart.length > 0 ? { withdraw: { userId: me, others: apart } } : {}),
+    // A block lifted, or shown again: those the presence rule lets share it hear each other's presence.
+    ...(contactsAgain.length > 0 ? { introduce: { newcomers: [me], others: contactsAgain } } : {}),
+  };
 }
 
 /** The caller's registers changed after `afterVersion`, oldest change first, a page at a time. */
@@ -90,8 +86,4 @@ async function watermarksAgain(ctx: HandlerContext, conversationId: string, pair
     },
     exceptRequester: false,
   }));
-}
-
-function offline(userId: string): PresencePush {
-  return { type: 'presence', userId, online: false, lastSeenAt: null };
 }
