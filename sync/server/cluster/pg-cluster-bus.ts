@@ -172,16 +172,27 @@ export class PostgresClusterBus implements ClusterBus {
 /** One envelope per run of recipients small enough to notify; a single recipient may still be too large (spilled). */
 function split(envelope: ClusterEnvelope): ClusterEnvelope[] {
   const { signal } = envelope;
-  if (
-    signal.kind === 'connections' ||
-    signal.kind === 'leaving' ||
-    signal.kind === 'started' ||
-    // At most ACCOUNT_CAPS.maxDevicesPerAccount ids: always small.
-    signal.kind === 'sessions_ended' ||
-    Buffer.byteLength(JSON.stringify(envelope)) <= MAX_PAYLOAD_BYTES
-  ) {
-    return [envelope];
+  switch (signal.kind) {
+    case 'connections':
+    case 'leaving':
+    case 'started':
+    case 'sessions_ended':
+      // Always small (sessions_ended: at most ACCOUNT_CAPS.maxDevicesPerAccount ids).
+      return [envelope];
+    case 'event':
+    case 'frame':
+      return Buffer.byteLength(JSON.stringify(envelope)) <= MAX_PAYLOAD_BYTES ? [envelope] : byRecipients(envelope, signal);
+    default: {
+      const unknown: never = signal;
+      throw new Error(`unknown cluster signal ${JSON.stringify(unknown)}`);
+    }
   }
+}
+
+function byRecipients(
+  envelope: ClusterEnvelope,
+  signal: Extract<ClusterEnvelope['signal'], { kind: 'event' | 'frame' }>,
+): ClusterEnvelope[] {
   const bare = Buffer.byteLength(JSON.stringify({ ...envelope, signal: { ...signal, userIds: [] } }));
   const longestId = Math.max(...signal.userIds.map((userId) => Buffer.byteLength(userId) + 3));
   const perChunk = Math.max(1, Math.floor((MAX_PAYLOAD_BYTES - bare) / longestId));
