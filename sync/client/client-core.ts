@@ -53,6 +53,7 @@ import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
 import { OutboxInspector } from './outbox-inspector.js';
+import { SearchIndexer } from './search-indexer.js';
 import { parseServerAddress, type ServerAddress } from './server-address.js';
 import { SyncEngine } from './sync-engine.js';
 import type { SyncTransport } from './transport.js';
@@ -138,6 +139,7 @@ class LocalClientCore implements ClientCore {
   private transfers: AttachmentTransfers | null = null;
   private session: StoredSession | null;
   private readonly settings: PersonalSettings;
+  private readonly searchIndexer: SearchIndexer;
 
   constructor(
     private readonly mirror: Mirror,
@@ -155,6 +157,15 @@ class LocalClientCore implements ClientCore {
     private readonly onDiskFull?: () => void,
   ) {
     this.settings = new PersonalSettings(mirror, (event) => this.emit(event));
+    this.searchIndexer = new SearchIndexer(
+      mirror.search,
+      runtime.timers,
+      () => this.engine?.isCatchingUp ?? false,
+      (error) => this.log.warn('indexing new messages for search failed; retried after the next write', errorFields(error)),
+    );
+    mirror.search.onPending(() => this.searchIndexer.kick());
+    // What an earlier run wrote but did not get to index.
+    this.searchIndexer.kick();
     this.session = mirror.session();
     this.log.info('client core opened', { signedIn: Boolean(this.session?.token), ...mirror.versions() });
     if (this.session?.token) this.startEngine(this.session);
@@ -169,6 +180,8 @@ class LocalClientCore implements ClientCore {
   async close(): Promise<void> {
     this.log.info('client core closing');
     this.stopEngine();
+    this.searchIndexer.stop();
+    this.mirror.search.onPending(null);
     this.listeners.clear();
     this.mirror.close();
   }

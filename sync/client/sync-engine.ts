@@ -148,6 +148,11 @@ export class SyncEngine {
     this.outboxChanged();
   }
 
+  /** Whether a conversation is being caught up (work that can wait, waits for it). */
+  get isCatchingUp(): boolean {
+    return this.catchingUp.size > 0;
+  }
+
   /** Whether a queued row is on the wire right now (then it can no longer be rewritten). */
   isInFlight(clientId: string): boolean {
     return this.outbox.isInFlight(clientId);

@@ -575,4 +575,17 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 13,
+    description: 'search index: a watermark, messages above it indexed after the transactions that wrote them',
+    up(db) {
+      db.exec(`
+        -- Every message up to this local id is in the index (MessageSearch): all of them so far,
+        -- since every transaction indexed what it wrote. Newer ones are indexed after the writes
+        -- that brought them, and by any search before it looks.
+        INSERT OR IGNORE INTO meta (key, value)
+        SELECT 'search_indexed_to', CAST(COALESCE(MAX(local_id), 0) AS TEXT) FROM messages;
+      `);
+    },
+  },
 ];

@@ -41,7 +41,7 @@ import { BENCH_EMOJIS, chatText, cumulativeWeights, Rng } from './random.js';
 import { scaled } from './report.js';
 
 /** Bump when the generator changes so cached mirrors are rebuilt. */
-const FIXTURE_VERSION = 5;
+const FIXTURE_VERSION = 6;
 
 export interface MirrorFixture {
   /** The profile folder (holds mirror.sqlite): openClientCore can open it directly. */
@@ -346,6 +346,10 @@ export function buildMirrorFixture(dir: string, scale: number): void {
       SELECT m.local_id, m.text, COALESCE((SELECT group_concat(a.name, ' ') FROM attachments a
                WHERE a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id), '')
       FROM messages m WHERE m.deleted = 0`);
+    // Every message is indexed: the watermark (migration 13) stands at the newest.
+    db.prepare(
+      "UPDATE meta SET value = CAST((SELECT MAX(local_id) FROM messages) AS TEXT) WHERE key = 'search_indexed_to'",
+    ).run();
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();

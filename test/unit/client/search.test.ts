@@ -179,6 +179,88 @@ describe('the search index follows every change, in the transaction that makes i
   });
 });
 
+/** A mirror in a fresh folder with the conversation 'c1', and a reader of what its index holds (not searching: that indexes). */
+function mirrorAt(): { mirror: Mirror; inIndex: () => number[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'search-pending-'));
+  dirs.push(dir);
+  const path = join(dir, 'mirror.sqlite');
+  const mirror = Mirror.open(path);
+  mirror.upsertConversation(
+    { id: 'c1', kind: 'direct', name: null, isMember: true, createdAt: 1, lastSeq: 0, members: [] },
+    'me',
+  );
+  const inIndex = () => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.prepare('SELECT rowid FROM message_search_docsize ORDER BY rowid').pluck().all() as number[];
+    } finally {
+      db.close();
+    }
+  };
+  return { mirror, inIndex };
+}
+
+describe('new messages are indexed after the writes that bring them, and a search never misses them', () => {
+  it('a page of new messages is not indexed in its transaction, yet a search at once finds them', () => {
+    const { mirror, inIndex } = mirrorAt();
+    const pending: number[] = [];
+    mirror.search.onPending(() => pending.push(1));
+    mirror.applyEvents('c1', [message(1, 'fresh news'), message(2, 'more fresh news')], 'me');
+    expect(inIndex()).toEqual([]);
+    expect(pending.length).toBeGreaterThan(0);
+    expect(find(mirror, 'fresh')).toEqual(['m2', 'm1']);
+    expect(inIndex()).toEqual([1, 2]);
+    mirror.close();
+  });
+
+  it('finds a message not yet indexed as it ends up: edited by its new text only, deleted not at all', () => {
+    const { mirror, inIndex } = mirrorAt();
+    mirror.applyEvents(
+      'c1',
+      [
+        message(1, 'first draft'),
+        message(2, 'gone soon'),
+        change(3, { kind: 'edit', text: 'final wording' }),
+        change(4, { kind: 'delete' }, 'm2'),
+      ],
+      'me',
+    );
+    expect(inIndex()).toEqual([]);
+    expect(find(mirror, 'draft')).toEqual([]);
+    expect(find(mirror, 'final')).toEqual(['m1']);
+    expect(find(mirror, 'gone')).toEqual([]);
+    mirror.close();
+  });
+
+  it('indexPending indexes in chunks, oldest first, and says whether any are left', () => {
+    const { mirror, inIndex } = mirrorAt();
+    mirror.applyEvents(
+      'c1',
+      [1, 2, 3, 4, 5].map((seq) => message(seq, `note ${seq}`)),
+      'me',
+    );
+    expect(mirror.search.indexPending(2)).toBe(true);
+    expect(inIndex()).toEqual([1, 2]);
+    expect(mirror.search.indexPending(2)).toBe(true);
+    expect(mirror.search.indexPending(2)).toBe(false);
+    expect(inIndex()).toEqual([1, 2, 3, 4, 5]);
+    expect(mirror.search.indexPending(2)).toBe(false);
+    mirror.close();
+  });
+
+  it('a change to a message already indexed is indexed in the transaction that makes it', () => {
+    const { mirror, inIndex } = mirrorAt();
+    mirror.applyEvents('c1', [message(1, 'old words'), message(2, 'kept words')], 'me');
+    mirror.search.indexPending(100);
+    const pending: number[] = [];
+    mirror.search.onPending(() => pending.push(1));
+    mirror.applyEvents('c1', [change(3, { kind: 'delete' }, 'm2')], 'me');
+    expect(inIndex()).toEqual([1]);
+    expect(pending).toEqual([]);
+    mirror.close();
+  });
+});
+
 describe('mirror migration 7', () => {
   it('indexes the history already in the mirror (deleted messages left out)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'search-migration-'));
@@ -244,5 +326,33 @@ describe('mirror migration 9', () => {
     expect(find(mirror, 'flushed')).toEqual([]);
     expect(find(mirror, 'rewritten')).toEqual(['noted']);
     mirror.close();
+  });
+});
+
+describe('mirror migration 13', () => {
+  it('sets the watermark at the newest message: the history, indexed already, is not indexed again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'search-migration-'));
+    dirs.push(dir);
+    const path = join(dir, 'mirror.sqlite');
+    const v12 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 12));
+    v12.exec(`
+      INSERT INTO users (id, username, display_name) VALUES ('ann', 'ann', 'Ann');
+      INSERT INTO conversations (id, kind, created_at, last_activity_at, peer_id, applied_seq)
+        VALUES ('c1', 'direct', 1, 9, 'ann', 2);
+      INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, deleted) VALUES
+        ('c1', 'a', 'ann', 'apples', 1, 'sent', 10, 0),
+        ('c1', 'b', 'ann', 'pears', 2, 'sent', 11, 0);
+      INSERT INTO message_search (rowid, text, names) VALUES (1, 'apples', ''), (2, 'pears', '');
+    `);
+    v12.close();
+    const mirror = Mirror.open(path);
+    mirror.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'search_indexed_to'").pluck().get()).toBe('2');
+    db.close();
+    const reopened = Mirror.open(path);
+    expect(reopened.search.indexPending(100)).toBe(false);
+    expect(find(reopened, 'pears')).toEqual(['b']);
+    reopened.close();
   });
 });
