@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageStatus } from '../../../sync/app-api/contract.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
@@ -49,6 +51,25 @@ async function twoPeople() {
 }
 
 describe('client core against a real server', () => {
+  it('indexes received messages for search by itself after they are written, without a search asking', async () => {
+    const { alice, bob, conversationId } = await twoPeople();
+    for (const text of ['first of three', 'second of three', 'third of three']) await alice.sendMessage({ conversationId, text });
+    await eventually(
+      () => texts(bob, conversationId),
+      (list) => list.length === 3,
+      'bob has the messages',
+    );
+    const indexed = () => {
+      const db = new Database(join(bob.profileDir, 'mirror.sqlite'), { readonly: true });
+      try {
+        return db.prepare('SELECT COUNT(*) FROM message_search_docsize').pluck().get();
+      } finally {
+        db.close();
+      }
+    };
+    await eventually(indexed, (count) => count === 3, 'the index holds the three messages');
+  });
+
   it('finds received and own messages by their words, offline too, edits by their new text', async () => {
     const { server, alice, bob, conversationId } = await twoPeople();
     const sent = await alice.sendMessage({ conversationId, text: 'Привет! The parcel was delivered' });
