@@ -236,6 +236,7 @@ export class SyncEngine {
     this.ready = false;
     this.activity.clear();
     this.catchingUp.clear();
+    this.catchUpsEnded();
     this.outbox.setOnline(false);
     this.settings.disconnected();
     this.setState('offline');
@@ -338,6 +339,7 @@ export class SyncEngine {
       return;
     }
     const marker = { again: false };
+    if (this.catchingUp.size === 0) this.options.mirror.deferCheckpoints(true);
     this.catchingUp.set(conversationId, marker);
     let next: Promise<EventsReply> | null = null;
     try {
@@ -381,7 +383,13 @@ export class SyncEngine {
       // A request made ahead and never awaited must not surface as an unhandled rejection.
       next?.catch(() => undefined);
       if (this.catchingUp.get(conversationId) === marker) this.catchingUp.delete(conversationId);
+      this.catchUpsEnded();
     }
+  }
+
+  /** The last catch-up ended: commits checkpoint the WAL as usual again. */
+  private catchUpsEnded(): void {
+    if (this.catchingUp.size === 0 && this.options.mirror.isOpen) this.options.mirror.deferCheckpoints(false);
   }
 
   private async fetchPage(conversationId: string, afterSeq: number): Promise<EventsReply> {

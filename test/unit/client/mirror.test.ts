@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
@@ -365,6 +365,31 @@ describe('mirror migrations', () => {
 });
 
 describe('mirror', () => {
+  it('during a catch-up commits leave the WAL to grow; the first commit after it checkpoints the WAL into the file', () => {
+    const path = tempFile();
+    const mirror = Mirror.open(path);
+    mirror.upsertConversation(conversation, 'me');
+    const long = (seq: number) => ({ ...event(seq), text: `${seq} ${'x'.repeat(3_000)}` });
+    mirror.deferCheckpoints(true);
+    // About 6 MiB in pages of 100 messages: well past the 1,000 pages (4 MiB) a commit checkpoints at by default.
+    for (let page = 0; page < 20; page += 1) {
+      mirror.applyEvents(
+        'c1',
+        Array.from({ length: 100 }, (_, i) => long(page * 100 + i + 1)),
+        'me',
+      );
+    }
+    const fileBefore = statSync(path).size;
+    expect(fileBefore).toBeLessThan(1024 * 1024);
+    mirror.deferCheckpoints(false);
+    mirror.applyEvents('c1', [long(2_001)], 'me');
+    expect(statSync(path).size).toBeGreaterThan(6 * 1024 * 1024);
+    // And the WAL is cut back once the checkpoint let it start over.
+    mirror.applyEvents('c1', [long(2_002)], 'me');
+    expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(4 * 1024 * 1024);
+    mirror.close();
+  });
+
   it('applies events idempotently, stops at a gap, and advances the cursor with them', () => {
     const mirror = Mirror.open(tempFile());
     mirror.upsertConversation(conversation, 'me');
