@@ -117,7 +117,8 @@ export async function withSession<T>(connections: PostgresConnections, fn: (sess
   try {
     return await fn(sessionOn(client));
   } catch (error) {
-    failure = error as Error;
+    // A lost race is an answer, not a broken connection.
+    if (!(error instanceof RetryTransaction)) failure = error as Error;
     throw error;
   } finally {
     // A connection whose statement failed may be in a bad state: closed rather than reused.

@@ -18,13 +18,18 @@ import type { AppendResult, ChangeResult, EventPage, NewChange, NewMessage } fro
 import { toEvent, toStoredUpload, toUser, type EventRecord, type UploadRow, type UserRow } from './store-rows.js';
 
 /**
- * The event log in PostgreSQL. The append functions run in one READ COMMITTED transaction the store
- * opens: they lock the conversation first (lockConversation), read the facts the rules judge
- * (append-rules.ts), and take the sequence number and insert in the same transaction. readEvents
- * runs in a REPEATABLE READ READ ONLY one, so its statements see one snapshot.
+ * The event log in PostgreSQL. A message is appended in one of two ways (PostgresServerStore
+ * chooses): without a transaction, reading its facts in one statement and storing in another that
+ * checks the conversation's counter has not moved since (insertEvent), two round trips; or in a
+ * READ COMMITTED transaction that locks the conversation first (lockConversation), so that no
+ * other writer can move it. Changes always take the lock. Either way the facts the rules judge
+ * (append-rules.ts) are read after the last event they depend on was committed, and the sequence
+ * number is taken and the event inserted under the conversation's row lock. readEvents reads a
+ * page in one statement, so it sees one snapshot.
  */
 
 interface MessageFactsRow extends Audience {
+  last_seq: number | null;
   earlier: EventRecord | null;
   is_member: boolean;
   message_id_taken: boolean;
@@ -35,22 +40,29 @@ interface MessageFactsRow extends Audience {
 
 // $1 conversation, $2 sender, $3 clientMessageId, $4 replyTo, $5 the attachments' upload ids.
 const MESSAGE_FACTS = `
-  SELECT ${earlierEventJson('$2', '$3')} AS earlier,
+  SELECT (SELECT last_seq FROM conversations WHERE id = $1) AS last_seq,
+         ${earlierEventJson('$2', '$3')} AS earlier,
          EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2) AS is_member,
          ${audienceColumns('$1', '$2')},
          EXISTS (SELECT 1 FROM events WHERE conversation_id = $1 AND message_id = $3 AND kind = 'message') AS message_id_taken,
          (SELECT jsonb_build_object('seq', seq, 'hidden_from', hidden_from) FROM events
           WHERE conversation_id = $1 AND message_id = $4 AND kind = 'message') AS reply_target,
          ${periodsJson('$1', '$2')} AS sender_periods,
-         -- KEY SHARE: an upload checked here cannot be deleted (deleteUpload) before the message refers to it.
+         -- KEY SHARE: in a transaction, an upload checked here cannot be deleted (deleteUpload) before
+         -- the message refers to it; without one, the reference's foreign key catches it (insertEvent).
          (SELECT COALESCE(jsonb_agg(to_jsonb(u)), '[]') FROM (
             SELECT * FROM uploads WHERE id = ANY($5::text[]) FOR KEY SHARE) u) AS uploads`;
 
-export async function appendMessageWith(tx: Session, input: NewMessage): Promise<AppendResult> {
+/**
+ * Appends a message. With `lock`, `session` is in a transaction and the conversation is locked
+ * first; without, the facts are read in autocommit and the insert throws RetryTransaction when an
+ * event was stored in between (insertEvent).
+ */
+export async function appendMessageWith(session: Session, input: NewMessage, lock: boolean): Promise<AppendResult> {
   const { conversationId, senderId } = input;
-  const lastSeq = await lockConversation(tx, conversationId);
+  if (lock) await lockConversation(session, conversationId);
   const uploadIds = (input.attachments ?? []).map((attachment) => attachment.id);
-  const { rows } = await tx.query<MessageFactsRow>(MESSAGE_FACTS, [
+  const { rows } = await session.query<MessageFactsRow>(MESSAGE_FACTS, [
     conversationId,
     senderId,
     input.clientMessageId,
@@ -58,7 +70,7 @@ export async function appendMessageWith(tx: Session, input: NewMessage): Promise
     uploadIds,
   ]);
   const facts = rows[0] as MessageFactsRow;
-  const forward = input.forwardOf ? await forwardFacts(tx, senderId, input.forwardOf, uploadIds) : null;
+  const forward = input.forwardOf ? await forwardFacts(session, senderId, input.forwardOf, uploadIds) : null;
   const verdict = judgeMessage(input, {
     earlier: facts.earlier && toEvent(facts.earlier),
     isMember: facts.is_member,
@@ -70,26 +82,14 @@ export async function appendMessageWith(tx: Session, input: NewMessage): Promise
     downloadable: forward?.downloadable ?? new Set(),
   });
   if (verdict.status !== 'accepted') return verdict;
-  const stored = newMessageEvent(input, seqAfter(lastSeq, conversationId), verdict.forwardedFrom);
+  const stored = newMessageEvent(input, seqAfter(facts.last_seq, conversationId), verdict.forwardedFrom);
   // A block between the two people of a direct conversation: stored for the sender only.
   const hiddenFrom = facts.blocked_peer;
-  await insertEvent(tx, stored, hiddenFrom, uploadIds);
-  return {
-    status: 'stored',
-    event: stored,
-    memberIds: recipientsOf(facts.member_ids, hiddenFrom),
-    firstMessage: countsAsWriting(stored.kind) && (await markWrote(tx, conversationId, senderId, stored.seq)),
-  };
-}
-
-/** Records the sender's first message since they joined (presence-rules.ts); whether this was it. */
-async function markWrote(tx: Session, conversationId: string, senderId: string, seq: number): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `UPDATE members SET first_message_seq = $3
-     WHERE conversation_id = $1 AND user_id = $2 AND first_message_seq IS NULL`,
-    [conversationId, senderId, seq],
-  );
-  return rowCount === 1;
+  const { firstMessage } = await insertEvent(session, stored, hiddenFrom, {
+    uploadIds,
+    markWriter: countsAsWriting(stored.kind),
+  });
+  return { status: 'stored', event: stored, memberIds: recipientsOf(facts.member_ids, hiddenFrom), firstMessage };
 }
 
 interface ForwardFactsRow {
@@ -226,22 +226,30 @@ async function purge(tx: Session, conversationId: string, messageId: string, mes
 // or the first one after it; the caller checks that both agree); the page, from the first event in
 // the stretch the reader may be served (an edit brings the seq of the message it edits, which
 // decides whether its text is withheld); the senders of its events. Always one row at least (with
-// no event when the page is empty).
-const EVENTS_PAGE = `
+// no event when the page is empty). The page's bounds are computed once (InitPlans), so the scan of
+// events is a range of the primary key: a page costs the same at the end of a long log as at its
+// start (postgres-append-paths.test.ts reads the plan's buffers to hold it to that).
+export const EVENTS_PAGE = `
   WITH periods AS (
     SELECT from_seq, to_seq FROM member_periods WHERE conversation_id = $1 AND user_id = $2),
   stretch AS (
     SELECT GREATEST($3, from_seq - 1) AS after_seq, to_seq AS until_seq FROM periods
     WHERE to_seq IS NULL OR to_seq >= $3 + 1 ORDER BY from_seq LIMIT 1),
-  page AS (
-    SELECT e.*, target.seq AS target_seq FROM stretch w
-    JOIN events e ON e.conversation_id = $1 AND (w.until_seq IS NULL OR e.seq <= w.until_seq) AND e.seq >= (
+  bounds AS (
+    SELECT COALESCE(w.until_seq, ${Number.MAX_SAFE_INTEGER}) AS until_seq, (
       SELECT s.seq FROM events s
       WHERE s.conversation_id = $1 AND s.seq > w.after_seq AND (w.until_seq IS NULL OR s.seq <= w.until_seq)
         AND (s.hidden_from IS NULL OR s.hidden_from <> $2)
-      ORDER BY s.seq LIMIT 1)
-    LEFT JOIN events target ON e.kind = 'edit' AND target.conversation_id = e.conversation_id
-                            AND target.message_id = e.message_id AND target.kind = 'message'
+      ORDER BY s.seq LIMIT 1) AS from_seq
+    FROM stretch w),
+  page AS (
+    SELECT e.*, CASE WHEN e.kind = 'edit' THEN (
+             SELECT target.seq FROM events target
+             WHERE target.conversation_id = $1 AND target.message_id = e.message_id AND target.kind = 'message')
+           END AS target_seq
+    FROM events e
+    WHERE e.conversation_id = $1
+      AND e.seq BETWEEN (SELECT from_seq FROM bounds) AND (SELECT until_seq FROM bounds)
     ORDER BY e.seq LIMIT $4)
   SELECT (SELECT COALESCE(jsonb_agg(jsonb_build_object('from_seq', from_seq, 'to_seq', to_seq)), '[]') FROM periods) AS periods,
          (SELECT after_seq FROM stretch) AS stretch_after,

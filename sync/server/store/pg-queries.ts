@@ -66,11 +66,22 @@ export function seqAfter(lastSeq: number | null, conversationId: string): number
   return lastSeq + 1;
 }
 
+const FOREIGN_KEY_VIOLATION = '23503';
+
 /**
- * Inserts the event (and the message's references to its uploads) and moves the conversation's
- * counter to its seq, in one statement, or throws: a unique key that is taken (the sender's client
- * id, the message's id) means a writer that has committed since the facts were read won the race,
- * so the transaction runs again and answers as the resend it now is.
+ * Inserts the event (and the message's references to its uploads), moves the conversation's
+ * counter to its seq and, with `markWriter`, records the sender's first message since they joined
+ * (presence-rules.ts), in one statement; or throws RetryTransaction when a race was lost.
+ *
+ * The statement stores the event only while the conversation's counter still stands at the seq
+ * before it, and takes the conversation's row lock to check that, held until the transaction
+ * commits. A writer that locked the conversation first (lockConversation) always passes; one that
+ * read its facts without the lock (PostgresServerStore.appendMessage's first try, one statement in
+ * autocommit) passes only when no event was stored in between, and every fact an append is judged
+ * on either moves with the counter (membership, periods, the log) or is held by a key checked here
+ * (the sender's client id, the message id, the uploads). A unique key that is taken means a writer
+ * that has committed since the facts were read won the race: the append runs again and answers as
+ * the resend it now is.
  *
  * The counter moves in the transaction that stores the event, under the conversation's row lock
  * until it commits: a rolled-back insert takes its number back, so a number is never skipped and
@@ -80,39 +91,58 @@ export async function insertEvent(
   tx: Session,
   event: ConversationEvent,
   hiddenFrom: string | null,
-  uploadIds: readonly string[] = [],
-): Promise<void> {
+  options: { uploadIds?: readonly string[]; markWriter?: boolean } = {},
+): Promise<{ firstMessage: boolean }> {
   const row = toEventRecord(event);
-  const { rowCount } = await tx.query(
-    `WITH stored AS (
+  // Types are spelled out: an INSERT ... SELECT does not take its parameters' types from the columns.
+  const { rows } = await tx
+    .query<{ first_message: boolean }>(
+      `WITH held AS (
+       SELECT id FROM conversations WHERE id = $1 AND last_seq = $2::bigint - 1 FOR NO KEY UPDATE),
+     stored AS (
        INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
                            reply_to, deleted, emoji, reaction_on, payload, hidden_from)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14)
+       SELECT held.id, $2::bigint, $3::text, $4::text, $5::text, $6::text, $7::text, $8::bigint,
+              $9::text, $10::boolean, $11::text, $12::boolean, $13::jsonb, $14::text FROM held
        ON CONFLICT DO NOTHING
        RETURNING conversation_id, seq),
-     counter AS (UPDATE conversations SET last_seq = $2 WHERE id = $1),
+     counter AS (UPDATE conversations SET last_seq = $2 WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)),
      refs AS (
        -- One message may carry the same upload twice; it refers to it once.
        INSERT INTO attachment_refs (upload_id, conversation_id, seq)
-       SELECT DISTINCT upload_id, stored.conversation_id, stored.seq FROM stored, unnest($15::text[]) AS upload_id)
-     SELECT seq FROM stored`,
-    [
-      row.conversation_id,
-      row.seq,
-      row.kind,
-      row.sender_id,
-      row.client_id,
-      row.message_id,
-      row.text,
-      row.sent_at,
-      row.reply_to,
-      row.deleted,
-      row.emoji,
-      row.reaction_on,
-      row.payload,
-      hiddenFrom,
-      uploadIds,
-    ],
-  );
-  if (rowCount === 0) throw new RetryTransaction(`event ${row.conversation_id}#${row.seq} met a taken key`);
+       SELECT DISTINCT upload_id, stored.conversation_id, stored.seq FROM stored, unnest($15::text[]) AS upload_id),
+     wrote AS (
+       UPDATE members SET first_message_seq = $2
+       WHERE $16::boolean AND conversation_id = $1 AND user_id = $4 AND first_message_seq IS NULL
+         AND EXISTS (SELECT 1 FROM stored)
+       RETURNING 1)
+     SELECT EXISTS (SELECT 1 FROM wrote) AS first_message FROM stored`,
+      [
+        row.conversation_id,
+        row.seq,
+        row.kind,
+        row.sender_id,
+        row.client_id,
+        row.message_id,
+        row.text,
+        row.sent_at,
+        row.reply_to,
+        row.deleted,
+        row.emoji,
+        row.reaction_on,
+        row.payload,
+        hiddenFrom,
+        options.uploadIds ?? [],
+        options.markWriter ?? false,
+      ],
+    )
+    .catch((error: unknown) => {
+      // An upload deleted since an append without the lock checked it (its foreign key).
+      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION)
+        throw new RetryTransaction(`an upload of ${row.conversation_id}#${row.seq} is gone`);
+      throw error;
+    });
+  const stored = rows[0];
+  if (!stored) throw new RetryTransaction(`event ${row.conversation_id}#${row.seq} met a taken key or a moved counter`);
+  return { firstMessage: stored.first_message };
 }

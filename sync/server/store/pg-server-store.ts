@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Conversation, SettingRegister, User } from '../../protocol/frames.js';
-import { inTransaction, PostgresConnections, withSession, type PostgresPoolOptions } from './pg-connections.js';
+import { inTransaction, PostgresConnections, RetryTransaction, withSession, type PostgresPoolOptions } from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith } from './pg-conversations.js';
 import { appendChangeWith, appendMessageWith, readEventsWith } from './pg-event-log.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
@@ -67,13 +67,17 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
 /**
  * The server store on PostgreSQL, for any number of server nodes sharing one database. Nothing
  * rests on there being one writer; each method relies on this isolation:
- * - appendMessage, appendChange, appendGroupChange: one READ COMMITTED transaction that first locks
- *   the conversation's row (FOR NO KEY UPDATE), so writers of one conversation run one at a time
- *   and each reads the facts it is judged on after the one before it committed; the sequence
- *   number comes from UPDATE ... RETURNING on that row in the same transaction, so numbers have
- *   no gaps or duplicates and commit in order. A resend racing its original into another
- *   conversation meets the unique key (sender, client id): ON CONFLICT DO NOTHING, and the
- *   transaction runs again and answers it as the resend it is.
+ * - appendChange, appendGroupChange: one READ COMMITTED transaction that first locks the
+ *   conversation's row (FOR NO KEY UPDATE), so writers of one conversation run one at a time and
+ *   each reads the facts it is judged on after the one before it committed; the sequence number
+ *   is taken and the counter moved on that row in the same transaction, so numbers have no gaps
+ *   or duplicates and commit in order. A resend racing its original into another conversation
+ *   meets the unique key (sender, client id): ON CONFLICT DO NOTHING, and the transaction runs
+ *   again and answers it as the resend it is.
+ * - appendMessage: first without a transaction: the facts in one statement, then one statement
+ *   that stores the event only if the conversation's counter has not moved since, taking the
+ *   row's lock for that check (insertEvent in pg-queries.ts). An event stored in between, a taken
+ *   key or a vanished upload makes it run as appendChange does, in the locked transaction.
  * - createConversation: READ COMMITTED; two creations of one id or pair are told apart by the
  *   unique keys (insert-or-nothing, then read). A direct one also holds both people's rows FOR
  *   SHARE, so a block between them is decided wholly before or after it.
@@ -152,7 +156,14 @@ export class PostgresServerStore implements ServerStore {
   }
 
   async appendMessage(input: NewMessage): Promise<AppendResult> {
-    return inTransaction(this.db, (tx) => appendMessageWith(tx, input));
+    // Two round trips without a transaction, unless another writer stored an event between them:
+    // then the append takes the conversation's lock, as a busy conversation's writers then queue anyway.
+    try {
+      return await withSession(this.db, (session) => appendMessageWith(session, input, false));
+    } catch (error) {
+      if (!(error instanceof RetryTransaction)) throw error;
+    }
+    return inTransaction(this.db, (tx) => appendMessageWith(tx, input, true));
   }
 
   async appendChange(input: NewChange): Promise<ChangeResult> {

@@ -1,0 +1,176 @@
+/**
+ * The PostgreSQL store's fast paths, beside the contract every store meets: a message appended
+ * without a transaction (facts, then an insert that checks the conversation's counter), which must
+ * store nothing when it lost a race, and a page of the log read as a range of the primary key, so
+ * that reading at the end of a long conversation costs what reading at its start does.
+ */
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { directConversationId } from '../../../sync/common/conversation-ids.js';
+import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
+import { PostgresConnections, RetryTransaction, withSession, type Session } from '../../../sync/server/store/pg-connections.js';
+import { appendMessageWith, EVENTS_PAGE } from '../../../sync/server/store/pg-event-log.js';
+import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
+import type { NewMessage } from '../../../sync/server/store/server-store.js';
+import { freshDatabase } from '../../support/postgres.js';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+const ALICE = 'alice';
+const BOB = 'bob';
+const CONVERSATION = directConversationId(ALICE, BOB);
+
+async function aliceAndBob(): Promise<{ url: string; store: PostgresServerStore }> {
+  const database = await freshDatabase();
+  closers.push(database.drop);
+  const store = await openPostgresServerStore(database.url);
+  closers.push(() => store.close());
+  for (const id of [ALICE, BOB]) {
+    await store.createUser({ id, username: id, displayName: id, passwordHash: 'hash', createdAt: 1 });
+  }
+  const created = await store.createConversation({
+    conversationId: CONVERSATION,
+    creatorId: ALICE,
+    conversation: { kind: 'direct', userId: BOB },
+    createdAt: 1,
+    maxMembers: 10,
+    caps: UNCAPPED,
+  });
+  expect(created.status).toBe('created');
+  return { url: database.url, store };
+}
+
+function message(clientMessageId: string, senderId = ALICE, extra: Partial<NewMessage> = {}): NewMessage {
+  return { conversationId: CONVERSATION, senderId, clientMessageId, text: clientMessageId, replyTo: null, sentAt: 1, ...extra };
+}
+
+/** A session of its own on `url` whose statements run `between` once, after the append's facts were read. */
+async function appendWithInterleaving(url: string, input: NewMessage, between: () => Promise<unknown>) {
+  const connections = new PostgresConnections(url);
+  closers.push(() => connections.pool.end());
+  return withSession(connections, (session) => {
+    let factsRead = false;
+    const interleaved: Session = {
+      async query(text, values) {
+        if (factsRead) await between();
+        const result = await session.query(text, values);
+        factsRead = true;
+        return result as never;
+      },
+    };
+    return appendMessageWith(interleaved, input, false);
+  });
+}
+
+async function sql<R>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
+function storedSeqs(url: string): Promise<Array<{ seq: number; client_id: string }>> {
+  return sql(url, 'SELECT seq::int AS seq, client_id FROM events WHERE conversation_id = $1 ORDER BY seq', [CONVERSATION]);
+}
+
+describe('PostgreSQL store: a message appended without a transaction', () => {
+  it('stores nothing when another event was stored after its facts were read, and the store then appends it next', async () => {
+    const { url, store } = await aliceAndBob();
+    const before = await storedSeqs(url);
+
+    const lost = appendWithInterleaving(url, message('late'), () => store.appendMessage(message('early', BOB)));
+    await expect(lost).rejects.toBeInstanceOf(RetryTransaction);
+    const early = before.length + 1;
+    expect(await storedSeqs(url)).toEqual([...before, { seq: early, client_id: 'early' }]);
+
+    const answer = await store.appendMessage(message('late'));
+    expect(answer).toMatchObject({ status: 'stored', event: { seq: early + 1, clientMessageId: 'late' } });
+    expect(await storedSeqs(url)).toEqual([...before, { seq: early, client_id: 'early' }, { seq: early + 1, client_id: 'late' }]);
+  });
+
+  it('stores nothing when the upload it refers to was deleted after its facts were read; the store then refuses it', async () => {
+    const { url, store } = await aliceAndBob();
+    const upload = { id: 'ab'.repeat(16), sha256: 'cd'.repeat(32), size: 5 };
+    await store.createUpload({ ...upload, ownerId: ALICE, createdAt: 1, quotaBytes: 1_000 });
+    await store.completeUpload(upload.id, 2);
+    const attachment = { ...upload, name: 'a.txt', mime: 'text/plain', kind: 'file' as const };
+    const withFile = message('with-file', ALICE, { attachments: [attachment] });
+    const before = await storedSeqs(url);
+
+    const lost = appendWithInterleaving(url, withFile, async () => expect(await store.deleteUpload(upload.id)).toBe(true));
+    await expect(lost).rejects.toBeInstanceOf(RetryTransaction);
+    expect(await storedSeqs(url)).toEqual(before);
+
+    expect(await store.appendMessage(withFile)).toEqual({ status: 'refused', reason: 'attachment_missing' });
+  });
+
+  it('tells the first message since joining, once, on either path', async () => {
+    const { url, store } = await aliceAndBob();
+    expect(await store.appendMessage(message('first'))).toMatchObject({ status: 'stored', firstMessage: true });
+    expect(await store.appendMessage(message('second'))).toMatchObject({ status: 'stored', firstMessage: false });
+    // Bob's first one loses its race without the lock (Alice writes meanwhile), and is stored by the locked path.
+    await expect(
+      appendWithInterleaving(url, message('bob-first', BOB), () => store.appendMessage(message('third'))),
+    ).rejects.toBeInstanceOf(RetryTransaction);
+    expect(await store.appendMessage(message('bob-first', BOB))).toMatchObject({ status: 'stored', firstMessage: true });
+  });
+});
+
+describe('PostgreSQL store: a page of the log', () => {
+  /** Buffers the page statement touches, as its generic plan (what a prepared statement settles on) runs. */
+  async function pageBuffers(url: string, afterSeq: number): Promise<number> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE page(text, text, bigint, bigint) AS ${EVENTS_PAGE}`);
+      const { rows } = await client.query(
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE page('${CONVERSATION}', '${BOB}', ${afterSeq}, 2)`,
+      );
+      const plan = (rows[0] as { 'QUERY PLAN': Array<{ Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }> })[
+        'QUERY PLAN'
+      ][0]!.Plan;
+      return plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('costs the same at the end of a long conversation as at its start, edits included', async () => {
+    const { url, store } = await aliceAndBob();
+    const count = 3_000;
+    for (let i = 0; i < count; i++) await store.appendMessage(message(`m${i}`));
+    const edit = await store.appendChange({
+      conversationId: CONVERSATION,
+      senderId: ALICE,
+      clientChangeId: 'edit-last',
+      sentAt: 2,
+      change: { kind: 'edit', messageId: `m${count - 1}`, text: 'edited' },
+    });
+    if (edit.status !== 'stored') throw new Error(`the edit was not stored: ${JSON.stringify(edit)}`);
+    const last = edit.event.seq;
+
+    // As autovacuum keeps them on a live database: the plans are judged with the log's statistics.
+    await sql(url, 'ANALYZE events');
+    const atStart = await pageBuffers(url, 1);
+    const atEnd = await pageBuffers(url, last - 2);
+    // Two events' worth of buffers, wherever they are: far fewer than the log's own pages (reading from
+    // the conversation's start touched 9,099 at its end here).
+    const [table] = await sql<{ pages: number }>(url, "SELECT (pg_relation_size('events') / 8192)::int AS pages");
+    const pages = table?.pages ?? 0;
+    expect(pages).toBeGreaterThan(30);
+    expect(atStart).toBeLessThan(pages);
+    expect(atEnd).toBeLessThan(pages);
+    const page = await store.readEvents({ conversationId: CONVERSATION, userId: BOB, afterSeq: last - 2, limit: 2 });
+    expect(page?.events.map((event) => [event.seq, event.kind])).toEqual([
+      [last - 1, 'message'],
+      [last, 'edit'],
+    ]);
+  });
+});
