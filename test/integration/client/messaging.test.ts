@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3-multiple-ciphers';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageStatus } from '../../../sync/app-api/contract.js';
@@ -103,6 +104,39 @@ describe('client core against a real server', () => {
     expect(await bob.searchMessages({ query: 'delivered' })).toEqual([]);
     expect((await bob.searchMessages({ query: 'LOST' })).map((result) => result.messageId)).toEqual([sent.id]);
     expect((await alice.searchMessages({ query: 'lost' }))[0]).toMatchObject({ own: true, conversationTitle: 'BOB' });
+  });
+
+  it('checkpoints the mirror once a catch-up is over: the catch-up only put the checkpoints off', async () => {
+    const server = await servers.startServer();
+    const alice = await clients.open(await clients.profileDir(), server.url);
+    const bobProfile = await clients.profileDir();
+    const bob = await clients.open(bobProfile, server.url);
+    await signUp(alice, server.url, 'alice');
+    await signUp(bob, server.url, 'bob');
+    await online(alice);
+    const { id: conversationId } = await alice.startConversation({ username: 'bob' });
+    await eventually(
+      () => bob.listConversations(),
+      (list) => list.length === 1,
+      'bob sees the conversation',
+    );
+    await bob.close();
+    // About 6 MiB of text while bob is away: past the 4 MiB at which a commit checkpoints by default.
+    for (let i = 0; i < 600; i += 1) await alice.sendMessage({ conversationId, text: `${i} ${'x'.repeat(10_000 - 8)}` });
+    const file = join(bobProfile, 'mirror.sqlite');
+    const before = statSync(file).size;
+    const back = await clients.open(bobProfile, server.url);
+    await eventually(
+      () => texts(back, conversationId),
+      (list) => list.length === 600,
+      'bob caught up',
+    );
+    // Everything is in the file, not only in the WAL, once the work after the catch-up committed.
+    await eventually(
+      () => statSync(file).size - before,
+      (grown) => grown > 5 * 1024 * 1024,
+      'the WAL checkpointed into the file',
+    );
   });
 
   it('delivers a message and moves its checkmarks Sending → Sent → Delivered → Read', async () => {
