@@ -50,7 +50,9 @@ import type { RefusalReason } from '../../protocol/refusal-reasons.js';
  *
  * Isolation: each method is one transaction that must see a consistent snapshot and serialise
  * with every other writer of the same conversation (SQLite: BEGIN IMMEDIATE; a networked store:
- * a row lock on the conversation, or SERIALIZABLE). The upload methods add their own needs below.
+ * a row lock on the conversation, or SERIALIZABLE), or be equivalent to one: an append may read
+ * its facts without the lock if it stores only when no writer of the conversation stored in
+ * between (PostgreSQL's appendMessage). The upload methods add their own needs below.
  */
 /** What one person may create in any hour (cap-rules.ts applies them). */
 export interface CreationCaps {
