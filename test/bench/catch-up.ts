@@ -17,9 +17,9 @@
  * - `--profile`: a second catch-up into a fresh profile, with per-statement SQLite timers and CPU
  *   profiles of the client (exactly the window) and of the server process (its whole life).
  * - The cost of the search index: the same catch-up into fresh profiles, alternately with the index
- *   (as the app runs) and without it (MessageSearch's notes and flush made no-ops in this process
- *   for the run, so nothing is indexed), 5 of each, no stage timers; medians compared, in wall time
- *   and client CPU. New messages are indexed after the catch-up's transactions (SearchIndexer), so
+ *   (as the app runs) and without it (MessageSearch's notes, flush and indexPending made no-ops in
+ *   this process for the run, so nothing is indexed), 5 of each, no stage timers; medians compared,
+ *   in wall time and client CPU. New messages are indexed after the catch-up's transactions (SearchIndexer), so
  *   with the index each run also waits, after the clock stops, until the index holds every message
  *   (its watermark at the newest), and reports when that was and the client CPU until then.
  * - Encrypted: the same catch-up into fresh profiles whose mirror is encrypted (SQLCipher, raw
