@@ -167,6 +167,12 @@ async function copyAndVerify(
       },
     );
   }
+  // A bulk copy leaves the planner without statistics until autovacuum's first ANALYZE, and without
+  // them it guesses and scans whole tables: one person's contacts took 2.7 ms instead of 0.09 ms among
+  // 3,000 people. Collected here, they commit with the rows.
+  const analyseStarted = performance.now();
+  await client.query(`ANALYZE ${plan.map((table) => client.escapeIdentifier(table.name)).join(', ')}`);
+  options.log(`Collected the query planner's statistics of ${plan.length} tables in ${seconds(analyseStarted)} s`);
   const problems = [...(await compareCounts(client, plan, sourceCounts)), ...(await compareConversations(source, client))];
   if (problems.length > 0) {
     throw new MigrateStoreError(`The copy does not match, nothing was kept (rolled back): ${problems.slice(0, 10).join('; ')}`);

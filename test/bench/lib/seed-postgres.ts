@@ -15,8 +15,9 @@ import { seedStore, type SeedManifest, type SeedSpec } from './seed.js';
 const CONCURRENCY = 8;
 
 /**
- * Seeds an empty database. The seeding connection does not wait for the WAL flush at each commit
- * (synchronous_commit off, for this connection only); the servers that run on it keep the default.
+ * Seeds an empty database, then collects the planner's statistics. The seeding connection does not
+ * wait for the WAL flush at each commit (synchronous_commit off, for this connection only); the
+ * servers that run on it keep the default.
  */
 export async function seedPostgres(url: string, spec: SeedSpec): Promise<SeedManifest> {
   const seedingUrl = new URL(url);
@@ -24,7 +25,11 @@ export async function seedPostgres(url: string, spec: SeedSpec): Promise<SeedMan
   const store = await openPostgresServerStore(seedingUrl.toString(), { poolSize: CONCURRENCY });
   try {
     if (!(await store.isEmpty())) throw new Error('Seeding PostgreSQL needs an empty database');
-    return await seedStore(store, spec, { step: () => undefined, finish: () => undefined, concurrency: CONCURRENCY });
+    const manifest = await seedStore(store, spec, { step: () => undefined, finish: () => undefined, concurrency: CONCURRENCY });
+    // As migrate-store does after its bulk copy, and autovacuum on a database that grew by use: the
+    // timed windows plan with statistics, not with the guesses a just-loaded table gets.
+    await store.pool.query('ANALYZE');
+    return manifest;
   } finally {
     await store.close();
   }

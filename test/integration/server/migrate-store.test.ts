@@ -230,6 +230,37 @@ describe('migrate-store: SQLite to PostgreSQL', () => {
     expect(await (await openStore(url)).isEmpty()).toBe(true);
   });
 
+  it("leaves the copy with the query planner's statistics, as autovacuum would only later", async () => {
+    const sqlite = await smallSqliteServer();
+    const url = await emptyDatabase();
+    await (await openPostgresServerStore(url)).close();
+    const analysed = (tables: readonly string[]) =>
+      pgRows(
+        url,
+        `SELECT c.relname AS table, c.reltuples::int AS estimated,
+                (SELECT COUNT(*)::int FROM pg_stats s WHERE s.schemaname = current_schema() AND s.tablename = c.relname) AS columns
+         FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN (${tables.map((t) => `'${t}'`).join(', ')})
+         ORDER BY c.relname`,
+      );
+    // Never analysed: PostgreSQL does not know how many rows there are (-1) nor anything of their columns.
+    expect(await analysed(['events', 'members', 'users'])).toEqual([
+      { table: 'events', estimated: -1, columns: 0 },
+      { table: 'members', estimated: -1, columns: 0 },
+      { table: 'users', estimated: -1, columns: 0 },
+    ]);
+
+    const lines: string[] = [];
+    await migrate(sqlite.dataDir, url, (line) => lines.push(line));
+    const file = join(sqlite.dataDir, SERVER_DATABASE_FILE);
+    const copied = COPIED_TABLES.filter((table) => sqliteRows(file, table).length > 0);
+    expect(copied).toEqual(expect.arrayContaining(['events', 'members', 'users']));
+    for (const row of await analysed(copied)) {
+      expect(row.estimated, String(row.table)).toBe(sqliteRows(file, String(row.table)).length);
+      expect(row.columns, String(row.table)).toBeGreaterThan(0);
+    }
+    expect(lines).toContainEqual(expect.stringMatching(/^Collected the query planner's statistics of \d+ tables in/));
+  });
+
   it('moves a copied column that takes its values from a sequence past the copied values', async () => {
     const sqlite = await smallSqliteServer();
     const db = new Database(join(sqlite.dataDir, SERVER_DATABASE_FILE));
