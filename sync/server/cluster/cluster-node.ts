@@ -21,7 +21,7 @@ export interface ClusterNodeDeps {
   directory: NodeDirectory;
   /** CLUSTER_TIMING unless given (tests shorten it). */
   timing?: ClusterTiming;
-  store: Pick<ServerStore, 'readEvents' | 'recordLastSeen' | 'listContacts'>;
+  store: Pick<ServerStore, 'readEvent' | 'recordLastSeen' | 'listContacts'>;
   /** This node's own connections. */
   registry: Pick<ConnectionRegistry<Peer>, 'isOnline' | 'pushToUsers'>;
   runtime: Runtime;
@@ -181,14 +181,8 @@ export class ClusterNode implements ClusterLink {
     const readers = signal.userIds.filter((userId) => registry.isOnline(userId));
     // Everyone in one signal sees the event the same way: read it as the first reader who may.
     for (const reader of readers) {
-      const page = await store.readEvents({
-        conversationId: signal.conversationId,
-        userId: reader,
-        afterSeq: signal.seq - 1,
-        limit: 1,
-      });
-      const event = page?.events[0];
-      if (event?.seq === signal.seq) return { event, readers };
+      const event = await store.readEvent({ conversationId: signal.conversationId, userId: reader, seq: signal.seq });
+      if (event) return { event, readers };
     }
     return null;
   }

@@ -23,16 +23,27 @@ function stretchFrom(periods: readonly Period[], seq: number): Period | undefine
 }
 
 /**
- * Whether a message (null: there is none) is one `userId` has: within one of their periods and not
- * hidden from them (stored while a block stood). Nobody replies to, forwards or changes what they
- * never got.
+ * Whether an event is served to `userId`: within one of their periods and not hidden from them
+ * (stored while a block stood). A page skips the others (cutPage).
+ */
+export function servedTo(
+  event: { seq: number; hidden_from: string | null },
+  periods: readonly Period[],
+  userId: string,
+): boolean {
+  return event.hidden_from !== userId && withinPeriods(event.seq, periods);
+}
+
+/**
+ * Whether a message (null: there is none) is one `userId` has (servedTo). Nobody replies to,
+ * forwards or changes what they never got.
  */
 export function messageVisibleTo(
   message: { seq: number; hidden_from: string | null } | null,
   periods: readonly Period[],
   userId: string,
 ): boolean {
-  return message !== null && message.hidden_from !== userId && withinPeriods(message.seq, periods);
+  return message !== null && servedTo(message, periods, userId);
 }
 
 /**

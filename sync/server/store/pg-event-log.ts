@@ -1,8 +1,8 @@
-import type { ConversationKind, Role, User } from '../../protocol/frames.js';
+import type { ConversationEvent, ConversationKind, Role, User } from '../../protocol/frames.js';
 import { countsAsWriting } from '../../protocol/presence-rules.js';
 import type { Session } from './pg-connections.js';
 import { judgeChange, judgeMessage, newChangeEvent, newMessageEvent, type ForwardSourceFacts } from './append-rules.js';
-import { asSeenBy, cutPage, pageWindow, usersNamedIn, type Period } from './event-visibility.js';
+import { asSeenBy, cutPage, pageWindow, servedTo, usersNamedIn, type Period } from './event-visibility.js';
 import {
   audienceColumns,
   earlierEventJson,
@@ -295,6 +295,33 @@ export async function readEventsWith(
     ? named.map((id) => toUser(senders.get(id)!))
     : await usersIn(session, named);
   return { ...page, events, users };
+}
+
+// The reader's periods and the event at one seq, with the seq of the message an edit edits: what
+// the visibility rules decide on for one event (readEventWith). No row when there is no event.
+const ONE_EVENT = `
+  SELECT (SELECT COALESCE(jsonb_agg(jsonb_build_object('from_seq', p.from_seq, 'to_seq', p.to_seq)), '[]')
+          FROM member_periods p WHERE p.conversation_id = $1 AND p.user_id = $2) AS periods,
+         e.*,
+         CASE WHEN e.kind = 'edit' THEN (
+           SELECT target.seq FROM events target
+           WHERE target.conversation_id = $1 AND target.message_id = e.message_id AND target.kind = 'message')
+         END AS target_seq
+  FROM events e WHERE e.conversation_id = $1 AND e.seq = $3`;
+
+/** One event as readEventsWith would serve it to `userId`, or null (ServerStore.readEvent). */
+export async function readEventWith(
+  session: Session,
+  input: { conversationId: string; userId: string; seq: number },
+): Promise<ConversationEvent | null> {
+  const { rows } = await session.query<EventRecord & { target_seq: number | null; periods: Period[] }>(ONE_EVENT, [
+    input.conversationId,
+    input.userId,
+    input.seq,
+  ]);
+  const row = rows[0];
+  if (!row || !servedTo(row, row.periods, input.userId)) return null;
+  return asSeenBy(toEvent(row), row.target_seq ?? 0, row.periods);
 }
 
 async function usersIn(tx: Session, ids: readonly string[]): Promise<User[]> {

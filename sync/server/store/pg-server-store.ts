@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import type { Conversation, SettingRegister, User } from '../../protocol/frames.js';
+import type { Conversation, ConversationEvent, SettingRegister, User } from '../../protocol/frames.js';
 import { inTransaction, PostgresConnections, RetryTransaction, withSession, type PostgresPoolOptions } from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith } from './pg-conversations.js';
-import { appendChangeWith, appendMessageWith, readEventsWith } from './pg-event-log.js';
+import { appendChangeWith, appendMessageWith, readEventWith, readEventsWith } from './pg-event-log.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
 import { audienceColumns, recipientsOf, type Audience } from './pg-queries.js';
@@ -89,7 +89,7 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  * - raiseWatermark: one statement, GREATEST on the member's row (the row lock of the UPDATE
  *   serialises receipts; a concurrent one is re-read before it is compared).
  * - readEvents: one statement (the periods, the page and the log's end in one snapshot; the
- *   people a page names besides its senders, names only, in a second).
+ *   people a page names besides its senders, names only, in a second). readEvent: one statement.
  * - getConversationForMember, listConversationsOf: REPEATABLE READ READ ONLY, so their
  *   statements see one snapshot (never fails for serialisation; takes no locks).
  * - the rest: one statement each (autocommit), unique keys where they insert.
@@ -172,6 +172,10 @@ export class PostgresServerStore implements ServerStore {
 
   async readEvents(input: ReadEventsInput): Promise<EventPage | null> {
     return withSession(this.db, (session) => readEventsWith(session, input));
+  }
+
+  async readEvent(input: Parameters<ServerStore['readEvent']>[0]): Promise<ConversationEvent | null> {
+    return withSession(this.db, (session) => readEventWith(session, input));
   }
 
   async raiseWatermark(input: Receipt): Promise<WatermarkResult | null> {

@@ -126,6 +126,12 @@ export interface ServerStore {
   appendChange(input: NewChange): Promise<ChangeResult>;
   /** null when `userId` was never a member (or the conversation does not exist). */
   readEvents(input: { conversationId: string; userId: string; afterSeq: number; limit: number }): Promise<EventPage | null>;
+  /**
+   * The event at `seq` as readEvents would serve it to `userId` (within one of their periods, not
+   * hidden from them, an edit's text withheld as there), or null when it would not (or there is no
+   * such event). A node reads back an event another node stored with it: one row, not a page.
+   */
+  readEvent(input: { conversationId: string; userId: string; seq: number }): Promise<ConversationEvent | null>;
 
   /** null when the conversation does not exist or `userId` is not a member. */
   raiseWatermark(input: {

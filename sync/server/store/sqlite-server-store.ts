@@ -174,6 +174,18 @@ export class SqliteServerStore implements ServerStore {
     return run.deferred();
   }
 
+  async readEvent(input: { conversationId: string; userId: string; seq: number }): Promise<ConversationEvent | null> {
+    // In process, a page of one costs what one row does, and readEvents' own rules decide.
+    const page = await this.readEvents({
+      conversationId: input.conversationId,
+      userId: input.userId,
+      afterSeq: input.seq - 1,
+      limit: 1,
+    });
+    const event = page?.events[0];
+    return event?.seq === input.seq ? event : null;
+  }
+
   async raiseWatermark(input: {
     conversationId: string;
     userId: string;

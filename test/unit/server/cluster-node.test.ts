@@ -10,7 +10,6 @@ import { InFlight } from '../../../sync/server/in-flight.js';
 import { completeLogger } from '../../../sync/server/logger.js';
 import { createServerMetrics } from '../../../sync/server/metrics.js';
 import { handRuntime, settle } from '../../support/hand-runtime.js';
-import type { EventPage } from '../../../sync/server/store/server-store.js';
 
 const TIMING = { heartbeatMs: 1_000, deadAfterMs: 3_000 };
 
@@ -120,15 +119,10 @@ function setUp(options: {
       pushToUsers: (userIds, frame) => void pushed.push({ userIds: [...userIds].filter((id) => here.has(id)), frame }),
     },
     store: {
-      readEvents: async ({ userId, afterSeq }): Promise<EventPage | null> => {
+      readEvent: async ({ userId, seq }): Promise<ConversationEvent | null> => {
         reads.push(userId);
-        if (options.slow) {
-          const event = await new Promise<ConversationEvent>((answer) => slowReads.push({ seq: afterSeq + 1, answer }));
-          return { events: [event], hasMore: false, users: [] };
-        }
-        const event = options.events?.get(`${userId} ${afterSeq + 1}`);
-        if (event === undefined) return null;
-        return { events: event ? [event] : [], hasMore: false, users: [] };
+        if (options.slow) return new Promise<ConversationEvent>((answer) => slowReads.push({ seq, answer }));
+        return options.events?.get(`${userId} ${seq}`) ?? null;
       },
       recordLastSeen: async () => undefined,
       listContacts: async (userId) =>
