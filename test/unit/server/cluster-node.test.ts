@@ -266,6 +266,26 @@ describe('ClusterNode', () => {
     expect(bus.published.at(-1)).toEqual({ kind: 'connections', userId: 'bob', online: false });
   });
 
+  it('keeps beating while signals wait in its queue, so the others do not take a busy node for dead', async () => {
+    const { node, bus, directory, advance, slowReads, pushed, calls } = setUp({ here: ['bob'], slow: true });
+    await directory.heartbeat('node-2', 10_000);
+    await node.start();
+    // A read that does not come back holds every signal after it, and the look for dead nodes.
+    bus.deliver('node-2', { kind: 'event', conversationId: 'conv', seq: 1, userIds: ['bob'] });
+    await settle();
+    for (let beat = 1; beat <= 5; beat += 1) {
+      await advance(TIMING.heartbeatMs);
+      await directory.heartbeat('node-2', 10_000 + beat * TIMING.heartbeatMs);
+      expect(directory.heartbeats.get('node-1')).toBe(10_000 + beat * TIMING.heartbeatMs);
+    }
+    // 5 s behind, longer than deadAfterMs: node 2 would have reaped it, but sees it beat.
+    expect(await directory.liveNodes(10_000 + 5 * TIMING.heartbeatMs - TIMING.deadAfterMs)).toContain('node-1');
+    slowReads[0]!.answer(message(1, 'late'));
+    await settle();
+    expect(pushed).toEqual([{ userIds: ['bob'], frame: { type: 'event', event: message(1, 'late') } }]);
+    expect(calls.resync).toBe(0);
+  });
+
   it('a node that died without leaving makes every client here catch up; one that left cleanly does not', async () => {
     const { node, bus, directory, advance, calls } = setUp({ here: [] });
     await directory.heartbeat('node-2', 10_000);
