@@ -59,6 +59,16 @@ const STEP_P50_MS = 100;
 const STEP_MAX_LAG_MS = 250;
 /** The search stops below this share of the target. */
 const LOWEST_SHARE = 1 / 16;
+/**
+ * Before each window the servers must be idle: the nodes and PostgreSQL together under
+ * IDLE_PERCENT of a core over IDLE_SAMPLE_MS. The presence steps of 10,000 first connections (the
+ * directory's rows, the signals, each person's contacts on both nodes) run on long after the last
+ * socket opened, and no push tells when they end; nor does a step that did not keep up leave the
+ * servers idle when its pushes have arrived. Past IDLE_TIMEOUT_MS the window starts anyway.
+ */
+const IDLE_PERCENT = 10;
+const IDLE_SAMPLE_MS = 1_000;
+const IDLE_TIMEOUT_MS = 300_000;
 
 runBench(BENCH, async ({ scale, profile }) => {
   const clients = 2 * Math.round(scaled(FULL_CLIENTS, scale, 100) / 2);
@@ -207,11 +217,20 @@ interface ConnectResult {
   connections: number;
   openMs: number;
   settled: Array<{ frames: number; ms: number }>;
+  /** From the holders' settling (no frame for a second) until the servers were idle (or not, at the timeout). */
+  idle: Idle;
   nodes: Array<{ connectedMiB: number | null; endMiB: number | null; peakMiB: number | null }>;
+}
+
+interface Idle {
+  ms: number;
+  reached: boolean;
 }
 
 interface WindowResult {
   perSecond: number;
+  /** How long the servers took to become idle before the window. */
+  idleBefore: Idle;
   sent: number;
   achievedPerSecond: number;
   sendMs: number;
@@ -257,6 +276,9 @@ async function connect(
   );
   const openMs = Math.round(performance.now() - opening);
   const settled = await Promise.all(holders.map((holder) => holder.settle()));
+  const serversCpuMs = () => [...nodes.map((node) => node.cpuMs()), postgres?.cpuMs() ?? null];
+  const idle = await untilIdle(serversCpuMs);
+  log(BENCH, `servers idle ${idle.ms} ms after the holders settled${idle.reached ? '' : ' (not reached: timed out)'}`);
   const connected = nodes.map((node) => node.memory());
   const cpu = () => ({
     nodes: nodes.map((node) => node.cpuMs()),
@@ -265,6 +287,7 @@ async function connect(
   });
   return {
     window: async (perSecond, durationMs, drainMs) => {
+      const idleBefore = await untilIdle(serversCpuMs);
       await postgres?.statements?.reset();
       const fanoutBefore = await scrapeNodes(nodes, FANOUT_DELAY_METRIC);
       const before = cpu();
@@ -286,6 +309,7 @@ async function connect(
       const sendMs = Math.max(...ran.map((r) => r.ms));
       return {
         perSecond,
+        idleBefore,
         sent,
         achievedPerSecond: round(sent / (sendMs / 1000), 1),
         sendMs,
@@ -310,6 +334,7 @@ async function connect(
         connections: holders.reduce((sum, holder) => sum + holder.count, 0),
         openMs,
         settled,
+        idle,
         nodes: nodes.map((_, i) => ({
           connectedMiB: mib(connected[i]?.rssMiB),
           endMiB: mib(ended[i]?.rssMiB),
@@ -318,6 +343,22 @@ async function connect(
       };
     },
   };
+}
+
+/** Waits until the servers' CPU (`cpuMs`: ms per process, null where unknown) stays under IDLE_PERCENT for a sample. */
+async function untilIdle(cpuMs: () => Array<number | null>): Promise<Idle> {
+  const started = performance.now();
+  const total = () => cpuMs().reduce((sum: number, ms) => sum + (ms ?? 0), 0);
+  let before = total();
+  while (performance.now() - started < IDLE_TIMEOUT_MS) {
+    await sleep(IDLE_SAMPLE_MS);
+    const now = total();
+    if (((now - before) / IDLE_SAMPLE_MS) * 100 < IDLE_PERCENT) {
+      return { ms: Math.round(performance.now() - started), reached: true };
+    }
+    before = now;
+  }
+  return { ms: Math.round(performance.now() - started), reached: false };
 }
 
 /** Waits until every send was answered and as many pushes arrived, or nothing moved for DRAIN_STALL_MS, or `limitMs`. */
@@ -461,7 +502,9 @@ function describeWindow(label: string, window: WindowResult, session: ConnectRes
     .map(([code, n]) => `${n} × ${code}`)
     .join(', ');
   return [
-    `${label}: ${session.connections} sockets opened in ${session.openMs} ms; ${window.sent} messages sent in ${window.sendMs} ms ` +
+    `${label}: ${session.connections} sockets opened in ${session.openMs} ms, the servers idle ${session.idle.ms} ms later` +
+      `${session.idle.reached ? '' : ' (not idle yet: gave up waiting)'} (presence of the first connections: directory, signals, contacts); ` +
+      `idle ${window.idleBefore.ms} ms before the window. ${window.sent} messages sent in ${window.sendMs} ms ` +
       `(${window.achievedPerSecond}/s; holders at most ${window.maxLagMs} ms behind their pace); everything owed arrived ` +
       `${window.drainMs} ms after the last send. Send → push p50 ${window.latency.p50} ms, p99 ${window.latency.p99}, max ${window.latency.max}; ` +
       `send → reply p50 ${window.replyLatency.p50} ms, p99 ${window.replyLatency.p99}` +
