@@ -42,15 +42,18 @@ export class Presence {
   connected(peer: Peer, first: boolean): void {
     const { store, registry } = this.deps;
     this.enqueue(async () => {
-      if (first) await this.deps.cluster?.connectionsChanged(peer.userId, true);
-      const contacts = await store.listContacts(peer.userId);
+      // Three round trips at once, not one after another: a node that restarts has thousands of
+      // these queued. None depends on another; the directory is written before anyone is told.
+      const [contacts, lastSeenAt] = await Promise.all([
+        store.listContacts(peer.userId),
+        // Still the previous visit's time: "online now, last seen before that".
+        first ? store.getLastSeen(peer.userId) : null,
+        first ? this.deps.cluster?.connectionsChanged(peer.userId, true) : undefined,
+      ]);
       for (const contact of contacts) {
         peer.push(presence(contact.userId, registry.isOnline(contact.userId), contact.lastSeenAt));
       }
-      if (!first) return;
-      // Still the previous visit's time: "online now, last seen before that".
-      const lastSeenAt = await store.getLastSeen(peer.userId);
-      registry.pushToUsers(ids(contacts), presence(peer.userId, true, lastSeenAt));
+      if (first) registry.pushToUsers(ids(contacts), presence(peer.userId, true, lastSeenAt));
     });
   }
 
@@ -91,8 +94,8 @@ export class Presence {
     const { store, registry } = this.deps;
     this.enqueue(async () => {
       if (!registry.isOnline(userId)) return;
-      const contacts = await store.listContacts(userId);
-      registry.pushHere(ids(contacts), presence(userId, true, await store.getLastSeen(userId)));
+      const [contacts, lastSeenAt] = await Promise.all([store.listContacts(userId), store.getLastSeen(userId)]);
+      registry.pushHere(ids(contacts), presence(userId, true, lastSeenAt));
     });
   }
 
@@ -101,8 +104,8 @@ export class Presence {
     const { store, registry } = this.deps;
     this.enqueue(async () => {
       if (!registry.isOnline(userId)) return;
-      const contacts = await store.listContacts(userId);
-      registry.pushToUsers(ids(contacts), presence(userId, true, await store.getLastSeen(userId)));
+      const [contacts, lastSeenAt] = await Promise.all([store.listContacts(userId), store.getLastSeen(userId)]);
+      registry.pushToUsers(ids(contacts), presence(userId, true, lastSeenAt));
     });
   }
 

@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import type { PresencePush } from '../../../sync/protocol/frames.js';
 import { bothWrite, createServerHarness, groupOf, manualRuntime, people, type TestClient } from '../../support/server-harness.js';
+import { eventually } from '../../support/client-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
 /**
@@ -134,8 +135,17 @@ describeEachStore('presence', (backend) => {
     await Promise.all([aliceSocket.barrier(), bobSocket.barrier()]);
     expect(aliceSocket.pushesOf('presence')).toEqual([]);
     expect(bobSocket.pushesOf('presence')).toEqual([]);
-    // Bob leaves and comes back: still nothing either way.
+    // Bob leaves and comes back: still nothing either way. (His socket is closed on his side before
+    // the server has let go of it: back too soon, he would never have left.)
     await bobSocket.close();
+    await eventually(
+      () =>
+        server.database!.query<{ n: number | string }>(
+          `SELECT COUNT(*) AS n FROM users WHERE id = '${bob.user.id}' AND last_seen_at IS NOT NULL`,
+        ),
+      (rows) => Number(rows[0]?.n) === 1,
+      'the server recording when Bob left',
+    );
     const bobAgain = await h.connect(server, bob.token);
     await Promise.all([aliceSocket.barrier(), bobAgain.barrier()]);
     expect(aliceSocket.pushesOf('presence')).toEqual([]);

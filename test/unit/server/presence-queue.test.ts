@@ -65,3 +65,53 @@ describe('presence withdrawal in the queue', () => {
     expect(pushes).toEqual([]);
   });
 });
+
+/**
+ * A node that restarts has a step queued for every connection that comes back: each step waits
+ * one round trip to the store, not one per read (the directory, the contacts, the last visit).
+ */
+describe('a first connection', () => {
+  it('reads the contacts and the last visit while the directory is written, and tells the contacts once all three are done', async () => {
+    const gates = new Map<string, () => void>();
+    const gated = <T>(name: string, value: T) => new Promise<T>((resolve) => gates.set(name, () => resolve(value)));
+    const pushes: Array<{ to: string; frame: PresencePush }> = [];
+    const toBob: PresencePush[] = [];
+    const inFlight = new InFlight();
+    const presence = new Presence({
+      store: {
+        listContacts: () => gated<Contact[]>('contacts', [{ userId: 'alice', lastSeenAt: 5 }]),
+        listWriters: () => Promise.resolve([]),
+        getLastSeen: () => gated('last seen', 700),
+        recordLastSeen: () => Promise.resolve(),
+      },
+      registry: {
+        isOnline: (userId) => userId === 'alice',
+        isOnlineElsewhere: () => false,
+        pushToUsers: (userIds, frame) => {
+          for (const to of userIds) pushes.push({ to, frame: frame as PresencePush });
+        },
+        pushHere: () => undefined,
+      },
+      cluster: { connectionsChanged: () => gated('directory', undefined) },
+      clock: { now: () => 1_000 },
+      logger: { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined },
+      inFlight,
+    });
+    presence.connected(
+      { userId: 'bob', push: (frame) => void toBob.push(frame as PresencePush), pushText: () => undefined },
+      true,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([...gates.keys()].sort()).toEqual(['contacts', 'directory', 'last seen']);
+    expect(pushes).toEqual([]);
+    // Nobody hears of Bob before the directory has him.
+    gates.get('contacts')!();
+    gates.get('last seen')!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pushes).toEqual([]);
+    gates.get('directory')!();
+    await inFlight.drain();
+    expect(toBob).toEqual([{ type: 'presence', userId: 'alice', online: true, lastSeenAt: 5 }]);
+    expect(pushes).toEqual([{ to: 'alice', frame: { type: 'presence', userId: 'bob', online: true, lastSeenAt: 700 } }]);
+  });
+});
