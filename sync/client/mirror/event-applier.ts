@@ -264,11 +264,12 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean, search: SearchNo
       return true;
     case 'delete':
       search.touchedRow(target.local_id);
+      // By the row the lookup found: a second probe of the (conversation, message id) index is not needed.
       cachedStatement(
         db,
         `UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL, forwarded_from = NULL, link_preview = NULL
-         WHERE conversation_id = ? AND client_message_id = ?`,
-      ).run(event.conversationId, event.messageId);
+         WHERE local_id = ?`,
+      ).run(target.local_id);
       purge(db, event.conversationId, event.messageId);
       // Our own queued edits, reactions or pins on it can never apply now.
       cachedStatement(
@@ -301,21 +302,36 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean, search: SearchNo
 function applyEdit(db: Db, event: Extract<ChangeEvent, { kind: 'edit' }>, target: Target): void {
   if (target.deleted) return;
   if (target.edit_seq === null && target.seq !== null) {
-    // First edit: keep the original as the first version of the history.
+    // First edit: keep the original as the first version of the history, in the same statement
+    // as the edit's own version (one call instead of two for most edits).
+    cachedStatement(
+      db,
+      'INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)',
+    ).run(
+      event.conversationId,
+      event.messageId,
+      target.seq,
+      target.text,
+      target.sent_at ?? target.created_at,
+      event.conversationId,
+      event.messageId,
+      event.seq,
+      event.text,
+      event.sentAt,
+    );
+  } else {
     cachedStatement(
       db,
       'INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)',
-    ).run(event.conversationId, event.messageId, target.seq, target.text, target.sent_at ?? target.created_at);
+    ).run(event.conversationId, event.messageId, event.seq, event.text, event.sentAt);
   }
-  cachedStatement(
-    db,
-    'INSERT OR IGNORE INTO message_versions (conversation_id, message_id, seq, text, at) VALUES (?, ?, ?, ?, ?)',
-  ).run(event.conversationId, event.messageId, event.seq, event.text, event.sentAt);
   if (event.seq > (target.edit_seq ?? 0)) {
-    cachedStatement(
-      db,
-      'UPDATE messages SET text = ?, edit_seq = ?, edited_at = ? WHERE conversation_id = ? AND client_message_id = ?',
-    ).run(event.text, event.seq, event.sentAt, event.conversationId, event.messageId);
+    cachedStatement(db, 'UPDATE messages SET text = ?, edit_seq = ?, edited_at = ? WHERE local_id = ?').run(
+      event.text,
+      event.seq,
+      event.sentAt,
+      target.local_id,
+    );
   }
 }
 

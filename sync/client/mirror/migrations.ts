@@ -588,4 +588,46 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 14,
+    description: "messages: the state's CHECK as comparisons, not an IN list",
+    up(db) {
+      db.exec(`
+        -- SQLite codes a CHECK's IN list of three values as a temporary b-tree, built again for
+        -- every row inserted: a quarter of a message insert's cost in a catch-up (8.2 µs a row
+        -- with it, 6.1 without, in a one-off measurement). Three comparisons allow exactly the same
+        -- values. SQLite cannot alter a CHECK, so the table is rebuilt, with the same columns in
+        -- the same order and the same local ids: the search index and the conversations' newest
+        -- message refer to rows by local id. Nothing refers to messages by foreign key.
+        CREATE TABLE messages_v14 (
+          local_id INTEGER PRIMARY KEY,
+          conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+          client_message_id TEXT NOT NULL,
+          sender_id TEXT NOT NULL,
+          text TEXT NOT NULL,
+          seq INTEGER,                      -- NULL until the server acknowledges it
+          state TEXT NOT NULL CHECK (state = 'sending' OR state = 'sent' OR state = 'failed'),
+          error TEXT,
+          created_at INTEGER NOT NULL,      -- local compose time (own) or server time (others)
+          sent_at INTEGER,                  -- server time once stored
+          reply_to TEXT,                    -- messageId of the message answered
+          deleted INTEGER NOT NULL DEFAULT 0,
+          edit_seq INTEGER,                 -- seq of the edit whose text is shown
+          edited_at INTEGER,
+          forwarded_from TEXT,              -- a forward's original author (migration 8)
+          link_preview TEXT,                -- the sender's link preview as JSON (migration 10)
+          UNIQUE (sender_id, client_message_id)
+        );
+        INSERT INTO messages_v14 (local_id, conversation_id, client_message_id, sender_id, text, seq, state, error,
+            created_at, sent_at, reply_to, deleted, edit_seq, edited_at, forwarded_from, link_preview)
+          SELECT local_id, conversation_id, client_message_id, sender_id, text, seq, state, error,
+            created_at, sent_at, reply_to, deleted, edit_seq, edited_at, forwarded_from, link_preview
+          FROM messages;
+        DROP TABLE messages;
+        ALTER TABLE messages_v14 RENAME TO messages;
+        CREATE UNIQUE INDEX messages_by_seq ON messages(conversation_id, seq);
+        CREATE UNIQUE INDEX messages_by_message_id ON messages(conversation_id, client_message_id);
+      `);
+    },
+  },
 ];

@@ -351,6 +351,81 @@ describe('mirror migrations', () => {
     db.close();
   });
 
+  it('migration 14 rebuilds messages with the same rows, local ids, keys and allowed states, and no temporary b-tree per insert', () => {
+    const path = tempFile();
+    const v13 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 13));
+    v13.exec(`
+      INSERT INTO users (id, username, display_name) VALUES ('peer', 'peer', 'Peer'), ('me', 'me', 'Me');
+      INSERT INTO conversations (id, kind, created_at, last_activity_at, applied_seq, known_seq, peer_id)
+        VALUES ('c1', 'direct', 1, 9, 2, 2, 'peer');
+      INSERT INTO messages (local_id, conversation_id, client_message_id, sender_id, text, seq, state, error, created_at,
+          sent_at, reply_to, deleted, edit_seq, edited_at, forwarded_from, link_preview) VALUES
+        (3, 'c1', 'm1', 'peer', 'hello there', 1, 'sent', NULL, 10, 11, NULL, 0, 2, 12, 'Ann', '{"url":"https://a.example"}'),
+        (7, 'c1', 'm2', 'peer', '', 2, 'sent', NULL, 20, 21, 'm1', 1, NULL, NULL, NULL, NULL),
+        (9, 'c1', 'q1', 'me', 'queued', NULL, 'sending', NULL, 30, NULL, NULL, 0, NULL, NULL, NULL, NULL),
+        (12, 'c1', 'q2', 'me', 'refused', NULL, 'failed', 'too_long', 40, NULL, NULL, 0, NULL, NULL, NULL, NULL);
+      INSERT INTO message_search (rowid, text, names) VALUES (3, 'hello there', ''), (9, 'queued', ''), (12, 'refused', '');
+      UPDATE meta SET value = '12' WHERE key = 'search_indexed_to';
+    `);
+    const before = v13.prepare('SELECT * FROM messages ORDER BY local_id').all();
+    v13.close();
+
+    Mirror.open(path).close();
+    const db = new Database(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(14);
+    expect(db.prepare('SELECT * FROM messages ORDER BY local_id').all()).toEqual(before);
+    expect(
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name").pluck().all(),
+    ).toEqual(['messages_by_message_id', 'messages_by_seq', 'sqlite_autoindex_messages_1']);
+    expect(db.pragma('foreign_key_list(messages)')).toMatchObject([
+      { table: 'conversations', from: 'conversation_id', on_delete: 'CASCADE' },
+    ]);
+    const insert = (clientId: string, sender: string, seq: number | null, state: string) =>
+      db
+        .prepare(
+          `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at)
+           VALUES ('c1', ?, ?, 'x', ?, ?, 50)`,
+        )
+        .run(clientId, sender, seq, state);
+    // The three states are allowed and nothing else is, as before; the keys still hold.
+    expect(() => insert('n1', 'peer', 3, 'sent')).not.toThrow();
+    expect(() => insert('n2', 'me', null, 'sending')).not.toThrow();
+    expect(() => insert('n3', 'me', null, 'failed')).not.toThrow();
+    expect(() => insert('n4', 'peer', 4, 'delivered')).toThrow(/CHECK constraint failed/);
+    expect(() => insert('n5', 'peer', 1, 'sent')).toThrow(/UNIQUE constraint failed: messages.conversation_id, messages.seq/);
+    expect(() => insert('m1', 'me', 5, 'sent')).toThrow(
+      /UNIQUE constraint failed: messages.conversation_id, messages.client_message_id/,
+    );
+    expect(() => insert('n1', 'peer', 6, 'sent')).toThrow(/UNIQUE constraint failed/);
+    expect(() => insert('n6', 'peer', 7, null as unknown as string)).toThrow(/NOT NULL constraint failed/);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO messages (conversation_id, client_message_id, sender_id, text, state, created_at) VALUES ('nope', 'z', 'peer', '', 'sent', 1)",
+        )
+        .run(),
+    ).toThrow(/FOREIGN KEY constraint failed/);
+    // New rows continue after the highest local id.
+    expect(db.prepare("SELECT local_id FROM messages WHERE client_message_id = 'n1'").pluck().get()).toBe(13);
+    // The point of the rebuild: an insert no longer builds a temporary b-tree for the CHECK's IN list.
+    const program = db
+      .prepare(
+        `EXPLAIN INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at)
+         VALUES ('c1', 'e', 'peer', '', 9, 'sent', 1)`,
+      )
+      .all() as { opcode: string }[];
+    expect(program.map((op) => op.opcode)).not.toContain('OpenEphemeral');
+    db.close();
+
+    // The app reads and searches what was there, by the same local ids.
+    const mirror = Mirror.open(path);
+    expect(mirror.views.messagePage('c1', 'me', 10).messages.map((m) => m.id)).toEqual(
+      expect.arrayContaining(['m1', 'm2', 'q1', 'q2', 'n1']),
+    );
+    expect(mirror.search.search('hello', 'me', 10).map((hit) => hit.messageId)).toEqual(['m1']);
+    mirror.close();
+  });
+
   it('refuses a mirror written by a newer version and leaves it untouched', () => {
     const path = tempFile();
     Mirror.open(path).close();
