@@ -306,6 +306,13 @@ describe('blocking', () => {
 
     await alice.core.setBlocked({ userId: bobId, blocked: false });
     expect(await alice.core.listBlocked()).toEqual([]);
+    // The unblock takes effect once the server has it (what Bob sends before that is still hidden):
+    // the laptop hears of it from the server.
+    await eventually(
+      () => laptop.core.listBlocked(),
+      (list) => list.length === 0,
+      'the unblock reaches the laptop',
+    );
     await bob.core.sendMessage({ conversationId, text: 'after' });
     for (const core of [alice.core, laptop.core]) {
       await eventually(
