@@ -419,11 +419,10 @@ class LocalClientCore implements ClientCore {
   async sendMessage(args: AppApiArgs<'sendMessage'>): Promise<MessageView> {
     const self = this.self();
     this.requireConversation(args.conversationId);
-    const attachments = await composeAttachments(
-      this.blobs,
-      args.attachments ?? [],
-      (await this.getAttachmentLimits()).maxFileBytes,
-    );
+    const inputs = args.attachments ?? [];
+    // Files are checked on disk first; a text alone is stored and on the wire in this same turn.
+    const attachments =
+      inputs.length === 0 ? [] : await composeAttachments(this.blobs, inputs, (await this.getAttachmentLimits()).maxFileBytes);
     // The conversation's draft is emptied in the send's transaction (the settings sync sends that).
     const messageId = this.composer().send(
       args.conversationId,

@@ -118,6 +118,14 @@ export class SyncConnection {
     }
   }
 
+  /**
+   * Puts on the wire now the frames of requests made in this task (the transport holds them back
+   * to write them together at its end): for a caller that has made its whole burst.
+   */
+  flush(): void {
+    this.socket?.flush?.();
+  }
+
   private requestOnce(request: Request, timeoutMs: number): Promise<ServerFrame> {
     if (!this.isOpen || !this.socket) {
       return Promise.reject(new RequestError('disconnected', 'Not connected'));

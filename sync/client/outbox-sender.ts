@@ -139,6 +139,9 @@ export class OutboxSender {
     } catch (error) {
       this.writeFailed(error);
     }
+    // The windows are on the socket: they go now, not after the rest of the task (sendMessage,
+    // which queued the row, still reads the message's view and answers the renderer).
+    this.connection.flush();
   }
 
   private writeFailed(error: unknown): void {
@@ -274,6 +277,8 @@ export class OutboxSender {
       this.recordAcknowledgements(acknowledged, touched);
     });
     for (const { conversationId, due } of refills) this.launch(conversationId, due);
+    // The refilled windows go before the events below are told: the server works on them meanwhile.
+    this.connection.flush();
     for (const [conversationId, kinds] of touched) {
       this.emit({ type: 'messages', conversationId });
       if (kinds.size > 0) this.onAcknowledged(conversationId, kinds);

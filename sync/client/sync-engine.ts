@@ -303,12 +303,16 @@ export class SyncEngine {
       return;
     }
     if (event.seq <= cursor.appliedSeq) return; // already have it
-    mirror.noteKnownSeq(event.conversationId, event.seq);
     if (!this.ready || this.catchingUp.has(event.conversationId) || event.seq !== cursor.appliedSeq + 1) {
-      // Not the next one (a gap), or a catch-up is under way: fetch from the server in order.
+      // Not the next one (a gap), or a catch-up is under way: the conversation goes at least this
+      // far (what a catch-up fetches up to), and the server sends it in order.
+      mirror.noteKnownSeq(event.conversationId, event.seq);
       if (this.ready) this.catchUpInBackground(event.conversationId);
       return;
     }
+    // The next one: applying it moves the known seq with the cursor, in its own transaction (a
+    // separate write first would be a second commit on every live event). Should it fail, the
+    // list after reconnecting says how far the conversation goes.
     const applied = mirror.applyEvents(event.conversationId, [event], this.options.selfId);
     if (event.kind === 'message') this.activity.typingStopped(event.conversationId, event.senderId);
     this.applied(event.conversationId, [event]);

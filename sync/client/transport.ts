@@ -11,7 +11,14 @@ export interface SocketHandlers {
 }
 
 export interface SyncSocket {
+  /** May hold the frame back to go out in one write with the others of the current task. */
   send(text: string): void;
+  /**
+   * Writes what send() holds back now, instead of at the end of the current task: a sender that
+   * has put its whole burst on the socket need not wait for the rest of the task. Optional: a
+   * transport that holds nothing back has nothing to write.
+   */
+  flush?(): void;
   close(): void;
 }
 

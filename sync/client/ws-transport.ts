@@ -17,7 +17,13 @@ export const wsTransport: SyncTransport = {
     // The TCP socket under the WebSocket (the upgrade response's), to send a burst of frames (a
     // window of the outbox, catch-up requests side by side) in one write instead of one each.
     let tcp: Duplex | null = null;
-    let corked = false;
+    // The socket while it is corked: frames sent meanwhile wait for release().
+    let held: Duplex | null = null;
+    const release = () => {
+      const socket = held;
+      held = null;
+      socket?.uncork();
+    };
     socket.on('upgrade', (response) => {
       tcp = response.socket;
     });
@@ -40,18 +46,15 @@ export const wsTransport: SyncTransport = {
     return {
       send: (text) => {
         if (socket.readyState !== WebSocket.OPEN) return;
-        if (tcp && !corked) {
-          // Held until the callbacks of the current task have run: everything they send goes together.
-          const held = tcp;
-          corked = true;
+        if (tcp && !held) {
+          // Held until the callbacks of the current task have run (or flush()): everything they send goes together.
+          held = tcp;
           held.cork();
-          process.nextTick(() => {
-            corked = false;
-            held.uncork();
-          });
+          process.nextTick(release);
         }
         socket.send(text);
       },
+      flush: release,
       close: () => {
         if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
         else socket.close(1000);

@@ -83,6 +83,8 @@ export class FaultyTransport implements SyncTransport {
   fromServer: (frame: ServerFrame, socket: SyncSocket) => FrameVerdict = () => 'pass';
   fromClient: (frame: ClientFrame, socket: SyncSocket) => FrameVerdict = () => 'pass';
   readonly sent: ClientFrame[] = [];
+  /** For each flush(): how many frames had been passed on by then (`sent.length`). */
+  readonly flushes: number[] = [];
 
   open(url: string, token: string, handlers: SocketHandlers): SyncSocket {
     // The outer socket is made first: the inner one's handlers hand frames to it.
@@ -98,6 +100,10 @@ export class FaultyTransport implements SyncTransport {
         }
         this.sent.push(frame);
         box.inner?.send(text);
+      },
+      flush: () => {
+        this.flushes.push(this.sent.length);
+        box.inner?.flush?.();
       },
       close: () => box.inner?.close(),
     };

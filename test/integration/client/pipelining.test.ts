@@ -110,6 +110,28 @@ function watchWindow(transport: FaultyTransport) {
 }
 
 describe('outbox pipelining', () => {
+  it('a window goes on the wire as one burst, written as soon as it is on the socket, not at the end of the task', async () => {
+    const transport = new FaultyTransport();
+    const { server, alice, bob, conversationId, written } = await queuedWhileOffline(transport, OUTBOX_WINDOW + 3);
+    const sentBefore = transport.sent.length;
+    const flushesBefore = transport.flushes.length;
+    await restart(server);
+    await expectExactlyOnceInOrder(alice, bob, conversationId, written);
+    const first = transport.sent.findIndex((frame, i) => i >= sentBefore && frame.type === 'send');
+    const end = first + OUTBOX_WINDOW;
+    expect(transport.sent.slice(first, end).map((frame) => frame.type)).toEqual(Array<string>(OUTBOX_WINDOW).fill('send'));
+    const flushes = transport.flushes.slice(flushesBefore);
+    // Flushed once the whole window was handed over, and not in its middle.
+    expect(flushes).toContain(end);
+    expect(flushes.filter((at) => at > first && at < end)).toEqual([]);
+
+    // Online, a message's frame is flushed right after it (sendMessage still has the view to read).
+    await alice.sendMessage({ conversationId, text: 'online' });
+    const index = transport.sent.findIndex((frame) => frame.type === 'send' && frame.text === 'online');
+    expect(index).toBeGreaterThan(end);
+    expect(transport.flushes).toContain(index + 1);
+  });
+
   it('puts a window of sends on the wire at once, never more, and they arrive in order, once each', async () => {
     const transport = new FaultyTransport();
     const window = watchWindow(transport);
