@@ -142,9 +142,24 @@ function messageSeq(s: Statements, conversationId: string, messageId: string): n
   return messageIn(s, conversationId, messageId)?.seq ?? 0;
 }
 
-/** An event as `periods` may see it (event-visibility.ts: asSeenBy). */
-export function asSeenIn(s: Statements, event: ConversationEvent, periods: readonly Period[]): ConversationEvent {
-  return event.kind === 'edit' ? asSeenBy(event, messageSeq(s, event.conversationId, event.messageId), periods) : event;
+/**
+ * A page's events of one conversation as `periods` may see them (event-visibility.ts: asSeenBy).
+ * The messages its edits change are looked up in one statement for the page: one lookup per edit
+ * was a twentieth of the server's CPU in a catch-up with one edit in ten events.
+ */
+export function pageAsSeenIn(
+  s: Statements,
+  conversationId: string,
+  events: ConversationEvent[],
+  periods: readonly Period[],
+): ConversationEvent[] {
+  const edited = new Set<string>();
+  for (const event of events) if (event.kind === 'edit') edited.add(event.messageId);
+  if (edited.size === 0) return events;
+  const rows = s.messageSeqsIn.all(conversationId, JSON.stringify([...edited])) as { message_id: string; seq: number }[];
+  const seqOf = new Map(rows.map((row) => [row.message_id, row.seq]));
+  // 0 when there is no such message, as messageSeq says.
+  return events.map((event) => (event.kind === 'edit' ? asSeenBy(event, seqOf.get(event.messageId) ?? 0, periods) : event));
 }
 
 /**

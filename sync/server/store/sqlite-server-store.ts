@@ -30,11 +30,11 @@ import {
 } from './server-store.js';
 import { contactsFrom, type WrittenWithRow } from './contacts.js';
 import { cutPage, pageWindow, usersNamedIn, withFrozen, type FrozenWatermarks } from './event-visibility.js';
-import { appendChangeIn, appendMessageIn, asSeenIn, memberIds, periodsIn } from './sqlite-event-log.js';
+import { appendChangeIn, appendMessageIn, memberIds, pageAsSeenIn, periodsIn } from './sqlite-event-log.js';
 import { blockedPeerIn, blockedWithIn, frozenWatermarksIn, listSettingsIn, setSettingsIn } from './sqlite-settings.js';
 import { appendGroupChangeIn, createConversationIn } from './sqlite-membership.js';
 import { serverMigrations } from './sqlite-migrations.js';
-import { toEvent, type EventRow } from './sqlite-rows.js';
+import { eventRowOf, toEvent } from './sqlite-rows.js';
 import {
   toConversation,
   toConversationList,
@@ -164,11 +164,11 @@ export class SqliteServerStore implements ServerStore {
         { seq: number } | undefined;
       // One row more than asked tells whether another page exists without a COUNT.
       const rows = served
-        ? (this.statements.eventsBetween.all(conversationId, served.seq - 1, untilSeq, limit + 1) as EventRow[])
+        ? (this.statements.eventsBetween.all(conversationId, served.seq - 1, untilSeq, limit + 1) as unknown[][]).map(eventRowOf)
         : [];
       const lastSeq = () => (this.statements.conversationById.get(conversationId) as ConversationRow).last_seq;
       const { rows: kept, ...page } = cutPage(rows, input, window, lastSeq);
-      const events = kept.map((row) => asSeenIn(this.statements, toEvent(row), periods));
+      const events = pageAsSeenIn(this.statements, conversationId, kept.map(toEvent), periods);
       return { ...page, events, users: this.usersNamedIn(events) };
     });
     return run.deferred();
