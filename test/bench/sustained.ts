@@ -8,6 +8,9 @@
  *   conversation; in the cluster even users are on node 1 and odd ones on node 2, so every
  *   message crosses nodes (LISTEN/NOTIFY, then the receiving node reading it back): the worst
  *   case, where a load balancer would cross half of them.
+ * - History: the conversations hold HISTORY_PER_CLIENT seeded events per client before the run
+ *   (messages with edits, reactions, deletes and replies), so most pairs already share presence
+ *   and the log is not empty when PostgreSQL's statistics are collected after seeding.
  * - Load: open loop. Each holder sends its share of the rate from random sockets of its own,
  *   paced by the clock (a late tick catches up), whatever the server answers; then everything
  *   owed is given up to DRAIN_TIMEOUT_MS to arrive.
@@ -57,6 +60,8 @@ const STEP_MS = 10_000;
 const STEP_DRAIN_MS = 1_000;
 const STEP_P50_MS = 100;
 const STEP_MAX_LAG_MS = 250;
+/** Seeded events per client before the run (the conversations' history). */
+const HISTORY_PER_CLIENT = 2;
 /** The search stops below this share of the target. */
 const LOWEST_SHARE = 1 / 16;
 /**
@@ -83,9 +88,22 @@ runBench(BENCH, async ({ scale, profile }) => {
     );
   }
   const work = tempDir(BENCH);
+  const pairs = clients / 2;
   const spec: SeedSpec = {
     users: clients,
-    conversations: Array.from({ length: clients / 2 }, (_, i) => [2 * i, 2 * i + 1] as [number, number]),
+    conversations: Array.from({ length: pairs }, (_, i) => [2 * i, 2 * i + 1] as [number, number]),
+    // A service in use: every conversation has a history, and most pairs have both written (so
+    // they share presence). It also gives PostgreSQL's planner a log to plan on: statistics of an
+    // empty one make every node's prepared statements scan the log as it grows (deploy.md).
+    traffic: {
+      events: HISTORY_PER_CLIENT * clients,
+      conversations: Array.from({ length: pairs }, (_, i) => i),
+      weights: Array.from({ length: pairs }, () => 1),
+      editShare: 0.05,
+      reactionShare: 0.05,
+      deleteShare: 0.01,
+      replyShare: 0.05,
+    },
   };
   log(BENCH, `seeding ${clients} users into SQLite`);
   const manifest = await seedInChild(join(work, 'sqlite'), spec, work);

@@ -78,12 +78,6 @@ export async function startBenchPostgres(label: string, options: { statements?: 
     // TCP only: no socket file in a system folder the postgres user may not be able to write.
     postgresFlags: [
       ...['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
-      // The database starts empty and fills within seconds. Plans a node prepared while the event
-      // log was empty (its statistics say so) scan the whole log until an ANALYZE replaces them,
-      // and autovacuum looks once a minute by default: meanwhile each append cost about 1 ms more
-      // of PostgreSQL's CPU per 2,000 events stored (measured: seed, ANALYZE, append). On a
-      // database in use for longer, the statistics follow the data; the timed windows measure that.
-      ...['-c', 'autovacuum_naptime=1s'],
       ...(options.statements ? ['-c', 'shared_preload_libraries=pg_stat_statements'] : []),
     ],
     onLog: keep,
