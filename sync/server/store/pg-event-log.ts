@@ -219,6 +219,13 @@ async function purge(tx: Session, conversationId: string, messageId: string, mes
   );
 }
 
+// The column target_seq of an event e of conversation $1: for an edit, the seq of the message it
+// edits (which decides whether its text is withheld, asSeenBy); NULL for other kinds.
+const EDIT_TARGET_SEQ = `CASE WHEN e.kind = 'edit' THEN (
+    SELECT target.seq FROM events target
+    WHERE target.conversation_id = $1 AND target.message_id = e.message_id AND target.kind = 'message')
+  END AS target_seq`;
+
 // $1 conversation, $2 reader, $3 afterSeq, $4 how many rows (the limit and one more, which tells
 // whether another page exists without a COUNT). One statement, so the periods, the page and the
 // log's end come from one snapshot without a transaction: the reader's periods; the stretch of the
@@ -243,10 +250,7 @@ export const EVENTS_PAGE = `
       ORDER BY s.seq LIMIT 1) AS from_seq
     FROM stretch w),
   page AS (
-    SELECT e.*, CASE WHEN e.kind = 'edit' THEN (
-             SELECT target.seq FROM events target
-             WHERE target.conversation_id = $1 AND target.message_id = e.message_id AND target.kind = 'message')
-           END AS target_seq
+    SELECT e.*, ${EDIT_TARGET_SEQ}
     FROM events e
     WHERE e.conversation_id = $1
       AND e.seq BETWEEN (SELECT from_seq FROM bounds) AND (SELECT until_seq FROM bounds)
@@ -300,13 +304,9 @@ export async function readEventsWith(
 // The reader's periods and the event at one seq, with the seq of the message an edit edits: what
 // the visibility rules decide on for one event (readEventWith). No row when there is no event.
 const ONE_EVENT = `
-  SELECT (SELECT COALESCE(jsonb_agg(jsonb_build_object('from_seq', p.from_seq, 'to_seq', p.to_seq)), '[]')
-          FROM member_periods p WHERE p.conversation_id = $1 AND p.user_id = $2) AS periods,
+  SELECT ${periodsJson('$1', '$2')} AS periods,
          e.*,
-         CASE WHEN e.kind = 'edit' THEN (
-           SELECT target.seq FROM events target
-           WHERE target.conversation_id = $1 AND target.message_id = e.message_id AND target.kind = 'message')
-         END AS target_seq
+         ${EDIT_TARGET_SEQ}
   FROM events e WHERE e.conversation_id = $1 AND e.seq = $3`;
 
 /** One event as readEventsWith would serve it to `userId`, or null (ServerStore.readEvent). */
