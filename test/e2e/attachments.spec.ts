@@ -56,6 +56,8 @@ test('a file and an image attached offline arrive after reconnecting, and are sa
   await expect(attachments.getByRole('listitem')).toHaveCount(2);
   await expect(attachments.getByRole('button', { name: 'Remove report.bin' })).toBeVisible();
   await expect(attachments.getByRole('button', { name: 'Remove photo.png' })).toBeVisible();
+  // Enter does nothing while the files are still being prepared: Send comes on once they are.
+  await expect(alice.page.getByRole('button', { name: 'Send', exact: true })).toBeEnabled();
   await alice.send('Here you go');
   await expect(attachments).toBeHidden();
 
@@ -114,6 +116,7 @@ test('files dropped on the conversation and an image pasted into the message box
   await expect(attachments.getByRole('listitem')).toHaveCount(3);
   await attachments.getByRole('button', { name: 'Remove not-this.txt' }).click();
   await expect(attachments.getByRole('listitem')).toHaveCount(2);
+  await expect(alice.page.getByRole('button', { name: 'Send', exact: true })).toBeEnabled();
   await alice.send('Dropped and pasted');
 
   const received = bob.message('Dropped and pasted');
