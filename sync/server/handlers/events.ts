@@ -123,10 +123,14 @@ function partedBy(event: GroupChangeEvent): string | null {
  */
 function accepted(
   rid: string,
-  result: { status: 'duplicate'; event: ConversationEvent } | { status: 'stored'; event: ConversationEvent; memberIds: string[] },
+  result:
+    | { status: 'duplicate'; event: ConversationEvent }
+    | { status: 'stored'; event: ConversationEvent; memberIds: string[]; announced?: boolean },
 ): HandlerResult {
   const reply = { type: 'sent' as const, rid, event: result.event };
-  return result.status === 'stored' ? { reply, fanout: [eventFanout(result.event, result.memberIds)] } : only(reply);
+  return result.status === 'stored'
+    ? { reply, fanout: [eventFanout(result.event, result.memberIds, result.announced)] }
+    : only(reply);
 }
 
 export async function catchUp(ctx: HandlerContext, frame: FrameOf<'catch_up'>): Promise<HandlerResult> {

@@ -34,7 +34,8 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
   referUploadsIn(s, conversationId, event.seq, event.attachments);
   const firstMessage =
     countsAsWriting(event.kind) && s.markWrote.run({ conversationId, userId: senderId, seq: event.seq }).changes === 1;
-  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom), firstMessage };
+  // One node owns a SQLite store: nobody else to tell.
+  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom), firstMessage, announced: false };
 }
 
 export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
