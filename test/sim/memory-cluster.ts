@@ -106,7 +106,9 @@ export class MemoryCluster {
     return {
       heartbeat: (nodeId, at) =>
         this.roundTrip(lifetime, () => {
+          const forgotten = !this.heartbeats.has(nodeId);
           this.heartbeats.set(nodeId, Math.max(this.heartbeats.get(nodeId) ?? at, at));
+          return forgotten;
         }),
       setOnline: (nodeId, userId, online) =>
         this.roundTrip(lifetime, () => {

@@ -23,7 +23,7 @@ export interface ClusterNodeDeps {
   timing?: ClusterTiming;
   store: Pick<ServerStore, 'readEvent' | 'recordLastSeen' | 'listContacts'>;
   /** This node's own connections. */
-  registry: Pick<ConnectionRegistry<Peer>, 'isOnline' | 'pushToUsers'>;
+  registry: Pick<ConnectionRegistry<Peer>, 'isOnline' | 'pushToUsers' | 'all'>;
   runtime: Runtime;
   logger: ServerLogger;
   metrics: ServerMetrics;
@@ -292,6 +292,26 @@ export class ClusterNode implements ClusterLink {
     return { died };
   }
 
+  /**
+   * The others took this node for dead (its beats were late by more than deadAfterMs: a stalled
+   * process, a database that did not answer) and forgot its users; they told their contacts those
+   * users went offline and made their own clients catch up. It is alive: its users are recorded
+   * again and told to the others (who announce them online again), in line with connection changes.
+   */
+  private rejoin(): void {
+    const { directory, nodeId, logger, inFlight, registry } = this.deps;
+    logger.warn('The other nodes took this node for dead: its users are recorded again', { node: nodeId });
+    this.transitions = this.transitions
+      .then(async () => {
+        for (const userId of new Set(registry.all().map((peer) => peer.userId))) {
+          await directory.setOnline(nodeId, userId, true);
+          this.publish({ kind: 'connections', userId, online: true });
+        }
+      })
+      .catch((error: unknown) => logger.error("Could not record this node's users again", error));
+    void inFlight.track(this.transitions);
+  }
+
   /** Looks for nodes that died: in line with the signals, since it replaces the view they keep. */
   private async reapAndRefresh(): Promise<void> {
     const { directory, runtime, store } = this.deps;
@@ -321,6 +341,9 @@ export class ClusterNode implements ClusterLink {
       const { directory, nodeId, runtime, logger, inFlight } = this.deps;
       const beat = directory
         .heartbeat(nodeId, runtime.clock.now())
+        .then((forgotten) => {
+          if (forgotten) this.rejoin();
+        })
         .catch((error: unknown) => logger.error('Could not record the cluster heartbeat', error));
       void inFlight.track(beat.finally(() => this.schedule()));
       if (this.reapQueued) return;

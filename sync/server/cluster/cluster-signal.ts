@@ -66,8 +66,11 @@ export interface ClusterBus {
  * a node is live while its heartbeat is younger than CLUSTER_TIMING.deadAfterMs.
  */
 export interface NodeDirectory {
-  /** Marks `nodeId` alive at `at`. */
-  heartbeat(nodeId: string, at: number): Promise<void>;
+  /**
+   * Marks `nodeId` alive at `at`. True when it was not registered: its first beat, or the others
+   * took it for dead meanwhile (a beat late by more than deadAfterMs) and forgot it with its users.
+   */
+  heartbeat(nodeId: string, at: number): Promise<boolean>;
   setOnline(nodeId: string, userId: string, online: boolean): Promise<void>;
   /** Nodes whose heartbeat is at or after `liveSince`. */
   liveNodes(liveSince: number): Promise<string[]>;

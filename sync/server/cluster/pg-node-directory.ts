@@ -9,12 +9,15 @@ import type { NodeDirectory } from './cluster-signal.js';
 export class PostgresNodeDirectory implements NodeDirectory {
   constructor(private readonly pool: Pool) {}
 
-  async heartbeat(nodeId: string, at: number): Promise<void> {
-    await this.pool.query(
+  async heartbeat(nodeId: string, at: number): Promise<boolean> {
+    // xmax is 0 only in a row version this statement inserted (an update sets it to its own id).
+    const { rows } = await this.pool.query<{ created: boolean }>(
       `INSERT INTO cluster_nodes (node_id, heartbeat_at) VALUES ($1, $2)
-       ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = GREATEST(cluster_nodes.heartbeat_at, EXCLUDED.heartbeat_at)`,
+       ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = GREATEST(cluster_nodes.heartbeat_at, EXCLUDED.heartbeat_at)
+       RETURNING xmax = 0 AS created`,
       [nodeId, at],
     );
+    return rows[0]?.created ?? false;
   }
 
   async setOnline(nodeId: string, userId: string, online: boolean): Promise<void> {

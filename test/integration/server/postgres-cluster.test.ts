@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
-import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
+import { openPostgresNode } from '../../../sync/server/cluster/pg-node.js';
 import { PostgresNodeDirectory } from '../../../sync/server/cluster/pg-node-directory.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { freshDatabase } from '../../support/postgres.js';
@@ -25,19 +25,28 @@ afterEach(async () => {
 });
 
 /** Short enough for a test to see a node die; the real timing is CLUSTER_TIMING. */
-const TEST_TIMING = { heartbeatMs: 200, deadAfterMs: 1_000 };
+const DYING_TIMING = { heartbeatMs: 200, deadAfterMs: 1_000 };
+/**
+ * For tests where no node dies. Both nodes share this process, so a stall of it (a busy machine)
+ * delays both nodes' beats at once, and with DYING_TIMING one could reap the other when it resumes.
+ */
+const TEST_TIMING = { heartbeatMs: 200, deadAfterMs: 10_000 };
 
-async function startNode(url: string, nodeId: string, dataDir?: string): Promise<TestServer & { store: PostgresServerStore }> {
-  const store = await openPostgresServerStore(url);
-  stores.push(store);
+async function startNode(
+  url: string,
+  nodeId: string,
+  dataDir?: string,
+  timing = TEST_TIMING,
+): Promise<TestServer & { store: PostgresServerStore }> {
   const runtime = realRuntime();
   const logger = { error: () => undefined };
-  const bus = new PostgresClusterBus({ url, pool: store.pool, nodeId, runtime, logger: completeQuietLogger(logger) });
+  const { store, bus, directory } = await openPostgresNode({ url, nodeId, runtime, logger: completeQuietLogger(logger) });
+  stores.push(store);
   const server = await h.startServer({
     store,
     runtime,
     ...(dataDir ? { dataDir } : {}),
-    cluster: { nodeId, bus, directory: new PostgresNodeDirectory(store.pool), timing: TEST_TIMING },
+    cluster: { nodeId, bus, directory, timing },
   });
   return Object.assign(server, { store });
 }
@@ -135,8 +144,8 @@ describe('two nodes on one PostgreSQL database', () => {
   it('a node that stops heartbeating stops counting: its users go offline for the others', async () => {
     const database = await freshDatabase();
     drops.push(() => database.drop());
-    const one = await startNode(database.url, 'node-1');
-    const two = await startNode(database.url, 'node-2', one.dataDir);
+    const one = await startNode(database.url, 'node-1', undefined, DYING_TIMING);
+    const two = await startNode(database.url, 'node-2', one.dataDir, DYING_TIMING);
     const alice = await h.createAccount(one);
     const bob = await h.createAccount(one);
     const aliceSocket = await h.connect(one, alice.token);
@@ -151,6 +160,24 @@ describe('two nodes on one PostgreSQL database', () => {
     await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && !push.online, 5_000);
     // Frozen, not gone: his socket to node 2 is still open.
     await bobSocket.barrier();
+  });
+});
+
+describe('the cluster directory on PostgreSQL', () => {
+  it('a heartbeat says when the node was not registered: its first, and its first after the others reaped it', async () => {
+    const database = await freshDatabase();
+    drops.push(() => database.drop());
+    const store = await openPostgresServerStore(database.url);
+    stores.push(store);
+    const directory = new PostgresNodeDirectory(store.pool);
+    expect(await directory.heartbeat('node-1', 1_000)).toBe(true);
+    expect(await directory.heartbeat('node-1', 2_000)).toBe(false);
+    await directory.setOnline('node-1', 'alice', true);
+    // Late by more than deadAfterMs: another node reaps it, and alice with it.
+    expect(await directory.reapDeadNodes(3_000)).toEqual(['alice']);
+    expect(await directory.heartbeat('node-1', 4_000)).toBe(true);
+    expect(await directory.heartbeat('node-1', 5_000)).toBe(false);
+    expect(await directory.liveNodes(5_000)).toEqual(['node-1']);
   });
 });
 

@@ -32,8 +32,10 @@ class HandBus implements ClusterBus {
 class TableDirectory implements NodeDirectory {
   heartbeats = new Map<string, number>();
   online = new Set<string>();
-  async heartbeat(nodeId: string, at: number): Promise<void> {
+  async heartbeat(nodeId: string, at: number): Promise<boolean> {
+    const forgotten = !this.heartbeats.has(nodeId);
     this.heartbeats.set(nodeId, Math.max(at, this.heartbeats.get(nodeId) ?? 0));
+    return forgotten;
   }
   async setOnline(nodeId: string, userId: string, online: boolean): Promise<void> {
     if (online) this.online.add(`${nodeId} ${userId}`);
@@ -116,6 +118,7 @@ function setUp(options: {
     inFlight,
     registry: {
       isOnline: (userId) => here.has(userId),
+      all: () => [...here].map((userId) => ({ userId, push: () => undefined, pushText: () => undefined })),
       pushToUsers: (userIds, frame) => void pushed.push({ userIds: [...userIds].filter((id) => here.has(id)), frame }),
     },
     store: {
@@ -283,6 +286,28 @@ describe('ClusterNode', () => {
     slowReads[0]!.answer(message(1, 'late'));
     await settle();
     expect(pushed).toEqual([{ userIds: ['bob'], frame: { type: 'event', event: message(1, 'late') } }]);
+    expect(calls.resync).toBe(0);
+  });
+
+  it('taken for dead while alive, it records its users again and tells the others at its next beat', async () => {
+    const { node, bus, directory, advance, calls } = setUp({ here: ['bob', 'carol'] });
+    await node.start();
+    await directory.setOnline('node-1', 'bob', true);
+    await directory.setOnline('node-1', 'carol', true);
+    // Another node reaped it after a stall longer than deadAfterMs: its row and its users are gone.
+    expect(await directory.reapDeadNodes(Number.MAX_SAFE_INTEGER)).toEqual(['bob', 'carol']);
+    const before = bus.published.length;
+    await advance(TIMING.heartbeatMs);
+    await settle();
+    expect([...directory.online].sort()).toEqual(['node-1 bob', 'node-1 carol']);
+    expect(bus.published.slice(before)).toEqual([
+      { kind: 'connections', userId: 'bob', online: true },
+      { kind: 'connections', userId: 'carol', online: true },
+    ]);
+    // Beats after that find it registered: nothing more to tell.
+    await advance(TIMING.heartbeatMs);
+    await settle();
+    expect(bus.published.slice(before)).toHaveLength(2);
     expect(calls.resync).toBe(0);
   });
 
