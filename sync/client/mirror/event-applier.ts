@@ -5,7 +5,6 @@ import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { AttachmentStore } from './attachments.js';
 import { countNewUnread, refreshLastMessage } from './conversation-stats.js';
 import { applyMembershipEvent, refreshMembership } from './membership.js';
-import { insertMessageRows } from './message-rows.js';
 import type { SearchNotes } from './search.js';
 
 /**
@@ -97,72 +96,14 @@ export function finishBatch(db: Db, batch: ApplyBatch): number | null {
   return back && row.last_incoming_seq > row.archived_seq ? row.last_incoming_seq : null;
 }
 
-/**
- * Applies events in their order, as applyEvent one by one would. Runs of messages that need
- * nothing but their row (a catch-up's usual page) are inserted many to a statement.
- */
-export function applyInOrder(db: Db, events: readonly ConversationEvent[], batch: ApplyBatch): void {
-  let rows: MessageEvent[] = [];
-  for (const event of events) {
-    if (event.kind === 'message' && needsOnlyItsRow(event, batch)) {
-      rows.push(event);
-      continue;
-    }
-    if (rows.length > 0) storeMessageRows(db, rows, batch);
-    rows = [];
-    applyEvent(db, event, batch);
-  }
-  if (rows.length > 0) storeMessageRows(db, rows, batch);
-}
-
-/**
- * A message whose storing is its row and the batch's figures: not deleted, without files, with no
- * held change waiting for it and no queued row of ours to drop.
- */
-function needsOnlyItsRow(event: MessageEvent, batch: ApplyBatch): boolean {
-  return (
-    !event.deleted &&
-    event.attachments.length === 0 &&
-    !batch.mayHaveHeld &&
-    !(event.senderId === batch.selfId && batch.mayHaveQueued)
-  );
-}
-
-/** storeMessage for messages that need only their row (needsOnlyItsRow), many to a statement. */
-function storeMessageRows(db: Db, events: readonly MessageEvent[], batch: ApplyBatch): void {
-  const { newestBefore, allNew } = insertMessageRows(db, events);
-  if (allNew) {
-    for (let i = 1; i <= events.length; i += 1) batch.search.touchedRow(newestBefore + i);
-  } else {
-    // Some were here already (or came twice): a row newer than the insert is new, once; any
-    // other copy is filled in, as storeMessage does when its insert finds one.
-    const added = new Set<number>();
-    for (const event of events) {
-      const copy = storedCopy(db, event)!;
-      if (copy.local_id > newestBefore && !added.has(copy.local_id)) {
-        added.add(copy.local_id);
-        batch.search.touchedRow(copy.local_id);
-      } else {
-        fillInCopy(db, event, copy, batch.search);
-      }
-    }
-  }
-  for (const event of events) noteMessage(event, batch);
-}
-
-/** A message's part in the batch's figures (activity, unread range, archive). */
-function noteMessage(event: MessageEvent, batch: ApplyBatch): void {
-  batch.lastActivityAt = Math.max(batch.lastActivityAt, event.sentAt);
-  batch.firstMessageSeq = batch.firstMessageSeq === 0 ? event.seq : Math.min(batch.firstMessageSeq, event.seq);
-  batch.lastMessageSeq = Math.max(batch.lastMessageSeq, event.seq);
-  if (event.senderId !== batch.selfId) batch.lastIncomingSeq = Math.max(batch.lastIncomingSeq, event.seq);
-}
-
 export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch): void {
   switch (event.kind) {
     case 'message':
       storeMessage(db, event, batch);
-      noteMessage(event, batch);
+      batch.lastActivityAt = Math.max(batch.lastActivityAt, event.sentAt);
+      batch.firstMessageSeq = batch.firstMessageSeq === 0 ? event.seq : Math.min(batch.firstMessageSeq, event.seq);
+      batch.lastMessageSeq = Math.max(batch.lastMessageSeq, event.seq);
+      if (event.senderId !== batch.selfId) batch.lastIncomingSeq = Math.max(batch.lastIncomingSeq, event.seq);
       if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId, batch.search);
       break;
     case 'edit':

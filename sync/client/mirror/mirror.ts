@@ -15,7 +15,7 @@ import { cachedStatement, openDatabase, schemaVersion, type Db, type OpenOptions
 import { recountUnread, refreshLastMessage } from './conversation-stats.js';
 import { AttachmentStore, type ComposedAttachment } from './attachments.js';
 import { FileKeyStore } from './file-key-store.js';
-import { applyEvent, applyInOrder, beginBatch, finishBatch } from './event-applier.js';
+import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import { isUnreadableDatabaseError, MirrorUnreadableError } from './mirror-unreadable.js';
@@ -436,14 +436,12 @@ export class Mirror {
     // The server said nothing up to here is ours to see (we joined later, or were away).
     let applied = Math.max(cursor.appliedSeq, page.skippedTo ?? 0);
     const batch = beginBatch(this.db, conversationId, selfId, true, this.search);
-    const next: ConversationEvent[] = [];
     for (const event of events) {
       if (event.seq <= applied) continue;
       if (event.seq !== applied + 1) break;
-      next.push(event);
+      applyEvent(this.db, event, batch);
       applied = event.seq;
     }
-    applyInOrder(this.db, next, batch);
     this.finish(batch);
     if (applied !== cursor.appliedSeq) {
       cachedStatement(this.db, 'UPDATE conversations SET applied_seq = ?, known_seq = MAX(known_seq, ?) WHERE id = ?').run(
