@@ -41,11 +41,6 @@ export interface OpenOptions {
   key?: Uint8Array;
   /** Deleted content is overwritten with zeros instead of lingering in free pages. */
   secureDelete?: boolean;
-  /**
-   * Bytes a page of a database this call creates (SQLite's default: 4,096). A file that exists
-   * keeps its own: in WAL mode SQLite changes the page size of nothing but an empty database.
-   */
-  pageSize?: number;
 }
 
 /** Opens (creating if needed) a database in WAL mode and brings its schema up to date. */
@@ -57,8 +52,6 @@ export function openDatabase(path: string, migrations: readonly Migration[], opt
   try {
     // The key comes before any other statement: nothing can be read without it.
     if (options.key) applyDatabaseKey(db, options.key);
-    // Before WAL mode: afterwards not even an empty database takes a new page size.
-    if (options.pageSize !== undefined) db.pragma(`page_size = ${options.pageSize}`);
     db.pragma('journal_mode = WAL');
     // NORMAL is durable across application crashes in WAL mode; only an OS crash or power loss
     // can roll back the last transactions, never corrupt the file.

@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import { openClientCore } from '../../sync/client/client-core.js';
 import { MIRROR_MIGRATIONS } from '../../sync/client/mirror/migrations.js';
-import { Mirror, MIRROR_PAGE_BYTES } from '../../sync/client/mirror/mirror.js';
+import { Mirror } from '../../sync/client/mirror/mirror.js';
 import { MessageSearch } from '../../sync/client/mirror/search.js';
 import { openDatabase } from '../../sync/node/sqlite.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
@@ -453,7 +453,7 @@ interface Baseline {
 }
 
 /**
- * Copies the caught-up rows into an empty mirror (same migrations, pragmas and page size, the search
+ * Copies the caught-up rows into an empty mirror (same migrations, same pragmas, the search
  * index's triggers dropped), in one transaction with three prepared statements. Three times, each
  * into a new file; median reported.
  */
@@ -470,9 +470,7 @@ function rawInsertBaseline(sourceFile: string, dir: string, indexed = false): Ba
   source.close();
   const runs: number[] = [];
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const db = openDatabase(join(dir, `raw-${indexed ? 'indexed-' : ''}${attempt}.sqlite`), MIRROR_MIGRATIONS, {
-      pageSize: MIRROR_PAGE_BYTES,
-    });
+    const db = openDatabase(join(dir, `raw-${indexed ? 'indexed-' : ''}${attempt}.sqlite`), MIRROR_MIGRATIONS);
     const insertConversation = db.prepare(
       `INSERT INTO conversations (${Object.keys(conversations[0] ?? { id: 0 }).join(', ')}) VALUES (${Object.keys(
         conversations[0] ?? { id: 0 },

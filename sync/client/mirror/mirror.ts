@@ -28,17 +28,10 @@ import { RevocationStore } from './revocation-store.js';
 import { SettingsStore } from './settings-store.js';
 import { MirrorViews } from './views.js';
 
-/**
- * Pages of a new mirror. A catch-up's commits write every page it dirtied to the WAL, a frame and
- * two writes each: with SQLite's 4 KiB pages the commits cost 1.9 µs a message and the inserts 4.8,
- * with 16 KiB pages 0.9 and 4.5 (100,000 messages in pages of 2,000 over 8 conversations, one-off
- * measurement). Existing mirrors keep their 4 KiB pages (see OpenOptions.pageSize).
- */
-export const MIRROR_PAGE_BYTES = 16_384;
-/** The WAL is checkpointed by the commit that takes it past 4 MiB (SQLite's default of 1,000 pages of 4 KiB). */
-const DEFAULT_WAL_BYTES = 4 * 1024 * 1024;
+/** SQLite's default: the WAL is checkpointed by the commit that takes it past 1,000 pages (4 MiB). */
+const DEFAULT_WAL_PAGES = 1_000;
 /** During a catch-up: 64 MiB, about what 100,000 messages write. */
-const CATCH_UP_WAL_BYTES = 64 * 1024 * 1024;
+const CATCH_UP_WAL_PAGES = 16_384;
 /** What the WAL is cut back to once checkpointed: a catch-up's tens of MiB do not stay on disk. */
 const WAL_KEPT_BYTES = 4 * 1024 * 1024;
 
@@ -82,14 +75,8 @@ export class Mirror {
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
 
-  /** This file's page size: old mirrors have 4 KiB pages, new ones MIRROR_PAGE_BYTES. */
-  private readonly pageBytes: number;
-
   private constructor(private readonly db: Db) {
     db.pragma(`journal_size_limit = ${WAL_KEPT_BYTES}`);
-    this.pageBytes = db.pragma('page_size', { simple: true }) as number;
-    // SQLite counts its checkpoint threshold in pages: 4 MiB whatever this file's page size.
-    this.deferCheckpoints(false);
     this.outbox = new OutboxStore(db);
     this.outboxInspection = new OutboxInspection(db);
     this.attachments = new AttachmentStore(db);
@@ -114,7 +101,7 @@ export class Mirror {
     restrictFiles(`${path}-wal`, `${path}-shm`);
     try {
       if (options.key && isPlainDatabaseFile(path)) encryptPlainDatabase(path, options.key, options);
-      return new Mirror(openDatabase(path, MIRROR_MIGRATIONS, { secureDelete: true, pageSize: MIRROR_PAGE_BYTES, ...options }));
+      return new Mirror(openDatabase(path, MIRROR_MIGRATIONS, { secureDelete: true, ...options }));
     } catch (error) {
       if (isUnreadableDatabaseError(error)) throw new MirrorUnreadableError(path, error);
       throw error;
@@ -136,14 +123,14 @@ export class Mirror {
   }
 
   /**
-   * While a catch-up runs (`on`), commits do not checkpoint the WAL every 4 MiB (SQLite's
+   * While a catch-up runs (`on`), commits do not checkpoint the WAL every 1,000 pages (SQLite's
    * default): each checkpoint copies pages into the file and waits for two fsyncs, about a fifth of
    * a catch-up's commits' time, and pages a catch-up writes again and again are copied once, later.
-   * The WAL is still bounded (CATCH_UP_WAL_BYTES). Off again, the next commit checkpoints it whole:
+   * The WAL is still bounded (CATCH_UP_WAL_PAGES). Off again, the next commit checkpoints it whole:
    * the search index's first chunk after the catch-up, in idle time.
    */
   deferCheckpoints(on: boolean): void {
-    this.db.pragma(`wal_autocheckpoint = ${(on ? CATCH_UP_WAL_BYTES : DEFAULT_WAL_BYTES) / this.pageBytes}`);
+    this.db.pragma(`wal_autocheckpoint = ${on ? CATCH_UP_WAL_PAGES : DEFAULT_WAL_PAGES}`);
   }
 
   /** Runs `work` in one transaction; the search index follows what it wrote before it commits. */

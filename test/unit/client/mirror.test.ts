@@ -465,29 +465,6 @@ describe('mirror', () => {
     mirror.close();
   });
 
-  it('a new mirror has 16 KiB pages, one with 4 KiB pages keeps them; both checkpoint the WAL at 4 MiB', () => {
-    const fresh = tempFile();
-    Mirror.open(fresh).close();
-    const old = tempFile();
-    openDatabase(old, MIRROR_MIGRATIONS).close();
-    for (const [path, pageSize] of [
-      [fresh, 16_384],
-      [old, 4_096],
-    ] as const) {
-      const mirror = Mirror.open(path);
-      mirror.upsertConversation(conversation, 'me');
-      // About 6 MiB, a message a commit: past the 4 MiB at which a commit checkpoints (SQLite's
-      // default of 1,000 pages would be 16 MiB of 16 KiB pages).
-      for (let seq = 1; seq <= 2_000; seq += 1) mirror.applyEvents('c1', [{ ...event(seq), text: 'x'.repeat(3_000) }], 'me');
-      expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(4 * 1024 * 1024 + 4 * pageSize);
-      expect(mirror.allMessages('c1')).toHaveLength(2_000);
-      mirror.close();
-      const db = new Database(path);
-      expect(db.pragma('page_size', { simple: true })).toBe(pageSize);
-      db.close();
-    }
-  });
-
   it('applies events idempotently, stops at a gap, and advances the cursor with them', () => {
     const mirror = Mirror.open(tempFile());
     mirror.upsertConversation(conversation, 'me');

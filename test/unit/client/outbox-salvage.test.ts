@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { classifyOpenFailure, damagedNames, moveAside } from '../../../sync/client/mirror/mirror-recovery.js';
 import { salvageOutbox } from '../../../sync/client/mirror/outbox-salvage.js';
-import { openDatabase } from '../../../sync/node/sqlite.js';
 import { addMeAndAnn } from '../../support/test-mirror.js';
 
 const dirs: string[] = [];
@@ -33,8 +31,6 @@ const idOf = (i: number) => `msg-${String(i).padStart(4, '0')}`;
 /** A closed mirror with MESSAGES unsent messages in conversation c1, as `me`. */
 function mirrorWithOutbox(dir: string, key?: Uint8Array): string {
   const path = join(dir, 'mirror.sqlite');
-  // Pages of 4 KiB (a mirror made before they were 16 KiB): each table's rows then span several leaves to damage.
-  openDatabase(path, MIRROR_MIGRATIONS, key ? { key } : {}).close();
   const mirror = Mirror.open(path, key ? { key } : {});
   mirror.saveSession({
     serverUrl: 'ws://127.0.0.1:7999',
