@@ -362,9 +362,10 @@ export interface NewChange {
 export type ChangeResult =
   /**
    * `withheldFrom`: members who joined after the message; they get the event with its text withheld
-   * (''). Neither list holds the person the event is hidden from by a block.
+   * (''). Neither list holds the person the event is hidden from by a block. `announced` as for
+   * AppendResult.
    */
-  | { status: 'stored'; event: ChangeEvent; memberIds: string[]; withheldFrom: string[] }
+  | { status: 'stored'; event: ChangeEvent; memberIds: string[]; withheldFrom: string[]; announced: boolean }
   /** The client id was seen before from this sender for the same kind of change here. */
   | { status: 'duplicate'; event: ChangeEvent }
   | Refused;
