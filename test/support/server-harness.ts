@@ -301,6 +301,26 @@ export async function bothWrite({ alice, bob, aliceSocket, bobSocket, conversati
   await introduced;
 }
 
+/**
+ * Waits until the presence steps `server` has queued so far are done, and `socket` has received
+ * what they pushed to it. The steps run one after another, and a new connection's own presence
+ * frames come from a step queued behind them: so once another connection of `account` hears of
+ * `contactId` (who must be their contact), they are done; the barrier then brings in anything they
+ * sent to `socket`. After bothWrite, the introduction of whoever wrote first may still be running.
+ */
+export async function presenceSettled(input: {
+  h: Pick<ServerHarness, 'connect'>;
+  server: Pick<RunningServer, 'url'>;
+  account: TestAccount;
+  socket: TestClient;
+  contactId: string;
+}): Promise<void> {
+  const extra = await input.h.connect(input.server, input.account.token);
+  await extra.waitForPush('presence', (push) => push.userId === input.contactId);
+  await extra.close();
+  await input.socket.barrier();
+}
+
 /** A clock the test sets by hand, so times the server stores (sentAt, lastSeenAt) are exact. */
 export interface ManualClock extends Clock {
   set(ms: number): void;

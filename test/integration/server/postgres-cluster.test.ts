@@ -13,7 +13,14 @@ import { PostgresNodeDirectory } from '../../../sync/server/cluster/pg-node-dire
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { freshDatabase } from '../../support/postgres.js';
 import type { PresencePush } from '../../../sync/protocol/frames.js';
-import { bothWrite, createGroup, createServerHarness, groupChange, type TestServer } from '../../support/server-harness.js';
+import {
+  bothWrite,
+  createGroup,
+  createServerHarness,
+  groupChange,
+  presenceSettled,
+  type TestServer,
+} from '../../support/server-harness.js';
 
 const h = createServerHarness();
 const stores: PostgresServerStore[] = [];
@@ -124,7 +131,8 @@ describe('two nodes on one PostgreSQL database', () => {
     await bobOnOne.waitForPush('conversation_added');
     await bothWrite({ alice, bob, aliceSocket, bobSocket: bobOnOne, conversation });
     await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && push.online);
-    await aliceSocket.barrier();
+    // A late introduction would tell Alice he is online again, as if node 2 had announced him.
+    await presenceSettled({ h, server: one, account: alice, socket: aliceSocket, contactId: bob.user.id });
     const bobOnline = () => aliceSocket.pushesOf('presence').filter((push) => push.userId === bob.user.id && push.online).length;
     const before = bobOnline();
     const bobOnTwo = await h.connect(two, bob.token);
