@@ -234,7 +234,7 @@ async function purge(tx: Session, conversationId: string, messageId: string, mes
 // edits (which decides whether its text is withheld, asSeenBy); NULL for other kinds.
 const EDIT_TARGET_SEQ = `CASE WHEN e.kind = 'edit' THEN (
     SELECT target.seq FROM events target
-    WHERE target.conversation_id = $1 AND target.message_id = e.message_id AND target.kind = 'message')
+    WHERE target.conversation_id = e.conversation_id AND target.message_id = e.message_id AND target.kind = 'message')
   END AS target_seq`;
 
 // $1 conversation, $2 reader, $3 afterSeq, $4 how many rows (the limit and one more, which tells
@@ -312,27 +312,33 @@ export async function readEventsWith(
   return { ...page, events, users };
 }
 
-// The reader's periods and the event at one seq, with the seq of the message an edit edits: what
-// the visibility rules decide on for one event (readEventWith). No row when there is no event.
-const ONE_EVENT = `
-  SELECT ${periodsJson('$1', '$2')} AS periods,
+// For each requested (conversation, reader, seq), $1, $2 and $3 side by side: the reader's periods
+// and the event at that seq, with the seq of the message an edit edits: what the visibility rules
+// decide on for one event (readEventsAtWith). No row for a request with no event; `request` is
+// the request's position, from 1.
+const EVENTS_AT = `
+  SELECT r.request, ${periodsJson('r.conversation', 'r.reader')} AS periods,
          e.*,
          ${EDIT_TARGET_SEQ}
-  FROM events e WHERE e.conversation_id = $1 AND e.seq = $3`;
+  FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS r(conversation, reader, at_seq, request)
+  JOIN events e ON e.conversation_id = r.conversation AND e.seq = r.at_seq`;
 
-/** One event as readEventsWith would serve it to `userId`, or null (ServerStore.readEvent). */
-export async function readEventWith(
+/** Each requested event as readEventsWith would serve it to its reader, or null (ServerStore.readEventsAt). */
+export async function readEventsAtWith(
   session: Session,
-  input: { conversationId: string; userId: string; seq: number },
-): Promise<ConversationEvent | null> {
-  const { rows } = await session.query<EventRecord & { target_seq: number | null; periods: Period[] }>(ONE_EVENT, [
-    input.conversationId,
-    input.userId,
-    input.seq,
-  ]);
-  const row = rows[0];
-  if (!row || !servedTo(row, row.periods, input.userId)) return null;
-  return asSeenBy(toEvent(row), row.target_seq ?? 0, row.periods);
+  requests: ReadonlyArray<{ conversationId: string; userId: string; seq: number }>,
+): Promise<Array<ConversationEvent | null>> {
+  const events: Array<ConversationEvent | null> = requests.map(() => null);
+  if (requests.length === 0) return events;
+  const { rows } = await session.query<EventRecord & { request: number; target_seq: number | null; periods: Period[] }>(
+    EVENTS_AT,
+    [requests.map((r) => r.conversationId), requests.map((r) => r.userId), requests.map((r) => r.seq)],
+  );
+  for (const row of rows) {
+    const { userId } = requests[row.request - 1]!;
+    if (servedTo(row, row.periods, userId)) events[row.request - 1] = asSeenBy(toEvent(row), row.target_seq ?? 0, row.periods);
+  }
+  return events;
 }
 
 async function usersIn(tx: Session, ids: readonly string[]): Promise<User[]> {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Conversation, ConversationEvent, SettingRegister, User } from '../../protocol/frames.js';
 import { inTransaction, PostgresConnections, RetryTransaction, withSession, type PostgresPoolOptions } from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith } from './pg-conversations.js';
-import { appendChangeWith, appendMessageWith, readEventWith, readEventsWith } from './pg-event-log.js';
+import { appendChangeWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
 import { audienceColumns, recipientsOf, type Audience, type EventAnnouncer } from './pg-queries.js';
@@ -102,7 +102,7 @@ export interface PostgresStoreOptions extends PostgresPoolOptions {
  * - raiseWatermark: one statement, GREATEST on the member's row (the row lock of the UPDATE
  *   serialises receipts; a concurrent one is re-read before it is compared).
  * - readEvents: one statement (the periods, the page and the log's end in one snapshot; the
- *   people a page names besides its senders, names only, in a second). readEvent: one statement.
+ *   people a page names besides its senders, names only, in a second). readEventsAt: one statement.
  * - getConversationForMember, listConversationsOf: REPEATABLE READ READ ONLY, so their
  *   statements see one snapshot (never fails for serialisation; takes no locks).
  * - the rest: one statement each (autocommit), unique keys where they insert.
@@ -190,8 +190,8 @@ export class PostgresServerStore implements ServerStore {
     return withSession(this.db, (session) => readEventsWith(session, input));
   }
 
-  async readEvent(input: Parameters<ServerStore['readEvent']>[0]): Promise<ConversationEvent | null> {
-    return withSession(this.db, (session) => readEventWith(session, input));
+  async readEventsAt(requests: Parameters<ServerStore['readEventsAt']>[0]): Promise<Array<ConversationEvent | null>> {
+    return withSession(this.db, (session) => readEventsAtWith(session, requests));
   }
 
   async raiseWatermark(input: Receipt): Promise<WatermarkResult | null> {

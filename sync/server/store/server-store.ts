@@ -127,11 +127,14 @@ export interface ServerStore {
   /** null when `userId` was never a member (or the conversation does not exist). */
   readEvents(input: { conversationId: string; userId: string; afterSeq: number; limit: number }): Promise<EventPage | null>;
   /**
-   * The event at `seq` as readEvents would serve it to `userId` (within one of their periods, not
-   * hidden from them, an edit's text withheld as there), or null when it would not (or there is no
-   * such event). A node reads back an event another node stored with it: one row, not a page.
+   * For each request, in order: the event at `seq` as readEvents would serve it to `userId` (within
+   * one of their periods, not hidden from them, an edit's text withheld as there), or null when it
+   * would not (or there is no such event). A node reads back the events other nodes stored with
+   * it: one row each, not a page, and those it is told of together in one read.
    */
-  readEvent(input: { conversationId: string; userId: string; seq: number }): Promise<ConversationEvent | null>;
+  readEventsAt(
+    requests: ReadonlyArray<{ conversationId: string; userId: string; seq: number }>,
+  ): Promise<Array<ConversationEvent | null>>;
 
   /** null when the conversation does not exist or `userId` is not a member. */
   raiseWatermark(input: {

@@ -174,16 +174,17 @@ export class SqliteServerStore implements ServerStore {
     return run.deferred();
   }
 
-  async readEvent(input: { conversationId: string; userId: string; seq: number }): Promise<ConversationEvent | null> {
+  async readEventsAt(
+    requests: ReadonlyArray<{ conversationId: string; userId: string; seq: number }>,
+  ): Promise<Array<ConversationEvent | null>> {
     // In process, a page of one costs what one row does, and readEvents' own rules decide.
-    const page = await this.readEvents({
-      conversationId: input.conversationId,
-      userId: input.userId,
-      afterSeq: input.seq - 1,
-      limit: 1,
-    });
-    const event = page?.events[0];
-    return event?.seq === input.seq ? event : null;
+    const events: Array<ConversationEvent | null> = [];
+    for (const { conversationId, userId, seq } of requests) {
+      const page = await this.readEvents({ conversationId, userId, afterSeq: seq - 1, limit: 1 });
+      const event = page?.events[0];
+      events.push(event?.seq === seq ? event : null);
+    }
+    return events;
   }
 
   async raiseWatermark(input: {

@@ -1,7 +1,8 @@
 /**
- * ServerStore.readEvent: the one event a node reads back when another node stored it. It must
- * serve exactly what readEvents serves at that seq, to every reader, however the log came about:
- * periods that end and open again, events hidden by a block, edits whose text is withheld.
+ * ServerStore.readEventsAt: the events a node reads back when other nodes stored them. It must
+ * serve exactly what readEvents serves at each seq, to every reader, however the log came about:
+ * periods that end and open again, events hidden by a block, edits whose text is withheld; and
+ * in one read, requests of many conversations and readers each get their own answer.
  */
 import { afterEach, expect, it } from 'vitest';
 import type { ConversationEvent } from '../../../sync/protocol/frames.js';
@@ -59,19 +60,26 @@ describeEachStore('reading back one event', (backend) => {
 
     const store = await server.database!.open();
     try {
-      const served: Array<{ who: string; seq: number; event: ConversationEvent | null }> = [];
+      const asked: Array<{ who: string; conversationId: string; userId: string; seq: number }> = [];
       for (const conversation of [group, direct]) {
         const { lastSeq } = (await store.getConversationForMember(conversation.id, alice.user.id))!;
         for (const person of [alice, bob, carol]) {
           for (let seq = 0; seq <= lastSeq + 1; seq += 1) {
-            const event = await store.readEvent({ conversationId: conversation.id, userId: person.user.id, seq });
-            expect(event, `${person.user.username} at ${seq} of ${conversation.kind}`).toEqual(
-              await servedByPage(store, conversation.id, person.user.id, seq),
-            );
-            served.push({ who: person.user.username, seq, event });
+            asked.push({ who: person.user.username, conversationId: conversation.id, userId: person.user.id, seq });
           }
         }
       }
+      // All in one read, and each one alone: the same answers, and each the page's.
+      const together = await store.readEventsAt(asked);
+      const served: Array<{ who: string; seq: number; event: ConversationEvent | null }> = [];
+      for (const [index, request] of asked.entries()) {
+        const [alone] = await store.readEventsAt([request]);
+        const where = `${request.who} at ${request.seq} of ${request.conversationId}`;
+        expect(together[index], where).toEqual(await servedByPage(store, request.conversationId, request.userId, request.seq));
+        expect(alone, where).toEqual(together[index]);
+        served.push({ who: request.who, seq: request.seq, event: together[index]! });
+      }
+      expect(together).toHaveLength(asked.length);
       // The log holds each case the rules decide on, so the comparison above covered them.
       const seen = (who: string, clientId: string) =>
         served.find(
@@ -89,7 +97,8 @@ describeEachStore('reading back one event', (backend) => {
       expect(seen('bob', 'a3')).toBeDefined();
       // Beyond the log, and for someone who was never a member: nothing.
       expect(served.filter((s) => s.seq === 0 || s.event === null).length).toBeGreaterThan(0);
-      expect(await store.readEvent({ conversationId: direct.id, userId: carol.user.id, seq: 1 })).toBeNull();
+      expect(await store.readEventsAt([{ conversationId: direct.id, userId: carol.user.id, seq: 1 }])).toEqual([null]);
+      expect(await store.readEventsAt([])).toEqual([]);
     } finally {
       await store.close();
     }

@@ -97,6 +97,8 @@ function setUp(options: {
   const { runtime, advance } = handRuntime();
   const pushed: Array<{ userIds: string[]; frame: ServerFrame }> = [];
   const reads: string[] = [];
+  /** How many events each read-back asked for. */
+  const batches: number[] = [];
   const slowReads: Array<{ seq: number; answer(event: ConversationEvent): void }> = [];
   const here = new Set(options.here);
   const calls = {
@@ -122,10 +124,15 @@ function setUp(options: {
       pushToUsers: (userIds, frame) => void pushed.push({ userIds: [...userIds].filter((id) => here.has(id)), frame }),
     },
     store: {
-      readEvent: async ({ userId, seq }): Promise<ConversationEvent | null> => {
-        reads.push(userId);
-        if (options.slow) return new Promise<ConversationEvent>((answer) => slowReads.push({ seq, answer }));
-        return options.events?.get(`${userId} ${seq}`) ?? null;
+      readEventsAt: (requests) => {
+        batches.push(requests.length);
+        return Promise.all(
+          requests.map(async ({ userId, seq }): Promise<ConversationEvent | null> => {
+            reads.push(userId);
+            if (options.slow) return new Promise<ConversationEvent>((answer) => slowReads.push({ seq, answer }));
+            return options.events?.get(`${userId} ${seq}`) ?? null;
+          }),
+        );
       },
       recordLastSeen: async () => undefined,
       listContacts: async (userId) =>
@@ -137,7 +144,7 @@ function setUp(options: {
     stillOnline: (userId) => void calls.stillOnline.push(userId),
     sessionsEnded: (userId, sessionIds) => void calls.sessionsEnded.push({ userId, sessionIds }),
   });
-  return { node, bus, directory, advance, pushed, reads, slowReads, here, calls, inFlight };
+  return { node, bus, directory, advance, pushed, reads, batches, slowReads, here, calls, inFlight };
 }
 
 describe('ClusterNode', () => {
@@ -267,6 +274,21 @@ describe('ClusterNode', () => {
     expect(drained).toBe(true);
     node.publish({ kind: 'connections', userId: 'bob', online: false });
     expect(bus.published.at(-1)).toEqual({ kind: 'connections', userId: 'bob', online: false });
+  });
+
+  it('reads back the events told while its reads are in flight together, and pushes them in order', async () => {
+    const { node, bus, slowReads, pushed, batches } = setUp({ here: ['bob'], slow: true });
+    await node.start();
+    for (let seq = 1; seq <= 5; seq += 1) bus.deliver('node-2', { kind: 'event', conversationId: 'conv', seq, userIds: ['bob'] });
+    await settle();
+    // Two reads in flight; the three told meanwhile wait for one of them.
+    expect(batches).toEqual([1, 1]);
+    slowReads[0]!.answer(message(1, 'one'));
+    await settle();
+    expect(batches).toEqual([1, 1, 3]);
+    for (const read of slowReads.slice(1)) read.answer(message(read.seq, `text ${read.seq}`));
+    await settle();
+    expect(pushed.map((push) => (push.frame.type === 'event' ? push.frame.event.seq : null))).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('keeps beating while signals wait in its queue, so the others do not take a busy node for dead', async () => {
