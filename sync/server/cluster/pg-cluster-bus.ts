@@ -25,9 +25,9 @@ export interface PostgresClusterBusOptions {
 
 /**
  * The store's announcer for node `nodeId` (PostgresStoreOptions.announcer): a stored message's
- * or change's event signal, in the envelopes this bus reads, notified in the commit that stores
- * it. Null when a single recipient's envelope would be too large to notify (never, with ids of at
- * most 200 characters): then the node publishes it through the bus, which spills it.
+ * event signal, in the envelopes this bus reads, notified in the commit that stores it. Null when
+ * a single recipient's envelope would be too large to notify (never, with ids of at most 200
+ * characters): then the node publishes it through the bus, which spills it.
  */
 export function storeAnnouncer(nodeId: string, runtime: Runtime): EventAnnouncer {
   return {
@@ -47,9 +47,9 @@ export function storeAnnouncer(nodeId: string, runtime: Runtime): EventAnnouncer
  *
  * Order: publishing is one queue per node, flushed a batch at a time in one statement, and
  * notifications of one transaction arrive in order; receiving resolves them one after another.
- * Stored messages and changes are not published here: the store notifies them in the commit that
- * stores them (storeAnnouncer), so they may overtake signals still queued here (a client that meets
- * a gap or an unknown conversation catches up).
+ * Stored messages are not published here: the store notifies them in the commit that stores them
+ * (storeAnnouncer), so they may overtake signals still queued here (a client that meets a gap or
+ * an unknown conversation catches up).
  * Loss: notifications sent while the listening connection was down are gone, so after it comes
  * back the node is told of a gap (and catches up from the database).
  */

@@ -14,8 +14,8 @@ export interface PostgresNode {
 
 /**
  * Opens node `nodeId`'s store, bus and directory on the database at `url`, wired as every node
- * must be: the store tells the other nodes of each message and change it stores in that event's
- * commit, in the envelopes the bus reads, so the node publishes everything else and never an event twice.
+ * must be: the store tells the other nodes of each message it stores in that message's commit, in
+ * the envelopes the bus reads, so the node publishes everything else and never a message twice.
  */
 export async function openPostgresNode(input: {
   url: string;

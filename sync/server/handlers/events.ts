@@ -56,9 +56,8 @@ export async function change(ctx: HandlerContext, frame: FrameOf<'change'>): Pro
           eventFanout(
             result.event,
             result.memberIds.filter((id) => !withheld.has(id)),
-            result.announced,
           ),
-          eventFanout(redacted, result.withheldFrom, result.announced),
+          eventFanout(redacted, result.withheldFrom),
         ],
       };
     }

@@ -94,7 +94,7 @@ export async function appendMessageWith(
   // A block between the two people of a direct conversation: stored for the sender only.
   const hiddenFrom = facts.blocked_peer;
   const memberIds = recipientsOf(facts.member_ids, hiddenFrom);
-  const announce = announcementOf(announcer, stored, [memberIds]);
+  const announce = announcementOf(announcer, stored, memberIds);
   const { firstMessage } = await insertEvent(session, stored, hiddenFrom, {
     uploadIds,
     markWriter: countsAsWriting(stored.kind),
@@ -170,8 +170,7 @@ const CHANGE_FACTS = `
             WHERE p.conversation_id = m.conversation_id AND p.user_id = m.user_id AND p.to_seq IS NULL AND p.from_seq > (
               SELECT seq FROM events WHERE conversation_id = $1 AND message_id = $4 AND kind = 'message'))) AS joined_after`;
 
-/** Appends a change in `tx`, which it locks the conversation in first; with `announcer`, told to the other nodes in its commit. */
-export async function appendChangeWith(tx: Session, input: NewChange, announcer?: EventAnnouncer): Promise<ChangeResult> {
+export async function appendChangeWith(tx: Session, input: NewChange): Promise<ChangeResult> {
   const { conversationId, senderId, change } = input;
   const lastSeq = await lockConversation(tx, conversationId);
   const { rows } = await tx.query<ChangeFactsRow>(CHANGE_FACTS, [
@@ -204,13 +203,14 @@ export async function appendChangeWith(tx: Session, input: NewChange, announcer?
   // Stored for the sender only while a block stands between the pair, and so is any change to a
   // message hidden from someone: they never had the message, so they never get what changes it.
   const hiddenFrom = facts.blocked_peer ?? verdict.target.hiddenFrom;
-  const memberIds = recipientsOf(facts.member_ids, hiddenFrom);
-  // An edit's text is the message's text: members who joined after the message do not get it.
-  const withheldFrom = stored.kind === 'edit' ? recipientsOf(facts.joined_after, hiddenFrom) : [];
-  const withheld = new Set(withheldFrom);
-  const announce = announcementOf(announcer, stored, [memberIds.filter((id) => !withheld.has(id)), withheldFrom]);
-  await insertEvent(tx, stored, hiddenFrom, announce ? { announce } : {});
-  return { status: 'stored', event: stored, memberIds, withheldFrom, announced: announce !== undefined };
+  await insertEvent(tx, stored, hiddenFrom);
+  return {
+    status: 'stored',
+    event: stored,
+    memberIds: recipientsOf(facts.member_ids, hiddenFrom),
+    // An edit's text is the message's text: members who joined after the message do not get it.
+    withheldFrom: stored.kind === 'edit' ? recipientsOf(facts.joined_after, hiddenFrom) : [],
+  };
 }
 
 /**

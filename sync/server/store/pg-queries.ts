@@ -86,24 +86,14 @@ export interface Announcement {
   payloads: string[];
 }
 
-/**
- * The announcement of a new event to each of `audiences` (people who all see it the same way: a
- * receiving node reads it once for each), when there is an announcer and it can carry them all.
- */
+/** The announcement of a new event to `recipients`, when there is an announcer and it can carry it. */
 export function announcementOf(
   announcer: EventAnnouncer | undefined,
   event: ConversationEvent,
-  audiences: ReadonlyArray<readonly string[]>,
+  recipients: readonly string[],
 ): Announcement | undefined {
-  if (!announcer) return undefined;
-  const payloads: string[] = [];
-  for (const recipients of audiences) {
-    if (recipients.length === 0) continue;
-    const texts = announcer.payloads(event.conversationId, event.seq, recipients);
-    if (!texts) return undefined;
-    payloads.push(...texts);
-  }
-  return { channel: announcer.channel, payloads };
+  const payloads = announcer?.payloads(event.conversationId, event.seq, recipients);
+  return announcer && payloads ? { channel: announcer.channel, payloads } : undefined;
 }
 
 /**

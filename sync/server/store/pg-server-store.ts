@@ -66,11 +66,10 @@ export async function openPostgresServerStore(url: string, options: PostgresStor
 
 export interface PostgresStoreOptions extends PostgresPoolOptions {
   /**
-   * A cluster node's: stored messages and changes (edits, deletes, reactions, pins) are told to the
-   * other nodes in the commit that stores them (the result says `announced`). Group changes and new
-   * conversations are published by the node after their commit: they are rare, they must follow
-   * the conversation_added pushed before them, and a push that overtakes another is caught up by
-   * the client (a gap, or a conversation it does not know yet).
+   * A cluster node's: stored messages are told to the other nodes in the commit that stores them
+   * (the result says `announced`). Changes, group changes and new conversations are published by
+   * the node after their commit, as before: they are rare, and a push that overtakes another is
+   * caught up by the client (a gap, or a conversation it does not know yet).
    */
   announcer?: EventAnnouncer;
 }
@@ -89,8 +88,6 @@ export interface PostgresStoreOptions extends PostgresPoolOptions {
  *   that stores the event only if the conversation's counter has not moved since, taking the
  *   row's lock for that check (insertEvent in pg-queries.ts). An event stored in between, a taken
  *   key or a vanished upload makes it run as appendChange does, in the locked transaction.
- *   In a cluster (an announcer), the insert of a message or change also notifies the other nodes:
- *   the notification leaves with the commit, and a conversation's in the order of its numbers.
  * - createConversation: READ COMMITTED; two creations of one id or pair are told apart by the
  *   unique keys (insert-or-nothing, then read). A direct one also holds both people's rows FOR
  *   SHARE, so a block between them is decided wholly before or after it.
@@ -183,7 +180,7 @@ export class PostgresServerStore implements ServerStore {
   }
 
   async appendChange(input: NewChange): Promise<ChangeResult> {
-    return inTransaction(this.db, (tx) => appendChangeWith(tx, input, this.announcer));
+    return inTransaction(this.db, (tx) => appendChangeWith(tx, input));
   }
 
   async readEvents(input: ReadEventsInput): Promise<EventPage | null> {

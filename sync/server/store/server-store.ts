@@ -365,10 +365,9 @@ export interface NewChange {
 export type ChangeResult =
   /**
    * `withheldFrom`: members who joined after the message; they get the event with its text withheld
-   * (''). Neither list holds the person the event is hidden from by a block. `announced` as for
-   * AppendResult.
+   * (''). Neither list holds the person the event is hidden from by a block.
    */
-  | { status: 'stored'; event: ChangeEvent; memberIds: string[]; withheldFrom: string[]; announced: boolean }
+  | { status: 'stored'; event: ChangeEvent; memberIds: string[]; withheldFrom: string[] }
   /** The client id was seen before from this sender for the same kind of change here. */
   | { status: 'duplicate'; event: ChangeEvent }
   | Refused;

@@ -60,7 +60,7 @@ export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
           .map((row) => row.user_id)
           .filter((id) => id !== hiddenFrom)
       : [];
-  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom), withheldFrom, announced: false };
+  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom), withheldFrom };
 }
 
 /** Who hears of a new event: the members, but never the one it is hidden from. */
