@@ -18,9 +18,11 @@ import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import { LIMITS } from '../protocol/limits.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { FRAME_RATE, type FrameRateLimits } from './connection-rate.js';
-import { openPostgresNode } from './cluster/pg-node.js';
+import { PostgresClusterBus } from './cluster/pg-cluster-bus.js';
+import { PostgresNodeDirectory } from './cluster/pg-node-directory.js';
 import { createPinoLogger, LOG_LEVELS, type LogLevel, type ServerLogger } from './logger.js';
 import { createServerMetrics } from './metrics.js';
+import { openPostgresServerStore } from './store/pg-server-store.js';
 import type { ServerStore } from './store/server-store.js';
 import { DEFAULT_QUOTA_BYTES, startSyncServer, type RunningServer, type SyncServerOptions } from './sync-server.js';
 
@@ -212,18 +214,19 @@ async function storeOptions(
     case 'postgres': {
       const metrics = createServerMetrics();
       const runtime = realRuntime();
+      const store = await openPostgresServerStore(choice.url, {
+        poolSize: choice.poolSize,
+        onPoolWait: (ms) => metrics.dbPoolWait.observe(ms / 1000),
+      });
+      logger.info('Using PostgreSQL', { database: describeDatabase(choice.url), node: choice.nodeId });
       // Each run registers under a name of its own, so the others see a node that died and came back
       // under the same --node-id as a death (and catch up what it may not have told them).
       const nodeId = `${choice.nodeId}~${runtime.random.hex(3)}`;
-      const { store, bus, directory } = await openPostgresNode({
-        url: choice.url,
-        nodeId,
-        runtime,
-        logger,
-        pool: { poolSize: choice.poolSize, onPoolWait: (ms) => metrics.dbPoolWait.observe(ms / 1000) },
-      });
-      logger.info('Using PostgreSQL', { database: describeDatabase(choice.url), node: choice.nodeId });
-      return { options: { store, metrics, runtime, cluster: { nodeId, bus, directory } }, store };
+      const bus = new PostgresClusterBus({ url: choice.url, pool: store.pool, nodeId, runtime, logger });
+      return {
+        options: { store, metrics, runtime, cluster: { nodeId, bus, directory: new PostgresNodeDirectory(store.pool) } },
+        store,
+      };
     }
     default: {
       const unknown: never = choice;

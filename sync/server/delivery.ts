@@ -42,9 +42,7 @@ export class Delivery {
 
   /** A handler's push: the requesting connection already has the reply, every other one gets the frame. */
   fanout(fanout: Fanout, requester: Peer): void {
-    const except = fanout.exceptRequester ? requester : undefined;
-    if (fanout.announced) this.registry.pushToUsers(fanout.userIds, fanout.frame, except);
-    else this.pushToUsers(fanout.userIds, fanout.frame, except);
+    this.pushToUsers(fanout.userIds, fanout.frame, fanout.exceptRequester ? requester : undefined);
   }
 
   /** Only this node's connections: what a node does with what another one told it. */

@@ -1,7 +1,6 @@
 import pg from 'pg';
 import type { Runtime, TimerHandle } from '../../common/runtime.js';
 import type { ServerLogger } from '../logger.js';
-import type { EventAnnouncer } from '../store/pg-queries.js';
 import { clusterEnvelopeSchema, type ClusterBus, type ClusterEnvelope, type ClusterSignal } from './cluster-signal.js';
 
 /** The LISTEN/NOTIFY channel every node of one database shares. */
@@ -24,32 +23,12 @@ export interface PostgresClusterBusOptions {
 }
 
 /**
- * The store's announcer for node `nodeId` (PostgresStoreOptions.announcer): a stored message's
- * event signal, in the envelopes this bus reads, notified in the commit that stores it. Null when
- * a single recipient's envelope would be too large to notify (never, with ids of at most 200
- * characters): then the node publishes it through the bus, which spills it.
- */
-export function storeAnnouncer(nodeId: string, runtime: Runtime): EventAnnouncer {
-  return {
-    channel: CLUSTER_CHANNEL,
-    payloads(conversationId, seq, recipients) {
-      const signal: ClusterSignal = { kind: 'event', conversationId, seq, userIds: [...recipients] };
-      const texts = split({ node: nodeId, at: runtime.clock.now(), signal }).map((envelope) => JSON.stringify(envelope));
-      return texts.every((text) => Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES) ? texts : null;
-    },
-  };
-}
-
-/**
  * The cluster bus on PostgreSQL's LISTEN/NOTIFY. A notification carries a small signal (a stored
  * event's conversation and seq, or a push that is stored nowhere); one too large even for a single
  * recipient goes into cluster_payloads and the notification carries its id.
  *
  * Order: publishing is one queue per node, flushed a batch at a time in one statement, and
  * notifications of one transaction arrive in order; receiving resolves them one after another.
- * Stored messages are not published here: the store notifies them in the commit that stores them
- * (storeAnnouncer), so they may overtake signals still queued here (a client that meets a gap or
- * an unknown conversation catches up).
  * Loss: notifications sent while the listening connection was down are gone, so after it comes
  * back the node is told of a gap (and catches up from the database).
  */

@@ -123,14 +123,10 @@ function partedBy(event: GroupChangeEvent): string | null {
  */
 function accepted(
   rid: string,
-  result:
-    | { status: 'duplicate'; event: ConversationEvent }
-    | { status: 'stored'; event: ConversationEvent; memberIds: string[]; announced?: boolean },
+  result: { status: 'duplicate'; event: ConversationEvent } | { status: 'stored'; event: ConversationEvent; memberIds: string[] },
 ): HandlerResult {
   const reply = { type: 'sent' as const, rid, event: result.event };
-  return result.status === 'stored'
-    ? { reply, fanout: [eventFanout(result.event, result.memberIds, result.announced)] }
-    : only(reply);
+  return result.status === 'stored' ? { reply, fanout: [eventFanout(result.event, result.memberIds)] } : only(reply);
 }
 
 export async function catchUp(ctx: HandlerContext, frame: FrameOf<'catch_up'>): Promise<HandlerResult> {

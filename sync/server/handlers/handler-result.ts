@@ -31,8 +31,6 @@ export interface Fanout {
   userIds: string[];
   frame: ServerFrame;
   exceptRequester: boolean;
-  /** The store told the cluster's other nodes already, in the commit that stored the event: this node's connections only. */
-  announced?: boolean;
 }
 
 /** The reply goes out first, then the pushes, then the introductions: callers apply them in that order. */
@@ -68,6 +66,6 @@ export function only(reply: ServerFrame): HandlerResult {
 }
 
 /** A new event reaches every connection of every member except the one that sent it (it has the reply). */
-export function eventFanout(event: ConversationEvent, memberIds: string[], announced = false): Fanout {
-  return { userIds: memberIds, frame: { type: 'event', event }, exceptRequester: true, ...(announced ? { announced } : {}) };
+export function eventFanout(event: ConversationEvent, memberIds: string[]): Fanout {
+  return { userIds: memberIds, frame: { type: 'event', event }, exceptRequester: true };
 }

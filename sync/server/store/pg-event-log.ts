@@ -4,7 +4,6 @@ import type { Session } from './pg-connections.js';
 import { judgeChange, judgeMessage, newChangeEvent, newMessageEvent, type ForwardSourceFacts } from './append-rules.js';
 import { asSeenBy, cutPage, pageWindow, servedTo, usersNamedIn, type Period } from './event-visibility.js';
 import {
-  announcementOf,
   audienceColumns,
   earlierEventJson,
   insertEvent,
@@ -13,7 +12,6 @@ import {
   periodsJson,
   recipientsOf,
   type Audience,
-  type EventAnnouncer,
 } from './pg-queries.js';
 import { downloadableToSql } from './shared-sql.js';
 import type { AppendResult, ChangeResult, EventPage, NewChange, NewMessage } from './server-store.js';
@@ -58,15 +56,9 @@ const MESSAGE_FACTS = `
 /**
  * Appends a message. With `lock`, `session` is in a transaction and the conversation is locked
  * first; without, the facts are read in autocommit and the insert throws RetryTransaction when an
- * event was stored in between (insertEvent). With `announcer` (a cluster), the insert also tells
- * the other nodes of the message, in its commit.
+ * event was stored in between (insertEvent).
  */
-export async function appendMessageWith(
-  session: Session,
-  input: NewMessage,
-  lock: boolean,
-  announcer?: EventAnnouncer,
-): Promise<AppendResult> {
+export async function appendMessageWith(session: Session, input: NewMessage, lock: boolean): Promise<AppendResult> {
   const { conversationId, senderId } = input;
   if (lock) await lockConversation(session, conversationId);
   const uploadIds = (input.attachments ?? []).map((attachment) => attachment.id);
@@ -93,14 +85,11 @@ export async function appendMessageWith(
   const stored = newMessageEvent(input, seqAfter(facts.last_seq, conversationId), verdict.forwardedFrom);
   // A block between the two people of a direct conversation: stored for the sender only.
   const hiddenFrom = facts.blocked_peer;
-  const memberIds = recipientsOf(facts.member_ids, hiddenFrom);
-  const announce = announcementOf(announcer, stored, memberIds);
   const { firstMessage } = await insertEvent(session, stored, hiddenFrom, {
     uploadIds,
     markWriter: countsAsWriting(stored.kind),
-    ...(announce ? { announce } : {}),
   });
-  return { status: 'stored', event: stored, memberIds, firstMessage, announced: announce !== undefined };
+  return { status: 'stored', event: stored, memberIds: recipientsOf(facts.member_ids, hiddenFrom), firstMessage };
 }
 
 interface ForwardFactsRow {

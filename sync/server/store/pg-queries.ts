@@ -69,34 +69,6 @@ export function seqAfter(lastSeq: number | null, conversationId: string): number
 const FOREIGN_KEY_VIOLATION = '23503';
 
 /**
- * How the store tells a cluster's other nodes of an event in the commit that stores it: pg_notify
- * in the insert's own statement, so they hear of it exactly when it commits (never before it, and
- * never lost to a node that dies between committing and telling), and the node saves the round
- * trip of a NOTIFY of its own. `payloads` gives the channel's messages for an event and who must
- * hear of it, or null when they cannot carry it (then the node publishes it after the commit).
- */
-export interface EventAnnouncer {
-  channel: string;
-  payloads(conversationId: string, seq: number, recipients: readonly string[]): string[] | null;
-}
-
-/** An announcement insertEvent makes in the commit: the announcer's channel and messages. */
-export interface Announcement {
-  channel: string;
-  payloads: string[];
-}
-
-/** The announcement of a new event to `recipients`, when there is an announcer and it can carry it. */
-export function announcementOf(
-  announcer: EventAnnouncer | undefined,
-  event: ConversationEvent,
-  recipients: readonly string[],
-): Announcement | undefined {
-  const payloads = announcer?.payloads(event.conversationId, event.seq, recipients);
-  return announcer && payloads ? { channel: announcer.channel, payloads } : undefined;
-}
-
-/**
  * Inserts the event (and the message's references to its uploads), moves the conversation's
  * counter to its seq and, with `markWriter`, records the sender's first message since they joined
  * (presence-rules.ts), in one statement; or throws RetryTransaction when a race was lost.
@@ -114,15 +86,12 @@ export function announcementOf(
  * The counter moves in the transaction that stores the event, under the conversation's row lock
  * until it commits: a rolled-back insert takes its number back, so a number is never skipped and
  * never handed out twice, and events commit in the order of their numbers.
- *
- * With `announce`, the same statement notifies its channel of the stored event (only when it was
- * stored): the notifications go out when the transaction commits, in commit order.
  */
 export async function insertEvent(
   tx: Session,
   event: ConversationEvent,
   hiddenFrom: string | null,
-  options: { uploadIds?: readonly string[]; markWriter?: boolean; announce?: Announcement } = {},
+  options: { uploadIds?: readonly string[]; markWriter?: boolean } = {},
 ): Promise<{ firstMessage: boolean }> {
   const row = toEventRecord(event);
   // Types are spelled out: an INSERT ... SELECT does not take its parameters' types from the columns.
@@ -147,9 +116,7 @@ export async function insertEvent(
        WHERE $16::boolean AND conversation_id = $1 AND user_id = $4 AND first_message_seq IS NULL
          AND EXISTS (SELECT 1 FROM stored)
        RETURNING 1)
-     SELECT EXISTS (SELECT 1 FROM wrote) AS first_message,
-            (SELECT count(pg_notify($17::text, payload)) FROM unnest($18::text[]) AS payload) AS notified
-     FROM stored`,
+     SELECT EXISTS (SELECT 1 FROM wrote) AS first_message FROM stored`,
       [
         row.conversation_id,
         row.seq,
@@ -167,8 +134,6 @@ export async function insertEvent(
         hiddenFrom,
         options.uploadIds ?? [],
         options.markWriter ?? false,
-        options.announce?.channel ?? '',
-        options.announce?.payloads ?? [],
       ],
     )
     .catch((error: unknown) => {

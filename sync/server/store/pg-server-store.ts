@@ -5,7 +5,7 @@ import { conversationForMemberWith, conversationsOfWith } from './pg-conversatio
 import { appendChangeWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
-import { audienceColumns, recipientsOf, type Audience, type EventAnnouncer } from './pg-queries.js';
+import { audienceColumns, recipientsOf, type Audience } from './pg-queries.js';
 import { changePasswordWith, createSessionWith, endSessionsWith, listSessionsWith, useSessionWith } from './pg-sessions.js';
 import { setSettingsWith } from './pg-settings.js';
 import * as uploads from './pg-uploads.js';
@@ -48,7 +48,7 @@ type Receipt = Parameters<ServerStore['raiseWatermark']>[0];
  * lock, so nodes starting together migrate once) and returns the store. Throws for a database
  * whose schema is newer than this build (PostgresSchemaFromTheFutureError) or that cannot be reached.
  */
-export async function openPostgresServerStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresServerStore> {
+export async function openPostgresServerStore(url: string, options: PostgresPoolOptions = {}): Promise<PostgresServerStore> {
   const db = new PostgresConnections(url, options);
   try {
     const client = await db.connect();
@@ -61,17 +61,7 @@ export async function openPostgresServerStore(url: string, options: PostgresStor
     await db.pool.end();
     throw error;
   }
-  return new PostgresServerStore(db, options.announcer);
-}
-
-export interface PostgresStoreOptions extends PostgresPoolOptions {
-  /**
-   * A cluster node's: stored messages are told to the other nodes in the commit that stores them
-   * (the result says `announced`). Changes, group changes and new conversations are published by
-   * the node after their commit, as before: they are rare, and a push that overtakes another is
-   * caught up by the client (a gap, or a conversation it does not know yet).
-   */
-  announcer?: EventAnnouncer;
+  return new PostgresServerStore(db);
 }
 
 /**
@@ -110,10 +100,7 @@ export class PostgresServerStore implements ServerStore {
   /** The pool itself: the cluster bus and the directory share it. */
   readonly pool: pg.Pool;
 
-  constructor(
-    private readonly db: PostgresConnections,
-    private readonly announcer?: EventAnnouncer,
-  ) {
+  constructor(private readonly db: PostgresConnections) {
     this.pool = db.pool;
   }
 
@@ -172,11 +159,11 @@ export class PostgresServerStore implements ServerStore {
     // Two round trips without a transaction, unless another writer stored an event between them:
     // then the append takes the conversation's lock, as a busy conversation's writers then queue anyway.
     try {
-      return await withSession(this.db, (session) => appendMessageWith(session, input, false, this.announcer));
+      return await withSession(this.db, (session) => appendMessageWith(session, input, false));
     } catch (error) {
       if (!(error instanceof RetryTransaction)) throw error;
     }
-    return inTransaction(this.db, (tx) => appendMessageWith(tx, input, true, this.announcer));
+    return inTransaction(this.db, (tx) => appendMessageWith(tx, input, true));
   }
 
   async appendChange(input: NewChange): Promise<ChangeResult> {

@@ -305,10 +305,8 @@ export type AppendResult =
    * `memberIds` is who must hear about it (never the person it is hidden from by a block).
    * `firstMessage`: the sender's first since they joined (recorded in the same transaction), so
    * presence may begin between them and the members who wrote before (presence-rules.ts).
-   * `announced`: the store told a cluster's other nodes of it in the commit that stored it
-   * (PostgreSQL with an announcer), so the node must not publish it again.
    */
-  | { status: 'stored'; event: MessageEvent; memberIds: string[]; firstMessage: boolean; announced: boolean }
+  | { status: 'stored'; event: MessageEvent; memberIds: string[]; firstMessage: boolean }
   /** The client id was seen before from this sender: the original event (as it is now), nothing stored. */
   | { status: 'duplicate'; event: MessageEvent }
   /**

@@ -34,8 +34,7 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
   referUploadsIn(s, conversationId, event.seq, event.attachments);
   const firstMessage =
     countsAsWriting(event.kind) && s.markWrote.run({ conversationId, userId: senderId, seq: event.seq }).changes === 1;
-  // One node owns a SQLite store: nobody else to tell.
-  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom), firstMessage, announced: false };
+  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom), firstMessage };
 }
 
 export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {

@@ -4,12 +4,8 @@
  * locks and unique keys. Every race here is run many times over, all at once.
  */
 import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
-import { realRuntime } from '../../../sync/node/real-runtime.js';
-import { CLUSTER_CHANNEL, storeAnnouncer } from '../../../sync/server/cluster/pg-cluster-bus.js';
-import { clusterEnvelopeSchema, type ClusterEnvelope } from '../../../sync/server/cluster/cluster-signal.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import type { AppendResult, NewMessage } from '../../../sync/server/store/server-store.js';
 import { freshDatabase } from '../../support/postgres.js';
@@ -30,37 +26,9 @@ async function twoNodes(): Promise<[PostgresServerStore, PostgresServerStore]> {
   return nodes;
 }
 
-/** Two nodes' stores announcing what they store, as cluster nodes run them, and every notification on the channel. */
-async function twoAnnouncingNodes(): Promise<{ nodes: [PostgresServerStore, PostgresServerStore]; heard: ClusterEnvelope[] }> {
-  const database = await freshDatabase();
-  drops.push(database.drop);
-  const listener = new pg.Client({ connectionString: database.url });
-  await listener.connect();
-  drops.unshift(() => listener.end());
-  const heard: ClusterEnvelope[] = [];
-  listener.on('notification', (message) => heard.push(clusterEnvelopeSchema.parse(JSON.parse(message.payload ?? 'null'))));
-  await listener.query(`LISTEN ${CLUSTER_CHANNEL}`);
-  const runtime = realRuntime();
-  const nodes = await Promise.all(
-    (['node-1', 'node-2'] as const).map((nodeId) =>
-      openPostgresServerStore(database.url, { announcer: storeAnnouncer(nodeId, runtime) }),
-    ),
-  );
-  stores.push(...nodes);
-  return { nodes: nodes as [PostgresServerStore, PostgresServerStore], heard };
-}
-
 async function createUsers(store: PostgresServerStore, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
     await store.createUser({ id, username: id, displayName: id, passwordHash: 'hash', createdAt: 1 });
-  }
-}
-
-async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('Condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
@@ -123,68 +91,6 @@ describe('PostgreSQL store: two nodes at once', () => {
       expect(page?.events.slice(1)).toEqual([...stored].sort((a, b) => a.event.seq - b.event.seq).map((result) => result.event));
     }
     expect((await two.getConversationForMember(conversationId, people[0]!))?.lastSeq).toBe(sends.length + 1);
-  });
-
-  it('announces each stored message once, in the commit that stores it and in the order of the numbers; a resend announces nothing', async () => {
-    const { nodes, heard } = await twoAnnouncingNodes();
-    const [one, two] = nodes;
-    const people = range(1, 6).map((n) => `person-${n}`);
-    await createUsers(one, people);
-    const conversationId = 'group-1';
-    await one.createConversation({
-      conversationId,
-      creatorId: people[0]!,
-      conversation: { kind: 'group', name: 'Everyone', memberIds: people },
-      createdAt: 1,
-      maxMembers: 100,
-      caps: UNCAPPED,
-    });
-    const send = (n: number): NewMessage => ({
-      conversationId,
-      senderId: people[n % people.length]!,
-      clientMessageId: `message-${n}`,
-      text: `hello ${n}`,
-      replyTo: null,
-      sentAt: 10 + n,
-    });
-    const through = (nodeId: 'node-1' | 'node-2', input: NewMessage) =>
-      (nodeId === 'node-1' ? one : two).appendMessage(input).then((result) => ({ result, nodeId }));
-    // Resends race their originals through the other node (one of each pair stores), and sends
-    // that lose the race for the counter store in the locked transaction instead.
-    const count = 40;
-    const appended = await Promise.all([
-      ...range(1, count).map((n) => through(n % 2 === 0 ? 'node-1' : 'node-2', send(n))),
-      ...range(1, count)
-        .filter((n) => n % 4 === 0)
-        .map((n) => through(n % 2 === 0 ? 'node-2' : 'node-1', send(n))),
-    ]);
-    const storedBy = new Map<number, string>();
-    for (const { result, nodeId } of appended) {
-      if (result.status !== 'stored') continue;
-      expect(result.announced).toBe(true);
-      storedBy.set(result.event.seq, nodeId);
-    }
-    expect(storedBy.size).toBe(count);
-
-    const events = () =>
-      heard.flatMap((envelope) => (envelope.signal.kind === 'event' ? [{ node: envelope.node, ...envelope.signal }] : []));
-    await eventually(() => events().length >= count);
-    // Notifications go out as their transactions commit, and each conversation's commit in the order of its numbers.
-    expect(events().map((event) => event.seq)).toEqual(range(2, count + 1));
-    for (const event of events()) {
-      expect(event).toMatchObject({ conversationId, userIds: people, node: storedBy.get(event.seq) });
-    }
-
-    // A resend stores nothing and announces nothing: the next message's notification is the next one heard.
-    expect((await two.appendMessage(send(2))).status).toBe('duplicate');
-    const next = await one.appendMessage(send(count + 1));
-    expect(next).toMatchObject({ status: 'stored', announced: true, event: { seq: count + 2 } });
-    await eventually(() => events().length > count);
-    expect(
-      events()
-        .slice(count)
-        .map((event) => event.seq),
-    ).toEqual([count + 2]);
   });
 
   it('creates the direct conversation of a pair once when both start it at the same moment on different nodes', async () => {

@@ -12,8 +12,9 @@ import {
 } from '../../../sync/protocol/frames.js';
 import { ACCOUNT_CAPS } from '../../../sync/protocol/limits.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
-import { openPostgresNode } from '../../../sync/server/cluster/pg-node.js';
-import type { PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
+import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
+import { PostgresNodeDirectory } from '../../../sync/server/cluster/pg-node-directory.js';
+import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { freshDatabase } from '../../support/postgres.js';
 import { createServerHarness, logIn, manualRuntime, postJson, type TestServer } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
@@ -168,14 +169,20 @@ describe('sessions across PostgreSQL nodes', () => {
   });
 
   async function startNode(url: string, nodeId: string): Promise<TestServer> {
+    const store = await openPostgresServerStore(url);
+    stores.push(store);
     const runtime = realRuntime();
     const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
-    const { store, bus, directory } = await openPostgresNode({ url, nodeId, runtime, logger: quiet });
-    stores.push(store);
+    const bus = new PostgresClusterBus({ url, pool: store.pool, nodeId, runtime, logger: quiet });
     return h.startServer({
       store,
       runtime,
-      cluster: { nodeId, bus, directory, timing: { heartbeatMs: 200, deadAfterMs: 1_000 } },
+      cluster: {
+        nodeId,
+        bus,
+        directory: new PostgresNodeDirectory(store.pool),
+        timing: { heartbeatMs: 200, deadAfterMs: 1_000 },
+      },
     });
   }
 
