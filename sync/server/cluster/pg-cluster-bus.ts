@@ -29,6 +29,12 @@ export interface PostgresClusterBusOptions {
  *
  * Order: publishing is one queue per node, flushed a batch at a time in one statement, and
  * notifications of one transaction arrive in order; receiving resolves them one after another.
+ * Stored events are notified here, after their commit, not by the transaction that stores them:
+ * PostgreSQL serialises the commits of notifying transactions (to queue notifications in commit
+ * order) and holds that lock through the commit's WAL flush, so notifying from every append made
+ * the appends of all nodes commit one at a time. Tried: it saved a statement per message (nodes and
+ * PostgreSQL used 25% less CPU at 750 messages/s) but two nodes then kept up with 500 messages/s
+ * instead of 750. Here a batch of notifications commits without waiting for the disk.
  * Loss: notifications sent while the listening connection was down are gone, so after it comes
  * back the node is told of a gap (and catches up from the database).
  */

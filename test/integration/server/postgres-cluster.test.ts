@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
-import { openPostgresNode } from '../../../sync/server/cluster/pg-node.js';
+import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
 import { PostgresNodeDirectory } from '../../../sync/server/cluster/pg-node-directory.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { freshDatabase } from '../../support/postgres.js';
@@ -45,15 +45,16 @@ async function startNode(
   dataDir?: string,
   timing = TEST_TIMING,
 ): Promise<TestServer & { store: PostgresServerStore }> {
+  const store = await openPostgresServerStore(url);
+  stores.push(store);
   const runtime = realRuntime();
   const logger = { error: () => undefined };
-  const { store, bus, directory } = await openPostgresNode({ url, nodeId, runtime, logger: completeQuietLogger(logger) });
-  stores.push(store);
+  const bus = new PostgresClusterBus({ url, pool: store.pool, nodeId, runtime, logger: completeQuietLogger(logger) });
   const server = await h.startServer({
     store,
     runtime,
     ...(dataDir ? { dataDir } : {}),
-    cluster: { nodeId, bus, directory, timing },
+    cluster: { nodeId, bus, directory: new PostgresNodeDirectory(store.pool), timing },
   });
   return Object.assign(server, { store });
 }
