@@ -301,10 +301,17 @@ export async function readEventsWith(
   return { ...page, events, users };
 }
 
-// For each requested (conversation, reader, seq), $1, $2 and $3 side by side: the reader's periods
-// and the event at that seq, with the seq of the message an edit edits: what the visibility rules
-// decide on for one event (readEventsAtWith). No row for a request with no event; `request` is
-// the request's position, from 1.
+// The reader's periods and the event at one seq, with the seq of the message an edit edits: what
+// the visibility rules decide on for one event. No row when there is no event.
+const ONE_EVENT = `
+  SELECT 1 AS request, ${periodsJson('$1', '$2')} AS periods,
+         e.*,
+         ${EDIT_TARGET_SEQ}
+  FROM events e WHERE e.conversation_id = $1 AND e.seq = $3`;
+
+// The same for each requested (conversation, reader, seq), $1, $2 and $3 side by side; `request` is
+// the request's position, from 1. It costs PostgreSQL more than ONE_EVENT for one event (0.40
+// against 0.17 ms a call here) and far less for several (0.73 ms for 8).
 const EVENTS_AT = `
   SELECT r.request, ${periodsJson('r.conversation', 'r.reader')} AS periods,
          e.*,
@@ -319,9 +326,14 @@ export async function readEventsAtWith(
 ): Promise<Array<ConversationEvent | null>> {
   const events: Array<ConversationEvent | null> = requests.map(() => null);
   if (requests.length === 0) return events;
+  const [only] = requests;
+  const [text, values] =
+    requests.length === 1 && only
+      ? [ONE_EVENT, [only.conversationId, only.userId, only.seq]]
+      : [EVENTS_AT, [requests.map((r) => r.conversationId), requests.map((r) => r.userId), requests.map((r) => r.seq)]];
   const { rows } = await session.query<EventRecord & { request: number; target_seq: number | null; periods: Period[] }>(
-    EVENTS_AT,
-    [requests.map((r) => r.conversationId), requests.map((r) => r.userId), requests.map((r) => r.seq)],
+    text,
+    values,
   );
   for (const row of rows) {
     const { userId } = requests[row.request - 1]!;
