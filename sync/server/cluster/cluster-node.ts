@@ -4,7 +4,7 @@ import type { ClusterLink } from '../delivery.js';
 import type { InFlight } from '../in-flight.js';
 import type { ServerLogger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
-import type { ServerStore } from '../store/server-store.js';
+import type { EventAt, ServerStore } from '../store/server-store.js';
 import type { ConversationEvent, PresencePush } from '../../protocol/frames.js';
 import {
   CLUSTER_TIMING,
@@ -42,7 +42,7 @@ export interface ClusterNodeDeps {
 
 /** One event to read back for one reader, and who waits for it. */
 interface PendingRead {
-  request: { conversationId: string; userId: string; seq: number };
+  request: EventAt;
   resolve(event: ConversationEvent | null): void;
   reject(error: unknown): void;
 }

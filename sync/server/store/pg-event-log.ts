@@ -14,7 +14,7 @@ import {
   type Audience,
 } from './pg-queries.js';
 import { downloadableToSql } from './shared-sql.js';
-import type { AppendResult, ChangeResult, EventPage, NewChange, NewMessage } from './server-store.js';
+import type { AppendResult, ChangeResult, EventAt, EventPage, NewChange, NewMessage } from './server-store.js';
 import { toEvent, toStoredUpload, toUser, type EventRecord, type UploadRow, type UserRow } from './store-rows.js';
 
 /**
@@ -320,10 +320,7 @@ const EVENTS_AT = `
   JOIN events e ON e.conversation_id = r.conversation AND e.seq = r.at_seq`;
 
 /** Each requested event as readEventsWith would serve it to its reader, or null (ServerStore.readEventsAt). */
-export async function readEventsAtWith(
-  session: Session,
-  requests: ReadonlyArray<{ conversationId: string; userId: string; seq: number }>,
-): Promise<Array<ConversationEvent | null>> {
+export async function readEventsAtWith(session: Session, requests: readonly EventAt[]): Promise<Array<ConversationEvent | null>> {
   const events: Array<ConversationEvent | null> = requests.map(() => null);
   if (requests.length === 0) return events;
   const [only] = requests;

@@ -132,9 +132,7 @@ export interface ServerStore {
    * would not (or there is no such event). A node reads back the events other nodes stored with
    * it: one row each, not a page, and those it is told of together in one read.
    */
-  readEventsAt(
-    requests: ReadonlyArray<{ conversationId: string; userId: string; seq: number }>,
-  ): Promise<Array<ConversationEvent | null>>;
+  readEventsAt(requests: readonly EventAt[]): Promise<Array<ConversationEvent | null>>;
 
   /** null when the conversation does not exist or `userId` is not a member. */
   raiseWatermark(input: {
@@ -298,6 +296,13 @@ export interface NewMessage {
   /** The sender's preview of a link in the text, kept with the message (gone once it is deleted). */
   linkPreview?: LinkPreview;
   sentAt: number;
+}
+
+/** One event of a conversation, as one reader is to be served it (ServerStore.readEventsAt). */
+export interface EventAt {
+  conversationId: string;
+  userId: string;
+  seq: number;
 }
 
 export type AppendResult =

@@ -9,6 +9,7 @@ import {
   type CreateResult,
   type CreateUploadResult,
   type DownloadableUpload,
+  type EventAt,
   type EventPage,
   type GroupChangeResult,
   type NewChange,
@@ -174,9 +175,7 @@ export class SqliteServerStore implements ServerStore {
     return run.deferred();
   }
 
-  async readEventsAt(
-    requests: ReadonlyArray<{ conversationId: string; userId: string; seq: number }>,
-  ): Promise<Array<ConversationEvent | null>> {
+  async readEventsAt(requests: readonly EventAt[]): Promise<Array<ConversationEvent | null>> {
     // In process, a page of one costs what one row does, and readEvents' own rules decide.
     const events: Array<ConversationEvent | null> = [];
     for (const { conversationId, userId, seq } of requests) {
