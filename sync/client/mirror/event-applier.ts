@@ -153,7 +153,7 @@ function storeMessage(db: Db, event: MessageEvent, batch: ApplyBatch): void {
       `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to,
          deleted, forwarded_from, link_preview)
        VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (sender_id, client_message_id) DO NOTHING`,
+       ON CONFLICT (conversation_id, client_message_id) DO NOTHING`,
     ).run(
       event.conversationId,
       event.clientMessageId,
@@ -179,16 +179,27 @@ function storeMessage(db: Db, event: MessageEvent, batch: ApplyBatch): void {
 
 interface StoredCopy {
   local_id: number;
+  sender_id: string;
   text: string;
   deleted: number;
   edit_seq: number | null;
 }
 
+/**
+ * The row this message already has here, by its identity in the conversation (the server keeps a
+ * messageId unique within its conversation). A row under the same id from someone else is not a
+ * copy: storing over it would give one person's message another's words, so it is refused, as the
+ * mirror's key refuses a second row.
+ */
 function storedCopy(db: Db, event: MessageEvent): StoredCopy | undefined {
-  return cachedStatement(
+  const row = cachedStatement(
     db,
-    'SELECT local_id, text, deleted, edit_seq FROM messages WHERE sender_id = ? AND client_message_id = ?',
-  ).get(event.senderId, event.clientMessageId) as StoredCopy | undefined;
+    'SELECT local_id, sender_id, text, deleted, edit_seq FROM messages WHERE conversation_id = ? AND client_message_id = ?',
+  ).get(event.conversationId, event.clientMessageId) as StoredCopy | undefined;
+  if (row && row.sender_id !== event.senderId) {
+    throw new Error(`Message ${event.clientMessageId} in ${event.conversationId} is already stored from another sender`);
+  }
+  return row;
 }
 
 /**

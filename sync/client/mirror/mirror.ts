@@ -673,13 +673,17 @@ export class Mirror {
   /** Removes a failed (never stored by the server) message. */
   discardFailedSend(messageId: string, selfId: string): string | null {
     return this.transaction(() => {
-      const row = cachedStatement(
+      // A refusal marks the message and its send row failed together (failSend); the row names
+      // the conversation, so the lookup stays on the (conversation, message id) key.
+      const conversationId = this.outbox.failedSendConversation(messageId);
+      if (conversationId === null) return null;
+      const failed = cachedStatement(
         this.db,
-        "SELECT conversation_id FROM messages WHERE client_message_id = ? AND sender_id = ? AND state = 'failed' AND seq IS NULL",
-      ).get(messageId, selfId) as { conversation_id: string } | undefined;
-      if (!row) return null;
-      this.withdrawUnsent(row.conversation_id, messageId);
-      return row.conversation_id;
+        "SELECT 1 FROM messages WHERE conversation_id = ? AND client_message_id = ? AND sender_id = ? AND state = 'failed' AND seq IS NULL",
+      ).get(conversationId, messageId, selfId);
+      if (failed === undefined) return null;
+      this.withdrawUnsent(conversationId, messageId);
+      return conversationId;
     });
   }
 

@@ -266,6 +266,15 @@ export class OutboxStore {
     return row.conversation_id;
   }
 
+  /** The conversation of a refused send: its row stays until the message is retried or discarded. */
+  failedSendConversation(messageId: string): string | null {
+    const row = cachedStatement(
+      this.db,
+      "SELECT conversation_id FROM outbox WHERE client_id = ? AND status = 'failed' AND kind = 'send'",
+    ).get(messageId) as { conversation_id: string } | undefined;
+    return row?.conversation_id ?? null;
+  }
+
   /** Drops a refused change. Returns its conversation, or null. */
   discardFailedChange(clientId: string): string | null {
     const row = cachedStatement(

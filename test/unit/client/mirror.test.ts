@@ -370,7 +370,7 @@ describe('mirror migrations', () => {
     const before = v13.prepare('SELECT * FROM messages ORDER BY local_id').all();
     v13.close();
 
-    Mirror.open(path).close();
+    openDatabase(path, MIRROR_MIGRATIONS.slice(0, 14)).close();
     const db = new Database(path);
     expect(db.pragma('user_version', { simple: true })).toBe(14);
     expect(db.prepare('SELECT * FROM messages ORDER BY local_id').all()).toEqual(before);
@@ -424,6 +424,81 @@ describe('mirror migrations', () => {
     );
     expect(mirror.search.search('hello', 'me', 10).map((hit) => hit.messageId)).toEqual(['m1']);
     mirror.close();
+  });
+
+  it('migration 15 keeps every row and local id, with (conversation, message id) as the one key of a message', () => {
+    const path = tempFile();
+    const v14 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 14));
+    v14.exec(`
+      INSERT INTO users (id, username, display_name) VALUES ('peer', 'peer', 'Peer'), ('me', 'me', 'Me');
+      INSERT INTO conversations (id, kind, created_at, last_activity_at, applied_seq, known_seq, peer_id)
+        VALUES ('c1', 'direct', 1, 9, 2, 2, 'peer'), ('c2', 'direct', 1, 9, 0, 0, 'peer');
+      INSERT INTO messages (local_id, conversation_id, client_message_id, sender_id, text, seq, state, error, created_at,
+          sent_at, reply_to, deleted, edit_seq, edited_at, forwarded_from, link_preview) VALUES
+        (3, 'c1', 'm1', 'peer', 'hello there', 1, 'sent', NULL, 10, 11, NULL, 0, 2, 12, 'Ann', '{"url":"https://a.example"}'),
+        (7, 'c1', 'm2', 'peer', '', 2, 'sent', NULL, 20, 21, 'm1', 1, NULL, NULL, NULL, NULL),
+        (9, 'c1', 'q1', 'me', 'queued', NULL, 'sending', NULL, 30, NULL, NULL, 0, NULL, NULL, NULL, NULL),
+        (12, 'c1', 'q2', 'me', 'refused', NULL, 'failed', 'too_long', 40, NULL, NULL, 0, NULL, NULL, NULL, NULL);
+      INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status, last_error) VALUES
+        ('c1', 'q1', 'send', 'q1', '{}', 'pending', NULL), ('c1', 'q2', 'send', 'q2', '{}', 'failed', 'too_long');
+      INSERT INTO message_search (rowid, text, names) VALUES (3, 'hello there', ''), (9, 'queued', ''), (12, 'refused', '');
+      UPDATE meta SET value = '12' WHERE key = 'search_indexed_to';
+    `);
+    const before = v14.prepare('SELECT * FROM messages ORDER BY local_id').all();
+    v14.close();
+
+    openDatabase(path, MIRROR_MIGRATIONS.slice(0, 15)).close();
+    const db = new Database(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(15);
+    expect(db.prepare('SELECT * FROM messages ORDER BY local_id').all()).toEqual(before);
+    // Three B-trees a message instead of four: the (sender, message id) key is gone.
+    expect(
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name").pluck().all(),
+    ).toEqual(['messages_by_message_id', 'messages_by_seq']);
+    expect(db.pragma('foreign_key_list(messages)')).toMatchObject([
+      { table: 'conversations', from: 'conversation_id', on_delete: 'CASCADE' },
+    ]);
+    const insert = (conversationId: string, clientId: string, seq: number | null, state: string) =>
+      db
+        .prepare(
+          `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at)
+           VALUES (?, ?, 'peer', 'x', ?, ?, 50)`,
+        )
+        .run(conversationId, clientId, seq, state);
+    expect(() => insert('c1', 'm1', 5, 'sent')).toThrow(
+      /UNIQUE constraint failed: messages.conversation_id, messages.client_message_id/,
+    );
+    expect(() => insert('c1', 'n1', 1, 'sent')).toThrow(/UNIQUE constraint failed: messages.conversation_id, messages.seq/);
+    expect(() => insert('c1', 'n2', 4, 'delivered')).toThrow(/CHECK constraint failed/);
+    expect(() => insert('nope', 'n3', 1, 'sent')).toThrow(/FOREIGN KEY constraint failed/);
+    expect(db.prepare('SELECT COUNT(*) FROM messages').pluck().get()).toBe(4);
+    db.close();
+
+    // The mirror works on the one key: the server's copy of a queued message fills it in, the
+    // same id from someone else is refused, a failed message is found and discarded.
+    const mirror = Mirror.open(path);
+    mirror.applyEvents('c1', [{ ...event(3, 'me'), clientMessageId: 'q1', text: 'queued' }], 'me');
+    expect(mirror.views.messagePage('c1', 'me', 10).messages.find((m) => m.id === 'q1')).toMatchObject({
+      seq: 3,
+      status: 'sent',
+    });
+    expect(() => mirror.applyEvents('c1', [{ ...event(4, 'peer'), clientMessageId: 'q2' }], 'me')).toThrow(
+      /q2 in c1 is already stored from another sender/,
+    );
+    expect(mirror.cursor('c1')).toMatchObject({ appliedSeq: 3 });
+    expect(mirror.discardFailedSend('q2', 'me')).toBe('c1');
+    expect(mirror.discardFailedSend('q2', 'me')).toBeNull();
+    expect(
+      mirror.views
+        .messagePage('c1', 'me', 10)
+        .messages.map((m) => m.id)
+        .sort(),
+    ).toEqual(['m1', 'm2', 'q1']);
+    expect(mirror.search.search('hello', 'me', 10).map((hit) => hit.messageId)).toEqual(['m1']);
+    mirror.close();
+    const after = new Database(path, { readonly: true });
+    expect(after.prepare('SELECT local_id FROM messages ORDER BY local_id').pluck().all()).toEqual([3, 7, 9]);
+    after.close();
   });
 
   it('refuses a mirror written by a newer version and leaves it untouched', () => {
