@@ -227,13 +227,12 @@ runBench(BENCH, async ({ scale, profile }) => {
     rows: [
       row({
         key: 'catch-up.rate',
-        name: `Catch-up ${totalEvents.toLocaleString('en')} events`,
+        name: `Catch-up ${totalEvents.toLocaleString('en')} events (first run, stage timers on)`,
         value: round(run.eventsPerSecond, 0),
         unit: 'msg/s',
         baseline: { name: 'raw insert, 1 txn', value: round(baselineRate, 0), unit: 'msg/s' },
         ratio: round(ratio, 2),
-        target: { text: '≥ 100,000 msg/s', op: '>=', value: 100_000 },
-        note: `${round(run.elapsedMs / 1000, 2)} s from openClientCore to all cursors at lastSeq`,
+        note: `${round(run.elapsedMs / 1000, 2)} s from openClientCore to all cursors at lastSeq; one run, the server's caches cold`,
       }),
       row({
         key: 'catch-up.ratio',
@@ -250,6 +249,8 @@ runBench(BENCH, async ({ scale, profile }) => {
         unit: 'msg/s',
         baseline: { name: 'same catch-up without the index', value: round(indexOff.eventsPerSecond, 0), unit: 'msg/s' },
         ratio: round(indexOn.elapsedMs / indexOff.elapsedMs, 2),
+        // Issue 11's target, judged as the app runs: with the index, without the stage timers.
+        target: { text: '≥ 100,000 msg/s', op: '>=', value: 100_000 },
         note:
           `median of ${INDEX_PAIRS} each, alternately: ${round(indexOn.elapsedMs / 1000, 2)} s vs ${round(indexOff.elapsedMs / 1000, 2)} s; ` +
           `the index costs ${round(indexCost * 100, 1)}% of the throughput; client CPU ${indexCpu.with} vs ${indexCpu.without} ms`,
