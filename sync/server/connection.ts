@@ -6,6 +6,7 @@ import type { ConnectionRegistry, Peer } from './connection-registry.js';
 import { ConnectionRate, type FrameRateLimits } from './connection-rate.js';
 import type { Delivery } from './delivery.js';
 import { errorReply, handleFrame, type ServerLimits } from './frame-handlers.js';
+import { pushesAheadOfReply } from './handlers/handler-result.js';
 import { FrameTelemetry } from './frame-telemetry.js';
 import type { FrameThrottle } from './frame-throttle.js';
 import type { InFlight } from './in-flight.js';
@@ -206,11 +207,15 @@ export class SyncConnection implements Peer {
         frame,
       );
       this.order.handled(parsed.data, result.reply);
+      // The others first: a message reaches its recipients without waiting for the reply to be
+      // serialised, written and counted. Pushes that include this connection keep their place
+      // after its reply (it must know what it asked for before hearing of it), and so do all the
+      // pushes behind them, so no one's frames change order among themselves.
+      const ahead = pushesAheadOfReply(result.fanout);
+      for (let i = 0; i < ahead; i += 1) this.deps.delivery.fanout(result.fanout[i]!, this);
       this.push(result.reply);
       this.telemetry.answered(parsed.data, result.reply, arrivedAt);
-      for (const fanout of result.fanout) {
-        this.deps.delivery.fanout(fanout, this);
-      }
+      for (let i = ahead; i < result.fanout.length; i += 1) this.deps.delivery.fanout(result.fanout[i]!, this);
       if (result.introduce) this.deps.presence.introduce(result.introduce);
       if (result.parted) this.deps.presence.parted(result.parted);
       if (result.withdraw) this.deps.presence.withdraw(result.withdraw);

@@ -33,7 +33,11 @@ export interface Fanout {
   exceptRequester: boolean;
 }
 
-/** The reply goes out first, then the pushes, then the introductions: callers apply them in that order. */
+/**
+ * The pushes that exclude the requester and come before any that includes it go out first, then
+ * the reply, then the other pushes (`pushesAheadOfReply`), then the introductions: callers apply
+ * them in that order.
+ */
 export interface HandlerResult {
   reply: ServerFrame;
   fanout: Fanout[];
@@ -49,6 +53,16 @@ export interface HandlerResult {
   parted?: { userId: string; conversationId: string };
   /** These people stopped sharing presence with `userId` (a block, "nobody"): told in the presence queue. */
   withdraw?: { userId: string; others: string[] };
+}
+
+/**
+ * How many of `fanout`, from its start, may go out before the reply: those that skip the
+ * requesting connection, up to the first that reaches it (which must follow the reply, as must
+ * everything after it, or some receiver would see two pushes in the other order).
+ */
+export function pushesAheadOfReply(fanout: readonly Fanout[]): number {
+  const firstToRequester = fanout.findIndex((push) => !push.exceptRequester);
+  return firstToRequester === -1 ? fanout.length : firstToRequester;
 }
 
 export type FrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
