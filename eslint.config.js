@@ -72,6 +72,21 @@ export default defineConfig(
     },
   },
 
+  // SQLite re-prepares a statement with a bare `LIMIT ?` at every run (sync/node/sqlite.ts).
+  {
+    files: ['sync/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'Literal[value=/LIMIT \\?/], TemplateElement[value.raw=/LIMIT \\?/]',
+          message:
+            'Write a bound row count as ${BOUND_LIMIT} (sync/node/sqlite.ts): a bare LIMIT ? re-prepares the statement at every run.',
+        },
+      ],
+    },
+  },
+
   // Node side: hosts, sync, scripts, tests.
   {
     files: ['**/*.{ts,js,cjs,mjs}'],

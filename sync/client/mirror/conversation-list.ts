@@ -2,7 +2,7 @@ import type { ConversationKind, ConversationSummary } from '../../app-api/contra
 import { ATTACHMENT_KINDS, type AttachmentKind } from '../../protocol/attachments.js';
 import { renameSchema } from '../../protocol/frames.js';
 import { isInArchive } from '../../protocol/settings.js';
-import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 
 /**
  * The conversation list, read from the conversation rows (which carry everything it shows, kept
@@ -124,7 +124,7 @@ export class ConversationList {
     const filter = FOLDER_FILTER[folder];
     const rows = (
       after === undefined
-        ? cachedStatement(this.db, `SELECT ${COLUMNS} WHERE ${filter} ORDER BY c.last_activity_at DESC, c.id LIMIT ?`)
+        ? cachedStatement(this.db, `SELECT ${COLUMNS} WHERE ${filter} ORDER BY c.last_activity_at DESC, c.id ${BOUND_LIMIT}`)
             .raw(true)
             .all(limit)
         : cachedStatement(

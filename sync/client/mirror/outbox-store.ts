@@ -11,7 +11,7 @@ import {
   type LinkPreview,
   type NewConversation,
 } from '../../protocol/frames.js';
-import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 
 interface EntryBase {
   id: number;
@@ -209,7 +209,7 @@ export class OutboxStore {
       this.db,
       `SELECT ${ENTRY_COLUMNS} FROM outbox o
        LEFT JOIN messages m ON o.kind = 'send' AND m.conversation_id = o.conversation_id AND m.client_message_id = o.message_id
-       WHERE o.conversation_id = ? AND o.id > ? AND o.status = 'pending' ORDER BY o.id LIMIT ?`,
+       WHERE o.conversation_id = ? AND o.id > ? AND o.status = 'pending' ORDER BY o.id ${BOUND_LIMIT}`,
     ).all(conversationId, afterId, limit) as OutboxRow[];
     return rows.map(toEntry);
   }

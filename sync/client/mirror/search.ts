@@ -1,6 +1,6 @@
 import type { SearchResult } from '../../app-api/contract.js';
 import { ftsQuery, queryWords, snippet } from '../../common/search-text.js';
-import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 
 interface HitRow {
   conversation_id: string;
@@ -150,7 +150,7 @@ export class MessageSearch implements SearchNotes {
       const from = this.indexedTo();
       const to = cachedStatement(
         this.db,
-        'SELECT MAX(local_id) FROM (SELECT local_id FROM messages WHERE local_id > ? ORDER BY local_id LIMIT ?)',
+        `SELECT MAX(local_id) FROM (SELECT local_id FROM messages WHERE local_id > ? ORDER BY local_id ${BOUND_LIMIT})`,
       )
         .pluck()
         .get(from, limit) as number | null;
@@ -199,7 +199,7 @@ export class MessageSearch implements SearchNotes {
                 WHERE a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id) AS names,
               COALESCE(m.sent_at, m.created_at) AS at,
               COALESCE(c.name, (SELECT display_name FROM users WHERE id = c.peer_id)) AS title
-       FROM (SELECT rowid FROM message_search WHERE message_search MATCH ? ORDER BY rowid DESC LIMIT ?) AS hit
+       FROM (SELECT rowid FROM message_search WHERE message_search MATCH ? ORDER BY rowid DESC ${BOUND_LIMIT}) AS hit
        JOIN messages m ON m.local_id = hit.rowid
        JOIN conversations c ON c.id = m.conversation_id
        LEFT JOIN users u ON u.id = m.sender_id

@@ -13,7 +13,7 @@ import {
 } from '../../protocol/frames.js';
 import { DEFAULT_ONLINE_VISIBILITY } from '../../protocol/presence-rules.js';
 import { settingConversationId, settingKey, supersedes } from '../../protocol/settings.js';
-import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 
 /** How much of a draft the conversation list keeps (it shows one line, like the newest message). */
 const DRAFT_PREVIEW_CHARS = 160;
@@ -213,7 +213,7 @@ export class SettingsStore {
       `SELECT ${COLUMNS} FROM settings s WHERE s.pending = 1 AND s.send_error IS NULL
          AND (s.conversation_id IS NULL
               OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.client_id = s.conversation_id AND o.kind = 'create'))
-       ORDER BY s.at LIMIT ?`,
+       ORDER BY s.at ${BOUND_LIMIT}`,
     ).all(maxCount) as SettingRow[];
     const batch: SettingRegister[] = [];
     let bytes = 0;

@@ -1,4 +1,4 @@
-import type { Db } from '../../node/sqlite.js';
+import { BOUND_LIMIT, type Db } from '../../node/sqlite.js';
 import {
   blockedWithSql,
   conversationForMemberSql,
@@ -108,7 +108,9 @@ export function prepareStatements(db: Db) {
     // As arrays of EVENT_COLUMNS, made into rows by eventRowOf: better-sqlite3's own row objects
     // cost more than the read itself (a page of catch-up: 4.2–5.0 µs an event as objects, 2.2 as arrays).
     eventsBetween: db
-      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE conversation_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`)
+      .prepare(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE conversation_id = ? AND seq > ? AND seq <= ? ORDER BY seq ${BOUND_LIMIT}`,
+      )
       .raw(),
     // In the order they are named (EventPage.users), so every store and every read agree.
     usersIn: db.prepare(
@@ -176,7 +178,7 @@ export function prepareStatements(db: Db) {
          version = excluded.version`,
     ),
     settingsAfter: db.prepare(
-      `SELECT key, setting, at, by, version FROM settings WHERE user_id = ? AND version > ? ORDER BY version LIMIT ?`,
+      `SELECT key, setting, at, by, version FROM settings WHERE user_id = ? AND version > ? ORDER BY version ${BOUND_LIMIT}`,
     ),
     insertBlock: db.prepare(`INSERT OR IGNORE INTO blocks (blocker_id, blocked_id) VALUES (?, ?)`),
     deleteBlock: db.prepare(`DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?`),
