@@ -41,6 +41,25 @@ const event = (seq: number, senderId = 'peer') => ({
   attachments: [],
 });
 
+/**
+ * A direct conversation as mirrors since migration 13 hold it: two received messages (one edited and
+ * forwarded, with a preview; one deleted, answering the first), one queued and one refused, and
+ * the search index over them.
+ */
+const MESSAGE_ROWS_V13 = `
+      INSERT INTO users (id, username, display_name) VALUES ('peer', 'peer', 'Peer'), ('me', 'me', 'Me');
+      INSERT INTO conversations (id, kind, created_at, last_activity_at, applied_seq, known_seq, peer_id)
+        VALUES ('c1', 'direct', 1, 9, 2, 2, 'peer');
+      INSERT INTO messages (local_id, conversation_id, client_message_id, sender_id, text, seq, state, error, created_at,
+          sent_at, reply_to, deleted, edit_seq, edited_at, forwarded_from, link_preview) VALUES
+        (3, 'c1', 'm1', 'peer', 'hello there', 1, 'sent', NULL, 10, 11, NULL, 0, 2, 12, 'Ann', '{"url":"https://a.example"}'),
+        (7, 'c1', 'm2', 'peer', '', 2, 'sent', NULL, 20, 21, 'm1', 1, NULL, NULL, NULL, NULL),
+        (9, 'c1', 'q1', 'me', 'queued', NULL, 'sending', NULL, 30, NULL, NULL, 0, NULL, NULL, NULL, NULL),
+        (12, 'c1', 'q2', 'me', 'refused', NULL, 'failed', 'too_long', 40, NULL, NULL, 0, NULL, NULL, NULL, NULL);
+      INSERT INTO message_search (rowid, text, names) VALUES (3, 'hello there', ''), (9, 'queued', ''), (12, 'refused', '');
+      UPDATE meta SET value = '12' WHERE key = 'search_indexed_to';
+`;
+
 describe('mirror migrations', () => {
   it('migration 1 creates the schema in WAL mode and records user_version', () => {
     const path = tempFile();
@@ -354,19 +373,7 @@ describe('mirror migrations', () => {
   it('migration 14 rebuilds messages with the same rows, local ids, keys and allowed states, and no temporary b-tree per insert', () => {
     const path = tempFile();
     const v13 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 13));
-    v13.exec(`
-      INSERT INTO users (id, username, display_name) VALUES ('peer', 'peer', 'Peer'), ('me', 'me', 'Me');
-      INSERT INTO conversations (id, kind, created_at, last_activity_at, applied_seq, known_seq, peer_id)
-        VALUES ('c1', 'direct', 1, 9, 2, 2, 'peer');
-      INSERT INTO messages (local_id, conversation_id, client_message_id, sender_id, text, seq, state, error, created_at,
-          sent_at, reply_to, deleted, edit_seq, edited_at, forwarded_from, link_preview) VALUES
-        (3, 'c1', 'm1', 'peer', 'hello there', 1, 'sent', NULL, 10, 11, NULL, 0, 2, 12, 'Ann', '{"url":"https://a.example"}'),
-        (7, 'c1', 'm2', 'peer', '', 2, 'sent', NULL, 20, 21, 'm1', 1, NULL, NULL, NULL, NULL),
-        (9, 'c1', 'q1', 'me', 'queued', NULL, 'sending', NULL, 30, NULL, NULL, 0, NULL, NULL, NULL, NULL),
-        (12, 'c1', 'q2', 'me', 'refused', NULL, 'failed', 'too_long', 40, NULL, NULL, 0, NULL, NULL, NULL, NULL);
-      INSERT INTO message_search (rowid, text, names) VALUES (3, 'hello there', ''), (9, 'queued', ''), (12, 'refused', '');
-      UPDATE meta SET value = '12' WHERE key = 'search_indexed_to';
-    `);
+    v13.exec(MESSAGE_ROWS_V13);
     const before = v13.prepare('SELECT * FROM messages ORDER BY local_id').all();
     v13.close();
 
@@ -429,20 +436,10 @@ describe('mirror migrations', () => {
   it('migration 15 keeps every row and local id, with (conversation, message id) as the one key of a message', () => {
     const path = tempFile();
     const v14 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 14));
+    v14.exec(MESSAGE_ROWS_V13);
     v14.exec(`
-      INSERT INTO users (id, username, display_name) VALUES ('peer', 'peer', 'Peer'), ('me', 'me', 'Me');
-      INSERT INTO conversations (id, kind, created_at, last_activity_at, applied_seq, known_seq, peer_id)
-        VALUES ('c1', 'direct', 1, 9, 2, 2, 'peer'), ('c2', 'direct', 1, 9, 0, 0, 'peer');
-      INSERT INTO messages (local_id, conversation_id, client_message_id, sender_id, text, seq, state, error, created_at,
-          sent_at, reply_to, deleted, edit_seq, edited_at, forwarded_from, link_preview) VALUES
-        (3, 'c1', 'm1', 'peer', 'hello there', 1, 'sent', NULL, 10, 11, NULL, 0, 2, 12, 'Ann', '{"url":"https://a.example"}'),
-        (7, 'c1', 'm2', 'peer', '', 2, 'sent', NULL, 20, 21, 'm1', 1, NULL, NULL, NULL, NULL),
-        (9, 'c1', 'q1', 'me', 'queued', NULL, 'sending', NULL, 30, NULL, NULL, 0, NULL, NULL, NULL, NULL),
-        (12, 'c1', 'q2', 'me', 'refused', NULL, 'failed', 'too_long', 40, NULL, NULL, 0, NULL, NULL, NULL, NULL);
       INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status, last_error) VALUES
         ('c1', 'q1', 'send', 'q1', '{}', 'pending', NULL), ('c1', 'q2', 'send', 'q2', '{}', 'failed', 'too_long');
-      INSERT INTO message_search (rowid, text, names) VALUES (3, 'hello there', ''), (9, 'queued', ''), (12, 'refused', '');
-      UPDATE meta SET value = '12' WHERE key = 'search_indexed_to';
     `);
     const before = v14.prepare('SELECT * FROM messages ORDER BY local_id').all();
     v14.close();
