@@ -114,7 +114,11 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const clientAddress = clientAddressResolver(options.trustedProxies ?? []);
   const files = new AttachmentFiles(options.dataDir);
   const ownsStore = options.store === undefined;
-  const store = options.store ?? openSqliteServerStore(options.dataDir);
+  const store =
+    options.store ??
+    openSqliteServerStore(options.dataDir, {
+      backgroundCheckpoints: { onError: (error) => logger.error('SQLite checkpoints are back on the main thread', error) },
+    });
   const service = new SyncService({
     store,
     runtime,

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Conversation, type ConversationEvent, type SettingRegister, type User } from '../../protocol/frames.js';
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../../node/background-checkpoints.js';
 import { openDatabase, schemaVersion, type Db } from '../../node/sqlite.js';
 import {
   type AppendResult,
@@ -52,10 +53,19 @@ import { createUploadIn, findDownloadableIn, getUploadIn } from './sqlite-upload
 
 export const SERVER_DATABASE_FILE = 'server.sqlite';
 
-/** Opens `<dataDir>/server.sqlite` (creating the folder and file if needed) at the latest schema. */
-export function openSqliteServerStore(dataDir: string): SqliteServerStore {
+/**
+ * Opens `<dataDir>/server.sqlite` (creating the folder and file if needed) at the latest schema.
+ * A running server checkpoints it from a worker thread (`backgroundCheckpoints`, with where its
+ * failures are reported); tests and tools leave that to SQLite.
+ */
+export function openSqliteServerStore(
+  dataDir: string,
+  options: { backgroundCheckpoints?: { onError: (error: Error) => void } } = {},
+): SqliteServerStore {
   mkdirSync(dataDir, { recursive: true });
-  return new SqliteServerStore(openDatabase(join(dataDir, SERVER_DATABASE_FILE), serverMigrations));
+  const db = openDatabase(join(dataDir, SERVER_DATABASE_FILE), serverMigrations);
+  const checkpoints = options.backgroundCheckpoints ? startBackgroundCheckpoints(db, options.backgroundCheckpoints) : null;
+  return new SqliteServerStore(db, checkpoints);
 }
 
 /**
@@ -67,7 +77,10 @@ export class SqliteServerStore implements ServerStore {
   private readonly statements: Statements;
   private readonly sessions: SqliteSessions;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly checkpoints: BackgroundCheckpoints | null = null,
+  ) {
     this.statements = prepareStatements(db);
     this.sessions = new SqliteSessions(db);
   }
@@ -286,6 +299,8 @@ export class SqliteServerStore implements ServerStore {
   }
 
   async close(): Promise<void> {
+    // The worker's connection goes first, so closing the last one checkpoints the WAL into the file.
+    await this.checkpoints?.close();
     if (this.db.open) this.db.close();
   }
 

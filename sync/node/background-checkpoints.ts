@@ -1,0 +1,111 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Db } from './sqlite.js';
+
+/**
+ * Checkpoints a WAL database from a worker thread with a connection of its own, so the thread that
+ * writes never does. Left to SQLite, the commit that takes the WAL past 1,000 pages copies them into
+ * the database file and waits for the disk to flush it, on the thread that serves everyone: on the
+ * server, one send in about a hundred took 1–16 ms instead of 0.2 (p99 868 µs, max 16.6 ms, against
+ * 355 µs and 3 ms with the checkpoints elsewhere, measured in-process on one SQLite node).
+ *
+ * The worker runs a PASSIVE checkpoint every `intervalMs`: it copies what no reader still needs and
+ * never blocks a writer, which starts the WAL over by itself once everything was copied. Until the
+ * worker is ready, and again if it fails, the writer checkpoints as SQLite does by default, so the
+ * WAL can never grow without bound.
+ */
+export interface BackgroundCheckpoints {
+  /** Stops the worker after a last checkpoint; the writer checkpoints by itself again. */
+  close(): Promise<void>;
+}
+
+export interface BackgroundCheckpointOptions {
+  intervalMs?: number;
+  /** The worker failed (the writer has taken the checkpoints back): for the log. */
+  onError: (error: Error) => void;
+}
+
+const DEFAULT_INTERVAL_MS = 250;
+/** SQLite's own default for wal_autocheckpoint, in pages. */
+const WRITER_CHECKPOINT_PAGES = 1000;
+
+// CommonJS evaluated in the worker, so it needs no loader for TypeScript.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma('busy_timeout = 1000');
+let failed = false;
+const checkpoint = () => {
+  if (failed) return;
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (error) {
+    failed = true;
+    parentPort.postMessage({ type: 'failed', message: String(error && error.message || error) });
+  }
+};
+const timer = setInterval(checkpoint, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message !== 'close') return;
+  clearInterval(timer);
+  checkpoint();
+  db.close();
+  parentPort.close();
+});
+parentPort.postMessage({ type: 'ready' });
+`;
+
+export function startBackgroundCheckpoints(db: Db, options: BackgroundCheckpointOptions): BackgroundCheckpoints {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      driver: createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers'),
+      path: db.name,
+      intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
+    },
+  });
+  // The database's owner decides when the process ends, not this helper.
+  worker.unref();
+  let closing = false;
+  let failed = false;
+  const writerCheckpoints = () => {
+    if (db.open) db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
+  };
+  const fail = (error: Error) => {
+    writerCheckpoints();
+    if (failed || closing) return;
+    failed = true;
+    options.onError(error);
+  };
+  worker.on('message', (message: { type: 'ready' } | { type: 'failed'; message: string }) => {
+    switch (message.type) {
+      case 'ready':
+        if (!closing && !failed && db.open) db.pragma('wal_autocheckpoint = 0');
+        return;
+      case 'failed':
+        fail(new Error(`Background checkpoints stopped: ${message.message}`));
+        return;
+      default: {
+        const unknown: never = message;
+        throw new Error(`Unknown message from the checkpoint worker: ${JSON.stringify(unknown)}`);
+      }
+    }
+  });
+  worker.on('error', (error) => fail(error));
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  void exited.then(() => {
+    if (!closing) fail(new Error('The checkpoint worker exited'));
+  });
+  return {
+    async close() {
+      if (closing) return exited;
+      closing = true;
+      writerCheckpoints();
+      // Held until it has closed: otherwise a process with nothing else to do would end first.
+      worker.ref();
+      worker.postMessage('close');
+      await exited;
+    },
+  };
+}
