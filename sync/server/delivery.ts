@@ -40,7 +40,7 @@ export class Delivery {
     );
   }
 
-  /** A handler's push: the requesting connection already has the reply, every other one gets the frame. */
+  /** A handler's push to every connection of its users, the requesting one only when the push says so. */
   fanout(fanout: Fanout, requester: Peer): void {
     this.pushToUsers(fanout.userIds, fanout.frame, fanout.exceptRequester ? requester : undefined);
   }

@@ -79,7 +79,7 @@ export function only(reply: ServerFrame): HandlerResult {
   return { reply, fanout: [] };
 }
 
-/** A new event reaches every connection of every member except the one that sent it (it has the reply). */
+/** A new event reaches every connection of every member except the one that sent it (the reply tells that one). */
 export function eventFanout(event: ConversationEvent, memberIds: string[]): Fanout {
   return { userIds: memberIds, frame: { type: 'event', event }, exceptRequester: true };
 }
