@@ -31,13 +31,16 @@ export class Delivery {
 
   /** Pushes to every connection of these users on every node, skipping `except` (usually the requester). */
   pushToUsers(userIds: readonly string[], frame: ServerFrame, except?: Peer): void {
+    // The other nodes first: their way is the longer (the database, then a read back), and telling
+    // them is one small write, where this node's pushes are serialised and written one by one.
+    if (this.cluster && userIds.length > 0) {
+      this.cluster.publish(
+        frame.type === 'event'
+          ? { kind: 'event', conversationId: frame.event.conversationId, seq: frame.event.seq, userIds: [...userIds] }
+          : { kind: 'frame', userIds: [...userIds], frame },
+      );
+    }
     this.registry.pushToUsers(userIds, frame, except);
-    if (!this.cluster || userIds.length === 0) return;
-    this.cluster.publish(
-      frame.type === 'event'
-        ? { kind: 'event', conversationId: frame.event.conversationId, seq: frame.event.seq, userIds: [...userIds] }
-        : { kind: 'frame', userIds: [...userIds], frame },
-    );
   }
 
   /** A handler's push to every connection of its users, the requesting one only when the push says so. */

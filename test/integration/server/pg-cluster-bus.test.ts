@@ -1,0 +1,98 @@
+/**
+ * The cluster bus on PostgreSQL's LISTEN/NOTIFY, on its own: signals go out on the node's
+ * listening connection (written before publish returns, never waiting for a pool connection the
+ * store's statements hold), in order, and still reach the others while that connection is down.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { realRuntime } from '../../../sync/node/real-runtime.js';
+import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
+import type { ClusterEnvelope, ClusterSignal } from '../../../sync/server/cluster/cluster-signal.js';
+import { freshDatabase } from '../../support/postgres.js';
+
+const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Node {
+  bus: PostgresClusterBus;
+  pool: pg.Pool;
+  received: ClusterEnvelope[];
+  gaps: number;
+}
+
+async function startNode(url: string, nodeId: string): Promise<Node> {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const bus = new PostgresClusterBus({ url, pool, nodeId, runtime: realRuntime(), logger: quiet });
+  const node: Node = { bus, pool, received: [], gaps: 0 };
+  await bus.subscribe({
+    signal: (envelope) => node.received.push(envelope),
+    gap: () => (node.gaps += 1),
+  });
+  cleanups.push(async () => {
+    await bus.close();
+    await pool.end();
+  });
+  return node;
+}
+
+async function twoNodes() {
+  const database = await freshDatabase();
+  cleanups.push(() => database.drop());
+  return { url: database.url, one: await startNode(database.url, 'node-1'), two: await startNode(database.url, 'node-2') };
+}
+
+async function eventually(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('Condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const event = (seq: number): ClusterSignal => ({ kind: 'event', conversationId: 'c1', seq, userIds: ['u1'] });
+const seqsFrom = (node: Node, from: string) =>
+  node.received
+    .filter((envelope) => envelope.node === from && envelope.signal.kind === 'event')
+    .map((envelope) => {
+      const { signal } = envelope;
+      return signal.kind === 'event' ? signal.seq : -1;
+    });
+
+describe('the cluster bus on PostgreSQL', () => {
+  it('publishes on the listening connection: the store’s pool is never asked for one', async () => {
+    const { one, two } = await twoNodes();
+    for (let seq = 1; seq <= 5; seq += 1) one.bus.publish(event(seq));
+    await eventually(() => seqsFrom(two, 'node-1').length === 5);
+    expect(seqsFrom(two, 'node-1')).toEqual([1, 2, 3, 4, 5]);
+    expect(one.pool.totalCount).toBe(0);
+  });
+
+  it('while its listening connection is down, what a node publishes still reaches the others, in order, and it is told of its own gap', async () => {
+    const database = await freshDatabase();
+    cleanups.push(() => database.drop());
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    const one = await startNode(database.url, 'node-1');
+    // Node 1's listener is the database's only other connection until node 2 starts.
+    const { rows } = await admin.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    expect(rows).toHaveLength(1);
+    const two = await startNode(database.url, 'node-2');
+    one.bus.publish(event(1));
+    await eventually(() => seqsFrom(two, 'node-1').length === 1);
+    await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+    for (let seq = 2; seq <= 4; seq += 1) one.bus.publish(event(seq));
+    await eventually(() => seqsFrom(two, 'node-1').length === 4);
+    expect(seqsFrom(two, 'node-1')).toEqual([1, 2, 3, 4]);
+    // Node 1 listens again and, having missed whatever was notified meanwhile, hears of a gap.
+    await eventually(() => one.gaps === 1);
+    two.bus.publish(event(9));
+    await eventually(() => seqsFrom(one, 'node-2').length === 1);
+    expect(two.gaps).toBe(0);
+  });
+});
