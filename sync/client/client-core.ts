@@ -424,14 +424,10 @@ class LocalClientCore implements ClientCore {
     const attachments =
       inputs.length === 0 ? [] : await composeAttachments(this.blobs, inputs, (await this.getAttachmentLimits()).maxFileBytes);
     // The conversation's draft is emptied in the send's transaction (the settings sync sends that).
-    const messageId = this.composer().send(
-      args.conversationId,
-      args.text.trim(),
-      args.replyTo ?? null,
-      attachments,
-      args.linkPreview ?? null,
-    );
-    this.outboxChanged(args.conversationId);
+    const compose = () =>
+      this.composer().send(args.conversationId, args.text.trim(), args.replyTo ?? null, attachments, args.linkPreview ?? null);
+    const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
+    this.changed(args.conversationId);
     this.transfers?.kick();
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
     if (!view) throw new AppApiError('internal', 'The message was not stored.');

@@ -144,6 +144,27 @@ export class OutboxSender {
     this.connection.flush();
   }
 
+  /**
+   * Runs `write`, which queues rows of this conversation, in one transaction with marking the rows
+   * that go next as attempted, and puts them on the wire once it commits: a message is stored and
+   * sent with one commit, where writing and then kick() take two and read every conversation's head.
+   * A failure rolls back the rows with the marks, and reaches the caller.
+   */
+  queueAndSend<T>(conversationId: string, write: () => T): T {
+    let due: Due[] = [];
+    const written = this.mirror.transaction(() => {
+      const result = write();
+      if (this.online) {
+        due = this.dueRows(conversationId);
+        this.markAttempts(due);
+      }
+      return result;
+    });
+    this.launch(conversationId, due);
+    this.connection.flush();
+    return written;
+  }
+
   private writeFailed(error: unknown): void {
     this.lanes.clear();
     this.onWriteFailed(error);

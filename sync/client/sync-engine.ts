@@ -139,6 +139,13 @@ export class SyncEngine {
     this.outbox.kick();
   }
 
+  /** `write` queues rows of this conversation: stored, and sent if we can, with one commit (OutboxSender.queueAndSend). */
+  queueAndSend<T>(conversationId: string, write: () => T): T {
+    const written = this.outbox.queueAndSend(conversationId, write);
+    this.options.emit({ type: 'outbox' });
+    return written;
+  }
+
   /**
    * "Retry now" in the outbox inspector: a connection waiting to reconnect tries at once (not
    * while working offline: it is stopped then), and whatever may go is sent.

@@ -4,7 +4,10 @@
  * window full, replies lost while the server still works through the frames), every message
  * reaches the server exactly once and in the order it was written.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { OUTBOX_WINDOW } from '../../../sync/client/outbox-sender.js';
 import type { NewMessage, ServerStore } from '../../../sync/server/store/server-store.js';
 import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
@@ -63,6 +66,16 @@ async function restart(server: TestServer, fails?: (message: NewMessage) => bool
   const store = openSqliteServerStore(server.dataDir);
   stores.push(store);
   return servers.startServer({ dataDir: server.dataDir, port: server.port, store: failingStore(store, fails) });
+}
+
+/** Reads the core's mirror through a connection of its own, as it is committed. */
+function withMirror<T>(core: TestCore, read: (db: Database.Database) => T): T {
+  const db = new Database(join(core.profileDir, MIRROR_FILE), { readonly: true, fileMustExist: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
 }
 
 /** What Bob's device holds, in order: text and sequence number. */
@@ -130,6 +143,31 @@ describe('outbox pipelining', () => {
     const index = transport.sent.findIndex((frame) => frame.type === 'send' && frame.text === 'online');
     expect(index).toBeGreaterThan(end);
     expect(transport.flushes).toContain(index + 1);
+  });
+
+  it('online, a message is on the wire before sendMessage returns, its row already counted as attempted on disk', async () => {
+    const transport = new FaultyTransport();
+    const { server, alice, bob, conversationId, written } = await queuedWhileOffline(transport, 1);
+    await restart(server);
+    await expectExactlyOnceInOrder(alice, bob, conversationId, written);
+    let returned = false;
+    const onTheWire: Array<{ returned: boolean; attempts: number[] }> = [];
+    transport.fromClient = (frame) => {
+      if (frame.type === 'send' && frame.text === 'probe') {
+        // What another process would find on disk as the frame leaves: committed state only.
+        const attempts = withMirror(alice, (db) =>
+          (db.prepare("SELECT attempts FROM outbox WHERE kind = 'send'").all() as Array<{ attempts: number }>).map(
+            (row) => row.attempts,
+          ),
+        );
+        onTheWire.push({ returned, attempts });
+      }
+      return 'pass';
+    };
+    await alice.sendMessage({ conversationId, text: 'probe' });
+    returned = true;
+    expect(onTheWire).toEqual([{ returned: false, attempts: [1] }]);
+    await expectExactlyOnceInOrder(alice, bob, conversationId, [...written, 'probe']);
   });
 
   it('puts a window of sends on the wire at once, never more, and they arrive in order, once each', async () => {

@@ -1,8 +1,9 @@
 /**
  * Two server nodes on one PostgreSQL database, in this process: whatever reaches a person through
  * one node reaches their connections on the other (events read back from the database, pushes that
- * are stored nowhere as frames), presence is the union over nodes, a node whose listener lost its
- * connection makes its clients catch up, and a node that stops heartbeating stops counting.
+ * are stored nowhere as frames), presence is the union over nodes, and a node that stops
+ * heartbeating stops counting. A listener that loses its connection: pg-cluster-bus.test.ts (the
+ * node hears of a gap) and cluster-node.test.ts (its clients catch up).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
