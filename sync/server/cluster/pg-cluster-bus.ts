@@ -47,8 +47,15 @@ export class PostgresClusterBus implements ClusterBus {
   private reconnectTimer: TimerHandle | undefined;
   private reconnectDelay = RECONNECT_MIN_MS;
   private closed = false;
+  /**
+   * How this node's own payloads begin: the envelope and a spilled payload's reference both name
+   * the node first. Its notifications come back on its listener too, and are dropped unread.
+   */
+  private readonly ownPrefix: string;
 
-  constructor(private readonly options: PostgresClusterBusOptions) {}
+  constructor(private readonly options: PostgresClusterBusOptions) {
+    this.ownPrefix = `${JSON.stringify({ node: options.nodeId }).slice(0, -1)},`;
+  }
 
   subscribe(handlers: Parameters<ClusterBus['subscribe']>[0]): Promise<void> {
     this.handlers = handlers;
@@ -90,7 +97,11 @@ export class PostgresClusterBus implements ClusterBus {
     const payloads: string[] = [];
     for (const envelope of batch) {
       const text = JSON.stringify(envelope);
-      payloads.push(Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES ? text : JSON.stringify({ ref: await this.spill(text) }));
+      payloads.push(
+        Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES
+          ? text
+          : JSON.stringify({ node: this.options.nodeId, ref: await this.spill(text) }),
+      );
     }
     const calls = payloads.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ');
     // On the listening connection while it is up: a query on an idle pg.Client is written to the
@@ -138,6 +149,7 @@ export class PostgresClusterBus implements ClusterBus {
     client.on('notification', (message) => {
       if (message.channel !== CLUSTER_CHANNEL || message.payload === undefined) return;
       const payload = message.payload;
+      if (payload.startsWith(this.ownPrefix)) return;
       this.receiving = this.receiving.then(() => this.deliver(payload));
     });
     try {

@@ -8,6 +8,8 @@ import pg from 'pg';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
 import type { ClusterEnvelope, ClusterSignal } from '../../../sync/server/cluster/cluster-signal.js';
+import type { ServerFrame } from '../../../sync/protocol/frames.js';
+import { openPostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { freshDatabase } from '../../support/postgres.js';
 
 const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
@@ -41,6 +43,8 @@ async function startNode(url: string, nodeId: string): Promise<Node> {
 async function twoNodes() {
   const database = await freshDatabase();
   cleanups.push(() => database.drop());
+  // The schema too: a payload too large to notify waits in its table cluster_payloads.
+  await (await openPostgresServerStore(database.url)).close();
   return { url: database.url, one: await startNode(database.url, 'node-1'), two: await startNode(database.url, 'node-2') };
 }
 
@@ -68,6 +72,35 @@ describe('the cluster bus on PostgreSQL', () => {
     await eventually(() => seqsFrom(two, 'node-1').length === 5);
     expect(seqsFrom(two, 'node-1')).toEqual([1, 2, 3, 4, 5]);
     expect(one.pool.totalCount).toBe(0);
+  });
+
+  it('a frame too large to notify reaches the others through the database; a node never hears its own signals', async () => {
+    const { one, two } = await twoNodes();
+    const members = Array.from({ length: 200 }, (_, i) => ({
+      id: `user-${i}`,
+      username: `member${i}`,
+      displayName: `Member number ${i} of a large group`,
+      role: 'member' as const,
+      deliveredSeq: 0,
+      readSeq: 0,
+    }));
+    const large: ServerFrame = {
+      type: 'conversation_added',
+      conversation: { id: 'g1', kind: 'group', name: 'Everyone', members, lastSeq: 1, createdAt: 1, isMember: true },
+    };
+    expect(JSON.stringify(large).length).toBeGreaterThan(8_000);
+    one.bus.publish(event(1));
+    one.bus.publish({ kind: 'frame', userIds: ['user-0'], frame: large });
+    await eventually(() => two.received.length === 2);
+    expect(two.received.map((envelope) => envelope.signal)).toEqual([
+      event(1),
+      { kind: 'frame', userIds: ['user-0'], frame: large },
+    ]);
+    // Notifications arrive in commit order: once node 2's is in, node 1's own two have come and gone.
+    two.bus.publish(event(7));
+    await eventually(() => one.received.length > 0);
+    expect(one.received.map((envelope) => [envelope.node, envelope.signal])).toEqual([['node-2', event(7)]]);
+    expect(two.received.filter((envelope) => envelope.node === 'node-2')).toEqual([]);
   });
 
   it('while its listening connection is down, what a node publishes still reaches the others, in order, and it is told of its own gap', async () => {
