@@ -31,8 +31,8 @@ export class Delivery {
 
   /** Pushes to every connection of these users on every node, skipping `except` (usually the requester). */
   pushToUsers(userIds: readonly string[], frame: ServerFrame, except?: Peer): void {
-    // The other nodes first: their way is the longer (the database, then a read back), and telling
-    // them is one small write, where this node's pushes are serialised and written one by one.
+    // The other nodes first: their way is the longer (the database, then a read back), so whatever
+    // the bus can start at once starts before this node serialises and writes its own pushes.
     if (this.cluster && userIds.length > 0) {
       this.cluster.publish(
         frame.type === 'event'

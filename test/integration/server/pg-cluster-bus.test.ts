@@ -10,6 +10,7 @@ import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.
 import type { ClusterEnvelope, ClusterSignal } from '../../../sync/server/cluster/cluster-signal.js';
 import type { ServerFrame } from '../../../sync/protocol/frames.js';
 import { openPostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
+import { eventually } from '../../support/client-harness.js';
 import { freshDatabase } from '../../support/postgres.js';
 
 const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
@@ -47,14 +48,6 @@ async function twoNodes() {
   return { url: database.url, one: await startNode(database.url, 'node-1'), two: await startNode(database.url, 'node-2') };
 }
 
-async function eventually(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('Condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const event = (seq: number): ClusterSignal => ({ kind: 'event', conversationId: 'c1', seq, userIds: ['u1'] });
 const seqsFrom = (node: Node, from: string) =>
   node.received
@@ -82,14 +75,22 @@ describe('the cluster bus on PostgreSQL', () => {
     expect(JSON.stringify(large).length).toBeGreaterThan(8_000);
     one.bus.publish(event(1));
     one.bus.publish({ kind: 'frame', userIds: ['user-0'], frame: large });
-    await eventually(() => two.received.length === 2);
+    await eventually(
+      () => two.received.length,
+      (n) => n === 2,
+      'node 2 has both',
+    );
     expect(two.received.map((envelope) => envelope.signal)).toEqual([
       event(1),
       { kind: 'frame', userIds: ['user-0'], frame: large },
     ]);
     // Notifications arrive in commit order: once node 2's is in, node 1's own two have come and gone.
     two.bus.publish(event(7));
-    await eventually(() => one.received.length > 0);
+    await eventually(
+      () => one.received.length,
+      (n) => n > 0,
+      'node 1 hears node 2',
+    );
     expect(one.received.map((envelope) => [envelope.node, envelope.signal])).toEqual([['node-2', event(7)]]);
     expect(two.received.filter((envelope) => envelope.node === 'node-2')).toEqual([]);
   });
@@ -108,15 +109,31 @@ describe('the cluster bus on PostgreSQL', () => {
     expect(rows).toHaveLength(1);
     const two = await startNode(database.url, 'node-2');
     one.bus.publish(event(1));
-    await eventually(() => seqsFrom(two, 'node-1').length === 1);
+    await eventually(
+      () => seqsFrom(two, 'node-1').length,
+      (n) => n === 1,
+      'node 2 has the first',
+    );
     await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
     for (let seq = 2; seq <= 4; seq += 1) one.bus.publish(event(seq));
-    await eventually(() => seqsFrom(two, 'node-1').length === 4);
+    await eventually(
+      () => seqsFrom(two, 'node-1').length,
+      (n) => n === 4,
+      'node 2 has all four',
+    );
     expect(seqsFrom(two, 'node-1')).toEqual([1, 2, 3, 4]);
     // Node 1 listens again and, having missed whatever was notified meanwhile, hears of a gap.
-    await eventually(() => one.gaps === 1);
+    await eventually(
+      () => one.gaps,
+      (n) => n === 1,
+      'node 1 hears of its gap',
+    );
     two.bus.publish(event(9));
-    await eventually(() => seqsFrom(one, 'node-2').length === 1);
+    await eventually(
+      () => seqsFrom(one, 'node-2').length,
+      (n) => n === 1,
+      'node 1 hears node 2',
+    );
     expect(two.gaps).toBe(0);
   });
 });
