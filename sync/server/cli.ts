@@ -217,6 +217,7 @@ async function storeOptions(
       const store = await openPostgresServerStore(choice.url, {
         poolSize: choice.poolSize,
         onPoolWait: (ms) => metrics.dbPoolWait.observe(ms / 1000),
+        onAppendRun: (messages) => metrics.dbAppendRun.observe(messages),
       });
       logger.info('Using PostgreSQL', { database: describeDatabase(choice.url), node: choice.nodeId });
       // Each run registers under a name of its own, so the others see a node that died and came back

@@ -24,7 +24,7 @@ export const FRAME_LABELS = [...(Object.keys(FRAME_TYPES) as ClientFrameType[]),
  * The server's Prometheus metrics, in a registry of their own: two servers in one process (tests)
  * never share or collide. Labels take values from fixed sets only (frame types, route names,
  * status codes), so the number of series stays bounded whatever clients send.
- * Database pool waits are observed by a store with a pool (PostgreSQL); fan-out delay by a node in a cluster.
+ * Database pool waits and append runs are observed by a store with a pool (PostgreSQL); fan-out delay by a node in a cluster.
  */
 export interface ServerMetrics {
   readonly registry: Registry;
@@ -35,6 +35,7 @@ export interface ServerMetrics {
   readonly catchUpEvents: Counter;
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly dbPoolWait: Histogram;
+  readonly dbAppendRun: Histogram;
   readonly clusterFanoutDelay: Histogram;
   readonly slowReadersCut: Counter<'reason'>;
   readonly framesRateLimited: Counter;
@@ -92,6 +93,12 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}):
       name: 'sync_db_pool_wait_seconds',
       help: 'How long a query waited for a free database connection (PostgreSQL store).',
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    }),
+    dbAppendRun: new Histogram({
+      name: 'sync_db_append_messages_per_run',
+      help: 'Messages stored together by one append run (PostgreSQL store: 1 alone, more when sends waited for a slot).',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
       registers,
     }),
     clusterFanoutDelay: new Histogram({

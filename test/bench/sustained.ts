@@ -30,7 +30,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeHistogram, FANOUT_DELAY_METRIC, histogramSince, scrapeNodes, startPostgresNodes } from './lib/cluster.js';
+import {
+  APPEND_RUN_METRIC,
+  describeHistogram,
+  FANOUT_DELAY_METRIC,
+  histogramSince,
+  scrapeNodes,
+  startPostgresNodes,
+} from './lib/cluster.js';
 import { joinLoad, startLoadHolder, type LoadHolder, type LoadOutcome } from './lib/load-driver.js';
 import type { LoadSocket } from './lib/load-holder.js';
 import { commitMs, startBenchPostgres, type BenchPostgres, type StatementStats } from './lib/postgres.js';
@@ -265,6 +272,8 @@ interface WindowResult {
   holderCpuPercent: Array<number | null>;
   /** The nodes' sync_cluster_fanout_delay_seconds over the window (signals between nodes; null on one node). */
   fanout: ReturnType<typeof describeHistogram> | null;
+  /** The nodes' sync_db_append_messages_per_run over the window: append runs, and messages stored per run (null on SQLite). */
+  appendRuns: { runs: number; meanMessages: number } | null;
   /** --profile, cluster: PostgreSQL's top statements by total time over the window. */
   statements: Array<StatementStats & { perMessage: number }> | null;
 }
@@ -308,6 +317,7 @@ async function connect(
       const idleBefore = await untilIdle(serversCpuMs);
       await postgres?.statements?.reset();
       const fanoutBefore = await scrapeNodes(nodes, FANOUT_DELAY_METRIC);
+      const appendRunsBefore = await scrapeNodes(nodes, APPEND_RUN_METRIC);
       const before = cpu();
       const started = performance.now();
       const ran = await Promise.all(holders.map((holder) => holder.run(perSecond / holders.length, durationMs)));
@@ -318,6 +328,8 @@ async function connect(
       const after = cpu();
       const fanoutAfter = await scrapeNodes(nodes, FANOUT_DELAY_METRIC);
       const fanout = fanoutBefore && fanoutAfter ? describeHistogram(histogramSince(fanoutAfter, fanoutBefore)) : null;
+      const appendRunsAfter = await scrapeNodes(nodes, APPEND_RUN_METRIC);
+      const appendRuns = appendRunsBefore && appendRunsAfter ? histogramSince(appendRunsAfter, appendRunsBefore) : null;
       const statements = (await postgres?.statements?.top(15)) ?? null;
       const collected = await Promise.all(holders.map((holder) => holder.collect()));
       const { latencies, replyLatencies, ...outcome } = joinLoad(collected);
@@ -341,6 +353,10 @@ async function connect(
         postgresCpuPercent: percent(before.postgres, after.postgres),
         holderCpuPercent: holders.map((_, i) => percent(before.holders[i], after.holders[i])),
         fanout: fanout && fanout.count > 0 ? fanout : null,
+        appendRuns:
+          appendRuns && appendRuns.count > 0
+            ? { runs: appendRuns.count, meanMessages: round(appendRuns.sum / appendRuns.count, 2) }
+            : null,
         statements: statements?.map((statement) => ({ ...statement, perMessage: round(statement.calls / sent) })) ?? null,
       };
     },
@@ -414,6 +430,8 @@ interface Step {
   /** The nodes' fan-out delay: mean (ms) and p99's bucket. */
   fanoutMeanMs: number | null;
   fanoutP99: string | null;
+  /** Messages stored per append run, on average (PostgreSQL's group commit). */
+  messagesPerAppendRun: number | null;
   drainMs: number;
   maxLagMs: number;
   notExactlyOnce: number;
@@ -453,6 +471,7 @@ async function searchRate(session: Session, target: number): Promise<{ rate: num
       postgresCpuPercent: result.postgresCpuPercent,
       fanoutMeanMs: result.fanout?.meanMs ?? null,
       fanoutP99: result.fanout?.p99 ?? null,
+      messagesPerAppendRun: result.appendRuns?.meanMessages ?? null,
       drainMs: result.drainMs,
       maxLagMs: result.maxLagMs,
       notExactlyOnce: result.notExactlyOnce,
@@ -481,7 +500,8 @@ function describeSearch(search: { rate: number; steps: Step[] }, target: number)
     .map(
       (s) =>
         `${s.perSecond}/s ${s.keptUp ? 'kept up' : 'did not'} (p99 ${s.p99} ms, drained ${s.drainMs} ms, lag ${s.maxLagMs} ms, ` +
-        `fan-out delay mean ${s.fanoutMeanMs ?? 'n/a'} ms, p99 ${s.fanoutP99 ?? 'n/a'})`,
+        `fan-out delay mean ${s.fanoutMeanMs ?? 'n/a'} ms, p99 ${s.fanoutP99 ?? 'n/a'}, ` +
+        `${s.messagesPerAppendRun ?? 'n/a'} messages per append run)`,
     )
     .join('; ');
   const verdict =
@@ -528,7 +548,10 @@ function describeWindow(label: string, window: WindowResult, session: ConnectRes
       `send → reply p50 ${window.replyLatency.p50} ms, p99 ${window.replyLatency.p99}` +
       (window.fanout
         ? `; the nodes' fan-out delay (publish → the other node handling the signal, its queue included): ${window.fanout.count} ` +
-          `signals, mean ${window.fanout.meanMs} ms, p50 ${window.fanout.p50}, p99 ${window.fanout.p99}.`
+          `signals, mean ${window.fanout.meanMs} ms, p50 ${window.fanout.p50}, p99 ${window.fanout.p99}`
+        : '') +
+      (window.appendRuns
+        ? `; ${window.appendRuns.runs} append runs, ${window.appendRuns.meanMessages} messages each on average (group commit).`
         : '.'),
     `${label}: ${window.notExactlyOnce === 0 ? 'every message reached its recipient exactly once' : `${window.notExactlyOnce} messages not exactly once`} ` +
       `(${outcome.acknowledged} acknowledged, ${outcome.lost} lost, ${outcome.duplicated} duplicated, ${outcome.unanswered} unanswered` +

@@ -12,6 +12,8 @@ export interface PostgresPoolOptions {
   poolSize?: number;
   /** Called with how long each checkout waited for a connection, in milliseconds. */
   onPoolWait?: (ms: number) => void;
+  /** Called with how many messages each append run stores together (1: alone). */
+  onAppendRun?: (messages: number) => void;
 }
 
 /** How long a checkout may wait for a connection before it fails (the database is unreachable). */

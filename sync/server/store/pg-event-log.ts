@@ -1,4 +1,4 @@
-import type { ConversationEvent, ConversationKind, Role, User } from '../../protocol/frames.js';
+import type { ConversationEvent, ConversationKind, MessageEvent, Role, User } from '../../protocol/frames.js';
 import { countsAsWriting } from '../../protocol/presence-rules.js';
 import type { Session } from './pg-connections.js';
 import { judgeChange, judgeMessage, newChangeEvent, newMessageEvent, type ForwardSourceFacts } from './append-rules.js';
@@ -7,11 +7,13 @@ import {
   audienceColumns,
   earlierEventJson,
   insertEvent,
+  insertEvents,
   lockConversation,
   seqAfter,
   periodsJson,
   recipientsOf,
   type Audience,
+  type EventToStore,
 } from './pg-queries.js';
 import { downloadableToSql } from './shared-sql.js';
 import type { AppendResult, ChangeResult, EventAt, EventPage, NewChange, NewMessage } from './server-store.js';
@@ -20,8 +22,9 @@ import { toEvent, toStoredUpload, toUser, type EventRecord, type UploadRow, type
 /**
  * The event log in PostgreSQL. A message is appended in one of two ways (PostgresServerStore
  * chooses): without a transaction, reading its facts in one statement and storing in another that
- * checks the conversation's counter has not moved since (insertEvent), two round trips; or in a
- * READ COMMITTED transaction that locks the conversation first (lockConversation), so that no
+ * checks the conversation's counter has not moved since (insertEvents), two round trips, alone or
+ * together with messages of other conversations (appendMessagesWith); or in a READ COMMITTED
+ * transaction that locks the conversation first (lockConversation), so that no
  * other writer can move it. Changes always take the lock. Either way the facts the rules judge
  * (append-rules.ts) are read after the last event they depend on was committed, and the sequence
  * number is taken and the event inserted under the conversation's row lock. readEvents reads a
@@ -38,30 +41,49 @@ interface MessageFactsRow extends Audience {
   uploads: UploadRow[];
 }
 
-// $1 conversation, $2 sender, $3 clientMessageId, $4 replyTo, $5 the attachments' upload ids.
-const MESSAGE_FACTS = `
-  SELECT (SELECT last_seq FROM conversations WHERE id = $1) AS last_seq,
-         ${earlierEventJson('$2', '$3')} AS earlier,
-         EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2) AS is_member,
-         ${audienceColumns('$1', '$2')},
-         EXISTS (SELECT 1 FROM events WHERE conversation_id = $1 AND message_id = $3 AND kind = 'message') AS message_id_taken,
+/** The facts a message is judged on (MessageFactsRow), for the message the arguments name (SQL expressions). */
+function messageFactsColumns(conversation: string, sender: string, clientId: string, replyTo: string, uploadIds: string): string {
+  return `(SELECT last_seq FROM conversations WHERE id = ${conversation}) AS last_seq,
+         ${earlierEventJson(sender, clientId)} AS earlier,
+         EXISTS (SELECT 1 FROM members WHERE conversation_id = ${conversation} AND user_id = ${sender}) AS is_member,
+         ${audienceColumns(conversation, sender)},
+         EXISTS (SELECT 1 FROM events
+                 WHERE conversation_id = ${conversation} AND message_id = ${clientId} AND kind = 'message') AS message_id_taken,
          (SELECT jsonb_build_object('seq', seq, 'hidden_from', hidden_from) FROM events
-          WHERE conversation_id = $1 AND message_id = $4 AND kind = 'message') AS reply_target,
-         ${periodsJson('$1', '$2')} AS sender_periods,
+          WHERE conversation_id = ${conversation} AND message_id = ${replyTo} AND kind = 'message') AS reply_target,
+         ${periodsJson(conversation, sender)} AS sender_periods,
          -- KEY SHARE: in a transaction, an upload checked here cannot be deleted (deleteUpload) before
-         -- the message refers to it; without one, the reference's foreign key catches it (insertEvent).
+         -- the message refers to it; without one, the reference's foreign key catches it (insertEvents).
          (SELECT COALESCE(jsonb_agg(to_jsonb(u)), '[]') FROM (
-            SELECT * FROM uploads WHERE id = ANY($5::text[]) FOR KEY SHARE) u) AS uploads`;
+            SELECT * FROM uploads WHERE id = ANY(${uploadIds}) FOR KEY SHARE) u) AS uploads`;
+}
+
+// $1 conversation, $2 sender, $3 clientMessageId, $4 replyTo, $5 the attachments' upload ids.
+const MESSAGE_FACTS = `SELECT ${messageFactsColumns('$1', '$2', '$3', '$4', '$5::text[]')}`;
+
+// The same for several messages, $1–$4 side by side, with $5 and $6 the (request, upload id) pairs
+// of their attachments; `request` is the message's position, from 1.
+const MESSAGE_FACTS_BATCH = `
+  SELECT r.request, ${messageFactsColumns(
+    'r.conversation',
+    'r.sender',
+    'r.client_id',
+    'r.reply_to',
+    'ARRAY(SELECT a.upload_id FROM unnest($5::bigint[], $6::text[]) AS a(request, upload_id) WHERE a.request = r.request)',
+  )}
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r(conversation, sender, client_id, reply_to, request)`;
+
+const uploadIdsOf = (input: NewMessage) => (input.attachments ?? []).map((attachment) => attachment.id);
 
 /**
  * Appends a message. With `lock`, `session` is in a transaction and the conversation is locked
  * first; without, the facts are read in autocommit and the insert throws RetryTransaction when an
- * event was stored in between (insertEvent).
+ * event was stored in between (insertEvents).
  */
 export async function appendMessageWith(session: Session, input: NewMessage, lock: boolean): Promise<AppendResult> {
   const { conversationId, senderId } = input;
   if (lock) await lockConversation(session, conversationId);
-  const uploadIds = (input.attachments ?? []).map((attachment) => attachment.id);
+  const uploadIds = uploadIdsOf(input);
   const { rows } = await session.query<MessageFactsRow>(MESSAGE_FACTS, [
     conversationId,
     senderId,
@@ -69,8 +91,56 @@ export async function appendMessageWith(session: Session, input: NewMessage, loc
     input.replyTo,
     uploadIds,
   ]);
-  const facts = rows[0] as MessageFactsRow;
   const forward = input.forwardOf ? await forwardFacts(session, senderId, input.forwardOf, uploadIds) : null;
+  const judged = judgeOnFacts(input, rows[0] as MessageFactsRow, forward);
+  if (judged.status !== 'accepted') return judged;
+  const { firstMessage } = await insertEvent(session, judged.stored.event, judged.stored.hiddenFrom, judged.stored);
+  return judged.result(firstMessage);
+}
+
+/**
+ * Appends messages of distinct conversations, none of them a forward, in two statements for them
+ * all, in autocommit: their facts, then the events that were accepted. Answers each message's
+ * result, or null for one that lost a race (an event stored in its conversation since its facts
+ * were read, or a key taken): that one must run alone (appendMessageWith), and nothing of it was
+ * written. An upload deleted in between throws RetryTransaction, and nothing was written.
+ */
+export async function appendMessagesWith(session: Session, inputs: readonly NewMessage[]): Promise<Array<AppendResult | null>> {
+  if (inputs.some((input) => input.forwardOf)) throw new Error('A forward is appended alone (its source has facts of its own)');
+  const uploads = inputs.flatMap((input, i) => uploadIdsOf(input).map((id) => [i + 1, id] as const));
+  const { rows } = await session.query<MessageFactsRow & { request: number }>(MESSAGE_FACTS_BATCH, [
+    inputs.map((input) => input.conversationId),
+    inputs.map((input) => input.senderId),
+    inputs.map((input) => input.clientMessageId),
+    inputs.map((input) => input.replyTo),
+    uploads.map(([request]) => request),
+    uploads.map(([, id]) => id),
+  ]);
+  const factsByRequest = new Map(rows.map((row) => [Number(row.request), row]));
+  const judged = inputs.map((input, i) => {
+    const facts = factsByRequest.get(i + 1);
+    if (!facts) throw new Error(`No facts came back for message ${input.clientMessageId}`);
+    return judgeOnFacts(input, facts, null);
+  });
+  const toStore = judged.flatMap((verdict) => (verdict.status === 'accepted' ? [verdict.stored] : []));
+  const stored = toStore.length > 0 ? await insertEvents(session, toStore) : new Map<string, { firstMessage: boolean }>();
+  return judged.map((verdict, i) => {
+    if (verdict.status !== 'accepted') return verdict;
+    const done = stored.get(inputs[i]!.conversationId);
+    return done ? verdict.result(done.firstMessage) : null;
+  });
+}
+
+type Judged =
+  | Exclude<AppendResult, { status: 'stored' }>
+  | { status: 'accepted'; stored: EventToStore & { event: MessageEvent }; result(firstMessage: boolean): AppendResult };
+
+/** The rules' verdict on a message (append-rules.ts) and, when accepted, what to store and answer. */
+function judgeOnFacts(
+  input: NewMessage,
+  facts: MessageFactsRow,
+  forward: { source: ForwardSourceFacts; downloadable: Set<string> } | null,
+): Judged {
   const verdict = judgeMessage(input, {
     earlier: facts.earlier && toEvent(facts.earlier),
     isMember: facts.is_member,
@@ -82,14 +152,14 @@ export async function appendMessageWith(session: Session, input: NewMessage, loc
     downloadable: forward?.downloadable ?? new Set(),
   });
   if (verdict.status !== 'accepted') return verdict;
-  const stored = newMessageEvent(input, seqAfter(facts.last_seq, conversationId), verdict.forwardedFrom);
+  const event = newMessageEvent(input, seqAfter(facts.last_seq, input.conversationId), verdict.forwardedFrom);
   // A block between the two people of a direct conversation: stored for the sender only.
   const hiddenFrom = facts.blocked_peer;
-  const { firstMessage } = await insertEvent(session, stored, hiddenFrom, {
-    uploadIds,
-    markWriter: countsAsWriting(stored.kind),
-  });
-  return { status: 'stored', event: stored, memberIds: recipientsOf(facts.member_ids, hiddenFrom), firstMessage };
+  return {
+    status: 'accepted',
+    stored: { event, hiddenFrom, uploadIds: uploadIdsOf(input), markWriter: countsAsWriting(event.kind) },
+    result: (firstMessage) => ({ status: 'stored', event, memberIds: recipientsOf(facts.member_ids, hiddenFrom), firstMessage }),
+  };
 }
 
 interface ForwardFactsRow {

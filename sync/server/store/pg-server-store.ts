@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { Conversation, ConversationEvent, SettingRegister, User } from '../../protocol/frames.js';
 import { inTransaction, PostgresConnections, RetryTransaction, withSession, type PostgresPoolOptions } from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith } from './pg-conversations.js';
-import { appendChangeWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
+import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
+import { BatchQueue } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
 import { audienceColumns, recipientsOf, type Audience } from './pg-queries.js';
@@ -41,6 +42,13 @@ import { blockedWithSql, writersOfSql, writtenWithSql } from './shared-sql.js';
 import { toStoredUser, type UserRow } from './store-rows.js';
 
 type ReadEventsInput = Parameters<ServerStore['readEvents']>[0];
+
+/**
+ * Message appends in flight on one node at most; what arrives while they all are waits and goes
+ * in the next batch (batch-queue.ts), MAX_APPEND_BATCH messages at most.
+ */
+const APPEND_SLOTS = 2;
+const MAX_APPEND_BATCH = 64;
 type Receipt = Parameters<ServerStore['raiseWatermark']>[0];
 
 /**
@@ -61,7 +69,7 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
     await db.pool.end();
     throw error;
   }
-  return new PostgresServerStore(db);
+  return new PostgresServerStore(db, options);
 }
 
 /**
@@ -99,9 +107,19 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
 export class PostgresServerStore implements ServerStore {
   /** The pool itself: the cluster bus and the directory share it. */
   readonly pool: pg.Pool;
+  private readonly appends: BatchQueue<NewMessage, AppendResult>;
+  private readonly onAppendRun: (messages: number) => void;
 
-  constructor(private readonly db: PostgresConnections) {
+  constructor(
+    private readonly db: PostgresConnections,
+    options: Pick<PostgresPoolOptions, 'onAppendRun'> = {},
+  ) {
     this.pool = db.pool;
+    this.onAppendRun = options.onAppendRun ?? (() => undefined);
+    this.appends = new BatchQueue(
+      { one: (input) => this.appendMessageAlone(input), many: (inputs) => this.appendMessages(inputs) },
+      { slots: APPEND_SLOTS, maxBatch: MAX_APPEND_BATCH, keyOf: (input) => input.conversationId },
+    );
   }
 
   async createUser(input: NewUser): Promise<{ status: 'created'; user: User } | { status: 'username_taken' }> {
@@ -155,15 +173,43 @@ export class PostgresServerStore implements ServerStore {
     return inTransaction(this.db, (tx) => appendGroupChangeWith(tx, input));
   }
 
-  async appendMessage(input: NewMessage): Promise<AppendResult> {
-    // Two round trips without a transaction, unless another writer stored an event between them:
-    // then the append takes the conversation's lock, as a busy conversation's writers then queue anyway.
+  appendMessage(input: NewMessage): Promise<AppendResult> {
+    return this.appends.submit(input);
+  }
+
+  /**
+   * Two round trips without a transaction, unless another writer stored an event between them:
+   * then the append takes the conversation's lock, as a busy conversation's writers then queue anyway.
+   */
+  private async appendMessageAlone(input: NewMessage): Promise<AppendResult> {
+    this.onAppendRun(1);
     try {
       return await withSession(this.db, (session) => appendMessageWith(session, input, false));
     } catch (error) {
       if (!(error instanceof RetryTransaction)) throw error;
     }
     return inTransaction(this.db, (tx) => appendMessageWith(tx, input, true));
+  }
+
+  /**
+   * Messages of distinct conversations that waited for an append slot: the same two round trips
+   * for them all. A forward (its source has facts of its own), a lost race and a batch that met a
+   * deleted upload run alone instead; nothing of those was written.
+   */
+  private async appendMessages(inputs: readonly NewMessage[]): Promise<AppendResult[]> {
+    const together = inputs.filter((input) => !input.forwardOf);
+    const decided = new Map<NewMessage, AppendResult>();
+    if (together.length > 1) {
+      this.onAppendRun(together.length);
+      const results = await withSession(this.db, (session) => appendMessagesWith(session, together)).catch((error: unknown) => {
+        if (error instanceof RetryTransaction) return [];
+        throw error;
+      });
+      results.forEach((result, i) => {
+        if (result) decided.set(together[i]!, result);
+      });
+    }
+    return Promise.all(inputs.map(async (input) => decided.get(input) ?? (await this.appendMessageAlone(input))));
   }
 
   async appendChange(input: NewChange): Promise<ChangeResult> {

@@ -1,0 +1,246 @@
+/**
+ * The PostgreSQL store's group commit: messages that wait for an append slot are judged and stored
+ * together, two statements for the batch (pg-event-log.ts appendMessagesWith). Each must get the
+ * answer it would get alone; one that lost a race, or a batch that met a deleted upload, must store
+ * nothing of it, and the store then runs it alone.
+ */
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { directConversationId } from '../../../sync/common/conversation-ids.js';
+import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
+import { PostgresConnections, RetryTransaction, withSession, type Session } from '../../../sync/server/store/pg-connections.js';
+import { appendMessagesWith } from '../../../sync/server/store/pg-event-log.js';
+import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
+import type { AppendResult, NewMessage } from '../../../sync/server/store/server-store.js';
+import { freshDatabase } from '../../support/postgres.js';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+const ALICE = 'alice';
+const person = (n: number) => `person-${n}`;
+const conversationWith = (n: number) => directConversationId(ALICE, person(n));
+
+/** Alice and `people` others, with a direct conversation between her and each; every run's size recorded. */
+async function aliceAndOthers(people: number, url?: string) {
+  const databaseUrl = url ?? (await newDatabase());
+  const runs: number[] = [];
+  const store = await openPostgresServerStore(databaseUrl, { onAppendRun: (messages) => runs.push(messages) });
+  closers.push(() => store.close());
+  if (url === undefined) {
+    for (const id of [ALICE, ...range(1, people).map(person)]) {
+      await store.createUser({ id, username: id, displayName: id, passwordHash: 'hash', createdAt: 1 });
+    }
+    for (const n of range(1, people)) {
+      const created = await store.createConversation({
+        conversationId: conversationWith(n),
+        creatorId: ALICE,
+        conversation: { kind: 'direct', userId: person(n) },
+        createdAt: 1,
+        maxMembers: 10,
+        caps: UNCAPPED,
+      });
+      expect(created.status).toBe('created');
+    }
+  }
+  return { url: databaseUrl, store, runs };
+}
+
+async function newDatabase(): Promise<string> {
+  const database = await freshDatabase();
+  closers.push(database.drop);
+  return database.url;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, index) => from + index);
+}
+
+function message(n: number, clientMessageId: string, extra: Partial<NewMessage> = {}): NewMessage {
+  return {
+    conversationId: conversationWith(n),
+    senderId: ALICE,
+    clientMessageId,
+    text: clientMessageId,
+    replyTo: null,
+    sentAt: 1,
+    ...extra,
+  };
+}
+
+async function sql<R>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Each conversation's events as (seq, client id), in seq order. */
+async function logs(url: string): Promise<Map<string, Array<[number, string]>>> {
+  const rows = await sql<{ conversation_id: string; seq: number; client_id: string }>(
+    url,
+    'SELECT conversation_id, seq::int AS seq, client_id FROM events ORDER BY conversation_id, seq',
+  );
+  const byConversation = new Map<string, Array<[number, string]>>();
+  for (const row of rows)
+    byConversation.set(row.conversation_id, [...(byConversation.get(row.conversation_id) ?? []), [row.seq, row.client_id]]);
+  return byConversation;
+}
+
+/** appendMessagesWith on a session of its own whose statements run `between` once, after the batch's facts were read. */
+async function batchWithInterleaving(url: string, inputs: NewMessage[], between: () => Promise<unknown>) {
+  const connections = new PostgresConnections(url);
+  closers.push(() => connections.pool.end());
+  return withSession(connections, (session) => {
+    let factsRead = false;
+    const interleaved: Session = {
+      async query(text, values) {
+        if (factsRead) await between();
+        const result = await session.query(text, values);
+        factsRead = true;
+        return result as never;
+      },
+    };
+    return appendMessagesWith(interleaved, inputs);
+  });
+}
+
+async function completedUpload(store: PostgresServerStore, id: string) {
+  const upload = { id, sha256: 'cd'.repeat(32), size: 5 };
+  await store.createUpload({ ...upload, ownerId: ALICE, createdAt: 1, quotaBytes: 1_000_000 });
+  await store.completeUpload(upload.id, 2);
+  return { ...upload, name: 'a.txt', mime: 'text/plain', kind: 'file' as const };
+}
+
+type Stored = Extract<AppendResult, { status: 'stored' }>;
+
+describe('PostgreSQL store: messages that waited for an append slot', () => {
+  it('are stored together, and each is answered as it would be alone', async () => {
+    const { url, store, runs } = await aliceAndOthers(24);
+    const seed = await store.appendMessage(message(1, 'seed'));
+    await store.appendMessage(message(6, 'taken-id'));
+    const attachment = await completedUpload(store, 'ab'.repeat(16));
+    const setUp = runs.length;
+
+    // Submitted at once: two take the free slots, and everything else waits and goes in batches.
+    const sends: Array<[NewMessage, (result: AppendResult) => void]> = [
+      [message(1, 'seed'), (result) => expect(result).toEqual({ status: 'duplicate', event: (seed as Stored).event })],
+      [
+        message(2, 'stranger', { senderId: person(3) }),
+        (result) => expect(result).toEqual({ status: 'refused', reason: 'conversation_not_found' }),
+      ],
+      [
+        message(3, 'no-target', { replyTo: 'nope' }),
+        (result) => expect(result).toEqual({ status: 'refused', reason: 'reply_target_missing' }),
+      ],
+      [
+        message(4, 'with-file', { attachments: [attachment, attachment] }),
+        (result) => expect(result).toMatchObject({ status: 'stored', event: { seq: 1, attachments: [attachment, attachment] } }),
+      ],
+      [
+        message(5, 'forward', { forwardOf: { conversationId: conversationWith(1), messageId: 'seed' } }),
+        (result) => expect(result).toMatchObject({ status: 'stored', event: { seq: 1, forwardedFrom: { name: ALICE } } }),
+      ],
+      [
+        message(6, 'taken-id', { senderId: person(6) }),
+        (result) => expect(result).toEqual({ status: 'refused', reason: 'message_id_taken' }),
+      ],
+      [
+        message(7, 'first-of-person-7', { senderId: person(7) }),
+        (result) => expect(result).toMatchObject({ status: 'stored', firstMessage: true, memberIds: [ALICE, person(7)] }),
+      ],
+      [
+        message(8, 'eight-a'),
+        (result) => expect(result).toMatchObject({ status: 'stored', event: { seq: 1 }, firstMessage: true }),
+      ],
+      [
+        message(8, 'eight-b'),
+        (result) => expect(result).toMatchObject({ status: 'stored', event: { seq: 2 }, firstMessage: false }),
+      ],
+      ...range(9, 24).map((n): [NewMessage, (result: AppendResult) => void] => [
+        message(n, `plain-${n}`, { replyTo: null }),
+        (result) => expect(result).toMatchObject({ status: 'stored', event: { seq: 1, clientMessageId: `plain-${n}` } }),
+      ]),
+    ];
+    const results = await Promise.all(sends.map(([input]) => store.appendMessage(input)));
+    sends.forEach(([, check], i) => check(results[i]!));
+    expect(Math.max(...runs.slice(setUp))).toBeGreaterThan(1);
+
+    const after = await logs(url);
+    expect(after.get(conversationWith(1))).toEqual([[1, 'seed']]);
+    expect(after.get(conversationWith(6))).toEqual([[1, 'taken-id']]);
+    expect(after.get(conversationWith(8))).toEqual([
+      [1, 'eight-a'],
+      [2, 'eight-b'],
+    ]);
+    for (const n of [2, 3]) expect(after.has(conversationWith(n))).toBe(false);
+    expect(
+      await sql(url, 'SELECT upload_id, seq::int AS seq FROM attachment_refs WHERE conversation_id = $1', [conversationWith(4)]),
+    ).toEqual([{ upload_id: attachment.id, seq: 1 }]);
+    const writers = await sql<{ user_id: string }>(
+      url,
+      'SELECT user_id FROM members WHERE conversation_id = $1 AND first_message_seq = 1',
+      [conversationWith(7)],
+    );
+    expect(writers).toEqual([{ user_id: person(7) }]);
+  });
+
+  it('leaves one whose conversation moved after the facts were read unstored, and the store appends it next', async () => {
+    const { url, store } = await aliceAndOthers(2);
+    const results = await batchWithInterleaving(url, [message(1, 'late'), message(2, 'other')], () =>
+      store.appendMessage(message(1, 'early', { senderId: person(1) })),
+    );
+    expect(results[0]).toBeNull();
+    expect(results[1]).toMatchObject({ status: 'stored', event: { seq: 1, clientMessageId: 'other' } });
+    expect((await logs(url)).get(conversationWith(1))).toEqual([[1, 'early']]);
+
+    expect(await store.appendMessage(message(1, 'late'))).toMatchObject({ status: 'stored', event: { seq: 2 } });
+  });
+
+  it('stores nothing of a batch when an upload was deleted after its facts were read; alone, that one is refused and the others stored', async () => {
+    const { url, store } = await aliceAndOthers(2);
+    const attachment = await completedUpload(store, 'ef'.repeat(16));
+    const batch = [message(1, 'with-file', { attachments: [attachment] }), message(2, 'plain')];
+    const before = await logs(url);
+
+    const lost = batchWithInterleaving(url, batch, async () => expect(await store.deleteUpload(attachment.id)).toBe(true));
+    await expect(lost).rejects.toBeInstanceOf(RetryTransaction);
+    expect(await logs(url)).toEqual(before);
+
+    expect(await Promise.all(batch.map((input) => store.appendMessage(input)))).toMatchObject([
+      { status: 'refused', reason: 'attachment_missing' },
+      { status: 'stored', event: { seq: 1 } },
+    ]);
+  });
+
+  it('numbers gap-free and stores once when two nodes batch into the same conversations at once', async () => {
+    const conversations = 30;
+    const perConversation = 6;
+    const one = await aliceAndOthers(conversations);
+    const two = await aliceAndOthers(conversations, one.url);
+    const sends = range(1, conversations).flatMap((n) =>
+      range(1, perConversation).map((k) => message(n, `c${n}-m${k}`, { senderId: k % 2 === 0 ? ALICE : person(n) })),
+    );
+    // Each send goes through one node and, every third, is resent through the other at once.
+    const results = await Promise.all([
+      ...sends.map((send, i) => (i % 2 === 0 ? one : two).store.appendMessage(send)),
+      ...sends.filter((_, i) => i % 3 === 0).map((send, i) => (i % 2 === 0 ? two : one).store.appendMessage(send)),
+    ]);
+
+    expect(results.filter((result) => result.status === 'stored')).toHaveLength(sends.length);
+    expect(results.every((result) => result.status === 'stored' || result.status === 'duplicate')).toBe(true);
+    expect(Math.max(...one.runs)).toBeGreaterThan(1);
+    expect(Math.max(...two.runs)).toBeGreaterThan(1);
+    const after = await logs(one.url);
+    for (const n of range(1, conversations)) {
+      const log = after.get(conversationWith(n)) ?? [];
+      expect(log.map(([seq]) => seq)).toEqual(range(1, perConversation));
+      expect(new Set(log.map(([, id]) => id))).toEqual(new Set(range(1, perConversation).map((k) => `c${n}-m${k}`)));
+    }
+  });
+});
