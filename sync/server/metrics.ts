@@ -97,7 +97,7 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}):
     }),
     dbAppendRun: new Histogram({
       name: 'sync_db_append_messages_per_run',
-      help: 'Messages stored together by one append run (PostgreSQL store: 1 alone, more when sends waited for a slot).',
+      help: 'Messages stored together by one append run (PostgreSQL store: 1 alone, more when sends waited for the run before).',
       buckets: [1, 2, 4, 8, 16, 32, 64],
       registers,
     }),

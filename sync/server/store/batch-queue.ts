@@ -5,15 +5,22 @@
  * the database's per-statement and per-commit cost falls as they do.
  *
  * Writes with the same key (a conversation) never run at the same time and keep their order:
- * a batch holds one write per key, and a key with a run in flight waits for it to end. So the
+ * a batch holds one write per key, and a key with a write in flight waits for it to end. So the
  * writes of one batch never race each other, nor one another of this node.
+ *
+ * A batch may set some of its writes aside (RUN_ALONE: one that lost a race to another node, or
+ * that the batch cannot judge). Each then runs alone as soon as the batch ends, outside the slots,
+ * its key still held: a slow write of one conversation never holds up the batches of the others.
  */
+
+/** A batch's answer for a write it did not decide: it must run alone, and nothing of it was written. */
+export const RUN_ALONE = Symbol('run alone');
 
 export interface BatchRunner<I, R> {
   /** One write, run alone. */
   one(input: I): Promise<R>;
-  /** Two writes or more, with distinct keys: one result each, in their order. */
-  many(inputs: readonly I[]): Promise<R[]>;
+  /** Two writes or more, with distinct keys: one answer each, in their order. */
+  many(inputs: readonly I[]): Promise<Array<R | typeof RUN_ALONE>>;
 }
 
 export interface BatchQueueOptions<I> {
@@ -50,11 +57,6 @@ export class BatchQueue<I, R> {
     });
   }
 
-  /** Writes waiting for a slot or for their key. */
-  get backlog(): number {
-    return this.waiting.length;
-  }
-
   private pump(): void {
     while (this.running < this.options.slots) {
       const batch = this.takeBatch();
@@ -81,20 +83,37 @@ export class BatchQueue<I, R> {
   }
 
   private async run(batch: Array<Waiting<I, R>>): Promise<void> {
+    const alone: Array<Waiting<I, R>> = [];
     try {
       const [only] = batch;
-      const results =
+      const answers =
         batch.length === 1 && only
           ? [await this.runner.one(only.input)]
           : await this.runner.many(batch.map((entry) => entry.input));
-      if (results.length !== batch.length)
-        throw new Error(`A batch of ${batch.length} writes answered ${results.length} results`);
-      batch.forEach((entry, i) => entry.resolve(results[i] as R));
+      if (answers.length !== batch.length)
+        throw new Error(`A batch of ${batch.length} writes answered ${answers.length} results`);
+      batch.forEach((entry, i) => {
+        const answer = answers[i] as R | typeof RUN_ALONE;
+        if (answer === RUN_ALONE) alone.push(entry);
+        else entry.resolve(answer);
+      });
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     } finally {
-      for (const entry of batch) this.busyKeys.delete(entry.key);
+      for (const entry of batch) if (!alone.includes(entry)) this.busyKeys.delete(entry.key);
       this.running -= 1;
+      for (const entry of alone) void this.runAlone(entry);
+      this.pump();
+    }
+  }
+
+  private async runAlone(entry: Waiting<I, R>): Promise<void> {
+    try {
+      entry.resolve(await this.runner.one(entry.input));
+    } catch (error) {
+      entry.reject(error);
+    } finally {
+      this.busyKeys.delete(entry.key);
       this.pump();
     }
   }

@@ -3,7 +3,7 @@ import type { Conversation, ConversationEvent, SettingRegister, User } from '../
 import { inTransaction, PostgresConnections, RetryTransaction, withSession, type PostgresPoolOptions } from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith } from './pg-conversations.js';
 import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
-import { BatchQueue } from './batch-queue.js';
+import { BatchQueue, RUN_ALONE } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
 import { audienceColumns, recipientsOf, type Audience } from './pg-queries.js';
@@ -44,10 +44,13 @@ import { toStoredUser, type UserRow } from './store-rows.js';
 type ReadEventsInput = Parameters<ServerStore['readEvents']>[0];
 
 /**
- * Message appends in flight on one node at most; what arrives while they all are waits and goes
- * in the next batch (batch-queue.ts), MAX_APPEND_BATCH messages at most.
+ * Append runs in flight on one node at most; what arrives while one is waits and goes in the next
+ * batch (batch-queue.ts), MAX_APPEND_BATCH messages at most. One: with 10,000 clients on two nodes
+ * and every message crossing them (the sustained bench), one slot kept up with 1,000 messages/s,
+ * where two and four kept up with 750/s; more runs at once made smaller batches, and their
+ * PostgreSQL backends competed for the same cores.
  */
-const APPEND_SLOTS = 2;
+const APPEND_SLOTS = 1;
 const MAX_APPEND_BATCH = 64;
 type Receipt = Parameters<ServerStore['raiseWatermark']>[0];
 
@@ -193,10 +196,10 @@ export class PostgresServerStore implements ServerStore {
 
   /**
    * Messages of distinct conversations that waited for an append slot: the same two round trips
-   * for them all. A forward (its source has facts of its own), a lost race and a batch that met a
-   * deleted upload run alone instead; nothing of those was written.
+   * for them all. A forward (its source has facts of its own), one that lost a race and all of a
+   * batch that met a deleted upload run alone next (RUN_ALONE); nothing of those was written.
    */
-  private async appendMessages(inputs: readonly NewMessage[]): Promise<AppendResult[]> {
+  private async appendMessages(inputs: readonly NewMessage[]): Promise<Array<AppendResult | typeof RUN_ALONE>> {
     const together = inputs.filter((input) => !input.forwardOf);
     const decided = new Map<NewMessage, AppendResult>();
     if (together.length > 1) {
@@ -209,7 +212,7 @@ export class PostgresServerStore implements ServerStore {
         if (result) decided.set(together[i]!, result);
       });
     }
-    return Promise.all(inputs.map(async (input) => decided.get(input) ?? (await this.appendMessageAlone(input))));
+    return inputs.map((input) => decided.get(input) ?? RUN_ALONE);
   }
 
   async appendChange(input: NewChange): Promise<ChangeResult> {

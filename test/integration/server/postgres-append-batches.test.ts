@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL store's group commit: messages that wait for an append slot are judged and stored
+ * The PostgreSQL store's group commit: messages that wait for a free append slot are judged and stored
  * together, two statements for the batch (pg-event-log.ts appendMessagesWith). Each must get the
  * answer it would get alone; one that lost a race, or a batch that met a deleted upload, must store
  * nothing of it, and the store then runs it alone.
@@ -127,7 +127,7 @@ describe('PostgreSQL store: messages that waited for an append slot', () => {
     const attachment = await completedUpload(store, 'ab'.repeat(16));
     const setUp = runs.length;
 
-    // Submitted at once: two take the free slots, and everything else waits and goes in batches.
+    // Submitted at once: the first takes the free slot, and everything else waits and goes in batches.
     const sends: Array<[NewMessage, (result: AppendResult) => void]> = [
       [message(1, 'seed'), (result) => expect(result).toEqual({ status: 'duplicate', event: (seed as Stored).event })],
       [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchQueue, type BatchRunner } from '../../../sync/server/store/batch-queue.js';
+import { BatchQueue, RUN_ALONE, type BatchRunner } from '../../../sync/server/store/batch-queue.js';
 
 interface Write {
   key: string;
@@ -36,7 +36,6 @@ describe('BatchQueue', () => {
     const queue = queueOf(runner);
     const answers = ['a', 'b', 'c', 'd', 'e'].map((key) => queue.submit({ key, id: key }));
     expect(runs.map((run) => run.ids)).toEqual([['a'], ['b']]);
-    expect(queue.backlog).toBe(3);
 
     runs[0]!.finish();
     await tick();
@@ -44,7 +43,6 @@ describe('BatchQueue', () => {
     runs[1]!.finish();
     runs[2]!.finish();
     expect(await Promise.all(answers)).toEqual(['done a', 'done b', 'done c', 'done d', 'done e']);
-    expect(queue.backlog).toBe(0);
   });
 
   it('never runs two writes of one key at once, and keeps their order', async () => {
@@ -98,6 +96,51 @@ describe('BatchQueue', () => {
     expect(runs.map((run) => run.ids)).toEqual([['x1'], ['x2', 'y1'], ['x3']]);
     runs[2]!.finish();
     expect(await after).toBe('done x3');
+  });
+
+  it('runs a write the batch set aside alone once the batch ends, outside the slots, its key still held', async () => {
+    const alone: Array<{ id: string; finish(): void }> = [];
+    const batches: string[][] = [];
+    const queue = new BatchQueue<Write, string>(
+      {
+        one: (input) =>
+          new Promise((resolve) => {
+            alone.push({ id: input.id, finish: () => resolve(`alone ${input.id}`) });
+          }),
+        many: async (inputs) => {
+          batches.push(inputs.map((input) => input.id));
+          return inputs.map((input) => (input.key === 'x' ? RUN_ALONE : `batched ${input.id}`));
+        },
+      },
+      { slots: 1, maxBatch: 8, keyOf: (input) => input.key },
+    );
+    const first = queue.submit({ key: 'w', id: 'w1' });
+    const batched = [queue.submit({ key: 'x', id: 'x1' }), queue.submit({ key: 'y', id: 'y1' })];
+    alone[0]!.finish();
+    expect(await first).toBe('alone w1');
+    expect(await batched[1]).toBe('batched y1');
+    expect(batches).toEqual([['x1', 'y1']]);
+    expect(alone.map((run) => run.id)).toEqual(['w1', 'x1']);
+
+    // The slot is free while x1 runs alone, so z1 takes it at once; x2 waits for x1, v1 for the slot.
+    const later = [
+      queue.submit({ key: 'x', id: 'x2' }),
+      queue.submit({ key: 'z', id: 'z1' }),
+      queue.submit({ key: 'v', id: 'v1' }),
+    ];
+    expect(alone.map((run) => run.id)).toEqual(['w1', 'x1', 'z1']);
+    alone[1]!.finish();
+    expect(await batched[0]).toBe('alone x1');
+    alone[2]!.finish();
+    expect(await later[1]).toBe('alone z1');
+    await tick();
+    expect(batches).toEqual([
+      ['x1', 'y1'],
+      ['x2', 'v1'],
+    ]);
+    expect(alone.map((run) => run.id)).toEqual(['w1', 'x1', 'z1', 'x2']);
+    alone[3]!.finish();
+    expect(await Promise.all(later)).toEqual(['alone x2', 'alone z1', 'batched v1']);
   });
 
   it('rejects a batch whose runner answered a different number of results', async () => {
