@@ -42,6 +42,7 @@ import { blockedWithSql, writersOfSql, writtenWithSql } from './shared-sql.js';
 import { toStoredUser, type UserRow } from './store-rows.js';
 
 type ReadEventsInput = Parameters<ServerStore['readEvents']>[0];
+type Receipt = Parameters<ServerStore['raiseWatermark']>[0];
 
 /**
  * Append runs in flight on one node at most; what arrives while one is waits and goes in the next
@@ -52,7 +53,6 @@ type ReadEventsInput = Parameters<ServerStore['readEvents']>[0];
  */
 const APPEND_SLOTS = 1;
 const MAX_APPEND_BATCH = 64;
-type Receipt = Parameters<ServerStore['raiseWatermark']>[0];
 
 /**
  * Connects a pool to `url`, brings the schema up to date (pg-migrations.ts: under an advisory
@@ -87,8 +87,10 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   again and answers it as the resend it is.
  * - appendMessage: first without a transaction: the facts in one statement, then one statement
  *   that stores the event only if the conversation's counter has not moved since, taking the
- *   row's lock for that check (insertEvent in pg-queries.ts). An event stored in between, a taken
- *   key or a vanished upload makes it run as appendChange does, in the locked transaction.
+ *   row's lock for that check (insertEvents in pg-queries.ts). Messages that waited for the node's
+ *   append run go together, one per conversation: one statement reads all their facts, one stores
+ *   them, locking their conversations in id order. An event stored in between, a taken key or a
+ *   vanished upload makes it run as appendChange does, in the locked transaction.
  * - createConversation: READ COMMITTED; two creations of one id or pair are told apart by the
  *   unique keys (insert-or-nothing, then read). A direct one also holds both people's rows FOR
  *   SHARE, so a block between them is decided wholly before or after it.
