@@ -4,14 +4,14 @@
  * answer it would get alone; one that lost a race, or a batch that met a deleted upload, must store
  * nothing of it, and the store then runs it alone.
  */
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
-import { PostgresConnections, RetryTransaction, withSession, type Session } from '../../../sync/server/store/pg-connections.js';
+import { RetryTransaction } from '../../../sync/server/store/pg-connections.js';
 import { appendMessagesWith } from '../../../sync/server/store/pg-event-log.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import type { AppendResult, NewMessage } from '../../../sync/server/store/server-store.js';
+import { sqlRows, withFactsThen } from '../../support/pg-interleaving.js';
 import { freshDatabase } from '../../support/postgres.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -70,19 +70,9 @@ function message(n: number, clientMessageId: string, extra: Partial<NewMessage> 
   };
 }
 
-async function sql<R>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as R[];
-  } finally {
-    await client.end();
-  }
-}
-
 /** Each conversation's events as (seq, client id), in seq order. */
 async function logs(url: string): Promise<Map<string, Array<[number, string]>>> {
-  const rows = await sql<{ conversation_id: string; seq: number; client_id: string }>(
+  const rows = await sqlRows<{ conversation_id: string; seq: number; client_id: string }>(
     url,
     'SELECT conversation_id, seq::int AS seq, client_id FROM events ORDER BY conversation_id, seq',
   );
@@ -90,24 +80,6 @@ async function logs(url: string): Promise<Map<string, Array<[number, string]>>> 
   for (const row of rows)
     byConversation.set(row.conversation_id, [...(byConversation.get(row.conversation_id) ?? []), [row.seq, row.client_id]]);
   return byConversation;
-}
-
-/** appendMessagesWith on a session of its own whose statements run `between` once, after the batch's facts were read. */
-async function batchWithInterleaving(url: string, inputs: NewMessage[], between: () => Promise<unknown>) {
-  const connections = new PostgresConnections(url);
-  closers.push(() => connections.pool.end());
-  return withSession(connections, (session) => {
-    let factsRead = false;
-    const interleaved: Session = {
-      async query(text, values) {
-        if (factsRead) await between();
-        const result = await session.query(text, values);
-        factsRead = true;
-        return result as never;
-      },
-    };
-    return appendMessagesWith(interleaved, inputs);
-  });
 }
 
 async function completedUpload(store: PostgresServerStore, id: string) {
@@ -180,9 +152,11 @@ describe('PostgreSQL store: messages that waited for an append slot', () => {
     ]);
     for (const n of [2, 3]) expect(after.has(conversationWith(n))).toBe(false);
     expect(
-      await sql(url, 'SELECT upload_id, seq::int AS seq FROM attachment_refs WHERE conversation_id = $1', [conversationWith(4)]),
+      await sqlRows(url, 'SELECT upload_id, seq::int AS seq FROM attachment_refs WHERE conversation_id = $1', [
+        conversationWith(4),
+      ]),
     ).toEqual([{ upload_id: attachment.id, seq: 1 }]);
-    const writers = await sql<{ user_id: string }>(
+    const writers = await sqlRows<{ user_id: string }>(
       url,
       'SELECT user_id FROM members WHERE conversation_id = $1 AND first_message_seq = 1',
       [conversationWith(7)],
@@ -192,8 +166,10 @@ describe('PostgreSQL store: messages that waited for an append slot', () => {
 
   it('leaves one whose conversation moved after the facts were read unstored, and the store appends it next', async () => {
     const { url, store } = await aliceAndOthers(2);
-    const results = await batchWithInterleaving(url, [message(1, 'late'), message(2, 'other')], () =>
-      store.appendMessage(message(1, 'early', { senderId: person(1) })),
+    const results = await withFactsThen(
+      url,
+      () => store.appendMessage(message(1, 'early', { senderId: person(1) })),
+      (session) => appendMessagesWith(session, [message(1, 'late'), message(2, 'other')]),
     );
     expect(results[0]).toBeNull();
     expect(results[1]).toMatchObject({ status: 'stored', event: { seq: 1, clientMessageId: 'other' } });
@@ -208,7 +184,11 @@ describe('PostgreSQL store: messages that waited for an append slot', () => {
     const batch = [message(1, 'with-file', { attachments: [attachment] }), message(2, 'plain')];
     const before = await logs(url);
 
-    const lost = batchWithInterleaving(url, batch, async () => expect(await store.deleteUpload(attachment.id)).toBe(true));
+    const lost = withFactsThen(
+      url,
+      async () => expect(await store.deleteUpload(attachment.id)).toBe(true),
+      (session) => appendMessagesWith(session, batch),
+    );
     await expect(lost).rejects.toBeInstanceOf(RetryTransaction);
     expect(await logs(url)).toEqual(before);
 

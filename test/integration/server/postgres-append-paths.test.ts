@@ -8,10 +8,11 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
-import { PostgresConnections, RetryTransaction, withSession, type Session } from '../../../sync/server/store/pg-connections.js';
+import { RetryTransaction } from '../../../sync/server/store/pg-connections.js';
 import { appendMessageWith, EVENTS_PAGE } from '../../../sync/server/store/pg-event-log.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import type { NewMessage } from '../../../sync/server/store/server-store.js';
+import { sqlRows, withFactsThen } from '../../support/pg-interleaving.js';
 import { freshDatabase } from '../../support/postgres.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -47,36 +48,13 @@ function message(clientMessageId: string, senderId = ALICE, extra: Partial<NewMe
   return { conversationId: CONVERSATION, senderId, clientMessageId, text: clientMessageId, replyTo: null, sentAt: 1, ...extra };
 }
 
-/** A session of its own on `url` whose statements run `between` once, after the append's facts were read. */
-async function appendWithInterleaving(url: string, input: NewMessage, between: () => Promise<unknown>) {
-  const connections = new PostgresConnections(url);
-  closers.push(() => connections.pool.end());
-  return withSession(connections, (session) => {
-    let factsRead = false;
-    const interleaved: Session = {
-      async query(text, values) {
-        if (factsRead) await between();
-        const result = await session.query(text, values);
-        factsRead = true;
-        return result as never;
-      },
-    };
-    return appendMessageWith(interleaved, input, false);
-  });
-}
-
-async function sql<R>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as R[];
-  } finally {
-    await client.end();
-  }
+/** The append without a transaction, with `between` run after its facts were read (withFactsThen). */
+function appendAfterFacts(url: string, input: NewMessage, between: () => Promise<unknown>) {
+  return withFactsThen(url, between, (session) => appendMessageWith(session, input, false));
 }
 
 function storedSeqs(url: string): Promise<Array<{ seq: number; client_id: string }>> {
-  return sql(url, 'SELECT seq::int AS seq, client_id FROM events WHERE conversation_id = $1 ORDER BY seq', [CONVERSATION]);
+  return sqlRows(url, 'SELECT seq::int AS seq, client_id FROM events WHERE conversation_id = $1 ORDER BY seq', [CONVERSATION]);
 }
 
 describe('PostgreSQL store: a message appended without a transaction', () => {
@@ -84,7 +62,7 @@ describe('PostgreSQL store: a message appended without a transaction', () => {
     const { url, store } = await aliceAndBob();
     const before = await storedSeqs(url);
 
-    const lost = appendWithInterleaving(url, message('late'), () => store.appendMessage(message('early', BOB)));
+    const lost = appendAfterFacts(url, message('late'), () => store.appendMessage(message('early', BOB)));
     await expect(lost).rejects.toBeInstanceOf(RetryTransaction);
     const early = before.length + 1;
     expect(await storedSeqs(url)).toEqual([...before, { seq: early, client_id: 'early' }]);
@@ -103,7 +81,7 @@ describe('PostgreSQL store: a message appended without a transaction', () => {
     const withFile = message('with-file', ALICE, { attachments: [attachment] });
     const before = await storedSeqs(url);
 
-    const lost = appendWithInterleaving(url, withFile, async () => expect(await store.deleteUpload(upload.id)).toBe(true));
+    const lost = appendAfterFacts(url, withFile, async () => expect(await store.deleteUpload(upload.id)).toBe(true));
     await expect(lost).rejects.toBeInstanceOf(RetryTransaction);
     expect(await storedSeqs(url)).toEqual(before);
 
@@ -116,7 +94,7 @@ describe('PostgreSQL store: a message appended without a transaction', () => {
     expect(await store.appendMessage(message('second'))).toMatchObject({ status: 'stored', firstMessage: false });
     // Bob's first one loses its race without the lock (Alice writes meanwhile), and is stored by the locked path.
     await expect(
-      appendWithInterleaving(url, message('bob-first', BOB), () => store.appendMessage(message('third'))),
+      appendAfterFacts(url, message('bob-first', BOB), () => store.appendMessage(message('third'))),
     ).rejects.toBeInstanceOf(RetryTransaction);
     expect(await store.appendMessage(message('bob-first', BOB))).toMatchObject({ status: 'stored', firstMessage: true });
   });
@@ -157,12 +135,12 @@ describe('PostgreSQL store: a page of the log', () => {
     const last = edit.event.seq;
 
     // As autovacuum keeps them on a live database: the plans are judged with the log's statistics.
-    await sql(url, 'ANALYZE events');
+    await sqlRows(url, 'ANALYZE events');
     const atStart = await pageBuffers(url, 1);
     const atEnd = await pageBuffers(url, last - 2);
     // Two events' worth of buffers, wherever they are: far fewer than the log's own pages (reading from
     // the conversation's start touched 9,099 at its end here).
-    const [table] = await sql<{ pages: number }>(url, "SELECT (pg_relation_size('events') / 8192)::int AS pages");
+    const [table] = await sqlRows<{ pages: number }>(url, "SELECT (pg_relation_size('events') / 8192)::int AS pages");
     const pages = table?.pages ?? 0;
     expect(pages).toBeGreaterThan(30);
     expect(atStart).toBeLessThan(pages);
