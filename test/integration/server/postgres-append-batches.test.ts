@@ -20,6 +20,8 @@ afterEach(async () => {
 });
 
 const ALICE = 'alice';
+const NUL_TEXT = 'a \u0000 and a \u0001, kept';
+const PREVIEW = { url: 'https://example.com/a', title: 'A \u0000 title', description: 'about a', image: null };
 const person = (n: number) => `person-${n}`;
 const conversationWith = (n: number) => directConversationId(ALICE, person(n));
 
@@ -134,7 +136,15 @@ describe('PostgreSQL store: messages that waited for an append slot', () => {
         message(8, 'eight-b'),
         (result) => expect(result).toMatchObject({ status: 'stored', event: { seq: 2 }, firstMessage: false }),
       ],
-      ...range(9, 24).map((n): [NewMessage, (result: AppendResult) => void] => [
+      [
+        message(9, 'escapes', { text: NUL_TEXT }),
+        (result) => expect(result).toMatchObject({ status: 'stored', event: { text: NUL_TEXT } }),
+      ],
+      [
+        message(10, 'preview', { linkPreview: PREVIEW }),
+        (result) => expect(result).toMatchObject({ status: 'stored', event: { linkPreview: PREVIEW } }),
+      ],
+      ...range(11, 24).map((n): [NewMessage, (result: AppendResult) => void] => [
         message(n, `plain-${n}`, { replyTo: null }),
         (result) => expect(result).toMatchObject({ status: 'stored', event: { seq: 1, clientMessageId: `plain-${n}` } }),
       ]),
@@ -162,6 +172,11 @@ describe('PostgreSQL store: messages that waited for an append slot', () => {
       [conversationWith(7)],
     );
     expect(writers).toEqual([{ user_id: person(7) }]);
+    // What the batch stored reads back as sent: text PostgreSQL cannot hold as it is, a preview in the payload.
+    const read = async (n: number) =>
+      (await store.readEvents({ conversationId: conversationWith(n), userId: person(n), afterSeq: 0, limit: 10 }))?.events;
+    expect(await read(9)).toMatchObject([{ clientMessageId: 'escapes', text: NUL_TEXT }]);
+    expect(await read(10)).toMatchObject([{ clientMessageId: 'preview', linkPreview: PREVIEW }]);
   });
 
   it('leaves one whose conversation moved after the facts were read unstored, and the store appends it next', async () => {
