@@ -22,10 +22,10 @@ import { toEvent, toStoredUpload, toUser, type EventRecord, type UploadRow, type
 /**
  * The event log in PostgreSQL. A message is appended in one of two ways (PostgresServerStore
  * chooses): without a transaction, reading its facts in one statement and storing in another that
- * checks the conversation's counter has not moved since (insertEvents), two round trips, alone or
- * together with messages of other conversations (appendMessagesWith); or in a READ COMMITTED
- * transaction that locks the conversation first (lockConversation), so that no
- * other writer can move it. Changes always take the lock. Either way the facts the rules judge
+ * checks the conversation's counter has not moved since (insertEvent), two round trips, alone or
+ * together with messages of other conversations (appendMessagesWith, insertEvents); or in a READ
+ * COMMITTED transaction that locks the conversation first (lockConversation), so that no other
+ * writer can move it. Changes always take the lock. Either way the facts the rules judge
  * (append-rules.ts) are read after the last event they depend on was committed, and the sequence
  * number is taken and the event inserted under the conversation's row lock. readEvents reads a
  * page in one statement, so it sees one snapshot.
@@ -53,7 +53,7 @@ function messageFactsColumns(conversation: string, sender: string, clientId: str
           WHERE conversation_id = ${conversation} AND message_id = ${replyTo} AND kind = 'message') AS reply_target,
          ${periodsJson(conversation, sender)} AS sender_periods,
          -- KEY SHARE: in a transaction, an upload checked here cannot be deleted (deleteUpload) before
-         -- the message refers to it; without one, the reference's foreign key catches it (insertEvents).
+         -- the message refers to it; without one, the reference's foreign key catches it (insertEvent).
          (SELECT COALESCE(jsonb_agg(to_jsonb(u)), '[]') FROM (
             SELECT * FROM uploads WHERE id = ANY(${uploadIds}) FOR KEY SHARE) u) AS uploads`;
 }
@@ -78,7 +78,7 @@ const uploadIdsOf = (input: NewMessage) => (input.attachments ?? []).map((attach
 /**
  * Appends a message. With `lock`, `session` is in a transaction and the conversation is locked
  * first; without, the facts are read in autocommit and the insert throws RetryTransaction when an
- * event was stored in between (insertEvents).
+ * event was stored in between (insertEvent).
  */
 export async function appendMessageWith(session: Session, input: NewMessage, lock: boolean): Promise<AppendResult> {
   const { conversationId, senderId } = input;

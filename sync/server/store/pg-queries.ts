@@ -77,7 +77,23 @@ export interface EventToStore {
 }
 
 /**
- * Inserts one event, as insertEvents does, or throws RetryTransaction when its race was lost.
+ * Inserts the event (and the message's references to its uploads), moves the conversation's
+ * counter to its seq and, with `markWriter`, records the sender's first message since they joined
+ * (presence-rules.ts), in one statement; or throws RetryTransaction when a race was lost.
+ *
+ * The statement stores the event only while the conversation's counter still stands at the seq
+ * before it, and takes the conversation's row lock to check that, held until the transaction
+ * commits. A writer that locked the conversation first (lockConversation) always passes; one that
+ * read its facts without the lock (PostgresServerStore.appendMessage's first try, one statement in
+ * autocommit) passes only when no event was stored in between, and every fact an append is judged
+ * on either moves with the counter (membership, periods, the log) or is held by a key checked here
+ * (the sender's client id, the message id, the uploads). A unique key that is taken means a writer
+ * that has committed since the facts were read won the race: the append runs again and answers as
+ * the resend it now is.
+ *
+ * The counter moves in the transaction that stores the event, under the conversation's row lock
+ * until it commits: a rolled-back insert takes its number back, so a number is never skipped and
+ * never handed out twice, and events commit in the order of their numbers.
  */
 export async function insertEvent(
   tx: Session,
@@ -85,9 +101,58 @@ export async function insertEvent(
   hiddenFrom: string | null,
   options: { uploadIds?: readonly string[]; markWriter?: boolean } = {},
 ): Promise<{ firstMessage: boolean }> {
-  const stored = (await insertEvents(tx, [{ event, hiddenFrom, ...options }])).get(event.conversationId);
-  if (!stored) throw new RetryTransaction(`event ${event.conversationId}#${event.seq} met a taken key or a moved counter`);
-  return stored;
+  const row = toEventRecord(event);
+  // Types are spelled out: an INSERT ... SELECT does not take its parameters' types from the columns.
+  const { rows } = await tx
+    .query<{ first_message: boolean }>(
+      `WITH held AS (
+       SELECT id FROM conversations WHERE id = $1 AND last_seq = $2::bigint - 1 FOR NO KEY UPDATE),
+     stored AS (
+       INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
+                           reply_to, deleted, emoji, reaction_on, payload, hidden_from)
+       SELECT held.id, $2::bigint, $3::text, $4::text, $5::text, $6::text, $7::text, $8::bigint,
+              $9::text, $10::boolean, $11::text, $12::boolean, $13::jsonb, $14::text FROM held
+       ON CONFLICT DO NOTHING
+       RETURNING conversation_id, seq),
+     counter AS (UPDATE conversations SET last_seq = $2 WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)),
+     refs AS (
+       -- One message may carry the same upload twice; it refers to it once.
+       INSERT INTO attachment_refs (upload_id, conversation_id, seq)
+       SELECT DISTINCT upload_id, stored.conversation_id, stored.seq FROM stored, unnest($15::text[]) AS upload_id),
+     wrote AS (
+       UPDATE members SET first_message_seq = $2
+       WHERE $16::boolean AND conversation_id = $1 AND user_id = $4 AND first_message_seq IS NULL
+         AND EXISTS (SELECT 1 FROM stored)
+       RETURNING 1)
+     SELECT EXISTS (SELECT 1 FROM wrote) AS first_message FROM stored`,
+      [
+        row.conversation_id,
+        row.seq,
+        row.kind,
+        row.sender_id,
+        row.client_id,
+        row.message_id,
+        row.text,
+        row.sent_at,
+        row.reply_to,
+        row.deleted,
+        row.emoji,
+        row.reaction_on,
+        row.payload,
+        hiddenFrom,
+        options.uploadIds ?? [],
+        options.markWriter ?? false,
+      ],
+    )
+    .catch((error: unknown) => {
+      // An upload deleted since an append without the lock checked it (its foreign key).
+      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION)
+        throw new RetryTransaction(`an upload of ${row.conversation_id}#${row.seq} is gone`);
+      throw error;
+    });
+  const stored = rows[0];
+  if (!stored) throw new RetryTransaction(`event ${row.conversation_id}#${row.seq} met a taken key or a moved counter`);
+  return { firstMessage: stored.first_message };
 }
 
 // $1–$15 the events' columns side by side (and whether each marks its sender as a writer); $16,
@@ -101,7 +166,6 @@ const INSERT_EVENTS = `
       AS r(conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at, reply_to, deleted, emoji,
            reaction_on, payload, hidden_from, mark_writer)),
   held AS MATERIALIZED (
-    -- In id order: two writers that hold several conversations each take them in the same order.
     SELECT id, last_seq FROM conversations WHERE id IN (SELECT conversation_id FROM input) ORDER BY id FOR NO KEY UPDATE),
   stored AS (
     INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
@@ -126,24 +190,14 @@ const INSERT_EVENTS = `
   FROM stored s`;
 
 /**
- * Inserts events of distinct conversations in one statement: each with the message's references
- * to its uploads, its conversation's counter moved to its seq and, with `markWriter`, the sender's
- * first message since they joined recorded (presence-rules.ts). Answers the events stored, by
- * conversation; one missing lost its race, and nothing of it was written.
- *
- * An event is stored only while its conversation's counter still stands at the seq before it, and
- * the statement takes the conversation's row lock to check that, held until the transaction
- * commits. A writer that locked the conversation first (lockConversation) always passes; one that
- * read its facts without the lock (PostgresServerStore.appendMessage, in autocommit) passes only
- * when no event was stored in between, and every fact an append is judged on either moves with
- * the counter (membership, periods, the log) or is held by a key checked here (the sender's client
- * id, the message id, the uploads). A unique key that is taken means a writer that has committed
- * since the facts were read won the race: the append runs again and answers as the resend it now is.
- *
- * The counter moves in the transaction that stores the event, under the conversation's row lock
- * until it commits: a rolled-back insert takes its number back, so a number is never skipped and
- * never handed out twice, and events commit in the order of their numbers. An upload deleted since
- * the facts were read fails the whole statement with RetryTransaction (its foreign key).
+ * Inserts events of distinct conversations in one statement, each as insertEvent inserts one and
+ * under the same rules (its counter must still stand at the seq before it; it moves in the same
+ * transaction). The conversations are locked in id order, so two writers that each hold several
+ * cannot deadlock. Answers the events stored, by conversation: one missing lost its race, and
+ * nothing of it was written. An upload deleted since the facts were read fails the whole statement
+ * with RetryTransaction (its foreign key). A message appended alone goes through insertEvent:
+ * its statement costs less for one event (an append back to back took 0.61–0.62 ms here, and
+ * 0.76–0.79 ms through this one).
  */
 export async function insertEvents(
   tx: Session,

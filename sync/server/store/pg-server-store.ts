@@ -87,7 +87,7 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   again and answers it as the resend it is.
  * - appendMessage: first without a transaction: the facts in one statement, then one statement
  *   that stores the event only if the conversation's counter has not moved since, taking the
- *   row's lock for that check (insertEvents in pg-queries.ts). Messages that waited for the node's
+ *   row's lock for that check (insertEvent in pg-queries.ts). Messages that waited for the node's
  *   append run go together, one per conversation: one statement reads all their facts, one stores
  *   them, locking their conversations in id order. An event stored in between, a taken key or a
  *   vanished upload makes it run as appendChange does, in the locked transaction.
