@@ -13,7 +13,9 @@
  *   and the log is not empty when PostgreSQL's statistics are collected after seeding.
  * - Load: open loop. Each holder sends its share of the rate from random sockets of its own,
  *   paced by the clock (a late tick catches up), whatever the server answers; then everything
- *   owed is given up to DRAIN_TIMEOUT_MS to arrive.
+ *   owed is given up to DRAIN_TIMEOUT_MS to arrive. Recipients acknowledge what they receive with
+ *   a delivery receipt, as the app's clients do (50 ms after a push, up to the newest), so a
+ *   message also costs the servers a receipt and a watermark push to both people.
  * - The rate: the cluster first runs STEP_MS steps, from the target rate down (halving, then one
  *   step between the last failure and the first success), and the 60 s window runs at the highest
  *   rate it kept up with ("kept up": every push arrived within STEP_DRAIN_MS of the step's last
@@ -32,11 +34,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   APPEND_RUN_METRIC,
+  RECEIPT_RUN_METRIC,
   describeHistogram,
   FANOUT_DELAY_METRIC,
   histogramSince,
   scrapeNodes,
   startPostgresNodes,
+  type Histogram,
 } from './lib/cluster.js';
 import { joinLoad, startLoadHolder, type LoadHolder, type LoadOutcome } from './lib/load-driver.js';
 import type { LoadSocket } from './lib/load-holder.js';
@@ -273,9 +277,23 @@ interface WindowResult {
   /** The nodes' sync_cluster_fanout_delay_seconds over the window (signals between nodes; null on one node). */
   fanout: ReturnType<typeof describeHistogram> | null;
   /** The nodes' sync_db_append_messages_per_run over the window: append runs, and messages stored per run (null on SQLite). */
-  appendRuns: { runs: number; meanMessages: number } | null;
+  appendRuns: Runs | null;
+  /** The same for sync_db_receipts_per_run: watermark runs, and receipts raised per run. */
+  receiptRuns: Runs | null;
   /** --profile, cluster: PostgreSQL's top statements by total time over the window. */
   statements: Array<StatementStats & { perMessage: number }> | null;
+}
+
+/** Runs of a node's group commit over a window, and how many writes each took on average. */
+interface Runs {
+  runs: number;
+  meanWrites: number;
+}
+
+/** The runs a per-run histogram counted between two scrapes (null without both, or with none). */
+function runsSince(before: Histogram | null, after: Histogram | null): Runs | null {
+  const runs = before && after ? histogramSince(after, before) : null;
+  return runs && runs.count > 0 ? { runs: runs.count, meanWrites: round(runs.sum / runs.count, 2) } : null;
 }
 
 /** Connects every user (user u to nodes[nodeOf(u)]) through the holders and waits for presence to settle. */
@@ -318,6 +336,7 @@ async function connect(
       await postgres?.statements?.reset();
       const fanoutBefore = await scrapeNodes(nodes, FANOUT_DELAY_METRIC);
       const appendRunsBefore = await scrapeNodes(nodes, APPEND_RUN_METRIC);
+      const receiptRunsBefore = await scrapeNodes(nodes, RECEIPT_RUN_METRIC);
       const before = cpu();
       const started = performance.now();
       const ran = await Promise.all(holders.map((holder) => holder.run(perSecond / holders.length, durationMs)));
@@ -328,8 +347,8 @@ async function connect(
       const after = cpu();
       const fanoutAfter = await scrapeNodes(nodes, FANOUT_DELAY_METRIC);
       const fanout = fanoutBefore && fanoutAfter ? describeHistogram(histogramSince(fanoutAfter, fanoutBefore)) : null;
-      const appendRunsAfter = await scrapeNodes(nodes, APPEND_RUN_METRIC);
-      const appendRuns = appendRunsBefore && appendRunsAfter ? histogramSince(appendRunsAfter, appendRunsBefore) : null;
+      const appendRuns = runsSince(appendRunsBefore, await scrapeNodes(nodes, APPEND_RUN_METRIC));
+      const receiptRuns = runsSince(receiptRunsBefore, await scrapeNodes(nodes, RECEIPT_RUN_METRIC));
       const statements = (await postgres?.statements?.top(15)) ?? null;
       const collected = await Promise.all(holders.map((holder) => holder.collect()));
       const { latencies, replyLatencies, ...outcome } = joinLoad(collected);
@@ -353,10 +372,8 @@ async function connect(
         postgresCpuPercent: percent(before.postgres, after.postgres),
         holderCpuPercent: holders.map((_, i) => percent(before.holders[i], after.holders[i])),
         fanout: fanout && fanout.count > 0 ? fanout : null,
-        appendRuns:
-          appendRuns && appendRuns.count > 0
-            ? { runs: appendRuns.count, meanMessages: round(appendRuns.sum / appendRuns.count, 2) }
-            : null,
+        appendRuns,
+        receiptRuns,
         statements: statements?.map((statement) => ({ ...statement, perMessage: round(statement.calls / sent) })) ?? null,
       };
     },
@@ -432,6 +449,8 @@ interface Step {
   fanoutP99: string | null;
   /** Messages stored per append run, on average (PostgreSQL's group commit). */
   messagesPerAppendRun: number | null;
+  /** Receipts raised per watermark run, on average. */
+  receiptsPerRun: number | null;
   drainMs: number;
   maxLagMs: number;
   notExactlyOnce: number;
@@ -471,7 +490,8 @@ async function searchRate(session: Session, target: number): Promise<{ rate: num
       postgresCpuPercent: result.postgresCpuPercent,
       fanoutMeanMs: result.fanout?.meanMs ?? null,
       fanoutP99: result.fanout?.p99 ?? null,
-      messagesPerAppendRun: result.appendRuns?.meanMessages ?? null,
+      messagesPerAppendRun: result.appendRuns?.meanWrites ?? null,
+      receiptsPerRun: result.receiptRuns?.meanWrites ?? null,
       drainMs: result.drainMs,
       maxLagMs: result.maxLagMs,
       notExactlyOnce: result.notExactlyOnce,
@@ -501,7 +521,7 @@ function describeSearch(search: { rate: number; steps: Step[] }, target: number)
       (s) =>
         `${s.perSecond}/s ${s.keptUp ? 'kept up' : 'did not'} (p99 ${s.p99} ms, drained ${s.drainMs} ms, lag ${s.maxLagMs} ms, ` +
         `fan-out delay mean ${s.fanoutMeanMs ?? 'n/a'} ms, p99 ${s.fanoutP99 ?? 'n/a'}, ` +
-        `${s.messagesPerAppendRun ?? 'n/a'} messages per append run)`,
+        `${s.messagesPerAppendRun ?? 'n/a'} messages per append run, ${s.receiptsPerRun ?? 'n/a'} receipts per watermark run)`,
     )
     .join('; ');
   const verdict =
@@ -551,13 +571,21 @@ function describeWindow(label: string, window: WindowResult, session: ConnectRes
           `signals, mean ${window.fanout.meanMs} ms, p50 ${window.fanout.p50}, p99 ${window.fanout.p99}`
         : '') +
       (window.appendRuns
-        ? `; ${window.appendRuns.runs} append runs, ${window.appendRuns.meanMessages} messages each on average (group commit).`
-        : '.'),
+        ? `; ${window.appendRuns.runs} append runs, ${window.appendRuns.meanWrites} messages each on average (group commit)`
+        : '') +
+      `; delivery receipts from the recipients: ${receiptsText(outcome.receipts)}` +
+      (window.receiptRuns ? `, raised in ${window.receiptRuns.runs} runs of ${window.receiptRuns.meanWrites} on average.` : '.'),
     `${label}: ${window.notExactlyOnce === 0 ? 'every message reached its recipient exactly once' : `${window.notExactlyOnce} messages not exactly once`} ` +
       `(${outcome.acknowledged} acknowledged, ${outcome.lost} lost, ${outcome.duplicated} duplicated, ${outcome.unanswered} unanswered` +
       `${refused ? `, refused: ${refused}` : ''}; ${outcome.stray} stray pushes${closes ? `; sockets closed by the server: ${closes}` : ''}). ` +
       `Node RSS, MiB (all connected, end, peak): ${session.nodes.map((n) => `${n.connectedMiB} / ${n.endMiB} / ${n.peakMiB}`).join('; ')}.`,
   ];
+}
+
+function receiptsText(receipts: Record<string, number>): string {
+  const answers = Object.entries(receipts);
+  if (answers.length === 0) return 'none';
+  return answers.map(([answer, n]) => `${n} ${answer}`).join(', ');
 }
 
 function describeStatements(window: WindowResult): string[] {

@@ -26,6 +26,8 @@ export interface Histogram {
 export const FANOUT_DELAY_METRIC = 'sync_cluster_fanout_delay_seconds';
 /** Messages a PostgreSQL node stores together per append run (its group commit). */
 export const APPEND_RUN_METRIC = 'sync_db_append_messages_per_run';
+/** Receipts a PostgreSQL node raises together per watermark run. */
+export const RECEIPT_RUN_METRIC = 'sync_db_receipts_per_run';
 
 /** One histogram from a node's /metrics, or null when the node does not export it. */
 export async function scrapeHistogram(node: ServerProcess, name: string): Promise<Histogram | null> {

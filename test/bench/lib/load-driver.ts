@@ -4,7 +4,7 @@
  * each acknowledged message's push reached its recipient exactly once.
  */
 import { join } from 'node:path';
-import type { LoadHolderCommand, LoadHolderReply, LoadSocket, PushRecord, SendRecord } from './load-holder.js';
+import type { LoadHolderCommand, LoadHolderReply, LoadSocket, PushRecord, ReceiptCounts, SendRecord } from './load-holder.js';
 import { cpuMsOf, spawnTs } from './proc.js';
 import { sleep } from './stats.js';
 
@@ -103,11 +103,13 @@ export interface LoadOutcome {
   /** Send → `sent` reply at the sender, ms. */
   replyLatencies: number[];
   closes: Record<string, number>;
+  /** The recipients' delivery receipts, by answer (`ok`, or the error's code). */
+  receipts: ReceiptCounts;
 }
 
 /** Joins every holder's sends and pushes by message id. */
 export function joinLoad(
-  collected: Array<{ sends: SendRecord[]; pushes: PushRecord[]; closes: Record<string, number> }>,
+  collected: Array<{ sends: SendRecord[]; pushes: PushRecord[]; closes: Record<string, number>; receipts: ReceiptCounts }>,
 ): LoadOutcome {
   const sends = new Map<string, SendRecord>();
   for (const part of collected) for (const record of part.sends) sends.set(record[0], record);
@@ -136,6 +138,7 @@ export function joinLoad(
     latencies: [],
     replyLatencies: [],
     closes: {},
+    receipts: {},
   };
   for (const [id, , , at, replyAt, answer] of sends.values()) {
     const sentAt = BigInt(at);
@@ -156,6 +159,8 @@ export function joinLoad(
   }
   for (const part of collected) {
     for (const [code, count] of Object.entries(part.closes)) outcome.closes[code] = (outcome.closes[code] ?? 0) + count;
+    for (const [answer, count] of Object.entries(part.receipts))
+      outcome.receipts[answer] = (outcome.receipts[answer] ?? 0) + count;
   }
   return outcome;
 }

@@ -4,6 +4,11 @@
  * message push they receive. Several of these run side by side (sustained.ts decides how many), so
  * that no one event loop holds every socket.
  *
+ * Like the app's clients (sync-engine.ts), a socket acknowledges what it receives: RECEIPT_COALESCE_MS
+ * after a message push, one delivery receipt up to the newest message it got in that time. The
+ * server stores it and tells both people (a `watermark` push), so each message costs the servers a
+ * receipt too, as it does in use.
+ *
  * Each send is timed with process.hrtime (CLOCK_MONOTONIC, the same clock in every process on
  * Linux) just before its frame is written, and its `sent` reply when it comes back; each push when
  * its frame arrives (before JSON.parse). The parent joins sends and pushes of all holders by id.
@@ -14,8 +19,9 @@
  * - {run, perSecond, durationMs} → {ran, sent, ms, maxLagMs}: sends from random sockets of this
  *   holder, paced so that by each moment of the run `perSecond` × elapsed have gone out
  * - {progress} → {progress, replied, pushes}
- * - {collect} → {collected, sends, pushes, closes}: everything noted since the last collect (times as
- *   nanosecond strings), then forgotten, so each load window is collected on its own
+ * - {collect} → {collected, sends, pushes, closes, receipts}: everything noted since the last collect
+ *   (times as nanosecond strings; receipts as counts by answer), then forgotten, so each load window
+ *   is collected on its own
  * - {stop}
  */
 import { randomUUID } from 'node:crypto';
@@ -45,19 +51,26 @@ export type LoadHolderCommand =
   | { type: 'collect' }
   | { type: 'stop' };
 
+/** How many receipts were sent, and how they were answered (`ok`, or the error's code). */
+export type ReceiptCounts = Record<string, number>;
+
 export type LoadHolderReply =
   | { type: 'ready'; count: number; ms: number }
   | { type: 'settled'; frames: number; ms: number }
   | { type: 'ran'; sent: number; ms: number; maxLagMs: number }
   | { type: 'progress'; replied: number; pushes: number }
-  | { type: 'collected'; sends: SendRecord[]; pushes: PushRecord[]; closes: Record<string, number> }
+  | { type: 'collected'; sends: SendRecord[]; pushes: PushRecord[]; closes: Record<string, number>; receipts: ReceiptCounts }
   | { type: 'failed'; error: string };
+
+/** As the app's sync engine waits before it acknowledges what arrived. */
+const RECEIPT_COALESCE_MS = 50;
 
 const clients: Array<{ socket: LoadSocket; client: RawClient }> = [];
 const sends: SendRecord[] = [];
 const pushes: PushRecord[] = [];
 /** Close codes of sockets the server closed, and how many times. */
 const closes: Record<string, number> = {};
+let receipts: ReceiptCounts = {};
 /** Replies to this window's sends (a late reply to an earlier window's send does not count). */
 let replied = 0;
 /** Which window the sends belong to: collect starts the next. */
@@ -77,12 +90,14 @@ async function open(sockets: LoadSocket[], concurrency: number): Promise<void> {
     while (next < sockets.length) {
       const socket = sockets[next++]!;
       const client = await RawClient.connect(socket.url, socket.token, 60_000);
+      const acknowledge = receiptsFor(socket, client);
       client.onPush((frame, receivedAt) => {
         frames += 1;
         lastFrameAt = performance.now();
-        const event = frame.event as { kind?: string; clientMessageId?: string } | undefined;
+        const event = frame.event as { kind?: string; clientMessageId?: string; seq?: number } | undefined;
         if (frame.type === 'event' && event?.kind === 'message' && event.clientMessageId) {
           pushes.push([event.clientMessageId, socket.user, String(receivedAt)]);
+          if (event.seq !== undefined) acknowledge(event.seq);
         }
       });
       client.onClose((code) => {
@@ -93,6 +108,24 @@ async function open(sockets: LoadSocket[], concurrency: number): Promise<void> {
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, sockets.length) }, worker));
   reply({ type: 'ready', count: clients.length, ms: Math.round(performance.now() - started) });
+}
+
+/** A socket's delivery receipts: the newest seq received, sent RECEIPT_COALESCE_MS after the first push not yet acknowledged. */
+function receiptsFor(socket: LoadSocket, client: RawClient): (seq: number) => void {
+  let newest = 0;
+  let timer: NodeJS.Timeout | null = null;
+  return (seq) => {
+    newest = Math.max(newest, seq);
+    timer ??= setTimeout(() => {
+      timer = null;
+      void client
+        .request({ type: 'receipt', conversationId: socket.conversationId, kind: 'delivered', seq: newest })
+        .then((answer) => {
+          const outcome = answer.type === 'error' ? String(answer.code) : answer.type;
+          receipts[outcome] = (receipts[outcome] ?? 0) + 1;
+        });
+    }, RECEIPT_COALESCE_MS);
+  };
 }
 
 function send(): void {
@@ -147,7 +180,8 @@ process.on('message', (message: LoadHolderCommand) => {
       reply({ type: 'progress', replied, pushes: pushes.length });
       return;
     case 'collect':
-      reply({ type: 'collected', sends: sends.splice(0), pushes: pushes.splice(0), closes: { ...closes } });
+      reply({ type: 'collected', sends: sends.splice(0), pushes: pushes.splice(0), closes: { ...closes }, receipts });
+      receipts = {};
       replied = 0;
       window += 1;
       for (const code of Object.keys(closes)) delete closes[code];
