@@ -218,6 +218,7 @@ async function storeOptions(
         poolSize: choice.poolSize,
         onPoolWait: (ms) => metrics.dbPoolWait.observe(ms / 1000),
         onAppendRun: (messages) => metrics.dbAppendRun.observe(messages),
+        onReceiptRun: (receipts) => metrics.dbReceiptRun.observe(receipts),
       });
       logger.info('Using PostgreSQL', { database: describeDatabase(choice.url), node: choice.nodeId });
       // Each run registers under a name of its own, so the others see a node that died and came back

@@ -36,6 +36,7 @@ export interface ServerMetrics {
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly dbPoolWait: Histogram;
   readonly dbAppendRun: Histogram;
+  readonly dbReceiptRun: Histogram;
   readonly clusterFanoutDelay: Histogram;
   readonly slowReadersCut: Counter<'reason'>;
   readonly framesRateLimited: Counter;
@@ -99,6 +100,12 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}):
       name: 'sync_db_append_messages_per_run',
       help: 'Messages stored together by one append run (PostgreSQL store: 1 alone, more when sends waited for the run before).',
       buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers,
+    }),
+    dbReceiptRun: new Histogram({
+      name: 'sync_db_receipts_per_run',
+      help: 'Receipts raised together by one watermark run (PostgreSQL store: 1 alone, more when receipts waited for the run before).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
       registers,
     }),
     clusterFanoutDelay: new Histogram({

@@ -14,6 +14,8 @@ export interface PostgresPoolOptions {
   onPoolWait?: (ms: number) => void;
   /** Called with how many messages each append run stores together (1: alone). */
   onAppendRun?: (messages: number) => void;
+  /** Called with how many receipts each watermark run raises together (1: alone). */
+  onReceiptRun?: (receipts: number) => void;
 }
 
 /** How long a checkout may wait for a connection before it fails (the database is unreachable). */

@@ -6,7 +6,7 @@ import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWi
 import { BatchQueue, RUN_ALONE } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
-import { audienceColumns, recipientsOf, type Audience } from './pg-queries.js';
+import { CONTENDED, raiseWatermarksWith, raiseWatermarkWith, type Receipt } from './pg-watermarks.js';
 import { changePasswordWith, createSessionWith, endSessionsWith, listSessionsWith, useSessionWith } from './pg-sessions.js';
 import { setSettingsWith } from './pg-settings.js';
 import * as uploads from './pg-uploads.js';
@@ -42,7 +42,6 @@ import { blockedWithSql, writersOfSql, writtenWithSql } from './shared-sql.js';
 import { toStoredUser, type UserRow } from './store-rows.js';
 
 type ReadEventsInput = Parameters<ServerStore['readEvents']>[0];
-type Receipt = Parameters<ServerStore['raiseWatermark']>[0];
 
 /**
  * Append runs in flight on one node at most; what arrives while one is waits and goes in the next
@@ -53,6 +52,12 @@ type Receipt = Parameters<ServerStore['raiseWatermark']>[0];
  */
 const APPEND_SLOTS = 1;
 const MAX_APPEND_BATCH = 64;
+/**
+ * Receipts go the same way, in a queue of their own: every message a client receives is
+ * acknowledged with a delivery receipt, so under load they arrive as often as messages do.
+ */
+const RECEIPT_SLOTS = 1;
+const MAX_RECEIPT_BATCH = 128;
 
 /**
  * Connects a pool to `url`, brings the schema up to date (pg-migrations.ts: under an advisory
@@ -100,7 +105,10 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   deleteUpload: the upload's row locked FOR UPDATE before the reference check (a send holds it
  *   FOR KEY SHARE from its check to its commit).
  * - raiseWatermark: one statement, GREATEST on the member's row (the row lock of the UPDATE
- *   serialises receipts; a concurrent one is re-read before it is compared).
+ *   serialises receipts; a concurrent one is re-read before it is compared). Receipts that waited
+ *   for the node's receipt run go together, one per member: one statement locks their rows with
+ *   SKIP LOCKED and raises those it got; one whose row another transaction holds runs alone next
+ *   (pg-watermarks.ts).
  * - readEvents: one statement (the periods, the page and the log's end in one snapshot; the
  *   people a page names besides its senders, names only, in a second). readEventsAt: one statement.
  * - getConversationForMember, listConversationsOf: REPEATABLE READ READ ONLY, so their
@@ -114,16 +122,27 @@ export class PostgresServerStore implements ServerStore {
   readonly pool: pg.Pool;
   private readonly appends: BatchQueue<NewMessage, AppendResult>;
   private readonly onAppendRun: (messages: number) => void;
+  private readonly receipts: BatchQueue<Receipt, WatermarkResult | null>;
+  private readonly onReceiptRun: (receipts: number) => void;
 
   constructor(
     private readonly db: PostgresConnections,
-    options: Pick<PostgresPoolOptions, 'onAppendRun'> = {},
+    options: Pick<PostgresPoolOptions, 'onAppendRun' | 'onReceiptRun'> = {},
   ) {
     this.pool = db.pool;
     this.onAppendRun = options.onAppendRun ?? (() => undefined);
     this.appends = new BatchQueue(
       { one: (input) => this.appendMessageAlone(input), many: (inputs) => this.appendMessages(inputs) },
       { slots: APPEND_SLOTS, maxBatch: MAX_APPEND_BATCH, keyOf: (input) => input.conversationId },
+    );
+    this.onReceiptRun = options.onReceiptRun ?? (() => undefined);
+    this.receipts = new BatchQueue(
+      { one: (input) => this.raiseWatermarkAlone(input), many: (inputs) => this.raiseWatermarks(inputs) },
+      {
+        slots: RECEIPT_SLOTS,
+        maxBatch: MAX_RECEIPT_BATCH,
+        keyOf: (input) => JSON.stringify([input.conversationId, input.userId]),
+      },
     );
   }
 
@@ -229,33 +248,20 @@ export class PostgresServerStore implements ServerStore {
     return withSession(this.db, (session) => readEventsAtWith(session, requests));
   }
 
-  async raiseWatermark(input: Receipt): Promise<WatermarkResult | null> {
-    type Watermarks = { delivered_seq: number; read_seq: number };
-    // A receipt cannot vouch for events that do not exist yet (LEAST with last_seq), watermarks only
-    // rise (GREATEST), and whoever has read an event has also received it. The row changes only
-    // when one of them rises: the UPDATE's row lock orders racing receipts, and each is compared
-    // with the row as the one before left it. `before` is the row as the statement found it.
-    const [row] = await this.db.query<Audience & { raised: Watermarks | null; before: Watermarks | null }>(
-      `WITH raised AS (
-         UPDATE members m SET
-           read_seq = GREATEST(m.read_seq, LEAST($3::bigint, c.last_seq)),
-           delivered_seq = GREATEST(m.delivered_seq, LEAST($4::bigint, c.last_seq), m.read_seq, LEAST($3::bigint, c.last_seq))
-         FROM conversations c
-         WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2
-           AND (LEAST($3::bigint, c.last_seq) > m.read_seq
-                OR GREATEST(LEAST($4::bigint, c.last_seq), m.read_seq, LEAST($3::bigint, c.last_seq)) > m.delivered_seq)
-         RETURNING m.delivered_seq, m.read_seq)
-       SELECT (SELECT to_jsonb(raised) FROM raised) AS raised,
-              (SELECT jsonb_build_object('delivered_seq', delivered_seq, 'read_seq', read_seq) FROM members
-               WHERE conversation_id = $1 AND user_id = $2) AS before,
-              ${audienceColumns('$1', '$2')}`,
-      [input.conversationId, input.userId, input.kind === 'read' ? input.seq : 0, input.kind === 'delivered' ? input.seq : 0],
-    );
-    const now = row?.raised ?? row?.before;
-    if (!row || !now) return null;
-    // While a block stands between the two people of a direct conversation, neither hears the other's receipts.
-    const memberIds = recipientsOf(row.member_ids, row.blocked_peer);
-    return { deliveredSeq: now.delivered_seq, readSeq: now.read_seq, moved: row.raised !== null, memberIds };
+  raiseWatermark(input: Receipt): Promise<WatermarkResult | null> {
+    return this.receipts.submit(input);
+  }
+
+  private raiseWatermarkAlone(input: Receipt): Promise<WatermarkResult | null> {
+    this.onReceiptRun(1);
+    return withSession(this.db, (session) => raiseWatermarkWith(session, input));
+  }
+
+  /** Receipts of distinct members that waited for the receipt run: one statement for them all. */
+  private async raiseWatermarks(inputs: readonly Receipt[]): Promise<Array<WatermarkResult | null | typeof RUN_ALONE>> {
+    this.onReceiptRun(inputs.length);
+    const results = await withSession(this.db, (session) => raiseWatermarksWith(session, inputs));
+    return results.map((result) => (result === CONTENDED ? RUN_ALONE : result));
   }
 
   async createUpload(input: NewUpload): Promise<CreateUploadResult> {
