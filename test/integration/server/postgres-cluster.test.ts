@@ -12,6 +12,7 @@ import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
 import { PostgresNodeDirectory } from '../../../sync/server/cluster/pg-node-directory.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
+import { RESYNC_CLOSE_CODE } from '../../../sync/server/sync-service.js';
 import { freshDatabase } from '../../support/postgres.js';
 import type { PresencePush } from '../../../sync/protocol/frames.js';
 import {
@@ -167,7 +168,19 @@ describe('two nodes on one PostgreSQL database', () => {
 
     // Node 2 freezes: its heartbeats stop, as if the process hung or died without a word.
     await freezeHeartbeats(one.store.pool, 'node-2');
-    await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && !push.online, 5_000);
+    const bobAway = (push: PresencePush) => push.userId === bob.user.id && !push.online;
+    // Node 1 takes node 2 for dead and closes its own connections, so that their clients catch up
+    // what node 2 may have stored without telling. Alice hears bob is away on the socket she has if
+    // that push comes first, else on reconnecting, as the app does after that close.
+    const first = await Promise.race([
+      aliceSocket.waitForPush('presence', bobAway, 5_000).then(() => 'heard' as const),
+      aliceSocket.closed,
+    ]);
+    if (first !== 'heard') {
+      expect(first.code).toBe(RESYNC_CLOSE_CODE);
+      const again = await h.connect(one, alice.token);
+      await again.waitForPush('presence', bobAway, 5_000);
+    }
     // Frozen, not gone: his socket to node 2 is still open.
     await bobSocket.barrier();
   });
