@@ -5,12 +5,11 @@
  * nothing of it, and the store then runs it alone.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { directConversationId } from '../../../sync/common/conversation-ids.js';
-import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
 import { RetryTransaction } from '../../../sync/server/store/pg-connections.js';
 import { appendMessagesWith } from '../../../sync/server/store/pg-event-log.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import type { AppendResult, NewMessage } from '../../../sync/server/store/server-store.js';
+import { ALICE, conversationWith, person, range, seedAliceAndPeople } from '../../support/alice-and-people.js';
 import { sqlRows, withFactsThen } from '../../support/pg-interleaving.js';
 import { freshDatabase } from '../../support/postgres.js';
 
@@ -19,11 +18,8 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-const ALICE = 'alice';
 const NUL_TEXT = 'a \u0000 and a \u0001, kept';
 const PREVIEW = { url: 'https://example.com/a', title: 'A \u0000 title', description: 'about a', image: null };
-const person = (n: number) => `person-${n}`;
-const conversationWith = (n: number) => directConversationId(ALICE, person(n));
 
 /** Alice and `people` others, with a direct conversation between her and each; every run's size recorded. */
 async function aliceAndOthers(people: number, url?: string) {
@@ -31,22 +27,7 @@ async function aliceAndOthers(people: number, url?: string) {
   const runs: number[] = [];
   const store = await openPostgresServerStore(databaseUrl, { onAppendRun: (messages) => runs.push(messages) });
   closers.push(() => store.close());
-  if (url === undefined) {
-    for (const id of [ALICE, ...range(1, people).map(person)]) {
-      await store.createUser({ id, username: id, displayName: id, passwordHash: 'hash', createdAt: 1 });
-    }
-    for (const n of range(1, people)) {
-      const created = await store.createConversation({
-        conversationId: conversationWith(n),
-        creatorId: ALICE,
-        conversation: { kind: 'direct', userId: person(n) },
-        createdAt: 1,
-        maxMembers: 10,
-        caps: UNCAPPED,
-      });
-      expect(created.status).toBe('created');
-    }
-  }
+  if (url === undefined) await seedAliceAndPeople(store, people);
   return { url: databaseUrl, store, runs };
 }
 
@@ -54,10 +35,6 @@ async function newDatabase(): Promise<string> {
   const database = await freshDatabase();
   closers.push(database.drop);
   return database.url;
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, index) => from + index);
 }
 
 function message(n: number, clientMessageId: string, extra: Partial<NewMessage> = {}): NewMessage {

@@ -6,12 +6,11 @@
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { directConversationId } from '../../../sync/common/conversation-ids.js';
-import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
 import { PostgresConnections, withSession } from '../../../sync/server/store/pg-connections.js';
 import { openPostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { CONTENDED, raiseWatermarksWith, type Receipt } from '../../../sync/server/store/pg-watermarks.js';
 import type { WatermarkResult } from '../../../sync/server/store/server-store.js';
+import { ALICE, conversationWith, person, range, seedAliceAndPeople } from '../../support/alice-and-people.js';
 import { sqlRows } from '../../support/pg-interleaving.js';
 import { freshDatabase } from '../../support/postgres.js';
 
@@ -20,11 +19,7 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-const ALICE = 'alice';
 const MESSAGES_EACH = 3;
-const person = (n: number) => `person-${n}`;
-const conversationWith = (n: number) => directConversationId(ALICE, person(n));
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);
 
 /** Alice and `people` others, a direct conversation with each holding MESSAGES_EACH of her messages; every receipt run's size recorded. */
 async function conversationsWithMessages(people: number) {
@@ -33,18 +28,8 @@ async function conversationsWithMessages(people: number) {
   const runs: number[] = [];
   const store = await openPostgresServerStore(database.url, { onReceiptRun: (receipts) => runs.push(receipts) });
   closers.push(() => store.close());
-  for (const id of [ALICE, ...range(1, people).map(person)]) {
-    await store.createUser({ id, username: id, displayName: id, passwordHash: 'hash', createdAt: 1 });
-  }
+  await seedAliceAndPeople(store, people);
   for (const n of range(1, people)) {
-    await store.createConversation({
-      conversationId: conversationWith(n),
-      creatorId: ALICE,
-      conversation: { kind: 'direct', userId: person(n) },
-      createdAt: 1,
-      maxMembers: 10,
-      caps: UNCAPPED,
-    });
     for (const m of range(1, MESSAGES_EACH)) {
       await store.appendMessage({
         conversationId: conversationWith(n),
