@@ -158,9 +158,12 @@ export function joinLoad(
     if (got.length > 1) outcome.duplicated += 1;
   }
   for (const part of collected) {
-    for (const [code, count] of Object.entries(part.closes)) outcome.closes[code] = (outcome.closes[code] ?? 0) + count;
-    for (const [answer, count] of Object.entries(part.receipts))
-      outcome.receipts[answer] = (outcome.receipts[answer] ?? 0) + count;
+    addCounts(outcome.closes, part.closes);
+    addCounts(outcome.receipts, part.receipts);
   }
   return outcome;
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [key, count] of Object.entries(from)) into[key] = (into[key] ?? 0) + count;
 }

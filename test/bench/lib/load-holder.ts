@@ -51,7 +51,7 @@ export type LoadHolderCommand =
   | { type: 'collect' }
   | { type: 'stop' };
 
-/** How many receipts were sent, and how they were answered (`ok`, or the error's code). */
+/** The receipts that were answered, counted by answer (`ok`, or the error's code). */
 export type ReceiptCounts = Record<string, number>;
 
 export type LoadHolderReply =
