@@ -5,6 +5,7 @@
  * the open conversation is found here whichever list it is in.
  */
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
+import { CONVERSATION_LIST_FIRST_SCREEN } from '../../sync/app-api/first-screen.js';
 import { coalesce } from './coalesce.js';
 import { reuse } from './equal.js';
 import { describeError } from './errors.js';
@@ -25,9 +26,6 @@ export function inFolder(list: readonly ConversationSummary[], folder: 'main' | 
   return list.filter((conversation) => conversation.archived === (folder === 'archived'));
 }
 
-/** More than a sidebar shows on any screen. */
-const FIRST_SCREEN = 40;
-
 type ConversationActions = Pick<AppActions, 'startConversation' | 'findUser' | 'createGroup' | 'markRead'>;
 
 interface Deps {
@@ -43,10 +41,10 @@ export function createConversations(kit: StoreKit, deps: Deps) {
     try {
       if (!get().conversationsLoaded) {
         // The first screen at once, before every conversation this profile holds has been read.
-        const screen = await api.listConversations({ folder: 'all', limit: FIRST_SCREEN });
+        const screen = await api.listConversations({ folder: 'all', limit: CONVERSATION_LIST_FIRST_SCREEN });
         if (kit.userId() !== userId) return;
         if (!get().conversationsLoaded) set({ conversations: screen, conversationsLoaded: true, conversationsError: null });
-        if (screen.length < FIRST_SCREEN) return;
+        if (screen.length < CONVERSATION_LIST_FIRST_SCREEN) return;
       }
       const list = await api.listConversations({ folder: 'all' });
       if (kit.userId() !== userId) return;

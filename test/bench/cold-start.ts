@@ -1,14 +1,15 @@
 /**
  * Cold start of the client core on the 1,000,000-message mirror (lib/mirror-fixture.ts): a fresh
  * process opens the profile (open, pragmas, migration check, session, sync engine start — against
- * a closed port, so offline) and resolves the first listConversations. The figure excludes the
+ * a closed port, so offline) and resolves the list's first screen, which is what the renderer waits
+ * for before its first paint (the whole list follows it, and is reported beside). The figure excludes the
  * process boot (node + tsx) and the import of the core's modules, both reported separately: in the
  * app the code is bundled and loaded before the profile is opened. One run to warm the OS cache and
  * tsx's transform cache, then 7 measured runs; median reported. Note the mirror file is in the OS
  * page cache (it was just built or read): this is a warm-disk cold start, the common case.
  *
  * Baseline: the same process shape opening the file with plain better-sqlite3 and reading the
- * 10,000 conversation ids in activity order.
+ * first screen of conversation ids in activity order (then all 10,000, reported beside).
  *
  * Encrypted: the same mirror encrypted (SQLCipher, raw 256-bit key) in a copy beside the fixture,
  * measured alternately with the plain one in the same run; the copy's one-off in-place encryption
@@ -64,6 +65,7 @@ interface ChildTimes {
   openMs: number;
   firstListMs: number;
   coldStartMs: number;
+  wholeListMs: number;
   firstPageMs?: number;
   conversations: number;
 }
@@ -103,15 +105,22 @@ runBench(BENCH, async ({ scale }) => {
       coldStartMs: pick(core, 'coldStartMs'),
       openMs: pick(core, 'openMs'),
       firstListMs: pick(core, 'firstListMs'),
+      wholeListMs: pick(core, 'wholeListMs'),
       firstPageMs: pick(core, 'firstPageMs'),
       importMs: pick(core, 'importMs'),
       processBootMs: pick(core, 'entryMs'),
     },
-    raw: { coldStartMs: pick(raw, 'coldStartMs'), openMs: pick(raw, 'openMs'), firstListMs: pick(raw, 'firstListMs') },
+    raw: {
+      coldStartMs: pick(raw, 'coldStartMs'),
+      openMs: pick(raw, 'openMs'),
+      firstListMs: pick(raw, 'firstListMs'),
+      wholeListMs: pick(raw, 'wholeListMs'),
+    },
     encrypted: {
       coldStartMs: pick(coreEncrypted, 'coldStartMs'),
       openMs: pick(coreEncrypted, 'openMs'),
       firstListMs: pick(coreEncrypted, 'firstListMs'),
+      wholeListMs: pick(coreEncrypted, 'wholeListMs'),
       firstPageMs: pick(coreEncrypted, 'firstPageMs'),
       rawColdStartMs: pick(rawEncrypted, 'coldStartMs'),
       encryptInPlaceMs: encrypted.encryptMs,
@@ -124,33 +133,34 @@ runBench(BENCH, async ({ scale }) => {
     rows: [
       row({
         key: 'cold-start',
-        name: 'Cold start (open + first list)',
+        name: 'Cold start (open + first screen of the list)',
         value: figure,
         unit: 'ms',
-        baseline: { name: 'raw open + ids list', value: summary.raw.coldStartMs.p50, unit: 'ms' },
+        baseline: { name: 'raw open + first screen of ids', value: summary.raw.coldStartMs.p50, unit: 'ms' },
         ratio: round(figure / Math.max(0.001, summary.raw.coldStartMs.p50), 1),
-        target: { text: '< 300 ms', op: '<=', value: 300 },
-        note: `open ${summary.core.openMs.p50} + list ${summary.core.firstListMs.p50} ms; not counted: boot ${summary.core.processBootMs.p50} ms, import ${summary.core.importMs.p50} ms`,
+        target: { text: '< 50 ms', op: '<=', value: 50 },
+        note: `open ${summary.core.openMs.p50} + first screen ${summary.core.firstListMs.p50} ms; then the whole list ${summary.core.wholeListMs.p50} ms; not counted: boot ${summary.core.processBootMs.p50} ms, import ${summary.core.importMs.p50} ms`,
       }),
       row({
         key: 'cold-start.encrypted',
-        name: 'Cold start, encrypted mirror (SQLCipher)',
+        name: 'Cold start, encrypted mirror (SQLCipher), as the app runs',
         value: encryptedFigure,
         unit: 'ms',
         baseline: { name: 'same cold start, plain mirror', value: figure, unit: 'ms' },
         ratio: round(encryptedFigure / Math.max(0.001, figure), 2),
-        target: { text: '< 300 ms', op: '<=', value: 300 },
-        note: `open ${summary.encrypted.openMs.p50} + list ${summary.encrypted.firstListMs.p50} ms; raw keyed open + ids ${summary.encrypted.rawColdStartMs.p50} ms`,
+        target: { text: '< 50 ms', op: '<=', value: 50 },
+        note: `open ${summary.encrypted.openMs.p50} + first screen ${summary.encrypted.firstListMs.p50} ms; then the whole list ${summary.encrypted.wholeListMs.p50} ms; raw keyed open + first screen ${summary.encrypted.rawColdStartMs.p50} ms`,
       }),
     ],
     details: { fixture, warmup, summary, runs: { core, raw, coreEncrypted, rawEncrypted } },
     findings: [
-      `Cold start ${figure} ms (median of ${RUNS}): openClientCore ${summary.core.openMs.p50} ms, first listConversations ${summary.core.firstListMs.p50} ms; ` +
-        `then the first page of the top conversation ${summary.core.firstPageMs.p50} ms. Plain open + list floor ${summary.raw.coldStartMs.p50} ms. ` +
+      `Cold start ${figure} ms (median of ${RUNS}): openClientCore ${summary.core.openMs.p50} ms, the list's first screen ${summary.core.firstListMs.p50} ms; ` +
+        `after the first paint, the whole list ${summary.core.wholeListMs.p50} ms (raw ids ${summary.raw.wholeListMs.p50} ms) and the first page of the top conversation ${summary.core.firstPageMs.p50} ms. ` +
+        `Plain open + first screen floor ${summary.raw.coldStartMs.p50} ms. ` +
         `Outside the figure: node + tsx boot ${summary.core.processBootMs.p50} ms, importing the core's modules through tsx ${summary.core.importMs.p50} ms.`,
       `Encrypted mirror (same run, alternating): cold start ${encryptedFigure} ms vs ${figure} ms plain ` +
-        `(open ${summary.encrypted.openMs.p50} ms, first list ${summary.encrypted.firstListMs.p50} ms, first page ${summary.encrypted.firstPageMs.p50} ms); ` +
-        `raw keyed open + ids ${summary.encrypted.rawColdStartMs.p50} ms vs ${summary.raw.coldStartMs.p50} ms plain.` +
+        `(open ${summary.encrypted.openMs.p50} ms, first screen ${summary.encrypted.firstListMs.p50} ms, whole list ${summary.encrypted.wholeListMs.p50} ms, first page ${summary.encrypted.firstPageMs.p50} ms); ` +
+        `raw keyed open + first screen ${summary.encrypted.rawColdStartMs.p50} ms vs ${summary.raw.coldStartMs.p50} ms plain.` +
         (encrypted.encryptMs === null
           ? ''
           : ` Encrypting the plain mirror in place took ${encrypted.encryptMs} ms (once, when the copy was made).`),
