@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-/** Where a request came from, as the per-address limits count it. */
+/** Where a request came from, as the per-address limits count it: an IPv4 address, or an IPv6 /64. */
 export type ClientAddressOf = (req: IncomingMessage) => string;
 
 /**
@@ -14,19 +15,31 @@ export type ClientAddressOf = (req: IncomingMessage) => string;
  */
 export function clientAddressResolver(trustedProxies: readonly string[]): ClientAddressOf {
   const trusted = new Set(trustedProxies.map(checkedAddress));
-  return (req) => {
-    const peer = normalised(req.socket.remoteAddress ?? 'unknown');
-    if (!trusted.has(peer)) return peer;
-    const header = req.headers['x-forwarded-for'] ?? [];
-    const hops = (typeof header === 'string' ? header : header.join(',')).split(',').map((hop) => normalised(hop.trim()));
-    for (let i = hops.length - 1; i >= 0; i -= 1) {
-      const hop = hops[i]!;
-      if (trusted.has(hop)) continue;
-      // A proxy writes addresses; anything else there means it forwarded none we can use.
-      return isIP(hop) === 0 ? peer : hop;
-    }
-    return peer;
-  };
+  return (req) => limitKey(clientAddress(req, trusted));
+}
+
+function clientAddress(req: IncomingMessage, trusted: ReadonlySet<string>): string {
+  const peer = normalised(req.socket.remoteAddress ?? 'unknown');
+  if (!trusted.has(peer)) return peer;
+  const header = req.headers['x-forwarded-for'] ?? [];
+  const hops = (typeof header === 'string' ? header : header.join(',')).split(',').map((hop) => normalised(hop.trim()));
+  for (let i = hops.length - 1; i >= 0; i -= 1) {
+    const hop = hops[i]!;
+    if (trusted.has(hop)) continue;
+    // A proxy writes addresses; anything else there means it forwarded none we can use.
+    return isIP(hop) === 0 ? peer : hop;
+  }
+  return peer;
+}
+
+/**
+ * What a limit counts an address under. One subscriber is routinely given a whole IPv6 /64 (and
+ * picks a fresh address from it at will), so IPv6 counts by its /64; IPv4 by the address.
+ */
+export function limitKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const network = ipaddr.IPv6.parse(address).parts.slice(0, 4);
+  return `${new ipaddr.IPv6([...network, 0, 0, 0, 0]).toString()}/64`;
 }
 
 /** An address given as a trusted proxy, or a RangeError: only literal IP addresses are taken. */

@@ -37,6 +37,14 @@ describe('client address behind a proxy', () => {
     expect(await signUp(server.httpUrl, 'third', '198.51.100.1, 203.0.113.1')).toBe(429);
   });
 
+  it("counts an IPv6 client by its /64, so fresh addresses from one subscriber's block gain nothing", async () => {
+    const server = await h.startServer({ accountLimits: ONE_SIGN_UP, trustedProxies: ['127.0.0.1'] });
+    expect(await signUp(server.httpUrl, 'first', '2001:db8:1:2::1')).toBe(201);
+    expect(await signUp(server.httpUrl, 'second', '2001:db8:1:2:dead:beef:0:7')).toBe(429);
+    // Another /64 is another subscriber.
+    expect(await signUp(server.httpUrl, 'third', '2001:db8:1:3::1')).toBe(201);
+  });
+
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
     const server = await h.startServer({ accountLimits: ONE_SIGN_UP, trustedProxies: ['10.0.0.2'] });
     expect(await signUp(server.httpUrl, 'first', '203.0.113.1')).toBe(201);

@@ -1,7 +1,7 @@
 /** Whose address a request is counted under: the peer's, or whom a trusted proxy forwards for. */
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { clientAddressResolver } from '../../../sync/server/client-address.js';
+import { clientAddressResolver, limitKey } from '../../../sync/server/client-address.js';
 
 function request(peer: string | undefined, forwardedFor?: string): IncomingMessage {
   return {
@@ -24,7 +24,7 @@ describe('clientAddressResolver', () => {
     expect(addressOf(request('10.0.0.2', '1.2.3.4, 203.0.113.7'))).toBe('203.0.113.7');
     // Two proxies in a row: the inner one's entry is skipped.
     expect(addressOf(request('10.0.0.2', '1.2.3.4, 203.0.113.7, 10.0.0.3'))).toBe('203.0.113.7');
-    expect(addressOf(request('10.0.0.2', '2001:DB8::1'))).toBe('2001:db8::1');
+    expect(addressOf(request('10.0.0.2', '2001:DB8::1'))).toBe('2001:db8::/64');
   });
 
   it('falls back to the peer when the proxy forwarded nothing usable', () => {
@@ -39,6 +39,16 @@ describe('clientAddressResolver', () => {
     const addressOf = clientAddressResolver(['10.0.0.2']);
     expect(addressOf(request('::ffff:10.0.0.2', '203.0.113.7'))).toBe('203.0.113.7');
     expect(addressOf(request('::ffff:198.51.100.9', '203.0.113.7'))).toBe('198.51.100.9');
+  });
+
+  it('counts IPv6 by its /64, which one subscriber holds whole, and IPv4 by the address', () => {
+    const addressOf = clientAddressResolver([]);
+    expect(addressOf(request('2001:db8:1:2:aaaa::1'))).toBe('2001:db8:1:2::/64');
+    expect(addressOf(request('2001:db8:1:2:ffff:ffff:ffff:fffe'))).toBe('2001:db8:1:2::/64');
+    expect(addressOf(request('2001:db8:1:3::1'))).toBe('2001:db8:1:3::/64');
+    expect(addressOf(request('::ffff:198.51.100.9'))).toBe('198.51.100.9');
+    expect(limitKey('198.51.100.9')).toBe('198.51.100.9');
+    expect(limitKey('::1')).toBe('::/64');
   });
 
   it('takes only IP addresses as trusted proxies', () => {
