@@ -9,13 +9,14 @@
  * Prints one line with the ws:// address on stdout once it accepts connections; logs are JSON lines
  * (pino) on stderr. SIGINT/SIGTERM drain it: exit 0 once drained, within 10 s.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import { LIMITS } from '../protocol/limits.js';
+import { ensurePrivateDir } from '../node/private-files.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { FRAME_RATE, type FrameRateLimits } from './connection-rate.js';
 import { PostgresClusterBus } from './cluster/pg-cluster-bus.js';
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
     trustedProxies,
     frameRate,
   } = readOptions();
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const logger: ServerLogger = createPinoLogger({ level: logLevel });
   let server: RunningServer;
   let ownedStore: ServerStore | null = null;

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { ensurePrivateDir } from '../../node/private-files.js';
 
 /** The folder under the server's data directory that holds every attachment's bytes. */
 export const ATTACHMENTS_DIR = 'attachments';
@@ -17,7 +18,9 @@ export class AttachmentFiles {
 
   constructor(dataDir: string) {
     this.directory = join(dataDir, ATTACHMENTS_DIR);
-    mkdirSync(this.directory, { recursive: true });
+    // Other accounts on the machine may read none of it, whatever the umask.
+    ensurePrivateDir(dataDir);
+    ensurePrivateDir(this.directory);
   }
 
   pathOf(id: string): string {

@@ -1,7 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
+import { restrictFiles } from '../../node/private-files.js';
 
 /** Running hashes kept at most (oldest dropped first): abandoned uploads must not pile up in memory. */
 const MAX_RUNNING = 10_000;
@@ -21,6 +23,14 @@ interface RunningHash {
  */
 export class HashingFileStore extends FileStore {
   private readonly running = new Map<string, RunningHash>();
+
+  /** tus creates the file and its `.json` sidecar with the umask's mode; they are the owner's alone. */
+  override async create(file: Parameters<FileStore['create']>[0]): ReturnType<FileStore['create']> {
+    const created = await super.create(file);
+    const path = join(this.directory, file.id);
+    restrictFiles(path, `${path}.json`);
+    return created;
+  }
 
   override async write(readable: IncomingMessage | Readable, id: string, offset: number): Promise<number> {
     let entry = offset === 0 ? { hash: createHash('sha256'), length: 0 } : this.running.get(id);

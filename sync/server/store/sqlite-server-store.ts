@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Conversation, type ConversationEvent, type SettingRegister, type User } from '../../protocol/frames.js';
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../../node/background-checkpoints.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../../node/private-files.js';
 import { openDatabase, schemaVersion, type Db } from '../../node/sqlite.js';
 import {
   type AppendResult,
@@ -55,6 +55,9 @@ export const SERVER_DATABASE_FILE = 'server.sqlite';
 
 /**
  * Opens `<dataDir>/server.sqlite` (creating the folder and file if needed) at the latest schema.
+ * The folder is 0700 and the file 0600 whatever the umask (SQLite gives its -wal and -shm the
+ * database's mode), and deleted content is overwritten, so a message deleted for everyone does not
+ * linger in free pages.
  * A running server checkpoints it from a worker thread (`backgroundCheckpoints`, with where its
  * failures are reported); tests and tools leave that to SQLite.
  */
@@ -62,8 +65,10 @@ export function openSqliteServerStore(
   dataDir: string,
   options: { backgroundCheckpoints?: { onError: (error: Error) => void } } = {},
 ): SqliteServerStore {
-  mkdirSync(dataDir, { recursive: true });
-  const db = openDatabase(join(dataDir, SERVER_DATABASE_FILE), serverMigrations);
+  ensurePrivateDir(dataDir);
+  const path = join(dataDir, SERVER_DATABASE_FILE);
+  ensurePrivateFile(path);
+  const db = openDatabase(path, serverMigrations, { secureDelete: true });
   const checkpoints = options.backgroundCheckpoints ? startBackgroundCheckpoints(db, options.backgroundCheckpoints) : null;
   return new SqliteServerStore(db, checkpoints);
 }
