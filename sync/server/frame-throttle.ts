@@ -55,12 +55,20 @@ export class FrameThrottle {
     return window ? Math.max(0, window.startedAt + this.limits.lookupWindowMs - this.clock.now()) : 0;
   }
 
+  /**
+   * Whether the same person's typing in this conversation was relayed a moment ago: checked before
+   * anything is read, so a burst of typing frames costs the store nothing.
+   */
+  typingRelayedRecently(userId: string, conversationId: string): boolean {
+    const last = this.typingRelayed.get(`${userId} ${conversationId}`);
+    return last !== undefined && this.clock.now() - last < this.limits.typingRelayEveryMs;
+  }
+
   /** Whether this typing frame is relayed: not when the same person's was, in the same conversation, a moment ago. */
   relayTyping(userId: string, conversationId: string): boolean {
     const now = this.clock.now();
+    if (this.typingRelayedRecently(userId, conversationId)) return false;
     const key = `${userId} ${conversationId}`;
-    const last = this.typingRelayed.get(key);
-    if (last !== undefined && now - last < this.limits.typingRelayEveryMs) return false;
     this.sweep(this.typingRelayed, (at) => now - at >= LIMITS.typingTtlMs);
     this.typingRelayed.set(key, now);
     return true;

@@ -9,6 +9,8 @@ import { only, refuse, type FrameOf, type HandlerContext, type HandlerResult } f
  * (presence-rules.ts: hearsTyping).
  */
 export async function typing(ctx: HandlerContext, frame: FrameOf<'typing'>): Promise<HandlerResult> {
+  // Relayed a moment ago (so the typer is a member): nothing to read, nothing to relay.
+  if (ctx.throttle.typingRelayedRecently(ctx.user.id, frame.conversationId)) return only({ type: 'ok', rid: frame.rid });
   const conversation = await ctx.store.getConversationForMember(frame.conversationId, ctx.user.id);
   if (!conversation) return refuse(frame.rid, REFUSALS.conversation_not_found);
   const writers = new Set(await ctx.store.listWriters(frame.conversationId));

@@ -7,11 +7,42 @@ import {
   people,
   type SocketPerson,
 } from '../../support/server-harness.js';
+import { countingStore } from '../../support/counting-store.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
 describeEachStore('typing', (backend) => {
   const h = createServerHarness({ backend });
   afterEach(() => h.cleanup());
+
+  it('is throttled before the store is asked anything: a burst costs one round of queries a second', async () => {
+    const dataDir = await h.tempDir();
+    const database = await backend.createDatabase(dataDir);
+    const { store, calls } = countingStore(await database.open());
+    const { runtime, clock } = manualRuntime();
+    const server = await h.startServer({ dataDir, store, runtime });
+    try {
+      const pair = await h.pair(server);
+      await bothWrite(pair);
+      const typing = () => pair.aliceSocket.call({ type: 'typing', conversationId: pair.conversation.id }, 'ok');
+      calls.length = 0;
+      await typing();
+      const relayed = calls.length;
+      expect(relayed).toBeGreaterThan(0);
+      await pair.bobSocket.waitForPush('typing');
+      for (let i = 0; i < 20; i += 1) await typing();
+      expect(calls.length).toBe(relayed);
+      await pair.bobSocket.barrier();
+      expect(pair.bobSocket.pushesOf('typing')).toHaveLength(1);
+      clock.set(clock.now() + 1_000);
+      await typing();
+      expect(calls.length).toBe(2 * relayed);
+      await pair.bobSocket.waitForPush('typing', () => pair.bobSocket.pushesOf('typing').length === 2);
+    } finally {
+      await server.close();
+      await store.close();
+      await database.dispose();
+    }
+  });
 
   it('is relayed to every connection of the other member only, and nothing is stored', async () => {
     const server = await h.startServer();
