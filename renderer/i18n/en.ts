@@ -652,6 +652,8 @@ export const en = {
     signInOffline: 'Couldn’t reach the server. Check the address and your connection.',
     transport: 'Lost contact with the app. Please try again.',
     /** A refusal whose code this version has no words for: the code is a detail for a bug report. */
+    redirectRefused:
+      'The server answered with a redirect to another address. The app doesn’t follow it with your password: check the server’s address.',
     unknownRefusal: (code: string) => `The server refused it (${code}).`,
   },
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AppApiError } from '../app-api/contract.js';
+import { REDIRECT_REFUSED } from '../app-api/core-refusals.js';
 import {
   ACCOUNTS_PATH,
   CURRENT_SESSION_PATH,
@@ -10,6 +11,22 @@ import {
 } from '../protocol/frames.js';
 
 type Fetch = typeof globalThis.fetch;
+
+/**
+ * Every request here carries a password or a token, so none follows a redirect: a 307 or 308 would
+ * send the same body (the password) to wherever the answer points. A redirect is refused instead.
+ */
+const NO_REDIRECTS = { redirect: 'manual' } as const;
+
+function isRedirect(response: Response): boolean {
+  return response.status >= 300 && response.status < 400;
+}
+
+async function refuseRedirect(response: Response): Promise<void> {
+  if (!isRedirect(response)) return;
+  await response.body?.cancel();
+  throw new AppApiError('refused', REDIRECT_REFUSED);
+}
 
 /** Account creation and log-in: plain HTTPS requests, before any WebSocket exists. */
 export async function requestSession(
@@ -25,10 +42,12 @@ export async function requestSession(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
+      ...NO_REDIRECTS,
     });
   } catch {
     throw new AppApiError('offline', `Can't reach the server at ${httpBase}. Check the address and your connection.`);
   }
+  await refuseRedirect(response);
   const payload: unknown = await response.json().catch(() => null);
   if (response.ok) {
     const parsed = sessionResponse.safeParse(payload);
@@ -59,8 +78,10 @@ export async function revokeSession(fetchImpl: Fetch, httpBase: string, token: s
       method: 'DELETE',
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(15_000),
+      ...NO_REDIRECTS,
     });
     await response.body?.cancel();
+    // A redirect is no answer: the token is kept to try again.
     return response.status === 204 || response.status === 401 ? 'revoked' : 'unreachable';
   } catch {
     return 'unreachable';
@@ -88,10 +109,12 @@ export async function sessionRequest<T>(
       },
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       signal: AbortSignal.timeout(15_000),
+      ...NO_REDIRECTS,
     });
   } catch {
     throw new AppApiError('offline', `Can't reach the server at ${httpBase}.`);
   }
+  await refuseRedirect(response);
   if (response.status === 204 || schema === null) {
     await response.body?.cancel();
     if (response.ok) return null;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { REDIRECT_REFUSED } from '../../../sync/app-api/core-refusals.js';
 import { REFUSAL_REASONS } from '../../../sync/protocol/refusal-reasons.js';
 import { noticeText, typingText } from '../../../renderer/format/notices.js';
 import { en } from '../../../renderer/i18n/en.js';
@@ -62,6 +63,10 @@ describe('refusal reasons', () => {
     }
     expect(describeRefusal('the server is on fire')).toBe(en.errors.refused);
     expect(describeRefusal('server_on_fire')).toBe('The server refused it (server_on_fire).');
+  });
+
+  it('says why a sign-in answered with a redirect was refused, in words', () => {
+    expect(describeRefusal(REDIRECT_REFUSED)).toBe(en.errors.redirectRefused);
   });
 
   it('says "no longer a member" for a conversation not found in a group you left', () => {

@@ -1,0 +1,7 @@
+/**
+ * Refusals the core gives itself, without the server's word, as codes the renderer puts in words
+ * beside the server's refusal reasons.
+ */
+
+/** A request carrying a password or token was answered with a redirect, which the core never follows. */
+export const REDIRECT_REFUSED = 'redirect_refused';
