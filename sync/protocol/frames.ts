@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ATTACHMENT_LIMITS, attachmentsSchema } from './attachments.js';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 import { REFUSAL_REASONS } from './refusal-reasons.js';
+import { withoutInvisibleCharacters } from './visible-names.js';
 
 /**
  * Text the databases can keep as it came: no lone UTF-16 surrogates. JSON carries them (as \uD800
@@ -45,6 +46,13 @@ export const groupName = z
   .min(LIMITS.minGroupNameChars)
   .max(LIMITS.maxGroupNameChars)
   .refine(wellFormed, WELL_FORMED);
+/**
+ * A name as a person gives it (signing up, naming or renaming a group): stripped of invisible
+ * characters before it is checked (visible-names.ts). What the server sends keeps the plain schemas,
+ * so a name stored before this rule still reads.
+ */
+export const newDisplayName = z.string().transform(withoutInvisibleCharacters).pipe(displayName);
+export const newGroupName = z.string().transform(withoutInvisibleCharacters).pipe(groupName);
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -497,7 +505,7 @@ export const changeFrame = z.object({
  * What owner and admins (and, for leaving, anyone) change about a group. Idempotent by (sender,
  * clientChangeId), like a send; the rules are in rules.ts.
  */
-export const renameSchema = z.object({ kind: z.literal('rename'), name: groupName });
+export const renameSchema = z.object({ kind: z.literal('rename'), name: newGroupName });
 export const groupChangeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('add_members'), userIds: z.array(id).min(1).max(LIMITS.maxGroupMembers) }),
   z.object({ kind: z.literal('remove_member'), userId: id }),
@@ -525,7 +533,7 @@ export const newConversationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('direct'), userId: id }),
   z.object({
     kind: z.literal('group'),
-    name: groupName,
+    name: newGroupName,
     /** The other first members (the creator is added as owner). */
     memberIds: z.array(id).max(LIMITS.maxGroupMembers - 1),
   }),
@@ -753,7 +761,12 @@ export type ErrorReply = z.infer<typeof errorReply>;
 
 /** What the person calls the device a session was opened on ("Firefox on Linux", "Work laptop"). */
 const deviceName = z.string().trim().min(1).max(LIMITS.maxDeviceNameChars);
-export const createAccountRequest = z.object({ username, displayName, password, deviceName: deviceName.optional() });
+export const createAccountRequest = z.object({
+  username,
+  displayName: newDisplayName,
+  password,
+  deviceName: deviceName.optional(),
+});
 export const logInRequest = z.object({
   username: z.string().min(1).max(LIMITS.maxUsernameChars),
   password: z.string().min(1).max(LIMITS.maxPasswordChars),
