@@ -171,23 +171,48 @@ export class PostgresClusterBus implements ClusterBus {
   }
 
   private async deliver(payload: string): Promise<void> {
+    let body: string = payload;
     try {
-      let json: unknown = JSON.parse(payload);
-      if (typeof json === 'object' && json !== null && 'ref' in json) {
+      const reference = referenceIn(payload);
+      if (reference !== null) {
         const { rows } = await this.options.pool.query<{ body: string }>('SELECT body FROM cluster_payloads WHERE id = $1', [
-          String(json.ref),
+          reference,
         ]);
-        if (rows.length === 0) throw new Error(`cluster payload ${String(json.ref)} is gone`);
-        json = JSON.parse(rows[0]!.body);
+        if (rows.length === 0) throw new Error(`cluster payload ${reference} is gone`);
+        body = rows[0]!.body;
       }
-      const envelope = clusterEnvelopeSchema.safeParse(json);
-      if (!envelope.success) throw new Error(`malformed cluster signal: ${envelope.error.message}`);
-      this.handlers?.signal(envelope.data);
     } catch (error) {
       // Something the others published is lost to this node: its clients must catch up.
       this.options.logger.error('Could not read a cluster signal', error);
       this.handlers?.gap();
+      return;
     }
+    const envelope = envelopeIn(body);
+    if (envelope === null) {
+      // No node publishes such a thing: whoever wrote it on the channel costs the clients nothing.
+      this.options.logger.warn('Dropped a malformed cluster signal', { bytes: Buffer.byteLength(body) });
+      return;
+    }
+    this.handlers?.signal(envelope);
+  }
+}
+
+/** The id of the stored payload a notification points to, or null when it carries its envelope itself. */
+function referenceIn(payload: string): string | null {
+  const json = parsedJson(payload);
+  return typeof json === 'object' && json !== null && 'ref' in json ? String(json.ref) : null;
+}
+
+function envelopeIn(body: string): ClusterEnvelope | null {
+  const envelope = clusterEnvelopeSchema.safeParse(parsedJson(body));
+  return envelope.success ? envelope.data : null;
+}
+
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

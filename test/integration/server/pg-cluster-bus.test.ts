@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
-import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
+import { CLUSTER_CHANNEL, PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
 import type { ClusterEnvelope, ClusterSignal } from '../../../sync/server/cluster/cluster-signal.js';
 import type { ServerFrame } from '../../../sync/protocol/frames.js';
 import { openPostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
@@ -58,6 +58,28 @@ const seqsFrom = (node: Node, from: string) =>
     });
 
 describe('the cluster bus on PostgreSQL', () => {
+  it('drops a malformed notification alone: no gap (which would make every client catch up), and what follows arrives', async () => {
+    const { url, one, two } = await twoNodes();
+    const stranger = new pg.Client({ connectionString: url });
+    await stranger.connect();
+    try {
+      for (const garbage of ['not json', '{"node":"node-9","signal":{"kind":"nope"}}', '[]', '{"ref":"no-such-payload"', '']) {
+        await stranger.query('SELECT pg_notify($1, $2)', [CLUSTER_CHANNEL, garbage]);
+      }
+    } finally {
+      await stranger.end();
+    }
+    one.bus.publish(event(1));
+    await eventually(
+      () => seqsFrom(two, 'node-1'),
+      (seqs) => seqs.length === 1,
+      'node 2 hears node 1 after the garbage',
+    );
+    expect(seqsFrom(two, 'node-1')).toEqual([1]);
+    expect(two.received).toHaveLength(1);
+    expect(two.gaps).toBe(0);
+  });
+
   it('a frame too large to notify reaches the others through the database; a node never hears its own signals', async () => {
     const { one, two } = await twoNodes();
     const members = Array.from({ length: 200 }, (_, i) => ({
