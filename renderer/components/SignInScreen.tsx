@@ -56,10 +56,12 @@ function validate(mode: Mode, values: Values): { field: Field; message: string }
 export function SignInScreen() {
   const defaults = useApp((s) => s.defaults);
   const { createAccount, logIn } = useActions();
-  const [mode, setMode] = useState<Mode>('create');
+  // Someone who signed in here before has an account: offer to log in to it (after "Start fresh" too).
+  const lastAccount = defaults?.lastAccount;
+  const [mode, setMode] = useState<Mode>(lastAccount ? 'logIn' : 'create');
   const [values, setValues] = useState<Values>(() => ({
-    server: defaults?.serverUrl ?? '',
-    username: '',
+    server: lastAccount?.serverUrl ?? defaults?.serverUrl ?? '',
+    username: lastAccount?.username ?? '',
     displayName: '',
     password: '',
   }));

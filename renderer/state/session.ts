@@ -77,7 +77,12 @@ export function createSession(kit: StoreKit, deps: Deps) {
         await api.logOut({});
       } finally {
         // Even if the call failed, the person asked to leave: re-read what the core says.
-        const session = await api.getSession({}).catch(() => null);
+        const [session, defaults] = await Promise.all([
+          api.getSession({}).catch(() => null),
+          api.getDefaults({}).catch(() => get().defaults),
+        ]);
+        // The sign-in screen offers to log in again to the account just left.
+        set({ defaults });
         applySession(session);
       }
     },

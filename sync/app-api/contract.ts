@@ -299,6 +299,16 @@ export interface SessionInfo {
 
 export interface Defaults {
   serverUrl: string;
+  /**
+   * The account last signed in on this device, when there is one: the sign-in screen offers to log
+   * in to it (after "Start fresh", after signing out) rather than to create an account.
+   */
+  lastAccount?: LastAccount;
+}
+
+export interface LastAccount {
+  serverUrl: string;
+  username: string;
 }
 
 export type ConversationKind = 'direct' | 'group';

@@ -9,10 +9,12 @@ import {
   type ConversationInfo,
   type ConversationSummary,
   type CoreState,
+  type Defaults,
   type DraftView,
   type EditHistoryEntry,
   type LinkPreviewView,
   type MessageInfo,
+  type LastAccount,
   type MessagePage,
   type MessageView,
   type OutboxListing,
@@ -188,8 +190,9 @@ class LocalClientCore implements ClientCore {
 
   // -- session -------------------------------------------------------------------------------
 
-  async getDefaults() {
-    return { serverUrl: this.defaultServerUrl };
+  async getDefaults(): Promise<Defaults> {
+    const lastAccount = this.preferences.lastAccount();
+    return { serverUrl: this.defaultServerUrl, ...(lastAccount ? { lastAccount } : {}) };
   }
 
   async getSession(): Promise<SessionInfo | null> {
@@ -713,6 +716,7 @@ class LocalClientCore implements ClientCore {
     this.session = { serverUrl: address.display, token: response.token, user: response.user };
     this.mirror.saveSession(this.session);
     this.log.info('signed in', { userId: response.user.id, server: address.display });
+    this.rememberAccount({ serverUrl: address.display, username: response.user.username });
     this.startEngine(this.session);
     // The server answered just now: a good moment to revoke what was signed out of offline.
     void this.revokeEndedSessions();
@@ -720,6 +724,15 @@ class LocalClientCore implements ClientCore {
     this.emit({ type: 'session', session: info });
     this.emit({ type: 'conversations' });
     return info;
+  }
+
+  /** Offered on the sign-in screen next time; signing in does not fail for want of it (a full disk). */
+  private rememberAccount(account: LastAccount): void {
+    try {
+      this.preferences.rememberAccount(account);
+    } catch (error) {
+      this.log.warn('could not note the account signed in on this device', errorFields(error));
+    }
   }
 
   private startEngine(session: StoredSession): void {

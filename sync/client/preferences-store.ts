@@ -7,12 +7,13 @@
  * default (and is reported), never stopping the app, and the others are kept.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { z } from 'zod';
-import { AppApiError } from '../app-api/contract.js';
+import { AppApiError, type LastAccount } from '../app-api/contract.js';
 import { DEFAULT_PREFERENCES, preferencesSchema, type Preferences } from '../app-api/preferences.js';
 import type { Logger } from '../common/logger.js';
 import { PRIVATE_FILE_MODE } from '../node/private-files.js';
+import { readLastAccount, writeLastAccount } from './last-account.js';
 
 export const PREFERENCES_FILE = 'preferences.json';
 
@@ -44,6 +45,15 @@ export class PreferencesStore {
 
   get current(): Preferences {
     return this.preferences;
+  }
+
+  /** The account last signed in on this device (last-account.ts), which the sign-in screen offers. */
+  lastAccount(): LastAccount | null {
+    return readLastAccount(dirname(this.path));
+  }
+
+  rememberAccount(account: LastAccount): void {
+    writeLastAccount(dirname(this.path), account);
   }
 
   /** Applies the change and writes it; on a failed write (a full disk) nothing changes and it throws. */
@@ -93,7 +103,8 @@ export function readPreferences(path: string, onProblem: (problem: string) => vo
   return preferencesSchema.parse({ ...DEFAULT_PREFERENCES, ...kept });
 }
 
-function writeAtomically(path: string, text: string): void {
+/** Writes `text` to a temporary file, flushed, then renamed over `path`: a crash leaves one or the other. */
+export function writeAtomically(path: string, text: string): void {
   const temporary = `${path}.tmp`;
   const fd = openSync(temporary, 'w', PRIVATE_FILE_MODE);
   try {

@@ -164,7 +164,10 @@ class RecoveringCore {
 
   /** Enough for the renderer to show the recovery screen; everything else waits for startFresh. */
   private answerInRecovery(method: AppApiMethod, args: unknown): unknown {
-    if (method === 'getDefaults') return { serverUrl: this.options.defaultServerUrl };
+    if (method === 'getDefaults') {
+      const lastAccount = this.recoveryPreferences?.lastAccount();
+      return { serverUrl: this.options.defaultServerUrl, ...(lastAccount ? { lastAccount } : {}) };
+    }
     if (method === 'getSession') return null;
     if (method === 'getConnectionState') return 'offline';
     // No mirror open: no SQLite or schema version to tell.

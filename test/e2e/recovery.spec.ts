@@ -38,7 +38,14 @@ test('a damaged mirror: the app explains, keeps the file, and Start fresh brings
   await expect(screen.getByRole('status')).toContainText('unknown');
 
   await screen.getByRole('button', { name: 'Start fresh' }).click();
-  await alice.logIn('alice');
+  // She has an account: the screen offers to log in to it, server and username filled in.
+  await expect(alice.page.getByRole('tab', { name: 'Log in' })).toHaveAttribute('aria-selected', 'true');
+  await expect(alice.page.getByRole('textbox', { name: 'Username' })).toHaveValue('alice');
+  await expect(alice.serverField).toHaveValue(server.url);
+  await expect(alice.page.getByRole('textbox', { name: 'Display name' })).toHaveCount(0);
+  await alice.page.getByRole('textbox', { name: 'Password' }).fill('a long enough password');
+  await alice.page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await expect(alice.conversations).toBeVisible();
   await alice.openConversationWith('Bob Builder');
   await expect(alice.message('Written before the damage')).toHaveCount(1);
 });
