@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { LastAccount } from '../app-api/contract.js';
 import { LIMITS } from '../protocol/limits.js';
-import { writeAtomically } from './preferences-store.js';
+import { writeFileAtomically } from '../node/private-files.js';
 
 export const LAST_ACCOUNT_FILE = 'last-account.json';
 
@@ -30,5 +30,5 @@ export function readLastAccount(profileDir: string): LastAccount | null {
 }
 
 export function writeLastAccount(profileDir: string, account: LastAccount): void {
-  writeAtomically(join(profileDir, LAST_ACCOUNT_FILE), `${JSON.stringify(lastAccountSchema.parse(account))}\n`);
+  writeFileAtomically(join(profileDir, LAST_ACCOUNT_FILE), `${JSON.stringify(lastAccountSchema.parse(account))}\n`);
 }

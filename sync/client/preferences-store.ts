@@ -6,13 +6,13 @@
  * What is read back is validated field by field: a damaged or foreign value falls back to its
  * default (and is reported), never stopping the app, and the others are kept.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { z } from 'zod';
 import { AppApiError, type LastAccount } from '../app-api/contract.js';
 import { DEFAULT_PREFERENCES, preferencesSchema, type Preferences } from '../app-api/preferences.js';
 import type { Logger } from '../common/logger.js';
-import { PRIVATE_FILE_MODE } from '../node/private-files.js';
+import { writeFileAtomically } from '../node/private-files.js';
 import { readLastAccount, writeLastAccount } from './last-account.js';
 
 export const PREFERENCES_FILE = 'preferences.json';
@@ -60,7 +60,7 @@ export class PreferencesStore {
   change(change: Partial<Preferences>): Preferences {
     const parsed = preferencesSchema.safeParse({ ...this.preferences, ...change });
     if (!parsed.success) throw new AppApiError('invalid_argument', parsed.error.issues[0]?.message ?? 'Not a preference.');
-    writeAtomically(this.path, `${JSON.stringify(parsed.data, null, 2)}\n`);
+    writeFileAtomically(this.path, `${JSON.stringify(parsed.data, null, 2)}\n`);
     this.preferences = parsed.data;
     return parsed.data;
   }
@@ -101,18 +101,4 @@ export function readPreferences(path: string, onProblem: (problem: string) => vo
   if (dropped.length > 0) onProblem(`${path}: ignoring ${dropped.join(', ')} (unknown or not a valid value)`);
   // Checked whole as well: the schema, not this loop, has the last word on what a preference is.
   return preferencesSchema.parse({ ...DEFAULT_PREFERENCES, ...kept });
-}
-
-/** Writes `text` to a temporary file, flushed, then renamed over `path`: a crash leaves one or the other. */
-export function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, 'w', PRIVATE_FILE_MODE);
-  try {
-    writeSync(fd, text);
-    // On disk before the rename makes it the file: a power cut never leaves an empty one.
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
 }

@@ -2,7 +2,7 @@
  * Profile data is for its owner alone: folders 0700, files 0600, set with chmod after creating
  * them, so the result does not depend on the process's umask (an `open` mode is masked by it).
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
@@ -24,4 +24,20 @@ export function restrictFiles(...paths: string[]): void {
 export function ensurePrivateFile(path: string): void {
   closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
   chmodSync(path, PRIVATE_FILE_MODE);
+}
+
+/**
+ * Writes `text` to a temporary file (the owner's alone), flushed to disk, then renamed over `path`:
+ * a crash or power cut leaves the old file or the new one, never an empty one.
+ */
+export function writeFileAtomically(path: string, text: string): void {
+  const temporary = `${path}.tmp`;
+  const fd = openSync(temporary, 'w', PRIVATE_FILE_MODE);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
 }

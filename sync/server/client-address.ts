@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 
 /** Where a request came from, as the per-address limits count it: an IPv4 address, or an IPv6 /64. */
 export type ClientAddressOf = (req: IncomingMessage) => string;
@@ -38,8 +37,12 @@ function clientAddress(req: IncomingMessage, trusted: ReadonlySet<string>): stri
  */
 export function limitKey(address: string): string {
   if (isIP(address) !== 6) return address;
-  const network = ipaddr.IPv6.parse(address).parts.slice(0, 4);
-  return `${new ipaddr.IPv6([...network, 0, 0, 0, 0]).toString()}/64`;
+  const network = ipv6Groups(address)
+    .slice(0, 4)
+    .map((group) => group.toString(16));
+  // The same spelling for every address of the network: zeros compressed, as RFC 5952 writes them.
+  const last = network.findLastIndex((group) => group !== '0');
+  return `${last < 0 ? '' : network.slice(0, last + 1).join(':')}::/64`;
 }
 
 /** An address given as a trusted proxy, or a RangeError: only literal IP addresses are taken. */
@@ -53,4 +56,21 @@ function checkedAddress(address: string): string {
 function normalised(address: string): string {
   const lower = address.toLowerCase();
   return lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
+}
+
+/** The eight 16-bit groups of an address `isIP` took as IPv6 (a zone id and an embedded IPv4 tail allowed). */
+function ipv6Groups(address: string): number[] {
+  const [text = ''] = address.split('%');
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string) =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          if (!group.includes('.')) return [parseInt(group, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = group.split('.').map(Number);
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const front = parse(head);
+  const back = tail === undefined ? [] : parse(tail);
+  return [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back];
 }

@@ -49,6 +49,12 @@ describe('clientAddressResolver', () => {
     expect(addressOf(request('::ffff:198.51.100.9'))).toBe('198.51.100.9');
     expect(limitKey('198.51.100.9')).toBe('198.51.100.9');
     expect(limitKey('::1')).toBe('::/64');
+    expect(limitKey('2001:db8::')).toBe('2001:db8::/64');
+    expect(limitKey('2001:DB8:0:0:1::')).toBe('2001:db8::/64');
+    expect(limitKey('fe80::1%eth0')).toBe('fe80::/64');
+    expect(limitKey('64:ff9b::192.0.2.33')).toBe('64:ff9b::/64');
+    expect(limitKey('1:2:3:4:5:6:7:8')).toBe('1:2:3:4::/64');
+    expect(limitKey('0:0:0:1::')).toBe('0:0:0:1::/64');
   });
 
   it('takes only IP addresses as trusted proxies', () => {
