@@ -11,6 +11,7 @@ import {
   type MutableRefObject,
 } from 'react';
 import type { MemberView } from '../../sync/app-api/contract.js';
+import { wholeDraftIn } from '../../sync/app-api/draft-preview.js';
 import type { User } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { useAttachmentDraft } from '../hooks/useAttachmentDraft.js';
@@ -19,7 +20,7 @@ import { useLinkPreview } from '../hooks/useLinkPreview.js';
 import { t } from '../i18n/index.js';
 import { describeProblem, prepareVoice } from '../state/attachment-draft.js';
 import { useComposeActions, useComposeTarget } from '../state/compose.js';
-import { useActions, useApp } from '../state/context.js';
+import { useActions, useApp, useAppOnMount } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { insertMention, mentionAt, mentionCandidates, type MentionQuery } from '../state/mentions.js';
 import { FileImportError, importFile } from '../transport/files.js';
@@ -64,7 +65,9 @@ export function Composer({
   const { send, editMessage, setTyping } = useActions();
   const { replyTo, editing } = useComposeTarget();
   const { cancelReply, cancelEdit, startReply } = useComposeActions();
-  const [text, setTextState] = useState('');
+  // The draft is in the box when the box appears: the list's preview is all of it for any short draft.
+  const listedDraft = useAppOnMount((s) => wholeDraftIn(s.conversations.find((c) => c.id === conversationId)?.draft ?? null));
+  const [text, setTextState] = useState(listedDraft ?? '');
   const [error, setError] = useState<string | null>(null);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
@@ -128,6 +131,7 @@ export function Composer({
   // The draft (text and reply target) is kept by the core: loaded now, saved as the person types.
   const savedDraft = useDraft({
     conversationId,
+    prefilled: listedDraft !== null,
     text,
     replyId: replyTo?.id ?? null,
     editing: editingId !== null,

@@ -16,6 +16,8 @@ const TYPING_MS = 2000;
 
 interface Options {
   conversationId: string;
+  /** The box started with the whole draft (the list's preview), before the core answered for it. */
+  prefilled: boolean;
   /** What the box holds, and the message being answered. */
   text: string;
   replyId: string | null;
@@ -31,7 +33,7 @@ interface Options {
 const EMPTY: DraftView = { text: '', replyTo: null };
 const same = (a: DraftView, b: DraftView) => a.text === b.text && a.replyTo === b.replyTo;
 
-export function useDraft({ conversationId, text, replyId, editing, setText, startReply, cancelReply }: Options) {
+export function useDraft({ conversationId, prefilled, text, replyId, editing, setText, startReply, cancelReply }: Options) {
   const { loadDraft, saveDraft } = useActions();
   /** What the core holds, as far as this composer knows. */
   const saved = useRef<DraftView>(EMPTY);
@@ -58,13 +60,25 @@ export function useDraft({ conversationId, text, replyId, editing, setText, star
     saveDraft(conversationId, draft.text, draft.replyTo).catch((error: unknown) => console.warn('setDraft failed', error));
   }, [conversationId, saveDraft]);
 
+  const prefilledAtMount = useRef(prefilled);
+
   const read = useCallback(() => {
     const at = changes.current;
     loadDraft(conversationId).then(
       (loaded) => {
-        // The person changed something meanwhile: what they typed wins (and is saved).
-        if (changes.current !== at || timer.current !== null) return;
         const draft = loaded ?? EMPTY;
+        if (changes.current !== at || timer.current !== null) {
+          // The person typed before the first read came back (a slow machine): the draft stays
+          // beneath what they typed. A box that began empty gets it in front; one that began with
+          // the whole draft has it already. Its reply target comes back unless they chose another.
+          if (at === 0) {
+            const typed = shown.current;
+            if (!prefilledAtMount.current && draft.text !== '') apply.current.setText(draft.text + typed.text);
+            if (typed.replyTo === null && draft.replyTo !== null) setPendingReply(draft.replyTo);
+          }
+          // Otherwise they changed something meanwhile: what they typed wins (and is saved).
+          return;
+        }
         saved.current = draft;
         if (same(draft, shown.current)) return;
         shown.current = draft;

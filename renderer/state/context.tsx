@@ -1,4 +1,4 @@
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { AppActions, AppState, AppStore } from './store.js';
 
@@ -13,6 +13,14 @@ export function useApp<T>(selector: (state: AppState) => T): T {
   const store = useContext(StoreContext);
   if (!store) throw new Error('useApp outside <StoreProvider>');
   return useStore(store, selector);
+}
+
+/** Reads the app state once, when the component mounts: a starting value that later changes must not replace. */
+export function useAppOnMount<T>(read: (state: AppState) => T): T {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useAppOnMount outside <StoreProvider>');
+  const [value] = useState(() => read(store.getState()));
+  return value;
 }
 
 export function useActions(): AppActions {

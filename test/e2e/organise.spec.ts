@@ -7,7 +7,7 @@
 import type { Locator } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { createServerHarness } from '../support/server-harness.js';
-import { expect, test } from './support/app.js';
+import { browserHostOnly, expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
 import { aliceAndBob, aliceAndSocketBob, anotherDevice, cleanedUpAfterEach } from './support/test-resources.js';
 
@@ -231,6 +231,60 @@ test('a draft survives a restart of the app, with its reply, and shows in the li
   await expect(bob.message('Half a thought about Sunday')).toContainText('Are you free on Sunday?');
   await expect(alice.conversationWith('Bob Builder')).not.toContainText('Draft:');
   await expect(alice.conversationWith('Bob Builder')).toContainText('Half a thought about Sunday');
+});
+
+test('on a slow machine the draft is in the box when it appears, and keys typed before the app answers add to it', async ({
+  launchApp,
+}) => {
+  browserHostOnly('holds the bridge’s answers with Playwright’s WebSocket routing');
+  const { alice, bob, aliceApp } = await aliceAndBob(launchApp, resources, 'slow-draft');
+  await bob.openConversationWith('Alice Liddell');
+  await bob.send('Are you free on Sunday?');
+  await alice.openConversationWith('Bob Builder');
+  await hoverAction(alice, 'Are you free on Sunday?', 'Reply');
+  let composer = alice.page.getByRole('textbox', { name: 'Message' });
+  await composer.fill('Half a thought');
+  await expect(alice.conversationWith('Bob Builder')).toContainText('Draft: Half a thought');
+
+  // The app answers for drafts only when the test lets it: everything else goes through.
+  const held: Array<() => void> = [];
+  await alice.page.routeWebSocket(/\/bridge/, (page) => {
+    const host = page.connectToServer();
+    page.onMessage((message) => {
+      const forward = () => host.send(message);
+      const method = typeof message === 'string' ? (JSON.parse(message) as { method?: unknown }).method : null;
+      if (method === 'getDraft') held.push(forward);
+      else forward();
+    });
+    host.onMessage((message) => page.send(message));
+  });
+  const openWithDraftHeld = async () => {
+    await aliceApp.restart();
+    composer = alice.page.getByRole('textbox', { name: 'Message' });
+    await alice.openConversationWith('Bob Builder');
+    await expect.poll(() => held.length).toBeGreaterThan(0);
+  };
+
+  // A short draft: the list has all of it, so the box shows it at once; typing goes on after it.
+  await openWithDraftHeld();
+  await expect(composer).toHaveValue('Half a thought');
+  await composer.press('End');
+  await composer.pressSequentially(' about Sunday');
+  for (const release of held.splice(0)) release();
+  await expect(alice.page.getByLabel('Replying to Bob Builder')).toBeVisible();
+  await expect(composer).toHaveValue('Half a thought about Sunday');
+  await expect(alice.conversationWith('Bob Builder')).toContainText('Draft: Half a thought about Sunday');
+
+  // A long one the list shows only the start of: what is typed before it arrives comes after it.
+  const long = `${'A long plan for the trip, written over several evenings. '.repeat(4)}The end.`;
+  await composer.fill(long);
+  await expect(alice.conversationWith('Bob Builder')).toContainText('Draft: A long plan');
+  for (const release of held.splice(0)) release();
+  await openWithDraftHeld();
+  await composer.pressSequentially(' P.S.');
+  for (const release of held.splice(0)) release();
+  await expect(composer).toHaveValue(`${long} P.S.`);
+  await expect(alice.page.getByLabel('Replying to Bob Builder')).toBeVisible();
 });
 
 test('blocking stops delivery both ways until the block is lifted', async ({ launchApp }) => {

@@ -1,3 +1,4 @@
+import { DRAFT_PREVIEW_CHARS } from '../../app-api/draft-preview.js';
 import { REVOCATIONS_META_KEY } from './revocation-store.js';
 import { z } from 'zod';
 import type { Clock, Random } from '../../common/runtime.js';
@@ -16,7 +17,6 @@ import { settingConversationId, settingKey, supersedes } from '../../protocol/se
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 
 /** How much of a draft the conversation list keeps (it shows one line, like the newest message). */
-const DRAFT_PREVIEW_CHARS = 160;
 const DEVICE_ID = 'device_id';
 const SETTINGS_CURSOR = 'settings_cursor';
 
