@@ -226,6 +226,19 @@ runBench(BENCH, async ({ scale, profile }) => {
     sizes: { events: totalEvents, conversations: PEERS, ...manifest.counts, pageSize: LIMITS.defaultCatchUpPage },
     rows: [
       row({
+        key: 'catch-up.encrypted',
+        name: 'Catch-up as the app runs: encrypted mirror (SQLCipher), search index',
+        value: round(encryptedRun.eventsPerSecond, 0),
+        unit: 'msg/s',
+        baseline: { name: 'same catch-up, plain mirror', value: round(plainRun.eventsPerSecond, 0), unit: 'msg/s' },
+        ratio: round(encryptedRun.elapsedMs / plainRun.elapsedMs, 2),
+        // The headline: the configuration people run (the plain mirror is not).
+        target: { text: '≥ 100,000 msg/s', op: '>=', value: 100_000 },
+        note:
+          `median of ${ENCRYPTED_PAIRS} each, alternately: ${round(encryptedRun.elapsedMs / 1000, 2)} s vs ${round(plainRun.elapsedMs / 1000, 2)} s; ` +
+          `client CPU ${encryptedCpu.encrypted} vs ${encryptedCpu.plain} ms`,
+      }),
+      row({
         key: 'catch-up.rate',
         name: `Catch-up ${totalEvents.toLocaleString('en')} events (first run, stage timers on)`,
         value: round(run.eventsPerSecond, 0),
@@ -270,18 +283,6 @@ runBench(BENCH, async ({ scale, profile }) => {
         unit: 'msg/s',
         baseline: { name: 'raw insert without the index', value: round(baselineRate, 0), unit: 'msg/s' },
         note: `${round(indexedBaseline.medianMs, 1)} ms (median of ${indexedBaseline.runs.length}); one statement per ${LIMITS.maxCatchUpPage} messages, as flush writes it`,
-      }),
-      row({
-        key: 'catch-up.encrypted',
-        name: 'Catch-up into an encrypted mirror (SQLCipher)',
-        value: round(encryptedRun.eventsPerSecond, 0),
-        unit: 'msg/s',
-        baseline: { name: 'same catch-up, plain mirror', value: round(plainRun.eventsPerSecond, 0), unit: 'msg/s' },
-        ratio: round(encryptedRun.elapsedMs / plainRun.elapsedMs, 2),
-        target: { text: '≥ 100,000 msg/s', op: '>=', value: 100_000 },
-        note:
-          `median of ${ENCRYPTED_PAIRS} each, alternately: ${round(encryptedRun.elapsedMs / 1000, 2)} s vs ${round(plainRun.elapsedMs / 1000, 2)} s; ` +
-          `client CPU ${encryptedCpu.encrypted} vs ${encryptedCpu.plain} ms`,
       }),
       row({
         key: 'catch-up.client-peak-rss',
