@@ -95,6 +95,8 @@ export class Downloader {
       case 'failed':
         this.queue.settled(key);
         stillWanted = mirror.attachments.setDownloadState(job, 'failed', outcome.error);
+        // Bytes that are not the declared file are worth nothing to a later attempt.
+        if (outcome.error === 'checksum_mismatch') await blobs.discardPartial(job.attachmentId).catch(() => undefined);
         break;
       case 'retry':
         stillWanted = mirror.attachments.setDownloadState(job, 'queued');
@@ -139,6 +141,11 @@ export class Downloader {
       const hash = resumed ? null : createHash('sha256');
       const meter = new Transform({
         transform(chunk: Buffer, _encoding, callback) {
+          // More than the sender declared is not that file: stop before it reaches the disk.
+          if (received + chunk.length > job.size) {
+            callback(new BlobStoreError('checksum_mismatch', `The server sent more than the ${job.size} bytes declared`));
+            return;
+          }
           received += chunk.length;
           hash?.update(chunk);
           tracker.progress(job, received);
