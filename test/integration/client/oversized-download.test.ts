@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { ATTACHMENTS_PATH } from '../../../sync/protocol/attachments.js';
 import { openClientCore } from '../../../sync/client/client-core.js';
 import { attachFile, fileBytes } from '../../support/attachments-files.js';
-import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { createClientHarness, eventually } from '../../support/client-harness.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
@@ -34,8 +34,12 @@ function paddingFetch(pulled: { bytes: number }): typeof fetch {
     let extra = EXTRA;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        const next = await real.read();
-        const chunk = next.done ? (extra > 0 ? new Uint8Array(Math.min(extra, 256 * 1024)) : null) : next.value;
+        const next = (await real.read()) as { done: boolean; value?: Uint8Array };
+        const chunk: Uint8Array | null = next.done
+          ? extra > 0
+            ? new Uint8Array(Math.min(extra, 256 * 1024))
+            : null
+          : (next.value ?? null);
         if (next.done && chunk) extra -= chunk.length;
         if (!chunk) return controller.close();
         pulled.bytes += chunk.length;
@@ -65,7 +69,7 @@ it('stops a download at the size its sender declared, fails it as damaged and ke
     );
   }
   const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-  const file = await attachFile((alice as TestCore).profileDir, await clients.profileDir(), 'report.bin', fileBytes(DECLARED));
+  const file = await attachFile(alice.profileDir, await clients.profileDir(), 'report.bin', fileBytes(DECLARED));
   await alice.sendMessage({
     conversationId,
     text: 'the report',
