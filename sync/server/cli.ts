@@ -18,6 +18,7 @@ import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import { LIMITS } from '../protocol/limits.js';
 import { ensurePrivateDir } from '../node/private-files.js';
 import { realRuntime } from '../node/real-runtime.js';
+import { DEFAULT_CONNECTION_CAPS, type ConnectionCaps } from './connection-caps.js';
 import { FRAME_RATE, type FrameRateLimits } from './connection-rate.js';
 import { PostgresClusterBus } from './cluster/pg-cluster-bus.js';
 import { PostgresNodeDirectory } from './cluster/pg-node-directory.js';
@@ -29,7 +30,7 @@ import { DEFAULT_QUOTA_BYTES, startSyncServer, type RunningServer, type SyncServ
 
 const DEFAULT_PORT = 7878;
 const USAGE =
-  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>] [--tls-cert <chain.pem> --tls-key <key.pem>] [--trust-proxy <address>[,<address>…]] [--frames-per-second <n>] [--frame-burst <n>]';
+  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>] [--tls-cert <chain.pem> --tls-key <key.pem>] [--trust-proxy <address>[,<address>…]] [--frames-per-second <n>] [--frame-burst <n>] [--max-connections-per-account <n>] [--max-connections-per-address <n>]';
 const DEFAULT_POOL_SIZE = 10;
 /** What an orchestrator waits after SIGTERM before SIGKILL; the server's own drain deadline is shorter. */
 const EXIT_DEADLINE_MS = 10_000;
@@ -56,6 +57,7 @@ interface CliOptions {
   tls: { cert: Buffer; key: Buffer } | null;
   trustedProxies: string[];
   frameRate: FrameRateLimits;
+  connectionCaps: ConnectionCaps;
 }
 
 /** A whole number of MiB within [min, max], or a clear complaint naming the flag. */
@@ -87,6 +89,8 @@ function readOptions(): CliOptions {
         'trust-proxy': { type: 'string' },
         'frames-per-second': { type: 'string' },
         'frame-burst': { type: 'string' },
+        'max-connections-per-account': { type: 'string' },
+        'max-connections-per-address': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -134,7 +138,28 @@ function readOptions(): CliOptions {
     tls: readTls(values['tls-cert'], values['tls-key']),
     trustedProxies: readTrustedProxies(values['trust-proxy']),
     frameRate: readFrameRate(values['frames-per-second'], values['frame-burst']),
+    connectionCaps: {
+      perAccount: wholeFlag(
+        'max-connections-per-account',
+        values['max-connections-per-account'],
+        DEFAULT_CONNECTION_CAPS.perAccount,
+      ),
+      perAddress: wholeFlag(
+        'max-connections-per-address',
+        values['max-connections-per-address'],
+        DEFAULT_CONNECTION_CAPS.perAddress,
+      ),
+    },
   };
+}
+
+/** A whole number from 1 to 1,000,000,000, or a clear complaint naming the flag. */
+function wholeFlag(flag: string, raw: string | undefined, fallback: number): number {
+  const value = raw === undefined ? fallback : Number(raw);
+  if (raw?.trim() === '' || !Number.isInteger(value) || value < 1 || value > 1_000_000_000) {
+    fail(`--${flag} must be a whole number from 1 to 1000000000, got "${raw}"`);
+  }
+  return value;
 }
 
 /** The load balancers whose X-Forwarded-For is believed: literal IP addresses, comma-separated. */
@@ -148,15 +173,8 @@ function readTrustedProxies(raw: string | undefined): string[] {
 
 /** Frames one connection may send: sustained per second, and at once. */
 function readFrameRate(perSecondRaw: string | undefined, burstRaw: string | undefined): FrameRateLimits {
-  const whole = (flag: string, raw: string | undefined, fallback: number): number => {
-    const value = raw === undefined ? fallback : Number(raw);
-    if (raw?.trim() === '' || !Number.isInteger(value) || value < 1 || value > 1_000_000_000) {
-      fail(`--${flag} must be a whole number from 1 to 1000000000, got "${raw}"`);
-    }
-    return value;
-  };
-  const perSecond = whole('frames-per-second', perSecondRaw, FRAME_RATE.perSecond);
-  const burst = whole('frame-burst', burstRaw, FRAME_RATE.burst);
+  const perSecond = wholeFlag('frames-per-second', perSecondRaw, FRAME_RATE.perSecond);
+  const burst = wholeFlag('frame-burst', burstRaw, FRAME_RATE.burst);
   // A client is cut once it has ignored ten bursts' worth of refusals (never fewer than by default).
   return { perSecond, burst, closeAfterRefused: Math.max(FRAME_RATE.closeAfterRefused, 10 * burst) };
 }
@@ -251,6 +269,7 @@ async function main(): Promise<void> {
     tls,
     trustedProxies,
     frameRate,
+    connectionCaps,
   } = readOptions();
   ensurePrivateDir(dataDir);
   const logger: ServerLogger = createPinoLogger({ level: logLevel });
@@ -269,6 +288,7 @@ async function main(): Promise<void> {
       logger,
       trustedProxies,
       frameRate,
+      connectionCaps,
       ...(tls ? { tls } : {}),
       ...chosen.options,
     });

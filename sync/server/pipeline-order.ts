@@ -41,13 +41,24 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
 export class PipelineOrder {
   private readonly last = new Map<string, { clientId: string; failed: boolean }>();
 
+  /**
+   * Conversations remembered, the least recently used forgotten first: an outbox pipelines into a
+   * handful at once, while made-up conversation ids would otherwise grow the map for as long as the
+   * connection lasts. A forgotten one only costs its next pipelined frame a refusal and a resend.
+   */
+  static readonly MAX_CONVERSATIONS = 256;
+
+  get conversationsRemembered(): number {
+    return this.last.size;
+  }
+
   /** Null when the frame may be handled now; else the reply refusing it (then recorded as failed). */
   refusal(frame: ClientFrame): ErrorReply | null {
     const ordered = orderedFrame(frame);
     if (!ordered || ordered.after === undefined) return null;
     const last = this.last.get(ordered.conversationId);
     if (last !== undefined && last.clientId === ordered.after && !last.failed) return null;
-    this.last.set(ordered.conversationId, { clientId: ordered.clientId, failed: true });
+    this.remember(ordered.conversationId, { clientId: ordered.clientId, failed: true });
     return {
       type: 'error',
       rid: frame.rid,
@@ -61,6 +72,13 @@ export class PipelineOrder {
     const ordered = orderedFrame(frame);
     if (!ordered) return;
     const failed = reply.type === 'error' && !isPermanentError(reply.code);
-    this.last.set(ordered.conversationId, { clientId: ordered.clientId, failed });
+    this.remember(ordered.conversationId, { clientId: ordered.clientId, failed });
+  }
+
+  private remember(conversationId: string, last: { clientId: string; failed: boolean }): void {
+    // Deleted first, so the map's order is the order of last use.
+    this.last.delete(conversationId);
+    this.last.set(conversationId, last);
+    if (this.last.size > PipelineOrder.MAX_CONVERSATIONS) this.last.delete(this.last.keys().next().value!);
   }
 }

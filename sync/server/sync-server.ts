@@ -16,6 +16,7 @@ import { completeLogger, createPinoLogger, type ServerLoggerInput } from './logg
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { AccountGuard, memoryLimiters, postgresLimiters, type AccountLimits } from './account-limits.js';
 import { clientAddressResolver } from './client-address.js';
+import { ConnectionCounter, DEFAULT_CONNECTION_CAPS, type ConnectionCaps } from './connection-caps.js';
 import type { FrameThrottleLimits } from './frame-throttle.js';
 import type { FrameRateLimits } from './connection-rate.js';
 import { createPasswordHasher, type HashingLimits, type PasswordCost } from './passwords.js';
@@ -68,6 +69,8 @@ export interface SyncServerOptions {
   maxGroupMembers?: number;
   /** What one person may create in an hour: conversations, and people added to groups (ACCOUNT_CAPS unless given). */
   caps?: CreationCaps;
+  /** Sync sockets one account and one address may hold open on this node (connection-caps.ts). */
+  connectionCaps?: ConnectionCaps;
   /** Interval of the dead-peer check on sockets; 0 disables it. Default 30 s. */
   heartbeatMs?: number;
   /** How often open sockets' sessions are checked again; 0 disables it. Default an hour. */
@@ -134,6 +137,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     ...(options.frameRate ? { frameRate: options.frameRate } : {}),
   });
   const { inFlight } = service;
+  const openSockets = new ConnectionCounter(options.connectionCaps ?? DEFAULT_CONNECTION_CAPS);
   let closing = false;
 
   const draining = () => closing;
@@ -187,8 +191,20 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     // The lookup was async: the server may have started closing, or the client given up.
     if (closing || socket.destroyed) return void socket.destroy();
     const authenticated = user;
+    const counted = openSockets.take(authenticated.user.id, clientAddress(req));
+    if ('over' in counted) {
+      logger.info('Refused a socket over the connection cap', { cap: counted.over, userId: authenticated.user.id });
+      return refuse(429, 'Too Many Requests');
+    }
     metrics.httpRequests.inc({ route: SYNC_PATH, status: '101' });
-    wss.handleUpgrade(req, socket, head, (ws) => service.attach(wsServerSocket(ws), authenticated));
+    let attached = false;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      attached = true;
+      ws.once('close', counted.release);
+      service.attach(wsServerSocket(ws), authenticated);
+    });
+    // ws completes an upgrade at once, or not at all (the socket was gone): nothing to count then.
+    if (!attached) counted.release();
   }
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const attempt = upgrade(req, socket, head).catch((error: unknown) => {

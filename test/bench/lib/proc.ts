@@ -212,8 +212,18 @@ export async function startServerProcess(
   options: { port?: number; nodeArgs?: string[]; args?: string[] } = {},
 ): Promise<ServerProcess> {
   // The benches measure how fast the server works, so no connection runs out of its frame budget
-  // (100 frames a second by default: a 10,000-message drain would measure the limit instead).
-  const unlimited = ['--frames-per-second', '1000000000', '--frame-burst', '1000000000'];
+  // (100 frames a second by default: a 10,000-message drain would measure the limit instead), and
+  // thousands of clients may connect from this one address (some of them one account's sockets).
+  const unlimited = [
+    '--frames-per-second',
+    '1000000000',
+    '--frame-burst',
+    '1000000000',
+    '--max-connections-per-account',
+    '1000000000',
+    '--max-connections-per-address',
+    '1000000000',
+  ];
   const cliArgs = ['--port', String(options.port ?? 0), '--data', dataDir, ...unlimited, ...(options.args ?? [])];
   const run = spawnTs(join('sync', 'server', 'cli.ts'), cliArgs, {
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),

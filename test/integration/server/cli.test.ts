@@ -130,7 +130,7 @@ describe('sync server CLI', () => {
     expect(await run.exited).toBe(0);
   });
 
-  it('exits 1 with one clear line for a bad --max-file-mb or --quota-mb', async () => {
+  it('exits 1 with one clear line for a bad --max-file-mb, --quota-mb or connection cap', async () => {
     const dataDir = await h.tempDir();
     const cases: Array<[string[], RegExp]> = [
       [['--max-file-mb', '0'], /--max-file-mb must be a whole number of MiB from 1 to 2048, got "0"/],
@@ -141,6 +141,11 @@ describe('sync server CLI', () => {
       [['--log-level', 'loud'], /--log-level must be one of trace, debug, info, warn, error, fatal, silent, got "loud"/],
       [['--tls-cert', 'chain.pem'], /--tls-cert and --tls-key go together/],
       [['--tls-cert', 'missing.pem', '--tls-key', 'missing.key'], /--tls-cert missing\.pem: ENOENT/],
+      [
+        ['--max-connections-per-account', '0'],
+        /--max-connections-per-account must be a whole number from 1 to 1000000000, got "0"/,
+      ],
+      [['--max-connections-per-address', 'many'], /--max-connections-per-address must be a whole number .*got "many"/],
     ];
     const runs = cases.map(([args]) => runCli(['--port', '0', '--data', dataDir, ...args]));
     for (const [i, run] of runs.entries()) {

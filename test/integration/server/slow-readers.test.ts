@@ -38,8 +38,18 @@ describe.runIf(process.platform === 'linux')('slow readers', () => {
   it(`${READERS} connections that ask for catch-up again and again and never read cost a few MiB each, not what they asked for`, async () => {
     const port = await freePort();
     const dataDir = await harness.tempDir();
-    // The seeding below sends a thousand messages on one socket at once: no frame budget for this test.
-    const unlimitedFrames = ['--frames-per-second', '1000000', '--frame-burst', '1000000'];
+    // The seeding below sends a thousand messages on one socket at once: no frame budget for this test;
+    // and the readers are one person's 200 sockets from this one address.
+    const unlimitedFrames = [
+      '--frames-per-second',
+      '1000000',
+      '--frame-burst',
+      '1000000',
+      '--max-connections-per-account',
+      '1000',
+      '--max-connections-per-address',
+      '1000',
+    ];
     const server = processes.spawnScript(
       'test/support/server-process.ts',
       ['--port', String(port), '--data', dataDir, ...unlimitedFrames],

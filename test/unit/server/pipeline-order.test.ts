@@ -118,4 +118,16 @@ describe('the pipelining guard of one connection', () => {
       ]),
     ).toEqual(['handled', 'handled', 'handled', 'handled', 'handled', 'out_of_order']);
   });
+
+  it('remembers a bounded number of conversations, however many made-up ids a connection names, and keeps the busy one', () => {
+    const order = new PipelineOrder();
+    expect(run(order, [[send('b1', undefined, 'busy'), stored]])).toEqual(['handled']);
+    for (let i = 0; i < 100_000; i += 1) {
+      run(order, [[send(`x${i}`, `before-x${i}`, `made-up-${i}`), refused]]);
+      // The outbox's own conversation is used all along, so it is never the one forgotten.
+      if (i % 100 === 0) expect(run(order, [[send(`b${i + 2}`, undefined, 'busy'), stored]])).toEqual(['handled']);
+    }
+    expect(order.conversationsRemembered).toBe(PipelineOrder.MAX_CONVERSATIONS);
+    expect(run(order, [[send('b-last', 'b99902', 'busy'), stored]])).toEqual(['handled']);
+  });
 });
