@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { useWindowActive } from '../hooks/useWindowActive.js';
 import { useWindowedList } from '../hooks/useWindowedList.js';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
@@ -33,8 +32,6 @@ export function ConversationList({ folder = 'main', initialOffset, onLeave }: Pr
   const error = useApp((s) => s.conversationsError);
   const openId = useApp((s) => s.open?.id ?? null);
   const { openConversation } = useActions();
-  // The conversation being read gets marked read; don't flash its badge meanwhile.
-  const reading = useWindowActive() ? openId : null;
 
   const scrollRef = useRef<HTMLDivElement>(null);
   /** The conversation last focused in the list: it keeps the tab stop while the list reorders. */
@@ -96,7 +93,6 @@ export function ConversationList({ folder = 'main', initialOffset, onLeave }: Pr
               measureRef={virtualizer.measureElement}
               tabbable={row.index === tabIndex}
               selected={conversation.id === openId}
-              hideUnread={conversation.id === reading}
               onOpen={openConversation}
               onFocus={setFocusedId}
             />

@@ -20,8 +20,6 @@ interface Props {
   /** The list's one tab stop; the other rows are reached with the arrow keys. */
   tabbable: boolean;
   selected: boolean;
-  /** True for the conversation being read right now: it is about to be marked read. */
-  hideUnread: boolean;
   onOpen: (id: string) => void;
   onFocus: (id: string) => void;
 }
@@ -62,14 +60,14 @@ export const ConversationListItem = memo(function ConversationListItem({
   measureRef,
   tabbable,
   selected,
-  hideUnread,
   onOpen,
   onFocus,
 }: Props) {
   useLanguage(); // memo() keeps equal props from re-rendering: this re-renders it when the language changes
   const { title, lastActivityAt } = conversation;
-  const unreadCount = hideUnread ? 0 : conversation.unreadCount;
-  const mentioned = conversation.mentionsYou && !hideUnread;
+  // The open conversation too: only what was shown is read, so its badge counts what is still below.
+  const unreadCount = conversation.unreadCount;
+  const mentioned = conversation.mentionsYou;
   const drafting = conversation.draft !== null;
   const deleted = !drafting && conversation.lastMessage !== null && isDeletedPreview(conversation.lastMessage);
   const { muted } = conversation;

@@ -1,5 +1,4 @@
 import { useId, useRef, useState, type DragEvent } from 'react';
-import { useMarkRead } from '../hooks/useMarkRead.js';
 import { t } from '../i18n/index.js';
 import { ComposeProvider } from '../state/compose.js';
 import { useActions, useApp } from '../state/context.js';
@@ -23,7 +22,6 @@ export function ConversationPane() {
   const [infoOpen, setInfoOpen] = useState<string | null>(null);
   const dropTargetRef = useRef<((files: File[]) => void) | null>(null);
   const [dragging, setDragging] = useState(false);
-  useMarkRead(open?.id ?? null);
 
   if (!open) {
     return (

@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { formatDay } from '../format/time.js';
+import { useMarkRead } from '../hooks/useMarkRead.js';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
 import { messageRows, type MessageRow } from '../state/message-rows.js';
@@ -126,13 +127,15 @@ export function MessageList({ open, title, isGroup, leftGroup }: Props) {
 
   // A message of one's own just sent is followed to the bottom, from wherever the reader was.
   const newest = open.messages.at(-1);
-  const followedId = useRef<string | null>(null);
+  // Per conversation: the newest message of one just opened is where it lands, not a message sent now.
+  const followed = useRef<{ conversationId: string; messageId: string } | null>(null);
   useLayoutEffect(() => {
-    if (!newest || newest.id === followedId.current) return;
-    const first = followedId.current === null;
-    followedId.current = newest.id;
-    if (!first && newest.own && !open.hasNewer) scrollToBottom();
-  }, [newest, open.hasNewer, scrollToBottom]);
+    if (!newest || !open.loaded) return;
+    const before = followed.current;
+    if (before?.conversationId === open.id && before.messageId === newest.id) return;
+    followed.current = { conversationId: open.id, messageId: newest.id };
+    if (before?.conversationId === open.id && newest.own && !open.hasNewer) scrollToBottom();
+  }, [newest, open.id, open.loaded, open.hasNewer, scrollToBottom]);
 
   // The composer growing (or the window resizing) must not push the newest message out of view.
   useEffect(() => {
@@ -177,6 +180,7 @@ export function MessageList({ open, title, isGroup, leftGroup }: Props) {
     atBottom.current = fromEnd <= BOTTOM_SLACK_PX;
     setAwayFromLatest(open.hasNewer || fromEnd > scroller.clientHeight);
     loadNearEdges();
+    noteShown();
     // Moving on from the message jumped to: scrolled by hand until it is out of view.
     if (open.target && movedByHand.current) {
       const target = scroller.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(open.target)}"]`);
@@ -205,6 +209,32 @@ export function MessageList({ open, title, isGroup, leftGroup }: Props) {
     },
     [open.id, jumpToMessage, showNotice],
   );
+
+  // The newest message drawn within the scroller's box, once a scroll the list made has landed:
+  // what is read, and no further (a message below the screen, or flown past, stays unread).
+  const [shownSeq, setShownSeq] = useState<{ id: string; seq: number } | null>(null);
+  const noteShown = useCallback(() => {
+    const scroller = scrollerRef.current;
+    if (!scroller || settling.current || !open.loaded || doneScroll.current !== `${open.id}:${open.scroll.n}`) return;
+    const box = scroller.getBoundingClientRect();
+    let newest: number | null = null;
+    for (const element of scroller.querySelectorAll<HTMLElement>('.messages__row')) {
+      const place = element.getBoundingClientRect();
+      if (place.bottom <= box.top || place.top >= box.bottom) continue;
+      const row = rows[Number(element.dataset.index)];
+      const seq = row?.kind === 'message' ? row.message.seq : null;
+      if (seq !== null && seq !== undefined && (newest === null || seq > newest)) newest = seq;
+    }
+    if (newest === null) return;
+    const seen = newest;
+    setShownSeq((current) => (current?.id === open.id && current.seq >= seen ? current : { id: open.id, seq: seen }));
+  }, [open.id, open.loaded, open.scroll.n, rows]);
+  useEffect(() => {
+    noteShown();
+    const timer = setTimeout(noteShown, SETTLE_MS);
+    return () => clearTimeout(timer);
+  });
+  useMarkRead(open.id, shownSeq?.id === open.id ? shownSeq.seq : null);
 
   const showJumpToLatest = open.loaded && (open.hasNewer || awayFromLatest);
 

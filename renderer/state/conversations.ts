@@ -80,14 +80,15 @@ export function createConversations(kit: StoreKit, deps: Deps) {
       upsertAndOpen(await api.createGroup({ name, memberIds }));
     },
 
-    markRead(conversationId) {
+    markRead(conversationId, upToSeq) {
       const conversations = get().conversations;
-      if (conversations.some((c) => c.id === conversationId && (c.unreadCount > 0 || c.mentionsYou))) {
+      // Read only up to what was shown: the core's recount (a 'conversations' event) says what is left.
+      if (upToSeq === undefined && conversations.some((c) => c.id === conversationId && (c.unreadCount > 0 || c.mentionsYou))) {
         set({
           conversations: conversations.map((c) => (c.id === conversationId ? { ...c, unreadCount: 0, mentionsYou: false } : c)),
         });
       }
-      api.markRead({ conversationId }).catch((error: unknown) => {
+      api.markRead({ conversationId, ...(upToSeq === undefined ? {} : { upToSeq }) }).catch((error: unknown) => {
         console.warn('markRead failed', error);
         void refresh();
       });

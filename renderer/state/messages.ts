@@ -108,8 +108,7 @@ export function createMessages(kit: StoreKit, deps: Deps) {
    */
   const withUnread = (open: OpenConversation, page: MessagePage): OpenConversation => {
     if (open.unreadAfterSeq !== null) return open;
-    const unread = page.hasNewer || page.messages.some((m) => !m.own && m.seq !== null && m.seq > page.readSeq);
-    return { ...open, unreadAfterSeq: unread ? page.readSeq : Number.MAX_SAFE_INTEGER };
+    return { ...open, unreadAfterSeq: page.firstUnreadSeq === null ? Number.MAX_SAFE_INTEGER : page.firstUnreadSeq - 1 };
   };
 
   /** Replaces the window with a page (after opening, a jump, back to the latest). */
@@ -209,12 +208,13 @@ export function createMessages(kit: StoreKit, deps: Deps) {
     try {
       const newest = await api.listMessages({ conversationId: id, limit: MESSAGE_PAGE });
       const oldestShown = firstSeq(newest.messages);
-      const unreadFurtherUp = newest.hasOlder && oldestShown !== null && oldestShown > newest.readSeq + 1;
+      const firstUnread = newest.firstUnreadSeq;
+      const unreadFurtherUp = firstUnread !== null && newest.hasOlder && oldestShown !== null && oldestShown > firstUnread;
       if (!unreadFurtherUp) {
         replaceWindow(id, version, newest, null, 'first-unread');
         return;
       }
-      const around = await api.listMessages({ conversationId: id, aroundSeq: newest.readSeq + 1, limit: MESSAGE_PAGE });
+      const around = await api.listMessages({ conversationId: id, aroundSeq: firstUnread, limit: MESSAGE_PAGE });
       replaceWindow(id, version, around, null, 'first-unread');
     } catch (error) {
       failed(id, error);

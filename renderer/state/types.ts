@@ -219,7 +219,8 @@ export interface AppActions {
   loadNewer: () => Promise<void>;
   retry: (messageId: string) => Promise<void>;
   discard: (messageId: string) => Promise<void>;
-  markRead: (conversationId: string) => void;
+  /** Marks read up to `upToSeq` (the last message shown on screen), or everything. */
+  markRead: (conversationId: string, upToSeq?: number) => void;
   dismissNotice: () => void;
   /** Changes some of this device's preferences (shown at once). Throws when the core would not take them. */
   setPreferences: (change: Partial<Preferences>) => Promise<void>;

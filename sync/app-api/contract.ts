@@ -194,7 +194,13 @@ export const appApiArgs = {
     .strict(),
   retryMessage: z.object({ messageId: id }).strict(),
   discardMessage: z.object({ messageId: id }).strict(),
-  markRead: z.object({ conversationId: id }).strict(),
+  markRead: z
+    .object({
+      conversationId: id,
+      /** Read up to this message only (the last one shown on screen); none: up to the newest. */
+      upToSeq: z.number().int().min(0).optional(),
+    })
+    .strict(),
   /** Own messages only. Editing a message still in the outbox changes what will be sent. */
   editMessage: z.object({ conversationId: id, messageId: id, text: messageText }).strict(),
   /** Delete for everyone; own messages only. An unsent message is simply withdrawn. */
@@ -583,6 +589,8 @@ export interface MessagePage {
   hasNewer: boolean;
   /** Your read watermark in this conversation: messages after it (not your own) are unread. */
   readSeq: number;
+  /** The first unread message: the first from someone else after `readSeq` (null when none is unread). */
+  firstUnreadSeq: number | null;
 }
 
 /** One message a search found. */

@@ -574,7 +574,7 @@ class LocalClientCore implements ClientCore {
   async markRead(args: AppApiArgs<'markRead'>): Promise<null> {
     const self = this.self();
     this.requireConversation(args.conversationId);
-    this.mirror.markReadLocally(args.conversationId, self.id);
+    this.mirror.markReadLocally(args.conversationId, self.id, args.upToSeq);
     this.emit({ type: 'conversations' });
     this.engine?.receiptsChanged();
     return null;

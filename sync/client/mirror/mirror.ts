@@ -690,11 +690,13 @@ export class Mirror {
   // -- receipts ------------------------------------------------------------------------------
 
   /** Marks everything applied so far as read by us; returns the new read watermark. */
-  markReadLocally(conversationId: string, selfId: string): number {
+  markReadLocally(conversationId: string, selfId: string, upToSeq = Number.MAX_SAFE_INTEGER): number {
     return this.transaction(() => {
       const cursor = this.cursor(conversationId);
       if (!cursor) return 0;
-      this.raiseWatermarks(conversationId, selfId, cursor.appliedSeq, cursor.appliedSeq);
+      // Never past what is here: a watermark only names messages this device has.
+      const seq = Math.min(cursor.appliedSeq, upToSeq);
+      this.raiseWatermarks(conversationId, selfId, cursor.appliedSeq, seq);
       return this.ownWatermarks(conversationId, selfId).readSeq;
     });
   }

@@ -192,12 +192,19 @@ export class MirrorViews {
         selfId,
       ) as { read_seq: number } | undefined
     )?.read_seq;
+    // Your own messages are never unread: the first unread is the first from someone else past the watermark.
+    const firstUnread = cachedStatement(
+      this.db,
+      `SELECT MIN(seq) AS seq FROM messages
+         WHERE conversation_id = ? AND seq > ? AND sender_id <> ?`,
+    ).get(conversationId, readSeq ?? 0, selfId) as { seq: number | null } | undefined;
     return {
       messages: this.toViews(conversationId, [...stored, ...pending], selfId),
       notices,
       hasOlder,
       hasNewer,
       readSeq: readSeq ?? 0,
+      firstUnreadSeq: firstUnread?.seq ?? null,
     };
   }
 

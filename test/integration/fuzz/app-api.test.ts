@@ -176,7 +176,10 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     ),
     retryMessage: fc.record({ messageId: message() }),
     discardMessage: fc.record({ messageId: message() }),
-    markRead: fc.record({ conversationId: conversation() }),
+    markRead: fc.record(
+      { conversationId: conversation(), upToSeq: fc.integer({ min: 0, max: 1000 }) },
+      { requiredKeys: ['conversationId'] },
+    ),
     editMessage: fc.record({ conversationId: conversation(), messageId: message(), text }),
     deleteMessage: fc.record({ conversationId: conversation(), messageId: message() }),
     setReaction: fc.record({ conversationId: conversation(), messageId: message(), emoji: validEmoji, on: fc.boolean() }),

@@ -114,3 +114,31 @@ describe('message pages', () => {
     mirror.close();
   });
 });
+
+describe('the first unread message and reading up to what was shown', () => {
+  it('is the first from someone else past the read watermark (own messages never are), and moves only as far as read', () => {
+    const mirror = mirrors.open();
+    const from = (seq: number, senderId: string): ConversationEvent => ({ ...message(seq), senderId });
+    // Ten of mine, one of Ann's, one of mine between, then two more of Ann's.
+    mirror.applyEvents(
+      'c1',
+      [
+        ...Array.from({ length: 10 }, (_, i) => from(i + 1, 'me')),
+        from(11, 'ann'),
+        from(12, 'me'),
+        from(13, 'ann'),
+        from(14, 'ann'),
+      ],
+      'me',
+    );
+    expect(mirror.views.messagePage('c1', 'me', 5)).toMatchObject({ readSeq: 0, firstUnreadSeq: 11 });
+
+    // Shown up to my message between: Ann's first is read, the next of hers is now the first unread.
+    mirror.markReadLocally('c1', 'me', 12);
+    expect(mirror.views.messagePage('c1', 'me', 5)).toMatchObject({ readSeq: 12, firstUnreadSeq: 13 });
+    // Never past what this device holds.
+    mirror.markReadLocally('c1', 'me', 99);
+    expect(mirror.views.messagePage('c1', 'me', 5)).toMatchObject({ readSeq: 14, firstUnreadSeq: null });
+    mirror.close();
+  });
+});

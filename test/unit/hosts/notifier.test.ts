@@ -40,7 +40,7 @@ function rig(
         looked.push(args.aroundMessageId!);
         if (gate) await gate;
         const found = messages.filter((m) => m.id === args.aroundMessageId);
-        return { messages: found, notices: [], hasOlder: false, hasNewer: false, readSeq: 0 };
+        return { messages: found, notices: [], hasOlder: false, hasNewer: false, readSeq: 0, firstUnreadSeq: null };
       },
       listConversations: async () => [conversation],
       listBlocked: async () => [],

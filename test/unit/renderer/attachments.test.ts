@@ -229,6 +229,7 @@ describe('the store and attachments', () => {
       hasOlder: false,
       hasNewer: false,
       readSeq: 0,
+      firstUnreadSeq: null,
     });
     const store = await openWith(api);
     const progress = { type: 'transfer' as const, messageId: 'm1', index: 0, direction: 'download' as const, totalBytes: 1000 };
@@ -247,6 +248,7 @@ describe('the store and attachments', () => {
       hasOlder: false,
       hasNewer: false,
       readSeq: 0,
+      firstUnreadSeq: null,
     });
     api.emit({ type: 'messages', conversationId: 'c1' });
     await settle();

@@ -78,7 +78,15 @@ function pageOf(all: readonly MessageView[], readSeq: number, args: ListArgs): M
     if (end < 0) end = all.length;
     start = Math.max(0, end - limit);
   }
-  return { messages: all.slice(start, end), notices: [], hasOlder: start > 0, hasNewer: end < all.length, readSeq };
+  const firstUnreadSeq = all.find((m) => !m.own && m.seq !== null && m.seq > readSeq)?.seq ?? null;
+  return {
+    messages: all.slice(start, end),
+    notices: [],
+    hasOlder: start > 0,
+    hasNewer: end < all.length,
+    readSeq,
+    firstUnreadSeq,
+  };
 }
 
 interface Held {
@@ -256,7 +264,14 @@ export class FakeApi {
           const history = this.histories.get(args.conversationId);
           if (history) return pageOf(history.messages, history.readSeq, args);
           return (
-            this.pages.get(args.conversationId) ?? { messages: [], notices: [], hasOlder: false, hasNewer: false, readSeq: 0 }
+            this.pages.get(args.conversationId) ?? {
+              messages: [],
+              notices: [],
+              hasOlder: false,
+              hasNewer: false,
+              readSeq: 0,
+              firstUnreadSeq: null,
+            }
           );
         }),
       getActivity: (args) => this.answer('getActivity', args, () => this.activity),

@@ -14,6 +14,7 @@ describe('events about notifications in the renderer store', () => {
       hasOlder: false,
       hasNewer: false,
       readSeq: 0,
+      firstUnreadSeq: null,
     });
     const store = await start(api);
     expect(store.getState().open).toBeNull();

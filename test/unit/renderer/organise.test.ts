@@ -20,6 +20,7 @@ function withConversations(): FakeApi {
     hasOlder: false,
     hasNewer: false,
     readSeq: 3,
+    firstUnreadSeq: null,
   });
   return api;
 }

@@ -15,6 +15,7 @@ function withConversation(): FakeApi {
     hasOlder: false,
     hasNewer: false,
     readSeq: 0,
+    firstUnreadSeq: null,
   });
   return api;
 }
@@ -92,6 +93,7 @@ describe('the renderer store', () => {
       hasOlder: false,
       hasNewer: false,
       readSeq: 0,
+      firstUnreadSeq: null,
     });
     api.emit({ type: 'messages', conversationId: 'c1' });
     await settle();
@@ -169,6 +171,7 @@ describe('the renderer store', () => {
       hasOlder: false,
       hasNewer: false,
       readSeq: 0,
+      firstUnreadSeq: null,
     });
     api.emit({ type: 'messages', conversationId: 'c1' });
     await settle();
