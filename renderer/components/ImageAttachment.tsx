@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import type { AttachmentView, MessageView } from '../../sync/app-api/contract.js';
 import { useAttachmentFile } from '../hooks/useAttachmentFile.js';
+import { previewWithinBudget, useImageBudget } from '../hooks/useImageBudget.js';
 import { t } from '../i18n/index.js';
 import { fitWithin } from '../state/image-size.js';
+import { FileAttachment } from './FileAttachment.js';
 import { ImageViewer } from './ImageViewer.js';
 
 /** Images in a message are at most this wide or tall. */
@@ -11,17 +13,21 @@ const MAX_SIDE_PX = 320;
 /**
  * An image at its own proportions from the start: the sender's tiny preview, stretched, until the
  * verified bytes are here. Its accessible name is its file name; activating it opens the viewer.
+ * One above the pixel budget (by its header, image-budget.ts) is never decoded: it is shown as a file.
  */
 export function ImageAttachment({ message, attachment }: { message: MessageView; attachment: AttachmentView }) {
   const [viewing, setViewing] = useState(false);
   const { save } = useAttachmentFile(message, attachment);
+  const verdict = useImageBudget(attachment);
+  if (verdict === 'file') return <FileAttachment message={message} attachment={attachment} />;
   const size = fitWithin(attachment.width ?? MAX_SIDE_PX, attachment.height ?? MAX_SIDE_PX, MAX_SIDE_PX);
-  const src = attachment.localUrl ?? attachment.preview ?? undefined;
+  const shown = verdict === 'image' ? attachment.localUrl : null;
+  const src = shown ?? previewWithinBudget(attachment.preview);
   return (
     <>
       {/* The img itself is what is activated (a button around it would hide it as an image from assistive technology). */}
       <img
-        className={`attachment-image${attachment.localUrl ? '' : ' attachment-image--preview'}`}
+        className={`attachment-image${shown ? '' : ' attachment-image--preview'}`}
         src={src}
         alt={attachment.name}
         title={t.attachments.open(attachment.name)}
@@ -36,7 +42,7 @@ export function ImageAttachment({ message, attachment }: { message: MessageView;
           setViewing(true);
         }}
       />
-      {viewing && <ImageViewer attachment={attachment} onSave={save} onClose={() => setViewing(false)} />}
+      {viewing && shown && <ImageViewer attachment={attachment} onSave={save} onClose={() => setViewing(false)} />}
     </>
   );
 }

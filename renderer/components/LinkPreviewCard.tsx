@@ -1,10 +1,11 @@
 import type { LinkPreviewView } from '../../sync/app-api/contract.js';
 import { safeLinkHref } from '../format/links.js';
 import { t } from '../i18n/index.js';
+import { dataUrlWithinBudget } from '../state/image-budget.js';
 
 /** Only an inline picture (the sender's core made it): never an address the receiver would fetch. */
 function isImageData(image: string | null): image is string {
-  return image !== null && /^data:image\/(?:jpeg|png|webp);base64,/u.test(image);
+  return image !== null && /^data:image\/(?:jpeg|png|webp);base64,/u.test(image) && dataUrlWithinBudget(image);
 }
 
 /**

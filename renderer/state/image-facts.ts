@@ -4,10 +4,13 @@
  * URL). Images are decoded here, in the sandboxed renderer, never in the host or the core.
  */
 import { ATTACHMENT_LIMITS } from '../../sync/protocol/attachments.js';
+import { IMAGE_HEADER_BYTES, headerWithinBudget } from './image-budget.js';
 import { fitWithin, pickPreview, type ImageFacts } from './image-size.js';
 
 /** Decodes an image; null when it is not one the renderer can decode (the file is then sent as a file). */
 export async function describeImage(file: Blob): Promise<ImageFacts | null> {
+  // Above the pixel budget it is sent as a file: no receiver would decode it either.
+  if (!headerWithinBudget(new Uint8Array(await file.slice(0, IMAGE_HEADER_BYTES).arrayBuffer()))) return null;
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);
