@@ -210,12 +210,12 @@ export function MessageList({ open, title, isGroup, leftGroup }: Props) {
     [open.id, jumpToMessage, showNotice],
   );
 
-  // The newest message drawn within the scroller's box, once a scroll the list made has landed:
+  // The newest message drawn within the scroller's box, once the list has landed where it opens:
   // what is read, and no further (a message below the screen, or flown past, stays unread).
   const [shownSeq, setShownSeq] = useState<{ id: string; seq: number } | null>(null);
   const noteShown = useCallback(() => {
     const scroller = scrollerRef.current;
-    if (!scroller || settling.current || !open.loaded || doneScroll.current !== `${open.id}:${open.scroll.n}`) return;
+    if (!scroller || !open.loaded || doneScroll.current !== `${open.id}:${open.scroll.n}`) return;
     const box = scroller.getBoundingClientRect();
     let newest: number | null = null;
     for (const element of scroller.querySelectorAll<HTMLElement>('.messages__row')) {
