@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { killGroup, RESULTS_DIR, ROOT, spawnTs, tempDir } from './lib/proc.js';
-import type { BenchResult, Row } from './lib/report.js';
+import { benchmarksPage, cells, TABLE_HEADER } from './lib/benchmarks-page.js';
+import type { BenchResult } from './lib/report.js';
 
 const BENCHMARKS = [
   { name: 'catch-up', file: 'catch-up.ts', timeoutMs: 10 * 60_000 },
@@ -124,6 +125,11 @@ writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(report, null, 2))
 writeFileSync(join(RESULTS_DIR, 'history', `${report.timestamp.replace(/[:.]/g, '-')}.json`), JSON.stringify(report, null, 2));
 rmSync(work, { recursive: true, force: true });
 console.log(`\nWritten ${join('test', 'bench', 'results', 'latest.json')}`);
+// Only a whole run at full size is the project's table: a part of one, or a shrunk one, would mislead.
+if (!only && scale === 1 && !values.profile) {
+  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), benchmarksPage(report));
+  console.log(`Written ${join('docs', 'benchmarks.md')}`);
+}
 process.exit(failed > 0 ? 1 : 0);
 
 // ---------------------------------------------------------------------------------------------
@@ -160,7 +166,7 @@ function machineInfo() {
 }
 
 function printTable(all: BenchResult[], runScale: number): void {
-  const header = ['benchmark', 'figure', 'value', 'unit', 'baseline', 'ratio', 'target', 'met?'];
+  const header = TABLE_HEADER;
   const lines: string[][] = [];
   for (const result of all) {
     if (result.error) {
@@ -176,31 +182,6 @@ function printTable(all: BenchResult[], runScale: number): void {
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const line of lines) console.log(format(line));
   if (runScale < 1) console.log(`\n(scale ${runScale}: sizes are shrunk, so "met?" is only indicative)`);
-}
-
-function cells(bench: string, r: Row, runScale: number): string[] {
-  const value = r.value === null ? 'n/a' : formatNumber(r.value);
-  const baseline = r.baseline ? `${formatNumber(r.baseline.value)} ${r.baseline.unit} (${r.baseline.name})` : '';
-  const ratio = r.ratio === undefined ? '' : `${formatNumber(r.ratio)}×`;
-  const met = r.met === undefined || r.met === null ? (r.target ? 'n/a' : '') : r.met ? 'yes' : 'NO';
-  return [
-    bench,
-    r.name,
-    value,
-    r.unit,
-    baseline,
-    ratio,
-    r.target?.text ?? '',
-    met + (r.target && runScale < 1 ? ' (scaled)' : ''),
-  ];
-}
-
-function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en');
-  if (Math.abs(value) >= 100) return value.toFixed(0);
-  if (Math.abs(value) >= 10) return value.toFixed(1);
-  return value.toFixed(2);
 }
 
 function printFindings(all: BenchResult[]): void {
