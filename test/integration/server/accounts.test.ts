@@ -128,8 +128,9 @@ describeEachStore('HTTP account endpoints', (backend) => {
 
   it('answers a flood of sign-ups it cannot hash at once with 503 and Retry-After, losing none it took', async () => {
     const server = await h.startServer({ hashingLimits: { concurrent: 1, queued: 1 } });
+    // Enough at once that some overlap even on a busy machine, where eight could arrive one by one.
     const answers = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
+      Array.from({ length: 32 }, (_, i) =>
         fetch(server.httpUrl + ACCOUNTS_PATH, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
