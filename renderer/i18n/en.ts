@@ -728,6 +728,7 @@ export const en = {
     cannot_remove_owner: 'Nobody can remove the group’s owner.',
     role_unchanged: 'They already have that role.',
     too_many_members: 'The group would have too many members.',
+    cannot_add_to_groups: 'Someone you named can’t be added to groups by you.',
     attachment_missing: 'An attached file hadn’t reached the server.',
     file_too_large: 'A file is larger than the server accepts.',
     quota_exceeded: 'You’ve used all the storage the server gives you.',

@@ -696,6 +696,7 @@ export const uk: Strings = {
     cannot_remove_owner: 'Власника групи видалити не можна.',
     role_unchanged: 'Вони вже мають цю роль.',
     too_many_members: 'У групі стало б забагато учасників.',
+    cannot_add_to_groups: 'Когось із названих вами не можна додати до групи.',
     attachment_missing: 'Прикріплений файл не дійшов до сервера.',
     file_too_large: 'Файл більший, ніж приймає сервер.',
     quota_exceeded: 'Ви зайняли все місце, яке сервер вам виділяє.',

@@ -54,8 +54,9 @@ export function isInArchive(archived: { on: boolean; seq: number } | null, muted
 
 /**
  * A block stands between two people when either blocked the other. In their direct conversation
- * every event is then stored for its sender only (never delivered, never revealed), and neither
- * sees the other's presence or typing. Groups they share are unaffected.
+ * every event is then stored for its sender only (never delivered, never revealed), neither sees the
+ * other's presence or typing, and neither can put the other in a group (cannot_add_to_groups).
+ * Groups they already share still carry both people's messages.
  */
 export function blockedBetween(a: string, b: string, blocks: (blocker: string, blocked: string) => boolean): boolean {
   return blocks(a, b) || blocks(b, a);

@@ -43,6 +43,7 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   cannot_remove_owner: refusal('forbidden', 'Nobody can remove the owner of a group'),
   role_unchanged: refusal('invalid', 'That member already has that role'),
   too_many_members: refusal('invalid', 'The group would have more members than this server allows'),
+  cannot_add_to_groups: refusal('forbidden', 'Someone named cannot be added to groups by you'),
   // The send frame's: one answer for "no such upload", "not yours", "not finished" and "not these bytes".
   attachment_missing: refusal('invalid', 'An attachment is not a finished upload of yours with this SHA-256 and size'),
   // The upload endpoint's (HTTP), in the same words.

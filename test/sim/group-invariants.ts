@@ -112,14 +112,32 @@ async function refusesToSend(device: SimDevice, conversationId: string, where: s
 
 /** No device holds a conversation its person was never in (the server does not list it for them). */
 export function checkNoStrangers(world: SimWorld, views: Map<string, Map<string, Conversation>>): string[] {
+  const refused = creationsRefusedForBlocks(world);
   return world.devices.flatMap((device) =>
     world
       .inspector(device.name)
       .cursors()
-      .filter((cursor) => !views.get(device.user.id)?.has(cursor.conversationId))
+      .filter((cursor) => !views.get(device.user.id)?.has(cursor.conversationId) && !refused.has(cursor.conversationId))
       .map(
         (cursor) =>
           `${device.name} holds ${cursor.conversationId.slice(0, 8)}, which the server does not list for ${device.user.username}`,
       ),
+  );
+}
+
+/**
+ * Groups whose creation the server refused because a block stood between the creator and someone
+ * they named: the creating device keeps them, with the creation failed and its reason, for the
+ * person to see and discard; the server never had them.
+ */
+export function creationsRefusedForBlocks(world: SimWorld): Set<string> {
+  return new Set(
+    world.devices.flatMap((device) =>
+      world
+        .inspector(device.name)
+        .outbox()
+        .filter((row) => row.kind === 'create' && row.status === 'failed' && row.error === 'cannot_add_to_groups')
+        .map((row) => row.conversationId),
+    ),
   );
 }

@@ -2,7 +2,7 @@ import type { Conversation, ConversationEvent } from '../../sync/protocol/frames
 import { checkBlocks } from './block-reference.js';
 import { identity } from './history.js';
 import { checkDevice } from './device-invariants.js';
-import { checkDeviceMembership, checkNoStrangers, checkServerMembership } from './group-invariants.js';
+import { checkDeviceMembership, checkNoStrangers, checkServerMembership, creationsRefusedForBlocks } from './group-invariants.js';
 import { directFold, foldGroup, visibleEvents, type MembershipFold } from './group-reference.js';
 import { checkIntents } from './intent-invariants.js';
 import { checkComposeOrder, checkNothingLost } from './outbox-invariants.js';
@@ -68,10 +68,13 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
   let serverBlocks: Set<string>;
   const server = world.serverInspector();
   try {
+    const refused = creationsRefusedForBlocks(world);
     for (const conversation of world.conversations) {
       const lastSeq = server.lastSeq(conversation.id);
       if (lastSeq === null) {
-        problems.push(`${conversation.kind} ${conversation.id} was made on a device but never reached the server`);
+        if (!refused.has(conversation.id)) {
+          problems.push(`${conversation.kind} ${conversation.id} was made on a device but never reached the server`);
+        }
         continue;
       }
       const events = server.log(conversation.id);

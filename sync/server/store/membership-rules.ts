@@ -28,6 +28,7 @@ export function planNewGroup(
   input: NewConversationInput,
   memberIds: readonly string[],
   users: ReadonlyMap<string, User>,
+  blockedWithCreator: ReadonlySet<string>,
 ): Refused | { status: 'accepted'; members: NewGroupMembers } {
   const { conversationId, creatorId } = input;
   if (looksLikeDirectId(conversationId)) return refused('bad_conversation_id');
@@ -37,6 +38,7 @@ export function planNewGroup(
   const creator = users.get(creatorId);
   const found = others.flatMap((userId) => users.get(userId) ?? []);
   if (!creator || found.length < others.length) return refused('no_such_user');
+  if (others.some((userId) => blockedWithCreator.has(userId))) return refused('cannot_add_to_groups');
   return {
     status: 'accepted',
     members: [{ ...creator, role: 'owner' }, ...found.map((user) => ({ ...user, role: 'member' as const }))],
@@ -77,6 +79,8 @@ export interface GroupChangeFacts extends AppendFacts {
   members: readonly { user_id: string; role: Role; join_order: number }[];
   /** The users an addition names, those that exist. */
   users: ReadonlyMap<string, User>;
+  /** Everyone with a block between them and the sender, either way. */
+  blockedWithActor: ReadonlySet<string>;
 }
 
 /** What an accepted group change does, for the store to apply with the event's seq. */
@@ -123,6 +127,8 @@ export function judgeGroupChange(
       const fresh = [...new Set(change.userIds)].filter((userId) => !roles.has(userId));
       const users = fresh.flatMap((userId) => facts.users.get(userId) ?? []);
       if (users.length < fresh.length) return refused('no_such_user');
+      // A block either way keeps people out of each other's groups (protocol/settings.ts).
+      if (fresh.some((userId) => facts.blockedWithActor.has(userId))) return refused('cannot_add_to_groups');
       return { ...plan, added: fresh, eventAt: (seq) => ({ kind: 'members_added', ...base, seq, members: users }) };
     }
     case 'remove_member':

@@ -4,6 +4,7 @@ import { refused } from './append-rules.js';
 import { capWindowStart, refuseMemberAdditions, refuseNewConversation } from './cap-rules.js';
 import { answerTakenGroupId, groupCreatedEvent, judgeGroupChange, planNewGroup, refuseDirect } from './membership-rules.js';
 import { earlierEventJson, insertEvent, lockConversation, seqAfter } from './pg-queries.js';
+import { blockedWithSql } from './shared-sql.js';
 import { keepNewDirectFrom, revealDirectTo } from './pg-settings.js';
 import {
   directPairKey,
@@ -79,7 +80,7 @@ async function createGroup(
 ): Promise<CreateResult> {
   const { conversationId, creatorId } = input;
   const users = await usersByIds(tx, [creatorId, ...group.memberIds]);
-  const plan = planNewGroup(input, group.memberIds, users);
+  const plan = planNewGroup(input, group.memberIds, users, await blockedWith(tx, creatorId));
   if (plan.status === 'refused') return plan;
   const added = plan.members.length - 1;
   const facts = await capFacts(tx, conversationId, creatorId, input.createdAt);
@@ -141,6 +142,7 @@ export async function appendGroupChangeWith(tx: Session, input: NewGroupChange):
     kind: facts.kind,
     members: facts.members,
     users: new Map(facts.users.map((row) => [row.id, toUser(row)])),
+    blockedWithActor: change.kind === 'add_members' ? await blockedWith(tx, senderId) : new Set(),
   });
   if (plan.status !== 'accepted') return plan;
   if (plan.added.length > 0) {
@@ -239,4 +241,10 @@ async function recordAdditions(tx: Session, userId: string, now: number, adding:
      INSERT INTO member_additions (user_id, added_at, count) VALUES ($1, $2, $4)`,
     [userId, now, capWindowStart(now), adding],
   );
+}
+
+/** Everyone with a block between them and `userId`, either way. */
+async function blockedWith(tx: Session, userId: string): Promise<Set<string>> {
+  const { rows } = await tx.query<{ user_id: string }>(blockedWithSql('$1'), [userId]);
+  return new Set(rows.map((row) => row.user_id));
 }

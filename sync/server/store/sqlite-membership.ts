@@ -5,7 +5,7 @@ import { refused } from './append-rules.js';
 import type { CreateResult, GroupChangeResult, NewConversationInput, NewGroupChange, Refused } from './server-store.js';
 import { directPairKey } from './server-store.js';
 import { appendFactsIn, memberIds, nextSeq } from './sqlite-event-log.js';
-import { keepNewDirectFrom, revealDirectTo } from './sqlite-settings.js';
+import { blockedWithIn, keepNewDirectFrom, revealDirectTo } from './sqlite-settings.js';
 import { toEventRow } from './sqlite-rows.js';
 import { toUser, type ConversationRow, type UserRow } from './store-rows.js';
 import type { Statements } from './sqlite-statements.js';
@@ -58,7 +58,7 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         const row = s.userById.get(userId) as UserRow | undefined;
         if (row) users.set(userId, toUser(row));
       }
-      const plan = planNewGroup(input, conversation.memberIds, users);
+      const plan = planNewGroup(input, conversation.memberIds, users, new Set(blockedWithIn(s, creatorId)));
       if (plan.status === 'refused') return plan;
       const taken = s.conversationById.get(conversationId) as ConversationRow | undefined;
       if (taken) return answerTakenGroupId(taken, creatorId);
@@ -98,6 +98,7 @@ export function appendGroupChangeIn(s: Statements, input: NewGroupChange): Group
     kind: conversation?.kind ?? null,
     members: s.rolesOf.all(conversationId) as { user_id: string; role: Role; join_order: number }[],
     users,
+    blockedWithActor: new Set(change.kind === 'add_members' ? blockedWithIn(s, senderId) : []),
   });
   if (plan.status !== 'accepted') return plan;
   const overCap = refuseAdditionsIn(s, senderId, input.caps, input.sentAt, plan.added.length);
