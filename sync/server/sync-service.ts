@@ -63,6 +63,9 @@ export const RESYNC_CLOSE_CODE = 1012;
  * and the work in flight. The WebSocket server hands it authenticated sockets through `attach`;
  * the simulation does the same with in-memory sockets, so both run exactly this code.
  */
+/** A socket whose session the recheck could not confirm: try again later (the client reconnects). */
+const RECHECK_FAILED_CLOSE_CODE = 1013;
+
 export class SyncService {
   readonly store: ServerStore;
   /** Shared with the HTTP layer, so shutdown waits for both before the store closes. */
@@ -169,23 +172,27 @@ export class SyncService {
    * one that expired, or was revoked while the signal about it was lost.
    */
   private async recheckSessions(): Promise<void> {
-    const valid = new Map<string, Promise<boolean>>();
+    const verdicts = new Map<string, Promise<'open' | 'ended' | 'unknown'>>();
     await Promise.all(
       this.registry.all().map(async (connection) => {
         const { tokenHash } = connection.session;
-        if (!valid.has(tokenHash)) {
-          valid.set(
+        if (!verdicts.has(tokenHash)) {
+          verdicts.set(
             tokenHash,
             this.sessions.useHash(tokenHash).then(
-              (use) => use !== null,
+              (use) => (use !== null ? 'open' : 'ended'),
               (error: unknown) => {
                 this.logger.error('Could not recheck a session', error);
-                return true;
+                return 'unknown';
               },
             ),
           );
         }
-        if (!(await valid.get(tokenHash))) await connection.close(SESSION_ENDED_CLOSE_CODE, 'Session ended');
+        const verdict = await verdicts.get(tokenHash);
+        if (verdict === 'ended') await connection.close(SESSION_ENDED_CLOSE_CODE, 'Session ended');
+        // Fails closed: a socket whose session cannot be confirmed goes; its client comes back
+        // through the upgrade's check (1013: try again later, not signed out).
+        if (verdict === 'unknown') await connection.close(RECHECK_FAILED_CLOSE_CODE, 'Session could not be confirmed');
       }),
     );
   }

@@ -146,6 +146,34 @@ describeEachStore('sessions', (backend) => {
     expect((await socket.closed).code).toBe(SESSION_ENDED_CLOSE_CODE);
   });
 
+  it('closes the sockets whose sessions it cannot recheck (the store failing) with 1013, so their clients come back through the upgrade', async () => {
+    const dataDir = await h.tempDir();
+    const database = await backend.createDatabase(dataDir);
+    const inner = await database.open();
+    let failing = false;
+    const store = new Proxy(inner, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (failing && property === 'useSession') return Promise.reject(new Error('the database is gone (test)'));
+          return (value as (...args: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const server = await h.startServer({ dataDir, store, sessionRecheckMs: 100 });
+    try {
+      const hana = await h.createAccount(server, { username: 'hana', password: 'hana password' });
+      const socket = await h.connect(server, hana.token);
+      failing = true;
+      expect((await socket.closed).code).toBe(1013);
+    } finally {
+      await server.close();
+      await inner.close();
+      await database.dispose();
+    }
+  });
+
   it(`refuses signing in on more than ${ACCOUNT_CAPS.maxDevicesPerAccount} devices with too_many_devices, until one ends`, async () => {
     const server = await h.startServer();
     const erin = await h.createAccount(server, { username: 'erin', password: 'erin password' });
