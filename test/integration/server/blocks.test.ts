@@ -11,17 +11,8 @@ import {
   visibleLog,
   type TestClient,
 } from '../../support/server-harness.js';
+import { block } from '../../support/blocking.js';
 import { describeEachStore } from '../../support/store-backends.js';
-
-let clock = 0;
-/** Blocks (or unblocks) `userId` as `socket`'s user, with a clock that only moves forward. */
-async function block(socket: TestClient, userId: string, value = true): Promise<void> {
-  clock += 1;
-  await socket.call(
-    { type: 'set_settings', settings: [{ setting: { kind: 'blocked', userId, value }, at: clock, by: 'device' }] },
-    'settings',
-  );
-}
 
 /**
  * Catches up the way the client does (sync-engine.ts catchUp with mirror.ts applyEvents): the

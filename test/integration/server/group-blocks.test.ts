@@ -4,16 +4,8 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { createGroup, createServerHarness, newGroupId, people, type TestClient } from '../../support/server-harness.js';
+import { block } from '../../support/blocking.js';
 import { describeEachStore } from '../../support/store-backends.js';
-
-let clock = 0;
-async function block(socket: TestClient, userId: string, value = true): Promise<void> {
-  clock += 1;
-  await socket.call(
-    { type: 'set_settings', settings: [{ setting: { kind: 'blocked', userId, value }, at: clock, by: 'device' }] },
-    'settings',
-  );
-}
 
 describeEachStore('blocks and groups', (backend) => {
   const h = createServerHarness({ backend });
