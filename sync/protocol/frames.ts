@@ -104,6 +104,12 @@ export const conversationSchema = z.object({
   createdAt: z.number().int(),
   /** False once the requester left or was removed: they keep their history up to then. */
   isMember: z.boolean(),
+  /**
+   * Present while the conversation is a message request to the requester (request-rules.ts): who
+   * started it with them or added them, not being their contact then, and they have not written
+   * there since. Their own answer (accept, delete) is a personal setting the client weighs with it.
+   */
+  requestFrom: id.optional(),
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
@@ -368,7 +374,7 @@ export function clientIdOf(event: ConversationEvent): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Personal settings: per-conversation (archived, muted, draft), the block list, and who sees one's presence
+// Personal settings: per-conversation (archived, muted, draft, a request's answer), the block list, and privacy
 
 /** What the composer held when the person left it; empty text means no draft. */
 export const draftSchema = z.object({
@@ -390,11 +396,22 @@ export const settingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('blocked'), userId: id, value: z.boolean() }),
   // "Show when I'm online": who sees the person's presence and last seen (presence-rules.ts).
   z.object({ kind: z.literal('show_online'), value: z.enum(['everyone', 'nobody']) }),
+  // A message request answered (request-rules.ts): accepted, or deleted when the conversation was at `seq`.
+  z.object({
+    kind: z.literal('request'),
+    conversationId: id,
+    value: z.object({ answer: z.enum(['accepted', 'deleted']), seq }),
+  }),
+  // "Who can add me to groups": anyone, or only my contacts (request-rules.ts).
+  z.object({ kind: z.literal('group_adds'), value: z.enum(['everyone', 'contacts']) }),
 ]);
 export type Setting = z.infer<typeof settingSchema>;
 export type SettingKind = Setting['kind'];
 /** "Show when I'm online": everyone in my conversations (the default) or nobody. */
 export type OnlineVisibility = Extract<Setting, { kind: 'show_online' }>['value'];
+/** "Who can add me to groups": everyone (the default) or my contacts. */
+export type GroupAdds = Extract<Setting, { kind: 'group_adds' }>['value'];
+export type RequestAnswer = Extract<Setting, { kind: 'request' }>['value'];
 
 /**
  * A setting as written by one device: `at` is the writer's clock when the person changed it, `by`

@@ -11,10 +11,12 @@ export function settingKey(setting: Setting): string {
     case 'archived':
     case 'muted':
     case 'draft':
+    case 'request':
       return `${setting.kind}:${setting.conversationId}`;
     case 'blocked':
       return `blocked:${setting.userId}`;
     case 'show_online':
+    case 'group_adds':
       return setting.kind;
   }
 }
@@ -25,11 +27,18 @@ export function settingConversationId(setting: Setting): string | null {
     case 'archived':
     case 'muted':
     case 'draft':
+    case 'request':
       return setting.conversationId;
     case 'blocked':
     case 'show_online':
+    case 'group_adds':
       return null;
   }
+}
+
+/** The person a setting is about (a block); null for the others. */
+export function settingUserId(setting: Setting): string | null {
+  return setting.kind === 'blocked' ? setting.userId : null;
 }
 
 /** Whether `candidate` replaces `current` (a missing register loses to any write). */

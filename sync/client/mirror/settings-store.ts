@@ -358,7 +358,10 @@ export class SettingsStore {
           .map((row) => row.id)
           .sort();
       case 'show_online':
+      case 'group_adds':
         // Shown in the settings, on no conversation.
+        return [];
+      case 'request':
         return [];
     }
   }
