@@ -60,6 +60,8 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   listBlocked: true,
   getPrivacySettings: true,
   setShowOnline: true,
+  setGroupAdds: true,
+  answerRequest: true,
   getPreferences: true,
   setPreferences: true,
   fetchLinkPreview: true,

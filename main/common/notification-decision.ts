@@ -9,7 +9,7 @@ import type { DesktopStrings } from './desktop-strings.js';
 export interface NotificationFacts {
   /** The app's window has the focus: the person sees the message arrive. */
   windowFocused: boolean;
-  conversation: Pick<ConversationSummary, 'kind' | 'title' | 'muted'>;
+  conversation: Pick<ConversationSummary, 'kind' | 'title' | 'muted' | 'request'>;
   message: Pick<MessageView, 'own' | 'deleted' | 'seq' | 'senderId' | 'senderName' | 'text' | 'attachments'>;
   /** Your read watermark in the conversation (MessagePage.readSeq): read on another device, or here. */
   readSeq: number;
@@ -31,7 +31,8 @@ export const MAX_NOTIFICATION_BODY = 200;
 /** What to show, or null when nothing should be shown. */
 export function decideNotification(facts: NotificationFacts): NotificationContent | null {
   const { message, conversation, strings } = facts;
-  if (facts.windowFocused || conversation.muted) return null;
+  // A message request makes no sound until it is accepted (protocol/request-rules.ts).
+  if (facts.windowFocused || conversation.muted || conversation.request) return null;
   if (message.own || message.deleted || facts.blockedUserIds.has(message.senderId)) return null;
   if (message.seq !== null && message.seq <= facts.readSeq) return null;
   const title =

@@ -1,6 +1,6 @@
 /**
  * What the tray and the dock or taskbar badge show, kept apart from Electron so tests can check it:
- * the unread total (as the window's title counts it: muted conversations left out), the tray's
+ * the unread total (as the window's title counts it: muted conversations and message requests left out), the tray's
  * menu and tooltip, and the badge per system.
  */
 import type { MenuItemConstructorOptions } from 'electron';
@@ -8,8 +8,11 @@ import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import { unreadText, type DesktopStrings } from '../common/desktop-strings.js';
 import { overlayFile } from './tray-art.js';
 
-export function unreadTotal(conversations: readonly Pick<ConversationSummary, 'muted' | 'unreadCount'>[]): number {
-  return conversations.reduce((sum, conversation) => sum + (conversation.muted ? 0 : conversation.unreadCount), 0);
+export function unreadTotal(conversations: readonly Pick<ConversationSummary, 'muted' | 'request' | 'unreadCount'>[]): number {
+  return conversations.reduce(
+    (sum, conversation) => sum + (conversation.muted || conversation.request ? 0 : conversation.unreadCount),
+    0,
+  );
 }
 
 export interface TrayActions {

@@ -8,9 +8,9 @@ import { RecoveryScreen } from './RecoveryScreen.js';
 import { SignInScreen } from './SignInScreen.js';
 import { StartupScreen } from './StartupScreen.js';
 
-/** The window title carries the total unread count, like other messengers (muted conversations left out). */
+/** The window title carries the total unread count, like other messengers (muted conversations and requests left out). */
 function useDocumentTitle(language: Language) {
-  const unread = useApp((s) => s.conversations.reduce((sum, c) => sum + (c.muted ? 0 : c.unreadCount), 0));
+  const unread = useApp((s) => s.conversations.reduce((sum, c) => sum + (c.muted || c.request ? 0 : c.unreadCount), 0));
   useEffect(() => {
     document.title = unread > 0 ? t.app.titleWithUnread(unread) : t.app.title;
   }, [unread, language]);

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent }
 import { useWindowedList } from '../hooks/useWindowedList.js';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
-import { inFolder } from '../state/conversations.js';
+import { inFolder, type SidebarFolder } from '../state/conversations.js';
 import { ConversationListItem } from './ConversationListItem.js';
 
 /** A row's height before it is measured (avatar, two lines, padding). */
@@ -10,9 +10,21 @@ const ROW_HEIGHT = 60;
 /** Space above the first row and below the last. */
 const LIST_PADDING = 6;
 
+/** Read when shown: the language may change meanwhile. */
+const LIST_LABEL: Record<SidebarFolder, () => string> = {
+  main: () => t.conversations.listLabel,
+  archived: () => t.archive.listLabel,
+  requests: () => t.requests.listLabel,
+};
+const EMPTY: Record<SidebarFolder, () => { title: string; hint: string | null }> = {
+  main: () => ({ title: t.conversations.empty, hint: t.conversations.emptyHint }),
+  archived: () => ({ title: t.archive.empty, hint: t.archive.emptyHint }),
+  requests: () => ({ title: t.requests.empty, hint: null }),
+};
+
 interface Props {
-  /** The main list (default) or the "Archived" one: the same rows, chosen by each summary's `archived`. */
-  folder?: 'main' | 'archived';
+  /** The main list (default), the "Archived" one or "Message requests": the same rows, chosen by each summary (folderOf). */
+  folder?: SidebarFolder;
   /** Where the list was scrolled to when it was last shown (it is replaced while searching). */
   initialOffset?: number;
   /** Told where it was scrolled to when it goes away. */
@@ -75,7 +87,7 @@ export function ConversationList({ folder = 'main', initialOffset, onLeave }: Pr
     <div className="conversation-list" ref={scrollRef}>
       <ul
         role="list"
-        aria-label={folder === 'archived' ? t.archive.listLabel : t.conversations.listLabel}
+        aria-label={LIST_LABEL[folder]()}
         className="conversation-list__items"
         style={{ height: virtualizer.getTotalSize() }}
         onKeyDown={onKeyDown}
@@ -106,8 +118,8 @@ export function ConversationList({ folder = 'main', initialOffset, onLeave }: Pr
       )}
       {loaded && !error && conversations.length === 0 && (
         <div className="empty empty--sidebar">
-          <p className="empty__title">{folder === 'archived' ? t.archive.empty : t.conversations.empty}</p>
-          <p className="empty__hint">{folder === 'archived' ? t.archive.emptyHint : t.conversations.emptyHint}</p>
+          <p className="empty__title">{EMPTY[folder]().title}</p>
+          {EMPTY[folder]().hint && <p className="empty__hint">{EMPTY[folder]().hint}</p>}
         </div>
       )}
     </div>

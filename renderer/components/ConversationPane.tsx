@@ -10,6 +10,7 @@ import { GroupInfoDialog } from './GroupInfoDialog.js';
 import { ChatIcon } from './icons.js';
 import { MessageList } from './MessageList.js';
 import { PinnedBar } from './PinnedBar.js';
+import { RequestBar } from './RequestBar.js';
 import { TypingIndicator } from './TypingIndicator.js';
 
 /** The right side: the open conversation, or a hint when none is open. */
@@ -65,7 +66,13 @@ export function ConversationPane() {
         <PinnedBar key={open.id} conversationId={open.id} />
         {/* While the dialog is open it lists them itself (one Retry per failure on the page). */}
         {isGroup && !showInfo && <FailedGroupChanges />}
-        <MessageList open={open} title={conversation?.title ?? ''} isGroup={isGroup} leftGroup={isGroup && !isMember} />
+        <MessageList
+          open={open}
+          title={conversation?.title ?? ''}
+          isGroup={isGroup}
+          leftGroup={isGroup && !isMember}
+          request={conversation?.request ?? false}
+        />
         <TypingIndicator />
         {notice && (
           <div className="notice" role="alert">
@@ -75,6 +82,7 @@ export function ConversationPane() {
             </button>
           </div>
         )}
+        {conversation?.request && <RequestBar conversation={conversation} />}
         {conversation?.blocked && conversation.peer ? (
           <BlockedNotice peer={conversation.peer} />
         ) : isMember ? (

@@ -17,7 +17,9 @@ export function FailedGroupChanges() {
         <li key={change.changeId} className="change-failure">
           <WarningIcon size={13} className="change-failure__icon" />
           <span className="change-failure__text">
-            {t.group.failed[change.kind](change.error ? describeRefusal(change.error) : t.failedChange.fallback)}
+            {t.group.failed[change.kind](
+              change.error ? describeRefusal(change.error, { about: change.people }) : t.failedChange.fallback,
+            )}
           </span>
           <span className="change-failure__actions">
             <button type="button" className="link-button" onClick={() => void retryGroupChange(change.changeId)}>

@@ -39,6 +39,11 @@ interface Props {
   mentionOf: string | null;
   /** In a group the reader has left or was removed from (refusals are worded for that). */
   leftGroup: boolean;
+  /**
+   * From someone whose message request is not accepted: no picture of theirs is decoded (files
+   * show as files, link previews without their image) until "Accept".
+   */
+  withholdPictures?: boolean;
 }
 
 /**
@@ -73,7 +78,15 @@ type Panel =
  * One message: optional quote, attachments, the text (always a plain React text child: never parsed as HTML)
  * or the tombstone, time and status, reactions, refused changes; actions on hover or focus.
  */
-export const MessageBubble = memo(function MessageBubble({ message, groupStart, current, sender, mentionOf, leftGroup }: Props) {
+export const MessageBubble = memo(function MessageBubble({
+  message,
+  groupStart,
+  current,
+  sender,
+  mentionOf,
+  leftGroup,
+  withholdPictures = false,
+}: Props) {
   useLanguage(); // memo() keeps equal props from re-rendering: this re-renders it when the language changes
   const { retry, discard, setReaction, deleteMessage, retryChange, discardChange, pinMessage } = useActions();
   const canPin = useApp((s) => {
@@ -173,7 +186,9 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
             </span>
           )}
           {message.replyTo && !message.deleted && <QuoteBlock quote={message.replyTo} />}
-          {!message.deleted && message.attachments.length > 0 && <MessageAttachments message={message} />}
+          {!message.deleted && message.attachments.length > 0 && (
+            <MessageAttachments message={message} asFiles={withholdPictures} />
+          )}
           {message.deleted ? (
             <p className="message__text message__text--deleted">{t.message.deleted}</p>
           ) : (
@@ -185,7 +200,7 @@ export const MessageBubble = memo(function MessageBubble({ message, groupStart, 
             )
           )}
           {message.linkPreview && !message.deleted && previewBelongsTo(message.linkPreview.url, message.text) && (
-            <LinkPreviewCard preview={message.linkPreview} />
+            <LinkPreviewCard preview={message.linkPreview} withImage={!withholdPictures} />
           )}
           <span className="message__meta">
             {message.edited && !message.deleted && (

@@ -26,6 +26,8 @@ interface Props {
   title: string;
   isGroup: boolean;
   leftGroup: boolean;
+  /** A message request not accepted yet: pictures from its people are not shown (RequestBar). */
+  request: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ interface Props {
  * while rows are added or let go above it (the virtualizer anchors by row key), and sticks to the
  * bottom while the reader is there.
  */
-export function MessageList({ open, title, isGroup, leftGroup }: Props) {
+export function MessageList({ open, title, isGroup, leftGroup, request }: Props) {
   const scrollerRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   /** The person scrolled by hand since the last jump (a programmatic scroll does not count). */
@@ -267,7 +269,14 @@ export function MessageList({ open, title, isGroup, leftGroup }: Props) {
                     className="messages__row"
                     style={{ transform: `translateY(${item.start}px)` }}
                   >
-                    <Row row={row} open={open} isGroup={isGroup} myUsername={myUsername} leftGroup={leftGroup} />
+                    <Row
+                      row={row}
+                      open={open}
+                      isGroup={isGroup}
+                      myUsername={myUsername}
+                      leftGroup={leftGroup}
+                      request={request}
+                    />
                   </div>
                 );
               })}
@@ -311,9 +320,10 @@ interface RowProps {
   isGroup: boolean;
   myUsername: string | null;
   leftGroup: boolean;
+  request: boolean;
 }
 
-function Row({ row, open, isGroup, myUsername, leftGroup }: RowProps) {
+function Row({ row, open, isGroup, myUsername, leftGroup, request }: RowProps) {
   switch (row.kind) {
     case 'day':
       return (
@@ -339,6 +349,7 @@ function Row({ row, open, isGroup, myUsername, leftGroup }: RowProps) {
           sender={!isGroup || message.own ? 'none' : groupStart ? 'shown' : 'hidden'}
           mentionOf={isGroup ? myUsername : null}
           leftGroup={leftGroup}
+          withholdPictures={request && !message.own}
         />
       );
     }

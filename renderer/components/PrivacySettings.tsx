@@ -5,20 +5,24 @@ import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 
 type ShowOnline = PrivacySettingsView['showOnline'];
+type GroupAdds = PrivacySettingsView['groupAdds'];
 type Load = { state: 'loading' } | { state: 'loaded'; privacy: PrivacySettingsView } | { state: 'failed'; error: string };
 
 /**
- * The settings dialog's "Privacy" section: "Show when I'm online". Read again when your settings
- * change (here or on another device); a change applies at once and is synced by the core.
+ * The settings dialog's "Privacy" section: "Show when I'm online" and "Who can add me to groups".
+ * Read again when your settings change (here or on another device); a change applies at once and
+ * is synced by the core.
  */
 export function PrivacySettings() {
-  const { loadPrivacy, setShowOnline } = useActions();
+  const { loadPrivacy, setShowOnline, setGroupAdds } = useActions();
   const settingsChanged = useApp((s) => s.settingsChange.n);
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [error, setError] = useState<string | null>(null);
   const headingId = useId();
   const selectId = useId();
   const hintId = useId();
+  const groupAddsId = useId();
+  const groupAddsHintId = useId();
 
   useEffect(() => {
     let cancelled = false;
@@ -31,15 +35,20 @@ export function PrivacySettings() {
     };
   }, [loadPrivacy, settingsChanged]);
 
-  const choose = (showOnline: ShowOnline) => {
+  /** Shows the change at once; puts it back if the core refuses it. */
+  const change = (privacy: PrivacySettingsView, save: () => Promise<void>) => {
     setError(null);
     const before = load;
-    setLoad({ state: 'loaded', privacy: { showOnline } });
-    setShowOnline(showOnline).catch((failure: unknown) => {
+    setLoad({ state: 'loaded', privacy });
+    save().catch((failure: unknown) => {
       setLoad(before);
       setError(t.settings.privacy.failed(describeError(failure)));
     });
   };
+  const choose = (privacy: PrivacySettingsView, showOnline: ShowOnline) =>
+    change({ ...privacy, showOnline }, () => setShowOnline(showOnline));
+  const chooseGroupAdds = (privacy: PrivacySettingsView, groupAdds: GroupAdds) =>
+    change({ ...privacy, groupAdds }, () => setGroupAdds(groupAdds));
 
   return (
     <section className="settings-section" aria-labelledby={headingId}>
@@ -62,13 +71,35 @@ export function PrivacySettings() {
             className="field__input"
             value={load.privacy.showOnline}
             aria-describedby={hintId}
-            onChange={(event) => choose(event.target.value === 'nobody' ? 'nobody' : 'everyone')}
+            onChange={(event) => choose(load.privacy, event.target.value === 'nobody' ? 'nobody' : 'everyone')}
           >
             <option value="everyone">{t.settings.privacy.everyone}</option>
             <option value="nobody">{t.settings.privacy.nobody}</option>
           </select>
           <p id={hintId} className="field__hint">
             {t.settings.privacy.showOnlineHint}
+          </p>
+        </div>
+      )}
+      {load.state === 'loaded' && (
+        <div className="field" role="radiogroup" aria-labelledby={groupAddsId} aria-describedby={groupAddsHintId}>
+          <span id={groupAddsId} className="field__label">
+            {t.settings.privacy.groupAdds}
+          </span>
+          {(['everyone', 'contacts'] as const).map((choice) => (
+            <label key={choice} className="field__choice">
+              <input
+                type="radio"
+                name={groupAddsId}
+                value={choice}
+                checked={load.privacy.groupAdds === choice}
+                onChange={() => chooseGroupAdds(load.privacy, choice)}
+              />
+              <span>{choice === 'everyone' ? t.settings.privacy.groupAddsEveryone : t.settings.privacy.groupAddsContacts}</span>
+            </label>
+          ))}
+          <p id={groupAddsHintId} className="field__hint">
+            {t.settings.privacy.groupAddsHint}
           </p>
         </div>
       )}

@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
+import type { SidebarFolder } from '../state/conversations.js';
 import { isSearching } from '../state/search.js';
 import { AccountBar } from './AccountBar.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { ConversationList } from './ConversationList.js';
-import { ComposeIcon, GroupIcon } from './icons.js';
+import { ComposeIcon, GroupIcon, RequestIcon } from './icons.js';
 import { NewConversationDialog } from './NewConversationDialog.js';
 import { NewGroupDialog } from './NewGroupDialog.js';
 import { ArchiveIcon, ArrowLeftIcon } from './organise-icons.js';
@@ -14,8 +15,9 @@ import { SearchResults } from './SearchResults.js';
 
 /**
  * The left column: who I am, search, the connection, "New conversation", "New group" and the
- * list; while something is searched for, its results instead of the list. "Archived chats" swaps
- * the list for the "Archived" one (the same rows), and "Back" returns.
+ * list; while something is searched for, its results instead of the list. "Message requests"
+ * (shown while there are any) and "Archived chats" swap the list for theirs (the same rows), and
+ * "Back" returns.
  */
 export function Sidebar() {
   const [dialog, setDialog] = useState<'conversation' | 'group' | null>(null);
@@ -26,7 +28,9 @@ export function Sidebar() {
   const resultsId = useId();
   /** Where the conversation list was scrolled to before a search replaced it. */
   const [listOffset, setListOffset] = useState(0);
-  const [folder, setFolder] = useState<'main' | 'archived'>('main');
+  const [folder, setFolder] = useState<SidebarFolder>('main');
+  const requestCount = useApp((s) => s.conversations.reduce((n, c) => n + (c.request ? 1 : 0), 0));
+  const requestCountId = useId();
   const archiveButton = useRef<HTMLButtonElement>(null);
   const backButton = useRef<HTMLButtonElement>(null);
   /** Focus follows a switch of lists (not the first render). */
@@ -34,9 +38,9 @@ export function Sidebar() {
   useEffect(() => {
     if (!switched.current) return;
     switched.current = false;
-    (folder === 'archived' ? backButton : archiveButton).current?.focus();
+    (folder === 'main' ? archiveButton : backButton).current?.focus();
   }, [folder]);
-  const showFolder = (next: 'main' | 'archived') => {
+  const showFolder = (next: SidebarFolder) => {
     switched.current = true;
     setFolder(next);
   };
@@ -63,19 +67,33 @@ export function Sidebar() {
       </div>
       {searching ? (
         <SearchResults id={resultsId} onEscape={leaveResults} />
-      ) : folder === 'archived' ? (
+      ) : folder !== 'main' ? (
         <>
           <div className="sidebar__folder">
             <button ref={backButton} type="button" className="button button--secondary" onClick={() => showFolder('main')}>
               <ArrowLeftIcon size={16} />
-              <span>{t.archive.back}</span>
+              <span>{folder === 'archived' ? t.archive.back : t.requests.back}</span>
             </button>
-            <h2 className="sidebar__folder-title">{t.archive.heading}</h2>
+            <h2 className="sidebar__folder-title">{folder === 'archived' ? t.archive.heading : t.requests.heading}</h2>
           </div>
-          <ConversationList key="archived" folder="archived" />
+          <ConversationList key={folder} folder={folder} />
         </>
       ) : (
         <>
+          {requestCount > 0 && (
+            <button
+              type="button"
+              className="sidebar__archived sidebar__requests"
+              aria-describedby={requestCountId}
+              onClick={() => showFolder('requests')}
+            >
+              <RequestIcon size={16} />
+              <span>{t.requests.open}</span>
+              <span id={requestCountId} className="sidebar__requests-count">
+                {t.requests.count(requestCount)}
+              </span>
+            </button>
+          )}
           <button ref={archiveButton} type="button" className="sidebar__archived" onClick={() => showFolder('archived')}>
             <ArchiveIcon size={16} />
             <span>{t.archive.open}</span>

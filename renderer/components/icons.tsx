@@ -77,6 +77,17 @@ export function ComposeIcon(props: IconProps) {
   );
 }
 
+/** A speech bubble with a question in it: someone asks to talk. */
+export function RequestIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M21 15a2 2 0 01-2 2H7l-4 4V5a2 2 0 012-2h14a2 2 0 012 2z" />
+      <path d="M10 8.5a2 2 0 113 1.7c-.6.4-1 .8-1 1.5" />
+      <path d="M12 14h.01" />
+    </Svg>
+  );
+}
+
 export function LogOutIcon(props: IconProps) {
   return (
     <Svg {...props}>

@@ -400,6 +400,24 @@ export const en = {
     failed: (reason: string) => `Couldn’t change that: ${reason}`,
   },
 
+  requests: {
+    open: 'Message requests', // (a11y contract: button; the count is its description)
+    count: (n: number) => (n === 1 ? '1 waiting' : `${n} waiting`),
+    listLabel: 'Message requests', // (a11y contract: list)
+    back: 'Back', // (a11y contract)
+    heading: 'Message requests',
+    empty: 'No message requests',
+    fromPerson: (name: string) =>
+      `${name} isn’t one of your contacts. They won’t know you’ve seen their messages until you accept.`,
+    addedBy: (name: string) =>
+      `${name}, who isn’t one of your contacts, added you to this group. Nobody here will know you’ve seen it until you accept.`,
+    accept: 'Accept', // (a11y contract)
+    delete: 'Delete', // (a11y contract)
+    block: 'Block', // (a11y contract)
+    actions: 'Answer the request',
+    failed: (reason: string) => `Couldn’t answer the request: ${reason}`,
+  },
+
   archive: {
     open: 'Archived chats', // (a11y contract)
     listLabel: 'Archived', // (a11y contract)
@@ -448,6 +466,11 @@ export const en = {
       nobody: 'Nobody', // (a11y contract: option)
       showOnlineHint:
         'Only people you’ve both written to in a conversation see when you’re online or were last seen. If you choose Nobody, you won’t see theirs either.',
+      /** Straight apostrophe, as the issue names the control. */
+      groupAdds: 'Who can add me to groups', // (a11y contract: radiogroup)
+      groupAddsEveryone: 'Everyone', // (a11y contract: radio)
+      groupAddsContacts: 'My contacts', // (a11y contract: radio)
+      groupAddsHint: 'Your contacts are the people you’ve started a conversation with, written to, or accepted.',
       loading: 'Loading…',
       loadFailed: (reason: string) => `Couldn’t load your privacy settings: ${reason}`,
       failed: (reason: string) => `Couldn’t change that: ${reason}`,
@@ -739,6 +762,11 @@ export const en = {
     too_many_conversations_created: 'You’ve started too many conversations in the last hour. Try again later.',
     too_many_members_added: 'You’ve added too many people to groups in the last hour. Try again later.',
   } satisfies Record<RefusalReason, string>,
+
+  /** A refusal about one person, named. Straight apostrophe: the issue gives these words. */
+  refusalsAbout: {
+    cannot_add_to_groups: (name: string) => `${name} can't be added to groups by you.`,
+  },
 } as const;
 
 /**

@@ -396,6 +396,24 @@ export const ru: Strings = {
     failed: (reason: string) => `Не удалось изменить: ${reason}`,
   },
 
+  requests: {
+    open: 'Запросы на переписку',
+    count: (n: number) => `ждут: ${n}`,
+    listLabel: 'Запросы на переписку',
+    back: 'Назад',
+    heading: 'Запросы на переписку',
+    empty: 'Запросов нет',
+    fromPerson: (name: string) =>
+      `${name} нет среди ваших контактов. Собеседник не узнает, что вы прочитали сообщения, пока вы не примете запрос.`,
+    addedBy: (name: string) =>
+      `${name} добавляет вас в эту группу, но этого человека нет среди ваших контактов. Никто здесь не узнает, что вы её видели, пока вы не примете запрос.`,
+    accept: 'Принять',
+    delete: 'Удалить',
+    block: 'Заблокировать',
+    actions: 'Ответ на запрос',
+    failed: (reason: string) => `Не удалось ответить на запрос: ${reason}`,
+  },
+
   archive: {
     open: 'Архив',
     listLabel: 'Архив',
@@ -440,6 +458,10 @@ export const ru: Strings = {
       nobody: 'Никто',
       showOnlineHint:
         'Когда вы в сети или были в последний раз, видят только те, с кем вы оба переписывались в одном чате. Если выбрать «Никто», вы тоже не будете видеть этого о них.',
+      groupAdds: 'Кто может добавлять меня в группы',
+      groupAddsEveryone: 'Все',
+      groupAddsContacts: 'Мои контакты',
+      groupAddsHint: 'Ваши контакты — это те, с кем вы начали переписку, кому писали или чей запрос приняли.',
       loading: 'Загрузка…',
       loadFailed: (reason: string) => `Не удалось загрузить настройки конфиденциальности: ${reason}`,
       failed: (reason: string) => `Не удалось изменить: ${reason}`,
@@ -707,5 +729,9 @@ export const ru: Strings = {
     too_many_devices: TOO_MANY_DEVICES,
     too_many_conversations_created: 'За последний час вы начали слишком много чатов. Попробуйте позже.',
     too_many_members_added: 'За последний час вы добавили в группы слишком много людей. Попробуйте позже.',
+  },
+
+  refusalsAbout: {
+    cannot_add_to_groups: (name: string) => `Вы не можете добавить в группу: ${name}.`,
   },
 };

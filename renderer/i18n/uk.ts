@@ -396,6 +396,24 @@ export const uk: Strings = {
     failed: (reason: string) => `Не вдалося змінити: ${reason}`,
   },
 
+  requests: {
+    open: 'Запити на листування',
+    count: (n: number) => `чекають: ${n}`,
+    listLabel: 'Запити на листування',
+    back: 'Назад',
+    heading: 'Запити на листування',
+    empty: 'Запитів немає',
+    fromPerson: (name: string) =>
+      `${name} немає серед ваших контактів. Співрозмовник не дізнається, що ви прочитали повідомлення, доки ви не приймете запит.`,
+    addedBy: (name: string) =>
+      `${name} додає вас до цієї групи, але цієї людини немає серед ваших контактів. Ніхто тут не дізнається, що ви її бачили, доки ви не приймете запит.`,
+    accept: 'Прийняти',
+    delete: 'Видалити',
+    block: 'Заблокувати',
+    actions: 'Відповідь на запит',
+    failed: (reason: string) => `Не вдалося відповісти на запит: ${reason}`,
+  },
+
   archive: {
     open: 'Архів',
     listLabel: 'Архів',
@@ -440,6 +458,10 @@ export const uk: Strings = {
       nobody: 'Ніхто',
       showOnlineHint:
         'Коли ви в мережі чи були востаннє, бачать лише ті, з ким ви обоє листувалися в одному чаті. Якщо вибрати «Ніхто», ви теж не бачитимете цього про них.',
+      groupAdds: 'Хто може додавати мене до груп',
+      groupAddsEveryone: 'Усі',
+      groupAddsContacts: 'Мої контакти',
+      groupAddsHint: 'Ваші контакти — це ті, з ким ви почали листування, кому писали або чий запит прийняли.',
       loading: 'Завантаження…',
       loadFailed: (reason: string) => `Не вдалося завантажити налаштування конфіденційності: ${reason}`,
       failed: (reason: string) => `Не вдалося змінити: ${reason}`,
@@ -706,5 +728,9 @@ export const uk: Strings = {
     too_many_devices: TOO_MANY_DEVICES,
     too_many_conversations_created: 'За останню годину ви почали забагато чатів. Спробуйте пізніше.',
     too_many_members_added: 'За останню годину ви додали до груп забагато людей. Спробуйте пізніше.',
+  },
+
+  refusalsAbout: {
+    cannot_add_to_groups: (name: string) => `Ви не можете додати до групи: ${name}.`,
   },
 };

@@ -1,8 +1,8 @@
 /**
  * The conversation list: read from the core, kept sorted, and the ways to start conversations.
- * The store holds both folders (`folder: 'all'`): the sidebar shows the main list or the
- * "Archived" one by each summary's `archived` (what folder 'main' / 'archived' would answer), and
- * the open conversation is found here whichever list it is in.
+ * The store holds every folder (`folder: 'all'`): the sidebar shows the main list, the "Archived"
+ * one or "Message requests" by each summary's `archived` and `request` (what those folders would
+ * answer), and the open conversation is found here whichever list it is in.
  */
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import { CONVERSATION_LIST_FIRST_SCREEN } from '../../sync/app-api/first-screen.js';
@@ -21,9 +21,17 @@ export function isDeletedPreview(last: NonNullable<ConversationSummary['lastMess
   return last.deleted;
 }
 
-/** The conversations of one of the sidebar's lists (the store's list holds both). */
-export function inFolder(list: readonly ConversationSummary[], folder: 'main' | 'archived'): ConversationSummary[] {
-  return list.filter((conversation) => conversation.archived === (folder === 'archived'));
+export type SidebarFolder = 'main' | 'archived' | 'requests';
+
+/** The conversations of one of the sidebar's lists (the store's list holds all of them). */
+export function inFolder(list: readonly ConversationSummary[], folder: SidebarFolder): ConversationSummary[] {
+  return list.filter((conversation) => folderOf(conversation) === folder);
+}
+
+/** The one list a conversation shows in: "Message requests" first, else by its archive. */
+export function folderOf(conversation: ConversationSummary): SidebarFolder {
+  if (conversation.request) return 'requests';
+  return conversation.archived ? 'archived' : 'main';
 }
 
 type ConversationActions = Pick<AppActions, 'startConversation' | 'findUser' | 'createGroup' | 'markRead'>;

@@ -19,6 +19,8 @@ export function isRefusalReason(value: string): value is RefusalReason {
 export interface RefusalContext {
   /** In a group you are no longer a member of, "not found" means exactly that. */
   leftGroup?: boolean;
+  /** The people the refused change named, by name: a refusal about one of them says who. */
+  about?: readonly string[];
 }
 
 /** Shaped like a code ("too_many_members"), not a sentence: safe to show as a detail. */
@@ -32,6 +34,8 @@ export function describeRefusal(reason: string, context: RefusalContext = {}): s
   const code = reason.trim();
   if (isRefusalReason(code)) {
     if (code === 'conversation_not_found' && context.leftGroup) return t.group.notMember;
+    const person = context.about?.length === 1 ? context.about[0] : undefined;
+    if (person !== undefined && code in t.refusalsAbout) return t.refusalsAbout[code as keyof typeof t.refusalsAbout](person);
     return t.refusals[code];
   }
   // A message whose file could not be uploaded fails with the transfer's code (its copy in this

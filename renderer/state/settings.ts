@@ -1,6 +1,6 @@
 /**
  * Your own settings of conversations and people: archive, mute, block (synced by the core to your
- * other devices), the blocked people, drafts, and privacy ("Show when I'm online"). Each change re-reads the conversation list,
+ * other devices), the blocked people, drafts, answers to message requests, and privacy. Each change re-reads the conversation list,
  * whose summaries carry the flags the sidebar and the open conversation show.
  */
 import type { AppActions, StoreKit } from './types.js';
@@ -17,6 +17,8 @@ type SettingsActions = Pick<
   | 'loadBlocked'
   | 'loadPrivacy'
   | 'setShowOnline'
+  | 'setGroupAdds'
+  | 'answerRequest'
   | 'loadDraft'
   | 'saveDraft'
   | 'fetchLinkPreview'
@@ -47,6 +49,13 @@ export function createSettings(kit: StoreKit, deps: Deps) {
 
     // Nothing in the list shows it: no re-read.
     setShowOnline: (showOnline) => api.setShowOnline({ showOnline }).then(() => undefined),
+
+    setGroupAdds: (groupAdds) => api.setGroupAdds({ groupAdds }).then(() => undefined),
+
+    async answerRequest(conversationId, answer) {
+      await api.answerRequest({ conversationId, answer });
+      await deps.refreshConversations();
+    },
 
     loadDraft: (conversationId) => api.getDraft({ conversationId }),
 

@@ -165,6 +165,10 @@ export interface AppActions {
   loadPrivacy: () => Promise<PrivacySettingsView>;
   /** Who sees when you are online (synced; the server enforces it). Throws. */
   setShowOnline: (showOnline: PrivacySettingsView['showOnline']) => Promise<void>;
+  /** Who can add you to groups (synced; the server enforces it). Throws. */
+  setGroupAdds: (groupAdds: PrivacySettingsView['groupAdds']) => Promise<void>;
+  /** "Accept", "Delete" or "Block" on a message request (synced). Throws. */
+  answerRequest: (conversationId: string, answer: 'accept' | 'delete' | 'block') => Promise<void>;
   /** A conversation's saved draft, or null. Throws. */
   loadDraft: (conversationId: string) => Promise<DraftView | null>;
   /** Keeps what the composer holds (empty text: no draft). Throws. */

@@ -90,10 +90,10 @@ export const appApiArgs = {
   listConversations: z
     .object({
       /**
-       * Which list: the main one (default: everything not in the archive), the "Archived" one, or
-       * both (as the forward dialog offers them).
+       * Which list: the main one (default: everything not in the archive or the requests), the
+       * "Archived" one, "Message requests", or all of them (as the forward dialog offers them).
        */
-      folder: z.enum(['main', 'archived', 'all']).optional(),
+      folder: z.enum(['main', 'archived', 'requests', 'all']).optional(),
       limit: z.number().int().min(1).max(1000).optional(),
       after: z.object({ lastActivityAt: z.number().int(), id }).strict().optional(),
     })
@@ -261,6 +261,14 @@ export const appApiArgs = {
    * in which you both have written, or nobody (then you see nobody's either). Synced; works offline.
    */
   setShowOnline: z.object({ showOnline: z.enum(['everyone', 'nobody']) }).strict(),
+  /** "Who can add me to groups": anyone, or only your contacts (the server refuses the others). Synced; works offline. */
+  setGroupAdds: z.object({ groupAdds: z.enum(['everyone', 'contacts']) }).strict(),
+  /**
+   * Answers a message request: "Accept" makes it an ordinary conversation (receipts for what was
+   * read go out); "Delete" takes it off every device of yours (and leaves a group); "Block" blocks
+   * who it came from and deletes it. Synced; works offline.
+   */
+  answerRequest: z.object({ conversationId: id, answer: z.enum(['accept', 'delete', 'block']) }).strict(),
   /** This device's preferences (theme, language, notification previews, Work offline); see preferences.ts. */
   getPreferences: none,
   /** Changes some of them; returns them all. Work offline disconnects at once and stays off until switched back. */
@@ -353,6 +361,13 @@ export interface ConversationSummary {
   draft: string | null;
   /** A direct conversation with someone you blocked. */
   blocked: boolean;
+  /**
+   * In "Message requests" (protocol/request-rules.ts): started by someone who is not your contact,
+   * or a group they added you to, that you have not answered or written in. Not unread in the badge.
+   */
+  request: boolean;
+  /** Who the request came from (who started it, or added you), by display name; null when it is no request. */
+  requestFromName: string | null;
 }
 
 export interface MemberView {
@@ -369,6 +384,8 @@ export interface FailedGroupChangeView {
   changeId: string;
   kind: 'create' | 'add_members' | 'remove_member' | 'leave' | 'rename' | 'set_role';
   error: string;
+  /** Who a creation or an addition puts in the group, by display name (a refusal may be about them). */
+  people: string[];
 }
 
 export interface ConversationInfo {
@@ -666,6 +683,8 @@ export interface AppApiResults {
   listBlocked: User[];
   getPrivacySettings: PrivacySettingsView;
   setShowOnline: null;
+  setGroupAdds: null;
+  answerRequest: null;
   getPreferences: Preferences;
   setPreferences: Preferences;
   fetchLinkPreview: LinkPreviewView | null;
@@ -793,6 +812,8 @@ export interface EndedSessions {
 export interface PrivacySettingsView {
   /** "Show when I'm online": everyone in my conversations (the default) or nobody. */
   showOnline: 'everyone' | 'nobody';
+  /** "Who can add me to groups": everyone (the default) or my contacts. */
+  groupAdds: 'everyone' | 'contacts';
 }
 
 /** Why this device's messages could not be opened: a damaged file, or one that cannot be decrypted. */

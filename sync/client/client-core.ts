@@ -51,6 +51,7 @@ import { nodeUploadTransport, type UploadTransport } from './attachments/uploade
 import type { ClientCore, ClientCoreOptions, HostVersions, LinkPreviewFetcher } from './client-core-types.js';
 import { changedPreferences, PreferencesStore, reportTo } from './preferences-store.js';
 import { PersonalSettings } from './personal-settings.js';
+import { answerRequest } from './request-answers.js';
 import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
@@ -345,7 +346,12 @@ class LocalClientCore implements ClientCore {
   async startConversation(args: AppApiArgs<'startConversation'>): Promise<ConversationSummary> {
     const self = this.self();
     const peer = await this.lookUp(args.username);
-    const conversationId = this.composer().startDirect(peer);
+    // Starting it yourself accepts a request the other person made first.
+    const conversationId = this.mirror.transaction(() => {
+      const id = this.composer().startDirect(peer);
+      this.settings.acceptIfRequest(id);
+      return id;
+    });
     this.outboxChanged(conversationId);
     return this.summary(self.id, conversationId);
   }
@@ -427,8 +433,18 @@ class LocalClientCore implements ClientCore {
     const attachments =
       inputs.length === 0 ? [] : await composeAttachments(this.blobs, inputs, (await this.getAttachmentLimits()).maxFileBytes);
     // The conversation's draft is emptied in the send's transaction (the settings sync sends that).
+    // Writing in a message request accepts it, in the same transaction.
     const compose = () =>
-      this.composer().send(args.conversationId, args.text.trim(), args.replyTo ?? null, attachments, args.linkPreview ?? null);
+      this.mirror.transaction(() => {
+        this.settings.acceptIfRequest(args.conversationId);
+        return this.composer().send(
+          args.conversationId,
+          args.text.trim(),
+          args.replyTo ?? null,
+          attachments,
+          args.linkPreview ?? null,
+        );
+      });
     const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
     this.changed(args.conversationId);
     this.transfers?.kick();
@@ -440,8 +456,11 @@ class LocalClientCore implements ClientCore {
   async forwardMessage(args: AppApiArgs<'forwardMessage'>): Promise<MessageView[]> {
     const self = this.self();
     this.requireConversation(args.conversationId);
-    const messageIds = this.composer().forward(args.conversationId, args.messageId, args.toConversationIds);
     const targets = [...new Set(args.toConversationIds)];
+    const messageIds = this.mirror.transaction(() => {
+      for (const conversationId of targets) this.settings.acceptIfRequest(conversationId);
+      return this.composer().forward(args.conversationId, args.messageId, args.toConversationIds);
+    });
     for (const conversationId of targets) this.outboxChanged(conversationId);
     // Images it carries that are not here yet are fetched by themselves.
     this.transfers?.kick();
@@ -583,7 +602,8 @@ class LocalClientCore implements ClientCore {
   async setTyping(args: AppApiArgs<'setTyping'>): Promise<null> {
     this.self();
     this.requireConversation(args.conversationId);
-    this.engine?.sendTyping(args.conversationId);
+    // Nobody hears you typing in a request you have not accepted (request-rules.ts).
+    if (this.mirror.settings.requestStanding(args.conversationId) === 'none') this.engine?.sendTyping(args.conversationId);
     return null;
   }
 
@@ -678,6 +698,33 @@ class LocalClientCore implements ClientCore {
   async setShowOnline(args: AppApiArgs<'setShowOnline'>): Promise<null> {
     this.self();
     this.settings.setShowOnline(args.showOnline);
+    return null;
+  }
+
+  async setGroupAdds(args: AppApiArgs<'setGroupAdds'>): Promise<null> {
+    this.self();
+    this.settings.setGroupAdds(args.groupAdds);
+    return null;
+  }
+
+  async answerRequest(args: AppApiArgs<'answerRequest'>): Promise<null> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    answerRequest(
+      {
+        mirror: this.mirror,
+        settings: this.settings,
+        self,
+        leaveGroup: (conversationId) => this.composer().changeGroup(conversationId, { kind: 'leave' }),
+      },
+      args.conversationId,
+      args.answer,
+    );
+    this.changed(args.conversationId);
+    this.outboxChanged(args.conversationId);
+    // Accepted: the receipts held back go out, and the files held back are fetched.
+    this.engine?.receiptsChanged();
+    this.transfers?.kick();
     return null;
   }
 

@@ -1,11 +1,18 @@
 import { AppApiError, type AppEvent, type DraftView, type PrivacySettingsView } from '../app-api/contract.js';
 import { directConversationId } from '../common/conversation-ids.js';
-import { draftSchema, type OnlineVisibility, type Setting, type User } from '../protocol/frames.js';
+import {
+  draftSchema,
+  type GroupAdds,
+  type OnlineVisibility,
+  type RequestAnswer,
+  type Setting,
+  type User,
+} from '../protocol/frames.js';
 import type { Mirror } from './mirror/mirror.js';
 
 /**
  * The person's own settings as they change them here: archive, mute, the composer's draft, whom
- * they block, and who sees when they are online. Each change writes its register (pending) and what the conversation list shows
+ * they block, their answers to message requests, and their privacy. Each change writes its register (pending) and what the conversation list shows
  * in one transaction; the settings sync (settings-sync.ts) hears of the pending register from the
  * mirror and sends it when it can. The caller has checked that someone is signed in and, for a
  * conversation's setting, that the conversation exists.
@@ -52,7 +59,26 @@ export class PersonalSettings {
   }
 
   privacy(): PrivacySettingsView {
-    return { showOnline: this.mirror.settings.showOnline() };
+    return { showOnline: this.mirror.settings.showOnline(), groupAdds: this.mirror.settings.groupAdds() };
+  }
+
+  /** Enforced by the server once the register reaches it (request-rules.ts). */
+  setGroupAdds(groupAdds: GroupAdds): void {
+    this.write({ kind: 'group_adds', value: groupAdds }, null);
+  }
+
+  /**
+   * Answers the conversation's message request, at the seq it has now: a later message from
+   * someone else brings a deleted one back (request-rules.ts).
+   */
+  answerRequest(conversationId: string, answer: RequestAnswer['answer']): void {
+    const seq = this.mirror.appliedSeq(conversationId);
+    this.write({ kind: 'request', conversationId, value: { answer, seq } }, null);
+  }
+
+  /** Writing in a request, or starting the conversation yourself, accepts it. */
+  acceptIfRequest(conversationId: string): void {
+    if (this.mirror.settings.requestStanding(conversationId) !== 'none') this.answerRequest(conversationId, 'accepted');
   }
 
   /** Enforced by the server once the register reaches it (presence-rules.ts). */
@@ -77,12 +103,14 @@ export class PersonalSettings {
         break;
       case 'archived':
       case 'muted':
+      case 'request':
         this.emit({ type: 'settings', conversationIds: [setting.conversationId] });
         break;
       case 'blocked':
         this.emit({ type: 'settings', conversationIds: direct && this.mirror.hasConversation(direct) ? [direct] : [] });
         break;
       case 'show_online':
+      case 'group_adds':
         this.emit({ type: 'settings', conversationIds: [] });
         break;
     }

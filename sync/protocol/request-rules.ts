@@ -35,7 +35,9 @@ export function requestStanding(
   answer: RequestAnswer | null,
   lastIncomingSeq: number,
 ): RequestStanding {
-  if (requestFrom === null || answer?.answer === 'accepted') return 'none';
+  // Deleting a group's request leaves the group, after which the server no longer says who it came
+  // from: the answer alone keeps it out of sight.
   if (answer?.answer === 'deleted' && lastIncomingSeq <= answer.seq) return 'deleted';
+  if (requestFrom === null || answer?.answer === 'accepted') return 'none';
   return 'request';
 }

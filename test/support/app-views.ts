@@ -21,6 +21,8 @@ export function conversationSummary(peer: User, overrides: Partial<ConversationS
     muted: false,
     draft: null,
     blocked: false,
+    request: false,
+    requestFromName: null,
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { fileUrl, type AttachmentView, type TransferView } from '../../app-api/c
 import { ATTACHMENT_KINDS, attachmentSchema, type Attachment } from '../../protocol/attachments.js';
 import { welcomePush } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { TRUSTED_SQL } from './request-standing.js';
 
 /** One file of one message: its place in the message. */
 export interface AttachmentKey {
@@ -280,6 +281,8 @@ export class AttachmentStore {
       `SELECT a.* FROM attachments a
            LEFT JOIN messages m ON m.conversation_id = a.conversation_id AND m.client_message_id = a.message_id
          WHERE a.download_state = 'queued' AND a.attachment_id IS NOT NULL
+           -- Nothing a stranger sent is fetched before "Accept" (protocol/request-rules.ts).
+           AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = a.conversation_id AND ${TRUSTED_SQL})
          ORDER BY m.seq, a.ordinal`,
     )
       .all()

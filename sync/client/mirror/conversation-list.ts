@@ -1,7 +1,9 @@
 import type { ConversationKind, ConversationSummary } from '../../app-api/contract.js';
 import { ATTACHMENT_KINDS, type AttachmentKind } from '../../protocol/attachments.js';
 import { renameSchema } from '../../protocol/frames.js';
+import { requestStanding } from '../../protocol/request-rules.js';
 import { isInArchive } from '../../protocol/settings.js';
+import { DELETED_REQUEST_SQL, OPEN_REQUEST_SQL, requestAnswerOf } from './request-standing.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 
 /**
@@ -13,8 +15,8 @@ import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
  * write through another connection (which fires no trigger here) makes the next read a full one.
  */
 
-/** Which list: the main one (not in the archive), the "Archived" one, or both. */
-export type Folder = 'main' | 'archived' | 'all';
+/** Which list: the main one (not in the archive), the "Archived" one, "Message requests", or all of them. */
+export type Folder = 'main' | 'archived' | 'requests' | 'all';
 
 /** Above this many changed rows one full read is cheaper than reading each. */
 const FULL_READ_ABOVE = 500;
@@ -22,18 +24,20 @@ const FULL_READ_ABOVE = 500;
 const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unread_mentions, c.member_count, c.is_member,
   c.peer_id, u.username, u.display_name, c.last_preview, c.last_sender_id, c.last_sender_name, c.last_deleted, c.last_at,
   c.last_attachment_kind, c.last_attachment_name, c.archived, c.archived_seq, c.muted, c.last_incoming_seq, c.draft_preview,
-  c.blocked
-  FROM conversations c LEFT JOIN users u ON u.id = c.peer_id`;
+  c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name
+  FROM conversations c LEFT JOIN users u ON u.id = c.peer_id LEFT JOIN users r ON r.id = c.request_from`;
 
 /**
  * In the "Archived" list: isInArchive (protocol/settings.ts) in SQL, over the columns the list's
  * index holds, so a screen of one folder is read from the index alone.
  */
 const IN_ARCHIVE = '(c.archived = 1 AND (c.muted = 1 OR c.last_incoming_seq <= c.archived_seq))';
+const ORDINARY = `NOT ${DELETED_REQUEST_SQL} AND NOT ${OPEN_REQUEST_SQL}`;
 const FOLDER_FILTER: Record<Folder, string> = {
-  main: `NOT ${IN_ARCHIVE}`,
-  archived: IN_ARCHIVE,
-  all: '1',
+  main: `${ORDINARY} AND NOT ${IN_ARCHIVE}`,
+  archived: `${ORDINARY} AND ${IN_ARCHIVE}`,
+  requests: `NOT ${DELETED_REQUEST_SQL} AND ${OPEN_REQUEST_SQL}`,
+  all: `NOT ${DELETED_REQUEST_SQL}`,
 };
 
 /** One row as an array (better-sqlite3's raw mode): building 10,000 objects costs more than the query. */
@@ -62,6 +66,10 @@ type Row = [
   lastIncomingSeq: number,
   draftPreview: string | null,
   blocked: number,
+  requestFrom: string | null,
+  requestAnswer: string | null,
+  requestSeq: number,
+  requestFromName: string | null,
 ];
 
 export class ConversationList {
@@ -98,12 +106,13 @@ export class ConversationList {
     const renames = this.queuedRenames();
     if (onlyId !== undefined) {
       const row = this.rowById(onlyId);
-      return row ? [withRename(toSummary(row, selfId), renames)] : [];
+      const summary = row && toSummary(row, selfId);
+      return summary ? [withRename(summary, renames)] : [];
     }
     this.refresh(selfId);
     // The same order as page(): newest activity first, ties by id.
     const all = [...(this.cache?.values() ?? [])];
-    const list = (folder === 'all' ? all : all.filter((summary) => summary.archived === (folder === 'archived'))).sort(
+    const list = (folder === 'all' ? all : all.filter((summary) => folderOf(summary) === folder)).sort(
       (a, b) => b.lastActivityAt - a.lastActivityAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
     return renames.size === 0 ? list : list.map((summary) => withRename(summary, renames));
@@ -135,7 +144,7 @@ export class ConversationList {
             .raw(true)
             .all({ at: after.lastActivityAt, id: after.id, limit })
     ) as Row[];
-    return rows.map((row) => withRename(toSummary(row, selfId), renames));
+    return rows.flatMap((row) => toSummary(row, selfId) ?? []).map((summary) => withRename(summary, renames));
   }
 
   private refresh(selfId: string): void {
@@ -147,13 +156,14 @@ export class ConversationList {
     if (!this.cache || changed === null || changed.length > FULL_READ_ABOVE) {
       this.takeChanged();
       const rows = cachedStatement(this.db, `SELECT ${COLUMNS}`).raw(true).all() as Row[];
-      this.cache = new Map(rows.map((row) => [row[0], toSummary(row, selfId)]));
+      this.cache = new Map(rows.flatMap((row) => toSummary(row, selfId) ?? []).map((summary) => [summary.id, summary]));
       this.cachedFor = selfId;
       return;
     }
     for (const id of changed) {
       const row = this.rowById(id);
-      if (row) this.cache.set(id, toSummary(row, selfId));
+      const summary = row && toSummary(row, selfId);
+      if (summary) this.cache.set(id, summary);
       else this.cache.delete(id);
     }
   }
@@ -190,7 +200,14 @@ function isAttachmentKind(kind: string | null): kind is AttachmentKind {
   return (ATTACHMENT_KINDS as readonly (string | null)[]).includes(kind);
 }
 
-function toSummary(row: Row, selfId: string): ConversationSummary {
+/** The one list a conversation shows in (a deleted request shows in none, and has no summary). */
+function folderOf(summary: ConversationSummary): Exclude<Folder, 'all'> {
+  if (summary.request) return 'requests';
+  return summary.archived ? 'archived' : 'main';
+}
+
+/** What the list shows of a row; null for a deleted request, which no list shows. */
+function toSummary(row: Row, selfId: string): ConversationSummary | null {
   const [id, kind, name, lastActivityAt, unread, unreadMentions, memberCount, isMember, peerId, peerUsername, peerDisplayName] =
     row;
   const [lastText, lastSenderId, lastSenderName, lastDeleted, lastAt, attachmentKind, attachmentName] = row.slice(11) as [
@@ -202,14 +219,31 @@ function toSummary(row: Row, selfId: string): ConversationSummary {
     string | null,
     string | null,
   ];
-  const [archived, archivedSeq, muted, lastIncomingSeq, draftPreview, blocked] = row.slice(18) as [
+  const [
+    archived,
+    archivedSeq,
+    muted,
+    lastIncomingSeq,
+    draftPreview,
+    blocked,
+    requestFrom,
+    requestAnswer,
+    requestSeq,
+    requestFromName,
+  ] = row.slice(18) as [
     number,
     number,
     number,
     number,
     string | null,
     number,
+    string | null,
+    string | null,
+    number,
+    string | null,
   ];
+  const standing = requestStanding(requestFrom, requestAnswerOf(requestAnswer, requestSeq), lastIncomingSeq);
+  if (standing === 'deleted') return null;
   const peer =
     kind === 'direct'
       ? { id: peerId ?? '', username: peerUsername ?? '', displayName: peerDisplayName ?? peerUsername ?? '' }
@@ -242,5 +276,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary {
     muted: muted === 1,
     draft: draftPreview,
     blocked: kind === 'direct' && blocked === 1,
+    request: standing === 'request',
+    requestFromName: standing === 'request' ? (requestFromName ?? '') : null,
   };
 }

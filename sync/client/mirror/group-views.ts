@@ -134,11 +134,12 @@ export function conversationInfo(
   const queued = outbox.queuedGroupChanges(conversationId);
   const newcomers = usersById(
     db,
-    queued.flatMap((entry) => (entry.change.kind === 'add_members' ? entry.change.userIds : [])),
+    queued.flatMap((entry) => peopleAddedBy(entry.change)),
   );
   for (const entry of queued) {
     if (entry.status === 'failed') {
-      failedChanges.push({ changeId: entry.clientId, kind: entry.change.kind, error: entry.error ?? '' });
+      const people = peopleAddedBy(entry.change).map((userId) => newcomers.get(userId)?.displayName ?? userId);
+      failedChanges.push({ changeId: entry.clientId, kind: entry.change.kind, error: entry.error ?? '', people });
       continue;
     }
     name = overlay(entry, members, newcomers, selfId, isOnline) ?? name;
@@ -153,6 +154,13 @@ export function conversationInfo(
     members: [...members.values()],
     failedChanges,
   };
+}
+
+/** The people a queued creation or addition puts in the group (besides us). */
+function peopleAddedBy(change: QueuedGroupChange['change']): string[] {
+  if (change.kind === 'add_members') return change.userIds;
+  if (change.kind === 'create' && change.conversation.kind === 'group') return change.conversation.memberIds;
+  return [];
 }
 
 /** Lays one queued change over the members; returns the new name for a rename. */

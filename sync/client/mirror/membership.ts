@@ -117,7 +117,12 @@ export function applySnapshot(db: Db, conversation: Conversation, selfId: string
     return;
   }
   if (conversation.name !== null) setName(db, conversationId, conversation.name, seq, false);
-  cachedStatement(db, 'UPDATE conversations SET members_seq = MAX(members_seq, ?) WHERE id = ?').run(seq, conversationId);
+  // Only a member hears who a request came from; a former one keeps what it had (request-standing.ts).
+  cachedStatement(db, 'UPDATE conversations SET members_seq = MAX(members_seq, ?), request_from = ? WHERE id = ?').run(
+    seq,
+    conversation.requestFrom ?? null,
+    conversationId,
+  );
   conversation.members.forEach((member, index) => {
     upsertUser(db, member);
     setMember(db, { conversationId, userId: member.id, seq, role: member.role, active: true, joinedSeq: null }, false);

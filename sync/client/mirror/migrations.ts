@@ -672,4 +672,47 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 16,
+    description: 'message requests on the conversation rows; settings kinds checked by the schema when read, not by a list',
+    up(db) {
+      db.exec(`
+        -- A message request (protocol/request-rules.ts): who it came from (the server's word, NULL
+        -- for an ordinary conversation) and our answer as the 'request' register says it
+        -- ('accepted' or 'deleted' at request_seq), kept on the row like the other settings so
+        -- the list stays one row per conversation. Every existing conversation is an ordinary one.
+        ALTER TABLE conversations ADD COLUMN request_from TEXT;
+        ALTER TABLE conversations ADD COLUMN request_answer TEXT;
+        ALTER TABLE conversations ADD COLUMN request_seq INTEGER NOT NULL DEFAULT 0;
+        DROP INDEX conversations_list;
+        CREATE INDEX conversations_list ON conversations(
+          last_activity_at DESC, id, kind, name, unread_count, unread_mentions, member_count, is_member, peer_id,
+          last_preview, last_sender_id, last_sender_name, last_at, last_deleted, last_attachment_kind, last_attachment_name,
+          archived, archived_seq, muted, last_incoming_seq, draft_preview, blocked, request_from, request_answer, request_seq);
+
+        -- Rebuilt without the list of kinds in a CHECK, which every new kind of setting had to
+        -- repeat: a register is checked against the protocol's schema whenever it is read back
+        -- (settings-store.ts). Rows are kept as they are.
+        CREATE TABLE settings_v16 (
+          key TEXT PRIMARY KEY,
+          kind TEXT NOT NULL,
+          conversation_id TEXT,
+          user_id TEXT,
+          value TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          by TEXT NOT NULL,
+          version INTEGER NOT NULL DEFAULT 0,
+          pending INTEGER NOT NULL DEFAULT 0,
+          send_error TEXT,
+          CHECK (conversation_id IS NULL OR user_id IS NULL)
+        ) WITHOUT ROWID;
+        INSERT INTO settings_v16 SELECT key, kind, conversation_id, user_id, value, at, by, version, pending, send_error
+          FROM settings;
+        DROP TABLE settings;
+        ALTER TABLE settings_v16 RENAME TO settings;
+        CREATE INDEX settings_pending ON settings(at) WHERE pending = 1;
+        CREATE INDEX settings_by_kind ON settings(kind, user_id);
+      `);
+    },
+  },
 ];

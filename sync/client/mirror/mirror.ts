@@ -24,6 +24,7 @@ import { OutboxStore } from './outbox-store.js';
 import type { SalvagedOutbox } from './outbox-salvage.js';
 import { restoreSalvaged } from './salvage-restore.js';
 import { MessageSearch } from './search.js';
+import { TRUSTED_SQL } from './request-standing.js';
 import { RevocationStore } from './revocation-store.js';
 import { SettingsStore } from './settings-store.js';
 import { MirrorViews } from './views.js';
@@ -715,7 +716,7 @@ export class Mirror {
       this.db,
       `SELECT c.id, m.delivered_seq, m.read_seq, c.delivered_seq_sent, c.read_seq_sent
          FROM conversations c JOIN members m ON m.conversation_id = c.id AND m.user_id = ?
-         WHERE m.delivered_seq > c.delivered_seq_sent OR m.read_seq > c.read_seq_sent`,
+         WHERE (m.delivered_seq > c.delivered_seq_sent OR m.read_seq > c.read_seq_sent) AND ${TRUSTED_SQL}`,
     ).all(selfId) as { id: string; delivered_seq: number; read_seq: number; delivered_seq_sent: number; read_seq_sent: number }[];
     return rows.flatMap((row) => {
       const readDue = row.read_seq > row.read_seq_sent;

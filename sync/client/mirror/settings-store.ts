@@ -5,6 +5,7 @@ import type { Clock, Random } from '../../common/runtime.js';
 import {
   settingSchema,
   type Draft,
+  type GroupAdds,
   type OnlineVisibility,
   type Setting,
   type SettingKind,
@@ -13,7 +14,9 @@ import {
   type User,
 } from '../../protocol/frames.js';
 import { DEFAULT_ONLINE_VISIBILITY } from '../../protocol/presence-rules.js';
-import { settingConversationId, settingKey, supersedes } from '../../protocol/settings.js';
+import { DEFAULT_GROUP_ADDS, type RequestStanding } from '../../protocol/request-rules.js';
+import { requestFromOf, requestStandingOf } from './request-standing.js';
+import { settingConversationId, settingKey, settingUserId, supersedes } from '../../protocol/settings.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 
 /** How much of a draft the conversation list keeps (it shows one line, like the newest message). */
@@ -112,6 +115,22 @@ export class SettingsStore {
     return register?.setting.kind === 'show_online' ? register.setting.value : DEFAULT_ONLINE_VISIBILITY;
   }
 
+  /** "Who can add me to groups" as this person set it (DEFAULT_GROUP_ADDS when they never did). */
+  groupAdds(): GroupAdds {
+    const register = this.byKey(settingKey({ kind: 'group_adds', value: DEFAULT_GROUP_ADDS }));
+    return register?.setting.kind === 'group_adds' ? register.setting.value : DEFAULT_GROUP_ADDS;
+  }
+
+  /** The conversation's standing as a message request (request-standing.ts). */
+  requestStanding(conversationId: string): RequestStanding {
+    return requestStandingOf(this.db, conversationId);
+  }
+
+  /** Who the conversation's request came from; null for an ordinary conversation. */
+  requestFrom(conversationId: string): string | null {
+    return requestFromOf(this.db, conversationId);
+  }
+
   isBlocked(userId: string): boolean {
     const register = this.byKey(`blocked:${userId}`);
     return register?.setting.kind === 'blocked' && register.setting.value;
@@ -162,7 +181,7 @@ export class SettingsStore {
       key,
       kind: setting.kind,
       conversationId: settingConversationId(setting),
-      userId: setting.kind === 'blocked' ? setting.userId : null,
+      userId: settingUserId(setting),
       value: JSON.stringify(setting.value),
       at,
       by: device.id,
@@ -278,7 +297,7 @@ export class SettingsStore {
         key,
         kind: register.setting.kind,
         conversationId: settingConversationId(register.setting),
-        userId: register.setting.kind === 'blocked' ? register.setting.userId : null,
+        userId: settingUserId(register.setting),
         value: JSON.stringify(register.setting.value),
         at: register.at,
         by: register.by,
@@ -307,7 +326,7 @@ export class SettingsStore {
    * settings may have arrived first) or whose peer just became known.
    */
   showOn(conversationId: string): void {
-    for (const kind of ['archived', 'muted', 'draft'] as const) {
+    for (const kind of ['archived', 'muted', 'draft', 'request'] as const) {
       const register = this.byKey(`${kind}:${conversationId}`);
       if (register) this.show(register.setting);
     }
@@ -362,7 +381,12 @@ export class SettingsStore {
         // Shown in the settings, on no conversation.
         return [];
       case 'request':
-        return [];
+        cachedStatement(this.db, 'UPDATE conversations SET request_answer = ?, request_seq = ? WHERE id = ?').run(
+          setting.value.answer,
+          setting.value.seq,
+          setting.conversationId,
+        );
+        return [setting.conversationId];
     }
   }
 
@@ -401,13 +425,12 @@ function toRegister(row: SettingRow): LocalRegister | null {
   } catch {
     return null;
   }
-  const parsed = settingSchema.safeParse(
-    row.kind === 'blocked'
-      ? { kind: row.kind, userId: row.user_id, value }
-      : row.kind === 'show_online'
-        ? { kind: row.kind, value }
-        : { kind: row.kind, conversationId: row.conversation_id, value },
-  );
+  const parsed = settingSchema.safeParse({
+    kind: row.kind,
+    value,
+    ...(row.conversation_id === null ? {} : { conversationId: row.conversation_id }),
+    ...(row.user_id === null ? {} : { userId: row.user_id }),
+  });
   if (!parsed.success) {
     console.warn(`A setting in the mirror is malformed (${row.key}): ${z.prettifyError(parsed.error)}`);
     return null;

@@ -216,6 +216,11 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     listBlocked: fc.constant({}),
     getPrivacySettings: fc.constant({}),
     setShowOnline: fc.record({ showOnline: fc.constantFrom('everyone' as const, 'nobody' as const) }),
+    setGroupAdds: fc.record({ groupAdds: fc.constantFrom('everyone' as const, 'contacts' as const) }),
+    answerRequest: fc.record({
+      conversationId: conversation(),
+      answer: fc.constantFrom('accept' as const, 'delete' as const, 'block' as const),
+    }),
     getPreferences: fc.constant({}),
     // At least one of them: an empty change is not valid, so dropping the theme breaks the call.
     setPreferences: fc.record(

@@ -15,7 +15,7 @@ function facts(
 ): NotificationFacts {
   return {
     windowFocused: false,
-    conversation: { kind: 'direct', title: 'Ann', muted: false },
+    conversation: { kind: 'direct', title: 'Ann', muted: false, request: false },
     message: {
       own: false,
       deleted: false,
@@ -61,7 +61,11 @@ describe('decideNotification', () => {
   });
 
   it('shows nothing for a muted conversation', () => {
-    expect(decideNotification(facts({ conversation: { kind: 'direct', title: 'Ann', muted: true } }))).toBeNull();
+    expect(decideNotification(facts({ conversation: { kind: 'direct', title: 'Ann', muted: true, request: false } }))).toBeNull();
+  });
+
+  it('shows nothing for a message request until it is accepted', () => {
+    expect(decideNotification(facts({ conversation: { kind: 'direct', title: 'Ann', muted: false, request: true } }))).toBeNull();
   });
 
   it('shows who wrote but not the text with previews off', () => {
@@ -80,7 +84,7 @@ describe('decideNotification', () => {
   });
 
   it('names the group after the sender', () => {
-    const group = facts({ conversation: { kind: 'group', title: 'Team', muted: false } });
+    const group = facts({ conversation: { kind: 'group', title: 'Team', muted: false, request: false } });
     expect(decideNotification(group)).toEqual({ title: 'Ann in Team', body: 'Are you coming?' });
     expect(decideNotification({ ...group, strings: DESKTOP_STRINGS.uk })?.title).toBe('Ann у групі «Team»');
   });

@@ -10,13 +10,14 @@ import { badgeFor, trayMenuTemplate, trayTooltip, unreadTotal } from '../../../m
 const { en, ru } = DESKTOP_STRINGS;
 
 describe('unreadTotal', () => {
-  it('adds up unread messages as the window’s title does, muted conversations left out', () => {
+  it('adds up unread messages as the window’s title does, muted conversations and message requests left out', () => {
     expect(
       unreadTotal([
-        { muted: false, unreadCount: 2 },
-        { muted: true, unreadCount: 40 },
-        { muted: false, unreadCount: 0 },
-        { muted: false, unreadCount: 3 },
+        { muted: false, request: false, unreadCount: 2 },
+        { muted: true, request: false, unreadCount: 40 },
+        { muted: false, request: false, unreadCount: 0 },
+        { muted: false, request: true, unreadCount: 7 },
+        { muted: false, request: false, unreadCount: 3 },
       ]),
     ).toBe(5);
     expect(unreadTotal([])).toBe(0);

@@ -89,6 +89,8 @@ describe('equal', () => {
       muted: false,
       draft: null,
       blocked: false,
+      request: false,
+      requestFromName: null,
     };
     expect(equal(group, { ...group })).toBe(true);
     expect(equal(group, { ...group, mentionsYou: true })).toBe(false);

@@ -113,7 +113,7 @@ export class FakeApi {
   /** The people blocked, by id. */
   blocked = new Map<string, User>();
   /** What getPrivacySettings answers (setShowOnline changes it). */
-  privacy: PrivacySettingsView = { showOnline: 'everyone' };
+  privacy: PrivacySettingsView = { showOnline: 'everyone', groupAdds: 'everyone' };
   /** fetchLinkPreview's answers by URL (null when absent). */
   previews = new Map<string, LinkPreviewView>();
   /** What getPreferences answers (setPreferences changes it). */
@@ -243,9 +243,22 @@ export class FakeApi {
         }),
       listBlocked: (args) => this.answer('listBlocked', args, () => [...this.blocked.values()]),
       getPrivacySettings: (args) => this.answer('getPrivacySettings', args, () => this.privacy),
-      setShowOnline: (args: PrivacySettingsView) =>
+      setShowOnline: (args: Pick<PrivacySettingsView, 'showOnline'>) =>
         this.answer('setShowOnline', args, () => {
           this.privacy = { ...this.privacy, showOnline: args.showOnline };
+          return null;
+        }),
+      setGroupAdds: (args: Pick<PrivacySettingsView, 'groupAdds'>) =>
+        this.answer('setGroupAdds', args, () => {
+          this.privacy = { ...this.privacy, groupAdds: args.groupAdds };
+          return null;
+        }),
+      answerRequest: (args: { conversationId: string; answer: 'accept' | 'delete' | 'block' }) =>
+        this.answer('answerRequest', args, () => {
+          this.conversations =
+            args.answer === 'accept'
+              ? this.conversations.map((c) => (c.id === args.conversationId ? { ...c, request: false } : c))
+              : this.conversations.filter((c) => c.id !== args.conversationId);
           return null;
         }),
       fetchLinkPreview: (args: { url: string }) =>

@@ -8,12 +8,21 @@ describe('privacy settings', () => {
     const api = new FakeApi();
     const store = await start(api);
     const { actions } = store.getState();
-    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'everyone' });
+    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'everyone', groupAdds: 'everyone' });
     const listed = api.callsOf('listConversations').length;
     await actions.setShowOnline('nobody');
     expect(api.callsOf('setShowOnline')).toEqual([{ showOnline: 'nobody' }]);
-    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'nobody' });
+    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'nobody', groupAdds: 'everyone' });
     expect(api.callsOf('listConversations')).toHaveLength(listed);
+  });
+
+  it('changes "Who can add me to groups" in the core', async () => {
+    const api = new FakeApi();
+    const store = await start(api);
+    const { actions } = store.getState();
+    await actions.setGroupAdds('contacts');
+    expect(api.callsOf('setGroupAdds')).toEqual([{ groupAdds: 'contacts' }]);
+    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'everyone', groupAdds: 'contacts' });
   });
 
   it('counts a settings event from another device, so an open privacy section reads it again', async () => {
