@@ -89,7 +89,8 @@ export function createHttpHandler(deps: HttpDeps, extra: ReadonlyArray<[string, 
 async function createAccount(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   refuseWebPages(req);
   const input = parseBody(createAccountRequest, await readJsonBody(req));
-  await deps.accountGuard.beforeSignUp(deps.clientAddress(req));
+  const address = deps.clientAddress(req);
+  await deps.accountGuard.beforeSignUp(address);
   const taken = () => new HttpError(409, 'conflict', `The username "${input.username}" is already taken`);
   // Cheap early answer; the UNIQUE constraint below is what really decides a race.
   if (await deps.store.findUserByUsername(input.username)) throw taken();
@@ -97,7 +98,7 @@ async function createAccount(deps: HttpDeps, req: IncomingMessage, res: ServerRe
     id: deps.runtime.random.uuid(),
     username: input.username,
     displayName: input.displayName,
-    passwordHash: await deps.passwords.hash(input.password),
+    passwordHash: await deps.passwords.hash(input.password, address),
     createdAt: deps.runtime.clock.now(),
   });
   if (created.status === 'username_taken') throw taken();
@@ -109,16 +110,17 @@ async function logIn(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   const input = parseBody(logInRequest, await readJsonBody(req));
   // Usernames are stored lowercase; forgive a capital typed at the sign-in screen.
   const username = input.username.trim().toLowerCase();
-  await deps.accountGuard.beforeSignIn(deps.clientAddress(req), username);
+  const address = deps.clientAddress(req);
+  await deps.accountGuard.beforeSignIn(address, username);
   const user = await deps.store.findUserByUsername(username);
   const ok = user
-    ? await deps.passwords.verify(input.password, user.passwordHash)
-    : await deps.passwords.verifyNothing(input.password);
+    ? await deps.passwords.verify(input.password, user.passwordHash, address)
+    : await deps.passwords.verifyNothing(input.password, address);
   if (!user || !ok) {
-    await deps.accountGuard.signInFailed(username);
+    await deps.accountGuard.signInFailed(address, username);
     throw new HttpError(401, 'unauthorized', WRONG_CREDENTIALS);
   }
-  await deps.accountGuard.signInSucceeded(username);
+  await deps.accountGuard.signInSucceeded(address, username);
   const self = { id: user.id, username: user.username, displayName: user.displayName };
   sendJson(res, 200, await openSession(deps, self, input.deviceName));
 }

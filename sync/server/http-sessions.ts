@@ -103,13 +103,14 @@ async function changePassword(deps: SessionRoutesDeps, req: IncomingMessage, res
   refuseWebPages(req);
   const input = parseBody(changePasswordRequest, await readJsonBody(req));
   const username = caller.user.username;
-  await deps.accountGuard.beforeSignIn(deps.clientAddress(req), username);
+  const address = deps.clientAddress(req);
+  await deps.accountGuard.beforeSignIn(address, username);
   const stored = await deps.store.findUserByUsername(username);
-  if (!stored || !(await deps.passwords.verify(input.currentPassword, stored.passwordHash))) {
-    await deps.accountGuard.signInFailed(username);
+  if (!stored || !(await deps.passwords.verify(input.currentPassword, stored.passwordHash, address))) {
+    await deps.accountGuard.signInFailed(address, username);
     throw new HttpError(401, 'unauthorized', 'The current password is wrong');
   }
-  await deps.accountGuard.signInSucceeded(username);
-  const ended = await deps.sessions.changePassword(caller, await deps.passwords.hash(input.newPassword));
+  await deps.accountGuard.signInSucceeded(address, username);
+  const ended = await deps.sessions.changePassword(caller, await deps.passwords.hash(input.newPassword, address));
   sendJson(res, 200, { ended });
 }

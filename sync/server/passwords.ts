@@ -26,9 +26,11 @@ const MAX_P = 16;
 export interface HashingLimits {
   concurrent: number;
   queued: number;
+  /** Of all those, how many one address may have (client-address.ts limit key): one flood cannot fill the queue. */
+  perAddress: number;
 }
 
-export const DEFAULT_HASHING_LIMITS: HashingLimits = { concurrent: 2, queued: 64 };
+export const DEFAULT_HASHING_LIMITS: HashingLimits = { concurrent: 2, queued: 64, perAddress: 4 };
 
 /** Every turn at hashing is taken and the queue is full: the server is busy, try again shortly. */
 export class PasswordsBusyError extends Error {
@@ -38,14 +40,15 @@ export class PasswordsBusyError extends Error {
   }
 }
 
+/** `address`: whom the work is for (the client's limit key), so one address's share of the turns is bounded. */
 export interface PasswordHasher {
-  hash(password: string): Promise<string>;
-  verify(password: string, stored: string): Promise<boolean>;
+  hash(password: string, address: string): Promise<string>;
+  verify(password: string, stored: string, address: string): Promise<boolean>;
   /**
    * Spends the same effort as a real check and returns false. Used for unknown usernames, so the
    * response time does not tell an attacker which usernames exist.
    */
-  verifyNothing(password: string): Promise<false>;
+  verifyNothing(password: string, address: string): Promise<false>;
 }
 
 /**
@@ -61,36 +64,54 @@ export function createPasswordHasher(
   const turns = new Turns(limits);
   let decoy: Promise<string> | undefined;
 
-  async function hash(password: string): Promise<string> {
+  async function hash(password: string, address: string): Promise<string> {
     const salt = Buffer.from(randomHex(SALT_BYTES), 'hex');
-    const key = await turns.run(() => derive(password, salt, cost, KEY_BYTES));
+    const key = await turns.run(address, () => derive(password, salt, cost, KEY_BYTES));
     return ['scrypt', cost.N, cost.r, cost.p, salt.toString('hex'), key.toString('hex')].join('$');
   }
 
-  async function verify(password: string, stored: string): Promise<boolean> {
+  async function verify(password: string, stored: string, address: string): Promise<boolean> {
     const parsed = parseHash(stored);
     if (!parsed) return false;
-    const key = await turns.run(() => derive(password, parsed.salt, parsed.cost, parsed.key.length));
+    const key = await turns.run(address, () => derive(password, parsed.salt, parsed.cost, parsed.key.length));
     return timingSafeEqual(key, parsed.key);
   }
 
-  async function verifyNothing(password: string): Promise<false> {
-    decoy ??= hash('decoy password that matches nothing');
-    await verify(password, await decoy);
+  async function verifyNothing(password: string, address: string): Promise<false> {
+    decoy ??= hash('decoy password that matches nothing', address);
+    await verify(password, await decoy, address);
     return false;
   }
 
   return { hash, verify, verifyNothing };
 }
 
-/** At most `concurrent` jobs at once, `queued` more waiting in order; beyond that, PasswordsBusyError. */
+/**
+ * At most `concurrent` jobs at once, `queued` more waiting in order, and `perAddress` of them (run
+ * or waiting) for one address; beyond that, PasswordsBusyError.
+ */
 class Turns {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
+  /** Jobs running or waiting, by address; an address with none has no entry. */
+  private readonly byAddress = new Map<string, number>();
 
   constructor(private readonly limits: HashingLimits) {}
 
-  async run<T>(job: () => Promise<T>): Promise<T> {
+  async run<T>(address: string, job: () => Promise<T>): Promise<T> {
+    const mine = this.byAddress.get(address) ?? 0;
+    if (mine >= this.limits.perAddress) throw new PasswordsBusyError();
+    this.byAddress.set(address, mine + 1);
+    try {
+      return await this.take(job);
+    } finally {
+      const left = (this.byAddress.get(address) ?? 1) - 1;
+      if (left === 0) this.byAddress.delete(address);
+      else this.byAddress.set(address, left);
+    }
+  }
+
+  private async take<T>(job: () => Promise<T>): Promise<T> {
     if (this.running >= this.limits.concurrent) {
       if (this.waiting.length >= this.limits.queued) throw new PasswordsBusyError();
       await new Promise<void>((resolve) => this.waiting.push(resolve));

@@ -141,17 +141,18 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   let closing = false;
 
   const draining = () => closing;
+  // Nodes sharing a PostgreSQL store share the counts too; one SQLite server counts in memory.
+  const accountGuard = new AccountGuard(
+    options.accountLimits,
+    store instanceof PostgresServerStore ? postgresLimiters(store.pool) : memoryLimiters,
+  );
   const handleHttp = observeHttp(
     { logger, metrics, draining },
     createHttpRouter({
       store,
       sessions: service.sessions,
       passwords,
-      // Nodes sharing a PostgreSQL store share the counts too; one SQLite server counts in memory.
-      accountGuard: new AccountGuard(
-        options.accountLimits,
-        store instanceof PostgresServerStore ? postgresLimiters(store.pool) : memoryLimiters,
-      ),
+      accountGuard,
       clientAddress,
       runtime,
       logger,
@@ -191,7 +192,12 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     // The lookup was async: the server may have started closing, or the client given up.
     if (closing || socket.destroyed) return void socket.destroy();
     const authenticated = user;
-    const counted = openSockets.take(authenticated.user.id, clientAddress(req));
+    const address = clientAddress(req);
+    // The owner's devices connect from here: it stays theirs to sign in from during a guessing attack.
+    accountGuard.addressUsed(address, authenticated.user.username).catch((error: unknown) => {
+      logger.warn('Could not note the address a session connected from', { error: String(error) });
+    });
+    const counted = openSockets.take(authenticated.user.id, address);
     if ('over' in counted) {
       logger.info('Refused a socket over the connection cap', { cap: counted.over, userId: authenticated.user.id });
       return refuse(429, 'Too Many Requests');

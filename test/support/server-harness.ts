@@ -42,7 +42,7 @@ import { LIMITS } from '../../sync/protocol/limits.js';
 import type { AccountLimits } from '../../sync/server/account-limits.js';
 import type { FrameRateLimits } from '../../sync/server/connection-rate.js';
 import { FRAME_THROTTLE } from '../../sync/server/frame-throttle.js';
-import type { PasswordCost } from '../../sync/server/passwords.js';
+import { DEFAULT_HASHING_LIMITS, type PasswordCost } from '../../sync/server/passwords.js';
 import type { ServerStore } from '../../sync/server/store/server-store.js';
 import { startSyncServer, type RunningServer, type SyncServerOptions } from '../../sync/server/sync-server.js';
 import type { StoreBackend, TestDatabase } from './store-backends.js';
@@ -55,6 +55,7 @@ export const DEFAULT_TEST_PASSWORD = 'correct horse battery staple';
  * their own values (accounts.test.ts).
  */
 export const ROOMY_ACCOUNT_LIMITS: AccountLimits = {
+  signInFailuresPerUsernameAndAddress: { points: 1_000, seconds: 60 },
   signInFailuresPerUsername: { points: 1_000, seconds: 60 },
   signInsPerAddress: { points: 100_000, seconds: 60 },
   signUpsPerAddress: { points: 100_000, seconds: 60 },
@@ -174,6 +175,8 @@ export function createServerHarness({ backend }: ServerHarnessOptions = {}): Ser
       running = await startSyncServer({
         passwordCost: CHEAP_PASSWORD_COST,
         accountLimits: ROOMY_ACCOUNT_LIMITS,
+        // Suites sign many people up at once from 127.0.0.1; the per-address share has its own test (passwords.test.ts).
+        hashingLimits: { ...DEFAULT_HASHING_LIMITS, perAddress: 1_000_000 },
         // The fuzz suites look usernames up by the thousand; typing keeps its real throttle.
         frameThrottle: { ...FRAME_THROTTLE, lookupsPerWindow: 1_000_000 },
         // Tests pipeline thousands of frames at once; the frame budget is tested with its own values.

@@ -106,7 +106,10 @@ export async function seedStore(
   const started = performance.now();
   const rng = new Rng(spec.seed ?? 42);
   // One hash for everyone: a realistic scrypt per account would cost seconds for nothing.
-  const passwordHash = await createPasswordHasher((bytes) => rng.hex(bytes), { N: 2 ** 10, r: 8, p: 1 }).hash(BENCH_PASSWORD);
+  const passwordHash = await createPasswordHasher((bytes) => rng.hex(bytes), { N: 2 ** 10, r: 8, p: 1 }).hash(
+    BENCH_PASSWORD,
+    'bench',
+  );
   let now = BASE_TIME;
 
   // Accounts and direct conversations draw nothing from `rng` while they are written, so they can

@@ -1,5 +1,13 @@
 import { afterEach, expect, it } from 'vitest';
-import { ACCOUNTS_PATH, HEALTH_PATH, SESSIONS_PATH, httpErrorResponse, sessionResponse } from '../../../sync/protocol/frames.js';
+import { WebSocket } from 'ws';
+import {
+  ACCOUNTS_PATH,
+  HEALTH_PATH,
+  SESSIONS_PATH,
+  SYNC_PATH,
+  httpErrorResponse,
+  sessionResponse,
+} from '../../../sync/protocol/frames.js';
 import { createServerHarness, logIn, postJson } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
@@ -127,7 +135,7 @@ describeEachStore('HTTP account endpoints', (backend) => {
   });
 
   it('answers a flood of sign-ups it cannot hash at once with 503 and Retry-After, losing none it took', async () => {
-    const server = await h.startServer({ hashingLimits: { concurrent: 1, queued: 1 } });
+    const server = await h.startServer({ hashingLimits: { concurrent: 1, queued: 1, perAddress: 64 } });
     // Enough at once that some overlap even on a busy machine, where eight could arrive one by one.
     const answers = await Promise.all(
       Array.from({ length: 32 }, (_, i) =>
@@ -156,35 +164,61 @@ describeEachStore('HTTP account endpoints', (backend) => {
     expect((await logIn(server.httpUrl, busy[0]!.username, 'flood password')).status).toBe(401);
   });
 
-  it('locks a username after repeated wrong passwords (429 with Retry-After) while others sign in; a success clears the count', async () => {
+  it('wrong passwords make the guessing address wait, never the owner: their usual address signs in through a spread-out attack', async () => {
     const limits = {
-      signInFailuresPerUsername: { points: 3, seconds: 600 },
+      signInFailuresPerUsernameAndAddress: { points: 3, seconds: 600 },
+      signInFailuresPerUsername: { points: 8, seconds: 600 },
       signInsPerAddress: { points: 1_000, seconds: 600 },
       signUpsPerAddress: { points: 1_000, seconds: 600 },
     };
-    const server = await h.startServer({ accountLimits: limits });
+    // The test's requests come from 127.0.0.1, a trusted proxy: each names the client it stands for.
+    const server = await h.startServer({ accountLimits: limits, trustedProxies: ['127.0.0.1'] });
+    const signIn = async (username: string, password: string, from: string) => {
+      const response = await fetch(server.httpUrl + SESSIONS_PATH, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+        body: JSON.stringify({ username, password }),
+      });
+      const body: unknown = await response.json();
+      return { status: response.status, retryAfter: Number(response.headers.get('retry-after')), body };
+    };
     const victim = await h.createAccount(server, { username: 'victim', password: 'victim password' });
-    await h.createAccount(server, { username: 'bystander', password: 'bystander password' });
-    // One wrong guess, then the right password: the count starts again.
-    expect((await logIn(server.httpUrl, 'victim', 'guess 0')).status).toBe(401);
-    expect((await logIn(server.httpUrl, 'Victim', victim.password)).status).toBe(200);
-    for (let i = 1; i <= 3; i += 1) expect((await logIn(server.httpUrl, 'victim', `guess ${i}`)).status).toBe(401);
-    const locked = await fetch(server.httpUrl + SESSIONS_PATH, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'VICTIM', password: victim.password }),
+    const HOME = '198.51.100.7';
+    const GUESSER = '203.0.113.9';
+    expect((await signIn('victim', victim.password, HOME)).status).toBe(200);
+
+    // One address: three wrong passwords are free, the fourth is answered and then that address waits.
+    for (let i = 1; i <= 4; i += 1) expect((await signIn('VICTIM', `guess ${i}`, GUESSER)).status).toBe(401);
+    const waiting = await signIn('victim', victim.password, GUESSER);
+    expect(waiting.status).toBe(429);
+    expect(waiting.retryAfter).toBeGreaterThan(20);
+    expect(waiting.retryAfter).toBeLessThanOrEqual(30);
+    expect(httpErrorResponse.parse(waiting.body)).toMatchObject({ code: 'rate_limited' });
+    // The owner, at home, is not held up by it.
+    expect((await signIn('victim', victim.password, HOME)).status).toBe(200);
+
+    // Guesses spread over many addresses: past the account-wide count only addresses the owner
+    // used may try; the owner's home still signs in, a new address of theirs waits like the guessers.
+    for (let n = 10; n < 14; n += 1) expect((await signIn('victim', 'spread guess', `203.0.113.${n}`)).status).toBe(401);
+    expect((await signIn('victim', victim.password, '203.0.113.50')).status).toBe(429);
+    expect(await signIn('victim', victim.password, HOME)).toMatchObject({ status: 200 });
+    // So does an address one of their signed-in devices connects from.
+    const OFFICE = '192.0.2.44';
+    const device = new WebSocket(server.url + SYNC_PATH, {
+      headers: { authorization: `Bearer ${victim.token}`, 'x-forwarded-for': OFFICE },
     });
-    expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(500);
-    expect(httpErrorResponse.parse(await locked.json())).toMatchObject({ code: 'rate_limited' });
-    expect((await logIn(server.httpUrl, 'bystander', 'bystander password')).status).toBe(200);
+    await new Promise((resolve, reject) => device.once('open', resolve).once('error', reject));
+    device.close();
+    await expect.poll(async () => (await signIn('victim', victim.password, OFFICE)).status).toBe(200);
+
     // An unknown username is counted like a known one, so the answers tell nothing apart.
-    for (let i = 0; i < 3; i += 1) expect((await logIn(server.httpUrl, 'nobody', 'guess')).status).toBe(401);
-    expect((await logIn(server.httpUrl, 'nobody', 'guess')).status).toBe(429);
+    for (let i = 0; i < 4; i += 1) expect((await signIn('nobody', 'guess', GUESSER)).status).toBe(401);
+    expect((await signIn('nobody', 'guess', GUESSER)).status).toBe(429);
   });
 
   it('limits sign-in attempts and sign-ups per address', async () => {
     const limits = {
+      signInFailuresPerUsernameAndAddress: { points: 1_000, seconds: 600 },
       signInFailuresPerUsername: { points: 1_000, seconds: 600 },
       signInsPerAddress: { points: 4, seconds: 600 },
       signUpsPerAddress: { points: 2, seconds: 600 },

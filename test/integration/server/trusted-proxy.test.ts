@@ -12,6 +12,7 @@ afterEach(() => h.cleanup());
 
 /** One sign-up a server lets through per address. */
 const ONE_SIGN_UP = {
+  signInFailuresPerUsernameAndAddress: { points: 1_000, seconds: 600 },
   signInFailuresPerUsername: { points: 1_000, seconds: 600 },
   signInsPerAddress: { points: 1_000, seconds: 600 },
   signUpsPerAddress: { points: 1, seconds: 600 },
