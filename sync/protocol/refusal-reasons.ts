@@ -28,7 +28,7 @@ export const REFUSAL_REASONS = [
   'cannot_remove_owner',
   'role_unchanged',
   'too_many_members',
-  'cannot_add_to_groups', // a block stands between the adder and someone they named (the reason is not told)
+  'cannot_add_to_groups', // a block stands between the adder and someone named, or they let only contacts add them (the reason is not told)
   // Attachments (uploads are refused over HTTP with the same codes)
   'attachment_missing', // not an upload of the sender's that finished with this SHA-256 and size
   'file_too_large', // over the server's per-file limit

@@ -1,6 +1,7 @@
 import { directConversationId } from '../../common/conversation-ids.js';
 import type { NewConversation } from '../../protocol/frames.js';
 import { REFUSALS } from '../refusals.js';
+import { conversationAddedFanout } from './conversation-added.js';
 import { errorReply, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
 export async function listConversations(ctx: HandlerContext, frame: FrameOf<'list_conversations'>): Promise<HandlerResult> {
@@ -54,9 +55,8 @@ async function create(
   // vanish, and then it is theirs no more.
   if (!stored) return refuse(rid, REFUSALS.conversation_not_found);
   const reply = { type: 'conversation', rid, conversation: stored } as const;
-  const fanout: HandlerResult['fanout'] = [
-    { userIds: result.memberIds, frame: { type: 'conversation_added', conversation: stored }, exceptRequester: true },
-  ];
+  // To whom it is a message request, it comes as one from the creator.
+  const fanout = conversationAddedFanout(stored, ctx.user.id, result.memberIds, result.requestedIds);
   // The group's first event, so connected members need not ask for it.
   if (result.event)
     fanout.push({ userIds: result.memberIds, frame: { type: 'event', event: result.event }, exceptRequester: true });

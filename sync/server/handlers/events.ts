@@ -1,6 +1,7 @@
 import type { ConversationEvent, GroupChangeEvent } from '../../protocol/frames.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { REFUSALS } from '../refusals.js';
+import { conversationAddedFanout } from './conversation-added.js';
 import { eventFanout, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
 /** The conversation event log: new messages, changes to them, and reading it back. */
@@ -93,10 +94,8 @@ export async function groupChange(ctx: HandlerContext, frame: FrameOf<'group_cha
       if (!conversation) return reply;
       return {
         reply: reply.reply,
-        fanout: [
-          { userIds: result.addedIds, frame: { type: 'conversation_added', conversation }, exceptRequester: true },
-          ...reply.fanout,
-        ],
+        // To whom it is a message request, it comes as one from the sender (not as the sender sees it).
+        fanout: [...conversationAddedFanout(conversation, ctx.user.id, result.addedIds, result.requestedIds), ...reply.fanout],
       };
     }
   }

@@ -3,7 +3,7 @@ import { REFUSALS } from '../refusals.js';
 import { only, refuse, type Fanout, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
 /**
- * Personal settings: the caller's own registers (archived, muted, draft, blocked, show_online),
+ * Personal settings: the caller's own registers (archived, muted, draft, blocked, show_online, request, group_adds),
  * merged last writer wins by the store. Nobody else ever reads them; a block shows only in what the
  * pair are served from then on, "Show when I'm online" only in whose presence they are told.
  */

@@ -1,5 +1,6 @@
 import { directConversationId, looksLikeDirectId } from '../../common/conversation-ids.js';
 import type { ConversationKind, GroupChangeEvent, GroupCreatedEvent, Role, User } from '../../protocol/frames.js';
+import { DEFAULT_GROUP_ADDS, mayAddToGroups } from '../../protocol/request-rules.js';
 import { refuseGroupChange, refuseNewGroup, successorOf } from '../../protocol/rules.js';
 import { answerResend, refused, type AppendFacts } from './append-rules.js';
 import type { CreateResult, NewConversationInput, NewGroupChange, Refused } from './server-store.js';
@@ -17,6 +18,34 @@ export function refuseDirect(conversationId: string, creatorId: string, otherId:
   return null;
 }
 
+/** What decides whether the actor may put people in a group, and to whom it is a request (request-rules.ts). */
+export interface AddFacts {
+  /** Everyone with a block between them and the actor, either way. */
+  blockedWithActor: ReadonlySet<string>;
+  /** Those who treat the actor as their contact. */
+  treatActorAsContact: ReadonlySet<string>;
+  /** Those (at least among the people added) whose "Who can add me to groups" is "My contacts". */
+  groupAddsRestricted: ReadonlySet<string>;
+}
+
+/**
+ * The people an actor adds to a group: refused when any of them has a block with the actor or lets
+ * only contacts add them and does not count the actor as one (cannot_add_to_groups either way,
+ * which does not say why); else those to whom it is a request, not treating the actor as a contact.
+ */
+function judgeAdditions(added: readonly string[], facts: AddFacts): Refused | { requestedIds: string[] } {
+  // A block either way keeps people out of each other's groups (protocol/settings.ts).
+  if (added.some((userId) => facts.blockedWithActor.has(userId))) return refused('cannot_add_to_groups');
+  const allowed = added.every((userId) =>
+    mayAddToGroups(
+      facts.groupAddsRestricted.has(userId) ? 'contacts' : DEFAULT_GROUP_ADDS,
+      facts.treatActorAsContact.has(userId),
+    ),
+  );
+  if (!allowed) return refused('cannot_add_to_groups');
+  return { requestedIds: added.filter((userId) => !facts.treatActorAsContact.has(userId)) };
+}
+
 /** A new group's people as its creation names them: the creator as owner first, then the others. */
 export type NewGroupMembers = (User & { role: Role })[];
 
@@ -28,8 +57,8 @@ export function planNewGroup(
   input: NewConversationInput,
   memberIds: readonly string[],
   users: ReadonlyMap<string, User>,
-  blockedWithCreator: ReadonlySet<string>,
-): Refused | { status: 'accepted'; members: NewGroupMembers } {
+  addFacts: AddFacts,
+): Refused | { status: 'accepted'; members: NewGroupMembers; requestedIds: string[] } {
   const { conversationId, creatorId } = input;
   if (looksLikeDirectId(conversationId)) return refused('bad_conversation_id');
   const others = [...new Set(memberIds)].filter((userId) => userId !== creatorId);
@@ -38,10 +67,12 @@ export function planNewGroup(
   const creator = users.get(creatorId);
   const found = others.flatMap((userId) => users.get(userId) ?? []);
   if (!creator || found.length < others.length) return refused('no_such_user');
-  if (others.some((userId) => blockedWithCreator.has(userId))) return refused('cannot_add_to_groups');
+  const additions = judgeAdditions(others, addFacts);
+  if ('status' in additions) return additions;
   return {
     status: 'accepted',
     members: [{ ...creator, role: 'owner' }, ...found.map((user) => ({ ...user, role: 'member' as const }))],
+    requestedIds: additions.requestedIds,
   };
 }
 
@@ -72,15 +103,13 @@ export function groupCreatedEvent(
   };
 }
 
-export interface GroupChangeFacts extends AppendFacts {
+export interface GroupChangeFacts extends AppendFacts, AddFacts {
   /** The conversation's kind (null when it does not exist). */
   kind: ConversationKind | null;
   /** The current members, with the sender among them when they are one. */
   members: readonly { user_id: string; role: Role; join_order: number }[];
   /** The users an addition names, those that exist. */
   users: ReadonlyMap<string, User>;
-  /** Everyone with a block between them and the sender, either way. */
-  blockedWithActor: ReadonlySet<string>;
 }
 
 /** What an accepted group change does, for the store to apply with the event's seq. */
@@ -89,6 +118,8 @@ export interface GroupChangePlan {
   eventAt(seq: number): GroupChangeEvent;
   /** Who joins as a member (in this order), from the event on. */
   added: string[];
+  /** Those of `added` to whom it is a request from the sender (members.request_from). */
+  requestedIds: string[];
   /** Who leaves or is removed: their period ends with the event, which they still receive. */
   removed: string | null;
   /** A role given: by the owner, or to the successor of an owner who leaves. */
@@ -121,15 +152,20 @@ export function judgeGroupChange(
   if (reason) return refused(reason);
 
   const base = { conversationId, senderId, sentAt: input.sentAt, clientChangeId: input.clientChangeId };
-  const plan = { status: 'accepted' as const, added: [], removed: null, newRole: null, newName: null };
+  const plan = { status: 'accepted' as const, added: [], requestedIds: [], removed: null, newRole: null, newName: null };
   switch (change.kind) {
     case 'add_members': {
       const fresh = [...new Set(change.userIds)].filter((userId) => !roles.has(userId));
       const users = fresh.flatMap((userId) => facts.users.get(userId) ?? []);
       if (users.length < fresh.length) return refused('no_such_user');
-      // A block either way keeps people out of each other's groups (protocol/settings.ts).
-      if (fresh.some((userId) => facts.blockedWithActor.has(userId))) return refused('cannot_add_to_groups');
-      return { ...plan, added: fresh, eventAt: (seq) => ({ kind: 'members_added', ...base, seq, members: users }) };
+      const additions = judgeAdditions(fresh, facts);
+      if ('status' in additions) return additions;
+      return {
+        ...plan,
+        added: fresh,
+        requestedIds: additions.requestedIds,
+        eventAt: (seq) => ({ kind: 'members_added', ...base, seq, members: users }),
+      };
     }
     case 'remove_member':
       return {

@@ -28,6 +28,8 @@ export const COPIED_TABLES = [
   'block_watermarks',
   'member_additions',
   'online_hidden',
+  'accepted_requests',
+  'group_adds_restricted',
 ] as const;
 
 // rate_limits: sign-in counts the nodes share (account-limits.ts); one SQLite node keeps them in memory.

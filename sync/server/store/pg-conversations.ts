@@ -2,7 +2,14 @@ import type { Conversation } from '../../protocol/frames.js';
 import type { Session } from './pg-connections.js';
 import { toFrozenWatermarks, withFrozen } from './event-visibility.js';
 import * as shared from './shared-sql.js';
-import { toConversation, toConversationList, toMember, type ConversationRow, type MemberRow } from './store-rows.js';
+import {
+  toConversation,
+  toConversationList,
+  toMember,
+  type ConversationRow,
+  type MemberConversationRow,
+  type MemberRow,
+} from './store-rows.js';
 
 /**
  * Reading conversations in PostgreSQL: the same statements as SQLite's (shared-sql.ts), each read
@@ -17,7 +24,7 @@ export async function conversationForMemberWith(
   conversationId: string,
   userId: string,
 ): Promise<Conversation | null> {
-  const { rows } = await tx.query<ConversationRow>(shared.conversationForMemberSql('$1', '$2'), [conversationId, userId]);
+  const { rows } = await tx.query<MemberConversationRow>(shared.conversationForMemberSql('$1', '$2'), [conversationId, userId]);
   const row = rows[0];
   if (!row) return null;
   const { rows: members } = await tx.query<MemberRow>(shared.membersOfSql('$1'), [conversationId]);
@@ -29,7 +36,7 @@ export async function conversationForMemberWith(
 }
 
 export async function conversationsOfWith(tx: Session, userId: string): Promise<Conversation[]> {
-  const { rows } = await tx.query<ConversationRow>(shared.conversationsOfSql('$1'), [userId]);
+  const { rows } = await tx.query<MemberConversationRow>(shared.conversationsOfSql('$1'), [userId]);
   const { rows: members } = await tx.query<MemberRow>(shared.membersOfConversationsOfSql('$1'), [userId]);
   const { rows: former } = await tx.query<ConversationRow & { last_visible_seq: number }>(shared.formerConversationsOfSql('$1'), [
     userId,

@@ -2,9 +2,16 @@ import type { ConversationKind, NewConversation, Role, User } from '../../protoc
 import type { Session } from './pg-connections.js';
 import { refused } from './append-rules.js';
 import { capWindowStart, refuseMemberAdditions, refuseNewConversation } from './cap-rules.js';
-import { answerTakenGroupId, groupCreatedEvent, judgeGroupChange, planNewGroup, refuseDirect } from './membership-rules.js';
+import {
+  answerTakenGroupId,
+  groupCreatedEvent,
+  judgeGroupChange,
+  planNewGroup,
+  refuseDirect,
+  type AddFacts,
+} from './membership-rules.js';
 import { earlierEventJson, insertEvent, lockConversation, seqAfter } from './pg-queries.js';
-import { blockedWithSql } from './shared-sql.js';
+import { blockedWithSql, treatAsContactSql } from './shared-sql.js';
 import { keepNewDirectFrom, revealDirectTo } from './pg-settings.js';
 import {
   directPairKey,
@@ -62,15 +69,24 @@ async function createDirect(tx: Session, input: NewConversationInput, otherId: s
     await revealDirectTo(tx, conversationId, creatorId);
     return { status: 'existing' };
   }
+  // Started by the creator: to the other person it is a request from them (request-rules.ts).
   await addMembers(
     tx,
     conversationId,
-    [creatorId, otherId].map((id) => ({ id, role: 'member' as const })),
+    [
+      { id: creatorId, role: 'member', requestFrom: null },
+      { id: otherId, role: 'member', requestFrom: creatorId },
+    ],
     1,
   );
   // Made while a block stands between the pair: the other person is not told of it.
   const keptFrom = await keepNewDirectFrom(tx, conversationId, creatorId, otherId);
-  return { status: 'created', memberIds: [creatorId, otherId].filter((userId) => userId !== keptFrom), event: null };
+  return {
+    status: 'created',
+    memberIds: [creatorId, otherId].filter((userId) => userId !== keptFrom),
+    event: null,
+    requestedIds: [otherId],
+  };
 }
 
 async function createGroup(
@@ -80,7 +96,7 @@ async function createGroup(
 ): Promise<CreateResult> {
   const { conversationId, creatorId } = input;
   const users = await usersByIds(tx, [creatorId, ...group.memberIds]);
-  const plan = planNewGroup(input, group.memberIds, users, await blockedWith(tx, creatorId));
+  const plan = planNewGroup(input, group.memberIds, users, await addFacts(tx, creatorId, group.memberIds));
   if (plan.status === 'refused') return plan;
   const added = plan.members.length - 1;
   const facts = await capFacts(tx, conversationId, creatorId, input.createdAt);
@@ -104,8 +120,19 @@ async function createGroup(
   // The row was inserted just now, its counter at 0: the creation is its first event.
   const event = groupCreatedEvent(input, group.name, 1, plan.members);
   await insertEvent(tx, event, null);
-  await addMembers(tx, conversationId, plan.members, event.seq);
-  return { status: 'created', memberIds: plan.members.map((member) => member.id), event };
+  const requested = new Set(plan.requestedIds);
+  await addMembers(
+    tx,
+    conversationId,
+    plan.members.map(({ id, role }) => ({ id, role, requestFrom: requested.has(id) ? creatorId : null })),
+    event.seq,
+  );
+  return {
+    status: 'created',
+    memberIds: plan.members.map((member) => member.id),
+    event,
+    requestedIds: plan.requestedIds,
+  };
 }
 
 interface GroupChangeFactsRow {
@@ -142,7 +169,7 @@ export async function appendGroupChangeWith(tx: Session, input: NewGroupChange):
     kind: facts.kind,
     members: facts.members,
     users: new Map(facts.users.map((row) => [row.id, toUser(row)])),
-    blockedWithActor: change.kind === 'add_members' ? await blockedWith(tx, senderId) : new Set(),
+    ...(await addFacts(tx, senderId, named)),
   });
   if (plan.status !== 'accepted') return plan;
   if (plan.added.length > 0) {
@@ -154,10 +181,11 @@ export async function appendGroupChangeWith(tx: Session, input: NewGroupChange):
 
   const event = plan.eventAt(seqAfter(lastSeq, conversationId));
   const { removed, newRole, newName } = plan;
+  const requested = new Set(plan.requestedIds);
   await addMembers(
     tx,
     conversationId,
-    plan.added.map((id) => ({ id, role: 'member' as const })),
+    plan.added.map((id) => ({ id, role: 'member' as const, requestFrom: requested.has(id) ? senderId : null })),
     event.seq,
   );
   if (removed) {
@@ -184,18 +212,19 @@ export async function appendGroupChangeWith(tx: Session, input: NewGroupChange):
     event,
     memberIds: [...stayed, ...plan.added, ...(removed ? [removed] : [])],
     addedIds: plan.added,
+    requestedIds: plan.requestedIds,
   };
 }
 
 /**
  * New members, in this order: their rows (with watermarks at the event before the one that added
- * them, as nothing earlier is theirs to receive), join orders handed out by the conversation's
- * counter, and a visibility period from that event on.
+ * them, as nothing earlier is theirs to receive; who it is a request from, if anyone), join orders
+ * handed out by the conversation's counter, and a visibility period from that event on.
  */
 async function addMembers(
   tx: Session,
   conversationId: string,
-  members: readonly { id: string; role: Role }[],
+  members: readonly { id: string; role: Role; requestFrom: string | null }[],
   fromSeq: number,
 ): Promise<void> {
   if (members.length === 0) return;
@@ -204,11 +233,18 @@ async function addMembers(
        UPDATE conversations SET next_join_order = next_join_order + cardinality($2::text[]) WHERE id = $1
        RETURNING next_join_order - cardinality($2::text[]) AS first),
      added AS (
-       INSERT INTO members (conversation_id, user_id, role, join_order, delivered_seq, read_seq)
-       SELECT $1, joiner.user_id, joiner.role, orders.first + joiner.position - 1, $4::bigint - 1, $4::bigint - 1
-       FROM orders, unnest($2::text[], $3::text[]) WITH ORDINALITY AS joiner(user_id, role, position))
+       INSERT INTO members (conversation_id, user_id, role, join_order, delivered_seq, read_seq, request_from)
+       SELECT $1, joiner.user_id, joiner.role, orders.first + joiner.position - 1, $4::bigint - 1, $4::bigint - 1,
+              joiner.request_from
+       FROM orders, unnest($2::text[], $3::text[], $5::text[]) WITH ORDINALITY AS joiner(user_id, role, request_from, position))
      INSERT INTO member_periods (conversation_id, user_id, from_seq, to_seq) SELECT $1, unnest($2::text[]), $4::bigint, NULL`,
-    [conversationId, members.map((member) => member.id), members.map((member) => member.role), fromSeq],
+    [
+      conversationId,
+      members.map((member) => member.id),
+      members.map((member) => member.role),
+      fromSeq,
+      members.map((member) => member.requestFrom),
+    ],
   );
 }
 
@@ -243,8 +279,21 @@ async function recordAdditions(tx: Session, userId: string, now: number, adding:
   );
 }
 
-/** Everyone with a block between them and `userId`, either way. */
-async function blockedWith(tx: Session, userId: string): Promise<Set<string>> {
-  const { rows } = await tx.query<{ user_id: string }>(blockedWithSql('$1'), [userId]);
-  return new Set(rows.map((row) => row.user_id));
+/**
+ * What an add by `actorId` of the `named` people is judged on (membership-rules.ts), in one read:
+ * nothing to read when it names nobody.
+ */
+async function addFacts(tx: Session, actorId: string, named: readonly string[]): Promise<AddFacts> {
+  if (named.length === 0) return { blockedWithActor: new Set(), treatActorAsContact: new Set(), groupAddsRestricted: new Set() };
+  const { rows } = await tx.query<{ blocked: string[]; contacts: string[]; restricted: string[] }>(
+    `SELECT ARRAY(${blockedWithSql('$1')}) AS blocked, ARRAY(${treatAsContactSql('$1')}) AS contacts,
+            ARRAY(SELECT user_id FROM group_adds_restricted WHERE user_id = ANY($2::text[])) AS restricted`,
+    [actorId, named],
+  );
+  const facts = rows[0]!;
+  return {
+    blockedWithActor: new Set(facts.blocked),
+    treatActorAsContact: new Set(facts.contacts),
+    groupAddsRestricted: new Set(facts.restricted),
+  };
 }

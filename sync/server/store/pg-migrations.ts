@@ -257,6 +257,32 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX rate_limits_by_expiry ON rate_limits(expire);
     `,
   },
+  {
+    version: 5,
+    description: 'message requests: who a membership came from as a request, accepted requests, who may add whom to groups',
+    sql: `
+      -- As SQLite's version 8: who put the member here without being their contact then (NULL for
+      -- every membership before), the requests each person accepted and who lets only their
+      -- contacts add them to groups (both kept with their registers).
+      ALTER TABLE members ADD COLUMN request_from TEXT COLLATE "C";
+
+      CREATE TABLE accepted_requests (
+        user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        PRIMARY KEY (user_id, conversation_id)
+      );
+      INSERT INTO accepted_requests (user_id, conversation_id)
+        SELECT user_id, setting->>'conversationId' FROM settings
+        WHERE setting->>'kind' = 'request' AND setting->'value'->>'answer' = 'accepted'
+        ON CONFLICT DO NOTHING;
+
+      CREATE TABLE group_adds_restricted (
+        user_id TEXT COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE
+      );
+      INSERT INTO group_adds_restricted (user_id)
+        SELECT user_id FROM settings WHERE setting->>'kind' = 'group_adds' AND setting->>'value' = 'contacts';
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

@@ -4,7 +4,7 @@ import type { Session } from './pg-connections.js';
 import { contactsFrom, type WrittenWithRow } from './contacts.js';
 import { directPairKey, type BlockChange, type SetSettingsResult, type VisibilityChange } from './server-store.js';
 import { writtenWithSql } from './shared-sql.js';
-import { planSettings, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
+import { planSettings, requestRowsOf, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
 
 /**
  * Personal settings (last-writer-wins registers, per user) and the blocks they make, in
@@ -87,9 +87,13 @@ async function bumpVersions(tx: Session, userId: string, count: number): Promise
   return (rows[0] as { version: number }).version - count + 1;
 }
 
-/** The registers, and the blocks that stand now (a 'blocked' register whose value is true). */
+/**
+ * The registers, the blocks that stand now (a 'blocked' register whose value is true), and the
+ * tables kept with the 'request' and 'group_adds' registers (settings-rules.ts: requestRowsOf).
+ */
 async function writeSettings(tx: Session, userId: string, changed: readonly StoredSetting[]): Promise<void> {
   const blocked = changed.flatMap(({ setting }) => (setting.kind === 'blocked' ? [setting] : []));
+  const requestRows = requestRowsOf(changed);
   await tx.query(
     `WITH written AS (
        INSERT INTO settings (user_id, key, setting, at, by, version)
@@ -97,7 +101,11 @@ async function writeSettings(tx: Session, userId: string, changed: readonly Stor
        FROM unnest($2::text[], $3::jsonb[], $4::bigint[], $5::text[], $6::bigint[]) AS r(key, setting, at, by, version)
        ON CONFLICT (user_id, key) DO UPDATE SET setting = excluded.setting, at = excluded.at, by = excluded.by,
          version = excluded.version),
-     began AS (INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, unnest($7::text[]) ON CONFLICT DO NOTHING)
+     began AS (INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, unnest($7::text[]) ON CONFLICT DO NOTHING),
+     accepted AS (INSERT INTO accepted_requests (user_id, conversation_id) SELECT $1, unnest($9::text[]) ON CONFLICT DO NOTHING),
+     unaccepted AS (DELETE FROM accepted_requests WHERE user_id = $1 AND conversation_id = ANY($10::text[])),
+     restricted AS (INSERT INTO group_adds_restricted (user_id) SELECT $1 WHERE $11::boolean IS TRUE ON CONFLICT DO NOTHING),
+     allowed AS (DELETE FROM group_adds_restricted WHERE user_id = $1 AND $11::boolean IS FALSE)
      DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = ANY($8::text[])`,
     [
       userId,
@@ -108,6 +116,9 @@ async function writeSettings(tx: Session, userId: string, changed: readonly Stor
       changed.map(({ version }) => version),
       blocked.filter((setting) => setting.value).map((setting) => setting.userId),
       blocked.filter((setting) => !setting.value).map((setting) => setting.userId),
+      requestRows.accepted,
+      requestRows.unaccepted,
+      requestRows.restrictsGroupAdds,
     ],
   );
 }

@@ -46,7 +46,13 @@ import type { RefusalReason } from '../../protocol/refusal-reasons.js';
  *   everyone with a block between them and the user. Groups are unaffected;
  * - presence privacy (presence-rules.ts): a member's first message since they joined is recorded
  *   (members.first_message_seq) in the transaction that stores it, and "Show when I'm online" in the
- *   transaction that writes its register: listContacts is decided on both.
+ *   transaction that writes its register: listContacts is decided on both;
+ * - message requests (request-rules.ts): a membership made by someone who is not the member's
+ *   contact then (the other person of a direct conversation they did not start; whoever added them
+ *   to a group) records who (members.request_from), shown to the member as requestFrom until they
+ *   write there. An add by anyone else of someone who lets only contacts add them ('group_adds') is
+ *   refused (cannot_add_to_groups). Both are decided in the transaction that makes the membership,
+ *   on tables kept with the registers (accepted_requests, group_adds_restricted).
  *
  * Isolation: each method is one transaction that must see a consistent snapshot and serialise
  * with every other writer of the same conversation (SQLite: BEGIN IMMEDIATE; a networked store:
@@ -236,9 +242,10 @@ export interface NewConversationInput {
 export type CreateResult =
   /**
    * `event` is the group's creation (null for a direct conversation, which has none); `memberIds`
-   * who must hear of it (not the other person of a direct conversation made while a block stands).
+   * who must hear of it (not the other person of a direct conversation made while a block stands);
+   * `requestedIds` the members to whom it is a message request from the creator (request-rules.ts).
    */
-  | { status: 'created'; memberIds: string[]; event: GroupCreatedEvent | null }
+  | { status: 'created'; memberIds: string[]; event: GroupCreatedEvent | null; requestedIds: string[] }
   | { status: 'existing' }
   | { status: 'refused'; reason: RefusalReason };
 
@@ -256,9 +263,10 @@ export interface NewGroupChange {
 export type GroupChangeResult =
   /**
    * `memberIds`: who must hear of it (the members after it, and whoever it removed);
-   * `addedIds`: who just joined and needs the conversation itself.
+   * `addedIds`: who just joined and needs the conversation itself; `requestedIds`: those of them
+   * to whom it is a message request from the sender (request-rules.ts).
    */
-  | { status: 'stored'; event: GroupChangeEvent; memberIds: string[]; addedIds: string[] }
+  | { status: 'stored'; event: GroupChangeEvent; memberIds: string[]; addedIds: string[]; requestedIds: string[] }
   | { status: 'duplicate'; event: GroupChangeEvent }
   | Refused;
 

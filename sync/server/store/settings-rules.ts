@@ -139,6 +139,25 @@ function blockChangesOf(
   });
 }
 
+/**
+ * What the changed registers leave in the tables kept with them (request-rules.ts): the
+ * conversations whose request is accepted now or no more (accepted_requests), and whether "Who
+ * can add me to groups" is "My contacts" now (group_adds_restricted; null when it did not change).
+ */
+export function requestRowsOf(changed: readonly StoredSetting[]): {
+  accepted: string[];
+  unaccepted: string[];
+  restrictsGroupAdds: boolean | null;
+} {
+  const requests = changed.flatMap(({ setting }) => (setting.kind === 'request' ? [setting] : []));
+  const groupAdds = changed.flatMap(({ setting }) => (setting.kind === 'group_adds' ? [setting.value] : [])).at(-1);
+  return {
+    accepted: requests.filter((setting) => setting.value.answer === 'accepted').map((setting) => setting.conversationId),
+    unaccepted: requests.filter((setting) => setting.value.answer !== 'accepted').map((setting) => setting.conversationId),
+    restrictsGroupAdds: groupAdds === undefined ? null : groupAdds === 'contacts',
+  };
+}
+
 const SHOW_ONLINE_KEY = settingKey({ kind: 'show_online', value: DEFAULT_ONLINE_VISIBILITY });
 
 /** Whether the winners change "Show when I'm online" (never set: DEFAULT_ONLINE_VISIBILITY), and to what. */

@@ -12,23 +12,25 @@ const MEMBER_COLUMNS = `m.conversation_id, u.id, u.username, u.display_name, m.r
  * direct conversation, events stored away from them while a block stood (events.hidden_from) are
  * not theirs, so a run of them at the end is not something their device can ever catch up to. The
  * probe walks the primary key backwards and stops at the first event they may see: one step but
- * for trailing hidden events.
+ * for trailing hidden events. request_from: who it is a message request from, until the member
+ * writes there (request-rules.ts).
  */
 const MEMBER_CONVERSATION_COLUMNS = `c.id, c.kind, c.name, c.created_by, c.created_at,
+  CASE WHEN m.first_message_seq IS NULL THEN m.request_from END AS request_from,
   CASE WHEN c.kind = 'direct' THEN COALESCE(
     (SELECT e.seq FROM events e
       WHERE e.conversation_id = c.id AND (e.hidden_from IS NULL OR e.hidden_from <> m.user_id)
       ORDER BY e.seq DESC LIMIT 1), 0)
   ELSE c.last_seq END AS last_seq`;
 
-/** The conversation (ConversationRow) as `user` sees it, when they are a member. */
+/** The conversation (MemberConversationRow) as `user` sees it, when they are a member. */
 export function conversationForMemberSql(conversation: string, user: string): string {
   return `SELECT ${MEMBER_CONVERSATION_COLUMNS} FROM conversations c
           JOIN members m ON m.conversation_id = c.id
           WHERE c.id = ${conversation} AND m.user_id = ${user}`;
 }
 
-/** The conversations `user` is in (ConversationRow), not those kept from them while a block stands (conversations.hidden_from). */
+/** The conversations `user` is in (MemberConversationRow), not those kept from them while a block stands (conversations.hidden_from). */
 export function conversationsOfSql(user: string): string {
   return `SELECT ${MEMBER_CONVERSATION_COLUMNS} FROM conversations c
           JOIN members m ON m.conversation_id = c.id
@@ -84,6 +86,20 @@ export function writtenWithSql(user: string): string {
 /** The current members of `conversation` who have written there since they joined (user_id), in join order. */
 export function writersOfSql(conversation: string): string {
   return `SELECT user_id FROM members WHERE conversation_id = ${conversation} AND first_message_seq IS NOT NULL ORDER BY join_order`;
+}
+
+/**
+ * The people who treat `user` as their contact (request-rules.ts) (user_id): the other person of
+ * each of `user`'s direct conversations who started it, wrote in it, or accepted it as a request.
+ */
+export function treatAsContactSql(user: string): string {
+  return `SELECT theirs.user_id FROM members mine
+          JOIN conversations c ON c.id = mine.conversation_id AND c.kind = 'direct'
+          JOIN members theirs ON theirs.conversation_id = c.id AND theirs.user_id <> mine.user_id
+          WHERE mine.user_id = ${user}
+            AND (c.created_by = theirs.user_id OR theirs.first_message_seq IS NOT NULL
+                 OR EXISTS (SELECT 1 FROM accepted_requests a WHERE a.user_id = theirs.user_id AND a.conversation_id = c.id))
+          ORDER BY theirs.user_id`;
 }
 
 /** Everyone with a block between them and `user` (user_id), whoever made it. */

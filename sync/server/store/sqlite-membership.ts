@@ -1,6 +1,13 @@
 import { capWindowStart, refuseMemberAdditions, refuseNewConversation, type CreationCaps } from './cap-rules.js';
 import type { Role, User } from '../../protocol/frames.js';
-import { answerTakenGroupId, groupCreatedEvent, judgeGroupChange, planNewGroup, refuseDirect } from './membership-rules.js';
+import {
+  answerTakenGroupId,
+  groupCreatedEvent,
+  judgeGroupChange,
+  planNewGroup,
+  refuseDirect,
+  type AddFacts,
+} from './membership-rules.js';
 import { refused } from './append-rules.js';
 import type { CreateResult, GroupChangeResult, NewConversationInput, NewGroupChange, Refused } from './server-store.js';
 import { directPairKey } from './server-store.js';
@@ -43,13 +50,16 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         revealDirectTo(s, conversationId, creatorId);
         return { status: 'existing' };
       }
-      for (const userId of [creatorId, conversation.userId]) addMember(s, conversationId, userId, 'member', 1);
+      // Started by the creator: to the other person it is a request from them (request-rules.ts).
+      addMember(s, conversationId, creatorId, 'member', 1, null);
+      addMember(s, conversationId, conversation.userId, 'member', 1, creatorId);
       // Made while a block stands between the pair: the other person is not told of it.
       const keptFrom = keepNewDirectFrom(s, conversationId, creatorId, conversation.userId);
       return {
         status: 'created',
         memberIds: memberIds(s, conversationId).filter((userId) => userId !== keptFrom),
         event: null,
+        requestedIds: [conversation.userId],
       };
     }
     case 'group': {
@@ -58,7 +68,7 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         const row = s.userById.get(userId) as UserRow | undefined;
         if (row) users.set(userId, toUser(row));
       }
-      const plan = planNewGroup(input, conversation.memberIds, users, new Set(blockedWithIn(s, creatorId)));
+      const plan = planNewGroup(input, conversation.memberIds, users, addFactsIn(s, creatorId, conversation.memberIds));
       if (plan.status === 'refused') return plan;
       const taken = s.conversationById.get(conversationId) as ConversationRow | undefined;
       if (taken) return answerTakenGroupId(taken, creatorId);
@@ -79,16 +89,20 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
       recordAdditionsIn(s, creatorId, input.createdAt, added);
       const event = groupCreatedEvent(input, conversation.name, nextSeq(s, conversationId), plan.members);
       s.insertEvent.run(toEventRow(event));
-      for (const member of plan.members) addMember(s, conversationId, member.id, member.role, event.seq);
-      return { status: 'created', memberIds: memberIds(s, conversationId), event };
+      const requested = new Set(plan.requestedIds);
+      for (const member of plan.members) {
+        addMember(s, conversationId, member.id, member.role, event.seq, requested.has(member.id) ? creatorId : null);
+      }
+      return { status: 'created', memberIds: memberIds(s, conversationId), event, requestedIds: plan.requestedIds };
     }
   }
 }
 
 export function appendGroupChangeIn(s: Statements, input: NewGroupChange): GroupChangeResult {
   const { conversationId, senderId, clientChangeId, change } = input;
+  const named = change.kind === 'add_members' ? change.userIds : [];
   const users = new Map<string, User>();
-  for (const userId of change.kind === 'add_members' ? change.userIds : []) {
+  for (const userId of named) {
     const row = s.userById.get(userId) as UserRow | undefined;
     if (row) users.set(userId, toUser(row));
   }
@@ -98,7 +112,7 @@ export function appendGroupChangeIn(s: Statements, input: NewGroupChange): Group
     kind: conversation?.kind ?? null,
     members: s.rolesOf.all(conversationId) as { user_id: string; role: Role; join_order: number }[],
     users,
-    blockedWithActor: new Set(change.kind === 'add_members' ? blockedWithIn(s, senderId) : []),
+    ...addFactsIn(s, senderId, named),
   });
   if (plan.status !== 'accepted') return plan;
   const overCap = refuseAdditionsIn(s, senderId, input.caps, input.sentAt, plan.added.length);
@@ -106,7 +120,10 @@ export function appendGroupChangeIn(s: Statements, input: NewGroupChange): Group
   recordAdditionsIn(s, senderId, input.sentAt, plan.added.length);
 
   const event = plan.eventAt(nextSeq(s, conversationId));
-  for (const userId of plan.added) addMember(s, conversationId, userId, 'member', event.seq);
+  const requested = new Set(plan.requestedIds);
+  for (const userId of plan.added) {
+    addMember(s, conversationId, userId, 'member', event.seq, requested.has(userId) ? senderId : null);
+  }
   if (plan.removed) removeMember(s, conversationId, plan.removed, event.seq);
   if (plan.newRole) s.setRole.run(plan.newRole.role, conversationId, plan.newRole.userId);
   if (plan.newName !== null) s.rename.run(plan.newName, conversationId);
@@ -114,16 +131,37 @@ export function appendGroupChangeIn(s: Statements, input: NewGroupChange): Group
   // Who hears of it: the members after it, and the person it removed.
   const recipients = memberIds(s, conversationId);
   if (plan.removed) recipients.push(plan.removed);
-  return { status: 'stored', event, memberIds: recipients, addedIds: plan.added };
+  return { status: 'stored', event, memberIds: recipients, addedIds: plan.added, requestedIds: plan.requestedIds };
+}
+
+/**
+ * What an add by `actorId` of the `named` people is judged on (membership-rules.ts): nothing to
+ * read when it names nobody.
+ */
+function addFactsIn(s: Statements, actorId: string, named: readonly string[]): AddFacts {
+  if (named.length === 0) return { blockedWithActor: new Set(), treatActorAsContact: new Set(), groupAddsRestricted: new Set() };
+  return {
+    blockedWithActor: new Set(blockedWithIn(s, actorId)),
+    treatActorAsContact: new Set((s.treatAsContact.all({ userId: actorId }) as { user_id: string }[]).map((row) => row.user_id)),
+    groupAddsRestricted: new Set(named.filter((userId) => s.groupAddsRestricted.get(userId) !== undefined)),
+  };
 }
 
 /**
  * A new member: their row (with watermarks at the event before the one that added them, as
- * nothing earlier is theirs to receive) and a visibility period from that event on.
+ * nothing earlier is theirs to receive; who it is a request from, if anyone) and a visibility
+ * period from that event on.
  */
-function addMember(s: Statements, conversationId: string, userId: string, role: Role, fromSeq: number): void {
+function addMember(
+  s: Statements,
+  conversationId: string,
+  userId: string,
+  role: Role,
+  fromSeq: number,
+  requestFrom: string | null,
+): void {
   const { join_order: joinOrder } = s.nextJoinOrder.get(conversationId) as { join_order: number };
-  s.insertMember.run({ conversationId, userId, role, joinOrder, seenSeq: fromSeq - 1 });
+  s.insertMember.run({ conversationId, userId, role, joinOrder, seenSeq: fromSeq - 1, requestFrom });
   s.openPeriod.run(conversationId, userId, fromSeq);
 }
 

@@ -354,4 +354,36 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    description: 'message requests: who a membership came from as a request, accepted requests, who may add whom to groups',
+    up(db) {
+      db.exec(`
+        -- Who put the member here without being their contact then (request-rules.ts): the other
+        -- person of a direct conversation they did not start, or whoever added them to a group.
+        -- NULL for every membership before this version: none of them arrived as a request.
+        ALTER TABLE members ADD COLUMN request_from TEXT;
+
+        -- The requests each person accepted (their 'request' registers whose answer is 'accepted'),
+        -- kept in the same transaction as the register: an accepted direct conversation makes its
+        -- other person a contact.
+        CREATE TABLE accepted_requests (
+          user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+          PRIMARY KEY (user_id, conversation_id)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO accepted_requests (user_id, conversation_id)
+          SELECT user_id, json_extract(setting, '$.conversationId') FROM settings
+          WHERE json_extract(setting, '$.kind') = 'request' AND json_extract(setting, '$.value.answer') = 'accepted';
+
+        -- People whose "Who can add me to groups" is "My contacts" (their 'group_adds' register),
+        -- kept in the same transaction as the register.
+        CREATE TABLE group_adds_restricted (
+          user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        INSERT INTO group_adds_restricted (user_id)
+          SELECT user_id FROM settings WHERE json_extract(setting, '$.kind') = 'group_adds' AND json_extract(setting, '$.value') = 'contacts';
+      `);
+    },
+  },
 ];

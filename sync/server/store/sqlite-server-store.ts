@@ -44,6 +44,7 @@ import {
   toStoredUser,
   toUser,
   type ConversationRow,
+  type MemberConversationRow,
   type MemberRow,
   type UserRow,
 } from './store-rows.js';
@@ -138,7 +139,7 @@ export class SqliteServerStore implements ServerStore {
 
   async getConversationForMember(conversationId: string, userId: string): Promise<Conversation | null> {
     const run = this.db.transaction((): Conversation | null => {
-      const row = this.statements.conversationForMember.get({ conversationId, userId }) as ConversationRow | undefined;
+      const row = this.statements.conversationForMember.get({ conversationId, userId }) as MemberConversationRow | undefined;
       return row ? this.loadConversation(row, frozenWatermarksIn(this.statements, userId, conversationId)) : null;
     });
     return run.deferred();
@@ -146,7 +147,7 @@ export class SqliteServerStore implements ServerStore {
 
   async listConversationsOf(userId: string): Promise<Conversation[]> {
     const run = this.db.transaction((): Conversation[] => {
-      const rows = this.statements.conversationsOf.all({ userId }) as ConversationRow[];
+      const rows = this.statements.conversationsOf.all({ userId }) as MemberConversationRow[];
       const members = this.statements.membersOfConversationsOf.all({ userId }) as MemberRow[];
       const former = this.statements.formerConversationsOf.all({ userId }) as (ConversationRow & { last_visible_seq: number })[];
       return toConversationList(rows, members, former, frozenWatermarksIn(this.statements, userId));
@@ -315,7 +316,7 @@ export class SqliteServerStore implements ServerStore {
     return (this.statements.usersIn.all(JSON.stringify(ids)) as UserRow[]).map(toUser);
   }
 
-  private loadConversation(row: ConversationRow, frozen: FrozenWatermarks): Conversation {
+  private loadConversation(row: MemberConversationRow, frozen: FrozenWatermarks): Conversation {
     const members = (this.statements.membersOf.all(row.id) as MemberRow[]).map(toMember);
     return toConversation(row, withFrozen(members, frozen.get(row.id)));
   }

@@ -9,7 +9,7 @@ import {
   type SettingsPage,
   type VisibilityChange,
 } from './server-store.js';
-import { planSettings, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
+import { planSettings, requestRowsOf, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
 import type { Statements } from './sqlite-statements.js';
 import type { ConversationRow } from './store-rows.js';
 
@@ -75,6 +75,11 @@ export function setSettingsIn(s: Statements, userId: string, registers: readonly
       else s.deleteBlock.run(userId, setting.userId);
     }
   }
+  const requestRows = requestRowsOf(changed);
+  for (const conversationId of requestRows.accepted) s.acceptRequest.run(userId, conversationId);
+  for (const conversationId of requestRows.unaccepted) s.unacceptRequest.run(userId, conversationId);
+  if (requestRows.restrictsGroupAdds !== null)
+    (requestRows.restrictsGroupAdds ? s.restrictGroupAdds : s.allowGroupAdds).run(userId);
   const blockChanges = plan.blockChanges.map((change) => blockChanged(s, userId, change.userId, change.standing));
   const visibilityChange = plan.visibilityChange && visibilityChanged(s, userId, plan.visibilityChange.hidden);
   return { status: 'stored', settings, changed, blockChanges, visibilityChange };

@@ -7,6 +7,7 @@ import {
   frozenWatermarksForSql,
   membersOfConversationsOfSql,
   membersOfSql,
+  treatAsContactSql,
   writersOfSql,
   writtenWithSql,
 } from './shared-sql.js';
@@ -48,8 +49,8 @@ export function prepareStatements(db: Db) {
       `UPDATE conversations SET next_join_order = next_join_order + 1 WHERE id = ? RETURNING next_join_order - 1 AS join_order`,
     ),
     insertMember: db.prepare(
-      `INSERT INTO members (conversation_id, user_id, role, join_order, delivered_seq, read_seq)
-       VALUES (@conversationId, @userId, @role, @joinOrder, @seenSeq, @seenSeq)`,
+      `INSERT INTO members (conversation_id, user_id, role, join_order, delivered_seq, read_seq, request_from)
+       VALUES (@conversationId, @userId, @role, @joinOrder, @seenSeq, @seenSeq, @requestFrom)`,
     ),
     deleteMember: db.prepare(`DELETE FROM members WHERE conversation_id = ? AND user_id = ?`),
     setRole: db.prepare(`UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`),
@@ -194,6 +195,14 @@ export function prepareStatements(db: Db) {
       `SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks WHERE conversation_id = ? AND user_id <> ?`,
     ),
     hiddenFromOf: db.prepare(`SELECT hidden_from FROM conversations WHERE id = ?`),
+
+    // --- message requests (request-rules.ts), kept with their registers
+    acceptRequest: db.prepare(`INSERT OR IGNORE INTO accepted_requests (user_id, conversation_id) VALUES (?, ?)`),
+    unacceptRequest: db.prepare(`DELETE FROM accepted_requests WHERE user_id = ? AND conversation_id = ?`),
+    restrictGroupAdds: db.prepare(`INSERT OR IGNORE INTO group_adds_restricted (user_id) VALUES (?)`),
+    allowGroupAdds: db.prepare(`DELETE FROM group_adds_restricted WHERE user_id = ?`),
+    groupAddsRestricted: db.prepare(`SELECT 1 FROM group_adds_restricted WHERE user_id = ?`),
+    treatAsContact: db.prepare(treatAsContactSql('@userId')),
     hideConversation: db.prepare(`UPDATE conversations SET hidden_from = ? WHERE id = ?`),
   };
 }

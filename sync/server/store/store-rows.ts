@@ -41,6 +41,10 @@ export interface ConversationRow {
   last_seq: number;
   created_at: number;
 }
+/** A conversation as one member sees it (shared-sql.ts): who it is a message request from, while it is one. */
+export interface MemberConversationRow extends ConversationRow {
+  request_from: string | null;
+}
 export interface MemberRow {
   conversation_id: string;
   id: string;
@@ -125,7 +129,7 @@ export function toStoredUpload(row: UploadRow): StoredUpload {
 }
 
 /** The conversation as a current member sees it. */
-export function toConversation(row: ConversationRow, members: Member[]): Conversation {
+export function toConversation(row: MemberConversationRow, members: Member[]): Conversation {
   return {
     id: row.id,
     kind: row.kind,
@@ -134,6 +138,7 @@ export function toConversation(row: ConversationRow, members: Member[]): Convers
     lastSeq: row.last_seq,
     createdAt: row.created_at,
     isMember: true,
+    ...(row.request_from !== null ? { requestFrom: row.request_from } : {}),
   };
 }
 
@@ -159,7 +164,7 @@ export function toFormerConversation(row: ConversationRow, lastVisibleSeq: numbe
  * groups they left, as former members see them.
  */
 export function toConversationList(
-  rows: readonly ConversationRow[],
+  rows: readonly MemberConversationRow[],
   memberRows: readonly MemberRow[],
   former: readonly (ConversationRow & { last_visible_seq: number })[],
   frozen: FrozenWatermarks,

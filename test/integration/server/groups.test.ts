@@ -95,15 +95,19 @@ describeEachStore('creating a group', (backend) => {
     const alicePhone = await h.connect(server, alice.account.token);
     const bobLaptop = await h.connect(server, bob.account.token);
     const conversation = await createGroup(alice.socket, { name: 'Trip', memberIds: [bob.user.id, carol.user.id] });
-    for (const socket of [alicePhone, bob.socket, bobLaptop, carol.socket]) {
+    const push = await alicePhone.waitForPush('conversation_added', (p) => p.conversation.id === conversation.id);
+    expect(push.conversation).toEqual(conversation);
+    // Alice is nobody's contact: to the others it is a message request from her (request-rules.ts).
+    const asRequest = { ...conversation, requestFrom: alice.user.id };
+    for (const socket of [bob.socket, bobLaptop, carol.socket]) {
       const push = await socket.waitForPush('conversation_added', (p) => p.conversation.id === conversation.id);
-      expect(push.conversation).toEqual(conversation);
+      expect(push.conversation).toEqual(asRequest);
     }
     await Promise.all([alice.socket.barrier(), dave.socket.barrier()]);
     expect(pushesAbout(alice.socket, conversation.id)).toEqual([]);
     expect(pushesAbout(dave.socket, conversation.id)).toEqual([]);
     // Each member lists it; the outsider does not.
-    expect(await listedConversation(carol.socket, conversation.id)).toEqual(conversation);
+    expect(await listedConversation(carol.socket, conversation.id)).toEqual(asRequest);
     expect(await listedConversation(dave.socket, conversation.id)).toBeUndefined();
   });
 
@@ -368,7 +372,8 @@ describeEachStore('creating a direct conversation', (backend) => {
     expect(conversation).toMatchObject({ id, kind: 'direct', name: null, lastSeq: 0, isMember: true });
     expect(conversation.members).toEqual([member(alice.user, 'member'), member(bob.user, 'member')]);
     const push = await bob.socket.waitForPush('conversation_added', (p) => p.conversation.id === id);
-    expect(push.conversation).toEqual(conversation);
+    // Started by Alice: a message request to Bob (request-rules.ts).
+    expect(push.conversation).toEqual({ ...conversation, requestFrom: alice.user.id });
     // A direct conversation has no creation event.
     expect((await visibleLog(bob.socket, id)).events).toEqual([]);
   });

@@ -45,7 +45,8 @@ function setSettings(person: SocketPerson, ...settings: SettingRegister['setting
  * group with Bob and Carol (renamed, Bob made admin, the report forwarded, Carol removed); Dave
  * and Bob talk until Dave blocks him (Bob's next message hidden from Dave, watermarks frozen);
  * Erin blocks Dave before he starts a conversation with her (hidden from her); receipts and
- * personal settings (mute, draft, archive, the blocks, Erin's "Show when I'm online") along the way.
+ * personal settings (mute, draft, archive, the blocks, Erin's "Show when I'm online", Bob's answer to
+ * Alice's request, Erin's "Who can add me to groups") along the way.
  */
 export async function playScene(h: ServerHarness, server: TestServer): Promise<Scene> {
   const who = await people(h, server, ...NAMES);
@@ -109,7 +110,13 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
     { kind: 'muted', conversationId: trip.id, value: true },
     { kind: 'draft', conversationId: aliceBob.id, value: { text: 'half a \u0000 thought', replyTo: answer.clientMessageId } },
   );
-  await setSettings(bob, { kind: 'archived', conversationId: aliceBob.id, value: { on: true, seq: report.seq } });
+  await setSettings(
+    bob,
+    { kind: 'archived', conversationId: aliceBob.id, value: { on: true, seq: report.seq } },
+    // Alice's request accepted (accepted_requests); Erin lets only her contacts add her to groups (group_adds_restricted).
+    { kind: 'request', conversationId: aliceBob.id, value: { answer: 'accepted', seq: 0 } },
+  );
+  await setSettings(erin, { kind: 'group_adds', value: 'contacts' });
   return { who, uploadIds: [reportId, unsentId], aliceBob, trip };
 }
 
