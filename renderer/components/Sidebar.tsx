@@ -84,6 +84,8 @@ export function Sidebar() {
             <button
               type="button"
               className="sidebar__archived sidebar__requests"
+              // The count is the button's description, not part of its name (a11y contract: "Message requests").
+              aria-label={t.requests.open}
               aria-describedby={requestCountId}
               onClick={() => showFolder('requests')}
             >

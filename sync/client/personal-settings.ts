@@ -68,11 +68,15 @@ export class PersonalSettings {
   }
 
   /**
-   * Answers the conversation's message request, at the seq it has now: a later message from
-   * someone else brings a deleted one back (request-rules.ts).
+   * Answers the conversation's message request at the highest seq the server has told of (applied
+   * here or not): a later message from someone else brings a deleted direct one back
+   * (request-rules.ts). A group deleted is left, so nothing brings it back.
    */
   answerRequest(conversationId: string, answer: RequestAnswer['answer']): void {
-    const seq = this.mirror.appliedSeq(conversationId);
+    const cursor = this.mirror.cursor(conversationId);
+    const isGroup = this.mirror.peerOf(conversationId) === null;
+    const seq =
+      answer === 'deleted' && isGroup ? Number.MAX_SAFE_INTEGER : Math.max(cursor?.appliedSeq ?? 0, cursor?.knownSeq ?? 0);
     this.write({ kind: 'request', conversationId, value: { answer, seq } }, null);
   }
 

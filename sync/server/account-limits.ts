@@ -144,12 +144,22 @@ export class AccountGuard {
   /** The right password: the pair starts afresh, and the address counts as the owner's from now on. */
   async signInSucceeded(address: string, username: string): Promise<void> {
     const pair = pairKey(username, address);
-    await Promise.all([this.failuresPerPair.delete(pair), this.delays.delete(pair), this.addressUsed(address, username)]);
+    await Promise.all([
+      this.failuresPerPair.delete(pair),
+      this.delays.delete(pair),
+      this.knownAddresses.set(pair, 1, KNOWN_ADDRESS_SECONDS),
+    ]);
   }
 
-  /** A session of the account connected from `address`: the owner's, for a while. */
+  /**
+   * A session of the account connected from `address`: the owner's, for a while. Renewed once
+   * half of that has passed, so most connections read the counter and write nothing.
+   */
   async addressUsed(address: string, username: string): Promise<void> {
-    await this.knownAddresses.set(pairKey(username, address), 1, KNOWN_ADDRESS_SECONDS);
+    const pair = pairKey(username, address);
+    const known = await this.knownAddresses.get(pair);
+    if (known && known.msBeforeNext > (KNOWN_ADDRESS_SECONDS * 1000) / 2) return;
+    await this.knownAddresses.set(pair, 1, KNOWN_ADDRESS_SECONDS);
   }
 
   async beforeSignUp(address: string): Promise<void> {

@@ -28,8 +28,9 @@ test('a message forwarded offline to two conversations reaches each once, named 
   await bob.deleteForEveryone('Scratch that');
   await expect(bob.deletedMessages).toHaveCount(1);
 
-  // Alice knows Carol, and has a group with both of them.
+  // Alice knows Carol (who accepted her), and has a group with both of them.
   await alice.startConversation('carol');
+  await carol.acceptRequestFrom('Alice Liddell');
   await createGroup(alice, 'Trip', ['bob', 'carol']);
   await expect(bob.conversationWith('Trip')).toBeVisible({ timeout: 30_000 });
   await expect(carol.conversationWith('Trip')).toBeVisible({ timeout: 30_000 });

@@ -6,9 +6,12 @@ const resources = cleanedUpAfterEach();
 test('a group created offline reaches everyone; names, ticks, removal and leaving', async ({ launchApp }) => {
   const { alice, bob, carol, aliceNetwork } = await threePeople(launchApp, resources, 'groups');
 
-  // Alice has talked to Bob and Carol before, so she knows them without the server.
+  // Alice has talked to Bob and Carol before, so she knows them without the server, and they
+  // accepted her: her group is no message request to them.
   await alice.startConversation('bob');
   await alice.startConversation('carol');
+  await bob.acceptRequestFrom('Alice Liddell');
+  await carol.acceptRequestFrom('Alice Liddell');
 
   aliceNetwork.cut();
   await expect(alice.connection).toContainText('Offline');

@@ -30,6 +30,10 @@ test('two people message each other, offline included, and history survives a re
   await alice.createAccount('alice', 'Alice Liddell');
   await expect(alice.connection).toContainText('Online');
 
+  // They know each other: Bob started their conversation (so it is no message request to him),
+  // and Alice's own start below accepts it on her side.
+  await bob.startConversation('alice');
+  await expect(alice.requestsButton).toBeVisible();
   // Bob's app is closed: Alice's message reaches the server but not Bob yet.
   await bobApp.stop();
   await alice.startConversation('bob');

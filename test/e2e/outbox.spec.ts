@@ -39,6 +39,7 @@ test('the outbox lists what waits, Discard drops an item, and Retry now sends on
   await bob.createAccount('bob', 'Bob Builder');
   await alice.createAccount('alice', 'Alice Liddell');
   await alice.startConversation('bob');
+  await bob.acceptRequestFrom('Alice Liddell');
   await alice.send('Hello Bob');
   await expect(alice.status('Hello Bob', 'Delivered')).toBeVisible();
 

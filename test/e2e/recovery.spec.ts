@@ -24,6 +24,7 @@ test('a damaged mirror: the app explains, keeps the file, and Start fresh brings
   await bob.createAccount('bob', 'Bob Builder');
   await alice.createAccount('alice', 'Alice Liddell');
   await alice.startConversation('bob');
+  await bob.acceptRequestFrom('Alice Liddell');
   await alice.send('Written before the damage');
   await expect(alice.status('Written before the damage', 'Delivered')).toBeVisible();
 

@@ -97,7 +97,10 @@ export async function checkDevice(
   }
 
   // A former member's mirror keeps the members as they were; the server tells them nothing more.
+  // Our own in a message request not accepted stay on this device until "Accept".
+  const withheld = inspector.untrustedConversationIds().has(conversation.id);
   for (const member of stored.members) {
+    if (withheld && member.id === device.user.id) continue;
     const mine = inspector.watermarks().find((row) => row.conversationId === conversation.id && row.userId === member.id);
     const got = `${mine?.deliveredSeq}/${mine?.readSeq}`;
     const want = `${member.deliveredSeq}/${member.readSeq}`;

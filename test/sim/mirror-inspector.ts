@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3-multiple-ciphers';
+import { TRUSTED_SQL } from '../../sync/client/mirror/request-standing.js';
 
 /**
  * A read-only second handle on a device's mirror file, for what the public API does not show:
@@ -130,6 +131,12 @@ export class MirrorInspector {
 
   knownUserIds(): string[] {
     return (this.db.prepare('SELECT id FROM users ORDER BY id').all() as Array<{ id: string }>).map((row) => row.id);
+  }
+
+  /** Message requests not accepted: our own watermarks there stay on this device (request-standing.ts). */
+  untrustedConversationIds(): Set<string> {
+    const rows = this.db.prepare(`SELECT c.id FROM conversations c WHERE NOT ${TRUSTED_SQL}`).all() as { id: string }[];
+    return new Set(rows.map((row) => row.id));
   }
 
   watermarks(): WatermarkRow[] {

@@ -52,9 +52,13 @@ export async function notQuiet(world: SimWorld): Promise<string | null> {
     if (behind) return `${device.name} is behind in ${behind.conversationId} (${behind.appliedSeq} of ${behind.knownSeq})`;
     // Its own watermarks must have reached the server. (One pushed by another of the person's
     // devices may stay unconfirmed locally: the server already holds it, so that is fine. In a
-    // group they are no longer in, the server keeps no watermarks of theirs.)
+    // group they are no longer in, the server keeps no watermarks of theirs. In a message request
+    // not accepted they stay on the device.)
     const views = await world.serverViewsOf(device.user.id);
-    for (const own of inspector.watermarks().filter((row) => row.userId === device.user.id)) {
+    const withheld = inspector.untrustedConversationIds();
+    for (const own of inspector
+      .watermarks()
+      .filter((row) => row.userId === device.user.id && !withheld.has(row.conversationId))) {
       const server = views.get(own.conversationId)?.members.find((member) => member.id === device.user.id);
       if (!server) continue;
       if (own.deliveredSeq > server.deliveredSeq || own.readSeq > server.readSeq) {

@@ -1,6 +1,7 @@
 import { DEFAULT_ONLINE_VISIBILITY } from '../../sync/protocol/presence-rules.js';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import type { ConversationEvent, StoredSetting } from '../../sync/protocol/frames.js';
+import { requestStanding } from '../../sync/protocol/request-rules.js';
 import { isInArchive, supersedes } from '../../sync/protocol/settings.js';
 import type { SimWorld } from './world.js';
 
@@ -52,8 +53,14 @@ export async function checkSettings(
       for (const key of stored.keys()) if (!held.has(key)) problems.push(`${where}: ${key} is missing (the server has it)`);
 
       const shown = await device.core.listConversations({ folder: 'all' });
-      for (const summary of shown)
-        problems.push(...checkSummary(`${device.name} in ${summary.id.slice(0, 8)}`, summary, stored, user.id, visible));
+      const serverViews = await world.serverViewsOf(user.id);
+      for (const summary of shown) {
+        const where = `${device.name} in ${summary.id.slice(0, 8)}`;
+        problems.push(...checkSummary(where, summary, stored, user.id, visible));
+        problems.push(
+          ...checkRequest(where, summary, stored, serverViews.get(summary.id)?.requestFrom ?? null, user.id, visible),
+        );
+      }
       const blocked = (await device.core.listBlocked())
         .map((person) => person.id)
         .sort()
@@ -74,6 +81,32 @@ export async function checkSettings(
   const want = [...wantBlocks].sort().join(', ');
   if (got !== want) problems.push(`the server's standing blocks are [${got}], its registers say [${want}]`);
   return problems;
+}
+
+/**
+ * A conversation shows as a message request exactly when the server names who it came from and
+ * the person's 'request' register has not accepted it (request-rules.ts). A former member is told
+ * nothing, so only a member's conversations are judged.
+ */
+function checkRequest(
+  where: string,
+  summary: ConversationSummary,
+  stored: Map<string, StoredSetting>,
+  requestFrom: string | null,
+  userId: string,
+  visible: Map<string, Map<string, ConversationEvent[]>>,
+): string[] {
+  if (!summary.isMember) return [];
+  const register = stored.get(`request:${summary.id}`)?.setting;
+  const answer = register?.kind === 'request' ? register.value : null;
+  const lastIncomingSeq = (visible.get(userId)?.get(summary.id) ?? []).reduce(
+    (latest, event) => (event.kind === 'message' && event.senderId !== userId ? Math.max(latest, event.seq) : latest),
+    0,
+  );
+  const want = requestStanding(requestFrom, answer, lastIncomingSeq) === 'request';
+  return summary.request === want
+    ? []
+    : [`${where}: request ${summary.request}, expected ${want} (from ${requestFrom}, answer ${JSON.stringify(answer)})`];
 }
 
 function checkSummary(

@@ -121,3 +121,29 @@ export class ShowOnline extends Step {
     return `showOnline(${this.device}, ${this.value})`;
   }
 }
+
+/**
+ * Answers one of the device's message requests (request-rules.ts): "Accept", or "Delete" for a
+ * direct one (deleting a group's leaves it, which the group steps do on their own).
+ */
+export class AnswerRequest extends Step {
+  constructor(
+    readonly device: string,
+    readonly fraction: number,
+    readonly answer: 'accept' | 'delete',
+  ) {
+    super();
+  }
+  async perform(world: SimWorld) {
+    const requests = await world.device(this.device).core.listConversations({ folder: 'requests' });
+    const target = pick(
+      requests.filter((request) => this.answer === 'accept' || request.kind === 'direct'),
+      this.fraction,
+    );
+    if (!target) return;
+    await world.actOnSetting(this.device, (core) => core.answerRequest({ conversationId: target.id, answer: this.answer }));
+  }
+  toString() {
+    return `answerRequest(${this.device}, ${pct(this.fraction)}, ${this.answer})`;
+  }
+}

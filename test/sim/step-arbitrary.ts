@@ -3,7 +3,7 @@ import { DEVICE_NAMES, USERNAMES } from './people.js';
 import { HEALTHY, type FaultSettings } from './network.js';
 import { AddMembers, CreateGroup, LeaveGroup, RemoveMember, RenameGroup, SetRole } from './group-steps.js';
 import { Attach, Delete, Edit, Forward, React, Read, Reply, Send, StartConversation, Unreact } from './person-steps.js';
-import { Archive, Block, Draft, Mute, Pin, ShowOnline } from './settings-steps.js';
+import { AnswerRequest, Archive, Block, Draft, Mute, Pin, ShowOnline } from './settings-steps.js';
 import type { SimCommand } from './step.js';
 import {
   Advance,
@@ -100,6 +100,12 @@ export const stepArbitrary: fc.Arbitrary<SimCommand> = fc.oneof(
     arbitrary: fc
       .tuple(device, fc.constantFrom('everyone' as const, 'everyone' as const, 'nobody' as const))
       .map(([d, value]) => new ShowOnline(d, value)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(device, fraction, fc.constantFrom('accept' as const, 'accept' as const, 'delete' as const))
+      .map(([d, f, answer]) => new AnswerRequest(d, f, answer)),
   },
   { weight: 1, arbitrary: fc.tuple(device, fc.constantFrom(...USERNAMES)).map(([d, u]) => new StartConversation(d, u)) },
   { weight: 2, arbitrary: fc.tuple(device, people, offline).map(([d, p, o]) => new CreateGroup(d, p, o)) },

@@ -1,7 +1,10 @@
 /**
  * Sets up people (client cores with accounts) on a real server for integration tests.
  */
+import Database from 'better-sqlite3-multiple-ciphers';
+import { join } from 'node:path';
 import type { MessageView } from '../../sync/app-api/contract.js';
+import { SERVER_DATABASE_FILE } from '../../sync/server/store/sqlite-server-store.js';
 import type { SyncTransport } from '../../sync/client/transport.js';
 import { DEFAULT_TEST_PASSWORD, type ServerHarness, type TestServer } from './server-harness.js';
 import { eventually, type ClientHarness, type TestCore } from './client-harness.js';
@@ -52,15 +55,46 @@ export async function offline(core: TestCore): Promise<void> {
   );
 }
 
-/** Starts a conversation from `a` with `b` and waits until `b` has it too. */
+/**
+ * Starts a conversation from `a` with `b` and waits until `b` has it too, then `b` accepts the
+ * message request it is to them: two people who know each other.
+ */
 export async function converse(a: TestCore, b: TestCore, bUsername: string): Promise<string> {
   const { id } = await a.startConversation({ username: bUsername });
-  await eventually(
-    () => b.listConversations(),
-    (list) => list.some((c) => c.id === id),
-    'conversation reaches the peer',
-  );
+  await acceptedBy(b, id);
   return id;
+}
+
+/**
+ * Waits until the server (on SQLite) holds `core`'s "Accept" of the conversation: from then on the
+ * person who started it counts as their contact when adding them to groups (request-rules.ts).
+ */
+export async function acceptanceStored(server: TestServer, core: TestCore, conversationId: string): Promise<void> {
+  const userId = (await core.getSession())?.user.id;
+  const db = new Database(join(server.dataDir, SERVER_DATABASE_FILE), { readonly: true });
+  try {
+    const stored = db.prepare('SELECT 1 FROM accepted_requests WHERE user_id = ? AND conversation_id = ?');
+    await eventually(
+      () => stored.get(userId, conversationId) !== undefined,
+      (found) => found,
+      'the server holds the acceptance',
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Waits until `core` has the conversation, and accepts it when it is a message request to them
+ * (someone who knows the person who started it, or added them).
+ */
+export async function acceptedBy(core: TestCore, conversationId: string): Promise<void> {
+  const arrived = await eventually(
+    () => core.listConversations({ folder: 'all' }),
+    (list) => list.some((c) => c.id === conversationId),
+    'the conversation arrives',
+  );
+  if (arrived.find((c) => c.id === conversationId)?.request) await core.answerRequest({ conversationId, answer: 'accept' });
 }
 
 /** The parts of a message every device must agree on (status and local times differ by design). */

@@ -116,10 +116,12 @@ export class AttachmentStore {
 
   /**
    * What a stored message event says about its files. New rows (someone else's message, or ours
-   * from another device) wait for a download: images by themselves, other files on request. Our
-   * own rows keep their state and learn the server's id.
+   * from another device) wait for a download: images by themselves (not in a message request until
+   * it is accepted: fetchHeldImages), other files on request. Our own rows keep their state and
+   * learn the server's id.
    */
   storeReceived(conversationId: string, messageId: string, attachments: readonly Attachment[]): void {
+    const byThemselves = this.trusted(conversationId);
     const upsert = cachedStatement(
       this.db,
       `INSERT INTO attachments (conversation_id, message_id, ordinal, attachment_id, sha256, size, name, mime, kind, width,
@@ -136,8 +138,24 @@ export class AttachmentStore {
         index,
         attachment.id,
         ...metadataArgs(attachment),
-        attachment.kind === 'image' ? 'queued' : 'none',
+        attachment.kind === 'image' && byThemselves ? 'queued' : 'none',
       ),
+    );
+  }
+
+  /** The images a message request held back, fetched by themselves now that it is accepted. */
+  fetchHeldImages(conversationId: string): void {
+    cachedStatement(
+      this.db,
+      `UPDATE attachments SET download_state = 'queued'
+       WHERE conversation_id = ? AND kind = 'image' AND download_state = 'none' AND attachment_id IS NOT NULL`,
+    ).run(conversationId);
+  }
+
+  private trusted(conversationId: string): boolean {
+    return (
+      cachedStatement(this.db, `SELECT 1 FROM conversations c WHERE c.id = ? AND ${TRUSTED_SQL}`).get(conversationId) !==
+      undefined
     );
   }
 
@@ -281,8 +299,6 @@ export class AttachmentStore {
       `SELECT a.* FROM attachments a
            LEFT JOIN messages m ON m.conversation_id = a.conversation_id AND m.client_message_id = a.message_id
          WHERE a.download_state = 'queued' AND a.attachment_id IS NOT NULL
-           -- Nothing a stranger sent is fetched before "Accept" (protocol/request-rules.ts).
-           AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = a.conversation_id AND ${TRUSTED_SQL})
          ORDER BY m.seq, a.ordinal`,
     )
       .all()

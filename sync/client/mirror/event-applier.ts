@@ -35,6 +35,8 @@ export interface ApplyBatch {
   lastMessageSeq: number;
   /** The newest message from someone else in the batch (0: none): it may bring the conversation back from the archive. */
   lastIncomingSeq: number;
+  /** A message of ours (from any device) was applied: a message request here is answered (request-rules.ts). */
+  wroteHere: boolean;
   /** An edit or delete was applied: the newest message's preview may have changed. */
   changedMessages: boolean;
   /** A membership event was applied: the member count and our own standing may have changed. */
@@ -64,6 +66,7 @@ export function beginBatch(db: Db, conversationId: string, selfId: string, inOrd
     firstMessageSeq: 0,
     lastMessageSeq: 0,
     lastIncomingSeq: 0,
+    wroteHere: false,
     changedMessages: false,
     changedMembers: false,
     createdByUs: false,
@@ -79,6 +82,13 @@ export function beginBatch(db: Db, conversationId: string, selfId: string, inOrd
  */
 export function finishBatch(db: Db, batch: ApplyBatch): number | null {
   if (batch.changedMembers) refreshMembership(db, batch.conversationId, batch.selfId);
+  // Writing in a request accepts it, as the server sees it too (it names who a request came from
+  // only until the person writes there), whichever device wrote.
+  if (batch.wroteHere) {
+    cachedStatement(db, 'UPDATE conversations SET request_from = NULL WHERE id = ? AND request_from IS NOT NULL').run(
+      batch.conversationId,
+    );
+  }
   if (batch.lastMessageSeq === 0) {
     if (batch.changedMessages) refreshLastMessage(db, batch.conversationId);
     return null;
@@ -104,6 +114,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       batch.firstMessageSeq = batch.firstMessageSeq === 0 ? event.seq : Math.min(batch.firstMessageSeq, event.seq);
       batch.lastMessageSeq = Math.max(batch.lastMessageSeq, event.seq);
       if (event.senderId !== batch.selfId) batch.lastIncomingSeq = Math.max(batch.lastIncomingSeq, event.seq);
+      else batch.wroteHere = true;
       if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId, batch.search);
       break;
     case 'edit':

@@ -87,6 +87,13 @@ export function applyMembershipEvent(db: Db, event: MembershipEvent): void {
       for (const added of event.members) {
         upsertUser(db, added);
         member(added.id, 'member', true, seq);
+        // As the server has it: a newcomer has seen all there was before them (their receipts may
+        // never come, for a message request they do not accept).
+        cachedStatement(
+          db,
+          `UPDATE members SET delivered_seq = MAX(delivered_seq, @seen), read_seq = MAX(read_seq, @seen)
+           WHERE conversation_id = @conversationId AND user_id = @userId`,
+        ).run({ seen: seq - 1, conversationId, userId: added.id });
       }
       break;
     case 'member_removed':

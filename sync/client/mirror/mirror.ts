@@ -83,7 +83,7 @@ export class Mirror {
     this.attachments = new AttachmentStore(db);
     this.views = new MirrorViews(db, this.outbox, this.attachments);
     this.search = new MessageSearch(db);
-    this.settings = new SettingsStore(db);
+    this.settings = new SettingsStore(db, this.attachments);
     this.revocations = new RevocationStore(db);
     this.fileKeys = new FileKeyStore(db);
     this.selfUsername = this.session()?.user.username ?? null;
@@ -314,11 +314,17 @@ export class Mirror {
     });
   }
 
-  /** The server created (or already had) a conversation we queued: take its word, drop the row. */
+  /**
+   * The server created (or already had) a conversation we queued: take its word, drop the row.
+   * One the other person had started with us meanwhile is a request we accept by starting it too.
+   */
   acknowledgeCreation(conversation: Conversation, clientId: string, selfId: string): boolean {
     return this.transaction(() => {
       const behind = this.upsertConversation(conversation, selfId);
       this.outbox.remove(clientId);
+      if (conversation.requestFrom !== undefined) {
+        this.settings.write({ kind: 'request', conversationId: conversation.id, value: { answer: 'accepted', seq: 0 } });
+      }
       return behind;
     });
   }

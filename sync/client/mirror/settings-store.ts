@@ -15,6 +15,7 @@ import {
 } from '../../protocol/frames.js';
 import { DEFAULT_ONLINE_VISIBILITY } from '../../protocol/presence-rules.js';
 import { DEFAULT_GROUP_ADDS, type RequestStanding } from '../../protocol/request-rules.js';
+import type { AttachmentStore } from './attachments.js';
 import { requestFromOf, requestStandingOf } from './request-standing.js';
 import { settingConversationId, settingKey, settingUserId, supersedes } from '../../protocol/settings.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
@@ -66,7 +67,11 @@ export class SettingsStore {
   /** Told (after the transaction, on a microtask) when a local write left something to send. */
   private pendingListener: (() => void) | null = null;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** An accepted request's held-back images are fetched (attachments.ts: fetchHeldImages). */
+    private readonly attachments: Pick<AttachmentStore, 'fetchHeldImages'>,
+  ) {}
 
   /** Gives this mirror its clock and its device id (made from `random` the first time). */
   useRuntime(runtime: { clock: Clock; random: Random }): void {
@@ -386,6 +391,7 @@ export class SettingsStore {
           setting.value.seq,
           setting.conversationId,
         );
+        if (setting.value.answer === 'accepted') this.attachments.fetchHeldImages(setting.conversationId);
         return [setting.conversationId];
     }
   }

@@ -65,9 +65,30 @@ export class MessengerPage {
       .filter({ has: this.page.getByRole('button', { name: new RegExp(`^${displayName}`) }) });
   }
 
+  /**
+   * Opens the conversation with `displayName` from the list. One that arrived as a message request
+   * is accepted first (acceptRequestFrom), as a person who knows them would.
+   */
   async openConversationWith(displayName: string) {
-    await this.conversations.getByRole('button', { name: new RegExp(`^${displayName}`) }).click();
+    const entry = this.conversations.getByRole('button', { name: new RegExp(`^${displayName}`) });
+    await expect(entry.or(this.requestsButton).first()).toBeVisible();
+    if (!(await entry.isVisible())) await this.acceptRequestFrom(displayName);
+    await entry.click();
     await expect(this.log).toBeVisible();
+  }
+
+  get requestsButton(): Locator {
+    return this.page.getByRole('button', { name: 'Message requests', exact: true });
+  }
+
+  /** Opens "Message requests", accepts the one from `displayName` and goes back to the main list. */
+  async acceptRequestFrom(displayName: string) {
+    await this.requestsButton.click();
+    const requests = this.page.getByRole('list', { name: 'Message requests' });
+    await requests.getByRole('button', { name: new RegExp(`^${displayName}`) }).click();
+    await this.page.getByRole('button', { name: 'Accept', exact: true }).click();
+    await this.page.getByRole('button', { name: 'Back', exact: true }).click();
+    await expect(this.conversations.getByRole('button', { name: new RegExp(`^${displayName}`) })).toBeVisible();
   }
 
   async send(text: string) {

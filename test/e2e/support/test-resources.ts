@@ -82,6 +82,8 @@ export async function aliceAndBob(
   await bob.createAccount('bob', 'Bob Builder');
   await alice.createAccount('alice', 'Alice Liddell');
   await alice.startConversation('bob');
+  // They know each other: Bob accepts the request Alice's conversation is to him.
+  await bob.acceptRequestFrom('Alice Liddell');
   return { alice, bob, aliceNetwork, server, aliceApp };
 }
 
@@ -108,6 +110,8 @@ export async function aliceAndSocketBob(
   );
   const bob = await sockets.connect(server, bobAccount.token);
   const { conversation } = await bob.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
+  // They know each other: Alice accepts the request Bob's conversation is to her.
+  await alice.acceptRequestFrom('Bob');
   return { alice, bob, conversationId: conversation.id };
 }
 

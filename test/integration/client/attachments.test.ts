@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { acceptedBy } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AttachmentView, MessageView } from '../../../sync/app-api/contract.js';
 import { profileBlobStore } from '../../support/file-keys.js';
@@ -68,11 +69,7 @@ async function twoPeople(options: { server?: TestServerOptions; aliceVia?: 'tcp'
   await signUp(alice, aliceProxy.url, 'alice');
   await signUp(bob, bobProxy?.url ?? server.url, 'bob');
   const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-  await eventually(
-    () => bob.listConversations(),
-    (list) => list.length === 1,
-    'bob sees the conversation',
-  );
+  await acceptedBy(bob, conversationId);
   return { server, alice, bob, aliceProfile, bobProfile, aliceProxy, bobProxy, conversationId };
 }
 
@@ -356,7 +353,7 @@ describe('attachments between two client cores', () => {
     await messageWhere(carol!, group.id, (m) => m.id === sent.id, 'carol receives the message');
     await alice!.removeMember({ conversationId: group.id, userId: members[1]!.id });
     await eventually(
-      () => carol!.listConversations(),
+      () => carol!.listConversations({ folder: 'all' }),
       (list) => list[0]?.isMember === false,
       'carol is no longer a member',
     );

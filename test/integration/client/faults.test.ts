@@ -1,3 +1,4 @@
+import { acceptedBy } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
@@ -29,11 +30,7 @@ async function setUp(aliceTransport?: FaultyTransport, bobTransport?: FaultyTran
     'bob online',
   );
   const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-  await eventually(
-    () => bob.listConversations(),
-    (list) => list.length === 1,
-    'bob sees the conversation',
-  );
+  await acceptedBy(bob, conversationId);
   return { server, alice, bob, bobProfile, conversationId };
 }
 

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { acceptedBy } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageView } from '../../../sync/app-api/contract.js';
 import type { ClientFrame } from '../../../sync/protocol/frames.js';
@@ -81,16 +82,15 @@ async function threePeople() {
     attachments: [{ sha256: file.sha256, name: 'report.bin', kind: 'file' }],
   });
   await messageWhere(bob, aliceBob, (m) => m.id === original.id, 'bob receives the file message');
+  await acceptedBy(bob, aliceBob);
 
   const { id: bobCarol } = await bob.startConversation({ username: 'carol' });
   const carolUser = await bob.findUser({ username: 'carol' });
   const aliceUser = await bob.findUser({ username: 'alice' });
   const { id: trip } = await bob.createGroup({ name: 'Trip', memberIds: [carolUser.id, aliceUser.id] });
-  await eventually(
-    () => carol.listConversations(),
-    (list) => list.length === 2,
-    'carol sees both conversations',
-  );
+  // Carol knows Bob: both are requests from him she accepts.
+  await acceptedBy(carol, bobCarol);
+  await acceptedBy(carol, trip);
   return { server, alice, bob, carol, bobProxy, bobTransport, aliceBob, bobCarol, trip, file, original };
 }
 

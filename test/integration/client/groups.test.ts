@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
-import { converse, offline, online, person, settled } from '../../support/people.js';
+import { acceptanceStored, converse, offline, online, person, settled } from '../../support/people.js';
 
 const servers = createServerHarness();
 const clients = createClientHarness();
@@ -39,8 +39,11 @@ async function threePeople() {
   const alice = await person(clients, server, 'alice');
   const bob = await person(clients, server, 'bob');
   const carol = await person(clients, server, 'carol');
-  await converse(alice.core, bob.core, 'bob');
-  await converse(alice.core, carol.core, 'carol');
+  // Bob and Carol accept her: her groups are no message requests to them.
+  const withBob = await converse(alice.core, bob.core, 'bob');
+  const withCarol = await converse(alice.core, carol.core, 'carol');
+  await acceptanceStored(server, bob.core, withBob);
+  await acceptanceStored(server, carol.core, withCarol);
   const users = {
     bob: await alice.core.findUser({ username: 'bob' }),
     carol: await alice.core.findUser({ username: 'carol' }),
@@ -199,7 +202,9 @@ describe('groups in the client core', () => {
       'the rename is refused',
     );
     const info = await bob.core.getConversationInfo({ conversationId: group.id });
-    expect(info.failedChanges).toEqual([{ changeId: expect.any(String) as unknown, kind: 'rename', error: 'not_allowed' }]);
+    expect(info.failedChanges).toEqual([
+      { changeId: expect.any(String) as unknown, kind: 'rename', error: 'not_allowed', people: [] },
+    ]);
     expect(info.name).toBe('Trip');
     // The message behind it went through.
     await eventually(
@@ -271,7 +276,14 @@ describe('groups in the client core', () => {
       );
     }
     expect((await texts(bob.core, fromBob.id)).sort()).toEqual(['hi bob', 'hi carol']);
-    expect(await bob.core.listConversations()).toHaveLength(2);
+    // Alice's group is a message request to Bob (she is no contact of his); the direct one is not.
+    expect((await bob.core.listConversations({ folder: 'all' })).map((c) => [c.kind, c.request])).toEqual(
+      expect.arrayContaining([
+        ['direct', false],
+        ['group', true],
+      ]),
+    );
+    expect(await bob.core.listConversations({ folder: 'all' })).toHaveLength(2);
   });
 
   it('leaving the only group both wrote in stops showing each other online, in their direct conversation too', async () => {

@@ -3,6 +3,7 @@
  * message from someone else that arrives live, and never for your own (from any device), for
  * history a new device fetches, or for the backlog a reconnect catches up on.
  */
+import { acceptedBy } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../../sync/app-api/contract.js';
 import { newestIncoming } from '../../../sync/client/sync-engine.js';
@@ -42,11 +43,7 @@ async function twoPeople() {
   await online(alice);
   await online(bob);
   const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-  await eventually(
-    () => bob.listConversations(),
-    (list) => list.length === 1,
-    'bob sees the conversation',
-  );
+  await acceptedBy(bob, conversationId);
   return { server, alice, bob, aliceProfile, conversationId };
 }
 

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { acceptedBy } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageStatus } from '../../../sync/app-api/contract.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
@@ -43,11 +44,7 @@ async function twoPeople() {
   await online(alice);
   await online(bob);
   const started = await alice.startConversation({ username: 'bob' });
-  await eventually(
-    () => bob.listConversations(),
-    (list) => list.length === 1,
-    'bob sees the conversation',
-  );
+  await acceptedBy(bob, started.id);
   return { server, alice, bob, aliceProfile, conversationId: started.id };
 }
 
@@ -115,11 +112,7 @@ describe('client core against a real server', () => {
     await signUp(bob, server.url, 'bob');
     await online(alice);
     const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-    await eventually(
-      () => bob.listConversations(),
-      (list) => list.length === 1,
-      'bob sees the conversation',
-    );
+    await acceptedBy(bob, conversationId);
     await bob.close();
     // About 6 MiB of text while bob is away: past the 4 MiB at which a commit checkpoints by default.
     for (let i = 0; i < 600; i += 1) await alice.sendMessage({ conversationId, text: `${i} ${'x'.repeat(10_000 - 8)}` });

@@ -11,7 +11,7 @@ import { openClientCore } from '../../../sync/client/client-core.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
 import { handRuntime } from '../../support/hand-runtime.js';
-import { converse, offline, online, person, settled } from '../../support/people.js';
+import { converse, offline, online, person, settled, acceptedBy } from '../../support/people.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
@@ -59,11 +59,7 @@ async function aliceOnHandClock(server: TestServer, transport: FaultyTransport) 
     'alice online',
   );
   const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-  await eventually(
-    () => bob.listConversations(),
-    (list) => list.some((c) => c.id === conversationId),
-    'bob has the conversation',
-  );
+  await acceptedBy(bob, conversationId);
   return { alice, bob, conversationId, now: () => runtime.clock.now() };
 }
 

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { acceptedBy } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { OUTBOX_WINDOW } from '../../../sync/client/outbox-sender.js';
@@ -44,11 +45,7 @@ async function queuedWhileOffline(transport: FaultyTransport, count: number) {
     );
   }
   const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-  await eventually(
-    () => bob.listConversations(),
-    (list) => list.length === 1,
-    'bob sees the conversation',
-  );
+  await acceptedBy(bob, conversationId);
   await server.close();
   await eventually(
     () => alice.getConnectionState(),

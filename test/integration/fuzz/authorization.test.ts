@@ -578,6 +578,7 @@ describeEachStore('authorization: a stranger and a conversation', (backend) => {
       { setting: { kind: 'archived', conversationId, value: { on: true, seq: 3 } }, at: 1, by: 'probe' },
       { setting: { kind: 'muted', conversationId, value: true }, at: 1, by: 'probe' },
       { setting: { kind: 'draft', conversationId, value: { text: 'mine now', replyTo: 'a1' } }, at: 1, by: 'probe' },
+      { setting: { kind: 'request', conversationId, value: { answer: 'accepted', seq: 1 } }, at: 1, by: 'probe' },
     ];
     for (const socket of [strangerSocket, contactSocket]) {
       await changesNothing(async () => {

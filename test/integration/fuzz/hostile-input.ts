@@ -308,7 +308,7 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
   };
 }
 
-/** A valid personal setting register about one of `conversationIds` (or, blocked, about anybody). */
+/** A valid personal setting register about one of `conversationIds` (or, blocked, about anybody; or about oneself). */
 export function validSettingRegister(conversationIds: fc.Arbitrary<string>): fc.Arbitrary<SettingRegister> {
   const setting: fc.Arbitrary<Setting> = fc.oneof(
     fc.record({
@@ -323,6 +323,13 @@ export function validSettingRegister(conversationIds: fc.Arbitrary<string>): fc.
       value: fc.record({ text: fc.oneof(fc.constant(''), validText), replyTo: fc.option(validId, { nil: null }) }),
     }),
     fc.record({ kind: fc.constant('blocked' as const), userId: validId, value: fc.boolean() }),
+    fc.record({
+      kind: fc.constant('request' as const),
+      conversationId: conversationIds,
+      value: fc.record({ answer: fc.constantFrom('accepted' as const, 'deleted' as const), seq: fc.nat(100) }),
+    }),
+    fc.record({ kind: fc.constant('show_online' as const), value: fc.constantFrom('everyone' as const, 'nobody' as const) }),
+    fc.record({ kind: fc.constant('group_adds' as const), value: fc.constantFrom('everyone' as const, 'contacts' as const) }),
   );
   return fc.record({ setting, at: fc.nat(), by: validId });
 }
