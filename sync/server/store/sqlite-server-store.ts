@@ -1,3 +1,4 @@
+import { refused } from './append-rules.js';
 import { join } from 'node:path';
 import { type Conversation, type ConversationEvent, type SettingRegister, type User } from '../../protocol/frames.js';
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../../node/background-checkpoints.js';
@@ -156,15 +157,27 @@ export class SqliteServerStore implements ServerStore {
   }
 
   async appendGroupChange(input: NewGroupChange): Promise<GroupChangeResult> {
+    if (this.neverIn(input.conversationId, input.senderId)) return refused('conversation_not_found');
     return this.db.transaction(() => appendGroupChangeIn(this.statements, input)).immediate();
   }
 
   async appendMessage(input: NewMessage): Promise<AppendResult> {
+    if (this.neverIn(input.conversationId, input.senderId)) return refused('conversation_not_found');
     return this.db.transaction(() => appendMessageIn(this.statements, input)).immediate();
   }
 
   async appendChange(input: NewChange): Promise<ChangeResult> {
+    if (this.neverIn(input.conversationId, input.senderId)) return refused('conversation_not_found');
     return this.db.transaction(() => appendChangeIn(this.statements, input)).immediate();
+  }
+
+  /**
+   * Someone who never was in the conversation (a made-up id, someone else's): refused on one read,
+   * without the write lock every writer waits for. Whoever was in it goes on to the transaction,
+   * where a resend of what they stored then is still answered.
+   */
+  private neverIn(conversationId: string, userId: string): boolean {
+    return this.statements.hasPeriod.get(conversationId, userId) === undefined;
   }
 
   async readEvents(input: {

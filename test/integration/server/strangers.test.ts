@@ -1,4 +1,7 @@
-import { afterEach, expect, it } from 'vitest';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { createServerHarness, messagesIn } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
@@ -70,5 +73,45 @@ describeEachStore('a stranger (not a member)', (backend) => {
     expect(bobSocket.pushesOf('typing')).toEqual([]);
     expect(bobSocket.pushesOf('event')).toHaveLength(1);
     expect(socket.pushes.map((p) => p.type)).toEqual(['welcome']);
+  });
+});
+
+describe('a stranger on the SQLite store', () => {
+  const h = createServerHarness();
+  afterEach(() => h.cleanup());
+
+  it('is refused on one read, without the write lock every writer waits for', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, conversation } = await h.pair(server);
+    const mallory = await h.createAccount(server, { username: 'mallory' });
+    const socket = await h.connect(server, mallory.token);
+
+    // Another writer holds the database's write lock: a frame that needed it would wait out the
+    // busy timeout and fail (internal), not be refused.
+    const writer = new Database(join(server.dataDir, SERVER_DATABASE_FILE));
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      const refusals = await Promise.all([
+        socket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'm1', text: 'let me in' }, 'error'),
+        socket.call(
+          { type: 'change', conversationId: conversation.id, clientChangeId: 'c1', change: { kind: 'delete', messageId: 'x' } },
+          'error',
+        ),
+        socket.call(
+          { type: 'group_change', conversationId: conversation.id, clientChangeId: 'g1', change: { kind: 'leave' } },
+          'error',
+        ),
+      ]);
+      expect(refusals.map((error) => error.code)).toEqual(['not_found', 'not_found', 'not_found']);
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+    // Members write as ever.
+    const sent = await aliceSocket.call(
+      { type: 'send', conversationId: conversation.id, clientMessageId: 'hi', text: 'hi' },
+      'sent',
+    );
+    expect(sent.event).toMatchObject({ kind: 'message', text: 'hi' });
   });
 });
