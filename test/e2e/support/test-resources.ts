@@ -3,8 +3,8 @@
  * collected while a test runs and cleaned up after each one; and the people a spec starts with,
  * each in their own app (started by `launchApp` from ./app.ts, in whichever target runs).
  */
-import { test, type Browser, type BrowserContext } from '@playwright/test';
-import type { ServerHarness, TestClient } from '../../support/server-harness.js';
+import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
+import { logIn, type ServerHarness, type TestClient } from '../../support/server-harness.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { MessengerPage } from './messenger-page.js';
 import { hostArgs, startServer, tempDir, type BrowserHostOptions, type RunningProcess } from './processes.js';
@@ -110,8 +110,23 @@ export async function aliceAndSocketBob(
   );
   const bob = await sockets.connect(server, bobAccount.token);
   const { conversation } = await bob.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
-  // They know each other: Alice accepts the request Bob's conversation is to her.
-  await alice.acceptRequestFrom('Bob');
+  // They know each other: Alice accepted Bob's request on another device of hers, so the app
+  // lists it as an ordinary conversation without having opened it.
+  const aliceElsewhere = await sockets.connect(server, await sessionToken(server.url, 'alice'));
+  await aliceElsewhere.call(
+    {
+      type: 'set_settings',
+      settings: [
+        {
+          setting: { kind: 'request', conversationId: conversation.id, value: { answer: 'accepted', seq: 0 } },
+          at: 1,
+          by: 'phone',
+        },
+      ],
+    },
+    'settings',
+  );
+  await expect(alice.conversationWith('Bob')).toBeVisible();
   return { alice, bob, conversationId: conversation.id };
 }
 
@@ -158,4 +173,11 @@ export async function threePeople(
   await carol!.createAccount('carol', 'Carol Chen');
   await alice!.createAccount('alice', 'Alice Liddell');
   return { alice: alice!, bob: bob!, carol: carol!, aliceNetwork };
+}
+
+/** A fresh session token of `username` (the default password of createAccount), for a socket of theirs. */
+async function sessionToken(serverUrl: string, username: string, password = 'a long enough password'): Promise<string> {
+  const answer = await logIn(serverUrl.replace(/^ws/, 'http'), username, password);
+  const { token } = answer.body as { token: string };
+  return token;
 }
