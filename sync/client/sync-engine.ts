@@ -84,7 +84,12 @@ export class SyncEngine {
       (error) => this.writeFailed(error),
       this.log,
     );
-    this.settings = new SettingsSync(options.mirror, this.connection, options.runtime, (event) => options.emit(event));
+    this.settings = new SettingsSync(options.mirror, this.connection, options.runtime, (event) => {
+      // A conversation's settings changed elsewhere: a message request accepted there lets the
+      // receipts held back here go out.
+      if (event.type === 'settings' && event.conversationIds.length > 0) this.scheduleReceipts();
+      options.emit(event);
+    });
     // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.
     options.mirror.settings.onPending(() => this.settings.kick());
   }

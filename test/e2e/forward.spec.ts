@@ -5,19 +5,6 @@ import { cleanedUpAfterEach, threePeople } from './support/test-resources.js';
 const resources = cleanedUpAfterEach();
 
 /** A group of the person's, with these people (by username), created through the New group dialog. */
-async function createGroup(person: MessengerPage, name: string, usernames: string[]) {
-  await person.page.getByRole('button', { name: 'New group' }).click();
-  const dialog = person.page.getByRole('dialog', { name: 'New group' });
-  await dialog.getByRole('textbox', { name: 'Group name' }).fill(name);
-  for (const username of usernames) {
-    await dialog.getByRole('textbox', { name: 'Add people' }).fill(username);
-    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
-    await expect(dialog.getByRole('button', { name: `Remove ${username}` })).toBeVisible();
-  }
-  await dialog.getByRole('button', { name: 'Create' }).click();
-  await expect(dialog).toBeHidden();
-}
-
 test('a message forwarded offline to two conversations reaches each once, named after its author', async ({ launchApp }) => {
   const { alice, bob, carol, aliceNetwork } = await threePeople(launchApp, resources, 'forward');
 
@@ -31,7 +18,7 @@ test('a message forwarded offline to two conversations reaches each once, named 
   // Alice knows Carol (who accepted her), and has a group with both of them.
   await alice.startConversation('carol');
   await carol.acceptRequestFrom('Alice Liddell');
-  await createGroup(alice, 'Trip', ['bob', 'carol']);
+  await alice.createGroup('Trip', ['bob', 'carol']);
   await expect(bob.conversationWith('Trip')).toBeVisible({ timeout: 30_000 });
   await expect(carol.conversationWith('Trip')).toBeVisible({ timeout: 30_000 });
 

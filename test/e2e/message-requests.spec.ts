@@ -5,19 +5,6 @@ import { cleanedUpAfterEach, threePeople } from './support/test-resources.js';
 
 const resources = cleanedUpAfterEach();
 
-async function createGroup(person: MessengerPage, name: string, usernames: string[]) {
-  await person.page.getByRole('button', { name: 'New group' }).click();
-  const dialog = person.page.getByRole('dialog', { name: 'New group' });
-  await dialog.getByRole('textbox', { name: 'Group name' }).fill(name);
-  for (const username of usernames) {
-    await dialog.getByRole('textbox', { name: 'Add people' }).fill(username);
-    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
-    await expect(dialog.getByRole('button', { name: `Remove ${username}` })).toBeVisible();
-  }
-  await dialog.getByRole('button', { name: 'Create' }).click();
-  await expect(dialog).toBeHidden();
-}
-
 const requestList = (person: MessengerPage) => person.page.getByRole('list', { name: 'Message requests' });
 
 test('a stranger’s message waits in "Message requests": no receipt, no picture, no unread count until "Accept"', async ({
@@ -70,7 +57,7 @@ test('"Delete" leaves a stranger’s group; with "Who can add me to groups" at "
 }) => {
   const { bob, carol } = await threePeople(launchApp, resources, 'request-groups');
 
-  await createGroup(carol, 'Giveaway', ['bob']);
+  await carol.createGroup('Giveaway', ['bob']);
   await carol.send('Win a prize, click here');
   await bob.requestsButton.click();
   await requestList(bob)
@@ -94,7 +81,7 @@ test('"Delete" leaves a stranger’s group; with "Who can add me to groups" at "
   await settings.getByRole('button', { name: 'Close' }).first().click();
 
   // Carol is no contact of Bob's: the server refuses her next group with him, and she is told so.
-  await createGroup(carol, 'Giveaway again', ['bob']);
+  await carol.createGroup('Giveaway again', ['bob']);
   await expect(carol.page.getByText("Bob Builder can't be added to groups by you.", { exact: false })).toBeVisible({
     timeout: 30_000,
   });

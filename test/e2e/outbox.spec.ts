@@ -8,7 +8,7 @@ import { startTcpProxy } from '../support/tcp-proxy.js';
 import { SYNC_PATH } from '../../sync/protocol/frames.js';
 import { expect, test } from './support/app.js';
 import { startServer, tempDir, type RunningProcess } from './support/processes.js';
-import { cleanedUpAfterEach } from './support/test-resources.js';
+import { acceptRequestsElsewhere, cleanedUpAfterEach } from './support/test-resources.js';
 
 const { running, dirs } = cleanedUpAfterEach();
 const gates: Gate[] = [];
@@ -39,7 +39,8 @@ test('the outbox lists what waits, Discard drops an item, and Retry now sends on
   await bob.createAccount('bob', 'Bob Builder');
   await alice.createAccount('alice', 'Alice Liddell');
   await alice.startConversation('bob');
-  await bob.acceptRequestFrom('Alice Liddell');
+  await acceptRequestsElsewhere(server.url, 'bob');
+  await expect(bob.conversationWith('Alice Liddell')).toBeVisible();
   await alice.send('Hello Bob');
   await expect(alice.status('Hello Bob', 'Delivered')).toBeVisible();
 

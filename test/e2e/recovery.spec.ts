@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from './support/app.js';
 import { startServer, tempDir, type RunningProcess } from './support/processes.js';
-import { cleanedUpAfterEach } from './support/test-resources.js';
+import { acceptRequestsElsewhere, cleanedUpAfterEach } from './support/test-resources.js';
 
 const { running, dirs } = cleanedUpAfterEach();
 
@@ -24,7 +24,8 @@ test('a damaged mirror: the app explains, keeps the file, and Start fresh brings
   await bob.createAccount('bob', 'Bob Builder');
   await alice.createAccount('alice', 'Alice Liddell');
   await alice.startConversation('bob');
-  await bob.acceptRequestFrom('Alice Liddell');
+  await acceptRequestsElsewhere(server.url, 'bob');
+  await expect(bob.conversationWith('Alice Liddell')).toBeVisible();
   await alice.send('Written before the damage');
   await expect(alice.status('Written before the damage', 'Delivered')).toBeVisible();
 

@@ -59,6 +59,20 @@ export class MessengerPage {
     await expect(dialog).toBeHidden();
   }
 
+  /** "New group" with this name and these people (by username), created. */
+  async createGroup(name: string, usernames: string[]) {
+    await this.page.getByRole('button', { name: 'New group' }).click();
+    const dialog = this.page.getByRole('dialog', { name: 'New group' });
+    await dialog.getByRole('textbox', { name: 'Group name' }).fill(name);
+    for (const username of usernames) {
+      await dialog.getByRole('textbox', { name: 'Add people' }).fill(username);
+      await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+      await expect(dialog.getByRole('button', { name: `Remove ${username}` })).toBeVisible();
+    }
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(dialog).toBeHidden();
+  }
+
   conversationWith(displayName: string): Locator {
     return this.conversations
       .getByRole('listitem')

@@ -4,6 +4,8 @@
  * each in their own app (started by `launchApp` from ./app.ts, in whichever target runs).
  */
 import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
+import { WebSocket } from 'ws';
+import { SYNC_PATH, type Conversation, type ServerFrame } from '../../../sync/protocol/frames.js';
 import { logIn, type ServerHarness, type TestClient } from '../../support/server-harness.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { MessengerPage } from './messenger-page.js';
@@ -82,8 +84,9 @@ export async function aliceAndBob(
   await bob.createAccount('bob', 'Bob Builder');
   await alice.createAccount('alice', 'Alice Liddell');
   await alice.startConversation('bob');
-  // They know each other: Bob accepts the request Alice's conversation is to him.
-  await bob.acceptRequestFrom('Alice Liddell');
+  // They know each other: Bob accepts the request Alice's conversation is to him (on another device of his).
+  await acceptRequestsElsewhere(server.url, 'bob');
+  await expect(bob.conversationWith('Alice Liddell')).toBeVisible();
   return { alice, bob, aliceNetwork, server, aliceApp };
 }
 
@@ -110,22 +113,8 @@ export async function aliceAndSocketBob(
   );
   const bob = await sockets.connect(server, bobAccount.token);
   const { conversation } = await bob.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
-  // They know each other: Alice accepted Bob's request on another device of hers, so the app
-  // lists it as an ordinary conversation without having opened it.
-  const aliceElsewhere = await sockets.connect(server, await sessionToken(server.url, 'alice'));
-  await aliceElsewhere.call(
-    {
-      type: 'set_settings',
-      settings: [
-        {
-          setting: { kind: 'request', conversationId: conversation.id, value: { answer: 'accepted', seq: 0 } },
-          at: 1,
-          by: 'phone',
-        },
-      ],
-    },
-    'settings',
-  );
+  // They know each other: Alice accepts Bob's request (on another device of hers).
+  await acceptRequestsElsewhere(server.url, 'alice');
   await expect(alice.conversationWith('Bob')).toBeVisible();
   return { alice, bob, conversationId: conversation.id };
 }
@@ -175,9 +164,49 @@ export async function threePeople(
   return { alice: alice!, bob: bob!, carol: carol!, aliceNetwork };
 }
 
-/** A fresh session token of `username` (the default password of createAccount), for a socket of theirs. */
-async function sessionToken(serverUrl: string, username: string, password = 'a long enough password'): Promise<string> {
+/**
+ * `username` accepts every message request waiting for them from another device of theirs (a
+ * socket of a fresh session): their app lists those conversations as ordinary ones without having
+ * opened them, so nothing in them is read meanwhile. Waits for `count` requests to be there.
+ */
+export async function acceptRequestsElsewhere(
+  serverUrl: string,
+  username: string,
+  count = 1,
+  password = 'a long enough password',
+): Promise<void> {
   const answer = await logIn(serverUrl.replace(/^ws/, 'http'), username, password);
   const { token } = answer.body as { token: string };
-  return token;
+  const socket = new WebSocket(serverUrl + SYNC_PATH, { headers: { authorization: `Bearer ${token}` } });
+  const replies = new Map<string, (frame: ServerFrame) => void>();
+  socket.on('message', (data: Buffer) => {
+    const frame = JSON.parse(data.toString('utf8')) as ServerFrame;
+    if ('rid' in frame && frame.rid) replies.get(frame.rid)?.(frame);
+  });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  let rids = 0;
+  const call = (frame: Record<string, unknown>) =>
+    new Promise<ServerFrame>((resolve) => {
+      const rid = `accept-${++rids}`;
+      replies.set(rid, resolve);
+      socket.send(JSON.stringify({ ...frame, rid }));
+    });
+  try {
+    let requests: Conversation[] = [];
+    await expect
+      .poll(async () => {
+        const listed = await call({ type: 'list_conversations' });
+        requests = listed.type === 'conversations' ? listed.conversations.filter((c) => c.requestFrom !== undefined) : [];
+        return requests.length;
+      })
+      .toBeGreaterThanOrEqual(count);
+    const settings = requests.map((conversation) => ({
+      setting: { kind: 'request', conversationId: conversation.id, value: { answer: 'accepted', seq: 0 } },
+      at: 1,
+      by: 'another-device',
+    }));
+    expect((await call({ type: 'set_settings', settings })).type).toBe('settings');
+  } finally {
+    socket.close();
+  }
 }

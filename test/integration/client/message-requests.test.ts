@@ -75,6 +75,21 @@ describe('message requests between people on a real server', () => {
     expect(await folderIds(laptop, 'requests')).toEqual([]);
   });
 
+  it('read on one device, accepted on the other: the read receipt held back on the first goes out then', async () => {
+    const { bob, laptop, alice } = await bobAndStrangers();
+    const id = await writeToBob(alice, [bob, laptop], ['Are you the Bob from the choir?']);
+    await laptop.markRead({ conversationId: id });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await statuses(alice, id)).toEqual(['sent']);
+    // Accepted on the phone, which never showed the message: only the laptop can say it was read.
+    await bob.answerRequest({ conversationId: id, answer: 'accept' });
+    await eventually(
+      () => statuses(alice, id),
+      (list) => list[0] === 'read',
+      'the laptop’s read receipt reaches Alice',
+    );
+  });
+
   it('writing back accepts, on every device of the one who writes', async () => {
     const { bob, laptop, alice } = await bobAndStrangers();
     const id = await writeToBob(alice, [bob, laptop], ['Hello?']);
