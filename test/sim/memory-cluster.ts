@@ -1,5 +1,6 @@
 import {
   clusterEnvelopeSchema,
+  EnvelopeOrder,
   type ClusterBus,
   type ClusterEnvelope,
   type ClusterSignal,
@@ -27,6 +28,11 @@ import type { Lifetime, Scheduler } from './scheduler.js';
 export interface ClusterFaults {
   /** Chance that a notification takes its listener's connection down. */
   drop: number;
+  /**
+   * Chance that a node's NOTIFY fails (the bus only logs it): nobody hears of that signal, and the
+   * others learn of the loss from the numbers of the next one.
+   */
+  lostNotify: number;
   /** Upper bound of each leg (commit, delivery, directory round trip), in ms. */
   maxDelayMs: number;
 }
@@ -48,6 +54,8 @@ class Listener {
   closed = false;
   lastCommitAt = 0;
   lastDeliveryAt = 0;
+  /** This life's numbering of what it publishes, and its view of the others' numbers. */
+  readonly order = new EnvelopeOrder();
 
   constructor(
     readonly nodeId: string,
@@ -140,7 +148,11 @@ export class MemoryCluster {
 
   private publish(publisher: Listener, signal: ClusterSignal): void {
     if (publisher.closed || !publisher.lifetime.alive) return;
-    const envelope: ClusterEnvelope = { node: publisher.nodeId, at: this.scheduler.now, signal };
+    const envelope: ClusterEnvelope = { node: publisher.nodeId, at: this.scheduler.now, n: publisher.order.next(), signal };
+    if (this.random.chance(this.hooks.faults().lostNotify)) {
+      this.hooks.trace?.(`cluster: ${publisher.nodeId}'s notification ${envelope.n} failed`);
+      return;
+    }
     const text = JSON.stringify(envelope);
     const at = Math.max(this.scheduler.now + this.delay(), publisher.lastCommitAt);
     publisher.lastCommitAt = at;
@@ -169,6 +181,7 @@ export class MemoryCluster {
       return;
     }
     this.hooks.trace?.(`${parsed.data.node} ⇒ ${listener.nodeId} ${JSON.stringify(parsed.data.signal).slice(0, 160)}`);
+    if (listener.order.missedBefore(parsed.data)) listener.handlers?.gap();
     listener.handlers?.signal(parsed.data);
   }
 

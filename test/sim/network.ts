@@ -37,6 +37,8 @@ export interface FaultSettings {
   lateMaxMs: number;
   /** Chance that a notification between server nodes takes down its listener's connection. */
   clusterDrop: number;
+  /** Chance that a server node's notification to the others fails to be sent at all. */
+  clusterLostNotify: number;
   /** Upper bound of each leg of a notification between nodes, and of a directory query. */
   clusterMaxDelayMs: number;
 }
@@ -50,6 +52,7 @@ export const HEALTHY: FaultSettings = {
   maxDelayMs: 30,
   lateMaxMs: 0,
   clusterDrop: 0,
+  clusterLostNotify: 0,
   clusterMaxDelayMs: 10,
 };
 

@@ -73,7 +73,11 @@ export class SimServer {
     this.cluster =
       nodeCount > 1
         ? new MemoryCluster(scheduler, random.fork(), {
-            faults: () => ({ drop: network.faults.clusterDrop, maxDelayMs: network.faults.clusterMaxDelayMs }),
+            faults: () => ({
+              drop: network.faults.clusterDrop,
+              lostNotify: network.faults.clusterLostNotify,
+              maxDelayMs: network.faults.clusterMaxDelayMs,
+            }),
             error: (line) => hooks.error(line),
             ...(hooks.trace ? { trace: hooks.trace } : {}),
           })

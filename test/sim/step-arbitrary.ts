@@ -50,6 +50,7 @@ const faults: fc.Arbitrary<FaultSettings> = fc.record({
   maxDelayMs: fc.constantFrom(HEALTHY.maxDelayMs, 500, 3_000),
   lateMaxMs: fc.constant(25_000),
   clusterDrop: fc.constantFrom(0, 0, 0.02, 0.1),
+  clusterLostNotify: fc.constantFrom(0, 0, 0.02, 0.1),
   clusterMaxDelayMs: fc.constantFrom(HEALTHY.clusterMaxDelayMs, HEALTHY.clusterMaxDelayMs, 500, 3_000),
 });
 /**

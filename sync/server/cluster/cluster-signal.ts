@@ -30,7 +30,33 @@ export interface ClusterEnvelope {
   node: string;
   /** The publisher's clock, in ms. */
   at: number;
+  /**
+   * The publisher's count of the envelopes it sent, from 1 in each run: a receiver that finds one
+   * skipped knows some were lost on the way (a NOTIFY that failed) and treats it as a gap.
+   */
+  n: number;
   signal: ClusterSignal;
+}
+
+/**
+ * Numbers one node's envelopes, and tells it, as a receiver, when another node's skipped a number.
+ * A node's new run counts from 1 again (it says 'started'); that is no gap.
+ */
+export class EnvelopeOrder {
+  private sent = 0;
+  private readonly lastSeen = new Map<string, number>();
+
+  next(): number {
+    this.sent += 1;
+    return this.sent;
+  }
+
+  /** Whether envelopes of `envelope.node` went missing just before this one. */
+  missedBefore(envelope: Pick<ClusterEnvelope, 'node' | 'n'>): boolean {
+    const last = this.lastSeen.get(envelope.node);
+    this.lastSeen.set(envelope.node, envelope.n);
+    return last !== undefined && envelope.n > last + 1;
+  }
 }
 
 const id = z.string().min(1).max(200);
@@ -38,6 +64,7 @@ const id = z.string().min(1).max(200);
 export const clusterEnvelopeSchema: z.ZodType<ClusterEnvelope> = z.object({
   node: id,
   at: z.number(),
+  n: z.number().int().positive(),
   signal: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('event'), conversationId: id, seq: z.number().int().positive(), userIds: z.array(id) }),
     z.object({ kind: z.literal('frame'), userIds: z.array(id), frame: serverFrameSchema }),

@@ -1,7 +1,13 @@
 import pg from 'pg';
 import type { Runtime, TimerHandle } from '../../common/runtime.js';
 import type { ServerLogger } from '../logger.js';
-import { clusterEnvelopeSchema, type ClusterBus, type ClusterEnvelope, type ClusterSignal } from './cluster-signal.js';
+import {
+  clusterEnvelopeSchema,
+  EnvelopeOrder,
+  type ClusterBus,
+  type ClusterEnvelope,
+  type ClusterSignal,
+} from './cluster-signal.js';
 
 /** The LISTEN/NOTIFY channel every node of one database shares. */
 export const CLUSTER_CHANNEL = 'messenger_cluster';
@@ -47,6 +53,7 @@ export class PostgresClusterBus implements ClusterBus {
   private reconnectTimer: TimerHandle | undefined;
   private reconnectDelay = RECONNECT_MIN_MS;
   private closed = false;
+  private readonly order = new EnvelopeOrder();
   /**
    * How this node's own payloads begin: the envelope and a spilled payload's reference both name
    * the node first. Its notifications come back on its listener too, and are dropped unread.
@@ -65,7 +72,9 @@ export class PostgresClusterBus implements ClusterBus {
   publish(signal: ClusterSignal): void {
     if (this.closed) return;
     const { nodeId, runtime } = this.options;
-    for (const envelope of split({ node: nodeId, at: runtime.clock.now(), signal })) this.queue.push(envelope);
+    for (const envelope of split({ node: nodeId, at: runtime.clock.now(), n: 0, signal })) {
+      this.queue.push({ ...envelope, n: this.order.next() });
+    }
     this.flushing ??= this.flush();
   }
 
@@ -86,7 +95,8 @@ export class PostgresClusterBus implements ClusterBus {
       try {
         await this.notifyAll(batch);
       } catch (error) {
-        // The others miss these pushes; their clients catch up on their next sync. Nothing stored is lost.
+        // The others miss these pushes, and find out from the numbers of the next ones (a gap: their
+        // clients catch up). Nothing stored is lost.
         this.options.logger.error('Could not notify the other nodes', error, { signals: batch.length });
       }
     }
@@ -192,6 +202,10 @@ export class PostgresClusterBus implements ClusterBus {
       // No node publishes such a thing: whoever wrote it on the channel costs the clients nothing.
       this.options.logger.warn('Dropped a malformed cluster signal', { bytes: Buffer.byteLength(body) });
       return;
+    }
+    if (this.order.missedBefore(envelope)) {
+      this.options.logger.error('Cluster signals of another node were lost', undefined, { node: envelope.node });
+      this.handlers?.gap();
     }
     this.handlers?.signal(envelope);
   }

@@ -23,12 +23,29 @@ interface Node {
   bus: PostgresClusterBus;
   received: ClusterEnvelope[];
   gaps: number;
+  /** How many of the node's next NOTIFY statements fail (the database refusing them). */
+  failNotifies: number;
+  /** NOTIFY statements of this node that failed. */
+  failedNotifies: number;
 }
 
 async function startNode(url: string, nodeId: string): Promise<Node> {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
-  const bus = new PostgresClusterBus({ url, pool, nodeId, runtime: realRuntime(), logger: quiet });
-  const node: Node = { bus, received: [], gaps: 0 };
+  const flaky = new Proxy(pool, {
+    get(target, property, receiver) {
+      if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+      return (text: string, values?: unknown[]) => {
+        if (text.includes('pg_notify') && node.failNotifies > 0) {
+          node.failNotifies -= 1;
+          node.failedNotifies += 1;
+          return Promise.reject(new Error('the notification could not be sent'));
+        }
+        return target.query(text, values);
+      };
+    },
+  });
+  const bus = new PostgresClusterBus({ url, pool: flaky, nodeId, runtime: realRuntime(), logger: quiet });
+  const node: Node = { bus, received: [], gaps: 0, failNotifies: 0, failedNotifies: 0 };
   await bus.subscribe({
     signal: (envelope) => node.received.push(envelope),
     gap: () => (node.gaps += 1),
@@ -58,6 +75,43 @@ const seqsFrom = (node: Node, from: string) =>
     });
 
 describe('the cluster bus on PostgreSQL', () => {
+  it('a notification that could not be sent is noticed by the others from the next one: a gap, so their clients catch up', async () => {
+    const database = await freshDatabase();
+    cleanups.push(() => database.drop());
+    const one = await startNode(database.url, 'node-1');
+    const two = await startNode(database.url, 'node-2');
+    one.bus.publish(event(1));
+    await eventually(
+      () => seqsFrom(two, 'node-1'),
+      (seqs) => seqs.length === 1,
+      'node 2 hears the first',
+    );
+    one.failNotifies = 1;
+    one.bus.publish(event(2));
+    await eventually(
+      () => one.failedNotifies,
+      (n) => n === 1,
+      'node 1 failed to notify',
+    );
+    expect(two.gaps).toBe(0);
+    one.bus.publish(event(3));
+    await eventually(
+      () => seqsFrom(two, 'node-1'),
+      (seqs) => seqs.length === 2,
+      'node 2 hears the next one',
+    );
+    expect(seqsFrom(two, 'node-1')).toEqual([1, 3]);
+    expect(two.gaps).toBe(1);
+    // Numbers go on from there: no gap is seen again.
+    one.bus.publish(event(4));
+    await eventually(
+      () => seqsFrom(two, 'node-1'),
+      (seqs) => seqs.length === 3,
+      'node 2 hears the one after',
+    );
+    expect(two.gaps).toBe(1);
+  });
+
   it('drops a malformed notification alone: no gap (which would make every client catch up), and what follows arrives', async () => {
     const { url, one, two } = await twoNodes();
     const stranger = new pg.Client({ connectionString: url });

@@ -23,8 +23,12 @@ class HandBus implements ClusterBus {
     this.handlers = handlers;
   }
   async close(): Promise<void> {}
+  private readonly sent = new Map<string, number>();
+  /** Delivers the next envelope of `node` (numbered as that node would number it). */
   deliver(node: string, signal: ClusterSignal, at = 0): void {
-    this.handlers!.signal({ node, at, signal } satisfies ClusterEnvelope);
+    const n = (this.sent.get(node) ?? 0) + 1;
+    this.sent.set(node, n);
+    this.handlers!.signal({ node, at, n, signal } satisfies ClusterEnvelope);
   }
 }
 
