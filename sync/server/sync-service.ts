@@ -2,7 +2,7 @@ import type { Runtime } from '../common/runtime.js';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import type { TimerHandle } from '../common/runtime.js';
 import { SESSION_ENDED_CLOSE_CODE } from '../protocol/frames.js';
-import { ACCOUNT_CAPS, LIMITS } from '../protocol/limits.js';
+import { LIMITS } from '../protocol/limits.js';
 import type { ServerLimits } from './frame-handlers.js';
 import type { ClusterBus, ClusterTiming, NodeDirectory } from './cluster/cluster-signal.js';
 import { DEFAULT_CREATION_CAPS, type CreationCaps } from './store/cap-rules.js';
@@ -30,7 +30,7 @@ export interface SyncServiceOptions {
   metrics?: ServerMetrics;
   /** Interval of the dead-peer check on sockets; 0 disables it. */
   heartbeatMs: number;
-  /** How often open sockets' sessions are checked again (ACCOUNT_CAPS.sessionTouchEveryMs unless given); 0 disables it. */
+  /** How often open sockets' sessions are checked again (SESSION_RECHECK_MS unless given); 0 disables it. */
   sessionRecheckMs?: number;
   /** The most members one group may have (at most LIMITS.maxGroupMembers). */
   maxGroupMembers?: number;
@@ -63,6 +63,12 @@ export const RESYNC_CLOSE_CODE = 1012;
  * and the work in flight. The WebSocket server hands it authenticated sockets through `attach`;
  * the simulation does the same with in-memory sockets, so both run exactly this code.
  */
+/**
+ * How often each node checks its sockets' sessions again: a revocation whose cluster signal was
+ * lost ends its sockets within this (a lost signal is also noticed at the next one, as a gap).
+ */
+export const SESSION_RECHECK_MS = 30_000;
+
 /** A socket whose session the recheck could not confirm: try again later (the client reconnects). */
 const RECHECK_FAILED_CLOSE_CODE = 1013;
 
@@ -96,7 +102,7 @@ export class SyncService {
     this.metrics = options.metrics ?? createServerMetrics({ processMetrics: false });
     this.metrics.measureOutputBuffered(() => this.registry.all().reduce((sum, connection) => sum + connection.bufferedBytes, 0));
     this.heartbeatMs = options.heartbeatMs;
-    this.sessionRecheckMs = options.sessionRecheckMs ?? ACCOUNT_CAPS.sessionTouchEveryMs;
+    this.sessionRecheckMs = options.sessionRecheckMs ?? SESSION_RECHECK_MS;
     this.throttle = new FrameThrottle(options.runtime.clock, options.frameThrottle);
     this.frameRate = checkFrameRate(options.frameRate ?? FRAME_RATE);
     this.limits = {
@@ -167,9 +173,10 @@ export class SyncService {
   }
 
   /**
-   * Sockets outlive the check at their upgrade: every sessionTouchEveryMs, the session of each
-   * open socket is used again, which keeps a session in use from expiring and closes the socket of
-   * one that expired, or was revoked while the signal about it was lost.
+   * Sockets outlive the check at their upgrade: every SESSION_RECHECK_MS, the session of each open
+   * socket is used again, which keeps a session in use from expiring and closes the socket of one
+   * that expired, or was revoked while the signal about it was lost. Mostly reads: a session's last
+   * use is written at most every sessionTouchEveryMs.
    */
   private async recheckSessions(): Promise<void> {
     const verdicts = new Map<string, Promise<'open' | 'ended' | 'unknown'>>();
