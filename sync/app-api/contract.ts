@@ -366,7 +366,10 @@ export interface ConversationSummary {
    * or a group they added you to, that you have not answered or written in. Not unread in the badge.
    */
   request: boolean;
-  /** Who the request came from (who started it, or added you), by display name; null when it is no request. */
+  /**
+   * Who the request came from (who started it, or added you), by display name; null when it is no
+   * request, or when this device does not know them yet.
+   */
   requestFromName: string | null;
 }
 

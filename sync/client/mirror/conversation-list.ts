@@ -277,6 +277,6 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     draft: draftPreview,
     blocked: kind === 'direct' && blocked === 1,
     request: standing === 'request',
-    requestFromName: standing === 'request' ? (requestFromName ?? '') : null,
+    requestFromName: standing === 'request' ? requestFromName : null,
   };
 }
