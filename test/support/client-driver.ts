@@ -99,7 +99,8 @@ async function signIn(core: ClientCore): Promise<void> {
 }
 
 async function findConversation(core: ClientCore, peer: string): Promise<string | null> {
-  const list = await core.listConversations();
+  // Whatever list it is in (a stranger's first messages wait under "Message requests").
+  const list = await core.listConversations({ folder: 'all' });
   return list.find((conversation) => conversation.peer?.username === peer)?.id ?? null;
 }
 

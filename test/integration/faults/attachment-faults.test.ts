@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageView } from '../../../sync/app-api/contract.js';
 import { attachFile, fileBytes, sha256Of, storedBytes } from '../../support/attachments-files.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { acceptedBy } from '../../support/people.js';
 import { readMirrorAttachments, readServer } from '../../support/db-invariants.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
 import { createProcessHarness, freePort, sleep } from '../../support/processes.js';
@@ -81,11 +82,12 @@ async function aliceWithBigFile(serverOptions: TestServerOptions = {}) {
 
 async function receivedFile(bob: TestCore, what: string): Promise<MessageView> {
   const conversationId = await eventually(
-    async () => (await bob.listConversations())[0]?.id ?? null,
+    async () => (await bob.listConversations({ folder: 'all' }))[0]?.id ?? null,
     (id) => id !== null,
     'bob sees the conversation',
     30_000,
   );
+  await acceptedBy(bob, conversationId!);
   const list = await eventually(
     async () => (await bob.listMessages({ conversationId: conversationId! })).messages,
     (messages) => messages.length > 0,

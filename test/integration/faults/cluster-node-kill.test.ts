@@ -11,6 +11,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { acceptedBy } from '../../support/people.js';
 import { freshDatabase } from '../../support/postgres.js';
 import { createProcessHarness, freePort, sleep, type ScriptProcess } from '../../support/processes.js';
 import { DEFAULT_TEST_PASSWORD, createServerHarness } from '../../support/server-harness.js';
@@ -81,6 +82,10 @@ describe('a node of two killed with SIGKILL', () => {
     }
     for (const person of people) {
       const mine = conversations.filter((c) => c.members.includes(person)).length;
+      // They know each other: each accepts what the others started.
+      for (const conversation of conversations.filter((c) => c.members.includes(person))) {
+        await acceptedBy(person.core, conversation.id);
+      }
       await eventually(
         () => person.core.listConversations(),
         (list) => list.length === mine,

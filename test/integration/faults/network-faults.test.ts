@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectTriangle } from './triangle.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
+import { acceptedBy } from '../../support/people.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
 import { mirrorProblems, readMirror, readServer, serverProblems } from '../../support/db-invariants.js';
@@ -198,11 +199,7 @@ describe('network faults between clients and server', () => {
         'bob online',
       );
       const { id: conversationId } = await alice.startConversation({ username: 'gap-bob' });
-      await eventually(
-        () => bob.listConversations(),
-        (list) => list.length === 1,
-        'bob has the conversation',
-      );
+      await acceptedBy(bob, conversationId);
 
       // Bob misses the push of seq 1, so seq 2 reveals a gap and starts a catch-up in the
       // background; its request goes unanswered and the connection drops while it waits.

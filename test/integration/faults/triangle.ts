@@ -1,4 +1,5 @@
 import { eventually, type TestCore } from '../../support/client-harness.js';
+import { acceptedBy } from '../../support/people.js';
 
 export interface TrianglePerson {
   name: string;
@@ -21,7 +22,9 @@ export async function connectTriangle(people: TrianglePerson[]): Promise<void> {
       people[index]!.composed.set(id, 0);
     }
   }
+  // They know each other: each accepts the conversation the other started.
   for (const person of people) {
+    for (const conversationId of person.conversations) await acceptedBy(person.core, conversationId);
     await eventually(
       () => person.core.listConversations(),
       (list) => list.length === 2,
