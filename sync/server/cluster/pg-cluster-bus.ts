@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { z } from 'zod';
 import type { Runtime, TimerHandle } from '../../common/runtime.js';
 import type { ServerLogger } from '../logger.js';
 import {
@@ -30,8 +31,10 @@ export interface PostgresClusterBusOptions {
 
 /**
  * The cluster bus on PostgreSQL's LISTEN/NOTIFY. A notification carries a small signal (a stored
- * event's conversation and seq, or a push that is stored nowhere); one too large even for a single
- * recipient goes into cluster_payloads and the notification carries its id.
+ * event's conversation and seq, or a push that is stored nowhere), split into runs of recipients
+ * when it is too large for all of them. One too large even for a single recipient (a conversation of
+ * a thousand members arriving) goes once into cluster_payloads, and each notification carries its
+ * id and a run of recipients: one row, however many people it is for.
  *
  * Order: publishing is one queue per node, flushed a batch at a time in one statement, and
  * notifications of one transaction arrive in order; receiving resolves them one after another.
@@ -47,13 +50,14 @@ export interface PostgresClusterBusOptions {
 export class PostgresClusterBus implements ClusterBus {
   private listener: pg.Client | null = null;
   private handlers: Parameters<ClusterBus['subscribe']>[0] | null = null;
-  private queue: ClusterEnvelope[] = [];
+  private queue: Unnumbered[] = [];
   private flushing: Promise<void> | null = null;
   private receiving: Promise<void> = Promise.resolve();
   private reconnectTimer: TimerHandle | undefined;
   private reconnectDelay = RECONNECT_MIN_MS;
   private closed = false;
   private readonly order = new EnvelopeOrder();
+  private lastStored: { ref: string; body: string } | null = null;
   /**
    * How this node's own payloads begin: the envelope and a spilled payload's reference both name
    * the node first. Its notifications come back on its listener too, and are dropped unread.
@@ -72,9 +76,7 @@ export class PostgresClusterBus implements ClusterBus {
   publish(signal: ClusterSignal): void {
     if (this.closed) return;
     const { nodeId, runtime } = this.options;
-    for (const envelope of split({ node: nodeId, at: runtime.clock.now(), n: 0, signal })) {
-      this.queue.push({ ...envelope, n: this.order.next() });
-    }
+    this.queue.push({ node: nodeId, at: runtime.clock.now(), signal });
     this.flushing ??= this.flush();
   }
 
@@ -103,16 +105,9 @@ export class PostgresClusterBus implements ClusterBus {
     this.flushing = null;
   }
 
-  private async notifyAll(batch: ClusterEnvelope[]): Promise<void> {
+  private async notifyAll(batch: Unnumbered[]): Promise<void> {
     const payloads: string[] = [];
-    for (const envelope of batch) {
-      const text = JSON.stringify(envelope);
-      payloads.push(
-        Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES
-          ? text
-          : JSON.stringify({ node: this.options.nodeId, ref: await this.spill(text) }),
-      );
-    }
+    for (const envelope of batch) payloads.push(...(await this.notificationsOf(envelope)));
     const calls = payloads.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ');
     // Through the pool, not on the listening connection. Sending from the listener was tried: its
     // query leaves at once, where a pool checkout waits a tick, and a cross-node delivery took
@@ -124,6 +119,20 @@ export class PostgresClusterBus implements ClusterBus {
       CLUSTER_CHANNEL,
       ...payloads,
     ]);
+  }
+
+  /** The notifications that carry one envelope, each numbered (EnvelopeOrder) in the order they go out. */
+  private async notificationsOf(envelope: Unnumbered): Promise<string[]> {
+    const runs = recipientRuns(envelope);
+    if (runs !== null) return runs.map((run) => JSON.stringify({ ...run, n: this.order.next() }));
+    const { signal } = envelope;
+    const addressed = signal.kind === 'event' || signal.kind === 'frame';
+    const ref = await this.spill(JSON.stringify(addressed ? { ...envelope, signal: { ...signal, userIds: [] } } : envelope));
+    const reference = { node: envelope.node, ref, n: 0 };
+    if (!addressed) return [JSON.stringify({ ...reference, n: this.order.next() })];
+    return chunked(signal.userIds, Buffer.byteLength(JSON.stringify({ ...reference, userIds: [] }))).map((userIds) =>
+      JSON.stringify({ ...reference, n: this.order.next(), userIds }),
+    );
   }
 
   private async spill(text: string): Promise<string> {
@@ -181,23 +190,19 @@ export class PostgresClusterBus implements ClusterBus {
   }
 
   private async deliver(payload: string): Promise<void> {
+    const reference = referenceIn(payload);
     let body: string = payload;
-    try {
-      const reference = referenceIn(payload);
-      if (reference !== null) {
-        const { rows } = await this.options.pool.query<{ body: string }>('SELECT body FROM cluster_payloads WHERE id = $1', [
-          reference,
-        ]);
-        if (rows.length === 0) throw new Error(`cluster payload ${reference} is gone`);
-        body = rows[0]!.body;
+    if (reference !== null) {
+      try {
+        body = await this.storedBody(reference.ref);
+      } catch (error) {
+        // Something the others published is lost to this node: its clients must catch up.
+        this.options.logger.error('Could not read a cluster signal', error);
+        this.handlers?.gap();
+        return;
       }
-    } catch (error) {
-      // Something the others published is lost to this node: its clients must catch up.
-      this.options.logger.error('Could not read a cluster signal', error);
-      this.handlers?.gap();
-      return;
     }
-    const envelope = envelopeIn(body);
+    const envelope = envelopeIn(body, reference);
     if (envelope === null) {
       // No node publishes such a thing: whoever wrote it on the channel costs the clients nothing.
       this.options.logger.warn('Dropped a malformed cluster signal', { bytes: Buffer.byteLength(body) });
@@ -209,16 +214,46 @@ export class PostgresClusterBus implements ClusterBus {
     }
     this.handlers?.signal(envelope);
   }
+
+  /** A stored payload; the runs of recipients of one payload arrive one after another, so one read serves them all. */
+  private async storedBody(ref: string): Promise<string> {
+    if (this.lastStored?.ref === ref) return this.lastStored.body;
+    const { rows } = await this.options.pool.query<{ body: string }>('SELECT body FROM cluster_payloads WHERE id = $1', [ref]);
+    if (rows.length === 0) throw new Error(`cluster payload ${ref} is gone`);
+    this.lastStored = { ref, body: rows[0]!.body };
+    return this.lastStored.body;
+  }
 }
 
-/** The id of the stored payload a notification points to, or null when it carries its envelope itself. */
-function referenceIn(payload: string): string | null {
-  const json = parsedJson(payload);
-  return typeof json === 'object' && json !== null && 'ref' in json ? String(json.ref) : null;
+/** A notification that points to a stored payload: its number, and the run of its recipients it is for. */
+const referenceSchema = z.object({
+  node: z.string(),
+  ref: z.string().regex(/^\d{1,19}$/),
+  n: z.number().int().positive(),
+  userIds: z.array(z.string()).optional(),
+});
+type Reference = z.infer<typeof referenceSchema>;
+
+function referenceIn(payload: string): Reference | null {
+  const reference = referenceSchema.safeParse(parsedJson(payload));
+  return reference.success ? reference.data : null;
 }
 
-function envelopeIn(body: string): ClusterEnvelope | null {
-  const envelope = clusterEnvelopeSchema.safeParse(parsedJson(body));
+/** The envelope a notification carries, or the stored one it points to as this notification addresses it. */
+function envelopeIn(body: string, reference: Reference | null): ClusterEnvelope | null {
+  const json = parsedJson(body);
+  if (reference === null || typeof json !== 'object' || json === null) return checked(json);
+  const stored = json as { signal?: unknown };
+  const signal = typeof stored.signal === 'object' && stored.signal !== null ? stored.signal : {};
+  return checked({
+    ...stored,
+    n: reference.n,
+    signal: reference.userIds === undefined ? signal : { ...signal, userIds: reference.userIds },
+  });
+}
+
+function checked(json: unknown): ClusterEnvelope | null {
+  const envelope = clusterEnvelopeSchema.safeParse(json);
   return envelope.success ? envelope.data : null;
 }
 
@@ -230,36 +265,36 @@ function parsedJson(text: string): unknown {
   }
 }
 
-/** One envelope per run of recipients small enough to notify; a single recipient may still be too large (spilled). */
-function split(envelope: ClusterEnvelope): ClusterEnvelope[] {
+type Unnumbered = Omit<ClusterEnvelope, 'n'>;
+
+/**
+ * The envelope as notifications small enough to send (without their numbers): itself, or one per
+ * run of its recipients; null when it must be stored (too large even for one recipient).
+ */
+function recipientRuns(envelope: Unnumbered): Unnumbered[] | null {
   const { signal } = envelope;
-  switch (signal.kind) {
-    case 'connections':
-    case 'leaving':
-    case 'started':
-    case 'sessions_ended':
-      // Always small (sessions_ended: at most ACCOUNT_CAPS.maxDevicesPerAccount ids).
-      return [envelope];
-    case 'event':
-    case 'frame':
-      return Buffer.byteLength(JSON.stringify(envelope)) <= MAX_PAYLOAD_BYTES ? [envelope] : byRecipients(envelope, signal);
-    default: {
-      const unknown: never = signal;
-      throw new Error(`unknown cluster signal ${JSON.stringify(unknown)}`);
-    }
-  }
+  if (fits(envelope)) return [envelope];
+  if (signal.kind !== 'event' && signal.kind !== 'frame') return null;
+  const bare = { ...envelope, signal: { ...signal, userIds: [] } };
+  if (!fits(bare)) return null;
+  return chunked(signal.userIds, Buffer.byteLength(JSON.stringify(bare))).map((userIds) => ({
+    ...envelope,
+    signal: { ...signal, userIds },
+  }));
 }
 
-function byRecipients(
-  envelope: ClusterEnvelope,
-  signal: Extract<ClusterEnvelope['signal'], { kind: 'event' | 'frame' }>,
-): ClusterEnvelope[] {
-  const bare = Buffer.byteLength(JSON.stringify({ ...envelope, signal: { ...signal, userIds: [] } }));
-  const longestId = Math.max(...signal.userIds.map((userId) => Buffer.byteLength(userId) + 3));
-  const perChunk = Math.max(1, Math.floor((MAX_PAYLOAD_BYTES - bare) / longestId));
-  const envelopes: ClusterEnvelope[] = [];
-  for (let i = 0; i < signal.userIds.length; i += perChunk) {
-    envelopes.push({ ...envelope, signal: { ...signal, userIds: signal.userIds.slice(i, i + perChunk) } });
-  }
-  return envelopes;
+/** Room for the number a notification gets when it is sent. */
+const NUMBER_ROOM = ',"n":9007199254740991'.length;
+
+function fits(envelope: Unnumbered): boolean {
+  return Buffer.byteLength(JSON.stringify(envelope)) + NUMBER_ROOM <= MAX_PAYLOAD_BYTES;
+}
+
+/** Recipients in runs that fit beside `bareBytes` of the rest of a notification. */
+function chunked(userIds: string[], bareBytes: number): string[][] {
+  const longestId = Math.max(0, ...userIds.map((userId) => Buffer.byteLength(JSON.stringify(userId)) + 1));
+  const perRun = Math.max(1, Math.floor((MAX_PAYLOAD_BYTES - NUMBER_ROOM - bareBytes) / Math.max(1, longestId)));
+  const runs: string[][] = [];
+  for (let i = 0; i < userIds.length; i += perRun) runs.push(userIds.slice(i, i + perRun));
+  return runs.length > 0 ? runs : [[]];
 }

@@ -171,6 +171,44 @@ describe('the cluster bus on PostgreSQL', () => {
     expect(two.received.filter((envelope) => envelope.node === 'node-2')).toEqual([]);
   });
 
+  it('a large frame for a thousand people is stored once and addressed to all of them in runs of recipients', async () => {
+    const { url, one, two } = await twoNodes();
+    const members = Array.from({ length: 1000 }, (_, i) => ({
+      id: `user-${i}`,
+      username: `member${i}`,
+      displayName: `Member number ${i}`,
+      role: 'member' as const,
+      deliveredSeq: 0,
+      readSeq: 0,
+    }));
+    const added: ServerFrame = {
+      type: 'conversation_added',
+      conversation: { id: 'g1', kind: 'group', name: 'Everyone', members, lastSeq: 1, createdAt: 1, isMember: true },
+    };
+    const recipients = members.slice(1).map((member) => member.id);
+    one.bus.publish({ kind: 'frame', userIds: recipients, frame: added });
+    one.bus.publish(event(2));
+    await eventually(
+      () => seqsFrom(two, 'node-1'),
+      (seqs) => seqs.length === 1,
+      'node 2 has the event after the frame',
+    );
+    const frames = two.received.filter((envelope) => envelope.signal.kind === 'frame');
+    expect(frames.length).toBeGreaterThan(1);
+    const reached = frames.flatMap((envelope) => (envelope.signal.kind === 'frame' ? envelope.signal.userIds : []));
+    expect(reached).toEqual(recipients);
+    for (const envelope of frames) expect(envelope.signal.kind === 'frame' && envelope.signal.frame).toEqual(added);
+    expect(two.gaps).toBe(0);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ count: string }>('SELECT count(*) AS count FROM cluster_payloads');
+      expect(Number(rows[0]!.count)).toBe(1);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('while its listening connection is down, what a node publishes still reaches the others, in order, and it is told of its own gap', async () => {
     const database = await freshDatabase();
     cleanups.push(() => database.drop());
