@@ -1,9 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { expect, test } from './support/app.js';
 import { pngImage } from './support/files.js';
-import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
+import { aliceAndBob, aliceAndSocketBob, cleanedUpAfterEach } from './support/test-resources.js';
+import { pngChunk } from '../support/png-chunk.js';
 import { zeroPng } from '../support/png-bomb.js';
+import { createServerHarness } from '../support/server-harness.js';
+import { tempDir } from './support/processes.js';
+import { sendAttachments, sha256Of, uploadFile } from '../integration/server/attachment-support.js';
 
 const resources = cleanedUpAfterEach();
+const sockets = createServerHarness();
+test.afterEach(() => sockets.cleanup());
+
+/** A PNG whose header claims `side` × `side` pixels over a few bytes of data: small enough for a preview. */
+function lyingPngDataUrl(side: number): string {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(side, 0);
+  header.writeUInt32BE(side, 4);
+  header[8] = 8;
+  header[9] = 0;
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(Buffer.alloc(side + 1))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+  return `data:image/png;base64,${png.toString('base64')}`;
+}
 
 test('a decompression-bomb PNG arrives as a file row, never decoded, beside an ordinary image shown inline', async ({
   launchApp,
@@ -32,4 +58,48 @@ test('a decompression-bomb PNG arrives as a file row, never decoded, beside an o
   // The page still answers: Bob replies.
   await bob.send('Got them');
   await expect(alice.message('Got them')).toBeVisible();
+});
+
+test('a hostile sender who declares a bomb a small image, with a lying preview, gets a file row: the header is read, nothing is decoded', async ({
+  launchApp,
+}) => {
+  const { alice, bob, conversationId, bobToken, httpUrl } = await aliceAndSocketBob(launchApp, resources, sockets, 'lying-bomb');
+  await alice.openConversationWith('Bob');
+  const bomb = await zeroPng(20_000, 20_000);
+  const dir = tempDir('e2e-lying-bomb-');
+  resources.dirs.push(dir);
+  const path = join(dir.path, 'holiday.png');
+  await writeFile(path, bomb);
+  const file = { path, bytes: bomb, sha256: sha256Of(bomb), size: bomb.length };
+  const id = await uploadFile(httpUrl, bobToken, file);
+  await sendAttachments(
+    bob,
+    conversationId,
+    randomUUID(),
+    [
+      {
+        id,
+        sha256: file.sha256,
+        size: file.size,
+        name: 'holiday.png',
+        mime: 'image/png',
+        kind: 'image',
+        width: 640,
+        height: 400,
+        preview: lyingPngDataUrl(30_000),
+      },
+    ],
+    'Look at this',
+  );
+
+  const received = alice.message('Look at this');
+  await expect(received.getByRole('button', { name: 'Save holiday.png' })).toBeVisible({ timeout: 45_000 });
+  await expect(received.getByRole('img', { name: 'holiday.png' })).toHaveCount(0);
+  // The page still answers: Alice replies and Bob gets it.
+  await alice.send('Nice try');
+  await expect
+    .poll(() =>
+      bob.pushes.some((frame) => frame.type === 'event' && frame.event.kind === 'message' && frame.event.text === 'Nice try'),
+    )
+    .toBe(true);
 });

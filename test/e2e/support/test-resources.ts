@@ -100,23 +100,28 @@ export async function aliceAndSocketBob(
   resources: TestResources,
   sockets: ServerHarness,
   label: string,
-): Promise<{ alice: MessengerPage; bob: TestClient; conversationId: string }> {
+): Promise<{
+  alice: MessengerPage;
+  bob: TestClient;
+  conversationId: string;
+  /** Bob's session, for what he does over HTTP (uploads). */
+  bobToken: string;
+  httpUrl: string;
+}> {
   const serverData = tempDir(`e2e-${label}-server-`);
   resources.dirs.push(serverData);
   const server = await startServer(serverData.path, 0, ['--frames-per-second', '1000000', '--frame-burst', '1000000']);
   resources.running.push(server);
   const { messenger: alice } = await launchApp({ name: `${label}-alice`, serverUrl: server.url });
   await alice.createAccount('alice', 'Alice Liddell');
-  const bobAccount = await sockets.createAccount(
-    { httpUrl: server.url.replace(/^ws/, 'http') },
-    { username: 'bob', displayName: 'Bob' },
-  );
+  const httpUrl = server.url.replace(/^ws/, 'http');
+  const bobAccount = await sockets.createAccount({ httpUrl }, { username: 'bob', displayName: 'Bob' });
   const bob = await sockets.connect(server, bobAccount.token);
   const { conversation } = await bob.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
   // They know each other: Alice accepts Bob's request (on another device of hers).
   await acceptRequestsElsewhere(server.url, 'alice');
   await expect(alice.conversationWith('Bob')).toBeVisible();
-  return { alice, bob, conversationId: conversation.id };
+  return { alice, bob, conversationId: conversation.id, bobToken: bobAccount.token, httpUrl };
 }
 
 /**
