@@ -15,6 +15,7 @@ import type {
   User,
 } from '../../protocol/frames.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
+import type { ConversationPage, ConversationPageRequest } from './conversation-page.js';
 
 /**
  * Everything the sync server keeps. Methods are async even though the SQLite implementation is
@@ -120,10 +121,16 @@ export interface ServerStore {
   /** null both when the conversation does not exist and when `userId` is not a member now. */
   getConversationForMember(conversationId: string, userId: string): Promise<Conversation | null>;
   /**
-   * Every conversation `userId` is in, and those they were in (as former members see them); not a
-   * direct conversation kept from them while a block stands (see blocks above).
+   * The conversation as `userId` sees it now: as a member, or as a former member of a group they
+   * left (what listConversationsOf shows of it); null when they never were in it.
    */
-  listConversationsOf(userId: string): Promise<Conversation[]>;
+  getConversationSeenBy(conversationId: string, userId: string): Promise<Conversation | null>;
+  /**
+   * One page, in id order, of the conversations `userId` is in and those they were in (as former
+   * members see them); not a direct conversation kept from them while a block stands (see blocks
+   * above). A page reads only its own conversations' members.
+   */
+  listConversationsOf(userId: string, page: ConversationPageRequest): Promise<ConversationPage>;
   /** Adds, removes, leaves, renames or changes a role in a group. */
   appendGroupChange(input: NewGroupChange): Promise<GroupChangeResult>;
 
