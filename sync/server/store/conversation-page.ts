@@ -1,5 +1,6 @@
 import type { Conversation, Member } from '../../protocol/frames.js';
 import { withFrozen, type FrozenWatermarks } from './event-visibility.js';
+import type { ConversationPage, ConversationPageRequest } from './server-store.js';
 import {
   toConversation,
   toFormerConversation,
@@ -14,22 +15,6 @@ import {
  * cursor (shared-sql.ts), this decides which of them make the page, and only that page's members
  * are read. Anyone can put anyone into full groups, so a page is bounded by its members too.
  */
-
-export interface ConversationPageRequest {
-  /** The page starts after this conversation id; the first page has none. */
-  after?: string;
-  /** At most this many conversations. */
-  limit: number;
-  /** At most this many members in all, unless the page's first conversation alone has more. */
-  maxMembers: number;
-}
-
-export interface ConversationPage {
-  /** In id order. */
-  conversations: Conversation[];
-  /** More conversations follow the last one. */
-  more: boolean;
-}
 
 /** A conversation the user is in, with how many members it has (shared-sql.ts: conversationsOfSql). */
 export type CurrentConversationRow = MemberConversationRow & { member_count: number };

@@ -7,11 +7,10 @@ import {
   candidatesFor,
   cutConversationPage,
   toConversationPage,
-  type ConversationPage,
-  type ConversationPageRequest,
   type CurrentConversationRow,
   type FormerConversationRow,
 } from './conversation-page.js';
+import type { ConversationPage, ConversationPageRequest } from './server-store.js';
 import { toConversation, toFormerConversation, toMember, type MemberConversationRow, type MemberRow } from './store-rows.js';
 
 /**

@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import type { Conversation, ConversationEvent, SettingRegister, User } from '../../protocol/frames.js';
 import { inTransaction, PostgresConnections, RetryTransaction, withSession, type PostgresPoolOptions } from './pg-connections.js';
-import type { ConversationPage, ConversationPageRequest } from './conversation-page.js';
 import { conversationForMemberWith, conversationsOfWith, formerConversationWith } from './pg-conversations.js';
 import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
 import { BatchQueue, RUN_ALONE } from './batch-queue.js';
@@ -23,6 +22,8 @@ import type {
   NewChange,
   NewConversationInput,
   NewGroupChange,
+  ConversationPage,
+  ConversationPageRequest,
   NewMessage,
   NewSession,
   NewUpload,

@@ -15,7 +15,6 @@ import type {
   User,
 } from '../../protocol/frames.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
-import type { ConversationPage, ConversationPageRequest } from './conversation-page.js';
 
 /**
  * Everything the sync server keeps. Methods are async even though the SQLite implementation is
@@ -232,6 +231,22 @@ export interface NewUser {
   displayName: string;
   passwordHash: string;
   createdAt: number;
+}
+
+export interface ConversationPageRequest {
+  /** The page starts after this conversation id; the first page has none. */
+  after?: string;
+  /** At most this many conversations. */
+  limit: number;
+  /** At most this many members in all, unless the page's first conversation alone has more. */
+  maxMembers: number;
+}
+
+export interface ConversationPage {
+  /** In id order. */
+  conversations: Conversation[];
+  /** More conversations follow the last one. */
+  more: boolean;
 }
 
 export interface NewConversationInput {

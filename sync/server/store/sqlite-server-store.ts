@@ -17,6 +17,8 @@ import {
   type NewChange,
   type NewConversationInput,
   type NewGroupChange,
+  type ConversationPage,
+  type ConversationPageRequest,
   type NewMessage,
   type NewSession,
   type NewUpload,
@@ -37,8 +39,6 @@ import {
   candidatesFor,
   cutConversationPage,
   toConversationPage,
-  type ConversationPage,
-  type ConversationPageRequest,
   type CurrentConversationRow,
   type FormerConversationRow,
 } from './conversation-page.js';
