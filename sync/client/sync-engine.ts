@@ -206,12 +206,10 @@ export class SyncEngine {
   private async synchronise(): Promise<void> {
     this.setState('connecting');
     try {
-      const reply = await this.connection.request({ type: 'list_conversations' });
-      if (reply.type !== 'conversations') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
-      for (const conversation of reply.conversations) {
-        this.options.mirror.upsertConversation(conversation, this.options.selfId);
-      }
-      this.options.emit({ type: 'conversations' });
+      await this.listConversations((conversations) => {
+        for (const conversation of conversations) this.options.mirror.upsertConversation(conversation, this.options.selfId);
+        this.options.emit({ type: 'conversations' });
+      });
       // Settings sync beside the catch-up (it needs the conversation rows, not their events).
       this.settings.connected();
       const behind = this.options.mirror.conversationsBehind();
@@ -333,12 +331,26 @@ export class SyncEngine {
 
   private async refreshConversations(): Promise<void> {
     try {
-      const reply = await this.connection.request({ type: 'list_conversations' });
-      if (reply.type !== 'conversations') return;
-      for (const conversation of reply.conversations) this.adoptConversation(conversation);
+      await this.listConversations((conversations) => {
+        for (const conversation of conversations) this.adoptConversation(conversation);
+      });
     } catch {
       // The next reconnect lists conversations again.
     }
+  }
+
+  /**
+   * Asks for the conversation list page after page (the server cuts it so that no frame outgrows
+   * what a client accepts, however many full groups others put us in), handing each on as it comes.
+   */
+  private async listConversations(take: (conversations: Conversation[]) => void): Promise<void> {
+    let after: string | undefined;
+    do {
+      const reply = await this.connection.request({ type: 'list_conversations', ...(after !== undefined ? { after } : {}) });
+      if (reply.type !== 'conversations') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
+      take(reply.conversations);
+      after = reply.next;
+    } while (after !== undefined);
   }
 
   // -- catching up ---------------------------------------------------------------------------

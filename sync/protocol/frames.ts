@@ -598,9 +598,15 @@ export const catchUpFrame = z.object({
   afterSeq: seq,
   limit: z.number().int().min(1).max(LIMITS.maxCatchUpPage).optional(),
 });
+/**
+ * A page of the caller's conversations, in id order: the first page without `after`, then each
+ * next one after the `next` of the page before.
+ */
 export const listConversationsFrame = z.object({
   type: z.literal('list_conversations'),
   rid,
+  after: id.optional(),
+  limit: z.number().int().min(1).max(LIMITS.maxConversationsPage).optional(),
 });
 export const startConversationFrame = z.object({
   type: z.literal('start_conversation'),
@@ -662,7 +668,9 @@ export const eventsReply = z.object({
 export const conversationsReply = z.object({
   type: z.literal('conversations'),
   rid,
-  conversations: z.array(conversationSchema),
+  conversations: z.array(conversationSchema).max(LIMITS.maxConversationsPage),
+  /** Where the next page starts (its `after`); absent on the last page. */
+  next: id.optional(),
 });
 export const conversationReply = z.object({
   type: z.literal('conversation'),

@@ -16,6 +16,13 @@ export const LIMITS = {
   /** Largest frame a client accepts from the server (catch-up pages are the largest). */
   maxServerFrameBytes: 8 * 1024 * 1024,
   defaultCatchUpPage: 200,
+  /** Conversations in one page of list_conversations (the server may cut a page shorter). */
+  maxConversationsPage: 100,
+  /**
+   * The server cuts a page of conversations short before its frame passes this size: anyone can
+   * add anyone to full groups, whose member lists would otherwise outgrow maxServerFrameBytes.
+   */
+  maxConversationsPageBytes: 2 * 1024 * 1024,
   /** Ids the client chooses (client message ids, request ids). */
   maxIdChars: 64,
   /** One emoji, in UTF-16 code units: family ZWJ sequences with skin tones reach about 25. */

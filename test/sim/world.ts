@@ -8,6 +8,7 @@ import type { Conversation, StoredSetting } from '../../sync/protocol/frames.js'
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { settingKey } from '../../sync/protocol/settings.js';
 import { SERVER_DATABASE_FILE, type SqliteServerStore } from '../../sync/server/store/sqlite-server-store.js';
+import { allConversationsOf } from '../support/all-conversations.js';
 import { BlockReference } from './block-reference.js';
 import { History } from './history.js';
 import { SimUploads } from './memory-uploads.js';
@@ -294,7 +295,7 @@ export class SimWorld {
   async refreshConversations(): Promise<void> {
     if (!this.server.up) return;
     for (const user of this.users) {
-      for (const conversation of await this.store.listConversationsOf(user.id)) {
+      for (const conversation of await allConversationsOf(this.store, user.id)) {
         const known = this.conversations.find((candidate) => candidate.id === conversation.id);
         const memberIds = [...conversation.members.map((member) => member.id), user.id];
         if (!known) this.conversations.push({ id: conversation.id, kind: conversation.kind, memberIds: [...new Set(memberIds)] });
@@ -305,7 +306,7 @@ export class SimWorld {
 
   /** Every conversation the server lists for a person (current and former ones), by id: what list_conversations answers. */
   async serverViewsOf(userId: string): Promise<Map<string, Conversation>> {
-    const listed = await this.store.listConversationsOf(userId);
+    const listed = await allConversationsOf(this.store, userId);
     return new Map(listed.map((conversation) => [conversation.id, conversation]));
   }
 

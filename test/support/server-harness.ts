@@ -628,10 +628,21 @@ export function withoutRid(frame: ServerFrame): Omit<ServerFrame, 'rid'> {
   return rest;
 }
 
+/** Every conversation list_conversations lists for `client`'s user, page after page. */
+export async function listedConversations(client: TestClient): Promise<Conversation[]> {
+  const listed: Conversation[] = [];
+  let after: string | undefined;
+  do {
+    const page = await client.call({ type: 'list_conversations', ...(after !== undefined ? { after } : {}) }, 'conversations');
+    listed.push(...page.conversations);
+    after = page.next;
+  } while (after !== undefined);
+  return listed;
+}
+
 /** The conversation as `client`'s user sees it in list_conversations (undefined when not listed). */
 export async function listedConversation(client: TestClient, conversationId: string): Promise<Conversation | undefined> {
-  const { conversations } = await client.call({ type: 'list_conversations' }, 'conversations');
-  return conversations.find((conversation) => conversation.id === conversationId);
+  return (await listedConversations(client)).find((conversation) => conversation.id === conversationId);
 }
 
 /** What a catch-up from `afterSeq` to the end serves `client`: every page, and the events and skips in order. */

@@ -1,12 +1,22 @@
 import { directConversationId } from '../../common/conversation-ids.js';
 import type { NewConversation } from '../../protocol/frames.js';
+import { LIMITS } from '../../protocol/limits.js';
 import { REFUSALS } from '../refusals.js';
 import { conversationAddedFanout } from './conversation-added.js';
+import { MAX_MEMBERS_PER_CONVERSATION_PAGE, withinPageBytes } from './conversation-list.js';
 import { errorReply, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
+/** One page of the caller's conversations; `next` tells the client where the next one starts. */
 export async function listConversations(ctx: HandlerContext, frame: FrameOf<'list_conversations'>): Promise<HandlerResult> {
-  const conversations = await ctx.store.listConversationsOf(ctx.user.id);
-  return only({ type: 'conversations', rid: frame.rid, conversations });
+  const page = await ctx.store.listConversationsOf(ctx.user.id, {
+    ...(frame.after !== undefined ? { after: frame.after } : {}),
+    limit: frame.limit ?? LIMITS.maxConversationsPage,
+    maxMembers: MAX_MEMBERS_PER_CONVERSATION_PAGE,
+  });
+  const conversations = withinPageBytes(page.conversations);
+  const more = page.more || conversations.length < page.conversations.length;
+  const next = more ? conversations.at(-1)?.id : undefined;
+  return only({ type: 'conversations', rid: frame.rid, conversations, ...(next !== undefined ? { next } : {}) });
 }
 
 export async function findUser(ctx: HandlerContext, frame: FrameOf<'find_user'>): Promise<HandlerResult> {
@@ -47,7 +57,7 @@ async function create(
   if (result.status === 'existing') {
     // A resend (its reply was lost): the conversation as the creator may see it now, which is the
     // former member's view if they have left it since.
-    const seen = (await ctx.store.listConversationsOf(ctx.user.id)).find((conversation) => conversation.id === conversationId);
+    const seen = await ctx.store.getConversationSeenBy(conversationId, ctx.user.id);
     return seen ? only({ type: 'conversation', rid, conversation: seen }) : refuse(rid, REFUSALS.conversation_not_found);
   }
   const stored = await ctx.store.getConversationForMember(conversationId, ctx.user.id);

@@ -3,13 +3,15 @@ import type { Session } from './pg-connections.js';
 import { toFrozenWatermarks, withFrozen } from './event-visibility.js';
 import * as shared from './shared-sql.js';
 import {
-  toConversation,
-  toConversationList,
-  toMember,
-  type ConversationRow,
-  type MemberConversationRow,
-  type MemberRow,
-} from './store-rows.js';
+  BEFORE_FIRST,
+  candidatesFor,
+  cutConversationPage,
+  toConversationPage,
+  type CurrentConversationRow,
+  type FormerConversationRow,
+} from './conversation-page.js';
+import type { ConversationPage, ConversationPageRequest } from './server-store.js';
+import { toConversation, toFormerConversation, toMember, type MemberConversationRow, type MemberRow } from './store-rows.js';
 
 /**
  * Reading conversations in PostgreSQL: the same statements as SQLite's (shared-sql.ts), each read
@@ -35,12 +37,34 @@ export async function conversationForMemberWith(
   return toConversation(row, withFrozen(members.map(toMember), toFrozenWatermarks(frozen).get(conversationId)));
 }
 
-export async function conversationsOfWith(tx: Session, userId: string): Promise<Conversation[]> {
-  const { rows } = await tx.query<MemberConversationRow>(shared.conversationsOfSql('$1'), [userId]);
-  const { rows: members } = await tx.query<MemberRow>(shared.membersOfConversationsOfSql('$1'), [userId]);
-  const { rows: former } = await tx.query<ConversationRow & { last_visible_seq: number }>(shared.formerConversationsOfSql('$1'), [
+/** The group as `userId`, who left it or was removed, may see it; null when they never were in it. */
+export async function formerConversationWith(tx: Session, conversationId: string, userId: string): Promise<Conversation | null> {
+  const { rows } = await tx.query<FormerConversationRow>(shared.formerConversationSql('$1', '$2'), [conversationId, userId]);
+  const row = rows[0];
+  return row ? toFormerConversation(row, row.last_visible_seq) : null;
+}
+
+export async function conversationsOfWith(tx: Session, userId: string, page: ConversationPageRequest): Promise<ConversationPage> {
+  const after = page.after ?? BEFORE_FIRST;
+  const limit = candidatesFor(page);
+  const { rows: current } = await tx.query<CurrentConversationRow>(shared.conversationsOfSql('$1', '$2', '$3'), [
     userId,
+    after,
+    limit,
   ]);
-  const { rows: frozen } = await tx.query<FrozenRow>(shared.frozenWatermarksForSql('$1'), [userId]);
-  return toConversationList(rows, members, former, toFrozenWatermarks(frozen));
+  const { rows: former } = await tx.query<FormerConversationRow>(shared.formerConversationsOfSql('$1', '$2', '$3'), [
+    userId,
+    after,
+    limit,
+  ]);
+  const cut = cutConversationPage(current, former, page);
+  const last = cut.ids.at(-1);
+  if (last === undefined || cut.current.length === 0) return toConversationPage(cut, [], new Map());
+  const { rows: members } = await tx.query<MemberRow>(shared.membersOfConversationsOfSql('$1', '$2', '$3'), [
+    userId,
+    after,
+    last,
+  ]);
+  const { rows: frozen } = await tx.query<FrozenRow>(shared.frozenWatermarksForSql('$1', '$2', '$3'), [userId, after, last]);
+  return toConversationPage(cut, members, toFrozenWatermarks(frozen));
 }

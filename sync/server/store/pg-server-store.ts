@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Conversation, ConversationEvent, SettingRegister, User } from '../../protocol/frames.js';
 import { inTransaction, PostgresConnections, RetryTransaction, withSession, type PostgresPoolOptions } from './pg-connections.js';
-import { conversationForMemberWith, conversationsOfWith } from './pg-conversations.js';
+import { conversationForMemberWith, conversationsOfWith, formerConversationWith } from './pg-conversations.js';
 import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
 import { BatchQueue, RUN_ALONE } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
@@ -22,6 +22,8 @@ import type {
   NewChange,
   NewConversationInput,
   NewGroupChange,
+  ConversationPage,
+  ConversationPageRequest,
   NewMessage,
   NewSession,
   NewUpload,
@@ -111,7 +113,7 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   (pg-watermarks.ts).
  * - readEvents: one statement (the periods, the page and the log's end in one snapshot; the
  *   people a page names besides its senders, names only, in a second). readEventsAt: one statement.
- * - getConversationForMember, listConversationsOf: REPEATABLE READ READ ONLY, so their
+ * - getConversationForMember, getConversationSeenBy, listConversationsOf: REPEATABLE READ READ ONLY, so their
  *   statements see one snapshot (never fails for serialisation; takes no locks).
  * - the rest: one statement each (autocommit), unique keys where they insert.
  * Locks on users rows are always taken in id order, and nothing that holds a conversation's row
@@ -189,8 +191,17 @@ export class PostgresServerStore implements ServerStore {
     return inTransaction(this.db, (tx) => conversationForMemberWith(tx, conversationId, userId), 'REPEATABLE READ READ ONLY');
   }
 
-  async listConversationsOf(userId: string): Promise<Conversation[]> {
-    return inTransaction(this.db, (tx) => conversationsOfWith(tx, userId), 'REPEATABLE READ READ ONLY');
+  async getConversationSeenBy(conversationId: string, userId: string): Promise<Conversation | null> {
+    return inTransaction(
+      this.db,
+      async (tx) =>
+        (await conversationForMemberWith(tx, conversationId, userId)) ?? formerConversationWith(tx, conversationId, userId),
+      'REPEATABLE READ READ ONLY',
+    );
+  }
+
+  async listConversationsOf(userId: string, page: ConversationPageRequest): Promise<ConversationPage> {
+    return inTransaction(this.db, (tx) => conversationsOfWith(tx, userId, page), 'REPEATABLE READ READ ONLY');
   }
 
   async appendGroupChange(input: NewGroupChange): Promise<GroupChangeResult> {

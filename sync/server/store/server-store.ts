@@ -120,10 +120,16 @@ export interface ServerStore {
   /** null both when the conversation does not exist and when `userId` is not a member now. */
   getConversationForMember(conversationId: string, userId: string): Promise<Conversation | null>;
   /**
-   * Every conversation `userId` is in, and those they were in (as former members see them); not a
-   * direct conversation kept from them while a block stands (see blocks above).
+   * The conversation as `userId` sees it now: as a member, or as a former member of a group they
+   * left (what listConversationsOf shows of it); null when they never were in it.
    */
-  listConversationsOf(userId: string): Promise<Conversation[]>;
+  getConversationSeenBy(conversationId: string, userId: string): Promise<Conversation | null>;
+  /**
+   * One page, in id order, of the conversations `userId` is in and those they were in (as former
+   * members see them); not a direct conversation kept from them while a block stands (see blocks
+   * above). A page reads only its own conversations' members.
+   */
+  listConversationsOf(userId: string, page: ConversationPageRequest): Promise<ConversationPage>;
   /** Adds, removes, leaves, renames or changes a role in a group. */
   appendGroupChange(input: NewGroupChange): Promise<GroupChangeResult>;
 
@@ -225,6 +231,22 @@ export interface NewUser {
   displayName: string;
   passwordHash: string;
   createdAt: number;
+}
+
+export interface ConversationPageRequest {
+  /** The page starts after this conversation id; the first page has none. */
+  after?: string;
+  /** At most this many conversations. */
+  limit: number;
+  /** At most this many members in all, unless the page's first conversation alone has more. */
+  maxMembers: number;
+}
+
+export interface ConversationPage {
+  /** In id order. */
+  conversations: Conversation[];
+  /** More conversations follow the last one. */
+  more: boolean;
 }
 
 export interface NewConversationInput {

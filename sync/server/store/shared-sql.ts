@@ -30,22 +30,40 @@ export function conversationForMemberSql(conversation: string, user: string): st
           WHERE c.id = ${conversation} AND m.user_id = ${user}`;
 }
 
-/** The conversations `user` is in (MemberConversationRow), not those kept from them while a block stands (conversations.hidden_from). */
-export function conversationsOfSql(user: string): string {
-  return `SELECT ${MEMBER_CONVERSATION_COLUMNS} FROM conversations c
+/**
+ * A page of the conversations `user` is in (MemberConversationRow with member_count), after the id
+ * `after` in id order, not those kept from them while a block stands (conversations.hidden_from).
+ * The member count walks only the primary key, so a page is cut before its members are read.
+ */
+export function conversationsOfSql(user: string, after: string, limit: string): string {
+  return `SELECT ${MEMBER_CONVERSATION_COLUMNS},
+            CAST((SELECT COUNT(*) FROM members x WHERE x.conversation_id = c.id) AS INTEGER) AS member_count
+          FROM conversations c
           JOIN members m ON m.conversation_id = c.id
-          WHERE m.user_id = ${user} AND (c.hidden_from IS NULL OR c.hidden_from <> m.user_id)
-          ORDER BY c.created_at, c.id`;
+          WHERE m.user_id = ${user} AND c.id > ${after} AND (c.hidden_from IS NULL OR c.hidden_from <> m.user_id)
+          ORDER BY c.id LIMIT ${limit}`;
 }
 
-/** Groups `user` was in and is not now (ConversationRow), with the last seq they may read (last_visible_seq). */
-export function formerConversationsOfSql(user: string): string {
+/**
+ * A page of the groups `user` was in and is not now (ConversationRow), after the id `after` in id
+ * order, with the last seq they may read (last_visible_seq).
+ */
+export function formerConversationsOfSql(user: string, after: string, limit: string): string {
   return `SELECT ${CONVERSATION_COLUMNS}, MAX(p.to_seq) AS last_visible_seq FROM member_periods p
           JOIN conversations c ON c.id = p.conversation_id
-          WHERE p.user_id = ${user}
+          WHERE p.user_id = ${user} AND p.conversation_id > ${after}
             AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = p.conversation_id AND m.user_id = ${user})
           GROUP BY c.id
-          ORDER BY c.created_at, c.id`;
+          ORDER BY c.id LIMIT ${limit}`;
+}
+
+/** The group `conversation` as `user`, who was in it and is not now, may see it (like formerConversationsOfSql). */
+export function formerConversationSql(conversation: string, user: string): string {
+  return `SELECT ${CONVERSATION_COLUMNS}, MAX(p.to_seq) AS last_visible_seq FROM member_periods p
+          JOIN conversations c ON c.id = p.conversation_id
+          WHERE p.conversation_id = ${conversation} AND p.user_id = ${user}
+            AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = p.conversation_id AND m.user_id = ${user})
+          GROUP BY c.id`;
 }
 
 /** The members (MemberRow) of one conversation, in join order. */
@@ -54,10 +72,14 @@ export function membersOfSql(conversation: string): string {
           WHERE m.conversation_id = ${conversation} ORDER BY m.join_order`;
 }
 
-/** The members (MemberRow) of every conversation `user` is in, by conversation and join order. */
-export function membersOfConversationsOfSql(user: string): string {
+/**
+ * The members (MemberRow) of the conversations `user` is in whose ids lie after `after` up to
+ * `last` (one page of conversationsOfSql), by conversation and join order.
+ */
+export function membersOfConversationsOfSql(user: string, after: string, last: string): string {
   return `SELECT ${MEMBER_COLUMNS} FROM members m JOIN users u ON u.id = m.user_id
-          WHERE m.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ${user})
+          WHERE m.conversation_id IN (SELECT conversation_id FROM members
+                                      WHERE user_id = ${user} AND conversation_id > ${after} AND conversation_id <= ${last})
           ORDER BY m.conversation_id, m.join_order`;
 }
 
@@ -109,10 +131,14 @@ export function blockedWithSql(user: string): string {
           ORDER BY user_id`;
 }
 
-/** The frozen watermarks (block_watermarks) of everyone but `user` in the conversations `user` is in. */
-export function frozenWatermarksForSql(user: string): string {
+/**
+ * The frozen watermarks (block_watermarks) of everyone but `user` in the conversations `user` is in
+ * whose ids lie after `after` up to `last` (one page of conversationsOfSql).
+ */
+export function frozenWatermarksForSql(user: string, after: string, last: string): string {
   return `SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks
-          WHERE user_id <> ${user} AND conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ${user})`;
+          WHERE user_id <> ${user} AND conversation_id > ${after} AND conversation_id <= ${last}
+            AND conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ${user})`;
 }
 
 /**

@@ -17,6 +17,8 @@ import {
   type NewChange,
   type NewConversationInput,
   type NewGroupChange,
+  type ConversationPage,
+  type ConversationPageRequest,
   type NewMessage,
   type NewSession,
   type NewUpload,
@@ -32,6 +34,14 @@ import {
   type WatermarkResult,
 } from './server-store.js';
 import { contactsFrom, type WrittenWithRow } from './contacts.js';
+import {
+  BEFORE_FIRST,
+  candidatesFor,
+  cutConversationPage,
+  toConversationPage,
+  type CurrentConversationRow,
+  type FormerConversationRow,
+} from './conversation-page.js';
 import { cutPage, pageWindow, usersNamedIn, withFrozen, type FrozenWatermarks } from './event-visibility.js';
 import { appendChangeIn, appendMessageIn, memberIds, pageAsSeenIn, periodsIn } from './sqlite-event-log.js';
 import { blockedPeerIn, blockedWithIn, frozenWatermarksIn, listSettingsIn, setSettingsIn } from './sqlite-settings.js';
@@ -40,7 +50,7 @@ import { serverMigrations } from './sqlite-migrations.js';
 import { eventRowOf, toEvent } from './sqlite-rows.js';
 import {
   toConversation,
-  toConversationList,
+  toFormerConversation,
   toMember,
   toStoredUser,
   toUser,
@@ -139,19 +149,33 @@ export class SqliteServerStore implements ServerStore {
   }
 
   async getConversationForMember(conversationId: string, userId: string): Promise<Conversation | null> {
+    const run = this.db.transaction((): Conversation | null => this.conversationForMember(conversationId, userId));
+    return run.deferred();
+  }
+
+  async getConversationSeenBy(conversationId: string, userId: string): Promise<Conversation | null> {
     const run = this.db.transaction((): Conversation | null => {
-      const row = this.statements.conversationForMember.get({ conversationId, userId }) as MemberConversationRow | undefined;
-      return row ? this.loadConversation(row, frozenWatermarksIn(this.statements, userId, conversationId)) : null;
+      const current = this.conversationForMember(conversationId, userId);
+      if (current) return current;
+      const former = this.statements.formerConversation.get({ conversationId, userId }) as FormerConversationRow | undefined;
+      return former ? toFormerConversation(former, former.last_visible_seq) : null;
     });
     return run.deferred();
   }
 
-  async listConversationsOf(userId: string): Promise<Conversation[]> {
-    const run = this.db.transaction((): Conversation[] => {
-      const rows = this.statements.conversationsOf.all({ userId }) as MemberConversationRow[];
-      const members = this.statements.membersOfConversationsOf.all({ userId }) as MemberRow[];
-      const former = this.statements.formerConversationsOf.all({ userId }) as (ConversationRow & { last_visible_seq: number })[];
-      return toConversationList(rows, members, former, frozenWatermarksIn(this.statements, userId));
+  async listConversationsOf(userId: string, page: ConversationPageRequest): Promise<ConversationPage> {
+    const run = this.db.transaction((): ConversationPage => {
+      const after = page.after ?? BEFORE_FIRST;
+      const limit = candidatesFor(page);
+      const cut = cutConversationPage(
+        this.statements.conversationsOf.all({ userId, after, limit }) as CurrentConversationRow[],
+        this.statements.formerConversationsOf.all({ userId, after, limit }) as FormerConversationRow[],
+        page,
+      );
+      const last = cut.ids.at(-1);
+      if (last === undefined || cut.current.length === 0) return toConversationPage(cut, [], new Map());
+      const members = this.statements.membersOfConversationsOf.all({ userId, after, last }) as MemberRow[];
+      return toConversationPage(cut, members, frozenWatermarksIn(this.statements, userId, { after, last }));
     });
     return run.deferred();
   }
@@ -327,6 +351,11 @@ export class SqliteServerStore implements ServerStore {
     const ids = usersNamedIn(events);
     if (ids.length === 0) return [];
     return (this.statements.usersIn.all(JSON.stringify(ids)) as UserRow[]).map(toUser);
+  }
+
+  private conversationForMember(conversationId: string, userId: string): Conversation | null {
+    const row = this.statements.conversationForMember.get({ conversationId, userId }) as MemberConversationRow | undefined;
+    return row ? this.loadConversation(row, frozenWatermarksIn(this.statements, userId, { conversationId })) : null;
   }
 
   private loadConversation(row: MemberConversationRow, frozen: FrozenWatermarks): Conversation {

@@ -148,11 +148,16 @@ export function revealDirectTo(s: Statements, conversationId: string, userId: st
   if (row?.hidden_from === userId) s.hideConversation.run(null, conversationId);
 }
 
-export function frozenWatermarksIn(s: Statements, viewerId: string, conversationId?: string): FrozenWatermarks {
+/** The frozen watermarks `viewerId` is shown in one conversation, or in a page of theirs (ids after `after` up to `last`). */
+export function frozenWatermarksIn(
+  s: Statements,
+  viewerId: string,
+  which: { conversationId: string } | { after: string; last: string },
+): FrozenWatermarks {
   return toFrozenWatermarks(
-    (conversationId === undefined
-      ? s.frozenWatermarksFor.all({ userId: viewerId })
-      : s.frozenWatermarksIn.all(conversationId, viewerId)) as Parameters<typeof toFrozenWatermarks>[0],
+    ('conversationId' in which
+      ? s.frozenWatermarksIn.all(which.conversationId, viewerId)
+      : s.frozenWatermarksFor.all({ userId: viewerId, ...which })) as Parameters<typeof toFrozenWatermarks>[0],
   );
 }
 

@@ -17,7 +17,6 @@ import {
   type Role,
   type User,
 } from '../../protocol/frames.js';
-import { withFrozen, type FrozenWatermarks } from './event-visibility.js';
 import type { StoredUpload, StoredUser } from './server-store.js';
 
 /**
@@ -156,29 +155,6 @@ export function toFormerConversation(row: ConversationRow, lastVisibleSeq: numbe
     createdAt: row.created_at,
     isMember: false,
   };
-}
-
-/**
- * Everything a user is in and was in (ServerStore.listConversationsOf), from the rows of the reads
- * in shared-sql.ts: their conversations with their members (as the user is shown them), then the
- * groups they left, as former members see them.
- */
-export function toConversationList(
-  rows: readonly MemberConversationRow[],
-  memberRows: readonly MemberRow[],
-  former: readonly (ConversationRow & { last_visible_seq: number })[],
-  frozen: FrozenWatermarks,
-): Conversation[] {
-  const members = new Map<string, Member[]>();
-  for (const row of memberRows) {
-    const list = members.get(row.conversation_id) ?? [];
-    list.push(toMember(row));
-    members.set(row.conversation_id, list);
-  }
-  return [
-    ...rows.map((row) => toConversation(row, withFrozen(members.get(row.id) ?? [], frozen.get(row.id)))),
-    ...former.map((row) => toFormerConversation(row, row.last_visible_seq)),
-  ];
 }
 
 /**

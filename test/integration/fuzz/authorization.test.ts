@@ -33,6 +33,7 @@ import {
   createGroup,
   createServerHarness,
   groupChange,
+  listedConversation,
   newGroupId,
   type ServerHarness,
   type TestAccount,
@@ -1122,9 +1123,7 @@ describeEachStore('authorization: every role in a group', (backend) => {
     const watched = Object.values(sockets);
     const pushCounts = watched.map((socket) => socket.pushes.length);
     const before = await roleDb.snapshot();
-    const { lastSeq } = (await sockets.member2.call({ type: 'list_conversations' }, 'conversations')).conversations.find(
-      (c) => c.id === cast.id,
-    )!;
+    const { lastSeq } = (await listedConversation(sockets.member2, cast.id))!;
     expect(lastSeq).toBe(SETUP_SEQS);
 
     let reply: ServerFrame;

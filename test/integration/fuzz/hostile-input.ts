@@ -270,7 +270,15 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
       },
       { requiredKeys: ['type', 'rid', 'conversationId', 'afterSeq'] },
     ),
-    list_conversations: fc.record({ type: fc.constant('list_conversations' as const), rid: validRid }),
+    list_conversations: fc.record(
+      {
+        type: fc.constant('list_conversations' as const),
+        rid: validRid,
+        after: conversationId,
+        limit: fc.integer({ min: 1, max: LIMITS.maxConversationsPage }),
+      },
+      { requiredKeys: ['type', 'rid'] },
+    ),
     start_conversation: fc.record({
       type: fc.constant('start_conversation' as const),
       rid: validRid,
@@ -387,6 +395,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
     1e308,
     Number.MIN_VALUE,
     LIMITS.maxCatchUpPage + 1,
+    LIMITS.maxConversationsPage + 1,
     0,
   ),
   junkString({ maxLength: 20 }),

@@ -1097,4 +1097,19 @@ describeEachStore('idempotent group changes', (backend) => {
     expect(withoutRid(second)).toEqual(withoutRid(first));
     expect(await lastSeqOf(alice.socket, conversation.id)).toBe(2);
   });
+
+  it('answers a creator who left and resends the creation with the group as a former member sees it', async () => {
+    const server = await h.startServer();
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
+    const request: FrameRequest = {
+      type: 'create_conversation',
+      conversationId: newGroupId(),
+      conversation: { kind: 'group', name: 'Trip', memberIds: [bob.user.id] },
+    };
+    const { conversation } = await alice.socket.call(request, 'conversation');
+    await groupChange(alice.socket, conversation.id, 'alice-leaves', { kind: 'leave' });
+    const resent = await alice.socket.call(request, 'conversation');
+    expect(resent.conversation).toEqual(await listedConversation(alice.socket, conversation.id));
+    expect(resent.conversation).toMatchObject({ id: conversation.id, isMember: false, members: [], name: null, lastSeq: 2 });
+  });
 });

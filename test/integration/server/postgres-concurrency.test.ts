@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import type { AppendResult, NewMessage } from '../../../sync/server/store/server-store.js';
+import { allConversationsOf } from '../../support/all-conversations.js';
 import { freshDatabase } from '../../support/postgres.js';
 
 const stores: PostgresServerStore[] = [];
@@ -117,7 +118,7 @@ describe('PostgreSQL store: two nodes at once', () => {
     for (const [index, [left, right]] of pairs.entries()) {
       expect(outcomes[index]!.map((outcome) => outcome.status).sort()).toEqual(['created', 'existing']);
       for (const person of [left, right]) {
-        const listed = await one.listConversationsOf(person);
+        const listed = await allConversationsOf(one, person);
         expect(listed.map((conversation) => conversation.id)).toEqual([directConversationId(left, right)]);
         expect(listed[0]!.members.map((member) => member.id).sort()).toEqual([left, right].sort());
       }
