@@ -28,8 +28,10 @@ export async function conversationForMemberWith(
   const row = rows[0];
   if (!row) return null;
   const { rows: members } = await tx.query<MemberRow>(shared.membersOfSql('$1'), [conversationId]);
+  // Kept by blocks: in a direct conversation, and in a group by those who blocked the reader.
   const { rows: frozen } = await tx.query<FrozenRow>(
-    'SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks WHERE conversation_id = $1 AND user_id <> $2',
+    `SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks WHERE conversation_id = $1 AND user_id <> $2
+     UNION ALL ${shared.groupFrozenWatermarksForSql('$2', '$1')}`,
     [conversationId, userId],
   );
   return toConversation(row, withFrozen(members.map(toMember), toFrozenWatermarks(frozen).get(conversationId)));
@@ -41,6 +43,9 @@ export async function conversationsOfWith(tx: Session, userId: string): Promise<
   const { rows: former } = await tx.query<ConversationRow & { last_visible_seq: number }>(shared.formerConversationsOfSql('$1'), [
     userId,
   ]);
-  const { rows: frozen } = await tx.query<FrozenRow>(shared.frozenWatermarksForSql('$1'), [userId]);
+  const { rows: frozen } = await tx.query<FrozenRow>(
+    `${shared.frozenWatermarksForSql('$1')} UNION ALL ${shared.groupFrozenWatermarksForSql('$1')}`,
+    [userId],
+  );
   return toConversationList(rows, members, former, toFrozenWatermarks(frozen));
 }

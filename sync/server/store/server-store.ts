@@ -337,6 +337,8 @@ export type SetSettingsResult =
       changed: StoredSetting[];
       /** Pairs between whom a block began or was lifted by this write. */
       blockChanges: BlockChange[];
+      /** The people the user stopped blocking, each with the groups they share: shown the user's watermarks there again. */
+      thawed: ThawedWatermarks[];
       /** "Show when I'm online" changed by this write; null when it did not. */
       visibilityChange: VisibilityChange | null;
     }
@@ -358,6 +360,13 @@ export interface BlockChange {
   conversationId: string | null;
   /** When a block was lifted: the person the conversation had been kept from, to be told of it now. */
   revealedTo: string | null;
+}
+
+export interface ThawedWatermarks {
+  /** Who was shown the user's watermarks as they were when the block began. */
+  viewerId: string;
+  /** The groups the user and the viewer are both in. */
+  conversationIds: string[];
 }
 
 export interface SettingsPage {
