@@ -40,8 +40,8 @@ function hiddenFrom(event: HiddenFacts, userId: string): boolean {
 /** Rows read for one reader, with those at `hiddenSeqs` (hidden from them in a group) marked hidden_here. */
 export function markHidden<R extends HiddenFacts>(rows: R[], hiddenSeqs: readonly number[]): R[] {
   if (hiddenSeqs.length === 0) return rows;
-  const hidden = new Set(hiddenSeqs.map(Number));
-  return rows.map((row) => (hidden.has(Number(row.seq)) ? { ...row, hidden_here: true } : row));
+  const hidden = new Set(hiddenSeqs);
+  return rows.map((row) => (hidden.has(row.seq) ? { ...row, hidden_here: true } : row));
 }
 
 /**

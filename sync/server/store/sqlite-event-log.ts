@@ -85,6 +85,7 @@ function hiddenByBlocksIn(s: Statements, conversationId: string, senderId: strin
   return { hiddenFrom, hiddenMembers };
 }
 
+/** Stores the event, with who it is hidden from. */
 function insertHidden(s: Statements, event: ConversationEvent, hidden: Hidden): void {
   s.insertEvent.run({ ...toEventRow(event), hidden_from: hidden.hiddenFrom });
   for (const userId of hidden.hiddenMembers) s.hideEvent.run(event.conversationId, event.seq, userId);

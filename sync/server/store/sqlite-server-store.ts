@@ -199,8 +199,10 @@ export class SqliteServerStore implements ServerStore {
       const read = served
         ? (this.statements.eventsBetween.all(conversationId, served.seq - 1, untilSeq, limit + 1) as unknown[][]).map(eventRowOf)
         : [];
-      const rows = served
-        ? markHidden(read, this.statements.hiddenSeqsIn.all(conversationId, userId, served.seq, read.at(-1)!.seq) as number[])
+      // Those of them hidden from the reader in a group: one range of hidden_events, empty unless a block hid some.
+      const last = read.at(-1);
+      const rows = last
+        ? markHidden(read, this.statements.hiddenSeqsIn.all(conversationId, userId, read[0]!.seq, last.seq) as number[])
         : read;
       const lastSeq = () => (this.statements.conversationById.get(conversationId) as ConversationRow).last_seq;
       const { rows: kept, ...page } = cutPage(rows, input, window, lastSeq);
