@@ -6,6 +6,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { REFUSALS } from '../../../sync/server/refusals.js';
+import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
 import {
   createGroup,
   createServerHarness,
@@ -114,6 +115,23 @@ describeEachStore('blocks and groups', (backend) => {
       }),
     ).toMatchObject(REFUSALS.no_such_message);
 
+    // Nor download a file of his, or forward what carries it; bob may.
+    const file = await testFile(await h.tempDir(), 1024);
+    const fileId = await uploadFile(server.httpUrl, mallory.account.token, file);
+    await sendAttachments(mallory.socket, id, 'm-file', [attachmentOf(fileId, file)]);
+    expect((await download(server.httpUrl, fileId, bearer(alice.account.token))).status).toBe(404);
+    expect((await download(server.httpUrl, fileId, bearer(bob.account.token))).status).toBe(200);
+    expect(
+      await alice.socket.request({
+        type: 'send',
+        conversationId: id,
+        clientMessageId: 'x3',
+        text: '',
+        attachments: [attachmentOf(fileId, file)],
+        forwardOf: { conversationId: id, messageId: 'm-file' },
+      }),
+    ).toMatchObject(REFUSALS.forwarded_message_missing);
+
     // Lifted: new messages flow again, what was hidden stays hidden.
     await block(alice.socket, mallory.user.id, false);
     const after = await mallory.socket.send(id, 'm4', 'after the unblock');
@@ -123,6 +141,7 @@ describeEachStore('blocks and groups', (backend) => {
     const again = (await visibleLog(alice.socket, id)).events.map((e) => e.seq);
     expect(again).toContain(after.seq);
     for (const event of hidden) expect(again).not.toContain(event.seq);
+    expect((await download(server.httpUrl, fileId, bearer(alice.account.token))).status).toBe(404);
     // Changes made later to a message she never got stay hidden from her too.
     const edit = await mallory.socket.change(id, 'e2', { kind: 'edit', messageId: 'm2', text: 'later' });
     await alice.socket.barrier();
