@@ -184,4 +184,26 @@ describeEachStore('blocks and groups', (backend) => {
       readSeq: second.seq,
     });
   });
+
+  it('a group someone else makes with both while the block stands: his messages stay away from her, and her receipts from him', async () => {
+    const server = await h.startServer();
+    const { alice, bob, mallory } = await people(h, server, 'alice', 'bob', 'mallory');
+    await block(alice.socket, mallory.user.id);
+    const group = await groupOf(bob, [alice, mallory]);
+    const id = group.id;
+    const hidden = await mallory.socket.send(id, 'm1', 'found you');
+    const mine = await bob.socket.send(id, 'b1', 'hello both');
+    await alice.socket.waitForPush('event', (p) => p.event.conversationId === id && p.event.seq === mine.seq);
+    expect((await visibleLog(alice.socket, id)).events.map((e) => e.seq)).not.toContain(hidden.seq);
+
+    await alice.socket.call({ type: 'receipt', conversationId: id, kind: 'read', seq: mine.seq }, 'ok');
+    await bob.socket.waitForPush('watermark', (p) => p.userId === alice.user.id && p.readSeq === mine.seq);
+    await mallory.socket.barrier();
+    expect(mallory.socket.pushesOf('watermark').filter((p) => p.userId === alice.user.id)).toEqual([]);
+    // He is served none of her reading there.
+    expect((await listedConversation(mallory.socket, id))?.members.find((m) => m.id === alice.user.id)).toMatchObject({
+      deliveredSeq: 0,
+      readSeq: 0,
+    });
+  });
 });
