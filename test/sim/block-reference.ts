@@ -1,17 +1,20 @@
 import type { ConversationEvent, StoredSetting } from '../../sync/protocol/frames.js';
+import { foldGroup } from './group-reference.js';
 import { blockedBetween } from '../../sync/protocol/settings.js';
 import type { SqliteServerStore } from '../../sync/server/store/sqlite-server-store.js';
 
 /**
  * What blocks must hide, worked out apart from what the server marked hidden (events.hidden_from,
- * conversations.hidden_from), so the device invariants, which leave the server's hidden events out
- * of each person's part of the log, rest on more than the server's word. The store is watched as
- * it commits (its SQLite transactions run when a method is called, so call order is commit order):
- * each settings write's stored 'blocked' registers, each direct conversation's creation, each new
- * event. Replayed in that order by the rules of docs/protocol.md §17:
+ * hidden_events, conversations.hidden_from), so the device invariants, which leave the server's
+ * hidden events out of each person's part of the log, rest on more than the server's word. The
+ * store is watched as it commits (its SQLite transactions run when a method is called, so call
+ * order is commit order): each settings write's stored 'blocked' registers, each conversation's
+ * creation, each new event. Replayed in that order by the rules of docs/protocol.md §17:
  * - an event stored in a direct conversation while a block stands between the pair (either way)
  *   is hidden from the other person; so is any change to a message hidden from them;
- * - nothing in a group is ever hidden;
+ * - a message or change stored in a group is hidden from each member who has blocked its sender
+ *   then, and a change also from those the message it changes is hidden from; membership, role
+ *   and name changes are never hidden;
  * - a direct conversation made while a block stands is kept from the other person until the
  *   block is lifted, or until they start it themselves.
  */
@@ -21,9 +24,12 @@ type Commit =
   | { kind: 'direct'; conversationId: string; creatorId: string; otherId: string; created: boolean }
   | { kind: 'event'; event: ConversationEvent };
 
+/** seq → the people an event is hidden from, in id order (only events hidden from someone). */
+export type HiddenSeqs = Map<number, string[]>;
+
 export interface BlockExpectations {
-  /** conversationId → seq → the person the event must be hidden from (only events hidden from someone). */
-  hiddenEvents: Map<string, Map<number, string>>;
+  /** conversationId → the events that must be hidden, and from whom. */
+  hiddenEvents: Map<string, HiddenSeqs>;
   /** Direct conversationId → the person it must be kept from, or null. */
   keptFrom: Map<string, string | null>;
 }
@@ -41,16 +47,22 @@ export class BlockReference {
       );
     const createConversation = store.createConversation.bind(store);
     store.createConversation = (input) =>
-      this.observe(createConversation(input), (result) =>
-        input.conversation.kind === 'direct' && result.status !== 'refused'
-          ? {
-              kind: 'direct',
-              conversationId: input.conversationId,
-              creatorId: input.creatorId,
-              otherId: input.conversation.userId,
-              created: result.status === 'created',
-            }
-          : null,
+      this.observe(createConversation(input), (result): Commit | null => {
+        if (result.status === 'refused') return null;
+        if (input.conversation.kind === 'group')
+          return result.status === 'created' && result.event ? { kind: 'event', event: result.event } : null;
+        return {
+          kind: 'direct',
+          conversationId: input.conversationId,
+          creatorId: input.creatorId,
+          otherId: input.conversation.userId,
+          created: result.status === 'created',
+        };
+      });
+    const appendGroupChange = store.appendGroupChange.bind(store);
+    store.appendGroupChange = (input) =>
+      this.observe(appendGroupChange(input), (result) =>
+        result.status === 'stored' ? { kind: 'event', event: result.event } : null,
       );
     const appendMessage = store.appendMessage.bind(store);
     store.appendMessage = (input) =>
@@ -70,9 +82,11 @@ export class BlockReference {
     /** Direct conversationId → its pair. */
     const pairs = new Map<string, readonly [string, string]>();
     const keptFrom = new Map<string, string | null>();
-    const hiddenEvents = new Map<string, Map<number, string>>();
+    const hiddenEvents = new Map<string, HiddenSeqs>();
+    /** Group conversationId → its membership events so far (foldGroup gives its members). */
+    const groups = new Map<string, ConversationEvent[]>();
     /** `conversationId messageId` → whom the message is hidden from. */
-    const hiddenMessages = new Map<string, string>();
+    const hiddenMessages = new Map<string, string[]>();
     for (const { commit } of [...this.commits].sort((a, b) => a.order - b.order)) {
       switch (commit.kind) {
         case 'settings': {
@@ -95,16 +109,22 @@ export class BlockReference {
         case 'event': {
           const { event } = commit;
           const pair = pairs.get(event.conversationId);
-          if (!pair) break;
-          const peer = pair[0] === event.senderId ? pair[1] : pair[0];
-          const hiddenFrom = stands(event.senderId, peer)
-            ? peer
-            : 'messageId' in event
-              ? (hiddenMessages.get(`${event.conversationId} ${event.messageId}`) ?? null)
-              : null;
-          if (hiddenFrom === null) break;
+          const group = groups.get(event.conversationId) ?? [];
+          if (event.kind !== 'message' && !('messageId' in event)) {
+            groups.set(event.conversationId, [...group, event]);
+            break;
+          }
+          const byBlocks = pair
+            ? pair.filter((id) => id !== event.senderId && stands(event.senderId, id))
+            : foldGroup(group)
+                .members.map((member) => member.id)
+                .filter((id) => registers.get(`${id} ${event.senderId}`) === true);
+          const withMessage =
+            'messageId' in event ? (hiddenMessages.get(`${event.conversationId} ${event.messageId}`) ?? []) : [];
+          const hiddenFrom = [...new Set([...byBlocks, ...withMessage])].sort();
+          if (hiddenFrom.length === 0) break;
           if (event.kind === 'message') hiddenMessages.set(`${event.conversationId} ${event.clientMessageId}`, hiddenFrom);
-          const seqs = hiddenEvents.get(event.conversationId) ?? new Map<number, string>();
+          const seqs = hiddenEvents.get(event.conversationId) ?? new Map<number, string[]>();
           hiddenEvents.set(event.conversationId, seqs.set(event.seq, hiddenFrom));
           break;
         }
@@ -133,21 +153,19 @@ export function checkBlocks(
   expected: BlockExpectations,
   conversationIds: readonly string[],
   server: {
-    hiddenEvents(conversationId: string): Map<number, string>;
+    hiddenEvents(conversationId: string): HiddenSeqs;
     conversationHiddenFrom(conversationId: string): string | null;
   },
 ): string[] {
   const problems: string[] = [];
   for (const conversationId of conversationIds) {
     const where = conversationId.slice(0, 8);
-    const want = expected.hiddenEvents.get(conversationId) ?? new Map<number, string>();
+    const want = expected.hiddenEvents.get(conversationId) ?? new Map<number, string[]>();
     const got = server.hiddenEvents(conversationId);
+    const named = (ids: string[] | undefined) => ids?.map((id) => id.slice(0, 8)).join(', ') || 'nobody';
     for (const seq of new Set([...want.keys(), ...got.keys()])) {
-      if (want.get(seq) === got.get(seq)) continue;
-      problems.push(
-        `seq ${seq} of ${where} is hidden from ${got.get(seq)?.slice(0, 8) ?? 'nobody'}, ` +
-          `the blocks say ${want.get(seq)?.slice(0, 8) ?? 'nobody'}`,
-      );
+      if (named(want.get(seq)) === named(got.get(seq))) continue;
+      problems.push(`seq ${seq} of ${where} is hidden from ${named(got.get(seq))}, the blocks say ${named(want.get(seq))}`);
     }
     const kept = expected.keptFrom.get(conversationId) ?? null;
     const keptByServer = server.conversationHiddenFrom(conversationId);

@@ -27,8 +27,8 @@ export function checkServerMembership(
   views: Map<string, Map<string, Conversation>>,
   /** The member a direct conversation begun while a block stood is not announced to (not listed for them). */
   unannouncedTo: string | null = null,
-  /** seq → the member an event was stored away from (a block stood): their lastSeq stops before a run of them at the end. */
-  hiddenSeqs: ReadonlyMap<number, string> = new Map(),
+  /** seq → the members an event was stored away from (a block stood): their lastSeq stops before a run of them at the end. */
+  hiddenSeqs: ReadonlyMap<number, readonly string[]> = new Map(),
 ): string[] {
   const problems: string[] = [];
   const where = `server's list of ${conversation.id.slice(0, 8)}`;
@@ -50,7 +50,7 @@ export function checkServerMembership(
     }
     if (view.isMember !== current) problems.push(`${where} for ${userId}: isMember ${view.isMember}, the log says ${current}`);
     let wantSeq = current ? lastSeq : (periods.at(-1)!.to ?? lastSeq);
-    while (wantSeq > 0 && hiddenSeqs.get(wantSeq) === userId) wantSeq -= 1;
+    while (wantSeq > 0 && hiddenSeqs.get(wantSeq)?.includes(userId)) wantSeq -= 1;
     if (view.lastSeq !== wantSeq) problems.push(`${where} for ${userId}: lastSeq ${view.lastSeq}, expected ${wantSeq}`);
     if (!current) continue;
     if (view.name !== fold.name) problems.push(`${where} for ${userId}: named ${view.name}, the log says ${fold.name}`);

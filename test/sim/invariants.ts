@@ -34,7 +34,8 @@ import type { SimWorld } from './world.js';
  *     declared SHA-256 and size, and the bytes the server holds hash to it; every device shows
  *     the same files on the message (none once deleted), and they are the ones the person attached;
  * 10. pins show the same everywhere, as the log folds them (reference.ts);
- * 11. blocks: an event stored while a block stood between two people is the sender's alone: the
+ * 11. blocks: an event stored while a block stood between two people is the sender's alone (in a
+ *     group: a message or change is kept from the members who blocked its sender): the
  *     other person's devices never hold it (their part of the log leaves it out), and a direct
  *     conversation begun while it stood is not listed for them; what the server marked so is
  *     exactly what the blocks, replayed in the store's commit order, say (block-reference.ts);
@@ -63,8 +64,8 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
   }
   const logs = new Map<string, ConversationEvent[]>();
   const folds = new Map<string, MembershipFold>();
-  /** conversationId → seq → the person an event was stored away from (a block stood). */
-  const hidden = new Map<string, Map<number, string>>();
+  /** conversationId → seq → the people an event was stored away from (a block stood). */
+  const hidden = new Map<string, Map<number, string[]>>();
   let serverBlocks: Set<string>;
   const server = world.serverInspector();
   try {
@@ -110,7 +111,7 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
       const storedAway = hidden.get(conversation.id);
       parts.set(
         conversation.id,
-        visibleEvents(logs.get(conversation.id)!, periods).filter((event) => storedAway?.get(event.seq) !== user.id),
+        visibleEvents(logs.get(conversation.id)!, periods).filter((event) => !storedAway?.get(event.seq)?.includes(user.id)),
       );
     }
     visibleTo.set(user.id, parts);

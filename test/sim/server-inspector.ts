@@ -34,12 +34,18 @@ export class ServerInspector {
     return row ? { ownerId: row.owner_id, sha256: row.sha256, size: row.size, completed: row.completed_at !== null } : null;
   }
 
-  /** The events stored for their sender only (a block stood between the pair): seq → who never gets it. */
-  hiddenEvents(conversationId: string): Map<number, string> {
+  /** The events stored away from someone (a block stood): seq → who never gets it, in id order. */
+  hiddenEvents(conversationId: string): Map<number, string[]> {
     const rows = this.db
-      .prepare('SELECT seq, hidden_from FROM events WHERE conversation_id = ? AND hidden_from IS NOT NULL')
-      .all(conversationId) as Array<{ seq: number; hidden_from: string }>;
-    return new Map(rows.map((row) => [row.seq, row.hidden_from]));
+      .prepare(
+        `SELECT seq, hidden_from AS user_id FROM events WHERE conversation_id = ? AND hidden_from IS NOT NULL
+         UNION SELECT seq, user_id FROM hidden_events WHERE conversation_id = ?
+         ORDER BY seq, user_id`,
+      )
+      .all(conversationId, conversationId) as Array<{ seq: number; user_id: string }>;
+    const hidden = new Map<number, string[]>();
+    for (const row of rows) hidden.set(row.seq, [...(hidden.get(row.seq) ?? []), row.user_id]);
+    return hidden;
   }
 
   /** The member a direct conversation is not announced to (it began while a block stood); null for none. */

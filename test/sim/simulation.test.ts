@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { CreateGroup, LeaveGroup } from './group-steps.js';
-import { Edit, React, Reply, Send } from './person-steps.js';
+import { Edit, React, Read, Reply, Send } from './person-steps.js';
 import { Block, Pin, ShowOnline } from './settings-steps.js';
 import { runOnce, runSimulation } from './simulation.js';
 import { Advance, CrashNode, Flood } from './world-steps.js';
@@ -41,6 +41,34 @@ describe('deterministic simulation of the real sync', () => {
       new React('b2', 0, 0.99, '👍'),
       new Pin('b1', 0, 0.99, true),
       new Send('b2', 0),
+    ]);
+  }, 60_000);
+
+  // The same in a group carol makes with both of them (conversation 2 of each): bob's messages, and
+  // carol's reaction to one alice never got, stay away from alice; hers reach bob, and her read
+  // receipts reach him only as they were when she blocked him, until she unblocks him on her other device.
+  it("keeps every promise through a block in a group: the blocked person's messages never reach the blocker", async () => {
+    await runOnce(SEED, [
+      new CreateGroup('c1', 0b0011, false),
+      new Advance(5_000),
+      new Send('b1', 2),
+      new Advance(2_000),
+      new Read('a1', 2),
+      new Block('a1', 'bob', true),
+      new Advance(2_000),
+      new Send('b1', 2),
+      new Send('b2', 2),
+      new Advance(2_000),
+      new React('c1', 2, 0.99, '👍'),
+      new Send('a1', 2),
+      new Advance(2_000),
+      new Read('a1', 2),
+      new Advance(2_000),
+      new Block('a2', 'bob', false),
+      new Advance(2_000),
+      new Edit('b1', 2, 0.99),
+      new Send('b2', 2),
+      new Read('a2', 2),
     ]);
   }, 60_000);
 

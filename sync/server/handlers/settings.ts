@@ -43,6 +43,8 @@ export async function setSettings(ctx: HandlerContext, frame: FrameOf<'set_setti
     if (change.conversationId !== null) fanout.push(...(await watermarksAgain(ctx, change.conversationId, [me, change.userId])));
     contactsAgain.push(change.userId);
   }
+  for (const { viewerId, conversationIds } of result.thawed)
+    fanout.push(...(await ownWatermarksTo(ctx, viewerId, conversationIds)));
   const visibility = result.visibilityChange;
   if (visibility?.hidden) {
     // "Show when I'm online": nobody. Those who saw the user see them away, and (presence-rules.ts)
@@ -86,4 +88,24 @@ async function watermarksAgain(ctx: HandlerContext, conversationId: string, pair
     },
     exceptRequester: false,
   }));
+}
+
+/**
+ * The user no longer blocks `viewerId`: while they did, the viewer was served the user's watermarks
+ * in the groups they share as they were when it began, and told of no move; now they hear where
+ * the user's watermarks really are.
+ */
+async function ownWatermarksTo(ctx: HandlerContext, viewerId: string, conversationIds: readonly string[]): Promise<Fanout[]> {
+  const fanout: Fanout[] = [];
+  for (const conversationId of conversationIds) {
+    const conversation = await ctx.store.getConversationForMember(conversationId, ctx.user.id);
+    const me = conversation?.members.find((member) => member.id === ctx.user.id);
+    if (!me) continue;
+    fanout.push({
+      userIds: [viewerId],
+      frame: { type: 'watermark', conversationId, userId: me.id, deliveredSeq: me.deliveredSeq, readSeq: me.readSeq },
+      exceptRequester: false,
+    });
+  }
+  return fanout;
 }

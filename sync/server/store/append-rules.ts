@@ -2,7 +2,7 @@ import type { Attachment } from '../../protocol/attachments.js';
 import type { ChangeEvent, ConversationEvent, ForwardedFrom, MessageEvent } from '../../protocol/frames.js';
 import { refuseChange, type ChangeActor, type ChangeTarget } from '../../protocol/rules.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
-import { messageVisibleTo, type Period } from './event-visibility.js';
+import { messageVisibleTo, type HiddenFacts, type Period } from './event-visibility.js';
 import type { NewChange, NewMessage, Refused, StoredUpload } from './server-store.js';
 
 /**
@@ -46,7 +46,7 @@ export interface MessageFacts extends AppendFacts {
   /** Whether the conversation already holds a message under the new one's id. */
   messageIdTaken: boolean;
   /** The message it replies to (null: none), and the sender's periods there. */
-  replyTarget: { seq: number; hidden_from: string | null } | null;
+  replyTarget: HiddenFacts | null;
   senderPeriods: readonly Period[];
   /** For a forward, its source as the sender may see it now; null when it is no forward. */
   forwardSource: ForwardSourceFacts | null;
@@ -60,7 +60,7 @@ export interface ForwardSourceFacts {
   /** Whether the sender is a member of the source's conversation now. */
   isMember: boolean;
   /** The source message (null: none), its visibility as for a reply, and its author's display name. */
-  message: { seq: number; hidden_from: string | null } | null;
+  message: HiddenFacts | null;
   senderPeriods: readonly Period[];
   original: ConversationEvent | null;
   authorName: string | null;
@@ -146,7 +146,7 @@ export interface ChangeFacts extends AppendFacts {
   /** Who makes the change (null when not a member). */
   actor: ChangeActor | null;
   /** The message it targets (null: none), with the sender's periods there and their emojis on it. */
-  target: { seq: number; sender_id: string; deleted: boolean; hidden_from: string | null } | null;
+  target: (HiddenFacts & { sender_id: string; deleted: boolean }) | null;
   senderPeriods: readonly Period[];
   senderEmojis: ReadonlySet<string>;
 }

@@ -23,26 +23,40 @@ function stretchFrom(periods: readonly Period[], seq: number): Period | undefine
 }
 
 /**
+ * What decides whether one event is hidden from one reader: the member of a direct conversation it
+ * is hidden from (events.hidden_from), and whether it is hidden from this reader in a group
+ * (hidden_events: hidden_here; absent when it is not).
+ */
+export interface HiddenFacts {
+  seq: number;
+  hidden_from: string | null;
+  hidden_here?: boolean;
+}
+
+function hiddenFrom(event: HiddenFacts, userId: string): boolean {
+  return event.hidden_from === userId || event.hidden_here === true;
+}
+
+/** Rows read for one reader, with those at `hiddenSeqs` (hidden from them in a group) marked hidden_here. */
+export function markHidden<R extends HiddenFacts>(rows: R[], hiddenSeqs: readonly number[]): R[] {
+  if (hiddenSeqs.length === 0) return rows;
+  const hidden = new Set(hiddenSeqs);
+  return rows.map((row) => (hidden.has(row.seq) ? { ...row, hidden_here: true } : row));
+}
+
+/**
  * Whether an event is served to `userId`: within one of their periods and not hidden from them
  * (stored while a block stood). A page skips the others (cutPage).
  */
-export function servedTo(
-  event: { seq: number; hidden_from: string | null },
-  periods: readonly Period[],
-  userId: string,
-): boolean {
-  return event.hidden_from !== userId && withinPeriods(event.seq, periods);
+export function servedTo(event: HiddenFacts, periods: readonly Period[], userId: string): boolean {
+  return !hiddenFrom(event, userId) && withinPeriods(event.seq, periods);
 }
 
 /**
  * Whether a message (null: there is none) is one `userId` has (servedTo). Nobody replies to,
  * forwards or changes what they never got.
  */
-export function messageVisibleTo(
-  message: { seq: number; hidden_from: string | null } | null,
-  periods: readonly Period[],
-  userId: string,
-): boolean {
+export function messageVisibleTo(message: HiddenFacts | null, periods: readonly Period[], userId: string): boolean {
   return message !== null && servedTo(message, periods, userId);
 }
 
@@ -84,7 +98,7 @@ export function pageWindow(periods: readonly Period[], afterSeq: number): PageWi
  * one starts past the whole run, and `skippedTo` says how far nothing was theirs. With no event to
  * serve, the page skips to the end of the window, or of the log (`lastSeq`) while it is open.
  */
-export function cutPage<R extends { seq: number; hidden_from: string | null }>(
+export function cutPage<R extends HiddenFacts>(
   rows: readonly R[],
   reader: { userId: string; afterSeq: number; limit: number },
   window: PageWindow,
@@ -96,7 +110,7 @@ export function cutPage<R extends { seq: number; hidden_from: string | null }>(
     return { rows: [], hasMore: window.laterPeriod, ...(end > reader.afterSeq ? { skippedTo: end } : {}) };
   }
   const start = first.seq - 1;
-  const hidden = rows.findIndex((row) => row.hidden_from === reader.userId);
+  const hidden = rows.findIndex((row) => hiddenFrom(row, reader.userId));
   const kept = rows.slice(0, hidden === -1 ? reader.limit : Math.min(hidden, reader.limit));
   return {
     rows: kept,

@@ -26,6 +26,8 @@ export const COPIED_TABLES = [
   'settings',
   'blocks',
   'block_watermarks',
+  'hidden_events',
+  'group_block_watermarks',
   'member_additions',
   'online_hidden',
   'accepted_requests',

@@ -30,8 +30,10 @@ export async function conversationForMemberWith(
   const row = rows[0];
   if (!row) return null;
   const { rows: members } = await tx.query<MemberRow>(shared.membersOfSql('$1'), [conversationId]);
+  // Kept by blocks: in a direct conversation, and in a group by those who blocked the reader.
   const { rows: frozen } = await tx.query<FrozenRow>(
-    'SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks WHERE conversation_id = $1 AND user_id <> $2',
+    `SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks WHERE conversation_id = $1 AND user_id <> $2
+     UNION ALL ${shared.groupFrozenWatermarksForSql('$2', { conversation: '$1' })}`,
     [conversationId, userId],
   );
   return toConversation(row, withFrozen(members.map(toMember), toFrozenWatermarks(frozen).get(conversationId)));
@@ -65,6 +67,11 @@ export async function conversationsOfWith(tx: Session, userId: string, page: Con
     after,
     last,
   ]);
-  const { rows: frozen } = await tx.query<FrozenRow>(shared.frozenWatermarksForSql('$1', '$2', '$3'), [userId, after, last]);
+  // Kept by blocks: in direct conversations, and in groups by those who blocked the reader.
+  const { rows: frozen } = await tx.query<FrozenRow>(
+    `${shared.frozenWatermarksForSql('$1', '$2', '$3')}
+     UNION ALL ${shared.groupFrozenWatermarksForSql('$1', { after: '$2', last: '$3' })}`,
+    [userId, after, last],
+  );
   return toConversationPage(cut, members, toFrozenWatermarks(frozen));
 }

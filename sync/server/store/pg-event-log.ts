@@ -2,10 +2,20 @@ import type { ConversationEvent, ConversationKind, MessageEvent, Role, User } fr
 import { countsAsWriting } from '../../protocol/presence-rules.js';
 import type { Session } from './pg-connections.js';
 import { judgeChange, judgeMessage, newChangeEvent, newMessageEvent, type ForwardSourceFacts } from './append-rules.js';
-import { asSeenBy, cutPage, pageWindow, servedTo, usersNamedIn, type Period } from './event-visibility.js';
+import {
+  asSeenBy,
+  cutPage,
+  markHidden,
+  pageWindow,
+  servedTo,
+  usersNamedIn,
+  type HiddenFacts,
+  type Period,
+} from './event-visibility.js';
 import {
   audienceColumns,
   earlierEventJson,
+  groupBlockersColumn,
   insertEvent,
   insertEvents,
   lockConversation,
@@ -15,7 +25,7 @@ import {
   type Audience,
   type EventToStore,
 } from './pg-queries.js';
-import { downloadableToSql } from './shared-sql.js';
+import { downloadableToSql, hiddenInGroupSql } from './shared-sql.js';
 import type { AppendResult, ChangeResult, EventAt, EventPage, NewChange, NewMessage } from './server-store.js';
 import { toEvent, toStoredUpload, toUser, type EventRecord, type UploadRow, type UserRow } from './store-rows.js';
 
@@ -36,7 +46,8 @@ interface MessageFactsRow extends Audience {
   earlier: EventRecord | null;
   is_member: boolean;
   message_id_taken: boolean;
-  reply_target: { seq: number; hidden_from: string | null } | null;
+  reply_target: HiddenFacts | null;
+  group_blockers: string[];
   sender_periods: Period[];
   uploads: UploadRow[];
 }
@@ -47,10 +58,12 @@ function messageFactsColumns(conversation: string, sender: string, clientId: str
          ${earlierEventJson(sender, clientId)} AS earlier,
          EXISTS (SELECT 1 FROM members WHERE conversation_id = ${conversation} AND user_id = ${sender}) AS is_member,
          ${audienceColumns(conversation, sender)},
+         ${groupBlockersColumn(conversation, sender)},
          EXISTS (SELECT 1 FROM events
                  WHERE conversation_id = ${conversation} AND message_id = ${clientId} AND kind = 'message') AS message_id_taken,
-         (SELECT jsonb_build_object('seq', seq, 'hidden_from', hidden_from) FROM events
-          WHERE conversation_id = ${conversation} AND message_id = ${replyTo} AND kind = 'message') AS reply_target,
+         (SELECT jsonb_build_object('seq', t.seq, 'hidden_from', t.hidden_from,
+                                    'hidden_here', ${hiddenInGroupSql('t.conversation_id', 't.seq', sender)}) FROM events t
+          WHERE t.conversation_id = ${conversation} AND t.message_id = ${replyTo} AND t.kind = 'message') AS reply_target,
          ${periodsJson(conversation, sender)} AS sender_periods,
          -- KEY SHARE: in a transaction, an upload checked here cannot be deleted (deleteUpload) before
          -- the message refers to it; without one, the reference's foreign key catches it (insertEvent).
@@ -153,18 +166,26 @@ function judgeOnFacts(
   });
   if (verdict.status !== 'accepted') return verdict;
   const event = newMessageEvent(input, seqAfter(facts.last_seq, input.conversationId), verdict.forwardedFrom);
-  // A block between the two people of a direct conversation: stored for the sender only.
+  // Hidden by blocks: from the other person of a direct conversation when a block stands between
+  // them, from the members of a group who blocked the sender.
   const hiddenFrom = facts.blocked_peer;
+  const hiddenMembers = facts.group_blockers;
   return {
     status: 'accepted',
-    stored: { event, hiddenFrom, uploadIds: uploadIdsOf(input), markWriter: countsAsWriting(event.kind) },
-    result: (firstMessage) => ({ status: 'stored', event, memberIds: recipientsOf(facts.member_ids, hiddenFrom), firstMessage }),
+    stored: { event, hiddenFrom, hiddenMembers, uploadIds: uploadIdsOf(input), markWriter: countsAsWriting(event.kind) },
+    result: (firstMessage) => ({
+      status: 'stored',
+      event,
+      memberIds: recipientsOf(facts.member_ids, hiddenFrom, hiddenMembers),
+      firstMessage,
+    }),
   };
 }
 
 interface ForwardFactsRow {
   is_member: boolean;
   original: EventRecord | null;
+  original_hidden_here: boolean | null;
   author_name: string | null;
   sender_periods: Period[];
   downloadable: string[];
@@ -174,6 +195,8 @@ interface ForwardFactsRow {
 const FORWARD_FACTS = `
   SELECT EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2) AS is_member,
          (SELECT to_jsonb(e) FROM events e WHERE e.conversation_id = $1 AND e.message_id = $3 AND e.kind = 'message') AS original,
+         (SELECT ${hiddenInGroupSql('e.conversation_id', 'e.seq', '$2')} FROM events e
+          WHERE e.conversation_id = $1 AND e.message_id = $3 AND e.kind = 'message') AS original_hidden_here,
          (SELECT u.display_name FROM events e JOIN users u ON u.id = e.sender_id
           WHERE e.conversation_id = $1 AND e.message_id = $3 AND e.kind = 'message') AS author_name,
          ${periodsJson('$1', '$2')} AS sender_periods,
@@ -192,7 +215,7 @@ async function forwardFacts(
   return {
     source: {
       isMember: row.is_member,
-      message: row.original,
+      message: row.original && { ...row.original, hidden_here: row.original_hidden_here === true },
       senderPeriods: row.sender_periods,
       original: row.original && toEvent(row.original),
       authorName: row.author_name,
@@ -205,7 +228,9 @@ interface ChangeFactsRow extends Audience {
   earlier: EventRecord | null;
   sender_role: Role | null;
   kind: ConversationKind | null;
-  target: { seq: number; sender_id: string; deleted: boolean; hidden_from: string | null } | null;
+  target: (HiddenFacts & { sender_id: string; deleted: boolean }) | null;
+  target_hidden_members: string[];
+  group_blockers: string[];
   sender_periods: Period[];
   sender_emojis: string[];
   joined_after: string[];
@@ -216,9 +241,14 @@ const CHANGE_FACTS = `
   SELECT ${earlierEventJson('$2', '$3')} AS earlier,
          (SELECT role FROM members WHERE conversation_id = $1 AND user_id = $2) AS sender_role,
          ${audienceColumns('$1', '$2')},
+         ${groupBlockersColumn('$1', '$2')},
          (SELECT kind FROM conversations WHERE id = $1) AS kind,
-         (SELECT jsonb_build_object('seq', seq, 'sender_id', sender_id, 'deleted', deleted, 'hidden_from', hidden_from)
-          FROM events WHERE conversation_id = $1 AND message_id = $4 AND kind = 'message') AS target,
+         (SELECT jsonb_build_object('seq', t.seq, 'sender_id', t.sender_id, 'deleted', t.deleted, 'hidden_from', t.hidden_from,
+                                    'hidden_here', ${hiddenInGroupSql('t.conversation_id', 't.seq', '$2')})
+          FROM events t WHERE t.conversation_id = $1 AND t.message_id = $4 AND t.kind = 'message') AS target,
+         -- Those the message is hidden from in a group: a change to it is hidden from them too.
+         ARRAY(SELECT h.user_id FROM events t JOIN hidden_events h ON h.conversation_id = t.conversation_id AND h.seq = t.seq
+               WHERE t.conversation_id = $1 AND t.message_id = $4 AND t.kind = 'message') AS target_hidden_members,
          ${periodsJson('$1', '$2')} AS sender_periods,
          (SELECT COALESCE(jsonb_agg(emoji), '[]') FROM reactions
           WHERE conversation_id = $1 AND message_id = $4 AND user_id = $2) AS sender_emojis,
@@ -259,16 +289,17 @@ export async function appendChangeWith(tx: Session, input: NewChange): Promise<C
       [conversationId, change.messageId, senderId, change.emoji],
     );
   }
-  // Stored for the sender only while a block stands between the pair, and so is any change to a
-  // message hidden from someone: they never had the message, so they never get what changes it.
+  // Hidden by blocks like a message, and so is any change to a message hidden from someone: they
+  // never had the message, so they never get what changes it.
   const hiddenFrom = facts.blocked_peer ?? verdict.target.hiddenFrom;
-  await insertEvent(tx, stored, hiddenFrom);
+  const hiddenMembers = [...new Set([...facts.group_blockers, ...facts.target_hidden_members])];
+  await insertEvent(tx, stored, hiddenFrom, { hiddenMembers });
   return {
     status: 'stored',
     event: stored,
-    memberIds: recipientsOf(facts.member_ids, hiddenFrom),
+    memberIds: recipientsOf(facts.member_ids, hiddenFrom, hiddenMembers),
     // An edit's text is the message's text: members who joined after the message do not get it.
-    withheldFrom: stored.kind === 'edit' ? recipientsOf(facts.joined_after, hiddenFrom) : [],
+    withheldFrom: stored.kind === 'edit' ? recipientsOf(facts.joined_after, hiddenFrom, hiddenMembers) : [],
   };
 }
 
@@ -316,7 +347,7 @@ export const EVENTS_PAGE = `
     SELECT COALESCE(w.until_seq, ${Number.MAX_SAFE_INTEGER}) AS until_seq, (
       SELECT s.seq FROM events s
       WHERE s.conversation_id = $1 AND s.seq > w.after_seq AND (w.until_seq IS NULL OR s.seq <= w.until_seq)
-        AND (s.hidden_from IS NULL OR s.hidden_from <> $2)
+        AND (s.hidden_from IS NULL OR s.hidden_from <> $2) AND NOT ${hiddenInGroupSql('$1', 's.seq', '$2')}
       ORDER BY s.seq LIMIT 1) AS from_seq
     FROM stretch w),
   page AS (
@@ -328,6 +359,10 @@ export const EVENTS_PAGE = `
   SELECT (SELECT COALESCE(jsonb_agg(jsonb_build_object('from_seq', from_seq, 'to_seq', to_seq)), '[]') FROM periods) AS periods,
          (SELECT after_seq FROM stretch) AS stretch_after,
          (SELECT last_seq FROM conversations WHERE id = $1) AS last_seq,
+         -- The page's events hidden from the reader in a group (cutPage skips them).
+         (SELECT COALESCE(jsonb_agg(h.seq), '[]') FROM hidden_events h
+          WHERE h.conversation_id = $1 AND h.user_id = $2
+            AND h.seq BETWEEN (SELECT from_seq FROM bounds) AND (SELECT MAX(seq) FROM page)) AS hidden_seqs,
          (SELECT COALESCE(jsonb_agg(jsonb_build_object('id', u.id, 'username', u.username, 'display_name', u.display_name)), '[]')
           FROM users u WHERE u.id IN (SELECT sender_id FROM page)) AS senders,
          page.*
@@ -339,6 +374,7 @@ type PageRow = EventRecord & {
   periods: Period[];
   stretch_after: number | null;
   last_seq: number;
+  hidden_seqs: number[];
   senders: UserRow[];
 };
 
@@ -360,7 +396,7 @@ export async function readEventsWith(
     throw new Error(`The page's stretch after ${afterSeq} in ${conversationId} differs from the visibility rules'`);
   }
   if (!window) return { events: [], hasMore: false, users: [] };
-  const eventRows = head.seq === null ? [] : rows;
+  const eventRows = head.seq === null ? [] : markHidden(rows, head.hidden_seqs);
   const { rows: kept, ...page } = cutPage(eventRows, input, window, () => head.last_seq);
   const events = kept.map((row) => asSeenBy(toEvent(row), row.target_seq ?? 0, head.periods));
   const named = usersNamedIn(events);
@@ -376,6 +412,7 @@ export async function readEventsWith(
 const ONE_EVENT = `
   SELECT 1 AS request, ${periodsJson('$1', '$2')} AS periods,
          e.*,
+         ${hiddenInGroupSql('e.conversation_id', 'e.seq', '$2')} AS hidden_here,
          ${EDIT_TARGET_SEQ}
   FROM events e WHERE e.conversation_id = $1 AND e.seq = $3`;
 
@@ -385,6 +422,7 @@ const ONE_EVENT = `
 const EVENTS_AT = `
   SELECT r.request, ${periodsJson('r.conversation', 'r.reader')} AS periods,
          e.*,
+         ${hiddenInGroupSql('e.conversation_id', 'e.seq', 'r.reader')} AS hidden_here,
          ${EDIT_TARGET_SEQ}
   FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS r(conversation, reader, at_seq, request)
   JOIN events e ON e.conversation_id = r.conversation AND e.seq = r.at_seq`;
@@ -398,10 +436,9 @@ export async function readEventsAtWith(session: Session, requests: readonly Even
     requests.length === 1 && only
       ? [ONE_EVENT, [only.conversationId, only.userId, only.seq]]
       : [EVENTS_AT, [requests.map((r) => r.conversationId), requests.map((r) => r.userId), requests.map((r) => r.seq)]];
-  const { rows } = await session.query<EventRecord & { request: number; target_seq: number | null; periods: Period[] }>(
-    text,
-    values,
-  );
+  const { rows } = await session.query<
+    EventRecord & { request: number; target_seq: number | null; periods: Period[]; hidden_here: boolean }
+  >(text, values);
   for (const row of rows) {
     const { userId } = requests[row.request - 1]!;
     if (servedTo(row, row.periods, userId)) events[row.request - 1] = asSeenBy(toEvent(row), row.target_seq ?? 0, row.periods);

@@ -283,6 +283,34 @@ export const postgresMigrations: readonly PostgresMigration[] = [
         SELECT user_id FROM settings WHERE setting->>'kind' = 'group_adds' AND setting->>'value' = 'contacts';
     `,
   },
+  {
+    version: 6,
+    description: 'blocks cover groups: group events hidden from members who blocked their sender, and frozen group watermarks',
+    sql: `
+      -- As SQLite's version 9: the members a group event is never served to, and the watermarks a
+      -- member of a group is shown of someone who blocked them (frozen for the blocks that stand now).
+      CREATE TABLE hidden_events (
+        conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        seq             BIGINT NOT NULL,
+        user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (conversation_id, seq, user_id)
+      );
+
+      CREATE TABLE group_block_watermarks (
+        viewer_id       TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        delivered_seq   BIGINT NOT NULL,
+        read_seq        BIGINT NOT NULL,
+        PRIMARY KEY (viewer_id, conversation_id, user_id)
+      );
+      INSERT INTO group_block_watermarks (viewer_id, conversation_id, user_id, delivered_seq, read_seq)
+        SELECT b.blocked_id, m.conversation_id, m.user_id, m.delivered_seq, m.read_seq FROM blocks b
+        JOIN members m ON m.user_id = b.blocker_id
+        JOIN members v ON v.conversation_id = m.conversation_id AND v.user_id = b.blocked_id
+        JOIN conversations c ON c.id = m.conversation_id AND c.kind = 'group';
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

@@ -1,5 +1,6 @@
 import type { ConversationEvent } from '../../protocol/frames.js';
 import { RetryTransaction, type Session } from './pg-connections.js';
+import { groupBlockedSql, groupBlockersSql } from './shared-sql.js';
 import { toEventRecord } from './store-rows.js';
 
 /**
@@ -41,9 +42,23 @@ export interface Audience {
   blocked_peer: string | null;
 }
 
-/** Who hears of a new event: the members, but never the one it is hidden from. */
-export function recipientsOf(memberIds: readonly string[], hiddenFrom: string | null): string[] {
-  return memberIds.filter((userId) => userId !== hiddenFrom);
+/** Column `group_blockers` (text[]): the members of a group who have blocked `user` (what `user` stores there now is hidden from them). */
+export function groupBlockersColumn(conversation: string, user: string): string {
+  return `ARRAY(${groupBlockersSql(conversation, user)}) AS group_blockers`;
+}
+
+/** Column `group_blocked` (text[]): the members of a group whom `user` has blocked (`user`'s watermark moves are not theirs). */
+export function groupBlockedColumn(conversation: string, user: string): string {
+  return `ARRAY(${groupBlockedSql(conversation, user)}) AS group_blocked`;
+}
+
+/** Who hears of a new event: the members, but never those it is hidden from. */
+export function recipientsOf(
+  memberIds: readonly string[],
+  hiddenFrom: string | null,
+  hiddenMembers: readonly string[] = [],
+): string[] {
+  return memberIds.filter((userId) => userId !== hiddenFrom && !hiddenMembers.includes(userId));
 }
 
 /**
@@ -68,10 +83,15 @@ export function seqAfter(lastSeq: number | null, conversationId: string): number
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
-/** An event to store (insertEvents), with who it is hidden from and what a message refers to. */
+/**
+ * An event to store (insertEvents), with who it is hidden from (in a direct conversation
+ * `hiddenFrom`, events.hidden_from; in a group `hiddenMembers`, hidden_events) and what a message
+ * refers to.
+ */
 export interface EventToStore {
   event: ConversationEvent;
   hiddenFrom: string | null;
+  hiddenMembers?: readonly string[];
   uploadIds?: readonly string[];
   markWriter?: boolean;
 }
@@ -99,7 +119,7 @@ export async function insertEvent(
   tx: Session,
   event: ConversationEvent,
   hiddenFrom: string | null,
-  options: { uploadIds?: readonly string[]; markWriter?: boolean } = {},
+  options: { hiddenMembers?: readonly string[]; uploadIds?: readonly string[]; markWriter?: boolean } = {},
 ): Promise<{ firstMessage: boolean }> {
   const row = toEventRecord(event);
   // Types are spelled out: an INSERT ... SELECT does not take its parameters' types from the columns.
@@ -123,7 +143,10 @@ export async function insertEvent(
        UPDATE members SET first_message_seq = $2
        WHERE $16::boolean AND conversation_id = $1 AND user_id = $4 AND first_message_seq IS NULL
          AND EXISTS (SELECT 1 FROM stored)
-       RETURNING 1)
+       RETURNING 1),
+     hidden AS (
+       INSERT INTO hidden_events (conversation_id, seq, user_id)
+       SELECT stored.conversation_id, stored.seq, user_id FROM stored, unnest($17::text[]) AS user_id)
      SELECT EXISTS (SELECT 1 FROM wrote) AS first_message FROM stored`,
       [
         row.conversation_id,
@@ -142,6 +165,7 @@ export async function insertEvent(
         hiddenFrom,
         options.uploadIds ?? [],
         options.markWriter ?? false,
+        options.hiddenMembers ?? [],
       ],
     )
     .catch((error: unknown) => {
@@ -156,8 +180,9 @@ export async function insertEvent(
 }
 
 // $1–$15 the events' columns side by side (and whether each marks its sender as a writer); $16,
-// $17 the uploads the messages refer to, as (conversation, upload id) pairs. Types are spelled out:
-// unnest does not take its parameters' types from the columns.
+// $17 the uploads the messages refer to, as (conversation, upload id) pairs; $18, $19 the members
+// of groups they are hidden from, as (conversation, user id) pairs. Types are spelled out: unnest
+// does not take its parameters' types from the columns.
 const INSERT_EVENTS = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
@@ -185,7 +210,11 @@ const INSERT_EVENTS = `
     UPDATE members m SET first_message_seq = s.seq
     FROM stored s JOIN input r ON r.conversation_id = s.conversation_id
     WHERE r.mark_writer AND m.conversation_id = s.conversation_id AND m.user_id = s.sender_id AND m.first_message_seq IS NULL
-    RETURNING m.conversation_id)
+    RETURNING m.conversation_id),
+  hidden AS (
+    INSERT INTO hidden_events (conversation_id, seq, user_id)
+    SELECT s.conversation_id, s.seq, x.user_id
+    FROM stored s JOIN unnest($18::text[], $19::text[]) AS x(conversation_id, user_id) ON x.conversation_id = s.conversation_id)
   SELECT s.conversation_id, EXISTS (SELECT 1 FROM wrote w WHERE w.conversation_id = s.conversation_id) AS first_message
   FROM stored s`;
 
@@ -209,6 +238,9 @@ export async function insertEvents(
   }
   const column = <K extends keyof (typeof records)[number]>(key: K) => records.map((row) => row[key]);
   const refs = toStore.flatMap(({ event, uploadIds }) => (uploadIds ?? []).map((id) => [event.conversationId, id] as const));
+  const hidden = toStore.flatMap(({ event, hiddenMembers }) =>
+    (hiddenMembers ?? []).map((userId) => [event.conversationId, userId] as const),
+  );
   const { rows } = await tx
     .query<{ conversation_id: string; first_message: boolean }>(INSERT_EVENTS, [
       column('conversation_id'),
@@ -228,6 +260,8 @@ export async function insertEvents(
       toStore.map((item) => item.markWriter ?? false),
       refs.map(([conversationId]) => conversationId),
       refs.map(([, uploadId]) => uploadId),
+      hidden.map(([conversationId]) => conversationId),
+      hidden.map(([, userId]) => userId),
     ])
     .catch((error: unknown) => {
       // An upload deleted since an append without the lock checked it.

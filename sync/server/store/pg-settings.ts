@@ -2,8 +2,14 @@ import type { SettingRegister, StoredSetting } from '../../protocol/frames.js';
 import { settingConversationId, settingKey } from '../../protocol/settings.js';
 import type { Session } from './pg-connections.js';
 import { contactsFrom, type WrittenWithRow } from './contacts.js';
-import { directPairKey, type BlockChange, type SetSettingsResult, type VisibilityChange } from './server-store.js';
-import { writtenWithSql } from './shared-sql.js';
+import {
+  directPairKey,
+  type BlockChange,
+  type SetSettingsResult,
+  type ThawedWatermarks,
+  type VisibilityChange,
+} from './server-store.js';
+import { freezeGroupWatermarksSql, sharedGroupsSql, writtenWithSql } from './shared-sql.js';
 import { planSettings, requestRowsOf, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
 
 /**
@@ -55,11 +61,11 @@ export async function setSettingsWith(
   if (plan.status === 'refused') return plan;
   const { settings, changed } = plan.withVersions(await bumpVersions(tx, userId, plan.winners.length));
   // A key won twice in one frame is written once, as its latest.
-  if (changed.length > 0) await writeSettings(tx, userId, changed);
+  const thawed = changed.length > 0 ? await writeSettings(tx, userId, changed) : [];
   const blockChanges: BlockChange[] = [];
   for (const change of plan.blockChanges) blockChanges.push(await blockChanged(tx, userId, change.userId, change.standing));
   const visibilityChange = plan.visibilityChange && (await visibilityChanged(tx, userId, plan.visibilityChange.hidden));
-  return { status: 'stored', settings, changed, blockChanges, visibilityChange };
+  return { status: 'stored', settings, changed, blockChanges, thawed, visibilityChange };
 }
 
 /**
@@ -91,22 +97,28 @@ async function bumpVersions(tx: Session, userId: string, count: number): Promise
  * The registers, the blocks that stand now (a 'blocked' register whose value is true), and the
  * tables kept with the 'request' and 'group_adds' registers (settings-rules.ts: requestRowsOf).
  */
-async function writeSettings(tx: Session, userId: string, changed: readonly StoredSetting[]): Promise<void> {
+async function writeSettings(tx: Session, userId: string, changed: readonly StoredSetting[]): Promise<ThawedWatermarks[]> {
   const blocked = changed.flatMap(({ setting }) => (setting.kind === 'blocked' ? [setting] : []));
   const requestRows = requestRowsOf(changed);
-  await tx.query(
+  // A block that begins keeps the user's watermarks in the groups they share from the blocked
+  // person; one lifted shows them again (the groups are answered, to tell them).
+  const { rows } = await tx.query<{ viewer_id: string; conversation_ids: string[] }>(
     `WITH written AS (
        INSERT INTO settings (user_id, key, setting, at, by, version)
        SELECT $1, r.key, r.setting, r.at, r.by, r.version
        FROM unnest($2::text[], $3::jsonb[], $4::bigint[], $5::text[], $6::bigint[]) AS r(key, setting, at, by, version)
        ON CONFLICT (user_id, key) DO UPDATE SET setting = excluded.setting, at = excluded.at, by = excluded.by,
          version = excluded.version),
-     began AS (INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, unnest($7::text[]) ON CONFLICT DO NOTHING),
+     began AS (
+       INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, unnest($7::text[]) ON CONFLICT DO NOTHING RETURNING blocked_id),
+     frozen AS (${freezeGroupWatermarksSql('$1', 'SELECT blocked_id FROM began')}),
      accepted AS (INSERT INTO accepted_requests (user_id, conversation_id) SELECT $1, unnest($9::text[]) ON CONFLICT DO NOTHING),
      unaccepted AS (DELETE FROM accepted_requests WHERE user_id = $1 AND conversation_id = ANY($10::text[])),
      restricted AS (INSERT INTO group_adds_restricted (user_id) SELECT $1 WHERE $11::boolean IS TRUE ON CONFLICT DO NOTHING),
-     allowed AS (DELETE FROM group_adds_restricted WHERE user_id = $1 AND $11::boolean IS FALSE)
-     DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = ANY($8::text[])`,
+     allowed AS (DELETE FROM group_adds_restricted WHERE user_id = $1 AND $11::boolean IS FALSE),
+     lifted AS (DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = ANY($8::text[]) RETURNING blocked_id),
+     thawed AS (DELETE FROM group_block_watermarks WHERE user_id = $1 AND viewer_id IN (SELECT blocked_id FROM lifted))
+     SELECT lifted.blocked_id AS viewer_id, ARRAY(${sharedGroupsSql('$1', 'lifted.blocked_id')}) AS conversation_ids FROM lifted`,
     [
       userId,
       changed.map(({ setting }) => settingKey(setting)),
@@ -121,6 +133,7 @@ async function writeSettings(tx: Session, userId: string, changed: readonly Stor
       requestRows.restrictsGroupAdds,
     ],
   );
+  return rows.map((row) => ({ viewerId: row.viewer_id, conversationIds: row.conversation_ids }));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Session } from './pg-connections.js';
-import { audienceColumns, recipientsOf, type Audience } from './pg-queries.js';
+import { audienceColumns, groupBlockedColumn, recipientsOf, type Audience } from './pg-queries.js';
 import type { ServerStore, WatermarkResult } from './server-store.js';
 
 /**
@@ -17,6 +17,7 @@ interface Watermarks {
 }
 
 interface WatermarkRow extends Audience {
+  group_blocked: string[];
   /** The row after this statement raised it; null when it did not. */
   raised: Watermarks | null;
   /** The row as the statement's snapshot found it; null: not a member. */
@@ -44,7 +45,8 @@ const RAISE_ONE = `
     FROM conversations c
     WHERE c.id = m.conversation_id AND m.conversation_id = $1 AND m.user_id = $2 AND ${RISES('$3::bigint', '$4::bigint')}
     RETURNING m.delivered_seq, m.read_seq)
-  SELECT (SELECT to_jsonb(raised) FROM raised) AS raised, ${BEFORE('$1', '$2')} AS before, ${audienceColumns('$1', '$2')}`;
+  SELECT (SELECT to_jsonb(raised) FROM raised) AS raised, ${BEFORE('$1', '$2')} AS before, ${audienceColumns('$1', '$2')},
+         ${groupBlockedColumn('$1', '$2')}`;
 
 // The same for receipts of distinct members side by side ($1–$4 as arrays). The rows are locked
 // first with SKIP LOCKED, so this statement never waits for a row lock while it holds others and
@@ -75,7 +77,8 @@ const RAISE_MANY = `
          EXISTS (SELECT 1 FROM members m JOIN conversations c ON c.id = m.conversation_id
                  WHERE m.conversation_id = r.conversation_id AND m.user_id = r.user_id
                    AND ${RISES('r.read_to', 'r.delivered_to')}) AS rising,
-         ${audienceColumns('r.conversation_id', 'r.user_id')}
+         ${audienceColumns('r.conversation_id', 'r.user_id')},
+         ${groupBlockedColumn('r.conversation_id', 'r.user_id')}
   FROM r`;
 
 const readTo = (receipt: Receipt) => (receipt.kind === 'read' ? receipt.seq : 0);
@@ -121,11 +124,12 @@ export async function raiseWatermarksWith(
 function toResult(row: WatermarkRow): WatermarkResult | null {
   const now = row.raised ?? row.before;
   if (!now) return null;
-  // While a block stands between the two people of a direct conversation, neither hears the other's receipts.
+  // While a block stands between the two people of a direct conversation, neither hears the
+  // other's receipts; in a group, those the user blocked do not hear theirs.
   return {
     deliveredSeq: now.delivered_seq,
     readSeq: now.read_seq,
     moved: row.raised !== null,
-    memberIds: recipientsOf(row.member_ids, row.blocked_peer),
+    memberIds: recipientsOf(row.member_ids, row.blocked_peer, row.group_blocked),
   };
 }

@@ -42,8 +42,13 @@ import type { RefusalReason } from '../../protocol/refusal-reasons.js';
  *   forwards or downloads), decided in the transaction that stores it; so is any change to a
  *   message hidden from someone. A direct conversation made while a block stands is not listed for
  *   the other person until it is lifted (or they start it themselves), and while it stands each is
- *   shown the other's watermarks there as they were when it began. Contacts (presence) leave out
- *   everyone with a block between them and the user. Groups are unaffected;
+ *   shown the other's watermarks there as they were when it began. In a group, every message and
+ *   change to a message stored by someone a member has blocked is hidden from that member for good
+ *   (hidden_events), decided in the same transaction; so is any change to a message hidden from
+ *   them. Membership, role and name changes are never hidden. While the block stands the blocked
+ *   person is shown the blocker's watermarks in the groups they share as they were when it began
+ *   (group_block_watermarks; 0 where they came to share one since) and told of no move. Contacts
+ *   (presence) leave out everyone with a block between them and the user;
  * - presence privacy (presence-rules.ts): a member's first message since they joined is recorded
  *   (members.first_message_seq) in the transaction that stores it, and "Show when I'm online" in the
  *   transaction that writes its register: listContacts is decided on both;
@@ -337,7 +342,7 @@ export interface EventAt {
 
 export type AppendResult =
   /**
-   * `memberIds` is who must hear about it (never the person it is hidden from by a block).
+   * `memberIds` is who must hear about it (never anyone it is hidden from by a block).
    * `firstMessage`: the sender's first since they joined (recorded in the same transaction), so
    * presence may begin between them and the members who wrote before (presence-rules.ts).
    */
@@ -359,6 +364,8 @@ export type SetSettingsResult =
       changed: StoredSetting[];
       /** Pairs between whom a block began or was lifted by this write. */
       blockChanges: BlockChange[];
+      /** The people the user stopped blocking, each with the groups they share: shown the user's watermarks there again. */
+      thawed: ThawedWatermarks[];
       /** "Show when I'm online" changed by this write; null when it did not. */
       visibilityChange: VisibilityChange | null;
     }
@@ -382,6 +389,13 @@ export interface BlockChange {
   revealedTo: string | null;
 }
 
+export interface ThawedWatermarks {
+  /** Who was shown the user's watermarks as they were when the block began. */
+  viewerId: string;
+  /** The groups the user and the viewer are both in. */
+  conversationIds: string[];
+}
+
 export interface SettingsPage {
   settings: StoredSetting[];
   hasMore: boolean;
@@ -398,7 +412,7 @@ export interface NewChange {
 export type ChangeResult =
   /**
    * `withheldFrom`: members who joined after the message; they get the event with its text withheld
-   * (''). Neither list holds the person the event is hidden from by a block.
+   * (''). Neither list holds anyone the event is hidden from by a block.
    */
   | { status: 'stored'; event: ChangeEvent; memberIds: string[]; withheldFrom: string[] }
   /** The client id was seen before from this sender for the same kind of change here. */
@@ -459,7 +473,10 @@ export interface WatermarkResult {
   readSeq: number;
   /** False when the receipt changed nothing (old or repeated), so nobody needs to be told. */
   moved: boolean;
-  /** Who must hear about it when it moved (not the other person of a direct conversation while a block stands). */
+  /**
+   * Who must hear about it when it moved: not the other person of a direct conversation while a
+   * block stands, nor in a group anyone the user has blocked.
+   */
   memberIds: string[];
 }
 

@@ -7,21 +7,26 @@
 const CONVERSATION_COLUMNS = `c.id, c.kind, c.name, c.created_by, c.last_seq, c.created_at`;
 const MEMBER_COLUMNS = `m.conversation_id, u.id, u.username, u.display_name, m.role, m.join_order, m.delivered_seq, m.read_seq`;
 
+/** Whether event `seq` of a group is hidden from `user` (hidden_events), as an SQL boolean. */
+export function hiddenInGroupSql(conversation: string, seq: string, user: string): string {
+  return `EXISTS (SELECT 1 FROM hidden_events h WHERE h.conversation_id = ${conversation} AND h.seq = ${seq} AND h.user_id = ${user})`;
+}
+
 /**
- * A member's columns of a conversation: its last_seq is the highest seq this member may see. In a
- * direct conversation, events stored away from them while a block stood (events.hidden_from) are
- * not theirs, so a run of them at the end is not something their device can ever catch up to. The
- * probe walks the primary key backwards and stops at the first event they may see: one step but
- * for trailing hidden events. request_from: who it is a message request from, until the member
- * writes there (request-rules.ts).
+ * A member's columns of a conversation: its last_seq is the highest seq this member may see. Events
+ * stored away from them while a block stood (events.hidden_from in a direct conversation,
+ * hidden_events in a group) are not theirs, so a run of them at the end is not something their
+ * device can ever catch up to. The probe walks the primary key backwards and stops at the first
+ * event they may see: one step but for trailing hidden events. request_from: who it is a message
+ * request from, until the member writes there (request-rules.ts).
  */
 const MEMBER_CONVERSATION_COLUMNS = `c.id, c.kind, c.name, c.created_by, c.created_at,
   CASE WHEN m.first_message_seq IS NULL THEN m.request_from END AS request_from,
-  CASE WHEN c.kind = 'direct' THEN COALESCE(
+  COALESCE(
     (SELECT e.seq FROM events e
       WHERE e.conversation_id = c.id AND (e.hidden_from IS NULL OR e.hidden_from <> m.user_id)
-      ORDER BY e.seq DESC LIMIT 1), 0)
-  ELSE c.last_seq END AS last_seq`;
+        AND NOT ${hiddenInGroupSql('c.id', 'e.seq', 'm.user_id')}
+      ORDER BY e.seq DESC LIMIT 1), 0) AS last_seq`;
 
 /** The conversation (MemberConversationRow) as `user` sees it, when they are a member. */
 export function conversationForMemberSql(conversation: string, user: string): string {
@@ -132,6 +137,72 @@ export function blockedWithSql(user: string): string {
 }
 
 /**
+ * The members of group `conversation` who have blocked `user` (user_id): what `user` stores there
+ * now is hidden from them. One probe of blocks_by_blocked, which finds nothing when nobody did.
+ */
+export function groupBlockersSql(conversation: string, user: string): string {
+  return `SELECT b.blocker_id AS user_id FROM blocks b
+          JOIN members m ON m.conversation_id = ${conversation} AND m.user_id = b.blocker_id
+          JOIN conversations c ON c.id = ${conversation} AND c.kind = 'group'
+          WHERE b.blocked_id = ${user}`;
+}
+
+/** The members of group `conversation` whom `user` has blocked (user_id): `user`'s watermark moves there are not theirs. */
+export function groupBlockedSql(conversation: string, user: string): string {
+  return `SELECT b.blocked_id AS user_id FROM blocks b
+          JOIN members m ON m.conversation_id = ${conversation} AND m.user_id = b.blocked_id
+          JOIN conversations c ON c.id = ${conversation} AND c.kind = 'group'
+          WHERE b.blocker_id = ${user}`;
+}
+
+/**
+ * Keeps `blocker`'s watermarks, as they are now, in every group they share with each of `blocked`
+ * (a value, or a query of them): what they are shown of them there while the block stands
+ * (group_block_watermarks). Ones kept already stay.
+ */
+export function freezeGroupWatermarksSql(blocker: string, blocked: string): string {
+  return `INSERT INTO group_block_watermarks (viewer_id, conversation_id, user_id, delivered_seq, read_seq)
+          SELECT v.user_id, m.conversation_id, m.user_id, m.delivered_seq, m.read_seq FROM members m
+          JOIN members v ON v.conversation_id = m.conversation_id AND v.user_id IN (${blocked})
+          JOIN conversations c ON c.id = m.conversation_id AND c.kind = 'group'
+          WHERE m.user_id = ${blocker}
+          ON CONFLICT DO NOTHING`;
+}
+
+/** The groups `blocker` and `blocked` are both in (conversation_id): where `blocker`'s watermarks were kept from `blocked`. */
+export function sharedGroupsSql(blocker: string, blocked: string): string {
+  return `SELECT m.conversation_id FROM members m
+          JOIN members v ON v.conversation_id = m.conversation_id AND v.user_id = ${blocked}
+          JOIN conversations c ON c.id = m.conversation_id AND c.kind = 'group'
+          WHERE m.user_id = ${blocker}
+          ORDER BY m.conversation_id`;
+}
+
+/**
+ * What `viewer` is shown of the watermarks of each member of their groups who blocked them (rows as
+ * block_watermarks'): as they were when the block began (group_block_watermarks), or nothing read
+ * in a group they came to share since. Of one group, or of a page of `viewer`'s conversations (ids
+ * after `after` up to `last`).
+ */
+export function groupFrozenWatermarksForSql(
+  viewer: string,
+  which: { conversation: string } | { after: string; last: string },
+): string {
+  return `SELECT m.conversation_id, m.user_id, COALESCE(f.delivered_seq, 0) AS delivered_seq, COALESCE(f.read_seq, 0) AS read_seq
+          FROM blocks b
+          JOIN members m ON m.user_id = b.blocker_id
+          JOIN members v ON v.conversation_id = m.conversation_id AND v.user_id = b.blocked_id
+          JOIN conversations c ON c.id = m.conversation_id AND c.kind = 'group'
+          LEFT JOIN group_block_watermarks f
+            ON f.viewer_id = b.blocked_id AND f.conversation_id = m.conversation_id AND f.user_id = m.user_id
+          WHERE b.blocked_id = ${viewer} AND ${
+            'conversation' in which
+              ? `m.conversation_id = ${which.conversation}`
+              : `m.conversation_id > ${which.after} AND m.conversation_id <= ${which.last}`
+          }`;
+}
+
+/**
  * The frozen watermarks (block_watermarks) of everyone but `user` in the conversations `user` is in
  * whose ids lie after `after` up to `last` (one page of conversationsOfSql).
  */
@@ -156,5 +227,6 @@ export function downloadableToSql(user: string, upload: string): string {
               AND NOT EXISTS (
                 SELECT 1 FROM events e WHERE e.conversation_id = r.conversation_id AND e.seq = r.seq AND e.hidden_from = ${user}
               )
+              AND NOT ${hiddenInGroupSql('r.conversation_id', 'r.seq', user)}
           )`;
 }

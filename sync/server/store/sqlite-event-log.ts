@@ -10,7 +10,7 @@ import {
   type ForwardSourceFacts,
   type MessageFacts,
 } from './append-rules.js';
-import { asSeenBy, type Period } from './event-visibility.js';
+import { asSeenBy, type HiddenFacts, type Period } from './event-visibility.js';
 import type { AppendResult, ChangeResult, NewChange, NewMessage, StoredUpload } from './server-store.js';
 import { toEvent, toEventRow, type EventRow } from './sqlite-rows.js';
 import { blockedPeerIn } from './sqlite-settings.js';
@@ -28,13 +28,12 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
   const verdict = judgeMessage(input, messageFactsIn(s, input));
   if (verdict.status !== 'accepted') return verdict;
   const event = newMessageEvent(input, nextSeq(s, conversationId), verdict.forwardedFrom);
-  // A block between the two people of a direct conversation: stored for the sender only.
-  const hiddenFrom = blockedPeerIn(s, conversationId, senderId);
-  s.insertEvent.run({ ...toEventRow(event), hidden_from: hiddenFrom });
+  const hidden = hiddenByBlocksIn(s, conversationId, senderId);
+  insertHidden(s, event, hidden);
   referUploadsIn(s, conversationId, event.seq, event.attachments);
   const firstMessage =
     countsAsWriting(event.kind) && s.markWrote.run({ conversationId, userId: senderId, seq: event.seq }).changes === 1;
-  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom), firstMessage };
+  return { status: 'stored', event, memberIds: recipients(s, conversationId, hidden), firstMessage };
 }
 
 export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
@@ -48,24 +47,57 @@ export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
     if (change.on) s.addReaction.run(key);
     else s.removeReaction.run(key);
   }
-  // Stored for the sender only while a block stands between the pair, and so is any change to a
-  // message hidden from someone: they never had the message, so they never get what changes it.
-  const hiddenFrom = blockedPeerIn(s, conversationId, senderId) ?? verdict.target.hiddenFrom;
-  s.insertEvent.run({ ...toEventRow(event), hidden_from: hiddenFrom });
+  // Hidden by blocks like a message, and so is any change to a message hidden from someone: they
+  // never had the message, so they never get what changes it.
+  const byBlocks = hiddenByBlocksIn(s, conversationId, senderId);
+  const hiddenWithTarget = s.hiddenMembersOf.all(conversationId, verdict.target.seq) as string[];
+  const hidden: Hidden = {
+    hiddenFrom: byBlocks.hiddenFrom ?? verdict.target.hiddenFrom,
+    hiddenMembers: [...new Set([...byBlocks.hiddenMembers, ...hiddenWithTarget])],
+  };
+  insertHidden(s, event, hidden);
   // An edit's text is the message's text: members who joined after the message do not get it.
   const withheldFrom =
     event.kind === 'edit'
       ? (s.joinedAfter.all(conversationId, verdict.target.seq) as { user_id: string }[])
           .map((row) => row.user_id)
-          .filter((id) => id !== hiddenFrom)
+          .filter((id) => !isHiddenFrom(hidden, id))
       : [];
-  return { status: 'stored', event, memberIds: recipients(s, conversationId, hiddenFrom), withheldFrom };
+  return { status: 'stored', event, memberIds: recipients(s, conversationId, hidden), withheldFrom };
 }
 
-/** Who hears of a new event: the members, but never the one it is hidden from. */
-function recipients(s: Statements, conversationId: string, hiddenFrom: string | null): string[] {
-  const ids = memberIds(s, conversationId);
-  return hiddenFrom === null ? ids : ids.filter((id) => id !== hiddenFrom);
+/**
+ * Who an event is hidden from for good: the other person of a direct conversation (events.hidden_from),
+ * or members of a group (hidden_events).
+ */
+interface Hidden {
+  hiddenFrom: string | null;
+  hiddenMembers: string[];
+}
+
+/**
+ * Who what `senderId` stores now is hidden from by blocks: in a direct conversation, the other
+ * person when a block stands between them; in a group, the members who have blocked the sender.
+ */
+function hiddenByBlocksIn(s: Statements, conversationId: string, senderId: string): Hidden {
+  const hiddenFrom = blockedPeerIn(s, conversationId, senderId);
+  const hiddenMembers = hiddenFrom === null ? (s.groupBlockers.all({ conversationId, userId: senderId }) as string[]) : [];
+  return { hiddenFrom, hiddenMembers };
+}
+
+/** Stores the event, with who it is hidden from. */
+function insertHidden(s: Statements, event: ConversationEvent, hidden: Hidden): void {
+  s.insertEvent.run({ ...toEventRow(event), hidden_from: hidden.hiddenFrom });
+  for (const userId of hidden.hiddenMembers) s.hideEvent.run(event.conversationId, event.seq, userId);
+}
+
+function isHiddenFrom(hidden: Hidden, userId: string): boolean {
+  return hidden.hiddenFrom === userId || hidden.hiddenMembers.includes(userId);
+}
+
+/** Who hears of a new event: the members, but never those it is hidden from. */
+function recipients(s: Statements, conversationId: string, hidden: Hidden): string[] {
+  return memberIds(s, conversationId).filter((id) => !isHiddenFrom(hidden, id));
 }
 
 /** The sender's earlier use of the client id and their membership: what every append is judged on first. */
@@ -87,7 +119,7 @@ function messageFactsIn(s: Statements, input: NewMessage): MessageFacts {
   return {
     ...appendFactsIn(s, conversationId, senderId, input.clientMessageId),
     messageIdTaken: s.messageById.get(conversationId, input.clientMessageId) !== undefined,
-    replyTarget: input.replyTo === null ? null : messageIn(s, conversationId, input.replyTo),
+    replyTarget: input.replyTo === null ? null : messageIn(s, conversationId, input.replyTo, senderId),
     senderPeriods: periodsIn(s, conversationId, senderId),
     forwardSource: input.forwardOf ? forwardSourceIn(s, senderId, input.forwardOf) : null,
     uploads,
@@ -106,7 +138,7 @@ function forwardSourceIn(
   const author = original ? (s.userById.get(original.senderId) as { display_name: string } | undefined) : undefined;
   return {
     isMember: s.membership.get(conversationId, senderId) !== undefined,
-    message: messageIn(s, conversationId, messageId),
+    message: messageIn(s, conversationId, messageId, senderId),
     senderPeriods: periodsIn(s, conversationId, senderId),
     original,
     authorName: author?.display_name ?? null,
@@ -123,14 +155,25 @@ function changeFactsIn(s: Statements, input: NewChange): ChangeFacts {
   return {
     ...appendFactsIn(s, conversationId, senderId, input.clientChangeId),
     actor: membership && conversation ? { id: senderId, role: membership.role, conversationKind: conversation.kind } : null,
-    target: target ? { ...target, deleted: target.deleted === 1 } : null,
+    target: target
+      ? { ...target, deleted: target.deleted === 1, hidden_here: hiddenHere(s, conversationId, target.seq, senderId) }
+      : null,
     senderPeriods: periodsIn(s, conversationId, senderId),
     senderEmojis: new Set(emojis.map((row) => row.emoji)),
   };
 }
 
-function messageIn(s: Statements, conversationId: string, messageId: string): { seq: number; hidden_from: string | null } | null {
-  return (s.messageById.get(conversationId, messageId) as { seq: number; hidden_from: string | null } | undefined) ?? null;
+/** The message as `viewerId` may see it (HiddenFacts); null when there is none. */
+function messageIn(s: Statements, conversationId: string, messageId: string, viewerId: string): HiddenFacts | null {
+  const row = s.messageById.get(conversationId, messageId) as { seq: number; hidden_from: string | null } | undefined;
+  return row
+    ? { seq: row.seq, hidden_from: row.hidden_from, hidden_here: hiddenHere(s, conversationId, row.seq, viewerId) }
+    : null;
+}
+
+/** Whether event `seq` of a group is hidden from `userId` (hidden_events). */
+function hiddenHere(s: Statements, conversationId: string, seq: number, userId: string): boolean {
+  return s.hiddenHere.get(conversationId, seq, userId) !== undefined;
 }
 
 export function periodsIn(s: Statements, conversationId: string, userId: string): Period[] {
@@ -139,7 +182,7 @@ export function periodsIn(s: Statements, conversationId: string, userId: string)
 
 /** The seq of a message of the conversation (0 when there is none: nothing is withheld). */
 function messageSeq(s: Statements, conversationId: string, messageId: string): number {
-  return messageIn(s, conversationId, messageId)?.seq ?? 0;
+  return (s.messageById.get(conversationId, messageId) as { seq: number } | undefined)?.seq ?? 0;
 }
 
 /**

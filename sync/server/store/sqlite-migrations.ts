@@ -386,4 +386,38 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    description: 'blocks cover groups: group events hidden from members who blocked their sender, and frozen group watermarks',
+    up(db) {
+      db.exec(`
+        -- The members a group event is never served to: those who had blocked its sender when it was
+        -- stored, and for a change, those the message it changes is hidden from. A row per member;
+        -- direct conversations keep events.hidden_from.
+        CREATE TABLE hidden_events (
+          conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+          seq             INTEGER NOT NULL,
+          user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          PRIMARY KEY (conversation_id, seq, user_id)
+        ) WITHOUT ROWID;
+
+        -- While someone has blocked another member of a group, that member (the viewer) is shown the
+        -- blocker's watermarks there as they were when the block began: a row per group they shared
+        -- then, deleted when the block is lifted. Blocks that stand now are frozen as they are now.
+        CREATE TABLE group_block_watermarks (
+          viewer_id       TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+          user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          delivered_seq   INTEGER NOT NULL,
+          read_seq        INTEGER NOT NULL,
+          PRIMARY KEY (viewer_id, conversation_id, user_id)
+        ) WITHOUT ROWID;
+        INSERT INTO group_block_watermarks (viewer_id, conversation_id, user_id, delivered_seq, read_seq)
+          SELECT b.blocked_id, m.conversation_id, m.user_id, m.delivered_seq, m.read_seq FROM blocks b
+          JOIN members m ON m.user_id = b.blocker_id
+          JOIN members v ON v.conversation_id = m.conversation_id AND v.user_id = b.blocked_id
+          JOIN conversations c ON c.id = m.conversation_id AND c.kind = 'group';
+      `);
+    },
+  },
 ];

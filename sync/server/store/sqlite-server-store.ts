@@ -42,7 +42,7 @@ import {
   type CurrentConversationRow,
   type FormerConversationRow,
 } from './conversation-page.js';
-import { cutPage, pageWindow, usersNamedIn, withFrozen, type FrozenWatermarks } from './event-visibility.js';
+import { cutPage, markHidden, pageWindow, usersNamedIn, withFrozen, type FrozenWatermarks } from './event-visibility.js';
 import { appendChangeIn, appendMessageIn, memberIds, pageAsSeenIn, periodsIn } from './sqlite-event-log.js';
 import { blockedPeerIn, blockedWithIn, frozenWatermarksIn, listSettingsIn, setSettingsIn } from './sqlite-settings.js';
 import { appendGroupChangeIn, createConversationIn } from './sqlite-membership.js';
@@ -220,9 +220,14 @@ export class SqliteServerStore implements ServerStore {
       const served = this.statements.firstServedAfter.get({ conversationId, userId, afterSeq: window.afterSeq, untilSeq }) as
         { seq: number } | undefined;
       // One row more than asked tells whether another page exists without a COUNT.
-      const rows = served
+      const read = served
         ? (this.statements.eventsBetween.all(conversationId, served.seq - 1, untilSeq, limit + 1) as unknown[][]).map(eventRowOf)
         : [];
+      // Those of them hidden from the reader in a group: one range of hidden_events, empty unless a block hid some.
+      const last = read.at(-1);
+      const rows = last
+        ? markHidden(read, this.statements.hiddenSeqsIn.all(conversationId, userId, read[0]!.seq, last.seq) as number[])
+        : read;
       const lastSeq = () => (this.statements.conversationById.get(conversationId) as ConversationRow).last_seq;
       const { rows: kept, ...page } = cutPage(rows, input, window, lastSeq);
       const events = pageAsSeenIn(this.statements, conversationId, kept.map(toEvent), periods);
@@ -266,9 +271,14 @@ export class SqliteServerStore implements ServerStore {
           readSeq,
         });
       }
-      // While a block stands between the two people of a direct conversation, neither hears the other's receipts.
+      // While a block stands between the two people of a direct conversation, neither hears the
+      // other's receipts; in a group, those the user blocked do not hear theirs.
       const hiddenFrom = blockedPeerIn(this.statements, input.conversationId, input.userId);
-      const recipients = memberIds(this.statements, input.conversationId).filter((id) => id !== hiddenFrom);
+      const blocked =
+        hiddenFrom === null
+          ? (this.statements.groupBlocked.all({ conversationId: input.conversationId, userId: input.userId }) as string[])
+          : [hiddenFrom];
+      const recipients = memberIds(this.statements, input.conversationId).filter((id) => !blocked.includes(id));
       return { deliveredSeq, readSeq, moved, memberIds: recipients };
     });
     return run.immediate();

@@ -7,6 +7,7 @@ import {
   type BlockChange,
   type SetSettingsResult,
   type SettingsPage,
+  type ThawedWatermarks,
   type VisibilityChange,
 } from './server-store.js';
 import { planSettings, requestRowsOf, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
@@ -67,12 +68,18 @@ export function setSettingsIn(s: Statements, userId: string, registers: readonly
   });
   if (plan.status === 'refused') return plan;
   const { written, settings, changed } = plan.withVersions(bumpVersions(s, userId, plan.winners.length));
+  const thawed: ThawedWatermarks[] = [];
   for (const register of written) {
     const { setting, at, by, version } = register;
     s.upsertSetting.run({ userId, key: settingKey(setting), setting: JSON.stringify(setting), at, by, version });
-    if (setting.kind === 'blocked') {
-      if (setting.value) s.insertBlock.run(userId, setting.userId);
-      else s.deleteBlock.run(userId, setting.userId);
+    if (setting.kind !== 'blocked') continue;
+    const pair = { blocker: userId, blocked: setting.userId };
+    // The user's watermarks in the groups they share are kept from the blocked person while it stands.
+    if (setting.value) {
+      if (s.insertBlock.run(userId, setting.userId).changes === 1) s.freezeGroupWatermarks.run(pair);
+    } else if (s.deleteBlock.run(userId, setting.userId).changes === 1) {
+      s.thawGroupWatermarks.run(pair);
+      thawed.push({ viewerId: setting.userId, conversationIds: s.sharedGroups.all(pair) as string[] });
     }
   }
   const requestRows = requestRowsOf(changed);
@@ -82,7 +89,7 @@ export function setSettingsIn(s: Statements, userId: string, registers: readonly
     (requestRows.restrictsGroupAdds ? s.restrictGroupAdds : s.allowGroupAdds).run(userId);
   const blockChanges = plan.blockChanges.map((change) => blockChanged(s, userId, change.userId, change.standing));
   const visibilityChange = plan.visibilityChange && visibilityChanged(s, userId, plan.visibilityChange.hidden);
-  return { status: 'stored', settings, changed, blockChanges, visibilityChange };
+  return { status: 'stored', settings, changed, blockChanges, thawed, visibilityChange };
 }
 
 /**
@@ -148,17 +155,27 @@ export function revealDirectTo(s: Statements, conversationId: string, userId: st
   if (row?.hidden_from === userId) s.hideConversation.run(null, conversationId);
 }
 
-/** The frozen watermarks `viewerId` is shown in one conversation, or in a page of theirs (ids after `after` up to `last`). */
+/**
+ * The watermarks `viewerId` is shown instead of the real ones, kept by blocks in direct
+ * conversations and in groups: in one conversation, or in a page of theirs (ids after `after` up to `last`).
+ */
 export function frozenWatermarksIn(
   s: Statements,
   viewerId: string,
   which: { conversationId: string } | { after: string; last: string },
 ): FrozenWatermarks {
-  return toFrozenWatermarks(
-    ('conversationId' in which
+  type Rows = Parameters<typeof toFrozenWatermarks>[0];
+  const direct = (
+    'conversationId' in which
       ? s.frozenWatermarksIn.all(which.conversationId, viewerId)
-      : s.frozenWatermarksFor.all({ userId: viewerId, ...which })) as Parameters<typeof toFrozenWatermarks>[0],
-  );
+      : s.frozenWatermarksFor.all({ userId: viewerId, ...which })
+  ) as Rows;
+  const groups = (
+    'conversationId' in which
+      ? s.groupFrozenWatermarksIn.all({ userId: viewerId, conversationId: which.conversationId })
+      : s.groupFrozenWatermarksFor.all({ userId: viewerId, ...which })
+  ) as Rows;
+  return toFrozenWatermarks([...direct, ...groups]);
 }
 
 /** SQLite keeps the setting as JSON text; one that is not JSON is as corrupt as one that does not match. */

@@ -5,9 +5,15 @@ import {
   conversationsOfSql,
   formerConversationSql,
   formerConversationsOfSql,
+  freezeGroupWatermarksSql,
   frozenWatermarksForSql,
+  groupBlockedSql,
+  groupBlockersSql,
+  groupFrozenWatermarksForSql,
+  hiddenInGroupSql,
   membersOfConversationsOfSql,
   membersOfSql,
+  sharedGroupsSql,
   treatAsContactSql,
   writersOfSql,
   writtenWithSql,
@@ -102,11 +108,20 @@ export function prepareStatements(db: Db) {
     ),
     // The first event in (afterSeq, untilSeq] that `userId` may be served (not hidden from them).
     firstServedAfter: db.prepare(
-      `SELECT seq FROM events
-       WHERE conversation_id = @conversationId AND seq > @afterSeq AND seq <= @untilSeq
-         AND (hidden_from IS NULL OR hidden_from <> @userId)
-       ORDER BY seq LIMIT 1`,
+      `SELECT e.seq FROM events e
+       WHERE e.conversation_id = @conversationId AND e.seq > @afterSeq AND e.seq <= @untilSeq
+         AND (e.hidden_from IS NULL OR e.hidden_from <> @userId)
+         AND NOT ${hiddenInGroupSql('@conversationId', 'e.seq', '@userId')}
+       ORDER BY e.seq LIMIT 1`,
     ),
+    // Group events hidden from a member (hidden_events): who, whether one is from `user_id`, which of a page's are.
+    hideEvent: db.prepare(`INSERT INTO hidden_events (conversation_id, seq, user_id) VALUES (?, ?, ?)`),
+    hiddenMembersOf: db.prepare(`SELECT user_id FROM hidden_events WHERE conversation_id = ? AND seq = ?`).pluck(),
+    hiddenHere: db.prepare(`SELECT 1 FROM hidden_events WHERE conversation_id = ? AND seq = ? AND user_id = ?`),
+    hiddenSeqsIn: db
+      .prepare(`SELECT seq FROM hidden_events WHERE conversation_id = ? AND user_id = ? AND seq BETWEEN ? AND ?`)
+      .pluck(),
+    groupBlockers: db.prepare(groupBlockersSql('@conversationId', '@userId')).pluck(),
     // Within one visible stretch: seq in (afterSeq, untilSeq].
     // As arrays of EVENT_COLUMNS, made into rows by eventRowOf: better-sqlite3's own row objects
     // cost more than the read itself (a page of catch-up: 4.2–5.0 µs an event as objects, 2.2 as arrays).
@@ -147,6 +162,7 @@ export function prepareStatements(db: Db) {
        JOIN conversations c ON c.id = m.conversation_id
        WHERE m.conversation_id = ? AND m.user_id = ?`,
     ),
+    groupBlocked: db.prepare(groupBlockedSql('@conversationId', '@userId')).pluck(),
     updateWatermark: db.prepare(
       `UPDATE members SET delivered_seq = @deliveredSeq, read_seq = @readSeq
        WHERE conversation_id = @conversationId AND user_id = @userId`,
@@ -197,6 +213,11 @@ export function prepareStatements(db: Db) {
       `SELECT conversation_id, user_id, delivered_seq, read_seq FROM block_watermarks WHERE conversation_id = ? AND user_id <> ?`,
     ),
     hiddenFromOf: db.prepare(`SELECT hidden_from FROM conversations WHERE id = ?`),
+    freezeGroupWatermarks: db.prepare(freezeGroupWatermarksSql('@blocker', '@blocked')),
+    thawGroupWatermarks: db.prepare(`DELETE FROM group_block_watermarks WHERE viewer_id = @blocked AND user_id = @blocker`),
+    sharedGroups: db.prepare(sharedGroupsSql('@blocker', '@blocked')).pluck(),
+    groupFrozenWatermarksFor: db.prepare(groupFrozenWatermarksForSql('@userId', { after: '@after', last: '@last' })),
+    groupFrozenWatermarksIn: db.prepare(groupFrozenWatermarksForSql('@userId', { conversation: '@conversationId' })),
 
     // --- message requests (request-rules.ts), kept with their registers
     acceptRequest: db.prepare(`INSERT OR IGNORE INTO accepted_requests (user_id, conversation_id) VALUES (?, ?)`),

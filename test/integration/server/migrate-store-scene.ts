@@ -46,7 +46,8 @@ function setSettings(person: SocketPerson, ...settings: SettingRegister['setting
  * and Bob talk until Dave blocks him (Bob's next message hidden from Dave, watermarks frozen);
  * Erin blocks Dave before he starts a conversation with her (hidden from her); receipts and
  * personal settings (mute, draft, archive, the blocks, Erin's "Show when I'm online", Bob's answer to
- * Alice's request, Erin's "Who can add me to groups") along the way.
+ * Alice's request, Erin's "Who can add me to groups") along the way; last, Alice blocks Bob (his
+ * next message in the group hidden from her, her watermarks there frozen for him).
  */
 export async function playScene(h: ServerHarness, server: TestServer): Promise<Scene> {
   const who = await people(h, server, ...NAMES);
@@ -117,6 +118,10 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
     { kind: 'request', conversationId: aliceBob.id, value: { answer: 'accepted', seq: 0 } },
   );
   await setSettings(erin, { kind: 'group_adds', value: 'contacts' });
+  // Alice blocks Bob last: his next message in the trip is hidden from her (hidden_events), and he
+  // is shown her watermarks there as they are now (group_block_watermarks).
+  await setSettings(alice, { kind: 'blocked', userId: bob.user.id, value: true });
+  await bob.socket.send(trip.id, 'b3', 'alice?');
   return { who, uploadIds: [reportId, unsentId], aliceBob, trip };
 }
 

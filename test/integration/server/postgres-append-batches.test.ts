@@ -5,6 +5,7 @@
  * nothing of it, and the store then runs it alone.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
 import { RetryTransaction } from '../../../sync/server/store/pg-connections.js';
 import { appendMessagesWith } from '../../../sync/server/store/pg-event-log.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
@@ -188,6 +189,53 @@ describe('PostgreSQL store: messages that waited for an append slot', () => {
       { status: 'refused', reason: 'attachment_missing' },
       { status: 'stored', event: { seq: 1 } },
     ]);
+  });
+
+  it('in a group are hidden from the members who blocked their sender, as they are alone', async () => {
+    const { url, store, runs } = await aliceAndOthers(12);
+    const groups = ['group-a', 'group-b', 'group-c'];
+    for (const conversationId of groups) {
+      const created = await store.createConversation({
+        conversationId,
+        creatorId: ALICE,
+        conversation: { kind: 'group', name: conversationId, memberIds: [person(1), person(2), person(3)] },
+        createdAt: 1,
+        maxMembers: 10,
+        caps: UNCAPPED,
+      });
+      expect(created).toMatchObject({ status: 'created' });
+    }
+    for (const blocker of [person(1), person(2)]) {
+      const blocked = await store.setSettings(blocker, [
+        { setting: { kind: 'blocked', userId: ALICE, value: true }, at: 1, by: 'd' },
+      ]);
+      expect(blocked).toMatchObject({ status: 'stored' });
+    }
+    const setUp = runs.length;
+
+    // Submitted at once, with direct ones between: the group messages go in batches.
+    const inGroups = groups.map((conversationId) => ({ ...message(1, `in-${conversationId}`), conversationId }));
+    const results = await Promise.all(
+      [message(4, 'first'), ...inGroups, ...range(5, 12).map((n) => message(n, `direct-${n}`))].map((input) =>
+        store.appendMessage(input),
+      ),
+    );
+    expect(Math.max(...runs.slice(setUp))).toBeGreaterThan(1);
+    for (const result of results.slice(1, 1 + groups.length)) {
+      expect(result).toMatchObject({ status: 'stored', event: { seq: 2 } });
+      expect((result as Stored).memberIds.sort()).toEqual([ALICE, person(3)]);
+    }
+    expect(
+      await sqlRows(url, 'SELECT conversation_id, seq::int AS seq, user_id FROM hidden_events ORDER BY conversation_id, user_id'),
+    ).toEqual(
+      groups.flatMap((conversationId) =>
+        [person(1), person(2)].map((user_id) => ({ conversation_id: conversationId, seq: 2, user_id })),
+      ),
+    );
+    const read = async (conversationId: string, userId: string) =>
+      (await store.readEvents({ conversationId, userId, afterSeq: 1, limit: 10 }))?.events.map((event) => event.seq);
+    expect(await read('group-a', person(1))).toEqual([]);
+    expect(await read('group-a', person(3))).toEqual([2]);
   });
 
   it('numbers gap-free and stores once when two nodes batch into the same conversations at once', async () => {
