@@ -1,6 +1,7 @@
 import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
 import { checkBlocks } from './block-reference.js';
 import { identity } from './history.js';
+import { memberCountProblems } from '../support/db-invariants.js';
 import { checkDevice } from './device-invariants.js';
 import { checkDeviceMembership, checkNoStrangers, checkServerMembership, creationsRefusedForBlocks } from './group-invariants.js';
 import { directFold, foldGroup, visibleEvents, type MembershipFold } from './group-reference.js';
@@ -16,7 +17,8 @@ import type { SimWorld } from './world.js';
  * The promises the messenger makes, checked at a quiet point (see quiet.ts):
  *  1. the server's log has seqs 1..lastSeq with no gap, and every event it acknowledged is in it;
  *     a group's log folds to members, roles, name and visibility periods by the rules, and the
- *     server lists each conversation for each person as that fold says (group-invariants.ts);
+ *     server lists each conversation for each person as that fold says (group-invariants.ts), and
+ *     each conversation's stored member count is its members rows;
  *  2. every device holds exactly the messages and notices of the part of the log its person may
  *     see (all of a direct conversation; their periods in a group), each once, at the server's
  *     seq, caught up to the last seq they may see and no further, with no change held back;
@@ -97,6 +99,7 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
       ),
     );
     serverBlocks = server.blocks();
+    problems.push(...memberCountProblems(server.memberCountMismatches()));
   } finally {
     server.close();
   }

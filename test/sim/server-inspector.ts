@@ -2,6 +2,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { settingSchema, type ConversationEvent, type OnlineVisibility } from '../../sync/protocol/frames.js';
 import { countsAsWriting, DEFAULT_ONLINE_VISIBILITY } from '../../sync/protocol/presence-rules.js';
 import { toEvent, type EventRow } from '../../sync/server/store/sqlite-rows.js';
+import { MEMBER_COUNT_MISMATCHES, type MemberCountMismatch } from '../support/db-invariants.js';
 
 /**
  * A read-only handle on the server's database, for what no member's view shows: a group's whole
@@ -109,5 +110,10 @@ export class ServerInspector {
   log(conversationId: string): ConversationEvent[] {
     const rows = this.db.prepare('SELECT * FROM events WHERE conversation_id = ? ORDER BY seq').all(conversationId) as EventRow[];
     return rows.map(toEvent);
+  }
+
+  /** The conversations whose stored member count is not their members rows (none, when all is well). */
+  memberCountMismatches(): MemberCountMismatch[] {
+    return this.db.prepare(MEMBER_COUNT_MISMATCHES).all() as MemberCountMismatch[];
   }
 }

@@ -131,6 +131,27 @@ export interface ServerSnapshot {
   events: ServerEvent[];
   /** COUNT(*) − COUNT(DISTINCT sender_id, client_id) over the event log: must be 0. */
   duplicateClientIds: number;
+  /** The conversations whose stored member count is not their members rows: must be none. */
+  memberCounts: MemberCountMismatch[];
+}
+
+export interface MemberCountMismatch {
+  id: string;
+  memberCount: number;
+  members: number;
+}
+
+/** The conversations whose member_count is not their number of members rows (SQL both stores understand). */
+export const MEMBER_COUNT_MISMATCHES = `
+  SELECT id, "memberCount", members FROM (
+    SELECT c.id, c.member_count AS "memberCount",
+           CAST((SELECT COUNT(*) FROM members m WHERE m.conversation_id = c.id) AS INTEGER) AS members
+    FROM conversations c) AS counted
+  WHERE "memberCount" <> members ORDER BY id`;
+
+/** A problem for each conversation whose stored member count is wrong. */
+export function memberCountProblems(mismatches: readonly MemberCountMismatch[]): string[] {
+  return mismatches.map(({ id, memberCount, members }) => `${id}: member_count ${memberCount} but ${members} members rows`);
 }
 
 export function readServer(dataDir: string): ServerSnapshot {
@@ -150,13 +171,18 @@ export function readServer(dataDir: string): ServerSnapshot {
         .prepare('SELECT COUNT(*) - (SELECT COUNT(*) FROM (SELECT DISTINCT sender_id, client_id FROM events)) AS n FROM events')
         .get() as { n: number }
     ).n,
+    memberCounts: db.prepare(MEMBER_COUNT_MISMATCHES).all() as MemberCountMismatch[],
   }));
 }
 
-/** Server invariants: integrity, no (sender, client id) twice, seqs 1..n per conversation matching last_seq. */
+/**
+ * Server invariants: integrity, no (sender, client id) twice, seqs 1..n per conversation matching
+ * last_seq, and each conversation's member_count equal to its members rows.
+ */
 export function serverProblems(snapshot: ServerSnapshot): string[] {
   const problems: string[] = [];
   if (snapshot.integrity !== 'ok') problems.push(`integrity_check: ${snapshot.integrity}`);
+  problems.push(...memberCountProblems(snapshot.memberCounts));
   if (snapshot.duplicateClientIds !== 0) problems.push(`${snapshot.duplicateClientIds} events repeat a (sender, client id)`);
   for (const conversation of snapshot.conversations) {
     const seqs = snapshot.events.filter((e) => e.conversationId === conversation.id).map((e) => e.seq);

@@ -153,6 +153,7 @@ async function copyAndVerify(
     }
     options.log(`${table.name}: ${sourceCounts.get(table.name)} rows in ${seconds(tableStarted)} s`);
   }
+  await recountMembers(client);
   const rebuildStarted = performance.now();
   try {
     const rebuilt = await deferred.restore();
@@ -180,6 +181,19 @@ async function copyAndVerify(
   options.log(`Verified: row counts of ${plan.length} tables, last_seq and events of every conversation`);
   await moveSequencesPast(client);
   return copied;
+}
+
+/**
+ * conversations.member_count as the copied members rows make it: the copy brings SQLite's counts,
+ * and PostgreSQL's triggers on members (pg-migrations.ts, version 7) add each copied row again.
+ */
+async function recountMembers(client: pg.ClientBase): Promise<void> {
+  await client.query(
+    `UPDATE conversations c SET member_count = COALESCE(n.count, 0)
+     FROM conversations x LEFT JOIN (SELECT conversation_id, COUNT(*) AS count FROM members GROUP BY conversation_id) n
+       ON n.conversation_id = x.id
+     WHERE c.id = x.id`,
+  );
 }
 
 function countRows(source: Db, table: string): number {

@@ -311,6 +311,38 @@ export const postgresMigrations: readonly PostgresMigration[] = [
         JOIN conversations c ON c.id = m.conversation_id AND c.kind = 'group';
     `,
   },
+  {
+    version: 7,
+    description: "each conversation's member count, kept by triggers on members",
+    sql: `
+      -- As SQLite's version 10: how many members rows the conversation has, kept by triggers in the
+      -- same transaction as every insert or delete of members (cascades included). The triggers run
+      -- once per statement, over the rows it changed: adding a thousand members updates each
+      -- conversation once.
+      ALTER TABLE conversations ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE conversations c SET member_count = n.count
+        FROM (SELECT conversation_id, COUNT(*) AS count FROM members GROUP BY conversation_id) n
+        WHERE c.id = n.conversation_id;
+      CREATE FUNCTION members_counted_in() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE conversations c SET member_count = c.member_count + n.count
+          FROM (SELECT conversation_id, COUNT(*) AS count FROM inserted GROUP BY conversation_id) n
+          WHERE c.id = n.conversation_id;
+        RETURN NULL;
+      END $$;
+      CREATE FUNCTION members_counted_out() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE conversations c SET member_count = c.member_count - n.count
+          FROM (SELECT conversation_id, COUNT(*) AS count FROM deleted GROUP BY conversation_id) n
+          WHERE c.id = n.conversation_id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER members_counted_in AFTER INSERT ON members
+        REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION members_counted_in();
+      CREATE TRIGGER members_counted_out AFTER DELETE ON members
+        REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION members_counted_out();
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

@@ -38,11 +38,11 @@ export function conversationForMemberSql(conversation: string, user: string): st
 /**
  * A page of the conversations `user` is in (MemberConversationRow with member_count), after the id
  * `after` in id order, not those kept from them while a block stands (conversations.hidden_from).
- * The member count walks only the primary key, so a page is cut before its members are read.
+ * The member count is the stored one (conversations.member_count), so a page is cut before its
+ * members are read, at a cost that does not grow with them.
  */
 export function conversationsOfSql(user: string, after: string, limit: string): string {
-  return `SELECT ${MEMBER_CONVERSATION_COLUMNS},
-            CAST((SELECT COUNT(*) FROM members x WHERE x.conversation_id = c.id) AS INTEGER) AS member_count
+  return `SELECT ${MEMBER_CONVERSATION_COLUMNS}, c.member_count
           FROM conversations c
           JOIN members m ON m.conversation_id = c.id
           WHERE m.user_id = ${user} AND c.id > ${after} AND (c.hidden_from IS NULL OR c.hidden_from <> m.user_id)

@@ -420,4 +420,24 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    description: "each conversation's member count, kept by triggers on members",
+    up(db) {
+      db.exec(`
+        -- How many members rows the conversation has: a page of the conversation list is cut by its
+        -- members (conversation-page.ts), and counting them anew for every candidate costs as much as
+        -- the groups strangers put a person into. Kept by triggers, so every path that inserts or
+        -- deletes a members row (cascades included) keeps it in the same transaction.
+        ALTER TABLE conversations ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
+        UPDATE conversations SET member_count = (SELECT COUNT(*) FROM members m WHERE m.conversation_id = conversations.id);
+        CREATE TRIGGER members_counted_in AFTER INSERT ON members BEGIN
+          UPDATE conversations SET member_count = member_count + 1 WHERE id = NEW.conversation_id;
+        END;
+        CREATE TRIGGER members_counted_out AFTER DELETE ON members BEGIN
+          UPDATE conversations SET member_count = member_count - 1 WHERE id = OLD.conversation_id;
+        END;
+      `);
+    },
+  },
 ];
