@@ -484,9 +484,16 @@ async function readSealedInto(
   const lastIndex = chunkCount(plainSize) - 1;
   const first = Math.floor(start / PLAIN_CHUNK_BYTES);
   const last = Math.floor((start + out.length - 1) / PLAIN_CHUNK_BYTES);
+  // Two buffers in turn: one is read into while the chunks of the other are handed to the cipher
+  // (WebCrypto copies its input before decrypt() returns, so a buffer is free again at once).
+  const buffers = [0, 1].map(() => Buffer.allocUnsafe(CHUNKS_PER_READ * SEALED_CHUNK_BYTES));
+  let turn = 0;
   const readFrom = (index: number) => {
     const position = HEADER_BYTES + index * SEALED_CHUNK_BYTES;
-    const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(CHUNKS_PER_READ * SEALED_CHUNK_BYTES, fileSize - position)));
+    const buffer = buffers[turn++ % 2]!.subarray(
+      0,
+      Math.max(0, Math.min(CHUNKS_PER_READ * SEALED_CHUNK_BYTES, fileSize - position)),
+    );
     const read = readFully(handle, buffer, position).then((bytesRead) => buffer.subarray(0, bytesRead));
     // Awaited on the next turn of the loop; a failure meanwhile must not count as unhandled.
     read.catch(() => undefined);
@@ -495,13 +502,14 @@ async function readSealedInto(
   let next = readFrom(first);
   for (let index = first; index <= last; index += CHUNKS_PER_READ) {
     const sealed = await next;
-    if (index + CHUNKS_PER_READ <= last) next = readFrom(index + CHUNKS_PER_READ);
     const count = Math.min(CHUNKS_PER_READ, last - index + 1);
-    const plains = await Promise.all(
+    const opening = Promise.all(
       Array.from({ length: count }, (_, k) =>
         cipher.open(index + k, sealed.subarray(k * SEALED_CHUNK_BYTES, (k + 1) * SEALED_CHUNK_BYTES), index + k === lastIndex),
       ),
     );
+    if (index + CHUNKS_PER_READ <= last) next = readFrom(index + CHUNKS_PER_READ);
+    const plains = await opening;
     plains.forEach((plain, k) => {
       const chunkStart = (index + k) * PLAIN_CHUNK_BYTES;
       const from = Math.max(start - chunkStart, 0);

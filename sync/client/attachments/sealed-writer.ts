@@ -17,7 +17,7 @@ import { ChunkCipher, PLAIN_CHUNK_BYTES, type FileSeal } from './sealed-file.js'
 const SEALING_AT_MOST = 16;
 
 export class SealedFileWriter {
-  private chunk = Buffer.allocUnsafe(PLAIN_CHUNK_BYTES);
+  private readonly chunk = Buffer.allocUnsafe(PLAIN_CHUNK_BYTES);
   private filled = 0;
   /** Sealed chunks not yet handed to a write, in file order (a new file's header first). */
   private readonly sealing: Array<Promise<Buffer>> = [];
@@ -78,7 +78,7 @@ export class SealedFileWriter {
     // Awaited in order by writeSealed; until then a failure must not count as unhandled.
     sealed.catch(() => undefined);
     this.sealing.push(sealed);
-    this.chunk = Buffer.allocUnsafe(PLAIN_CHUNK_BYTES);
+    // WebCrypto copies its input before encrypt() returns, so the same buffer takes the next chunk.
     this.filled = 0;
   }
 
