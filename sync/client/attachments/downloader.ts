@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { AppEvent, TransferError } from '../../app-api/contract.js';
 import type { Runtime } from '../../common/runtime.js';
@@ -9,9 +6,9 @@ import { ATTACHMENTS_PATH } from '../../protocol/attachments.js';
 import type { BackoffPolicy } from '../backoff.js';
 import type { DownloadJob } from '../mirror/attachments.js';
 import type { Mirror } from '../mirror/mirror.js';
-import { PRIVATE_FILE_MODE } from '../../node/private-files.js';
 import { BlobStoreError, type BlobStore, type ResumablePartial } from './blob-store.js';
-import { PLAIN_CHUNK_BYTES, SealingStream } from './sealed-file.js';
+import { PLAIN_CHUNK_BYTES } from './sealed-file.js';
+import { SealedFileWriter } from './sealed-writer.js';
 import { keyOf, type TransferTracker } from './transfer-tracker.js';
 import { TransferQueue } from './transfer-queue.js';
 
@@ -139,31 +136,27 @@ export class Downloader {
       let received = resumed ? offset : 0;
       // A download from the first byte is hashed on its way to disk, so it need not be read again.
       const hash = resumed ? null : createHash('sha256');
-      const meter = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
+      // Resumed: the same key, from the chunk after the last one kept. Otherwise a new file with a
+      // new key, which is in the mirror before the file's first byte is written.
+      const writer = resumed
+        ? await SealedFileWriter.open(blobs.partialPath(job.attachmentId), kept.seal, offset / PLAIN_CHUNK_BYTES)
+        : await SealedFileWriter.open(blobs.partialPath(job.attachmentId), await blobs.startPartial(job.attachmentId));
+      try {
+        for await (const chunk of response.body as NodeReadableStream<Uint8Array>) {
           // More than the sender declared is not that file: stop before it reaches the disk.
           if (received + chunk.length > job.size) {
-            callback(new BlobStoreError('checksum_mismatch', `The server sent more than the ${job.size} bytes declared`));
-            return;
+            throw new BlobStoreError('checksum_mismatch', `The server sent more than the ${job.size} bytes declared`);
           }
           received += chunk.length;
           hash?.update(chunk);
           tracker.progress(job, received);
-          callback(null, chunk);
-        },
-      });
-      // Resumed: the same key, from the chunk after the last one kept. Otherwise a new file with a
-      // new key, which is in the mirror before the file's first byte is written.
-      const sealing = resumed
-        ? new SealingStream(kept.seal, offset / PLAIN_CHUNK_BYTES)
-        : new SealingStream(await blobs.startPartial(job.attachmentId));
-      await pipeline(
-        Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>),
-        meter,
-        sealing,
-        createWriteStream(blobs.partialPath(job.attachmentId), { flags: resumed ? 'a' : 'w', mode: PRIVATE_FILE_MODE }),
-        { signal },
-      );
+          await writer.write(chunk);
+        }
+        await writer.end();
+      } catch (error) {
+        await writer.close();
+        throw error;
+      }
       if (hash) digest = { sha256: hash.digest('hex'), size: received };
     }
     await blobs.commitPartial(job.attachmentId, { sha256: job.sha256, size: job.size }, digest);

@@ -9,7 +9,7 @@
  * The keys are not here: they live in the (encrypted) mirror, found by the id in the header
  * (file-keys.ts). A file without the magic is a plain file from before, read as it is.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, webcrypto } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
 export const SEALED_MAGIC = Buffer.from('MSGRSEA1', 'latin1');
@@ -98,6 +98,48 @@ export function openChunk(seal: FileSeal, index: number, sealed: Buffer, last: b
     return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
   } catch {
     throw new SealedFileError(`Chunk ${index} was altered or does not belong to this file`);
+  }
+}
+
+/**
+ * The same chunks as sealChunk and openChunk, computed in the thread pool (WebCrypto): a transfer
+ * seals or opens several chunks at once on other cores while its own thread receives, hashes and
+ * writes. Nonce and associated data are the format's, so either side reads what the other wrote.
+ */
+export class ChunkCipher {
+  private constructor(
+    private readonly header: Buffer,
+    private readonly key: webcrypto.CryptoKey,
+    private readonly aad: { last: Buffer; more: Buffer },
+  ) {}
+
+  static async of(seal: FileSeal): Promise<ChunkCipher> {
+    const key = await webcrypto.subtle.importKey('raw', seal.key, 'AES-GCM', false, ['encrypt', 'decrypt']);
+    return new ChunkCipher(seal.header, key, { last: aadOf(seal.header, true), more: aadOf(seal.header, false) });
+  }
+
+  private params(index: number, last: boolean): webcrypto.AesGcmParams {
+    return {
+      name: 'AES-GCM',
+      iv: nonceOf(this.header, index),
+      additionalData: last ? this.aad.last : this.aad.more,
+      tagLength: TAG_BYTES * 8,
+    };
+  }
+
+  /** The sealed chunk (ciphertext, then tag), as sealChunk makes it. */
+  async seal(index: number, plain: Uint8Array, last: boolean): Promise<Buffer> {
+    return Buffer.from(await webcrypto.subtle.encrypt(this.params(index, last), this.key, plain));
+  }
+
+  /** The plaintext of one chunk; rejects with SealedFileError when it was altered, moved or cut. */
+  async open(index: number, sealed: Uint8Array, last: boolean): Promise<Buffer> {
+    if (sealed.length < TAG_BYTES) throw new SealedFileError(`Chunk ${index} is cut short`);
+    try {
+      return Buffer.from(await webcrypto.subtle.decrypt(this.params(index, last), this.key, sealed));
+    } catch {
+      throw new SealedFileError(`Chunk ${index} was altered or does not belong to this file`);
+    }
   }
 }
 
