@@ -1,12 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../sync/node/sqlite.js';
-import { migratePostgres, postgresMigrations } from '../../../sync/server/store/pg-migrations.js';
-import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.js';
-import { freshDatabase } from '../../support/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { postgresMigratedThrough, sqliteMigratedThrough } from '../../support/store-migrations.js';
 
 /**
  * The migration that makes blocks cover groups (SQLite version 9, PostgreSQL version 6): no event
@@ -36,42 +29,14 @@ const EXPECTED = {
   hidden: [],
 };
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
 describe('group blocks migration', () => {
   it("SQLite version 9 hides nothing from before and keeps each blocker's group watermarks for the person they block", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'group-blocks-migration-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'server.sqlite');
-    const before = serverMigrations.findIndex((migration) => migration.version === 9);
-    expect(before).toBeGreaterThan(0);
-    const old = openDatabase(path, serverMigrations.slice(0, before));
-    for (const sql of SEED) old.exec(sql);
-    old.close();
-
-    const db: Db = openDatabase(path, serverMigrations);
-    try {
-      expect({ frozen: db.prepare(FROZEN).all(), hidden: db.prepare(HIDDEN).all() }).toEqual(EXPECTED);
-    } finally {
-      db.close();
-    }
+    const db = sqliteMigratedThrough(9, SEED);
+    expect({ frozen: db.prepare(FROZEN).all(), hidden: db.prepare(HIDDEN).all() }).toEqual(EXPECTED);
   });
 
   it('PostgreSQL version 6 does the same', async () => {
-    const database = await freshDatabase();
-    cleanups.push(database.drop);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    cleanups.unshift(() => client.end());
-    const before = postgresMigrations.findIndex((migration) => migration.version === 6);
-    expect(before).toBeGreaterThan(0);
-    await migratePostgres(client, postgresMigrations.slice(0, before));
-    for (const sql of SEED) await client.query(sql);
-
-    await migratePostgres(client);
+    const client = await postgresMigratedThrough(6, SEED);
     const frozen = (await client.query(FROZEN)).rows.map((row: Record<string, unknown>) => ({
       ...row,
       delivered_seq: Number(row.delivered_seq),

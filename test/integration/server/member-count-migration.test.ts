@@ -1,12 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../sync/node/sqlite.js';
-import { migratePostgres, postgresMigrations } from '../../../sync/server/store/pg-migrations.js';
-import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.js';
-import { freshDatabase } from '../../support/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { postgresMigratedThrough, sqliteMigratedThrough } from '../../support/store-migrations.js';
 
 /**
  * The migration that stores each conversation's member count (SQLite version 10, PostgreSQL
@@ -47,44 +40,16 @@ const EXPECTED = {
   ],
 };
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
 describe('member count migration', () => {
   it('SQLite version 10 counts the members of every conversation, and counts later changes in and out', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'member-count-migration-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'server.sqlite');
-    const before = serverMigrations.findIndex((migration) => migration.version === 10);
-    expect(before).toBeGreaterThan(0);
-    const old = openDatabase(path, serverMigrations.slice(0, before));
-    for (const sql of SEED) old.exec(sql);
-    old.close();
-
-    const db: Db = openDatabase(path, serverMigrations);
-    try {
-      const migrated = db.prepare(COUNTS).all();
-      for (const sql of CHANGES) db.exec(sql);
-      expect({ migrated, changed: db.prepare(COUNTS).all() }).toEqual(EXPECTED);
-    } finally {
-      db.close();
-    }
+    const db = sqliteMigratedThrough(10, SEED);
+    const migrated = db.prepare(COUNTS).all();
+    for (const sql of CHANGES) db.exec(sql);
+    expect({ migrated, changed: db.prepare(COUNTS).all() }).toEqual(EXPECTED);
   });
 
   it('PostgreSQL version 7 does the same', async () => {
-    const database = await freshDatabase();
-    cleanups.push(database.drop);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    cleanups.unshift(() => client.end());
-    const before = postgresMigrations.findIndex((migration) => migration.version === 7);
-    expect(before).toBeGreaterThan(0);
-    await migratePostgres(client, postgresMigrations.slice(0, before));
-    for (const sql of SEED) await client.query(sql);
-
-    await migratePostgres(client);
+    const client = await postgresMigratedThrough(7, SEED);
     const migrated = (await client.query(COUNTS)).rows;
     for (const sql of CHANGES) await client.query(sql);
     expect({ migrated, changed: (await client.query(COUNTS)).rows }).toEqual(EXPECTED);

@@ -1,12 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../sync/node/sqlite.js';
-import { migratePostgres, postgresMigrations } from '../../../sync/server/store/pg-migrations.js';
-import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.js';
-import { freshDatabase } from '../../support/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { postgresMigratedThrough, sqliteMigratedThrough } from '../../support/store-migrations.js';
 
 /**
  * The presence-privacy migration (SQLite version 7, PostgreSQL version 3): each member's first
@@ -46,44 +39,16 @@ const EXPECTED = [
 
 const FIRSTS = `SELECT conversation_id, user_id, first_message_seq FROM members ORDER BY conversation_id, user_id`;
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
 describe('presence privacy migration', () => {
   it('SQLite version 7 fills in who wrote since they joined, and adds online_hidden', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'presence-migration-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'server.sqlite');
-    const before = serverMigrations.findIndex((migration) => migration.version === 7);
-    expect(before).toBeGreaterThan(0);
-    const old = openDatabase(path, serverMigrations.slice(0, before));
-    for (const sql of SEED) old.exec(sql);
-    old.close();
-
-    const db: Db = openDatabase(path, serverMigrations);
-    try {
-      expect(db.prepare(FIRSTS).all()).toEqual(EXPECTED);
-      db.prepare(`INSERT INTO online_hidden (user_id) VALUES ('a')`).run();
-      expect(db.prepare('SELECT user_id FROM online_hidden').all()).toEqual([{ user_id: 'a' }]);
-    } finally {
-      db.close();
-    }
+    const db = sqliteMigratedThrough(7, SEED);
+    expect(db.prepare(FIRSTS).all()).toEqual(EXPECTED);
+    db.prepare(`INSERT INTO online_hidden (user_id) VALUES ('a')`).run();
+    expect(db.prepare('SELECT user_id FROM online_hidden').all()).toEqual([{ user_id: 'a' }]);
   });
 
   it('PostgreSQL version 3 does the same', async () => {
-    const database = await freshDatabase();
-    cleanups.push(database.drop);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    cleanups.unshift(() => client.end());
-    const before = postgresMigrations.findIndex((migration) => migration.version === 3);
-    expect(before).toBeGreaterThan(0);
-    await migratePostgres(client, postgresMigrations.slice(0, before));
-    for (const sql of SEED) await client.query(sql);
-
-    await migratePostgres(client);
+    const client = await postgresMigratedThrough(3, SEED);
     const { rows } = await client.query(FIRSTS);
     expect(
       rows.map((row: Record<string, unknown>) => ({

@@ -1,12 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../sync/node/sqlite.js';
-import { migratePostgres, postgresMigrations } from '../../../sync/server/store/pg-migrations.js';
-import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.js';
-import { freshDatabase } from '../../support/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { postgresMigratedThrough, sqliteMigratedThrough } from '../../support/store-migrations.js';
 
 /**
  * The message-requests migration (SQLite version 8, PostgreSQL version 5): every membership from
@@ -45,46 +38,18 @@ const EXPECTED = {
   restricted: [{ user_id: 'c' }],
 };
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
 describe('message requests migration', () => {
   it('SQLite version 8 marks no membership as a request and fills the tables kept with the registers', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'requests-migration-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, 'server.sqlite');
-    const before = serverMigrations.findIndex((migration) => migration.version === 8);
-    expect(before).toBeGreaterThan(0);
-    const old = openDatabase(path, serverMigrations.slice(0, before));
-    for (const sql of SEED) old.exec(sql);
-    old.close();
-
-    const db: Db = openDatabase(path, serverMigrations);
-    try {
-      expect({
-        requests: db.prepare(REQUESTS).all(),
-        accepted: db.prepare(ACCEPTED).all(),
-        restricted: db.prepare(RESTRICTED).all(),
-      }).toEqual(EXPECTED);
-    } finally {
-      db.close();
-    }
+    const db = sqliteMigratedThrough(8, SEED);
+    expect({
+      requests: db.prepare(REQUESTS).all(),
+      accepted: db.prepare(ACCEPTED).all(),
+      restricted: db.prepare(RESTRICTED).all(),
+    }).toEqual(EXPECTED);
   });
 
   it('PostgreSQL version 5 does the same', async () => {
-    const database = await freshDatabase();
-    cleanups.push(database.drop);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    cleanups.unshift(() => client.end());
-    const before = postgresMigrations.findIndex((migration) => migration.version === 5);
-    expect(before).toBeGreaterThan(0);
-    await migratePostgres(client, postgresMigrations.slice(0, before));
-    for (const sql of SEED) await client.query(sql);
-
-    await migratePostgres(client);
+    const client = await postgresMigratedThrough(5, SEED);
     expect({
       requests: (await client.query(REQUESTS)).rows,
       accepted: (await client.query(ACCEPTED)).rows,
