@@ -35,6 +35,10 @@ describeEachStore('presence privacy', (backend) => {
     await bothWrite(pair);
     const aliceLaptop = await h.connect(server, pair.alice.token);
     await aliceLaptop.waitForPush('presence', (push) => push.userId === pair.bob.user.id);
+    // Each has been told the other is online (the push when they became contacts may come after the
+    // second send's reply), so the pushes a test counts from here on are its own.
+    await pair.bobSocket.waitForPush('presence', (push) => push.userId === pair.alice.user.id && push.online);
+    await pair.aliceSocket.waitForPush('presence', (push) => push.userId === pair.bob.user.id && push.online);
     return { ...pair, aliceLaptop };
   }
 
