@@ -23,6 +23,10 @@ describeEachStore('typing', (backend) => {
     try {
       const pair = await h.pair(server);
       await bothWrite(pair);
+      // What their becoming contacts set off (presence, which reads the store) is over before counting.
+      await pair.bobSocket.waitForPush('presence', (push) => push.userId === pair.alice.user.id && push.online);
+      await pair.aliceSocket.waitForPush('presence', (push) => push.userId === pair.bob.user.id && push.online);
+      await Promise.all([pair.aliceSocket.barrier(), pair.bobSocket.barrier()]);
       const typing = () => pair.aliceSocket.call({ type: 'typing', conversationId: pair.conversation.id }, 'ok');
       calls.length = 0;
       await typing();
