@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { ConversationInfo, MemberView } from '../../sync/app-api/contract.js';
 import type { User } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
@@ -74,13 +74,16 @@ function RenameForm({ name }: { name: string }) {
 function MemberRow({
   member,
   info,
+  blocked,
   onError,
 }: {
   member: MemberView;
   info: ConversationInfo;
+  /** Whether you blocked this member (null while not known yet). */
+  blocked: boolean | null;
   onError: (run: () => Promise<void>) => void;
 }) {
-  const { removeMember, setRole } = useActions();
+  const { removeMember, setRole, setBlocked } = useActions();
   const name = member.user.displayName;
   const myRole = info.isMember ? info.role : null;
   const canRemove = myRole !== null && !member.you && mayRemove(myRole, member.role);
@@ -110,6 +113,15 @@ function MemberRow({
             onClick={() => onError(() => removeMember(member.user.id))}
           >
             {t.group.remove(name)}
+          </button>
+        )}
+        {!member.you && blocked !== null && (
+          <button
+            type="button"
+            className={`link-button${blocked ? '' : ' link-button--danger'}`}
+            onClick={() => onError(() => setBlocked(member.user.id, !blocked))}
+          >
+            {blocked ? t.group.unblock(name) : t.group.block(name)}
           </button>
         )}
       </span>
@@ -145,6 +157,27 @@ function LeaveDialog({ onClose, onLeft }: { onClose: () => void; onLeft: () => v
 }
 
 /**
+ * The ids of the people you blocked, read again whenever the conversation list changes (a block
+ * changed here or on another device re-reads it); null until read, or when it cannot be.
+ */
+function useBlockedIds(): ReadonlySet<string> | null {
+  const { loadBlocked } = useActions();
+  const conversations = useApp((s) => s.conversations);
+  const [ids, setIds] = useState<ReadonlySet<string> | null>(null);
+  useEffect(() => {
+    let current = true;
+    loadBlocked().then(
+      (people) => current && setIds(new Set(people.map((person) => person.id))),
+      () => current && setIds(null),
+    );
+    return () => {
+      current = false;
+    };
+  }, [loadBlocked, conversations]);
+  return ids;
+}
+
+/**
  * "Group info": the members with their roles, and what your role allows: add and remove members,
  * rename, make and unmake admins (the same pure rules the server applies), and leave.
  */
@@ -152,6 +185,7 @@ export function GroupInfoDialog({ onClose }: { onClose: () => void }) {
   const info = useApp((s) => (s.info && s.info.conversationId === s.open?.id ? s.info.view : null));
   const summary = useApp((s) => (s.open ? (s.conversations.find((c) => c.id === s.open!.id) ?? null) : null));
   const { addMembers } = useActions();
+  const blockedIds = useBlockedIds();
   const [adding, setAdding] = useState(false);
   const [leaving, setLeaving] = useState(false);
   const { error, run } = useChange();
@@ -176,7 +210,13 @@ export function GroupInfoDialog({ onClose }: { onClose: () => void }) {
       {manage && <RenameForm key={name} name={name} />}
       <ul className="people" aria-label={t.group.membersList}>
         {info?.members.map((member) => (
-          <MemberRow key={member.user.id} member={member} info={info} onError={(call) => void run(call)} />
+          <MemberRow
+            key={member.user.id}
+            member={member}
+            info={info}
+            blocked={blockedIds ? blockedIds.has(member.user.id) : null}
+            onError={(call) => void run(call)}
+          />
         ))}
       </ul>
       {error && (

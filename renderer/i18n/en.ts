@@ -191,6 +191,8 @@ export const en = {
     remove: (name: string) => `Remove ${name}`, // (a11y contract)
     makeAdmin: (name: string) => `Make ${name} an admin`, // (a11y contract)
     unmakeAdmin: (name: string) => `Remove ${name} as admin`, // (a11y contract)
+    block: (name: string) => `Block ${name}`, // (a11y contract)
+    unblock: (name: string) => `Unblock ${name}`, // (a11y contract)
     addMembers: 'Add members', // (a11y contract)
     name: 'Group name', // (a11y contract)
     save: 'Save', // (a11y contract)
@@ -445,7 +447,8 @@ export const en = {
     unblock: 'Unblock', // (a11y contract)
     open: 'Blocked people', // (a11y contract)
     title: 'Blocked people', // (a11y contract: dialog name)
-    description: 'They can’t message you directly or see when you are online.',
+    description:
+      'They can’t message you, add you to groups or see when you are online. In groups you share, you won’t see what they write.',
     listLabel: 'Blocked people',
     none: 'You haven’t blocked anyone.',
     loading: 'Loading…',

@@ -197,6 +197,8 @@ export const ru: Strings = {
     remove: (name: string) => `Удалить ${name} из группы`,
     makeAdmin: (name: string) => `Назначить ${name} администратором`,
     unmakeAdmin: (name: string) => `Снять с ${name} права администратора`,
+    block: (name: string) => `Заблокировать ${name}`,
+    unblock: (name: string) => `Разблокировать ${name}`,
     addMembers: 'Добавить участников',
     name: 'Название группы',
     save: 'Сохранить',
@@ -438,7 +440,8 @@ export const ru: Strings = {
     unblock: 'Разблокировать',
     open: 'Заблокированные',
     title: 'Заблокированные',
-    description: 'Они не могут писать вам напрямую и не видят, когда вы в сети.',
+    description:
+      'Они не могут писать вам, добавлять вас в группы и видеть, когда вы в сети. В общих группах вы не увидите их сообщений.',
     listLabel: 'Заблокированные',
     none: 'Вы никого не заблокировали.',
     loading: 'Загрузка…',

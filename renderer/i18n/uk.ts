@@ -197,6 +197,8 @@ export const uk: Strings = {
     remove: (name: string) => `Видалити ${name} з групи`,
     makeAdmin: (name: string) => `Призначити ${name} адміністратором`,
     unmakeAdmin: (name: string) => `Забрати в ${name} права адміністратора`,
+    block: (name: string) => `Заблокувати ${name}`,
+    unblock: (name: string) => `Розблокувати ${name}`,
     addMembers: 'Додати учасників',
     name: 'Назва групи',
     save: 'Зберегти',
@@ -438,7 +440,8 @@ export const uk: Strings = {
     unblock: 'Розблокувати',
     open: 'Заблоковані',
     title: 'Заблоковані',
-    description: 'Вони не можуть писати вам напряму й не бачать, коли ви в мережі.',
+    description:
+      'Вони не можуть писати вам, додавати вас до груп і бачити, коли ви в мережі. У спільних групах ви не бачитимете їхніх повідомлень.',
     listLabel: 'Заблоковані',
     none: 'Ви нікого не заблокували.',
     loading: 'Завантаження…',
