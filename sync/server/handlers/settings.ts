@@ -1,5 +1,6 @@
 import { LIMITS } from '../../protocol/limits.js';
 import { REFUSALS } from '../refusals.js';
+import type { GroupWatermark } from '../store/server-store.js';
 import { only, refuse, type Fanout, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
 /**
@@ -43,8 +44,7 @@ export async function setSettings(ctx: HandlerContext, frame: FrameOf<'set_setti
     if (change.conversationId !== null) fanout.push(...(await watermarksAgain(ctx, change.conversationId, [me, change.userId])));
     contactsAgain.push(change.userId);
   }
-  for (const { viewerId, conversationIds } of result.thawed)
-    fanout.push(...(await ownWatermarksTo(ctx, viewerId, conversationIds)));
+  for (const { viewerId, watermarks } of result.thawed) fanout.push(...ownWatermarksTo(ctx.user.id, viewerId, watermarks));
   const visibility = result.visibilityChange;
   if (visibility?.hidden) {
     // "Show when I'm online": nobody. Those who saw the user see them away, and (presence-rules.ts)
@@ -95,17 +95,10 @@ async function watermarksAgain(ctx: HandlerContext, conversationId: string, pair
  * in the groups they share as they were when it began, and told of no move; now they hear where
  * the user's watermarks really are.
  */
-async function ownWatermarksTo(ctx: HandlerContext, viewerId: string, conversationIds: readonly string[]): Promise<Fanout[]> {
-  const fanout: Fanout[] = [];
-  for (const conversationId of conversationIds) {
-    const conversation = await ctx.store.getConversationForMember(conversationId, ctx.user.id);
-    const me = conversation?.members.find((member) => member.id === ctx.user.id);
-    if (!me) continue;
-    fanout.push({
-      userIds: [viewerId],
-      frame: { type: 'watermark', conversationId, userId: me.id, deliveredSeq: me.deliveredSeq, readSeq: me.readSeq },
-      exceptRequester: false,
-    });
-  }
-  return fanout;
+function ownWatermarksTo(userId: string, viewerId: string, watermarks: readonly GroupWatermark[]): Fanout[] {
+  return watermarks.map(({ conversationId, deliveredSeq, readSeq }) => ({
+    userIds: [viewerId],
+    frame: { type: 'watermark', conversationId, userId, deliveredSeq, readSeq },
+    exceptRequester: false,
+  }));
 }

@@ -1,5 +1,5 @@
 import { peopleNamedIn, type ConversationEvent, type Member } from '../../protocol/frames.js';
-import type { EventPage } from './server-store.js';
+import type { EventPage, GroupWatermark } from './server-store.js';
 
 /**
  * What a reader may see of a conversation, for every store: the stores read the rows (visibility
@@ -138,6 +138,17 @@ export function toFrozenWatermarks(
     frozen.set(row.conversation_id, members);
   }
   return frozen;
+}
+
+export interface GroupWatermarkRow {
+  conversation_id: string;
+  delivered_seq: number;
+  read_seq: number;
+}
+
+/** Rows of sharedGroupsSql: the user's watermarks in each group they share with someone. */
+export function toGroupWatermarks(rows: readonly GroupWatermarkRow[]): GroupWatermark[] {
+  return rows.map((row) => ({ conversationId: row.conversation_id, deliveredSeq: row.delivered_seq, readSeq: row.read_seq }));
 }
 
 /** Members as the viewer is shown them: with the watermarks kept when a block began, where there are some. */

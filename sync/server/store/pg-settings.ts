@@ -2,6 +2,7 @@ import type { SettingRegister, StoredSetting } from '../../protocol/frames.js';
 import { settingConversationId, settingKey } from '../../protocol/settings.js';
 import type { Session } from './pg-connections.js';
 import { contactsFrom, type WrittenWithRow } from './contacts.js';
+import { toGroupWatermarks, type GroupWatermarkRow } from './event-visibility.js';
 import {
   directPairKey,
   type BlockChange,
@@ -102,7 +103,7 @@ async function writeSettings(tx: Session, userId: string, changed: readonly Stor
   const requestRows = requestRowsOf(changed);
   // A block that begins keeps the user's watermarks in the groups they share from the blocked
   // person; one lifted shows them again (the groups are answered, to tell them).
-  const { rows } = await tx.query<{ viewer_id: string; conversation_ids: string[] }>(
+  const { rows } = await tx.query<{ viewer_id: string; watermarks: GroupWatermarkRow[] }>(
     `WITH written AS (
        INSERT INTO settings (user_id, key, setting, at, by, version)
        SELECT $1, r.key, r.setting, r.at, r.by, r.version
@@ -118,7 +119,9 @@ async function writeSettings(tx: Session, userId: string, changed: readonly Stor
      allowed AS (DELETE FROM group_adds_restricted WHERE user_id = $1 AND $11::boolean IS FALSE),
      lifted AS (DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = ANY($8::text[]) RETURNING blocked_id),
      thawed AS (DELETE FROM group_block_watermarks WHERE user_id = $1 AND viewer_id IN (SELECT blocked_id FROM lifted))
-     SELECT lifted.blocked_id AS viewer_id, ARRAY(${sharedGroupsSql('$1', 'lifted.blocked_id')}) AS conversation_ids FROM lifted`,
+     SELECT lifted.blocked_id AS viewer_id,
+       (SELECT COALESCE(json_agg(g), '[]') FROM (${sharedGroupsSql('$1', 'lifted.blocked_id')}) g) AS watermarks
+     FROM lifted`,
     [
       userId,
       changed.map(({ setting }) => settingKey(setting)),
@@ -133,7 +136,7 @@ async function writeSettings(tx: Session, userId: string, changed: readonly Stor
       requestRows.restrictsGroupAdds,
     ],
   );
-  return rows.map((row) => ({ viewerId: row.viewer_id, conversationIds: row.conversation_ids }));
+  return rows.map((row) => ({ viewerId: row.viewer_id, watermarks: toGroupWatermarks(row.watermarks) }));
 }
 
 /**

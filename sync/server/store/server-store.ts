@@ -392,8 +392,14 @@ export interface BlockChange {
 export interface ThawedWatermarks {
   /** Who was shown the user's watermarks as they were when the block began. */
   viewerId: string;
-  /** The groups the user and the viewer are both in. */
-  conversationIds: string[];
+  /** The user's watermarks now in each group the user and the viewer are both in. */
+  watermarks: GroupWatermark[];
+}
+
+export interface GroupWatermark {
+  conversationId: string;
+  deliveredSeq: number;
+  readSeq: number;
 }
 
 export interface SettingsPage {

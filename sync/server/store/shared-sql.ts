@@ -169,9 +169,12 @@ export function freezeGroupWatermarksSql(blocker: string, blocked: string): stri
           ON CONFLICT DO NOTHING`;
 }
 
-/** The groups `blocker` and `blocked` are both in (conversation_id): where `blocker`'s watermarks were kept from `blocked`. */
+/**
+ * The groups `blocker` and `blocked` are both in, with `blocker`'s watermarks there now
+ * (conversation_id, delivered_seq, read_seq): what was kept from `blocked` while the block stood.
+ */
 export function sharedGroupsSql(blocker: string, blocked: string): string {
-  return `SELECT m.conversation_id FROM members m
+  return `SELECT m.conversation_id, m.delivered_seq, m.read_seq FROM members m
           JOIN members v ON v.conversation_id = m.conversation_id AND v.user_id = ${blocked}
           JOIN conversations c ON c.id = m.conversation_id AND c.kind = 'group'
           WHERE m.user_id = ${blocker}

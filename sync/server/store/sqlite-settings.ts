@@ -1,6 +1,6 @@
 import type { SettingRegister, StoredSetting } from '../../protocol/frames.js';
 import { blockedBetween, settingKey } from '../../protocol/settings.js';
-import { toFrozenWatermarks, type FrozenWatermarks } from './event-visibility.js';
+import { toFrozenWatermarks, toGroupWatermarks, type FrozenWatermarks, type GroupWatermarkRow } from './event-visibility.js';
 import { contactsFrom, type WrittenWithRow } from './contacts.js';
 import {
   directPairKey,
@@ -79,7 +79,7 @@ export function setSettingsIn(s: Statements, userId: string, registers: readonly
       if (s.insertBlock.run(userId, setting.userId).changes === 1) s.freezeGroupWatermarks.run(pair);
     } else if (s.deleteBlock.run(userId, setting.userId).changes === 1) {
       s.thawGroupWatermarks.run(pair);
-      thawed.push({ viewerId: setting.userId, conversationIds: s.sharedGroups.all(pair) as string[] });
+      thawed.push({ viewerId: setting.userId, watermarks: toGroupWatermarks(s.sharedGroups.all(pair) as GroupWatermarkRow[]) });
     }
   }
   const requestRows = requestRowsOf(changed);

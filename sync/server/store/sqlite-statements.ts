@@ -215,7 +215,7 @@ export function prepareStatements(db: Db) {
     hiddenFromOf: db.prepare(`SELECT hidden_from FROM conversations WHERE id = ?`),
     freezeGroupWatermarks: db.prepare(freezeGroupWatermarksSql('@blocker', '@blocked')),
     thawGroupWatermarks: db.prepare(`DELETE FROM group_block_watermarks WHERE viewer_id = @blocked AND user_id = @blocker`),
-    sharedGroups: db.prepare(sharedGroupsSql('@blocker', '@blocked')).pluck(),
+    sharedGroups: db.prepare(sharedGroupsSql('@blocker', '@blocked')),
     groupFrozenWatermarksFor: db.prepare(groupFrozenWatermarksForSql('@userId', { after: '@after', last: '@last' })),
     groupFrozenWatermarksIn: db.prepare(groupFrozenWatermarksForSql('@userId', { conversation: '@conversationId' })),
 
