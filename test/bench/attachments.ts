@@ -25,7 +25,14 @@ import { openClientCore } from '../../sync/client/client-core.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { prepareProfile } from './lib/client-profile.js';
 import { until } from './lib/delivery-kit.js';
-import { memoryOf, resetPeakRss, spawnTs, startServerProcess, tempDir } from './lib/proc.js';
+import {
+  readMainThreadProfile,
+  startCpuProfile,
+  summariseProfile,
+  type CpuProfile,
+  type ProfileSummary,
+} from './lib/cpu-profile.js';
+import { cpuMsOf, memoryOf, ownCpuMs, resetPeakRss, ROOT, spawnTs, startServerProcess, tempDir } from './lib/proc.js';
 import { log, row, runBench, scaled, type Row } from './lib/report.js';
 import { seedInChild } from './lib/seed.js';
 
@@ -34,7 +41,7 @@ const MiB = 1024 * 1024;
 const FULL_SIZE = 100 * MiB;
 const ROUNDS = 3;
 
-runBench(BENCH, async ({ scale }) => {
+runBench(BENCH, async ({ scale, profile }) => {
   const size = scaled(FULL_SIZE, scale, 8 * MiB);
   const small = Math.round(size / 4);
   const work = tempDir(BENCH);
@@ -44,7 +51,8 @@ runBench(BENCH, async ({ scale }) => {
   const [a, b] = manifest.users;
   const conversation = manifest.conversations[0];
   if (!a || !b || !conversation) throw new Error('Seeding produced too few users');
-  const server = await startServerProcess(dataDir, { args: ['--max-file-mb', String(Math.ceil((2 * size) / MiB))] });
+  const serverArgs = ['--max-file-mb', String(Math.ceil((2 * size) / MiB))];
+  let server = await startServerProcess(dataDir, { args: serverArgs });
   const raw = await startRawServer(work);
   const network = await startTcpProxy(server.port);
 
@@ -61,7 +69,7 @@ runBench(BENCH, async ({ scale }) => {
   const measure = async (bytes: number, label: string): Promise<TransferRun> => {
     const file = await randomFile(work, `file-${label}.bin`, bytes);
     log(BENCH, `${(bytes / MiB).toFixed(0)} MiB (${label}): raw PUT/GET, then core upload/download`);
-    const rawFigures = await rawTransfer(raw.port, file.path, join(work, `raw-get-${label}.bin`));
+    const rawFigures = await rawTransfer(raw, file.path, join(work, `raw-get-${label}.bin`));
     const core = await coreTransfer(aProfile, bProfile, aStore, conversation.id, file, server);
     await fs.rm(file.path);
     return { bytes, raw: rawFigures, ...core };
@@ -81,6 +89,45 @@ runBench(BENCH, async ({ scale }) => {
     downloadRssGrowthMiB: maxOf(fullRuns.map((r) => r.downloadRssGrowthMiB)),
     serverPeakMiB: fullRuns.at(-1)!.serverPeakMiB,
   };
+
+  let profiled: Record<'upload' | 'download', { client: ProfileSummary; server: ProfileSummary | null }> | null = null;
+  if (profile) {
+    // One more full-size transfer under the CPU profilers: the client in-process, the server
+    // restarted with --cpu-prof, both cut to each window. Its times are not comparable.
+    log(BENCH, 'profiling: one more full-size transfer with CPU profiles of client and server');
+    // On the same port: the profiles were prepared with the server's address.
+    const port = server.port;
+    await server.stop();
+    const profDir = join(work, 'server-prof');
+    await fs.mkdir(profDir, { recursive: true });
+    server = await startServerProcess(dataDir, {
+      port,
+      args: serverArgs,
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'],
+    });
+    const file = await randomFile(work, 'file-profiled.bin', size);
+    const windows: Partial<Record<'upload' | 'download', { profile: CpuProfile; startUs: number; endUs: number }>> = {};
+    await coreTransfer(aProfile, bProfile, aStore, conversation.id, file, server, async (window, run) => {
+      const stop = await startCpuProfile();
+      const startUs = nowUs();
+      await run();
+      const endUs = nowUs();
+      windows[window] = { profile: await stop(), startUs, endUs };
+    });
+    await fs.rm(file.path);
+    await server.stop();
+    const serverProfile = readMainThreadProfile(profDir, server.pid);
+    const summary = (window: 'upload' | 'download') => {
+      const taken = windows[window]!;
+      const span = { startUs: taken.startUs, endUs: taken.endUs };
+      return {
+        client: summariseProfile(taken.profile, ROOT, 20, span),
+        server: serverProfile ? summariseProfile(serverProfile, ROOT, 20, span) : null,
+      };
+    };
+    profiled = { upload: summary('upload'), download: summary('download') };
+    server = await startServerProcess(dataDir, { port, args: serverArgs });
+  }
 
   log(BENCH, `resume: cut a ${(size / MiB).toFixed(0)} MiB upload at 50% by closing the core, then open it again`);
   const resumeFile = await randomFile(work, 'resume.bin', size);
@@ -169,14 +216,18 @@ runBench(BENCH, async ({ scale }) => {
   return {
     sizes: { fileBytes: size, smallFileBytes: small },
     rows,
-    details: { quarter, fullRuns, resume },
+    details: { quarter, fullRuns, resume, ...(profiled ? { profiled } : {}) },
     findings: [
       `Importing the ${(full.bytes / MiB).toFixed(0)} MiB file into the profile's store (copy + SHA-256) took ${Math.round(full.importMs)} ms; ` +
         'that happens when the file is attached, before the upload window.',
-      `Upload ${round(uploadRate)} MB/s vs raw PUT ${round(rawPut)} MB/s: the difference is tus's chunking (a PATCH per 8 MiB chunk, ` +
-        'its offset recorded in the mirror), hashing on the server (while the bytes are written), and the send frame after the upload.',
-      `Download ${round(downloadRate)} MB/s vs raw GET ${round(rawGet)} MB/s: the client hashes the bytes on their way to disk ` +
+      `Upload ${round(uploadRate)} MB/s vs raw PUT ${round(rawPut)} MB/s: the difference is decrypting the file from the store as it is sent, ` +
+        "tus's chunking (a PATCH per 8 MiB chunk, its offset recorded in the mirror), tus's handling of each request on the server " +
+        '(hashing the bytes while they are written), and the send frame after the upload.',
+      `Download ${round(downloadRate)} MB/s vs raw GET ${round(rawGet)} MB/s: the client hashes and seals the bytes on their way to disk ` +
         '(a resumed download reads the file again to hash it) and renames the verified file into its store.',
+      `CPU time at full size (medians), client / server: upload ${cpuMedian(fullRuns, (r) => r.uploadCpuMs)} ms vs raw PUT ` +
+        `${cpuMedian(fullRuns, (r) => r.raw.putCpuMs)} ms; download ${cpuMedian(fullRuns, (r) => r.downloadCpuMs)} ms vs raw GET ` +
+        `${cpuMedian(fullRuns, (r) => r.raw.getCpuMs)} ms. On a busy machine the ratios follow the CPU each side needs.`,
       `Peak RSS growth during the transfer: upload ${full.uploadRssGrowthMiB} MiB at full size vs ${quarter.uploadRssGrowthMiB} MiB at a quarter; ` +
         `download ${full.downloadRssGrowthMiB} vs ${quarter.downloadRssGrowthMiB} MiB; server peak ${full.serverPeakMiB} vs ${quarter.serverPeakMiB} MiB.`,
       `When the core opened again the mirror had ${(resume.offsetAtReopen / MiB).toFixed(1)} MiB recorded as confirmed (whole chunks; ` +
@@ -190,13 +241,47 @@ runBench(BENCH, async ({ scale }) => {
 
 interface TransferRun {
   bytes: number;
-  raw: { putMs: number; getMs: number };
+  raw: { putMs: number; getMs: number; putCpuMs?: CpuFigures; getCpuMs?: CpuFigures };
   importMs: number;
   uploadMs: number;
   downloadMs: number;
+  /** CPU time over each window: the client's process (its thread pool included) and the server's. */
+  uploadCpuMs: CpuFigures;
+  downloadCpuMs: CpuFigures;
   uploadRssGrowthMiB: number | null;
   downloadRssGrowthMiB: number | null;
   serverPeakMiB: number | null;
+}
+
+interface CpuFigures {
+  clientMs: number;
+  serverMs: number | null;
+}
+
+/** "client / server" CPU medians of some runs' figures. */
+function cpuMedian(runs: TransferRun[], figures: (run: TransferRun) => CpuFigures | undefined): string {
+  const all = runs.map(figures).filter((f): f is CpuFigures => f !== undefined);
+  const server = all.map((f) => f.serverMs).filter((ms): ms is number => ms !== null);
+  return `${Math.round(median(all.map((f) => f.clientMs)))} / ${server.length > 0 ? Math.round(median(server)) : '?'}`;
+}
+
+/** Now in microseconds of process.hrtime, the clock CPU profiles are stamped with. */
+function nowUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** Starts counting the CPU time of this process (its thread pool included) and of a server process. */
+function cpuWindow(server: { pid: number } | { cpuMs(): number | null }): () => CpuFigures {
+  const serverCpu = () => ('cpuMs' in server ? server.cpuMs() : cpuMsOf(server.pid));
+  const client = ownCpuMs();
+  const serverAtStart = serverCpu();
+  return () => {
+    const serverNow = serverCpu();
+    return {
+      clientMs: Math.round(ownCpuMs() - client),
+      serverMs: serverAtStart === null || serverNow === null ? null : serverNow - serverAtStart,
+    };
+  };
 }
 
 async function coreTransfer(
@@ -205,7 +290,9 @@ async function coreTransfer(
   aStore: BlobStore,
   conversationId: string,
   file: { path: string; sha256: string },
-  server: { memory(): { peakMiB: number } | null },
+  server: { memory(): { peakMiB: number } | null; cpuMs(): number | null },
+  /** Runs each timed window (the profiling pass wraps them in its profilers). */
+  timed: (window: 'upload' | 'download', run: () => Promise<void>) => Promise<void> = (_window, run) => run(),
 ): Promise<Omit<TransferRun, 'bytes' | 'raw'>> {
   const importStarted = performance.now();
   const stored = await aStore.put(createReadStream(file.path), Number.MAX_SAFE_INTEGER);
@@ -215,14 +302,20 @@ async function coreTransfer(
   const aCore = await openOnline(aProfile);
   const before = rssNow();
   resetPeakRss();
+  const uploadCpu = cpuWindow(server);
   const uploadStarted = performance.now();
-  const sent = await aCore.sendMessage({
-    conversationId,
-    text: '',
-    attachments: [{ sha256: stored.sha256, name: 'big.bin', kind: 'file' }],
+  let sent: { id: string } | undefined;
+  await timed('upload', async () => {
+    sent = await aCore.sendMessage({
+      conversationId,
+      text: '',
+      attachments: [{ sha256: stored.sha256, name: 'big.bin', kind: 'file' }],
+    });
+    await waitForMessage(aCore, conversationId, sent.id, (message) => message.status !== 'sending', 'the upload acknowledged');
   });
-  await waitForMessage(aCore, conversationId, sent.id, (message) => message.status !== 'sending', 'the upload acknowledged');
+  if (!sent) throw new Error('Nothing was sent');
   const uploadMs = performance.now() - uploadStarted;
+  const uploadCpuMs = uploadCpu();
   const uploadRssGrowthMiB = peakGrowth(before);
   const acknowledged = await findMessage(aCore, conversationId, sent.id);
   if (acknowledged?.status === 'failed') throw new Error(`The upload failed: ${acknowledged.error}`);
@@ -232,16 +325,21 @@ async function coreTransfer(
   await waitForMessage(bCore, conversationId, sent.id, () => true, 'B has the message');
   const downloadBefore = rssNow();
   resetPeakRss();
+  const downloadCpu = cpuWindow(server);
   const downloadStarted = performance.now();
-  await bCore.downloadAttachment({ conversationId, messageId: sent.id, index: 0 });
-  await waitForMessage(
-    bCore,
-    conversationId,
-    sent.id,
-    (message) => message.attachments[0]?.localUrl != null || message.attachments[0]?.transfer?.state === 'failed',
-    'the download verified',
-  );
+  const messageId = sent.id;
+  await timed('download', async () => {
+    await bCore.downloadAttachment({ conversationId, messageId, index: 0 });
+    await waitForMessage(
+      bCore,
+      conversationId,
+      messageId,
+      (message) => message.attachments[0]?.localUrl != null || message.attachments[0]?.transfer?.state === 'failed',
+      'the download verified',
+    );
+  });
   const downloadMs = performance.now() - downloadStarted;
+  const downloadCpuMs = downloadCpu();
   const downloadRssGrowthMiB = peakGrowth(downloadBefore);
   const received = await findMessage(bCore, conversationId, sent.id);
   if (received?.attachments[0]?.transfer?.state === 'failed')
@@ -253,6 +351,8 @@ async function coreTransfer(
     importMs,
     uploadMs,
     downloadMs,
+    uploadCpuMs,
+    downloadCpuMs,
     uploadRssGrowthMiB,
     downloadRssGrowthMiB,
     serverPeakMiB: round1(server.memory()?.peakMiB ?? null),
@@ -360,7 +460,7 @@ async function randomFile(dir: string, name: string, bytes: number): Promise<{ p
   return { path, sha256: hash.digest('hex'), size: bytes };
 }
 
-async function startRawServer(work: string): Promise<{ port: number; stop(): void }> {
+async function startRawServer(work: string): Promise<{ port: number; pid: number; stop(): void }> {
   const run = spawnTs(join('test', 'bench', 'lib', 'raw-file-server.ts'), [work]);
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`The raw file server did not start:\n${run.output()}`)), 30_000);
@@ -372,12 +472,18 @@ async function startRawServer(work: string): Promise<{ port: number; stop(): voi
       }
     });
   });
-  return { port, stop: () => run.child.kill('SIGTERM') };
+  return { port, pid: run.pid, stop: () => run.child.kill('SIGTERM') };
 }
 
 /** The floor: the same bytes PUT and GET over loopback with plain HTTP, streamed from and to disk. */
-async function rawTransfer(port: number, source: string, target: string): Promise<{ putMs: number; getMs: number }> {
+async function rawTransfer(
+  server: { port: number; pid: number },
+  source: string,
+  target: string,
+): Promise<{ putMs: number; getMs: number; putCpuMs: CpuFigures; getCpuMs: CpuFigures }> {
+  const { port } = server;
   const { size } = await fs.stat(source);
+  const putCpu = cpuWindow(server);
   const putStarted = performance.now();
   await new Promise<void>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method: 'PUT', path: '/file', headers: { 'content-length': size } }, (res) => {
@@ -388,6 +494,8 @@ async function rawTransfer(port: number, source: string, target: string): Promis
     pipeline(createReadStream(source), req).catch(reject);
   });
   const putMs = performance.now() - putStarted;
+  const putCpuMs = putCpu();
+  const getCpu = cpuWindow(server);
   const getStarted = performance.now();
   await new Promise<void>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method: 'GET', path: '/file' }, (res) => {
@@ -397,7 +505,7 @@ async function rawTransfer(port: number, source: string, target: string): Promis
     req.end();
   });
   const getMs = performance.now() - getStarted;
-  return { putMs, getMs };
+  return { putMs, getMs, putCpuMs, getCpuMs: getCpu() };
 }
 
 function median(values: number[]): number {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type * as tus from 'tus-js-client';
 import type { UploadTransport } from '../../sync/client/attachments/uploader.js';
 import { CHECKSUM_MISMATCH_STATUS, sha256Hex, UPLOAD_SHA256_METADATA, UPLOADS_PATH } from '../../sync/protocol/attachments.js';
@@ -223,9 +224,11 @@ class SimRequest implements tus.HttpRequest {
   progress(bytes: number): void {
     this.onProgress(bytes);
   }
-  send(body: unknown): Promise<tus.HttpResponse> {
+  async send(body: unknown): Promise<tus.HttpResponse> {
+    // The uploader streams each range from its store: the simulated network carries it whole.
+    if (body instanceof Readable) return this.carry(this, Buffer.concat(await body.toArray()));
     if (body !== null && body !== undefined && !Buffer.isBuffer(body)) {
-      return Promise.reject(new Error('The simulated network carries whole buffers only'));
+      throw new Error('The simulated network carries buffers and streams only');
     }
     return this.carry(this, body ?? null);
   }

@@ -23,7 +23,6 @@ import { sha256Hex } from '../../protocol/attachments.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../node/private-files.js';
 import type { FileKeyring } from './file-keys.js';
 import {
-  ChunkCipher,
   chunkCount,
   HEADER_BYTES,
   isSealedHeader,
@@ -184,32 +183,6 @@ export class BlobStore {
    */
   read(sha256: string, range?: { start: number; end: number }): Readable {
     return this.readPath(this.pathOf(sha256), range);
-  }
-
-  /**
-   * A stored file's plaintext from `start` (inclusive) to `end` (exclusive, cut to the file's
-   * size) in one buffer, for an upload's next request: a sealed file is read several chunks per
-   * read, and the chunks are opened in the thread pool while the next ones are read. Fails as
-   * read() does, never yields made-up bytes.
-   */
-  async readPlain(sha256: string, start: number, end: number): Promise<Buffer> {
-    try {
-      const file = await openFile(this.pathOf(sha256), this.keys);
-      try {
-        const out = Buffer.allocUnsafe(Math.max(0, Math.min(end, file.size) - start));
-        if (out.length === 0) return out;
-        if (file.seal === null) {
-          if ((await readFully(file.handle, out, start)) < out.length) throw new SealedFileError('The file is cut short');
-          return out;
-        }
-        await readSealedInto(file.handle, await ChunkCipher.of(file.seal), file.fileSize, file.size, start, out);
-        return out;
-      } finally {
-        await file.handle.close();
-      }
-    } catch (error) {
-      throw asBlobError(error);
-    }
   }
 
   private readPath(path: string, range?: { start: number; end: number }): Readable {
@@ -443,7 +416,22 @@ async function openFile(path: string, keys: FileKeyring): Promise<OpenedFile> {
   }
 }
 
-/** Decrypts the chunks holding plaintext bytes `start`..`end` (inclusive) and yields just those bytes. */
+/** Sealed chunks read together: one read for several chunks, the next read under way while these are opened. */
+const CHUNKS_PER_READ = 16;
+
+/**
+ * Read buffers kept for the next read of a sealed file: touching fresh memory costs more than
+ * decrypting it, and uploads read a file in many ranges one after the other.
+ */
+const spareReadBuffers: Buffer[] = [];
+const SPARE_READ_BUFFERS = 6;
+
+/**
+ * Decrypts the chunks holding plaintext bytes `start`..`end` (inclusive) and yields just those
+ * bytes. Chunks are read several at a time into two buffers in turn: one is read into while the
+ * chunks of the other are opened (each opened chunk is new memory, so a buffer is free again once
+ * its chunks are opened).
+ */
 async function* readSealed(
   handle: fs.FileHandle,
   seal: FileSeal,
@@ -456,66 +444,41 @@ async function* readSealed(
   // An empty file still has its one (empty) last chunk checked.
   const first = plainSize === 0 ? 0 : Math.floor(start / PLAIN_CHUNK_BYTES);
   const last = plainSize === 0 ? 0 : Math.floor(end / PLAIN_CHUNK_BYTES);
-  const buffer = Buffer.alloc(SEALED_CHUNK_BYTES);
-  for (let index = first; index <= last; index++) {
-    const position = HEADER_BYTES + index * SEALED_CHUNK_BYTES;
-    const length = Math.min(SEALED_CHUNK_BYTES, fileSize - position);
-    const { bytesRead } = await handle.read(buffer, 0, length, position);
-    const plain = openChunk(seal, index, buffer.subarray(0, bytesRead), index === lastIndex);
-    const chunkStart = index * PLAIN_CHUNK_BYTES;
-    const from = Math.max(start - chunkStart, 0);
-    const to = Math.min(end - chunkStart + 1, plain.length);
-    if (to > from) yield plain.subarray(from, to);
-  }
-}
-
-/** Sealed chunks read together by readPlain: one read, then opened at once. */
-const CHUNKS_PER_READ = 16;
-
-/** Fills `out` with the plaintext from `start` on, the next chunks' read under way while these are opened. */
-async function readSealedInto(
-  handle: fs.FileHandle,
-  cipher: ChunkCipher,
-  fileSize: number,
-  plainSize: number,
-  start: number,
-  out: Buffer,
-): Promise<void> {
-  const lastIndex = chunkCount(plainSize) - 1;
-  const first = Math.floor(start / PLAIN_CHUNK_BYTES);
-  const last = Math.floor((start + out.length - 1) / PLAIN_CHUNK_BYTES);
-  // Two buffers in turn: one is read into while the chunks of the other are handed to the cipher
-  // (WebCrypto copies its input before decrypt() returns, so a buffer is free again at once).
-  const buffers = [0, 1].map(() => Buffer.allocUnsafe(CHUNKS_PER_READ * SEALED_CHUNK_BYTES));
+  const buffers = [0, 1].map(() => spareReadBuffers.pop() ?? Buffer.allocUnsafe(CHUNKS_PER_READ * SEALED_CHUNK_BYTES));
   let turn = 0;
   const readFrom = (index: number) => {
     const position = HEADER_BYTES + index * SEALED_CHUNK_BYTES;
-    const buffer = buffers[turn++ % 2]!.subarray(
-      0,
-      Math.max(0, Math.min(CHUNKS_PER_READ * SEALED_CHUNK_BYTES, fileSize - position)),
-    );
+    const wanted = Math.min(CHUNKS_PER_READ, last - index + 1) * SEALED_CHUNK_BYTES;
+    const buffer = buffers[turn++ % 2]!.subarray(0, Math.max(0, Math.min(wanted, fileSize - position)));
     const read = readFully(handle, buffer, position).then((bytesRead) => buffer.subarray(0, bytesRead));
-    // Awaited on the next turn of the loop; a failure meanwhile must not count as unhandled.
+    // Awaited on the next turn of the loop, or before the buffers are given back.
     read.catch(() => undefined);
     return read;
   };
   let next = readFrom(first);
-  for (let index = first; index <= last; index += CHUNKS_PER_READ) {
-    const sealed = await next;
-    const count = Math.min(CHUNKS_PER_READ, last - index + 1);
-    const opening = Promise.all(
-      Array.from({ length: count }, (_, k) =>
-        cipher.open(index + k, sealed.subarray(k * SEALED_CHUNK_BYTES, (k + 1) * SEALED_CHUNK_BYTES), index + k === lastIndex),
-      ),
-    );
-    if (index + CHUNKS_PER_READ <= last) next = readFrom(index + CHUNKS_PER_READ);
-    const plains = await opening;
-    plains.forEach((plain, k) => {
-      const chunkStart = (index + k) * PLAIN_CHUNK_BYTES;
-      const from = Math.max(start - chunkStart, 0);
-      const to = Math.min(start + out.length - chunkStart, plain.length);
-      if (to > from) plain.copy(out, chunkStart + from - start, from, to);
-    });
+  try {
+    for (let index = first; index <= last; index += CHUNKS_PER_READ) {
+      const sealed = await next;
+      if (index + CHUNKS_PER_READ <= last) next = readFrom(index + CHUNKS_PER_READ);
+      const count = Math.min(CHUNKS_PER_READ, last - index + 1);
+      for (let k = 0; k < count; k++) {
+        const chunkIndex = index + k;
+        const plain = openChunk(
+          seal,
+          chunkIndex,
+          sealed.subarray(k * SEALED_CHUNK_BYTES, (k + 1) * SEALED_CHUNK_BYTES),
+          chunkIndex === lastIndex,
+        );
+        const chunkStart = chunkIndex * PLAIN_CHUNK_BYTES;
+        const from = Math.max(start - chunkStart, 0);
+        const to = Math.min(end - chunkStart + 1, plain.length);
+        if (to > from) yield plain.subarray(from, to);
+      }
+    }
+  } finally {
+    // A read still under way writes into one of the buffers: they are given back once it is over.
+    await next.catch(() => undefined);
+    for (const buffer of buffers) if (spareReadBuffers.length < SPARE_READ_BUFFERS) spareReadBuffers.push(buffer);
   }
 }
 

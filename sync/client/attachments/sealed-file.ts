@@ -9,7 +9,7 @@
  * The keys are not here: they live in the (encrypted) mirror, found by the id in the header
  * (file-keys.ts). A file without the magic is a plain file from before, read as it is.
  */
-import { createCipheriv, createDecipheriv, randomBytes, webcrypto } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
 export const SEALED_MAGIC = Buffer.from('MSGRSEA1', 'latin1');
@@ -82,64 +82,32 @@ function aadOf(header: Buffer, last: boolean): Buffer {
   return Buffer.concat([header, Buffer.from([last ? 1 : 0])]);
 }
 
-export function sealChunk(seal: FileSeal, index: number, plain: Buffer, last: boolean): Buffer {
+/**
+ * One sealed chunk as its two parts, ciphertext then tag, so a writer can hand both to the file
+ * without first copying them into one buffer.
+ */
+export function sealChunk(seal: FileSeal, index: number, plain: Uint8Array, last: boolean): [Buffer, Buffer] {
   const cipher = createCipheriv('aes-256-gcm', seal.key, nonceOf(seal.header, index));
   cipher.setAAD(aadOf(seal.header, last));
-  return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  const ciphertext = cipher.update(plain);
+  // GCM has nothing left to add at the end: all the ciphertext came from update().
+  cipher.final();
+  return [ciphertext, cipher.getAuthTag()];
 }
 
 /** The plaintext of one chunk; throws SealedFileError when it was altered, moved or cut. */
-export function openChunk(seal: FileSeal, index: number, sealed: Buffer, last: boolean): Buffer {
+export function openChunk(seal: FileSeal, index: number, sealed: Uint8Array, last: boolean): Buffer {
   if (sealed.length < TAG_BYTES) throw new SealedFileError(`Chunk ${index} is cut short`);
   const decipher = createDecipheriv('aes-256-gcm', seal.key, nonceOf(seal.header, index));
   decipher.setAAD(aadOf(seal.header, last));
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
   try {
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+    const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+    // Checks the tag (GCM adds no bytes at the end): until it passes, `plain` is never handed out.
+    decipher.final();
+    return plain;
   } catch {
     throw new SealedFileError(`Chunk ${index} was altered or does not belong to this file`);
-  }
-}
-
-/**
- * The same chunks as sealChunk and openChunk, computed in the thread pool (WebCrypto): a transfer
- * seals or opens several chunks at once on other cores while its own thread receives, hashes and
- * writes. Nonce and associated data are the format's, so either side reads what the other wrote.
- */
-export class ChunkCipher {
-  private constructor(
-    private readonly header: Buffer,
-    private readonly key: webcrypto.CryptoKey,
-    private readonly aad: { last: Buffer; more: Buffer },
-  ) {}
-
-  static async of(seal: FileSeal): Promise<ChunkCipher> {
-    const key = await webcrypto.subtle.importKey('raw', seal.key, 'AES-GCM', false, ['encrypt', 'decrypt']);
-    return new ChunkCipher(seal.header, key, { last: aadOf(seal.header, true), more: aadOf(seal.header, false) });
-  }
-
-  private params(index: number, last: boolean): webcrypto.AesGcmParams {
-    return {
-      name: 'AES-GCM',
-      iv: nonceOf(this.header, index),
-      additionalData: last ? this.aad.last : this.aad.more,
-      tagLength: TAG_BYTES * 8,
-    };
-  }
-
-  /** The sealed chunk (ciphertext, then tag), as sealChunk makes it. */
-  async seal(index: number, plain: Uint8Array, last: boolean): Promise<Buffer> {
-    return Buffer.from(await webcrypto.subtle.encrypt(this.params(index, last), this.key, plain));
-  }
-
-  /** The plaintext of one chunk; rejects with SealedFileError when it was altered, moved or cut. */
-  async open(index: number, sealed: Uint8Array, last: boolean): Promise<Buffer> {
-    if (sealed.length < TAG_BYTES) throw new SealedFileError(`Chunk ${index} is cut short`);
-    try {
-      return Buffer.from(await webcrypto.subtle.decrypt(this.params(index, last), this.key, sealed));
-    } catch {
-      throw new SealedFileError(`Chunk ${index} was altered or does not belong to this file`);
-    }
   }
 }
 
@@ -169,7 +137,7 @@ export class SealingStream extends Transform {
     if (this.pendingBytes > PLAIN_CHUNK_BYTES) {
       let buffered = Buffer.concat(this.pending);
       while (buffered.length > PLAIN_CHUNK_BYTES) {
-        this.push(sealChunk(this.seal, this.index++, buffered.subarray(0, PLAIN_CHUNK_BYTES), false));
+        for (const part of sealChunk(this.seal, this.index++, buffered.subarray(0, PLAIN_CHUNK_BYTES), false)) this.push(part);
         buffered = buffered.subarray(PLAIN_CHUNK_BYTES);
       }
       this.pending = [buffered];
@@ -179,7 +147,7 @@ export class SealingStream extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    this.push(sealChunk(this.seal, this.index++, Buffer.concat(this.pending), true));
+    for (const part of sealChunk(this.seal, this.index++, Buffer.concat(this.pending), true)) this.push(part);
     callback();
   }
 }

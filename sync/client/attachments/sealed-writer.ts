@@ -1,9 +1,9 @@
 /**
  * Writes plaintext into a sealed file (sealed-file.ts) as it arrives, for a download: each full
- * chunk is sealed in the thread pool while the next bytes come in, a few chunks at a time, and
- * the sealed chunks are appended in order, several per write, while the caller goes on receiving.
- * The caller waits only when too many chunks are still being sealed or written, so memory stays
- * bounded whatever the file's size.
+ * chunk is sealed as soon as more bytes follow it, and the sealed chunks are appended in order,
+ * several per write, while the caller goes on receiving. The caller waits only when a batch is
+ * ready while the previous one is still being written, so memory stays bounded whatever the
+ * file's size.
  *
  * As with SealingStream, a chunk is sealed only once more bytes follow it and only end() seals the
  * last one: a writer cut short leaves only whole, non-last chunks behind (resumable, never taken
@@ -11,22 +11,24 @@
  */
 import { promises as fs } from 'node:fs';
 import { PRIVATE_FILE_MODE } from '../../node/private-files.js';
-import { ChunkCipher, PLAIN_CHUNK_BYTES, type FileSeal } from './sealed-file.js';
+import { PLAIN_CHUNK_BYTES, sealChunk, type FileSeal } from './sealed-file.js';
 
-/** Chunks being sealed at most; half of them are written together once they are done. */
-const SEALING_AT_MOST = 16;
+/** Sealed chunks appended together in one write. */
+const CHUNKS_PER_WRITE = 16;
 
 export class SealedFileWriter {
+  /** The chunk being filled: sealing copies nothing out of it, so it takes the next chunk at once. */
   private readonly chunk = Buffer.allocUnsafe(PLAIN_CHUNK_BYTES);
   private filled = 0;
-  /** Sealed chunks not yet handed to a write, in file order (a new file's header first). */
-  private readonly sealing: Array<Promise<Buffer>> = [];
+  /** Sealed parts not yet handed to a write, in file order (a new file's header first). */
+  private batch: Buffer[] = [];
+  private chunksInBatch = 0;
   /** The write under way: the next one starts after it, so the file grows in order. */
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly handle: fs.FileHandle,
-    private readonly cipher: ChunkCipher,
+    private readonly seal: FileSeal,
     private index: number,
   ) {}
 
@@ -35,10 +37,9 @@ export class SealedFileWriter {
    * continuation of one whose chunks before `firstChunk` are on disk (appended to).
    */
   static async open(path: string, seal: FileSeal, firstChunk = 0): Promise<SealedFileWriter> {
-    const cipher = await ChunkCipher.of(seal);
     const handle = await fs.open(path, firstChunk === 0 ? 'w' : 'a', PRIVATE_FILE_MODE);
-    const writer = new SealedFileWriter(handle, cipher, firstChunk);
-    if (firstChunk === 0) writer.sealing.push(Promise.resolve(seal.header));
+    const writer = new SealedFileWriter(handle, seal, firstChunk);
+    if (firstChunk === 0) writer.batch.push(seal.header);
     return writer;
   }
 
@@ -52,39 +53,38 @@ export class SealedFileWriter {
       this.filled += count;
       at += count;
     }
-    if (this.sealing.length >= SEALING_AT_MOST) await this.writeSealed(SEALING_AT_MOST / 2);
+    if (this.chunksInBatch >= CHUNKS_PER_WRITE) await this.writeBatch();
   }
 
   /** Seals the last chunk, writes everything and closes the file (not flushed to disk: the caller does that once it is verified). */
   async end(): Promise<void> {
     try {
       this.sealChunk(true);
-      await this.writeSealed(this.sealing.length);
+      await this.writeBatch();
       await this.writing;
     } finally {
       await this.handle.close();
     }
   }
 
-  /** Gives up: what is being sealed is dropped, a write under way finishes, the file is closed. */
+  /** Gives up: what is not yet written is dropped, a write under way finishes, the file is closed. */
   async close(): Promise<void> {
-    this.sealing.length = 0;
+    this.batch = [];
     await this.writing.catch(() => undefined);
     await this.handle.close();
   }
 
   private sealChunk(last: boolean): void {
-    const sealed = this.cipher.seal(this.index++, this.chunk.subarray(0, this.filled), last);
-    // Awaited in order by writeSealed; until then a failure must not count as unhandled.
-    sealed.catch(() => undefined);
-    this.sealing.push(sealed);
-    // WebCrypto copies its input before encrypt() returns, so the same buffer takes the next chunk.
+    this.batch.push(...sealChunk(this.seal, this.index++, this.chunk.subarray(0, this.filled), last));
+    this.chunksInBatch++;
     this.filled = 0;
   }
 
-  /** Waits for the oldest `count` sealed chunks and appends them in one write once the previous write is done. */
-  private async writeSealed(count: number): Promise<void> {
-    const buffers = await Promise.all(this.sealing.splice(0, count));
+  /** Appends the batch once the previous write is done; the next batch fills meanwhile. */
+  private async writeBatch(): Promise<void> {
+    const buffers = this.batch;
+    this.batch = [];
+    this.chunksInBatch = 0;
     await this.writing;
     this.writing = appendAll(this.handle, buffers);
     // Awaited by the next write or by end()/close(); until then a failure must not count as unhandled.

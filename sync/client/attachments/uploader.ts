@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import * as tus from 'tus-js-client';
 import { z } from 'zod';
 import type { AppEvent } from '../../app-api/contract.js';
@@ -35,34 +36,67 @@ export const nodeUploadTransport: UploadTransport = {};
 
 /**
  * What tus reads an upload through: the stored file's plaintext, one PATCH's range at a time,
- * decrypted from the store (the server gets the bytes the SHA-256 names, never the sealed file).
- * While one range is being sent, the next is read and decrypted, so the upload never waits for
- * the disk or the cipher between requests.
+ * decrypted from the store as it is sent (the server gets the bytes the SHA-256 names, never the
+ * sealed file). Each range is a stream, so a request's size costs no memory.
  */
 function storedFileReader(blobs: BlobStore, sha256: string, size: number): NonNullable<tus.UploadOptions['fileReader']> {
   return {
-    openFile: () => {
-      let ahead: { start: number; end: number; bytes: Promise<Buffer> } | null = null;
-      const read = (start: number, end: number) => {
-        const bytes = blobs.readPlain(sha256, start, end);
-        // A range read ahead that is never asked for (the upload stopped) must not fail unhandled.
-        bytes.catch(() => undefined);
-        return { start, end, bytes };
-      };
-      return Promise.resolve({
+    openFile: () =>
+      Promise.resolve({
         size,
-        async slice(start: number, end: number) {
-          const current = ahead?.start === start && ahead.end === end ? ahead : read(start, end);
-          ahead = end < size ? read(end, end + (end - start)) : null;
-          const bytes = await current.bytes;
-          // tus measures what it sends by `size`, as on its own Node sources.
-          const value = Object.assign(bytes, { size: bytes.length });
-          return { value, done: end >= size };
+        slice(start: number, end: number) {
+          const last = Math.min(end, size);
+          // tus sends `size` as the request's Content-Length, as for its own Node streams.
+          const value = Object.assign(blobs.read(sha256, { start, end: last - 1 }), { size: last - start });
+          return Promise.resolve({ value, done: last >= size });
         },
-        close() {
-          ahead = null;
+        close() {},
+      }),
+  };
+}
+
+/**
+ * Sends a request body that is a stream as tus's own stack does, and ties the stream's life to the
+ * request: a stream that fails (the stored file is damaged) fails the request with its error, and
+ * a request that ends or is aborted before the stream is over closes the stream (and its file).
+ */
+function streamBodies(stack: tus.HttpStack): tus.HttpStack {
+  return {
+    getName: () => stack.getName(),
+    createRequest(method, url) {
+      const request = stack.createRequest(method, url);
+      let body: Readable | null = null;
+      return {
+        getMethod: () => request.getMethod(),
+        getURL: () => request.getURL(),
+        setHeader: (header, value) => request.setHeader(header, value),
+        getHeader: (header) => request.getHeader(header),
+        setProgressHandler: (handler) => request.setProgressHandler(handler),
+        getUnderlyingObject: (): unknown => request.getUnderlyingObject(),
+        send(value: unknown) {
+          if (!(value instanceof Readable)) return request.send(value);
+          const stream = value;
+          body = stream;
+          return new Promise<tus.HttpResponse>((resolve, reject) => {
+            const fail = (error: Error) => {
+              void request.abort();
+              reject(error);
+            };
+            stream.once('error', fail);
+            request
+              .send(stream)
+              .then(resolve, reject)
+              .finally(() => {
+                stream.off('error', fail);
+                stream.destroy();
+              });
+          });
         },
-      });
+        abort() {
+          body?.destroy();
+          return request.abort();
+        },
+      };
     },
   };
 }
@@ -216,7 +250,7 @@ export class Uploader {
         chunkSize: transport.chunkBytes ?? CHUNK_BYTES,
         metadata: { [UPLOAD_SHA256_METADATA]: job.sha256 },
         headers: { Authorization: `Bearer ${this.options.token}` },
-        ...(transport.httpStack ? { httpStack: transport.httpStack } : {}),
+        httpStack: streamBodies(transport.httpStack ?? new tus.DefaultHttpStack({})),
         // Retries, their timing and where the URL is kept are ours (the mirror, the runtime's timers).
         retryDelays: null,
         storeFingerprintForResuming: false,

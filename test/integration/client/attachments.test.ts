@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AttachmentView, MessageView } from '../../../sync/app-api/contract.js';
 import { profileBlobStore } from '../../support/file-keys.js';
 import { attachFile, fileBytes, imageBytes, sha256Of, storedBytes } from '../../support/attachments-files.js';
+import { HEADER_BYTES, SEALED_CHUNK_BYTES } from '../../../sync/client/attachments/sealed-file.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
 import { readMirrorAttachments } from '../../support/db-invariants.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
@@ -77,12 +78,18 @@ async function messages(core: TestCore, conversationId: string): Promise<Message
   return (await core.listMessages({ conversationId, limit: 1000 })).messages;
 }
 
-async function messageWhere(core: TestCore, conversationId: string, accept: (m: MessageView) => boolean, what: string) {
+async function messageWhere(
+  core: TestCore,
+  conversationId: string,
+  accept: (m: MessageView) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+) {
   const list = await eventually(
     () => messages(core, conversationId),
     (all) => all.some(accept),
     what,
-    30_000,
+    timeoutMs,
   );
   return list.find(accept)!;
 }
@@ -299,6 +306,33 @@ describe('attachments between two client cores', () => {
 
     (aliceProxy as TcpProxy).restore();
     const failed = await messageWhere(alice, conversationId, (m) => m.id === lost.id && m.status === 'failed', 'the send fails');
+    expect(failed.error).toBe('file_unreadable');
+    await messageWhere(bob, conversationId, (m) => m.id === next.id, 'the next message reaches bob');
+    expect((await messages(bob, conversationId)).map((m) => m.id)).toEqual([next.id]);
+  }, 60_000);
+
+  it('a stored file found altered part way through its upload fails its message (file_unreadable) at once, and the next goes', async () => {
+    const { alice, bob, aliceProfile, aliceProxy, conversationId } = await twoPeople();
+    (aliceProxy as TcpProxy).cut();
+    await online(alice, 'offline');
+    const file = await attachFileFor(alice, 3 * MiB);
+    const altered = await alice.sendMessage({ conversationId, text: 'altered', attachments: [{ ...file, kind: 'file' }] });
+    const next = await alice.sendMessage({ conversationId, text: 'after it' });
+    // A byte well after the start: the first bytes of the request are already on their way when the read reaches it.
+    const path = profileBlobStore(aliceProfile).pathOf(file.sha256);
+    const sealed = await readFile(path);
+    sealed[HEADER_BYTES + 40 * SEALED_CHUNK_BYTES + 5]! ^= 1;
+    await writeFile(path, sealed);
+
+    (aliceProxy as TcpProxy).restore();
+    // Well before an upload that stopped moving would be dropped and tried again.
+    const failed = await messageWhere(
+      alice,
+      conversationId,
+      (m) => m.id === altered.id && m.status === 'failed',
+      'the send fails',
+      15_000,
+    );
     expect(failed.error).toBe('file_unreadable');
     await messageWhere(bob, conversationId, (m) => m.id === next.id, 'the next message reaches bob');
     expect((await messages(bob, conversationId)).map((m) => m.id)).toEqual([next.id]);
