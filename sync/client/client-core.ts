@@ -100,6 +100,9 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
   });
   // Start fresh after a damaged mirror: what was salvaged of its outbox is queued again (mirror-recovery.ts).
   if (options.restoreOutbox) mirror.restoreSalvaged(options.restoreOutbox);
+  mirror.checkpointInBackground((error) =>
+    options.logger?.warn('checkpointing the mirror in the background stopped; commits checkpoint it', errorFields(error)),
+  );
   const runtime = options.runtime ?? realRuntime();
   // The clock and the device id (made once, from the injected randomness) of its settings writes.
   mirror.settings.useRuntime(runtime);
@@ -186,6 +189,7 @@ class LocalClientCore implements ClientCore {
     this.searchIndexer.stop();
     this.mirror.search.onPending(null);
     this.listeners.clear();
+    await this.mirror.stopBackgroundCheckpoints();
     this.mirror.close();
   }
 
