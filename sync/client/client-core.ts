@@ -27,7 +27,7 @@ import {
 } from '../app-api/contract.js';
 import type { Preferences } from '../app-api/preferences.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
-import type { Runtime } from '../common/runtime.js';
+import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import {
   endedSessionsResponse,
@@ -135,6 +135,9 @@ export function defaultDeviceName(platform: NodeJS.Platform): string {
   return `Messenger on ${systems[platform] ?? platform}`;
 }
 
+/** How long after opening the mirror its checkpoint worker starts. */
+const CHECKPOINT_WORKER_DELAY_MS = 2_000;
+
 /** The app API implemented over the mirror and the sync engine; what both hosts run. */
 class LocalClientCore implements ClientCore {
   private readonly listeners = new Set<(event: AppEvent) => void>();
@@ -143,6 +146,8 @@ class LocalClientCore implements ClientCore {
   private session: StoredSession | null;
   private readonly settings: PersonalSettings;
   private readonly searchIndexer: SearchIndexer;
+  /** Until it fires, commits checkpoint the mirror themselves (see startCheckpointWorker). */
+  private checkpointWorkerTimer: TimerHandle | null = null;
 
   constructor(
     private readonly mirror: Mirror,
@@ -170,6 +175,7 @@ class LocalClientCore implements ClientCore {
     // What an earlier run wrote but did not get to index.
     this.searchIndexer.kick();
     this.session = mirror.session();
+    this.checkpointWorkerTimer = runtime.timers.setTimeout(() => this.startCheckpointWorker(), CHECKPOINT_WORKER_DELAY_MS);
     this.log.info('client core opened', { signedIn: Boolean(this.session?.token), ...mirror.versions() });
     if (this.session?.token) this.startEngine(this.session);
     void this.revokeEndedSessions();
@@ -180,12 +186,27 @@ class LocalClientCore implements ClientCore {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * A worker thread checkpoints the mirror's WAL from now on, so no commit of a message sent or
+   * received waits for that (Mirror.checkpointInBackground). Started after the first screen:
+   * starting a thread with the driver and the key takes CPU that a cold start needs.
+   */
+  private startCheckpointWorker(): void {
+    this.checkpointWorkerTimer = null;
+    this.mirror.checkpointInBackground((error) =>
+      this.log.warn('checkpointing the mirror in the background stopped; commits checkpoint it', errorFields(error)),
+    );
+  }
+
   async close(): Promise<void> {
     this.log.info('client core closing');
+    if (this.checkpointWorkerTimer) this.runtime.timers.clearTimeout(this.checkpointWorkerTimer);
+    this.checkpointWorkerTimer = null;
     this.stopEngine();
     this.searchIndexer.stop();
     this.mirror.search.onPending(null);
     this.listeners.clear();
+    await this.mirror.stopBackgroundCheckpoints();
     this.mirror.close();
   }
 

@@ -134,14 +134,16 @@ export class OutboxSender {
   /** Sends whatever is due now and arranges to wake up for what is due later. */
   kick(): void {
     if (!this.online) return;
+    let launched = false;
     try {
-      for (const head of this.mirror.outbox.nextEntries()) this.fill(head.conversationId);
+      for (const head of this.mirror.outbox.nextEntries()) launched = this.fill(head.conversationId) || launched;
     } catch (error) {
       this.writeFailed(error);
     }
     // The windows are on the socket: they go now, not after the rest of the task (sendMessage,
     // which queued the row, still reads the message's view and answers the renderer).
     this.connection.flush();
+    if (launched) this.emit({ type: 'outbox' });
   }
 
   /**
@@ -160,6 +162,7 @@ export class OutboxSender {
       }
       return result;
     });
+    // The caller tells of the rows ('outbox') once they are on the wire.
     this.launch(conversationId, due);
     this.connection.flush();
     return written;
@@ -170,12 +173,13 @@ export class OutboxSender {
     this.onWriteFailed(error);
   }
 
-  /** Puts the conversation's next due rows on the wire, as many as its window has room for. */
-  private fill(conversationId: string): void {
+  /** Puts the conversation's next due rows on the wire, as many as its window has room for; whether there were any. */
+  private fill(conversationId: string): boolean {
     const due = this.dueRows(conversationId);
-    if (due.length === 0) return;
+    if (due.length === 0) return false;
     this.mirror.transaction(() => this.markAttempts(due));
     this.launch(conversationId, due);
+    return true;
   }
 
   /** The conversation's next rows that may go now, as many as its window has room for. */
@@ -211,10 +215,12 @@ export class OutboxSender {
     for (const { entry } of due) this.mirror.outbox.markAttempt(entry.id);
   }
 
+  /**
+   * Hands the rows to the connection. Callers say 'outbox' (rows went on the wire: 'sending' in
+   * the inspector) after flushing them, so listeners never run between the commit and the frame.
+   */
   private launch(conversationId: string, due: Due[]): void {
     if (due.length === 0) return;
-    // Rows went on the wire ('sending' in the inspector).
-    this.emit({ type: 'outbox' });
     let lane = this.lanes.get(conversationId);
     for (const { entry, attachments } of due) {
       // The first row of a window follows nothing: everything before it has been answered.
@@ -306,12 +312,17 @@ export class OutboxSender {
     }
     this.emit({ type: 'conversations' });
     this.emit({ type: 'outbox' });
+    let launched = false;
     for (const conversationId of touched.keys()) {
       const lane = this.lanes.get(conversationId);
       if (!lane || lane.inFlight.size > 0) continue;
       // Everything it sent is answered: the conversation's first queued row starts the next window.
       this.lanes.delete(conversationId);
-      if (this.online) this.fill(conversationId);
+      if (this.online) launched = this.fill(conversationId) || launched;
+    }
+    if (launched) {
+      this.connection.flush();
+      this.emit({ type: 'outbox' });
     }
   }
 

@@ -9,18 +9,31 @@ import type { Db } from './sqlite.js';
  * server, about one send in a hundred took 1–20 ms instead of 0.2 (5,000 sends in-process on one
  * SQLite node: p99 934 µs and max 19–21 ms, against 363–373 µs and 2.5–10 ms with this worker).
  *
+ * The client's mirror uses it too: there every commit is a message sent or received, and the one
+ * that crossed the threshold held that message up by the time of two fsyncs.
+ *
  * The worker runs a PASSIVE checkpoint every `intervalMs`: it copies what no reader still needs and
  * never blocks a writer, which starts the WAL over by itself once everything was copied. Until the
  * worker is ready, and again if it fails, the writer checkpoints as SQLite does by default, so the
  * WAL can never grow without bound.
  */
 export interface BackgroundCheckpoints {
+  /**
+   * With a page count, the worker stops checkpointing and the writer checkpoints once the WAL
+   * passes that many pages (a bulk write that rewrites the same pages copies them once, later);
+   * with null, the worker takes over again.
+   */
+  pause(writerPages: number | null): void;
   /** Stops the worker after a last checkpoint; the writer checkpoints by itself again. */
   close(): Promise<void>;
 }
 
 export interface BackgroundCheckpointOptions {
   intervalMs?: number;
+  /** The database's key (database-key.ts), when it is encrypted. */
+  key?: Uint8Array;
+  /** The driver's native binding, when it is not the default one (Electron). */
+  nativeBinding?: string;
   /** The worker failed (the writer has taken the checkpoints back): for the log. */
   onError: (error: Error) => void;
 }
@@ -33,11 +46,16 @@ const WRITER_CHECKPOINT_PAGES = 1000;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.path, { fileMustExist: true });
+const db = new Database(workerData.path, { fileMustExist: true, ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}) });
+if (workerData.keyHex) {
+  db.pragma("cipher = 'sqlcipher'");
+  db.pragma('key = "x' + "'" + workerData.keyHex + "'" + '"');
+}
 db.pragma('busy_timeout = 1000');
 let failed = false;
+let paused = false;
 const checkpoint = () => {
-  if (failed) return;
+  if (failed || paused) return;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch (error) {
@@ -47,6 +65,7 @@ const checkpoint = () => {
 };
 const timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', (message) => {
+  if (message === 'pause' || message === 'resume') paused = message === 'pause';
   if (message !== 'close') return;
   clearInterval(timer);
   checkpoint();
@@ -63,25 +82,33 @@ export function startBackgroundCheckpoints(db: Db, options: BackgroundCheckpoint
       driver: createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers'),
       path: db.name,
       intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
+      ...(options.key ? { keyHex: Buffer.from(options.key).toString('hex') } : {}),
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     },
   });
   // The database's owner decides when the process ends, not this helper.
   worker.unref();
+  let ready = false;
   let closing = false;
   let failed = false;
-  const writerCheckpoints = () => {
-    if (db.open) db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
+  let pausedPages: number | null = null;
+  /** How often the writer checkpoints by itself: never while the worker does it. */
+  const writerPolicy = () => {
+    if (!db.open) return;
+    const pages = pausedPages ?? (ready && !failed && !closing ? 0 : WRITER_CHECKPOINT_PAGES);
+    db.pragma(`wal_autocheckpoint = ${pages}`);
   };
   const fail = (error: Error) => {
-    writerCheckpoints();
-    if (failed || closing) return;
+    const first = !failed && !closing;
     failed = true;
-    options.onError(error);
+    writerPolicy();
+    if (first) options.onError(error);
   };
   worker.on('message', (message: { type: 'ready' } | { type: 'failed'; message: string }) => {
     switch (message.type) {
       case 'ready':
-        if (!closing && !failed && db.open) db.pragma('wal_autocheckpoint = 0');
+        ready = true;
+        writerPolicy();
         return;
       case 'failed':
         fail(new Error(`Background checkpoints stopped: ${message.message}`));
@@ -98,10 +125,15 @@ export function startBackgroundCheckpoints(db: Db, options: BackgroundCheckpoint
     if (!closing) fail(new Error('The checkpoint worker exited'));
   });
   return {
+    pause(writerPages) {
+      pausedPages = writerPages;
+      if (!closing && !failed) worker.postMessage(writerPages === null ? 'resume' : 'pause');
+      writerPolicy();
+    },
     async close() {
       if (closing) return exited;
       closing = true;
-      writerCheckpoints();
+      writerPolicy();
       // Held until it has closed: otherwise a process with nothing else to do would end first.
       worker.ref();
       worker.postMessage('close');

@@ -9,6 +9,7 @@ import type {
   Role,
   User,
 } from '../../protocol/frames.js';
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../../node/background-checkpoints.js';
 import { encryptPlainDatabase, isPlainDatabaseFile } from '../../node/database-key.js';
 import { ensurePrivateFile, restrictFiles } from '../../node/private-files.js';
 import { cachedStatement, openDatabase, schemaVersion, type Db, type OpenOptions } from '../../node/sqlite.js';
@@ -75,8 +76,16 @@ export class Mirror {
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
+  /** The worker thread that checkpoints the WAL, once checkpointInBackground() started it. */
+  private checkpoints: BackgroundCheckpoints | null = null;
+  /** Whether a catch-up asked commits not to checkpoint (deferCheckpoints). */
+  private deferring = false;
 
-  private constructor(private readonly db: Db) {
+  private constructor(
+    private readonly db: Db,
+    /** How it was opened: a checkpoint worker opens it the same way. */
+    private readonly openedWith: OpenOptions = {},
+  ) {
     db.pragma(`journal_size_limit = ${WAL_KEPT_BYTES}`);
     this.outbox = new OutboxStore(db);
     this.outboxInspection = new OutboxInspection(db);
@@ -102,7 +111,7 @@ export class Mirror {
     restrictFiles(`${path}-wal`, `${path}-shm`);
     try {
       if (options.key && isPlainDatabaseFile(path)) encryptPlainDatabase(path, options.key, options);
-      return new Mirror(openDatabase(path, MIRROR_MIGRATIONS, { secureDelete: true, ...options }));
+      return new Mirror(openDatabase(path, MIRROR_MIGRATIONS, { secureDelete: true, ...options }), options);
     } catch (error) {
       if (isUnreadableDatabaseError(error)) throw new MirrorUnreadableError(path, error);
       throw error;
@@ -120,18 +129,47 @@ export class Mirror {
   }
 
   close(): void {
+    // Not awaited here: closing the worker's connection after ours only moves who folds the WAL in.
+    void this.checkpoints?.close();
+    this.checkpoints = null;
     if (this.db.open) this.db.close();
   }
 
   /**
-   * While a catch-up runs (`on`), commits do not checkpoint the WAL every 1,000 pages (SQLite's
+   * From now on a worker thread checkpoints the WAL and commits never do: the commit that takes
+   * the WAL past 1,000 pages would otherwise copy them into the file and wait for the disk, on
+   * the thread that sends and receives messages, every few dozen messages. Should the worker fail,
+   * commits checkpoint as before (`onError` says why).
+   */
+  checkpointInBackground(onError: (error: Error) => void): void {
+    if (this.checkpoints || !this.db.open) return;
+    this.checkpoints = startBackgroundCheckpoints(this.db, {
+      onError,
+      ...(this.openedWith.key ? { key: this.openedWith.key } : {}),
+      ...(this.openedWith.nativeBinding ? { nativeBinding: this.openedWith.nativeBinding } : {}),
+    });
+    if (this.deferring) this.checkpoints.pause(CATCH_UP_WAL_PAGES);
+  }
+
+  /** Stops the checkpoint worker (after a last checkpoint); commits checkpoint by themselves again. */
+  async stopBackgroundCheckpoints(): Promise<void> {
+    const checkpoints = this.checkpoints;
+    this.checkpoints = null;
+    await checkpoints?.close();
+  }
+
+  /**
+   * While a catch-up runs (`on`), the WAL is not checkpointed every 1,000 pages (SQLite's
    * default): each checkpoint copies pages into the file and waits for two fsyncs, about a fifth of
    * a catch-up's commits' time, and pages a catch-up writes again and again are copied once, later.
-   * The WAL is still bounded (CATCH_UP_WAL_PAGES). Off again, the next commit checkpoints it whole:
-   * the search index's first chunk after the catch-up, in idle time.
+   * The WAL is still bounded (CATCH_UP_WAL_PAGES). Off again, it is checkpointed whole: by the
+   * checkpoint worker when there is one, else by the next commit (the search index's first chunk
+   * after the catch-up, in idle time).
    */
   deferCheckpoints(on: boolean): void {
-    this.db.pragma(`wal_autocheckpoint = ${on ? CATCH_UP_WAL_PAGES : DEFAULT_WAL_PAGES}`);
+    this.deferring = on;
+    if (this.checkpoints) this.checkpoints.pause(on ? CATCH_UP_WAL_PAGES : null);
+    else this.db.pragma(`wal_autocheckpoint = ${on ? CATCH_UP_WAL_PAGES : DEFAULT_WAL_PAGES}`);
   }
 
   /** Runs `work` in one transaction; the search index follows what it wrote before it commits. */

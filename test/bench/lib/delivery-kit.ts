@@ -15,6 +15,12 @@ import type { Rng } from './random.js';
 import { row, type Row, type Target } from './report.js';
 import type { SeededUser, TrafficSpec } from './seed.js';
 import { roundSummary, sleep, summarise, type Summary } from './stats.js';
+import { instrumentSqlStatements } from './instrument.js';
+import { stamps as senderStamps, stampSender, STAMPS_ON } from './delivery-stamps.js';
+
+stampSender();
+/** With DELIVERY_STAMPS=1: B's stage stamps by message id. */
+const peerStamps = new Map<string, Record<string, string>>();
 
 /** Sends before the timed ones in every loop. */
 export const WARMUP = 30;
@@ -53,14 +59,18 @@ export function startPeer(bench: string): Peer {
   const spawned: Spawned = spawnTs(join('test', 'bench', 'lib', 'delivery-peer.ts'), [], { ipc: true });
   const seenWaiters = new Map<string, (at: bigint) => void>();
   let ready: { resolve(): void; reject(error: Error): void } | null = null;
-  spawned.child.on('message', (message: { type: string; id?: string; at?: string; error?: string }) => {
-    if (message.type === 'ready') ready?.resolve();
-    if (message.type === 'failed') ready?.reject(new Error(message.error));
-    if (message.type === 'seen' && message.id && message.at) {
-      seenWaiters.get(message.id)?.(BigInt(message.at));
-      seenWaiters.delete(message.id);
-    }
-  });
+  spawned.child.on(
+    'message',
+    (message: { type: string; id?: string; at?: string; error?: string; stamps?: Record<string, string> }) => {
+      if (message.stamps && message.id) peerStamps.set(message.id, message.stamps);
+      if (message.type === 'ready') ready?.resolve();
+      if (message.type === 'failed') ready?.reject(new Error(message.error));
+      if (message.type === 'seen' && message.id && message.at) {
+        seenWaiters.get(message.id)?.(BigInt(message.at));
+        seenWaiters.delete(message.id);
+      }
+    },
+  );
   void spawned.exited.then((code) => {
     const error = new Error(`delivery-peer exited (${code}):\n${spawned.output().slice(-3000)}`);
     ready?.reject(error);
@@ -220,18 +230,69 @@ export async function coreSamples(
   const outbox = aProbe.prepare('SELECT COUNT(*) AS n FROM outbox');
   const first: number[] = [];
   const last: number[] = [];
+  const stages = new Map<string, number[]>();
+  const sql = process.env.DELIVERY_SQL === '1' ? instrumentSqlStatements() : null;
   for (let i = 0; i < WARMUP + count; i += 1) {
     const t0 = process.hrtime.bigint();
     const view = await aCore.sendMessage({ conversationId, text: `latency probe ${i}` });
+    const returned = process.hrtime.bigint();
+    // Taken now: the acknowledgement's recording (later) runs the same stages again.
+    const sender = STAMPS_ON ? { ...senderStamps } : {};
     const at = await delivered(view.id);
     if (i >= WARMUP) {
       first.push(msSince(t0, at.first));
       last.push(msSince(t0, at.last));
+      if (STAMPS_ON) noteStages(stages, sender, t0, returned, at.last, peerStamps.get(view.id));
     }
     await until(() => (outbox.get() as { n: number }).n === 0, 10_000, 'A acknowledged', 1);
     await sleep(rng.int(5, 15));
   }
+  if (sql) {
+    for (const s of sql.results().slice(0, 25))
+      console.error(`  [sql] ${s.calls} × ${((s.ms / s.calls) * 1000).toFixed(1)} µs  ${s.sql.slice(0, 150)}`);
+    sql.restore();
+  }
+  if (STAMPS_ON) {
+    for (const [stage, values] of stages) {
+      const s = roundSummary(summarise(values));
+      console.error(`  [stamps] ${stage.padEnd(28)} p50 ${s.p50}  p95 ${s.p95}  p99 ${s.p99}  max ${s.max}`);
+    }
+  }
   return { first, last };
+}
+
+/** Splits one core delivery into stages (DELIVERY_STAMPS=1), in ms. */
+function noteStages(
+  stages: Map<string, number[]>,
+  a: Record<string, bigint>,
+  t0: bigint,
+  returned: bigint,
+  emitted: bigint,
+  peer: Record<string, string> | undefined,
+): void {
+  const b = (key: string) => (peer?.[key] !== undefined ? BigInt(peer[key]) : undefined);
+  const points: Array<[string, bigint | undefined]> = [
+    ['t0', t0],
+    ['a.compose', a['a.compose']],
+    ['a.committed', a['a.committed']],
+    ['a.written', a['a.written']],
+    ['b.received', b('b.received')],
+    ['b.validated', b('b.validated')],
+    ['b.applying', b('b.applying')],
+    ['b.applied', b('b.applied')],
+    ['b.emitted', emitted],
+  ];
+  for (let i = 1; i < points.length; i += 1) {
+    const [from, start] = points[i - 1]!;
+    const [to, end] = points[i]!;
+    if (start === undefined || end === undefined) continue;
+    const key = `${from} → ${to}`;
+    stages.set(key, [...(stages.get(key) ?? []), msSince(start, end)]);
+  }
+  const key = 'a.written → sendMessage returned';
+  if (a['a.written'] !== undefined) stages.set(key, [...(stages.get(key) ?? []), msSince(a['a.written'], returned)]);
+  const total = 'total';
+  stages.set(total, [...(stages.get(total) ?? []), msSince(t0, emitted)]);
 }
 
 /** One raw `send` at a time from X; `delivered(id)` says when the push reached the receiver(s). */

@@ -11,6 +11,9 @@ import { openClientCore } from '../../../sync/client/client-core.js';
 import type { ClientCore } from '../../../sync/client/client-core-types.js';
 import { MirrorProbe } from './client-profile.js';
 import { RawClient } from './raw-client.js';
+import { snapshot, stampReceiver, STAMPS_ON } from './delivery-stamps.js';
+
+stampReceiver();
 
 interface Init {
   type: 'init';
@@ -22,6 +25,8 @@ interface Init {
 }
 
 const seen = new Map<string, bigint>();
+/** With DELIVERY_STAMPS=1: B's stage stamps when each id was seen. */
+const seenStamps = new Map<string, Record<string, string>>();
 const waiters = new Map<string, () => void>();
 let core: ClientCore | null = null;
 let raw: RawClient | null = null;
@@ -29,6 +34,7 @@ let raw: RawClient | null = null;
 function note(id: string, at: bigint): void {
   if (seen.has(id)) return;
   seen.set(id, at);
+  if (STAMPS_ON) seenStamps.set(id, snapshot());
   const waiter = waiters.get(id);
   if (waiter) {
     waiters.delete(id);
@@ -79,7 +85,8 @@ process.on('message', (message: Init | { type: 'expect'; id: string } | { type: 
       });
       return;
     case 'expect': {
-      const reply = () => process.send?.({ type: 'seen', id: message.id, at: String(seen.get(message.id)) });
+      const reply = () =>
+        process.send?.({ type: 'seen', id: message.id, at: String(seen.get(message.id)), stamps: seenStamps.get(message.id) });
       if (seen.has(message.id)) reply();
       else waiters.set(message.id, reply);
       return;

@@ -167,6 +167,24 @@ describe('outbox pipelining', () => {
     await expectExactlyOnceInOrder(alice, bob, conversationId, [...written, 'probe']);
   });
 
+  it('online, listeners hear of a sent row only once its frame is flushed: nothing runs between the commit and the wire', async () => {
+    const transport = new FaultyTransport();
+    const { server, alice, bob, conversationId, written } = await queuedWhileOffline(transport, 1);
+    await restart(server);
+    await expectExactlyOnceInOrder(alice, bob, conversationId, written);
+    const heard: Array<{ sent: number; flushed: number }> = [];
+    alice.subscribe((event) => {
+      if (event.type === 'outbox') heard.push({ sent: transport.sent.length, flushed: transport.flushes.at(-1) ?? 0 });
+    });
+    const before = transport.sent.length;
+    await alice.sendMessage({ conversationId, text: 'heard after the wire' });
+    const index = transport.sent.findIndex((frame) => frame.type === 'send' && frame.text === 'heard after the wire');
+    expect(index).toBeGreaterThanOrEqual(before);
+    expect(heard.length).toBeGreaterThan(0);
+    for (const moment of heard) expect(moment.flushed).toBeGreaterThan(index);
+    await expectExactlyOnceInOrder(alice, bob, conversationId, [...written, 'heard after the wire']);
+  });
+
   it('puts a window of sends on the wire at once, never more, and they arrive in order, once each', async () => {
     const transport = new FaultyTransport();
     const window = watchWindow(transport);

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
@@ -82,4 +83,43 @@ it("close() ends the worker's connection, so the writer's own close is the last 
   db.close();
   // Only the last connection to close removes the WAL.
   expect(existsSync(`${path}-wal`)).toBe(false);
+});
+
+it('paused, the worker leaves the WAL to the writer at the page count given; resumed, it checkpoints again', async () => {
+  const path = tempPath();
+  const db = openBlobs(path);
+  const checkpoints = started(db);
+  await vi.waitFor(() => expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0));
+  checkpoints.pause(20_000);
+  expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(20_000);
+  const fileBefore = statSync(path).size;
+  write(db, 3_000);
+  // A hundred of the worker's intervals: it would have copied the WAL several times over.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  expect(statSync(path).size).toBe(fileBefore);
+
+  checkpoints.pause(null);
+  expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+  await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(fileBefore + 10 * 1024 * 1024), { timeout: 5_000 });
+});
+
+it('checkpoints an encrypted database with its key', async () => {
+  const path = tempPath();
+  const key = randomBytes(32);
+  const db = openDatabase(
+    path,
+    [{ version: 1, description: 'blobs', up: (migrating) => migrating.exec('CREATE TABLE blobs (data BLOB NOT NULL)') }],
+    { key },
+  );
+  cleanups.push(() => {
+    if (db.open) db.close();
+  });
+  const errors: Error[] = [];
+  const checkpoints = startBackgroundCheckpoints(db, { intervalMs: 10, key, onError: (error) => errors.push(error) });
+  cleanups.push(() => checkpoints.close());
+  await vi.waitFor(() => expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0));
+  const fileBefore = statSync(path).size;
+  write(db, 3_000);
+  await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(fileBefore + 10 * 1024 * 1024), { timeout: 5_000 });
+  expect(errors).toEqual([]);
 });
