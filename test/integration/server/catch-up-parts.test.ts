@@ -79,6 +79,12 @@ describeEachStore('catch-up pages asked for in parts', (backend) => {
       'events',
     );
     expect(whole.events).toEqual(sent);
+
+    // The metrics count a page in parts once, with every event of its parts.
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const sample = (series: string) => Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(sample('sync_catch_up_pages_total')).toBe(3);
+    expect(sample('sync_catch_up_events_total')).toBe(2 * sent.length + 300);
   });
 
   it('send an event larger than the budget alone, and the page still ends with its events reply', async () => {
