@@ -4,6 +4,7 @@ import { isPermanentError, SESSION_ENDED_CLOSE_CODE } from '../protocol/frames.j
 import { serverFrameValidator } from '../protocol/server-frame-validator.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { backoffDelay, RECONNECT_BACKOFF } from './backoff.js';
+import { joinedPage } from './page-parts.js';
 import type { SyncSocket, SyncTransport } from './transport.js';
 
 /** Why a request did not get a successful reply. */
@@ -57,6 +58,8 @@ const RESENT_WHEN_RATE_LIMITED: ReadonlySet<Request['type']> = new Set([
 const KEEPALIVE_INTERVAL_MS = 20_000;
 
 interface Pending {
+  /** The `events_part` frames of a catch-up so far; the page is whole with its `events` reply. */
+  parts: Extract<ServerFrame, { type: 'events_part' }>[];
   resolve(frame: ServerFrame): void;
   reject(error: RequestError): void;
   timer: TimerHandle;
@@ -139,7 +142,7 @@ export class SyncConnection {
         // A request that gets no answer means the socket is probably dead: start over.
         if (this.socket === socket) this.restart();
       }, timeoutMs);
-      this.pending.set(rid, { resolve, reject, timer });
+      this.pending.set(rid, { parts: [], resolve, reject, timer });
       socket.send(JSON.stringify({ ...request, rid }));
     });
   }
@@ -211,10 +214,14 @@ export class SyncConnection {
     if ('rid' in frame && frame.rid !== undefined) {
       const waiting = this.pending.get(frame.rid);
       if (!waiting) return;
+      if (frame.type === 'events_part') {
+        waiting.parts.push(frame);
+        return;
+      }
       this.pending.delete(frame.rid);
       this.runtime.timers.clearTimeout(waiting.timer);
       if (frame.type === 'error') waiting.reject(new RequestError(frame.code, frame.message, frame.reason, frame.retryAfterMs));
-      else waiting.resolve(frame);
+      else waiting.resolve(frame.type === 'events' ? joinedPage(waiting.parts, frame) : frame);
       return;
     }
     if (frame.type === 'error') {

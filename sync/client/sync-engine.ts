@@ -421,7 +421,13 @@ export class SyncEngine {
   }
 
   private async fetchPage(conversationId: string, afterSeq: number): Promise<EventsReply> {
-    const reply = await this.connection.request({ type: 'catch_up', conversationId, afterSeq, limit: LIMITS.maxCatchUpPage });
+    const reply = await this.connection.request({
+      type: 'catch_up',
+      conversationId,
+      afterSeq,
+      limit: LIMITS.maxCatchUpPage,
+      inParts: true,
+    });
     if (reply.type !== 'events') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
     return reply;
   }

@@ -597,6 +597,8 @@ export const catchUpFrame = z.object({
   conversationId: id,
   afterSeq: seq,
   limit: z.number().int().min(1).max(LIMITS.maxCatchUpPage).optional(),
+  /** Send a large page as `events_part` frames before its `events` reply: small frames are cheaper to write and read. */
+  inParts: z.boolean().optional(),
 });
 /**
  * A page of the caller's conversations, in id order: the first page without `after`, then each
@@ -663,6 +665,18 @@ export const eventsReply = z.object({
    */
   skippedTo: seq.optional(),
   /** Everyone the events name (senders, people added or removed), so every name can be shown. */
+  users: z.array(userSchema),
+});
+/**
+ * The start of an `events` page asked for `inParts`: zero or more of these, in order, each with the
+ * users its events name, then the `events` reply with the rest. Parts of a request that gets no
+ * `events` reply (the connection dropped) are not a page: the client drops them.
+ */
+export const eventsPartReply = z.object({
+  type: z.literal('events_part'),
+  rid,
+  conversationId: id,
+  events: z.array(conversationEventSchema),
   users: z.array(userSchema),
 });
 export const conversationsReply = z.object({
@@ -752,6 +766,7 @@ export const welcomePush = z.object({
 export const serverFrameSchema = z.discriminatedUnion('type', [
   sentReply,
   eventsReply,
+  eventsPartReply,
   conversationsReply,
   conversationReply,
   userReply,

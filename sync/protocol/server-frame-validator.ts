@@ -2,7 +2,7 @@
  * Validation of server frames on the client's hot path. A catch-up brings events by the hundred
  * thousand and an outbox drain acknowledgements by the ten thousand; zod (frames.ts, the one source
  * of truth) spends a fifth of the client's time on them. The checks here are zod's own rules for
- * those frames, written out by hand: `events` and `sent` replies and `event` pushes whose events are
+ * those frames, written out by hand: `events` replies and their `events_part`s, `sent` replies and `event` pushes whose events are
  * messages (without files or link preview), edits, deletes, reactions or pins. Such a frame passes
  * only when zod would take it exactly as it is: every field valid and no field zod would drop.
  * Anything else (another frame, another event, a field too many, anything invalid) goes to zod,
@@ -142,14 +142,24 @@ function isPlainUser(value: unknown): boolean {
 function hotEventsReply(frame: Json): ServerFrame | undefined {
   const optional = frame.skippedTo === undefined ? 0 : 1;
   if (optional === 1 && !isSeq(frame.skippedTo, 0)) return undefined;
+  if (typeof frame.hasMore !== 'boolean') return undefined;
+  return hotEventsOf(frame, 6 + optional);
+}
+
+/** An `events_part` as zod parses it: an `events` page without `hasMore` and `skippedTo`. */
+function hotEventsPart(frame: Json): ServerFrame | undefined {
+  return hotEventsOf(frame, 5);
+}
+
+/** The rid, conversation, events and users of an `events` page or part with `fields` fields in all. */
+function hotEventsOf(frame: Json, fields: number): ServerFrame | undefined {
   const { events, users } = frame;
   if (
     !isRid(frame.rid) ||
     !isId(frame.conversationId) ||
-    typeof frame.hasMore !== 'boolean' ||
     !Array.isArray(events) ||
     !Array.isArray(users) ||
-    keyCount(frame) !== 6 + optional
+    keyCount(frame) !== fields
   ) {
     return undefined;
   }
@@ -180,6 +190,8 @@ export function hotServerFrame(json: unknown): ServerFrame | undefined {
   switch (json.type) {
     case 'events':
       return hotEventsReply(json);
+    case 'events_part':
+      return hotEventsPart(json);
     case 'sent':
       return hotEventFrame(json, 3);
     case 'event':

@@ -213,8 +213,10 @@ export class SyncConnection implements Peer {
       // pushes behind them, so no one's frames change order among themselves.
       const ahead = pushesAheadOfReply(result.fanout);
       for (let i = 0; i < ahead; i += 1) this.deps.delivery.fanout(result.fanout[i]!, this);
+      // Each part counts toward the output budget as it is written, as the whole page would.
+      for (const part of result.parts ?? []) this.pushText(part.text);
       this.push(result.reply);
-      this.telemetry.answered(parsed.data, result.reply, arrivedAt);
+      this.telemetry.answered(parsed.data, result.reply, arrivedAt, result.parts);
       for (let i = ahead; i < result.fanout.length; i += 1) this.deps.delivery.fanout(result.fanout[i]!, this);
       if (result.introduce) this.deps.presence.introduce(result.introduce);
       if (result.parted) this.deps.presence.parted(result.parted);

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
+import type { SerialisedPart } from './handlers/catch-up-parts.js';
 import type { ServerLogger } from './logger.js';
 import type { ServerMetrics } from './metrics.js';
 
@@ -41,12 +42,13 @@ export class FrameTelemetry {
     this.metrics.frames.inc({ type: frame.type });
   }
 
-  answered(frame: ClientFrame, reply: ServerFrame, arrivedAt: number): void {
+  /** `parts`: the frames of the reply written before it (a catch-up page's parts). */
+  answered(frame: ClientFrame, reply: ServerFrame, arrivedAt: number, parts: readonly SerialisedPart[] = []): void {
     const seconds = (performance.now() - arrivedAt) / 1000;
     if (reply.type === 'sent') this.metrics.sendLatency.observe({ type: frame.type }, seconds);
     if (reply.type === 'events') {
       this.metrics.catchUpPages.inc();
-      this.metrics.catchUpEvents.inc(reply.events.length);
+      this.metrics.catchUpEvents.inc(parts.reduce((sum, part) => sum + part.events, reply.events.length));
     }
     if (reply.type === 'error') {
       this.logger.info('Refused a frame', {

@@ -13,23 +13,36 @@ export interface NonReader {
   ws: WebSocket;
   /** Frames that arrived before it stopped reading, or since `ws.resume()`. */
   frames(): number;
+  /** Of those, the `events` replies: one per catch-up page, whether it came in parts or not. */
+  pages(): number;
 }
 
 export async function openNonReader(url: string, token: string): Promise<NonReader> {
   const ws = new WebSocket(url + SYNC_PATH, { headers: { authorization: `Bearer ${token}` } });
   let frames = 0;
-  ws.on('message', () => (frames += 1));
+  let pages = 0;
+  ws.on('message', (data: Buffer) => {
+    frames += 1;
+    if ((JSON.parse(data.toString('utf8')) as { type?: unknown }).type === 'events') pages += 1;
+  });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
   ws.pause();
-  return { ws, frames: () => frames };
+  return { ws, frames: () => frames, pages: () => pages };
 }
 
 /** A full catch-up of `conversationId` (the largest page the protocol allows). */
-export function catchUpFrame(conversationId: string, rid: string): string {
-  return JSON.stringify({ type: 'catch_up', rid, conversationId, afterSeq: 0, limit: LIMITS.maxCatchUpPage });
+export function catchUpFrame(conversationId: string, rid: string, inParts = false): string {
+  return JSON.stringify({
+    type: 'catch_up',
+    rid,
+    conversationId,
+    afterSeq: 0,
+    limit: LIMITS.maxCatchUpPage,
+    ...(inParts ? { inParts } : {}),
+  });
 }
 
 /** A metric's value from the server's /metrics, on a connection of its own (a busy server may close an idle kept-alive one just as it is reused). */

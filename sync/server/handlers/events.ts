@@ -1,6 +1,7 @@
 import type { ConversationEvent, GroupChangeEvent } from '../../protocol/frames.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { REFUSALS } from '../refusals.js';
+import { pageParts } from './catch-up-parts.js';
 import { conversationAddedFanout } from './conversation-added.js';
 import { eventFanout, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
@@ -137,15 +138,19 @@ export async function catchUp(ctx: HandlerContext, frame: FrameOf<'catch_up'>): 
   });
   if (!page) return refuse(frame.rid, REFUSALS.conversation_not_found);
   const events = withinByteBudget(page.events);
-  return only({
+  const { parts, last } = frame.inParts
+    ? pageParts(frame.rid, frame.conversationId, events, page.users)
+    : { parts: [], last: { events, users: page.users } };
+  const reply = only({
     type: 'events',
     rid: frame.rid,
     conversationId: frame.conversationId,
-    events,
+    events: last.events,
     hasMore: page.hasMore || events.length < page.events.length,
     ...(page.skippedTo !== undefined ? { skippedTo: page.skippedTo } : {}),
-    users: page.users,
+    users: last.users,
   });
+  return parts.length > 0 ? { ...reply, parts } : reply;
 }
 
 /**

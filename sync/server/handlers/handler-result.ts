@@ -2,6 +2,7 @@ import type { CreationCaps } from '../store/cap-rules.js';
 import type { Runtime } from '../../common/runtime.js';
 import type { ClientFrame, ConversationEvent, ErrorReply, ServerFrame, User } from '../../protocol/frames.js';
 import type { FrameThrottle } from '../frame-throttle.js';
+import type { SerialisedPart } from './catch-up-parts.js';
 import type { Refusal } from '../refusals.js';
 import type { ServerStore } from '../store/server-store.js';
 
@@ -40,6 +41,8 @@ export interface Fanout {
  */
 export interface HandlerResult {
   reply: ServerFrame;
+  /** Frames of the reply that go before it, in order (the parts of a catch-up page), already serialised. */
+  parts?: readonly SerialisedPart[];
   fanout: Fanout[];
   /**
    * People who just became contacts: each newcomer is told the presence of everyone in `newcomers`

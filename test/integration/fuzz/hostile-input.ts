@@ -267,6 +267,7 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
         conversationId,
         afterSeq: seqValue,
         limit: fc.integer({ min: 1, max: LIMITS.maxCatchUpPage }),
+        inParts: fc.boolean(),
       },
       { requiredKeys: ['type', 'rid', 'conversationId', 'afterSeq'] },
     ),

@@ -844,11 +844,20 @@ describeEachStore('the sync server under hostile input', (backend) => {
             .filter((p) => p.frame.type === 'event')
             .map((p) => (p.frame as { event: ConversationEvent }).event);
           expect(pushed).toEqual(events);
-          // …catch-up serves them as acknowledged (edits and reactions leave the message event alone)…
+          // …catch-up serves them as acknowledged (edits and reactions leave the message event alone),
+          // whole or in parts…
+          const afterSeq = events[0]!.seq - 1;
           const [page] = await erin.exchange([
-            JSON.stringify({ type: 'catch_up', rid: 'page', conversationId, afterSeq: events[0]!.seq - 1, limit: events.length }),
+            JSON.stringify({ type: 'catch_up', rid: 'page', conversationId, afterSeq, limit: events.length }),
           ]);
           expect((page!.frame as Extract<ServerFrame, { type: 'events' }>).events).toEqual(events);
+          const inParts = await erin.exchange([
+            JSON.stringify({ type: 'catch_up', rid: 'parts', conversationId, afterSeq, limit: events.length, inParts: true }),
+          ]);
+          expect(inParts.map((reply) => reply.frame.type)).toEqual([...inParts.slice(1).map(() => 'events_part'), 'events']);
+          expect(
+            inParts.flatMap((reply) => (reply.frame as Extract<ServerFrame, { type: 'events' | 'events_part' }>).events),
+          ).toEqual(events);
           // …and a resend is answered with the very same event.
           const resent = await sendHostile(
             dave,

@@ -133,6 +133,14 @@ const eventsReply = (event: fc.Arbitrary<object>) =>
     },
     { requiredKeys: ['type', 'rid', 'conversationId', 'events', 'hasMore', 'users'] },
   );
+const eventsPart = (event: fc.Arbitrary<object>) =>
+  fc.record({
+    type: fc.constant('events_part'),
+    rid: fc.string({ minLength: 1, maxLength: LIMITS.maxIdChars }),
+    conversationId: id,
+    events: fc.array(event, { maxLength: 6 }),
+    users: fc.array(user, { maxLength: 3 }),
+  });
 const sentReply = (event: fc.Arbitrary<object>) =>
   fc.record({ type: fc.constant('sent'), rid: fc.string({ minLength: 1, maxLength: 8 }), event });
 const eventPush = (event: fc.Arbitrary<object>) => fc.record({ type: fc.constant('event'), event });
@@ -143,9 +151,10 @@ const otherFrame = fc.oneof(
   fc.record({ type: fc.constant('presence'), userId: id, online: fc.boolean(), lastSeenAt: fc.option(sentAt, { nil: null }) }),
 );
 
-const hotFrame = fc.oneof(eventsReply(hotEvent), sentReply(hotEvent), eventPush(hotEvent));
+const hotFrame = fc.oneof(eventsReply(hotEvent), eventsPart(hotEvent), sentReply(hotEvent), eventPush(hotEvent));
 const anyFrame = fc.oneof(
   { weight: 3, arbitrary: eventsReply(anyEvent) },
+  { weight: 2, arbitrary: eventsPart(anyEvent) },
   { weight: 2, arbitrary: sentReply(anyEvent) },
   { weight: 2, arbitrary: eventPush(anyEvent) },
   { weight: 1, arbitrary: otherFrame },
@@ -185,6 +194,7 @@ const ODD_VALUES: (Json | number)[] = [
   'pin',
   'group_renamed',
   'events',
+  'events_part',
   'sent',
   'event',
   'welcome',
