@@ -41,6 +41,15 @@ export class CoreWorkerError extends Error {
   }
 }
 
+/**
+ * The largest semi-space of the core thread's young generation (V8's nursery). A catch-up parses
+ * pages of events and drops them once applied; with V8's default nursery, scavenges come so often
+ * that pages still in use are promoted, and the old generation's collections pay for them.
+ */
+export const CORE_SEMI_SPACE_MB = 32;
+/** V8's young generation holds two semi-spaces and a new large-object space of the same size. */
+const CORE_YOUNG_GENERATION_MB = 3 * CORE_SEMI_SPACE_MB;
+
 export function startCoreWorker(workerScriptPath: string, options: StartCoreWorkerOptions): CoreWorkerHandle {
   const { onError = (error: Error) => console.error(error.message), onLog = () => {}, ...rest } = options;
   const data: CoreWorkerData = {
@@ -54,7 +63,10 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
     ...(rest.hostVersions ? { hostVersions: rest.hostVersions } : {}),
   };
 
-  const worker = new Worker(workerScriptPath, { workerData: data });
+  const worker = new Worker(workerScriptPath, {
+    workerData: data,
+    resourceLimits: { maxYoungGenerationSizeMb: CORE_YOUNG_GENERATION_MB },
+  });
   const pending = new Map<number, (reply: AppCallResult) => void>();
   const pendingKeys = new Map<number, (reply: FileKeyReply) => void>();
   const listeners = new Set<(event: AppEvent) => void>();

@@ -18,7 +18,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { killGroup, RESULTS_DIR, ROOT, spawnTs, tempDir } from './lib/proc.js';
+import { CLIENT_CORE_NODE_ARG, killGroup, RESULTS_DIR, ROOT, spawnTs, tempDir } from './lib/proc.js';
 import { benchmarksPage, cells, TABLE_HEADER } from './lib/benchmarks-page.js';
 import type { BenchResult } from './lib/report.js';
 
@@ -82,7 +82,8 @@ for (const bench of selected) {
   const child = spawnTs(
     join('test', 'bench', bench.file),
     ['--scale', String(scale), '--out', out, ...(values.profile ? ['--profile'] : [])],
-    { inheritStderr: true, group: true },
+    // Client cores run in the benchmark's process (and B's in a peer): the same nursery as the app's core thread.
+    { inheritStderr: true, group: true, nodeArgs: [CLIENT_CORE_NODE_ARG] },
   );
   const timer = setTimeout(() => {
     console.error(`  ${bench.name} exceeded ${bench.timeoutMs / 60_000} min; stopping it`);

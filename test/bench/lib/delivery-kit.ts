@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ClientCore } from '../../../sync/client/client-core-types.js';
 import { openClientCore } from '../../../sync/client/client-core.js';
 import { MirrorProbe, prepareProfile } from './client-profile.js';
-import { spawnTs, type Spawned } from './proc.js';
+import { CLIENT_CORE_NODE_ARG, spawnTs, type Spawned } from './proc.js';
 import type { RawClient } from './raw-client.js';
 import type { Rng } from './random.js';
 import { row, type Row, type Target } from './report.js';
@@ -56,7 +56,10 @@ export interface Peer {
 }
 
 export function startPeer(bench: string): Peer {
-  const spawned: Spawned = spawnTs(join('test', 'bench', 'lib', 'delivery-peer.ts'), [], { ipc: true });
+  const spawned: Spawned = spawnTs(join('test', 'bench', 'lib', 'delivery-peer.ts'), [], {
+    ipc: true,
+    nodeArgs: [CLIENT_CORE_NODE_ARG],
+  });
   const seenWaiters = new Map<string, (at: bigint) => void>();
   let ready: { resolve(): void; reject(error: Error): void } | null = null;
   spawned.child.on(

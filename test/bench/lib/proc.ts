@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CORE_SEMI_SPACE_MB } from '../../../main/node/core-worker-client.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const RESULTS_DIR = join(ROOT, 'test', 'bench', 'results');
@@ -108,6 +109,9 @@ function installCleanup(): void {
 installCleanup();
 
 // -- spawning ---------------------------------------------------------------------------------
+
+/** For a process that runs a client core: V8's nursery as large as the app's core thread has it. */
+export const CLIENT_CORE_NODE_ARG = `--max-semi-space-size=${CORE_SEMI_SPACE_MB}`;
 
 export interface Spawned {
   child: ChildProcess;
