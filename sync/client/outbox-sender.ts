@@ -15,18 +15,18 @@ import type { ServerFrame } from '../protocol/frames.js';
 const MAX_ATTEMPTS_WITH_REUPLOAD = 10;
 
 /**
- * Rows of one conversation on the wire at once, at most. Enough to keep the server busy while
- * replies travel back and the mirror records them; few enough that a failure early in a window
- * wastes little (everything behind it is refused and sent again).
+ * Rows on the wire at once, over all conversations (one conversation draining alone may use them
+ * all): deep enough that the server still has work queued while the client records half a window
+ * of replies and refills it, even when a busy machine keeps the client off the CPU for a while;
+ * well within a connection's frame burst. A failure early in a window costs the rows behind it a
+ * refusal the server answers unread, and a resend.
  */
-export const OUTBOX_WINDOW = 32;
+export const OUTBOX_WINDOW = 256;
 /**
- * Acknowledgements of a conversation are recorded once no more than this many of its rows are
- * still unanswered (or at once, when something failed): a drain records them and refills the
- * window by the half, a transaction each, instead of two transactions per message; a lone message
- * is recorded as soon as it is answered.
+ * Rows every conversation may have on the wire, whatever the others have there: a message written
+ * in one conversation never waits for another's backlog to drain.
  */
-const RECORD_WHEN_UNANSWERED = OUTBOX_WINDOW / 2;
+export const OUTBOX_MIN_WINDOW = 32;
 
 type Outcome = { entry: OutboxEntry } & ({ reply: ServerFrame } | { error: unknown });
 type Acknowledgement = { entry: OutboxEntry; reply: ServerFrame };
@@ -66,10 +66,11 @@ function classify(outcome: Outcome): { acknowledged: Acknowledgement } | { faile
 /**
  * Drains the durable outbox. Within a conversation, rows go in composition order so the server
  * assigns sequence numbers in the order the person wrote; conversations drain side by side. Up to
- * OUTBOX_WINDOW rows of a conversation are on the wire at once, each naming the one before it as
- * `after`: the server handles a connection's frames in order and refuses a frame whose predecessor
- * failed there (frames.ts), so a row sent again can never be overtaken by one written after it.
- * Acknowledgements are recorded together (RECORD_WHEN_UNANSWERED): one transaction, one event per
+ * a window (windowOf) of a conversation's rows are on the wire at once, each naming the one before
+ * it as `after`: the server handles a connection's frames in order and refuses a frame whose
+ * predecessor failed there (frames.ts), so a row sent again can never be overtaken by one written
+ * after it.
+ * Acknowledgements are recorded together (recordAnswers): one transaction, one event per
  * conversation. Every retry reuses the same client id, which the server deduplicates. A message
  * with files waits until all of them are uploaded (the uploader kicks the sender then), and the
  * rest of its conversation waits behind it.
@@ -84,6 +85,11 @@ export class OutboxSender {
    * server named), when it has room again for every row it turned away.
    */
   private pausedUntil = 0;
+  /**
+   * The connection was over its frame budget: the window stays at OUTBOX_MIN_WINDOW per
+   * conversation, as much as a small budget lets through between waits, for as long as it lasts.
+   */
+  private budgetHit = false;
   private online = false;
   /** Stopped for good (the core is closing or the session ended); the mirror may be closed already. */
   private stopped = false;
@@ -112,6 +118,7 @@ export class OutboxSender {
     if (online) {
       // A new connection has a frame budget of its own.
       this.pausedUntil = 0;
+      this.budgetHit = false;
       this.mirror.outbox.releaseDeferred();
       this.kick();
     }
@@ -190,7 +197,7 @@ export class OutboxSender {
       this.wakeAt(this.pausedUntil);
       return [];
     }
-    const room = OUTBOX_WINDOW - (lane?.inFlight.size ?? 0);
+    const room = this.windowOf(conversationId) - (lane?.inFlight.size ?? 0);
     if (room <= 0) return [];
     const due: Due[] = [];
     for (const entry of this.mirror.outbox.pendingIn(conversationId, lane?.last.id ?? 0, room)) {
@@ -205,6 +212,14 @@ export class OutboxSender {
       if (attachments.length > 0) break;
     }
     return due;
+  }
+
+  /** Rows the conversation may have on the wire: what the others leave of OUTBOX_WINDOW, at least OUTBOX_MIN_WINDOW. */
+  private windowOf(conversationId: string): number {
+    if (this.budgetHit) return OUTBOX_MIN_WINDOW;
+    let others = 0;
+    for (const [id, lane] of this.lanes) if (id !== conversationId) others += lane.inFlight.size;
+    return Math.max(OUTBOX_MIN_WINDOW, OUTBOX_WINDOW - others);
   }
 
   /**
@@ -249,7 +264,9 @@ export class OutboxSender {
   }
 
   /**
-   * Records the answers of every conversation where enough came (RECORD_WHEN_UNANSWERED):
+   * Records the answers of every conversation where enough came: once no more than half its
+   * window is unanswered, or at once when something failed (a drain records and refills by the
+   * half window, a transaction each; a lone message is recorded as soon as it is answered). Then:
    * failures first (a row failed for now is deferred before anything could pick it again), then
    * the windows are refilled (the server works while the mirror writes), then the
    * acknowledgements in one transaction.
@@ -273,7 +290,10 @@ export class OutboxSender {
     for (const [conversationId, lane] of this.lanes) {
       const answers = lane.answers.map(classify);
       const unanswered = lane.inFlight.size - answers.length;
-      if (answers.length === 0 || (unanswered > RECORD_WHEN_UNANSWERED && answers.every((answer) => 'acknowledged' in answer))) {
+      if (
+        answers.length === 0 ||
+        (unanswered > this.windowOf(conversationId) / 2 && answers.every((answer) => 'acknowledged' in answer))
+      ) {
         continue;
       }
       lane.answers = [];
@@ -389,6 +409,7 @@ export class OutboxSender {
     if (requestError.code === 'rate_limited' && requestError.retryAfterMs !== undefined) {
       const at = this.runtime.clock.now() + requestError.retryAfterMs;
       this.pausedUntil = Math.max(this.pausedUntil, at);
+      this.budgetHit = true;
       this.mirror.outbox.defer(entry.id, at, requestError.code);
       this.log.info('outbox paused: rate limited', { ...ids, retryAfterMs: requestError.retryAfterMs });
       return true;

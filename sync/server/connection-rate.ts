@@ -4,8 +4,9 @@ import type { Clock } from '../common/runtime.js';
  * How many frames one connection may send, whatever they are: a token bucket of `burst` frames,
  * refilled at `perSecond`. The burst covers what a client legitimately sends at once (after a
  * reconnect: the conversation list, a catch-up page or two per conversation behind, receipts, and
- * OUTBOX_WINDOW (32) queued rows per conversation with something to send); the sustained rate is
- * far above what a person produces, and far below what one connection could make the store do.
+ * the outbox's window: up to OUTBOX_WINDOW (256) queued rows, 32 more per other conversation with
+ * something to send); the sustained rate is far above what a person produces, and far below what
+ * one connection could make the store do.
  */
 export interface FrameRateLimits {
   perSecond: number;
@@ -13,8 +14,9 @@ export interface FrameRateLimits {
   /**
    * Refused frames the client has not waited for (see ConnectionRate) past which the connection is
    * closed: a client that keeps sending while told to wait is flooding, not pipelining. Frames a
-   * client had on the wire before it heard count too, so this leaves room for an outbox window
-   * (32) in each of well over a hundred conversations; a refusal costs little, so that is cheap.
+   * client had on the wire before it heard count too, so this leaves room for the outbox's window
+   * (256, and 32 in each other conversation) with over a hundred conversations sending; a refusal
+   * costs little, so that is cheap.
    */
   closeAfterRefused: number;
 }

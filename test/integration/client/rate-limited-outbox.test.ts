@@ -15,7 +15,10 @@ afterEach(async () => {
 });
 
 const MESSAGES = 200;
-/** Far less than the outbox puts on the wire at once (a window of 32), and 200 messages take seconds. */
+/**
+ * Far less than the outbox puts on the wire at once (its whole window at first, then 32 rows once
+ * turned away), and 200 messages take seconds.
+ */
 const TINY = { perSecond: 100, burst: 10, closeAfterRefused: 1_000 };
 
 describe('outbox against a frame budget', () => {
