@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { addMeAndAnn } from '../../support/test-mirror.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -21,24 +22,12 @@ function tempFile(): string {
   return join(dir, 'mirror.sqlite');
 }
 
-const conversation = {
-  id: 'c1',
-  kind: 'direct' as const,
-  name: null,
-  isMember: true,
-  createdAt: 1000,
-  lastSeq: 0,
-  members: [
-    { id: 'me', username: 'me', displayName: 'Me', role: 'member' as const, deliveredSeq: 0, readSeq: 0 },
-    { id: 'peer', username: 'peer', displayName: 'Peer', role: 'member' as const, deliveredSeq: 0, readSeq: 0 },
-  ],
-};
 /** A message of about 3 KB: a hundred of them fill about a hundred pages. */
 const long = (seq: number) => ({
   kind: 'message' as const,
   conversationId: 'c1',
   seq,
-  senderId: 'peer',
+  senderId: 'ann',
   clientMessageId: `m${seq}`,
   text: `${seq} ${'x'.repeat(3_000)}`,
   sentAt: 2000 + seq,
@@ -57,7 +46,7 @@ it('a catch-up leaves the WAL to grow; after it the worker folds the WAL into th
     await mirror.stopBackgroundCheckpoints();
     mirror.close();
   });
-  mirror.upsertConversation(conversation, 'me');
+  addMeAndAnn(mirror);
 
   mirror.deferCheckpoints(true);
   // About 6 MiB in pages of 100 messages: well past the 1,000 pages (4 MiB) a commit checkpoints at by default.
