@@ -176,6 +176,29 @@ describeEachStore('attachment downloads: how', (backend) => {
     expect(Buffer.concat([head, rest]).equals(file.bytes)).toBe(true);
   });
 
+  it('serves a file many reads long whole, and ranges that start and end inside a read', async () => {
+    const server = await h.startServer();
+    const { alice, bob, aliceSocket, conversation } = await h.pair(server);
+    const MiB = 1024 * 1024;
+    const size = 3 * MiB + 123;
+    const file = await testFile(await h.tempDir(), size);
+    const id = await uploadFile(server.httpUrl, alice.token, file);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+
+    expect((await download(server.httpUrl, id, bearer(bob.token))).bytes.equals(file.bytes)).toBe(true);
+    const cases: Array<[number, number]> = [
+      [MiB - 5, 2 * MiB + 6],
+      [MiB + 17, size - 1],
+      [2 * MiB, 2 * MiB],
+    ];
+    for (const [start, end] of cases) {
+      const answer = await download(server.httpUrl, id, { ...bearer(bob.token), range: `bytes=${start}-${end}` });
+      expect(answer.status).toBe(206);
+      expect(answer.headers.get('content-range')).toBe(`bytes ${start}-${end}/${size}`);
+      expect(answer.bytes.equals(file.bytes.subarray(start, end + 1))).toBe(true);
+    }
+  });
+
   it('closes the file when a client goes away mid-download: no file handle is left open', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, conversation } = await h.pair(server);
