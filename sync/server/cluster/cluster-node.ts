@@ -167,10 +167,17 @@ export class ClusterNode implements ClusterLink {
     void this.deps.inFlight.track(this.receiving);
   }
 
-  /** A stored event another node published, read back as this node's first reader who may see it. */
+  /**
+   * A stored event another node published: as it came with the signal (as the publisher pushed it
+   * to its own connections), or read back as this node's first reader who may see it.
+   */
   private readAhead(envelope: ClusterEnvelope): Promise<ReadBack> | null {
     const { signal } = envelope;
     if (signal.kind !== 'event' || envelope.node === this.deps.nodeId || this.stopped) return null;
+    if (signal.event) {
+      const readers = signal.userIds.filter((userId) => this.deps.registry.isOnline(userId));
+      return Promise.resolve({ ok: true, found: readers.length > 0 ? { event: signal.event, readers } : null });
+    }
     return this.readBack(signal).then(
       (found): ReadBack => ({ ok: true, found }),
       (error: unknown): ReadBack => ({ ok: false, error }),

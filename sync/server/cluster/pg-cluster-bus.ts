@@ -272,8 +272,10 @@ type Unnumbered = Omit<ClusterEnvelope, 'n'>;
  * run of its recipients; null when it must be stored (too large even for one recipient).
  */
 function recipientRuns(envelope: Unnumbered): Unnumbered[] | null {
-  const { signal } = envelope;
   if (fits(envelope)) return [envelope];
+  const { signal } = envelope;
+  // An event that does not fit with all its recipients goes without it: each node reads it back.
+  if (signal.kind === 'event' && signal.event) return recipientRuns({ ...envelope, signal: withoutEvent(signal) });
   if (signal.kind !== 'event' && signal.kind !== 'frame') return null;
   const bare = { ...envelope, signal: { ...signal, userIds: [] } };
   if (!fits(bare)) return null;
@@ -281,6 +283,11 @@ function recipientRuns(envelope: Unnumbered): Unnumbered[] | null {
     ...envelope,
     signal: { ...signal, userIds },
   }));
+}
+
+function withoutEvent(signal: Extract<ClusterSignal, { kind: 'event' }>): Extract<ClusterSignal, { kind: 'event' }> {
+  const { event: _carried, ...reference } = signal;
+  return reference;
 }
 
 /** Room for the number a notification gets when it is sent. */
