@@ -190,11 +190,12 @@ export class PostgresClusterBus implements ClusterBus {
   }
 
   private async deliver(payload: string): Promise<void> {
-    const reference = referenceIn(payload);
-    let body: string = payload;
+    const json = parsedJson(payload);
+    const reference = referenceIn(json);
+    let body = json;
     if (reference !== null) {
       try {
-        body = await this.storedBody(reference.ref);
+        body = parsedJson(await this.storedBody(reference.ref));
       } catch (error) {
         // Something the others published is lost to this node: its clients must catch up.
         this.options.logger.error('Could not read a cluster signal', error);
@@ -205,7 +206,7 @@ export class PostgresClusterBus implements ClusterBus {
     const envelope = envelopeIn(body, reference);
     if (envelope === null) {
       // No node publishes such a thing: whoever wrote it on the channel costs the clients nothing.
-      this.options.logger.warn('Dropped a malformed cluster signal', { bytes: Buffer.byteLength(body) });
+      this.options.logger.warn('Dropped a malformed cluster signal', { bytes: Buffer.byteLength(payload) });
       return;
     }
     if (this.order.missedBefore(envelope)) {
@@ -234,14 +235,15 @@ const referenceSchema = z.object({
 });
 type Reference = z.infer<typeof referenceSchema>;
 
-function referenceIn(payload: string): Reference | null {
-  const reference = referenceSchema.safeParse(parsedJson(payload));
+/** Only a notification with a `ref` is checked as a reference: most carry their envelope, and are checked as one. */
+function referenceIn(json: unknown): Reference | null {
+  if (typeof json !== 'object' || json === null || !('ref' in json)) return null;
+  const reference = referenceSchema.safeParse(json);
   return reference.success ? reference.data : null;
 }
 
 /** The envelope a notification carries, or the stored one it points to as this notification addresses it. */
-function envelopeIn(body: string, reference: Reference | null): ClusterEnvelope | null {
-  const json = parsedJson(body);
+function envelopeIn(json: unknown, reference: Reference | null): ClusterEnvelope | null {
   if (reference === null || typeof json !== 'object' || json === null) return checked(json);
   const stored = json as { signal?: unknown };
   const signal = typeof stored.signal === 'object' && stored.signal !== null ? stored.signal : {};
