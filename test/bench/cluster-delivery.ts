@@ -5,7 +5,7 @@
  *
  * - Cluster: A's client core (here) and X's raw socket are on node 1; B's core and Y's raw socket
  *   (lib/delivery-peer.ts, its own process) are on node 2, so every timed message is stored by node
- *   1 and reaches B through LISTEN/NOTIFY and node 2 reading it back from the database. The idle
+ *   1 and reaches B through LISTEN/NOTIFY (the event travels in the notification). The idle
  *   raw sockets (lib/socket-holder.ts, one process per node) are paired in conversations with one
  *   member on each node, so presence crosses nodes too.
  * - Baseline: the same users, the same seeded data, every socket on one SQLite node.
@@ -162,7 +162,7 @@ runBench(BENCH, async ({ scale }) => {
         `Raw floor: X → Y across nodes ${cluster.raw.p50} ms at p50, P → Q on one PostgreSQL node ${cluster.sameNode.p50} ms, ` +
           `the same on SQLite ${baseline.sameNode.p50} ms: PostgreSQL's store adds ${store.toFixed(2)} ms at p50 over SQLite's; ` +
           (crossing > 0
-            ? `crossing nodes (NOTIFY, then the receiving node reading the event back) another ${crossing.toFixed(2)} ms.`
+            ? `crossing nodes (NOTIFY, then LISTEN on the other node) another ${crossing.toFixed(2)} ms.`
             : `crossing nodes adds nothing measurable here (${crossing.toFixed(2)} ms: within the noise of the two loops).`),
         `A commit on this PostgreSQL takes ${commit.flushed} ms at p50 waiting for the WAL flush (as the nodes run: the default ` +
           `synchronous_commit) and ${commit.unflushed} ms without it, so ${(commit.flushed - commit.unflushed).toFixed(2)} ms of every ` +
