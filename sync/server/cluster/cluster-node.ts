@@ -64,8 +64,8 @@ type ContactsBack = { ok: true; contacts: Set<string> | null } | { ok: false; er
 /**
  * This node's part in a cluster of nodes sharing one store. It publishes what its connections
  * must tell the others (through Delivery), pushes what the others publish to its own connections
- * (stored events read back from the store as each reader may see them, one signal after another
- * in the order they came), and keeps a view of which users are connected to other live nodes,
+ * (stored events as they came with their signals, or read back from the store as each reader may
+ * see them when too large to come along; one signal after another in the order they came), and keeps a view of which users are connected to other live nodes,
  * from their signals and from the directory's heartbeats, so presence is the union over nodes.
  */
 export class ClusterNode implements ClusterLink {
