@@ -31,12 +31,18 @@ export class Delivery {
 
   /** Pushes to every connection of these users on every node, skipping `except` (usually the requester). */
   pushToUsers(userIds: readonly string[], frame: ServerFrame, except?: Peer): void {
-    // The other nodes first: their way is the longer (the database, then a read back), so whatever
+    // The other nodes first: their way is the longer (through the database), so whatever
     // the bus can start at once starts before this node serialises and writes its own pushes.
     if (this.cluster && userIds.length > 0) {
       this.cluster.publish(
         frame.type === 'event'
-          ? { kind: 'event', conversationId: frame.event.conversationId, seq: frame.event.seq, userIds: [...userIds] }
+          ? {
+              kind: 'event',
+              conversationId: frame.event.conversationId,
+              seq: frame.event.seq,
+              userIds: [...userIds],
+              event: frame.event,
+            }
           : { kind: 'frame', userIds: [...userIds], frame },
       );
     }

@@ -69,6 +69,9 @@ export const RESYNC_CLOSE_CODE = 1012;
  */
 export const SESSION_RECHECK_MS = 30_000;
 
+/** Sessions rechecked at once: a few of the store's connections, leaving the rest to the traffic. */
+const RECHECKS_IN_FLIGHT = 2;
+
 /** A socket whose session the recheck could not confirm: try again later (the client reconnects). */
 const RECHECK_FAILED_CLOSE_CODE = 1013;
 
@@ -176,32 +179,38 @@ export class SyncService {
    * Sockets outlive the check at their upgrade: every SESSION_RECHECK_MS, the session of each open
    * socket is used again, which keeps a session in use from expiring and closes the socket of one
    * that expired, or was revoked while the signal about it was lost. Mostly reads: a session's last
-   * use is written at most every sessionTouchEveryMs.
+   * use is written at most every sessionTouchEveryMs. Each session once, RECHECKS_IN_FLIGHT at a
+   * time: all at once, a node's thousands of sockets queued their reads ahead of every message
+   * waiting for a database connection.
    */
   private async recheckSessions(): Promise<void> {
-    const verdicts = new Map<string, Promise<'open' | 'ended' | 'unknown'>>();
-    await Promise.all(
-      this.registry.all().map(async (connection) => {
-        const { tokenHash } = connection.session;
-        if (!verdicts.has(tokenHash)) {
-          verdicts.set(
-            tokenHash,
-            this.sessions.useHash(tokenHash).then(
-              (use) => (use !== null ? 'open' : 'ended'),
-              (error: unknown) => {
-                this.logger.error('Could not recheck a session', error);
-                return 'unknown';
-              },
-            ),
-          );
-        }
-        const verdict = await verdicts.get(tokenHash);
-        if (verdict === 'ended') await connection.close(SESSION_ENDED_CLOSE_CODE, 'Session ended');
+    const socketsOf = new Map<string, SyncConnection[]>();
+    for (const connection of this.registry.all()) {
+      const sockets = socketsOf.get(connection.session.tokenHash);
+      if (sockets) sockets.push(connection);
+      else socketsOf.set(connection.session.tokenHash, [connection]);
+    }
+    const tokenHashes = socketsOf.keys();
+    const recheckNext = async (): Promise<void> => {
+      for (let next = tokenHashes.next(); !next.done; next = tokenHashes.next()) {
+        const verdict = await this.sessions.useHash(next.value).then(
+          (use) => (use !== null ? 'open' : 'ended'),
+          (error: unknown) => {
+            this.logger.error('Could not recheck a session', error);
+            return 'unknown';
+          },
+        );
+        if (verdict === 'open') continue;
         // Fails closed: a socket whose session cannot be confirmed goes; its client comes back
         // through the upgrade's check (1013: try again later, not signed out).
-        if (verdict === 'unknown') await connection.close(RECHECK_FAILED_CLOSE_CODE, 'Session could not be confirmed');
-      }),
-    );
+        const [code, reason] =
+          verdict === 'ended'
+            ? [SESSION_ENDED_CLOSE_CODE, 'Session ended']
+            : [RECHECK_FAILED_CLOSE_CODE, 'Session could not be confirmed'];
+        await Promise.all((socketsOf.get(next.value) ?? []).map((connection) => connection.close(code, reason)));
+      }
+    };
+    await Promise.all(Array.from({ length: RECHECKS_IN_FLIGHT }, recheckNext));
   }
 
   private scheduleSessionRecheck(): void {

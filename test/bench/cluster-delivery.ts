@@ -5,7 +5,7 @@
  *
  * - Cluster: A's client core (here) and X's raw socket are on node 1; B's core and Y's raw socket
  *   (lib/delivery-peer.ts, its own process) are on node 2, so every timed message is stored by node
- *   1 and reaches B through LISTEN/NOTIFY and node 2 reading it back from the database. The idle
+ *   1 and reaches B through LISTEN/NOTIFY (the event travels in the notification). The idle
  *   raw sockets (lib/socket-holder.ts, one process per node) are paired in conversations with one
  *   member on each node, so presence crosses nodes too.
  * - Baseline: the same users, the same seeded data, every socket on one SQLite node.
@@ -13,6 +13,7 @@
  *   the raw floor, X's `send` frame → the `event` push at Y. Besides, P → Q: two raw sockets both
  *   on node 1 (both in this process), the same exchange without crossing nodes, so the cluster's
  *   cost splits into the store's and the crossing's.
+ * - The floor (lib/pg-floor.ts): a bare INSERT + NOTIFY → LISTEN → loopback WebSocket push.
  * - The nodes' own view: the histogram sync_cluster_fanout_delay_seconds on their /metrics, from a
  *   node publishing a signal to the other receiving it, read before and after the timed sends.
  *
@@ -33,6 +34,7 @@ import {
   type SocketHolder,
   WARMUP,
 } from './lib/delivery-kit.js';
+import { notifyFloor } from './lib/pg-floor.js';
 import { commitMs, startBenchPostgres } from './lib/postgres.js';
 import { startServerProcess, tempDir, type ServerProcess } from './lib/proc.js';
 import { RawClient } from './lib/raw-client.js';
@@ -90,6 +92,8 @@ runBench(BENCH, async ({ scale }) => {
     const nodes = await startPostgresNodes(postgres.url, join(work, 'shared'), 2);
     const cluster = await measurePhase({ work: join(work, 'cluster'), manifest, nodes, idle, samples, rng });
     await Promise.all(nodes.map((node) => node.stop()));
+    log(BENCH, `the floor: ${samples} INSERT + NOTIFY → LISTEN → ws push`);
+    const floor = await notifyFloor(postgres.url, samples);
 
     const total = baseline.connections;
     const fanout = cluster.fanout ? describeHistogram(cluster.fanout) : null;
@@ -127,6 +131,12 @@ runBench(BENCH, async ({ scale }) => {
         onSqlite('p50', baseline.sameNode.p50),
       ),
       row({
+        key: 'cluster-delivery.floor.p50',
+        name: 'Floor: INSERT + NOTIFY (one commit) → LISTEN → loopback ws push, p50',
+        value: floor.p50,
+        unit: 'ms',
+      }),
+      row({
         key: 'cluster-delivery.fanout.mean',
         name: 'Cross-node fan-out delay (nodes’ metric), mean',
         value: fanout?.meanMs ?? null,
@@ -142,6 +152,7 @@ runBench(BENCH, async ({ scale }) => {
         postgres: postgres.source,
         postgresSeedMs: pgSeedMs,
         commitMs: commit,
+        notifyFloor: floor,
         baseline: phaseDetails(baseline),
         cluster: { ...phaseDetails(cluster), fanoutDelay: fanout, fanoutHistogram: cluster.fanout },
       },
@@ -151,11 +162,16 @@ runBench(BENCH, async ({ scale }) => {
         `Raw floor: X → Y across nodes ${cluster.raw.p50} ms at p50, P → Q on one PostgreSQL node ${cluster.sameNode.p50} ms, ` +
           `the same on SQLite ${baseline.sameNode.p50} ms: PostgreSQL's store adds ${store.toFixed(2)} ms at p50 over SQLite's; ` +
           (crossing > 0
-            ? `crossing nodes (NOTIFY, then the receiving node reading the event back) another ${crossing.toFixed(2)} ms.`
+            ? `crossing nodes (NOTIFY, then LISTEN on the other node) another ${crossing.toFixed(2)} ms.`
             : `crossing nodes adds nothing measurable here (${crossing.toFixed(2)} ms: within the noise of the two loops).`),
         `A commit on this PostgreSQL takes ${commit.flushed} ms at p50 waiting for the WAL flush (as the nodes run: the default ` +
           `synchronous_commit) and ${commit.unflushed} ms without it, so ${(commit.flushed - commit.unflushed).toFixed(2)} ms of every ` +
           'stored message is the disk; SQLite runs with synchronous = NORMAL in WAL mode (no flush per commit).',
+        `The machine's floor for crossing nodes, with nothing of the server: one statement inserting a row and notifying ` +
+          `(its commit waiting for the WAL flush) → a LISTENing connection → a loopback WebSocket push, all in one process: ` +
+          `${floor.p50} ms at p50 (p99 ${floor.p99}). The client cores add ${(baseline.core.p50 - baseline.raw.p50).toFixed(2)} ms ` +
+          `to the raw path on one SQLite node (core − raw p50), so this floor and the cores together come to ` +
+          `${(floor.p50 + baseline.core.p50 - baseline.raw.p50).toFixed(2)} ms before the server does anything but store and tell.`,
         fanout
           ? `The nodes' own fan-out delay over the timed sends: ${fanout.count} signals, mean ${fanout.meanMs} ms, p50 ${fanout.p50}, ` +
             `p99 ${fanout.p99} (buckets; Date.now() on both ends, so 1 ms resolution; every signal, not only messages).`

@@ -6,7 +6,7 @@
  * - Clients are raw `ws` sockets (lib/raw-client.ts) in holder processes (lib/load-holder.ts,
  *   SOCKETS_PER_HOLDER each, so no one event loop holds them all). Users 2i and 2i+1 share a
  *   conversation; in the cluster even users are on node 1 and odd ones on node 2, so every
- *   message crosses nodes (LISTEN/NOTIFY, then the receiving node reading it back): the worst
+ *   message crosses nodes (LISTEN/NOTIFY, the event in the notification): the worst
  *   case, where a load balancer would cross half of them.
  * - History: the conversations hold HISTORY_PER_CLIENT seeded events per client before the run
  *   (messages with edits, reactions, deletes and replies), so most pairs already share presence

@@ -64,8 +64,8 @@ type ContactsBack = { ok: true; contacts: Set<string> | null } | { ok: false; er
 /**
  * This node's part in a cluster of nodes sharing one store. It publishes what its connections
  * must tell the others (through Delivery), pushes what the others publish to its own connections
- * (stored events read back from the store as each reader may see them, one signal after another
- * in the order they came), and keeps a view of which users are connected to other live nodes,
+ * (stored events as they came with their signals, or read back from the store as each reader may
+ * see them when too large to come along; one signal after another in the order they came), and keeps a view of which users are connected to other live nodes,
  * from their signals and from the directory's heartbeats, so presence is the union over nodes.
  */
 export class ClusterNode implements ClusterLink {
@@ -167,10 +167,17 @@ export class ClusterNode implements ClusterLink {
     void this.deps.inFlight.track(this.receiving);
   }
 
-  /** A stored event another node published, read back as this node's first reader who may see it. */
+  /**
+   * A stored event another node published: as it came with the signal (as the publisher pushed it
+   * to its own connections), or read back as this node's first reader who may see it.
+   */
   private readAhead(envelope: ClusterEnvelope): Promise<ReadBack> | null {
     const { signal } = envelope;
     if (signal.kind !== 'event' || envelope.node === this.deps.nodeId || this.stopped) return null;
+    if (signal.event) {
+      const readers = signal.userIds.filter((userId) => this.deps.registry.isOnline(userId));
+      return Promise.resolve({ ok: true, found: readers.length > 0 ? { event: signal.event, readers } : null });
+    }
     return this.readBack(signal).then(
       (found): ReadBack => ({ ok: true, found }),
       (error: unknown): ReadBack => ({ ok: false, error }),

@@ -1,15 +1,20 @@
 import { z } from 'zod';
-import { serverFrameSchema, type ServerFrame } from '../../protocol/frames.js';
+import { conversationEventSchema, serverFrameSchema, type ConversationEvent, type ServerFrame } from '../../protocol/frames.js';
 
 /**
- * What one server node tells the others that share its store. A signal never carries a stored
- * event: it says where the event is (conversation, seq) and each node reads it from the database
- * as its own connected members may see it. Pushes that are not stored anywhere (typing, presence,
- * watermarks, settings changes, a conversation's arrival) travel as frames.
+ * What one server node tells the others that share its store. A stored event says where it is
+ * (conversation, seq) and carries the event itself when that is small enough for the bus, which
+ * the receiving node pushes as the publisher pushed it to its own connections, without reading it
+ * back; a larger one each node reads from the database as its own connected members may see it.
+ * Pushes that are not stored anywhere (typing, presence, watermarks, settings changes, a
+ * conversation's arrival) travel as frames.
  */
 export type ClusterSignal =
-  /** A stored event for `userIds` (all of whom see it the same way, as the publisher decided). */
-  | { kind: 'event'; conversationId: string; seq: number; userIds: string[] }
+  /**
+   * A stored event for `userIds` (all of whom see it the same way, as the publisher decided), and
+   * the event as they see it when it travels with the signal (a bus may leave it out: too large).
+   */
+  | { kind: 'event'; conversationId: string; seq: number; userIds: string[]; event?: ConversationEvent }
   /** A frame for every connection of `userIds` on the receiving node. */
   | { kind: 'frame'; userIds: string[]; frame: ServerFrame }
   /** The user's first connection on the publishing node opened (`online`), or its last one closed. */
@@ -66,7 +71,20 @@ export const clusterEnvelopeSchema: z.ZodType<ClusterEnvelope> = z.object({
   at: z.number(),
   n: z.number().int().positive(),
   signal: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('event'), conversationId: id, seq: z.number().int().positive(), userIds: z.array(id) }),
+    z
+      .object({
+        kind: z.literal('event'),
+        conversationId: id,
+        seq: z.number().int().positive(),
+        userIds: z.array(id),
+        event: conversationEventSchema.optional(),
+      })
+      .refine(
+        (signal) => !signal.event || (signal.event.conversationId === signal.conversationId && signal.event.seq === signal.seq),
+        {
+          message: 'The event a signal carries is the one it names',
+        },
+      ),
     z.object({ kind: z.literal('frame'), userIds: z.array(id), frame: serverFrameSchema }),
     z.object({ kind: z.literal('connections'), userId: id, online: z.boolean() }),
     z.object({ kind: z.literal('leaving') }),

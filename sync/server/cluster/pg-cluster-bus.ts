@@ -190,11 +190,12 @@ export class PostgresClusterBus implements ClusterBus {
   }
 
   private async deliver(payload: string): Promise<void> {
-    const reference = referenceIn(payload);
-    let body: string = payload;
+    const json = parsedJson(payload);
+    const reference = referenceIn(json);
+    let body = json;
     if (reference !== null) {
       try {
-        body = await this.storedBody(reference.ref);
+        body = parsedJson(await this.storedBody(reference.ref));
       } catch (error) {
         // Something the others published is lost to this node: its clients must catch up.
         this.options.logger.error('Could not read a cluster signal', error);
@@ -205,7 +206,7 @@ export class PostgresClusterBus implements ClusterBus {
     const envelope = envelopeIn(body, reference);
     if (envelope === null) {
       // No node publishes such a thing: whoever wrote it on the channel costs the clients nothing.
-      this.options.logger.warn('Dropped a malformed cluster signal', { bytes: Buffer.byteLength(body) });
+      this.options.logger.warn('Dropped a malformed cluster signal', { bytes: Buffer.byteLength(payload) });
       return;
     }
     if (this.order.missedBefore(envelope)) {
@@ -234,14 +235,15 @@ const referenceSchema = z.object({
 });
 type Reference = z.infer<typeof referenceSchema>;
 
-function referenceIn(payload: string): Reference | null {
-  const reference = referenceSchema.safeParse(parsedJson(payload));
+/** Only a notification with a `ref` is checked as a reference: most carry their envelope, and are checked as one. */
+function referenceIn(json: unknown): Reference | null {
+  if (typeof json !== 'object' || json === null || !('ref' in json)) return null;
+  const reference = referenceSchema.safeParse(json);
   return reference.success ? reference.data : null;
 }
 
 /** The envelope a notification carries, or the stored one it points to as this notification addresses it. */
-function envelopeIn(body: string, reference: Reference | null): ClusterEnvelope | null {
-  const json = parsedJson(body);
+function envelopeIn(json: unknown, reference: Reference | null): ClusterEnvelope | null {
   if (reference === null || typeof json !== 'object' || json === null) return checked(json);
   const stored = json as { signal?: unknown };
   const signal = typeof stored.signal === 'object' && stored.signal !== null ? stored.signal : {};
@@ -272,8 +274,10 @@ type Unnumbered = Omit<ClusterEnvelope, 'n'>;
  * run of its recipients; null when it must be stored (too large even for one recipient).
  */
 function recipientRuns(envelope: Unnumbered): Unnumbered[] | null {
-  const { signal } = envelope;
   if (fits(envelope)) return [envelope];
+  const { signal } = envelope;
+  // An event that does not fit with all its recipients goes without it: each node reads it back.
+  if (signal.kind === 'event' && signal.event) return recipientRuns({ ...envelope, signal: withoutEvent(signal) });
   if (signal.kind !== 'event' && signal.kind !== 'frame') return null;
   const bare = { ...envelope, signal: { ...signal, userIds: [] } };
   if (!fits(bare)) return null;
@@ -281,6 +285,11 @@ function recipientRuns(envelope: Unnumbered): Unnumbered[] | null {
     ...envelope,
     signal: { ...signal, userIds },
   }));
+}
+
+function withoutEvent(signal: Extract<ClusterSignal, { kind: 'event' }>): Extract<ClusterSignal, { kind: 'event' }> {
+  const { event: _carried, ...reference } = signal;
+  return reference;
 }
 
 /** Room for the number a notification gets when it is sent. */

@@ -1,6 +1,6 @@
 /**
  * The cluster bus on PostgreSQL's LISTEN/NOTIFY, on its own: a frame too large to notify travels
- * through the database, a node never hears its own signals, and while a node's listening connection
+ * through the database, an event too large to travel with its signal is left to be read back, a node never hears its own signals, and while a node's listening connection
  * is down what it publishes still reaches the others, in order, and it hears of its own gap.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -169,6 +169,36 @@ describe('the cluster bus on PostgreSQL', () => {
     );
     expect(one.received.map((envelope) => [envelope.node, envelope.signal])).toEqual([['node-2', event(7)]]);
     expect(two.received.filter((envelope) => envelope.node === 'node-2')).toEqual([]);
+  });
+
+  it('a stored event travels with its signal when it fits, and without it (to be read back) when it does not', async () => {
+    const { one, two } = await twoNodes();
+    const withText = (seq: number, text: string): ClusterSignal => ({
+      kind: 'event',
+      conversationId: 'c1',
+      seq,
+      userIds: ['u1'],
+      event: {
+        kind: 'message',
+        conversationId: 'c1',
+        seq,
+        senderId: 'u2',
+        sentAt: 1,
+        clientMessageId: `m${seq}`,
+        text,
+        replyTo: null,
+        deleted: false,
+        attachments: [],
+      },
+    });
+    one.bus.publish(withText(1, 'hello'));
+    one.bus.publish(withText(2, 'long '.repeat(2_000)));
+    await eventually(
+      () => seqsFrom(two, 'node-1'),
+      (seqs) => seqs.length === 2,
+      'node 2 has both',
+    );
+    expect(two.received.map((envelope) => envelope.signal)).toEqual([withText(1, 'hello'), event(2)]);
   });
 
   it('a large frame for a thousand people is stored once and addressed to all of them in runs of recipients', async () => {

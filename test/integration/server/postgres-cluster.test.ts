@@ -15,6 +15,7 @@ import { openPostgresServerStore, type PostgresServerStore } from '../../../sync
 import { RESYNC_CLOSE_CODE } from '../../../sync/server/sync-service.js';
 import { freshDatabase } from '../../support/postgres.js';
 import type { PresencePush } from '../../../sync/protocol/frames.js';
+import { LIMITS } from '../../../sync/protocol/limits.js';
 import {
   bothWrite,
   createGroup,
@@ -82,7 +83,7 @@ async function twoNodes() {
 }
 
 describe('two nodes on one PostgreSQL database', () => {
-  it('a message, its edit, a receipt, typing and a new conversation reach a person connected to the other node', async () => {
+  it('a message, its edit, a long message, a receipt, typing and a new conversation reach a person connected to the other node', async () => {
     const { one, two } = await twoNodes();
     const alice = await h.createAccount(one);
     const bob = await h.createAccount(two);
@@ -105,6 +106,9 @@ describe('two nodes on one PostgreSQL database', () => {
       text: 'edited',
     });
     expect((await bobSocket.waitForPush('event', (push) => push.event.seq === edit.seq)).event).toEqual(edit);
+    // Too large to travel with its signal: the other node reads it back.
+    const long = await aliceSocket.send(conversation.id, randomUUID(), 'é'.repeat(LIMITS.maxMessageChars));
+    expect((await bobSocket.waitForPush('event', (push) => push.event.seq === long.seq)).event).toEqual(long);
 
     await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: edit.seq }, 'ok');
     const watermark = await aliceSocket.waitForPush(
@@ -121,7 +125,7 @@ describe('two nodes on one PostgreSQL database', () => {
 
     // Each event once per connection: no echo of what a node published back to itself.
     const events = bobSocket.pushesOf('event').filter((push) => push.event.conversationId === conversation.id);
-    expect(events.map((push) => push.event.seq)).toEqual([sent.seq, edit.seq]);
+    expect(events.map((push) => push.event.seq)).toEqual([sent.seq, edit.seq, long.seq]);
   });
 
   it('presence is the union over nodes: offline only when the last connection anywhere closes', async () => {

@@ -15,6 +15,7 @@ import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
 import { PostgresNodeDirectory } from '../../../sync/server/cluster/pg-node-directory.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
+import { eventually } from '../../support/client-harness.js';
 import { freshDatabase } from '../../support/postgres.js';
 import { createServerHarness, logIn, manualRuntime, postJson, type TestServer } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
@@ -167,6 +168,60 @@ describeEachStore('sessions', (backend) => {
       const socket = await h.connect(server, hana.token);
       failing = true;
       expect((await socket.closed).code).toBe(1013);
+    } finally {
+      await server.close();
+      await inner.close();
+      await database.dispose();
+    }
+  });
+
+  it('rechecks the sessions a few at a time (so the store stays free for traffic), and still closes every ended one', async () => {
+    const dataDir = await h.tempDir();
+    const database = await backend.createDatabase(dataDir);
+    const inner = await database.open();
+    const reads = { inFlight: 0, most: 0, tokens: new Set<string>() };
+    let counting = false;
+    const store = new Proxy(inner, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          if (!counting || property !== 'useSession') return (value as (...args: unknown[]) => unknown).apply(target, args);
+          reads.tokens.add((args[0] as { tokenHash: string }).tokenHash);
+          reads.most = Math.max(reads.most, (reads.inFlight += 1));
+          try {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            return await (value as (...args: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            reads.inFlight -= 1;
+          }
+        };
+      },
+    });
+    const server = await h.startServer({ dataDir, store, sessionRecheckMs: 200 });
+    try {
+      const people = [];
+      for (let i = 0; i < 8; i += 1)
+        people.push(await h.createAccount(server, { username: `pat${i}`, password: 'pat password' }));
+      // Two sockets on the first person's session: both close.
+      const sockets = [
+        await h.connect(server, people[0]!.token),
+        ...(await Promise.all(people.map((p) => h.connect(server, p.token)))),
+      ];
+      const ender = await database.open();
+      expect(await ender.endSessions({ userId: people[0]!.user.id, except: 'none' })).toHaveLength(1);
+      await ender.close();
+      counting = true;
+      expect((await sockets[0]!.closed).code).toBe(SESSION_ENDED_CLOSE_CODE);
+      expect((await sockets[1]!.closed).code).toBe(SESSION_ENDED_CLOSE_CODE);
+      await eventually(
+        () => reads.tokens.size,
+        (n) => n === 8,
+        'every session rechecked',
+      );
+      counting = false;
+      expect(reads.most).toBeGreaterThan(1);
+      expect(reads.most).toBeLessThanOrEqual(2);
     } finally {
       await server.close();
       await inner.close();

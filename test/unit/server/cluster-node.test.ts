@@ -165,6 +165,29 @@ describe('ClusterNode', () => {
     expect(pushed).toEqual([{ userIds: ['carol', 'bob'], frame: { type: 'event', event: message(5, 'hello') } }]);
   });
 
+  it('pushes an event that came with its signal without reading it back, in order with one that is read back', async () => {
+    const { node, bus, pushed, reads, slowReads } = setUp({ here: ['bob'], slow: true });
+    await node.start();
+    bus.deliver('node-2', { kind: 'event', conversationId: 'conv', seq: 1, userIds: ['bob'] });
+    bus.deliver('node-2', {
+      kind: 'event',
+      conversationId: 'conv',
+      seq: 2,
+      userIds: ['dave', 'bob'],
+      event: message(2, 'carried'),
+    });
+    await settle();
+    expect(slowReads.map((read) => read.seq)).toEqual([1]);
+    expect(pushed).toEqual([]);
+    slowReads[0]!.answer(message(1, 'read back'));
+    await settle();
+    expect(reads).toEqual(['bob']);
+    expect(pushed).toEqual([
+      { userIds: ['bob'], frame: { type: 'event', event: message(1, 'read back') } },
+      { userIds: ['bob'], frame: { type: 'event', event: message(2, 'carried') } },
+    ]);
+  });
+
   it('reads the events of several signals at once and still pushes them in the order they came', async () => {
     const { node, bus, pushed, slowReads } = setUp({ here: ['bob'], slow: true });
     await node.start();

@@ -3,7 +3,7 @@
  * the cluster, which is told first (its way is the longer).
  */
 import { describe, expect, it } from 'vitest';
-import type { ServerFrame } from '../../../sync/protocol/frames.js';
+import type { ConversationEvent, ServerFrame } from '../../../sync/protocol/frames.js';
 import type { ClusterSignal } from '../../../sync/server/cluster/cluster-signal.js';
 import { ConnectionRegistry, type Peer } from '../../../sync/server/connection-registry.js';
 import { Delivery, type ClusterLink } from '../../../sync/server/delivery.js';
@@ -39,6 +39,28 @@ describe('Delivery', () => {
     const { happened, alice, delivery } = setUp();
     delivery.pushToUsers(['alice', 'bob'], typing, alice);
     expect(happened).toEqual(['publish frame', 'push bob typing']);
+  });
+
+  it('sends a stored event to the other nodes with its signal, so they need not read it back', () => {
+    const published: ClusterSignal[] = [];
+    const delivery = new Delivery(new ConnectionRegistry<Peer>(), {
+      publish: (signal) => published.push(signal),
+      isOnlineElsewhere: () => true,
+    });
+    const event: ConversationEvent = {
+      kind: 'message',
+      conversationId: 'c1',
+      seq: 3,
+      senderId: 'alice',
+      sentAt: 1,
+      clientMessageId: 'm3',
+      text: 'hi',
+      replyTo: null,
+      deleted: false,
+      attachments: [],
+    };
+    delivery.pushToUsers(['bob'], { type: 'event', event });
+    expect(published).toEqual([{ kind: 'event', conversationId: 'c1', seq: 3, userIds: ['bob'], event }]);
   });
 
   it('tells nobody about a push for nobody', () => {
