@@ -30,9 +30,16 @@ export interface ApplyBatch {
   mayHaveQueued: boolean;
   /** Newest message time seen in the batch; written to the conversation once, at the end. */
   lastActivityAt: number;
-  /** Seq range of the messages stored in this batch (for the unread count); 0 when none. */
+  /** Seq range of the messages stored in this batch; 0 when none. */
   firstMessageSeq: number;
   lastMessageSeq: number;
+  /** Seqs of the messages from someone else stored in this batch: the unread count is counted from them, not read back. */
+  incomingSeqs: number[];
+  /**
+   * Local ids of messages from someone else whose text, as stored or edited in this batch, has an
+   * "@": the only ones whose mentions of us the batch asks SQLite about.
+   */
+  mentionCandidates: number[];
   /** The newest message from someone else in the batch (0: none): it may bring the conversation back from the archive. */
   lastIncomingSeq: number;
   /** A message of ours (from any device) was applied: a message request here is answered (request-rules.ts). */
@@ -65,6 +72,8 @@ export function beginBatch(db: Db, conversationId: string, selfId: string, inOrd
     lastActivityAt: 0,
     firstMessageSeq: 0,
     lastMessageSeq: 0,
+    incomingSeqs: [],
+    mentionCandidates: [],
     lastIncomingSeq: 0,
     wroteHere: false,
     changedMessages: false,
@@ -101,7 +110,12 @@ export function finishBatch(db: Db, batch: ApplyBatch): number | null {
   ).get(batch.lastActivityAt, batch.lastIncomingSeq, batch.conversationId) as
     { archived: number; archived_seq: number; muted: number; last_incoming_seq: number } | undefined;
   refreshLastMessage(db, batch.conversationId);
-  countNewUnread(db, batch.conversationId, batch.selfId, batch.firstMessageSeq, batch.lastMessageSeq);
+  countNewUnread(db, batch.conversationId, batch.selfId, {
+    fromSeq: batch.firstMessageSeq,
+    toSeq: batch.lastMessageSeq,
+    incomingSeqs: batch.incomingSeqs,
+    mentionCandidates: batch.mentionCandidates,
+  });
   const back = row !== undefined && batch.lastIncomingSeq > 0 && row.archived === 1 && row.muted === 0;
   return back && row.last_incoming_seq > row.archived_seq ? row.last_incoming_seq : null;
 }
@@ -113,19 +127,23 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       batch.lastActivityAt = Math.max(batch.lastActivityAt, event.sentAt);
       batch.firstMessageSeq = batch.firstMessageSeq === 0 ? event.seq : Math.min(batch.firstMessageSeq, event.seq);
       batch.lastMessageSeq = Math.max(batch.lastMessageSeq, event.seq);
-      if (event.senderId !== batch.selfId) batch.lastIncomingSeq = Math.max(batch.lastIncomingSeq, event.seq);
-      else batch.wroteHere = true;
-      if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId, batch.search);
+      if (event.senderId !== batch.selfId) {
+        batch.lastIncomingSeq = Math.max(batch.lastIncomingSeq, event.seq);
+        batch.incomingSeqs.push(event.seq);
+      } else {
+        batch.wroteHere = true;
+      }
+      if (batch.mayHaveHeld) releaseHeld(db, event.conversationId, event.clientMessageId, batch);
       break;
     case 'edit':
     case 'delete':
-      if (!applyChange(db, event, !batch.inOrder, batch.search)) batch.mayHaveHeld ||= !batch.inOrder;
+      if (!applyChange(db, event, !batch.inOrder, batch)) batch.mayHaveHeld ||= !batch.inOrder;
       else batch.changedMessages = true;
       break;
     case 'reaction':
     case 'pin':
       // Pins change neither the text nor the search index.
-      if (!applyChange(db, event, !batch.inOrder, batch.search)) batch.mayHaveHeld ||= !batch.inOrder;
+      if (!applyChange(db, event, !batch.inOrder, batch)) batch.mayHaveHeld ||= !batch.inOrder;
       break;
     case 'group_created':
     case 'members_added':
@@ -178,8 +196,15 @@ function storeMessage(db: Db, event: MessageEvent, batch: ApplyBatch): void {
       event.deleted ? null : (event.forwardedFrom?.name ?? null),
       event.deleted || !event.linkPreview ? null : JSON.stringify(event.linkPreview),
     );
-    if (inserted.changes > 0) batch.search.touchedRow(Number(inserted.lastInsertRowid));
-    else fillInCopy(db, event, storedCopy(db, event)!, batch.search);
+    if (inserted.changes > 0) {
+      const localId = Number(inserted.lastInsertRowid);
+      batch.search.touchedRow(localId);
+      if (event.senderId !== batch.selfId && !event.deleted && event.text.includes('@')) batch.mentionCandidates.push(localId);
+    } else {
+      const copy = storedCopy(db, event)!;
+      fillInCopy(db, event, copy, batch.search);
+      if (event.senderId !== batch.selfId) batch.mentionCandidates.push(copy.local_id);
+    }
   }
   if (event.deleted) {
     purge(db, event.conversationId, event.clientMessageId);
@@ -264,7 +289,8 @@ interface Target {
  * of it (pipelined sends whose earlier answer was lost) waits for its seq, so an edit's history
  * starts from the text the server stored.
  */
-function applyChange(db: Db, event: ChangeEvent, hold: boolean, search: SearchNotes): boolean {
+function applyChange(db: Db, event: ChangeEvent, hold: boolean, batch: ApplyBatch): boolean {
+  const { search } = batch;
   const target = cachedStatement(
     db,
     'SELECT local_id, sender_id, text, seq, deleted, edit_seq, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
@@ -283,6 +309,7 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean, search: SearchNo
     case 'edit':
       applyEdit(db, event, target);
       search.touchedRow(target.local_id);
+      if (target.sender_id !== batch.selfId && event.text.includes('@')) batch.mentionCandidates.push(target.local_id);
       return true;
     case 'delete':
       search.touchedRow(target.local_id);
@@ -365,14 +392,14 @@ function purge(db: Db, conversationId: string, messageId: string): void {
   cachedStatement(db, 'DELETE FROM pins WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
 }
 
-function releaseHeld(db: Db, conversationId: string, messageId: string, search: SearchNotes): void {
+function releaseHeld(db: Db, conversationId: string, messageId: string, batch: ApplyBatch): void {
   const held = cachedStatement(
     db,
     'SELECT seq, event FROM held_events WHERE conversation_id = ? AND message_id = ? ORDER BY seq',
   ).all(conversationId, messageId) as { seq: number; event: string }[];
   if (held.length === 0) return;
   cachedStatement(db, 'DELETE FROM held_events WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
-  for (const row of held) applyChange(db, heldEvent(row.event), true, search);
+  for (const row of held) applyChange(db, heldEvent(row.event), true, batch);
 }
 
 const heldEventSchema = z.discriminatedUnion('kind', [editEventSchema, deleteEventSchema, reactionEventSchema, pinEventSchema]);

@@ -131,6 +131,39 @@ describe('the conversation list kept between reads', () => {
     mirror.close();
   });
 
+  it('counts mentions as the batch leaves the texts: an edit may add or take one away, a delete takes it away', () => {
+    const mirror = Mirror.open(mirrorFile());
+    mirror.saveSession({ serverUrl: 'ws://x', token: 't', user: me });
+    mirror.upsertConversation(direct('c1', 'ann'), 'me');
+    mirror.upsertConversation(direct('c2', 'bob'), 'me');
+    const change = (conversationId: string, seq: number, senderId: string, messageId: string, text?: string) => ({
+      conversationId,
+      seq,
+      senderId,
+      sentAt: 100 + seq,
+      messageId,
+      ...(text === undefined
+        ? { kind: 'delete' as const, clientChangeId: `d${seq}` }
+        : { kind: 'edit' as const, clientChangeId: `e${seq}`, text }),
+    });
+    mirror.applyEvents(
+      'c1',
+      [
+        message('c1', 1, 'ann', 'hey @me'),
+        change('c1', 2, 'ann', 'c1-1', 'never mind'),
+        message('c1', 3, 'ann', '@me look'),
+        change('c1', 4, 'ann', 'c1-3'),
+        message('c1', 5, 'me', 'and @me myself'),
+      ],
+      'me',
+    );
+    mirror.applyEvents('c2', [message('c2', 1, 'bob', 'hi'), change('c2', 2, 'bob', 'c2-1', 'hi @me')], 'me');
+    const summaries = mirror.views.conversationSummaries('me');
+    expect(summaries.find((c) => c.id === 'c1')).toMatchObject({ unreadCount: 2, mentionsYou: false });
+    expect(summaries.find((c) => c.id === 'c2')).toMatchObject({ unreadCount: 1, mentionsYou: true });
+    mirror.close();
+  });
+
   it('sees writes made through another connection to the same file', () => {
     const path = mirrorFile();
     const mirror = Mirror.open(path);
