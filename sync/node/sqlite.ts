@@ -116,15 +116,28 @@ const statementCaches = new WeakMap<Db, Map<string, Database.Statement>>();
  * catch-up) reuse the compiled statement instead. Keyed by the database and the SQL text.
  */
 export function cachedStatement(db: Db, sql: string): Database.Statement {
+  return cached(db, sql, sql, false);
+}
+
+/**
+ * The same, for a statement that returns each row's first column alone (better-sqlite3's pluck).
+ * Cached apart from `cachedStatement`'s: pluck() changes a statement for every later user, so one
+ * plucked use of SQL text that another caller reads as rows would hand that caller bare values.
+ */
+export function cachedValueStatement(db: Db, sql: string): Database.Statement {
+  return cached(db, `pluck:${sql}`, sql, true);
+}
+
+function cached(db: Db, key: string, sql: string, pluck: boolean): Database.Statement {
   let cache = statementCaches.get(db);
   if (!cache) {
     cache = new Map();
     statementCaches.set(db, cache);
   }
-  let statement = cache.get(sql);
+  let statement = cache.get(key);
   if (!statement) {
-    statement = db.prepare(sql);
-    cache.set(sql, statement);
+    statement = pluck ? db.prepare(sql).pluck() : db.prepare(sql);
+    cache.set(key, statement);
   }
   return statement;
 }

@@ -4,7 +4,7 @@ import { renameSchema } from '../../protocol/frames.js';
 import { requestStanding } from '../../protocol/request-rules.js';
 import { isInArchive } from '../../protocol/settings.js';
 import { DELETED_REQUEST_SQL, OPEN_REQUEST_SQL, requestAnswerOf } from './request-standing.js';
-import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
+import { BOUND_LIMIT, cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 
 /**
  * The conversation list, read from the conversation rows (which carry everything it shows, kept
@@ -169,7 +169,7 @@ export class ConversationList {
   }
 
   private takeChanged(): string[] {
-    return [...new Set(cachedStatement(this.db, 'DELETE FROM changed_conversations RETURNING id').pluck().all() as string[])];
+    return [...new Set(cachedValueStatement(this.db, 'DELETE FROM changed_conversations RETURNING id').all() as string[])];
   }
 
   private rowById(id: string): Row | undefined {

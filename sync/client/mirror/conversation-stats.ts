@@ -1,4 +1,4 @@
-import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 
 /**
  * The newest message and the unread count are stored on each conversation row (migration 3) so
@@ -60,30 +60,22 @@ export interface NewMessages {
  */
 export function countNewUnread(db: Db, conversationId: string, selfId: string, stored: NewMessages): void {
   const readSeq =
-    (cachedStatement(db, 'SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?')
-      .pluck()
-      .get(conversationId, selfId) as number | undefined) ?? 0;
+    (cachedValueStatement(db, 'SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?').get(
+      conversationId,
+      selfId,
+    ) as number | undefined) ?? 0;
   let unread = 0;
   for (const seq of stored.incomingSeqs) if (seq > readSeq) unread += 1;
   if (unread === 0) return;
   const mentioned =
     stored.mentionCandidates.length === 0
       ? 0
-      : (cachedStatement(
+      : (cachedValueStatement(
           db,
           `SELECT COUNT(*) FROM messages x
            WHERE x.local_id IN (SELECT value FROM json_each(?)) AND x.conversation_id = ? AND x.seq BETWEEN ? AND ?
              AND x.seq > ? AND x.sender_id != ? AND instr(x.text, '@') > 0 AND mentions_self(x.text) = 1`,
-        )
-          .pluck()
-          .get(
-            JSON.stringify(stored.mentionCandidates),
-            conversationId,
-            stored.fromSeq,
-            stored.toSeq,
-            readSeq,
-            selfId,
-          ) as number);
+        ).get(JSON.stringify(stored.mentionCandidates), conversationId, stored.fromSeq, stored.toSeq, readSeq, selfId) as number);
   cachedStatement(
     db,
     'UPDATE conversations SET unread_count = unread_count + ?, unread_mentions = unread_mentions + ? WHERE id = ?',

@@ -1,6 +1,6 @@
 import type { SearchResult } from '../../app-api/contract.js';
 import { ftsQuery, queryWords, snippet } from '../../common/search-text.js';
-import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
+import { BOUND_LIMIT, cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 
 interface HitRow {
   conversation_id: string;
@@ -86,13 +86,11 @@ export class MessageSearch implements SearchNotes {
     }
     if (this.touchedMessages.size > 0) {
       // Noted by conversation and message id: found by their local ids, in one statement.
-      const found = cachedStatement(
+      const found = cachedValueStatement(
         this.db,
         `SELECT m.local_id FROM json_each(?) k
          JOIN messages m ON m.conversation_id = k.value ->> 0 AND m.client_message_id = k.value ->> 1`,
-      )
-        .pluck()
-        .all(JSON.stringify([...this.touchedMessages.values()])) as number[];
+      ).all(JSON.stringify([...this.touchedMessages.values()])) as number[];
       for (const localId of found) this.touchedRows.add(localId);
     }
     const touched = [...this.touchedRows].filter((localId) => localId <= indexedTo);
@@ -148,12 +146,10 @@ export class MessageSearch implements SearchNotes {
   indexPending(limit: number): boolean {
     return this.db.transaction(() => {
       const from = this.indexedTo();
-      const to = cachedStatement(
+      const to = cachedValueStatement(
         this.db,
         `SELECT MAX(local_id) FROM (SELECT local_id FROM messages WHERE local_id > ? ORDER BY local_id ${BOUND_LIMIT})`,
-      )
-        .pluck()
-        .get(from, limit) as number | null;
+      ).get(from, limit) as number | null;
       if (to === null) return false;
       cachedStatement(
         this.db,
