@@ -14,28 +14,20 @@ const PREVIEW_CHARS = 160;
  * its preview. Run after anything that may add, change or remove it.
  */
 export function refreshLastMessage(db: Db, conversationId: string): void {
+  // One statement: the newest message's row is found once, and the conversation row written once.
   cachedStatement(
     db,
-    `UPDATE conversations SET last_message_local_id = COALESCE(
-       (SELECT local_id FROM messages l WHERE l.conversation_id = @id AND l.seq IS NULL ORDER BY l.local_id DESC LIMIT 1),
-       (SELECT local_id FROM messages l WHERE l.conversation_id = @id AND l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1))
-     WHERE id = @id`,
-  ).run({ id: conversationId });
-  cachedStatement(
-    db,
-    `UPDATE conversations SET
-       last_preview = (SELECT substr(text, 1, @chars) FROM messages WHERE local_id = conversations.last_message_local_id),
-       last_sender_id = (SELECT sender_id FROM messages WHERE local_id = conversations.last_message_local_id),
-       last_sender_name = (SELECT u.display_name FROM messages m JOIN users u ON u.id = m.sender_id
-                           WHERE m.local_id = conversations.last_message_local_id),
-       last_at = (SELECT COALESCE(sent_at, created_at) FROM messages WHERE local_id = conversations.last_message_local_id),
-       last_deleted = COALESCE((SELECT deleted FROM messages WHERE local_id = conversations.last_message_local_id), 0),
-       last_attachment_kind = (SELECT a.kind FROM messages m JOIN attachments a
-                                 ON a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id AND a.ordinal = 0
-                               WHERE m.local_id = conversations.last_message_local_id),
-       last_attachment_name = (SELECT a.name FROM messages m JOIN attachments a
-                                 ON a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id AND a.ordinal = 0
-                               WHERE m.local_id = conversations.last_message_local_id)
+    `UPDATE conversations SET (last_message_local_id, last_preview, last_sender_id, last_sender_name, last_at, last_deleted,
+                               last_attachment_kind, last_attachment_name) = (
+       SELECT m.local_id, substr(m.text, 1, @chars), m.sender_id, u.display_name, COALESCE(m.sent_at, m.created_at),
+              COALESCE(m.deleted, 0), a.kind, a.name
+       FROM (SELECT COALESCE(
+               (SELECT local_id FROM messages l WHERE l.conversation_id = @id AND l.seq IS NULL ORDER BY l.local_id DESC LIMIT 1),
+               (SELECT local_id FROM messages l WHERE l.conversation_id = @id AND l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1)
+             ) AS local_id) AS newest
+       LEFT JOIN messages m ON m.local_id = newest.local_id
+       LEFT JOIN users u ON u.id = m.sender_id
+       LEFT JOIN attachments a ON a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id AND a.ordinal = 0)
      WHERE id = @id`,
   ).run({ id: conversationId, chars: PREVIEW_CHARS });
 }
