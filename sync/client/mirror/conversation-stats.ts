@@ -32,24 +32,46 @@ export function refreshLastMessage(db: Db, conversationId: string): void {
   ).run({ id: conversationId, chars: PREVIEW_CHARS });
 }
 
+/** What the archive check needs of a conversation that just received messages. */
+export interface ActivityRow {
+  archived: number;
+  archived_seq: number;
+  muted: number;
+  last_incoming_seq: number;
+}
+
 /**
- * Adds the messages from others that a batch just applied (seqs in [fromSeq, toSeq]) and we have
- * not read, and those of them that mention us. `mentions_self` is the SQL function the mirror
- * registers (sync/common/mentions.ts against our username), asked only of texts with an "@" (a
- * call into JavaScript per message cost a catch-up more than the count itself).
+ * A batch just applied messages (seqs in [fromSeq, toSeq], the newest at `at`, the newest from
+ * someone else `incomingSeq`, 0 if none): the conversation's activity moves up, and the messages
+ * from others we have not read are added to the unread count, with those that mention us. One
+ * statement writes the row once. `mentions_self` is the SQL function the mirror registers
+ * (sync/common/mentions.ts against our username), asked only of texts with an "@" (a call into
+ * JavaScript per message cost a catch-up more than the count itself).
  */
-export function countNewUnread(db: Db, conversationId: string, selfId: string, fromSeq: number, toSeq: number): void {
-  cachedStatement(
+export function noteNewMessages(
+  db: Db,
+  batch: { conversationId: string; selfId: string; fromSeq: number; toSeq: number; at: number; incomingSeq: number },
+): ActivityRow | undefined {
+  return cachedStatement(
     db,
     `UPDATE conversations SET
+       last_activity_at = MAX(last_activity_at, @at), last_incoming_seq = MAX(last_incoming_seq, @incoming),
        unread_count = unread_count + unread.n, unread_mentions = unread_mentions + unread.mentioned
      FROM (
        SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN instr(x.text, '@') > 0 THEN mentions_self(x.text) ELSE 0 END), 0) AS mentioned FROM messages x
        WHERE x.conversation_id = @id AND x.seq BETWEEN @from AND @to AND x.sender_id != @self
          AND x.seq > COALESCE((SELECT read_seq FROM members WHERE conversation_id = @id AND user_id = @self), 0)
      ) AS unread
-     WHERE id = @id`,
-  ).run({ id: conversationId, self: selfId, from: fromSeq, to: toSeq });
+     WHERE id = @id
+     RETURNING archived, archived_seq, muted, last_incoming_seq`,
+  ).get({
+    id: batch.conversationId,
+    self: batch.selfId,
+    from: batch.fromSeq,
+    to: batch.toSeq,
+    at: batch.at,
+    incoming: batch.incomingSeq,
+  }) as ActivityRow | undefined;
 }
 
 /** After our read watermark moved: count what is still unread (usually nothing, so cheap). */
