@@ -468,7 +468,7 @@ class LocalClientCore implements ClientCore {
       });
     const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
     this.changed(args.conversationId);
-    this.transfers?.kick();
+    if (attachments.length > 0) this.transfers?.kick(); // a text alone brings no file to upload
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
     if (!view) throw new AppApiError('internal', 'The message was not stored.');
     return this.transfers?.tracker.apply([view])[0] ?? view;

@@ -4,6 +4,12 @@ import type { Timers, TimerHandle } from '../common/runtime.js';
 const CHUNK_MESSAGES = 2_000;
 /** How long to wait before looking again while a catch-up runs: its pages go first. */
 const BUSY_RETRY_MS = 50;
+/**
+ * How long newly written messages wait before they are indexed: messages written close together
+ * (a conversation going back and forth) go into one FTS5 transaction, and the index write never
+ * competes for the CPU with the delivery of the message that caused it.
+ */
+export const INDEX_GATHER_MS = 100;
 
 /** What the indexer drives (MessageSearch). */
 export interface PendingIndex {
@@ -12,9 +18,9 @@ export interface PendingIndex {
 }
 
 /**
- * Brings the search index up to the newest messages after the transactions that wrote them, in
- * chunks with a turn of the event loop between them, and not while a catch-up runs: its thousands
- * of messages would otherwise wait for their FTS5 writes. Nothing depends on it being done (a
+ * Brings the search index up to the newest messages a moment after the transactions that wrote
+ * them, in chunks with a turn of the event loop between them, and not while a catch-up runs: its
+ * thousands of messages would otherwise wait for their FTS5 writes. Nothing depends on it being done (a
  * search indexes whatever is left before it looks); it only keeps that tail short.
  */
 export class SearchIndexer {
@@ -30,9 +36,9 @@ export class SearchIndexer {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Messages above the watermark were written: index them soon. */
+  /** Messages above the watermark were written: index them once INDEX_GATHER_MS have passed. */
   kick(): void {
-    this.schedule(0);
+    this.schedule(INDEX_GATHER_MS);
   }
 
   stop(): void {

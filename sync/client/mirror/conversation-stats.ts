@@ -14,72 +14,90 @@ const PREVIEW_CHARS = 160;
  * its preview. Run after anything that may add, change or remove it.
  */
 export function refreshLastMessage(db: Db, conversationId: string): void {
+  // One statement: the newest message's row is found once, and the conversation row written once.
   cachedStatement(
     db,
-    `UPDATE conversations SET last_message_local_id = COALESCE(
-       (SELECT local_id FROM messages l WHERE l.conversation_id = @id AND l.seq IS NULL ORDER BY l.local_id DESC LIMIT 1),
-       (SELECT local_id FROM messages l WHERE l.conversation_id = @id AND l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1))
-     WHERE id = @id`,
-  ).run({ id: conversationId });
-  cachedStatement(
-    db,
-    `UPDATE conversations SET
-       last_preview = (SELECT substr(text, 1, @chars) FROM messages WHERE local_id = conversations.last_message_local_id),
-       last_sender_id = (SELECT sender_id FROM messages WHERE local_id = conversations.last_message_local_id),
-       last_sender_name = (SELECT u.display_name FROM messages m JOIN users u ON u.id = m.sender_id
-                           WHERE m.local_id = conversations.last_message_local_id),
-       last_at = (SELECT COALESCE(sent_at, created_at) FROM messages WHERE local_id = conversations.last_message_local_id),
-       last_deleted = COALESCE((SELECT deleted FROM messages WHERE local_id = conversations.last_message_local_id), 0),
-       last_attachment_kind = (SELECT a.kind FROM messages m JOIN attachments a
-                                 ON a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id AND a.ordinal = 0
-                               WHERE m.local_id = conversations.last_message_local_id),
-       last_attachment_name = (SELECT a.name FROM messages m JOIN attachments a
-                                 ON a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id AND a.ordinal = 0
-                               WHERE m.local_id = conversations.last_message_local_id)
+    `UPDATE conversations SET (last_message_local_id, last_preview, last_sender_id, last_sender_name, last_at, last_deleted,
+                               last_attachment_kind, last_attachment_name) = (
+       SELECT m.local_id, substr(m.text, 1, @chars), m.sender_id, u.display_name, COALESCE(m.sent_at, m.created_at),
+              COALESCE(m.deleted, 0), a.kind, a.name
+       FROM (SELECT COALESCE(
+               (SELECT local_id FROM messages l WHERE l.conversation_id = @id AND l.seq IS NULL ORDER BY l.local_id DESC LIMIT 1),
+               (SELECT local_id FROM messages l WHERE l.conversation_id = @id AND l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1)
+             ) AS local_id) AS newest
+       LEFT JOIN messages m ON m.local_id = newest.local_id
+       LEFT JOIN users u ON u.id = m.sender_id
+       LEFT JOIN attachments a ON a.conversation_id = m.conversation_id AND a.message_id = m.client_message_id AND a.ordinal = 0)
      WHERE id = @id`,
   ).run({ id: conversationId, chars: PREVIEW_CHARS });
 }
 
-/** What a batch of applied events stored that the unread counts follow (event-applier.ts). */
+/** What the archive check needs of a conversation that just received messages. */
+export interface ActivityRow {
+  archived: number;
+  archived_seq: number;
+  muted: number;
+  last_incoming_seq: number;
+}
+
+/** What a batch of applied events stored that the conversation's row follows (event-applier.ts). */
 export interface NewMessages {
+  conversationId: string;
+  selfId: string;
   /** Seq range of the messages the batch stored. */
   fromSeq: number;
   toSeq: number;
-  /** Seqs of those from someone else. */
+  /** When the newest of them was sent. */
+  at: number;
+  /** The newest from someone else, 0 if none. */
+  incomingSeq: number;
+  /** Seqs of those from someone else, none if the batch brought only ours. */
   incomingSeqs: readonly number[];
   /** Local ids of those from someone else whose text may mention us (it has an "@"). */
   mentionCandidates: readonly number[];
 }
 
 /**
- * Adds the messages from others that a batch just applied and we have not read, and those of them
- * that mention us. Counted from what the batch stored rather than read back row by row (a table
- * lookup per message, in every catch-up transaction); `mentions_self`, the SQL function the mirror
- * registers (sync/common/mentions.ts against our username), is asked only of the candidates, as
- * they read now (an edit or delete later in the batch counts).
+ * A batch just applied messages: the conversation's activity moves up, and the messages from
+ * others we have not read are added to the unread count, with those that mention us, in one write
+ * of the row. The unread are counted from what the batch stored rather than read back row by row (a
+ * table lookup per message, in every catch-up transaction); `mentions_self`, the SQL function the
+ * mirror registers (sync/common/mentions.ts against our username), is asked only of the
+ * candidates, as they read now (an edit or delete later in the batch counts).
  */
-export function countNewUnread(db: Db, conversationId: string, selfId: string, stored: NewMessages): void {
+export function noteNewMessages(db: Db, stored: NewMessages): ActivityRow | undefined {
   const readSeq =
-    (cachedValueStatement(db, 'SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?').get(
-      conversationId,
-      selfId,
-    ) as number | undefined) ?? 0;
+    stored.incomingSeqs.length === 0
+      ? 0
+      : ((cachedValueStatement(db, 'SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?').get(
+          stored.conversationId,
+          stored.selfId,
+        ) as number | undefined) ?? 0);
   let unread = 0;
   for (const seq of stored.incomingSeqs) if (seq > readSeq) unread += 1;
-  if (unread === 0) return;
   const mentioned =
-    stored.mentionCandidates.length === 0
+    unread === 0 || stored.mentionCandidates.length === 0
       ? 0
       : (cachedValueStatement(
           db,
           `SELECT COUNT(*) FROM messages x
            WHERE x.local_id IN (SELECT value FROM json_each(?)) AND x.conversation_id = ? AND x.seq BETWEEN ? AND ?
              AND x.seq > ? AND x.sender_id != ? AND instr(x.text, '@') > 0 AND mentions_self(x.text) = 1`,
-        ).get(JSON.stringify(stored.mentionCandidates), conversationId, stored.fromSeq, stored.toSeq, readSeq, selfId) as number);
-  cachedStatement(
+        ).get(
+          JSON.stringify(stored.mentionCandidates),
+          stored.conversationId,
+          stored.fromSeq,
+          stored.toSeq,
+          readSeq,
+          stored.selfId,
+        ) as number);
+  return cachedStatement(
     db,
-    'UPDATE conversations SET unread_count = unread_count + ?, unread_mentions = unread_mentions + ? WHERE id = ?',
-  ).run(unread, mentioned, conversationId);
+    `UPDATE conversations SET last_activity_at = MAX(last_activity_at, @at), last_incoming_seq = MAX(last_incoming_seq, @incoming),
+       unread_count = unread_count + @unread, unread_mentions = unread_mentions + @mentioned
+     WHERE id = @id
+     RETURNING archived, archived_seq, muted, last_incoming_seq`,
+  ).get({ id: stored.conversationId, at: stored.at, incoming: stored.incomingSeq, unread, mentioned }) as ActivityRow | undefined;
 }
 
 /** After our read watermark moved: count what is still unread (usually nothing, so cheap). */

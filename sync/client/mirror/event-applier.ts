@@ -3,7 +3,7 @@ import { editEventSchema, deleteEventSchema, pinEventSchema, reactionEventSchema
 import { clientIdOf, type ChangeEvent, type ConversationEvent, type MessageEvent } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { AttachmentStore } from './attachments.js';
-import { countNewUnread, refreshLastMessage } from './conversation-stats.js';
+import { noteNewMessages, refreshLastMessage } from './conversation-stats.js';
 import { applyMembershipEvent, refreshMembership } from './membership.js';
 import type { SearchNotes } from './search.js';
 
@@ -102,20 +102,18 @@ export function finishBatch(db: Db, batch: ApplyBatch): number | null {
     if (batch.changedMessages) refreshLastMessage(db, batch.conversationId);
     return null;
   }
-  // One statement per batch, whatever its size: the archive check rides on the activity update.
-  const row = cachedStatement(
-    db,
-    `UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?), last_incoming_seq = MAX(last_incoming_seq, ?)
-     WHERE id = ? RETURNING archived, archived_seq, muted, last_incoming_seq`,
-  ).get(batch.lastActivityAt, batch.lastIncomingSeq, batch.conversationId) as
-    { archived: number; archived_seq: number; muted: number; last_incoming_seq: number } | undefined;
-  refreshLastMessage(db, batch.conversationId);
-  countNewUnread(db, batch.conversationId, batch.selfId, {
+  // One write of the row per batch, whatever its size: the archive check rides on it.
+  const row = noteNewMessages(db, {
+    conversationId: batch.conversationId,
+    selfId: batch.selfId,
     fromSeq: batch.firstMessageSeq,
     toSeq: batch.lastMessageSeq,
+    at: batch.lastActivityAt,
+    incomingSeq: batch.lastIncomingSeq,
     incomingSeqs: batch.incomingSeqs,
     mentionCandidates: batch.mentionCandidates,
   });
+  refreshLastMessage(db, batch.conversationId);
   const back = row !== undefined && batch.lastIncomingSeq > 0 && row.archived === 1 && row.muted === 0;
   return back && row.last_incoming_seq > row.archived_seq ? row.last_incoming_seq : null;
 }

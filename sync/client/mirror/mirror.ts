@@ -597,17 +597,17 @@ export class Mirror {
     linkPreview: LinkPreview | null = null,
   ): void {
     this.transaction(() => {
-      cachedStatement(
+      const inserted = cachedStatement(
         this.db,
         `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to, link_preview)
            VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?, ?)`,
       ).run(conversationId, messageId, senderId, text, now, replyTo, linkPreview ? JSON.stringify(linkPreview) : null);
+      this.search.touchedRow(Number(inserted.lastInsertRowid));
       const draft = this.settings.draft(conversationId);
       if (draft && (draft.text !== '' || draft.replyTo !== null)) {
         this.settings.write({ kind: 'draft', conversationId, value: { text: '', replyTo: null } });
       }
       this.attachments.insertOwn(conversationId, messageId, attachments);
-      this.search.touched(conversationId, messageId);
       this.outbox.enqueueSend(conversationId, messageId);
       refreshLastMessage(this.db, conversationId);
       cachedStatement(this.db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
