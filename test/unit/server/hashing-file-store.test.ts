@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -34,6 +34,19 @@ describe('HashingFileStore', () => {
     expect(store.takeDigest(ID, 3000)).toBe(sha256(bytes));
     // Taken once: asking again means reading the file.
     expect(store.takeDigest(ID, 3000)).toBeNull();
+  });
+
+  it('stores a file several disk writes long, sent in socket-sized pieces over requests that end inside a write', async () => {
+    const store = storeWithFile(ID);
+    const MiB = 1024 * 1024;
+    const large = Buffer.from(Array.from({ length: 2.5 * MiB + 123 }, (_, i) => (i * 7) % 253));
+    const piecesOf = (part: Buffer) =>
+      Array.from({ length: Math.ceil(part.length / 65536) }, (_, i) => part.subarray(i * 65536, (i + 1) * 65536));
+    const cutAt = MiB + 300_000;
+    expect(await store.write(Readable.from(piecesOf(large.subarray(0, cutAt))), ID, 0)).toBe(cutAt);
+    expect(await store.write(Readable.from(piecesOf(large.subarray(cutAt))), ID, cutAt)).toBe(large.length);
+    expect(readFileSync(join(store.directory, ID)).equals(large)).toBe(true);
+    expect(store.takeDigest(ID, large.length)).toBe(sha256(large));
   });
 
   it('gives up the running hash when a write does not continue where it stopped, or the size differs', async () => {
