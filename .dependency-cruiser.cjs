@@ -5,6 +5,7 @@
  *   sync/      → never electron, react, react-dom or zustand; knows nothing of hosts.
  *   pure sync modules (app-api, protocol, common) → nothing node-only, so the renderer can use them.
  *   sync/client and sync/server → share only the pure modules (and sync/node helpers), never each other.
+ *   libsignal → only in sync/client/crypto; never in the server, which must stay blind to content.
  *   no import cycles anywhere.
  */
 
@@ -103,6 +104,21 @@ module.exports = {
       severity: 'error',
       from: { path: '^sync/client/' },
       to: { path: '(^|/)node_modules/@tus/(server|file-store)/' },
+    },
+    {
+      name: 'server-is-blind',
+      severity: 'error',
+      comment: 'The server orders and forwards envelopes it cannot read: it never loads the Signal Protocol library.',
+      from: { path: '^sync/server/' },
+      to: { path: '(^|/)node_modules/@signalapp/' },
+    },
+    {
+      name: 'signal-only-in-client-crypto',
+      severity: 'error',
+      comment:
+        'libsignal is loaded lazily, in one place (sync/client/crypto/signal-library.ts); the rest of the client gets it from there.',
+      from: { path: '^(sync|main|renderer|preload|scripts)/', pathNot: '^sync/client/crypto/' },
+      to: { path: '(^|/)node_modules/@signalapp/' },
     },
     {
       name: 'electron-only-in-hosts',

@@ -27,14 +27,14 @@ export function ensurePrivateFile(path: string): void {
 }
 
 /**
- * Writes `text` to a temporary file (the owner's alone), flushed to disk, then renamed over `path`:
+ * Writes `content` to a temporary file (the owner's alone), flushed to disk, then renamed over `path`:
  * a crash or power cut leaves the old file or the new one, never an empty one.
  */
-export function writeFileAtomically(path: string, text: string): void {
+export function writeFileAtomically(path: string, content: string | Uint8Array): void {
   const temporary = `${path}.tmp`;
   const fd = openSync(temporary, 'w', PRIVATE_FILE_MODE);
   try {
-    writeSync(fd, text);
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
