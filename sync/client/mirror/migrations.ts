@@ -715,4 +715,53 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 17,
+    description: "the Signal Protocol's state on this device: sessions, peers' identities, prekeys, sender keys",
+    up(db) {
+      db.exec(`
+        -- libsignal's records, opaque to everything but sync/client/crypto, kept in the (encrypted)
+        -- mirror so a decrypted message and the ratchet state that decrypted it commit together.
+        -- Addresses are "<user id>.<device number>".
+        CREATE TABLE signal_sessions (address TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID;
+        -- One identity per person (their devices share it); changed_at: when it last changed.
+        CREATE TABLE signal_identities (
+          user_id TEXT PRIMARY KEY,
+          public_key BLOB NOT NULL,
+          first_seen_at INTEGER NOT NULL,
+          changed_at INTEGER,
+          verified INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE TABLE signal_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL);
+        CREATE TABLE signal_signed_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL, created_at INTEGER NOT NULL);
+        CREATE TABLE signal_kyber_prekeys (
+          id INTEGER PRIMARY KEY,
+          record BLOB NOT NULL,
+          last_resort INTEGER NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+        -- A last-resort Kyber key is used many times, never twice with the same base key (a replay).
+        CREATE TABLE signal_kyber_uses (
+          kyber_id INTEGER NOT NULL,
+          signed_prekey_id INTEGER NOT NULL,
+          base_key BLOB NOT NULL,
+          PRIMARY KEY (kyber_id, signed_prekey_id, base_key)
+        ) WITHOUT ROWID;
+        CREATE TABLE signal_sender_keys (
+          address TEXT NOT NULL,
+          distribution_id TEXT NOT NULL,
+          record BLOB NOT NULL,
+          PRIMARY KEY (address, distribution_id)
+        ) WITHOUT ROWID;
+        -- This device: its registration id, and the next id of each kind of prekey it makes.
+        CREATE TABLE signal_device (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          registration_id INTEGER NOT NULL,
+          next_prekey_id INTEGER NOT NULL,
+          next_signed_prekey_id INTEGER NOT NULL,
+          next_kyber_prekey_id INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];

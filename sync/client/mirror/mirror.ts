@@ -15,6 +15,7 @@ import { ensurePrivateFile, restrictFiles } from '../../node/private-files.js';
 import { cachedStatement, openDatabase, schemaVersion, type Db, type OpenOptions } from '../../node/sqlite.js';
 import { recountUnread, refreshLastMessage } from './conversation-stats.js';
 import { AttachmentStore, type ComposedAttachment } from './attachments.js';
+import { SignalTables } from './signal-tables.js';
 import { FileKeyStore } from './file-key-store.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
@@ -73,6 +74,8 @@ export class Mirror {
   readonly revocations: RevocationStore;
   /** The keys attachment files are encrypted with on disk. */
   readonly fileKeys: FileKeyStore;
+  /** The Signal Protocol's state (sync/client/crypto writes it, in this mirror's transactions). */
+  readonly signal: SignalTables;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -95,6 +98,7 @@ export class Mirror {
     this.settings = new SettingsStore(db, this.attachments);
     this.revocations = new RevocationStore(db);
     this.fileKeys = new FileKeyStore(db);
+    this.signal = new SignalTables(db);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,

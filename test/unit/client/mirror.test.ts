@@ -91,6 +91,14 @@ describe('mirror migrations', () => {
       'reactions',
       'session',
       'settings',
+      'signal_device',
+      'signal_identities',
+      'signal_kyber_prekeys',
+      'signal_kyber_uses',
+      'signal_prekeys',
+      'signal_sender_keys',
+      'signal_sessions',
+      'signal_signed_prekeys',
       'users',
     ]);
     db.close();

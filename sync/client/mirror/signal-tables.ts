@@ -1,0 +1,172 @@
+/**
+ * The Signal Protocol's state as rows (migration 17): libsignal's serialised records, kept opaque
+ * here. sync/client/crypto/ratchet-state.ts reads them through this and writes what a decryption
+ * changed in the transaction that stores the decrypted message.
+ */
+import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
+
+export interface StoredIdentity {
+  publicKey: Buffer;
+  verified: boolean;
+  changedAt: number | null;
+}
+
+export interface StoredKyberPreKey {
+  record: Buffer;
+  lastResort: boolean;
+}
+
+export type PreKeyKind = 'prekey' | 'signed' | 'kyber';
+
+const NEXT_ID_COLUMN: Record<PreKeyKind, string> = {
+  prekey: 'next_prekey_id',
+  signed: 'next_signed_prekey_id',
+  kyber: 'next_kyber_prekey_id',
+};
+
+/** libsignal's prekey ids are 24-bit on the wire; ids wrap around below this. */
+const MAX_PREKEY_ID = 0xffffff;
+
+const blob = (value: unknown): Buffer | null => (Buffer.isBuffer(value) ? value : null);
+
+export class SignalTables {
+  constructor(private readonly db: Db) {}
+
+  session(address: string): Buffer | null {
+    return blob(cachedValueStatement(this.db, 'SELECT record FROM signal_sessions WHERE address = ?').get(address));
+  }
+
+  putSession(address: string, record: Uint8Array): void {
+    cachedStatement(this.db, 'INSERT OR REPLACE INTO signal_sessions (address, record) VALUES (?, ?)').run(address, record);
+  }
+
+  identity(userId: string): StoredIdentity | null {
+    const row = cachedStatement(this.db, 'SELECT public_key, verified, changed_at FROM signal_identities WHERE user_id = ?').get(
+      userId,
+    ) as { public_key: unknown; verified: number; changed_at: number | null } | undefined;
+    const publicKey = blob(row?.public_key);
+    return row && publicKey ? { publicKey, verified: row.verified === 1, changedAt: row.changed_at } : null;
+  }
+
+  /** A person's identity key: the first one seen, or a new one (which clears their verification). */
+  putIdentity(userId: string, publicKey: Uint8Array, now: number): void {
+    cachedStatement(
+      this.db,
+      `INSERT INTO signal_identities (user_id, public_key, first_seen_at) VALUES (?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET public_key = excluded.public_key, changed_at = ?, verified = 0
+       WHERE public_key <> excluded.public_key`,
+    ).run(userId, publicKey, now, now);
+  }
+
+  prekey(id: number): Buffer | null {
+    return blob(cachedValueStatement(this.db, 'SELECT record FROM signal_prekeys WHERE id = ?').get(id));
+  }
+
+  putPrekey(id: number, record: Uint8Array): void {
+    cachedStatement(this.db, 'INSERT OR REPLACE INTO signal_prekeys (id, record) VALUES (?, ?)').run(id, record);
+  }
+
+  removePrekey(id: number): void {
+    cachedStatement(this.db, 'DELETE FROM signal_prekeys WHERE id = ?').run(id);
+  }
+
+  signedPrekey(id: number): Buffer | null {
+    return blob(cachedValueStatement(this.db, 'SELECT record FROM signal_signed_prekeys WHERE id = ?').get(id));
+  }
+
+  putSignedPrekey(id: number, record: Uint8Array, now: number): void {
+    cachedStatement(this.db, 'INSERT OR REPLACE INTO signal_signed_prekeys (id, record, created_at) VALUES (?, ?, ?)').run(
+      id,
+      record,
+      now,
+    );
+  }
+
+  kyberPrekey(id: number): StoredKyberPreKey | null {
+    const row = cachedStatement(this.db, 'SELECT record, last_resort FROM signal_kyber_prekeys WHERE id = ?').get(id) as
+      { record: unknown; last_resort: number } | undefined;
+    const record = blob(row?.record);
+    return row && record ? { record, lastResort: row.last_resort === 1 } : null;
+  }
+
+  putKyberPrekey(id: number, record: Uint8Array, lastResort: boolean, now: number): void {
+    cachedStatement(
+      this.db,
+      'INSERT OR REPLACE INTO signal_kyber_prekeys (id, record, last_resort, created_at) VALUES (?, ?, ?, ?)',
+    ).run(id, record, lastResort ? 1 : 0, now);
+  }
+
+  removeKyberPrekey(id: number): void {
+    cachedStatement(this.db, 'DELETE FROM signal_kyber_prekeys WHERE id = ?').run(id);
+  }
+
+  /** Whether this (last-resort Kyber key, signed prekey, base key) was used before: a second use is a replay. */
+  kyberUsed(id: number, signedPrekeyId: number, baseKey: Uint8Array): boolean {
+    return (
+      cachedValueStatement(
+        this.db,
+        'SELECT 1 FROM signal_kyber_uses WHERE kyber_id = ? AND signed_prekey_id = ? AND base_key = ?',
+      ).get(id, signedPrekeyId, baseKey) !== undefined
+    );
+  }
+
+  noteKyberUse(id: number, signedPrekeyId: number, baseKey: Uint8Array): void {
+    cachedStatement(
+      this.db,
+      'INSERT OR IGNORE INTO signal_kyber_uses (kyber_id, signed_prekey_id, base_key) VALUES (?, ?, ?)',
+    ).run(id, signedPrekeyId, baseKey);
+  }
+
+  /** How many one-time keys of each kind are left to hand out. */
+  oneTimeCounts(): { prekeys: number; kyber: number } {
+    const prekeys = cachedValueStatement(this.db, 'SELECT count(*) FROM signal_prekeys').get() as number;
+    const kyber = cachedValueStatement(
+      this.db,
+      'SELECT count(*) FROM signal_kyber_prekeys WHERE last_resort = 0',
+    ).get() as number;
+    return { prekeys, kyber };
+  }
+
+  senderKey(address: string, distributionId: string): Buffer | null {
+    return blob(
+      cachedValueStatement(this.db, 'SELECT record FROM signal_sender_keys WHERE address = ? AND distribution_id = ?').get(
+        address,
+        distributionId,
+      ),
+    );
+  }
+
+  putSenderKey(address: string, distributionId: string, record: Uint8Array): void {
+    cachedStatement(this.db, 'INSERT OR REPLACE INTO signal_sender_keys (address, distribution_id, record) VALUES (?, ?, ?)').run(
+      address,
+      distributionId,
+      record,
+    );
+  }
+
+  /** This device's registration id, or null before its keys were made. */
+  registrationId(): number | null {
+    const id = cachedValueStatement(this.db, 'SELECT registration_id FROM signal_device WHERE id = 1').get();
+    return typeof id === 'number' ? id : null;
+  }
+
+  /** Sets this device's registration id once; later calls keep the first. Returns the one kept. */
+  ensureRegistrationId(candidate: number): number {
+    cachedStatement(
+      this.db,
+      `INSERT OR IGNORE INTO signal_device (id, registration_id, next_prekey_id, next_signed_prekey_id, next_kyber_prekey_id)
+       VALUES (1, ?, 1, 1, 1)`,
+    ).run(candidate);
+    return this.registrationId()!;
+  }
+
+  /** Reserves `count` consecutive ids of a kind (wrapping within libsignal's range); answers the first. */
+  takeIds(kind: PreKeyKind, count: number): number {
+    const column = NEXT_ID_COLUMN[kind];
+    const first = cachedValueStatement(this.db, `SELECT ${column} FROM signal_device WHERE id = 1`).get();
+    if (typeof first !== 'number') throw new Error("This device's Signal state was not set up (ensureRegistrationId)");
+    const start = first + count - 1 > MAX_PREKEY_ID ? 1 : first;
+    cachedStatement(this.db, `UPDATE signal_device SET ${column} = ? WHERE id = 1`).run(start + count);
+    return start;
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * libsignal's stores over the mirror (ratchet-state.ts): sessions from a published bundle, the
+ * ratchet's state written only with what it decrypted, out-of-order delivery, replays, identity
+ * changes, sender keys.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CiphertextMessage, ProtocolAddress } from '@signalapp/libsignal-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { identityKeyPairOf, newAccountKeys } from '../../../sync/client/crypto/account-keys.js';
+import { makePreKeys, newRegistrationId, toPreKeyBundle, type FetchedBundle } from '../../../sync/client/crypto/prekeys.js';
+import { RatchetState, type LocalDevice } from '../../../sync/client/crypto/ratchet-state.js';
+import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
+
+const signal = await loadSignal();
+const PREKEY_MESSAGE: number = signal.CiphertextMessageType.PreKey;
+const dirs: string[] = [];
+const mirrors: Mirror[] = [];
+afterEach(() => {
+  for (const mirror of mirrors.splice(0)) mirror.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Device {
+  userId: string;
+  address: ProtocolAddress;
+  mirror: Mirror;
+  local: LocalDevice;
+  /** A fresh unit of work over the device's mirror. */
+  state(): RatchetState;
+  /** Stores what a unit of work changed, as the applier does with the message it decrypted. */
+  commit(state: RatchetState): void;
+}
+
+let clock = 1_000;
+
+function device(
+  userId: string,
+  deviceNumber = 1,
+  identity = identityKeyPairOf(signal, newAccountKeys(signal, userId, 0)),
+): Device {
+  const dir = mkdtempSync(join(tmpdir(), 'ratchet-'));
+  dirs.push(dir);
+  const mirror = Mirror.open(join(dir, 'mirror.sqlite'));
+  mirrors.push(mirror);
+  const registrationId = mirror.transaction(() => mirror.signal.ensureRegistrationId(newRegistrationId(Math.random)));
+  const local = { identity, registrationId };
+  return {
+    userId,
+    address: signal.ProtocolAddress.new(userId, deviceNumber),
+    mirror,
+    local,
+    state: () => new RatchetState(signal, mirror.signal, local, () => clock++),
+    commit: (state) => mirror.transaction(() => state.writeTo(mirror.signal)),
+  };
+}
+
+/** Publishes a batch of `owner`'s prekeys and hands out a bundle as the directory would (consuming the first one-time keys). */
+function bundleOf(owner: Device, { oneTime = 3, kyber = 3 } = {}): FetchedBundle {
+  const published = owner.mirror.transaction(() =>
+    makePreKeys(
+      signal,
+      owner.mirror.signal,
+      owner.local.identity,
+      owner.local.registrationId,
+      { rotate: true, oneTime, kyber },
+      5,
+    ),
+  );
+  return {
+    deviceNumber: owner.address.deviceId(),
+    registrationId: published.registrationId,
+    identityKey: published.identityKey,
+    signedPreKey: published.signedPreKey!,
+    oneTimePreKey: published.oneTimePreKeys[0] ?? null,
+    kyberPreKey: published.kyberPreKeys[0] ?? published.kyberLastResort!,
+  };
+}
+
+const text = (value: string) => new Uint8Array(Buffer.from(value, 'utf8'));
+const read = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+
+async function encrypt(from: Device, to: Device, message: string): Promise<CiphertextMessage> {
+  const state = from.state();
+  const sealed = await signal.signalEncrypt(text(message), to.address, from.address, state, state);
+  from.commit(state);
+  return sealed;
+}
+
+/** Decrypts in a unit of work; `commit` false stands for a process killed before the message was stored. */
+async function decrypt(at: Device, from: Device, sealed: CiphertextMessage, commit = true): Promise<string> {
+  const state = at.state();
+  const bytes = sealed.serialize();
+  const plain =
+    sealed.type() === PREKEY_MESSAGE
+      ? await signal.signalDecryptPreKey(
+          signal.PreKeySignalMessage.deserialize(bytes),
+          from.address,
+          at.address,
+          state,
+          state,
+          state,
+          state,
+          state,
+        )
+      : await signal.signalDecrypt(signal.SignalMessage.deserialize(bytes), from.address, at.address, state, state);
+  if (commit) at.commit(state);
+  return read(plain);
+}
+
+async function startSession(from: Device, to: Device, bundle = bundleOf(to)): Promise<void> {
+  const state = from.state();
+  await signal.processPreKeyBundle(toPreKeyBundle(signal, bundle), to.address, from.address, state, state);
+  from.commit(state);
+}
+
+describe('ratchet state over the mirror', () => {
+  it('starts a session from a published bundle, and a decryption not stored burns no key', async () => {
+    const [alice, bob] = [device('alice'), device('bob')];
+    await startSession(alice, bob);
+    const first = await encrypt(alice, bob, 'hello bob');
+    expect(first.type()).toBe(PREKEY_MESSAGE);
+
+    // Killed between decrypting and storing: nothing of it reached the mirror...
+    expect(await decrypt(bob, alice, first, false)).toBe('hello bob');
+    expect(bob.mirror.signal.session('alice.1')).toBeNull();
+    expect(bob.mirror.signal.oneTimeCounts()).toEqual({ prekeys: 3, kyber: 3 });
+    // ...so on the next start the same envelope decrypts again, and is stored once.
+    expect(await decrypt(bob, alice, first)).toBe('hello bob');
+    expect(bob.mirror.signal.session('alice.1')).not.toBeNull();
+    expect(bob.mirror.signal.oneTimeCounts()).toEqual({ prekeys: 2, kyber: 2 });
+    // Once stored, the same envelope again is a replay.
+    await expect(decrypt(bob, alice, first)).rejects.toThrow();
+  });
+
+  it('decrypts out of order, and refuses a replay', async () => {
+    const [alice, bob] = [device('alice'), device('bob')];
+    await startSession(alice, bob);
+    expect(await decrypt(bob, alice, await encrypt(alice, bob, 'hi'))).toBe('hi');
+    expect(await decrypt(alice, bob, await encrypt(bob, alice, 'hi alice'))).toBe('hi alice');
+
+    const sent = [];
+    for (let i = 0; i < 5; i++) sent.push(await encrypt(alice, bob, `message ${i}`));
+    for (const i of [4, 1, 3, 0, 2]) expect(await decrypt(bob, alice, sent[i]!)).toBe(`message ${i}`);
+    await expect(decrypt(bob, alice, sent[3]!)).rejects.toThrow();
+    // The session goes on after the refused replay.
+    expect(await decrypt(bob, alice, await encrypt(alice, bob, 'still here'))).toBe('still here');
+  });
+
+  it('starts sessions from the last-resort Kyber key when the one-time keys ran out', async () => {
+    const bob = device('bob');
+    const bundle = bundleOf(bob, { oneTime: 0, kyber: 0 });
+    expect(bundle.oneTimePreKey).toBeNull();
+    for (const name of ['alice', 'carol']) {
+      const sender = device(name);
+      await startSession(sender, bob, bundle);
+      expect(await decrypt(bob, sender, await encrypt(sender, bob, `from ${name}`))).toBe(`from ${name}`);
+    }
+  });
+
+  it('refuses a bundle whose signed prekey is not signed by its identity', async () => {
+    const [alice, bob, mallory] = [device('alice'), device('bob'), device('mallory')];
+    const forged = { ...bundleOf(bob), identityKey: bundleOf(mallory).identityKey };
+    await expect(startSession(alice, bob, forged)).rejects.toThrow();
+    expect(alice.mirror.signal.session('bob.1')).toBeNull();
+  });
+
+  it('notes a changed identity: accepted for what arrives, not trusted for sending until saved', async () => {
+    const [alice, bob] = [device('alice'), device('bob')];
+    await startSession(alice, bob);
+    expect(await decrypt(bob, alice, await encrypt(alice, bob, 'one'))).toBe('one');
+    expect(bob.mirror.signal.identity('alice')).toMatchObject({ changedAt: null });
+
+    // Alice starts over with a new identity (a new install without her recovery key).
+    const newAlice = device('alice', 1);
+    await startSession(newAlice, bob);
+    expect(await decrypt(bob, newAlice, await encrypt(newAlice, bob, 'new me'))).toBe('new me');
+    const stored = bob.mirror.signal.identity('alice')!;
+    expect(stored.changedAt).not.toBeNull();
+    expect(Buffer.from(stored.publicKey)).toEqual(Buffer.from(newAlice.local.identity.publicKey.serialize()));
+
+    // Bob's old session toward Alice's old identity cannot be used to send until he saved the new key.
+    const state = bob.state();
+    const old = alice.local.identity.publicKey;
+    expect(await state.isTrustedIdentity(alice.address, old, signal.Direction.Sending)).toBe(false);
+    expect(await state.isTrustedIdentity(alice.address, old, signal.Direction.Receiving)).toBe(true);
+  });
+
+  it('carries a group through sender keys handed over pairwise', async () => {
+    const [alice, bob, carol] = [device('alice'), device('bob'), device('carol')];
+    const distributionId = 'd5a5a0c3-8d0e-4c39-9a59-0b3a3b1a0001';
+    const aliceState = alice.state();
+    const distribution = await signal.SenderKeyDistributionMessage.create(alice.address, distributionId, aliceState);
+    alice.commit(aliceState);
+    for (const member of [bob, carol]) {
+      const state = member.state();
+      await signal.processSenderKeyDistributionMessage(
+        alice.address,
+        signal.SenderKeyDistributionMessage.deserialize(distribution.serialize()),
+        state,
+      );
+      member.commit(state);
+    }
+    const sendState = alice.state();
+    const sealed = await signal.groupEncrypt(alice.address, distributionId, sendState, text('to the group'));
+    alice.commit(sendState);
+    for (const member of [bob, carol]) {
+      const state = member.state();
+      expect(read(await signal.groupDecrypt(alice.address, state, sealed.serialize()))).toBe('to the group');
+      member.commit(state);
+    }
+    // Someone who never got the sender key reads nothing.
+    const outsider = device('dave');
+    await expect(signal.groupDecrypt(alice.address, outsider.state(), sealed.serialize())).rejects.toThrow();
+  });
+
+  it('keeps prekey ids apart across batches', () => {
+    const bob = device('bob');
+    bundleOf(bob);
+    const second = bob.mirror.transaction(() =>
+      makePreKeys(
+        signal,
+        bob.mirror.signal,
+        bob.local.identity,
+        bob.local.registrationId,
+        { rotate: false, oneTime: 3, kyber: 2 },
+        6,
+      ),
+    );
+    expect(second.signedPreKey).toBeUndefined();
+    expect(second.oneTimePreKeys.map((key) => key.keyId)).toEqual([4, 5, 6]);
+    // Kyber ids: 1 the last resort, 2–4 the first batch.
+    expect(second.kyberPreKeys.map((key) => key.keyId)).toEqual([5, 6]);
+    expect(bob.mirror.signal.oneTimeCounts()).toEqual({ prekeys: 6, kyber: 5 });
+  });
+});
