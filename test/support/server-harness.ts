@@ -95,7 +95,7 @@ export type FrameRequest = ClientFrame extends infer F
   : never;
 type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
 type PushFrame = ServerFrameOf<
-  'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence' | 'settings_changed'
+  'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence' | 'settings_changed' | 'prekeys_low'
 >;
 
 export interface ServerHarness {
@@ -694,6 +694,7 @@ export function pushesAbout(client: TestClient, conversationId: string, from = 0
       case 'welcome':
       case 'presence':
       case 'settings_changed':
+      case 'prekeys_low':
         return false;
     }
   });
