@@ -39,6 +39,7 @@ const signature = base64(KEY_LIMITS.maxSignatureChars);
 const keyId = z.number().int().min(1).max(KEY_LIMITS.maxKeyId);
 const count = z.number().int().min(0).max(KEY_LIMITS.maxPrekeysStored);
 const deviceNumber = z.number().int().min(1);
+// frames.ts's rid and id, spelled out again: frames.ts joins this module's frames into its unions.
 const rid = z.string().min(1).max(LIMITS.maxIdChars);
 const userId = z
   .string()
