@@ -165,14 +165,14 @@ export class PostgresKeyDirectory implements KeyDirectoryStore {
   }
 
   async countPrekeys(sessionId: string): Promise<PrekeyCounts | null> {
-    return inTransaction(
-      this.db,
-      async (tx) => {
-        const device = await tx.query('SELECT 1 FROM device_keys WHERE session_id = $1', [sessionId]);
-        return device.rowCount > 0 ? countsIn(tx, sessionId) : null;
-      },
-      'REPEATABLE READ READ ONLY',
+    // One statement (every socket asks as it connects): no row when the device never published.
+    const [row] = await this.db.query<{ ec: number; kyber: number }>(
+      `SELECT count(o.key_id) FILTER (WHERE o.kind = 'ec') AS ec, count(o.key_id) FILTER (WHERE o.kind = 'kyber') AS kyber
+       FROM device_keys d LEFT JOIN one_time_prekeys o ON o.session_id = d.session_id
+       WHERE d.session_id = $1 GROUP BY d.session_id`,
+      [sessionId],
     );
+    return row ? { ecPrekeys: row.ec, kyberPrekeys: row.kyber } : null;
   }
 }
 

@@ -36,6 +36,7 @@ export class SqliteKeyDirectory implements KeyDirectoryStore {
   private readonly setKyberLastResort: Statement;
   private readonly setLastIds: Statement;
   private readonly countOf: Statement;
+  private readonly countOfPublished: Statement;
   private readonly insertPrekey: Statement;
   private readonly devicesOf: Statement;
   private readonly firstPrekey: Statement;
@@ -62,6 +63,11 @@ export class SqliteKeyDirectory implements KeyDirectoryStore {
     this.countOf = db.prepare(
       `SELECT count(*) FILTER (WHERE kind = 'ec') AS ec, count(*) FILTER (WHERE kind = 'kyber') AS kyber
        FROM one_time_prekeys WHERE session_id = ?`,
+    );
+    this.countOfPublished = db.prepare(
+      `SELECT count(o.key_id) FILTER (WHERE o.kind = 'ec') AS ec, count(o.key_id) FILTER (WHERE o.kind = 'kyber') AS kyber
+       FROM device_keys d LEFT JOIN one_time_prekeys o ON o.session_id = d.session_id
+       WHERE d.session_id = ? GROUP BY d.session_id`,
     );
     this.insertPrekey = db.prepare(
       'INSERT INTO one_time_prekeys (session_id, kind, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?)',
@@ -159,7 +165,9 @@ export class SqliteKeyDirectory implements KeyDirectoryStore {
   }
 
   async countPrekeys(sessionId: string): Promise<PrekeyCounts | null> {
-    return this.db.transaction(() => (this.lastIdsOf.get(sessionId) ? this.counts(sessionId) : null))();
+    // No row when the device never published.
+    const row = this.countOfPublished.get(sessionId) as { ec: number; kyber: number } | undefined;
+    return row ? { ecPrekeys: row.ec, kyberPrekeys: row.kyber } : null;
   }
 
   private counts(sessionId: string): PrekeyCounts {
