@@ -764,6 +764,10 @@ export const en = {
     too_many_devices: 'This account is signed in on too many devices. End a session on one of them, then try again.',
     too_many_conversations_created: 'You’ve started too many conversations in the last hour. Try again later.',
     too_many_members_added: 'You’ve added too many people to groups in the last hour. Try again later.',
+    no_keys: 'This person can’t receive encrypted messages yet.',
+    keys_incomplete: 'This device’s encryption keys couldn’t be set up. Try again.',
+    identity_key_mismatch: 'Your encryption identity doesn’t match the one on the server.',
+    too_many_prekeys: 'This device has all the encryption keys it may store.',
   } satisfies Record<RefusalReason, string>,
 
   /** A refusal about one person, named. Straight apostrophe: the issue gives these words. */

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS, attachmentsSchema } from './attachments.js';
+import { keyClientFrames, keyServerFrames } from './key-frames.js';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 import { REFUSAL_REASONS } from './refusal-reasons.js';
 import { withoutInvisibleCharacters } from './visible-names.js';
@@ -638,6 +639,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   setSettingsFrame,
   listSettingsFrame,
   pingFrame,
+  ...keyClientFrames,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];
@@ -758,6 +760,8 @@ export type PresencePush = z.infer<typeof presencePush>;
 export const welcomePush = z.object({
   type: z.literal('welcome'),
   user: userSchema,
+  /** The number the server gave this device (its session) among the user's: its Signal protocol address is (user id, this). */
+  deviceNumber: z.number().int().min(1),
   serverTime: z.number().int(),
   /** This server's own limits, where they are lower than the protocol's. */
   limits: z.object({ maxFileBytes: z.number().int().min(1).max(ATTACHMENT_LIMITS.maxFileBytes) }),
@@ -780,6 +784,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   welcomePush,
   typingPush,
   presencePush,
+  ...keyServerFrames,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 export type ErrorReply = z.infer<typeof errorReply>;

@@ -41,6 +41,11 @@ export const REFUSAL_REASONS = [
   'too_many_devices', // signing in on one more device than an account may have
   'too_many_conversations_created', // in the last hour
   'too_many_members_added', // to groups, in the last hour
+  // The key directory (key-frames.ts)
+  'no_keys', // nobody by that id, or somebody who has published no keys (the two look alike)
+  'keys_incomplete', // a device's first publish lacks its signed prekey or its Kyber last-resort prekey
+  'identity_key_mismatch', // not the person's identity key, and the frame does not say it replaces it
+  'too_many_prekeys', // the device would have more one-time prekeys of a kind stored than KEY_LIMITS allows
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

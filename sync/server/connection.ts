@@ -8,6 +8,7 @@ import type { Delivery } from './delivery.js';
 import { errorReply, handleFrame, type ServerLimits } from './frame-handlers.js';
 import { pushesAheadOfReply } from './handlers/handler-result.js';
 import { FrameTelemetry } from './frame-telemetry.js';
+import { isLow } from './handlers/keys.js';
 import type { FrameThrottle } from './frame-throttle.js';
 import type { InFlight } from './in-flight.js';
 import { PipelineOrder } from './pipeline-order.js';
@@ -115,11 +116,29 @@ export class SyncConnection implements Peer {
     this.push({
       type: 'welcome',
       user: this.user,
+      deviceNumber: this.session.deviceNumber,
       serverTime: deps.runtime.clock.now(),
       limits: { maxFileBytes: deps.limits.maxFileBytes },
     });
     deps.presence.connected(this, deps.registry.add(this));
+    // Ahead of the connection's frames, so the reminder comes before any reply.
+    this.queue = this.queue.then(() => this.remindOfLowPrekeys());
+    void deps.inFlight.track(this.queue);
     this.scheduleHeartbeat();
+  }
+
+  /** A device that ran low on one-time prekeys while it was away hears of it as it connects (handlers/keys.ts). */
+  private async remindOfLowPrekeys(): Promise<void> {
+    try {
+      const counts = await this.deps.store.keyDirectory.countPrekeys(this.session.sessionId);
+      if (counts && isLow(counts)) this.push({ type: 'prekeys_low', deviceNumber: this.session.deviceNumber, ...counts });
+    } catch (error) {
+      // It hears again on its next connect; its own count_keys tells it meanwhile.
+      this.deps.logger.warn('Could not count the prekeys of a device that connected', {
+        conn: this.connectionId,
+        error: String(error),
+      });
+    }
   }
 
   push(frame: ServerFrame): void {
@@ -201,6 +220,7 @@ export class SyncConnection implements Peer {
           store: this.deps.store,
           runtime: this.deps.runtime,
           user: this.user,
+          device: { sessionId: this.session.sessionId, deviceNumber: this.session.deviceNumber },
           limits: this.deps.limits,
           throttle: this.deps.throttle,
         },

@@ -2,6 +2,7 @@ import type { ClientFrame } from '../protocol/frames.js';
 import { catchUp, change, groupChange, send } from './handlers/events.js';
 import { createConversation, findUser, listConversations, startConversation } from './handlers/conversations.js';
 import { only, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
+import { countKeys, fetchKeyBundles, publishKeys } from './handlers/keys.js';
 import { receipt } from './handlers/receipts.js';
 import { listSettings, setSettings } from './handlers/settings.js';
 import { typing } from './handlers/typing.js';
@@ -43,5 +44,11 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return listSettings(ctx, frame);
     case 'ping':
       return only({ type: 'ok', rid: frame.rid });
+    case 'publish_keys':
+      return publishKeys(ctx, frame);
+    case 'fetch_key_bundles':
+      return fetchKeyBundles(ctx, frame);
+    case 'count_keys':
+      return countKeys(ctx, frame);
   }
 }

@@ -7,52 +7,104 @@ import { LIMITS } from '../protocol/limits.js';
  * HTTP endpoints use it and the sync core does not):
  * - username lookups (find_user, start_conversation by username): a few dozen a minute, so nobody
  *   walks the directory of usernames;
- * - typing relays: one per person and conversation a second, however often the frame comes.
+ * - typing relays: one per person and conversation a second, however often the frame comes;
+ * - key bundle fetches: each uses up one-time prekeys of someone else's, so a stranger must not
+ *   drain them: a budget per asker (enough to start sessions with a full group's members), and a
+ *   few fetches per asker and person.
  */
 export interface FrameThrottleLimits {
   lookupsPerWindow: number;
   lookupWindowMs: number;
   typingRelayEveryMs: number;
+  keyFetchesPerWindow: number;
+  keyFetchesPerPersonPerWindow: number;
+  keyFetchWindowMs: number;
 }
 
 export const FRAME_THROTTLE: FrameThrottleLimits = {
   lookupsPerWindow: 30,
   lookupWindowMs: 60_000,
   typingRelayEveryMs: 1_000,
+  keyFetchesPerWindow: 2_000,
+  keyFetchesPerPersonPerWindow: 5,
+  keyFetchWindowMs: 60 * 60_000,
 };
 
 /** Entries kept before stale ones are swept (each is a few dozen bytes). */
 const SWEEP_ABOVE = 10_000;
 
+/** Counts per key in fixed windows that start at a key's first count. */
+class WindowCounter {
+  private readonly windows = new Map<string, { startedAt: number; count: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Whether `key` has had fewer than `max` counts this window (`take`: and counts one then). */
+  allows(key: string, max: number, take: boolean): boolean {
+    const now = this.clock.now();
+    const window = this.windows.get(key);
+    if (!window || now - window.startedAt >= this.windowMs) {
+      if (!take) return max > 0;
+      sweep(this.windows, (entry) => now - entry.startedAt >= this.windowMs);
+      this.windows.set(key, { startedAt: now, count: 1 });
+      return max > 0;
+    }
+    if (window.count >= max) return false;
+    if (take) window.count += 1;
+    return true;
+  }
+
+  /** How long until `key` is counted afresh (0 when it has no window now). */
+  retryMs(key: string): number {
+    const window = this.windows.get(key);
+    return window ? Math.max(0, window.startedAt + this.windowMs - this.clock.now()) : 0;
+  }
+}
+
 export class FrameThrottle {
-  /** userId → the window they are counted in. */
-  private readonly lookups = new Map<string, { startedAt: number; count: number }>();
+  private readonly limits: FrameThrottleLimits;
+  private readonly lookups: WindowCounter;
+  private readonly keyFetches: WindowCounter;
+  private readonly keyFetchesOfPerson: WindowCounter;
   /** `${userId} ${conversationId}` → when their typing was last relayed. */
   private readonly typingRelayed = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
-    private readonly limits: FrameThrottleLimits = FRAME_THROTTLE,
-  ) {}
+    limits: Partial<FrameThrottleLimits> = {},
+  ) {
+    this.limits = { ...FRAME_THROTTLE, ...limits };
+    this.lookups = new WindowCounter(clock, this.limits.lookupWindowMs);
+    this.keyFetches = new WindowCounter(clock, this.limits.keyFetchWindowMs);
+    this.keyFetchesOfPerson = new WindowCounter(clock, this.limits.keyFetchWindowMs);
+  }
 
   /** Counts a username lookup; false when the user has had their share of this window. */
   lookup(userId: string): boolean {
-    const now = this.clock.now();
-    const window = this.lookups.get(userId);
-    if (!window || now - window.startedAt >= this.limits.lookupWindowMs) {
-      this.sweep(this.lookups, (entry) => now - entry.startedAt >= this.limits.lookupWindowMs);
-      this.lookups.set(userId, { startedAt: now, count: 1 });
-      return true;
-    }
-    if (window.count >= this.limits.lookupsPerWindow) return false;
-    window.count += 1;
-    return true;
+    return this.lookups.allows(userId, this.limits.lookupsPerWindow, true);
   }
 
   /** How long until the user may look up again (0 when they may now). */
   lookupRetryMs(userId: string): number {
-    const window = this.lookups.get(userId);
-    return window ? Math.max(0, window.startedAt + this.limits.lookupWindowMs - this.clock.now()) : 0;
+    return this.lookups.retryMs(userId);
+  }
+
+  /** Counts a fetch of `personId`'s key bundles by `userId`; false (nothing counted) when either budget is spent. */
+  keyFetch(userId: string, personId: string): boolean {
+    const pair = `${userId} ${personId}`;
+    if (!this.keyFetches.allows(userId, this.limits.keyFetchesPerWindow, false)) return false;
+    if (!this.keyFetchesOfPerson.allows(pair, this.limits.keyFetchesPerPersonPerWindow, false)) return false;
+    this.keyFetches.allows(userId, this.limits.keyFetchesPerWindow, true);
+    this.keyFetchesOfPerson.allows(pair, this.limits.keyFetchesPerPersonPerWindow, true);
+    return true;
+  }
+
+  /** How long until `userId` may fetch `personId`'s bundles again. */
+  keyFetchRetryMs(userId: string, personId: string): number {
+    return Math.max(this.keyFetches.retryMs(userId), this.keyFetchesOfPerson.retryMs(`${userId} ${personId}`));
   }
 
   /**
@@ -69,13 +121,13 @@ export class FrameThrottle {
     const now = this.clock.now();
     if (this.typingRelayedRecently(userId, conversationId)) return false;
     const key = `${userId} ${conversationId}`;
-    this.sweep(this.typingRelayed, (at) => now - at >= LIMITS.typingTtlMs);
+    sweep(this.typingRelayed, (at) => now - at >= LIMITS.typingTtlMs);
     this.typingRelayed.set(key, now);
     return true;
   }
+}
 
-  private sweep<V>(entries: Map<string, V>, stale: (value: V) => boolean): void {
-    if (entries.size < SWEEP_ABOVE) return;
-    for (const [key, value] of entries) if (stale(value)) entries.delete(key);
-  }
+function sweep<V>(entries: Map<string, V>, stale: (value: V) => boolean): void {
+  if (entries.size < SWEEP_ABOVE) return;
+  for (const [key, value] of entries) if (stale(value)) entries.delete(key);
 }

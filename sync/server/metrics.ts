@@ -16,6 +16,9 @@ const FRAME_TYPES: Record<ClientFrameType, true> = {
   set_settings: true,
   list_settings: true,
   ping: true,
+  publish_keys: true,
+  fetch_key_bundles: true,
+  count_keys: true,
 };
 export type FrameLabel = ClientFrameType | 'bad_frame';
 export const FRAME_LABELS = [...(Object.keys(FRAME_TYPES) as ClientFrameType[]), 'bad_frame'] as const;

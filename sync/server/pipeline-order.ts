@@ -26,6 +26,9 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
     case 'set_settings':
     case 'list_settings':
     case 'ping':
+    case 'publish_keys':
+    case 'fetch_key_bundles':
+    case 'count_keys':
       return null;
   }
 }

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../protocol/frames.js';
 import { ACCOUNT_CAPS, LIMITS } from '../protocol/limits.js';
+import { KEY_LIMITS } from '../protocol/key-frames.js';
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
 
 /**
@@ -64,6 +65,13 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   too_many_members_added: refusal(
     'forbidden',
     `At most ${ACCOUNT_CAPS.maxMembersAddedPerHour} people added to groups per person in an hour`,
+  ),
+  no_keys: refusal('not_found', 'No keys published for this user'),
+  keys_incomplete: refusal('invalid', "A device's first publish needs its signed prekey and its Kyber last-resort prekey"),
+  identity_key_mismatch: refusal('conflict', 'This is not your identity key; say replaceIdentity to replace it'),
+  too_many_prekeys: refusal(
+    'invalid',
+    `At most ${KEY_LIMITS.maxPrekeysStored} one-time prekeys of each kind may be stored per device`,
   ),
 };
 

@@ -44,7 +44,7 @@ export interface SyncServerOptions {
   /** scrypt cost for new passwords; tests pass a cheap one. */
   passwordCost?: PasswordCost;
   /** Username lookups and typing relays per user (FRAME_THROTTLE unless given). */
-  frameThrottle?: FrameThrottleLimits;
+  frameThrottle?: Partial<FrameThrottleLimits>;
   /** How many frames each sync connection may send (FRAME_RATE unless given). */
   frameRate?: FrameRateLimits;
   /**

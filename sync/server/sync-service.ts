@@ -39,7 +39,7 @@ export interface SyncServiceOptions {
   /** The largest file it takes (at most ATTACHMENT_LIMITS.maxFileBytes; default 100 MiB), told in the welcome. */
   maxFileBytes?: number;
   /** Username lookups and typing relays per user (FRAME_THROTTLE unless given). */
-  frameThrottle?: FrameThrottleLimits;
+  frameThrottle?: Partial<FrameThrottleLimits>;
   /** How many frames each connection may send (FRAME_RATE unless given). */
   frameRate?: FrameRateLimits;
   /** Other nodes share the store: how to reach them. Absent on a single node. */

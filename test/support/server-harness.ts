@@ -95,7 +95,7 @@ export type FrameRequest = ClientFrame extends infer F
   : never;
 type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
 type PushFrame = ServerFrameOf<
-  'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence' | 'settings_changed'
+  'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence' | 'settings_changed' | 'prekeys_low'
 >;
 
 export interface ServerHarness {
@@ -177,8 +177,14 @@ export function createServerHarness({ backend }: ServerHarnessOptions = {}): Ser
         accountLimits: ROOMY_ACCOUNT_LIMITS,
         // Suites sign many people up at once from 127.0.0.1; the per-address share has its own test (passwords.test.ts).
         hashingLimits: { ...DEFAULT_HASHING_LIMITS, perAddress: 1_000_000 },
-        // The fuzz suites look usernames up by the thousand; typing keeps its real throttle.
-        frameThrottle: { ...FRAME_THROTTLE, lookupsPerWindow: 1_000_000 },
+        // The fuzz suites look usernames up and fetch key bundles by the thousand; typing keeps its
+        // real throttle, and the key fetch budgets are tested with their own values (key-directory.test.ts).
+        frameThrottle: {
+          ...FRAME_THROTTLE,
+          lookupsPerWindow: 1_000_000,
+          keyFetchesPerWindow: 1_000_000,
+          keyFetchesPerPersonPerWindow: 1_000_000,
+        },
         // Tests pipeline thousands of frames at once; the frame budget is tested with its own values.
         frameRate: ROOMY_FRAME_RATE,
         // Suites make many conversations per person; the caps are tested with their own values (caps.test.ts).
@@ -694,6 +700,7 @@ export function pushesAbout(client: TestClient, conversationId: string, from = 0
       case 'welcome':
       case 'presence':
       case 'settings_changed':
+      case 'prekeys_low':
         return false;
     }
   });

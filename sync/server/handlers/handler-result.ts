@@ -13,6 +13,8 @@ export interface HandlerContext {
   runtime: Runtime;
   /** The authenticated user whose connection sent the frame. */
   user: User;
+  /** The device (session) the connection belongs to. */
+  device: { sessionId: string; deviceNumber: number };
   limits: ServerLimits;
   /** Username lookups and typing relays, counted per user on this node. */
   throttle: FrameThrottle;

@@ -32,6 +32,9 @@ export const COPIED_TABLES = [
   'online_hidden',
   'accepted_requests',
   'group_adds_restricted',
+  'identity_keys',
+  'device_keys',
+  'one_time_prekeys',
 ] as const;
 
 // rate_limits: sign-in counts the nodes share (account-limits.ts); one SQLite node keeps them in memory.

@@ -343,6 +343,51 @@ export const postgresMigrations: readonly PostgresMigration[] = [
         REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION members_counted_out();
     `,
   },
+  {
+    version: 8,
+    description: 'devices numbered per user (never reused), and the key directory: identity keys, device keys, one-time prekeys',
+    sql: `
+      -- As SQLite's version 11: each session takes the next device number of its user's, never given
+      -- again (those from before in the order they were opened), and the key directory's tables.
+      ALTER TABLE users ADD COLUMN next_device_number INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE sessions ADD COLUMN device_number INTEGER;
+      UPDATE sessions s SET device_number = n.number
+        FROM (SELECT id, row_number() OVER (PARTITION BY user_id ORDER BY created_at, id) AS number FROM sessions) n
+        WHERE s.id = n.id;
+      ALTER TABLE sessions ALTER COLUMN device_number SET NOT NULL,
+        ADD CONSTRAINT sessions_device_number_positive CHECK (device_number >= 1);
+      CREATE UNIQUE INDEX sessions_by_device ON sessions(user_id, device_number);
+      UPDATE users u SET next_device_number = 1 + COALESCE((SELECT max(device_number) FROM sessions WHERE user_id = u.id), 0);
+
+      CREATE TABLE identity_keys (
+        user_id             TEXT COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        public_key          TEXT COLLATE "C" NOT NULL,
+        identity_changed_at BIGINT
+      );
+      CREATE TABLE device_keys (
+        session_id                  TEXT COLLATE "C" PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        user_id                     TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        registration_id             INTEGER NOT NULL,
+        signed_prekey_id            INTEGER NOT NULL,
+        signed_prekey               TEXT COLLATE "C" NOT NULL,
+        signed_prekey_signature     TEXT COLLATE "C" NOT NULL,
+        kyber_last_resort_id        INTEGER NOT NULL,
+        kyber_last_resort           TEXT COLLATE "C" NOT NULL,
+        kyber_last_resort_signature TEXT COLLATE "C" NOT NULL,
+        last_ec_prekey_id           INTEGER NOT NULL DEFAULT 0,
+        last_kyber_prekey_id        INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX device_keys_by_user ON device_keys(user_id);
+      CREATE TABLE one_time_prekeys (
+        session_id TEXT COLLATE "C" NOT NULL REFERENCES device_keys(session_id) ON DELETE CASCADE,
+        kind       TEXT COLLATE "C" NOT NULL CHECK (kind IN ('ec', 'kyber')),
+        key_id     INTEGER NOT NULL,
+        public_key TEXT COLLATE "C" NOT NULL,
+        signature  TEXT COLLATE "C",
+        PRIMARY KEY (session_id, kind, key_id)
+      );
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

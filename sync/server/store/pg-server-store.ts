@@ -5,6 +5,7 @@ import { conversationForMemberWith, conversationsOfWith, formerConversationWith 
 import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
 import { BatchQueue, RUN_ALONE } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
+import { PostgresKeyDirectory } from './pg-key-directory.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
 import { CONTENDED, raiseWatermarksWith, raiseWatermarkWith, type Receipt } from './pg-watermarks.js';
 import { changePasswordWith, createSessionWith, endSessionsWith, listSessionsWith, useSessionWith } from './pg-sessions.js';
@@ -115,6 +116,7 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   people a page names besides its senders, names only, in a second). readEventsAt: one statement.
  * - getConversationForMember, getConversationSeenBy, listConversationsOf: REPEATABLE READ READ ONLY, so their
  *   statements see one snapshot (never fails for serialisation; takes no locks).
+ * - the key directory: pg-key-directory.ts.
  * - the rest: one statement each (autocommit), unique keys where they insert.
  * Locks on users rows are always taken in id order, and nothing that holds a conversation's row
  * waits for a users row lock (foreign keys only take KEY SHARE), so writers cannot deadlock.
@@ -126,12 +128,14 @@ export class PostgresServerStore implements ServerStore {
   private readonly onAppendRun: (messages: number) => void;
   private readonly receipts: BatchQueue<Receipt, WatermarkResult | null>;
   private readonly onReceiptRun: (receipts: number) => void;
+  readonly keyDirectory: PostgresKeyDirectory;
 
   constructor(
     private readonly db: PostgresConnections,
     options: Pick<PostgresPoolOptions, 'onAppendRun' | 'onReceiptRun'> = {},
   ) {
     this.pool = db.pool;
+    this.keyDirectory = new PostgresKeyDirectory(db);
     this.onAppendRun = options.onAppendRun ?? (() => undefined);
     this.appends = new BatchQueue(
       { one: (input) => this.appendMessageAlone(input), many: (inputs) => this.appendMessages(inputs) },

@@ -10,6 +10,7 @@ import { toUser } from './store-rows.js';
 interface SessionRow {
   id: string;
   user_id: string;
+  device_number: number;
   device_name: string | null;
   created_at: number;
   last_used_at: number;
@@ -22,13 +23,19 @@ export function createSessionWith(
   input: NewSession & { maxDevices: number; expiredBefore: number },
 ): Promise<'created' | 'too_many_devices'> {
   return inTransaction(db, async (tx) => {
+    // The user's row stays locked to the commit: counting devices and taking a number serialise per user.
     await tx.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [input.userId]);
     await tx.query('DELETE FROM sessions WHERE user_id = $1 AND last_used_at < $2', [input.userId, input.expiredBefore]);
     const { rows } = await tx.query<{ n: number }>('SELECT count(*) AS n FROM sessions WHERE user_id = $1', [input.userId]);
     if ((rows[0]?.n ?? 0) >= input.maxDevices) return 'too_many_devices';
+    const taken = await tx.query<{ device_number: number }>(
+      'UPDATE users SET next_device_number = next_device_number + 1 WHERE id = $1 RETURNING next_device_number - 1 AS device_number',
+      [input.userId],
+    );
     await tx.query(
-      `INSERT INTO sessions (token_hash, id, user_id, device_name, created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $5)`,
-      [input.tokenHash, input.id, input.userId, input.deviceName, input.createdAt],
+      `INSERT INTO sessions (token_hash, id, user_id, device_number, device_name, created_at, last_used_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6)`,
+      [input.tokenHash, input.id, input.userId, taken.rows[0]!.device_number, input.deviceName, input.createdAt],
     );
     return 'created';
   });
@@ -38,8 +45,15 @@ export async function useSessionWith(
   db: PostgresConnections,
   input: { tokenHash: string; now: number; expiredBefore: number; touchBefore: number },
 ): Promise<SessionUse | null> {
-  const [row] = await db.query<{ session_id: string; last_used_at: number; id: string; username: string; display_name: string }>(
-    `SELECT s.id AS session_id, s.last_used_at, u.id, u.username, u.display_name
+  const [row] = await db.query<{
+    session_id: string;
+    device_number: number;
+    last_used_at: number;
+    id: string;
+    username: string;
+    display_name: string;
+  }>(
+    `SELECT s.id AS session_id, s.device_number, s.last_used_at, u.id, u.username, u.display_name
      FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
     [input.tokenHash],
   );
@@ -55,18 +69,19 @@ export async function useSessionWith(
       input.tokenHash,
     ]);
   }
-  return { user: toUser(row), sessionId: row.session_id };
+  return { user: toUser(row), sessionId: row.session_id, deviceNumber: row.device_number };
 }
 
 export async function listSessionsWith(db: PostgresConnections, userId: string, expiredBefore: number): Promise<StoredSession[]> {
   const rows = await db.query<SessionRow>(
-    `SELECT id, user_id, device_name, created_at, last_used_at FROM sessions
+    `SELECT id, user_id, device_number, device_name, created_at, last_used_at FROM sessions
      WHERE user_id = $1 AND last_used_at >= $2 ORDER BY last_used_at DESC, id`,
     [userId, expiredBefore],
   );
   return rows.map((row) => ({
     id: row.id,
     userId: row.user_id,
+    deviceNumber: row.device_number,
     deviceName: row.device_name,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,

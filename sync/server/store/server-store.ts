@@ -15,6 +15,7 @@ import type {
   User,
 } from '../../protocol/frames.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
+import type { KeyDirectoryStore } from './key-directory.js';
 
 /**
  * Everything the sync server keeps. Methods are async even though the SQLite implementation is
@@ -82,6 +83,8 @@ export interface NewSession {
 export interface StoredSession {
   id: string;
   userId: string;
+  /** The device's number among its user's (from 1, never given twice): Signal's device id. */
+  deviceNumber: number;
   deviceName: string | null;
   createdAt: number;
   lastUsedAt: number;
@@ -91,6 +94,8 @@ export interface StoredSession {
 export interface SessionUse {
   user: User;
   sessionId: string;
+  /** The session's device number (StoredSession.deviceNumber). */
+  deviceNumber: number;
 }
 
 export interface ServerStore {
@@ -98,11 +103,15 @@ export interface ServerStore {
   createUser(input: NewUser): Promise<{ status: 'created'; user: User } | { status: 'username_taken' }>;
   findUserByUsername(username: string): Promise<StoredUser | null>;
 
+  /** The key directory (key-directory.ts): on the same database, so a session's end deletes its device's keys with it. */
+  readonly keyDirectory: KeyDirectoryStore;
+
   /**
    * Opens a session (only a hash of its token is ever handed to the store), unless the user has
    * `maxDevices` sessions last used at or after `expiredBefore` already; their expired ones are
    * deleted first. Counting and inserting serialise per user: two sign-ins racing for the last
-   * place cannot both get it.
+   * place cannot both get it. The session takes the user's next device number (users.next_device_number,
+   * moved in the same transaction), so no number is ever given twice.
    */
   createSession(input: NewSession & { maxDevices: number; expiredBefore: number }): Promise<'created' | 'too_many_devices'>;
   /**

@@ -440,4 +440,68 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    description: 'devices numbered per user (never reused), and the key directory: identity keys, device keys, one-time prekeys',
+    up(db) {
+      db.exec(`
+        -- A device is a session: each takes the next number of its user's (Signal's device id), and
+        -- a number once given is never given again, so a protocol address names one device for good.
+        -- Sessions from before are numbered in the order they were opened.
+        ALTER TABLE users ADD COLUMN next_device_number INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE sessions_v11 (
+          token_hash    TEXT PRIMARY KEY,
+          id            TEXT NOT NULL UNIQUE,
+          user_id       TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          device_number INTEGER NOT NULL CHECK (device_number >= 1),
+          device_name   TEXT,
+          created_at    INTEGER NOT NULL,
+          last_used_at  INTEGER NOT NULL,
+          UNIQUE (user_id, device_number)
+        ) WITHOUT ROWID;
+        INSERT INTO sessions_v11 (token_hash, id, user_id, device_number, device_name, created_at, last_used_at)
+          SELECT token_hash, id, user_id,
+                 row_number() OVER (PARTITION BY user_id ORDER BY created_at, id),
+                 device_name, created_at, last_used_at
+          FROM sessions;
+        DROP TABLE sessions;
+        ALTER TABLE sessions_v11 RENAME TO sessions;
+        CREATE INDEX sessions_by_user ON sessions(user_id);
+        UPDATE users SET next_device_number = 1 + coalesce((SELECT max(device_number) FROM sessions WHERE user_id = users.id), 0);
+
+        -- The key directory (key-directory.ts): opaque base64 text, never interpreted here. The
+        -- person's identity key, and when it last changed (NULL: never since first published).
+        CREATE TABLE identity_keys (
+          user_id             TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+          public_key          TEXT NOT NULL,
+          identity_changed_at INTEGER
+        ) WITHOUT ROWID;
+        -- Each device's keys, gone with its session (the cascade deletes them in the same statement).
+        -- last_*_key_id: the highest one-time prekey id the device published of each kind; ids only grow.
+        CREATE TABLE device_keys (
+          session_id                    TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+          user_id                       TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          registration_id               INTEGER NOT NULL,
+          signed_prekey_id              INTEGER NOT NULL,
+          signed_prekey                 TEXT NOT NULL,
+          signed_prekey_signature       TEXT NOT NULL,
+          kyber_last_resort_id          INTEGER NOT NULL,
+          kyber_last_resort             TEXT NOT NULL,
+          kyber_last_resort_signature   TEXT NOT NULL,
+          last_ec_prekey_id             INTEGER NOT NULL DEFAULT 0,
+          last_kyber_prekey_id          INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE INDEX device_keys_by_user ON device_keys(user_id);
+        -- One-time prekeys: kind 'ec' (no signature) or 'kyber' (signed). A fetch deletes what it hands out.
+        CREATE TABLE one_time_prekeys (
+          session_id TEXT NOT NULL REFERENCES device_keys(session_id) ON DELETE CASCADE,
+          kind       TEXT NOT NULL CHECK (kind IN ('ec', 'kyber')),
+          key_id     INTEGER NOT NULL,
+          public_key TEXT NOT NULL,
+          signature  TEXT,
+          PRIMARY KEY (session_id, kind, key_id)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

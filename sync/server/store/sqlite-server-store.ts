@@ -59,6 +59,7 @@ import {
   type MemberRow,
   type UserRow,
 } from './store-rows.js';
+import { SqliteKeyDirectory } from './sqlite-key-directory.js';
 import { SqliteSessions } from './sqlite-sessions.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import { createUploadIn, findDownloadableIn, getUploadIn } from './sqlite-uploads.js';
@@ -93,6 +94,7 @@ export function openSqliteServerStore(
 export class SqliteServerStore implements ServerStore {
   private readonly statements: Statements;
   private readonly sessions: SqliteSessions;
+  readonly keyDirectory: SqliteKeyDirectory;
 
   constructor(
     private readonly db: Db,
@@ -100,6 +102,7 @@ export class SqliteServerStore implements ServerStore {
   ) {
     this.statements = prepareStatements(db);
     this.sessions = new SqliteSessions(db);
+    this.keyDirectory = new SqliteKeyDirectory(db);
   }
 
   async createUser(input: NewUser): Promise<{ status: 'created'; user: User } | { status: 'username_taken' }> {

@@ -10,6 +10,7 @@ import { toUser } from './store-rows.js';
 interface SessionRow {
   id: string;
   user_id: string;
+  device_number: number;
   device_name: string | null;
   created_at: number;
   last_used_at: number;
@@ -28,22 +29,26 @@ export class SqliteSessions {
   private readonly idsOf: Statement;
   private readonly deleteById: Statement;
   private readonly setPassword: Statement;
+  private readonly takeDeviceNumber: Statement;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
-      `INSERT INTO sessions (token_hash, id, user_id, device_name, created_at, last_used_at)
-       VALUES (@tokenHash, @id, @userId, @deviceName, @createdAt, @createdAt)`,
+      `INSERT INTO sessions (token_hash, id, user_id, device_number, device_name, created_at, last_used_at)
+       VALUES (@tokenHash, @id, @userId, @deviceNumber, @deviceName, @createdAt, @createdAt)`,
     );
+    this.takeDeviceNumber = db
+      .prepare('UPDATE users SET next_device_number = next_device_number + 1 WHERE id = ? RETURNING next_device_number - 1')
+      .pluck();
     this.deleteExpiredOf = db.prepare('DELETE FROM sessions WHERE user_id = ? AND last_used_at < ?');
     this.countOf = db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').pluck();
     this.byToken = db.prepare(
-      `SELECT s.id AS session_id, s.last_used_at, u.id, u.username, u.display_name
+      `SELECT s.id AS session_id, s.device_number, s.last_used_at, u.id, u.username, u.display_name
        FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
     );
     this.touch = db.prepare('UPDATE sessions SET last_used_at = ? WHERE token_hash = ?');
     this.deleteByToken = db.prepare('DELETE FROM sessions WHERE token_hash = ?');
     this.listOf = db.prepare(
-      `SELECT id, user_id, device_name, created_at, last_used_at FROM sessions
+      `SELECT id, user_id, device_number, device_name, created_at, last_used_at FROM sessions
        WHERE user_id = ? AND last_used_at >= ? ORDER BY last_used_at DESC, id`,
     );
     this.idsOf = db.prepare('SELECT id FROM sessions WHERE user_id = ? ORDER BY id').pluck();
@@ -56,7 +61,8 @@ export class SqliteSessions {
       .transaction(() => {
         this.deleteExpiredOf.run(input.userId, input.expiredBefore);
         if ((this.countOf.get(input.userId) as number) >= input.maxDevices) return 'too_many_devices' as const;
-        this.insert.run(input);
+        const deviceNumber = this.takeDeviceNumber.get(input.userId) as number;
+        this.insert.run({ ...input, deviceNumber });
         return 'created' as const;
       })
       .immediate();
@@ -66,14 +72,22 @@ export class SqliteSessions {
     return this.db
       .transaction((): SessionUse | null => {
         const row = this.byToken.get(input.tokenHash) as
-          { session_id: string; last_used_at: number; id: string; username: string; display_name: string } | undefined;
+          | {
+              session_id: string;
+              device_number: number;
+              last_used_at: number;
+              id: string;
+              username: string;
+              display_name: string;
+            }
+          | undefined;
         if (!row) return null;
         if (row.last_used_at < input.expiredBefore) {
           this.deleteByToken.run(input.tokenHash);
           return null;
         }
         if (row.last_used_at < input.touchBefore) this.touch.run(input.now, input.tokenHash);
-        return { user: toUser(row), sessionId: row.session_id };
+        return { user: toUser(row), sessionId: row.session_id, deviceNumber: row.device_number };
       })
       .immediate();
   }
@@ -82,6 +96,7 @@ export class SqliteSessions {
     return (this.listOf.all(userId, expiredBefore) as SessionRow[]).map((row) => ({
       id: row.id,
       userId: row.user_id,
+      deviceNumber: row.device_number,
       deviceName: row.device_name,
       createdAt: row.created_at,
       lastUsedAt: row.last_used_at,

@@ -427,15 +427,21 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
 );
 
-/** Fields worth breaking in `frame`: its own, those of its change and of its attachments, and some it does not have. */
+/**
+ * Fields worth breaking in `frame`: its own, those of its change and of its attachments, those of
+ * the keys a publish_keys carries, and some it does not have.
+ */
 function pathsOf(frame: Record<string, unknown>): string[][] {
   const paths = Object.keys(frame).map((key) => [key]);
-  if (typeof frame.change === 'object' && frame.change !== null) {
-    paths.push(...Object.keys(frame.change).map((key) => ['change', key]));
+  for (const key of ['change', 'signedPrekey', 'kyberLastResortPrekey']) {
+    const value = frame[key];
+    if (typeof value === 'object' && value !== null) paths.push(...Object.keys(value).map((field) => [key, field]));
   }
-  if (Array.isArray(frame.attachments)) {
-    frame.attachments.forEach((attachment: object, index) => {
-      paths.push(...[...Object.keys(attachment), 'extra'].map((key) => ['attachments', String(index), key]));
+  for (const key of ['attachments', 'ecPrekeys', 'kyberPrekeys']) {
+    const items = frame[key];
+    if (!Array.isArray(items)) continue;
+    items.forEach((item: object, index) => {
+      paths.push(...[...Object.keys(item), 'extra'].map((field) => [key, String(index), field]));
     });
   }
   paths.push(['extra'], ['__proto__'], ['constructor']);

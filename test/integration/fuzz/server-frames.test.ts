@@ -50,6 +50,7 @@ import {
   type TestFile,
 } from '../server/attachment-support.js';
 import { publishFuzzReport } from './fuzz-report.js';
+import { keyFrameTypes, publishKeysArbitrary, validKeyFrames } from './key-frames-input.js';
 import {
   anyOf,
   arbitraryText,
@@ -361,6 +362,14 @@ const aliceFrames = validFrames({
   usernames: fc.constantFrom('bob', 'carol').map((name) => accounts[name as Name].user.username),
 });
 
+/** Valid key directory frames: fetches aimed at the people here and at ids nobody has. */
+const keyFrames = validKeyFrames(
+  fc.oneof(
+    fc.constantFrom(...NAMES).map((name) => accounts[name].user.id),
+    validId,
+  ),
+);
+
 describeEachStore('the sync server under hostile input', (backend) => {
   beforeAll(() => setUp(backend), 60_000);
   afterAll(async () => {
@@ -394,7 +403,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
   it(
     'answers almost-valid frames (a field missing, of the wrong type, too long, not a number, junk) with bad_frame and changes nothing',
     async () => {
-      const mutant = brokenFrame(anyOf(aliceFrames)).filter(invalidOnly);
+      const mutant = brokenFrame(anyOf<ClientFrame>({ ...aliceFrames, ...keyFrames })).filter(invalidOnly);
       await fc.assert(
         fc.asyncProperty(senders, fc.array(mutant, { minLength: 1, maxLength: 6 }), async (name, frames) => {
           await changesNothing(async () => {
@@ -511,6 +520,87 @@ describeEachStore('the sync server under hostile input', (backend) => {
           });
         }),
         fuzzParams(500),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'answers every key directory frame from devices that published no keys (nothing to fetch, none counted, an incomplete publish refused), and changes nothing',
+    async () => {
+      // Every key frame the schema declares is sent here.
+      expect(Object.keys(keyFrames).sort()).toEqual(keyFrameTypes().sort());
+      await fc.assert(
+        fc.asyncProperty(senders, fc.array(anyOf(keyFrames), { minLength: 1, maxLength: 6 }), async (name, frames) => {
+          await changesNothing(async () => {
+            const replies = await sendHostile(
+              await fuzzSocket(name),
+              frames.map((frame) => JSON.stringify(frame)),
+            );
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => {
+              const frame = frames[index]!;
+              if (frame.type === 'publish_keys') expectError(reply, frame.rid, 'invalid', REFUSALS.keys_incomplete);
+              else if (frame.type === 'fetch_key_bundles') expectError(reply, frame.rid, 'not_found', REFUSALS.no_keys);
+              else {
+                expect(reply.frame).toEqual({
+                  type: 'key_counts',
+                  rid: frame.rid,
+                  published: false,
+                  ecPrekeys: 0,
+                  kyberPrekeys: 0,
+                });
+              }
+            });
+          });
+        }),
+        fuzzParams(300),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'hands out the keys a device published byte for byte: its bundle has its lowest one-time keys, or the last-resort one',
+    async () => {
+      let devices = 0;
+      await fc.assert(
+        fc.asyncProperty(publishKeysArbitrary(true), async (published) => {
+          const account = await h.createAccount(server, { username: `keys${++devices}-${process.pid}` });
+          const device = await RawSocket.connect(server.url, account.token);
+          try {
+            const [counts] = await sendHostile(device, [JSON.stringify(published)]);
+            expect(counts!.frame).toEqual({
+              type: 'key_counts',
+              rid: published.rid,
+              published: true,
+              ecPrekeys: published.ecPrekeys?.length ?? 0,
+              kyberPrekeys: published.kyberPrekeys?.length ?? 0,
+            });
+            const [fetched] = await sendHostile(await fuzzSocket('mallory'), [
+              JSON.stringify({ type: 'fetch_key_bundles', rid: 'keys', userId: account.user.id }),
+            ]);
+            const oneTimeKyber = published.kyberPrekeys?.[0];
+            expect(fetched!.frame).toEqual({
+              type: 'key_bundles',
+              rid: 'keys',
+              userId: account.user.id,
+              identityKey: published.identityKey,
+              bundles: [
+                {
+                  deviceNumber: 1,
+                  registrationId: published.registrationId,
+                  signedPrekey: published.signedPrekey,
+                  ...(published.ecPrekeys ? { ecPrekey: published.ecPrekeys[0] } : {}),
+                  kyberPrekey: { ...(oneTimeKyber ?? published.kyberLastResortPrekey), lastResort: !oneTimeKyber },
+                },
+              ],
+            });
+          } finally {
+            await device.close();
+          }
+        }),
+        fuzzParams(25),
       );
     },
     PROPERTY_TIMEOUT_MS,

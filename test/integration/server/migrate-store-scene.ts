@@ -4,6 +4,7 @@
  * to serve the same.
  */
 import type { Conversation, ConversationEvent, SettingRegister, StoredSetting, User } from '../../../sync/protocol/frames.js';
+import { ecKey, ecPrekeys, firstPublish, kyberPrekeys } from '../../support/key-material.js';
 import {
   groupChange,
   groupOf,
@@ -122,6 +123,13 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
   // is shown her watermarks there as they are now (group_block_watermarks).
   await setSettings(alice, { kind: 'blocked', userId: bob.user.id, value: true });
   await bob.socket.send(trip.id, 'b3', 'alice?');
+  // Alice and Bob publish their keys (identity_keys, device_keys, one_time_prekeys); Carol fetches Alice's bundle, using up a key of each kind.
+  await alice.socket.call(
+    { ...firstPublish(ecKey()), ecPrekeys: ecPrekeys(1, 3), kyberPrekeys: kyberPrekeys(2, 2) },
+    'key_counts',
+  );
+  await bob.socket.call(firstPublish(ecKey(), { ecCount: 2, kyberCount: 1 }), 'key_counts');
+  await carol.socket.call({ type: 'fetch_key_bundles', userId: alice.user.id }, 'key_bundles');
   return { who, uploadIds: [reportId, unsentId], aliceBob, trip };
 }
 

@@ -206,7 +206,7 @@ describe('migrate-store: SQLite to PostgreSQL', () => {
     const db = new Database(join(sqlite.dataDir, SERVER_DATABASE_FILE));
     db.pragma('foreign_keys = OFF');
     db.prepare(
-      `INSERT INTO sessions (token_hash, id, user_id, created_at, last_used_at) VALUES ('h', 's-1', 'u-nobody', 1, 1)`,
+      `INSERT INTO sessions (token_hash, id, user_id, device_number, created_at, last_used_at) VALUES ('h', 's-1', 'u-nobody', 1, 1, 1)`,
     ).run();
     db.close();
     const url = await emptyDatabase();

@@ -100,9 +100,10 @@ describe('PostgreSQL store: schema and health', () => {
     expect(await store.useSession({ ...times, tokenHash: 'hash-a' })).toEqual({
       user: { id: 'u-a', username: 'alice', displayName: 'Alice' },
       sessionId: anId,
+      deviceNumber: 1,
     });
     expect(await store.listSessions('u-a', 0)).toEqual([
-      { id: anId, userId: 'u-a', deviceName: null, createdAt: 1, lastUsedAt: 5_000_000 },
+      { id: anId, userId: 'u-a', deviceNumber: 1, deviceName: null, createdAt: 1, lastUsedAt: 5_000_000 },
     ]);
     // Bob's was last used when it was opened, long before `expiredBefore`: gone.
     expect(await store.useSession({ ...times, tokenHash: 'hash-b' })).toBeNull();

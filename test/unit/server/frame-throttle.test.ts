@@ -1,10 +1,12 @@
-/** Username lookups and typing relays per user, on a hand-set clock. */
+/** Username lookups, typing relays and key bundle fetches per user, on a hand-set clock. */
 import { describe, expect, it } from 'vitest';
-import { FRAME_THROTTLE, FrameThrottle } from '../../../sync/server/frame-throttle.js';
+import { KEY_LIMITS } from '../../../sync/protocol/key-frames.js';
+import { LIMITS } from '../../../sync/protocol/limits.js';
+import { FRAME_THROTTLE, FrameThrottle, type FrameThrottleLimits } from '../../../sync/server/frame-throttle.js';
 
-function setUp() {
+function setUp(limits: Partial<FrameThrottleLimits> = {}) {
   let now = 1_000_000;
-  const throttle = new FrameThrottle({ now: () => now });
+  const throttle = new FrameThrottle({ now: () => now }, limits);
   return { throttle, advance: (ms: number) => void (now += ms) };
 }
 
@@ -33,5 +35,28 @@ describe('FrameThrottle', () => {
     expect(throttle.relayTyping('ann', 'c1')).toBe(false);
     advance(1);
     expect(throttle.relayTyping('ann', 'c1')).toBe(true);
+  });
+
+  it('allows a few fetches of one person’s key bundles per asker, and a budget of fetches in all; a refused fetch counts for nothing', () => {
+    const { throttle, advance } = setUp({ keyFetchesPerPersonPerWindow: 2, keyFetchesPerWindow: 3, keyFetchWindowMs: 60_000 });
+    expect(throttle.keyFetch('ann', 'ben')).toBe(true);
+    expect(throttle.keyFetch('ann', 'ben')).toBe(true);
+    expect(throttle.keyFetch('ann', 'ben')).toBe(false);
+    // Another person, within the asker's budget; someone else asking is counted apart.
+    expect(throttle.keyFetch('ann', 'cy')).toBe(true);
+    expect(throttle.keyFetch('ann', 'dee')).toBe(false);
+    expect(throttle.keyFetch('eve', 'ben')).toBe(true);
+    advance(20_000);
+    expect(throttle.keyFetchRetryMs('ann', 'dee')).toBe(40_000);
+    expect(throttle.keyFetchRetryMs('eve', 'cy')).toBe(40_000);
+    advance(40_000);
+    expect(throttle.keyFetch('ann', 'dee')).toBe(true);
+    expect(throttle.keyFetch('ann', 'ben')).toBe(true);
+    expect(throttle.keyFetchRetryMs('nobody', 'ben')).toBe(0);
+  });
+
+  it('budgets by default enough fetches for a full group, but only a few of one person', () => {
+    expect(FRAME_THROTTLE.keyFetchesPerWindow).toBeGreaterThanOrEqual(LIMITS.maxGroupMembers);
+    expect(FRAME_THROTTLE.keyFetchesPerPersonPerWindow).toBeLessThan(KEY_LIMITS.prekeysLowWater);
   });
 });
