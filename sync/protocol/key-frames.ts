@@ -4,7 +4,7 @@
  * person's bundles (one per device) to start one. The server stores these keys as opaque base64
  * text and never interprets them cryptographically; clients verify every signature themselves.
  *
- * A device is a session (the server numbers a user's devices from 1, never reusing a number; the
+ * A device is a session (the server gives a new device the lowest number from 1 its user's devices leave free; the
  * welcome tells a device its own). A session's end deletes its keys.
  */
 import { z } from 'zod';

@@ -82,6 +82,12 @@ export class SignalTables {
     );
   }
 
+  /** When this device last made a signed prekey (they are rotated weekly), or null before the first. */
+  newestSignedPrekeyAt(): number | null {
+    const at = cachedValueStatement(this.db, 'SELECT max(created_at) FROM signal_signed_prekeys').get();
+    return typeof at === 'number' ? at : null;
+  }
+
   kyberPrekey(id: number): StoredKyberPreKey | null {
     const row = cachedStatement(this.db, 'SELECT record, last_resort FROM signal_kyber_prekeys WHERE id = ?').get(id) as
       { record: unknown; last_resort: number } | undefined;

@@ -345,11 +345,10 @@ export const postgresMigrations: readonly PostgresMigration[] = [
   },
   {
     version: 8,
-    description: 'devices numbered per user (never reused), and the key directory: identity keys, device keys, one-time prekeys',
+    description: 'devices numbered per user, and the key directory: identity keys, device keys, one-time prekeys',
     sql: `
-      -- As SQLite's version 11: each session takes the next device number of its user's, never given
-      -- again (those from before in the order they were opened), and the key directory's tables.
-      ALTER TABLE users ADD COLUMN next_device_number INTEGER NOT NULL DEFAULT 1;
+      -- As SQLite's version 11: each session holds a device number of its user's (those from before
+      -- in the order they were opened), and the key directory's tables.
       ALTER TABLE sessions ADD COLUMN device_number INTEGER;
       UPDATE sessions s SET device_number = n.number
         FROM (SELECT id, row_number() OVER (PARTITION BY user_id ORDER BY created_at, id) AS number FROM sessions) n
@@ -357,7 +356,6 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       ALTER TABLE sessions ALTER COLUMN device_number SET NOT NULL,
         ADD CONSTRAINT sessions_device_number_positive CHECK (device_number >= 1);
       CREATE UNIQUE INDEX sessions_by_device ON sessions(user_id, device_number);
-      UPDATE users u SET next_device_number = 1 + COALESCE((SELECT max(device_number) FROM sessions WHERE user_id = u.id), 0);
 
       CREATE TABLE identity_keys (
         user_id             TEXT COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,

@@ -1,5 +1,6 @@
 import { inTransaction, type PostgresConnections, type Session } from './pg-connections.js';
 import type { NewSession, SessionUse, StoredSession } from './server-store.js';
+import { freeDeviceNumberSql } from './shared-sql.js';
 import { toUser } from './store-rows.js';
 
 /**
@@ -28,10 +29,7 @@ export function createSessionWith(
     await tx.query('DELETE FROM sessions WHERE user_id = $1 AND last_used_at < $2', [input.userId, input.expiredBefore]);
     const { rows } = await tx.query<{ n: number }>('SELECT count(*) AS n FROM sessions WHERE user_id = $1', [input.userId]);
     if ((rows[0]?.n ?? 0) >= input.maxDevices) return 'too_many_devices';
-    const taken = await tx.query<{ device_number: number }>(
-      'UPDATE users SET next_device_number = next_device_number + 1 WHERE id = $1 RETURNING next_device_number - 1 AS device_number',
-      [input.userId],
-    );
+    const taken = await tx.query<{ device_number: number }>(freeDeviceNumberSql('$1'), [input.userId]);
     await tx.query(
       `INSERT INTO sessions (token_hash, id, user_id, device_number, device_name, created_at, last_used_at)
        VALUES ($1, $2, $3, $4, $5, $6, $6)`,

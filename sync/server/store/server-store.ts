@@ -110,8 +110,8 @@ export interface ServerStore {
    * Opens a session (only a hash of its token is ever handed to the store), unless the user has
    * `maxDevices` sessions last used at or after `expiredBefore` already; their expired ones are
    * deleted first. Counting and inserting serialise per user: two sign-ins racing for the last
-   * place cannot both get it. The session takes the user's next device number (users.next_device_number,
-   * moved in the same transaction), so no number is ever given twice.
+   * place cannot both get it. The session takes the lowest device number none of the user's sessions
+   * holds (freeDeviceNumberSql), in the same transaction, so two sessions never hold one number.
    */
   createSession(input: NewSession & { maxDevices: number; expiredBefore: number }): Promise<'created' | 'too_many_devices'>;
   /**

@@ -7,6 +7,19 @@
 const CONVERSATION_COLUMNS = `c.id, c.kind, c.name, c.created_by, c.last_seq, c.created_at`;
 const MEMBER_COLUMNS = `m.conversation_id, u.id, u.username, u.display_name, m.role, m.join_order, m.delivered_seq, m.read_seq`;
 
+/**
+ * The device number a new session of `user` takes: the lowest one none of their sessions holds.
+ * libsignal's device ids run from 1 to 127, so numbers come back when a device is signed out (as
+ * Signal's server does); a device that takes a number over starts new sessions with everyone, its
+ * registration id and prekeys being new.
+ */
+export function freeDeviceNumberSql(user: string): string {
+  return `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sessions WHERE user_id = ${user} AND device_number = 1) THEN 1
+            ELSE (SELECT min(s.device_number) + 1 FROM sessions s WHERE s.user_id = ${user} AND NOT EXISTS
+                   (SELECT 1 FROM sessions t WHERE t.user_id = ${user} AND t.device_number = s.device_number + 1))
+          END AS device_number`;
+}
+
 /** Whether event `seq` of a group is hidden from `user` (hidden_events), as an SQL boolean. */
 export function hiddenInGroupSql(conversation: string, seq: string, user: string): string {
   return `EXISTS (SELECT 1 FROM hidden_events h WHERE h.conversation_id = ${conversation} AND h.seq = ${seq} AND h.user_id = ${user})`;

@@ -442,13 +442,12 @@ export const serverMigrations: readonly Migration[] = [
   },
   {
     version: 11,
-    description: 'devices numbered per user (never reused), and the key directory: identity keys, device keys, one-time prekeys',
+    description: 'devices numbered per user, and the key directory: identity keys, device keys, one-time prekeys',
     up(db) {
       db.exec(`
-        -- A device is a session: each takes the next number of its user's (Signal's device id), and
-        -- a number once given is never given again, so a protocol address names one device for good.
-        -- Sessions from before are numbered in the order they were opened.
-        ALTER TABLE users ADD COLUMN next_device_number INTEGER NOT NULL DEFAULT 1;
+        -- A device is a session: each holds a number of its user's (Signal's device id), the lowest
+        -- free one when it opens (shared-sql.ts). Sessions from before are numbered in the order
+        -- they were opened.
         CREATE TABLE sessions_v11 (
           token_hash    TEXT PRIMARY KEY,
           id            TEXT NOT NULL UNIQUE,
@@ -467,7 +466,6 @@ export const serverMigrations: readonly Migration[] = [
         DROP TABLE sessions;
         ALTER TABLE sessions_v11 RENAME TO sessions;
         CREATE INDEX sessions_by_user ON sessions(user_id);
-        UPDATE users SET next_device_number = 1 + coalesce((SELECT max(device_number) FROM sessions WHERE user_id = users.id), 0);
 
         -- The key directory (key-directory.ts): opaque base64 text, never interpreted here. The
         -- person's identity key, and when it last changed (NULL: never since first published).

@@ -1,5 +1,6 @@
 import type { cachedStatement, Db } from '../../node/sqlite.js';
 import type { NewSession, SessionUse, StoredSession } from './server-store.js';
+import { freeDeviceNumberSql } from './shared-sql.js';
 import { toUser } from './store-rows.js';
 
 /**
@@ -36,9 +37,7 @@ export class SqliteSessions {
       `INSERT INTO sessions (token_hash, id, user_id, device_number, device_name, created_at, last_used_at)
        VALUES (@tokenHash, @id, @userId, @deviceNumber, @deviceName, @createdAt, @createdAt)`,
     );
-    this.takeDeviceNumber = db
-      .prepare('UPDATE users SET next_device_number = next_device_number + 1 WHERE id = ? RETURNING next_device_number - 1')
-      .pluck();
+    this.takeDeviceNumber = db.prepare(freeDeviceNumberSql('@userId')).pluck();
     this.deleteExpiredOf = db.prepare('DELETE FROM sessions WHERE user_id = ? AND last_used_at < ?');
     this.countOf = db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').pluck();
     this.byToken = db.prepare(
@@ -61,7 +60,7 @@ export class SqliteSessions {
       .transaction(() => {
         this.deleteExpiredOf.run(input.userId, input.expiredBefore);
         if ((this.countOf.get(input.userId) as number) >= input.maxDevices) return 'too_many_devices' as const;
-        const deviceNumber = this.takeDeviceNumber.get(input.userId) as number;
+        const deviceNumber = this.takeDeviceNumber.get({ userId: input.userId }) as number;
         this.insert.run({ ...input, deviceNumber });
         return 'created' as const;
       })

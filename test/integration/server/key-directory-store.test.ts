@@ -76,16 +76,27 @@ describeEachStore('the key directory store', (backend) => {
   const fetch = (userId: string, exceptSessionId = 'nobody', expiredBefore = LONG_AGO) =>
     store.keyDirectory.fetchBundles({ userId, exceptSessionId, expiredBefore });
 
-  it('numbers each user’s devices from 1 and never gives a number twice, not even after its session ended', async () => {
+  it('numbers each user’s devices from 1, a new one taking the lowest number none of their sessions holds', async () => {
     const ann = await person();
     const ben = await person();
     const first = await device(ann);
     const second = await device(ann);
+    const third = await device(ann);
     await device(ben);
     expect(await store.endSessions({ userId: ann, ids: [second] })).toEqual([second]);
-    const third = await device(ann);
+    // Number 2 is free again (libsignal's device ids run 1–127: numbers must come back), 4 is next after that.
+    const fourth = await device(ann);
+    const fifth = await device(ann);
     const listed = await store.listSessions(ann, LONG_AGO);
-    expect(Object.fromEntries(listed.map((session) => [session.id, session.deviceNumber]))).toEqual({ [first]: 1, [third]: 3 });
+    expect(Object.fromEntries(listed.map((session) => [session.id, session.deviceNumber]))).toEqual({
+      [first]: 1,
+      [fourth]: 2,
+      [third]: 3,
+      [fifth]: 4,
+    });
+    expect(await store.endSessions({ userId: ann, ids: [first] })).toEqual([first]);
+    const sixth = await device(ann);
+    expect((await store.listSessions(ann, LONG_AGO)).find((session) => session.id === sixth)?.deviceNumber).toBe(1);
     expect((await store.listSessions(ben, LONG_AGO)).map((session) => session.deviceNumber)).toEqual([1]);
     const use = await store.useSession({ tokenHash: `hash-${third}`, now: NOW, expiredBefore: LONG_AGO, touchBefore: LONG_AGO });
     expect(use).toMatchObject({ sessionId: third, deviceNumber: 3 });
