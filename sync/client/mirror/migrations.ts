@@ -715,4 +715,16 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 17,
+    description: 'conversations: no index on activity alone, which the list index already leads with',
+    up(db) {
+      db.exec(`
+        -- conversations_list begins with the same column and covers every query that orders by
+        -- it, so this one was never read; yet every composed, acknowledged or received message moves
+        -- the conversation's activity, and so wrote one more page of it.
+        DROP INDEX conversations_by_activity;
+      `);
+    },
+  },
 ];
