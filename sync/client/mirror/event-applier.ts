@@ -320,7 +320,7 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean, batch: ApplyBatc
       // Our own queued edits, reactions or pins on it can never apply now.
       cachedStatement(
         db,
-        "DELETE FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind IN ('edit', 'reaction', 'pin')",
+        "DELETE FROM outbox WHERE conversation_id = ? AND kind != 'send' AND message_id = ? AND kind IN ('edit', 'reaction', 'pin')",
       ).run(event.conversationId, event.messageId);
       return true;
     case 'reaction':

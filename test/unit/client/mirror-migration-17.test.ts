@@ -20,6 +20,39 @@ const LIST_PAGE = `SELECT id FROM conversations c WHERE c.last_activity_at < 50 
   ORDER BY c.last_activity_at DESC, c.id LIMIT 10`;
 
 describe('mirror migration 17', () => {
+  it('drops the outbox index by message; queued sends and the changes queued on them are still found, and withdrawn together', () => {
+    const path = tempPath();
+    const v16 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 16));
+    v16.exec(`
+      INSERT INTO conversations (id, kind, created_at, last_activity_at) VALUES ('c1', 'direct', 1, 1), ('c2', 'direct', 1, 1);
+      INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at) VALUES
+        ('c1', 'm1', 'me', 'sent', 1, 'sent', 10), ('c1', 'q1', 'me', 'queued', NULL, 'sending', 20),
+        ('c2', 'q2', 'me', 'other', NULL, 'sending', 30);
+      INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status, attempts) VALUES
+        ('c1', 'q1', 'send', 'q1', '{}', 'pending', 1),
+        ('c1', 'r1', 'reaction', 'q1', '{"emoji":"👍","on":true}', 'pending', 0),
+        ('c1', 'p1', 'pin', 'm1', '{"on":true}', 'pending', 0),
+        ('c1', 'r2', 'reaction', 'm1', '{"emoji":"👍","on":true}', 'pending', 0),
+        ('c2', 'q2', 'send', 'q2', '{}', 'pending', 0);
+    `);
+    v16.close();
+
+    const mirror = Mirror.open(path);
+    expect(mirror.outbox.sendRow('c1', 'q1')).toEqual({ status: 'pending', attempts: 1 });
+    expect(mirror.outbox.sendRow('c2', 'q1')).toBeNull();
+    expect(mirror.outbox.pendingReactions('c1', 'q1', '👍')).toEqual([{ clientId: 'r1', on: true, attempts: 0 }]);
+    expect(mirror.outbox.pendingPins('c1', 'm1')).toEqual([{ clientId: 'p1', on: true, attempts: 0 }]);
+    mirror.withdrawUnsent('c1', 'q1');
+    mirror.close();
+
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT client_id FROM outbox ORDER BY id').pluck().all()).toEqual(['p1', 'r2', 'q2']);
+    expect(
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' ORDER BY name").pluck().all(),
+    ).toEqual(['outbox_by_conversation', 'outbox_changes', 'sqlite_autoindex_outbox_1']);
+    db.close();
+  });
+
   it('drops the activity index; the list keeps its order, read from its own index, and follows new messages', () => {
     const path = tempPath();
     const v16 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 16));
