@@ -102,7 +102,7 @@ export function finishBatch(db: Db, batch: ApplyBatch): number | null {
     if (batch.changedMessages) refreshLastMessage(db, batch.conversationId);
     return null;
   }
-  // One write of the row per batch, whatever its size: the archive check rides on it.
+  // One write of the row per batch, whatever its size: the newest message and the archive check ride on it.
   const row = noteNewMessages(db, {
     conversationId: batch.conversationId,
     selfId: batch.selfId,
@@ -113,7 +113,6 @@ export function finishBatch(db: Db, batch: ApplyBatch): number | null {
     incomingSeqs: batch.incomingSeqs,
     mentionCandidates: batch.mentionCandidates,
   });
-  refreshLastMessage(db, batch.conversationId);
   const back = row !== undefined && batch.lastIncomingSeq > 0 && row.archived === 1 && row.muted === 0;
   return back && row.last_incoming_seq > row.archived_seq ? row.last_incoming_seq : null;
 }
@@ -321,7 +320,7 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean, batch: ApplyBatc
       // Our own queued edits, reactions or pins on it can never apply now.
       cachedStatement(
         db,
-        "DELETE FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind IN ('edit', 'reaction', 'pin')",
+        "DELETE FROM outbox WHERE conversation_id = ? AND kind != 'send' AND message_id = ? AND kind IN ('edit', 'reaction', 'pin')",
       ).run(event.conversationId, event.messageId);
       return true;
     case 'reaction':

@@ -717,6 +717,22 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 17,
+    description: 'fewer indexes written by every message: none on activity alone, none on the outbox by message',
+    up(db) {
+      db.exec(`
+        -- conversations_list begins with the same column and covers every query that orders by
+        -- it, so this one was never read; yet every composed, acknowledged or received message moves
+        -- the conversation's activity, and so wrote one more page of it.
+        DROP INDEX conversations_by_activity;
+        -- Every message composed and acknowledged wrote a page of this one, read only when a
+        -- person changes a queued message. A send's row is found by its client id (the message's
+        -- id, unique), changes to a message among the conversation's queued changes (outbox_changes).
+        DROP INDEX outbox_by_message;
+      `);
+    },
+  },
+  {
+    version: 18,
     description: "the Signal Protocol's state on this device: sessions, peers' identities, prekeys, sender keys",
     up(db) {
       db.exec(`

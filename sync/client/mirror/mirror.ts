@@ -13,7 +13,7 @@ import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../../no
 import { encryptPlainDatabase, isPlainDatabaseFile } from '../../node/database-key.js';
 import { ensurePrivateFile, restrictFiles } from '../../node/private-files.js';
 import { cachedStatement, openDatabase, schemaVersion, type Db, type OpenOptions } from '../../node/sqlite.js';
-import { recountUnread, refreshLastMessage } from './conversation-stats.js';
+import { noteComposed, recountUnread, refreshLastMessage } from './conversation-stats.js';
 import { AttachmentStore, type ComposedAttachment } from './attachments.js';
 import { SignalTables } from './signal-tables.js';
 import { FileKeyStore } from './file-key-store.js';
@@ -606,18 +606,15 @@ export class Mirror {
         `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to, link_preview)
            VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?, ?)`,
       ).run(conversationId, messageId, senderId, text, now, replyTo, linkPreview ? JSON.stringify(linkPreview) : null);
-      this.search.touchedRow(Number(inserted.lastInsertRowid));
+      const localId = Number(inserted.lastInsertRowid);
+      this.search.touchedRow(localId);
       const draft = this.settings.draft(conversationId);
       if (draft && (draft.text !== '' || draft.replyTo !== null)) {
         this.settings.write({ kind: 'draft', conversationId, value: { text: '', replyTo: null } });
       }
       this.attachments.insertOwn(conversationId, messageId, attachments);
       this.outbox.enqueueSend(conversationId, messageId);
-      refreshLastMessage(this.db, conversationId);
-      cachedStatement(this.db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
-        now,
-        conversationId,
-      );
+      noteComposed(this.db, conversationId, localId, now);
     });
   }
 
@@ -636,7 +633,7 @@ export class Mirror {
   }): void {
     this.transaction(() => {
       for (const target of input.targets) {
-        cachedStatement(
+        const inserted = cachedStatement(
           this.db,
           `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, forwarded_from)
              VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?)`,
@@ -644,11 +641,7 @@ export class Mirror {
         this.attachments.insertForwarded(target.conversationId, target.messageId, input.source);
         this.search.touched(target.conversationId, target.messageId);
         this.outbox.enqueueSend(target.conversationId, target.messageId, input.source);
-        refreshLastMessage(this.db, target.conversationId);
-        cachedStatement(this.db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(
-          input.now,
-          target.conversationId,
-        );
+        noteComposed(this.db, target.conversationId, Number(inserted.lastInsertRowid), input.now);
       }
     });
   }

@@ -291,21 +291,30 @@ export class OutboxStore {
     return (
       (cachedStatement(
         this.db,
-        "SELECT status, attempts FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'send'",
-      ).get(conversationId, messageId) as { status: 'pending' | 'failed'; attempts: number } | undefined) ?? null
+        // A send's client id is its message's id: found by the unique key.
+        "SELECT status, attempts FROM outbox WHERE client_id = @messageId AND conversation_id = @conversationId AND kind = 'send'",
+      ).get({ conversationId, messageId }) as { status: 'pending' | 'failed'; attempts: number } | undefined) ?? null
     );
   }
 
   /** Withdraws an unsent message: its send row and every change queued against it. */
   withdraw(conversationId: string, messageId: string): void {
-    cachedStatement(this.db, 'DELETE FROM outbox WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+    cachedStatement(this.db, "DELETE FROM outbox WHERE client_id = ? AND conversation_id = ? AND kind = 'send'").run(
+      messageId,
+      conversationId,
+    );
+    cachedStatement(this.db, "DELETE FROM outbox WHERE conversation_id = ? AND kind != 'send' AND message_id = ?").run(
+      conversationId,
+      messageId,
+    );
   }
 
   /** The pending pin rows of a message, oldest first (a toggle back cancels one never sent). */
   pendingPins(conversationId: string, messageId: string): { clientId: string; on: boolean; attempts: number }[] {
     const rows = cachedStatement(
       this.db,
-      "SELECT client_id, payload, attempts FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'pin' AND status = 'pending' ORDER BY id",
+      `SELECT client_id, payload, attempts FROM outbox
+       WHERE conversation_id = ? AND kind != 'send' AND message_id = ? AND kind = 'pin' AND status = 'pending' ORDER BY id`,
     ).all(conversationId, messageId) as { client_id: string; payload: string; attempts: number }[];
     return rows.map((row) => ({
       clientId: row.client_id,
@@ -322,7 +331,8 @@ export class OutboxStore {
   ): { clientId: string; on: boolean; attempts: number }[] {
     const rows = cachedStatement(
       this.db,
-      "SELECT client_id, payload, attempts FROM outbox WHERE conversation_id = ? AND message_id = ? AND kind = 'reaction' AND status = 'pending' ORDER BY id",
+      `SELECT client_id, payload, attempts FROM outbox
+       WHERE conversation_id = ? AND kind != 'send' AND message_id = ? AND kind = 'reaction' AND status = 'pending' ORDER BY id`,
     ).all(conversationId, messageId) as { client_id: string; payload: string; attempts: number }[];
     return rows
       .map((row) => ({ row, payload: payloadOf({ kind: 'reaction', payload: row.payload, client_id: row.client_id }) }))

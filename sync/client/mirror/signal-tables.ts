@@ -1,5 +1,5 @@
 /**
- * The Signal Protocol's state as rows (migration 17): libsignal's serialised records, kept opaque
+ * The Signal Protocol's state as rows (migration 18): libsignal's serialised records, kept opaque
  * here. sync/client/crypto/ratchet-state.ts reads them through this and writes what a decryption
  * changed in the transaction that stores the decrypted message.
  */

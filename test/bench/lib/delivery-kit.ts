@@ -277,6 +277,9 @@ function noteStages(
   const points: Array<[string, bigint | undefined]> = [
     ['t0', t0],
     ['a.compose', a['a.compose']],
+    ['a.enqueue', a['a.enqueue']],
+    ['a.enqueued', a['a.enqueued']],
+    ['a.due', a['a.due']],
     ['a.committed', a['a.committed']],
     ['a.written', a['a.written']],
     ['b.received', b('b.received')],

@@ -37,10 +37,16 @@ function around(
   };
 }
 
-/** A: queueAndSend's commit, the frame written (flush), sendMessage's return is the caller's. */
+/**
+ * A: queueAndSend entered, the message and its outbox row written (enqueueMessage: the checks before it
+ * are the span ahead), the rows due picked, the commit, the frame written (flush); sendMessage's
+ * return is the caller's.
+ */
 export function stampSender(): void {
   if (!STAMPS_ON) return;
   around(OutboxSender.prototype, 'queueAndSend', 'a.compose', null);
+  around(Mirror.prototype, 'enqueueMessage', 'a.enqueue', 'a.enqueued');
+  around(OutboxSender.prototype, 'dueRows', null, 'a.due');
   around(OutboxSender.prototype, 'launch', 'a.committed', null);
   around(SyncConnection.prototype, 'flush', null, 'a.written');
 }

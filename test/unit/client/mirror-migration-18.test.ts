@@ -10,14 +10,14 @@ import { openDatabase } from '../../../sync/node/sqlite.js';
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-describe('mirror migration 17', () => {
+describe('mirror migration 18', () => {
   it("keeps every row, and adds the Signal Protocol's tables empty, with no registration yet", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mirror-17-'));
+    const dir = mkdtempSync(join(tmpdir(), 'mirror-18-'));
     dirs.push(dir);
     const path = join(dir, 'mirror.sqlite');
-    const v16 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 16));
-    v16.exec(`INSERT INTO conversations (id, kind, created_at, last_activity_at) VALUES ('c1', 'direct', 1, 1)`);
-    v16.close();
+    const v17 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 17));
+    v17.exec(`INSERT INTO conversations (id, kind, created_at, last_activity_at) VALUES ('c1', 'direct', 1, 1)`);
+    v17.close();
 
     const mirror = Mirror.open(path);
     expect(mirror.views.conversationSummaries('me', undefined, 'main').map((c) => c.id)).toEqual(['c1']);
@@ -30,7 +30,7 @@ describe('mirror migration 17', () => {
     mirror.close();
 
     const db = new Database(path, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(17);
+    expect(db.pragma('user_version', { simple: true })).toBe(18);
     const tables = db
       .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'signal_%' ORDER BY name`)
       .pluck()
