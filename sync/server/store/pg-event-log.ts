@@ -27,6 +27,7 @@ import { downloadableToSql, hiddenInGroupSql } from './shared-sql.js';
 import type { AppendResult, ChangeResult, EventAt, EventPage, NewChange, NewMessage } from './server-store.js';
 import { toEvent, toUser, type EventRecord, type UserRow } from './store-rows.js';
 import {
+  appendManyOnRememberedFacts,
   appendOnRememberedFacts,
   isPlain,
   judgeOnFacts,
@@ -91,14 +92,38 @@ async function readMessageFacts(session: Session, input: NewMessage, uploadIds: 
 }
 
 /**
- * Appends messages of distinct conversations, none of them a forward, in two statements for them
- * all, in autocommit: their facts, then the events that were accepted. Answers each message's
- * result, or null for one that lost a race (an event stored in its conversation since its facts
- * were read, or a key taken): that one must run alone (appendMessageWith), and nothing of it was
- * written. An upload deleted in between throws RetryTransaction, and nothing was written.
+ * Appends messages of distinct conversations, none of them a forward, in autocommit: in one
+ * statement for those whose facts are remembered (appendManyOnRememberedFacts), and in two for the
+ * others, their facts, then the events that were accepted. Answers each message's result, or null
+ * for one that lost a race (an event stored in its conversation since its facts were read, a key
+ * taken, or facts that changed since they were remembered): that one must run alone
+ * (appendMessageWith), and nothing of it was written. An upload deleted in between throws
+ * RetryTransaction, and nothing of the messages read with their facts was written.
  */
-export async function appendMessagesWith(session: Session, inputs: readonly NewMessage[]): Promise<Array<AppendResult | null>> {
+export async function appendMessagesWith(
+  session: Session,
+  inputs: readonly NewMessage[],
+  remembered?: RememberedFacts,
+): Promise<Array<AppendResult | null>> {
   if (inputs.some((input) => input.forwardOf)) throw new Error('A forward is appended alone (its source has facts of its own)');
+  const tried = remembered ? await appendManyOnRememberedFacts(session, inputs, remembered) : inputs.map(() => null);
+  const rest = inputs.filter((_, i) => tried[i] === null);
+  const restResults = rest.length > 0 ? await appendReadingFacts(session, rest, remembered) : [];
+  let nextRest = 0;
+  return inputs.map((input, i) => {
+    const attempt = tried[i];
+    if (!attempt) return restResults[nextRest++] ?? null;
+    remembered?.remember(input, attempt.facts);
+    return attempt.result;
+  });
+}
+
+/** appendMessagesWith's two statements: the messages' facts, then the events that were accepted. */
+async function appendReadingFacts(
+  session: Session,
+  inputs: readonly NewMessage[],
+  remembered: RememberedFacts | undefined,
+): Promise<Array<AppendResult | null>> {
   const uploads = inputs.flatMap((input, i) => uploadIdsOf(input).map((id) => [i + 1, id] as const));
   const { rows } = await session.query<MessageFactsRow & { request: number }>(MESSAGE_FACTS_BATCH, [
     inputs.map((input) => input.conversationId),
@@ -108,10 +133,11 @@ export async function appendMessagesWith(session: Session, inputs: readonly NewM
     uploads.map(([request]) => request),
     uploads.map(([, id]) => id),
   ]);
-  const factsByRequest = new Map(rows.map((row) => [Number(row.request), row]));
+  const factsByRequest = new Map(rows.map(({ request, ...facts }) => [Number(request), facts]));
   const judged = inputs.map((input, i) => {
     const facts = factsByRequest.get(i + 1);
     if (!facts) throw new Error(`No facts came back for message ${input.clientMessageId}`);
+    remembered?.remember(input, facts);
     return judgeOnFacts(input, facts, null);
   });
   const toStore = judged.flatMap((verdict) => (verdict.status === 'accepted' ? [verdict.stored] : []));

@@ -246,3 +246,87 @@ export async function appendOnRememberedFacts(
   const { stored_seq: storedSeq, first_message: firstMessage, ...facts } = rows[0] as GuardedRow;
   return { facts, result: storedSeq === null ? null : judged.result(firstMessage, storedSeq) };
 }
+
+// The same for several messages of distinct conversations, side by side: $1–$3 conversation,
+// sender, clientMessageId, $4 the facts expected, $5–$9 text, sent_at, payload, hidden_from and
+// whether it marks its sender as a writer; $10, $11 the (conversation, user id) pairs of the group
+// members they are hidden from. The conversations are locked in id order, as insertEvents does.
+const APPEND_MANY_ON_EXPECTED_FACTS = `
+  WITH r AS MATERIALIZED (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bigint[], $7::jsonb[],
+                         $8::text[], $9::boolean[])
+      WITH ORDINALITY AS r(conversation, sender, client_id, expected, text, sent_at, payload, hidden_from, mark_writer, request)),
+  facts AS MATERIALIZED (
+    SELECT r.request, ${messageFactsColumns('r.conversation', 'r.sender', 'r.client_id', 'NULL::text', "'{}'::text[]")} FROM r),
+  held AS MATERIALIZED (
+    SELECT c.id, c.last_seq + 1 AS seq, r.request FROM conversations c
+    JOIN r ON r.conversation = c.id JOIN facts f ON f.request = r.request
+    WHERE c.last_seq = f.last_seq AND to_jsonb(f) - 'last_seq' - 'request' = r.expected
+    ORDER BY c.id FOR NO KEY UPDATE OF c),
+  stored AS (
+    INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
+                        reply_to, deleted, emoji, reaction_on, payload, hidden_from)
+    SELECT h.id, h.seq, 'message', r.sender, r.client_id, r.client_id, r.text, r.sent_at,
+           NULL, false, NULL, NULL, r.payload, r.hidden_from
+    FROM held h JOIN r ON r.request = h.request
+    ON CONFLICT DO NOTHING
+    RETURNING conversation_id, seq, sender_id),
+  counter AS (UPDATE conversations c SET last_seq = s.seq FROM stored s WHERE c.id = s.conversation_id),
+  wrote AS (
+    UPDATE members m SET first_message_seq = s.seq
+    FROM stored s JOIN r ON r.conversation = s.conversation_id
+    WHERE r.mark_writer AND m.conversation_id = s.conversation_id AND m.user_id = s.sender_id AND m.first_message_seq IS NULL
+    RETURNING m.conversation_id),
+  hidden AS (
+    INSERT INTO hidden_events (conversation_id, seq, user_id)
+    SELECT s.conversation_id, s.seq, x.user_id
+    FROM stored s JOIN unnest($10::text[], $11::text[]) AS x(conversation_id, user_id) ON x.conversation_id = s.conversation_id)
+  SELECT f.*, s.seq AS stored_seq, EXISTS (SELECT 1 FROM wrote w WHERE w.conversation_id = r.conversation) AS first_message
+  FROM facts f JOIN r ON r.request = f.request LEFT JOIN stored s ON s.conversation_id = r.conversation`;
+
+/**
+ * appendOnRememberedFacts for messages of distinct conversations, in one statement for them all:
+ * for each, null when it was not tried (not plain, nothing remembered, or not accepted on what is).
+ */
+export async function appendManyOnRememberedFacts(
+  session: Session,
+  inputs: readonly NewMessage[],
+  remembered: RememberedFacts,
+): Promise<Array<{ facts: MessageFactsRow; result: AppendResult | null } | null>> {
+  const tries = inputs.map((input) => {
+    const kept = isPlain(input) ? remembered.recall(input) : undefined;
+    if (!kept) return null;
+    const expected = expectedFacts(kept);
+    const judged = judgeOnFacts(input, expected, null);
+    return judged.status === 'accepted' ? { expected, judged } : null;
+  });
+  const tried = tries.flatMap((attempt, i) => (attempt ? [{ ...attempt, input: inputs[i]!, at: i }] : []));
+  const answers: Array<{ facts: MessageFactsRow; result: AppendResult | null } | null> = inputs.map(() => null);
+  if (tried.length === 0) return answers;
+  const records = tried.map(({ judged }) => toEventRecord(judged.stored.event));
+  const hidden = tried.flatMap(({ input, judged }) =>
+    (judged.stored.hiddenMembers ?? []).map((userId) => [input.conversationId, userId] as const),
+  );
+  const { rows } = await session.query<GuardedRow & { request: number }>(APPEND_MANY_ON_EXPECTED_FACTS, [
+    tried.map(({ input }) => input.conversationId),
+    tried.map(({ input }) => input.senderId),
+    tried.map(({ input }) => input.clientMessageId),
+    tried.map(({ expected }) => {
+      const { last_seq: _lastSeq, ...compared } = expected;
+      return compared;
+    }),
+    records.map((row) => row.text),
+    records.map((row) => row.sent_at),
+    records.map((row) => row.payload),
+    tried.map(({ judged }) => judged.stored.hiddenFrom),
+    tried.map(({ judged }) => judged.stored.markWriter ?? false),
+    hidden.map(([conversationId]) => conversationId),
+    hidden.map(([, userId]) => userId),
+  ]);
+  for (const row of rows) {
+    const { request, stored_seq: storedSeq, first_message: firstMessage, ...facts } = row;
+    const { judged, at } = tried[Number(request) - 1]!;
+    answers[at] = { facts, result: storedSeq === null ? null : judged.result(firstMessage, storedSeq) };
+  }
+  return answers;
+}

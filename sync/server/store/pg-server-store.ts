@@ -244,10 +244,12 @@ export class PostgresServerStore implements ServerStore {
     const decided = new Map<NewMessage, AppendResult>();
     if (together.length > 1) {
       this.onAppendRun(together.length);
-      const results = await withSession(this.db, (session) => appendMessagesWith(session, together)).catch((error: unknown) => {
-        if (error instanceof RetryTransaction) return [];
-        throw error;
-      });
+      const results = await withSession(this.db, (session) => appendMessagesWith(session, together, this.rememberedFacts)).catch(
+        (error: unknown) => {
+          if (error instanceof RetryTransaction) return [];
+          throw error;
+        },
+      );
       results.forEach((result, i) => {
         if (result) decided.set(together[i]!, result);
       });
