@@ -184,8 +184,8 @@ function expectedFacts(remembered: MessageFactsRow): MessageFactsRow {
 }
 
 // $1 conversation, $2 sender, $3 clientMessageId, $4 the facts expected (jsonb, all but last_seq);
-// $5–$11 the event's columns, $12 whether it marks its sender as a writer, $13 the members of a
-// group it is hidden from. The facts are read in the statement's snapshot; the conversation's row
+// $5–$8 the event's text, sent_at, payload and hidden_from, $9 whether it marks its sender as a
+// writer, $10 the members of a group it is hidden from. The facts are read in the statement's snapshot; the conversation's row
 // is then locked only while its counter still stands where they saw it (rechecked on the newest
 // row version), so no event was stored in between, and the rest is held by the unique keys, as in
 // insertEvent (pg-queries.ts). The event takes the seq after it. Types are spelled out, as there.
