@@ -1,7 +1,6 @@
-import type { ConversationEvent, ConversationKind, MessageEvent, Role, User } from '../../protocol/frames.js';
-import { countsAsWriting } from '../../protocol/presence-rules.js';
+import type { ConversationEvent, ConversationKind, Role, User } from '../../protocol/frames.js';
 import type { Session } from './pg-connections.js';
-import { judgeChange, judgeMessage, newChangeEvent, newMessageEvent, type ForwardSourceFacts } from './append-rules.js';
+import { judgeChange, newChangeEvent, type ForwardSourceFacts } from './append-rules.js';
 import {
   asSeenBy,
   cutPage,
@@ -23,17 +22,28 @@ import {
   periodsJson,
   recipientsOf,
   type Audience,
-  type EventToStore,
 } from './pg-queries.js';
 import { downloadableToSql, hiddenInGroupSql } from './shared-sql.js';
 import type { AppendResult, ChangeResult, EventAt, EventPage, NewChange, NewMessage } from './server-store.js';
-import { toEvent, toStoredUpload, toUser, type EventRecord, type UploadRow, type UserRow } from './store-rows.js';
+import { toEvent, toUser, type EventRecord, type UserRow } from './store-rows.js';
+import {
+  appendManyOnRememberedFacts,
+  appendOnRememberedFacts,
+  isPlain,
+  judgeOnFacts,
+  MESSAGE_FACTS,
+  MESSAGE_FACTS_BATCH,
+  uploadIdsOf,
+  type MessageFactsRow,
+  type RememberedFacts,
+} from './pg-message-facts.js';
 
 /**
  * The event log in PostgreSQL. A message is appended in one of two ways (PostgresServerStore
  * chooses): without a transaction, reading its facts in one statement and storing in another that
  * checks the conversation's counter has not moved since (insertEvent), two round trips, alone or
- * together with messages of other conversations (appendMessagesWith, insertEvents); or in a READ
+ * together with messages of other conversations (appendMessagesWith, insertEvents), or one when
+ * the facts a plain message's sender was last judged on still hold (pg-message-facts.ts); or in a READ
  * COMMITTED transaction that locks the conversation first (lockConversation), so that no other
  * writer can move it. Changes always take the lock. Either way the facts the rules judge
  * (append-rules.ts) are read after the last event they depend on was committed, and the sequence
@@ -41,85 +51,79 @@ import { toEvent, toStoredUpload, toUser, type EventRecord, type UploadRow, type
  * page in one statement, so it sees one snapshot.
  */
 
-interface MessageFactsRow extends Audience {
-  last_seq: number | null;
-  earlier: EventRecord | null;
-  is_member: boolean;
-  message_id_taken: boolean;
-  reply_target: HiddenFacts | null;
-  group_blockers: string[];
-  sender_periods: Period[];
-  uploads: UploadRow[];
-}
-
-/** The facts a message is judged on (MessageFactsRow), for the message the arguments name (SQL expressions). */
-function messageFactsColumns(conversation: string, sender: string, clientId: string, replyTo: string, uploadIds: string): string {
-  return `(SELECT last_seq FROM conversations WHERE id = ${conversation}) AS last_seq,
-         ${earlierEventJson(sender, clientId)} AS earlier,
-         EXISTS (SELECT 1 FROM members WHERE conversation_id = ${conversation} AND user_id = ${sender}) AS is_member,
-         ${audienceColumns(conversation, sender)},
-         ${groupBlockersColumn(conversation, sender)},
-         EXISTS (SELECT 1 FROM events
-                 WHERE conversation_id = ${conversation} AND message_id = ${clientId} AND kind = 'message') AS message_id_taken,
-         (SELECT jsonb_build_object('seq', t.seq, 'hidden_from', t.hidden_from,
-                                    'hidden_here', ${hiddenInGroupSql('t.conversation_id', 't.seq', sender)}) FROM events t
-          WHERE t.conversation_id = ${conversation} AND t.message_id = ${replyTo} AND t.kind = 'message') AS reply_target,
-         ${periodsJson(conversation, sender)} AS sender_periods,
-         -- KEY SHARE: in a transaction, an upload checked here cannot be deleted (deleteUpload) before
-         -- the message refers to it; without one, the reference's foreign key catches it (insertEvent).
-         (SELECT COALESCE(jsonb_agg(to_jsonb(u)), '[]') FROM (
-            SELECT * FROM uploads WHERE id = ANY(${uploadIds}) FOR KEY SHARE) u) AS uploads`;
-}
-
-// $1 conversation, $2 sender, $3 clientMessageId, $4 replyTo, $5 the attachments' upload ids.
-const MESSAGE_FACTS = `SELECT ${messageFactsColumns('$1', '$2', '$3', '$4', '$5::text[]')}`;
-
-// The same for several messages, $1–$4 side by side, with $5 and $6 the (request, upload id) pairs
-// of their attachments; `request` is the message's position, from 1.
-const MESSAGE_FACTS_BATCH = `
-  SELECT r.request, ${messageFactsColumns(
-    'r.conversation',
-    'r.sender',
-    'r.client_id',
-    'r.reply_to',
-    'ARRAY(SELECT a.upload_id FROM unnest($5::bigint[], $6::text[]) AS a(request, upload_id) WHERE a.request = r.request)',
-  )}
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r(conversation, sender, client_id, reply_to, request)`;
-
-const uploadIdsOf = (input: NewMessage) => (input.attachments ?? []).map((attachment) => attachment.id);
-
 /**
  * Appends a message. With `lock`, `session` is in a transaction and the conversation is locked
  * first; without, the facts are read in autocommit and the insert throws RetryTransaction when an
- * event was stored in between (insertEvent).
+ * event was stored in between (insertEvent). With `remembered`, the facts it was judged on are
+ * kept, and a plain message without the lock is first tried in one statement on those its sender
+ * was last judged on here (appendOnRememberedFacts); when they no longer hold, it goes on with the
+ * facts that statement read.
  */
-export async function appendMessageWith(session: Session, input: NewMessage, lock: boolean): Promise<AppendResult> {
+export async function appendMessageWith(
+  session: Session,
+  input: NewMessage,
+  lock: boolean,
+  remembered?: RememberedFacts,
+): Promise<AppendResult> {
   const { conversationId, senderId } = input;
   if (lock) await lockConversation(session, conversationId);
   const uploadIds = uploadIdsOf(input);
-  const { rows } = await session.query<MessageFactsRow>(MESSAGE_FACTS, [
-    conversationId,
-    senderId,
-    input.clientMessageId,
-    input.replyTo,
-    uploadIds,
-  ]);
+  const expected = !lock && isPlain(input) ? remembered?.recall(input) : undefined;
+  const tried = expected ? await appendOnRememberedFacts(session, input, expected) : null;
+  const facts = tried?.facts ?? (await readMessageFacts(session, input, uploadIds));
+  remembered?.remember(input, facts);
+  if (tried?.result) return tried.result;
   const forward = input.forwardOf ? await forwardFacts(session, senderId, input.forwardOf, uploadIds) : null;
-  const judged = judgeOnFacts(input, rows[0] as MessageFactsRow, forward);
+  const judged = judgeOnFacts(input, facts, forward);
   if (judged.status !== 'accepted') return judged;
   const { firstMessage } = await insertEvent(session, judged.stored.event, judged.stored.hiddenFrom, judged.stored);
   return judged.result(firstMessage);
 }
 
+async function readMessageFacts(session: Session, input: NewMessage, uploadIds: readonly string[]): Promise<MessageFactsRow> {
+  const { rows } = await session.query<MessageFactsRow>(MESSAGE_FACTS, [
+    input.conversationId,
+    input.senderId,
+    input.clientMessageId,
+    input.replyTo,
+    uploadIds,
+  ]);
+  return rows[0] as MessageFactsRow;
+}
+
 /**
- * Appends messages of distinct conversations, none of them a forward, in two statements for them
- * all, in autocommit: their facts, then the events that were accepted. Answers each message's
- * result, or null for one that lost a race (an event stored in its conversation since its facts
- * were read, or a key taken): that one must run alone (appendMessageWith), and nothing of it was
- * written. An upload deleted in between throws RetryTransaction, and nothing was written.
+ * Appends messages of distinct conversations, none of them a forward, in autocommit: in one
+ * statement for those whose facts are remembered (appendManyOnRememberedFacts), and in two for the
+ * others, their facts, then the events that were accepted. Answers each message's result, or null
+ * for one that lost a race (an event stored in its conversation since its facts were read, a key
+ * taken, or facts that changed since they were remembered): that one must run alone
+ * (appendMessageWith), and nothing of it was written. An upload deleted in between throws
+ * RetryTransaction, and nothing of the messages read with their facts was written.
  */
-export async function appendMessagesWith(session: Session, inputs: readonly NewMessage[]): Promise<Array<AppendResult | null>> {
+export async function appendMessagesWith(
+  session: Session,
+  inputs: readonly NewMessage[],
+  remembered?: RememberedFacts,
+): Promise<Array<AppendResult | null>> {
   if (inputs.some((input) => input.forwardOf)) throw new Error('A forward is appended alone (its source has facts of its own)');
+  const tried = remembered ? await appendManyOnRememberedFacts(session, inputs, remembered) : inputs.map(() => null);
+  const rest = inputs.filter((_, i) => tried[i] === null);
+  const restResults = rest.length > 0 ? await appendReadingFacts(session, rest, remembered) : [];
+  let nextRest = 0;
+  return inputs.map((input, i) => {
+    const attempt = tried[i];
+    if (!attempt) return restResults[nextRest++] ?? null;
+    remembered?.remember(input, attempt.facts);
+    return attempt.result;
+  });
+}
+
+/** appendMessagesWith's two statements: the messages' facts, then the events that were accepted. */
+async function appendReadingFacts(
+  session: Session,
+  inputs: readonly NewMessage[],
+  remembered: RememberedFacts | undefined,
+): Promise<Array<AppendResult | null>> {
   const uploads = inputs.flatMap((input, i) => uploadIdsOf(input).map((id) => [i + 1, id] as const));
   const { rows } = await session.query<MessageFactsRow & { request: number }>(MESSAGE_FACTS_BATCH, [
     inputs.map((input) => input.conversationId),
@@ -129,10 +133,11 @@ export async function appendMessagesWith(session: Session, inputs: readonly NewM
     uploads.map(([request]) => request),
     uploads.map(([, id]) => id),
   ]);
-  const factsByRequest = new Map(rows.map((row) => [Number(row.request), row]));
+  const factsByRequest = new Map(rows.map(({ request, ...facts }) => [Number(request), facts]));
   const judged = inputs.map((input, i) => {
     const facts = factsByRequest.get(i + 1);
     if (!facts) throw new Error(`No facts came back for message ${input.clientMessageId}`);
+    remembered?.remember(input, facts);
     return judgeOnFacts(input, facts, null);
   });
   const toStore = judged.flatMap((verdict) => (verdict.status === 'accepted' ? [verdict.stored] : []));
@@ -142,44 +147,6 @@ export async function appendMessagesWith(session: Session, inputs: readonly NewM
     const done = stored.get(inputs[i]!.conversationId);
     return done ? verdict.result(done.firstMessage) : null;
   });
-}
-
-type Judged =
-  | Exclude<AppendResult, { status: 'stored' }>
-  | { status: 'accepted'; stored: EventToStore & { event: MessageEvent }; result(firstMessage: boolean): AppendResult };
-
-/** The rules' verdict on a message (append-rules.ts) and, when accepted, what to store and answer. */
-function judgeOnFacts(
-  input: NewMessage,
-  facts: MessageFactsRow,
-  forward: { source: ForwardSourceFacts; downloadable: Set<string> } | null,
-): Judged {
-  const verdict = judgeMessage(input, {
-    earlier: facts.earlier && toEvent(facts.earlier),
-    isMember: facts.is_member,
-    messageIdTaken: facts.message_id_taken,
-    replyTarget: facts.reply_target,
-    senderPeriods: facts.sender_periods,
-    forwardSource: forward?.source ?? null,
-    uploads: new Map(facts.uploads.map((row) => [row.id, toStoredUpload(row)])),
-    downloadable: forward?.downloadable ?? new Set(),
-  });
-  if (verdict.status !== 'accepted') return verdict;
-  const event = newMessageEvent(input, seqAfter(facts.last_seq, input.conversationId), verdict.forwardedFrom);
-  // Hidden by blocks: from the other person of a direct conversation when a block stands between
-  // them, from the members of a group who blocked the sender.
-  const hiddenFrom = facts.blocked_peer;
-  const hiddenMembers = facts.group_blockers;
-  return {
-    status: 'accepted',
-    stored: { event, hiddenFrom, hiddenMembers, uploadIds: uploadIdsOf(input), markWriter: countsAsWriting(event.kind) },
-    result: (firstMessage) => ({
-      status: 'stored',
-      event,
-      memberIds: recipientsOf(facts.member_ids, hiddenFrom, hiddenMembers),
-      firstMessage,
-    }),
-  };
 }
 
 interface ForwardFactsRow {

@@ -6,6 +6,7 @@ import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWi
 import { BatchQueue, RUN_ALONE } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
 import { PostgresKeyDirectory } from './pg-key-directory.js';
+import { RememberedFacts } from './pg-message-facts.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
 import { CONTENDED, raiseWatermarksWith, raiseWatermarkWith, type Receipt } from './pg-watermarks.js';
 import { changePasswordWith, createSessionWith, endSessionsWith, listSessionsWith, useSessionWith } from './pg-sessions.js';
@@ -98,7 +99,10 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   row's lock for that check (insertEvent in pg-queries.ts). Messages that waited for the node's
  *   append run go together, one per conversation: one statement reads all their facts, one stores
  *   them, locking their conversations in id order. An event stored in between, a taken key or a
- *   vanished upload makes it run as appendChange does, in the locked transaction.
+ *   vanished upload makes it run as appendChange does, in the locked transaction. A plain message
+ *   appended alone is first tried in one statement that reads the facts again and stores only if
+ *   they are those its sender's last message here was judged on, and the counter has not moved
+ *   since that statement's snapshot (pg-message-facts.ts).
  * - createConversation: READ COMMITTED; two creations of one id or pair are told apart by the
  *   unique keys (insert-or-nothing, then read). A direct one also holds both people's rows FOR
  *   SHARE, so a block between them is decided wholly before or after it.
@@ -125,6 +129,8 @@ export class PostgresServerStore implements ServerStore {
   /** The pool itself: the cluster bus and the directory share it. */
   readonly pool: pg.Pool;
   private readonly appends: BatchQueue<NewMessage, AppendResult>;
+  /** The facts each sender's messages were last judged on here, so the next one may take one round trip. */
+  private readonly rememberedFacts = new RememberedFacts();
   private readonly onAppendRun: (messages: number) => void;
   private readonly receipts: BatchQueue<Receipt, WatermarkResult | null>;
   private readonly onReceiptRun: (receipts: number) => void;
@@ -217,17 +223,19 @@ export class PostgresServerStore implements ServerStore {
   }
 
   /**
-   * Two round trips without a transaction, unless another writer stored an event between them:
-   * then the append takes the conversation's lock, as a busy conversation's writers then queue anyway.
+   * One round trip without a transaction while the facts its sender's last message here was judged
+   * on still hold (pg-message-facts.ts), two otherwise, unless another writer stored an event in
+   * between: then the append takes the conversation's lock, as a busy conversation's writers then
+   * queue anyway.
    */
   private async appendMessageAlone(input: NewMessage): Promise<AppendResult> {
     this.onAppendRun(1);
     try {
-      return await withSession(this.db, (session) => appendMessageWith(session, input, false));
+      return await withSession(this.db, (session) => appendMessageWith(session, input, false, this.rememberedFacts));
     } catch (error) {
       if (!(error instanceof RetryTransaction)) throw error;
     }
-    return inTransaction(this.db, (tx) => appendMessageWith(tx, input, true));
+    return inTransaction(this.db, (tx) => appendMessageWith(tx, input, true, this.rememberedFacts));
   }
 
   /**
@@ -240,10 +248,12 @@ export class PostgresServerStore implements ServerStore {
     const decided = new Map<NewMessage, AppendResult>();
     if (together.length > 1) {
       this.onAppendRun(together.length);
-      const results = await withSession(this.db, (session) => appendMessagesWith(session, together)).catch((error: unknown) => {
-        if (error instanceof RetryTransaction) return [];
-        throw error;
-      });
+      const results = await withSession(this.db, (session) => appendMessagesWith(session, together, this.rememberedFacts)).catch(
+        (error: unknown) => {
+          if (error instanceof RetryTransaction) return [];
+          throw error;
+        },
+      );
       results.forEach((result, i) => {
         if (result) decided.set(together[i]!, result);
       });

@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL store's group commit: messages that wait for a free append slot are judged and stored
- * together, two statements for the batch (pg-event-log.ts appendMessagesWith). Each must get the
+ * together, two statements for the batch, or one for those judged on the facts their senders were
+ * last judged on (pg-event-log.ts appendMessagesWith). Each must get the
  * answer it would get alone; one that lost a race, or a batch that met a deleted upload, must store
  * nothing of it, and the store then runs it alone.
  */
@@ -236,6 +237,41 @@ describe('PostgreSQL store: messages that waited for an append slot', () => {
       (await store.readEvents({ conversationId, userId, afterSeq: 1, limit: 10 }))?.events.map((event) => event.seq);
     expect(await read('group-a', person(1))).toEqual([]);
     expect(await read('group-a', person(3))).toEqual([2]);
+  });
+
+  it('judged on the facts each sender was last judged on, are stored together only while those facts hold', async () => {
+    const people = 12;
+    const one = await aliceAndOthers(people);
+    const two = await aliceAndOthers(people, one.url);
+    const round = (name: string) => Promise.all(range(1, people).map((n) => one.store.appendMessage(message(n, `${name}-${n}`))));
+    expect((await round('first')).every((result) => result.status === 'stored')).toBe(true);
+    // On the other node, which this one hears nothing of: a block and a message.
+    const blocked = await two.store.setSettings(person(3), [
+      { setting: { kind: 'blocked', userId: ALICE, value: true }, at: 2, by: 'd' },
+    ]);
+    expect(blocked).toMatchObject({ status: 'stored' });
+    expect(await two.store.appendMessage(message(5, 'from-5', { senderId: person(5) }))).toMatchObject({ status: 'stored' });
+    const runsBefore = one.runs.length;
+
+    const second = await round('second');
+    expect(Math.max(...one.runs.slice(runsBefore))).toBeGreaterThan(1);
+    second.forEach((result, i) => {
+      const n = i + 1;
+      expect(result).toMatchObject({
+        status: 'stored',
+        event: { clientMessageId: `second-${n}`, seq: n === 5 ? 3 : 2 },
+        memberIds: n === 3 ? [ALICE] : [ALICE, person(n)],
+      });
+    });
+    const hiddenFrom = await sqlRows<{ client_id: string; hidden_from: string | null }>(
+      one.url,
+      'SELECT client_id, hidden_from FROM events WHERE conversation_id = $1 ORDER BY seq',
+      [conversationWith(3)],
+    );
+    expect(hiddenFrom).toEqual([
+      { client_id: 'first-3', hidden_from: null },
+      { client_id: 'second-3', hidden_from: person(3) },
+    ]);
   });
 
   it('numbers gap-free and stores once when two nodes batch into the same conversations at once', async () => {

@@ -100,6 +100,79 @@ describe('PostgreSQL store: a message appended without a transaction', () => {
   });
 });
 
+describe('PostgreSQL store: a message judged on the facts its sender was last judged on', () => {
+  const GROUP = 'group-of-three';
+  const CAROL = 'carol';
+
+  it('stores it only while those facts hold: other nodes moving the counter, a block and a member leaving all count', async () => {
+    const { url, store } = await aliceAndBob();
+    await store.createUser({ id: CAROL, username: CAROL, displayName: CAROL, passwordHash: 'hash', createdAt: 1 });
+    const created = await store.createConversation({
+      conversationId: GROUP,
+      creatorId: ALICE,
+      conversation: { kind: 'group', name: 'Three', memberIds: [BOB, CAROL] },
+      createdAt: 1,
+      maxMembers: 10,
+      caps: UNCAPPED,
+    });
+    expect(created).toMatchObject({ status: 'created' });
+    // Another node on the same database: what it stores, this node's remembered facts never saw.
+    const other = await openPostgresServerStore(url);
+    closers.push(() => other.close());
+    const inGroup = (clientMessageId: string, senderId = ALICE) => message(clientMessageId, senderId, { conversationId: GROUP });
+
+    const first = await store.appendMessage(inGroup('g1'));
+    expect(first).toMatchObject({ status: 'stored', memberIds: [ALICE, BOB, CAROL] });
+    const start = first.status === 'stored' ? first.event.seq : 0;
+    expect(await other.appendMessage(inGroup('from-bob', BOB))).toMatchObject({ status: 'stored', event: { seq: start + 1 } });
+    expect(await store.appendMessage(inGroup('g2'))).toMatchObject({ status: 'stored', event: { seq: start + 2 } });
+
+    const blocked = await other.setSettings(CAROL, [
+      { setting: { kind: 'blocked', userId: ALICE, value: true }, at: 2, by: 'd' },
+    ]);
+    expect(blocked).toMatchObject({ status: 'stored' });
+    expect(await store.appendMessage(inGroup('g3'))).toMatchObject({
+      status: 'stored',
+      event: { seq: start + 3 },
+      memberIds: [ALICE, BOB],
+    });
+    const left = await other.appendGroupChange({
+      conversationId: GROUP,
+      senderId: BOB,
+      clientChangeId: 'bob-leaves',
+      change: { kind: 'leave' },
+      sentAt: 3,
+      maxMembers: 10,
+      caps: UNCAPPED,
+    });
+    expect(left).toMatchObject({ status: 'stored', event: { seq: start + 4 } });
+    expect(await store.appendMessage(inGroup('g4'))).toMatchObject({
+      status: 'stored',
+      event: { seq: start + 5 },
+      memberIds: [ALICE],
+    });
+
+    const hiddenFromCarol = await sqlRows<{ client_id: string }>(
+      url,
+      `SELECT e.client_id FROM hidden_events h JOIN events e ON e.conversation_id = h.conversation_id AND e.seq = h.seq
+       WHERE h.conversation_id = $1 AND h.user_id = $2 ORDER BY e.seq`,
+      [GROUP, CAROL],
+    );
+    expect(hiddenFromCarol.map((row) => row.client_id)).toEqual(['g3', 'g4']);
+  });
+
+  it('answers a resend with what was stored, whatever text it comes with', async () => {
+    const { store } = await aliceAndBob();
+    const stored = await store.appendMessage(message('once'));
+    expect(stored).toMatchObject({ status: 'stored' });
+    expect(await store.appendMessage(message('once'))).toEqual({
+      status: 'duplicate',
+      event: stored.status === 'stored' ? stored.event : null,
+    });
+    expect(await store.appendMessage({ ...message('once'), text: 'another text' })).toMatchObject({ status: 'duplicate' });
+  });
+});
+
 describe('PostgreSQL store: a page of the log', () => {
   /** Buffers the page statement touches, as its generic plan (what a prepared statement settles on) runs. */
   async function pageBuffers(url: string, afterSeq: number): Promise<number> {
