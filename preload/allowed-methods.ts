@@ -65,6 +65,9 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getPreferences: true,
   setPreferences: true,
   fetchLinkPreview: true,
+  getUnsavedRecoveryKey: true,
+  confirmRecoveryKeySaved: true,
+  revealRecoveryKey: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);

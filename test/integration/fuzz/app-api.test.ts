@@ -236,6 +236,9 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     getCoreState: fc.constant({}),
     startFresh: fc.constant({}),
     getAbout: fc.constant({}),
+    getUnsavedRecoveryKey: fc.constant({}),
+    confirmRecoveryKeySaved: fc.constant({}),
+    revealRecoveryKey: fc.record({ password: fc.constantFrom('not the password', 'correct horse battery staple') }),
   };
 }
 
