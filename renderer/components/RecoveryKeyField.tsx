@@ -23,7 +23,7 @@ export function RecoveryKeyField({ recoveryKey }: { recoveryKey: string }) {
         value={shown}
         onFocus={(event) => event.currentTarget.select()}
       />
-      <button type="button" className="button button--secondary" onClick={() => void copyText(shown).then(setCopied)}>
+      <button type="button" className="button button--secondary" onClick={() => void copyText(shown, window).then(setCopied)}>
         {t.recoveryKey.copy}
       </button>
       <SectionOutcome

@@ -3,14 +3,23 @@
  * sandboxed page cannot reach itself); in a browser page of the browser host, navigator.clipboard.
  * True when the text is on the clipboard.
  */
-export async function copyText(text: string, win: Window = window): Promise<boolean> {
-  const preload = win.messenger;
+
+/** What of the page Copy uses (the window; a stand-in in tests). */
+export interface ClipboardPage {
+  messenger?: { copyText?: (text: string) => Promise<boolean> };
+  navigator?: { clipboard?: { writeText(text: string): Promise<void> } };
+}
+
+export async function copyText(text: string, page: ClipboardPage): Promise<boolean> {
+  const preload = page.messenger;
   if (preload && typeof preload.copyText === 'function') return preload.copyText(text);
   try {
-    await win.navigator.clipboard.writeText(text);
+    const clipboard = page.navigator?.clipboard;
+    if (!clipboard) return false;
+    await clipboard.writeText(text);
     return true;
   } catch {
-    // No clipboard (an insecure page, a denied permission): the person copies by hand.
+    // A denied permission: the person copies by hand.
     return false;
   }
 }
