@@ -65,6 +65,9 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getPreferences: true,
   setPreferences: true,
   fetchLinkPreview: true,
+  getUnsavedRecoveryKey: true,
+  confirmRecoveryKeySaved: true,
+  revealRecoveryKey: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);
@@ -78,3 +81,7 @@ export const IPC_INVOKE = 'app-api:invoke';
 export const IPC_EVENT = 'app-api:event';
 /** "Export logs": answered by the main process itself (a save dialog), never by the core. */
 export const IPC_EXPORT_LOGS = 'logs:export';
+/** "Copy": the main process writes the text to the system clipboard (a sandboxed page has no clipboard module). */
+export const IPC_COPY_TEXT = 'clipboard:write-text';
+/** The most "Copy" puts on the clipboard: a recovery key, with room to spare. */
+export const MAX_COPY_CHARS = 1_000;

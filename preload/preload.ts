@@ -1,6 +1,6 @@
 /**
  * Sandboxed preload (built to dist/preload/preload.cjs): exposes exactly one object to the page,
- * window.messenger, an AppTransport plus `exportLogs` (answered by the main process itself). No
+ * window.messenger, an AppTransport plus `exportLogs` and `copyText` (answered by the main process itself). No
  * ipcRenderer, no event objects, nothing else crosses.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
@@ -8,7 +8,7 @@ import type { AppTransport } from '../sync/app-api/client.js';
 import type { AppEvent } from '../sync/app-api/contract.js';
 import type { AppCallResult } from '../sync/app-api/dispatcher.js';
 import { isLogExportOutcome, type LogExporter } from '../sync/app-api/log-export.js';
-import { IPC_EVENT, IPC_EXPORT_LOGS, IPC_INVOKE, isAppApiMethod } from './allowed-methods.js';
+import { IPC_COPY_TEXT, IPC_EVENT, IPC_EXPORT_LOGS, IPC_INVOKE, isAppApiMethod, MAX_COPY_CHARS } from './allowed-methods.js';
 
 function failure(code: 'invalid_argument' | 'internal', message: string): AppCallResult {
   return { ok: false, error: { code, message } };
@@ -53,8 +53,19 @@ const logExporter: LogExporter = {
   },
 };
 
+/** "Copy": true when the text is on the clipboard. */
+async function copyText(text: unknown): Promise<boolean> {
+  if (typeof text !== 'string' || text.length > MAX_COPY_CHARS) return false;
+  try {
+    return (await ipcRenderer.invoke(IPC_COPY_TEXT, text)) === true;
+  } catch {
+    return false;
+  }
+}
+
 contextBridge.exposeInMainWorld('messenger', {
   invoke: (method: unknown, args: unknown) => transport.invoke(method as never, args),
   subscribe: (listener: (event: AppEvent) => void) => transport.subscribe(listener),
   exportLogs: () => logExporter.exportLogs(),
+  copyText: (text: unknown) => copyText(text),
 });

@@ -31,7 +31,15 @@ export interface BuildOptions {
 }
 
 /** Node-side packages loaded from node_modules at run time rather than bundled (native, or optional natives). */
-const NODE_EXTERNALS = ['electron', 'better-sqlite3-multiple-ciphers', 'ws', 'bufferutil', 'utf-8-validate'];
+const NODE_EXTERNALS = [
+  'electron',
+  'better-sqlite3-multiple-ciphers',
+  'ws',
+  'bufferutil',
+  'utf-8-validate',
+  // Native, and loaded on first use only (sync/client/crypto/signal-library.ts).
+  '@signalapp/libsignal-client',
+];
 
 /** The emoji picker's data, copied (not bundled: loaded when the picker first opens) next to the page. */
 async function copyEmojiData(rootDir: string, rendererOut: string): Promise<void> {
@@ -86,6 +94,8 @@ export async function build(options: BuildOptions): Promise<void> {
     format: 'cjs',
     target: 'node20',
     external: NODE_EXTERNALS,
+    // import() of an external becomes require(): Node's ESM loader cannot read from the packaged app's asar.
+    supported: { 'dynamic-import': false },
     banner: { js: IMPORT_META_URL_BANNER },
     define: { 'import.meta.url': '__import_meta_url', __MESSENGER_PRODUCTION_BUILD__: JSON.stringify(production) },
   });

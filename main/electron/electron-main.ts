@@ -8,12 +8,23 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  clipboard,
+  dialog,
+  ipcMain,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { createAppApiClient } from '../../sync/app-api/client.js';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
 import { SILENT_LOGGER } from '../../sync/common/logger.js';
-import { IPC_EVENT, IPC_EXPORT_LOGS, IPC_INVOKE } from '../../preload/allowed-methods.js';
+import { IPC_COPY_TEXT, IPC_EVENT, IPC_EXPORT_LOGS, IPC_INVOKE, MAX_COPY_CHARS } from '../../preload/allowed-methods.js';
 import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../common/csp.js';
 import {
   currentCoreFileKeys,
@@ -38,6 +49,7 @@ import {
   APP_SCHEME,
   externalUrlToOpen,
   isSameAppOrigin,
+  isTrustedSender,
   isTrustedSenderUrl,
 } from './trusted-sender.js';
 import { loadMirrorKey, type MirrorKey } from './safe-storage-key.js';
@@ -293,6 +305,11 @@ if (debuggingSwitch !== null) {
   });
 
   ipcMain.handle(IPC_INVOKE, relay);
+  ipcMain.handle(IPC_COPY_TEXT, async (event: IpcMainInvokeEvent, text: unknown) => {
+    if (!isTrustedSender(event) || typeof text !== 'string' || text.length > MAX_COPY_CHARS) return false;
+    await clipboard.writeText(text);
+    return true;
+  });
   ipcMain.handle(
     IPC_EXPORT_LOGS,
     exportLogsHandler({

@@ -1,5 +1,6 @@
 import { ConversationPane } from './ConversationPane.js';
 import { DiskFullBanner } from './DiskFullBanner.js';
+import { RecoveryKeyReminder } from './RecoveryKeyReminder.js';
 import { Sidebar } from './Sidebar.js';
 
 export function MainScreen() {
@@ -10,6 +11,7 @@ export function MainScreen() {
         <DiskFullBanner />
         <ConversationPane />
       </main>
+      <RecoveryKeyReminder />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { ModalDialog } from './ModalDialog.js';
 import { OutboxButton } from './OutboxButton.js';
 import { PasswordSettings } from './PasswordSettings.js';
 import { PrivacySettings } from './PrivacySettings.js';
+import { RecoveryKeyButton } from './RecoveryKeyButton.js';
 import { SessionsSettings } from './SessionsSettings.js';
 
 /**
@@ -20,6 +21,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       <SessionsSettings />
       <PasswordSettings />
       <div className="settings-tools">
+        <RecoveryKeyButton />
         <OutboxButton />
         <ExportLogsButton />
         <AboutButton />

@@ -731,6 +731,26 @@ export const en = {
     close: 'Close',
   },
 
+  recoveryKey: {
+    title: 'Recovery key', // (a11y contract: dialog name)
+    open: 'Recovery key', // (a11y contract: button in the settings)
+    field: 'Recovery key', // (a11y contract: read-only textbox)
+    intro:
+      'This is your recovery key. With it you can get your messages back on a new device if you lose this one. Write it down or keep it in a password manager; we can’t show it to anyone else, and we can’t recover it for you.',
+    copy: 'Copy', // (a11y contract: button)
+    copied: 'Copied.',
+    copyFailed: 'Couldn’t copy it. Select the key and copy it yourself.',
+    saved: 'I have saved it', // (a11y contract: button)
+    later: 'Until you say you have saved it, this key is shown again each time the app starts.',
+    askPassword: 'Enter your password to see your recovery key.',
+    password: 'Password', // (a11y contract: password field)
+    show: 'Show', // (a11y contract: button)
+    wrongPassword: 'That password is wrong.',
+    failed: (reason: string) => `Couldn’t show the recovery key: ${reason}`,
+    none: 'This device has no recovery key yet: it signed in to an account made on another device. The recovery key is on the device where the account was made.',
+    close: 'Close',
+  },
+
   /** Why the server refused something (REFUSAL_REASONS), in words. */
   refusals: {
     conversation_not_found: 'This conversation doesn’t exist or you aren’t in it.',

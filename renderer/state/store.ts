@@ -16,6 +16,7 @@
  *   settings.ts       archive, mute, block, drafts, link previews (your own settings)
  *   preferences.ts    this device's theme, language, notification previews, Work offline
  *   outbox.ts         the outbox inspector's listing while its dialog is open; Retry now, Discard
+ *   recovery-key.ts   the recovery key after sign-up and in the settings
  * Each resource has one coalesced refetch (coalesce.ts): at most one call in flight and one
  * pending. Re-read lists keep unchanged items by structural equality (equal.ts).
  */
@@ -30,6 +31,7 @@ import { createGroupInfo } from './group-info.js';
 import { createMessages } from './messages.js';
 import { createPins } from './pins.js';
 import { createPreferences } from './preferences.js';
+import { createRecoveryKey } from './recovery-key.js';
 import { createSearch, idleSearch } from './search.js';
 import { createSession } from './session.js';
 import { createOutbox } from './outbox.js';
@@ -188,6 +190,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       ...createSessions(kit).actions,
       ...outbox.actions,
       ...preferences.actions,
+      ...createRecoveryKey(kit).actions,
       // Preferences are the device's, signed in or not (and on the recovery screen): read with everything else.
       reloadAll: () => Promise.all([session.actions.reloadAll(), preferences.refresh()]).then(() => undefined),
       getAttachmentLimits: () => api.getAttachmentLimits(),

@@ -1,5 +1,6 @@
 /** The shape of the renderer's state and of the actions components call. */
 import type { StoreApi } from 'zustand/vanilla';
+import type { RecoveryKeyActions } from './recovery-key.js';
 import type { AppApiClient } from '../../sync/app-api/client.js';
 import type {
   AboutView,
@@ -113,7 +114,7 @@ export interface OpenConversationInfo {
   view: ConversationInfo;
 }
 
-export interface AppActions {
+export interface AppActions extends RecoveryKeyActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;
   /** In recovery: a new, empty copy of the messages (the salvaged unsent ones queued in it); sign-in follows. */

@@ -11,8 +11,11 @@ import { TransportError, type RendererTransport } from './types.js';
 
 declare global {
   interface Window {
-    /** Exposed by the Electron preload (with "Export logs", see log-export.ts); absent in a normal browser. */
-    messenger?: AppTransport & Partial<LogExporter>;
+    /**
+     * Exposed by the Electron preload (with "Export logs", see log-export.ts, and "Copy", see
+     * clipboard.ts); absent in a normal browser.
+     */
+    messenger?: AppTransport & Partial<LogExporter> & { copyText?: (text: string) => Promise<boolean> };
   }
 }
 

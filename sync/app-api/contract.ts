@@ -21,6 +21,7 @@ import {
 } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
+import { accountKeysApiArgs, type AccountKeysApiResults } from './account-keys-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -292,6 +293,7 @@ export const appApiArgs = {
   startFresh: none,
   /** The versions the About dialog lists: app, Electron, Chromium, Node, SQLite, the mirror's schema. */
   getAbout: none,
+  ...accountKeysApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -633,7 +635,7 @@ export interface MessageInfo {
   deliveredTo: User[];
 }
 
-export interface AppApiResults {
+export interface AppApiResults extends AccountKeysApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;

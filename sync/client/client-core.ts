@@ -25,6 +25,7 @@ import {
   type SessionInfo,
   type SessionView,
 } from '../app-api/contract.js';
+import type { RevealedRecoveryKey } from '../app-api/account-keys-api.js';
 import type { Preferences } from '../app-api/preferences.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
@@ -45,6 +46,7 @@ import { ensurePrivateDir } from '../node/private-files.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { requestSession, revokeSession, sessionRequest } from './accounts-http.js';
 import { BlobStore } from './attachments/blob-store.js';
+import { AccountKeyring } from './crypto/account-keyring.js';
 import { composeAttachments } from './attachments/compose-attachments.js';
 import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
 import { nodeUploadTransport, type UploadTransport } from './attachments/uploader.js';
@@ -120,6 +122,7 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
     options.deviceName ?? defaultDeviceName(process.platform),
     options.logger ?? SILENT_LOGGER,
     hostVersionsOf(options),
+    new AccountKeyring(options.profileDir, options.mirrorKey ?? null, runtime, options.logger ?? SILENT_LOGGER),
     options.onDiskFull,
   );
 }
@@ -162,6 +165,7 @@ class LocalClientCore implements ClientCore {
     private readonly deviceName: string,
     private readonly log: Logger,
     private readonly hostVersions: HostVersions,
+    private readonly keyring: AccountKeyring,
     private readonly onDiskFull?: () => void,
   ) {
     this.settings = new PersonalSettings(mirror, (event) => this.emit(event));
@@ -230,6 +234,7 @@ class LocalClientCore implements ClientCore {
       password: args.password,
       deviceName: this.deviceName,
     });
+    await this.keyring.createForNewAccount(response.user.id, args.password);
     return this.adopt(address, response);
   }
 
@@ -242,6 +247,7 @@ class LocalClientCore implements ClientCore {
       password: args.password,
       deviceName: this.deviceName,
     });
+    await this.keyring.rememberPassword(response.user.id, args.password);
     return this.adopt(address, response);
   }
 
@@ -278,7 +284,26 @@ class LocalClientCore implements ClientCore {
 
   async changePassword(args: AppApiArgs<'changePassword'>): Promise<EndedSessions> {
     const body = { currentPassword: args.currentPassword, newPassword: args.newPassword };
-    return (await this.sessionRequest({ method: 'PUT', path: PASSWORD_PATH, body }, endedSessionsResponse)) ?? { ended: 0 };
+    const ended = (await this.sessionRequest({ method: 'PUT', path: PASSWORD_PATH, body }, endedSessionsResponse)) ?? {
+      ended: 0,
+    };
+    await this.keyring.rememberPassword(this.self().id, args.newPassword);
+    return ended;
+  }
+
+  // -- account keys (sync/client/crypto/account-keyring.ts) ------------------------------------
+
+  async getUnsavedRecoveryKey(): Promise<string | null> {
+    return this.keyring.unsavedRecoveryKey(this.self().id);
+  }
+
+  async confirmRecoveryKeySaved(): Promise<null> {
+    await this.keyring.confirmSaved(this.self().id);
+    return null;
+  }
+
+  async revealRecoveryKey(args: AppApiArgs<'revealRecoveryKey'>): Promise<RevealedRecoveryKey> {
+    return this.keyring.reveal(this.self().id, args.password);
   }
 
   /** A request about this account's sessions, with this device's token. */

@@ -42,12 +42,11 @@ export class AccountKeysFile {
     private readonly signal: SignalLibrary,
   ) {
     if (key) assertDatabaseKey(key);
-    this.dir = join(profileDir, ACCOUNT_KEYS_DIR);
+    this.dir = accountKeysDir(profileDir);
   }
 
-  /** The file's name is a digest of the account's id: ids come from the server, and never become paths. */
   pathFor(userId: string): string {
-    return join(this.dir, `${createHash('sha256').update(userId, 'utf8').digest('hex').slice(0, 32)}.keys`);
+    return accountKeysPath(this.dir, userId);
   }
 
   /** The account's keys, or null when this device has none for it. Throws AccountKeysFileError when the file is unreadable. */
@@ -107,6 +106,15 @@ export class AccountKeysFile {
       throw new AccountKeysFileError(path, 'cannot be opened with this device’s key (damaged, or sealed with another key)');
     }
   }
+}
+
+export function accountKeysDir(profileDir: string): string {
+  return join(profileDir, ACCOUNT_KEYS_DIR);
+}
+
+/** The file's name is a digest of the account's id: ids come from the server, and never become paths. */
+export function accountKeysPath(dir: string, userId: string): string {
+  return join(dir, `${createHash('sha256').update(userId, 'utf8').digest('hex').slice(0, 32)}.keys`);
 }
 
 function associatedData(userId: string): Uint8Array<ArrayBuffer> {

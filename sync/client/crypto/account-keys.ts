@@ -6,6 +6,7 @@
  */
 import type { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { z } from 'zod';
+import { passwordVerifierSchema, type PasswordVerifier } from './password-verifier.js';
 import type { SignalLibrary } from './signal-library.js';
 
 /** An identity key pair as libsignal serialises it: public (33 bytes) and private (32) with framing. */
@@ -22,18 +23,26 @@ export const accountKeysSchema = z.object({
   recoveryKey: z.string().regex(/^[a-z0-9]{64}$/, 'not a recovery key'),
   /** Whether the person said "I have saved it"; until then the app shows the recovery key again. */
   recoveryKeySaved: z.boolean(),
+  /** Checks the password before the recovery key is shown again (password-verifier.ts). */
+  passwordVerifier: passwordVerifierSchema,
   createdAt: z.number().int().nonnegative(),
 });
 
 export type AccountKeys = z.infer<typeof accountKeysSchema>;
 
 /** A new identity and recovery key for `userId`, made on this device (at sign-up). */
-export function newAccountKeys(signal: SignalLibrary, userId: string, now: number): AccountKeys {
+export function newAccountKeys(
+  signal: SignalLibrary,
+  userId: string,
+  passwordVerifier: PasswordVerifier,
+  now: number,
+): AccountKeys {
   return {
     userId,
     identityKeyPair: Buffer.from(signal.IdentityKeyPair.generate().serialize()).toString('base64'),
     recoveryKey: signal.AccountEntropyPool.generate(),
     recoveryKeySaved: false,
+    passwordVerifier,
     createdAt: now,
   };
 }

@@ -18,13 +18,27 @@ export class MessengerPage {
     this.#page = page;
   }
 
+  /** Signs up, and says the recovery key it is shown then was saved (as everyone who goes on does). */
   async createAccount(username: string, displayName: string, password = 'a long enough password') {
+    await this.signUp(username, displayName, password);
+    const dialog = this.recoveryKeyDialog;
+    await dialog.getByRole('button', { name: 'I have saved it' }).click();
+    await expect(dialog).toBeHidden();
+  }
+
+  /** Signs up and stops at the "Recovery key" dialog that follows. */
+  async signUp(username: string, displayName: string, password = 'a long enough password') {
     await this.page.getByRole('tab', { name: 'Create account' }).click();
     await this.page.getByRole('textbox', { name: 'Username' }).fill(username);
     await this.page.getByRole('textbox', { name: 'Display name' }).fill(displayName);
     await this.page.getByRole('textbox', { name: 'Password' }).fill(password);
     await this.page.getByRole('button', { name: 'Create account' }).click();
     await expect(this.conversations).toBeVisible();
+    await expect(this.recoveryKeyDialog).toBeVisible();
+  }
+
+  get recoveryKeyDialog(): Locator {
+    return this.page.getByRole('dialog', { name: 'Recovery key' });
   }
 
   async logIn(username: string, password = 'a long enough password') {

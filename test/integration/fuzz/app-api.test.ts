@@ -26,6 +26,7 @@ import { createClientHarness, eventually } from '../../support/client-harness.js
 import { openSnapshotReader, type DbSnapshot, type SnapshotReader } from '../../support/db-snapshot.js';
 import { person, settled, type Person } from '../../support/people.js';
 import { wsText } from '../../../sync/node/ws-text.js';
+import { MAX_COPY_CHARS } from '../../../preload/allowed-methods.js';
 import { openBridgeSession } from '../hosts/fixtures/bridge-session.js';
 import {
   createServerHarness,
@@ -236,6 +237,9 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     getCoreState: fc.constant({}),
     startFresh: fc.constant({}),
     getAbout: fc.constant({}),
+    getUnsavedRecoveryKey: fc.constant({}),
+    confirmRecoveryKeySaved: fc.constant({}),
+    revealRecoveryKey: fc.record({ password: fc.constantFrom('not the password', 'correct horse battery staple') }),
   };
 }
 
@@ -637,8 +641,12 @@ describe('the app API under hostile calls', () => {
       preloadStubs.main = (method, args) => dispatch(method, args);
       await import('../../../preload/preload.js');
       messenger = preloadStubs.exposed.get('messenger') as typeof messenger;
-      // The app API, its events, and "Export logs" (answered by the main process, takes nothing).
-      expect(Object.keys(messenger).sort()).toEqual(['exportLogs', 'invoke', 'subscribe']);
+      // The app API, its events, "Export logs" (answered by the main process, takes nothing) and
+      // "Copy" (the main process writes the clipboard; the preload passes only text of a sane length).
+      expect(Object.keys(messenger).sort()).toEqual(['copyText', 'exportLogs', 'invoke', 'subscribe']);
+      const { copyText } = messenger as unknown as { copyText: (text: unknown) => Promise<boolean> };
+      for (const hostile of [{ toString: () => 'key' }, 42, 'k'.repeat(MAX_COPY_CHARS + 1)])
+        expect(await copyText(hostile)).toBe(false);
       expect(await messenger.invoke('getConnectionState', undefined)).toEqual({ ok: true, result: 'online' });
     });
 

@@ -9,6 +9,8 @@ import { realRuntime } from '../../../sync/node/real-runtime.js';
 
 const { random } = realRuntime();
 const signal = await loadSignal();
+// A verifier as stored; these tests never check a password against it.
+const verifier = { N: 2, r: 1, p: 1, salt: '0'.repeat(32), hash: '1'.repeat(64) };
 const key = (byte: number) => new Uint8Array(32).fill(byte);
 
 let profile: string;
@@ -20,7 +22,7 @@ afterEach(() => rmSync(profile, { recursive: true, force: true }));
 describe('account keys file', () => {
   it('keeps the identity and recovery key sealed with the mirror key, 0600 in a 0700 folder', () => {
     const file = new AccountKeysFile(profile, key(7), random, signal);
-    const keys = newAccountKeys(signal, 'alice-id', 1_000);
+    const keys = newAccountKeys(signal, 'alice-id', verifier, 1_000);
     file.write(keys);
 
     expect(file.read('alice-id')).toEqual(keys);
@@ -42,7 +44,7 @@ describe('account keys file', () => {
   });
 
   it('refuses a file sealed with another key, and leaves it as it is', () => {
-    new AccountKeysFile(profile, key(7), random, signal).write(newAccountKeys(signal, 'alice-id', 1));
+    new AccountKeysFile(profile, key(7), random, signal).write(newAccountKeys(signal, 'alice-id', verifier, 1));
     const other = new AccountKeysFile(profile, key(8), random, signal);
     const before = readFileSync(other.pathFor('alice-id'));
     expect(() => other.read('alice-id')).toThrow(AccountKeysFileError);
@@ -51,15 +53,15 @@ describe('account keys file', () => {
 
   it("refuses one account's file put in the place of another's", () => {
     const file = new AccountKeysFile(profile, key(7), random, signal);
-    file.write(newAccountKeys(signal, 'mallory-id', 1));
-    file.write(newAccountKeys(signal, 'alice-id', 1));
+    file.write(newAccountKeys(signal, 'mallory-id', verifier, 1));
+    file.write(newAccountKeys(signal, 'alice-id', verifier, 1));
     copyFileSync(file.pathFor('mallory-id'), file.pathFor('alice-id'));
     expect(() => file.read('alice-id')).toThrow(/cannot be opened/);
   });
 
   it('refuses a damaged or foreign file instead of making a new identity', () => {
     const file = new AccountKeysFile(profile, key(7), random, signal);
-    file.write(newAccountKeys(signal, 'alice-id', 1));
+    file.write(newAccountKeys(signal, 'alice-id', verifier, 1));
     const path = file.pathFor('alice-id');
     const bytes = readFileSync(path);
     bytes[bytes.length - 1]! ^= 1;
@@ -70,7 +72,7 @@ describe('account keys file', () => {
   });
 
   it('keeps them plain without a key (as the mirror), and seals them on the first keyed read', () => {
-    const keys = newAccountKeys(signal, 'alice-id', 1);
+    const keys = newAccountKeys(signal, 'alice-id', verifier, 1);
     const plain = new AccountKeysFile(profile, null, random, signal);
     plain.write(keys);
     expect(readFileSync(plain.pathFor('alice-id')).includes(Buffer.from(keys.recoveryKey))).toBe(true);
@@ -84,13 +86,13 @@ describe('account keys file', () => {
 
   it('refuses to write keys that are not well formed', () => {
     const file = new AccountKeysFile(profile, key(7), random, signal);
-    const keys = newAccountKeys(signal, 'alice-id', 1);
+    const keys = newAccountKeys(signal, 'alice-id', verifier, 1);
     expect(() => file.write({ ...keys, recoveryKey: 'not-a-recovery-key' })).toThrow();
     expect(file.read('alice-id')).toBeNull();
   });
 
   it('makes a different identity and recovery key each time', () => {
-    const [a, b] = [newAccountKeys(signal, 'a', 1), newAccountKeys(signal, 'a', 1)];
+    const [a, b] = [newAccountKeys(signal, 'a', verifier, 1), newAccountKeys(signal, 'a', verifier, 1)];
     expect(a.recoveryKey).not.toBe(b.recoveryKey);
     expect(identityKeyPairOf(signal, a).publicKey.equals(identityKeyPairOf(signal, b).publicKey)).toBe(false);
     expect(signal.AccountEntropyPool.isValid(a.recoveryKey)).toBe(true);

@@ -1,0 +1,113 @@
+/**
+ * What the client core asks of this device's account keys (account-keys.ts): made at sign-up, the
+ * recovery key shown until the person says they saved it and again given the password, and the
+ * password's verifier kept current. libsignal is loaded on the first call that needs it, never at
+ * start: a start after the recovery key was saved only looks whether a marker file exists.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { AppApiError } from '../../app-api/contract.js';
+import type { RevealedRecoveryKey } from '../../app-api/account-keys-api.js';
+import { errorFields, type Logger } from '../../common/logger.js';
+import type { Runtime } from '../../common/runtime.js';
+import { ensurePrivateDir, writeFileAtomically } from '../../node/private-files.js';
+import { newAccountKeys, type AccountKeys } from './account-keys.js';
+import { accountKeysDir, accountKeysPath, AccountKeysFile } from './account-keys-file.js';
+import { newPasswordVerifier, passwordMatches } from './password-verifier.js';
+import { loadSignal, type SignalLibrary } from './signal-library.js';
+
+export class AccountKeyring {
+  private readonly dir: string;
+  private opening: Promise<{ signal: SignalLibrary; file: AccountKeysFile }> | null = null;
+
+  constructor(
+    private readonly profileDir: string,
+    /** The mirror's key, which seals the keys file (plain without one, as the mirror is). */
+    private readonly mirrorKey: Uint8Array | null,
+    private readonly runtime: Runtime,
+    private readonly log: Logger,
+    private readonly load: () => Promise<SignalLibrary> = loadSignal,
+  ) {
+    this.dir = accountKeysDir(profileDir);
+  }
+
+  /**
+   * At sign-up: a new identity and recovery key, the recovery key still to be saved. The account
+   * exists on the server by now, so a failure here is logged, not thrown: the sign-up stands, and
+   * this device then has no keys, as after signing in to an account made elsewhere.
+   */
+  async createForNewAccount(userId: string, password: string): Promise<void> {
+    try {
+      const verifier = await newPasswordVerifier(password, this.runtime.random);
+      const { signal, file } = await this.open();
+      // Never a second identity for an account: that would change its safety number.
+      if (file.read(userId)) return;
+      ensurePrivateDir(this.dir);
+      // The marker first: one left without a keys file is harmless (see unsavedRecoveryKey).
+      writeFileAtomically(this.unsavedMarker(userId), '');
+      file.write(newAccountKeys(signal, userId, verifier, this.runtime.clock.now()));
+    } catch (error) {
+      this.log.error('could not make the account keys at sign-up', errorFields(error));
+    }
+  }
+
+  /** After signing in or changing the password here: the verifier checks the password now in force. */
+  async rememberPassword(userId: string, password: string): Promise<void> {
+    if (!existsSync(this.keysPath(userId))) return;
+    try {
+      const verifier = await newPasswordVerifier(password, this.runtime.random);
+      const { file } = await this.open();
+      const keys = file.read(userId);
+      if (keys) file.write({ ...keys, passwordVerifier: verifier });
+    } catch (error) {
+      this.log.warn('could not keep the new password’s verifier with the account keys', errorFields(error));
+    }
+  }
+
+  /** The recovery key while it is still to be saved, else null. */
+  async unsavedRecoveryKey(userId: string): Promise<string | null> {
+    if (!existsSync(this.unsavedMarker(userId))) return null;
+    const keys = await this.read(userId);
+    if (keys && !keys.recoveryKeySaved) return keys.recoveryKey;
+    rmSync(this.unsavedMarker(userId), { force: true });
+    return null;
+  }
+
+  /** "I have saved it". */
+  async confirmSaved(userId: string): Promise<void> {
+    const keys = await this.read(userId);
+    if (keys && !keys.recoveryKeySaved) (await this.open()).file.write({ ...keys, recoveryKeySaved: true });
+    rmSync(this.unsavedMarker(userId), { force: true });
+  }
+
+  /** The recovery key, given the password; 'unauthorized' when the password is wrong. */
+  async reveal(userId: string, password: string): Promise<RevealedRecoveryKey> {
+    const keys = await this.read(userId);
+    if (!keys) return { kind: 'none' };
+    if (!(await passwordMatches(password, keys.passwordVerifier))) {
+      throw new AppApiError('unauthorized', 'The password is wrong.');
+    }
+    return { kind: 'key', recoveryKey: keys.recoveryKey };
+  }
+
+  private async read(userId: string): Promise<AccountKeys | null> {
+    if (!existsSync(this.keysPath(userId))) return null;
+    return (await this.open()).file.read(userId);
+  }
+
+  private open(): Promise<{ signal: SignalLibrary; file: AccountKeysFile }> {
+    this.opening ??= this.load().then((signal) => ({
+      signal,
+      file: new AccountKeysFile(this.profileDir, this.mirrorKey, this.runtime.random, signal),
+    }));
+    return this.opening;
+  }
+
+  private keysPath(userId: string): string {
+    return accountKeysPath(this.dir, userId);
+  }
+
+  /** Beside the keys file while its recovery key is still to be saved: found without opening the file (libsignal). */
+  private unsavedMarker(userId: string): string {
+    return `${this.keysPath(userId)}.unsaved`;
+  }
+}
