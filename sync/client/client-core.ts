@@ -850,6 +850,7 @@ class LocalClientCore implements ClientCore {
       syncUrl: address.syncUrl,
       token: session.token,
       selfId: session.user.id,
+      localIdentity: () => this.keyring.localIdentity(session.user.id),
       emit: (event) => {
         this.emit(event);
         // Transfers run while the connection is up; applied events may bring images to fetch.

@@ -31,7 +31,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export type Request = DistributiveOmit<ClientFrame, 'rid'>;
 export type Push = Extract<
   ServerFrame,
-  { type: 'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence' | 'settings_changed' }
+  { type: 'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence' | 'settings_changed' | 'prekeys_low' }
 >;
 
 export interface ConnectionHooks {

@@ -8,6 +8,7 @@ type EventsReply = Extract<ServerFrame, { type: 'events' }>;
 import { LIMITS } from '../protocol/limits.js';
 import { ActivityTracker } from './activity.js';
 import { RequestError, SyncConnection, type Push } from './connection.js';
+import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
 import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
 import { SettingsSync } from './settings-sync.js';
@@ -30,6 +31,8 @@ export interface SyncEngineOptions {
   onDiskFull?(): void;
   /** Where connection changes, outbox sends and failures are reported; silent unless given. */
   log?: Logger;
+  /** The account's identity on this device, for publishing its keys (crypto/key-publisher.ts). */
+  localIdentity?: () => Promise<LocalIdentity | null>;
 }
 
 /**
@@ -45,6 +48,9 @@ export class SyncEngine {
   private started = false;
   private workingOffline = false;
   private readonly connection: SyncConnection;
+  private readonly keys: KeyPublisher | null;
+  /** Which of the account's devices this is, as the welcome said (null until it came). */
+  private deviceNumber: number | null = null;
   private readonly outbox: OutboxSender;
   private readonly settings: SettingsSync;
   /** Conversations with a catch-up running, and whether another pass was requested meanwhile. */
@@ -90,6 +96,9 @@ export class SyncEngine {
       if (event.type === 'settings' && event.conversationIds.length > 0) this.scheduleReceipts();
       options.emit(event);
     });
+    this.keys = options.localIdentity
+      ? new KeyPublisher(options.mirror, this.connection, options.runtime, options.localIdentity, this.log)
+      : null;
     // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.
     options.mirror.settings.onPending(() => this.settings.kick());
   }
@@ -131,6 +140,7 @@ export class SyncEngine {
     this.activity.clear();
     this.outbox.stop();
     this.settings.stop();
+    this.keys?.stop();
     this.options.mirror.settings.onPending(null);
     if (this.receiptTimer) this.options.runtime.timers.clearTimeout(this.receiptTimer);
     this.receiptTimer = null;
@@ -220,6 +230,8 @@ export class SyncEngine {
       this.setState('online');
       this.scheduleReceipts();
       this.outbox.setOnline(true);
+      // After the catch-up: publishing keys is never what the person waits for.
+      if (this.deviceNumber !== null) this.keys?.connected(this.deviceNumber);
       // Live events that arrived during the first catch-up were only noted; fetch them now.
       for (const conversationId of this.options.mirror.conversationsBehind()) this.catchUpInBackground(conversationId);
     } catch (error) {
@@ -249,6 +261,8 @@ export class SyncEngine {
     this.catchUpsEnded();
     this.outbox.setOnline(false);
     this.settings.disconnected();
+    this.keys?.disconnected();
+    this.deviceNumber = null;
     this.setState('offline');
     if (unauthorized) {
       this.connection.stop();
@@ -287,6 +301,10 @@ export class SyncEngine {
       case 'welcome':
         // The server's own per-file limit, for the person to be told before anything is queued.
         this.options.mirror.attachments.saveServerLimits(push.limits);
+        this.deviceNumber = push.deviceNumber;
+        return;
+      case 'prekeys_low':
+        this.keys?.prekeysLow(push.deviceNumber);
         return;
       case 'settings_changed':
         this.settings.pushed(push.settings);

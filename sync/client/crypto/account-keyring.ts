@@ -10,8 +10,9 @@ import type { RevealedRecoveryKey } from '../../app-api/account-keys-api.js';
 import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
 import { ensurePrivateDir, writeFileAtomically } from '../../node/private-files.js';
-import { newAccountKeys, type AccountKeys } from './account-keys.js';
+import { identityKeyPairOf, newAccountKeys, type AccountKeys } from './account-keys.js';
 import { accountKeysDir, accountKeysPath, AccountKeysFile } from './account-keys-file.js';
+import type { LocalIdentity } from './key-publisher.js';
 import { newPasswordVerifier, passwordMatches } from './password-verifier.js';
 import { loadSignal, type SignalLibrary } from './signal-library.js';
 
@@ -87,6 +88,14 @@ export class AccountKeyring {
       throw new AppApiError('unauthorized', 'The password is wrong.');
     }
     return { kind: 'key', recoveryKey: keys.recoveryKey };
+  }
+
+  /** The account's identity on this device, for publishing its keys; null while it has none (not linked yet). */
+  async localIdentity(userId: string): Promise<LocalIdentity | null> {
+    const keys = await this.read(userId);
+    if (!keys) return null;
+    const { signal } = await this.open();
+    return { signal, identity: identityKeyPairOf(signal, keys) };
   }
 
   private async read(userId: string): Promise<AccountKeys | null> {

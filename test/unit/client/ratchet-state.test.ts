@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CiphertextMessage, ProtocolAddress } from '@signalapp/libsignal-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { identityKeyPairOf, newAccountKeys } from '../../../sync/client/crypto/account-keys.js';
 import { makePreKeys, newRegistrationId, toPreKeyBundle, type FetchedBundle } from '../../../sync/client/crypto/prekeys.js';
 import { RatchetState, type LocalDevice } from '../../../sync/client/crypto/ratchet-state.js';
 import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
@@ -39,7 +38,7 @@ let clock = 1_000;
 function device(
   userId: string,
   deviceNumber = 1,
-  identity = identityKeyPairOf(signal, newAccountKeys(signal, userId, 0)),
+  identity = signal.IdentityKeyPair.generate(),
 ): Device {
   const dir = mkdtempSync(join(tmpdir(), 'ratchet-'));
   dirs.push(dir);
