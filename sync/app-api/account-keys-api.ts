@@ -11,7 +11,6 @@ import { LIMITS } from '../protocol/limits.js';
 /** The recovery key as it is stored: 64 characters a–z, 0–9 (libsignal's AccountEntropyPool). */
 export const RECOVERY_KEY_CHARS = 64;
 const RECOVERY_KEY_GROUP_CHARS = 4;
-const RECOVERY_KEY = /^[a-z0-9]{64}$/;
 
 export const accountKeysApiArgs = {
   /**
@@ -41,10 +40,4 @@ export function formatRecoveryKey(recoveryKey: string): string {
     groups.push(recoveryKey.slice(start, start + RECOVERY_KEY_GROUP_CHARS));
   }
   return groups.join(' ');
-}
-
-/** A recovery key as typed or pasted, grouped or not, in either case; null when it is not one. */
-export function parseRecoveryKey(typed: string): string | null {
-  const compact = typed.replace(/[\s-]+/g, '').toLowerCase();
-  return RECOVERY_KEY.test(compact) ? compact : null;
 }
