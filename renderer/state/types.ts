@@ -1,6 +1,6 @@
 /** The shape of the renderer's state and of the actions components call. */
 import type { StoreApi } from 'zustand/vanilla';
-import type { RecoveryKeyActions } from './recovery-key.js';
+import type { RevealedRecoveryKey } from '../../sync/app-api/account-keys-api.js';
 import type { AppApiClient } from '../../sync/app-api/client.js';
 import type {
   AboutView,
@@ -112,6 +112,16 @@ export interface OutboxState {
 export interface OpenConversationInfo {
   conversationId: string;
   view: ConversationInfo;
+}
+
+/** The recovery key: shown after sign-up until it is saved, and again from the settings given the password. */
+export interface RecoveryKeyActions {
+  /** The recovery key while it is still to be saved, else null. Throws. */
+  loadUnsavedRecoveryKey: () => Promise<string | null>;
+  /** "I have saved it". Throws. */
+  confirmRecoveryKeySaved: () => Promise<void>;
+  /** The key given the password; throws AppApiError 'unauthorized' when it is wrong. */
+  revealRecoveryKey: (password: string) => Promise<RevealedRecoveryKey>;
 }
 
 export interface AppActions extends RecoveryKeyActions {

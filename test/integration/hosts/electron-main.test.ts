@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
 import { secureWebPreferences } from '../../../main/electron/window-options.js';
 import { isPlainDatabaseFile } from '../../../sync/node/database-key.js';
+import { IPC_COPY_TEXT } from '../../../preload/allowed-methods.js';
 import { buildTestDist } from './fixtures/build-dist.js';
 import type { AppCallResult } from '../../../sync/app-api/dispatcher.js';
 import type { FakeElectronGlobals, FakeElectronRecord } from './fixtures/fake-electron.js';
@@ -171,6 +172,16 @@ describe('electron main (with a fake electron module)', () => {
       (response: unknown) => (result = response),
     );
     expect(result).toEqual({ responseHeaders: { 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+
+  it('writes the clipboard only for the app’s own frames, and only text of a sane length', async () => {
+    const copy = fake.ipcHandlers.get(IPC_COPY_TEXT)!;
+    const trusted = { senderFrame: { url: 'app://messenger/index.html' } };
+    expect(await copy(trusted, 'abcd 0123')).toBe(true);
+    expect(await copy({ senderFrame: { url: 'https://evil.example/' } }, 'stolen')).toBe(false);
+    expect(await copy(trusted, 'x'.repeat(100_000))).toBe(false);
+    expect(await copy(trusted, 42)).toBe(false);
+    expect(fake.copied).toEqual(['abcd 0123']);
   });
 
   it('relays IPC only from the app’s own frames, to the real core worker', async () => {

@@ -35,11 +35,7 @@ interface Device {
 
 let clock = 1_000;
 
-function device(
-  userId: string,
-  deviceNumber = 1,
-  identity = signal.IdentityKeyPair.generate(),
-): Device {
+function device(userId: string, deviceNumber = 1, identity = signal.IdentityKeyPair.generate()): Device {
   const dir = mkdtempSync(join(tmpdir(), 'ratchet-'));
   dirs.push(dir);
   const mirror = Mirror.open(join(dir, 'mirror.sqlite'));
