@@ -61,6 +61,7 @@ export function useDraft({ conversationId, prefilled, text, replyId, editing, se
   }, [conversationId, saveDraft]);
 
   const prefilledAtMount = useRef(prefilled);
+  const mergedUnderTyped = useRef(false);
 
   const read = useCallback(() => {
     const at = changes.current;
@@ -71,7 +72,9 @@ export function useDraft({ conversationId, prefilled, text, replyId, editing, se
           // The person typed before the first read came back (a slow machine): the draft stays
           // beneath what they typed. A box that began empty gets it in front; one that began with
           // the whole draft has it already. Its reply target comes back unless they chose another.
-          if (at === 0) {
+          // Once only: a second read answering late must not put the draft in front again.
+          if (at === 0 && !mergedUnderTyped.current) {
+            mergedUnderTyped.current = true;
             const typed = shown.current;
             if (!prefilledAtMount.current && draft.text !== '') apply.current.setText(draft.text + typed.text);
             if (typed.replyTo === null && draft.replyTo !== null) setPendingReply(draft.replyTo);
