@@ -1,4 +1,11 @@
-import type { DeviceEnvelope, DeviceMismatch, OutgoingEnvelope } from '../../protocol/inbox-frames.js';
+import {
+  deviceMismatches,
+  ENVELOPE_KINDS,
+  type DeviceEnvelope,
+  type DeviceMismatch,
+  type EnvelopeKind,
+  type OutgoingEnvelope,
+} from '../../protocol/inbox-frames.js';
 
 /**
  * The device inbox (docs/e2ee-design.md, protocol/inbox-frames.ts): envelopes addressed to one
@@ -12,8 +19,12 @@ import type { DeviceEnvelope, DeviceMismatch, OutgoingEnvelope } from '../../pro
  *   are not exactly each person's devices with keys (`devices_changed`, judged by
  *   `deviceMismatches`: devices of unexpired sessions that published keys, the sending device
  *   left out), or when a device has no room (`inbox_full`: INBOX_LIMITS' waiting caps);
+ * - the checks run in that order (duplicate, not_a_contact, devices_changed, inbox_full), and a
+ *   refused send leaves its client id unused: the corrected send may carry the same one;
+ * - "shares a conversation" means both are members of one now (a message request not yet answered
+ *   counts; a conversation either left or was removed from does not);
  * - envelopes go with their device: ending a session deletes its inbox in the same transaction
- *   (a cascade from sessions);
+ *   (a cascade from sessions), and a sending session's client ids go with it too;
  * - ids are decimal integers that grow as envelopes are stored. Under PostgreSQL two sends may
  *   commit out of id order, so a device acknowledges ids, never a watermark, and reads its inbox
  *   from the start on each connection.
@@ -52,3 +63,100 @@ export type InboxSendResult =
   | { status: 'devices_changed'; mismatches: DeviceMismatch[] }
   | { status: 'not_a_contact' }
   | { status: 'inbox_full' };
+
+/** A stored envelope's row as both stores read it; device_number is the receiving session's. */
+export interface InboxRow {
+  id: number;
+  sender_user_id: string;
+  sender_device: number;
+  device_number: number;
+  kind: EnvelopeKind;
+  ciphertext: string;
+  sent_at: number;
+}
+
+/** A device with keys of someone a send names, as both stores read it (devicesWithKeysSql). */
+export interface DeviceWithKeysRow {
+  session_id: string;
+  user_id: string;
+  device_number: number;
+  registration_id: number;
+}
+
+/** What one device has waiting, in all and from the sender (waitingInboxSql). */
+export interface WaitingRow {
+  session_id: string;
+  total: number;
+  from_sender: number;
+}
+
+/** The people a send names besides its sender, each once: each must share a conversation with the sender. */
+export function othersNamed(input: Pick<InboxSend, 'senderUserId' | 'envelopes'>): string[] {
+  return [...new Set(input.envelopes.map((envelope) => envelope.userId))].filter((userId) => userId !== input.senderUserId);
+}
+
+/** Everyone a send names, each once (the sender too, when they write to their other devices). */
+export function peopleNamed(envelopes: readonly OutgoingEnvelope[]): string[] {
+  return [...new Set(envelopes.map((envelope) => envelope.userId))];
+}
+
+/**
+ * Judges a send's addressing against the devices with keys of the people it names: what differs,
+ * or, when nothing does, the session each envelope goes to (in the envelopes' order).
+ */
+export function addressEnvelopes(
+  envelopes: readonly OutgoingEnvelope[],
+  devices: readonly DeviceWithKeysRow[],
+): { mismatches: DeviceMismatch[] } | { sessions: DeviceWithKeysRow[] } {
+  const current = new Map<string, DeviceWithKeysRow[]>();
+  for (const device of devices) current.set(device.user_id, [...(current.get(device.user_id) ?? []), device]);
+  const mismatches = deviceMismatches(
+    envelopes,
+    new Map(
+      [...current].map(([userId, rows]) => [
+        userId,
+        rows.map((row) => ({ deviceNumber: row.device_number, registrationId: row.registration_id })),
+      ]),
+    ),
+  );
+  if (mismatches.length > 0) return { mismatches };
+  // No mismatch: every envelope names a current device of its person.
+  return {
+    sessions: envelopes.map((envelope) =>
+      current.get(envelope.userId)!.find((device) => device.device_number === envelope.deviceNumber)!,
+    ),
+  };
+}
+
+/** Whether every device a send addresses has room for one more envelope from this sender (INBOX_LIMITS' caps). */
+export function haveRoom(
+  sessions: readonly DeviceWithKeysRow[],
+  waiting: readonly WaitingRow[],
+  caps: Pick<InboxSend, 'maxWaitingFromOneSender' | 'maxWaitingPerDevice'>,
+): boolean {
+  return sessions.every((session) => {
+    const row = waiting.find((counts) => counts.session_id === session.session_id);
+    return (row?.from_sender ?? 0) + 1 <= caps.maxWaitingFromOneSender && (row?.total ?? 0) + 1 <= caps.maxWaitingPerDevice;
+  });
+}
+
+/** An envelope as delivered, from its row. */
+export function envelopeOf(row: InboxRow): DeviceEnvelope {
+  return {
+    id: String(row.id),
+    senderUserId: row.sender_user_id,
+    senderDevice: row.sender_device,
+    deviceNumber: row.device_number,
+    kind: row.kind,
+    ciphertext: row.ciphertext,
+    sentAt: row.sent_at,
+  };
+}
+
+/**
+ * device_inbox.kind's CHECK, both schemas: the kinds the frames name. A kind added to ENVELOPE_KINDS
+ * needs a migration that widens the CHECK of databases made before; this text serves new ones.
+ */
+export function envelopeKindCheckSql(column: string): string {
+  return `CHECK (${column} IN (${ENVELOPE_KINDS.map((kind) => `'${kind}'`).join(', ')}))`;
+}

@@ -35,6 +35,8 @@ export const COPIED_TABLES = [
   'identity_keys',
   'device_keys',
   'one_time_prekeys',
+  'device_inbox',
+  'inbox_sends',
 ] as const;
 
 // rate_limits: sign-in counts the nodes share (account-limits.ts); one SQLite node keeps them in memory.

@@ -179,7 +179,7 @@ async function copyAndVerify(
     throw new MigrateStoreError(`The copy does not match, nothing was kept (rolled back): ${problems.slice(0, 10).join('; ')}`);
   }
   options.log(`Verified: row counts of ${plan.length} tables, last_seq and events of every conversation`);
-  await moveSequencesPast(client);
+  await moveSequencesPast(source, client);
   return copied;
 }
 
@@ -256,10 +256,11 @@ async function compareConversations(source: Db, client: pg.ClientBase): Promise<
 
 /**
  * A copied column that takes its default from a sequence (serial or identity) would otherwise
- * hand out values the copy already holds. None of the copied tables has one today; this keeps
- * that true of the copy if one gets one.
+ * hand out values the copy already holds (device_inbox.id), or that SQLite handed out before and
+ * remembers in sqlite_sequence (AUTOINCREMENT) though their rows went: a device may still know an
+ * envelope's id it acknowledged.
  */
-async function moveSequencesPast(client: pg.ClientBase): Promise<void> {
+async function moveSequencesPast(source: Db, client: pg.ClientBase): Promise<void> {
   const { rows } = await client.query<{ table_name: string; column_name: string; sequence: string }>(
     `SELECT table_name, column_name, sequence FROM (
        SELECT table_name::text, column_name::text,
@@ -271,10 +272,18 @@ async function moveSequencesPast(client: pg.ClientBase): Promise<void> {
   );
   for (const { table_name: table, column_name: column, sequence } of rows) {
     await client.query(
-      `SELECT setval($1, COALESCE(MAX(${client.escapeIdentifier(column)}), 0) + 1, false) FROM ${client.escapeIdentifier(table)}`,
-      [sequence],
+      `SELECT setval($1, GREATEST(COALESCE(MAX(${client.escapeIdentifier(column)}), 0), $2) + 1, false)
+       FROM ${client.escapeIdentifier(table)}`,
+      [sequence, highestHandedOut(source, table)],
     );
   }
+}
+
+/** The highest id SQLite's AUTOINCREMENT handed out in `table`; 0 when it keeps none. */
+function highestHandedOut(source: Db, table: string): number {
+  const kept = source.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'`).get();
+  if (kept === undefined) return 0;
+  return (source.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').pluck().get(table) as number | undefined) ?? 0;
 }
 
 function seconds(since: number): string {

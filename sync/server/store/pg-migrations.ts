@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { envelopeKindCheckSql } from './device-inbox.js';
 import { transactionOn } from './pg-connections.js';
 
 /**
@@ -384,6 +385,32 @@ export const postgresMigrations: readonly PostgresMigration[] = [
         signature  TEXT COLLATE "C",
         PRIMARY KEY (session_id, kind, key_id)
       );
+    `,
+  },
+  {
+    version: 9,
+    description: 'the device inbox: envelopes for one device each until it acknowledges them, and the client ids of sends',
+    sql: `
+      -- As SQLite's version 12. An identity column never hands an id out twice.
+      CREATE TABLE device_inbox (
+        id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        session_id     TEXT COLLATE "C" NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        sender_user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        sender_device  INTEGER NOT NULL,
+        kind           TEXT COLLATE "C" NOT NULL ${envelopeKindCheckSql('kind')},
+        ciphertext     TEXT COLLATE "C" NOT NULL,
+        sent_at        BIGINT NOT NULL
+      );
+      CREATE INDEX device_inbox_by_session ON device_inbox(session_id, id);
+      CREATE INDEX device_inbox_by_sender ON device_inbox(session_id, sender_user_id);
+      CREATE INDEX device_inbox_by_age ON device_inbox(sent_at);
+      CREATE TABLE inbox_sends (
+        sender_session_id TEXT COLLATE "C" NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        client_id         TEXT COLLATE "C" NOT NULL,
+        sent_at           BIGINT NOT NULL,
+        PRIMARY KEY (sender_session_id, client_id)
+      );
+      CREATE INDEX inbox_sends_by_age ON inbox_sends(sent_at);
     `,
   },
 ];

@@ -5,6 +5,7 @@ import { conversationForMemberWith, conversationsOfWith, formerConversationWith 
 import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
 import { BatchQueue, RUN_ALONE } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
+import { PostgresDeviceInbox } from './pg-device-inbox.js';
 import { PostgresKeyDirectory } from './pg-key-directory.js';
 import { RememberedFacts } from './pg-message-facts.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
@@ -120,7 +121,7 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   people a page names besides its senders, names only, in a second). readEventsAt: one statement.
  * - getConversationForMember, getConversationSeenBy, listConversationsOf: REPEATABLE READ READ ONLY, so their
  *   statements see one snapshot (never fails for serialisation; takes no locks).
- * - the key directory: pg-key-directory.ts.
+ * - the key directory: pg-key-directory.ts; the device inbox: pg-device-inbox.ts.
  * - the rest: one statement each (autocommit), unique keys where they insert.
  * Locks on users rows are always taken in id order, and nothing that holds a conversation's row
  * waits for a users row lock (foreign keys only take KEY SHARE), so writers cannot deadlock.
@@ -135,6 +136,7 @@ export class PostgresServerStore implements ServerStore {
   private readonly receipts: BatchQueue<Receipt, WatermarkResult | null>;
   private readonly onReceiptRun: (receipts: number) => void;
   readonly keyDirectory: PostgresKeyDirectory;
+  readonly deviceInbox: PostgresDeviceInbox;
 
   constructor(
     private readonly db: PostgresConnections,
@@ -142,6 +144,7 @@ export class PostgresServerStore implements ServerStore {
   ) {
     this.pool = db.pool;
     this.keyDirectory = new PostgresKeyDirectory(db);
+    this.deviceInbox = new PostgresDeviceInbox(db);
     this.onAppendRun = options.onAppendRun ?? (() => undefined);
     this.appends = new BatchQueue(
       { one: (input) => this.appendMessageAlone(input), many: (inputs) => this.appendMessages(inputs) },

@@ -15,6 +15,7 @@ import type {
   User,
 } from '../../protocol/frames.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
+import type { DeviceInboxStore } from './device-inbox.js';
 import type { KeyDirectoryStore } from './key-directory.js';
 
 /**
@@ -105,6 +106,8 @@ export interface ServerStore {
 
   /** The key directory (key-directory.ts): on the same database, so a session's end deletes its device's keys with it. */
   readonly keyDirectory: KeyDirectoryStore;
+  /** The device inbox (device-inbox.ts): on the same database, so a session's end deletes its envelopes with it. */
+  readonly deviceInbox: DeviceInboxStore;
 
   /**
    * Opens a session (only a hash of its token is ever handed to the store), unless the user has

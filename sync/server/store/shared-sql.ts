@@ -246,3 +246,44 @@ export function downloadableToSql(user: string, upload: string): string {
               AND NOT ${hiddenInGroupSql('r.conversation_id', 'r.seq', user)}
           )`;
 }
+
+// The device inbox (device-inbox.ts). `people` and `sessions` are lists as each store spells one,
+// a subquery of one column named user_id or session_id (SQLite: json_each; PostgreSQL: unnest).
+
+/**
+ * Of `people`, those who share a conversation with `user` now (user_id): both members of one, a
+ * message request not yet answered included (its members row is there); one they left or were
+ * removed from is not (the row went, member_periods keeps only the history).
+ */
+export function contactsAmongSql(user: string, people: string): string {
+  return `SELECT p.user_id FROM ${people} p
+          WHERE EXISTS (SELECT 1 FROM members theirs
+                        JOIN members mine ON mine.conversation_id = theirs.conversation_id AND mine.user_id = ${user}
+                        WHERE theirs.user_id = p.user_id)`;
+}
+
+/**
+ * The devices with keys of `people` (DeviceWithKeysRow): their sessions last used at or after
+ * `expiredBefore` that published keys, but `exceptSession` (the sending device).
+ */
+export function devicesWithKeysSql(people: string, exceptSession: string, expiredBefore: string): string {
+  return `SELECT s.id AS session_id, s.user_id, s.device_number, d.registration_id
+          FROM sessions s JOIN device_keys d ON d.session_id = s.id
+          WHERE s.user_id IN (SELECT user_id FROM ${people} p) AND s.id <> ${exceptSession} AND s.last_used_at >= ${expiredBefore}
+          ORDER BY s.id`;
+}
+
+/** What each of `sessions` has waiting (WaitingRow), in all and from `sender`; no row for an empty inbox. */
+export function waitingInboxSql(sessions: string, sender: string): string {
+  return `SELECT session_id, count(*) AS total, count(*) FILTER (WHERE sender_user_id = ${sender}) AS from_sender
+          FROM device_inbox WHERE session_id IN (SELECT session_id FROM ${sessions} x)
+          GROUP BY session_id`;
+}
+
+/** A page of `session`'s envelopes (InboxRow) with ids after `after`, oldest first, `limit` of them. */
+export function inboxPageSql(session: string, after: string, limit: string): string {
+  return `SELECT i.id, i.sender_user_id, i.sender_device, s.device_number, i.kind, i.ciphertext, i.sent_at
+          FROM device_inbox i JOIN sessions s ON s.id = i.session_id
+          WHERE i.session_id = ${session} AND i.id > ${after}
+          ORDER BY i.id LIMIT ${limit}`;
+}

@@ -1,5 +1,6 @@
 import { directConversationId } from '../../common/conversation-ids.js';
 import type { Migration } from '../../node/sqlite.js';
+import { envelopeKindCheckSql } from './device-inbox.js';
 
 /** The server database schema, one step per released change. Never edit a step: append one. */
 export const serverMigrations: readonly Migration[] = [
@@ -499,6 +500,38 @@ export const serverMigrations: readonly Migration[] = [
           signature  TEXT,
           PRIMARY KEY (session_id, kind, key_id)
         ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 12,
+    description: 'the device inbox: envelopes for one device each until it acknowledges them, and the client ids of sends',
+    up(db) {
+      db.exec(`
+        -- Envelopes (device-inbox.ts) as their sender sent them, each for one device (a session),
+        -- gone with it. AUTOINCREMENT: an id is never handed out again, even after every envelope
+        -- went, so an id a device acknowledged can never name another envelope.
+        CREATE TABLE device_inbox (
+          id             INTEGER PRIMARY KEY AUTOINCREMENT,
+          session_id     TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+          sender_user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          sender_device  INTEGER NOT NULL,
+          kind           TEXT NOT NULL ${envelopeKindCheckSql('kind')},
+          ciphertext     TEXT NOT NULL,
+          sent_at        INTEGER NOT NULL
+        );
+        -- A device reads its inbox in id order; a send counts what each device has waiting, in all and per sender.
+        CREATE INDEX device_inbox_by_session ON device_inbox(session_id, id);
+        CREATE INDEX device_inbox_by_sender ON device_inbox(session_id, sender_user_id);
+        CREATE INDEX device_inbox_by_age ON device_inbox(sent_at);
+        -- The client ids a sending device used: a send comes once however often it is sent.
+        CREATE TABLE inbox_sends (
+          sender_session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+          client_id         TEXT NOT NULL,
+          sent_at           INTEGER NOT NULL,
+          PRIMARY KEY (sender_session_id, client_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX inbox_sends_by_age ON inbox_sends(sent_at);
       `);
     },
   },

@@ -59,6 +59,7 @@ import {
   type MemberRow,
   type UserRow,
 } from './store-rows.js';
+import { SqliteDeviceInbox } from './sqlite-device-inbox.js';
 import { SqliteKeyDirectory } from './sqlite-key-directory.js';
 import { SqliteSessions } from './sqlite-sessions.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
@@ -95,6 +96,7 @@ export class SqliteServerStore implements ServerStore {
   private readonly statements: Statements;
   private readonly sessions: SqliteSessions;
   readonly keyDirectory: SqliteKeyDirectory;
+  readonly deviceInbox: SqliteDeviceInbox;
 
   constructor(
     private readonly db: Db,
@@ -103,6 +105,7 @@ export class SqliteServerStore implements ServerStore {
     this.statements = prepareStatements(db);
     this.sessions = new SqliteSessions(db);
     this.keyDirectory = new SqliteKeyDirectory(db);
+    this.deviceInbox = new SqliteDeviceInbox(db);
   }
 
   async createUser(input: NewUser): Promise<{ status: 'created'; user: User } | { status: 'username_taken' }> {

@@ -4,6 +4,8 @@
  * to serve the same.
  */
 import type { Conversation, ConversationEvent, SettingRegister, StoredSetting, User } from '../../../sync/protocol/frames.js';
+import { INBOX_LIMITS } from '../../../sync/protocol/inbox-frames.js';
+import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
 import { ecKey, ecPrekeys, firstPublish, kyberPrekeys } from '../../support/key-material.js';
 import {
   groupChange,
@@ -26,6 +28,8 @@ export interface Scene {
   /** The conversations by what they show. */
   aliceBob: Conversation;
   trip: Conversation;
+  /** The highest device inbox id the server handed out, whose envelope was acknowledged since. */
+  acknowledgedEnvelopeId: string;
 }
 
 async function direct(from: SocketPerson, to: SocketPerson): Promise<Conversation> {
@@ -130,7 +134,51 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
   );
   await bob.socket.call(firstPublish(ecKey(), { ecCount: 2, kyberCount: 1 }), 'key_counts');
   await carol.socket.call({ type: 'fetch_key_bundles', userId: alice.user.id }, 'key_bundles');
-  return { who, uploadIds: [reportId, unsentId], aliceBob, trip };
+  const acknowledgedEnvelopeId = await aliceWritesToBobsDevice(server, alice, bob);
+  return { who, uploadIds: [reportId, unsentId], aliceBob, trip, acknowledgedEnvelopeId };
+}
+
+/**
+ * Alice's device sends Bob's device two envelopes (device_inbox, inbox_sends) and Bob's device
+ * acknowledges the later one, so the highest id SQLite handed out is no longer in the table. Through
+ * the store on a second connection to the server's database: the inbox's frames have no handlers yet.
+ * Returns that id.
+ */
+async function aliceWritesToBobsDevice(server: TestServer, alice: SocketPerson, bob: SocketPerson): Promise<string> {
+  const store = openSqliteServerStore(server.dataDir);
+  try {
+    const [aliceDevice] = await store.listSessions(alice.user.id, 0);
+    const [bobDevice] = await store.listSessions(bob.user.id, 0);
+    const ids: string[] = [];
+    for (const clientId of ['inbox-1', 'inbox-2']) {
+      const sent = await store.deviceInbox.send({
+        senderUserId: alice.user.id,
+        senderSessionId: aliceDevice!.id,
+        senderDevice: aliceDevice!.deviceNumber,
+        clientId,
+        envelopes: [
+          {
+            userId: bob.user.id,
+            deviceNumber: bobDevice!.deviceNumber,
+            registrationId: firstPublish(ecKey()).registrationId,
+            kind: 'prekey',
+            ciphertext: ecKey(),
+          },
+        ],
+        now: Date.now(),
+        expiredBefore: 0,
+        maxWaitingFromOneSender: INBOX_LIMITS.maxWaitingFromOneSender,
+        maxWaitingPerDevice: INBOX_LIMITS.maxWaitingPerDevice,
+      });
+      if (sent.status !== 'stored') throw new Error(`The scene's envelope was not stored: ${sent.status}`);
+      ids.push(...sent.envelopes.map((envelope) => envelope.id));
+    }
+    const highest = ids.at(-1)!;
+    await store.deviceInbox.acknowledge({ sessionId: bobDevice!.id, ids: [highest] });
+    return highest;
+  } finally {
+    await store.close();
+  }
 }
 
 /** Everything one person's client can learn from a server: the same on the copy as on the original. */

@@ -155,6 +155,9 @@ describe('migrate-store: SQLite to PostgreSQL', () => {
     const alice = await h.connect(postgres, scene.who.alice.account.token);
     const lastSeq = before.get(scene.who.alice.user.id)!.conversations.find((c) => c.id === scene.aliceBob.id)!.lastSeq;
     expect(await alice.send(scene.aliceBob.id, 'after-move', 'on PostgreSQL now')).toMatchObject({ seq: lastSeq + 1 });
+    // So do the device inbox's ids, past every one SQLite handed out, the acknowledged ones too.
+    const [next] = await pgRows(url, `SELECT nextval(pg_get_serial_sequence('device_inbox', 'id')) AS id`);
+    expect(Number(next!.id)).toBe(Number(scene.acknowledgedEnvelopeId) + 1);
   });
 
   it('refuses a database that already holds data, and changes nothing in it', async () => {
