@@ -25,9 +25,12 @@ import {
  *   counts; a conversation either left or was removed from does not);
  * - envelopes go with their device: ending a session deletes its inbox in the same transaction
  *   (a cascade from sessions), and a sending session's client ids go with it too;
- * - ids are decimal integers that grow as envelopes are stored. Under PostgreSQL two sends may
- *   commit out of id order, so a device acknowledges ids, never a watermark, and reads its inbox
- *   from the start on each connection.
+ * - ids are decimal integers that grow as envelopes are stored, never handed out twice, even once
+ *   their envelopes went (SQLite: AUTOINCREMENT; PostgreSQL: an identity; migrate-store carries
+ *   SQLite's highest over). Under PostgreSQL two sends may commit out of id order, so a device
+ *   acknowledges ids, never a watermark, and reads its inbox from the start on each connection;
+ * - the caps count what is committed: under PostgreSQL, sends to one device that overlap may pass
+ *   them by those sends' envelopes (pg-device-inbox.ts says why that is kept).
  */
 export interface DeviceInboxStore {
   send(input: InboxSend): Promise<InboxSendResult>;
