@@ -113,6 +113,21 @@ module.exports = {
       to: { path: '(^|/)node_modules/@signalapp/' },
     },
     {
+      name: 'server-knows-no-content',
+      severity: 'error',
+      comment:
+        'What people say is declared once, on the client (sync/content): the server stores and forwards envelopes and knows none of its kinds.',
+      from: { path: '^sync/server/' },
+      to: { path: '^sync/content/' },
+    },
+    {
+      name: 'content-is-pure',
+      severity: 'error',
+      comment: 'The content schema and its rules are pure: every client judges the same content the same way.',
+      from: { path: '^sync/content/' },
+      to: { path: '^sync/(client|server|node)/' },
+    },
+    {
       name: 'signal-only-in-client-crypto',
       severity: 'error',
       comment:

@@ -788,6 +788,7 @@ export const en = {
     keys_incomplete: 'This device’s encryption keys couldn’t be set up. Try again.',
     identity_key_mismatch: 'Your encryption identity doesn’t match the one on the server.',
     too_many_prekeys: 'This device has all the encryption keys it may store.',
+    not_a_contact: 'You can only send that to people you have a conversation with.',
   } satisfies Record<RefusalReason, string>,
 
   /** A refusal about one person, named. Straight apostrophe: the issue gives these words. */

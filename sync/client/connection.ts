@@ -1,5 +1,5 @@
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
-import type { ClientFrame, ErrorCode, ServerFrame } from '../protocol/frames.js';
+import type { ClientFrame, ErrorCode, PushFrame, ServerFrame } from '../protocol/frames.js';
 import { isPermanentError, SESSION_ENDED_CLOSE_CODE } from '../protocol/frames.js';
 import { serverFrameValidator } from '../protocol/server-frame-validator.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
@@ -29,10 +29,7 @@ export class RequestError extends Error {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type Request = DistributiveOmit<ClientFrame, 'rid'>;
-export type Push = Extract<
-  ServerFrame,
-  { type: 'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence' | 'settings_changed' | 'prekeys_low' }
->;
+export type Push = PushFrame;
 
 export interface ConnectionHooks {
   /** The socket is open; the engine syncs and then declares itself online. */

@@ -8,7 +8,11 @@ type EventsReply = Extract<ServerFrame, { type: 'events' }>;
 import { LIMITS } from '../protocol/limits.js';
 import { ActivityTracker } from './activity.js';
 import { RequestError, SyncConnection, type Push } from './connection.js';
+import type { DeviceMessage } from '../content/device-messages.js';
+import { DeviceSender } from './crypto/device-sender.js';
+import { InboxReceiver } from './crypto/inbox-receiver.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
+import { CryptoLane } from './crypto/this-device.js';
 import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
 import { SettingsSync } from './settings-sync.js';
@@ -49,6 +53,8 @@ export class SyncEngine {
   private workingOffline = false;
   private readonly connection: SyncConnection;
   private readonly keys: KeyPublisher | null;
+  /** The device inbox, both ways: present when the account has an identity on this device. */
+  private readonly devices: { sender: DeviceSender; inbox: InboxReceiver } | null;
   /** Which of the account's devices this is, as the welcome said (null until it came). */
   private deviceNumber: number | null = null;
   private readonly outbox: OutboxSender;
@@ -99,8 +105,18 @@ export class SyncEngine {
     this.keys = options.localIdentity
       ? new KeyPublisher(options.mirror, this.connection, options.runtime, options.localIdentity, this.log)
       : null;
+    this.devices = options.localIdentity ? this.deviceInbox(options.localIdentity) : null;
     // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.
     options.mirror.settings.onPending(() => this.settings.kick());
+  }
+
+  private deviceInbox(localIdentity: () => Promise<LocalIdentity | null>): { sender: DeviceSender; inbox: InboxReceiver } {
+    const { mirror, runtime, selfId } = this.options;
+    const lane = new CryptoLane();
+    return {
+      sender: new DeviceSender(mirror, this.connection, runtime, lane, localIdentity, selfId, this.log),
+      inbox: new InboxReceiver(mirror, this.connection, runtime, lane, localIdentity, selfId, this.log),
+    };
   }
 
   get connectionState(): ConnectionState {
@@ -141,6 +157,8 @@ export class SyncEngine {
     this.outbox.stop();
     this.settings.stop();
     this.keys?.stop();
+    this.devices?.sender.disconnected();
+    this.devices?.inbox.disconnected();
     this.options.mirror.settings.onPending(null);
     if (this.receiptTimer) this.options.runtime.timers.clearTimeout(this.receiptTimer);
     this.receiptTimer = null;
@@ -194,6 +212,15 @@ export class SyncEngine {
     this.scheduleReceipts();
   }
 
+  /**
+   * Queues a device message for every device of these people (the account's own other devices
+   * when it is one of them), sent through the device inbox when connected.
+   */
+  sendToDevices(userIds: readonly string[], message: DeviceMessage): void {
+    if (!this.devices) throw new Error('This device has no identity to send device messages with');
+    this.devices.sender.queue(userIds, message);
+  }
+
   /** Someone by username, from the server. */
   async findUser(username: string): Promise<User> {
     if (!this.ready) throw new RequestError('disconnected', 'Not connected');
@@ -222,6 +249,8 @@ export class SyncEngine {
       });
       // Settings sync beside the catch-up (it needs the conversation rows, not their events).
       this.settings.connected();
+      // The inbox before the catch-up: it brings the keys that open what the catch-up brings.
+      if (this.deviceNumber !== null) await this.devices?.inbox.connected(this.deviceNumber);
       const behind = this.options.mirror.conversationsBehind();
       await Promise.all(behind.map((conversationId) => this.catchUp(conversationId)));
       if (!this.connection.open) return;
@@ -231,7 +260,10 @@ export class SyncEngine {
       this.scheduleReceipts();
       this.outbox.setOnline(true);
       // After the catch-up: publishing keys is never what the person waits for.
-      if (this.deviceNumber !== null) this.keys?.connected(this.deviceNumber);
+      if (this.deviceNumber !== null) {
+        this.keys?.connected(this.deviceNumber);
+        this.devices?.sender.connected(this.deviceNumber);
+      }
       // Live events that arrived during the first catch-up were only noted; fetch them now.
       for (const conversationId of this.options.mirror.conversationsBehind()) this.catchUpInBackground(conversationId);
     } catch (error) {
@@ -262,6 +294,8 @@ export class SyncEngine {
     this.outbox.setOnline(false);
     this.settings.disconnected();
     this.keys?.disconnected();
+    this.devices?.sender.disconnected();
+    this.devices?.inbox.disconnected();
     this.deviceNumber = null;
     this.setState('offline');
     if (unauthorized) {
@@ -305,6 +339,9 @@ export class SyncEngine {
         return;
       case 'prekeys_low':
         this.keys?.prekeysLow(push.deviceNumber);
+        return;
+      case 'inbox_push':
+        this.devices?.inbox.pushed(push.envelopes);
         return;
       case 'settings_changed':
         this.settings.pushed(push.settings);

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS, attachmentsSchema } from './attachments.js';
+import { inboxClientFrames, inboxServerFrames } from './inbox-frames.js';
 import { keyClientFrames, keyServerFrames } from './key-frames.js';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 import { REFUSAL_REASONS } from './refusal-reasons.js';
@@ -640,6 +641,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   listSettingsFrame,
   pingFrame,
   ...keyClientFrames,
+  ...inboxClientFrames,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];
@@ -785,8 +787,11 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   typingPush,
   presencePush,
   ...keyServerFrames,
+  ...inboxServerFrames,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
+/** What the server sends unasked: every frame that answers no request (replies carry their request's rid). */
+export type PushFrame = Exclude<ServerFrame, { rid: string } | { type: 'error' }>;
 export type ErrorReply = z.infer<typeof errorReply>;
 
 // ---------------------------------------------------------------------------------------------

@@ -18,9 +18,9 @@ export const INBOX_LIMITS = {
   maxCiphertextChars: 48_000,
   /** Envelopes one fetch_inbox page holds at most. */
   maxPage: 100,
-  /** Envelopes one device may have waiting from one sender; past it that sender's sends to it are refused (inbox_full). */
+  /** Envelopes one device may have waiting from one sender; past it that sender's envelopes to it are not stored (see envelopes_sent). */
   maxWaitingFromOneSender: 1_000,
-  /** Envelopes one device may have waiting in all; past it every send to it is refused (inbox_full). */
+  /** Envelopes one device may have waiting in all; past it no envelope to it is stored. */
   maxWaitingPerDevice: 10_000,
   /** An envelope nobody acknowledged this long is dropped, and a send's client id forgotten. */
   keepForMs: 30 * 24 * 60 * 60 * 1000,
@@ -40,12 +40,8 @@ const registrationId = z.number().int().min(1).max(16_380);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const ciphertext = z.string().min(4).max(INBOX_LIMITS.maxCiphertextChars).regex(BASE64, 'must be base64 (with its padding)');
 
-/**
- * Which libsignal message an envelope holds: a PreKeySignalMessage (the first of a session), a
- * SignalMessage, or PlaintextContent (a decryption-error receipt, which must get through a broken
- * session).
- */
-export const ENVELOPE_KINDS = ['prekey', 'whisper', 'plaintext'] as const;
+/** Which libsignal message an envelope holds: a PreKeySignalMessage (the first of a session) or a SignalMessage. */
+export const ENVELOPE_KINDS = ['prekey', 'whisper'] as const;
 export type EnvelopeKind = (typeof ENVELOPE_KINDS)[number];
 const envelopeKind = z.enum(ENVELOPE_KINDS);
 
@@ -70,7 +66,11 @@ export type OutgoingEnvelope = z.infer<typeof outgoingEnvelopeSchema>;
  * registration id; otherwise nothing is stored and the answer is `devices_changed`, saying what
  * differs, so the sender fetches the bundles it lacks, forgets the sessions it should not have and
  * sends again. Everyone named must be the sender or share a conversation with them
- * (not_a_contact), and have room (inbox_full).
+ * (not_a_contact).
+ *
+ * An envelope for a device whose inbox is full (INBOX_LIMITS' waiting caps) is not stored while the
+ * others are, and the answer names it: a full inbox of one device, which strangers could fill,
+ * must not stop everyone else's.
  *
  * Exactly once by `clientId`: a frame sent again after a lost answer stores nothing twice and gets
  * the same `envelopes_sent`. Answered by `envelopes_sent`.
@@ -123,8 +123,20 @@ export const deviceEnvelopeSchema = z.object({
 });
 export type DeviceEnvelope = z.infer<typeof deviceEnvelopeSchema>;
 
-/** send_to_devices stored its envelopes (now or, for a frame sent again, before). */
-export const envelopesSentReply = z.object({ type: z.literal('envelopes_sent'), rid, clientId: id });
+/**
+ * send_to_devices stored its envelopes (now or, for a frame sent again, before), but for the
+ * devices in `full`, whose inboxes had no room (absent when none, and in the answer to a frame
+ * sent again).
+ */
+export const envelopesSentReply = z.object({
+  type: z.literal('envelopes_sent'),
+  rid,
+  clientId: id,
+  full: z
+    .array(z.object({ userId: id, deviceNumber }))
+    .max(INBOX_LIMITS.maxEnvelopesPerSend)
+    .optional(),
+});
 
 /** How one person's devices differ from those a send_to_devices frame addressed. */
 export const deviceMismatchSchema = z.object({

@@ -46,6 +46,8 @@ export const REFUSAL_REASONS = [
   'keys_incomplete', // a device's first publish lacks its signed prekey or its Kyber last-resort prekey
   'identity_key_mismatch', // not the person's identity key, and the frame does not say it replaces it
   'too_many_prekeys', // the device would have more one-time prekeys of a kind stored than KEY_LIMITS allows
+  // The device inbox (inbox-frames.ts)
+  'not_a_contact', // someone named is not the sender and shares no conversation with them
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

@@ -2,6 +2,7 @@ import type { ClientFrame } from '../protocol/frames.js';
 import { catchUp, change, groupChange, send } from './handlers/events.js';
 import { createConversation, findUser, listConversations, startConversation } from './handlers/conversations.js';
 import { only, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
+import { ackInbox, fetchInbox, sendToDevices } from './handlers/inbox.js';
 import { countKeys, fetchKeyBundles, publishKeys } from './handlers/keys.js';
 import { receipt } from './handlers/receipts.js';
 import { listSettings, setSettings } from './handlers/settings.js';
@@ -50,5 +51,11 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return fetchKeyBundles(ctx, frame);
     case 'count_keys':
       return countKeys(ctx, frame);
+    case 'send_to_devices':
+      return sendToDevices(ctx, frame);
+    case 'fetch_inbox':
+      return fetchInbox(ctx, frame);
+    case 'ack_inbox':
+      return ackInbox(ctx, frame);
   }
 }

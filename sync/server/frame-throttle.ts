@@ -10,7 +10,10 @@ import { LIMITS } from '../protocol/limits.js';
  * - typing relays: one per person and conversation a second, however often the frame comes;
  * - key bundle fetches: each uses up one-time prekeys of someone else's, so a stranger must not
  *   drain them: a budget per asker (enough to start sessions with a full group's members), and a
- *   few fetches per asker and person.
+ *   few fetches per asker and person;
+ * - device envelopes: each is stored until its device comes for it, so one person's sends are
+ *   counted in envelopes, enough to hand a new sender key to every device of a full group a few
+ *   times an hour.
  */
 export interface FrameThrottleLimits {
   lookupsPerWindow: number;
@@ -19,6 +22,8 @@ export interface FrameThrottleLimits {
   keyFetchesPerWindow: number;
   keyFetchesPerPersonPerWindow: number;
   keyFetchWindowMs: number;
+  envelopesPerWindow: number;
+  envelopeWindowMs: number;
 }
 
 export const FRAME_THROTTLE: FrameThrottleLimits = {
@@ -28,6 +33,8 @@ export const FRAME_THROTTLE: FrameThrottleLimits = {
   keyFetchesPerWindow: 2_000,
   keyFetchesPerPersonPerWindow: 5,
   keyFetchWindowMs: 60 * 60_000,
+  envelopesPerWindow: 20_000,
+  envelopeWindowMs: 60 * 60_000,
 };
 
 /** Entries kept before stale ones are swept (each is a few dozen bytes). */
@@ -42,18 +49,20 @@ class WindowCounter {
     private readonly windowMs: number,
   ) {}
 
-  /** Whether `key` has had fewer than `max` counts this window (`take`: and counts one then). */
-  allows(key: string, max: number, take: boolean): boolean {
+  /** Whether `key` has room for `take` more counts (at least one) this window, and counts them then. */
+  allows(key: string, max: number, take: number): boolean {
     const now = this.clock.now();
     const window = this.windows.get(key);
+    const fits = (count: number) => count + Math.max(take, 1) <= max;
     if (!window || now - window.startedAt >= this.windowMs) {
-      if (!take) return max > 0;
+      if (take === 0) return fits(0);
+      if (!fits(0)) return false;
       sweep(this.windows, (entry) => now - entry.startedAt >= this.windowMs);
-      this.windows.set(key, { startedAt: now, count: 1 });
-      return max > 0;
+      this.windows.set(key, { startedAt: now, count: take });
+      return true;
     }
-    if (window.count >= max) return false;
-    if (take) window.count += 1;
+    if (!fits(window.count)) return false;
+    window.count += take;
     return true;
   }
 
@@ -69,6 +78,7 @@ export class FrameThrottle {
   private readonly lookups: WindowCounter;
   private readonly keyFetches: WindowCounter;
   private readonly keyFetchesOfPerson: WindowCounter;
+  private readonly envelopes: WindowCounter;
   /** `${userId} ${conversationId}` → when their typing was last relayed. */
   private readonly typingRelayed = new Map<string, number>();
 
@@ -80,11 +90,12 @@ export class FrameThrottle {
     this.lookups = new WindowCounter(clock, this.limits.lookupWindowMs);
     this.keyFetches = new WindowCounter(clock, this.limits.keyFetchWindowMs);
     this.keyFetchesOfPerson = new WindowCounter(clock, this.limits.keyFetchWindowMs);
+    this.envelopes = new WindowCounter(clock, this.limits.envelopeWindowMs);
   }
 
   /** Counts a username lookup; false when the user has had their share of this window. */
   lookup(userId: string): boolean {
-    return this.lookups.allows(userId, this.limits.lookupsPerWindow, true);
+    return this.lookups.allows(userId, this.limits.lookupsPerWindow, 1);
   }
 
   /** How long until the user may look up again (0 when they may now). */
@@ -95,16 +106,26 @@ export class FrameThrottle {
   /** Counts a fetch of `personId`'s key bundles by `userId`; false (nothing counted) when either budget is spent. */
   keyFetch(userId: string, personId: string): boolean {
     const pair = `${userId} ${personId}`;
-    if (!this.keyFetches.allows(userId, this.limits.keyFetchesPerWindow, false)) return false;
-    if (!this.keyFetchesOfPerson.allows(pair, this.limits.keyFetchesPerPersonPerWindow, false)) return false;
-    this.keyFetches.allows(userId, this.limits.keyFetchesPerWindow, true);
-    this.keyFetchesOfPerson.allows(pair, this.limits.keyFetchesPerPersonPerWindow, true);
+    if (!this.keyFetches.allows(userId, this.limits.keyFetchesPerWindow, 0)) return false;
+    if (!this.keyFetchesOfPerson.allows(pair, this.limits.keyFetchesPerPersonPerWindow, 0)) return false;
+    this.keyFetches.allows(userId, this.limits.keyFetchesPerWindow, 1);
+    this.keyFetchesOfPerson.allows(pair, this.limits.keyFetchesPerPersonPerWindow, 1);
     return true;
   }
 
   /** How long until `userId` may fetch `personId`'s bundles again. */
   keyFetchRetryMs(userId: string, personId: string): number {
     return Math.max(this.keyFetches.retryMs(userId), this.keyFetchesOfPerson.retryMs(`${userId} ${personId}`));
+  }
+
+  /** Counts `count` device envelopes sent by `userId`; false (nothing counted) when they would pass the budget. */
+  sendEnvelopes(userId: string, count: number): boolean {
+    return this.envelopes.allows(userId, this.limits.envelopesPerWindow, count);
+  }
+
+  /** How long until `userId` may send device envelopes again. */
+  envelopesRetryMs(userId: string): number {
+    return this.envelopes.retryMs(userId);
   }
 
   /**

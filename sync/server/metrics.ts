@@ -19,6 +19,9 @@ const FRAME_TYPES: Record<ClientFrameType, true> = {
   publish_keys: true,
   fetch_key_bundles: true,
   count_keys: true,
+  send_to_devices: true,
+  fetch_inbox: true,
+  ack_inbox: true,
 };
 export type FrameLabel = ClientFrameType | 'bad_frame';
 export const FRAME_LABELS = [...(Object.keys(FRAME_TYPES) as ClientFrameType[]), 'bad_frame'] as const;

@@ -29,6 +29,9 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
     case 'publish_keys':
     case 'fetch_key_bundles':
     case 'count_keys':
+    case 'send_to_devices':
+    case 'fetch_inbox':
+    case 'ack_inbox':
       return null;
   }
 }

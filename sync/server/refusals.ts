@@ -73,6 +73,7 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
     'invalid',
     `At most ${KEY_LIMITS.maxPrekeysStored} one-time prekeys of each kind may be stored per device`,
   ),
+  not_a_contact: refusal('forbidden', 'Device envelopes go only to your own devices and people you share a conversation with'),
 };
 
 export const REFUSALS = Object.fromEntries(Object.entries(TABLE).map(([reason, entry]) => [reason, { ...entry, reason }])) as {

@@ -8,7 +8,7 @@ import { SYNC_PATH } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { AttachmentFiles } from './attachments/attachment-files.js';
-import { startUploadCollector } from './attachments/upload-collector.js';
+import { startHousekeeping } from './housekeeping.js';
 import { requestPath } from './http-body.js';
 import { httpRoute, observeHttp } from './http-log.js';
 import { createHttpRouter } from './http-router.js';
@@ -230,7 +230,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   }
   const address = httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('The server has no TCP address');
-  const collector = startUploadCollector({ store, files, runtime, logger, inFlight });
+  const housekeeping = startHousekeeping({ store, files, runtime, logger, inFlight });
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
 
   let closed: Promise<void> | undefined;
@@ -238,7 +238,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     closing = true;
     const started = Date.now();
     logger.info('Draining', { drainMs });
-    collector.stop();
+    housekeeping.stop();
     // No new connections; keep-alive connections close as soon as they are idle (their requests
     // in flight answered), checked often since a request may finish at any moment.
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));

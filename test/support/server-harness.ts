@@ -34,6 +34,7 @@ import {
   type ConversationEvent,
   type ErrorReply,
   type MessageEvent,
+  type PushFrame,
   type ServerFrame,
   type SessionResponse,
   type User,
@@ -94,9 +95,6 @@ export type FrameRequest = ClientFrame extends infer F
     : never
   : never;
 type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
-type PushFrame = ServerFrameOf<
-  'event' | 'conversation_added' | 'watermark' | 'welcome' | 'typing' | 'presence' | 'settings_changed' | 'prekeys_low'
->;
 
 export interface ServerHarness {
   tempDir(): Promise<string>;
@@ -701,6 +699,7 @@ export function pushesAbout(client: TestClient, conversationId: string, from = 0
       case 'presence':
       case 'settings_changed':
       case 'prekeys_low':
+      case 'inbox_push':
         return false;
     }
   });

@@ -5,6 +5,7 @@
  * PreKeyBundle here too.
  */
 import type { IdentityKeyPair, PreKeyBundle } from '@signalapp/libsignal-client';
+import type { KeyBundle } from '../../protocol/key-frames.js';
 import type { SignalTables } from '../mirror/signal-tables.js';
 import type { SignalLibrary } from './signal-library.js';
 
@@ -28,17 +29,6 @@ export interface PublishedKeys {
   kyberLastResort?: SignedPublicPreKey;
   oneTimePreKeys: PublicPreKey[];
   kyberPreKeys: SignedPublicPreKey[];
-}
-
-/** One device's bundle as the directory hands it out. */
-export interface FetchedBundle {
-  deviceNumber: number;
-  registrationId: number;
-  identityKey: string;
-  signedPreKey: SignedPublicPreKey;
-  oneTimePreKey: PublicPreKey | null;
-  /** A one-time Kyber key, or the device's last-resort one when none is left. */
-  kyberPreKey: SignedPublicPreKey;
 }
 
 export interface PreKeyBatch {
@@ -103,20 +93,19 @@ export function makePreKeys(
   return published;
 }
 
-/** A fetched bundle as libsignal takes it (it checks the signatures against the identity key). */
-export function toPreKeyBundle(signal: SignalLibrary, bundle: FetchedBundle): PreKeyBundle {
-  const identityKey = signal.PublicKey.deserialize(bytesOf(bundle.identityKey));
+/** One device's bundle as the directory hands it out (key_bundles), as libsignal takes it: it checks the signatures against the identity key. */
+export function toPreKeyBundle(signal: SignalLibrary, identityKey: string, bundle: KeyBundle): PreKeyBundle {
   return signal.PreKeyBundle.new(
     bundle.registrationId,
     bundle.deviceNumber,
-    bundle.oneTimePreKey?.keyId ?? null,
-    bundle.oneTimePreKey ? signal.PublicKey.deserialize(bytesOf(bundle.oneTimePreKey.publicKey)) : null,
-    bundle.signedPreKey.keyId,
-    signal.PublicKey.deserialize(bytesOf(bundle.signedPreKey.publicKey)),
-    bytesOf(bundle.signedPreKey.signature),
-    identityKey,
-    bundle.kyberPreKey.keyId,
-    signal.KEMPublicKey.deserialize(bytesOf(bundle.kyberPreKey.publicKey)),
-    bytesOf(bundle.kyberPreKey.signature),
+    bundle.ecPrekey?.keyId ?? null,
+    bundle.ecPrekey ? signal.PublicKey.deserialize(bytesOf(bundle.ecPrekey.publicKey)) : null,
+    bundle.signedPrekey.keyId,
+    signal.PublicKey.deserialize(bytesOf(bundle.signedPrekey.publicKey)),
+    bytesOf(bundle.signedPrekey.signature),
+    signal.PublicKey.deserialize(bytesOf(identityKey)),
+    bundle.kyberPrekey.keyId,
+    signal.KEMPublicKey.deserialize(bytesOf(bundle.kyberPrekey.publicKey)),
+    bytesOf(bundle.kyberPrekey.signature),
   );
 }

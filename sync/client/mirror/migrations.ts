@@ -780,4 +780,29 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 19,
+    description:
+      'the device inbox: envelopes for other devices awaiting the server, and envelopes dealt with awaiting its acknowledgement',
+    up(db) {
+      db.exec(`
+        -- A send to other devices (crypto/device-sender.ts), written with the ratchet state that
+        -- encrypted it and deleted when the server has it: the content, to encrypt again for
+        -- devices the server says were missed, and the envelopes as last encrypted.
+        CREATE TABLE signal_outgoing (
+          client_id TEXT PRIMARY KEY,
+          content BLOB NOT NULL,
+          recipients TEXT NOT NULL,   -- JSON: the user ids it goes to
+          envelopes TEXT NOT NULL,    -- JSON: the send_to_devices envelopes
+          created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- Inbox envelopes this device has dealt with (in the transaction that stored what they
+        -- said), until the server confirms it deleted them: one delivered again is only acknowledged.
+        CREATE TABLE signal_inbox_done (
+          envelope_id TEXT PRIMARY KEY,
+          done_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

@@ -3,7 +3,9 @@
  * here. sync/client/crypto/ratchet-state.ts reads them through this and writes what a decryption
  * changed in the transaction that stores the decrypted message.
  */
+import { z } from 'zod';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
+import { outgoingEnvelopeSchema, type OutgoingEnvelope } from '../../protocol/inbox-frames.js';
 
 export interface StoredIdentity {
   publicKey: Buffer;
@@ -17,6 +19,15 @@ export interface StoredKyberPreKey {
 }
 
 export type PreKeyKind = 'prekey' | 'signed' | 'kyber';
+
+/** A send to other devices waiting for the server's answer. */
+export interface OutgoingRow {
+  clientId: string;
+  content: Uint8Array;
+  recipients: string[];
+  envelopes: OutgoingEnvelope[];
+  createdAt: number;
+}
 
 const NEXT_ID_COLUMN: Record<PreKeyKind, string> = {
   prekey: 'next_prekey_id',
@@ -38,6 +49,23 @@ export class SignalTables {
 
   putSession(address: string, record: Uint8Array): void {
     cachedStatement(this.db, 'INSERT OR REPLACE INTO signal_sessions (address, record) VALUES (?, ?)').run(address, record);
+  }
+
+  removeSession(address: string): void {
+    cachedStatement(this.db, 'DELETE FROM signal_sessions WHERE address = ?').run(address);
+  }
+
+  /** The device numbers of `userId` this device has sessions with. */
+  sessionDevicesOf(userId: string): number[] {
+    const prefix = `${userId}.`;
+    const addresses = cachedValueStatement(
+      this.db,
+      'SELECT address FROM signal_sessions WHERE address > ? AND address < ? ORDER BY address',
+    ).all(prefix, `${userId}/`) as string[];
+    return addresses
+      .map((address) => Number(address.slice(prefix.length)))
+      .filter((number) => Number.isInteger(number))
+      .sort((a, b) => a - b);
   }
 
   identity(userId: string): StoredIdentity | null {
@@ -148,6 +176,60 @@ export class SignalTables {
       distributionId,
       record,
     );
+  }
+
+  // -- the device inbox (migration 19) ----------------------------------------------------------
+
+  putOutgoing(row: OutgoingRow): void {
+    cachedStatement(
+      this.db,
+      `INSERT OR REPLACE INTO signal_outgoing (client_id, content, recipients, envelopes, created_at) VALUES (?, ?, ?, ?, ?)`,
+    ).run(row.clientId, row.content, JSON.stringify(row.recipients), JSON.stringify(row.envelopes), row.createdAt);
+  }
+
+  removeOutgoing(clientId: string): void {
+    cachedStatement(this.db, 'DELETE FROM signal_outgoing WHERE client_id = ?').run(clientId);
+  }
+
+  /** Sends the server has not confirmed, oldest first; a row that does not read back whole is dropped with a warning. */
+  outgoing(onUnreadable: (clientId: string, error: unknown) => void): OutgoingRow[] {
+    const rows = cachedStatement(
+      this.db,
+      'SELECT client_id, content, recipients, envelopes, created_at FROM signal_outgoing ORDER BY created_at, client_id',
+    ).all() as Array<{ client_id: string; content: unknown; recipients: string; envelopes: string; created_at: number }>;
+    const read: OutgoingRow[] = [];
+    for (const row of rows) {
+      try {
+        const content = blob(row.content);
+        if (!content) throw new Error('its content is not bytes');
+        read.push({
+          clientId: row.client_id,
+          content,
+          recipients: z.array(z.string()).parse(JSON.parse(row.recipients)),
+          envelopes: z.array(outgoingEnvelopeSchema).parse(JSON.parse(row.envelopes)),
+          createdAt: row.created_at,
+        });
+      } catch (error) {
+        onUnreadable(row.client_id, error);
+        this.removeOutgoing(row.client_id);
+      }
+    }
+    return read;
+  }
+
+  isInboxDone(envelopeId: string): boolean {
+    return cachedValueStatement(this.db, 'SELECT 1 FROM signal_inbox_done WHERE envelope_id = ?').get(envelopeId) !== undefined;
+  }
+
+  markInboxDone(envelopeId: string, now: number): void {
+    cachedStatement(this.db, 'INSERT OR IGNORE INTO signal_inbox_done (envelope_id, done_at) VALUES (?, ?)').run(envelopeId, now);
+  }
+
+  /** The server deleted these (or, for those done before `before`, surely has by now). */
+  forgetInboxDone(envelopeIds: readonly string[], before: number): void {
+    const forget = cachedStatement(this.db, 'DELETE FROM signal_inbox_done WHERE envelope_id = ?');
+    for (const id of envelopeIds) forget.run(id);
+    cachedStatement(this.db, 'DELETE FROM signal_inbox_done WHERE done_at < ?').run(before);
   }
 
   /** This device's registration id, or null before its keys were made. */

@@ -44,7 +44,7 @@ export function createUploadsHandler(deps: UploadsDeps): (req: IncomingMessage, 
 
   const datastore = new HashingFileStore({ directory: files.directory });
   // What this endpoint offers (and OPTIONS says): no deferred length, and no tus expiration
-  // (garbage collection decides what goes, by references, see upload-collector.ts).
+  // (garbage collection decides what goes, by references, see housekeeping.ts).
   datastore.extensions = ['creation', 'creation-with-upload', 'termination'];
   const tus = new TusServer({
     // The creation endpoint, and one URL below it per upload.

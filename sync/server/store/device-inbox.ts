@@ -1,6 +1,5 @@
 import {
   deviceMismatches,
-  ENVELOPE_KINDS,
   type DeviceEnvelope,
   type DeviceMismatch,
   type EnvelopeKind,
@@ -18,8 +17,10 @@ import {
  *   sender and shares no conversation with them (`not_a_contact`), when the devices it addresses
  *   are not exactly each person's devices with keys (`devices_changed`, judged by
  *   `deviceMismatches`: devices of unexpired sessions that published keys, the sending device
- *   left out), or when a device has no room (`inbox_full`: INBOX_LIMITS' waiting caps);
- * - the checks run in that order (duplicate, not_a_contact, devices_changed, inbox_full), and a
+ *   left out);
+ * - an envelope for a device with no room (more waiting than `maxWaitingPerDevice`, or than
+ *   `maxWaitingFromOneSender` from this sender) is left out and named in `full`; the rest are stored;
+ * - the checks run in that order (duplicate, not_a_contact, devices_changed), and a
  *   refused send leaves its client id unused: the corrected send may carry the same one;
  * - "shares a conversation" means both are members of one now (a message request not yet answered
  *   counts; a conversation either left or was removed from does not);
@@ -60,12 +61,15 @@ export interface InboxSend {
 }
 
 export type InboxSendResult =
-  /** Stored; the envelopes as delivered, to push to their devices. */
-  | { status: 'stored'; envelopes: DeviceEnvelope[] }
+  /** Stored; the envelopes as delivered, with whose devices they are for, to push to them. */
+  | {
+      status: 'stored';
+      envelopes: Array<DeviceEnvelope & { recipientUserId: string }>;
+      full: Array<{ userId: string; deviceNumber: number }>;
+    }
   | { status: 'duplicate' }
   | { status: 'devices_changed'; mismatches: DeviceMismatch[] }
-  | { status: 'not_a_contact' }
-  | { status: 'inbox_full' };
+  | { status: 'not_a_contact' };
 
 /** A stored envelope's row as both stores read it; device_number is the receiving session's. */
 export interface InboxRow {
@@ -131,16 +135,27 @@ export function addressEnvelopes(
   };
 }
 
-/** Whether every device a send addresses has room for one more envelope from this sender (INBOX_LIMITS' caps). */
-export function haveRoom(
+/**
+ * Which of a send's envelopes (in order, with the session each goes to) fit the caps of their
+ * devices (INBOX_LIMITS' waiting caps, one envelope per device): those to store, and the devices
+ * with no room, named for the sender.
+ */
+export function withRoom<E extends OutgoingEnvelope>(
+  envelopes: readonly E[],
   sessions: readonly DeviceWithKeysRow[],
   waiting: readonly WaitingRow[],
   caps: Pick<InboxSend, 'maxWaitingFromOneSender' | 'maxWaitingPerDevice'>,
-): boolean {
-  return sessions.every((session) => {
-    const row = waiting.find((counts) => counts.session_id === session.session_id);
-    return (row?.from_sender ?? 0) + 1 <= caps.maxWaitingFromOneSender && (row?.total ?? 0) + 1 <= caps.maxWaitingPerDevice;
+): { fits: Array<{ envelope: E; device: DeviceWithKeysRow }>; full: Array<{ userId: string; deviceNumber: number }> } {
+  const fits: Array<{ envelope: E; device: DeviceWithKeysRow }> = [];
+  const full: Array<{ userId: string; deviceNumber: number }> = [];
+  envelopes.forEach((envelope, index) => {
+    const device = sessions[index]!;
+    const row = waiting.find((counts) => counts.session_id === device.session_id);
+    const room = (row?.from_sender ?? 0) + 1 <= caps.maxWaitingFromOneSender && (row?.total ?? 0) + 1 <= caps.maxWaitingPerDevice;
+    if (room) fits.push({ envelope, device });
+    else full.push({ userId: envelope.userId, deviceNumber: envelope.deviceNumber });
   });
+  return { fits, full };
 }
 
 /** An envelope as delivered, from its row. */
@@ -154,12 +169,4 @@ export function envelopeOf(row: InboxRow): DeviceEnvelope {
     ciphertext: row.ciphertext,
     sentAt: row.sent_at,
   };
-}
-
-/**
- * device_inbox.kind's CHECK, both schemas: the kinds the frames name. A kind added to ENVELOPE_KINDS
- * needs a migration that widens the CHECK of databases made before; this text serves new ones.
- */
-export function envelopeKindCheckSql(column: string): string {
-  return `CHECK (${column} IN (${ENVELOPE_KINDS.map((kind) => `'${kind}'`).join(', ')}))`;
 }

@@ -1,8 +1,7 @@
-import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
+import type { DeviceEnvelope, OutgoingEnvelope } from '../../protocol/inbox-frames.js';
 import {
   addressEnvelopes,
   envelopeOf,
-  haveRoom,
   othersNamed,
   peopleNamed,
   type DeviceInboxStore,
@@ -11,6 +10,7 @@ import {
   type InboxSend,
   type InboxSendResult,
   type WaitingRow,
+  withRoom,
 } from './device-inbox.js';
 import { inTransaction, RetryTransaction, withSession, type PostgresConnections, type Session } from './pg-connections.js';
 import { contactsAmongSql, devicesWithKeysSql, inboxPageSql, waitingInboxSql } from './shared-sql.js';
@@ -53,9 +53,9 @@ export class PostgresDeviceInbox implements DeviceInboxStore {
            SELECT e.session_id, $4, $5, e.kind, e.ciphertext, $6 FROM unnest($1::text[], $2::text[], $3::text[]) AS e(session_id, kind, ciphertext)
            RETURNING id, session_id`,
           [
-            judged.sessions.map((device) => device.session_id),
-            input.envelopes.map((envelope) => envelope.kind),
-            input.envelopes.map((envelope) => envelope.ciphertext),
+            judged.fits.map(({ device }) => device.session_id),
+            judged.fits.map(({ envelope }) => envelope.kind),
+            judged.fits.map(({ envelope }) => envelope.ciphertext),
             input.senderUserId,
             input.senderDevice,
             input.now,
@@ -69,9 +69,8 @@ export class PostgresDeviceInbox implements DeviceInboxStore {
         });
       // Each envelope goes to a session of its own (one per device), so the session tells which envelope an id is.
       const idOf = new Map(rows.map((row) => [row.session_id, row.id]));
-      const envelopes: DeviceEnvelope[] = input.envelopes.map((envelope, index) => {
-        const device = judged.sessions[index]!;
-        return envelopeOf({
+      const envelopes = judged.fits.map(({ envelope, device }) => {
+        const delivered = envelopeOf({
           id: idOf.get(device.session_id)!,
           sender_user_id: input.senderUserId,
           sender_device: input.senderDevice,
@@ -80,8 +79,9 @@ export class PostgresDeviceInbox implements DeviceInboxStore {
           ciphertext: envelope.ciphertext,
           sent_at: input.now,
         });
+        return { ...delivered, recipientUserId: envelope.userId };
       });
-      return { status: 'stored', envelopes };
+      return { status: 'stored', envelopes, full: judged.full };
     });
   }
 
@@ -128,7 +128,7 @@ const FOREIGN_KEY_VIOLATION = '23503';
  * The checks after the client id, in the contract's order: a refusal, or the session each envelope
  * goes to.
  */
-async function judge(tx: Session, input: InboxSend): Promise<InboxSendResult | { sessions: DeviceWithKeysRow[] }> {
+async function judge(tx: Session, input: InboxSend): Promise<InboxSendResult | ReturnType<typeof withRoom<OutgoingEnvelope>>> {
   const others = othersNamed(input);
   const { rows: contacts } = await tx.query<{ user_id: string }>(
     contactsAmongSql('$1', '(SELECT unnest($2::text[]) AS user_id)'),
@@ -145,6 +145,5 @@ async function judge(tx: Session, input: InboxSend): Promise<InboxSendResult | {
     addressed.sessions.map((device) => device.session_id),
     input.senderUserId,
   ]);
-  if (!haveRoom(addressed.sessions, waiting, input)) return { status: 'inbox_full' };
-  return addressed;
+  return withRoom(input.envelopes, addressed.sessions, waiting, input);
 }

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { envelopeKindCheckSql } from './device-inbox.js';
 import { transactionOn } from './pg-connections.js';
 
 /**
@@ -397,7 +396,7 @@ export const postgresMigrations: readonly PostgresMigration[] = [
         session_id     TEXT COLLATE "C" NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
         sender_user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         sender_device  INTEGER NOT NULL,
-        kind           TEXT COLLATE "C" NOT NULL ${envelopeKindCheckSql('kind')},
+        kind           TEXT COLLATE "C" NOT NULL,
         ciphertext     TEXT COLLATE "C" NOT NULL,
         sent_at        BIGINT NOT NULL
       );

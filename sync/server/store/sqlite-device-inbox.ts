@@ -3,7 +3,6 @@ import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
 import {
   addressEnvelopes,
   envelopeOf,
-  haveRoom,
   othersNamed,
   peopleNamed,
   type DeviceInboxStore,
@@ -12,6 +11,7 @@ import {
   type InboxSend,
   type InboxSendResult,
   type WaitingRow,
+  withRoom,
 } from './device-inbox.js';
 import { contactsAmongSql, devicesWithKeysSql, inboxPageSql, waitingInboxSql } from './shared-sql.js';
 
@@ -75,9 +75,8 @@ export class SqliteDeviceInbox implements DeviceInboxStore {
           sessions: JSON.stringify(addressed.sessions.map((device) => device.session_id)),
           sender: input.senderUserId,
         }) as WaitingRow[];
-        if (!haveRoom(addressed.sessions, waiting, input)) return { status: 'inbox_full' };
-        const envelopes: DeviceEnvelope[] = input.envelopes.map((envelope, index) => {
-          const device = addressed.sessions[index]!;
+        const { fits, full } = withRoom(input.envelopes, addressed.sessions, waiting, input);
+        const envelopes = fits.map(({ envelope, device }) => {
           const { lastInsertRowid } = this.insertEnvelope.run(
             device.session_id,
             input.senderUserId,
@@ -86,7 +85,7 @@ export class SqliteDeviceInbox implements DeviceInboxStore {
             envelope.ciphertext,
             input.now,
           );
-          return envelopeOf({
+          const delivered = envelopeOf({
             id: Number(lastInsertRowid),
             sender_user_id: input.senderUserId,
             sender_device: input.senderDevice,
@@ -95,9 +94,10 @@ export class SqliteDeviceInbox implements DeviceInboxStore {
             ciphertext: envelope.ciphertext,
             sent_at: input.now,
           });
+          return { ...delivered, recipientUserId: envelope.userId };
         });
         this.insertSend.run(input.senderSessionId, input.clientId, input.now);
-        return { status: 'stored', envelopes };
+        return { status: 'stored', envelopes, full };
       })
       .immediate();
   }

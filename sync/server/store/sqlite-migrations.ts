@@ -1,6 +1,5 @@
 import { directConversationId } from '../../common/conversation-ids.js';
 import type { Migration } from '../../node/sqlite.js';
-import { envelopeKindCheckSql } from './device-inbox.js';
 
 /** The server database schema, one step per released change. Never edit a step: append one. */
 export const serverMigrations: readonly Migration[] = [
@@ -516,7 +515,7 @@ export const serverMigrations: readonly Migration[] = [
           session_id     TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
           sender_user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
           sender_device  INTEGER NOT NULL,
-          kind           TEXT NOT NULL ${envelopeKindCheckSql('kind')},
+          kind           TEXT NOT NULL,
           ciphertext     TEXT NOT NULL,
           sent_at        INTEGER NOT NULL
         );

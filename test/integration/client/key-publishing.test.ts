@@ -93,14 +93,7 @@ describe("publishing this device's keys", () => {
       const bobState = new RatchetState(signal, bobMirror.signal, { identity: bobIdentity, registrationId: 77 }, Date.now);
       const [aliceAddress, bobAddress] = [signal.ProtocolAddress.new(user.id, 1), signal.ProtocolAddress.new(bob.user.id, 1)];
       await signal.processPreKeyBundle(
-        toPreKeyBundle(signal, {
-          deviceNumber: bundle!.deviceNumber,
-          registrationId: bundle!.registrationId,
-          identityKey: published.identityKey,
-          signedPreKey: bundle!.signedPrekey,
-          oneTimePreKey: bundle!.ecPrekey ?? null,
-          kyberPreKey: bundle!.kyberPrekey,
-        }),
+        toPreKeyBundle(signal, published.identityKey, bundle!),
         aliceAddress,
         bobAddress,
         bobState,

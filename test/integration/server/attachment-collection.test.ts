@@ -5,7 +5,7 @@ import type { Runtime, TimerHandle } from '../../../sync/common/runtime.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { ATTACHMENT_LIMITS } from '../../../sync/protocol/attachments.js';
 import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
-import { UPLOAD_COLLECTION_INTERVAL_MS } from '../../../sync/server/attachments/upload-collector.js';
+import { HOUSEKEEPING_INTERVAL_MS } from '../../../sync/server/housekeeping.js';
 import { createServerHarness } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 import { attachmentOf, bearer, createUpload, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
@@ -115,8 +115,8 @@ describeEachStore('garbage collection of uploads', (backend) => {
     const fresh = await uploadFile(server.httpUrl, alice.token, await testFile(dir, 4000));
 
     // A new upload is kept through the next hourly run: it is not a day old yet.
-    await passes(clock, UPLOAD_COLLECTION_INTERVAL_MS);
-    await passes(clock, UPLOAD_COLLECTION_INTERVAL_MS);
+    await passes(clock, HOUSEKEEPING_INTERVAL_MS);
+    await passes(clock, HOUSEKEEPING_INTERVAL_MS);
     expect(await files()).toEqual([sent, fresh].sort());
   });
 });

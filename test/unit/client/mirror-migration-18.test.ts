@@ -19,16 +19,7 @@ describe('mirror migration 18', () => {
     v17.exec(`INSERT INTO conversations (id, kind, created_at, last_activity_at) VALUES ('c1', 'direct', 1, 1)`);
     v17.close();
 
-    const mirror = Mirror.open(path);
-    expect(mirror.views.conversationSummaries('me', undefined, 'main').map((c) => c.id)).toEqual(['c1']);
-    expect(mirror.signal.registrationId()).toBeNull();
-    expect(mirror.signal.oneTimeCounts()).toEqual({ prekeys: 0, kyber: 0 });
-    expect(() => mirror.signal.takeIds('prekey', 1)).toThrow(/not set up/);
-    expect(mirror.transaction(() => mirror.signal.ensureRegistrationId(42))).toBe(42);
-    // The first registration id stays: a second device setup never changes it.
-    expect(mirror.transaction(() => mirror.signal.ensureRegistrationId(7))).toBe(42);
-    mirror.close();
-
+    openDatabase(path, MIRROR_MIGRATIONS.slice(0, 18)).close();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(18);
     const tables = db
@@ -46,5 +37,15 @@ describe('mirror migration 18', () => {
       'signal_signed_prekeys',
     ]);
     db.close();
+
+    const mirror = Mirror.open(path);
+    expect(mirror.views.conversationSummaries('me', undefined, 'main').map((c) => c.id)).toEqual(['c1']);
+    expect(mirror.signal.registrationId()).toBeNull();
+    expect(mirror.signal.oneTimeCounts()).toEqual({ prekeys: 0, kyber: 0 });
+    expect(() => mirror.signal.takeIds('prekey', 1)).toThrow(/not set up/);
+    expect(mirror.transaction(() => mirror.signal.ensureRegistrationId(42))).toBe(42);
+    // The first registration id stays: a second device setup never changes it.
+    expect(mirror.transaction(() => mirror.signal.ensureRegistrationId(7))).toBe(42);
+    mirror.close();
   });
 });

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CiphertextMessage, ProtocolAddress } from '@signalapp/libsignal-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makePreKeys, newRegistrationId, toPreKeyBundle, type FetchedBundle } from '../../../sync/client/crypto/prekeys.js';
+import { makePreKeys, newRegistrationId, toPreKeyBundle } from '../../../sync/client/crypto/prekeys.js';
+import type { KeyBundle } from '../../../sync/protocol/key-frames.js';
 import { RatchetState, type LocalDevice } from '../../../sync/client/crypto/ratchet-state.js';
 import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
@@ -53,7 +54,7 @@ function device(userId: string, deviceNumber = 1, identity = signal.IdentityKeyP
 }
 
 /** Publishes a batch of `owner`'s prekeys and hands out a bundle as the directory would (consuming the first one-time keys). */
-function bundleOf(owner: Device, { oneTime = 3, kyber = 3 } = {}): FetchedBundle {
+function bundleOf(owner: Device, { oneTime = 3, kyber = 3 } = {}): { identityKey: string; bundle: KeyBundle } {
   const published = owner.mirror.transaction(() =>
     makePreKeys(
       signal,
@@ -64,13 +65,16 @@ function bundleOf(owner: Device, { oneTime = 3, kyber = 3 } = {}): FetchedBundle
       5,
     ),
   );
+  const oneTimeKyber = published.kyberPreKeys[0];
   return {
-    deviceNumber: owner.address.deviceId(),
-    registrationId: published.registrationId,
     identityKey: published.identityKey,
-    signedPreKey: published.signedPreKey!,
-    oneTimePreKey: published.oneTimePreKeys[0] ?? null,
-    kyberPreKey: published.kyberPreKeys[0] ?? published.kyberLastResort!,
+    bundle: {
+      deviceNumber: owner.address.deviceId(),
+      registrationId: published.registrationId,
+      signedPrekey: published.signedPreKey!,
+      ...(published.oneTimePreKeys[0] ? { ecPrekey: published.oneTimePreKeys[0] } : {}),
+      kyberPrekey: { ...(oneTimeKyber ?? published.kyberLastResort!), lastResort: !oneTimeKyber },
+    },
   };
 }
 
@@ -107,7 +111,13 @@ async function decrypt(at: Device, from: Device, sealed: CiphertextMessage, comm
 
 async function startSession(from: Device, to: Device, bundle = bundleOf(to)): Promise<void> {
   const state = from.state();
-  await signal.processPreKeyBundle(toPreKeyBundle(signal, bundle), to.address, from.address, state, state);
+  await signal.processPreKeyBundle(
+    toPreKeyBundle(signal, bundle.identityKey, bundle.bundle),
+    to.address,
+    from.address,
+    state,
+    state,
+  );
   from.commit(state);
 }
 
@@ -147,7 +157,8 @@ describe('ratchet state over the mirror', () => {
   it('starts sessions from the last-resort Kyber key when the one-time keys ran out', async () => {
     const bob = device('bob');
     const bundle = bundleOf(bob, { oneTime: 0, kyber: 0 });
-    expect(bundle.oneTimePreKey).toBeNull();
+    expect(bundle.bundle.ecPrekey).toBeUndefined();
+    expect(bundle.bundle.kyberPrekey.lastResort).toBe(true);
     for (const name of ['alice', 'carol']) {
       const sender = device(name);
       await startSession(sender, bob, bundle);

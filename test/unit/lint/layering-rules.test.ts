@@ -108,6 +108,24 @@ describe('layering lint', () => {
     expect(result.output).not.toMatch(/: sync\/server\/store\.ts →/);
   });
 
+  it('keeps the server blind: it loads neither libsignal nor the content schema, which stays pure', () => {
+    const result = lint('blind-server', {
+      'sync/content/device-messages.ts': 'export const kinds = 1;\n',
+      'sync/server/reads.ts': "import { kinds } from '../content/device-messages.js';\nexport const a = kinds;\n",
+      'sync/server/decrypts.ts': "import { groupDecrypt } from '@signalapp/libsignal-client';\nexport const b = groupDecrypt;\n",
+      'sync/client/composer.ts': "import { groupEncrypt } from '@signalapp/libsignal-client';\nexport const c = groupEncrypt;\n",
+      'sync/client/crypto/sender.ts':
+        "import { groupEncrypt } from '@signalapp/libsignal-client';\nimport { kinds } from '../../content/device-messages.js';\nexport const d = [groupEncrypt, kinds];\n",
+      'sync/content/rules.ts': "import { d } from '../client/crypto/sender.js';\nexport const e = d;\n",
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('server-knows-no-content: sync/server/reads.ts');
+    expect(result.output).toContain('server-is-blind: sync/server/decrypts.ts');
+    expect(result.output).toContain('signal-only-in-client-crypto: sync/client/composer.ts');
+    expect(result.output).toContain('content-is-pure: sync/content/rules.ts');
+    expect(result.output).not.toMatch(/: sync\/client\/crypto\/sender\.ts →/);
+  });
+
   it('fails on an import cycle', () => {
     const result = lint('cycle', {
       'sync/client/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",

@@ -1,4 +1,4 @@
-/** Username lookups, typing relays and key bundle fetches per user, on a hand-set clock. */
+/** Username lookups, typing relays, key bundle fetches and device envelopes per user, on a hand-set clock. */
 import { describe, expect, it } from 'vitest';
 import { KEY_LIMITS } from '../../../sync/protocol/key-frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
@@ -58,5 +58,24 @@ describe('FrameThrottle', () => {
   it('budgets by default enough fetches for a full group, but only a few of one person', () => {
     expect(FRAME_THROTTLE.keyFetchesPerWindow).toBeGreaterThanOrEqual(LIMITS.maxGroupMembers);
     expect(FRAME_THROTTLE.keyFetchesPerPersonPerWindow).toBeLessThan(KEY_LIMITS.prekeysLowWater);
+  });
+
+  it('counts device envelopes by the send: one that would pass the budget is refused whole and counts for nothing', () => {
+    const { throttle, advance } = setUp({ envelopesPerWindow: 10, envelopeWindowMs: 60_000 });
+    expect(throttle.sendEnvelopes('ann', 6)).toBe(true);
+    expect(throttle.sendEnvelopes('ann', 5)).toBe(false);
+    expect(throttle.sendEnvelopes('ann', 4)).toBe(true);
+    expect(throttle.sendEnvelopes('ann', 1)).toBe(false);
+    expect(throttle.sendEnvelopes('ben', 10)).toBe(true);
+    // More in one send than the whole budget never fits.
+    expect(throttle.sendEnvelopes('cy', 11)).toBe(false);
+    advance(30_000);
+    expect(throttle.envelopesRetryMs('ann')).toBe(30_000);
+    advance(30_000);
+    expect(throttle.sendEnvelopes('ann', 10)).toBe(true);
+  });
+
+  it('budgets by default enough envelopes to hand a sender key to every device of a full group several times an hour', () => {
+    expect(FRAME_THROTTLE.envelopesPerWindow).toBeGreaterThanOrEqual(LIMITS.maxGroupMembers * 2 * 5);
   });
 });

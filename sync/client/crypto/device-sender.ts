@@ -1,0 +1,302 @@
+/**
+ * Sends device messages (content/device-messages.ts) through the device inbox: each encrypted by
+ * the pairwise session with every device of the people it goes to (the account's own other devices
+ * included when the account is one of them), started from their key bundles where there is none.
+ *
+ * A send is written to the mirror first (signal_outgoing), and its encryption with the ratchet
+ * state that made it, in one transaction; it is deleted only when the server has it. So a send
+ * made offline goes out on the next connection, one whose answer was lost goes again under the
+ * same client id (the server stores it once), and no message key is ever used twice. When the
+ * server says someone's devices are not the ones addressed, the sessions are put right and the
+ * content is encrypted again for the devices that were missed.
+ */
+import type { ProtocolAddress } from '@signalapp/libsignal-client';
+import type { Logger } from '../../common/logger.js';
+import { errorFields } from '../../common/logger.js';
+import { timeOrderedId } from '../../common/ids.js';
+import type { Runtime, TimerHandle } from '../../common/runtime.js';
+import type { DeviceMismatch, EnvelopeKind, OutgoingEnvelope } from '../../protocol/inbox-frames.js';
+import type { KeyBundle } from '../../protocol/key-frames.js';
+import { encodeDeviceMessage, type DeviceMessage } from '../../content/device-messages.js';
+import { backoffDelay, OUTBOX_BACKOFF } from '../backoff.js';
+import { RequestError, type SyncConnection } from '../connection.js';
+import type { Mirror } from '../mirror/mirror.js';
+import type { OutgoingRow } from '../mirror/signal-tables.js';
+import type { LocalIdentity } from './key-publisher.js';
+import { toPreKeyBundle } from './prekeys.js';
+import type { RatchetState } from './ratchet-state.js';
+import { thisDevice, type CryptoLane, type ThisDevice } from './this-device.js';
+
+/** Rounds of "devices changed" one send goes through before it waits for the next connection. */
+const MAX_CORRECTIONS = 3;
+/**
+ * How long a person found to have no device to write to (the account itself, with no other
+ * device) is taken at that: fetching bundles is rate-limited per person, and a send to them
+ * without a device names nobody the server could correct.
+ */
+const NO_DEVICES_FOR_MS = 60 * 60 * 1000;
+
+export class DeviceSender {
+  private deviceNumber: number | null = null;
+  private flushing: Promise<void> | null = null;
+  private again = false;
+  private attempt = 0;
+  private retryTimer: TimerHandle | null = null;
+  /** userId → until when they are taken to have no device to write to. */
+  private readonly noDevicesUntil = new Map<string, number>();
+
+  constructor(
+    private readonly mirror: Mirror,
+    private readonly connection: SyncConnection,
+    private readonly runtime: Runtime,
+    private readonly lane: CryptoLane,
+    private readonly localIdentity: () => Promise<LocalIdentity | null>,
+    private readonly selfId: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** A new connection is up; the welcome said which device we are. Sends waiting go out. */
+  connected(deviceNumber: number): void {
+    this.deviceNumber = deviceNumber;
+    this.attempt = 0;
+    this.flush();
+  }
+
+  disconnected(): void {
+    this.deviceNumber = null;
+    if (this.retryTimer) this.runtime.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /**
+   * Queues `message` for every device of `userIds` (the account's own others when it is named),
+   * and sends it when connected. Once this returns it is stored here, the sender's to deliver.
+   */
+  queue(userIds: readonly string[], message: DeviceMessage): void {
+    this.mirror.signal.putOutgoing({
+      clientId: timeOrderedId(this.runtime.clock.now(), this.runtime.random),
+      content: encodeDeviceMessage(message),
+      recipients: [...new Set(userIds)],
+      envelopes: [],
+      createdAt: this.runtime.clock.now(),
+    });
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.deviceNumber === null) return;
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
+    this.flushing = this.sendWaiting().finally(() => {
+      this.flushing = null;
+      if (this.again && this.deviceNumber !== null && !this.retryTimer) {
+        this.again = false;
+        this.flush();
+      }
+    });
+  }
+
+  private async sendWaiting(): Promise<void> {
+    const deviceNumber = this.deviceNumber;
+    if (deviceNumber === null) return;
+    try {
+      const device = await thisDevice(this.mirror, this.runtime, this.localIdentity, this.selfId, deviceNumber);
+      if (!device) return;
+      const rows = this.mirror.signal.outgoing((clientId, error) =>
+        this.log.warn('dropped a device send that did not read back', { clientId, ...errorFields(error) }),
+      );
+      for (const row of rows) await this.deliver(device, row);
+      this.attempt = 0;
+    } catch (error) {
+      if (this.deviceNumber === null) return;
+      this.log.warn('sending to devices failed; trying again later', errorFields(error));
+      const delay = backoffDelay(OUTBOX_BACKOFF, this.attempt++, this.runtime.random);
+      this.retryTimer = this.runtime.timers.setTimeout(() => {
+        this.retryTimer = null;
+        this.flush();
+      }, delay);
+    }
+  }
+
+  /** Encrypts the row where it is not yet, sends it, and puts the addressing right as the server asks. */
+  private async deliver(device: ThisDevice, row: OutgoingRow): Promise<void> {
+    let current = row.envelopes.length > 0 ? row : await this.encrypt(device, row, row.recipients, false);
+    for (let round = 0; ; round++) {
+      if (current.envelopes.length === 0) {
+        this.log.warn('a device send had no device to go to', { clientId: row.clientId });
+        this.mirror.signal.removeOutgoing(row.clientId);
+        return;
+      }
+      const reply = await this.request(current);
+      if (reply === 'sent') {
+        this.mirror.signal.removeOutgoing(row.clientId);
+        return;
+      }
+      if (round >= MAX_CORRECTIONS) throw new Error(`The devices of a send kept changing (${row.clientId})`);
+      current = await this.correct(device, current, reply);
+    }
+  }
+
+  private async request(row: OutgoingRow): Promise<'sent' | DeviceMismatch[]> {
+    try {
+      const reply = await this.connection.request({ type: 'send_to_devices', clientId: row.clientId, envelopes: row.envelopes });
+      if (reply.type === 'devices_changed') return reply.mismatches;
+      if (reply.type !== 'envelopes_sent')
+        throw new RequestError('internal', `Unexpected reply ${reply.type} to send_to_devices`);
+      for (const full of reply.full ?? []) this.log.warn('a device had no room for a device message', full);
+      return 'sent';
+    } catch (error) {
+      if (!(error instanceof RequestError) || !error.permanent) throw error;
+      // Nothing sent again can change a refusal: say so, and let the rest go on.
+      this.log.warn('the server refused a device send', { clientId: row.clientId, code: error.code, reason: error.reason });
+      return 'sent';
+    }
+  }
+
+  /** Forgets sessions with devices that are gone or replaced, and encrypts again for every device missed. */
+  private async correct(device: ThisDevice, row: OutgoingRow, mismatches: readonly DeviceMismatch[]): Promise<OutgoingRow> {
+    const dropped = new Set<string>();
+    const redo = new Set<string>();
+    this.mirror.transaction(() => {
+      for (const { userId, extra, stale, missing } of mismatches) {
+        for (const number of [...extra, ...stale]) {
+          const address = addressOf({ userId, deviceNumber: number });
+          this.mirror.signal.removeSession(address);
+          dropped.add(address);
+        }
+        if (stale.length + missing.length > 0) redo.add(userId);
+      }
+    });
+    for (const userId of redo) this.noDevicesUntil.delete(userId);
+    const kept = { ...row, envelopes: row.envelopes.filter((envelope) => !dropped.has(addressOf(envelope))) };
+    return this.encrypt(device, kept, [...redo], true);
+  }
+
+  /**
+   * Encrypts the row's content for every device of `userIds` it has no envelope for, starting
+   * sessions from fetched bundles where there are none (or, `correcting`, where the server said
+   * some were missed), and stores the row with the ratchet state in one transaction.
+   */
+  private encrypt(device: ThisDevice, row: OutgoingRow, userIds: readonly string[], correcting: boolean): Promise<OutgoingRow> {
+    return this.lane.run(async () => {
+      const ratchet = device.ratchet();
+      const done = new Set(row.envelopes.map(addressOf));
+      const envelopes = [...row.envelopes];
+      for (const userId of userIds) {
+        const theirs: OutgoingEnvelope[] = [];
+        try {
+          for (const address of await this.sessionsWith(device, ratchet, userId, done, correcting)) {
+            theirs.push(await this.seal(device, ratchet, address, row.content));
+          }
+          envelopes.push(...theirs);
+        } catch (error) {
+          if (!(error instanceof device.signal.LibSignalErrorBase)) throw error;
+          // A bundle that does not verify, or an identity changed that nobody has accepted yet:
+          // nothing goes to them now, and the rest of the send goes on.
+          this.log.warn('not sending to a person whose keys libsignal refused', { userId, ...errorFields(error) });
+          for (let i = envelopes.length - 1; i >= 0; i--) if (envelopes[i]!.userId === userId) envelopes.splice(i, 1);
+        }
+      }
+      const encrypted = { ...row, envelopes };
+      this.mirror.transaction(() => {
+        ratchet.writeTo(this.mirror.signal);
+        this.mirror.signal.putOutgoing(encrypted);
+      });
+      return encrypted;
+    });
+  }
+
+  /** The addresses of `userId`'s devices to encrypt for, other than those `done`: sessions where they exist, else started from bundles. */
+  private async sessionsWith(
+    device: ThisDevice,
+    ratchet: RatchetState,
+    userId: string,
+    done: ReadonlySet<string>,
+    correcting: boolean,
+  ): Promise<ProtocolAddress[]> {
+    const isSelf = userId === this.selfId;
+    const sessions = this.mirror.signal
+      .sessionDevicesOf(userId)
+      .filter((number) => !(isSelf && number === device.address.deviceId()));
+    const known = sessions.filter((number) => !done.has(`${userId}.${number}`));
+    const now = this.runtime.clock.now();
+    const fetch = correcting || (sessions.length === 0 && (this.noDevicesUntil.get(userId) ?? 0) <= now);
+    const fresh = fetch ? await this.startSessions(device, ratchet, userId, done) : [];
+    if (sessions.length === 0 && fresh.length === 0) this.noDevicesUntil.set(userId, now + NO_DEVICES_FOR_MS);
+    const numbers = [...new Set([...known, ...fresh])].sort((a, b) => a - b);
+    return numbers.map((number) => device.signal.ProtocolAddress.new(userId, number));
+  }
+
+  /** Starts sessions with each of `userId`'s devices that has none and is not `done`, from their bundles; their numbers. */
+  private async startSessions(
+    device: ThisDevice,
+    ratchet: RatchetState,
+    userId: string,
+    done: ReadonlySet<string>,
+  ): Promise<number[]> {
+    const bundles = await this.bundlesOf(userId);
+    if (!bundles) return [];
+    const started: number[] = [];
+    for (const bundle of bundles.bundles) {
+      const key = `${userId}.${bundle.deviceNumber}`;
+      if (done.has(key) || this.mirror.signal.session(key)) continue;
+      const address = device.signal.ProtocolAddress.new(userId, bundle.deviceNumber);
+      await device.signal.processPreKeyBundle(
+        toPreKeyBundle(device.signal, bundles.identityKey, bundle),
+        address,
+        device.address,
+        ratchet,
+        ratchet,
+        new Date(this.runtime.clock.now()),
+      );
+      started.push(bundle.deviceNumber);
+    }
+    return started;
+  }
+
+  private async bundlesOf(userId: string): Promise<{ identityKey: string; bundles: KeyBundle[] } | null> {
+    try {
+      const reply = await this.connection.request({ type: 'fetch_key_bundles', userId });
+      if (reply.type !== 'key_bundles') throw new RequestError('internal', `Unexpected reply ${reply.type} to fetch_key_bundles`);
+      return reply;
+    } catch (error) {
+      if (error instanceof RequestError && error.reason === 'no_keys') return null;
+      throw error;
+    }
+  }
+
+  private async seal(
+    device: ThisDevice,
+    ratchet: RatchetState,
+    address: ProtocolAddress,
+    content: Uint8Array,
+  ): Promise<OutgoingEnvelope> {
+    const sealed = await device.signal.signalEncrypt(
+      new Uint8Array(content),
+      address,
+      device.address,
+      ratchet,
+      ratchet,
+      new Date(this.runtime.clock.now()),
+    );
+    const session = await ratchet.getSession(address);
+    return {
+      userId: address.name(),
+      deviceNumber: address.deviceId(),
+      registrationId: session!.remoteRegistrationId(),
+      kind: envelopeKindOf(sealed.type()),
+      ciphertext: Buffer.from(sealed.serialize()).toString('base64'),
+    };
+  }
+}
+
+const addressOf = (envelope: Pick<OutgoingEnvelope, 'userId' | 'deviceNumber'>) => `${envelope.userId}.${envelope.deviceNumber}`;
+
+/** The envelope kind of what signalEncrypt made: a session's first message, or one after it. */
+function envelopeKindOf(type: number): EnvelopeKind {
+  if (type === 3) return 'prekey';
+  if (type === 2) return 'whisper';
+  throw new Error(`signalEncrypt made a message of type ${type}`);
+}

@@ -1,0 +1,178 @@
+/**
+ * Reads this device's inbox (protocol/inbox-frames.ts): what waits for it on each connection,
+ * and what is pushed while connected. Each envelope is opened by the pairwise session with its
+ * sender's device, checked against the device message schema, applied, and marked done, the
+ * ratchet state that opened it included, in one transaction; only then is it acknowledged. So a
+ * process killed in between opens it again on the next start (no key was burned), and one
+ * delivered twice is only acknowledged again.
+ *
+ * An envelope that cannot be opened or read (a replay, garbage, a kind this client does not know)
+ * is logged and acknowledged: the inbox goes on.
+ */
+import type { ProtocolAddress } from '@signalapp/libsignal-client';
+import { errorFields, type Logger } from '../../common/logger.js';
+import type { Runtime } from '../../common/runtime.js';
+import { INBOX_LIMITS, type DeviceEnvelope } from '../../protocol/inbox-frames.js';
+import { decodeDeviceMessage, type DeviceMessage } from '../../content/device-messages.js';
+import { RequestError, type SyncConnection } from '../connection.js';
+import type { Mirror } from '../mirror/mirror.js';
+import type { LocalIdentity } from './key-publisher.js';
+import type { RatchetState } from './ratchet-state.js';
+import { thisDevice, type CryptoLane, type ThisDevice } from './this-device.js';
+
+export class InboxReceiver {
+  private device: ThisDevice | null = null;
+  private deviceNumber: number | null = null;
+  /** Envelopes waiting to be opened, in the order they came; one pass over them at a time. */
+  private queue: DeviceEnvelope[] = [];
+  private draining: Promise<void> | null = null;
+
+  constructor(
+    private readonly mirror: Mirror,
+    private readonly connection: SyncConnection,
+    private readonly runtime: Runtime,
+    private readonly lane: CryptoLane,
+    private readonly localIdentity: () => Promise<LocalIdentity | null>,
+    private readonly selfId: string,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * A new connection is up: reads everything waiting, from the start. Resolves when it was dealt
+   * with (or could not be read now: the next connection reads it again).
+   */
+  async connected(deviceNumber: number): Promise<void> {
+    this.deviceNumber = deviceNumber;
+    this.device = null;
+    try {
+      await this.readWaiting();
+    } catch (error) {
+      if (this.deviceNumber !== null) this.log.warn('reading the device inbox failed', errorFields(error));
+    }
+  }
+
+  disconnected(): void {
+    this.deviceNumber = null;
+    this.device = null;
+    this.queue = [];
+  }
+
+  /** Envelopes the server pushed to the account's connections: this device takes its own. */
+  pushed(envelopes: readonly DeviceEnvelope[]): void {
+    const mine = envelopes.filter((envelope) => envelope.deviceNumber === this.deviceNumber);
+    if (mine.length > 0) void this.take(mine);
+  }
+
+  private async readWaiting(): Promise<void> {
+    const before = this.runtime.clock.now() - INBOX_LIMITS.keepForMs;
+    this.mirror.signal.forgetInboxDone([], before);
+    let after: string | undefined;
+    for (;;) {
+      const reply = await this.connection.request({ type: 'fetch_inbox', ...(after ? { after } : {}) });
+      if (reply.type !== 'inbox') throw new RequestError('internal', `Unexpected reply ${reply.type} to fetch_inbox`);
+      await this.take(reply.envelopes);
+      if (!reply.hasMore || reply.envelopes.length === 0) return;
+      after = reply.envelopes.at(-1)!.id;
+    }
+  }
+
+  /** Queues envelopes and resolves once they (and those before them) are dealt with and acknowledged. */
+  private async take(envelopes: readonly DeviceEnvelope[]): Promise<void> {
+    this.queue.push(...envelopes);
+    this.draining ??= this.drain().finally(() => (this.draining = null));
+    await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && this.deviceNumber !== null) {
+      const batch = this.queue.splice(0, INBOX_LIMITS.maxPage);
+      const done: string[] = [];
+      for (const envelope of batch) {
+        if (await this.open(envelope)) done.push(envelope.id);
+      }
+      if (done.length === 0) continue;
+      try {
+        await this.connection.request({ type: 'ack_inbox', ids: done });
+        this.mirror.signal.forgetInboxDone(done, this.runtime.clock.now() - INBOX_LIMITS.keepForMs);
+      } catch (error) {
+        // Marked done here: the next connection reads them again and only acknowledges them.
+        this.log.warn('acknowledging device envelopes failed', errorFields(error));
+      }
+    }
+  }
+
+  /** Opens and applies one envelope; true once it is done (now or before), false when this device cannot deal with it yet. */
+  private async open(envelope: DeviceEnvelope): Promise<boolean> {
+    const device = await this.thisDevice();
+    if (!device) return false;
+    return this.lane.run(async () => {
+      if (this.mirror.signal.isInboxDone(envelope.id)) return true;
+      const sender = device.signal.ProtocolAddress.new(envelope.senderUserId, envelope.senderDevice);
+      const ratchet = device.ratchet();
+      let opened = false;
+      try {
+        const content = await this.decrypt(device, ratchet, sender, envelope);
+        opened = true;
+        await this.apply(device, ratchet, sender, decodeDeviceMessage(content));
+      } catch (error) {
+        this.log.warn('a device envelope could not be read', {
+          sender: `${envelope.senderUserId}.${envelope.senderDevice}`,
+          kind: envelope.kind,
+          opened,
+          ...errorFields(error),
+        });
+      }
+      const now = this.runtime.clock.now();
+      this.mirror.transaction(() => {
+        // A message opened but not understood still moved the session on: a replay of it must fail.
+        if (opened) ratchet.writeTo(this.mirror.signal);
+        this.mirror.signal.markInboxDone(envelope.id, now);
+      });
+      return true;
+    });
+  }
+
+  private decrypt(
+    device: ThisDevice,
+    ratchet: RatchetState,
+    sender: ProtocolAddress,
+    envelope: DeviceEnvelope,
+  ): Promise<Uint8Array> {
+    const bytes = new Uint8Array(Buffer.from(envelope.ciphertext, 'base64'));
+    const { signal } = device;
+    switch (envelope.kind) {
+      case 'prekey':
+        return signal.signalDecryptPreKey(
+          signal.PreKeySignalMessage.deserialize(bytes),
+          sender,
+          device.address,
+          ratchet,
+          ratchet,
+          ratchet,
+          ratchet,
+          ratchet,
+        );
+      case 'whisper':
+        return signal.signalDecrypt(signal.SignalMessage.deserialize(bytes), sender, device.address, ratchet, ratchet);
+    }
+  }
+
+  /** What a device message does here; its writes go into `ratchet`, stored with the envelope's being done. */
+  private async apply(device: ThisDevice, ratchet: RatchetState, sender: ProtocolAddress, message: DeviceMessage): Promise<void> {
+    switch (message.kind) {
+      case 'sender_key':
+        await device.signal.processSenderKeyDistributionMessage(
+          sender,
+          device.signal.SenderKeyDistributionMessage.deserialize(new Uint8Array(Buffer.from(message.distribution, 'base64'))),
+          ratchet,
+        );
+        return;
+    }
+  }
+
+  private async thisDevice(): Promise<ThisDevice | null> {
+    if (this.deviceNumber === null) return null;
+    this.device ??= await thisDevice(this.mirror, this.runtime, this.localIdentity, this.selfId, this.deviceNumber);
+    return this.device;
+  }
+}

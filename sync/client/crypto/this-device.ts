@@ -1,0 +1,49 @@
+/**
+ * This device as its Signal sessions know it: the account's identity, this device's registration
+ * id and its protocol address (the account's user id and the device number the server gave it).
+ * Every unit of ratchet work (an encryption, a decryption) runs in the one CryptoLane, because two
+ * at once would each advance a session from the same stored state and reuse a message key.
+ */
+import type { ProtocolAddress } from '@signalapp/libsignal-client';
+import type { Runtime } from '../../common/runtime.js';
+import type { Mirror } from '../mirror/mirror.js';
+import type { LocalIdentity } from './key-publisher.js';
+import { newRegistrationId } from './prekeys.js';
+import { RatchetState } from './ratchet-state.js';
+import type { SignalLibrary } from './signal-library.js';
+
+export interface ThisDevice {
+  signal: SignalLibrary;
+  address: ProtocolAddress;
+  /** A fresh unit of ratchet work over the mirror's tables (see RatchetState). */
+  ratchet(): RatchetState;
+}
+
+export async function thisDevice(
+  mirror: Mirror,
+  runtime: Runtime,
+  localIdentity: () => Promise<LocalIdentity | null>,
+  selfId: string,
+  deviceNumber: number,
+): Promise<ThisDevice | null> {
+  const local = await localIdentity();
+  if (!local) return null;
+  const { signal, identity } = local;
+  const registrationId = mirror.signal.ensureRegistrationId(newRegistrationId(() => runtime.random.next()));
+  return {
+    signal,
+    address: signal.ProtocolAddress.new(selfId, deviceNumber),
+    ratchet: () => new RatchetState(signal, mirror.signal, { identity, registrationId }, () => runtime.clock.now()),
+  };
+}
+
+/** Runs units of ratchet work one after another, in the order they were asked for. */
+export class CryptoLane {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(work, work);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}

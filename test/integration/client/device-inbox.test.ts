@@ -1,0 +1,261 @@
+/**
+ * Device messages through the device inbox, between real sync engines on a real server with real
+ * libsignal (crypto/device-sender.ts, crypto/inbox-receiver.ts): a sender key handed to every
+ * device of a person and to one's own other device opens what the sender then encrypts under it;
+ * a send made offline goes out on connecting; a device added after the first send is found through
+ * the server's "devices changed" and gets the next one; an envelope dealt with whose
+ * acknowledgement was lost is not opened twice.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IdentityKeyPair } from '@signalapp/libsignal-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RatchetState } from '../../../sync/client/crypto/ratchet-state.js';
+import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
+import { PREKEY_TARGET } from '../../../sync/client/crypto/key-publisher.js';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { parseServerAddress } from '../../../sync/client/server-address.js';
+import { SyncEngine } from '../../../sync/client/sync-engine.js';
+import type { SyncTransport } from '../../../sync/client/transport.js';
+import { wsTransport } from '../../../sync/client/ws-transport.js';
+import type { LogFields } from '../../../sync/common/logger.js';
+import { realRuntime } from '../../../sync/node/real-runtime.js';
+import { eventually } from '../../support/client-harness.js';
+import { createServerHarness, logIn, type TestAccount, type TestServer } from '../../support/server-harness.js';
+
+const signal = await loadSignal();
+const servers = createServerHarness();
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await servers.cleanup();
+});
+
+interface Device {
+  userId: string;
+  deviceNumber(): number;
+  mirror: Mirror;
+  engine: SyncEngine;
+  identity: IdentityKeyPair;
+  warnings: Array<{ message: string; fields?: LogFields }>;
+}
+
+/** Closes the socket as it sends an ack_inbox while `cut` is on: the device dealt with envelopes, and the server never heard. */
+function cuttingAcks(): { transport: SyncTransport; cut: { on: boolean; cuts: number } } {
+  const cut = { on: false, cuts: 0 };
+  return {
+    cut,
+    transport: {
+      open(url, token, handlers) {
+        const socket = wsTransport.open(url, token, handlers);
+        return {
+          send(text) {
+            if (cut.on && text.includes('"ack_inbox"')) {
+              cut.on = false;
+              cut.cuts += 1;
+              socket.close();
+              return;
+            }
+            socket.send(text);
+          },
+          flush: () => socket.flush?.(),
+          close: () => socket.close(),
+        };
+      },
+    },
+  };
+}
+
+async function device(
+  server: TestServer,
+  userId: string,
+  token: string,
+  identity: IdentityKeyPair,
+  transport: SyncTransport = wsTransport,
+): Promise<Device> {
+  const dir = await mkdtemp(join(tmpdir(), 'device-inbox-'));
+  const mirror = Mirror.open(join(dir, 'mirror.db'));
+  const warnings: Device['warnings'] = [];
+  const engine = new SyncEngine({
+    mirror,
+    transport,
+    runtime: realRuntime(),
+    syncUrl: parseServerAddress(server.url).syncUrl,
+    token,
+    selfId: userId,
+    emit: () => undefined,
+    onUnauthorized: () => undefined,
+    localIdentity: async () => ({ signal, identity }),
+    log: {
+      error: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
+      warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
+      info: () => undefined,
+      debug: () => undefined,
+    },
+  });
+  engine.start();
+  cleanups.push(async () => {
+    engine.stop();
+    mirror.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  // Published: others can start sessions with it.
+  await eventually(
+    () => mirror.signal.oneTimeCounts().prekeys,
+    (count) => count === PREKEY_TARGET.ec,
+    'its prekeys made',
+  );
+  await eventually(
+    () => (engine.connectionState === 'online' ? mirror.signal.registrationId() : null),
+    (id) => id !== null,
+    'online',
+  );
+  const deviceNumber = await numberOf(server, token);
+  return { userId, deviceNumber: () => deviceNumber, mirror, engine, identity, warnings };
+}
+
+/** The device number the server gave a session: a fresh socket of the same session hears it in the welcome. */
+async function numberOf(server: TestServer, token: string): Promise<number> {
+  const socket = await servers.connect(server, token);
+  const welcome = socket.pushes.find((push) => push.type === 'welcome');
+  return welcome?.type === 'welcome' ? welcome.deviceNumber : 0;
+}
+
+async function signIn(server: TestServer, account: TestAccount): Promise<string> {
+  const login = await logIn(server.httpUrl, account.user.username, account.password);
+  return (login.body as { token: string }).token;
+}
+
+/** A new sender key of `sender`'s for a conversation, as a device message, kept in its mirror. */
+async function senderKey(sender: Device, conversationId: string) {
+  const distributionId = randomUUID();
+  const state = ratchetOf(sender);
+  const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber());
+  const distribution = await signal.SenderKeyDistributionMessage.create(address, distributionId, state);
+  sender.mirror.transaction(() => state.writeTo(sender.mirror.signal));
+  return {
+    distributionId,
+    message: {
+      kind: 'sender_key' as const,
+      conversationId,
+      distribution: Buffer.from(distribution.serialize()).toString('base64'),
+    },
+  };
+}
+
+function ratchetOf(owner: Device): RatchetState {
+  return new RatchetState(
+    signal,
+    owner.mirror.signal,
+    { identity: owner.identity, registrationId: owner.mirror.signal.registrationId()! },
+    Date.now,
+  );
+}
+
+/** What `sender` writes under its sender key, as `reader` opens it (null when it cannot). */
+async function groupRoundTrip(sender: Device, reader: Device, distributionId: string, text: string): Promise<string | null> {
+  const senderState = ratchetOf(sender);
+  const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber());
+  const sealed = await signal.groupEncrypt(address, distributionId, senderState, new Uint8Array(Buffer.from(text)));
+  sender.mirror.transaction(() => senderState.writeTo(sender.mirror.signal));
+  try {
+    const opened = await signal.groupDecrypt(address, ratchetOf(reader), sealed.serialize());
+    return Buffer.from(opened).toString();
+  } catch {
+    return null;
+  }
+}
+
+const hasSenderKey = (reader: Device, sender: Device, distributionId: string) =>
+  reader.mirror.signal.senderKey(`${sender.userId}.${sender.deviceNumber()}`, distributionId) !== null;
+
+describe('device messages through the device inbox', () => {
+  it('hands a sender key to every device of a person and to one’s own other device; offline sends go on connecting', async () => {
+    const server = await servers.startServer();
+    const alice = await servers.createAccount(server, { username: 'alice' });
+    const bob = await servers.createAccount(server, { username: 'bob' });
+    const aliceIdentity = signal.IdentityKeyPair.generate();
+    const bobIdentity = signal.IdentityKeyPair.generate();
+    const laptop = await device(server, alice.user.id, alice.token, aliceIdentity);
+    const phone = await device(server, alice.user.id, await signIn(server, alice), aliceIdentity);
+    const bobDesk = await device(server, bob.user.id, bob.token, bobIdentity);
+    const bobTablet = await device(server, bob.user.id, await signIn(server, bob), bobIdentity);
+    const socket = await servers.connect(server, alice.token);
+    await socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
+
+    // Written while offline: kept, and sent once connected.
+    laptop.engine.setWorkOffline(true);
+    const key = await senderKey(laptop, 'trip');
+    laptop.engine.sendToDevices([bob.user.id, alice.user.id], key.message);
+    expect(laptop.mirror.signal.outgoing(() => undefined)).toHaveLength(1);
+    laptop.engine.setWorkOffline(false);
+
+    for (const reader of [bobDesk, bobTablet, phone]) {
+      await eventually(() => hasSenderKey(reader, laptop, key.distributionId), Boolean, 'the sender key');
+      expect(await groupRoundTrip(laptop, reader, key.distributionId, 'hello, everyone')).toBe('hello, everyone');
+    }
+    await eventually(
+      () => laptop.mirror.signal.outgoing(() => undefined).length,
+      (waiting) => waiting === 0,
+      'the send confirmed',
+    );
+    for (const each of [laptop, phone, bobDesk, bobTablet]) expect(each.warnings).toEqual([]);
+  });
+
+  it('finds a device added after the first send through the server, and sends the next one to it too', async () => {
+    const server = await servers.startServer();
+    const alice = await servers.createAccount(server, { username: 'alice' });
+    const bob = await servers.createAccount(server, { username: 'bob' });
+    const bobIdentity = signal.IdentityKeyPair.generate();
+    const laptop = await device(server, alice.user.id, alice.token, signal.IdentityKeyPair.generate());
+    const bobDesk = await device(server, bob.user.id, bob.token, bobIdentity);
+    const socket = await servers.connect(server, alice.token);
+    await socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
+
+    const first = await senderKey(laptop, 'trip');
+    laptop.engine.sendToDevices([bob.user.id], first.message);
+    await eventually(() => hasSenderKey(bobDesk, laptop, first.distributionId), Boolean, 'the first key');
+
+    const bobTablet = await device(server, bob.user.id, await signIn(server, bob), bobIdentity);
+    const second = await senderKey(laptop, 'trip');
+    laptop.engine.sendToDevices([bob.user.id], second.message);
+    for (const reader of [bobDesk, bobTablet]) {
+      await eventually(() => hasSenderKey(reader, laptop, second.distributionId), Boolean, 'the second key');
+    }
+    expect(await groupRoundTrip(laptop, bobTablet, second.distributionId, 'welcome, tablet')).toBe('welcome, tablet');
+    expect(hasSenderKey(bobTablet, laptop, first.distributionId)).toBe(false);
+    for (const each of [laptop, bobDesk, bobTablet]) expect(each.warnings).toEqual([]);
+  });
+
+  it('only acknowledges again an envelope it dealt with when the acknowledgement was lost', async () => {
+    const server = await servers.startServer();
+    const alice = await servers.createAccount(server, { username: 'alice' });
+    const bob = await servers.createAccount(server, { username: 'bob' });
+    const laptop = await device(server, alice.user.id, alice.token, signal.IdentityKeyPair.generate());
+    const { transport, cut } = cuttingAcks();
+    const bobDesk = await device(server, bob.user.id, bob.token, signal.IdentityKeyPair.generate(), transport);
+    const socket = await servers.connect(server, alice.token);
+    await socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
+
+    cut.on = true;
+    const key = await senderKey(laptop, 'trip');
+    laptop.engine.sendToDevices([bob.user.id], key.message);
+    await eventually(
+      () => cut.cuts,
+      (cuts) => cuts === 1,
+      'the acknowledgement cut off',
+    );
+    expect(hasSenderKey(bobDesk, laptop, key.distributionId)).toBe(true);
+    // Reconnected, the device reads the envelope again from its inbox and only acknowledges it.
+    const bobSocket = await servers.connect(server, bob.token);
+    await eventually(
+      async () => (await bobSocket.call({ type: 'fetch_inbox' }, 'inbox')).envelopes.length,
+      (waiting) => waiting === 0,
+      'the inbox emptied',
+    );
+    expect(bobDesk.warnings.filter((warning) => warning.message.includes('could not be read'))).toEqual([]);
+    expect(await groupRoundTrip(laptop, bobDesk, key.distributionId, 'once')).toBe('once');
+  });
+});
