@@ -1,0 +1,71 @@
+/**
+ * The conversation log's envelopes (end-to-end encryption, docs/e2ee-design.md): what members say
+ * in a conversation, sealed on the sender's device under its sender key for that conversation
+ * (a libsignal SenderKeyMessage), numbered by the server in the conversation's sequence like
+ * every other event, and opened only by members' devices. The server keeps the order, exactly-once
+ * by the sender's client id, membership and limits, and reads none of them: it knows no message,
+ * edit, reaction or pin kinds (sync/content declares those, on the client).
+ *
+ * Two facts stay outside the seal because the server acts on them:
+ * - `attachments`: the uploads the content refers to, by id. The server lets the conversation's
+ *   members download them (and keeps them while referred to); each must be a finished upload of
+ *   the sender's, or one the sender may download already (a forward, by reference).
+ * - `deletes`: the client id of an earlier envelope of the same sender in the conversation that
+ *   this one deletes for everyone: the server drops that envelope's ciphertext and attachment
+ *   references (what it cannot read, it can still forget).
+ */
+import { z } from 'zod';
+import { ATTACHMENT_LIMITS } from './attachments.js';
+import { LIMITS } from './limits.js';
+
+export const ENVELOPE_LIMITS = {
+  /** A sealed envelope as base64: content is kept small enough on the client that one fits a frame with room to spare. */
+  maxCiphertextChars: 56_000,
+} as const;
+
+// frames.ts's rid, id and seq, spelled out again: frames.ts joins this module's frames into its unions.
+const rid = z.string().min(1).max(LIMITS.maxIdChars);
+const id = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxIdChars)
+  .refine((text) => (text as string & { isWellFormed(): boolean }).isWellFormed(), 'must be valid Unicode text');
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const ciphertext = z.string().min(4).max(ENVELOPE_LIMITS.maxCiphertextChars).regex(BASE64, 'must be base64 (with its padding)');
+const attachmentIds = z.array(id).max(ATTACHMENT_LIMITS.maxPerMessage);
+
+/**
+ * An envelope for a conversation. Idempotent by (sender, clientId) as a send is: a frame sent again
+ * answers the stored event. `after` pipelines it behind the sender's previous ordered frame in the
+ * same conversation (see frames.ts). Answered by `sent` with the stored envelope event.
+ */
+export const sendEnvelopeFrame = z.object({
+  type: z.literal('send_envelope'),
+  rid,
+  conversationId: id,
+  clientId: id,
+  ciphertext,
+  attachments: attachmentIds.optional(),
+  deletes: id.optional(),
+  after: id.optional(),
+});
+export type SendEnvelopeFrame = z.infer<typeof sendEnvelopeFrame>;
+
+/**
+ * A sealed envelope in a conversation's log. The server attests who sent it and from which device;
+ * once deleted for everyone (`deleted`), its ciphertext is '' and its attachments are gone.
+ */
+export const envelopeEventSchema = z.object({
+  kind: z.literal('envelope'),
+  conversationId: id,
+  seq: z.number().int().min(1),
+  senderId: id,
+  senderDevice: z.number().int().min(1).max(127),
+  clientId: id,
+  ciphertext: z.string().max(ENVELOPE_LIMITS.maxCiphertextChars),
+  attachments: attachmentIds,
+  deleted: z.boolean(),
+  /** Server time at which the envelope was stored. */
+  sentAt: z.number().int(),
+});
+export type EnvelopeEvent = z.infer<typeof envelopeEventSchema>;
