@@ -1,0 +1,50 @@
+/**
+ * What people say in a conversation, declared once, on the client (docs/e2ee-design.md): the
+ * content a conversation envelope (protocol/envelope-frames.ts) seals. The server never sees it
+ * and knows none of its kinds. A new kind of content is declared here, judged in rules.ts and
+ * turned into what the mirror stores in events.ts; the server, its stores and the outbox do not
+ * change for it.
+ *
+ * Messages are named by the client id of the envelope that carried them (the author's), so an
+ * edit, a reaction or a reply can name a message composed offline.
+ */
+import { z } from 'zod';
+import { attachmentsSchema } from '../protocol/attachments.js';
+import { caption, changeSchema, forwardedFromSchema, linkPreviewSchema, renameSchema } from '../protocol/frames.js';
+import { LIMITS } from '../protocol/limits.js';
+
+const messageId = z.string().min(1).max(LIMITS.maxIdChars);
+
+/** A message: its text (or the caption of its files), what it replies to, its files, a forward's author, a link's preview. */
+export const messageContentSchema = z
+  .object({
+    kind: z.literal('message'),
+    text: caption,
+    replyTo: messageId.optional(),
+    attachments: attachmentsSchema.optional(),
+    /** A forward names whom it copies, as the forwarding device knew them. */
+    forwardedFrom: forwardedFromSchema.optional(),
+    linkPreview: linkPreviewSchema.optional(),
+  })
+  .refine(
+    (message) => message.text.trim().length > 0 || (message.attachments?.length ?? 0) > 0,
+    'a message needs text or at least one attachment',
+  );
+
+/**
+ * Every kind of content. Edits, deletes for everyone, reactions and pins have the shapes the
+ * change frame gave them; a group's new name is content too (the server must not read it).
+ */
+export const contentSchema = z.union([messageContentSchema, changeSchema, renameSchema]);
+export type Content = z.infer<typeof contentSchema>;
+export type ContentKind = Content['kind'];
+
+/** Content as it is sealed: its JSON, as UTF-8. */
+export function encodeContent(content: Content): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(JSON.stringify(content), 'utf8'));
+}
+
+/** Opened content, checked against its schema; throws when it is not content this client knows. */
+export function decodeContent(bytes: Uint8Array): Content {
+  return contentSchema.parse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+}

@@ -1,0 +1,64 @@
+/**
+ * Opened content as the event the mirror applies: the sealed envelope gives what the server
+ * attests (conversation, seq, sender, time, the sender's client id), the content what was said. The mirror and the renderer go on applying and showing
+ * the events they always have.
+ */
+import type { EnvelopeEvent } from '../protocol/envelope-frames.js';
+import type { ConversationEvent } from '../protocol/frames.js';
+import type { Content } from './content.js';
+
+export function eventOfContent(envelope: EnvelopeEvent, content: Content): ConversationEvent {
+  const base = baseOf(envelope);
+  switch (content.kind) {
+    case 'message':
+      return {
+        kind: 'message',
+        ...base,
+        clientMessageId: envelope.clientId,
+        text: content.text,
+        replyTo: content.replyTo ?? null,
+        deleted: false,
+        attachments: content.attachments ?? [],
+        ...(content.forwardedFrom ? { forwardedFrom: content.forwardedFrom } : {}),
+        ...(content.linkPreview ? { linkPreview: content.linkPreview } : {}),
+      };
+    case 'edit':
+      return { kind: 'edit', ...base, clientChangeId: envelope.clientId, messageId: content.messageId, text: content.text };
+    case 'delete':
+      return { kind: 'delete', ...base, clientChangeId: envelope.clientId, messageId: content.messageId };
+    case 'reaction':
+      return {
+        kind: 'reaction',
+        ...base,
+        clientChangeId: envelope.clientId,
+        messageId: content.messageId,
+        emoji: content.emoji,
+        on: content.on,
+      };
+    case 'pin':
+      return { kind: 'pin', ...base, clientChangeId: envelope.clientId, messageId: content.messageId, on: content.on };
+    case 'rename':
+      return { kind: 'group_renamed', ...base, clientChangeId: envelope.clientId, name: content.name };
+  }
+}
+
+/**
+ * An envelope deleted for everyone before this device opened it: the server kept nothing of it to
+ * open, and only a message can be deleted for everyone, so it is a deleted message, as it is on the
+ * devices that saw it before.
+ */
+export function eventOfDeletedEnvelope(envelope: EnvelopeEvent): ConversationEvent {
+  return {
+    kind: 'message',
+    ...baseOf(envelope),
+    clientMessageId: envelope.clientId,
+    text: '',
+    replyTo: null,
+    deleted: true,
+    attachments: [],
+  };
+}
+
+function baseOf(envelope: EnvelopeEvent) {
+  return { conversationId: envelope.conversationId, seq: envelope.seq, senderId: envelope.senderId, sentAt: envelope.sentAt };
+}

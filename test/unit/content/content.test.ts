@@ -1,0 +1,124 @@
+/**
+ * Content, declared on the client: each kind survives sealing and opening, anything else is
+ * refused when opened; the rules every receiving device applies; and opened content as the event
+ * the mirror has always applied (checked against the event schema).
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeContent, encodeContent, type Content } from '../../../sync/content/content.js';
+import { eventOfContent, eventOfDeletedEnvelope } from '../../../sync/content/events.js';
+import { refuseContent, type ContentSender } from '../../../sync/content/rules.js';
+import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
+import { conversationEventSchema } from '../../../sync/protocol/frames.js';
+import { LIMITS } from '../../../sync/protocol/limits.js';
+
+const image = {
+  id: 'a'.repeat(32),
+  sha256: 'b'.repeat(64),
+  size: 1234,
+  name: 'beach.jpg',
+  mime: 'image/jpeg',
+  kind: 'image' as const,
+  width: 640,
+  height: 480,
+};
+
+const EVERY_KIND: Content[] = [
+  {
+    kind: 'message',
+    text: 'look 👀',
+    replyTo: 'm0',
+    attachments: [image],
+    forwardedFrom: { name: 'Ann' },
+    linkPreview: { url: 'https://example.org/', title: 'Example', description: '', image: null },
+  },
+  { kind: 'edit', messageId: 'm1', text: 'look again' },
+  { kind: 'delete', messageId: 'm1' },
+  { kind: 'reaction', messageId: 'm1', emoji: '👍', on: true },
+  { kind: 'pin', messageId: 'm1', on: false },
+  { kind: 'rename', name: 'Trip 2027' },
+];
+
+const envelope: EnvelopeEvent = {
+  kind: 'envelope',
+  conversationId: 'c1',
+  seq: 7,
+  senderId: 'ann',
+  senderDevice: 2,
+  clientId: 'e7',
+  ciphertext: 'AAAA',
+  attachments: [],
+  deleted: false,
+  sentAt: 1_000,
+};
+
+describe('content', () => {
+  it('opens every kind as it was sealed', () => {
+    for (const content of EVERY_KIND) expect(decodeContent(encodeContent(content))).toEqual(content);
+  });
+
+  it('refuses what is not content it knows: another kind, a field out of bounds, a message with nothing in it, not JSON', () => {
+    const bytes = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value)));
+    expect(() => decodeContent(bytes({ kind: 'poll', question: '?' }))).toThrow();
+    expect(() => decodeContent(bytes({ kind: 'reaction', messageId: 'm1', emoji: 'ok', on: true }))).toThrow();
+    expect(() => decodeContent(bytes({ kind: 'message', text: 'x'.repeat(LIMITS.maxMessageChars + 1) }))).toThrow();
+    expect(() => decodeContent(bytes({ kind: 'message', text: '   ' }))).toThrow();
+    expect(() => decodeContent(new Uint8Array([0xff, 0x00]))).toThrow();
+  });
+});
+
+describe('the rules every receiving device applies', () => {
+  const member: ContentSender = { id: 'ben', role: 'member', conversationKind: 'group' };
+  const admin: ContentSender = { ...member, role: 'admin' };
+  const bensMessage = { authorId: 'ben', deleted: false, senderEmojis: new Set<string>() };
+  const annsMessage = { ...bensMessage, authorId: 'ann' };
+
+  it('lets anyone write, and only the author edit or delete their message', () => {
+    expect(refuseContent(EVERY_KIND[0]!, member, null)).toBeNull();
+    expect(refuseContent({ kind: 'edit', messageId: 'm1', text: 'mine now' }, member, annsMessage)).toBe('not_author');
+    expect(refuseContent({ kind: 'delete', messageId: 'm1' }, member, annsMessage)).toBe('not_author');
+    expect(refuseContent({ kind: 'edit', messageId: 'm1', text: 'fixed' }, member, bensMessage)).toBeNull();
+    expect(refuseContent({ kind: 'edit', messageId: 'm9', text: 'fixed' }, member, null)).toBe('no_such_message');
+  });
+
+  it('lets only owner and admins pin and rename in a group; in a direct conversation both pin, nobody renames', () => {
+    const pin: Content = { kind: 'pin', messageId: 'm1', on: true };
+    const rename: Content = { kind: 'rename', name: 'Ours' };
+    expect(refuseContent(pin, member, annsMessage)).toBe('not_allowed');
+    expect(refuseContent(pin, admin, annsMessage)).toBeNull();
+    expect(refuseContent(rename, member, null)).toBe('not_allowed');
+    expect(refuseContent(rename, admin, null)).toBeNull();
+    const direct: ContentSender = { id: 'ben', role: 'member', conversationKind: 'direct' };
+    expect(refuseContent(pin, direct, annsMessage)).toBeNull();
+    expect(refuseContent(rename, direct, null)).toBe('not_allowed');
+  });
+
+  it('caps one person’s reactions on a message, and takes none on a deleted one', () => {
+    const full = {
+      ...annsMessage,
+      senderEmojis: new Set(Array.from({ length: LIMITS.maxReactionsPerPerson }, (_, i) => `e${i}`)),
+    };
+    expect(refuseContent({ kind: 'reaction', messageId: 'm1', emoji: '🎉', on: true }, member, full)).toBe('too_many_reactions');
+    expect(
+      refuseContent({ kind: 'reaction', messageId: 'm1', emoji: '🎉', on: true }, member, { ...annsMessage, deleted: true }),
+    ).toBe('message_deleted');
+  });
+});
+
+describe('opened content as the mirror’s events', () => {
+  it('gives each kind the event it always had, with what the server attests', () => {
+    const events = EVERY_KIND.map((content) => eventOfContent(envelope, content));
+    for (const event of events) {
+      expect(conversationEventSchema.parse(event)).toEqual(event);
+      expect(event).toMatchObject({ conversationId: 'c1', seq: 7, senderId: 'ann', sentAt: 1_000 });
+    }
+    expect(events.map((event) => event.kind)).toEqual(['message', 'edit', 'delete', 'reaction', 'pin', 'group_renamed']);
+    expect(events[0]).toMatchObject({ clientMessageId: 'e7', replyTo: 'm0', deleted: false, attachments: [image] });
+    expect(events[3]).toMatchObject({ clientChangeId: 'e7', messageId: 'm1', emoji: '👍', on: true });
+  });
+
+  it('shows an envelope deleted before this device opened it as a deleted message', () => {
+    const event = eventOfDeletedEnvelope({ ...envelope, ciphertext: '', deleted: true });
+    expect(conversationEventSchema.parse(event)).toEqual(event);
+    expect(event).toMatchObject({ kind: 'message', clientMessageId: 'e7', deleted: true, text: '', attachments: [] });
+  });
+});
