@@ -5,9 +5,7 @@
  * the server and its stores never change for it.
  */
 import { z } from 'zod';
-import { LIMITS } from '../protocol/limits.js';
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+import { base64, id } from '../protocol/wire-types.js';
 
 export const deviceMessageSchema = z.discriminatedUnion('kind', [
   /**
@@ -17,8 +15,8 @@ export const deviceMessageSchema = z.discriminatedUnion('kind', [
    */
   z.object({
     kind: z.literal('sender_key'),
-    conversationId: z.string().min(1).max(LIMITS.maxIdChars),
-    distribution: z.string().min(4).max(4_096).regex(BASE64, 'must be base64'),
+    conversationId: id,
+    distribution: base64(4_096),
   }),
 ]);
 export type DeviceMessage = z.infer<typeof deviceMessageSchema>;

@@ -13,20 +13,14 @@ import { keyClientFrames, keyServerFrames } from './key-frames.js';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 import { REFUSAL_REASONS } from './refusal-reasons.js';
 import { withoutInvisibleCharacters } from './visible-names.js';
+import { id, rid, wellFormed, WELL_FORMED } from './wire-types.js';
 
 /**
  * Text the databases can keep as it came: no lone UTF-16 surrogates. JSON carries them (as \uD800
  * escapes) but UTF-8 cannot, so SQLite would store bytes that read back as U+FFFD: another text,
  * another id than the one acknowledged (and two such ids could read back as the same one).
  */
-// String.prototype.isWellFormed (ES2024, in Node 20 and every current browser) is native and far
-// cheaper than a Unicode regex over every id in a 2,000-event catch-up page.
-const wellFormed = (text: string) => (text as string & { isWellFormed(): boolean }).isWellFormed();
-const WELL_FORMED = 'must be valid Unicode text (no lone surrogates)';
-
-const id = z.string().min(1).max(LIMITS.maxIdChars).refine(wellFormed, WELL_FORMED);
 const seq = z.number().int().nonnegative();
-const rid = z.string().min(1).max(LIMITS.maxIdChars);
 
 export const username = z
   .string()

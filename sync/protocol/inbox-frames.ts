@@ -9,7 +9,9 @@
  * which libsignal message an envelope holds, so the receiver knows how to open it.
  */
 import { z } from 'zod';
-import { ACCOUNT_CAPS, LIMITS } from './limits.js';
+import { KEY_LIMITS } from './key-frames.js';
+import { ACCOUNT_CAPS } from './limits.js';
+import { base64, deviceNumber, id, rid } from './wire-types.js';
 
 export const INBOX_LIMITS = {
   /** Envelopes in one send_to_devices frame (a frame stays under LIMITS.maxFrameBytes anyway). */
@@ -26,19 +28,10 @@ export const INBOX_LIMITS = {
   keepForMs: 30 * 24 * 60 * 60 * 1000,
 } as const;
 
-// frames.ts's rid and id, spelled out again: frames.ts joins this module's frames into its unions.
-const rid = z.string().min(1).max(LIMITS.maxIdChars);
-const id = z
-  .string()
-  .min(1)
-  .max(LIMITS.maxIdChars)
-  .refine((text) => (text as string & { isWellFormed(): boolean }).isWellFormed(), 'must be valid Unicode text');
 /** The server's id of a stored envelope: a decimal integer. */
 const envelopeId = z.string().regex(/^[1-9][0-9]{0,17}$/, 'an envelope id');
-const deviceNumber = z.number().int().min(1).max(127);
-const registrationId = z.number().int().min(1).max(16_380);
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const ciphertext = z.string().min(4).max(INBOX_LIMITS.maxCiphertextChars).regex(BASE64, 'must be base64 (with its padding)');
+const registrationId = z.number().int().min(KEY_LIMITS.minRegistrationId).max(KEY_LIMITS.maxRegistrationId);
+const ciphertext = base64(INBOX_LIMITS.maxCiphertextChars);
 
 /** Which libsignal message an envelope holds: a PreKeySignalMessage (the first of a session) or a SignalMessage. */
 export const ENVELOPE_KINDS = ['prekey', 'whisper'] as const;

@@ -8,7 +8,8 @@
  * welcome tells a device its own). A session's end deletes its keys.
  */
 import { z } from 'zod';
-import { ACCOUNT_CAPS, LIMITS } from './limits.js';
+import { ACCOUNT_CAPS } from './limits.js';
+import { base64, deviceNumber, id, rid } from './wire-types.js';
 
 export const KEY_LIMITS = {
   /** libsignal's registration ids: 14 bits, never 0. */
@@ -30,22 +31,12 @@ export const KEY_LIMITS = {
   prekeysLowWater: 10,
 } as const;
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const base64 = (maxChars: number) => z.string().min(4).max(maxChars).regex(BASE64, 'must be base64 (with its padding)');
-
 export const ecPublicKey = base64(KEY_LIMITS.maxEcPublicKeyChars);
 export const kyberPublicKey = base64(KEY_LIMITS.maxKyberPublicKeyChars);
 const signature = base64(KEY_LIMITS.maxSignatureChars);
 const keyId = z.number().int().min(1).max(KEY_LIMITS.maxKeyId);
 const count = z.number().int().min(0).max(KEY_LIMITS.maxPrekeysStored);
-const deviceNumber = z.number().int().min(1);
-// frames.ts's rid and id, spelled out again: frames.ts joins this module's frames into its unions.
-const rid = z.string().min(1).max(LIMITS.maxIdChars);
-const userId = z
-  .string()
-  .min(1)
-  .max(LIMITS.maxIdChars)
-  .refine((text) => (text as string & { isWellFormed(): boolean }).isWellFormed(), 'must be valid Unicode text');
+const userId = id;
 
 /** The signed prekey: an EC key signed with the identity key. */
 export const signedPrekeySchema = z.object({ keyId, publicKey: ecPublicKey, signature });
