@@ -8,17 +8,26 @@ type EventsReply = Extract<ServerFrame, { type: 'events' }>;
 import { LIMITS } from '../protocol/limits.js';
 import { ActivityTracker } from './activity.js';
 import { RequestError, SyncConnection, type Push } from './connection.js';
+import type { Content } from '../content/content.js';
 import type { DeviceMessage } from '../content/device-messages.js';
 import { DeviceSender } from './crypto/device-sender.js';
 import { InboxReceiver } from './crypto/inbox-receiver.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
-import { CryptoLane } from './crypto/this-device.js';
+import { SenderKeys } from './crypto/sender-keys.js';
+import { CryptoLane, thisDevice } from './crypto/this-device.js';
 import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
 import { SettingsSync } from './settings-sync.js';
 import type { SyncTransport } from './transport.js';
 
 const RECEIPT_COALESCE_MS = 50;
+
+interface DeviceCrypto {
+  localIdentity: () => Promise<LocalIdentity | null>;
+  sender: DeviceSender;
+  inbox: InboxReceiver;
+  senderKeys: SenderKeys;
+}
 
 export interface SyncEngineOptions {
   mirror: Mirror;
@@ -53,8 +62,8 @@ export class SyncEngine {
   private workingOffline = false;
   private readonly connection: SyncConnection;
   private readonly keys: KeyPublisher | null;
-  /** The device inbox, both ways: present when the account has an identity on this device. */
-  private readonly devices: { sender: DeviceSender; inbox: InboxReceiver } | null;
+  /** The device inbox both ways, and the sender keys it hands out: present when the account has an identity on this device. */
+  private readonly devices: DeviceCrypto | null;
   /** Which of the account's devices this is, as the welcome said (null until it came). */
   private deviceNumber: number | null = null;
   private readonly outbox: OutboxSender;
@@ -110,12 +119,15 @@ export class SyncEngine {
     options.mirror.settings.onPending(() => this.settings.kick());
   }
 
-  private deviceInbox(localIdentity: () => Promise<LocalIdentity | null>): { sender: DeviceSender; inbox: InboxReceiver } {
+  private deviceInbox(localIdentity: () => Promise<LocalIdentity | null>): DeviceCrypto {
     const { mirror, runtime, selfId } = this.options;
     const lane = new CryptoLane();
+    const sender = new DeviceSender(mirror, this.connection, runtime, lane, localIdentity, selfId, this.log);
     return {
-      sender: new DeviceSender(mirror, this.connection, runtime, lane, localIdentity, selfId, this.log),
+      localIdentity,
+      sender,
       inbox: new InboxReceiver(mirror, this.connection, runtime, lane, localIdentity, selfId, this.log),
+      senderKeys: new SenderKeys(mirror, runtime, lane, sender, selfId),
     };
   }
 
@@ -219,6 +231,23 @@ export class SyncEngine {
   sendToDevices(userIds: readonly string[], message: DeviceMessage): void {
     if (!this.devices) throw new Error('This device has no identity to send device messages with');
     this.devices.sender.queue(userIds, message);
+  }
+
+  /**
+   * Seals content for a conversation under this device's sender key, handing the key first to
+   * every member's devices that lack it (crypto/sender-keys.ts); `keep` stores the sealed text in
+   * the transaction that stores the key's new state. Needs the connection: the welcome says which
+   * device this is.
+   */
+  async seal(conversationId: string, content: Content, keep: (ciphertext: string) => void): Promise<string> {
+    if (!this.devices) throw new Error('This device has no identity to seal content with');
+    const { mirror, runtime, selfId } = this.options;
+    const device =
+      this.deviceNumber === null
+        ? null
+        : await thisDevice(mirror, runtime, this.devices.localIdentity, selfId, this.deviceNumber);
+    if (!device) throw new RequestError('disconnected', 'Not connected');
+    return this.devices.senderKeys.seal(device, conversationId, content, keep);
   }
 
   /** Someone by username, from the server. */

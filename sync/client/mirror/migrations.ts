@@ -805,4 +805,27 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 20,
+    description: "this device's sender keys: the current one per conversation, and who was sent it",
+    up(db) {
+      db.exec(`
+        -- The sender key this device writes under in a conversation (crypto/sender-keys.ts), by
+        -- libsignal's distribution id; its chain lives in signal_sender_keys. A new one replaces it
+        -- when someone who was sent it is no longer a member.
+        CREATE TABLE sender_key_epochs (
+          conversation_id TEXT PRIMARY KEY,
+          distribution_id TEXT NOT NULL,
+          started_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- The people whose devices were sent a sender key (queued to the device inbox, which
+        -- delivers what it queued): the account itself, for its other devices, included.
+        CREATE TABLE sender_key_holders (
+          distribution_id TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          PRIMARY KEY (distribution_id, user_id)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

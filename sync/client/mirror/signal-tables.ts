@@ -232,6 +232,36 @@ export class SignalTables {
     cachedStatement(this.db, 'DELETE FROM signal_inbox_done WHERE done_at < ?').run(before);
   }
 
+  // -- this device's sender keys (migration 20) --------------------------------------------------
+
+  /** The distribution id of the sender key this device writes under in the conversation, or null before its first. */
+  senderKeyOf(conversationId: string): string | null {
+    const id = cachedValueStatement(this.db, 'SELECT distribution_id FROM sender_key_epochs WHERE conversation_id = ?').get(
+      conversationId,
+    );
+    return typeof id === 'string' ? id : null;
+  }
+
+  /** A new sender key for the conversation takes the place of the one before. */
+  startSenderKey(conversationId: string, distributionId: string, now: number): void {
+    cachedStatement(
+      this.db,
+      'INSERT OR REPLACE INTO sender_key_epochs (conversation_id, distribution_id, started_at) VALUES (?, ?, ?)',
+    ).run(conversationId, distributionId, now);
+  }
+
+  /** The people whose devices were sent this sender key. */
+  senderKeyHolders(distributionId: string): string[] {
+    return cachedValueStatement(this.db, 'SELECT user_id FROM sender_key_holders WHERE distribution_id = ? ORDER BY user_id').all(
+      distributionId,
+    ) as string[];
+  }
+
+  addSenderKeyHolders(distributionId: string, userIds: readonly string[]): void {
+    const add = cachedStatement(this.db, 'INSERT OR IGNORE INTO sender_key_holders (distribution_id, user_id) VALUES (?, ?)');
+    for (const userId of userIds) add.run(distributionId, userId);
+  }
+
   /** This device's registration id, or null before its keys were made. */
   registrationId(): number | null {
     const id = cachedValueStatement(this.db, 'SELECT registration_id FROM signal_device WHERE id = 1').get();

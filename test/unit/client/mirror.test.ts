@@ -89,6 +89,8 @@ describe('mirror migrations', () => {
       'outbox',
       'pins',
       'reactions',
+      'sender_key_epochs',
+      'sender_key_holders',
       'session',
       'settings',
       'signal_device',

@@ -1,0 +1,119 @@
+/**
+ * Sealing under this device's sender key (crypto/sender-keys.ts), between real engines on a real
+ * server with real libsignal: the first seal in a group hands the key to every member's devices
+ * and to the account's other device, and each of them opens what was sealed; later seals hand out
+ * nothing more; a member added is handed the current key and reads from then on, not before;
+ * someone removed makes the next seal start a new key that they are never handed.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
+import { decodeContent, type Content } from '../../../sync/content/content.js';
+import { eventually } from '../../support/client-harness.js';
+import { createCryptoDevices, type CryptoDevice } from '../../support/crypto-devices.js';
+import { createGroup, createServerHarness, groupChange, type TestServer } from '../../support/server-harness.js';
+
+const signal = await loadSignal();
+const servers = createServerHarness();
+const { device, signIn, ratchetOf, hasSenderKey, cleanup } = createCryptoDevices(signal, servers);
+afterEach(async () => {
+  await cleanup();
+  await servers.cleanup();
+});
+
+const say = (text: string): Content => ({ kind: 'message', text });
+
+/** What `reader` opens of `sealed` from `sender`, or null when it cannot. */
+async function open(reader: CryptoDevice, sender: CryptoDevice, sealed: string): Promise<Content | null> {
+  try {
+    const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber);
+    return decodeContent(await signal.groupDecrypt(address, ratchetOf(reader), new Uint8Array(Buffer.from(sealed, 'base64'))));
+  } catch {
+    return null;
+  }
+}
+
+/** Seals through the engine, keeping nothing: what `keep` would store is the outbox's, later. */
+async function seal(sender: CryptoDevice, conversationId: string, content: Content): Promise<string> {
+  let kept: string | null = null;
+  const sealed = await sender.engine.seal(conversationId, content, (ciphertext) => (kept = ciphertext));
+  expect(kept).toBe(sealed);
+  return sealed;
+}
+
+async function people(server: TestServer, ...names: string[]) {
+  return Promise.all(names.map((name) => servers.createAccount(server, { username: name })));
+}
+
+describe("this device's sender keys", () => {
+  it('hands the key to every member and the account’s other device once, then reads from whoever got it', async () => {
+    const server = await servers.startServer();
+    const [alice, bob, carol, dave] = await people(server, 'alice', 'bob', 'carol', 'dave');
+    const aliceIdentity = signal.IdentityKeyPair.generate();
+    const laptop = await device(server, alice!.user.id, alice!.token, aliceIdentity);
+    const phone = await device(server, alice!.user.id, await signIn(server, alice!), aliceIdentity);
+    const bobDesk = await device(server, bob!.user.id, bob!.token, signal.IdentityKeyPair.generate());
+    const carolDesk = await device(server, carol!.user.id, carol!.token, signal.IdentityKeyPair.generate());
+    const daveDesk = await device(server, dave!.user.id, dave!.token, signal.IdentityKeyPair.generate());
+    const aliceSocket = await servers.connect(server, alice!.token);
+    const group = await createGroup(aliceSocket, { name: 'Trip', memberIds: [bob!.user.id, carol!.user.id] });
+    await eventually(
+      () => laptop.mirror.members(group.id).length,
+      (count) => count === 3,
+      'the group on the laptop',
+    );
+
+    const first = await seal(laptop, group.id, say('hello, group'));
+    const key = laptop.mirror.signal.senderKeyOf(group.id)!;
+    for (const reader of [bobDesk, carolDesk, phone]) {
+      await eventually(() => hasSenderKey(reader, laptop, key), Boolean, 'the key handed out');
+      expect(await open(reader, laptop, first)).toEqual(say('hello, group'));
+    }
+    expect(laptop.mirror.signal.senderKeyHolders(key)).toEqual([alice!.user.id, bob!.user.id, carol!.user.id].sort());
+    await eventually(
+      () => laptop.mirror.signal.outgoing(() => undefined).length,
+      (waiting) => waiting === 0,
+      'the key delivered',
+    );
+
+    // A second seal hands out nothing: everyone has the key.
+    const second = await seal(laptop, group.id, say('still here'));
+    expect(laptop.mirror.signal.outgoing(() => undefined)).toEqual([]);
+    expect(await open(bobDesk, laptop, second)).toEqual(say('still here'));
+
+    // Dave joins: he is handed the key as it is now, and reads from then on, not what came before.
+    await groupChange(aliceSocket, group.id, 'add-dave', { kind: 'add_members', userIds: [dave!.user.id] });
+    await eventually(
+      () => laptop.mirror.members(group.id).length,
+      (count) => count === 4,
+      'Dave in the group',
+    );
+    const third = await seal(laptop, group.id, say('welcome, Dave'));
+    expect(laptop.mirror.signal.senderKeyOf(group.id)).toBe(key);
+    await eventually(() => hasSenderKey(daveDesk, laptop, key), Boolean, 'the key handed to Dave');
+    expect(await open(daveDesk, laptop, third)).toEqual(say('welcome, Dave'));
+    expect(await open(daveDesk, laptop, second)).toBeNull();
+
+    // Carol is removed: the next seal starts a new key, handed to everyone but her.
+    await groupChange(aliceSocket, group.id, 'remove-carol', { kind: 'remove_member', userId: carol!.user.id });
+    await eventually(
+      () => laptop.mirror.members(group.id).length,
+      (count) => count === 3,
+      'Carol gone',
+    );
+    const fourth = await seal(laptop, group.id, say('just us'));
+    const rotated = laptop.mirror.signal.senderKeyOf(group.id)!;
+    expect(rotated).not.toBe(key);
+    for (const reader of [bobDesk, daveDesk, phone]) {
+      await eventually(() => hasSenderKey(reader, laptop, rotated), Boolean, 'the new key');
+      expect(await open(reader, laptop, fourth)).toEqual(say('just us'));
+    }
+    await eventually(
+      () => laptop.mirror.signal.outgoing(() => undefined).length,
+      (waiting) => waiting === 0,
+      'the new key delivered',
+    );
+    expect(hasSenderKey(carolDesk, laptop, rotated)).toBe(false);
+    expect(await open(carolDesk, laptop, fourth)).toBeNull();
+    for (const each of [laptop, phone, bobDesk, carolDesk, daveDesk]) expect(each.warnings).toEqual([]);
+  });
+});
