@@ -6,41 +6,20 @@
  * the server's "devices changed" and gets the next one; an envelope dealt with whose
  * acknowledgement was lost is not opened twice.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RatchetState } from '../../../sync/client/crypto/ratchet-state.js';
-import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
-import { PREKEY_TARGET } from '../../../sync/client/crypto/key-publisher.js';
-import { Mirror } from '../../../sync/client/mirror/mirror.js';
-import { parseServerAddress } from '../../../sync/client/server-address.js';
-import { SyncEngine } from '../../../sync/client/sync-engine.js';
 import type { SyncTransport } from '../../../sync/client/transport.js';
 import { wsTransport } from '../../../sync/client/ws-transport.js';
-import type { LogFields } from '../../../sync/common/logger.js';
-import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { eventually } from '../../support/client-harness.js';
-import { createServerHarness, logIn, type TestAccount, type TestServer } from '../../support/server-harness.js';
+import { createServerHarness } from '../../support/server-harness.js';
+import { engineDevices, groupRoundTrip, hasSenderKey, senderKey, signal, signIn } from './inbox-devices.js';
 
-const signal = await loadSignal();
 const servers = createServerHarness();
-const cleanups: Array<() => Promise<void>> = [];
+const devices = engineDevices(servers);
+const device = devices.device;
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await devices.cleanup();
   await servers.cleanup();
 });
-
-interface Device {
-  userId: string;
-  deviceNumber(): number;
-  mirror: Mirror;
-  engine: SyncEngine;
-  identity: IdentityKeyPair;
-  warnings: Array<{ message: string; fields?: LogFields }>;
-}
 
 /** Closes the socket as it sends an ack_inbox while `cut` is on: the device dealt with envelopes, and the server never heard. */
 function cuttingAcks(): { transport: SyncTransport; cut: { on: boolean; cuts: number } } {
@@ -67,109 +46,6 @@ function cuttingAcks(): { transport: SyncTransport; cut: { on: boolean; cuts: nu
     },
   };
 }
-
-async function device(
-  server: TestServer,
-  userId: string,
-  token: string,
-  identity: IdentityKeyPair,
-  transport: SyncTransport = wsTransport,
-): Promise<Device> {
-  const dir = await mkdtemp(join(tmpdir(), 'device-inbox-'));
-  const mirror = Mirror.open(join(dir, 'mirror.db'));
-  const warnings: Device['warnings'] = [];
-  const engine = new SyncEngine({
-    mirror,
-    transport,
-    runtime: realRuntime(),
-    syncUrl: parseServerAddress(server.url).syncUrl,
-    token,
-    selfId: userId,
-    emit: () => undefined,
-    onUnauthorized: () => undefined,
-    localIdentity: async () => ({ signal, identity }),
-    log: {
-      error: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
-      warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
-      info: () => undefined,
-      debug: () => undefined,
-    },
-  });
-  engine.start();
-  cleanups.push(async () => {
-    engine.stop();
-    mirror.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  // Published: others can start sessions with it.
-  await eventually(
-    () => mirror.signal.oneTimeCounts().prekeys,
-    (count) => count === PREKEY_TARGET.ec,
-    'its prekeys made',
-  );
-  await eventually(
-    () => (engine.connectionState === 'online' ? mirror.signal.registrationId() : null),
-    (id) => id !== null,
-    'online',
-  );
-  const deviceNumber = await numberOf(server, token);
-  return { userId, deviceNumber: () => deviceNumber, mirror, engine, identity, warnings };
-}
-
-/** The device number the server gave a session: a fresh socket of the same session hears it in the welcome. */
-async function numberOf(server: TestServer, token: string): Promise<number> {
-  const socket = await servers.connect(server, token);
-  const welcome = socket.pushes.find((push) => push.type === 'welcome');
-  return welcome?.type === 'welcome' ? welcome.deviceNumber : 0;
-}
-
-async function signIn(server: TestServer, account: TestAccount): Promise<string> {
-  const login = await logIn(server.httpUrl, account.user.username, account.password);
-  return (login.body as { token: string }).token;
-}
-
-/** A new sender key of `sender`'s for a conversation, as a device message, kept in its mirror. */
-async function senderKey(sender: Device, conversationId: string) {
-  const distributionId = randomUUID();
-  const state = ratchetOf(sender);
-  const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber());
-  const distribution = await signal.SenderKeyDistributionMessage.create(address, distributionId, state);
-  sender.mirror.transaction(() => state.writeTo(sender.mirror.signal));
-  return {
-    distributionId,
-    message: {
-      kind: 'sender_key' as const,
-      conversationId,
-      distribution: Buffer.from(distribution.serialize()).toString('base64'),
-    },
-  };
-}
-
-function ratchetOf(owner: Device): RatchetState {
-  return new RatchetState(
-    signal,
-    owner.mirror.signal,
-    { identity: owner.identity, registrationId: owner.mirror.signal.registrationId()! },
-    Date.now,
-  );
-}
-
-/** What `sender` writes under its sender key, as `reader` opens it (null when it cannot). */
-async function groupRoundTrip(sender: Device, reader: Device, distributionId: string, text: string): Promise<string | null> {
-  const senderState = ratchetOf(sender);
-  const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber());
-  const sealed = await signal.groupEncrypt(address, distributionId, senderState, new Uint8Array(Buffer.from(text)));
-  sender.mirror.transaction(() => senderState.writeTo(sender.mirror.signal));
-  try {
-    const opened = await signal.groupDecrypt(address, ratchetOf(reader), sealed.serialize());
-    return Buffer.from(opened).toString();
-  } catch {
-    return null;
-  }
-}
-
-const hasSenderKey = (reader: Device, sender: Device, distributionId: string) =>
-  reader.mirror.signal.senderKey(`${sender.userId}.${sender.deviceNumber()}`, distributionId) !== null;
 
 describe('device messages through the device inbox', () => {
   it('hands a sender key to every device of a person and to one’s own other device; offline sends go on connecting', async () => {

@@ -1,0 +1,185 @@
+/**
+ * Devices for the device inbox's client tests (device-inbox.test.ts, hostile-envelopes.test.ts):
+ * real sync engines with real libsignal on a real server, and the Signal state of any device kept
+ * in a mirror, so a test can make sender keys and group messages with it, or open them.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IdentityKeyPair } from '@signalapp/libsignal-client';
+import { PREKEY_TARGET } from '../../../sync/client/crypto/key-publisher.js';
+import { RatchetState } from '../../../sync/client/crypto/ratchet-state.js';
+import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { parseServerAddress } from '../../../sync/client/server-address.js';
+import { SyncEngine } from '../../../sync/client/sync-engine.js';
+import type { SyncTransport } from '../../../sync/client/transport.js';
+import { wsTransport } from '../../../sync/client/ws-transport.js';
+import type { LogFields } from '../../../sync/common/logger.js';
+import { realRuntime } from '../../../sync/node/real-runtime.js';
+import { eventually } from '../../support/client-harness.js';
+import { logIn, type ServerHarness, type TestAccount, type TestServer } from '../../support/server-harness.js';
+
+export const signal = await loadSignal();
+
+/** A device's Signal state: whose it is, its number, and the mirror its sessions and sender keys are kept in. */
+export interface SignalDevice {
+  userId: string;
+  deviceNumber(): number;
+  mirror: Mirror;
+  identity: IdentityKeyPair;
+}
+
+/** A device running a sync engine, with what its engine logged as warnings and errors. */
+export interface EngineDevice extends SignalDevice {
+  engine: SyncEngine;
+  warnings: Array<{ message: string; fields?: LogFields }>;
+}
+
+/**
+ * Starts engine devices on `servers`' servers; `cleanup` stops them and deletes their mirrors
+ * (call it before the harness's own cleanup).
+ */
+export function engineDevices(servers: ServerHarness) {
+  const cleanups: Array<() => Promise<void>> = [];
+
+  async function device(
+    server: TestServer,
+    userId: string,
+    token: string,
+    identity: IdentityKeyPair,
+    transport: SyncTransport = wsTransport,
+  ): Promise<EngineDevice> {
+    const mirror = await tempMirror(cleanups);
+    const warnings: EngineDevice['warnings'] = [];
+    const engine = new SyncEngine({
+      mirror,
+      transport,
+      runtime: realRuntime(),
+      syncUrl: parseServerAddress(server.url).syncUrl,
+      token,
+      selfId: userId,
+      emit: () => undefined,
+      onUnauthorized: () => undefined,
+      localIdentity: async () => ({ signal, identity }),
+      log: {
+        error: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
+        warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
+        info: () => undefined,
+        debug: () => undefined,
+      },
+    });
+    engine.start();
+    cleanups.push(async () => engine.stop());
+    // Published: others can start sessions with it.
+    await eventually(
+      () => mirror.signal.oneTimeCounts().prekeys,
+      (count) => count === PREKEY_TARGET.ec,
+      'its prekeys made',
+    );
+    await eventually(
+      () => (engine.connectionState === 'online' ? mirror.signal.registrationId() : null),
+      (id) => id !== null,
+      'online',
+    );
+    const deviceNumber = await numberOf(servers, server, token);
+    return { userId, deviceNumber: () => deviceNumber, mirror, engine, identity, warnings };
+  }
+
+  /** A device without an engine: its Signal state in a mirror of its own, for a test to drive by hand. */
+  async function bareDevice(userId: string, deviceNumber: number): Promise<SignalDevice> {
+    const mirror = await tempMirror(cleanups);
+    mirror.signal.ensureRegistrationId(1 + Math.floor(Math.random() * 16_000));
+    return { userId, deviceNumber: () => deviceNumber, mirror, identity: signal.IdentityKeyPair.generate() };
+  }
+
+  async function cleanup(): Promise<void> {
+    for (const each of cleanups.splice(0).reverse()) await each();
+  }
+
+  return { device, bareDevice, cleanup };
+}
+
+async function tempMirror(cleanups: Array<() => Promise<void>>): Promise<Mirror> {
+  const dir = await mkdtemp(join(tmpdir(), 'device-inbox-'));
+  const mirror = Mirror.open(join(dir, 'mirror.db'));
+  cleanups.push(async () => {
+    mirror.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return mirror;
+}
+
+/** The device number the server gave a session: a fresh socket of the same session hears it in the welcome. */
+export async function numberOf(servers: ServerHarness, server: TestServer, token: string): Promise<number> {
+  const socket = await servers.connect(server, token);
+  const welcome = socket.pushes.find((push) => push.type === 'welcome');
+  return welcome?.type === 'welcome' ? welcome.deviceNumber : 0;
+}
+
+export async function signIn(server: TestServer, account: TestAccount): Promise<string> {
+  const login = await logIn(server.httpUrl, account.user.username, account.password);
+  return (login.body as { token: string }).token;
+}
+
+export function ratchetOf(owner: SignalDevice): RatchetState {
+  return new RatchetState(
+    signal,
+    owner.mirror.signal,
+    { identity: owner.identity, registrationId: owner.mirror.signal.registrationId()! },
+    Date.now,
+  );
+}
+
+/** A new sender key of `sender`'s for a conversation (under `distributionId` when given), as a device message, kept in its mirror. */
+export async function senderKey(sender: SignalDevice, conversationId: string, distributionId: string = randomUUID()) {
+  const state = ratchetOf(sender);
+  const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber());
+  const distribution = await signal.SenderKeyDistributionMessage.create(address, distributionId, state);
+  sender.mirror.transaction(() => state.writeTo(sender.mirror.signal));
+  return {
+    distributionId,
+    message: {
+      kind: 'sender_key' as const,
+      conversationId,
+      distribution: Buffer.from(distribution.serialize()).toString('base64'),
+    },
+  };
+}
+
+/** What `sender` writes under its sender key `distributionId`, serialized. */
+export async function groupMessage(sender: SignalDevice, distributionId: string, text: string): Promise<Uint8Array<ArrayBuffer>> {
+  const state = ratchetOf(sender);
+  const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber());
+  const sealed = await signal.groupEncrypt(address, distributionId, state, new Uint8Array(Buffer.from(text)));
+  sender.mirror.transaction(() => state.writeTo(sender.mirror.signal));
+  return sealed.serialize();
+}
+
+/** A group message as `reader` opens it, taken to be from `from`'s device (null when it cannot). */
+export async function openGroupMessage(
+  reader: SignalDevice,
+  from: SignalDevice,
+  sealed: Uint8Array<ArrayBuffer>,
+): Promise<string | null> {
+  try {
+    const address = signal.ProtocolAddress.new(from.userId, from.deviceNumber());
+    return Buffer.from(await signal.groupDecrypt(address, ratchetOf(reader), sealed)).toString();
+  } catch {
+    return null;
+  }
+}
+
+/** What `sender` writes under its sender key, as `reader` opens it (null when it cannot). */
+export async function groupRoundTrip(
+  sender: SignalDevice,
+  reader: SignalDevice,
+  distributionId: string,
+  text: string,
+): Promise<string | null> {
+  return openGroupMessage(reader, sender, await groupMessage(sender, distributionId, text));
+}
+
+export const hasSenderKey = (reader: SignalDevice, sender: SignalDevice, distributionId: string) =>
+  reader.mirror.signal.senderKey(`${sender.userId}.${sender.deviceNumber()}`, distributionId) !== null;
