@@ -4,7 +4,8 @@
  * device of a person and to one's own other device opens what the sender then encrypts under it;
  * a send made offline goes out on connecting; a device added after the first send is found through
  * the server's "devices changed" and gets the next one; an envelope dealt with whose
- * acknowledgement was lost is not opened twice.
+ * acknowledgement was lost is not opened twice; a pushed envelope that cannot be opened now waits
+ * for the next connection. (Hostile envelopes: hostile-envelopes.test.ts.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncTransport } from '../../../sync/client/transport.js';
@@ -111,7 +112,7 @@ describe('device messages through the device inbox', () => {
     const bob = await servers.createAccount(server, { username: 'bob' });
     const laptop = await device(server, alice.user.id, alice.token, signal.IdentityKeyPair.generate());
     const { transport, cut } = cuttingAcks();
-    const bobDesk = await device(server, bob.user.id, bob.token, signal.IdentityKeyPair.generate(), transport);
+    const bobDesk = await device(server, bob.user.id, bob.token, signal.IdentityKeyPair.generate(), { transport });
     const socket = await servers.connect(server, alice.token);
     await socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
 
@@ -133,5 +134,33 @@ describe('device messages through the device inbox', () => {
     );
     expect(bobDesk.warnings.filter((warning) => warning.message.includes('could not be read'))).toEqual([]);
     expect(await groupRoundTrip(laptop, bobDesk, key.distributionId, 'once')).toBe('once');
+  });
+
+  it('leaves a pushed envelope it cannot open now (its identity unreadable) waiting, says so, and opens it on the next connection', async () => {
+    const server = await servers.startServer();
+    const alice = await servers.createAccount(server, { username: 'alice' });
+    const bob = await servers.createAccount(server, { username: 'bob' });
+    const laptop = await device(server, alice.user.id, alice.token, signal.IdentityKeyPair.generate());
+    let readable = true;
+    const bobDesk = await device(server, bob.user.id, bob.token, signal.IdentityKeyPair.generate(), {
+      identityReadable: () => readable,
+    });
+    const socket = await servers.connect(server, alice.token);
+    await socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
+
+    readable = false;
+    const key = await senderKey(laptop, 'trip');
+    laptop.engine.sendToDevices([bob.user.id], key.message);
+    await eventually(
+      () => bobDesk.warnings.map((warning) => warning.message),
+      (messages) => messages.includes('reading pushed device envelopes failed'),
+      'the failure logged',
+    );
+    expect(hasSenderKey(bobDesk, laptop, key.distributionId)).toBe(false);
+    readable = true;
+    bobDesk.engine.setWorkOffline(true);
+    bobDesk.engine.setWorkOffline(false);
+    await eventually(() => hasSenderKey(bobDesk, laptop, key.distributionId), Boolean, 'the sender key, on reconnecting');
+    expect(await groupRoundTrip(laptop, bobDesk, key.distributionId, 'later')).toBe('later');
   });
 });

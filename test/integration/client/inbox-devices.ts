@@ -49,20 +49,28 @@ export function engineDevices(servers: ServerHarness) {
     userId: string,
     token: string,
     identity: IdentityKeyPair,
-    transport: SyncTransport = wsTransport,
+    options: {
+      transport?: SyncTransport;
+      /** Whether the device's identity can be read now (false: as when the OS keychain refuses). */
+      identityReadable?: () => boolean;
+    } = {},
   ): Promise<EngineDevice> {
+    const readable = options.identityReadable ?? (() => true);
     const mirror = await tempMirror(cleanups);
     const warnings: EngineDevice['warnings'] = [];
     const engine = new SyncEngine({
       mirror,
-      transport,
+      transport: options.transport ?? wsTransport,
       runtime: realRuntime(),
       syncUrl: parseServerAddress(server.url).syncUrl,
       token,
       selfId: userId,
       emit: () => undefined,
       onUnauthorized: () => undefined,
-      localIdentity: async () => ({ signal, identity }),
+      localIdentity: async () => {
+        if (!readable()) throw new Error('The identity could not be read');
+        return { signal, identity };
+      },
       log: {
         error: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
         warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
