@@ -68,6 +68,7 @@ async function send(writer: Writer, to: SignalDevice, envelope: { kind: Envelope
   );
 }
 
+/** Any JSON as the bytes of a device message: most of the hostile ones are no DeviceMessage. */
 const json = (message: DeviceMessage | object) => encodeDeviceMessage(message as DeviceMessage);
 
 it('logs and acknowledges garbage, replays, unreadable plaintexts and a stranger’s sender key, and still opens the sender key sent after them', async () => {

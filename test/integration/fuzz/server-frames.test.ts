@@ -1,8 +1,9 @@
 /**
  * Hostile input on the sync socket, property-based: random JSON and text, valid frames with fields
  * broken, valid frames aimed at conversations that are not the sender's (or do not exist), replayed
- * client ids, sends with attachments that are not the sender's finished uploads, binary frames,
- * oversized frames and bytes that are not UTF-8.
+ * client ids, sends with attachments that are not the sender's finished uploads, key directory and
+ * device inbox frames (malformed, from devices without keys, and a keyed device's sends stored byte
+ * for byte), binary frames, oversized frames and bytes that are not UTF-8.
  *
  * One server and a few sockets serve every run; each run sends a batch and ends with a ping, so
  * "every frame was answered" and "nobody was pushed anything" are facts, not guesses about timing.
@@ -774,7 +775,10 @@ describeEachStore('the sync server under hostile input', (backend) => {
       type Step =
         | { kind: 'stored'; envelope: OutgoingEnvelope }
         | { kind: 'misaddressed'; envelope: OutgoingEnvelope }
-        | { kind: 'malformed'; frame: string };
+        | { kind: 'malformed'; frame: string }
+        | { kind: 'own'; frame: Extract<InboxFrame, { type: 'ack_inbox' | 'fetch_inbox' }> };
+      // Sam's own inbox is empty; acknowledging what he sent kim (or ids nobody has) deletes nothing.
+      const { ack_inbox: ack, fetch_inbox: fetch } = validInboxFrames({ userIds: validId, envelopeIds: kimsIds });
       const wellFormed = fc.tuple(envelopeKind, validCiphertext).map(([kind, ciphertext]) => toKim(kind, ciphertext));
       const step: fc.Arbitrary<Step> = fc.oneof(
         { weight: 3, arbitrary: wellFormed.map((envelope) => ({ kind: 'stored' as const, envelope })) },
@@ -792,6 +796,9 @@ describeEachStore('the sync server under hostile input', (backend) => {
         malformedInboxFrames(wellFormed, kimsIds)
           .filter((frame) => Buffer.byteLength(frame) <= LIMITS.maxFrameBytes)
           .map((frame) => ({ kind: 'malformed' as const, frame })),
+        fc
+          .oneof(ack, fetch)
+          .map((frame) => ({ kind: 'own' as const, frame: frame as Extract<InboxFrame, { type: 'ack_inbox' | 'fetch_inbox' }> })),
       );
       const lastSetUpId = inbox.kimsEnvelopes.at(-1)!.id;
       let sends = 0;
@@ -799,23 +806,28 @@ describeEachStore('the sync server under hostile input', (backend) => {
       try {
         await fc.assert(
           fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), async (steps) => {
-            const frames = steps.map((each, index) =>
-              each.kind === 'malformed'
-                ? each.frame
-                : JSON.stringify({
-                    type: 'send_to_devices',
-                    rid: `s${index}`,
-                    clientId: `fuzz-${++sends}`,
-                    envelopes: [each.envelope],
-                  }),
-            );
-            const replies = await sendHostile(samsDevice, frames);
-            expectOneReplyEach(replies, frames);
+            const clientIds = steps.map(() => `fuzz-${++sends}`);
+            const sendOf = (index: number, envelope: OutgoingEnvelope, rid = `s${index}`) =>
+              JSON.stringify({ type: 'send_to_devices', rid, clientId: clientIds[index], envelopes: [envelope] });
+            const sent = steps.map((each, index) => {
+              if (each.kind === 'malformed') return each.frame;
+              if (each.kind === 'own') return JSON.stringify({ ...each.frame, rid: `s${index}` });
+              return sendOf(index, each.envelope);
+            });
+            const replies = await sendHostile(samsDevice, sent);
+            expectOneReplyEach(replies, sent);
             replies.forEach((reply, index) => {
               const each = steps[index]!;
-              if (each.kind === 'malformed') expectBadFrame(reply, frames[index]!);
-              else if (each.kind === 'stored') expect(reply.frame).toMatchObject({ type: 'envelopes_sent', rid: `s${index}` });
-              else {
+              if (each.kind === 'malformed') expectBadFrame(reply, sent[index]!);
+              else if (each.kind === 'own') {
+                expect(reply.frame).toEqual(
+                  each.frame.type === 'ack_inbox'
+                    ? { type: 'ok', rid: `s${index}` }
+                    : { type: 'inbox', rid: `s${index}`, envelopes: [], hasMore: false },
+                );
+              } else if (each.kind === 'stored') {
+                expect(reply.frame).toEqual({ type: 'envelopes_sent', rid: `s${index}`, clientId: clientIds[index] });
+              } else {
                 const { deviceNumber, registrationId } = each.envelope;
                 const wrongDevice = deviceNumber !== 1;
                 expect(reply.frame).toEqual({
@@ -832,6 +844,14 @@ describeEachStore('the sync server under hostile input', (backend) => {
                 });
               }
             });
+            // The stored sends again, with other ciphertexts, as after a lost answer: stored once.
+            const again = steps.flatMap((each, index) =>
+              each.kind === 'stored' ? [sendOf(index, { ...each.envelope, ciphertext: 'QUdBSU4=' }, `again${index}`)] : [],
+            );
+            if (again.length > 0) {
+              const answers = await sendHostile(samsDevice, again);
+              expect(answers.map((answer) => answer.frame.type)).toEqual(again.map(() => 'envelopes_sent'));
+            }
             // Kim's device reads exactly the stored ones, in order and byte for byte, and acknowledges them.
             const stored = steps.flatMap((each) => (each.kind === 'stored' ? [each.envelope] : []));
             const page = await inbox.kimsDevice.call({ type: 'fetch_inbox', after: lastSetUpId }, 'inbox');
