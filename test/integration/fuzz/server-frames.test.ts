@@ -809,6 +809,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
             const clientIds = steps.map(() => `fuzz-${++sends}`);
             const sendOf = (index: number, envelope: OutgoingEnvelope, rid = `s${index}`) =>
               JSON.stringify({ type: 'send_to_devices', rid, clientId: clientIds[index], envelopes: [envelope] });
+            const kimsPushes = inbox.kimsDevice.pushes.length;
             const sent = steps.map((each, index) => {
               if (each.kind === 'malformed') return each.frame;
               if (each.kind === 'own') return JSON.stringify({ ...each.frame, rid: `s${index}` });
@@ -866,6 +867,12 @@ describeEachStore('the sync server under hostile input', (backend) => {
                 sentAt: expect.any(Number) as number,
               })),
             );
+            // …as they were pushed to it, once each.
+            const pushed = inbox.kimsDevice.pushes
+              .slice(kimsPushes)
+              .flatMap((push) => (push.type === 'inbox_push' ? push.envelopes : []));
+            expect(pushed).toEqual(page.envelopes);
+            expect(inbox.kimsDevice.violations).toEqual([]);
             if (page.envelopes.length > 0) {
               await inbox.kimsDevice.call({ type: 'ack_inbox', ids: page.envelopes.map((envelope) => envelope.id) }, 'ok');
             }
