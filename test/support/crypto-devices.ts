@@ -1,16 +1,16 @@
 /**
- * Devices with real keys for end-to-end encryption tests: each a real SyncEngine with its own
- * mirror and a libsignal identity (shared by one person's devices), connected to a real server,
- * its prekeys published before it is handed over. Warnings the engine logs are kept, so a test
- * can say that nothing went unread.
+ * Devices for the end-to-end encryption tests (test/integration/client):
+ * real sync engines with real libsignal on a real server, and the Signal state of any device kept
+ * in a mirror, so a test can make sender keys and group messages with it, or open them.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { PREKEY_TARGET } from '../../sync/client/crypto/key-publisher.js';
 import { RatchetState } from '../../sync/client/crypto/ratchet-state.js';
-import type { SignalLibrary } from '../../sync/client/crypto/signal-library.js';
+import { loadSignal } from '../../sync/client/crypto/signal-library.js';
 import { Mirror } from '../../sync/client/mirror/mirror.js';
 import { parseServerAddress } from '../../sync/client/server-address.js';
 import { SyncEngine } from '../../sync/client/sync-engine.js';
@@ -21,39 +21,56 @@ import { realRuntime } from '../../sync/node/real-runtime.js';
 import { eventually } from './client-harness.js';
 import { logIn, type ServerHarness, type TestAccount, type TestServer } from './server-harness.js';
 
-export interface CryptoDevice {
+export const signal = await loadSignal();
+
+/** A device's Signal state: whose it is, its number, and the mirror its sessions and sender keys are kept in. */
+export interface SignalDevice {
   userId: string;
-  deviceNumber: number;
+  deviceNumber(): number;
   mirror: Mirror;
-  engine: SyncEngine;
   identity: IdentityKeyPair;
+}
+
+/** A device running a sync engine, with what its engine logged as warnings and errors. */
+export interface EngineDevice extends SignalDevice {
+  engine: SyncEngine;
   warnings: Array<{ message: string; fields?: LogFields }>;
 }
 
-export function createCryptoDevices(signal: SignalLibrary, servers: ServerHarness) {
+/**
+ * Starts engine devices on `servers`' servers; `cleanup` stops them and deletes their mirrors
+ * (call it before the harness's own cleanup).
+ */
+export function engineDevices(servers: ServerHarness) {
   const cleanups: Array<() => Promise<void>> = [];
 
-  /** A device of `userId`'s signed in with `token`, online, its keys published. */
   async function device(
     server: TestServer,
     userId: string,
     token: string,
     identity: IdentityKeyPair,
-    transport: SyncTransport = wsTransport,
-  ): Promise<CryptoDevice> {
-    const dir = await mkdtemp(join(tmpdir(), 'crypto-device-'));
-    const mirror = Mirror.open(join(dir, 'mirror.db'));
-    const warnings: CryptoDevice['warnings'] = [];
+    options: {
+      transport?: SyncTransport;
+      /** Whether the device's identity can be read now (false: as when the OS keychain refuses). */
+      identityReadable?: () => boolean;
+    } = {},
+  ): Promise<EngineDevice> {
+    const readable = options.identityReadable ?? (() => true);
+    const mirror = await tempMirror(cleanups);
+    const warnings: EngineDevice['warnings'] = [];
     const engine = new SyncEngine({
       mirror,
-      transport,
+      transport: options.transport ?? wsTransport,
       runtime: realRuntime(),
       syncUrl: parseServerAddress(server.url).syncUrl,
       token,
       selfId: userId,
       emit: () => undefined,
       onUnauthorized: () => undefined,
-      localIdentity: async () => ({ signal, identity }),
+      localIdentity: async () => {
+        if (!readable()) throw new Error('The identity could not be read');
+        return { signal, identity };
+      },
       log: {
         error: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
         warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
@@ -62,11 +79,7 @@ export function createCryptoDevices(signal: SignalLibrary, servers: ServerHarnes
       },
     });
     engine.start();
-    cleanups.push(async () => {
-      engine.stop();
-      mirror.close();
-      await rm(dir, { recursive: true, force: true });
-    });
+    cleanups.push(async () => engine.stop());
     // Published: others can start sessions with it.
     await eventually(
       () => mirror.signal.oneTimeCounts().prekeys,
@@ -74,44 +87,107 @@ export function createCryptoDevices(signal: SignalLibrary, servers: ServerHarnes
       'its prekeys made',
     );
     await eventually(
-      () => engine.connectionState,
-      (state) => state === 'online',
+      () => (engine.connectionState === 'online' ? mirror.signal.registrationId() : null),
+      (id) => id !== null,
       'online',
     );
-    return { userId, deviceNumber: await numberOf(server, token), mirror, engine, identity, warnings };
+    const deviceNumber = await numberOf(servers, server, token);
+    return { userId, deviceNumber: () => deviceNumber, mirror, engine, identity, warnings };
   }
 
-  /** The device number the server gave a session: a fresh socket of the same session hears it in the welcome. */
-  async function numberOf(server: TestServer, token: string): Promise<number> {
-    const socket = await servers.connect(server, token);
-    const welcome = socket.pushes.find((push) => push.type === 'welcome');
-    if (welcome?.type !== 'welcome') throw new Error('No welcome');
-    return welcome.deviceNumber;
+  /** A device without an engine: its Signal state in a mirror of its own, for a test to drive by hand. */
+  async function bareDevice(userId: string, deviceNumber: number): Promise<SignalDevice> {
+    const mirror = await tempMirror(cleanups);
+    mirror.signal.ensureRegistrationId(1 + Math.floor(Math.random() * 16_000));
+    return { userId, deviceNumber: () => deviceNumber, mirror, identity: signal.IdentityKeyPair.generate() };
   }
-
-  /** Another session of the account's: the token of a new device. */
-  async function signIn(server: TestServer, account: TestAccount): Promise<string> {
-    const login = await logIn(server.httpUrl, account.user.username, account.password);
-    return (login.body as { token: string }).token;
-  }
-
-  /** A fresh unit of ratchet work over a device's mirror, as its engine makes them. */
-  function ratchetOf(owner: CryptoDevice): RatchetState {
-    return new RatchetState(
-      signal,
-      owner.mirror.signal,
-      { identity: owner.identity, registrationId: owner.mirror.signal.registrationId()! },
-      Date.now,
-    );
-  }
-
-  /** Whether `reader` holds the sender key `distributionId` of `sender`'s device. */
-  const hasSenderKey = (reader: CryptoDevice, sender: CryptoDevice, distributionId: string) =>
-    reader.mirror.signal.senderKey(`${sender.userId}.${sender.deviceNumber}`, distributionId) !== null;
 
   async function cleanup(): Promise<void> {
     for (const each of cleanups.splice(0).reverse()) await each();
   }
 
-  return { device, signIn, ratchetOf, hasSenderKey, cleanup };
+  return { device, bareDevice, cleanup };
 }
+
+async function tempMirror(cleanups: Array<() => Promise<void>>): Promise<Mirror> {
+  const dir = await mkdtemp(join(tmpdir(), 'device-inbox-'));
+  const mirror = Mirror.open(join(dir, 'mirror.db'));
+  cleanups.push(async () => {
+    mirror.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return mirror;
+}
+
+/** The device number the server gave a session: a fresh socket of the same session hears it in the welcome. */
+export async function numberOf(servers: ServerHarness, server: TestServer, token: string): Promise<number> {
+  const socket = await servers.connect(server, token);
+  const welcome = socket.pushes.find((push) => push.type === 'welcome');
+  return welcome?.type === 'welcome' ? welcome.deviceNumber : 0;
+}
+
+export async function signIn(server: TestServer, account: TestAccount): Promise<string> {
+  const login = await logIn(server.httpUrl, account.user.username, account.password);
+  return (login.body as { token: string }).token;
+}
+
+export function ratchetOf(owner: SignalDevice): RatchetState {
+  return new RatchetState(
+    signal,
+    owner.mirror.signal,
+    { identity: owner.identity, registrationId: owner.mirror.signal.registrationId()! },
+    Date.now,
+  );
+}
+
+/** A new sender key of `sender`'s for a conversation (under `distributionId` when given), as a device message, kept in its mirror. */
+export async function senderKey(sender: SignalDevice, conversationId: string, distributionId: string = randomUUID()) {
+  const state = ratchetOf(sender);
+  const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber());
+  const distribution = await signal.SenderKeyDistributionMessage.create(address, distributionId, state);
+  sender.mirror.transaction(() => state.writeTo(sender.mirror.signal));
+  return {
+    distributionId,
+    message: {
+      kind: 'sender_key' as const,
+      conversationId,
+      distribution: Buffer.from(distribution.serialize()).toString('base64'),
+    },
+  };
+}
+
+/** What `sender` writes under its sender key `distributionId`, serialized. */
+export async function groupMessage(sender: SignalDevice, distributionId: string, text: string): Promise<Uint8Array<ArrayBuffer>> {
+  const state = ratchetOf(sender);
+  const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber());
+  const sealed = await signal.groupEncrypt(address, distributionId, state, new Uint8Array(Buffer.from(text)));
+  sender.mirror.transaction(() => state.writeTo(sender.mirror.signal));
+  return sealed.serialize();
+}
+
+/** A group message as `reader` opens it, taken to be from `from`'s device (null when it cannot). */
+export async function openGroupMessage(
+  reader: SignalDevice,
+  from: SignalDevice,
+  sealed: Uint8Array<ArrayBuffer>,
+): Promise<string | null> {
+  try {
+    const address = signal.ProtocolAddress.new(from.userId, from.deviceNumber());
+    return Buffer.from(await signal.groupDecrypt(address, ratchetOf(reader), sealed)).toString();
+  } catch {
+    return null;
+  }
+}
+
+/** What `sender` writes under its sender key, as `reader` opens it (null when it cannot). */
+export async function groupRoundTrip(
+  sender: SignalDevice,
+  reader: SignalDevice,
+  distributionId: string,
+  text: string,
+): Promise<string | null> {
+  return openGroupMessage(reader, sender, await groupMessage(sender, distributionId, text));
+}
+
+export const hasSenderKey = (reader: SignalDevice, sender: SignalDevice, distributionId: string) =>
+  reader.mirror.signal.senderKey(`${sender.userId}.${sender.deviceNumber()}`, distributionId) !== null;

@@ -57,10 +57,17 @@ export class InboxReceiver {
     this.queue = [];
   }
 
-  /** Envelopes the server pushed to the account's connections: this device takes its own. */
+  /**
+   * Envelopes the server pushed to the account's connections: this device takes its own. One it
+   * cannot open now (its identity unreadable, the mirror failing) is not acknowledged: the next
+   * connection reads it again.
+   */
   pushed(envelopes: readonly DeviceEnvelope[]): void {
     const mine = envelopes.filter((envelope) => envelope.deviceNumber === this.deviceNumber);
-    if (mine.length > 0) void this.take(mine);
+    if (mine.length === 0) return;
+    this.take(mine).catch((error: unknown) => {
+      if (this.deviceNumber !== null) this.log.warn('reading pushed device envelopes failed', errorFields(error));
+    });
   }
 
   private async readWaiting(): Promise<void> {

@@ -4,22 +4,21 @@
  * device of a person and to one's own other device opens what the sender then encrypts under it;
  * a send made offline goes out on connecting; a device added after the first send is found through
  * the server's "devices changed" and gets the next one; an envelope dealt with whose
- * acknowledgement was lost is not opened twice.
+ * acknowledgement was lost is not opened twice; a pushed envelope that cannot be opened now waits
+ * for the next connection. (Hostile envelopes: hostile-envelopes.test.ts.)
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
 import type { SyncTransport } from '../../../sync/client/transport.js';
 import { wsTransport } from '../../../sync/client/ws-transport.js';
 import { eventually } from '../../support/client-harness.js';
-import { createCryptoDevices, type CryptoDevice } from '../../support/crypto-devices.js';
 import { createServerHarness } from '../../support/server-harness.js';
+import { engineDevices, groupRoundTrip, hasSenderKey, senderKey, signal, signIn } from '../../support/crypto-devices.js';
 
-const signal = await loadSignal();
 const servers = createServerHarness();
-const { device, signIn, ratchetOf, hasSenderKey, cleanup } = createCryptoDevices(signal, servers);
+const devices = engineDevices(servers);
+const device = devices.device;
 afterEach(async () => {
-  await cleanup();
+  await devices.cleanup();
   await servers.cleanup();
 });
 
@@ -47,42 +46,6 @@ function cuttingAcks(): { transport: SyncTransport; cut: { on: boolean; cuts: nu
       },
     },
   };
-}
-
-/** A new sender key of `sender`'s for a conversation, as a device message, kept in its mirror. */
-async function senderKey(sender: CryptoDevice, conversationId: string) {
-  const distributionId = randomUUID();
-  const state = ratchetOf(sender);
-  const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber);
-  const distribution = await signal.SenderKeyDistributionMessage.create(address, distributionId, state);
-  sender.mirror.transaction(() => state.writeTo(sender.mirror.signal));
-  return {
-    distributionId,
-    message: {
-      kind: 'sender_key' as const,
-      conversationId,
-      distribution: Buffer.from(distribution.serialize()).toString('base64'),
-    },
-  };
-}
-
-/** What `sender` writes under its sender key, as `reader` opens it (null when it cannot). */
-async function groupRoundTrip(
-  sender: CryptoDevice,
-  reader: CryptoDevice,
-  distributionId: string,
-  text: string,
-): Promise<string | null> {
-  const senderState = ratchetOf(sender);
-  const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber);
-  const sealed = await signal.groupEncrypt(address, distributionId, senderState, new Uint8Array(Buffer.from(text)));
-  sender.mirror.transaction(() => senderState.writeTo(sender.mirror.signal));
-  try {
-    const opened = await signal.groupDecrypt(address, ratchetOf(reader), sealed.serialize());
-    return Buffer.from(opened).toString();
-  } catch {
-    return null;
-  }
 }
 
 describe('device messages through the device inbox', () => {
@@ -149,7 +112,7 @@ describe('device messages through the device inbox', () => {
     const bob = await servers.createAccount(server, { username: 'bob' });
     const laptop = await device(server, alice.user.id, alice.token, signal.IdentityKeyPair.generate());
     const { transport, cut } = cuttingAcks();
-    const bobDesk = await device(server, bob.user.id, bob.token, signal.IdentityKeyPair.generate(), transport);
+    const bobDesk = await device(server, bob.user.id, bob.token, signal.IdentityKeyPair.generate(), { transport });
     const socket = await servers.connect(server, alice.token);
     await socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
 
@@ -171,5 +134,33 @@ describe('device messages through the device inbox', () => {
     );
     expect(bobDesk.warnings.filter((warning) => warning.message.includes('could not be read'))).toEqual([]);
     expect(await groupRoundTrip(laptop, bobDesk, key.distributionId, 'once')).toBe('once');
+  });
+
+  it('leaves a pushed envelope it cannot open now (its identity unreadable) waiting, says so, and opens it on the next connection', async () => {
+    const server = await servers.startServer();
+    const alice = await servers.createAccount(server, { username: 'alice' });
+    const bob = await servers.createAccount(server, { username: 'bob' });
+    const laptop = await device(server, alice.user.id, alice.token, signal.IdentityKeyPair.generate());
+    let readable = true;
+    const bobDesk = await device(server, bob.user.id, bob.token, signal.IdentityKeyPair.generate(), {
+      identityReadable: () => readable,
+    });
+    const socket = await servers.connect(server, alice.token);
+    await socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
+
+    readable = false;
+    const key = await senderKey(laptop, 'trip');
+    laptop.engine.sendToDevices([bob.user.id], key.message);
+    await eventually(
+      () => bobDesk.warnings.map((warning) => warning.message),
+      (messages) => messages.includes('reading pushed device envelopes failed'),
+      'the failure logged',
+    );
+    expect(hasSenderKey(bobDesk, laptop, key.distributionId)).toBe(false);
+    readable = true;
+    bobDesk.engine.setWorkOffline(true);
+    bobDesk.engine.setWorkOffline(false);
+    await eventually(() => hasSenderKey(bobDesk, laptop, key.distributionId), Boolean, 'the sender key, on reconnecting');
+    expect(await groupRoundTrip(laptop, bobDesk, key.distributionId, 'later')).toBe('later');
   });
 });

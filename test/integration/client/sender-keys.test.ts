@@ -6,15 +6,13 @@
  * someone removed makes the next seal start a new key that they are never handed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
 import { decodeContent, type Content } from '../../../sync/content/content.js';
 import { eventually } from '../../support/client-harness.js';
-import { createCryptoDevices, type CryptoDevice } from '../../support/crypto-devices.js';
+import { engineDevices, hasSenderKey, ratchetOf, signal, signIn, type EngineDevice } from '../../support/crypto-devices.js';
 import { createGroup, createServerHarness, groupChange, type TestServer } from '../../support/server-harness.js';
 
-const signal = await loadSignal();
 const servers = createServerHarness();
-const { device, signIn, ratchetOf, hasSenderKey, cleanup } = createCryptoDevices(signal, servers);
+const { device, cleanup } = engineDevices(servers);
 afterEach(async () => {
   await cleanup();
   await servers.cleanup();
@@ -23,9 +21,9 @@ afterEach(async () => {
 const say = (text: string): Content => ({ kind: 'message', text });
 
 /** What `reader` opens of `sealed` from `sender`, or null when it cannot. */
-async function open(reader: CryptoDevice, sender: CryptoDevice, sealed: string): Promise<Content | null> {
+async function open(reader: EngineDevice, sender: EngineDevice, sealed: string): Promise<Content | null> {
   try {
-    const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber);
+    const address = signal.ProtocolAddress.new(sender.userId, sender.deviceNumber());
     return decodeContent(await signal.groupDecrypt(address, ratchetOf(reader), new Uint8Array(Buffer.from(sealed, 'base64'))));
   } catch {
     return null;
@@ -33,7 +31,7 @@ async function open(reader: CryptoDevice, sender: CryptoDevice, sealed: string):
 }
 
 /** Seals through the engine, keeping nothing: what `keep` would store is the outbox's, later. */
-async function seal(sender: CryptoDevice, conversationId: string, content: Content): Promise<string> {
+async function seal(sender: EngineDevice, conversationId: string, content: Content): Promise<string> {
   let kept: string | null = null;
   const sealed = await sender.engine.seal(conversationId, content, (ciphertext) => (kept = ciphertext));
   expect(kept).toBe(sealed);

@@ -429,7 +429,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /**
  * Fields worth breaking in `frame`: its own, those of its change and of its attachments, those of
- * the keys a publish_keys carries, and some it does not have.
+ * the keys a publish_keys carries, those of a send_to_devices' envelopes, and some it does not have.
  */
 function pathsOf(frame: Record<string, unknown>): string[][] {
   const paths = Object.keys(frame).map((key) => [key]);
@@ -437,7 +437,7 @@ function pathsOf(frame: Record<string, unknown>): string[][] {
     const value = frame[key];
     if (typeof value === 'object' && value !== null) paths.push(...Object.keys(value).map((field) => [key, field]));
   }
-  for (const key of ['attachments', 'ecPrekeys', 'kyberPrekeys']) {
+  for (const key of ['attachments', 'ecPrekeys', 'kyberPrekeys', 'envelopes']) {
     const items = frame[key];
     if (!Array.isArray(items)) continue;
     items.forEach((item: object, index) => {

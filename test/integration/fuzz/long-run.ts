@@ -9,7 +9,7 @@
  *   TEST_STORES=sqlite npm run test:fuzz
  *   FUZZ_SEED=123 FUZZ_RUNS_SCALE=20 npm run test:fuzz
  *
- * `npm test` runs the same file at scale 1 (about 17,000 frames per backend).
+ * `npm test` runs the same file at scale 1 (about 20,000 frames per backend).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

@@ -1,8 +1,9 @@
 /**
  * Hostile input on the sync socket, property-based: random JSON and text, valid frames with fields
  * broken, valid frames aimed at conversations that are not the sender's (or do not exist), replayed
- * client ids, sends with attachments that are not the sender's finished uploads, binary frames,
- * oversized frames and bytes that are not UTF-8.
+ * client ids, sends with attachments that are not the sender's finished uploads, key directory and
+ * device inbox frames (malformed, from devices without keys, and a keyed device's sends stored byte
+ * for byte), binary frames, oversized frames and bytes that are not UTF-8.
  *
  * One server and a few sockets serve every run; each run sends a batch and ends with a ping, so
  * "every frame was answered" and "nobody was pushed anything" are facts, not guesses about timing.
@@ -27,9 +28,11 @@ import {
   type ErrorCode,
   type ServerFrame,
 } from '../../../sync/protocol/frames.js';
+import type { DeviceEnvelope, OutgoingEnvelope } from '../../../sync/protocol/inbox-frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { REFUSALS, type Refusal } from '../../../sync/server/refusals.js';
 import type { Attachment } from '../../../sync/protocol/attachments.js';
+import { ecKey, firstPublish } from '../../support/key-material.js';
 import { RawSocket, type Outgoing, type Received } from '../../support/raw-socket.js';
 import {
   createServerHarness,
@@ -50,6 +53,15 @@ import {
   type TestFile,
 } from '../server/attachment-support.js';
 import { publishFuzzReport } from './fuzz-report.js';
+import {
+  envelopeIds,
+  envelopeKind,
+  inboxFrameTypes,
+  malformedInboxFrames,
+  validCiphertext,
+  validInboxFrames,
+  type InboxFrame,
+} from './inbox-frames-input.js';
 import { keyFrameTypes, publishKeysArbitrary, validKeyFrames } from './key-frames-input.js';
 import {
   anyOf,
@@ -115,6 +127,41 @@ const stored = new Map<string, ConversationEvent>();
 const messageIds: string[] = [];
 /** Uploads made while setting up: alice's finished one (sent in m-a4), bob's, and one of alice's never finished. */
 const uploads = {} as { file: TestFile; alices: string; bobs: string; unfinished: string };
+
+/**
+ * Two people apart from the others, with keys published and a conversation of their own: sam's
+ * device writes to kim's, whose inbox holds `kimsEnvelopes` (sent while setting up) for the
+ * fuzzers to try to acknowledge and read. The fuzzers publish no keys, so none of their sends can
+ * be stored.
+ */
+const inbox = {} as { sam: TestAccount; kim: TestAccount; kimsDevice: TestClient; kimsEnvelopes: DeviceEnvelope[] };
+const KIM_REGISTRATION = 301;
+const toKim = (kind: OutgoingEnvelope['kind'], ciphertext: string): OutgoingEnvelope => ({
+  userId: inbox.kim.user.id,
+  deviceNumber: 1,
+  registrationId: KIM_REGISTRATION,
+  kind,
+  ciphertext,
+});
+
+/** Sam, kim and their device inboxes: kim's holds three envelopes from sam. */
+async function setUpInbox(): Promise<void> {
+  inbox.sam = await h.createAccount(server, { username: `sam-${process.pid}` });
+  inbox.kim = await h.createAccount(server, { username: `kim-${process.pid}` });
+  const samsDevice = await h.connect(server, inbox.sam.token);
+  inbox.kimsDevice = await h.connect(server, inbox.kim.token);
+  await samsDevice.call(firstPublish(ecKey(), { registrationId: 300 }), 'key_counts');
+  await inbox.kimsDevice.call(firstPublish(ecKey(), { registrationId: KIM_REGISTRATION }), 'key_counts');
+  await samsDevice.call({ type: 'start_conversation', username: inbox.kim.user.username }, 'conversation');
+  for (const [i, kind] of (['prekey', 'whisper', 'whisper'] as const).entries()) {
+    await samsDevice.call(
+      { type: 'send_to_devices', clientId: `set-up-${i}`, envelopes: [toKim(kind, ecKey())] },
+      'envelopes_sent',
+    );
+  }
+  inbox.kimsEnvelopes = (await inbox.kimsDevice.call({ type: 'fetch_inbox' }, 'inbox')).envelopes;
+  expect(inbox.kimsEnvelopes).toHaveLength(3);
+}
 
 async function connectFuzz(name: Name): Promise<RawSocket> {
   const socket = await RawSocket.connect(server.url, accounts[name].token);
@@ -221,6 +268,7 @@ async function setUp(backend: StoreBackend): Promise<void> {
     sha256: uploads.file.sha256,
   });
   uploads.unfinished = uploadIdOf(unfinished.headers.get('location')!);
+  await setUpInbox();
   await seed('alice', 'ab', {
     type: 'send',
     conversationId: '',
@@ -370,6 +418,55 @@ const keyFrames = validKeyFrames(
   ),
 );
 
+/** The envelope ids kim's device was given, and the same as other people's: no fuzzer's own. */
+const kimsIds = envelopeIds(fc.nat().map((i) => inbox.kimsEnvelopes[i % inbox.kimsEnvelopes.length]!.id));
+/** A person and those they share a conversation with: whom their envelopes may go to. */
+const ownAndContacts = (name: Name): fc.Arbitrary<string> =>
+  fc.constantFrom(name, ...contactsOf(name)).map((each) => accounts[each].user.id);
+/** Whom a person's envelopes are sent to: themselves and their contacts mostly, else anyone here, sam, kim or nobody. */
+function recipientsOf(name: Name): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 3, arbitrary: ownAndContacts(name) },
+    fc.constantFrom(...NAMES).map((each) => accounts[each].user.id),
+    fc.constantFrom('sam' as const, 'kim' as const).map((each) => inbox[each].user.id),
+    validId,
+  );
+}
+const contactsOf = (name: Name): Name[] =>
+  Object.values(MEMBERS).flatMap((pair) => (pair.includes(name) ? pair.filter((each) => each !== name) : []));
+
+/** Valid inbox frames of anyone's: sends aimed at the people here and ids nobody has, acknowledgements of kim's envelopes. */
+const inboxFrames = validInboxFrames({ userIds: recipientsOf('alice'), envelopeIds: kimsIds });
+
+/**
+ * What a fuzzer's device, which has no keys and no envelopes, is answered: a send naming anyone
+ * who shares no conversation with it is not_a_contact; any other names devices the server does
+ * not know of (nobody here published keys), every one of them `extra`. Its inbox is empty, and
+ * acknowledging ids (kim's, or nobody's) is answered ok and deletes nothing.
+ */
+function keylessAnswer(name: Name, frame: InboxFrame): ServerFrame {
+  switch (frame.type) {
+    case 'fetch_inbox':
+      return { type: 'inbox', rid: frame.rid, envelopes: [], hasMore: false };
+    case 'ack_inbox':
+      return { type: 'ok', rid: frame.rid };
+    case 'send_to_devices': {
+      const self = accounts[name].user.id;
+      const contacts = new Set(contactsOf(name).map((each) => accounts[each].user.id));
+      if (frame.envelopes.some((envelope) => envelope.userId !== self && !contacts.has(envelope.userId))) {
+        return { type: 'error', rid: frame.rid, ...REFUSALS.not_a_contact };
+      }
+      const named = new Map<string, number[]>();
+      for (const { userId, deviceNumber } of frame.envelopes) named.set(userId, [...(named.get(userId) ?? []), deviceNumber]);
+      return {
+        type: 'devices_changed',
+        rid: frame.rid,
+        mismatches: [...named].map(([userId, extra]) => ({ userId, missing: [], extra: extra.sort((a, b) => a - b), stale: [] })),
+      };
+    }
+  }
+}
+
 describeEachStore('the sync server under hostile input', (backend) => {
   beforeAll(() => setUp(backend), 60_000);
   afterAll(async () => {
@@ -403,7 +500,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
   it(
     'answers almost-valid frames (a field missing, of the wrong type, too long, not a number, junk) with bad_frame and changes nothing',
     async () => {
-      const mutant = brokenFrame(anyOf<ClientFrame>({ ...aliceFrames, ...keyFrames })).filter(invalidOnly);
+      const mutant = brokenFrame(anyOf<ClientFrame>({ ...aliceFrames, ...keyFrames, ...inboxFrames })).filter(invalidOnly);
       await fc.assert(
         fc.asyncProperty(senders, fc.array(mutant, { minLength: 1, maxLength: 6 }), async (name, frames) => {
           await changesNothing(async () => {
@@ -602,6 +699,192 @@ describeEachStore('the sync server under hostile input', (backend) => {
         }),
         fuzzParams(25),
       );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'answers every inbox frame from devices without keys (sends refused, an empty inbox, others’ envelopes not acknowledged), and changes nothing',
+    async () => {
+      // Every inbox frame the schema declares is sent here.
+      expect(Object.keys(inboxFrames).sort()).toEqual(inboxFrameTypes().sort());
+      const attempt = senders.chain((name) => {
+        const frames = validInboxFrames({ userIds: recipientsOf(name), envelopeIds: kimsIds });
+        // Sends to contacts only as well: a hundred envelopes to anyone nearly always name a stranger.
+        const toContacts = validInboxFrames({ userIds: ownAndContacts(name), envelopeIds: kimsIds }).send_to_devices;
+        return fc.tuple(fc.constant(name), fc.array(anyOf({ ...frames, toContacts }), { minLength: 1, maxLength: 6 }));
+      });
+      await fc.assert(
+        fc.asyncProperty(attempt, async ([name, frames]) => {
+          const kimsPushes = inbox.kimsDevice.pushes.length;
+          await changesNothing(async () => {
+            const replies = await sendHostile(
+              await fuzzSocket(name),
+              frames.map((frame) => JSON.stringify(frame)),
+            );
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => {
+              const frame = frames[index]!;
+              expect(reply.frame, `${name} sent ${JSON.stringify(frame).slice(0, 400)}`).toEqual(keylessAnswer(name, frame));
+            });
+          });
+          // Kim's device still has every envelope the fuzzers acknowledged, and was sent none.
+          expect((await inbox.kimsDevice.call({ type: 'fetch_inbox' }, 'inbox')).envelopes).toEqual(inbox.kimsEnvelopes);
+          expect(inbox.kimsDevice.pushes.length).toBe(kimsPushes);
+        }),
+        fuzzParams(250),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'answers inbox frames with bad base64, over-long ciphertexts, one device twice, numbers out of range or ids that are not envelope ids with bad_frame, and changes nothing',
+    async () => {
+      // Envelopes a keyed device could really send (to kim, from sam's conversation): only the break refuses them.
+      const toKimOrAnyone = fc.oneof(
+        fc.tuple(envelopeKind, validCiphertext).map(([kind, ciphertext]) => toKim(kind, ciphertext)),
+        fc.record({
+          userId: recipientsOf('alice'),
+          deviceNumber: fc.integer({ min: 1, max: 127 }),
+          registrationId: fc.integer({ min: 1, max: 16_380 }),
+          kind: envelopeKind,
+          ciphertext: fc.base64String({ minLength: 4, maxLength: 200 }),
+        }),
+      );
+      const malformed = malformedInboxFrames(toKimOrAnyone, kimsIds).filter(
+        (frame) => Buffer.byteLength(frame) <= LIMITS.maxFrameBytes,
+      );
+      await fc.assert(
+        fc.asyncProperty(senders, fc.array(malformed, { minLength: 1, maxLength: 6 }), async (name, frames) => {
+          await changesNothing(async () => {
+            const replies = await sendHostile(await fuzzSocket(name), frames);
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
+          });
+        }),
+        fuzzParams(200),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'stores the well-formed envelopes a keyed device sends byte for byte, once, and nothing of the malformed or misaddressed ones beside them',
+    async () => {
+      type Step =
+        | { kind: 'stored'; envelope: OutgoingEnvelope }
+        | { kind: 'misaddressed'; envelope: OutgoingEnvelope }
+        | { kind: 'malformed'; frame: string }
+        | { kind: 'own'; frame: Extract<InboxFrame, { type: 'ack_inbox' | 'fetch_inbox' }> };
+      // Sam's own inbox is empty; acknowledging what he sent kim (or ids nobody has) deletes nothing.
+      const { ack_inbox: ack, fetch_inbox: fetch } = validInboxFrames({ userIds: validId, envelopeIds: kimsIds });
+      const wellFormed = fc.tuple(envelopeKind, validCiphertext).map(([kind, ciphertext]) => toKim(kind, ciphertext));
+      const step: fc.Arbitrary<Step> = fc.oneof(
+        { weight: 3, arbitrary: wellFormed.map((envelope) => ({ kind: 'stored' as const, envelope })) },
+        fc
+          .tuple(
+            wellFormed,
+            fc.oneof(
+              fc.record({ deviceNumber: fc.integer({ min: 2, max: 127 }) }),
+              fc.record({
+                registrationId: fc.integer({ min: 1, max: 16_380 }).filter((id) => id !== KIM_REGISTRATION),
+              }),
+            ),
+          )
+          .map(([envelope, wrong]) => ({ kind: 'misaddressed' as const, envelope: { ...envelope, ...wrong } })),
+        malformedInboxFrames(wellFormed, kimsIds)
+          .filter((frame) => Buffer.byteLength(frame) <= LIMITS.maxFrameBytes)
+          .map((frame) => ({ kind: 'malformed' as const, frame })),
+        fc
+          .oneof(ack, fetch)
+          .map((frame) => ({ kind: 'own' as const, frame: frame as Extract<InboxFrame, { type: 'ack_inbox' | 'fetch_inbox' }> })),
+      );
+      const lastSetUpId = inbox.kimsEnvelopes.at(-1)!.id;
+      let sends = 0;
+      const samsDevice = await RawSocket.connect(server.url, inbox.sam.token);
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), async (steps) => {
+            const clientIds = steps.map(() => `fuzz-${++sends}`);
+            const sendOf = (index: number, envelope: OutgoingEnvelope, rid = `s${index}`) =>
+              JSON.stringify({ type: 'send_to_devices', rid, clientId: clientIds[index], envelopes: [envelope] });
+            const kimsPushes = inbox.kimsDevice.pushes.length;
+            const sent = steps.map((each, index) => {
+              if (each.kind === 'malformed') return each.frame;
+              if (each.kind === 'own') return JSON.stringify({ ...each.frame, rid: `s${index}` });
+              return sendOf(index, each.envelope);
+            });
+            const replies = await sendHostile(samsDevice, sent);
+            expectOneReplyEach(replies, sent);
+            replies.forEach((reply, index) => {
+              const each = steps[index]!;
+              if (each.kind === 'malformed') expectBadFrame(reply, sent[index]!);
+              else if (each.kind === 'own') {
+                expect(reply.frame).toEqual(
+                  each.frame.type === 'ack_inbox'
+                    ? { type: 'ok', rid: `s${index}` }
+                    : { type: 'inbox', rid: `s${index}`, envelopes: [], hasMore: false },
+                );
+              } else if (each.kind === 'stored') {
+                expect(reply.frame).toEqual({ type: 'envelopes_sent', rid: `s${index}`, clientId: clientIds[index] });
+              } else {
+                const { deviceNumber, registrationId } = each.envelope;
+                const wrongDevice = deviceNumber !== 1;
+                expect(reply.frame).toEqual({
+                  type: 'devices_changed',
+                  rid: `s${index}`,
+                  mismatches: [
+                    {
+                      userId: inbox.kim.user.id,
+                      missing: wrongDevice ? [1] : [],
+                      extra: wrongDevice ? [deviceNumber] : [],
+                      stale: registrationId !== KIM_REGISTRATION && !wrongDevice ? [1] : [],
+                    },
+                  ],
+                });
+              }
+            });
+            // The stored sends again, with other ciphertexts, as after a lost answer: stored once.
+            const again = steps.flatMap((each, index) =>
+              each.kind === 'stored' ? [sendOf(index, { ...each.envelope, ciphertext: 'QUdBSU4=' }, `again${index}`)] : [],
+            );
+            if (again.length > 0) {
+              const answers = await sendHostile(samsDevice, again);
+              expect(answers.map((answer) => answer.frame.type)).toEqual(again.map(() => 'envelopes_sent'));
+            }
+            // Kim's device reads exactly the stored ones, in order and byte for byte, and acknowledges them.
+            const stored = steps.flatMap((each) => (each.kind === 'stored' ? [each.envelope] : []));
+            const page = await inbox.kimsDevice.call({ type: 'fetch_inbox', after: lastSetUpId }, 'inbox');
+            expect(page.envelopes).toEqual(
+              stored.map(({ kind, ciphertext }) => ({
+                id: expect.stringMatching(/^[1-9][0-9]*$/) as string,
+                senderUserId: inbox.sam.user.id,
+                senderDevice: 1,
+                deviceNumber: 1,
+                kind,
+                ciphertext,
+                sentAt: expect.any(Number) as number,
+              })),
+            );
+            // …as they were pushed to it, once each.
+            const pushed = inbox.kimsDevice.pushes
+              .slice(kimsPushes)
+              .flatMap((push) => (push.type === 'inbox_push' ? push.envelopes : []));
+            expect(pushed).toEqual(page.envelopes);
+            expect(inbox.kimsDevice.violations).toEqual([]);
+            if (page.envelopes.length > 0) {
+              await inbox.kimsDevice.call({ type: 'ack_inbox', ids: page.envelopes.map((envelope) => envelope.id) }, 'ok');
+            }
+            expect((await inbox.kimsDevice.call({ type: 'fetch_inbox' }, 'inbox')).envelopes).toEqual(inbox.kimsEnvelopes);
+            expect(server.logged).toEqual([]);
+          }),
+          fuzzParams(100),
+        );
+      } finally {
+        await samsDevice.close();
+      }
+      expect(samsDevice.violations).toEqual([]);
     },
     PROPERTY_TIMEOUT_MS,
   );
