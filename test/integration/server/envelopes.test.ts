@@ -7,9 +7,18 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
-import type { ConversationEvent } from '../../../sync/protocol/frames.js';
+import { clientIdOf, type ConversationEvent } from '../../../sync/protocol/frames.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
-import { createServerHarness, groupOf, logIn, people, type TestClient } from '../../support/server-harness.js';
+import { block } from '../../support/blocking.js';
+import {
+  createServerHarness,
+  groupOf,
+  listedConversation,
+  logIn,
+  people,
+  pushesAbout,
+  type TestClient,
+} from '../../support/server-harness.js';
 import { RawSocket } from '../../support/raw-socket.js';
 import { describeEachStore } from '../../support/store-backends.js';
 import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
@@ -85,6 +94,37 @@ describeEachStore('conversation envelopes', (backend) => {
     await bobSocket.barrier();
     expect(bobSocket.pushesOf('event').map((push) => push.event.seq)).toEqual([1, 2]);
     expect((await bobSocket.allEvents(conversation.id)).map((event) => event.kind)).toEqual(['envelope', 'message']);
+  });
+
+  it('is hidden from whoever blocked its sender, as a message is, and answers a message request as writing there does', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
+    const { conversation } = await alice.socket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await bob.socket.waitForPush('conversation_added');
+    expect((await listedConversation(bob.socket, conversation.id))?.requestFrom).toBe(alice.user.id);
+    await stored(bob.socket, conversation.id, 'b1');
+    expect((await listedConversation(bob.socket, conversation.id))?.requestFrom).toBeUndefined();
+
+    const group = await groupOf(alice, [bob, carol]);
+    await block(carol.socket, alice.user.id);
+    const [fromBob, fromCarol] = [bob.socket.pushes.length, carol.socket.pushes.length];
+    await stored(alice.socket, conversation.id, 'a1');
+    const inGroup = await stored(alice.socket, group.id, 'a2');
+    await bob.socket.waitForPush('event', (push) => push.event.conversationId === group.id && push.event.seq === inGroup.seq);
+    await carol.socket.barrier();
+    expect(pushesAbout(carol.socket, group.id, fromCarol)).toEqual([]);
+    expect(envelopesIn(await carol.socket.allEvents(group.id))).toEqual([]);
+    expect(envelopesIn(await bob.socket.allEvents(group.id))).toEqual([inGroup]);
+
+    await block(bob.socket, alice.user.id);
+    await stored(alice.socket, conversation.id, 'a3');
+    await bob.socket.barrier();
+    expect(
+      pushesAbout(bob.socket, conversation.id, fromBob).flatMap((push) =>
+        push.type === 'event' ? [clientIdOf(push.event)] : [],
+      ),
+    ).toEqual(['a1']);
+    expect(envelopesIn(await bob.socket.allEvents(conversation.id)).map((event) => event.clientId)).toEqual(['b1', 'a1']);
   });
 
   it('takes envelopes pipelined with `after` in order, and refuses one that follows a frame it did not handle', async () => {
