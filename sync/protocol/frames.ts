@@ -358,7 +358,7 @@ export function peopleNamedIn(event: ConversationEvent): string[] {
 
 /**
  * The client-chosen id an event was stored under (idempotency is by sender and this id): the
- * message's id, the change's id, or for a group's creation the conversation's id.
+ * message's id, the change's id, an envelope's id, or for a group's creation the conversation's id.
  */
 export function clientIdOf(event: ConversationEvent): string {
   switch (event.kind) {

@@ -33,6 +33,9 @@ import type { KeyDirectoryStore } from './key-directory.js';
  *   state in the same transaction that stores it; a delete purges the message's text, its edits'
  *   texts, its current reactions and its attachments (and their references, so its files can no
  *   longer be downloaded) in that transaction too;
+ * - an envelope (envelope-frames.ts) is stored as a message is (membership, its client id in the
+ *   same namespace, blocks, the sender's first word there) and never read; one that deletes another
+ *   empties that one's ciphertext and drops its upload ids and references in the same transaction;
  * - watermarks only move forward, never past the conversation's lastSeq, and read implies delivered;
  * - nothing may rest on there being one writer at a time: two creations of one conversation (or of
  *   one pair's direct conversation) are told apart by unique keys (insert-or-nothing, then read),
