@@ -215,9 +215,10 @@ export interface EnvelopeFacts extends AppendFacts {
   downloadable: ReadonlySet<string>;
   /**
    * For an envelope that deletes another: the envelope of the conversation under that client id,
-   * the sender's own when they have one (null: none), and the sender's periods there.
+   * the sender's own when they have one (null: none).
    */
   deleteTarget: (HiddenFacts & { sender_id: string; deleted: boolean }) | null;
+  /** The sender's periods in the conversation: a target they were never served is none of theirs. */
   senderPeriods: readonly Period[];
 }
 

@@ -1,3 +1,4 @@
+import { countsAsWriting } from '../../protocol/presence-rules.js';
 import { judgeEnvelope, newEnvelopeEvent } from './append-rules.js';
 import type { HiddenFacts, Period } from './event-visibility.js';
 import type { Session } from './pg-connections.js';
@@ -15,7 +16,6 @@ import {
 import type { EnvelopeResult, NewEnvelope } from './server-store.js';
 import { deleteTargetSql, downloadableToSql, purgeEnvelopeSql } from './shared-sql.js';
 import { toEvent, toStoredUpload, type EventRecord, type UploadRow } from './store-rows.js';
-import { countsAsWriting } from '../../protocol/presence-rules.js';
 
 /**
  * Appending a sealed envelope to a conversation's log in PostgreSQL: one READ COMMITTED
