@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS, attachmentsSchema } from './attachments.js';
+import { envelopeEventSchema, sendEnvelopeFrame } from './envelope-frames.js';
 import { inboxClientFrames, inboxServerFrames } from './inbox-frames.js';
 import { keyClientFrames, keyServerFrames } from './key-frames.js';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
@@ -284,6 +285,7 @@ export const conversationEventSchema = z.discriminatedUnion('kind', [
   memberLeftEventSchema,
   groupRenamedEventSchema,
   roleChangedEventSchema,
+  envelopeEventSchema,
 ]);
 export type ConversationEvent = z.infer<typeof conversationEventSchema>;
 export type MessageEvent = z.infer<typeof messageEventSchema>;
@@ -313,6 +315,7 @@ export function isMembershipEvent(event: ConversationEvent): event is Membership
     case 'delete':
     case 'reaction':
     case 'pin':
+    case 'envelope':
       return false;
     case 'group_created':
     case 'members_added':
@@ -333,6 +336,7 @@ export function peopleNamedIn(event: ConversationEvent): string[] {
     case 'reaction':
     case 'pin':
     case 'group_renamed':
+    case 'envelope':
       return [];
     case 'group_created':
       return event.members.filter((member) => member.id !== event.senderId).map((member) => member.id);
@@ -348,7 +352,7 @@ export function peopleNamedIn(event: ConversationEvent): string[] {
 
 /**
  * The client-chosen id an event was stored under (idempotency is by sender and this id): the
- * message's id, the change's id, or for a group's creation the conversation's id.
+ * message's id, the change's id, an envelope's id, or for a group's creation the conversation's id.
  */
 export function clientIdOf(event: ConversationEvent): string {
   switch (event.kind) {
@@ -366,6 +370,8 @@ export function clientIdOf(event: ConversationEvent): string {
     case 'group_renamed':
     case 'role_changed':
       return event.clientChangeId;
+    case 'envelope':
+      return event.clientId;
   }
 }
 
@@ -636,6 +642,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   pingFrame,
   ...keyClientFrames,
   ...inboxClientFrames,
+  sendEnvelopeFrame,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];

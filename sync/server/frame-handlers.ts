@@ -1,5 +1,5 @@
 import type { ClientFrame } from '../protocol/frames.js';
-import { catchUp, change, groupChange, send } from './handlers/events.js';
+import { catchUp, change, groupChange, send, sendEnvelope } from './handlers/events.js';
 import { createConversation, findUser, listConversations, startConversation } from './handlers/conversations.js';
 import { only, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
 import { ackInbox, fetchInbox, sendToDevices } from './handlers/inbox.js';
@@ -57,5 +57,7 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return fetchInbox(ctx, frame);
     case 'ack_inbox':
       return ackInbox(ctx, frame);
+    case 'send_envelope':
+      return sendEnvelope(ctx, frame);
   }
 }

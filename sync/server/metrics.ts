@@ -22,6 +22,7 @@ const FRAME_TYPES: Record<ClientFrameType, true> = {
   send_to_devices: true,
   fetch_inbox: true,
   ack_inbox: true,
+  send_envelope: true,
 };
 export type FrameLabel = ClientFrameType | 'bad_frame';
 export const FRAME_LABELS = [...(Object.keys(FRAME_TYPES) as ClientFrameType[]), 'bad_frame'] as const;

@@ -17,6 +17,8 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
       return { conversationId: frame.conversationId, clientId: frame.clientChangeId, after: frame.after };
     case 'create_conversation':
       return { conversationId: frame.conversationId, clientId: frame.conversationId, after: frame.after };
+    case 'send_envelope':
+      return { conversationId: frame.conversationId, clientId: frame.clientId, after: frame.after };
     case 'find_user':
     case 'typing':
     case 'catch_up':

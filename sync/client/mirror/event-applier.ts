@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { editEventSchema, deleteEventSchema, pinEventSchema, reactionEventSchema } from '../../protocol/frames.js';
 import { clientIdOf, type ChangeEvent, type ConversationEvent, type MessageEvent } from '../../protocol/frames.js';
+import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { AttachmentStore } from './attachments.js';
 import { noteNewMessages, refreshLastMessage } from './conversation-stats.js';
@@ -15,6 +16,7 @@ import type { SearchNotes } from './search.js';
  * - reactions are last-writer-wins by seq per (message, person, emoji);
  * - pins are last-writer-wins by seq per message; a deleted message is not pinned;
  * - a change whose message is not here yet is held, and applied when the message arrives.
+ * - an envelope is kept by its seq until it is opened; a copy deleted for everyone empties it.
  * Callers run this inside the transaction that also moves the conversation's cursor.
  */
 /** State shared by the events of one batch, so per-event work stays minimal during a catch-up. */
@@ -152,6 +154,11 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       batch.changedMembers = true;
       if (event.kind === 'group_created' && event.senderId === batch.selfId) batch.createdByUs = true;
       break;
+    case 'envelope':
+      storeEnvelope(db, event);
+      // The server counts an envelope as writing, so one of ours answers a request here as a message does.
+      if (event.senderId === batch.selfId) batch.wroteHere = true;
+      break;
     default: {
       const unknown: never = event;
       throw new Error(`Cannot apply an event of kind ${(unknown as { kind: string }).kind}`);
@@ -162,6 +169,30 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
     // group's creation is queued under the conversation's id.)
     cachedStatement(db, 'DELETE FROM outbox WHERE client_id = ?').run(clientIdOf(event));
   }
+}
+
+/**
+ * Keeps an envelope until it is opened (envelopes_waiting). A copy deleted for everyone empties one
+ * kept already; nothing brings a deleted one back.
+ */
+function storeEnvelope(db: Db, event: EnvelopeEvent): void {
+  cachedStatement(
+    db,
+    `INSERT INTO envelopes_waiting (conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, deleted, sent_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (conversation_id, seq) DO UPDATE SET ciphertext = '', attachments = '[]', deleted = 1
+       WHERE excluded.deleted = 1`,
+  ).run(
+    event.conversationId,
+    event.seq,
+    event.senderId,
+    event.senderDevice,
+    event.clientId,
+    event.deleted ? '' : event.ciphertext,
+    JSON.stringify(event.deleted ? [] : event.attachments),
+    event.deleted ? 1 : 0,
+    event.sentAt,
+  );
 }
 
 /** Stores a message (or fills in our own copy's seq) and notes it for the search index. */

@@ -828,4 +828,27 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 21,
+    description: 'conversation envelopes as the server ordered them, waiting to be opened',
+    up(db) {
+      db.exec(`
+        -- Each envelope event (protocol/envelope-frames.ts), stored by the event applier in the
+        -- transaction that moves the conversation's cursor, to be opened in seq order. A later
+        -- copy deleted for everyone empties it (ciphertext '', no attachments, deleted 1).
+        CREATE TABLE envelopes_waiting (
+          conversation_id TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          sender_id TEXT NOT NULL,
+          sender_device INTEGER NOT NULL,
+          client_id TEXT NOT NULL,
+          ciphertext TEXT NOT NULL,
+          attachments TEXT NOT NULL,  -- JSON: the upload ids it refers to
+          deleted INTEGER NOT NULL,
+          sent_at INTEGER NOT NULL,
+          PRIMARY KEY (conversation_id, seq)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

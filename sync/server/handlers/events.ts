@@ -1,6 +1,7 @@
 import type { ConversationEvent, GroupChangeEvent } from '../../protocol/frames.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { REFUSALS } from '../refusals.js';
+import type { Refused } from '../store/server-store.js';
 import { pageParts } from './catch-up-parts.js';
 import { conversationAddedFanout } from './conversation-added.js';
 import { eventFanout, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
@@ -19,13 +20,43 @@ export async function send(ctx: HandlerContext, frame: FrameOf<'send'>): Promise
     ...(frame.linkPreview ? { linkPreview: frame.linkPreview } : {}),
     sentAt: ctx.runtime.clock.now(),
   });
+  return answerWriting(ctx, frame.rid, result);
+}
+
+/**
+ * A sealed envelope (envelope-frames.ts), stored and pushed as a message is; the server knows its
+ * sender and device, never what it says.
+ */
+export async function sendEnvelope(ctx: HandlerContext, frame: FrameOf<'send_envelope'>): Promise<HandlerResult> {
+  const result = await ctx.store.appendEnvelope({
+    conversationId: frame.conversationId,
+    senderId: ctx.user.id,
+    senderDevice: ctx.device.deviceNumber,
+    clientId: frame.clientId,
+    ciphertext: frame.ciphertext,
+    attachments: frame.attachments ?? [],
+    deletes: frame.deletes ?? null,
+    sentAt: ctx.runtime.clock.now(),
+  });
+  return answerWriting(ctx, frame.rid, result);
+}
+
+/** The answer to a message or an envelope: as any stored event, and the sender's first word there introduces them. */
+function answerWriting(
+  ctx: HandlerContext,
+  requestId: string,
+  result:
+    | Refused
+    | { status: 'duplicate'; event: ConversationEvent }
+    | { status: 'stored'; event: ConversationEvent; memberIds: string[]; firstMessage: boolean },
+): HandlerResult {
   switch (result.status) {
     case 'refused':
-      return refuse(frame.rid, REFUSALS[result.reason]);
+      return refuse(requestId, REFUSALS[result.reason]);
     case 'duplicate':
-      return accepted(frame.rid, result);
+      return accepted(requestId, result);
     case 'stored': {
-      const reply = accepted(frame.rid, result);
+      const reply = accepted(requestId, result);
       if (!result.firstMessage) return reply;
       // The sender's first word here: they and the members who wrote before may share presence now.
       const others = result.memberIds.filter((id) => id !== ctx.user.id);
@@ -164,6 +195,8 @@ function withinByteBudget(events: ConversationEvent[]): ConversationEvent[] {
     // Worst case for JSON: 3 bytes per UTF-16 unit of text, plus the fixed fields; attachments
     // (names, previews) and a link preview (its image a data: URL) as their own JSON, 3 bytes per unit too.
     bytes += 256 + 3 * ('text' in event ? event.text.length : 0);
+    // An envelope's ciphertext is base64: one byte a character.
+    if (event.kind === 'envelope') bytes += event.ciphertext.length + 64 * event.attachments.length;
     if (event.kind === 'message' && event.attachments.length > 0) bytes += 3 * JSON.stringify(event.attachments).length;
     if (event.kind === 'message' && event.forwardedFrom) bytes += 32 + 3 * event.forwardedFrom.name.length;
     if (event.kind === 'message' && event.linkPreview) bytes += 3 * JSON.stringify(event.linkPreview).length;

@@ -1,9 +1,10 @@
 import type { Attachment } from '../../protocol/attachments.js';
+import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { ChangeEvent, ConversationEvent, ForwardedFrom, MessageEvent } from '../../protocol/frames.js';
 import { refuseChange, type ChangeActor, type ChangeTarget } from '../../protocol/rules.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
 import { messageVisibleTo, type HiddenFacts, type Period } from './event-visibility.js';
-import type { NewChange, NewMessage, Refused, StoredUpload } from './server-store.js';
+import type { NewChange, NewEnvelope, NewMessage, Refused, StoredUpload } from './server-store.js';
 
 /**
  * What an append to a conversation's log may store, for every store. The store gathers the facts
@@ -205,4 +206,66 @@ export function newChangeEvent(input: NewChange, seq: number): ChangeEvent {
     case 'pin':
       return { kind: 'pin', ...ids, on: change.on };
   }
+}
+
+export interface EnvelopeFacts extends AppendFacts {
+  /** The uploads the envelope names, by id (those that exist). */
+  uploads: ReadonlyMap<string, StoredUpload>;
+  /** Which of them the sender may download now (through an event of a conversation they are in). */
+  downloadable: ReadonlySet<string>;
+  /**
+   * For an envelope that deletes another: the envelope of the conversation under that client id,
+   * the sender's own when they have one (null: none).
+   */
+  deleteTarget: (HiddenFacts & { sender_id: string; deleted: boolean }) | null;
+  /** The sender's periods in the conversation: a target they were never served is none of theirs. */
+  senderPeriods: readonly Period[];
+}
+
+export type EnvelopeVerdict =
+  | { status: 'duplicate'; event: EnvelopeEvent }
+  | Refused
+  /** `deletesSeq`: the seq of the envelope it deletes, null when it deletes none. */
+  | { status: 'accepted'; deletesSeq: number | null };
+
+/**
+ * A new envelope's checks, in the order they answer: resend or stranger (as a message), the
+ * envelope it deletes (one the sender has, of their own, not deleted yet), then its uploads: each
+ * a finished upload of the sender's, or one they may download already. What it says is sealed:
+ * nothing else is the server's to judge.
+ */
+export function judgeEnvelope(input: NewEnvelope, facts: EnvelopeFacts): EnvelopeVerdict {
+  const answered = answerResend(facts, input.conversationId, (event) => event.kind === 'envelope');
+  if (answered) return answered;
+  let deletesSeq: number | null = null;
+  if (input.deletes !== null) {
+    const target = facts.deleteTarget;
+    if (!target || !messageVisibleTo(target, facts.senderPeriods, input.senderId)) return refused('no_such_message');
+    if (target.sender_id !== input.senderId) return refused('not_author');
+    if (target.deleted) return refused('already_deleted');
+    deletesSeq = target.seq;
+  }
+  const mayRefer = (uploadId: string) => {
+    const upload = facts.uploads.get(uploadId);
+    if (!upload || upload.completedAt === null) return false;
+    return upload.ownerId === input.senderId || facts.downloadable.has(uploadId);
+  };
+  if (!input.attachments.every(mayRefer)) return refused('attachment_missing');
+  return { status: 'accepted', deletesSeq };
+}
+
+/** The stored form of an accepted envelope. */
+export function newEnvelopeEvent(input: NewEnvelope, seq: number): EnvelopeEvent {
+  return {
+    kind: 'envelope',
+    conversationId: input.conversationId,
+    seq,
+    senderId: input.senderId,
+    senderDevice: input.senderDevice,
+    clientId: input.clientId,
+    ciphertext: input.ciphertext,
+    attachments: input.attachments,
+    deleted: false,
+    sentAt: input.sentAt,
+  };
 }

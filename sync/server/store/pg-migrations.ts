@@ -412,6 +412,15 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX inbox_sends_by_age ON inbox_sends(sent_at);
     `,
   },
+  {
+    version: 10,
+    description: 'conversation envelopes: events of kind envelope keep their sending device and sealed content',
+    sql: `
+      -- As SQLite's version 13: NULL for every other kind, so no row is rewritten.
+      ALTER TABLE events ADD COLUMN sender_device INTEGER;
+      ALTER TABLE events ADD COLUMN ciphertext TEXT COLLATE "C";
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

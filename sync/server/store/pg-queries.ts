@@ -129,9 +129,9 @@ export async function insertEvent(
        SELECT id FROM conversations WHERE id = $1 AND last_seq = $2::bigint - 1 FOR NO KEY UPDATE),
      stored AS (
        INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
-                           reply_to, deleted, emoji, reaction_on, payload, hidden_from)
+                           reply_to, deleted, emoji, reaction_on, payload, hidden_from, sender_device, ciphertext)
        SELECT held.id, $2::bigint, $3::text, $4::text, $5::text, $6::text, $7::text, $8::bigint,
-              $9::text, $10::boolean, $11::text, $12::boolean, $13::jsonb, $14::text FROM held
+              $9::text, $10::boolean, $11::text, $12::boolean, $13::jsonb, $14::text, $18::integer, $19::text FROM held
        ON CONFLICT DO NOTHING
        RETURNING conversation_id, seq),
      counter AS (UPDATE conversations SET last_seq = $2 WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)),
@@ -166,6 +166,8 @@ export async function insertEvent(
         options.uploadIds ?? [],
         options.markWriter ?? false,
         options.hiddenMembers ?? [],
+        row.sender_device,
+        row.ciphertext,
       ],
     )
     .catch((error: unknown) => {
@@ -181,22 +183,22 @@ export async function insertEvent(
 
 // $1–$15 the events' columns side by side (and whether each marks its sender as a writer); $16,
 // $17 the uploads the messages refer to, as (conversation, upload id) pairs; $18, $19 the members
-// of groups they are hidden from, as (conversation, user id) pairs. Types are spelled out: unnest
-// does not take its parameters' types from the columns.
+// of groups they are hidden from, as (conversation, user id) pairs; $20, $21 the envelope columns.
+// Types are spelled out: unnest does not take its parameters' types from the columns.
 const INSERT_EVENTS = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                          $8::bigint[], $9::text[], $10::boolean[], $11::text[], $12::boolean[], $13::jsonb[],
-                         $14::text[], $15::boolean[])
+                         $14::text[], $15::boolean[], $20::integer[], $21::text[])
       AS r(conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at, reply_to, deleted, emoji,
-           reaction_on, payload, hidden_from, mark_writer)),
+           reaction_on, payload, hidden_from, mark_writer, sender_device, ciphertext)),
   held AS MATERIALIZED (
     SELECT id, last_seq FROM conversations WHERE id IN (SELECT conversation_id FROM input) ORDER BY id FOR NO KEY UPDATE),
   stored AS (
     INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
-                        reply_to, deleted, emoji, reaction_on, payload, hidden_from)
+                        reply_to, deleted, emoji, reaction_on, payload, hidden_from, sender_device, ciphertext)
     SELECT r.conversation_id, r.seq, r.kind, r.sender_id, r.client_id, r.message_id, r.text, r.sent_at,
-           r.reply_to, r.deleted, r.emoji, r.reaction_on, r.payload, r.hidden_from
+           r.reply_to, r.deleted, r.emoji, r.reaction_on, r.payload, r.hidden_from, r.sender_device, r.ciphertext
     FROM input r JOIN held h ON h.id = r.conversation_id AND h.last_seq = r.seq - 1
     ON CONFLICT DO NOTHING
     RETURNING conversation_id, seq, sender_id),
@@ -262,6 +264,8 @@ export async function insertEvents(
       refs.map(([, uploadId]) => uploadId),
       hidden.map(([conversationId]) => conversationId),
       hidden.map(([, userId]) => userId),
+      column('sender_device'),
+      column('ciphertext'),
     ])
     .catch((error: unknown) => {
       // An upload deleted since an append without the lock checked it.

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Conversation, ConversationEvent, SettingRegister, User } from '../../protocol/frames.js';
 import { inTransaction, PostgresConnections, RetryTransaction, withSession, type PostgresPoolOptions } from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith, formerConversationWith } from './pg-conversations.js';
+import { appendEnvelopeWith } from './pg-envelopes.js';
 import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
 import { BatchQueue, RUN_ALONE } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
@@ -23,6 +24,8 @@ import type {
   EventPage,
   GroupChangeResult,
   NewChange,
+  NewEnvelope,
+  EnvelopeResult,
   NewConversationInput,
   NewGroupChange,
   ConversationPage,
@@ -88,7 +91,7 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
 /**
  * The server store on PostgreSQL, for any number of server nodes sharing one database. Nothing
  * rests on there being one writer; each method relies on this isolation:
- * - appendChange, appendGroupChange: one READ COMMITTED transaction that first locks the
+ * - appendChange, appendGroupChange, appendEnvelope: one READ COMMITTED transaction that first locks the
  *   conversation's row (FOR NO KEY UPDATE), so writers of one conversation run one at a time and
  *   each reads the facts it is judged on after the one before it committed; the sequence number
  *   is taken and the counter moved on that row in the same transaction, so numbers have no gaps
@@ -266,6 +269,10 @@ export class PostgresServerStore implements ServerStore {
 
   async appendChange(input: NewChange): Promise<ChangeResult> {
     return inTransaction(this.db, (tx) => appendChangeWith(tx, input));
+  }
+
+  async appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult> {
+    return inTransaction(this.db, (tx) => appendEnvelopeWith(tx, input));
   }
 
   async readEvents(input: ReadEventsInput): Promise<EventPage | null> {

@@ -1,4 +1,5 @@
 import type { Attachment } from '../../protocol/attachments.js';
+import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type {
   Change,
   ChangeEvent,
@@ -32,6 +33,9 @@ import type { KeyDirectoryStore } from './key-directory.js';
  *   state in the same transaction that stores it; a delete purges the message's text, its edits'
  *   texts, its current reactions and its attachments (and their references, so its files can no
  *   longer be downloaded) in that transaction too;
+ * - an envelope (envelope-frames.ts) is stored as a message is (membership, its client id in the
+ *   same namespace, blocks, the sender's first word there) and never read; one that deletes another
+ *   empties that one's ciphertext and drops its upload ids and references in the same transaction;
  * - watermarks only move forward, never past the conversation's lastSeq, and read implies delivered;
  * - nothing may rest on there being one writer at a time: two creations of one conversation (or of
  *   one pair's direct conversation) are told apart by unique keys (insert-or-nothing, then read),
@@ -153,6 +157,8 @@ export interface ServerStore {
   appendMessage(input: NewMessage): Promise<AppendResult>;
   /** An edit, delete, reaction or pin on a message of the conversation. */
   appendChange(input: NewChange): Promise<ChangeResult>;
+  /** A sealed envelope (envelope-frames.ts); one that deletes another drops that one's ciphertext and references in the same transaction. */
+  appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult>;
   /** null when `userId` was never a member (or the conversation does not exist). */
   readEvents(input: { conversationId: string; userId: string; afterSeq: number; limit: number }): Promise<EventPage | null>;
   /**
@@ -344,6 +350,40 @@ export interface NewMessage {
   linkPreview?: LinkPreview;
   sentAt: number;
 }
+
+/**
+ * A sealed envelope for a conversation's log, stored like a message (membership, exactly-once by
+ * the sender's client id, blocks, the sender's first word there) and never read.
+ */
+export interface NewEnvelope {
+  conversationId: string;
+  senderId: string;
+  /** The sending device's number (its session's). */
+  senderDevice: number;
+  clientId: string;
+  ciphertext: string;
+  /**
+   * Upload ids it refers to: each a completed upload of the sender's or one they may download now
+   * (`findDownloadable`), else `attachment_missing`; the envelope then refers to each, as a message does.
+   */
+  attachments: string[];
+  /**
+   * The client id of an earlier envelope of the same sender in the conversation that this one
+   * deletes for everyone (null: none): `no_such_message` when the sender has no such envelope there,
+   * `not_author` when it is another member's, `already_deleted`. Its ciphertext becomes '' and its
+   * references go, in the transaction that stores this one.
+   */
+  deletes: string | null;
+  sentAt: number;
+}
+
+export type EnvelopeResult =
+  /** As AppendResult's: who must hear of it, and whether it is the sender's first word there since they joined. */
+  | { status: 'stored'; event: EnvelopeEvent; memberIds: string[]; firstMessage: boolean }
+  /** The client id was seen before from this sender: the original envelope (as it is now), nothing stored. */
+  | { status: 'duplicate'; event: EnvelopeEvent }
+  /** Besides the common ones: `no_such_message`, `not_author`, `already_deleted`, `attachment_missing`. */
+  | Refused;
 
 /** One event of a conversation, as one reader is to be served it (ServerStore.readEventsAt). */
 export interface EventAt {

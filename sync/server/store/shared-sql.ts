@@ -247,6 +247,29 @@ export function downloadableToSql(user: string, upload: string): string {
           )`;
 }
 
+/**
+ * The envelope of `conversation` under client id `clientId` that an envelope of `sender` deletes
+ * (seq, sender_id, deleted, hidden_from, hidden_here): the sender's own when they have one (client
+ * ids are unique per sender, not per conversation), else another's, which they may not delete.
+ * `indexHint` follows the table's alias (SQLite pins its index: INDEXED BY).
+ */
+export function deleteTargetSql(conversation: string, clientId: string, sender: string, indexHint = ''): string {
+  return `SELECT t.seq, t.sender_id, t.deleted, t.hidden_from, ${hiddenInGroupSql('t.conversation_id', 't.seq', sender)} AS hidden_here
+          FROM events t ${indexHint}
+          WHERE t.conversation_id = ${conversation} AND t.message_id = ${clientId} AND t.kind = 'envelope'
+          ORDER BY t.sender_id = ${sender} DESC, t.seq LIMIT 1`;
+}
+
+/**
+ * Delete for everyone of the envelope at `seq`: its ciphertext becomes '' and its upload ids go, so
+ * catch-up never serves them again; the row stays, so no sequence number disappears. (Its
+ * attachment_refs go in the same transaction.)
+ */
+export function purgeEnvelopeSql(conversation: string, seq: string): string {
+  return `UPDATE events SET ciphertext = '', deleted = TRUE, payload = NULL
+          WHERE conversation_id = ${conversation} AND seq = ${seq} AND kind = 'envelope'`;
+}
+
 // The device inbox (device-inbox.ts). `people` and `sessions` are lists as each store spells one,
 // a subquery of one column named user_id or session_id (SQLite: json_each; PostgreSQL: unnest).
 

@@ -30,7 +30,12 @@ export function appendMessageIn(s: Statements, input: NewMessage): AppendResult 
   const event = newMessageEvent(input, nextSeq(s, conversationId), verdict.forwardedFrom);
   const hidden = hiddenByBlocksIn(s, conversationId, senderId);
   insertHidden(s, event, hidden);
-  referUploadsIn(s, conversationId, event.seq, event.attachments);
+  referUploadsIn(
+    s,
+    conversationId,
+    event.seq,
+    event.attachments.map((attachment) => attachment.id),
+  );
   const firstMessage =
     countsAsWriting(event.kind) && s.markWrote.run({ conversationId, userId: senderId, seq: event.seq }).changes === 1;
   return { status: 'stored', event, memberIds: recipients(s, conversationId, hidden), firstMessage };
@@ -70,7 +75,7 @@ export function appendChangeIn(s: Statements, input: NewChange): ChangeResult {
  * Who an event is hidden from for good: the other person of a direct conversation (events.hidden_from),
  * or members of a group (hidden_events).
  */
-interface Hidden {
+export interface Hidden {
   hiddenFrom: string | null;
   hiddenMembers: string[];
 }
@@ -79,14 +84,14 @@ interface Hidden {
  * Who what `senderId` stores now is hidden from by blocks: in a direct conversation, the other
  * person when a block stands between them; in a group, the members who have blocked the sender.
  */
-function hiddenByBlocksIn(s: Statements, conversationId: string, senderId: string): Hidden {
+export function hiddenByBlocksIn(s: Statements, conversationId: string, senderId: string): Hidden {
   const hiddenFrom = blockedPeerIn(s, conversationId, senderId);
   const hiddenMembers = hiddenFrom === null ? (s.groupBlockers.all({ conversationId, userId: senderId }) as string[]) : [];
   return { hiddenFrom, hiddenMembers };
 }
 
 /** Stores the event, with who it is hidden from. */
-function insertHidden(s: Statements, event: ConversationEvent, hidden: Hidden): void {
+export function insertHidden(s: Statements, event: ConversationEvent, hidden: Hidden): void {
   s.insertEvent.run({ ...toEventRow(event), hidden_from: hidden.hiddenFrom });
   for (const userId of hidden.hiddenMembers) s.hideEvent.run(event.conversationId, event.seq, userId);
 }
@@ -96,7 +101,7 @@ function isHiddenFrom(hidden: Hidden, userId: string): boolean {
 }
 
 /** Who hears of a new event: the members, but never those it is hidden from. */
-function recipients(s: Statements, conversationId: string, hidden: Hidden): string[] {
+export function recipients(s: Statements, conversationId: string, hidden: Hidden): string[] {
   return memberIds(s, conversationId).filter((id) => !isHiddenFrom(hidden, id));
 }
 

@@ -534,4 +534,17 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 13,
+    description: 'conversation envelopes: events of kind envelope keep their sending device and sealed content',
+    up(db) {
+      db.exec(`
+        -- An envelope (envelope-frames.ts) is an event like a message: its client id in client_id and
+        -- message_id (a delete finds it by events_by_message), its upload ids in payload, and these
+        -- two, NULL for every other kind. The ciphertext is kept as it came and never read here.
+        ALTER TABLE events ADD COLUMN sender_device INTEGER;
+        ALTER TABLE events ADD COLUMN ciphertext TEXT;
+      `);
+    },
+  },
 ];

@@ -13,7 +13,7 @@ export interface EventRow extends Omit<EventRecord, 'deleted' | 'reaction_on' | 
 
 /** The columns of an event row, in the order eventRowOf reads them from a raw (array) result. */
 export const EVENT_COLUMNS =
-  'conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at, reply_to, deleted, emoji, reaction_on, payload, hidden_from';
+  'conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at, reply_to, deleted, emoji, reaction_on, payload, hidden_from, sender_device, ciphertext';
 
 /** A row selected as EVENT_COLUMNS in raw mode (an array), as the row object better-sqlite3 would make. */
 export function eventRowOf(values: unknown[]): EventRow {
@@ -32,6 +32,8 @@ export function eventRowOf(values: unknown[]): EventRow {
     reaction_on: values[11] as number | null,
     payload: values[12] as string | null,
     hidden_from: values[13] as string | null,
+    sender_device: values[14] as number | null,
+    ciphertext: values[15] as string | null,
   };
 }
 

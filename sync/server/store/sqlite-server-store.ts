@@ -15,6 +15,8 @@ import {
   type EventPage,
   type GroupChangeResult,
   type NewChange,
+  type NewEnvelope,
+  type EnvelopeResult,
   type NewConversationInput,
   type NewGroupChange,
   type ConversationPage,
@@ -43,6 +45,7 @@ import {
   type FormerConversationRow,
 } from './conversation-page.js';
 import { cutPage, markHidden, pageWindow, usersNamedIn, withFrozen, type FrozenWatermarks } from './event-visibility.js';
+import { appendEnvelopeIn } from './sqlite-envelopes.js';
 import { appendChangeIn, appendMessageIn, memberIds, pageAsSeenIn, periodsIn } from './sqlite-event-log.js';
 import { blockedPeerIn, blockedWithIn, frozenWatermarksIn, listSettingsIn, setSettingsIn } from './sqlite-settings.js';
 import { appendGroupChangeIn, createConversationIn } from './sqlite-membership.js';
@@ -199,6 +202,11 @@ export class SqliteServerStore implements ServerStore {
   async appendChange(input: NewChange): Promise<ChangeResult> {
     if (this.neverIn(input.conversationId, input.senderId)) return refused('conversation_not_found');
     return this.db.transaction(() => appendChangeIn(this.statements, input)).immediate();
+  }
+
+  async appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult> {
+    if (this.neverIn(input.conversationId, input.senderId)) return refused('conversation_not_found');
+    return this.db.transaction(() => appendEnvelopeIn(this.statements, input)).immediate();
   }
 
   /**

@@ -3,6 +3,7 @@ import {
   blockedWithSql,
   conversationForMemberSql,
   conversationsOfSql,
+  deleteTargetSql,
   formerConversationSql,
   formerConversationsOfSql,
   freezeGroupWatermarksSql,
@@ -13,6 +14,7 @@ import {
   hiddenInGroupSql,
   membersOfConversationsOfSql,
   membersOfSql,
+  purgeEnvelopeSql,
   sharedGroupsSql,
   treatAsContactSql,
   writersOfSql,
@@ -102,9 +104,9 @@ export function prepareStatements(db: Db) {
     nextSeq: db.prepare(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`),
     insertEvent: db.prepare(
       `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
-                           reply_to, deleted, emoji, reaction_on, payload, hidden_from)
+                           reply_to, deleted, emoji, reaction_on, payload, hidden_from, sender_device, ciphertext)
        VALUES (@conversation_id, @seq, @kind, @sender_id, @client_id, @message_id, @text, @sent_at,
-               @reply_to, @deleted, @emoji, @reaction_on, @payload, @hidden_from)`,
+               @reply_to, @deleted, @emoji, @reaction_on, @payload, @hidden_from, @sender_device, @ciphertext)`,
     ),
     // The first event in (afterSeq, untilSeq] that `userId` may be served (not hidden from them).
     firstServedAfter: db.prepare(
@@ -139,6 +141,9 @@ export function prepareStatements(db: Db) {
       `UPDATE events INDEXED BY events_by_message SET text = '', deleted = 1, payload = NULL
        WHERE conversation_id = ? AND message_id = ? AND kind = 'message'`,
     ),
+    // Envelopes (sqlite-envelopes.ts): the one a delete names, and its purge.
+    deleteTarget: db.prepare(deleteTargetSql('@conversationId', '@clientId', '@senderId', 'INDEXED BY events_by_message')),
+    purgeEnvelope: db.prepare(purgeEnvelopeSql('?', '?')),
     purgeEdits: db.prepare(
       `UPDATE events INDEXED BY events_by_message SET text = ''
        WHERE conversation_id = ? AND message_id = ? AND kind = 'edit'`,

@@ -1,4 +1,3 @@
-import type { Attachment } from '../../protocol/attachments.js';
 import type { Db } from '../../node/sqlite.js';
 import type { CreateUploadResult, DownloadableUpload, NewUpload, StoredUpload } from './server-store.js';
 import { downloadableToSql } from './shared-sql.js';
@@ -60,12 +59,7 @@ export function findDownloadableIn(s: UploadStatements, userId: string, attachme
   return (s.downloadable.get({ userId, attachmentId }) as DownloadableUpload | undefined) ?? null;
 }
 
-/** The stored message at `seq` now carries these uploads. */
-export function referUploadsIn(
-  s: UploadStatements,
-  conversationId: string,
-  seq: number,
-  attachments: readonly Attachment[],
-): void {
-  for (const attachment of attachments) s.insertRef.run(attachment.id, conversationId, seq);
+/** The stored message or envelope at `seq` now carries these uploads. */
+export function referUploadsIn(s: UploadStatements, conversationId: string, seq: number, uploadIds: readonly string[]): void {
+  for (const uploadId of uploadIds) s.insertRef.run(uploadId, conversationId, seq);
 }

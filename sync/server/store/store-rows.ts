@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envelopeEventSchema, type EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import {
   groupCreatedEventSchema,
   groupRenamedEventSchema,
@@ -75,7 +76,7 @@ export interface EventRecord {
   sender_id: string;
   /** The clientMessageId or clientChangeId. */
   client_id: string;
-  /** The message itself for kind 'message', the target otherwise. */
+  /** The message itself for kind 'message' (an envelope's client id for kind 'envelope'), the target otherwise. */
   message_id: string | null;
   text: string;
   sent_at: number;
@@ -86,9 +87,14 @@ export interface EventRecord {
   /**
    * Membership events: their kind-specific fields (see MEMBERSHIP_PAYLOADS). Messages:
    * {"attachments":[...], "forwardedFrom"?: {"name"}, "linkPreview"?: {...}}, null when they carry
-   * none of them (or were deleted). Pins: {"on": boolean}.
+   * none of them (or were deleted). Pins: {"on": boolean}. Envelopes: {"attachments": [upload ids]},
+   * null when none (or deleted).
    */
   payload: unknown;
+  /** An envelope's: the sending device's number; NULL for every other kind. */
+  sender_device: number | null;
+  /** An envelope's sealed content as it came, never read here ('' once deleted); NULL for every other kind. */
+  ciphertext: string | null;
   /**
    * The member of a direct conversation this event is never served to (a block stood between the
    * pair when it was stored, or it changes a message hidden from them); null: served to everyone
@@ -203,6 +209,13 @@ function messagePayload(event: MessageEvent): object | null {
   };
 }
 
+/** An envelope's upload ids, kept as JSON like a message's attachments. */
+const ENVELOPE_PAYLOAD = envelopeEventSchema.pick({ attachments: true });
+
+function envelopePayload(event: EnvelopeEvent): object | null {
+  return event.attachments.length === 0 ? null : { attachments: event.attachments };
+}
+
 /** A pin's own field: whether it pins or unpins. */
 const PIN_PAYLOAD = pinEventSchema.pick({ on: true });
 
@@ -264,6 +277,18 @@ export function toEvent(row: EventRecord): ConversationEvent {
       return { kind: 'group_renamed', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'group_renamed') };
     case 'role_changed':
       return { kind: 'role_changed', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'role_changed') };
+    case 'envelope': {
+      const payload = row.payload === null ? null : checkPayload(row, row.payload, ENVELOPE_PAYLOAD, 'envelope');
+      return {
+        kind: 'envelope',
+        ...base,
+        senderDevice: required(row, row.sender_device, 'sender_device'),
+        clientId: row.client_id,
+        ciphertext: required(row, row.ciphertext, 'ciphertext'),
+        attachments: payload?.attachments ?? [],
+        deleted: row.deleted,
+      };
+    }
     default:
       throw corruptEvent(row, `unknown kind "${row.kind}"`);
   }
@@ -286,6 +311,8 @@ export function toEventRecord(event: ConversationEvent): EventRecord {
     reaction_on: null,
     payload: null,
     hidden_from: null,
+    sender_device: null,
+    ciphertext: null,
   };
   switch (event.kind) {
     case 'message':
@@ -315,6 +342,17 @@ export function toEventRecord(event: ConversationEvent): EventRecord {
     case 'group_renamed':
     case 'role_changed':
       return { ...row, client_id: event.clientChangeId, payload: membershipPayload(event) };
+    // message_id: the client id again, so a delete finds its target in the conversation by the message index.
+    case 'envelope':
+      return {
+        ...row,
+        client_id: event.clientId,
+        message_id: event.clientId,
+        deleted: event.deleted,
+        payload: envelopePayload(event),
+        sender_device: event.senderDevice,
+        ciphertext: event.ciphertext,
+      };
   }
 }
 

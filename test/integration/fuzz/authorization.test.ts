@@ -85,6 +85,9 @@ const MATRIX: Record<string, Probe[]> = {
     // alice's own message id: inside the conversation this would be a conflict.
     (conversationId) => ({ type: 'send', conversationId, clientMessageId: 'a1', text: 'mine now' }),
   ],
+  send_envelope: [
+    (conversationId) => ({ type: 'send_envelope', conversationId, clientId: 'probe-envelope', ciphertext: 'AAAA' }),
+  ],
   'change/edit': [
     (conversationId) => ({
       type: 'change',
@@ -732,6 +735,13 @@ const ROLE_MATRIX: Record<string, Variant[]> = {
         stored: 'message',
         check: (event, c) => expect(event).toMatchObject({ replyTo: c.messageOf('member2') }),
       }),
+    },
+  ],
+  send_envelope: [
+    {
+      what: 'an envelope',
+      frame: (c) => ({ type: 'send_envelope', conversationId: c.id, clientId: `${c.tag}-envelope`, ciphertext: 'AAAA' }),
+      members: allMembers({ stored: 'envelope' }),
     },
   ],
   'change/edit': [

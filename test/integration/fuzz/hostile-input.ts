@@ -314,6 +314,19 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
       },
       { requiredKeys: ['type', 'rid', 'afterVersion'] },
     ),
+    // Sealed content is base64 of any bytes; what it deletes is named by client id, like a message.
+    send_envelope: fc.record(
+      {
+        type: fc.constant('send_envelope' as const),
+        rid: validRid,
+        conversationId,
+        clientId: validId,
+        ciphertext: fc.uint8Array({ minLength: 3, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('base64')),
+        attachments: fc.array(validId, { maxLength: 3 }),
+        deletes: messageId,
+      },
+      { requiredKeys: ['type', 'rid', 'conversationId', 'clientId', 'ciphertext'] },
+    ),
   };
 }
 

@@ -79,6 +79,21 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
   const reportId = await uploadFile(server.httpUrl, alice.account.token, file);
   const report = await sendAttachments(alice.socket, aliceBob.id, 'a3', [attachmentOf(reportId, file)], 'the report');
   const unsentId = await uploadFile(server.httpUrl, bob.account.token, await testFile(await h.tempDir(), 100));
+  // Sealed envelopes (events.sender_device, events.ciphertext): one referring to the report, one deleted by a third.
+  const envelope = (clientId: string, extra: { attachments?: string[]; deletes?: string } = {}) =>
+    alice.socket.call(
+      {
+        type: 'send_envelope',
+        conversationId: aliceBob.id,
+        clientId,
+        ciphertext: Buffer.from(clientId).toString('base64'),
+        ...extra,
+      },
+      'sent',
+    );
+  await envelope('a-env1', { attachments: [reportId] });
+  await envelope('a-env2');
+  await envelope('a-env3', { deletes: 'a-env2' });
 
   const trip = await groupOf(alice, [bob, carol], 'Trip');
   await carol.socket.send(trip.id, 'c1', 'when do we leave?');

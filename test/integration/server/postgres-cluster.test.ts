@@ -6,7 +6,7 @@
  * node hears of a gap) and cluster-node.test.ts (its clients catch up).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { PostgresClusterBus } from '../../../sync/server/cluster/pg-cluster-bus.js';
@@ -126,6 +126,22 @@ describe('two nodes on one PostgreSQL database', () => {
     // Each event once per connection: no echo of what a node published back to itself.
     const events = bobSocket.pushesOf('event').filter((push) => push.event.conversationId === conversation.id);
     expect(events.map((push) => push.event.seq)).toEqual([sent.seq, edit.seq, long.seq]);
+  });
+
+  it('an envelope reaches a member on the other node: a small one with its signal, a large one read back', async () => {
+    const { one, two } = await twoNodes();
+    const alice = await h.createAccount(one);
+    const bob = await h.createAccount(two);
+    const aliceSocket = await h.connect(one, alice.token);
+    const bobSocket = await h.connect(two, bob.token);
+    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await bobSocket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id);
+
+    for (const bytes of [64, 30_000]) {
+      const frame = { type: 'send_envelope', conversationId: conversation.id, clientId: randomUUID() } as const;
+      const { event } = await aliceSocket.call({ ...frame, ciphertext: randomBytes(bytes).toString('base64') }, 'sent');
+      expect((await bobSocket.waitForPush('event', (push) => push.event.seq === event.seq)).event).toEqual(event);
+    }
   });
 
   it('presence is the union over nodes: offline only when the last connection anywhere closes', async () => {

@@ -78,6 +78,7 @@ describe('mirror migrations', () => {
     expect(tables).toEqual([
       'attachments',
       'conversations',
+      'envelopes_waiting',
       'file_keys',
       'held_events',
       'members',

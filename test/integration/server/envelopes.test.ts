@@ -1,0 +1,258 @@
+/**
+ * Conversation envelopes over the sync socket (envelope-frames.ts, handlers/events.ts: sendEnvelope):
+ * sealed content the server numbers in the conversation's log like a message, pushes to the
+ * members, serves in catch-up and keeps exactly once by the sender's client id, without reading it.
+ * One that deletes another drops that one's ciphertext and the files it referred to.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, expect, it } from 'vitest';
+import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
+import { clientIdOf, type ConversationEvent } from '../../../sync/protocol/frames.js';
+import { REFUSALS } from '../../../sync/server/refusals.js';
+import { block } from '../../support/blocking.js';
+import {
+  createServerHarness,
+  groupOf,
+  listedConversation,
+  logIn,
+  people,
+  pushesAbout,
+  type TestClient,
+} from '../../support/server-harness.js';
+import { RawSocket } from '../../support/raw-socket.js';
+import { describeEachStore } from '../../support/store-backends.js';
+import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
+
+const sealed = (bytes = 120) => randomBytes(bytes).toString('base64');
+
+/** Sends an envelope and returns the server's reply (sent or error). */
+function sendEnvelope(
+  socket: TestClient,
+  conversationId: string,
+  clientId: string,
+  extra: { ciphertext?: string; attachments?: string[]; deletes?: string; after?: string } = {},
+) {
+  return socket.request({ type: 'send_envelope', conversationId, clientId, ciphertext: extra.ciphertext ?? sealed(), ...extra });
+}
+
+/** Like sendEnvelope, but fails unless the envelope was stored. */
+async function stored(...args: Parameters<typeof sendEnvelope>): Promise<EnvelopeEvent> {
+  const reply = await sendEnvelope(...args);
+  if (reply.type !== 'sent' || reply.event.kind !== 'envelope') throw new Error(`Expected sent, got ${JSON.stringify(reply)}`);
+  return reply.event;
+}
+
+const envelopesIn = (events: readonly ConversationEvent[]) =>
+  events.filter((event): event is EnvelopeEvent => event.kind === 'envelope');
+
+describeEachStore('conversation envelopes', (backend) => {
+  const h = createServerHarness({ backend });
+  afterEach(() => h.cleanup());
+
+  it('stores an envelope with the next seq, its sender and device, and pushes it to every member’s connections', async () => {
+    const server = await h.startServer();
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
+    const { conversation } = await alice.socket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await bob.socket.waitForPush('conversation_added');
+    const login = await logIn(server.httpUrl, alice.user.username, alice.account.password);
+    const phone = await h.connect(server, (login.body as { token: string }).token);
+
+    await alice.socket.send(conversation.id, 'm1', 'plain, for now');
+    const ciphertext = sealed();
+    const event = await stored(phone, conversation.id, 'e1', { ciphertext });
+    expect(event).toEqual({
+      kind: 'envelope',
+      conversationId: conversation.id,
+      seq: 2,
+      senderId: alice.user.id,
+      senderDevice: 2,
+      clientId: 'e1',
+      ciphertext,
+      attachments: [],
+      deleted: false,
+      sentAt: expect.any(Number) as number,
+    });
+    const toBob = await bob.socket.waitForPush('event', (push) => push.event.seq === 2);
+    const toLaptop = await alice.socket.waitForPush('event', (push) => push.event.seq === 2);
+    expect([toBob.event, toLaptop.event]).toEqual([event, event]);
+  });
+
+  it('answers a resend with the stored envelope and pushes nothing again; a client id used for another kind is refused', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const first = await stored(aliceSocket, conversation.id, 'e1');
+    await bobSocket.waitForPush('event', (push) => push.event.seq === first.seq);
+
+    // Sent again (even with other content, as a retry after a lost reply would not be): the first one, as stored.
+    expect(await sendEnvelope(aliceSocket, conversation.id, 'e1')).toMatchObject({ type: 'sent', event: first });
+    await aliceSocket.send(conversation.id, 'm1', 'hello');
+    const reused = [
+      await sendEnvelope(aliceSocket, conversation.id, 'm1'),
+      await aliceSocket.request({ type: 'send', conversationId: conversation.id, clientMessageId: 'e1', text: 'x' }),
+    ];
+    for (const reply of reused) expect(reply).toMatchObject({ type: 'error', ...REFUSALS.client_id_reused });
+    await bobSocket.barrier();
+    expect(bobSocket.pushesOf('event').map((push) => push.event.seq)).toEqual([1, 2]);
+    expect((await bobSocket.allEvents(conversation.id)).map((event) => event.kind)).toEqual(['envelope', 'message']);
+  });
+
+  it('is hidden from whoever blocked its sender, as a message is, and answers a message request as writing there does', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
+    const { conversation } = await alice.socket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await bob.socket.waitForPush('conversation_added');
+    expect((await listedConversation(bob.socket, conversation.id))?.requestFrom).toBe(alice.user.id);
+    await stored(bob.socket, conversation.id, 'b1');
+    expect((await listedConversation(bob.socket, conversation.id))?.requestFrom).toBeUndefined();
+
+    const group = await groupOf(alice, [bob, carol]);
+    await block(carol.socket, alice.user.id);
+    const [fromBob, fromCarol] = [bob.socket.pushes.length, carol.socket.pushes.length];
+    await stored(alice.socket, conversation.id, 'a1');
+    const inGroup = await stored(alice.socket, group.id, 'a2');
+    await bob.socket.waitForPush('event', (push) => push.event.conversationId === group.id && push.event.seq === inGroup.seq);
+    await carol.socket.barrier();
+    expect(pushesAbout(carol.socket, group.id, fromCarol)).toEqual([]);
+    expect(envelopesIn(await carol.socket.allEvents(group.id))).toEqual([]);
+    expect(envelopesIn(await bob.socket.allEvents(group.id))).toEqual([inGroup]);
+
+    await block(bob.socket, alice.user.id);
+    await stored(alice.socket, conversation.id, 'a3');
+    await bob.socket.barrier();
+    expect(
+      pushesAbout(bob.socket, conversation.id, fromBob).flatMap((push) =>
+        push.type === 'event' ? [clientIdOf(push.event)] : [],
+      ),
+    ).toEqual(['a1']);
+    expect(envelopesIn(await bob.socket.allEvents(conversation.id)).map((event) => event.clientId)).toEqual(['b1', 'a1']);
+  });
+
+  it('takes envelopes pipelined with `after` in order, and refuses one that follows a frame it did not handle', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, conversation } = await h.pair(server);
+    const replies = await Promise.all([
+      sendEnvelope(aliceSocket, conversation.id, 'e1'),
+      sendEnvelope(aliceSocket, conversation.id, 'e2', { after: 'e1' }),
+      aliceSocket.request({ type: 'send', conversationId: conversation.id, clientMessageId: 'm3', text: 'three', after: 'e2' }),
+      sendEnvelope(aliceSocket, conversation.id, 'e4', { after: 'm3' }),
+    ]);
+    expect(replies.map((reply) => (reply.type === 'sent' ? reply.event.seq : reply.type))).toEqual([1, 2, 3, 4]);
+    expect(await sendEnvelope(aliceSocket, conversation.id, 'e5', { after: 'e3' })).toMatchObject({
+      type: 'error',
+      code: 'out_of_order',
+    });
+  });
+
+  it('refuses anyone not in the conversation as if it did not exist, and a former member from then on', async () => {
+    const server = await h.startServer();
+    const { alice, bob, mallory } = await people(h, server, 'alice', 'bob', 'mallory');
+    const group = await groupOf(alice, [bob]);
+    expect(await sendEnvelope(mallory.socket, group.id, 'e1')).toMatchObject({
+      type: 'error',
+      ...REFUSALS.conversation_not_found,
+    });
+    await bob.socket.call(
+      { type: 'group_change', conversationId: group.id, clientChangeId: 'leave', change: { kind: 'leave' } },
+      'sent',
+    );
+    expect(await sendEnvelope(bob.socket, group.id, 'e2')).toMatchObject({ type: 'error', ...REFUSALS.conversation_not_found });
+    expect(envelopesIn(await alice.socket.allEvents(group.id))).toEqual([]);
+  });
+
+  it('serves envelopes in catch-up in seq order among the messages, in parts too', async () => {
+    const server = await h.startServer();
+    const { bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    // Two of these are more than one part holds.
+    const big = sealed(30_000);
+    await aliceSocket.send(conversation.id, 'm1', 'one');
+    const e2 = await stored(aliceSocket, conversation.id, 'e2', { ciphertext: big });
+    await bobSocket.send(conversation.id, 'm3', 'three');
+    const e4 = await stored(bobSocket, conversation.id, 'e4', { ciphertext: big });
+    const log = await bobSocket.allEvents(conversation.id);
+    expect(log.map((event) => [event.seq, event.kind])).toEqual([
+      [1, 'message'],
+      [2, 'envelope'],
+      [3, 'message'],
+      [4, 'envelope'],
+    ]);
+    expect(envelopesIn(log)).toEqual([e2, e4]);
+
+    // Asked for in parts: the envelopes' ciphertext counts towards each part's size.
+    const socket = await RawSocket.connect(server.url, bob.token);
+    const frame = { type: 'catch_up', rid: 'page', conversationId: conversation.id, afterSeq: 0, inParts: true };
+    const replies = (await socket.exchange([JSON.stringify(frame)])).map((reply) => reply.frame);
+    expect(socket.violations).toEqual([]);
+    await socket.close();
+    expect(replies.map((reply) => reply.type)).toEqual(['events_part', 'events']);
+    const parted = replies.flatMap((reply) => (reply.type === 'events_part' || reply.type === 'events' ? reply.events : []));
+    expect(parted).toEqual(log);
+  });
+
+  it('deletes an envelope of one’s own for everyone: its ciphertext and files go, the row and its seq stay', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
+    const group = await groupOf(alice, [bob, carol]);
+    const file = await testFile(await h.tempDir(), 512);
+    const uploadId = await uploadFile(server.httpUrl, alice.account.token, file);
+
+    const e1 = await stored(alice.socket, group.id, 'e1', { attachments: [uploadId] });
+    expect(e1.attachments).toEqual([uploadId]);
+    expect((await download(server.httpUrl, uploadId, bearer(bob.account.token))).status).toBe(200);
+
+    expect(await sendEnvelope(bob.socket, group.id, 'b1', { deletes: 'e1' })).toMatchObject({
+      type: 'error',
+      ...REFUSALS.not_author,
+    });
+    expect(await sendEnvelope(alice.socket, group.id, 'x1', { deletes: 'nothing' })).toMatchObject({
+      type: 'error',
+      ...REFUSALS.no_such_message,
+    });
+    const e2 = await stored(alice.socket, group.id, 'e2', { deletes: 'e1' });
+    expect(e2.seq).toBe(e1.seq + 1);
+    expect(await sendEnvelope(alice.socket, group.id, 'e3', { deletes: 'e1' })).toMatchObject({
+      type: 'error',
+      ...REFUSALS.already_deleted,
+    });
+
+    for (const reader of [bob.socket, carol.socket, alice.socket]) {
+      expect(envelopesIn(await reader.allEvents(group.id))).toEqual([
+        { ...e1, ciphertext: '', attachments: [], deleted: true },
+        e2,
+      ]);
+    }
+    // A resend of the deleted one answers it as it is now.
+    expect(await sendEnvelope(alice.socket, group.id, 'e1')).toMatchObject({
+      type: 'sent',
+      event: { clientId: 'e1', ciphertext: '', deleted: true },
+    });
+    expect((await download(server.httpUrl, uploadId, bearer(bob.account.token))).status).toBe(404);
+  });
+
+  it('refers only to finished uploads of the sender’s or files they may download already, which members then download', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
+    const withBob = await groupOf(alice, [bob], 'Alice and Bob');
+    const withCarol = await groupOf(bob, [carol], 'Bob and Carol');
+    const dir = await h.tempDir();
+    const [shared, private_] = [await testFile(dir, 100), await testFile(dir, 200)];
+    const sharedId = await uploadFile(server.httpUrl, alice.account.token, shared);
+    const privateId = await uploadFile(server.httpUrl, alice.account.token, private_);
+    await sendAttachments(alice.socket, withBob.id, 'm1', [attachmentOf(sharedId, shared)]);
+
+    // Not Bob's, and not one he may download: refused. Nor an id nobody uploaded.
+    for (const attachments of [[privateId], ['0'.repeat(32)], [sharedId, privateId]]) {
+      expect(
+        await sendEnvelope(bob.socket, withCarol.id, `bad-${attachments.length}-${attachments[0]}`, { attachments }),
+      ).toMatchObject({
+        type: 'error',
+        ...REFUSALS.attachment_missing,
+      });
+    }
+    expect((await download(server.httpUrl, sharedId, bearer(carol.account.token))).status).toBe(404);
+    // One he may download (Alice sent it to him): forwarded by reference, and Carol may download it now.
+    await stored(bob.socket, withCarol.id, 'fwd', { attachments: [sharedId] });
+    const got = await download(server.httpUrl, sharedId, bearer(carol.account.token));
+    expect(got.status).toBe(200);
+    expect(got.bytes.equals(shared.bytes)).toBe(true);
+  });
+});

@@ -1,0 +1,135 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
+import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { openDatabase } from '../../../sync/node/sqlite.js';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function tempPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mirror-21-'));
+  dirs.push(dir);
+  return join(dir, 'mirror.sqlite');
+}
+
+const conversation = {
+  id: 'c1',
+  kind: 'direct' as const,
+  name: null,
+  isMember: true,
+  createdAt: 1000,
+  lastSeq: 0,
+  members: [
+    { id: 'me', username: 'me', displayName: 'Me', role: 'member' as const, deliveredSeq: 0, readSeq: 0 },
+    { id: 'peer', username: 'peer', displayName: 'Peer', role: 'member' as const, deliveredSeq: 0, readSeq: 0 },
+  ],
+};
+
+const envelope = (seq: number, senderId = 'peer', extra: Partial<EnvelopeEvent> = {}): EnvelopeEvent => ({
+  kind: 'envelope',
+  conversationId: 'c1',
+  seq,
+  senderId,
+  senderDevice: 2,
+  clientId: `e${seq}`,
+  ciphertext: Buffer.from(`sealed ${seq}`).toString('base64'),
+  attachments: seq % 2 === 0 ? ['u1', 'u2'] : [],
+  deleted: false,
+  sentAt: 2000 + seq,
+  ...extra,
+});
+const message = (seq: number) => ({
+  kind: 'message' as const,
+  conversationId: 'c1',
+  seq,
+  senderId: 'peer',
+  clientMessageId: `m${seq}`,
+  text: `text ${seq}`,
+  sentAt: 2000 + seq,
+  replyTo: null,
+  deleted: false,
+  attachments: [],
+});
+
+const WAITING = `SELECT conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, deleted, sent_at
+                 FROM envelopes_waiting ORDER BY seq`;
+
+/** An envelope event as envelopes_waiting keeps it. */
+function rowOf(event: EnvelopeEvent) {
+  return {
+    conversation_id: event.conversationId,
+    seq: event.seq,
+    sender_id: event.senderId,
+    sender_device: event.senderDevice,
+    client_id: event.clientId,
+    ciphertext: event.ciphertext,
+    attachments: JSON.stringify(event.attachments),
+    deleted: event.deleted ? 1 : 0,
+    sent_at: event.sentAt,
+  };
+}
+
+function waiting(path: string): unknown[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare(WAITING).all();
+  } finally {
+    db.close();
+  }
+}
+
+describe('mirror migration 21', () => {
+  it('keeps what a version-20 mirror holds and adds envelopes_waiting empty', () => {
+    const path = tempPath();
+    const v20 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 20));
+    v20.exec(`INSERT INTO signal_inbox_done (envelope_id, done_at) VALUES ('10', 5)`);
+    v20.close();
+    openDatabase(path, MIRROR_MIGRATIONS.slice(0, 21)).close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(21);
+    expect(db.prepare(`SELECT envelope_id FROM signal_inbox_done`).pluck().all()).toEqual(['10']);
+    expect(db.prepare(`SELECT count(*) FROM envelopes_waiting`).pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('keeps each envelope event with the cursor that passed it, in seq order among the messages', () => {
+    const path = tempPath();
+    const mirror = Mirror.open(path);
+    mirror.upsertConversation(conversation, 'me');
+    const events = [message(1), envelope(2), envelope(3, 'me'), message(4), envelope(5)];
+    expect(mirror.applyEvents('c1', events, 'me')).toBe(5);
+    // Applied again (a page that overlaps): nothing changes.
+    expect(mirror.applyEvents('c1', events, 'me')).toBe(5);
+    mirror.close();
+    expect(waiting(path)).toEqual([envelope(2), envelope(3, 'me'), envelope(5)].map(rowOf));
+  });
+
+  it('empties a kept envelope when the catch-up brings it deleted, and never restores it', () => {
+    const path = tempPath();
+    const mirror = Mirror.open(path);
+    mirror.upsertConversation(conversation, 'me');
+    // Our own, acknowledged past a gap: kept at once, the cursor waiting for the catch-up.
+    const ours = envelope(2, 'me');
+    mirror.acknowledge(ours, 'me');
+    expect(waiting(path)).toEqual([rowOf(ours)]);
+    const deleted = { ...ours, ciphertext: '', attachments: [], deleted: true };
+    expect(mirror.applyEvents('c1', [message(1), deleted], 'me')).toBe(2);
+    expect(waiting(path)).toEqual([rowOf(deleted)]);
+    // Past a gap the applier meets copies in any order: a copy again changes nothing, a deleted one
+    // empties the row, and one from before the delete arriving after it does not bring it back.
+    const later = envelope(4, 'me');
+    const laterDeleted = { ...later, ciphertext: '', attachments: [], deleted: true };
+    mirror.acknowledge(later, 'me');
+    mirror.acknowledge(later, 'me');
+    expect(waiting(path)).toEqual([rowOf(deleted), rowOf(later)]);
+    mirror.acknowledge(laterDeleted, 'me');
+    mirror.acknowledge(later, 'me');
+    mirror.close();
+    expect(waiting(path)).toEqual([rowOf(deleted), rowOf(laterDeleted)]);
+  });
+});
