@@ -2,6 +2,7 @@ import { isDiskFull } from '../app-api/disk-full.js';
 import type { AppEvent, ConnectionState } from '../app-api/contract.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
+import type { EnvelopeEvent } from '../protocol/envelope-frames.js';
 import type { Conversation, ConversationEvent, ServerFrame, User } from '../protocol/frames.js';
 
 type EventsReply = Extract<ServerFrame, { type: 'events' }>;
@@ -13,6 +14,7 @@ import type { DeviceMessage } from '../content/device-messages.js';
 import { DeviceSender } from './crypto/device-sender.js';
 import { InboxReceiver } from './crypto/inbox-receiver.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
+import { openEnvelopes } from './crypto/envelope-opener.js';
 import { SenderKeys } from './crypto/sender-keys.js';
 import { CryptoLane, thisDevice } from './crypto/this-device.js';
 import type { Mirror } from './mirror/mirror.js';
@@ -24,6 +26,7 @@ const RECEIPT_COALESCE_MS = 50;
 
 interface DeviceCrypto {
   localIdentity: () => Promise<LocalIdentity | null>;
+  lane: CryptoLane;
   sender: DeviceSender;
   inbox: InboxReceiver;
   senderKeys: SenderKeys;
@@ -125,8 +128,11 @@ export class SyncEngine {
     const sender = new DeviceSender(mirror, this.connection, runtime, lane, localIdentity, selfId, this.log);
     return {
       localIdentity,
+      lane,
       sender,
-      inbox: new InboxReceiver(mirror, this.connection, runtime, lane, localIdentity, selfId, this.log),
+      inbox: new InboxReceiver(mirror, this.connection, runtime, lane, localIdentity, selfId, this.log, (conversationId) => {
+        void this.openWaiting(conversationId);
+      }),
       senderKeys: new SenderKeys(mirror, runtime, lane, sender, selfId),
     };
   }
@@ -397,6 +403,10 @@ export class SyncEngine {
       return;
     }
     if (event.seq <= cursor.appliedSeq) return; // already have it
+    if (event.kind === 'envelope' && this.devices) {
+      void this.applyLiveEnvelope(event);
+      return;
+    }
     if (!this.ready || this.catchingUp.has(event.conversationId) || event.seq !== cursor.appliedSeq + 1) {
       // Not the next one (a gap), or a catch-up is under way: the conversation goes at least this
       // far (what a catch-up fetches up to), and the server sends it in order.
@@ -411,6 +421,83 @@ export class SyncEngine {
     if (event.kind === 'message') this.activity.typingStopped(event.conversationId, event.senderId);
     this.applied(event.conversationId, [event]);
     this.announceIncoming(event.conversationId, [event], cursor.appliedSeq, applied);
+  }
+
+  /**
+   * A live envelope is opened before it is applied, in the crypto lane: by then the cursor may
+   * have moved, so whether it is the next one is asked there (applyFromCursor), and a gap sends
+   * for a catch-up as any other event's would.
+   */
+  private async applyLiveEnvelope(event: EnvelopeEvent): Promise<void> {
+    const { conversationId } = event;
+    try {
+      const before = this.options.mirror.cursor(conversationId)?.appliedSeq ?? 0;
+      if (!this.ready || this.catchingUp.has(conversationId) || event.seq !== before + 1) {
+        this.options.mirror.noteKnownSeq(conversationId, event.seq);
+        if (this.ready) this.catchUpInBackground(conversationId);
+        return;
+      }
+      const after = await this.applyRun(conversationId, [event], {});
+      if (after === before) {
+        this.options.mirror.noteKnownSeq(conversationId, event.seq);
+        if (this.ready) this.catchUpInBackground(conversationId);
+        return;
+      }
+      this.applied(conversationId, [event]);
+      this.announceIncoming(conversationId, [event], before, after);
+    } catch (error) {
+      this.writeFailed(error);
+    }
+  }
+
+  /**
+   * Applies a run of a conversation's events from its cursor. When the run holds envelopes and
+   * this device has its keys, they are opened first, in the crypto lane, and the ratchet state
+   * that opened them is stored in the transaction that applies them (crypto/envelope-opener.ts).
+   */
+  private async applyRun(
+    conversationId: string,
+    events: readonly ConversationEvent[],
+    page: { skippedTo?: number; users?: readonly User[] },
+  ): Promise<number> {
+    const { mirror, runtime, selfId } = this.options;
+    const crypto = this.devices;
+    const deviceNumber = this.deviceNumber;
+    if (!crypto || deviceNumber === null || !events.some((event) => event.kind === 'envelope')) {
+      return mirror.applyEvents(conversationId, events, selfId, page);
+    }
+    return crypto.lane.run(async () => {
+      const device = await thisDevice(mirror, runtime, crypto.localIdentity, selfId, deviceNumber);
+      if (!device) return mirror.applyEvents(conversationId, events, selfId, page);
+      const ratchet = device.ratchet();
+      const opened = await openEnvelopes(device, ratchet, events, this.log);
+      return mirror.applyEvents(conversationId, events, selfId, page, { opened, ratchet });
+    });
+  }
+
+  /**
+   * A sender key for the conversation arrived: envelopes that waited for it open now, in the
+   * crypto lane, and take effect in one transaction with the ratchet state that opened them.
+   */
+  private async openWaiting(conversationId: string): Promise<void> {
+    const { mirror, runtime, selfId } = this.options;
+    const crypto = this.devices;
+    const deviceNumber = this.deviceNumber;
+    if (!crypto || deviceNumber === null) return;
+    try {
+      const opened = await crypto.lane.run(async () => {
+        const waiting = mirror.waitingEnvelopes(conversationId);
+        const device = waiting.length > 0 ? await thisDevice(mirror, runtime, crypto.localIdentity, selfId, deviceNumber) : null;
+        if (!device) return 0;
+        const ratchet = device.ratchet();
+        const run = await openEnvelopes(device, ratchet, waiting, this.log);
+        if (run.size > 0) mirror.applyOpenedLate(conversationId, waiting, selfId, { opened: run, ratchet });
+        return run.size;
+      });
+      if (opened > 0) this.applied(conversationId, []);
+    } catch (error) {
+      this.writeFailed(error);
+    }
   }
 
   private async refreshConversations(): Promise<void> {
@@ -465,7 +552,7 @@ export class SyncEngine {
         const lastSeq = Math.max(reply.events.at(-1)?.seq ?? 0, reply.skippedTo ?? 0) || undefined;
         next = reply.hasMore && lastSeq !== undefined ? this.fetchPage(conversationId, lastSeq) : null;
         const before = this.options.mirror.cursor(conversationId)?.appliedSeq ?? 0;
-        const after = this.options.mirror.applyEvents(conversationId, reply.events, this.options.selfId, {
+        const after = await this.applyRun(conversationId, reply.events, {
           users: reply.users,
           ...(reply.skippedTo !== undefined ? { skippedTo: reply.skippedTo } : {}),
         });

@@ -39,6 +39,9 @@ export const contentSchema = z.union([messageContentSchema, changeSchema, rename
 export type Content = z.infer<typeof contentSchema>;
 export type ContentKind = Content['kind'];
 
+/** What opened of a run of a conversation's envelopes, by seq. */
+export type OpenedContent = ReadonlyMap<number, Content>;
+
 /** Content as it is sealed: its JSON, as UTF-8. */
 export function encodeContent(content: Content): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.from(JSON.stringify(content), 'utf8'));

@@ -35,6 +35,8 @@ export class InboxReceiver {
     private readonly localIdentity: () => Promise<LocalIdentity | null>,
     private readonly selfId: string,
     private readonly log: Logger,
+    /** A sender key for this conversation was stored: what waited for it may open now. */
+    private readonly senderKeyArrived: (conversationId: string) => void,
   ) {}
 
   /**
@@ -117,10 +119,12 @@ export class InboxReceiver {
       const sender = device.signal.ProtocolAddress.new(envelope.senderUserId, envelope.senderDevice);
       const ratchet = device.ratchet();
       let opened = false;
+      let message: DeviceMessage | null = null;
       try {
         const content = await this.decrypt(device, ratchet, sender, envelope);
         opened = true;
-        await this.apply(device, ratchet, sender, decodeDeviceMessage(content));
+        message = decodeDeviceMessage(content);
+        await this.apply(device, ratchet, sender, message);
       } catch (error) {
         this.log.warn('a device envelope could not be read', {
           sender: `${envelope.senderUserId}.${envelope.senderDevice}`,
@@ -135,6 +139,8 @@ export class InboxReceiver {
         if (opened) ratchet.writeTo(this.mirror.signal);
         this.mirror.signal.markInboxDone(envelope.id, now);
       });
+      // Queued behind this unit of work in the lane, not awaited inside it.
+      if (message?.kind === 'sender_key') this.senderKeyArrived(message.conversationId);
       return true;
     });
   }

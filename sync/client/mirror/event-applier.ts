@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { editEventSchema, deleteEventSchema, pinEventSchema, reactionEventSchema } from '../../protocol/frames.js';
 import { clientIdOf, type ChangeEvent, type ConversationEvent, type MessageEvent } from '../../protocol/frames.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
+import type { Content, OpenedContent } from '../../content/content.js';
+import { eventOfContent } from '../../content/events.js';
+import { refuseContent } from '../../content/rules.js';
+import { contentSender, contentTarget } from './content-facts.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { AttachmentStore } from './attachments.js';
 import { noteNewMessages, refreshLastMessage } from './conversation-stats.js';
@@ -61,9 +65,18 @@ export interface ApplyBatch {
   inOrder: boolean;
   /** Told of every message whose text, deletion or files an event may change. */
   search: SearchNotes;
+  /** What opened of the batch's envelopes, by seq (crypto/envelope-opener.ts); the rest wait. */
+  opened: OpenedContent;
 }
 
-export function beginBatch(db: Db, conversationId: string, selfId: string, inOrder: boolean, search: SearchNotes): ApplyBatch {
+export function beginBatch(
+  db: Db,
+  conversationId: string,
+  selfId: string,
+  inOrder: boolean,
+  search: SearchNotes,
+  opened: OpenedContent = NOTHING_OPENED,
+): ApplyBatch {
   const held = cachedStatement(db, 'SELECT 1 FROM held_events WHERE conversation_id = ? LIMIT 1').get(conversationId);
   const queued = cachedStatement(db, 'SELECT 1 FROM outbox WHERE conversation_id = ? LIMIT 1').get(conversationId);
   return {
@@ -83,8 +96,11 @@ export function beginBatch(db: Db, conversationId: string, selfId: string, inOrd
     createdByUs: false,
     inOrder,
     search,
+    opened,
   };
 }
+
+const NOTHING_OPENED: OpenedContent = new Map();
 
 /**
  * Writes what the batch changed about the conversation as a whole. Returns the seq of the message
@@ -154,11 +170,17 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       batch.changedMembers = true;
       if (event.kind === 'group_created' && event.senderId === batch.selfId) batch.createdByUs = true;
       break;
-    case 'envelope':
+    case 'envelope': {
+      const content = batch.opened.get(event.seq);
+      if (content) {
+        applyOpened(db, event, content, batch);
+        break;
+      }
       storeEnvelope(db, event);
       // The server counts an envelope as writing, so one of ours answers a request here as a message does.
       if (event.senderId === batch.selfId) batch.wroteHere = true;
       break;
+    }
     default: {
       const unknown: never = event;
       throw new Error(`Cannot apply an event of kind ${(unknown as { kind: string }).kind}`);
@@ -169,6 +191,21 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
     // group's creation is queued under the conversation's id.)
     cachedStatement(db, 'DELETE FROM outbox WHERE client_id = ?').run(clientIdOf(event));
   }
+}
+
+/**
+ * Opened content takes effect as the event it says, unless the rules refuse it (then every device
+ * drops it alike), judged by the mirror as it stands at this seq.
+ */
+function applyOpened(db: Db, envelope: EnvelopeEvent, content: Content, batch: ApplyBatch): void {
+  cachedStatement(db, 'DELETE FROM envelopes_waiting WHERE conversation_id = ? AND seq = ?').run(
+    envelope.conversationId,
+    envelope.seq,
+  );
+  const sender = contentSender(db, envelope.conversationId, envelope.senderId);
+  const target = contentTarget(db, envelope.conversationId, envelope.senderId, content);
+  if (refuseContent(content, sender, target) !== null) return;
+  applyEvent(db, eventOfContent(envelope, content), batch);
 }
 
 /**

@@ -1,4 +1,6 @@
 import { mentions } from '../../common/mentions.js';
+import type { OpenedContent } from '../../content/content.js';
+import { envelopeEventSchema, type EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import { clientIdOf, isMembershipEvent } from '../../protocol/frames.js';
 import type {
   Conversation,
@@ -50,6 +52,24 @@ export interface ConversationCursor {
   id: string;
   appliedSeq: number;
   knownSeq: number;
+}
+
+interface WaitingEnvelopeRow {
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  sender_device: number;
+  client_id: string;
+  ciphertext: string;
+  attachments: string;
+  deleted: number;
+  sent_at: number;
+}
+
+/** What opened of a run of envelopes, and the ratchet state that opened it, stored in the transaction that applies it. */
+export interface OpenedRun {
+  opened: OpenedContent;
+  ratchet: { writeTo(tables: SignalTables): void };
 }
 
 export interface StoredMessage {
@@ -455,8 +475,49 @@ export class Mirror {
     events: readonly ConversationEvent[],
     selfId: string,
     page: { skippedTo?: number; users?: readonly User[] } = {},
+    sealed?: OpenedRun,
   ): number {
-    return this.transaction(() => this.applyFromCursor(conversationId, events, selfId, page));
+    return this.transaction(() => {
+      sealed?.ratchet.writeTo(this.signal);
+      return this.applyFromCursor(conversationId, events, selfId, page, sealed?.opened);
+    });
+  }
+
+  /** The conversation's envelopes still waiting to be opened (their key had not come), in seq order, each checked as it reads back. */
+  waitingEnvelopes(conversationId: string): EnvelopeEvent[] {
+    const rows = cachedStatement(
+      this.db,
+      `SELECT conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, deleted, sent_at
+       FROM envelopes_waiting WHERE conversation_id = ? AND deleted = 0 ORDER BY seq`,
+    ).all(conversationId) as WaitingEnvelopeRow[];
+    return rows.map((row) =>
+      envelopeEventSchema.parse({
+        kind: 'envelope',
+        conversationId: row.conversation_id,
+        seq: row.seq,
+        senderId: row.sender_id,
+        senderDevice: row.sender_device,
+        clientId: row.client_id,
+        ciphertext: row.ciphertext,
+        attachments: JSON.parse(row.attachments) as unknown,
+        deleted: row.deleted === 1,
+        sentAt: row.sent_at,
+      }),
+    );
+  }
+
+  /**
+   * Applies envelopes that waited and have now opened (below the cursor, which they never held
+   * back), with the ratchet state that opened them, in one transaction; each is judged by the
+   * mirror as it stands now.
+   */
+  applyOpenedLate(conversationId: string, envelopes: readonly EnvelopeEvent[], selfId: string, sealed: OpenedRun): void {
+    this.transaction(() => {
+      sealed.ratchet.writeTo(this.signal);
+      const batch = beginBatch(this.db, conversationId, selfId, true, this.search, sealed.opened);
+      for (const envelope of envelopes) if (sealed.opened.has(envelope.seq)) applyEvent(this.db, envelope, batch);
+      this.finish(batch);
+    });
   }
 
   /** applyEvents' work, inside a transaction the caller holds. */
@@ -465,13 +526,14 @@ export class Mirror {
     events: readonly ConversationEvent[],
     selfId: string,
     page: { skippedTo?: number; users?: readonly User[] },
+    opened?: OpenedContent,
   ): number {
     const cursor = this.cursor(conversationId);
     if (!cursor) throw new Error(`Cannot apply events to unknown conversation ${conversationId}`);
     for (const user of page.users ?? []) this.upsertUser(user);
     // The server said nothing up to here is ours to see (we joined later, or were away).
     let applied = Math.max(cursor.appliedSeq, page.skippedTo ?? 0);
-    const batch = beginBatch(this.db, conversationId, selfId, true, this.search);
+    const batch = beginBatch(this.db, conversationId, selfId, true, this.search, opened);
     for (const event of events) {
       if (event.seq <= applied) continue;
       if (event.seq !== applied + 1) break;

@@ -1,0 +1,42 @@
+/**
+ * Opens a run of a conversation's events before they are applied: each sealed envelope is opened
+ * with its sender's key for this conversation, in seq order, into one unit of ratchet work that
+ * the caller stores in the transaction that applies what was opened (docs/e2ee-design.md). What
+ * this device wrote itself it has already; an envelope whose key has not come yet waits (the
+ * caller keeps it, and opens it when the key comes); one that does not open is logged and kept.
+ */
+import type { Logger } from '../../common/logger.js';
+import { errorFields } from '../../common/logger.js';
+import { decodeContent, type Content, type OpenedContent } from '../../content/content.js';
+import type { ConversationEvent } from '../../protocol/frames.js';
+import type { RatchetState } from './ratchet-state.js';
+import type { ThisDevice } from './this-device.js';
+
+export async function openEnvelopes(
+  device: ThisDevice,
+  ratchet: RatchetState,
+  events: readonly ConversationEvent[],
+  log: Logger,
+): Promise<OpenedContent> {
+  const opened = new Map<number, Content>();
+  for (const event of events) {
+    if (event.kind !== 'envelope' || event.deleted) continue;
+    if (event.senderId === device.address.name() && event.senderDevice === device.address.deviceId()) continue;
+    const sender = device.signal.ProtocolAddress.new(event.senderId, event.senderDevice);
+    try {
+      const sealed = new Uint8Array(Buffer.from(event.ciphertext, 'base64'));
+      // Its key is still on its way (the device inbox brings it): it waits, and nothing is wrong.
+      const distributionId = device.signal.SenderKeyMessage.deserialize(sealed).distributionId();
+      if (!(await ratchet.getSenderKey(sender, distributionId))) continue;
+      opened.set(event.seq, decodeContent(await device.signal.groupDecrypt(sender, ratchet, sealed)));
+    } catch (error) {
+      log.warn('an envelope did not open', {
+        conversationId: event.conversationId,
+        seq: event.seq,
+        sender: `${event.senderId}.${event.senderDevice}`,
+        ...errorFields(error),
+      });
+    }
+  }
+  return opened;
+}
