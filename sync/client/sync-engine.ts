@@ -11,26 +11,14 @@ import { ActivityTracker } from './activity.js';
 import { RequestError, SyncConnection, type Push } from './connection.js';
 import type { Content } from '../content/content.js';
 import type { DeviceMessage } from '../content/device-messages.js';
-import { DeviceSender } from './crypto/device-sender.js';
-import { InboxReceiver } from './crypto/inbox-receiver.js';
+import { DeviceCrypto, type AppliedRun } from './crypto/device-crypto.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
-import { openEnvelopes } from './crypto/envelope-opener.js';
-import { SenderKeys } from './crypto/sender-keys.js';
-import { CryptoLane, thisDevice } from './crypto/this-device.js';
 import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
 import { SettingsSync } from './settings-sync.js';
 import type { SyncTransport } from './transport.js';
 
 const RECEIPT_COALESCE_MS = 50;
-
-interface DeviceCrypto {
-  localIdentity: () => Promise<LocalIdentity | null>;
-  lane: CryptoLane;
-  sender: DeviceSender;
-  inbox: InboxReceiver;
-  senderKeys: SenderKeys;
-}
 
 export interface SyncEngineOptions {
   mirror: Mirror;
@@ -117,24 +105,18 @@ export class SyncEngine {
     this.keys = options.localIdentity
       ? new KeyPublisher(options.mirror, this.connection, options.runtime, options.localIdentity, this.log)
       : null;
-    this.devices = options.localIdentity ? this.deviceInbox(options.localIdentity) : null;
+    this.devices = options.localIdentity
+      ? new DeviceCrypto(options.mirror, this.connection, options.runtime, options.localIdentity, options.selfId, this.log, {
+          openedLate: (conversationId, shown) => {
+            this.applied(conversationId, shown);
+            // They are below the cursor, which moved past them while they waited: any may be the newest incoming.
+            this.announceIncoming(conversationId, shown, 0, Number.MAX_SAFE_INTEGER);
+          },
+          failed: (error) => this.writeFailed(error),
+        })
+      : null;
     // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.
     options.mirror.settings.onPending(() => this.settings.kick());
-  }
-
-  private deviceInbox(localIdentity: () => Promise<LocalIdentity | null>): DeviceCrypto {
-    const { mirror, runtime, selfId } = this.options;
-    const lane = new CryptoLane();
-    const sender = new DeviceSender(mirror, this.connection, runtime, lane, localIdentity, selfId, this.log);
-    return {
-      localIdentity,
-      lane,
-      sender,
-      inbox: new InboxReceiver(mirror, this.connection, runtime, lane, localIdentity, selfId, this.log, (conversationId) => {
-        void this.openWaiting(conversationId);
-      }),
-      senderKeys: new SenderKeys(mirror, runtime, lane, sender, selfId),
-    };
   }
 
   get connectionState(): ConnectionState {
@@ -175,8 +157,7 @@ export class SyncEngine {
     this.outbox.stop();
     this.settings.stop();
     this.keys?.stop();
-    this.devices?.sender.disconnected();
-    this.devices?.inbox.disconnected();
+    this.devices?.disconnected();
     this.options.mirror.settings.onPending(null);
     if (this.receiptTimer) this.options.runtime.timers.clearTimeout(this.receiptTimer);
     this.receiptTimer = null;
@@ -236,7 +217,7 @@ export class SyncEngine {
    */
   sendToDevices(userIds: readonly string[], message: DeviceMessage): void {
     if (!this.devices) throw new Error('This device has no identity to send device messages with');
-    this.devices.sender.queue(userIds, message);
+    this.devices.sendToDevices(userIds, message);
   }
 
   /**
@@ -247,13 +228,7 @@ export class SyncEngine {
    */
   async seal(conversationId: string, content: Content, keep: (ciphertext: string) => void): Promise<string> {
     if (!this.devices) throw new Error('This device has no identity to seal content with');
-    const { mirror, runtime, selfId } = this.options;
-    const device =
-      this.deviceNumber === null
-        ? null
-        : await thisDevice(mirror, runtime, this.devices.localIdentity, selfId, this.deviceNumber);
-    if (!device) throw new RequestError('disconnected', 'Not connected');
-    return this.devices.senderKeys.seal(device, conversationId, content, keep);
+    return this.devices.seal(conversationId, content, keep);
   }
 
   /** Someone by username, from the server. */
@@ -285,7 +260,7 @@ export class SyncEngine {
       // Settings sync beside the catch-up (it needs the conversation rows, not their events).
       this.settings.connected();
       // The inbox before the catch-up: it brings the keys that open what the catch-up brings.
-      if (this.deviceNumber !== null) await this.devices?.inbox.connected(this.deviceNumber);
+      if (this.deviceNumber !== null) await this.devices?.connected(this.deviceNumber);
       const behind = this.options.mirror.conversationsBehind();
       await Promise.all(behind.map((conversationId) => this.catchUp(conversationId)));
       if (!this.connection.open) return;
@@ -295,10 +270,8 @@ export class SyncEngine {
       this.scheduleReceipts();
       this.outbox.setOnline(true);
       // After the catch-up: publishing keys is never what the person waits for.
-      if (this.deviceNumber !== null) {
-        this.keys?.connected(this.deviceNumber);
-        this.devices?.sender.connected(this.deviceNumber);
-      }
+      if (this.deviceNumber !== null) this.keys?.connected(this.deviceNumber);
+      this.devices?.online();
       // Live events that arrived during the first catch-up were only noted; fetch them now.
       for (const conversationId of this.options.mirror.conversationsBehind()) this.catchUpInBackground(conversationId);
     } catch (error) {
@@ -329,8 +302,7 @@ export class SyncEngine {
     this.outbox.setOnline(false);
     this.settings.disconnected();
     this.keys?.disconnected();
-    this.devices?.sender.disconnected();
-    this.devices?.inbox.disconnected();
+    this.devices?.disconnected();
     this.deviceNumber = null;
     this.setState('offline');
     if (unauthorized) {
@@ -376,7 +348,7 @@ export class SyncEngine {
         this.keys?.prekeysLow(push.deviceNumber);
         return;
       case 'inbox_push':
-        this.devices?.inbox.pushed(push.envelopes);
+        this.devices?.inboxPushed(push.envelopes);
         return;
       case 'settings_changed':
         this.settings.pushed(push.settings);
@@ -437,67 +409,30 @@ export class SyncEngine {
         if (this.ready) this.catchUpInBackground(conversationId);
         return;
       }
-      const after = await this.applyRun(conversationId, [event], {});
+      const { applied: after, shown } = await this.applyRun(conversationId, [event], {});
       if (after === before) {
         this.options.mirror.noteKnownSeq(conversationId, event.seq);
         if (this.ready) this.catchUpInBackground(conversationId);
         return;
       }
-      this.applied(conversationId, [event]);
-      this.announceIncoming(conversationId, [event], before, after);
+      this.applied(conversationId, shown);
+      this.announceIncoming(conversationId, shown, before, after);
     } catch (error) {
       this.writeFailed(error);
     }
   }
 
-  /**
-   * Applies a run of a conversation's events from its cursor. When the run holds envelopes and
-   * this device has its keys, they are opened first, in the crypto lane, and the ratchet state
-   * that opened them is stored in the transaction that applies them (crypto/envelope-opener.ts).
-   */
-  private async applyRun(
+  /** Applies a run of a conversation's events from its cursor, opening its envelopes first when this device has keys (DeviceCrypto). */
+  private applyRun(
     conversationId: string,
     events: readonly ConversationEvent[],
     page: { skippedTo?: number; users?: readonly User[] },
-  ): Promise<number> {
-    const { mirror, runtime, selfId } = this.options;
-    const crypto = this.devices;
-    const deviceNumber = this.deviceNumber;
-    if (!crypto || deviceNumber === null || !events.some((event) => event.kind === 'envelope')) {
-      return mirror.applyEvents(conversationId, events, selfId, page);
-    }
-    return crypto.lane.run(async () => {
-      const device = await thisDevice(mirror, runtime, crypto.localIdentity, selfId, deviceNumber);
-      if (!device) return mirror.applyEvents(conversationId, events, selfId, page);
-      const ratchet = device.ratchet();
-      const opened = await openEnvelopes(device, ratchet, events, this.log);
-      return mirror.applyEvents(conversationId, events, selfId, page, { opened, ratchet });
+  ): Promise<AppliedRun> {
+    if (this.devices) return this.devices.applyRun(conversationId, events, page);
+    return Promise.resolve({
+      applied: this.options.mirror.applyEvents(conversationId, events, this.options.selfId, page),
+      shown: events,
     });
-  }
-
-  /**
-   * A sender key for the conversation arrived: envelopes that waited for it open now, in the
-   * crypto lane, and take effect in one transaction with the ratchet state that opened them.
-   */
-  private async openWaiting(conversationId: string): Promise<void> {
-    const { mirror, runtime, selfId } = this.options;
-    const crypto = this.devices;
-    const deviceNumber = this.deviceNumber;
-    if (!crypto || deviceNumber === null) return;
-    try {
-      const opened = await crypto.lane.run(async () => {
-        const waiting = mirror.waitingEnvelopes(conversationId);
-        const device = waiting.length > 0 ? await thisDevice(mirror, runtime, crypto.localIdentity, selfId, deviceNumber) : null;
-        if (!device) return 0;
-        const ratchet = device.ratchet();
-        const run = await openEnvelopes(device, ratchet, waiting, this.log);
-        if (run.size > 0) mirror.applyOpenedLate(conversationId, waiting, selfId, { opened: run, ratchet });
-        return run.size;
-      });
-      if (opened > 0) this.applied(conversationId, []);
-    } catch (error) {
-      this.writeFailed(error);
-    }
   }
 
   private async refreshConversations(): Promise<void> {
@@ -552,13 +487,13 @@ export class SyncEngine {
         const lastSeq = Math.max(reply.events.at(-1)?.seq ?? 0, reply.skippedTo ?? 0) || undefined;
         next = reply.hasMore && lastSeq !== undefined ? this.fetchPage(conversationId, lastSeq) : null;
         const before = this.options.mirror.cursor(conversationId)?.appliedSeq ?? 0;
-        const after = await this.applyRun(conversationId, reply.events, {
+        const { applied: after, shown } = await this.applyRun(conversationId, reply.events, {
           users: reply.users,
           ...(reply.skippedTo !== undefined ? { skippedTo: reply.skippedTo } : {}),
         });
         if (after !== before) {
-          this.applied(conversationId, reply.events);
-          this.announceIncoming(conversationId, reply.events, before, after);
+          this.applied(conversationId, shown);
+          this.announceIncoming(conversationId, shown, before, after);
         }
         if (next && after === before && reply.events.length > 0) {
           // The page did not continue from our cursor (it cannot happen with a correct server):

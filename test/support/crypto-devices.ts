@@ -16,6 +16,7 @@ import { parseServerAddress } from '../../sync/client/server-address.js';
 import { SyncEngine } from '../../sync/client/sync-engine.js';
 import type { SyncTransport } from '../../sync/client/transport.js';
 import { wsTransport } from '../../sync/client/ws-transport.js';
+import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { LogFields } from '../../sync/common/logger.js';
 import { realRuntime } from '../../sync/node/real-runtime.js';
 import { eventually } from './client-harness.js';
@@ -35,6 +36,8 @@ export interface SignalDevice {
 export interface EngineDevice extends SignalDevice {
   engine: SyncEngine;
   warnings: Array<{ message: string; fields?: LogFields }>;
+  /** What the engine told the app, in order. */
+  emitted: AppEvent[];
 }
 
 /**
@@ -58,6 +61,7 @@ export function engineDevices(servers: ServerHarness) {
     const readable = options.identityReadable ?? (() => true);
     const mirror = await tempMirror(cleanups);
     const warnings: EngineDevice['warnings'] = [];
+    const emitted: AppEvent[] = [];
     const engine = new SyncEngine({
       mirror,
       transport: options.transport ?? wsTransport,
@@ -65,7 +69,7 @@ export function engineDevices(servers: ServerHarness) {
       syncUrl: parseServerAddress(server.url).syncUrl,
       token,
       selfId: userId,
-      emit: () => undefined,
+      emit: (event) => emitted.push(event),
       onUnauthorized: () => undefined,
       localIdentity: async () => {
         if (!readable()) throw new Error('The identity could not be read');
@@ -92,7 +96,7 @@ export function engineDevices(servers: ServerHarness) {
       'online',
     );
     const deviceNumber = await numberOf(servers, server, token);
-    return { userId, deviceNumber: () => deviceNumber, mirror, engine, identity, warnings };
+    return { userId, deviceNumber: () => deviceNumber, mirror, engine, identity, warnings, emitted };
   }
 
   /** A device without an engine: its Signal state in a mirror of its own, for a test to drive by hand. */

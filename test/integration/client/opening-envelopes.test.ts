@@ -65,6 +65,8 @@ describe('opening envelopes', () => {
       (text) => text === 'hello',
       'the message on Bob’s device',
     );
+    // Told as any incoming message is (the app notifies from it).
+    expect(bob.device.emitted).toContainEqual({ type: 'incoming', conversationId: group.id, messageId: 'm1' });
     // Carol is away for what follows.
     carol.device.engine.setWorkOffline(true);
     await post(alice, group.id, 'r1', { kind: 'reaction', messageId: 'm1', emoji: '👍', on: true });
