@@ -74,6 +74,7 @@ export function foldGroup(events: readonly ConversationEvent[]): MembershipFold 
       case 'edit':
       case 'delete':
       case 'reaction':
+      case 'envelope':
         break;
       case 'pin':
         if (!mayPin('group', role(event.senderId)!)) refuse(event, 'a pin by a plain member');
