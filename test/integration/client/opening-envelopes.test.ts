@@ -6,6 +6,8 @@
  * member) is dropped, alike on every device.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SyncTransport } from '../../../sync/client/transport.js';
+import { wsTransport } from '../../../sync/client/ws-transport.js';
 import type { Content } from '../../../sync/content/content.js';
 import { eventually } from '../../support/client-harness.js';
 import { engineDevices, signal, type EngineDevice } from '../../support/crypto-devices.js';
@@ -24,9 +26,11 @@ interface Member {
   socket: TestClient;
 }
 
-async function member(server: TestServer, name: string): Promise<Member> {
+async function member(server: TestServer, name: string, transport?: SyncTransport): Promise<Member> {
   const account = await servers.createAccount(server, { username: name });
-  const owned = await device(server, account.user.id, account.token, signal.IdentityKeyPair.generate());
+  const owned = await device(server, account.user.id, account.token, signal.IdentityKeyPair.generate(), {
+    ...(transport ? { transport } : {}),
+  });
   return { device: owned, socket: await servers.connect(server, account.token) };
 }
 
@@ -34,6 +38,29 @@ async function member(server: TestServer, name: string): Promise<Member> {
 async function post(from: Member, conversationId: string, clientId: string, content: Content): Promise<void> {
   const ciphertext = await from.device.engine.seal(conversationId, content, () => undefined);
   await from.socket.call({ type: 'send_envelope', conversationId, clientId, ciphertext }, 'sent');
+}
+
+/** Holds back the inbox pushes a device's socket receives while `held` is on, and hands them over when it is let go. */
+function holdingInboxPushes(): { transport: SyncTransport; hold(): void; release(): void } {
+  let held: Array<() => void> | null = null;
+  return {
+    hold: () => void (held = []),
+    release: () => {
+      const waiting = held ?? [];
+      held = null;
+      for (const deliver of waiting) deliver();
+    },
+    transport: {
+      open: (url, token, handlers) =>
+        wsTransport.open(url, token, {
+          ...handlers,
+          onMessage: (text) => {
+            if (held && text.includes('"inbox_push"')) held.push(() => handlers.onMessage(text));
+            else handlers.onMessage(text);
+          },
+        }),
+    },
+  };
 }
 
 function shown(reader: Member, conversationId: string, messageId: string) {
@@ -96,5 +123,40 @@ describe('opening envelopes', () => {
     for (const each of [alice, bob, carol]) {
       expect(each.device.warnings.filter((warning) => warning.message.includes('did not open'))).toEqual([]);
     }
+  });
+});
+
+describe('an envelope that came before its key', () => {
+  it('waits, unread and unshown, and opens when the key comes: shown and announced then', async () => {
+    const server = await servers.startServer();
+    const slowInbox = holdingInboxPushes();
+    const alice = await member(server, 'alice');
+    const bob = await member(server, 'bob', slowInbox.transport);
+    const group = await createGroup(alice.socket, { name: 'Trip', memberIds: [bob.device.userId] });
+    await eventually(
+      () => bob.device.mirror.members(group.id).length,
+      (count) => count === 2,
+      'the group on Bob’s device',
+    );
+
+    slowInbox.hold();
+    await post(alice, group.id, 'm1', { kind: 'message', text: 'before the key' });
+    await eventually(
+      () => bob.device.mirror.waitingEnvelopes(group.id).map((envelope) => envelope.clientId),
+      (waiting) => waiting.length === 1 && waiting[0] === 'm1',
+      'the envelope waiting',
+    );
+    expect(shown(bob, group.id, 'm1')).toBeNull();
+    expect(bob.device.mirror.appliedSeq(group.id)).toBe(2);
+
+    slowInbox.release();
+    await eventually(
+      () => shown(bob, group.id, 'm1')?.text,
+      (text) => text === 'before the key',
+      'the message once the key came',
+    );
+    expect(bob.device.mirror.waitingEnvelopes(group.id)).toEqual([]);
+    expect(bob.device.emitted).toContainEqual({ type: 'incoming', conversationId: group.id, messageId: 'm1' });
+    expect(bob.device.warnings).toEqual([]);
   });
 });
