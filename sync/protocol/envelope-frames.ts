@@ -16,22 +16,14 @@
  */
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS } from './attachments.js';
-import { LIMITS } from './limits.js';
+import { base64, deviceNumber, id, rid } from './wire-types.js';
 
 export const ENVELOPE_LIMITS = {
   /** A sealed envelope as base64: content is kept small enough on the client that one fits a frame with room to spare. */
   maxCiphertextChars: 56_000,
 } as const;
 
-// frames.ts's rid, id and seq, spelled out again: frames.ts joins this module's frames into its unions.
-const rid = z.string().min(1).max(LIMITS.maxIdChars);
-const id = z
-  .string()
-  .min(1)
-  .max(LIMITS.maxIdChars)
-  .refine((text) => (text as string & { isWellFormed(): boolean }).isWellFormed(), 'must be valid Unicode text');
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const ciphertext = z.string().min(4).max(ENVELOPE_LIMITS.maxCiphertextChars).regex(BASE64, 'must be base64 (with its padding)');
+const ciphertext = base64(ENVELOPE_LIMITS.maxCiphertextChars);
 const attachmentIds = z.array(id).max(ATTACHMENT_LIMITS.maxPerMessage);
 
 /**
@@ -60,7 +52,7 @@ export const envelopeEventSchema = z.object({
   conversationId: id,
   seq: z.number().int().min(1),
   senderId: id,
-  senderDevice: z.number().int().min(1).max(127),
+  senderDevice: deviceNumber,
   clientId: id,
   ciphertext: z.string().max(ENVELOPE_LIMITS.maxCiphertextChars),
   attachments: attachmentIds,

@@ -3,7 +3,7 @@
  * thousand and an outbox drain acknowledgements by the ten thousand; zod (frames.ts, the one source
  * of truth) spends a fifth of the client's time on them. The checks here are zod's own rules for
  * those frames, written out by hand: `events` replies and their `events_part`s, `sent` replies and `event` pushes whose events are
- * messages (without files or link preview), edits, deletes, reactions or pins. Such a frame passes
+ * messages (without files or link preview), edits, deletes, reactions, pins or envelopes (without files). Such a frame passes
  * only when zod would take it exactly as it is: every field valid and no field zod would drop.
  * Anything else (another frame, another event, a field too many, anything invalid) goes to zod,
  * whose answer then stands, error messages included. So the result is zod's result, always;
@@ -12,6 +12,7 @@
  */
 import type { z } from 'zod';
 import { conversationEventSchema, serverFrameSchema, type ConversationEvent, type ServerFrame } from './frames.js';
+import { ENVELOPE_LIMITS } from './envelope-frames.js';
 import { EMOJI_PATTERN, LIMITS } from './limits.js';
 
 type Json = Record<string, unknown>;
@@ -109,6 +110,20 @@ function hotEvent(event: Json): ConversationEvent | undefined {
         : undefined;
     case 'pin':
       return isId(event.clientChangeId) && isId(event.messageId) && typeof event.on === 'boolean' && keyCount(event) === 8
+        ? (event as ConversationEvent)
+        : undefined;
+    case 'envelope':
+      // Files are ids, but their list is zod's to judge when there is one.
+      return isInt(event.senderDevice) &&
+        event.senderDevice >= 1 &&
+        event.senderDevice <= 127 &&
+        isId(event.clientId) &&
+        typeof event.ciphertext === 'string' &&
+        event.ciphertext.length <= ENVELOPE_LIMITS.maxCiphertextChars &&
+        Array.isArray(event.attachments) &&
+        event.attachments.length === 0 &&
+        typeof event.deleted === 'boolean' &&
+        keyCount(event) === 10
         ? (event as ConversationEvent)
         : undefined;
     default:

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ENVELOPE_LIMITS } from '../../../sync/protocol/envelope-frames.js';
 import { conversationEventSchema, serverFrameSchema } from '../../../sync/protocol/frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { hotServerFrame, serverFrameValidator } from '../../../sync/protocol/server-frame-validator.js';
@@ -82,6 +83,19 @@ const edit = fc.record({ kind: fc.constant('edit'), ...change, text });
 const del = fc.record({ kind: fc.constant('delete'), ...change });
 const reaction = fc.record({ kind: fc.constant('reaction'), ...change, emoji, on: fc.boolean() });
 const pin = fc.record({ kind: fc.constant('pin'), ...change, on: fc.boolean() });
+const envelope = fc.record({
+  kind: fc.constant('envelope'),
+  ...base,
+  senderDevice: fc.integer({ min: 1, max: 127 }),
+  clientId: id,
+  ciphertext: fc.oneof(
+    fc.base64String({ maxLength: 200 }),
+    fc.constant(''),
+    fc.constant('A'.repeat(ENVELOPE_LIMITS.maxCiphertextChars)),
+  ),
+  attachments: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(id, { maxLength: 2 }) }),
+  deleted: fc.boolean(),
+});
 const role = fc.constantFrom('owner', 'admin', 'member');
 const membership = fc.oneof(
   fc.record({
@@ -114,9 +128,10 @@ const hotEvent = fc.oneof(
   del,
   reaction,
   pin,
+  envelope.map((event) => ({ ...event, attachments: [] })),
 );
 const anyEvent = fc.oneof(
-  { weight: 5, arbitrary: fc.oneof(message, edit, del, reaction, pin) },
+  { weight: 5, arbitrary: fc.oneof(message, edit, del, reaction, pin, envelope) },
   { weight: 1, arbitrary: membership },
 );
 
@@ -192,6 +207,10 @@ const ODD_VALUES: (Json | number)[] = [
   'delete',
   'reaction',
   'pin',
+  'envelope',
+  128,
+  0,
+  'x'.repeat(ENVELOPE_LIMITS.maxCiphertextChars + 1),
   'group_renamed',
   'events',
   'events_part',
