@@ -14,14 +14,14 @@ import type { ProtocolAddress } from '@signalapp/libsignal-client';
 import type { Logger } from '../../common/logger.js';
 import { errorFields } from '../../common/logger.js';
 import { timeOrderedId } from '../../common/ids.js';
-import type { Runtime, TimerHandle } from '../../common/runtime.js';
+import type { Runtime } from '../../common/runtime.js';
 import type { DeviceMismatch, EnvelopeKind, OutgoingEnvelope } from '../../protocol/inbox-frames.js';
 import type { KeyBundle } from '../../protocol/key-frames.js';
 import { encodeDeviceMessage, type DeviceMessage } from '../../content/device-messages.js';
-import { backoffDelay, OUTBOX_BACKOFF } from '../backoff.js';
 import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
 import type { OutgoingRow } from '../mirror/signal-tables.js';
+import { RetryLoop } from '../retry-loop.js';
 import type { LocalIdentity } from './key-publisher.js';
 import { toPreKeyBundle } from './prekeys.js';
 import type { RatchetState } from './ratchet-state.js';
@@ -38,10 +38,7 @@ const NO_DEVICES_FOR_MS = 60 * 60 * 1000;
 
 export class DeviceSender {
   private deviceNumber: number | null = null;
-  private flushing: Promise<void> | null = null;
-  private again = false;
-  private attempt = 0;
-  private retryTimer: TimerHandle | null = null;
+  private readonly loop: RetryLoop;
   /** userId → until when they are taken to have no device to write to. */
   private readonly noDevicesUntil = new Map<string, number>();
 
@@ -53,19 +50,27 @@ export class DeviceSender {
     private readonly localIdentity: () => Promise<LocalIdentity | null>,
     private readonly selfId: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.loop = new RetryLoop(runtime, {
+      active: () => this.deviceNumber !== null,
+      work: () => this.sendWaiting(),
+      retry: (error) => {
+        this.log.warn('sending to devices failed; trying again later', errorFields(error));
+        return true;
+      },
+    });
+  }
 
   /** A new connection is up; the welcome said which device we are. Sends waiting go out. */
   connected(deviceNumber: number): void {
     this.deviceNumber = deviceNumber;
-    this.attempt = 0;
-    this.flush();
+    this.loop.reset();
+    this.loop.run();
   }
 
   disconnected(): void {
     this.deviceNumber = null;
-    if (this.retryTimer) this.runtime.timers.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.loop.cancel();
   }
 
   /**
@@ -80,44 +85,18 @@ export class DeviceSender {
       envelopes: [],
       createdAt: this.runtime.clock.now(),
     });
-    this.flush();
-  }
-
-  private flush(): void {
-    if (this.deviceNumber === null) return;
-    if (this.flushing) {
-      this.again = true;
-      return;
-    }
-    this.flushing = this.sendWaiting().finally(() => {
-      this.flushing = null;
-      if (this.again && this.deviceNumber !== null && !this.retryTimer) {
-        this.again = false;
-        this.flush();
-      }
-    });
+    this.loop.run();
   }
 
   private async sendWaiting(): Promise<void> {
     const deviceNumber = this.deviceNumber;
     if (deviceNumber === null) return;
-    try {
-      const device = await thisDevice(this.mirror, this.runtime, this.localIdentity, this.selfId, deviceNumber);
-      if (!device) return;
-      const rows = this.mirror.signal.outgoing((clientId, error) =>
-        this.log.warn('dropped a device send that did not read back', { clientId, ...errorFields(error) }),
-      );
-      for (const row of rows) await this.deliver(device, row);
-      this.attempt = 0;
-    } catch (error) {
-      if (this.deviceNumber === null) return;
-      this.log.warn('sending to devices failed; trying again later', errorFields(error));
-      const delay = backoffDelay(OUTBOX_BACKOFF, this.attempt++, this.runtime.random);
-      this.retryTimer = this.runtime.timers.setTimeout(() => {
-        this.retryTimer = null;
-        this.flush();
-      }, delay);
-    }
+    const device = await thisDevice(this.mirror, this.runtime, this.localIdentity, this.selfId, deviceNumber);
+    if (!device) return;
+    const rows = this.mirror.signal.outgoing((clientId, error) =>
+      this.log.warn('dropped a device send that did not read back', { clientId, ...errorFields(error) }),
+    );
+    for (const row of rows) await this.deliver(device, row);
   }
 
   /** Encrypts the row where it is not yet, sends it, and puts the addressing right as the server asks. */

@@ -9,12 +9,12 @@
  * it is linked) publishes nothing.
  */
 import type { IdentityKeyPair } from '@signalapp/libsignal-client';
-import type { Runtime, TimerHandle } from '../../common/runtime.js';
+import type { Runtime } from '../../common/runtime.js';
 import type { Logger } from '../../common/logger.js';
 import { KEY_LIMITS } from '../../protocol/key-frames.js';
-import { backoffDelay, OUTBOX_BACKOFF } from '../backoff.js';
 import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
+import { RetryLoop } from '../retry-loop.js';
 import { makePreKeys, newRegistrationId, type PreKeyBatch } from './prekeys.js';
 import type { SignalLibrary } from './signal-library.js';
 
@@ -39,10 +39,7 @@ interface Counts {
 export class KeyPublisher {
   private deviceNumber: number | null = null;
   private stopped = false;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private attempt = 0;
-  private retryTimer: TimerHandle | null = null;
+  private readonly loop: RetryLoop;
 
   constructor(
     private readonly mirror: Mirror,
@@ -51,20 +48,32 @@ export class KeyPublisher {
     /** The account's identity on this device, or null while it has none (not linked yet). */
     private readonly localIdentity: () => Promise<LocalIdentity | null>,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.loop = new RetryLoop(runtime, {
+      active: () => this.deviceNumber !== null && !this.stopped,
+      work: async () => {
+        const local = await this.localIdentity();
+        if (local) await this.publishMissing(local);
+      },
+      retry: (error) => {
+        if (!(error instanceof RequestError) || !error.permanent) return true;
+        this.log.warn('the key directory refused our keys', { code: error.code, reason: error.reason });
+        return false;
+      },
+    });
+  }
 
   /** A new connection is up; the welcome said which device we are. */
   connected(deviceNumber: number): void {
     if (this.stopped) return;
     this.deviceNumber = deviceNumber;
-    this.attempt = 0;
-    this.clearRetry();
-    this.run();
+    this.loop.reset();
+    this.loop.run();
   }
 
   disconnected(): void {
     this.deviceNumber = null;
-    this.clearRetry();
+    this.loop.cancel();
   }
 
   stop(): void {
@@ -74,41 +83,7 @@ export class KeyPublisher {
 
   /** The directory says a device of ours runs low; only this device's own keys are ours to refill. */
   prekeysLow(deviceNumber: number): void {
-    if (deviceNumber === this.deviceNumber && !this.retryTimer) this.run();
-  }
-
-  private run(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.cycle().finally(() => {
-      this.running = null;
-      if (this.again && this.deviceNumber !== null && !this.stopped && !this.retryTimer) {
-        this.again = false;
-        this.run();
-      }
-    });
-  }
-
-  private async cycle(): Promise<void> {
-    try {
-      const local = await this.localIdentity();
-      if (!local || this.deviceNumber === null || this.stopped) return;
-      await this.publishMissing(local);
-      this.attempt = 0;
-    } catch (error) {
-      if (this.stopped || this.deviceNumber === null) return;
-      if (error instanceof RequestError && error.permanent) {
-        this.log.warn('the key directory refused our keys', { code: error.code, reason: error.reason });
-        return;
-      }
-      const delay = backoffDelay(OUTBOX_BACKOFF, this.attempt++, this.runtime.random);
-      this.retryTimer = this.runtime.timers.setTimeout(() => {
-        this.retryTimer = null;
-        if (this.deviceNumber !== null && !this.stopped) this.run();
-      }, delay);
-    }
+    if (deviceNumber === this.deviceNumber && !this.loop.waitingToRetry) this.loop.run();
   }
 
   private async publishMissing({ signal, identity }: LocalIdentity): Promise<void> {
@@ -147,10 +122,5 @@ export class KeyPublisher {
     const reply = await this.connection.request(request);
     if (reply.type !== 'key_counts') throw new RequestError('internal', `Unexpected reply ${reply.type} to ${request.type}`);
     return reply;
-  }
-
-  private clearRetry(): void {
-    if (this.retryTimer) this.runtime.timers.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
   }
 }
