@@ -160,3 +160,54 @@ describe('an envelope that came before its key', () => {
     expect(bob.device.warnings).toEqual([]);
   });
 });
+
+describe('a write that fails after opening', () => {
+  it('burns no key: the envelope opens again from the state stored before, and shows once', async () => {
+    const server = await servers.startServer();
+    const alice = await member(server, 'alice');
+    const bob = await member(server, 'bob');
+    const group = await createGroup(alice.socket, { name: 'Trip', memberIds: [bob.device.userId] });
+    await eventually(
+      () => bob.device.mirror.members(group.id).length,
+      (count) => count === 2,
+      'the group on Bob’s device',
+    );
+    await post(alice, group.id, 'm0', { kind: 'message', text: 'first' });
+    await eventually(
+      () => shown(bob, group.id, 'm0')?.text,
+      (text) => text === 'first',
+      'the first message',
+    );
+
+    // The disk fills while the next opened envelope is applied, after the ratchet state that opened
+    // it was written in the same transaction: nothing of that transaction stays.
+    const mirror = bob.device.mirror;
+    const applyEvents = mirror.applyEvents.bind(mirror);
+    let failures = 0;
+    mirror.applyEvents = (conversationId, events, selfId, page, sealed) => {
+      if (!sealed || failures > 0) return applyEvents(conversationId, events, selfId, page, sealed);
+      failures += 1;
+      const diskFull = new (class extends Map<number, Content> {
+        override get(): Content | undefined {
+          throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        }
+      })(sealed.opened);
+      return applyEvents(conversationId, events, selfId, page, { ...sealed, opened: diskFull });
+    };
+    await post(alice, group.id, 'm1', { kind: 'message', text: 'second' });
+    await eventually(
+      () => shown(bob, group.id, 'm1')?.text,
+      (text) => text === 'second',
+      'the message, after the connection started over',
+    );
+    expect(failures).toBe(1);
+    expect(mirror.waitingEnvelopes(group.id)).toEqual([]);
+    expect(bob.device.warnings.filter((warning) => warning.message === 'an envelope did not open')).toEqual([]);
+    await post(alice, group.id, 'm2', { kind: 'message', text: 'third' });
+    await eventually(
+      () => shown(bob, group.id, 'm2')?.text,
+      (text) => text === 'third',
+      'the next message',
+    );
+  });
+});
