@@ -20,7 +20,8 @@ import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { LogFields } from '../../sync/common/logger.js';
 import { realRuntime } from '../../sync/node/real-runtime.js';
 import { eventually } from './client-harness.js';
-import { logIn, type ServerHarness, type TestAccount, type TestServer } from './server-harness.js';
+import { logIn, type ServerHarness, type TestAccount, type TestClient, type TestServer } from './server-harness.js';
+import type { Content } from '../../sync/content/content.js';
 
 export const signal = await loadSignal();
 
@@ -110,7 +111,16 @@ export function engineDevices(servers: ServerHarness) {
     for (const each of cleanups.splice(0).reverse()) await each();
   }
 
-  return { device, bareDevice, cleanup };
+  /** Someone new with one engine device, and a socket of that device's own session (what it sends, the server attests as the device's). */
+  async function member(server: TestServer, name: string, transport?: SyncTransport): Promise<ConversationMember> {
+    const account = await servers.createAccount(server, { username: name });
+    const owned = await device(server, account.user.id, account.token, signal.IdentityKeyPair.generate(), {
+      ...(transport ? { transport } : {}),
+    });
+    return { device: owned, socket: await servers.connect(server, account.token) };
+  }
+
+  return { device, bareDevice, member, cleanup };
 }
 
 async function tempMirror(cleanups: Array<() => Promise<void>>): Promise<Mirror> {
@@ -195,3 +205,26 @@ export async function groupRoundTrip(
 
 export const hasSenderKey = (reader: SignalDevice, sender: SignalDevice, distributionId: string) =>
   reader.mirror.signal.senderKey(`${sender.userId}.${sender.deviceNumber()}`, distributionId) !== null;
+
+/** An engine device, and a raw socket of its own session. */
+export interface ConversationMember {
+  device: EngineDevice;
+  socket: TestClient;
+}
+
+/** Sends sealed text as the member's device's envelope `clientId`. */
+export async function sendEnvelope(from: ConversationMember, conversationId: string, clientId: string, ciphertext: string) {
+  await from.socket.call({ type: 'send_envelope', conversationId, clientId, ciphertext }, 'sent');
+}
+
+/** Seals `content` on the member's device and sends it as the envelope `clientId`; the sealed text. */
+export async function post(
+  from: ConversationMember,
+  conversationId: string,
+  clientId: string,
+  content: Content,
+): Promise<string> {
+  const ciphertext = await from.device.engine.seal(conversationId, content, () => undefined);
+  await sendEnvelope(from, conversationId, clientId, ciphertext);
+  return ciphertext;
+}

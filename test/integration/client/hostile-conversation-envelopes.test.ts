@@ -7,39 +7,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
-import { encodeContent, type Content } from '../../../sync/content/content.js';
+import { encodeContent } from '../../../sync/content/content.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { eventually } from '../../support/client-harness.js';
-import { engineDevices, ratchetOf, signal, type EngineDevice } from '../../support/crypto-devices.js';
-import { createGroup, createServerHarness, type TestClient, type TestServer } from '../../support/server-harness.js';
+import { engineDevices, post, ratchetOf, sendEnvelope as send, signal } from '../../support/crypto-devices.js';
+import { createGroup, createServerHarness } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
-const { device, cleanup } = engineDevices(servers);
+const { member, cleanup } = engineDevices(servers);
 afterEach(async () => {
   await cleanup();
   await servers.cleanup();
 });
-
-interface Member {
-  device: EngineDevice;
-  socket: TestClient;
-}
-
-async function member(server: TestServer, name: string): Promise<Member> {
-  const account = await servers.createAccount(server, { username: name });
-  const owned = await device(server, account.user.id, account.token, signal.IdentityKeyPair.generate());
-  return { device: owned, socket: await servers.connect(server, account.token) };
-}
-
-async function send(from: Member, conversationId: string, clientId: string, ciphertext: string) {
-  await from.socket.call({ type: 'send_envelope', conversationId, clientId, ciphertext }, 'sent');
-}
-
-async function post(from: Member, conversationId: string, clientId: string, content: Content): Promise<string> {
-  const ciphertext = await from.device.engine.seal(conversationId, content, () => undefined);
-  await send(from, conversationId, clientId, ciphertext);
-  return ciphertext;
-}
 
 it('shows none of what is hostile, and goes on opening what comes after', async () => {
   const server = await servers.startServer();

@@ -10,35 +10,15 @@ import type { SyncTransport } from '../../../sync/client/transport.js';
 import { wsTransport } from '../../../sync/client/ws-transport.js';
 import type { Content } from '../../../sync/content/content.js';
 import { eventually } from '../../support/client-harness.js';
-import { engineDevices, signal, type EngineDevice } from '../../support/crypto-devices.js';
-import { createGroup, createServerHarness, type TestClient, type TestServer } from '../../support/server-harness.js';
+import { engineDevices, post, type ConversationMember as Member } from '../../support/crypto-devices.js';
+import { createGroup, createServerHarness } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
-const { device, cleanup } = engineDevices(servers);
+const { member, cleanup } = engineDevices(servers);
 afterEach(async () => {
   await cleanup();
   await servers.cleanup();
 });
-
-interface Member {
-  device: EngineDevice;
-  /** A socket of the device's own session: what it sends, the server attests as the device's. */
-  socket: TestClient;
-}
-
-async function member(server: TestServer, name: string, transport?: SyncTransport): Promise<Member> {
-  const account = await servers.createAccount(server, { username: name });
-  const owned = await device(server, account.user.id, account.token, signal.IdentityKeyPair.generate(), {
-    ...(transport ? { transport } : {}),
-  });
-  return { device: owned, socket: await servers.connect(server, account.token) };
-}
-
-/** Seals `content` on the member's device and sends it as the envelope `clientId`. */
-async function post(from: Member, conversationId: string, clientId: string, content: Content): Promise<void> {
-  const ciphertext = await from.device.engine.seal(conversationId, content, () => undefined);
-  await from.socket.call({ type: 'send_envelope', conversationId, clientId, ciphertext }, 'sent');
-}
 
 /** Holds back the inbox pushes a device's socket receives while `held` is on, and hands them over when it is let go. */
 function holdingInboxPushes(): { transport: SyncTransport; hold(): void; release(): void } {
