@@ -112,7 +112,10 @@ export class SyncEngine {
             // They are below the cursor, which moved past them while they waited: any may be the newest incoming.
             this.announceIncoming(conversationId, shown, 0, Number.MAX_SAFE_INTEGER);
           },
-          failed: (error) => this.writeFailed(error),
+          failed: (error) => {
+            if (isDiskFull(error)) this.writeFailed(error);
+            else this.log.warn('opening envelopes that waited for their key failed', errorFields(error));
+          },
         })
       : null;
     // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.

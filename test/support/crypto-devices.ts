@@ -228,3 +228,10 @@ export async function post(
   await sendEnvelope(from, conversationId, clientId, ciphertext);
   return ciphertext;
 }
+
+/** What waits unopened in a device's mirror for the conversation; a row that does not read back fails the test. */
+export function waitingIn(device: SignalDevice, conversationId: string) {
+  return device.mirror.waitingEnvelopes(conversationId, (seq, error) => {
+    throw new Error(`The waiting envelope ${seq} did not read back`, { cause: error });
+  });
+}

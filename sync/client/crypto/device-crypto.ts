@@ -3,7 +3,7 @@
  * device inbox both ways, this device's sender keys, and opening conversation envelopes before
  * they are applied. Every unit of ratchet work runs in one CryptoLane (this-device.ts).
  */
-import type { Logger } from '../../common/logger.js';
+import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
 import type { Content, OpenedContent } from '../../content/content.js';
 import type { DeviceMessage } from '../../content/device-messages.js';
@@ -117,7 +117,9 @@ export class DeviceCrypto {
   /** A key for the conversation arrived: envelopes that waited for it open now, and take effect with the state that opened them. */
   private async openWaiting(conversationId: string): Promise<void> {
     const shown = await this.lane.run(async () => {
-      const waiting = this.mirror.waitingEnvelopes(conversationId);
+      const waiting = this.mirror.waitingEnvelopes(conversationId, (seq, error) =>
+        this.log.warn('a waiting envelope did not read back', { conversationId, seq, ...errorFields(error) }),
+      );
       const device = waiting.length > 0 ? await this.device() : null;
       if (!device) return [];
       const ratchet = device.ratchet();

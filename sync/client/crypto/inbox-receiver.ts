@@ -104,8 +104,13 @@ export class InboxReceiver {
         await this.connection.request({ type: 'ack_inbox', ids: done });
         this.mirror.signal.forgetInboxDone(done, this.runtime.clock.now() - INBOX_LIMITS.keepForMs);
       } catch (error) {
-        // Marked done here: the next connection reads them again and only acknowledges them.
-        this.log.warn('acknowledging device envelopes failed', errorFields(error));
+        // Marked done here: the next connection reads them again and only acknowledges them. A
+        // connection that went away meanwhile is nothing to warn of.
+        if (error instanceof RequestError && error.code === 'disconnected') {
+          this.log.debug('acknowledging device envelopes waits for the next connection', errorFields(error));
+        } else {
+          this.log.warn('acknowledging device envelopes failed', errorFields(error));
+        }
       }
     }
   }

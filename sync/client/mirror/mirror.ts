@@ -483,27 +483,39 @@ export class Mirror {
     });
   }
 
-  /** The conversation's envelopes still waiting to be opened (their key had not come), in seq order, each checked as it reads back. */
-  waitingEnvelopes(conversationId: string): EnvelopeEvent[] {
+  /**
+   * The conversation's envelopes still waiting to be opened (their key had not come), in seq order,
+   * each checked as it reads back; one that does not read back whole is left out and told.
+   */
+  waitingEnvelopes(conversationId: string, onUnreadable: (seq: number, error: unknown) => void): EnvelopeEvent[] {
     const rows = cachedStatement(
       this.db,
       `SELECT conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, deleted, sent_at
        FROM envelopes_waiting WHERE conversation_id = ? AND deleted = 0 ORDER BY seq`,
     ).all(conversationId) as WaitingEnvelopeRow[];
-    return rows.map((row) =>
-      envelopeEventSchema.parse({
-        kind: 'envelope',
-        conversationId: row.conversation_id,
-        seq: row.seq,
-        senderId: row.sender_id,
-        senderDevice: row.sender_device,
-        clientId: row.client_id,
-        ciphertext: row.ciphertext,
-        attachments: JSON.parse(row.attachments) as unknown,
-        deleted: row.deleted === 1,
-        sentAt: row.sent_at,
-      }),
-    );
+    const envelopes: EnvelopeEvent[] = [];
+    for (const row of rows) {
+      try {
+        const attachments: unknown = JSON.parse(row.attachments);
+        envelopes.push(
+          envelopeEventSchema.parse({
+            kind: 'envelope',
+            conversationId: row.conversation_id,
+            seq: row.seq,
+            senderId: row.sender_id,
+            senderDevice: row.sender_device,
+            clientId: row.client_id,
+            ciphertext: row.ciphertext,
+            attachments,
+            deleted: row.deleted === 1,
+            sentAt: row.sent_at,
+          }),
+        );
+      } catch (error) {
+        onUnreadable(row.seq, error);
+      }
+    }
+    return envelopes;
   }
 
   /**

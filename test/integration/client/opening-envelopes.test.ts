@@ -10,7 +10,7 @@ import type { SyncTransport } from '../../../sync/client/transport.js';
 import { wsTransport } from '../../../sync/client/ws-transport.js';
 import type { Content } from '../../../sync/content/content.js';
 import { eventually } from '../../support/client-harness.js';
-import { engineDevices, post, type ConversationMember as Member } from '../../support/crypto-devices.js';
+import { engineDevices, post, waitingIn, type ConversationMember as Member } from '../../support/crypto-devices.js';
 import { createGroup, createServerHarness } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
@@ -122,7 +122,7 @@ describe('an envelope that came before its key', () => {
     slowInbox.hold();
     await post(alice, group.id, 'm1', { kind: 'message', text: 'before the key' });
     await eventually(
-      () => bob.device.mirror.waitingEnvelopes(group.id).map((envelope) => envelope.clientId),
+      () => waitingIn(bob.device, group.id).map((envelope) => envelope.clientId),
       (waiting) => waiting.length === 1 && waiting[0] === 'm1',
       'the envelope waiting',
     );
@@ -135,7 +135,7 @@ describe('an envelope that came before its key', () => {
       (text) => text === 'before the key',
       'the message once the key came',
     );
-    expect(bob.device.mirror.waitingEnvelopes(group.id)).toEqual([]);
+    expect(waitingIn(bob.device, group.id)).toEqual([]);
     expect(bob.device.emitted).toContainEqual({ type: 'incoming', conversationId: group.id, messageId: 'm1' });
     expect(bob.device.warnings).toEqual([]);
   });
@@ -181,7 +181,7 @@ describe('a write that fails after opening', () => {
       'the message, after the connection started over',
     );
     expect(failures).toBe(1);
-    expect(mirror.waitingEnvelopes(group.id)).toEqual([]);
+    expect(waitingIn(bob.device, group.id)).toEqual([]);
     expect(bob.device.warnings.filter((warning) => warning.message === 'an envelope did not open')).toEqual([]);
     await post(alice, group.id, 'm2', { kind: 'message', text: 'third' });
     await eventually(

@@ -109,6 +109,20 @@ describe('mirror migration 21', () => {
     expect(waiting(path)).toEqual([envelope(2), envelope(3, 'me'), envelope(5)].map(rowOf));
   });
 
+  it('reads back what waits, in seq order, leaving out and telling of a row that does not read back whole', () => {
+    const path = tempPath();
+    const mirror = Mirror.open(path);
+    mirror.upsertConversation(conversation, 'me');
+    mirror.applyEvents('c1', [message(1), envelope(2), envelope(3), envelope(4)], 'me');
+    const db = new Database(path);
+    db.prepare(`UPDATE envelopes_waiting SET attachments = '[1' WHERE seq = 3`).run();
+    db.close();
+    const unreadable: number[] = [];
+    expect(mirror.waitingEnvelopes('c1', (seq) => unreadable.push(seq))).toEqual([envelope(2), envelope(4)]);
+    expect(unreadable).toEqual([3]);
+    mirror.close();
+  });
+
   it('empties a kept envelope when the catch-up brings it deleted, and never restores it', () => {
     const path = tempPath();
     const mirror = Mirror.open(path);
