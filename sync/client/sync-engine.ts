@@ -421,7 +421,14 @@ export class SyncEngine {
       this.applied(conversationId, shown);
       this.announceIncoming(conversationId, shown, before, after);
     } catch (error) {
-      this.writeFailed(error);
+      if (isDiskFull(error)) {
+        this.writeFailed(error);
+        return;
+      }
+      // Nothing of it was stored: a catch-up brings it again.
+      this.log.warn('a live envelope could not be applied; catching up instead', errorFields(error));
+      this.options.mirror.noteKnownSeq(conversationId, event.seq);
+      if (this.ready) this.catchUpInBackground(conversationId);
     }
   }
 

@@ -112,10 +112,16 @@ export function engineDevices(servers: ServerHarness) {
   }
 
   /** Someone new with one engine device, and a socket of that device's own session (what it sends, the server attests as the device's). */
-  async function member(server: TestServer, name: string, transport?: SyncTransport): Promise<ConversationMember> {
+  async function member(
+    server: TestServer,
+    name: string,
+    transport?: SyncTransport,
+    identityReadable?: () => boolean,
+  ): Promise<ConversationMember> {
     const account = await servers.createAccount(server, { username: name });
     const owned = await device(server, account.user.id, account.token, signal.IdentityKeyPair.generate(), {
       ...(transport ? { transport } : {}),
+      ...(identityReadable ? { identityReadable } : {}),
     });
     return { device: owned, socket: await servers.connect(server, account.token) };
   }

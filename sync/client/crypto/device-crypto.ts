@@ -53,10 +53,17 @@ export class DeviceCrypto {
     this.senderKeys = new SenderKeys(mirror, runtime, this.lane, this.sender, selfId);
   }
 
-  /** The welcome came: reads the inbox (before the catch-up: it brings the keys that open what the catch-up brings). */
+  /**
+   * The welcome came: reads the inbox (before the catch-up: it brings the keys that open what the
+   * catch-up brings), then opens what waited with keys that came before (what waited for this
+   * device's own keys to be readable, say).
+   */
   async connected(deviceNumber: number): Promise<void> {
     this.deviceNumber = deviceNumber;
     await this.inbox.connected(deviceNumber);
+    for (const conversationId of this.mirror.conversationsWithWaitingEnvelopes()) {
+      await this.openWaiting(conversationId).catch((error: unknown) => this.hooks.failed(error));
+    }
   }
 
   /** Online: device messages waiting here go out. */
@@ -105,7 +112,11 @@ export class DeviceCrypto {
       return { applied: mirror.applyEvents(conversationId, events, selfId, page), shown: events };
     }
     return this.lane.run(async () => {
-      const device = await this.device();
+      const device = await this.device().catch((error: unknown) => {
+        // The run still applies: its envelopes wait, and open on a later connection.
+        this.log.warn("this device's keys could not be read; envelopes wait", errorFields(error));
+        return null;
+      });
       if (!device) return { applied: mirror.applyEvents(conversationId, events, selfId, page), shown: events };
       const ratchet = device.ratchet();
       const opened = await openEnvelopes(device, ratchet, events, this.log);

@@ -14,7 +14,14 @@ import type {
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../../node/background-checkpoints.js';
 import { encryptPlainDatabase, isPlainDatabaseFile } from '../../node/database-key.js';
 import { ensurePrivateFile, restrictFiles } from '../../node/private-files.js';
-import { cachedStatement, openDatabase, schemaVersion, type Db, type OpenOptions } from '../../node/sqlite.js';
+import {
+  cachedStatement,
+  cachedValueStatement,
+  openDatabase,
+  schemaVersion,
+  type Db,
+  type OpenOptions,
+} from '../../node/sqlite.js';
 import { noteComposed, recountUnread, refreshLastMessage } from './conversation-stats.js';
 import { AttachmentStore, type ComposedAttachment } from './attachments.js';
 import { SignalTables } from './signal-tables.js';
@@ -516,6 +523,14 @@ export class Mirror {
       }
     }
     return envelopes;
+  }
+
+  /** Conversations with envelopes waiting to be opened. */
+  conversationsWithWaitingEnvelopes(): string[] {
+    return cachedValueStatement(
+      this.db,
+      'SELECT DISTINCT conversation_id FROM envelopes_waiting WHERE deleted = 0',
+    ).all() as string[];
   }
 
   /**

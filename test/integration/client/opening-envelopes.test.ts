@@ -191,3 +191,44 @@ describe('a write that fails after opening', () => {
     );
   });
 });
+
+describe('when this device cannot read its own keys', () => {
+  it('keeps what comes waiting, stays up, and opens it on a later connection once it can', async () => {
+    const server = await servers.startServer();
+    const alice = await member(server, 'alice');
+    let readable = true;
+    const bob = await member(server, 'bob', undefined, () => readable);
+    const group = await createGroup(alice.socket, { name: 'Trip', memberIds: [bob.device.userId] });
+    await eventually(
+      () => bob.device.mirror.members(group.id).length,
+      (count) => count === 2,
+      'the group on Bob’s device',
+    );
+    await post(alice, group.id, 'm0', { kind: 'message', text: 'first' });
+    await eventually(
+      () => shown(bob, group.id, 'm0')?.text,
+      (text) => text === 'first',
+      'the first message',
+    );
+
+    readable = false;
+    await post(alice, group.id, 'm1', { kind: 'message', text: 'while locked' });
+    await eventually(
+      () => waitingIn(bob.device, group.id).map((envelope) => envelope.clientId),
+      (waiting) => waiting.join() === 'm1',
+      'the envelope waiting',
+    );
+    expect(shown(bob, group.id, 'm1')).toBeNull();
+    expect(bob.device.engine.connectionState).toBe('online');
+
+    readable = true;
+    bob.device.engine.setWorkOffline(true);
+    bob.device.engine.setWorkOffline(false);
+    await eventually(
+      () => shown(bob, group.id, 'm1')?.text,
+      (text) => text === 'while locked',
+      'the message on the next connection',
+    );
+    expect(waitingIn(bob.device, group.id)).toEqual([]);
+  });
+});
