@@ -20,7 +20,7 @@ import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { LogFields } from '../../sync/common/logger.js';
 import { realRuntime } from '../../sync/node/real-runtime.js';
 import { eventually } from './client-harness.js';
-import { logIn, type ServerHarness, type TestAccount, type TestClient, type TestServer } from './server-harness.js';
+import { createGroup, logIn, type ServerHarness, type TestAccount, type TestClient, type TestServer } from './server-harness.js';
 import type { Content } from '../../sync/content/content.js';
 
 export const signal = await loadSignal();
@@ -240,4 +240,17 @@ export function waitingIn(device: SignalDevice, conversationId: string) {
   return device.mirror.waitingEnvelopes(conversationId, (seq, error) => {
     throw new Error(`The waiting envelope ${seq} did not read back`, { cause: error });
   });
+}
+
+/** A group `owner` makes with `others`, once every member's device lists every member. */
+export async function groupOf(owner: ConversationMember, others: readonly ConversationMember[]): Promise<string> {
+  const group = await createGroup(owner.socket, { name: 'Trip', memberIds: others.map((other) => other.device.userId) });
+  for (const each of [owner, ...others]) {
+    await eventually(
+      () => each.device.mirror.members(group.id).length,
+      (count) => count === others.length + 1,
+      'the group on every device',
+    );
+  }
+  return group.id;
 }

@@ -10,8 +10,8 @@ import type { SyncTransport } from '../../../sync/client/transport.js';
 import { wsTransport } from '../../../sync/client/ws-transport.js';
 import type { Content } from '../../../sync/content/content.js';
 import { eventually } from '../../support/client-harness.js';
-import { engineDevices, post, waitingIn, type ConversationMember as Member } from '../../support/crypto-devices.js';
-import { createGroup, createServerHarness } from '../../support/server-harness.js';
+import { engineDevices, groupOf, post, waitingIn, type ConversationMember as Member } from '../../support/crypto-devices.js';
+import { createServerHarness } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
 const { member, cleanup } = engineDevices(servers);
@@ -43,6 +43,16 @@ function holdingInboxPushes(): { transport: SyncTransport; hold(): void; release
   };
 }
 
+/** Alice's first message, once Bob's device shows it. */
+async function firstMessage(from: Member, reader: Member, conversationId: string): Promise<void> {
+  await post(from, conversationId, 'm0', { kind: 'message', text: 'first' });
+  await eventually(
+    () => shown(reader, conversationId, 'm0')?.text,
+    (text) => text === 'first',
+    'the first message',
+  );
+}
+
 function shown(reader: Member, conversationId: string, messageId: string) {
   return reader.device.mirror.views.messageView(conversationId, messageId, reader.device.userId);
 }
@@ -57,47 +67,40 @@ describe('opening envelopes', () => {
     const alice = await member(server, 'alice');
     const bob = await member(server, 'bob');
     const carol = await member(server, 'carol');
-    const group = await createGroup(alice.socket, { name: 'Trip', memberIds: [bob.device.userId, carol.device.userId] });
-    for (const each of [alice, bob, carol]) {
-      await eventually(
-        () => each.device.mirror.members(group.id).length,
-        (count) => count === 3,
-        'the group',
-      );
-    }
+    const groupId = await groupOf(alice, [bob, carol]);
 
-    await post(alice, group.id, 'm1', { kind: 'message', text: 'hello' });
+    await post(alice, groupId, 'm1', { kind: 'message', text: 'hello' });
     await eventually(
-      () => shown(bob, group.id, 'm1')?.text,
+      () => shown(bob, groupId, 'm1')?.text,
       (text) => text === 'hello',
       'the message on Bob’s device',
     );
     // Told as any incoming message is (the app notifies from it).
-    expect(bob.device.emitted).toContainEqual({ type: 'incoming', conversationId: group.id, messageId: 'm1' });
+    expect(bob.device.emitted).toContainEqual({ type: 'incoming', conversationId: groupId, messageId: 'm1' });
     // Carol is away for what follows.
     carol.device.engine.setWorkOffline(true);
-    await post(alice, group.id, 'r1', { kind: 'reaction', messageId: 'm1', emoji: '👍', on: true });
-    await post(alice, group.id, 'e1', { kind: 'edit', messageId: 'm1', text: 'hello, all' });
-    await post(alice, group.id, 'n1', { kind: 'rename', name: 'Trip 2027' });
+    await post(alice, groupId, 'r1', { kind: 'reaction', messageId: 'm1', emoji: '👍', on: true });
+    await post(alice, groupId, 'e1', { kind: 'edit', messageId: 'm1', text: 'hello, all' });
+    await post(alice, groupId, 'n1', { kind: 'rename', name: 'Trip 2027' });
     // Refused on every device: Bob is not the author, and a plain member does not rename.
-    await post(bob, group.id, 'e2', { kind: 'edit', messageId: 'm1', text: 'taken over' });
-    await post(bob, group.id, 'n2', { kind: 'rename', name: 'Bob’s trip' });
-    await post(alice, group.id, 'm2', { kind: 'message', text: 'that is all' });
+    await post(bob, groupId, 'e2', { kind: 'edit', messageId: 'm1', text: 'taken over' });
+    await post(bob, groupId, 'n2', { kind: 'rename', name: 'Bob’s trip' });
+    await post(alice, groupId, 'm2', { kind: 'message', text: 'that is all' });
 
     const expectations = async (reader: Member) => {
       await eventually(
-        () => shown(reader, group.id, 'm2')?.text,
+        () => shown(reader, groupId, 'm2')?.text,
         (text) => text === 'that is all',
         'the last message',
       );
-      expect(shown(reader, group.id, 'm1')).toMatchObject({ text: 'hello, all', edited: true });
-      expect(shown(reader, group.id, 'm1')!.reactions).toEqual([expect.objectContaining({ emoji: '👍', count: 1 })]);
+      expect(shown(reader, groupId, 'm1')).toMatchObject({ text: 'hello, all', edited: true });
+      expect(shown(reader, groupId, 'm1')!.reactions).toEqual([expect.objectContaining({ emoji: '👍', count: 1 })]);
     };
     await expectations(bob);
     // The owner's rename takes effect, the plain member's does not. (Checked live: until group names
     // leave the server, the name in the conversation list a reconnect brings wins over a rename in
     // a catch-up.)
-    expect(groupName(bob, group.id)).toBe('Trip 2027');
+    expect(groupName(bob, groupId)).toBe('Trip 2027');
     carol.device.engine.setWorkOffline(false);
     await expectations(carol);
     for (const each of [alice, bob, carol]) {
@@ -112,31 +115,26 @@ describe('an envelope that came before its key', () => {
     const slowInbox = holdingInboxPushes();
     const alice = await member(server, 'alice');
     const bob = await member(server, 'bob', slowInbox.transport);
-    const group = await createGroup(alice.socket, { name: 'Trip', memberIds: [bob.device.userId] });
-    await eventually(
-      () => bob.device.mirror.members(group.id).length,
-      (count) => count === 2,
-      'the group on Bob’s device',
-    );
+    const groupId = await groupOf(alice, [bob]);
 
     slowInbox.hold();
-    await post(alice, group.id, 'm1', { kind: 'message', text: 'before the key' });
+    await post(alice, groupId, 'm1', { kind: 'message', text: 'before the key' });
     await eventually(
-      () => waitingIn(bob.device, group.id).map((envelope) => envelope.clientId),
+      () => waitingIn(bob.device, groupId).map((envelope) => envelope.clientId),
       (waiting) => waiting.length === 1 && waiting[0] === 'm1',
       'the envelope waiting',
     );
-    expect(shown(bob, group.id, 'm1')).toBeNull();
-    expect(bob.device.mirror.appliedSeq(group.id)).toBe(2);
+    expect(shown(bob, groupId, 'm1')).toBeNull();
+    expect(bob.device.mirror.appliedSeq(groupId)).toBe(2);
 
     slowInbox.release();
     await eventually(
-      () => shown(bob, group.id, 'm1')?.text,
+      () => shown(bob, groupId, 'm1')?.text,
       (text) => text === 'before the key',
       'the message once the key came',
     );
-    expect(waitingIn(bob.device, group.id)).toEqual([]);
-    expect(bob.device.emitted).toContainEqual({ type: 'incoming', conversationId: group.id, messageId: 'm1' });
+    expect(waitingIn(bob.device, groupId)).toEqual([]);
+    expect(bob.device.emitted).toContainEqual({ type: 'incoming', conversationId: groupId, messageId: 'm1' });
     expect(bob.device.warnings).toEqual([]);
   });
 });
@@ -146,18 +144,8 @@ describe('a write that fails after opening', () => {
     const server = await servers.startServer();
     const alice = await member(server, 'alice');
     const bob = await member(server, 'bob');
-    const group = await createGroup(alice.socket, { name: 'Trip', memberIds: [bob.device.userId] });
-    await eventually(
-      () => bob.device.mirror.members(group.id).length,
-      (count) => count === 2,
-      'the group on Bob’s device',
-    );
-    await post(alice, group.id, 'm0', { kind: 'message', text: 'first' });
-    await eventually(
-      () => shown(bob, group.id, 'm0')?.text,
-      (text) => text === 'first',
-      'the first message',
-    );
+    const groupId = await groupOf(alice, [bob]);
+    await firstMessage(alice, bob, groupId);
 
     // The disk fills while the next opened envelope is applied, after the ratchet state that opened
     // it was written in the same transaction: nothing of that transaction stays.
@@ -174,18 +162,18 @@ describe('a write that fails after opening', () => {
       })(sealed.opened);
       return applyEvents(conversationId, events, selfId, page, { ...sealed, opened: diskFull });
     };
-    await post(alice, group.id, 'm1', { kind: 'message', text: 'second' });
+    await post(alice, groupId, 'm1', { kind: 'message', text: 'second' });
     await eventually(
-      () => shown(bob, group.id, 'm1')?.text,
+      () => shown(bob, groupId, 'm1')?.text,
       (text) => text === 'second',
       'the message, after the connection started over',
     );
     expect(failures).toBe(1);
-    expect(waitingIn(bob.device, group.id)).toEqual([]);
+    expect(waitingIn(bob.device, groupId)).toEqual([]);
     expect(bob.device.warnings.filter((warning) => warning.message === 'an envelope did not open')).toEqual([]);
-    await post(alice, group.id, 'm2', { kind: 'message', text: 'third' });
+    await post(alice, groupId, 'm2', { kind: 'message', text: 'third' });
     await eventually(
-      () => shown(bob, group.id, 'm2')?.text,
+      () => shown(bob, groupId, 'm2')?.text,
       (text) => text === 'third',
       'the next message',
     );
@@ -198,37 +186,27 @@ describe('when this device cannot read its own keys', () => {
     const alice = await member(server, 'alice');
     let readable = true;
     const bob = await member(server, 'bob', undefined, () => readable);
-    const group = await createGroup(alice.socket, { name: 'Trip', memberIds: [bob.device.userId] });
-    await eventually(
-      () => bob.device.mirror.members(group.id).length,
-      (count) => count === 2,
-      'the group on Bob’s device',
-    );
-    await post(alice, group.id, 'm0', { kind: 'message', text: 'first' });
-    await eventually(
-      () => shown(bob, group.id, 'm0')?.text,
-      (text) => text === 'first',
-      'the first message',
-    );
+    const groupId = await groupOf(alice, [bob]);
+    await firstMessage(alice, bob, groupId);
 
     readable = false;
-    await post(alice, group.id, 'm1', { kind: 'message', text: 'while locked' });
+    await post(alice, groupId, 'm1', { kind: 'message', text: 'while locked' });
     await eventually(
-      () => waitingIn(bob.device, group.id).map((envelope) => envelope.clientId),
+      () => waitingIn(bob.device, groupId).map((envelope) => envelope.clientId),
       (waiting) => waiting.join() === 'm1',
       'the envelope waiting',
     );
-    expect(shown(bob, group.id, 'm1')).toBeNull();
+    expect(shown(bob, groupId, 'm1')).toBeNull();
     expect(bob.device.engine.connectionState).toBe('online');
 
     readable = true;
     bob.device.engine.setWorkOffline(true);
     bob.device.engine.setWorkOffline(false);
     await eventually(
-      () => shown(bob, group.id, 'm1')?.text,
+      () => shown(bob, groupId, 'm1')?.text,
       (text) => text === 'while locked',
       'the message on the next connection',
     );
-    expect(waitingIn(bob.device, group.id)).toEqual([]);
+    expect(waitingIn(bob.device, groupId)).toEqual([]);
   });
 });
