@@ -68,6 +68,9 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getUnsavedRecoveryKey: true,
   confirmRecoveryKeySaved: true,
   revealRecoveryKey: true,
+  getLinkState: true,
+  describeLinkCode: true,
+  linkDevice: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);

@@ -789,6 +789,8 @@ export const en = {
     identity_key_mismatch: 'Your encryption identity doesn’t match the one on the server.',
     too_many_prekeys: 'This device has all the encryption keys it may store.',
     not_a_contact: 'You can only send that to people you have a conversation with.',
+    no_such_device: 'That device is not signed in to your account. Check the link code.',
+    device_already_linked: 'That device is linked already.',
   } satisfies Record<RefusalReason, string>,
 
   /** A refusal about one person, named. Straight apostrophe: the issue gives these words. */

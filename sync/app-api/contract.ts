@@ -22,6 +22,7 @@ import {
 import { LIMITS } from '../protocol/limits.js';
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import { accountKeysApiArgs, type AccountKeysApiResults } from './account-keys-api.js';
+import { linkingApiArgs, type LinkingApiResults } from './linking-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -294,6 +295,7 @@ export const appApiArgs = {
   /** The versions the About dialog lists: app, Electron, Chromium, Node, SQLite, the mirror's schema. */
   getAbout: none,
   ...accountKeysApiArgs,
+  ...linkingApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -635,7 +637,7 @@ export interface MessageInfo {
   deliveredTo: User[];
 }
 
-export interface AppApiResults extends AccountKeysApiResults {
+export interface AppApiResults extends AccountKeysApiResults, LinkingApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;
@@ -858,6 +860,8 @@ export const appEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('conversations') }),
   /** The core's state changed (recovery finished, the disk filled up or has room again): re-read getCoreState. */
   z.object({ type: z.literal('core_state') }),
+  /** This device's account keys changed (linked, restored, made): re-read getLinkState and getUnsavedRecoveryKey. */
+  z.object({ type: z.literal('account_keys') }),
   /** This device's preferences changed (here, from the tray, or by --offline): re-read getPreferences. */
   z.object({ type: z.literal('preferences') }),
   /** Something in the outbox changed (queued, sent, failed, retried, discarded, put on the wire): re-read listOutbox. */

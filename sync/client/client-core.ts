@@ -26,6 +26,7 @@ import {
   type SessionView,
 } from '../app-api/contract.js';
 import type { RevealedRecoveryKey } from '../app-api/account-keys-api.js';
+import type { LinkState, LinkTarget } from '../app-api/linking-api.js';
 import type { Preferences } from '../app-api/preferences.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
@@ -47,6 +48,7 @@ import { realRuntime } from '../node/real-runtime.js';
 import { requestSession, revokeSession, sessionRequest } from './accounts-http.js';
 import { BlobStore } from './attachments/blob-store.js';
 import { AccountKeyring } from './crypto/account-keyring.js';
+import { DeviceLinking } from './crypto/device-linking.js';
 import { composeAttachments } from './attachments/compose-attachments.js';
 import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
 import { nodeUploadTransport, type UploadTransport } from './attachments/uploader.js';
@@ -145,6 +147,8 @@ const CHECKPOINT_WORKER_DELAY_MS = 2_000;
 class LocalClientCore implements ClientCore {
   private readonly listeners = new Set<(event: AppEvent) => void>();
   private engine: SyncEngine | null = null;
+  /** Linking this device or others, for the signed-in account (crypto/device-linking.ts). */
+  private linking: DeviceLinking | null = null;
   private transfers: AttachmentTransfers | null = null;
   private session: StoredSession | null;
   private readonly settings: PersonalSettings;
@@ -248,6 +252,7 @@ class LocalClientCore implements ClientCore {
       deviceName: this.deviceName,
     });
     await this.keyring.rememberPassword(response.user.id, args.password);
+    await this.keyring.holdPasswordForNewIdentity(response.user.id, args.password);
     return this.adopt(address, response);
   }
 
@@ -304,6 +309,28 @@ class LocalClientCore implements ClientCore {
 
   async revealRecoveryKey(args: AppApiArgs<'revealRecoveryKey'>): Promise<RevealedRecoveryKey> {
     return this.keyring.reveal(this.self().id, args.password);
+  }
+
+  // -- linking devices (sync/client/crypto/device-linking.ts) -----------------------------------
+
+  async getLinkState(): Promise<LinkState> {
+    return this.linking?.state ?? { kind: 'unknown' };
+  }
+
+  async describeLinkCode(args: AppApiArgs<'describeLinkCode'>): Promise<LinkTarget> {
+    const { linking, engine } = this.linkingParts();
+    return linking.describe(args.code, engine.request);
+  }
+
+  async linkDevice(args: AppApiArgs<'linkDevice'>): Promise<null> {
+    const { linking, engine } = this.linkingParts();
+    await linking.handOver(args.code, engine.request);
+    return null;
+  }
+
+  private linkingParts(): { linking: DeviceLinking; engine: SyncEngine } {
+    if (!this.linking || !this.engine) throw new AppApiError('not_signed_in', 'Log in first.');
+    return { linking: this.linking, engine: this.engine };
   }
 
   /** A request about this account's sessions, with this device's token. */
@@ -843,6 +870,18 @@ class LocalClientCore implements ClientCore {
       onUploadSettled: () => this.engine?.outboxChanged(),
     });
     this.transfers = transfers;
+    const linking = new DeviceLinking(
+      this.keyring,
+      this.runtime,
+      session.user.id,
+      this.log,
+      (linked) => {
+        this.emit({ type: 'account_keys' });
+        if (linked) this.engine?.startOver();
+      },
+      async () => (await this.listSessions()).some((other) => !other.current),
+    );
+    this.linking = linking;
     this.engine = new SyncEngine({
       mirror: this.mirror,
       transport: this.transport,
@@ -851,6 +890,7 @@ class LocalClientCore implements ClientCore {
       token: session.token,
       selfId: session.user.id,
       localIdentity: () => this.keyring.localIdentity(session.user.id),
+      linking,
       emit: (event) => {
         this.emit(event);
         // Transfers run while the connection is up; applied events may bring images to fetch.
@@ -873,6 +913,7 @@ class LocalClientCore implements ClientCore {
     this.transfers = null;
     this.engine?.stop();
     this.engine = null;
+    this.linking = null;
   }
 
   private self() {

@@ -11,6 +11,7 @@ import { ActivityTracker } from './activity.js';
 import { RequestError, SyncConnection, type Push } from './connection.js';
 import type { Content } from '../content/content.js';
 import type { DeviceMessage } from '../content/device-messages.js';
+import type { DeviceLinking } from './crypto/device-linking.js';
 import { DeviceCrypto, type AppliedRun } from './crypto/device-crypto.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
 import type { Mirror } from './mirror/mirror.js';
@@ -37,6 +38,8 @@ export interface SyncEngineOptions {
   log?: Logger;
   /** The account's identity on this device, for publishing its keys (crypto/key-publisher.ts). */
   localIdentity?: () => Promise<LocalIdentity | null>;
+  /** Linking this device, or others to it (crypto/device-linking.ts): told of each welcome, given hand-overs from the inbox. */
+  linking?: DeviceLinking;
 }
 
 /**
@@ -107,6 +110,7 @@ export class SyncEngine {
       : null;
     this.devices = options.localIdentity
       ? new DeviceCrypto(options.mirror, this.connection, options.runtime, options.localIdentity, options.selfId, this.log, {
+          handOverArrived: (envelope) => options.linking?.handOverArrived(envelope) ?? Promise.resolve(true),
           openedLate: (conversationId, shown) => {
             this.applied(conversationId, shown);
             // They are below the cursor, which moved past them while they waited: any may be the newest incoming.
@@ -234,6 +238,23 @@ export class SyncEngine {
     return this.devices.seal(conversationId, content, keep);
   }
 
+  /** A request of the server over this connection, for what lives beside the engine (linking, say). */
+  readonly request: SyncConnection['request'] = (request, timeoutMs) => this.connection.request(request, timeoutMs);
+
+  /** The account's keys arrived or were made here: the connection starts over, so the device publishes its keys and opens what waited. */
+  startOver(): void {
+    if (this.connection.open) this.connection.restart();
+  }
+
+  private async linkingConnected(deviceNumber: number): Promise<void> {
+    try {
+      await this.options.linking?.connected(deviceNumber, this.request);
+    } catch (error) {
+      // Whether to wait to be linked is asked again on the next connection; the sync goes on.
+      if (this.connection.open) this.log.warn('could not tell whether this device waits to be linked', errorFields(error));
+    }
+  }
+
   /** Someone by username, from the server. */
   async findUser(username: string): Promise<User> {
     if (!this.ready) throw new RequestError('disconnected', 'Not connected');
@@ -262,6 +283,7 @@ export class SyncEngine {
       });
       // Settings sync beside the catch-up (it needs the conversation rows, not their events).
       this.settings.connected();
+      if (this.deviceNumber !== null) await this.linkingConnected(this.deviceNumber);
       // The inbox before the catch-up: it brings the keys that open what the catch-up brings.
       if (this.deviceNumber !== null) await this.devices?.connected(this.deviceNumber);
       const behind = this.options.mirror.conversationsBehind();

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ATTACHMENT_LIMITS, attachmentsSchema } from './attachments.js';
 import { envelopeEventSchema, sendEnvelopeFrame } from './envelope-frames.js';
 import { inboxClientFrames, inboxServerFrames } from './inbox-frames.js';
+import { linkClientFrames, linkServerFrames } from './link-frames.js';
 import { keyClientFrames, keyServerFrames } from './key-frames.js';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 import { REFUSAL_REASONS } from './refusal-reasons.js';
@@ -643,6 +644,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   ...keyClientFrames,
   ...inboxClientFrames,
   sendEnvelopeFrame,
+  ...linkClientFrames,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];
@@ -789,6 +791,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   presencePush,
   ...keyServerFrames,
   ...inboxServerFrames,
+  ...linkServerFrames,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 /** What the server sends unasked: every frame that answers no request (replies carry their request's rid). */

@@ -37,6 +37,12 @@ const ciphertext = base64(INBOX_LIMITS.maxCiphertextChars);
 export const ENVELOPE_KINDS = ['prekey', 'whisper'] as const;
 export type EnvelopeKind = (typeof ENVELOPE_KINDS)[number];
 const envelopeKind = z.enum(ENVELOPE_KINDS);
+/**
+ * What a device may find in its inbox: besides pairwise envelopes, a linking hand-over (`link`,
+ * link-frames.ts), sealed to a key its link code showed. Only link_device stores one.
+ */
+export const DELIVERED_ENVELOPE_KINDS = [...ENVELOPE_KINDS, 'link'] as const;
+export type DeliveredEnvelopeKind = (typeof DELIVERED_ENVELOPE_KINDS)[number];
 
 // ---------------------------------------------------------------------------------------------
 // Client → server
@@ -110,7 +116,7 @@ export const deviceEnvelopeSchema = z.object({
   senderUserId: id,
   senderDevice: deviceNumber,
   deviceNumber,
-  kind: envelopeKind,
+  kind: z.enum(DELIVERED_ENVELOPE_KINDS),
   ciphertext,
   sentAt: z.number().int().nonnegative(),
 });

@@ -48,6 +48,9 @@ export const REFUSAL_REASONS = [
   'too_many_prekeys', // the device would have more one-time prekeys of a kind stored than KEY_LIMITS allows
   // The device inbox (inbox-frames.ts)
   'not_a_contact', // someone named is not the sender and shares no conversation with them
+  // Linking a device (link-frames.ts)
+  'no_such_device', // the account has no device of that number signed in
+  'device_already_linked', // that device has published keys: it has an identity already
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

@@ -4,6 +4,7 @@ import { createConversation, findUser, listConversations, startConversation } fr
 import { only, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
 import { ackInbox, fetchInbox, sendToDevices } from './handlers/inbox.js';
 import { countKeys, fetchIdentity, fetchKeyBundles, publishKeys } from './handlers/keys.js';
+import { describeOwnDevice, linkDevice } from './handlers/linking.js';
 import { receipt } from './handlers/receipts.js';
 import { listSettings, setSettings } from './handlers/settings.js';
 import { typing } from './handlers/typing.js';
@@ -61,5 +62,9 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return ackInbox(ctx, frame);
     case 'send_envelope':
       return sendEnvelope(ctx, frame);
+    case 'describe_own_device':
+      return describeOwnDevice(ctx, frame);
+    case 'link_device':
+      return linkDevice(ctx, frame);
   }
 }

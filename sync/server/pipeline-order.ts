@@ -35,6 +35,8 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
     case 'send_to_devices':
     case 'fetch_inbox':
     case 'ack_inbox':
+    case 'describe_own_device':
+    case 'link_device':
       return null;
   }
 }

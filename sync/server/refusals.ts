@@ -74,6 +74,8 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
     `At most ${KEY_LIMITS.maxPrekeysStored} one-time prekeys of each kind may be stored per device`,
   ),
   not_a_contact: refusal('forbidden', 'Device envelopes go only to your own devices and people you share a conversation with'),
+  no_such_device: refusal('not_found', 'No device of yours by that number is signed in'),
+  device_already_linked: refusal('conflict', 'That device has published keys: it is linked already'),
 };
 
 export const REFUSALS = Object.fromEntries(Object.entries(TABLE).map(([reason, entry]) => [reason, { ...entry, reason }])) as {

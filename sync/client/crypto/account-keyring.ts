@@ -13,12 +13,13 @@ import { ensurePrivateDir, writeFileAtomically } from '../../node/private-files.
 import { identityKeyPairOf, newAccountKeys, type AccountKeys } from './account-keys.js';
 import { accountKeysDir, accountKeysPath, AccountKeysFile } from './account-keys-file.js';
 import type { LocalIdentity } from './key-publisher.js';
-import { newPasswordVerifier, passwordMatches } from './password-verifier.js';
+import { newPasswordVerifier, passwordMatches, type PasswordVerifier } from './password-verifier.js';
 import { loadSignal, type SignalLibrary } from './signal-library.js';
 
 export class AccountKeyring {
   private readonly dir: string;
   private opening: Promise<{ signal: SignalLibrary; file: AccountKeysFile }> | null = null;
+  private readonly heldVerifiers = new Map<string, PasswordVerifier>();
 
   constructor(
     private readonly profileDir: string,
@@ -62,6 +63,56 @@ export class AccountKeyring {
     } catch (error) {
       this.log.warn('could not keep the new password’s verifier with the account keys', errorFields(error));
     }
+  }
+
+  /**
+   * Signed in with the password on a device with no keys: the password's verifier is held in
+   * memory, for this device to make the account's identity should the account have none anywhere
+   * (made before end-to-end encryption, or its keys failed at sign-up).
+   */
+  async holdPasswordForNewIdentity(userId: string, password: string): Promise<void> {
+    if (existsSync(this.keysPath(userId))) return;
+    this.heldVerifiers.set(userId, await newPasswordVerifier(password, this.runtime.random));
+  }
+
+  /** Makes the account's identity here with the password held at sign-in; false when none is held. */
+  async createFromHeldPassword(userId: string): Promise<boolean> {
+    const verifier = this.heldVerifiers.get(userId);
+    if (!verifier) return false;
+    const { signal, file } = await this.open();
+    if (!file.read(userId)) {
+      ensurePrivateDir(this.dir);
+      writeFileAtomically(this.unsavedMarker(userId), '');
+      file.write(newAccountKeys(signal, userId, verifier, this.runtime.clock.now()));
+    }
+    this.heldVerifiers.delete(userId);
+    return true;
+  }
+
+  /** Whether this device has the account's keys (without loading libsignal). */
+  hasKeys(userId: string): boolean {
+    return existsSync(this.keysPath(userId));
+  }
+
+  /** The account's keys as this device holds them, to hand over to a device being linked; null without them. */
+  keysToHandOver(userId: string): Promise<AccountKeys | null> {
+    return this.read(userId);
+  }
+
+  /**
+   * The keys another device of the account handed over (linking): kept as they came, the recovery
+   * key's "saved" included (it was shown on that device), but for the password's verifier, which
+   * is this device's own when it holds one (the password it signed in with is the one in force).
+   * Never over keys this device has.
+   */
+  async adoptHandedOver(keys: AccountKeys): Promise<void> {
+    const { file } = await this.open();
+    if (file.read(keys.userId)) return;
+    ensurePrivateDir(this.dir);
+    if (!keys.recoveryKeySaved) writeFileAtomically(this.unsavedMarker(keys.userId), '');
+    const passwordVerifier = this.heldVerifiers.get(keys.userId) ?? keys.passwordVerifier;
+    file.write({ ...keys, passwordVerifier, createdAt: this.runtime.clock.now() });
+    this.heldVerifiers.delete(keys.userId);
   }
 
   /** The recovery key while it is still to be saved, else null. */

@@ -9,6 +9,7 @@ import type { Content, OpenedContent } from '../../content/content.js';
 import type { DeviceMessage } from '../../content/device-messages.js';
 import { eventOfContent } from '../../content/events.js';
 import type { ConversationEvent, User } from '../../protocol/frames.js';
+import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
 import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
 import { DeviceSender } from './device-sender.js';
@@ -44,12 +45,24 @@ export class DeviceCrypto {
       openedLate(conversationId: string, shown: readonly ConversationEvent[]): void;
       /** Opening what waited failed (a mirror write, say): the engine decides what that means. */
       failed(error: unknown): void;
+      /** A linking hand-over arrived in the inbox (crypto/device-linking.ts); true once dealt with. */
+      handOverArrived(envelope: DeviceEnvelope): Promise<boolean>;
     },
   ) {
     this.sender = new DeviceSender(mirror, connection, runtime, this.lane, localIdentity, selfId, log);
-    this.inbox = new InboxReceiver(mirror, connection, runtime, this.lane, localIdentity, selfId, log, (conversationId) => {
-      this.openWaiting(conversationId).catch((error: unknown) => hooks.failed(error));
-    });
+    this.inbox = new InboxReceiver(
+      mirror,
+      connection,
+      runtime,
+      this.lane,
+      localIdentity,
+      selfId,
+      log,
+      (conversationId) => {
+        this.openWaiting(conversationId).catch((error: unknown) => hooks.failed(error));
+      },
+      (envelope) => hooks.handOverArrived(envelope),
+    );
     this.senderKeys = new SenderKeys(mirror, runtime, this.lane, this.sender, selfId);
   }
 

@@ -12,7 +12,7 @@
 import type { ProtocolAddress } from '@signalapp/libsignal-client';
 import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
-import { INBOX_LIMITS, type DeviceEnvelope } from '../../protocol/inbox-frames.js';
+import { INBOX_LIMITS, type DeviceEnvelope, type EnvelopeKind } from '../../protocol/inbox-frames.js';
 import { decodeDeviceMessage, type DeviceMessage } from '../../content/device-messages.js';
 import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
@@ -37,6 +37,11 @@ export class InboxReceiver {
     private readonly log: Logger,
     /** A sender key for this conversation was stored: what waited for it may open now. */
     private readonly senderKeyArrived: (conversationId: string) => void,
+    /**
+     * A linking hand-over (link-frames.ts), which no session opens: true once it was dealt with
+     * (taken, or of no use here), false to leave it for the next connection.
+     */
+    private readonly handOverArrived: (envelope: DeviceEnvelope) => Promise<boolean>,
   ) {}
 
   /**
@@ -97,7 +102,8 @@ export class InboxReceiver {
       const batch = this.queue.splice(0, INBOX_LIMITS.maxPage);
       const done: string[] = [];
       for (const envelope of batch) {
-        if (await this.open(envelope)) done.push(envelope.id);
+        const dealtWith = isPairwise(envelope) ? await this.open(envelope) : await this.handOverArrived(envelope);
+        if (dealtWith) done.push(envelope.id);
       }
       if (done.length === 0) continue;
       try {
@@ -116,7 +122,7 @@ export class InboxReceiver {
   }
 
   /** Opens and applies one envelope; true once it is done (now or before), false when this device cannot deal with it yet. */
-  private async open(envelope: DeviceEnvelope): Promise<boolean> {
+  private async open(envelope: DeviceEnvelope & { kind: EnvelopeKind }): Promise<boolean> {
     const device = await this.thisDevice();
     if (!device) return false;
     return this.lane.run(async () => {
@@ -154,7 +160,7 @@ export class InboxReceiver {
     device: ThisDevice,
     ratchet: RatchetState,
     sender: ProtocolAddress,
-    envelope: DeviceEnvelope,
+    envelope: DeviceEnvelope & { kind: EnvelopeKind },
   ): Promise<Uint8Array> {
     const bytes = new Uint8Array(Buffer.from(envelope.ciphertext, 'base64'));
     const { signal } = device;
@@ -193,4 +199,9 @@ export class InboxReceiver {
     this.device ??= await thisDevice(this.mirror, this.runtime, this.localIdentity, this.selfId, this.deviceNumber);
     return this.device;
   }
+}
+
+/** An envelope a pairwise session opens (not a linking hand-over). */
+function isPairwise(envelope: DeviceEnvelope): envelope is DeviceEnvelope & { kind: EnvelopeKind } {
+  return envelope.kind !== 'link';
 }

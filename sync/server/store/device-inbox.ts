@@ -1,8 +1,8 @@
 import {
   deviceMismatches,
+  type DeliveredEnvelopeKind,
   type DeviceEnvelope,
   type DeviceMismatch,
-  type EnvelopeKind,
   type OutgoingEnvelope,
 } from '../../protocol/inbox-frames.js';
 
@@ -45,6 +45,73 @@ export interface DeviceInboxStore {
   acknowledge(input: { sessionId: string; ids: readonly string[] }): Promise<number>;
   /** Drops envelopes sent before `before` and forgets client ids used before it; how many envelopes went. */
   expire(before: number): Promise<number>;
+  /** One of the user's own devices signed in (its session not expired), by number; null when there is none. */
+  ownDevice(input: { userId: string; deviceNumber: number; expiredBefore: number }): Promise<OwnDevice | null>;
+  /**
+   * A linking hand-over (link-frames.ts) for one of the sender's own devices that has published no
+   * keys, stored in its inbox as an envelope of kind `link`. Exactly once by (sending session,
+   * client id) as `send` is; refused, storing nothing and leaving the client id unused, when the
+   * device is not one of the sender's signed in (or is the sending device itself) or has keys.
+   */
+  sendLink(input: LinkSend): Promise<LinkSendResult>;
+}
+
+export interface OwnDevice {
+  sessionId: string;
+  deviceName: string | null;
+  /** It has published keys: it has the account's identity. */
+  linked: boolean;
+}
+
+export interface LinkSend {
+  senderUserId: string;
+  senderSessionId: string;
+  senderDevice: number;
+  clientId: string;
+  deviceNumber: number;
+  handOver: string;
+  now: number;
+  expiredBefore: number;
+}
+
+export type LinkSendResult =
+  | { status: 'stored'; envelope: DeviceEnvelope }
+  | { status: 'duplicate' }
+  | { status: 'no_such_device' }
+  | { status: 'device_already_linked' };
+
+/** A device row as ownDeviceSql reads it (linked: 0/1 in SQLite, a boolean in PostgreSQL). */
+export interface OwnDeviceRow {
+  session_id: string;
+  device_name: string | null;
+  linked: number | boolean;
+}
+
+export function ownDeviceOf(row: OwnDeviceRow | undefined): OwnDevice | null {
+  return row ? { sessionId: row.session_id, deviceName: row.device_name, linked: Boolean(row.linked) } : null;
+}
+
+/** Whether a hand-over may go to this device, and if so the envelope as delivered. */
+export function judgeLink(
+  input: LinkSend,
+  target: OwnDevice | null,
+): { status: 'no_such_device' } | { status: 'device_already_linked' } | { status: 'to'; sessionId: string } {
+  if (!target || target.sessionId === input.senderSessionId) return { status: 'no_such_device' };
+  if (target.linked) return { status: 'device_already_linked' };
+  return { status: 'to', sessionId: target.sessionId };
+}
+
+/** The hand-over as its device gets it, once stored with this id. */
+export function linkEnvelopeOf(input: LinkSend, id: number): DeviceEnvelope {
+  return envelopeOf({
+    id,
+    sender_user_id: input.senderUserId,
+    sender_device: input.senderDevice,
+    device_number: input.deviceNumber,
+    kind: 'link',
+    ciphertext: input.handOver,
+    sent_at: input.now,
+  });
 }
 
 export interface InboxSend {
@@ -77,7 +144,7 @@ export interface InboxRow {
   sender_user_id: string;
   sender_device: number;
   device_number: number;
-  kind: EnvelopeKind;
+  kind: DeliveredEnvelopeKind;
   ciphertext: string;
   sent_at: number;
 }

@@ -9,11 +9,18 @@ import {
   type InboxRow,
   type InboxSend,
   type InboxSendResult,
+  judgeLink,
+  linkEnvelopeOf,
+  ownDeviceOf,
+  type LinkSend,
+  type LinkSendResult,
+  type OwnDevice,
+  type OwnDeviceRow,
   type WaitingRow,
   withRoom,
 } from './device-inbox.js';
 import { inTransaction, RetryTransaction, withSession, type PostgresConnections, type Session } from './pg-connections.js';
-import { contactsAmongSql, devicesWithKeysSql, inboxPageSql, waitingInboxSql } from './shared-sql.js';
+import { contactsAmongSql, devicesWithKeysSql, inboxPageSql, ownDeviceSql, waitingInboxSql } from './shared-sql.js';
 
 /**
  * The device inbox in the PostgreSQL store, READ COMMITTED.
@@ -120,6 +127,54 @@ export class PostgresDeviceInbox implements DeviceInboxStore {
     );
     return rowCount;
   }
+
+  async ownDevice(input: { userId: string; deviceNumber: number; expiredBefore: number }): Promise<OwnDevice | null> {
+    return withSession(this.db, (session) => readOwnDevice(session, input));
+  }
+
+  sendLink(input: LinkSend): Promise<LinkSendResult> {
+    return inTransaction(this.db, async (tx): Promise<LinkSendResult> => {
+      const taken = await tx.query(
+        `INSERT INTO inbox_sends (sender_session_id, client_id, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [input.senderSessionId, input.clientId, input.now],
+      );
+      if (taken.rowCount === 0) return { status: 'duplicate' };
+      const judged = judgeLink(input, await readOwnDevice(tx, { userId: input.senderUserId, ...input }));
+      if (judged.status !== 'to') {
+        // The client id stays unused: a corrected link may carry it.
+        await tx.query('DELETE FROM inbox_sends WHERE sender_session_id = $1 AND client_id = $2', [
+          input.senderSessionId,
+          input.clientId,
+        ]);
+        return judged;
+      }
+      const { rows } = await tx
+        .query<{ id: number }>(
+          `INSERT INTO device_inbox (session_id, sender_user_id, sender_device, kind, ciphertext, sent_at)
+           VALUES ($1, $2, $3, 'link', $4, $5) RETURNING id`,
+          [judged.sessionId, input.senderUserId, input.senderDevice, input.handOver, input.now],
+        )
+        .catch((error: unknown) => {
+          if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) {
+            throw new RetryTransaction('the device a link addressed was signed out before it was stored');
+          }
+          throw error;
+        });
+      return { status: 'stored', envelope: linkEnvelopeOf(input, Number(rows[0]!.id)) };
+    });
+  }
+}
+
+async function readOwnDevice(
+  session: Session,
+  input: { userId: string; deviceNumber: number; expiredBefore: number },
+): Promise<OwnDevice | null> {
+  const { rows } = await session.query<OwnDeviceRow>(ownDeviceSql('$1', '$2', '$3'), [
+    input.userId,
+    input.deviceNumber,
+    input.expiredBefore,
+  ]);
+  return ownDeviceOf(rows[0]);
 }
 
 const FOREIGN_KEY_VIOLATION = '23503';

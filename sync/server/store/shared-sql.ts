@@ -315,3 +315,9 @@ export function inboxPageSql(session: string, after: string, limit: string): str
           WHERE i.session_id = ${session} AND i.id > ${after}
           ORDER BY i.id LIMIT ${limit}`;
 }
+
+/** `user`'s device numbered `deviceNumber`, if signed in (OwnDeviceRow): its session, name, and whether it published keys. */
+export function ownDeviceSql(user: string, deviceNumber: string, expiredBefore: string): string {
+  return `SELECT s.id AS session_id, s.device_name, EXISTS (SELECT 1 FROM device_keys d WHERE d.session_id = s.id) AS linked
+          FROM sessions s WHERE s.user_id = ${user} AND s.device_number = ${deviceNumber} AND s.last_used_at >= ${expiredBefore}`;
+}

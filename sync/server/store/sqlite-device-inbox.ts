@@ -10,10 +10,17 @@ import {
   type InboxRow,
   type InboxSend,
   type InboxSendResult,
+  judgeLink,
+  linkEnvelopeOf,
+  ownDeviceOf,
+  type LinkSend,
+  type LinkSendResult,
+  type OwnDevice,
+  type OwnDeviceRow,
   type WaitingRow,
   withRoom,
 } from './device-inbox.js';
-import { contactsAmongSql, devicesWithKeysSql, inboxPageSql, waitingInboxSql } from './shared-sql.js';
+import { contactsAmongSql, devicesWithKeysSql, inboxPageSql, ownDeviceSql, waitingInboxSql } from './shared-sql.js';
 
 /**
  * The device inbox in the SQLite store. better-sqlite3 runs each transaction to its end before any
@@ -38,6 +45,7 @@ export class SqliteDeviceInbox implements DeviceInboxStore {
   private readonly deleteAcknowledged: Statement;
   private readonly expireEnvelopes: Statement;
   private readonly expireSends: Statement;
+  private readonly ownDeviceRow: Statement;
 
   constructor(private readonly db: Db) {
     this.sendUsed = db.prepare('SELECT 1 FROM inbox_sends WHERE sender_session_id = ? AND client_id = ?').pluck();
@@ -55,6 +63,7 @@ export class SqliteDeviceInbox implements DeviceInboxStore {
     );
     this.expireEnvelopes = db.prepare('DELETE FROM device_inbox WHERE sent_at < ?');
     this.expireSends = db.prepare('DELETE FROM inbox_sends WHERE sent_at < ?');
+    this.ownDeviceRow = db.prepare(ownDeviceSql('@user', '@deviceNumber', '@expiredBefore'));
   }
 
   async send(input: InboxSend): Promise<InboxSendResult> {
@@ -128,5 +137,37 @@ export class SqliteDeviceInbox implements DeviceInboxStore {
         return this.expireEnvelopes.run(before).changes;
       })
       .immediate();
+  }
+
+  async ownDevice(input: { userId: string; deviceNumber: number; expiredBefore: number }): Promise<OwnDevice | null> {
+    return this.readOwnDevice(input);
+  }
+
+  async sendLink(input: LinkSend): Promise<LinkSendResult> {
+    return this.db
+      .transaction((): LinkSendResult => {
+        if (this.sendUsed.get(input.senderSessionId, input.clientId) !== undefined) return { status: 'duplicate' };
+        const judged = judgeLink(input, this.readOwnDevice({ userId: input.senderUserId, ...input }));
+        if (judged.status !== 'to') return judged;
+        const { lastInsertRowid } = this.insertEnvelope.run(
+          judged.sessionId,
+          input.senderUserId,
+          input.senderDevice,
+          'link',
+          input.handOver,
+          input.now,
+        );
+        this.insertSend.run(input.senderSessionId, input.clientId, input.now);
+        return { status: 'stored', envelope: linkEnvelopeOf(input, Number(lastInsertRowid)) };
+      })
+      .immediate();
+  }
+
+  private readOwnDevice(input: { userId: string; deviceNumber: number; expiredBefore: number }): OwnDevice | null {
+    return ownDeviceOf(
+      this.ownDeviceRow.get({ user: input.userId, deviceNumber: input.deviceNumber, expiredBefore: input.expiredBefore }) as
+        | OwnDeviceRow
+        | undefined,
+    );
   }
 }

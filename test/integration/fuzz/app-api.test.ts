@@ -240,6 +240,9 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     getUnsavedRecoveryKey: fc.constant({}),
     confirmRecoveryKeySaved: fc.constant({}),
     revealRecoveryKey: fc.record({ password: fc.constantFrom('not the password', 'correct horse battery staple') }),
+    getLinkState: fc.constant({}),
+    describeLinkCode: fc.record({ code: fc.oneof(fc.string({ maxLength: 80 }), fc.constant(`2-${'A'.repeat(44)}`)) }),
+    linkDevice: fc.record({ code: fc.oneof(fc.string({ maxLength: 80 }), fc.constant(`2-${'A'.repeat(44)}`)) }),
   };
 }
 

@@ -53,6 +53,7 @@ import {
   type TestFile,
 } from '../server/attachment-support.js';
 import { publishFuzzReport } from './fuzz-report.js';
+import { linkFrameTypes, validLinkFrames } from './link-frames-input.js';
 import {
   envelopeIds,
   envelopeKind,
@@ -439,6 +440,14 @@ const contactsOf = (name: Name): Name[] =>
 const inboxFrames = validInboxFrames({ userIds: recipientsOf('alice'), envelopeIds: kimsIds });
 
 /**
+ * Valid linking frames naming device numbers no account here has (each has an anchor's device and
+ * the fuzzer's): a hand-over to one of an account's own keyless devices is stored, as it should be,
+ * so the fuzzers aim past them.
+ */
+const FIRST_DEVICE_NOBODY_HAS = 20;
+const linkFrames = validLinkFrames(fc.integer({ min: FIRST_DEVICE_NOBODY_HAS, max: 127 }));
+
+/**
  * What a fuzzer's device, which has no keys and no envelopes, is answered: a send naming anyone
  * who shares no conversation with it is not_a_contact; any other names devices the server does
  * not know of (nobody here published keys), every one of them `extra`. Its inbox is empty, and
@@ -500,7 +509,9 @@ describeEachStore('the sync server under hostile input', (backend) => {
   it(
     'answers almost-valid frames (a field missing, of the wrong type, too long, not a number, junk) with bad_frame and changes nothing',
     async () => {
-      const mutant = brokenFrame(anyOf<ClientFrame>({ ...aliceFrames, ...keyFrames, ...inboxFrames })).filter(invalidOnly);
+      const mutant = brokenFrame(anyOf<ClientFrame>({ ...aliceFrames, ...keyFrames, ...inboxFrames, ...linkFrames })).filter(
+        invalidOnly,
+      );
       await fc.assert(
         fc.asyncProperty(senders, fc.array(mutant, { minLength: 1, maxLength: 6 }), async (name, frames) => {
           await changesNothing(async () => {
@@ -617,6 +628,28 @@ describeEachStore('the sync server under hostile input', (backend) => {
           });
         }),
         fuzzParams(500),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'answers every linking frame naming a device the account does not have with no_such_device, and changes nothing',
+    async () => {
+      // Every linking frame the schema declares is sent here.
+      expect(Object.keys(linkFrames).sort()).toEqual(linkFrameTypes().sort());
+      await fc.assert(
+        fc.asyncProperty(senders, fc.array(anyOf(linkFrames), { minLength: 1, maxLength: 6 }), async (name, frames) => {
+          await changesNothing(async () => {
+            const replies = await sendHostile(
+              await fuzzSocket(name),
+              frames.map((frame) => JSON.stringify(frame)),
+            );
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => expectError(reply, frames[index]!.rid, 'not_found', REFUSALS.no_such_device));
+          });
+        }),
+        fuzzParams(200),
       );
     },
     PROPERTY_TIMEOUT_MS,

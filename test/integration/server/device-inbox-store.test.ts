@@ -3,7 +3,7 @@
  * person's devices and the sender's other ones, exactly once by client id (under concurrent sends
  * too), all or nothing on each refusal (not_a_contact, devices_changed) with the client id left
  * unused, a device with no room left out while the rest are stored, reading in pages, acknowledging only one's own envelopes, a session's end taking
- * its inbox with it, and expiry.
+ * its inbox with it, and expiry; and linking hand-overs, only to one's own device without keys.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,7 +19,7 @@ import {
 } from '../../../sync/protocol/inbox-frames.js';
 import { KEY_LIMITS } from '../../../sync/protocol/key-frames.js';
 import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
-import type { InboxSend } from '../../../sync/server/store/device-inbox.js';
+import type { InboxSend, LinkSend } from '../../../sync/server/store/device-inbox.js';
 import type { ServerStore } from '../../../sync/server/store/server-store.js';
 import { ecKey, firstPublish } from '../../support/key-material.js';
 import { describeEachStore, type TestDatabase } from '../../support/store-backends.js';
@@ -499,5 +499,86 @@ describeEachStore('the device inbox store', (backend) => {
     // The old client id is forgotten: the same id is a new send now.
     expect((await send(benPhone!, 'old', [envelopeFor(annPhone!)])).status).toBe('stored');
     expect(await store.deviceInbox.expire(NOW - 50)).toBe(0);
+  });
+
+  function sendLink(from: Device, clientId: string, deviceNumber: number, more: Partial<LinkSend> = {}) {
+    return store.deviceInbox.sendLink({
+      senderUserId: from.userId,
+      senderSessionId: from.sessionId,
+      senderDevice: from.deviceNumber,
+      clientId,
+      deviceNumber,
+      handOver: randomBytes(600).toString('base64'),
+      now: NOW,
+      expiredBefore: LONG_AGO,
+      ...more,
+    });
+  }
+
+  it('describes an account’s own device by number: its name and whether it has keys; none for another account’s or an expired one', async () => {
+    const ann = await person('ann');
+    const ben = await person('ben');
+    const annPhone = await device(ann);
+    const annLaptop = await device(ann, { keys: false });
+    const benPhone = await device(ben, { keys: false });
+    const describe = (userId: string, deviceNumber: number, expiredBefore = LONG_AGO) =>
+      store.deviceInbox.ownDevice({ userId, deviceNumber, expiredBefore });
+
+    expect(await describe(ann, annPhone.deviceNumber)).toEqual({ sessionId: annPhone.sessionId, deviceName: null, linked: true });
+    expect(await describe(ann, annLaptop.deviceNumber)).toEqual({
+      sessionId: annLaptop.sessionId,
+      deviceName: null,
+      linked: false,
+    });
+    // Last used before the expiry: signed out as far as linking goes.
+    expect(await describe(ann, annLaptop.deviceNumber, NOW + 1)).toBeNull();
+    expect(await describe(ann, 99)).toBeNull();
+    // Ben's device has a number Ann's devices may share; it is not hers to describe.
+    expect(await describe(ben, benPhone.deviceNumber)).toEqual(expect.objectContaining({ linked: false }));
+    expect(await describe(ann, benPhone.deviceNumber)).not.toEqual(expect.objectContaining({ sessionId: benPhone.sessionId }));
+  });
+
+  it('stores a link hand-over once, as an envelope of kind link in the new device’s inbox', async () => {
+    const ann = await person('ann');
+    const annPhone = await device(ann);
+    const annLaptop = await device(ann, { keys: false });
+
+    const sent = await sendLink(annPhone, 'link-1', annLaptop.deviceNumber);
+    expect(sent.status).toBe('stored');
+    const inbox = await inboxOf(annLaptop);
+    expect(inbox).toEqual([sent.status === 'stored' ? sent.envelope : null]);
+    expect(inbox[0]).toEqual(
+      expect.objectContaining({
+        kind: 'link',
+        senderUserId: ann,
+        senderDevice: annPhone.deviceNumber,
+        deviceNumber: annLaptop.deviceNumber,
+      }),
+    );
+    expect(await sendLink(annPhone, 'link-1', annLaptop.deviceNumber)).toEqual({ status: 'duplicate' });
+    expect(await inboxOf(annLaptop)).toHaveLength(1);
+  });
+
+  it('refuses a hand-over for a device with keys, for itself, for none signed in, and for another account’s device, storing nothing', async () => {
+    const ann = await person('ann');
+    const ben = await person('ben');
+    const annPhone = await device(ann);
+    const annTablet = await device(ann);
+    // Ben's third device: a number Ann has no device of.
+    await devices(ben, 2);
+    const benLaptop = await device(ben, { keys: false });
+
+    expect(await sendLink(annPhone, 'a', annTablet.deviceNumber)).toEqual({ status: 'device_already_linked' });
+    expect(await sendLink(annPhone, 'b', annPhone.deviceNumber)).toEqual({ status: 'no_such_device' });
+    expect(await sendLink(annPhone, 'c', 99)).toEqual({ status: 'no_such_device' });
+    expect(benLaptop.deviceNumber).toBe(3);
+    expect(await sendLink(annPhone, 'd', benLaptop.deviceNumber)).toEqual({ status: 'no_such_device' });
+    expect(await inboxOf(benLaptop)).toEqual([]);
+    expect(await countRows('device_inbox')).toBe(0);
+    expect(await countRows('inbox_sends')).toBe(0);
+
+    // A refused client id stays unused: the corrected hand-over may carry it.
+    const annLaptop = await device(ann, { keys: false });
+    expect((await sendLink(annPhone, 'a', annLaptop.deviceNumber)).status).toBe('stored');
   });
 });

@@ -23,6 +23,7 @@ describe('events through the browser host’s bridge', () => {
       },
       conversations: { type: 'conversations' },
       core_state: { type: 'core_state' },
+      account_keys: { type: 'account_keys' },
       preferences: { type: 'preferences' },
       outbox: { type: 'outbox' },
       messages: { type: 'messages', conversationId: 'c1' },

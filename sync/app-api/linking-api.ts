@@ -1,0 +1,40 @@
+/**
+ * The app API's calls about linking devices (sync/client/crypto/device-linking.ts): a device
+ * signed in with the password while the account's identity lives on its other devices shows a
+ * link code; one of those devices, given the code, hands the identity over. Declared here and
+ * spread into contract.ts, so the hub does not grow with each step of end-to-end encryption.
+ *
+ * Pure: the renderer imports it.
+ */
+import { z } from 'zod';
+
+/** A link code as typed or pasted: generous, the core says whether it is one. */
+const linkCode = z.string().min(1).max(400);
+
+export const linkingApiArgs = {
+  /** Whether this device has the account's identity, or is waiting to be linked (and its link code). */
+  getLinkState: z.object({}).strict(),
+  /** On a linked device: which of the account's devices a link code names, to ask "Link <device name>?". */
+  describeLinkCode: z.object({ code: linkCode }).strict(),
+  /** On a linked device: hands the account's identity to the device the link code names. */
+  linkDevice: z.object({ code: linkCode }).strict(),
+} as const;
+
+/**
+ * - linked: this device has the account's identity.
+ * - waiting: the account's identity is on other devices; this one shows `code` (null until it is
+ *   connected and knows its device number) until one of them links it.
+ * - unknown: not signed in, or not connected yet since signing in without an identity.
+ */
+export type LinkState = { kind: 'linked' } | { kind: 'waiting'; code: string | null } | { kind: 'unknown' };
+
+/** The device a link code names: its name, null when it gave none. */
+export interface LinkTarget {
+  deviceName: string | null;
+}
+
+export interface LinkingApiResults {
+  getLinkState: LinkState;
+  describeLinkCode: LinkTarget;
+  linkDevice: null;
+}

@@ -1,0 +1,156 @@
+/**
+ * Linking devices (link-frames.ts, docs/e2ee-design.md): both sides of handing the account's
+ * identity from a device that has it to one signed in with the password alone.
+ *
+ * The new device, once connected, asks the server whether the account has an identity. If it has
+ * one elsewhere, this device waits to be linked and shows a link code: its device number and the
+ * public half of a key pair made for this wait (held in memory only: a hand-over sealed to a code
+ * shown before a restart no longer opens, and the person links again). The hand-over arrives in its
+ * inbox, opens with that key, and the keys it carries are written to the keys file; the connection
+ * then starts over, so the device publishes its keys and opens what waited for them.
+ *
+ * The old device reads the code, asks the server which of the account's devices it names (for
+ * "Link <device name>?"), and sends the account keys sealed to the code's key.
+ */
+import type { PrivateKey } from '@signalapp/libsignal-client';
+import { AppApiError } from '../../app-api/contract.js';
+import type { LinkState, LinkTarget } from '../../app-api/linking-api.js';
+import { errorFields, type Logger } from '../../common/logger.js';
+import type { Runtime } from '../../common/runtime.js';
+import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
+import { RequestError, type SyncConnection } from '../connection.js';
+import type { AccountKeyring } from './account-keyring.js';
+import { formatLinkCode, openHandOver, parseLinkCode, sealHandOver, type LinkCode } from './link-code.js';
+import { loadSignal, type SignalLibrary } from './signal-library.js';
+
+type Request = SyncConnection['request'];
+
+export class DeviceLinking {
+  private current: LinkState = { kind: 'unknown' };
+  /** The key the link code shows, while this device waits to be linked. */
+  private waitingKey: PrivateKey | null = null;
+  private deviceNumber: number | null = null;
+
+  constructor(
+    private readonly keyring: AccountKeyring,
+    private readonly runtime: Runtime,
+    private readonly selfId: string,
+    private readonly log: Logger,
+    /** The state changed; `linked` when keys arrived or were made here (the connection should start over). */
+    private readonly changed: (linked: boolean) => void,
+    /** Whether the account is signed in on another device too (which may be about to publish the identity it made). */
+    private readonly othersSignedIn: () => Promise<boolean>,
+    private readonly load: () => Promise<SignalLibrary> = loadSignal,
+  ) {}
+
+  get state(): LinkState {
+    return this.current;
+  }
+
+  /** The welcome said which device this is: decides whether it waits to be linked. */
+  async connected(deviceNumber: number, request: Request): Promise<void> {
+    this.deviceNumber = deviceNumber;
+    if (this.keyring.hasKeys(this.selfId)) return this.become({ kind: 'linked' });
+    const reply = await request({ type: 'fetch_identity', userId: this.selfId });
+    if (reply.type !== 'identity') throw new RequestError('internal', `Unexpected reply ${reply.type} to fetch_identity`);
+    // Nobody has the account's identity: this device makes it if it is the account's only one (a
+    // device just signed up elsewhere publishes the identity it made once it has caught up) and it
+    // still holds the password.
+    if (
+      reply.identityKey === null &&
+      !(await this.othersSignedIn()) &&
+      (await this.keyring.createFromHeldPassword(this.selfId))
+    ) {
+      this.log.info('made the account identity on this device: the account had none');
+      this.become({ kind: 'linked' });
+      this.changed(true);
+      return;
+    }
+    const signal = await this.load();
+    this.waitingKey ??= signal.PrivateKey.generate();
+    this.become({ kind: 'waiting', code: formatLinkCode(deviceNumber, this.waitingKey.getPublicKey().serialize()) });
+  }
+
+  /**
+   * A hand-over arrived in this device's inbox; true once it was dealt with (taken, or of no use
+   * here: it never opens later either).
+   */
+  async handOverArrived(envelope: DeviceEnvelope): Promise<boolean> {
+    const from = { senderUserId: envelope.senderUserId, senderDevice: envelope.senderDevice };
+    if (envelope.senderUserId !== this.selfId || this.keyring.hasKeys(this.selfId)) {
+      this.log.info('a link hand-over this device does not need was dropped', from);
+      return true;
+    }
+    const key = this.waitingKey;
+    if (!key || this.deviceNumber === null) {
+      this.log.warn('a link hand-over for a code this device no longer shows was dropped', from);
+      return true;
+    }
+    try {
+      const keys = openHandOver(key, envelope.ciphertext, this.selfId, this.deviceNumber);
+      await this.keyring.adoptHandedOver(keys);
+    } catch (error) {
+      this.log.warn('a link hand-over did not open', { ...from, ...errorFields(error) });
+      return true;
+    }
+    this.waitingKey = null;
+    this.log.info('this device was linked', from);
+    this.become({ kind: 'linked' });
+    this.changed(true);
+    return true;
+  }
+
+  /** On a device with the identity: which of the account's devices the code names. */
+  async describe(code: string, request: Request): Promise<LinkTarget> {
+    const parsed = this.parse(code);
+    const reply = await request({ type: 'describe_own_device', deviceNumber: parsed.deviceNumber }).catch(asAppError);
+    if (reply.type !== 'own_device') throw new RequestError('internal', `Unexpected reply ${reply.type} to describe_own_device`);
+    if (reply.linked) throw new AppApiError('refused', 'device_already_linked');
+    return { deviceName: reply.deviceName };
+  }
+
+  /** On a device with the identity: hands it to the device the code names. */
+  async handOver(code: string, request: Request): Promise<void> {
+    const parsed = this.parse(code);
+    const keys = await this.keyring.keysToHandOver(this.selfId);
+    if (!keys) throw new AppApiError('conflict', 'This device has no identity to hand over.');
+    const handOver = this.seal(await this.load(), parsed, keys);
+    const reply = await request({
+      type: 'link_device',
+      clientId: this.runtime.random.uuid(),
+      deviceNumber: parsed.deviceNumber,
+      handOver,
+    }).catch(asAppError);
+    if (reply.type !== 'device_link_sent') throw new RequestError('internal', `Unexpected reply ${reply.type} to link_device`);
+    this.log.info('handed the account identity to a device being linked', { deviceNumber: parsed.deviceNumber });
+  }
+
+  private seal(signal: SignalLibrary, code: LinkCode, keys: Parameters<typeof sealHandOver>[2]): string {
+    try {
+      return sealHandOver(signal, code, keys);
+    } catch {
+      // The code parsed, but its 33 bytes are not a public key.
+      throw new AppApiError('invalid_argument', 'That is not a link code.');
+    }
+  }
+
+  private parse(code: string): LinkCode {
+    const parsed = parseLinkCode(code);
+    if (!parsed) throw new AppApiError('invalid_argument', 'That is not a link code.');
+    return parsed;
+  }
+
+  private become(state: LinkState): void {
+    const before = this.current;
+    this.current = state;
+    if (JSON.stringify(before) !== JSON.stringify(state)) this.changed(false);
+  }
+}
+
+/** A request that failed, as the person is told of it: offline, busy, or the server's refusal code. */
+function asAppError(error: unknown): never {
+  if (!(error instanceof RequestError)) throw error;
+  if (error.code === 'disconnected' || error.code === 'timeout') throw new AppApiError('offline', 'Linking needs a connection.');
+  if (error.code === 'rate_limited') throw new AppApiError('rate_limited', error.message);
+  throw new AppApiError('refused', error.reason ?? error.code);
+}
