@@ -3,6 +3,7 @@ import type { Language } from '../../sync/app-api/preferences.js';
 import { t } from '../i18n/index.js';
 import { useLanguage } from '../i18n/use-language.js';
 import { useApp } from '../state/context.js';
+import { LinkDeviceScreen } from './LinkDeviceScreen.js';
 import { MainScreen } from './MainScreen.js';
 import { RecoveryScreen } from './RecoveryScreen.js';
 import { SignInScreen } from './SignInScreen.js';
@@ -21,6 +22,7 @@ export function App() {
   // so open dialogs and typed text stay); memo() components subscribe themselves.
   const language = useLanguage();
   const phase = useApp((s) => s.phase);
+  const linkState = useApp((s) => s.linkState);
   useDocumentTitle(language);
   switch (phase) {
     case 'loading':
@@ -32,6 +34,7 @@ export function App() {
     case 'signedOut':
       return <SignInScreen />;
     case 'signedIn':
-      return <MainScreen />;
+      // Without the account's identity this device can read nothing: it is linked first.
+      return linkState.kind === 'waiting' ? <LinkDeviceScreen code={linkState.code} /> : <MainScreen />;
   }
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { t } from '../i18n/index.js';
-import { useActions } from '../state/context.js';
+import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { ModalDialog } from './ModalDialog.js';
 import { RecoveryKeyField } from './RecoveryKeyField.js';
@@ -12,6 +12,8 @@ import { SectionOutcome } from './SectionOutcome.js';
  */
 export function RecoveryKeyReminder() {
   const { loadUnsavedRecoveryKey, confirmRecoveryKeySaved } = useActions();
+  // Asked again when this device's keys come (made here for an account that had none, say).
+  const linkKind = useApp((s) => s.linkState.kind);
   const [recoveryKey, setRecoveryKey] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -20,13 +22,14 @@ export function RecoveryKeyReminder() {
     let current = true;
     // Nothing to say when it cannot be read now: it is asked again at the next start.
     loadUnsavedRecoveryKey().then(
-      (key) => current && setRecoveryKey(key),
+      // One shown stays until the person answers it.
+      (key) => current && key !== null && setRecoveryKey(key),
       () => undefined,
     );
     return () => {
       current = false;
     };
-  }, [loadUnsavedRecoveryKey]);
+  }, [loadUnsavedRecoveryKey, linkKind]);
 
   if (recoveryKey === null) return null;
   const close = () => setRecoveryKey(null);

@@ -2,6 +2,7 @@ import { t } from '../i18n/index.js';
 import { AboutButton } from './AboutButton.js';
 import { ExportLogsButton } from './ExportLogsButton.js';
 import { GeneralSettings } from './GeneralSettings.js';
+import { LinkedDevicesSettings } from './LinkedDevicesSettings.js';
 import { ModalDialog } from './ModalDialog.js';
 import { OutboxButton } from './OutboxButton.js';
 import { PasswordSettings } from './PasswordSettings.js';
@@ -18,6 +19,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
     <ModalDialog title={t.settings.title} onClose={onClose} className="dialog--settings">
       <GeneralSettings />
       <PrivacySettings />
+      <LinkedDevicesSettings />
       <SessionsSettings />
       <PasswordSettings />
       <div className="settings-tools">

@@ -731,6 +731,30 @@ export const en = {
     close: 'Close',
   },
 
+  linking: {
+    title: 'Link this device', // (a11y contract: the screen's heading)
+    intro:
+      'Your account is already on another device. To read and send your messages here, link this device from that one: open Settings there, then Linked devices, then Link a new device, and enter this code or scan it.',
+    code: 'Link code', // (a11y contract: read-only textbox)
+    qr: 'Link code as a QR code',
+    connecting: 'Connecting… the link code appears once this device reaches the server.',
+    copy: 'Copy', // (a11y contract: button)
+    copied: 'Copied.',
+    useRecoveryKey: 'Use recovery key instead', // (a11y contract: button)
+    logOut: 'Log out',
+    settingsHeading: 'Linked devices', // (a11y contract: section)
+    linkNew: 'Link a new device', // (a11y contract: button, and the dialog it opens)
+    enterCode: 'On the new device, log in with your password: it shows a link code. Enter that code here.',
+    link: 'Link', // (a11y contract: button)
+    cancel: 'Cancel', // (a11y contract: button)
+    confirmTitle: (device: string) => `Link ${device}?`, // (a11y contract: dialog name)
+    confirmText:
+      'That device will get your identity and be able to read your messages. Only link a device you have in front of you.',
+    notACode: 'That isn’t a link code. Copy it again from the new device.',
+    linked: (device: string) => `${device} is linked.`,
+    failed: (reason: string) => `Couldn’t link the device: ${reason}`,
+  },
+
   recoveryKey: {
     title: 'Recovery key', // (a11y contract: dialog name)
     open: 'Recovery key', // (a11y contract: button in the settings)

@@ -36,6 +36,7 @@ import { createSearch, idleSearch } from './search.js';
 import { createSession } from './session.js';
 import { createOutbox } from './outbox.js';
 import { createSessions } from './sessions.js';
+import { createLinking } from './linking.js';
 import { createSettings } from './settings.js';
 import { createTransfers } from './transfers.js';
 import type { AppActions, AppState, AppStore, StoreKit } from './types.js';
@@ -101,12 +102,16 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
         search.reset();
         pins.reset();
         outbox.reset();
-        set({ open: null, notice: null });
+        set({ open: null, notice: null, linkState: { kind: 'unknown' } });
       },
-      signedIn: () => void conversations.refresh(),
+      signedIn: () => {
+        void conversations.refresh();
+        void linking.refresh();
+      },
       refreshSignedIn: () =>
         Promise.all([conversations.refresh(), messages.refresh(), activity.refresh(), info.refresh(), pins.refresh()]),
     });
+    const linking = createLinking(kit);
     dispose = () => {
       activity.dispose();
       search.dispose();
@@ -129,6 +134,10 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
           break;
         case 'session':
           session.applySession(event.session);
+          void linking.refresh();
+          break;
+        case 'account_keys':
+          void linking.refresh();
           break;
         case 'core_state':
           void session.actions.reloadAll();
@@ -191,6 +200,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       ...outbox.actions,
       ...preferences.actions,
       ...createRecoveryKey(kit).actions,
+      ...linking.actions,
       // Preferences are the device's, signed in or not (and on the recovery screen): read with everything else.
       reloadAll: () => Promise.all([session.actions.reloadAll(), preferences.refresh()]).then(() => undefined),
       getAttachmentLimits: () => api.getAttachmentLimits(),
@@ -220,6 +230,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       transfers: new Map(),
       preferences: null,
       outbox: null,
+      linkState: { kind: 'unknown' },
       actions,
     };
   });

@@ -1,4 +1,5 @@
 /** The shape of the renderer's state and of the actions components call. */
+import type { LinkState, LinkTarget } from '../../sync/app-api/linking-api.js';
 import type { StoreApi } from 'zustand/vanilla';
 import type { RevealedRecoveryKey } from '../../sync/app-api/account-keys-api.js';
 import type { AppApiClient } from '../../sync/app-api/client.js';
@@ -124,7 +125,14 @@ export interface RecoveryKeyActions {
   revealRecoveryKey: (password: string) => Promise<RevealedRecoveryKey>;
 }
 
-export interface AppActions extends RecoveryKeyActions {
+export interface LinkingActions {
+  /** On a linked device: which device a link code names. Throws (AppApiError: invalid_argument, refused…). */
+  describeLinkCode: (code: string) => Promise<LinkTarget>;
+  /** On a linked device: hands the identity to the device the code names. Throws. */
+  linkDevice: (code: string) => Promise<void>;
+}
+
+export interface AppActions extends RecoveryKeyActions, LinkingActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;
   /** In recovery: a new, empty copy of the messages (the salvaged unsent ones queued in it); sign-in follows. */
@@ -277,6 +285,8 @@ export interface AppState {
   transfers: ReadonlyMap<string, LiveTransfer>;
   /** This device's preferences (preferences.ts); null until the core has told them. */
   preferences: Preferences | null;
+  /** Whether this device has the account's identity or waits to be linked (linking.ts). */
+  linkState: LinkState;
   /** What the outbox dialog shows (outbox.ts); null while nobody watches it. */
   outbox: OutboxState | null;
   actions: AppActions;

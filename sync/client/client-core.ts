@@ -870,17 +870,10 @@ class LocalClientCore implements ClientCore {
       onUploadSettled: () => this.engine?.outboxChanged(),
     });
     this.transfers = transfers;
-    const linking = new DeviceLinking(
-      this.keyring,
-      this.runtime,
-      session.user.id,
-      this.log,
-      (linked) => {
-        this.emit({ type: 'account_keys' });
-        if (linked) this.engine?.startOver();
-      },
-      async () => (await this.listSessions()).some((other) => !other.current),
-    );
+    const linking = new DeviceLinking(this.keyring, this.runtime, session.user.id, this.log, (linked) => {
+      this.emit({ type: 'account_keys' });
+      if (linked) this.engine?.startOver();
+    });
     this.linking = linking;
     this.engine = new SyncEngine({
       mirror: this.mirror,

@@ -164,7 +164,7 @@ test('archive and mute on one device show on the second; a new message brings ba
   const { alice, bob, server } = await aliceAndBob(launchApp, resources, 'archive');
   await alice.openConversationWith('Bob Builder');
   await alice.send('Hello from the phone');
-  const laptop = await anotherDevice(launchApp, resources, 'archive', server.url, 'alice');
+  const laptop = await anotherDevice(launchApp, 'archive', server.url, 'alice', alice);
   await expect(entryIn(laptop, 'Conversations', 'Bob Builder')).toBeVisible();
 
   await conversationMenu(alice, 'Archive');
@@ -339,7 +339,7 @@ test('blocking stops delivery both ways until the block is lifted', async ({ lau
 test('a draft typed on one device shows on the other, in the list and in an open composer', async ({ launchApp }) => {
   const { alice, server } = await aliceAndBob(launchApp, resources, 'draft-sync');
   await alice.openConversationWith('Bob Builder');
-  const laptop = await anotherDevice(launchApp, resources, 'draft-sync', server.url, 'alice');
+  const laptop = await anotherDevice(launchApp, 'draft-sync', server.url, 'alice', alice);
   await laptop.openConversationWith('Bob Builder');
 
   await alice.page.getByRole('textbox', { name: 'Message' }).fill('Written on the phone');

@@ -9,7 +9,7 @@ const resources = cleanedUpAfterEach();
 
 test('Settings lists this account’s sessions, ends the others, and changes the password', async ({ launchApp }) => {
   const { alice, server } = await aliceAndBob(launchApp, resources, 'sessions');
-  const laptop = await anotherDevice(launchApp, resources, 'sessions', server.url, 'alice');
+  const laptop = await anotherDevice(launchApp, 'sessions', server.url, 'alice', alice);
 
   await alice.page.getByRole('button', { name: 'Settings', exact: true }).click();
   const settings = alice.page.getByRole('dialog', { name: 'Settings' });

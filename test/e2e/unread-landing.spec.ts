@@ -38,7 +38,7 @@ async function setUp(launchApp: LaunchApp, label: string) {
   const bob = await sockets.connect(server, bobAccount.token);
   const carol = await sockets.connect(server, carolAccount.token);
   const { messenger: alice } = await launchApp({ name: `${label}-alice`, serverUrl: server.url });
-  await alice.logIn('alice');
+  await alice.logInMakingIdentity('alice');
   // The other conversation Alice is reading while Bob answers.
   const { conversation: withCarol } = await carol.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
   await carol.send(withCarol.id, randomUUID(), 'Hello from Carol');

@@ -38,8 +38,6 @@ export class DeviceLinking {
     private readonly log: Logger,
     /** The state changed; `linked` when keys arrived or were made here (the connection should start over). */
     private readonly changed: (linked: boolean) => void,
-    /** Whether the account is signed in on another device too (which may be about to publish the identity it made). */
-    private readonly othersSignedIn: () => Promise<boolean>,
     private readonly load: () => Promise<SignalLibrary> = loadSignal,
   ) {}
 
@@ -53,14 +51,10 @@ export class DeviceLinking {
     if (this.keyring.hasKeys(this.selfId)) return this.become({ kind: 'linked' });
     const reply = await request({ type: 'fetch_identity', userId: this.selfId });
     if (reply.type !== 'identity') throw new RequestError('internal', `Unexpected reply ${reply.type} to fetch_identity`);
-    // Nobody has the account's identity: this device makes it if it is the account's only one (a
-    // device just signed up elsewhere publishes the identity it made once it has caught up) and it
-    // still holds the password.
-    if (
-      reply.identityKey === null &&
-      !(await this.othersSignedIn()) &&
-      (await this.keyring.createFromHeldPassword(this.selfId))
-    ) {
+    // Nobody has the account's identity (made before end-to-end encryption, or its keys failed at
+    // sign-up): this device makes it, if it still holds the password it signed in with. A device
+    // that signs up publishes its identity once its first catch-up, of nothing, is done.
+    if (reply.identityKey === null && (await this.keyring.createFromHeldPassword(this.selfId))) {
       this.log.info('made the account identity on this device: the account had none');
       this.become({ kind: 'linked' });
       this.changed(true);

@@ -166,8 +166,7 @@ export class SqliteDeviceInbox implements DeviceInboxStore {
   private readOwnDevice(input: { userId: string; deviceNumber: number; expiredBefore: number }): OwnDevice | null {
     return ownDeviceOf(
       this.ownDeviceRow.get({ user: input.userId, deviceNumber: input.deviceNumber, expiredBefore: input.expiredBefore }) as
-        | OwnDeviceRow
-        | undefined,
+        OwnDeviceRow | undefined,
     );
   }
 }

@@ -49,6 +49,51 @@ export class MessengerPage {
     await expect(this.conversations).toBeVisible();
   }
 
+  /**
+   * Logs in on a device of an account whose identity is on another device: it shows "Link this
+   * device". Returns the link code it shows.
+   */
+  async logInToBeLinked(username: string, password = 'a long enough password'): Promise<string> {
+    await this.page.getByRole('tab', { name: 'Log in' }).click();
+    await this.page.getByRole('textbox', { name: 'Username' }).fill(username);
+    await this.page.getByRole('textbox', { name: 'Password' }).fill(password);
+    await this.page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await expect(this.linkScreen).toBeVisible();
+    const code = this.linkScreen.getByRole('textbox', { name: 'Link code' });
+    await expect(code).toHaveValue(/^\d+-/);
+    return code.inputValue();
+  }
+
+  get linkScreen(): Locator {
+    return this.page.getByRole('main', { name: 'Link this device' });
+  }
+
+  /** On a device with the identity: Settings → "Linked devices" → "Link a new device", the code, then "Link <device>?" → "Link". */
+  async linkDevice(code: string) {
+    await this.page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const settings = this.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('region', { name: 'Linked devices' }).getByRole('button', { name: 'Link a new device' }).click();
+    const dialog = this.page.getByRole('dialog', { name: 'Link a new device' });
+    await dialog.getByRole('textbox', { name: 'Link code' }).fill(code);
+    await dialog.getByRole('button', { name: 'Link', exact: true }).click();
+    const confirm = this.page.getByRole('dialog', { name: /^Link .+\?$/ });
+    await confirm.getByRole('button', { name: 'Link', exact: true }).click();
+    await expect(settings.getByRole('region', { name: 'Linked devices' }).getByRole('status')).toContainText('is linked.');
+    await settings.getByRole('button', { name: 'Close', exact: true }).click();
+    await expect(settings).toBeHidden();
+  }
+
+  /**
+   * Logs in to an account made without the app (it has no identity anywhere): this device makes
+   * it, and shows its recovery key, which is said to be saved.
+   */
+  async logInMakingIdentity(username: string, password = 'a long enough password') {
+    await this.logIn(username, password);
+    await expect(this.recoveryKeyDialog).toBeVisible();
+    await this.recoveryKeyDialog.getByRole('button', { name: 'I have saved it' }).click();
+    await expect(this.recoveryKeyDialog).toBeHidden();
+  }
+
   get serverField(): Locator {
     return this.page.getByRole('textbox', { name: 'Server' });
   }

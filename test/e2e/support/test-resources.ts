@@ -126,18 +126,21 @@ export async function aliceAndSocketBob(
 
 /**
  * Another device of an existing account: an app with a profile of its own on the same server,
- * logged in (the default password of createAccount).
+ * logged in (the default password of createAccount) and linked from `linkedFrom`, a device of the
+ * account that has its identity.
  */
 export async function anotherDevice(
   launchApp: LaunchApp,
-  resources: TestResources,
   label: string,
   serverUrl: string,
   username: string,
+  linkedFrom: MessengerPage,
   password = 'a long enough password',
 ): Promise<MessengerPage> {
   const { messenger: device } = await launchApp({ name: `${label}-${username}-2`, serverUrl });
-  await device.logIn(username, password);
+  const code = await device.logInToBeLinked(username, password);
+  await linkedFrom.linkDevice(code);
+  await expect(device.conversations).toBeVisible();
   return device;
 }
 

@@ -1,0 +1,64 @@
+import { useId, useState } from 'react';
+import { t } from '../i18n/index.js';
+import { useActions, useApp } from '../state/context.js';
+import { copyText } from '../transport/clipboard.js';
+import { QrCode } from './QrCode.js';
+import { SectionOutcome } from './SectionOutcome.js';
+
+/**
+ * Shown instead of the conversations while this device waits to be linked: the account's identity
+ * is on its other devices, and one of them hands it over given this link code (as text to copy or
+ * type, and as a QR code).
+ */
+export function LinkDeviceScreen({ code }: { code: string | null }) {
+  const { logOut } = useActions();
+  const user = useApp((s) => s.session?.user ?? null);
+  const headingId = useId();
+  const fieldId = useId();
+  const [copied, setCopied] = useState<boolean | null>(null);
+
+  return (
+    <main className="recovery link-device" aria-labelledby={headingId}>
+      <div className="recovery__card">
+        <h1 id={headingId} className="recovery__heading">
+          {t.linking.title}
+        </h1>
+        {user && <p className="field__hint">@{user.username}</p>}
+        <p>{t.linking.intro}</p>
+        {code === null ? (
+          <p role="status">{t.linking.connecting}</p>
+        ) : (
+          <>
+            <QrCode text={code} label={t.linking.qr} className="link-device__qr" />
+            <div className="field">
+              <label className="field__label" htmlFor={fieldId}>
+                {t.linking.code}
+              </label>
+              <input
+                id={fieldId}
+                className="field__input link-device__code"
+                readOnly
+                spellCheck={false}
+                value={code}
+                onFocus={(event) => event.currentTarget.select()}
+              />
+              <button
+                type="button"
+                className="button button--secondary"
+                onClick={() => void copyText(code, window).then(setCopied)}
+              >
+                {t.linking.copy}
+              </button>
+              <SectionOutcome status={copied === true ? t.linking.copied : null} error={null} />
+            </div>
+          </>
+        )}
+        <div className="dialog__actions">
+          <button type="button" className="button button--secondary" onClick={() => void logOut()}>
+            {t.linking.logOut}
+          </button>
+        </div>
+      </div>
+    </main>
+  );
+}

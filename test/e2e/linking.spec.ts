@@ -1,0 +1,50 @@
+/**
+ * Issue 31: linking a device. Logging in with the password on a new device, while the account's
+ * identity is on another, shows "Link this device" with a link code (text and QR code); on the
+ * other device Settings → "Linked devices" → "Link a new device" takes the code, asks "Link
+ * <device>?", and hands the identity over; the new device then opens on the conversations.
+ */
+import { expect, test } from './support/app.js';
+import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
+
+const resources = cleanedUpAfterEach();
+
+test('a device logged in with the password is linked from another with its link code', async ({ launchApp }) => {
+  const { alice, server } = await aliceAndBob(launchApp, resources, 'linking');
+  await alice.openConversationWith('Bob Builder');
+  await alice.send('Written before the laptop was linked');
+
+  const { messenger: laptop } = await launchApp({ name: 'linking-alice-laptop', serverUrl: server.url });
+  const code = await laptop.logInToBeLinked('alice');
+  const screen = laptop.linkScreen;
+  await expect(screen.getByRole('img', { name: 'Link code as a QR code' })).toBeVisible();
+  await expect(screen.getByRole('textbox', { name: 'Link code' })).not.toBeEditable();
+  // Nothing of the account shows before it is linked.
+  await expect(laptop.conversations).toBeHidden();
+
+  // A code typed wrong is refused in words, and nothing is asked.
+  await alice.page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const settings = alice.page.getByRole('dialog', { name: 'Settings' });
+  await settings.getByRole('region', { name: 'Linked devices' }).getByRole('button', { name: 'Link a new device' }).click();
+  const enter = alice.page.getByRole('dialog', { name: 'Link a new device' });
+  await enter.getByRole('textbox', { name: 'Link code' }).fill(code.slice(0, -3));
+  await enter.getByRole('button', { name: 'Link', exact: true }).click();
+  await expect(enter.getByRole('alert')).toContainText('That isn’t a link code.');
+  await enter.getByRole('button', { name: 'Cancel' }).click();
+  await expect(enter).toBeHidden();
+  await settings.getByRole('button', { name: 'Close', exact: true }).click();
+
+  await alice.linkDevice(code);
+  await expect(laptop.linkScreen).toBeHidden();
+  await expect(laptop.conversations).toBeVisible();
+  await laptop.openConversationWith('Bob Builder');
+  await expect(laptop.log.getByText('Written before the laptop was linked')).toBeVisible();
+  // The laptop has the account's recovery key now, shown given the password.
+  await laptop.page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const laptopSettings = laptop.page.getByRole('dialog', { name: 'Settings' });
+  await laptopSettings.getByRole('button', { name: 'Recovery key' }).click();
+  const reveal = laptop.page.getByRole('dialog', { name: 'Recovery key' });
+  await reveal.getByLabel('Password').fill('a long enough password');
+  await reveal.getByRole('button', { name: 'Show' }).click();
+  await expect(reveal.getByRole('textbox', { name: 'Recovery key' })).toHaveValue(/^([a-z0-9]{4} ){15}[a-z0-9]{4}$/);
+});
