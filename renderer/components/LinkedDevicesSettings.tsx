@@ -1,38 +1,96 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import type { SessionView } from '../../sync/app-api/contract.js';
 import type { LinkTarget } from '../../sync/app-api/linking-api.js';
+import { formatDateTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { ModalDialog } from './ModalDialog.js';
 import { SectionOutcome } from './SectionOutcome.js';
 
-/** The settings dialog's "Linked devices" section: "Link a new device" hands your identity to a device showing a link code. */
+type Load = { state: 'loading' } | { state: 'loaded'; devices: SessionView[] } | { state: 'failed'; error: string };
+
+/**
+ * The settings dialog's "Linked devices" section: every device of your account, this one first,
+ * each other with "Unlink" (it is signed out at once, and what you send next is sealed under new
+ * keys it never gets); and "Link a new device", which hands your identity to a device showing a
+ * link code.
+ */
 export function LinkedDevicesSettings() {
+  const { loadSessions, endSession } = useActions();
   const [open, setOpen] = useState(false);
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
   const headingId = useId();
+
+  const reload = useCallback(() => {
+    loadSessions().then(
+      (devices) => setLoad({ state: 'loaded', devices: [...devices].sort((a, b) => Number(b.current) - Number(a.current)) }),
+      (failure: unknown) => setLoad({ state: 'failed', error: describeError(failure) }),
+    );
+  }, [loadSessions]);
+  useEffect(reload, [reload]);
+
+  const unlink = (device: SessionView) => {
+    setStatus(null);
+    setError(null);
+    endSession(device.id).then(
+      () => {
+        setStatus(t.linking.unlinked(device.deviceName ?? t.settings.sessions.unknownDevice));
+        reload();
+      },
+      (failure: unknown) => setError(t.linking.unlinkFailed(describeError(failure))),
+    );
+  };
+
   return (
     <section className="settings-section" aria-labelledby={headingId}>
       <h3 id={headingId} className="settings-section__heading">
         {t.linking.settingsHeading}
       </h3>
+      {load.state === 'loading' && <p className="field__hint">{t.settings.sessions.loading}</p>}
+      {load.state === 'failed' && (
+        <p className="form-error" role="alert">
+          {t.linking.loadFailed(load.error)}
+        </p>
+      )}
+      {load.state === 'loaded' && (
+        <ul className="session-list" aria-label={t.linking.list}>
+          {load.devices.map((device) => (
+            <li key={device.id} className="session-list__item">
+              <span className="session-list__device">{device.deviceName ?? t.settings.sessions.unknownDevice}</span>
+              <span className="field__hint">
+                {device.current ? t.settings.sessions.thisDevice : t.linking.lastSeen(formatDateTime(device.lastUsedAt))}
+              </span>
+              {!device.current && (
+                <button type="button" className="button button--secondary" onClick={() => unlink(device)}>
+                  {t.linking.unlink}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
       <button
         type="button"
         className="button button--secondary"
         onClick={() => {
           setStatus(null);
+          setError(null);
           setOpen(true);
         }}
       >
         {t.linking.linkNew}
       </button>
-      <SectionOutcome status={status} error={null} />
+      <SectionOutcome status={status} error={error} />
       {open && (
         <LinkNewDeviceDialog
           onClose={() => setOpen(false)}
           onLinked={(device) => {
             setOpen(false);
             setStatus(t.linking.linked(device));
+            reload();
           }}
         />
       )}

@@ -743,6 +743,12 @@ export const en = {
     useRecoveryKey: 'Use recovery key instead', // (a11y contract: button)
     logOut: 'Log out',
     settingsHeading: 'Linked devices', // (a11y contract: section)
+    list: 'Linked devices', // (a11y contract: list)
+    lastSeen: (when: string) => `Last seen ${when}`,
+    unlink: 'Unlink', // (a11y contract: button in each other device's listitem)
+    unlinked: (device: string) => `${device} is unlinked.`,
+    unlinkFailed: (reason: string) => `Couldn’t unlink that device: ${reason}`,
+    loadFailed: (reason: string) => `Couldn’t load your devices: ${reason}`,
     linkNew: 'Link a new device', // (a11y contract: button, and the dialog it opens)
     enterCode: 'On the new device, log in with your password: it shows a link code. Enter that code here.',
     link: 'Link', // (a11y contract: button)

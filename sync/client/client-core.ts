@@ -280,11 +280,21 @@ class LocalClientCore implements ClientCore {
 
   async endSession(args: AppApiArgs<'endSession'>): Promise<null> {
     await this.sessionRequest({ method: 'DELETE', path: `${SESSIONS_PATH}/${encodeURIComponent(args.sessionId)}` }, null);
+    this.devicesUnlinked(1);
     return null;
   }
 
   async endOtherSessions(): Promise<EndedSessions> {
-    return (await this.sessionRequest({ method: 'DELETE', path: OTHER_SESSIONS_PATH }, endedSessionsResponse)) ?? { ended: 0 };
+    const ended = (await this.sessionRequest({ method: 'DELETE', path: OTHER_SESSIONS_PATH }, endedSessionsResponse)) ?? {
+      ended: 0,
+    };
+    this.devicesUnlinked(ended.ended);
+    return ended;
+  }
+
+  /** Devices of this account were signed out ("Unlink", "End session"): what this device seals next is under new keys. */
+  private devicesUnlinked(count: number): void {
+    if (count > 0) this.mirror.signal.retireSenderKeys();
   }
 
   async changePassword(args: AppApiArgs<'changePassword'>): Promise<EndedSessions> {
@@ -293,6 +303,7 @@ class LocalClientCore implements ClientCore {
       ended: 0,
     };
     await this.keyring.rememberPassword(this.self().id, args.newPassword);
+    this.devicesUnlinked(ended.ended);
     return ended;
   }
 

@@ -3,6 +3,7 @@
  * identity is on another, shows "Link this device" with a link code (text and QR code); on the
  * other device Settings → "Linked devices" → "Link a new device" takes the code, asks "Link
  * <device>?", and hands the identity over; the new device then opens on the conversations.
+ * "Unlink" in the same list signs it out at once.
  */
 import { expect, test } from './support/app.js';
 import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
@@ -47,4 +48,16 @@ test('a device logged in with the password is linked from another with its link 
   await reveal.getByLabel('Password').fill('a long enough password');
   await reveal.getByRole('button', { name: 'Show' }).click();
   await expect(reveal.getByRole('textbox', { name: 'Recovery key' })).toHaveValue(/^([a-z0-9]{4} ){15}[a-z0-9]{4}$/);
+
+  await reveal.getByRole('button', { name: 'Close' }).click();
+
+  // "Unlink" from the phone: the laptop is signed out at once.
+  await alice.page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const devices = settings.getByRole('list', { name: 'Linked devices' }).getByRole('listitem');
+  await expect(devices).toHaveCount(2);
+  await expect(devices.filter({ hasText: 'This device' })).toHaveCount(1);
+  await devices.filter({ hasText: 'Last seen' }).getByRole('button', { name: 'Unlink' }).click();
+  await expect(settings.getByRole('region', { name: 'Linked devices' }).getByRole('status')).toContainText('is unlinked.');
+  await expect(devices).toHaveCount(1);
+  await expect(laptop.page.getByRole('tab', { name: 'Log in' })).toBeVisible();
 });

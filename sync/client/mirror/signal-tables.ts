@@ -250,6 +250,15 @@ export class SignalTables {
     ).run(conversationId, distributionId, now);
   }
 
+  /**
+   * A device of this account was unlinked (its session ended): every sender key this device writes
+   * under is retired, so the next thing sealed in each conversation starts a new one, which the
+   * unlinked device never gets.
+   */
+  retireSenderKeys(): void {
+    cachedStatement(this.db, 'DELETE FROM sender_key_epochs').run();
+  }
+
   /** The people whose devices were sent this sender key. */
   senderKeyHolders(distributionId: string): string[] {
     return cachedValueStatement(this.db, 'SELECT user_id FROM sender_key_holders WHERE distribution_id = ? ORDER BY user_id').all(

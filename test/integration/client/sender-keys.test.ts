@@ -3,9 +3,11 @@
  * server with real libsignal: the first seal in a group hands the key to every member's devices
  * and to the account's other device, and each of them opens what was sealed; later seals hand out
  * nothing more; a member added is handed the current key and reads from then on, not before;
- * someone removed makes the next seal start a new key that they are never handed.
+ * someone removed makes the next seal start a new key that they are never handed, and so does a
+ * device of the account unlinked.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { revokeSession } from '../../../sync/client/accounts-http.js';
 import { decodeContent, type Content } from '../../../sync/content/content.js';
 import { eventually } from '../../support/client-harness.js';
 import { engineDevices, hasSenderKey, ratchetOf, signal, signIn, type EngineDevice } from '../../support/crypto-devices.js';
@@ -113,5 +115,41 @@ describe("this device's sender keys", () => {
     expect(hasSenderKey(carolDesk, laptop, rotated)).toBe(false);
     expect(await open(carolDesk, laptop, fourth)).toBeNull();
     for (const each of [laptop, phone, bobDesk, carolDesk, daveDesk]) expect(each.warnings).toEqual([]);
+  });
+
+  it('starts a new key once a device of the account is unlinked, which the unlinked device is never handed', async () => {
+    const server = await servers.startServer();
+    const [alice, bob] = await people(server, 'alice', 'bob');
+    const aliceIdentity = signal.IdentityKeyPair.generate();
+    const laptop = await device(server, alice!.user.id, alice!.token, aliceIdentity);
+    const phoneToken = await signIn(server, alice!);
+    const phone = await device(server, alice!.user.id, phoneToken, aliceIdentity);
+    const bobDesk = await device(server, bob!.user.id, bob!.token, signal.IdentityKeyPair.generate());
+    const aliceSocket = await servers.connect(server, alice!.token);
+    const group = await createGroup(aliceSocket, { name: 'Trip', memberIds: [bob!.user.id] });
+    await eventually(
+      () => laptop.mirror.members(group.id).length,
+      (count) => count === 2,
+      'the group on the laptop',
+    );
+    await seal(laptop, group.id, say('before'));
+    const key = laptop.mirror.signal.senderKeyOf(group.id)!;
+    await eventually(() => hasSenderKey(phone, laptop, key), Boolean, 'the key on the phone');
+
+    // The phone is unlinked (its session ends, its keys go with it), and the laptop retires its keys as the core does then.
+    expect(await revokeSession(fetch, server.httpUrl, phoneToken)).toBe('revoked');
+    laptop.mirror.signal.retireSenderKeys();
+    const after = await seal(laptop, group.id, say('after the phone is gone'));
+    const rotated = laptop.mirror.signal.senderKeyOf(group.id)!;
+    expect(rotated).not.toBe(key);
+    await eventually(() => hasSenderKey(bobDesk, laptop, rotated), Boolean, 'the new key for Bob');
+    expect(await open(bobDesk, laptop, after)).toEqual(say('after the phone is gone'));
+    await eventually(
+      () => laptop.mirror.signal.outgoing(() => undefined).length,
+      (waiting) => waiting === 0,
+      'the new key delivered',
+    );
+    expect(hasSenderKey(phone, laptop, rotated)).toBe(false);
+    expect(await open(phone, laptop, after)).toBeNull();
   });
 });
