@@ -97,7 +97,14 @@ export const fetchKeyBundlesFrame = z.object({ type: z.literal('fetch_key_bundle
 /** How many one-time prekeys the asking device has left (`key_counts`). */
 export const countKeysFrame = z.object({ type: z.literal('count_keys'), rid });
 
-export const keyClientFrames = [publishKeysFrame, fetchKeyBundlesFrame, countKeysFrame] as const;
+/**
+ * A person's identity public key (`identity`), to compare safety numbers and notice a change:
+ * unlike fetch_key_bundles it uses up nothing. Anyone signed in may ask about anyone, within the
+ * asker's key fetch budget (rate_limited).
+ */
+export const fetchIdentityFrame = z.object({ type: z.literal('fetch_identity'), rid, userId });
+
+export const keyClientFrames = [publishKeysFrame, fetchKeyBundlesFrame, countKeysFrame, fetchIdentityFrame] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Server → client
@@ -139,4 +146,7 @@ export const keyBundlesReply = z.object({
  */
 export const prekeysLowPush = z.object({ type: z.literal('prekeys_low'), deviceNumber, ...prekeyCounts });
 
-export const keyServerFrames = [keyCountsReply, keyBundlesReply, prekeysLowPush] as const;
+/** The answer to fetch_identity: null both for somebody with no keys published and for nobody by that id. */
+export const identityReply = z.object({ type: z.literal('identity'), rid, userId, identityKey: ecPublicKey.nullable() });
+
+export const keyServerFrames = [keyCountsReply, keyBundlesReply, prekeysLowPush, identityReply] as const;

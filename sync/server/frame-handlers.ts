@@ -3,7 +3,7 @@ import { catchUp, change, groupChange, send, sendEnvelope } from './handlers/eve
 import { createConversation, findUser, listConversations, startConversation } from './handlers/conversations.js';
 import { only, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
 import { ackInbox, fetchInbox, sendToDevices } from './handlers/inbox.js';
-import { countKeys, fetchKeyBundles, publishKeys } from './handlers/keys.js';
+import { countKeys, fetchIdentity, fetchKeyBundles, publishKeys } from './handlers/keys.js';
 import { receipt } from './handlers/receipts.js';
 import { listSettings, setSettings } from './handlers/settings.js';
 import { typing } from './handlers/typing.js';
@@ -51,6 +51,8 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return fetchKeyBundles(ctx, frame);
     case 'count_keys':
       return countKeys(ctx, frame);
+    case 'fetch_identity':
+      return fetchIdentity(ctx, frame);
     case 'send_to_devices':
       return sendToDevices(ctx, frame);
     case 'fetch_inbox':

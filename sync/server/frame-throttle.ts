@@ -10,7 +10,8 @@ import { LIMITS } from '../protocol/limits.js';
  * - typing relays: one per person and conversation a second, however often the frame comes;
  * - key bundle fetches: each uses up one-time prekeys of someone else's, so a stranger must not
  *   drain them: a budget per asker (enough to start sessions with a full group's members), and a
- *   few fetches per asker and person;
+ *   few fetches per asker and person; identity key fetches use up nothing of anyone's, so they
+ *   count against the asker's budget only;
  * - device envelopes: each is stored until its device comes for it, so one person's sends are
  *   counted in envelopes, enough to hand a new sender key to every device of a full group a few
  *   times an hour.
@@ -111,6 +112,16 @@ export class FrameThrottle {
     this.keyFetches.allows(userId, this.limits.keyFetchesPerWindow, 1);
     this.keyFetchesOfPerson.allows(pair, this.limits.keyFetchesPerPersonPerWindow, 1);
     return true;
+  }
+
+  /** Counts a fetch of someone's identity key by `userId` against their key fetch budget; false when it is spent. */
+  identityFetch(userId: string): boolean {
+    return this.keyFetches.allows(userId, this.limits.keyFetchesPerWindow, 1);
+  }
+
+  /** How long until `userId` may fetch identity keys again. */
+  identityFetchRetryMs(userId: string): number {
+    return this.keyFetches.retryMs(userId);
   }
 
   /** How long until `userId` may fetch `personId`'s bundles again. */

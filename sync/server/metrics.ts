@@ -19,6 +19,7 @@ const FRAME_TYPES: Record<ClientFrameType, true> = {
   publish_keys: true,
   fetch_key_bundles: true,
   count_keys: true,
+  fetch_identity: true,
   send_to_devices: true,
   fetch_inbox: true,
   ack_inbox: true,

@@ -31,6 +31,7 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
     case 'publish_keys':
     case 'fetch_key_bundles':
     case 'count_keys':
+    case 'fetch_identity':
     case 'send_to_devices':
     case 'fetch_inbox':
     case 'ack_inbox':

@@ -88,6 +88,22 @@ export async function fetchKeyBundles(ctx: HandlerContext, frame: FrameOf<'fetch
   };
 }
 
+/**
+ * A person's identity key, null when they published none (nobody by that id looks the same).
+ * Everyone signed in gets the same answer, within the asker's key fetch budget.
+ */
+export async function fetchIdentity(ctx: HandlerContext, frame: FrameOf<'fetch_identity'>): Promise<HandlerResult> {
+  if (!ctx.throttle.identityFetch(ctx.user.id)) {
+    const retryAfterMs = ctx.throttle.identityFetchRetryMs(ctx.user.id);
+    return only({
+      ...errorReply(frame.rid, 'rate_limited', `Too many key fetches; try again in ${Math.ceil(retryAfterMs / 1000)} s`),
+      retryAfterMs,
+    });
+  }
+  const identityKey = await ctx.store.keyDirectory.identityKey(frame.userId);
+  return only({ type: 'identity', rid: frame.rid, userId: frame.userId, identityKey });
+}
+
 /** Whether a device should publish more one-time prekeys. */
 export function isLow(counts: PrekeyCounts): boolean {
   return counts.ecPrekeys < KEY_LIMITS.prekeysLowWater || counts.kyberPrekeys < KEY_LIMITS.prekeysLowWater;

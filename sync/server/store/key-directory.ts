@@ -28,6 +28,8 @@ export interface KeyDirectoryStore {
   fetchBundles(input: { userId: string; exceptSessionId: string; expiredBefore: number }): Promise<FetchedBundles | null>;
   /** The device's one-time prekeys left; null when it never published its keys. */
   countPrekeys(sessionId: string): Promise<PrekeyCounts | null>;
+  /** The user's identity public key as published; null when they never published keys (or there is nobody by that id). */
+  identityKey(userId: string): Promise<string | null>;
 }
 
 export interface PublishKeys {

@@ -11,6 +11,7 @@ import {
   type PublishKeys,
   type PublishKeysResult,
 } from './key-directory.js';
+import { identityKeySql } from './shared-sql.js';
 
 /**
  * The key directory in the PostgreSQL store. A publish locks the user's row (FOR NO KEY UPDATE: the
@@ -24,9 +25,7 @@ export class PostgresKeyDirectory implements KeyDirectoryStore {
   publishKeys(input: PublishKeys): Promise<PublishKeysResult> {
     return inTransaction(this.db, async (tx): Promise<PublishKeysResult> => {
       await tx.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [input.userId]);
-      const identity = await tx.query<{ public_key: string }>('SELECT public_key FROM identity_keys WHERE user_id = $1', [
-        input.userId,
-      ]);
+      const identity = await tx.query<{ public_key: string }>(identityKeySql('$1'), [input.userId]);
       const identityKey = identity.rows[0]?.public_key ?? null;
       const device = await tx.query<{ last_ec_prekey_id: number; last_kyber_prekey_id: number }>(
         'SELECT last_ec_prekey_id, last_kyber_prekey_id FROM device_keys WHERE session_id = $1 FOR UPDATE',
@@ -123,9 +122,7 @@ export class PostgresKeyDirectory implements KeyDirectoryStore {
 
   fetchBundles(input: { userId: string; exceptSessionId: string; expiredBefore: number }): Promise<FetchedBundles | null> {
     return inTransaction(this.db, async (tx): Promise<FetchedBundles | null> => {
-      const identity = await tx.query<{ public_key: string }>('SELECT public_key FROM identity_keys WHERE user_id = $1', [
-        input.userId,
-      ]);
+      const identity = await tx.query<{ public_key: string }>(identityKeySql('$1'), [input.userId]);
       const identityKey = identity.rows[0]?.public_key;
       if (identityKey === undefined) return null;
       const { rows: devices } = await tx.query<DeviceKeysRow>(
@@ -173,6 +170,11 @@ export class PostgresKeyDirectory implements KeyDirectoryStore {
       [sessionId],
     );
     return row ? { ecPrekeys: row.ec, kyberPrekeys: row.kyber } : null;
+  }
+
+  async identityKey(userId: string): Promise<string | null> {
+    const [row] = await this.db.query<{ public_key: string }>(identityKeySql('$1'), [userId]);
+    return row?.public_key ?? null;
   }
 }
 

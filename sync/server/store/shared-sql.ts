@@ -285,6 +285,11 @@ export function contactsAmongSql(user: string, people: string): string {
                         WHERE theirs.user_id = p.user_id)`;
 }
 
+/** `user`'s identity public key (public_key); no row when they never published keys. */
+export function identityKeySql(user: string): string {
+  return `SELECT public_key FROM identity_keys WHERE user_id = ${user}`;
+}
+
 /**
  * The devices with keys of `people` (DeviceWithKeysRow): their sessions last used at or after
  * `expiredBefore` that published keys, but `exceptSession` (the sending device).

@@ -11,6 +11,7 @@ import {
   type PublishKeys,
   type PublishKeysResult,
 } from './key-directory.js';
+import { identityKeySql } from './shared-sql.js';
 
 /**
  * The key directory in the SQLite store. better-sqlite3 runs each transaction to its end before any
@@ -43,7 +44,7 @@ export class SqliteKeyDirectory implements KeyDirectoryStore {
   private readonly deletePrekey: Statement;
 
   constructor(private readonly db: Db) {
-    this.identityOf = db.prepare('SELECT public_key FROM identity_keys WHERE user_id = ?').pluck();
+    this.identityOf = db.prepare(identityKeySql('?')).pluck();
     this.insertIdentity = db.prepare('INSERT INTO identity_keys (user_id, public_key) VALUES (?, ?)');
     this.replaceIdentity = db.prepare('UPDATE identity_keys SET public_key = ?, identity_changed_at = ? WHERE user_id = ?');
     this.lastIdsOf = db.prepare('SELECT last_ec_prekey_id, last_kyber_prekey_id FROM device_keys WHERE session_id = ?');
@@ -168,6 +169,10 @@ export class SqliteKeyDirectory implements KeyDirectoryStore {
     // No row when the device never published.
     const row = this.countOfPublished.get(sessionId) as { ec: number; kyber: number } | undefined;
     return row ? { ecPrekeys: row.ec, kyberPrekeys: row.kyber } : null;
+  }
+
+  async identityKey(userId: string): Promise<string | null> {
+    return (this.identityOf.get(userId) as string | undefined) ?? null;
   }
 
   private counts(sessionId: string): PrekeyCounts {

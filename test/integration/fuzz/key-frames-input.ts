@@ -71,5 +71,6 @@ export function validKeyFrames(userIds: fc.Arbitrary<string>): Record<KeyFrameTy
     publish_keys: publishKeysArbitrary(false),
     fetch_key_bundles: fc.record({ type: fc.constant('fetch_key_bundles' as const), rid: validRid, userId: userIds }),
     count_keys: fc.record({ type: fc.constant('count_keys' as const), rid: validRid }),
+    fetch_identity: fc.record({ type: fc.constant('fetch_identity' as const), rid: validRid, userId: userIds }),
   };
 }

@@ -623,7 +623,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
   );
 
   it(
-    'answers every key directory frame from devices that published no keys (nothing to fetch, none counted, an incomplete publish refused), and changes nothing',
+    'answers every key directory frame from devices that published no keys (nothing to fetch, no identity, none counted, an incomplete publish refused), and changes nothing',
     async () => {
       // Every key frame the schema declares is sent here.
       expect(Object.keys(keyFrames).sort()).toEqual(keyFrameTypes().sort());
@@ -639,7 +639,9 @@ describeEachStore('the sync server under hostile input', (backend) => {
               const frame = frames[index]!;
               if (frame.type === 'publish_keys') expectError(reply, frame.rid, 'invalid', REFUSALS.keys_incomplete);
               else if (frame.type === 'fetch_key_bundles') expectError(reply, frame.rid, 'not_found', REFUSALS.no_keys);
-              else {
+              else if (frame.type === 'fetch_identity') {
+                expect(reply.frame).toEqual({ type: 'identity', rid: frame.rid, userId: frame.userId, identityKey: null });
+              } else {
                 expect(reply.frame).toEqual({
                   type: 'key_counts',
                   rid: frame.rid,

@@ -1,6 +1,6 @@
 /**
  * The key directory's store contract (key-directory.ts), one suite over every backend: device
- * numbers, publishing (identity, completeness, growing ids, caps), fetching (bundles per device,
+ * numbers, publishing (identity, completeness, growing ids, caps), reading an identity key, fetching (bundles per device,
  * one-time keys used up, never one key twice under concurrent fetches), and a session's end
  * taking its device's keys with it.
  */
@@ -154,6 +154,26 @@ describeEachStore('the key directory store', (backend) => {
       status: 'stored',
       identityChanged: false,
     });
+  });
+
+  it('reads a person’s identity key without using up any prekey: none before a publish, the replacement after one', async () => {
+    const ann = await person();
+    const laptop = await device(ann);
+    expect(await store.keyDirectory.identityKey(ann)).toBeNull();
+    expect(await store.keyDirectory.identityKey('nobody')).toBeNull();
+    const first = firstPublish(ecKey());
+    await publish(ann, laptop, first);
+    expect(await store.keyDirectory.identityKey(ann)).toBe(first.identityKey);
+    expect(await store.keyDirectory.countPrekeys(laptop)).toEqual({
+      ecPrekeys: first.ecPrekeys!.length,
+      kyberPrekeys: first.kyberPrekeys!.length,
+    });
+    const next = ecKey();
+    await publish(ann, laptop, { ...firstPublish(next), replaceIdentity: true });
+    expect(await store.keyDirectory.identityKey(ann)).toBe(next);
+    // The identity outlives the person's devices.
+    await store.endSessions({ userId: ann, except: 'nobody' });
+    expect(await store.keyDirectory.identityKey(ann)).toBe(next);
   });
 
   it('skips one-time prekeys whose ids are not above the device’s highest: a publish sent again stores nothing twice', async () => {

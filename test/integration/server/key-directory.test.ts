@@ -152,6 +152,59 @@ describeEachStore('the key directory', (backend) => {
     expect(await bob.socket.request({ type: 'fetch_key_bundles', userId: carol.user.id })).toMatchObject({ type: 'key_bundles' });
   });
 
+  it('tells anyone signed in a person’s identity key, blocked or not, using up no prekey; null for no keys and for nobody', async () => {
+    const server = await h.startServer();
+    const { alice, bob, mallory } = await people(h, server, 'alice', 'bob', 'mallory');
+    const identity = ecKey();
+    await alice.socket.call(firstPublish(identity, { ecCount: 10, kyberCount: 10 }), 'key_counts');
+    await alice.socket.call(
+      {
+        type: 'set_settings',
+        settings: [{ setting: { kind: 'blocked', userId: mallory.user.id, value: true }, at: 1, by: 'd' }],
+      },
+      'settings',
+    );
+    for (const asker of [bob, mallory, alice]) {
+      expect(await asker.socket.call({ type: 'fetch_identity', userId: alice.user.id }, 'identity')).toMatchObject({
+        userId: alice.user.id,
+        identityKey: identity,
+      });
+    }
+    expect(await alice.socket.call({ type: 'count_keys' }, 'key_counts')).toMatchObject({ ecPrekeys: 10, kyberPrekeys: 10 });
+    for (const userId of ['nobody', bob.user.id]) {
+      expect(await alice.socket.call({ type: 'fetch_identity', userId }, 'identity')).toMatchObject({
+        userId,
+        identityKey: null,
+      });
+    }
+    const next = ecKey();
+    await alice.socket.call({ ...firstPublish(next), replaceIdentity: true }, 'key_counts');
+    expect(await bob.socket.call({ type: 'fetch_identity', userId: alice.user.id }, 'identity')).toMatchObject({
+      identityKey: next,
+    });
+  });
+
+  it('counts identity fetches against the asker’s key fetch budget, however many people they ask about', async () => {
+    const server = await h.startServer({
+      frameThrottle: { ...FRAME_THROTTLE, lookupsPerWindow: 1_000_000, keyFetchesPerPersonPerWindow: 1, keyFetchesPerWindow: 3 },
+    });
+    const { alice, bob, mallory } = await people(h, server, 'alice', 'bob', 'mallory');
+    await alice.socket.call(firstPublish(ecKey()), 'key_counts');
+    const fetch = (userId: string) => mallory.socket.request({ type: 'fetch_identity', userId });
+    // More than the per-person share of bundle fetches: asking about a key uses up nothing of Alice's.
+    expect(await fetch(alice.user.id)).toMatchObject({ type: 'identity' });
+    expect(await fetch(alice.user.id)).toMatchObject({ type: 'identity' });
+    expect(await fetch(bob.user.id)).toMatchObject({ type: 'identity' });
+    const refused = await fetch(bob.user.id);
+    expect(refused).toMatchObject({ type: 'error', code: 'rate_limited' });
+    expect(refused.type === 'error' && refused.retryAfterMs).toBeGreaterThan(0);
+    expect(await mallory.socket.request({ type: 'fetch_key_bundles', userId: alice.user.id })).toMatchObject({
+      type: 'error',
+      code: 'rate_limited',
+    });
+    expect(await bob.socket.request({ type: 'fetch_identity', userId: alice.user.id })).toMatchObject({ type: 'identity' });
+  });
+
   it('deletes a device’s keys when it signs out: its bundle is no longer handed out', async () => {
     const server = await h.startServer();
     const { alice, bob } = await people(h, server, 'alice', 'bob');

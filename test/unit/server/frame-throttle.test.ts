@@ -1,4 +1,4 @@
-/** Username lookups, typing relays, key bundle fetches and device envelopes per user, on a hand-set clock. */
+/** Username lookups, typing relays, key bundle and identity fetches and device envelopes per user, on a hand-set clock. */
 import { describe, expect, it } from 'vitest';
 import { KEY_LIMITS } from '../../../sync/protocol/key-frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
@@ -53,6 +53,20 @@ describe('FrameThrottle', () => {
     expect(throttle.keyFetch('ann', 'dee')).toBe(true);
     expect(throttle.keyFetch('ann', 'ben')).toBe(true);
     expect(throttle.keyFetchRetryMs('nobody', 'ben')).toBe(0);
+  });
+
+  it('counts identity key fetches against the asker’s budget of key fetches only, with no per-person share', () => {
+    const { throttle, advance } = setUp({ keyFetchesPerPersonPerWindow: 1, keyFetchesPerWindow: 3, keyFetchWindowMs: 60_000 });
+    expect(throttle.identityFetch('ann')).toBe(true);
+    expect(throttle.identityFetch('ann')).toBe(true);
+    expect(throttle.keyFetch('ann', 'ben')).toBe(true);
+    expect(throttle.identityFetch('ann')).toBe(false);
+    expect(throttle.keyFetch('ann', 'cy')).toBe(false);
+    expect(throttle.identityFetch('eve')).toBe(true);
+    advance(15_000);
+    expect(throttle.identityFetchRetryMs('ann')).toBe(45_000);
+    advance(45_000);
+    expect(throttle.identityFetch('ann')).toBe(true);
   });
 
   it('budgets by default enough fetches for a full group, but only a few of one person', () => {
