@@ -68,6 +68,10 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getUnsavedRecoveryKey: true,
   confirmRecoveryKeySaved: true,
   revealRecoveryKey: true,
+  getSafetyNumber: true,
+  setIdentityVerified: true,
+  getIdentityChanges: true,
+  confirmIdentityChanges: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);

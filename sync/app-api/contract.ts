@@ -22,6 +22,7 @@ import {
 import { LIMITS } from '../protocol/limits.js';
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import { accountKeysApiArgs, type AccountKeysApiResults } from './account-keys-api.js';
+import { safetyNumberApiArgs, type SafetyNumberApiResults } from './safety-number-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -294,6 +295,7 @@ export const appApiArgs = {
   /** The versions the About dialog lists: app, Electron, Chromium, Node, SQLite, the mirror's schema. */
   getAbout: none,
   ...accountKeysApiArgs,
+  ...safetyNumberApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -589,7 +591,8 @@ export interface ActivityView {
 export interface NoticeView {
   seq: number;
   at: number;
-  kind: MembershipEvent['kind'];
+  /** safety_number_changed: `actor`'s identity key changed (this device noticed; no server event). */
+  kind: MembershipEvent['kind'] | 'safety_number_changed';
   actor: User;
   subjects: User[];
   /** group_created and group_renamed: the name. */
@@ -635,7 +638,7 @@ export interface MessageInfo {
   deliveredTo: User[];
 }
 
-export interface AppApiResults extends AccountKeysApiResults {
+export interface AppApiResults extends AccountKeysApiResults, SafetyNumberApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;

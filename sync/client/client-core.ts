@@ -26,6 +26,7 @@ import {
   type SessionView,
 } from '../app-api/contract.js';
 import type { RevealedRecoveryKey } from '../app-api/account-keys-api.js';
+import type { SafetyNumberView } from '../app-api/safety-number-api.js';
 import type { Preferences } from '../app-api/preferences.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
@@ -58,6 +59,7 @@ import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
 import { OutboxInspector } from './outbox-inspector.js';
+import { SafetyNumbers } from './safety-numbers.js';
 import { SearchIndexer } from './search-indexer.js';
 import { parseServerAddress, type ServerAddress } from './server-address.js';
 import { SyncEngine } from './sync-engine.js';
@@ -304,6 +306,38 @@ class LocalClientCore implements ClientCore {
 
   async revealRecoveryKey(args: AppApiArgs<'revealRecoveryKey'>): Promise<RevealedRecoveryKey> {
     return this.keyring.reveal(this.self().id, args.password);
+  }
+
+  // -- safety numbers (safety-numbers.ts) -------------------------------------------------------
+
+  async getSafetyNumber(args: AppApiArgs<'getSafetyNumber'>): Promise<SafetyNumberView> {
+    return this.safetyNumbers().get(args.userId);
+  }
+
+  async setIdentityVerified(args: AppApiArgs<'setIdentityVerified'>): Promise<null> {
+    return this.safetyNumbers().setVerified(args.userId, args.identityKey, args.verified);
+  }
+
+  async getIdentityChanges(args: AppApiArgs<'getIdentityChanges'>): Promise<User[]> {
+    return this.safetyNumbers().changesIn(args.conversationId);
+  }
+
+  async confirmIdentityChanges(args: AppApiArgs<'confirmIdentityChanges'>): Promise<null> {
+    return this.safetyNumbers().confirmChangesIn(args.conversationId);
+  }
+
+  private safetyNumbers(): SafetyNumbers {
+    const selfId = this.self().id;
+    const engine = this.engine;
+    return new SafetyNumbers({
+      mirror: this.mirror,
+      selfId,
+      now: () => this.runtime.clock.now(),
+      localIdentity: () => this.keyring.localIdentity(selfId),
+      fetchIdentity: (userId) =>
+        engine ? engine.fetchIdentity(userId) : Promise.reject(new RequestError('disconnected', 'Offline')),
+      noticed: (conversationIds) => conversationIds.forEach((id) => this.changed(id)),
+    });
   }
 
   /** A request about this account's sessions, with this device's token. */

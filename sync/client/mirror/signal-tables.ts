@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 import { outgoingEnvelopeSchema, type OutgoingEnvelope } from '../../protocol/inbox-frames.js';
+import { identityReplaced } from './identity-trust.js';
 
 export interface StoredIdentity {
   publicKey: Buffer;
@@ -76,14 +77,21 @@ export class SignalTables {
     return row && publicKey ? { publicKey, verified: row.verified === 1, changedAt: row.changed_at } : null;
   }
 
-  /** A person's identity key: the first one seen, or a new one (which clears their verification). */
-  putIdentity(userId: string, publicKey: Uint8Array, now: number): void {
+  /**
+   * A person's identity key: the first one seen, or a new one, which leaves a notice in every
+   * conversation shared with them and clears their verification (identity-trust.ts). Answers the
+   * conversations given a notice.
+   */
+  putIdentity(userId: string, publicKey: Uint8Array, now: number): string[] {
+    const known = this.identity(userId);
+    if (known?.publicKey.equals(publicKey)) return [];
     cachedStatement(
       this.db,
       `INSERT INTO signal_identities (user_id, public_key, first_seen_at) VALUES (?, ?, ?)
        ON CONFLICT (user_id) DO UPDATE SET public_key = excluded.public_key, changed_at = ?, verified = 0
        WHERE public_key <> excluded.public_key`,
     ).run(userId, publicKey, now, now);
+    return known ? identityReplaced(this.db, userId, now) : [];
   }
 
   prekey(id: number): Buffer | null {

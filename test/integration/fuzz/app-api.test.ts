@@ -240,6 +240,14 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     getUnsavedRecoveryKey: fc.constant({}),
     confirmRecoveryKeySaved: fc.constant({}),
     revealRecoveryKey: fc.record({ password: fc.constantFrom('not the password', 'correct horse battery staple') }),
+    getSafetyNumber: fc.record({ userId: fc.constantFrom(bob.user.id, 'nobody') }),
+    setIdentityVerified: fc.record({
+      userId: fc.constant(bob.user.id),
+      identityKey: fc.constant(Buffer.alloc(33, 5).toString('base64')),
+      verified: fc.boolean(),
+    }),
+    getIdentityChanges: fc.record({ conversationId: conversation() }),
+    confirmIdentityChanges: fc.record({ conversationId: conversation() }),
   };
 }
 

@@ -1,0 +1,111 @@
+/**
+ * The app API's safety number calls over the mirror (safety-number-api.ts): a person's identity
+ * key is asked of the server when connected, so a change is noticed here too (stored in place of
+ * the old one, which leaves the change's notices, identity-trust.ts), and read from the mirror
+ * when not.
+ */
+import { AppApiError } from '../app-api/contract.js';
+import type { SafetyNumberView } from '../app-api/safety-number-api.js';
+import type { User } from '../protocol/frames.js';
+import { RequestError } from './connection.js';
+import type { LocalIdentity } from './crypto/key-publisher.js';
+import { safetyNumber } from './crypto/safety-number.js';
+import type { SignalLibrary } from './crypto/signal-library.js';
+import type { Mirror } from './mirror/mirror.js';
+
+export interface SafetyNumberDependencies {
+  mirror: Mirror;
+  selfId: string;
+  now: () => number;
+  localIdentity: () => Promise<LocalIdentity | null>;
+  /** The server's answer to fetch_identity; throws a RequestError when it cannot be asked. */
+  fetchIdentity: (userId: string) => Promise<string | null>;
+  /** These conversations were given a notice. */
+  noticed: (conversationIds: readonly string[]) => void;
+}
+
+export class SafetyNumbers {
+  constructor(private readonly deps: SafetyNumberDependencies) {}
+
+  async get(userId: string): Promise<SafetyNumberView> {
+    const local = await this.deps.localIdentity();
+    if (!local) return { kind: 'no_own_keys', userId };
+    const key = await this.identityKeyOf(userId, local.signal);
+    if (!key) return { kind: 'no_keys', userId };
+    const number = safetyNumber(
+      local.signal,
+      { userId: this.deps.selfId, identityKey: local.identity.publicKey },
+      { userId, identityKey: local.signal.PublicKey.deserialize(new Uint8Array(key)) },
+    );
+    const verified = this.deps.mirror.identityTrust.verifiedKey(userId)?.equals(key) ?? false;
+    return { kind: 'number', userId, ...number, identityKey: key.toString('base64'), verified };
+  }
+
+  /** Marks the person verified with the key their safety number was shown for; 'conflict' when it is no longer theirs. */
+  setVerified(userId: string, identityKey: string, verified: boolean): null {
+    const { mirror } = this.deps;
+    if (!verified) {
+      mirror.identityTrust.setVerified(userId, null, this.deps.now());
+      return null;
+    }
+    const key = Buffer.from(identityKey, 'base64');
+    if (!mirror.signal.identity(userId)?.publicKey.equals(key)) {
+      throw new AppApiError('conflict', "This person's safety number changed; compare the new one.");
+    }
+    mirror.identityTrust.setVerified(userId, key, this.deps.now());
+    return null;
+  }
+
+  /** The members of the conversation whose safety number changed after it was verified. */
+  changesIn(conversationId: string): User[] {
+    const { mirror } = this.deps;
+    return mirror.identityTrust
+      .askBeforeSend(conversationId)
+      .map((userId) => mirror.user(userId) ?? { id: userId, username: '', displayName: '' });
+  }
+
+  /** "Send anyway": no more asking about them until their next change. */
+  confirmChangesIn(conversationId: string): null {
+    const { identityTrust } = this.deps.mirror;
+    identityTrust.stopAsking(identityTrust.askBeforeSend(conversationId));
+    return null;
+  }
+
+  /**
+   * Their key: the server's when it can be asked (a new one stored in place of the old, which
+   * leaves the change's notices; the first one stored as the one trusted on first use), else the
+   * one stored here.
+   */
+  private async identityKeyOf(userId: string, signal: SignalLibrary): Promise<Buffer | null> {
+    const { mirror } = this.deps;
+    const stored = mirror.signal.identity(userId)?.publicKey ?? null;
+    let fetched: string | null;
+    try {
+      fetched = await this.deps.fetchIdentity(userId);
+    } catch (error) {
+      if (stored) return stored;
+      if (error instanceof RequestError && (error.code === 'disconnected' || error.code === 'timeout')) {
+        throw new AppApiError('offline', "You're offline. Showing a safety number the first time needs a connection.");
+      }
+      if (error instanceof RequestError && error.code === 'rate_limited') throw new AppApiError('rate_limited', error.message);
+      throw error;
+    }
+    if (fetched === null) return stored;
+    const key = Buffer.from(fetched, 'base64');
+    if (!isPublicKey(signal, key)) throw new AppApiError('refused', 'The server gave an identity key that is not one.');
+    if (!stored?.equals(key)) {
+      const noticed = mirror.transaction(() => mirror.signal.putIdentity(userId, key, this.deps.now()));
+      if (noticed.length > 0) this.deps.noticed(noticed);
+    }
+    return key;
+  }
+}
+
+function isPublicKey(signal: SignalLibrary, key: Buffer): boolean {
+  try {
+    signal.PublicKey.deserialize(new Uint8Array(key));
+    return true;
+  } catch {
+    return false;
+  }
+}
