@@ -1,8 +1,5 @@
 import { useMemo } from 'react';
-import { encode } from 'uqr';
-
-/** Blank modules around the code, as the QR specification asks, so a camera finds its edges. */
-const QUIET_ZONE = 4;
+import { qrPath } from '../format/qr-path.js';
 
 /**
  * `value` as a QR code: uqr's matrix drawn as one SVG path of unit squares (React elements, never
@@ -16,13 +13,4 @@ export function QrCode({ value, label }: { value: string; label: string }) {
       <path d={path} fill="#000" />
     </svg>
   );
-}
-
-/** The code's side in modules (its quiet zone included), and its dark modules as one path. */
-export function qrPath(value: string): { size: number; path: string } {
-  const { data } = encode(value);
-  const squares = data.flatMap((row, y) =>
-    row.flatMap((dark, x) => (dark ? [`M${x + QUIET_ZONE} ${y + QUIET_ZONE}h1v1h-1z`] : [])),
-  );
-  return { size: data.length + QUIET_ZONE * 2, path: squares.join('') };
 }

@@ -59,6 +59,7 @@ export class SafetyNumbers {
   /** The members of the conversation whose safety number changed after it was verified. */
   changesIn(conversationId: string): User[] {
     const { mirror } = this.deps;
+    this.requireConversation(conversationId);
     return mirror.identityTrust
       .askBeforeSend(conversationId)
       .map((userId) => mirror.user(userId) ?? { id: userId, username: '', displayName: '' });
@@ -66,9 +67,16 @@ export class SafetyNumbers {
 
   /** "Send anyway": no more asking about them until their next change. */
   confirmChangesIn(conversationId: string): null {
+    this.requireConversation(conversationId);
     const { identityTrust } = this.deps.mirror;
     identityTrust.stopAsking(identityTrust.askBeforeSend(conversationId));
     return null;
+  }
+
+  private requireConversation(conversationId: string): void {
+    if (!this.deps.mirror.hasConversation(conversationId)) {
+      throw new AppApiError('not_found', 'That conversation does not exist.');
+    }
   }
 
   /**

@@ -86,6 +86,7 @@ describe('safety numbers', () => {
     );
     expect(numbers.changesIn(withBob).map((user) => user.id)).toEqual([bob.device.userId]);
     expect(numbers.changesIn(withoutBob)).toEqual([]);
+    expect(() => numbers.changesIn('no-such-conversation')).toThrow(expect.objectContaining({ code: 'not_found' }));
     // Marking the old key verified is refused: it is no longer his.
     expect(() => numbers.setVerified(bob.device.userId, before.identityKey, true)).toThrow(
       expect.objectContaining({ code: 'conflict' }),
