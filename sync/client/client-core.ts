@@ -178,6 +178,8 @@ class LocalClientCore implements ClientCore {
       (error) => this.log.warn('indexing new messages for search failed; retried after the next write', errorFields(error)),
     );
     mirror.search.onPending(() => this.searchIndexer.kick());
+    // A safety number change noticed anywhere (a decryption, a look at the number) shows where it was noted.
+    mirror.identityTrust.onNotices((conversationIds) => conversationIds.forEach((id) => this.changed(id)));
     // What an earlier run wrote but did not get to index.
     this.searchIndexer.kick();
     this.session = mirror.session();
@@ -211,6 +213,7 @@ class LocalClientCore implements ClientCore {
     this.stopEngine();
     this.searchIndexer.stop();
     this.mirror.search.onPending(null);
+    this.mirror.identityTrust.onNotices(null);
     this.listeners.clear();
     await this.mirror.stopBackgroundCheckpoints();
     this.mirror.close();
@@ -336,7 +339,6 @@ class LocalClientCore implements ClientCore {
       localIdentity: () => this.keyring.localIdentity(selfId),
       fetchIdentity: (userId) =>
         engine ? engine.fetchIdentity(userId) : Promise.reject(new RequestError('disconnected', 'Offline')),
-      noticed: (conversationIds) => conversationIds.forEach((id) => this.changed(id)),
     });
   }
 

@@ -20,8 +20,6 @@ export interface SafetyNumberDependencies {
   localIdentity: () => Promise<LocalIdentity | null>;
   /** The server's answer to fetch_identity; throws a RequestError when it cannot be asked. */
   fetchIdentity: (userId: string) => Promise<string | null>;
-  /** These conversations were given a notice. */
-  noticed: (conversationIds: readonly string[]) => void;
 }
 
 export class SafetyNumbers {
@@ -101,10 +99,7 @@ export class SafetyNumbers {
     if (fetched === null) return stored;
     const key = Buffer.from(fetched, 'base64');
     if (!isPublicKey(signal, key)) throw new AppApiError('refused', 'The server gave an identity key that is not one.');
-    if (!stored?.equals(key)) {
-      const noticed = mirror.transaction(() => mirror.signal.putIdentity(userId, key, this.deps.now()));
-      if (noticed.length > 0) this.deps.noticed(noticed);
-    }
+    if (!stored?.equals(key)) mirror.transaction(() => mirror.signal.putIdentity(userId, key, this.deps.now()));
     return key;
   }
 }

@@ -2,8 +2,8 @@
  * What this account makes of other people's identity keys (migration 22): whom it verified, with
  * which key, and what a change of someone's key leaves behind: a notice in every conversation
  * shared with them, their verification cleared, and (when they were verified) a question before
- * the next send to them. SignalTables.putIdentity calls identityReplaced when a stored key is
- * replaced, whoever noticed (libsignal while decrypting, or a fetch_identity answer).
+ * the next send to them. SignalTables.putIdentity calls `replaced` when a stored key is replaced,
+ * whoever noticed (libsignal while decrypting, or a fetch_identity answer).
  */
 import { z } from 'zod';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
@@ -15,39 +15,6 @@ export const safetyNumberChangedNoticeSchema = z.object({
   sentAt: z.number(),
   senderId: z.string(),
 });
-
-/**
- * Notes that `userId`'s identity key was replaced: a notice after the last event applied in each
- * conversation shared with them, and their verification cleared (asking before the next send if
- * there was one). Answers the conversations given a notice.
- */
-export function identityReplaced(db: Db, userId: string, now: number): string[] {
-  const conversations = cachedStatement(
-    db,
-    `SELECT c.id, c.applied_seq FROM conversations c JOIN members m ON m.conversation_id = c.id
-     WHERE m.user_id = ? ORDER BY c.id`,
-  ).all(userId) as Array<{ id: string; applied_seq: number }>;
-  for (const conversation of conversations) {
-    const seq = localNoticeSeq(db, conversation.id, conversation.applied_seq);
-    const notice: z.infer<typeof safetyNumberChangedNoticeSchema> = {
-      kind: 'safety_number_changed',
-      seq,
-      sentAt: now,
-      senderId: userId,
-    };
-    cachedStatement(db, 'INSERT INTO notices (conversation_id, seq, event) VALUES (?, ?, ?)').run(
-      conversation.id,
-      seq,
-      JSON.stringify(notice),
-    );
-  }
-  cachedStatement(
-    db,
-    `UPDATE identity_trust SET verified_key = NULL, verified_at = NULL, ask_before_send = 1
-     WHERE user_id = ? AND verified_key IS NOT NULL`,
-  ).run(userId);
-  return conversations.map((conversation) => conversation.id);
-}
 
 /**
  * Where a notice this device makes goes: between the event at `afterSeq` and the next, which no
@@ -63,7 +30,47 @@ function localNoticeSeq(db: Db, conversationId: string, afterSeq: number): numbe
 }
 
 export class IdentityTrust {
+  private noticesListener: ((conversationIds: readonly string[]) => void) | null = null;
+
   constructor(private readonly db: Db) {}
+
+  /** Told the conversations given a notice, in the transaction that gives them (the app refreshes them). */
+  onNotices(listener: ((conversationIds: readonly string[]) => void) | null): void {
+    this.noticesListener = listener;
+  }
+
+  /**
+   * Notes that `userId`'s identity key was replaced: a notice after the last event applied in each
+   * conversation shared with them, and their verification cleared (asking before the next send if
+   * there was one).
+   */
+  replaced(userId: string, now: number): void {
+    const conversations = cachedStatement(
+      this.db,
+      `SELECT c.id, c.applied_seq FROM conversations c JOIN members m ON m.conversation_id = c.id
+       WHERE m.user_id = ? ORDER BY c.id`,
+    ).all(userId) as Array<{ id: string; applied_seq: number }>;
+    for (const conversation of conversations) {
+      const seq = localNoticeSeq(this.db, conversation.id, conversation.applied_seq);
+      const notice: z.infer<typeof safetyNumberChangedNoticeSchema> = {
+        kind: 'safety_number_changed',
+        seq,
+        sentAt: now,
+        senderId: userId,
+      };
+      cachedStatement(this.db, 'INSERT INTO notices (conversation_id, seq, event) VALUES (?, ?, ?)').run(
+        conversation.id,
+        seq,
+        JSON.stringify(notice),
+      );
+    }
+    cachedStatement(
+      this.db,
+      `UPDATE identity_trust SET verified_key = NULL, verified_at = NULL, ask_before_send = 1
+       WHERE user_id = ? AND verified_key IS NOT NULL`,
+    ).run(userId);
+    if (conversations.length > 0) this.noticesListener?.(conversations.map((conversation) => conversation.id));
+  }
 
   /** The identity key `userId` was verified with; null when they are not verified. */
   verifiedKey(userId: string): Buffer | null {

@@ -128,8 +128,8 @@ export class Mirror {
     this.settings = new SettingsStore(db, this.attachments);
     this.revocations = new RevocationStore(db);
     this.fileKeys = new FileKeyStore(db);
-    this.signal = new SignalTables(db);
     this.identityTrust = new IdentityTrust(db);
+    this.signal = new SignalTables(db, this.identityTrust);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,

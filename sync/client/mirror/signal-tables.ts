@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 import { outgoingEnvelopeSchema, type OutgoingEnvelope } from '../../protocol/inbox-frames.js';
-import { identityReplaced } from './identity-trust.js';
+import type { IdentityTrust } from './identity-trust.js';
 
 export interface StoredIdentity {
   publicKey: Buffer;
@@ -42,7 +42,10 @@ const MAX_PREKEY_ID = 0xffffff;
 const blob = (value: unknown): Buffer | null => (Buffer.isBuffer(value) ? value : null);
 
 export class SignalTables {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly trust: IdentityTrust,
+  ) {}
 
   session(address: string): Buffer | null {
     return blob(cachedValueStatement(this.db, 'SELECT record FROM signal_sessions WHERE address = ?').get(address));
@@ -79,19 +82,18 @@ export class SignalTables {
 
   /**
    * A person's identity key: the first one seen, or a new one, which leaves a notice in every
-   * conversation shared with them and clears their verification (identity-trust.ts). Answers the
-   * conversations given a notice.
+   * conversation shared with them and clears their verification (identity-trust.ts).
    */
-  putIdentity(userId: string, publicKey: Uint8Array, now: number): string[] {
+  putIdentity(userId: string, publicKey: Uint8Array, now: number): void {
     const known = this.identity(userId);
-    if (known?.publicKey.equals(publicKey)) return [];
+    if (known?.publicKey.equals(publicKey)) return;
     cachedStatement(
       this.db,
       `INSERT INTO signal_identities (user_id, public_key, first_seen_at) VALUES (?, ?, ?)
        ON CONFLICT (user_id) DO UPDATE SET public_key = excluded.public_key, changed_at = ?, verified = 0
        WHERE public_key <> excluded.public_key`,
     ).run(userId, publicKey, now, now);
-    return known ? identityReplaced(this.db, userId, now) : [];
+    if (known) this.trust.replaced(userId, now);
   }
 
   prekey(id: number): Buffer | null {

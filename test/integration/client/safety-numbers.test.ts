@@ -18,15 +18,15 @@ afterEach(async () => {
   await servers.cleanup();
 });
 
-/** The app API's safety number calls on a member's device; `noticed` collects the conversations it gave notices. */
+/** The app API's safety number calls on a member's device; `noticed` collects the conversations its mirror gave notices. */
 function numbersOn(of: ConversationMember, noticed: string[] = []): SafetyNumbers {
+  of.device.mirror.identityTrust.onNotices((conversationIds) => noticed.push(...conversationIds));
   return new SafetyNumbers({
     mirror: of.device.mirror,
     selfId: of.device.userId,
     now: Date.now,
     localIdentity: async () => ({ signal, identity: of.device.identity }),
     fetchIdentity: (userId) => of.device.engine.fetchIdentity(userId),
-    noticed: (conversationIds) => noticed.push(...conversationIds),
   });
 }
 

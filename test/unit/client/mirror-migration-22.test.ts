@@ -88,6 +88,8 @@ describe('mirror migration 22', () => {
     mirror.upsertConversation(conversation('group', 'group', ['me', 'peer', 'other']), 'me');
     mirror.upsertConversation(conversation('without', 'direct', ['me', 'other']), 'me');
     for (const id of ['direct', 'group', 'without']) mirror.applyEvents(id, [message(id, 1), message(id, 2)], 'me');
+    const noticed: string[] = [];
+    mirror.identityTrust.onNotices((conversationIds) => noticed.push(...conversationIds));
     const first = signal.IdentityKeyPair.generate().publicKey.serialize();
     const second = signal.IdentityKeyPair.generate().publicKey.serialize();
     const third = signal.IdentityKeyPair.generate().publicKey.serialize();
@@ -107,6 +109,8 @@ describe('mirror migration 22', () => {
       expect(mirror.identityTrust.askBeforeSend(id)).toEqual(['peer']);
     }
     expect(mirror.views.messagePage('without', 'me', 50).notices).toEqual([]);
+    // The app is told which conversations to show again.
+    expect(noticed).toEqual(['direct', 'group']);
     expect(mirror.identityTrust.verifiedKey('peer')).toBeNull();
 
     // "Send anyway" in one conversation stops the asking everywhere, until the next change.
