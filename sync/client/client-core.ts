@@ -330,16 +330,8 @@ class LocalClientCore implements ClientCore {
   }
 
   private safetyNumbers(): SafetyNumbers {
-    const selfId = this.self().id;
-    const engine = this.engine;
-    return new SafetyNumbers({
-      mirror: this.mirror,
-      selfId,
-      now: () => this.runtime.clock.now(),
-      localIdentity: () => this.keyring.localIdentity(selfId),
-      fetchIdentity: (userId) =>
-        engine ? engine.fetchIdentity(userId) : Promise.reject(new RequestError('disconnected', 'Offline')),
-    });
+    const { mirror, keyring, engine } = this;
+    return new SafetyNumbers({ mirror, selfId: this.self().id, clock: this.runtime.clock, keyring, engine });
   }
 
   /** A request about this account's sessions, with this device's token. */

@@ -6,27 +6,30 @@
  */
 import { AppApiError } from '../app-api/contract.js';
 import type { SafetyNumberView } from '../app-api/safety-number-api.js';
+import type { Clock } from '../common/runtime.js';
 import type { User } from '../protocol/frames.js';
 import { RequestError } from './connection.js';
-import type { LocalIdentity } from './crypto/key-publisher.js';
+import type { AccountKeyring } from './crypto/account-keyring.js';
 import { safetyNumber } from './crypto/safety-number.js';
 import type { SignalLibrary } from './crypto/signal-library.js';
 import type { Mirror } from './mirror/mirror.js';
+import type { SyncEngine } from './sync-engine.js';
 
 export interface SafetyNumberDependencies {
   mirror: Mirror;
   selfId: string;
-  now: () => number;
-  localIdentity: () => Promise<LocalIdentity | null>;
-  /** The server's answer to fetch_identity; throws a RequestError when it cannot be asked. */
-  fetchIdentity: (userId: string) => Promise<string | null>;
+  clock: Clock;
+  /** This account's identity on this device. */
+  keyring: Pick<AccountKeyring, 'localIdentity'>;
+  /** Asks the server (fetch_identity); null when signed out. */
+  engine: Pick<SyncEngine, 'fetchIdentity'> | null;
 }
 
 export class SafetyNumbers {
   constructor(private readonly deps: SafetyNumberDependencies) {}
 
   async get(userId: string): Promise<SafetyNumberView> {
-    const local = await this.deps.localIdentity();
+    const local = await this.deps.keyring.localIdentity(this.deps.selfId);
     if (!local) return { kind: 'no_own_keys', userId };
     const key = await this.identityKeyOf(userId, local.signal);
     if (!key) return { kind: 'no_keys', userId };
@@ -43,14 +46,14 @@ export class SafetyNumbers {
   setVerified(userId: string, identityKey: string, verified: boolean): null {
     const { mirror } = this.deps;
     if (!verified) {
-      mirror.identityTrust.setVerified(userId, null, this.deps.now());
+      mirror.identityTrust.setVerified(userId, null, this.deps.clock.now());
       return null;
     }
     const key = Buffer.from(identityKey, 'base64');
     if (!mirror.signal.identity(userId)?.publicKey.equals(key)) {
       throw new AppApiError('conflict', "This person's safety number changed; compare the new one.");
     }
-    mirror.identityTrust.setVerified(userId, key, this.deps.now());
+    mirror.identityTrust.setVerified(userId, key, this.deps.clock.now());
     return null;
   }
 
@@ -87,7 +90,8 @@ export class SafetyNumbers {
     const stored = mirror.signal.identity(userId)?.publicKey ?? null;
     let fetched: string | null;
     try {
-      fetched = await this.deps.fetchIdentity(userId);
+      if (!this.deps.engine) throw new RequestError('disconnected', 'Not connected');
+      fetched = await this.deps.engine.fetchIdentity(userId);
     } catch (error) {
       if (stored) return stored;
       if (error instanceof RequestError && (error.code === 'disconnected' || error.code === 'timeout')) {
@@ -99,7 +103,7 @@ export class SafetyNumbers {
     if (fetched === null) return stored;
     const key = Buffer.from(fetched, 'base64');
     if (!isPublicKey(signal, key)) throw new AppApiError('refused', 'The server gave an identity key that is not one.');
-    if (!stored?.equals(key)) mirror.transaction(() => mirror.signal.putIdentity(userId, key, this.deps.now()));
+    if (!stored?.equals(key)) mirror.transaction(() => mirror.signal.putIdentity(userId, key, this.deps.clock.now()));
     return key;
   }
 }

@@ -24,9 +24,9 @@ function numbersOn(of: ConversationMember, noticed: string[] = []): SafetyNumber
   return new SafetyNumbers({
     mirror: of.device.mirror,
     selfId: of.device.userId,
-    now: Date.now,
-    localIdentity: async () => ({ signal, identity: of.device.identity }),
-    fetchIdentity: (userId) => of.device.engine.fetchIdentity(userId),
+    clock: { now: Date.now },
+    keyring: { localIdentity: async () => ({ signal, identity: of.device.identity }) },
+    engine: of.device.engine,
   });
 }
 
