@@ -866,6 +866,8 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
           verified_at INTEGER,
           ask_before_send INTEGER NOT NULL DEFAULT 0
         ) WITHOUT ROWID;
+        -- Verification lives in identity_trust, with the key verified; nothing set this flag.
+        ALTER TABLE signal_identities DROP COLUMN verified;
       `);
     },
   },

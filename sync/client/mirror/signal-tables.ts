@@ -10,7 +10,6 @@ import type { IdentityTrust } from './identity-trust.js';
 
 export interface StoredIdentity {
   publicKey: Buffer;
-  verified: boolean;
   changedAt: number | null;
 }
 
@@ -73,11 +72,10 @@ export class SignalTables {
   }
 
   identity(userId: string): StoredIdentity | null {
-    const row = cachedStatement(this.db, 'SELECT public_key, verified, changed_at FROM signal_identities WHERE user_id = ?').get(
-      userId,
-    ) as { public_key: unknown; verified: number; changed_at: number | null } | undefined;
+    const row = cachedStatement(this.db, 'SELECT public_key, changed_at FROM signal_identities WHERE user_id = ?').get(userId) as
+      { public_key: unknown; changed_at: number | null } | undefined;
     const publicKey = blob(row?.public_key);
-    return row && publicKey ? { publicKey, verified: row.verified === 1, changedAt: row.changed_at } : null;
+    return row && publicKey ? { publicKey, changedAt: row.changed_at } : null;
   }
 
   /**
@@ -90,7 +88,7 @@ export class SignalTables {
     cachedStatement(
       this.db,
       `INSERT INTO signal_identities (user_id, public_key, first_seen_at) VALUES (?, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET public_key = excluded.public_key, changed_at = ?, verified = 0
+       ON CONFLICT (user_id) DO UPDATE SET public_key = excluded.public_key, changed_at = ?
        WHERE public_key <> excluded.public_key`,
     ).run(userId, publicKey, now, now);
     if (known) this.trust.replaced(userId, now);

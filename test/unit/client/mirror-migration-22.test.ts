@@ -1,5 +1,5 @@
 /**
- * Mirror migration 22 (identity_trust) and what it keeps: whom this account verified, with which
+ * Mirror migration 22 (identity_trust, signal_identities' unused verified flag dropped) and what it keeps: whom this account verified, with which
  * key, and what a change of someone's identity key leaves (mirror/identity-trust.ts): a notice in
  * every conversation shared with them, between the events it came after, their verification
  * cleared and a question before the next send, when libsignal saves the new key.
@@ -69,7 +69,7 @@ async function saveIdentity(mirror: Mirror, userId: string, key: Uint8Array<Arra
 }
 
 describe('mirror migration 22', () => {
-  it('keeps what a version-21 mirror holds and adds identity_trust empty', () => {
+  it('keeps what a version-21 mirror holds, adds identity_trust empty and drops the unused verified flag', () => {
     const path = tempPath();
     const v21 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 21));
     v21.exec(`INSERT INTO signal_identities (user_id, public_key, first_seen_at) VALUES ('peer', x'05', 5)`);
@@ -79,6 +79,12 @@ describe('mirror migration 22', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(22);
     expect(db.prepare(`SELECT user_id FROM signal_identities`).pluck().all()).toEqual(['peer']);
     expect(db.prepare(`SELECT count(*) FROM identity_trust`).pluck().get()).toBe(0);
+    expect(db.prepare(`SELECT name FROM pragma_table_info('signal_identities') ORDER BY cid`).pluck().all()).toEqual([
+      'user_id',
+      'public_key',
+      'first_seen_at',
+      'changed_at',
+    ]);
     db.close();
   });
 
