@@ -71,6 +71,10 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getLinkState: true,
   describeLinkCode: true,
   linkDevice: true,
+  getSafetyNumber: true,
+  setIdentityVerified: true,
+  getIdentityChanges: true,
+  confirmIdentityChanges: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);

@@ -28,6 +28,7 @@ import { AttachmentDraftList } from './AttachmentDraftList.js';
 import { ComposerLinkPreview } from './ComposerLinkPreview.js';
 import { ComposerEmojiButton } from './ComposerEmojiButton.js';
 import { EditBar } from './EditBar.js';
+import { useIdentityChangeGuard } from './IdentityChangeGuard.js';
 import { CheckIcon, PaperclipIcon, SendIcon } from './icons.js';
 import { MentionList } from './MentionList.js';
 import { ReplyPreview } from './ReplyPreview.js';
@@ -190,6 +191,9 @@ export function Composer({
     textarea.style.height = `${Math.min(textarea.scrollHeight, MAX_HEIGHT_PX)}px`;
   }, [text]);
 
+  // Asks before a send when a verified member's safety number changed.
+  const identityGuard = useIdentityChangeGuard(conversationId, (reason) => setError(t.composer.sendFailed(reason)));
+
   const saveEdit = () => {
     if (!editing) return;
     const message = editing;
@@ -204,6 +208,10 @@ export function Composer({
       saveEdit();
       return;
     }
+    identityGuard.beforeSend(sendNow);
+  };
+
+  const sendNow = () => {
     const reply = replyTo;
     const attachments = draft.ready() ?? undefined;
     const attachedItems = draft.items;
@@ -229,7 +237,9 @@ export function Composer({
     });
   };
 
-  const sendVoice = (recorded: { blob: Blob; durationMs: number }) => {
+  const sendVoice = (recorded: { blob: Blob; durationMs: number }) => identityGuard.beforeSend(() => sendVoiceNow(recorded));
+
+  const sendVoiceNow = (recorded: { blob: Blob; durationMs: number }) => {
     const reply = replyTo;
     cancelReply();
     prepareVoice(recorded.blob, recorded.durationMs, { importFile: (blob) => importFile(blob) })
@@ -415,6 +425,7 @@ export function Composer({
       <span id={hintId} className="visually-hidden">
         {hint}
       </span>
+      {identityGuard.dialog}
     </form>
   );
 }

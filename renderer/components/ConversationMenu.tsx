@@ -5,8 +5,9 @@ import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { MoreIcon } from './organise-icons.js';
 import { menuItemForKey } from './keys.js';
+import { SafetyNumberDialog } from './SafetyNumberDialog.js';
 
-type Choice = 'archive' | 'mute' | 'block';
+type Choice = 'archive' | 'mute' | 'block' | 'verify';
 
 /** The menu's items for this conversation: each names what choosing it does now. */
 function menuItems(conversation: ConversationSummary): { key: Choice; label: string }[] {
@@ -16,18 +17,20 @@ function menuItems(conversation: ConversationSummary): { key: Choice; label: str
   ];
   if (conversation.kind === 'direct' && conversation.peer) {
     items.push({ key: 'block', label: conversation.blocked ? t.conversationMenu.unblock : t.conversationMenu.block });
+    items.push({ key: 'verify', label: t.conversationMenu.verifySafetyNumber });
   }
   return items;
 }
 
 /**
  * The header's "Conversation menu": Archive / Unarchive, Mute / Unmute and, with one person,
- * Block / Unblock. A menu button: arrow keys, Home and End move, Escape (or Tab) closes and focus
+ * Block / Unblock and "Verify safety number" (which opens the Safety number dialog). A menu button: arrow keys, Home and End move, Escape (or Tab) closes and focus
  * returns to the button; a click elsewhere closes it.
  */
 export function ConversationMenu({ conversation }: { conversation: ConversationSummary }) {
   const { setArchived, setMuted, setBlocked, showNotice } = useActions();
   const [open, setOpen] = useState(false);
+  const [verifying, setVerifying] = useState(false);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const menuRef = useRef<HTMLDivElement>(null);
   const menuId = useId();
@@ -51,6 +54,10 @@ export function ConversationMenu({ conversation }: { conversation: ConversationS
 
   const choose = (choice: Choice) => {
     close();
+    if (choice === 'verify') {
+      setVerifying(true);
+      return;
+    }
     const { id, archived, muted, blocked, peer } = conversation;
     const change =
       choice === 'archive'
@@ -127,6 +134,7 @@ export function ConversationMenu({ conversation }: { conversation: ConversationS
           ))}
         </div>
       )}
+      {verifying && conversation.peer && <SafetyNumberDialog person={conversation.peer} onClose={() => setVerifying(false)} />}
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { AddPeopleField } from './AddPeopleField.js';
 import { Avatar } from './Avatar.js';
 import { FailedGroupChanges } from './FailedGroupChanges.js';
 import { ModalDialog } from './ModalDialog.js';
+import { SafetyNumberDialog } from './SafetyNumberDialog.js';
 
 /** Runs a group change, keeping its failure to show; the core's refusal is put in words. */
 function useChange() {
@@ -84,6 +85,7 @@ function MemberRow({
   onError: (run: () => Promise<void>) => void;
 }) {
   const { removeMember, setRole, setBlocked } = useActions();
+  const [verifying, setVerifying] = useState(false);
   const name = member.user.displayName;
   const myRole = info.isMember ? info.role : null;
   const canRemove = myRole !== null && !member.you && mayRemove(myRole, member.role);
@@ -124,7 +126,13 @@ function MemberRow({
             {blocked ? t.group.unblock(name) : t.group.block(name)}
           </button>
         )}
+        {!member.you && (
+          <button type="button" className="link-button" onClick={() => setVerifying(true)}>
+            {t.safetyNumber.verify}
+          </button>
+        )}
       </span>
+      {verifying && <SafetyNumberDialog person={member.user} onClose={() => setVerifying(false)} />}
     </li>
   );
 }

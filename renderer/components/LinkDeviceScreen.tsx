@@ -29,7 +29,7 @@ export function LinkDeviceScreen({ code }: { code: string | null }) {
           <p role="status">{t.linking.connecting}</p>
         ) : (
           <>
-            <QrCode text={code} label={t.linking.qr} className="link-device__qr" />
+            <QrCode value={code} label={t.linking.qr} className="link-device__qr" />
             <div className="field">
               <label className="field__label" htmlFor={fieldId}>
                 {t.linking.code}

@@ -1,26 +1,17 @@
 import { useMemo } from 'react';
-import { encode } from 'uqr';
+import { qrPath } from '../format/qr-path.js';
 
 /**
- * A QR code drawn as SVG from the encoder's matrix: React elements, never markup from a string.
- * Dark modules on a light ground whatever the theme, with the quiet zone scanners need.
+ * `value` as a QR code: uqr's matrix drawn as one SVG path of unit squares (React elements, never
+ * markup from a string), scaled by CSS. Named for assistive technology by `label`.
  */
-export function QrCode({ text, label, className }: { text: string; label: string; className?: string }) {
-  const { size, path } = useMemo(() => {
-    const { data } = encode(text, { border: 2 });
-    const cells: string[] = [];
-    data.forEach((row, y) =>
-      row.forEach((dark, x) => {
-        if (dark) cells.push(`M${x} ${y}h1v1h-1z`);
-      }),
-    );
-    return { size: data.length, path: cells.join('') };
-  }, [text]);
+export function QrCode({ value, label, className }: { value: string; label: string; className?: string }) {
+  const { size, path } = useMemo(() => qrPath(value), [value]);
   return (
     <svg
+      className={`qr-code${className ? ` ${className}` : ''}`}
       role="img"
       aria-label={label}
-      className={`qr-code${className ? ` ${className}` : ''}`}
       viewBox={`0 0 ${size} ${size}`}
       shapeRendering="crispEdges"
     >

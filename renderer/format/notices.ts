@@ -7,7 +7,7 @@ import { perLocale } from '../i18n/per-locale.js';
 /** "Alice, Bob and Carol" in the language in use. */
 const names = perLocale((locale) => new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' }));
 
-/** "Alice Liddell added Carol Chen", "Carol Chen left", "Alice Liddell renamed the group to Trip"… */
+/** "Alice Liddell added Carol Chen", "Carol Chen left", "Bob's safety number has changed"… */
 export function noticeText(notice: NoticeView): string {
   const actor = notice.actor.displayName;
   const subjects = names().format(notice.subjects.map((user) => user.displayName));
@@ -26,6 +26,8 @@ export function noticeText(notice: NoticeView): string {
       return t.notices.renamed(actor, notice.name ?? '');
     case 'role_changed':
       return notice.role === 'admin' ? t.notices.madeAdmin(actor, first) : t.notices.unmadeAdmin(actor, first);
+    case 'safety_number_changed':
+      return t.notices.safetyNumberChanged(actor);
   }
 }
 

@@ -227,6 +227,8 @@ export const en = {
     madeAdmin: (actor: string, name: string) => `${actor} made ${name} an admin`,
     /** `actor` is the owner who did it; the notice names who it happened to. */
     unmadeAdmin: (_actor: string, name: string) => `${name} is no longer an admin`,
+    /** Straight apostrophe: the issue gives these words. */
+    safetyNumberChanged: (name: string) => `${name}'s safety number has changed`,
   },
 
   conversation: {
@@ -399,6 +401,7 @@ export const en = {
     unmute: 'Unmute', // (a11y contract)
     block: 'Block', // (a11y contract)
     unblock: 'Unblock', // (a11y contract)
+    verifySafetyNumber: 'Verify safety number', // (a11y contract)
     failed: (reason: string) => `Couldn’t change that: ${reason}`,
   },
 
@@ -826,6 +829,35 @@ export const en = {
   /** A refusal about one person, named. Straight apostrophe: the issue gives these words. */
   refusalsAbout: {
     cannot_add_to_groups: (name: string) => `${name} can't be added to groups by you.`,
+  },
+
+  /** The Safety number dialog: two people compare the digits, or scan the code, to check their encryption. */
+  safetyNumber: {
+    verify: 'Verify safety number', // (a11y contract)
+    title: 'Safety number', // (a11y contract)
+    description: (name: string) =>
+      `Compare these numbers with those on ${name}’s device, in person or on a call, or scan the code. If they match, nobody is in between.`,
+    digitsLabel: 'Safety number digits',
+    qrLabel: (name: string) => `QR code of your safety number with ${name}`,
+    loading: 'Loading…',
+    failed: (reason: string) => `Couldn’t show the safety number: ${reason}`,
+    noKeys: (name: string) => `${name} hasn’t set up encryption yet, so there is no safety number to compare.`,
+    noOwnKeys: 'This device has no encryption keys of your account, so there is no safety number to compare.',
+    verified: (name: string) => `You verified ${name}.`,
+    markVerified: 'Mark as verified', // (a11y contract)
+    clearVerification: 'Clear verification', // (a11y contract)
+    changeFailed: (reason: string) => `Couldn’t change that: ${reason}`,
+    close: 'Close',
+  },
+
+  /** Asked before sending after a verified person's safety number changed. */
+  identityChange: {
+    title: 'Safety number changed',
+    body: (names: string) =>
+      `Your safety number with ${names} changed since you verified it. It may be a new device, or someone in between.`,
+    sendAnyway: 'Send anyway', // (a11y contract)
+    verify: 'Verify', // (a11y contract)
+    cancel: 'Cancel',
   },
 } as const;
 

@@ -231,6 +231,7 @@ export const ru: Strings = {
     renamed: (actor: string, name: string) => `${actor} переименовал(а) группу в «${name}»`,
     madeAdmin: (actor: string, name: string) => `${actor} назначил(а) ${name} администратором`,
     unmadeAdmin: (_actor: string, name: string) => `${name} больше не администратор`,
+    safetyNumberChanged: (name: string) => `Код безопасности с ${name} изменился`,
   },
 
   conversation: {
@@ -395,6 +396,7 @@ export const ru: Strings = {
     unmute: 'Включить уведомления',
     block: 'Заблокировать',
     unblock: 'Разблокировать',
+    verifySafetyNumber: 'Проверить код безопасности',
     failed: (reason: string) => `Не удалось изменить: ${reason}`,
   },
 
@@ -793,5 +795,32 @@ export const ru: Strings = {
 
   refusalsAbout: {
     cannot_add_to_groups: (name: string) => `Вы не можете добавить в группу: ${name}.`,
+  },
+
+  safetyNumber: {
+    verify: 'Проверить код безопасности',
+    title: 'Код безопасности',
+    description: (name: string) =>
+      `Сравните эти цифры с цифрами на устройстве ${name} — при встрече или по звонку — или отсканируйте код. Если они совпадают, между вами никого нет.`,
+    digitsLabel: 'Цифры кода безопасности',
+    qrLabel: (name: string) => `QR-код вашего кода безопасности с ${name}`,
+    loading: 'Загрузка…',
+    failed: (reason: string) => `Не удалось показать код безопасности: ${reason}`,
+    noKeys: (name: string) => `${name} ещё не настроил(а) шифрование, сравнивать пока нечего.`,
+    noOwnKeys: 'На этом устройстве нет ключей шифрования вашего аккаунта, сравнивать нечего.',
+    verified: (name: string) => `Вы проверили ${name}.`,
+    markVerified: 'Отметить как проверенный',
+    clearVerification: 'Снять отметку о проверке',
+    changeFailed: (reason: string) => `Не удалось изменить: ${reason}`,
+    close: 'Закрыть',
+  },
+
+  identityChange: {
+    title: 'Код безопасности изменился',
+    body: (names: string) =>
+      `Ваш код безопасности с ${names} изменился после проверки. Возможно, это новое устройство — или кто-то посередине.`,
+    sendAnyway: 'Всё равно отправить',
+    verify: 'Проверить',
+    cancel: 'Отмена',
   },
 };

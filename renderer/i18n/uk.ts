@@ -231,6 +231,7 @@ export const uk: Strings = {
     renamed: (actor: string, name: string) => `${actor} перейменував(-ла) групу на «${name}»`,
     madeAdmin: (actor: string, name: string) => `${actor} призначив(-ла) ${name} адміністратором`,
     unmadeAdmin: (_actor: string, name: string) => `${name} більше не адміністратор`,
+    safetyNumberChanged: (name: string) => `Код безпеки з ${name} змінився`,
   },
 
   conversation: {
@@ -395,6 +396,7 @@ export const uk: Strings = {
     unmute: 'Увімкнути сповіщення',
     block: 'Заблокувати',
     unblock: 'Розблокувати',
+    verifySafetyNumber: 'Перевірити код безпеки',
     failed: (reason: string) => `Не вдалося змінити: ${reason}`,
   },
 
@@ -792,5 +794,32 @@ export const uk: Strings = {
 
   refusalsAbout: {
     cannot_add_to_groups: (name: string) => `Ви не можете додати до групи: ${name}.`,
+  },
+
+  safetyNumber: {
+    verify: 'Перевірити код безпеки',
+    title: 'Код безпеки',
+    description: (name: string) =>
+      `Порівняйте ці цифри з цифрами на пристрої ${name} — при зустрічі чи під час дзвінка — або відскануйте код. Якщо вони збігаються, між вами нікого немає.`,
+    digitsLabel: 'Цифри коду безпеки',
+    qrLabel: (name: string) => `QR-код вашого коду безпеки з ${name}`,
+    loading: 'Завантаження…',
+    failed: (reason: string) => `Не вдалося показати код безпеки: ${reason}`,
+    noKeys: (name: string) => `${name} ще не налаштував(-ла) шифрування, порівнювати поки нічого.`,
+    noOwnKeys: 'На цьому пристрої немає ключів шифрування вашого акаунта, порівнювати нічого.',
+    verified: (name: string) => `Ви перевірили ${name}.`,
+    markVerified: 'Позначити як перевірений',
+    clearVerification: 'Зняти позначку перевірки',
+    changeFailed: (reason: string) => `Не вдалося змінити: ${reason}`,
+    close: 'Закрити',
+  },
+
+  identityChange: {
+    title: 'Код безпеки змінився',
+    body: (names: string) =>
+      `Ваш код безпеки з ${names} змінився після перевірки. Можливо, це новий пристрій — або хтось посередині.`,
+    sendAnyway: 'Все одно надіслати',
+    verify: 'Перевірити',
+    cancel: 'Скасувати',
   },
 };

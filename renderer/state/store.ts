@@ -32,6 +32,7 @@ import { createMessages } from './messages.js';
 import { createPins } from './pins.js';
 import { createPreferences } from './preferences.js';
 import { createRecoveryKey } from './recovery-key.js';
+import { createSafetyNumbers } from './safety-numbers.js';
 import { createSearch, idleSearch } from './search.js';
 import { createSession } from './session.js';
 import { createOutbox } from './outbox.js';
@@ -201,6 +202,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       ...preferences.actions,
       ...createRecoveryKey(kit).actions,
       ...linking.actions,
+      ...createSafetyNumbers(kit).actions,
       // Preferences are the device's, signed in or not (and on the recovery screen): read with everything else.
       reloadAll: () => Promise.all([session.actions.reloadAll(), preferences.refresh()]).then(() => undefined),
       getAttachmentLimits: () => api.getAttachmentLimits(),

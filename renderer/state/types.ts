@@ -2,6 +2,7 @@
 import type { LinkState, LinkTarget } from '../../sync/app-api/linking-api.js';
 import type { StoreApi } from 'zustand/vanilla';
 import type { RevealedRecoveryKey } from '../../sync/app-api/account-keys-api.js';
+import type { SafetyNumberView } from '../../sync/app-api/safety-number-api.js';
 import type { AppApiClient } from '../../sync/app-api/client.js';
 import type {
   AboutView,
@@ -132,7 +133,18 @@ export interface LinkingActions {
   linkDevice: (code: string) => Promise<void>;
 }
 
-export interface AppActions extends RecoveryKeyActions, LinkingActions {
+/** Safety numbers (safety-numbers.ts). Each throws. */
+export interface SafetyNumberActions {
+  loadSafetyNumber: (userId: string) => Promise<SafetyNumberView>;
+  /** Marks the person verified with the key their number was shown for ('conflict' when it changed since), or clears it. */
+  setIdentityVerified: (userId: string, identityKey: string, verified: boolean) => Promise<void>;
+  /** The conversation's members whose safety number changed after it was verified: ask before sending. */
+  loadIdentityChanges: (conversationId: string) => Promise<User[]>;
+  /** "Send anyway": stop asking about them until their next change. */
+  confirmIdentityChanges: (conversationId: string) => Promise<void>;
+}
+
+export interface AppActions extends RecoveryKeyActions, LinkingActions, SafetyNumberActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;
   /** In recovery: a new, empty copy of the messages (the salvaged unsent ones queued in it); sign-in follows. */

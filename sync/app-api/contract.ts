@@ -23,6 +23,7 @@ import { LIMITS } from '../protocol/limits.js';
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import { accountKeysApiArgs, type AccountKeysApiResults } from './account-keys-api.js';
 import { linkingApiArgs, type LinkingApiResults } from './linking-api.js';
+import { safetyNumberApiArgs, type SafetyNumberApiResults } from './safety-number-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -296,6 +297,7 @@ export const appApiArgs = {
   getAbout: none,
   ...accountKeysApiArgs,
   ...linkingApiArgs,
+  ...safetyNumberApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -591,7 +593,8 @@ export interface ActivityView {
 export interface NoticeView {
   seq: number;
   at: number;
-  kind: MembershipEvent['kind'];
+  /** safety_number_changed: `actor`'s identity key changed (this device noticed; no server event). */
+  kind: MembershipEvent['kind'] | 'safety_number_changed';
   actor: User;
   subjects: User[];
   /** group_created and group_renamed: the name. */
@@ -637,7 +640,7 @@ export interface MessageInfo {
   deliveredTo: User[];
 }
 
-export interface AppApiResults extends AccountKeysApiResults, LinkingApiResults {
+export interface AppApiResults extends AccountKeysApiResults, LinkingApiResults, SafetyNumberApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;

@@ -27,6 +27,7 @@ import {
 } from '../app-api/contract.js';
 import type { RevealedRecoveryKey } from '../app-api/account-keys-api.js';
 import type { LinkState, LinkTarget } from '../app-api/linking-api.js';
+import type { SafetyNumberView } from '../app-api/safety-number-api.js';
 import type { Preferences } from '../app-api/preferences.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
@@ -60,6 +61,7 @@ import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
 import { OutboxInspector } from './outbox-inspector.js';
+import { SafetyNumbers } from './safety-numbers.js';
 import { SearchIndexer } from './search-indexer.js';
 import { parseServerAddress, type ServerAddress } from './server-address.js';
 import { SyncEngine } from './sync-engine.js';
@@ -180,6 +182,8 @@ class LocalClientCore implements ClientCore {
       (error) => this.log.warn('indexing new messages for search failed; retried after the next write', errorFields(error)),
     );
     mirror.search.onPending(() => this.searchIndexer.kick());
+    // A safety number change noticed anywhere (a decryption, a look at the number) shows where it was noted.
+    mirror.identityTrust.onNotices((conversationIds) => conversationIds.forEach((id) => this.changed(id)));
     // What an earlier run wrote but did not get to index.
     this.searchIndexer.kick();
     this.session = mirror.session();
@@ -213,6 +217,7 @@ class LocalClientCore implements ClientCore {
     this.stopEngine();
     this.searchIndexer.stop();
     this.mirror.search.onPending(null);
+    this.mirror.identityTrust.onNotices(null);
     this.listeners.clear();
     await this.mirror.stopBackgroundCheckpoints();
     this.mirror.close();
@@ -342,6 +347,29 @@ class LocalClientCore implements ClientCore {
   private linkingParts(): { linking: DeviceLinking; engine: SyncEngine } {
     if (!this.linking || !this.engine) throw new AppApiError('not_signed_in', 'Log in first.');
     return { linking: this.linking, engine: this.engine };
+  }
+
+  // -- safety numbers (safety-numbers.ts) -------------------------------------------------------
+
+  async getSafetyNumber(args: AppApiArgs<'getSafetyNumber'>): Promise<SafetyNumberView> {
+    return this.safetyNumbers().get(args.userId);
+  }
+
+  async setIdentityVerified(args: AppApiArgs<'setIdentityVerified'>): Promise<null> {
+    return this.safetyNumbers().setVerified(args.userId, args.identityKey, args.verified);
+  }
+
+  async getIdentityChanges(args: AppApiArgs<'getIdentityChanges'>): Promise<User[]> {
+    return this.safetyNumbers().changesIn(args.conversationId);
+  }
+
+  async confirmIdentityChanges(args: AppApiArgs<'confirmIdentityChanges'>): Promise<null> {
+    return this.safetyNumbers().confirmChangesIn(args.conversationId);
+  }
+
+  private safetyNumbers(): SafetyNumbers {
+    const { mirror, keyring, engine } = this;
+    return new SafetyNumbers({ mirror, selfId: this.self().id, clock: this.runtime.clock, keyring, engine });
   }
 
   /** A request about this account's sessions, with this device's token. */

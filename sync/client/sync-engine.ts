@@ -264,6 +264,14 @@ export class SyncEngine {
     return reply.user;
   }
 
+  /** A person's identity key as the server has it (base64); null when they published none. */
+  async fetchIdentity(userId: string): Promise<string | null> {
+    if (!this.ready) throw new RequestError('disconnected', 'Not connected');
+    const reply = await this.connection.request({ type: 'fetch_identity', userId });
+    if (reply.type !== 'identity') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
+    return reply.identityKey;
+  }
+
   async startConversation(username: string): Promise<Conversation> {
     if (!this.ready) throw new RequestError('disconnected', 'Not connected');
     const reply = await this.connection.request({ type: 'start_conversation', username });

@@ -13,6 +13,7 @@ import {
   type User,
 } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { safetyNumberChangedNoticeSchema } from './identity-trust.js';
 import type { OutboxStore, QueuedGroupChange } from './outbox-store.js';
 
 /** What the renderer reads about groups: notices, members with roles, ticks and message info. */
@@ -24,9 +25,10 @@ const noticeSchema = z.discriminatedUnion('kind', [
   memberLeftEventSchema,
   groupRenamedEventSchema,
   roleChangedEventSchema,
+  safetyNumberChangedNoticeSchema,
 ]);
 
-/** The membership notices with seq in [fromSeq, beforeSeq), oldest first. */
+/** The notices (membership events, and changes of safety number this device noticed) with seq in [fromSeq, beforeSeq), oldest first. */
 export function noticesBetween(db: Db, conversationId: string, fromSeq: number, beforeSeq: number): NoticeView[] {
   const rows = cachedStatement(
     db,
@@ -39,9 +41,10 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
     if (!parsed.success) throw new Error(`A notice in the mirror is malformed: ${z.prettifyError(parsed.error)}`);
     return parsed.data;
   });
+  const named = (event: (typeof events)[number]) => (event.kind === 'safety_number_changed' ? [] : peopleNamedIn(event));
   const users = usersById(
     db,
-    events.flatMap((event) => [event.senderId, ...peopleNamedIn(event)]),
+    events.flatMap((event) => [event.senderId, ...named(event)]),
   );
   const user = (id: string): User => users.get(id) ?? { id, username: '', displayName: '' };
   return events.map((event) => ({
@@ -49,7 +52,7 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
     at: event.sentAt,
     kind: event.kind,
     actor: user(event.senderId),
-    subjects: peopleNamedIn(event).map(user),
+    subjects: named(event).map(user),
     name: event.kind === 'group_created' || event.kind === 'group_renamed' ? event.name : null,
     role: event.kind === 'role_changed' ? event.role : null,
   }));

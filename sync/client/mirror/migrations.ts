@@ -851,4 +851,24 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 22,
+    description: 'safety numbers: the identity key verified per person, and changes to ask about before sending',
+    up(db) {
+      db.exec(`
+        -- Per person (mirror/identity-trust.ts): the identity key this account verified (NULL: not
+        -- verified), and ask_before_send: their key changed while verified, and the composer asks
+        -- before the next send to them ("Send anyway" clears it until the next change). Notices of
+        -- a change go in notices, between the events they came after.
+        CREATE TABLE identity_trust (
+          user_id TEXT PRIMARY KEY,
+          verified_key BLOB,
+          verified_at INTEGER,
+          ask_before_send INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        -- Verification lives in identity_trust, with the key verified; nothing set this flag.
+        ALTER TABLE signal_identities DROP COLUMN verified;
+      `);
+    },
+  },
 ];

@@ -25,6 +25,7 @@ import {
 import { noteComposed, recountUnread, refreshLastMessage } from './conversation-stats.js';
 import { AttachmentStore, type ComposedAttachment } from './attachments.js';
 import { SignalTables } from './signal-tables.js';
+import { IdentityTrust } from './identity-trust.js';
 import { FileKeyStore } from './file-key-store.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
@@ -103,6 +104,8 @@ export class Mirror {
   readonly fileKeys: FileKeyStore;
   /** The Signal Protocol's state (sync/client/crypto writes it, in this mirror's transactions). */
   readonly signal: SignalTables;
+  /** Whom this account verified, and changes of identity to ask about before sending. */
+  readonly identityTrust: IdentityTrust;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -125,7 +128,8 @@ export class Mirror {
     this.settings = new SettingsStore(db, this.attachments);
     this.revocations = new RevocationStore(db);
     this.fileKeys = new FileKeyStore(db);
-    this.signal = new SignalTables(db);
+    this.identityTrust = new IdentityTrust(db);
+    this.signal = new SignalTables(db, this.identityTrust);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,
@@ -282,6 +286,7 @@ export class Mirror {
         'pins',
         'attachments',
         'notices',
+        'identity_trust',
         'held_events',
         'reactions',
         'message_versions',

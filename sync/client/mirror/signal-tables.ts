@@ -6,10 +6,10 @@
 import { z } from 'zod';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 import { outgoingEnvelopeSchema, type OutgoingEnvelope } from '../../protocol/inbox-frames.js';
+import type { IdentityTrust } from './identity-trust.js';
 
 export interface StoredIdentity {
   publicKey: Buffer;
-  verified: boolean;
   changedAt: number | null;
 }
 
@@ -41,7 +41,10 @@ const MAX_PREKEY_ID = 0xffffff;
 const blob = (value: unknown): Buffer | null => (Buffer.isBuffer(value) ? value : null);
 
 export class SignalTables {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly trust: IdentityTrust,
+  ) {}
 
   session(address: string): Buffer | null {
     return blob(cachedValueStatement(this.db, 'SELECT record FROM signal_sessions WHERE address = ?').get(address));
@@ -69,21 +72,26 @@ export class SignalTables {
   }
 
   identity(userId: string): StoredIdentity | null {
-    const row = cachedStatement(this.db, 'SELECT public_key, verified, changed_at FROM signal_identities WHERE user_id = ?').get(
-      userId,
-    ) as { public_key: unknown; verified: number; changed_at: number | null } | undefined;
+    const row = cachedStatement(this.db, 'SELECT public_key, changed_at FROM signal_identities WHERE user_id = ?').get(userId) as
+      { public_key: unknown; changed_at: number | null } | undefined;
     const publicKey = blob(row?.public_key);
-    return row && publicKey ? { publicKey, verified: row.verified === 1, changedAt: row.changed_at } : null;
+    return row && publicKey ? { publicKey, changedAt: row.changed_at } : null;
   }
 
-  /** A person's identity key: the first one seen, or a new one (which clears their verification). */
+  /**
+   * A person's identity key: the first one seen, or a new one, which leaves a notice in every
+   * conversation shared with them and clears their verification (identity-trust.ts).
+   */
   putIdentity(userId: string, publicKey: Uint8Array, now: number): void {
+    const known = this.identity(userId);
+    if (known?.publicKey.equals(publicKey)) return;
     cachedStatement(
       this.db,
       `INSERT INTO signal_identities (user_id, public_key, first_seen_at) VALUES (?, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET public_key = excluded.public_key, changed_at = ?, verified = 0
+       ON CONFLICT (user_id) DO UPDATE SET public_key = excluded.public_key, changed_at = ?
        WHERE public_key <> excluded.public_key`,
     ).run(userId, publicKey, now, now);
+    if (known) this.trust.replaced(userId, now);
   }
 
   prekey(id: number): Buffer | null {

@@ -243,6 +243,14 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     getLinkState: fc.constant({}),
     describeLinkCode: fc.record({ code: fc.oneof(fc.string({ maxLength: 80 }), fc.constant(`2-${'A'.repeat(44)}`)) }),
     linkDevice: fc.record({ code: fc.oneof(fc.string({ maxLength: 80 }), fc.constant(`2-${'A'.repeat(44)}`)) }),
+    getSafetyNumber: fc.record({ userId: fc.constantFrom(bob.user.id, 'nobody') }),
+    setIdentityVerified: fc.record({
+      userId: fc.constant(bob.user.id),
+      identityKey: fc.constant(Buffer.alloc(33, 5).toString('base64')),
+      verified: fc.boolean(),
+    }),
+    getIdentityChanges: fc.record({ conversationId: conversation() }),
+    confirmIdentityChanges: fc.record({ conversationId: conversation() }),
   };
 }
 

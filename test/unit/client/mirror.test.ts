@@ -81,6 +81,7 @@ describe('mirror migrations', () => {
       'envelopes_waiting',
       'file_keys',
       'held_events',
+      'identity_trust',
       'members',
       'message_search',
       'message_versions',

@@ -23,6 +23,7 @@ import type {
   SessionInfo,
 } from '../../../sync/app-api/contract.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/preferences.js';
+import type { SafetyNumberView } from '../../../sync/app-api/safety-number-api.js';
 import type { User } from '../../../sync/protocol/frames.js';
 import { afterEach } from 'vitest';
 import { conversationSummary, messageView } from '../../support/app-views.js';
@@ -122,6 +123,10 @@ export class FakeApi {
   outbox: OutboxListing = { items: [], total: 0 };
   /** What getCoreState answers; startFresh turns a recovery into a ready core without a session. */
   coreState: CoreState = { kind: 'ready', diskFull: false };
+  /** What getSafetyNumber answers per person (no_keys for anyone else); setIdentityVerified changes `verified`. */
+  safetyNumbers = new Map<string, SafetyNumberView>();
+  /** What getIdentityChanges answers per conversation; confirmIdentityChanges empties it. */
+  identityChanges = new Map<string, User[]>();
   /** Every call in order: method and arguments. */
   calls: { method: AppApiMethod; args: unknown }[] = [];
   private listeners = new Set<(event: AppEvent) => void>();
@@ -340,6 +345,27 @@ export class FakeApi {
           });
           this.conversations = [...this.conversations, created];
           return created;
+        }),
+      getSafetyNumber: (args: { userId: string }) =>
+        this.answer(
+          'getSafetyNumber',
+          args,
+          () => this.safetyNumbers.get(args.userId) ?? { kind: 'no_keys', userId: args.userId },
+        ),
+      setIdentityVerified: (args: { userId: string; identityKey: string; verified: boolean }) =>
+        this.answer('setIdentityVerified', args, () => {
+          const shown = this.safetyNumbers.get(args.userId);
+          if (shown?.kind === 'number' && shown.identityKey === args.identityKey) {
+            this.safetyNumbers.set(args.userId, { ...shown, verified: args.verified });
+          }
+          return null;
+        }),
+      getIdentityChanges: (args: { conversationId: string }) =>
+        this.answer('getIdentityChanges', args, () => this.identityChanges.get(args.conversationId) ?? []),
+      confirmIdentityChanges: (args: { conversationId: string }) =>
+        this.answer('confirmIdentityChanges', args, () => {
+          this.identityChanges.delete(args.conversationId);
+          return null;
         }),
       searchMessages: (args) => this.answer('searchMessages', args, () => []),
       forwardMessage: (args) => this.answer('forwardMessage', args, () => []),
