@@ -8,6 +8,7 @@
 import type { Logger } from '../../common/logger.js';
 import { errorFields } from '../../common/logger.js';
 import { decodeContent, type Content, type OpenedContent } from '../../content/content.js';
+import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { ConversationEvent } from '../../protocol/frames.js';
 import type { RatchetState } from './ratchet-state.js';
 import type { ThisDevice } from './this-device.js';
@@ -20,8 +21,7 @@ export async function openEnvelopes(
 ): Promise<OpenedContent> {
   const opened = new Map<number, Content>();
   for (const event of events) {
-    if (event.kind !== 'envelope' || event.deleted) continue;
-    if (event.senderId === device.address.name() && event.senderDevice === device.address.deviceId()) continue;
+    if (!isForeignEnvelope(device, event)) continue;
     const sender = device.signal.ProtocolAddress.new(event.senderId, event.senderDevice);
     try {
       const sealed = new Uint8Array(Buffer.from(event.ciphertext, 'base64'));
@@ -30,13 +30,24 @@ export async function openEnvelopes(
       if (!(await ratchet.getSenderKey(sender, distributionId))) continue;
       opened.set(event.seq, decodeContent(await device.signal.groupDecrypt(sender, ratchet, sealed)));
     } catch (error) {
-      log.warn('an envelope did not open', {
-        conversationId: event.conversationId,
-        seq: event.seq,
-        sender: `${event.senderId}.${event.senderDevice}`,
-        ...errorFields(error),
-      });
+      warnUnopened(log, event, error);
     }
   }
   return opened;
+}
+
+/** Whether this device opens the event: an envelope, not deleted, that another device sealed. */
+export function isForeignEnvelope(device: ThisDevice, event: ConversationEvent): event is EnvelopeEvent {
+  if (event.kind !== 'envelope' || event.deleted) return false;
+  return event.senderId !== device.address.name() || event.senderDevice !== device.address.deviceId();
+}
+
+/** An envelope that did not open is logged (and kept: the applier stores it unopened). */
+export function warnUnopened(log: Logger, event: EnvelopeEvent, error: unknown): void {
+  log.warn('an envelope did not open', {
+    conversationId: event.conversationId,
+    seq: event.seq,
+    sender: `${event.senderId}.${event.senderDevice}`,
+    ...errorFields(error),
+  });
 }
