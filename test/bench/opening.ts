@@ -13,6 +13,7 @@
  * - Not measured: the network and the server (the catch-up bench has those); sealing (done before
  *   the clock starts).
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ProtocolAddress, SenderKeyRecord, SenderKeyStore } from '@signalapp/libsignal-client';
@@ -107,21 +108,25 @@ runBench(BENCH, async ({ scale }) => {
       senderDevice: 1,
       distributionId,
       record: new Uint8Array(readers[0]!.mirror.signal.senderKey(`${writerId}.1`, distributionId)!),
-      envelopes: run.map((envelope) => new Uint8Array(Buffer.from(envelope.ciphertext, 'base64'))),
+      envelopes: run.map((envelope) => envelope.ciphertext),
     });
   }
   const total = runs.reduce((sum, run) => sum + run.length, 0);
   const rateOf = (ms: number) => Math.round((total * 1000) / ms);
 
   log(BENCH, 'raw libsignal decrypt on this thread (baseline)');
-  const rawMs = await timed(async () => {
-    for (const run of runs) {
-      for (const envelope of run) {
-        const sender = signal.ProtocolAddress.new(envelope.senderId, envelope.senderDevice);
-        await signal.groupDecrypt(sender, rawKeys, new Uint8Array(Buffer.from(envelope.ciphertext, 'base64')));
+  const costs: Record<string, unknown> = {};
+  const rawMs = await timed(
+    async () => {
+      for (const run of runs) {
+        for (const envelope of run) {
+          const sender = signal.ProtocolAddress.new(envelope.senderId, envelope.senderDevice);
+          await signal.groupDecrypt(sender, rawKeys, new Uint8Array(Buffer.from(envelope.ciphertext, 'base64')));
+        }
       }
-    }
-  });
+    },
+    { label: 'raw, this thread', messages: total, into: costs },
+  );
 
   const rawPoolMs = new Map<number, number>();
   for (const threads of threadCounts) {
@@ -130,11 +135,14 @@ runBench(BENCH, async ({ scale }) => {
     await warmUp(pool, chains, threads);
     rawPoolMs.set(
       threads,
-      await timed(async () => {
-        const results = await pool.open(chains);
-        const plaintexts = results.flatMap((result) => result.outcomes).filter((outcome) => 'plaintext' in outcome);
-        if (plaintexts.length !== total) throw new Error(`The pool opened ${plaintexts.length} of ${total} envelopes`);
-      }),
+      await timed(
+        async () => {
+          const results = await pool.open(chains);
+          const plaintexts = results.flatMap((result) => result.outcomes).filter((outcome) => 'plaintext' in outcome);
+          if (plaintexts.length !== total) throw new Error(`The pool opened ${plaintexts.length} of ${total} envelopes`);
+        },
+        { label: `raw, ${threads} worker thread(s)`, messages: total, into: costs },
+      ),
     );
     await pool.close();
   }
@@ -154,14 +162,20 @@ runBench(BENCH, async ({ scale }) => {
     );
     openMs.set(
       threads,
-      await timed(() =>
-        Promise.all(
-          runs.map(async (run) => {
-            for (let from = 0; from < run.length; from += PAGE) {
-              await applier.apply(run[0]!.conversationId, run.slice(from, from + PAGE), {});
-            }
-          }),
-        ),
+      await timed(
+        () =>
+          Promise.all(
+            runs.map(async (run) => {
+              for (let from = 0; from < run.length; from += PAGE) {
+                await applier.apply(run[0]!.conversationId, run.slice(from, from + PAGE), {});
+              }
+            }),
+          ),
+        {
+          label: threads === 0 ? 'open and apply, this thread' : `open in ${threads} worker thread(s) and apply`,
+          messages: total,
+          into: costs,
+        },
       ),
     );
     await pool?.close();
@@ -199,6 +213,7 @@ runBench(BENCH, async ({ scale }) => {
     sizes: { messages: total, conversations: CONVERSATIONS, page: PAGE, cores },
     rows,
     details: {
+      costs,
       rawMs: Math.round(rawMs),
       rawPoolMs: Object.fromEntries([...rawPoolMs].map(([threads, ms]) => [threads, Math.round(ms)])),
       openMs: Object.fromEntries([...openMs].map(([threads, ms]) => [threads, Math.round(ms)])),
@@ -211,10 +226,41 @@ runBench(BENCH, async ({ scale }) => {
   };
 });
 
-async function timed(work: () => Promise<unknown>): Promise<number> {
+/**
+ * A pass's wall time in ms; its CPU in µs per message goes to `costs`: every thread's, and this
+ * thread's alone (from /proc, Linux only), which stay meaningful when the machine is shared.
+ */
+async function timed(
+  work: () => Promise<unknown>,
+  costs?: { label: string; messages: number; into: Record<string, unknown> },
+): Promise<number> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
+  const thisThread = thisThreadCpuUs();
   await work();
-  return performance.now() - started;
+  const ms = performance.now() - started;
+  if (costs) {
+    const used = process.cpuUsage(cpu);
+    const thisThreadAfter = thisThreadCpuUs();
+    costs.into[costs.label] = {
+      cpuUsPerMessage: round2((used.user + used.system) / costs.messages),
+      ...(thisThread !== null && thisThreadAfter !== null
+        ? { thisThreadCpuUsPerMessage: round2((thisThreadAfter - thisThread) / costs.messages) }
+        : {}),
+    };
+  }
+  return ms;
+}
+
+/** This thread's CPU time so far in µs (the main thread's task is the process id), or null off Linux. */
+function thisThreadCpuUs(): number | null {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of stat (11 and 12 after the command), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
 }
 
 /** Starts every thread of the pool (a worker loads libsignal once, before the clock starts): one envelope each. */

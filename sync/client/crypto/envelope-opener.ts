@@ -22,18 +22,30 @@ export async function openEnvelopes(
   const opened = new Map<number, Content>();
   for (const event of events) {
     if (!isForeignEnvelope(device, event)) continue;
-    const sender = device.signal.ProtocolAddress.new(event.senderId, event.senderDevice);
-    try {
-      const sealed = new Uint8Array(Buffer.from(event.ciphertext, 'base64'));
-      // Its key is still on its way (the device inbox brings it): it waits, and nothing is wrong.
-      const distributionId = device.signal.SenderKeyMessage.deserialize(sealed).distributionId();
-      if (!(await ratchet.getSenderKey(sender, distributionId))) continue;
-      opened.set(event.seq, decodeContent(await device.signal.groupDecrypt(sender, ratchet, sealed)));
-    } catch (error) {
-      warnUnopened(log, event, error);
-    }
+    const content = await openEnvelope(device, ratchet, event, log);
+    if (content) opened.set(event.seq, content);
   }
   return opened;
+}
+
+/** One envelope opened with the unit's ratchet: what it says; undefined when its key has not come, or it did not open (logged). */
+export async function openEnvelope(
+  device: ThisDevice,
+  ratchet: RatchetState,
+  event: EnvelopeEvent,
+  log: Logger,
+): Promise<Content | undefined> {
+  const sender = device.signal.ProtocolAddress.new(event.senderId, event.senderDevice);
+  try {
+    const sealed = new Uint8Array(Buffer.from(event.ciphertext, 'base64'));
+    // Its key is still on its way (the device inbox brings it): it waits, and nothing is wrong.
+    const distributionId = device.signal.SenderKeyMessage.deserialize(sealed).distributionId();
+    if (!(await ratchet.getSenderKey(sender, distributionId))) return undefined;
+    return decodeContent(await device.signal.groupDecrypt(sender, ratchet, sealed));
+  } catch (error) {
+    warnUnopened(log, event, error);
+    return undefined;
+  }
 }
 
 /** Whether this device opens the event: an envelope, not deleted, that another device sealed. */

@@ -15,7 +15,7 @@ import type { Logger } from '../../common/logger.js';
 import { decodeContent, type Content, type OpenedContent } from '../../content/content.js';
 import type { ConversationEvent } from '../../protocol/frames.js';
 import type { SignalTables } from '../mirror/signal-tables.js';
-import { isForeignEnvelope, warnUnopened } from './envelope-opener.js';
+import { isForeignEnvelope, openEnvelope, warnUnopened } from './envelope-opener.js';
 import type { OpeningPool } from './opening-pool.js';
 import type { ChainJob, ChainResult, CrossedError } from './opening-worker.js';
 import type { RatchetState } from './ratchet-state.js';
@@ -57,11 +57,17 @@ export async function openInWorkers(
   for (const event of events) {
     if (!isForeignEnvelope(device, event)) continue;
     try {
-      const sealed = new Uint8Array(Buffer.from(event.ciphertext, 'base64'));
-      const distributionId = device.signal.SenderKeyMessage.deserialize(sealed).distributionId();
       const address = `${event.senderId}.${event.senderDevice}`;
-      const key = `${address}/${distributionId}`;
+      const claimed = claimedDistributionId(event.ciphertext);
+      let distributionId = claimed ?? distributionIdOf(device, event.ciphertext);
+      let key = `${address}/${distributionId}`;
       let chain = chains.get(key);
+      if (!chain && claimed !== null && !tables.senderKey(address, claimed)) {
+        // No record under the id its prefix claims: libsignal's reading of it decides whether it waits.
+        distributionId = distributionIdOf(device, event.ciphertext);
+        key = `${address}/${distributionId}`;
+        chain = chains.get(key);
+      }
       if (!chain) {
         const read = tables.senderKey(address, distributionId);
         // Its key is still on its way: it waits, as on this thread.
@@ -80,7 +86,7 @@ export async function openInWorkers(
         };
         chains.set(key, chain);
       }
-      chain.job.envelopes.push(sealed);
+      chain.job.envelopes.push(event.ciphertext);
       chain.seqs.push(event.seq);
       sealedCount += 1;
     } catch (error) {
@@ -99,7 +105,7 @@ export async function openInWorkers(
         const sender = device.signal.ProtocolAddress.new(chain.job.senderId, chain.job.senderDevice);
         await ratchet.saveSenderKey(sender, chain.job.distributionId, device.signal.SenderKeyRecord.deserialize(record));
       }
-      return contentsOf(events, unreadable, outcomesBySeq(list, results), log);
+      return contentsOf(device, ratchet, events, unreadable, outcomesBySeq(list, results), log);
     },
   };
 }
@@ -110,28 +116,54 @@ function outcomesBySeq(chains: readonly Chain[], results: readonly ChainResult[]
   return bySeq;
 }
 
-/** What the envelopes said, in seq order, each failure logged as envelope-opener.ts logs it. */
-function contentsOf(
+/**
+ * What the envelopes said, in seq order, each failure logged as envelope-opener.ts logs it; one
+ * that turned out sealed under another record than its chain's opens here, with `ratchet`.
+ */
+async function contentsOf(
+  device: ThisDevice,
+  ratchet: RatchetState,
   events: readonly ConversationEvent[],
   unreadable: ReadonlyMap<number, unknown>,
   outcomes: ReadonlyMap<number, ChainResult['outcomes'][number]>,
   log: Logger,
-): OpenedContent {
+): Promise<OpenedContent> {
   const opened = new Map<number, Content>();
   for (const event of events) {
     if (event.kind !== 'envelope') continue;
     const outcome = outcomes.get(event.seq);
+    let content: Content | undefined;
     if (unreadable.has(event.seq)) warnUnopened(log, event, unreadable.get(event.seq));
-    else if (outcome && 'error' in outcome) warnUnopened(log, event, rebuilt(outcome.error));
-    else if (outcome) {
+    else if (!outcome) continue;
+    else if ('elsewhere' in outcome) content = await openEnvelope(device, ratchet, event, log);
+    else if ('error' in outcome) warnUnopened(log, event, rebuilt(outcome.error));
+    else {
       try {
-        opened.set(event.seq, decodeContent(outcome.plaintext));
+        content = decodeContent(outcome.plaintext);
       } catch (error) {
         warnUnopened(log, event, error);
       }
     }
+    if (content) opened.set(event.seq, content);
   }
   return opened;
+}
+
+/**
+ * The distribution id a SenderKeyMessage's first bytes claim (version, then the protobuf's first
+ * field: 16 bytes of UUID), read from a few base64 characters; null when they are not laid out so.
+ * Far cheaper than libsignal's parse of the whole message, and checked: the worker tells when
+ * libsignal reads another id (an `elsewhere` outcome).
+ */
+export function claimedDistributionId(ciphertext: string): string | null {
+  const prefix = Buffer.from(ciphertext.slice(0, 28), 'base64');
+  if (prefix.length < 19 || prefix[1] !== 0x0a || prefix[2] !== 0x10) return null;
+  const hex = prefix.toString('hex', 3, 19);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function distributionIdOf(device: ThisDevice, ciphertext: string): string {
+  return device.signal.SenderKeyMessage.deserialize(new Uint8Array(Buffer.from(ciphertext, 'base64'))).distributionId();
 }
 
 /** The worker's error as an Error again, so that it is logged as the same error on this thread would be. */

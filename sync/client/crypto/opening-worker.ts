@@ -6,13 +6,16 @@
  * nothing between jobs, so a worker that dies loses nothing but the job it held.
  */
 
-/** One sender key chain to decrypt: the sender's address, the record's stored bytes, the envelopes in order. */
+/**
+ * One sender key chain to decrypt: the sender's address, the record's stored bytes, the envelopes
+ * in order (as they came, in base64: the worker decodes them, not the thread that applies).
+ */
 export interface ChainJob {
   senderId: string;
   senderDevice: number;
   distributionId: string;
   record: Uint8Array<ArrayBuffer>;
-  envelopes: Uint8Array<ArrayBuffer>[];
+  envelopes: string[];
 }
 
 /** An error that crossed from a worker: what errorFields logs of it. */
@@ -22,7 +25,12 @@ export interface CrossedError {
   code?: string;
 }
 
-export type EnvelopeOutcome = { plaintext: Uint8Array<ArrayBuffer> } | { error: CrossedError };
+/**
+ * What became of an envelope: its plaintext, its error, or `elsewhere` when libsignal found it
+ * sealed under another distribution id than the chain's (its prefix said otherwise: a forged
+ * envelope, say), so that the record it needs was not the worker's to use.
+ */
+export type EnvelopeOutcome = { plaintext: Uint8Array<ArrayBuffer> } | { error: CrossedError } | { elsewhere: true };
 
 /** A chain decrypted: an outcome per envelope, in order, and the record's new bytes (null: unchanged). */
 export interface ChainResult {
@@ -62,9 +70,12 @@ async function decryptChain(chain) {
     return { outcomes: chain.envelopes.map(() => ({ error: crossed(error) })), record: null };
   }
   let changed = false;
+  let elsewhere = false;
   const store = {
     async getSenderKey(_sender, distributionId) {
-      return distributionId === chain.distributionId ? record : null;
+      if (distributionId === chain.distributionId) return record;
+      elsewhere = true;
+      return null;
     },
     async saveSenderKey(_sender, distributionId, saved) {
       if (distributionId !== chain.distributionId) throw new Error('A sender key outside the chain was saved');
@@ -74,18 +85,25 @@ async function decryptChain(chain) {
   };
   const sender = signal.ProtocolAddress.new(chain.senderId, chain.senderDevice);
   const outcomes = [];
-  for (const sealed of chain.envelopes) {
+  for (const base64 of chain.envelopes) {
+    elsewhere = false;
     try {
+      const sealed = new Uint8Array(Buffer.from(base64, 'base64'));
       outcomes.push({ plaintext: await signal.groupDecrypt(sender, store, sealed) });
     } catch (error) {
-      outcomes.push({ error: crossed(error) });
+      outcomes.push(elsewhere ? { elsewhere: true } : { error: crossed(error) });
     }
   }
   return { outcomes, record: changed ? record.serialize() : null };
 }
-parentPort.on('message', async (job) => {
-  const chains = [];
-  for (const chain of job.chains) chains.push(await decryptChain(chain));
-  parentPort.postMessage({ id: job.id, chains });
+// One job at a time, in the order they came: interleaved, they would all finish late together,
+// and the thread that applies them would wait for the first and then get all at once.
+let queue = Promise.resolve();
+parentPort.on('message', (job) => {
+  queue = queue.then(async () => {
+    const chains = [];
+    for (const chain of job.chains) chains.push(await decryptChain(chain));
+    parentPort.postMessage({ id: job.id, chains });
+  });
 });
 `;

@@ -196,11 +196,23 @@ describe('a run opened in worker threads', () => {
     events.push({ ...carols, seq: seq + 4, clientId: `c-${seq + 4}` });
     // And this reader's own, which it has already.
     events.push({ ...envelope(seq + 5, SELF, 'AAAA') });
-    const total = seq + 5;
+    // Alice has another key too (another conversation's, say). A forged envelope's first bytes
+    // claim that one, though libsignal reads it as under her key here.
+    const otherId = '00000000-0000-4000-8000-0000000000aa';
+    const other = await signal.SenderKeyDistributionMessage.create(address('alice'), otherId, new MemorySenderKeys());
+    const real = Buffer.from(events[0]!.ciphertext, 'base64');
+    const forged = Buffer.concat([real.subarray(0, 3), Buffer.from(otherId.replaceAll('-', ''), 'hex'), real.subarray(1)]);
+    events.push(envelope(seq + 6, 'alice', forged.toString('base64')));
+    const total = seq + 6;
 
     const onThread = reader();
     const inWorkers = reader();
-    for (const each of [onThread, inWorkers]) await writers.handTo(each, ['alice', 'bob']);
+    for (const each of [onThread, inWorkers]) {
+      await writers.handTo(each, ['alice', 'bob']);
+      const ratchet = each.device.ratchet();
+      await signal.processSenderKeyDistributionMessage(address('alice'), other, ratchet);
+      each.mirror.transaction(() => ratchet.writeTo(each.mirror.signal));
+    }
     const { pool: workers, started } = pool(2);
 
     await onThread.applier(null).apply(GROUP, events, {});
@@ -212,11 +224,12 @@ describe('a run opened in worker threads', () => {
     expect(state).toEqual(stateOf(onThread, total, writers.distributionId));
     expect(state.messages[0]).toMatchObject({ text: 'alice 0, edited', edited: true });
     expect(state.messages.filter((message) => message?.text === 'sealed first')).toHaveLength(1);
-    // Kept unopened, as on this thread: the replay, the garbage, Carol's, and this device's own (made up here).
-    expect(state.waiting).toEqual([seq + 1, seq + 2, seq + 4, seq + 5]);
-    // Logged alike: the replay and the garbage, nothing else.
+    // Kept unopened, as on this thread: the replay, the garbage, Carol's, this device's own (made up
+    // here) and the forged one.
+    expect(state.waiting).toEqual([seq + 1, seq + 2, seq + 4, seq + 5, seq + 6]);
+    // Logged alike: the replay, the garbage and the forged one, nothing else.
     expect(inWorkers.warnings).toEqual(onThread.warnings);
-    expect(inWorkers.warnings.map((warning) => warning.fields?.seq)).toEqual([seq + 1, seq + 2]);
+    expect(inWorkers.warnings.map((warning) => warning.fields?.seq)).toEqual([seq + 1, seq + 2, seq + 6]);
 
     // The records the workers advanced open what comes next, in the workers and on this thread.
     const sealedNext = await writers.seal('alice', { kind: 'message', text: 'next' });
