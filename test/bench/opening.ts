@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ProtocolAddress, SenderKeyRecord, SenderKeyStore } from '@signalapp/libsignal-client';
+import { defaultOpening } from '../../sync/client/crypto/device-crypto.js';
 import { OpeningPool } from '../../sync/client/crypto/opening-pool.js';
 import type { ChainJob } from '../../sync/client/crypto/opening-worker.js';
 import { RatchetState } from '../../sync/client/crypto/ratchet-state.js';
@@ -35,8 +36,6 @@ const FULL_MESSAGES = 100_000;
 const CONVERSATIONS = 100;
 const PAGE = 500;
 const SELF = 'reader';
-/** From how many envelopes a run opens in the workers: DeviceCrypto's default. */
-const WORKER_MINIMUM = 32;
 const TARGET = { text: '≥ 15,000 msg/s', op: '>=' as const, value: 15_000 };
 
 runBench(BENCH, async ({ scale }) => {
@@ -158,7 +157,7 @@ runBench(BENCH, async ({ scale }) => {
       async () => device,
       SELF,
       SILENT_LOGGER,
-      pool && { pool, minimum: WORKER_MINIMUM },
+      pool && { pool, minimum: defaultOpening().minimum },
     );
     openMs.set(
       threads,

@@ -159,9 +159,13 @@ export class DeviceCrypto {
 }
 
 /**
- * Every core but this thread's opens envelopes, and one at least (on two cores: one worker, this
- * thread applying); a run opens in the workers from 32 envelopes (see test/bench/opening.ts).
+ * How many opening workers, and from how many envelopes a run opens in them (test/bench/opening.ts
+ * measures both). On two cores, both: one worker cannot decrypt faster than one core, while this
+ * thread's share of a catch-up (reading, applying) is a tenth of the work, so the system shares
+ * the cores well. With more, all but one, and four at most: past that this thread's share is
+ * what limits.
  */
 export function defaultOpening(): OpeningOptions {
-  return { threads: Math.max(1, availableParallelism() - 1), minimum: 32 };
+  const cores = availableParallelism();
+  return { threads: cores <= 2 ? cores : Math.min(4, cores - 1), minimum: 32 };
 }
