@@ -155,7 +155,7 @@ async function contentsOf(
  * Far cheaper than libsignal's parse of the whole message, and checked: the worker tells when
  * libsignal reads another id (an `elsewhere` outcome).
  */
-export function claimedDistributionId(ciphertext: string): string | null {
+function claimedDistributionId(ciphertext: string): string | null {
   const prefix = Buffer.from(ciphertext.slice(0, 28), 'base64');
   if (prefix.length < 19 || prefix[1] !== 0x0a || prefix[2] !== 0x10) return null;
   const hex = prefix.toString('hex', 3, 19);
