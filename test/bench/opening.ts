@@ -11,6 +11,8 @@
  * - Passes: opening on this thread only, then in the worker pool with 1…(cores) threads, each
  *   with its wall rate and its CPU per message (every thread's, and this thread's share): on a
  *   shared machine the wall rate says how much of the machine the run got, the CPU what it cost.
+ * - Small runs (1–64 envelopes): the median time to open and apply one on this thread and in
+ *   warm workers, which sets from how many envelopes a run goes to the workers.
  * - Target (issue 31): at least 15,000 messages/s, within 1.5× of the raw decrypt on one thread.
  * - Not measured: the network and the server (the catch-up bench has those); sealing (done before
  *   the clock starts).
@@ -38,6 +40,9 @@ const FULL_MESSAGES = 100_000;
 const CONVERSATIONS = 100;
 const PAGE = 500;
 const SELF = 'reader';
+/** Sizes of small runs (a live event, a short catch-up) timed on this thread and in the workers, each so many times. */
+const SMALL_RUNS = [1, 4, 16, 32, 64];
+const SMALL_REPEATS = 7;
 const TARGET = { text: '≥ 15,000 msg/s', op: '>=' as const, value: 15_000 };
 
 runBench(BENCH, async ({ scale }) => {
@@ -49,15 +54,18 @@ runBench(BENCH, async ({ scale }) => {
   const readerIdentity = signal.IdentityKeyPair.generate();
   const cores = availableParallelism();
   const threadCounts = Array.from({ length: cores }, (_, i) => i + 1);
-  const readers = [0, ...threadCounts].map((threads) => {
-    const mirror = Mirror.open(join(dir, `reader-${threads}.db`));
+  const readerOf = (name: string) => {
+    const mirror = Mirror.open(join(dir, `${name}.db`));
     const device: ThisDevice = {
       signal,
       address: signal.ProtocolAddress.new(SELF, 1),
       ratchet: () => new RatchetState(signal, mirror.signal, { identity: readerIdentity, registrationId: 1 }, Date.now),
     };
-    return { threads, mirror, device };
-  });
+    return { mirror, device };
+  };
+  const readers = [0, ...threadCounts].map((threads) => ({ threads, ...readerOf(`reader-${threads}`) }));
+  // Small runs of the first group, opened on this thread by one and in the workers by the other.
+  const smallReaders = { thread: readerOf('small-thread'), workers: readerOf('small-workers') };
 
   log(BENCH, `sealing ${perConversation * CONVERSATIONS} messages in ${CONVERSATIONS} groups`);
   const runs: EnvelopeEvent[][] = [];
@@ -75,7 +83,7 @@ runBench(BENCH, async ({ scale }) => {
     );
     const distributionId = `00000000-0000-4000-8000-${String(c).padStart(12, '0')}`;
     const handOut = await signal.SenderKeyDistributionMessage.create(writer, distributionId, sealing);
-    for (const reader of readers) {
+    for (const reader of c === 0 ? [...readers, ...Object.values(smallReaders)] : readers) {
       reader.mirror.upsertConversation(groupOf(conversationId, writerId, perConversation), SELF);
       const receiving = reader.device.ratchet();
       await signal.processSenderKeyDistributionMessage(writer, handOut, receiving);
@@ -181,6 +189,32 @@ runBench(BENCH, async ({ scale }) => {
     if (applied !== total || shown !== CONVERSATIONS) throw new Error(`Applied ${applied} of ${total} (${shown} shown)`);
     mirror.close();
   }
+
+  log(BENCH, 'small runs, on this thread and in warm workers');
+  const smallPool = new OpeningPool({ threads: cores });
+  await warmUp(smallPool, chains, cores);
+  const small = new Map<number, { thread: number; workers: number }>();
+  let from = 0;
+  for (const size of SMALL_RUNS.filter(
+    (size, at) => SMALL_RUNS.slice(0, at + 1).reduce((a, b) => a + b) * SMALL_REPEATS <= runs[0]!.length,
+  )) {
+    const medians = { thread: 0, workers: 0 };
+    for (const mode of ['thread', 'workers'] as const) {
+      const { mirror, device } = smallReaders[mode];
+      const workers = mode === 'workers' ? { pool: smallPool, minimum: 1 } : null;
+      const applier = new RunApplier(mirror, new CryptoLane(), async () => device, SELF, SILENT_LOGGER, workers);
+      const times: number[] = [];
+      for (let i = 0; i < SMALL_REPEATS; i++) {
+        const run = runs[0]!.slice(from + i * size, from + (i + 1) * size);
+        times.push(await timed(() => applier.apply(run[0]!.conversationId, run, {})));
+      }
+      medians[mode] = times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+    }
+    small.set(size, medians);
+    from += size * SMALL_REPEATS;
+  }
+  await smallPool.close();
+  for (const { mirror } of Object.values(smallReaders)) mirror.close();
   writers.close();
 
   const raw = { name: 'raw groupDecrypt, this thread', value: rateOf(rawMs), unit: 'msg/s' };
@@ -225,6 +259,16 @@ runBench(BENCH, async ({ scale }) => {
         }),
       ];
     }),
+    ...[...small].map(([size, medians]) =>
+      row({
+        key: `opening.small-run-${size}`,
+        name: `A run of ${size} envelope(s) opened in warm workers (median)`,
+        value: round2(medians.workers),
+        unit: 'ms',
+        baseline: { name: 'on this thread', value: round2(medians.thread), unit: 'ms' },
+        ratio: round2(medians.workers / medians.thread),
+      }),
+    ),
   ];
   return {
     sizes: { messages: total, conversations: CONVERSATIONS, page: PAGE, cores },
