@@ -1,7 +1,9 @@
 /**
  * Everything end-to-end encryption does on this device, behind one face for the sync engine: the
  * device inbox both ways, this device's sender keys, and opening conversation envelopes before
- * they are applied. Every unit of ratchet work runs in one CryptoLane (this-device.ts).
+ * they are applied. Every unit of ratchet work runs in one CryptoLane (this-device.ts); a
+ * catch-up's decrypts run beforehand in worker threads, and become ratchet work in the lane only
+ * if the records they started from are still those stored (run-applier.ts).
  */
 import { availableParallelism } from 'node:os';
 import { errorFields, type Logger } from '../../common/logger.js';
