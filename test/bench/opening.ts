@@ -18,7 +18,7 @@
  *   the clock starts).
  */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { ProtocolAddress, SenderKeyRecord, SenderKeyStore } from '@signalapp/libsignal-client';
 import { defaultOpening } from '../../sync/client/crypto/device-crypto.js';
@@ -279,11 +279,17 @@ runBench(BENCH, async ({ scale }) => {
       rawPoolMs: Object.fromEntries([...rawPoolMs].map(([threads, ms]) => [threads, Math.round(ms)])),
       openMs: Object.fromEntries([...openMs].map(([threads, ms]) => [threads, Math.round(ms)])),
     },
-    findings: threadCounts.map(
-      (threads) =>
-        `${threads} worker thread(s): opening and applying took ${round2(openMs.get(threads)! / rawMs)}× the raw decrypt on one ` +
-        `thread, and ${round2(openMs.get(threads)! / rawPoolMs.get(threads)!)}× the raw decrypt in the same ${threads} thread(s).`,
-    ),
+    findings: [
+      ...threadCounts.map(
+        (threads) =>
+          `${threads} worker thread(s): opening and applying took ${round2(openMs.get(threads)! / rawMs)}× the raw decrypt on one ` +
+          `thread, and ${round2(openMs.get(threads)! / rawPoolMs.get(threads)!)}× the raw decrypt in the same ${threads} thread(s).`,
+      ),
+      // What the CPU cost allows, whatever share of the machine this run got: the wall rate's ceiling.
+      `At ${costs.get(`open-${cores}`)!.all} µs of CPU per message, ${cores} idle core(s) would open and apply at most ` +
+        `${Math.round((cores * 1e6) / costs.get(`open-${cores}`)!.all).toLocaleString('en')} msg/s; this run's load average ` +
+        `at the end was ${loadavg()[0]!.toFixed(2)}.`,
+    ],
   };
 });
 
