@@ -12,7 +12,8 @@ import { RequestError, SyncConnection, type Push } from './connection.js';
 import type { Content } from '../content/content.js';
 import type { DeviceMessage } from '../content/device-messages.js';
 import type { DeviceLinking } from './crypto/device-linking.js';
-import { DeviceCrypto, type AppliedRun } from './crypto/device-crypto.js';
+import { DeviceCrypto, type OpeningOptions } from './crypto/device-crypto.js';
+import type { AppliedRun } from './crypto/run-applier.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
 import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
@@ -38,6 +39,8 @@ export interface SyncEngineOptions {
   log?: Logger;
   /** The account's identity on this device, for publishing its keys (crypto/key-publisher.ts). */
   localIdentity?: () => Promise<LocalIdentity | null>;
+  /** How envelopes are opened (worker threads); DeviceCrypto's default unless given. */
+  opening?: OpeningOptions;
   /** Linking this device, or others to it (crypto/device-linking.ts): told of each welcome, given hand-overs from the inbox. */
   linking?: DeviceLinking;
 }
@@ -109,18 +112,27 @@ export class SyncEngine {
       ? new KeyPublisher(options.mirror, this.connection, options.runtime, options.localIdentity, this.log)
       : null;
     this.devices = options.localIdentity
-      ? new DeviceCrypto(options.mirror, this.connection, options.runtime, options.localIdentity, options.selfId, this.log, {
-          handOverArrived: (envelope) => options.linking?.handOverArrived(envelope) ?? Promise.resolve(true),
-          openedLate: (conversationId, shown) => {
-            this.applied(conversationId, shown);
-            // They are below the cursor, which moved past them while they waited: any may be the newest incoming.
-            this.announceIncoming(conversationId, shown, 0, Number.MAX_SAFE_INTEGER);
+      ? new DeviceCrypto(
+          options.mirror,
+          this.connection,
+          options.runtime,
+          options.localIdentity,
+          options.selfId,
+          this.log,
+          {
+            handOverArrived: (envelope) => options.linking?.handOverArrived(envelope) ?? Promise.resolve(true),
+            openedLate: (conversationId, shown) => {
+              this.applied(conversationId, shown);
+              // They are below the cursor, which moved past them while they waited: any may be the newest incoming.
+              this.announceIncoming(conversationId, shown, 0, Number.MAX_SAFE_INTEGER);
+            },
+            failed: (error) => {
+              if (isDiskFull(error)) this.writeFailed(error);
+              else this.log.warn('opening envelopes that waited for their key failed', errorFields(error));
+            },
           },
-          failed: (error) => {
-            if (isDiskFull(error)) this.writeFailed(error);
-            else this.log.warn('opening envelopes that waited for their key failed', errorFields(error));
-          },
-        })
+          options.opening,
+        )
       : null;
     // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.
     options.mirror.settings.onPending(() => this.settings.kick());
@@ -165,6 +177,7 @@ export class SyncEngine {
     this.settings.stop();
     this.keys?.stop();
     this.devices?.disconnected();
+    this.devices?.stop().catch((error: unknown) => this.log.warn('the opening workers did not stop', errorFields(error)));
     this.options.mirror.settings.onPending(null);
     if (this.receiptTimer) this.options.runtime.timers.clearTimeout(this.receiptTimer);
     this.receiptTimer = null;

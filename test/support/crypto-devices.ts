@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IdentityKeyPair } from '@signalapp/libsignal-client';
+import type { OpeningOptions } from '../../sync/client/crypto/device-crypto.js';
 import { PREKEY_TARGET } from '../../sync/client/crypto/key-publisher.js';
 import { RatchetState } from '../../sync/client/crypto/ratchet-state.js';
 import { loadSignal } from '../../sync/client/crypto/signal-library.js';
@@ -57,6 +58,8 @@ export function engineDevices(servers: ServerHarness) {
       transport?: SyncTransport;
       /** Whether the device's identity can be read now (false: as when the OS keychain refuses). */
       identityReadable?: () => boolean;
+      /** How its engine opens envelopes (worker threads), when not the default. */
+      opening?: OpeningOptions;
     } = {},
   ): Promise<EngineDevice> {
     const readable = options.identityReadable ?? (() => true);
@@ -76,6 +79,7 @@ export function engineDevices(servers: ServerHarness) {
         if (!readable()) throw new Error('The identity could not be read');
         return { signal, identity };
       },
+      ...(options.opening ? { opening: options.opening } : {}),
       log: {
         error: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
         warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
@@ -117,11 +121,13 @@ export function engineDevices(servers: ServerHarness) {
     name: string,
     transport?: SyncTransport,
     identityReadable?: () => boolean,
+    opening?: OpeningOptions,
   ): Promise<ConversationMember> {
     const account = await servers.createAccount(server, { username: name });
     const owned = await device(server, account.user.id, account.token, signal.IdentityKeyPair.generate(), {
       ...(transport ? { transport } : {}),
       ...(identityReadable ? { identityReadable } : {}),
+      ...(opening ? { opening } : {}),
     });
     return { device: owned, socket: await servers.connect(server, account.token) };
   }

@@ -1,13 +1,15 @@
 /**
  * Everything end-to-end encryption does on this device, behind one face for the sync engine: the
  * device inbox both ways, this device's sender keys, and opening conversation envelopes before
- * they are applied. Every unit of ratchet work runs in one CryptoLane (this-device.ts).
+ * they are applied. Every unit of ratchet work runs in one CryptoLane (this-device.ts); a
+ * catch-up's decrypts run beforehand in worker threads, and become ratchet work in the lane only
+ * if the records they started from are still those stored (run-applier.ts).
  */
+import { availableParallelism } from 'node:os';
 import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
-import type { Content, OpenedContent } from '../../content/content.js';
+import type { Content } from '../../content/content.js';
 import type { DeviceMessage } from '../../content/device-messages.js';
-import { eventOfContent } from '../../content/events.js';
 import type { ConversationEvent, User } from '../../protocol/frames.js';
 import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
 import { RequestError, type SyncConnection } from '../connection.js';
@@ -16,13 +18,17 @@ import { DeviceSender } from './device-sender.js';
 import { openEnvelopes } from './envelope-opener.js';
 import { InboxReceiver } from './inbox-receiver.js';
 import type { LocalIdentity } from './key-publisher.js';
+import { OpeningPool, type OpeningPoolOptions } from './opening-pool.js';
+import { RunApplier, shownOf, type AppliedRun } from './run-applier.js';
 import { SenderKeys } from './sender-keys.js';
 import { CryptoLane, thisDevice, type ThisDevice } from './this-device.js';
 
-/** A run applied: the new cursor, and the events as they took effect (opened envelopes as what they said). */
-export interface AppliedRun {
-  applied: number;
-  shown: readonly ConversationEvent[];
+/** How envelopes are opened: in how many worker threads at most (0: all on this thread), and from how many envelopes a run. */
+export interface OpeningOptions {
+  threads: number;
+  minimum: number;
+  /** Starts a worker thread (tests reach the threads through it). */
+  spawn?: OpeningPoolOptions['spawn'];
 }
 
 export class DeviceCrypto {
@@ -30,6 +36,8 @@ export class DeviceCrypto {
   private readonly sender: DeviceSender;
   private readonly inbox: InboxReceiver;
   private readonly senderKeys: SenderKeys;
+  private readonly pool: OpeningPool | null;
+  private readonly runs: RunApplier;
   /** Which of the account's devices this is, while connected (the welcome says). */
   private deviceNumber: number | null = null;
 
@@ -48,7 +56,20 @@ export class DeviceCrypto {
       /** A linking hand-over arrived in the inbox (crypto/device-linking.ts); true once dealt with. */
       handOverArrived(envelope: DeviceEnvelope): Promise<boolean>;
     },
+    opening: OpeningOptions = defaultOpening(),
   ) {
+    this.pool =
+      opening.threads > 0
+        ? new OpeningPool({ threads: opening.threads, ...(opening.spawn ? { spawn: opening.spawn } : {}) })
+        : null;
+    this.runs = new RunApplier(
+      mirror,
+      this.lane,
+      () => this.device(),
+      selfId,
+      log,
+      this.pool && { pool: this.pool, minimum: opening.minimum },
+    );
     this.sender = new DeviceSender(mirror, connection, runtime, this.lane, localIdentity, selfId, log);
     this.inbox = new InboxReceiver(
       mirror,
@@ -112,30 +133,21 @@ export class DeviceCrypto {
   }
 
   /**
-   * Applies a run of a conversation's events from its cursor, its envelopes opened first in the
-   * crypto lane, the ratchet state that opened them stored in the transaction that applies them.
+   * Applies a run of a conversation's events from its cursor, its envelopes opened first (in the
+   * worker pool when there are enough of them), the ratchet state that opened them stored in the
+   * transaction that applies them.
    */
-  async applyRun(
+  applyRun(
     conversationId: string,
     events: readonly ConversationEvent[],
     page: { skippedTo?: number; users?: readonly User[] },
   ): Promise<AppliedRun> {
-    const { mirror, selfId } = this;
-    if (!events.some((event) => event.kind === 'envelope')) {
-      return { applied: mirror.applyEvents(conversationId, events, selfId, page), shown: events };
-    }
-    return this.lane.run(async () => {
-      const device = await this.device().catch((error: unknown) => {
-        // The run still applies: its envelopes wait, and open on a later connection.
-        this.log.warn("this device's keys could not be read; envelopes wait", errorFields(error));
-        return null;
-      });
-      if (!device) return { applied: mirror.applyEvents(conversationId, events, selfId, page), shown: events };
-      const ratchet = device.ratchet();
-      const opened = await openEnvelopes(device, ratchet, events, this.log);
-      const applied = mirror.applyEvents(conversationId, events, selfId, page, { opened, ratchet });
-      return { applied, shown: shownOf(events, opened) };
-    });
+    return this.runs.apply(conversationId, events, page);
+  }
+
+  /** The engine stopped: the opening workers end (a later run starts them again). */
+  stop(): Promise<void> {
+    return this.pool?.close() ?? Promise.resolve();
   }
 
   /** A key for the conversation arrived: envelopes that waited for it open now, and take effect with the state that opened them. */
@@ -161,10 +173,15 @@ export class DeviceCrypto {
   }
 }
 
-/** Events as they took effect: an opened envelope as what it said, the rest as they came. */
-function shownOf(events: readonly ConversationEvent[], opened: OpenedContent): ConversationEvent[] {
-  return events.map((event) => {
-    const content = event.kind === 'envelope' ? opened.get(event.seq) : undefined;
-    return event.kind === 'envelope' && content ? eventOfContent(event, content) : event;
-  });
+/**
+ * How many opening workers, and from how many envelopes a run opens in them (test/bench/opening.ts
+ * measures both). On two cores, both: one worker cannot decrypt faster than one core, while this
+ * thread's share of a catch-up (reading, applying) is a tenth of the work, so the system shares
+ * the cores well. With more, all but one, and four at most: past that this thread's share is
+ * what limits. Runs of fewer than 32 envelopes (live events, a short gap) open here: one chain's
+ * round trip makes them slower in the workers, and they are too small for the freed thread to matter.
+ */
+export function defaultOpening(): OpeningOptions {
+  const cores = availableParallelism();
+  return { threads: cores <= 2 ? cores : Math.min(4, cores - 1), minimum: 32 };
 }

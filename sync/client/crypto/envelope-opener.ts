@@ -8,6 +8,7 @@
 import type { Logger } from '../../common/logger.js';
 import { errorFields } from '../../common/logger.js';
 import { decodeContent, type Content, type OpenedContent } from '../../content/content.js';
+import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { ConversationEvent } from '../../protocol/frames.js';
 import type { RatchetState } from './ratchet-state.js';
 import type { ThisDevice } from './this-device.js';
@@ -20,23 +21,45 @@ export async function openEnvelopes(
 ): Promise<OpenedContent> {
   const opened = new Map<number, Content>();
   for (const event of events) {
-    if (event.kind !== 'envelope' || event.deleted) continue;
-    if (event.senderId === device.address.name() && event.senderDevice === device.address.deviceId()) continue;
-    const sender = device.signal.ProtocolAddress.new(event.senderId, event.senderDevice);
-    try {
-      const sealed = new Uint8Array(Buffer.from(event.ciphertext, 'base64'));
-      // Its key is still on its way (the device inbox brings it): it waits, and nothing is wrong.
-      const distributionId = device.signal.SenderKeyMessage.deserialize(sealed).distributionId();
-      if (!(await ratchet.getSenderKey(sender, distributionId))) continue;
-      opened.set(event.seq, decodeContent(await device.signal.groupDecrypt(sender, ratchet, sealed)));
-    } catch (error) {
-      log.warn('an envelope did not open', {
-        conversationId: event.conversationId,
-        seq: event.seq,
-        sender: `${event.senderId}.${event.senderDevice}`,
-        ...errorFields(error),
-      });
-    }
+    if (!isForeignEnvelope(device, event)) continue;
+    const content = await openEnvelope(device, ratchet, event, log);
+    if (content) opened.set(event.seq, content);
   }
   return opened;
+}
+
+/** One envelope opened with the unit's ratchet: what it says; undefined when its key has not come, or it did not open (logged). */
+export async function openEnvelope(
+  device: ThisDevice,
+  ratchet: RatchetState,
+  event: EnvelopeEvent,
+  log: Logger,
+): Promise<Content | undefined> {
+  const sender = device.signal.ProtocolAddress.new(event.senderId, event.senderDevice);
+  try {
+    const sealed = new Uint8Array(Buffer.from(event.ciphertext, 'base64'));
+    // Its key is still on its way (the device inbox brings it): it waits, and nothing is wrong.
+    const distributionId = device.signal.SenderKeyMessage.deserialize(sealed).distributionId();
+    if (!(await ratchet.getSenderKey(sender, distributionId))) return undefined;
+    return decodeContent(await device.signal.groupDecrypt(sender, ratchet, sealed));
+  } catch (error) {
+    warnUnopened(log, event, error);
+    return undefined;
+  }
+}
+
+/** Whether this device opens the event: an envelope, not deleted, that another device sealed. */
+export function isForeignEnvelope(device: ThisDevice, event: ConversationEvent): event is EnvelopeEvent {
+  if (event.kind !== 'envelope' || event.deleted) return false;
+  return event.senderId !== device.address.name() || event.senderDevice !== device.address.deviceId();
+}
+
+/** An envelope that did not open is logged (and kept: the applier stores it unopened). */
+export function warnUnopened(log: Logger, event: EnvelopeEvent, error: unknown): void {
+  log.warn('an envelope did not open', {
+    conversationId: event.conversationId,
+    seq: event.seq,
+    sender: `${event.senderId}.${event.senderDevice}`,
+    ...errorFields(error),
+  });
 }

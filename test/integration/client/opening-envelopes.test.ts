@@ -5,6 +5,7 @@
  * being away; content the rules refuse (an edit of someone else's message, a rename by a plain
  * member) is dropped, alike on every device.
  */
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncTransport } from '../../../sync/client/transport.js';
 import { wsTransport } from '../../../sync/client/ws-transport.js';
@@ -106,6 +107,45 @@ describe('opening envelopes', () => {
     for (const each of [alice, bob, carol]) {
       expect(each.device.warnings.filter((warning) => warning.message.includes('did not open'))).toEqual([]);
     }
+  });
+});
+
+describe('a catch-up opened in worker threads', () => {
+  it('shows what came while away, and the workers end with the engine', async () => {
+    const server = await servers.startServer();
+    const threads: Worker[] = [];
+    const opening = {
+      threads: 2,
+      minimum: 3,
+      spawn: (source: string, options: WorkerOptions) => {
+        const thread = new Worker(source, options);
+        threads.push(thread);
+        return thread;
+      },
+    };
+    const alice = await member(server, 'alice');
+    const bob = await member(server, 'bob', undefined, undefined, opening);
+    const groupId = await groupOf(alice, [bob]);
+    await firstMessage(alice, bob, groupId);
+    // One live envelope is fewer than the minimum: it opened on the engine's thread.
+    expect(threads).toEqual([]);
+
+    bob.device.engine.setWorkOffline(true);
+    for (let i = 1; i <= 6; i++) await post(alice, groupId, `m${i}`, { kind: 'message', text: `away ${i}` });
+    bob.device.engine.setWorkOffline(false);
+    await eventually(
+      () => shown(bob, groupId, 'm6')?.text,
+      (text) => text === 'away 6',
+      'the last message, after the catch-up',
+    );
+    expect(threads.length).toBeGreaterThan(0);
+    for (let i = 1; i <= 6; i++) expect(shown(bob, groupId, `m${i}`)?.text).toBe(`away ${i}`);
+    expect(waitingIn(bob.device, groupId)).toEqual([]);
+    expect(bob.device.warnings).toEqual([]);
+
+    const exits = threads.map((thread) => new Promise((resolve) => thread.once('exit', resolve)));
+    bob.device.engine.stop();
+    await Promise.all(exits);
   });
 });
 
