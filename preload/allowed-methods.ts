@@ -68,6 +68,7 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getUnsavedRecoveryKey: true,
   confirmRecoveryKeySaved: true,
   revealRecoveryKey: true,
+  restoreFromRecoveryKey: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);

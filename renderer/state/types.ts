@@ -1,6 +1,7 @@
 /** The shape of the renderer's state and of the actions components call. */
 import type { StoreApi } from 'zustand/vanilla';
 import type { RevealedRecoveryKey } from '../../sync/app-api/account-keys-api.js';
+import type { RestoreOutcome } from '../../sync/app-api/key-backup-api.js';
 import type { AppApiClient } from '../../sync/app-api/client.js';
 import type {
   AboutView,
@@ -122,6 +123,8 @@ export interface RecoveryKeyActions {
   confirmRecoveryKeySaved: () => Promise<void>;
   /** The key given the password; throws AppApiError 'unauthorized' when it is wrong. */
   revealRecoveryKey: (password: string) => Promise<RevealedRecoveryKey>;
+  /** Restores this device's account keys from the key backup with the recovery key as typed. Throws ('offline' and the like). */
+  restoreFromRecoveryKey: (recoveryKey: string) => Promise<RestoreOutcome>;
 }
 
 export interface AppActions extends RecoveryKeyActions {

@@ -22,6 +22,7 @@ import {
 import { LIMITS } from '../protocol/limits.js';
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import { accountKeysApiArgs, type AccountKeysApiResults } from './account-keys-api.js';
+import { keyBackupApiArgs, type KeyBackupApiResults } from './key-backup-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -294,6 +295,7 @@ export const appApiArgs = {
   /** The versions the About dialog lists: app, Electron, Chromium, Node, SQLite, the mirror's schema. */
   getAbout: none,
   ...accountKeysApiArgs,
+  ...keyBackupApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -635,7 +637,7 @@ export interface MessageInfo {
   deliveredTo: User[];
 }
 
-export interface AppApiResults extends AccountKeysApiResults {
+export interface AppApiResults extends AccountKeysApiResults, KeyBackupApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;

@@ -26,6 +26,7 @@ import {
   type SessionView,
 } from '../app-api/contract.js';
 import type { RevealedRecoveryKey } from '../app-api/account-keys-api.js';
+import type { RestoreOutcome } from '../app-api/key-backup-api.js';
 import type { Preferences } from '../app-api/preferences.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
@@ -47,6 +48,7 @@ import { realRuntime } from '../node/real-runtime.js';
 import { requestSession, revokeSession, sessionRequest } from './accounts-http.js';
 import { BlobStore } from './attachments/blob-store.js';
 import { AccountKeyring } from './crypto/account-keyring.js';
+import { restoreFromRecoveryKey } from './key-backup-restore.js';
 import { composeAttachments } from './attachments/compose-attachments.js';
 import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
 import { nodeUploadTransport, type UploadTransport } from './attachments/uploader.js';
@@ -304,6 +306,16 @@ class LocalClientCore implements ClientCore {
 
   async revealRecoveryKey(args: AppApiArgs<'revealRecoveryKey'>): Promise<RevealedRecoveryKey> {
     return this.keyring.reveal(this.self().id, args.password);
+  }
+
+  async restoreFromRecoveryKey(args: AppApiArgs<'restoreFromRecoveryKey'>): Promise<RestoreOutcome> {
+    const outcome = await restoreFromRecoveryKey(this.engine, this.keyring, this.self().id, args.recoveryKey);
+    // A fresh connection: the key publisher and the device inbox take up the identity from the start.
+    if (outcome === 'restored' && this.session) {
+      this.stopEngine();
+      this.startEngine(this.session);
+    }
+    return outcome;
   }
 
   /** A request about this account's sessions, with this device's token. */
@@ -851,6 +863,7 @@ class LocalClientCore implements ClientCore {
       token: session.token,
       selfId: session.user.id,
       localIdentity: () => this.keyring.localIdentity(session.user.id),
+      keyBackup: () => this.keyring.backupSource(session.user.id),
       emit: (event) => {
         this.emit(event);
         // Transfers run while the connection is up; applied events may bring images to fetch.

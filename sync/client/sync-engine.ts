@@ -3,6 +3,7 @@ import type { AppEvent, ConnectionState } from '../app-api/contract.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import type { EnvelopeEvent } from '../protocol/envelope-frames.js';
+import type { StoredKeyBackup } from '../protocol/backup-frames.js';
 import type { Conversation, ConversationEvent, ServerFrame, User } from '../protocol/frames.js';
 
 type EventsReply = Extract<ServerFrame, { type: 'events' }>;
@@ -12,6 +13,7 @@ import { RequestError, SyncConnection, type Push } from './connection.js';
 import type { Content } from '../content/content.js';
 import type { DeviceMessage } from '../content/device-messages.js';
 import { DeviceCrypto, type AppliedRun } from './crypto/device-crypto.js';
+import { fetchKeyBackup, KeyBackupSync, type BackupSource } from './crypto/key-backup-sync.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
 import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
@@ -37,6 +39,8 @@ export interface SyncEngineOptions {
   log?: Logger;
   /** The account's identity on this device, for publishing its keys (crypto/key-publisher.ts). */
   localIdentity?: () => Promise<LocalIdentity | null>;
+  /** The account keys this device backs up (crypto/key-backup-sync.ts); no backup is written without. */
+  keyBackup?: () => Promise<BackupSource | null>;
 }
 
 /**
@@ -53,6 +57,7 @@ export class SyncEngine {
   private workingOffline = false;
   private readonly connection: SyncConnection;
   private readonly keys: KeyPublisher | null;
+  private readonly backup: KeyBackupSync | null;
   /** The device inbox both ways, and the sender keys it hands out: present when the account has an identity on this device. */
   private readonly devices: DeviceCrypto | null;
   /** Which of the account's devices this is, as the welcome said (null until it came). */
@@ -105,6 +110,7 @@ export class SyncEngine {
     this.keys = options.localIdentity
       ? new KeyPublisher(options.mirror, this.connection, options.runtime, options.localIdentity, this.log)
       : null;
+    this.backup = options.keyBackup ? new KeyBackupSync(this.connection, options.runtime, options.keyBackup, this.log) : null;
     this.devices = options.localIdentity
       ? new DeviceCrypto(options.mirror, this.connection, options.runtime, options.localIdentity, options.selfId, this.log, {
           openedLate: (conversationId, shown) => {
@@ -160,6 +166,7 @@ export class SyncEngine {
     this.outbox.stop();
     this.settings.stop();
     this.keys?.stop();
+    this.backup?.stop();
     this.devices?.disconnected();
     this.options.mirror.settings.onPending(null);
     if (this.receiptTimer) this.options.runtime.timers.clearTimeout(this.receiptTimer);
@@ -243,6 +250,12 @@ export class SyncEngine {
     return reply.user;
   }
 
+  /** The account's key backup as the server keeps it (null: none), for a restore with the recovery key. */
+  async fetchKeyBackup(): Promise<StoredKeyBackup | null> {
+    if (!this.ready) throw new RequestError('disconnected', 'Not connected');
+    return fetchKeyBackup(this.connection);
+  }
+
   async startConversation(username: string): Promise<Conversation> {
     if (!this.ready) throw new RequestError('disconnected', 'Not connected');
     const reply = await this.connection.request({ type: 'start_conversation', username });
@@ -274,6 +287,7 @@ export class SyncEngine {
       this.outbox.setOnline(true);
       // After the catch-up: publishing keys is never what the person waits for.
       if (this.deviceNumber !== null) this.keys?.connected(this.deviceNumber);
+      this.backup?.connected();
       this.devices?.online();
       // Live events that arrived during the first catch-up were only noted; fetch them now.
       for (const conversationId of this.options.mirror.conversationsBehind()) this.catchUpInBackground(conversationId);
@@ -305,6 +319,7 @@ export class SyncEngine {
     this.outbox.setOnline(false);
     this.settings.disconnected();
     this.keys?.disconnected();
+    this.backup?.disconnected();
     this.devices?.disconnected();
     this.deviceNumber = null;
     this.setState('offline');

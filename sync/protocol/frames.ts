@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS, attachmentsSchema } from './attachments.js';
+import { backupClientFrames, backupServerFrames } from './backup-frames.js';
 import { envelopeEventSchema, sendEnvelopeFrame } from './envelope-frames.js';
 import { inboxClientFrames, inboxServerFrames } from './inbox-frames.js';
 import { keyClientFrames, keyServerFrames } from './key-frames.js';
@@ -642,6 +643,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   pingFrame,
   ...keyClientFrames,
   ...inboxClientFrames,
+  ...backupClientFrames,
   sendEnvelopeFrame,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
@@ -789,6 +791,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   presencePush,
   ...keyServerFrames,
   ...inboxServerFrames,
+  ...backupServerFrames,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 /** What the server sends unasked: every frame that answers no request (replies carry their request's rid). */

@@ -48,6 +48,8 @@ export const REFUSAL_REASONS = [
   'too_many_prekeys', // the device would have more one-time prekeys of a kind stored than KEY_LIMITS allows
   // The device inbox (inbox-frames.ts)
   'not_a_contact', // someone named is not the sender and shares no conversation with them
+  // The key backup (backup-frames.ts)
+  'backup_version_mismatch', // the stored backup is not the version the write replaces: fetch it, merge, write again
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

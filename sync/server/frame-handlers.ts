@@ -3,6 +3,7 @@ import { catchUp, change, groupChange, send, sendEnvelope } from './handlers/eve
 import { createConversation, findUser, listConversations, startConversation } from './handlers/conversations.js';
 import { only, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
 import { ackInbox, fetchInbox, sendToDevices } from './handlers/inbox.js';
+import { fetchKeyBackup, putKeyBackup } from './handlers/key-backup.js';
 import { countKeys, fetchKeyBundles, publishKeys } from './handlers/keys.js';
 import { receipt } from './handlers/receipts.js';
 import { listSettings, setSettings } from './handlers/settings.js';
@@ -59,5 +60,9 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return ackInbox(ctx, frame);
     case 'send_envelope':
       return sendEnvelope(ctx, frame);
+    case 'put_key_backup':
+      return putKeyBackup(ctx, frame);
+    case 'fetch_key_backup':
+      return fetchKeyBackup(ctx, frame);
   }
 }

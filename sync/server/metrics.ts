@@ -23,6 +23,8 @@ const FRAME_TYPES: Record<ClientFrameType, true> = {
   fetch_inbox: true,
   ack_inbox: true,
   send_envelope: true,
+  put_key_backup: true,
+  fetch_key_backup: true,
 };
 export type FrameLabel = ClientFrameType | 'bad_frame';
 export const FRAME_LABELS = [...(Object.keys(FRAME_TYPES) as ClientFrameType[]), 'bad_frame'] as const;

@@ -34,6 +34,8 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
     case 'send_to_devices':
     case 'fetch_inbox':
     case 'ack_inbox':
+    case 'put_key_backup':
+    case 'fetch_key_backup':
       return null;
   }
 }

@@ -74,6 +74,10 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
     `At most ${KEY_LIMITS.maxPrekeysStored} one-time prekeys of each kind may be stored per device`,
   ),
   not_a_contact: refusal('forbidden', 'Device envelopes go only to your own devices and people you share a conversation with'),
+  backup_version_mismatch: refusal(
+    'conflict',
+    'The stored key backup is not the version this replaces; fetch it, merge and write again',
+  ),
 };
 
 export const REFUSALS = Object.fromEntries(Object.entries(TABLE).map(([reason, entry]) => [reason, { ...entry, reason }])) as {

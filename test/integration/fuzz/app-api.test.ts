@@ -240,6 +240,7 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     getUnsavedRecoveryKey: fc.constant({}),
     confirmRecoveryKeySaved: fc.constant({}),
     revealRecoveryKey: fc.record({ password: fc.constantFrom('not the password', 'correct horse battery staple') }),
+    restoreFromRecoveryKey: fc.record({ recoveryKey: fc.constantFrom('not a recovery key', 'a'.repeat(64)) }),
   };
 }
 

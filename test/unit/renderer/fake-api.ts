@@ -23,6 +23,7 @@ import type {
   SessionInfo,
 } from '../../../sync/app-api/contract.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/preferences.js';
+import type { RestoreOutcome } from '../../../sync/app-api/key-backup-api.js';
 import type { User } from '../../../sync/protocol/frames.js';
 import { afterEach } from 'vitest';
 import { conversationSummary, messageView } from '../../support/app-views.js';
@@ -122,6 +123,8 @@ export class FakeApi {
   outbox: OutboxListing = { items: [], total: 0 };
   /** What getCoreState answers; startFresh turns a recovery into a ready core without a session. */
   coreState: CoreState = { kind: 'ready', diskFull: false };
+  /** What restoreFromRecoveryKey answers: an outcome, or an error it throws. */
+  restoreAnswer: RestoreOutcome | Error = 'restored';
   /** Every call in order: method and arguments. */
   calls: { method: AppApiMethod; args: unknown }[] = [];
   private listeners = new Set<(event: AppEvent) => void>();
@@ -342,6 +345,11 @@ export class FakeApi {
           return created;
         }),
       searchMessages: (args) => this.answer('searchMessages', args, () => []),
+      restoreFromRecoveryKey: (args) =>
+        this.answer('restoreFromRecoveryKey', args, () => {
+          if (this.restoreAnswer instanceof Error) throw this.restoreAnswer;
+          return this.restoreAnswer;
+        }),
       forwardMessage: (args) => this.answer('forwardMessage', args, () => []),
       getAttachmentLimits: (args) => this.answer('getAttachmentLimits', args, () => ({ maxFileBytes: this.maxFileBytes })),
       downloadAttachment: (args) => this.answer('downloadAttachment', args, () => null),
