@@ -76,13 +76,15 @@ export class KeyBackupSync {
       const stored = await fetchKeyBackup(this.connection);
       if (stored) {
         const theirs = openKeyBackup(source.signal, source.keys.userId, source.keys.recoveryKey, stored.ciphertext);
-        if (typeof theirs !== 'string' && sameBackupContent(theirs, ours)) return;
-        // Ours is the identity this device publishes; a backup it cannot open or that holds another is told, then replaced.
-        if (typeof theirs === 'string' || theirs.identityKeyPair !== ours.identityKeyPair) {
-          this.log.warn('the key backup on the server was not this device’s; replacing it', {
-            version: stored.version,
-            ...(typeof theirs === 'string' ? { why: theirs } : {}),
-          });
+        // A newer version of the app wrote what this one cannot read: replacing it would lose what it added.
+        if (theirs === 'unreadable_backup') {
+          this.log.warn('the key backup on the server is of a newer version; left as it is', { version: stored.version });
+          return;
+        }
+        if (theirs !== 'wrong_recovery_key' && sameBackupContent(theirs, ours)) return;
+        // Ours is the identity this device publishes; a backup sealed for another recovery key or holding another identity is told, then replaced.
+        if (theirs === 'wrong_recovery_key' || theirs.identityKeyPair !== ours.identityKeyPair) {
+          this.log.warn('the key backup on the server was not this device’s; replacing it', { version: stored.version });
         }
       }
       try {

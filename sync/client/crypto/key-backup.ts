@@ -8,8 +8,7 @@
  */
 import type { PrivateKey } from '@signalapp/libsignal-client';
 import { z } from 'zod';
-import { BACKUP_LIMITS } from '../../protocol/backup-frames.js';
-import type { AccountKeys } from './account-keys.js';
+import { accountKeysSchema, type AccountKeys } from './account-keys.js';
 import type { SignalLibrary } from './signal-library.js';
 
 /** HPKE's `info`: names what is sealed, so a ciphertext of another use of the same key never opens as a backup. */
@@ -23,7 +22,7 @@ const backupV1 = z
   .object({
     version: z.literal(1),
     /** IdentityKeyPair.serialize(), base64, as in the account keys file. */
-    identityKeyPair: z.string().base64().max(BACKUP_LIMITS.maxCiphertextChars),
+    identityKeyPair: accountKeysSchema.shape.identityKeyPair,
   })
   .strict();
 
