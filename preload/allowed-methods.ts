@@ -75,6 +75,7 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   setIdentityVerified: true,
   getIdentityChanges: true,
   confirmIdentityChanges: true,
+  restoreFromRecoveryKey: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);

@@ -784,6 +784,25 @@ export const en = {
     close: 'Close',
   },
 
+  /** Restoring this device's keys from the key backup with the recovery key (RecoveryKeyRestore). */
+  recoveryKeyRestore: {
+    intro:
+      'Enter the recovery key you saved when you made your account. It brings back your encryption keys and your message history.',
+    field: 'Recovery key', // (a11y contract: textbox)
+    restore: 'Restore', // (a11y contract: button)
+    restoring: 'Restoring…',
+    restored: 'Your keys are back on this device.',
+    /** How a restore ended without restoring (RestoreOutcome). */
+    outcomes: {
+      wrong_recovery_key: 'That recovery key doesn’t open this account’s key backup. Check it and try again.',
+      no_key_backup: 'This account has no key backup yet. Open the app on a device that has your keys, then try again.',
+      unreadable_backup: 'The key backup can’t be read by this version of the app. Update the app and try again.',
+      password_needed: 'Sign out and sign in again with your password, then enter the recovery key.',
+      other_identity: 'This device already has other keys for this account.',
+    },
+    failed: (reason: string) => `Couldn’t restore: ${reason}`,
+  },
+
   /** Why the server refused something (REFUSAL_REASONS), in words. */
   refusals: {
     conversation_not_found: 'This conversation doesn’t exist or you aren’t in it.',
@@ -824,6 +843,7 @@ export const en = {
     not_a_contact: 'You can only send that to people you have a conversation with.',
     no_such_device: 'That device is not signed in to your account. Check the link code.',
     device_already_linked: 'That device is linked already.',
+    backup_version_mismatch: 'Another device changed the key backup at the same time. Try again.',
   } satisfies Record<RefusalReason, string>,
 
   /** A refusal about one person, named. Straight apostrophe: the issue gives these words. */

@@ -3,6 +3,7 @@ import type { LinkState, LinkTarget } from '../../sync/app-api/linking-api.js';
 import type { StoreApi } from 'zustand/vanilla';
 import type { RevealedRecoveryKey } from '../../sync/app-api/account-keys-api.js';
 import type { SafetyNumberView } from '../../sync/app-api/safety-number-api.js';
+import type { RestoreOutcome } from '../../sync/app-api/key-backup-api.js';
 import type { AppApiClient } from '../../sync/app-api/client.js';
 import type {
   AboutView,
@@ -124,6 +125,8 @@ export interface RecoveryKeyActions {
   confirmRecoveryKeySaved: () => Promise<void>;
   /** The key given the password; throws AppApiError 'unauthorized' when it is wrong. */
   revealRecoveryKey: (password: string) => Promise<RevealedRecoveryKey>;
+  /** Restores this device's account keys from the key backup with the recovery key as typed. Throws ('offline' and the like). */
+  restoreFromRecoveryKey: (recoveryKey: string) => Promise<RestoreOutcome>;
 }
 
 export interface LinkingActions {

@@ -24,6 +24,7 @@ import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import { accountKeysApiArgs, type AccountKeysApiResults } from './account-keys-api.js';
 import { linkingApiArgs, type LinkingApiResults } from './linking-api.js';
 import { safetyNumberApiArgs, type SafetyNumberApiResults } from './safety-number-api.js';
+import { keyBackupApiArgs, type KeyBackupApiResults } from './key-backup-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -298,6 +299,7 @@ export const appApiArgs = {
   ...accountKeysApiArgs,
   ...linkingApiArgs,
   ...safetyNumberApiArgs,
+  ...keyBackupApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -640,7 +642,7 @@ export interface MessageInfo {
   deliveredTo: User[];
 }
 
-export interface AppApiResults extends AccountKeysApiResults, LinkingApiResults, SafetyNumberApiResults {
+export interface AppApiResults extends AccountKeysApiResults, LinkingApiResults, SafetyNumberApiResults, KeyBackupApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;

@@ -28,6 +28,7 @@ import {
 import type { RevealedRecoveryKey } from '../app-api/account-keys-api.js';
 import type { LinkState, LinkTarget } from '../app-api/linking-api.js';
 import type { SafetyNumberView } from '../app-api/safety-number-api.js';
+import type { RestoreOutcome } from '../app-api/key-backup-api.js';
 import type { Preferences } from '../app-api/preferences.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
@@ -50,6 +51,7 @@ import { requestSession, revokeSession, sessionRequest } from './accounts-http.j
 import { BlobStore } from './attachments/blob-store.js';
 import { AccountKeyring } from './crypto/account-keyring.js';
 import { DeviceLinking } from './crypto/device-linking.js';
+import { restoreFromRecoveryKey } from './key-backup-restore.js';
 import { composeAttachments } from './attachments/compose-attachments.js';
 import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
 import { nodeUploadTransport, type UploadTransport } from './attachments/uploader.js';
@@ -370,6 +372,16 @@ class LocalClientCore implements ClientCore {
   private safetyNumbers(): SafetyNumbers {
     const { mirror, keyring, engine } = this;
     return new SafetyNumbers({ mirror, selfId: this.self().id, clock: this.runtime.clock, keyring, engine });
+  }
+
+  async restoreFromRecoveryKey(args: AppApiArgs<'restoreFromRecoveryKey'>): Promise<RestoreOutcome> {
+    const outcome = await restoreFromRecoveryKey(this.engine, this.keyring, this.self().id, args.recoveryKey);
+    // A fresh connection: the key publisher and the device inbox take up the identity from the start.
+    if (outcome === 'restored' && this.session) {
+      this.stopEngine();
+      this.startEngine(this.session);
+    }
+    return outcome;
   }
 
   /** A request about this account's sessions, with this device's token. */
@@ -923,6 +935,7 @@ class LocalClientCore implements ClientCore {
       selfId: session.user.id,
       localIdentity: () => this.keyring.localIdentity(session.user.id),
       linking,
+      keyBackup: () => this.keyring.backupSource(session.user.id),
       emit: (event) => {
         this.emit(event);
         // Transfers run while the connection is up; applied events may bring images to fetch.

@@ -3,6 +3,7 @@ import type { AppEvent, ConnectionState } from '../app-api/contract.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import type { EnvelopeEvent } from '../protocol/envelope-frames.js';
+import type { StoredKeyBackup } from '../protocol/backup-frames.js';
 import type { Conversation, ConversationEvent, ServerFrame, User } from '../protocol/frames.js';
 
 type EventsReply = Extract<ServerFrame, { type: 'events' }>;
@@ -14,6 +15,7 @@ import type { DeviceMessage } from '../content/device-messages.js';
 import type { DeviceLinking } from './crypto/device-linking.js';
 import { DeviceCrypto, type OpeningOptions } from './crypto/device-crypto.js';
 import type { AppliedRun } from './crypto/run-applier.js';
+import { fetchKeyBackup, KeyBackupSync, type BackupSource } from './crypto/key-backup-sync.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
 import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
@@ -43,6 +45,8 @@ export interface SyncEngineOptions {
   opening?: OpeningOptions;
   /** Linking this device, or others to it (crypto/device-linking.ts): told of each welcome, given hand-overs from the inbox. */
   linking?: DeviceLinking;
+  /** The account keys this device backs up (crypto/key-backup-sync.ts); no backup is written without. */
+  keyBackup?: () => Promise<BackupSource | null>;
 }
 
 /**
@@ -59,6 +63,7 @@ export class SyncEngine {
   private workingOffline = false;
   private readonly connection: SyncConnection;
   private readonly keys: KeyPublisher | null;
+  private readonly backup: KeyBackupSync | null;
   /** The device inbox both ways, and the sender keys it hands out: present when the account has an identity on this device. */
   private readonly devices: DeviceCrypto | null;
   /** Which of the account's devices this is, as the welcome said (null until it came). */
@@ -111,6 +116,7 @@ export class SyncEngine {
     this.keys = options.localIdentity
       ? new KeyPublisher(options.mirror, this.connection, options.runtime, options.localIdentity, this.log)
       : null;
+    this.backup = options.keyBackup ? new KeyBackupSync(this.connection, options.runtime, options.keyBackup, this.log) : null;
     this.devices = options.localIdentity
       ? new DeviceCrypto(
           options.mirror,
@@ -176,6 +182,7 @@ export class SyncEngine {
     this.outbox.stop();
     this.settings.stop();
     this.keys?.stop();
+    this.backup?.stop();
     this.devices?.disconnected();
     this.devices?.stop().catch((error: unknown) => this.log.warn('the opening workers did not stop', errorFields(error)));
     this.options.mirror.settings.onPending(null);
@@ -285,6 +292,12 @@ export class SyncEngine {
     return reply.identityKey;
   }
 
+  /** The account's key backup as the server keeps it (null: none), for a restore with the recovery key. */
+  async fetchKeyBackup(): Promise<StoredKeyBackup | null> {
+    if (!this.ready) throw new RequestError('disconnected', 'Not connected');
+    return fetchKeyBackup(this.connection);
+  }
+
   async startConversation(username: string): Promise<Conversation> {
     if (!this.ready) throw new RequestError('disconnected', 'Not connected');
     const reply = await this.connection.request({ type: 'start_conversation', username });
@@ -317,6 +330,7 @@ export class SyncEngine {
       this.outbox.setOnline(true);
       // After the catch-up: publishing keys is never what the person waits for.
       if (this.deviceNumber !== null) this.keys?.connected(this.deviceNumber);
+      this.backup?.connected();
       this.devices?.online();
       // Live events that arrived during the first catch-up were only noted; fetch them now.
       for (const conversationId of this.options.mirror.conversationsBehind()) this.catchUpInBackground(conversationId);
@@ -348,6 +362,7 @@ export class SyncEngine {
     this.outbox.setOnline(false);
     this.settings.disconnected();
     this.keys?.disconnected();
+    this.backup?.disconnected();
     this.devices?.disconnected();
     this.deviceNumber = null;
     this.setState('offline');

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS, attachmentsSchema } from './attachments.js';
+import { backupClientFrames, backupServerFrames } from './backup-frames.js';
 import { envelopeEventSchema, sendEnvelopeFrame } from './envelope-frames.js';
 import { inboxClientFrames, inboxServerFrames } from './inbox-frames.js';
 import { linkClientFrames, linkServerFrames } from './link-frames.js';
@@ -643,6 +644,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   pingFrame,
   ...keyClientFrames,
   ...inboxClientFrames,
+  ...backupClientFrames,
   sendEnvelopeFrame,
   ...linkClientFrames,
 ]);
@@ -792,6 +794,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   ...keyServerFrames,
   ...inboxServerFrames,
   ...linkServerFrames,
+  ...backupServerFrames,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 /** What the server sends unasked: every frame that answers no request (replies carry their request's rid). */

@@ -5,6 +5,7 @@ import { only, type HandlerContext, type HandlerResult } from './handlers/handle
 import { ackInbox, fetchInbox, sendToDevices } from './handlers/inbox.js';
 import { countKeys, fetchIdentity, fetchKeyBundles, publishKeys } from './handlers/keys.js';
 import { describeOwnDevice, linkDevice } from './handlers/linking.js';
+import { fetchKeyBackup, putKeyBackup } from './handlers/key-backup.js';
 import { receipt } from './handlers/receipts.js';
 import { listSettings, setSettings } from './handlers/settings.js';
 import { typing } from './handlers/typing.js';
@@ -66,5 +67,9 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return describeOwnDevice(ctx, frame);
     case 'link_device':
       return linkDevice(ctx, frame);
+    case 'put_key_backup':
+      return putKeyBackup(ctx, frame);
+    case 'fetch_key_backup':
+      return fetchKeyBackup(ctx, frame);
   }
 }

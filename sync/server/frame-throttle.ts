@@ -14,7 +14,11 @@ import { LIMITS } from '../protocol/limits.js';
  *   count against the asker's budget only;
  * - device envelopes: each is stored until its device comes for it, so one person's sends are
  *   counted in envelopes, enough to hand a new sender key to every device of a full group a few
- *   times an hour.
+ *   times an hour;
+ * - key backup writes and reads: a backup is one row per account, capped in size by the protocol,
+ *   so the disk it takes is bounded; the rate bounds how often it is rewritten (each write is up to
+ *   60 KiB through the database's log) and read. A device writes once when it gets its identity and
+ *   when what it backs up changes, and reads once per connection.
  */
 export interface FrameThrottleLimits {
   lookupsPerWindow: number;
@@ -25,6 +29,9 @@ export interface FrameThrottleLimits {
   keyFetchWindowMs: number;
   envelopesPerWindow: number;
   envelopeWindowMs: number;
+  backupWritesPerWindow: number;
+  backupReadsPerWindow: number;
+  backupWindowMs: number;
 }
 
 export const FRAME_THROTTLE: FrameThrottleLimits = {
@@ -36,6 +43,9 @@ export const FRAME_THROTTLE: FrameThrottleLimits = {
   keyFetchWindowMs: 60 * 60_000,
   envelopesPerWindow: 20_000,
   envelopeWindowMs: 60 * 60_000,
+  backupWritesPerWindow: 60,
+  backupReadsPerWindow: 240,
+  backupWindowMs: 60 * 60_000,
 };
 
 /** Entries kept before stale ones are swept (each is a few dozen bytes). */
@@ -80,6 +90,8 @@ export class FrameThrottle {
   private readonly keyFetches: WindowCounter;
   private readonly keyFetchesOfPerson: WindowCounter;
   private readonly envelopes: WindowCounter;
+  private readonly backupWrites: WindowCounter;
+  private readonly backupReads: WindowCounter;
   /** `${userId} ${conversationId}` → when their typing was last relayed. */
   private readonly typingRelayed = new Map<string, number>();
 
@@ -92,6 +104,8 @@ export class FrameThrottle {
     this.keyFetches = new WindowCounter(clock, this.limits.keyFetchWindowMs);
     this.keyFetchesOfPerson = new WindowCounter(clock, this.limits.keyFetchWindowMs);
     this.envelopes = new WindowCounter(clock, this.limits.envelopeWindowMs);
+    this.backupWrites = new WindowCounter(clock, this.limits.backupWindowMs);
+    this.backupReads = new WindowCounter(clock, this.limits.backupWindowMs);
   }
 
   /** Counts a username lookup; false when the user has had their share of this window. */
@@ -137,6 +151,18 @@ export class FrameThrottle {
   /** How long until `userId` may send device envelopes again. */
   envelopesRetryMs(userId: string): number {
     return this.envelopes.retryMs(userId);
+  }
+
+  /** Counts a write (or a read) of `userId`'s key backup; false when they have had their share of this window. */
+  backupAccess(userId: string, kind: 'write' | 'read'): boolean {
+    return kind === 'write'
+      ? this.backupWrites.allows(userId, this.limits.backupWritesPerWindow, 1)
+      : this.backupReads.allows(userId, this.limits.backupReadsPerWindow, 1);
+  }
+
+  /** How long until `userId` may write (or read) their key backup again. */
+  backupRetryMs(userId: string, kind: 'write' | 'read'): number {
+    return (kind === 'write' ? this.backupWrites : this.backupReads).retryMs(userId);
   }
 
   /**

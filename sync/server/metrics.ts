@@ -26,6 +26,8 @@ const FRAME_TYPES: Record<ClientFrameType, true> = {
   send_envelope: true,
   describe_own_device: true,
   link_device: true,
+  put_key_backup: true,
+  fetch_key_backup: true,
 };
 export type FrameLabel = ClientFrameType | 'bad_frame';
 export const FRAME_LABELS = [...(Object.keys(FRAME_TYPES) as ClientFrameType[]), 'bad_frame'] as const;

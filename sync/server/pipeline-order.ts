@@ -37,6 +37,8 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
     case 'ack_inbox':
     case 'describe_own_device':
     case 'link_device':
+    case 'put_key_backup':
+    case 'fetch_key_backup':
       return null;
   }
 }

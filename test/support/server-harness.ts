@@ -176,14 +176,16 @@ export function createServerHarness({ backend }: ServerHarnessOptions = {}): Ser
         // Suites sign many people up at once from 127.0.0.1; the per-address share has its own test (passwords.test.ts).
         hashingLimits: { ...DEFAULT_HASHING_LIMITS, perAddress: 1_000_000 },
         // The fuzz suites look usernames up, fetch key bundles and send device envelopes by the
-        // thousand; typing keeps its real throttle, and the key fetch and envelope budgets are
-        // tested with their own values (key-directory.test.ts, device-inbox.test.ts).
+        // thousand; typing keeps its real throttle, and the key fetch, envelope and key backup budgets
+        // are tested with their own values (key-directory.test.ts, device-inbox.test.ts, key-backup.test.ts).
         frameThrottle: {
           ...FRAME_THROTTLE,
           lookupsPerWindow: 1_000_000,
           keyFetchesPerWindow: 1_000_000,
           keyFetchesPerPersonPerWindow: 1_000_000,
           envelopesPerWindow: 1_000_000,
+          backupWritesPerWindow: 1_000_000,
+          backupReadsPerWindow: 1_000_000,
         },
         // Tests pipeline thousands of frames at once; the frame budget is tested with its own values.
         frameRate: ROOMY_FRAME_RATE,

@@ -7,11 +7,15 @@
 import { existsSync, rmSync } from 'node:fs';
 import { AppApiError } from '../../app-api/contract.js';
 import type { RevealedRecoveryKey } from '../../app-api/account-keys-api.js';
+import type { RestoreOutcome } from '../../app-api/key-backup-api.js';
+import type { StoredKeyBackup } from '../../protocol/backup-frames.js';
 import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
 import { ensurePrivateDir, writeFileAtomically } from '../../node/private-files.js';
 import { identityKeyPairOf, newAccountKeys, type AccountKeys } from './account-keys.js';
 import { accountKeysDir, accountKeysPath, AccountKeysFile } from './account-keys-file.js';
+import { normaliseRecoveryKey, openKeyBackup } from './key-backup.js';
+import type { BackupSource } from './key-backup-sync.js';
 import type { LocalIdentity } from './key-publisher.js';
 import { newPasswordVerifier, passwordMatches, type PasswordVerifier } from './password-verifier.js';
 import { loadSignal, type SignalLibrary } from './signal-library.js';
@@ -20,6 +24,11 @@ export class AccountKeyring {
   private readonly dir: string;
   private opening: Promise<{ signal: SignalLibrary; file: AccountKeysFile }> | null = null;
   private readonly heldVerifiers = new Map<string, PasswordVerifier>();
+  /**
+   * The password's check for accounts signed in to here without keys: kept for a restore from the
+   * key backup in this run (the keys file keeps it), never written by itself.
+   */
+  private readonly verifiersWithoutKeys = new Map<string, PasswordVerifier>();
 
   constructor(
     private readonly profileDir: string,
@@ -54,9 +63,12 @@ export class AccountKeyring {
 
   /** After signing in or changing the password here: the verifier checks the password now in force. */
   async rememberPassword(userId: string, password: string): Promise<void> {
-    if (!existsSync(this.keysPath(userId))) return;
     try {
       const verifier = await newPasswordVerifier(password, this.runtime.random);
+      if (!existsSync(this.keysPath(userId))) {
+        this.verifiersWithoutKeys.set(userId, verifier);
+        return;
+      }
       const { file } = await this.open();
       const keys = file.read(userId);
       if (keys) file.write({ ...keys, passwordVerifier: verifier });
@@ -147,6 +159,40 @@ export class AccountKeyring {
     if (!keys) return null;
     const { signal } = await this.open();
     return { signal, identity: identityKeyPairOf(signal, keys) };
+  }
+
+  /** What this device backs up for the account (crypto/key-backup-sync.ts); null while it has no keys. */
+  async backupSource(userId: string): Promise<BackupSource | null> {
+    const keys = await this.read(userId);
+    return keys ? { signal: (await this.open()).signal, keys } : null;
+  }
+
+  /**
+   * Takes up the account's keys from its backup (`stored`, as fetched), opened with the recovery
+   * key as typed: the keys file sign-up writes, with the recovery key marked saved (it was just
+   * typed in). Writes nothing unless the outcome is `restored`; an identity already here is never
+   * replaced (restoring the one it holds again is `restored`).
+   */
+  async restoreFromBackup(userId: string, typedRecoveryKey: string, stored: StoredKeyBackup | null): Promise<RestoreOutcome> {
+    if (!stored) return 'no_key_backup';
+    const recoveryKey = normaliseRecoveryKey(typedRecoveryKey);
+    const { signal, file } = await this.open();
+    const content = openKeyBackup(signal, userId, recoveryKey, stored.ciphertext);
+    if (typeof content === 'string') return content;
+    const here = await this.read(userId);
+    if (here) return here.identityKeyPair === content.identityKeyPair ? 'restored' : 'other_identity';
+    const verifier = this.verifiersWithoutKeys.get(userId);
+    if (!verifier) return 'password_needed';
+    file.write({
+      userId,
+      identityKeyPair: content.identityKeyPair,
+      recoveryKey,
+      recoveryKeySaved: true,
+      passwordVerifier: verifier,
+      createdAt: this.runtime.clock.now(),
+    });
+    this.verifiersWithoutKeys.delete(userId);
+    return 'restored';
   }
 
   private async read(userId: string): Promise<AccountKeys | null> {

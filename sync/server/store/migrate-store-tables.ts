@@ -37,6 +37,7 @@ export const COPIED_TABLES = [
   'one_time_prekeys',
   'device_inbox',
   'inbox_sends',
+  'key_backups',
 ] as const;
 
 // rate_limits: sign-in counts the nodes share (account-limits.ts); one SQLite node keeps them in memory.

@@ -421,6 +421,19 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       ALTER TABLE events ADD COLUMN ciphertext TEXT COLLATE "C";
     `,
   },
+  {
+    version: 11,
+    description: 'the key backup: one sealed backup per account, with a version each write counts up',
+    sql: `
+      -- As SQLite's version 14.
+      CREATE TABLE key_backups (
+        user_id    TEXT COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        version    BIGINT NOT NULL CHECK (version >= 1),
+        ciphertext TEXT COLLATE "C" NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

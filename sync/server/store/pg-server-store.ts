@@ -8,6 +8,7 @@ import { BatchQueue, RUN_ALONE } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
 import { PostgresDeviceInbox } from './pg-device-inbox.js';
 import { PostgresKeyDirectory } from './pg-key-directory.js';
+import { PostgresKeyBackup } from './pg-key-backup.js';
 import { RememberedFacts } from './pg-message-facts.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
 import { CONTENDED, raiseWatermarksWith, raiseWatermarkWith, type Receipt } from './pg-watermarks.js';
@@ -140,6 +141,7 @@ export class PostgresServerStore implements ServerStore {
   private readonly onReceiptRun: (receipts: number) => void;
   readonly keyDirectory: PostgresKeyDirectory;
   readonly deviceInbox: PostgresDeviceInbox;
+  readonly keyBackup: PostgresKeyBackup;
 
   constructor(
     private readonly db: PostgresConnections,
@@ -148,6 +150,7 @@ export class PostgresServerStore implements ServerStore {
     this.pool = db.pool;
     this.keyDirectory = new PostgresKeyDirectory(db);
     this.deviceInbox = new PostgresDeviceInbox(db);
+    this.keyBackup = new PostgresKeyBackup(db);
     this.onAppendRun = options.onAppendRun ?? (() => undefined);
     this.appends = new BatchQueue(
       { one: (input) => this.appendMessageAlone(input), many: (inputs) => this.appendMessages(inputs) },

@@ -18,6 +18,7 @@ import type {
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
 import type { DeviceInboxStore } from './device-inbox.js';
 import type { KeyDirectoryStore } from './key-directory.js';
+import type { KeyBackupStore } from './key-backup.js';
 
 /**
  * Everything the sync server keeps. Methods are async even though the SQLite implementation is
@@ -112,6 +113,8 @@ export interface ServerStore {
   readonly keyDirectory: KeyDirectoryStore;
   /** The device inbox (device-inbox.ts): on the same database, so a session's end deletes its envelopes with it. */
   readonly deviceInbox: DeviceInboxStore;
+  /** The key backup (key-backup.ts): one sealed backup per account, gone with it. */
+  readonly keyBackup: KeyBackupStore;
 
   /**
    * Opens a session (only a hash of its token is ever handed to the store), unless the user has

@@ -547,4 +547,20 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 14,
+    description: 'the key backup: one sealed backup per account, with a version each write counts up',
+    up(db) {
+      db.exec(`
+        -- key-backup.ts: the ciphertext as the client sent it (base64, at most 60 KiB), never read
+        -- here; gone with its account. A rowid table: its rows are large, WITHOUT ROWID suits small ones.
+        CREATE TABLE key_backups (
+          user_id    TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+          version    INTEGER NOT NULL CHECK (version >= 1),
+          ciphertext TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];

@@ -64,6 +64,7 @@ import {
 } from './store-rows.js';
 import { SqliteDeviceInbox } from './sqlite-device-inbox.js';
 import { SqliteKeyDirectory } from './sqlite-key-directory.js';
+import { SqliteKeyBackup } from './sqlite-key-backup.js';
 import { SqliteSessions } from './sqlite-sessions.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import { createUploadIn, findDownloadableIn, getUploadIn } from './sqlite-uploads.js';
@@ -100,6 +101,7 @@ export class SqliteServerStore implements ServerStore {
   private readonly sessions: SqliteSessions;
   readonly keyDirectory: SqliteKeyDirectory;
   readonly deviceInbox: SqliteDeviceInbox;
+  readonly keyBackup: SqliteKeyBackup;
 
   constructor(
     private readonly db: Db,
@@ -109,6 +111,7 @@ export class SqliteServerStore implements ServerStore {
     this.sessions = new SqliteSessions(db);
     this.keyDirectory = new SqliteKeyDirectory(db);
     this.deviceInbox = new SqliteDeviceInbox(db);
+    this.keyBackup = new SqliteKeyBackup(db);
   }
 
   async createUser(input: NewUser): Promise<{ status: 'created'; user: User } | { status: 'username_taken' }> {

@@ -251,6 +251,7 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     }),
     getIdentityChanges: fc.record({ conversationId: conversation() }),
     confirmIdentityChanges: fc.record({ conversationId: conversation() }),
+    restoreFromRecoveryKey: fc.record({ recoveryKey: fc.constantFrom('not a recovery key', 'a'.repeat(64)) }),
   };
 }
 

@@ -64,6 +64,7 @@ import {
   type InboxFrame,
 } from './inbox-frames-input.js';
 import { keyFrameTypes, publishKeysArbitrary, validKeyFrames } from './key-frames-input.js';
+import { backupFrameTypes, putKeyBackupArbitrary, smallBackupCiphertext, validBackupFrames } from './backup-frames-input.js';
 import {
   anyOf,
   arbitraryText,
@@ -419,6 +420,9 @@ const keyFrames = validKeyFrames(
   ),
 );
 
+/** Valid key backup frames: the fuzzers' accounts have no backup, so every write names a version that is not there. */
+const backupFrames = validBackupFrames();
+
 /** The envelope ids kim's device was given, and the same as other people's: no fuzzer's own. */
 const kimsIds = envelopeIds(fc.nat().map((i) => inbox.kimsEnvelopes[i % inbox.kimsEnvelopes.length]!.id));
 /** A person and those they share a conversation with: whom their envelopes may go to. */
@@ -509,9 +513,15 @@ describeEachStore('the sync server under hostile input', (backend) => {
   it(
     'answers almost-valid frames (a field missing, of the wrong type, too long, not a number, junk) with bad_frame and changes nothing',
     async () => {
-      const mutant = brokenFrame(anyOf<ClientFrame>({ ...aliceFrames, ...keyFrames, ...inboxFrames, ...linkFrames })).filter(
-        invalidOnly,
-      );
+      const mutant = brokenFrame(
+        anyOf<ClientFrame>({
+          ...aliceFrames,
+          ...keyFrames,
+          ...inboxFrames,
+          ...linkFrames,
+          ...validBackupFrames(smallBackupCiphertext),
+        }),
+      ).filter(invalidOnly);
       await fc.assert(
         fc.asyncProperty(senders, fc.array(mutant, { minLength: 1, maxLength: 6 }), async (name, frames) => {
           await changesNothing(async () => {
@@ -732,6 +742,76 @@ describeEachStore('the sync server under hostile input', (backend) => {
             await device.close();
           }
         }),
+        fuzzParams(25),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'answers every key backup frame from accounts without a backup (nothing to read, a write naming a version refused), and changes nothing',
+    async () => {
+      // Every backup frame the schema declares is sent here.
+      expect(Object.keys(backupFrames).sort()).toEqual(backupFrameTypes().sort());
+      await fc.assert(
+        fc.asyncProperty(senders, fc.array(anyOf(backupFrames), { minLength: 1, maxLength: 6 }), async (name, frames) => {
+          await changesNothing(async () => {
+            const replies = await sendHostile(
+              await fuzzSocket(name),
+              frames.map((frame) => JSON.stringify(frame)),
+            );
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => {
+              const frame = frames[index]!;
+              if (frame.type === 'put_key_backup') {
+                expectError(reply, frame.rid, 'conflict', REFUSALS.backup_version_mismatch);
+              } else {
+                expect(reply.frame).toEqual({ type: 'key_backup', rid: frame.rid, backup: null });
+              }
+            });
+          });
+        }),
+        fuzzParams(200),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'keeps a key backup byte for byte for its own account: the next write in its place stores, anyone else reads none',
+    async () => {
+      let accountsMade = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          putKeyBackupArbitrary(fc.constant(null)),
+          putKeyBackupArbitrary(fc.constant(1)),
+          async (first, second) => {
+            const account = await h.createAccount(server, { username: `backup${++accountsMade}-${process.pid}` });
+            const device = await RawSocket.connect(server.url, account.token);
+            try {
+              const [stored, again, replaced, fetched] = await sendHostile(device, [
+                JSON.stringify(first),
+                JSON.stringify({ ...first, rid: 'again' }),
+                JSON.stringify(second),
+                JSON.stringify({ type: 'fetch_key_backup', rid: 'fetch' }),
+              ]);
+              expect(stored!.frame).toEqual({ type: 'key_backup_stored', rid: first.rid, version: 1 });
+              expectError(again!, 'again', 'conflict', REFUSALS.backup_version_mismatch);
+              expect(replaced!.frame).toEqual({ type: 'key_backup_stored', rid: second.rid, version: 2 });
+              expect(fetched!.frame).toEqual({
+                type: 'key_backup',
+                rid: 'fetch',
+                backup: { version: 2, ciphertext: second.ciphertext },
+              });
+              const [stranger] = await sendHostile(await fuzzSocket('mallory'), [
+                JSON.stringify({ type: 'fetch_key_backup', rid: 'stranger' }),
+              ]);
+              expect(stranger!.frame).toEqual({ type: 'key_backup', rid: 'stranger', backup: null });
+            } finally {
+              await device.close();
+            }
+          },
+        ),
         fuzzParams(25),
       );
     },

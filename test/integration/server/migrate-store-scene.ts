@@ -149,6 +149,9 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
   );
   await bob.socket.call(firstPublish(ecKey(), { ecCount: 2, kyberCount: 1 }), 'key_counts');
   await carol.socket.call({ type: 'fetch_key_bundles', userId: alice.user.id }, 'key_bundles');
+  // Alice's device backs up her keys (key_backups), twice: the copy keeps the version as well as the text.
+  const first = await alice.socket.call({ type: 'put_key_backup', replaces: null, ciphertext: ecKey() }, 'key_backup_stored');
+  await alice.socket.call({ type: 'put_key_backup', replaces: first.version, ciphertext: ecKey() }, 'key_backup_stored');
   const acknowledgedEnvelopeId = await aliceWritesToBobsDevice(server, alice, bob);
   return { who, uploadIds: [reportId, unsentId], aliceBob, trip, acknowledgedEnvelopeId };
 }

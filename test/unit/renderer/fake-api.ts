@@ -24,6 +24,7 @@ import type {
 } from '../../../sync/app-api/contract.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/preferences.js';
 import type { SafetyNumberView } from '../../../sync/app-api/safety-number-api.js';
+import type { RestoreOutcome } from '../../../sync/app-api/key-backup-api.js';
 import type { User } from '../../../sync/protocol/frames.js';
 import { afterEach } from 'vitest';
 import { conversationSummary, messageView } from '../../support/app-views.js';
@@ -127,6 +128,8 @@ export class FakeApi {
   safetyNumbers = new Map<string, SafetyNumberView>();
   /** What getIdentityChanges answers per conversation; confirmIdentityChanges empties it. */
   identityChanges = new Map<string, User[]>();
+  /** What restoreFromRecoveryKey answers: an outcome, or an error it throws. */
+  restoreAnswer: RestoreOutcome | Error = 'restored';
   /** Every call in order: method and arguments. */
   calls: { method: AppApiMethod; args: unknown }[] = [];
   private listeners = new Set<(event: AppEvent) => void>();
@@ -368,6 +371,11 @@ export class FakeApi {
           return null;
         }),
       searchMessages: (args) => this.answer('searchMessages', args, () => []),
+      restoreFromRecoveryKey: (args) =>
+        this.answer('restoreFromRecoveryKey', args, () => {
+          if (this.restoreAnswer instanceof Error) throw this.restoreAnswer;
+          return this.restoreAnswer;
+        }),
       forwardMessage: (args) => this.answer('forwardMessage', args, () => []),
       getAttachmentLimits: (args) => this.answer('getAttachmentLimits', args, () => ({ maxFileBytes: this.maxFileBytes })),
       downloadAttachment: (args) => this.answer('downloadAttachment', args, () => null),
