@@ -3,6 +3,7 @@ import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
 import { copyText } from '../transport/clipboard.js';
 import { QrCode } from './QrCode.js';
+import { RecoveryKeyRestore } from './RecoveryKeyRestore.js';
 import { SectionOutcome } from './SectionOutcome.js';
 
 /**
@@ -16,6 +17,8 @@ export function LinkDeviceScreen({ code }: { code: string | null }) {
   const headingId = useId();
   const fieldId = useId();
   const [copied, setCopied] = useState<boolean | null>(null);
+  // No other device at hand: the recovery key opens the key backup instead.
+  const [withRecoveryKey, setWithRecoveryKey] = useState(false);
 
   return (
     <main className="recovery link-device" aria-labelledby={headingId}>
@@ -52,6 +55,13 @@ export function LinkDeviceScreen({ code }: { code: string | null }) {
               <SectionOutcome status={copied === true ? t.linking.copied : null} error={null} />
             </div>
           </>
+        )}
+        {withRecoveryKey ? (
+          <RecoveryKeyRestore />
+        ) : (
+          <button type="button" className="button button--secondary" onClick={() => setWithRecoveryKey(true)}>
+            {t.linking.useRecoveryKey}
+          </button>
         )}
         <div className="dialog__actions">
           <button type="button" className="button button--secondary" onClick={() => void logOut()}>

@@ -259,7 +259,6 @@ class LocalClientCore implements ClientCore {
       deviceName: this.deviceName,
     });
     await this.keyring.rememberPassword(response.user.id, args.password);
-    await this.keyring.holdPasswordForNewIdentity(response.user.id, args.password);
     return this.adopt(address, response);
   }
 

@@ -61,3 +61,33 @@ test('a device logged in with the password is linked from another with its link 
   await expect(devices).toHaveCount(1);
   await expect(laptop.page.getByRole('tab', { name: 'Log in' })).toBeVisible();
 });
+
+test('with no other device at hand, the recovery key restores the identity on a device logged in with the password', async ({
+  launchApp,
+}) => {
+  const { alice, server } = await aliceAndBob(launchApp, resources, 'restore');
+  await alice.openConversationWith('Bob Builder');
+  await alice.send('Written on the phone');
+  await alice.page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const settings = alice.page.getByRole('dialog', { name: 'Settings' });
+  await settings.getByRole('button', { name: 'Recovery key' }).click();
+  const reveal = alice.page.getByRole('dialog', { name: 'Recovery key' });
+  await reveal.getByLabel('Password').fill('a long enough password');
+  await reveal.getByRole('button', { name: 'Show' }).click();
+  const recoveryKey = await reveal.getByRole('textbox', { name: 'Recovery key' }).inputValue();
+  await reveal.getByRole('button', { name: 'Close' }).click();
+
+  const { messenger: laptop } = await launchApp({ name: 'restore-alice-laptop', serverUrl: server.url });
+  await laptop.logInToBeLinked('alice');
+  await laptop.linkScreen.getByRole('button', { name: 'Use recovery key instead' }).click();
+  // Written down in groups, perhaps in capitals: taken as typed.
+  await laptop.linkScreen.getByRole('textbox', { name: 'Recovery key' }).fill('wrong key '.repeat(7));
+  await laptop.linkScreen.getByRole('button', { name: 'Restore' }).click();
+  await expect(laptop.linkScreen.getByRole('alert')).toContainText('doesn’t open this account’s key backup');
+  await laptop.linkScreen.getByRole('textbox', { name: 'Recovery key' }).fill(recoveryKey.toUpperCase());
+  await laptop.linkScreen.getByRole('button', { name: 'Restore' }).click();
+  await expect(laptop.linkScreen).toBeHidden();
+  await expect(laptop.conversations).toBeVisible();
+  await laptop.openConversationWith('Bob Builder');
+  await expect(laptop.log.getByText('Written on the phone')).toBeVisible();
+});

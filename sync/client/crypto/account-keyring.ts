@@ -23,10 +23,10 @@ import { loadSignal, type SignalLibrary } from './signal-library.js';
 export class AccountKeyring {
   private readonly dir: string;
   private opening: Promise<{ signal: SignalLibrary; file: AccountKeysFile }> | null = null;
-  private readonly heldVerifiers = new Map<string, PasswordVerifier>();
   /**
-   * The password's check for accounts signed in to here without keys: kept for a restore from the
-   * key backup in this run (the keys file keeps it), never written by itself.
+   * The password's check for accounts signed in to here without keys: kept, for this run, for the
+   * keys this device gets (linked, restored from the key backup, or made for an account that had
+   * none), whose file keeps it; never written by itself.
    */
   private readonly verifiersWithoutKeys = new Map<string, PasswordVerifier>();
 
@@ -77,19 +77,9 @@ export class AccountKeyring {
     }
   }
 
-  /**
-   * Signed in with the password on a device with no keys: the password's verifier is held in
-   * memory, for this device to make the account's identity should the account have none anywhere
-   * (made before end-to-end encryption, or its keys failed at sign-up).
-   */
-  async holdPasswordForNewIdentity(userId: string, password: string): Promise<void> {
-    if (existsSync(this.keysPath(userId))) return;
-    this.heldVerifiers.set(userId, await newPasswordVerifier(password, this.runtime.random));
-  }
-
   /** Makes the account's identity here with the password held at sign-in; false when none is held. */
   async createFromHeldPassword(userId: string): Promise<boolean> {
-    const verifier = this.heldVerifiers.get(userId);
+    const verifier = this.verifiersWithoutKeys.get(userId);
     if (!verifier) return false;
     const { signal, file } = await this.open();
     if (!file.read(userId)) {
@@ -97,7 +87,7 @@ export class AccountKeyring {
       writeFileAtomically(this.unsavedMarker(userId), '');
       file.write(newAccountKeys(signal, userId, verifier, this.runtime.clock.now()));
     }
-    this.heldVerifiers.delete(userId);
+    this.verifiersWithoutKeys.delete(userId);
     return true;
   }
 
@@ -122,9 +112,9 @@ export class AccountKeyring {
     if (file.read(keys.userId)) return;
     ensurePrivateDir(this.dir);
     if (!keys.recoveryKeySaved) writeFileAtomically(this.unsavedMarker(keys.userId), '');
-    const passwordVerifier = this.heldVerifiers.get(keys.userId) ?? keys.passwordVerifier;
+    const passwordVerifier = this.verifiersWithoutKeys.get(keys.userId) ?? keys.passwordVerifier;
     file.write({ ...keys, passwordVerifier, createdAt: this.runtime.clock.now() });
-    this.heldVerifiers.delete(keys.userId);
+    this.verifiersWithoutKeys.delete(keys.userId);
   }
 
   /** The recovery key while it is still to be saved, else null. */

@@ -16,6 +16,7 @@ import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { ecKey, firstPublish } from '../../support/key-material.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
 
 const signal = await loadSignal();
@@ -121,6 +122,9 @@ describe('the key backup', () => {
   it('says so when the account has no backup yet', async () => {
     const server = await servers.startServer();
     const account = await servers.createAccount(server, { username: 'carol' });
+    // Her identity is on a device that never wrote a backup (else the device below would make one).
+    const elsewhere = await servers.connect(server, account.token);
+    await elsewhere.call(firstPublish(ecKey()), 'key_counts');
     const device = await clients.open(await clients.profileDir(), server.url);
     await device.logIn({ serverUrl: server.url, username: 'carol', password: account.password });
     await online(device);
