@@ -1,14 +1,13 @@
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import type { SessionView } from '../../sync/app-api/contract.js';
 import type { LinkTarget } from '../../sync/app-api/linking-api.js';
 import { formatDateTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
+import { useSessions } from '../hooks/useSessions.js';
 import { ModalDialog } from './ModalDialog.js';
 import { SectionOutcome } from './SectionOutcome.js';
-
-type Load = { state: 'loading' } | { state: 'loaded'; devices: SessionView[] } | { state: 'failed'; error: string };
 
 /**
  * The settings dialog's "Linked devices" section: every device of your account, this one first,
@@ -17,20 +16,12 @@ type Load = { state: 'loading' } | { state: 'loaded'; devices: SessionView[] } |
  * link code.
  */
 export function LinkedDevicesSettings() {
-  const { loadSessions, endSession } = useActions();
+  const { endSession } = useActions();
+  const { load, reload } = useSessions();
   const [open, setOpen] = useState(false);
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const headingId = useId();
-
-  const reload = useCallback(() => {
-    loadSessions().then(
-      (devices) => setLoad({ state: 'loaded', devices: [...devices].sort((a, b) => Number(b.current) - Number(a.current)) }),
-      (failure: unknown) => setLoad({ state: 'failed', error: describeError(failure) }),
-    );
-  }, [loadSessions]);
-  useEffect(reload, [reload]);
 
   const unlink = (device: SessionView) => {
     setStatus(null);
@@ -57,7 +48,7 @@ export function LinkedDevicesSettings() {
       )}
       {load.state === 'loaded' && (
         <ul className="session-list" aria-label={t.linking.list}>
-          {load.devices.map((device) => (
+          {load.sessions.map((device) => (
             <li key={device.id} className="session-list__item">
               <span className="session-list__device">{device.deviceName ?? t.settings.sessions.unknownDevice}</span>
               <span className="field__hint">

@@ -1,31 +1,21 @@
-import { useCallback, useEffect, useId, useState } from 'react';
-import type { SessionView } from '../../sync/app-api/contract.js';
+import { useId, useState } from 'react';
 import { formatDateTime } from '../format/time.js';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
+import { useSessions } from '../hooks/useSessions.js';
 import { SectionOutcome } from './SectionOutcome.js';
-
-type Load = { state: 'loading' } | { state: 'loaded'; sessions: SessionView[] } | { state: 'failed'; error: string };
 
 /**
  * The settings dialog's "Sessions" section: every device signed in to your account, this one
  * first and marked, each other with "End session"; and "End all other sessions".
  */
 export function SessionsSettings() {
-  const { loadSessions, endSession, endOtherSessions } = useActions();
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const { endSession, endOtherSessions } = useActions();
+  const { load, reload } = useSessions();
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const headingId = useId();
-
-  const reload = useCallback(() => {
-    loadSessions().then(
-      (sessions) => setLoad({ state: 'loaded', sessions: [...sessions].sort((a, b) => Number(b.current) - Number(a.current)) }),
-      (failure: unknown) => setLoad({ state: 'failed', error: describeError(failure) }),
-    );
-  }, [loadSessions]);
-  useEffect(reload, [reload]);
 
   const act = (work: Promise<string | null>) => {
     setError(null);

@@ -18,13 +18,8 @@ import {
  */
 
 export async function sendToDevices(ctx: HandlerContext, frame: FrameOf<'send_to_devices'>): Promise<HandlerResult> {
-  if (!ctx.throttle.sendEnvelopes(ctx.user.id, frame.envelopes.length)) {
-    const retryAfterMs = ctx.throttle.envelopesRetryMs(ctx.user.id);
-    return only({
-      ...errorReply(frame.rid, 'rate_limited', `Too many device envelopes; try again in ${Math.ceil(retryAfterMs / 1000)} s`),
-      retryAfterMs,
-    });
-  }
+  const overBudget = envelopeBudget(ctx, frame.rid, frame.envelopes.length);
+  if (overBudget) return overBudget;
   const now = ctx.runtime.clock.now();
   const result = await ctx.store.deviceInbox.send({
     senderUserId: ctx.user.id,
@@ -55,6 +50,19 @@ export async function sendToDevices(ctx: HandlerContext, frame: FrameOf<'send_to
         fanout: pushesOf(result.envelopes, ctx.user.id),
       };
   }
+}
+
+/**
+ * Takes `count` envelopes from the sender's hourly budget of device envelopes; the refusal to
+ * answer with when it has no room for them, else null.
+ */
+export function envelopeBudget(ctx: HandlerContext, rid: string, count: number): HandlerResult | null {
+  if (ctx.throttle.sendEnvelopes(ctx.user.id, count)) return null;
+  const retryAfterMs = ctx.throttle.envelopesRetryMs(ctx.user.id);
+  return only({
+    ...errorReply(rid, 'rate_limited', `Too many device envelopes; try again in ${Math.ceil(retryAfterMs / 1000)} s`),
+    retryAfterMs,
+  });
 }
 
 /** One push per recipient, with their devices' envelopes; the sender's own siblings' push skips the sending connection. */

@@ -1,6 +1,7 @@
 import { ACCOUNT_CAPS } from '../../protocol/limits.js';
 import { REFUSALS } from '../refusals.js';
-import { errorReply, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
+import { envelopeBudget } from './inbox.js';
+import { only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
 /**
  * Linking a device (link-frames.ts): one of the account's devices describes another of its own
@@ -25,13 +26,8 @@ export async function describeOwnDevice(ctx: HandlerContext, frame: FrameOf<'des
 
 export async function linkDevice(ctx: HandlerContext, frame: FrameOf<'link_device'>): Promise<HandlerResult> {
   // A hand-over counts against the same hourly budget as device envelopes.
-  if (!ctx.throttle.sendEnvelopes(ctx.user.id, 1)) {
-    const retryAfterMs = ctx.throttle.envelopesRetryMs(ctx.user.id);
-    return only({
-      ...errorReply(frame.rid, 'rate_limited', `Too many device envelopes; try again in ${Math.ceil(retryAfterMs / 1000)} s`),
-      retryAfterMs,
-    });
-  }
+  const overBudget = envelopeBudget(ctx, frame.rid, 1);
+  if (overBudget) return overBudget;
   const now = ctx.runtime.clock.now();
   const result = await ctx.store.deviceInbox.sendLink({
     senderUserId: ctx.user.id,
