@@ -71,6 +71,7 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getLinkState: true,
   describeLinkCode: true,
   linkDevice: true,
+  startNewIdentity: true,
   getSafetyNumber: true,
   setIdentityVerified: true,
   getIdentityChanges: true,

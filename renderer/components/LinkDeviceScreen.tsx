@@ -2,6 +2,8 @@ import { useId, useState } from 'react';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
 import { copyText } from '../transport/clipboard.js';
+import { describeError } from '../state/errors.js';
+import { ModalDialog } from './ModalDialog.js';
 import { QrCode } from './QrCode.js';
 import { RecoveryKeyRestore } from './RecoveryKeyRestore.js';
 import { SectionOutcome } from './SectionOutcome.js';
@@ -19,6 +21,7 @@ export function LinkDeviceScreen({ code }: { code: string | null }) {
   const [copied, setCopied] = useState<boolean | null>(null);
   // No other device at hand: the recovery key opens the key backup instead.
   const [withRecoveryKey, setWithRecoveryKey] = useState(false);
+  const [askingNewIdentity, setAskingNewIdentity] = useState(false);
 
   return (
     <main className="recovery link-device" aria-labelledby={headingId}>
@@ -63,6 +66,10 @@ export function LinkDeviceScreen({ code }: { code: string | null }) {
             {t.linking.useRecoveryKey}
           </button>
         )}
+        <button type="button" className="button button--secondary" onClick={() => setAskingNewIdentity(true)}>
+          {t.linking.newIdentity}
+        </button>
+        {askingNewIdentity && <NewIdentityDialog onClose={() => setAskingNewIdentity(false)} />}
         <div className="dialog__actions">
           <button type="button" className="button button--secondary" onClick={() => void logOut()}>
             {t.linking.logOut}
@@ -70,5 +77,37 @@ export function LinkDeviceScreen({ code }: { code: string | null }) {
         </div>
       </div>
     </main>
+  );
+}
+
+/** "Start with a new identity": said what it costs, then done; the screen goes once the device has its keys. */
+function NewIdentityDialog({ onClose }: { onClose: () => void }) {
+  const { startNewIdentity } = useActions();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const start = () => {
+    setBusy(true);
+    setError(null);
+    startNewIdentity()
+      .then(
+        (outcome) => {
+          if (outcome === 'password_needed') setError(t.linking.newIdentityPasswordNeeded);
+        },
+        (failure: unknown) => setError(t.linking.newIdentityFailed(describeError(failure))),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <ModalDialog title={t.linking.newIdentity} description={t.linking.newIdentityText} onClose={onClose}>
+      <SectionOutcome status={null} error={error} />
+      <div className="dialog__actions">
+        <button type="button" className="button button--secondary" onClick={onClose}>
+          {t.linking.cancel}
+        </button>
+        <button type="button" className="button button--primary" disabled={busy} onClick={start}>
+          {t.linking.newIdentityConfirm}
+        </button>
+      </div>
+    </ModalDialog>
   );
 }

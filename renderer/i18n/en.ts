@@ -744,6 +744,12 @@ export const en = {
     copy: 'Copy', // (a11y contract: button)
     copied: 'Copied.',
     useRecoveryKey: 'Use recovery key instead', // (a11y contract: button)
+    newIdentity: 'Start with a new identity', // (a11y contract: button, and the dialog it opens)
+    newIdentityText:
+      'Use this only if you have no other device signed in and no recovery key. This device gets a new identity: messages sent to you before now can’t be read here, and the people you talk with see that your safety number changed.',
+    newIdentityConfirm: 'Start with a new identity', // (a11y contract: button in the dialog)
+    newIdentityPasswordNeeded: 'Log out and log in again with your password first.',
+    newIdentityFailed: (reason: string) => `Couldn’t start with a new identity: ${reason}`,
     logOut: 'Log out',
     settingsHeading: 'Linked devices', // (a11y contract: section)
     list: 'Linked devices', // (a11y contract: list)

@@ -18,6 +18,7 @@ export function createLinking({ api, set, userId }: Pick<StoreKit, 'api' | 'set'
   const actions: LinkingActions = {
     describeLinkCode: (code) => api.describeLinkCode({ code }),
     linkDevice: (code) => api.linkDevice({ code }).then(() => undefined),
+    startNewIdentity: () => api.startNewIdentity({}),
   };
   return { refresh, actions };
 }

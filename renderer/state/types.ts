@@ -1,5 +1,5 @@
 /** The shape of the renderer's state and of the actions components call. */
-import type { LinkState, LinkTarget } from '../../sync/app-api/linking-api.js';
+import type { LinkState, LinkTarget, NewIdentityOutcome } from '../../sync/app-api/linking-api.js';
 import type { StoreApi } from 'zustand/vanilla';
 import type { RevealedRecoveryKey } from '../../sync/app-api/account-keys-api.js';
 import type { SafetyNumberView } from '../../sync/app-api/safety-number-api.js';
@@ -134,6 +134,8 @@ export interface LinkingActions {
   describeLinkCode: (code: string) => Promise<LinkTarget>;
   /** On a linked device: hands the identity to the device the code names. Throws. */
   linkDevice: (code: string) => Promise<void>;
+  /** While waiting to be linked: a new identity in place of the account's. Throws. */
+  startNewIdentity: () => Promise<NewIdentityOutcome>;
 }
 
 /** Safety numbers (safety-numbers.ts). Each throws. */

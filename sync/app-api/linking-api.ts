@@ -18,7 +18,16 @@ export const linkingApiArgs = {
   describeLinkCode: z.object({ code: linkCode }).strict(),
   /** On a linked device: hands the account's identity to the device the link code names. */
   linkDevice: z.object({ code: linkCode }).strict(),
+  /**
+   * While waiting to be linked, with no other device and no recovery key: this device makes a new
+   * identity in place of the account's (earlier messages stay unreadable here; contacts see the
+   * safety number change).
+   */
+  startNewIdentity: z.object({}).strict(),
 } as const;
+
+/** made, or password_needed: the app was restarted since signing in; sign in again first. */
+export type NewIdentityOutcome = 'made' | 'password_needed';
 
 /**
  * - linked: this device has the account's identity.
@@ -37,4 +46,5 @@ export interface LinkingApiResults {
   getLinkState: LinkState;
   describeLinkCode: LinkTarget;
   linkDevice: null;
+  startNewIdentity: NewIdentityOutcome;
 }

@@ -26,7 +26,7 @@ import {
   type SessionView,
 } from '../app-api/contract.js';
 import type { RevealedRecoveryKey } from '../app-api/account-keys-api.js';
-import type { LinkState, LinkTarget } from '../app-api/linking-api.js';
+import type { LinkState, LinkTarget, NewIdentityOutcome } from '../app-api/linking-api.js';
 import type { SafetyNumberView } from '../app-api/safety-number-api.js';
 import type { RestoreOutcome } from '../app-api/key-backup-api.js';
 import type { Preferences } from '../app-api/preferences.js';
@@ -343,6 +343,11 @@ class LocalClientCore implements ClientCore {
     const { linking, engine } = this.linkingParts();
     await linking.handOver(args.code, engine.request);
     return null;
+  }
+
+  async startNewIdentity(): Promise<NewIdentityOutcome> {
+    const { linking } = this.linkingParts();
+    return linking.startNewIdentity();
   }
 
   private linkingParts(): { linking: DeviceLinking; engine: SyncEngine } {

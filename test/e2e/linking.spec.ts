@@ -91,3 +91,19 @@ test('with no other device at hand, the recovery key restores the identity on a 
   await laptop.openConversationWith('Bob Builder');
   await expect(laptop.log.getByText('Written on the phone')).toBeVisible();
 });
+
+test('with no other device and no recovery key, the person starts with a new identity and is given a new recovery key', async ({
+  launchApp,
+}) => {
+  const { server } = await aliceAndBob(launchApp, resources, 'new-identity');
+  const { messenger: laptop } = await launchApp({ name: 'new-identity-alice-laptop', serverUrl: server.url });
+  await laptop.logInToBeLinked('alice');
+  await laptop.linkScreen.getByRole('button', { name: 'Start with a new identity' }).click();
+  const dialog = laptop.page.getByRole('dialog', { name: 'Start with a new identity' });
+  await expect(dialog).toContainText('safety number changed');
+  await dialog.getByRole('button', { name: 'Start with a new identity' }).click();
+  await expect(laptop.linkScreen).toBeHidden();
+  await expect(laptop.recoveryKeyDialog).toBeVisible();
+  await laptop.recoveryKeyDialog.getByRole('button', { name: 'I have saved it' }).click();
+  await expect(laptop.conversations).toBeVisible();
+});

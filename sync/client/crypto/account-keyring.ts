@@ -91,6 +91,24 @@ export class AccountKeyring {
     return true;
   }
 
+  /**
+   * "Start with a new identity": no other device and no recovery key, so this device makes a new
+   * identity that replaces the account's, with a new recovery key to save. Needs the password
+   * signed in with in this run (the keys file keeps its check).
+   */
+  async createReplacingIdentity(userId: string): Promise<'made' | 'password_needed'> {
+    const verifier = this.verifiersWithoutKeys.get(userId);
+    if (!verifier) return 'password_needed';
+    const { signal, file } = await this.open();
+    if (!file.read(userId)) {
+      ensurePrivateDir(this.dir);
+      writeFileAtomically(this.unsavedMarker(userId), '');
+      file.write({ ...newAccountKeys(signal, userId, verifier, this.runtime.clock.now()), replacesIdentity: true });
+    }
+    this.verifiersWithoutKeys.delete(userId);
+    return 'made';
+  }
+
   /** Whether this device has the account's keys (without loading libsignal). */
   hasKeys(userId: string): boolean {
     return existsSync(this.keysPath(userId));
@@ -148,7 +166,7 @@ export class AccountKeyring {
     const keys = await this.read(userId);
     if (!keys) return null;
     const { signal } = await this.open();
-    return { signal, identity: identityKeyPairOf(signal, keys) };
+    return { signal, identity: identityKeyPairOf(signal, keys), replacesIdentity: keys.replacesIdentity ?? false };
   }
 
   /** What this device backs up for the account (crypto/key-backup-sync.ts); null while it has no keys. */

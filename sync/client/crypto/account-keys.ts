@@ -26,6 +26,12 @@ export const accountKeysSchema = z.object({
   /** Checks the password before the recovery key is shown again (password-verifier.ts). */
   passwordVerifier: passwordVerifierSchema,
   createdAt: z.number().int().nonnegative(),
+  /**
+   * Made on this device in place of an identity the person could not get back (no other device,
+   * no recovery key): its publishing replaces the account's identity, and everyone they talk with
+   * is told their safety number changed.
+   */
+  replacesIdentity: z.boolean().optional(),
 });
 
 export type AccountKeys = z.infer<typeof accountKeysSchema>;

@@ -14,7 +14,7 @@
  */
 import type { PrivateKey } from '@signalapp/libsignal-client';
 import { AppApiError } from '../../app-api/contract.js';
-import type { LinkState, LinkTarget } from '../../app-api/linking-api.js';
+import type { LinkState, LinkTarget, NewIdentityOutcome } from '../../app-api/linking-api.js';
 import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
 import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
@@ -63,6 +63,21 @@ export class DeviceLinking {
     const signal = await this.load();
     this.waitingKey ??= signal.PrivateKey.generate();
     this.become({ kind: 'waiting', code: formatLinkCode(deviceNumber, this.waitingKey.getPublicKey().serialize()) });
+  }
+
+  /**
+   * "Start with a new identity" while waiting: made here in place of the account's (see
+   * AccountKeyring.createReplacingIdentity); the connection then starts over and publishes it.
+   */
+  async startNewIdentity(): Promise<NewIdentityOutcome> {
+    if (this.current.kind !== 'waiting') throw new AppApiError('conflict', 'This device is not waiting to be linked.');
+    const outcome = await this.keyring.createReplacingIdentity(this.selfId);
+    if (outcome !== 'made') return outcome;
+    this.waitingKey = null;
+    this.log.warn('made a new identity in place of the account’s: its contacts will see its safety number change');
+    this.become({ kind: 'linked' });
+    this.changed(true);
+    return outcome;
   }
 
   /**

@@ -28,6 +28,8 @@ export const SIGNED_PREKEY_ROTATION_MS = 7 * 24 * 60 * 60 * 1000;
 export interface LocalIdentity {
   signal: SignalLibrary;
   identity: IdentityKeyPair;
+  /** Made here in place of an identity the person could not get back: publishing it replaces the account's. */
+  replacesIdentity?: boolean;
 }
 
 interface Counts {
@@ -86,7 +88,7 @@ export class KeyPublisher {
     if (deviceNumber === this.deviceNumber && !this.loop.waitingToRetry) this.loop.run();
   }
 
-  private async publishMissing({ signal, identity }: LocalIdentity): Promise<void> {
+  private async publishMissing({ signal, identity, replacesIdentity }: LocalIdentity): Promise<void> {
     let counts = await this.counts({ type: 'count_keys' });
     for (let publishes = 0; publishes < MAX_PUBLISHES_PER_CYCLE; publishes++) {
       const batch = this.batchFor(counts);
@@ -101,6 +103,7 @@ export class KeyPublisher {
         type: 'publish_keys',
         identityKey: published.identityKey,
         registrationId: published.registrationId,
+        ...(replacesIdentity ? { replaceIdentity: true } : {}),
         ...(published.signedPreKey ? { signedPrekey: published.signedPreKey } : {}),
         ...(published.kyberLastResort ? { kyberLastResortPrekey: published.kyberLastResort } : {}),
         ...(published.oneTimePreKeys.length > 0 ? { ecPrekeys: published.oneTimePreKeys } : {}),

@@ -177,4 +177,46 @@ describe('linking a device', () => {
     expect(await keysOnDisk(device, account.user.id)).toMatchObject({ userId: account.user.id, recoveryKeySaved: false });
     expect(await device.getUnsavedRecoveryKey()).toMatch(/^[a-z0-9]{64}$/);
   });
+
+  it('starts a new identity in place of the account’s when there is nothing to link from, given the password of this run', async () => {
+    const server = await servers.startServer();
+    const { first, userId } = await accountOnOneDevice(server, 'gina');
+    const original = await keysOnDisk(first, userId);
+
+    // Restarted since logging in: the password's check is gone, so it asks for a new log-in first.
+    let laptop = await signedInElsewhere(server, 'gina');
+    await waitingCode(laptop);
+    await laptop.close();
+    laptop = await clients.open(laptop.profileDir, server.url);
+    await waitingCode(laptop);
+    expect(await laptop.startNewIdentity()).toBe('password_needed');
+    expect(await keysOnDisk(laptop, userId)).toBeNull();
+
+    const tablet = await signedInElsewhere(server, 'gina');
+    await waitingCode(tablet);
+    expect(await tablet.startNewIdentity()).toBe('made');
+    await eventually(
+      () => tablet.getLinkState(),
+      (state) => state.kind === 'linked',
+      'the tablet to have keys',
+    );
+    const made = await keysOnDisk(tablet, userId);
+    expect(made!.identityKeyPair).not.toBe(original!.identityKeyPair);
+    // A new recovery key, to be saved.
+    expect(await tablet.getUnsavedRecoveryKey()).toBe(made!.recoveryKey);
+    expect(made!.recoveryKey).not.toBe(original!.recoveryKey);
+    // Published, it is the account's identity now.
+    const signal = await loadSignal();
+    const newKey = Buffer.from(
+      signal.IdentityKeyPair.deserialize(Buffer.from(made!.identityKeyPair, 'base64')).publicKey.serialize(),
+    ).toString('base64');
+    const stranger = await servers.connect(server, (await servers.createAccount(server)).token);
+    await eventually(
+      () => stranger.request({ type: 'fetch_identity', userId }),
+      (reply) => reply.type === 'identity' && reply.identityKey === newKey,
+      'the new identity published',
+    );
+    // Only a device waiting to be linked may do it.
+    expect((await refusal(tablet.startNewIdentity())).code).toBe('conflict');
+  });
 });
