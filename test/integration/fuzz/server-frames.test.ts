@@ -371,6 +371,24 @@ async function changesNothing(body: () => Promise<void>): Promise<void> {
   expect(after).toEqual(before);
 }
 
+/**
+ * Closes a socket of an account made for one property run and waits until the server noted the
+ * device leaving (last_seen_at): a note landing later would count as a change in the next run.
+ */
+async function closedAndNoted(device: RawSocket, userId: string): Promise<void> {
+  await device.close();
+  const seen = async () =>
+    (
+      await server.database!.query<{ seen: number | string | null }>(
+        `SELECT last_seen_at AS seen FROM users WHERE id = '${userId}'`,
+      )
+    )[0]?.seen ?? null;
+  for (const deadline = Date.now() + 10_000; (await seen()) === null;) {
+    if (Date.now() > deadline) throw new Error(`the server never noted ${userId} leaving`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Replies must pair one to one with the frames sent. */
 function expectOneReplyEach(replies: Received[], frames: readonly unknown[]): void {
   expect(replies.length, `${frames.length} frame(s) got ${replies.length} replies: ${replies.map((r) => r.raw).join('\n')}`).toBe(
@@ -739,7 +757,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
               ],
             });
           } finally {
-            await device.close();
+            await closedAndNoted(device, account.user.id);
           }
         }),
         fuzzParams(25),
@@ -808,7 +826,7 @@ describeEachStore('the sync server under hostile input', (backend) => {
               ]);
               expect(stranger!.frame).toEqual({ type: 'key_backup', rid: 'stranger', backup: null });
             } finally {
-              await device.close();
+              await closedAndNoted(device, account.user.id);
             }
           },
         ),
