@@ -3,7 +3,7 @@ import { directConversationId } from '../common/conversation-ids.js';
 import { timeOrderedId } from '../common/ids.js';
 import type { Runtime } from '../common/runtime.js';
 import type { GroupChange, LinkPreview, Role, User } from '../protocol/frames.js';
-import { mayPin, refuseGroupChange, refuseNewGroup } from '../protocol/rules.js';
+import { mayPin, refuseChange, refuseGroupChange, refuseNewGroup } from '../protocol/rules.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
@@ -204,6 +204,12 @@ export class Composer {
     const message = this.mirror.message(conversationId, messageId);
     if (!message) throw new AppApiError('not_found', 'That message is not in this conversation.');
     if (message.deleted) throw new AppApiError('refused', 'message_deleted');
+    // Every receiving device drops a reaction past the limit (content/rules.ts): refused here at once.
+    const mine = this.mirror.views.messageView(conversationId, messageId, this.selfId)?.reactions.filter((r) => r.mine) ?? [];
+    const sender = { id: this.selfId, role: 'member' as const, conversationKind: 'direct' as const };
+    const target = { authorId: message.senderId, deleted: false, senderEmojis: new Set(mine.map((r) => r.emoji)) };
+    const refusal = refuseChange({ kind: 'reaction', messageId, emoji, on }, sender, target);
+    if (refusal !== null) throw new AppApiError('refused', refusal);
     this.mirror.transaction(() => {
       const queued = this.mirror.outbox.pendingReactions(conversationId, messageId, emoji);
       const last = queued.at(-1);

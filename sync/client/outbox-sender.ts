@@ -7,6 +7,9 @@ import { RequestError, type SyncConnection } from './connection.js';
 import type { Request } from './connection.js';
 import type { Mirror, OutboxEntry } from './mirror/mirror.js';
 import type { ServerFrame } from '../protocol/frames.js';
+import type { Content } from '../content/content.js';
+import { isDiskFull } from '../app-api/disk-full.js';
+import { sealableRow, type SealableRow } from './queued-content.js';
 
 /**
  * A send refused for missing files is answered by uploading them again, up to this many attempts
@@ -28,11 +31,21 @@ export const OUTBOX_WINDOW = 256;
  */
 export const OUTBOX_MIN_WINDOW = 32;
 
-type Outcome = { entry: OutboxEntry } & ({ reply: ServerFrame } | { error: unknown });
-type Acknowledgement = { entry: OutboxEntry; reply: ServerFrame };
+/**
+ * Seals content for a conversation under this device's sender key (SyncEngine.seal); `keep` runs in
+ * the transaction that stores the key's new state.
+ */
+export type Sealer = (conversationId: string, content: Content, keep: (ciphertext: string) => void) => Promise<string>;
+
+/** A row on the wire: what it says when it goes sealed (null: it goes in the clear). */
+type Sent = { entry: OutboxEntry; sealable: SealableRow | null };
+type Outcome = Sent & ({ reply: ServerFrame } | { error: unknown });
+type Acknowledgement = Sent & { reply: ServerFrame };
 type Failure = { entry: OutboxEntry; error: unknown };
 /** A row about to go, with the files it carries. */
 type Due = { entry: OutboxEntry; attachments: Attachment[] };
+/** A row handed to its lane: the row it follows on the wire, and its content when it goes sealed. */
+type Going = Sent & { attachments: Attachment[]; after: string | undefined };
 
 /** One conversation's rows on the wire. */
 interface Lane {
@@ -53,13 +66,21 @@ interface Lane {
    * then the conversation starts over from its first queued row.
    */
   stalled: boolean;
+  /** Rows waiting for their seal, then their turn on the wire behind the lane's earlier rows. */
+  sealing: Promise<void> | null;
+  /**
+   * A row could not be sealed: the rows behind it in this lane are answered unsent (they name it
+   * as `after`), and the conversation starts over once all are answered.
+   */
+  broken: boolean;
 }
 
 /** The answer the row was waiting for, or why it did not get it. */
 function classify(outcome: Outcome): { acknowledged: Acknowledgement } | { failed: Failure } {
   const { entry } = outcome;
   if ('error' in outcome) return { failed: outcome };
-  if (outcome.reply.type === (entry.kind === 'create' ? 'conversation' : 'sent')) return { acknowledged: outcome };
+  if (outcome.reply.type === (entry.kind === 'create' ? 'conversation' : 'sent'))
+    return { acknowledged: { entry, sealable: outcome.sealable, reply: outcome.reply } };
   return { failed: { entry, error: new RequestError('internal', `Unexpected reply ${outcome.reply.type} to ${entry.kind}`) } };
 }
 
@@ -74,6 +95,12 @@ function classify(outcome: Outcome): { acknowledged: Acknowledgement } | { faile
  * conversation. Every retry reuses the same client id, which the server deduplicates. A message
  * with files waits until all of them are uploaded (the uploader kicks the sender then), and the
  * rest of its conversation waits behind it.
+ *
+ * With a sealer (the account's identity is on this device), what a row says goes as an envelope
+ * sealed under this device's sender key (queued-content.ts): sealed when it first goes, the sealed
+ * text kept with the row in the transaction that stores the key's new state, so a row sent again
+ * goes as the same envelope. Its acknowledgement applies the row's own content, judged by the same
+ * rules every receiving device applies (this device cannot open what it sealed).
  */
 export class OutboxSender {
   private readonly lanes = new Map<string, Lane>();
@@ -111,6 +138,8 @@ export class OutboxSender {
     },
     /** Sends, refusals and retries, by ids and codes (never the text). */
     private readonly log: Logger = SILENT_LOGGER,
+    /** Seals what rows say; without it they go in the clear. */
+    private readonly sealer: Sealer | null = null,
   ) {}
 
   setOnline(online: boolean): void {
@@ -237,22 +266,80 @@ export class OutboxSender {
   private launch(conversationId: string, due: Due[]): void {
     if (due.length === 0) return;
     let lane = this.lanes.get(conversationId);
+    const going: Going[] = [];
     for (const { entry, attachments } of due) {
       // The first row of a window follows nothing: everything before it has been answered.
       const after = lane?.last.clientId;
       const sent = { id: entry.id, clientId: entry.clientId };
       if (lane) lane.last = sent;
       else
-        this.lanes.set(conversationId, (lane = { inFlight: new Map(), answers: [], last: sent, barrier: false, stalled: false }));
+        this.lanes.set(
+          conversationId,
+          (lane = { inFlight: new Map(), answers: [], last: sent, barrier: false, stalled: false, sealing: null, broken: false }),
+        );
       lane.inFlight.set(entry.clientId, entry);
       lane.barrier = attachments.length > 0;
-      // entry.attempts was read before this attempt was counted.
-      this.log.debug('outbox send', { conversationId, clientId: entry.clientId, kind: entry.kind, attempt: entry.attempts + 1 });
-      this.connection.request(toRequest(entry, attachments, after)).then(
-        (reply) => this.answered({ entry, reply }),
-        (error: unknown) => this.answered({ entry, error }),
-      );
+      going.push({ entry, attachments, after, sealable: this.sealer ? sealableRow(entry, attachments) : null });
     }
+    const unsealed = going.some(({ sealable, entry }) => sealable !== null && entry.sealed === null);
+    if (!lane || (!unsealed && lane.sealing === null)) {
+      for (const row of going) this.request(row, row.entry.sealed);
+      return;
+    }
+    // Sealing waits for the crypto lane: these rows go once sealed, behind the lane's earlier ones.
+    const current = lane;
+    const step = (current.sealing ?? Promise.resolve()).then(() => this.sealAndSend(current, going));
+    current.sealing = step;
+    void step.then(() => {
+      if (current.sealing === step) current.sealing = null;
+    });
+  }
+
+  /** Seals the rows that are not yet, in order, and puts each on the wire as it is sealed. */
+  private async sealAndSend(lane: Lane, going: readonly Going[]): Promise<void> {
+    for (const row of going) {
+      const { entry, sealable } = row;
+      // The lanes were forgotten (stopped, or a write failed): the row is still queued on disk.
+      if (this.stopped || this.lanes.get(entry.conversationId) !== lane) return;
+      if (lane.broken) {
+        this.answered({ entry, sealable, error: new RequestError('out_of_order', 'The row before it could not be sealed') });
+        continue;
+      }
+      let sealed = entry.sealed;
+      if (sealable && sealed === null) {
+        try {
+          sealed = await this.sealer!(entry.conversationId, sealable.content, (ciphertext) =>
+            this.mirror.outbox.keepSealed(entry.id, ciphertext),
+          );
+        } catch (error) {
+          if (isDiskFull(error)) {
+            this.writeFailed(error);
+            return;
+          }
+          lane.broken = true;
+          this.answered({ entry, sealable, error });
+          continue;
+        }
+      }
+      this.request(row, sealed);
+      this.connection.flush();
+    }
+  }
+
+  private request({ entry, attachments, after, sealable }: Going, sealed: string | null): void {
+    // entry.attempts was read before this attempt was counted.
+    this.log.debug('outbox send', {
+      conversationId: entry.conversationId,
+      clientId: entry.clientId,
+      kind: entry.kind,
+      attempt: entry.attempts + 1,
+      sealed: sealable !== null,
+    });
+    const frame = sealable && sealed !== null ? envelopeOf(entry, sealable, sealed) : frameOf(entry, attachments);
+    this.connection.request(after === undefined ? frame : { ...frame, after }).then(
+      (reply) => this.answered({ entry, sealable, reply }),
+      (error: unknown) => this.answered({ entry, sealable, error }),
+    );
   }
 
   private answered(outcome: Outcome): void {
@@ -360,6 +447,8 @@ export class OutboxSender {
   private recordAcknowledgements(acknowledged: Acknowledgement[], touched: Map<string, Set<OutboxEntry['kind']>>): void {
     const recorded: OutboxEntry[] = [];
     const sent: Acknowledgement[] = [];
+    /** What this device sealed, by conversation and seq: its own envelopes take effect as it. */
+    const opened = new Map<string, Map<number, Content>>();
     for (const answer of acknowledged) {
       const { entry, reply } = answer;
       if (reply.type !== 'conversation') sent.push(answer);
@@ -368,8 +457,16 @@ export class OutboxSender {
         recorded.push(entry);
       }
     }
-    const events = sent.flatMap(({ reply }) => (reply.type === 'sent' ? [reply.event] : []));
-    if (events.length > 0 && this.written(sent, () => this.mirror.acknowledgeAll(events, this.selfId))) {
+    const events = sent.flatMap(({ reply, sealable }) => {
+      if (reply.type !== 'sent') return [];
+      const { event } = reply;
+      if (event.kind === 'envelope' && sealable && !event.deleted) {
+        const byConversation = opened.get(event.conversationId) ?? new Map<number, Content>();
+        opened.set(event.conversationId, byConversation.set(event.seq, sealable.content));
+      }
+      return [event];
+    });
+    if (events.length > 0 && this.written(sent, () => this.mirror.acknowledgeAll(events, this.selfId, opened))) {
       recorded.push(...sent.map(({ entry }) => entry));
     }
     for (const entry of recorded) {
@@ -429,6 +526,8 @@ export class OutboxSender {
         entry.attempts < MAX_ATTEMPTS_WITH_REUPLOAD &&
         this.mirror.attachments.resetUploads(entry.conversationId, entry.messageId, true) > 0
       ) {
+        // Its content names the new uploads: it is sealed again.
+        this.mirror.outbox.forgetSealed(entry.id);
         this.log.info('outbox files missing on the server: uploading them again', ids);
         return true;
       }
@@ -459,10 +558,17 @@ export class OutboxSender {
 }
 
 /** The frames an outbox row goes as. */
-type OutboxRequest = Extract<Request, { type: 'send' | 'change' | 'group_change' | 'create_conversation' }>;
+type OutboxRequest = Extract<Request, { type: 'send' | 'change' | 'group_change' | 'create_conversation' | 'send_envelope' }>;
 
-function toRequest(entry: OutboxEntry, attachments: Attachment[], after: string | undefined): OutboxRequest {
-  return after === undefined ? frameOf(entry, attachments) : { ...frameOf(entry, attachments), after };
+function envelopeOf(entry: OutboxEntry, sealable: SealableRow, ciphertext: string): OutboxRequest {
+  return {
+    type: 'send_envelope',
+    conversationId: entry.conversationId,
+    clientId: entry.clientId,
+    ciphertext,
+    ...(sealable.attachments.length > 0 ? { attachments: sealable.attachments } : {}),
+    ...(sealable.deletes ? { deletes: sealable.deletes } : {}),
+  };
 }
 
 function frameOf(entry: OutboxEntry, attachments: Attachment[]): OutboxRequest {

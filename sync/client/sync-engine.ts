@@ -106,6 +106,7 @@ export class SyncEngine {
       (conversationId, kinds) => this.acknowledged(conversationId, kinds),
       (error) => this.writeFailed(error),
       this.log,
+      options.localIdentity ? (conversationId, content, keep) => this.seal(conversationId, content, keep) : null,
     );
     this.settings = new SettingsSync(options.mirror, this.connection, options.runtime, (event) => {
       // A conversation's settings changed elsewhere: a message request accepted there lets the

@@ -4,7 +4,7 @@
  * the events they always have.
  */
 import type { EnvelopeEvent } from '../protocol/envelope-frames.js';
-import type { ConversationEvent } from '../protocol/frames.js';
+import type { Change, ChangeEvent, ConversationEvent } from '../protocol/frames.js';
 import type { Content } from './content.js';
 
 export function eventOfContent(envelope: EnvelopeEvent, content: Content): ConversationEvent {
@@ -61,4 +61,18 @@ export function eventOfDeletedEnvelope(envelope: EnvelopeEvent): ConversationEve
 
 function baseOf(envelope: EnvelopeEvent) {
   return { conversationId: envelope.conversationId, seq: envelope.seq, senderId: envelope.senderId, sentAt: envelope.sentAt };
+}
+
+/** A change to a message as the content that says it, to judge it again (a change held for its message). */
+export function changeOfEvent(event: ChangeEvent): Change {
+  switch (event.kind) {
+    case 'edit':
+      return { kind: 'edit', messageId: event.messageId, text: event.text };
+    case 'delete':
+      return { kind: 'delete', messageId: event.messageId };
+    case 'reaction':
+      return { kind: 'reaction', messageId: event.messageId, emoji: event.emoji, on: event.on };
+    case 'pin':
+      return { kind: 'pin', messageId: event.messageId, on: event.on };
+  }
 }

@@ -14,17 +14,21 @@ export interface Person {
   profileDir: string;
 }
 
-/** Opens a profile and creates (or, with `existing`, logs into) the account `username`. */
+/**
+ * Opens a profile and creates (or, with `existing`, logs into) the account `username`. A device of
+ * an account whose identity is on another device is linked by `linkedFrom`, one of those devices.
+ */
 export async function person(
   clients: ClientHarness,
   server: TestServer,
   username: string,
-  options: { transport?: SyncTransport; existing?: boolean } = {},
+  options: { transport?: SyncTransport; existing?: boolean; linkedFrom?: TestCore } = {},
 ): Promise<Person> {
   const profileDir = await clients.profileDir();
   const core = await clients.open(profileDir, server.url, options.transport);
   if (options.existing) {
     await core.logIn({ serverUrl: server.url, username, password: DEFAULT_TEST_PASSWORD });
+    if (options.linkedFrom) await linked(core, options.linkedFrom);
   } else {
     await core.createAccount({
       serverUrl: server.url,
@@ -35,6 +39,24 @@ export async function person(
   }
   await online(core);
   return { core, profileDir };
+}
+
+/** Links `device` (waiting, with its link code) from `linkedFrom`, and waits until it has the account's identity. */
+export async function linked(device: TestCore, linkedFrom: TestCore): Promise<void> {
+  const waiting = await eventually(
+    () => device.getLinkState(),
+    (state) => state.kind === 'waiting' && state.code !== null,
+    'the new device shows its link code',
+    20_000,
+  );
+  if (waiting.kind !== 'waiting' || waiting.code === null) throw new Error('unreachable');
+  await linkedFrom.linkDevice({ code: waiting.code });
+  await eventually(
+    () => device.getLinkState(),
+    (state) => state.kind === 'linked',
+    'the new device is linked',
+    20_000,
+  );
 }
 
 export async function online(core: TestCore): Promise<void> {

@@ -51,7 +51,12 @@ export async function openEnvelope(
 /** Whether this device opens the event: an envelope, not deleted, that another device sealed. */
 export function isForeignEnvelope(device: ThisDevice, event: ConversationEvent): event is EnvelopeEvent {
   if (event.kind !== 'envelope' || event.deleted) return false;
-  return event.senderId !== device.address.name() || event.senderDevice !== device.address.deviceId();
+  return !sealedHere(device, event);
+}
+
+/** Whether this device sealed the envelope (it cannot open it: its chain has moved past it). */
+export function sealedHere(device: ThisDevice, event: EnvelopeEvent): boolean {
+  return event.senderId === device.address.name() && event.senderDevice === device.address.deviceId();
 }
 
 /** An envelope that did not open is logged (and kept: the applier stores it unopened). */

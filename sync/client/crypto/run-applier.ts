@@ -7,11 +7,12 @@
  * a run is stored in the transaction that applies it, in the lane.
  */
 import { errorFields, type Logger } from '../../common/logger.js';
-import type { OpenedContent } from '../../content/content.js';
+import type { Content, OpenedContent } from '../../content/content.js';
 import { eventOfContent } from '../../content/events.js';
 import type { ConversationEvent, User } from '../../protocol/frames.js';
-import type { Mirror } from '../mirror/mirror.js';
-import { openEnvelopes } from './envelope-opener.js';
+import type { Mirror, OpenedRun } from '../mirror/mirror.js';
+import { queuedContent } from '../queued-content.js';
+import { openEnvelopes, sealedHere } from './envelope-opener.js';
 import { openInWorkers, type WorkerOpening } from './opening-in-workers.js';
 import type { OpeningPool } from './opening-pool.js';
 import type { CryptoLane, ThisDevice } from './this-device.js';
@@ -51,7 +52,7 @@ export class RunApplier {
     if (!events.some((event) => event.kind === 'envelope')) {
       return { applied: mirror.applyEvents(conversationId, events, selfId, page), shown: events };
     }
-    const inWorkers = await this.openInWorkers(events);
+    const inWorkers = await this.openInWorkers(this.applicable(conversationId, events, page));
     return this.lane.run(async () => {
       const device = await this.device().catch((error: unknown) => {
         this.log.warn("this device's keys could not be read; envelopes wait", errorFields(error));
@@ -59,10 +60,31 @@ export class RunApplier {
       });
       if (!device) return { applied: mirror.applyEvents(conversationId, events, selfId, page), shown: events };
       const ratchet = device.ratchet();
-      const opened = (await inWorkers?.take(ratchet)) ?? (await openEnvelopes(device, ratchet, events, this.log));
-      const applied = mirror.applyEvents(conversationId, events, selfId, page, { opened, ratchet });
+      // Only what this run will apply is opened: a key used for an envelope that is then not stored
+      // (beyond a gap, or applied meanwhile) could never open it again.
+      const applicable = this.applicable(conversationId, events, page);
+      const foreign = (await inWorkers?.take(ratchet)) ?? (await openEnvelopes(device, ratchet, applicable, this.log));
+      const { opened, held } = withOwnEnvelopes(mirror, device, applicable, foreign);
+      const applied = mirror.applyEvents(conversationId, events, selfId, page, { opened, held, ratchet });
       return { applied, shown: shownOf(events, opened) };
     });
+  }
+
+  /** The events of the run that apply now: after the cursor (or what the page skips to), up to the first gap. */
+  private applicable(
+    conversationId: string,
+    events: readonly ConversationEvent[],
+    page: { skippedTo?: number },
+  ): ConversationEvent[] {
+    let applied = Math.max(this.mirror.cursor(conversationId)?.appliedSeq ?? 0, page.skippedTo ?? 0);
+    const applicable: ConversationEvent[] = [];
+    for (const event of events) {
+      if (event.seq <= applied) continue;
+      if (event.seq !== applied + 1) break;
+      applicable.push(event);
+      applied = event.seq;
+    }
+    return applicable;
   }
 
   /** The run opened in the workers, when it is worth it and this device's keys can be read (the lane tells when not). */
@@ -72,6 +94,28 @@ export class RunApplier {
     if (!device) return null;
     return openInWorkers(device, this.mirror.signal, this.workers.pool, events, this.workers.minimum, this.log);
   }
+}
+
+/**
+ * Adds this device's own envelopes in the run, which it cannot open: one whose row is still queued
+ * (the server stored it, and the answer has not been recorded) takes effect as the row's content;
+ * any other took effect when its answer was recorded, and is held already.
+ */
+function withOwnEnvelopes(
+  mirror: Mirror,
+  device: ThisDevice,
+  events: readonly ConversationEvent[],
+  foreign: OpenedContent,
+): Pick<OpenedRun, 'opened' | 'held'> {
+  let opened: Map<number, Content> | null = null;
+  const held = new Set<number>();
+  for (const event of events) {
+    if (event.kind !== 'envelope' || event.deleted || !sealedHere(device, event)) continue;
+    const content = queuedContent(mirror, event.clientId);
+    if (content) (opened ??= new Map(foreign)).set(event.seq, content);
+    else held.add(event.seq);
+  }
+  return { opened: opened ?? foreign, held };
 }
 
 /** Events as they took effect: an opened envelope as what it said, the rest as they came. */

@@ -3,7 +3,7 @@ import { editEventSchema, deleteEventSchema, pinEventSchema, reactionEventSchema
 import { clientIdOf, type ChangeEvent, type ConversationEvent, type MessageEvent } from '../../protocol/frames.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { Content, OpenedContent } from '../../content/content.js';
-import { eventOfContent } from '../../content/events.js';
+import { changeOfEvent, eventOfContent } from '../../content/events.js';
 import { refuseContent } from '../../content/rules.js';
 import { contentSender, contentTarget } from './content-facts.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
@@ -67,6 +67,8 @@ export interface ApplyBatch {
   search: SearchNotes;
   /** What opened of the batch's envelopes, by seq (crypto/envelope-opener.ts); the rest wait. */
   opened: OpenedContent;
+  /** Envelopes this device sealed that took effect here already (crypto/run-applier.ts): nothing is kept of them. */
+  held: ReadonlySet<number>;
 }
 
 export function beginBatch(
@@ -75,7 +77,7 @@ export function beginBatch(
   selfId: string,
   inOrder: boolean,
   search: SearchNotes,
-  opened: OpenedContent = NOTHING_OPENED,
+  sealed: { opened: OpenedContent; held?: ReadonlySet<number> } = { opened: NOTHING_OPENED },
 ): ApplyBatch {
   const held = cachedStatement(db, 'SELECT 1 FROM held_events WHERE conversation_id = ? LIMIT 1').get(conversationId);
   const queued = cachedStatement(db, 'SELECT 1 FROM outbox WHERE conversation_id = ? LIMIT 1').get(conversationId);
@@ -96,11 +98,13 @@ export function beginBatch(
     createdByUs: false,
     inOrder,
     search,
-    opened,
+    opened: sealed.opened,
+    held: sealed.held ?? NOTHING_HELD,
   };
 }
 
 const NOTHING_OPENED: OpenedContent = new Map();
+const NOTHING_HELD: ReadonlySet<number> = new Set();
 
 /**
  * Writes what the batch changed about the conversation as a whole. Returns the seq of the message
@@ -176,6 +180,8 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
         applyOpened(db, event, content, batch);
         break;
       }
+      // This device sealed it, and it took effect here when the server acknowledged it.
+      if (batch.held.has(event.seq)) break;
       storeEnvelope(db, event);
       // The server counts an envelope as writing, so one of ours answers a request here as a message does.
       if (event.senderId === batch.selfId) batch.wroteHere = true;
@@ -204,7 +210,18 @@ function applyOpened(db: Db, envelope: EnvelopeEvent, content: Content, batch: A
   );
   const sender = contentSender(db, envelope.conversationId, envelope.senderId);
   const target = contentTarget(db, envelope.conversationId, envelope.senderId, content);
-  if (refuseContent(content, sender, target) !== null) return;
+  const refusal = refuseContent(content, sender, target);
+  if (refusal === 'no_such_message' && hasWaitingEnvelopes(db, envelope.conversationId)) {
+    // Its message may be in an envelope still waiting for its key: held until that opens, and
+    // judged then (releaseHeld).
+    holdChange(db, eventOfContent(envelope, content) as ChangeEvent);
+    return;
+  }
+  if (refusal !== null) {
+    // Refused alike on every device, this one included: what it queued is done with.
+    if (envelope.senderId === batch.selfId) cachedStatement(db, 'DELETE FROM outbox WHERE client_id = ?').run(envelope.clientId);
+    return;
+  }
   applyEvent(db, eventOfContent(envelope, content), batch);
 }
 
@@ -361,13 +378,7 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean, batch: ApplyBatc
     'SELECT local_id, sender_id, text, seq, deleted, edit_seq, sent_at, created_at FROM messages WHERE conversation_id = ? AND client_message_id = ?',
   ).get(event.conversationId, event.messageId) as Target | undefined;
   if (!target || (hold && target.seq === null)) {
-    if (!hold) return false;
-    cachedStatement(db, 'INSERT OR IGNORE INTO held_events (conversation_id, message_id, seq, event) VALUES (?, ?, ?, ?)').run(
-      event.conversationId,
-      event.messageId,
-      event.seq,
-      JSON.stringify(event),
-    );
+    if (hold) holdChange(db, event);
     return false;
   }
   switch (event.kind) {
@@ -457,6 +468,27 @@ function purge(db: Db, conversationId: string, messageId: string): void {
   cachedStatement(db, 'DELETE FROM pins WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
 }
 
+function holdChange(db: Db, event: ChangeEvent): void {
+  cachedStatement(db, 'INSERT OR IGNORE INTO held_events (conversation_id, message_id, seq, event) VALUES (?, ?, ?, ?)').run(
+    event.conversationId,
+    event.messageId,
+    event.seq,
+    JSON.stringify(event),
+  );
+}
+
+function hasWaitingEnvelopes(db: Db, conversationId: string): boolean {
+  return (
+    cachedStatement(db, 'SELECT 1 FROM envelopes_waiting WHERE conversation_id = ? AND deleted = 0 LIMIT 1').get(
+      conversationId,
+    ) !== undefined
+  );
+}
+
+/**
+ * Applies the changes held for a message that has now arrived, each judged by the rules first: one
+ * held for want of its message was never judged (the author of an edit is known only now).
+ */
 function releaseHeld(db: Db, conversationId: string, messageId: string, batch: ApplyBatch): void {
   const held = cachedStatement(
     db,
@@ -464,7 +496,16 @@ function releaseHeld(db: Db, conversationId: string, messageId: string, batch: A
   ).all(conversationId, messageId) as { seq: number; event: string }[];
   if (held.length === 0) return;
   cachedStatement(db, 'DELETE FROM held_events WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
-  for (const row of held) applyChange(db, heldEvent(row.event), true, batch);
+  for (const row of held) {
+    const event = heldEvent(row.event);
+    const change = changeOfEvent(event);
+    const refusal = refuseContent(
+      change,
+      contentSender(db, conversationId, event.senderId),
+      contentTarget(db, conversationId, event.senderId, change),
+    );
+    if (refusal === null) applyChange(db, event, true, batch);
+  }
 }
 
 const heldEventSchema = z.discriminatedUnion('kind', [editEventSchema, deleteEventSchema, reactionEventSchema, pinEventSchema]);

@@ -871,4 +871,17 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 23,
+    description: 'seal at send: the sealed envelope of an outbox row, kept once sealed',
+    up(db) {
+      db.exec(`
+        -- The envelope a row went as (outbox-sender.ts), written in the transaction that stores the
+        -- sender key's new state: a row sent again goes as the same envelope, and no chain state
+        -- seals twice. NULL until the row is first sealed, and again when its content changes
+        -- (its files uploaded again).
+        ALTER TABLE outbox ADD COLUMN sealed TEXT;
+      `);
+    },
+  },
 ];

@@ -78,6 +78,8 @@ interface WaitingEnvelopeRow {
 export interface OpenedRun {
   opened: OpenedContent;
   ratchet: { writeTo(tables: SignalTables): void };
+  /** Envelopes this device sealed and took effect here already: nothing is kept of them. */
+  held?: ReadonlySet<number>;
 }
 
 export interface StoredMessage {
@@ -491,7 +493,7 @@ export class Mirror {
   ): number {
     return this.transaction(() => {
       sealed?.ratchet.writeTo(this.signal);
-      return this.applyFromCursor(conversationId, events, selfId, page, sealed?.opened);
+      return this.applyFromCursor(conversationId, events, selfId, page, sealed);
     });
   }
 
@@ -546,7 +548,7 @@ export class Mirror {
   applyOpenedLate(conversationId: string, envelopes: readonly EnvelopeEvent[], selfId: string, sealed: OpenedRun): void {
     this.transaction(() => {
       sealed.ratchet.writeTo(this.signal);
-      const batch = beginBatch(this.db, conversationId, selfId, true, this.search, sealed.opened);
+      const batch = beginBatch(this.db, conversationId, selfId, true, this.search, sealed);
       for (const envelope of envelopes) if (sealed.opened.has(envelope.seq)) applyEvent(this.db, envelope, batch);
       this.finish(batch);
     });
@@ -558,14 +560,14 @@ export class Mirror {
     events: readonly ConversationEvent[],
     selfId: string,
     page: { skippedTo?: number; users?: readonly User[] },
-    opened?: OpenedContent,
+    sealed?: Pick<OpenedRun, 'opened' | 'held'>,
   ): number {
     const cursor = this.cursor(conversationId);
     if (!cursor) throw new Error(`Cannot apply events to unknown conversation ${conversationId}`);
     for (const user of page.users ?? []) this.upsertUser(user);
     // The server said nothing up to here is ours to see (we joined later, or were away).
     let applied = Math.max(cursor.appliedSeq, page.skippedTo ?? 0);
-    const batch = beginBatch(this.db, conversationId, selfId, true, this.search, opened);
+    const batch = beginBatch(this.db, conversationId, selfId, true, this.search, sealed);
     for (const event of events) {
       if (event.seq <= applied) continue;
       if (event.seq !== applied + 1) break;
@@ -599,7 +601,12 @@ export class Mirror {
    * transaction. Per conversation, in seq order: what continues from the cursor is applied as one
    * batch and moves it; anything beyond a gap is recorded as `acknowledge` records one.
    */
-  acknowledgeAll(events: readonly ConversationEvent[], selfId: string): void {
+  acknowledgeAll(
+    events: readonly ConversationEvent[],
+    selfId: string,
+    /** What this device sealed in its envelopes among them, by conversation and seq. */
+    sealed: ReadonlyMap<string, OpenedContent> = new Map(),
+  ): void {
     const byConversation = new Map<string, ConversationEvent[]>();
     for (const event of events) {
       const list = byConversation.get(event.conversationId);
@@ -610,13 +617,14 @@ export class Mirror {
       for (const [conversationId, list] of byConversation) {
         if (!this.cursor(conversationId)) continue;
         list.sort((a, b) => a.seq - b.seq);
-        const applied = this.applyFromCursor(conversationId, list, selfId, {});
+        const opened = sealed.get(conversationId);
+        const applied = this.applyFromCursor(conversationId, list, selfId, {}, opened && { opened });
         const beyondGap = list.filter((event) => event.seq > applied);
         if (beyondGap.length === 0) continue;
         // Past a gap (the catch-up it calls for brings what is missing): messages and changes to
         // them apply in any order, but membership waits for the catch-up, because the order people
         // joined in (the member list's) comes out right only in seq order. Its queued row goes now.
-        const batch = beginBatch(this.db, conversationId, selfId, false, this.search);
+        const batch = beginBatch(this.db, conversationId, selfId, false, this.search, opened && { opened });
         for (const event of beyondGap) {
           if (isMembershipEvent(event)) this.outbox.remove(clientIdOf(event));
           else applyEvent(this.db, event, batch);

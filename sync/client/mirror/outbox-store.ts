@@ -19,6 +19,8 @@ interface EntryBase {
   clientId: string;
   attempts: number;
   nextAttemptAt: number;
+  /** The envelope the row went as, once sealed (outbox-sender.ts): it goes again as it is. */
+  sealed: string | null;
 }
 
 /** A queued message or change, as the sender needs it. */
@@ -31,6 +33,8 @@ export type OutboxEntry = EntryBase &
         replyTo: string | null;
         forwardOf: ForwardOf | null;
         linkPreview: LinkPreview | null;
+        /** A forward's original author, as this device named them. */
+        forwardedFrom: string | null;
         /** Whether it carries files (its own uploads, or a forward's), to be looked up when it goes. */
         hasFiles: boolean;
       }
@@ -118,12 +122,15 @@ export interface OutboxRow {
   text: string | null;
   reply_to: string | null;
   link_preview: string | null;
+  sealed: string | null;
+  /** A forward's original author (its message's), where the query joined it in. */
+  forwarded_from?: string | null;
   /** 1 when the row's message has attachments; absent where the query did not ask (then assumed). */
   has_files?: number;
 }
 
 /** A queued row as the sender needs it: its message's text, reply, preview, and whether it has files. */
-const ENTRY_COLUMNS = `o.*, m.text, m.reply_to, m.link_preview,
+const ENTRY_COLUMNS = `o.*, m.text, m.reply_to, m.link_preview, m.forwarded_from,
   EXISTS (SELECT 1 FROM attachments a WHERE a.conversation_id = o.conversation_id AND a.message_id = o.message_id) AS has_files`;
 
 /**
@@ -212,6 +219,27 @@ export class OutboxStore {
        WHERE o.conversation_id = ? AND o.id > ? AND o.status = 'pending' ORDER BY o.id ${BOUND_LIMIT}`,
     ).all(conversationId, afterId, limit) as OutboxRow[];
     return rows.map(toEntry);
+  }
+
+  /** A queued row by its client id, as the sender needs it; null when none is queued. */
+  queued(clientId: string): OutboxEntry | null {
+    const row = cachedStatement(
+      this.db,
+      `SELECT ${ENTRY_COLUMNS} FROM outbox o
+       LEFT JOIN messages m ON o.kind = 'send' AND m.conversation_id = o.conversation_id AND m.client_message_id = o.message_id
+       WHERE o.client_id = ?`,
+    ).get(clientId) as OutboxRow | undefined;
+    return row ? toEntry(row) : null;
+  }
+
+  /** The row's envelope, sealed: kept in the transaction that stores the sender key's new state. */
+  keepSealed(id: number, sealed: string): void {
+    cachedStatement(this.db, 'UPDATE outbox SET sealed = ? WHERE id = ?').run(sealed, id);
+  }
+
+  /** The row's content changed (its files uploaded again): it is sealed again when it next goes. */
+  forgetSealed(id: number): void {
+    cachedStatement(this.db, 'UPDATE outbox SET sealed = NULL WHERE id = ?').run(id);
   }
 
   pendingCount(): number {
@@ -380,6 +408,7 @@ export function toEntry(row: OutboxRow): OutboxEntry {
     clientId: row.client_id,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
+    sealed: row.sealed,
   };
   switch (row.kind) {
     case 'send': {
@@ -393,6 +422,7 @@ export function toEntry(row: OutboxRow): OutboxEntry {
         replyTo: row.reply_to,
         forwardOf,
         linkPreview: row.link_preview === null || row.link_preview === undefined ? null : linkPreviewOf(row),
+        forwardedFrom: row.forwarded_from ?? null,
         hasFiles: row.has_files !== 0,
       };
     }

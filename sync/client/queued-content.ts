@@ -1,0 +1,62 @@
+/**
+ * What a queued outbox row says as sealed content (content/content.ts), and the facts its envelope
+ * carries outside the seal because the server acts on them (protocol/envelope-frames.ts): the
+ * uploads it refers to, and the message it deletes for everyone. Rows that change membership (a
+ * conversation's creation, a group change) have no content: the server keeps membership and
+ * roles, so they go in the clear.
+ */
+import type { Content } from '../content/content.js';
+import type { Attachment } from '../protocol/attachments.js';
+import type { Mirror, OutboxEntry } from './mirror/mirror.js';
+
+export interface SealableRow {
+  content: Content;
+  /** The upload ids the content refers to. */
+  attachments: string[];
+  /** The client id of this sender's message it deletes for everyone. */
+  deletes?: string;
+}
+
+export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment[]): SealableRow | null {
+  switch (entry.kind) {
+    case 'send':
+      return {
+        content: {
+          kind: 'message',
+          text: entry.text,
+          ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
+          ...(attachments.length > 0 ? { attachments: [...attachments] } : {}),
+          ...(entry.forwardedFrom !== null && entry.forwardOf ? { forwardedFrom: { name: entry.forwardedFrom } } : {}),
+          ...(entry.linkPreview ? { linkPreview: entry.linkPreview } : {}),
+        },
+        attachments: attachments.map((attachment) => attachment.id),
+      };
+    case 'edit':
+      return { content: { kind: 'edit', messageId: entry.messageId, text: entry.text }, attachments: [] };
+    case 'delete':
+      return { content: { kind: 'delete', messageId: entry.messageId }, attachments: [], deletes: entry.messageId };
+    case 'reaction':
+      return {
+        content: { kind: 'reaction', messageId: entry.messageId, emoji: entry.emoji, on: entry.on },
+        attachments: [],
+      };
+    case 'pin':
+      return { content: { kind: 'pin', messageId: entry.messageId, on: entry.on }, attachments: [] };
+    case 'create':
+    case 'group':
+      return null;
+  }
+}
+
+/**
+ * The content of a row this device sealed and still has queued, by its client id: what its own
+ * envelope says when the server brings it back before the acknowledgement was recorded (this
+ * device cannot open what it sealed itself). Null when nothing sealable is queued under the id.
+ */
+export function queuedContent(mirror: Mirror, clientId: string): Content | null {
+  const entry = mirror.outbox.queued(clientId);
+  if (!entry) return null;
+  const attachments =
+    entry.kind === 'send' && entry.hasFiles ? (mirror.attachments.forSend(entry.conversationId, entry.messageId) ?? []) : [];
+  return sealableRow(entry, attachments)?.content ?? null;
+}
