@@ -33,7 +33,7 @@ export function createClientHarness(): ClientHarness {
       return dir;
     },
     async open(profileDir, serverUrl, transport) {
-      const core = await openClientCore({ profileDir, defaultServerUrl: serverUrl, ...(process.env.CORE_LOG ? { logger: { error: (m: string, f?: object) => console.log('E', m, JSON.stringify(f)), warn: (m: string, f?: object) => console.log('W', m, JSON.stringify(f)), info: () => undefined, debug: () => undefined } } : {}) }, transport ? { transport } : {});
+      const core = await openClientCore({ profileDir, defaultServerUrl: serverUrl }, transport ? { transport } : {});
       const events: AppEvent[] = [];
       core.subscribe((event) => events.push(event));
       cores.add(core);
