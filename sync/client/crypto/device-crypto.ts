@@ -15,6 +15,7 @@ import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
 import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
+import { KEEP_SENT_CONTENT_MS } from '../mirror/sent-content.js';
 import { DeviceSender } from './device-sender.js';
 import { openEnvelopes } from './envelope-opener.js';
 import { InboxReceiver } from './inbox-receiver.js';
@@ -110,6 +111,7 @@ export class DeviceCrypto {
     }
     // Connected still (not gone meanwhile): what waits from here on asks its sender again after the grace.
     if (this.deviceNumber === deviceNumber) this.asker.inboxRead();
+    this.mirror.sentContent.prune(this.runtime.clock.now() - KEEP_SENT_CONTENT_MS);
   }
 
   /** Online: device messages waiting here go out. */

@@ -29,7 +29,7 @@ export class ResendAnswerer {
   constructor(
     private readonly mirror: Mirror,
     private readonly runtime: Runtime,
-    private readonly sender: DeviceSender,
+    private readonly sender: Pick<DeviceSender, 'queue' | 'queueFor'>,
     private readonly selfId: string,
     private readonly log: Logger,
     private readonly limits = RESEND_LIMITS,
