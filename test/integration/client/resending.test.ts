@@ -127,18 +127,17 @@ describe('asking again for envelopes that did not open', () => {
       (text) => text === 'hello',
       'm1 on Bob’s desk',
     );
+    // Alice's device seals and goes away before Bob links his phone: nobody answers the phone's requests for now.
+    const sealed = await alice.desk.engine.seal(groupId, say('while away'), () =>
+      alice.desk.mirror.sentContent.keep(groupId, 'm2', say('while away'), Date.now()),
+    );
+    alice.desk.engine.setWorkOffline(true);
     const phone = await bob.link();
     await eventually(
       () => phone.mirror.members(groupId).length,
       (count) => count === 3,
       'the group on the phone',
     );
-
-    // Alice's device seals and goes away: nobody answers the phone's requests for now.
-    const sealed = await alice.desk.engine.seal(groupId, say('while away'), () =>
-      alice.desk.mirror.sentContent.keep(groupId, 'm2', say('while away'), Date.now()),
-    );
-    alice.desk.engine.setWorkOffline(true);
     await sendEnvelope({ device: alice.desk, socket: alice.socket }, groupId, 'm2', sealed);
     const shown = await eventually(
       () => noticesIn(phone, groupId).filter((notice) => notice.kind === 'undecryptable'),
