@@ -55,7 +55,7 @@ export class ResendAsker {
   constructor(
     private readonly mirror: Mirror,
     private readonly runtime: Runtime,
-    private readonly sender: DeviceSender,
+    private readonly sender: Pick<DeviceSender, 'queueFor'>,
     private readonly device: () => Promise<ThisDevice | null>,
     private readonly selfId: string,
     private readonly log: Logger,
