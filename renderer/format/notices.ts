@@ -3,11 +3,12 @@ import type { NoticeView } from '../../sync/app-api/contract.js';
 import type { User } from '../../sync/protocol/frames.js';
 import { t } from '../i18n/index.js';
 import { perLocale } from '../i18n/per-locale.js';
+import { formatTime } from './time.js';
 
 /** "Alice, Bob and Carol" in the language in use. */
 const names = perLocale((locale) => new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' }));
 
-/** "Alice Liddell added Carol Chen", "Carol Chen left", "Bob's safety number has changed"… */
+/** "Alice Liddell added Carol Chen", "Carol Chen left", "Bob's safety number has changed", "This message could not be decrypted (Bob Brown, 14:05)"… */
 export function noticeText(notice: NoticeView): string {
   const actor = notice.actor.displayName;
   const subjects = names().format(notice.subjects.map((user) => user.displayName));
@@ -28,6 +29,8 @@ export function noticeText(notice: NoticeView): string {
       return notice.role === 'admin' ? t.notices.madeAdmin(actor, first) : t.notices.unmadeAdmin(actor, first);
     case 'safety_number_changed':
       return t.notices.safetyNumberChanged(actor);
+    case 'undecryptable':
+      return t.notices.undecryptable(actor, formatTime(notice.at));
   }
 }
 

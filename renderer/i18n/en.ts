@@ -229,6 +229,8 @@ export const en = {
     unmadeAdmin: (_actor: string, name: string) => `${name} is no longer an admin`,
     /** Straight apostrophe: the issue gives these words. */
     safetyNumberChanged: (name: string) => `${name}'s safety number has changed`,
+    /** What someone sent that this device could not decrypt, with who sent it and when. */
+    undecryptable: (name: string, time: string) => `This message could not be decrypted (${name}, ${time})`,
   },
 
   conversation: {

@@ -232,6 +232,7 @@ export const ru: Strings = {
     madeAdmin: (actor: string, name: string) => `${actor} назначил(а) ${name} администратором`,
     unmadeAdmin: (_actor: string, name: string) => `${name} больше не администратор`,
     safetyNumberChanged: (name: string) => `Код безопасности с ${name} изменился`,
+    undecryptable: (name: string, time: string) => `Не удалось расшифровать это сообщение (${name}, ${time})`,
   },
 
   conversation: {

@@ -232,6 +232,7 @@ export const uk: Strings = {
     madeAdmin: (actor: string, name: string) => `${actor} призначив(-ла) ${name} адміністратором`,
     unmadeAdmin: (_actor: string, name: string) => `${name} більше не адміністратор`,
     safetyNumberChanged: (name: string) => `Код безпеки з ${name} змінився`,
+    undecryptable: (name: string, time: string) => `Не вдалося розшифрувати це повідомлення (${name}, ${time})`,
   },
 
   conversation: {

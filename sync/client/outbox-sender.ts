@@ -466,7 +466,16 @@ export class OutboxSender {
       }
       return [event];
     });
-    if (events.length > 0 && this.written(sent, () => this.mirror.acknowledgeAll(events, this.selfId, opened))) {
+    const acknowledge = () => {
+      this.mirror.acknowledgeAll(events, this.selfId, opened);
+      // Kept a while, to send again to a member's device that could not open it (crypto/resend-answerer.ts).
+      for (const { reply, sealable } of sent) {
+        if (reply.type === 'sent' && reply.event.kind === 'envelope' && sealable) {
+          this.mirror.sentContent.keep(reply.event.conversationId, reply.event.clientId, sealable.content, reply.event.sentAt);
+        }
+      }
+    };
+    if (events.length > 0 && this.written(sent, acknowledge)) {
       recorded.push(...sent.map(({ entry }) => entry));
     }
     for (const entry of recorded) {

@@ -14,6 +14,7 @@ import type { Content } from '../content/content.js';
 import type { DeviceMessage } from '../content/device-messages.js';
 import type { DeviceLinking } from './crypto/device-linking.js';
 import { DeviceCrypto, type OpeningOptions } from './crypto/device-crypto.js';
+import type { ResendTimings } from './crypto/resend-asker.js';
 import type { AppliedRun } from './crypto/run-applier.js';
 import { fetchKeyBackup, KeyBackupSync, type BackupSource } from './crypto/key-backup-sync.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
@@ -43,6 +44,8 @@ export interface SyncEngineOptions {
   localIdentity?: () => Promise<LocalIdentity | null>;
   /** How envelopes are opened (worker threads); DeviceCrypto's default unless given. */
   opening?: OpeningOptions;
+  /** When an envelope that did not open asks its sender again, and gives up (crypto/resend-asker.ts); tests shorten them. */
+  resendTimings?: ResendTimings;
   /** Linking this device, or others to it (crypto/device-linking.ts): told of each welcome, given hand-overs from the inbox. */
   linking?: DeviceLinking;
   /** The account keys this device backs up (crypto/key-backup-sync.ts); no backup is written without. */
@@ -139,6 +142,7 @@ export class SyncEngine {
             },
           },
           options.opening,
+          options.resendTimings,
         )
       : null;
     // Local settings writes (the person's, or a message bringing a conversation back from the archive) go out when they can.

@@ -3,9 +3,14 @@
  * pairwise encryption: only the two devices ever read it, and only clients declare its kinds. A
  * new kind is declared here and handled where the receiver applies it (crypto/inbox-receiver.ts);
  * the server and its stores never change for it.
+ *
+ * The server takes a send for all of a person's devices or none (protocol/inbox-frames.ts), so a
+ * message meant for one device names it (`forDevice`): the person's other devices get it too, and
+ * drop it (isForDevice).
  */
 import { z } from 'zod';
-import { base64, id } from '../protocol/wire-types.js';
+import { contentSchema } from './content.js';
+import { base64, deviceNumber, id } from '../protocol/wire-types.js';
 
 export const deviceMessageSchema = z.discriminatedUnion('kind', [
   /**
@@ -18,8 +23,48 @@ export const deviceMessageSchema = z.discriminatedUnion('kind', [
     conversationId: id,
     distribution: base64(4_096),
   }),
+  /**
+   * The conversation envelope `clientId`, which `forDevice` sealed, did not open here (its key
+   * never came, or libsignal refused it): send what it said again (crypto/resend-answerer.ts).
+   * `distributionId` is the sender key it was sealed under, when the envelope said.
+   */
+  z.object({
+    kind: z.literal('resend_request'),
+    forDevice: deviceNumber,
+    conversationId: id,
+    clientId: id,
+    distributionId: z.uuid().optional(),
+  }),
+  /** What the envelope `clientId` said, sent again to the device that asked (crypto/resend-asker.ts). */
+  z.object({
+    kind: z.literal('resent_content'),
+    forDevice: deviceNumber,
+    conversationId: id,
+    clientId: id,
+    content: contentSchema,
+  }),
+  /** The envelope `clientId` cannot be sent again (this device no longer has what it said): it shows as undecryptable. */
+  z.object({
+    kind: z.literal('cannot_resend'),
+    forDevice: deviceNumber,
+    conversationId: id,
+    clientId: id,
+  }),
 ]);
 export type DeviceMessage = z.infer<typeof deviceMessageSchema>;
+
+/** A device message meant for one device, without the number of that device (DeviceSender.queueFor sets it). */
+export type OneDeviceMessage =
+  Extract<DeviceMessage, { forDevice: number }> extends infer Message
+    ? Message extends { forDevice: number }
+      ? Omit<Message, 'forDevice'>
+      : never
+    : never;
+
+/** Whether the device numbered `deviceNumber` is the one a message is for (one without `forDevice` is for all of them). */
+export function isForDevice(message: DeviceMessage, deviceNumber: number): boolean {
+  return !('forDevice' in message) || message.forDevice === deviceNumber;
+}
 
 /** What a device message is on the wire before it is encrypted: its JSON, as UTF-8. */
 export function encodeDeviceMessage(message: DeviceMessage): Uint8Array<ArrayBuffer> {

@@ -11,6 +11,7 @@ import type { IdentityKeyPair } from '@signalapp/libsignal-client';
 import type { OpeningOptions } from '../../sync/client/crypto/device-crypto.js';
 import { PREKEY_TARGET } from '../../sync/client/crypto/key-publisher.js';
 import { RatchetState } from '../../sync/client/crypto/ratchet-state.js';
+import type { ResendTimings } from '../../sync/client/crypto/resend-asker.js';
 import { loadSignal } from '../../sync/client/crypto/signal-library.js';
 import { Mirror } from '../../sync/client/mirror/mirror.js';
 import { parseServerAddress } from '../../sync/client/server-address.js';
@@ -60,6 +61,8 @@ export function engineDevices(servers: ServerHarness) {
       identityReadable?: () => boolean;
       /** How its engine opens envelopes (worker threads), when not the default. */
       opening?: OpeningOptions;
+      /** When an envelope that did not open asks again, and gives up, when not the default. */
+      resendTimings?: ResendTimings;
     } = {},
   ): Promise<EngineDevice> {
     const readable = options.identityReadable ?? (() => true);
@@ -80,6 +83,7 @@ export function engineDevices(servers: ServerHarness) {
         return { signal, identity };
       },
       ...(options.opening ? { opening: options.opening } : {}),
+      ...(options.resendTimings ? { resendTimings: options.resendTimings } : {}),
       log: {
         error: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
         warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),

@@ -11,14 +11,18 @@ import type { Runtime } from '../../common/runtime.js';
 import type { Content } from '../../content/content.js';
 import type { DeviceMessage } from '../../content/device-messages.js';
 import type { ConversationEvent, User } from '../../protocol/frames.js';
+import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
 import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
+import { KEEP_SENT_CONTENT_MS } from '../mirror/sent-content.js';
 import { DeviceSender } from './device-sender.js';
 import { openEnvelopes } from './envelope-opener.js';
 import { InboxReceiver } from './inbox-receiver.js';
 import type { LocalIdentity } from './key-publisher.js';
 import { OpeningPool, type OpeningPoolOptions } from './opening-pool.js';
+import { ResendAnswerer } from './resend-answerer.js';
+import { RESEND_TIMINGS, ResendAsker, type ResendTimings } from './resend-asker.js';
 import { RunApplier, shownOf, type AppliedRun } from './run-applier.js';
 import { SenderKeys } from './sender-keys.js';
 import { CryptoLane, thisDevice, type ThisDevice } from './this-device.js';
@@ -38,6 +42,7 @@ export class DeviceCrypto {
   private readonly senderKeys: SenderKeys;
   private readonly pool: OpeningPool | null;
   private readonly runs: RunApplier;
+  private readonly asker: ResendAsker;
   /** Which of the account's devices this is, while connected (the welcome says). */
   private deviceNumber: number | null = null;
 
@@ -57,6 +62,7 @@ export class DeviceCrypto {
       handOverArrived(envelope: DeviceEnvelope): Promise<boolean>;
     },
     opening: OpeningOptions = defaultOpening(),
+    resendTimings: ResendTimings = RESEND_TIMINGS,
   ) {
     this.pool =
       opening.threads > 0
@@ -71,6 +77,10 @@ export class DeviceCrypto {
       this.pool && { pool: this.pool, minimum: opening.minimum },
     );
     this.sender = new DeviceSender(mirror, connection, runtime, this.lane, localIdentity, selfId, log);
+    this.asker = new ResendAsker(mirror, runtime, this.sender, () => this.device(), selfId, log, resendTimings, {
+      shown: (conversationId, shown) => hooks.openedLate(conversationId, shown),
+      failed: (error) => hooks.failed(error),
+    });
     this.inbox = new InboxReceiver(
       mirror,
       connection,
@@ -83,6 +93,7 @@ export class DeviceCrypto {
         this.openWaiting(conversationId).catch((error: unknown) => hooks.failed(error));
       },
       (envelope) => hooks.handOverArrived(envelope),
+      { asker: this.asker, answerer: new ResendAnswerer(mirror, runtime, this.sender, selfId, log) },
     );
     this.senderKeys = new SenderKeys(mirror, runtime, this.lane, this.sender, selfId);
   }
@@ -98,6 +109,9 @@ export class DeviceCrypto {
     for (const conversationId of this.mirror.conversationsWithWaitingEnvelopes()) {
       await this.openWaiting(conversationId).catch((error: unknown) => this.hooks.failed(error));
     }
+    // Connected still (not gone meanwhile): what waits from here on asks its sender again after the grace.
+    if (this.deviceNumber === deviceNumber) this.asker.inboxRead();
+    this.mirror.sentContent.prune(this.runtime.clock.now() - KEEP_SENT_CONTENT_MS);
   }
 
   /** Online: device messages waiting here go out. */
@@ -109,6 +123,7 @@ export class DeviceCrypto {
     this.deviceNumber = null;
     this.sender.disconnected();
     this.inbox.disconnected();
+    this.asker.disconnected();
   }
 
   inboxPushed(push: Parameters<InboxReceiver['pushed']>[0]): void {
@@ -137,12 +152,17 @@ export class DeviceCrypto {
    * worker pool when there are enough of them), the ratchet state that opened them stored in the
    * transaction that applies them.
    */
-  applyRun(
+  async applyRun(
     conversationId: string,
     events: readonly ConversationEvent[],
     page: { skippedTo?: number; users?: readonly User[] },
   ): Promise<AppliedRun> {
-    return this.runs.apply(conversationId, events, page);
+    const run = await this.runs.apply(conversationId, events, page);
+    // What is still sealed in what took effect waits; it asks its sender again if its key never comes.
+    this.asker.leftWaiting(
+      run.shown.filter((event): event is EnvelopeEvent => event.kind === 'envelope' && event.seq <= run.applied),
+    );
+    return run;
   }
 
   /** The engine stopped: the opening workers end (a later run starts them again). */

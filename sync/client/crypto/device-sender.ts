@@ -17,7 +17,7 @@ import { timeOrderedId } from '../../common/ids.js';
 import type { Runtime } from '../../common/runtime.js';
 import type { DeviceMismatch, EnvelopeKind, OutgoingEnvelope } from '../../protocol/inbox-frames.js';
 import type { KeyBundle } from '../../protocol/key-frames.js';
-import { encodeDeviceMessage, type DeviceMessage } from '../../content/device-messages.js';
+import { encodeDeviceMessage, type DeviceMessage, type OneDeviceMessage } from '../../content/device-messages.js';
 import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
 import type { OutgoingRow } from '../mirror/signal-tables.js';
@@ -86,6 +86,14 @@ export class DeviceSender {
       createdAt: this.runtime.clock.now(),
     });
     this.loop.run();
+  }
+
+  /**
+   * Queues `message` for one device of a person. The server takes a send for all of a person's
+   * devices or none, so it goes to each of them, naming the one it is for; the others drop it.
+   */
+  queueFor(device: { userId: string; deviceNumber: number }, message: OneDeviceMessage): void {
+    this.queue([device.userId], { ...message, forDevice: device.deviceNumber });
   }
 
   private async sendWaiting(): Promise<void> {

@@ -13,11 +13,13 @@ import type { ProtocolAddress } from '@signalapp/libsignal-client';
 import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
 import { INBOX_LIMITS, type DeviceEnvelope, type EnvelopeKind } from '../../protocol/inbox-frames.js';
-import { decodeDeviceMessage, type DeviceMessage } from '../../content/device-messages.js';
+import { decodeDeviceMessage, isForDevice, type DeviceMessage } from '../../content/device-messages.js';
 import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
 import type { LocalIdentity } from './key-publisher.js';
 import type { RatchetState } from './ratchet-state.js';
+import type { ResendAnswerer } from './resend-answerer.js';
+import type { DeviceAddress, MessageEffect, ResendAsker } from './resend-asker.js';
 import { thisDevice, type CryptoLane, type ThisDevice } from './this-device.js';
 
 export class InboxReceiver {
@@ -42,6 +44,8 @@ export class InboxReceiver {
      * (taken, or of no use here), false to leave it for the next connection.
      */
     private readonly handOverArrived: (envelope: DeviceEnvelope) => Promise<boolean>,
+    /** Resend requests this device answers, and the answers to its own. */
+    private readonly resends: { asker: ResendAsker; answerer: ResendAnswerer },
   ) {}
 
   /**
@@ -131,11 +135,14 @@ export class InboxReceiver {
       const ratchet = device.ratchet();
       let opened = false;
       let message: DeviceMessage | null = null;
+      let effect: MessageEffect | null = null;
       try {
         const content = await this.decrypt(device, ratchet, sender, envelope);
         opened = true;
         message = decodeDeviceMessage(content);
-        await this.apply(device, ratchet, sender, message);
+        // Meant for another of this account's devices (the server delivers to all or none).
+        if (!isForDevice(message, device.address.deviceId())) message = null;
+        else effect = await this.apply(device, ratchet, sender, message);
       } catch (error) {
         this.log.warn('a device envelope could not be read', {
           sender: `${envelope.senderUserId}.${envelope.senderDevice}`,
@@ -148,8 +155,10 @@ export class InboxReceiver {
       this.mirror.transaction(() => {
         // A message opened but not understood still moved the session on: a replay of it must fail.
         if (opened) ratchet.writeTo(this.mirror.signal);
+        effect?.write();
         this.mirror.signal.markInboxDone(envelope.id, now);
       });
+      effect?.told?.();
       // Queued behind this unit of work in the lane, not awaited inside it.
       if (message?.kind === 'sender_key') this.senderKeyArrived(message.conversationId);
       return true;
@@ -181,8 +190,17 @@ export class InboxReceiver {
     }
   }
 
-  /** What a device message does here; its writes go into `ratchet`, stored with the envelope's being done. */
-  private async apply(device: ThisDevice, ratchet: RatchetState, sender: ProtocolAddress, message: DeviceMessage): Promise<void> {
+  /**
+   * What a device message does here: its ratchet writes go into `ratchet`, its other writes into
+   * the effect returned, both stored with the envelope's being done.
+   */
+  private async apply(
+    device: ThisDevice,
+    ratchet: RatchetState,
+    sender: ProtocolAddress,
+    message: DeviceMessage,
+  ): Promise<MessageEffect | null> {
+    const from: DeviceAddress = { userId: sender.name(), deviceNumber: sender.deviceId() };
     switch (message.kind) {
       case 'sender_key':
         await device.signal.processSenderKeyDistributionMessage(
@@ -190,7 +208,12 @@ export class InboxReceiver {
           device.signal.SenderKeyDistributionMessage.deserialize(new Uint8Array(Buffer.from(message.distribution, 'base64'))),
           ratchet,
         );
-        return;
+        return null;
+      case 'resend_request':
+        return this.resends.answerer.answer(device, ratchet, from, message);
+      case 'resent_content':
+      case 'cannot_resend':
+        return this.resends.asker.answered(from, message);
     }
   }
 

@@ -10,6 +10,8 @@ import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { AttachmentStore } from './attachments.js';
 import { noteNewMessages, refreshLastMessage } from './conversation-stats.js';
 import { applyMembershipEvent, refreshMembership } from './membership.js';
+import { forgetResendRequest } from './resend-requests.js';
+import { forgetSentContent } from './sent-content.js';
 import type { SearchNotes } from './search.js';
 
 /**
@@ -208,6 +210,7 @@ function applyOpened(db: Db, envelope: EnvelopeEvent, content: Content, batch: A
     envelope.conversationId,
     envelope.seq,
   );
+  forgetResendRequest(db, envelope.conversationId, envelope.seq);
   const sender = contentSender(db, envelope.conversationId, envelope.senderId);
   const target = contentTarget(db, envelope.conversationId, envelope.senderId, content);
   const refusal = refuseContent(content, sender, target);
@@ -247,6 +250,7 @@ function storeEnvelope(db: Db, event: EnvelopeEvent): void {
     event.deleted ? 1 : 0,
     event.sentAt,
   );
+  if (event.deleted) forgetResendRequest(db, event.conversationId, event.seq);
 }
 
 /** Stores a message (or fills in our own copy's seq) and notes it for the search index. */
@@ -396,6 +400,7 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean, batch: ApplyBatc
          WHERE local_id = ?`,
       ).run(target.local_id);
       purge(db, event.conversationId, event.messageId);
+      forgetSentContent(db, event.conversationId, event.messageId);
       // Our own queued edits, reactions or pins on it can never apply now.
       cachedStatement(
         db,

@@ -14,6 +14,7 @@ import {
 } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { safetyNumberChangedNoticeSchema } from './identity-trust.js';
+import { undecryptableNoticeSchema } from './resend-requests.js';
 import type { OutboxStore, QueuedGroupChange } from './outbox-store.js';
 
 /** What the renderer reads about groups: notices, members with roles, ticks and message info. */
@@ -26,9 +27,10 @@ const noticeSchema = z.discriminatedUnion('kind', [
   groupRenamedEventSchema,
   roleChangedEventSchema,
   safetyNumberChangedNoticeSchema,
+  undecryptableNoticeSchema,
 ]);
 
-/** The notices (membership events, and changes of safety number this device noticed) with seq in [fromSeq, beforeSeq), oldest first. */
+/** The notices (membership events, changes of safety number this device noticed, envelopes it could not open) with seq in [fromSeq, beforeSeq), oldest first. */
 export function noticesBetween(db: Db, conversationId: string, fromSeq: number, beforeSeq: number): NoticeView[] {
   const rows = cachedStatement(
     db,
@@ -41,7 +43,8 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
     if (!parsed.success) throw new Error(`A notice in the mirror is malformed: ${z.prettifyError(parsed.error)}`);
     return parsed.data;
   });
-  const named = (event: (typeof events)[number]) => (event.kind === 'safety_number_changed' ? [] : peopleNamedIn(event));
+  const named = (event: (typeof events)[number]) =>
+    event.kind === 'safety_number_changed' || event.kind === 'undecryptable' ? [] : peopleNamedIn(event);
   const users = usersById(
     db,
     events.flatMap((event) => [event.senderId, ...named(event)]),

@@ -884,4 +884,42 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 24,
+    description: 'asking again for envelopes that did not open, and what this device sent, to send again',
+    up(db) {
+      db.exec(`
+        -- What this device sealed in a conversation, by the envelope's client id
+        -- (mirror/sent-content.ts): the Content as JSON, to send again to a member's device that
+        -- could not open it. Kept 24 hours; gone at once when the message is deleted for everyone.
+        CREATE TABLE sent_content (
+          conversation_id TEXT NOT NULL,
+          client_id TEXT NOT NULL,
+          content TEXT NOT NULL,
+          sent_at INTEGER NOT NULL,
+          PRIMARY KEY (conversation_id, client_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX sent_content_by_time ON sent_content(sent_at);
+        -- The devices that content was sent again to, once each (a request again is not answered).
+        CREATE TABLE sent_content_resends (
+          conversation_id TEXT NOT NULL,
+          client_id TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          device_number INTEGER NOT NULL,
+          resent_at INTEGER NOT NULL,
+          PRIMARY KEY (conversation_id, client_id, user_id, device_number)
+        ) WITHOUT ROWID;
+        -- Envelopes of envelopes_waiting this device asked their sender's device to send again
+        -- (crypto/resend-asker.ts), once each; given_up 1 when no answer came in time or the sender
+        -- could not, and the envelope shows as undecryptable (a notice at its seq).
+        CREATE TABLE resend_requests (
+          conversation_id TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          asked_at INTEGER NOT NULL,
+          given_up INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (conversation_id, seq)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

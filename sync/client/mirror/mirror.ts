@@ -1,5 +1,5 @@
 import { mentions } from '../../common/mentions.js';
-import type { OpenedContent } from '../../content/content.js';
+import type { Content, OpenedContent } from '../../content/content.js';
 import { envelopeEventSchema, type EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import { clientIdOf, isMembershipEvent } from '../../protocol/frames.js';
 import type {
@@ -26,6 +26,8 @@ import { noteComposed, recountUnread, refreshLastMessage } from './conversation-
 import { AttachmentStore, type ComposedAttachment } from './attachments.js';
 import { SignalTables } from './signal-tables.js';
 import { IdentityTrust } from './identity-trust.js';
+import { ResendRequests } from './resend-requests.js';
+import { SentContentStore } from './sent-content.js';
 import { FileKeyStore } from './file-key-store.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
@@ -108,6 +110,10 @@ export class Mirror {
   readonly signal: SignalTables;
   /** Whom this account verified, and changes of identity to ask about before sending. */
   readonly identityTrust: IdentityTrust;
+  /** What this device sealed, to send again to a member's device that could not open it (for a day). */
+  readonly sentContent: SentContentStore;
+  /** The waiting envelopes this device asked their senders to send again, and gave up on. */
+  readonly resendRequests: ResendRequests;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -132,6 +138,8 @@ export class Mirror {
     this.fileKeys = new FileKeyStore(db);
     this.identityTrust = new IdentityTrust(db);
     this.signal = new SignalTables(db, this.identityTrust);
+    this.sentContent = new SentContentStore(db);
+    this.resendRequests = new ResendRequests(db);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,
@@ -288,6 +296,7 @@ export class Mirror {
         'pins',
         'attachments',
         'notices',
+        'resend_requests',
         'identity_trust',
         'held_events',
         'reactions',
@@ -302,6 +311,7 @@ export class Mirror {
       }
       this.settings.clear();
       this.search.clear();
+      this.sentContent.clear();
     });
   }
 
@@ -550,6 +560,19 @@ export class Mirror {
       sealed.ratchet.writeTo(this.signal);
       const batch = beginBatch(this.db, conversationId, selfId, true, this.search, sealed);
       for (const envelope of envelopes) if (sealed.opened.has(envelope.seq)) applyEvent(this.db, envelope, batch);
+      this.finish(batch);
+    });
+  }
+
+  /**
+   * Applies what a waiting envelope said, sent again by its sender's device (crypto/resend-asker.ts),
+   * as if it had opened: judged by the mirror as it stands now, the envelope no longer waiting, in
+   * one transaction (the caller's, when it holds one).
+   */
+  applyResent(envelope: EnvelopeEvent, content: Content, selfId: string): void {
+    this.transaction(() => {
+      const batch = beginBatch(this.db, envelope.conversationId, selfId, true, this.search, { opened: new Map([[envelope.seq, content]]) });
+      applyEvent(this.db, envelope, batch);
       this.finish(batch);
     });
   }

@@ -1,0 +1,164 @@
+/**
+ * Answering resend requests (crypto/resend-answerer.ts) over a real mirror and libsignal, with
+ * what it would send caught: a member's device is handed the current sender key and what the
+ * envelope said, once; one that asks past the rate, someone not a member, and a request for what
+ * was deleted for everyone or is not kept get nothing, or "cannot".
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ResendAnswerer } from '../../../sync/client/crypto/resend-answerer.js';
+import type { MessageEffect } from '../../../sync/client/crypto/resend-asker.js';
+import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
+import { thisDevice, type ThisDevice } from '../../../sync/client/crypto/this-device.js';
+import { Mirror } from '../../../sync/client/mirror/mirror.js';
+import type { LogFields } from '../../../sync/common/logger.js';
+import type { DeviceMessage } from '../../../sync/content/device-messages.js';
+import { handRuntime } from '../../support/hand-runtime.js';
+
+const signal = await loadSignal();
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+const person = (id: string) => ({ id, username: id, displayName: id, role: 'member' as const, deliveredSeq: 0, readSeq: 0 });
+const peerPhone = { userId: 'peer', deviceNumber: 3 };
+const request = (clientId: string, conversationId = 'g') => ({
+  kind: 'resend_request' as const,
+  forDevice: 1,
+  conversationId,
+  clientId,
+});
+
+async function setUp() {
+  const dir = mkdtempSync(join(tmpdir(), 'resend-answerer-'));
+  dirs.push(dir);
+  const mirror = Mirror.open(join(dir, 'mirror.sqlite'));
+  mirror.upsertConversation(
+    { id: 'g', kind: 'group', name: 'Trip', isMember: true, createdAt: 1, lastSeq: 0, members: ['me', 'peer'].map(person) },
+    'me',
+  );
+  mirror.upsertConversation(
+    {
+      id: 'other',
+      kind: 'group',
+      name: 'Other',
+      isMember: true,
+      createdAt: 1,
+      lastSeq: 0,
+      members: ['me', 'stranger'].map(person),
+    },
+    'me',
+  );
+  const { runtime, advance } = handRuntime();
+  const identity = signal.IdentityKeyPair.generate();
+  const device = (await thisDevice(mirror, runtime, async () => ({ signal, identity }), 'me', 1)) as ThisDevice;
+  const sent: Array<{ to: string; message: DeviceMessage }> = [];
+  const warnings: Array<{ message: string; fields?: LogFields }> = [];
+  const answerer = new ResendAnswerer(
+    mirror,
+    runtime,
+    {
+      queue: (userIds, message) => userIds.forEach((to) => sent.push({ to, message })),
+      queueFor: (to, message) => sent.push({ to: to.userId, message: { ...message, forDevice: to.deviceNumber } }),
+    },
+    'me',
+    {
+      error: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
+      warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
+      info: () => undefined,
+      debug: () => undefined,
+    },
+    { requests: 3, windowMs: 60_000 },
+  );
+  /** Answers as the inbox does: the effect written in a transaction. */
+  const answer = async (from: { userId: string; deviceNumber: number }, message: ReturnType<typeof request>) => {
+    const effect: MessageEffect | null = await answerer.answer(device, device.ratchet(), from, message);
+    mirror.transaction(() => effect?.write());
+    return effect;
+  };
+  return { mirror, advance, answer, sent, warnings };
+}
+
+describe('answering resend requests', () => {
+  it('hands a member’s device the current key and the content, once', async () => {
+    const { mirror, answer, sent } = await setUp();
+    const distributionId = randomUUID();
+    mirror.signal.startSenderKey('g', distributionId, 1);
+    mirror.sentContent.keep('g', 'm1', { kind: 'message', text: 'hello' }, 10_000);
+    await answer(peerPhone, request('m1'));
+    expect(sent.map(({ to, message }) => [to, message.kind])).toEqual([
+      ['peer', 'sender_key'],
+      ['peer', 'resent_content'],
+    ]);
+    expect(sent[1]!.message).toEqual({
+      kind: 'resent_content',
+      forDevice: 3,
+      conversationId: 'g',
+      clientId: 'm1',
+      content: { kind: 'message', text: 'hello' },
+    });
+    expect(mirror.signal.senderKeyHolders(distributionId)).toEqual(['peer']);
+    // Asked again, it is not sent again.
+    await answer(peerPhone, request('m1'));
+    expect(sent).toHaveLength(2);
+  });
+
+  it('says it cannot for what is not kept or was deleted for everyone, and answers nothing to a stranger', async () => {
+    const { mirror, answer, sent, warnings } = await setUp();
+    mirror.applyEvents(
+      'g',
+      [
+        {
+          kind: 'message',
+          conversationId: 'g',
+          seq: 1,
+          senderId: 'me',
+          clientMessageId: 'm1',
+          text: 'oops',
+          sentAt: 1,
+          replyTo: null,
+          deleted: false,
+          attachments: [],
+        },
+      ],
+      'me',
+    );
+    mirror.sentContent.keep('g', 'm1', { kind: 'message', text: 'oops' }, 10_000);
+    mirror.applyEvents(
+      'g',
+      [{ kind: 'delete', conversationId: 'g', seq: 2, senderId: 'me', sentAt: 2, clientChangeId: 'd1', messageId: 'm1' }],
+      'me',
+    );
+    await answer(peerPhone, request('m1'));
+    await answer(peerPhone, request('never-sent'));
+    expect(sent.map(({ message }) => message)).toEqual([
+      { kind: 'cannot_resend', forDevice: 3, conversationId: 'g', clientId: 'm1' },
+      { kind: 'cannot_resend', forDevice: 3, conversationId: 'g', clientId: 'never-sent' },
+    ]);
+    // A member of another conversation, asking about this one: nothing, logged by ids alone.
+    expect(await answer({ userId: 'stranger', deviceNumber: 1 }, request('m1'))).toBeNull();
+    expect(sent).toHaveLength(2);
+    expect(warnings).toEqual([
+      {
+        message: 'a resend request from someone not a member was ignored',
+        fields: { conversationId: 'g', clientId: 'm1', from: 'stranger.1' },
+      },
+    ]);
+  });
+
+  it('answers each device at most at the rate, and again once the window passed', async () => {
+    const { mirror, advance, answer, sent, warnings } = await setUp();
+    for (let i = 0; i < 5; i++) mirror.sentContent.keep('g', `m${i}`, { kind: 'message', text: `${i}` }, 10_000);
+    for (let i = 0; i < 4; i++) await answer(peerPhone, request(`m${i}`));
+    expect(sent).toHaveLength(3);
+    expect(warnings.map((warning) => warning.message)).toEqual(['a resend request past the rate was ignored']);
+    // Another device of the same person has a rate of its own.
+    await answer({ ...peerPhone, deviceNumber: 4 }, request('m3'));
+    expect(sent).toHaveLength(4);
+    await advance(60_001);
+    await answer(peerPhone, request('m4'));
+    expect(sent).toHaveLength(5);
+  });
+});
