@@ -29,6 +29,7 @@ import {
   chunkCount,
   HEADER_BYTES,
   isSealedHeader,
+  KEY_BYTES,
   keyIdOf,
   newSeal,
   openChunk,
@@ -291,6 +292,8 @@ export class BlobStore {
       await this.discardIncoming(attachmentId);
       throw new BlobStoreError('checksum_mismatch', why);
     };
+    // The message's schema allows no other length; a row damaged since is refused, never tried as a key.
+    if (expected.key.length !== KEY_BYTES) return refuse(`The message's key has ${expected.key.length} bytes, not ${KEY_BYTES}`);
     const actual = await hashStream(createReadStream(path)).catch((error: unknown) => {
       throw asBlobError(error);
     });

@@ -31,7 +31,7 @@ const KEY_ID_BYTES = 16;
 const NONCE_PREFIX_BYTES = 8;
 /** The magic (8 bytes), the key id (16) and the nonce prefix (8). */
 export const HEADER_BYTES = SEALED_HEADER_BYTES;
-const KEY_BYTES = 32;
+export const KEY_BYTES = 32;
 
 /** A file's key and the header naming it; `keyId` is its hex, as the mirror stores it. */
 export interface FileSeal {

@@ -186,6 +186,7 @@ describe('sealed attachment files', () => {
     };
     const keysBefore = keys.keys.size;
     expect((await refused(sealed, randomBytes(32))).code).toBe('checksum_mismatch');
+    expect((await refused(sealed, key.subarray(0, 16))).message).toMatch(/has 16 bytes, not 32/);
     expect((await refused(sealed.subarray(0, HEADER_BYTES + 2 * SEALED_CHUNK_BYTES), key)).message).toMatch(/does not open/);
     const swapped = Buffer.from(sealed);
     sealed.copy(swapped, HEADER_BYTES, HEADER_BYTES + SEALED_CHUNK_BYTES, HEADER_BYTES + 2 * SEALED_CHUNK_BYTES);
