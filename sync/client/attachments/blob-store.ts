@@ -300,23 +300,10 @@ export class BlobStore {
     if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) {
       return refuse(`Downloaded ${actual.size} bytes hashing to ${actual.sha256}`);
     }
-    const handle = await fs.open(path, 'r');
-    let keyId: string;
-    try {
-      const head = await readHead(handle);
-      const plainSize = plainSizeOfSealed(actual.size);
-      if (!isSealedHeader(head) || plainSize === null) return await refuse('The file is not a sealed file');
-      keyId = keyIdOf(head);
-      const seal: FileSeal = { keyId, key: expected.key, header: head };
-      for await (const _plain of readSealed(handle, seal, actual.size, plainSize, 0, plainSize - 1)) {
-        // Every chunk is opened (its tag checked under the key) and dropped: only the check counts.
-      }
-    } catch (error) {
-      if (error instanceof SealedFileError) return await refuse(`The file does not open with its key: ${error.message}`);
-      throw asBlobError(error);
-    } finally {
-      await handle.close();
-    }
+    // Closed by then, so it can be removed (Windows removes no open file).
+    const opened = await openWithKey(path, actual.size, expected.key);
+    if ('problem' in opened) return refuse(opened.problem);
+    const { keyId } = opened;
     const known = await keyOf(this.keys, keyId);
     // Another file's key id with another key: taking this one would make that file unreadable.
     if (known !== null && !known.equals(expected.key)) return refuse('The file names the key of another file');
@@ -372,6 +359,29 @@ async function hashStream(stream: Readable): Promise<{ sha256: string; size: num
     size += chunk.length;
   }
   return { sha256: hash.digest('hex'), size };
+}
+
+/**
+ * Opens every chunk of the sealed file at `path` under `key`, keeping none of the plaintext: the key
+ * id its header names, or why it does not open.
+ */
+async function openWithKey(path: string, fileSize: number, key: Buffer): Promise<{ keyId: string } | { problem: string }> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const head = await readHead(handle);
+    const plainSize = plainSizeOfSealed(fileSize);
+    if (!isSealedHeader(head) || plainSize === null) return { problem: 'The file is not a sealed file' };
+    const seal: FileSeal = { keyId: keyIdOf(head), key, header: head };
+    for await (const _plain of readSealed(handle, seal, fileSize, plainSize, 0, plainSize - 1)) {
+      // Each chunk's tag is checked under the key as it is opened; the plaintext is dropped.
+    }
+    return { keyId: seal.keyId };
+  } catch (error) {
+    if (error instanceof SealedFileError) return { problem: `The file does not open with its key: ${error.message}` };
+    throw asBlobError(error);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A file's first HEADER_BYTES (fewer when it is shorter). */
