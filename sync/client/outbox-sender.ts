@@ -9,7 +9,7 @@ import type { Mirror, OutboxEntry } from './mirror/mirror.js';
 import type { ServerFrame } from '../protocol/frames.js';
 import type { Content } from '../content/content.js';
 import { isDiskFull } from '../app-api/disk-full.js';
-import { sealableRow, type SealableRow } from './queued-content.js';
+import { KeylessFileError, sealableRow, type SealableRow } from './queued-content.js';
 
 /**
  * A send refused for missing files is answered by uploading them again, up to this many attempts
@@ -268,6 +268,8 @@ export class OutboxSender {
     let lane = this.lanes.get(conversationId);
     const going: Going[] = [];
     for (const { entry, attachments } of due) {
+      const sealable = this.sealer ? this.sealableOrFailed(entry, attachments) : null;
+      if (sealable === undefined) continue;
       // The first row of a window follows nothing: everything before it has been answered.
       const after = lane?.last.clientId;
       const sent = { id: entry.id, clientId: entry.clientId };
@@ -279,10 +281,11 @@ export class OutboxSender {
         );
       lane.inFlight.set(entry.clientId, entry);
       lane.barrier = attachments.length > 0;
-      going.push({ entry, attachments, after, sealable: this.sealer ? sealableRow(entry, attachments) : null });
+      going.push({ entry, attachments, after, sealable });
     }
     const unsealed = going.some(({ sealable, entry }) => sealable !== null && entry.sealed === null);
-    if (!lane || (!unsealed && lane.sealing === null)) {
+    if (!lane) return;
+    if (!unsealed && lane.sealing === null) {
       for (const row of going) this.request(row, row.entry.sealed);
       return;
     }
@@ -293,6 +296,21 @@ export class OutboxSender {
     void step.then(() => {
       if (current.sealing === step) current.sealing = null;
     });
+  }
+
+  /**
+   * What the row says, to seal; undefined when it cannot go sealed: a message with a file from
+   * before files were encrypted (no key to send) fails at once, saying why.
+   */
+  private sealableOrFailed(entry: OutboxEntry, attachments: Attachment[]): SealableRow | null | undefined {
+    try {
+      return sealableRow(entry, attachments);
+    } catch (error) {
+      if (!(error instanceof KeylessFileError) || entry.kind !== 'send') throw error;
+      this.log.warn('outbox refused: a file has no key', { conversationId: entry.conversationId, clientId: entry.clientId });
+      this.mirror.failSend(entry.conversationId, entry.messageId, 'attachment_missing');
+      return undefined;
+    }
   }
 
   /** Seals the rows that are not yet, in order, and puts each on the wire as it is sealed. */

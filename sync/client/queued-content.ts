@@ -17,6 +17,14 @@ export interface SealableRow {
   deletes?: string;
 }
 
+/** A file from before files were encrypted: it has no key to send inside the content, so it cannot go. */
+export class KeylessFileError extends Error {
+  constructor(readonly attachmentId: string) {
+    super(`File ${attachmentId} has no key: it cannot be sent in an encrypted message`);
+    this.name = 'KeylessFileError';
+  }
+}
+
 export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment[]): SealableRow | null {
   switch (entry.kind) {
     case 'send':
@@ -25,7 +33,7 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
           kind: 'message',
           text: entry.text,
           ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
-          ...(attachments.length > 0 ? { attachments: [...attachments] } : {}),
+          ...(attachments.length > 0 ? { attachments: attachments.map(withKey) } : {}),
           ...(entry.forwardedFrom !== null && entry.forwardOf ? { forwardedFrom: { name: entry.forwardedFrom } } : {}),
           ...(entry.linkPreview ? { linkPreview: entry.linkPreview } : {}),
         },
@@ -59,4 +67,9 @@ export function queuedContent(mirror: Mirror, clientId: string): Content | null 
   const attachments =
     entry.kind === 'send' && entry.hasFiles ? (mirror.attachments.forSend(entry.conversationId, entry.messageId) ?? []) : [];
   return sealableRow(entry, attachments)?.content ?? null;
+}
+
+function withKey(attachment: Attachment): Attachment & { key: string } {
+  if (attachment.key === undefined) throw new KeylessFileError(attachment.id);
+  return { ...attachment, key: attachment.key };
 }

@@ -9,7 +9,7 @@
  * edit, a reaction or a reply can name a message composed offline.
  */
 import { z } from 'zod';
-import { attachmentsSchema } from '../protocol/attachments.js';
+import { sealedAttachmentsSchema } from '../protocol/attachments.js';
 import { caption, changeSchema, forwardedFromSchema, linkPreviewSchema, renameSchema } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 
@@ -21,7 +21,7 @@ export const messageContentSchema = z
     kind: z.literal('message'),
     text: caption,
     replyTo: messageId.optional(),
-    attachments: attachmentsSchema.optional(),
+    attachments: sealedAttachmentsSchema.optional(),
     /** A forward names whom it copies, as the forwarding device knew them. */
     forwardedFrom: forwardedFromSchema.optional(),
     linkPreview: linkPreviewSchema.optional(),

@@ -3,8 +3,12 @@
  * bytes travel (tus uploads, ranged downloads), and the pure rules both sides apply to names and
  * types. The bytes never go over the sync socket; a message only refers to an uploaded file by
  * its server id, with the SHA-256 and size the receiver checks the downloaded bytes against.
+ *
+ * A file is encrypted on its sender's device before it is uploaded (sealed-format.ts): what the
+ * server stores is the sealed file, and the file's key travels only inside the encrypted message.
  */
 import { z } from 'zod';
+import { plainSizeOfSealed } from './sealed-format.js';
 
 export const ATTACHMENT_LIMITS = {
   /** Files one message may carry. */
@@ -74,30 +78,57 @@ const mimeType = z
   .max(100)
   .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'must be a MIME type');
 
+/** A file's own AES-256 key: 32 bytes in base64. */
+export const fileKeyBase64 = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a 32-byte key in base64');
+
+const attachmentFields = z.object({
+  id: attachmentId,
+  // Of the sealed file, the bytes the server checks on upload and the receiver on download; the
+  // plaintext is then authenticated by the key (every chunk's GCM tag), so both travel together.
+  sha256: sha256Hex,
+  /** Bytes on the server: the sealed file's size when there is a key (see displayedSize). */
+  size: z.number().int().min(1).max(ATTACHMENT_LIMITS.maxFileBytes),
+  /** Absent only for a plain file from before encryption, in history kept since then. */
+  key: fileKeyBase64.optional(),
+  name: fileName,
+  mime: mimeType,
+  kind: z.enum(ATTACHMENT_KINDS),
+  width: side.optional(),
+  height: side.optional(),
+  preview: previewDataUrl.optional(),
+  durationMs: z.number().int().min(0).max(ATTACHMENT_LIMITS.maxDurationMs).optional(),
+});
+
+function checkAttachment(attachment: z.infer<typeof attachmentFields>, context: z.core.$RefinementCtx): void {
+  const problem = refuseAttachmentShape(attachment) ?? refuseSealedSize(attachment);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+}
+
 /**
  * What the message says about one file. `mime` is what the sender's core found in the content (not
  * the name); `kind` decides how it is shown. Images carry their size and a tiny preview so they are
  * laid out at their right size before the bytes arrive; voice messages carry their duration.
  */
-export const attachmentSchema = z
-  .object({
-    id: attachmentId,
-    sha256: sha256Hex,
-    size: z.number().int().min(1).max(ATTACHMENT_LIMITS.maxFileBytes),
-    name: fileName,
-    mime: mimeType,
-    kind: z.enum(ATTACHMENT_KINDS),
-    width: side.optional(),
-    height: side.optional(),
-    preview: previewDataUrl.optional(),
-    durationMs: z.number().int().min(0).max(ATTACHMENT_LIMITS.maxDurationMs).optional(),
-  })
-  .superRefine((attachment, context) => {
-    const problem = refuseAttachmentShape(attachment);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  });
+export const attachmentSchema = attachmentFields.superRefine(checkAttachment);
 export type Attachment = z.infer<typeof attachmentSchema>;
 export const attachmentsSchema = z.array(attachmentSchema).max(ATTACHMENT_LIMITS.maxPerMessage);
+/** New content: every file is encrypted, so every descriptor carries its key. */
+export const sealedAttachmentsSchema = z
+  .array(attachmentFields.extend({ key: fileKeyBase64 }).superRefine(checkAttachment))
+  .max(ATTACHMENT_LIMITS.maxPerMessage);
+
+/** Why an encrypted file's size is one no sealed file of at least one byte has, or null. */
+function refuseSealedSize(attachment: { size: number; key?: string | undefined }): string | null {
+  if (attachment.key === undefined) return null;
+  const plain = plainSizeOfSealed(attachment.size);
+  return plain === null || plain === 0 ? 'an encrypted file must have the size of a sealed, non-empty file' : null;
+}
+
+/** The size people are shown: the plaintext's (a sealed file's size less its header and tags). */
+export function displayedSize(attachment: { size: number; key?: string | null | undefined }): number {
+  if (attachment.key === undefined || attachment.key === null) return attachment.size;
+  return plainSizeOfSealed(attachment.size) ?? attachment.size;
+}
 
 /** Why a kind does not fit its type and fields, or null. Shared by the server, the core and the schema. */
 export function refuseAttachmentShape(attachment: {

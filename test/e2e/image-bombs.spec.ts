@@ -10,6 +10,7 @@ import { zeroPng } from '../support/png-bomb.js';
 import { createServerHarness } from '../support/server-harness.js';
 import { tempDir } from './support/processes.js';
 import { sendAttachments, sha256Of, uploadFile } from '../integration/server/attachment-support.js';
+import { sealedFile } from '../support/attachments-files.js';
 
 const resources = cleanedUpAfterEach();
 const sockets = createServerHarness();
@@ -69,8 +70,10 @@ test('a hostile sender who declares a bomb a small image, with a lying preview, 
   const dir = tempDir('e2e-lying-bomb-');
   resources.dirs.push(dir);
   const path = join(dir.path, 'holiday.png');
-  await writeFile(path, bomb);
-  const file = { path, bytes: bomb, sha256: sha256Of(bomb), size: bomb.length };
+  // Encrypted as a client encrypts what it uploads: the sealed file goes up, its key in the message.
+  const { sealed, key } = await sealedFile(bomb);
+  await writeFile(path, sealed);
+  const file = { path, bytes: sealed, sha256: sha256Of(sealed), size: sealed.length };
   const id = await uploadFile(httpUrl, bobToken, file);
   await sendAttachments(
     bob,
@@ -81,6 +84,7 @@ test('a hostile sender who declares a bomb a small image, with a lying preview, 
         id,
         sha256: file.sha256,
         size: file.size,
+        key,
         name: 'holiday.png',
         mime: 'image/png',
         kind: 'image',

@@ -1,4 +1,5 @@
 import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
+import { displayedSize } from '../../sync/protocol/attachments.js';
 
 /**
  * What every device should show for a conversation, folded independently from the server's
@@ -71,7 +72,8 @@ export function expectedMessages(events: readonly ConversationEvent[], partial =
         versions: [],
         reactions: new Map(),
         deleteSeen: false,
-        attachments: event.attachments.map((file) => `${file.sha256}:${file.size}:${file.name}`),
+        // Sizes as people see them: a sealed file's less its header and tags, as the views show it.
+        attachments: event.attachments.map((file) => `${file.sha256}:${displayedSize(file)}:${file.name}`),
         pinned: false,
       });
       continue;

@@ -6,6 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { newSeal, SealingStream } from '../../sync/client/attachments/sealed-file.js';
 import { profileBlobStore } from './file-keys.js';
 
 /** A 1×1 PNG; anything appended after it keeps it a PNG to file-type (and makes it as large as wanted). */
@@ -59,4 +61,12 @@ export async function storedBytes(profileDir: string, sha256: string, mirrorKey?
   const chunks: Buffer[] = [];
   for await (const chunk of store.read(sha256) as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/** `bytes` sealed under a new key, as a client uploads a file, and the key (base64) its message carries. */
+export async function sealedFile(bytes: Buffer): Promise<{ sealed: Buffer; key: string }> {
+  const seal = newSeal();
+  const chunks: Buffer[] = [];
+  for await (const chunk of Readable.from([bytes]).pipe(new SealingStream(seal)) as AsyncIterable<Buffer>) chunks.push(chunk);
+  return { sealed: Buffer.concat(chunks), key: seal.key.toString('base64') };
 }

@@ -1,31 +1,35 @@
 /**
- * This profile's attachment store: every file it holds, named by the SHA-256 of its bytes, under
- * `<profile>/attachments/`. The host writes into it when a person attaches a file (so moving or
- * deleting the original changes nothing), the core reads from it to upload and writes into it when
- * a download has been verified. Content addressing makes every write idempotent: the same bytes
- * attached twice are stored once, and a half-written file never has a final name (it is written
- * under `tmp/` and renamed only once complete and hashed).
+ * This profile's attachment store: every file it holds, named by the SHA-256 of its bytes on disk,
+ * under `<profile>/attachments/`. The host writes into it when a person attaches a file (so moving
+ * or deleting the original changes nothing), the core reads from it to upload and writes into it
+ * when a download has been verified. A half-written file never has a final name (it is written
+ * under `tmp/` or `incoming/` and renamed only once complete and verified).
  *
  * Files are encrypted at rest, each with its own key kept in the mirror (sealed-file.ts): the key
- * is in the mirror before the first byte it seals is written. Plain files from before encryption
- * (no sealed header) are read as they are.
+ * of a file attached here is in the mirror before the first byte it seals is written. The sealed
+ * file is also what travels: an upload sends its bytes as they are, a download keeps the bytes it
+ * received as they are, once they hash to the message's SHA-256 and open with the message's key.
+ * Files named by the SHA-256 of their plaintext are from before: sealed at rest under a key of
+ * this profile, or plain (no sealed header), and read as they are.
  *
  * Streaming throughout: a 1 GiB file passes through in chunks, never whole in memory.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
 import { sha256Hex } from '../../protocol/attachments.js';
+import { plainSizeOfSealed } from '../../protocol/sealed-format.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../node/private-files.js';
 import type { FileKeyring } from './file-keys.js';
 import {
   chunkCount,
   HEADER_BYTES,
   isSealedHeader,
+  KEY_BYTES,
   keyIdOf,
   newSeal,
   openChunk,
@@ -33,14 +37,16 @@ import {
   plainSizeOf,
   SEALED_CHUNK_BYTES,
   SealedFileError,
-  sealedSizeOf,
   SealingStream,
   type FileSeal,
 } from './sealed-file.js';
 
 export const ATTACHMENTS_DIR = 'attachments';
 const STAGING_DIR = 'tmp';
-const PARTIAL_DIR = 'partial';
+/** Downloads under way: the bytes as received, kept across restarts so the next request asks for the rest. */
+const INCOMING_DIR = 'incoming';
+/** Partial downloads from before, sealed under a key of this profile: only ever swept away. */
+const OLD_PARTIAL_DIR = 'partial';
 /** file-type decides from at most this many leading bytes. */
 const SNIFF_BYTES = 4100;
 
@@ -57,7 +63,9 @@ export class BlobStoreError extends Error {
 }
 
 export interface StoredBlob {
+  /** Of the sealed file, its name in the store. */
   sha256: string;
+  /** Of the plaintext. */
   size: number;
   /** Found in the content; application/octet-stream when file-type does not know it. */
   mime: string;
@@ -66,10 +74,10 @@ export interface StoredBlob {
 /** A stored file opened for reading: sealed (with its key) or plain from before. */
 type OpenedFile = { handle: fs.FileHandle; size: number } & ({ seal: FileSeal; fileSize: number } | { seal: null });
 
-/** A partial download that can go on: its key, and how many of its bytes are kept (whole chunks only). */
-export interface ResumablePartial {
-  seal: FileSeal;
-  offset: number;
+/** A file attached here, as its message declares it: its size on disk (what is uploaded) and its key. */
+export interface SealedBlob {
+  size: number;
+  key: Buffer;
 }
 
 export class BlobStore {
@@ -80,7 +88,7 @@ export class BlobStore {
     private readonly keys: FileKeyring,
   ) {
     this.dir = join(profileDir, ATTACHMENTS_DIR);
-    for (const dir of [profileDir, this.dir, join(this.dir, STAGING_DIR), join(this.dir, PARTIAL_DIR)]) ensurePrivateDir(dir);
+    for (const dir of [profileDir, this.dir, join(this.dir, STAGING_DIR), join(this.dir, INCOMING_DIR)]) ensurePrivateDir(dir);
   }
 
   /** Where a stored file lives. Throws on anything but a SHA-256, so no name can reach outside the store. */
@@ -124,8 +132,9 @@ export class BlobStore {
   }
 
   /**
-   * Copies a stream into the store: hashed while it is written, flushed to disk, then renamed to
-   * its hash. Refuses (and leaves nothing behind) an empty stream or one longer than `maxBytes`.
+   * Copies a stream into the store: sealed under a new key, the sealed bytes hashed while they are
+   * written, flushed to disk, then renamed to their hash. Refuses (and leaves nothing behind) an
+   * empty stream or one longer than `maxBytes`.
    */
   async put(source: Readable | AsyncIterable<Uint8Array>, maxBytes: number): Promise<StoredBlob> {
     const staging = join(this.dir, STAGING_DIR, `${randomBytes(12).toString('hex')}.part`);
@@ -140,31 +149,28 @@ export class BlobStore {
           callback(new BlobStoreError('file_too_large', `The file is larger than ${maxBytes} bytes`));
           return;
         }
-        hash.update(chunk);
         if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
+        callback(null, chunk);
+      },
+    });
+    const sealedHash = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
         callback(null, chunk);
       },
     });
     let keyKept = false;
     let out: WriteStream | undefined;
     try {
-      await keep(this.keys, seal);
+      await keep(this.keys, seal.keyId, seal.key);
       keyKept = true;
       out = createWriteStream(staging, { flags: 'wx', mode: PRIVATE_FILE_MODE });
-      await pipeline(source, meter, new SealingStream(seal), out);
+      await pipeline(source, meter, new SealingStream(seal), sealedHash, out);
       if (size === 0) throw new BlobStoreError('empty_file', 'The file is empty');
       await syncFile(staging);
       const stored = { sha256: hash.digest('hex'), size, mime: await mimeOf(head) };
-      const target = this.pathOf(stored.sha256);
-      if (await isSealedFile(target)) {
-        // The same bytes are here already, sealed: kept as they are (their key is another row).
-        await fs.rm(staging, { force: true });
-        // A key left behind (this failing) is harmless; the bytes are stored all the same.
-        await this.keys.forget(seal.keyId).catch(() => undefined);
-        return stored;
-      }
-      // New, or a plain file from before: replaced by the sealed one. From here on the key is its.
-      await fs.rename(staging, target);
+      // A new key makes new bytes: the name is this file's alone. From here on the key is its.
+      await fs.rename(staging, this.pathOf(stored.sha256));
       return stored;
     } catch (error) {
       // A pipeline that failed early destroys the file stream while it may still be opening the file:
@@ -215,102 +221,99 @@ export class BlobStore {
   }
 
   /**
-   * Where a download of `attachmentId` collects its bytes until they are verified: resumable,
-   * since what is there is kept across restarts and the next request asks for the rest.
+   * The size on disk and the key of a file attached here, which its message declares; null for a
+   * plain file from before encryption (nothing to declare) or one that is not here.
    */
-  partialPath(attachmentId: string): string {
-    if (!/^[0-9a-f]{32}$/.test(attachmentId)) throw new Error(`Not an attachment id: ${attachmentId.slice(0, 80)}`);
-    return join(this.dir, PARTIAL_DIR, attachmentId);
+  async sealedBlob(sha256: string): Promise<SealedBlob | null> {
+    let file: OpenedFile;
+    try {
+      file = await openFile(this.pathOf(sha256), this.keys);
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw asBlobError(error);
+    }
+    await file.handle.close();
+    return file.seal === null ? null : { size: file.fileSize, key: file.seal.key };
   }
 
-  /** How many bytes of a download are already here (whole chunks, what a resumed download keeps). */
-  async partialSize(attachmentId: string): Promise<number> {
-    try {
-      const { size } = await fs.stat(this.partialPath(attachmentId));
-      return Math.max(0, Math.floor((size - HEADER_BYTES) / SEALED_CHUNK_BYTES)) * PLAIN_CHUNK_BYTES;
-    } catch {
+  /** A stored file's bytes as they are on disk (`start` to `end`, inclusive): what an upload sends. */
+  readSealed(sha256: string, range: { start: number; end: number }): Readable {
+    const path = this.pathOf(sha256);
+    async function* bytes(): AsyncGenerator<Buffer> {
+      try {
+        yield* createReadStream(path, range) as AsyncIterable<Buffer>;
+      } catch (error) {
+        throw asBlobError(error);
+      }
+    }
+    return Readable.from(bytes(), { objectMode: false });
+  }
+
+  /** A stored file's size on disk, or null when it is not here. */
+  async fileSize(sha256: string): Promise<number | null> {
+    const stat = await fs.stat(this.pathOf(sha256)).catch(() => null);
+    return stat?.isFile() ? stat.size : null;
+  }
+
+  /**
+   * Where a download of `attachmentId` collects the sealed bytes as they arrive, until they are
+   * verified: resumable from any byte, since what is there is kept across restarts.
+   */
+  incomingPath(attachmentId: string): string {
+    if (!/^[0-9a-f]{32}$/.test(attachmentId)) throw new Error(`Not an attachment id: ${attachmentId.slice(0, 80)}`);
+    return join(this.dir, INCOMING_DIR, attachmentId);
+  }
+
+  /** How many bytes of a download of `size` bytes are here (none when more than that: not this file). */
+  async incomingSize(attachmentId: string, size: number): Promise<number> {
+    const stat = await fs.stat(this.incomingPath(attachmentId)).catch(() => null);
+    if (stat === null) return 0;
+    if (stat.size > size) {
+      await this.discardIncoming(attachmentId);
       return 0;
     }
+    return stat.size;
+  }
+
+  /** Removes what a download collected (its key was never kept: it is kept only with the verified file). */
+  async discardIncoming(attachmentId: string): Promise<void> {
+    await fs.rm(this.incomingPath(attachmentId), { force: true });
   }
 
   /**
-   * Starts a download's partial file afresh: a new key, in the mirror before the file exists.
-   * Returns the seal to write it with (a SealingStream from chunk 0, the file opened with 'w').
+   * A finished download becomes a stored file only if its bytes hash to the SHA-256 its message
+   * declares and every chunk opens under the message's key; otherwise it is thrown away (the next
+   * attempt starts from zero) and `checksum_mismatch` raised. Its key is kept in the mirror, under
+   * the id its header names, before the file gets its name.
    */
-  async startPartial(attachmentId: string): Promise<FileSeal> {
-    await this.discardPartial(attachmentId);
-    const seal = newSeal();
-    await keep(this.keys, seal);
-    return seal;
-  }
-
-  /**
-   * What is kept of a download of `size` bytes, cut back to whole chunks (a chunk torn by a crash
-   * is written again): null when nothing usable is here (no file, its key lost, or not sealed).
-   * All of it when the whole file (last chunk included) was written before the commit was missed.
-   */
-  async resumePartial(attachmentId: string, size: number): Promise<ResumablePartial | null> {
-    const path = this.partialPath(attachmentId);
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(path, 'r+');
-    } catch {
-      return null;
-    }
-    try {
-      const head = await readHead(handle);
-      const key = isSealedHeader(head) ? await keyOf(this.keys, keyIdOf(head)) : null;
-      if (key === null) return null;
-      const seal: FileSeal = { keyId: keyIdOf(head), key, header: head };
-      const fileSize = (await handle.stat()).size;
-      if (fileSize === sealedSizeOf(size)) return { seal, offset: size };
-      const whole = Math.min(Math.floor((fileSize - HEADER_BYTES) / SEALED_CHUNK_BYTES), chunkCount(size) - 1);
-      await handle.truncate(HEADER_BYTES + whole * SEALED_CHUNK_BYTES);
-      return { seal, offset: whole * PLAIN_CHUNK_BYTES };
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /** Removes a download's partial file and forgets its key. */
-  async discardPartial(attachmentId: string): Promise<void> {
-    await this.remove(this.partialPath(attachmentId));
-  }
-
-  /**
-   * A finished download becomes a stored file only if its bytes hash to what the sender declared
-   * (hashed from disk unless the caller hashed them on their way there);
-   * otherwise it is thrown away (the next attempt starts from zero) and `checksum_mismatch` raised.
-   */
-  async commitPartial(
-    attachmentId: string,
-    expected: { sha256: string; size: number },
-    /** What the bytes hashed to as they were written, when all of them were written in one go. */
-    hashedWhileWriting?: { sha256: string; size: number },
-  ): Promise<void> {
-    const partial = this.partialPath(attachmentId);
-    let actual: { sha256: string; size: number };
-    try {
-      actual = hashedWhileWriting ?? (await hashStream(this.readPath(partial)));
-    } catch (error) {
-      const failure = asBlobError(error);
-      // Bytes that do not decrypt are as wrong as bytes that hash wrong: the next attempt starts over.
-      if (failure instanceof BlobStoreError && failure.code === 'file_unreadable' && !isMissing(error)) {
-        await this.discardPartial(attachmentId);
-        throw new BlobStoreError('checksum_mismatch', failure.message);
-      }
-      throw failure;
-    }
+  async commitIncoming(attachmentId: string, expected: { sha256: string; size: number; key: Buffer }): Promise<void> {
+    const path = this.incomingPath(attachmentId);
+    const refuse = async (why: string): Promise<never> => {
+      await this.discardIncoming(attachmentId);
+      throw new BlobStoreError('checksum_mismatch', why);
+    };
+    // The message's schema allows no other length; a row damaged since is refused, never tried as a key.
+    if (expected.key.length !== KEY_BYTES) return refuse(`The message's key has ${expected.key.length} bytes, not ${KEY_BYTES}`);
+    const actual = await hashStream(createReadStream(path)).catch((error: unknown) => {
+      throw asBlobError(error);
+    });
     if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) {
-      await this.discardPartial(attachmentId);
-      throw new BlobStoreError('checksum_mismatch', `Downloaded ${actual.size} bytes hashing to ${actual.sha256}`);
+      return refuse(`Downloaded ${actual.size} bytes hashing to ${actual.sha256}`);
     }
+    // Closed by then, so it can be removed (Windows removes no open file).
+    const opened = await openWithKey(path, actual.size, expected.key);
+    if ('problem' in opened) return refuse(opened.problem);
+    const { keyId } = opened;
+    const known = await keyOf(this.keys, keyId);
+    // Another file's key id with another key: taking this one would make that file unreadable.
+    if (known !== null && !known.equals(expected.key)) return refuse('The file names the key of another file');
     try {
-      await syncFile(partial);
+      if (known === null) await keep(this.keys, keyId, expected.key);
+      await syncFile(path);
       const target = this.pathOf(expected.sha256);
-      // Stored meanwhile (attached here, or another message's copy): the sealed one there is kept.
-      if (await isSealedFile(target)) await this.discardPartial(attachmentId);
-      else await fs.rename(partial, target);
+      // Stored meanwhile (another message's copy): the bytes there are these, with this key.
+      if ((await this.fileSize(expected.sha256)) === expected.size) await this.discardIncoming(attachmentId);
+      else await fs.rename(path, target);
     } catch (error) {
       throw asBlobError(error);
     }
@@ -340,7 +343,9 @@ export class BlobStore {
     };
     await sweep(this.dir, (name) => !sha256Hex.safeParse(name).success || isReferenced(name));
     await sweep(join(this.dir, STAGING_DIR), () => false);
-    await sweep(join(this.dir, PARTIAL_DIR), (name) => isPartialWanted(name));
+    await sweep(join(this.dir, INCOMING_DIR), (name) => isPartialWanted(name));
+    const oldPartials = join(this.dir, OLD_PARTIAL_DIR);
+    if (await fs.stat(oldPartials).catch(() => null)) await sweep(oldPartials, () => false);
     return removed;
   }
 }
@@ -354,6 +359,29 @@ async function hashStream(stream: Readable): Promise<{ sha256: string; size: num
     size += chunk.length;
   }
   return { sha256: hash.digest('hex'), size };
+}
+
+/**
+ * Opens every chunk of the sealed file at `path` under `key`, keeping none of the plaintext: the key
+ * id its header names, or why it does not open.
+ */
+async function openWithKey(path: string, fileSize: number, key: Buffer): Promise<{ keyId: string } | { problem: string }> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const head = await readHead(handle);
+    const plainSize = plainSizeOfSealed(fileSize);
+    if (!isSealedHeader(head) || plainSize === null) return { problem: 'The file is not a sealed file' };
+    const seal: FileSeal = { keyId: keyIdOf(head), key, header: head };
+    for await (const _plain of readSealed(handle, seal, fileSize, plainSize, 0, plainSize - 1)) {
+      // Each chunk's tag is checked under the key as it is opened; the plaintext is dropped.
+    }
+    return { keyId: seal.keyId };
+  } catch (error) {
+    if (error instanceof SealedFileError) return { problem: `The file does not open with its key: ${error.message}` };
+    throw asBlobError(error);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A file's first HEADER_BYTES (fewer when it is shorter). */
@@ -379,10 +407,6 @@ async function sealedKeyIdOf(path: string): Promise<string | null> {
   }
 }
 
-async function isSealedFile(path: string): Promise<boolean> {
-  return (await sealedKeyIdOf(path)) !== null;
-}
-
 /** A file's key; a keyring that cannot answer (the mirror closed, the core gone) makes the file unreadable for now. */
 async function keyOf(keys: FileKeyring, keyId: string): Promise<Buffer | null> {
   try {
@@ -393,9 +417,9 @@ async function keyOf(keys: FileKeyring, keyId: string): Promise<Buffer | null> {
 }
 
 /** Keeps a new file's key, or refuses to write the file at all. */
-async function keep(keys: FileKeyring, seal: FileSeal): Promise<void> {
+async function keep(keys: FileKeyring, keyId: string, key: Buffer): Promise<void> {
   try {
-    await keys.add(seal.keyId, seal.key);
+    await keys.add(keyId, key);
   } catch (error) {
     throw new BlobStoreError('file_unreadable', `The key of a new file cannot be kept: ${(error as Error).message}`);
   }

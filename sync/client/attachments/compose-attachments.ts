@@ -7,8 +7,8 @@ const UNKNOWN_TYPE = 'application/octet-stream';
 
 /**
  * Turns what the renderer says about the files of a message into what the message will say,
- * trusting only the stored bytes for what they can tell: the size is read from disk, the type is
- * sniffed from the content. A claimed image is one only when its bytes are an inline image type
+ * trusting only the stored bytes for what they can tell: the size (of the sealed file, what is
+ * uploaded) and the file's key are read from the store, the type is sniffed from the content. A claimed image is one only when its bytes are an inline image type
  * and it has its size; a claimed recording only when its bytes are a voice type with a duration;
  * anything else is a plain file. A preview that is not the protocol's tiny data: URL is dropped.
  * Refuses (before anything is queued) a file that is missing, empty, or over the server's limit.
@@ -20,16 +20,20 @@ export async function composeAttachments(
 ): Promise<ComposedAttachment[]> {
   const composed: ComposedAttachment[] = [];
   for (const input of inputs) {
-    const size = await readable(() => blobs.sizeOf(input.sha256));
-    if (size === null) throw new AppApiError('not_found', `The file ${input.name} is not in this profile; attach it again.`);
-    if (size === 0) throw new AppApiError('refused', 'empty_file');
-    if (size > maxFileBytes) throw new AppApiError('refused', 'file_too_large');
+    const plainSize = await readable(() => blobs.sizeOf(input.sha256));
+    if (plainSize === null) throw new AppApiError('not_found', `The file ${input.name} is not in this profile; attach it again.`);
+    if (plainSize === 0) throw new AppApiError('refused', 'empty_file');
+    const sealed = await readable(() => blobs.sealedBlob(input.sha256));
+    // A plain file from before encryption at rest has no key to send: it must be attached again.
+    if (sealed === null) throw new AppApiError('not_found', `The file ${input.name} is not in this profile; attach it again.`);
+    if (sealed.size > maxFileBytes) throw new AppApiError('refused', 'file_too_large');
     const mime = contentType(await readable(() => blobs.sniff(input.sha256)), input.kind);
     const kind = kindOf(input, mime);
     const preview = input.preview !== undefined && attachmentSchema.shape.preview.safeParse(input.preview).success;
     composed.push({
       sha256: input.sha256,
-      size,
+      size: sealed.size,
+      key: sealed.key.toString('base64'),
       name: input.name,
       mime,
       kind,

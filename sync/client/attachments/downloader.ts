@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { AppEvent, TransferError } from '../../app-api/contract.js';
 import type { Runtime } from '../../common/runtime.js';
@@ -6,9 +6,8 @@ import { ATTACHMENTS_PATH } from '../../protocol/attachments.js';
 import type { BackoffPolicy } from '../backoff.js';
 import type { DownloadJob } from '../mirror/attachments.js';
 import type { Mirror } from '../mirror/mirror.js';
-import { BlobStoreError, type BlobStore, type ResumablePartial } from './blob-store.js';
-import { PLAIN_CHUNK_BYTES } from './sealed-file.js';
-import { SealedFileWriter } from './sealed-writer.js';
+import { PRIVATE_FILE_MODE } from '../../node/private-files.js';
+import { BlobStoreError, type BlobStore } from './blob-store.js';
 import { keyOf, type TransferTracker } from './transfer-tracker.js';
 import { TransferQueue } from './transfer-queue.js';
 
@@ -33,10 +32,10 @@ type Outcome = { kind: 'done' } | { kind: 'failed'; error: TransferError } | { k
 
 /**
  * Fetches received attachments into the profile's store, up to three at a time: images by
- * themselves, other files when asked. Bytes are streamed, encrypted (its key in the mirror first),
- * to a partial file that survives restarts, so the next attempt asks only for the rest (Range)
- * after the whole chunks kept; the file becomes visible only once its SHA-256 is the one the
- * sender declared.
+ * themselves, other files when asked. The server sends the sealed file its sender uploaded; its
+ * bytes are kept as they arrive in a file that survives restarts, so the next attempt asks only
+ * for the rest (Range). The file becomes visible only once its bytes hash to the SHA-256 the
+ * sender declared and every chunk opens under the key from the message (BlobStore.commitIncoming).
  */
 export class Downloader {
   private readonly queue: TransferQueue<DownloadJob>;
@@ -93,7 +92,7 @@ export class Downloader {
         this.queue.settled(key);
         stillWanted = mirror.attachments.setDownloadState(job, 'failed', outcome.error);
         // Bytes that are not the declared file are worth nothing to a later attempt.
-        if (outcome.error === 'checksum_mismatch') await blobs.discardPartial(job.attachmentId).catch(() => undefined);
+        if (outcome.error === 'checksum_mismatch') await blobs.discardIncoming(job.attachmentId).catch(() => undefined);
         break;
       case 'retry':
         stillWanted = mirror.attachments.setDownloadState(job, 'queued');
@@ -101,18 +100,18 @@ export class Downloader {
         break;
     }
     // The message was deleted meanwhile: nothing will ask for these bytes again.
-    if (!stillWanted) await blobs.discardPartial(job.attachmentId).catch(() => undefined);
+    if (!stillWanted) await blobs.discardIncoming(job.attachmentId).catch(() => undefined);
     this.changed(job);
   }
 
   private async attempt(job: DownloadJob, signal: AbortSignal): Promise<Outcome> {
     const { blobs, tracker } = this.options;
-    // The same bytes are here already (attached here, or received twice).
-    if ((await blobs.sizeOf(job.sha256)) === job.size) return { kind: 'done' };
-    const kept: ResumablePartial | null = await blobs.resumePartial(job.attachmentId, job.size);
-    const offset = kept?.offset ?? 0;
+    // A plain file from before encryption: the server holds no such upload any more.
+    if (job.key === null) return { kind: 'failed', error: 'not_available' };
+    // The same sealed file is here already (attached here, or received in another message).
+    if ((await blobs.fileSize(job.sha256)) === job.size) return { kind: 'done' };
+    const offset = await blobs.incomingSize(job.attachmentId, job.size);
     tracker.start(job, 'download', offset, job.size);
-    let digest: { sha256: string; size: number } | undefined;
     if (offset < job.size) {
       const response = await this.options.fetch(`${this.options.httpBase}${ATTACHMENTS_PATH}/${job.attachmentId}`, {
         headers: {
@@ -126,40 +125,33 @@ export class Downloader {
         return { kind: 'failed', error: 'not_available' };
       }
       const resumed =
-        kept !== null && response.status === 206 && contentRangeStart(response.headers.get('content-range')) === offset;
+        offset > 0 && response.status === 206 && contentRangeStart(response.headers.get('content-range')) === offset;
       if ((response.status !== 200 && !resumed) || !response.body) {
         await response.body?.cancel();
         // A range that no longer fits (416): start over from nothing next time.
-        if (response.status === 416 || response.status === 206) await blobs.discardPartial(job.attachmentId);
+        if (response.status === 416 || response.status === 206) await blobs.discardIncoming(job.attachmentId);
         return { kind: 'retry', message: `HTTP ${response.status}` };
       }
       let received = resumed ? offset : 0;
-      // A download from the first byte is hashed on its way to disk, so it need not be read again.
-      const hash = resumed ? null : createHash('sha256');
-      // Resumed: the same key, from the chunk after the last one kept. Otherwise a new file with a
-      // new key, which is in the mirror before the file's first byte is written.
-      const writer = resumed
-        ? await SealedFileWriter.open(blobs.partialPath(job.attachmentId), kept.seal, offset / PLAIN_CHUNK_BYTES)
-        : await SealedFileWriter.open(blobs.partialPath(job.attachmentId), await blobs.startPartial(job.attachmentId));
+      // The bytes go to disk as they come: they are the sealed file, encrypted already.
+      const out = await fs.open(blobs.incomingPath(job.attachmentId), resumed ? 'a' : 'w', PRIVATE_FILE_MODE);
       try {
         for await (const chunk of response.body as NodeReadableStream<Uint8Array>) {
           // More than the sender declared is not that file: stop before it reaches the disk.
           if (received + chunk.length > job.size) {
             throw new BlobStoreError('checksum_mismatch', `The server sent more than the ${job.size} bytes declared`);
           }
+          await out.write(chunk);
           received += chunk.length;
-          hash?.update(chunk);
           tracker.progress(job, received);
-          await writer.write(chunk);
         }
-        await writer.end();
-      } catch (error) {
-        await writer.close();
-        throw error;
+      } finally {
+        await out.close();
       }
-      if (hash) digest = { sha256: hash.digest('hex'), size: received };
+      // Cut off without an error: what came is kept, and the next attempt asks for the rest.
+      if (received < job.size) return { kind: 'retry', message: `The download ended after ${received} bytes` };
     }
-    await blobs.commitPartial(job.attachmentId, { sha256: job.sha256, size: job.size }, digest);
+    await blobs.commitIncoming(job.attachmentId, { sha256: job.sha256, size: job.size, key: Buffer.from(job.key, 'base64') });
     return { kind: 'done' };
   }
 

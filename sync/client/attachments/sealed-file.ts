@@ -8,18 +8,30 @@
  *
  * The keys are not here: they live in the (encrypted) mirror, found by the id in the header
  * (file-keys.ts). A file without the magic is a plain file from before, read as it is.
+ *
+ * The same bytes are what an upload sends and a download receives (docs/protocol.md, attachments):
+ * the server stores the sealed file as it is, and the message carries its key and SHA-256.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import {
+  CHUNK_TAG_BYTES as TAG_BYTES,
+  chunkCount,
+  PLAIN_CHUNK_BYTES,
+  plainSizeOfSealed,
+  SEALED_CHUNK_BYTES,
+  SEALED_HEADER_BYTES,
+  sealedSizeOf,
+} from '../../protocol/sealed-format.js';
+
+export { chunkCount, PLAIN_CHUNK_BYTES, SEALED_CHUNK_BYTES, sealedSizeOf };
 
 export const SEALED_MAGIC = Buffer.from('MSGRSEA1', 'latin1');
 const KEY_ID_BYTES = 16;
 const NONCE_PREFIX_BYTES = 8;
-export const HEADER_BYTES = SEALED_MAGIC.length + KEY_ID_BYTES + NONCE_PREFIX_BYTES;
-export const PLAIN_CHUNK_BYTES = 64 * 1024;
-const TAG_BYTES = 16;
-export const SEALED_CHUNK_BYTES = PLAIN_CHUNK_BYTES + TAG_BYTES;
-const KEY_BYTES = 32;
+/** The magic (8 bytes), the key id (16) and the nonce prefix (8). */
+export const HEADER_BYTES = SEALED_HEADER_BYTES;
+export const KEY_BYTES = 32;
 
 /** A file's key and the header naming it; `keyId` is its hex, as the mirror stores it. */
 export interface FileSeal {
@@ -54,21 +66,9 @@ export class SealedFileError extends Error {
 
 /** Plaintext bytes in a sealed file of `fileSize` bytes; throws for a length no sealed file has. */
 export function plainSizeOf(fileSize: number): number {
-  const body = fileSize - HEADER_BYTES;
-  const full = Math.floor(body / SEALED_CHUNK_BYTES);
-  const rest = body % SEALED_CHUNK_BYTES;
-  if (body < TAG_BYTES || (rest !== 0 && rest < TAG_BYTES)) throw new SealedFileError('The file is cut short');
-  return full * PLAIN_CHUNK_BYTES + (rest === 0 ? 0 : rest - TAG_BYTES);
-}
-
-/** How many bytes a sealed file of `plainSize` plaintext bytes has on disk. */
-export function sealedSizeOf(plainSize: number): number {
-  return HEADER_BYTES + chunkCount(plainSize) * TAG_BYTES + plainSize;
-}
-
-/** Chunks of a file of `plainSize` bytes: at least one (an empty file is one empty last chunk). */
-export function chunkCount(plainSize: number): number {
-  return Math.max(1, Math.ceil(plainSize / PLAIN_CHUNK_BYTES));
+  const plain = plainSizeOfSealed(fileSize);
+  if (plain === null) throw new SealedFileError('The file is cut short');
+  return plain;
 }
 
 function nonceOf(header: Buffer, index: number): Buffer {

@@ -35,9 +35,9 @@ export interface UploadTransport {
 export const nodeUploadTransport: UploadTransport = {};
 
 /**
- * What tus reads an upload through: the stored file's plaintext, one PATCH's range at a time,
- * decrypted from the store as it is sent (the server gets the bytes the SHA-256 names, never the
- * sealed file). Each range is a stream, so a request's size costs no memory.
+ * What tus reads an upload through: the stored sealed file as it is on disk, one PATCH's range at
+ * a time (the server gets ciphertext, and a resumed upload reads on from the server's offset).
+ * Each range is a stream, so a request's size costs no memory.
  */
 function storedFileReader(blobs: BlobStore, sha256: string, size: number): NonNullable<tus.UploadOptions['fileReader']> {
   return {
@@ -47,7 +47,7 @@ function storedFileReader(blobs: BlobStore, sha256: string, size: number): NonNu
         slice(start: number, end: number) {
           const last = Math.min(end, size);
           // tus sends `size` as the request's Content-Length, as for its own Node streams.
-          const value = Object.assign(blobs.read(sha256, { start, end: last - 1 }), { size: last - start });
+          const value = Object.assign(blobs.readSealed(sha256, { start, end: last - 1 }), { size: last - start });
           return Promise.resolve({ value, done: last >= size });
         },
         close() {},
@@ -211,6 +211,8 @@ export class Uploader {
 
   private attempt(job: UploadJob, signal: AbortSignal): Promise<Outcome> {
     const { mirror, blobs, runtime } = this.options;
+    // Composed before files were encrypted for sending: its message has no key to give.
+    if (job.key === null) return Promise.resolve({ kind: 'refused', reason: 'file_unreadable' });
     return new Promise<Outcome>((resolve, reject) => {
       const { transport } = this.options;
       let knownUrl = job.uploadUrl;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fileUrl, type AttachmentView, type TransferView } from '../../app-api/contract.js';
-import { ATTACHMENT_KINDS, attachmentSchema, type Attachment } from '../../protocol/attachments.js';
+import { ATTACHMENT_KINDS, attachmentSchema, displayedSize, type Attachment } from '../../protocol/attachments.js';
 import { welcomePush } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { TRUSTED_SQL } from './request-standing.js';
@@ -18,6 +18,8 @@ export type ComposedAttachment = Omit<Attachment, 'id'>;
 export interface UploadJob extends AttachmentKey {
   sha256: string;
   size: number;
+  /** The file's key (base64); null for a plain file from before encryption, which is not uploaded. */
+  key: string | null;
   /** The tus upload created by an earlier attempt (resumed from the server's offset), or null. */
   uploadUrl: string | null;
   uploadOffset: number;
@@ -25,8 +27,10 @@ export interface UploadJob extends AttachmentKey {
 
 export interface DownloadJob extends AttachmentKey {
   attachmentId: string;
+  /** Of the sealed file, as are `size` and the bytes the server sends (`key` null: a plain file from before). */
   sha256: string;
   size: number;
+  key: string | null;
 }
 
 export type ServerLimits = z.infer<typeof serverLimitsSchema>;
@@ -40,6 +44,7 @@ const rowSchema = z.object({
   attachment_id: z.string().nullable(),
   sha256: z.string(),
   size: z.number().int().min(0),
+  file_key: z.string().nullable(),
   name: z.string(),
   mime: z.string(),
   kind: z.enum(ATTACHMENT_KINDS),
@@ -79,9 +84,9 @@ export class AttachmentStore {
   insertOwn(conversationId: string, messageId: string, attachments: readonly ComposedAttachment[]): void {
     const insert = cachedStatement(
       this.db,
-      `INSERT INTO attachments (conversation_id, message_id, ordinal, sha256, size, name, mime, kind, width, height, preview,
-         duration_ms, upload_state, download_state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 'done')`,
+      `INSERT INTO attachments (conversation_id, message_id, ordinal, sha256, size, file_key, name, mime, kind, width, height,
+         preview, duration_ms, upload_state, download_state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 'done')`,
     );
     attachments.forEach((attachment, index) => insert.run(conversationId, messageId, index, ...metadataArgs(attachment)));
   }
@@ -94,10 +99,10 @@ export class AttachmentStore {
   insertForwarded(conversationId: string, messageId: string, source: { conversationId: string; messageId: string }): void {
     cachedStatement(
       this.db,
-      `INSERT INTO attachments (conversation_id, message_id, ordinal, attachment_id, sha256, size, name, mime, kind, width,
-         height, preview, duration_ms, download_state)
-       SELECT ?, ?, s.ordinal, s.attachment_id, s.sha256, s.size, s.name, s.mime, s.kind, s.width, s.height, s.preview,
-         s.duration_ms,
+      `INSERT INTO attachments (conversation_id, message_id, ordinal, attachment_id, sha256, size, file_key, name, mime, kind,
+         width, height, preview, duration_ms, download_state)
+       SELECT ?, ?, s.ordinal, s.attachment_id, s.sha256, s.size, s.file_key, s.name, s.mime, s.kind, s.width, s.height,
+         s.preview, s.duration_ms,
          CASE WHEN EXISTS (SELECT 1 FROM attachments d WHERE d.sha256 = s.sha256 AND d.download_state = 'done') THEN 'done'
               WHEN s.kind = 'image' THEN 'queued' ELSE 'none' END
        FROM attachments s WHERE s.conversation_id = ? AND s.message_id = ? ORDER BY s.ordinal`,
@@ -124,9 +129,9 @@ export class AttachmentStore {
     const byThemselves = this.trusted(conversationId);
     const upsert = cachedStatement(
       this.db,
-      `INSERT INTO attachments (conversation_id, message_id, ordinal, attachment_id, sha256, size, name, mime, kind, width,
-         height, preview, duration_ms, download_state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO attachments (conversation_id, message_id, ordinal, attachment_id, sha256, size, file_key, name, mime, kind,
+         width, height, preview, duration_ms, download_state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (conversation_id, message_id, ordinal) DO UPDATE SET
          attachment_id = excluded.attachment_id, upload_state = CASE WHEN upload_state IS NULL THEN NULL ELSE 'done' END,
          upload_error = NULL`,
@@ -204,6 +209,7 @@ export class AttachmentStore {
         index: row.ordinal,
         sha256: row.sha256,
         size: row.size,
+        key: row.file_key,
         uploadUrl: row.upload_url,
         uploadOffset: row.upload_offset,
       }));
@@ -279,6 +285,7 @@ export class AttachmentStore {
         id: row.attachment_id,
         sha256: row.sha256,
         size: row.size,
+        ...(row.file_key !== null ? { key: row.file_key } : {}),
         name: row.name,
         mime: row.mime,
         kind: row.kind,
@@ -310,6 +317,7 @@ export class AttachmentStore {
         attachmentId: row.attachment_id ?? '',
         sha256: row.sha256,
         size: row.size,
+        key: row.file_key,
       }));
   }
 
@@ -388,6 +396,7 @@ function metadataArgs(attachment: ComposedAttachment) {
   return [
     attachment.sha256,
     attachment.size,
+    attachment.key ?? null,
     attachment.name,
     attachment.mime,
     attachment.kind,
@@ -403,7 +412,7 @@ function toView(row: Row): AttachmentView {
     index: row.ordinal,
     name: row.name,
     sha256: row.sha256,
-    size: row.size,
+    size: displayedSize({ size: row.size, key: row.file_key }),
     mime: row.mime,
     kind: row.kind,
     width: row.width,

@@ -922,4 +922,15 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 25,
+    description: "attachments: each file's own key, sent in the encrypted message with the file's digest",
+    up(db) {
+      db.exec(`
+        -- The base64 AES-256 key of an encrypted file (protocol/attachments.ts); NULL for a plain
+        -- file from before encryption, whose size and sha256 are then its plaintext's.
+        ALTER TABLE attachments ADD COLUMN file_key TEXT;
+      `);
+    },
+  },
 ];

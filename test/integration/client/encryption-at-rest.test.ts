@@ -129,10 +129,11 @@ describe('a profile at rest', () => {
       30_000,
     );
 
-    // The server got the plaintext: its copy is the bytes the SHA-256 names.
+    // The server got the sealed file, as it is stored: the bytes the SHA-256 names, no plaintext.
     const onServer = await walk(join(server.dataDir, 'attachments'));
     const uploaded = await Promise.all(onServer.filter((entry) => !entry.folder).map((entry) => readFile(entry.path)));
     expect(uploaded.some((copy) => sha256Of(copy) === file.sha256)).toBe(true);
+    expect(uploaded.some((copy) => copy.includes(KNOWN))).toBe(false);
 
     for (const [profileDir, key] of [
       [annProfile, annKey],
@@ -146,7 +147,7 @@ describe('a profile at rest', () => {
           plaintext: false,
         });
       }
-      expect(sha256Of((await storedBytes(profileDir, file.sha256, key))!)).toBe(file.sha256);
+      expect((await storedBytes(profileDir, file.sha256, key))!.equals(bytes)).toBe(true);
     }
   }, 60_000);
 });

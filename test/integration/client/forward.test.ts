@@ -11,7 +11,7 @@ import { acceptedBy } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageView } from '../../../sync/app-api/contract.js';
 import type { ClientFrame } from '../../../sync/protocol/frames.js';
-import { attachFile, fileBytes, sha256Of, storedBytes } from '../../support/attachments-files.js';
+import { attachFile, fileBytes, storedBytes } from '../../support/attachments-files.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
 import { readMirrorAttachments } from '../../support/db-invariants.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
@@ -204,7 +204,10 @@ describe('forwarding between client cores', () => {
       (m) => m.id === copies[0]!.id && m.attachments[0]?.localUrl !== null,
       'carol downloads it',
     );
-    expect(sha256Of((await storedBytes(carol.profileDir, file.sha256))!)).toBe(file.sha256);
+    // The same sealed file, opened with the key the forward carried over: Alice's bytes.
+    const carols = (await storedBytes(carol.profileDir, file.sha256))!;
+    expect(carols.equals((await storedBytes(alice.profileDir, file.sha256))!)).toBe(true);
+    expect(carols.length).toBe(200_000);
   }, 90_000);
 
   it('a forward of a forward keeps the first author', async () => {

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppApiError, fileUrl } from '../../../sync/app-api/contract.js';
 import { BlobStore } from '../../../sync/client/attachments/blob-store.js';
+import { sealedSizeOf } from '../../../sync/client/attachments/sealed-file.js';
 import { memoryFileKeys } from '../../support/file-keys.js';
 import { composeAttachments, contentType } from '../../../sync/client/attachments/compose-attachments.js';
 import { Composer } from '../../../sync/client/composer.js';
@@ -62,10 +63,18 @@ describe('composing attachments', () => {
       ],
       1_000_000,
     );
+    // Declared as the sealed file that is uploaded: its size on disk and its key.
+    const sealed = async (sha256: string) => {
+      const blob = (await blobs.sealedBlob(sha256))!;
+      return { size: blob.size, key: blob.key.toString('base64') };
+    };
+    const sealedPng = await sealed(png.sha256);
+    const sealedText = await sealed(text.sha256);
+    expect(sealedPng.size).toBe(sealedSizeOf(PNG.length));
     expect(composed).toEqual([
       {
         sha256: png.sha256,
-        size: PNG.length,
+        ...sealedPng,
         name: 'dot.png',
         mime: 'image/png',
         kind: 'image',
@@ -73,9 +82,9 @@ describe('composing attachments', () => {
         height: 1,
         preview: PREVIEW,
       },
-      { sha256: text.sha256, size: text.size, name: 'not-an-image.png', mime: 'application/octet-stream', kind: 'file' },
-      { sha256: png.sha256, size: PNG.length, name: 'no-size.png', mime: 'image/png', kind: 'file' },
-      { sha256: text.sha256, size: text.size, name: 'fake.ogg', mime: 'application/octet-stream', kind: 'file' },
+      { sha256: text.sha256, ...sealedText, name: 'not-an-image.png', mime: 'application/octet-stream', kind: 'file' },
+      { sha256: png.sha256, ...sealedPng, name: 'no-size.png', mime: 'image/png', kind: 'file' },
+      { sha256: text.sha256, ...sealedText, name: 'fake.ogg', mime: 'application/octet-stream', kind: 'file' },
     ]);
   });
 
@@ -222,7 +231,7 @@ describe('attachments in the mirror', () => {
     const { mirror } = setUp();
     mirror.applyEvents('c1', [received(1, 'm1', [uploaded(FILE, '1'.repeat(32)), uploaded(IMAGE, '2'.repeat(32))])], 'me');
     expect(mirror.attachments.queuedDownloads()).toEqual([
-      { conversationId: 'c1', messageId: 'm1', index: 1, attachmentId: '2'.repeat(32), sha256: IMAGE.sha256, size: 7 },
+      { conversationId: 'c1', messageId: 'm1', index: 1, attachmentId: '2'.repeat(32), sha256: IMAGE.sha256, size: 7, key: null },
     ]);
     const [file, image] = mirror.views.messageView('c1', 'm1', 'me')?.attachments ?? [];
     expect(file).toMatchObject({ localUrl: null, transfer: null });

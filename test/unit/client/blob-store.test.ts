@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlobStore, BlobStoreError } from '../../../sync/client/attachments/blob-store.js';
-import { SealingStream } from '../../../sync/client/attachments/sealed-file.js';
 import { memoryFileKeys } from '../../support/file-keys.js';
 
 const dirs: string[] = [];
@@ -21,7 +19,7 @@ function store(): BlobStore {
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-/** Files the store holds, its staging and partial folders included. */
+/** Files the store holds, its staging and incoming folders included. */
 const everything = (blobs: BlobStore) => readdirSync(blobs.dir, { recursive: true, encoding: 'utf8' }).sort();
 
 async function contents(stream: Readable): Promise<Buffer> {
@@ -41,16 +39,22 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('BlobStore', () => {
-  it('stores bytes under their SHA-256, once however often they are put, in chunks as they come', async () => {
+  it('stores bytes sealed under the SHA-256 of the sealed file, with a new key each time they are put', async () => {
     const blobs = store();
     const bytes = Buffer.from('some bytes, '.repeat(1000));
     const chunks = [bytes.subarray(0, 5000), bytes.subarray(5000)];
     const first = await blobs.put(Readable.from(chunks), 1_000_000);
     const again = await blobs.put(Readable.from([bytes]), 1_000_000);
-    expect(first).toEqual({ sha256: sha256(bytes), size: bytes.length, mime: 'application/octet-stream' });
-    expect(again).toEqual(first);
+    expect(first).toEqual({
+      sha256: sha256(readFileSync(blobs.pathOf(first.sha256))),
+      size: bytes.length,
+      mime: 'application/octet-stream',
+    });
+    expect(again.sha256).not.toBe(first.sha256);
+    expect(again.sha256).toBe(sha256(readFileSync(blobs.pathOf(again.sha256))));
     expect(await contents(blobs.read(first.sha256))).toEqual(bytes);
-    expect(everything(blobs)).toEqual(['partial', first.sha256, 'tmp'].sort());
+    expect(await contents(blobs.read(again.sha256))).toEqual(bytes);
+    expect(everything(blobs)).toEqual(['incoming', first.sha256, again.sha256, 'tmp'].sort());
   });
 
   it('refuses an empty file, one over the limit, and a failing source (a full disk), leaving nothing behind', async () => {
@@ -64,7 +68,7 @@ describe('BlobStore', () => {
       },
     });
     expect(await refusal(blobs.put(full, 100))).toBe('disk_full');
-    expect(everything(blobs)).toEqual(['partial', 'tmp']);
+    expect(everything(blobs)).toEqual(['incoming', 'tmp']);
   });
 
   it('leaves no staging file when the source fails before the file is even open, however often', async () => {
@@ -79,7 +83,7 @@ describe('BlobStore', () => {
       });
       expect(await refusal(blobs.put(failing, 100))).toBe('disk_full');
     }
-    expect(everything(blobs)).toEqual(['partial', 'tmp']);
+    expect(everything(blobs)).toEqual(['incoming', 'tmp']);
   });
 
   it('names nothing outside the store: only a SHA-256 or an attachment id makes a path', () => {
@@ -87,28 +91,29 @@ describe('BlobStore', () => {
     for (const name of ['../secret', 'a'.repeat(63), 'A'.repeat(64), `${'a'.repeat(64)}/x`]) {
       expect(() => blobs.pathOf(name)).toThrow();
     }
-    expect(() => blobs.partialPath('../../etc/passwd')).toThrow();
+    expect(() => blobs.incomingPath('../../etc/passwd')).toThrow();
   });
 
-  it('turns a download into a stored file only when its bytes are the declared ones', async () => {
-    const blobs = store();
+  it('turns a download into a stored file only when its bytes are the declared ones and open with the declared key', async () => {
+    const sender = store();
     const bytes = Buffer.from('the real file');
+    const sent = await sender.put(Readable.from([bytes]), 1_000);
+    const key = (await sender.sealedBlob(sent.sha256))!.key;
+    const sealedSize = readFileSync(sender.pathOf(sent.sha256)).length;
+
+    const blobs = store();
     const id = 'f'.repeat(32);
-    await writePartial(blobs, id, bytes);
-    await blobs.commitPartial(id, { sha256: sha256(bytes), size: bytes.length });
-    expect(await contents(blobs.read(sha256(bytes)))).toEqual(bytes);
+    copyFileSync(sender.pathOf(sent.sha256), blobs.incomingPath(id));
+    await blobs.commitIncoming(id, { sha256: sent.sha256, size: sealedSize, key });
+    expect(await contents(blobs.read(sent.sha256))).toEqual(bytes);
+    expect(existsSync(blobs.incomingPath(id))).toBe(false);
 
     const other = 'e'.repeat(32);
-    await writePartial(blobs, other, Buffer.from('not the file'));
-    const declared = { sha256: sha256(Buffer.from('the file')), size: 8 };
-    expect(await refusal(blobs.commitPartial(other, declared))).toBe('checksum_mismatch');
-    expect(existsSync(blobs.partialPath(other))).toBe(false);
+    const notTheFile = await sender.put(Readable.from([Buffer.from('not the file')]), 1_000);
+    copyFileSync(sender.pathOf(notTheFile.sha256), blobs.incomingPath(other));
+    const declared = { sha256: sha256(Buffer.from('the file')), size: sealedSize, key };
+    expect(await refusal(blobs.commitIncoming(other, declared))).toBe('checksum_mismatch');
+    expect(existsSync(blobs.incomingPath(other))).toBe(false);
     expect(existsSync(blobs.pathOf(declared.sha256))).toBe(false);
   });
 });
-
-/** Writes a download's partial file as the downloader does: sealed, its key kept first. */
-async function writePartial(blobs: BlobStore, attachmentId: string, bytes: Buffer): Promise<void> {
-  const seal = await blobs.startPartial(attachmentId);
-  await pipeline(Readable.from([bytes]), new SealingStream(seal), createWriteStream(blobs.partialPath(attachmentId)));
-}

@@ -1,26 +1,16 @@
 /** Attachment files encrypted at rest: the sealed format, the store over it, and the keys in the mirror. */
 import { randomBytes } from 'node:crypto';
-import {
-  createWriteStream,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlobStore, BlobStoreError } from '../../../sync/client/attachments/blob-store.js';
 import {
   HEADER_BYTES,
   PLAIN_CHUNK_BYTES,
   SEALED_CHUNK_BYTES,
-  SealingStream,
+  sealChunk,
   sealedSizeOf,
 } from '../../../sync/client/attachments/sealed-file.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
@@ -75,9 +65,9 @@ describe('sealed attachment files', () => {
     const { blobs, keys } = storeWithKeys();
     const bytes = contentWithMarkers();
     const stored = await blobs.put(Readable.from([bytes.subarray(0, 70_000), bytes.subarray(70_000)]), 10_000_000);
-    expect(stored.sha256).toBe(sha256Of(bytes));
-
     const onDisk = readFileSync(blobs.pathOf(stored.sha256));
+    // Named by the sealed bytes: the name tells nothing of the plaintext, and is what an upload declares.
+    expect(stored.sha256).toBe(sha256Of(onDisk));
     expect(onDisk.includes(MARKER)).toBe(false);
     expect(onDisk.length).toBe(sealedSizeOf(bytes.length));
     expect(keys.keys.size).toBe(1);
@@ -99,13 +89,15 @@ describe('sealed attachment files', () => {
     }
   });
 
-  it('a file of exactly whole chunks, and the same bytes put twice, read back right (one file, one key)', async () => {
+  it('a file of exactly whole chunks, and the same bytes put twice, read back right (each put its own file and key)', async () => {
     const { blobs, keys } = storeWithKeys();
     const bytes = randomBytes(2 * PLAIN_CHUNK_BYTES);
     const first = await blobs.put(Readable.from([bytes]), 10_000_000);
-    await blobs.put(Readable.from([bytes]), 10_000_000);
-    expect(keys.keys.size).toBe(1);
+    const second = await blobs.put(Readable.from([bytes]), 10_000_000);
+    expect(keys.keys.size).toBe(2);
+    expect(statSync(blobs.pathOf(first.sha256)).size).toBe(sealedSizeOf(bytes.length));
     expect(await contents(blobs.read(first.sha256))).toEqual(bytes);
+    expect(await contents(blobs.read(second.sha256))).toEqual(bytes);
   });
 
   it('refuses an altered, cut, or keyless file with a clear error, never other bytes', async () => {
@@ -145,43 +137,80 @@ describe('sealed attachment files', () => {
     expect(await blobs.sizeOf(sha256Of(bytes))).toBe(bytes.length);
     expect(await contents(blobs.read(sha256Of(bytes)))).toEqual(bytes);
     expect(await contents(blobs.read(sha256Of(bytes), { start: 4, end: 6 }))).toEqual(bytes.subarray(4, 7));
-    // Attached again: replaced by a sealed copy.
-    await blobs.put(Readable.from([bytes]), 1000);
-    expect(readFileSync(blobs.pathOf(sha256Of(bytes))).includes(bytes)).toBe(false);
-    expect(await contents(blobs.read(sha256Of(bytes)))).toEqual(bytes);
+    // Nothing to declare for it in a message: it has no key.
+    expect(await blobs.sealedBlob(sha256Of(bytes))).toBeNull();
   });
 
-  it('a partial download has its key before its first byte, and resumes after its last whole chunk', async () => {
-    const { blobs, keys } = storeWithKeys();
+  it('a download keeps the sealed bytes as they come, resumes from any byte, and takes the key from the message', async () => {
+    const sender = storeWithKeys();
     const bytes = contentWithMarkers();
+    const sent = await sender.blobs.put(Readable.from([bytes]), 10_000_000);
+    const { key, size } = (await sender.blobs.sealedBlob(sent.sha256))!;
+    const sealed = readFileSync(sender.blobs.pathOf(sent.sha256));
+
+    const { blobs, keys } = storeWithKeys();
     const id = 'a'.repeat(32);
-    const seal = await blobs.startPartial(id);
-    expect(keys.keys.get(seal.keyId)).toEqual(seal.key);
-
-    // The first attempt dies with two whole chunks and a torn third one on disk.
-    const full = await contents(Readable.from([bytes]).pipe(new SealingStream(seal)));
-    writeFileSync(blobs.partialPath(id), full.subarray(0, HEADER_BYTES + 2 * SEALED_CHUNK_BYTES + 999));
-    expect(await blobs.partialSize(id)).toBe(2 * PLAIN_CHUNK_BYTES);
-    const kept = await blobs.resumePartial(id, bytes.length);
-    expect(kept?.offset).toBe(2 * PLAIN_CHUNK_BYTES);
-    expect(statSync(blobs.partialPath(id)).size).toBe(HEADER_BYTES + 2 * SEALED_CHUNK_BYTES);
-
-    await pipeline(
-      Readable.from([bytes.subarray(kept!.offset)]),
-      new SealingStream(kept!.seal, kept!.offset / PLAIN_CHUNK_BYTES),
-      createWriteStream(blobs.partialPath(id), { flags: 'a' }),
+    // The first attempt was cut inside a chunk: every byte that came is kept.
+    writeFileSync(blobs.incomingPath(id), sealed.subarray(0, HEADER_BYTES + SEALED_CHUNK_BYTES + 999));
+    expect(await blobs.incomingSize(id, size)).toBe(HEADER_BYTES + SEALED_CHUNK_BYTES + 999);
+    expect(keys.keys.size).toBe(0);
+    writeFileSync(blobs.incomingPath(id), sealed.subarray(HEADER_BYTES + SEALED_CHUNK_BYTES + 999), { flag: 'a' });
+    await blobs.commitIncoming(id, { sha256: sent.sha256, size, key });
+    expect(readFileSync(blobs.pathOf(sent.sha256)).equals(sealed)).toBe(true);
+    expect(await contents(blobs.read(sent.sha256))).toEqual(bytes);
+    expect(await contents(blobs.read(sent.sha256, { start: PLAIN_CHUNK_BYTES - 3, end: PLAIN_CHUNK_BYTES + 3 }))).toEqual(
+      bytes.subarray(PLAIN_CHUNK_BYTES - 3, PLAIN_CHUNK_BYTES + 4),
     );
-    expect((await blobs.resumePartial(id, bytes.length))?.offset).toBe(bytes.length);
-    await blobs.commitPartial(id, { sha256: sha256Of(bytes), size: bytes.length });
-    expect(readFileSync(blobs.pathOf(sha256Of(bytes))).includes(MARKER)).toBe(false);
-    expect(await contents(blobs.read(sha256Of(bytes)))).toEqual(bytes);
+    expect([...keys.keys.values()]).toEqual([key]);
 
-    // A partial whose key is gone is no use: the download starts over.
-    const other = 'b'.repeat(32);
-    const lost = await blobs.startPartial(other);
-    writeFileSync(blobs.partialPath(other), lost.header);
-    keys.keys.delete(lost.keyId);
-    expect(await blobs.resumePartial(other, bytes.length)).toBeNull();
+    // More than the file is not the file: it starts over.
+    writeFileSync(blobs.incomingPath(id), Buffer.concat([sealed, Buffer.from('more')]));
+    expect(await blobs.incomingSize(id, size)).toBe(0);
+  });
+
+  it('refuses, keeping nothing, a download that hashes right but does not open: the wrong key, chunks cut or swapped, another file’s key id', async () => {
+    const sender = storeWithKeys();
+    const bytes = contentWithMarkers();
+    const sent = await sender.blobs.put(Readable.from([bytes]), 10_000_000);
+    const { key } = (await sender.blobs.sealedBlob(sent.sha256))!;
+    const sealed = readFileSync(sender.blobs.pathOf(sent.sha256));
+    const { blobs, keys } = storeWithKeys();
+    const id = 'c'.repeat(32);
+    /** What a hostile sender can do: any bytes, declared with their own SHA-256 and size. */
+    const refused = async (file: Buffer, withKey: Buffer) => {
+      writeFileSync(blobs.incomingPath(id), file);
+      const error = await refusal(blobs.commitIncoming(id, { sha256: sha256Of(file), size: file.length, key: withKey }));
+      expect(readdirSync(join(blobs.dir, 'incoming'))).toEqual([]);
+      expect(existsSync(blobs.pathOf(sha256Of(file)))).toBe(false);
+      return error;
+    };
+    const keysBefore = keys.keys.size;
+    expect((await refused(sealed, randomBytes(32))).code).toBe('checksum_mismatch');
+    expect((await refused(sealed, key.subarray(0, 16))).message).toMatch(/has 16 bytes, not 32/);
+    expect((await refused(sealed.subarray(0, HEADER_BYTES + 2 * SEALED_CHUNK_BYTES), key)).message).toMatch(/does not open/);
+    const swapped = Buffer.from(sealed);
+    sealed.copy(swapped, HEADER_BYTES, HEADER_BYTES + SEALED_CHUNK_BYTES, HEADER_BYTES + 2 * SEALED_CHUNK_BYTES);
+    sealed.copy(swapped, HEADER_BYTES + SEALED_CHUNK_BYTES, HEADER_BYTES, HEADER_BYTES + SEALED_CHUNK_BYTES);
+    expect((await refused(swapped, key)).message).toMatch(/does not open/);
+    expect((await refused(sealed.subarray(0, sealed.length - 5), key)).message).toMatch(/not a sealed file|does not open/);
+    expect((await refused(Buffer.from('no header at all'), key)).message).toMatch(/not a sealed file/);
+    expect(keys.keys.size).toBe(keysBefore);
+
+    // A file of this profile, and one made to name its key id under another key.
+    const own = await blobs.put(Readable.from([Buffer.from('mine')]), 100);
+    const ownSealed = readFileSync(blobs.pathOf(own.sha256));
+    const impostor = storeWithKeys();
+    const made = await impostor.blobs.put(Readable.from([Buffer.from('theirs')]), 100);
+    const madeSealed = readFileSync(impostor.blobs.pathOf(made.sha256));
+    const seal = {
+      keyId: '',
+      key: (await impostor.blobs.sealedBlob(made.sha256))!.key,
+      header: ownSealed.subarray(0, HEADER_BYTES),
+    };
+    const forged = Buffer.concat([seal.header, ...sealChunk(seal, 0, Buffer.from('theirs'), true)]);
+    expect(madeSealed.length).toBe(forged.length);
+    expect((await refused(forged, seal.key)).message).toMatch(/key of another file/);
+    expect(await contents(blobs.read(own.sha256))).toEqual(Buffer.from('mine'));
   });
 
   it('removing unreferenced files forgets their keys', async () => {

@@ -1,10 +1,10 @@
 /**
- * The pieces a transfer seals and opens files with: the format's sealChunk/openChunk, the
- * download's SealedFileWriter, and the ranges an upload reads (BlobStore.read, several chunks per
- * read). Files either side writes must read the same through the other.
+ * The pieces a transfer seals and opens files with: the format's sealChunk/openChunk, the ranges
+ * an upload sends (BlobStore.readSealed: the stored file as it is), and the ranges a reader gets
+ * (BlobStore.read, several chunks per read).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -19,9 +19,7 @@ import {
   sealChunk,
   SealedFileError,
   sealedSizeOf,
-  SealingStream,
 } from '../../../sync/client/attachments/sealed-file.js';
-import { SealedFileWriter } from '../../../sync/client/attachments/sealed-writer.js';
 import { sha256Of } from '../../support/attachments-files.js';
 import { memoryFileKeys } from '../../support/file-keys.js';
 
@@ -41,15 +39,6 @@ async function contents(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks);
-}
-
-/** Feeds `bytes` to the writer in pieces of the given sizes, in turn, as a network hands them over. */
-async function feed(writer: SealedFileWriter, bytes: Buffer, pieces: number[]): Promise<void> {
-  for (let at = 0, turn = 0; at < bytes.length; turn++) {
-    const piece = bytes.subarray(at, at + pieces[turn % pieces.length]!);
-    await writer.write(piece);
-    at += piece.length;
-  }
 }
 
 /** Compared as bytes: a deep comparison of megabytes is slow, and its diff unreadable. */
@@ -90,53 +79,20 @@ describe('sealChunk and openChunk', () => {
   });
 });
 
-describe('SealedFileWriter', () => {
-  it('writes the file SealingStream writes, whatever pieces the bytes arrive in, and the store reads it back', async () => {
+describe('BlobStore.readSealed', () => {
+  it('gives an upload the stored sealed file as it is, in any ranges, and refuses a file that is gone', async () => {
     const { blobs } = storeWithKeys();
-    for (const size of [1, PLAIN_CHUNK_BYTES, 3 * PLAIN_CHUNK_BYTES, 40 * PLAIN_CHUNK_BYTES + 777]) {
-      const bytes = randomBytes(size);
-      const id = randomBytes(16).toString('hex');
-      const seal = await blobs.startPartial(id);
-      const writer = await SealedFileWriter.open(blobs.partialPath(id), seal);
-      await feed(writer, bytes, [16_384, 70_000, 1, 200_000]);
-      await writer.end();
-
-      const expected = await contents(Readable.from([bytes]).pipe(new SealingStream(seal)));
-      expectSameBytes(readFileSync(blobs.partialPath(id)), expected);
-      await blobs.commitPartial(id, { sha256: sha256Of(bytes), size });
-      expectSameBytes(await contents(blobs.read(sha256Of(bytes))), bytes);
-    }
-  });
-
-  it('given up midway, leaves only whole non-last chunks; continued from there, the file completes and verifies', async () => {
-    const { blobs } = storeWithKeys();
-    const bytes = randomBytes(40 * PLAIN_CHUNK_BYTES + 5000);
-    const id = 'c'.repeat(32);
-    const seal = await blobs.startPartial(id);
-    const first = await SealedFileWriter.open(blobs.partialPath(id), seal);
-    await feed(first, bytes.subarray(0, 25 * PLAIN_CHUNK_BYTES + 100), [65_536]);
-    await first.close();
-
-    const onDisk = statSync(blobs.partialPath(id)).size;
-    expect((onDisk - HEADER_BYTES) % SEALED_CHUNK_BYTES).toBe(0);
-    expect(onDisk).toBeLessThan(HEADER_BYTES + 25 * SEALED_CHUNK_BYTES + 1);
-    // What is there is not a complete file: it does not verify as one.
-    const cutShort = await refusal(blobs.commitPartial(id, { sha256: sha256Of(bytes), size: bytes.length }));
-    expect(cutShort.code).toBe('checksum_mismatch');
-
-    // Written again up to the same point, then resumed as the downloader does.
-    const again = await blobs.startPartial(id);
-    const second = await SealedFileWriter.open(blobs.partialPath(id), again);
-    await feed(second, bytes.subarray(0, 25 * PLAIN_CHUNK_BYTES + 100), [65_536]);
-    await second.close();
-    const kept = await blobs.resumePartial(id, bytes.length);
-    expect(kept).not.toBeNull();
-    const resumed = await SealedFileWriter.open(blobs.partialPath(id), kept!.seal, kept!.offset / PLAIN_CHUNK_BYTES);
-    await feed(resumed, bytes.subarray(kept!.offset), [30_000]);
-    await resumed.end();
-    expect(statSync(blobs.partialPath(id)).size).toBe(sealedSizeOf(bytes.length));
-    await blobs.commitPartial(id, { sha256: sha256Of(bytes), size: bytes.length });
-    expectSameBytes(await contents(blobs.read(sha256Of(bytes))), bytes);
+    const bytes = randomBytes(20 * PLAIN_CHUNK_BYTES + 99);
+    const { sha256 } = await blobs.put(Readable.from([bytes]), bytes.length);
+    const onDisk = readFileSync(blobs.pathOf(sha256));
+    expect(onDisk.length).toBe(sealedSizeOf(bytes.length));
+    expect(sha256Of(onDisk)).toBe(sha256);
+    const cuts = [0, 1, SEALED_CHUNK_BYTES + 7, 9 * SEALED_CHUNK_BYTES, onDisk.length];
+    const pieces = await Promise.all(
+      cuts.slice(1).map((end, k) => contents(blobs.readSealed(sha256, { start: cuts[k]!, end: end - 1 }))),
+    );
+    expectSameBytes(Buffer.concat(pieces), onDisk);
+    expect((await refusal(contents(blobs.readSealed('0'.repeat(64), { start: 0, end: 9 })))).code).toBe('file_unreadable');
   });
 });
 

@@ -14,7 +14,9 @@ import { LIMITS } from '../../../sync/protocol/limits.js';
 const image = {
   id: 'a'.repeat(32),
   sha256: 'b'.repeat(64),
-  size: 1234,
+  // A sealed file of 1234 bytes: its header and one chunk's tag on top.
+  size: 1234 + 32 + 16,
+  key: Buffer.alloc(32, 7).toString('base64'),
   name: 'beach.jpg',
   mime: 'image/jpeg',
   kind: 'image' as const,
@@ -63,6 +65,19 @@ describe('content', () => {
     expect(() => decodeContent(bytes({ kind: 'message', text: 'x'.repeat(LIMITS.maxMessageChars + 1) }))).toThrow();
     expect(() => decodeContent(bytes({ kind: 'message', text: '   ' }))).toThrow();
     expect(() => decodeContent(new Uint8Array([0xff, 0x00]))).toThrow();
+  });
+
+  it('refuses a file whose descriptor has no key, a key of the wrong length, or a size no sealed file has', () => {
+    const bytes = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value)));
+    const withFile = (file: object) => bytes({ kind: 'message', text: '', attachments: [file] });
+    expect(decodeContent(withFile(image))).toMatchObject({ attachments: [image] });
+    const { key: _key, ...keyless } = image;
+    expect(() => decodeContent(withFile(keyless))).toThrow();
+    expect(() => decodeContent(withFile({ ...image, key: Buffer.alloc(16, 7).toString('base64') }))).toThrow();
+    expect(() => decodeContent(withFile({ ...image, key: Buffer.alloc(33, 7).toString('base64') }))).toThrow();
+    // Header and tag alone (an empty file), and a length that ends inside a chunk's tag.
+    expect(() => decodeContent(withFile({ ...image, size: 32 + 16 }))).toThrow();
+    expect(() => decodeContent(withFile({ ...image, size: 32 + 10 }))).toThrow();
   });
 });
 
