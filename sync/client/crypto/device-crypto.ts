@@ -20,7 +20,7 @@ import { InboxReceiver } from './inbox-receiver.js';
 import type { LocalIdentity } from './key-publisher.js';
 import { OpeningPool, type OpeningPoolOptions } from './opening-pool.js';
 import { RunApplier, shownOf, type AppliedRun } from './run-applier.js';
-import { SenderKeys } from './sender-keys.js';
+import { SenderKeys, type SealedEnvelope } from './sender-keys.js';
 import { CryptoLane, thisDevice, type ThisDevice } from './this-device.js';
 
 /** How envelopes are opened: in how many worker threads at most (0: all on this thread), and from how many envelopes a run. */
@@ -84,7 +84,7 @@ export class DeviceCrypto {
       },
       (envelope) => hooks.handOverArrived(envelope),
     );
-    this.senderKeys = new SenderKeys(mirror, runtime, this.lane, this.sender, selfId);
+    this.senderKeys = new SenderKeys(mirror, runtime, this.lane, this.sender);
   }
 
   /**
@@ -122,14 +122,25 @@ export class DeviceCrypto {
 
   /**
    * Seals content for a conversation under this device's sender key, handing the key first to
-   * every member's devices that lack it (sender-keys.ts); `keep` stores the sealed text in the
-   * transaction that stores the key's new state. Needs the connection: the welcome says which
-   * device this is.
+   * every member device that lacks it (sender-keys.ts); `keep` stores what send_envelope carries
+   * in the transaction that stores the key's new state. Needs the connection: the welcome says
+   * which device this is.
    */
-  async seal(conversationId: string, content: Content, keep: (ciphertext: string) => void): Promise<string> {
+  async seal(conversationId: string, content: Content, keep: (sealed: SealedEnvelope) => void): Promise<SealedEnvelope> {
     const device = await this.device();
     if (!device) throw new RequestError('disconnected', 'Not connected');
     return this.senderKeys.seal(device, conversationId, content, keep);
+  }
+
+  /**
+   * Whether `error` (a send_envelope's) is the server's `conversation_devices_changed`: if so, the
+   * devices it carries are recorded, and what was sealed for the conversation before must be
+   * sealed again (the next seal hands the key to the new devices, or starts a new key).
+   */
+  async devicesChanged(conversationId: string, error: unknown): Promise<boolean> {
+    if (!(error instanceof RequestError) || error.reason !== 'conversation_devices_changed' || !error.devices) return false;
+    await this.senderKeys.devicesChanged(conversationId, error.devices);
+    return true;
   }
 
   /**

@@ -871,4 +871,34 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  // 23–25 belong to work landing beside this one (the merge puts them here); until then they do nothing.
+  ...[23, 24, 25].map((version) => ({ version, description: 'reserved for work landing beside this', up: () => undefined })),
+  {
+    version: 26,
+    description: "sender-key holders per device, and each conversation's devices as the server last said",
+    up(db) {
+      db.exec(`
+        -- The devices this device's sender key was handed to (crypto/sender-keys.ts), each by its
+        -- registration id: a number a new device took is another device. Holders were kept per
+        -- person before, which cannot tell a person's new device, or a gone one, from the rest: every
+        -- key from then is retired, so the next seal starts one handed to each current device.
+        DROP TABLE sender_key_holders;
+        DELETE FROM sender_key_epochs;
+        CREATE TABLE sender_key_holders (
+          distribution_id TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          device_number INTEGER NOT NULL,
+          registration_id INTEGER NOT NULL,
+          PRIMARY KEY (distribution_id, user_id, device_number)
+        ) WITHOUT ROWID;
+        -- A conversation's members' devices with keys, at the devices version the server named in its
+        -- last conversation_devices_changed refusal (protocol/conversation-devices.ts), as JSON
+        -- checked against the protocol's schema when read back.
+        CREATE TABLE conversation_devices (
+          conversation_id TEXT PRIMARY KEY,
+          devices TEXT NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
