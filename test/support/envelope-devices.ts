@@ -13,11 +13,19 @@ export function devicesRefused(reply: ServerFrame): ConversationDevices | null {
   return reply.type === 'error' && reply.reason === 'conversation_devices_changed' && reply.devices ? reply.devices : null;
 }
 
-/** The conversation's members' devices now, as the refusal of an envelope naming no version says them (nothing is stored). */
-export async function devicesOf(socket: TestClient, conversationId: string): Promise<ConversationDevices> {
+/**
+ * The conversation's members' devices now, as the refusal of an envelope naming no version says
+ * them (nothing is stored); null when the socket's user is refused otherwise (not a member, say).
+ */
+export async function devicesIfMember(socket: TestClient, conversationId: string): Promise<ConversationDevices | null> {
   const reply = await socket.request({ type: 'send_envelope', conversationId, clientId: `probe-${randomUUID()}`, ciphertext: 'AAAA' });
-  const devices = devicesRefused(reply);
-  if (!devices) throw new Error(`Expected conversation_devices_changed, got ${JSON.stringify(reply)}`);
+  return devicesRefused(reply);
+}
+
+/** The conversation's members' devices now; fails unless the socket's user is a member. */
+export async function devicesOf(socket: TestClient, conversationId: string): Promise<ConversationDevices> {
+  const devices = await devicesIfMember(socket, conversationId);
+  if (!devices) throw new Error(`Expected conversation_devices_changed for a member of ${conversationId}`);
   return devices;
 }
 
