@@ -220,7 +220,8 @@ export class SyncConnection {
       }
       this.pending.delete(frame.rid);
       this.runtime.timers.clearTimeout(waiting.timer);
-      if (frame.type === 'error') waiting.reject(new RequestError(frame.code, frame.message, frame.reason, frame.retryAfterMs, frame.devices));
+      if (frame.type === 'error')
+        waiting.reject(new RequestError(frame.code, frame.message, frame.reason, frame.retryAfterMs, frame.devices));
       else waiting.resolve(frame.type === 'events' ? joinedPage(waiting.parts, frame) : frame);
       return;
     }

@@ -254,7 +254,9 @@ export async function post(
     });
     if (reply.type === 'sent') return sealed.ciphertext;
     const refusal =
-      reply.type === 'error' ? new RequestError(reply.code, reply.message, reply.reason, reply.retryAfterMs, reply.devices) : reply;
+      reply.type === 'error'
+        ? new RequestError(reply.code, reply.message, reply.reason, reply.retryAfterMs, reply.devices)
+        : reply;
     if (!(await from.device.engine.devicesChanged(conversationId, refusal))) {
       throw new Error(`Expected sent, got ${JSON.stringify(reply)}`);
     }

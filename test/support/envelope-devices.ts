@@ -18,7 +18,12 @@ export function devicesRefused(reply: ServerFrame): ConversationDevices | null {
  * them (nothing is stored); null when the socket's user is refused otherwise (not a member, say).
  */
 export async function devicesIfMember(socket: TestClient, conversationId: string): Promise<ConversationDevices | null> {
-  const reply = await socket.request({ type: 'send_envelope', conversationId, clientId: `probe-${randomUUID()}`, ciphertext: 'AAAA' });
+  const reply = await socket.request({
+    type: 'send_envelope',
+    conversationId,
+    clientId: `probe-${randomUUID()}`,
+    ciphertext: 'AAAA',
+  });
   return devicesRefused(reply);
 }
 

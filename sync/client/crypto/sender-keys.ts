@@ -74,7 +74,10 @@ export class SenderKeys {
           ? await signal.SenderKeyDistributionMessage.create(device.address, distributionId, ratchet)
           : null;
       const encrypted = await signal.groupEncrypt(device.address, distributionId, ratchet, encodeContent(content));
-      const sealed = { ciphertext: Buffer.from(encrypted.serialize()).toString('base64'), devicesVersion: known?.version ?? null };
+      const sealed = {
+        ciphertext: Buffer.from(encrypted.serialize()).toString('base64'),
+        devicesVersion: known?.version ?? null,
+      };
       this.mirror.transaction(() => {
         ratchet.writeTo(tables);
         if (fresh) tables.startSenderKey(conversationId, distributionId, this.runtime.clock.now());

@@ -89,7 +89,13 @@ const MATRIX: Record<string, Probe[]> = {
   send_envelope: [
     (conversationId) => ({ type: 'send_envelope', conversationId, clientId: 'probe-envelope', ciphertext: 'AAAA' }),
     // Naming a devices version tells an outsider no more: the members' devices go only to members.
-    (conversationId) => ({ type: 'send_envelope', conversationId, clientId: 'probe-sealed', ciphertext: 'AAAA', devicesVersion: 1 }),
+    (conversationId) => ({
+      type: 'send_envelope',
+      conversationId,
+      clientId: 'probe-sealed',
+      ciphertext: 'AAAA',
+      devicesVersion: 1,
+    }),
   ],
   'change/edit': [
     (conversationId) => ({
@@ -573,6 +579,8 @@ describeEachStore('authorization: a stranger and a conversation', (backend) => {
           if (frame.change.kind === 'pin') frame.change.messageId = 'a1';
         }
         if (frame.type === 'send') frame.clientMessageId = `member-${frame.clientMessageId}`;
+        // A member's envelope is sealed for the devices now (without, the refusal carries them: members only).
+        if (frame.type === 'send_envelope') frame.devicesVersion = await devicesVersionOf(aliceSocket, secret);
         const reply = await aliceSocket.request(frame);
         expect(reply.type, `${row}: ${JSON.stringify(reply)}`).not.toBe('error');
       }
