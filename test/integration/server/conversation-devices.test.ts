@@ -7,10 +7,12 @@
 import { afterEach, expect, it } from 'vitest';
 import { revokeSession } from '../../../sync/client/accounts-http.js';
 import { conversationDevicesSchema } from '../../../sync/protocol/conversation-devices.js';
-import { LIMITS } from '../../../sync/protocol/limits.js';
+import { KEY_LIMITS } from '../../../sync/protocol/key-frames.js';
+import { ACCOUNT_CAPS, LIMITS } from '../../../sync/protocol/limits.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { toConversationDevices } from '../../../sync/server/store/conversation-devices.js';
-import { devicesOf } from '../../support/envelope-devices.js';
+import { devicesOf, devicesRefused } from '../../support/envelope-devices.js';
+import { seedGroupFlood, strangerId } from '../../support/group-flood.js';
 import { ecKey, firstPublish } from '../../support/key-material.js';
 import { createServerHarness, groupChange, groupOf, logIn, people } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
@@ -70,6 +72,60 @@ describeEachStore('conversation devices version', (backend) => {
     expect(removed.version).toBeGreaterThan(unlinked.version);
     expect(removed.members.map((member) => member.userId).sort()).toEqual([alice.user.id, bob.user.id].sort());
   });
+
+  it('refuses a stale envelope in a group of 200 members of two devices each with all their devices, in one frame well within limits', async () => {
+    const server = await h.startServer();
+    const alice = await h.createAccount(server);
+    // Seeded through the store: signing up 200 people over HTTP would spend the test hashing passwords.
+    const store = await server.database!.open();
+    const [groupId] = await seedGroupFlood(store, alice.user.id, { groups: 1, members: 200 });
+    try {
+      for (let n = 1; n < 200; n++) {
+        const identity = ecKey();
+        for (const device of [1, 2]) {
+          const sessionId = `${strangerId(n)}-${device}`;
+          await store.createSession({
+            id: sessionId,
+            tokenHash: `hash-${sessionId}`,
+            userId: strangerId(n),
+            deviceName: null,
+            createdAt: Date.now(),
+            maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount,
+            expiredBefore: 0,
+          });
+          const keys = firstPublish(identity, { registrationId: 16_000 + device, ecCount: 1, kyberCount: 1 });
+          const published = await store.keyDirectory.publishKeys({
+            userId: strangerId(n),
+            sessionId,
+            identityKey: keys.identityKey,
+            replaceIdentity: false,
+            registrationId: keys.registrationId,
+            signedPrekey: keys.signedPrekey,
+            kyberLastResortPrekey: keys.kyberLastResortPrekey,
+            ecPrekeys: keys.ecPrekeys ?? [],
+            kyberPrekeys: keys.kyberPrekeys ?? [],
+            maxStored: KEY_LIMITS.maxPrekeysStored,
+            now: Date.now(),
+          });
+          expect(published.status).toBe('stored');
+        }
+      }
+    } finally {
+      await store.close();
+    }
+    const socket = await h.connect(server, alice.token);
+    const frame = { type: 'send_envelope', conversationId: groupId!, clientId: 'e1', ciphertext: 'AAAA' } as const;
+    // The reply as the client's connection reads it (checked against the protocol's schema).
+    const reply = await socket.request({ ...frame, devicesVersion: 1 });
+    const devices = devicesRefused(reply)!;
+    expect(devices.members).toHaveLength(200);
+    expect(devices.members.filter((member) => member.devices.length === 2)).toHaveLength(199);
+    // About 35 KB (1,000 members: about 175 KB, the test below).
+    expect(Buffer.byteLength(JSON.stringify(reply))).toBeLessThan(LIMITS.maxServerFrameBytes / 100);
+    expect(await socket.call({ ...frame, devicesVersion: devices.version }, 'sent')).toMatchObject({
+      event: { kind: 'envelope', clientId: 'e1', senderId: alice.user.id },
+    });
+  });
 });
 
 it('keeps the refusal of the largest group, its members of two devices each with the longest ids, within a server frame', () => {
@@ -83,7 +139,7 @@ it('keeps the refusal of the largest group, its members of two devices each with
   const bytes = Buffer.byteLength(
     JSON.stringify({ type: 'error', rid: 'r'.repeat(LIMITS.maxIdChars), code, reason, message, devices }),
   );
-  // About 160 KB: a fiftieth of what a client accepts from the server.
+  // About 175 KB: under a fortieth of what a client accepts from the server.
   expect(bytes).toBeLessThan(LIMITS.maxServerFrameBytes / 40);
   expect(bytes).toBeGreaterThan(100_000);
 });
