@@ -202,11 +202,20 @@ describe("this device's sender keys", () => {
     // next send is refused until the phone is handed the key it holds already as a person.
     const phoneToken = await signIn(server, bob!);
     const bobPhone = await device(server, bob!.user.id, phoneToken, bobIdentity);
+    // Over the engine's own connection the refusal is a RequestError carrying the devices: what the outbox sees.
+    const stale = await laptop.engine
+      .request({ type: 'send_envelope', conversationId: group.id, clientId: 'stale', ciphertext: 'AAAA', devicesVersion: 1 })
+      .catch((error: unknown) => error);
+    expect(stale).toMatchObject({ code: 'conflict', reason: 'conversation_devices_changed' });
+    expect(await laptop.engine.devicesChanged(group.id, new Error('not a refusal'))).toBe(false);
+    expect(await laptop.engine.devicesChanged(group.id, stale)).toBe(true);
     const next = await seal(laptop, aliceSocket, group.id, say('hello, phone'));
     expect(laptop.mirror.signal.senderKeyOf(group.id)).toBe(key);
     expect(holdersOf(laptop, key)).toEqual([`${bob!.user.id}.1`, `${bob!.user.id}.${bobPhone.deviceNumber()}`]);
     await eventually(() => hasSenderKey(bobPhone, laptop, key), Boolean, 'the key on Bob’s phone');
     await reads(bobPhone, group.id, next, 'hello, phone');
+    // The desk, handed the key again with the phone (the inbox goes to every device of a person), reads on.
+    await reads(bobDesk, group.id, next, 'hello, phone');
     await eventually(
       () => laptop.mirror.signal.outgoing(() => undefined).length,
       (waiting) => waiting === 0,
