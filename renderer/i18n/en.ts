@@ -851,6 +851,8 @@ export const en = {
     not_a_contact: 'You can only send that to people you have a conversation with.',
     no_such_device: 'That device is not signed in to your account. Check the link code.',
     device_already_linked: 'That device is linked already.',
+    conversation_devices_changed:
+      'Someone in this conversation has a new or removed device. Sending again for their devices now.',
     backup_version_mismatch: 'Another device changed the key backup at the same time. Try again.',
   } satisfies Record<RefusalReason, string>,
 

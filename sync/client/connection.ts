@@ -1,3 +1,4 @@
+import type { ConversationDevices } from '../protocol/conversation-devices.js';
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import type { ClientFrame, ErrorCode, PushFrame, ServerFrame } from '../protocol/frames.js';
 import { isPermanentError, SESSION_ENDED_CLOSE_CODE } from '../protocol/frames.js';
@@ -16,6 +17,8 @@ export class RequestError extends Error {
     readonly reason?: RefusalReason,
     /** With `rate_limited`: when the server said to send it again, in ms. */
     readonly retryAfterMs?: number,
+    /** With `conversation_devices_changed`: the conversation's devices now (SyncEngine.devicesChanged records them). */
+    readonly devices?: ConversationDevices,
   ) {
     super(message);
     this.name = 'RequestError';
@@ -217,7 +220,8 @@ export class SyncConnection {
       }
       this.pending.delete(frame.rid);
       this.runtime.timers.clearTimeout(waiting.timer);
-      if (frame.type === 'error') waiting.reject(new RequestError(frame.code, frame.message, frame.reason, frame.retryAfterMs));
+      if (frame.type === 'error')
+        waiting.reject(new RequestError(frame.code, frame.message, frame.reason, frame.retryAfterMs, frame.devices));
       else waiting.resolve(frame.type === 'events' ? joinedPage(waiting.parts, frame) : frame);
       return;
     }

@@ -1,4 +1,4 @@
-import { SILENT_LOGGER, type Logger } from '../common/logger.js';
+import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import type { AppEvent } from '../app-api/contract.js';
 import type { Attachment } from '../protocol/attachments.js';
@@ -10,12 +10,18 @@ import type { ServerFrame } from '../protocol/frames.js';
 import type { Content } from '../content/content.js';
 import { isDiskFull } from '../app-api/disk-full.js';
 import { KeylessFileError, sealableRow, type SealableRow } from './queued-content.js';
+import type { SealedEnvelope } from '../protocol/envelope-frames.js';
 
 /**
  * A send refused for missing files is answered by uploading them again, up to this many attempts
  * of the row: a guard against a server that would refuse even fresh uploads, round after round.
  */
 const MAX_ATTEMPTS_WITH_REUPLOAD = 10;
+/**
+ * Attempts of a row sealed again at once for a conversation's new devices; after them it waits its
+ * backoff, should the devices keep changing under it.
+ */
+const MAX_QUICK_RESEALS = 3;
 
 /**
  * Rows on the wire at once, over all conversations (one conversation draining alone may use them
@@ -35,7 +41,14 @@ export const OUTBOX_MIN_WINDOW = 32;
  * Seals content for a conversation under this device's sender key (SyncEngine.seal); `keep` runs in
  * the transaction that stores the key's new state.
  */
-export type Sealer = (conversationId: string, content: Content, keep: (ciphertext: string) => void) => Promise<string>;
+export interface Sealer {
+  seal(conversationId: string, content: Content, keep: (sealed: SealedEnvelope) => void): Promise<SealedEnvelope>;
+  /**
+   * The server refused an envelope sealed for devices that are no longer the conversation's:
+   * records the current ones (true), so the next seal hands them the key; false for any other error.
+   */
+  devicesChanged(conversationId: string, error: unknown): Promise<boolean>;
+}
 
 /** A row on the wire: what it says when it goes sealed (null: it goes in the clear). */
 type Sent = { entry: OutboxEntry; sealable: SealableRow | null };
@@ -326,8 +339,8 @@ export class OutboxSender {
       let sealed = entry.sealed;
       if (sealable && sealed === null) {
         try {
-          sealed = await this.sealer!(entry.conversationId, sealable.content, (ciphertext) =>
-            this.mirror.outbox.keepSealed(entry.id, ciphertext),
+          sealed = await this.sealer!.seal(entry.conversationId, sealable.content, (kept) =>
+            this.mirror.outbox.keepSealed(entry.id, kept),
           );
         } catch (error) {
           if (isDiskFull(error)) {
@@ -344,7 +357,7 @@ export class OutboxSender {
     }
   }
 
-  private request({ entry, attachments, after, sealable }: Going, sealed: string | null): void {
+  private request({ entry, attachments, after, sealable }: Going, sealed: SealedEnvelope | null): void {
     // entry.attempts was read before this attempt was counted.
     this.log.debug('outbox send', {
       conversationId: entry.conversationId,
@@ -538,6 +551,20 @@ export class OutboxSender {
       this.log.info('outbox paused: rate limited', { ...ids, retryAfterMs: requestError.retryAfterMs });
       return true;
     }
+    if (requestError.reason === 'conversation_devices_changed' && this.sealer) {
+      // Sealed for devices that are no longer the conversation's: the current ones are recorded
+      // (in the crypto lane, ahead of any seal queued after this), and every row of the
+      // conversation not yet stored is sealed again for them, handing them the key first.
+      void this.sealer
+        .devicesChanged(entry.conversationId, error)
+        .catch((failure: unknown) =>
+          this.log.warn('could not record the conversation’s devices', { ...ids, ...errorFields(failure) }),
+        );
+      this.mirror.outbox.forgetSealedIn(entry.conversationId);
+      const again = entry.attempts < MAX_QUICK_RESEALS ? 0 : backoffDelay(OUTBOX_BACKOFF, entry.attempts, this.runtime.random);
+      this.mirror.outbox.defer(entry.id, this.runtime.clock.now() + again, requestError.reason);
+      return true;
+    }
     if (requestError.permanent) {
       // The reason code when the server gave one, else the error's code: codes only, the renderer has
       // the words (the server's sentence is for its logs).
@@ -587,12 +614,13 @@ export class OutboxSender {
 /** The frames an outbox row goes as. */
 type OutboxRequest = Extract<Request, { type: 'send' | 'change' | 'group_change' | 'create_conversation' | 'send_envelope' }>;
 
-function envelopeOf(entry: OutboxEntry, sealable: SealableRow, ciphertext: string): OutboxRequest {
+function envelopeOf(entry: OutboxEntry, sealable: SealableRow, sealed: SealedEnvelope): OutboxRequest {
   return {
     type: 'send_envelope',
     conversationId: entry.conversationId,
     clientId: entry.clientId,
-    ciphertext,
+    ciphertext: sealed.ciphertext,
+    ...(sealed.devicesVersion !== null ? { devicesVersion: sealed.devicesVersion } : {}),
     ...(sealable.attachments.length > 0 ? { attachments: sealable.attachments } : {}),
     ...(sealable.deletes ? { deletes: sealable.deletes } : {}),
   };

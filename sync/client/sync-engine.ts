@@ -16,6 +16,7 @@ import type { DeviceLinking } from './crypto/device-linking.js';
 import { DeviceCrypto, type OpeningOptions } from './crypto/device-crypto.js';
 import type { ResendTimings } from './crypto/resend-asker.js';
 import type { AppliedRun } from './crypto/run-applier.js';
+import type { SealedEnvelope } from '../protocol/envelope-frames.js';
 import { fetchKeyBackup, KeyBackupSync, type BackupSource } from './crypto/key-backup-sync.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
 import type { Mirror } from './mirror/mirror.js';
@@ -109,7 +110,12 @@ export class SyncEngine {
       (conversationId, kinds) => this.acknowledged(conversationId, kinds),
       (error) => this.writeFailed(error),
       this.log,
-      options.localIdentity ? (conversationId, content, keep) => this.seal(conversationId, content, keep) : null,
+      options.localIdentity
+        ? {
+            seal: (conversationId, content, keep) => this.seal(conversationId, content, keep),
+            devicesChanged: (conversationId, error) => this.devicesChanged(conversationId, error),
+          }
+        : null,
     );
     this.settings = new SettingsSync(options.mirror, this.connection, options.runtime, (event) => {
       // A conversation's settings changed elsewhere: a message request accepted there lets the
@@ -254,13 +260,21 @@ export class SyncEngine {
 
   /**
    * Seals content for a conversation under this device's sender key, handing the key first to
-   * every member's devices that lack it (crypto/sender-keys.ts); `keep` stores the sealed text in
-   * the transaction that stores the key's new state. Needs the connection: the welcome says which
-   * device this is.
+   * every member device that lacks it (crypto/sender-keys.ts); `keep` stores what send_envelope
+   * carries (the sealed text and its `devicesVersion`) in the transaction that stores the key's
+   * new state. Needs the connection: the welcome says which device this is.
    */
-  async seal(conversationId: string, content: Content, keep: (ciphertext: string) => void): Promise<string> {
+  async seal(conversationId: string, content: Content, keep: (sealed: SealedEnvelope) => void): Promise<SealedEnvelope> {
     if (!this.devices) throw new Error('This device has no identity to seal content with');
     return this.devices.seal(conversationId, content, keep);
+  }
+
+  /**
+   * True when a send_envelope's error is `conversation_devices_changed`: the devices it carries are
+   * recorded, and the envelope must be sealed again (seal) before it is sent again.
+   */
+  devicesChanged(conversationId: string, error: unknown): Promise<boolean> {
+    return this.devices ? this.devices.devicesChanged(conversationId, error) : Promise.resolve(false);
   }
 
   /** A request of the server over this connection, for what lives beside the engine (linking, say). */

@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS } from './attachments.js';
+import { devicesVersion } from './conversation-devices.js';
 import { base64, deviceNumber, id, rid } from './wire-types.js';
 
 export const ENVELOPE_LIMITS = {
@@ -30,6 +31,11 @@ const attachmentIds = z.array(id).max(ATTACHMENT_LIMITS.maxPerMessage);
  * An envelope for a conversation. Idempotent by (sender, clientId) as a send is: a frame sent again
  * answers the stored event. `after` pipelines it behind the sender's previous ordered frame in the
  * same conversation (see frames.ts). Answered by `sent` with the stored envelope event.
+ *
+ * `devicesVersion` is the conversation's devices version the sender sealed it for (its key handed
+ * to those devices, conversation-devices.ts): when it is not the current one, or absent, nothing is
+ * stored and the refusal (`conversation_devices_changed`) carries the current devices. A frame sent
+ * again after it was stored answers the stored event whatever version it names.
  */
 export const sendEnvelopeFrame = z.object({
   type: z.literal('send_envelope'),
@@ -40,6 +46,7 @@ export const sendEnvelopeFrame = z.object({
   attachments: attachmentIds.optional(),
   deletes: id.optional(),
   after: id.optional(),
+  devicesVersion: devicesVersion.optional(),
 });
 export type SendEnvelopeFrame = z.infer<typeof sendEnvelopeFrame>;
 
@@ -61,3 +68,15 @@ export const envelopeEventSchema = z.object({
   sentAt: z.number().int(),
 });
 export type EnvelopeEvent = z.infer<typeof envelopeEventSchema>;
+
+/** What send_envelope carries of a seal: the sealed text, and the devices version it was sealed for. */
+export interface SealedEnvelope {
+  /** A SenderKeyMessage, as base64. */
+  ciphertext: string;
+  /**
+   * send_envelope's `devicesVersion`: the conversation's devices version whose devices hold the key
+   * it is sealed under. Null when the server never said which devices there are: then nothing was
+   * handed out, the server refuses it with them, and it is sealed again.
+   */
+  devicesVersion: number | null;
+}

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS, attachmentsSchema } from './attachments.js';
 import { backupClientFrames, backupServerFrames } from './backup-frames.js';
+import { conversationDevicesSchema } from './conversation-devices.js';
 import { envelopeEventSchema, sendEnvelopeFrame } from './envelope-frames.js';
 import { inboxClientFrames, inboxServerFrames } from './inbox-frames.js';
 import { linkClientFrames, linkServerFrames } from './link-frames.js';
@@ -731,6 +732,8 @@ export const errorReply = z.object({
     .min(0)
     .max(24 * 60 * 60 * 1000)
     .optional(),
+  /** With `conversation_devices_changed`: the conversation's devices now (conversation-devices.ts). */
+  devices: conversationDevicesSchema.optional(),
 });
 
 // Server → client: pushes (no rid)

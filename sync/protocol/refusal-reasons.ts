@@ -51,6 +51,8 @@ export const REFUSAL_REASONS = [
   // Linking a device (link-frames.ts)
   'no_such_device', // the account has no device of that number signed in
   'device_already_linked', // that device has published keys: it has an identity already
+  // Conversation envelopes (envelope-frames.ts)
+  'conversation_devices_changed', // sealed for devices that are not the members' current ones: the refusal carries them; hand the key, seal again
   // The key backup (backup-frames.ts)
   'backup_version_mismatch', // the stored backup is not the version the write replaces: fetch it, merge, write again
 ] as const;

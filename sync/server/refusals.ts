@@ -76,6 +76,10 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   not_a_contact: refusal('forbidden', 'Device envelopes go only to your own devices and people you share a conversation with'),
   no_such_device: refusal('not_found', 'No device of yours by that number is signed in'),
   device_already_linked: refusal('conflict', 'That device has published keys: it is linked already'),
+  conversation_devices_changed: refusal(
+    'conflict',
+    "The members' devices are not the ones this was sealed for; the current ones come with this refusal",
+  ),
   backup_version_mismatch: refusal(
     'conflict',
     'The stored key backup is not the version this replaces; fetch it, merge and write again',

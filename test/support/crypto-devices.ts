@@ -13,6 +13,7 @@ import { PREKEY_TARGET } from '../../sync/client/crypto/key-publisher.js';
 import { RatchetState } from '../../sync/client/crypto/ratchet-state.js';
 import type { ResendTimings } from '../../sync/client/crypto/resend-asker.js';
 import { loadSignal } from '../../sync/client/crypto/signal-library.js';
+import { RequestError } from '../../sync/client/connection.js';
 import { Mirror } from '../../sync/client/mirror/mirror.js';
 import { parseServerAddress } from '../../sync/client/server-address.js';
 import { SyncEngine } from '../../sync/client/sync-engine.js';
@@ -22,6 +23,7 @@ import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { LogFields } from '../../sync/common/logger.js';
 import { realRuntime } from '../../sync/node/real-runtime.js';
 import { eventually } from './client-harness.js';
+import { devicesVersionOf } from './envelope-devices.js';
 import { createGroup, logIn, type ServerHarness, type TestAccount, type TestClient, type TestServer } from './server-harness.js';
 import type { Content } from '../../sync/content/content.js';
 
@@ -228,21 +230,44 @@ export interface ConversationMember {
   socket: TestClient;
 }
 
-/** Sends sealed text as the member's device's envelope `clientId`. */
+/** Sends sealed text as the member's device's envelope `clientId`, for the conversation's devices now. */
 export async function sendEnvelope(from: ConversationMember, conversationId: string, clientId: string, ciphertext: string) {
-  await from.socket.call({ type: 'send_envelope', conversationId, clientId, ciphertext }, 'sent');
+  const devicesVersion = await devicesVersionOf(from.socket, conversationId);
+  await from.socket.call({ type: 'send_envelope', conversationId, clientId, ciphertext, devicesVersion }, 'sent');
 }
 
-/** Seals `content` on the member's device and sends it as the envelope `clientId`; the sealed text. */
+/**
+ * Seals `content` on the member's device and sends it as the envelope `clientId`, as the outbox
+ * does: refused as sealed for other devices, the engine records the devices the refusal carries
+ * and it is sealed again. The sealed text that was stored.
+ */
 export async function post(
   from: ConversationMember,
   conversationId: string,
   clientId: string,
   content: Content,
+  /** What the outbox keeps with the row, in the seal's transaction. */
+  keep: () => void = () => undefined,
 ): Promise<string> {
-  const ciphertext = await from.device.engine.seal(conversationId, content, () => undefined);
-  await sendEnvelope(from, conversationId, clientId, ciphertext);
-  return ciphertext;
+  for (let round = 0; round < 3; round++) {
+    const sealed = await from.device.engine.seal(conversationId, content, keep);
+    const reply = await from.socket.request({
+      type: 'send_envelope',
+      conversationId,
+      clientId,
+      ciphertext: sealed.ciphertext,
+      ...(sealed.devicesVersion === null ? {} : { devicesVersion: sealed.devicesVersion }),
+    });
+    if (reply.type === 'sent') return sealed.ciphertext;
+    const refusal =
+      reply.type === 'error'
+        ? new RequestError(reply.code, reply.message, reply.reason, reply.retryAfterMs, reply.devices)
+        : reply;
+    if (!(await from.device.engine.devicesChanged(conversationId, refusal))) {
+      throw new Error(`Expected sent, got ${JSON.stringify(reply)}`);
+    }
+  }
+  throw new Error(`The devices of ${conversationId} kept changing`);
 }
 
 /** What waits unopened in a device's mirror for the conversation; a row that does not read back fails the test. */

@@ -25,6 +25,7 @@ import { ResendAnswerer } from './resend-answerer.js';
 import { RESEND_TIMINGS, ResendAsker, type ResendTimings } from './resend-asker.js';
 import { RunApplier, shownOf, type AppliedRun } from './run-applier.js';
 import { SenderKeys } from './sender-keys.js';
+import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
 import { CryptoLane, thisDevice, type ThisDevice } from './this-device.js';
 
 /** How envelopes are opened: in how many worker threads at most (0: all on this thread), and from how many envelopes a run. */
@@ -95,7 +96,7 @@ export class DeviceCrypto {
       (envelope) => hooks.handOverArrived(envelope),
       { asker: this.asker, answerer: new ResendAnswerer(mirror, runtime, this.sender, selfId, log) },
     );
-    this.senderKeys = new SenderKeys(mirror, runtime, this.lane, this.sender, selfId);
+    this.senderKeys = new SenderKeys(mirror, runtime, this.lane, this.sender);
   }
 
   /**
@@ -137,14 +138,25 @@ export class DeviceCrypto {
 
   /**
    * Seals content for a conversation under this device's sender key, handing the key first to
-   * every member's devices that lack it (sender-keys.ts); `keep` stores the sealed text in the
-   * transaction that stores the key's new state. Needs the connection: the welcome says which
-   * device this is.
+   * every member device that lacks it (sender-keys.ts); `keep` stores what send_envelope carries
+   * in the transaction that stores the key's new state. Needs the connection: the welcome says
+   * which device this is.
    */
-  async seal(conversationId: string, content: Content, keep: (ciphertext: string) => void): Promise<string> {
+  async seal(conversationId: string, content: Content, keep: (sealed: SealedEnvelope) => void): Promise<SealedEnvelope> {
     const device = await this.device();
     if (!device) throw new RequestError('disconnected', 'Not connected');
     return this.senderKeys.seal(device, conversationId, content, keep);
+  }
+
+  /**
+   * Whether `error` (a send_envelope's) is the server's `conversation_devices_changed`: if so, the
+   * devices it carries are recorded, and what was sealed for the conversation before must be
+   * sealed again (the next seal hands the key to the new devices, or starts a new key).
+   */
+  async devicesChanged(conversationId: string, error: unknown): Promise<boolean> {
+    if (!(error instanceof RequestError) || error.reason !== 'conversation_devices_changed' || !error.devices) return false;
+    await this.senderKeys.devicesChanged(conversationId, error.devices);
+    return true;
   }
 
   /**

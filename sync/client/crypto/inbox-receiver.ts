@@ -19,7 +19,7 @@ import type { Mirror } from '../mirror/mirror.js';
 import type { LocalIdentity } from './key-publisher.js';
 import type { RatchetState } from './ratchet-state.js';
 import type { ResendAnswerer } from './resend-answerer.js';
-import type { DeviceAddress, MessageEffect, ResendAsker } from './resend-asker.js';
+import type { DeviceNumbered, MessageEffect, ResendAsker } from './resend-asker.js';
 import { thisDevice, type CryptoLane, type ThisDevice } from './this-device.js';
 
 export class InboxReceiver {
@@ -200,7 +200,7 @@ export class InboxReceiver {
     sender: ProtocolAddress,
     message: DeviceMessage,
   ): Promise<MessageEffect | null> {
-    const from: DeviceAddress = { userId: sender.name(), deviceNumber: sender.deviceId() };
+    const from: DeviceNumbered = { userId: sender.name(), deviceNumber: sender.deviceId() };
     switch (message.kind) {
       case 'sender_key':
         await device.signal.processSenderKeyDistributionMessage(

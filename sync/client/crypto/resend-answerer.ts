@@ -14,7 +14,7 @@ import type { Mirror } from '../mirror/mirror.js';
 import { KEEP_SENT_CONTENT_MS } from '../mirror/sent-content.js';
 import type { DeviceSender } from './device-sender.js';
 import type { RatchetState } from './ratchet-state.js';
-import type { DeviceAddress, MessageEffect } from './resend-asker.js';
+import type { DeviceNumbered, MessageEffect } from './resend-asker.js';
 import type { ThisDevice } from './this-device.js';
 
 /** Requests one device may have answered within `windowMs`; past that they are ignored (they show as undecryptable there). */
@@ -36,7 +36,7 @@ export class ResendAnswerer {
   ) {}
 
   /** What answering `from`'s request does; the sender key it hands out is made with the inbox's unit of ratchet work. */
-  async answer(device: ThisDevice, ratchet: RatchetState, from: DeviceAddress, request: Request): Promise<MessageEffect | null> {
+  async answer(device: ThisDevice, ratchet: RatchetState, from: DeviceNumbered, request: Request): Promise<MessageEffect | null> {
     const { conversationId, clientId } = request;
     const fields = { conversationId, clientId, from: `${from.userId}.${from.deviceNumber}` };
     const now = this.runtime.clock.now();
@@ -69,8 +69,13 @@ export class ResendAnswerer {
           return;
         }
         if (distributionId && handOut) {
-          // To all of the person's devices (the server takes all or none): each holds it now.
-          tables.addSenderKeyHolders(distributionId, [from.userId]);
+          // To all of the person's devices (the server takes all or none): each the server last
+          // named holds it now; one it did not name is handed it at the next seal.
+          const devices = tables.conversationDevices(conversationId)?.members.find((member) => member.userId === from.userId);
+          tables.addSenderKeyHolders(
+            distributionId,
+            (devices?.devices ?? []).map((each) => ({ userId: from.userId, ...each })),
+          );
           this.sender.queue([from.userId], {
             kind: 'sender_key',
             conversationId,

@@ -30,7 +30,7 @@ export interface ResendTimings {
 export const RESEND_TIMINGS: ResendTimings = { graceMs: 10_000, timeoutMs: 60_000 };
 
 /** A device as the inbox attests it: the person, and which of their devices. */
-export interface DeviceAddress {
+export interface DeviceNumbered {
   userId: string;
   deviceNumber: number;
 }
@@ -97,7 +97,7 @@ export class ResendAsker {
    * this device asked for, and only from the device that sealed it (the pairwise session attests
    * it); anything else is logged by ids and ignored.
    */
-  answered(from: DeviceAddress, message: Answer): MessageEffect | null {
+  answered(from: DeviceNumbered, message: Answer): MessageEffect | null {
     const { conversationId, clientId } = message;
     const fields = { conversationId, clientId, from: `${from.userId}.${from.deviceNumber}`, kind: message.kind };
     const envelope = this.mirror

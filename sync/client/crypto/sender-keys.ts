@@ -3,16 +3,24 @@
  * conversation is sealed once, under its sender key there, and every member's devices open it
  * with the key they were handed through the device inbox.
  *
- * A key is started with the first thing sealed in a conversation, and started again when someone
- * who was sent the current one is no longer a member (removed, or left): from then on they cannot
- * read what this device writes. Whoever is a member and was not sent the current key (someone
- * added since, or everyone when it is new) is sent it before anything sealed under it leaves: the
- * key queued to the device inbox, the chain's new state and what the caller keeps of the sealed
- * content are written in one transaction.
+ * Holders are devices (user, number, registration id), and the devices to hand the key to are the
+ * members' as the server last said (protocol/conversation-devices.ts): it refuses an envelope
+ * sealed for another devices version, with the devices now, and the sender records them
+ * (`devicesChanged`) and seals again. A key is started with the first thing sealed in a
+ * conversation, and started again when a device that was handed the current one is no longer
+ * among them (unlinked, signed out, replaced, or its person left): from then on it cannot read what
+ * this device writes. Every current device not handed the current key (a member added since, a
+ * member's new device, or all when it is new) is handed it before anything sealed under it leaves:
+ * the key queued to the device inbox, the chain's new state and what the caller keeps of the
+ * sealed content are written in one transaction.
  */
+import type { ProtocolAddress } from '@signalapp/libsignal-client';
 import { encodeContent, type Content } from '../../content/content.js';
 import type { Runtime } from '../../common/runtime.js';
+import type { ConversationDevices } from '../../protocol/conversation-devices.js';
+import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
 import type { Mirror } from '../mirror/mirror.js';
+import type { DeviceAddress } from '../mirror/signal-tables.js';
 import type { DeviceSender } from './device-sender.js';
 import type { CryptoLane, ThisDevice } from './this-device.js';
 
@@ -22,45 +30,82 @@ export class SenderKeys {
     private readonly runtime: Runtime,
     private readonly lane: CryptoLane,
     private readonly devices: DeviceSender,
-    private readonly selfId: string,
   ) {}
 
   /**
-   * Seals `content` for the conversation (a SenderKeyMessage, as base64) and hands it to `keep`
-   * inside the transaction that stores the chain's new state, so what leaves was sealed under a
-   * state that is never used again.
+   * Seals `content` for the conversation and hands it to `keep` inside the transaction that stores
+   * the chain's new state, so what leaves was sealed under a state that is never used again.
    */
-  seal(device: ThisDevice, conversationId: string, content: Content, keep: (ciphertext: string) => void): Promise<string> {
+  seal(
+    device: ThisDevice,
+    conversationId: string,
+    content: Content,
+    keep: (sealed: SealedEnvelope) => void,
+  ): Promise<SealedEnvelope> {
     return this.lane.run(async () => {
       const { signal } = device;
       const tables = this.mirror.signal;
-      const members = new Set([...this.mirror.members(conversationId).map((member) => member.userId), this.selfId]);
+      const known = tables.conversationDevices(conversationId);
       const current = tables.senderKeyOf(conversationId);
+      const devices = known && devicesBesides(known, device.address);
       const holders = current ? tables.senderKeyHolders(current) : [];
-      const stale = current === null || holders.some((userId) => !members.has(userId));
-      const distributionId = stale ? this.runtime.random.uuid() : current;
-      const missing = stale ? [...members] : [...members].filter((userId) => !holders.includes(userId));
+      const now = new Set((devices ?? []).map(keyOf));
+      const fresh = current === null || (devices !== null && holders.some((holder) => !now.has(keyOf(holder))));
+      const held = new Set(fresh ? [] : holders.map(keyOf));
+      const missing = (devices ?? []).filter((other) => !held.has(keyOf(other)));
+      const distributionId = fresh ? this.runtime.random.uuid() : current;
 
       const ratchet = device.ratchet();
-      // Made before the first message under it, so the key handed out opens that message too.
+      // Made before the first message under it, so the key handed out opens that message too (and
+      // made for a new key in any case: it starts the chain).
       const handOut =
-        missing.length > 0 ? await signal.SenderKeyDistributionMessage.create(device.address, distributionId, ratchet) : null;
-      const sealed = await signal.groupEncrypt(device.address, distributionId, ratchet, encodeContent(content));
-      const ciphertext = Buffer.from(sealed.serialize()).toString('base64');
+        fresh || missing.length > 0
+          ? await signal.SenderKeyDistributionMessage.create(device.address, distributionId, ratchet)
+          : null;
+      const encrypted = await signal.groupEncrypt(device.address, distributionId, ratchet, encodeContent(content));
+      const sealed = {
+        ciphertext: Buffer.from(encrypted.serialize()).toString('base64'),
+        devicesVersion: known?.version ?? null,
+      };
       this.mirror.transaction(() => {
         ratchet.writeTo(tables);
-        if (stale) tables.startSenderKey(conversationId, distributionId, this.runtime.clock.now());
-        if (handOut) {
+        if (fresh) tables.startSenderKey(conversationId, distributionId, this.runtime.clock.now());
+        if (handOut && missing.length > 0) {
           tables.addSenderKeyHolders(distributionId, missing);
-          this.devices.queue(missing, {
+          // The inbox goes to every device of each person named; those that hold the key already keep it.
+          this.devices.queue([...new Set(missing.map((other) => other.userId))], {
             kind: 'sender_key',
             conversationId,
             distribution: Buffer.from(handOut.serialize()).toString('base64'),
           });
         }
-        keep(ciphertext);
+        keep(sealed);
       });
-      return ciphertext;
+      return sealed;
+    });
+  }
+
+  /**
+   * The server refused an envelope of this conversation as sealed for other devices: the devices
+   * it named are kept (never older ones over newer), and the next seal there hands its key to them.
+   */
+  devicesChanged(conversationId: string, devices: ConversationDevices): Promise<void> {
+    return this.lane.run(() => {
+      const kept = this.mirror.signal.conversationDevices(conversationId);
+      if (kept && kept.version > devices.version) return Promise.resolve();
+      this.mirror.transaction(() => this.mirror.signal.setConversationDevices(conversationId, devices));
+      return Promise.resolve();
     });
   }
 }
+
+/** Every device the conversation's members have, but this one. */
+function devicesBesides(known: ConversationDevices, self: ProtocolAddress): DeviceAddress[] {
+  return known.members.flatMap(({ userId, devices }) =>
+    devices
+      .filter((other) => !(userId === self.name() && other.deviceNumber === self.deviceId()))
+      .map((other) => ({ userId, ...other })),
+  );
+}
+
+const keyOf = (device: DeviceAddress) => `${device.userId}.${device.deviceNumber}.${device.registrationId}`;

@@ -879,8 +879,10 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
         -- The envelope a row went as (outbox-sender.ts), written in the transaction that stores the
         -- sender key's new state: a row sent again goes as the same envelope, and no chain state
         -- seals twice. NULL until the row is first sealed, and again when its content changes
-        -- (its files uploaded again).
+        -- (its files uploaded again), or the conversation's devices changed (sealed_devices_version:
+        -- the devices version it was sealed for, protocol/conversation-devices.ts).
         ALTER TABLE outbox ADD COLUMN sealed TEXT;
+        ALTER TABLE outbox ADD COLUMN sealed_devices_version INTEGER;
       `);
     },
   },
@@ -930,6 +932,34 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
         -- The base64 AES-256 key of an encrypted file (protocol/attachments.ts); NULL for a plain
         -- file from before encryption, whose size and sha256 are then its plaintext's.
         ALTER TABLE attachments ADD COLUMN file_key TEXT;
+      `);
+    },
+  },
+  {
+    version: 26,
+    description: "sender-key holders per device, and each conversation's devices as the server last said",
+    up(db) {
+      db.exec(`
+        -- The devices this device's sender key was handed to (crypto/sender-keys.ts), each by its
+        -- registration id: a number a new device took is another device. Holders were kept per
+        -- person before, which cannot tell a person's new device, or a gone one, from the rest: every
+        -- key from then is retired, so the next seal starts one handed to each current device.
+        DROP TABLE sender_key_holders;
+        DELETE FROM sender_key_epochs;
+        CREATE TABLE sender_key_holders (
+          distribution_id TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          device_number INTEGER NOT NULL,
+          registration_id INTEGER NOT NULL,
+          PRIMARY KEY (distribution_id, user_id, device_number)
+        ) WITHOUT ROWID;
+        -- A conversation's members' devices with keys, at the devices version the server named in its
+        -- last conversation_devices_changed refusal (protocol/conversation-devices.ts), as JSON
+        -- checked against the protocol's schema when read back.
+        CREATE TABLE conversation_devices (
+          conversation_id TEXT PRIMARY KEY,
+          devices TEXT NOT NULL
+        ) WITHOUT ROWID;
       `);
     },
   },

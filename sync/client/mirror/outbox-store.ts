@@ -12,6 +12,7 @@ import {
   type NewConversation,
 } from '../../protocol/frames.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
+import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
 
 interface EntryBase {
   id: number;
@@ -20,7 +21,7 @@ interface EntryBase {
   attempts: number;
   nextAttemptAt: number;
   /** The envelope the row went as, once sealed (outbox-sender.ts): it goes again as it is. */
-  sealed: string | null;
+  sealed: SealedEnvelope | null;
 }
 
 /** A queued message or change, as the sender needs it. */
@@ -123,6 +124,7 @@ export interface OutboxRow {
   reply_to: string | null;
   link_preview: string | null;
   sealed: string | null;
+  sealed_devices_version: number | null;
   /** A forward's original author (its message's), where the query joined it in. */
   forwarded_from?: string | null;
   /** 1 when the row's message has attachments; absent where the query did not ask (then assumed). */
@@ -233,13 +235,25 @@ export class OutboxStore {
   }
 
   /** The row's envelope, sealed: kept in the transaction that stores the sender key's new state. */
-  keepSealed(id: number, sealed: string): void {
-    cachedStatement(this.db, 'UPDATE outbox SET sealed = ? WHERE id = ?').run(sealed, id);
+  keepSealed(id: number, sealed: SealedEnvelope): void {
+    cachedStatement(this.db, 'UPDATE outbox SET sealed = ?, sealed_devices_version = ? WHERE id = ?').run(
+      sealed.ciphertext,
+      sealed.devicesVersion,
+      id,
+    );
   }
 
   /** The row's content changed (its files uploaded again): it is sealed again when it next goes. */
   forgetSealed(id: number): void {
-    cachedStatement(this.db, 'UPDATE outbox SET sealed = NULL WHERE id = ?').run(id);
+    cachedStatement(this.db, 'UPDATE outbox SET sealed = NULL, sealed_devices_version = NULL WHERE id = ?').run(id);
+  }
+
+  /** The conversation's devices changed: every row of it is sealed again for the current ones when it next goes. */
+  forgetSealedIn(conversationId: string): void {
+    cachedStatement(
+      this.db,
+      'UPDATE outbox SET sealed = NULL, sealed_devices_version = NULL WHERE conversation_id = ? AND sealed IS NOT NULL',
+    ).run(conversationId);
   }
 
   pendingCount(): number {
@@ -408,7 +422,7 @@ export function toEntry(row: OutboxRow): OutboxEntry {
     clientId: row.client_id,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
-    sealed: row.sealed,
+    sealed: row.sealed === null ? null : { ciphertext: row.sealed, devicesVersion: row.sealed_devices_version },
   };
   switch (row.kind) {
     case 'send': {

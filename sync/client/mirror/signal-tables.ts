@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
+import { conversationDevicesSchema, type ConversationDevices } from '../../protocol/conversation-devices.js';
 import { outgoingEnvelopeSchema, type OutgoingEnvelope } from '../../protocol/inbox-frames.js';
 import type { IdentityTrust } from './identity-trust.js';
 
@@ -39,6 +40,13 @@ const NEXT_ID_COLUMN: Record<PreKeyKind, string> = {
 const MAX_PREKEY_ID = 0xffffff;
 
 const blob = (value: unknown): Buffer | null => (Buffer.isBuffer(value) ? value : null);
+
+/** One device of a person, by the registration id its keys were published with. */
+export interface DeviceAddress {
+  userId: string;
+  deviceNumber: number;
+  registrationId: number;
+}
 
 export class SignalTables {
   constructor(
@@ -267,16 +275,48 @@ export class SignalTables {
     cachedStatement(this.db, 'DELETE FROM sender_key_epochs').run();
   }
 
-  /** The people whose devices were sent this sender key. */
-  senderKeyHolders(distributionId: string): string[] {
-    return cachedValueStatement(this.db, 'SELECT user_id FROM sender_key_holders WHERE distribution_id = ? ORDER BY user_id').all(
-      distributionId,
-    ) as string[];
+  /** The devices this sender key was handed to (migration 26), by person then number. */
+  senderKeyHolders(distributionId: string): DeviceAddress[] {
+    const rows = cachedStatement(
+      this.db,
+      `SELECT user_id, device_number, registration_id FROM sender_key_holders WHERE distribution_id = ?
+       ORDER BY user_id, device_number`,
+    ).all(distributionId) as Array<{ user_id: string; device_number: number; registration_id: number }>;
+    return rows.map((row) => ({ userId: row.user_id, deviceNumber: row.device_number, registrationId: row.registration_id }));
   }
 
-  addSenderKeyHolders(distributionId: string, userIds: readonly string[]): void {
-    const add = cachedStatement(this.db, 'INSERT OR IGNORE INTO sender_key_holders (distribution_id, user_id) VALUES (?, ?)');
-    for (const userId of userIds) add.run(distributionId, userId);
+  /** These devices were handed the sender key (a number a new device took replaces the one before). */
+  addSenderKeyHolders(distributionId: string, devices: readonly DeviceAddress[]): void {
+    const add = cachedStatement(
+      this.db,
+      `INSERT OR REPLACE INTO sender_key_holders (distribution_id, user_id, device_number, registration_id) VALUES (?, ?, ?, ?)`,
+    );
+    for (const device of devices) add.run(distributionId, device.userId, device.deviceNumber, device.registrationId);
+  }
+
+  /**
+   * The conversation's members' devices as the server's last conversation_devices_changed refusal
+   * said (null: it never said), checked against the protocol's schema; one that does not read back
+   * is taken as never said (the next send asks again).
+   */
+  conversationDevices(conversationId: string): ConversationDevices | null {
+    const json = cachedValueStatement(this.db, 'SELECT devices FROM conversation_devices WHERE conversation_id = ?').get(
+      conversationId,
+    );
+    if (typeof json !== 'string') return null;
+    try {
+      const parsed = conversationDevicesSchema.safeParse(JSON.parse(json));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  setConversationDevices(conversationId: string, devices: ConversationDevices): void {
+    cachedStatement(this.db, 'INSERT OR REPLACE INTO conversation_devices (conversation_id, devices) VALUES (?, ?)').run(
+      conversationId,
+      JSON.stringify(devices),
+    );
   }
 
   /** This device's registration id, or null before its keys were made. */

@@ -36,8 +36,14 @@ export async function sendEnvelope(ctx: HandlerContext, frame: FrameOf<'send_env
     ciphertext: frame.ciphertext,
     attachments: frame.attachments ?? [],
     deletes: frame.deletes ?? null,
+    devicesVersion: frame.devicesVersion ?? null,
     sentAt: ctx.runtime.clock.now(),
   });
+  if (result.status === 'devices_changed') {
+    // The refusal carries what the sender needs to seal it again: the devices it is to be sealed for.
+    const { code, reason, message } = REFUSALS.conversation_devices_changed;
+    return only({ type: 'error', rid: frame.rid, code, reason, message, devices: result.devices });
+  }
   return answerWriting(ctx, frame.rid, result);
 }
 

@@ -220,19 +220,24 @@ export interface EnvelopeFacts extends AppendFacts {
   deleteTarget: (HiddenFacts & { sender_id: string; deleted: boolean }) | null;
   /** The sender's periods in the conversation: a target they were never served is none of theirs. */
   senderPeriods: readonly Period[];
+  /** The conversation's devices version now (protocol/conversation-devices.ts). */
+  devicesVersion: number;
 }
 
 export type EnvelopeVerdict =
   | { status: 'duplicate'; event: EnvelopeEvent }
   | Refused
+  /** Otherwise acceptable, but sealed for other devices than the members' now: the store reads them for the refusal. */
+  | { status: 'devices_changed'; version: number }
   /** `deletesSeq`: the seq of the envelope it deletes, null when it deletes none. */
   | { status: 'accepted'; deletesSeq: number | null };
 
 /**
  * A new envelope's checks, in the order they answer: resend or stranger (as a message), the
  * envelope it deletes (one the sender has, of their own, not deleted yet), then its uploads: each
- * a finished upload of the sender's, or one they may download already. What it says is sealed:
- * nothing else is the server's to judge.
+ * a finished upload of the sender's, or one they may download already; last, the devices it was
+ * sealed for (its devices version), so that only a frame otherwise stored is sealed again. What it
+ * says is sealed: nothing else is the server's to judge.
  */
 export function judgeEnvelope(input: NewEnvelope, facts: EnvelopeFacts): EnvelopeVerdict {
   const answered = answerResend(facts, input.conversationId, (event) => event.kind === 'envelope');
@@ -251,6 +256,7 @@ export function judgeEnvelope(input: NewEnvelope, facts: EnvelopeFacts): Envelop
     return upload.ownerId === input.senderId || facts.downloadable.has(uploadId);
   };
   if (!input.attachments.every(mayRefer)) return refused('attachment_missing');
+  if (input.devicesVersion !== facts.devicesVersion) return { status: 'devices_changed', version: facts.devicesVersion };
   return { status: 'accepted', deletesSeq };
 }
 

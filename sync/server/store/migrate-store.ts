@@ -154,6 +154,7 @@ async function copyAndVerify(
     options.log(`${table.name}: ${sourceCounts.get(table.name)} rows in ${seconds(tableStarted)} s`);
   }
   await recountMembers(client);
+  await restoreDevicesVersions(source, client);
   const rebuildStarted = performance.now();
   try {
     const rebuilt = await deferred.restore();
@@ -193,6 +194,23 @@ async function recountMembers(client: pg.ClientBase): Promise<void> {
      FROM conversations x LEFT JOIN (SELECT conversation_id, COUNT(*) AS count FROM members GROUP BY conversation_id) n
        ON n.conversation_id = x.id
      WHERE c.id = x.id`,
+  );
+}
+
+/**
+ * conversations.devices_version as in SQLite: the triggers on members and device_keys
+ * (pg-migrations.ts, version 12) raised it for each copied row, and a version clients hold must
+ * stay the current one when the devices did not change.
+ */
+async function restoreDevicesVersions(source: Db, client: pg.ClientBase): Promise<void> {
+  const rows = source.prepare('SELECT id, devices_version FROM conversations').all() as Array<{
+    id: string;
+    devices_version: number;
+  }>;
+  await client.query(
+    `UPDATE conversations c SET devices_version = v.version
+     FROM unnest($1::text[], $2::bigint[]) AS v(id, version) WHERE c.id = v.id`,
+    [rows.map((row) => row.id), rows.map((row) => row.devices_version)],
   );
 }
 

@@ -1,4 +1,5 @@
 import { countsAsWriting } from '../../protocol/presence-rules.js';
+import { conversationDevicesSql, toConversationDevices, type ConversationDeviceRow } from './conversation-devices.js';
 import { judgeEnvelope, newEnvelopeEvent } from './append-rules.js';
 import type { HiddenFacts, Period } from './event-visibility.js';
 import type { Session } from './pg-connections.js';
@@ -33,6 +34,8 @@ interface EnvelopeFactsRow extends Audience {
   downloadable: string[];
   delete_target: (HiddenFacts & { sender_id: string; deleted: boolean }) | null;
   sender_periods: Period[];
+  /** Null for a conversation that is gone. */
+  devices_version: number | null;
 }
 
 // $1 conversation, $2 sender, $3 clientId, $4 the upload ids, $5 the client id it deletes (NULL: none).
@@ -47,7 +50,8 @@ const ENVELOPE_FACTS = `
          (SELECT COALESCE(jsonb_agg(u.id), '[]') FROM uploads u
           WHERE u.id = ANY($4::text[]) AND ${downloadableToSql('$2', 'u')}) AS downloadable,
          (SELECT to_jsonb(t) FROM (${deleteTargetSql('$1', '$5::text', '$2')}) t) AS delete_target,
-         ${periodsJson('$1', '$2')} AS sender_periods`;
+         ${periodsJson('$1', '$2')} AS sender_periods,
+         (SELECT devices_version FROM conversations WHERE id = $1) AS devices_version`;
 
 export async function appendEnvelopeWith(tx: Session, input: NewEnvelope): Promise<EnvelopeResult> {
   const { conversationId, senderId } = input;
@@ -67,7 +71,13 @@ export async function appendEnvelopeWith(tx: Session, input: NewEnvelope): Promi
     downloadable: new Set(facts.downloadable),
     deleteTarget: facts.delete_target,
     senderPeriods: facts.sender_periods,
+    // A stranger's frame is refused before it matters.
+    devicesVersion: facts.devices_version ?? 0,
   });
+  if (verdict.status === 'devices_changed') {
+    const { rows: devices } = await tx.query<ConversationDeviceRow>(conversationDevicesSql('$1'), [conversationId]);
+    return { status: 'devices_changed', devices: toConversationDevices(verdict.version, devices) };
+  }
   if (verdict.status !== 'accepted') return verdict;
   const event = newEnvelopeEvent(input, seqAfter(lastSeq, conversationId));
   if (verdict.deletesSeq !== null) {

@@ -434,6 +434,49 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    description: "each conversation's devices version, raised by triggers whenever its members' devices with keys change",
+    sql: `
+      -- As SQLite's version 15. The triggers run once per statement over the rows it changed (adding a
+      -- thousand members raises the version once), and lock the conversations they raise in id
+      -- order, so two devices publishing keys at once cannot deadlock over the conversations they share.
+      ALTER TABLE conversations ADD COLUMN devices_version BIGINT NOT NULL DEFAULT 1;
+      CREATE FUNCTION devices_version_raise(conversation_ids TEXT[]) RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE conversations c SET devices_version = c.devices_version + 1
+          FROM (SELECT id FROM conversations WHERE id = ANY(conversation_ids) ORDER BY id FOR UPDATE) locked
+          WHERE c.id = locked.id;
+      END $$;
+      CREATE FUNCTION devices_version_members() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM devices_version_raise(ARRAY(SELECT DISTINCT conversation_id FROM changed));
+        RETURN NULL;
+      END $$;
+      CREATE FUNCTION devices_version_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM devices_version_raise(ARRAY(
+          SELECT DISTINCT m.conversation_id FROM members m WHERE m.user_id IN (SELECT user_id FROM changed)));
+        RETURN NULL;
+      END $$;
+      CREATE FUNCTION devices_version_key_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM devices_version_raise(ARRAY(SELECT conversation_id FROM members WHERE user_id = NEW.user_id));
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER devices_version_member_in AFTER INSERT ON members
+        REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION devices_version_members();
+      CREATE TRIGGER devices_version_member_out AFTER DELETE ON members
+        REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION devices_version_members();
+      CREATE TRIGGER devices_version_keys_in AFTER INSERT ON device_keys
+        REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION devices_version_keys();
+      CREATE TRIGGER devices_version_keys_out AFTER DELETE ON device_keys
+        REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION devices_version_keys();
+      CREATE TRIGGER devices_version_keys_changed AFTER UPDATE OF registration_id ON device_keys
+        FOR EACH ROW WHEN (OLD.registration_id IS DISTINCT FROM NEW.registration_id)
+        EXECUTE FUNCTION devices_version_key_changed();
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

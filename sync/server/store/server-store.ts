@@ -1,5 +1,6 @@
 import type { Attachment } from '../../protocol/attachments.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
+import type { ConversationDevices } from '../../protocol/conversation-devices.js';
 import type {
   Change,
   ChangeEvent,
@@ -377,6 +378,11 @@ export interface NewEnvelope {
    * references go, in the transaction that stores this one.
    */
   deletes: string | null;
+  /**
+   * The conversation's devices version it was sealed for (null: none named). Not the current one:
+   * nothing is stored, and the answer is `devices_changed` with the devices now.
+   */
+  devicesVersion: number | null;
   sentAt: number;
 }
 
@@ -385,6 +391,8 @@ export type EnvelopeResult =
   | { status: 'stored'; event: EnvelopeEvent; memberIds: string[]; firstMessage: boolean }
   /** The client id was seen before from this sender: the original envelope (as it is now), nothing stored. */
   | { status: 'duplicate'; event: EnvelopeEvent }
+  /** Sealed for other devices than the members' now (the last check): these are theirs, read in the same transaction. */
+  | { status: 'devices_changed'; devices: ConversationDevices }
   /** Besides the common ones: `no_such_message`, `not_author`, `already_deleted`, `attachment_missing`. */
   | Refused;
 

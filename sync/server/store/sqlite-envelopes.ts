@@ -1,4 +1,5 @@
 import { countsAsWriting } from '../../protocol/presence-rules.js';
+import { toConversationDevices, type ConversationDeviceRow } from './conversation-devices.js';
 import { judgeEnvelope, newEnvelopeEvent, type EnvelopeFacts } from './append-rules.js';
 import { appendFactsIn, hiddenByBlocksIn, insertHidden, nextSeq, periodsIn, recipients } from './sqlite-event-log.js';
 import type { EnvelopeResult, NewEnvelope, StoredUpload } from './server-store.js';
@@ -13,6 +14,10 @@ import { findDownloadableIn, getUploadIn, referUploadsIn } from './sqlite-upload
 export function appendEnvelopeIn(s: Statements, input: NewEnvelope): EnvelopeResult {
   const { conversationId, senderId } = input;
   const verdict = judgeEnvelope(input, envelopeFactsIn(s, input));
+  if (verdict.status === 'devices_changed') {
+    const rows = s.conversationDevices.all(conversationId) as ConversationDeviceRow[];
+    return { status: 'devices_changed', devices: toConversationDevices(verdict.version, rows) };
+  }
   if (verdict.status !== 'accepted') return verdict;
   const event = newEnvelopeEvent(input, nextSeq(s, conversationId));
   if (verdict.deletesSeq !== null) {
@@ -49,5 +54,7 @@ function envelopeFactsIn(s: Statements, input: NewEnvelope): EnvelopeFacts {
     downloadable,
     deleteTarget: target ? { ...target, deleted: target.deleted === 1, hidden_here: target.hidden_here === 1 } : null,
     senderPeriods: periodsIn(s, conversationId, senderId),
+    // A conversation that is gone has no version: a stranger's frame is refused before it matters.
+    devicesVersion: (s.devicesVersion.get(conversationId) as number | undefined) ?? 0,
   };
 }

@@ -563,4 +563,36 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 15,
+    description: "each conversation's devices version, raised by triggers whenever its members' devices with keys change",
+    up(db) {
+      db.exec(`
+        -- protocol/conversation-devices.ts: send_envelope names the version its sender sealed for, and
+        -- the store compares one number instead of reading every member's devices. Triggers raise it
+        -- in the transaction of every change (cascades included): a member joins or leaves, a member's
+        -- device publishes keys, is signed out, or publishes another registration id.
+        ALTER TABLE conversations ADD COLUMN devices_version INTEGER NOT NULL DEFAULT 1;
+        CREATE TRIGGER devices_version_member_in AFTER INSERT ON members BEGIN
+          UPDATE conversations SET devices_version = devices_version + 1 WHERE id = NEW.conversation_id;
+        END;
+        CREATE TRIGGER devices_version_member_out AFTER DELETE ON members BEGIN
+          UPDATE conversations SET devices_version = devices_version + 1 WHERE id = OLD.conversation_id;
+        END;
+        CREATE TRIGGER devices_version_keys_in AFTER INSERT ON device_keys BEGIN
+          UPDATE conversations SET devices_version = devices_version + 1
+            WHERE id IN (SELECT conversation_id FROM members WHERE user_id = NEW.user_id);
+        END;
+        CREATE TRIGGER devices_version_keys_out AFTER DELETE ON device_keys BEGIN
+          UPDATE conversations SET devices_version = devices_version + 1
+            WHERE id IN (SELECT conversation_id FROM members WHERE user_id = OLD.user_id);
+        END;
+        CREATE TRIGGER devices_version_keys_changed AFTER UPDATE OF registration_id ON device_keys
+          WHEN OLD.registration_id <> NEW.registration_id BEGIN
+          UPDATE conversations SET devices_version = devices_version + 1
+            WHERE id IN (SELECT conversation_id FROM members WHERE user_id = NEW.user_id);
+        END;
+      `);
+    },
+  },
 ];

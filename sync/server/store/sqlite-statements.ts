@@ -1,4 +1,5 @@
 import { BOUND_LIMIT, type Db } from '../../node/sqlite.js';
+import { conversationDevicesSql } from './conversation-devices.js';
 import {
   blockedWithSql,
   conversationForMemberSql,
@@ -144,6 +145,8 @@ export function prepareStatements(db: Db) {
     // Envelopes (sqlite-envelopes.ts): the one a delete names, and its purge.
     deleteTarget: db.prepare(deleteTargetSql('@conversationId', '@clientId', '@senderId', 'INDEXED BY events_by_message')),
     purgeEnvelope: db.prepare(purgeEnvelopeSql('?', '?')),
+    devicesVersion: db.prepare('SELECT devices_version FROM conversations WHERE id = ?').pluck(),
+    conversationDevices: db.prepare(conversationDevicesSql('?')),
     purgeEdits: db.prepare(
       `UPDATE events INDEXED BY events_by_message SET text = ''
        WHERE conversation_id = ? AND message_id = ? AND kind = 'edit'`,

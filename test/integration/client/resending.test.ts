@@ -10,7 +10,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Content } from '../../../sync/content/content.js';
 import { eventually } from '../../support/client-harness.js';
-import { engineDevices, sendEnvelope, signal, signIn, waitingIn, type EngineDevice } from '../../support/crypto-devices.js';
+import {
+  engineDevices,
+  post as postSealed,
+  sendEnvelope,
+  signal,
+  signIn,
+  waitingIn,
+  type EngineDevice,
+} from '../../support/crypto-devices.js';
 import { createGroup, createServerHarness, type TestClient, type TestServer } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
@@ -58,11 +66,9 @@ async function group(owner: Person, others: readonly Person[], devices: readonly
 
 /** Seals on the person's desk, keeping what it said to send again (as the outbox will), and sends it as the envelope `clientId`. */
 async function post(from: Person, conversationId: string, clientId: string, content: Content): Promise<void> {
-  const { mirror, engine } = from.desk;
-  const ciphertext = await engine.seal(conversationId, content, () =>
-    mirror.sentContent.keep(conversationId, clientId, content, Date.now()),
+  await postSealed({ device: from.desk, socket: from.socket }, conversationId, clientId, content, () =>
+    from.desk.mirror.sentContent.keep(conversationId, clientId, content, Date.now()),
   );
-  await sendEnvelope({ device: from.desk, socket: from.socket }, conversationId, clientId, ciphertext);
 }
 
 const textOf = (reader: EngineDevice, conversationId: string, messageId: string) =>
@@ -138,7 +144,7 @@ describe('asking again for envelopes that did not open', () => {
       (count) => count === 3,
       'the group on the phone',
     );
-    await sendEnvelope({ device: alice.desk, socket: alice.socket }, groupId, 'm2', sealed);
+    await sendEnvelope({ device: alice.desk, socket: alice.socket }, groupId, 'm2', sealed.ciphertext);
     const shown = await eventually(
       () => noticesIn(phone, groupId).filter((notice) => notice.kind === 'undecryptable'),
       (notices) => notices.length === 2,

@@ -42,6 +42,7 @@ import {
   type TestServer,
 } from '../../support/server-harness.js';
 import { describeEachStore, type AsyncSnapshotReader, type StoreBackend } from '../../support/store-backends.js';
+import { devicesVersionOf } from '../../support/envelope-devices.js';
 import { fuzzParams, validFrames, validId, validRid } from './hostile-input.js';
 
 // Set up afresh for each store backend (see setUp).
@@ -87,6 +88,14 @@ const MATRIX: Record<string, Probe[]> = {
   ],
   send_envelope: [
     (conversationId) => ({ type: 'send_envelope', conversationId, clientId: 'probe-envelope', ciphertext: 'AAAA' }),
+    // Naming a devices version tells an outsider no more: the members' devices go only to members.
+    (conversationId) => ({
+      type: 'send_envelope',
+      conversationId,
+      clientId: 'probe-sealed',
+      ciphertext: 'AAAA',
+      devicesVersion: 1,
+    }),
   ],
   'change/edit': [
     (conversationId) => ({
@@ -570,6 +579,8 @@ describeEachStore('authorization: a stranger and a conversation', (backend) => {
           if (frame.change.kind === 'pin') frame.change.messageId = 'a1';
         }
         if (frame.type === 'send') frame.clientMessageId = `member-${frame.clientMessageId}`;
+        // A member's envelope is sealed for the devices now (without, the refusal carries them: members only).
+        if (frame.type === 'send_envelope') frame.devicesVersion = await devicesVersionOf(aliceSocket, secret);
         const reply = await aliceSocket.request(frame);
         expect(reply.type, `${row}: ${JSON.stringify(reply)}`).not.toBe('error');
       }
@@ -674,6 +685,8 @@ type Outcome =
 interface RoleCast {
   id: string;
   tag: string;
+  /** The group's devices version once set up (protocol/conversation-devices.ts): what an envelope is sealed for. */
+  devicesVersion: number;
   actor: Actor;
   actorId: string;
   owner: string;
@@ -740,8 +753,25 @@ const ROLE_MATRIX: Record<string, Variant[]> = {
   send_envelope: [
     {
       what: 'an envelope',
-      frame: (c) => ({ type: 'send_envelope', conversationId: c.id, clientId: `${c.tag}-envelope`, ciphertext: 'AAAA' }),
+      frame: (c) => ({
+        type: 'send_envelope',
+        conversationId: c.id,
+        clientId: `${c.tag}-envelope`,
+        ciphertext: 'AAAA',
+        devicesVersion: c.devicesVersion,
+      }),
       members: allMembers({ stored: 'envelope' }),
+    },
+    {
+      what: 'sealed for other devices',
+      frame: (c) => ({
+        type: 'send_envelope',
+        conversationId: c.id,
+        clientId: `${c.tag}-stale`,
+        ciphertext: 'AAAA',
+        devicesVersion: c.devicesVersion + 1,
+      }),
+      members: allMembers({ refused: 'conflict', reason: 'conversation_devices_changed' }),
     },
   ],
   'change/edit': [
@@ -1077,6 +1107,7 @@ describeEachStore('authorization: every role in a group', (backend) => {
     const cast: RoleCast = {
       id,
       tag,
+      devicesVersion: await devicesVersionOf(owner, id),
       actor,
       actorId: actorAccount.user.id,
       owner: accounts.owner.user.id,

@@ -324,6 +324,8 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
         ciphertext: fc.uint8Array({ minLength: 3, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('base64')),
         attachments: fc.array(validId, { maxLength: 3 }),
         deletes: messageId,
+        // Mostly small, as a conversation's devices version is; refused unless it is the current one.
+        devicesVersion: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })),
       },
       { requiredKeys: ['type', 'rid', 'conversationId', 'clientId', 'ciphertext'] },
     ),

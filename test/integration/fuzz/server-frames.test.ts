@@ -28,10 +28,12 @@ import {
   type ErrorCode,
   type ServerFrame,
 } from '../../../sync/protocol/frames.js';
+import type { ConversationDevices } from '../../../sync/protocol/conversation-devices.js';
 import type { DeviceEnvelope, OutgoingEnvelope } from '../../../sync/protocol/inbox-frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { REFUSALS, type Refusal } from '../../../sync/server/refusals.js';
 import type { Attachment } from '../../../sync/protocol/attachments.js';
+import { devicesOf } from '../../support/envelope-devices.js';
 import { ecKey, firstPublish } from '../../support/key-material.js';
 import { RawSocket, type Outgoing, type Received } from '../../support/raw-socket.js';
 import {
@@ -587,6 +589,44 @@ describeEachStore('the sync server under hostile input', (backend) => {
       expectOneReplyEach(replies, frames);
       replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
     });
+  });
+
+  it('refuses a member’s envelopes sealed for another devices version (or none) with the devices now, and changes nothing', async () => {
+    // The devices now, as a probe's refusal says them; every refusal must say the same.
+    const now = new Map<string, ConversationDevices>();
+    for (const key of ['ab', 'ac'] as const) now.set(conversations[key], await devicesOf(anchors.alice, conversations[key]));
+    // Fresh client ids, nothing deleted, no files: the devices version is what the refusal is about.
+    const envelopes = aliceFrames.send_envelope as fc.Arbitrary<Extract<ClientFrame, { type: 'send_envelope' }>>;
+    const stale = envelopes
+      .map(({ deletes: _deletes, attachments: _attachments, ...frame }) => ({
+        ...frame,
+        clientId: `dv-${frame.clientId}`.slice(0, 64),
+      }))
+      .filter((frame) => frame.devicesVersion !== now.get(frame.conversationId)!.version);
+    await fc.assert(
+      fc.asyncProperty(fc.array(stale, { minLength: 1, maxLength: 6 }), async (frames) => {
+        await changesNothing(async () => {
+          const replies = await sendHostile(
+            await fuzzSocket('alice'),
+            frames.map((frame) => JSON.stringify(frame)),
+          );
+          expectOneReplyEach(replies, frames);
+          replies.forEach((reply, index) => {
+            const frame = frames[index]!;
+            const { code, reason, message } = REFUSALS.conversation_devices_changed;
+            expect(reply.frame).toEqual({
+              type: 'error',
+              rid: frame.rid,
+              code,
+              reason,
+              message,
+              devices: now.get(frame.conversationId),
+            });
+          });
+        });
+      }),
+      fuzzParams(100),
+    );
   });
 
   it(

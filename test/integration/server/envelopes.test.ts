@@ -21,18 +21,28 @@ import {
 } from '../../support/server-harness.js';
 import { RawSocket } from '../../support/raw-socket.js';
 import { describeEachStore } from '../../support/store-backends.js';
+import { devicesIfMember, devicesVersionOf } from '../../support/envelope-devices.js';
 import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
 
 const sealed = (bytes = 120) => randomBytes(bytes).toString('base64');
 
 /** Sends an envelope and returns the server's reply (sent or error). */
-function sendEnvelope(
+async function sendEnvelope(
   socket: TestClient,
   conversationId: string,
   clientId: string,
-  extra: { ciphertext?: string; attachments?: string[]; deletes?: string; after?: string } = {},
+  extra: { ciphertext?: string; attachments?: string[]; deletes?: string; after?: string; devicesVersion?: number } = {},
 ) {
-  return socket.request({ type: 'send_envelope', conversationId, clientId, ciphertext: extra.ciphertext ?? sealed(), ...extra });
+  // Sealed for the devices now, as a client's would be (a pipelined one names its version itself: a probe would break the chain).
+  const devicesVersion = extra.devicesVersion ?? (await devicesIfMember(socket, conversationId))?.version;
+  return socket.request({
+    type: 'send_envelope',
+    conversationId,
+    clientId,
+    ciphertext: extra.ciphertext ?? sealed(),
+    ...extra,
+    ...(devicesVersion === undefined ? {} : { devicesVersion }),
+  });
 }
 
 /** Like sendEnvelope, but fails unless the envelope was stored. */
@@ -130,14 +140,15 @@ describeEachStore('conversation envelopes', (backend) => {
   it('takes envelopes pipelined with `after` in order, and refuses one that follows a frame it did not handle', async () => {
     const server = await h.startServer();
     const { aliceSocket, conversation } = await h.pair(server);
+    const devicesVersion = await devicesVersionOf(aliceSocket, conversation.id);
     const replies = await Promise.all([
-      sendEnvelope(aliceSocket, conversation.id, 'e1'),
-      sendEnvelope(aliceSocket, conversation.id, 'e2', { after: 'e1' }),
+      sendEnvelope(aliceSocket, conversation.id, 'e1', { devicesVersion }),
+      sendEnvelope(aliceSocket, conversation.id, 'e2', { after: 'e1', devicesVersion }),
       aliceSocket.request({ type: 'send', conversationId: conversation.id, clientMessageId: 'm3', text: 'three', after: 'e2' }),
-      sendEnvelope(aliceSocket, conversation.id, 'e4', { after: 'm3' }),
+      sendEnvelope(aliceSocket, conversation.id, 'e4', { after: 'm3', devicesVersion }),
     ]);
     expect(replies.map((reply) => (reply.type === 'sent' ? reply.event.seq : reply.type))).toEqual([1, 2, 3, 4]);
-    expect(await sendEnvelope(aliceSocket, conversation.id, 'e5', { after: 'e3' })).toMatchObject({
+    expect(await sendEnvelope(aliceSocket, conversation.id, 'e5', { after: 'e3', devicesVersion })).toMatchObject({
       type: 'error',
       code: 'out_of_order',
     });

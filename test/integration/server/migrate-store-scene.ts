@@ -3,6 +3,7 @@
  * schema has), and what each person's client can see of it, so a server on the copy can be shown
  * to serve the same.
  */
+import { devicesVersionOf } from '../../support/envelope-devices.js';
 import type { Conversation, ConversationEvent, SettingRegister, StoredSetting, User } from '../../../sync/protocol/frames.js';
 import { INBOX_LIMITS } from '../../../sync/protocol/inbox-frames.js';
 import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
@@ -80,6 +81,7 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
   const report = await sendAttachments(alice.socket, aliceBob.id, 'a3', [attachmentOf(reportId, file)], 'the report');
   const unsentId = await uploadFile(server.httpUrl, bob.account.token, await testFile(await h.tempDir(), 100));
   // Sealed envelopes (events.sender_device, events.ciphertext): one referring to the report, one deleted by a third.
+  const devicesVersion = await devicesVersionOf(alice.socket, aliceBob.id);
   const envelope = (clientId: string, extra: { attachments?: string[]; deletes?: string } = {}) =>
     alice.socket.call(
       {
@@ -87,6 +89,7 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
         conversationId: aliceBob.id,
         clientId,
         ciphertext: Buffer.from(clientId).toString('base64'),
+        devicesVersion,
         ...extra,
       },
       'sent',

@@ -5,6 +5,7 @@
  * heartbeating stops counting. A listener that loses its connection: pg-cluster-bus.test.ts (the
  * node hears of a gap) and cluster-node.test.ts (its clients catch up).
  */
+import { devicesVersionOf } from '../../support/envelope-devices.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -138,7 +139,8 @@ describe('two nodes on one PostgreSQL database', () => {
     await bobSocket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id);
 
     for (const bytes of [64, 30_000]) {
-      const frame = { type: 'send_envelope', conversationId: conversation.id, clientId: randomUUID() } as const;
+      const devicesVersion = await devicesVersionOf(aliceSocket, conversation.id);
+      const frame = { type: 'send_envelope', conversationId: conversation.id, clientId: randomUUID(), devicesVersion } as const;
       const { event } = await aliceSocket.call({ ...frame, ciphertext: randomBytes(bytes).toString('base64') }, 'sent');
       expect((await bobSocket.waitForPush('event', (push) => push.event.seq === event.seq)).event).toEqual(event);
     }

@@ -30,12 +30,15 @@ describe('mirror migration 20', () => {
     expect(mirror.signal.senderKeyOf('c1')).toBeNull();
     mirror.transaction(() => {
       mirror.signal.startSenderKey('c1', 'd2', 5);
-      mirror.signal.addSenderKeyHolders('d2', ['ben', 'ann', 'ben']);
+      mirror.signal.addSenderKeyHolders('d2', [
+        { userId: 'ben', deviceNumber: 1, registrationId: 7 },
+        { userId: 'ann', deviceNumber: 2, registrationId: 8 },
+      ]);
     });
     // A new key takes the old one's place; holders are per key.
     mirror.transaction(() => mirror.signal.startSenderKey('c1', 'd3', 6));
     expect(mirror.signal.senderKeyOf('c1')).toBe('d3');
-    expect(mirror.signal.senderKeyHolders('d2')).toEqual(['ann', 'ben']);
+    expect(mirror.signal.senderKeyHolders('d2').map((holder) => holder.userId)).toEqual(['ann', 'ben']);
     expect(mirror.signal.senderKeyHolders('d3')).toEqual([]);
     mirror.close();
   });

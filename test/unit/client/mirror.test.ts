@@ -77,6 +77,7 @@ describe('mirror migrations', () => {
     ).map((row) => row.name);
     expect(tables).toEqual([
       'attachments',
+      'conversation_devices',
       'conversations',
       'envelopes_waiting',
       'file_keys',
