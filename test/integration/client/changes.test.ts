@@ -112,10 +112,10 @@ describe('offline rules for queued changes', () => {
     expect((await bob.core.listMessages({ conversationId })).messages).toMatchObject([
       { text: 'the final draft', edited: false },
     ]);
-    // One envelope: the message with its latest text (sealed; Bob's copy says what it held).
-    expect(transport.sent.filter((f) => f.type === 'send_envelope').map((f) => f.type === 'send_envelope' && f.clientId)).toEqual(
-      [message.id],
-    );
+    // One envelope: the message with its latest text (sealed; Bob's copy says what it held). It may
+    // go twice: sealed again for the conversation's devices when the server first names them.
+    const envelopes = transport.sent.flatMap((f) => (f.type === 'send_envelope' ? [f.clientId] : []));
+    expect([...new Set(envelopes)]).toEqual([message.id]);
   });
 
   it('deleting an unsent message sends nothing at all', async () => {
@@ -132,7 +132,7 @@ describe('offline rules for queued changes', () => {
       'bob has one',
     );
     expect(await texts(bob.core, conversationId)).toEqual(['hello']);
-    expect(transport.sent.filter((f) => f.type === 'send_envelope')).toHaveLength(1);
+    expect(new Set(transport.sent.flatMap((f) => (f.type === 'send_envelope' ? [f.clientId] : []))).size).toBe(1);
   });
 
   it('a reaction or reply to an unsent message goes after it, pointing at it; all arrive once, in order', async () => {
@@ -156,7 +156,7 @@ describe('offline rules for queued changes', () => {
       [3, 'and a follow-up!'],
     ]);
     expect(page[1]?.replyTo).toMatchObject({ messageId: first.id, text: 'first' });
-    const order = transport.sent.flatMap((f) => (f.type === 'send_envelope' ? [f.clientId] : []));
+    const order = [...new Set(transport.sent.flatMap((f) => (f.type === 'send_envelope' ? [f.clientId] : [])))];
     expect(order).toHaveLength(3);
     expect([order[0], order[2]]).toEqual([first.id, reply.id]);
     expect(await sharedPage(alice.core, conversationId)).toEqual(await sharedPage(bob.core, conversationId));

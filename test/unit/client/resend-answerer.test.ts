@@ -86,6 +86,14 @@ describe('answering resend requests', () => {
     const { mirror, answer, sent } = await setUp();
     const distributionId = randomUUID();
     mirror.signal.startSenderKey('g', distributionId, 1);
+    // The devices the server last named: the person's phone and desk.
+    const peerDevices = [
+      { deviceNumber: 1, registrationId: 101 },
+      { deviceNumber: peerPhone.deviceNumber, registrationId: 103 },
+    ];
+    mirror.transaction(() =>
+      mirror.signal.setConversationDevices('g', { version: 4, members: [{ userId: 'peer', devices: peerDevices }] }),
+    );
     mirror.sentContent.keep('g', 'm1', { kind: 'message', text: 'hello' }, 10_000);
     await answer(peerPhone, request('m1'));
     expect(sent.map(({ to, message }) => [to, message.kind])).toEqual([
@@ -99,7 +107,8 @@ describe('answering resend requests', () => {
       clientId: 'm1',
       content: { kind: 'message', text: 'hello' },
     });
-    expect(mirror.signal.senderKeyHolders(distributionId)).toEqual(['peer']);
+    // Sent to every device of theirs (the inbox takes all or none): each the server named holds it now.
+    expect(mirror.signal.senderKeyHolders(distributionId)).toEqual(peerDevices.map((device) => ({ userId: 'peer', ...device })));
     // Asked again, it is not sent again.
     await answer(peerPhone, request('m1'));
     expect(sent).toHaveLength(2);
