@@ -19,7 +19,9 @@ import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
 import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
 import { RequestError, type SyncConnection } from '../connection.js';
+import type { HistoryHandOver, HistoryRef } from '../history-transfer.js';
 import type { AccountKeyring } from './account-keyring.js';
+import type { AccountKeys } from './account-keys.js';
 import { formatLinkCode, openHandOver, parseLinkCode, sealHandOver, type LinkCode } from './link-code.js';
 import { loadSignal, type SignalLibrary } from './signal-library.js';
 
@@ -38,6 +40,7 @@ export class DeviceLinking {
     private readonly log: Logger,
     /** The state changed; `linked` when keys arrived or were made here (the connection should start over). */
     private readonly changed: (linked: boolean) => void,
+    private readonly history: HistoryHandOver | null = null,
     private readonly load: () => Promise<SignalLibrary> = loadSignal,
   ) {}
 
@@ -95,17 +98,20 @@ export class DeviceLinking {
       this.log.warn('a link hand-over for a code this device no longer shows was dropped', from);
       return true;
     }
+    let history: HistoryRef | null;
     try {
-      const keys = openHandOver(key, envelope.ciphertext, this.selfId, this.deviceNumber);
-      await this.keyring.adoptHandedOver(keys);
+      const handOver = openHandOver(key, envelope.ciphertext, this.selfId, this.deviceNumber);
+      await this.keyring.adoptHandedOver(handOver.keys);
+      history = handOver.history;
     } catch (error) {
       this.log.warn('a link hand-over did not open', { ...from, ...errorFields(error) });
       return true;
     }
     this.waitingKey = null;
-    this.log.info('this device was linked', from);
+    this.log.info('this device was linked', { ...from, history: history?.uploadId ?? null });
     this.become({ kind: 'linked' });
     this.changed(true);
+    this.history?.received(history);
     return true;
   }
 
@@ -123,7 +129,7 @@ export class DeviceLinking {
     const parsed = this.parse(code);
     const keys = await this.keyring.keysToHandOver(this.selfId);
     if (!keys) throw new AppApiError('conflict', 'This device has no identity to hand over.');
-    const handOver = this.seal(await this.load(), parsed, keys);
+    const handOver = this.seal(await this.load(), parsed, keys, await this.historyFor(parsed.deviceNumber));
     const reply = await request({
       type: 'link_device',
       clientId: this.runtime.random.uuid(),
@@ -134,9 +140,24 @@ export class DeviceLinking {
     this.log.info('handed the account identity to a device being linked', { deviceNumber: parsed.deviceNumber });
   }
 
-  private seal(signal: SignalLibrary, code: LinkCode, keys: Parameters<typeof sealHandOver>[2]): string {
+  /** The history to hand over with the keys; null when it could not be made or sent (linking goes on without it). */
+  private async historyFor(newDevice: number): Promise<HistoryRef | null> {
+    if (!this.history) return null;
+    // This device's own sender-key chains never go, nor any record under the new device's address.
+    const ownAddresses = [`${this.selfId}.${newDevice}`, ...(this.deviceNumber !== null ? [`${this.selfId}.${this.deviceNumber}`] : [])];
     try {
-      return sealHandOver(signal, code, keys);
+      const ref = await this.history.send(ownAddresses);
+      this.log.info('uploaded the history for a device being linked', { deviceNumber: newDevice, uploadId: ref.uploadId, size: ref.size });
+      return ref;
+    } catch (error) {
+      this.log.warn('the history for a device being linked could not be sent', { deviceNumber: newDevice, ...errorFields(error) });
+      return null;
+    }
+  }
+
+  private seal(signal: SignalLibrary, code: LinkCode, keys: AccountKeys, history: HistoryRef | null): string {
+    try {
+      return sealHandOver(signal, code, keys, history);
     } catch {
       // The code parsed, but its 33 bytes are not a public key.
       throw new AppApiError('invalid_argument', 'That is not a link code.');

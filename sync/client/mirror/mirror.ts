@@ -27,6 +27,7 @@ import { AttachmentStore, type ComposedAttachment } from './attachments.js';
 import { SignalTables } from './signal-tables.js';
 import { IdentityTrust } from './identity-trust.js';
 import { FileKeyStore } from './file-key-store.js';
+import { MirrorHistory } from './history-export.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
@@ -106,6 +107,8 @@ export class Mirror {
   readonly signal: SignalTables;
   /** Whom this account verified, and changes of identity to ask about before sending. */
   readonly identityTrust: IdentityTrust;
+  /** Its history, exported for a newly linked device or imported from the device that linked this one. */
+  readonly history: MirrorHistory;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -130,6 +133,7 @@ export class Mirror {
     this.fileKeys = new FileKeyStore(db);
     this.identityTrust = new IdentityTrust(db);
     this.signal = new SignalTables(db, this.identityTrust);
+    this.history = new MirrorHistory(db, this.search, openedWith);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,
