@@ -351,6 +351,11 @@ class LocalClientCore implements ClientCore {
     return linking.startNewIdentity();
   }
 
+  async retryHistoryTransfer(): Promise<null> {
+    this.linkingParts().linking.retryHistory();
+    return null;
+  }
+
   private linkingParts(): { linking: DeviceLinking; engine: SyncEngine } {
     if (!this.linking || !this.engine) throw new AppApiError('not_signed_in', 'Log in first.');
     return { linking: this.linking, engine: this.engine };

@@ -32,12 +32,12 @@ export const historyRefSchema = z.object({
 });
 export type HistoryRef = z.infer<typeof historyRefSchema>;
 
-/** The history that goes with the keys (history-transfer.ts); linking never waits on it to succeed. */
+/** The history that goes with the keys (see below); linking never waits on it to succeed. */
 export interface HistoryHandOver {
   /** Exports and uploads this device's history, its sender-key records under `ownAddresses` left out. */
   send(ownAddresses: string[]): Promise<HistoryRef>;
-  /** Brings the linking device's history into this mirror (in the background, after the keys). */
-  received(ref: HistoryRef | null): void;
+  /** Brings the linking device's history into this mirror; throws (logged) when it cannot. */
+  receive(ref: HistoryRef): Promise<void>;
 }
 
 /** Why a history did not arrive, as logged (and shown as one status). */
@@ -124,30 +124,23 @@ export class HistoryTransfer {
 }
 
 /**
- * Linking's side of the transfer. On the new device the history arrives in the background: linking
- * never waits on it, a failure is logged by its code (the device works without the history), and
- * `imported` runs once it is in the mirror (the connection starts over, catching up from its cursors).
+ * Linking's side of the transfer. A failure is logged by its code and upload id (the device works
+ * without the history); `imported` runs once it is in the mirror (the connection starts over,
+ * catching up from the imported cursors).
  */
 export function historyHandOver(transfer: HistoryTransfer, selfId: string, log: Logger, imported: () => void): HistoryHandOver {
   return {
     send: (ownAddresses) => transfer.send({ ownAddresses }),
-    received(ref) {
-      if (!ref) {
-        log.warn('history could not be transferred: the linking device sent none');
-        return;
+    async receive(ref) {
+      try {
+        const result = await transfer.receive(ref, selfId);
+        log.info('history transferred from the linking device', { uploadId: ref.uploadId, ...result });
+      } catch (error) {
+        const code = error instanceof HistoryTransferError ? error.code : 'download_failed';
+        log.warn('history could not be transferred', { uploadId: ref.uploadId, code, ...errorFields(error) });
+        throw error;
       }
-      transfer.receive(ref, selfId).then(
-        (result) => {
-          log.info('history transferred from the linking device', { uploadId: ref.uploadId, ...result });
-          imported();
-        },
-        (error: unknown) =>
-          log.warn('history could not be transferred', {
-            uploadId: ref.uploadId,
-            code: error instanceof HistoryTransferError ? error.code : 'download_failed',
-            ...errorFields(error),
-          }),
-      );
+      imported();
     },
   };
 }

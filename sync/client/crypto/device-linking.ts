@@ -32,6 +32,8 @@ export class DeviceLinking {
   /** The key the link code shows, while this device waits to be linked. */
   private waitingKey: PrivateKey | null = null;
   private deviceNumber: number | null = null;
+  /** The history handed over with the keys, kept (this run only) so a failed transfer can be tried again. */
+  private historyRef: HistoryRef | null = null;
 
   constructor(
     private readonly keyring: AccountKeyring,
@@ -51,7 +53,8 @@ export class DeviceLinking {
   /** The welcome said which device this is: decides whether it waits to be linked. */
   async connected(deviceNumber: number, request: Request): Promise<void> {
     this.deviceNumber = deviceNumber;
-    if (this.keyring.hasKeys(this.selfId)) return this.become({ kind: 'linked' });
+    // Linked already (in this run, the history's state with it), or since an earlier run.
+    if (this.keyring.hasKeys(this.selfId)) return this.become(this.current.kind === 'linked' ? this.current : { kind: 'linked' });
     const reply = await request({ type: 'fetch_identity', userId: this.selfId });
     if (reply.type !== 'identity') throw new RequestError('internal', `Unexpected reply ${reply.type} to fetch_identity`);
     // Nobody has the account's identity (made before end-to-end encryption, or its keys failed at
@@ -109,10 +112,34 @@ export class DeviceLinking {
     }
     this.waitingKey = null;
     this.log.info('this device was linked', { ...from, history: history?.uploadId ?? null });
-    this.become({ kind: 'linked' });
+    this.historyRef = history;
+    if (!history) this.log.warn('history could not be transferred: the linking device sent none', from);
+    this.become(history ? { kind: 'linked', history: 'arriving' } : { kind: 'linked', history: 'failed' });
     this.changed(true);
-    this.history?.received(history);
+    this.receiveHistory();
     return true;
+  }
+
+  /** "Try again" after the history did not arrive. */
+  retryHistory(): void {
+    if (this.current.kind !== 'linked' || this.current.history !== 'failed' || !this.historyRef) {
+      throw new AppApiError('conflict', 'There is no history to try again.');
+    }
+    this.become({ kind: 'linked', history: 'arriving' });
+    this.receiveHistory();
+  }
+
+  /** In the background: linking is done, whatever becomes of the history. */
+  private receiveHistory(): void {
+    const ref = this.historyRef;
+    if (!ref || !this.history) return;
+    this.history.receive(ref).then(
+      () => {
+        this.historyRef = null;
+        this.become({ kind: 'linked', history: 'transferred' });
+      },
+      () => this.become({ kind: 'linked', history: 'failed' }),
+    );
   }
 
   /** On a device with the identity: which of the account's devices the code names. */
@@ -144,13 +171,23 @@ export class DeviceLinking {
   private async historyFor(newDevice: number): Promise<HistoryRef | null> {
     if (!this.history) return null;
     // This device's own sender-key chains never go, nor any record under the new device's address.
-    const ownAddresses = [`${this.selfId}.${newDevice}`, ...(this.deviceNumber !== null ? [`${this.selfId}.${this.deviceNumber}`] : [])];
+    const ownAddresses = [
+      `${this.selfId}.${newDevice}`,
+      ...(this.deviceNumber !== null ? [`${this.selfId}.${this.deviceNumber}`] : []),
+    ];
     try {
       const ref = await this.history.send(ownAddresses);
-      this.log.info('uploaded the history for a device being linked', { deviceNumber: newDevice, uploadId: ref.uploadId, size: ref.size });
+      this.log.info('uploaded the history for a device being linked', {
+        deviceNumber: newDevice,
+        uploadId: ref.uploadId,
+        size: ref.size,
+      });
       return ref;
     } catch (error) {
-      this.log.warn('the history for a device being linked could not be sent', { deviceNumber: newDevice, ...errorFields(error) });
+      this.log.warn('the history for a device being linked could not be sent', {
+        deviceNumber: newDevice,
+        ...errorFields(error),
+      });
       return null;
     }
   }

@@ -82,10 +82,7 @@ export class MirrorHistory {
     openDatabase(path, MIRROR_MIGRATIONS, { ...this.nativeOption(), key }).close();
     return this.withAttached(path, key, () => {
       const run = () => {
-        const conversations = this.db
-          .prepare(`SELECT id FROM ${ATTACHED}.conversations`)
-          .pluck()
-          .all() as string[];
+        const conversations = this.db.prepare(`SELECT id FROM ${ATTACHED}.conversations`).pluck().all() as string[];
         this.copyUsersAndSenderKeys();
         let messages = 0;
         for (const conversationId of conversations) messages += this.replaceConversation(conversationId, selfId);
@@ -108,7 +105,9 @@ export class MirrorHistory {
       signal_sender_keys: 'WHERE address NOT IN (SELECT value FROM json_each(?))',
     };
     const parameters = table === 'signal_sender_keys' ? [JSON.stringify(options.ownAddresses)] : [];
-    this.db.prepare(`INSERT INTO ${ATTACHED}.${table} (${list}) SELECT ${list} FROM main.${table} ${filters[table] ?? ''}`).run(...parameters);
+    this.db
+      .prepare(`INSERT INTO ${ATTACHED}.${table} (${list}) SELECT ${list} FROM main.${table} ${filters[table] ?? ''}`)
+      .run(...parameters);
     if (table === 'conversations') this.db.prepare(`UPDATE ${ATTACHED}.conversations SET draft_preview = NULL`).run();
     if (table === 'attachments') {
       // The new device has none of the bytes, and uploads nothing of these: it downloads them on demand.
@@ -144,8 +143,13 @@ export class MirrorHistory {
     for (const localId of replaced) this.search.removed(localId);
     this.db.prepare('DELETE FROM messages WHERE conversation_id = ? AND seq IS NOT NULL').run(conversationId);
     for (const table of CONVERSATION_TABLES) {
-      const kept = table === 'attachments' ? ' AND message_id NOT IN (SELECT client_message_id FROM messages WHERE conversation_id = ?)' : '';
-      this.db.prepare(`DELETE FROM main.${table} WHERE conversation_id = ?${kept}`).run(...(kept ? [conversationId, conversationId] : [conversationId]));
+      const kept =
+        table === 'attachments'
+          ? ' AND message_id NOT IN (SELECT client_message_id FROM messages WHERE conversation_id = ?)'
+          : '';
+      this.db
+        .prepare(`DELETE FROM main.${table} WHERE conversation_id = ?${kept}`)
+        .run(...(kept ? [conversationId, conversationId] : [conversationId]));
     }
 
     const conversationColumns = this.columnsOf('conversations').filter((column) => column !== 'draft_preview');
@@ -153,13 +157,19 @@ export class MirrorHistory {
     if (exists) {
       const assignments = conversationColumns
         .filter((column) => column !== 'id')
-        .map((column) => (column === 'known_seq' ? 'known_seq = MAX(main.conversations.known_seq, e.known_seq)' : `${column} = e.${column}`));
+        .map((column) =>
+          column === 'known_seq' ? 'known_seq = MAX(main.conversations.known_seq, e.known_seq)' : `${column} = e.${column}`,
+        );
       this.db
-        .prepare(`UPDATE main.conversations SET ${assignments.join(', ')} FROM ${ATTACHED}.conversations e WHERE e.id = main.conversations.id AND e.id = ?`)
+        .prepare(
+          `UPDATE main.conversations SET ${assignments.join(', ')} FROM ${ATTACHED}.conversations e WHERE e.id = main.conversations.id AND e.id = ?`,
+        )
         .run(conversationId);
     } else {
       const list = conversationColumns.join(', ');
-      this.db.prepare(`INSERT INTO main.conversations (${list}) SELECT ${list} FROM ${ATTACHED}.conversations WHERE id = ?`).run(conversationId);
+      this.db
+        .prepare(`INSERT INTO main.conversations (${list}) SELECT ${list} FROM ${ATTACHED}.conversations WHERE id = ?`)
+        .run(conversationId);
     }
 
     // New local ids, in the export's order; a message already here (sent from here, not yet stored) stays.
@@ -173,7 +183,9 @@ export class MirrorHistory {
     for (const table of CONVERSATION_TABLES) {
       const columns = this.columnsOf(table).join(', ');
       this.db
-        .prepare(`INSERT OR IGNORE INTO main.${table} (${columns}) SELECT ${columns} FROM ${ATTACHED}.${table} WHERE conversation_id = ?`)
+        .prepare(
+          `INSERT OR IGNORE INTO main.${table} (${columns}) SELECT ${columns} FROM ${ATTACHED}.${table} WHERE conversation_id = ?`,
+        )
         .run(conversationId);
     }
     const localIds = this.db
