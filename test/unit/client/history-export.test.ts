@@ -107,13 +107,18 @@ describe('the history export', () => {
     linking.history.exportTo(path, key, { ownAddresses: ['me.1', 'me.2'] });
 
     const linked = mirrors.open();
-    // What this device caught up by itself before the hand-over is replaced by the export.
+    // What this device caught up by itself before the hand-over is replaced by the export; what it
+    // has not sent yet stays.
     linked.applyEvents('c1', [message(1, 'seen here first')], 'me');
+    new Composer(linked, realRuntime(), 'me', () => false).send('c1', 'typed on the new device', null);
     expect(linked.history.importFrom(path, key, 'me')).toEqual({ conversations: 1, messages: 120 });
 
     const page = (mirror: Mirror) =>
       mirror.views.messagePage('c1', 'me', 50, { beforeSeq: 100 }).messages.map((m) => ({ id: m.id, seq: m.seq, text: m.text }));
     expect(page(linked)).toEqual(page(linking));
+    const newest = linked.views.messagePage('c1', 'me', 2).messages.map((m) => m.text);
+    expect(newest).toEqual(['hello 119', 'hello 120', 'typed on the new device']);
+    expect(linked.views.messagePage('c1', 'me', 500).messages.some((m) => m.text === 'seen here first')).toBe(false);
     expect(linked.cursor('c1')).toMatchObject({ appliedSeq: 120 });
     expect(linked.search.search('hello', 'me', 500).length).toBeGreaterThan(0);
     expect(linked.signal.senderKey('ann.1', 'dist-2')).toEqual(Buffer.from([6]));
