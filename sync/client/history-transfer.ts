@@ -32,7 +32,7 @@ export const historyRefSchema = z.object({
 });
 export type HistoryRef = z.infer<typeof historyRefSchema>;
 
-/** The history that goes with the keys (see below); linking never waits on it to succeed. */
+/** The history that goes with the keys (see below); linking goes on without it when it fails. */
 export interface HistoryHandOver {
   /** Exports and uploads this device's history, its sender-key records under `ownAddresses` left out. */
   send(ownAddresses: string[]): Promise<HistoryRef>;
