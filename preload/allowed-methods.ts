@@ -72,6 +72,7 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   describeLinkCode: true,
   linkDevice: true,
   startNewIdentity: true,
+  retryHistoryTransfer: true,
   getSafetyNumber: true,
   setIdentityVerified: true,
   getIdentityChanges: true,

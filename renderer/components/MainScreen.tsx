@@ -1,5 +1,6 @@
 import { ConversationPane } from './ConversationPane.js';
 import { DiskFullBanner } from './DiskFullBanner.js';
+import { HistoryTransferBanner } from './HistoryTransferBanner.js';
 import { RecoveryKeyReminder } from './RecoveryKeyReminder.js';
 import { Sidebar } from './Sidebar.js';
 
@@ -9,6 +10,7 @@ export function MainScreen() {
       <Sidebar />
       <main className="pane">
         <DiskFullBanner />
+        <HistoryTransferBanner />
         <ConversationPane />
       </main>
       <RecoveryKeyReminder />

@@ -770,6 +770,9 @@ export const en = {
     notACode: 'That isn’t a link code. Copy it again from the new device.',
     linked: (device: string) => `${device} is linked.`,
     failed: (reason: string) => `Couldn’t link the device: ${reason}`,
+    historyArriving: 'Bringing over your history from your other device…',
+    historyFailed: 'History could not be transferred. This device works without it: new messages arrive as usual.', // (a11y contract: alert)
+    historyRetry: 'Try again', // (a11y contract: button in the alert)
   },
 
   recoveryKey: {

@@ -737,6 +737,9 @@ export const ru: Strings = {
     notACode: 'Это не код привязки. Скопируйте его заново с нового устройства.',
     linked: (device: string) => `${device}: привязано.`,
     failed: (reason: string) => `Не удалось привязать устройство: ${reason}`,
+    historyArriving: 'Переносим историю с вашего другого устройства…',
+    historyFailed: 'Не удалось перенести историю. Устройство работает и без неё: новые сообщения приходят как обычно.',
+    historyRetry: 'Повторить',
   },
 
   recoveryKey: {

@@ -736,6 +736,9 @@ export const uk: Strings = {
     notACode: 'Це не код привʼязки. Скопіюйте його знову з нового пристрою.',
     linked: (device: string) => `${device}: привʼязано.`,
     failed: (reason: string) => `Не вдалося привʼязати пристрій: ${reason}`,
+    historyArriving: 'Переносимо історію з вашого іншого пристрою…',
+    historyFailed: 'Не вдалося перенести історію. Пристрій працює і без неї: нові повідомлення надходять як завжди.',
+    historyRetry: 'Спробувати ще',
   },
 
   recoveryKey: {

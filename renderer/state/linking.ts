@@ -19,6 +19,7 @@ export function createLinking({ api, set, userId }: Pick<StoreKit, 'api' | 'set'
     describeLinkCode: (code) => api.describeLinkCode({ code }),
     linkDevice: (code) => api.linkDevice({ code }).then(() => undefined),
     startNewIdentity: () => api.startNewIdentity({}),
+    retryHistoryTransfer: () => api.retryHistoryTransfer({}).then(() => undefined),
   };
   return { refresh, actions };
 }

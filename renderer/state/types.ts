@@ -136,6 +136,8 @@ export interface LinkingActions {
   linkDevice: (code: string) => Promise<void>;
   /** While waiting to be linked: a new identity in place of the account's. Throws. */
   startNewIdentity: () => Promise<NewIdentityOutcome>;
+  /** On a device just linked whose history did not arrive: tries again. Throws. */
+  retryHistoryTransfer: () => Promise<void>;
 }
 
 /** Safety numbers (safety-numbers.ts). Each throws. */

@@ -24,18 +24,28 @@ export const linkingApiArgs = {
    * safety number change).
    */
   startNewIdentity: z.object({}).strict(),
+  /** On a device just linked whose history did not arrive: tries again (the linking device's upload is kept for a day). */
+  retryHistoryTransfer: z.object({}).strict(),
 } as const;
 
 /** made, or password_needed: the app was restarted since signing in; sign in again first. */
 export type NewIdentityOutcome = 'made' | 'password_needed';
 
 /**
- * - linked: this device has the account's identity.
+ * The history the linking device handed over (on the device it linked, in this run): arriving
+ * (being downloaded and merged), transferred, or failed (not sent, not found, or not what was sent:
+ * the device works without it, and retryHistoryTransfer tries again).
+ */
+export type HistoryTransferState = 'arriving' | 'transferred' | 'failed';
+
+/**
+ * - linked: this device has the account's identity; `history` on a device linked in this run.
  * - waiting: the account's identity is on other devices; this one shows `code` (null until it is
  *   connected and knows its device number) until one of them links it.
  * - unknown: not signed in, or not connected yet since signing in without an identity.
  */
-export type LinkState = { kind: 'linked' } | { kind: 'waiting'; code: string | null } | { kind: 'unknown' };
+export type LinkState =
+  { kind: 'linked'; history?: HistoryTransferState } | { kind: 'waiting'; code: string | null } | { kind: 'unknown' };
 
 /** The device a link code names: its name, null when it gave none. */
 export interface LinkTarget {
@@ -47,4 +57,5 @@ export interface LinkingApiResults {
   describeLinkCode: LinkTarget;
   linkDevice: null;
   startNewIdentity: NewIdentityOutcome;
+  retryHistoryTransfer: null;
 }

@@ -51,6 +51,7 @@ import { requestSession, revokeSession, sessionRequest } from './accounts-http.j
 import { BlobStore } from './attachments/blob-store.js';
 import { AccountKeyring } from './crypto/account-keyring.js';
 import { DeviceLinking } from './crypto/device-linking.js';
+import { HistoryTransfer, historyHandOver } from './history-transfer.js';
 import { restoreFromRecoveryKey } from './key-backup-restore.js';
 import { composeAttachments } from './attachments/compose-attachments.js';
 import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
@@ -348,6 +349,11 @@ class LocalClientCore implements ClientCore {
   async startNewIdentity(): Promise<NewIdentityOutcome> {
     const { linking } = this.linkingParts();
     return linking.startNewIdentity();
+  }
+
+  async retryHistoryTransfer(): Promise<null> {
+    this.linkingParts().linking.retryHistory();
+    return null;
   }
 
   private linkingParts(): { linking: DeviceLinking; engine: SyncEngine } {
@@ -925,10 +931,27 @@ class LocalClientCore implements ClientCore {
       onUploadSettled: () => this.engine?.outboxChanged(),
     });
     this.transfers = transfers;
-    const linking = new DeviceLinking(this.keyring, this.runtime, session.user.id, this.log, (linked) => {
-      this.emit({ type: 'account_keys' });
-      if (linked) this.engine?.startOver();
+    const history = new HistoryTransfer({
+      mirror: this.mirror,
+      fetch: this.fetchImpl,
+      uploadTransport: this.uploadTransport,
+      httpBase: address.httpBase,
+      token: session.token,
     });
+    const linking = new DeviceLinking(
+      this.keyring,
+      this.runtime,
+      session.user.id,
+      this.log,
+      (linked) => {
+        this.emit({ type: 'account_keys' });
+        if (linked) this.engine?.startOver();
+      },
+      historyHandOver(history, session.user.id, this.log, () => {
+        this.emit({ type: 'conversations' });
+        this.engine?.startOver();
+      }),
+    );
     this.linking = linking;
     this.engine = new SyncEngine({
       mirror: this.mirror,

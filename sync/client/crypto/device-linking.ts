@@ -19,7 +19,9 @@ import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
 import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
 import { RequestError, type SyncConnection } from '../connection.js';
+import type { HistoryHandOver, HistoryRef } from '../history-transfer.js';
 import type { AccountKeyring } from './account-keyring.js';
+import type { AccountKeys } from './account-keys.js';
 import { formatLinkCode, openHandOver, parseLinkCode, sealHandOver, type LinkCode } from './link-code.js';
 import { loadSignal, type SignalLibrary } from './signal-library.js';
 
@@ -30,6 +32,8 @@ export class DeviceLinking {
   /** The key the link code shows, while this device waits to be linked. */
   private waitingKey: PrivateKey | null = null;
   private deviceNumber: number | null = null;
+  /** The history handed over with the keys, kept (this run only) so a failed transfer can be tried again. */
+  private historyRef: HistoryRef | null = null;
 
   constructor(
     private readonly keyring: AccountKeyring,
@@ -38,6 +42,7 @@ export class DeviceLinking {
     private readonly log: Logger,
     /** The state changed; `linked` when keys arrived or were made here (the connection should start over). */
     private readonly changed: (linked: boolean) => void,
+    private readonly history: HistoryHandOver | null = null,
     private readonly load: () => Promise<SignalLibrary> = loadSignal,
   ) {}
 
@@ -48,7 +53,8 @@ export class DeviceLinking {
   /** The welcome said which device this is: decides whether it waits to be linked. */
   async connected(deviceNumber: number, request: Request): Promise<void> {
     this.deviceNumber = deviceNumber;
-    if (this.keyring.hasKeys(this.selfId)) return this.become({ kind: 'linked' });
+    // Linked already (in this run, the history's state with it), or since an earlier run.
+    if (this.keyring.hasKeys(this.selfId)) return this.become(this.current.kind === 'linked' ? this.current : { kind: 'linked' });
     const reply = await request({ type: 'fetch_identity', userId: this.selfId });
     if (reply.type !== 'identity') throw new RequestError('internal', `Unexpected reply ${reply.type} to fetch_identity`);
     // Nobody has the account's identity (made before end-to-end encryption, or its keys failed at
@@ -95,18 +101,45 @@ export class DeviceLinking {
       this.log.warn('a link hand-over for a code this device no longer shows was dropped', from);
       return true;
     }
+    let history: HistoryRef | null;
     try {
-      const keys = openHandOver(key, envelope.ciphertext, this.selfId, this.deviceNumber);
-      await this.keyring.adoptHandedOver(keys);
+      const handOver = openHandOver(key, envelope.ciphertext, this.selfId, this.deviceNumber);
+      await this.keyring.adoptHandedOver(handOver.keys);
+      history = handOver.history;
     } catch (error) {
       this.log.warn('a link hand-over did not open', { ...from, ...errorFields(error) });
       return true;
     }
     this.waitingKey = null;
-    this.log.info('this device was linked', from);
-    this.become({ kind: 'linked' });
+    this.log.info('this device was linked', { ...from, history: history?.uploadId ?? null });
+    this.historyRef = history;
+    if (!history) this.log.warn('history could not be transferred: the linking device sent none', from);
+    this.become(history ? { kind: 'linked', history: 'arriving' } : { kind: 'linked', history: 'failed' });
     this.changed(true);
+    this.receiveHistory();
     return true;
+  }
+
+  /** "Try again" after the history did not arrive. */
+  retryHistory(): void {
+    if (this.current.kind !== 'linked' || this.current.history !== 'failed' || !this.historyRef) {
+      throw new AppApiError('conflict', 'There is no history to try again.');
+    }
+    this.become({ kind: 'linked', history: 'arriving' });
+    this.receiveHistory();
+  }
+
+  /** In the background: linking is done, whatever becomes of the history. */
+  private receiveHistory(): void {
+    const ref = this.historyRef;
+    if (!ref || !this.history) return;
+    this.history.receive(ref).then(
+      () => {
+        this.historyRef = null;
+        this.become({ kind: 'linked', history: 'transferred' });
+      },
+      () => this.become({ kind: 'linked', history: 'failed' }),
+    );
   }
 
   /** On a device with the identity: which of the account's devices the code names. */
@@ -123,7 +156,7 @@ export class DeviceLinking {
     const parsed = this.parse(code);
     const keys = await this.keyring.keysToHandOver(this.selfId);
     if (!keys) throw new AppApiError('conflict', 'This device has no identity to hand over.');
-    const handOver = this.seal(await this.load(), parsed, keys);
+    const handOver = this.seal(await this.load(), parsed, keys, await this.historyFor(parsed.deviceNumber));
     const reply = await request({
       type: 'link_device',
       clientId: this.runtime.random.uuid(),
@@ -134,9 +167,34 @@ export class DeviceLinking {
     this.log.info('handed the account identity to a device being linked', { deviceNumber: parsed.deviceNumber });
   }
 
-  private seal(signal: SignalLibrary, code: LinkCode, keys: Parameters<typeof sealHandOver>[2]): string {
+  /** The history to hand over with the keys; null when it could not be made or sent (linking goes on without it). */
+  private async historyFor(newDevice: number): Promise<HistoryRef | null> {
+    if (!this.history) return null;
+    // This device's own sender-key chains never go, nor any record under the new device's address.
+    const ownAddresses = [
+      `${this.selfId}.${newDevice}`,
+      ...(this.deviceNumber !== null ? [`${this.selfId}.${this.deviceNumber}`] : []),
+    ];
     try {
-      return sealHandOver(signal, code, keys);
+      const ref = await this.history.send(ownAddresses);
+      this.log.info('uploaded the history for a device being linked', {
+        deviceNumber: newDevice,
+        uploadId: ref.uploadId,
+        size: ref.size,
+      });
+      return ref;
+    } catch (error) {
+      this.log.warn('the history for a device being linked could not be sent', {
+        deviceNumber: newDevice,
+        ...errorFields(error),
+      });
+      return null;
+    }
+  }
+
+  private seal(signal: SignalLibrary, code: LinkCode, keys: AccountKeys, history: HistoryRef | null): string {
+    try {
+      return sealHandOver(signal, code, keys, history);
     } catch {
       // The code parsed, but its 33 bytes are not a public key.
       throw new AppApiError('invalid_argument', 'That is not a link code.');

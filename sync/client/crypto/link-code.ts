@@ -7,6 +7,7 @@
 import type { PrivateKey } from '@signalapp/libsignal-client';
 import { accountKeysSchema, type AccountKeys } from './account-keys.js';
 import type { SignalLibrary } from './signal-library.js';
+import { historyRefSchema, type HistoryRef } from '../history-transfer.js';
 
 /** libsignal's serialised EC public key: a type byte and 32 bytes. */
 const PUBLIC_KEY_BYTES = 33;
@@ -38,17 +39,32 @@ function boundTo(userId: string, deviceNumber: number): Uint8Array<ArrayBuffer> 
   return new Uint8Array(Buffer.from(`${userId}\n${deviceNumber}`, 'utf8'));
 }
 
-/** The account keys sealed for the device the code names, as base64. Throws when the code's key is not a key. */
-export function sealHandOver(signal: SignalLibrary, code: LinkCode, keys: AccountKeys): string {
+/** What a hand-over carries: the account keys, and where the linking device's history waits (null: it sent none). */
+export interface HandOver {
+  keys: AccountKeys;
+  history: HistoryRef | null;
+}
+
+/**
+ * The account keys (and the history's reference beside them, a field a build without it ignores)
+ * sealed for the device the code names, as base64. Throws when the code's key is not a key.
+ */
+export function sealHandOver(signal: SignalLibrary, code: LinkCode, keys: AccountKeys, history: HistoryRef | null = null): string {
   const publicKey = signal.PublicKey.deserialize(code.publicKey);
-  const plaintext = new Uint8Array(Buffer.from(JSON.stringify(keys), 'utf8'));
+  const plaintext = new Uint8Array(Buffer.from(JSON.stringify(history ? { ...keys, history } : keys), 'utf8'));
   return Buffer.from(publicKey.seal(plaintext, HAND_OVER_INFO, boundTo(keys.userId, code.deviceNumber))).toString('base64');
 }
 
-/** The account keys a hand-over carries, checked against their schema and the account; throws when it does not open or is not theirs. */
-export function openHandOver(privateKey: PrivateKey, handOver: string, userId: string, deviceNumber: number): AccountKeys {
+/**
+ * The account keys a hand-over carries, checked against their schema and the account, and its
+ * history reference (null when there is none, or it does not read: the keys still count); throws
+ * when it does not open or is not theirs.
+ */
+export function openHandOver(privateKey: PrivateKey, handOver: string, userId: string, deviceNumber: number): HandOver {
   const opened = privateKey.open(new Uint8Array(Buffer.from(handOver, 'base64')), HAND_OVER_INFO, boundTo(userId, deviceNumber));
-  const keys = accountKeysSchema.parse(JSON.parse(Buffer.from(opened).toString('utf8')));
+  const content: unknown = JSON.parse(Buffer.from(opened).toString('utf8'));
+  const keys = accountKeysSchema.parse(content);
   if (keys.userId !== userId) throw new Error('The hand-over is for another account');
-  return keys;
+  const history = historyRefSchema.safeParse((content as { history?: unknown }).history);
+  return { keys, history: history.success ? history.data : null };
 }

@@ -29,6 +29,7 @@ import { IdentityTrust } from './identity-trust.js';
 import { ResendRequests } from './resend-requests.js';
 import { SentContentStore } from './sent-content.js';
 import { FileKeyStore } from './file-key-store.js';
+import { MirrorHistory } from './history-export.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
@@ -114,6 +115,8 @@ export class Mirror {
   readonly sentContent: SentContentStore;
   /** The waiting envelopes this device asked their senders to send again, and gave up on. */
   readonly resendRequests: ResendRequests;
+  /** Its history, exported for a newly linked device or imported from the device that linked this one. */
+  readonly history: MirrorHistory;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -140,6 +143,7 @@ export class Mirror {
     this.signal = new SignalTables(db, this.identityTrust);
     this.sentContent = new SentContentStore(db);
     this.resendRequests = new ResendRequests(db);
+    this.history = new MirrorHistory(db, this.search, openedWith);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,

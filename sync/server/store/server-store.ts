@@ -201,7 +201,8 @@ export interface ServerStore {
    * The upload, when `userId` may download it: they are a member of a conversation now, and a
    * message there that refers to it lies within one of their visibility periods (as for reading
    * the log). A former member keeps the files they downloaded while a member, and gets no more.
-   * null otherwise, also when it does not exist: a stranger must not learn which ids are real.
+   * The account's own upload that no message refers to is theirs too: a linking device's history
+   * export, downloaded by the account's new device. null otherwise, also when it does not exist: a stranger must not learn which ids are real.
    */
   findDownloadable(userId: string, attachmentId: string): Promise<DownloadableUpload | null>;
   /** Uploads created before `before` that no message refers to (now): what garbage collection removes. */

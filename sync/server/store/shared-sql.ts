@@ -229,12 +229,16 @@ export function frozenWatermarksForSql(user: string, after: string, last: string
 }
 
 /**
- * Whether `user` may download the upload aliased `upload`: it is complete, and a message that refers
- * to it lies within one of the reader's visibility periods of a conversation they are a member of
- * now, and is served to them (as readEvents serves them).
+ * Whether `user` may download the upload aliased `upload`: it is complete, and either a message that
+ * refers to it lies within one of the reader's visibility periods of a conversation they are a member
+ * of now, and is served to them (as readEvents serves them), or it is their own and no message refers
+ * to it (a history export their linking device made for their new one).
  */
 export function downloadableToSql(user: string, upload: string): string {
-  return `${upload}.completed_at IS NOT NULL AND EXISTS (
+  return `${upload}.completed_at IS NOT NULL AND (
+          -- The account's own upload that no message refers to: a history export for its new device.
+          (${upload}.owner_id = ${user} AND NOT EXISTS (SELECT 1 FROM attachment_refs o WHERE o.upload_id = ${upload}.id))
+          OR EXISTS (
             SELECT 1 FROM attachment_refs r
             JOIN member_periods p ON p.conversation_id = r.conversation_id AND p.user_id = ${user}
             JOIN members m ON m.conversation_id = r.conversation_id AND m.user_id = ${user}
@@ -244,7 +248,7 @@ export function downloadableToSql(user: string, upload: string): string {
                 SELECT 1 FROM events e WHERE e.conversation_id = r.conversation_id AND e.seq = r.seq AND e.hidden_from = ${user}
               )
               AND NOT ${hiddenInGroupSql('r.conversation_id', 'r.seq', user)}
-          )`;
+          ))`;
 }
 
 /**

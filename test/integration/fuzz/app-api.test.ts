@@ -242,6 +242,7 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     revealRecoveryKey: fc.record({ password: fc.constantFrom('not the password', 'correct horse battery staple') }),
     getLinkState: fc.constant({}),
     startNewIdentity: fc.constant({}),
+    retryHistoryTransfer: fc.constant({}),
     describeLinkCode: fc.record({ code: fc.oneof(fc.string({ maxLength: 80 }), fc.constant(`2-${'A'.repeat(44)}`)) }),
     linkDevice: fc.record({ code: fc.oneof(fc.string({ maxLength: 80 }), fc.constant(`2-${'A'.repeat(44)}`)) }),
     getSafetyNumber: fc.record({ userId: fc.constantFrom(bob.user.id, 'nobody') }),

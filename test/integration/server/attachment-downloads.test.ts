@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { ATTACHMENTS_PATH } from '../../../sync/protocol/attachments.js';
 import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
-import { createServerHarness, groupChange, groupOf, people } from '../../support/server-harness.js';
+import { createServerHarness, DEFAULT_TEST_PASSWORD, groupChange, groupOf, logIn, people } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile, type TestFile } from './attachment-support.js';
 
@@ -30,8 +30,9 @@ describeEachStore('attachment downloads: who may', (backend) => {
     const file = await testFile(await h.tempDir(), 2048);
     const id = await uploadFile(server.httpUrl, alice.account.token, file);
 
-    // Uploaded but not sent: not even the uploader downloads it (it is not an attachment yet).
-    expect((await download(server.httpUrl, id, bearer(alice.account.token))).status).toBe(404);
+    // Uploaded but not sent: only the uploader's account downloads it (a history export for its new device).
+    expect((await download(server.httpUrl, id, bearer(alice.account.token))).status).toBe(200);
+    expect((await download(server.httpUrl, id, bearer(bob.account.token))).status).toBe(404);
     await sendAttachments(alice.socket, groupId, 'm1', [attachmentOf(id, file)]);
 
     for (const who of [alice, bob]) {
@@ -49,6 +50,23 @@ describeEachStore('attachment downloads: who may', (backend) => {
       expect(answer.status).toBe(404);
       expect(await answer.json()).toEqual(notFound);
     }
+  });
+
+  it('serves an upload no message refers to to every device of its account and to no other account', async () => {
+    const server = await h.startServer();
+    const { alice, mallory } = await people(h, server, 'alice', 'mallory');
+    const laptopLogIn = await logIn(server.httpUrl, 'alice', DEFAULT_TEST_PASSWORD);
+    const laptopToken = (laptopLogIn.body as { token: string }).token;
+    expect(laptopToken).not.toBe(alice.account.token);
+    const file = await testFile(await h.tempDir(), 4096);
+    const id = await uploadFile(server.httpUrl, alice.account.token, file);
+
+    const fromLaptop = await download(server.httpUrl, id, bearer(laptopToken));
+    expect(fromLaptop.status).toBe(200);
+    expect(fromLaptop.bytes.equals(file.bytes)).toBe(true);
+    const stranger = await fetch(`${server.httpUrl}${ATTACHMENTS_PATH}/${id}`, { headers: bearer(mallory.account.token) });
+    expect(stranger.status).toBe(404);
+    expect(await stranger.json()).toEqual(notFound);
   });
 
   it('needs the bearer token (401 with WWW-Authenticate) and answers only GET and HEAD', async () => {
@@ -93,18 +111,18 @@ describeEachStore('attachment downloads: who may', (backend) => {
     expect(await status(carol, earlyId)).toBe(200);
   });
 
-  it('a message deleted for everyone takes its attachments with it (404 for everyone)', async () => {
+  it('a message deleted for everyone takes its attachments with it (404 for everyone but the uploader’s account, until collected)', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, conversation } = await h.pair(server);
     const file = await testFile(await h.tempDir(), 10);
     const id = await uploadFile(server.httpUrl, alice.token, file);
     await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
     await aliceSocket.change(conversation.id, 'd1', { kind: 'delete', messageId: 'm1' });
-    for (const token of [alice.token, bob.token]) {
-      const answer = await download(server.httpUrl, id, bearer(token));
-      expect(answer.status).toBe(404);
-      expect(JSON.parse(answer.bytes.toString('utf8'))).toEqual(notFound);
-    }
+    const answer = await download(server.httpUrl, id, bearer(bob.token));
+    expect(answer.status).toBe(404);
+    expect(JSON.parse(answer.bytes.toString('utf8'))).toEqual(notFound);
+    // No message refers to it now: it is the uploader's own unreferenced upload, removed by collection.
+    expect((await download(server.httpUrl, id, bearer(alice.token))).status).toBe(200);
   });
 });
 

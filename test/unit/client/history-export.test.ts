@@ -1,0 +1,138 @@
+/**
+ * The history export (mirror/history-export.ts): what it carries and what it never does, and how
+ * the new device's mirror takes it in.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Composer } from '../../../sync/client/composer.js';
+import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
+import type { Mirror } from '../../../sync/client/mirror/mirror.js';
+import { DatabaseFromTheFutureError, openDatabase } from '../../../sync/node/sqlite.js';
+import { realRuntime } from '../../../sync/node/real-runtime.js';
+import { createTestMirrors } from '../../support/test-mirror.js';
+
+const mirrors = createTestMirrors();
+const dirs: string[] = [];
+afterEach(() => {
+  mirrors.cleanup();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function exportPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'history-export-'));
+  dirs.push(dir);
+  return join(dir, 'history.db');
+}
+
+const message = (seq: number, text: string, senderId = 'ann') => ({
+  kind: 'message' as const,
+  conversationId: 'c1',
+  seq,
+  senderId,
+  clientMessageId: `m${seq}`,
+  text,
+  sentAt: 1_000 + seq,
+  replyTo: null,
+  deleted: false,
+  attachments: [],
+});
+
+/** 'me' and Ann: 120 messages stored by the server, one of ours still in the outbox, and this device's crypto state. */
+async function linkingMirror(): Promise<Mirror> {
+  const mirror = mirrors.open();
+  mirror.saveSession({
+    serverUrl: 'https://example.test',
+    token: 'secret-token',
+    user: { id: 'me', username: 'me', displayName: 'Me' },
+  });
+  mirror.applyEvents(
+    'c1',
+    Array.from({ length: 120 }, (_, index) => message(index + 1, `hello ${index + 1}`)),
+    'me',
+  );
+  new Composer(mirror, realRuntime(), 'me', () => false).send('c1', 'not sent yet', null);
+  mirror.signal.putSession('ann.1', new Uint8Array([1, 2, 3]));
+  mirror.signal.putSenderKey('me.1', 'dist-1', new Uint8Array([4]));
+  mirror.signal.putSenderKey('me.2', 'dist-1', new Uint8Array([5]));
+  mirror.signal.putSenderKey('ann.1', 'dist-2', new Uint8Array([6]));
+  mirror.signal.startSenderKey('c1', 'dist-1', 1);
+  await mirror.fileKeys.add('0'.repeat(32), randomBytes(32));
+  return mirror;
+}
+
+function rowsOf(path: string, key: Uint8Array, sql: string): unknown[] {
+  const db = openDatabase(path, MIRROR_MIGRATIONS, { key });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
+}
+
+describe('the history export', () => {
+  it('carries what was stored by the server, and never the outbox, own sender keys, ratchet state or local secrets', async () => {
+    const mirror = await linkingMirror();
+    expect(mirror.views.messagePage('c1', 'me', 5).messages.at(-1)).toMatchObject({ text: 'not sent yet', seq: null });
+    const path = exportPath();
+    const key = randomBytes(32);
+    mirror.history.exportTo(path, key, { ownAddresses: ['me.1', 'me.2'] });
+
+    const count = (table: string) => (rowsOf(path, key, `SELECT COUNT(*) AS n FROM ${table}`)[0] as { n: number }).n;
+    expect(count('messages')).toBe(120);
+    expect(rowsOf(path, key, "SELECT 1 FROM messages WHERE text = 'not sent yet'")).toEqual([]);
+    expect(rowsOf(path, key, 'SELECT id, applied_seq FROM conversations')).toEqual([{ id: 'c1', applied_seq: 120 }]);
+    for (const table of [
+      'outbox',
+      'signal_sessions',
+      'sender_key_epochs',
+      'sender_key_holders',
+      'file_keys',
+      'session',
+      'signal_device',
+    ]) {
+      expect(count(table), table).toBe(0);
+    }
+    expect(rowsOf(path, key, 'SELECT address FROM signal_sender_keys')).toEqual([{ address: 'ann.1' }]);
+    // Without its key the file does not open.
+    expect(() => rowsOf(path, randomBytes(32), 'SELECT 1 FROM messages')).toThrow();
+  });
+
+  it('is taken in by the new device: the same pages, searchable, and the cursor where the export left it', async () => {
+    const linking = await linkingMirror();
+    const path = exportPath();
+    const key = randomBytes(32);
+    linking.history.exportTo(path, key, { ownAddresses: ['me.1', 'me.2'] });
+
+    const linked = mirrors.open();
+    // What this device caught up by itself before the hand-over is replaced by the export; what it
+    // has not sent yet stays.
+    linked.applyEvents('c1', [message(1, 'seen here first')], 'me');
+    new Composer(linked, realRuntime(), 'me', () => false).send('c1', 'typed on the new device', null);
+    expect(linked.history.importFrom(path, key, 'me')).toEqual({ conversations: 1, messages: 120 });
+
+    const page = (mirror: Mirror) =>
+      mirror.views.messagePage('c1', 'me', 50, { beforeSeq: 100 }).messages.map((m) => ({ id: m.id, seq: m.seq, text: m.text }));
+    expect(page(linked)).toEqual(page(linking));
+    const newest = linked.views.messagePage('c1', 'me', 2).messages.map((m) => m.text);
+    expect(newest).toEqual(['hello 119', 'hello 120', 'typed on the new device']);
+    expect(linked.views.messagePage('c1', 'me', 500).messages.some((m) => m.text === 'seen here first')).toBe(false);
+    expect(linked.cursor('c1')).toMatchObject({ appliedSeq: 120 });
+    expect(linked.search.search('hello', 'me', 500).length).toBeGreaterThan(0);
+    expect(linked.signal.senderKey('ann.1', 'dist-2')).toEqual(Buffer.from([6]));
+    expect(linked.signal.senderKey('me.1', 'dist-1')).toBeNull();
+  });
+
+  it('refuses an export from a newer build', async () => {
+    const mirror = await linkingMirror();
+    const path = exportPath();
+    const key = randomBytes(32);
+    mirror.history.exportTo(path, key, { ownAddresses: [] });
+    const db = openDatabase(path, MIRROR_MIGRATIONS, { key });
+    db.pragma(`user_version = ${MIRROR_MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => mirrors.open().history.importFrom(path, key, 'me')).toThrow(DatabaseFromTheFutureError);
+  });
+});
