@@ -1,7 +1,8 @@
 /**
  * A full disk under a real client core and a real server: writes to the mirror fail with
  * SQLITE_FULL for a while (test/support/full-disk.ts), then succeed again. The app is told
- * `disk_full` (not "something went wrong"), nothing is lost, and it recovers by itself.
+ * `disk_full` (not "something went wrong"), nothing is lost, and it recovers by itself. Alice's
+ * messages go sealed: the server's log is read for her envelopes, by client id.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppApiClient, type AppApiClient } from '../../../sync/app-api/client.js';
@@ -12,7 +13,7 @@ import { openClientCoreWithRecovery } from '../../../sync/client/recovering-core
 import type { SyncSocket, SyncTransport } from '../../../sync/client/transport.js';
 import { createClientHarness, eventually, FaultyTransport } from '../../support/client-harness.js';
 import { simulateFullDisk, type FullDisk } from '../../support/full-disk.js';
-import { createServerHarness } from '../../support/server-harness.js';
+import { createServerHarness, type TestClient } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
 const clients = createClientHarness();
@@ -46,6 +47,13 @@ async function openApp(
     subscribe: (listener) => core.subscribe(listener),
   });
   return { api, events, close: () => core.close() };
+}
+
+/** The client ids of `senderId`'s envelopes in the server's log of the conversation, in order. */
+async function envelopesOf(reader: TestClient, conversationId: string, senderId: string): Promise<string[]> {
+  return (await reader.allEvents(conversationId)).flatMap((event) =>
+    event.kind === 'envelope' && event.senderId === senderId ? [event.clientId] : [],
+  );
 }
 
 describe('full disk', () => {
@@ -94,7 +102,7 @@ describe('full disk', () => {
         'the disk watch noticing room',
       );
       // The text the composer kept is sent again by the person: stored and sent once.
-      await app.api.sendMessage({ conversationId: conversation.id, text: 'Typed while the disk was full' });
+      const typed = await app.api.sendMessage({ conversationId: conversation.id, text: 'Typed while the disk was full' });
       const page = await eventually(
         () => app.api.listMessages({ conversationId: conversation.id }),
         (shown) => shown.messages.length === 2 && shown.messages.every((message) => message.seq !== null),
@@ -104,10 +112,8 @@ describe('full disk', () => {
         'Bob, while the disk was full',
         'Typed while the disk was full',
       ]);
-      const onServer = await bobSocket.allEvents(conversation.id);
-      expect(onServer.filter((event) => event.kind === 'message' && event.text === 'Typed while the disk was full')).toHaveLength(
-        1,
-      );
+      // The send refused for the full disk left nothing behind: Alice's one envelope is this message.
+      expect(await envelopesOf(bobSocket, conversation.id, alice.user.id)).toEqual([typed.id]);
     } finally {
       await app.close();
     }
@@ -124,7 +130,7 @@ describe('full disk', () => {
     let lost = 0;
     transport.fromClient = (frame, from) => {
       socket = from;
-      if (!lose || frame.type !== 'send') return 'pass';
+      if (!lose || frame.type !== 'send_envelope') return 'pass';
       lost++;
       return 'drop';
     };
@@ -136,7 +142,7 @@ describe('full disk', () => {
         (list) => list.length === 1,
         'the conversation',
       );
-      await app.api.sendMessage({ conversationId: conversation.id, text: 'On its way when the disk filled' });
+      const onItsWay = await app.api.sendMessage({ conversationId: conversation.id, text: 'On its way when the disk filled' });
       await eventually(
         () => lost,
         (count) => count > 0,
@@ -160,10 +166,7 @@ describe('full disk', () => {
         'the message acknowledged',
         20_000,
       );
-      const onServer = await bobSocket.allEvents(conversation.id);
-      expect(
-        onServer.filter((event) => event.kind === 'message' && event.text === 'On its way when the disk filled'),
-      ).toHaveLength(1);
+      expect(await envelopesOf(bobSocket, conversation.id, alice.user.id)).toEqual([onItsWay.id]);
     } finally {
       await app.close();
     }

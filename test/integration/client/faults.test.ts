@@ -37,6 +37,10 @@ async function setUp(aliceTransport?: FaultyTransport, bobTransport?: FaultyTran
 const texts = async (core: TestCore, conversationId: string) =>
   (await core.listMessages({ conversationId, limit: 1000 })).messages.map((m) => m.text);
 
+/** The client ids of the envelopes that went on the wire (what the outbox sends goes sealed), in order. */
+const envelopes = (transport: FaultyTransport) =>
+  transport.sent.flatMap((frame) => (frame.type === 'send_envelope' ? [frame.clientId] : []));
+
 describe('client core under faults', () => {
   it('names a refused username lookup as rate-limited, for the app to say so in its own words', async () => {
     const server = await servers.startServer({
@@ -72,14 +76,14 @@ describe('client core under faults', () => {
       return 'pass';
     };
     const { alice, bob, conversationId } = await setUp(faulty);
-    await alice.sendMessage({ conversationId, text: 'only once' });
+    const message = await alice.sendMessage({ conversationId, text: 'only once' });
     await eventually(
       () => alice.listMessages({ conversationId }),
       (p) => p.messages[0]?.seq === 1,
       'acknowledged',
       20_000,
     );
-    expect(faulty.sent.filter((frame) => frame.type === 'send')).toHaveLength(1);
+    expect(envelopes(faulty)).toEqual([message.id]);
     // Its outbox row went with the catch-up, and an open outbox dialog was told to read again.
     expect((await alice.listOutbox()).items).toEqual([]);
     const cut = alice.events.map((event) => event.type === 'connection' && event.state !== 'online').lastIndexOf(true);
@@ -122,9 +126,10 @@ describe('client core under faults', () => {
       'acknowledged',
       20_000,
     );
-    const sends = faulty.sent.filter((frame) => frame.type === 'send');
-    expect(sends).toHaveLength(2);
-    expect(sends.map((frame) => frame.type === 'send' && frame.clientMessageId)).toEqual([message.id, message.id]);
+    expect(envelopes(faulty)).toEqual([message.id, message.id]);
+    // Sent again as the very envelope it was sealed into, not sealed afresh.
+    const ciphertexts = faulty.sent.flatMap((frame) => (frame.type === 'send_envelope' ? [frame.ciphertext] : []));
+    expect(new Set(ciphertexts).size).toBe(1);
     await eventually(
       () => texts(bob, conversationId),
       (list) => list.length === 1,
@@ -206,7 +211,7 @@ describe('client core under faults', () => {
     let refusals = 2;
     faulty.fromClient = (frame) => {
       // The first two sends are refused as a server that says no would; the server never sees them.
-      if (frame.type === 'send' && refusals > 0) {
+      if (frame.type === 'send_envelope' && refusals > 0) {
         refusals -= 1;
         return { answer: { type: 'error', rid: frame.rid, code: 'invalid', message: 'Refused by policy' } };
       }
@@ -246,21 +251,21 @@ describe('client core under faults', () => {
     const faulty = new FaultyTransport();
     let failures = 1;
     faulty.fromClient = (frame) => {
-      if (frame.type === 'send' && failures > 0) {
+      if (frame.type === 'send_envelope' && failures > 0) {
         failures -= 1;
         return { answer: { type: 'error', rid: frame.rid, code: 'internal', message: 'Database busy' } };
       }
       return 'pass';
     };
     const { alice, bob, conversationId } = await setUp(faulty);
-    await alice.sendMessage({ conversationId, text: 'eventually' });
+    const message = await alice.sendMessage({ conversationId, text: 'eventually' });
     await eventually(
       () => texts(bob, conversationId),
       (list) => list.join() === 'eventually',
       'retried',
       15_000,
     );
-    expect(faulty.sent.filter((frame) => frame.type === 'send')).toHaveLength(1);
+    expect(envelopes(faulty)).toEqual([message.id]);
     expect(failures).toBe(0);
   });
 });

@@ -2,6 +2,8 @@
  * Forwarding between real client cores and a real server over 127.0.0.1: composed offline to
  * several conversations, queued like any send, delivered exactly once each, files by reference
  * (never uploaded again), refusals shown on the message without sending it again and again.
+ * Forwards go sealed: what they forward is in the sealed content, and the files they refer to are
+ * named to the server by upload id in the envelope's `attachments`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -138,9 +140,10 @@ describe('forwarding between client cores', () => {
 
     // The first acknowledgement is lost with the connection: the forward is sent again, and the
     // server answers it with what it stored the first time.
+    const copyIds = new Set(copies.map((copy) => copy.id));
     let lostOne = false;
     bobTransport.fromServer = (frame, socket) => {
-      if (!lostOne && frame.type === 'sent' && frame.event.kind === 'message' && frame.event.forwardedFrom) {
+      if (!lostOne && frame.type === 'sent' && frame.event.kind === 'envelope' && copyIds.has(frame.event.clientId)) {
         lostOne = true;
         socket.close();
         return 'drop';
@@ -167,11 +170,20 @@ describe('forwarding between client cores', () => {
       expect(received).toMatchObject({ senderName: 'Bob Builder', own: false, forwardedFrom: 'Alice Liddell' });
       expect(received.attachments).toEqual([expect.objectContaining({ name: 'report.bin', sha256: file.sha256 })]);
     }
-    // Exactly once each, and nothing else queued went twice.
-    const sends = bobTransport.sent.filter((frame): frame is Extract<ClientFrame, { type: 'send' }> => frame.type === 'send');
-    expect(
-      sends.every((frame) => frame.forwardOf?.messageId === original.id && frame.forwardOf.conversationId === aliceBob),
-    ).toBe(true);
+    // Exactly once each, and nothing else queued went twice: Bob sent nothing but the two copies,
+    // each naming the original's upload (by reference).
+    const originalUploads = readMirrorAttachments(bob.profileDir)
+      .filter((row) => row.messageId === original.id)
+      .map((row) => row.attachmentId);
+    expect(originalUploads).toHaveLength(1);
+    const sends = bobTransport.sent.filter(
+      (frame): frame is Extract<ClientFrame, { type: 'send_envelope' }> => frame.type === 'send_envelope',
+    );
+    for (const frame of sends) {
+      expect(copyIds.has(frame.clientId)).toBe(true);
+      expect(frame.attachments).toEqual(originalUploads);
+    }
+    expect(new Set(sends.map((frame) => frame.clientId))).toEqual(copyIds);
     // Two forwards; the one whose acknowledgement was lost is either found in the catch-up after
     // reconnecting (then not sent again) or sent again and answered as a duplicate.
     expect(sends.length).toBeGreaterThanOrEqual(2);
@@ -190,13 +202,7 @@ describe('forwarding between client cores', () => {
     expect(bob.events.some((event) => event.type === 'transfer' && event.direction === 'upload')).toBe(false);
     const bobRows = readMirrorAttachments(bob.profileDir).filter((row) => copies.some((copy) => copy.id === row.messageId));
     expect(bobRows.map((row) => row.uploadState)).toEqual([null, null]);
-    expect(new Set(bobRows.map((row) => row.attachmentId))).toEqual(
-      new Set(
-        readMirrorAttachments(bob.profileDir)
-          .filter((row) => row.messageId === original.id)
-          .map((row) => row.attachmentId),
-      ),
-    );
+    expect(new Set(bobRows.map((row) => row.attachmentId))).toEqual(new Set(originalUploads));
     await carol.downloadAttachment({ conversationId: bobCarol, messageId: copies[0]!.id, index: 0 });
     await messageWhere(
       carol,
@@ -264,31 +270,34 @@ describe('forwarding between client cores', () => {
   }, 60_000);
 
   it('a forward the server refuses for its files fails at once: nothing to upload again, no resending round after round', async () => {
-    const { bob, bobProxy, bobTransport, aliceBob, bobCarol, original } = await threePeople();
+    const { alice, bob, bobProxy, bobTransport, aliceBob, bobCarol, original } = await threePeople();
     bobProxy.cut();
     await connection(bob, 'offline');
     const [copy] = await bob.forwardMessage({ conversationId: aliceBob, messageId: original.id, toConversationIds: [bobCarol] });
     const after = await bob.sendMessage({ conversationId: bobCarol, text: 'after the forward' });
-    // The server's answer when the files are gone by the time the forward arrives.
-    let refusals = 0;
+    // Meanwhile Alice deletes the original for everyone: the server drops its reference to the
+    // file, so by the time the forward arrives Bob may no longer refer to it (attachment_missing).
+    await alice.deleteMessage({ conversationId: aliceBob, messageId: original.id });
+    await eventually(
+      () => alice.listOutbox(),
+      (listing) => listing.total === 0,
+      'the server has the delete',
+    );
+    const forwards: Array<Extract<ClientFrame, { type: 'send_envelope' }>> = [];
     bobTransport.fromClient = (frame) => {
-      if (frame.type !== 'send' || !frame.forwardOf) return 'pass';
-      refusals += 1;
-      return {
-        answer: {
-          type: 'error',
-          rid: frame.rid,
-          code: 'invalid',
-          reason: 'attachment_missing',
-          message: 'An attachment is missing',
-        },
-      };
+      if (frame.type === 'send_envelope' && frame.clientId === copy!.id) forwards.push(frame);
+      return 'pass';
     };
     bobProxy.restore();
     const failed = await messageWhere(bob, bobCarol, (m) => m.id === copy!.id && m.status === 'failed', 'the forward fails');
     expect(failed.error).toBe('attachment_missing');
     await messageWhere(bob, bobCarol, (m) => m.id === after.id && m.status !== 'sending', 'the next message still goes');
-    expect(refusals).toBe(1);
+    // Sent once, naming the original's upload; refused, it is not sent again.
+    const referred = readMirrorAttachments(bob.profileDir)
+      .filter((row) => row.messageId === copy!.id)
+      .map((row) => row.attachmentId);
+    expect(referred).toHaveLength(1);
+    expect(forwards.map((frame) => frame.attachments)).toEqual([referred]);
     expect(readMirrorAttachments(bob.profileDir).find((row) => row.messageId === copy!.id)?.uploadState).toBeNull();
   }, 60_000);
 });

@@ -2,10 +2,12 @@
  * The outbox inspector (Settings → "Outbox") over real cores and a real server: what is queued is
  * listed per conversation in send order with its kind, state, attempts and last error (a code,
  * never the server's words); "Retry now" sends at once what waits for a retry or a reconnect, and
- * queues a refused one again; "Discard" takes an item out, and the server never sees it.
+ * queues a refused one again; "Discard" takes an item out, and the server never sees it. What
+ * the outbox sends goes sealed (`send_envelope`): frames are told apart by client id and order.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutboxItemView } from '../../../sync/app-api/contract.js';
+import type { ServerFrame } from '../../../sync/protocol/frames.js';
 import type { ClientCore } from '../../../sync/client/client-core-types.js';
 import { openClientCore } from '../../../sync/client/client-core.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
@@ -127,17 +129,14 @@ describe('outbox inspector', () => {
   it('shows a refusal by its code, never the server’s words; Retry now queues it again and it is sent', async () => {
     const transport = new FaultyTransport();
     const { alice, bob, conversationId } = await pair(transport);
+    // The next two envelopes are refused, in the order they go: with a reason, then without one.
+    const refusals: Array<(rid: string) => ServerFrame> = [
+      (rid) => ({ type: 'error', rid, code: 'forbidden', reason: 'not_allowed', message: 'Words from the server' }),
+      (rid) => ({ type: 'error', rid, code: 'invalid', message: 'Another server sentence' }),
+    ];
     transport.fromClient = (frame) => {
-      if (frame.type !== 'send') return 'pass';
-      if (frame.text === 'refused with a reason') {
-        return {
-          answer: { type: 'error', rid: frame.rid, code: 'forbidden', reason: 'not_allowed', message: 'Words from the server' },
-        };
-      }
-      if (frame.text === 'refused without one') {
-        return { answer: { type: 'error', rid: frame.rid, code: 'invalid', message: 'Another server sentence' } };
-      }
-      return 'pass';
+      const refusal = frame.type === 'send_envelope' ? refusals.shift() : undefined;
+      return refusal ? { answer: refusal(frame.rid) } : 'pass';
     };
     const withReason = await alice.sendMessage({ conversationId, text: 'refused with a reason' });
     await eventually(
@@ -179,7 +178,7 @@ describe('outbox inspector', () => {
     // The server fails for a moment (a transient `internal`), once.
     let failures = 1;
     transport.fromClient = (frame) =>
-      frame.type === 'send' && failures-- > 0
+      frame.type === 'send_envelope' && failures-- > 0
         ? { answer: { type: 'error', rid: frame.rid, code: 'internal', message: 'The store failed for a moment' } }
         : 'pass';
     const later = await alice.sendMessage({ conversationId, text: 'later' });
@@ -194,7 +193,7 @@ describe('outbox inspector', () => {
     expect(item!.nextRetryAt).toBeGreaterThan(now());
     // Its retry time never comes on this clock: nothing more goes by itself.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(transport.sent.filter((frame) => frame.type === 'send')).toEqual([]);
+    expect(transport.sent.filter((frame) => frame.type === 'send_envelope')).toEqual([]);
 
     await alice.retryOutboxItem({ id: later.id });
     await eventually(
@@ -203,7 +202,7 @@ describe('outbox inspector', () => {
       'bob receives it',
     );
     expect(await texts(bob, conversationId)).toEqual(['later']);
-    expect(transport.sent.filter((frame) => frame.type === 'send')).toHaveLength(1);
+    expect(transport.sent.flatMap((frame) => (frame.type === 'send_envelope' ? [frame.clientId] : []))).toEqual([later.id]);
     expect((await alice.listOutbox()).items).toEqual([]);
   });
 
@@ -238,7 +237,7 @@ describe('outbox inspector', () => {
     const transport = new FaultyTransport();
     const { server, alice, bob, conversationId, hello } = await pair(transport);
     await goOffline(server, alice);
-    await alice.sendMessage({ conversationId, text: 'keep' });
+    const keep = await alice.sendMessage({ conversationId, text: 'keep' });
     const drop = await alice.sendMessage({ conversationId, text: 'drop' });
     await alice.editMessage({ conversationId, messageId: hello.id, text: 'an edit nobody sees' });
     const edit = (await alice.listOutbox()).items.find((item) => item.kind === 'edit')!;
@@ -262,17 +261,16 @@ describe('outbox inspector', () => {
       'bob receives what was kept',
     );
     expect(await texts(bob, conversationId)).toEqual(['hello', 'keep']);
-    const onTheWire = transport.sent.flatMap((frame) =>
-      frame.type === 'send' ? [frame.text] : frame.type === 'change' ? [frame.change.kind] : [],
-    );
-    expect(onTheWire).toEqual(['hello', 'keep']);
+    // The edit would have gone as an envelope of its own: only the two messages ever went.
+    const onTheWire = transport.sent.flatMap((frame) => (frame.type === 'send_envelope' ? [frame.clientId] : []));
+    expect(onTheWire).toEqual([hello.id, keep.id]);
   });
 
   it('refuses to discard what is on the wire: the server is handling it', async () => {
     const transport = new FaultyTransport();
     const { alice, conversationId } = await pair(transport);
     // No answer comes (the frame is lost): it stays on the wire.
-    transport.fromClient = (frame) => (frame.type === 'send' ? 'drop' : 'pass');
+    transport.fromClient = (frame) => (frame.type === 'send_envelope' ? 'drop' : 'pass');
     const unanswered = await alice.sendMessage({ conversationId, text: 'no answer yet' });
     await eventually(
       () => alice.listOutbox(),

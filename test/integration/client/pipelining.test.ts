@@ -2,7 +2,8 @@
  * The outbox pipelines: up to OUTBOX_WINDOW rows of a conversation on the wire at once. Whatever
  * happens to a window (a row failing for a moment in its middle, the connection dropping with the
  * window full, replies lost while the server still works through the frames), every message
- * reaches the server exactly once and in the order it was written.
+ * reaches the server exactly once and in the order it was written. Messages go sealed
+ * (`send_envelope`), so frames are told apart by their client id, the message's id.
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
@@ -10,10 +11,10 @@ import { acceptedBy } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { OUTBOX_WINDOW } from '../../../sync/client/outbox-sender.js';
-import type { NewMessage, ServerStore } from '../../../sync/server/store/server-store.js';
+import type { NewEnvelope, ServerStore } from '../../../sync/server/store/server-store.js';
 import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
-import { failingStore, onceForTexts } from '../../support/failing-store.js';
+import { failingEnvelopes, onceForClientIds } from '../../support/failing-store.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
@@ -28,6 +29,7 @@ afterEach(async () => {
 /**
  * Alice (on `transport`) and Bob in a direct conversation; then the server goes away and Alice
  * writes `count` messages, "m1"… in order, so they wait in her outbox to go out together.
+ * `ids` are their message ids (their envelopes' client ids), in the same order.
  */
 async function queuedWhileOffline(transport: FaultyTransport, count: number) {
   const server = await servers.startServer();
@@ -53,16 +55,17 @@ async function queuedWhileOffline(transport: FaultyTransport, count: number) {
     'alice offline',
   );
   const written = Array.from({ length: count }, (_, i) => `m${i + 1}`);
-  for (const text of written) await alice.sendMessage({ conversationId, text });
-  return { server, alice, bob, conversationId, written };
+  const ids: string[] = [];
+  for (const text of written) ids.push((await alice.sendMessage({ conversationId, text })).id);
+  return { server, alice, bob, conversationId, written, ids };
 }
 
-/** The server back on the same data and port, optionally on a store that fails now and then. */
-async function restart(server: TestServer, fails?: (message: NewMessage) => boolean): Promise<TestServer> {
+/** The server back on the same data and port, optionally on a store that fails to store an envelope now and then. */
+async function restart(server: TestServer, fails?: (envelope: NewEnvelope) => boolean): Promise<TestServer> {
   if (!fails) return servers.startServer({ dataDir: server.dataDir, port: server.port });
   const store = openSqliteServerStore(server.dataDir);
   stores.push(store);
-  return servers.startServer({ dataDir: server.dataDir, port: server.port, store: failingStore(store, fails) });
+  return servers.startServer({ dataDir: server.dataDir, port: server.port, store: failingEnvelopes(store, fails) });
 }
 
 /** Reads the core's mirror through a connection of its own, as it is committed. */
@@ -105,7 +108,7 @@ function watchWindow(transport: FaultyTransport) {
   const previous = { fromClient: transport.fromClient, fromServer: transport.fromServer };
   transport.fromClient = (frame, socket) => {
     const verdict = previous.fromClient(frame, socket);
-    if (verdict === 'pass' && frame.type === 'send') {
+    if (verdict === 'pass' && frame.type === 'send_envelope') {
       open.add(frame.rid);
       seen.most = Math.max(seen.most, open.size);
     }
@@ -120,69 +123,101 @@ function watchWindow(transport: FaultyTransport) {
 }
 
 describe('outbox pipelining', () => {
-  it('a window goes on the wire as one burst, written as soon as it is on the socket, not at the end of the task', async () => {
+  it('a sealed window goes on the wire as one burst; a row sealed for the first time is written as soon as it is sealed', async () => {
     const transport = new FaultyTransport();
-    const { server, alice, bob, conversationId, written } = await queuedWhileOffline(transport, OUTBOX_WINDOW + 3);
+    const { server, alice, bob, conversationId, written, ids } = await queuedWhileOffline(transport, OUTBOX_WINDOW + 3);
     const sentBefore = transport.sent.length;
-    const flushesBefore = transport.flushes.length;
-    await restart(server);
+    // The first row fails for a moment: the window behind it is refused unstored, and all of it
+    // goes again once that row's retry is due, every row sealed by then.
+    await restart(server, onceForClientIds(ids[0]!));
     await expectExactlyOnceInOrder(alice, bob, conversationId, written);
-    const first = transport.sent.findIndex((frame, i) => i >= sentBefore && frame.type === 'send');
+    const envelopesAt = (clientId: string) =>
+      transport.sent.flatMap((frame, i) =>
+        i >= sentBefore && frame.type === 'send_envelope' && frame.clientId === clientId ? [i] : [],
+      );
+    // Sealed one by one as they first go: each is flushed right after it, not at the end of the window.
+    for (const id of ids.slice(0, OUTBOX_WINDOW)) expect(transport.flushes).toContain(envelopesAt(id)[0]! + 1);
+    // Going again, sealed already: the window is one burst, flushed once it is all handed over.
+    const first = envelopesAt(ids[0]!)[1]!;
     const end = first + OUTBOX_WINDOW;
-    expect(transport.sent.slice(first, end).map((frame) => frame.type)).toEqual(Array<string>(OUTBOX_WINDOW).fill('send'));
-    const flushes = transport.flushes.slice(flushesBefore);
-    // Flushed once the whole window was handed over, and not in its middle.
-    expect(flushes).toContain(end);
-    expect(flushes.filter((at) => at > first && at < end)).toEqual([]);
+    expect(
+      transport.sent.slice(first, end).map((frame) => (frame.type === 'send_envelope' ? frame.clientId : frame.type)),
+    ).toEqual(ids.slice(0, OUTBOX_WINDOW));
+    expect(transport.flushes).toContain(end);
+    expect(transport.flushes.filter((at) => at > first && at < end)).toEqual([]);
 
-    // Online, a message's frame is flushed right after it (sendMessage still has the view to read).
-    await alice.sendMessage({ conversationId, text: 'online' });
-    const index = transport.sent.findIndex((frame) => frame.type === 'send' && frame.text === 'online');
+    // Online, a message's frame is flushed right after it is sealed.
+    const online = await alice.sendMessage({ conversationId, text: 'online' });
+    const index = (
+      await eventually(
+        () => envelopesAt(online.id),
+        (at) => at.length > 0,
+        'the message on the wire',
+      )
+    )[0]!;
     expect(index).toBeGreaterThan(end);
     expect(transport.flushes).toContain(index + 1);
-  });
+  }, 40_000);
 
-  it('online, a message is on the wire before sendMessage returns, its row already counted as attempted on disk', async () => {
+  it('online, a message goes on the wire once sealed, its row counted as attempted and its envelope kept on disk', async () => {
     const transport = new FaultyTransport();
     const { server, alice, bob, conversationId, written } = await queuedWhileOffline(transport, 1);
     await restart(server);
     await expectExactlyOnceInOrder(alice, bob, conversationId, written);
-    let returned = false;
-    const onTheWire: Array<{ returned: boolean; attempts: number[] }> = [];
+    // Everything before is acknowledged: the next envelope on the wire is the probe's.
+    const onTheWire: Array<{ clientId: string; rows: Array<{ attempts: number; sealed: string | null }>; ciphertext: string }> =
+      [];
     transport.fromClient = (frame) => {
-      if (frame.type === 'send' && frame.text === 'probe') {
-        // What another process would find on disk as the frame leaves: committed state only.
-        const attempts = withMirror(alice, (db) =>
-          (db.prepare("SELECT attempts FROM outbox WHERE kind = 'send'").all() as Array<{ attempts: number }>).map(
-            (row) => row.attempts,
-          ),
+      if (frame.type === 'send_envelope') {
+        // What another process would find on disk as the frame leaves: committed state only. A
+        // row found so after a crash goes again as this very envelope.
+        const rows = withMirror(
+          alice,
+          (db) =>
+            db.prepare("SELECT attempts, sealed FROM outbox WHERE kind = 'send'").all() as Array<{
+              attempts: number;
+              sealed: string | null;
+            }>,
         );
-        onTheWire.push({ returned, attempts });
+        onTheWire.push({ clientId: frame.clientId, rows, ciphertext: frame.ciphertext });
       }
       return 'pass';
     };
-    await alice.sendMessage({ conversationId, text: 'probe' });
-    returned = true;
-    expect(onTheWire).toEqual([{ returned: false, attempts: [1] }]);
+    const probe = await alice.sendMessage({ conversationId, text: 'probe' });
     await expectExactlyOnceInOrder(alice, bob, conversationId, [...written, 'probe']);
+    expect(onTheWire).toHaveLength(1);
+    const [leaving] = onTheWire;
+    expect(leaving).toEqual({
+      clientId: probe.id,
+      rows: [{ attempts: 1, sealed: leaving!.ciphertext }],
+      ciphertext: leaving!.ciphertext,
+    });
   });
 
-  it('online, listeners hear of a sent row only once its frame is flushed: nothing runs between the commit and the wire', async () => {
+  it('online, no listener runs between a row’s sealing commit and its frame on the wire', async () => {
     const transport = new FaultyTransport();
     const { server, alice, bob, conversationId, written } = await queuedWhileOffline(transport, 1);
     await restart(server);
     await expectExactlyOnceInOrder(alice, bob, conversationId, written);
-    const heard: Array<{ sent: number; flushed: number }> = [];
-    alice.subscribe((event) => {
-      if (event.type === 'outbox') heard.push({ sent: transport.sent.length, flushed: transport.flushes.at(-1) ?? 0 });
-    });
     const before = transport.sent.length;
+    const frameIndex = () => transport.sent.findIndex((frame, i) => i >= before && frame.type === 'send_envelope');
+    const heard: Array<{ sealedOnDisk: boolean; flushedPastFrame: boolean }> = [];
+    alice.subscribe(() => {
+      const sealedOnDisk = withMirror(
+        alice,
+        (db) => db.prepare('SELECT 1 FROM outbox WHERE sealed IS NOT NULL').get() !== undefined,
+      );
+      const index = frameIndex();
+      heard.push({ sealedOnDisk, flushedPastFrame: index >= 0 && (transport.flushes.at(-1) ?? 0) > index });
+    });
     await alice.sendMessage({ conversationId, text: 'heard after the wire' });
-    const index = transport.sent.findIndex((frame) => frame.type === 'send' && frame.text === 'heard after the wire');
-    expect(index).toBeGreaterThanOrEqual(before);
-    expect(heard.length).toBeGreaterThan(0);
-    for (const moment of heard) expect(moment.flushed).toBeGreaterThan(index);
     await expectExactlyOnceInOrder(alice, bob, conversationId, [...written, 'heard after the wire']);
+    expect(frameIndex()).toBeGreaterThanOrEqual(before);
+    // Listeners heard of the row as it was queued (before its seal) and once it was acknowledged.
+    expect(heard.some((moment) => !moment.flushedPastFrame)).toBe(true);
+    expect(heard.some((moment) => moment.flushedPastFrame)).toBe(true);
+    // Once the envelope is committed with its row, it is on the wire before any listener runs.
+    for (const moment of heard) if (moment.sealedOnDisk) expect(moment.flushedPastFrame).toBe(true);
   });
 
   it('puts a window of sends on the wire at once, never more, and they arrive in order, once each', async () => {
@@ -193,10 +228,10 @@ describe('outbox pipelining', () => {
     await expectExactlyOnceInOrder(alice, bob, conversationId, written);
     expect(window.seen.most).toBeGreaterThan(1);
     expect(window.seen.most).toBeLessThanOrEqual(OUTBOX_WINDOW);
-    const sends = transport.sent.filter((frame) => frame.type === 'send');
+    const sends = transport.sent.filter((frame) => frame.type === 'send_envelope');
     expect(sends).toHaveLength(written.length);
     // Each names the one written before it, except where a window started afresh.
-    expect(sends.filter((frame) => frame.type === 'send' && frame.after !== undefined).length).toBeGreaterThan(
+    expect(sends.filter((frame) => frame.type === 'send_envelope' && frame.after !== undefined).length).toBeGreaterThan(
       written.length / 2,
     );
   });
@@ -204,15 +239,17 @@ describe('outbox pipelining', () => {
   it('a send failing for a moment in the middle of a window: those behind it are refused unstored, and all go again in order', async () => {
     const transport = new FaultyTransport();
     const window = watchWindow(transport);
-    const { server, alice, bob, conversationId, written } = await queuedWhileOffline(transport, 20);
-    await restart(server, onceForTexts('m4'));
+    const { server, alice, bob, conversationId, written, ids } = await queuedWhileOffline(transport, 20);
+    const m4 = written.indexOf('m4');
+    await restart(server, onceForClientIds(ids[m4]!));
     await expectExactlyOnceInOrder(alice, bob, conversationId, written);
     expect(window.seen.outOfOrder).toBeGreaterThan(0);
-    const m4 = written.indexOf('m4');
-    const sendsOf = (text: string) => transport.sent.filter((frame) => frame.type === 'send' && frame.text === text).length;
+    const sendsOf = (id: string) =>
+      transport.sent.filter((frame) => frame.type === 'send_envelope' && frame.clientId === id).length;
     // The failed one went twice; everything before it once; behind it at least once more.
-    expect(sendsOf('m4')).toBe(2);
-    for (const text of written.slice(0, m4)) expect(sendsOf(text)).toBe(1);
+    expect(sendsOf(ids[m4]!)).toBe(2);
+    for (const id of ids.slice(0, m4)) expect(sendsOf(id)).toBe(1);
+    for (const id of ids.slice(m4 + 1)) expect(sendsOf(id)).toBeGreaterThanOrEqual(1);
   }, 40_000);
 
   it('the connection dropping with a full window on the wire: replies lost, the server finishing the frames; each stored once, in order', async () => {
@@ -242,8 +279,8 @@ describe('outbox pipelining', () => {
       socket.close();
       return 'drop';
     };
-    const { server, alice, bob, conversationId, written } = await queuedWhileOffline(transport, 30);
-    await restart(server, onceForTexts('m2', 'm17'));
+    const { server, alice, bob, conversationId, written, ids } = await queuedWhileOffline(transport, 30);
+    await restart(server, onceForClientIds(ids[written.indexOf('m2')]!, ids[written.indexOf('m17')]!));
     await expectExactlyOnceInOrder(alice, bob, conversationId, written);
   }, 40_000);
 });

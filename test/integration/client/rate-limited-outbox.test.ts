@@ -77,7 +77,9 @@ describe('outbox against a frame budget', () => {
     // message went on the wire once more at most per time it was turned away.
     expect(refused.count).toBeGreaterThan(0);
     expect(tight.logLines.filter((line) => line.message.includes('past its frame budget'))).toEqual([]);
-    const sends = transport.sent.filter((frame) => frame.type === 'send');
+    // What the outbox sends goes sealed: envelopes, told apart by client id.
+    const sends = transport.sent.flatMap((frame) => (frame.type === 'send_envelope' ? [frame.clientId] : []));
+    expect(new Set(sends).size).toBe(MESSAGES);
     expect(sends.length).toBeLessThanOrEqual(MESSAGES + refused.count + refused.outOfOrder);
   });
 });

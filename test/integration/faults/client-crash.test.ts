@@ -12,7 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
 import { createProcessHarness, sleep, type ScriptProcess } from '../../support/processes.js';
-import { mirrorProblems, readMirror, readServer, serverProblems, type MirrorMessage } from '../../support/db-invariants.js';
+import {
+  mirrorProblems,
+  readMirror,
+  readServer,
+  serverProblems,
+  type MirrorMessage,
+  type ServerEvent,
+} from '../../support/db-invariants.js';
 import { faultSeed, seededRandom } from '../../support/seeded-random.js';
 
 const DRIVER = 'test/support/client-driver.ts';
@@ -42,6 +49,15 @@ function startDriver(server: TestServer, profile: string, username: string, mode
 
 const text = (prefix: string, n: number) => `${prefix}${String(n).padStart(4, '0')}`;
 const numberOf = (value: string) => Number(value.slice(value.indexOf('-') + 1));
+
+/**
+ * What an event in the server's log says, as the sender's mirror knows it: the client seals what it
+ * sends, so the server holds an envelope, told by its client id (the message's id in the mirror).
+ */
+function composedText(event: Pick<ServerEvent, 'kind' | 'clientId'>, byId: ReadonlyMap<string, MirrorMessage>): string {
+  const message = event.kind === 'envelope' ? byId.get(event.clientId) : undefined;
+  return message?.text ?? `${event.kind} ${event.clientId}, not a message the mirror holds`;
+}
 
 /** What the driver printed, over all its runs. */
 class Observed {
@@ -108,7 +124,7 @@ describe('client killed with SIGKILL', () => {
       const events = serverState.events.filter((e) => e.conversationId === conversationId);
       // The server holds a prefix of what was composed, in order, each once; the mirror agrees on every seq it knows.
       expect(
-        events.map((e) => e.text),
+        events.map((e) => composedText(e, byId)),
         `${round}: server log, ${context}`,
       ).toEqual(events.map((_, i) => text('m-', i + 1)));
       const serverById = new Map(events.map((e) => [e.clientId, e]));
@@ -118,7 +134,7 @@ describe('client killed with SIGKILL', () => {
         );
       }
       for (const event of events)
-        expect(byId.has(event.clientId), `${round}: server event ${event.text} is known to the mirror`).toBe(true);
+        expect(byId.has(event.clientId), `${round}: server event ${event.clientId} is known to the mirror`).toBe(true);
       // Stored by the server but never acknowledged to the mirror: the resend after restart must not double it.
       for (const m of own) if (m.seq === null && serverById.has(m.id)) lostAcks.add(m.id);
       return own;
@@ -150,14 +166,15 @@ describe('client killed with SIGKILL', () => {
     expect(own.every((m) => m.seq !== null)).toBe(true);
     expect(readMirror(profile).outbox).toEqual([]);
     const events = readServer(server.dataDir).events.filter((e) => e.conversationId === conversationId);
-    expect(events.map((e) => [e.seq, e.clientId, e.text])).toEqual(
+    const byId = new Map(own.map((m) => [m.id, m]));
+    expect(events.map((e) => [e.seq, e.clientId, composedText(e, byId)])).toEqual(
       [...own].sort((a, b) => a.seq! - b.seq!).map((m) => [m.seq, m.id, m.text]),
     );
-    expect(events.map((e) => e.text)).toEqual(Array.from({ length: total }, (_, i) => text('m-', i + 1)));
-    // And what the peer gets by catching up: each message once, in the order composed.
+    expect(events.map((e) => composedText(e, byId))).toEqual(Array.from({ length: total }, (_, i) => text('m-', i + 1)));
+    // And what the peer gets by catching up: each message's envelope once, in the order composed.
     const peer = await servers.connect(server, bob.token);
     const caughtUp = await peer.allEvents(conversationId);
-    expect(caughtUp.map((e) => [e.seq, e.kind === 'message' ? e.text : e.kind])).toEqual(
+    expect(caughtUp.map((e) => [e.seq, 'clientId' in e ? composedText(e, byId) : e.kind])).toEqual(
       Array.from({ length: total }, (_, i) => [i + 1, text('m-', i + 1)]),
     );
   }, 180_000);
