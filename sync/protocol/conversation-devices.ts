@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { KEY_LIMITS } from './key-frames.js';
 import { ACCOUNT_CAPS, LIMITS } from './limits.js';
-import { deviceNumber, id } from './wire-types.js';
+import { deviceNumber, id, rid } from './wire-types.js';
 
 /** A conversation's devices version as send_envelope names it: counts up from 1. */
 export const devicesVersion = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -41,3 +41,18 @@ export const conversationDevicesSchema = z.object({
     .max(LIMITS.maxGroupMembers),
 });
 export type ConversationDevices = z.infer<typeof conversationDevicesSchema>;
+
+/**
+ * A member asks for the conversation's devices before its first seal there (it knows none yet), so
+ * that first envelope is sealed for them instead of being refused once. Answered by
+ * `conversation_devices`; a non-member gets conversation_not_found.
+ */
+export const fetchConversationDevicesFrame = z.object({ type: z.literal('fetch_conversation_devices'), rid, conversationId: id });
+export const conversationDevicesReply = z.object({
+  type: z.literal('conversation_devices'),
+  rid,
+  devices: conversationDevicesSchema,
+});
+
+export const conversationDevicesClientFrames = [fetchConversationDevicesFrame] as const;
+export const conversationDevicesServerFrames = [conversationDevicesReply] as const;

@@ -14,6 +14,7 @@ import { envelopeEventSchema, sendEnvelopeFrame } from './envelope-frames.js';
 import { inboxClientFrames, inboxServerFrames } from './inbox-frames.js';
 import { linkClientFrames, linkServerFrames } from './link-frames.js';
 import { keyClientFrames, keyServerFrames } from './key-frames.js';
+import { conversationDevicesClientFrames, conversationDevicesServerFrames } from './conversation-devices.js';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 import { REFUSAL_REASONS } from './refusal-reasons.js';
 import { withoutInvisibleCharacters } from './visible-names.js';
@@ -648,6 +649,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   ...backupClientFrames,
   sendEnvelopeFrame,
   ...linkClientFrames,
+  ...conversationDevicesClientFrames,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];
@@ -798,6 +800,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   ...inboxServerFrames,
   ...linkServerFrames,
   ...backupServerFrames,
+  ...conversationDevicesServerFrames,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 /** What the server sends unasked: every frame that answers no request (replies carry their request's rid). */

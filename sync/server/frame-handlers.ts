@@ -4,6 +4,7 @@ import { createConversation, findUser, listConversations, startConversation } fr
 import { only, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
 import { ackInbox, fetchInbox, sendToDevices } from './handlers/inbox.js';
 import { countKeys, fetchIdentity, fetchKeyBundles, publishKeys } from './handlers/keys.js';
+import { fetchConversationDevices } from './handlers/conversation-devices.js';
 import { describeOwnDevice, linkDevice } from './handlers/linking.js';
 import { fetchKeyBackup, putKeyBackup } from './handlers/key-backup.js';
 import { receipt } from './handlers/receipts.js';
@@ -63,6 +64,8 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return ackInbox(ctx, frame);
     case 'send_envelope':
       return sendEnvelope(ctx, frame);
+    case 'fetch_conversation_devices':
+      return fetchConversationDevices(ctx, frame);
     case 'describe_own_device':
       return describeOwnDevice(ctx, frame);
     case 'link_device':

@@ -24,6 +24,7 @@ const FRAME_TYPES: Record<ClientFrameType, true> = {
   fetch_inbox: true,
   ack_inbox: true,
   send_envelope: true,
+  fetch_conversation_devices: true,
   describe_own_device: true,
   link_device: true,
   put_key_backup: true,

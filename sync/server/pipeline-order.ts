@@ -32,6 +32,7 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
     case 'fetch_key_bundles':
     case 'count_keys':
     case 'fetch_identity':
+    case 'fetch_conversation_devices':
     case 'send_to_devices':
     case 'fetch_inbox':
     case 'ack_inbox':
@@ -84,7 +85,9 @@ export class PipelineOrder {
   handled(frame: ClientFrame, reply: ServerFrame): void {
     const ordered = orderedFrame(frame);
     if (!ordered) return;
-    const failed = reply.type === 'error' && !isPermanentError(reply.code);
+    // An envelope sealed for devices that are no longer the conversation's is sealed again and sent
+    // again, as a transient failure is: what was pipelined behind it must not overtake it.
+    const failed = reply.type === 'error' && (!isPermanentError(reply.code) || reply.reason === 'conversation_devices_changed');
     this.remember(ordered.conversationId, { clientId: ordered.clientId, failed });
   }
 

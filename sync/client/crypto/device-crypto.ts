@@ -49,7 +49,7 @@ export class DeviceCrypto {
 
   constructor(
     private readonly mirror: Mirror,
-    connection: SyncConnection,
+    private readonly connection: SyncConnection,
     private readonly runtime: Runtime,
     private readonly localIdentity: () => Promise<LocalIdentity | null>,
     private readonly selfId: string,
@@ -145,7 +145,20 @@ export class DeviceCrypto {
   async seal(conversationId: string, content: Content, keep: (sealed: SealedEnvelope) => void): Promise<SealedEnvelope> {
     const device = await this.device();
     if (!device) throw new RequestError('disconnected', 'Not connected');
+    if (!this.mirror.signal.conversationDevices(conversationId)) await this.learnDevices(conversationId);
     return this.senderKeys.seal(device, conversationId, content, keep);
+  }
+
+  /**
+   * Asks the server for the conversation's devices before the first seal there, so that envelope
+   * is sealed for them (handing them the key) rather than refused once for want of them.
+   */
+  private async learnDevices(conversationId: string): Promise<void> {
+    const reply = await this.connection.request({ type: 'fetch_conversation_devices', conversationId });
+    if (reply.type !== 'conversation_devices') {
+      throw new RequestError('internal', `Unexpected reply ${reply.type} to fetch_conversation_devices`);
+    }
+    await this.senderKeys.devicesChanged(conversationId, reply.devices);
   }
 
   /**

@@ -17,6 +17,13 @@ export function conversationDevicesSql(conversation: string): string {
           ORDER BY m.user_id, s.device_number`;
 }
 
+/** The conversation's devices version, when `user` is one of its members (one row), else none. */
+export function memberDevicesVersionSql(conversation: string, user: string): string {
+  return `SELECT c.devices_version AS version FROM conversations c
+          JOIN members m ON m.conversation_id = c.id AND m.user_id = ${user}
+          WHERE c.id = ${conversation}`;
+}
+
 export interface ConversationDeviceRow {
   user_id: string;
   device_number: number | null;

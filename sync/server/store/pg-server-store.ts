@@ -3,6 +3,13 @@ import type { Conversation, ConversationEvent, SettingRegister, User } from '../
 import { inTransaction, PostgresConnections, RetryTransaction, withSession, type PostgresPoolOptions } from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith, formerConversationWith } from './pg-conversations.js';
 import { appendEnvelopeWith } from './pg-envelopes.js';
+import {
+  conversationDevicesSql,
+  memberDevicesVersionSql,
+  toConversationDevices,
+  type ConversationDeviceRow,
+} from './conversation-devices.js';
+import type { ConversationDevices } from '../../protocol/conversation-devices.js';
 import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
 import { BatchQueue, RUN_ALONE } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
@@ -276,6 +283,18 @@ export class PostgresServerStore implements ServerStore {
 
   async appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult> {
     return inTransaction(this.db, (tx) => appendEnvelopeWith(tx, input));
+  }
+
+  async conversationDevices(conversationId: string, userId: string): Promise<ConversationDevices | null> {
+    return inTransaction(this.db, async (tx) => {
+      const { rows } = await tx.query<{ version: string | number }>(memberDevicesVersionSql('$1', '$2'), [
+        conversationId,
+        userId,
+      ]);
+      if (rows.length === 0) return null;
+      const { rows: devices } = await tx.query<ConversationDeviceRow>(conversationDevicesSql('$1'), [conversationId]);
+      return toConversationDevices(Number(rows[0]!.version), devices);
+    });
   }
 
   async readEvents(input: ReadEventsInput): Promise<EventPage | null> {

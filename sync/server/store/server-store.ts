@@ -163,6 +163,8 @@ export interface ServerStore {
   appendChange(input: NewChange): Promise<ChangeResult>;
   /** A sealed envelope (envelope-frames.ts); one that deletes another drops that one's ciphertext and references in the same transaction. */
   appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult>;
+  /** The conversation's devices version and its members' devices with keys; null when `userId` is not a member. */
+  conversationDevices(conversationId: string, userId: string): Promise<ConversationDevices | null>;
   /** null when `userId` was never a member (or the conversation does not exist). */
   readEvents(input: { conversationId: string; userId: string; afterSeq: number; limit: number }): Promise<EventPage | null>;
   /**

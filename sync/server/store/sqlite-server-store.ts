@@ -46,6 +46,8 @@ import {
 } from './conversation-page.js';
 import { cutPage, markHidden, pageWindow, usersNamedIn, withFrozen, type FrozenWatermarks } from './event-visibility.js';
 import { appendEnvelopeIn } from './sqlite-envelopes.js';
+import { memberDevicesVersionSql, toConversationDevices, type ConversationDeviceRow } from './conversation-devices.js';
+import type { ConversationDevices } from '../../protocol/conversation-devices.js';
 import { appendChangeIn, appendMessageIn, memberIds, pageAsSeenIn, periodsIn } from './sqlite-event-log.js';
 import { blockedPeerIn, blockedWithIn, frozenWatermarksIn, listSettingsIn, setSettingsIn } from './sqlite-settings.js';
 import { appendGroupChangeIn, createConversationIn } from './sqlite-membership.js';
@@ -210,6 +212,17 @@ export class SqliteServerStore implements ServerStore {
   async appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult> {
     if (this.neverIn(input.conversationId, input.senderId)) return refused('conversation_not_found');
     return this.db.transaction(() => appendEnvelopeIn(this.statements, input)).immediate();
+  }
+
+  async conversationDevices(conversationId: string, userId: string): Promise<ConversationDevices | null> {
+    return this.db.transaction(() => {
+      // The SQL names the member before the conversation.
+      const version = this.db.prepare(memberDevicesVersionSql('?', '?')).get(userId, conversationId) as
+        { version: number } | undefined;
+      if (!version) return null;
+      const rows = this.statements.conversationDevices.all(conversationId) as ConversationDeviceRow[];
+      return toConversationDevices(version.version, rows);
+    })();
   }
 
   /**
