@@ -70,7 +70,8 @@ interface Lane {
   last: { id: number; clientId: string };
   /**
    * The newest row sent must be answered before anything goes behind it: a send with files, whose
-   * refusal for missing files keeps it first in the queue while they are uploaded again.
+   * refusal for missing files keeps it first in the queue while they are uploaded again; or, when
+   * rows go sealed, a group change, whose members the rows behind it are sealed for.
    */
   barrier: boolean;
   /**
@@ -293,7 +294,10 @@ export class OutboxSender {
           (lane = { inFlight: new Map(), answers: [], last: sent, barrier: false, stalled: false, sealing: null, broken: false }),
         );
       lane.inFlight.set(entry.clientId, entry);
-      lane.barrier = attachments.length > 0;
+      // A row sealed behind a queued group change would be sealed for the members as they were
+      // before it: the server would refuse it as sealed for other devices, and it would go again.
+      // So it is sealed once the change is acknowledged.
+      lane.barrier = attachments.length > 0 || (this.sealer !== null && entry.kind === 'group');
       going.push({ entry, attachments, after, sealable });
     }
     const unsealed = going.some(({ sealable, entry }) => sealable !== null && entry.sealed === null);

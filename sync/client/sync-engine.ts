@@ -573,6 +573,10 @@ export class SyncEngine {
         // someone we blocked) the seq the server skipped us to.
         const lastSeq = Math.max(reply.events.at(-1)?.seq ?? 0, reply.skippedTo ?? 0) || undefined;
         next = reply.hasMore && lastSeq !== undefined ? this.fetchPage(conversationId, lastSeq) : null;
+        // Asked ahead, it may fail (the connection drops) while this page is opened and applied,
+        // before it is awaited: that must not surface as an unhandled rejection, which ends the
+        // process. It still rejects where it is awaited.
+        next?.catch(() => undefined);
         const before = this.options.mirror.cursor(conversationId)?.appliedSeq ?? 0;
         const { applied: after, shown } = await this.applyRun(conversationId, reply.events, {
           users: reply.users,

@@ -8,6 +8,11 @@ import type { ConversationKind } from '../../sync/protocol/frames.js';
 import { MIRROR_FILE } from '../../sync/client/client-core.js';
 import { Mirror } from '../../sync/client/mirror/mirror.js';
 import { hashSessionToken } from '../../sync/server/session-tokens.js';
+import { AccountKeysFile, accountKeysDir } from '../../sync/client/crypto/account-keys-file.js';
+import { newAccountKeys, type AccountKeys } from '../../sync/client/crypto/account-keys.js';
+import { newPasswordVerifier } from '../../sync/client/crypto/password-verifier.js';
+import { loadSignal } from '../../sync/client/crypto/signal-library.js';
+import { ensurePrivateDir } from '../../sync/node/private-files.js';
 import type { ServerStore } from '../../sync/server/store/server-store.js';
 import type { MirrorInspector } from './mirror-inspector.js';
 import type { SeededRandom } from './random.js';
@@ -85,7 +90,25 @@ export async function createPeople(
     };
     await store.createSession({ ...session, maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount, expiredBefore: 0 });
     users.push(user);
-    for (const name of person.devices) devices.push(signedInDevice(name, user, join(root, name)));
+    const signal = await loadSignal();
+    const keys = newAccountKeys(signal, user.id, await newPasswordVerifier('not-used', random), now);
+    for (const name of person.devices) {
+      // A session of its own: each device is a device of the account on the server, with its own
+      // number, sessions and sender keys.
+      const token = random.hex(32);
+      await store.createSession({
+        id: random.hex(16),
+        tokenHash: hashSessionToken(token),
+        userId: user.id,
+        deviceName: name,
+        createdAt: now,
+        maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount,
+        expiredBefore: 0,
+      });
+      const device = signedInDevice(name, user, token, join(root, name));
+      writeKeys(device.profileDir, keys, random, signal);
+      devices.push(device);
+    }
   }
   const conversations: SimConversation[] = [];
   const first = users.filter((user) => FIRST_CONTACTS.includes(user.username));
@@ -109,12 +132,12 @@ export async function createPeople(
 }
 
 /** A profile as the person left it after logging in on this device earlier. */
-function signedInDevice(name: string, user: SimUser, profileDir: string): SimDevice {
+function signedInDevice(name: string, user: SimUser, token: string, profileDir: string): SimDevice {
   mkdirSync(profileDir, { recursive: true });
   const mirror = Mirror.open(join(profileDir, MIRROR_FILE));
   mirror.saveSession({
     serverUrl: SERVER_URL,
-    token: user.token,
+    token,
     user: { id: user.id, username: user.username, displayName: user.displayName },
   });
   mirror.close();
@@ -127,4 +150,15 @@ function signedInDevice(name: string, user: SimUser, profileDir: string): SimDev
     inspector: undefined,
     lives: 0,
   };
+}
+
+/** The account's identity on every device of the person, as linking would have handed it over. */
+function writeKeys(
+  profileDir: string,
+  keys: AccountKeys,
+  random: SeededRandom,
+  signal: Awaited<ReturnType<typeof loadSignal>>,
+): void {
+  ensurePrivateDir(accountKeysDir(profileDir));
+  new AccountKeysFile(profileDir, null, random, signal).write({ ...keys, recoveryKeySaved: true });
 }

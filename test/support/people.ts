@@ -107,6 +107,24 @@ export async function acceptanceStored(server: TestServer, core: TestCore, conve
 }
 
 /**
+ * Waits until the server (on SQLite) holds published keys for `devices` devices of the account:
+ * from then on what others seal reaches each of them, even one that goes away at once.
+ */
+export async function devicesPublished(server: TestServer, userId: string, devices: number): Promise<void> {
+  const db = new Database(join(server.dataDir, SERVER_DATABASE_FILE), { readonly: true });
+  try {
+    const count = db.prepare('SELECT count(*) FROM device_keys WHERE user_id = ?').pluck();
+    await eventually(
+      () => count.get(userId),
+      (published) => published === devices,
+      `keys of ${devices} devices published`,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * Waits until `core` has the conversation, and accepts it when it is a message request to them
  * (someone who knows the person who started it, or added them).
  */

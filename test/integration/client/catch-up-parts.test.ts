@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import type { SyncSocket } from '../../../sync/client/transport.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
-import { acceptedBy } from '../../support/people.js';
+import { acceptedBy, devicesPublished } from '../../support/people.js';
 import { createClientHarness, eventually, FaultyTransport } from '../../support/client-harness.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 
@@ -18,9 +18,16 @@ it('catches up across pages sent in parts, and a connection cut mid-parts loses 
   const alice = await clients.open(await clients.profileDir(), server.url);
   const bob = await clients.open(bobProfile, server.url);
   await alice.createAccount({ serverUrl: server.url, username: 'alice', displayName: 'Alice', password: DEFAULT_TEST_PASSWORD });
-  await bob.createAccount({ serverUrl: server.url, username: 'bob', displayName: 'Bob', password: DEFAULT_TEST_PASSWORD });
+  const bobSession = await bob.createAccount({
+    serverUrl: server.url,
+    username: 'bob',
+    displayName: 'Bob',
+    password: DEFAULT_TEST_PASSWORD,
+  });
   const { id: conversationId } = await alice.startConversation({ username: 'bob' });
   await acceptedBy(bob, conversationId);
+  // Closed once his keys are published: what Alice seals meanwhile is then sealed for his device too.
+  await devicesPublished(server, bobSession.user.id, 1);
   await bob.close();
 
   // Two pages, each of several parts (a few hundred bytes of text per message).

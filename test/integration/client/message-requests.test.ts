@@ -23,7 +23,8 @@ const userId = async (core: TestCore) => (await core.getSession())!.user.id;
 async function bobAndStrangers() {
   const server = await servers.startServer();
   const bob = await person(clients, server, 'bob');
-  const laptop = await person(clients, server, 'bob', { existing: true });
+  // Linked before anyone writes: it reads all that is sealed from then on.
+  const laptop = await person(clients, server, 'bob', { existing: true, linkedFrom: bob.core });
   const alice = await person(clients, server, 'alice');
   const carol = await person(clients, server, 'carol');
   return { server, bob: bob.core, laptop: laptop.core, alice: alice.core, carol: carol.core };

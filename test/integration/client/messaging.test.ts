@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { acceptedBy } from '../../support/people.js';
+import { acceptedBy, devicesPublished } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageStatus } from '../../../sync/app-api/contract.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
@@ -109,10 +109,12 @@ describe('client core against a real server', () => {
     const bobProfile = await clients.profileDir();
     const bob = await clients.open(bobProfile, server.url);
     await signUp(alice, server.url, 'alice');
-    await signUp(bob, server.url, 'bob');
+    const bobSession = await signUp(bob, server.url, 'bob');
     await online(alice);
     const { id: conversationId } = await alice.startConversation({ username: 'bob' });
     await acceptedBy(bob, conversationId);
+    // Closed once his keys are published: what Alice seals meanwhile is then sealed for his device too.
+    await devicesPublished(server, bobSession.user.id, 1);
     await bob.close();
     // About 6 MiB of text while bob is away: past the 4 MiB at which a commit checkpoints by default.
     for (let i = 0; i < 600; i += 1) await alice.sendMessage({ conversationId, text: `${i} ${'x'.repeat(10_000 - 8)}` });
