@@ -61,6 +61,21 @@ export function expectedView(snapshot: ServerSnapshot, conversationId: string, t
     .map((e) => [e.seq, e.clientId, e.senderId, texts.get(e.clientId) ?? `(never composed: ${e.clientId})`]);
 }
 
+/** Where a person's list differs from the expected view (the first few places), and both lengths. */
+async function differences(person: TrianglePerson, conversationId: string, expected: unknown[][]) {
+  const shown = (await person.core.listMessages({ conversationId, limit: 1000 })).messages.map((m) => [
+    m.seq,
+    m.id,
+    m.senderId,
+    m.text,
+  ]);
+  const differing = [];
+  for (let i = 0; i < Math.max(shown.length, expected.length) && differing.length < 5; i += 1) {
+    if (JSON.stringify(shown[i]) !== JSON.stringify(expected[i])) differing.push({ shown: shown[i], expected: expected[i] });
+  }
+  return { shown: shown.length, expected: expected.length, differing };
+}
+
 /** Waits until each person shows, in each of their conversations, exactly the expected view. */
 export async function expectConverged(
   people: TrianglePerson[],
@@ -72,14 +87,8 @@ export async function expectConverged(
   for (const person of people) {
     for (const conversationId of person.conversations) {
       await eventually(
-        async () =>
-          (await person.core.listMessages({ conversationId, limit: 1000 })).messages.map((m) => [
-            m.seq,
-            m.id,
-            m.senderId,
-            m.text,
-          ]),
-        (list) => JSON.stringify(list) === JSON.stringify(expectedView(readServer(), conversationId, texts)),
+        () => differences(person, conversationId, expectedView(readServer(), conversationId, texts)),
+        (found) => found.differing.length === 0,
         `${person.name} shows the server's log of ${conversationId} with the composed texts (${context})`,
         timeoutMs,
       );
