@@ -31,13 +31,16 @@
  * continuing the numbering after the highest one already in the mirror, then waits until every own
  * message is acknowledged. Attach mode copies --file into the profile's store and sends it as the
  * one attachment of a message (unless an earlier run queued it already), then waits until that
- * message is acknowledged. Exits by itself when done, after --max-ms, or when stdin closes.
+ * message is acknowledged. Both then wait until the device messages the core queued (the sender
+ * key that opens what it sealed) have reached the server, as a running app would deliver them.
+ * Exits by itself when done, after --max-ms, or when stdin closes.
  */
 import { createReadStream } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { parseArgs } from 'node:util';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
-import { openClientCore } from '../../sync/client/client-core.js';
+import { MIRROR_FILE, openClientCore } from '../../sync/client/client-core.js';
 import { profileBlobStore } from './file-keys.js';
 
 const { values } = parseArgs({
@@ -135,6 +138,28 @@ function watch(core: ClientCore, work: () => Promise<void>, everyMs: number): ()
   return run;
 }
 
+/** How many device messages (sender keys, …) the profile's mirror still holds for the server. */
+function deviceSendsWaiting(): number {
+  const db = new Database(join(required('profile'), MIRROR_FILE), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM signal_outgoing').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * An envelope can be acknowledged before the sender key that opens it left this device (the key
+ * goes through the device inbox on its own): exiting then would leave the peer unable to read it
+ * until this profile runs again.
+ */
+async function deviceSendsDelivered(deadline: number): Promise<void> {
+  while (deviceSendsWaiting() > 0) {
+    if (Date.now() > deadline) fail('device messages never delivered');
+    await sleep(20);
+  }
+}
+
 async function sendMode(core: ClientCore, deadline: number): Promise<void> {
   const peer = required('peer');
   const prefix = values.prefix;
@@ -194,6 +219,7 @@ async function sendMode(core: ClientCore, deadline: number): Promise<void> {
     await poll();
     await sleep(20);
   }
+  await deviceSendsDelivered(deadline);
   say(`done ${highest + count}`);
 }
 
@@ -255,6 +281,7 @@ async function attachMode(core: ClientCore, deadline: number): Promise<void> {
     if (Date.now() > deadline) fail(`message ${messageId} never acknowledged`);
     await sleep(20);
   }
+  await deviceSendsDelivered(deadline);
   say('done 1');
 }
 

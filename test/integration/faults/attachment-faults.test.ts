@@ -106,12 +106,16 @@ async function receivedFile(bob: TestCore, what: string): Promise<MessageView> {
   return (await bob.listMessages({ conversationId: conversationId! })).messages[0]!;
 }
 
-/** Exactly one message, with the one file, on the server and at Bob's; Bob's copy opens to the bytes sent. */
+/**
+ * Exactly one message, with the one file, on the server (one sealed envelope under its client id)
+ * and at Bob's; Bob's copy opens to the bytes sent.
+ */
 async function expectDeliveredOnce(server: TestServer, bob: TestCore, bytes: Buffer, what: string): Promise<void> {
   const message = await receivedFile(bob, what);
   expect(message.attachments.map((a) => a.size)).toEqual([SIZE]);
   expect((await storedBytes(bob.profileDir, message.attachments[0]!.sha256))!.equals(bytes)).toBe(true);
-  expect(readServer(server.dataDir).events.filter((event) => event.clientId === message.id)).toHaveLength(1);
+  const stored = readServer(server.dataDir).events.filter((event) => event.clientId === message.id);
+  expect(stored.map((event) => event.kind)).toEqual(['envelope']);
   expect((await bob.listMessages({ conversationId: message.conversationId })).messages).toHaveLength(1);
 }
 

@@ -2,13 +2,15 @@
  * The server process killed with SIGKILL at random moments while three people send continuously.
  * After each kill its database must be intact and hold every message any client saw acknowledged,
  * no (sender, client id) twice and seqs 1..n without gaps; restarted on the same port and data, the
- * clients reconnect, resend what was in flight, and everyone converges to the server's log.
+ * clients reconnect, resend what was in flight, and everyone converges to the server's log. The
+ * server stores sealed envelopes, so it is compared by (seq, client id, sender) and the texts each
+ * client shows against what the sender composed.
  *
  * The server is the real CLI (`sync/server/cli.ts`) as a child process; the clients are real client
  * cores in this process. Kill moments come from a seeded generator; the seed is printed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectTriangle } from './triangle.js';
+import { composeNext, connectTriangle, expectComposedOnceInOrder, expectConverged, type ComposedTexts } from './triangle.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
 import { DEFAULT_TEST_PASSWORD, createServerHarness } from '../../support/server-harness.js';
 import { createProcessHarness, freePort, sleep, type ScriptProcess } from '../../support/processes.js';
@@ -32,8 +34,8 @@ interface Person {
   profileDir: string;
   userId: string;
   conversations: string[];
-  /** conversationId → how many messages this person composed there. */
-  composed: Map<string, number>;
+  /** conversationId → the ids of the messages this person composed there, in order. */
+  composed: Map<string, string[]>;
 }
 
 /** messageId → what a client showed as acknowledged, the first time it did. */
@@ -83,14 +85,11 @@ describe('server killed with SIGKILL', () => {
     // -- the workload: everyone sends into both conversations until told to stop ---------------
     let stopped = false;
     const cap = 400;
+    const texts: ComposedTexts = new Map();
     const senders = people.map(async (person, index) => {
       const pace = seededRandom(seed + index + 1);
       for (let round = 1; round <= cap && !stopped; round += 1) {
-        for (const conversationId of person.conversations) {
-          const n = person.composed.get(conversationId)! + 1;
-          await person.core.sendMessage({ conversationId, text: `${person.name}:${String(n).padStart(4, '0')}` });
-          person.composed.set(conversationId, n);
-        }
+        for (const conversationId of person.conversations) await composeNext(person, conversationId, texts);
         await sleep(pace.int(30, 70));
       }
     });
@@ -131,10 +130,12 @@ describe('server killed with SIGKILL', () => {
       const byClientId = new Map(snapshot.events.map((e) => [`${e.senderId}/${e.clientId}`, e]));
       const missing: string[] = [];
       for (const [id, ack] of acks) {
+        // The envelope is sealed: the server is judged by where it stored the id, the text by the composer.
         const stored = byClientId.get(`${ack.senderId}/${id}`);
-        if (!stored || stored.seq !== ack.seq || stored.conversationId !== ack.conversationId || stored.text !== ack.text) {
-          missing.push(`${ack.text} (seq ${ack.seq}) → ${stored ? `seq ${stored.seq} ${stored.text}` : 'missing'}`);
+        if (!stored || stored.seq !== ack.seq || stored.conversationId !== ack.conversationId || stored.kind !== 'envelope') {
+          missing.push(`${ack.text} (seq ${ack.seq}) → ${stored ? `${stored.kind} at seq ${stored.seq}` : 'missing'}`);
         }
+        if (ack.text !== texts.get(id)) missing.push(`${id} shown as ${ack.text}, composed as ${texts.get(id)}`);
       }
       expect(missing, `${when}: acknowledged messages on the server, ${context}`).toEqual([]);
       expect(ackConflicts, context).toEqual([]);
@@ -182,43 +183,14 @@ describe('server killed with SIGKILL', () => {
     }
     clearInterval(recorder);
     await recordAcks();
-    const serverLog = (conversationId: string) =>
-      readServer(dataDir)
-        .events.filter((e) => e.conversationId === conversationId)
-        .map((e) => [e.seq, e.clientId, e.senderId, e.text]);
-    for (const person of people) {
-      for (const conversationId of person.conversations) {
-        await eventually(
-          async () =>
-            (await person.core.listMessages({ conversationId, limit: 1000 })).messages.map((m) => [
-              m.seq,
-              m.id,
-              m.senderId,
-              m.text,
-            ]),
-          (list) => JSON.stringify(list) === JSON.stringify(serverLog(conversationId)),
-          `${person.name} converges to the server's log of ${conversationId}`,
-          30_000,
-        );
-      }
-    }
+    await expectConverged(people, () => readServer(dataDir), texts, context, 30_000);
 
     // One more crash, then the final word on the database.
     await server!.kill('SIGKILL');
     const final = readServer(dataDir);
     checkServer('at the end', final);
-    for (const person of people) {
-      for (const conversationId of person.conversations) {
-        const texts = final.events
-          .filter((e) => e.conversationId === conversationId && e.senderId === person.userId)
-          .map((e) => e.text);
-        // Everything composed is there, once, in the order it was written.
-        const composed = person.composed.get(conversationId)!;
-        expect(texts, `${person.name} in ${conversationId}, ${context}`).toEqual(
-          Array.from({ length: composed }, (_, i) => `${person.name}:${String(i + 1).padStart(4, '0')}`),
-        );
-      }
-    }
+    // Everything composed is there, once, in the order it was written.
+    expectComposedOnceInOrder(people, final, context);
     for (const person of people) {
       const mirror = readMirror(person.profileDir);
       expect(mirrorProblems(mirror, person.userId), `${person.name}'s mirror, ${context}`).toEqual([]);
