@@ -3,7 +3,7 @@ import { editEventSchema, deleteEventSchema, pinEventSchema, reactionEventSchema
 import { clientIdOf, type ChangeEvent, type ConversationEvent, type MessageEvent } from '../../protocol/frames.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { Content, OpenedContent } from '../../content/content.js';
-import { changeOfEvent, eventOfContent } from '../../content/events.js';
+import { changeOfEvent, eventOfContent, eventOfDeletedEnvelope } from '../../content/events.js';
 import { refuseContent } from '../../content/rules.js';
 import { contentSender, contentTarget } from './content-facts.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
@@ -184,6 +184,12 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       }
       // This device sealed it, and it took effect here when the server acknowledged it.
       if (batch.held.has(event.seq)) break;
+      if (event.deleted) {
+        // Deleted for everyone before it was opened here (or, this device's own, before its answer
+        // was recorded): a deleted message, as on the devices that saw it before.
+        applyEvent(db, eventOfDeletedEnvelope(event), batch);
+        break;
+      }
       storeEnvelope(db, event);
       // The server counts an envelope as writing, so one of ours answers a request here as a message does.
       if (event.senderId === batch.selfId) batch.wroteHere = true;
