@@ -49,7 +49,12 @@ export interface HandOver {
  * The account keys (and the history's reference beside them, a field a build without it ignores)
  * sealed for the device the code names, as base64. Throws when the code's key is not a key.
  */
-export function sealHandOver(signal: SignalLibrary, code: LinkCode, keys: AccountKeys, history: HistoryRef | null = null): string {
+export function sealHandOver(
+  signal: SignalLibrary,
+  code: LinkCode,
+  keys: AccountKeys,
+  history: HistoryRef | null = null,
+): string {
   const publicKey = signal.PublicKey.deserialize(code.publicKey);
   const plaintext = new Uint8Array(Buffer.from(JSON.stringify(history ? { ...keys, history } : keys), 'utf8'));
   return Buffer.from(publicKey.seal(plaintext, HAND_OVER_INFO, boundTo(keys.userId, code.deviceNumber))).toString('base64');

@@ -575,7 +575,9 @@ export class Mirror {
    */
   applyResent(envelope: EnvelopeEvent, content: Content, selfId: string): void {
     this.transaction(() => {
-      const batch = beginBatch(this.db, envelope.conversationId, selfId, true, this.search, { opened: new Map([[envelope.seq, content]]) });
+      const batch = beginBatch(this.db, envelope.conversationId, selfId, true, this.search, {
+        opened: new Map([[envelope.seq, content]]),
+      });
       applyEvent(this.db, envelope, batch);
       this.finish(batch);
     });

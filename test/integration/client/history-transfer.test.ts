@@ -9,7 +9,7 @@ import { attachmentId, ATTACHMENTS_PATH } from '../../../sync/protocol/attachmen
 import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
 import { attachFile, fileBytes } from '../../support/attachments-files.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
-import { acceptedBy, sharedPage } from '../../support/people.js';
+import { acceptedBy, devicesPublished, sharedPage } from '../../support/people.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -87,8 +87,11 @@ describe('history on a linked device', () => {
     );
     await alice.sendMessage({ conversationId: direct.id, text: 'an answer', replyTo: question.id });
     const edited = await alice.sendMessage({ conversationId: direct.id, text: 'first words' });
+    await onTheServer(alice, direct.id, edited.id);
     await alice.editMessage({ conversationId: direct.id, messageId: edited.id, text: 'better words' });
     const gone = await alice.sendMessage({ conversationId: direct.id, text: 'regretted' });
+    // Deleted for everyone once the server has it (before, it would only be taken back here).
+    await onTheServer(alice, direct.id, gone.id);
     await alice.deleteMessage({ conversationId: direct.id, messageId: gone.id });
     await eventually(
       () => sharedPage(bob, direct.id),
@@ -197,7 +200,8 @@ describe('history on a linked device', () => {
       (state) => state.kind === 'linked' && state.history === 'failed',
       'the retry to fail the same way',
     );
-    // Linked all the same: what is sent from now on reaches the laptop.
+    // Linked all the same: once it has published its keys, what is sent reaches the laptop.
+    await devicesPublished(server, (await phone.getSession())!.user.id, 2);
     await erin.sendMessage({ conversationId: direct.id, text: 'after the link' });
     await eventually(
       () => sharedPage(laptop, direct.id),
@@ -206,3 +210,12 @@ describe('history on a linked device', () => {
     );
   }, 60_000);
 });
+
+/** Waits until the server has the message: from then on an edit or delete follows it rather than rewriting it here. */
+async function onTheServer(core: TestCore, conversationId: string, messageId: string): Promise<void> {
+  await eventually(
+    async () => (await core.listMessages({ conversationId })).messages.find((m) => m.id === messageId)?.seq ?? null,
+    (seq) => seq !== null,
+    'the message on the server',
+  );
+}

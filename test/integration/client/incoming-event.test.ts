@@ -3,7 +3,7 @@
  * message from someone else that arrives live, and never for your own (from any device), for
  * history a new device fetches, or for the backlog a reconnect catches up on.
  */
-import { acceptedBy } from '../../support/people.js';
+import { acceptedBy, linked } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../../sync/app-api/contract.js';
 import { newestIncoming } from '../../../sync/client/sync-engine.js';
@@ -79,6 +79,7 @@ describe('the incoming event', () => {
     const { server, alice, bob, conversationId } = await twoPeople();
     const laptop = await clients.open(await clients.profileDir(), server.url);
     await laptop.logIn({ serverUrl: server.url, username: 'alice', password: DEFAULT_TEST_PASSWORD });
+    await linked(laptop, alice);
     await online(laptop);
     await eventually(
       () => laptop.listConversations(),
@@ -111,6 +112,8 @@ describe('the incoming event', () => {
     );
     const fresh = await clients.open(await clients.profileDir(), server.url);
     await fresh.logIn({ serverUrl: server.url, username: 'alice', password: DEFAULT_TEST_PASSWORD });
+    // Linked: the history comes from Alice's phone.
+    await linked(fresh, alice);
     await online(fresh);
     await eventually(
       () => texts(fresh, conversationId),

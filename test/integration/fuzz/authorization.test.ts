@@ -97,6 +97,8 @@ const MATRIX: Record<string, Probe[]> = {
       devicesVersion: 1,
     }),
   ],
+  // The members' devices go only to members.
+  fetch_conversation_devices: [(conversationId) => ({ type: 'fetch_conversation_devices', conversationId })],
   'change/edit': [
     (conversationId) => ({
       type: 'change',
@@ -677,7 +679,7 @@ type MemberActor = Extract<Actor, 'member' | 'admin' | 'owner'>;
  */
 type Outcome =
   | { stored: ConversationEvent['kind']; check?: (event: ConversationEvent, cast: RoleCast) => void }
-  | { reply: 'ok' | 'events' | 'conversation'; verify?: (reply: ServerFrame, cast: RoleCast) => void }
+  | { reply: 'ok' | 'events' | 'conversation' | 'conversation_devices'; verify?: (reply: ServerFrame, cast: RoleCast) => void }
   | { refused: ErrorCode; reason: RefusalReason }
   | 'like-missing';
 
@@ -772,6 +774,13 @@ const ROLE_MATRIX: Record<string, Variant[]> = {
         devicesVersion: c.devicesVersion + 1,
       }),
       members: allMembers({ refused: 'conflict', reason: 'conversation_devices_changed' }),
+    },
+  ],
+  fetch_conversation_devices: [
+    {
+      what: 'the devices',
+      frame: (c) => ({ type: 'fetch_conversation_devices', conversationId: c.id }),
+      members: allMembers({ reply: 'conversation_devices' }),
     },
   ],
   'change/edit': [

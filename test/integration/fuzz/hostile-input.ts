@@ -314,6 +314,11 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
       },
       { requiredKeys: ['type', 'rid', 'afterVersion'] },
     ),
+    fetch_conversation_devices: fc.record({
+      type: fc.constant('fetch_conversation_devices' as const),
+      rid: validRid,
+      conversationId,
+    }),
     // Sealed content is base64 of any bytes; what it deletes is named by client id, like a message.
     send_envelope: fc.record(
       {

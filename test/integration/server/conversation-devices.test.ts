@@ -2,7 +2,7 @@
  * A conversation's devices version (protocol/conversation-devices.ts) over the sync socket, on each
  * store: it moves when a member's device publishes keys or is signed out and when a member leaves;
  * an envelope sealed for the version now is stored, one for another (or none) is refused with
- * every member's devices now; and that refusal stays within what a client accepts for the largest group.
+ * every member's devices now, which a member may also ask for; and that refusal stays within what a client accepts for the largest group.
  */
 import { afterEach, expect, it } from 'vitest';
 import { revokeSession } from '../../../sync/client/accounts-http.js';
@@ -71,6 +71,26 @@ describeEachStore('conversation devices version', (backend) => {
     const removed = await devicesOf(alice.socket, group.id);
     expect(removed.version).toBeGreaterThan(unlinked.version);
     expect(removed.members.map((member) => member.userId).sort()).toEqual([alice.user.id, bob.user.id].sort());
+  });
+
+  it('answers a member who asks for the devices with what a refusal would carry; anyone else hears of no such conversation', async () => {
+    const server = await h.startServer();
+    const { alice, bob, carol, dave } = await people(h, server, 'alice', 'bob', 'carol', 'dave');
+    const group = await groupOf(alice, [bob, carol]);
+    await bob.socket.call(firstPublish(ecKey(), { registrationId: 301 }), 'key_counts');
+    const asked = await bob.socket.call({ type: 'fetch_conversation_devices', conversationId: group.id }, 'conversation_devices');
+    expect(asked.devices).toEqual(await devicesOf(alice.socket, group.id));
+    expect(asked.devices.members.find((member) => member.userId === bob.user.id)!.devices).toEqual([
+      { deviceNumber: 1, registrationId: 301 },
+    ]);
+    const { code, reason } = REFUSALS.conversation_not_found;
+    for (const conversationId of [group.id, 'no-such-conversation']) {
+      expect(await dave.socket.request({ type: 'fetch_conversation_devices', conversationId })).toMatchObject({
+        type: 'error',
+        code,
+        reason,
+      });
+    }
   });
 
   it('refuses a stale envelope in a group of 200 members of two devices each with all their devices, in one frame well within limits', async () => {
