@@ -15,6 +15,8 @@ import type { SqliteServerStore } from '../../sync/server/store/sqlite-server-st
  * - a message or change stored in a group is hidden from each member who has blocked its sender
  *   then, and a change also from those the message it changes is hidden from; membership, role
  *   and name changes are never hidden;
+ * - a sealed envelope is hidden as a message is, by blocks against its sender alone: the server
+ *   cannot tell a message from a change to one, so it cannot follow the message a change names;
  * - a direct conversation made while a block stands is kept from the other person until the
  *   block is lifted, or until they start it themselves.
  */
@@ -72,6 +74,11 @@ export class BlockReference {
     const appendChange = store.appendChange.bind(store);
     store.appendChange = (input) =>
       this.observe(appendChange(input), (result) => (result.status === 'stored' ? { kind: 'event', event: result.event } : null));
+    const appendEnvelope = store.appendEnvelope.bind(store);
+    store.appendEnvelope = (input) =>
+      this.observe(appendEnvelope(input), (result) =>
+        result.status === 'stored' ? { kind: 'event', event: result.event } : null,
+      );
   }
 
   /** Replays every commit so far. */
@@ -110,7 +117,7 @@ export class BlockReference {
           const { event } = commit;
           const pair = pairs.get(event.conversationId);
           const group = groups.get(event.conversationId) ?? [];
-          if (event.kind !== 'message' && !('messageId' in event)) {
+          if (event.kind !== 'message' && event.kind !== 'envelope' && !('messageId' in event)) {
             groups.set(event.conversationId, [...group, event]);
             break;
           }

@@ -8,6 +8,7 @@ import { directFold, foldGroup, visibleEvents, type MembershipFold } from './gro
 import { checkIntents } from './intent-invariants.js';
 import { checkComposeOrder, checkNothingLost } from './outbox-invariants.js';
 import { SIM_EPOCH_MS } from './scheduler.js';
+import { openLog } from './sealed-log.js';
 import { checkSettings } from './settings-invariants.js';
 import { checkUploads } from './upload-invariants.js';
 import type { SimConversation } from './people.js';
@@ -64,6 +65,9 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
       );
     }
   }
+  /** conversationId → the server's log as stored (envelopes sealed). */
+  const storedLogs = new Map<string, ConversationEvent[]>();
+  /** conversationId → the log with each envelope as the event it carries (sealed-log.ts). */
   const logs = new Map<string, ConversationEvent[]>();
   const folds = new Map<string, MembershipFold>();
   /** conversationId → seq → the people an event was stored away from (a block stood). */
@@ -80,12 +84,15 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
         }
         continue;
       }
-      const events = server.log(conversation.id);
+      const stored = server.log(conversation.id);
+      const { events, problems: unopened } = openLog(stored, (...id) => world.sentContent(...id));
+      problems.push(...unopened);
+      storedLogs.set(conversation.id, stored);
       const fold = conversation.kind === 'group' ? foldGroup(events) : directFold(conversation.memberIds);
       logs.set(conversation.id, events);
       folds.set(conversation.id, fold);
       hidden.set(conversation.id, server.hiddenEvents(conversation.id));
-      problems.push(...checkServerLog(conversation, events, lastSeq));
+      problems.push(...checkServerLog(conversation, stored, lastSeq));
       problems.push(...fold.problems.map((problem) => `server log of ${conversation.id.slice(0, 8)}: ${problem}`));
       const unannouncedTo = server.conversationHiddenFrom(conversation.id);
       problems.push(...checkServerMembership(conversation, fold, lastSeq, views, unannouncedTo, hidden.get(conversation.id)));
@@ -103,7 +110,7 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
   } finally {
     server.close();
   }
-  problems.push(...checkAcknowledged(world, logs));
+  problems.push(...checkAcknowledged(world, storedLogs));
   /** userId → conversationId → the part of the log the person may see. */
   const visibleTo = new Map<string, Map<string, ConversationEvent[]>>();
   for (const user of world.users) {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { TRUSTED_SQL } from '../../sync/client/mirror/request-standing.js';
+import { contentSchema, type Content } from '../../sync/content/content.js';
 
 /**
  * A read-only second handle on a device's mirror file, for what the public API does not show:
@@ -63,6 +64,17 @@ export class MirrorInspector {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * What this device sealed as the envelope `clientId` (kept once the server acknowledged it),
+   * checked against the content schema as it reads back; null when it did not send it.
+   */
+  sentContent(conversationId: string, clientId: string): Content | null {
+    const row = this.db
+      .prepare('SELECT content FROM sent_content WHERE conversation_id = ? AND client_id = ?')
+      .get(conversationId, clientId) as { content: string } | undefined;
+    return row ? contentSchema.parse(JSON.parse(row.content)) : null;
   }
 
   outbox(): OutboxRow[] {

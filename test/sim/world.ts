@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AppApiError } from '../../sync/app-api/contract.js';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
 import { MIRROR_FILE, openClientCore } from '../../sync/client/client-core.js';
+import type { Content } from '../../sync/content/content.js';
 import type { Conversation, StoredSetting } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { settingKey } from '../../sync/protocol/settings.js';
@@ -308,6 +309,16 @@ export class SimWorld {
   async serverViewsOf(userId: string): Promise<Map<string, Conversation>> {
     const listed = await allConversationsOf(this.store, userId);
     return new Map(listed.map((conversation) => [conversation.id, conversation]));
+  }
+
+  /** What a person's envelope said, as the device of theirs that sealed it kept it (null when none did). */
+  sentContent(senderId: string, conversationId: string, clientId: string): Content | null {
+    for (const device of this.devices) {
+      if (device.user.id !== senderId || !device.inspector) continue;
+      const content = device.inspector.sentContent(conversationId, clientId);
+      if (content) return content;
+    }
+    return null;
   }
 
   /** A read-only look at the server's database (whole logs); close it after use. */

@@ -98,8 +98,10 @@ export class RunApplier {
 
 /**
  * Adds this device's own envelopes in the run, which it cannot open: one whose row is still queued
- * (the server stored it, and the answer has not been recorded) takes effect as the row's content;
- * any other took effect when its answer was recorded, and is held already.
+ * (the server stored it, and the answer has not been recorded) takes effect as the row's content,
+ * kept as sent content as the answer would have kept it (applying it ends the row, so that answer
+ * records nothing, and a device that cannot open it must still be able to ask for it again); any
+ * other took effect when its answer was recorded, and is held already.
  */
 function withOwnEnvelopes(
   mirror: Mirror,
@@ -112,8 +114,12 @@ function withOwnEnvelopes(
   for (const event of events) {
     if (event.kind !== 'envelope' || event.deleted || !sealedHere(device, event)) continue;
     const content = queuedContent(mirror, event.clientId);
-    if (content) (opened ??= new Map(foreign)).set(event.seq, content);
-    else held.add(event.seq);
+    if (!content) {
+      held.add(event.seq);
+      continue;
+    }
+    (opened ??= new Map(foreign)).set(event.seq, content);
+    mirror.sentContent.keep(event.conversationId, event.clientId, content, event.sentAt);
   }
   return { opened: opened ?? foreign, held };
 }

@@ -248,6 +248,10 @@ export class ClusterNode implements ClusterLink {
     if (envelope.node === this.deps.nodeId || this.stopped) return;
     metrics.clusterFanoutDelay.observe(Math.max(0, runtime.clock.now() - envelope.at) / 1000);
     const { signal } = envelope;
+    // A node heard from is known before a refresh lists it (the directory had no beat of it yet):
+    // back under its id before that refresh, it must still be caught up after.
+    const known = this.knownNodes.has(envelope.node);
+    this.knownNodes.add(envelope.node);
     switch (signal.kind) {
       case 'event': {
         const outcome = await read;
@@ -263,7 +267,7 @@ export class ClusterNode implements ClusterLink {
         // A node back under an id that never stopped counting as live: refresh never sees it die,
         // so unless its last run said it was leaving, that run's untold events are caught up now.
         const leftCleanly = this.leftCleanly.delete(envelope.node);
-        if (this.knownNodes.has(envelope.node) && !leftCleanly) {
+        if (known && !leftCleanly) {
           this.deps.logger.warn('A node came back without having left: clients here will catch up again', {
             node: envelope.node,
           });

@@ -1,4 +1,8 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { join } from 'node:path';
 import { acceptedBy } from '../../support/people.js';
+import { MIRROR_FILE } from '../../../sync/client/client-core.js';
+import { contentSchema } from '../../../sync/content/content.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
@@ -40,6 +44,19 @@ const texts = async (core: TestCore, conversationId: string) =>
 /** The client ids of the envelopes that went on the wire (what the outbox sends goes sealed), in order. */
 const envelopes = (transport: FaultyTransport) =>
   transport.sent.flatMap((frame) => (frame.type === 'send_envelope' ? [frame.clientId] : []));
+
+/** What the device kept of the envelope `clientId` it sealed (mirror/sent-content.ts), read from its mirror file. */
+function sentContent(core: TestCore, conversationId: string, clientId: string): unknown {
+  const db = new Database(join(core.profileDir, MIRROR_FILE), { readonly: true, fileMustExist: true });
+  try {
+    const row = db
+      .prepare('SELECT content FROM sent_content WHERE conversation_id = ? AND client_id = ?')
+      .get(conversationId, clientId) as { content: string } | undefined;
+    return row ? contentSchema.parse(JSON.parse(row.content)) : null;
+  } finally {
+    db.close();
+  }
+}
 
 describe('client core under faults', () => {
   it('names a refused username lookup as rate-limited, for the app to say so in its own words', async () => {
@@ -95,6 +112,8 @@ describe('client core under faults', () => {
       'bob has it',
     );
     expect((await alice.listMessages({ conversationId })).messages).toHaveLength(1);
+    // What it said is kept to send again, as the lost answer would have kept it (crypto/resend-answerer.ts).
+    expect(sentContent(alice, conversationId, message.id)).toEqual({ kind: 'message', text: 'only once' });
   });
 
   it('resends with the same client message id when the acknowledgement is lost, and the server stores it once', async () => {

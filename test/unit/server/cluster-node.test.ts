@@ -397,6 +397,20 @@ describe('ClusterNode', () => {
     expect(calls.resync).toBe(2);
   });
 
+  it('a node heard from before any refresh listed it, back under its id, makes every client here catch up', async () => {
+    const { node, bus, calls } = setUp({ here: [] });
+    // Node 2 had not beaten yet when this node read the directory: it is known only by its signals.
+    await node.start();
+    bus.deliver('node-2', { kind: 'started' });
+    bus.deliver('node-2', { kind: 'connections', userId: 'bob', online: true });
+    await settle();
+    expect(calls.resync).toBe(0);
+    // It dies after storing events it never told, and is back at once, before this node's next refresh.
+    bus.deliver('node-2', { kind: 'started' });
+    await settle();
+    expect(calls.resync).toBe(1);
+  });
+
   it('a node never seen before that starts costs nobody a catch-up', async () => {
     const { node, bus, calls } = setUp({ here: [] });
     await node.start();
