@@ -184,9 +184,9 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       }
       // This device sealed it, and it took effect here when the server acknowledged it.
       if (batch.held.has(event.seq)) break;
-      if (event.deleted) {
-        // Deleted for everyone before it was opened here (or, this device's own, before its answer
-        // was recorded): a deleted message, as on the devices that saw it before.
+      if (event.deleted && event.senderId === batch.selfId && isQueued(db, event.clientId)) {
+        // What this device sent and then deleted for everyone before the send's answer was recorded:
+        // its queued message takes the seq, deleted, as on the devices that saw it before.
         applyEvent(db, eventOfDeletedEnvelope(event), batch);
         break;
       }
@@ -486,6 +486,10 @@ function holdChange(db: Db, event: ChangeEvent): void {
     event.seq,
     JSON.stringify(event),
   );
+}
+
+function isQueued(db: Db, clientId: string): boolean {
+  return cachedStatement(db, 'SELECT 1 FROM outbox WHERE client_id = ?').get(clientId) !== undefined;
 }
 
 function hasWaitingEnvelopes(db: Db, conversationId: string): boolean {
