@@ -67,6 +67,7 @@ import { OutboxInspector } from './outbox-inspector.js';
 import { SafetyNumbers } from './safety-numbers.js';
 import { SearchIndexer } from './search-indexer.js';
 import { parseServerAddress, type ServerAddress } from './server-address.js';
+import type { OpeningOptions } from './crypto/device-crypto.js';
 import { SyncEngine } from './sync-engine.js';
 import type { SyncTransport } from './transport.js';
 import { wsTransport } from './ws-transport.js';
@@ -93,6 +94,11 @@ export interface ClientCoreDependencies {
   /** Account requests and attachment downloads. */
   fetch?: typeof globalThis.fetch;
   uploadTransport?: UploadTransport;
+  /**
+   * How envelopes are opened (DeviceCrypto's default: worker threads for long runs). The
+   * simulation opens all on its one thread: when a worker answers must not decide a run's outcome.
+   */
+  opening?: OpeningOptions;
 }
 
 /** Opens a profile: its mirror, and (when signed in) the sync engine. */
@@ -130,6 +136,7 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
     options.logger ?? SILENT_LOGGER,
     hostVersionsOf(options),
     new AccountKeyring(options.profileDir, options.mirrorKey ?? null, runtime, options.logger ?? SILENT_LOGGER),
+    dependencies.opening,
     options.onDiskFull,
   );
 }
@@ -175,6 +182,7 @@ class LocalClientCore implements ClientCore {
     private readonly log: Logger,
     private readonly hostVersions: HostVersions,
     private readonly keyring: AccountKeyring,
+    private readonly opening: OpeningOptions | undefined,
     private readonly onDiskFull?: () => void,
   ) {
     this.settings = new PersonalSettings(mirror, (event) => this.emit(event));
@@ -974,6 +982,7 @@ class LocalClientCore implements ClientCore {
         void this.logOut();
       },
       ...(this.onDiskFull ? { onDiskFull: this.onDiskFull } : {}),
+      ...(this.opening ? { opening: this.opening } : {}),
       log: this.log,
     });
     this.engine.setWorkOffline(this.preferences.current.workOffline);

@@ -72,6 +72,8 @@ export class SyncEngine {
   private readonly devices: DeviceCrypto | null;
   /** Which of the account's devices this is, as the welcome said (null until it came). */
   private deviceNumber: number | null = null;
+  /** A sync that got ahead of its connection's welcome waits here: told the device, or null at a close. */
+  private welcomeWaiters: Array<(deviceNumber: number | null) => void> = [];
   private readonly outbox: OutboxSender;
   private readonly settings: SettingsSync;
   /** Conversations with a catch-up running, and whether another pass was requested meanwhile. */
@@ -195,6 +197,7 @@ export class SyncEngine {
     this.keys?.stop();
     this.backup?.stop();
     this.devices?.disconnected();
+    this.welcomeEnded(null);
     this.devices?.stop().catch((error: unknown) => this.log.warn('the opening workers did not stop', errorFields(error)));
     this.options.mirror.settings.onPending(null);
     if (this.receiptTimer) this.options.runtime.timers.clearTimeout(this.receiptTimer);
@@ -336,9 +339,12 @@ export class SyncEngine {
       });
       // Settings sync beside the catch-up (it needs the conversation rows, not their events).
       this.settings.connected();
-      if (this.deviceNumber !== null) await this.linkingConnected(this.deviceNumber);
+      // Sealing, opening and linking all need to know which device this is.
+      const deviceNumber = await this.welcomed();
+      if (deviceNumber === null || !this.connection.open) return;
+      await this.linkingConnected(deviceNumber);
       // The inbox before the catch-up: it brings the keys that open what the catch-up brings.
-      if (this.deviceNumber !== null) await this.devices?.connected(this.deviceNumber);
+      await this.devices?.connected(deviceNumber);
       const behind = this.options.mirror.conversationsBehind();
       await Promise.all(behind.map((conversationId) => this.catchUp(conversationId)));
       if (!this.connection.open) return;
@@ -348,7 +354,7 @@ export class SyncEngine {
       this.scheduleReceipts();
       this.outbox.setOnline(true);
       // After the catch-up: publishing keys is never what the person waits for.
-      if (this.deviceNumber !== null) this.keys?.connected(this.deviceNumber);
+      this.keys?.connected(deviceNumber);
       this.backup?.connected();
       this.devices?.online();
       // Live events that arrived during the first catch-up were only noted; fetch them now.
@@ -373,6 +379,21 @@ export class SyncEngine {
     if (this.connection.open) this.connection.restart();
   }
 
+  /**
+   * Which device this is, as this connection's welcome says. The server sends it first, but the
+   * reply to the conversation list may overtake it (the simulation's reordering network does).
+   */
+  private welcomed(): Promise<number | null> {
+    if (this.deviceNumber !== null) return Promise.resolve(this.deviceNumber);
+    return new Promise((resolve) => this.welcomeWaiters.push(resolve));
+  }
+
+  private welcomeEnded(deviceNumber: number | null): void {
+    const waiters = this.welcomeWaiters;
+    this.welcomeWaiters = [];
+    for (const resolve of waiters) resolve(deviceNumber);
+  }
+
   private handleClose(unauthorized: boolean): void {
     this.ready = false;
     this.activity.clear();
@@ -384,6 +405,7 @@ export class SyncEngine {
     this.backup?.disconnected();
     this.devices?.disconnected();
     this.deviceNumber = null;
+    this.welcomeEnded(null);
     this.setState('offline');
     if (unauthorized) {
       this.connection.stop();
@@ -423,6 +445,7 @@ export class SyncEngine {
         // The server's own per-file limit, for the person to be told before anything is queued.
         this.options.mirror.attachments.saveServerLimits(push.limits);
         this.deviceNumber = push.deviceNumber;
+        this.welcomeEnded(push.deviceNumber);
         return;
       case 'prekeys_low':
         this.keys?.prekeysLow(push.deviceNumber);

@@ -96,11 +96,17 @@ export class Scheduler {
 }
 
 /**
- * Lets every promise continuation that is already queued (and those they queue) run. Nothing in
- * the simulated code waits on real I/O (SQLite is synchronous, the network is this queue), so one
- * macrotask turn drains them all; the second turn is a cheap margin.
+ * Lets every promise continuation that is already queued (and those they queue) run. SQLite is
+ * synchronous and the network is this queue, so a macrotask turn or two drains them, but files
+ * are real I/O (the attachment store reads and writes them): virtual time waits for each file
+ * request in flight to be answered, or when it is answered would decide what happens first.
  */
 export async function settleMicrotasks(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
   await new Promise<void>((resolve) => setImmediate(resolve));
+  while (fileRequestsInFlight()) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+function fileRequestsInFlight(): boolean {
+  return process.getActiveResourcesInfo().some((resource) => resource.startsWith('FSReq'));
 }

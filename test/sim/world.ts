@@ -365,6 +365,7 @@ export class SimWorld {
         uploadTransport: this.uploads.transportFor(device.name, device.lifetime),
         // Downloads are not simulated (the steps attach plain files, which download on request only).
         fetch: () => Promise.reject(new Error('The simulation has no HTTP downloads')),
+        opening: { threads: 0, minimum: Infinity },
       },
     );
     device.inspector ??= new MirrorInspector(join(device.profileDir, MIRROR_FILE));

@@ -22,7 +22,8 @@ import type { SearchNotes } from './search.js';
  * - reactions are last-writer-wins by seq per (message, person, emoji);
  * - pins are last-writer-wins by seq per message; a deleted message is not pinned;
  * - a change whose message is not here yet is held, and applied when the message arrives.
- * - an envelope is kept by its seq until it is opened; a copy deleted for everyone empties it.
+ * - an envelope is kept by its seq until it is opened; deleted for everyone first, it is a deleted
+ *   message, and no copy from before brings it back.
  * Callers run this inside the transaction that also moves the conversation's cursor.
  */
 /** State shared by the events of one batch, so per-event work stays minimal during a catch-up. */
@@ -177,6 +178,9 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       if (event.kind === 'group_created' && event.senderId === batch.selfId) batch.createdByUs = true;
       break;
     case 'envelope': {
+      // The server counts any envelope as writing (it cannot tell a reaction from a message), so
+      // one of ours, whatever it holds, answers a request here as it does there.
+      if (event.senderId === batch.selfId) batch.wroteHere = true;
       const content = batch.opened.get(event.seq);
       if (content) {
         applyOpened(db, event, content, batch);
@@ -184,15 +188,16 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
       }
       // This device sealed it, and it took effect here when the server acknowledged it.
       if (batch.held.has(event.seq)) break;
-      if (event.deleted && event.senderId === batch.selfId && isQueued(db, event.clientId)) {
-        // What this device sent and then deleted for everyone before the send's answer was recorded:
-        // its queued message takes the seq, deleted, as on the devices that saw it before.
+      if (event.deleted) {
+        // Deleted for everyone before it was opened here (or, this device's own, before its answer
+        // was recorded): a deleted message, as on the devices that opened it first.
+        forgetEnvelope(db, event.conversationId, event.seq);
         applyEvent(db, eventOfDeletedEnvelope(event), batch);
         break;
       }
+      // A copy from before its delete, met after it (past a gap copies come in any order).
+      if (isDeleted(db, event.conversationId, event.clientId)) break;
       storeEnvelope(db, event);
-      // The server counts an envelope as writing, so one of ours answers a request here as a message does.
-      if (event.senderId === batch.selfId) batch.wroteHere = true;
       break;
     }
     default: {
@@ -212,11 +217,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
  * drops it alike), judged by the mirror as it stands at this seq.
  */
 function applyOpened(db: Db, envelope: EnvelopeEvent, content: Content, batch: ApplyBatch): void {
-  cachedStatement(db, 'DELETE FROM envelopes_waiting WHERE conversation_id = ? AND seq = ?').run(
-    envelope.conversationId,
-    envelope.seq,
-  );
-  forgetResendRequest(db, envelope.conversationId, envelope.seq);
+  forgetEnvelope(db, envelope.conversationId, envelope.seq);
   const sender = contentSender(db, envelope.conversationId, envelope.senderId);
   const target = contentTarget(db, envelope.conversationId, envelope.senderId, content);
   const refusal = refuseContent(content, sender, target);
@@ -234,29 +235,29 @@ function applyOpened(db: Db, envelope: EnvelopeEvent, content: Content, batch: A
   applyEvent(db, eventOfContent(envelope, content), batch);
 }
 
-/**
- * Keeps an envelope until it is opened (envelopes_waiting). A copy deleted for everyone empties one
- * kept already; nothing brings a deleted one back.
- */
+/** Keeps an envelope until it is opened (envelopes_waiting); a copy kept already stays as it is. */
 function storeEnvelope(db: Db, event: EnvelopeEvent): void {
   cachedStatement(
     db,
-    `INSERT INTO envelopes_waiting (conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, deleted, sent_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (conversation_id, seq) DO UPDATE SET ciphertext = '', attachments = '[]', deleted = 1
-       WHERE excluded.deleted = 1`,
+    `INSERT INTO envelopes_waiting (conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, sent_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (conversation_id, seq) DO NOTHING`,
   ).run(
     event.conversationId,
     event.seq,
     event.senderId,
     event.senderDevice,
     event.clientId,
-    event.deleted ? '' : event.ciphertext,
-    JSON.stringify(event.deleted ? [] : event.attachments),
-    event.deleted ? 1 : 0,
+    event.ciphertext,
+    JSON.stringify(event.attachments),
     event.sentAt,
   );
-  if (event.deleted) forgetResendRequest(db, event.conversationId, event.seq);
+}
+
+/** The envelope at `seq` opened, or was deleted for everyone: it waits no more, nor is it asked for. */
+function forgetEnvelope(db: Db, conversationId: string, seq: number): void {
+  cachedStatement(db, 'DELETE FROM envelopes_waiting WHERE conversation_id = ? AND seq = ?').run(conversationId, seq);
+  forgetResendRequest(db, conversationId, seq);
 }
 
 /** Stores a message (or fills in our own copy's seq) and notes it for the search index. */
@@ -488,15 +489,9 @@ function holdChange(db: Db, event: ChangeEvent): void {
   );
 }
 
-function isQueued(db: Db, clientId: string): boolean {
-  return cachedStatement(db, 'SELECT 1 FROM outbox WHERE client_id = ?').get(clientId) !== undefined;
-}
-
 function hasWaitingEnvelopes(db: Db, conversationId: string): boolean {
   return (
-    cachedStatement(db, 'SELECT 1 FROM envelopes_waiting WHERE conversation_id = ? AND deleted = 0 LIMIT 1').get(
-      conversationId,
-    ) !== undefined
+    cachedStatement(db, 'SELECT 1 FROM envelopes_waiting WHERE conversation_id = ? LIMIT 1').get(conversationId) !== undefined
   );
 }
 

@@ -963,4 +963,20 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 27,
+    description: 'an envelope deleted for everyone before it opened is a deleted message, as where it opened first',
+    up(db) {
+      db.exec(`
+        -- Such an envelope waited, emptied, for ever; the applier now makes it a deleted message at
+        -- its seq, so none waits deleted any more.
+        INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, deleted)
+          SELECT conversation_id, client_id, sender_id, '', seq, 'sent', sent_at, sent_at, 1
+          FROM envelopes_waiting WHERE deleted = 1 AND conversation_id IN (SELECT id FROM conversations)
+          ON CONFLICT DO NOTHING;
+        DELETE FROM envelopes_waiting WHERE deleted = 1;
+        ALTER TABLE envelopes_waiting DROP COLUMN deleted;
+      `);
+    },
+  },
 ];

@@ -73,7 +73,6 @@ interface WaitingEnvelopeRow {
   client_id: string;
   ciphertext: string;
   attachments: string;
-  deleted: number;
   sent_at: number;
 }
 
@@ -518,8 +517,8 @@ export class Mirror {
   waitingEnvelopes(conversationId: string, onUnreadable: (seq: number, error: unknown) => void): EnvelopeEvent[] {
     const rows = cachedStatement(
       this.db,
-      `SELECT conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, deleted, sent_at
-       FROM envelopes_waiting WHERE conversation_id = ? AND deleted = 0 ORDER BY seq`,
+      `SELECT conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, sent_at
+       FROM envelopes_waiting WHERE conversation_id = ? ORDER BY seq`,
     ).all(conversationId) as WaitingEnvelopeRow[];
     const envelopes: EnvelopeEvent[] = [];
     for (const row of rows) {
@@ -535,7 +534,7 @@ export class Mirror {
             clientId: row.client_id,
             ciphertext: row.ciphertext,
             attachments,
-            deleted: row.deleted === 1,
+            deleted: false,
             sentAt: row.sent_at,
           }),
         );
@@ -548,10 +547,7 @@ export class Mirror {
 
   /** Conversations with envelopes waiting to be opened. */
   conversationsWithWaitingEnvelopes(): string[] {
-    return cachedValueStatement(
-      this.db,
-      'SELECT DISTINCT conversation_id FROM envelopes_waiting WHERE deleted = 0',
-    ).all() as string[];
+    return cachedValueStatement(this.db, 'SELECT DISTINCT conversation_id FROM envelopes_waiting').all() as string[];
   }
 
   /**

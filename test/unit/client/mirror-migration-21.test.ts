@@ -56,7 +56,7 @@ const message = (seq: number) => ({
   attachments: [],
 });
 
-const WAITING = `SELECT conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, deleted, sent_at
+const WAITING = `SELECT conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, sent_at
                  FROM envelopes_waiting ORDER BY seq`;
 
 /** An envelope event as envelopes_waiting keeps it. */
@@ -69,7 +69,6 @@ function rowOf(event: EnvelopeEvent) {
     client_id: event.clientId,
     ciphertext: event.ciphertext,
     attachments: JSON.stringify(event.attachments),
-    deleted: event.deleted ? 1 : 0,
     sent_at: event.sentAt,
   };
 }
@@ -121,29 +120,5 @@ describe('mirror migration 21', () => {
     expect(mirror.waitingEnvelopes('c1', (seq) => unreadable.push(seq))).toEqual([envelope(2), envelope(4)]);
     expect(unreadable).toEqual([3]);
     mirror.close();
-  });
-
-  it('empties a kept envelope when the catch-up brings it deleted, and never restores it', () => {
-    const path = tempPath();
-    const mirror = Mirror.open(path);
-    mirror.upsertConversation(conversation, 'me');
-    // Our own, acknowledged past a gap: kept at once, the cursor waiting for the catch-up.
-    const ours = envelope(2, 'me');
-    mirror.acknowledge(ours, 'me');
-    expect(waiting(path)).toEqual([rowOf(ours)]);
-    const deleted = { ...ours, ciphertext: '', attachments: [], deleted: true };
-    expect(mirror.applyEvents('c1', [message(1), deleted], 'me')).toBe(2);
-    expect(waiting(path)).toEqual([rowOf(deleted)]);
-    // Past a gap the applier meets copies in any order: a copy again changes nothing, a deleted one
-    // empties the row, and one from before the delete arriving after it does not bring it back.
-    const later = envelope(4, 'me');
-    const laterDeleted = { ...later, ciphertext: '', attachments: [], deleted: true };
-    mirror.acknowledge(later, 'me');
-    mirror.acknowledge(later, 'me');
-    expect(waiting(path)).toEqual([rowOf(deleted), rowOf(later)]);
-    mirror.acknowledge(laterDeleted, 'me');
-    mirror.acknowledge(later, 'me');
-    mirror.close();
-    expect(waiting(path)).toEqual([rowOf(deleted), rowOf(laterDeleted)]);
   });
 });

@@ -10,7 +10,9 @@ import { PersonalSettings } from '../../../sync/client/personal-settings.js';
 import { answerRequest } from '../../../sync/client/request-answers.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
+import type { Content } from '../../../sync/content/content.js';
 import type { Attachment } from '../../../sync/protocol/attachments.js';
+import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
 import type { Conversation, ConversationEvent, Setting } from '../../../sync/protocol/frames.js';
 
 const dirs: string[] = [];
@@ -170,6 +172,28 @@ describe('message requests in the mirror', () => {
     const accepted: Setting = { kind: 'request', conversationId: 'g1', value: { answer: 'accepted', seq: 2 } };
     expect(mirror.settings.merge([{ setting: accepted, at: 5, by: 'laptop', version: 1 }]).conversationIds).toEqual(['g1']);
     expect(ids(mirror, 'main')).toEqual(['c2', 'g1']);
+  });
+
+  it('any envelope of ours answers the request, as the server (which cannot tell a reaction from a message) counts it', () => {
+    const { mirror } = setUp();
+    const reaction: Content = { kind: 'reaction', messageId: 'c1-3', emoji: '👍', on: true };
+    const ours: EnvelopeEvent = {
+      kind: 'envelope',
+      conversationId: 'c1',
+      seq: 4,
+      senderId: 'me',
+      senderDevice: 1,
+      clientId: 'r4',
+      ciphertext: 'AAAA',
+      attachments: [],
+      deleted: false,
+      sentAt: 1004,
+    };
+    mirror.acknowledgeAll([ours], 'me', new Map([['c1', new Map([[4, reaction]])]]));
+    expect(ids(mirror, 'main')).toEqual(['c1', 'c2']);
+    // One this device cannot open (another of ours sent it; its key has not come) counts alike.
+    mirror.applyEvents('g1', [{ ...ours, conversationId: 'g1', seq: 3, senderDevice: 2 }], 'me');
+    expect(ids(mirror, 'requests')).toEqual([]);
   });
 
   it('the server no longer naming who it came from (we wrote there) makes it ordinary', () => {
