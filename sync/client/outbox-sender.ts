@@ -48,6 +48,13 @@ export interface Sealer {
    * records the current ones (true), so the next seal hands them the key; false for any other error.
    */
   devicesChanged(conversationId: string, error: unknown): Promise<boolean>;
+  /** Whether a hand-out of the key the conversation's envelopes are sealed under is still to reach the server. */
+  handOutPending(conversationId: string): boolean;
+  /**
+   * Resolves once those hand-outs have reached the server (rejects if the connection goes first):
+   * an envelope goes only then.
+   */
+  keyHandedOut(conversationId: string): Promise<void>;
 }
 
 /** A row on the wire: what it says when it goes sealed (null: it goes in the clear). */
@@ -301,12 +308,14 @@ export class OutboxSender {
       going.push({ entry, attachments, after, sealable });
     }
     const unsealed = going.some(({ sealable, entry }) => sealable !== null && entry.sealed === null);
+    const sealedRows = going.some(({ sealable }) => sealable !== null);
     if (!lane) return;
-    if (!unsealed && lane.sealing === null) {
+    if (!unsealed && lane.sealing === null && !(sealedRows && this.sealer?.handOutPending(conversationId))) {
       for (const row of going) this.request(row, row.entry.sealed);
       return;
     }
-    // Sealing waits for the crypto lane: these rows go once sealed, behind the lane's earlier ones.
+    // Sealing waits for the crypto lane, and an envelope for its key's hand-out: these rows go once
+    // sealed and handed out, behind the lane's earlier ones.
     const current = lane;
     const step = (current.sealing ?? Promise.resolve()).then(() => this.sealAndSend(current, going));
     current.sealing = step;
@@ -330,7 +339,10 @@ export class OutboxSender {
     }
   }
 
-  /** Seals the rows that are not yet, in order, and puts each on the wire as it is sealed. */
+  /**
+   * Seals the rows that are not yet, in order, and puts each on the wire as it is sealed, once the
+   * key it is sealed under has been handed out.
+   */
   private async sealAndSend(lane: Lane, going: readonly Going[]): Promise<void> {
     for (const row of going) {
       const { entry, sealable } = row;
@@ -341,11 +353,12 @@ export class OutboxSender {
         continue;
       }
       let sealed = entry.sealed;
-      if (sealable && sealed === null) {
+      if (sealable) {
         try {
-          sealed = await this.sealer!.seal(entry.conversationId, sealable.content, (kept) =>
+          sealed ??= await this.sealer!.seal(entry.conversationId, sealable.content, (kept) =>
             this.mirror.outbox.keepSealed(entry.id, kept),
           );
+          if (this.sealer!.handOutPending(entry.conversationId)) await this.sealer!.keyHandedOut(entry.conversationId);
         } catch (error) {
           if (isDiskFull(error)) {
             this.writeFailed(error);

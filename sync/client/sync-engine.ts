@@ -116,6 +116,8 @@ export class SyncEngine {
         ? {
             seal: (conversationId, content, keep) => this.seal(conversationId, content, keep),
             devicesChanged: (conversationId, error) => this.devicesChanged(conversationId, error),
+            handOutPending: (conversationId) => options.mirror.signal.handOutPending(conversationId),
+            keyHandedOut: (conversationId) => this.keyHandedOut(conversationId),
           }
         : null,
     );
@@ -270,6 +272,11 @@ export class SyncEngine {
   async seal(conversationId: string, content: Content, keep: (sealed: SealedEnvelope) => void): Promise<SealedEnvelope> {
     if (!this.devices) throw new Error('This device has no identity to seal content with');
     return this.devices.seal(conversationId, content, keep);
+  }
+
+  /** Resolves once the hand-outs of the sender key this device seals under in the conversation are on the server. */
+  keyHandedOut(conversationId: string): Promise<void> {
+    return this.devices ? this.devices.keyHandedOut(conversationId) : Promise.resolve();
   }
 
   /**

@@ -149,6 +149,11 @@ export class DeviceCrypto {
     return this.senderKeys.seal(device, conversationId, content, keep);
   }
 
+  /** Resolves once this device's sender key for the conversation has reached the server for every device handed it. */
+  keyHandedOut(conversationId: string): Promise<void> {
+    return this.sender.keyHandedOut(conversationId);
+  }
+
   /**
    * Asks the server for the conversation's devices before the first seal there, so that envelope
    * is sealed for them (handing them the key) rather than refused once for want of them.

@@ -41,6 +41,8 @@ export class DeviceSender {
   private readonly loop: RetryLoop;
   /** userId → until when they are taken to have no device to write to. */
   private readonly noDevicesUntil = new Map<string, number>();
+  /** By conversation: envelopes waiting for this device's sender key hand-outs there to reach the server. */
+  private readonly handOutWaiters = new Map<string, Array<{ resolve: () => void; reject: (error: unknown) => void }>>();
 
   constructor(
     private readonly mirror: Mirror,
@@ -71,6 +73,33 @@ export class DeviceSender {
   disconnected(): void {
     this.deviceNumber = null;
     this.loop.cancel();
+    const waiting = [...this.handOutWaiters.values()].flat();
+    this.handOutWaiters.clear();
+    for (const { reject } of waiting) reject(new RequestError('disconnected', 'Not connected'));
+  }
+
+  /**
+   * Resolves once no hand-out of this device's sender key for the conversation is still to reach
+   * the server, so that no member holds an envelope sealed under a key that is still here; rejects
+   * when the connection goes first.
+   */
+  keyHandedOut(conversationId: string): Promise<void> {
+    if (!this.mirror.signal.handOutPending(conversationId)) return Promise.resolve();
+    if (this.deviceNumber === null) return Promise.reject(new RequestError('disconnected', 'Not connected'));
+    return new Promise((resolve, reject) => {
+      const waiting = this.handOutWaiters.get(conversationId);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.handOutWaiters.set(conversationId, [{ resolve, reject }]);
+    });
+  }
+
+  /** Lets go what waited for conversations whose hand-outs have all reached the server (or were dropped). */
+  private handOutsDone(): void {
+    for (const [conversationId, waiting] of this.handOutWaiters) {
+      if (this.mirror.signal.handOutPending(conversationId)) continue;
+      this.handOutWaiters.delete(conversationId);
+      for (const { resolve } of waiting) resolve();
+    }
   }
 
   /**
@@ -84,6 +113,7 @@ export class DeviceSender {
       recipients: [...new Set(userIds)],
       envelopes: [],
       createdAt: this.runtime.clock.now(),
+      handOutFor: message.kind === 'sender_key' ? message.conversationId : null,
     });
     this.loop.run();
   }
@@ -104,7 +134,12 @@ export class DeviceSender {
     const rows = this.mirror.signal.outgoing((clientId, error) =>
       this.log.warn('dropped a device send that did not read back', { clientId, ...errorFields(error) }),
     );
-    for (const row of rows) await this.deliver(device, row);
+    for (const row of rows) {
+      await this.deliver(device, row);
+      this.handOutsDone();
+    }
+    // Rows that did not read back were dropped above.
+    this.handOutsDone();
   }
 
   /** Encrypts the row where it is not yet, sends it, and puts the addressing right as the server asks. */

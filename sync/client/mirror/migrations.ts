@@ -979,4 +979,16 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 28,
+    description: 'device sends: the conversation whose sender key one hands out',
+    up(db) {
+      db.exec(`
+        -- Set on a sender key's hand-out (crypto/device-sender.ts): an envelope sealed under that
+        -- key goes to the server only once the hand-out is there, so no member waits for a key
+        -- still on this device. NULL for every other device send, and for those queued before.
+        ALTER TABLE signal_outgoing ADD COLUMN hand_out_for TEXT;
+      `);
+    },
+  },
 ];

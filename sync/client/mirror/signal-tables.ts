@@ -28,6 +28,8 @@ export interface OutgoingRow {
   recipients: string[];
   envelopes: OutgoingEnvelope[];
   createdAt: number;
+  /** The conversation whose sender key it hands out (null: another kind of device message). */
+  handOutFor: string | null;
 }
 
 const NEXT_ID_COLUMN: Record<PreKeyKind, string> = {
@@ -199,8 +201,24 @@ export class SignalTables {
   putOutgoing(row: OutgoingRow): void {
     cachedStatement(
       this.db,
-      `INSERT OR REPLACE INTO signal_outgoing (client_id, content, recipients, envelopes, created_at) VALUES (?, ?, ?, ?, ?)`,
-    ).run(row.clientId, row.content, JSON.stringify(row.recipients), JSON.stringify(row.envelopes), row.createdAt);
+      `INSERT OR REPLACE INTO signal_outgoing (client_id, content, recipients, envelopes, created_at, hand_out_for)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(
+      row.clientId,
+      row.content,
+      JSON.stringify(row.recipients),
+      JSON.stringify(row.envelopes),
+      row.createdAt,
+      row.handOutFor,
+    );
+  }
+
+  /** Whether a hand-out of this device's sender key for the conversation is still to reach the server. */
+  handOutPending(conversationId: string): boolean {
+    return (
+      cachedValueStatement(this.db, 'SELECT 1 FROM signal_outgoing WHERE hand_out_for = ? LIMIT 1').get(conversationId) !==
+      undefined
+    );
   }
 
   removeOutgoing(clientId: string): void {
@@ -211,8 +229,16 @@ export class SignalTables {
   outgoing(onUnreadable: (clientId: string, error: unknown) => void): OutgoingRow[] {
     const rows = cachedStatement(
       this.db,
-      'SELECT client_id, content, recipients, envelopes, created_at FROM signal_outgoing ORDER BY created_at, client_id',
-    ).all() as Array<{ client_id: string; content: unknown; recipients: string; envelopes: string; created_at: number }>;
+      `SELECT client_id, content, recipients, envelopes, created_at, hand_out_for FROM signal_outgoing
+       ORDER BY created_at, client_id`,
+    ).all() as Array<{
+      client_id: string;
+      content: unknown;
+      recipients: string;
+      envelopes: string;
+      created_at: number;
+      hand_out_for: string | null;
+    }>;
     const read: OutgoingRow[] = [];
     for (const row of rows) {
       try {
@@ -224,6 +250,7 @@ export class SignalTables {
           recipients: z.array(z.string()).parse(JSON.parse(row.recipients)),
           envelopes: z.array(outgoingEnvelopeSchema).parse(JSON.parse(row.envelopes)),
           createdAt: row.created_at,
+          handOutFor: z.string().nullable().parse(row.hand_out_for),
         });
       } catch (error) {
         onUnreadable(row.client_id, error);

@@ -124,6 +124,12 @@ describe('the incoming event', () => {
 
     await alice.close();
     for (const text of ['while you were away', 'and this too']) await bob.sendMessage({ conversationId, text });
+    // On the server before Alice is back (they wait for Bob's key to be handed to her new device).
+    await eventually(
+      async () => (await bob.listMessages({ conversationId })).messages.map((message) => message.status),
+      (statuses) => statuses.length === 3 && statuses.every((status) => status !== 'sending'),
+      'bob sent the backlog',
+    );
     const back = await clients.open(aliceProfile, server.url);
     await online(back);
     await eventually(

@@ -48,15 +48,23 @@ describe('mirror migration 19', () => {
       recipients: ['bob'],
       envelopes: [envelope],
       createdAt: 5,
+      handOutFor: null,
     });
-    mirror.signal.putOutgoing({ clientId: 'b', content: new Uint8Array([3]), recipients: ['bob'], envelopes: [], createdAt: 6 });
+    mirror.signal.putOutgoing({
+      clientId: 'b',
+      content: new Uint8Array([3]),
+      recipients: ['bob'],
+      envelopes: [],
+      createdAt: 6,
+      handOutFor: null,
+    });
     const db = new Database(path);
     db.prepare(`UPDATE signal_outgoing SET envelopes = '[{"userId":"bob"}]' WHERE client_id = 'b'`).run();
     db.close();
     const unreadable: string[] = [];
     const rows = mirror.signal.outgoing((clientId) => unreadable.push(clientId));
     expect(rows).toEqual([
-      { clientId: 'a', content: Buffer.from([1, 2]), recipients: ['bob'], envelopes: [envelope], createdAt: 5 },
+      { clientId: 'a', content: Buffer.from([1, 2]), recipients: ['bob'], envelopes: [envelope], createdAt: 5, handOutFor: null },
     ]);
     expect(unreadable).toEqual(['b']);
     expect(mirror.signal.outgoing(() => undefined).map((row) => row.clientId)).toEqual(['a']);
