@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mirror } from '../../sync/client/mirror/mirror.js';
+import type { EnvelopeEvent } from '../../sync/protocol/envelope-frames.js';
+import type { MessageEvent } from '../../sync/protocol/frames.js';
 
 /** The direct conversation 'c1' between 'me' and 'ann', stored in `mirror` as `me` sees it. */
 export function addMeAndAnn(mirror: Mirror): void {
@@ -39,5 +41,53 @@ export function createTestMirrors(): { open(): Mirror; cleanup(): void } {
     cleanup() {
       for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Paths of mirror files in temporary folders, for tests that open them raw as well; cleanup removes them all. */
+export function createTempMirrorPaths(prefix: string): { path(): string; cleanup(): void } {
+  const dirs: string[] = [];
+  return {
+    path() {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return join(dir, 'mirror.sqlite');
+    },
+    cleanup() {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An envelope in 'c1' as the server serves it: client id `e<seq>`, upload ids on even seqs. */
+export function envelopeIn(seq: number, senderId = 'ann', extra: Partial<EnvelopeEvent> = {}): EnvelopeEvent {
+  return {
+    kind: 'envelope',
+    conversationId: 'c1',
+    seq,
+    senderId,
+    senderDevice: 2,
+    clientId: `e${seq}`,
+    ciphertext: Buffer.from(`sealed ${seq}`).toString('base64'),
+    attachments: seq % 2 === 0 ? ['u1', 'u2'] : [],
+    deleted: false,
+    sentAt: 2000 + seq,
+    ...extra,
+  };
+}
+
+/** A message from 'ann' in 'c1': client id `m<seq>`. */
+export function messageIn(seq: number): MessageEvent {
+  return {
+    kind: 'message',
+    conversationId: 'c1',
+    seq,
+    senderId: 'ann',
+    clientMessageId: `m${seq}`,
+    text: `text ${seq}`,
+    sentAt: 2000 + seq,
+    replyTo: null,
+    deleted: false,
+    attachments: [],
   };
 }

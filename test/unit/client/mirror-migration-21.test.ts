@@ -1,60 +1,15 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { addMeAndAnn, createTempMirrorPaths, envelopeIn, messageIn } from '../../support/test-mirror.js';
 import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function tempPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mirror-21-'));
-  dirs.push(dir);
-  return join(dir, 'mirror.sqlite');
-}
-
-const conversation = {
-  id: 'c1',
-  kind: 'direct' as const,
-  name: null,
-  isMember: true,
-  createdAt: 1000,
-  lastSeq: 0,
-  members: [
-    { id: 'me', username: 'me', displayName: 'Me', role: 'member' as const, deliveredSeq: 0, readSeq: 0 },
-    { id: 'peer', username: 'peer', displayName: 'Peer', role: 'member' as const, deliveredSeq: 0, readSeq: 0 },
-  ],
-};
-
-const envelope = (seq: number, senderId = 'peer', extra: Partial<EnvelopeEvent> = {}): EnvelopeEvent => ({
-  kind: 'envelope',
-  conversationId: 'c1',
-  seq,
-  senderId,
-  senderDevice: 2,
-  clientId: `e${seq}`,
-  ciphertext: Buffer.from(`sealed ${seq}`).toString('base64'),
-  attachments: seq % 2 === 0 ? ['u1', 'u2'] : [],
-  deleted: false,
-  sentAt: 2000 + seq,
-  ...extra,
-});
-const message = (seq: number) => ({
-  kind: 'message' as const,
-  conversationId: 'c1',
-  seq,
-  senderId: 'peer',
-  clientMessageId: `m${seq}`,
-  text: `text ${seq}`,
-  sentAt: 2000 + seq,
-  replyTo: null,
-  deleted: false,
-  attachments: [],
-});
+const paths = createTempMirrorPaths('mirror-21-');
+afterEach(() => paths.cleanup());
+const envelope = envelopeIn;
+const message = messageIn;
 
 const WAITING = `SELECT conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, sent_at
                  FROM envelopes_waiting ORDER BY seq`;
@@ -84,7 +39,7 @@ function waiting(path: string): unknown[] {
 
 describe('mirror migration 21', () => {
   it('keeps what a version-20 mirror holds and adds envelopes_waiting empty', () => {
-    const path = tempPath();
+    const path = paths.path();
     const v20 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 20));
     v20.exec(`INSERT INTO signal_inbox_done (envelope_id, done_at) VALUES ('10', 5)`);
     v20.close();
@@ -97,9 +52,9 @@ describe('mirror migration 21', () => {
   });
 
   it('keeps each envelope event with the cursor that passed it, in seq order among the messages', () => {
-    const path = tempPath();
+    const path = paths.path();
     const mirror = Mirror.open(path);
-    mirror.upsertConversation(conversation, 'me');
+    addMeAndAnn(mirror);
     const events = [message(1), envelope(2), envelope(3, 'me'), message(4), envelope(5)];
     expect(mirror.applyEvents('c1', events, 'me')).toBe(5);
     // Applied again (a page that overlaps): nothing changes.
@@ -109,9 +64,9 @@ describe('mirror migration 21', () => {
   });
 
   it('reads back what waits, in seq order, leaving out and telling of a row that does not read back whole', () => {
-    const path = tempPath();
+    const path = paths.path();
     const mirror = Mirror.open(path);
-    mirror.upsertConversation(conversation, 'me');
+    addMeAndAnn(mirror);
     mirror.applyEvents('c1', [message(1), envelope(2), envelope(3), envelope(4)], 'me');
     const db = new Database(path);
     db.prepare(`UPDATE envelopes_waiting SET attachments = '[1' WHERE seq = 3`).run();

@@ -1,60 +1,14 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { addMeAndAnn, createTempMirrorPaths, envelopeIn, messageIn } from '../../support/test-mirror.js';
 import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function tempPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mirror-27-'));
-  dirs.push(dir);
-  return join(dir, 'mirror.sqlite');
-}
-
-const conversation = {
-  id: 'c1',
-  kind: 'direct' as const,
-  name: null,
-  isMember: true,
-  createdAt: 1000,
-  lastSeq: 0,
-  members: [
-    { id: 'me', username: 'me', displayName: 'Me', role: 'member' as const, deliveredSeq: 0, readSeq: 0 },
-    { id: 'peer', username: 'peer', displayName: 'Peer', role: 'member' as const, deliveredSeq: 0, readSeq: 0 },
-  ],
-};
-
-const envelope = (seq: number, senderId = 'peer'): EnvelopeEvent => ({
-  kind: 'envelope',
-  conversationId: 'c1',
-  seq,
-  senderId,
-  senderDevice: 2,
-  clientId: `e${seq}`,
-  ciphertext: Buffer.from(`sealed ${seq}`).toString('base64'),
-  attachments: ['u1'],
-  deleted: false,
-  sentAt: 2000 + seq,
-});
+const paths = createTempMirrorPaths('mirror-27-');
+afterEach(() => paths.cleanup());
 const deletedCopy = (event: EnvelopeEvent): EnvelopeEvent => ({ ...event, ciphertext: '', attachments: [], deleted: true });
-const message = (seq: number) => ({
-  kind: 'message' as const,
-  conversationId: 'c1',
-  seq,
-  senderId: 'peer',
-  clientMessageId: `m${seq}`,
-  text: `text ${seq}`,
-  sentAt: 2000 + seq,
-  replyTo: null,
-  deleted: false,
-  attachments: [],
-});
 
 function waitingSeqs(path: string): number[] {
   const db = new Database(path, { readonly: true });
@@ -67,9 +21,9 @@ function waitingSeqs(path: string): number[] {
 
 describe('mirror migration 27', () => {
   it('turns each envelope that waited deleted into a deleted message at its seq, and keeps those still to open', () => {
-    const path = tempPath();
+    const path = paths.path();
     const v26 = Mirror.open(path);
-    v26.upsertConversation(conversation, 'me');
+    addMeAndAnn(v26);
     v26.close();
     // A version-26 mirror as one was left: an envelope deleted for everyone waited, emptied.
     const db = new Database(path);
@@ -78,8 +32,8 @@ describe('mirror migration 27', () => {
       DELETE FROM envelopes_waiting;
       ALTER TABLE envelopes_waiting ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
       INSERT INTO envelopes_waiting (conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, deleted, sent_at)
-      VALUES ('c1', 2, 'peer', 2, 'e2', '', '[]', 1, 2002), ('c1', 3, 'peer', 2, 'e3', 'AAAA', '[]', 0, 2003),
-             ('gone', 4, 'peer', 2, 'e4', '', '[]', 1, 2004);
+      VALUES ('c1', 2, 'ann', 2, 'e2', '', '[]', 1, 2002), ('c1', 3, 'ann', 2, 'e3', 'AAAA', '[]', 0, 2003),
+             ('gone', 4, 'ann', 2, 'e4', '', '[]', 1, 2004);
     `);
     db.close();
     openDatabase(path, MIRROR_MIGRATIONS.slice(0, 27)).close();
@@ -98,7 +52,7 @@ describe('mirror migration 27', () => {
       {
         conversation_id: 'c1',
         client_message_id: 'e2',
-        sender_id: 'peer',
+        sender_id: 'ann',
         text: '',
         seq: 2,
         state: 'sent',
@@ -110,22 +64,22 @@ describe('mirror migration 27', () => {
   });
 
   it('makes an envelope deleted before it opened a deleted message, and no copy from before the delete brings it back', () => {
-    const path = tempPath();
+    const path = paths.path();
     const mirror = Mirror.open(path);
-    mirror.upsertConversation(conversation, 'me');
+    addMeAndAnn(mirror);
     // Another's envelope, deleted for everyone before this device met it.
-    mirror.applyEvents('c1', [message(1), deletedCopy(envelope(2))], 'me');
+    mirror.applyEvents('c1', [messageIn(1), deletedCopy(envelopeIn(2))], 'me');
     // Our own, acknowledged past a gap: kept at once; the catch-up then brings it deleted.
-    const ours = envelope(4, 'me');
+    const ours = envelopeIn(4, 'me');
     mirror.acknowledge(ours, 'me');
     expect(waitingSeqs(path)).toEqual([4]);
-    expect(mirror.applyEvents('c1', [message(3), deletedCopy(ours)], 'me')).toBe(4);
+    expect(mirror.applyEvents('c1', [messageIn(3), deletedCopy(ours)], 'me')).toBe(4);
     expect(waitingSeqs(path)).toEqual([]);
-    expect(mirror.message('c1', 'e2')).toEqual({ senderId: 'peer', seq: 2, deleted: true });
+    expect(mirror.message('c1', 'e2')).toEqual({ senderId: 'ann', seq: 2, deleted: true });
     expect(mirror.message('c1', 'e4')).toEqual({ senderId: 'me', seq: 4, deleted: true });
 
     // Past a gap copies come in any order: one from before the delete, after it, changes nothing.
-    const later = envelope(6, 'me');
+    const later = envelopeIn(6, 'me');
     mirror.acknowledge(later, 'me');
     mirror.acknowledge(deletedCopy(later), 'me');
     mirror.acknowledge(later, 'me');
