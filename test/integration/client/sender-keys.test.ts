@@ -66,6 +66,17 @@ async function reads(reader: EngineDevice, conversationId: string, sent: { messa
 const holdersOf = (device: EngineDevice, distributionId: string) =>
   device.mirror.signal.senderKeyHolders(distributionId).map((holder) => `${holder.userId}.${holder.deviceNumber}`);
 
+/** Alice's group "Trip" with `memberIds`, made over her socket, once her laptop has it. */
+async function tripOnLaptop(laptop: EngineDevice, aliceSocket: TestClient, memberIds: string[]) {
+  const group = await createGroup(aliceSocket, { name: 'Trip', memberIds });
+  await eventually(
+    () => laptop.mirror.members(group.id).length,
+    (count) => count === memberIds.length + 1,
+    'the group on the laptop',
+  );
+  return group;
+}
+
 async function people(server: TestServer, ...names: string[]) {
   return Promise.all(names.map((name) => servers.createAccount(server, { username: name })));
 }
@@ -81,12 +92,7 @@ describe("this device's sender keys", () => {
     const carolDesk = await device(server, carol!.user.id, carol!.token, signal.IdentityKeyPair.generate());
     const daveDesk = await device(server, dave!.user.id, dave!.token, signal.IdentityKeyPair.generate());
     const aliceSocket = await servers.connect(server, alice!.token);
-    const group = await createGroup(aliceSocket, { name: 'Trip', memberIds: [bob!.user.id, carol!.user.id] });
-    await eventually(
-      () => laptop.mirror.members(group.id).length,
-      (count) => count === 3,
-      'the group on the laptop',
-    );
+    const group = await tripOnLaptop(laptop, aliceSocket, [bob!.user.id, carol!.user.id]);
 
     const first = await seal(laptop, aliceSocket, group.id, say('hello, group'));
     const key = laptop.mirror.signal.senderKeyOf(group.id)!;
@@ -154,12 +160,7 @@ describe("this device's sender keys", () => {
     const phone = await device(server, alice!.user.id, phoneToken, aliceIdentity);
     const bobDesk = await device(server, bob!.user.id, bob!.token, signal.IdentityKeyPair.generate());
     const aliceSocket = await servers.connect(server, alice!.token);
-    const group = await createGroup(aliceSocket, { name: 'Trip', memberIds: [bob!.user.id] });
-    await eventually(
-      () => laptop.mirror.members(group.id).length,
-      (count) => count === 2,
-      'the group on the laptop',
-    );
+    const group = await tripOnLaptop(laptop, aliceSocket, [bob!.user.id]);
     await seal(laptop, aliceSocket, group.id, say('before'));
     const key = laptop.mirror.signal.senderKeyOf(group.id)!;
     await eventually(() => hasSenderKey(phone, laptop, key), Boolean, 'the key on the phone');
@@ -188,12 +189,7 @@ describe("this device's sender keys", () => {
     const bobIdentity = signal.IdentityKeyPair.generate();
     const bobDesk = await device(server, bob!.user.id, bob!.token, bobIdentity);
     const aliceSocket = await servers.connect(server, alice!.token);
-    const group = await createGroup(aliceSocket, { name: 'Trip', memberIds: [bob!.user.id] });
-    await eventually(
-      () => laptop.mirror.members(group.id).length,
-      (count) => count === 2,
-      'the group on the laptop',
-    );
+    const group = await tripOnLaptop(laptop, aliceSocket, [bob!.user.id]);
     await seal(laptop, aliceSocket, group.id, say('before the phone'));
     const key = laptop.mirror.signal.senderKeyOf(group.id)!;
     await eventually(() => hasSenderKey(bobDesk, laptop, key), Boolean, 'the key on Bob’s desk');

@@ -5,10 +5,8 @@
  * was deleted for everyone or is not kept get nothing, or "cannot".
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTempMirrorPaths } from '../../support/test-mirror.js';
 import { ResendAnswerer } from '../../../sync/client/crypto/resend-answerer.js';
 import type { MessageEffect } from '../../../sync/client/crypto/resend-asker.js';
 import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
@@ -19,8 +17,8 @@ import type { DeviceMessage } from '../../../sync/content/device-messages.js';
 import { handRuntime } from '../../support/hand-runtime.js';
 
 const signal = await loadSignal();
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const paths = createTempMirrorPaths('resend-answerer-');
+afterEach(() => paths.cleanup());
 
 const person = (id: string) => ({ id, username: id, displayName: id, role: 'member' as const, deliveredSeq: 0, readSeq: 0 });
 const peerPhone = { userId: 'peer', deviceNumber: 3 };
@@ -32,9 +30,7 @@ const request = (clientId: string, conversationId = 'g') => ({
 });
 
 async function setUp() {
-  const dir = mkdtempSync(join(tmpdir(), 'resend-answerer-'));
-  dirs.push(dir);
-  const mirror = Mirror.open(join(dir, 'mirror.sqlite'));
+  const mirror = Mirror.open(paths.path());
   mirror.upsertConversation(
     { id: 'g', kind: 'group', name: 'Trip', isMember: true, createdAt: 1, lastSeq: 0, members: ['me', 'peer'].map(person) },
     'me',

@@ -5,10 +5,8 @@
  * device's own; with no answer in time it shows as undecryptable; an answer counts only from the
  * device that sealed the envelope and only for one asked for; nothing is asked while disconnected.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTempMirrorPaths } from '../../support/test-mirror.js';
 import { ResendAsker } from '../../../sync/client/crypto/resend-asker.js';
 import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
 import { thisDevice } from '../../../sync/client/crypto/this-device.js';
@@ -18,8 +16,8 @@ import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
 import { handRuntime } from '../../support/hand-runtime.js';
 
 const signal = await loadSignal();
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const paths = createTempMirrorPaths('resend-asker-');
+afterEach(() => paths.cleanup());
 
 const person = (id: string) => ({ id, username: id, displayName: id, role: 'member' as const, deliveredSeq: 0, readSeq: 0 });
 const timings = { graceMs: 10_000, timeoutMs: 60_000 };
@@ -38,9 +36,7 @@ const envelope = (seq: number, senderId = 'peer', senderDevice = 2): EnvelopeEve
 });
 
 async function setUp() {
-  const dir = mkdtempSync(join(tmpdir(), 'resend-asker-'));
-  dirs.push(dir);
-  const mirror = Mirror.open(join(dir, 'mirror.sqlite'));
+  const mirror = Mirror.open(paths.path());
   mirror.upsertConversation(
     { id: 'g', kind: 'group', name: 'Trip', isMember: true, createdAt: 1, lastSeq: 0, members: ['me', 'peer'].map(person) },
     'me',
