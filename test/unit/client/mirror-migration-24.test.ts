@@ -5,24 +5,16 @@
  * (mirror/resend-requests.ts: a notice at the envelope's seq, gone when what it said comes).
  */
 import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTempMirrorPaths } from '../../support/test-mirror.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { KEEP_SENT_CONTENT_MS } from '../../../sync/client/mirror/sent-content.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
 import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function tempPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mirror-24-'));
-  dirs.push(dir);
-  return join(dir, 'mirror.sqlite');
-}
+const paths = createTempMirrorPaths('mirror-24-');
+afterEach(() => paths.cleanup());
 
 const person = (id: string) => ({
   id,
@@ -33,7 +25,7 @@ const person = (id: string) => ({
   readSeq: 0,
 });
 
-function groupMirror(path = tempPath()): Mirror {
+function groupMirror(path = paths.path()): Mirror {
   const mirror = Mirror.open(path);
   mirror.upsertConversation(
     { id: 'g', kind: 'group', name: 'Trip', isMember: true, createdAt: 1000, lastSeq: 0, members: ['me', 'peer'].map(person) },
@@ -65,7 +57,7 @@ const peer = { userId: 'peer', deviceNumber: 2 };
 
 describe('mirror migration 24', () => {
   it('keeps what a version-23 mirror holds and adds its tables empty', () => {
-    const path = tempPath();
+    const path = paths.path();
     const v23 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 23));
     v23.exec(`INSERT INTO sender_key_holders (distribution_id, user_id) VALUES ('d', 'peer')`);
     v23.close();
@@ -80,7 +72,7 @@ describe('mirror migration 24', () => {
   });
 
   it('keeps what was sent for a day, checked as it reads back, and sends it again once per device', () => {
-    const path = tempPath();
+    const path = paths.path();
     const mirror = groupMirror(path);
     const unreadable: unknown[] = [];
     const read = (clientId: string) => mirror.sentContent.content('g', clientId, (error) => unreadable.push(error));

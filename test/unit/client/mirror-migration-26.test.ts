@@ -1,20 +1,16 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTempMirrorPaths } from '../../support/test-mirror.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const paths = createTempMirrorPaths('mirror-26-');
+afterEach(() => paths.cleanup());
 
 describe('mirror migration 26', () => {
   it('retires every sender key held per person, so the next seal hands a new one to each device; holders and devices are kept per device', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mirror-26-'));
-    dirs.push(dir);
-    const path = join(dir, 'mirror.sqlite');
+    const path = paths.path();
     const v25 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 25));
     v25.exec(`
       INSERT INTO signal_sender_keys (address, distribution_id, record) VALUES ('ann.1', 'd1', x'01');

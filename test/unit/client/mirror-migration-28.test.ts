@@ -1,20 +1,16 @@
 import Database from 'better-sqlite3-multiple-ciphers';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTempMirrorPaths } from '../../support/test-mirror.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const paths = createTempMirrorPaths('mirror-28-');
+afterEach(() => paths.cleanup());
 
 describe('mirror migration 28', () => {
   it('keeps the device sends queued before it as no hand-out, and tells which conversations wait for one', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mirror-28-'));
-    dirs.push(dir);
-    const path = join(dir, 'mirror.sqlite');
+    const path = paths.path();
     const v27 = openDatabase(path, MIRROR_MIGRATIONS.slice(0, 27));
     v27.exec(
       `INSERT INTO signal_outgoing (client_id, content, recipients, envelopes, created_at) VALUES ('old', x'01', '["bob"]', '[]', 5)`,
