@@ -12,6 +12,7 @@
  * apart. A and B run in this process one after the other, so the process's peak RSS (reset just
  * before each window) is that core's.
  */
+import Database from 'better-sqlite3-multiple-ciphers';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { request } from 'node:http';
@@ -22,6 +23,7 @@ import type { BlobStore } from '../../sync/client/attachments/blob-store.js';
 import { profileBlobStore } from '../support/file-keys.js';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
 import { openClientCore } from '../../sync/client/client-core.js';
+import { SERVER_DATABASE_FILE } from '../../sync/server/store/sqlite-server-store.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { prepareProfile } from './lib/client-profile.js';
 import { until } from './lib/delivery-kit.js';
@@ -60,10 +62,12 @@ runBench(BENCH, async ({ scale, profile }) => {
   const bProfile = join(work, 'b');
   // A talks to the server directly for the timed transfers (as the raw floor does); the resume
   // test uses a second profile of A's behind a loopback proxy that counts every byte sent.
-  prepareProfile(aProfile, server.url, a, [conversation]);
+  await prepareProfile(aProfile, server.url, a, [conversation]);
   const aCountedProfile = join(work, 'a-counted');
-  prepareProfile(aCountedProfile, network.url, a, [conversation]);
-  prepareProfile(bProfile, server.url, b, [conversation]);
+  await prepareProfile(aCountedProfile, network.url, a, [conversation], aProfile);
+  await prepareProfile(bProfile, server.url, b, [conversation]);
+  // B has been online once, as a person who signed up has: A seals for B's device, handing it the key.
+  await publishKeysOf(bProfile, dataDir, b.id);
   const aStore = profileBlobStore(aProfile);
 
   const measure = async (bytes: number, label: string): Promise<TransferRun> => {
@@ -398,6 +402,19 @@ async function resumeAfterCut(
   await second.close();
   if (message?.status === 'failed') throw new Error(`The resumed upload failed: ${message.error}`);
   return { bytesSent: network.bytesToServer() - bytesBefore, finishMs, transferredAtCut, offsetAtReopen };
+}
+
+/** Opens the profile until the server holds its device's keys (a seeded account has none), then closes it. */
+async function publishKeysOf(profileDir: string, serverDataDir: string, userId: string): Promise<void> {
+  const core = await openOnline(profileDir);
+  const db = new Database(join(serverDataDir, SERVER_DATABASE_FILE), { readonly: true });
+  try {
+    const published = db.prepare('SELECT 1 FROM device_keys WHERE user_id = ?');
+    await until(() => published.get(userId) !== undefined, 60_000, `${profileDir} published its keys`);
+  } finally {
+    db.close();
+    await core.close();
+  }
 }
 
 async function openOnline(profileDir: string): Promise<ClientCore> {

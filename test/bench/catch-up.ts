@@ -366,7 +366,7 @@ async function catchUpOnce(
   hooks: { start?: () => Promise<void>; mirrorKey?: Uint8Array; awaitIndex?: boolean } = {},
 ): Promise<CatchUpRun> {
   const { mirrorKey, awaitIndex = true } = hooks;
-  const mirrorFile = prepareProfile(profileDir, server.url, me);
+  const mirrorFile = await prepareProfile(profileDir, server.url, me);
   // Encrypted before the clock starts: the one-off in-place encryption is not catch-up.
   if (mirrorKey) Mirror.open(mirrorFile, { key: mirrorKey }).close();
   const probe = new MirrorProbe(mirrorFile, mirrorKey);

@@ -233,7 +233,7 @@ async function composeOffline(
   total: number,
   rng: Rng,
 ): Promise<{ dir: string; mirror: string; composeMs: number; firstThousandMs: number; lastThousandMs: number }> {
-  const mirror = prepareProfile(dir, serverUrl, user, conversations);
+  const mirror = await prepareProfile(dir, serverUrl, user, conversations);
   const core = await openClientCore({ profileDir: dir, defaultServerUrl: serverUrl });
   const texts = Array.from({ length: total }, () => chatText(rng));
   const t0 = performance.now();

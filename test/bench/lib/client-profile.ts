@@ -1,23 +1,30 @@
 /** Client profiles prepared directly through the mirror: a saved session, optionally known conversations. */
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { applyDatabaseKey } from '../../../sync/node/database-key.js';
 import type { Conversation } from '../../../sync/protocol/frames.js';
-import type { SeededUser } from './seed.js';
+import { AccountKeyring } from '../../../sync/client/crypto/account-keyring.js';
+import { accountKeysDir } from '../../../sync/client/crypto/account-keys-file.js';
+import { SILENT_LOGGER } from '../../../sync/common/logger.js';
+import { realRuntime } from '../../../sync/node/real-runtime.js';
+import { BENCH_PASSWORD, type SeededUser } from './seed.js';
 
 /**
  * A profile signed in as `user` with a known token (as if it had logged in before), so opening the
  * client core starts the sync engine at once. `conversations` are recorded as known (cursor 0).
+ * It holds the account's identity, so what it sends goes sealed, as the app sends it: a new one,
+ * or, given `linkedTo` (another profile of the same account), that one's, as linking hands it over.
  */
-export function prepareProfile(
+export async function prepareProfile(
   profileDir: string,
   serverUrl: string,
   user: SeededUser,
   conversations: Conversation[] = [],
-): string {
+  linkedTo?: string,
+): Promise<string> {
   mkdirSync(profileDir, { recursive: true });
   const file = join(profileDir, MIRROR_FILE);
   const mirror = Mirror.open(file);
@@ -33,6 +40,8 @@ export function prepareProfile(
   } finally {
     mirror.close();
   }
+  if (linkedTo) cpSync(accountKeysDir(linkedTo), accountKeysDir(profileDir), { recursive: true });
+  else await new AccountKeyring(profileDir, null, realRuntime(), SILENT_LOGGER).createForNewAccount(user.id, BENCH_PASSWORD);
   return file;
 }
 

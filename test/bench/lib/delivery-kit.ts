@@ -406,7 +406,7 @@ export async function startDeviceB(
   yToken: string,
 ): Promise<Peer> {
   const profileDir = join(work, 'b');
-  const mirrorFile = prepareProfile(profileDir, serverUrl, b);
+  const mirrorFile = await prepareProfile(profileDir, serverUrl, b);
   const peer = startPeer(bench);
   await peer.init({
     profileDir,
@@ -426,7 +426,7 @@ export async function openDeviceA(
   conversations: Expected[],
 ): Promise<{ core: ClientCore; probe: MirrorProbe }> {
   const profileDir = join(work, 'a');
-  const mirrorFile = prepareProfile(profileDir, serverUrl, a);
+  const mirrorFile = await prepareProfile(profileDir, serverUrl, a);
   const core = await openClientCore({ profileDir, defaultServerUrl: serverUrl });
   const probe = new MirrorProbe(mirrorFile);
   const expected = new Map(conversations.map((c) => [c.id, c.lastSeq]));
