@@ -54,9 +54,10 @@ function listen(client: RawClient): void {
     frames += 1;
     lastFrameAt = performance.now();
     if (frame.type !== 'event') return;
-    const event = frame.event as { kind?: string; clientMessageId?: string } | undefined;
-    if (event?.kind !== 'message' || !event.clientMessageId) return;
-    const id = event.clientMessageId;
+    // A core's message arrives as an envelope (sealed: these sockets only carry it), a raw one's in the clear.
+    const event = frame.event as { kind?: string; clientMessageId?: string; clientId?: string } | undefined;
+    const id = event?.kind === 'message' ? event.clientMessageId : event?.kind === 'envelope' ? event.clientId : undefined;
+    if (!id) return;
     const arrival = arrivals.get(id);
     if (arrival) {
       arrival.n += 1;
