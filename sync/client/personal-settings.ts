@@ -1,13 +1,7 @@
 import { AppApiError, type AppEvent, type DraftView, type PrivacySettingsView } from '../app-api/contract.js';
 import { directConversationId } from '../common/conversation-ids.js';
-import {
-  draftSchema,
-  type GroupAdds,
-  type OnlineVisibility,
-  type RequestAnswer,
-  type Setting,
-  type User,
-} from '../protocol/frames.js';
+import { draftSchema, type PersonalSetting } from '../content/personal-settings.js';
+import type { GroupAdds, OnlineVisibility, RequestAnswer, User } from '../protocol/frames.js';
 import type { Mirror } from './mirror/mirror.js';
 
 /**
@@ -94,7 +88,7 @@ export class PersonalSettings {
    * A draft does not announce 'settings' (that tells an open composer a draft changed elsewhere);
    * the list is re-read either way. `direct`: the conversation a block is about, if any.
    */
-  private write(setting: Setting, direct: string | null): void {
+  private write(setting: PersonalSetting, direct: string | null): void {
     const wrote = this.mirror.transaction(() => {
       if (!this.mirror.settings.write(setting)) return false;
       // Unmuted in the archive: it stays there until a message from now on (settings-store.ts).

@@ -1,10 +1,12 @@
 import type { AppEvent } from '../app-api/contract.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
-import type { SettingRegister, StoredSetting } from '../protocol/frames.js';
+import { errorFields, type Logger } from '../common/logger.js';
+import { personalSettingKey, type PersonalRegister, type StoredPersonalSetting } from '../content/personal-settings.js';
+import type { StoredSetting } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
-import { settingKey } from '../protocol/settings.js';
 import { backoffDelay, OUTBOX_BACKOFF } from './backoff.js';
 import { RequestError, type SyncConnection } from './connection.js';
+import { inTheClear, type SettingsSeal } from './crypto/sealed-settings.js';
 import type { Mirror } from './mirror/mirror.js';
 import type { SettingsChange } from './mirror/settings-store.js';
 
@@ -19,7 +21,9 @@ const FRAME_OVERHEAD_BYTES = 1024;
  * write unless a newer local one came meanwhile (then that one is sent next). On each connection
  * the pending registers go first, then every change since the settings cursor is pulled, page by
  * page; pushes from our other devices merge the same way. A transient failure retries with
- * backoff; nothing pending is ever dropped.
+ * backoff; nothing pending is ever dropped. Private settings go sealed (crypto/sealed-settings.ts):
+ * until this device holds the account's identity they wait here, and nothing is pulled (the
+ * cursor would pass what cannot be opened yet); linking starts a new connection, which pulls.
  */
 export class SettingsSync {
   private online = false;
@@ -35,6 +39,9 @@ export class SettingsSync {
     private readonly connection: SyncConnection,
     private readonly runtime: Runtime,
     private readonly emit: (event: AppEvent) => void,
+    /** What seals and opens private settings: null while this device has no identity. */
+    private readonly sealer: () => Promise<SettingsSeal | null>,
+    private readonly log: Logger,
   ) {}
 
   /** A new connection is up: push what is pending, then pull what changed elsewhere. */
@@ -66,7 +73,13 @@ export class SettingsSync {
   /** Another of our devices changed settings: merge them as stored on the server. */
   pushed(settings: readonly StoredSetting[]): void {
     if (this.stopped) return;
-    this.announce(this.mirror.transaction(() => this.mirror.settings.merge(settings)));
+    this.sealer()
+      .then((seal) => {
+        if (this.stopped) return;
+        const opened = this.open(seal, settings);
+        this.announce(this.mirror.transaction(() => this.mirror.settings.merge(opened)));
+      })
+      .catch((error: unknown) => this.log.warn('settings pushed by another device were not merged', errorFields(error)));
   }
 
   private run(pull: boolean): void {
@@ -84,8 +97,9 @@ export class SettingsSync {
 
   private async cycle(pull: boolean): Promise<void> {
     try {
-      await this.pushPending();
-      if (pull) await this.pull();
+      const seal = await this.sealer();
+      await this.pushPending(seal);
+      if (pull && seal) await this.pull(seal);
       this.attempt = 0;
     } catch (error) {
       if (this.stopped || !this.online) return;
@@ -102,7 +116,7 @@ export class SettingsSync {
     }
   }
 
-  private async pushPending(): Promise<void> {
+  private async pushPending(seal: SettingsSeal | null): Promise<void> {
     // After a refusal the rest go one at a time, so only the refused register waits.
     let single = false;
     for (;;) {
@@ -110,36 +124,39 @@ export class SettingsSync {
       const batch = this.mirror.settings.pendingBatch(
         single ? 1 : LIMITS.maxSettingsPerFrame,
         LIMITS.maxFrameBytes - FRAME_OVERHEAD_BYTES,
+        seal ? (register) => seal.seal(register) : null,
       );
-      if (batch.length === 0) return;
+      if (batch.wire.length === 0) return;
       let stored: StoredSetting[];
       try {
-        const reply = await this.connection.request({ type: 'set_settings', settings: batch });
+        const reply = await this.connection.request({ type: 'set_settings', settings: batch.wire });
         if (reply.type !== 'settings') throw new RequestError('internal', `Unexpected reply ${reply.type} to set_settings`);
         stored = reply.settings;
       } catch (error) {
         if (!(error instanceof RequestError) || !error.permanent || this.stopped) throw error;
-        const first = batch[0];
-        if (batch.length === 1 && first) {
-          this.mirror.settings.failSend(settingKey(first.setting), error.reason ?? error.code);
+        const first = batch.personal[0];
+        if (batch.personal.length === 1 && first) {
+          this.mirror.settings.failSend(personalSettingKey(first.setting), error.reason ?? error.code);
         }
         single = true;
         continue;
       }
-      this.announce(this.mirror.transaction(() => this.confirm(batch, stored)));
+      const opened = this.open(seal, stored);
+      this.announce(this.mirror.transaction(() => this.confirm(batch.personal, opened)));
     }
   }
 
   /** Merges the reply; a register the server did not answer for waits for the next connection (no hot loop). */
-  private confirm(batch: readonly SettingRegister[], stored: readonly StoredSetting[]): SettingsChange {
+  private confirm(batch: readonly PersonalRegister[], stored: readonly StoredPersonalSetting[]): SettingsChange {
     const change = this.mirror.settings.merge(stored);
     for (const register of batch) {
-      if (this.mirror.settings.stillPending(register)) this.mirror.settings.failSend(settingKey(register.setting), 'unconfirmed');
+      if (this.mirror.settings.stillPending(register))
+        this.mirror.settings.failSend(personalSettingKey(register.setting), 'unconfirmed');
     }
     return change;
   }
 
-  private async pull(): Promise<void> {
+  private async pull(seal: SettingsSeal): Promise<void> {
     for (;;) {
       if (!this.online || this.stopped) return;
       const afterVersion = this.mirror.settings.cursor();
@@ -147,7 +164,7 @@ export class SettingsSync {
       if (reply.type !== 'settings') throw new RequestError('internal', `Unexpected reply ${reply.type} to list_settings`);
       const newest = Math.max(afterVersion, ...reply.settings.map((register) => register.version));
       const change = this.mirror.transaction(() => {
-        const merged = this.mirror.settings.merge(reply.settings);
+        const merged = this.mirror.settings.merge(this.open(seal, reply.settings));
         this.mirror.settings.advanceCursor(newest);
         return merged;
       });
@@ -155,6 +172,23 @@ export class SettingsSync {
       // A page that did not move the cursor cannot be followed by another (a server bug): stop.
       if (!reply.hasMore || newest === afterVersion) return;
     }
+  }
+
+  /**
+   * Registers from the server as this device keeps them. A sealed one that does not open (sealed
+   * under an identity the account had before, or by a newer version) is left on the server and
+   * logged; without a seal every sealed one waits for the pull after linking.
+   */
+  private open(seal: SettingsSeal | null, stored: readonly StoredSetting[]): StoredPersonalSetting[] {
+    const opened: StoredPersonalSetting[] = [];
+    let unopened = 0;
+    for (const register of stored) {
+      const personal = seal ? seal.open(register) : inTheClear(register);
+      if (personal) opened.push(personal);
+      else if (seal) unopened++;
+    }
+    if (unopened > 0) this.log.warn('sealed settings did not open on this device', { count: unopened });
+    return opened;
   }
 
   private announce(change: SettingsChange): void {

@@ -22,6 +22,7 @@ import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
 import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
 import { SettingsSync } from './settings-sync.js';
+import { SettingsSeal } from './crypto/sealed-settings.js';
 import type { SyncTransport } from './transport.js';
 
 const RECEIPT_COALESCE_MS = 50;
@@ -121,12 +122,22 @@ export class SyncEngine {
           }
         : null,
     );
-    this.settings = new SettingsSync(options.mirror, this.connection, options.runtime, (event) => {
-      // A conversation's settings changed elsewhere: a message request accepted there lets the
-      // receipts held back here go out.
-      if (event.type === 'settings' && event.conversationIds.length > 0) this.scheduleReceipts();
-      options.emit(event);
-    });
+    this.settings = new SettingsSync(
+      options.mirror,
+      this.connection,
+      options.runtime,
+      (event) => {
+        // A conversation's settings changed elsewhere: a message request accepted there lets the
+        // receipts held back here go out.
+        if (event.type === 'settings' && event.conversationIds.length > 0) this.scheduleReceipts();
+        options.emit(event);
+      },
+      async () => {
+        const local = await options.localIdentity?.();
+        return local ? new SettingsSeal(local.signal, local.identity) : null;
+      },
+      this.log,
+    );
     this.keys = options.localIdentity
       ? new KeyPublisher(options.mirror, this.connection, options.runtime, options.localIdentity, this.log)
       : null;

@@ -18,7 +18,7 @@ import { conversationDevicesClientFrames, conversationDevicesServerFrames } from
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 import { REFUSAL_REASONS } from './refusal-reasons.js';
 import { withoutInvisibleCharacters } from './visible-names.js';
-import { id, rid, wellFormed, WELL_FORMED } from './wire-types.js';
+import { base64, id, rid, wellFormed, WELL_FORMED } from './wire-types.js';
 
 /**
  * Text the databases can keep as it came: no lone UTF-16 surrogates. JSON carries them (as \uD800
@@ -380,25 +380,15 @@ export function clientIdOf(event: ConversationEvent): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Personal settings: per-conversation (archived, muted, draft, a request's answer), the block list, and privacy
-
-/** What the composer held when the person left it; empty text means no draft. */
-export const draftSchema = z.object({
-  text: z.string().max(LIMITS.maxMessageChars).refine(wellFormed, WELL_FORMED),
-  replyTo: id.nullable(),
-});
-export type Draft = z.infer<typeof draftSchema>;
+// Personal settings: the ones the server enforces (blocks, a request's answer, privacy) and sealed ones
 
 /**
- * One personal setting: private to its owner, never seen by anyone else, synced to their other
- * devices. Each is a last-writer-wins register (see settingRegisterSchema). `archived.seq` is the
- * conversation's last sequence number the device had when the person archived it: a later message
- * from someone else brings it back to the main list unless it is muted (settings.ts).
+ * The personal settings the server acts on, as last-writer-wins registers (see
+ * settingRegisterSchema): private to their owner, never seen by anyone else, synced to their other
+ * devices. The rest (archive, mute, drafts: sync/content/personal-settings.ts) reach the server
+ * only sealed, so it keeps and forwards them without reading them.
  */
-export const settingSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('archived'), conversationId: id, value: z.object({ on: z.boolean(), seq }) }),
-  z.object({ kind: z.literal('muted'), conversationId: id, value: z.boolean() }),
-  z.object({ kind: z.literal('draft'), conversationId: id, value: draftSchema }),
+export const SERVER_SETTINGS = [
   z.object({ kind: z.literal('blocked'), userId: id, value: z.boolean() }),
   // "Show when I'm online": who sees the person's presence and last seen (presence-rules.ts).
   z.object({ kind: z.literal('show_online'), value: z.enum(['everyone', 'nobody']) }),
@@ -410,7 +400,20 @@ export const settingSchema = z.discriminatedUnion('kind', [
   }),
   // "Who can add me to groups": anyone, or only my contacts (request-rules.ts).
   z.object({ kind: z.literal('group_adds'), value: z.enum(['everyone', 'contacts']) }),
-]);
+] as const;
+
+/**
+ * A setting only the owner's devices read: `key` names the register without saying what it is
+ * about (the same setting always has the same key), `value` is the setting sealed to the account's
+ * identity (client/crypto/sealed-settings.ts).
+ */
+const sealedSettingSchema = z.object({
+  kind: z.literal('sealed'),
+  key: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes as unpadded base64url'),
+  value: base64(LIMITS.maxSealedSettingChars),
+});
+
+export const settingSchema = z.discriminatedUnion('kind', [...SERVER_SETTINGS, sealedSettingSchema]);
 export type Setting = z.infer<typeof settingSchema>;
 export type SettingKind = Setting['kind'];
 /** "Show when I'm online": everyone in my conversations (the default) or nobody. */

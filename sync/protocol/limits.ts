@@ -46,6 +46,8 @@ export const LIMITS = {
    * a client also keeps each set_settings frame under maxFrameBytes.
    */
   maxSettingsPerFrame: 100,
+  /** A sealed setting's value as base64: a draft of maxMessageChars fits, and one fits a set_settings frame. */
+  maxSealedSettingChars: 60_000,
   /** A link preview's parts, in UTF-16 code units (the image as its data: URL). */
   maxLinkPreviewUrlChars: 2048,
   maxLinkPreviewTitleChars: 300,

@@ -5,40 +5,27 @@ import type { Setting, SettingRegister } from './frames.js';
  * mirror share, so they all converge on the same value whatever order writes arrive in.
  */
 
-/** What a register is about: one per (kind, conversation), per blocked person, or one for the person. */
+/**
+ * What a register is about: one per answered request, per blocked person, one for each privacy
+ * setting, and one per sealed key (which the server cannot tell the meaning of).
+ */
 export function settingKey(setting: Setting): string {
   switch (setting.kind) {
-    case 'archived':
-    case 'muted':
-    case 'draft':
     case 'request':
-      return `${setting.kind}:${setting.conversationId}`;
+      return `request:${setting.conversationId}`;
     case 'blocked':
       return `blocked:${setting.userId}`;
+    case 'sealed':
+      return `sealed:${setting.key}`;
     case 'show_online':
     case 'group_adds':
       return setting.kind;
   }
 }
 
-/** The conversation a setting is about; null for one about a person or the person themselves. */
+/** The conversation a setting names in the clear (a request's answer); null for the others. */
 export function settingConversationId(setting: Setting): string | null {
-  switch (setting.kind) {
-    case 'archived':
-    case 'muted':
-    case 'draft':
-    case 'request':
-      return setting.conversationId;
-    case 'blocked':
-    case 'show_online':
-    case 'group_adds':
-      return null;
-  }
-}
-
-/** The person a setting is about (a block); null for the others. */
-export function settingUserId(setting: Setting): string | null {
-  return setting.kind === 'blocked' ? setting.userId : null;
+  return setting.kind === 'request' ? setting.conversationId : null;
 }
 
 /** Whether `candidate` replaces `current` (a missing register loses to any write). */
@@ -49,16 +36,6 @@ export function supersedes(
   if (current === null) return true;
   if (candidate.at !== current.at) return candidate.at > current.at;
   return candidate.by > current.by;
-}
-
-/**
- * Whether a conversation shows in the "Archived" list rather than the main one: archived, and either
- * muted or with no message from someone else after the seq it was archived at (a new message brings
- * an unmuted conversation back).
- */
-export function isInArchive(archived: { on: boolean; seq: number } | null, muted: boolean, lastIncomingSeq: number): boolean {
-  if (!archived?.on) return false;
-  return muted || lastIncomingSeq <= archived.seq;
 }
 
 /**

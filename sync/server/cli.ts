@@ -328,10 +328,14 @@ async function main(): Promise<void> {
   console.log(`Sync server listening on ${server.url}`);
 }
 
-// `migrate-store` is a one-shot command with flags of its own (migrate-store-cli.ts), not a server.
+// `migrate-store` and `purge-plaintext` are one-shot commands with flags of their own, not a server.
 if (process.argv[2] === 'migrate-store') {
   void import('./migrate-store-cli.js')
     .then(({ runMigrateStore }) => runMigrateStore(process.argv.slice(3)))
+    .then((code) => process.exit(code));
+} else if (process.argv[2] === 'purge-plaintext') {
+  void import('./purge-plaintext-cli.js')
+    .then(({ runPurgePlaintext }) => runPurgePlaintext(process.argv.slice(3)))
     .then((code) => process.exit(code));
 } else {
   void main();

@@ -25,6 +25,7 @@ import type { ServerStore } from './store/server-store.js';
 import { PostgresServerStore } from './store/pg-server-store.js';
 import type { CreationCaps } from './store/cap-rules.js';
 import { openSqliteServerStore } from './store/sqlite-server-store.js';
+import { refuseWhilePlaintextHeld } from './plaintext.js';
 import { SyncService, type ClusterOptions } from './sync-service.js';
 import { wsServerSocket } from './ws-server-socket.js';
 
@@ -221,6 +222,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   });
 
   try {
+    await refuseWhilePlaintextHeld(store);
     await service.start();
     await listen(httpServer, options.port, host);
   } catch (error) {

@@ -12,6 +12,7 @@ import { AccountKeysFile, accountKeysDir } from '../../sync/client/crypto/accoun
 import { newAccountKeys, type AccountKeys } from '../../sync/client/crypto/account-keys.js';
 import { newPasswordVerifier } from '../../sync/client/crypto/password-verifier.js';
 import { loadSignal } from '../../sync/client/crypto/signal-library.js';
+import { SettingsSeal } from '../../sync/client/crypto/sealed-settings.js';
 import { ensurePrivateDir } from '../../sync/node/private-files.js';
 import type { ServerStore } from '../../sync/server/store/server-store.js';
 import type { MirrorInspector } from './mirror-inspector.js';
@@ -43,6 +44,8 @@ export interface SimUser {
   username: string;
   displayName: string;
   token: string;
+  /** Opens the person's sealed settings as their devices do (they share the account's identity). */
+  settingsSeal: SettingsSeal;
 }
 
 export interface SimDevice {
@@ -73,25 +76,27 @@ export async function createPeople(
   const users: SimUser[] = [];
   const devices: SimDevice[] = [];
   for (const person of PEOPLE) {
-    const user: SimUser = {
+    const account = {
       id: random.uuid(),
       username: person.username,
       displayName: person.username[0]!.toUpperCase() + person.username.slice(1),
       token: random.hex(32),
     };
-    const created = await store.createUser({ ...user, passwordHash: 'not-used-in-the-simulation', createdAt: now });
-    if (created.status !== 'created') throw new Error(`Could not create ${user.username}`);
+    const created = await store.createUser({ ...account, passwordHash: 'not-used-in-the-simulation', createdAt: now });
+    if (created.status !== 'created') throw new Error(`Could not create ${account.username}`);
     const session = {
       id: random.hex(16),
-      tokenHash: hashSessionToken(user.token),
-      userId: user.id,
+      tokenHash: hashSessionToken(account.token),
+      userId: account.id,
       deviceName: null,
       createdAt: now,
     };
     await store.createSession({ ...session, maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount, expiredBefore: 0 });
-    users.push(user);
     const signal = await loadSignal();
-    const keys = newAccountKeys(signal, user.id, await newPasswordVerifier('not-used', random), now);
+    const keys = newAccountKeys(signal, account.id, await newPasswordVerifier('not-used', random), now);
+    const identity = signal.IdentityKeyPair.deserialize(new Uint8Array(Buffer.from(keys.identityKeyPair, 'base64')));
+    const user: SimUser = { ...account, settingsSeal: new SettingsSeal(signal, identity) };
+    users.push(user);
     for (const name of person.devices) {
       // A session of its own: each device is a device of the account on the server, with its own
       // number, sessions and sender keys.

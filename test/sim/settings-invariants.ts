@@ -1,8 +1,9 @@
 import { DEFAULT_ONLINE_VISIBILITY } from '../../sync/protocol/presence-rules.js';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
-import type { ConversationEvent, StoredSetting } from '../../sync/protocol/frames.js';
+import type { ConversationEvent } from '../../sync/protocol/frames.js';
+import { isInArchive, type StoredPersonalSetting } from '../../sync/content/personal-settings.js';
 import { requestStanding } from '../../sync/protocol/request-rules.js';
-import { isInArchive, supersedes } from '../../sync/protocol/settings.js';
+import { supersedes } from '../../sync/protocol/settings.js';
 import type { SimWorld } from './world.js';
 
 /**
@@ -91,7 +92,7 @@ export async function checkSettings(
 function checkRequest(
   where: string,
   summary: ConversationSummary,
-  stored: Map<string, StoredSetting>,
+  stored: Map<string, StoredPersonalSetting>,
   requestFrom: string | null,
   userId: string,
   visible: Map<string, Map<string, ConversationEvent[]>>,
@@ -112,14 +113,14 @@ function checkRequest(
 function checkSummary(
   where: string,
   summary: ConversationSummary,
-  stored: Map<string, StoredSetting>,
+  stored: Map<string, StoredPersonalSetting>,
   userId: string,
   visible: Map<string, Map<string, ConversationEvent[]>>,
 ): string[] {
   const problems: string[] = [];
-  const value = <K extends StoredSetting['setting']['kind']>(kind: K) => {
+  const value = <K extends StoredPersonalSetting['setting']['kind']>(kind: K) => {
     const setting = stored.get(`${kind}:${summary.id}`)?.setting;
-    return setting?.kind === kind ? (setting.value as Extract<StoredSetting['setting'], { kind: K }>['value']) : null;
+    return setting?.kind === kind ? (setting.value as Extract<StoredPersonalSetting['setting'], { kind: K }>['value']) : null;
   };
   const muted = value('muted') ?? false;
   if (summary.muted !== muted) problems.push(`${where}: muted ${summary.muted}, the register says ${muted}`);

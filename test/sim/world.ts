@@ -5,9 +5,9 @@ import { AppApiError } from '../../sync/app-api/contract.js';
 import type { ClientCore } from '../../sync/client/client-core-types.js';
 import { MIRROR_FILE, openClientCore } from '../../sync/client/client-core.js';
 import type { Content } from '../../sync/content/content.js';
-import type { Conversation, StoredSetting } from '../../sync/protocol/frames.js';
+import type { Conversation } from '../../sync/protocol/frames.js';
+import { personalSettingKey, type StoredPersonalSetting } from '../../sync/content/personal-settings.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
-import { settingKey } from '../../sync/protocol/settings.js';
 import { SERVER_DATABASE_FILE, type SqliteServerStore } from '../../sync/server/store/sqlite-server-store.js';
 import { allConversationsOf } from '../support/all-conversations.js';
 import { BlockReference } from './block-reference.js';
@@ -189,12 +189,17 @@ export class SimWorld {
   }
 
   /** A person's settings as the server keeps them, by key. */
-  async serverSettingsOf(userId: string): Promise<Map<string, StoredSetting>> {
-    const settings = new Map<string, StoredSetting>();
+  async serverSettingsOf(userId: string): Promise<Map<string, StoredPersonalSetting>> {
+    const { settingsSeal } = this.users.find((user) => user.id === userId)!;
+    const settings = new Map<string, StoredPersonalSetting>();
     let afterVersion = 0;
     for (;;) {
       const page = await this.store.listSettings(userId, afterVersion, LIMITS.maxSettingsPerFrame);
-      for (const stored of page.settings) settings.set(settingKey(stored.setting), stored);
+      for (const stored of page.settings) {
+        const opened = settingsSeal.open(stored);
+        if (!opened) throw new Error(`A sealed setting of ${userId} on the server does not open with their identity`);
+        settings.set(personalSettingKey(opened.setting), opened);
+      }
       if (!page.hasMore || page.settings.length === 0) return settings;
       afterVersion = page.settings.at(-1)!.version;
     }

@@ -2,7 +2,7 @@ import type { ConversationKind, ConversationSummary } from '../../app-api/contra
 import { ATTACHMENT_KINDS, type AttachmentKind } from '../../protocol/attachments.js';
 import { renameSchema } from '../../protocol/frames.js';
 import { requestStanding } from '../../protocol/request-rules.js';
-import { isInArchive } from '../../protocol/settings.js';
+import { isInArchive } from '../../content/personal-settings.js';
 import { DELETED_REQUEST_SQL, OPEN_REQUEST_SQL, requestAnswerOf } from './request-standing.js';
 import { BOUND_LIMIT, cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 
@@ -28,7 +28,7 @@ const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unr
   FROM conversations c LEFT JOIN users u ON u.id = c.peer_id LEFT JOIN users r ON r.id = c.request_from`;
 
 /**
- * In the "Archived" list: isInArchive (protocol/settings.ts) in SQL, over the columns the list's
+ * In the "Archived" list: isInArchive (content/personal-settings.ts) in SQL, over the columns the list's
  * index holds, so a screen of one folder is read from the index alone.
  */
 const IN_ARCHIVE = '(c.archived = 1 AND (c.muted = 1 OR c.last_incoming_seq <= c.archived_seq))';

@@ -991,4 +991,16 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 29,
+    description: 'private settings go again, sealed',
+    up(db) {
+      db.exec(`
+        -- The server keeps archive, mute and drafts only sealed now (client/crypto/sealed-settings.ts),
+        -- and set aside what it held of them in the clear. This device's registers are due again, so
+        -- the account's other devices, and any linked later, read them from the sealed copies.
+        UPDATE settings SET pending = 1, send_error = NULL WHERE kind IN ('archived', 'muted', 'draft');
+      `);
+    },
+  },
 ];

@@ -2,22 +2,26 @@ import { DRAFT_PREVIEW_CHARS } from '../../app-api/draft-preview.js';
 import { REVOCATIONS_META_KEY } from './revocation-store.js';
 import { z } from 'zod';
 import type { Clock, Random } from '../../common/runtime.js';
+import type { GroupAdds, OnlineVisibility, SettingRegister, User } from '../../protocol/frames.js';
 import {
-  settingSchema,
+  personalSettingConversationId,
+  personalSettingKey,
+  personalSettingSchema,
+  personalSettingUserId,
+  isPrivateSetting,
+  PRIVATE_SETTING_KINDS,
+  type PrivateRegister,
   type Draft,
-  type GroupAdds,
-  type OnlineVisibility,
-  type Setting,
-  type SettingKind,
-  type SettingRegister,
-  type StoredSetting,
-  type User,
-} from '../../protocol/frames.js';
+  type PersonalRegister,
+  type PersonalSetting,
+  type PersonalSettingKind,
+  type StoredPersonalSetting,
+} from '../../content/personal-settings.js';
 import { DEFAULT_ONLINE_VISIBILITY } from '../../protocol/presence-rules.js';
 import { DEFAULT_GROUP_ADDS, type RequestStanding } from '../../protocol/request-rules.js';
 import type { AttachmentStore } from './attachments.js';
 import { requestFromOf, requestStandingOf } from './request-standing.js';
-import { settingConversationId, settingKey, settingUserId, supersedes } from '../../protocol/settings.js';
+import { supersedes } from '../../protocol/settings.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 
 /** How much of a draft the conversation list keeps (it shows one line, like the newest message). */
@@ -25,12 +29,15 @@ const DEVICE_ID = 'device_id';
 const SETTINGS_CURSOR = 'settings_cursor';
 
 /** A register as this mirror holds it. */
-export interface LocalRegister extends SettingRegister {
+export interface LocalRegister extends PersonalRegister {
   /** The server's version of it; 0 until confirmed. */
   version: number;
   /** This device's latest write, not yet confirmed by the server. */
   pending: boolean;
 }
+
+/** The private kinds as an SQL list, from their declaration. */
+const PRIVATE_KINDS_SQL = PRIVATE_SETTING_KINDS.map((kind) => `'${kind}'`).join(', ');
 
 /** What a merge or a local write changed, for the app events. */
 export interface SettingsChange {
@@ -42,7 +49,7 @@ export interface SettingsChange {
 
 interface SettingRow {
   key: string;
-  kind: SettingKind;
+  kind: PersonalSettingKind;
   conversation_id: string | null;
   user_id: string | null;
   value: string;
@@ -99,7 +106,7 @@ export class SettingsStore {
 
   // -- reading -------------------------------------------------------------------------------
 
-  register(setting: Pick<Setting, 'kind'> & ({ conversationId: string } | { userId: string })): LocalRegister | null {
+  register(setting: Pick<PersonalSetting, 'kind'> & ({ conversationId: string } | { userId: string })): LocalRegister | null {
     const key = 'userId' in setting ? `${setting.kind}:${setting.userId}` : `${setting.kind}:${setting.conversationId}`;
     return this.byKey(key);
   }
@@ -116,13 +123,13 @@ export class SettingsStore {
 
   /** "Show when I'm online" as this person set it (DEFAULT_ONLINE_VISIBILITY when they never did). */
   showOnline(): OnlineVisibility {
-    const register = this.byKey(settingKey({ kind: 'show_online', value: DEFAULT_ONLINE_VISIBILITY }));
+    const register = this.byKey(personalSettingKey({ kind: 'show_online', value: DEFAULT_ONLINE_VISIBILITY }));
     return register?.setting.kind === 'show_online' ? register.setting.value : DEFAULT_ONLINE_VISIBILITY;
   }
 
   /** "Who can add me to groups" as this person set it (DEFAULT_GROUP_ADDS when they never did). */
   groupAdds(): GroupAdds {
-    const register = this.byKey(settingKey({ kind: 'group_adds', value: DEFAULT_GROUP_ADDS }));
+    const register = this.byKey(personalSettingKey({ kind: 'group_adds', value: DEFAULT_GROUP_ADDS }));
     return register?.setting.kind === 'group_adds' ? register.setting.value : DEFAULT_GROUP_ADDS;
   }
 
@@ -167,10 +174,10 @@ export class SettingsStore {
    * This person changed a setting here: the register takes the new value at once (pending until
    * the server confirms it). An unchanged value writes nothing. Returns whether it wrote.
    */
-  write(setting: Setting, derived = false): boolean {
+  write(setting: PersonalSetting, derived = false): boolean {
     const device = this.device;
     if (!device) throw new Error('The mirror has no device id yet (useRuntime)');
-    const key = settingKey(setting);
+    const key = personalSettingKey(setting);
     const current = this.byKey(key);
     if (current && JSON.stringify(current.setting.value) === JSON.stringify(setting.value)) return false;
     // A write that only follows from the register it replaces (see broughtBack) takes the least
@@ -185,8 +192,8 @@ export class SettingsStore {
     ).run({
       key,
       kind: setting.kind,
-      conversationId: settingConversationId(setting),
-      userId: settingUserId(setting),
+      conversationId: personalSettingConversationId(setting),
+      userId: personalSettingUserId(setting),
       value: JSON.stringify(setting.value),
       at,
       by: device.id,
@@ -228,18 +235,25 @@ export class SettingsStore {
 
   /**
    * Registers to send: this device's unconfirmed writes, oldest first, at most `maxCount` and
-   * `maxBytes` of JSON. Settings of a conversation whose creation is still queued wait for it
-   * (the server knows no such conversation yet).
+   * `maxBytes` of JSON as they go on the wire. `seal` turns a private setting into its sealed
+   * register (null when it is too large to send); without it (no identity here yet) private ones
+   * wait. Settings of a conversation whose creation is still queued wait for it (the server knows
+   * no such conversation yet).
    */
-  pendingBatch(maxCount: number, maxBytes: number): SettingRegister[] {
+  pendingBatch(
+    maxCount: number,
+    maxBytes: number,
+    seal: ((register: PrivateRegister) => SettingRegister | null) | null,
+  ): { personal: PersonalRegister[]; wire: SettingRegister[] } {
     const rows = cachedStatement(
       this.db,
       `SELECT ${COLUMNS} FROM settings s WHERE s.pending = 1 AND s.send_error IS NULL
+         AND (? = 1 OR s.kind NOT IN (${PRIVATE_KINDS_SQL}))
          AND (s.conversation_id IS NULL
               OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.client_id = s.conversation_id AND o.kind = 'create'))
        ORDER BY s.at ${BOUND_LIMIT}`,
-    ).all(maxCount) as SettingRow[];
-    const batch: SettingRegister[] = [];
+    ).all(seal ? 1 : 0, maxCount) as SettingRow[];
+    const batch: { personal: PersonalRegister[]; wire: SettingRegister[] } = { personal: [], wire: [] };
     let bytes = 0;
     for (const row of rows) {
       const register = toRegister(row);
@@ -248,10 +262,16 @@ export class SettingsStore {
         this.failSend(row.key, 'malformed');
         continue;
       }
-      const wire: SettingRegister = { setting: register.setting, at: register.at, by: register.by };
+      const personal: PersonalRegister = { setting: register.setting, at: register.at, by: register.by };
+      const wire = wireRegister(personal, seal);
+      if (!wire) {
+        this.failSend(row.key, 'too_large');
+        continue;
+      }
       const size = Buffer.byteLength(JSON.stringify(wire), 'utf8') + 1;
-      if (batch.length > 0 && bytes + size > maxBytes) break;
-      batch.push(wire);
+      if (batch.wire.length > 0 && bytes + size > maxBytes) break;
+      batch.personal.push(personal);
+      batch.wire.push(wire);
       bytes += size;
     }
     return batch;
@@ -268,8 +288,8 @@ export class SettingsStore {
   }
 
   /** Whether this exact write (same at and by) is still waiting for the server. */
-  stillPending(register: SettingRegister): boolean {
-    const current = this.byKey(settingKey(register.setting));
+  stillPending(register: PersonalRegister): boolean {
+    const current = this.byKey(personalSettingKey(register.setting));
     return current !== null && current.pending && current.at === register.at && current.by === register.by;
   }
 
@@ -278,11 +298,11 @@ export class SettingsStore {
    * newer one replaces ours (and a pending write of ours it beats is no longer due); our own write
    * coming back (same at and by) is confirmed; an older one changes nothing.
    */
-  merge(stored: readonly StoredSetting[]): SettingsChange {
+  merge(stored: readonly StoredPersonalSetting[]): SettingsChange {
     const conversationIds = new Set<string>();
     let changed = false;
     for (const register of stored) {
-      const key = settingKey(register.setting);
+      const key = personalSettingKey(register.setting);
       const current = this.byKey(key);
       if (current && current.at === register.at && current.by === register.by) {
         cachedStatement(
@@ -301,8 +321,8 @@ export class SettingsStore {
       ).run({
         key,
         kind: register.setting.kind,
-        conversationId: settingConversationId(register.setting),
-        userId: settingUserId(register.setting),
+        conversationId: personalSettingConversationId(register.setting),
+        userId: personalSettingUserId(register.setting),
         value: JSON.stringify(register.setting.value),
         at: register.at,
         by: register.by,
@@ -351,7 +371,7 @@ export class SettingsStore {
   }
 
   /** Writes what the list shows of a setting onto its conversation row(s); returns their ids. */
-  private show(setting: Setting): string[] {
+  private show(setting: PersonalSetting): string[] {
     switch (setting.kind) {
       case 'archived':
         cachedStatement(this.db, 'UPDATE conversations SET archived = ?, archived_seq = ? WHERE id = ?').run(
@@ -418,6 +438,17 @@ export class SettingsStore {
   }
 }
 
+/** A register as it goes to the server: a private setting sealed, the others as they are. */
+function wireRegister(
+  register: PersonalRegister,
+  seal: ((register: PrivateRegister) => SettingRegister | null) | null,
+): SettingRegister | null {
+  const { setting } = register;
+  if (!isPrivateSetting(setting)) return { setting, at: register.at, by: register.by };
+  if (!seal) throw new Error('A private setting was read to be sent with nothing to seal it');
+  return seal({ ...register, setting });
+}
+
 /** What the list shows of a draft: its start, or null when there is no text. */
 export function draftPreview(draft: Draft): string | null {
   return draft.text.trim() === '' ? null : draft.text.slice(0, DRAFT_PREVIEW_CHARS);
@@ -431,7 +462,7 @@ function toRegister(row: SettingRow): LocalRegister | null {
   } catch {
     return null;
   }
-  const parsed = settingSchema.safeParse({
+  const parsed = personalSettingSchema.safeParse({
     kind: row.kind,
     value,
     ...(row.conversation_id === null ? {} : { conversationId: row.conversation_id }),

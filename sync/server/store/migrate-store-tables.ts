@@ -41,7 +41,9 @@ export const COPIED_TABLES = [
 ] as const;
 
 // rate_limits: sign-in counts the nodes share (account-limits.ts); one SQLite node keeps them in memory.
-const NOT_COPIED = /^(schema_migrations|rate_limits|cluster_.*)$/;
+// plaintext_settings: what a server held in the clear before end-to-end encryption; migrate-store
+// refuses a database that still holds any (migrate-store.ts), so there is never anything to copy.
+const NOT_COPIED = /^(schema_migrations|rate_limits|plaintext_settings|cluster_.*)$/;
 
 /** Rows per INSERT: thousands, so a log of millions of events takes a few thousand round trips. */
 const BATCH_ROWS = 5_000;
@@ -74,7 +76,9 @@ export async function planTables(source: Db, target: pg.ClientBase): Promise<Tab
   );
   const sqliteTables = (
     source.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[]
-  ).map((row) => row.name);
+  )
+    .map((row) => row.name)
+    .filter((name) => !NOT_COPIED.test(name));
   const postgresTables = [...new Set(rows.map((row) => row.table_name))].filter((name) => !NOT_COPIED.test(name));
   for (const [side, tables] of [
     ['SQLite', sqliteTables],

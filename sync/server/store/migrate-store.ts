@@ -11,6 +11,7 @@ import { openPostgresServerStore, type PostgresServerStore } from './pg-server-s
 import { escapeText } from './pg-text.js';
 import { describePostgresUrl } from './postgres-url.js';
 import { serverMigrations } from './sqlite-migrations.js';
+import { PLAINTEXT_SETTINGS_COUNT_SQL } from './shared-sql.js';
 import { SERVER_DATABASE_FILE } from './sqlite-server-store.js';
 
 /**
@@ -89,6 +90,13 @@ function openSource(dataDir: string): Db {
       throw new MigrateStoreError(
         `${file} has schema version ${version}; migrate-store copies only the latest (${latest}). ` +
           `Start the SQLite server on it once (npm run server -- --data ${dataDir}) so it migrates the file, stop it, then run migrate-store again.`,
+      );
+    }
+    const held = (db.prepare(PLAINTEXT_SETTINGS_COUNT_SQL).get() as { count: number }).count;
+    if (held > 0) {
+      throw new MigrateStoreError(
+        `${file} holds ${held} personal settings kept in the clear from before end-to-end encryption, which no ` +
+          `server serves or copies: run "npm run server -- purge-plaintext --data ${dataDir}", then migrate-store again.`,
       );
     }
     db.exec('BEGIN');

@@ -477,6 +477,17 @@ export const postgresMigrations: readonly PostgresMigration[] = [
         EXECUTE FUNCTION devices_version_key_changed();
     `,
   },
+  {
+    version: 13,
+    description: 'archive, mute and drafts kept in the clear are set aside, served to no one, until purge-plaintext',
+    sql: `
+      -- As SQLite's version 16.
+      CREATE TABLE plaintext_settings AS
+        SELECT user_id, key, setting, at, by, version FROM settings
+        WHERE setting->>'kind' IN ('archived', 'muted', 'draft');
+      DELETE FROM settings WHERE setting->>'kind' IN ('archived', 'muted', 'draft');
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

@@ -49,12 +49,19 @@ import type {
   StoredSession,
   StoredUpload,
   StoredUser,
+  PlaintextHeld,
   StoreReadiness,
   WatermarkResult,
 } from './server-store.js';
 import { toStoredSetting, type SettingRecord } from './settings-rules.js';
 import { contactsFrom, type WrittenWithRow } from './contacts.js';
-import { blockedWithSql, writersOfSql, writtenWithSql } from './shared-sql.js';
+import {
+  blockedWithSql,
+  PLAINTEXT_SETTINGS_COUNT_SQL,
+  PLAINTEXT_SETTINGS_DELETE_SQL,
+  writersOfSql,
+  writtenWithSql,
+} from './shared-sql.js';
 import { toStoredUser, type UserRow } from './store-rows.js';
 
 type ReadEventsInput = Parameters<ServerStore['readEvents']>[0];
@@ -407,6 +414,16 @@ export class PostgresServerStore implements ServerStore {
     } catch (error) {
       return { ok: false, reason: `The database does not answer: ${(error as Error).message}` };
     }
+  }
+
+  async plaintextHeld(): Promise<PlaintextHeld> {
+    const [row] = await this.db.query<{ count: string }>(PLAINTEXT_SETTINGS_COUNT_SQL);
+    return { settings: Number(row?.count ?? 0) };
+  }
+
+  async purgePlaintext(): Promise<PlaintextHeld> {
+    const { rowCount } = await this.pool.query(PLAINTEXT_SETTINGS_DELETE_SQL);
+    return { settings: rowCount ?? 0 };
   }
 
   async close(): Promise<void> {

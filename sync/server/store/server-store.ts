@@ -245,7 +245,21 @@ export interface ServerStore {
    */
   ready(): Promise<StoreReadiness>;
 
+  /**
+   * What the store holds in the clear from before end-to-end encryption, set aside by its
+   * migrations and served to no one (plaintext.ts): the server does not start while any is held.
+   */
+  plaintextHeld(): Promise<PlaintextHeld>;
+  /** Deletes all of it (`purge-plaintext`, asked for by the operator); what it deleted. */
+  purgePlaintext(): Promise<PlaintextHeld>;
+
   close(): Promise<void>;
+}
+
+/** Counts of what is held in the clear, by what it is. */
+export interface PlaintextHeld {
+  /** Archive, mute and draft registers, which clients now send only sealed. */
+  settings: number;
 }
 
 export type StoreReadiness = { ok: true } | { ok: false; reason: string };

@@ -325,3 +325,7 @@ export function ownDeviceSql(user: string, deviceNumber: string, expiredBefore: 
   return `SELECT s.id AS session_id, s.device_name, EXISTS (SELECT 1 FROM device_keys d WHERE d.session_id = s.id) AS linked
           FROM sessions s WHERE s.user_id = ${user} AND s.device_number = ${deviceNumber} AND s.last_used_at >= ${expiredBefore}`;
 }
+
+/** What plaintextHeld counts and purgePlaintext deletes (sqlite-migrations.ts 16, pg-migrations.ts 13). */
+export const PLAINTEXT_SETTINGS_COUNT_SQL = 'SELECT count(*) AS count FROM plaintext_settings';
+export const PLAINTEXT_SETTINGS_DELETE_SQL = 'DELETE FROM plaintext_settings';

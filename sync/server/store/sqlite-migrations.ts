@@ -595,4 +595,19 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 16,
+    description: 'archive, mute and drafts kept in the clear are set aside, served to no one, until purge-plaintext',
+    up(db) {
+      db.exec(`
+        -- Clients send these sealed now (protocol/frames.ts: settingSchema knows no such kinds). What
+        -- the server held of them in the clear is neither served nor deleted unasked: it waits here,
+        -- and the server refuses to start until the operator runs purge-plaintext (plaintext.ts).
+        CREATE TABLE plaintext_settings AS
+          SELECT user_id, key, setting, at, by, version FROM settings
+          WHERE json_extract(setting, '$.kind') IN ('archived', 'muted', 'draft');
+        DELETE FROM settings WHERE json_extract(setting, '$.kind') IN ('archived', 'muted', 'draft');
+      `);
+    },
+  },
 ];

@@ -32,9 +32,11 @@ import {
   type StoredSession,
   type StoredUpload,
   type StoredUser,
+  type PlaintextHeld,
   type StoreReadiness,
   type WatermarkResult,
 } from './server-store.js';
+import { PLAINTEXT_SETTINGS_COUNT_SQL, PLAINTEXT_SETTINGS_DELETE_SQL } from './shared-sql.js';
 import { contactsFrom, type WrittenWithRow } from './contacts.js';
 import {
   BEFORE_FIRST,
@@ -379,6 +381,14 @@ export class SqliteServerStore implements ServerStore {
     } catch (error) {
       return { ok: false, reason: `The database does not answer: ${(error as Error).message}` };
     }
+  }
+
+  async plaintextHeld(): Promise<PlaintextHeld> {
+    return { settings: (this.db.prepare(PLAINTEXT_SETTINGS_COUNT_SQL).get() as { count: number }).count };
+  }
+
+  async purgePlaintext(): Promise<PlaintextHeld> {
+    return { settings: this.db.prepare(PLAINTEXT_SETTINGS_DELETE_SQL).run().changes };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppApiError, type ConversationSummary } from '../../../sync/app-api/contract.js';
 import { createServerHarness } from '../../support/server-harness.js';
+import { filesHolding } from '../../support/stored-bytes.js';
 import { createClientHarness, eventually, FaultyTransport } from '../../support/client-harness.js';
 import { converse, offline, online, person } from '../../support/people.js';
 
@@ -74,8 +75,8 @@ describe('pins between people and devices', () => {
 });
 
 describe('settings across one person’s devices', () => {
-  it('archive, mute and drafts converge on both devices, the last writer winning', async () => {
-    const { alice, laptop, conversationId } = await twoDevices();
+  it('archive, mute and drafts converge on both devices, the last writer winning, and the server reads none of them', async () => {
+    const { server, alice, laptop, conversationId } = await twoDevices();
     await alice.core.setArchived({ conversationId, archived: true });
     expect((await alice.core.listConversations()).map((c) => c.id)).not.toContain(conversationId);
     await eventually(
@@ -117,6 +118,8 @@ describe('settings across one person’s devices', () => {
       (ids) => ids.includes(conversationId),
       'back in the main list on the laptop',
     );
+    // They went sealed: no draft is anywhere in what the server stored.
+    for (const text of ['half a thought', 'phone words', 'laptop words']) expect(filesHolding(server.dataDir, text)).toEqual([]);
   });
 
   it('a message from the other person brings the conversation back on every device, unless muted', async () => {
@@ -220,7 +223,7 @@ describe('settings across one person’s devices', () => {
     const alice = await person(clients, server, 'alice', { transport });
     const bob = await person(clients, server, 'bob');
     const conversationId = await converse(alice.core, bob.core, 'bob');
-    const laptop = await person(clients, server, 'alice', { existing: true });
+    const laptop = await person(clients, server, 'alice', { existing: true, linkedFrom: alice.core });
     let refusals = 0;
     transport.fromClient = (frame) => {
       if (frame.type !== 'set_settings' || refusals >= 2) return 'pass';
@@ -236,11 +239,11 @@ describe('settings across one person’s devices', () => {
       'the laptop has both, after the retries',
     );
     expect(refusals).toBe(2);
-    // Only the latest draft went out once the server took them.
+    // Only the latest draft went out once the server took them, sealed: the server reads neither.
     const accepted = transport.sent.filter((frame) => frame.type === 'set_settings');
-    expect(accepted.flatMap((frame) => (frame.type === 'set_settings' ? frame.settings : [])).map((r) => r.setting.kind)).toEqual(
-      ['muted', 'draft'],
-    );
+    const registers = accepted.flatMap((frame) => (frame.type === 'set_settings' ? frame.settings : []));
+    expect(registers.map((r) => r.setting.kind)).toEqual(['sealed', 'sealed']);
+    expect(JSON.stringify(transport.sent)).not.toMatch(/muted|draft|"two"/);
   });
 
   it('sending empties the draft on every device', async () => {

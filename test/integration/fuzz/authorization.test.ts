@@ -43,6 +43,7 @@ import {
 } from '../../support/server-harness.js';
 import { describeEachStore, type AsyncSnapshotReader, type StoreBackend } from '../../support/store-backends.js';
 import { devicesVersionOf } from '../../support/envelope-devices.js';
+import { sealedSetting } from '../../support/sealed-setting.js';
 import { fuzzParams, validFrames, validId, validRid } from './hostile-input.js';
 
 // Set up afresh for each store backend (see setUp).
@@ -591,10 +592,8 @@ describeEachStore('authorization: a stranger and a conversation', (backend) => {
 
   it('settings are only your own: a setting about a conversation you were never in is refused byte for byte as for one that does not exist', async () => {
     const nowhere = '00000000-0000-4000-8000-000000000000';
+    // The one setting that names a conversation in the clear (the others go sealed, naming nothing).
     const registers = (conversationId: string) => [
-      { setting: { kind: 'archived', conversationId, value: { on: true, seq: 3 } }, at: 1, by: 'probe' },
-      { setting: { kind: 'muted', conversationId, value: true }, at: 1, by: 'probe' },
-      { setting: { kind: 'draft', conversationId, value: { text: 'mine now', replyTo: 'a1' } }, at: 1, by: 'probe' },
       { setting: { kind: 'request', conversationId, value: { answer: 'accepted', seq: 1 } }, at: 1, by: 'probe' },
     ];
     for (const socket of [strangerSocket, contactSocket]) {
@@ -616,7 +615,7 @@ describeEachStore('authorization: a stranger and a conversation', (backend) => {
               rid: 'mixed',
               settings: [
                 { setting: { kind: 'blocked', userId: alice.user.id, value: false }, at: 1, by: 'probe' },
-                registers(target)[1],
+                registers(target)[0],
               ],
             }),
           ]);
@@ -647,7 +646,7 @@ describeEachStore('authorization: a stranger and a conversation', (backend) => {
 
   it("settings are never anyone else's to read or hear of: members list and hear only their own", async () => {
     const bobPushes = bobSocket.pushes.length;
-    const muted = { setting: { kind: 'muted' as const, conversationId: secret, value: true }, at: 10, by: 'alice-device' };
+    const muted = { setting: sealedSetting(`muted ${secret}`, 'true'), at: 10, by: 'alice-device' };
     const set = await aliceSocket.call({ type: 'set_settings', settings: [muted] }, 'settings');
     expect(set.settings).toEqual([{ ...muted, version: expect.any(Number) as unknown }]);
     await Promise.all([bobSocket.barrier(), aliceSocket.barrier()]);

@@ -337,19 +337,13 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
   };
 }
 
-/** A valid personal setting register about one of `conversationIds` (or, blocked, about anybody; or about oneself). */
+/** A valid personal setting register: sealed, or about one of `conversationIds` (or, blocked, about anybody; or about oneself). */
 export function validSettingRegister(conversationIds: fc.Arbitrary<string>): fc.Arbitrary<SettingRegister> {
   const setting: fc.Arbitrary<Setting> = fc.oneof(
     fc.record({
-      kind: fc.constant('archived' as const),
-      conversationId: conversationIds,
-      value: fc.record({ on: fc.boolean(), seq: fc.nat(100) }),
-    }),
-    fc.record({ kind: fc.constant('muted' as const), conversationId: conversationIds, value: fc.boolean() }),
-    fc.record({
-      kind: fc.constant('draft' as const),
-      conversationId: conversationIds,
-      value: fc.record({ text: fc.oneof(fc.constant(''), validText), replyTo: fc.option(validId, { nil: null }) }),
+      kind: fc.constant('sealed' as const),
+      key: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      value: fc.uint8Array({ minLength: 3, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('base64')),
     }),
     fc.record({ kind: fc.constant('blocked' as const), userId: validId, value: fc.boolean() }),
     fc.record({

@@ -17,6 +17,7 @@ import {
   type SocketPerson,
   type TestServer,
 } from '../../support/server-harness.js';
+import { sealedSetting } from '../../support/sealed-setting.js';
 import { attachmentOf, bearer, download, sendAttachments, sha256Of, testFile, uploadFile } from './attachment-support.js';
 
 export const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
@@ -131,12 +132,12 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
   await alice.socket.call({ type: 'receipt', conversationId: trip.id, kind: 'read', seq: 2 }, 'ok');
   await setSettings(
     alice,
-    { kind: 'muted', conversationId: trip.id, value: true },
-    { kind: 'draft', conversationId: aliceBob.id, value: { text: 'half a \u0000 thought', replyTo: answer.clientMessageId } },
+    sealedSetting(`muted ${trip.id}`, 'true'),
+    sealedSetting(`draft ${aliceBob.id}`, 'half a \u0000 thought'),
   );
   await setSettings(
     bob,
-    { kind: 'archived', conversationId: aliceBob.id, value: { on: true, seq: report.seq } },
+    sealedSetting(`archived ${aliceBob.id}`, `on at ${report.seq}`),
     // Alice's request accepted (accepted_requests); Erin lets only her contacts add her to groups (group_adds_restricted).
     { kind: 'request', conversationId: aliceBob.id, value: { answer: 'accepted', seq: 0 } },
   );

@@ -9,6 +9,7 @@ import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.j
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { startSyncServer } from '../../../sync/server/sync-server.js';
 import { CHEAP_PASSWORD_COST, createServerHarness } from '../../support/server-harness.js';
+import { sealedSetting } from '../../support/sealed-setting.js';
 import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
 
 // SQLite only: these are the SQLite schema's own migrations, checked in its file.
@@ -82,7 +83,7 @@ describe('server schema migrations', () => {
     const server = await h.startServer();
     await server.close();
     expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(serverMigrations.length);
-    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
   });
 
   it('upgrades a version 1 database with data to the latest, keeping every row; the direct conversation takes its pair-derived id', async () => {
@@ -209,12 +210,10 @@ describe('server schema migrations', () => {
     });
     // Settings start at version 1 for every user.
     const muted = await alice.call(
-      { type: 'set_settings', settings: [{ setting: { kind: 'muted', conversationId: c1, value: true }, at: 5, by: 'd1' }] },
+      { type: 'set_settings', settings: [{ setting: sealedSetting(`muted ${c1}`, 'true'), at: 5, by: 'd1' }] },
       'settings',
     );
-    expect(muted.settings).toEqual([
-      { setting: { kind: 'muted', conversationId: c1, value: true }, at: 5, by: 'd1', version: 1 },
-    ]);
+    expect(muted.settings).toEqual([{ setting: sealedSetting(`muted ${c1}`, 'true'), at: 5, by: 'd1', version: 1 }]);
     await alice.call(
       { type: 'set_settings', settings: [{ setting: { kind: 'blocked', userId: 'u-bob', value: true }, at: 6, by: 'd1' }] },
       'settings',

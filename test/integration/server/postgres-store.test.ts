@@ -197,10 +197,12 @@ describe('PostgreSQL store: text it cannot hold as it came', () => {
     ]);
     expect(page?.users).toContainEqual({ id: 'alice', username: user('alice').username, displayName: `Alice ${odd}` });
 
-    const draft = { kind: 'draft' as const, conversationId, value: { text: odd, replyTo: `m${odd}` } };
-    expect(await store.setSettings('alice', [{ setting: draft, at: 5, by: `device${odd}` }])).toMatchObject({ status: 'stored' });
+    const answer = { kind: 'request' as const, conversationId, value: { answer: 'accepted' as const, seq: 0 } };
+    expect(await store.setSettings('alice', [{ setting: answer, at: 5, by: `device${odd}` }])).toMatchObject({
+      status: 'stored',
+    });
     expect(await store.listSettings('alice', 0, 10)).toEqual({
-      settings: [{ setting: draft, at: 5, by: `device${odd}`, version: 1 }],
+      settings: [{ setting: answer, at: 5, by: `device${odd}`, version: 1 }],
       hasMore: false,
     });
   });

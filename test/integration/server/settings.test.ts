@@ -1,8 +1,15 @@
 import { afterEach, expect, it } from 'vitest';
 import type { Setting, SettingRegister, StoredSetting } from '../../../sync/protocol/frames.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
-import { createGroup, createServerHarness, groupChange, type TestClient } from '../../support/server-harness.js';
+import {
+  createGroup,
+  createServerHarness,
+  groupChange,
+  type FrameRequest,
+  type TestClient,
+} from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
+import { sealedSetting } from '../../support/sealed-setting.js';
 
 function set(socket: TestClient, ...settings: SettingRegister[]) {
   return socket.call({ type: 'set_settings', settings }, 'settings');
@@ -17,7 +24,7 @@ describeEachStore('personal settings', (backend) => {
   it('merge last writer wins per register: an older write loses (the reply says what is stored), a tie goes to the greater device id', async () => {
     const server = await h.startServer();
     const { aliceSocket, conversation } = await h.pair(server);
-    const muted = (value: boolean): Setting => ({ kind: 'muted', conversationId: conversation.id, value });
+    const muted = (value: boolean): Setting => sealedSetting(`muted ${conversation.id}`, String(value));
 
     const first = await set(aliceSocket, register(muted(true), 100, 'device-b'));
     expect(first).toMatchObject({ settings: [{ ...register(muted(true), 100, 'device-b'), version: 1 }], hasMore: false });
@@ -31,9 +38,9 @@ describeEachStore('personal settings', (backend) => {
     // Newer wins.
     const newer = await set(aliceSocket, register(muted(true), 101, 'device-a'));
     expect(newer.settings).toEqual([{ ...register(muted(true), 101, 'device-a'), version: 3 }]);
-    // Each register is its own: a draft and archive beside it, several in one frame, each a version.
-    const draft: Setting = { kind: 'draft', conversationId: conversation.id, value: { text: 'half a thought', replyTo: null } };
-    const archived: Setting = { kind: 'archived', conversationId: conversation.id, value: { on: true, seq: 0 } };
+    // Each register is its own: two more beside it, several in one frame, each a version.
+    const draft = sealedSetting(`draft ${conversation.id}`, 'half a thought');
+    const archived = sealedSetting(`archived ${conversation.id}`, 'on');
     const both = await set(aliceSocket, register(draft, 50), register(archived, 50), register(muted(false), 1));
     expect(both.settings).toEqual([
       { ...register(draft, 50), version: 4 },
@@ -45,17 +52,19 @@ describeEachStore('personal settings', (backend) => {
   it('are listed by version, a page at a time, from any version on', async () => {
     const server = await h.startServer();
     const { aliceSocket, conversation } = await h.pair(server);
-    const drafts = Array.from({ length: 7 }, (_, i) =>
-      register({ kind: 'draft', conversationId: conversation.id, value: { text: `draft ${i}`, replyTo: null } }, i + 1),
-    );
+    const drafts = Array.from({ length: 7 }, (_, i) => register(sealedSetting(`draft ${conversation.id}`, `draft ${i}`), i + 1));
     for (const draft of drafts) await set(aliceSocket, draft);
-    await set(aliceSocket, register({ kind: 'muted', conversationId: conversation.id, value: true }, 1));
-    // One register per key: the draft's latest write (version 7) and the mute (8).
+    await set(
+      aliceSocket,
+      register({ kind: 'request', conversationId: conversation.id, value: { answer: 'accepted', seq: 0 } }, 1),
+    );
+    // One register per key: the draft's latest write (version 7) and the answer (8).
     const all = await aliceSocket.call({ type: 'list_settings', afterVersion: 0 }, 'settings');
     expect(all.settings.map((s) => [s.setting.kind, s.version])).toEqual([
-      ['draft', 7],
-      ['muted', 8],
+      ['sealed', 7],
+      ['request', 8],
     ]);
+    expect(all.settings[0]!.setting).toEqual(drafts[6]!.setting);
     expect(all.hasMore).toBe(false);
     const seen: StoredSetting[] = [];
     let after = 0;
@@ -76,13 +85,13 @@ describeEachStore('personal settings', (backend) => {
     const server = await h.startServer();
     const { alice, aliceSocket, bobSocket, conversation } = await h.pair(server);
     const laptop = await h.connect(server, alice.token);
-    const muted: Setting = { kind: 'muted', conversationId: conversation.id, value: true };
-    const archived: Setting = { kind: 'archived', conversationId: conversation.id, value: { on: true, seq: 0 } };
+    const muted = sealedSetting(`muted ${conversation.id}`, 'true');
+    const archived = sealedSetting(`archived ${conversation.id}`, 'on');
     await set(aliceSocket, register(muted, 10));
     const push = await laptop.waitForPush('settings_changed');
     expect(push.settings).toEqual([{ ...register(muted, 10), version: 1 }]);
     // A frame where one register loses and one wins: only the winner is pushed.
-    await set(aliceSocket, register({ ...muted, value: false }, 5), register(archived, 10));
+    await set(aliceSocket, register(sealedSetting(`muted ${conversation.id}`, 'false'), 5), register(archived, 10));
     const second = await laptop.waitForPush('settings_changed', (p) => p.settings.some((s) => s.version === 2));
     expect(second.settings).toEqual([{ ...register(archived, 10), version: 2 }]);
     // A write that changes nothing is not pushed.
@@ -93,18 +102,18 @@ describeEachStore('personal settings', (backend) => {
     expect(bobSocket.pushesOf('settings_changed')).toEqual([]);
   });
 
-  it('need a conversation the user is or was ever in: a former member keeps theirs; a block needs another existing person', async () => {
+  it('name a conversation the user is or was ever in: a former member keeps theirs; a block needs another existing person', async () => {
     const server = await h.startServer();
     const [owner, gone] = await Promise.all([h.createAccount(server), h.createAccount(server)]);
     const ownerSocket = await h.connect(server, owner.token);
     const goneSocket = await h.connect(server, gone.token);
     const group = await createGroup(ownerSocket, { name: 'Once', memberIds: [gone.user.id] });
     await groupChange(goneSocket, group.id, 'leave', { kind: 'leave' });
-    const archived: Setting = { kind: 'archived', conversationId: group.id, value: { on: true, seq: 2 } };
-    expect((await set(goneSocket, register(archived, 1))).settings).toHaveLength(1);
+    const answered: Setting = { kind: 'request', conversationId: group.id, value: { answer: 'deleted', seq: 2 } };
+    expect((await set(goneSocket, register(answered, 1))).settings).toHaveLength(1);
     const other = await h.createAccount(server);
     const otherSocket = await h.connect(server, other.token);
-    expect(await otherSocket.request({ type: 'set_settings', settings: [register(archived, 1)] })).toMatchObject({
+    expect(await otherSocket.request({ type: 'set_settings', settings: [register(answered, 1)] })).toMatchObject({
       type: 'error',
       ...REFUSALS.conversation_not_found,
     });
@@ -119,14 +128,29 @@ describeEachStore('personal settings', (backend) => {
     expect((await set(otherSocket, block(owner.user.id))).settings).toEqual([{ ...block(owner.user.id), version: 1 }]);
   });
 
+  it('know no private kinds: archive, mute and drafts in the clear are malformed frames, stored nowhere', async () => {
+    const server = await h.startServer();
+    const { aliceSocket, conversation } = await h.pair(server);
+    for (const setting of [
+      { kind: 'muted', conversationId: conversation.id, value: true },
+      { kind: 'archived', conversationId: conversation.id, value: { on: true, seq: 0 } },
+      { kind: 'draft', conversationId: conversation.id, value: { text: 'in the clear', replyTo: null } },
+    ]) {
+      // As an older client would send them (this version's types know no such setting).
+      const inTheClear = { type: 'set_settings', settings: [{ setting, at: 1, by: 'd' }] } as unknown as FrameRequest;
+      expect(await aliceSocket.request(inTheClear)).toMatchObject({ type: 'error', code: 'bad_frame' });
+    }
+    expect((await aliceSocket.call({ type: 'list_settings', afterVersion: 0 }, 'settings')).settings).toEqual([]);
+  });
+
   it('keep their versions across a restart, and numbering goes on', async () => {
     const server = await h.startServer();
     const { alice, aliceSocket, conversation } = await h.pair(server);
-    await set(aliceSocket, register({ kind: 'muted', conversationId: conversation.id, value: true }, 1));
+    await set(aliceSocket, register(sealedSetting(`muted ${conversation.id}`, 'true'), 1));
     const again = await h.restart(server);
     const socket = await h.connect(again, alice.token);
     expect((await socket.call({ type: 'list_settings', afterVersion: 0 }, 'settings')).settings).toHaveLength(1);
-    const next = await set(socket, register({ kind: 'muted', conversationId: conversation.id, value: false }, 2));
+    const next = await set(socket, register(sealedSetting(`muted ${conversation.id}`, 'false'), 2));
     expect(next.settings[0]!.version).toBe(2);
   });
 });

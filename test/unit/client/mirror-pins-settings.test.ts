@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppApiError } from '../../../sync/app-api/contract.js';
 import { Composer } from '../../../sync/client/composer.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
@@ -11,11 +11,21 @@ import { PersonalSettings } from '../../../sync/client/personal-settings.js';
 import type { Runtime } from '../../../sync/common/runtime.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
-import type { ConversationEvent, LinkPreview, PinEvent, Setting, StoredSetting } from '../../../sync/protocol/frames.js';
+import type { ConversationEvent, LinkPreview, PinEvent } from '../../../sync/protocol/frames.js';
+import type { PersonalSetting, StoredPersonalSetting } from '../../../sync/content/personal-settings.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { createTestMirrors } from '../../support/test-mirror.js';
+import { newSettingsSeal } from '../../support/sealed-setting.js';
+import type { SettingsSeal } from '../../../sync/client/crypto/sealed-settings.js';
 
 const mirrors = createTestMirrors();
+let seal: SettingsSeal;
+beforeAll(async () => {
+  seal = await newSettingsSeal();
+});
+/** The registers a set_settings frame would carry: as this device keeps them, and as they go (sealed). */
+const pendingOf = (mirror: Mirror, count: number, bytes: number) =>
+  mirror.settings.pendingBatch(count, bytes, (register) => seal.seal(register));
 const dirs: string[] = [];
 afterEach(() => {
   mirrors.cleanup();
@@ -221,7 +231,12 @@ describe('link previews', () => {
 });
 
 describe('settings registers', () => {
-  const stored = (setting: Setting, at: number, by: string, version: number): StoredSetting => ({ setting, at, by, version });
+  const stored = (setting: PersonalSetting, at: number, by: string, version: number): StoredPersonalSetting => ({
+    setting,
+    at,
+    by,
+    version,
+  });
 
   it('merge last-writer-wins in any order; our own write coming back confirms it', () => {
     const { mirror } = open();
@@ -277,7 +292,7 @@ describe('settings registers', () => {
       );
     }
     mirror.transaction(() => mirror.settings.write({ kind: 'muted', conversationId: 'c1', value: true }));
-    const batch = mirror.settings.pendingBatch(LIMITS.maxSettingsPerFrame, LIMITS.maxFrameBytes);
+    const batch = pendingOf(mirror, LIMITS.maxSettingsPerFrame, LIMITS.maxFrameBytes).personal;
     expect(batch.map((register) => register.setting)).toEqual([
       { kind: 'draft', conversationId: 'c1', value: { text: 'typing 5', replyTo: null } },
       { kind: 'muted', conversationId: 'c1', value: true },
@@ -290,7 +305,7 @@ describe('settings registers', () => {
     );
     mirror.settings.merge(batch.map((register, index) => ({ ...register, version: index + 1 })));
     expect(mirror.settings.stillPending(draft!)).toBe(false);
-    expect(mirror.settings.pendingBatch(100, LIMITS.maxFrameBytes).map((register) => register.setting.kind)).toEqual(['draft']);
+    expect(pendingOf(mirror, 100, LIMITS.maxFrameBytes).personal.map((register) => register.setting.kind)).toEqual(['draft']);
     expect(mirror.settings.draft('c1')).toEqual({ text: 'typing 6', replyTo: null });
 
     // Long drafts: a frame never passes the byte budget (but always carries at least one).
@@ -305,7 +320,7 @@ describe('settings registers', () => {
       );
     }
     const budget = LIMITS.maxFrameBytes - 1024;
-    const frame = mirror.settings.pendingBatch(LIMITS.maxSettingsPerFrame, budget);
+    const frame = pendingOf(mirror, LIMITS.maxSettingsPerFrame, budget).wire;
     expect(frame.length).toBeGreaterThanOrEqual(1);
     expect(Buffer.byteLength(JSON.stringify({ type: 'set_settings', rid: '1', settings: frame }))).toBeLessThan(
       LIMITS.maxFrameBytes,
@@ -318,9 +333,9 @@ describe('settings registers', () => {
     const peer = { id: 'bob', username: 'bob', displayName: 'Bob' };
     const id = composer.startDirect(peer);
     mirror.transaction(() => mirror.settings.write({ kind: 'archived', conversationId: id, value: { on: true, seq: 0 } }));
-    expect(mirror.settings.pendingBatch(100, LIMITS.maxFrameBytes)).toEqual([]);
+    expect(pendingOf(mirror, 100, LIMITS.maxFrameBytes).personal).toEqual([]);
     mirror.outbox.remove(id);
-    expect(mirror.settings.pendingBatch(100, LIMITS.maxFrameBytes).map((r) => r.setting.kind)).toEqual(['archived']);
+    expect(pendingOf(mirror, 100, LIMITS.maxFrameBytes).personal.map((r) => r.setting.kind)).toEqual(['archived']);
     mirror.close();
   });
 
@@ -461,7 +476,7 @@ describe('archive', () => {
     archive(mirror, 'g2');
     mirror.transaction(() => mirror.settings.write({ kind: 'muted', conversationId: 'g2', value: true }));
     mirror.settings.merge(
-      mirror.settings.pendingBatch(100, LIMITS.maxFrameBytes).map((register, index) => ({ ...register, version: index + 1 })),
+      pendingOf(mirror, 100, LIMITS.maxFrameBytes).personal.map((register, index) => ({ ...register, version: index + 1 })),
     );
     expect(mirror.views.conversationSummaries('me', 'g1')[0]).toMatchObject({ archived: true });
 
@@ -582,12 +597,14 @@ describe('mirror migration 10', () => {
 
     const mirror = Mirror.open(path);
     mirror.settings.useRuntime(testRuntime());
-    expect(mirror.settings.register({ kind: 'muted', conversationId: 'c1' })).toMatchObject({ version: 3, pending: false });
+    // Confirmed, and due again (migration 29) to go sealed.
+    expect(mirror.settings.register({ kind: 'muted', conversationId: 'c1' })).toMatchObject({ version: 3, pending: true });
     expect(mirror.settings.isBlocked('ann')).toBe(true);
     expect(mirror.settings.showOnline()).toBe('everyone');
     mirror.transaction(() => mirror.settings.write({ kind: 'show_online', value: 'nobody' }));
     expect(mirror.settings.showOnline()).toBe('nobody');
-    expect(mirror.settings.pendingBatch(10, 10_000).map((register) => register.setting)).toEqual([
+    expect(pendingOf(mirror, 10, 10_000).personal.map((register) => register.setting)).toEqual([
+      { kind: 'muted', conversationId: 'c1', value: true },
       { kind: 'blocked', userId: 'ann', value: true },
       { kind: 'show_online', value: 'nobody' },
     ]);

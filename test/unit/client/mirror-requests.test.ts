@@ -142,7 +142,7 @@ describe('message requests in the mirror', () => {
     answerRequest({ mirror, settings, self: ME, leaveGroup: () => {} }, 'c1', 'delete');
     expect(ids(mirror, 'all')).toEqual(['c2', 'g1']);
     expect(paged(mirror, 'all')).toEqual(['c2', 'g1']);
-    expect(mirror.settings.pendingBatch(10, 100_000).map((r) => r.setting)).toEqual([
+    expect(mirror.settings.pendingBatch(10, 100_000, null).personal.map((r) => r.setting)).toEqual([
       { kind: 'request', conversationId: 'c1', value: { answer: 'deleted', seq: 3 } },
     ]);
     mirror.applyEvents('c1', [message('c1', 4, 'ann')], 'me');
