@@ -15,7 +15,7 @@ export function noticeText(notice: NoticeView): string {
   const first = notice.subjects[0]?.displayName ?? '';
   switch (notice.kind) {
     case 'group_created':
-      return t.notices.created(actor, notice.name ?? '');
+      return notice.name === null ? t.notices.createdUnnamed(actor) : t.notices.created(actor, notice.name);
     case 'members_added':
       return t.notices.added(actor, subjects);
     case 'member_removed':

@@ -219,6 +219,8 @@ export const en = {
   /** Membership notices between messages. Always display names. (a11y contract) */
   notices: {
     created: (actor: string, name: string) => `${actor} created the group “${name}”`,
+    /** The name was not given in the clear: it came sealed, as the group's first content. */
+    createdUnnamed: (actor: string) => `${actor} created the group`,
     added: (actor: string, names: string) => `${actor} added ${names}`,
     removed: (actor: string, names: string) => `${actor} removed ${names}`,
     left: (actor: string) => `${actor} left`,

@@ -224,6 +224,7 @@ export const ru: Strings = {
 
   notices: {
     created: (actor: string, name: string) => `${actor} создал(а) группу «${name}»`,
+    createdUnnamed: (actor: string) => `${actor} создал(а) группу`,
     added: (actor: string, names: string) => `${actor} добавил(а) ${names}`,
     removed: (actor: string, names: string) => `${actor} удалил(а) ${names}`,
     left: (actor: string) => `${actor} покинул(а) группу`,

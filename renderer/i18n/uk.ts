@@ -224,6 +224,7 @@ export const uk: Strings = {
 
   notices: {
     created: (actor: string, name: string) => `${actor} створив(-ла) групу «${name}»`,
+    createdUnnamed: (actor: string) => `${actor} створив(-ла) групу`,
     added: (actor: string, names: string) => `${actor} додав(-ла) ${names}`,
     removed: (actor: string, names: string) => `${actor} видалив(-ла) ${names}`,
     left: (actor: string) => `${actor} вийшов(-ла) з групи`,

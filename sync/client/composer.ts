@@ -55,11 +55,14 @@ export class Composer {
     this.mirror.createLocalConversation({
       id: conversationId,
       kind: 'group',
-      name,
+      // Named by the log alone, as on every member's device: meanwhile the queued creation, then
+      // the name queued behind it, show it here (group-views.ts, conversation-list.ts).
+      name: null,
       members: [
         { user: this.self(), role: 'owner' },
         ...others.map((user): { user: User; role: Role } => ({ user, role: 'member' })),
       ],
+      // The name is kept here; the server is not told it (outbox-sender.ts, OutboxStore.arrived).
       create: { kind: 'group', name, memberIds: others.map((member) => member.id) },
       now: this.runtime.clock.now(),
       selfId: this.selfId,
@@ -85,7 +88,14 @@ export class Composer {
       maxMembers: LIMITS.maxGroupMembers,
     });
     if (reason) throw new AppApiError('refused', reason);
-    this.mirror.outbox.enqueueGroupChange(conversationId, this.newId(), change);
+    this.mirror.transaction(() => {
+      this.mirror.outbox.enqueueGroupChange(conversationId, this.newId(), change);
+      // The server does not know the group's name: those added learn it from the name sealed again
+      // behind their addition (the others see no change; content/events.ts).
+      if (change.kind === 'add_members' && info.name !== null) {
+        this.mirror.outbox.enqueueGroupChange(conversationId, this.newId(), { kind: 'rename', name: info.name });
+      }
+    });
   }
 
   /**

@@ -135,7 +135,7 @@ export class OutboxInspector {
         const { conversation } = entry;
         return conversation.kind === 'direct'
           ? item('create_conversation', { text: '', people: this.people([conversation.userId]) })
-          : item('create_conversation', { text: preview(conversation.name), people: this.people(conversation.memberIds) });
+          : item('create_conversation', { text: preview(conversation.name ?? ''), people: this.people(conversation.memberIds) });
       }
       case 'group': {
         const { change } = entry;

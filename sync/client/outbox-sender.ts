@@ -326,11 +326,21 @@ export class OutboxSender {
 
   /**
    * What the row says, to seal; undefined when it cannot go sealed: a message with a file from
-   * before files were encrypted (no key to send) fails at once, saying why.
+   * before files were encrypted (no key to send) fails at once, saying why, and so does a group's
+   * rename the rules would drop now (its sender demoted since it was queued), as the server did
+   * when it read the name.
    */
   private sealableOrFailed(entry: OutboxEntry, attachments: Attachment[]): SealableRow | null | undefined {
     try {
-      return sealableRow(entry, attachments);
+      const sealable = sealableRow(entry, attachments);
+      const refusal =
+        sealable?.content.kind === 'rename'
+          ? this.mirror.refusalOfOwn(entry.conversationId, this.selfId, sealable.content)
+          : null;
+      if (refusal === null) return sealable;
+      this.log.warn('outbox refused: the rules drop it', { conversationId: entry.conversationId, clientId: entry.clientId });
+      this.mirror.outbox.fail(entry.clientId, refusal);
+      return undefined;
     } catch (error) {
       if (!(error instanceof KeylessFileError) || entry.kind !== 'send') throw error;
       this.log.warn('outbox refused: a file has no key', { conversationId: entry.conversationId, clientId: entry.clientId });
@@ -685,8 +695,12 @@ function frameOf(entry: OutboxEntry, attachments: Attachment[]): OutboxRequest {
         clientChangeId: entry.clientId,
         change: { kind: 'pin', messageId: entry.messageId, on: entry.on },
       };
-    case 'create':
-      return { type: 'create_conversation', conversationId, conversation: entry.conversation };
+    case 'create': {
+      // A group's name is not the server's to read: it goes sealed once the group exists (OutboxStore.arrived).
+      const { conversation } = entry;
+      if (conversation.kind !== 'group') return { type: 'create_conversation', conversationId, conversation };
+      return { type: 'create_conversation', conversationId, conversation: { kind: 'group', memberIds: conversation.memberIds } };
+    }
     case 'group':
       return { type: 'group_change', conversationId, clientChangeId: entry.clientId, change: entry.change };
   }

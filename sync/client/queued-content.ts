@@ -50,8 +50,10 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
       };
     case 'pin':
       return { content: { kind: 'pin', messageId: entry.messageId, on: entry.on }, attachments: [] };
-    case 'create':
     case 'group':
+      // A group's name is content: the server keeps membership, and reads no name.
+      return entry.change.kind === 'rename' ? { content: { kind: 'rename', name: entry.change.name }, attachments: [] } : null;
+    case 'create':
       return null;
   }
 }

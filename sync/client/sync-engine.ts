@@ -539,6 +539,8 @@ export class SyncEngine {
       this.applied(conversationId, shown);
       this.announceIncoming(conversationId, shown, before, after);
     } catch (error) {
+      // Stopped while it was being opened (the mirror may be closed): the next start catches up.
+      if (!this.started) return;
       if (isDiskFull(error)) {
         this.writeFailed(error);
         return;

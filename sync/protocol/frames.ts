@@ -226,11 +226,14 @@ export const pinEventSchema = z.object({
 /** A member as a membership event names them: who they are, so every device can show the notice. */
 const userWithRole = userSchema.extend({ role: roleSchema });
 
-/** The first event of every group: its name and first members (the creator as owner). */
+/**
+ * The first event of every group: its first members (the creator as owner), and its name when the
+ * creator gave it in the clear; null when the name goes sealed, as content (content/content.ts).
+ */
 export const groupCreatedEventSchema = z.object({
   kind: z.literal('group_created'),
   ...eventBase,
-  name: groupName,
+  name: groupName.nullable(),
   members: z.array(userWithRole).min(1).max(LIMITS.maxGroupMembers),
 });
 
@@ -277,18 +280,23 @@ export const roleChangedEventSchema = z.object({
   role: z.enum(['admin', 'member']),
 });
 
-export const conversationEventSchema = z.discriminatedUnion('kind', [
-  messageEventSchema,
-  editEventSchema,
-  deleteEventSchema,
-  reactionEventSchema,
-  pinEventSchema,
+/** The events that change who is in a conversation, their roles, or its name. */
+export const MEMBERSHIP_EVENT_SCHEMAS = [
   groupCreatedEventSchema,
   membersAddedEventSchema,
   memberRemovedEventSchema,
   memberLeftEventSchema,
   groupRenamedEventSchema,
   roleChangedEventSchema,
+] as const;
+
+export const conversationEventSchema = z.discriminatedUnion('kind', [
+  messageEventSchema,
+  editEventSchema,
+  deleteEventSchema,
+  reactionEventSchema,
+  pinEventSchema,
+  ...MEMBERSHIP_EVENT_SCHEMAS,
   envelopeEventSchema,
 ]);
 export type ConversationEvent = z.infer<typeof conversationEventSchema>;
@@ -559,7 +567,8 @@ export const newConversationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('direct'), userId: id }),
   z.object({
     kind: z.literal('group'),
-    name: newGroupName,
+    /** Absent from clients that seal it: the name follows as the group's first content. */
+    name: newGroupName.optional(),
     /** The other first members (the creator is added as owner). */
     memberIds: z.array(id).max(LIMITS.maxGroupMembers - 1),
   }),

@@ -2,6 +2,7 @@ import type { MessageView, NoticeView } from '../../sync/app-api/contract.js';
 import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
 import type { MirrorInspector } from './mirror-inspector.js';
 import type { SimConversation, SimDevice } from './people.js';
+import { namingSeen } from './group-reference.js';
 import { expectedMessages, expectedStatus, type ExpectedMessage } from './reference.js';
 
 /**
@@ -21,6 +22,8 @@ export async function checkDevice(
   stored: Conversation,
   /** The last seq of the whole log: beyond the person's lastSeq when events at its end were stored away from them. */
   logLastSeq: number,
+  /** Sealed renames every device drops (group-reference.ts). */
+  droppedRenames: ReadonlySet<number>,
 ): Promise<string[]> {
   const problems: string[] = [];
   const where = `${device.name} in ${conversation.id.slice(0, 8)}`;
@@ -48,8 +51,10 @@ export async function checkDevice(
 
   const { messages: all, notices } = await wholeHistory(device, conversation.id);
   const noticesShown = notices.map((notice) => `${notice.kind}@${notice.seq}`).join(' ');
+  const { renameNotices } = namingSeen(visible, droppedRenames);
   const noticesWanted = visible
     .filter((event) => !['message', 'edit', 'delete', 'reaction', 'pin'].includes(event.kind))
+    .filter((event) => event.kind !== 'group_renamed' || renameNotices.has(event.seq))
     .map((event) => `${event.kind}@${event.seq}`)
     .join(' ');
   if (noticesShown !== noticesWanted)

@@ -19,6 +19,10 @@ export interface Period {
 
 export interface MembershipFold {
   name: string | null;
+  /** The name as the server was told it in the clear (null once names go sealed). */
+  clearName: string | null;
+  /** Sealed renames by someone the rules let rename no more (demoted before it was stored): every device drops them. */
+  droppedRenames: Set<number>;
   members: Array<{ id: string; role: Role }>;
   /** userId → visibility periods, oldest first. */
   periods: Map<string, Period[]>;
@@ -29,14 +33,27 @@ export interface MembershipFold {
 export function directFold(memberIds: readonly string[]): MembershipFold {
   return {
     name: null,
+    clearName: null,
+    droppedRenames: new Set(),
     members: memberIds.map((id) => ({ id, role: 'member' as const })),
     periods: new Map(memberIds.map((id) => [id, [{ from: 1, to: null }]])),
     problems: [],
   };
 }
 
-export function foldGroup(events: readonly ConversationEvent[]): MembershipFold {
-  const fold: MembershipFold = { name: null, members: [], periods: new Map(), problems: [] };
+/**
+ * `sealedSeqs`: the events that came as envelopes, which the server could not judge: a rename
+ * among them that the rules refuse is dropped, as every device drops it, rather than a fault.
+ */
+export function foldGroup(events: readonly ConversationEvent[], sealedSeqs: ReadonlySet<number> = new Set()): MembershipFold {
+  const fold: MembershipFold = {
+    name: null,
+    clearName: null,
+    droppedRenames: new Set(),
+    members: [],
+    periods: new Map(),
+    problems: [],
+  };
   const role = (userId: string) => fold.members.find((member) => member.id === userId)?.role;
   const join = (userId: string, as: Role, seq: number) => {
     fold.members.push({ id: userId, role: as });
@@ -61,6 +78,7 @@ export function foldGroup(events: readonly ConversationEvent[]): MembershipFold 
       if (creator?.id !== event.senderId || creator.role !== 'owner') refuse(event, 'the creator is not listed first as owner');
       if (others.some((member) => member.role !== 'member')) refuse(event, 'a first member who is not a plain member');
       fold.name = event.name;
+      fold.clearName = event.name;
       for (const member of event.members) join(member.id, member.role, event.seq);
       continue;
     }
@@ -105,10 +123,18 @@ export function foldGroup(events: readonly ConversationEvent[]): MembershipFold 
         if (heir) heir.role = 'owner';
         break;
       }
-      case 'group_renamed':
-        manager(event);
-        fold.name = event.name;
+      case 'group_renamed': {
+        if (!sealedSeqs.has(event.seq)) {
+          manager(event);
+          fold.name = event.name;
+          fold.clearName = event.name;
+          break;
+        }
+        const actor = role(event.senderId);
+        if (actor === 'owner' || actor === 'admin') fold.name = event.name;
+        else fold.droppedRenames.add(event.seq);
         break;
+      }
       case 'role_changed': {
         if (role(event.senderId) !== 'owner') refuse(event, `stored although the sender is ${role(event.senderId)}`);
         const target = fold.members.find((member) => member.id === event.userId);
@@ -120,6 +146,26 @@ export function foldGroup(events: readonly ConversationEvent[]): MembershipFold 
     }
   }
   return fold;
+}
+
+/**
+ * What a device shows of a group's name after its part of the log: the name last given (none
+ * before the first it may read), and the renames shown as notices: those that change a name it
+ * had (sync/client/mirror/membership.ts), not the first naming nor one sealed again unchanged.
+ */
+export function namingSeen(
+  visible: readonly ConversationEvent[],
+  dropped: ReadonlySet<number>,
+): { name: string | null; renameNotices: Set<number> } {
+  let name: string | null = null;
+  const renameNotices = new Set<number>();
+  for (const event of visible) {
+    if (event.kind === 'group_created') name = event.name;
+    if (event.kind !== 'group_renamed' || dropped.has(event.seq)) continue;
+    if (name !== null && name !== event.name) renameNotices.add(event.seq);
+    name = event.name;
+  }
+  return { name, renameNotices };
 }
 
 /** Whether `seq` lies in one of the periods. */

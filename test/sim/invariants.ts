@@ -88,7 +88,8 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
       const { events, problems: unopened } = openLog(stored, (...id) => world.sentContent(...id));
       problems.push(...unopened);
       storedLogs.set(conversation.id, stored);
-      const fold = conversation.kind === 'group' ? foldGroup(events) : directFold(conversation.memberIds);
+      const sealedSeqs = new Set(stored.flatMap((event) => (event.kind === 'envelope' ? [event.seq] : [])));
+      const fold = conversation.kind === 'group' ? foldGroup(events, sealedSeqs) : directFold(conversation.memberIds);
       logs.set(conversation.id, events);
       folds.set(conversation.id, fold);
       hidden.set(conversation.id, server.hiddenEvents(conversation.id));
@@ -132,8 +133,11 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
       const visible = visibleTo.get(device.user.id)?.get(conversation.id);
       if (!visible || !view) continue;
       const logLastSeq = logs.get(conversation.id)!.length;
-      problems.push(...(await checkDevice(device, world.inspector(device.name), conversation, visible, view, logLastSeq)));
-      problems.push(...(await checkDeviceMembership(world, device, conversation, view)));
+      const { droppedRenames } = folds.get(conversation.id)!;
+      problems.push(
+        ...(await checkDevice(device, world.inspector(device.name), conversation, visible, view, logLastSeq, droppedRenames)),
+      );
+      problems.push(...(await checkDeviceMembership(world, device, conversation, view, visible, droppedRenames)));
     }
   }
   problems.push(...checkNoStrangers(world, views));

@@ -4,22 +4,72 @@
  * the conversation, and the message a change names.
  */
 import type { ChangeTarget } from '../../protocol/rules.js';
-import type { ConversationKind, Role } from '../../protocol/frames.js';
+import { z } from 'zod';
+import { MEMBERSHIP_EVENT_SCHEMAS, type ConversationKind, type Role } from '../../protocol/frames.js';
 import type { Content } from '../../content/content.js';
 import type { ContentSender } from '../../content/rules.js';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 
 /**
- * The sender as the rules see them. The server let them write, so they were a member when they
- * did; one no longer active here (they left since) keeps the plainest role.
+ * The sender as the rules see them at `seq`. The server let them write, so they were a member when
+ * they did. Events are applied in seq order, so the members here are as of `seq`, unless a member
+ * list the server gave (a snapshot, as of a later seq) already holds what came after: then their
+ * role is read from the membership notices before `seq` (roleFromNotices), so a device that caught
+ * up after them judges as one that was there all along. One with no role known keeps the plainest.
  */
-export function contentSender(db: Db, conversationId: string, senderId: string): ContentSender {
+export function contentSender(db: Db, conversationId: string, senderId: string, seq: number): ContentSender {
   const row = cachedStatement(
     db,
-    `SELECT c.kind, m.role FROM conversations c LEFT JOIN members m ON m.conversation_id = c.id AND m.user_id = ? AND m.active = 1
+    `SELECT c.kind, c.members_seq, m.role FROM conversations c
+     LEFT JOIN members m ON m.conversation_id = c.id AND m.user_id = ? AND m.active = 1
      WHERE c.id = ?`,
-  ).get(senderId, conversationId) as { kind: ConversationKind; role: Role | null } | undefined;
-  return { id: senderId, role: row?.role ?? 'member', conversationKind: row?.kind ?? 'group' };
+  ).get(senderId, conversationId) as { kind: ConversationKind; members_seq: number; role: Role | null } | undefined;
+  const role = row && seq <= row.members_seq ? (roleFromNotices(db, conversationId, senderId, seq) ?? row.role) : row?.role;
+  return { id: senderId, role: role ?? 'member', conversationKind: row?.kind ?? 'group' };
+}
+
+/** The membership events the notices table holds (beside notices this device made, which name no role). */
+const membershipNoticeSchema = z.discriminatedUnion('kind', [...MEMBERSHIP_EVENT_SCHEMAS]);
+
+/**
+ * The sender's role just before `seq` by the membership notices this device holds (null when none
+ * names them: they joined before what this person may see).
+ */
+function roleFromNotices(db: Db, conversationId: string, userId: string, seq: number): Role | null {
+  const rows = cachedStatement(db, 'SELECT event FROM notices WHERE conversation_id = ? AND seq < ? ORDER BY seq').all(
+    conversationId,
+    seq,
+  ) as { event: string }[];
+  let role: Role | null = null;
+  let known = false;
+  for (const { event: json } of rows) {
+    const event = membershipNoticeSchema.safeParse(JSON.parse(json));
+    if (!event.success) continue;
+    const notice = event.data;
+    switch (notice.kind) {
+      case 'group_created': {
+        const named = notice.members.find((member) => member.id === userId);
+        if (named) [role, known] = [named.role, true];
+        break;
+      }
+      case 'members_added':
+        if (notice.members.some((member) => member.id === userId)) [role, known] = ['member', true];
+        break;
+      case 'role_changed':
+        if (notice.userId === userId) [role, known] = [notice.role, true];
+        break;
+      case 'member_removed':
+        if (notice.userId === userId) [role, known] = [null, true];
+        break;
+      case 'member_left':
+        if (notice.senderId === userId) [role, known] = [null, true];
+        else if (notice.newOwnerId === userId) [role, known] = ['owner', true];
+        break;
+      case 'group_renamed':
+        break;
+    }
+  }
+  return known ? (role ?? 'member') : null;
 }
 
 /** The message a change names, with the emojis its sender has on it; null for a message or rename, or a message not here. */

@@ -1,6 +1,6 @@
 import type { ConversationKind, ConversationSummary } from '../../app-api/contract.js';
 import { ATTACHMENT_KINDS, type AttachmentKind } from '../../protocol/attachments.js';
-import { renameSchema } from '../../protocol/frames.js';
+import { newConversationSchema, renameSchema } from '../../protocol/frames.js';
 import { requestStanding } from '../../protocol/request-rules.js';
 import { isInArchive } from '../../content/personal-settings.js';
 import { DELETED_REQUEST_SQL, OPEN_REQUEST_SQL, requestAnswerOf } from './request-standing.js';
@@ -21,10 +21,19 @@ export type Folder = 'main' | 'archived' | 'requests' | 'all';
 /** Above this many changed rows one full read is cheaper than reading each. */
 const FULL_READ_ABOVE = 500;
 
+/**
+ * A group whose name has not reached this device yet (it comes sealed, just behind the group's
+ * creation or the addition that brought us in) goes by its first members' names meanwhile.
+ */
+const UNNAMED_GROUP_TITLE = `CASE WHEN c.kind = 'group' AND c.name IS NULL THEN
+    (SELECT group_concat(display_name, ', ') FROM
+      (SELECT n.display_name FROM members m JOIN users n ON n.id = m.user_id
+       WHERE m.conversation_id = c.id AND m.active = 1 ORDER BY m.join_order, m.user_id LIMIT 4)) END`;
+
 const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unread_mentions, c.member_count, c.is_member,
   c.peer_id, u.username, u.display_name, c.last_preview, c.last_sender_id, c.last_sender_name, c.last_deleted, c.last_at,
   c.last_attachment_kind, c.last_attachment_name, c.archived, c.archived_seq, c.muted, c.last_incoming_seq, c.draft_preview,
-  c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name
+  c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name, ${UNNAMED_GROUP_TITLE}
   FROM conversations c LEFT JOIN users u ON u.id = c.peer_id LEFT JOIN users r ON r.id = c.request_from`;
 
 /**
@@ -70,6 +79,7 @@ type Row = [
   requestAnswer: string | null,
   requestSeq: number,
   requestFromName: string | null,
+  unnamedGroupTitle: string | null,
 ];
 
 export class ConversationList {
@@ -176,16 +186,23 @@ export class ConversationList {
     return cachedStatement(this.db, `SELECT ${COLUMNS} WHERE c.id = ?`).raw(true).get(id) as Row | undefined;
   }
 
-  /** Our renames still queued, which show at once (checked when read back, like every payload). */
+  /**
+   * Our renames still queued, which show at once, and the names of groups made here whose
+   * creation is still queued (or was refused): the log names them only once the name goes behind
+   * the creation. Checked when read back, like every payload.
+   */
   private queuedRenames(): Map<string, string> {
     const rows = cachedStatement(
       this.db,
-      "SELECT conversation_id, payload FROM outbox WHERE kind = 'rename' AND status = 'pending' ORDER BY id",
-    ).all() as { conversation_id: string; payload: string }[];
+      `SELECT conversation_id, kind, payload FROM outbox
+       WHERE (kind = 'rename' AND status = 'pending') OR kind = 'create' ORDER BY id`,
+    ).all() as { conversation_id: string; kind: 'rename' | 'create'; payload: string }[];
     const renames = new Map<string, string>();
     for (const row of rows) {
-      const parsed = renameSchema.safeParse(JSON.parse(row.payload));
-      if (parsed.success) renames.set(row.conversation_id, parsed.data.name);
+      const payload: unknown = JSON.parse(row.payload);
+      const parsed = row.kind === 'rename' ? renameSchema.safeParse(payload) : newConversationSchema.safeParse(payload);
+      if (parsed.success && 'name' in parsed.data && parsed.data.name !== undefined)
+        renames.set(row.conversation_id, parsed.data.name);
     }
     return renames;
   }
@@ -230,6 +247,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     requestAnswer,
     requestSeq,
     requestFromName,
+    unnamedGroupTitle,
   ] = row.slice(18) as [
     number,
     number,
@@ -241,6 +259,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     string | null,
     number,
     string | null,
+    string | null,
   ];
   const standing = requestStanding(requestFrom, requestAnswerOf(requestAnswer, requestSeq), lastIncomingSeq);
   if (standing === 'deleted') return null;
@@ -251,7 +270,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
   return {
     id,
     kind,
-    title: peer ? peer.displayName : (name ?? ''),
+    title: peer ? peer.displayName : (name ?? unnamedGroupTitle ?? ''),
     peer,
     memberCount,
     isMember: isMember === 1,

@@ -12,6 +12,7 @@ import { noteNewMessages, refreshLastMessage } from './conversation-stats.js';
 import { applyMembershipEvent, refreshMembership } from './membership.js';
 import { forgetResendRequest } from './resend-requests.js';
 import { forgetSentContent } from './sent-content.js';
+import { outboxRowArrived } from './outbox-store.js';
 import type { SearchNotes } from './search.js';
 
 /**
@@ -208,7 +209,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
   if (event.senderId === batch.selfId && batch.mayHaveQueued) {
     // Ours, from this device or another: whatever was queued under this id has arrived. (A
     // group's creation is queued under the conversation's id.)
-    cachedStatement(db, 'DELETE FROM outbox WHERE client_id = ?').run(clientIdOf(event));
+    outboxRowArrived(db, clientIdOf(event));
   }
 }
 
@@ -218,7 +219,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
  */
 function applyOpened(db: Db, envelope: EnvelopeEvent, content: Content, batch: ApplyBatch): void {
   forgetEnvelope(db, envelope.conversationId, envelope.seq);
-  const sender = contentSender(db, envelope.conversationId, envelope.senderId);
+  const sender = contentSender(db, envelope.conversationId, envelope.senderId, envelope.seq);
   const target = contentTarget(db, envelope.conversationId, envelope.senderId, content);
   const refusal = refuseContent(content, sender, target);
   if (refusal === 'no_such_message' && hasWaitingEnvelopes(db, envelope.conversationId)) {
@@ -511,7 +512,7 @@ function releaseHeld(db: Db, conversationId: string, messageId: string, batch: A
     const change = changeOfEvent(event);
     const refusal = refuseContent(
       change,
-      contentSender(db, conversationId, event.senderId),
+      contentSender(db, conversationId, event.senderId, event.seq),
       contentTarget(db, conversationId, event.senderId, change),
     );
     if (refusal === null) applyChange(db, event, true, batch);

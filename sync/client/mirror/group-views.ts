@@ -1,17 +1,6 @@
 import { z } from 'zod';
 import type { ConversationInfo, FailedGroupChangeView, MemberView, MessageInfo, NoticeView } from '../../app-api/contract.js';
-import {
-  groupCreatedEventSchema,
-  groupRenamedEventSchema,
-  memberLeftEventSchema,
-  memberRemovedEventSchema,
-  membersAddedEventSchema,
-  peopleNamedIn,
-  roleChangedEventSchema,
-  type ConversationKind,
-  type Role,
-  type User,
-} from '../../protocol/frames.js';
+import { MEMBERSHIP_EVENT_SCHEMAS, peopleNamedIn, type ConversationKind, type Role, type User } from '../../protocol/frames.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { safetyNumberChangedNoticeSchema } from './identity-trust.js';
 import { undecryptableNoticeSchema } from './resend-requests.js';
@@ -20,12 +9,7 @@ import type { OutboxStore, QueuedGroupChange } from './outbox-store.js';
 /** What the renderer reads about groups: notices, members with roles, ticks and message info. */
 
 const noticeSchema = z.discriminatedUnion('kind', [
-  groupCreatedEventSchema,
-  membersAddedEventSchema,
-  memberRemovedEventSchema,
-  memberLeftEventSchema,
-  groupRenamedEventSchema,
-  roleChangedEventSchema,
+  ...MEMBERSHIP_EVENT_SCHEMAS,
   safetyNumberChangedNoticeSchema,
   undecryptableNoticeSchema,
 ]);
@@ -143,6 +127,9 @@ export function conversationInfo(
     queued.flatMap((entry) => peopleAddedBy(entry.change)),
   );
   for (const entry of queued) {
+    // A group made here goes by the name it was made with until the log names it, refused or not.
+    if (entry.change.kind === 'create' && entry.change.conversation.kind === 'group')
+      name ??= entry.change.conversation.name ?? null;
     if (entry.status === 'failed') {
       const people = peopleAddedBy(entry.change).map((userId) => newcomers.get(userId)?.displayName ?? userId);
       failedChanges.push({ changeId: entry.clientId, kind: entry.change.kind, error: entry.error ?? '', people });

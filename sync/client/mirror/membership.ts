@@ -59,11 +59,21 @@ function setMember(db: Db, change: MemberChange, strict: boolean): void {
  * never see), whom the older event would otherwise bring back.
  */
 export function applyMembershipEvent(db: Db, event: MembershipEvent): void {
-  cachedStatement(db, 'INSERT OR IGNORE INTO notices (conversation_id, seq, event) VALUES (?, ?, ?)').run(
-    event.conversationId,
-    event.seq,
-    JSON.stringify(event),
-  );
+  if (isNotice(db, event)) {
+    cachedStatement(db, 'INSERT OR IGNORE INTO notices (conversation_id, seq, event) VALUES (?, ?, ?)').run(
+      event.conversationId,
+      event.seq,
+      JSON.stringify(event),
+    );
+  } else if (event.kind === 'group_renamed') {
+    // The group's first name, given by its creator behind the creation: "created the group “…”".
+    cachedStatement(
+      db,
+      `UPDATE notices SET event = json_set(event, '$.name', ?)
+       WHERE conversation_id = ? AND json_extract(event, '$.kind') = 'group_created'
+         AND json_extract(event, '$.name') IS NULL AND json_extract(event, '$.senderId') = ?`,
+    ).run(event.name, event.conversationId, event.senderId);
+  }
   const { conversationId, seq } = event;
   const snapshotSeq =
     (
@@ -77,7 +87,7 @@ export function applyMembershipEvent(db: Db, event: MembershipEvent): void {
   };
   switch (event.kind) {
     case 'group_created':
-      setName(db, conversationId, event.name, seq, true);
+      if (event.name !== null) setName(db, conversationId, event.name, seq, true);
       for (const created of event.members) {
         upsertUser(db, created);
         member(created.id, created.role, true, seq);
@@ -113,6 +123,20 @@ export function applyMembershipEvent(db: Db, event: MembershipEvent): void {
 }
 
 /**
+ * Whether an event shows as a notice. A rename does only when it changes a name the group had: a
+ * group's name follows its creation (sealed, the server not told), and is sealed again behind each
+ * addition for those added, which tells the others nothing new.
+ */
+function isNotice(db: Db, event: MembershipEvent): boolean {
+  if (event.kind !== 'group_renamed') return true;
+  const current = (
+    cachedStatement(db, 'SELECT name FROM conversations WHERE id = ?').get(event.conversationId) as
+      { name: string | null } | undefined
+  )?.name;
+  return current !== null && current !== undefined && current !== event.name;
+}
+
+/**
  * What the server says a conversation is as of its lastSeq. A current member gets the whole
  * member list: whoever is missing from it left by then. A former member gets nothing but that
  * they are one (the seq of their removal is lastSeq).
@@ -123,7 +147,9 @@ export function applySnapshot(db: Db, conversation: Conversation, selfId: string
     setMember(db, { conversationId, userId: selfId, seq, role: null, active: false, joinedSeq: null }, false);
     return;
   }
-  if (conversation.name !== null) setName(db, conversationId, conversation.name, seq, false);
+  // Only a group with no name here takes the server's: a name sealed as content is newer than
+  // anything the server was told in the clear, whatever seq it came at.
+  if (conversation.name !== null) setNameIfNone(db, conversationId, conversation.name, seq);
   // Only a member hears who a request came from; a former one keeps what it had (request-standing.ts).
   cachedStatement(db, 'UPDATE conversations SET members_seq = MAX(members_seq, ?), request_from = ? WHERE id = ?').run(
     seq,
@@ -160,6 +186,14 @@ function setName(db: Db, conversationId: string, name: string, seq: number, stri
     db,
     `UPDATE conversations SET name = ?, name_seq = ? WHERE id = ? AND (name_seq ${strict ? '<' : '<='} ? OR name IS NULL)`,
   ).run(name, seq, conversationId, seq);
+}
+
+function setNameIfNone(db: Db, conversationId: string, name: string, seq: number): void {
+  cachedStatement(db, 'UPDATE conversations SET name = ?, name_seq = ? WHERE id = ? AND name IS NULL').run(
+    name,
+    seq,
+    conversationId,
+  );
 }
 
 /** Keeps the conversation row's member count and our own standing in step with the members. */

@@ -1,5 +1,7 @@
 import { mentions } from '../../common/mentions.js';
 import type { Content, OpenedContent } from '../../content/content.js';
+import { refuseContent, type ContentRefusal } from '../../content/rules.js';
+import { contentSender, contentTarget } from './content-facts.js';
 import { envelopeEventSchema, type EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import { clientIdOf, isMembershipEvent } from '../../protocol/frames.js';
 import type {
@@ -410,7 +412,7 @@ export class Mirror {
   acknowledgeCreation(conversation: Conversation, clientId: string, selfId: string): boolean {
     return this.transaction(() => {
       const behind = this.upsertConversation(conversation, selfId);
-      this.outbox.remove(clientId);
+      this.outbox.arrived(clientId);
       if (conversation.requestFrom !== undefined) {
         this.settings.write({ kind: 'request', conversationId: conversation.id, value: { answer: 'accepted', seq: 0 } });
       }
@@ -651,7 +653,7 @@ export class Mirror {
         // joined in (the member list's) comes out right only in seq order. Its queued row goes now.
         const batch = beginBatch(this.db, conversationId, selfId, false, this.search, opened && { opened });
         for (const event of beyondGap) {
-          if (isMembershipEvent(event)) this.outbox.remove(clientIdOf(event));
+          if (isMembershipEvent(event)) this.outbox.arrived(clientIdOf(event));
           else applyEvent(this.db, event, batch);
         }
         this.finish(batch);
@@ -805,6 +807,18 @@ export class Mirror {
       ).run(conversationId, messageId);
       refreshLastMessage(this.db, conversationId);
     });
+  }
+
+  /**
+   * Why every device would drop this content of ours now (content/rules.ts), as the mirror stands;
+   * null when it would take effect.
+   */
+  refusalOfOwn(conversationId: string, selfId: string, content: Content): ContentRefusal | null {
+    return refuseContent(
+      content,
+      contentSender(this.db, conversationId, selfId, Number.MAX_SAFE_INTEGER),
+      contentTarget(this.db, conversationId, selfId, content),
+    );
   }
 
   /** A permanent refusal of a queued send: the message shows as failed with the reason. */

@@ -386,6 +386,11 @@ export class OutboxStore {
     cachedStatement(this.db, 'DELETE FROM outbox WHERE client_id = ?').run(clientId);
   }
 
+  /** What was queued under `clientId` is on the server: the row goes (outboxRowArrived). */
+  arrived(clientId: string): void {
+    outboxRowArrived(this.db, clientId);
+  }
+
   /** Every queued change of a conversation, oldest first, for the views to overlay. */
   queuedChanges(conversationId: string): QueuedChange[] {
     const rows = cachedStatement(
@@ -415,6 +420,32 @@ export class OutboxStore {
 }
 
 /** A row read back, its payload checked: what the sender sends, and the inspector lists. */
+/**
+ * What was queued under `clientId` is on the server (acknowledged, or its event arrived): the row
+ * goes. A group's creation names the group only here; the server was not told it (outbox-sender.ts),
+ * so the name is queued behind it as a rename, which goes sealed. Its id is the group's with
+ * `:name`, so it is queued once whichever way the creation is learned of.
+ */
+export function outboxRowArrived(db: Db, clientId: string): void {
+  const created = cachedStatement(db, "SELECT conversation_id, payload FROM outbox WHERE client_id = ? AND kind = 'create'").get(
+    clientId,
+  ) as { conversation_id: string; payload: string } | undefined;
+  cachedStatement(db, 'DELETE FROM outbox WHERE client_id = ?').run(clientId);
+  if (!created) return;
+  const conversation = payloadOf({ kind: 'create', payload: created.payload, client_id: clientId });
+  if (conversation.kind !== 'group' || conversation.name === undefined) return;
+  // A rename queued meanwhile names it already, and later.
+  const renamed = cachedStatement(
+    db,
+    "SELECT 1 FROM outbox WHERE conversation_id = ? AND kind = 'rename' AND status = 'pending'",
+  ).get(created.conversation_id);
+  if (renamed) return;
+  cachedStatement(
+    db,
+    `INSERT OR IGNORE INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, 'rename', NULL, ?, 'pending')`,
+  ).run(created.conversation_id, `${created.conversation_id}:name`, JSON.stringify({ kind: 'rename', name: conversation.name }));
+}
+
 export function toEntry(row: OutboxRow): OutboxEntry {
   const base = {
     id: row.id,

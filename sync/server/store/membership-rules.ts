@@ -88,7 +88,7 @@ export function answerTakenGroupId(
 
 export function groupCreatedEvent(
   input: NewConversationInput,
-  name: string,
+  name: string | null,
   seq: number,
   members: NewGroupMembers,
 ): GroupCreatedEvent {

@@ -20,7 +20,7 @@ import {
   type NewConversationInput,
   type NewGroupChange,
 } from './server-store.js';
-import { toEvent, toUser, type EventRecord, type UserRow } from './store-rows.js';
+import { toEvent, toUser, UNKNOWN_GROUP_NAME, type EventRecord, type UserRow } from './store-rows.js';
 
 /**
  * Creating conversations and changing who is in a group, in PostgreSQL. Each function runs in one
@@ -107,7 +107,7 @@ async function createGroup(
   const { rowCount } = await tx.query(
     `INSERT INTO conversations (id, kind, pair_key, name, created_by, created_at)
      VALUES ($1, 'group', NULL, $2, $3, $4) ON CONFLICT DO NOTHING`,
-    [conversationId, group.name, creatorId, input.createdAt],
+    [conversationId, group.name ?? UNKNOWN_GROUP_NAME, creatorId, input.createdAt],
   );
   if (rowCount === 0) {
     const { rows } = await tx.query<{ kind: ConversationKind; created_by: string }>(
@@ -118,7 +118,7 @@ async function createGroup(
   }
   await recordAdditions(tx, creatorId, input.createdAt, added);
   // The row was inserted just now, its counter at 0: the creation is its first event.
-  const event = groupCreatedEvent(input, group.name, 1, plan.members);
+  const event = groupCreatedEvent(input, group.name ?? null, 1, plan.members);
   await insertEvent(tx, event, null);
   const requested = new Set(plan.requestedIds);
   await addMembers(

@@ -14,7 +14,7 @@ import { directPairKey } from './server-store.js';
 import { appendFactsIn, memberIds, nextSeq } from './sqlite-event-log.js';
 import { blockedWithIn, keepNewDirectFrom, revealDirectTo } from './sqlite-settings.js';
 import { toEventRow } from './sqlite-rows.js';
-import { toUser, type ConversationRow, type UserRow } from './store-rows.js';
+import { toUser, UNKNOWN_GROUP_NAME, type ConversationRow, type UserRow } from './store-rows.js';
 import type { Statements } from './sqlite-statements.js';
 
 /**
@@ -79,7 +79,7 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         id: conversationId,
         kind: 'group',
         pairKey: null,
-        name: conversation.name,
+        name: conversation.name ?? UNKNOWN_GROUP_NAME,
         createdBy: creatorId,
         createdAt: input.createdAt,
       });
@@ -87,7 +87,7 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         return answerTakenGroupId((s.conversationById.get(conversationId) as ConversationRow | undefined) ?? null, creatorId);
       }
       recordAdditionsIn(s, creatorId, input.createdAt, added);
-      const event = groupCreatedEvent(input, conversation.name, nextSeq(s, conversationId), plan.members);
+      const event = groupCreatedEvent(input, conversation.name ?? null, nextSeq(s, conversationId), plan.members);
       s.insertEvent.run(toEventRow(event));
       const requested = new Set(plan.requestedIds);
       for (const member of plan.members) {

@@ -133,12 +133,19 @@ export function toStoredUpload(row: UploadRow): StoredUpload {
   };
 }
 
+/**
+ * What the server stores as the name of a group whose name it was never told (it goes sealed, as
+ * content): the schema wants a name for every group (a CHECK since migration 3), and no name a
+ * person gives is empty (groupName trims to at least one character). Served as null.
+ */
+export const UNKNOWN_GROUP_NAME = '';
+
 /** The conversation as a current member sees it. */
 export function toConversation(row: MemberConversationRow, members: Member[]): Conversation {
   return {
     id: row.id,
     kind: row.kind,
-    name: row.name,
+    name: row.name === UNKNOWN_GROUP_NAME ? null : row.name,
     members,
     lastSeq: row.last_seq,
     createdAt: row.created_at,

@@ -93,6 +93,12 @@ async function threePeople() {
   // Carol knows Bob: both are requests from him she accepts.
   await acceptedBy(carol, bobCarol);
   await acceptedBy(carol, trip);
+  // The group's name goes sealed behind its creation: it has reached Carol before the tests begin.
+  await eventually(
+    async () => (await carol.listConversations()).find((c) => c.id === trip)?.title,
+    (title) => title === 'Trip',
+    'the group named on Carol’s device',
+  );
   return { server, alice, bob, carol, bobProxy, bobTransport, aliceBob, bobCarol, trip, file, original };
 }
 
@@ -109,6 +115,7 @@ function uploadsOwnedBy(dataDir: string, userId: string): number {
 describe('forwarding between client cores', () => {
   it('forwarded offline to two conversations: each arrives exactly once after reconnecting, named after its author, its file by reference', async () => {
     const { server, bob, carol, alice, bobProxy, bobTransport, aliceBob, bobCarol, trip, file, original } = await threePeople();
+    const sentBefore = bobTransport.sent.length;
     const bobId = (await bob.getSession())!.user.id;
     // Bob never downloaded the file: it is not in his profile, and he will not need it to forward.
     expect(await storedBytes(bob.profileDir, file.sha256)).toBeNull();
@@ -176,9 +183,9 @@ describe('forwarding between client cores', () => {
       .filter((row) => row.messageId === original.id)
       .map((row) => row.attachmentId);
     expect(originalUploads).toHaveLength(1);
-    const sends = bobTransport.sent.filter(
-      (frame): frame is Extract<ClientFrame, { type: 'send_envelope' }> => frame.type === 'send_envelope',
-    );
+    const sends = bobTransport.sent
+      .slice(sentBefore)
+      .filter((frame): frame is Extract<ClientFrame, { type: 'send_envelope' }> => frame.type === 'send_envelope');
     for (const frame of sends) {
       expect(copyIds.has(frame.clientId)).toBe(true);
       expect(frame.attachments).toEqual(originalUploads);

@@ -1,8 +1,13 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
+import { UNKNOWN_GROUP_NAME } from '../../../sync/server/store/store-rows.js';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
 import { acceptanceStored, converse, offline, online, person, settled } from '../../support/people.js';
+import { filesHolding } from '../../support/stored-bytes.js';
 
 const servers = createServerHarness();
 const clients = createClientHarness();
@@ -52,6 +57,83 @@ async function threePeople() {
 }
 
 describe('groups in the client core', () => {
+  it('a group’s name reaches its members sealed: the server is never told it, those added later learn it, and a reconnect keeps it', async () => {
+    const { server, alice, bob, carol, users } = await threePeople();
+    const group = await alice.core.createGroup({ name: 'Quietly Named Gathering', memberIds: [users.bob.id] });
+    const titleOn = (core: TestCore, title: string, what: string) =>
+      eventually(
+        async () => (await core.listConversations()).find((c) => c.id === group.id)?.title,
+        (shown) => shown === title,
+        what,
+      );
+    await titleOn(bob.core, 'Quietly Named Gathering', 'the name on Bob’s device');
+    await alice.core.renameGroup({ conversationId: group.id, name: 'Renamed Without Witnesses' });
+    await titleOn(bob.core, 'Renamed Without Witnesses', 'the new name on Bob’s device');
+    const notices = async (core: TestCore) =>
+      (await core.listMessages({ conversationId: group.id })).notices.map((notice) => [notice.kind, notice.name]);
+    // The first name is the creation's ("created the group “…”"); the rename is a notice of its own.
+    expect(await notices(bob.core)).toEqual([
+      ['group_created', 'Quietly Named Gathering'],
+      ['group_renamed', 'Renamed Without Witnesses'],
+    ]);
+
+    // Carol, added later, learns the name from the one sealed again behind her addition; it is no
+    // news to Bob, who is shown nothing more.
+    await alice.core.addMembers({ conversationId: group.id, userIds: [users.carol.id] });
+    await titleOn(carol.core, 'Renamed Without Witnesses', 'the name on Carol’s device');
+    expect((await notices(carol.core)).map(([kind]) => kind)).toEqual(['members_added']);
+    await eventually(
+      () => memberNames(bob.core, group.id),
+      (names) => names.includes('carol:member'),
+      'Carol in the group on Bob’s device',
+    );
+    expect(await notices(bob.core)).toEqual([
+      ['group_created', 'Quietly Named Gathering'],
+      ['group_renamed', 'Renamed Without Witnesses'],
+      ['members_added', null],
+    ]);
+
+    // The server knows no name for the group, nor any of its names' bytes; the list a new
+    // connection brings (naming none) leaves the sealed name as it is.
+    const port = server.port;
+    await server.close();
+    await offline(bob.core);
+    const db = new Database(join(server.dataDir, SERVER_DATABASE_FILE), { readonly: true });
+    expect(db.prepare('SELECT name FROM conversations WHERE id = ?').get(group.id)).toEqual({ name: UNKNOWN_GROUP_NAME });
+    db.close();
+    for (const name of ['Quietly Named Gathering', 'Renamed Without Witnesses'])
+      expect(filesHolding(server.dataDir, name)).toEqual([]);
+    await servers.startServer({ dataDir: server.dataDir, port });
+    await online(bob.core);
+    await titleOn(bob.core, 'Renamed Without Witnesses', 'the name after a reconnect');
+  });
+
+  it('a member who catches up after the creator left still reads the name the creator gave, as those who were there', async () => {
+    const { alice, bob, carol, users } = await threePeople();
+    await bob.core.setPreferences({ workOffline: true });
+    await offline(bob.core);
+    const group = await alice.core.createGroup({ name: 'Left Behind Club', memberIds: [users.bob.id, users.carol.id] });
+    const titleOn = (core: TestCore) =>
+      eventually(
+        async () => (await core.listConversations()).find((c) => c.id === group.id)?.title,
+        (title) => title === 'Left Behind Club',
+        'the name',
+      );
+    await titleOn(carol.core);
+    await alice.core.leaveGroup({ conversationId: group.id });
+    await eventually(
+      () => memberNames(carol.core, group.id),
+      (names) => !names.some((name) => name.startsWith('alice')),
+      'alice gone on Carol’s device',
+    );
+    // Bob's device learns the group from a member list without Alice, and judges her rename as of
+    // when she gave it (an owner then), from the membership it catches up.
+    await bob.core.setPreferences({ workOffline: false });
+    await online(bob.core);
+    await titleOn(bob.core);
+    expect((await bob.core.getConversationInfo({ conversationId: group.id })).name).toBe('Left Behind Club');
+  });
+
   it('a group created offline shows and takes messages at once, and reaches the others, in order, on reconnect', async () => {
     const { server, alice, bob, carol, users } = await threePeople();
     const port = server.port;
@@ -73,9 +155,15 @@ describe('groups in the client core', () => {
         (list) => list.join() === 'first,second',
         'the group reaches them',
       );
-      const [summary] = (await other.listConversations()).filter((c) => c.id === group.id);
+      // The name comes sealed behind the creation, after what was queued before the group existed.
+      const summary = await eventually(
+        async () => (await other.listConversations()).find((c) => c.id === group.id),
+        (shown) => shown?.title === 'Trip',
+        'the group named',
+      );
       expect(summary).toMatchObject({ kind: 'group', title: 'Trip', memberCount: 3, isMember: true });
       const page = await other.listMessages({ conversationId: group.id });
+      // The name came sealed behind the creation: no notice of its own, the creation's names it.
       expect(page.notices).toMatchObject([{ kind: 'group_created', name: 'Trip', actor: { username: 'alice' } }]);
       expect(page.messages.map((m) => m.senderName)).toEqual(['Alice', 'Alice']);
     }
@@ -173,16 +261,20 @@ describe('groups in the client core', () => {
     const carolUser = await alice.core.findUser({ username: 'carol' });
     const group = await alice.core.createGroup({ name: 'Trip', memberIds: [bobUser.id, carolUser.id] });
     await alice.core.setRole({ conversationId: group.id, userId: bobUser.id, role: 'admin' });
-    await eventually(
-      () => memberNames(bob.core, group.id),
-      (list) => list.includes('bob:admin'),
-      'bob is admin',
-    );
+    // Acknowledged on both sides (not only shown as queued on Alice's).
+    for (const core of [bob.core, alice.core]) {
+      await eventually(
+        () => orNothing(async () => (await core.getConversationInfo({ conversationId: group.id })).members),
+        (members) => members.some((member) => member.user.username === 'bob' && member.role === 'admin' && !member.pending),
+        'bob is admin',
+      );
+    }
 
     // Bob goes offline (his sends are held back) and, still an admin as far as he knows, renames
     // the group and writes; meanwhile Alice makes him a plain member again.
     let held = true;
-    transport.fromClient = (frame) => (held && (frame.type === 'group_change' || frame.type === 'send') ? 'drop' : 'pass');
+    transport.fromClient = (frame) =>
+      held && (frame.type === 'group_change' || frame.type === 'send' || frame.type === 'send_envelope') ? 'drop' : 'pass';
     await bob.core.renameGroup({ conversationId: group.id, name: 'Bob’s trip' });
     await bob.core.sendMessage({ conversationId: group.id, text: 'written while renaming' });
     expect((await bob.core.getConversationInfo({ conversationId: group.id })).name).toBe('Bob’s trip');

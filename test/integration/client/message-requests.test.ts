@@ -151,6 +151,12 @@ describe('message requests between people on a real server', () => {
       (list) => list.includes(group.id),
       'Bob has a request',
     );
+    // The name comes sealed behind the creation (after what Carol queued before the group existed).
+    await eventually(
+      () => summary(bob, group.id),
+      (shown) => shown?.title === 'Giveaway',
+      'the group named on Bob’s device',
+    );
     expect(await summary(bob, group.id)).toMatchObject({ request: true, requestFromName: 'Carol', title: 'Giveaway' });
 
     await bob.answerRequest({ conversationId: group.id, answer: 'delete' });
