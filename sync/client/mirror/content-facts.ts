@@ -17,14 +17,16 @@ import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlit
  * role is read from the membership notices before `seq` (roleFromNotices), so a device that caught
  * up after them judges as one that was there all along. One with no role known keeps the plainest.
  */
-export function contentSender(db: Db, conversationId: string, senderId: string, seq: number): ContentSender {
+export function contentSender(db: Db, conversationId: string, senderId: string, seq: number, content: Content): ContentSender {
   const row = cachedStatement(
     db,
     `SELECT c.kind, c.members_seq, m.role FROM conversations c
      LEFT JOIN members m ON m.conversation_id = c.id AND m.user_id = ? AND m.active = 1
      WHERE c.id = ?`,
   ).get(senderId, conversationId) as { kind: ConversationKind; members_seq: number; role: Role | null } | undefined;
-  const role = row && seq <= row.members_seq ? (roleFromNotices(db, conversationId, senderId, seq) ?? row.role) : row?.role;
+  // A message is judged by no role (content/rules.ts): a catch-up of history reads no notices for it.
+  const pastRole = row && content.kind !== 'message' && seq <= row.members_seq;
+  const role = pastRole ? (roleFromNotices(db, conversationId, senderId, seq) ?? row.role) : row?.role;
   return { id: senderId, role: role ?? 'member', conversationKind: row?.kind ?? 'group' };
 }
 

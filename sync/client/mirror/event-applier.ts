@@ -219,7 +219,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
  */
 function applyOpened(db: Db, envelope: EnvelopeEvent, content: Content, batch: ApplyBatch): void {
   forgetEnvelope(db, envelope.conversationId, envelope.seq);
-  const sender = contentSender(db, envelope.conversationId, envelope.senderId, envelope.seq);
+  const sender = contentSender(db, envelope.conversationId, envelope.senderId, envelope.seq, content);
   const target = contentTarget(db, envelope.conversationId, envelope.senderId, content);
   const refusal = refuseContent(content, sender, target);
   if (refusal === 'no_such_message' && hasWaitingEnvelopes(db, envelope.conversationId)) {
@@ -512,7 +512,7 @@ function releaseHeld(db: Db, conversationId: string, messageId: string, batch: A
     const change = changeOfEvent(event);
     const refusal = refuseContent(
       change,
-      contentSender(db, conversationId, event.senderId, event.seq),
+      contentSender(db, conversationId, event.senderId, event.seq, change),
       contentTarget(db, conversationId, event.senderId, change),
     );
     if (refusal === null) applyChange(db, event, true, batch);

@@ -816,7 +816,7 @@ export class Mirror {
   refusalOfOwn(conversationId: string, selfId: string, content: Content): ContentRefusal | null {
     return refuseContent(
       content,
-      contentSender(this.db, conversationId, selfId, Number.MAX_SAFE_INTEGER),
+      contentSender(this.db, conversationId, selfId, Number.MAX_SAFE_INTEGER, content),
       contentTarget(this.db, conversationId, selfId, content),
     );
   }
