@@ -8,6 +8,8 @@ import { freePort } from './processes.js';
 export interface RunningPostgres {
   /** The URL of its `postgres` database, as its superuser. */
   url: string;
+  /** Its data directory: what a test of a blind server searches. */
+  dataDir: string;
   /** Stops the server and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export async function startEmbeddedPostgres(): Promise<RunningPostgres> {
   }
   return {
     url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    dataDir: dir,
     stop: () => server.stop(),
   };
 }

@@ -60,7 +60,7 @@ export async function aliceAndBob(
   launchApp: LaunchApp,
   resources: TestResources,
   label: string,
-  options: BrowserHostOptions = {},
+  options: BrowserHostOptions & { serverArgs?: readonly string[] } = {},
 ): Promise<{
   alice: MessengerPage;
   bob: MessengerPage;
@@ -68,10 +68,12 @@ export async function aliceAndBob(
   server: RunningProcess;
   /** Alice's app, to stop and start again. */
   aliceApp: RunningApp;
+  /** The server's data folder (its SQLite database and attachment store). */
+  serverDataDir: string;
 }> {
   const serverData = tempDir(`e2e-${label}-server-`);
   resources.dirs.push(serverData);
-  const server = await startServer(serverData.path);
+  const server = await startServer(serverData.path, 0, options.serverArgs);
   resources.running.push(server);
   const aliceNetwork = await startTcpProxy(server.port);
   resources.proxies.push(aliceNetwork);
@@ -87,7 +89,7 @@ export async function aliceAndBob(
   // They know each other: Bob accepts the request Alice's conversation is to him (on another device of his).
   await acceptRequestsElsewhere(server.url, 'bob');
   await expect(bob.conversationWith('Alice Liddell')).toBeVisible();
-  return { alice, bob, aliceNetwork, server, aliceApp };
+  return { alice, bob, aliceNetwork, server, aliceApp, serverDataDir: serverData.path };
 }
 
 /**
