@@ -88,7 +88,7 @@ export class PersonalSettings {
    * A draft does not announce 'settings' (that tells an open composer a draft changed elsewhere);
    * the list is re-read either way. `direct`: the conversation a block is about, if any.
    */
-  private write(setting: PersonalSetting, direct: string | null): void {
+  private write(setting: Exclude<PersonalSetting, { kind: 'sender_key' }>, direct: string | null): void {
     const wrote = this.mirror.transaction(() => {
       if (!this.mirror.settings.write(setting)) return false;
       // Unmuted in the archive: it stays there until a message from now on (settings-store.ts).

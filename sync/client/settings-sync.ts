@@ -42,6 +42,8 @@ export class SettingsSync {
     /** What seals and opens private settings: null while this device has no identity. */
     private readonly sealer: () => Promise<SettingsSeal | null>,
     private readonly log: Logger,
+    /** Sender keys the account kept came from the server: the device takes up those it lacks. */
+    private readonly senderKeysKept: () => void = () => {},
   ) {}
 
   /** A new connection is up: push what is pending, then pull what changed elsewhere. */
@@ -192,6 +194,7 @@ export class SettingsSync {
   }
 
   private announce(change: SettingsChange): void {
+    if (change.senderKeys) this.senderKeysKept();
     if (!change.changed) return;
     this.emit({ type: 'settings', conversationIds: change.conversationIds });
     this.emit({ type: 'conversations' });

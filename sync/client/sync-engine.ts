@@ -137,6 +137,11 @@ export class SyncEngine {
         return local ? new SettingsSeal(local.signal, local.identity) : null;
       },
       this.log,
+      () => {
+        this.devices
+          ?.restoreSenderKeys()
+          .catch((error: unknown) => this.log.warn('restoring kept sender keys failed', errorFields(error)));
+      },
     );
     this.keys = options.localIdentity
       ? new KeyPublisher(options.mirror, this.connection, options.runtime, options.localIdentity, this.log)

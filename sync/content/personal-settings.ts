@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { SERVER_SETTINGS } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import { settingKey } from '../protocol/settings.js';
-import { id, wellFormed, WELL_FORMED } from '../protocol/wire-types.js';
+import { base64, deviceNumber, id, wellFormed, WELL_FORMED } from '../protocol/wire-types.js';
 
 const seq = z.number().int().nonnegative();
 
@@ -20,6 +20,22 @@ export const draftSchema = z.object({
 export type Draft = z.infer<typeof draftSchema>;
 
 /**
+ * A sender key as this account's devices first held it: its distribution message, whose chain
+ * opens every message sealed under the key from then on. Kept with the sealed settings, so a
+ * device restored with the recovery key, or started fresh, opens the history the server still
+ * holds (docs/e2ee-design.md, "History for new devices and recovery"). Written once per key by
+ * the device that received it (or started it), never shown.
+ */
+export const heldSenderKeySchema = z.object({
+  senderId: id,
+  deviceNumber,
+  distributionId: z.uuid(),
+  /** SenderKeyDistributionMessage.serialize(), base64. */
+  distribution: base64(4_096),
+});
+export type HeldSenderKey = z.infer<typeof heldSenderKeySchema>;
+
+/**
  * Settings only the person's devices read. `archived.seq` is the conversation's last sequence
  * number the device had when the person archived it: a later message from someone else brings it
  * back to the main list unless it is muted (isInArchive).
@@ -28,6 +44,7 @@ const PRIVATE_SETTINGS = [
   z.object({ kind: z.literal('archived'), conversationId: id, value: z.object({ on: z.boolean(), seq }) }),
   z.object({ kind: z.literal('muted'), conversationId: id, value: z.boolean() }),
   z.object({ kind: z.literal('draft'), conversationId: id, value: draftSchema }),
+  z.object({ kind: z.literal('sender_key'), conversationId: id, value: heldSenderKeySchema }),
 ] as const;
 
 export const personalSettingSchema = z.discriminatedUnion('kind', [...PRIVATE_SETTINGS, ...SERVER_SETTINGS]);
@@ -61,8 +78,15 @@ export interface StoredPersonalSetting extends PersonalRegister {
   version: number;
 }
 
-/** What a register is about: one per (kind, conversation), per blocked person, or one for the person. */
+/**
+ * What a register is about: one per (kind, conversation), per blocked person, one for the person,
+ * or one per sender key (its sender's device and distribution id).
+ */
 export function personalSettingKey(setting: PersonalSetting): string {
+  if (setting.kind === 'sender_key') {
+    const { senderId, deviceNumber, distributionId } = setting.value;
+    return `sender_key:${setting.conversationId}:${senderId}.${deviceNumber}:${distributionId}`;
+  }
   return isPrivateSetting(setting) ? `${setting.kind}:${setting.conversationId}` : settingKey(setting);
 }
 

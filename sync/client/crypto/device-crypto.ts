@@ -107,12 +107,48 @@ export class DeviceCrypto {
   async connected(deviceNumber: number): Promise<void> {
     this.deviceNumber = deviceNumber;
     await this.inbox.connected(deviceNumber);
+    await this.restoreSenderKeys();
     for (const conversationId of this.mirror.conversationsWithWaitingEnvelopes()) {
       await this.openWaiting(conversationId).catch((error: unknown) => this.hooks.failed(error));
     }
     // Connected still (not gone meanwhile): what waits from here on asks its sender again after the grace.
     if (this.deviceNumber === deviceNumber) this.asker.inboxRead();
     this.mirror.sentContent.prune(this.runtime.clock.now() - KEEP_SENT_CONTENT_MS);
+  }
+
+  /**
+   * Takes up the sender keys the account kept (content/personal-settings.ts: sender_key) that this
+   * mirror holds no chain of, a restored or fresh one's: each from its first distribution message,
+   * so what was sealed under it opens here, and what waited for it opens now. One that does not
+   * process is logged and left (it is tried again on the next connection).
+   */
+  async restoreSenderKeys(): Promise<void> {
+    const device = await this.device();
+    if (!device) return;
+    const restored = await this.lane.run(async () => {
+      const conversationIds = new Set<string>();
+      const ratchet = device.ratchet();
+      for (const { conversationId, held } of this.mirror.settings.senderKeysNotHeld()) {
+        try {
+          await device.signal.processSenderKeyDistributionMessage(
+            device.signal.ProtocolAddress.new(held.senderId, held.deviceNumber),
+            device.signal.SenderKeyDistributionMessage.deserialize(new Uint8Array(Buffer.from(held.distribution, 'base64'))),
+            ratchet,
+          );
+          conversationIds.add(conversationId);
+        } catch (error) {
+          this.log.warn('a kept sender key could not be restored', {
+            sender: `${held.senderId}.${held.deviceNumber}`,
+            ...errorFields(error),
+          });
+        }
+      }
+      if (conversationIds.size > 0) this.mirror.transaction(() => ratchet.writeTo(this.mirror.signal));
+      return conversationIds;
+    });
+    for (const conversationId of restored) {
+      await this.openWaiting(conversationId).catch((error: unknown) => this.hooks.failed(error));
+    }
   }
 
   /** Online: device messages waiting here go out. */

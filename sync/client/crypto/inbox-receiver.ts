@@ -202,13 +202,20 @@ export class InboxReceiver {
   ): Promise<MessageEffect | null> {
     const from: DeviceNumbered = { userId: sender.name(), deviceNumber: sender.deviceId() };
     switch (message.kind) {
-      case 'sender_key':
-        await device.signal.processSenderKeyDistributionMessage(
-          sender,
-          device.signal.SenderKeyDistributionMessage.deserialize(new Uint8Array(Buffer.from(message.distribution, 'base64'))),
-          ratchet,
+      case 'sender_key': {
+        const distribution = device.signal.SenderKeyDistributionMessage.deserialize(
+          new Uint8Array(Buffer.from(message.distribution, 'base64')),
         );
-        return null;
+        await device.signal.processSenderKeyDistributionMessage(sender, distribution, ratchet);
+        const held = {
+          senderId: sender.name(),
+          deviceNumber: sender.deviceId(),
+          distributionId: distribution.distributionId(),
+          distribution: message.distribution,
+        };
+        // Kept for the account's restores with the key itself (content/personal-settings.ts: sender_key).
+        return { write: () => this.mirror.settings.keepSenderKey(message.conversationId, held) };
+      }
       case 'resend_request':
         return this.resends.answerer.answer(device, ratchet, from, message);
       case 'resent_content':

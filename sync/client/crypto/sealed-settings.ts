@@ -6,7 +6,10 @@
  * so the same setting always lands in the same register and the server cannot tell a draft from a
  * mute, nor which conversation either is about. The seal is libsignal's HPKE to the identity's
  * public key, with the key and the register's `at` and `by` as associated data: the server cannot
- * move a value to another register nor give an old value a newer time.
+ * move a value to another register nor give an old value a newer time. The seal is signed with
+ * the identity's private key (XEdDSA) over that associated data and the sealed bytes: anyone can
+ * seal to a public key, the server included, so only a signed register is one of the account's
+ * devices wrote (a forged sender key would let the server write as someone else).
  */
 import type { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
@@ -24,6 +27,8 @@ import type { SignalLibrary } from './signal-library.js';
 /** HPKE's `info`, and the HKDF label of the naming key: what the identity's key is used for here. */
 const SEAL_INFO = 'messenger private setting';
 const NAMING_LABEL = 'messenger private setting names';
+/** An XEdDSA signature's length: the value is the signature, then the sealed setting. */
+const SIGNATURE_BYTES = 64;
 
 export class SettingsSeal {
   private readonly namingKey: Uint8Array<ArrayBuffer>;
@@ -43,31 +48,40 @@ export class SettingsSeal {
   /** The register as it goes to the server; null when its seal would not fit a frame. */
   seal(register: PrivateRegister): SettingRegister | null {
     const key = this.keyOf(register.setting);
-    const sealed = this.identity.publicKey.seal(
-      utf8(JSON.stringify(register.setting)),
-      SEAL_INFO,
-      associatedData(key, register.at, register.by),
-    );
-    const value = Buffer.from(sealed).toString('base64');
+    const bound = associatedData(key, register.at, register.by);
+    const sealed = this.identity.publicKey.seal(utf8(JSON.stringify(register.setting)), SEAL_INFO, bound);
+    const signature = this.identity.privateKey.sign(signedBytes(bound, sealed));
+    const value = Buffer.concat([signature, sealed]).toString('base64');
     if (value.length > LIMITS.maxSealedSettingChars) return null;
     return { setting: { kind: 'sealed', key, value }, at: register.at, by: register.by };
   }
 
+  private signedByIdentity(message: Uint8Array<ArrayBuffer>, signature: Uint8Array<ArrayBuffer>): boolean {
+    try {
+      return this.identity.publicKey.verify(message, signature);
+    } catch {
+      // Not a signature at all (too short): as unsigned.
+      return false;
+    }
+  }
+
   /**
    * A register from the server as this device keeps it: a sealed one opened, the others as they
-   * are. null for a sealed one that does not open here (sealed under an identity the account no
-   * longer has), that holds no private setting this version knows, or whose key is not its setting's.
+   * are. null for a sealed one that is not signed by the account's identity (forged, or sealed
+   * under an identity the account no longer has), that does not open here, that holds no private
+   * setting this version knows, or whose key is not its setting's.
    */
   open(stored: StoredSetting): StoredPersonalSetting | null {
     const { setting } = stored;
     if (setting.kind !== 'sealed') return inTheClear(stored);
+    const bytes = new Uint8Array(Buffer.from(setting.value, 'base64'));
+    const bound = associatedData(setting.key, stored.at, stored.by);
+    const signature = bytes.slice(0, SIGNATURE_BYTES);
+    const sealed = bytes.slice(SIGNATURE_BYTES);
+    if (sealed.length === 0 || !this.signedByIdentity(signedBytes(bound, sealed), signature)) return null;
     let plain: Uint8Array;
     try {
-      plain = this.identity.privateKey.open(
-        new Uint8Array(Buffer.from(setting.value, 'base64')),
-        SEAL_INFO,
-        associatedData(setting.key, stored.at, stored.by),
-      );
+      plain = this.identity.privateKey.open(sealed, SEAL_INFO, bound);
     } catch {
       return null;
     }
@@ -95,4 +109,8 @@ function utf8(text: string): Uint8Array<ArrayBuffer> {
 
 function associatedData(key: string, at: number, by: string): Uint8Array<ArrayBuffer> {
   return utf8(`${key}\0${at}\0${by}`);
+}
+
+function signedBytes(bound: Uint8Array, sealed: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.concat([bound, new Uint8Array([0]), sealed]));
 }

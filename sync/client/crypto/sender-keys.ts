@@ -69,7 +69,18 @@ export class SenderKeys {
       };
       this.mirror.transaction(() => {
         ratchet.writeTo(tables);
-        if (fresh) tables.startSenderKey(conversationId, distributionId, this.runtime.clock.now());
+        if (fresh) {
+          tables.startSenderKey(conversationId, distributionId, this.runtime.clock.now());
+          // Its start, kept for the account's restores: they open what this device writes under it.
+          if (handOut) {
+            this.mirror.settings.keepSenderKey(conversationId, {
+              senderId: device.address.name(),
+              deviceNumber: device.address.deviceId(),
+              distributionId,
+              distribution: Buffer.from(handOut.serialize()).toString('base64'),
+            });
+          }
+        }
         if (handOut && missing.length > 0) {
           tables.addSenderKeyHolders(distributionId, missing);
           // The inbox goes to every device of each person named; those that hold the key already keep it.

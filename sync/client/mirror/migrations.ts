@@ -1003,4 +1003,15 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 30,
+    description: 'private settings go again, signed',
+    up(db) {
+      db.exec(`
+        -- A sealed setting is now signed by the account's identity (client/crypto/sealed-settings.ts),
+        -- and one without a signature opens nowhere: this device's registers are due again.
+        UPDATE settings SET pending = 1, send_error = NULL WHERE kind IN ('archived', 'muted', 'draft');
+      `);
+    },
+  },
 ];

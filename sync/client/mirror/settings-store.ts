@@ -10,6 +10,8 @@ import {
   personalSettingUserId,
   isPrivateSetting,
   PRIVATE_SETTING_KINDS,
+  heldSenderKeySchema,
+  type HeldSenderKey,
   type PrivateRegister,
   type Draft,
   type PersonalRegister,
@@ -45,6 +47,8 @@ export interface SettingsChange {
   conversationIds: string[];
   /** Any register changed its value (a block about someone with no conversation here counts too). */
   changed: boolean;
+  /** A sender key the account kept came from the server (one this mirror may hold no chain of). */
+  senderKeys: boolean;
 }
 
 interface SettingRow {
@@ -204,6 +208,36 @@ export class SettingsStore {
   }
 
   /**
+   * A sender key this device received or started, kept for the account's restores: written once
+   * (the first distribution message held opens the most), so a key handed out again later, or one
+   * another of the account's devices kept already, writes nothing.
+   */
+  keepSenderKey(conversationId: string, held: HeldSenderKey): void {
+    if (!this.device) return;
+    const setting = { kind: 'sender_key', conversationId, value: held } as const;
+    if (this.byKey(personalSettingKey(setting)) === null) this.write(setting);
+  }
+
+  /**
+   * The sender keys the account kept that this mirror holds no chain of (a mirror restored or
+   * started fresh, whose settings came from the server): what restoring them would open.
+   */
+  senderKeysNotHeld(): { conversationId: string; held: HeldSenderKey }[] {
+    const rows = cachedStatement(
+      this.db,
+      `SELECT s.conversation_id, s.value FROM settings s
+       WHERE s.kind = 'sender_key' AND NOT EXISTS (
+         SELECT 1 FROM signal_sender_keys k
+         WHERE k.address = json_extract(s.value, '$.senderId') || '.' || json_extract(s.value, '$.deviceNumber')
+           AND k.distribution_id = json_extract(s.value, '$.distributionId'))`,
+    ).all() as { conversation_id: string; value: string }[];
+    return rows.flatMap((row) => {
+      const held = heldSenderKeySchema.safeParse(parseJson(row.value));
+      return held.success ? [{ conversationId: row.conversation_id, held: held.data }] : [];
+    });
+  }
+
+  /**
    * A message from someone else arrived after the conversation was archived (and it is not
    * muted): it is back in the main list, and stays there (archived {on: false}), also on this
    * person's other devices. Done by whichever device applies the message; writing it twice is
@@ -301,6 +335,7 @@ export class SettingsStore {
   merge(stored: readonly StoredPersonalSetting[]): SettingsChange {
     const conversationIds = new Set<string>();
     let changed = false;
+    let senderKeys = false;
     for (const register of stored) {
       const key = personalSettingKey(register.setting);
       const current = this.byKey(key);
@@ -329,9 +364,10 @@ export class SettingsStore {
         version: register.version,
       });
       changed = true;
+      if (register.setting.kind === 'sender_key') senderKeys = true;
       for (const id of this.show(register.setting)) conversationIds.add(id);
     }
-    return { conversationIds: [...conversationIds], changed };
+    return { conversationIds: [...conversationIds], changed, senderKeys };
   }
 
   /** The highest settings version pulled from the server (list_settings goes on after it). */
@@ -405,6 +441,9 @@ export class SettingsStore {
       case 'group_adds':
         // Shown in the settings, on no conversation.
         return [];
+      case 'sender_key':
+        // Kept for restoring, never shown.
+        return [];
       case 'request':
         cachedStatement(this.db, 'UPDATE conversations SET request_answer = ?, request_seq = ? WHERE id = ?').run(
           setting.value.answer,
@@ -454,14 +493,18 @@ export function draftPreview(draft: Draft): string | null {
   return draft.text.trim() === '' ? null : draft.text.slice(0, DRAFT_PREVIEW_CHARS);
 }
 
-/** A stored register, checked against the protocol's schema when read back; null when it is not valid. */
-function toRegister(row: SettingRow): LocalRegister | null {
-  let value: unknown;
+function parseJson(text: string): unknown {
   try {
-    value = JSON.parse(row.value);
+    return JSON.parse(text);
   } catch {
     return null;
   }
+}
+
+/** A stored register, checked against the protocol's schema when read back; null when it is not valid. */
+function toRegister(row: SettingRow): LocalRegister | null {
+  const value = parseJson(row.value);
+  if (value === null) return null;
   const parsed = personalSettingSchema.safeParse({
     kind: row.kind,
     value,

@@ -65,6 +65,47 @@ describe('sealed settings', () => {
     ).toBeNull();
   });
 
+  it('a register sealed to the identity by anyone but the account (the server knows the public key) is refused', () => {
+    const identity = signal.IdentityKeyPair.generate();
+    const seal = new SettingsSeal(signal, identity);
+    const held = {
+      senderId: 'bob',
+      deviceNumber: 1,
+      distributionId: '3f2a5e9c-7d1b-4c8e-9a6f-2b4d8e1c0a57',
+      distribution: Buffer.from('the real distribution message').toString('base64'),
+    };
+    const genuine = seal.seal({ setting: { kind: 'sender_key', conversationId: 'g1', value: held }, at: 5, by: 'phone' })!;
+    const key = (genuine.setting as { key: string }).key;
+    expect(seal.open({ ...genuine, version: 1 })).toMatchObject({ setting: { kind: 'sender_key', value: held } });
+    // The server swaps in its own distribution message under the same register, sealed to the
+    // account's public key as any sealer can, with a signature of its own or none at all.
+    const forged = {
+      kind: 'sender_key',
+      conversationId: 'g1',
+      value: { ...held, distribution: Buffer.from('forged').toString('base64') },
+    };
+    const bound = Buffer.from(`${key}\0${6}\0${'phone'}`, 'utf8');
+    const sealed = Buffer.from(
+      identity.publicKey.seal(
+        new Uint8Array(Buffer.from(JSON.stringify(forged))),
+        'messenger private setting',
+        new Uint8Array(bound),
+      ),
+    );
+    const otherSigner = signal.PrivateKey.generate();
+    for (const signature of [
+      Buffer.alloc(64),
+      Buffer.from(otherSigner.sign(new Uint8Array(Buffer.concat([bound, Buffer.from([0]), sealed])))),
+    ]) {
+      const value = Buffer.concat([signature, sealed]).toString('base64');
+      expect(seal.open({ setting: { kind: 'sealed', key, value }, at: 6, by: 'phone', version: 2 })).toBeNull();
+    }
+    // Too short to hold a signature: refused as well, without an exception.
+    expect(
+      seal.open({ setting: { kind: 'sealed', key, value: Buffer.alloc(40).toString('base64') }, at: 6, by: 'phone', version: 2 }),
+    ).toBeNull();
+  });
+
   it('a draft of the longest text fits the limit and a frame', () => {
     const seal = new SettingsSeal(signal, signal.IdentityKeyPair.generate());
     // Three UTF-8 bytes per UTF-16 unit: the most a draft of well-formed text takes.
