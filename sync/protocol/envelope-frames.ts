@@ -6,7 +6,8 @@
  * by the sender's client id, membership and limits, and reads none of them: it knows no message,
  * edit, reaction or pin kinds (sync/content declares those, on the client).
  *
- * Two facts stay outside the seal because the server acts on them:
+ * Two facts stay outside the seal because the server acts on them (and the server adds a third it
+ * attests, the sender's role, for the rules every device applies):
  * - `attachments`: the uploads the content refers to, by id. The server lets the conversation's
  *   members download them (and keeps them while referred to); each must be a finished upload of
  *   the sender's, or one the sender may download already (a forward, by reference).
@@ -17,6 +18,7 @@
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS } from './attachments.js';
 import { devicesVersion } from './conversation-devices.js';
+import { roleSchema } from './roles.js';
 import { base64, deviceNumber, id, rid } from './wire-types.js';
 
 export const ENVELOPE_LIMITS = {
@@ -66,6 +68,12 @@ export const envelopeEventSchema = z.object({
   deleted: z.boolean(),
   /** Server time at which the envelope was stored. */
   sentAt: z.number().int(),
+  /**
+   * The sender's role in the conversation when the server stored it (it checked their membership
+   * then): what every receiving device's rules judge a rename or a pin by, however late it opens
+   * there. Absent on envelopes stored before the server attested it.
+   */
+  senderRole: roleSchema.optional(),
 });
 export type EnvelopeEvent = z.infer<typeof envelopeEventSchema>;
 

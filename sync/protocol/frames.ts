@@ -17,6 +17,7 @@ import { keyClientFrames, keyServerFrames } from './key-frames.js';
 import { conversationDevicesClientFrames, conversationDevicesServerFrames } from './conversation-devices.js';
 import { EMOJI_PATTERN, LIMITS, USERNAME_PATTERN } from './limits.js';
 import { REFUSAL_REASONS } from './refusal-reasons.js';
+import { roleSchema } from './roles.js';
 import { withoutInvisibleCharacters } from './visible-names.js';
 import { base64, id, rid, wellFormed, WELL_FORMED } from './wire-types.js';
 
@@ -65,14 +66,7 @@ export const userSchema = z.object({
 });
 export type User = z.infer<typeof userSchema>;
 
-/**
- * In a group: the owner (its creator, until they leave), admins, and members. Owner and admins
- * manage members and the name; the owner makes and unmakes admins. In a direct conversation both
- * people are plain members.
- */
-export const ROLES = ['owner', 'admin', 'member'] as const;
-export const roleSchema = z.enum(ROLES);
-export type Role = z.infer<typeof roleSchema>;
+export { ROLES, roleSchema, type Role } from './roles.js';
 
 /** A member of a conversation with their role and their delivery and read watermarks (highest sequence numbers). */
 export const memberSchema = userSchema.extend({

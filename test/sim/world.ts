@@ -21,6 +21,7 @@ import { Scheduler, settleMicrotasks, SIM_EPOCH_MS, type Lifetime } from './sche
 import { ServerInspector } from './server-inspector.js';
 import { SimServer } from './server-nodes.js';
 import { floodFromTablet } from './tablet.js';
+import type { LogFields, Logger } from '../../sync/common/logger.js';
 
 export type ActResult<T> = { ok: true; value: T } | { ok: false; refusal: string };
 
@@ -359,12 +360,24 @@ export class SimWorld {
     return this.server.store;
   }
 
+  /** With SIM_TRACE=1, what a device's core logs, in the trace beside its frames. */
+  private traceLogger(name: string): Logger {
+    const line = (level: string) => (message: string, fields?: LogFields) =>
+      this.trace(`${name} ${level} ${message} ${JSON.stringify(fields ?? {})}`);
+    return { error: line('ERROR'), warn: line('WARN'), info: line('INFO'), debug: line('DEBUG') };
+  }
+
   private async openCore(device: SimDevice): Promise<void> {
     device.lives += 1;
     device.lifetime = { name: `${device.name}#${device.lives}`, alive: true };
     const runtime = this.scheduler.runtimeFor(device.lifetime, this.random.fork());
     device.core = await openClientCore(
-      { profileDir: device.profileDir, defaultServerUrl: SERVER_URL, runtime },
+      {
+        profileDir: device.profileDir,
+        defaultServerUrl: SERVER_URL,
+        runtime,
+        ...(process.env.SIM_TRACE ? { logger: this.traceLogger(device.name) } : {}),
+      },
       {
         transport: this.network.transportFor(device.name, device.lifetime),
         uploadTransport: this.uploads.transportFor(device.name, device.lifetime),

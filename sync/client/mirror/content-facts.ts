@@ -10,24 +10,37 @@ import type { Content } from '../../content/content.js';
 import type { ContentSender } from '../../content/rules.js';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 
+/** Who wrote content, where, at which seq, and their role then as the server attested it (absent: not attested). */
+export interface ContentOrigin {
+  conversationId: string;
+  senderId: string;
+  seq: number;
+  senderRole?: Role;
+}
+
 /**
- * The sender as the rules see them at `seq`. The server let them write, so they were a member when
- * they did. Events are applied in seq order, so the members here are as of `seq`, unless a member
- * list the server gave (a snapshot, as of a later seq) already holds what came after: then their
- * role is read from the membership notices before `seq` (roleFromNotices), so a device that caught
- * up after them judges as one that was there all along. One with no role known keeps the plainest.
+ * The sender as the rules see them at `seq`. The server attests their role when it stores an
+ * envelope (protocol/envelope-frames.ts: senderRole), so every device judges it alike however late
+ * it opens there. Without it (an envelope stored before, a change held for its message): the server
+ * let them write, so they were a member when they did, and events are applied in seq order, so the
+ * members here are as of `seq`, unless a member list the server gave (a snapshot, as of a later
+ * seq) already holds what came after: then their role is read from the membership notices before
+ * `seq` (roleFromNotices). One with no role known keeps the plainest.
  */
-export function contentSender(db: Db, conversationId: string, senderId: string, seq: number, content: Content): ContentSender {
+export function contentSender(db: Db, origin: ContentOrigin, content: Content): ContentSender {
+  const { conversationId, senderId, seq } = origin;
   const row = cachedStatement(
     db,
     `SELECT c.kind, c.members_seq, m.role FROM conversations c
      LEFT JOIN members m ON m.conversation_id = c.id AND m.user_id = ? AND m.active = 1
      WHERE c.id = ?`,
   ).get(senderId, conversationId) as { kind: ConversationKind; members_seq: number; role: Role | null } | undefined;
+  const conversationKind = row?.kind ?? 'group';
+  if (origin.senderRole) return { id: senderId, role: origin.senderRole, conversationKind };
   // A message is judged by no role (content/rules.ts): a catch-up of history reads no notices for it.
   const pastRole = row && content.kind !== 'message' && seq <= row.members_seq;
   const role = pastRole ? (roleFromNotices(db, conversationId, senderId, seq) ?? row.role) : row?.role;
-  return { id: senderId, role: role ?? 'member', conversationKind: row?.kind ?? 'group' };
+  return { id: senderId, role: role ?? 'member', conversationKind };
 }
 
 /** The membership events the notices table holds (beside notices this device made, which name no role). */

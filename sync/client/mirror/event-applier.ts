@@ -219,7 +219,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
  */
 function applyOpened(db: Db, envelope: EnvelopeEvent, content: Content, batch: ApplyBatch): void {
   forgetEnvelope(db, envelope.conversationId, envelope.seq);
-  const sender = contentSender(db, envelope.conversationId, envelope.senderId, envelope.seq, content);
+  const sender = contentSender(db, envelope, content);
   const target = contentTarget(db, envelope.conversationId, envelope.senderId, content);
   const refusal = refuseContent(content, sender, target);
   if (refusal === 'no_such_message' && hasWaitingEnvelopes(db, envelope.conversationId)) {
@@ -240,8 +240,9 @@ function applyOpened(db: Db, envelope: EnvelopeEvent, content: Content, batch: A
 function storeEnvelope(db: Db, event: EnvelopeEvent): void {
   cachedStatement(
     db,
-    `INSERT INTO envelopes_waiting (conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, sent_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO envelopes_waiting (conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, sent_at,
+       sender_role)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (conversation_id, seq) DO NOTHING`,
   ).run(
     event.conversationId,
@@ -252,6 +253,7 @@ function storeEnvelope(db: Db, event: EnvelopeEvent): void {
     event.ciphertext,
     JSON.stringify(event.attachments),
     event.sentAt,
+    event.senderRole ?? null,
   );
 }
 
@@ -512,7 +514,7 @@ function releaseHeld(db: Db, conversationId: string, messageId: string, batch: A
     const change = changeOfEvent(event);
     const refusal = refuseContent(
       change,
-      contentSender(db, conversationId, event.senderId, event.seq, change),
+      contentSender(db, { conversationId, senderId: event.senderId, seq: event.seq }, change),
       contentTarget(db, conversationId, event.senderId, change),
     );
     if (refusal === null) applyChange(db, event, true, batch);

@@ -1014,4 +1014,16 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 31,
+    description: 'a waiting envelope keeps the role its sender had when the server stored it',
+    up(db) {
+      db.exec(`
+        -- The server attests it (protocol/envelope-frames.ts: senderRole): an envelope that opens
+        -- late is judged by the rules with that role, as it was where it opened at once. NULL for
+        -- envelopes kept before.
+        ALTER TABLE envelopes_waiting ADD COLUMN sender_role TEXT;
+      `);
+    },
+  },
 ];

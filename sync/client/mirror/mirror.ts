@@ -76,6 +76,8 @@ interface WaitingEnvelopeRow {
   ciphertext: string;
   attachments: string;
   sent_at: number;
+  /** As the server attested it; NULL for an envelope stored before it did. */
+  sender_role: string | null;
 }
 
 /** What opened of a run of envelopes, and the ratchet state that opened it, stored in the transaction that applies it. */
@@ -519,7 +521,7 @@ export class Mirror {
   waitingEnvelopes(conversationId: string, onUnreadable: (seq: number, error: unknown) => void): EnvelopeEvent[] {
     const rows = cachedStatement(
       this.db,
-      `SELECT conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, sent_at
+      `SELECT conversation_id, seq, sender_id, sender_device, client_id, ciphertext, attachments, sent_at, sender_role
        FROM envelopes_waiting WHERE conversation_id = ? ORDER BY seq`,
     ).all(conversationId) as WaitingEnvelopeRow[];
     const envelopes: EnvelopeEvent[] = [];
@@ -538,6 +540,7 @@ export class Mirror {
             attachments,
             deleted: false,
             sentAt: row.sent_at,
+            ...(row.sender_role !== null ? { senderRole: row.sender_role } : {}),
           }),
         );
       } catch (error) {
@@ -816,7 +819,7 @@ export class Mirror {
   refusalOfOwn(conversationId: string, selfId: string, content: Content): ContentRefusal | null {
     return refuseContent(
       content,
-      contentSender(this.db, conversationId, selfId, Number.MAX_SAFE_INTEGER, content),
+      contentSender(this.db, { conversationId, senderId: selfId, seq: Number.MAX_SAFE_INTEGER }, content),
       contentTarget(this.db, conversationId, selfId, content),
     );
   }

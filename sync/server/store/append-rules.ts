@@ -1,6 +1,6 @@
 import type { Attachment } from '../../protocol/attachments.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
-import type { ChangeEvent, ConversationEvent, ForwardedFrom, MessageEvent } from '../../protocol/frames.js';
+import type { ChangeEvent, ConversationEvent, ForwardedFrom, MessageEvent, Role } from '../../protocol/frames.js';
 import { refuseChange, type ChangeActor, type ChangeTarget } from '../../protocol/rules.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
 import { messageVisibleTo, type HiddenFacts, type Period } from './event-visibility.js';
@@ -222,6 +222,8 @@ export interface EnvelopeFacts extends AppendFacts {
   senderPeriods: readonly Period[];
   /** The conversation's devices version now (protocol/conversation-devices.ts). */
   devicesVersion: number;
+  /** The sender's role in the conversation now; null when they are not a member. */
+  senderRole: Role | null;
 }
 
 export type EnvelopeVerdict =
@@ -229,8 +231,8 @@ export type EnvelopeVerdict =
   | Refused
   /** Otherwise acceptable, but sealed for other devices than the members' now: the store reads them for the refusal. */
   | { status: 'devices_changed'; version: number }
-  /** `deletesSeq`: the seq of the envelope it deletes, null when it deletes none. */
-  | { status: 'accepted'; deletesSeq: number | null };
+  /** `deletesSeq`: the seq of the envelope it deletes, null when it deletes none; `senderRole`: as the envelope attests it. */
+  | { status: 'accepted'; deletesSeq: number | null; senderRole: Role };
 
 /**
  * A new envelope's checks, in the order they answer: resend or stranger (as a message), the
@@ -257,11 +259,12 @@ export function judgeEnvelope(input: NewEnvelope, facts: EnvelopeFacts): Envelop
   };
   if (!input.attachments.every(mayRefer)) return refused('attachment_missing');
   if (input.devicesVersion !== facts.devicesVersion) return { status: 'devices_changed', version: facts.devicesVersion };
-  return { status: 'accepted', deletesSeq };
+  // A member, or answerResend refused it above.
+  return { status: 'accepted', deletesSeq, senderRole: facts.senderRole ?? 'member' };
 }
 
 /** The stored form of an accepted envelope. */
-export function newEnvelopeEvent(input: NewEnvelope, seq: number): EnvelopeEvent {
+export function newEnvelopeEvent(input: NewEnvelope, seq: number, senderRole: Role): EnvelopeEvent {
   return {
     kind: 'envelope',
     conversationId: input.conversationId,
@@ -273,5 +276,6 @@ export function newEnvelopeEvent(input: NewEnvelope, seq: number): EnvelopeEvent
     attachments: input.attachments,
     deleted: false,
     sentAt: input.sentAt,
+    senderRole,
   };
 }

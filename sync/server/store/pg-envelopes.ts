@@ -1,3 +1,4 @@
+import type { Role } from '../../protocol/frames.js';
 import { countsAsWriting } from '../../protocol/presence-rules.js';
 import { conversationDevicesSql, toConversationDevices, type ConversationDeviceRow } from './conversation-devices.js';
 import { judgeEnvelope, newEnvelopeEvent } from './append-rules.js';
@@ -36,12 +37,15 @@ interface EnvelopeFactsRow extends Audience {
   sender_periods: Period[];
   /** Null for a conversation that is gone. */
   devices_version: number | null;
+  /** Null when the sender is not a member. */
+  sender_role: Role | null;
 }
 
 // $1 conversation, $2 sender, $3 clientId, $4 the upload ids, $5 the client id it deletes (NULL: none).
 const ENVELOPE_FACTS = `
   SELECT ${earlierEventJson('$2', '$3')} AS earlier,
          EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2) AS is_member,
+         (SELECT role FROM members WHERE conversation_id = $1 AND user_id = $2) AS sender_role,
          ${audienceColumns('$1', '$2')},
          ${groupBlockersColumn('$1', '$2')},
          -- KEY SHARE: an upload checked here cannot be deleted (deleteUpload) before the envelope refers to it.
@@ -73,13 +77,14 @@ export async function appendEnvelopeWith(tx: Session, input: NewEnvelope): Promi
     senderPeriods: facts.sender_periods,
     // A stranger's frame is refused before it matters.
     devicesVersion: facts.devices_version ?? 0,
+    senderRole: facts.sender_role,
   });
   if (verdict.status === 'devices_changed') {
     const { rows: devices } = await tx.query<ConversationDeviceRow>(conversationDevicesSql('$1'), [conversationId]);
     return { status: 'devices_changed', devices: toConversationDevices(verdict.version, devices) };
   }
   if (verdict.status !== 'accepted') return verdict;
-  const event = newEnvelopeEvent(input, seqAfter(lastSeq, conversationId));
+  const event = newEnvelopeEvent(input, seqAfter(lastSeq, conversationId), verdict.senderRole);
   if (verdict.deletesSeq !== null) {
     await tx.query(
       `WITH refs AS (DELETE FROM attachment_refs WHERE conversation_id = $1 AND seq = $2) ${purgeEnvelopeSql('$1', '$2')}`,

@@ -2,6 +2,7 @@ import { countsAsWriting } from '../../protocol/presence-rules.js';
 import { toConversationDevices, type ConversationDeviceRow } from './conversation-devices.js';
 import { judgeEnvelope, newEnvelopeEvent, type EnvelopeFacts } from './append-rules.js';
 import { appendFactsIn, hiddenByBlocksIn, insertHidden, nextSeq, periodsIn, recipients } from './sqlite-event-log.js';
+import type { Role } from '../../protocol/frames.js';
 import type { EnvelopeResult, NewEnvelope, StoredUpload } from './server-store.js';
 import type { Statements } from './sqlite-statements.js';
 import { findDownloadableIn, getUploadIn, referUploadsIn } from './sqlite-uploads.js';
@@ -19,7 +20,7 @@ export function appendEnvelopeIn(s: Statements, input: NewEnvelope): EnvelopeRes
     return { status: 'devices_changed', devices: toConversationDevices(verdict.version, rows) };
   }
   if (verdict.status !== 'accepted') return verdict;
-  const event = newEnvelopeEvent(input, nextSeq(s, conversationId));
+  const event = newEnvelopeEvent(input, nextSeq(s, conversationId), verdict.senderRole);
   if (verdict.deletesSeq !== null) {
     s.dropRefsOfMessage.run(conversationId, verdict.deletesSeq);
     s.purgeEnvelope.run(conversationId, verdict.deletesSeq);
@@ -56,5 +57,6 @@ function envelopeFactsIn(s: Statements, input: NewEnvelope): EnvelopeFacts {
     senderPeriods: periodsIn(s, conversationId, senderId),
     // A conversation that is gone has no version: a stranger's frame is refused before it matters.
     devicesVersion: (s.devicesVersion.get(conversationId) as number | undefined) ?? 0,
+    senderRole: (s.membership.get(conversationId, senderId) as { role: Role } | undefined)?.role ?? null,
   };
 }

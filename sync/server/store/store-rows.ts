@@ -216,11 +216,18 @@ function messagePayload(event: MessageEvent): object | null {
   };
 }
 
-/** An envelope's upload ids, kept as JSON like a message's attachments. */
-const ENVELOPE_PAYLOAD = envelopeEventSchema.pick({ attachments: true });
+/**
+ * An envelope's upload ids and its sender's attested role, kept as JSON like a message's
+ * attachments (either may be absent: no files, or stored before roles were attested).
+ */
+const ENVELOPE_PAYLOAD = envelopeEventSchema.pick({ attachments: true, senderRole: true }).partial();
 
 function envelopePayload(event: EnvelopeEvent): object | null {
-  return event.attachments.length === 0 ? null : { attachments: event.attachments };
+  const payload = {
+    ...(event.attachments.length > 0 ? { attachments: event.attachments } : {}),
+    ...(event.senderRole ? { senderRole: event.senderRole } : {}),
+  };
+  return Object.keys(payload).length === 0 ? null : payload;
 }
 
 /** A pin's own field: whether it pins or unpins. */
@@ -294,6 +301,7 @@ export function toEvent(row: EventRecord): ConversationEvent {
         ciphertext: required(row, row.ciphertext, 'ciphertext'),
         attachments: payload?.attachments ?? [],
         deleted: row.deleted,
+        ...(payload?.senderRole ? { senderRole: payload.senderRole } : {}),
       };
     }
     default:

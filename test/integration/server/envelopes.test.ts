@@ -11,7 +11,9 @@ import { clientIdOf, type ConversationEvent } from '../../../sync/protocol/frame
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { block } from '../../support/blocking.js';
 import {
+  createGroup,
   createServerHarness,
+  groupChange,
   groupOf,
   listedConversation,
   logIn,
@@ -81,10 +83,31 @@ describeEachStore('conversation envelopes', (backend) => {
       attachments: [],
       deleted: false,
       sentAt: expect.any(Number) as number,
+      senderRole: 'member',
     });
     const toBob = await bob.socket.waitForPush('event', (push) => push.event.seq === 2);
     const toLaptop = await alice.socket.waitForPush('event', (push) => push.event.seq === 2);
     expect([toBob.event, toLaptop.event]).toEqual([event, event]);
+  });
+
+  it('attests the sender’s role as it was when the envelope was stored, in pushes and in catch-up, whatever came after', async () => {
+    const server = await h.startServer();
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
+    const group = await createGroup(alice.socket, { name: 'Roles', memberIds: [bob.user.id] });
+    const asMember = await stored(bob.socket, group.id, 'bob-1');
+    await groupChange(alice.socket, group.id, 'make-admin', { kind: 'set_role', userId: bob.user.id, role: 'admin' });
+    const asAdmin = await stored(bob.socket, group.id, 'bob-2');
+    const byOwner = await stored(alice.socket, group.id, 'alice-1');
+    await groupChange(alice.socket, group.id, 'unmake-admin', { kind: 'set_role', userId: bob.user.id, role: 'member' });
+    await groupChange(alice.socket, group.id, 'alice-leaves', { kind: 'leave' });
+    expect([asMember.senderRole, asAdmin.senderRole, byOwner.senderRole]).toEqual(['member', 'admin', 'owner']);
+    // Read back from the store after all that: each as it was stored.
+    const caughtUp = envelopesIn(await bob.socket.allEvents(group.id));
+    expect(caughtUp.map((event) => [event.clientId, event.senderRole])).toEqual([
+      ['bob-1', 'member'],
+      ['bob-2', 'admin'],
+      ['alice-1', 'owner'],
+    ]);
   });
 
   it('answers a resend with the stored envelope and pushes nothing again; a client id used for another kind is refused', async () => {
@@ -226,8 +249,9 @@ describeEachStore('conversation envelopes', (backend) => {
     });
 
     for (const reader of [bob.socket, carol.socket, alice.socket]) {
+      // Its attested role goes with what it said: nothing is left to judge.
       expect(envelopesIn(await reader.allEvents(group.id))).toEqual([
-        { ...e1, ciphertext: '', attachments: [], deleted: true },
+        { ...e1, ciphertext: '', attachments: [], deleted: true, senderRole: undefined },
         e2,
       ]);
     }
