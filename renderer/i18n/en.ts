@@ -102,6 +102,8 @@ export const en = {
     offline: 'Offline', // (a11y contract: contains "Offline")
     offlineHint: 'Messages will be sent when you’re back online',
     appUnreachableHint: 'Reconnecting to the app…',
+    appOutdatedHint: 'Update the app: this server no longer works with this version.',
+    serverOutdatedHint: 'The server is older than this app. Ask whoever runs it to update it.',
   },
 
   conversations: {

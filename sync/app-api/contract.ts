@@ -309,7 +309,12 @@ export type AppApiArgs<M extends AppApiMethod> = z.input<(typeof appApiArgs)[M]>
 // ---------------------------------------------------------------------------------------------
 // What the renderer gets back
 
-const connectionStateSchema = z.enum(['offline', 'connecting', 'online']);
+/**
+ * Offline, connecting, online; or offline because the app and the server speak different protocol
+ * versions (protocol/version.ts): 'app_outdated' (update the app) or 'server_outdated' (the server
+ * is older than the app). Both keep trying, so an update on either side is picked up.
+ */
+const connectionStateSchema = z.enum(['offline', 'connecting', 'online', 'app_outdated', 'server_outdated']);
 export type ConnectionState = z.infer<typeof connectionStateSchema>;
 
 export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';

@@ -6,7 +6,7 @@ import { serverFrameValidator } from '../protocol/server-frame-validator.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { backoffDelay, RECONNECT_BACKOFF } from './backoff.js';
 import { joinedPage } from './page-parts.js';
-import type { SyncSocket, SyncTransport } from './transport.js';
+import type { Outdated, SyncSocket, SyncTransport } from './transport.js';
 
 /** Why a request did not get a successful reply. */
 export class RequestError extends Error {
@@ -39,7 +39,7 @@ export interface ConnectionHooks {
   onOpen(): void;
   onPush(push: Push): void;
   /** The socket closed (or never opened); a reconnect is already scheduled unless stopped. */
-  onClose(info: { unauthorized: boolean }): void;
+  onClose(info: { unauthorized: boolean; outdated?: Outdated }): void;
 }
 
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -160,7 +160,7 @@ export class SyncConnection {
       onMessage: (text) => {
         if (this.socket === socket) this.receive(text);
       },
-      onClose: ({ code, unauthorized }) => {
+      onClose: ({ code, unauthorized, outdated }) => {
         if (this.socket !== socket) return;
         this.socket = null;
         this.isOpen = false;
@@ -168,7 +168,10 @@ export class SyncConnection {
         this.clearTimer('keepaliveTimer');
         // Refused at the upgrade (401), or closed because the session ended (signed out elsewhere,
         // a password change, expiry): the token opens nothing any more.
-        this.hooks.onClose({ unauthorized: unauthorized || code === SESSION_ENDED_CLOSE_CODE });
+        this.hooks.onClose({
+          unauthorized: unauthorized || code === SESSION_ENDED_CLOSE_CODE,
+          ...(outdated ? { outdated } : {}),
+        });
         this.scheduleReconnect();
       },
     });

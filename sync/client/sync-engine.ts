@@ -23,7 +23,7 @@ import type { Mirror } from './mirror/mirror.js';
 import { OutboxSender } from './outbox-sender.js';
 import { SettingsSync } from './settings-sync.js';
 import { SettingsSeal } from './crypto/sealed-settings.js';
-import type { SyncTransport } from './transport.js';
+import type { Outdated, SyncTransport } from './transport.js';
 
 const RECEIPT_COALESCE_MS = 50;
 
@@ -102,7 +102,7 @@ export class SyncEngine {
           this.writeFailed(error);
         }
       },
-      onClose: ({ unauthorized }) => this.handleClose(unauthorized),
+      onClose: ({ unauthorized, outdated }) => this.handleClose(unauthorized, outdated),
     });
     this.outbox = new OutboxSender(
       options.mirror,
@@ -417,7 +417,7 @@ export class SyncEngine {
     for (const resolve of waiters) resolve(deviceNumber);
   }
 
-  private handleClose(unauthorized: boolean): void {
+  private handleClose(unauthorized: boolean, outdated: Outdated | undefined): void {
     this.ready = false;
     this.activity.clear();
     this.catchingUp.clear();
@@ -429,7 +429,7 @@ export class SyncEngine {
     this.devices?.disconnected();
     this.deviceNumber = null;
     this.welcomeEnded(null);
-    this.setState('offline');
+    this.setState(outdated === 'app' ? 'app_outdated' : outdated === 'server' ? 'server_outdated' : 'offline');
     if (unauthorized) {
       this.connection.stop();
       this.options.onUnauthorized();

@@ -3,11 +3,18 @@
  * implementation is a `ws` WebSocket (ws-transport.ts), tests and the simulation may plug in an
  * in-memory one.
  */
+/** Which side is older, when the app and the server speak different protocol versions. */
+export type Outdated = 'app' | 'server';
+
 export interface SocketHandlers {
   onOpen(): void;
   onMessage(text: string): void;
-  /** Called once, whether the socket failed to open or closed later. */
-  onClose(info: { code: number; reason: string; unauthorized: boolean }): void;
+  /**
+   * Called once, whether the socket failed to open or closed later. `outdated` says the two sides
+   * speak different versions (protocol/version.ts): 'app' when the server refused this one, 'server'
+   * when the server did not choose it.
+   */
+  onClose(info: { code: number; reason: string; unauthorized: boolean; outdated?: Outdated }): void;
 }
 
 export interface SyncSocket {

@@ -6,6 +6,7 @@ import type { Runtime } from '../common/runtime.js';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import { SYNC_PATH } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
+import { offersSyncProtocol, PROTOCOL_HEADER, SYNC_PROTOCOL, UPGRADE_REQUIRED_STATUS } from '../protocol/version.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { AttachmentFiles } from './attachments/attachment-files.js';
 import { startHousekeeping } from './housekeeping.js';
@@ -169,7 +170,13 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   const httpServer: Server = options.tls
     ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
     : createServer(onRequest);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIMITS.maxFrameBytes,
+    // Offered, or the upgrade was refused above.
+    handleProtocols: () => SYNC_PROTOCOL,
+  });
+  wss.on('headers', (headers) => headers.push(`${PROTOCOL_HEADER}: ${SYNC_PROTOCOL}`));
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
@@ -181,6 +188,8 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     };
     if (closing) return refuse(503, 'Service Unavailable');
     if (path !== SYNC_PATH) return refuse(404, 'Not Found');
+    // An app older than this server (from before end-to-end encryption, say): told to update, never served.
+    if (!offersSyncProtocol(req.headers['sec-websocket-protocol'])) return refuse(UPGRADE_REQUIRED_STATUS, 'Upgrade Required');
     const token = bearerToken(req.headers.authorization);
     let user;
     try {

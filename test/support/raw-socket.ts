@@ -15,6 +15,7 @@
  */
 import WebSocket from 'ws';
 import { SYNC_PATH, serverFrameSchema, type ServerFrame } from '../../sync/protocol/frames.js';
+import { SYNC_PROTOCOL } from '../../sync/protocol/version.js';
 
 export interface Received {
   /** The frame exactly as it came off the wire (UTF-8 decoded). */
@@ -62,7 +63,7 @@ export class RawSocket {
 
   /** Opens an authenticated socket and waits for its welcome push. */
   static async connect(url: string, token: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RawSocket> {
-    const ws = new WebSocket(url + SYNC_PATH, { headers: { authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(url + SYNC_PATH, [SYNC_PROTOCOL], { headers: { authorization: `Bearer ${token}` } });
     const socket = new RawSocket(ws);
     await socket.until(() => socket.pushes.some((p) => p.frame.type === 'welcome'), timeoutMs, 'the welcome push');
     return socket;

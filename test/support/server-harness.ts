@@ -47,6 +47,7 @@ import { DEFAULT_HASHING_LIMITS, type PasswordCost } from '../../sync/server/pas
 import type { ServerStore } from '../../sync/server/store/server-store.js';
 import { startSyncServer, type RunningServer, type SyncServerOptions } from '../../sync/server/sync-server.js';
 import type { StoreBackend, TestDatabase } from './store-backends.js';
+import { SYNC_PROTOCOL } from '../../sync/protocol/version.js';
 
 /** Fast enough for hundreds of sign-ups per test run; never use outside tests. */
 export const CHEAP_PASSWORD_COST: PasswordCost = { N: 2 ** 10, r: 8, p: 1 };
@@ -114,7 +115,12 @@ export interface ServerHarness {
   /** Opens an authenticated socket and waits for its welcome push. */
   connect(server: Pick<RunningServer, 'url'>, token: string): Promise<TestClient>;
   /** Tries to open a socket that should be refused; resolves with the HTTP status of the refusal. */
-  refusedStatus(server: Pick<RunningServer, 'url'>, headers?: Record<string, string>, path?: string): Promise<number>;
+  refusedStatus(
+    server: Pick<RunningServer, 'url'>,
+    headers?: Record<string, string>,
+    path?: string,
+    protocols?: readonly string[],
+  ): Promise<number>;
   /** Two fresh accounts, each with one open socket, and the direct conversation between them. */
   pair(server: TestServer): Promise<Pair>;
   /**
@@ -245,7 +251,7 @@ export function createServerHarness({ backend }: ServerHarnessOptions = {}): Ser
   }
 
   async function connect(server: Pick<RunningServer, 'url'>, token: string): Promise<TestClient> {
-    const ws = new WebSocket(server.url + SYNC_PATH, { headers: { authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(server.url + SYNC_PATH, [SYNC_PROTOCOL], { headers: { authorization: `Bearer ${token}` } });
     const client = new TestClient(ws);
     clients.add(client);
     await client.opened;
@@ -256,9 +262,10 @@ export function createServerHarness({ backend }: ServerHarnessOptions = {}): Ser
     server: Pick<RunningServer, 'url'>,
     headers: Record<string, string> = {},
     path = SYNC_PATH,
+    protocols: readonly string[] = [SYNC_PROTOCOL],
   ): Promise<number> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(server.url + path, { headers });
+      const ws = new WebSocket(server.url + path, [...protocols], { headers });
       ws.on('unexpected-response', (request, response) => {
         resolve(response.statusCode ?? 0);
         request.destroy();

@@ -7,6 +7,7 @@ import { get } from 'node:http';
 import WebSocket from 'ws';
 import { SYNC_PATH } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
+import { SYNC_PROTOCOL } from '../../sync/protocol/version.js';
 
 /** A socket that sends what it is told to and reads nothing once open: ws stops reading from the network. */
 export interface NonReader {
@@ -18,7 +19,7 @@ export interface NonReader {
 }
 
 export async function openNonReader(url: string, token: string): Promise<NonReader> {
-  const ws = new WebSocket(url + SYNC_PATH, { headers: { authorization: `Bearer ${token}` } });
+  const ws = new WebSocket(url + SYNC_PATH, [SYNC_PROTOCOL], { headers: { authorization: `Bearer ${token}` } });
   let frames = 0;
   let pages = 0;
   ws.on('message', (data: Buffer) => {

@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import { wsText } from '../../../sync/node/ws-text.js';
 import { SYNC_PATH } from '../../../sync/protocol/frames.js';
+import { SYNC_PROTOCOL } from '../../../sync/protocol/version.js';
 
 type Frame = { type: string; rid?: string; [key: string]: unknown };
 
@@ -19,7 +20,7 @@ export class RawClient {
   /** Opens an authenticated socket and resolves once the welcome push arrived. */
   static connect(serverUrl: string, token: string, timeoutMs = 15_000): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(serverUrl + SYNC_PATH, {
+      const ws = new WebSocket(serverUrl + SYNC_PATH, [SYNC_PROTOCOL], {
         headers: { authorization: `Bearer ${token}` },
         perMessageDeflate: false,
       });

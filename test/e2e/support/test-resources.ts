@@ -11,6 +11,7 @@ import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { MessengerPage } from './messenger-page.js';
 import { hostArgs, startServer, tempDir, type BrowserHostOptions, type RunningProcess } from './processes.js';
 import type { LaunchApp, RunningApp } from './running-app.js';
+import { SYNC_PROTOCOL } from '../../../sync/protocol/version.js';
 
 export interface TestResources {
   running: RunningProcess[];
@@ -187,7 +188,7 @@ export async function acceptRequestsElsewhere(
 ): Promise<void> {
   const answer = await logIn(serverUrl.replace(/^ws/, 'http'), username, password);
   const { token } = answer.body as { token: string };
-  const socket = new WebSocket(serverUrl + SYNC_PATH, { headers: { authorization: `Bearer ${token}` } });
+  const socket = new WebSocket(serverUrl + SYNC_PATH, [SYNC_PROTOCOL], { headers: { authorization: `Bearer ${token}` } });
   const replies = new Map<string, (frame: ServerFrame) => void>();
   socket.on('message', (data: Buffer) => {
     const frame = JSON.parse(data.toString('utf8')) as ServerFrame;

@@ -10,6 +10,7 @@ import {
 } from '../../../sync/protocol/frames.js';
 import { createServerHarness, logIn, postJson } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
+import { SYNC_PROTOCOL } from '../../../sync/protocol/version.js';
 
 describeEachStore('HTTP account endpoints', (backend) => {
   const h = createServerHarness({ backend });
@@ -204,7 +205,7 @@ describeEachStore('HTTP account endpoints', (backend) => {
     expect(await signIn('victim', victim.password, HOME)).toMatchObject({ status: 200 });
     // So does an address one of their signed-in devices connects from.
     const OFFICE = '192.0.2.44';
-    const device = new WebSocket(server.url + SYNC_PATH, {
+    const device = new WebSocket(server.url + SYNC_PATH, [SYNC_PROTOCOL], {
       headers: { authorization: `Bearer ${victim.token}`, 'x-forwarded-for': OFFICE },
     });
     await new Promise((resolve, reject) => device.once('open', resolve).once('error', reject));

@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { ACCOUNTS_PATH, SYNC_PATH, sessionResponse } from '../../../sync/protocol/frames.js';
 import { REPO_ROOT } from '../../support/processes.js';
 import { createServerHarness } from '../../support/server-harness.js';
+import { SYNC_PROTOCOL } from '../../../sync/protocol/version.js';
 
 const TLS_DIR = join(REPO_ROOT, 'test/support/tls');
 const tls = { cert: readFileSync(join(TLS_DIR, 'test-server.crt')), key: readFileSync(join(TLS_DIR, 'test-server.key')) };
@@ -44,7 +45,10 @@ describe('TLS served by the sync server itself', () => {
     });
     expect(created.status).toBe(201);
     const { token, user } = sessionResponse.parse(created.body);
-    const ws = new WebSocket(server.url + SYNC_PATH, { ca: tls.cert, headers: { authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(server.url + SYNC_PATH, [SYNC_PROTOCOL], {
+      ca: tls.cert,
+      headers: { authorization: `Bearer ${token}` },
+    });
     const welcome = await new Promise<unknown>((resolve, reject) => {
       ws.once('message', (data) => resolve(JSON.parse((data as Buffer).toString('utf8'))));
       ws.once('error', reject);
