@@ -9,7 +9,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
-import { acceptedBy, online, sharedPage } from '../../support/people.js';
+import { acceptedBy, online, person, sharedPage } from '../../support/people.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
@@ -20,15 +20,8 @@ afterEach(async () => {
 });
 
 async function signedUp(server: TestServer, username: string): Promise<{ core: TestCore; userId: string }> {
-  const core = await clients.open(await clients.profileDir(), server.url);
-  const session = await core.createAccount({
-    serverUrl: server.url,
-    username,
-    displayName: username,
-    password: DEFAULT_TEST_PASSWORD,
-  });
-  await online(core);
-  return { core, userId: session.user.id };
+  const { core } = await person(clients, server, username);
+  return { core, userId: (await core.getSession())!.user.id };
 }
 
 /**
