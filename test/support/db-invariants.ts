@@ -210,6 +210,27 @@ export interface MirrorAttachment {
   downloadState: string;
 }
 
+/** Who the profile's mirror is signed in as (its session's user id). */
+export function mirrorUserId(profileDir: string): string {
+  return withReadOnly(join(profileDir, 'mirror.sqlite'), (db) => {
+    const row = db.prepare('SELECT user_id FROM session WHERE id = 1').get() as { user_id: string } | undefined;
+    if (!row) throw new Error(`The mirror in ${profileDir} has no session`);
+    return row.user_id;
+  });
+}
+
+/** The envelopes the mirror keeps unopened (their key not here), as conversation and seq. */
+export function envelopesWaiting(profileDir: string): { conversationId: string; seq: number }[] {
+  return withReadOnly(
+    join(profileDir, 'mirror.sqlite'),
+    (db) =>
+      db.prepare('SELECT conversation_id AS conversationId, seq FROM envelopes_waiting ORDER BY conversation_id, seq').all() as {
+        conversationId: string;
+        seq: number;
+      }[],
+  );
+}
+
 export function readMirrorAttachments(profileDir: string): MirrorAttachment[] {
   return withReadOnly(
     join(profileDir, 'mirror.sqlite'),

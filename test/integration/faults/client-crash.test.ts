@@ -13,13 +13,16 @@ import { join } from 'node:path';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
 import { createProcessHarness, sleep, type ScriptProcess } from '../../support/processes.js';
 import {
+  envelopesWaiting,
   mirrorProblems,
+  mirrorUserId,
   readMirror,
   readServer,
   serverProblems,
   type MirrorMessage,
   type ServerEvent,
 } from '../../support/db-invariants.js';
+import { devicesPublished } from '../../support/people.js';
 import { faultSeed, seededRandom } from '../../support/seeded-random.js';
 
 const DRIVER = 'test/support/client-driver.ts';
@@ -261,4 +264,89 @@ describe('client killed with SIGKILL', () => {
     expect((await last.exited).code).toBe(0);
     expect(check('after the final run', 0)).toBe(sent);
   }, 180_000);
+
+  it('while opening a sealed catch-up: after each kill what opened is stored with the key that opened it, nothing waits for a burned key, and at the end every message reads once', async () => {
+    const seed = faultSeed(0x5eed03);
+    const rng = seededRandom(seed);
+    const backlog = 4500;
+    const kills = 4;
+    console.log(`[faults] client crash opening sealed envelopes: seed ${seed} (FAULT_SEED=${seed} replays), backlog ${backlog}`);
+    const context = `seed ${seed}`;
+    const server = await servers.startServer();
+
+    // Bob's device first, so what Alice seals is handed to it; then it goes away.
+    const bobProfile = await profileDir();
+    const signUp = startDriver(server, bobProfile, 'sealed-bob', ['--create', '--mode', 'catch-up', '--peer', 'sealed-alice']);
+    await signUp.waitForLine(/^online$/);
+    const bobId = mirrorUserId(bobProfile);
+    await devicesPublished(server, bobId, 1);
+    await signUp.kill('SIGKILL');
+
+    // Alice's app seals the backlog (a sender key, handed to Bob's device through its inbox).
+    const aliceProfile = await profileDir();
+    const alice = startDriver(server, aliceProfile, 'sealed-alice', [
+      '--create',
+      '--mode',
+      'send',
+      '--peer',
+      'sealed-bob',
+      '--count',
+      String(backlog),
+    ]);
+    const ready = await alice.waitForLine(/^ready /, { timeoutMs: 60_000 });
+    const conversationId = ready.split(' ')[1]!;
+    await alice.waitForLine(/^done /, { timeoutMs: 120_000 });
+    expect(
+      readServer(server.dataDir).events.filter((e) => e.conversationId === conversationId && e.kind === 'envelope'),
+    ).toHaveLength(backlog);
+
+    const check = (round: string): number => {
+      const mirror = readMirror(bobProfile);
+      expect(mirrorProblems(mirror, bobId), `${round}, ${context}`).toEqual([]);
+      const cursor = mirror.conversations.find((c) => c.id === conversationId)?.appliedSeq ?? 0;
+      const held = mirror.messages.filter((m) => m.conversationId === conversationId);
+      // Every envelope up to the cursor opened: its message, in order, each once, none waiting.
+      expect(
+        held.map((m) => [m.seq, m.text]),
+        `${round}: opened, ${context}`,
+      ).toEqual(Array.from({ length: cursor }, (_, i) => [i + 1, text('m-', i + 1)]));
+      expect(envelopesWaiting(bobProfile), `${round}: waiting for a key, ${context}`).toEqual([]);
+      return cursor;
+    };
+
+    let cursor = 0;
+    let midway = 0;
+    for (let round = 1; round <= kills; round += 1) {
+      const driver = startDriver(server, bobProfile, 'sealed-bob', [
+        '--mode',
+        'catch-up',
+        '--peer',
+        'sealed-alice',
+        '--expect',
+        String(backlog),
+      ]);
+      const target = cursor + Math.ceil((backlog - cursor) * (0.1 + rng.next() * 0.4));
+      await driver.waitForLine((line) => line.startsWith('progress ') && Number(line.split(' ')[1]) >= target, {
+        timeoutMs: 60_000,
+      });
+      await sleep(rng.int(0, 25));
+      await driver.kill('SIGKILL');
+      cursor = check(`after kill ${round}`);
+      if (cursor < backlog) midway += 1;
+      console.log(`[faults] sealed catch-up kill ${round}: ${cursor} of ${backlog} opened (asked to kill past ${target})`);
+    }
+    expect(midway, `at least one kill must land mid catch-up (${context})`).toBeGreaterThan(0);
+
+    const last = startDriver(server, bobProfile, 'sealed-bob', [
+      '--mode',
+      'catch-up',
+      '--peer',
+      'sealed-alice',
+      '--expect',
+      String(backlog),
+    ]);
+    await last.waitForLine(/^done /, { timeoutMs: 60_000 });
+    expect((await last.exited).code).toBe(0);
+    expect(check('after the final run')).toBe(backlog);
+  }, 240_000);
 });
