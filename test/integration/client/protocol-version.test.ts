@@ -6,8 +6,7 @@
  * version the app comes online by itself.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { UPGRADE_REQUIRED_STATUS } from '../../../sync/protocol/version.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';

@@ -26,10 +26,9 @@ describe('the connection status', () => {
       'Update the app: this server no longer works with this version.',
     );
     setLanguage('ru');
-    expect(connectionWords('app_outdated', true, false)).toMatchObject({
-      label: 'Нет сети',
-      hint: expect.stringContaining('Обновите приложение'),
-    });
+    const russian = connectionWords('app_outdated', true, false);
+    expect(russian.label).toBe('Нет сети');
+    expect(russian.hint).toContain('Обновите приложение');
     setLanguage('uk');
     expect(connectionWords('server_outdated', true, false).hint).toContain('Сервер старіший');
   });
