@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { SyncSocket } from '../../../sync/client/transport.js';
 import { wsTransport } from '../../../sync/client/ws-transport.js';
 import { wsText } from '../../../sync/node/ws-text.js';
+import { PROTOCOL_HEADER, SYNC_PROTOCOL } from '../../../sync/protocol/version.js';
 import { eventually } from '../../support/client-harness.js';
 
 const servers: WebSocketServer[] = [];
@@ -20,9 +21,13 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-/** A bare WebSocket server that keeps the text of every frame it receives, and a client on it. */
+/**
+ * A WebSocket server that speaks this protocol version (protocol/version.ts) and keeps the text of
+ * every frame it receives, and a client on it.
+ */
 async function connected(): Promise<{ socket: SyncSocket; received: string[] }> {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => SYNC_PROTOCOL });
+  server.on('headers', (headers) => headers.push(`${PROTOCOL_HEADER}: ${SYNC_PROTOCOL}`));
   servers.push(server);
   await new Promise((resolve) => server.once('listening', resolve));
   const received: string[] = [];
