@@ -45,7 +45,7 @@ const PRIVATE_KINDS_SQL = PRIVATE_SETTING_KINDS.map((kind) => `'${kind}'`).join(
 export interface SettingsChange {
   /** Conversations whose settings (or, for a block, whose peer's) changed. */
   conversationIds: string[];
-  /** Any register changed its value (a block about someone with no conversation here counts too). */
+  /** Any register people see changed its value (a block about someone with no conversation here counts too). */
   changed: boolean;
   /** A sender key the account kept came from the server (one this mirror may hold no chain of). */
   senderKeys: boolean;
@@ -363,8 +363,9 @@ export class SettingsStore {
         by: register.by,
         version: register.version,
       });
-      changed = true;
+      // A kept sender key changes nothing anyone sees: the device takes it up (SettingsSync tells it).
       if (register.setting.kind === 'sender_key') senderKeys = true;
+      else changed = true;
       for (const id of this.show(register.setting)) conversationIds.add(id);
     }
     return { conversationIds: [...conversationIds], changed, senderKeys };

@@ -50,6 +50,16 @@ function startDriver(server: TestServer, profile: string, username: string, mode
   );
 }
 
+/** The driver's arguments to catch `username` up on what `peer` sent, until it holds `expected` messages. */
+const catchUpArgs = (peer: string, expected: number) => ['--mode', 'catch-up', '--peer', peer, '--expect', String(expected)];
+
+/** A last run of the catching-up driver, left to finish: it ends cleanly with everything there. */
+async function catchUpToTheEnd(server: TestServer, profile: string, username: string, peer: string, expected: number) {
+  const last = startDriver(server, profile, username, catchUpArgs(peer, expected));
+  await last.waitForLine(/^done /, { timeoutMs: 60_000 });
+  expect((await last.exited).code).toBe(0);
+}
+
 const text = (prefix: string, n: number) => `${prefix}${String(n).padStart(4, '0')}`;
 const numberOf = (value: string) => Number(value.slice(value.indexOf('-') + 1));
 
@@ -230,14 +240,7 @@ describe('client killed with SIGKILL', () => {
 
     let cursor = 0;
     for (let round = 1; round <= kills; round += 1) {
-      const driver = startDriver(server, profile, 'backlog-bob', [
-        '--mode',
-        'catch-up',
-        '--peer',
-        'backlog-alice',
-        '--expect',
-        String(sent),
-      ]);
+      const driver = startDriver(server, profile, 'backlog-bob', catchUpArgs('backlog-alice', sent));
       // Live messages arrive while it catches up (pushes during a catch-up must not skip or double anything).
       const live = sendMore(rng.int(5, 25), rng.int(1, 10));
       const target = cursor + Math.ceil((sent - cursor) * (0.1 + rng.next() * 0.4));
@@ -252,16 +255,7 @@ describe('client killed with SIGKILL', () => {
     }
     expect(midway, `at least one kill must land mid catch-up (${context})`).toBeGreaterThan(0);
 
-    const last = startDriver(server, profile, 'backlog-bob', [
-      '--mode',
-      'catch-up',
-      '--peer',
-      'backlog-alice',
-      '--expect',
-      String(sent),
-    ]);
-    await last.waitForLine(/^done /, { timeoutMs: 60_000 });
-    expect((await last.exited).code).toBe(0);
+    await catchUpToTheEnd(server, profile, 'backlog-bob', 'backlog-alice', sent);
     expect(check('after the final run', 0)).toBe(sent);
   }, 180_000);
 
@@ -317,14 +311,7 @@ describe('client killed with SIGKILL', () => {
     let cursor = 0;
     let midway = 0;
     for (let round = 1; round <= kills; round += 1) {
-      const driver = startDriver(server, bobProfile, 'sealed-bob', [
-        '--mode',
-        'catch-up',
-        '--peer',
-        'sealed-alice',
-        '--expect',
-        String(backlog),
-      ]);
+      const driver = startDriver(server, bobProfile, 'sealed-bob', catchUpArgs('sealed-alice', backlog));
       const target = cursor + Math.ceil((backlog - cursor) * (0.1 + rng.next() * 0.4));
       await driver.waitForLine((line) => line.startsWith('progress ') && Number(line.split(' ')[1]) >= target, {
         timeoutMs: 60_000,
@@ -337,16 +324,7 @@ describe('client killed with SIGKILL', () => {
     }
     expect(midway, `at least one kill must land mid catch-up (${context})`).toBeGreaterThan(0);
 
-    const last = startDriver(server, bobProfile, 'sealed-bob', [
-      '--mode',
-      'catch-up',
-      '--peer',
-      'sealed-alice',
-      '--expect',
-      String(backlog),
-    ]);
-    await last.waitForLine(/^done /, { timeoutMs: 60_000 });
-    expect((await last.exited).code).toBe(0);
+    await catchUpToTheEnd(server, bobProfile, 'sealed-bob', 'sealed-alice', backlog);
     expect(check('after the final run')).toBe(backlog);
   }, 240_000);
 });
