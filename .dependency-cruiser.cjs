@@ -121,6 +121,14 @@ module.exports = {
       to: { path: '^sync/content/' },
     },
     {
+      name: 'wire-knows-no-content',
+      severity: 'error',
+      comment:
+        'The wire protocol is what the server reads: content kinds live in sync/content, which builds on the protocol, never the other way round.',
+      from: { path: '^sync/protocol/' },
+      to: { path: '^sync/content/' },
+    },
+    {
       name: 'content-is-pure',
       severity: 'error',
       comment: 'The content schema and its rules are pure: every client judges the same content the same way.',

@@ -604,7 +604,7 @@ export interface NoticeView {
    * safety_number_changed: `actor`'s identity key changed (this device noticed; no server event).
    * undecryptable: what `actor` sent at `at` could not be decrypted here (its key and a resend never came).
    */
-  kind: MembershipEvent['kind'] | 'safety_number_changed' | 'undecryptable';
+  kind: MembershipEvent['kind'] | 'group_renamed' | 'safety_number_changed' | 'undecryptable';
   actor: User;
   subjects: User[];
   /** group_created and group_renamed: the name. */

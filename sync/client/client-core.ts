@@ -39,7 +39,6 @@ import {
   PASSWORD_PATH,
   SESSIONS_PATH,
   sessionListResponse,
-  type GroupChange,
   type SessionResponse,
   type User,
 } from '../protocol/frames.js';
@@ -63,6 +62,7 @@ import { answerRequest } from './request-answers.js';
 import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
+import type { OutboxGroupChange } from './mirror/outbox-store.js';
 import { OutboxInspector } from './outbox-inspector.js';
 import { SafetyNumbers } from './safety-numbers.js';
 import { SearchIndexer } from './search-indexer.js';
@@ -1007,7 +1007,7 @@ class LocalClientCore implements ClientCore {
     return new Composer(this.mirror, this.runtime, this.self().id, (clientId) => engine?.isInFlight(clientId) ?? false);
   }
 
-  private changeGroup(conversationId: string, change: GroupChange): null {
+  private changeGroup(conversationId: string, change: OutboxGroupChange): null {
     this.self();
     this.requireConversation(conversationId);
     this.composer().changeGroup(conversationId, change);

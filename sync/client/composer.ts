@@ -2,11 +2,13 @@ import { AppApiError } from '../app-api/contract.js';
 import { directConversationId } from '../common/conversation-ids.js';
 import { timeOrderedId } from '../common/ids.js';
 import type { Runtime } from '../common/runtime.js';
-import type { GroupChange, LinkPreview, Role, User } from '../protocol/frames.js';
-import { mayPin, refuseChange, refuseGroupChange, refuseNewGroup } from '../protocol/rules.js';
+import type { LinkPreview, Role, User } from '../protocol/frames.js';
+import { mayManageMembers, mayPin, refuseGroupChange, refuseNewGroup } from '../protocol/rules.js';
+import { refuseChange } from '../content/rules.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
+import type { OutboxGroupChange } from './mirror/outbox-store.js';
 
 /**
  * Turns what a person does into queued changes, with the offline rules: a change to a message the
@@ -71,22 +73,27 @@ export class Composer {
   }
 
   /**
-   * Queues a change to a group, judged first by the same rules the server applies (against the
-   * members as this person sees them, their own queued changes included), so what the server
-   * would refuse is refused at once. Refused on arrival still (someone demoted or removed us
-   * meanwhile), it shows on the conversation with Retry and Dismiss.
+   * Queues a change to a group, judged first by the same rules the server (or, for a rename, every
+   * member's device) applies, against the members as this person sees them, their own queued
+   * changes included, so what would be refused is refused at once. Refused on arrival still
+   * (someone demoted or removed us meanwhile), it shows on the conversation with Retry and Dismiss.
    */
-  changeGroup(conversationId: string, change: GroupChange): void {
+  changeGroup(conversationId: string, change: OutboxGroupChange): void {
     const info = this.mirror.views.conversationInfo(conversationId, this.selfId, () => false);
     if (!info) throw new AppApiError('not_found', 'That conversation does not exist.');
     if (!info.isMember || !info.role) throw new AppApiError('refused', 'no_longer_member');
-    const reason = refuseGroupChange(change, {
-      kind: info.kind,
-      actorId: this.selfId,
-      actorRole: info.role,
-      roles: new Map(info.members.map((member) => [member.user.id, member.role])),
-      maxMembers: LIMITS.maxGroupMembers,
-    });
+    const reason =
+      change.kind === 'rename'
+        ? info.kind === 'group' && mayManageMembers(info.role)
+          ? null
+          : 'not_allowed'
+        : refuseGroupChange(change, {
+            kind: info.kind,
+            actorId: this.selfId,
+            actorRole: info.role,
+            roles: new Map(info.members.map((member) => [member.user.id, member.role])),
+            maxMembers: LIMITS.maxGroupMembers,
+          });
     if (reason) throw new AppApiError('refused', reason);
     this.mirror.transaction(() => {
       this.mirror.outbox.enqueueGroupChange(conversationId, this.newId(), change);
@@ -181,7 +188,7 @@ export class Composer {
       targets: copies,
       senderId: this.selfId,
       text: source.text,
-      // A forward of a forward names the first author; the server's word replaces ours on arrival.
+      // A forward of a forward names the first author, as this device knew them.
       forwardedFrom: source.forwardedFrom ?? (source.senderName === '' ? null : source.senderName),
       now: this.runtime.clock.now(),
     });

@@ -1,4 +1,4 @@
-import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
+import { errorFields, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import type { AppEvent } from '../app-api/contract.js';
 import type { Attachment } from '../protocol/attachments.js';
@@ -117,8 +117,7 @@ function classify(outcome: Outcome): { acknowledged: Acknowledgement } | { faile
  * with files waits until all of them are uploaded (the uploader kicks the sender then), and the
  * rest of its conversation waits behind it.
  *
- * With a sealer (the account's identity is on this device), what a row says goes as an envelope
- * sealed under this device's sender key (queued-content.ts): sealed when it first goes, the sealed
+ * What a row says goes as an envelope sealed under this device's sender key (queued-content.ts): sealed when it first goes, the sealed
  * text kept with the row in the transaction that stores the key's new state, so a row sent again
  * goes as the same envelope. Its acknowledgement applies the row's own content, judged by the same
  * rules every receiving device applies (this device cannot open what it sealed).
@@ -154,13 +153,11 @@ export class OutboxSender {
      * A write failed (a full disk): nothing of it was stored. The windows are forgotten (what they
      * held is still queued on disk) and the owner starts the connection over.
      */
-    private readonly onWriteFailed: (error: unknown) => void = (error) => {
-      throw error;
-    },
+    private readonly onWriteFailed: (error: unknown) => void,
     /** Sends, refusals and retries, by ids and codes (never the text). */
-    private readonly log: Logger = SILENT_LOGGER,
-    /** Seals what rows say; without it they go in the clear. */
-    private readonly sealer: Sealer | null = null,
+    private readonly log: Logger,
+    /** Seals what rows say. */
+    private readonly sealer: Sealer,
   ) {}
 
   setOnline(online: boolean): void {
@@ -259,7 +256,8 @@ export class OutboxSender {
         entry.kind === 'send' && entry.hasFiles ? this.mirror.attachments.forSend(entry.conversationId, entry.messageId) : [];
       if (attachments === null) break;
       due.push({ entry, attachments });
-      if (attachments.length > 0) break;
+      // Rows behind a change of members are sealed for the members it leaves: they wait for its answer.
+      if (attachments.length > 0 || changesMembers(entry)) break;
     }
     return due;
   }
@@ -289,7 +287,7 @@ export class OutboxSender {
     let lane = this.lanes.get(conversationId);
     const going: Going[] = [];
     for (const { entry, attachments } of due) {
-      const sealable = this.sealer ? this.sealableOrFailed(entry, attachments) : null;
+      const sealable = this.sealableOrFailed(entry, attachments);
       if (sealable === undefined) continue;
       // The first row of a window follows nothing: everything before it has been answered.
       const after = lane?.last.clientId;
@@ -304,13 +302,13 @@ export class OutboxSender {
       // A row sealed behind a queued group change would be sealed for the members as they were
       // before it: the server would refuse it as sealed for other devices, and it would go again.
       // So it is sealed once the change is acknowledged.
-      lane.barrier = attachments.length > 0 || (this.sealer !== null && entry.kind === 'group');
+      lane.barrier = attachments.length > 0 || changesMembers(entry);
       going.push({ entry, attachments, after, sealable });
     }
     const unsealed = going.some(({ sealable, entry }) => sealable !== null && entry.sealed === null);
     const sealedRows = going.some(({ sealable }) => sealable !== null);
     if (!lane) return;
-    if (!unsealed && lane.sealing === null && !(sealedRows && this.sealer?.handOutPending(conversationId))) {
+    if (!unsealed && lane.sealing === null && !(sealedRows && this.sealer.handOutPending(conversationId))) {
       for (const row of going) this.request(row, row.entry.sealed);
       return;
     }
@@ -365,10 +363,10 @@ export class OutboxSender {
       let sealed = entry.sealed;
       if (sealable) {
         try {
-          sealed ??= await this.sealer!.seal(entry.conversationId, sealable.content, (kept) =>
+          sealed ??= await this.sealer.seal(entry.conversationId, sealable.content, (kept) =>
             this.mirror.outbox.keepSealed(entry.id, kept),
           );
-          if (this.sealer!.handOutPending(entry.conversationId)) await this.sealer!.keyHandedOut(entry.conversationId);
+          if (this.sealer.handOutPending(entry.conversationId)) await this.sealer.keyHandedOut(entry.conversationId);
         } catch (error) {
           if (isDiskFull(error)) {
             this.writeFailed(error);
@@ -384,7 +382,7 @@ export class OutboxSender {
     }
   }
 
-  private request({ entry, attachments, after, sealable }: Going, sealed: SealedEnvelope | null): void {
+  private request({ entry, after, sealable }: Going, sealed: SealedEnvelope | null): void {
     // entry.attempts was read before this attempt was counted.
     this.log.debug('outbox send', {
       conversationId: entry.conversationId,
@@ -393,7 +391,7 @@ export class OutboxSender {
       attempt: entry.attempts + 1,
       sealed: sealable !== null,
     });
-    const frame = sealable && sealed !== null ? envelopeOf(entry, sealable, sealed) : frameOf(entry, attachments);
+    const frame = sealable && sealed !== null ? envelopeOf(entry, sealable, sealed) : membershipFrameOf(entry);
     this.connection.request(after === undefined ? frame : { ...frame, after }).then(
       (reply) => this.answered({ entry, sealable, reply }),
       (error: unknown) => this.answered({ entry, sealable, error }),
@@ -578,7 +576,7 @@ export class OutboxSender {
       this.log.info('outbox paused: rate limited', { ...ids, retryAfterMs: requestError.retryAfterMs });
       return true;
     }
-    if (requestError.reason === 'conversation_devices_changed' && this.sealer) {
+    if (requestError.reason === 'conversation_devices_changed') {
       // Sealed for devices that are no longer the conversation's: the current ones are recorded
       // (in the crypto lane, ahead of any seal queued after this), and every row of the
       // conversation not yet stored is sealed again for them, handing them the key first.
@@ -638,8 +636,13 @@ export class OutboxSender {
   }
 }
 
+/** Whether the row changes who is in a group (and so whom what follows it is sealed for); a rename does not. */
+function changesMembers(entry: OutboxEntry): boolean {
+  return entry.kind === 'group' && entry.change.kind !== 'rename';
+}
+
 /** The frames an outbox row goes as. */
-type OutboxRequest = Extract<Request, { type: 'send' | 'change' | 'group_change' | 'create_conversation' | 'send_envelope' }>;
+type OutboxRequest = Extract<Request, { type: 'group_change' | 'create_conversation' | 'send_envelope' }>;
 
 function envelopeOf(entry: OutboxEntry, sealable: SealableRow, sealed: SealedEnvelope): OutboxRequest {
   return {
@@ -653,48 +656,19 @@ function envelopeOf(entry: OutboxEntry, sealable: SealableRow, sealed: SealedEnv
   };
 }
 
-function frameOf(entry: OutboxEntry, attachments: Attachment[]): OutboxRequest {
+/**
+ * A row that is no content: a conversation made here, or a change to who is in a group, which the
+ * server judges and so reads. Everything people say goes sealed (envelopeOf).
+ */
+function membershipFrameOf(entry: OutboxEntry): OutboxRequest {
   const { conversationId } = entry;
   switch (entry.kind) {
     case 'send':
-      return {
-        type: 'send',
-        conversationId,
-        clientMessageId: entry.messageId,
-        text: entry.text,
-        ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
-        ...(attachments.length > 0 ? { attachments } : {}),
-        ...(entry.forwardOf ? { forwardOf: entry.forwardOf } : {}),
-        ...(entry.linkPreview ? { linkPreview: entry.linkPreview } : {}),
-      };
     case 'edit':
-      return {
-        type: 'change',
-        conversationId,
-        clientChangeId: entry.clientId,
-        change: { kind: 'edit', messageId: entry.messageId, text: entry.text },
-      };
     case 'delete':
-      return {
-        type: 'change',
-        conversationId,
-        clientChangeId: entry.clientId,
-        change: { kind: 'delete', messageId: entry.messageId },
-      };
     case 'reaction':
-      return {
-        type: 'change',
-        conversationId,
-        clientChangeId: entry.clientId,
-        change: { kind: 'reaction', messageId: entry.messageId, emoji: entry.emoji, on: entry.on },
-      };
     case 'pin':
-      return {
-        type: 'change',
-        conversationId,
-        clientChangeId: entry.clientId,
-        change: { kind: 'pin', messageId: entry.messageId, on: entry.on },
-      };
+      throw new Error(`An outbox ${entry.kind} goes only sealed`);
     case 'create': {
       // A group's name is not the server's to read: it goes sealed once the group exists (OutboxStore.arrived).
       const { conversation } = entry;
@@ -702,6 +676,7 @@ function frameOf(entry: OutboxEntry, attachments: Attachment[]): OutboxRequest {
       return { type: 'create_conversation', conversationId, conversation: { kind: 'group', memberIds: conversation.memberIds } };
     }
     case 'group':
+      if (entry.change.kind === 'rename') throw new Error('A rename goes only sealed');
       return { type: 'group_change', conversationId, clientChangeId: entry.clientId, change: entry.change };
   }
 }

@@ -5,6 +5,7 @@ import type { Runtime, TimerHandle } from '../common/runtime.js';
 import type { EnvelopeEvent } from '../protocol/envelope-frames.js';
 import type { StoredKeyBackup } from '../protocol/backup-frames.js';
 import type { Conversation, ConversationEvent, ServerFrame, User } from '../protocol/frames.js';
+import type { AppliedEvent } from '../content/opened-events.js';
 
 type EventsReply = Extract<ServerFrame, { type: 'events' }>;
 import { LIMITS } from '../protocol/limits.js';
@@ -113,14 +114,14 @@ export class SyncEngine {
       (conversationId, kinds) => this.acknowledged(conversationId, kinds),
       (error) => this.writeFailed(error),
       this.log,
-      options.localIdentity
-        ? {
-            seal: (conversationId, content, keep) => this.seal(conversationId, content, keep),
-            devicesChanged: (conversationId, error) => this.devicesChanged(conversationId, error),
-            handOutPending: (conversationId) => options.mirror.signal.handOutPending(conversationId),
-            keyHandedOut: (conversationId) => this.keyHandedOut(conversationId),
-          }
-        : null,
+      // Without the account's identity here (a device not linked yet) nothing is sealed: a row
+      // waits in the outbox, failing for now, until the device is linked.
+      {
+        seal: (conversationId, content, keep) => this.seal(conversationId, content, keep),
+        devicesChanged: (conversationId, error) => this.devicesChanged(conversationId, error),
+        handOutPending: (conversationId) => options.mirror.signal.handOutPending(conversationId),
+        keyHandedOut: (conversationId) => this.keyHandedOut(conversationId),
+      },
     );
     this.settings = new SettingsSync(
       options.mirror,
@@ -516,7 +517,6 @@ export class SyncEngine {
     // separate write first would be a second commit on every live event). Should it fail, the
     // list after reconnecting says how far the conversation goes.
     const applied = mirror.applyEvents(event.conversationId, [event], this.options.selfId);
-    if (event.kind === 'message') this.activity.typingStopped(event.conversationId, event.senderId);
     this.applied(event.conversationId, [event]);
     this.announceIncoming(event.conversationId, [event], cursor.appliedSeq, applied);
   }
@@ -704,13 +704,15 @@ export class SyncEngine {
    * came while the engine was live. The sync that follows connecting runs before it is (ready is
    * false): what it brings is history or a backlog, and nobody is notified of it.
    */
-  private announceIncoming(conversationId: string, events: readonly ConversationEvent[], before: number, after: number): void {
+  private announceIncoming(conversationId: string, events: readonly AppliedEvent[], before: number, after: number): void {
     if (!this.ready) return;
     const messageId = newestIncoming(events, this.options.selfId, before, after);
     if (messageId !== null) this.options.emit({ type: 'incoming', conversationId, messageId });
   }
 
-  private applied(conversationId: string, events: readonly ConversationEvent[]): void {
+  private applied(conversationId: string, events: readonly AppliedEvent[]): void {
+    // Someone's message arrived: they stopped typing it.
+    for (const event of events) if (event.kind === 'message') this.activity.typingStopped(conversationId, event.senderId);
     this.options.emit({ type: 'messages', conversationId });
     this.options.emit({ type: 'conversations' });
     this.options.emit({ type: 'conversation_info', conversationId });
@@ -756,12 +758,7 @@ export class SyncEngine {
  * The id of the newest message from someone else (not deleted) among the events that moved the
  * cursor from `before` to `after`; null when there is none.
  */
-export function newestIncoming(
-  events: readonly ConversationEvent[],
-  selfId: string,
-  before: number,
-  after: number,
-): string | null {
+export function newestIncoming(events: readonly AppliedEvent[], selfId: string, before: number, after: number): string | null {
   let newest: { seq: number; id: string } | null = null;
   for (const event of events) {
     if (event.kind !== 'message' || event.senderId === selfId || event.deleted) continue;

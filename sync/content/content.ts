@@ -10,10 +10,20 @@
  */
 import { z } from 'zod';
 import { sealedAttachmentsSchema } from '../protocol/attachments.js';
-import { caption, changeSchema, forwardedFromSchema, linkPreviewSchema, renameSchema } from '../protocol/frames.js';
-import { LIMITS } from '../protocol/limits.js';
+import { caption, emoji, forwardedFromSchema, linkPreviewSchema, messageText, newGroupName } from '../protocol/frames.js';
+import { id as messageId } from '../protocol/wire-types.js';
 
-const messageId = z.string().min(1).max(LIMITS.maxIdChars);
+/** An edit, a delete for everyone, a reaction or a pin: content that changes a message, named by its id. */
+export const changeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('edit'), messageId, text: messageText }),
+  z.object({ kind: z.literal('delete'), messageId }),
+  z.object({ kind: z.literal('reaction'), messageId, emoji, on: z.boolean() }),
+  z.object({ kind: z.literal('pin'), messageId, on: z.boolean() }),
+]);
+export type Change = z.infer<typeof changeSchema>;
+
+/** A group's new name: content, sealed, so the server never reads it. */
+export const renameSchema = z.object({ kind: z.literal('rename'), name: newGroupName });
 
 /** A message: its text (or the caption of its files), what it replies to, its files, a forward's author, a link's preview. */
 export const messageContentSchema = z
@@ -31,10 +41,7 @@ export const messageContentSchema = z
     'a message needs text or at least one attachment',
   );
 
-/**
- * Every kind of content. Edits, deletes for everyone, reactions and pins have the shapes the
- * change frame gave them; a group's new name is content too (the server must not read it).
- */
+/** Every kind of content: a message, a change to one, a group's new name. */
 export const contentSchema = z.union([messageContentSchema, changeSchema, renameSchema]);
 export type Content = z.infer<typeof contentSchema>;
 export type ContentKind = Content['kind'];

@@ -4,10 +4,10 @@
  * the events they always have.
  */
 import type { EnvelopeEvent } from '../protocol/envelope-frames.js';
-import type { Change, ChangeEvent, ConversationEvent } from '../protocol/frames.js';
-import type { Content } from './content.js';
+import type { Change, Content } from './content.js';
+import type { AppliedEvent, ChangeEvent } from './opened-events.js';
 
-export function eventOfContent(envelope: EnvelopeEvent, content: Content): ConversationEvent {
+export function eventOfContent(envelope: EnvelopeEvent, content: Content): AppliedEvent {
   const base = baseOf(envelope);
   switch (content.kind) {
     case 'message':
@@ -47,7 +47,7 @@ export function eventOfContent(envelope: EnvelopeEvent, content: Content): Conve
  * open, and only a message can be deleted for everyone, so it is a deleted message, as it is on the
  * devices that saw it before.
  */
-export function eventOfDeletedEnvelope(envelope: EnvelopeEvent): ConversationEvent {
+export function eventOfDeletedEnvelope(envelope: EnvelopeEvent): AppliedEvent {
   return {
     kind: 'message',
     ...baseOf(envelope),

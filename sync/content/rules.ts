@@ -5,8 +5,10 @@
  * reads or writes.
  */
 import type { ConversationKind, Role } from '../protocol/frames.js';
-import { mayManageMembers, refuseChange, type ChangeRefusal, type ChangeTarget } from '../protocol/rules.js';
-import type { Content } from './content.js';
+import { LIMITS } from '../protocol/limits.js';
+import type { RefusalReason } from '../protocol/refusal-reasons.js';
+import { mayManageMembers, mayPin } from '../protocol/rules.js';
+import type { Change, Content } from './content.js';
 
 /** Who sent the content, as the receiving device knows them when it applies it. */
 export interface ContentSender {
@@ -34,5 +36,57 @@ export function refuseContent(content: Content, sender: ContentSender, target: C
     case 'reaction':
     case 'pin':
       return refuseChange(content, sender, target);
+  }
+}
+
+/** Why a change to a message was refused. */
+export type ChangeRefusal = Extract<
+  RefusalReason,
+  'no_such_message' | 'not_author' | 'message_deleted' | 'already_deleted' | 'too_many_reactions' | 'not_allowed'
+>;
+
+/** Who makes a change, as of the moment it would be stored. */
+export interface ChangeActor {
+  id: string;
+  /** Their role in the conversation (both people of a direct conversation are members). */
+  role: Role;
+  conversationKind: ConversationKind;
+}
+
+/** What is known about the message a change targets. */
+export interface ChangeTarget {
+  authorId: string;
+  deleted: boolean;
+  /** The emojis the sender of the change has on the message right now. */
+  senderEmojis: ReadonlySet<string>;
+}
+
+/**
+ * null when the change may be stored. The order matters: authorship before deletion, so a member
+ * who is not the author hears "forbidden" whatever the state of the message.
+ *
+ * A reaction that is already in place (`on` for an emoji the sender has, `off` for one they do not
+ * have) is accepted and stored as an event even though it changes nothing: clients apply reactions
+ * as set operations, so it converges, and refusing it would show a failure to someone whose two
+ * devices both added the same emoji while offline.
+ */
+export function refuseChange(change: Change, actor: ChangeActor, target: ChangeTarget | null): ChangeRefusal | null {
+  if (!target) return 'no_such_message';
+  switch (change.kind) {
+    case 'edit':
+      if (target.authorId !== actor.id) return 'not_author';
+      return target.deleted ? 'message_deleted' : null;
+    case 'delete':
+      if (target.authorId !== actor.id) return 'not_author';
+      return target.deleted ? 'already_deleted' : null;
+    case 'pin':
+      if (!mayPin(actor.conversationKind, actor.role)) return 'not_allowed';
+      // Unpinning a deleted message is harmless (it is unpinned already); pinning one is refused.
+      return change.on && target.deleted ? 'message_deleted' : null;
+    case 'reaction': {
+      if (target.deleted) return 'message_deleted';
+      const adds = change.on && !target.senderEmojis.has(change.emoji);
+      return adds && target.senderEmojis.size >= LIMITS.maxReactionsPerPerson ? 'too_many_reactions' : null;
+    }
   }
 }

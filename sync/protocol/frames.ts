@@ -7,7 +7,7 @@
  * Pushes from the server carry no `rid`.
  */
 import { z } from 'zod';
-import { ATTACHMENT_LIMITS, attachmentsSchema } from './attachments.js';
+import { ATTACHMENT_LIMITS } from './attachments.js';
 import { backupClientFrames, backupServerFrames } from './backup-frames.js';
 import { conversationDevicesSchema } from './conversation-devices.js';
 import { envelopeEventSchema, sendEnvelopeFrame } from './envelope-frames.js';
@@ -87,7 +87,7 @@ export type ConversationKind = z.infer<typeof conversationKindSchema>;
 export const conversationSchema = z.object({
   id,
   kind: conversationKindSchema,
-  /** The group's name; null for a direct conversation (and for a former member of a group). */
+  /** Always null: a group's name is sealed content, which the server never reads. */
   name: z.string().max(LIMITS.maxGroupNameChars).nullable(),
   /** The current members, in the order they joined (creator first). Empty for a former member. */
   members: z.array(memberSchema).max(LIMITS.maxGroupMembers),
@@ -115,14 +115,11 @@ export type Conversation = z.infer<typeof conversationSchema>;
 export const emoji = z.string().min(1).max(LIMITS.maxEmojiChars).regex(EMOJI_PATTERN, 'must be a single emoji');
 
 /**
- * One entry of a conversation's log. Every change (a message, an edit, a delete, a reaction) is an
- * event with its own sequence number, so catch-up and gap detection cover all of them alike.
- *
- * Messages are identified by their `clientMessageId` (the id the author's client chose), which is
- * unique within a conversation; edits, deletes, reactions and replies refer to a message by it as
- * `messageId`, so a change can be composed offline against a message the server has not seen yet.
+ * What every entry of a conversation's log has. Each envelope and each membership change is an
+ * event with its own sequence number, so catch-up and gap detection cover all of them alike; what
+ * an envelope says is content (sync/content), which only members' devices read.
  */
-const eventBase = {
+export const eventBase = {
   conversationId: id,
   seq: seq.min(1),
   senderId: id,
@@ -131,8 +128,8 @@ const eventBase = {
 };
 
 /**
- * Who wrote the message a forward copies: the original author's display name as the server knew it
- * when the forward was stored (a forward of a forward keeps the first author).
+ * Who wrote the message a forward copies: the original author's display name as the forwarding
+ * device knew it (a forward of a forward keeps the first author).
  */
 export const forwardedFromSchema = z.object({ name: z.string().min(1).max(LIMITS.maxDisplayNameChars) });
 export type ForwardedFrom = z.infer<typeof forwardedFromSchema>;
@@ -158,71 +155,12 @@ export const linkPreviewSchema = z.object({
 });
 export type LinkPreview = z.infer<typeof linkPreviewSchema>;
 
-export const messageEventSchema = z.object({
-  kind: z.literal('message'),
-  ...eventBase,
-  clientMessageId: id,
-  /** Empty once the message was deleted for everyone (the server purges the text). */
-  text: z.string().max(LIMITS.maxMessageChars),
-  /** The message this one replies to, by its messageId; null when it is not a reply. */
-  replyTo: id.nullable(),
-  /** True when the message was later deleted for everyone (served so by catch-up). */
-  deleted: z.boolean(),
-  /** The files it carries, in the order the sender attached them; empty once deleted. */
-  attachments: attachmentsSchema,
-  /** Present when the message is a forward (see the send frame's `forwardOf`); gone once deleted. */
-  forwardedFrom: forwardedFromSchema.optional(),
-  /** The sender's preview of a link in the text; gone once deleted. */
-  linkPreview: linkPreviewSchema.optional(),
-});
-
-/** The author changes a message's text; the edit with the highest seq is the current text. */
-export const editEventSchema = z.object({
-  kind: z.literal('edit'),
-  ...eventBase,
-  clientChangeId: id,
-  messageId: id,
-  /** Empty once the message was deleted for everyone. */
-  text: z.string().max(LIMITS.maxMessageChars),
-});
-
-/** The author deletes a message for everyone: text, edit history and reactions are gone everywhere. */
-export const deleteEventSchema = z.object({
-  kind: z.literal('delete'),
-  ...eventBase,
-  clientChangeId: id,
-  messageId: id,
-});
-
-/** A member adds (`on: true`) or removes (`on: false`) one emoji on a message. */
-export const reactionEventSchema = z.object({
-  kind: z.literal('reaction'),
-  ...eventBase,
-  clientChangeId: id,
-  messageId: id,
-  emoji,
-  on: z.boolean(),
-});
-
-/**
- * A message is pinned (`on: true`) or unpinned in the conversation. In a group only owner and admins
- * pin; in a direct conversation both people (rules.ts). The latest pin event of a message is its
- * state; a deleted message is no longer pinned.
- */
-export const pinEventSchema = z.object({
-  kind: z.literal('pin'),
-  ...eventBase,
-  clientChangeId: id,
-  messageId: id,
-  on: z.boolean(),
-});
-
 /** A member as a membership event names them: who they are, so every device can show the notice. */
 const userWithRole = userSchema.extend({ role: roleSchema });
 
 /**
- * The first event of every group: its first members (the creator as owner), and its name when the
- * creator gave it in the clear; null when the name goes sealed, as content (content/content.ts).
+ * The first event of every group: its first members (the creator as owner). Its name is null: a
+ * group's name is sealed content (a rename), which the server never reads.
  */
 export const groupCreatedEventSchema = z.object({
   kind: z.literal('group_created'),
@@ -258,13 +196,6 @@ export const memberLeftEventSchema = z.object({
   newOwnerId: id.nullable(),
 });
 
-export const groupRenamedEventSchema = z.object({
-  kind: z.literal('group_renamed'),
-  ...eventBase,
-  clientChangeId: id,
-  name: groupName,
-});
-
 /** The owner made someone an admin, or a plain member again. */
 export const roleChangedEventSchema = z.object({
   kind: z.literal('role_changed'),
@@ -274,74 +205,30 @@ export const roleChangedEventSchema = z.object({
   role: z.enum(['admin', 'member']),
 });
 
-/** The events that change who is in a conversation, their roles, or its name. */
+/** The events that change who is in a conversation or their roles. */
 export const MEMBERSHIP_EVENT_SCHEMAS = [
   groupCreatedEventSchema,
   membersAddedEventSchema,
   memberRemovedEventSchema,
   memberLeftEventSchema,
-  groupRenamedEventSchema,
   roleChangedEventSchema,
 ] as const;
 
-export const conversationEventSchema = z.discriminatedUnion('kind', [
-  messageEventSchema,
-  editEventSchema,
-  deleteEventSchema,
-  reactionEventSchema,
-  pinEventSchema,
-  ...MEMBERSHIP_EVENT_SCHEMAS,
-  envelopeEventSchema,
-]);
+export const conversationEventSchema = z.discriminatedUnion('kind', [...MEMBERSHIP_EVENT_SCHEMAS, envelopeEventSchema]);
 export type ConversationEvent = z.infer<typeof conversationEventSchema>;
-export type MessageEvent = z.infer<typeof messageEventSchema>;
-export type EditEvent = z.infer<typeof editEventSchema>;
-export type DeleteEvent = z.infer<typeof deleteEventSchema>;
-export type ReactionEvent = z.infer<typeof reactionEventSchema>;
-export type PinEvent = z.infer<typeof pinEventSchema>;
-/** The events that change an existing message. */
-export type ChangeEvent = EditEvent | DeleteEvent | ReactionEvent | PinEvent;
 export type GroupCreatedEvent = z.infer<typeof groupCreatedEventSchema>;
 export type MembersAddedEvent = z.infer<typeof membersAddedEventSchema>;
 export type MemberRemovedEvent = z.infer<typeof memberRemovedEventSchema>;
 export type MemberLeftEvent = z.infer<typeof memberLeftEventSchema>;
-export type GroupRenamedEvent = z.infer<typeof groupRenamedEventSchema>;
 export type RoleChangedEvent = z.infer<typeof roleChangedEventSchema>;
-/** The events that change who is in a conversation, their roles, or its name. */
-export type MembershipEvent =
-  GroupCreatedEvent | MembersAddedEvent | MemberRemovedEvent | MemberLeftEvent | GroupRenamedEvent | RoleChangedEvent;
-/** Membership events that answer a queued group change (all but the creation). */
+/** The events that change who is in a conversation or their roles. */
+export type MembershipEvent = GroupCreatedEvent | MembersAddedEvent | MemberRemovedEvent | MemberLeftEvent | RoleChangedEvent;
+/** Membership events that answer a group change (all but the creation). */
 export type GroupChangeEvent = Exclude<MembershipEvent, GroupCreatedEvent>;
 
-/** Whether an event changes who is in a conversation, their roles or its name. */
-export function isMembershipEvent(event: ConversationEvent): event is MembershipEvent {
-  switch (event.kind) {
-    case 'message':
-    case 'edit':
-    case 'delete':
-    case 'reaction':
-    case 'pin':
-    case 'envelope':
-      return false;
-    case 'group_created':
-    case 'members_added':
-    case 'member_removed':
-    case 'member_left':
-    case 'group_renamed':
-    case 'role_changed':
-      return true;
-  }
-}
-
-/** The people an event is about besides its sender: added, removed, given a role, or made owner. */
+/** The people a membership event is about besides its sender: added, removed, given a role, or made owner. */
 export function peopleNamedIn(event: ConversationEvent): string[] {
   switch (event.kind) {
-    case 'message':
-    case 'edit':
-    case 'delete':
-    case 'reaction':
-    case 'pin':
-    case 'group_renamed':
     case 'envelope':
       return [];
     case 'group_created':
@@ -357,23 +244,16 @@ export function peopleNamedIn(event: ConversationEvent): string[] {
 }
 
 /**
- * The client-chosen id an event was stored under (idempotency is by sender and this id): the
- * message's id, the change's id, an envelope's id, or for a group's creation the conversation's id.
+ * The client-chosen id an event was stored under (idempotency is by sender and this id): an
+ * envelope's id, a group change's id, or for a group's creation the conversation's id.
  */
 export function clientIdOf(event: ConversationEvent): string {
   switch (event.kind) {
-    case 'message':
-      return event.clientMessageId;
     case 'group_created':
       return event.conversationId;
-    case 'edit':
-    case 'delete':
-    case 'reaction':
-    case 'pin':
     case 'members_added':
     case 'member_removed':
     case 'member_left':
-    case 'group_renamed':
     case 'role_changed':
       return event.clientChangeId;
     case 'envelope':
@@ -468,77 +348,26 @@ export function isPermanentError(code: ErrorCode): boolean {
 // Client → server
 
 /**
- * Pipelining (sends, changes, group changes and creations): a client may put the next frame of a conversation
- * on the wire before the one it follows is answered, naming that one's client id (clientMessageId,
- * clientChangeId, or the conversation's id for its creation) as `after`. The server handles such a
- * frame only if the frame named was the last of that conversation it handled on this connection and
- * did not fail transiently; otherwise it does nothing and answers out_of_order. So nothing can be
- * stored ahead of an earlier frame that failed (and will be sent again), whatever the network did
- * to the frames meanwhile. A frame without `after` is handled as ever: the client sends one only
- * when every earlier frame of the conversation has been answered.
+ * Pipelining (envelopes, group changes and creations): a client may put the next frame of a
+ * conversation on the wire before the one it follows is answered, naming that one's client id (an
+ * envelope's clientId, a clientChangeId, or the conversation's id for its creation) as `after`.
+ * The server handles such a frame only if the frame named was the last of that conversation it
+ * handled on this connection and did not fail transiently; otherwise it does nothing and answers
+ * out_of_order. So nothing can be stored ahead of an earlier frame that failed (and will be sent
+ * again), whatever the network did to the frames meanwhile. A frame without `after` is handled as
+ * ever: the client sends one only when every earlier frame of the conversation has been answered.
  */
 const after = id.optional();
 
-/** The message a forward copies, where the sender sees it: its conversation and messageId. */
-export const forwardOfSchema = z.object({ conversationId: id, messageId: id });
-export type ForwardOf = z.infer<typeof forwardOfSchema>;
-
-export const sendFrame = z
-  .object({
-    type: z.literal('send'),
-    rid,
-    conversationId: id,
-    clientMessageId: id,
-    /** The text, or the caption of its attachments (then it may be empty). */
-    text: caption,
-    /** messageId of the message this one replies to (it must exist in the conversation). */
-    replyTo: id.optional(),
-    /**
-     * Files uploaded by the sender (complete, with this SHA-256 and size), in the order shown. A
-     * forward may also carry files the sender may download (by reference, nothing uploaded again).
-     */
-    attachments: attachmentsSchema.optional(),
-    /**
-     * This message forwards another one the sender can see now (in any conversation they are a
-     * member of; not deleted). The server names the original author in the event's `forwardedFrom`.
-     */
-    forwardOf: forwardOfSchema.optional(),
-    /** The sender's preview of a link in the text (see linkPreviewSchema). */
-    linkPreview: linkPreviewSchema.optional(),
-    after,
-  })
-  .refine(
-    (frame) => frame.text.trim().length > 0 || (frame.attachments?.length ?? 0) > 0,
-    'a message needs text or at least one attachment',
-  );
-
-/** An edit, delete, reaction or pin. Idempotent by (sender, clientChangeId), like a send. */
-export const changeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('edit'), messageId: id, text: messageText }),
-  z.object({ kind: z.literal('delete'), messageId: id }),
-  z.object({ kind: z.literal('reaction'), messageId: id, emoji, on: z.boolean() }),
-  z.object({ kind: z.literal('pin'), messageId: id, on: z.boolean() }),
-]);
-export type Change = z.infer<typeof changeSchema>;
-export const changeFrame = z.object({
-  type: z.literal('change'),
-  rid,
-  conversationId: id,
-  clientChangeId: id,
-  change: changeSchema,
-  after,
-});
-
 /**
- * What owner and admins (and, for leaving, anyone) change about a group. Idempotent by (sender,
- * clientChangeId), like a send; the rules are in rules.ts.
+ * What owner and admins (and, for leaving, anyone) change about who is in a group. Idempotent by
+ * (sender, clientChangeId), like an envelope; the rules are in rules.ts. A group's name is content,
+ * sealed: the server never reads it.
  */
-export const renameSchema = z.object({ kind: z.literal('rename'), name: newGroupName });
 export const groupChangeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('add_members'), userIds: z.array(id).min(1).max(LIMITS.maxGroupMembers) }),
   z.object({ kind: z.literal('remove_member'), userId: id }),
   z.object({ kind: z.literal('leave') }),
-  renameSchema,
   z.object({ kind: z.literal('set_role'), userId: id, role: z.enum(['admin', 'member']) }),
 ]);
 export type GroupChange = z.infer<typeof groupChangeSchema>;
@@ -561,8 +390,6 @@ export const newConversationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('direct'), userId: id }),
   z.object({
     kind: z.literal('group'),
-    /** Absent from clients that seal it: the name follows as the group's first content. */
-    name: newGroupName.optional(),
     /** The other first members (the creator is added as owner). */
     memberIds: z.array(id).max(LIMITS.maxGroupMembers - 1),
   }),
@@ -637,8 +464,6 @@ export const receiptFrame = z.object({
 export const pingFrame = z.object({ type: z.literal('ping'), rid });
 
 export const clientFrameSchema = z.discriminatedUnion('type', [
-  sendFrame,
-  changeFrame,
   groupChangeFrame,
   createConversationFrame,
   findUserFrame,

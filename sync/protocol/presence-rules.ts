@@ -20,26 +20,18 @@ import type { ConversationEvent, OnlineVisibility } from './frames.js';
 export const DEFAULT_ONLINE_VISIBILITY: OnlineVisibility = 'everyone';
 
 /**
- * Whether an event makes its sender someone who has written in its conversation: a message (a
- * forward and one with files too). Not a change (an edit, delete or pin needs a message of one's
- * own or is housekeeping; a reaction is no word of one's own), not a group's membership or name
- * event (the system's doing, as far as the others can tell). An envelope counts as a message: the
- * server cannot tell what it holds, and sealed content is how members write.
+ * Whether an event makes its sender someone who has written in its conversation: an envelope (the
+ * server cannot tell what it holds, and sealed content is how members write), not a group's
+ * membership event (the system's doing, as far as the others can tell).
  */
 export function countsAsWriting(kind: ConversationEvent['kind']): boolean {
   switch (kind) {
-    case 'message':
     case 'envelope':
       return true;
-    case 'edit':
-    case 'delete':
-    case 'reaction':
-    case 'pin':
     case 'group_created':
     case 'members_added':
     case 'member_removed':
     case 'member_left':
-    case 'group_renamed':
     case 'role_changed':
       return false;
   }

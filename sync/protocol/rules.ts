@@ -1,68 +1,13 @@
-import type { Change, ConversationKind, GroupChange, Role } from './frames.js';
-import { LIMITS } from './limits.js';
+import type { ConversationKind, GroupChange, Role } from './frames.js';
 import type { RefusalReason } from './refusal-reasons.js';
 
 /**
- * What a change may do: one pure module that the server's stores and the client's composer both
- * ask, so the client refuses at once what the server would refuse on arrival. Nothing here reads
- * or writes; callers gather the facts (the server inside the transaction that would store the
- * change, the client from its mirror) and ask.
+ * Who may change what about a group: one pure module that the server's stores and the client's
+ * composer both ask, so the client refuses at once what the server would refuse on arrival.
+ * Nothing here reads or writes; callers gather the facts (the server inside the transaction that
+ * would store the change, the client from its mirror) and ask. Rules about content, which the
+ * server cannot read, are the receiving clients' (sync/content/rules.ts).
  */
-
-// ---------------------------------------------------------------------------------------------
-// Edits, deletes and reactions
-
-/** Why a change to a message was refused. */
-export type ChangeRefusal = Extract<
-  RefusalReason,
-  'no_such_message' | 'not_author' | 'message_deleted' | 'already_deleted' | 'too_many_reactions' | 'not_allowed'
->;
-
-/** Who makes a change, as of the moment it would be stored. */
-export interface ChangeActor {
-  id: string;
-  /** Their role in the conversation (both people of a direct conversation are members). */
-  role: Role;
-  conversationKind: ConversationKind;
-}
-
-/** What is known about the message a change targets. */
-export interface ChangeTarget {
-  authorId: string;
-  deleted: boolean;
-  /** The emojis the sender of the change has on the message right now. */
-  senderEmojis: ReadonlySet<string>;
-}
-
-/**
- * null when the change may be stored. The order matters: authorship before deletion, so a member
- * who is not the author hears "forbidden" whatever the state of the message.
- *
- * A reaction that is already in place (`on` for an emoji the sender has, `off` for one they do not
- * have) is accepted and stored as an event even though it changes nothing: clients apply reactions
- * as set operations, so it converges, and refusing it would show a failure to someone whose two
- * devices both added the same emoji while offline.
- */
-export function refuseChange(change: Change, actor: ChangeActor, target: ChangeTarget | null): ChangeRefusal | null {
-  if (!target) return 'no_such_message';
-  switch (change.kind) {
-    case 'edit':
-      if (target.authorId !== actor.id) return 'not_author';
-      return target.deleted ? 'message_deleted' : null;
-    case 'delete':
-      if (target.authorId !== actor.id) return 'not_author';
-      return target.deleted ? 'already_deleted' : null;
-    case 'pin':
-      if (!mayPin(actor.conversationKind, actor.role)) return 'not_allowed';
-      // Unpinning a deleted message is harmless (it is unpinned already); pinning one is refused.
-      return change.on && target.deleted ? 'message_deleted' : null;
-    case 'reaction': {
-      if (target.deleted) return 'message_deleted';
-      const adds = change.on && !target.senderEmojis.has(change.emoji);
-      return adds && target.senderEmojis.size >= LIMITS.maxReactionsPerPerson ? 'too_many_reactions' : null;
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Groups
@@ -141,8 +86,6 @@ export function refuseGroupChange(change: GroupChange, facts: GroupFacts): Group
     }
     case 'leave':
       return null;
-    case 'rename':
-      return mayManageMembers(facts.actorRole) ? null : 'not_allowed';
     case 'set_role': {
       if (!maySetRoles(facts.actorRole)) return 'not_allowed';
       const target = facts.roles.get(change.userId);

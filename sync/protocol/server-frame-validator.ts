@@ -3,7 +3,7 @@
  * thousand and an outbox drain acknowledgements by the ten thousand; zod (frames.ts, the one source
  * of truth) spends a fifth of the client's time on them. The checks here are zod's own rules for
  * those frames, written out by hand: `events` replies and their `events_part`s, `sent` replies and `event` pushes whose events are
- * messages (without files or link preview), edits, deletes, reactions, pins or envelopes (without files). Such a frame passes
+ * envelopes without files. Such a frame passes
  * only when zod would take it exactly as it is: every field valid and no field zod would drop.
  * Anything else (another frame, another event, a field too many, anything invalid) goes to zod,
  * whose answer then stands, error messages included. So the result is zod's result, always;
@@ -13,7 +13,8 @@
 import type { z } from 'zod';
 import { conversationEventSchema, serverFrameSchema, type ConversationEvent, type ServerFrame } from './frames.js';
 import { ENVELOPE_LIMITS } from './envelope-frames.js';
-import { EMOJI_PATTERN, LIMITS } from './limits.js';
+import { LIMITS } from './limits.js';
+import { ROLES, type Role } from './roles.js';
 
 type Json = Record<string, unknown>;
 
@@ -45,11 +46,6 @@ function isSeq(value: unknown, min: number): boolean {
   return isInt(value) && value >= min;
 }
 
-/** An event's text (message, edit): any string up to maxMessageChars. */
-function isEventText(value: unknown): boolean {
-  return typeof value === 'string' && value.length <= LIMITS.maxMessageChars;
-}
-
 /** The fields every event has (eventBase in frames.ts). */
 function hasEventBase(event: Json): boolean {
   return isId(event.conversationId) && isSeq(event.seq, 1) && isId(event.senderId) && isInt(event.sentAt);
@@ -65,70 +61,26 @@ function keyCount(value: Json): number {
  * decides then). Field counts include `kind` and the four fields of the base.
  */
 function hotEvent(event: Json): ConversationEvent | undefined {
-  if (!hasEventBase(event)) return undefined;
-  switch (event.kind) {
-    case 'message': {
-      // Files and link previews have rules of their own (names, types, data: URLs): zod's.
-      if (!Array.isArray(event.attachments) || event.attachments.length > 0 || event.linkPreview !== undefined) return undefined;
-      let fields = 10;
-      if (event.forwardedFrom !== undefined) {
-        const from = event.forwardedFrom;
-        const nameOk =
-          isObject(from) &&
-          typeof from.name === 'string' &&
-          from.name.length >= 1 &&
-          from.name.length <= LIMITS.maxDisplayNameChars &&
-          keyCount(from) === 1;
-        if (!nameOk) return undefined;
-        fields += 1;
-      }
-      const valid =
-        isId(event.clientMessageId) &&
-        isEventText(event.text) &&
-        (event.replyTo === null || isId(event.replyTo)) &&
-        typeof event.deleted === 'boolean';
-      return valid && keyCount(event) === fields ? (event as ConversationEvent) : undefined;
-    }
-    case 'edit':
-      return isId(event.clientChangeId) && isId(event.messageId) && isEventText(event.text) && keyCount(event) === 8
-        ? (event as ConversationEvent)
-        : undefined;
-    case 'delete':
-      return isId(event.clientChangeId) && isId(event.messageId) && keyCount(event) === 7
-        ? (event as ConversationEvent)
-        : undefined;
-    case 'reaction':
-      return isId(event.clientChangeId) &&
-        isId(event.messageId) &&
-        typeof event.emoji === 'string' &&
-        event.emoji.length >= 1 &&
-        event.emoji.length <= LIMITS.maxEmojiChars &&
-        EMOJI_PATTERN.test(event.emoji) &&
-        typeof event.on === 'boolean' &&
-        keyCount(event) === 9
-        ? (event as ConversationEvent)
-        : undefined;
-    case 'pin':
-      return isId(event.clientChangeId) && isId(event.messageId) && typeof event.on === 'boolean' && keyCount(event) === 8
-        ? (event as ConversationEvent)
-        : undefined;
-    case 'envelope':
-      // Files are ids, but their list is zod's to judge when there is one.
-      return isInt(event.senderDevice) &&
-        event.senderDevice >= 1 &&
-        event.senderDevice <= 127 &&
-        isId(event.clientId) &&
-        typeof event.ciphertext === 'string' &&
-        event.ciphertext.length <= ENVELOPE_LIMITS.maxCiphertextChars &&
-        Array.isArray(event.attachments) &&
-        event.attachments.length === 0 &&
-        typeof event.deleted === 'boolean' &&
-        keyCount(event) === 10
-        ? (event as ConversationEvent)
-        : undefined;
-    default:
-      return undefined;
+  if (!hasEventBase(event) || event.kind !== 'envelope') return undefined;
+  // The role the server attests is there on every envelope stored since it did.
+  let fields = 10;
+  if (event.senderRole !== undefined) {
+    if (!ROLES.includes(event.senderRole as Role)) return undefined;
+    fields += 1;
   }
+  // Files are ids, but their list is zod's to judge when there is one.
+  return isInt(event.senderDevice) &&
+    event.senderDevice >= 1 &&
+    event.senderDevice <= 127 &&
+    isId(event.clientId) &&
+    typeof event.ciphertext === 'string' &&
+    event.ciphertext.length <= ENVELOPE_LIMITS.maxCiphertextChars &&
+    Array.isArray(event.attachments) &&
+    event.attachments.length === 0 &&
+    typeof event.deleted === 'boolean' &&
+    keyCount(event) === fields
+    ? (event as ConversationEvent)
+    : undefined;
 }
 
 /** One event as zod parses it: by hand when it can, else zod's own result for it; undefined if invalid. */

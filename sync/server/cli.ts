@@ -236,7 +236,6 @@ async function storeOptions(
       const store = await openPostgresServerStore(choice.url, {
         poolSize: choice.poolSize,
         onPoolWait: (ms) => metrics.dbPoolWait.observe(ms / 1000),
-        onAppendRun: (messages) => metrics.dbAppendRun.observe(messages),
         onReceiptRun: (receipts) => metrics.dbReceiptRun.observe(receipts),
       });
       logger.info('Using PostgreSQL', { database: describeDatabase(choice.url), node: choice.nodeId });

@@ -1,5 +1,5 @@
 import type { ClientFrame } from '../protocol/frames.js';
-import { catchUp, change, groupChange, send, sendEnvelope } from './handlers/events.js';
+import { catchUp, groupChange, sendEnvelope } from './handlers/events.js';
 import { createConversation, findUser, listConversations, startConversation } from './handlers/conversations.js';
 import { only, type HandlerContext, type HandlerResult } from './handlers/handler-result.js';
 import { ackInbox, fetchInbox, sendToDevices } from './handlers/inbox.js';
@@ -22,10 +22,6 @@ export {
 /** Routes a validated client frame to its handler. Each handler lives with its peers in handlers/. */
 export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Promise<HandlerResult> {
   switch (frame.type) {
-    case 'send':
-      return send(ctx, frame);
-    case 'change':
-      return change(ctx, frame);
     case 'group_change':
       return groupChange(ctx, frame);
     case 'create_conversation':

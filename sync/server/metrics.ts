@@ -3,8 +3,6 @@ import type { ClientFrameType } from '../protocol/frames.js';
 
 /** Every label value the frames counter can take: the protocol's frame types, and one for the rest. */
 const FRAME_TYPES: Record<ClientFrameType, true> = {
-  send: true,
-  change: true,
   group_change: true,
   create_conversation: true,
   find_user: true,
@@ -48,7 +46,6 @@ export interface ServerMetrics {
   readonly catchUpEvents: Counter;
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly dbPoolWait: Histogram;
-  readonly dbAppendRun: Histogram;
   readonly dbReceiptRun: Histogram;
   readonly clusterFanoutDelay: Histogram;
   readonly slowReadersCut: Counter<'reason'>;
@@ -107,12 +104,6 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}):
       name: 'sync_db_pool_wait_seconds',
       help: 'How long a query waited for a free database connection (PostgreSQL store).',
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-      registers,
-    }),
-    dbAppendRun: new Histogram({
-      name: 'sync_db_append_messages_per_run',
-      help: 'Messages stored together by one append run (PostgreSQL store: 1 alone, more when sends waited for the run before).',
-      buckets: [1, 2, 4, 8, 16, 32, 64],
       registers,
     }),
     dbReceiptRun: new Histogram({

@@ -10,9 +10,6 @@ interface OrderedFrame {
 /** The frames an outbox sends, in the order they were written; null for every other frame. */
 function orderedFrame(frame: ClientFrame): OrderedFrame | null {
   switch (frame.type) {
-    case 'send':
-      return { conversationId: frame.conversationId, clientId: frame.clientMessageId, after: frame.after };
-    case 'change':
     case 'group_change':
       return { conversationId: frame.conversationId, clientId: frame.clientChangeId, after: frame.after };
     case 'create_conversation':

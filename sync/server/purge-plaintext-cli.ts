@@ -1,12 +1,15 @@
 /**
  * npm run server -- purge-plaintext (--data <dir> | --store postgres://user:password@host:5432/db)
- * Deletes what a server upgraded from before end-to-end encryption holds in the clear (plaintext.ts),
- * which it no longer serves and without which it will not start. Run with every node stopped. One
- * summary line to stdout; exits 0 once it is deleted (or there was none), 1 with one clear message.
+ * Deletes what a server upgraded from before end-to-end encryption holds in the clear (plaintext.ts):
+ * the messages, edits, deletes, reactions, pins and renames of conversations' logs, group names and
+ * personal settings, which it no longer serves and while which it will not start; all of it in one
+ * transaction. Run with every node stopped. One summary line to stdout; exits 0 once it is deleted
+ * (or there was none), 1 with one clear message.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describePlaintextHeld } from './plaintext.js';
 import type { ServerStore } from './store/server-store.js';
 import { openPostgresServerStore } from './store/pg-server-store.js';
 import { describePostgresUrl } from './store/postgres-url.js';
@@ -28,7 +31,7 @@ export async function runPurgePlaintext(args: string[]): Promise<number> {
     store = target.kind === 'sqlite' ? openSqliteServerStore(target.dataDir) : await openPostgresServerStore(target.url);
     const purged = await store.purgePlaintext();
     const where = target.kind === 'sqlite' ? target.dataDir : describePostgresUrl(target.url);
-    console.log(`Deleted ${purged.settings} personal settings kept in the clear from ${where}.`);
+    console.log(`Deleted ${describePlaintextHeld(purged)} kept in the clear from ${where}.`);
     return 0;
   } catch (error) {
     console.error(`Nothing was deleted: ${(error as Error).message}`);

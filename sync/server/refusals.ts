@@ -46,7 +46,7 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   too_many_members: refusal('invalid', 'The group would have more members than this server allows'),
   cannot_add_to_groups: refusal('forbidden', 'Someone named cannot be added to groups by you'),
   // The send frame's: one answer for "no such upload", "not yours", "not finished" and "not these bytes".
-  attachment_missing: refusal('invalid', 'An attachment is not a finished upload of yours with this SHA-256 and size'),
+  attachment_missing: refusal('invalid', 'An attachment is not a finished upload you may refer to'),
   // The upload endpoint's (HTTP), in the same words.
   file_too_large: refusal('invalid', 'The file is larger than this server accepts (see limits.maxFileBytes in the welcome)'),
   quota_exceeded: refusal('forbidden', 'Your uploads would use more storage than this server allows you'),

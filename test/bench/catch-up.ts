@@ -1,17 +1,31 @@
 /**
- * Catch-up: a client that was offline while 100,000 events (messages, with edits, reactions and a
- * few deletes among them) arrived in its 8 conversations reconnects; how long until every
- * conversation's cursor reaches the server's last seq.
+ * Catch-up: a client that was offline while 100,000 envelopes (messages, with edits, reactions and
+ * a few deletes among them, each sealed end to end) arrived in its 100 conversations reconnects;
+ * how long until every conversation's cursor reaches the server's last seq, every envelope opened
+ * and applied.
  *
- * - Server: a real `sync/server/cli.ts` process on data seeded beforehand through the store.
+ * - Server: a real `sync/server/cli.ts` process on data seeded beforehand through the store. The
+ *   envelopes are real: each a libsignal SenderKeyMessage of the content (encodeContent, then
+ *   groupEncrypt), sealed by the writer's device under its sender key for the conversation, the
+ *   peer's device 1 or the reader's own other device 2 (lib/seed.ts, sealedFor; sealed once in
+ *   the seed's child process and cached with the seeded folder).
  * - Client: the real client core in this process, with a profile whose session was saved with a
- *   known token (no log-in in the measured window). The clock starts at openClientCore (which
- *   starts the engine) and stops when a second connection to the mirror sees every cursor at the
- *   server's last seq (checked on every `messages` event, and every 25 ms).
- * - Baseline: better-sqlite3 inserting the rows the catch-up produced (messages, edit versions,
- *   reactions) into an empty mirror with the same schema, in one transaction with prepared
- *   statements: the floor for writing those rows. Without the search index's triggers (which
- *   would note every row for an index this baseline never writes, and cost more than the rows).
+ *   known token (no log-in in the measured window), one account identity for every profile, and
+ *   every sender key the traffic was sealed under, as if its device inbox had brought them
+ *   (lib/client-profile.ts), so it opens every envelope as the app does: in the opening workers
+ *   for runs long enough, on its own thread for the rest (crypto/run-applier.ts). The clock starts
+ *   at openClientCore (which starts the engine) and stops when a second connection to the mirror
+ *   sees every cursor at the server's last seq (checked on every `messages` event, and every 25
+ *   ms). Each catch-up is checked afterwards: every message, edit, reaction and delete applied,
+ *   nothing left waiting for a key, nothing held.
+ * - Baselines: libsignal's groupDecrypt of the same ciphertexts on one thread over in-memory
+ *   sender keys, in a child process (lib/raw-decrypt.ts; the floor issue 31's target names: at
+ *   least 15,000 messages/s, and within 1.5× of this floor, in the same run), three times among
+ *   the catch-ups, median; and better-sqlite3
+ *   inserting the rows the catch-up produced (messages, edit versions, reactions) into an empty
+ *   mirror with the same schema, in one transaction with prepared statements: the floor for
+ *   writing those rows. Without the search index's triggers (which would note every row for an
+ *   index this baseline never writes, and cost more than the rows).
  * - Peak RSS: client = this process's VmHWM, reset just before the measured window (so seeding and
  *   setup don't count; the tsx loader and the harness, ~60–80 MiB, do); server = its process's VmHWM.
  * - `--profile`: a second catch-up into a fresh profile, with per-statement SQLite timers and CPU
@@ -30,6 +44,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import { openClientCore } from '../../sync/client/client-core.js';
+import { defaultOpening } from '../../sync/client/crypto/device-crypto.js';
 import { MIRROR_MIGRATIONS } from '../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../sync/client/mirror/mirror.js';
 import { MessageSearch } from '../../sync/client/mirror/search.js';
@@ -46,19 +61,28 @@ import {
 import { instrumentClientStages, instrumentSqlStatements, type StageTimings, type StatementTiming } from './lib/instrument.js';
 import { memoryOf, ownCpuMs, resetPeakRss, ROOT, startServerProcess, tempDir, type ServerProcess } from './lib/proc.js';
 import { log, row, runBench, scaled } from './lib/report.js';
-import { seedInChild, type SeedManifest, type SeedSpec, type SeededUser } from './lib/seed.js';
+import { seedInChild, type SealedTraffic, type SeedSpec, type SeededUser } from './lib/seed.js';
+import { rawDecryptInChild, type RawDecrypt, type RawDecryptInput } from './lib/raw-decrypt.js';
+import type { HandedSenderKey } from './lib/sender-keys.js';
 import { round, sleep, summarise } from './lib/stats.js';
 
 type SqlTime = Pick<StatementTiming, 'sql' | 'calls' | 'ms'>;
 
 const BENCH = 'catch-up';
 const FULL_EVENTS = 100_000;
-const PEERS = 8;
+/** One direct conversation with each peer. */
+const PEERS = 100;
 const TIMEOUT_MS = 240_000;
 /** Catch-ups with and without the search index, each. */
 const INDEX_PAIRS = 5;
 /** Catch-ups into an encrypted and a plain mirror, each. */
 const ENCRYPTED_PAIRS = 3;
+/** Raw decrypts of the same ciphertexts, spread over the run (median taken). */
+const RAW_DECRYPTS = 3;
+/** Issue 31: catch-up of 100,000 sealed messages over 100 conversations on this 2-core machine. */
+const RATE_TARGET = { text: '≥ 15,000 msg/s', op: '>=' as const, value: 15_000 };
+/** Issue 31: and within 1.5× of the raw decrypt of the same ciphertexts on one thread, in the same run. */
+const RAW_DECRYPT_RATIO = 1.5;
 /** A fixed key: the benchmark measures the cipher's cost, not a secret. */
 const BENCH_KEY = Buffer.alloc(32, 0x5c);
 /** 1 while a message is above the search index's watermark (migration 13), 0 once it caught up. */
@@ -96,23 +120,40 @@ runBench(BENCH, async ({ scale, profile }) => {
     traffic: {
       events: totalEvents,
       conversations: Array.from({ length: PEERS }, (_, i) => i),
-      weights: [30, 20, 15, 10, 10, 5, 5, 5],
+      // Some conversations busier than others (the busiest about ten times the quietest).
+      weights: Array.from({ length: PEERS }, (_, i) => round(1 / Math.sqrt(i + 1), 4)),
       editShare: 0.1,
       reactionShare: 0.05,
       deleteShare: 0.01,
       replyShare: 0.05,
+      sealedFor: 0,
     },
   };
-  log(BENCH, `seeding ${totalEvents} events in ${PEERS} conversations`);
+  log(BENCH, `seeding ${totalEvents} sealed envelopes in ${PEERS} conversations (sealed once, then cached)`);
   const manifest = await seedInChild(dataDir, spec, work);
-  const me = manifest.users[0]!;
+  const sealed = manifest.sealed;
+  if (!sealed) throw new Error('The seed carries no sender keys: its traffic was not sealed');
+  const me = manifest.users[sealed.reader]!;
   const expected = new Map(manifest.conversations.map((c) => [c.id, c.lastSeq]));
+  const rawInput: RawDecryptInput = {
+    dataDir,
+    readerId: me.id,
+    conversations: manifest.conversations.map(({ id, lastSeq }) => ({ id, lastSeq })),
+    senderKeys: sealed.senderKeys,
+  };
 
   let server = await startServerProcess(dataDir);
+  // Every profile the same device of the account: one identity (the key directory keeps the first
+  // one published), and the sender keys the traffic was sealed under.
+  const reader: Reader = { user: me, keysFrom: join(work, 'reader-keys'), senderKeys: sealed.senderKeys };
+  await prepareProfile(reader.keysFrom, server.url, me);
+  const rawDecrypts: RawDecrypt[] = [];
+  log(BENCH, `raw libsignal decrypt of the same ciphertexts on one thread, in a child process (baseline 1/${RAW_DECRYPTS})`);
+  rawDecrypts.push(await rawDecryptInChild(rawInput, work));
   const stages = instrumentClientStages();
   log(BENCH, `catching up (server pid ${server.pid})`);
-  const run = await catchUpOnce(join(work, 'client-1'), server, me, expected, stages);
-  verify(run.mirrorFile, manifest);
+  const run = await catchUpOnce(join(work, 'client-1'), server, reader, expected, stages);
+  verify(run.mirrorFile, sealed);
 
   log(BENCH, 'baseline: raw better-sqlite3 insert of the same rows');
   const baseline = rawInsertBaseline(run.mirrorFile, join(work, 'baseline'));
@@ -130,9 +171,9 @@ runBench(BENCH, async ({ scale, profile }) => {
     for (const indexed of i % 2 === 0 ? [false, true] : [true, false]) {
       const dir = join(work, `client-index-${indexed ? 'on' : 'off'}-${i}`);
       const result = indexed
-        ? await catchUpOnce(dir, server, me, expected, null)
-        : await withoutSearchIndex(() => catchUpOnce(dir, server, me, expected, null, { awaitIndex: false }));
-      verify(result.mirrorFile, manifest, indexed);
+        ? await catchUpOnce(dir, server, reader, expected, null)
+        : await withoutSearchIndex(() => catchUpOnce(dir, server, reader, expected, null, { awaitIndex: false }));
+      verify(result.mirrorFile, sealed, indexed);
       (indexed ? withIndex : withoutIndex).push(result);
     }
   }
@@ -150,6 +191,8 @@ runBench(BENCH, async ({ scale, profile }) => {
   const indexedAt = round(summarise(withIndex.map((r) => r.indexedAtMs ?? NaN)).p50, 0);
   const cpuToIndexed = round(summarise(withIndex.map((r) => r.clientCpuToIndexedMs ?? NaN)).p50, 0);
 
+  log(BENCH, `raw libsignal decrypt (baseline 2/${RAW_DECRYPTS})`);
+  rawDecrypts.push(await rawDecryptInChild(rawInput, work));
   log(
     BENCH,
     `encryption's cost: ${ENCRYPTED_PAIRS} catch-ups into an encrypted mirror and ${ENCRYPTED_PAIRS} into a plain one, alternately`,
@@ -159,11 +202,14 @@ runBench(BENCH, async ({ scale, profile }) => {
   for (let i = 0; i < ENCRYPTED_PAIRS; i += 1) {
     for (const keyed of i % 2 === 0 ? [true, false] : [false, true]) {
       const dir = join(work, `client-${keyed ? 'encrypted' : 'plain'}-${i}`);
-      const result = await catchUpOnce(dir, server, me, expected, null, keyed ? { mirrorKey: BENCH_KEY } : {});
-      verify(result.mirrorFile, manifest, true, keyed ? BENCH_KEY : undefined);
+      const result = await catchUpOnce(dir, server, reader, expected, null, keyed ? { mirrorKey: BENCH_KEY } : {});
+      verify(result.mirrorFile, sealed, true, keyed ? BENCH_KEY : undefined);
       (keyed ? encryptedRuns : plainRuns).push(result);
     }
   }
+  log(BENCH, `raw libsignal decrypt (baseline 3/${RAW_DECRYPTS})`);
+  rawDecrypts.push(await rawDecryptInChild(rawInput, work));
+  const raw = medianDecrypt(rawDecrypts);
   const encryptedRun = medianRun(encryptedRuns);
   const plainRun = medianRun(plainRuns);
   const encryptedCpu = { encrypted: cpuOf(encryptedRuns), plain: cpuOf(plainRuns) };
@@ -188,7 +234,7 @@ runBench(BENCH, async ({ scale, profile }) => {
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'],
     });
     const stop: { fn: (() => Promise<CpuProfile>) | null } = { fn: null };
-    const profiledRun = await catchUpOnce(join(work, 'client-2'), server, me, expected, null, {
+    const profiledRun = await catchUpOnce(join(work, 'client-2'), server, reader, expected, null, {
       start: async () => {
         stop.fn = await startCpuProfile();
       },
@@ -196,7 +242,7 @@ runBench(BENCH, async ({ scale, profile }) => {
     const clientProfile = await stop.fn!();
     log(BENCH, 'profiling run 2/2: SQLite statement timings');
     const sql = instrumentSqlStatements();
-    await catchUpOnce(join(work, 'client-3'), server, me, expected, null);
+    await catchUpOnce(join(work, 'client-3'), server, reader, expected, null);
     sql.restore();
     await server.stop();
     const serverProfile = readMainThreadProfile(profDir, server.pid);
@@ -213,7 +259,17 @@ runBench(BENCH, async ({ scale, profile }) => {
   await server.stop();
 
   const ratio = run.elapsedMs / baseline.medianMs;
+  const rawRate = round((raw.envelopes * 1000) / raw.ms, 0);
+  const rawCpuUs = round((raw.cpuMs * 1000) / raw.envelopes, 2);
+  const decryptRatio = round(encryptedRun.elapsedMs / raw.ms, 2);
   const findings = explain(run, baseline.medianMs, totalEvents, profiled);
+  findings.unshift(
+    `Raw libsignal decrypt of the same ${raw.envelopes} ciphertexts (every envelope but the ${totalEvents - raw.envelopes} deleted ` +
+      `for everyone, whose ciphertext the server dropped) on one thread (a process of its own): ${rawRate} msg/s, ${rawCpuUs} µs of CPU each (median of ` +
+      `${RAW_DECRYPTS}: ${rawDecrypts.map((r) => round(r.ms, 0)).join(', ')} ms). The catch-up as the app runs took ${decryptRatio}× as long ` +
+      `(target ≤ ${RAW_DECRYPT_RATIO}×), with ${defaultOpening().threads} opening worker thread(s) beside the core's own; its client CPU ` +
+      `per envelope (all threads) is ${round(encryptedPerEvent.clientUs / rawCpuUs, 2)}× the raw decrypt's.`,
+  );
   findings.push(
     `The search index: catch-up ${round(indexOn.eventsPerSecond, 0)} msg/s with it, ${round(indexOff.eventsPerSecond, 0)} msg/s without ` +
       `(median of ${INDEX_PAIRS} each, alternately; all runs with: ${withIndex.map((r) => round(r.eventsPerSecond, 0)).join(', ')}; without: ` +
@@ -223,8 +279,8 @@ runBench(BENCH, async ({ scale, profile }) => {
       `${withIndex.map((r) => round(r.indexedAtMs ?? NaN, 0)).join(', ')} ms).`,
   );
   findings.push(
-    `CPU per event with the index (median of ${INDEX_PAIRS}): client ${perEvent.clientUs} µs, server ${perEvent.serverUs} µs ` +
-      '(100,000 events/s on 2 cores needs at most 10 µs on each side).',
+    `CPU per event with the index (median of ${INDEX_PAIRS}): client ${perEvent.clientUs} µs (opening included; the raw decrypt ` +
+      `alone is ${rawCpuUs} µs), server ${perEvent.serverUs} µs (at most 10 µs, issue 11).`,
   );
   findings.push(
     `Encrypted mirror: catch-up ${round(encryptedRun.eventsPerSecond, 0)} msg/s vs ${round(plainRun.eventsPerSecond, 0)} msg/s plain ` +
@@ -236,7 +292,13 @@ runBench(BENCH, async ({ scale, profile }) => {
       `server ${encryptedPerEvent.serverUs} µs; plain mirror in the same pairs: client ${plainPerEvent.clientUs} µs, server ${plainPerEvent.serverUs} µs.`,
   );
   return {
-    sizes: { events: totalEvents, conversations: PEERS, ...manifest.counts, pageSize: LIMITS.defaultCatchUpPage },
+    sizes: {
+      events: totalEvents,
+      conversations: PEERS,
+      ...manifest.counts,
+      senderKeys: sealed.senderKeys.length,
+      pageSize: LIMITS.defaultCatchUpPage,
+    },
     rows: [
       row({
         key: 'catch-up.encrypted',
@@ -245,22 +307,34 @@ runBench(BENCH, async ({ scale, profile }) => {
         unit: 'msg/s',
         baseline: { name: 'same catch-up, plain mirror', value: round(plainRun.eventsPerSecond, 0), unit: 'msg/s' },
         ratio: round(encryptedRun.elapsedMs / plainRun.elapsedMs, 2),
-        // The headline: the configuration people run (the plain mirror is not).
-        target: { text: '≥ 100,000 msg/s', op: '>=', value: 100_000 },
+        // The headline: the configuration people run (the plain mirror is not), judged by issue 31's target.
+        target: RATE_TARGET,
         note:
           `median of ${ENCRYPTED_PAIRS} each, alternately: ${round(encryptedRun.elapsedMs / 1000, 2)} s vs ${round(plainRun.elapsedMs / 1000, 2)} s; ` +
           `client CPU ${encryptedCpu.encrypted} vs ${encryptedCpu.plain} ms`,
       }),
       row({
+        key: 'catch-up.raw-decrypt',
+        name: 'Catch-up as the app runs / raw libsignal decrypt of the same ciphertexts on one thread',
+        value: decryptRatio,
+        unit: '×',
+        baseline: { name: 'raw groupDecrypt, one thread', value: rawRate, unit: 'msg/s' },
+        target: { text: `≤ ${RAW_DECRYPT_RATIO}×`, op: '<=', value: RAW_DECRYPT_RATIO },
+        note:
+          `the headline's ${round(encryptedRun.elapsedMs / 1000, 2)} s against ${round(raw.ms / 1000, 2)} s (median of ${RAW_DECRYPTS} ` +
+          `in the same run) for ${raw.envelopes} ciphertexts, in-memory sender keys`,
+      }),
+      row({
         key: 'catch-up.client-cpu-per-event',
-        name: 'Client CPU per event, as the app runs (encrypted mirror, search index)',
+        name: 'Client CPU per event, as the app runs (encrypted mirror, search index; opening threads included)',
         value: encryptedPerEvent.clientUs,
         unit: 'µs',
-        baseline: { name: 'same catch-up, plain mirror', value: plainPerEvent.clientUs, unit: 'µs' },
-        ratio: round(encryptedPerEvent.clientUs / plainPerEvent.clientUs, 2),
-        // 100,000 events/s on 2 cores: at most 10 µs of CPU an event on each side.
-        target: { text: '≤ 10 µs', op: '<=', value: 10 },
-        note: `median of ${ENCRYPTED_PAIRS}, from openClientCore until every cursor is at lastSeq`,
+        baseline: { name: 'raw groupDecrypt, one thread', value: rawCpuUs, unit: 'µs' },
+        ratio: round(encryptedPerEvent.clientUs / rawCpuUs, 2),
+        target: { text: '≤ 1.5× raw', op: '<=', value: round(rawCpuUs * RAW_DECRYPT_RATIO, 2) },
+        note:
+          `median of ${ENCRYPTED_PAIRS}, from openClientCore until every cursor is at lastSeq; plain mirror in the same pairs ` +
+          `${plainPerEvent.clientUs} µs`,
       }),
       row({
         key: 'catch-up.server-cpu-per-event',
@@ -285,8 +359,8 @@ runBench(BENCH, async ({ scale, profile }) => {
         name: 'Catch-up time / raw insert time',
         value: round(ratio, 2),
         unit: '×',
-        target: { text: '≤ 3×', op: '<=', value: 3 },
-        note: `raw insert ${round(baseline.medianMs, 1)} ms (median of ${baseline.runs.length})`,
+        // Issue 11's ≤ 3× was for plaintext events; opening them now costs more than writing their rows (see catch-up.raw-decrypt).
+        note: `raw insert ${round(baseline.medianMs, 1)} ms (median of ${baseline.runs.length}), the floor for writing the rows alone`,
       }),
       row({
         key: 'catch-up.with-index',
@@ -295,8 +369,8 @@ runBench(BENCH, async ({ scale, profile }) => {
         unit: 'msg/s',
         baseline: { name: 'same catch-up without the index', value: round(indexOff.eventsPerSecond, 0), unit: 'msg/s' },
         ratio: round(indexOn.elapsedMs / indexOff.elapsedMs, 2),
-        // Issue 11's target, judged as the app runs: with the index, without the stage timers.
-        target: { text: '≥ 100,000 msg/s', op: '>=', value: 100_000 },
+        // Issue 31's target, judged with the index, without the stage timers.
+        target: RATE_TARGET,
         note:
           `median of ${INDEX_PAIRS} each, alternately: ${round(indexOn.elapsedMs / 1000, 2)} s vs ${round(indexOff.elapsedMs / 1000, 2)} s; ` +
           `the index costs ${round(indexCost * 100, 1)}% of the throughput; client CPU ${indexCpu.with} vs ${indexCpu.without} ms`,
@@ -350,6 +424,11 @@ runBench(BENCH, async ({ scale, profile }) => {
         cpuPerEvent: { encrypted: encryptedPerEvent, plain: plainPerEvent },
       },
       baseline,
+      rawDecrypt: {
+        envelopes: raw.envelopes,
+        runs: rawDecrypts.map((r) => ({ ms: round(r.ms, 1), cpuMs: round(r.cpuMs, 1) })),
+      },
+      expected: sealed.expected,
       profiled: profiled ? { ...profiled, run: summariseRun(profiled.run) } : null,
       seedMs: manifest.seedMs,
     },
@@ -357,16 +436,23 @@ runBench(BENCH, async ({ scale, profile }) => {
   };
 });
 
+/** The device that catches up: whose, the profile its identity is copied from, and the sender keys it holds. */
+interface Reader {
+  user: SeededUser;
+  keysFrom: string;
+  senderKeys: readonly HandedSenderKey[];
+}
+
 async function catchUpOnce(
   profileDir: string,
   server: ServerProcess,
-  me: SeededUser,
+  reader: Reader,
   expected: ReadonlyMap<string, number>,
   stages: { timings: StageTimings; reset(): void } | null,
   hooks: { start?: () => Promise<void>; mirrorKey?: Uint8Array; awaitIndex?: boolean } = {},
 ): Promise<CatchUpRun> {
   const { mirrorKey, awaitIndex = true } = hooks;
-  const mirrorFile = await prepareProfile(profileDir, server.url, me);
+  const mirrorFile = await prepareProfile(profileDir, server.url, reader.user, [], reader.keysFrom, reader.senderKeys);
   // Encrypted before the clock starts: the one-off in-place encryption is not catch-up.
   if (mirrorKey) Mirror.open(mirrorFile, { key: mirrorKey }).close();
   const probe = new MirrorProbe(mirrorFile, mirrorKey);
@@ -446,26 +532,42 @@ async function catchUpOnce(
 }
 
 /**
- * The mirror holds what the server holds: every message, and every cursor at the end; and every
- * message is in the search index (or, with the index's triggers dropped, none).
+ * The mirror holds what the server holds, every envelope opened and applied: every message (those
+ * deleted for everyone deleted), every edit's version and every reaction of the live ones, nothing
+ * waiting for a key or held for its message; and every live message is in the search index (or,
+ * with the index switched off, none).
  */
-function verify(mirrorFile: string, manifest: SeedManifest, indexed = true, key?: Uint8Array): void {
+function verify(mirrorFile: string, sealed: SealedTraffic, indexed = true, key?: Uint8Array): void {
   const probe = new MirrorProbe(mirrorFile, key);
   try {
-    const messages = probe.count('SELECT COUNT(*) FROM messages');
-    if (messages !== manifest.counts.message) {
-      throw new Error(`The mirror holds ${messages} messages after catch-up; the server has ${manifest.counts.message}`);
+    const { expected } = sealed;
+    const found = {
+      messages: probe.count('SELECT COUNT(*) FROM messages'),
+      deleted: probe.count('SELECT COUNT(*) FROM messages WHERE deleted = 1'),
+      versions: probe.count('SELECT COUNT(*) FROM message_versions'),
+      reactions: probe.count('SELECT COUNT(*) FROM reactions'),
+      reactionsOn: probe.count('SELECT COUNT(*) FROM reactions WHERE on_ = 1'),
+    };
+    if (JSON.stringify(found) !== JSON.stringify(expected)) {
+      throw new Error(`The mirror after catch-up holds ${JSON.stringify(found)}; the traffic makes ${JSON.stringify(expected)}`);
     }
+    const waiting = probe.count('SELECT COUNT(*) FROM envelopes_waiting');
+    if (waiting !== 0) throw new Error(`${waiting} envelopes did not open in the catch-up (still waiting)`);
     const held = probe.count('SELECT COUNT(*) FROM held_events');
     if (held !== 0) throw new Error(`${held} events are still held after catch-up`);
     const inIndex = probe.count('SELECT COUNT(*) FROM message_search_docsize');
-    const live = probe.count('SELECT COUNT(*) FROM messages WHERE deleted = 0');
+    const live = found.messages - found.deleted;
     if (inIndex !== (indexed ? live : 0)) {
       throw new Error(`${inIndex} of ${live} messages are in the search index; expected ${indexed ? 'all' : 'none'}`);
     }
   } finally {
     probe.close();
   }
+}
+
+function medianDecrypt(runs: RawDecrypt[]): RawDecrypt {
+  const sorted = [...runs].sort((a, b) => a.ms - b.ms);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Runs `work` with the search index switched off in this process: nothing noted, nothing indexed. */

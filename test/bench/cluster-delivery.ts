@@ -10,7 +10,8 @@
  *   member on each node, so presence crosses nodes too.
  * - Baseline: the same users, the same seeded data, every socket on one SQLite node.
  * - Timed, as in delivery.ts (lib/delivery-kit.ts): sendMessage on A → the row in B's mirror, and
- *   the raw floor, X's `send` frame → the `event` push at Y. Besides, P → Q: two raw sockets both
+ *   the raw floor, X's `send_envelope` frame (random bytes the size of a short message's seal,
+ *   lib/raw-envelopes.ts) → the `event` push at Y. Besides, P → Q: two raw sockets both
  *   on node 1 (both in this process), the same exchange without crossing nodes, so the cluster's
  *   cost splits into the store's and the crossing's.
  * - The floor (lib/pg-floor.ts): a bare INSERT + NOTIFY → LISTEN → loopback WebSocket push.
@@ -255,9 +256,8 @@ async function measurePhase(input: {
   });
   const arrivals = new Map<string, (at: bigint) => void>();
   qClient.onPush((frame, receivedAt) => {
-    const event = frame.event as { kind?: string; clientMessageId?: string } | undefined;
-    if (frame.type === 'event' && event?.kind === 'message' && event.clientMessageId)
-      arrivals.get(event.clientMessageId)?.(receivedAt);
+    const event = frame.event as { kind?: string; clientId?: string } | undefined;
+    if (frame.type === 'event' && event?.kind === 'envelope' && event.clientId) arrivals.get(event.clientId)?.(receivedAt);
   });
   const sameNode = await rawSamples(pClient, pqConversation.id, samples, rng, (id) => arrivedAtQ(arrivals, id));
   const fanoutAfter = await scrapeNodes(nodes, FANOUT_DELAY_METRIC);

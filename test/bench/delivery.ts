@@ -5,8 +5,9 @@
  * - A's core runs here; B's core runs in its own process (lib/delivery-peer.ts), like two devices.
  *   Times are process.hrtime (CLOCK_MONOTONIC, shared by all processes on Linux): taken just before
  *   sendMessage on A, and in B when its core emits `messages` and the row is in its mirror.
- * - Baseline: the same exchange with raw `ws` sockets and no client core (a `send` frame from X,
- *   the `event` push arriving at Y, JSON.parse only): what the server and loopback cost alone.
+ * - Baseline: the same exchange with raw `ws` sockets and no client core (a `send_envelope` frame
+ *   from X carrying random bytes the size of a short message's seal, lib/raw-envelopes.ts; the
+ *   `event` push arriving at Y, JSON.parse only): what the server and loopback cost alone.
  * - Load: first with only these four sockets connected, then with idle authenticated raw `ws`
  *   sockets (in their own process, lib/socket-holder.ts) bringing the total to 1,000. The idle ones
  *   are paired in conversations (so presence has contacts) but send nothing.

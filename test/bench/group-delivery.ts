@@ -4,20 +4,21 @@
  *
  * - A's core runs here and sends to the group; B's core runs in its own process (lib/delivery-peer.ts)
  *   and is a member; the other 98 members are raw `ws` sockets in a third process
- *   (lib/socket-holder.ts), each noting when the `event` push of the message arrived. Times are
- *   process.hrtime (CLOCK_MONOTONIC, shared by all processes on Linux): taken just before
+ *   (lib/socket-holder.ts), each noting when the `event` push of the message's envelope arrived.
+ *   Times are process.hrtime (CLOCK_MONOTONIC, shared by all processes on Linux): taken just before
  *   sendMessage on A, in B when its core emits `messages` and the row is in its mirror, and in the
  *   holder when each socket's frame arrives.
  * - "In every member's hands": B's mirror has the row and each of the 98 sockets has the push. The
  *   figure is the time until the LAST of the 99 had it, p50/p99; the time to the first is reported
  *   too. 98 full client cores do not fit on 2 cores beside the server: one real core stands for
- *   what a device does with the push (validate, apply, emit); the raw sockets for the fan-out. B
- *   joined the group last, and the server pushes in join order, so B's push is the fan-out's last
- *   and B's mirror time is what the last of 99 real devices would show.
+ *   what a device does with the push (validate, open, apply, emit); the raw sockets for the
+ *   fan-out. B joined the group last, and the server pushes in join order, so B's push is the
+ *   fan-out's last and B's mirror time is what the last of 99 real devices would show.
  * - Baselines, in the same run: the direct-conversation delivery (A's core → B's mirror, as in
- *   delivery.ts, with the group's members connected), and the raw floors — a raw socket's `send`
- *   into the group until the last of the other 97 raw sockets has the push (A's and B's cores
- *   receive and apply it too, uncounted), and X → Y in a direct conversation.
+ *   delivery.ts, with the group's members connected), and the raw floors — a raw socket's envelope
+ *   (random bytes the size of a short message's seal, lib/raw-envelopes.ts) into the group until
+ *   the last of the other 97 raw sockets has the push (A's and B's cores receive it too and find
+ *   nothing they can open, uncounted), and X → Y in a direct conversation.
  * One send at a time (the next after every receiver has it and A's outbox is empty, plus 5–15 ms).
  */
 import { join } from 'node:path';

@@ -1,12 +1,14 @@
 /**
  * Fan-out of one message to a 1,000-member group (the most a group may have), on the server side:
- * a raw `ws` member sends the `send` frame; timed until the last of the other 999 members' sockets
- * (raw `ws` clients in their own process, lib/socket-holder.ts) has received the `event` push, and
- * until the first. The sender's own socket gets the `sent` reply, not a push, so 999 receive it.
- * Times are process.hrtime (CLOCK_MONOTONIC, shared by processes on Linux): taken here just before
- * the frame is written, and in the holder when each socket's frame arrives (before JSON.parse).
+ * a raw `ws` member sends a `send_envelope` frame (random bytes the size of a short message's
+ * seal, lib/raw-envelopes.ts: the server cannot tell them from one); timed until the last of the
+ * other 999 members' sockets (raw `ws` clients in their own process, lib/socket-holder.ts) has
+ * received the `event` push, and until the first. The sender's own socket gets the `sent` reply,
+ * not a push, so 999 receive it. Times are process.hrtime (CLOCK_MONOTONIC, shared by processes on
+ * Linux): taken here just before the frame is written, and in the holder when each socket's frame
+ * arrives (before JSON.parse).
  *
- * Baseline, same run, same server, same 1,000 connections: the sender's `send` in its direct
+ * Baseline, same run, same server, same 1,000 connections: the sender's envelope in its direct
  * conversation with one of those members, until that member's socket has the push.
  * One send at a time (the next after every receiver has it and the reply came, plus 5–15 ms).
  */
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { latencyRow, rawSamples, startSocketHolder, WARMUP } from './lib/delivery-kit.js';
 import { startServerProcess, tempDir } from './lib/proc.js';
 import { RawClient } from './lib/raw-client.js';
+import { sealedText } from './lib/raw-envelopes.js';
 import { Rng } from './lib/random.js';
 import { log, runBench, scaled, type Row } from './lib/report.js';
 import { seedInChild, type SeedSpec } from './lib/seed.js';
@@ -76,14 +79,17 @@ runBench(BENCH, async ({ scale }) => {
   const frame = {
     type: 'event',
     event: {
-      kind: 'message',
+      kind: 'envelope',
       conversationId: group.id,
       seq: 1_000,
       senderId: sender.id,
+      senderDevice: 1,
+      clientId: rng.uuid(),
+      ciphertext: sealedText(),
+      attachments: [],
+      deleted: false,
       sentAt: Date.now(),
-      clientMessageId: rng.uuid(),
-      text: 'latency probe 100',
-      replyTo: null,
+      senderRole: 'owner',
     },
   };
   const stringifyStart = performance.now();

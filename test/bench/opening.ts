@@ -20,7 +20,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { ProtocolAddress, SenderKeyRecord, SenderKeyStore } from '@signalapp/libsignal-client';
 import { defaultOpening } from '../../sync/client/crypto/device-crypto.js';
 import { OpeningPool } from '../../sync/client/crypto/opening-pool.js';
 import type { ChainJob } from '../../sync/client/crypto/opening-worker.js';
@@ -34,6 +33,7 @@ import { encodeContent } from '../../sync/content/content.js';
 import type { EnvelopeEvent } from '../../sync/protocol/envelope-frames.js';
 import { tempDir } from './lib/proc.js';
 import { log, row, runBench, scaled, type Row } from './lib/report.js';
+import { MemorySenderKeys } from './lib/sender-keys.js';
 
 const BENCH = 'opening';
 const FULL_MESSAGES = 100_000;
@@ -362,17 +362,4 @@ function groupOf(id: string, writerId: string, lastSeq: number) {
     createdAt: 1,
     isMember: true,
   };
-}
-
-/** A sender key store in memory: what libsignal's own decrypt needs, nothing stored. */
-class MemorySenderKeys implements SenderKeyStore {
-  private readonly records = new Map<string, SenderKeyRecord>();
-
-  async saveSenderKey(sender: ProtocolAddress, distributionId: string, record: SenderKeyRecord): Promise<void> {
-    this.records.set(`${sender.toString()}/${distributionId}`, record);
-  }
-
-  async getSenderKey(sender: ProtocolAddress, distributionId: string): Promise<SenderKeyRecord | null> {
-    return this.records.get(`${sender.toString()}/${distributionId}`) ?? null;
-  }
 }

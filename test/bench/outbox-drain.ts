@@ -5,9 +5,10 @@
  * acknowledged. Two shapes: all in one conversation (the outbox pipelines up to OUTBOX_WINDOW rows
  * of a conversation, each naming the one before it) and spread over 10 conversations.
  *
- * Baselines: a raw `ws` client sending the same number of `send` frames one at a time awaiting
- * each `sent` (one stream, or ten streams side by side): what the server and loopback cost for the
- * exchange without the core and without pipelining. And a pipelined raw run (every frame sent at
+ * Baselines: a raw `ws` client sending the same number of envelopes (send_envelope frames of a
+ * short message's sealed size, lib/raw-envelopes.ts) one at a time awaiting each `sent` (one
+ * stream, or ten streams side by side): what the server and loopback cost for the exchange without
+ * the core (its sealing included) and without pipelining. And a pipelined raw run (every frame sent at
  * once, replies awaited at the end): the floor, which the one-conversation drain is held to (target
  * ≤ 1.3×).
  *
@@ -27,6 +28,7 @@ import { instrumentSqlStatements } from './lib/instrument.js';
 import { freePort, memoryOf, ownCpuMs, resetPeakRss, ROOT, startServerProcess, tempDir, type ServerProcess } from './lib/proc.js';
 import { chatText, Rng } from './lib/random.js';
 import { RawClient } from './lib/raw-client.js';
+import { RawEnvelopes, sealedText } from './lib/raw-envelopes.js';
 import { log, row, runBench, scaled, type Row } from './lib/report.js';
 import { seedInChild, type SeededUser, type SeedSpec } from './lib/seed.js';
 import { round, sleep } from './lib/stats.js';
@@ -90,9 +92,11 @@ runBench(BENCH, async ({ scale, profile }) => {
 
   log(BENCH, 'baselines: raw ws sends');
   const raw = await RawClient.connect(server.url, rawUser.token);
-  const rawSerial = await withServerCpu(server, () => rawSends(raw, rawConversations.slice(0, 1), total, rng));
-  const rawParallel = await withServerCpu(server, () => rawSends(raw, rawConversations, total, rng));
-  const rawPipelined = await withServerCpu(server, () => rawPipeline(raw, rawConversations[0]!, total, rng));
+  const envelopes = new RawEnvelopes(raw);
+  for (const conversation of rawConversations) await envelopes.learn(conversation.id);
+  const rawSerial = await withServerCpu(server, () => rawSends(envelopes, rawConversations.slice(0, 1), total, rng));
+  const rawParallel = await withServerCpu(server, () => rawSends(envelopes, rawConversations, total, rng));
+  const rawPipelined = await withServerCpu(server, () => rawPipeline(envelopes, rawConversations[0]!, total, rng));
   raw.close();
   const serverPeak = server.memory();
   await server.stop();
@@ -327,9 +331,9 @@ async function withServerCpu(
   return { ms: round(ms, 1), serverCpuMs: before !== null && after !== null ? after - before : null };
 }
 
-/** One send at a time per conversation, conversations side by side; total wall ms. */
-async function rawSends(raw: RawClient, conversations: Conversation[], total: number, rng: Rng): Promise<number> {
-  const texts = Array.from({ length: total }, () => chatText(rng));
+/** One envelope at a time per conversation, conversations side by side; total wall ms. */
+async function rawSends(envelopes: RawEnvelopes, conversations: Conversation[], total: number, rng: Rng): Promise<number> {
+  const sealed = Array.from({ length: total }, () => sealedText());
   const ids = Array.from({ length: total }, () => rng.uuid());
   let next = 0;
   const t0 = performance.now();
@@ -338,31 +342,22 @@ async function rawSends(raw: RawClient, conversations: Conversation[], total: nu
       for (;;) {
         const i = next++;
         if (i >= total) return;
-        const reply = await raw.request({
-          type: 'send',
-          conversationId: conversation.id,
-          clientMessageId: ids[i],
-          text: texts[i],
-        });
-        if (reply.type !== 'sent') throw new Error(`Raw send refused: ${JSON.stringify(reply)}`);
+        const reply = await envelopes.send(conversation.id, ids[i]!, sealed[i]!);
+        if (reply.type !== 'sent') throw new Error(`Raw envelope refused: ${JSON.stringify(reply)}`);
       }
     }),
   );
   return performance.now() - t0;
 }
 
-/** Every frame at once on one socket into one conversation; wall ms until the last reply. */
-async function rawPipeline(raw: RawClient, conversation: Conversation, total: number, rng: Rng): Promise<number> {
-  const frames = Array.from({ length: total }, () => ({
-    type: 'send',
-    conversationId: conversation.id,
-    clientMessageId: rng.uuid(),
-    text: chatText(rng),
-  }));
+/** Every envelope at once on one socket into one conversation; wall ms until the last reply. */
+async function rawPipeline(envelopes: RawEnvelopes, conversation: Conversation, total: number, rng: Rng): Promise<number> {
+  const frames = Array.from({ length: total }, () => ({ clientId: rng.uuid(), ciphertext: sealedText() }));
   const t0 = performance.now();
-  const replies = await Promise.all(frames.map((frame) => raw.request(frame)));
+  // Each frame is written as it is sent (the devices version is known): all of them before any reply.
+  const replies = await Promise.all(frames.map((frame) => envelopes.send(conversation.id, frame.clientId, frame.ciphertext)));
   const ms = performance.now() - t0;
   const refused = replies.filter((reply) => reply.type !== 'sent').length;
-  if (refused > 0) throw new Error(`${refused} pipelined raw sends were refused`);
+  if (refused > 0) throw new Error(`${refused} pipelined raw envelopes were refused`);
   return ms;
 }

@@ -1,12 +1,13 @@
 /**
  * Slow readers: 200 connections that ask for catch-up of a large conversation from its start (a
- * page of about 0.75 MB each time) again and again and never read, against everyone else's
+ * page of about 1.6 MB each time) again and again and never read, against everyone else's
  * delivery latency and the server's memory.
  *
  * - Other clients: 3 pairs of raw `ws` clients in this process, each in its own direct
  *   conversation. A send every 10–20 ms, round robin over the pairs, whether or not the earlier ones
- *   arrived (open loop: a stall counts in every send it holds up): the `send` frame written → the
- *   `event` push arriving at the other member (process.hrtime in this one process).
+ *   arrived (open loop: a stall counts in every send it holds up): the `send_envelope` frame (a
+ *   short message's sealed size, lib/raw-envelopes.ts) written → the `event` push arriving at the
+ *   other member (process.hrtime in this one process).
  * - Baseline (same run, same server): those sends with nothing else connected (idle).
  * - Load: the slow readers (lib/slow-reader-holder.ts, its own process) open 200 connections of one
  *   member of the large conversation; each writes 12 catch-up requests at once, one more every
@@ -18,6 +19,7 @@
  *   just before the slow readers opened; the bound is the slow-reader test's: per connection the
  *   output budget's pause mark, one catch-up page and 2 MiB of garbage of pages built.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { LIMITS } from '../../sync/protocol/limits.js';
 import { OUTPUT_LIMITS } from '../../sync/server/output-budget.js';
@@ -25,6 +27,7 @@ import { metric } from '../support/slow-readers.js';
 import { msSince } from './lib/delivery-kit.js';
 import { spawnTs, startServerProcess, tempDir, type ServerProcess } from './lib/proc.js';
 import { RawClient } from './lib/raw-client.js';
+import { RawEnvelopes, sealedText } from './lib/raw-envelopes.js';
 import { Rng } from './lib/random.js';
 import { log, row, runBench, scaled, type Row } from './lib/report.js';
 import { seedInChild, type SeedSpec } from './lib/seed.js';
@@ -35,8 +38,12 @@ const FULL_READERS = 200;
 const REQUESTS_EACH = 12;
 const HAMMER_EVERY_MS = 250;
 const FULL_MESSAGES = 1_000;
-/** About 1 MB of events in the large conversation; a page from its start is cut at about 700 of them. */
-const MESSAGE_TEXT = 'x'.repeat(900);
+/**
+ * The large conversation's envelopes: what libsignal seals a message of 900 characters into (1,038
+ * bytes, 1,384 characters of base64). 1,000 of them make about 1.6 MB of events, all in one page
+ * from its start (the server's budget, LIMITS.maxCatchUpBytes, would cut one at about 1,280).
+ */
+const LARGE_SEALED_BYTES = 1_038;
 const FULL_SAMPLES = 400;
 const FULL_LOADED_MS = 40_000;
 const PAIRS = 3;
@@ -45,8 +52,10 @@ const MiB = 1024 * 1024;
 
 interface Pair {
   x: RawClient;
+  /** X's envelopes, sealed for the conversation's devices (asked for when the pair opened). */
+  envelopes: RawEnvelopes;
   conversationId: string;
-  /** Resolves with the moment the push of message `id` reached the other member. */
+  /** Resolves with the moment the push of envelope `id` reached the other member. */
   arrival(id: string): Promise<bigint>;
 }
 
@@ -73,7 +82,7 @@ runBench(BENCH, async ({ scale }) => {
   const server = await startServerProcess(dataDir);
   const httpUrl = `http://127.0.0.1:${server.port}`;
 
-  log(BENCH, `writing ${messages} messages of ${MESSAGE_TEXT.length} characters into the large conversation`);
+  log(BENCH, `writing ${messages} envelopes of ${LARGE_SEALED_BYTES} bytes into the large conversation`);
   const pageBytes = await fillLargeConversation(server.url, writer.token, slow.token, large.id, messages);
 
   const pairs = await Promise.all(
@@ -205,9 +214,9 @@ function cpuSince(server: ServerProcess, before: number | null): number | null {
 }
 
 /**
- * Writes `messages` large messages as `writerToken` (32 in flight); returns the bytes of the page
- * a catch-up from the start gets (`readerToken`'s): the server cuts it where the worst case of its
- * texts would pass LIMITS.maxCatchUpBytes, about 700 of these messages.
+ * Writes `messages` large envelopes as `writerToken` (32 in flight); returns the bytes of the page
+ * a catch-up from the start gets (`readerToken`'s): all of them, or as many as the server's budget
+ * (LIMITS.maxCatchUpBytes) takes.
  */
 async function fillLargeConversation(
   serverUrl: string,
@@ -217,16 +226,13 @@ async function fillLargeConversation(
   messages: number,
 ): Promise<number> {
   const writer = await RawClient.connect(serverUrl, writerToken);
+  const envelopes = new RawEnvelopes(writer);
+  await envelopes.learn(conversationId);
   let next = 0;
   const worker = async () => {
     while (next < messages) {
       const i = next++;
-      const reply = await writer.request({
-        type: 'send',
-        conversationId,
-        clientMessageId: `large-${i}`,
-        text: `${i} ${MESSAGE_TEXT}`,
-      });
+      const reply = await envelopes.send(conversationId, `large-${i}`, randomBytes(LARGE_SEALED_BYTES).toString('base64'));
       if (reply.type !== 'sent') throw new Error(`Filling the large conversation: ${JSON.stringify(reply)}`);
     }
   };
@@ -238,7 +244,7 @@ async function fillLargeConversation(
   const events = (page as { events?: unknown[] }).events;
   if (page.type !== 'events' || events === undefined || events.length < Math.min(messages, 500)) {
     throw new Error(
-      `A catch-up of the large conversation should hold hundreds of its messages: ${JSON.stringify(page).slice(0, 300)}`,
+      `A catch-up of the large conversation should hold hundreds of its envelopes: ${JSON.stringify(page).slice(0, 300)}`,
     );
   }
   return Buffer.byteLength(JSON.stringify(page));
@@ -246,11 +252,14 @@ async function fillLargeConversation(
 
 async function openPair(serverUrl: string, xToken: string, yToken: string, conversationId: string): Promise<Pair> {
   const [x, y] = await Promise.all([RawClient.connect(serverUrl, xToken), RawClient.connect(serverUrl, yToken)]);
+  const envelopes = new RawEnvelopes(x);
+  await envelopes.learn(conversationId);
   const arrived = new Map<string, bigint>();
   const waiting = new Map<string, (at: bigint) => void>();
   y.onPush((frame, receivedAt) => {
     if (frame.type !== 'event') return;
-    const id = (frame.event as { clientMessageId?: string } | undefined)?.clientMessageId;
+    const event = frame.event as { kind?: string; clientId?: string } | undefined;
+    const id = event?.kind === 'envelope' ? event.clientId : undefined;
     if (!id) return;
     const resolve = waiting.get(id);
     if (resolve) {
@@ -262,6 +271,7 @@ async function openPair(serverUrl: string, xToken: string, yToken: string, conve
   });
   return {
     x,
+    envelopes,
     conversationId,
     arrival: (id) => {
       const at = arrived.get(id);
@@ -303,14 +313,10 @@ async function timeSends(pairs: Pair[], rng: Rng, count: number, minMs: number):
     }
     const pair = pairs[i % pairs.length]!;
     const id = rng.uuid();
+    const ciphertext = sealedText();
     const atMs = performance.now() - started;
     const t0 = process.hrtime.bigint();
-    const reply = pair.x.request({
-      type: 'send',
-      conversationId: pair.conversationId,
-      clientMessageId: id,
-      text: `latency probe ${i}`,
-    });
+    const reply = pair.envelopes.send(pair.conversationId, id, ciphertext);
     timed.push(
       Promise.all([pair.arrival(id), reply]).then(([at, answer]) => {
         if (answer.type !== 'sent') throw new Error(`A timed send was refused: ${JSON.stringify(answer)}`);

@@ -33,7 +33,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  APPEND_RUN_METRIC,
   RECEIPT_RUN_METRIC,
   describeHistogram,
   FANOUT_DELAY_METRIC,
@@ -276,9 +275,7 @@ interface WindowResult {
   holderCpuPercent: Array<number | null>;
   /** The nodes' sync_cluster_fanout_delay_seconds over the window (signals between nodes; null on one node). */
   fanout: ReturnType<typeof describeHistogram> | null;
-  /** The nodes' sync_db_append_messages_per_run over the window: append runs, and messages stored per run (null on SQLite). */
-  appendRuns: Runs | null;
-  /** The same for sync_db_receipts_per_run: watermark runs, and receipts raised per run. */
+  /** The nodes' sync_db_receipts_per_run over the window: watermark runs, and receipts raised per run (null on SQLite). */
   receiptRuns: Runs | null;
   /** --profile, cluster: PostgreSQL's top statements by total time over the window. */
   statements: Array<StatementStats & { perMessage: number }> | null;
@@ -335,7 +332,6 @@ async function connect(
       const idleBefore = await untilIdle(serversCpuMs);
       await postgres?.statements?.reset();
       const fanoutBefore = await scrapeNodes(nodes, FANOUT_DELAY_METRIC);
-      const appendRunsBefore = await scrapeNodes(nodes, APPEND_RUN_METRIC);
       const receiptRunsBefore = await scrapeNodes(nodes, RECEIPT_RUN_METRIC);
       const before = cpu();
       const started = performance.now();
@@ -347,7 +343,6 @@ async function connect(
       const after = cpu();
       const fanoutAfter = await scrapeNodes(nodes, FANOUT_DELAY_METRIC);
       const fanout = fanoutBefore && fanoutAfter ? describeHistogram(histogramSince(fanoutAfter, fanoutBefore)) : null;
-      const appendRuns = runsSince(appendRunsBefore, await scrapeNodes(nodes, APPEND_RUN_METRIC));
       const receiptRuns = runsSince(receiptRunsBefore, await scrapeNodes(nodes, RECEIPT_RUN_METRIC));
       const statements = (await postgres?.statements?.top(15)) ?? null;
       const collected = await Promise.all(holders.map((holder) => holder.collect()));
@@ -372,7 +367,6 @@ async function connect(
         postgresCpuPercent: percent(before.postgres, after.postgres),
         holderCpuPercent: holders.map((_, i) => percent(before.holders[i], after.holders[i])),
         fanout: fanout && fanout.count > 0 ? fanout : null,
-        appendRuns,
         receiptRuns,
         statements: statements?.map((statement) => ({ ...statement, perMessage: round(statement.calls / sent) })) ?? null,
       };
@@ -447,8 +441,6 @@ interface Step {
   /** The nodes' fan-out delay: mean (ms) and p99's bucket. */
   fanoutMeanMs: number | null;
   fanoutP99: string | null;
-  /** Messages stored per append run, on average (PostgreSQL's group commit). */
-  messagesPerAppendRun: number | null;
   /** Receipts raised per watermark run, on average. */
   receiptsPerRun: number | null;
   drainMs: number;
@@ -490,7 +482,6 @@ async function searchRate(session: Session, target: number): Promise<{ rate: num
       postgresCpuPercent: result.postgresCpuPercent,
       fanoutMeanMs: result.fanout?.meanMs ?? null,
       fanoutP99: result.fanout?.p99 ?? null,
-      messagesPerAppendRun: result.appendRuns?.meanWrites ?? null,
       receiptsPerRun: result.receiptRuns?.meanWrites ?? null,
       drainMs: result.drainMs,
       maxLagMs: result.maxLagMs,
@@ -521,7 +512,7 @@ function describeSearch(search: { rate: number; steps: Step[] }, target: number)
       (s) =>
         `${s.perSecond}/s ${s.keptUp ? 'kept up' : 'did not'} (p99 ${s.p99} ms, drained ${s.drainMs} ms, lag ${s.maxLagMs} ms, ` +
         `fan-out delay mean ${s.fanoutMeanMs ?? 'n/a'} ms, p99 ${s.fanoutP99 ?? 'n/a'}, ` +
-        `${s.messagesPerAppendRun ?? 'n/a'} messages per append run, ${s.receiptsPerRun ?? 'n/a'} receipts per watermark run)`,
+        `${s.receiptsPerRun ?? 'n/a'} receipts per watermark run)`,
     )
     .join('; ');
   const verdict =
@@ -569,9 +560,6 @@ function describeWindow(label: string, window: WindowResult, session: ConnectRes
       (window.fanout
         ? `; the nodes' fan-out delay (publish → the other node handling the signal, its queue included): ${window.fanout.count} ` +
           `signals, mean ${window.fanout.meanMs} ms, p50 ${window.fanout.p50}, p99 ${window.fanout.p99}`
-        : '') +
-      (window.appendRuns
-        ? `; ${window.appendRuns.runs} append runs, ${window.appendRuns.meanWrites} messages each on average (group commit)`
         : '') +
       `; delivery receipts from the recipients: ${receiptsText(outcome.receipts)}` +
       (window.receiptRuns ? `, raised in ${window.receiptRuns.runs} runs of ${window.receiptRuns.meanWrites} on average.` : '.'),

@@ -9,7 +9,8 @@ import { pngChunk } from '../support/png-chunk.js';
 import { zeroPng } from '../support/png-bomb.js';
 import { createServerHarness } from '../support/server-harness.js';
 import { tempDir } from './support/processes.js';
-import { sendAttachments, sha256Of, uploadFile } from '../integration/server/attachment-support.js';
+import { sha256Of, uploadFile } from '../integration/server/attachment-support.js';
+import { postEnvelope } from '../support/crypto-devices.js';
 import { sealedFile } from '../support/attachments-files.js';
 
 const resources = cleanedUpAfterEach();
@@ -75,34 +76,37 @@ test('a hostile sender who declares a bomb a small image, with a lying preview, 
   await writeFile(path, sealed);
   const file = { path, bytes: sealed, sha256: sha256Of(sealed), size: sealed.length };
   const id = await uploadFile(httpUrl, bobToken, file);
-  await sendAttachments(
+  await postEnvelope(
     bob,
     conversationId,
     randomUUID(),
-    [
-      {
-        id,
-        sha256: file.sha256,
-        size: file.size,
-        key,
-        name: 'holiday.png',
-        mime: 'image/png',
-        kind: 'image',
-        width: 640,
-        height: 400,
-        preview: lyingPngDataUrl(30_000),
-      },
-    ],
-    'Look at this',
+    {
+      kind: 'message',
+      text: 'Look at this',
+      attachments: [
+        {
+          id,
+          sha256: file.sha256,
+          size: file.size,
+          key,
+          name: 'holiday.png',
+          mime: 'image/png',
+          kind: 'image',
+          width: 640,
+          height: 400,
+          preview: lyingPngDataUrl(30_000),
+        },
+      ],
+    },
+    [id],
   );
 
   const received = alice.message('Look at this');
   await expect(received.getByRole('button', { name: 'Save holiday.png' })).toBeVisible({ timeout: 45_000 });
   await expect(received.getByRole('img', { name: 'holiday.png' })).toHaveCount(0);
-  // The page still answers: Alice replies and Bob gets it (sealed: Bob's raw socket holds no key to read it).
-  const before = bob.pushes.length;
+  // The page still answers: Alice replies and Bob's device reads it.
   await alice.send('Nice try');
   await expect
-    .poll(() => bob.pushes.slice(before).some((frame) => frame.type === 'event' && frame.event.kind === 'envelope'))
-    .toBe(true);
+    .poll(() => bob.device.mirror.views.messagePage(conversationId, bob.device.userId, 1).messages.at(-1)?.text)
+    .toBe('Nice try');
 });

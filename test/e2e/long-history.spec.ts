@@ -7,6 +7,7 @@ import { expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
 import { aliceAndSocketBob, cleanedUpAfterEach } from './support/test-resources.js';
 import { randomUUID } from 'node:crypto';
+import { postAll } from '../support/crypto-devices.js';
 import { createServerHarness } from '../support/server-harness.js';
 
 const resources = cleanedUpAfterEach();
@@ -23,12 +24,15 @@ const drawnArticles = (alice: MessengerPage) => alice.log.getByRole('article').c
 test('a long history: lands on the unread divider, jumps to the latest and to a search result 5,000 back', async ({
   launchApp,
 }) => {
-  // Bob is a bare socket: he writes the long history quickly, every send in flight at once.
+  // Bob is a bare device: he writes the long history quickly, every envelope in flight at once.
   const { alice, bob, conversationId } = await aliceAndSocketBob(launchApp, resources, sockets, 'long');
-  await Promise.all(
-    Array.from({ length: COUNT }, (_, i) =>
-      bob.call({ type: 'send', conversationId, clientMessageId: randomUUID(), text: text(i + 1) }, 'sent', 60_000),
-    ),
+  await postAll(
+    bob,
+    conversationId,
+    Array.from({ length: COUNT }, (_, i) => ({
+      clientId: randomUUID(),
+      content: { kind: 'message' as const, text: text(i + 1) },
+    })),
   );
   await expect(alice.conversationWith('Bob')).toContainText(text(COUNT), { timeout: 60_000 });
 

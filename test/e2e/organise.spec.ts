@@ -6,6 +6,7 @@
  */
 import type { Locator } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
+import { postAll, postEnvelope } from '../support/crypto-devices.js';
 import { createServerHarness } from '../support/server-harness.js';
 import { browserHostOnly, expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
@@ -138,12 +139,19 @@ test('in a group only owner and admins pin; everyone sees the pinned bar', async
 });
 
 test('the pinned bar jumps to a pinned message far back in the history', async ({ launchApp }) => {
-  // Bob is a bare socket: his first message, pinned, then three pages of messages after it.
-  const { alice, bob: bobSocket, conversationId } = await aliceAndSocketBob(launchApp, resources, sockets, 'pin-far');
-  const first = await bobSocket.send(conversationId, randomUUID(), 'The first word, long ago');
-  await bobSocket.change(conversationId, randomUUID(), { kind: 'pin', messageId: first.clientMessageId, on: true });
+  // Bob is a bare device: his first message, pinned, then three pages of messages after it.
+  const { alice, bob, conversationId } = await aliceAndSocketBob(launchApp, resources, sockets, 'pin-far');
+  const first = await postEnvelope(bob, conversationId, randomUUID(), { kind: 'message', text: 'The first word, long ago' });
+  await postEnvelope(bob, conversationId, randomUUID(), { kind: 'pin', messageId: first.clientId, on: true });
   const LATER = 300;
-  await Promise.all(Array.from({ length: LATER }, (_, i) => bobSocket.send(conversationId, randomUUID(), `Later ${i + 1}`)));
+  await postAll(
+    bob,
+    conversationId,
+    Array.from({ length: LATER }, (_, i) => ({
+      clientId: randomUUID(),
+      content: { kind: 'message' as const, text: `Later ${i + 1}` },
+    })),
+  );
   await expect(alice.conversationWith('Bob')).toContainText(`Later ${LATER}`, { timeout: 60_000 });
 
   await alice.openConversationWith('Bob');

@@ -2,20 +2,29 @@
  * Opening a long conversation with unread messages: it lands on the first message from someone
  * else past the read watermark (your own messages are never unread), under an "Unread messages"
  * separator, with the new messages in view; only what was shown on screen is read, and the other
- * side's read receipts say exactly that. Alice writes from a second device (a socket), so her
- * messages are her own in the app.
+ * side's read receipts say exactly that. Alice writes from a second device (a client core in the
+ * spec's process, linked from the app), so her messages are her own in the app; Bob and Carol are
+ * bare devices that seal what they write (test-resources.ts: bareDevice).
  */
 import { randomUUID } from 'node:crypto';
-import { createGroup, createServerHarness, listedConversation, type TestClient } from '../support/server-harness.js';
+import type { Content } from '../../sync/content/content.js';
+import { createClientHarness, type TestCore } from '../support/client-harness.js';
+import { postEnvelope } from '../support/crypto-devices.js';
+import { online, settled } from '../support/people.js';
+import { createServerHarness, listedConversation, type TestClient } from '../support/server-harness.js';
 import { expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
 import { startServer, tempDir } from './support/processes.js';
 import type { LaunchApp } from './support/running-app.js';
-import { cleanedUpAfterEach } from './support/test-resources.js';
+import { bareDevice, cleanedUpAfterEach } from './support/test-resources.js';
 
 const resources = cleanedUpAfterEach();
 const sockets = createServerHarness();
-test.afterEach(() => sockets.cleanup());
+const cores = createClientHarness();
+test.afterEach(async () => {
+  await cores.cleanup();
+  await sockets.cleanup();
+});
 
 const PASSWORD = 'a long enough password';
 /** More than several pages of the message list (a page is 100). */
@@ -34,28 +43,46 @@ async function setUp(launchApp: LaunchApp, label: string) {
     await account('bob', 'Bob'),
     await account('carol', 'Carol'),
   ];
-  const aliceElsewhere = await sockets.connect(server, aliceAccount.token);
-  const bob = await sockets.connect(server, bobAccount.token);
-  const carol = await sockets.connect(server, carolAccount.token);
+  const bob = await bareDevice(resources, sockets, server, bobAccount);
+  const carol = await bareDevice(resources, sockets, server, carolAccount);
   const { messenger: alice } = await launchApp({ name: `${label}-alice`, serverUrl: server.url });
   await alice.logInMakingIdentity('alice');
+  // Alice's other device, linked from the app once the server holds the identity the app made.
+  const identityOfAlice = async () =>
+    (await bob.socket.call({ type: 'fetch_identity', userId: aliceAccount.user.id }, 'identity')).identityKey;
+  await expect.poll(identityOfAlice).not.toBeNull();
+  const aliceElsewhere = await cores.open(await cores.profileDir(), server.url);
+  await aliceElsewhere.logIn({ serverUrl: server.url, username: 'alice', password: PASSWORD });
+  const waiting = () => aliceElsewhere.getLinkState();
+  await expect.poll(waiting, { timeout: 30_000 }).toMatchObject({ kind: 'waiting', code: expect.any(String) });
+  const shown = await waiting();
+  if (shown.kind !== 'waiting' || shown.code === null) throw new Error(`No link code to enter: ${JSON.stringify(shown)}`);
+  await alice.linkDevice(shown.code);
+  await expect.poll(async () => (await aliceElsewhere.getLinkState()).kind, { timeout: 30_000 }).toBe('linked');
+  await online(aliceElsewhere);
   // The other conversation Alice is reading while Bob answers.
-  const { conversation: withCarol } = await carol.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
-  await carol.send(withCarol.id, randomUUID(), 'Hello from Carol');
+  const { conversation: withCarol } = await carol.socket.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
+  await postEnvelope(carol, withCarol.id, randomUUID(), say('Hello from Carol'));
   return {
     alice,
     aliceElsewhere,
     aliceId: aliceAccount.user.id,
     bob,
-    bobId: bobAccount.user.id,
-    carol,
-    carolId: carolAccount.user.id,
   };
 }
 
+const say = (text: string): Content => ({ kind: 'message', text });
+
+/** Writes from Alice's other device, and waits until the server has it. */
+async function writeElsewhere(aliceElsewhere: TestCore, conversationId: string, text: string): Promise<void> {
+  await aliceElsewhere.sendMessage({ conversationId, text });
+  await settled(aliceElsewhere, conversationId);
+}
+
 /** Alice's own long history, written in order from her other device. */
-async function ownHistory(aliceElsewhere: TestClient, conversationId: string): Promise<void> {
-  for (let n = 1; n <= OWN_HISTORY; n++) await aliceElsewhere.send(conversationId, randomUUID(), `Alice ${n}`);
+async function ownHistory(aliceElsewhere: TestCore, conversationId: string): Promise<void> {
+  for (let n = 1; n <= OWN_HISTORY; n++) await aliceElsewhere.sendMessage({ conversationId, text: `Alice ${n}` });
+  await settled(aliceElsewhere, conversationId);
 }
 
 /** What Bob's side is told Alice has read (her read watermark on the server). */
@@ -83,13 +110,13 @@ test('300 of my own messages, then three answers while I read elsewhere: opens o
   launchApp,
 }) => {
   const { alice, aliceElsewhere, aliceId, bob } = await setUp(launchApp, 'unread-three');
-  const { conversation } = await aliceElsewhere.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
+  const conversation = await aliceElsewhere.startConversation({ username: 'bob' });
   await ownHistory(aliceElsewhere, conversation.id);
   await alice.openConversationWith('Carol');
   const answers: number[] = [];
-  for (let n = 1; n <= 3; n++) answers.push((await bob.send(conversation.id, randomUUID(), `Bob answer ${n}`)).seq);
+  for (let n = 1; n <= 3; n++) answers.push((await postEnvelope(bob, conversation.id, randomUUID(), say(`Bob answer ${n}`))).seq);
   await expect(badge(alice, 'Bob')).toHaveAccessibleName('3 unread');
-  expect(await aliceReadAsBobSees(bob, conversation.id, aliceId)).toBeLessThan(answers[0]!);
+  expect(await aliceReadAsBobSees(bob.socket, conversation.id, aliceId)).toBeLessThan(answers[0]!);
 
   await alice.openConversationWith('Bob');
   await expect(separator(alice)).toBeInViewport();
@@ -98,34 +125,35 @@ test('300 of my own messages, then three answers while I read elsewhere: opens o
   await expectSeparatorBetween(alice, `Alice ${OWN_HISTORY}`, 'Bob answer 1');
   // All three were shown: all three are read, and Bob is told so.
   await expect(badge(alice, 'Bob')).toHaveCount(0);
-  await expect.poll(() => aliceReadAsBobSees(bob, conversation.id, aliceId)).toBe(answers[2]);
+  await expect.poll(() => aliceReadAsBobSees(bob.socket, conversation.id, aliceId)).toBe(answers[2]);
 });
 
 for (const kind of ['direct', 'group'] as const) {
   test(`a ${kind} conversation: unread spread over more than a screen, my own messages between them, read only as shown`, async ({
     launchApp,
   }) => {
-    const { alice, aliceElsewhere, aliceId, bob, bobId, carolId } = await setUp(launchApp, `unread-${kind}`);
+    const { alice, aliceElsewhere, aliceId, bob } = await setUp(launchApp, `unread-${kind}`);
     let conversationId: string;
     let title: string;
     if (kind === 'direct') {
-      const { conversation } = await aliceElsewhere.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
-      conversationId = conversation.id;
+      conversationId = (await aliceElsewhere.startConversation({ username: 'bob' })).id;
       title = 'Bob';
     } else {
-      conversationId = (await createGroup(aliceElsewhere, { name: 'Plans', memberIds: [bobId, carolId] })).id;
+      // The device adds people it knows: by their usernames first.
+      const members = await Promise.all(['bob', 'carol'].map((username) => aliceElsewhere.findUser({ username })));
+      conversationId = (await aliceElsewhere.createGroup({ name: 'Plans', memberIds: members.map((member) => member.id) })).id;
       title = 'Plans';
     }
     await ownHistory(aliceElsewhere, conversationId);
     await alice.openConversationWith('Carol');
 
-    const first = await bob.send(conversationId, randomUUID(), 'Bob first unread');
-    await aliceElsewhere.send(conversationId, randomUUID(), 'Alice between');
+    const first = await postEnvelope(bob, conversationId, randomUUID(), say('Bob first unread'));
+    await writeElsewhere(aliceElsewhere, conversationId, 'Alice between');
     const later: number[] = [];
-    for (let n = 1; n <= 40; n++) later.push((await bob.send(conversationId, randomUUID(), `Bob later ${n}`)).seq);
-    await aliceElsewhere.send(conversationId, randomUUID(), 'Alice after');
+    for (let n = 1; n <= 40; n++) later.push((await postEnvelope(bob, conversationId, randomUUID(), say(`Bob later ${n}`))).seq);
+    await writeElsewhere(aliceElsewhere, conversationId, 'Alice after');
     await expect(badge(alice, title)).toHaveAccessibleName('41 unread');
-    expect(await aliceReadAsBobSees(bob, conversationId, aliceId)).toBeLessThan(first.seq);
+    expect(await aliceReadAsBobSees(bob.socket, conversationId, aliceId)).toBeLessThan(first.seq);
 
     await alice.openConversationWith(title);
     await expect(separator(alice)).toBeInViewport();
@@ -133,8 +161,8 @@ for (const kind of ['direct', 'group'] as const) {
     await expectSeparatorBetween(alice, `Alice ${OWN_HISTORY}`, 'Bob first unread');
     await expect(alice.message('Bob later 40')).not.toBeInViewport();
     // What was shown is read, and no further: the badge drops by that much, not to nothing.
-    await expect.poll(() => aliceReadAsBobSees(bob, conversationId, aliceId)).toBeGreaterThanOrEqual(first.seq);
-    const read = await aliceReadAsBobSees(bob, conversationId, aliceId);
+    await expect.poll(() => aliceReadAsBobSees(bob.socket, conversationId, aliceId)).toBeGreaterThanOrEqual(first.seq);
+    const read = await aliceReadAsBobSees(bob.socket, conversationId, aliceId);
     expect(read).toBeLessThan(later.at(-1)!);
     const left = later.filter((seq) => seq > read).length;
     await expect(badge(alice, title)).toHaveAccessibleName(`${left} unread`);
@@ -148,6 +176,6 @@ for (const kind of ['direct', 'group'] as const) {
       await expect(alice.message('Alice after')).toBeInViewport({ timeout: 500 });
     }).toPass({ timeout: 30_000 });
     await expect(badge(alice, title)).toHaveCount(0);
-    await expect.poll(() => aliceReadAsBobSees(bob, conversationId, aliceId)).toBeGreaterThanOrEqual(later.at(-1)!);
+    await expect.poll(() => aliceReadAsBobSees(bob.socket, conversationId, aliceId)).toBeGreaterThanOrEqual(later.at(-1)!);
   });
 }

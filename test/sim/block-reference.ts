@@ -10,13 +10,11 @@ import type { SqliteServerStore } from '../../sync/server/store/sqlite-server-st
  * store is watched as it commits (its SQLite transactions run when a method is called, so call
  * order is commit order): each settings write's stored 'blocked' registers, each conversation's
  * creation, each new event. Replayed in that order by the rules of docs/protocol.md §17:
- * - an event stored in a direct conversation while a block stands between the pair (either way)
- *   is hidden from the other person; so is any change to a message hidden from them;
- * - a message or change stored in a group is hidden from each member who has blocked its sender
- *   then, and a change also from those the message it changes is hidden from; membership, role
- *   and name changes are never hidden;
- * - a sealed envelope is hidden as a message is, by blocks against its sender alone: the server
- *   cannot tell a message from a change to one, so it cannot follow the message a change names;
+ * - an envelope stored in a direct conversation while a block stands between the pair (either
+ *   way) is hidden from the other person;
+ * - an envelope stored in a group is hidden from each member who has blocked its sender then (by
+ *   blocks against its sender alone: the server cannot tell a message from a change to one, so it
+ *   cannot follow the message a change names); membership and role changes are never hidden;
  * - a direct conversation made while a block stands is kept from the other person until the
  *   block is lifted, or until they start it themselves.
  */
@@ -66,14 +64,6 @@ export class BlockReference {
       this.observe(appendGroupChange(input), (result) =>
         result.status === 'stored' ? { kind: 'event', event: result.event } : null,
       );
-    const appendMessage = store.appendMessage.bind(store);
-    store.appendMessage = (input) =>
-      this.observe(appendMessage(input), (result) =>
-        result.status === 'stored' ? { kind: 'event', event: result.event } : null,
-      );
-    const appendChange = store.appendChange.bind(store);
-    store.appendChange = (input) =>
-      this.observe(appendChange(input), (result) => (result.status === 'stored' ? { kind: 'event', event: result.event } : null));
     const appendEnvelope = store.appendEnvelope.bind(store);
     store.appendEnvelope = (input) =>
       this.observe(appendEnvelope(input), (result) =>
@@ -92,8 +82,6 @@ export class BlockReference {
     const hiddenEvents = new Map<string, HiddenSeqs>();
     /** Group conversationId → its membership events so far (foldGroup gives its members). */
     const groups = new Map<string, ConversationEvent[]>();
-    /** `conversationId messageId` → whom the message is hidden from. */
-    const hiddenMessages = new Map<string, string[]>();
     for (const { commit } of [...this.commits].sort((a, b) => a.order - b.order)) {
       switch (commit.kind) {
         case 'settings': {
@@ -117,20 +105,18 @@ export class BlockReference {
           const { event } = commit;
           const pair = pairs.get(event.conversationId);
           const group = groups.get(event.conversationId) ?? [];
-          if (event.kind !== 'message' && event.kind !== 'envelope' && !('messageId' in event)) {
+          if (event.kind !== 'envelope') {
             groups.set(event.conversationId, [...group, event]);
             break;
           }
-          const byBlocks = pair
-            ? pair.filter((id) => id !== event.senderId && stands(event.senderId, id))
-            : foldGroup(group)
-                .members.map((member) => member.id)
-                .filter((id) => registers.get(`${id} ${event.senderId}`) === true);
-          const withMessage =
-            'messageId' in event ? (hiddenMessages.get(`${event.conversationId} ${event.messageId}`) ?? []) : [];
-          const hiddenFrom = [...new Set([...byBlocks, ...withMessage])].sort();
+          const hiddenFrom = (
+            pair
+              ? pair.filter((id) => id !== event.senderId && stands(event.senderId, id))
+              : foldGroup(group)
+                  .members.map((member) => member.id)
+                  .filter((id) => registers.get(`${id} ${event.senderId}`) === true)
+          ).sort();
           if (hiddenFrom.length === 0) break;
-          if (event.kind === 'message') hiddenMessages.set(`${event.conversationId} ${event.clientMessageId}`, hiddenFrom);
           const seqs = hiddenEvents.get(event.conversationId) ?? new Map<number, string[]>();
           hiddenEvents.set(event.conversationId, seqs.set(event.seq, hiddenFrom));
           break;

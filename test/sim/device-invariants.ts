@@ -1,5 +1,6 @@
 import type { MessageView, NoticeView } from '../../sync/app-api/contract.js';
-import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../sync/content/opened-events.js';
+import type { Conversation } from '../../sync/protocol/frames.js';
 import type { MirrorInspector } from './mirror-inspector.js';
 import type { SimConversation, SimDevice } from './people.js';
 import { namingSeen } from './group-reference.js';
@@ -17,7 +18,7 @@ export async function checkDevice(
   device: SimDevice,
   inspector: MirrorInspector,
   conversation: SimConversation,
-  visible: ConversationEvent[],
+  visible: AppliedEvent[],
   /** The conversation as the server lists it for this person (current or former member). */
   stored: Conversation,
   /** The last seq of the whole log: beyond the person's lastSeq when events at its end were stored away from them. */

@@ -1,5 +1,6 @@
 import { AppApiError } from '../../sync/app-api/contract.js';
-import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
+import type { Conversation } from '../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../sync/content/opened-events.js';
 import { REFUSAL_REASONS } from '../../sync/protocol/refusal-reasons.js';
 import { namingSeen, type MembershipFold } from './group-reference.js';
 import type { SimConversation, SimDevice } from './people.js';
@@ -53,8 +54,7 @@ export function checkServerMembership(
     while (wantSeq > 0 && hiddenSeqs.get(wantSeq)?.includes(userId)) wantSeq -= 1;
     if (view.lastSeq !== wantSeq) problems.push(`${where} for ${userId}: lastSeq ${view.lastSeq}, expected ${wantSeq}`);
     if (!current) continue;
-    if (view.name !== fold.clearName)
-      problems.push(`${where} for ${userId}: named ${view.name}, the log says ${fold.clearName} in the clear`);
+    if (view.name !== null) problems.push(`${where} for ${userId}: the server names it ${view.name}, but names are sealed`);
     if (roster(view.members) !== roster(fold.members))
       problems.push(`${where} for ${userId}: members [${roster(view.members)}], the log says [${roster(fold.members)}]`);
   }
@@ -68,7 +68,7 @@ export async function checkDeviceMembership(
   conversation: SimConversation,
   view: Conversation,
   /** The part of the (opened) log its person may see, and the renames every device drops. */
-  visible: readonly ConversationEvent[],
+  visible: readonly AppliedEvent[],
   droppedRenames: ReadonlySet<number>,
 ): Promise<string[]> {
   const problems: string[] = [];

@@ -1,4 +1,5 @@
-import type { ConversationEvent, Role } from '../../sync/protocol/frames.js';
+import type { Role } from '../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../sync/content/opened-events.js';
 import { mayPin } from '../../sync/protocol/rules.js';
 
 /**
@@ -19,8 +20,6 @@ export interface Period {
 
 export interface MembershipFold {
   name: string | null;
-  /** The name as the server was told it in the clear (null once names go sealed). */
-  clearName: string | null;
   /** Sealed renames by someone the rules let rename no more (demoted before it was stored): every device drops them. */
   droppedRenames: Set<number>;
   members: Array<{ id: string; role: Role }>;
@@ -33,7 +32,6 @@ export interface MembershipFold {
 export function directFold(memberIds: readonly string[]): MembershipFold {
   return {
     name: null,
-    clearName: null,
     droppedRenames: new Set(),
     members: memberIds.map((id) => ({ id, role: 'member' as const })),
     periods: new Map(memberIds.map((id) => [id, [{ from: 1, to: null }]])),
@@ -42,13 +40,12 @@ export function directFold(memberIds: readonly string[]): MembershipFold {
 }
 
 /**
- * `sealedSeqs`: the events that came as envelopes, which the server could not judge: a rename
- * among them that the rules refuse is dropped, as every device drops it, rather than a fault.
+ * `events`: the log with its envelopes opened. A rename is content the server could not judge: one
+ * the rules refuse is dropped, as every device drops it, rather than a fault.
  */
-export function foldGroup(events: readonly ConversationEvent[], sealedSeqs: ReadonlySet<number> = new Set()): MembershipFold {
+export function foldGroup(events: readonly AppliedEvent[]): MembershipFold {
   const fold: MembershipFold = {
     name: null,
-    clearName: null,
     droppedRenames: new Set(),
     members: [],
     periods: new Map(),
@@ -64,9 +61,9 @@ export function foldGroup(events: readonly ConversationEvent[], sealedSeqs: Read
     const last = fold.periods.get(userId)?.at(-1);
     if (last) last.to = seq;
   };
-  const refuse = (event: ConversationEvent, why: string) =>
+  const refuse = (event: AppliedEvent, why: string) =>
     fold.problems.push(`${event.kind} at seq ${event.seq} by ${event.senderId}: ${why}`);
-  const manager = (event: ConversationEvent) => {
+  const manager = (event: AppliedEvent) => {
     const actor = role(event.senderId);
     if (actor !== 'owner' && actor !== 'admin') refuse(event, `stored although the sender is ${actor ?? 'no member'}`);
   };
@@ -78,7 +75,6 @@ export function foldGroup(events: readonly ConversationEvent[], sealedSeqs: Read
       if (creator?.id !== event.senderId || creator.role !== 'owner') refuse(event, 'the creator is not listed first as owner');
       if (others.some((member) => member.role !== 'member')) refuse(event, 'a first member who is not a plain member');
       fold.name = event.name;
-      fold.clearName = event.name;
       for (const member of event.members) join(member.id, member.role, event.seq);
       continue;
     }
@@ -124,12 +120,6 @@ export function foldGroup(events: readonly ConversationEvent[], sealedSeqs: Read
         break;
       }
       case 'group_renamed': {
-        if (!sealedSeqs.has(event.seq)) {
-          manager(event);
-          fold.name = event.name;
-          fold.clearName = event.name;
-          break;
-        }
         const actor = role(event.senderId);
         if (actor === 'owner' || actor === 'admin') fold.name = event.name;
         else fold.droppedRenames.add(event.seq);
@@ -154,7 +144,7 @@ export function foldGroup(events: readonly ConversationEvent[], sealedSeqs: Read
  * had (sync/client/mirror/membership.ts), not the first naming nor one sealed again unchanged.
  */
 export function namingSeen(
-  visible: readonly ConversationEvent[],
+  visible: readonly AppliedEvent[],
   dropped: ReadonlySet<number>,
 ): { name: string | null; renameNotices: Set<number> } {
   let name: string | null = null;
@@ -174,6 +164,6 @@ export function within(periods: readonly Period[], seq: number): boolean {
 }
 
 /** The part of the log a person may see (nothing, if they were never in it). */
-export function visibleEvents(events: readonly ConversationEvent[], periods: readonly Period[] | undefined): ConversationEvent[] {
+export function visibleEvents(events: readonly AppliedEvent[], periods: readonly Period[] | undefined): AppliedEvent[] {
   return periods ? events.filter((event) => within(periods, event.seq)) : [];
 }

@@ -1,4 +1,4 @@
-import { clientIdOf, type ConversationEvent } from '../../sync/protocol/frames.js';
+import { appliedClientIdOf, type AppliedEvent } from '../../sync/content/opened-events.js';
 import type { OutboxRow, WatermarkRow } from './mirror-inspector.js';
 
 /**
@@ -41,7 +41,7 @@ export interface SettingWrite {
 
 export interface Acknowledged {
   device: string;
-  event: ConversationEvent;
+  event: AppliedEvent;
 }
 
 export class History {
@@ -62,7 +62,7 @@ export class History {
   /** Hooked to every frame the server sends. */
   serverFrame(device: string, text: string): void {
     if (!text.startsWith('{"type":"sent"')) return;
-    const { event } = JSON.parse(text) as { event: ConversationEvent };
+    const { event } = JSON.parse(text) as { event: AppliedEvent };
     const key = `${event.conversationId}:${event.seq}`;
     const earlier = this.acknowledged.get(key);
     if (earlier && identity(earlier.event) !== identity(event)) {
@@ -106,7 +106,7 @@ export class History {
 }
 
 /** Who made it and under which client id: what makes two events the same change. */
-export function identity(event: ConversationEvent): string {
-  const clientId = clientIdOf(event);
+export function identity(event: AppliedEvent): string {
+  const clientId = appliedClientIdOf(event);
   return `${event.kind} ${clientId} by ${event.senderId}`;
 }

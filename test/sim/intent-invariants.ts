@@ -1,4 +1,4 @@
-import type { ConversationEvent } from '../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../sync/content/opened-events.js';
 import type { IntentRecord } from './history.js';
 import { expectedMessages, type ExpectedMessage } from './reference.js';
 import type { SimWorld } from './world.js';
@@ -11,7 +11,7 @@ import type { SimWorld } from './world.js';
  * where one device alone acted on the message (with two, either outcome of the race is fair),
  * and not where that device shows a refused change for it (the person was told).
  */
-export function checkIntents(world: SimWorld, logs: Map<string, ConversationEvent[]>): string[] {
+export function checkIntents(world: SimWorld, logs: Map<string, AppliedEvent[]>): string[] {
   const problems: string[] = [];
   const server = new Map<string, ExpectedMessage>();
   for (const [conversationId, events] of logs) {

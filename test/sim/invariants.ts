@@ -1,4 +1,5 @@
 import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../sync/content/opened-events.js';
 import { checkBlocks } from './block-reference.js';
 import { identity } from './history.js';
 import { memberCountProblems } from '../support/db-invariants.js';
@@ -68,7 +69,7 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
   /** conversationId → the server's log as stored (envelopes sealed). */
   const storedLogs = new Map<string, ConversationEvent[]>();
   /** conversationId → the log with each envelope as the event it carries (sealed-log.ts). */
-  const logs = new Map<string, ConversationEvent[]>();
+  const logs = new Map<string, AppliedEvent[]>();
   const folds = new Map<string, MembershipFold>();
   /** conversationId → seq → the people an event was stored away from (a block stood). */
   const hidden = new Map<string, Map<number, string[]>>();
@@ -88,8 +89,7 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
       const { events, problems: unopened } = openLog(stored, (...id) => world.sentContent(...id));
       problems.push(...unopened);
       storedLogs.set(conversation.id, stored);
-      const sealedSeqs = new Set(stored.flatMap((event) => (event.kind === 'envelope' ? [event.seq] : [])));
-      const fold = conversation.kind === 'group' ? foldGroup(events, sealedSeqs) : directFold(conversation.memberIds);
+      const fold = conversation.kind === 'group' ? foldGroup(events) : directFold(conversation.memberIds);
       logs.set(conversation.id, events);
       folds.set(conversation.id, fold);
       hidden.set(conversation.id, server.hiddenEvents(conversation.id));
@@ -113,9 +113,9 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
   }
   problems.push(...checkAcknowledged(world, storedLogs));
   /** userId → conversationId → the part of the log the person may see. */
-  const visibleTo = new Map<string, Map<string, ConversationEvent[]>>();
+  const visibleTo = new Map<string, Map<string, AppliedEvent[]>>();
   for (const user of world.users) {
-    const parts = new Map<string, ConversationEvent[]>();
+    const parts = new Map<string, AppliedEvent[]>();
     for (const conversation of world.conversations) {
       const periods = folds.get(conversation.id)?.periods.get(user.id);
       if (!periods || !views.get(user.id)?.has(conversation.id)) continue;
@@ -167,7 +167,7 @@ function checkServerLog(conversation: SimConversation, events: ConversationEvent
   return problems;
 }
 
-function checkAcknowledged(world: SimWorld, logs: Map<string, ConversationEvent[]>): string[] {
+function checkAcknowledged(world: SimWorld, logs: Map<string, AppliedEvent[]>): string[] {
   const problems: string[] = [];
   for (const { device, event } of world.history.acknowledged.values()) {
     const stored = logs.get(event.conversationId)?.[event.seq - 1];

@@ -1,4 +1,4 @@
-import { clientIdOf, type ConversationEvent } from '../../sync/protocol/frames.js';
+import { appliedClientIdOf, type AppliedEvent } from '../../sync/content/opened-events.js';
 import { expectedMessages } from './reference.js';
 import type { SimWorld } from './world.js';
 
@@ -10,18 +10,18 @@ import type { SimWorld } from './world.js';
  */
 
 /** `senderId clientId` → the stored event, over every conversation. */
-function eventsByClientId(logs: Map<string, ConversationEvent[]>): Map<string, ConversationEvent> {
-  const byId = new Map<string, ConversationEvent>();
+function eventsByClientId(logs: Map<string, AppliedEvent[]>): Map<string, AppliedEvent> {
+  const byId = new Map<string, AppliedEvent>();
   for (const events of logs.values()) {
     for (const event of events) {
-      const clientId = clientIdOf(event);
+      const clientId = appliedClientIdOf(event);
       byId.set(`${event.senderId} ${clientId}`, event);
     }
   }
   return byId;
 }
 
-export function checkNothingLost(world: SimWorld, logs: Map<string, ConversationEvent[]>): string[] {
+export function checkNothingLost(world: SimWorld, logs: Map<string, AppliedEvent[]>): string[] {
   const problems: string[] = [];
   const stored = eventsByClientId(logs);
   const outboxes = new Map(world.devices.map((device) => [device.name, world.inspector(device.name).outbox()]));
@@ -55,7 +55,7 @@ export function checkNothingLost(world: SimWorld, logs: Map<string, Conversation
   return problems;
 }
 
-export function checkComposeOrder(world: SimWorld, logs: Map<string, ConversationEvent[]>): string[] {
+export function checkComposeOrder(world: SimWorld, logs: Map<string, AppliedEvent[]>): string[] {
   const problems: string[] = [];
   const stored = eventsByClientId(logs);
   const lastSeq = new Map<string, { seq: number; clientId: string }>();

@@ -1,4 +1,5 @@
-import type { Conversation, ConversationEvent } from '../../sync/protocol/frames.js';
+import type { Conversation } from '../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../sync/content/opened-events.js';
 import { displayedSize } from '../../sync/protocol/attachments.js';
 
 /**
@@ -55,7 +56,7 @@ interface Folded {
  * `events`: a whole log, or (partial) the part one reader may see, where a change may name a
  * message from outside it: that change shows nowhere for them.
  */
-export function expectedMessages(events: readonly ConversationEvent[], partial = false): ExpectedMessage[] {
+export function expectedMessages(events: readonly AppliedEvent[], partial = false): ExpectedMessage[] {
   const messages = new Map<string, Folded>();
   for (const event of events) {
     if (event.kind === 'message') {

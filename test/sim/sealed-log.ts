@@ -1,6 +1,7 @@
 import type { Content } from '../../sync/content/content.js';
 import { eventOfContent, eventOfDeletedEnvelope } from '../../sync/content/events.js';
 import type { ConversationEvent } from '../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../sync/content/opened-events.js';
 
 /**
  * The server's log with each sealed envelope turned back into the event it carries, so the
@@ -17,9 +18,9 @@ export type SentContentOf = (senderId: string, conversationId: string, clientId:
 export function openLog(
   events: readonly ConversationEvent[],
   contentOf: SentContentOf,
-): { events: ConversationEvent[]; problems: string[] } {
+): { events: AppliedEvent[]; problems: string[] } {
   const problems: string[] = [];
-  const opened = events.map((event): ConversationEvent => {
+  const opened = events.map((event): AppliedEvent => {
     if (event.kind !== 'envelope') return event;
     if (event.deleted) return eventOfDeletedEnvelope(event);
     const where = `envelope ${event.clientId} (seq ${event.seq} of ${event.conversationId.slice(0, 8)})`;

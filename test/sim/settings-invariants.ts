@@ -1,6 +1,6 @@
 import { DEFAULT_ONLINE_VISIBILITY } from '../../sync/protocol/presence-rules.js';
+import type { AppliedEvent } from '../../sync/content/opened-events.js';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
-import type { ConversationEvent } from '../../sync/protocol/frames.js';
 import { isInArchive, type StoredPersonalSetting } from '../../sync/content/personal-settings.js';
 import { requestStanding } from '../../sync/protocol/request-rules.js';
 import { supersedes } from '../../sync/protocol/settings.js';
@@ -20,7 +20,7 @@ import type { SimWorld } from './world.js';
  */
 export async function checkSettings(
   world: SimWorld,
-  visible: Map<string, Map<string, ConversationEvent[]>>,
+  visible: Map<string, Map<string, AppliedEvent[]>>,
   serverBlocks: Set<string>,
 ): Promise<string[]> {
   const problems: string[] = [];
@@ -95,7 +95,7 @@ function checkRequest(
   stored: Map<string, StoredPersonalSetting>,
   requestFrom: string | null,
   userId: string,
-  visible: Map<string, Map<string, ConversationEvent[]>>,
+  visible: Map<string, Map<string, AppliedEvent[]>>,
 ): string[] {
   if (!summary.isMember) return [];
   const register = stored.get(`request:${summary.id}`)?.setting;
@@ -115,7 +115,7 @@ function checkSummary(
   summary: ConversationSummary,
   stored: Map<string, StoredPersonalSetting>,
   userId: string,
-  visible: Map<string, Map<string, ConversationEvent[]>>,
+  visible: Map<string, Map<string, AppliedEvent[]>>,
 ): string[] {
   const problems: string[] = [];
   const value = <K extends StoredPersonalSetting['setting']['kind']>(kind: K) => {

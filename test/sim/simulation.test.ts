@@ -91,7 +91,8 @@ describe('deterministic simulation of the real sync', () => {
     await runOnce(9, [new Send('b2', 0), new Send('a1', 0), new ShowOnline('b1', 'nobody'), new Reply('a1', 0, 0)]);
   }, 60_000);
 
-  // Found by the simulation, on three nodes: alice's tablet flooded a conversation through one node,
+  // Found by the simulation, on three nodes: alice's tablet flooded a conversation through one node
+  // (a burst from one of her devices now),
   // which died before notifying the others and came straight back under the same id. It never
   // missed a heartbeat, so nobody saw it die, and the devices on the other nodes never caught up.
   it('catches everyone up when a node dies with events untold and comes straight back under its id', async () => {

@@ -54,7 +54,7 @@ const faults: fc.Arbitrary<FaultSettings> = fc.record({
   clusterMaxDelayMs: fc.constantFrom(HEALTHY.clusterMaxDelayMs, HEALTHY.clusterMaxDelayMs, 500, 3_000),
 });
 /**
- * A tablet's burst: a few messages, or long ones past a catch-up page's byte budget
+ * A burst from one device: a few messages, or long ones past a catch-up page's byte budget
  * (LIMITS.maxCatchUpBytes), so whoever was away catches up over several pages. (Passing the
  * page's event count, maxCatchUpPage, takes thousands of messages: same code path, far slower.)
  */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ConversationEvent } from '../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../sync/content/opened-events.js';
 import type { ServerInspector } from './server-inspector.js';
 import type { SimUploads } from './memory-uploads.js';
 
@@ -8,7 +8,7 @@ import type { SimUploads } from './memory-uploads.js';
  * SHA-256 and size the message declares, and the bytes the server holds hash to it. (Uploads the
  * network interrupted were resumed or started again; either way only a verified one can be named.)
  */
-export function checkUploads(logs: Map<string, ConversationEvent[]>, server: ServerInspector, uploads: SimUploads): string[] {
+export function checkUploads(logs: Map<string, AppliedEvent[]>, server: ServerInspector, uploads: SimUploads): string[] {
   const problems: string[] = [];
   for (const events of logs.values()) {
     for (const event of events) {

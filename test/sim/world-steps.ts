@@ -192,7 +192,7 @@ export class Flood extends Step {
     await world.flood(this.user, this.conversation, { count: this.count, chars: this.chars });
   }
   toString() {
-    return `flood(user${this.user}'s tablet, conv${this.conversation}, ${this.count} messages of ${this.chars} chars)`;
+    return `flood(user${this.user}, conv${this.conversation}, ${this.count} messages of ${this.chars} chars)`;
   }
 }
 

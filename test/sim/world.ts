@@ -20,7 +20,6 @@ import { SeededRandom } from './random.js';
 import { Scheduler, settleMicrotasks, SIM_EPOCH_MS, type Lifetime } from './scheduler.js';
 import { ServerInspector } from './server-inspector.js';
 import { SimServer } from './server-nodes.js';
-import { floodFromTablet } from './tablet.js';
 import type { LogFields, Logger } from '../../sync/common/logger.js';
 
 export type ActResult<T> = { ok: true; value: T } | { ok: false; refusal: string };
@@ -51,7 +50,7 @@ export class SimWorld {
   conversations: SimConversation[] = [];
   /** What the server logged as errors: none are expected. */
   readonly serverErrors: string[] = [];
-  /** The world's own dice: file contents, the tablet's ids, how many nodes, who leaves at the end. */
+  /** The world's own dice: file contents, how many nodes, who leaves at the end. */
   readonly random: SeededRandom;
   private readonly root = mkdtempSync(join(tmpdir(), 'messenger-sim-'));
   /** Cores dropped by a crash (never closed by their own code), closed at dispose. */
@@ -237,14 +236,30 @@ export class SimWorld {
     });
   }
 
-  /** Another device of the person, outside the simulation, sends a burst of messages. */
+  /**
+   * The person's first device sends a burst of messages at once (a backlog, or many pasted): long
+   * ones pass a catch-up page's byte budget, so whoever was away catches up over several pages.
+   * Each is sealed as any other: everyone's devices must open and show it.
+   */
   async flood(userIndex: number, conversationIndex: number, burst: { count: number; chars: number }): Promise<void> {
     const user = this.users[userIndex % this.users.length]!;
     const conversations = this.conversations.filter((conversation) => conversation.memberIds.includes(user.id));
     const conversation = conversations[conversationIndex % Math.max(1, conversations.length)];
-    const node = this.server.pickReady();
-    if (!node?.service || !conversation) return;
-    await floodFromTablet(node.service, user, conversation.id, burst, this.random);
+    const device = this.devices.find((candidate) => candidate.user.id === user.id);
+    if (!device || !conversation) return;
+    for (let i = 0; i < burst.count; i++) {
+      const text = this.nextText(device.name).padEnd(burst.chars, '.');
+      const result = await this.act(device.name, (core) => core.sendMessage({ conversationId: conversation.id, text }));
+      if (!result.ok) return;
+      const intent = { kind: 'text' as const, text };
+      this.history.intend({
+        device: device.name,
+        userId: user.id,
+        conversationId: conversation.id,
+        messageId: result.value.id,
+        intent,
+      });
+    }
   }
 
   // -- time, crashes, restarts -----------------------------------------------------------------

@@ -26,6 +26,7 @@ import { eventually } from './client-harness.js';
 import { devicesVersionOf } from './envelope-devices.js';
 import { createGroup, logIn, type ServerHarness, type TestAccount, type TestClient, type TestServer } from './server-harness.js';
 import type { Content } from '../../sync/content/content.js';
+import type { EnvelopeEvent, SealedEnvelope } from '../../sync/protocol/envelope-frames.js';
 
 export const signal = await loadSignal();
 
@@ -53,7 +54,7 @@ export function engineDevices(servers: ServerHarness) {
   const cleanups: Array<() => Promise<void>> = [];
 
   async function device(
-    server: TestServer,
+    server: Pick<TestServer, 'url'>,
     userId: string,
     token: string,
     identity: IdentityKeyPair,
@@ -152,7 +153,7 @@ async function tempMirror(cleanups: Array<() => Promise<void>>): Promise<Mirror>
 }
 
 /** The device number the server gave a session: a fresh socket of the same session hears it in the welcome. */
-export async function numberOf(servers: ServerHarness, server: TestServer, token: string): Promise<number> {
+export async function numberOf(servers: ServerHarness, server: Pick<TestServer, 'url'>, token: string): Promise<number> {
   const socket = await servers.connect(server, token);
   const welcome = socket.pushes.find((push) => push.type === 'welcome');
   return welcome?.type === 'welcome' ? welcome.deviceNumber : 0;
@@ -249,16 +250,75 @@ export async function post(
   /** What the outbox keeps with the row, in the seal's transaction. */
   keep: () => void = () => undefined,
 ): Promise<string> {
+  return (await sealAndSend(from, conversationId, clientId, content, { keep })).ciphertext;
+}
+
+/**
+ * Like post, and as the outbox sends: once the sender key it is sealed under has been handed out
+ * to the conversation's devices (so they open it as it comes), with the upload ids of the files
+ * the content names. The envelope the server stored.
+ */
+export function postEnvelope(
+  from: ConversationMember,
+  conversationId: string,
+  clientId: string,
+  content: Content,
+  attachments?: string[],
+): Promise<EnvelopeEvent> {
+  return sealAndSend(from, conversationId, clientId, content, { handedOut: true, ...(attachments ? { attachments } : {}) });
+}
+
+/**
+ * Many envelopes at once, as a sender with everything in flight: sealed one after another (each
+ * seal moves the sender key on), then all sent together; one refused as sealed for other devices
+ * goes again as postEnvelope sends it. The envelopes the server stored, in the order given.
+ */
+export async function postAll(
+  from: ConversationMember,
+  conversationId: string,
+  contents: ReadonlyArray<{ clientId: string; content: Content }>,
+): Promise<EnvelopeEvent[]> {
+  const sealed: SealedEnvelope[] = [];
+  for (const { content } of contents) sealed.push(await from.device.engine.seal(conversationId, content, () => undefined));
+  await from.device.engine.keyHandedOut(conversationId);
+  return Promise.all(
+    contents.map(async ({ clientId, content }, index) => {
+      const { ciphertext, devicesVersion } = sealed[index]!;
+      const reply = await from.socket.request(
+        {
+          type: 'send_envelope',
+          conversationId,
+          clientId,
+          ciphertext,
+          ...(devicesVersion === null ? {} : { devicesVersion }),
+        },
+        60_000,
+      );
+      if (reply.type === 'sent' && reply.event.kind === 'envelope') return reply.event;
+      return postEnvelope(from, conversationId, clientId, content);
+    }),
+  );
+}
+
+async function sealAndSend(
+  from: ConversationMember,
+  conversationId: string,
+  clientId: string,
+  content: Content,
+  options: { keep?: () => void; handedOut?: boolean; attachments?: string[] },
+): Promise<EnvelopeEvent> {
   for (let round = 0; round < 3; round++) {
-    const sealed = await from.device.engine.seal(conversationId, content, keep);
+    const sealed = await from.device.engine.seal(conversationId, content, options.keep ?? (() => undefined));
+    if (options.handedOut) await from.device.engine.keyHandedOut(conversationId);
     const reply = await from.socket.request({
       type: 'send_envelope',
       conversationId,
       clientId,
       ciphertext: sealed.ciphertext,
+      ...(options.attachments ? { attachments: options.attachments } : {}),
       ...(sealed.devicesVersion === null ? {} : { devicesVersion: sealed.devicesVersion }),
     });
-    if (reply.type === 'sent') return sealed.ciphertext;
+    if (reply.type === 'sent' && reply.event.kind === 'envelope') return reply.event;
     const refusal =
       reply.type === 'error'
         ? new RequestError(reply.code, reply.message, reply.reason, reply.retryAfterMs, reply.devices)
@@ -279,7 +339,7 @@ export function waitingIn(device: SignalDevice, conversationId: string) {
 
 /** A group `owner` makes with `others`, once every member's device lists every member. */
 export async function groupOf(owner: ConversationMember, others: readonly ConversationMember[]): Promise<string> {
-  const group = await createGroup(owner.socket, { name: 'Trip', memberIds: others.map((other) => other.device.userId) });
+  const group = await createGroup(owner.socket, { memberIds: others.map((other) => other.device.userId) });
   for (const each of [owner, ...others]) {
     await eventually(
       () => each.device.mirror.members(group.id).length,

@@ -38,7 +38,6 @@ export async function seedGroupFlood(
       creatorId,
       conversation: {
         kind: 'group',
-        name: `Giveaway ${n}`,
         memberIds: [...strangers.filter((id) => id !== creatorId), victimId],
       },
       createdAt: 1_000 + n,

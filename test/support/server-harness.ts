@@ -7,7 +7,7 @@
  *   const alice = await h.createAccount(server, { username: 'alice' });
  *   const socket = await h.connect(server, alice.token);
  *   const reply = await socket.call({ type: 'ping' }, 'ok');
- *   const message = await socket.send(conversationId, 'm1', 'hello');
+ *   const envelope = await socket.send(conversationId, 'm1', 'hello'); // testOpened(envelope) === 'hello'
  *
  * Every frame the server sends is checked against the protocol schema; a violation fails the test.
  * `createServerHarness({ backend })` runs its servers on that store backend (store-backends.ts);
@@ -27,13 +27,10 @@ import {
   SYNC_PATH,
   serverFrameSchema,
   sessionResponse,
-  type Change,
-  type ChangeEvent,
   type ClientFrame,
   type Conversation,
   type ConversationEvent,
   type ErrorReply,
-  type MessageEvent,
   type PushFrame,
   type ServerFrame,
   type SessionResponse,
@@ -48,6 +45,7 @@ import type { ServerStore } from '../../sync/server/store/server-store.js';
 import { startSyncServer, type RunningServer, type SyncServerOptions } from '../../sync/server/sync-server.js';
 import type { StoreBackend, TestDatabase } from './store-backends.js';
 import { SYNC_PROTOCOL } from '../../sync/protocol/version.js';
+import type { EnvelopeEvent } from '../../sync/protocol/envelope-frames.js';
 
 /** Fast enough for hundreds of sign-ups per test run; never use outside tests. */
 export const CHEAP_PASSWORD_COST: PasswordCost = { N: 2 ** 10, r: 8, p: 1 };
@@ -353,11 +351,6 @@ export function manualRuntime(startMs = 1_000_000): { runtime: Runtime; clock: M
   return { runtime: { ...realRuntime(), clock }, clock };
 }
 
-/** The message events among `events` (catch-up pages hold every kind). */
-export function messagesIn(events: readonly ConversationEvent[]): MessageEvent[] {
-  return events.filter((event): event is MessageEvent => event.kind === 'message');
-}
-
 /** POSTs `body` (JSON-encoded unless already a string) and returns status and parsed JSON answer. */
 export async function postJson(httpUrl: string, path: string, body: unknown): Promise<HttpResult> {
   const response = await fetch(httpUrl + path, {
@@ -377,6 +370,33 @@ export async function postJson(httpUrl: string, path: string, body: unknown): Pr
 
 export async function logIn(httpUrl: string, username: string, password: string): Promise<HttpResult> {
   return postJson(httpUrl, SESSIONS_PATH, { username, password });
+}
+
+/** What an envelope may carry beside its sealed text (envelope-frames.ts). */
+export interface EnvelopeExtras {
+  attachments?: string[];
+  deletes?: string;
+  after?: string;
+}
+
+const TEST_SEAL_PREFIX = 'test-sealed:';
+
+/** Text as a test's envelope carries it: opaque bytes to the server, as a real seal is. */
+export function testSealed(text: string): string {
+  return Buffer.from(TEST_SEAL_PREFIX + text, 'utf8').toString('base64');
+}
+
+/** The text a test envelope carries (testSealed); '' once it was deleted for everyone. */
+export function testOpened(event: EnvelopeEvent): string {
+  if (event.ciphertext === '') return '';
+  const opened = Buffer.from(event.ciphertext, 'base64').toString('utf8');
+  if (!opened.startsWith(TEST_SEAL_PREFIX)) throw new Error(`Envelope ${event.clientId} was not sealed by a test`);
+  return opened.slice(TEST_SEAL_PREFIX.length);
+}
+
+/** The envelopes among a conversation's events. */
+export function envelopesIn(events: readonly ConversationEvent[]): EnvelopeEvent[] {
+  return events.filter((event): event is EnvelopeEvent => event.kind === 'envelope');
 }
 
 interface Waiter<T> {
@@ -400,6 +420,8 @@ export class TestClient {
   private readonly errorWaiters = new Set<Waiter<ErrorReply>>();
   private nextRid = 0;
   private welcomeUser: User | undefined;
+  /** The devices version each conversation's envelopes are sealed for, as the server last said it. */
+  private readonly devicesVersions = new Map<string, number>();
 
   constructor(readonly ws: WebSocket) {
     this.closed = new Promise((resolve) => {
@@ -445,21 +467,38 @@ export class TestClient {
     return reply as ServerFrameOf<T>;
   }
 
-  /** Sends a message and returns the stored event; fails unless the server answered `sent`. */
-  async send(conversationId: string, clientMessageId: string, text: string, replyTo?: string): Promise<MessageEvent> {
-    const frame = { type: 'send', conversationId, clientMessageId, text, ...(replyTo === undefined ? {} : { replyTo }) } as const;
-    const { event } = await this.call(frame, 'sent');
-    if (event.kind !== 'message') throw new Error(`A send was answered with a ${event.kind} event`);
-    return event;
+  /**
+   * Stores an envelope as a client would after sealing `text` (testSealed: the server cannot tell
+   * it from a real seal) and returns the stored event; fails unless the server answered `sent`.
+   * It names the conversation's devices version as a client does, learning it from the refusal of
+   * the first envelope that named none (or an older one).
+   */
+  async send(conversationId: string, clientId: string, text: string, extra: EnvelopeExtras = {}): Promise<EnvelopeEvent> {
+    const reply = await this.sendEnvelope(conversationId, clientId, text, extra);
+    if (reply.type !== 'sent' || reply.event.kind !== 'envelope') {
+      throw new Error(`Expected a sent envelope, got ${JSON.stringify(reply)}`);
+    }
+    return reply.event;
   }
 
-  /** Sends an edit, delete, reaction or pin and returns the stored event; fails unless answered `sent`. */
-  async change(conversationId: string, clientChangeId: string, change: Change): Promise<ChangeEvent> {
-    const { event } = await this.call({ type: 'change', conversationId, clientChangeId, change }, 'sent');
-    if (event.kind !== 'edit' && event.kind !== 'delete' && event.kind !== 'reaction' && event.kind !== 'pin') {
-      throw new Error(`A change was answered with a ${event.kind} event`);
+  /** Like `send`, but answers whatever the server replied (sent, or the error). */
+  async sendEnvelope(conversationId: string, clientId: string, text: string, extra: EnvelopeExtras = {}): Promise<ServerFrame> {
+    const frame = {
+      type: 'send_envelope',
+      conversationId,
+      clientId,
+      ciphertext: testSealed(text),
+      ...(extra.attachments ? { attachments: extra.attachments } : {}),
+      ...(extra.deletes ? { deletes: extra.deletes } : {}),
+      ...(extra.after ? { after: extra.after } : {}),
+    } as const;
+    for (let attempt = 0; ; attempt += 1) {
+      const devicesVersion = this.devicesVersions.get(conversationId);
+      const reply = await this.request({ ...frame, ...(devicesVersion === undefined ? {} : { devicesVersion }) });
+      const devices = reply.type === 'error' && reply.reason === 'conversation_devices_changed' ? reply.devices : undefined;
+      if (!devices || attempt > 0) return reply;
+      this.devicesVersions.set(conversationId, devices.version);
     }
-    return event;
   }
 
   /** The whole log of a conversation, read page by page through catch-up. */
@@ -602,16 +641,13 @@ export function newGroupId(): string {
 }
 
 /** Creates a group as `client`'s user; fails unless answered `conversation`. */
-export async function createGroup(
-  client: TestClient,
-  input: { name: string; memberIds: string[]; id?: string },
-): Promise<Conversation> {
+export async function createGroup(client: TestClient, input: { memberIds: string[]; id?: string }): Promise<Conversation> {
   const conversationId = input.id ?? newGroupId();
   const { conversation } = await client.call(
     {
       type: 'create_conversation',
       conversationId,
-      conversation: { kind: 'group', name: input.name, memberIds: input.memberIds },
+      conversation: { kind: 'group', memberIds: input.memberIds },
     },
     'conversation',
   );
@@ -626,13 +662,7 @@ export async function groupChange(
   change: GroupChangeRequest,
 ): Promise<GroupChangeEventOf> {
   const { event } = await client.call({ type: 'group_change', conversationId, clientChangeId, change }, 'sent');
-  const kinds: ReadonlyArray<ConversationEvent['kind']> = [
-    'members_added',
-    'member_removed',
-    'member_left',
-    'group_renamed',
-    'role_changed',
-  ];
+  const kinds: ReadonlyArray<ConversationEvent['kind']> = ['members_added', 'member_removed', 'member_left', 'role_changed'];
   if (!kinds.includes(event.kind)) throw new Error(`A group change was answered with a ${event.kind} event`);
   return event as GroupChangeEventOf;
 }
@@ -737,8 +767,8 @@ export async function people<const N extends string>(
 }
 
 /** A group made by `owner` with `others` as plain members; every member's socket has heard of it. */
-export async function groupOf(owner: SocketPerson, others: SocketPerson[], name = 'Trip'): Promise<Conversation> {
-  const conversation = await createGroup(owner.socket, { name, memberIds: others.map((p) => p.user.id) });
+export async function groupOf(owner: SocketPerson, others: SocketPerson[]): Promise<Conversation> {
+  const conversation = await createGroup(owner.socket, { memberIds: others.map((p) => p.user.id) });
   await Promise.all(
     others.map((p) => p.socket.waitForPush('conversation_added', (push) => push.conversation.id === conversation.id)),
   );

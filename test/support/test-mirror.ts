@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mirror } from '../../sync/client/mirror/mirror.js';
 import type { EnvelopeEvent } from '../../sync/protocol/envelope-frames.js';
-import type { MessageEvent } from '../../sync/protocol/frames.js';
+import type { MessageEvent } from '../../sync/content/opened-events.js';
 
 /** The direct conversation 'c1' between 'me' and 'ann', stored in `mirror` as `me` sees it. */
 export function addMeAndAnn(mirror: Mirror): void {

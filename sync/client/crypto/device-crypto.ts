@@ -11,6 +11,7 @@ import type { Runtime } from '../../common/runtime.js';
 import type { Content } from '../../content/content.js';
 import type { DeviceMessage } from '../../content/device-messages.js';
 import type { ConversationEvent, User } from '../../protocol/frames.js';
+import type { AppliedEvent } from '../../content/opened-events.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
 import { RequestError, type SyncConnection } from '../connection.js';
@@ -56,7 +57,7 @@ export class DeviceCrypto {
     private readonly log: Logger,
     private readonly hooks: {
       /** Envelopes that waited for a key opened and took effect in this conversation, as these events. */
-      openedLate(conversationId: string, shown: readonly ConversationEvent[]): void;
+      openedLate(conversationId: string, shown: readonly AppliedEvent[]): void;
       /** Opening what waited failed (a mirror write, say): the engine decides what that means. */
       failed(error: unknown): void;
       /** A linking hand-over arrived in the inbox (crypto/device-linking.ts); true once dealt with. */

@@ -14,7 +14,7 @@ import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime, TimerHandle } from '../../common/runtime.js';
 import type { DeviceMessage } from '../../content/device-messages.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
-import type { ConversationEvent } from '../../protocol/frames.js';
+import type { AppliedEvent } from '../../content/opened-events.js';
 import type { Mirror } from '../mirror/mirror.js';
 import type { DeviceSender } from './device-sender.js';
 import { shownOf } from './run-applier.js';
@@ -62,7 +62,7 @@ export class ResendAsker {
     private readonly timings: ResendTimings,
     private readonly hooks: {
       /** Envelopes of the conversation took effect (as these events), or showed as undecryptable (none). */
-      shown(conversationId: string, shown: readonly ConversationEvent[]): void;
+      shown(conversationId: string, shown: readonly AppliedEvent[]): void;
       failed(error: unknown): void;
     },
   ) {}

@@ -10,6 +10,7 @@ import { errorFields, type Logger } from '../../common/logger.js';
 import type { Content, OpenedContent } from '../../content/content.js';
 import { eventOfContent } from '../../content/events.js';
 import type { ConversationEvent, User } from '../../protocol/frames.js';
+import type { AppliedEvent } from '../../content/opened-events.js';
 import type { Mirror, OpenedRun } from '../mirror/mirror.js';
 import { queuedContent } from '../queued-content.js';
 import { openEnvelopes, sealedHere } from './envelope-opener.js';
@@ -20,7 +21,7 @@ import type { CryptoLane, ThisDevice } from './this-device.js';
 /** A run applied: the new cursor, and the events as they took effect (opened envelopes as what they said). */
 export interface AppliedRun {
   applied: number;
-  shown: readonly ConversationEvent[];
+  shown: readonly AppliedEvent[];
 }
 
 export interface WorkerOpeningOptions {
@@ -125,7 +126,7 @@ function withOwnEnvelopes(
 }
 
 /** Events as they took effect: an opened envelope as what it said, the rest as they came. */
-export function shownOf(events: readonly ConversationEvent[], opened: OpenedContent): ConversationEvent[] {
+export function shownOf(events: readonly ConversationEvent[], opened: OpenedContent): AppliedEvent[] {
   return events.map((event) => {
     const content = event.kind === 'envelope' ? opened.get(event.seq) : undefined;
     return event.kind === 'envelope' && content ? eventOfContent(event, content) : event;

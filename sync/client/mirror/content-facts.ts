@@ -3,11 +3,11 @@
  * transaction that applies the content, as of the events applied before it: the sender's role in
  * the conversation, and the message a change names.
  */
-import type { ChangeTarget } from '../../protocol/rules.js';
 import { z } from 'zod';
-import { MEMBERSHIP_EVENT_SCHEMAS, type ConversationKind, type Role } from '../../protocol/frames.js';
+import type { ConversationKind, Role } from '../../protocol/frames.js';
+import { NOTICE_EVENT_SCHEMAS } from '../../content/opened-events.js';
 import type { Content } from '../../content/content.js';
-import type { ContentSender } from '../../content/rules.js';
+import type { ChangeTarget, ContentSender } from '../../content/rules.js';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 
 /** Who wrote content, where, at which seq, and their role then as the server attested it (absent: not attested). */
@@ -44,7 +44,7 @@ export function contentSender(db: Db, origin: ContentOrigin, content: Content): 
 }
 
 /** The membership events the notices table holds (beside notices this device made, which name no role). */
-const membershipNoticeSchema = z.discriminatedUnion('kind', [...MEMBERSHIP_EVENT_SCHEMAS]);
+const membershipNoticeSchema = z.discriminatedUnion('kind', [...NOTICE_EVENT_SCHEMAS]);
 
 /**
  * The sender's role just before `seq` by the membership notices this device holds (null when none

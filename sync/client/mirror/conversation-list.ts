@@ -1,6 +1,7 @@
 import type { ConversationKind, ConversationSummary } from '../../app-api/contract.js';
 import { ATTACHMENT_KINDS, type AttachmentKind } from '../../protocol/attachments.js';
-import { newConversationSchema, renameSchema } from '../../protocol/frames.js';
+import { renameSchema } from '../../content/content.js';
+import { outboxConversationSchema } from './outbox-store.js';
 import { requestStanding } from '../../protocol/request-rules.js';
 import { isInArchive } from '../../content/personal-settings.js';
 import { DELETED_REQUEST_SQL, OPEN_REQUEST_SQL, requestAnswerOf } from './request-standing.js';
@@ -200,7 +201,7 @@ export class ConversationList {
     const renames = new Map<string, string>();
     for (const row of rows) {
       const payload: unknown = JSON.parse(row.payload);
-      const parsed = row.kind === 'rename' ? renameSchema.safeParse(payload) : newConversationSchema.safeParse(payload);
+      const parsed = row.kind === 'rename' ? renameSchema.safeParse(payload) : outboxConversationSchema.safeParse(payload);
       if (parsed.success && 'name' in parsed.data && parsed.data.name !== undefined)
         renames.set(row.conversation_id, parsed.data.name);
     }

@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import { editEventSchema, deleteEventSchema, pinEventSchema, reactionEventSchema } from '../../protocol/frames.js';
-import { clientIdOf, type ChangeEvent, type ConversationEvent, type MessageEvent } from '../../protocol/frames.js';
+import {
+  appliedClientIdOf,
+  deleteEventSchema,
+  editEventSchema,
+  pinEventSchema,
+  reactionEventSchema,
+  type AppliedEvent,
+  type ChangeEvent,
+  type MessageEvent,
+} from '../../content/opened-events.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { Content, OpenedContent } from '../../content/content.js';
 import { changeOfEvent, eventOfContent, eventOfDeletedEnvelope } from '../../content/events.js';
@@ -16,7 +24,7 @@ import { outboxRowArrived } from './outbox-store.js';
 import type { SearchNotes } from './search.js';
 
 /**
- * How one server event changes the mirror. Every rule here is order-independent, so devices that
+ * How one event (the server's, or what an opened envelope said) changes the mirror. Every rule here is order-independent, so devices that
  * see the same events end in the same state whatever order they applied them in:
  * - a message is inserted once (by its id); a later copy only fills in its seq and state;
  * - edits are last-writer-wins by seq; a delete is absorbing (text, versions and reactions go);
@@ -143,7 +151,7 @@ export function finishBatch(db: Db, batch: ApplyBatch): number | null {
   return back && row.last_incoming_seq > row.archived_seq ? row.last_incoming_seq : null;
 }
 
-export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch): void {
+export function applyEvent(db: Db, event: AppliedEvent, batch: ApplyBatch): void {
   switch (event.kind) {
     case 'message':
       storeMessage(db, event, batch);
@@ -209,7 +217,7 @@ export function applyEvent(db: Db, event: ConversationEvent, batch: ApplyBatch):
   if (event.senderId === batch.selfId && batch.mayHaveQueued) {
     // Ours, from this device or another: whatever was queued under this id has arrived. (A
     // group's creation is queued under the conversation's id.)
-    outboxRowArrived(db, clientIdOf(event));
+    outboxRowArrived(db, appliedClientIdOf(event));
   }
 }
 
@@ -523,7 +531,7 @@ function releaseHeld(db: Db, conversationId: string, messageId: string, batch: A
 
 const heldEventSchema = z.discriminatedUnion('kind', [editEventSchema, deleteEventSchema, reactionEventSchema, pinEventSchema]);
 
-/** A held change as stored: checked against the protocol's schema, never taken on trust. */
+/** A held change as stored: checked against its schema, never taken on trust. */
 function heldEvent(json: string): ChangeEvent {
   const parsed = heldEventSchema.safeParse(JSON.parse(json));
   if (!parsed.success) throw new Error(`A held event in the mirror is malformed: ${z.prettifyError(parsed.error)}`);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConversationInfo, FailedGroupChangeView, MemberView, MessageInfo, NoticeView } from '../../app-api/contract.js';
-import { MEMBERSHIP_EVENT_SCHEMAS, peopleNamedIn, type ConversationKind, type Role, type User } from '../../protocol/frames.js';
+import { peopleNamedIn, type ConversationKind, type Role, type User } from '../../protocol/frames.js';
+import { NOTICE_EVENT_SCHEMAS } from '../../content/opened-events.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { safetyNumberChangedNoticeSchema } from './identity-trust.js';
 import { undecryptableNoticeSchema } from './resend-requests.js';
@@ -9,7 +10,7 @@ import type { OutboxStore, QueuedGroupChange } from './outbox-store.js';
 /** What the renderer reads about groups: notices, members with roles, ticks and message info. */
 
 const noticeSchema = z.discriminatedUnion('kind', [
-  ...MEMBERSHIP_EVENT_SCHEMAS,
+  ...NOTICE_EVENT_SCHEMAS,
   safetyNumberChangedNoticeSchema,
   undecryptableNoticeSchema,
 ]);
@@ -28,7 +29,9 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
     return parsed.data;
   });
   const named = (event: (typeof events)[number]) =>
-    event.kind === 'safety_number_changed' || event.kind === 'undecryptable' ? [] : peopleNamedIn(event);
+    event.kind === 'safety_number_changed' || event.kind === 'undecryptable' || event.kind === 'group_renamed'
+      ? []
+      : peopleNamedIn(event);
   const users = usersById(
     db,
     events.flatMap((event) => [event.senderId, ...named(event)]),

@@ -1,4 +1,5 @@
-import type { Conversation, MembershipEvent, Role, User } from '../../protocol/frames.js';
+import type { Conversation, Role, User } from '../../protocol/frames.js';
+import type { NoticeEvent } from '../../content/opened-events.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 
 /**
@@ -58,7 +59,7 @@ function setMember(db: Db, change: MemberChange, strict: boolean): void {
  * outcome, and may lack someone who joined and left while this person was away (an event they
  * never see), whom the older event would otherwise bring back.
  */
-export function applyMembershipEvent(db: Db, event: MembershipEvent): void {
+export function applyMembershipEvent(db: Db, event: NoticeEvent): void {
   if (isNotice(db, event)) {
     cachedStatement(db, 'INSERT OR IGNORE INTO notices (conversation_id, seq, event) VALUES (?, ?, ?)').run(
       event.conversationId,
@@ -127,7 +128,7 @@ export function applyMembershipEvent(db: Db, event: MembershipEvent): void {
  * group's name follows its creation (sealed, the server not told), and is sealed again behind each
  * addition for those added, which tells the others nothing new.
  */
-function isNotice(db: Db, event: MembershipEvent): boolean {
+function isNotice(db: Db, event: NoticeEvent): boolean {
   if (event.kind !== 'group_renamed') return true;
   const current = (
     cachedStatement(db, 'SELECT name FROM conversations WHERE id = ?').get(event.conversationId) as

@@ -3,16 +3,8 @@ import type { Content, OpenedContent } from '../../content/content.js';
 import { refuseContent, type ContentRefusal } from '../../content/rules.js';
 import { contentSender, contentTarget } from './content-facts.js';
 import { envelopeEventSchema, type EnvelopeEvent } from '../../protocol/envelope-frames.js';
-import { clientIdOf, isMembershipEvent } from '../../protocol/frames.js';
-import type {
-  Conversation,
-  ConversationEvent,
-  ConversationKind,
-  LinkPreview,
-  NewConversation,
-  Role,
-  User,
-} from '../../protocol/frames.js';
+import { appliedClientIdOf, isNoticeEvent, type AppliedEvent } from '../../content/opened-events.js';
+import type { Conversation, ConversationKind, LinkPreview, Role, User } from '../../protocol/frames.js';
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../../node/background-checkpoints.js';
 import { encryptPlainDatabase, isPlainDatabaseFile } from '../../node/database-key.js';
 import { ensurePrivateFile, restrictFiles } from '../../node/private-files.js';
@@ -37,7 +29,7 @@ import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from '.
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import { isUnreadableDatabaseError, MirrorUnreadableError } from './mirror-unreadable.js';
 import { OutboxInspection } from './outbox-inspection.js';
-import { OutboxStore } from './outbox-store.js';
+import { OutboxStore, type OutboxConversation } from './outbox-store.js';
 import type { SalvagedOutbox } from './outbox-salvage.js';
 import { restoreSalvaged } from './salvage-restore.js';
 import { MessageSearch } from './search.js';
@@ -384,7 +376,7 @@ export class Mirror {
     kind: ConversationKind;
     name: string | null;
     members: { user: User; role: Role }[];
-    create: NewConversation;
+    create: OutboxConversation;
     now: number;
     selfId: string;
   }): void {
@@ -503,7 +495,7 @@ export class Mirror {
    */
   applyEvents(
     conversationId: string,
-    events: readonly ConversationEvent[],
+    events: readonly AppliedEvent[],
     selfId: string,
     page: { skippedTo?: number; users?: readonly User[] } = {},
     sealed?: OpenedRun,
@@ -587,7 +579,7 @@ export class Mirror {
   /** applyEvents' work, inside a transaction the caller holds. */
   private applyFromCursor(
     conversationId: string,
-    events: readonly ConversationEvent[],
+    events: readonly AppliedEvent[],
     selfId: string,
     page: { skippedTo?: number; users?: readonly User[] },
     sealed?: Pick<OpenedRun, 'opened' | 'held'>,
@@ -622,7 +614,7 @@ export class Mirror {
    * its seq is the next after the cursor, the cursor moves too; otherwise a catch-up fills the gap
    * (and re-applying this event then changes nothing: every rule is idempotent).
    */
-  acknowledge(event: ConversationEvent, selfId: string): void {
+  acknowledge(event: AppliedEvent, selfId: string): void {
     this.acknowledgeAll([event], selfId);
   }
 
@@ -632,12 +624,12 @@ export class Mirror {
    * batch and moves it; anything beyond a gap is recorded as `acknowledge` records one.
    */
   acknowledgeAll(
-    events: readonly ConversationEvent[],
+    events: readonly AppliedEvent[],
     selfId: string,
     /** What this device sealed in its envelopes among them, by conversation and seq. */
     sealed: ReadonlyMap<string, OpenedContent> = new Map(),
   ): void {
-    const byConversation = new Map<string, ConversationEvent[]>();
+    const byConversation = new Map<string, AppliedEvent[]>();
     for (const event of events) {
       const list = byConversation.get(event.conversationId);
       if (list) list.push(event);
@@ -656,7 +648,7 @@ export class Mirror {
         // joined in (the member list's) comes out right only in seq order. Its queued row goes now.
         const batch = beginBatch(this.db, conversationId, selfId, false, this.search, opened && { opened });
         for (const event of beyondGap) {
-          if (isMembershipEvent(event)) this.outbox.arrived(clientIdOf(event));
+          if (isNoticeEvent(event)) this.outbox.arrived(appliedClientIdOf(event));
           else applyEvent(this.db, event, batch);
         }
         this.finish(batch);

@@ -4,15 +4,33 @@ import {
   groupChangeSchema,
   linkPreviewSchema,
   messageText,
-  forwardOfSchema,
   newConversationSchema,
-  type ForwardOf,
-  type GroupChange,
+  newGroupName,
   type LinkPreview,
-  type NewConversation,
 } from '../../protocol/frames.js';
+import { id } from '../../protocol/wire-types.js';
+import { renameSchema } from '../../content/content.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
+
+/** The message a forward copies, where the sender sees it: its conversation and messageId. */
+export const forwardOfSchema = z.object({ conversationId: id, messageId: id });
+export type ForwardOf = z.infer<typeof forwardOfSchema>;
+
+/** A change to a group as queued: who is in it (the server's to judge) or its name (sealed content). */
+export const outboxGroupChangeSchema = z.discriminatedUnion('kind', [...groupChangeSchema.options, renameSchema]);
+export type OutboxGroupChange = z.infer<typeof outboxGroupChangeSchema>;
+
+const [directConversation, groupConversation] = newConversationSchema.options;
+/**
+ * A conversation made here, as queued: a group keeps the name it was given, which goes sealed once
+ * the group exists (the creation tells the server none).
+ */
+export const outboxConversationSchema = z.discriminatedUnion('kind', [
+  directConversation,
+  groupConversation.extend({ name: newGroupName.optional() }),
+]);
+export type OutboxConversation = z.infer<typeof outboxConversationSchema>;
 
 interface EntryBase {
   id: number;
@@ -44,8 +62,8 @@ export type OutboxEntry = EntryBase &
     | { kind: 'reaction'; messageId: string; emoji: string; on: boolean }
     | { kind: 'pin'; messageId: string; on: boolean }
     /** A conversation made here (offline, or before the server heard of it); its id is clientId. */
-    | { kind: 'create'; conversation: NewConversation }
-    | { kind: 'group'; change: GroupChange }
+    | { kind: 'create'; conversation: OutboxConversation }
+    | { kind: 'group'; change: OutboxGroupChange }
   );
 
 export type ChangeKind = 'edit' | 'delete' | 'reaction' | 'pin';
@@ -63,12 +81,12 @@ const PAYLOADS = {
   delete: z.object({}),
   reaction: z.object({ emoji, on: z.boolean() }),
   pin: z.object({ on: z.boolean() }),
-  create: newConversationSchema,
-  add_members: groupChangeSchema,
-  remove_member: groupChangeSchema,
-  leave: groupChangeSchema,
-  rename: groupChangeSchema,
-  set_role: groupChangeSchema,
+  create: outboxConversationSchema,
+  add_members: outboxGroupChangeSchema,
+  remove_member: outboxGroupChangeSchema,
+  leave: outboxGroupChangeSchema,
+  rename: outboxGroupChangeSchema,
+  set_role: outboxGroupChangeSchema,
 } as const;
 type RowKind = keyof typeof PAYLOADS;
 /** The payload schemas and every kind an outbox row can have, for reading a damaged mirror (outbox-salvage.ts). */
@@ -93,7 +111,7 @@ export interface QueuedGroupChange {
   clientId: string;
   status: 'pending' | 'failed';
   error: string | null;
-  change: { kind: 'create'; conversation: NewConversation } | GroupChange;
+  change: { kind: 'create'; conversation: OutboxConversation } | OutboxGroupChange;
 }
 
 /** A change still queued (pending or refused), as the views overlay it on the mirror's state. */
@@ -150,14 +168,14 @@ export class OutboxStore {
   }
 
   /** A conversation made here: its creation goes first in its queue, ahead of anything sent to it. */
-  enqueueCreate(conversationId: string, conversation: NewConversation): void {
+  enqueueCreate(conversationId: string, conversation: OutboxConversation): void {
     cachedStatement(
       this.db,
       `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, 'create', NULL, ?, 'pending')`,
     ).run(conversationId, conversationId, JSON.stringify(conversation));
   }
 
-  enqueueGroupChange(conversationId: string, clientId: string, change: GroupChange): void {
+  enqueueGroupChange(conversationId: string, clientId: string, change: OutboxGroupChange): void {
     cachedStatement(
       this.db,
       `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, ?, NULL, ?, 'pending')`,

@@ -6,26 +6,11 @@ import { pageParts } from './catch-up-parts.js';
 import { conversationAddedFanout } from './conversation-added.js';
 import { eventFanout, only, refuse, type FrameOf, type HandlerContext, type HandlerResult } from './handler-result.js';
 
-/** The conversation event log: new messages, changes to them, and reading it back. */
-
-export async function send(ctx: HandlerContext, frame: FrameOf<'send'>): Promise<HandlerResult> {
-  const result = await ctx.store.appendMessage({
-    conversationId: frame.conversationId,
-    senderId: ctx.user.id,
-    clientMessageId: frame.clientMessageId,
-    text: frame.text,
-    replyTo: frame.replyTo ?? null,
-    attachments: frame.attachments ?? [],
-    ...(frame.forwardOf ? { forwardOf: frame.forwardOf } : {}),
-    ...(frame.linkPreview ? { linkPreview: frame.linkPreview } : {}),
-    sentAt: ctx.runtime.clock.now(),
-  });
-  return answerWriting(ctx, frame.rid, result);
-}
+/** The conversation event log: envelopes, group changes, and reading it back. */
 
 /**
- * A sealed envelope (envelope-frames.ts), stored and pushed as a message is; the server knows its
- * sender and device, never what it says.
+ * A sealed envelope (envelope-frames.ts), numbered, stored and pushed to every member; the server
+ * knows its sender and device, never what it says.
  */
 export async function sendEnvelope(ctx: HandlerContext, frame: FrameOf<'send_envelope'>): Promise<HandlerResult> {
   const result = await ctx.store.appendEnvelope({
@@ -47,7 +32,7 @@ export async function sendEnvelope(ctx: HandlerContext, frame: FrameOf<'send_env
   return answerWriting(ctx, frame.rid, result);
 }
 
-/** The answer to a message or an envelope: as any stored event, and the sender's first word there introduces them. */
+/** The answer to an envelope: as any stored event, and the sender's first word there introduces them. */
 function answerWriting(
   ctx: HandlerContext,
   requestId: string,
@@ -71,39 +56,7 @@ function answerWriting(
   }
 }
 
-export async function change(ctx: HandlerContext, frame: FrameOf<'change'>): Promise<HandlerResult> {
-  const result = await ctx.store.appendChange({
-    conversationId: frame.conversationId,
-    senderId: ctx.user.id,
-    clientChangeId: frame.clientChangeId,
-    change: frame.change,
-    sentAt: ctx.runtime.clock.now(),
-  });
-  switch (result.status) {
-    case 'refused':
-      return refuse(frame.rid, REFUSALS[result.reason]);
-    case 'duplicate':
-      return accepted(frame.rid, result);
-    case 'stored': {
-      if (result.withheldFrom.length === 0 || result.event.kind !== 'edit') return accepted(frame.rid, result);
-      // Members who joined after the message get the edit without its text.
-      const withheld = new Set(result.withheldFrom);
-      const redacted = { ...result.event, text: '' };
-      return {
-        reply: { type: 'sent', rid: frame.rid, event: result.event },
-        fanout: [
-          eventFanout(
-            result.event,
-            result.memberIds.filter((id) => !withheld.has(id)),
-          ),
-          eventFanout(redacted, result.withheldFrom),
-        ],
-      };
-    }
-  }
-}
-
-/** A group's members, roles or name change: one event, to every member after it and whoever it removed. */
+/** A group's members or roles change: one event, to every member after it and whoever it removed. */
 export async function groupChange(ctx: HandlerContext, frame: FrameOf<'group_change'>): Promise<HandlerResult> {
   const result = await ctx.store.appendGroupChange({
     conversationId: frame.conversationId,
@@ -147,14 +100,13 @@ function partedBy(event: GroupChangeEvent): string | null {
     case 'member_left':
       return event.senderId;
     case 'members_added':
-    case 'group_renamed':
     case 'role_changed':
       return null;
   }
 }
 
 /**
- * The reply to a stored send or change. A duplicate (a resend) gets the original event and no
+ * The reply to a stored envelope or group change. A duplicate (a resend) gets the original event and no
  * pushes: everyone was told the first time. A new event also goes to every other connection of
  * every member, the sender's other devices included.
  */
@@ -191,21 +143,16 @@ export async function catchUp(ctx: HandlerContext, frame: FrameOf<'catch_up'>): 
 }
 
 /**
- * A page of long messages could exceed what a client accepts in one frame; cut it (never below
- * one event) so the reply stays under LIMITS.maxCatchUpBytes. The client asks again for the rest.
+ * A page of envelopes could exceed what a client accepts in one frame; cut it (never below one
+ * event) so the reply stays under LIMITS.maxCatchUpBytes. The client asks again for the rest.
  */
 function withinByteBudget(events: ConversationEvent[]): ConversationEvent[] {
   let bytes = 0;
   for (let i = 0; i < events.length; i += 1) {
     const event = events[i]!;
-    // Worst case for JSON: 3 bytes per UTF-16 unit of text, plus the fixed fields; attachments
-    // (names, previews) and a link preview (its image a data: URL) as their own JSON, 3 bytes per unit too.
-    bytes += 256 + 3 * ('text' in event ? event.text.length : 0);
-    // An envelope's ciphertext is base64: one byte a character.
+    // The fixed fields, and an envelope's ciphertext (base64: one byte a character) and upload ids.
+    bytes += 256;
     if (event.kind === 'envelope') bytes += event.ciphertext.length + 64 * event.attachments.length;
-    if (event.kind === 'message' && event.attachments.length > 0) bytes += 3 * JSON.stringify(event.attachments).length;
-    if (event.kind === 'message' && event.forwardedFrom) bytes += 32 + 3 * event.forwardedFrom.name.length;
-    if (event.kind === 'message' && event.linkPreview) bytes += 3 * JSON.stringify(event.linkPreview).length;
     if (bytes > LIMITS.maxCatchUpBytes && i > 0) return events.slice(0, i);
   }
   return events;

@@ -1,10 +1,8 @@
-import type { Attachment } from '../../protocol/attachments.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
-import type { ChangeEvent, ConversationEvent, ForwardedFrom, MessageEvent, Role } from '../../protocol/frames.js';
-import { refuseChange, type ChangeActor, type ChangeTarget } from '../../protocol/rules.js';
+import type { ConversationEvent, Role } from '../../protocol/frames.js';
 import type { RefusalReason } from '../../protocol/refusal-reasons.js';
-import { messageVisibleTo, type HiddenFacts, type Period } from './event-visibility.js';
-import type { NewChange, NewEnvelope, NewMessage, Refused, StoredUpload } from './server-store.js';
+import { servedTo, type HiddenFacts, type Period } from './event-visibility.js';
+import type { NewEnvelope, Refused, StoredUpload } from './server-store.js';
 
 /**
  * What an append to a conversation's log may store, for every store. The store gathers the facts
@@ -43,171 +41,6 @@ export function answerResend<T extends ConversationEvent>(
   return isMember ? null : refused('conversation_not_found');
 }
 
-export interface MessageFacts extends AppendFacts {
-  /** Whether the conversation already holds a message under the new one's id. */
-  messageIdTaken: boolean;
-  /** The message it replies to (null: none), and the sender's periods there. */
-  replyTarget: HiddenFacts | null;
-  senderPeriods: readonly Period[];
-  /** For a forward, its source as the sender may see it now; null when it is no forward. */
-  forwardSource: ForwardSourceFacts | null;
-  /** The uploads the attachments name, by id (those that exist). */
-  uploads: ReadonlyMap<string, StoredUpload>;
-  /** Which of them the sender may download (gathered for a forward only). */
-  downloadable: ReadonlySet<string>;
-}
-
-export interface ForwardSourceFacts {
-  /** Whether the sender is a member of the source's conversation now. */
-  isMember: boolean;
-  /** The source message (null: none), its visibility as for a reply, and its author's display name. */
-  message: HiddenFacts | null;
-  senderPeriods: readonly Period[];
-  original: ConversationEvent | null;
-  authorName: string | null;
-}
-
-export type MessageVerdict =
-  { status: 'duplicate'; event: MessageEvent } | Refused | { status: 'accepted'; forwardedFrom: ForwardedFrom | null };
-
-/**
- * A new message's checks, in the order they answer: resend or stranger, a messageId another
- * member took, a reply to a message the sender cannot see, the forward's source, the attachments.
- */
-export function judgeMessage(input: NewMessage, facts: MessageFacts): MessageVerdict {
-  const answered = answerResend(facts, input.conversationId, (event) => event.kind === 'message');
-  if (answered) return answered;
-  // Not from this sender (that was the resend above), so another member already owns the id.
-  if (facts.messageIdTaken) return refused('message_id_taken');
-  // A reply names a message the sender can see: one from before they joined is not there for them.
-  if (input.replyTo !== null && !messageVisibleTo(facts.replyTarget, facts.senderPeriods, input.senderId)) {
-    return refused('reply_target_missing');
-  }
-  const forward = facts.forwardSource ? forwardedFrom(facts.forwardSource, input.senderId) : null;
-  if (forward?.status === 'refused') return forward;
-  const attachments = input.attachments ?? [];
-  if (!attachments.every((attachment) => mayAttach(attachment, facts, input.senderId, forward !== null))) {
-    return refused('attachment_missing');
-  }
-  return { status: 'accepted', forwardedFrom: forward?.forwardedFrom ?? null };
-}
-
-/** The stored form of an accepted message. */
-export function newMessageEvent(input: NewMessage, seq: number, forwardedFrom: ForwardedFrom | null): MessageEvent {
-  return {
-    kind: 'message',
-    conversationId: input.conversationId,
-    seq,
-    senderId: input.senderId,
-    clientMessageId: input.clientMessageId,
-    text: input.text,
-    replyTo: input.replyTo,
-    deleted: false,
-    attachments: input.attachments ?? [],
-    ...(forwardedFrom ? { forwardedFrom } : {}),
-    ...(input.linkPreview ? { linkPreview: input.linkPreview } : {}),
-    sentAt: input.sentAt,
-  };
-}
-
-/**
- * The message a forward copies, as its sender may see it now: a member of its conversation, the
- * message within one of their visibility periods (like the download rule), and not deleted. A
- * forward of a forward names the first author. A former member keeps what they have, like
- * downloads, but can no longer pass it on from there.
- */
-function forwardedFrom(
-  source: ForwardSourceFacts,
-  senderId: string,
-): { status: 'found'; forwardedFrom: ForwardedFrom } | Refused {
-  if (!source.isMember || !messageVisibleTo(source.message, source.senderPeriods, senderId)) {
-    return refused('forwarded_message_missing');
-  }
-  const { original } = source;
-  if (original?.kind !== 'message') return refused('forwarded_message_missing');
-  if (original.deleted) return refused('message_deleted');
-  if (original.forwardedFrom) return { status: 'found', forwardedFrom: original.forwardedFrom };
-  if (source.authorName === null) return refused('forwarded_message_missing');
-  return { status: 'found', forwardedFrom: { name: source.authorName } };
-}
-
-/**
- * Whether a message may carry the attachment: a completed upload with the same SHA-256 and size,
- * the sender's own, or for a forward (which refers to files by reference) one they may download now.
- */
-function mayAttach(attachment: Attachment, facts: MessageFacts, senderId: string, forward: boolean): boolean {
-  const upload = facts.uploads.get(attachment.id);
-  if (!upload || upload.completedAt === null || upload.sha256 !== attachment.sha256 || upload.size !== attachment.size) {
-    return false;
-  }
-  return upload.ownerId === senderId || (forward && facts.downloadable.has(attachment.id));
-}
-
-export interface ChangeFacts extends AppendFacts {
-  /** Who makes the change (null when not a member). */
-  actor: ChangeActor | null;
-  /** The message it targets (null: none), with the sender's periods there and their emojis on it. */
-  target: (HiddenFacts & { sender_id: string; deleted: boolean }) | null;
-  senderPeriods: readonly Period[];
-  senderEmojis: ReadonlySet<string>;
-}
-
-export type ChangeVerdict =
-  | { status: 'duplicate'; event: ChangeEvent }
-  | Refused
-  /** `target` is the message as the sender may see it; `hiddenFrom` whom it is hidden from. */
-  | { status: 'accepted'; target: ChangeTarget & { seq: number; hiddenFrom: string | null } };
-
-/**
- * An edit, delete, reaction or pin: resend or stranger first, then the rules (protocol/rules.ts)
- * against the message as the sender may see it: one from before they joined is no message of theirs.
- */
-export function judgeChange(input: NewChange, facts: ChangeFacts): ChangeVerdict {
-  const { change } = input;
-  const answered = answerResend(facts, input.conversationId, (event): event is ChangeEvent => event.kind === change.kind);
-  if (answered) return answered;
-  const row = facts.target;
-  const target =
-    row && messageVisibleTo(row, facts.senderPeriods, input.senderId)
-      ? {
-          authorId: row.sender_id,
-          deleted: row.deleted,
-          senderEmojis: facts.senderEmojis,
-          seq: row.seq,
-          hiddenFrom: row.hidden_from,
-        }
-      : null;
-  // answerResend has made sure they are a member, so there is an actor.
-  const reason = refuseChange(change, facts.actor as ChangeActor, target);
-  if (reason || !target) return refused(reason ?? 'no_such_message');
-  return { status: 'accepted', target };
-}
-
-/** The stored form of an accepted change. */
-export function newChangeEvent(input: NewChange, seq: number): ChangeEvent {
-  const { change } = input;
-  const ids = {
-    conversationId: input.conversationId,
-    seq,
-    senderId: input.senderId,
-    sentAt: input.sentAt,
-    clientChangeId: input.clientChangeId,
-    messageId: change.messageId,
-  };
-  switch (change.kind) {
-    // The edit event is the state: the current text is the latest edit's.
-    case 'edit':
-      return { kind: 'edit', ...ids, text: change.text };
-    case 'delete':
-      return { kind: 'delete', ...ids };
-    case 'reaction':
-      return { kind: 'reaction', ...ids, emoji: change.emoji, on: change.on };
-    // The pin event is the state: the latest one of a message says whether it is pinned.
-    case 'pin':
-      return { kind: 'pin', ...ids, on: change.on };
-  }
-}
-
 export interface EnvelopeFacts extends AppendFacts {
   /** The uploads the envelope names, by id (those that exist). */
   uploads: ReadonlyMap<string, StoredUpload>;
@@ -235,7 +68,7 @@ export type EnvelopeVerdict =
   | { status: 'accepted'; deletesSeq: number | null; senderRole: Role };
 
 /**
- * A new envelope's checks, in the order they answer: resend or stranger (as a message), the
+ * A new envelope's checks, in the order they answer: resend or stranger, the
  * envelope it deletes (one the sender has, of their own, not deleted yet), then its uploads: each
  * a finished upload of the sender's, or one they may download already; last, the devices it was
  * sealed for (its devices version), so that only a frame otherwise stored is sealed again. What it
@@ -247,7 +80,7 @@ export function judgeEnvelope(input: NewEnvelope, facts: EnvelopeFacts): Envelop
   let deletesSeq: number | null = null;
   if (input.deletes !== null) {
     const target = facts.deleteTarget;
-    if (!target || !messageVisibleTo(target, facts.senderPeriods, input.senderId)) return refused('no_such_message');
+    if (!target || !servedTo(target, facts.senderPeriods, input.senderId)) return refused('no_such_message');
     if (target.sender_id !== input.senderId) return refused('not_author');
     if (target.deleted) return refused('already_deleted');
     deletesSeq = target.seq;

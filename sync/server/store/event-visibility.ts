@@ -46,28 +46,10 @@ export function markHidden<R extends HiddenFacts>(rows: R[], hiddenSeqs: readonl
 
 /**
  * Whether an event is served to `userId`: within one of their periods and not hidden from them
- * (stored while a block stood). A page skips the others (cutPage).
+ * (stored while a block stood). A page skips the others (cutPage); nobody deletes what they never got.
  */
 export function servedTo(event: HiddenFacts, periods: readonly Period[], userId: string): boolean {
   return !hiddenFrom(event, userId) && withinPeriods(event.seq, periods);
-}
-
-/**
- * Whether a message (null: there is none) is one `userId` has (servedTo). Nobody replies to,
- * forwards or changes what they never got.
- */
-export function messageVisibleTo(message: HiddenFacts | null, periods: readonly Period[], userId: string): boolean {
-  return message !== null && servedTo(message, periods, userId);
-}
-
-/**
- * An event as `periods` may see it: the text of an edit to a message from outside them (at
- * `messageSeq`, 0 when there is no such message) is withheld (the edit stays, so no sequence
- * number goes missing; its text is '').
- */
-export function asSeenBy(event: ConversationEvent, messageSeq: number, periods: readonly Period[]): ConversationEvent {
-  if (event.kind !== 'edit' || withinPeriods(messageSeq, periods)) return event;
-  return { ...event, text: '' };
 }
 
 /** The stretch of the log a page after `afterSeq` comes from. */
@@ -95,8 +77,10 @@ export function pageWindow(periods: readonly Period[], afterSeq: number): PageWi
  * Cuts a page from `rows`: the events of the window from the first one the reader may be served
  * (none: there is none), at most `limit` + 1 of them, in seq order. Events hidden from the reader
  * are skipped like events from outside their periods: a page ends before a run of them, the next
- * one starts past the whole run, and `skippedTo` says how far nothing was theirs. With no event to
- * serve, the page skips to the end of the window, or of the log (`lastSeq`) while it is open.
+ * one starts past the whole run, and `skippedTo` says how far nothing was theirs. A page also ends
+ * before a gap in the numbers (purge-plaintext deleted the events there), which the next one skips
+ * the same way: a client's cursor moves only over events that follow it without a gap. With no
+ * event to serve, the page skips to the end of the window, or of the log (`lastSeq`) while it is open.
  */
 export function cutPage<R extends HiddenFacts>(
   rows: readonly R[],
@@ -110,8 +94,8 @@ export function cutPage<R extends HiddenFacts>(
     return { rows: [], hasMore: window.laterPeriod, ...(end > reader.afterSeq ? { skippedTo: end } : {}) };
   }
   const start = first.seq - 1;
-  const hidden = rows.findIndex((row) => hiddenFrom(row, reader.userId));
-  const kept = rows.slice(0, hidden === -1 ? reader.limit : Math.min(hidden, reader.limit));
+  const end = rows.findIndex((row, i) => hiddenFrom(row, reader.userId) || (i > 0 && row.seq !== rows[i - 1]!.seq + 1));
+  const kept = rows.slice(0, end === -1 ? reader.limit : Math.min(end, reader.limit));
   return {
     rows: kept,
     hasMore: rows.length > kept.length || window.laterPeriod,

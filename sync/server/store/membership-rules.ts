@@ -86,19 +86,15 @@ export function answerTakenGroupId(
     : refused('conversation_id_taken');
 }
 
-export function groupCreatedEvent(
-  input: NewConversationInput,
-  name: string | null,
-  seq: number,
-  members: NewGroupMembers,
-): GroupCreatedEvent {
+/** A group's creation: its first members, and no name (a group's name is sealed content). */
+export function groupCreatedEvent(input: NewConversationInput, seq: number, members: NewGroupMembers): GroupCreatedEvent {
   return {
     kind: 'group_created',
     conversationId: input.conversationId,
     seq,
     senderId: input.creatorId,
     sentAt: input.createdAt,
-    name,
+    name: null,
     members,
   };
 }
@@ -124,10 +120,9 @@ export interface GroupChangePlan {
   removed: string | null;
   /** A role given: by the owner, or to the successor of an owner who leaves. */
   newRole: { userId: string; role: Role } | null;
-  newName: string | null;
 }
 
-/** Adds, removes, leaves, renames or changes a role: resend or stranger first, then the rules (protocol/rules.ts). */
+/** Adds, removes, leaves or changes a role: resend or stranger first, then the rules (protocol/rules.ts). */
 export function judgeGroupChange(
   input: NewGroupChange,
   facts: GroupChangeFacts,
@@ -152,7 +147,7 @@ export function judgeGroupChange(
   if (reason) return refused(reason);
 
   const base = { conversationId, senderId, sentAt: input.sentAt, clientChangeId: input.clientChangeId };
-  const plan = { status: 'accepted' as const, added: [], requestedIds: [], removed: null, newRole: null, newName: null };
+  const plan = { status: 'accepted' as const, added: [], requestedIds: [], removed: null, newRole: null };
   switch (change.kind) {
     case 'add_members': {
       const fresh = [...new Set(change.userIds)].filter((userId) => !roles.has(userId));
@@ -187,8 +182,6 @@ export function judgeGroupChange(
         eventAt: (seq) => ({ kind: 'member_left', ...base, seq, newOwnerId }),
       };
     }
-    case 'rename':
-      return { ...plan, newName: change.name, eventAt: (seq) => ({ kind: 'group_renamed', ...base, seq, name: change.name }) };
     case 'set_role':
       return {
         ...plan,
@@ -203,6 +196,5 @@ const EVENT_OF = {
   add_members: 'members_added',
   remove_member: 'member_removed',
   leave: 'member_left',
-  rename: 'group_renamed',
   set_role: 'role_changed',
 } as const satisfies Record<NewGroupChange['change']['kind'], GroupChangeEvent['kind']>;

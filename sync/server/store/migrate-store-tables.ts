@@ -20,7 +20,6 @@ export const COPIED_TABLES = [
   'members',
   'member_periods',
   'events',
-  'reactions',
   'uploads',
   'attachment_refs',
   'settings',
@@ -41,9 +40,10 @@ export const COPIED_TABLES = [
 ] as const;
 
 // rate_limits: sign-in counts the nodes share (account-limits.ts); one SQLite node keeps them in memory.
-// plaintext_settings: what a server held in the clear before end-to-end encryption; migrate-store
-// refuses a database that still holds any (migrate-store.ts), so there is never anything to copy.
-const NOT_COPIED = /^(schema_migrations|rate_limits|plaintext_settings|cluster_.*)$/;
+// plaintext_settings, reactions: what a server held in the clear before end-to-end encryption (the
+// reactions that held, written by reaction events); migrate-store refuses a database that still
+// holds any (migrate-store.ts), so there is never anything to copy.
+const NOT_COPIED = /^(schema_migrations|rate_limits|plaintext_settings|reactions|cluster_.*)$/;
 
 /** Rows per INSERT: thousands, so a log of millions of events takes a few thousand round trips. */
 const BATCH_ROWS = 5_000;

@@ -12,8 +12,6 @@ export interface PostgresPoolOptions {
   poolSize?: number;
   /** Called with how long each checkout waited for a connection, in milliseconds. */
   onPoolWait?: (ms: number) => void;
-  /** Called with how many messages each append run stores together (1: alone). */
-  onAppendRun?: (messages: number) => void;
   /** Called with how many receipts each watermark run raises together (1: alone). */
   onReceiptRun?: (receipts: number) => void;
 }

@@ -91,7 +91,7 @@ export async function appendEnvelopeWith(tx: Session, input: NewEnvelope): Promi
       [conversationId, verdict.deletesSeq],
     );
   }
-  // Hidden by blocks as a message is: the server cannot tell a message from anything else sealed.
+  // Hidden by blocks whatever it says: the server cannot tell a message from anything else sealed.
   const { firstMessage } = await insertEvent(tx, event, facts.blocked_peer, {
     hiddenMembers: facts.group_blockers,
     uploadIds: input.attachments,

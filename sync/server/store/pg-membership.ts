@@ -20,7 +20,7 @@ import {
   type NewConversationInput,
   type NewGroupChange,
 } from './server-store.js';
-import { toEvent, toUser, UNKNOWN_GROUP_NAME, type EventRecord, type UserRow } from './store-rows.js';
+import { toEvent, toUser, type EventRecord, type UserRow } from './store-rows.js';
 
 /**
  * Creating conversations and changing who is in a group, in PostgreSQL. Each function runs in one
@@ -56,8 +56,8 @@ async function createDirect(tx: Session, input: NewConversationInput, otherId: s
   // ON CONFLICT DO NOTHING: two creations racing for one id (or one pair) cannot both insert; the
   // loser waits for the winner to commit and then reads its row.
   const { rowCount } = await tx.query(
-    `INSERT INTO conversations (id, kind, pair_key, name, created_by, created_at)
-     VALUES ($1, 'direct', $2, NULL, $3, $4) ON CONFLICT DO NOTHING`,
+    `INSERT INTO conversations (id, kind, pair_key, created_by, created_at)
+     VALUES ($1, 'direct', $2, $3, $4) ON CONFLICT DO NOTHING`,
     [conversationId, pairKey, creatorId, input.createdAt],
   );
   if (rowCount === 0) {
@@ -104,10 +104,11 @@ async function createGroup(
     ? null
     : (refuseNewConversation(input.caps, facts.created) ?? refuseMemberAdditions(input.caps, facts.added, added));
   if (overCap) return overCap;
+  // No name: a group's is sealed content (server-store.ts).
   const { rowCount } = await tx.query(
-    `INSERT INTO conversations (id, kind, pair_key, name, created_by, created_at)
-     VALUES ($1, 'group', NULL, $2, $3, $4) ON CONFLICT DO NOTHING`,
-    [conversationId, group.name ?? UNKNOWN_GROUP_NAME, creatorId, input.createdAt],
+    `INSERT INTO conversations (id, kind, pair_key, created_by, created_at)
+     VALUES ($1, 'group', NULL, $2, $3) ON CONFLICT DO NOTHING`,
+    [conversationId, creatorId, input.createdAt],
   );
   if (rowCount === 0) {
     const { rows } = await tx.query<{ kind: ConversationKind; created_by: string }>(
@@ -118,7 +119,7 @@ async function createGroup(
   }
   await recordAdditions(tx, creatorId, input.createdAt, added);
   // The row was inserted just now, its counter at 0: the creation is its first event.
-  const event = groupCreatedEvent(input, group.name ?? null, 1, plan.members);
+  const event = groupCreatedEvent(input, 1, plan.members);
   await insertEvent(tx, event, null);
   const requested = new Set(plan.requestedIds);
   await addMembers(
@@ -180,7 +181,7 @@ export async function appendGroupChangeWith(tx: Session, input: NewGroupChange):
   }
 
   const event = plan.eventAt(seqAfter(lastSeq, conversationId));
-  const { removed, newRole, newName } = plan;
+  const { removed, newRole } = plan;
   const requested = new Set(plan.requestedIds);
   await addMembers(
     tx,
@@ -203,7 +204,6 @@ export async function appendGroupChangeWith(tx: Session, input: NewGroupChange):
       newRole.role,
     ]);
   }
-  if (newName !== null) await tx.query('UPDATE conversations SET name = $2 WHERE id = $1', [conversationId, newName]);
   await insertEvent(tx, event, null);
   // Who hears of it: the members after it, and the person it removed.
   const stayed = facts.members.map((member) => member.user_id).filter((userId) => userId !== removed);

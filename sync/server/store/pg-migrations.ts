@@ -488,6 +488,28 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       DELETE FROM settings WHERE setting->>'kind' IN ('archived', 'muted', 'draft');
     `,
   },
+  {
+    version: 14,
+    description: 'groups need no name (it is sealed now), and the events kept in the clear are indexed for purge-plaintext',
+    sql: `
+      -- As SQLite's version 17: nothing kept in the clear goes here, but a group need not have a name,
+      -- the events kept in the clear get a partial index, and a message's id is no longer unique.
+      DO $$
+      DECLARE
+        constraint_name TEXT;
+      BEGIN
+        SELECT conname INTO STRICT constraint_name FROM pg_constraint
+        WHERE conrelid = 'conversations'::regclass AND contype = 'c'
+          AND pg_get_constraintdef(oid) LIKE '%(name IS NOT NULL)%';
+        EXECUTE format('ALTER TABLE conversations DROP CONSTRAINT %I', constraint_name);
+      END $$;
+      UPDATE conversations SET name = NULL WHERE name = '';
+      ALTER TABLE conversations ADD CONSTRAINT conversations_name_only_for_groups CHECK (kind = 'group' OR name IS NULL);
+      CREATE INDEX events_kept_in_clear ON events(conversation_id, seq)
+        WHERE kind IN ('message', 'edit', 'delete', 'reaction', 'pin', 'group_renamed');
+      DROP INDEX events_message_identity;
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Conversation, ConversationEvent, SettingRegister, User } from '../../protocol/frames.js';
-import { inTransaction, PostgresConnections, RetryTransaction, withSession, type PostgresPoolOptions } from './pg-connections.js';
+import { inTransaction, PostgresConnections, withSession, type PostgresPoolOptions, type Session } from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith, formerConversationWith } from './pg-conversations.js';
 import { appendEnvelopeWith } from './pg-envelopes.js';
 import {
@@ -10,35 +10,30 @@ import {
   type ConversationDeviceRow,
 } from './conversation-devices.js';
 import type { ConversationDevices } from '../../protocol/conversation-devices.js';
-import { appendChangeWith, appendMessagesWith, appendMessageWith, readEventsAtWith, readEventsWith } from './pg-event-log.js';
+import { readEventsAtWith, readEventsWith } from './pg-event-log.js';
 import { BatchQueue, RUN_ALONE } from './batch-queue.js';
 import { appendGroupChangeWith, createConversationWith } from './pg-membership.js';
 import { PostgresDeviceInbox } from './pg-device-inbox.js';
 import { PostgresKeyDirectory } from './pg-key-directory.js';
 import { PostgresKeyBackup } from './pg-key-backup.js';
-import { RememberedFacts } from './pg-message-facts.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
 import { CONTENDED, raiseWatermarksWith, raiseWatermarkWith, type Receipt } from './pg-watermarks.js';
 import { changePasswordWith, createSessionWith, endSessionsWith, listSessionsWith, useSessionWith } from './pg-sessions.js';
 import { setSettingsWith } from './pg-settings.js';
 import * as uploads from './pg-uploads.js';
 import type {
-  AppendResult,
-  ChangeResult,
   Contact,
   CreateResult,
   CreateUploadResult,
   DownloadableUpload,
   EventPage,
   GroupChangeResult,
-  NewChange,
   NewEnvelope,
   EnvelopeResult,
   NewConversationInput,
   NewGroupChange,
   ConversationPage,
   ConversationPageRequest,
-  NewMessage,
   NewSession,
   NewUpload,
   NewUser,
@@ -57,27 +52,20 @@ import { toStoredSetting, type SettingRecord } from './settings-rules.js';
 import { contactsFrom, type WrittenWithRow } from './contacts.js';
 import {
   blockedWithSql,
-  PLAINTEXT_SETTINGS_COUNT_SQL,
-  PLAINTEXT_SETTINGS_DELETE_SQL,
+  plaintextHeldSql,
+  purgePlaintextSql,
   writersOfSql,
   writtenWithSql,
+  type JsonDialect,
 } from './shared-sql.js';
 import { toStoredUser, type UserRow } from './store-rows.js';
 
 type ReadEventsInput = Parameters<ServerStore['readEvents']>[0];
 
 /**
- * Append runs in flight on one node at most; what arrives while one is waits and goes in the next
- * batch (batch-queue.ts), MAX_APPEND_BATCH messages at most. One: with 10,000 clients on two nodes
- * and every message crossing them (the sustained bench), one slot kept up with 1,000 messages/s,
- * where two and four kept up with 750/s; more runs at once made smaller batches, and their
- * PostgreSQL backends competed for the same cores.
- */
-const APPEND_SLOTS = 1;
-const MAX_APPEND_BATCH = 64;
-/**
- * Receipts go the same way, in a queue of their own: every message a client receives is
- * acknowledged with a delivery receipt, so under load they arrive as often as messages do.
+ * Receipt runs in flight on one node at most; what arrives while one is waits and goes in the next
+ * batch (batch-queue.ts), MAX_RECEIPT_BATCH receipts at most: every envelope a client receives is
+ * acknowledged with a delivery receipt, so under load they arrive as often as envelopes do.
  */
 const RECEIPT_SLOTS = 1;
 const MAX_RECEIPT_BATCH = 128;
@@ -106,22 +94,13 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
 /**
  * The server store on PostgreSQL, for any number of server nodes sharing one database. Nothing
  * rests on there being one writer; each method relies on this isolation:
- * - appendChange, appendGroupChange, appendEnvelope: one READ COMMITTED transaction that first locks the
+ * - appendGroupChange, appendEnvelope: one READ COMMITTED transaction that first locks the
  *   conversation's row (FOR NO KEY UPDATE), so writers of one conversation run one at a time and
  *   each reads the facts it is judged on after the one before it committed; the sequence number
  *   is taken and the counter moved on that row in the same transaction, so numbers have no gaps
  *   or duplicates and commit in order. A resend racing its original into another conversation
  *   meets the unique key (sender, client id): ON CONFLICT DO NOTHING, and the transaction runs
  *   again and answers it as the resend it is.
- * - appendMessage: first without a transaction: the facts in one statement, then one statement
- *   that stores the event only if the conversation's counter has not moved since, taking the
- *   row's lock for that check (insertEvent in pg-queries.ts). Messages that waited for the node's
- *   append run go together, one per conversation: one statement reads all their facts, one stores
- *   them, locking their conversations in id order. An event stored in between, a taken key or a
- *   vanished upload makes it run as appendChange does, in the locked transaction. A plain message
- *   appended alone is first tried in one statement that reads the facts again and stores only if
- *   they are those its sender's last message here was judged on, and the counter has not moved
- *   since that statement's snapshot (pg-message-facts.ts).
  * - createConversation: READ COMMITTED; two creations of one id or pair are told apart by the
  *   unique keys (insert-or-nothing, then read). A direct one also holds both people's rows FOR
  *   SHARE, so a block between them is decided wholly before or after it.
@@ -147,10 +126,6 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
 export class PostgresServerStore implements ServerStore {
   /** The pool itself: the cluster bus and the directory share it. */
   readonly pool: pg.Pool;
-  private readonly appends: BatchQueue<NewMessage, AppendResult>;
-  /** The facts each sender's messages were last judged on here, so the next one may take one round trip. */
-  private readonly rememberedFacts = new RememberedFacts();
-  private readonly onAppendRun: (messages: number) => void;
   private readonly receipts: BatchQueue<Receipt, WatermarkResult | null>;
   private readonly onReceiptRun: (receipts: number) => void;
   readonly keyDirectory: PostgresKeyDirectory;
@@ -159,17 +134,12 @@ export class PostgresServerStore implements ServerStore {
 
   constructor(
     private readonly db: PostgresConnections,
-    options: Pick<PostgresPoolOptions, 'onAppendRun' | 'onReceiptRun'> = {},
+    options: Pick<PostgresPoolOptions, 'onReceiptRun'> = {},
   ) {
     this.pool = db.pool;
     this.keyDirectory = new PostgresKeyDirectory(db);
     this.deviceInbox = new PostgresDeviceInbox(db);
     this.keyBackup = new PostgresKeyBackup(db);
-    this.onAppendRun = options.onAppendRun ?? (() => undefined);
-    this.appends = new BatchQueue(
-      { one: (input) => this.appendMessageAlone(input), many: (inputs) => this.appendMessages(inputs) },
-      { slots: APPEND_SLOTS, maxBatch: MAX_APPEND_BATCH, keyOf: (input) => input.conversationId },
-    );
     this.onReceiptRun = options.onReceiptRun ?? (() => undefined);
     this.receipts = new BatchQueue(
       { one: (input) => this.raiseWatermarkAlone(input), many: (inputs) => this.raiseWatermarks(inputs) },
@@ -239,53 +209,6 @@ export class PostgresServerStore implements ServerStore {
 
   async appendGroupChange(input: NewGroupChange): Promise<GroupChangeResult> {
     return inTransaction(this.db, (tx) => appendGroupChangeWith(tx, input));
-  }
-
-  appendMessage(input: NewMessage): Promise<AppendResult> {
-    return this.appends.submit(input);
-  }
-
-  /**
-   * One round trip without a transaction while the facts its sender's last message here was judged
-   * on still hold (pg-message-facts.ts), two otherwise, unless another writer stored an event in
-   * between: then the append takes the conversation's lock, as a busy conversation's writers then
-   * queue anyway.
-   */
-  private async appendMessageAlone(input: NewMessage): Promise<AppendResult> {
-    this.onAppendRun(1);
-    try {
-      return await withSession(this.db, (session) => appendMessageWith(session, input, false, this.rememberedFacts));
-    } catch (error) {
-      if (!(error instanceof RetryTransaction)) throw error;
-    }
-    return inTransaction(this.db, (tx) => appendMessageWith(tx, input, true, this.rememberedFacts));
-  }
-
-  /**
-   * Messages of distinct conversations that waited for an append slot: the same two round trips
-   * for them all. A forward (its source has facts of its own), one that lost a race and all of a
-   * batch that met a deleted upload run alone next (RUN_ALONE); nothing of those was written.
-   */
-  private async appendMessages(inputs: readonly NewMessage[]): Promise<Array<AppendResult | typeof RUN_ALONE>> {
-    const together = inputs.filter((input) => !input.forwardOf);
-    const decided = new Map<NewMessage, AppendResult>();
-    if (together.length > 1) {
-      this.onAppendRun(together.length);
-      const results = await withSession(this.db, (session) => appendMessagesWith(session, together, this.rememberedFacts)).catch(
-        (error: unknown) => {
-          if (error instanceof RetryTransaction) return [];
-          throw error;
-        },
-      );
-      results.forEach((result, i) => {
-        if (result) decided.set(together[i]!, result);
-      });
-    }
-    return inputs.map((input) => decided.get(input) ?? RUN_ALONE);
-  }
-
-  async appendChange(input: NewChange): Promise<ChangeResult> {
-    return inTransaction(this.db, (tx) => appendChangeWith(tx, input));
   }
 
   async appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult> {
@@ -417,16 +340,33 @@ export class PostgresServerStore implements ServerStore {
   }
 
   async plaintextHeld(): Promise<PlaintextHeld> {
-    const [row] = await this.db.query<{ count: string }>(PLAINTEXT_SETTINGS_COUNT_SQL);
-    return { settings: Number(row?.count ?? 0) };
+    return withSession(this.db, plaintextHeldWith);
   }
 
   async purgePlaintext(): Promise<PlaintextHeld> {
-    const { rowCount } = await this.pool.query(PLAINTEXT_SETTINGS_DELETE_SQL);
-    return { settings: rowCount ?? 0 };
+    return inTransaction(this.db, async (tx) => {
+      const held = await plaintextHeldWith(tx);
+      for (const sql of purgePlaintextSql(POSTGRES_JSON)) await tx.query(sql);
+      return held;
+    });
   }
 
   async close(): Promise<void> {
     if (!this.pool.ending && !this.pool.ended) await this.pool.end();
   }
+}
+
+/** How PostgreSQL reads and writes the JSON of the plaintext statements (shared-sql.ts). */
+const POSTGRES_JSON: JsonDialect = {
+  field: (column, name) => `${column}->>'${name}'`,
+  withNullField: (column, name) => `jsonb_set(${column}, '{${name}}', 'null'::jsonb)`,
+  indexHint: '',
+};
+
+async function plaintextHeldWith(session: Session): Promise<PlaintextHeld> {
+  const { rows } = await session.query<{ settings: string; events: string; group_names: string }>(
+    plaintextHeldSql(POSTGRES_JSON),
+  );
+  const row = rows[0]!;
+  return { settings: Number(row.settings), events: Number(row.events), groupNames: Number(row.group_names) };
 }

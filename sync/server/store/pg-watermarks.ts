@@ -51,7 +51,7 @@ const RAISE_ONE = `
 // The same for receipts of distinct members side by side ($1–$4 as arrays). The rows are locked
 // first with SKIP LOCKED, so this statement never waits for a row lock while it holds others and
 // cannot deadlock with a transaction that holds one of them (an append storing a member's first
-// message, a group change, another node's batch). A receipt whose row it could not take, or whose
+// envelope, a group change, another node's batch). A receipt whose row it could not take, or whose
 // row stopped rising between the snapshot and the lock, is left for the one-row statement
 // (`contended`).
 const RAISE_MANY = `

@@ -1,16 +1,11 @@
-import type { Attachment } from '../../protocol/attachments.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { ConversationDevices } from '../../protocol/conversation-devices.js';
 import type {
-  Change,
-  ChangeEvent,
   Conversation,
   ConversationEvent,
   GroupChange,
   GroupChangeEvent,
   GroupCreatedEvent,
-  LinkPreview,
-  MessageEvent,
   NewConversation,
   SettingRegister,
   StoredSetting,
@@ -26,18 +21,18 @@ import type { KeyBackupStore } from './key-backup.js';
  * synchronous underneath, so a networked database (PostgreSQL) can implement the same interface.
  *
  * Rules every implementation must keep (the SQLite one documents how it does):
- * - sequence numbers are assigned in the transaction that stores the event: no gaps, no reuse;
- * - client ids (clientMessageId, clientChangeId) share one namespace per sender: (senderId, id) is
- *   unique, and a resend returns the original event as it is now and stores nothing;
- * - a message's clientMessageId is also unique within its conversation (it is the messageId that
- *   changes and replies refer to);
- * - a change is judged by `refuseChange` / `refuseGroupChange` (protocol/rules.ts) against the
- *   state in the same transaction that stores it; a delete purges the message's text, its edits'
- *   texts, its current reactions and its attachments (and their references, so its files can no
- *   longer be downloaded) in that transaction too;
- * - an envelope (envelope-frames.ts) is stored as a message is (membership, its client id in the
- *   same namespace, blocks, the sender's first word there) and never read; one that deletes another
- *   empties that one's ciphertext and drops its upload ids and references in the same transaction;
+ * - sequence numbers are assigned in the transaction that stores the event: no reuse, and no gaps
+ *   but those purge-plaintext leaves where it deleted what was kept in the clear (a page of the log
+ *   ends before a gap, event-visibility.ts: cutPage);
+ * - client ids (an envelope's clientId, a group change's clientChangeId) share one namespace per
+ *   sender: (senderId, id) is unique, and a resend returns the original event as it is now and
+ *   stores nothing;
+ * - a group change is judged by `refuseGroupChange` (protocol/rules.ts) against the state in the
+ *   same transaction that stores it;
+ * - an envelope (envelope-frames.ts) is never read; its membership, its client id, blocks and the
+ *   sender's first word there are checked and recorded in the transaction that stores it, and one
+ *   that deletes another empties that one's ciphertext and drops its upload ids and references
+ *   (so its files can no longer be downloaded) in the same transaction;
  * - watermarks only move forward, never past the conversation's lastSeq, and read implies delivered;
  * - nothing may rest on there being one writer at a time: two creations of one conversation (or of
  *   one pair's direct conversation) are told apart by unique keys (insert-or-nothing, then read),
@@ -46,18 +41,17 @@ import type { KeyBackupStore } from './key-backup.js';
  *   to the one that removed them; everyone else is answered as if the conversation did not exist;
  * - blocks (the 'blocked' settings, settings.ts: blockedBetween): while a block stands between the
  *   two people of a direct conversation, every event either stores there is hidden from the other
- *   for good (never pushed, never served in catch-up, never a target of their replies, changes,
- *   forwards or downloads), decided in the transaction that stores it; so is any change to a
- *   message hidden from someone. A direct conversation made while a block stands is not listed for
- *   the other person until it is lifted (or they start it themselves), and while it stands each is
- *   shown the other's watermarks there as they were when it began. In a group, every message and
- *   change to a message stored by someone a member has blocked is hidden from that member for good
- *   (hidden_events), decided in the same transaction; so is any change to a message hidden from
- *   them. Membership, role and name changes are never hidden. While the block stands the blocked
- *   person is shown the blocker's watermarks in the groups they share as they were when it began
- *   (group_block_watermarks; 0 where they came to share one since) and told of no move. Contacts
- *   (presence) leave out everyone with a block between them and the user;
- * - presence privacy (presence-rules.ts): a member's first message since they joined is recorded
+ *   for good (never pushed, never served in catch-up, never a target of their deletes or a way to
+ *   their downloads), decided in the transaction that stores it. A direct conversation made while
+ *   a block stands is not listed for the other person until it is lifted (or they start it
+ *   themselves), and while it stands each is shown the other's watermarks there as they were when
+ *   it began. In a group, every envelope stored by someone a member has blocked is hidden from that
+ *   member for good (hidden_events), decided in the same transaction. Membership and role changes
+ *   are never hidden. While the block stands the blocked person is shown the blocker's watermarks
+ *   in the groups they share as they were when it began (group_block_watermarks; 0 where they came
+ *   to share one since) and told of no move. Contacts (presence) leave out everyone with a block
+ *   between them and the user;
+ * - presence privacy (presence-rules.ts): a member's first envelope since they joined is recorded
  *   (members.first_message_seq) in the transaction that stores it, and "Show when I'm online" in the
  *   transaction that writes its register: listContacts is decided on both;
  * - message requests (request-rules.ts): a membership made by someone who is not the member's
@@ -65,13 +59,12 @@ import type { KeyBackupStore } from './key-backup.js';
  *   to a group) records who (members.request_from), shown to the member as requestFrom until they
  *   write there. An add by anyone else of someone who lets only contacts add them ('group_adds') is
  *   refused (cannot_add_to_groups). Both are decided in the transaction that makes the membership,
- *   on tables kept with the registers (accepted_requests, group_adds_restricted).
+ *   on tables kept with the registers (accepted_requests, group_adds_restricted);
+ * - the server never holds a group's name (it is sealed content): a group's name is null.
  *
  * Isolation: each method is one transaction that must see a consistent snapshot and serialise
  * with every other writer of the same conversation (SQLite: BEGIN IMMEDIATE; a networked store:
- * a row lock on the conversation, or SERIALIZABLE), or be equivalent to one: an append may read
- * its facts without the lock if it stores only when no writer of the conversation stored in
- * between (PostgreSQL's appendMessage). The upload methods add their own needs below.
+ * a row lock on the conversation, or SERIALIZABLE). The upload methods add their own needs below.
  */
 /** What one person may create in any hour (cap-rules.ts applies them). */
 export interface CreationCaps {
@@ -155,12 +148,9 @@ export interface ServerStore {
    * above). A page reads only its own conversations' members.
    */
   listConversationsOf(userId: string, page: ConversationPageRequest): Promise<ConversationPage>;
-  /** Adds, removes, leaves, renames or changes a role in a group. */
+  /** Adds, removes, leaves or changes a role in a group. */
   appendGroupChange(input: NewGroupChange): Promise<GroupChangeResult>;
 
-  appendMessage(input: NewMessage): Promise<AppendResult>;
-  /** An edit, delete, reaction or pin on a message of the conversation. */
-  appendChange(input: NewChange): Promise<ChangeResult>;
   /** A sealed envelope (envelope-frames.ts); one that deletes another drops that one's ciphertext and references in the same transaction. */
   appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult>;
   /** The conversation's devices version and its members' devices with keys; null when `userId` is not a member. */
@@ -169,9 +159,9 @@ export interface ServerStore {
   readEvents(input: { conversationId: string; userId: string; afterSeq: number; limit: number }): Promise<EventPage | null>;
   /**
    * For each request, in order: the event at `seq` as readEvents would serve it to `userId` (within
-   * one of their periods, not hidden from them, an edit's text withheld as there), or null when it
-   * would not (or there is no such event). A node reads back the events other nodes stored with
-   * it: one row each, not a page, and those it is told of together in one read.
+   * one of their periods, not hidden from them), or null when it would not (or there is no such
+   * event). A node reads back the events other nodes stored with it: one row each, not a page, and
+   * those it is told of together in one read.
    */
   readEventsAt(requests: readonly EventAt[]): Promise<Array<ConversationEvent | null>>;
 
@@ -191,23 +181,23 @@ export interface ServerStore {
    */
   createUpload(input: NewUpload): Promise<CreateUploadResult>;
   getUpload(id: string): Promise<StoredUpload | null>;
-  /** Marks the upload's bytes as all there and verified; only then can a message refer to it. */
+  /** Marks the upload's bytes as all there and verified; only then can an envelope refer to it. */
   completeUpload(id: string, at: number): Promise<void>;
   /**
-   * Forgets an upload that no message refers to; false (nothing changed) when one does, or when
+   * Forgets an upload that no event refers to; false (nothing changed) when one does, or when
    * there is no such upload. Isolation: the reference check and the delete in one transaction, so a
    * send that refers to it either lands first (and the upload stays) or finds it gone.
    */
   deleteUpload(id: string): Promise<boolean>;
   /**
-   * The upload, when `userId` may download it: they are a member of a conversation now, and a
-   * message there that refers to it lies within one of their visibility periods (as for reading
+   * The upload, when `userId` may download it: they are a member of a conversation now, and an
+   * event there that refers to it lies within one of their visibility periods (as for reading
    * the log). A former member keeps the files they downloaded while a member, and gets no more.
-   * The account's own upload that no message refers to is theirs too: a linking device's history
+   * The account's own upload that no event refers to is theirs too: a linking device's history
    * export, downloaded by the account's new device. null otherwise, also when it does not exist: a stranger must not learn which ids are real.
    */
   findDownloadable(userId: string, attachmentId: string): Promise<DownloadableUpload | null>;
-  /** Uploads created before `before` that no message refers to (now): what garbage collection removes. */
+  /** Uploads created before `before` that no event refers to (now): what garbage collection removes. */
   listExpiredUploads(before: number): Promise<string[]>;
 
   /**
@@ -246,11 +236,16 @@ export interface ServerStore {
   ready(): Promise<StoreReadiness>;
 
   /**
-   * What the store holds in the clear from before end-to-end encryption, set aside by its
-   * migrations and served to no one (plaintext.ts): the server does not start while any is held.
+   * What the store holds in the clear from before end-to-end encryption, served to no one
+   * (plaintext.ts): the server does not start while any is held.
    */
   plaintextHeld(): Promise<PlaintextHeld>;
-  /** Deletes all of it (`purge-plaintext`, asked for by the operator); what it deleted. */
+  /**
+   * Deletes all of it (`purge-plaintext`, asked for by the operator), in one transaction: the
+   * events of the kinds clients no longer send, with their references to uploads and the rows that
+   * hide them from blocked members, and every group name (conversations and their creation events
+   * then name none). Their sequence numbers are not reused: the log has gaps there. What it deleted.
+   */
   purgePlaintext(): Promise<PlaintextHeld>;
 
   close(): Promise<void>;
@@ -258,8 +253,15 @@ export interface ServerStore {
 
 /** Counts of what is held in the clear, by what it is. */
 export interface PlaintextHeld {
-  /** Archive, mute and draft registers, which clients now send only sealed. */
+  /** Archive, mute and draft registers, which clients now send only sealed (set aside by SQLite 16, PostgreSQL 13). */
   settings: number;
+  /**
+   * Events of the kinds clients sent before they sealed what they say (PLAINTEXT_EVENT_KINDS in
+   * store-rows.ts: messages, edits, deletes, reactions, pins, renames).
+   */
+  events: number;
+  /** Groups whose name is held (in the conversation's row or its creation event): names are sealed content now. */
+  groupNames: number;
 }
 
 export type StoreReadiness = { ok: true } | { ok: false; reason: string };
@@ -345,36 +347,9 @@ export interface Refused {
   reason: RefusalReason;
 }
 
-export interface NewMessage {
-  conversationId: string;
-  senderId: string;
-  clientMessageId: string;
-  text: string;
-  /** messageId of an earlier message of the same conversation (deleted ones too), or null. */
-  replyTo: string | null;
-  /**
-   * Files it carries (none when absent). Each must be a completed upload of the sender with this
-   * id, SHA-256 and size, checked in the transaction that stores the message (else
-   * `attachment_missing`); the message then refers to each, which keeps it from garbage collection
-   * and lets the conversation's members download it.
-   */
-  attachments?: Attachment[];
-  /**
-   * The message this one forwards: it must be a message `senderId` can see now (a member of its
-   * conversation, within one of their visibility periods) that was not deleted, else
-   * `forwarded_message_missing` / `message_deleted`. The stored event names its original author
-   * in `forwardedFrom`. A forward's attachments may also be uploads the sender may download
-   * (`findDownloadable`), besides their own.
-   */
-  forwardOf?: { conversationId: string; messageId: string };
-  /** The sender's preview of a link in the text, kept with the message (gone once it is deleted). */
-  linkPreview?: LinkPreview;
-  sentAt: number;
-}
-
 /**
- * A sealed envelope for a conversation's log, stored like a message (membership, exactly-once by
- * the sender's client id, blocks, the sender's first word there) and never read.
+ * A sealed envelope for a conversation's log: what members say there, stored with its membership,
+ * exactly-once by the sender's client id, blocks and the sender's first word there, and never read.
  */
 export interface NewEnvelope {
   conversationId: string;
@@ -385,7 +360,8 @@ export interface NewEnvelope {
   ciphertext: string;
   /**
    * Upload ids it refers to: each a completed upload of the sender's or one they may download now
-   * (`findDownloadable`), else `attachment_missing`; the envelope then refers to each, as a message does.
+   * (`findDownloadable`), else `attachment_missing`; the envelope then refers to each, which keeps it
+   * from garbage collection and lets the conversation's members download it.
    */
   attachments: string[];
   /**
@@ -404,7 +380,11 @@ export interface NewEnvelope {
 }
 
 export type EnvelopeResult =
-  /** As AppendResult's: who must hear of it, and whether it is the sender's first word there since they joined. */
+  /**
+   * `memberIds` is who must hear about it (never anyone it is hidden from by a block).
+   * `firstMessage`: the sender's first envelope since they joined (recorded in the same
+   * transaction), so presence may begin between them and the members who wrote before (presence-rules.ts).
+   */
   | { status: 'stored'; event: EnvelopeEvent; memberIds: string[]; firstMessage: boolean }
   /** The client id was seen before from this sender: the original envelope (as it is now), nothing stored. */
   | { status: 'duplicate'; event: EnvelopeEvent }
@@ -419,21 +399,6 @@ export interface EventAt {
   userId: string;
   seq: number;
 }
-
-export type AppendResult =
-  /**
-   * `memberIds` is who must hear about it (never anyone it is hidden from by a block).
-   * `firstMessage`: the sender's first since they joined (recorded in the same transaction), so
-   * presence may begin between them and the members who wrote before (presence-rules.ts).
-   */
-  | { status: 'stored'; event: MessageEvent; memberIds: string[]; firstMessage: boolean }
-  /** The client id was seen before from this sender: the original event (as it is now), nothing stored. */
-  | { status: 'duplicate'; event: MessageEvent }
-  /**
-   * Besides the common ones: `message_id_taken`, `reply_target_missing`, `attachment_missing`, and
-   * for a forward `forwarded_message_missing` and `message_deleted`.
-   */
-  | Refused;
 
 export type SetSettingsResult =
   | {
@@ -487,24 +452,6 @@ export interface SettingsPage {
   hasMore: boolean;
 }
 
-export interface NewChange {
-  conversationId: string;
-  senderId: string;
-  clientChangeId: string;
-  change: Change;
-  sentAt: number;
-}
-
-export type ChangeResult =
-  /**
-   * `withheldFrom`: members who joined after the message; they get the event with its text withheld
-   * (''). Neither list holds anyone the event is hidden from by a block.
-   */
-  | { status: 'stored'; event: ChangeEvent; memberIds: string[]; withheldFrom: string[] }
-  /** The client id was seen before from this sender for the same kind of change here. */
-  | { status: 'duplicate'; event: ChangeEvent }
-  | Refused;
-
 export interface NewUpload {
   /** Chosen by the server (32 random hex): the key of its file, too. */
   id: string;
@@ -545,9 +492,9 @@ export interface EventPage {
   events: ConversationEvent[];
   hasMore: boolean;
   /**
-   * Set when the reader may not see the events right after afterSeq (outside their periods, or
-   * hidden from them by a block): nothing up to here is theirs. A page ends before a run of hidden
-   * events; the next one starts past the whole run.
+   * Set when the reader is served nothing right after afterSeq (outside their periods, hidden from
+   * them by a block, or a gap purge-plaintext left): nothing up to here is theirs. A page ends
+   * before a run of hidden events or a gap; the next one starts past it.
    */
   skippedTo?: number;
   /** Everyone the events name. */

@@ -1,10 +1,12 @@
+import { PLAINTEXT_EVENT_KINDS } from './store-rows.js';
+
 /**
  * Reads both stores run word for word: the SQLite and PostgreSQL schemas have the same tables and
  * columns, and these statements use only SQL both understand. Only placeholders differ (SQLite
  * `@name`, PostgreSQL `$n`), so each statement is made with its parameters' placeholders.
  */
 
-const CONVERSATION_COLUMNS = `c.id, c.kind, c.name, c.created_by, c.last_seq, c.created_at`;
+const CONVERSATION_COLUMNS = `c.id, c.kind, c.created_by, c.last_seq, c.created_at`;
 const MEMBER_COLUMNS = `m.conversation_id, u.id, u.username, u.display_name, m.role, m.join_order, m.delivered_seq, m.read_seq`;
 
 /**
@@ -33,7 +35,7 @@ export function hiddenInGroupSql(conversation: string, seq: string, user: string
  * event they may see: one step but for trailing hidden events. request_from: who it is a message
  * request from, until the member writes there (request-rules.ts).
  */
-const MEMBER_CONVERSATION_COLUMNS = `c.id, c.kind, c.name, c.created_by, c.created_at,
+const MEMBER_CONVERSATION_COLUMNS = `c.id, c.kind, c.created_by, c.created_at,
   CASE WHEN m.first_message_seq IS NULL THEN m.request_from END AS request_from,
   COALESCE(
     (SELECT e.seq FROM events e
@@ -229,21 +231,21 @@ export function frozenWatermarksForSql(user: string, after: string, last: string
 }
 
 /**
- * Whether `user` may download the upload aliased `upload`: it is complete, and either a message that
+ * Whether `user` may download the upload aliased `upload`: it is complete, and either an event that
  * refers to it lies within one of the reader's visibility periods of a conversation they are a member
- * of now, and is served to them (as readEvents serves them), or it is their own and no message refers
+ * of now, and is served to them (as readEvents serves them), or it is their own and no event refers
  * to it (a history export their linking device made for their new one).
  */
 export function downloadableToSql(user: string, upload: string): string {
   return `${upload}.completed_at IS NOT NULL AND (
-          -- The account's own upload that no message refers to: a history export for its new device.
+          -- The account's own upload that no event refers to: a history export for its new device.
           (${upload}.owner_id = ${user} AND NOT EXISTS (SELECT 1 FROM attachment_refs o WHERE o.upload_id = ${upload}.id))
           OR EXISTS (
             SELECT 1 FROM attachment_refs r
             JOIN member_periods p ON p.conversation_id = r.conversation_id AND p.user_id = ${user}
             JOIN members m ON m.conversation_id = r.conversation_id AND m.user_id = ${user}
             WHERE r.upload_id = ${upload}.id AND r.seq >= p.from_seq AND (p.to_seq IS NULL OR r.seq <= p.to_seq)
-              -- Not through a message hidden from the reader (stored while a block stood).
+              -- Not through an event hidden from the reader (stored while a block stood).
               AND NOT EXISTS (
                 SELECT 1 FROM events e WHERE e.conversation_id = r.conversation_id AND e.seq = r.seq AND e.hidden_from = ${user}
               )
@@ -326,6 +328,53 @@ export function ownDeviceSql(user: string, deviceNumber: string, expiredBefore: 
           FROM sessions s WHERE s.user_id = ${user} AND s.device_number = ${deviceNumber} AND s.last_used_at >= ${expiredBefore}`;
 }
 
-/** What plaintextHeld counts and purgePlaintext deletes (sqlite-migrations.ts 16, pg-migrations.ts 13). */
-export const PLAINTEXT_SETTINGS_COUNT_SQL = 'SELECT count(*) AS count FROM plaintext_settings';
-export const PLAINTEXT_SETTINGS_DELETE_SQL = 'DELETE FROM plaintext_settings';
+// What a server upgraded from before end-to-end encryption holds in the clear (plaintext.ts). Each
+// store names the top-level field of a JSON column its own way (`field`: SQLite json_extract,
+// PostgreSQL ->>) and sets one to JSON null its own way (`withNullField`); `indexHint` follows
+// `events` where the events kept in the clear are read (SQLite pins their partial index, which its
+// planner passes over without statistics: INDEXED BY).
+
+/** How a store spells the JSON it reads and writes here. */
+export interface JsonDialect {
+  field(column: string, name: string): string;
+  withNullField(column: string, name: string): string;
+  indexHint: string;
+}
+
+/** The events kept in the clear (store-rows.ts: PLAINTEXT_EVENT_KINDS): the WHERE of their partial index, events_kept_in_clear. */
+export const KEPT_IN_CLEAR = `kind IN (${PLAINTEXT_EVENT_KINDS.map((kind) => `'${kind}'`).join(', ')})`;
+
+/**
+ * What plaintextHeld counts (PlaintextHeld, as settings, events and group_names): the settings set
+ * aside (SQLite 16, PostgreSQL 13), the events kept in the clear (their partial index), and the
+ * groups with a name in their row or in their creation, which is a group's first event.
+ */
+export function plaintextHeldSql(json: JsonDialect): string {
+  return `SELECT (SELECT count(*) FROM plaintext_settings) AS settings,
+                 (SELECT count(*) FROM events ${json.indexHint} WHERE ${KEPT_IN_CLEAR}) AS events,
+                 (SELECT count(*) FROM conversations c
+                  WHERE c.kind = 'group' AND (c.name IS NOT NULL OR (
+                    SELECT ${json.field('e.payload', 'name')} FROM events e WHERE e.conversation_id = c.id ORDER BY e.seq LIMIT 1
+                  ) IS NOT NULL)) AS group_names`;
+}
+
+/**
+ * What purgePlaintext runs, in order and in one transaction: the events kept in the clear go with
+ * the rows that only they had (their references to uploads, which garbage collection then takes if
+ * nothing else refers to them; the rows hiding them from blocked members; the reactions their
+ * reactions made), every group name goes from conversations and creation events, and the settings
+ * set aside go. The sequence numbers of the events deleted are left as gaps (cutPage serves across them).
+ */
+export function purgePlaintextSql(json: JsonDialect): string[] {
+  const keptInClear = `SELECT conversation_id, seq FROM events ${json.indexHint} WHERE ${KEPT_IN_CLEAR}`;
+  return [
+    `DELETE FROM attachment_refs WHERE (conversation_id, seq) IN (${keptInClear})`,
+    `DELETE FROM hidden_events WHERE (conversation_id, seq) IN (${keptInClear})`,
+    `DELETE FROM reactions`,
+    `DELETE FROM events ${json.indexHint} WHERE ${KEPT_IN_CLEAR}`,
+    `UPDATE conversations SET name = NULL WHERE name IS NOT NULL`,
+    `UPDATE events SET payload = ${json.withNullField('payload', 'name')}
+     WHERE kind = 'group_created' AND ${json.field('payload', 'name')} IS NOT NULL`,
+    `DELETE FROM plaintext_settings`,
+  ];
+}

@@ -22,10 +22,10 @@ export function appendEnvelopeIn(s: Statements, input: NewEnvelope): EnvelopeRes
   if (verdict.status !== 'accepted') return verdict;
   const event = newEnvelopeEvent(input, nextSeq(s, conversationId), verdict.senderRole);
   if (verdict.deletesSeq !== null) {
-    s.dropRefsOfMessage.run(conversationId, verdict.deletesSeq);
+    s.dropRefsOfEvent.run(conversationId, verdict.deletesSeq);
     s.purgeEnvelope.run(conversationId, verdict.deletesSeq);
   }
-  // Hidden by blocks as a message is: the server cannot tell a message from anything else sealed.
+  // Hidden by blocks whatever it says: the server cannot tell a message from anything else sealed.
   const hidden = hiddenByBlocksIn(s, conversationId, senderId);
   insertHidden(s, event, hidden);
   referUploadsIn(s, conversationId, event.seq, event.attachments);

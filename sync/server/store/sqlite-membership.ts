@@ -14,7 +14,7 @@ import { directPairKey } from './server-store.js';
 import { appendFactsIn, memberIds, nextSeq } from './sqlite-event-log.js';
 import { blockedWithIn, keepNewDirectFrom, revealDirectTo } from './sqlite-settings.js';
 import { toEventRow } from './sqlite-rows.js';
-import { toUser, UNKNOWN_GROUP_NAME, type ConversationRow, type UserRow } from './store-rows.js';
+import { toUser, type ConversationRow, type UserRow } from './store-rows.js';
 import type { Statements } from './sqlite-statements.js';
 
 /**
@@ -37,7 +37,6 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         id: conversationId,
         kind: 'direct',
         pairKey,
-        name: null,
         createdBy: creatorId,
         createdAt: input.createdAt,
       });
@@ -79,7 +78,6 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         id: conversationId,
         kind: 'group',
         pairKey: null,
-        name: conversation.name ?? UNKNOWN_GROUP_NAME,
         createdBy: creatorId,
         createdAt: input.createdAt,
       });
@@ -87,7 +85,7 @@ export function createConversationIn(s: Statements, input: NewConversationInput)
         return answerTakenGroupId((s.conversationById.get(conversationId) as ConversationRow | undefined) ?? null, creatorId);
       }
       recordAdditionsIn(s, creatorId, input.createdAt, added);
-      const event = groupCreatedEvent(input, conversation.name ?? null, nextSeq(s, conversationId), plan.members);
+      const event = groupCreatedEvent(input, nextSeq(s, conversationId), plan.members);
       s.insertEvent.run(toEventRow(event));
       const requested = new Set(plan.requestedIds);
       for (const member of plan.members) {
@@ -126,7 +124,6 @@ export function appendGroupChangeIn(s: Statements, input: NewGroupChange): Group
   }
   if (plan.removed) removeMember(s, conversationId, plan.removed, event.seq);
   if (plan.newRole) s.setRole.run(plan.newRole.role, conversationId, plan.newRole.userId);
-  if (plan.newName !== null) s.rename.run(plan.newName, conversationId);
   s.insertEvent.run(toEventRow(event));
   // Who hears of it: the members after it, and the person it removed.
   const recipients = memberIds(s, conversationId);

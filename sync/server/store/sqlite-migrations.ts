@@ -610,4 +610,61 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 17,
+    description: 'groups need no name (it is sealed now), and the events kept in the clear are indexed for purge-plaintext',
+    rebuildsReferencedTables: true,
+    up(db) {
+      // The triggers on other tables that keep counts in conversations (versions 10, 15) would not
+      // let it be dropped and its copy renamed: they go first, and come back as they were.
+      const triggers = db
+        .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%conversations%' ORDER BY name`)
+        .all() as { name: string; sql: string }[];
+      for (const trigger of triggers) db.exec(`DROP TRIGGER "${trigger.name}"`);
+      db.exec(`
+        -- Clients seal what they say in envelopes, a group's name too: the server stores no message,
+        -- edit, delete, reaction, pin or rename any more, nor a name for a new group. What it holds of
+        -- them from before is not deleted unasked (the server does not start until purge-plaintext
+        -- deletes it, plaintext.ts), so nothing of it goes here: the group names stay, but a group
+        -- need not have one (the CHECK of version 3 goes; the '' that stood for a name never told
+        -- becomes NULL), and the events kept in the clear get a partial index, so the server counts
+        -- them at each start, and the purge finds them, without reading the whole log.
+        CREATE TABLE conversations_v17 (
+          id               TEXT PRIMARY KEY,
+          kind             TEXT NOT NULL CHECK (kind IN ('direct', 'group')),
+          -- One direct conversation per pair; NULL (never equal) for groups.
+          pair_key         TEXT UNIQUE,
+          -- A group's name kept in the clear from before end-to-end encryption, until purge-plaintext.
+          name             TEXT,
+          created_by       TEXT NOT NULL REFERENCES users(id),
+          last_seq         INTEGER NOT NULL DEFAULT 0,
+          -- Hands out members.join_order: who joined earlier (succession, member order).
+          next_join_order  INTEGER NOT NULL DEFAULT 0,
+          created_at       INTEGER NOT NULL,
+          hidden_from      TEXT,
+          member_count     INTEGER NOT NULL DEFAULT 0,
+          devices_version  INTEGER NOT NULL DEFAULT 1,
+          CHECK ((kind = 'direct') = (pair_key IS NOT NULL)),
+          CHECK (kind = 'group' OR name IS NULL)
+        );
+        INSERT INTO conversations_v17 (id, kind, pair_key, name, created_by, last_seq, next_join_order, created_at,
+                                       hidden_from, member_count, devices_version)
+          SELECT id, kind, pair_key, NULLIF(name, ''), created_by, last_seq, next_join_order, created_at,
+                 hidden_from, member_count, devices_version
+          FROM conversations;
+        DROP TABLE conversations;
+        ALTER TABLE conversations_v17 RENAME TO conversations;
+        CREATE INDEX conversations_by_creator ON conversations(created_by, created_at);
+
+        -- The events of the kinds clients sent in the clear (store-rows.ts: PLAINTEXT_EVENT_KINDS;
+        -- shared-sql.ts: KEPT_IN_CLEAR), and only those: empty once they are purged.
+        CREATE INDEX events_kept_in_clear ON events(conversation_id, seq)
+          WHERE kind IN ('message', 'edit', 'delete', 'reaction', 'pin', 'group_renamed');
+        -- A message's id was unique in its conversation so that changes and replies could name it;
+        -- the server names none now (an envelope's delete finds its target by events_by_message).
+        DROP INDEX events_message_identity;
+      `);
+      for (const trigger of triggers) db.exec(trigger.sql);
+    },
+  },
 ];

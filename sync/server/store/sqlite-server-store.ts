@@ -5,8 +5,6 @@ import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../../no
 import { ensurePrivateDir, ensurePrivateFile } from '../../node/private-files.js';
 import { openDatabase, schemaVersion, type Db } from '../../node/sqlite.js';
 import {
-  type AppendResult,
-  type ChangeResult,
   type Contact,
   type CreateResult,
   type CreateUploadResult,
@@ -14,14 +12,12 @@ import {
   type EventAt,
   type EventPage,
   type GroupChangeResult,
-  type NewChange,
   type NewEnvelope,
   type EnvelopeResult,
   type NewConversationInput,
   type NewGroupChange,
   type ConversationPage,
   type ConversationPageRequest,
-  type NewMessage,
   type NewSession,
   type NewUpload,
   type NewUser,
@@ -36,7 +32,7 @@ import {
   type StoreReadiness,
   type WatermarkResult,
 } from './server-store.js';
-import { PLAINTEXT_SETTINGS_COUNT_SQL, PLAINTEXT_SETTINGS_DELETE_SQL } from './shared-sql.js';
+import { plaintextHeldSql, purgePlaintextSql, type JsonDialect } from './shared-sql.js';
 import { contactsFrom, type WrittenWithRow } from './contacts.js';
 import {
   BEFORE_FIRST,
@@ -50,7 +46,7 @@ import { cutPage, markHidden, pageWindow, usersNamedIn, withFrozen, type FrozenW
 import { appendEnvelopeIn } from './sqlite-envelopes.js';
 import { memberDevicesVersionSql, toConversationDevices, type ConversationDeviceRow } from './conversation-devices.js';
 import type { ConversationDevices } from '../../protocol/conversation-devices.js';
-import { appendChangeIn, appendMessageIn, memberIds, pageAsSeenIn, periodsIn } from './sqlite-event-log.js';
+import { memberIds, periodsIn } from './sqlite-event-log.js';
 import { blockedPeerIn, blockedWithIn, frozenWatermarksIn, listSettingsIn, setSettingsIn } from './sqlite-settings.js';
 import { appendGroupChangeIn, createConversationIn } from './sqlite-membership.js';
 import { serverMigrations } from './sqlite-migrations.js';
@@ -78,8 +74,8 @@ export const SERVER_DATABASE_FILE = 'server.sqlite';
 /**
  * Opens `<dataDir>/server.sqlite` (creating the folder and file if needed) at the latest schema.
  * The folder is 0700 and the file 0600 whatever the umask (SQLite gives its -wal and -shm the
- * database's mode), and deleted content is overwritten, so a message deleted for everyone does not
- * linger in free pages.
+ * database's mode), and deleted content is overwritten, so an envelope deleted for everyone (or
+ * what purge-plaintext deleted) does not linger in free pages.
  * A running server checkpoints it from a worker thread (`backgroundCheckpoints`, with where its
  * failures are reported); tests and tools leave that to SQLite.
  */
@@ -201,16 +197,6 @@ export class SqliteServerStore implements ServerStore {
     return this.db.transaction(() => appendGroupChangeIn(this.statements, input)).immediate();
   }
 
-  async appendMessage(input: NewMessage): Promise<AppendResult> {
-    if (this.neverIn(input.conversationId, input.senderId)) return refused('conversation_not_found');
-    return this.db.transaction(() => appendMessageIn(this.statements, input)).immediate();
-  }
-
-  async appendChange(input: NewChange): Promise<ChangeResult> {
-    if (this.neverIn(input.conversationId, input.senderId)) return refused('conversation_not_found');
-    return this.db.transaction(() => appendChangeIn(this.statements, input)).immediate();
-  }
-
   async appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult> {
     if (this.neverIn(input.conversationId, input.senderId)) return refused('conversation_not_found');
     return this.db.transaction(() => appendEnvelopeIn(this.statements, input)).immediate();
@@ -262,7 +248,7 @@ export class SqliteServerStore implements ServerStore {
         : read;
       const lastSeq = () => (this.statements.conversationById.get(conversationId) as ConversationRow).last_seq;
       const { rows: kept, ...page } = cutPage(rows, input, window, lastSeq);
-      const events = pageAsSeenIn(this.statements, conversationId, kept.map(toEvent), periods);
+      const events = kept.map(toEvent);
       return { ...page, events, users: this.usersNamedIn(events) };
     });
     return run.deferred();
@@ -384,11 +370,17 @@ export class SqliteServerStore implements ServerStore {
   }
 
   async plaintextHeld(): Promise<PlaintextHeld> {
-    return { settings: (this.db.prepare(PLAINTEXT_SETTINGS_COUNT_SQL).get() as { count: number }).count };
+    return plaintextHeldIn(this.db);
   }
 
   async purgePlaintext(): Promise<PlaintextHeld> {
-    return { settings: this.db.prepare(PLAINTEXT_SETTINGS_DELETE_SQL).run().changes };
+    return this.db
+      .transaction(() => {
+        const held = plaintextHeldIn(this.db);
+        for (const sql of purgePlaintextSql(SQLITE_JSON)) this.db.prepare(sql).run();
+        return held;
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {
@@ -412,6 +404,20 @@ export class SqliteServerStore implements ServerStore {
     const members = (this.statements.membersOf.all(row.id) as MemberRow[]).map(toMember);
     return toConversation(row, withFrozen(members, frozen.get(row.id)));
   }
+}
+
+/** How SQLite reads and writes the JSON of the plaintext statements (shared-sql.ts). */
+const SQLITE_JSON: JsonDialect = {
+  field: (column, name) => `json_extract(${column}, '$.${name}')`,
+  // An SQL NULL set into JSON is a JSON null.
+  withNullField: (column, name) => `json_set(${column}, '$.${name}', NULL)`,
+  indexHint: 'INDEXED BY events_kept_in_clear',
+};
+
+/** What the server database holds in the clear (ServerStore.plaintextHeld): migrate-store asks it too, before it copies. */
+export function plaintextHeldIn(db: Db): PlaintextHeld {
+  const row = db.prepare(plaintextHeldSql(SQLITE_JSON)).get() as { settings: number; events: number; group_names: number };
+  return { settings: row.settings, events: row.events, groupNames: row.group_names };
 }
 
 function isUniqueViolation(error: unknown, column: string): boolean {

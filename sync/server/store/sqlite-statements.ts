@@ -28,7 +28,7 @@ import { prepareUploadStatements } from './sqlite-uploads.js';
 export type Statements = ReturnType<typeof prepareStatements>;
 
 export function prepareStatements(db: Db) {
-  const conversationColumns = `c.id, c.kind, c.name, c.created_by, c.last_seq, c.created_at`;
+  const conversationColumns = `c.id, c.kind, c.created_by, c.last_seq, c.created_at`;
   return {
     // --- users
     insertUser: db.prepare(
@@ -50,9 +50,10 @@ export function prepareStatements(db: Db) {
     conversationByPair: db.prepare(`SELECT ${conversationColumns} FROM conversations c WHERE c.pair_key = ?`),
     // ON CONFLICT DO NOTHING: two creations racing for one id (or one pair) cannot both insert,
     // whatever the store's concurrency; the loser reads the winner's row.
+    // No name: a group's is sealed content (server-store.ts).
     insertConversation: db.prepare(
-      `INSERT INTO conversations (id, kind, pair_key, name, created_by, last_seq, next_join_order, created_at)
-       VALUES (@id, @kind, @pairKey, @name, @createdBy, 0, 0, @createdAt)
+      `INSERT INTO conversations (id, kind, pair_key, created_by, last_seq, next_join_order, created_at)
+       VALUES (@id, @kind, @pairKey, @createdBy, 0, 0, @createdAt)
        ON CONFLICT DO NOTHING`,
     ),
     nextJoinOrder: db.prepare(
@@ -64,7 +65,6 @@ export function prepareStatements(db: Db) {
     ),
     deleteMember: db.prepare(`DELETE FROM members WHERE conversation_id = ? AND user_id = ?`),
     setRole: db.prepare(`UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`),
-    rename: db.prepare(`UPDATE conversations SET name = ? WHERE id = ?`),
     openPeriod: db.prepare(`INSERT INTO member_periods (conversation_id, user_id, from_seq, to_seq) VALUES (?, ?, ?, NULL)`),
     closePeriod: db.prepare(`UPDATE member_periods SET to_seq = ? WHERE conversation_id = ? AND user_id = ? AND to_seq IS NULL`),
     conversationForMember: db.prepare(conversationForMemberSql('@conversationId', '@userId')),
@@ -79,35 +79,16 @@ export function prepareStatements(db: Db) {
     userById: db.prepare(`SELECT id, username, display_name FROM users WHERE id = ?`),
     hasPeriod: db.prepare(`SELECT 1 FROM member_periods WHERE conversation_id = ? AND user_id = ? LIMIT 1`),
     periodsOf: db.prepare(`SELECT from_seq, to_seq FROM member_periods WHERE conversation_id = ? AND user_id = ?`),
-    // Current members who joined after `seq`, in join order: a message that old is not theirs to read.
-    joinedAfter: db.prepare(
-      `SELECT p.user_id FROM member_periods p JOIN members m ON m.conversation_id = p.conversation_id AND m.user_id = p.user_id
-       WHERE p.conversation_id = ? AND p.to_seq IS NULL AND p.from_seq > ? ORDER BY m.join_order`,
-    ),
 
     // --- the event log
-    eventByClientId: db.prepare(`SELECT * FROM events WHERE sender_id = ? AND client_id = ?`),
-    // INDEXED BY: without statistics the planner prefers the primary key's conversation_id prefix,
-    // which scans the whole conversation; these lookups must stay one index probe however long it is.
-    messageById: db.prepare(
-      `SELECT sender_id, deleted, seq, hidden_from FROM events INDEXED BY events_by_message
-       WHERE conversation_id = ? AND message_id = ? AND kind = 'message'`,
-    ),
-    // The seqs of messages of the conversation named in a JSON array (a page's edits' targets), in one probe each.
-    messageSeqsIn: db.prepare(
-      `SELECT message_id, seq FROM events INDEXED BY events_by_message
-       WHERE conversation_id = ? AND message_id IN (SELECT value FROM json_each(?)) AND kind = 'message'`,
-    ),
-    // The whole message row (a forward reads what it copies).
-    messageRowById: db.prepare(
-      `SELECT * FROM events INDEXED BY events_by_message WHERE conversation_id = ? AND message_id = ? AND kind = 'message'`,
-    ),
+    eventByClientId: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE sender_id = ? AND client_id = ?`),
     nextSeq: db.prepare(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`),
+    // text: '' (NOT NULL), as no event stored now has any (store-rows.ts: EventRecord).
     insertEvent: db.prepare(
       `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
-                           reply_to, deleted, emoji, reaction_on, payload, hidden_from, sender_device, ciphertext)
-       VALUES (@conversation_id, @seq, @kind, @sender_id, @client_id, @message_id, @text, @sent_at,
-               @reply_to, @deleted, @emoji, @reaction_on, @payload, @hidden_from, @sender_device, @ciphertext)`,
+                           deleted, payload, hidden_from, sender_device, ciphertext)
+       VALUES (@conversation_id, @seq, @kind, @sender_id, @client_id, @message_id, '', @sent_at,
+               @deleted, @payload, @hidden_from, @sender_device, @ciphertext)`,
     ),
     // The first event in (afterSeq, untilSeq] that `userId` may be served (not hidden from them).
     firstServedAfter: db.prepare(
@@ -117,10 +98,8 @@ export function prepareStatements(db: Db) {
          AND NOT ${hiddenInGroupSql('@conversationId', 'e.seq', '@userId')}
        ORDER BY e.seq LIMIT 1`,
     ),
-    // Group events hidden from a member (hidden_events): who, whether one is from `user_id`, which of a page's are.
+    // Group events hidden from a member (hidden_events): which, and which of a page's are.
     hideEvent: db.prepare(`INSERT INTO hidden_events (conversation_id, seq, user_id) VALUES (?, ?, ?)`),
-    hiddenMembersOf: db.prepare(`SELECT user_id FROM hidden_events WHERE conversation_id = ? AND seq = ?`).pluck(),
-    hiddenHere: db.prepare(`SELECT 1 FROM hidden_events WHERE conversation_id = ? AND seq = ? AND user_id = ?`),
     hiddenSeqsIn: db
       .prepare(`SELECT seq FROM hidden_events WHERE conversation_id = ? AND user_id = ? AND seq BETWEEN ? AND ?`)
       .pluck(),
@@ -137,32 +116,11 @@ export function prepareStatements(db: Db) {
     usersIn: db.prepare(
       `SELECT u.id, u.username, u.display_name FROM json_each(?) named JOIN users u ON u.id = named.value ORDER BY named.key`,
     ),
-    // Delete for everyone: the texts and attachments go, the rows (and their sequence numbers) stay.
-    purgeMessage: db.prepare(
-      `UPDATE events INDEXED BY events_by_message SET text = '', deleted = 1, payload = NULL
-       WHERE conversation_id = ? AND message_id = ? AND kind = 'message'`,
-    ),
     // Envelopes (sqlite-envelopes.ts): the one a delete names, and its purge.
     deleteTarget: db.prepare(deleteTargetSql('@conversationId', '@clientId', '@senderId', 'INDEXED BY events_by_message')),
     purgeEnvelope: db.prepare(purgeEnvelopeSql('?', '?')),
     devicesVersion: db.prepare('SELECT devices_version FROM conversations WHERE id = ?').pluck(),
     conversationDevices: db.prepare(conversationDevicesSql('?')),
-    purgeEdits: db.prepare(
-      `UPDATE events INDEXED BY events_by_message SET text = ''
-       WHERE conversation_id = ? AND message_id = ? AND kind = 'edit'`,
-    ),
-
-    // --- current reactions
-    emojisOf: db.prepare(`SELECT emoji FROM reactions WHERE conversation_id = ? AND message_id = ? AND user_id = ?`),
-    addReaction: db.prepare(
-      `INSERT OR IGNORE INTO reactions (conversation_id, message_id, user_id, emoji)
-       VALUES (@conversationId, @messageId, @userId, @emoji)`,
-    ),
-    removeReaction: db.prepare(
-      `DELETE FROM reactions
-       WHERE conversation_id = @conversationId AND message_id = @messageId AND user_id = @userId AND emoji = @emoji`,
-    ),
-    dropReactions: db.prepare(`DELETE FROM reactions WHERE conversation_id = ? AND message_id = ?`),
 
     // --- watermarks
     watermark: db.prepare(
@@ -179,7 +137,7 @@ export function prepareStatements(db: Db) {
     // --- presence
     writtenWith: db.prepare(writtenWithSql('@userId')),
     writersOf: db.prepare(writersOfSql('?')),
-    // The sender's first message since they joined (presence-rules.ts); changes nothing after it.
+    // The sender's first envelope since they joined (presence-rules.ts); changes nothing after it.
     markWrote: db.prepare(
       `UPDATE members SET first_message_seq = @seq
        WHERE conversation_id = @conversationId AND user_id = @userId AND first_message_seq IS NULL`,
@@ -189,7 +147,7 @@ export function prepareStatements(db: Db) {
     lastSeen: db.prepare(`SELECT last_seen_at FROM users WHERE id = ?`),
     recordLastSeen: db.prepare(`UPDATE users SET last_seen_at = @at WHERE id = @userId`),
 
-    // --- uploads and the messages that refer to them
+    // --- uploads and the events that refer to them
     ...prepareUploadStatements(db),
 
     // --- personal settings (sqlite-settings.ts), blocks

@@ -4,8 +4,8 @@ import { downloadableToSql } from './shared-sql.js';
 import { toStoredUpload, type UploadRow } from './store-rows.js';
 
 /**
- * Uploads and the messages that refer to them. The functions ending in `In` run inside a write
- * transaction the store opens (on their own, or as part of appending or deleting a message).
+ * Uploads and the envelopes that refer to them. The functions ending in `In` run inside a write
+ * transaction the store opens (on their own, or as part of appending an envelope or deleting one).
  */
 
 export type UploadStatements = ReturnType<typeof prepareUploadStatements>;
@@ -22,10 +22,10 @@ export function prepareUploadStatements(db: Db) {
     deleteUnreferencedUpload: db.prepare(
       `DELETE FROM uploads WHERE id = ? AND NOT EXISTS (SELECT 1 FROM attachment_refs r WHERE r.upload_id = uploads.id)`,
     ),
-    // One message may carry the same upload twice; it refers to it once.
+    // One envelope may name the same upload twice; it refers to it once.
     insertRef: db.prepare(`INSERT OR IGNORE INTO attachment_refs (upload_id, conversation_id, seq) VALUES (?, ?, ?)`),
-    dropRefsOfMessage: db.prepare(`DELETE FROM attachment_refs WHERE conversation_id = ? AND seq = ?`),
-    // A referring message within one of the reader's visibility periods, served to them (as readEvents serves them).
+    dropRefsOfEvent: db.prepare(`DELETE FROM attachment_refs WHERE conversation_id = ? AND seq = ?`),
+    // A referring event within one of the reader's visibility periods, served to them (as readEvents serves them).
     downloadable: db.prepare(
       `SELECT u.id, u.sha256, u.size FROM uploads u WHERE u.id = @attachmentId AND ${downloadableToSql('@userId', 'u')}`,
     ),
@@ -59,7 +59,7 @@ export function findDownloadableIn(s: UploadStatements, userId: string, attachme
   return (s.downloadable.get({ userId, attachmentId }) as DownloadableUpload | undefined) ?? null;
 }
 
-/** The stored message or envelope at `seq` now carries these uploads. */
+/** The envelope stored at `seq` now refers to these uploads. */
 export function referUploadsIn(s: UploadStatements, conversationId: string, seq: number, uploadIds: readonly string[]): void {
   for (const uploadId of uploadIds) s.insertRef.run(uploadId, conversationId, seq);
 }

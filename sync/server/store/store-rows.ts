@@ -2,19 +2,15 @@ import { z } from 'zod';
 import { envelopeEventSchema, type EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import {
   groupCreatedEventSchema,
-  groupRenamedEventSchema,
   memberLeftEventSchema,
   memberRemovedEventSchema,
   membersAddedEventSchema,
-  messageEventSchema,
-  pinEventSchema,
   roleChangedEventSchema,
   type Conversation,
   type ConversationEvent,
   type ConversationKind,
   type Member,
   type MembershipEvent,
-  type MessageEvent,
   type Role,
   type User,
 } from '../../protocol/frames.js';
@@ -33,10 +29,10 @@ export interface UserRow {
   password_hash: string;
   created_at: number;
 }
+/** A conversation's columns as the stores read them (conversations.name is not read: see toConversation). */
 export interface ConversationRow {
   id: string;
   kind: ConversationKind;
-  name: string | null;
   created_by: string;
   last_seq: number;
   created_at: number;
@@ -66,29 +62,25 @@ export interface UploadRow {
 }
 
 /**
- * One row of `events` as the store read it: every kind in one table, unused columns NULL (text ''
- * where it has none), booleans as booleans and `payload` as parsed JSON.
+ * One row of `events` as the store read it: every kind in one table, unused columns NULL, booleans
+ * as booleans and `payload` as parsed JSON. The columns only the kinds of PLAINTEXT_EVENT_KINDS
+ * used (text, reply_to, emoji, reaction_on) are not read; an event stored now has text ''.
  */
 export interface EventRecord {
   conversation_id: string;
   seq: number;
   kind: string;
   sender_id: string;
-  /** The clientMessageId or clientChangeId. */
+  /** The envelope's clientId or the group change's clientChangeId (a group's creation: the conversation's id). */
   client_id: string;
-  /** The message itself for kind 'message' (an envelope's client id for kind 'envelope'), the target otherwise. */
+  /** An envelope's client id again (a delete finds its target by it); NULL for every other kind. */
   message_id: string | null;
-  text: string;
   sent_at: number;
-  reply_to: string | null;
+  /** An envelope deleted for everyone. */
   deleted: boolean;
-  emoji: string | null;
-  reaction_on: boolean | null;
   /**
-   * Membership events: their kind-specific fields (see MEMBERSHIP_PAYLOADS). Messages:
-   * {"attachments":[...], "forwardedFrom"?: {"name"}, "linkPreview"?: {...}}, null when they carry
-   * none of them (or were deleted). Pins: {"on": boolean}. Envelopes: {"attachments": [upload ids]},
-   * null when none (or deleted).
+   * Membership events: their kind-specific fields (see MEMBERSHIP_PAYLOADS). Envelopes:
+   * {"attachments"?: [upload ids], "senderRole"?: role}, null when neither (or deleted).
    */
   payload: unknown;
   /** An envelope's: the sending device's number; NULL for every other kind. */
@@ -97,11 +89,18 @@ export interface EventRecord {
   ciphertext: string | null;
   /**
    * The member of a direct conversation this event is never served to (a block stood between the
-   * pair when it was stored, or it changes a message hidden from them); null: served to everyone
-   * who may read the log. Set once, at insert; lifting the block does not reveal it.
+   * pair when it was stored); null: served to everyone who may read the log. Set once, at insert;
+   * lifting the block does not reveal it.
    */
   hidden_from: string | null;
 }
+
+/**
+ * The kinds of event clients sent in the clear before end-to-end encryption (what they say is
+ * sealed in envelopes now). A server upgraded from before may hold them until purge-plaintext
+ * deletes them, and does not start meanwhile (plaintext.ts); no store serves one.
+ */
+export const PLAINTEXT_EVENT_KINDS = ['message', 'edit', 'delete', 'reaction', 'pin', 'group_renamed'] as const;
 
 export function toUser(row: Pick<UserRow, 'id' | 'username' | 'display_name'>): User {
   return { id: row.id, username: row.username, displayName: row.display_name };
@@ -134,18 +133,14 @@ export function toStoredUpload(row: UploadRow): StoredUpload {
 }
 
 /**
- * What the server stores as the name of a group whose name it was never told (it goes sealed, as
- * content): the schema wants a name for every group (a CHECK since migration 3), and no name a
- * person gives is empty (groupName trims to at least one character). Served as null.
+ * The conversation as a current member sees it. Never with a name: a group's name is sealed
+ * content, which members' devices keep (a name held from before is purge-plaintext's to delete).
  */
-export const UNKNOWN_GROUP_NAME = '';
-
-/** The conversation as a current member sees it. */
 export function toConversation(row: MemberConversationRow, members: Member[]): Conversation {
   return {
     id: row.id,
     kind: row.kind,
-    name: row.name === UNKNOWN_GROUP_NAME ? null : row.name,
+    name: null,
     members,
     lastSeq: row.last_seq,
     createdAt: row.created_at,
@@ -156,7 +151,7 @@ export function toConversation(row: MemberConversationRow, members: Member[]): C
 
 /**
  * The conversation as a former member sees it: nothing of what happened after they left (not
- * even who is in it now, or its name), and the log only up to their removal.
+ * even who is in it now), and the log only up to their removal.
  */
 export function toFormerConversation(row: ConversationRow, lastVisibleSeq: number): Conversation {
   return {
@@ -179,7 +174,6 @@ const MEMBERSHIP_PAYLOADS = {
   members_added: membersAddedEventSchema.pick({ members: true }),
   member_removed: memberRemovedEventSchema.pick({ userId: true }),
   member_left: memberLeftEventSchema.pick({ newOwnerId: true }),
-  group_renamed: groupRenamedEventSchema.pick({ name: true }),
   role_changed: roleChangedEventSchema.pick({ userId: true, role: true }),
 } satisfies Record<MembershipEvent['kind'], z.ZodType>;
 
@@ -193,32 +187,14 @@ function membershipPayload(event: MembershipEvent): object {
       return { userId: event.userId };
     case 'member_left':
       return { newOwnerId: event.newOwnerId };
-    case 'group_renamed':
-      return { name: event.name };
     case 'role_changed':
       return { userId: event.userId, role: event.role };
   }
 }
 
 /**
- * A message's own fields kept as JSON: its attachments, for a forward whom it was forwarded from,
- * and the sender's link preview; checked like the membership payloads. NULL when it has none of
- * them (and once deleted: the purge clears the column, so a preview goes with the text).
- */
-const MESSAGE_PAYLOAD = messageEventSchema.pick({ attachments: true, forwardedFrom: true, linkPreview: true });
-
-function messagePayload(event: MessageEvent): object | null {
-  if (event.attachments.length === 0 && event.forwardedFrom === undefined && event.linkPreview === undefined) return null;
-  return {
-    attachments: event.attachments,
-    ...(event.forwardedFrom !== undefined ? { forwardedFrom: event.forwardedFrom } : {}),
-    ...(event.linkPreview !== undefined ? { linkPreview: event.linkPreview } : {}),
-  };
-}
-
-/**
- * An envelope's upload ids and its sender's attested role, kept as JSON like a message's
- * attachments (either may be absent: no files, or stored before roles were attested).
+ * An envelope's upload ids and its sender's attested role, kept as JSON and checked like the
+ * membership payloads (either may be absent: no files, or stored before roles were attested).
  */
 const ENVELOPE_PAYLOAD = envelopeEventSchema.pick({ attachments: true, senderRole: true }).partial();
 
@@ -229,9 +205,6 @@ function envelopePayload(event: EnvelopeEvent): object | null {
   };
   return Object.keys(payload).length === 0 ? null : payload;
 }
-
-/** A pin's own field: whether it pins or unpins. */
-const PIN_PAYLOAD = pinEventSchema.pick({ on: true });
 
 function parsePayload<K extends MembershipEvent['kind']>(row: EventRecord, kind: K): z.infer<(typeof MEMBERSHIP_PAYLOADS)[K]> {
   return checkPayload(row, required(row, row.payload, 'payload'), MEMBERSHIP_PAYLOADS[kind], kind) as z.infer<
@@ -248,37 +221,6 @@ function checkPayload<S extends z.ZodType>(row: EventRecord, json: unknown, sche
 export function toEvent(row: EventRecord): ConversationEvent {
   const base = { conversationId: row.conversation_id, seq: row.seq, senderId: row.sender_id, sentAt: row.sent_at };
   switch (row.kind) {
-    case 'message': {
-      const payload = row.payload === null ? null : checkPayload(row, row.payload, MESSAGE_PAYLOAD, 'message');
-      return {
-        kind: 'message',
-        ...base,
-        clientMessageId: row.client_id,
-        text: row.text,
-        replyTo: row.reply_to,
-        deleted: row.deleted,
-        attachments: payload?.attachments ?? [],
-        ...(payload?.forwardedFrom !== undefined ? { forwardedFrom: payload.forwardedFrom } : {}),
-        ...(payload?.linkPreview !== undefined ? { linkPreview: payload.linkPreview } : {}),
-      };
-    }
-    case 'edit':
-      return { kind: 'edit', ...base, clientChangeId: row.client_id, messageId: target(row), text: row.text };
-    case 'delete':
-      return { kind: 'delete', ...base, clientChangeId: row.client_id, messageId: target(row) };
-    case 'reaction':
-      return {
-        kind: 'reaction',
-        ...base,
-        clientChangeId: row.client_id,
-        messageId: target(row),
-        emoji: required(row, row.emoji, 'emoji'),
-        on: required(row, row.reaction_on, 'reaction_on'),
-      };
-    case 'pin': {
-      const { on } = checkPayload(row, required(row, row.payload, 'payload'), PIN_PAYLOAD, 'pin');
-      return { kind: 'pin', ...base, clientChangeId: row.client_id, messageId: target(row), on };
-    }
     case 'group_created':
       return { kind: 'group_created', ...base, ...parsePayload(row, 'group_created') };
     case 'members_added':
@@ -287,8 +229,6 @@ export function toEvent(row: EventRecord): ConversationEvent {
       return { kind: 'member_removed', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'member_removed') };
     case 'member_left':
       return { kind: 'member_left', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'member_left') };
-    case 'group_renamed':
-      return { kind: 'group_renamed', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'group_renamed') };
     case 'role_changed':
       return { kind: 'role_changed', ...base, clientChangeId: row.client_id, ...parsePayload(row, 'role_changed') };
     case 'envelope': {
@@ -305,6 +245,7 @@ export function toEvent(row: EventRecord): ConversationEvent {
       };
     }
     default:
+      if ((PLAINTEXT_EVENT_KINDS as readonly string[]).includes(row.kind)) throw plaintextEvent(row);
       throw corruptEvent(row, `unknown kind "${row.kind}"`);
   }
 }
@@ -318,43 +259,20 @@ export function toEventRecord(event: ConversationEvent): EventRecord {
     sender_id: event.senderId,
     client_id: '',
     message_id: null,
-    text: '',
     sent_at: event.sentAt,
-    reply_to: null,
     deleted: false,
-    emoji: null,
-    reaction_on: null,
     payload: null,
     hidden_from: null,
     sender_device: null,
     ciphertext: null,
   };
   switch (event.kind) {
-    case 'message':
-      return {
-        ...row,
-        client_id: event.clientMessageId,
-        message_id: event.clientMessageId,
-        text: event.text,
-        reply_to: event.replyTo,
-        deleted: event.deleted,
-        payload: messagePayload(event),
-      };
-    case 'edit':
-      return { ...row, client_id: event.clientChangeId, message_id: event.messageId, text: event.text };
-    case 'delete':
-      return { ...row, client_id: event.clientChangeId, message_id: event.messageId };
-    case 'reaction':
-      return { ...row, client_id: event.clientChangeId, message_id: event.messageId, emoji: event.emoji, reaction_on: event.on };
-    case 'pin':
-      return { ...row, client_id: event.clientChangeId, message_id: event.messageId, payload: { on: event.on } };
     // The creation is idempotent by the conversation's id, which stands in as its client id.
     case 'group_created':
       return { ...row, client_id: event.conversationId, payload: membershipPayload(event) };
     case 'members_added':
     case 'member_removed':
     case 'member_left':
-    case 'group_renamed':
     case 'role_changed':
       return { ...row, client_id: event.clientChangeId, payload: membershipPayload(event) };
     // message_id: the client id again, so a delete finds its target in the conversation by the message index.
@@ -371,13 +289,20 @@ export function toEventRecord(event: ConversationEvent): EventRecord {
   }
 }
 
-function target(row: EventRecord): string {
-  return required(row, row.message_id, 'message_id');
-}
-
 function required<T>(row: EventRecord, value: T | null, column: string): T {
   if (value === null) throw corruptEvent(row, `${column} is NULL`);
   return value;
+}
+
+/**
+ * An event kept in the clear from before end-to-end encryption: the server refuses to start while
+ * it holds any (plaintext.ts), so meeting one means it is read by something that did not check.
+ */
+function plaintextEvent(row: Pick<EventRecord, 'conversation_id' | 'seq' | 'kind'>): Error {
+  return new Error(
+    `Event ${row.conversation_id}#${row.seq} is a ${row.kind} kept in the clear from before end-to-end encryption, ` +
+      'which this server does not serve: run "npm run server -- purge-plaintext" to delete what is held so',
+  );
 }
 
 /** A row no version of this server writes: fail loudly rather than serve a wrong event. */

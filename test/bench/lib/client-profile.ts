@@ -10,13 +10,17 @@ import { AccountKeyring } from '../../../sync/client/crypto/account-keyring.js';
 import { accountKeysDir } from '../../../sync/client/crypto/account-keys-file.js';
 import { SILENT_LOGGER } from '../../../sync/common/logger.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
+import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
 import { BENCH_PASSWORD, type SeededUser } from './seed.js';
+import { receivedSenderKeyRecords, type HandedSenderKey } from './sender-keys.js';
 
 /**
  * A profile signed in as `user` with a known token (as if it had logged in before), so opening the
  * client core starts the sync engine at once. `conversations` are recorded as known (cursor 0).
  * It holds the account's identity, so what it sends goes sealed, as the app sends it: a new one,
  * or, given `linkedTo` (another profile of the same account), that one's, as linking hands it over.
+ * Its device holds `senderKeys` (others' keys, as their distribution messages: seed.ts's sealed
+ * traffic), as if its device inbox had brought them, so it opens what was sealed under them.
  */
 export async function prepareProfile(
   profileDir: string,
@@ -24,9 +28,11 @@ export async function prepareProfile(
   user: SeededUser,
   conversations: Conversation[] = [],
   linkedTo?: string,
+  senderKeys: readonly HandedSenderKey[] = [],
 ): Promise<string> {
   mkdirSync(profileDir, { recursive: true });
   const file = join(profileDir, MIRROR_FILE);
+  const records = senderKeys.length > 0 ? await receivedSenderKeyRecords(await loadSignal(), senderKeys) : [];
   const mirror = Mirror.open(file);
   try {
     mirror.saveSession({
@@ -37,6 +43,9 @@ export async function prepareProfile(
     for (const conversation of conversations) {
       mirror.upsertConversation({ ...conversation, lastSeq: 0 }, user.id);
     }
+    mirror.transaction(() => {
+      for (const { address, distributionId, record } of records) mirror.signal.putSenderKey(address, distributionId, record);
+    });
   } finally {
     mirror.close();
   }

@@ -24,8 +24,6 @@ export interface Histogram {
 
 /** The name the nodes give the delay from one node publishing a push to another receiving it (their clocks, ms resolution). */
 export const FANOUT_DELAY_METRIC = 'sync_cluster_fanout_delay_seconds';
-/** Messages a PostgreSQL node stores together per append run (its group commit). */
-export const APPEND_RUN_METRIC = 'sync_db_append_messages_per_run';
 /** Receipts a PostgreSQL node raises together per watermark run. */
 export const RECEIPT_RUN_METRIC = 'sync_db_receipts_per_run';
 

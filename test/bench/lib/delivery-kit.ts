@@ -1,7 +1,7 @@
 /**
  * What the delivery benchmarks share (delivery.ts, group-delivery.ts, group-fanout.ts): B's core in
  * its own process (lib/delivery-peer.ts), many raw sockets in another (lib/socket-holder.ts), the
- * timed loops (a core send on A until B has it; a raw send until the push arrives) and the rows.
+ * timed loops (a core send on A until B has it; a raw envelope until the push arrives) and the rows.
  * Every time is process.hrtime (CLOCK_MONOTONIC, shared by all processes on Linux), so a time taken
  * in one process and one taken in another can be subtracted.
  */
@@ -11,6 +11,7 @@ import { openClientCore } from '../../../sync/client/client-core.js';
 import { MirrorProbe, prepareProfile } from './client-profile.js';
 import { CLIENT_CORE_NODE_ARG, spawnTs, type Spawned } from './proc.js';
 import type { RawClient } from './raw-client.js';
+import { RawEnvelopes, sealedText } from './raw-envelopes.js';
 import type { Rng } from './random.js';
 import { row, type Row, type Target } from './report.js';
 import type { SeededUser, TrafficSpec } from './seed.js';
@@ -116,9 +117,9 @@ export interface SocketHolder {
   openMs: number;
   /** Resolves once no frame reached any of the sockets for `quietMs` (presence fan-out over). */
   settle(quietMs?: number): Promise<{ frames: number; ms: number }>;
-  /** Resolves once `count` of the sockets have received the push of message `id`. */
+  /** Resolves once `count` of the sockets have received the push of envelope `id`. */
   arrived(id: string, count: number, timeoutMs?: number): Promise<Arrival>;
-  /** Socket `index` sends a message; `at` is taken just before the frame is written, `replyAt` when `sent` came back. */
+  /** Socket `index` sends an envelope (client id `id`); `at` is taken just before the frame is written, `replyAt` when `sent` came back. */
   send(index: number, conversationId: string, id: string): Promise<{ at: bigint; replyAt: bigint }>;
   stop(): Promise<void>;
 }
@@ -301,7 +302,10 @@ function noteStages(
   stages.set(total, [...(stages.get(total) ?? []), msSince(t0, emitted)]);
 }
 
-/** One raw `send` at a time from X; `delivered(id)` says when the push reached the receiver(s). */
+/**
+ * One raw envelope at a time from X, of a short message's sealed size (lib/raw-envelopes.ts);
+ * `delivered(id)` says when the push of the envelope `id` reached the receiver(s).
+ */
 export async function rawSamples(
   x: RawClient,
   conversationId: string,
@@ -311,12 +315,16 @@ export async function rawSamples(
 ): Promise<{ first: number[]; last: number[] }> {
   const first: number[] = [];
   const last: number[] = [];
+  const envelopes = new RawEnvelopes(x);
+  await envelopes.learn(conversationId);
   for (let i = 0; i < WARMUP + count; i += 1) {
-    const clientMessageId = rng.uuid();
+    const clientId = rng.uuid();
+    const ciphertext = sealedText();
     const t0 = process.hrtime.bigint();
-    const reply = x.request({ type: 'send', conversationId, clientMessageId, text: `latency probe ${i}` });
-    const at = await delivered(clientMessageId);
-    if ((await reply).type !== 'sent') throw new Error('The raw baseline send was refused');
+    const reply = envelopes.send(conversationId, clientId, ciphertext);
+    const at = await delivered(clientId);
+    const answer = await reply;
+    if (answer.type !== 'sent') throw new Error(`The raw baseline envelope was refused: ${JSON.stringify(answer)}`);
     if (i >= WARMUP) {
       first.push(msSince(t0, at.first));
       last.push(msSince(t0, at.last));
@@ -439,7 +447,7 @@ export async function openDeviceA(
 }
 
 /**
- * Raw sends from socket `sender` of the holder, one at a time, each timed from just before its
+ * Raw envelopes from socket `sender` of the holder, one at a time, each timed from just before its
  * frame is written to the push reaching the first and the last of `receivers` other sockets there.
  */
 export async function holderSamples(

@@ -3,9 +3,10 @@
  * socket (the receiving side of the protocol baseline). It notes the monotonic time
  * (process.hrtime, the same clock in every process on Linux) at which each message becomes
  * visible: for the core, when B's core emits `messages` and the row is in B's mirror; for the raw
- * socket, when the `event` push arrives. The parent asks {type:'expect', id} and gets
- * {type:'seen', id, at} (nanoseconds as a string) as soon as that id was seen. B watches every
- * conversation in `conversations` (a direct one, and a group in the group benchmark).
+ * socket, when the `event` push of the envelope arrives (its client id is the message's id). The
+ * parent asks {type:'expect', id} and gets {type:'seen', id, at} (nanoseconds as a string) as soon
+ * as that id was seen. B watches every conversation in `conversations` (a direct one, and a group
+ * in the group benchmark).
  */
 import { openClientCore } from '../../../sync/client/client-core.js';
 import type { ClientCore } from '../../../sync/client/client-core-types.js';
@@ -71,8 +72,9 @@ async function init(message: Init): Promise<void> {
   for (const c of message.conversations) lastSeq.set(c.id, c.expectedSeq);
   raw = await RawClient.connect(message.serverUrl, message.rawToken);
   raw.onPush((frame, receivedAt) => {
-    const event = frame.event as { kind?: string; clientMessageId?: string } | undefined;
-    if (frame.type === 'event' && event?.kind === 'message' && event.clientMessageId) note(event.clientMessageId, receivedAt);
+    // X's raw sends arrive as envelopes (sealed for the conversation): Y knows them by their client id.
+    const event = frame.event as { kind?: string; clientId?: string } | undefined;
+    if (frame.type === 'event' && event?.kind === 'envelope' && event.clientId) note(event.clientId, receivedAt);
   });
   process.send?.({ type: 'ready' });
 }

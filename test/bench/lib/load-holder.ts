@@ -1,11 +1,12 @@
 /**
  * Child process for the sustained benchmark: many authenticated raw `ws` sockets (lib/raw-client.ts),
- * each a user with one direct conversation, that send messages at a steady rate and note every
- * message push they receive. Several of these run side by side (sustained.ts decides how many), so
- * that no one event loop holds every socket.
+ * each a user with one direct conversation, that send messages at a steady rate (envelopes of a
+ * short message's sealed size, lib/raw-envelopes.ts: what the server gets from a client) and note
+ * every envelope push they receive. Several of these run side by side (sustained.ts decides how
+ * many), so that no one event loop holds every socket.
  *
  * Like the app's clients (sync-engine.ts), a socket acknowledges what it receives: RECEIPT_COALESCE_MS
- * after a message push, one delivery receipt up to the newest message it got in that time. The
+ * after an envelope push, one delivery receipt up to the newest envelope it got in that time. The
  * server stores it and tells both people (a `watermark` push), so each message costs the servers a
  * receipt too, as it does in use.
  *
@@ -26,6 +27,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RawClient } from './raw-client.js';
+import { RawEnvelopes, sealedText } from './raw-envelopes.js';
 import { quietFor } from './stats.js';
 
 export interface LoadSocket {
@@ -38,9 +40,9 @@ export interface LoadSocket {
   conversationId: string;
 }
 
-/** [clientMessageId, from user, to user, sent at, reply at or null, reply type or null] */
+/** [envelope's clientId, from user, to user, sent at, reply at or null, reply type or null] */
 export type SendRecord = [string, number, number, string, string | null, string | null];
-/** [clientMessageId, at user, arrived at] */
+/** [envelope's clientId, at user, arrived at] */
 export type PushRecord = [string, number, string];
 
 export type LoadHolderCommand =
@@ -65,7 +67,7 @@ export type LoadHolderReply =
 /** As the app's sync engine waits before it acknowledges what arrived. */
 const RECEIPT_COALESCE_MS = 50;
 
-const clients: Array<{ socket: LoadSocket; client: RawClient }> = [];
+const clients: Array<{ socket: LoadSocket; client: RawClient; envelopes: RawEnvelopes }> = [];
 const sends: SendRecord[] = [];
 const pushes: PushRecord[] = [];
 /** Close codes of sockets the server closed, and how many times. */
@@ -94,16 +96,19 @@ async function open(sockets: LoadSocket[], concurrency: number): Promise<void> {
       client.onPush((frame, receivedAt) => {
         frames += 1;
         lastFrameAt = performance.now();
-        const event = frame.event as { kind?: string; clientMessageId?: string; seq?: number } | undefined;
-        if (frame.type === 'event' && event?.kind === 'message' && event.clientMessageId) {
-          pushes.push([event.clientMessageId, socket.user, String(receivedAt)]);
+        const event = frame.event as { kind?: string; clientId?: string; seq?: number } | undefined;
+        if (frame.type === 'event' && event?.kind === 'envelope' && event.clientId) {
+          pushes.push([event.clientId, socket.user, String(receivedAt)]);
           if (event.seq !== undefined) acknowledge(event.seq);
         }
       });
+      // The devices version now, so that no timed send waits for it.
+      const envelopes = new RawEnvelopes(client);
+      await envelopes.learn(socket.conversationId);
       client.onClose((code) => {
         if (!stopping) closes[code] = (closes[code] ?? 0) + 1;
       });
-      clients.push({ socket, client });
+      clients.push({ socket, client, envelopes });
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, sockets.length) }, worker));
@@ -129,19 +134,21 @@ function receiptsFor(socket: LoadSocket, client: RawClient): (seq: number) => vo
 }
 
 function send(): void {
-  const { socket, client } = clients[Math.floor(Math.random() * clients.length)]!;
+  const { socket, envelopes } = clients[Math.floor(Math.random() * clients.length)]!;
   const id = randomUUID();
+  const ciphertext = sealedText();
   const record: SendRecord = [id, socket.user, socket.peer, '', null, null];
   const sentInWindow = window;
   sends.push(record);
   record[3] = String(process.hrtime.bigint());
-  void client
-    .request({ type: 'send', conversationId: socket.conversationId, clientMessageId: id, text: `sustained ${id}` })
-    .then((answer) => {
+  void envelopes.send(socket.conversationId, id, ciphertext).then(
+    (answer) => {
       record[4] = String(process.hrtime.bigint());
       record[5] = answer.type === 'error' ? `error ${String(answer.code)}` : answer.type;
       if (sentInWindow === window) replied += 1;
-    });
+    },
+    (error: unknown) => reply({ type: 'failed', error: String(error) }),
+  );
 }
 
 /** Paced sends: every tick sends what is due by now, so a late tick catches up instead of lowering the rate. */

@@ -1,7 +1,11 @@
 /**
  * Fills a server data folder directly through the server store (no sockets, no scrypt per user),
  * before the server process starts on it. Every account gets a session whose token is written to
- * the manifest, so benchmark clients connect without logging in.
+ * the manifest, so benchmark clients connect without logging in. The traffic is envelopes, as
+ * clients send it: by default the size of a device's seal of each message, edit, reaction or
+ * delete, but random bytes, sealed by no one (a client that opens them finds nothing it can read);
+ * with `sealedFor`, real seals (libsignal sender-key messages of the content, lib/sender-keys.ts)
+ * that the named reader's device opens with the keys the manifest hands it.
  *
  * Runs in its own process (seed-main.ts) so the memory it uses never counts against a benchmark.
  * seed-postgres.ts writes the same into a PostgreSQL database.
@@ -13,7 +17,9 @@ import { join } from 'node:path';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { timeOrderedId } from '../../../sync/common/ids.js';
 import type { Conversation, User } from '../../../sync/protocol/frames.js';
+import { encodeContent, type Content } from '../../../sync/content/content.js';
 import { ACCOUNT_CAPS, LIMITS } from '../../../sync/protocol/limits.js';
+import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
 import { createPasswordHasher } from '../../../sync/server/passwords.js';
 import { hashSessionToken } from '../../../sync/server/session-tokens.js';
@@ -22,6 +28,7 @@ import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.j
 import { SERVER_DATABASE_FILE, SqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
 import { BENCH_EMOJIS, chatText, cumulativeWeights, Rng } from './random.js';
 import { RESULTS_DIR, runTs } from './proc.js';
+import { SenderKeySealer, type HandedSenderKey } from './sender-keys.js';
 
 /** The password of every seeded account, for poking at a kept data folder by hand. */
 export const BENCH_PASSWORD = 'bench password 1';
@@ -31,14 +38,17 @@ export interface SeedSpec {
   users: number;
   /** Direct conversations, as pairs of user indexes. */
   conversations: Array<[number, number]>;
-  /** Groups, by user indexes (the first is the creator and owner). No traffic: only their creation (seq 1). */
+  /**
+   * Groups, by user indexes (the first is the creator and owner). No traffic: only their creation
+   * (seq 1). `name` tells them apart in the spec; the server is not told it (names are sealed).
+   */
   groups?: Array<{ name: string; members: number[] }>;
   traffic?: TrafficSpec;
   seed?: number;
 }
 
 export interface TrafficSpec {
-  /** Events in total (messages plus edits, deletes and reactions). */
+  /** Envelopes in total (messages plus edits, deletes and reactions, each sealed in one). */
   events: number;
   /** Indexes into `conversations` that get traffic, and their relative shares. */
   conversations: number[];
@@ -49,6 +59,30 @@ export interface TrafficSpec {
   deleteShare: number;
   /** Share of messages that reply to a recent one. */
   replyShare: number;
+  /**
+   * Seal every envelope for real, for this user (an index) to open: each sender's device seals
+   * under its sender key for the conversation, as the app does, and the manifest's `sealed` carries
+   * the keys' distribution messages, which the reader's device is to hold (lib/client-profile.ts).
+   * What the reader writes comes from its second device (2, a second session seeded for it): its
+   * first is the one that reads, and a device does not open what it sealed itself. Every traffic
+   * conversation must have the reader as a member. Sealing costs about 0.1 ms of CPU an envelope.
+   */
+  sealedFor?: number;
+}
+
+/** What a reader of sealed traffic (TrafficSpec.sealedFor) holds, and what its mirror ends with. */
+export interface SealedTraffic {
+  /** The reader's user index, and its device that reads (its session in the manifest: device 1). */
+  reader: number;
+  /** Every sender key the traffic was sealed under, as handed out (the reader's own device 2's included). */
+  senderKeys: HandedSenderKey[];
+  /**
+   * The reader's mirror once everything opened and applied: every message a row (`deleted` of
+   * them deleted for everyone), edit histories of the live ones (`versions` rows: the original and
+   * each edit), their reactions (`reactions` rows, `reactionsOn` of them on). Edits and reactions
+   * of a message deleted later are refused by the reader (it meets the message deleted first).
+   */
+  expected: { messages: number; deleted: number; versions: number; reactions: number; reactionsOn: number };
 }
 
 export interface SeededUser extends User {
@@ -60,7 +94,10 @@ export interface SeedManifest {
   conversations: Conversation[];
   /** In the order of `SeedSpec.groups` (absent from manifests cached before groups could be seeded). */
   groups?: Conversation[];
+  /** How many envelopes of the traffic seal each kind of content. */
   counts: { message: number; edit: number; delete: number; reaction: number };
+  /** With TrafficSpec.sealedFor. */
+  sealed?: SealedTraffic;
   seedMs: number;
 }
 
@@ -163,7 +200,7 @@ export async function seedStore(
     const created = await store.createConversation({
       conversationId,
       creatorId: creator.id,
-      conversation: { kind: 'group', name: group.name, memberIds: others.map((user) => user.id) },
+      conversation: { kind: 'group', memberIds: others.map((user) => user.id) },
       createdAt: now,
       maxMembers: LIMITS.maxGroupMembers,
       caps: UNCAPPED,
@@ -174,36 +211,71 @@ export async function seedStore(
   }
 
   const counts = { message: 0, edit: 0, delete: 0, reaction: 0 };
+  let sealed: SealedTraffic | undefined;
   if (spec.traffic) {
     const traffic = spec.traffic;
     const cumulative = cumulativeWeights(traffic.weights);
-    /** Per conversation: its members and its most recent live messages (targets for changes). */
-    const state = traffic.conversations.map((index) => {
-      const pair = spec.conversations[index];
-      const id = conversationIds[index];
-      if (!pair || !id) throw new Error(`Traffic for unknown conversation ${index}`);
-      return {
-        id,
-        members: pair.map((u) => users[u]!.id),
-        recent: [] as Array<{ id: string; author: string }>,
-        on: new Set<string>(),
-      };
-    });
+    const reader = traffic.sealedFor === undefined ? null : users[traffic.sealedFor];
+    if (traffic.sealedFor !== undefined && !reader) throw new Error(`Sealed for ${traffic.sealedFor}, who is not a seeded user`);
+    const sealer = reader ? new SenderKeySealer(await loadSignal(), () => rng.uuid()) : null;
+    if (reader) {
+      // The reader's other device, which writes what the reader writes (the one that reads cannot open its own).
+      const session = { id: rng.uuid(), tokenHash: hashSessionToken(rng.hex(32)), userId: reader.id, deviceName: null };
+      const created = await store.createSession({
+        ...session,
+        createdAt: SESSIONS_OPENED,
+        maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount,
+        expiredBefore: 0,
+      });
+      if (created !== 'created') throw new Error(`Seeding the reader's second device: ${created}`);
+    }
+    /** Per conversation: its members, its devices version, and its most recent live messages (targets for changes). */
+    const state = await Promise.all(
+      traffic.conversations.map(async (index) => {
+        const pair = spec.conversations[index];
+        const id = conversationIds[index];
+        if (!pair || !id) throw new Error(`Traffic for unknown conversation ${index}`);
+        const members = pair.map((u) => users[u]!.id);
+        if (reader && !members.includes(reader.id)) throw new Error(`Sealed traffic in ${id}, which its reader is not in`);
+        // Nobody publishes keys here, and the members stay: the version the conversation has now holds throughout.
+        const devices = await store.conversationDevices(id, members[0]!);
+        if (!devices) throw new Error(`Seeded conversation ${id} has no devices version`);
+        return {
+          id,
+          members,
+          devicesVersion: devices.version,
+          recent: [] as Array<{ id: string; author: string }>,
+          on: new Set<string>(),
+        };
+      }),
+    );
+    /** Every message by id: how many edits it had, whether it was deleted, and the reactions it had (person and emoji). */
+    const messages = new Map<string, { edits: number; deleted: boolean; reactions: Map<string, boolean> }>();
     for (let i = 0; i < traffic.events; i += 1) {
       now += rng.int(1, 2_000);
       const conv = state[rng.weighted(cumulative)]!;
       const roll = rng.next();
       const target = conv.recent.length > 0 ? rng.pick(conv.recent) : null;
-      if (target && roll < traffic.editShare) {
-        const result = await store.appendChange({
+      const clientId = timeOrderedId(now, rng);
+      const seal = async (senderId: string, content: Content, deletes: string | null = null) => {
+        const senderDevice = senderId === reader?.id ? 2 : 1;
+        const result = await store.appendEnvelope({
           conversationId: conv.id,
-          senderId: target.author,
-          clientChangeId: timeOrderedId(now, rng),
-          change: { kind: 'edit', messageId: target.id, text: chatText(rng) },
+          senderId,
+          senderDevice,
+          clientId,
+          ciphertext: sealer ? await sealer.seal(conv.id, senderId, senderDevice, content) : sealedLike(rng, content),
+          attachments: [],
+          deletes,
+          devicesVersion: conv.devicesVersion,
           sentAt: now,
         });
-        if (result.status !== 'stored') throw new Error(`Seeding an edit: ${result.status}`);
-        counts.edit += 1;
+        if (result.status !== 'stored') throw new Error(`Seeding a ${content.kind}: ${result.status}`);
+        counts[content.kind as keyof typeof counts] += 1;
+      };
+      if (target && roll < traffic.editShare) {
+        await seal(target.author, { kind: 'edit', messageId: target.id, text: chatText(rng) });
+        messages.get(target.id)!.edits += 1;
       } else if (target && roll < traffic.editShare + traffic.reactionShare) {
         const senderId = rng.pick(conv.members);
         const emoji = rng.pick(BENCH_EMOJIS);
@@ -211,44 +283,36 @@ export async function seedStore(
         const on = !conv.on.has(key);
         if (on) conv.on.add(key);
         else conv.on.delete(key);
-        const result = await store.appendChange({
-          conversationId: conv.id,
-          senderId,
-          clientChangeId: timeOrderedId(now, rng),
-          change: { kind: 'reaction', messageId: target.id, emoji, on },
-          sentAt: now,
-        });
-        if (result.status !== 'stored') throw new Error(`Seeding a reaction: ${result.status}`);
-        counts.reaction += 1;
+        await seal(senderId, { kind: 'reaction', messageId: target.id, emoji, on });
+        messages.get(target.id)!.reactions.set(`${senderId} ${emoji}`, on);
       } else if (target && roll < traffic.editShare + traffic.reactionShare + traffic.deleteShare) {
-        const result = await store.appendChange({
-          conversationId: conv.id,
-          senderId: target.author,
-          clientChangeId: timeOrderedId(now, rng),
-          change: { kind: 'delete', messageId: target.id },
-          sentAt: now,
-        });
-        if (result.status !== 'stored') throw new Error(`Seeding a delete: ${result.status}`);
+        // Delete for everyone: the server drops the target's ciphertext (its author's own envelope).
+        await seal(target.author, { kind: 'delete', messageId: target.id }, target.id);
         conv.recent.splice(conv.recent.indexOf(target), 1);
-        counts.delete += 1;
+        messages.get(target.id)!.deleted = true;
       } else {
         const senderId = rng.pick(conv.members);
-        const clientMessageId = timeOrderedId(now, rng);
-        const replyTo = target && rng.chance(traffic.replyShare) ? target.id : null;
-        const result = await store.appendMessage({
-          conversationId: conv.id,
-          senderId,
-          clientMessageId,
-          text: chatText(rng),
-          replyTo,
-          sentAt: now,
-        });
-        if (result.status !== 'stored') throw new Error(`Seeding a message: ${result.status}`);
-        conv.recent.push({ id: clientMessageId, author: senderId });
+        const replyTo = target && rng.chance(traffic.replyShare) ? target.id : undefined;
+        await seal(senderId, { kind: 'message', text: chatText(rng), ...(replyTo ? { replyTo } : {}) });
+        conv.recent.push({ id: clientId, author: senderId });
         if (conv.recent.length > 40) conv.recent.shift();
-        counts.message += 1;
+        messages.set(clientId, { edits: 0, deleted: false, reactions: new Map() });
       }
       step();
+    }
+    if (reader && sealer) {
+      const live = [...messages.values()].filter((message) => !message.deleted);
+      sealed = {
+        reader: traffic.sealedFor!,
+        senderKeys: sealer.handedOut,
+        expected: {
+          messages: messages.size,
+          deleted: messages.size - live.length,
+          versions: live.reduce((sum, message) => sum + (message.edits > 0 ? message.edits + 1 : 0), 0),
+          reactions: live.reduce((sum, message) => sum + message.reactions.size, 0),
+          reactionsOn: live.reduce((sum, message) => sum + [...message.reactions.values()].filter(Boolean).length, 0),
+        },
+      };
     }
   }
   finish();
@@ -267,7 +331,29 @@ export async function seedStore(
     if (!group) throw new Error(`Seeded group ${id} is missing`);
     groups.push(group);
   }
-  return { users, conversations, groups, counts, seedMs: Math.round(performance.now() - started) };
+  return {
+    users,
+    conversations,
+    groups,
+    counts,
+    ...(sealed ? { sealed } : {}),
+    seedMs: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * A libsignal SenderKeyMessage's bytes besides its AES-256-CBC ciphertext: a version byte, the
+ * protobuf's distribution id (18), chain id (6), iteration (about 3) and ciphertext tag and length
+ * (about 3), and a 64-byte signature.
+ */
+const SENDER_KEY_MESSAGE_OVERHEAD = 95;
+
+/** Random bytes, as base64, of the size a device's seal of `content` has (sender-keys.ts: encodeContent, then groupEncrypt). */
+function sealedLike(rng: Rng, content: Content): string {
+  const plaintext = encodeContent(content).byteLength;
+  // CBC with PKCS#7 padding: the next whole block, a full one when it fits exactly.
+  const bytes = SENDER_KEY_MESSAGE_OVERHEAD + 16 * (Math.floor(plaintext / 16) + 1);
+  return Buffer.from(rng.hex(bytes), 'hex').toString('base64');
 }
 
 /** Runs `write` over `items`, at most `concurrency` at a time (1: strictly in order). */
@@ -288,8 +374,8 @@ async function inParallel<T>(
 
 /**
  * Seeds `dataDir` in a child process and returns the manifest. The seeded folder is cached under
- * results/cache by a hash of the spec (seeding 100,000 events through the store takes a few seconds)
- * and copied, so every run starts from identical server data.
+ * results/cache by a hash of the spec (seeding 100,000 envelopes through the store takes a few seconds,
+ * sealing them for real some 15 s more) and copied, so every run starts from identical server data.
  */
 export async function seedInChild(dataDir: string, spec: SeedSpec, workDir: string): Promise<SeedManifest> {
   const key = createHash('sha256')
@@ -316,4 +402,4 @@ export async function seedInChild(dataDir: string, spec: SeedSpec, workDir: stri
 }
 
 /** Bump when the generator changes, so cached server folders are rebuilt. */
-const SEED_VERSION = 2;
+const SEED_VERSION = 4;

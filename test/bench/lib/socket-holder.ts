@@ -3,18 +3,20 @@
  * server's pings and JSON.parse what arrives, nothing else). Used for the idle connections of the
  * delivery benchmark and for the group members of the group benchmarks, so the benchmark's own
  * process stays free. It notes the monotonic time (process.hrtime: CLOCK_MONOTONIC, the same clock
- * in every process on Linux) at which each socket receives the `event` push of a message, taken in
- * the socket's message handler before JSON.parse.
+ * in every process on Linux) at which each socket receives the `event` push of an envelope (a
+ * message, sealed), taken in the socket's message handler before JSON.parse.
  *
  * IPC (lib/delivery-kit.ts drives it):
  * - {open, serverUrl, tokens} → {ready, count, ms}
  * - {settle, quietMs} → {settled, frames, ms} once no frame arrived for quietMs (presence fan-out done)
- * - {expect, id, count} → {arrived, id, n, first, last} once `count` sockets have message `id`
- * - {send, index, conversationId, id} → {sent, id, at, replyAt}: socket `index` sends a message
+ * - {expect, id, count} → {arrived, id, n, first, last} once `count` sockets have envelope `id`
+ * - {send, index, conversationId, id} → {sent, id, at, replyAt}: socket `index` sends an envelope
+ *   of a short message's sealed size (lib/raw-envelopes.ts), `id` its client id
  * - {stop}
  * Times are nanoseconds as strings.
  */
 import { connectMany, type RawClient } from './raw-client.js';
+import { RawEnvelopes, sealedText } from './raw-envelopes.js';
 import { quietFor } from './stats.js';
 
 type Command =
@@ -31,6 +33,8 @@ interface Arrival {
 }
 
 let clients: RawClient[] = [];
+/** Each socket's envelopes, once it sent one. */
+const senders = new Map<RawClient, RawEnvelopes>();
 let frames = 0;
 let lastFrameAt = performance.now();
 const arrivals = new Map<string, Arrival>();
@@ -54,9 +58,9 @@ function listen(client: RawClient): void {
     frames += 1;
     lastFrameAt = performance.now();
     if (frame.type !== 'event') return;
-    // A core's message arrives as an envelope (sealed: these sockets only carry it), a raw one's in the clear.
-    const event = frame.event as { kind?: string; clientMessageId?: string; clientId?: string } | undefined;
-    const id = event?.kind === 'message' ? event.clientMessageId : event?.kind === 'envelope' ? event.clientId : undefined;
+    // A core's message and a raw socket's alike arrive as an envelope (sealed: these sockets only carry it).
+    const event = frame.event as { kind?: string; clientId?: string } | undefined;
+    const id = event?.kind === 'envelope' ? event.clientId : undefined;
     if (!id) return;
     const arrival = arrivals.get(id);
     if (arrival) {
@@ -96,19 +100,19 @@ process.on('message', (message: Command) => {
         reply({ type: 'failed', error: `No socket ${message.index}` });
         return;
       }
+      let sender = senders.get(client);
+      if (!sender) senders.set(client, (sender = new RawEnvelopes(client)));
+      const ciphertext = sealedText();
+      // (A socket's first send asks for the devices version before its frame: the warm-up's.)
       const at = process.hrtime.bigint();
-      void client
-        .request({
-          type: 'send',
-          conversationId: message.conversationId,
-          clientMessageId: message.id,
-          text: `fan-out probe ${message.id}`,
-        })
+      void sender
+        .send(message.conversationId, message.id, ciphertext)
         .then((answer) => {
           const replyAt = process.hrtime.bigint();
           if (answer.type !== 'sent') reply({ type: 'failed', error: `send refused: ${JSON.stringify(answer)}` });
           else reply({ type: 'sent', id: message.id, at: String(at), replyAt: String(replyAt) });
-        });
+        })
+        .catch((error: unknown) => reply({ type: 'failed', error: String(error) }));
       return;
     }
     case 'stop':

@@ -6,7 +6,8 @@
 import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
 import { WebSocket } from 'ws';
 import { SYNC_PATH, type Conversation, type ServerFrame } from '../../../sync/protocol/frames.js';
-import { logIn, type ServerHarness, type TestClient } from '../../support/server-harness.js';
+import { engineDevices, signal, type ConversationMember } from '../../support/crypto-devices.js';
+import { logIn, type ServerHarness, type TestAccount } from '../../support/server-harness.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { MessengerPage } from './messenger-page.js';
 import { hostArgs, startServer, tempDir, type BrowserHostOptions, type RunningProcess } from './processes.js';
@@ -17,6 +18,8 @@ export interface TestResources {
   running: RunningProcess[];
   proxies: TcpProxy[];
   dirs: { remove(): void }[];
+  /** Devices the spec runs in its own process (test/support/crypto-devices.ts), stopped first. */
+  devices: { cleanup(): Promise<void> }[];
 }
 
 /**
@@ -27,11 +30,12 @@ const openContexts = new Set<BrowserContext>();
 
 /** Registers the clean-up in the calling spec; push what a test starts onto the lists. */
 export function cleanedUpAfterEach(): TestResources {
-  const resources: TestResources = { running: [], proxies: [], dirs: [] };
+  const resources: TestResources = { running: [], proxies: [], dirs: [], devices: [] };
   test.afterEach(async () => {
     const contexts = [...openContexts];
     openContexts.clear();
     await Promise.all(contexts.map((context) => context.close()));
+    for (const devices of resources.devices.splice(0)) await devices.cleanup();
     await Promise.all(resources.running.splice(0).map((process) => process.stop()));
     await Promise.all(resources.proxies.splice(0).map((proxy) => proxy.close()));
     resources.dirs.splice(0).forEach((dir) => dir.remove());
@@ -94,9 +98,11 @@ export async function aliceAndBob(
 }
 
 /**
- * Alice in the app, and Bob as a bare socket in a direct conversation with her, on a server that
+ * Alice in the app, and Bob as a bare device in a direct conversation with her, on a server that
  * lets one connection send as fast as it can: for specs where Bob writes hundreds or thousands of
- * messages at once, far past a connection's frame budget.
+ * messages at once, far past a connection's frame budget, or writes what no app would. Bob's
+ * device is a sync engine in the spec's process that seals what he writes as any client does
+ * (postEnvelope, postAll), with a socket of its own session to send it.
  */
 export async function aliceAndSocketBob(
   launchApp: LaunchApp,
@@ -105,7 +111,7 @@ export async function aliceAndSocketBob(
   label: string,
 ): Promise<{
   alice: MessengerPage;
-  bob: TestClient;
+  bob: ConversationMember;
   conversationId: string;
   /** Bob's session, for what he does over HTTP (uploads). */
   bobToken: string;
@@ -119,12 +125,28 @@ export async function aliceAndSocketBob(
   await alice.createAccount('alice', 'Alice Liddell');
   const httpUrl = server.url.replace(/^ws/, 'http');
   const bobAccount = await sockets.createAccount({ httpUrl }, { username: 'bob', displayName: 'Bob' });
-  const bob = await sockets.connect(server, bobAccount.token);
-  const { conversation } = await bob.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
+  const bob = await bareDevice(resources, sockets, server, bobAccount);
+  const { conversation } = await bob.socket.call({ type: 'start_conversation', username: 'alice' }, 'conversation');
   // They know each other: Alice accepts Bob's request (on another device of hers).
   await acceptRequestsElsewhere(server.url, 'alice');
   await expect(alice.conversationWith('Bob')).toBeVisible();
   return { alice, bob, conversationId: conversation.id, bobToken: bobAccount.token, httpUrl };
+}
+
+/**
+ * The first device of `account` (its identity made here), as a sync engine in the spec's process,
+ * and a socket of the same session: what the socket sends, the server attests as the device's.
+ */
+export async function bareDevice(
+  resources: TestResources,
+  sockets: ServerHarness,
+  server: Pick<RunningProcess, 'url'>,
+  account: TestAccount,
+): Promise<ConversationMember> {
+  const devices = engineDevices(sockets);
+  resources.devices.push(devices);
+  const device = await devices.device(server, account.user.id, account.token, signal.IdentityKeyPair.generate());
+  return { device, socket: await sockets.connect(server, account.token) };
 }
 
 /**

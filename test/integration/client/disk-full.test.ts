@@ -1,8 +1,9 @@
 /**
  * A full disk under a real client core and a real server: writes to the mirror fail with
  * SQLITE_FULL for a while (test/support/full-disk.ts), then succeed again. The app is told
- * `disk_full` (not "something went wrong"), nothing is lost, and it recovers by itself. Alice's
- * messages go sealed: the server's log is read for her envelopes, by client id.
+ * `disk_full` (not "something went wrong"), nothing is lost, and it recovers by itself. Every
+ * message goes sealed: Bob writes from a client core of his own, and the server's log is read for
+ * Alice's envelopes, by client id.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppApiClient, type AppApiClient } from '../../../sync/app-api/client.js';
@@ -13,6 +14,7 @@ import { openClientCoreWithRecovery } from '../../../sync/client/recovering-core
 import type { SyncSocket, SyncTransport } from '../../../sync/client/transport.js';
 import { createClientHarness, eventually, FaultyTransport } from '../../support/client-harness.js';
 import { simulateFullDisk, type FullDisk } from '../../support/full-disk.js';
+import { online } from '../../support/people.js';
 import { createServerHarness, type TestClient } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
@@ -59,7 +61,7 @@ async function envelopesOf(reader: TestClient, conversationId: string, senderId:
 describe('full disk', () => {
   it('says disk_full, loses nothing, and recovers by itself once there is room: each message stored and sent once', async () => {
     const server = await servers.startServer();
-    const { alice, bobSocket, conversation } = await servers.pair(server);
+    const { alice, bob, bobSocket, conversation } = await servers.pair(server);
     const profileDir = await clients.profileDir();
     const app = await openApp(profileDir, server.url);
     try {
@@ -74,6 +76,15 @@ describe('full disk', () => {
         (state) => state === 'online',
         'online',
       );
+      // Bob's device, which seals what he writes for Alice's.
+      const bobCore = await clients.open(await clients.profileDir(), server.url);
+      await bobCore.logIn({ serverUrl: server.url, username: bob.user.username, password: bob.password });
+      await online(bobCore);
+      await eventually(
+        () => bobCore.listConversations({ folder: 'all' }),
+        (list) => list.some((c) => c.id === conversation.id),
+        'the conversation on Bob’s device',
+      );
 
       disk = simulateFullDisk(profileDir);
       disk.fill();
@@ -87,7 +98,7 @@ describe('full disk', () => {
       expect(app.events).toContainEqual({ type: 'core_state' });
 
       // Meanwhile Bob writes: applying his message needs the disk too.
-      await bobSocket.send(conversation.id, 'bob-while-full', 'Bob, while the disk was full');
+      await bobCore.sendMessage({ conversationId: conversation.id, text: 'Bob, while the disk was full' });
       await eventually(
         () => disk!.refused,
         (refused) => refused > 1,

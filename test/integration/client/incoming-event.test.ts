@@ -7,7 +7,7 @@ import { acceptedBy, linked } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../../sync/app-api/contract.js';
 import { newestIncoming } from '../../../sync/client/sync-engine.js';
-import type { MessageEvent } from '../../../sync/protocol/frames.js';
+import type { MessageEvent } from '../../../sync/content/opened-events.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 

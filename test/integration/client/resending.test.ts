@@ -53,7 +53,7 @@ async function person(server: TestServer, name: string): Promise<Person> {
 }
 
 async function group(owner: Person, others: readonly Person[], devices: readonly EngineDevice[]): Promise<string> {
-  const created = await createGroup(owner.socket, { name: 'Trip', memberIds: others.map((other) => other.userId) });
+  const created = await createGroup(owner.socket, { memberIds: others.map((other) => other.userId) });
   for (const each of devices) {
     await eventually(
       () => each.mirror.members(created.id).length,

@@ -66,9 +66,9 @@ async function reads(reader: EngineDevice, conversationId: string, sent: { messa
 const holdersOf = (device: EngineDevice, distributionId: string) =>
   device.mirror.signal.senderKeyHolders(distributionId).map((holder) => `${holder.userId}.${holder.deviceNumber}`);
 
-/** Alice's group "Trip" with `memberIds`, made over her socket, once her laptop has it. */
+/** Alice's group with `memberIds`, made over her socket, once her laptop has it. */
 async function tripOnLaptop(laptop: EngineDevice, aliceSocket: TestClient, memberIds: string[]) {
-  const group = await createGroup(aliceSocket, { name: 'Trip', memberIds });
+  const group = await createGroup(aliceSocket, { memberIds });
   await eventually(
     () => laptop.mirror.members(group.id).length,
     (count) => count === memberIds.length + 1,

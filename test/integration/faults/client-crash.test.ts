@@ -23,15 +23,18 @@ import {
   type ServerEvent,
 } from '../../support/db-invariants.js';
 import { devicesPublished } from '../../support/people.js';
+import { engineDevices, postAll, signal } from '../../support/crypto-devices.js';
 import { faultSeed, seededRandom } from '../../support/seeded-random.js';
 
 const DRIVER = 'test/support/client-driver.ts';
 
 const servers = createServerHarness();
+const devices = engineDevices(servers);
 const processes = createProcessHarness();
 const dirs: string[] = [];
 afterEach(async () => {
   await processes.cleanup();
+  await devices.cleanup();
   await servers.cleanup();
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
@@ -203,37 +206,51 @@ describe('client killed with SIGKILL', () => {
     const context = `seed ${seed}`;
 
     const server = await servers.startServer();
+    // Bob's app first, so what Alice seals is handed to its device; then it goes away.
+    const profile = await profileDir();
+    const signUp = startDriver(server, profile, 'backlog-bob', ['--create', '--mode', 'catch-up', '--peer', 'backlog-alice']);
+    await signUp.waitForLine(/^online$/);
+    const bobId = mirrorUserId(profile);
+    await devicesPublished(server, bobId, 1);
+    await signUp.kill('SIGKILL');
+
+    // Alice writes from a device of her own in this process: sealed under her sender key, sent pipelined.
     const sender = await servers.createAccount(server, { username: 'backlog-alice' });
-    const receiver = await servers.createAccount(server, { username: 'backlog-bob' });
-    const socket = await servers.connect(server, sender.token);
-    const { conversation } = await socket.call({ type: 'start_conversation', username: 'backlog-bob' }, 'conversation');
+    const alice = {
+      device: await devices.device(server, sender.user.id, sender.token, signal.IdentityKeyPair.generate()),
+      socket: await servers.connect(server, sender.token),
+    };
+    const { conversation } = await alice.socket.call({ type: 'start_conversation', username: 'backlog-bob' }, 'conversation');
     let sent = 0;
-    /** Sends `count` more messages on one socket, pipelined (the server keeps their order). */
+    /** Seals and sends `count` more messages (the server keeps their order). */
     const sendMore = async (count: number, gapMs = 0) => {
       for (let done = 0; done < count;) {
         const batch = Math.min(count - done, gapMs > 0 ? 1 : 250);
-        const numbers = Array.from({ length: batch }, () => ++sent);
-        await Promise.all(numbers.map((n) => socket.send(conversation.id, text('a-', n), text('a-', n))));
+        const contents = Array.from({ length: batch }, () => {
+          const clientId = text('a-', ++sent);
+          return { clientId, content: { kind: 'message' as const, text: clientId } };
+        });
+        await postAll(alice, conversation.id, contents);
         done += batch;
         if (gapMs > 0) await sleep(gapMs);
       }
     };
     await sendMore(backlog);
 
-    const profile = await profileDir();
     let midway = 0;
     const check = (round: string, printed: number): number => {
       const mirror = readMirror(profile);
-      expect(mirrorProblems(mirror, receiver.user.id), `${round}, ${context}`).toEqual([]);
+      expect(mirrorProblems(mirror, bobId), `${round}, ${context}`).toEqual([]);
       const cursor = mirror.conversations.find((c) => c.id === conversation.id)?.appliedSeq ?? 0;
       expect(printed, `${round}: what the driver saw applied is still applied, ${context}`).toBeLessThanOrEqual(cursor);
       const events = readServer(server.dataDir).events.filter((e) => e.conversationId === conversation.id);
       const held = mirror.messages.filter((m) => m.conversationId === conversation.id);
-      // Exactly the server's first `cursor` events, each once, in seq order.
+      // Exactly the server's first `cursor` envelopes, each opened once, in seq order (each says its own id).
       expect(
         held.map((m) => [m.seq, m.id, m.text]),
         `${round}: mirror vs server, ${context}`,
-      ).toEqual(events.slice(0, cursor).map((e) => [e.seq, e.clientId, e.text]));
+      ).toEqual(events.slice(0, cursor).map((e) => [e.seq, e.clientId, e.clientId]));
+      expect(envelopesWaiting(profile), `${round}: waiting for a key, ${context}`).toEqual([]);
       expect(mirror.outbox).toEqual([]);
       return cursor;
     };

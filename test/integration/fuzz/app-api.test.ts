@@ -31,6 +31,7 @@ import { openBridgeSession } from '../hosts/fixtures/bridge-session.js';
 import {
   createServerHarness,
   DEFAULT_TEST_PASSWORD,
+  listedConversation,
   type TestAccount,
   type TestClient,
   type TestServer,
@@ -76,6 +77,7 @@ let bobSocket: TestClient;
 let bobCore: TestCore;
 let conversationId: string;
 let ownMessageId: string;
+let bobMessageId: string;
 let mirror: SnapshotReader;
 let dispatch: (method: unknown, args: unknown) => Promise<AppCallResult>;
 let rendererDir: string;
@@ -100,24 +102,32 @@ beforeAll(async () => {
   bob = await servers.createAccount(server, { username: `bob-${process.pid}` });
   bobSocket = await servers.connect(server, bob.token);
   // Bob on a device too (it makes his account's identity), with his keys published before Alice
-  // seals anything: the server holds only what is sealed, his device shows what she wrote. He never
-  // accepts her conversation, so his device sends no receipts to change her mirror.
+  // seals anything: the server holds only what is sealed, his device shows what she wrote, and
+  // writes the message of his that hers opens. (Writing accepts her conversation: his device's
+  // receipts reach her mirror too, and are waited out below.)
   bobCore = (await person(clients, server, bob.user.username, { existing: true })).core;
   await devicesPublished(server, bob.user.id, 1);
   conversationId = (await alice.core.startConversation({ username: bob.user.username })).id;
   await bobSocket.waitForPush('conversation_added');
   ownMessageId = (await alice.core.sendMessage({ conversationId, text: 'hello bob' })).id;
   await settled(alice.core, conversationId);
-  const fromBob = await bobSocket.send(conversationId, 'bob-1', 'hi alice');
+  await eventually(
+    () => bobCore.listMessages({ conversationId }),
+    (page) => page.messages.some((message) => message.id === ownMessageId),
+    "alice's message on bob's device",
+  );
+  bobMessageId = (await bobCore.sendMessage({ conversationId, text: 'hi alice' })).id;
+  await settled(bobCore, conversationId);
   await eventually(
     () => alice.core.listMessages({ conversationId }),
-    (page) => page.messages.some((message) => message.id === 'bob-1'),
+    (page) => page.messages.some((message) => message.id === bobMessageId),
     "bob's message in alice's mirror",
   );
   // alice's core tells the server it got bob's message; wait until that round trip is over.
   const aliceId = (await alice.core.getSession())!.user.id;
-  await bobSocket.waitForPush('watermark', (push) => push.userId === aliceId && push.deliveredSeq >= fromBob.seq);
-  for (const id of [conversationId, ownMessageId, 'bob-1']) knownIds.add(id);
+  const { lastSeq } = (await listedConversation(bobSocket, conversationId))!;
+  await bobSocket.waitForPush('watermark', (push) => push.userId === aliceId && push.deliveredSeq >= lastSeq);
+  for (const id of [conversationId, ownMessageId, bobMessageId]) knownIds.add(id);
   mirror = openSnapshotReader(join(alice.profileDir, MIRROR_FILE));
   await quietMirror();
   dispatch = createAppDispatcher(alice.core);
@@ -136,7 +146,7 @@ afterAll(async () => {
 // Calls
 
 const conversation = () => fc.constant(conversationId);
-const message = () => fc.constantFrom(ownMessageId, 'bob-1');
+const message = () => fc.constantFrom(ownMessageId, bobMessageId);
 
 /** A valid argument object for each method; the type makes a method without one a compile error. */
 function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown>> } {

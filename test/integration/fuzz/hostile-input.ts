@@ -1,6 +1,7 @@
 /**
  * Arbitraries and oracles shared by the hostile-input fuzzers: junk text, values of the wrong kind,
- * valid frames, and valid frames with one (or a few) fields broken.
+ * valid frames, valid frames with one (or a few) fields broken, and envelopes broken the ways a
+ * hostile client would break them.
  *
  * Runs are deterministic: every property uses FUZZ_SEED (a fixed default, or the environment
  * variable) so a failure reproduces; fast-check prints the seed, the path and the shrunk
@@ -8,18 +9,18 @@
  * (`npm run test:fuzz`, long-run.ts) sets it so the socket fuzzer sends over 100,000 frames.
  */
 import fc from 'fast-check';
-import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, attachmentSchema, type Attachment } from '../../../sync/protocol/attachments.js';
+import { ATTACHMENT_LIMITS } from '../../../sync/protocol/attachments.js';
+import { ENVELOPE_LIMITS } from '../../../sync/protocol/envelope-frames.js';
 import {
   clientFrameSchema,
   emoji as emojiSchema,
-  caption as captionSchema,
   messageText as messageTextSchema,
-  sendFrame,
   type ClientFrame,
   type Setting,
   type SettingRegister,
 } from '../../../sync/protocol/frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
+import { id as idSchema, rid as ridSchema } from '../../../sync/protocol/wire-types.js';
 import type { Outgoing } from '../../support/raw-socket.js';
 
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_f00d);
@@ -106,9 +107,6 @@ export function junkString(constraints: { minLength?: number; maxLength?: number
   return fc.string({ unit: junkChar, ...constraints });
 }
 
-const idSchema = sendFrame.shape.conversationId;
-const ridSchema = sendFrame.shape.rid;
-
 /** Ids the protocol accepts (1–64 characters), junk included. */
 export const validId: fc.Arbitrary<string> = fc
   .oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: LIMITS.maxIdChars }), junkString({ minLength: 1, maxLength: 24 }))
@@ -118,7 +116,7 @@ export const validRid: fc.Arbitrary<string> = fc
   .oneof(fc.string({ minLength: 1, maxLength: LIMITS.maxIdChars }), junkString({ minLength: 1, maxLength: 16 }))
   .filter((value) => ridSchema.safeParse(value).success);
 
-/** Message texts the protocol accepts, from junk to the longest allowed. */
+/** Message texts a client accepts (it seals them: the server never reads one), from junk to the longest allowed. */
 export const validText: fc.Arbitrary<string> = fc
   .oneof(
     { weight: 4, arbitrary: junkString({ minLength: 1, maxLength: 40 }) },
@@ -130,56 +128,7 @@ export const validText: fc.Arbitrary<string> = fc
   )
   .filter((value) => messageTextSchema.safeParse(value).success);
 
-/** A caption beside attachments: any valid text, or none at all. */
-export const validCaption: fc.Arbitrary<string> = fc
-  .oneof(validText, fc.constantFrom('', ' ', '\n'))
-  .filter((value) => captionSchema.safeParse(value).success);
-
-const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
-
-/**
- * Attachments the protocol accepts (names with junk that is still a sanitised name, every kind
- * with the fields it needs), referring to upload ids nobody necessarily uploaded.
- */
-export function validAttachment(ids: fc.Arbitrary<string> = hex(32)): fc.Arbitrary<Attachment> {
-  const base = {
-    id: ids,
-    sha256: hex(64),
-    size: fc.oneof(fc.integer({ min: 1, max: 10_000 }), fc.constantFrom(ATTACHMENT_LIMITS.maxFileBytes)),
-    name: fc.oneof(
-      fc.constantFrom('a.pdf', 'photo.jpg', 'notes', 'é.txt', '👍.png'),
-      junkString({ minLength: 1, maxLength: 30 }),
-    ),
-  };
-  const side = fc.integer({ min: 1, max: ATTACHMENT_LIMITS.maxImageSide });
-  const byKind: Record<(typeof ATTACHMENT_KINDS)[number], fc.Arbitrary<Attachment>> = {
-    file: fc.record({
-      ...base,
-      mime: fc.constantFrom('application/octet-stream', 'application/pdf', 'text/html', 'image/svg+xml'),
-      kind: fc.constant('file' as const),
-    }),
-    image: fc.record(
-      {
-        ...base,
-        mime: fc.constantFrom('image/png', 'image/jpeg', 'image/gif', 'image/webp'),
-        kind: fc.constant('image' as const),
-        width: side,
-        height: side,
-        preview: fc.constantFrom('data:image/webp;base64,UklGRg==', 'data:image/jpeg;base64,/9j/4A=='),
-      },
-      { requiredKeys: ['id', 'sha256', 'size', 'name', 'mime', 'kind', 'width', 'height'] },
-    ),
-    voice: fc.record({
-      ...base,
-      mime: fc.constantFrom('audio/webm', 'audio/ogg'),
-      kind: fc.constant('voice' as const),
-      durationMs: fc.integer({ min: 0, max: ATTACHMENT_LIMITS.maxDurationMs }),
-    }),
-  };
-  return fc.oneof(...Object.values(byKind)).filter((attachment) => attachmentSchema.safeParse(attachment).success);
-}
-
-/** Single emojis of every shape the protocol allows. */
+/** Single emojis of every shape a reaction may be (content: the client checks it, sealed). */
 export const validEmoji: fc.Arbitrary<string> = fc
   .constantFrom('👍', '❤️', '😀', '©', '👍🏽', '👩‍👩‍👧‍👦', '👨🏿‍🦰', '🏳️‍🌈', '🇺🇦', '🇯🇵', '#️⃣', '1️⃣', '*⃣', '🫠', '🧑‍🤝‍🧑')
   .filter((value) => emojiSchema.safeParse(value).success);
@@ -210,55 +159,88 @@ const notEmoji = fc.constantFrom(
 export interface FrameTargets {
   /** Conversation ids to aim at. */
   conversationIds: fc.Arbitrary<string>;
-  /** Message ids to aim changes and replies at. */
-  messageIds: fc.Arbitrary<string>;
-  /** Usernames for start_conversation. */
+  /** Client ids of envelopes to aim deletes at. */
+  envelopeIds: fc.Arbitrary<string>;
+  /** Upload ids for envelopes to refer to. */
+  uploadIds: fc.Arbitrary<string>;
+  /** People to add to groups, remove, give roles, or start a direct conversation with. */
+  userIds: fc.Arbitrary<string>;
+  /** Usernames for start_conversation and find_user. */
   usernames: fc.Arbitrary<string>;
 }
 
 const seqValue = fc.oneof(fc.nat(50), fc.constantFrom(0, Number.MAX_SAFE_INTEGER, 2 ** 31, 2 ** 32));
 
-/** One valid frame per client frame type, change kind and receipt kind, aimed at `targets`. */
+const base64Of = (minBytes: number, maxBytes: number) =>
+  fc.uint8Array({ minLength: minBytes, maxLength: maxBytes }).map((bytes) => Buffer.from(bytes).toString('base64'));
+
+/** Sealed content the size of a few short messages' seals: base64 of any bytes. */
+export const shortSealed: fc.Arbitrary<string> = base64Of(3, 300);
+/** The longest sealed content the cap takes: 41,998 to 42,000 bytes all make exactly 56,000 characters of base64. */
+export const longestSealed: fc.Arbitrary<string> = base64Of(
+  (ENVELOPE_LIMITS.maxCiphertextChars / 4) * 3 - 2,
+  (ENVELOPE_LIMITS.maxCiphertextChars / 4) * 3,
+);
+
+/** A conversation's devices version as a client names it: mostly small, as they are; refused unless it is the current one. */
+export const validDevicesVersion: fc.Arbitrary<number> = fc.oneof(
+  fc.integer({ min: 1, max: 50 }),
+  fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+);
+
+/**
+ * One valid frame per client frame type of the conversations and the people in them, split by
+ * change, conversation and receipt kind, aimed at `targets` (key, inbox, linking and backup frames
+ * have their own modules). None pipelines (`after`): the guard would answer it before the rules do.
+ */
 export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<ClientFrame>> {
-  const { conversationIds: conversationId, messageIds: messageId } = targets;
-  const change = <C extends object>(changeArb: fc.Arbitrary<C>) =>
-    fc.record({
-      type: fc.constant('change' as const),
+  const { conversationIds: conversationId, userIds: userId } = targets;
+  const groupChange = <C extends object>(change: fc.Arbitrary<C>) =>
+    fc.record({ type: fc.constant('group_change' as const), rid: validRid, conversationId, clientChangeId: validId, change });
+  return {
+    send_envelope: fc.record(
+      {
+        type: fc.constant('send_envelope' as const),
+        rid: validRid,
+        conversationId,
+        clientId: validId,
+        // Short: a mutant of one near the cap (a field set to a long text) would pass the frame limit.
+        ciphertext: shortSealed,
+        attachments: fc.array(targets.uploadIds, { maxLength: 3 }),
+        deletes: targets.envelopeIds,
+        devicesVersion: validDevicesVersion,
+      },
+      { requiredKeys: ['type', 'rid', 'conversationId', 'clientId', 'ciphertext'] },
+    ),
+    fetch_conversation_devices: fc.record({
+      type: fc.constant('fetch_conversation_devices' as const),
       rid: validRid,
       conversationId,
-      clientChangeId: validId,
-      change: changeArb,
-    });
-  return {
-    send: fc.record(
-      {
-        type: fc.constant('send' as const),
-        rid: validRid,
-        conversationId,
-        clientMessageId: validId,
-        text: validText,
-        replyTo: messageId,
-      },
-      { requiredKeys: ['type', 'rid', 'conversationId', 'clientMessageId', 'text'] },
+    }),
+    'group_change/add_members': groupChange(
+      fc.record({ kind: fc.constant('add_members' as const), userIds: fc.array(userId, { minLength: 1, maxLength: 4 }) }),
     ),
-    'send/attachments': fc.record(
-      {
-        type: fc.constant('send' as const),
-        rid: validRid,
-        conversationId,
-        clientMessageId: validId,
-        text: validCaption,
-        replyTo: messageId,
-        attachments: fc.array(validAttachment(), { minLength: 1, maxLength: 3 }),
-      },
-      { requiredKeys: ['type', 'rid', 'conversationId', 'clientMessageId', 'text', 'attachments'] },
+    'group_change/remove_member': groupChange(fc.record({ kind: fc.constant('remove_member' as const), userId })),
+    'group_change/leave': groupChange(fc.record({ kind: fc.constant('leave' as const) })),
+    'group_change/set_role': groupChange(
+      fc.record({ kind: fc.constant('set_role' as const), userId, role: fc.constantFrom('admin' as const, 'member' as const) }),
     ),
-    'change/edit': change(fc.record({ kind: fc.constant('edit' as const), messageId, text: validText })),
-    'change/delete': change(fc.record({ kind: fc.constant('delete' as const), messageId })),
-    'change/reaction': change(
-      fc.record({ kind: fc.constant('reaction' as const), messageId, emoji: validEmoji, on: fc.boolean() }),
-    ),
-    'change/pin': change(fc.record({ kind: fc.constant('pin' as const), messageId, on: fc.boolean() })),
+    'create_conversation/group': fc.record({
+      type: fc.constant('create_conversation' as const),
+      rid: validRid,
+      conversationId,
+      conversation: fc.record({
+        kind: fc.constant('group' as const),
+        memberIds: fc.array(userId, { maxLength: 4 }),
+      }),
+    }),
+    'create_conversation/direct': fc.record({
+      type: fc.constant('create_conversation' as const),
+      rid: validRid,
+      conversationId,
+      conversation: fc.record({ kind: fc.constant('direct' as const), userId }),
+    }),
+    find_user: fc.record({ type: fc.constant('find_user' as const), rid: validRid, username: targets.usernames }),
     typing: fc.record({ type: fc.constant('typing' as const), rid: validRid, conversationId }),
     catch_up: fc.record(
       {
@@ -314,26 +296,6 @@ export function validFrames(targets: FrameTargets): Record<string, fc.Arbitrary<
       },
       { requiredKeys: ['type', 'rid', 'afterVersion'] },
     ),
-    fetch_conversation_devices: fc.record({
-      type: fc.constant('fetch_conversation_devices' as const),
-      rid: validRid,
-      conversationId,
-    }),
-    // Sealed content is base64 of any bytes; what it deletes is named by client id, like a message.
-    send_envelope: fc.record(
-      {
-        type: fc.constant('send_envelope' as const),
-        rid: validRid,
-        conversationId,
-        clientId: validId,
-        ciphertext: fc.uint8Array({ minLength: 3, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('base64')),
-        attachments: fc.array(validId, { maxLength: 3 }),
-        deletes: messageId,
-        // Mostly small, as a conversation's devices version is; refused unless it is the current one.
-        devicesVersion: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })),
-      },
-      { requiredKeys: ['type', 'rid', 'conversationId', 'clientId', 'ciphertext'] },
-    ),
   };
 }
 
@@ -359,6 +321,81 @@ export function validSettingRegister(conversationIds: fc.Arbitrary<string>): fc.
 
 export function anyOf<T>(arbitraries: Record<string, fc.Arbitrary<T>>): fc.Arbitrary<T> {
   return fc.oneof(...Object.values(arbitraries));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Envelopes broken the ways a hostile or buggy client would break them
+
+type SendEnvelope = Extract<ClientFrame, { type: 'send_envelope' }>;
+
+/**
+ * Base64 the schema refuses: not base64 (or without its padding), of the wrong type, or one
+ * character group over `maxChars`. `valid` makes short valid base64 to spoil with junk.
+ */
+export function badBase64(valid: fc.Arbitrary<string>, maxChars: number): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    fc.constantFrom(
+      '',
+      'abc',
+      'YWJjZA',
+      'YWJjZA=',
+      'ab=d',
+      '====',
+      'YW==YWJj',
+      'YWJj ZGVm',
+      'YWJj\nZGVm',
+      'YWJj-_8=',
+      '😀😀',
+      '\u0000AAA',
+      'AAAA\u0000',
+      null,
+      12345678,
+      ['AAAA'],
+    ),
+    fc.tuple(valid, junkString({ minLength: 1, maxLength: 4 })).map(([base64, junk]) => base64 + junk),
+    fc.constantFrom('A', 'QUJD').map((group) => group.repeat((maxChars + 4) / group.length)),
+  );
+}
+const badSealed = badBase64(shortSealed, ENVELOPE_LIMITS.maxCiphertextChars);
+/** Not a devices version: zero, negative, fractional, past the safe integers, a string, nothing. */
+const badDevicesVersion: fc.Arbitrary<unknown> = fc.constantFrom(0, -1, 1.5, 2 ** 53, '1', null, [1]);
+/** Not an id: empty, one character too long, a lone surrogate, not a string. */
+const badId: fc.Arbitrary<unknown> = fc.constantFrom('', 'x'.repeat(LIMITS.maxIdChars + 1), 'id\ud800', '\udc00', 7, null, ['x']);
+
+/**
+ * send_envelope frames the schema refuses, as JSON text, each broken in one way: the sealed
+ * content, the devices version, an attachment (or too many of them, or not a list), what it
+ * deletes, its client id, or what it follows. Built from `frames` (valid, so only the break stands
+ * between the frame and being stored).
+ */
+export function malformedEnvelopeFrames(frames: fc.Arbitrary<SendEnvelope>): fc.Arbitrary<string> {
+  const at = fc.nat();
+  const withAttachment = (frame: SendEnvelope, index: number, bad: unknown) => {
+    const attachments: unknown[] = [...(frame.attachments ?? [])];
+    attachments.splice(index % (attachments.length + 1), 0, bad);
+    return { ...frame, attachments };
+  };
+  const broken: Array<fc.Arbitrary<object>> = [
+    fc.tuple(frames, badSealed).map(([frame, ciphertext]) => ({ ...frame, ciphertext })),
+    frames.map(({ ciphertext: _dropped, ...frame }) => frame),
+    fc.tuple(frames, badDevicesVersion).map(([frame, devicesVersion]) => ({ ...frame, devicesVersion })),
+    fc.tuple(frames, at, badId).map(([frame, index, bad]) => withAttachment(frame, index, bad)),
+    fc
+      .tuple(
+        frames,
+        fc.array(fc.stringMatching(/^[0-9a-f]{32}$/), {
+          minLength: ATTACHMENT_LIMITS.maxPerMessage + 1,
+          maxLength: ATTACHMENT_LIMITS.maxPerMessage + 3,
+        }),
+      )
+      .map(([frame, attachments]) => ({ ...frame, attachments })),
+    fc.tuple(frames, fc.constantFrom('abc', {}, null, 3)).map(([frame, attachments]) => ({ ...frame, attachments })),
+    fc.tuple(frames, badId).map(([frame, deletes]) => ({ ...frame, deletes })),
+    fc.tuple(frames, badId).map(([frame, clientId]) => ({ ...frame, clientId })),
+    frames.map(({ clientId: _dropped, ...frame }) => frame),
+    fc.tuple(frames, badId).map(([frame, after]) => ({ ...frame, after })),
+  ];
+  return fc.oneof(...broken).map((frame) => JSON.stringify(frame));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,20 +479,33 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /**
- * Fields worth breaking in `frame`: its own, those of its change and of its attachments, those of
- * the keys a publish_keys carries, those of a send_to_devices' envelopes, and some it does not have.
+ * Fields worth breaking in `frame`: its own, those of its change and conversation, each id of a
+ * list of ids (an envelope's attachments, the people a change names), those of the keys a
+ * publish_keys carries, those of a send_to_devices' envelopes, and some it does not have.
  */
 function pathsOf(frame: Record<string, unknown>): string[][] {
   const paths = Object.keys(frame).map((key) => [key]);
-  for (const key of ['change', 'signedPrekey', 'kyberLastResortPrekey']) {
+  for (const key of ['change', 'conversation', 'signedPrekey', 'kyberLastResortPrekey']) {
     const value = frame[key];
     if (typeof value === 'object' && value !== null) paths.push(...Object.keys(value).map((field) => [key, field]));
   }
-  for (const key of ['attachments', 'ecPrekeys', 'kyberPrekeys', 'envelopes']) {
-    const items = frame[key];
+  const lists: Array<[string[], unknown]> = [
+    ...['attachments', 'ecPrekeys', 'kyberPrekeys', 'envelopes'].map((key): [string[], unknown] => [[key], frame[key]]),
+    ...['userIds', 'memberIds'].flatMap((field) =>
+      ['change', 'conversation'].map((key): [string[], unknown] => [
+        [key, field],
+        (frame[key] as Record<string, unknown>)?.[field],
+      ]),
+    ),
+  ];
+  for (const [path, items] of lists) {
     if (!Array.isArray(items)) continue;
-    items.forEach((item: object, index) => {
-      paths.push(...[...Object.keys(item), 'extra'].map((field) => [key, String(index), field]));
+    items.forEach((item: unknown, index) => {
+      if (typeof item === 'object' && item !== null) {
+        paths.push(...[...Object.keys(item), 'extra'].map((field) => [...path, String(index), field]));
+      } else {
+        paths.push([...path, String(index)]);
+      }
     });
   }
   paths.push(['extra'], ['__proto__'], ['constructor']);
@@ -532,8 +582,9 @@ export function brokenFrame(frames: fc.Arbitrary<ClientFrame>): fc.Arbitrary<str
           for (const key of path.slice(0, -1)) {
             parent = typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>)[key] : undefined;
           }
-          if (typeof parent !== 'object' || parent === null || Array.isArray(parent)) continue;
           const key = path.at(-1)!;
+          // An array's own entries only (an id in a list), not made-up keys on it.
+          if (typeof parent !== 'object' || parent === null || (Array.isArray(parent) && !/^\d+$/.test(key))) continue;
           const target = parent as Record<string, unknown>;
           if (mutation.kind === 'drop') delete target[key];
           else if (mutation.kind === 'set')
@@ -581,7 +632,7 @@ export const arbitraryText: fc.Arbitrary<string> = fc.oneof(
   ),
   fc
     .dictionary(
-      fc.constantFrom('type', 'rid', 'conversationId', 'text', 'change', 'seq', 'kind', 'afterSeq', 'username'),
+      fc.constantFrom('type', 'rid', 'conversationId', 'clientId', 'ciphertext', 'change', 'seq', 'kind', 'afterSeq', 'username'),
       hostileValue,
       {
         maxKeys: 6,

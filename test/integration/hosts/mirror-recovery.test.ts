@@ -1,27 +1,29 @@
 /**
  * The browser app (built core worker + browser host) started on a mirror that cannot be opened:
  * it stays up in the recovery state, the file is kept under a dated name, and "Start fresh"
- * leads to sign-in, history from the server, and the salvaged unsent messages sent exactly once.
+ * leads to sign-in, history from the server (opened with the identity and the sender keys the
+ * profile kept), and the salvaged unsent messages sent exactly once.
  */
 import type { ConversationEvent } from '../../../sync/protocol/frames.js';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBrowserApp, type BrowserApp } from '../../../main/browser/browser-app.js';
 import { MIRROR_KEY_FILE } from '../../../main/common/mirror-key-file.js';
 import type { BridgeServerFrame } from '../../../sync/app-api/bridge-frames.js';
 import type { AppCallResult } from '../../../sync/app-api/dispatcher.js';
-import { Mirror } from '../../../sync/client/mirror/mirror.js';
-import { parseServerAddress } from '../../../sync/client/server-address.js';
 import { wsText } from '../../../sync/node/ws-text.js';
-import { eventually } from '../../support/client-harness.js';
+import { createClientHarness, eventually, FaultyTransport } from '../../support/client-harness.js';
+import { acceptedBy, online } from '../../support/people.js';
 import { createServerHarness, type TestServer } from '../../support/server-harness.js';
 import { openBridgeSession } from './fixtures/bridge-session.js';
 import { buildTestDist } from './fixtures/build-dist.js';
 
 const harness = createServerHarness();
+const clients = createClientHarness();
 let distDir: string;
 let removeDist: () => void;
 let tempDir: string;
@@ -38,6 +40,7 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.terminate();
   await Promise.all(apps.splice(0).map((app) => app.close()));
+  await clients.cleanup();
 });
 
 afterAll(async () => {
@@ -134,21 +137,57 @@ describe('browser app on a mirror that cannot be opened', () => {
   });
 
   it('Start fresh: sign in again, history comes back, salvaged unsent messages are sent exactly once', async () => {
-    const { alice, bob, aliceSocket, bobSocket, conversation } = await harness.pair(server);
-    await bobSocket.send(conversation.id, 'bob-history-1', 'History from Bob');
-    const unsent = ['unsent-1', 'unsent-2', 'unsent-3'];
-    // The first one reached the server before the crash; its acknowledgement was never recorded.
-    await aliceSocket.send(conversation.id, unsent[0]!, 'Text of unsent-1');
+    const { alice, bob, bobSocket, conversation } = await harness.pair(server);
+    // Before the crash: Alice's device (a client core whose mirror is plain, as from before
+    // encryption at rest; its identity in the profile's account keys file) and Bob's, both sealing
+    // what they write. Bob's message reaches Alice's device.
+    const profile = await clients.profileDir();
+    const network = new FaultyTransport();
+    const before = await clients.open(profile, server.url, network);
+    await before.logIn({ serverUrl: server.url, username: alice.user.username, password: alice.password });
+    await online(before);
+    const bobDevice = await clients.open(await clients.profileDir(), server.url);
+    await bobDevice.logIn({ serverUrl: server.url, username: bob.user.username, password: bob.password });
+    await online(bobDevice);
+    await acceptedBy(bobDevice, conversation.id);
+    await bobDevice.sendMessage({ conversationId: conversation.id, text: 'History from Bob' });
+    await eventually(
+      () => before.listMessages({ conversationId: conversation.id }),
+      (page) => page.messages.some((message) => message.text === 'History from Bob'),
+      'Bob’s message on Alice’s device',
+    );
 
-    // Alice's profile from before encryption at rest, its first 16 bytes torn by a crash.
-    const profile = mkdtempSync(path.join(tempDir, 'alice-'));
+    // The first of Alice's messages reaches the server, but its acknowledgement is lost in the
+    // crash; the others never leave her device.
+    network.fromServer = (frame) => (frame.type === 'sent' && frame.event.kind === 'envelope' ? 'drop' : 'pass');
+    const first = await before.sendMessage({ conversationId: conversation.id, text: 'Text of unsent-1' });
+    await eventually(
+      () => bobSocket.allEvents(conversation.id),
+      (all) => all.some((event) => event.kind === 'envelope' && event.clientId === first.id),
+      'the first message on the server',
+    );
+    network.fromClient = (frame) => (frame.type === 'send_envelope' ? 'drop' : 'pass');
+    const unsent = [first.id];
+    for (const text of ['Text of unsent-2', 'Text of unsent-3']) {
+      unsent.push((await before.sendMessage({ conversationId: conversation.id, text })).id);
+    }
+    // The sender keys Alice's device holds (Bob's, and her own) are kept sealed with her settings
+    // on the server before the crash: a device of hers with the identity opens the history with them.
     const mirrorPath = path.join(profile, 'mirror.sqlite');
-    const mirror = Mirror.open(mirrorPath);
-    mirror.saveSession({ serverUrl: parseServerAddress(server.url).display, token: 'lost', user: alice.user });
-    mirror.upsertConversation(conversation, alice.user.id);
-    for (const [i, id] of unsent.entries())
-      mirror.enqueueMessage(conversation.id, id, alice.user.id, `Text of ${id}`, null, 1000 + i);
-    mirror.close();
+    const mirrorFile = new Database(mirrorPath, { readonly: true });
+    try {
+      const count = (where: string) => mirrorFile.prepare(`SELECT count(*) FROM settings WHERE ${where}`).pluck().get();
+      await eventually(
+        () => [count("kind = 'sender_key'"), count('pending = 1')],
+        ([kept, pending]) => kept === 2 && pending === 0,
+        'the sender keys kept with the settings',
+      );
+    } finally {
+      mirrorFile.close();
+    }
+    await before.close();
+
+    // Its mirror's first 16 bytes torn by the crash.
     const fd = openSync(mirrorPath, 'r+');
     writeSync(fd, Buffer.from('torn by a crash!'), 0, 16, 0);
     closeSync(fd);
@@ -165,16 +204,15 @@ describe('browser app on a mirror that cannot be opened', () => {
     expect(existsSync(state.recovery.movedTo[0]!)).toBe(true);
 
     await call('logIn', { serverUrl: server.url, username: alice.user.username, password: alice.password }).then(result);
-    // The first is the message the server stored before the crash; the others go sealed.
-    const idOf = (event: ConversationEvent) =>
-      event.kind === 'message' ? event.clientMessageId : event.kind === 'envelope' ? event.clientId : null;
+    // The first is the envelope the server stored before the crash; the others are sent now.
+    const idOf = (event: ConversationEvent) => (event.kind === 'envelope' ? event.clientId : null);
     const events = await eventually(
       () => bobSocket.allEvents(conversation.id),
       (all) => unsent.every((id) => all.some((event) => idOf(event) === id)),
       'the salvaged messages on the server',
     );
     for (const id of unsent) expect(events.filter((event) => idOf(event) === id)).toHaveLength(1);
-    expect(events.filter((event) => event.kind === 'envelope').map(idOf)).toEqual(unsent.slice(1));
+    expect(events.filter((event) => event.senderId === alice.user.id).map(idOf)).toEqual(unsent);
     const page = await eventually(
       async () =>
         result(await call('listMessages', { conversationId: conversation.id })) as {
@@ -182,6 +220,7 @@ describe('browser app on a mirror that cannot be opened', () => {
         },
       (shown) => shown.messages.length === 4 && shown.messages.every((message) => message.seq !== null),
       'history and the sent messages in the new mirror',
+      30_000,
     );
     expect(page.messages.map((message) => message.text)).toEqual([
       'History from Bob',
@@ -189,7 +228,6 @@ describe('browser app on a mirror that cannot be opened', () => {
       'Text of unsent-2',
       'Text of unsent-3',
     ]);
-    expect(bob.user.id).not.toBe(alice.user.id);
     expect(fatal).toEqual([]);
-  });
+  }, 60_000);
 });

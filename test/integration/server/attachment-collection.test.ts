@@ -1,3 +1,8 @@
+/**
+ * Collection of uploads (housekeeping.ts): hourly, every upload no envelope refers to (never sent,
+ * never finished, or its envelope deleted for everyone) goes once it is a day old, its row and its file,
+ * freeing its share of the quota; what envelopes refer to stays.
+ */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -8,7 +13,15 @@ import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-fil
 import { HOUSEKEEPING_INTERVAL_MS } from '../../../sync/server/housekeeping.js';
 import { createServerHarness } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
-import { attachmentOf, bearer, createUpload, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
+import {
+  bearer,
+  createUpload,
+  download,
+  sendAttachments,
+  sendWithAttachments,
+  testFile,
+  uploadFile,
+} from './attachment-support.js';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -69,7 +82,7 @@ describeEachStore('garbage collection of uploads', (backend) => {
   const h = createServerHarness({ backend });
   afterEach(() => h.cleanup());
 
-  it('removes uploads no message refers to once they are a day old (rows and files), hourly; keeps the ones messages carry', async () => {
+  it('removes uploads no envelope refers to once they are a day old (rows and files), hourly; keeps the ones envelopes refer to', async () => {
     const clock = steppedRuntime(1_000_000_000);
     // The collector's timer is the only one: `passes` waits for it to be set again.
     const server = await h.startServer({ runtime: clock.runtime, heartbeatMs: 0, sessionRecheckMs: 0, quotaBytes: 5000 });
@@ -81,9 +94,9 @@ describeEachStore('garbage collection of uploads', (backend) => {
     const deleted = await uploadFile(server.httpUrl, alice.token, deletedFile);
     const unfinished = await createUpload(server.httpUrl, bearer(alice.token), { length: 1000, sha256: sentFile.sha256 });
     const unfinishedUrl = server.httpUrl + unfinished.headers.get('location')!;
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(sent, sentFile)]);
-    await sendAttachments(aliceSocket, conversation.id, 'm2', [attachmentOf(deleted, deletedFile)]);
-    await aliceSocket.change(conversation.id, 'd2', { kind: 'delete', messageId: 'm2' });
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [sent]);
+    await sendAttachments(aliceSocket, conversation.id, 'm2', [deleted]);
+    await aliceSocket.send(conversation.id, 'd2', 'deleted', { deletes: 'm2' });
     const files = async () => (await readdir(join(server.dataDir, ATTACHMENTS_DIR))).filter((f) => !f.endsWith('.json')).sort();
     const everything = [sent, unsent, deleted, unfinishedUrl.slice(-32)].sort();
     expect(await files()).toEqual(everything);
@@ -94,7 +107,7 @@ describeEachStore('garbage collection of uploads', (backend) => {
     for (let hour = 0; hour < 23; hour += 1) await passes(clock, HOUR);
     expect(await files()).toEqual(everything);
 
-    // A day and an hour later, the next run takes everything no message refers to.
+    // A day and an hour later, the next run takes everything no envelope refers to.
     await passes(clock, ATTACHMENT_LIMITS.unreferencedUploadTtlMs + HOUR - 23 * HOUR);
     expect(await files()).toEqual([sent]);
     expect(await readdir(join(server.dataDir, ATTACHMENTS_DIR))).toEqual(expect.arrayContaining([sent, `${sent}.json`]));
@@ -103,14 +116,8 @@ describeEachStore('garbage collection of uploads', (backend) => {
     expect(
       (await fetch(unfinishedUrl, { method: 'HEAD', headers: { ...bearer(alice.token), 'tus-resumable': '1.0.0' } })).status,
     ).toBe(404);
-    // Their rows went too: the unsent upload cannot be sent now, and the quota is free again.
-    const late = await aliceSocket.request({
-      type: 'send',
-      conversationId: conversation.id,
-      clientMessageId: 'm3',
-      text: '',
-      attachments: [attachmentOf(unsent, unsentFile)],
-    });
+    // Their rows went too: nothing may refer to the unsent upload now, and the quota is free again.
+    const late = await sendWithAttachments(aliceSocket, conversation.id, 'm3', [unsent]);
     expect(late).toMatchObject({ type: 'error', reason: 'attachment_missing' });
     const fresh = await uploadFile(server.httpUrl, alice.token, await testFile(dir, 4000));
 

@@ -6,7 +6,7 @@ import { ATTACHMENTS_PATH } from '../../../sync/protocol/attachments.js';
 import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, groupChange, groupOf, logIn, people } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
-import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile, type TestFile } from './attachment-support.js';
+import { bearer, download, sendAttachments, testFile, uploadFile, type TestFile } from './attachment-support.js';
 
 const notFound = { code: 'not_found', message: 'No such attachment' };
 
@@ -23,17 +23,17 @@ describeEachStore('attachment downloads: who may', (backend) => {
   const h = createServerHarness({ backend });
   afterEach(() => h.cleanup());
 
-  it('serves members of a conversation whose message carries it; strangers, and ids nobody uploaded, get the same 404', async () => {
+  it('serves members of a conversation whose envelope refers to it; strangers, and ids nobody uploaded, get the same 404', async () => {
     const server = await h.startServer();
     const { alice, bob, mallory } = await people(h, server, 'alice', 'bob', 'mallory');
     const { id: groupId } = await groupOf(alice, [bob]);
     const file = await testFile(await h.tempDir(), 2048);
     const id = await uploadFile(server.httpUrl, alice.account.token, file);
 
-    // Uploaded but not sent: only the uploader's account downloads it (a history export for its new device).
+    // Uploaded, referred to by nothing yet: only the uploader's account downloads it (a history export for its new device).
     expect((await download(server.httpUrl, id, bearer(alice.account.token))).status).toBe(200);
     expect((await download(server.httpUrl, id, bearer(bob.account.token))).status).toBe(404);
-    await sendAttachments(alice.socket, groupId, 'm1', [attachmentOf(id, file)]);
+    await sendAttachments(alice.socket, groupId, 'm1', [id]);
 
     for (const who of [alice, bob]) {
       const got = await download(server.httpUrl, id, bearer(who.account.token));
@@ -52,7 +52,7 @@ describeEachStore('attachment downloads: who may', (backend) => {
     }
   });
 
-  it('serves an upload no message refers to to every device of its account and to no other account', async () => {
+  it('serves an upload nothing refers to to every device of its account and to no other account', async () => {
     const server = await h.startServer();
     const { alice, mallory } = await people(h, server, 'alice', 'mallory');
     const laptopLogIn = await logIn(server.httpUrl, 'alice', DEFAULT_TEST_PASSWORD);
@@ -74,7 +74,7 @@ describeEachStore('attachment downloads: who may', (backend) => {
     const { alice, aliceSocket, conversation } = await h.pair(server);
     const file = await testFile(await h.tempDir(), 10);
     const id = await uploadFile(server.httpUrl, alice.token, file);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [id]);
     for (const headers of [{}, bearer('0'.repeat(64))]) {
       const answer = await download(server.httpUrl, id, headers);
       expect(answer.status).toBe(401);
@@ -94,34 +94,34 @@ describeEachStore('attachment downloads: who may', (backend) => {
     const [early, middle, late] = [await testFile(dir, 100), await testFile(dir, 200), await testFile(dir, 300)];
     const [earlyId, middleId, lateId] = [await upload(early), await upload(middle), await upload(late)];
 
-    await sendAttachments(alice.socket, groupId, 'early', [attachmentOf(earlyId, early)]);
+    await sendAttachments(alice.socket, groupId, 'early', [earlyId]);
     await groupChange(alice.socket, groupId, 'add-carol', { kind: 'add_members', userIds: [carol.user.id] });
-    await sendAttachments(alice.socket, groupId, 'middle', [attachmentOf(middleId, middle)]);
+    await sendAttachments(alice.socket, groupId, 'middle', [middleId]);
     const status = async (who: typeof alice, id: string) =>
       (await download(server.httpUrl, id, bearer(who.account.token))).status;
     expect([await status(bob, earlyId), await status(bob, middleId)]).toEqual([200, 200]);
     await groupChange(alice.socket, groupId, 'remove-bob', { kind: 'remove_member', userId: bob.user.id });
-    await sendAttachments(alice.socket, groupId, 'late', [attachmentOf(lateId, late)]);
+    await sendAttachments(alice.socket, groupId, 'late', [lateId]);
 
     expect([await status(bob, earlyId), await status(bob, middleId), await status(bob, lateId)]).toEqual([404, 404, 404]);
     expect([await status(carol, earlyId), await status(carol, middleId), await status(carol, lateId)]).toEqual([404, 200, 200]);
 
-    // The same file sent again after Carol joined is hers through the new message.
-    await sendAttachments(alice.socket, groupId, 'again', [attachmentOf(earlyId, early)]);
+    // The same file referred to again after Carol joined is hers through the new envelope.
+    await sendAttachments(alice.socket, groupId, 'again', [earlyId]);
     expect(await status(carol, earlyId)).toBe(200);
   });
 
-  it('a message deleted for everyone takes its attachments with it (404 for everyone but the uploader’s account, until collected)', async () => {
+  it('an envelope deleted for everyone takes its attachments with it (404 for everyone but the uploader’s account, until collected)', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, conversation } = await h.pair(server);
     const file = await testFile(await h.tempDir(), 10);
     const id = await uploadFile(server.httpUrl, alice.token, file);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
-    await aliceSocket.change(conversation.id, 'd1', { kind: 'delete', messageId: 'm1' });
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [id]);
+    await aliceSocket.send(conversation.id, 'd1', 'deleted', { deletes: 'm1' });
     const answer = await download(server.httpUrl, id, bearer(bob.token));
     expect(answer.status).toBe(404);
     expect(JSON.parse(answer.bytes.toString('utf8'))).toEqual(notFound);
-    // No message refers to it now: it is the uploader's own unreferenced upload, removed by collection.
+    // Nothing refers to it now: it is the uploader's own unreferenced upload, removed by collection.
     expect((await download(server.httpUrl, id, bearer(alice.token))).status).toBe(200);
   });
 });
@@ -133,10 +133,11 @@ describeEachStore('attachment downloads: how', (backend) => {
   it('serves an opaque download: octet-stream, attachment, nosniff, the SHA-256 as ETag, private no-store', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, conversation } = await h.pair(server);
-    // Bytes that look like HTML: must never be served as something a browser renders.
+    // The server never learns what a file is (its name and type are sealed): whatever the bytes,
+    // they must never be served as something a browser renders.
     const file = await testFile(await h.tempDir(), 64);
     const id = await uploadFile(server.httpUrl, alice.token, file);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [{ ...attachmentOf(id, file, 'page.html'), mime: 'text/html' }]);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [id]);
 
     for (const method of ['GET', 'HEAD'] as const) {
       const answer = await download(server.httpUrl, id, bearer(bob.token), method);
@@ -159,7 +160,7 @@ describeEachStore('attachment downloads: how', (backend) => {
     const { alice, bob, aliceSocket, conversation } = await h.pair(server);
     const file = await testFile(await h.tempDir(), 1000);
     const id = await uploadFile(server.httpUrl, alice.token, file);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [id]);
     const get = (range: string) => download(server.httpUrl, id, { ...bearer(bob.token), range });
 
     const cases: Array<[string, number, number]> = [
@@ -201,7 +202,7 @@ describeEachStore('attachment downloads: how', (backend) => {
     const size = 3 * MiB + 123;
     const file = await testFile(await h.tempDir(), size);
     const id = await uploadFile(server.httpUrl, alice.token, file);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [id]);
 
     expect((await download(server.httpUrl, id, bearer(bob.token))).bytes.equals(file.bytes)).toBe(true);
     const cases: Array<[number, number]> = [
@@ -222,7 +223,7 @@ describeEachStore('attachment downloads: how', (backend) => {
     const { alice, bob, aliceSocket, conversation } = await h.pair(server);
     const file = await testFile(await h.tempDir(), 16 * 1024 * 1024);
     const id = await uploadFile(server.httpUrl, alice.token, file);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [id]);
     // The server runs in this process: its open files are ours to count.
     const path = join(server.dataDir, ATTACHMENTS_DIR, id);
     const handlesOnFile = () =>

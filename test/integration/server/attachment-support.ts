@@ -8,8 +8,9 @@ import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tus from 'tus-js-client';
-import { ATTACHMENTS_PATH, UPLOADS_PATH, UPLOAD_SHA256_METADATA, type Attachment } from '../../../sync/protocol/attachments.js';
-import type { MessageEvent, ServerFrame } from '../../../sync/protocol/frames.js';
+import { ATTACHMENTS_PATH, UPLOADS_PATH, UPLOAD_SHA256_METADATA } from '../../../sync/protocol/attachments.js';
+import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
+import type { ServerFrame } from '../../../sync/protocol/frames.js';
 import type { TestClient } from '../../support/server-harness.js';
 
 export const TUS_VERSION = '1.0.0';
@@ -166,31 +167,24 @@ export async function download(
   return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-/** What a message says about an uploaded file (a plain file unless told otherwise). */
-export function attachmentOf(id: string, file: { sha256: string; size: number }, name = 'report.bin'): Attachment {
-  return { id, sha256: file.sha256, size: file.size, name, mime: 'application/octet-stream', kind: 'file' };
-}
-
-/** Sends a message carrying `attachments` and returns the server's reply (sent or error). */
+/** Sends an envelope (sealing `text`) that refers to the uploads `uploadIds` and returns the server's reply (sent or error). */
 export function sendWithAttachments(
   socket: TestClient,
   conversationId: string,
-  clientMessageId: string,
-  attachments: Attachment[],
+  clientId: string,
+  uploadIds: string[],
   text = '',
 ): Promise<ServerFrame> {
-  return socket.request({ type: 'send', conversationId, clientMessageId, text, attachments });
+  return socket.sendEnvelope(conversationId, clientId, text, { attachments: uploadIds });
 }
 
-/** Like sendWithAttachments, but fails unless the message was stored. */
-export async function sendAttachments(
+/** Like sendWithAttachments, but fails unless the envelope was stored. */
+export function sendAttachments(
   socket: TestClient,
   conversationId: string,
-  clientMessageId: string,
-  attachments: Attachment[],
+  clientId: string,
+  uploadIds: string[],
   text = '',
-): Promise<MessageEvent> {
-  const reply = await sendWithAttachments(socket, conversationId, clientMessageId, attachments, text);
-  if (reply.type !== 'sent' || reply.event.kind !== 'message') throw new Error(`Expected sent, got ${JSON.stringify(reply)}`);
-  return reply.event;
+): Promise<EnvelopeEvent> {
+  return socket.send(conversationId, clientId, text, { attachments: uploadIds });
 }

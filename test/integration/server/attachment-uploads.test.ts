@@ -9,7 +9,6 @@ import { startFaultProxy } from '../../support/fault-proxy.js';
 import { createServerHarness } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 import {
-  attachmentOf,
   bearer,
   createUpload,
   download,
@@ -183,20 +182,20 @@ describeEachStore('tus uploads: who may upload, and what', (backend) => {
     // Quotas are per person.
     expect(await uploadFile(server.httpUrl, bob.token, five)).toMatch(/^[0-9a-f]{32}$/);
 
-    // Giving up an upload no message refers to frees its share (tus termination).
+    // Giving up an upload nothing refers to frees its share (tus termination).
     const gone = await uploadRequest(server.httpUrl + four.headers.get('location')!, 'DELETE', bearer(alice.token));
     expect(gone.status).toBe(204);
     expect(await uploadFile(server.httpUrl, alice.token, await testFile(dir, 4000))).toMatch(/^[0-9a-f]{32}$/);
     expect(first).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('never deletes an upload a message refers to (409), while an unsent one goes with its files', async () => {
+  it('never deletes an upload an envelope refers to (409), while an unsent one goes with its files', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, conversation } = await h.pair(server);
     const file = await testFile(await h.tempDir(), 300);
     const sent = await uploadFile(server.httpUrl, alice.token, file);
     const unsent = await uploadFile(server.httpUrl, alice.token, file);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(sent, file)]);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [sent]);
 
     const refused = await uploadRequest(`${server.httpUrl}/v1/uploads/${sent}`, 'DELETE', bearer(alice.token));
     expect(refused.status).toBe(409);
@@ -225,13 +224,7 @@ describeEachStore('tus uploads: verified and resumable', (backend) => {
     expect(await filesIn(server.dataDir)).toEqual([]);
     const id = uploadIdOf(url!);
     expect((await uploadRequest(url!, 'HEAD', bearer(alice.token))).status).toBe(404);
-    const reply = await aliceSocket.request({
-      type: 'send',
-      conversationId: conversation.id,
-      clientMessageId: 'm1',
-      text: '',
-      attachments: [attachmentOf(id, { ...file, sha256: declared })],
-    });
+    const reply = await sendWithAttachments(aliceSocket, conversation.id, 'm1', [id]);
     expect(reply).toMatchObject({ type: 'error', ...REFUSALS.attachment_missing });
     // The refused bytes no longer count against the quota either: the same file, declared right, fits.
     expect(await uploadFile(server.httpUrl, alice.token, file)).toMatch(/^[0-9a-f]{32}$/);
@@ -257,7 +250,7 @@ describeEachStore('tus uploads: verified and resumable', (backend) => {
     expect(created.status).toBe(201);
     expect(created.headers.get('upload-offset')).toBe(String(file.size));
     const id = uploadIdOf(created.headers.get('location')!);
-    expect((await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)])).attachments[0]!.id).toBe(id);
+    expect((await sendAttachments(aliceSocket, conversation.id, 'm1', [id])).attachments).toEqual([id]);
 
     const mismatch = await post(sha256Of(Buffer.from('no')));
     expect(mismatch.status).toBe(CHECKSUM_MISMATCH_STATUS);
@@ -295,7 +288,7 @@ describeEachStore('tus uploads: verified and resumable', (backend) => {
       await proxy.close();
     }
     const id = uploadIdOf(uploadUrl);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [id]);
     expect(sha256Of((await download(server.httpUrl, id, bearer(bob.token))).bytes)).toBe(file.sha256);
   });
 
@@ -331,7 +324,7 @@ describeEachStore('tus uploads: verified and resumable', (backend) => {
 
       const aliceSocket = await h.connect(second, alice.token);
       const id = uploadIdOf(uploadUrl);
-      await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+      await sendAttachments(aliceSocket, conversation.id, 'm1', [id]);
       const got = await download(second.httpUrl, id, bearer(bob.token));
       expect(got.bytes.equals(file.bytes)).toBe(true);
     } finally {
@@ -358,12 +351,12 @@ describeEachStore('tus uploads: a server stopped between the last byte and its c
       await writeFile(join(server.dataDir, ATTACHMENTS_DIR, uploadIdOf(urls.at(-1)!)), file.bytes);
     }
     const [goodUrl, badUrl] = urls as [string, string];
-    const unchecked = await sendWithAttachments(aliceSocket, conversation.id, 'early', [attachmentOf(uploadIdOf(goodUrl), good)]);
+    const unchecked = await sendWithAttachments(aliceSocket, conversation.id, 'early', [uploadIdOf(goodUrl)]);
     expect(unchecked).toMatchObject({ type: 'error', reason: 'attachment_missing' });
 
     expect(await offsetOf(goodUrl, alice.token)).toBe(good.size);
     const id = uploadIdOf(goodUrl);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, good)]);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [id]);
     expect((await download(server.httpUrl, id, bearer(bob.token))).bytes.equals(good.bytes)).toBe(true);
 
     const refused = await uploadRequest(badUrl, 'HEAD', bearer(alice.token));

@@ -1,13 +1,18 @@
+/**
+ * Files end to end at the server: uploaded with tus, referred to by envelopes (by upload id: what
+ * each file is, name and type and key, is sealed content), downloaded by the conversation's
+ * members; what an envelope may refer to; the file limit every socket is told; all of it kept
+ * across a restart.
+ */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { ATTACHMENT_LIMITS } from '../../../sync/protocol/attachments.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
-import { createServerHarness, messagesIn } from '../../support/server-harness.js';
+import { createServerHarness, envelopesIn, testOpened } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 import {
-  attachmentOf,
   bearer,
   createUpload,
   download,
@@ -20,24 +25,24 @@ import {
   uploadIdOf,
 } from './attachment-support.js';
 
-describeEachStore('attachments: upload, send, download', (backend) => {
+describeEachStore('attachments: upload, refer to, download', (backend) => {
   const h = createServerHarness({ backend });
   afterEach(() => h.cleanup());
 
-  it('a file uploaded with tus, sent in a message and downloaded by the other member arrives byte for byte', async () => {
+  it('a file uploaded with tus, referred to by an envelope and downloaded by the other member arrives byte for byte', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
     const file = await testFile(await h.tempDir(), 3 * 1024 * 1024 + 17);
 
     const id = await uploadFile(server.httpUrl, alice.token, file);
     expect(id).toMatch(/^[0-9a-f]{32}$/);
-    const attachment = attachmentOf(id, file, 'quarterly report.pdf');
-    const event = await sendAttachments(aliceSocket, conversation.id, 'm1', [attachment], 'the report');
-    expect(event).toMatchObject({ kind: 'message', seq: 1, text: 'the report', attachments: [attachment] });
+    const event = await sendAttachments(aliceSocket, conversation.id, 'm1', [id], 'the report');
+    expect(event).toMatchObject({ kind: 'envelope', seq: 1, attachments: [id] });
+    expect(testOpened(event)).toBe('the report');
 
     // Live to the other member, and the same from catch-up.
     expect((await bobSocket.waitForPush('event')).event).toEqual(event);
-    expect(messagesIn(await bobSocket.allEvents(conversation.id))).toEqual([event]);
+    expect(envelopesIn(await bobSocket.allEvents(conversation.id))).toEqual([event]);
 
     const got = await download(server.httpUrl, id, bearer(bob.token));
     expect(got.status).toBe(200);
@@ -48,49 +53,33 @@ describeEachStore('attachments: upload, send, download', (backend) => {
     expect((await readdir(join(server.dataDir, ATTACHMENTS_DIR))).sort()).toEqual([id, `${id}.json`]);
   });
 
-  it('a message may be only attachments (empty caption), several of them, in order; a resend answers the same event', async () => {
+  it(`an envelope refers to up to ${ATTACHMENT_LIMITS.maxPerMessage} uploads, in the order it names them; a resend answers the same event`, async () => {
     const server = await h.startServer();
     const { alice, aliceSocket, conversation } = await h.pair(server);
     const dir = await h.tempDir();
-    const files = [await testFile(dir, 10), await testFile(dir, 2000), await testFile(dir, 1)];
-    const attachments = [];
-    for (const [i, file] of files.entries()) {
-      attachments.push(attachmentOf(await uploadFile(server.httpUrl, alice.token, file), file, `f${i}.bin`));
-    }
-    const event = await sendAttachments(aliceSocket, conversation.id, 'm1', attachments);
-    expect(event.text).toBe('');
-    expect(event.attachments.map((a) => a.name)).toEqual(['f0.bin', 'f1.bin', 'f2.bin']);
-    expect(await sendAttachments(aliceSocket, conversation.id, 'm1', attachments)).toEqual(event);
-    // An image keeps its size and preview; a voice message its duration.
-    const image = await testFile(dir, 64);
-    const voice = await testFile(dir, 96);
-    const more = [
-      {
-        ...attachmentOf(await uploadFile(server.httpUrl, alice.token, image), image, 'cat.png'),
-        kind: 'image' as const,
-        mime: 'image/png',
-        width: 640,
-        height: 480,
-        preview: 'data:image/webp;base64,UklGRg==',
-      },
-      {
-        ...attachmentOf(await uploadFile(server.httpUrl, alice.token, voice), voice, 'voice.webm'),
-        kind: 'voice' as const,
-        mime: 'audio/webm',
-        durationMs: 4200,
-      },
-    ];
-    const second = await sendAttachments(aliceSocket, conversation.id, 'm2', more, 'look');
-    expect(second.attachments).toEqual(more);
-    expect(messagesIn(await aliceSocket.allEvents(conversation.id)).map((m) => m.attachments)).toEqual([attachments, more]);
+    const ids = [];
+    for (const size of [10, 2000, 1]) ids.push(await uploadFile(server.httpUrl, alice.token, await testFile(dir, size)));
+    const event = await sendAttachments(aliceSocket, conversation.id, 'm1', ids);
+    expect(event.attachments).toEqual(ids);
+    expect(await sendAttachments(aliceSocket, conversation.id, 'm1', ids)).toEqual(event);
+    const reversed = [...ids].reverse();
+    expect((await sendAttachments(aliceSocket, conversation.id, 'm2', reversed)).attachments).toEqual(reversed);
+
+    // One more than an envelope may name is a malformed frame, whatever the ids are.
+    const tooMany = Array.from({ length: ATTACHMENT_LIMITS.maxPerMessage + 1 }, (_, i) => i.toString(16).padStart(32, '0'));
+    expect(await sendWithAttachments(aliceSocket, conversation.id, 'm3', tooMany)).toMatchObject({
+      type: 'error',
+      code: 'bad_frame',
+    });
+    expect(envelopesIn(await aliceSocket.allEvents(conversation.id)).map((e) => e.attachments)).toEqual([ids, reversed]);
   });
 
-  it('refuses a send whose attachment is not a finished upload of the sender with that SHA-256 and size: attachment_missing, nothing stored', async () => {
+  it('refuses an envelope whose upload is not a finished one of the sender’s or one they may download: attachment_missing, nothing stored', async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
-    const dir = await h.tempDir();
-    const file = await testFile(dir, 5000);
+    const file = await testFile(await h.tempDir(), 5000);
     const mine = await uploadFile(server.httpUrl, alice.token, file);
+    // Bob's, referred to by nothing: only his to download.
     const bobs = await uploadFile(server.httpUrl, bob.token, file);
     // Created, never finished.
     const created = await createUpload(server.httpUrl, bearer(alice.token), { length: file.size, sha256: file.sha256 });
@@ -98,41 +87,18 @@ describeEachStore('attachments: upload, send, download', (backend) => {
     const unfinished = uploadIdOf(created.headers.get('location')!);
 
     const cases = {
-      'an id nobody uploaded': attachmentOf('0'.repeat(32), file),
-      'someone else’s upload': attachmentOf(bobs, file),
-      'an upload not finished yet': attachmentOf(unfinished, file),
-      'another SHA-256': { ...attachmentOf(mine, file), sha256: sha256Of(Buffer.from('other')) },
-      'another size': { ...attachmentOf(mine, file), size: file.size + 1 },
+      'an id nobody uploaded': '0'.repeat(32),
+      'someone else’s upload': bobs,
+      'an upload not finished yet': unfinished,
     };
-    for (const [what, attachment] of Object.entries(cases)) {
-      const reply = await sendWithAttachments(aliceSocket, conversation.id, `m-${what}`, [attachmentOf(mine, file), attachment]);
+    for (const [what, id] of Object.entries(cases)) {
+      const reply = await sendWithAttachments(aliceSocket, conversation.id, `m-${id}`, [mine, id]);
       expect(reply, what).toMatchObject({ type: 'error', ...REFUSALS.attachment_missing });
     }
-    // Nothing was stored or numbered: the next message is seq 1, and Bob heard of nothing else.
-    expect((await sendAttachments(aliceSocket, conversation.id, 'ok', [attachmentOf(mine, file)])).seq).toBe(1);
+    // Nothing was stored or numbered: the next envelope is seq 1, and Bob heard of nothing else.
+    expect((await sendAttachments(aliceSocket, conversation.id, 'ok', [mine])).seq).toBe(1);
     await bobSocket.barrier();
     expect(bobSocket.pushesOf('event').map((p) => p.event.seq)).toEqual([1]);
-  });
-
-  it('a delete for everyone empties the message’s attachments and ends every download of them but its uploader’s', async () => {
-    const server = await h.startServer();
-    const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
-    const file = await testFile(await h.tempDir(), 1234);
-    const id = await uploadFile(server.httpUrl, alice.token, file);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)], 'caption');
-    expect((await download(server.httpUrl, id, bearer(bob.token))).status).toBe(200);
-
-    await aliceSocket.change(conversation.id, 'd1', { kind: 'delete', messageId: 'm1' });
-    const [message] = messagesIn(await bobSocket.allEvents(conversation.id));
-    expect(message).toMatchObject({ deleted: true, text: '', attachments: [] });
-    expect((await download(server.httpUrl, id, bearer(bob.token))).status).toBe(404);
-    // Referred to by nothing now, it is the uploader's own upload (as a history export is) until it is collected.
-    expect((await download(server.httpUrl, id, bearer(alice.token))).status).toBe(200);
-    // A resend of the original answers the message as it is now.
-    expect(await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)], 'caption')).toMatchObject({
-      seq: 1,
-      attachments: [],
-    });
   });
 
   it('tells every socket the server’s own file limit in its welcome', async () => {
@@ -153,14 +119,14 @@ describeEachStore('attachments: upload, send, download', (backend) => {
     const file = await testFile(await h.tempDir(), 4321);
     const id = await uploadFile(first.httpUrl, alice.token, file);
     const unsent = await uploadFile(first.httpUrl, alice.token, file);
-    await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)]);
+    await sendAttachments(aliceSocket, conversation.id, 'm1', [id]);
 
     const second = await h.restart(first);
     const got = await download(second.httpUrl, id, bearer(bob.token));
     expect(got.bytes.equals(file.bytes)).toBe(true);
     // The unsent upload can still be sent after the restart.
     const socket = await h.connect(second, alice.token);
-    expect((await sendAttachments(socket, conversation.id, 'm2', [attachmentOf(unsent, file)])).seq).toBe(2);
+    expect((await sendAttachments(socket, conversation.id, 'm2', [unsent])).seq).toBe(2);
   });
 
   it('a tus upload through tus-js-client of exactly one byte works (smallest file)', async () => {

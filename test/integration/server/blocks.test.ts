@@ -6,8 +6,10 @@ import {
   bothWrite,
   createGroup,
   createServerHarness,
+  envelopesIn,
   listedConversation,
   pushesAbout,
+  testOpened,
   visibleLog,
   type TestClient,
 } from '../../support/server-harness.js';
@@ -56,7 +58,7 @@ describeEachStore('blocks', (backend) => {
   const h = createServerHarness({ backend });
   afterEach(() => h.cleanup());
 
-  it("a blocked person's direct messages and changes never reach the blocker (live or in catch-up); they get 'sent' as usual; the cursor moves past them", async () => {
+  it("a blocked person's envelopes in a direct conversation never reach the blocker (live or in catch-up); they get 'sent' as usual; the cursor moves past them", async () => {
     const server = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
     const aliceLaptop = await h.connect(server, alice.token);
@@ -71,9 +73,10 @@ describeEachStore('blocks', (backend) => {
     // Takes effect at once: everything bob does in their conversation from now on is his alone.
     expect(await bobSocket.send(id, 'b2', 'are you there?')).toMatchObject({ seq: 2, senderId: bob.user.id });
     await bobSocket.send(id, 'b3', 'hello?');
-    await bobSocket.change(id, 'r1', { kind: 'reaction', messageId: 'b1', emoji: '👍', on: true });
-    await bobSocket.change(id, 'p1', { kind: 'pin', messageId: 'b1', on: true });
-    expect(await bobSocket.change(id, 'e1', { kind: 'edit', messageId: 'b2', text: 'edited' })).toMatchObject({ seq: 6 });
+    // Whatever they hold (a reaction, a pin, an edit): the server cannot tell, and hides each.
+    await bobSocket.send(id, 'r1', '👍 on b1');
+    await bobSocket.send(id, 'p1', 'pin b1');
+    expect(await bobSocket.send(id, 'e1', 'b2 edited')).toMatchObject({ seq: 6 });
     // His other devices hear of them as ever.
     await bobLaptop.waitForPush('event', (p) => p.event.seq === 6);
     await Promise.all([aliceSocket.barrier(), aliceLaptop.barrier()]);
@@ -93,13 +96,15 @@ describeEachStore('blocks', (backend) => {
     expect(await catchUpLikeClient(aliceSocket, id, 1)).toEqual({ cursor: 6, applied: [] });
     expect((await catchUpLikeClient(aliceLaptop, id, 0, 1)).cursor).toBe(6);
     // bob reads his own log whole.
-    expect(kinds(await bobSocket.allEvents(id))).toEqual([
-      [1, 'message', bob.user.id],
-      [2, 'message', bob.user.id],
-      [3, 'message', bob.user.id],
-      [4, 'reaction', bob.user.id],
-      [5, 'pin', bob.user.id],
-      [6, 'edit', bob.user.id],
+    const own = await bobSocket.allEvents(id);
+    expect(kinds(own)).toEqual([1, 2, 3, 4, 5, 6].map((seq) => [seq, 'envelope', bob.user.id]));
+    expect(envelopesIn(own).map(testOpened)).toEqual([
+      'before the block',
+      'are you there?',
+      'hello?',
+      '👍 on b1',
+      'pin b1',
+      'b2 edited',
     ]);
   });
 
@@ -113,10 +118,11 @@ describeEachStore('blocks', (backend) => {
     await bobSocket.barrier();
     expect(pushesAbout(bobSocket, id, from)).toEqual([]);
     expect(await bobSocket.allEvents(id)).toEqual([]);
-    // bob cannot touch what he never got.
-    expect(
-      await bobSocket.request({ type: 'send', conversationId: id, clientMessageId: 'x', text: 're', replyTo: 'a1' }),
-    ).toMatchObject(REFUSALS.reply_target_missing);
+    // bob cannot touch what he never got: deleting it is answered as for an envelope that does not exist.
+    expect(await bobSocket.sendEnvelope(id, 'x', '', { deletes: 'a1' })).toMatchObject({
+      type: 'error',
+      ...REFUSALS.no_such_message,
+    });
 
     await block(aliceSocket, bob.user.id, false);
     const b1 = await bobSocket.send(id, 'b1', 'after the unblock');
@@ -124,22 +130,14 @@ describeEachStore('blocks', (backend) => {
     expect((await aliceSocket.waitForPush('event', (p) => p.event.seq === 2)).event).toEqual(b1);
     const a2 = await aliceSocket.send(id, 'a2', 'hi again');
     expect((await bobSocket.waitForPush('event', (p) => p.event.seq === 3)).event).toEqual(a2);
-    // a1 stays hidden from bob for good: his catch-up skips it, and he still cannot change it.
+    // a1 stays hidden from bob for good: his catch-up skips it, and he still cannot touch it.
     const log = await visibleLog(bobSocket, id);
     expect(log.pages[0]).toEqual({ afterSeq: 0, seqs: [2, 3], skippedTo: 1, hasMore: false });
     expect(await catchUpLikeClient(bobSocket, id, 0)).toEqual({ cursor: 3, applied: [b1, a2] });
-    expect(
-      await bobSocket.request({
-        type: 'change',
-        conversationId: id,
-        clientChangeId: 'r',
-        change: { kind: 'reaction', messageId: 'a1', emoji: '👍', on: true },
-      }),
-    ).toMatchObject(REFUSALS.no_such_message);
-    // Changes to a hidden message stay hidden from him too, whenever they are made.
-    await aliceSocket.change(id, 'e1', { kind: 'edit', messageId: 'a1', text: 'edited later' });
-    await bobSocket.barrier();
-    expect(pushesAbout(bobSocket, id).filter((p) => p.type === 'event' && p.event.seq === 4)).toEqual([]);
+    expect(await bobSocket.sendEnvelope(id, 'y', '', { deletes: 'a1' })).toMatchObject({
+      type: 'error',
+      ...REFUSALS.no_such_message,
+    });
     expect((await visibleLog(bobSocket, id)).events.map((e) => e.seq)).toEqual([2, 3]);
   });
 
@@ -157,13 +155,13 @@ describeEachStore('blocks', (backend) => {
     expect((await bobSocket.waitForPush('event', (p) => p.event.seq === 2)).event).toEqual(a2);
   });
 
-  it("presence and typing are not relayed between the pair, in any conversation; in a group only the blocked person's messages stop", async () => {
+  it("presence and typing are not relayed between the pair, in any conversation; in a group only the blocked person's envelopes stop", async () => {
     const server = await h.startServer();
     const pair = await h.pair(server);
     const { alice, bob, aliceSocket, bobSocket, conversation } = pair;
     const carol = await h.createAccount(server);
     const carolSocket = await h.connect(server, carol.token);
-    const group = await createGroup(aliceSocket, { name: 'All three', memberIds: [bob.user.id, carol.user.id] });
+    const group = await createGroup(aliceSocket, { memberIds: [bob.user.id, carol.user.id] });
     await bobSocket.waitForPush('conversation_added', (p) => p.conversation.id === group.id);
     await carolSocket.waitForPush('conversation_added', (p) => p.conversation.id === group.id);
     // Everyone has written to everyone: without a block they would share presence and typing.
@@ -197,7 +195,7 @@ describeEachStore('blocks', (backend) => {
     await carolSocket.waitForPush('typing', (p) => p.userId === bob.user.id);
     await carolSocket.waitForPush('typing', (p) => p.userId === alice.user.id);
 
-    // In the group, bob's messages reach carol but not alice (group-blocks.test.ts); alice's reach both.
+    // In the group, bob's envelopes reach carol but not alice (group-blocks.test.ts); alice's reach both.
     const inGroup = await bobSocket.send(group.id, 'g1', 'hello all');
     await carolSocket.waitForPush('event', (p) => p.event.conversationId === group.id && p.event.seq === inGroup.seq);
     const back = await aliceSocket.send(group.id, 'g2', 'hi');
@@ -295,7 +293,7 @@ describeEachStore('blocks', (backend) => {
         (await socket.waitForPush('conversation_added', (p) => p.conversation.id === conversation.id)).conversation,
       ).toMatchObject({
         id: conversation.id,
-        // bob's message while she blocked him is not hers: nothing to catch up to.
+        // bob's envelope while she blocked him is not hers: nothing to catch up to.
         lastSeq: 0,
       });
     }

@@ -35,7 +35,7 @@ describeEachStore('caps per hour', (backend) => {
       {
         type: 'create_conversation',
         conversationId: newGroupId(),
-        conversation: { kind: 'group', name: 'G', memberIds: [carol.user.id] },
+        conversation: { kind: 'group', memberIds: [carol.user.id] },
       },
       'conversation',
     );
@@ -67,7 +67,7 @@ describeEachStore('caps per hour', (backend) => {
       {
         type: 'create_conversation',
         conversationId: group,
-        conversation: { kind: 'group', name: 'G', memberIds: [bob.user.id, carol.user.id] },
+        conversation: { kind: 'group', memberIds: [bob.user.id, carol.user.id] },
       },
       'conversation',
     );
@@ -84,7 +84,7 @@ describeEachStore('caps per hour', (backend) => {
     const tooBig: FrameRequest = {
       type: 'create_conversation',
       conversationId: newGroupId(),
-      conversation: { kind: 'group', name: 'H', memberIds: [dave.user.id, erin.user.id] },
+      conversation: { kind: 'group', memberIds: [dave.user.id, erin.user.id] },
     };
     expect(await refusalOf(alice.socket, tooBig)).toEqual({ code: 'forbidden', reason: 'too_many_members_added' });
     // Nothing refused was stored: one more person still fits.

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRICS_PATH, type ConversationEvent, type ServerFrame } from '../../../sync/protocol/frames.js';
-import { createServerHarness, manualRuntime } from '../../support/server-harness.js';
+import { devicesVersionOf } from '../../support/envelope-devices.js';
+import { createServerHarness, manualRuntime, testOpened, testSealed } from '../../support/server-harness.js';
 
 const h = createServerHarness();
 afterEach(() => h.cleanup());
@@ -19,13 +20,19 @@ describe('frames per connection', () => {
   it('refuses frames over the budget unhandled, says when to come back, and takes them then', async () => {
     const { runtime, clock } = manualRuntime();
     const server = await h.startServer({ runtime, frameRate: { perSecond: 10, burst: 3, closeAfterRefused: 100 } });
-    // Alice's start_conversation leaves two frames in her bucket; five sends go pipelined.
+    // Alice's start_conversation leaves two frames in her bucket; five envelopes go pipelined.
     const { aliceSocket, bobSocket, conversation } = await h.pair(server);
-    const replies: ServerFrame[] = await Promise.all(
-      ['m1', 'm2', 'm3', 'm4', 'm5'].map((id) =>
-        aliceSocket.request({ type: 'send', conversationId: conversation.id, clientMessageId: id, text: id }),
-      ),
-    );
+    // Learnt on Bob's connection, so that every frame of Alice's is an envelope the server can store.
+    const devicesVersion = await devicesVersionOf(bobSocket, conversation.id);
+    const send = (id: string) =>
+      aliceSocket.request({
+        type: 'send_envelope',
+        conversationId: conversation.id,
+        clientId: id,
+        ciphertext: testSealed(id),
+        devicesVersion,
+      });
+    const replies: ServerFrame[] = await Promise.all(['m1', 'm2', 'm3', 'm4', 'm5'].map(send));
     expect(replies.map((r) => r.type)).toEqual(['sent', 'sent', 'error', 'error', 'error']);
     expect(replies.slice(2)).toEqual([
       expect.objectContaining({ code: 'rate_limited', retryAfterMs: 100 }),
@@ -39,7 +46,7 @@ describe('frames per connection', () => {
     // Coming back when told, each is taken.
     for (const id of ['m3', 'm4', 'm5']) {
       clock.set(clock.now() + 100);
-      await aliceSocket.send(conversation.id, id, id);
+      expect(await send(id)).toMatchObject({ type: 'sent' });
     }
     expect((await bobSocket.allEvents(conversation.id)).map(textOf)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
     expect(await refusedFrames(server.httpUrl)).toBe(3);
@@ -59,5 +66,5 @@ describe('frames per connection', () => {
 });
 
 function textOf(event: ConversationEvent): string {
-  return event.kind === 'message' ? event.text : event.kind;
+  return event.kind === 'envelope' ? testOpened(event) : event.kind;
 }

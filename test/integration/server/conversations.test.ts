@@ -62,11 +62,8 @@ describeEachStore('direct conversations', (backend) => {
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
     const carol = await h.createAccount(server, { username: 'carol' });
     const second = (await aliceSocket.call({ type: 'start_conversation', username: 'carol' }, 'conversation')).conversation;
-    await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'm1', text: 'hi bob' }, 'sent');
-    await aliceSocket.call(
-      { type: 'send', conversationId: conversation.id, clientMessageId: 'm2', text: 'still there?' },
-      'sent',
-    );
+    await aliceSocket.send(conversation.id, 'm1', 'hi bob');
+    await aliceSocket.send(conversation.id, 'm2', 'still there?');
     await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: 1 }, 'ok');
 
     const listed = (await aliceSocket.call({ type: 'list_conversations' }, 'conversations')).conversations;

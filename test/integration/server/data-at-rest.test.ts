@@ -1,16 +1,18 @@
 /**
  * The server's data at rest: its folders are the owner's alone and so is every file in them, whatever
- * the umask, and text deleted for everyone is overwritten in the database file rather than left in
- * its free pages.
+ * the umask, and the ciphertext of an envelope deleted for everyone is overwritten in the database
+ * file rather than left in its free pages.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { ATTACHMENTS_DIR } from '../../../sync/server/attachments/attachment-files.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
+import { devicesVersionOf } from '../../support/envelope-devices.js';
 import { createServerHarness } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
-import { attachmentOf, sendAttachments, testFile, uploadFile } from './attachment-support.js';
+import { testFile, uploadFile } from './attachment-support.js';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -34,7 +36,7 @@ describeEachStore('data at rest', (backend) => {
       const { alice, aliceSocket, conversation } = await h.pair(server);
       const file = await testFile(await h.tempDir(), 70_000);
       const id = await uploadFile(server.httpUrl, alice.token, file);
-      await sendAttachments(aliceSocket, conversation.id, 'm1', [attachmentOf(id, file)], 'the report');
+      await aliceSocket.send(conversation.id, 'm1', 'the report', { attachments: [id] });
 
       expect(modeOf(server.dataDir)).toBe(0o700);
       expect(modeOf(join(server.dataDir, ATTACHMENTS_DIR))).toBe(0o700);
@@ -52,12 +54,12 @@ describeEachStore('data at rest', (backend) => {
 const sqlite = createServerHarness();
 afterEach(() => sqlite.cleanup());
 
-it('overwrites the text of a message deleted for everyone in the SQLite database file', async () => {
+it('overwrites the ciphertext of an envelope deleted for everyone in the SQLite database file', async () => {
   const server = await sqlite.startServer();
   const { aliceSocket, conversation } = await sqlite.pair(server);
-  const secret = 'the-combination-is-4-8-15-16-23-42';
-  // Long enough to spill into overflow pages, which the delete frees whole.
-  const text = `${secret} ${'and so on '.repeat(900)}${secret}`;
+  // Long enough to spill into overflow pages, which the delete frees whole; its ends are what to look for.
+  const ciphertext = randomBytes(9_000).toString('base64');
+  const traces = [ciphertext.slice(0, 64), ciphertext.slice(-64)];
   const bytesOnDisk = () =>
     Buffer.concat(
       ['', '-wal']
@@ -65,20 +67,15 @@ it('overwrites the text of a message deleted for everyone in the SQLite database
         .filter((path) => existsSync(path))
         .map((path) => readFileSync(path)),
     );
-  const sent = await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'secret', text }, 'sent');
-  expect(sent.type).toBe('sent');
-  expect(bytesOnDisk().includes(secret)).toBe(true);
-
+  const devicesVersion = await devicesVersionOf(aliceSocket, conversation.id);
   await aliceSocket.call(
-    {
-      type: 'change',
-      conversationId: conversation.id,
-      clientChangeId: 'forget',
-      change: { kind: 'delete', messageId: 'secret' },
-    },
+    { type: 'send_envelope', conversationId: conversation.id, clientId: 'secret', ciphertext, devicesVersion },
     'sent',
   );
+  expect(traces.map((trace) => bytesOnDisk().includes(trace))).toEqual([true, true]);
+
+  await aliceSocket.send(conversation.id, 'forget', 'deleted', { deletes: 'secret' });
   // What a checkpoint leaves: the WAL's pages copied into the file, the WAL emptied.
   await server.close();
-  expect(bytesOnDisk().includes(secret)).toBe(false);
+  expect(traces.map((trace) => bytesOnDisk().includes(trace))).toEqual([false, false]);
 });

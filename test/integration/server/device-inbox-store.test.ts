@@ -122,7 +122,7 @@ describeEachStore('the device inbox store', (backend) => {
     const created = await store.createConversation({
       conversationId,
       creatorId,
-      conversation: { kind: 'group', name: 'Trip', memberIds: [creatorId, ...memberIds] },
+      conversation: { kind: 'group', memberIds: [creatorId, ...memberIds] },
       createdAt: NOW,
       maxMembers: 100,
       caps: UNCAPPED,

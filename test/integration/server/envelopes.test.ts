@@ -1,6 +1,6 @@
 /**
  * Conversation envelopes over the sync socket (envelope-frames.ts, handlers/events.ts: sendEnvelope):
- * sealed content the server numbers in the conversation's log like a message, pushes to the
+ * sealed content the server numbers in the conversation's log among its other events, pushes to the
  * members, serves in catch-up and keeps exactly once by the sender's client id, without reading it.
  * One that deletes another drops that one's ciphertext and the files it referred to.
  */
@@ -24,7 +24,7 @@ import {
 import { RawSocket } from '../../support/raw-socket.js';
 import { describeEachStore } from '../../support/store-backends.js';
 import { devicesIfMember, devicesVersionOf } from '../../support/envelope-devices.js';
-import { attachmentOf, bearer, download, sendAttachments, testFile, uploadFile } from './attachment-support.js';
+import { bearer, download, testFile, uploadFile } from './attachment-support.js';
 
 const sealed = (bytes = 120) => randomBytes(bytes).toString('base64');
 
@@ -69,7 +69,7 @@ describeEachStore('conversation envelopes', (backend) => {
     const login = await logIn(server.httpUrl, alice.user.username, alice.account.password);
     const phone = await h.connect(server, (login.body as { token: string }).token);
 
-    await alice.socket.send(conversation.id, 'm1', 'plain, for now');
+    await alice.socket.send(conversation.id, 'm1', 'from the laptop');
     const ciphertext = sealed();
     const event = await stored(phone, conversation.id, 'e1', { ciphertext });
     expect(event).toEqual({
@@ -93,7 +93,7 @@ describeEachStore('conversation envelopes', (backend) => {
   it('attests the sender’s role as it was when the envelope was stored, in pushes and in catch-up, whatever came after', async () => {
     const server = await h.startServer();
     const { alice, bob } = await people(h, server, 'alice', 'bob');
-    const group = await createGroup(alice.socket, { name: 'Roles', memberIds: [bob.user.id] });
+    const group = await createGroup(alice.socket, { memberIds: [bob.user.id] });
     const asMember = await stored(bob.socket, group.id, 'bob-1');
     await groupChange(alice.socket, group.id, 'make-admin', { kind: 'set_role', userId: bob.user.id, role: 'admin' });
     const asAdmin = await stored(bob.socket, group.id, 'bob-2');
@@ -112,24 +112,37 @@ describeEachStore('conversation envelopes', (backend) => {
 
   it('answers a resend with the stored envelope and pushes nothing again; a client id used for another kind is refused', async () => {
     const server = await h.startServer();
-    const { aliceSocket, bobSocket, conversation } = await h.pair(server);
-    const first = await stored(aliceSocket, conversation.id, 'e1');
-    await bobSocket.waitForPush('event', (push) => push.event.seq === first.seq);
+    const { alice, bob } = await people(h, server, 'alice', 'bob');
+    const group = await groupOf(alice, [bob]);
+    const first = await stored(alice.socket, group.id, 'e1');
+    await bob.socket.waitForPush('event', (push) => push.event.seq === first.seq);
+    const heardBefore = bob.socket.pushes.length;
 
     // Sent again (even with other content, as a retry after a lost reply would not be): the first one, as stored.
-    expect(await sendEnvelope(aliceSocket, conversation.id, 'e1')).toMatchObject({ type: 'sent', event: first });
-    await aliceSocket.send(conversation.id, 'm1', 'hello');
+    expect(await sendEnvelope(alice.socket, group.id, 'e1')).toMatchObject({ type: 'sent', event: first });
+    // Group changes share the sender's client ids with envelopes.
+    const promoted = await groupChange(alice.socket, group.id, 'c1', { kind: 'set_role', userId: bob.user.id, role: 'admin' });
     const reused = [
-      await sendEnvelope(aliceSocket, conversation.id, 'm1'),
-      await aliceSocket.request({ type: 'send', conversationId: conversation.id, clientMessageId: 'e1', text: 'x' }),
+      await sendEnvelope(alice.socket, group.id, 'c1'),
+      await alice.socket.request({
+        type: 'group_change',
+        conversationId: group.id,
+        clientChangeId: 'e1',
+        change: { kind: 'set_role', userId: bob.user.id, role: 'member' },
+      }),
     ];
     for (const reply of reused) expect(reply).toMatchObject({ type: 'error', ...REFUSALS.client_id_reused });
-    await bobSocket.barrier();
-    expect(bobSocket.pushesOf('event').map((push) => push.event.seq)).toEqual([1, 2]);
-    expect((await bobSocket.allEvents(conversation.id)).map((event) => event.kind)).toEqual(['envelope', 'message']);
+    await bob.socket.barrier();
+    const eventsHeard = bob.socket.pushes.slice(heardBefore).flatMap((push) => (push.type === 'event' ? [push.event.seq] : []));
+    expect(eventsHeard).toEqual([promoted.seq]);
+    expect((await bob.socket.allEvents(group.id)).map((event) => event.kind)).toEqual([
+      'group_created',
+      'envelope',
+      'role_changed',
+    ]);
   });
 
-  it('is hidden from whoever blocked its sender, as a message is, and answers a message request as writing there does', async () => {
+  it('is hidden from whoever blocked its sender, and answers a message request as writing there does', async () => {
     const server = await h.startServer();
     const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const { conversation } = await alice.socket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
@@ -167,10 +180,11 @@ describeEachStore('conversation envelopes', (backend) => {
     const replies = await Promise.all([
       sendEnvelope(aliceSocket, conversation.id, 'e1', { devicesVersion }),
       sendEnvelope(aliceSocket, conversation.id, 'e2', { after: 'e1', devicesVersion }),
-      aliceSocket.request({ type: 'send', conversationId: conversation.id, clientMessageId: 'm3', text: 'three', after: 'e2' }),
-      sendEnvelope(aliceSocket, conversation.id, 'e4', { after: 'm3', devicesVersion }),
+      sendEnvelope(aliceSocket, conversation.id, 'e3', { after: 'e2', devicesVersion }),
+      sendEnvelope(aliceSocket, conversation.id, 'e4', { after: 'e3', devicesVersion }),
     ]);
     expect(replies.map((reply) => (reply.type === 'sent' ? reply.event.seq : reply.type))).toEqual([1, 2, 3, 4]);
+    // e3 is no longer the last one handled.
     expect(await sendEnvelope(aliceSocket, conversation.id, 'e5', { after: 'e3', devicesVersion })).toMatchObject({
       type: 'error',
       code: 'out_of_order',
@@ -193,23 +207,17 @@ describeEachStore('conversation envelopes', (backend) => {
     expect(envelopesIn(await alice.socket.allEvents(group.id))).toEqual([]);
   });
 
-  it('serves envelopes in catch-up in seq order among the messages, in parts too', async () => {
+  it('serves envelopes in catch-up in seq order, small and large, in parts too', async () => {
     const server = await h.startServer();
     const { bob, aliceSocket, bobSocket, conversation } = await h.pair(server);
     // Two of these are more than one part holds.
     const big = sealed(30_000);
-    await aliceSocket.send(conversation.id, 'm1', 'one');
+    const e1 = await aliceSocket.send(conversation.id, 'e1', 'one');
     const e2 = await stored(aliceSocket, conversation.id, 'e2', { ciphertext: big });
-    await bobSocket.send(conversation.id, 'm3', 'three');
+    const e3 = await bobSocket.send(conversation.id, 'e3', 'three');
     const e4 = await stored(bobSocket, conversation.id, 'e4', { ciphertext: big });
     const log = await bobSocket.allEvents(conversation.id);
-    expect(log.map((event) => [event.seq, event.kind])).toEqual([
-      [1, 'message'],
-      [2, 'envelope'],
-      [3, 'message'],
-      [4, 'envelope'],
-    ]);
-    expect(envelopesIn(log)).toEqual([e2, e4]);
+    expect(log).toEqual([e1, e2, e3, e4]);
 
     // Asked for in parts: the envelopes' ciphertext counts towards each part's size.
     const socket = await RawSocket.connect(server.url, bob.token);
@@ -266,13 +274,13 @@ describeEachStore('conversation envelopes', (backend) => {
   it('refers only to finished uploads of the sender’s or files they may download already, which members then download', async () => {
     const server = await h.startServer();
     const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
-    const withBob = await groupOf(alice, [bob], 'Alice and Bob');
-    const withCarol = await groupOf(bob, [carol], 'Bob and Carol');
+    const withBob = await groupOf(alice, [bob]);
+    const withCarol = await groupOf(bob, [carol]);
     const dir = await h.tempDir();
     const [shared, private_] = [await testFile(dir, 100), await testFile(dir, 200)];
     const sharedId = await uploadFile(server.httpUrl, alice.account.token, shared);
     const privateId = await uploadFile(server.httpUrl, alice.account.token, private_);
-    await sendAttachments(alice.socket, withBob.id, 'm1', [attachmentOf(sharedId, shared)]);
+    await stored(alice.socket, withBob.id, 'm1', { attachments: [sharedId] });
 
     // Not Bob's, and not one he may download: refused. Nor an id nobody uploaded.
     for (const attachments of [[privateId], ['0'.repeat(32)], [sharedId, privateId]]) {

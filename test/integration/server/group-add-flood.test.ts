@@ -77,11 +77,7 @@ describeEachStore('group-add flood', (backend) => {
         (await alice.socket.call({ type: 'start_conversation', username: other.user.username }, 'conversation')).conversation,
       );
     }
-    const groups = [
-      await groupOf(bob, [alice, carol], 'One'),
-      await groupOf(carol, [alice], 'Two'),
-      await groupOf(dave, [alice], 'Three'),
-    ];
+    const groups = [await groupOf(bob, [alice, carol]), await groupOf(carol, [alice]), await groupOf(dave, [alice])];
     await groupChange(alice.socket, groups[1]!.id, randomUUID(), { kind: 'leave' });
     const everything = [...directs, ...groups].map((conversation) => conversation.id);
 

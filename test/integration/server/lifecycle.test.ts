@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { HEALTH_PATH } from '../../../sync/protocol/frames.js';
-import { createServerHarness, messagesIn } from '../../support/server-harness.js';
+import { devicesVersionOf } from '../../support/envelope-devices.js';
+import { createServerHarness, envelopesIn, testSealed } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
 describeEachStore('server shutdown', (backend) => {
@@ -21,11 +22,11 @@ describeEachStore('server shutdown', (backend) => {
   it('finishes frames it already received before closing the database', async () => {
     const server = await h.startServer();
     const { alice, aliceSocket, conversation } = await h.pair(server);
-    // Queue many sends, then close without waiting for their replies.
+    const devicesVersion = await devicesVersionOf(aliceSocket, conversation.id);
+    // Queue many envelopes, then close without waiting for their replies.
     for (let i = 0; i < 100; i += 1) {
-      aliceSocket.sendRaw(
-        JSON.stringify({ type: 'send', rid: `q${i}`, conversationId: conversation.id, clientMessageId: `q${i}`, text: 'queued' }),
-      );
+      const frame = { type: 'send_envelope', rid: `q${i}`, conversationId: conversation.id, clientId: `q${i}` };
+      aliceSocket.sendRaw(JSON.stringify({ ...frame, ciphertext: testSealed('queued'), devicesVersion }));
     }
     await aliceSocket.waitForReply('q0');
     await server.close();
@@ -34,11 +35,11 @@ describeEachStore('server shutdown', (backend) => {
 
     const again = await h.restart(server);
     const socket = await h.connect(again, alice.token);
-    const events = messagesIn(
+    const events = envelopesIn(
       (await socket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0, limit: 500 }, 'events')).events,
     );
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(events.map((e) => e.clientMessageId)).toEqual(events.map((_, i) => `q${i}`));
+    expect(events.map((e) => e.clientId)).toEqual(events.map((_, i) => `q${i}`));
   });
 });

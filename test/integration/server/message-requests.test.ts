@@ -65,7 +65,7 @@ describeEachStore('message requests', (backend) => {
     expect(await listed(alice, conversation.id)).not.toHaveProperty('requestFrom');
     // Asking for it himself answers his own view of it.
     expect(await direct(bob, alice)).toMatchObject({ id: conversation.id, requestFrom: alice.user.id });
-    // Her own messages change nothing; his first one answers it.
+    // Her own envelopes change nothing; his first one answers it (any envelope: the server cannot tell what it holds).
     await alice.socket.send(conversation.id, 'a1', 'hi bob');
     expect(await listedRequest(bob, conversation.id)).toBe(alice.user.id);
     await bob.socket.send(conversation.id, 'b1', 'hi alice');
@@ -78,21 +78,21 @@ describeEachStore('message requests', (backend) => {
     const { alice, bob, carol, dave, erin } = await people(h, server, 'alice', 'bob', 'carol', 'dave', 'erin');
 
     // Carol is nobody's contact: her group and her add are requests from her.
-    const carols = await createGroup(carol.socket, { name: 'Carol', memberIds: [bob.user.id] });
+    const carols = await createGroup(carol.socket, { memberIds: [bob.user.id] });
     expect(carols).not.toHaveProperty('requestFrom');
     expect(await addedTo(bob, carols.id)).toMatchObject({ requestFrom: carol.user.id });
     expect(await listedRequest(bob, carols.id)).toBe(carol.user.id);
-    const another = await createGroup(carol.socket, { name: 'Another', memberIds: [] });
+    const another = await createGroup(carol.socket, { memberIds: [] });
     await groupChange(carol.socket, another.id, 'add-dave', { kind: 'add_members', userIds: [dave.user.id] });
     expect(await addedTo(dave, another.id)).toMatchObject({ requestFrom: carol.user.id });
     expect(await listedRequest(dave, another.id)).toBe(carol.user.id);
 
     // Alice started a direct conversation with Bob: a request to him until he writes there.
     const aliceBob = await direct(alice, bob);
-    const before = await createGroup(alice.socket, { name: 'Before', memberIds: [bob.user.id] });
+    const before = await createGroup(alice.socket, { memberIds: [bob.user.id] });
     expect(await addedTo(bob, before.id)).toMatchObject({ requestFrom: alice.user.id });
     await bob.socket.send(aliceBob.id, 'b1', 'hi alice');
-    const after = await createGroup(alice.socket, { name: 'After', memberIds: [bob.user.id] });
+    const after = await createGroup(alice.socket, { memberIds: [bob.user.id] });
     expect(await addedTo(bob, after.id)).not.toHaveProperty('requestFrom');
     expect(await listedRequest(bob, after.id)).toBeUndefined();
 
@@ -107,10 +107,10 @@ describeEachStore('message requests', (backend) => {
     // Bob accepts Carol's direct conversation: she is his contact then, and no more once he deletes it instead.
     const carolBob = await direct(carol, bob);
     expect(await setSetting(bob.socket, request(carolBob.id, 'accepted'))).toMatchObject({ type: 'settings' });
-    const accepted = await createGroup(carol.socket, { name: 'Accepted', memberIds: [bob.user.id] });
+    const accepted = await createGroup(carol.socket, { memberIds: [bob.user.id] });
     expect(await addedTo(bob, accepted.id)).not.toHaveProperty('requestFrom');
     expect(await setSetting(bob.socket, request(carolBob.id, 'deleted'))).toMatchObject({ type: 'settings' });
-    const deleted = await createGroup(carol.socket, { name: 'Deleted', memberIds: [bob.user.id] });
+    const deleted = await createGroup(carol.socket, { memberIds: [bob.user.id] });
     expect(await addedTo(bob, deleted.id)).toMatchObject({ requestFrom: carol.user.id });
 
     // A former member is shown nothing of it.
@@ -132,11 +132,11 @@ describeEachStore('message requests', (backend) => {
       await carol.socket.request({
         type: 'create_conversation',
         conversationId: refusedId,
-        conversation: { kind: 'group', name: 'Nope', memberIds: [dave.user.id, bob.user.id] },
+        conversation: { kind: 'group', memberIds: [dave.user.id, bob.user.id] },
       }),
     ).toMatchObject({ type: 'error', reason: 'cannot_add_to_groups' });
     expect(await listedConversation(carol.socket, refusedId)).toBeUndefined();
-    const withDave = await createGroup(carol.socket, { name: 'With Dave', memberIds: [dave.user.id] });
+    const withDave = await createGroup(carol.socket, { memberIds: [dave.user.id] });
     expect(
       await carol.socket.request({
         type: 'group_change',
@@ -155,9 +155,9 @@ describeEachStore('message requests', (backend) => {
     expect(dave.socket.pushesOf('conversation_added').map((push) => push.conversation.id)).toEqual([withDave.id]);
 
     // His contact may still add him, to a new group or to one she has.
-    const alices = await createGroup(alice.socket, { name: 'Alice', memberIds: [bob.user.id] });
+    const alices = await createGroup(alice.socket, { memberIds: [bob.user.id] });
     expect(await addedTo(bob, alices.id)).not.toHaveProperty('requestFrom');
-    const later = await createGroup(alice.socket, { name: 'Later', memberIds: [] });
+    const later = await createGroup(alice.socket, { memberIds: [] });
     await groupChange(alice.socket, later.id, 'add-bob', { kind: 'add_members', userIds: [bob.user.id] });
     expect(await addedTo(bob, later.id)).not.toHaveProperty('requestFrom');
 
@@ -184,7 +184,7 @@ describeEachStore('message requests', (backend) => {
       reason: 'conversation_not_found',
     });
     // Nor does it make Carol his contact.
-    const group = await createGroup(carol.socket, { name: 'Group', memberIds: [bob.user.id] });
+    const group = await createGroup(carol.socket, { memberIds: [bob.user.id] });
     expect(await addedTo(bob, group.id)).toMatchObject({ requestFrom: carol.user.id });
   });
 });

@@ -3,7 +3,6 @@
  * schema has), and what each person's client can see of it, so a server on the copy can be shown
  * to serve the same.
  */
-import { devicesVersionOf } from '../../support/envelope-devices.js';
 import type { Conversation, ConversationEvent, SettingRegister, StoredSetting, User } from '../../../sync/protocol/frames.js';
 import { INBOX_LIMITS } from '../../../sync/protocol/inbox-frames.js';
 import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
@@ -18,14 +17,14 @@ import {
   type TestServer,
 } from '../../support/server-harness.js';
 import { sealedSetting } from '../../support/sealed-setting.js';
-import { attachmentOf, bearer, download, sendAttachments, sha256Of, testFile, uploadFile } from './attachment-support.js';
+import { bearer, download, sendAttachments, sha256Of, testFile, uploadFile } from './attachment-support.js';
 
 export const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
 export type Name = (typeof NAMES)[number];
 
 export interface Scene {
   who: Record<Name, SocketPerson>;
-  /** Every upload: one sent in a message (and forwarded), one completed but never sent. */
+  /** Every upload: one an envelope refers to (and another forwards), one completed but never sent. */
   uploadIds: string[];
   /** The conversations by what they show. */
   aliceBob: Conversation;
@@ -48,72 +47,33 @@ function setSettings(person: SocketPerson, ...settings: SettingRegister['setting
 }
 
 /**
- * Alice and Bob talk directly (a link preview, a reply, an edit, a delete, a reaction, a pin, a file); Alice's
- * group with Bob and Carol (renamed, Bob made admin, the report forwarded, Carol removed); Dave
- * and Bob talk until Dave blocks him (Bob's next message hidden from Dave, watermarks frozen);
- * Erin blocks Dave before he starts a conversation with her (hidden from her); receipts and
- * personal settings (mute, draft, archive, the blocks, Erin's "Show when I'm online", Bob's answer to
- * Alice's request, Erin's "Who can add me to groups") along the way; last, Alice blocks Bob (his
- * next message in the group hidden from her, her watermarks there frozen for him).
+ * Alice and Bob talk directly (text with a NUL in it, a file, an envelope deleted for everyone);
+ * Alice's group with Bob and Carol (Bob made admin, the report forwarded by reference, Carol
+ * removed); Dave and Bob talk until Dave blocks him (Bob's next envelope hidden from Dave,
+ * watermarks frozen); Erin blocks Dave before he starts a conversation with her (hidden from her);
+ * receipts and personal settings (mute, draft, archive, the blocks, Erin's "Show when I'm online",
+ * Bob's answer to Alice's request, Erin's "Who can add me to groups") along the way; last, Alice
+ * blocks Bob (his next envelope in the group hidden from her, her watermarks there frozen for him).
  */
 export async function playScene(h: ServerHarness, server: TestServer): Promise<Scene> {
   const who = await people(h, server, ...NAMES);
   const { alice, bob, carol, dave, erin } = who;
 
   const aliceBob = await direct(alice, bob);
-  await alice.socket.call(
-    {
-      type: 'send',
-      conversationId: aliceBob.id,
-      clientMessageId: 'a1',
-      text: 'hello bob, see https://example.com/trip',
-      linkPreview: { url: 'https://example.com/trip', title: 'The trip', description: 'Ten days \u0000 away', image: null },
-    },
-    'sent',
-  );
-  const answer = await bob.socket.send(aliceBob.id, 'b1', 'hi alice, a NUL \u0000 and \u0001 here', 'a1');
-  await alice.socket.change(aliceBob.id, 'a1-edit', { kind: 'edit', messageId: 'a1', text: 'hello, bob' });
-  await bob.socket.change(aliceBob.id, 'b1-like', { kind: 'reaction', messageId: 'a1', emoji: '👍', on: true });
-  await alice.socket.change(aliceBob.id, 'a1-pin', { kind: 'pin', messageId: answer.clientMessageId, on: true });
+  await alice.socket.send(aliceBob.id, 'a1', 'hello bob, see https://example.com/trip');
+  const answer = await bob.socket.send(aliceBob.id, 'b1', 'hi alice, a NUL \u0000 and \u0001 here');
   const oops = await alice.socket.send(aliceBob.id, 'a2', 'oops');
-  await alice.socket.change(aliceBob.id, 'a2-delete', { kind: 'delete', messageId: oops.clientMessageId });
+  await alice.socket.send(aliceBob.id, 'a2-delete', '', { deletes: oops.clientId });
   const file = await testFile(await h.tempDir(), 4096);
   const reportId = await uploadFile(server.httpUrl, alice.account.token, file);
-  const report = await sendAttachments(alice.socket, aliceBob.id, 'a3', [attachmentOf(reportId, file)], 'the report');
+  const report = await sendAttachments(alice.socket, aliceBob.id, 'a3', [reportId], 'the report');
   const unsentId = await uploadFile(server.httpUrl, bob.account.token, await testFile(await h.tempDir(), 100));
-  // Sealed envelopes (events.sender_device, events.ciphertext): one referring to the report, one deleted by a third.
-  const devicesVersion = await devicesVersionOf(alice.socket, aliceBob.id);
-  const envelope = (clientId: string, extra: { attachments?: string[]; deletes?: string } = {}) =>
-    alice.socket.call(
-      {
-        type: 'send_envelope',
-        conversationId: aliceBob.id,
-        clientId,
-        ciphertext: Buffer.from(clientId).toString('base64'),
-        devicesVersion,
-        ...extra,
-      },
-      'sent',
-    );
-  await envelope('a-env1', { attachments: [reportId] });
-  await envelope('a-env2');
-  await envelope('a-env3', { deletes: 'a-env2' });
 
-  const trip = await groupOf(alice, [bob, carol], 'Trip');
+  const trip = await groupOf(alice, [bob, carol]);
   await carol.socket.send(trip.id, 'c1', 'when do we leave?');
-  await groupChange(alice.socket, trip.id, 'g-rename', { kind: 'rename', name: 'Trip 2027' });
   await groupChange(alice.socket, trip.id, 'g-admin', { kind: 'set_role', userId: bob.user.id, role: 'admin' });
-  await bob.socket.call(
-    {
-      type: 'send',
-      conversationId: trip.id,
-      clientMessageId: 'b-forward',
-      text: '',
-      attachments: [attachmentOf(reportId, file)],
-      forwardOf: { conversationId: aliceBob.id, messageId: report.clientMessageId },
-    },
-    'sent',
-  );
+  // A forward refers to the file by reference: Bob may download it through Alice's envelope.
+  await sendAttachments(bob.socket, trip.id, 'b-forward', [reportId], 'forwarded: the report');
   await groupChange(alice.socket, trip.id, 'g-remove', { kind: 'remove_member', userId: carol.user.id });
   await alice.socket.send(trip.id, 'a4', 'carol has left');
 

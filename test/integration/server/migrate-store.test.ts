@@ -10,7 +10,7 @@ import { migrateSqliteToPostgres, type MigrateStoreOptions } from '../../../sync
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { fromRow } from '../../../sync/server/store/pg-text.js';
 import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.js';
-import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
+import { openSqliteServerStore, SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { openPostgresSnapshotReader } from '../../support/pg-snapshot.js';
 import { freshDatabase } from '../../support/postgres.js';
 import { createServerHarness, logIn, type TestServer } from '../../support/server-harness.js';
@@ -40,7 +40,7 @@ function migrate(fromDataDir: string, toUrl: string, log: MigrateStoreOptions['l
   return migrateSqliteToPostgres({ fromDataDir, toUrl, log });
 }
 
-/** A SQLite server with two people who exchanged a message, stopped. */
+/** A SQLite server with two people who exchanged an envelope, stopped. */
 async function smallSqliteServer(): Promise<TestServer> {
   const server = await h.startServer();
   const { aliceSocket, conversation } = await h.pair(server);
@@ -224,14 +224,39 @@ describe('migrate-store: SQLite to PostgreSQL', () => {
   it("rolls back and names the conversation when its copy's sequence numbers do not add up", async () => {
     const sqlite = await smallSqliteServer();
     const db = new Database(join(sqlite.dataDir, SERVER_DATABASE_FILE));
-    const { id } = db.prepare(`UPDATE conversations SET last_seq = 2 RETURNING id`).get() as { id: string };
+    // Behind its log: the next event would take a number one has. (Ahead is purge-plaintext's gaps.)
+    const { id } = db.prepare(`UPDATE conversations SET last_seq = 0 RETURNING id`).get() as { id: string };
     db.close();
     const url = await emptyDatabase();
 
     await expect(migrate(sqlite.dataDir, url)).rejects.toThrow(
-      `The copy does not match, nothing was kept (rolled back): conversation "${id}" has last_seq 2 but its last event has seq 1`,
+      `The copy does not match, nothing was kept (rolled back): conversation "${id}" has last_seq 0 but an event with seq 1`,
     );
     expect(await (await openStore(url)).isEmpty()).toBe(true);
+  });
+
+  it('refuses a database holding history kept in the clear, and copies it once purged, the gaps left as they are', async () => {
+    const sqlite = await smallSqliteServer();
+    const file = join(sqlite.dataDir, SERVER_DATABASE_FILE);
+    const db = new Database(file);
+    const { id } = db.prepare(`SELECT id FROM conversations`).get() as { id: string };
+    db.prepare(
+      `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at)
+       SELECT id, 2, 'message', created_by, 'old', 'old', 'from before', 1 FROM conversations`,
+    ).run();
+    db.prepare(`UPDATE conversations SET last_seq = 3`).run();
+    db.close();
+    const url = await emptyDatabase();
+
+    await expect(migrate(sqlite.dataDir, url)).rejects.toThrow(
+      /holds 1 messages, edits, deletes, reactions, pins or renames kept in the clear .*purge-plaintext --data/,
+    );
+    const store = openSqliteServerStore(sqlite.dataDir);
+    expect(await store.purgePlaintext()).toMatchObject({ events: 1 });
+    await store.close();
+    await migrate(sqlite.dataDir, url);
+    expect(await pgRows(url, 'SELECT id, last_seq::int AS last_seq FROM conversations')).toEqual([{ id, last_seq: 3 }]);
+    expect(await pgRows(url, 'SELECT seq::int AS seq, kind FROM events')).toEqual([{ seq: 1, kind: 'envelope' }]);
   });
 
   it("leaves the copy with the query planner's statistics, as autovacuum would only later", async () => {

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HEALTH_PATH, METRICS_PATH, READY_PATH } from '../../../sync/protocol/frames.js';
 import { createPinoLogger } from '../../../sync/server/logger.js';
 import { openSqliteServerStore, SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
-import { createServerHarness, logIn, type TestClient } from '../../support/server-harness.js';
+import { devicesVersionOf } from '../../support/envelope-devices.js';
+import { createServerHarness, logIn, testSealed, type TestClient } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
 /** A pino logger at debug whose JSON lines land in memory. */
@@ -37,7 +38,7 @@ describeEachStore('structured logs', (backend) => {
   const h = createServerHarness({ backend });
   afterEach(() => h.cleanup());
 
-  it('are JSON lines with request ids, and never carry a token, password, Authorization header or message text', async () => {
+  it('are JSON lines with request ids, and never carry a token, password, Authorization header or sealed content', async () => {
     const { logger, lines } = capturedPino();
     const server = await h.startServer({ logger });
     const password = 'pw-SECRET-hunter2-0451';
@@ -53,11 +54,12 @@ describeEachStore('structured logs', (backend) => {
     const socket: TestClient = await h.connect(server, alice.token);
     const { conversation } = await socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
     const sent = await socket.request({
-      type: 'send',
+      type: 'send_envelope',
       rid: 'send-rid-1',
       conversationId: conversation.id,
-      clientMessageId: 'm1',
-      text: secretText,
+      clientId: 'm1',
+      ciphertext: testSealed(secretText),
+      devicesVersion: await devicesVersionOf(socket, conversation.id),
     });
     expect(sent.type).toBe('sent');
     const refused = await socket.request({ type: 'catch_up', rid: 'refused-rid-1', conversationId: 'nope', afterSeq: 0 });
@@ -73,7 +75,7 @@ describeEachStore('structured logs', (backend) => {
     }
     // Per frame (debug): the connection and the frame's rid, its type and duration.
     expect(entries).toContainEqual(
-      expect.objectContaining({ level: 20, msg: 'Handled a frame', conn: 'c1', rid: 'send-rid-1', type: 'send' }),
+      expect.objectContaining({ level: 20, msg: 'Handled a frame', conn: 'c1', rid: 'send-rid-1', type: 'send_envelope' }),
     );
     // Refusals and malformed frames (info) keep their rid.
     expect(entries).toContainEqual(
@@ -91,7 +93,17 @@ describeEachStore('structured logs', (backend) => {
     expect(entries).toContainEqual(expect.objectContaining({ path: '/v1/sessions', status: 401 }));
     expect(entries).toContainEqual(expect.objectContaining({ msg: 'Refused a socket', status: 401 }));
 
-    const secrets = [password, secretText, alice.token, bob.token, signInToken, 'Bearer', 'hunter2', 'swordfish'];
+    const secrets = [
+      password,
+      secretText,
+      testSealed(secretText),
+      alice.token,
+      bob.token,
+      signInToken,
+      'Bearer',
+      'hunter2',
+      'swordfish',
+    ];
     for (const line of lines()) for (const secret of secrets) expect(line).not.toContain(secret);
   });
 
@@ -128,7 +140,7 @@ describeEachStore('GET /metrics', (backend) => {
     };
     const before = await scrape();
     expect(sample(before, 'sync_connections_open')).toBe(0);
-    expect(sample(before, 'sync_frames_received_total{type="send"}')).toBe(0);
+    expect(sample(before, 'sync_frames_received_total{type="send_envelope"}')).toBe(0);
     expect(before).toContain('process_cpu_user_seconds_total');
     expect(before).toContain('nodejs_eventloop_lag_seconds');
 
@@ -142,12 +154,13 @@ describeEachStore('GET /metrics', (backend) => {
     await fetch(`${server.httpUrl}/no/such/path-456?x=1`);
 
     const after = await scrape();
-    expect(sample(after, 'sync_frames_received_total{type="send"}')).toBe(3);
+    // The three envelopes and the one the harness sent first to learn the devices version (refused: no latency).
+    expect(sample(after, 'sync_frames_received_total{type="send_envelope"}')).toBe(4);
     expect(sample(after, 'sync_frames_received_total{type="start_conversation"}')).toBe(1);
     expect(sample(after, 'sync_frames_received_total{type="catch_up"}')).toBe(1);
     expect(sample(after, 'sync_frames_received_total{type="bad_frame"}')).toBe(1);
-    expect(sample(after, 'sync_send_latency_seconds_count{type="send"}')).toBe(3);
-    expect(sample(after, 'sync_send_latency_seconds_sum{type="send"}')).toBeGreaterThan(0);
+    expect(sample(after, 'sync_send_latency_seconds_count{type="send_envelope"}')).toBe(3);
+    expect(sample(after, 'sync_send_latency_seconds_sum{type="send_envelope"}')).toBeGreaterThan(0);
     expect(sample(after, 'sync_catch_up_pages_total')).toBe(1);
     expect(sample(after, 'sync_catch_up_events_total')).toBeGreaterThanOrEqual(3);
     expect(sample(after, 'http_requests_total{route="/v1/accounts",status="201"}')).toBe(2);
@@ -166,7 +179,7 @@ describeEachStore('GET /metrics', (backend) => {
     const { aliceSocket, conversation } = await h.pair(one);
     await aliceSocket.send(conversation.id, 'm1', 'hello');
     const text = await (await fetch(two.httpUrl + METRICS_PATH)).text();
-    expect(sample(text, 'sync_frames_received_total{type="send"}')).toBe(0);
+    expect(sample(text, 'sync_frames_received_total{type="send_envelope"}')).toBe(0);
     expect(sample(text, 'sync_connections_open')).toBe(0);
   });
 });

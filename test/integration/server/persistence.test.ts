@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { createServerHarness, logIn, messagesIn } from '../../support/server-harness.js';
+import { createServerHarness, envelopesIn, logIn, testOpened } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
 describeEachStore('server data on disk', (backend) => {
@@ -9,12 +9,7 @@ describeEachStore('server data on disk', (backend) => {
   it('survives a restart on the same data dir: accounts, sessions, conversations, events, watermarks', async () => {
     const first = await h.startServer();
     const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(first);
-    for (const i of [1, 2, 3]) {
-      await aliceSocket.call(
-        { type: 'send', conversationId: conversation.id, clientMessageId: `p${i}`, text: `before ${i}` },
-        'sent',
-      );
-    }
+    for (const i of [1, 2, 3]) await aliceSocket.send(conversation.id, `p${i}`, `before ${i}`);
     await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: 2 }, 'ok');
 
     const second = await h.restart(first);
@@ -24,10 +19,10 @@ describeEachStore('server data on disk', (backend) => {
     expect(bobAgain.user).toEqual(bob.user);
     expect((await logIn(second.httpUrl, alice.user.username, alice.password)).status).toBe(200);
 
-    const events = messagesIn(
+    const events = envelopesIn(
       (await bobAgain.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events')).events,
     );
-    expect(events.map((e) => [e.seq, e.text])).toEqual([
+    expect(events.map((e) => [e.seq, testOpened(e)])).toEqual([
       [1, 'before 1'],
       [2, 'before 2'],
       [3, 'before 3'],
@@ -38,16 +33,10 @@ describeEachStore('server data on disk', (backend) => {
 
     // Numbering continues, and a resend from before the restart is still recognised.
     const aliceAgain = await h.connect(second, alice.token);
-    const resend = await aliceAgain.call(
-      { type: 'send', conversationId: conversation.id, clientMessageId: 'p3', text: 'before 3' },
-      'sent',
-    );
-    expect(resend.event.seq).toBe(3);
-    const next = await aliceAgain.call(
-      { type: 'send', conversationId: conversation.id, clientMessageId: 'p4', text: 'after' },
-      'sent',
-    );
-    expect(next.event.seq).toBe(4);
+    const resend = await aliceAgain.send(conversation.id, 'p3', 'before 3');
+    expect(resend.seq).toBe(3);
+    const next = await aliceAgain.send(conversation.id, 'p4', 'after');
+    expect(next.seq).toBe(4);
     // Same pair, same conversation.
     const same = await aliceAgain.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
     expect(same.conversation.id).toBe(conversation.id);

@@ -173,32 +173,32 @@ describe('the cluster bus on PostgreSQL', () => {
 
   it('a stored event travels with its signal when it fits, and without it (to be read back) when it does not', async () => {
     const { one, two } = await twoNodes();
-    const withText = (seq: number, text: string): ClusterSignal => ({
+    const withCiphertext = (seq: number, ciphertext: string): ClusterSignal => ({
       kind: 'event',
       conversationId: 'c1',
       seq,
       userIds: ['u1'],
       event: {
-        kind: 'message',
+        kind: 'envelope',
         conversationId: 'c1',
         seq,
         senderId: 'u2',
+        senderDevice: 1,
         sentAt: 1,
-        clientMessageId: `m${seq}`,
-        text,
-        replyTo: null,
+        clientId: `e${seq}`,
+        ciphertext,
         deleted: false,
         attachments: [],
       },
     });
-    one.bus.publish(withText(1, 'hello'));
-    one.bus.publish(withText(2, 'long '.repeat(2_000)));
+    one.bus.publish(withCiphertext(1, 'aGVsbG8='));
+    one.bus.publish(withCiphertext(2, 'A'.repeat(10_000)));
     await eventually(
       () => seqsFrom(two, 'node-1'),
       (seqs) => seqs.length === 2,
       'node 2 has both',
     );
-    expect(two.received.map((envelope) => envelope.signal)).toEqual([withText(1, 'hello'), event(2)]);
+    expect(two.received.map((envelope) => envelope.signal)).toEqual([withCiphertext(1, 'aGVsbG8='), event(2)]);
   });
 
   it('a large frame for a thousand people is stored once and addressed to all of them in runs of recipients', async () => {

@@ -71,7 +71,7 @@ describe('plaintext settings migration', () => {
     const dataDir = dataDirBeforeMigration16();
     const store = openSqliteServerStore(dataDir);
     expect((await store.listSettings('ann', 0, 10)).settings.map((stored) => stored.setting.kind)).toEqual(['blocked']);
-    expect(await store.plaintextHeld()).toEqual({ settings: 2 });
+    expect(await store.plaintextHeld()).toEqual({ settings: 2, events: 0, groupNames: 0 });
     await store.close();
 
     const refused = startSyncServer({ port: 0, dataDir, passwordCost: CHEAP_PASSWORD_COST });
@@ -81,11 +81,15 @@ describe('plaintext settings migration', () => {
     // Nor is it copied to PostgreSQL: migrate-store refuses before it opens the target.
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     expect(await runMigrateStore(['--from', dataDir, '--to', 'postgres://nobody@127.0.0.1:1/none'])).toBe(1);
-    expect(errors).toHaveBeenCalledWith(expect.stringMatching(/holds 2 personal settings kept in the clear .*purge-plaintext/));
+    expect(errors).toHaveBeenCalledWith(
+      expect.stringMatching(/holds 2 personal settings \(archive, mute, drafts\) kept in the clear .*purge-plaintext/),
+    );
 
     const printed = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     expect(await runPurgePlaintext(['--data', dataDir])).toBe(0);
-    expect(printed).toHaveBeenCalledWith(`Deleted 2 personal settings kept in the clear from ${dataDir}.`);
+    expect(printed).toHaveBeenCalledWith(
+      `Deleted 2 personal settings (archive, mute, drafts) kept in the clear from ${dataDir}.`,
+    );
     const server = await startSyncServer({ port: 0, dataDir, passwordCost: CHEAP_PASSWORD_COST });
     await server.close();
     // Nothing of the draft is left in the database's file.

@@ -16,7 +16,6 @@ import { openPostgresServerStore, type PostgresServerStore } from '../../../sync
 import { RESYNC_CLOSE_CODE } from '../../../sync/server/sync-service.js';
 import { freshDatabase } from '../../support/postgres.js';
 import type { PresencePush } from '../../../sync/protocol/frames.js';
-import { LIMITS } from '../../../sync/protocol/limits.js';
 import {
   bothWrite,
   createGroup,
@@ -84,7 +83,7 @@ async function twoNodes() {
 }
 
 describe('two nodes on one PostgreSQL database', () => {
-  it('a message, its edit, a long message, a receipt, typing and a new conversation reach a person connected to the other node', async () => {
+  it('an envelope, one deleting it, a long one, a receipt, typing and a new conversation reach a person connected to the other node', async () => {
     const { one, two } = await twoNodes();
     const alice = await h.createAccount(one);
     const bob = await h.createAccount(two);
@@ -101,20 +100,17 @@ describe('two nodes on one PostgreSQL database', () => {
     // Bob's connection on Alice's node gets it straight from there, once.
     await bobOnOne.waitForPush('event', (push) => push.event.seq === sent.seq);
 
-    const edit = await aliceSocket.change(conversation.id, randomUUID(), {
-      kind: 'edit',
-      messageId: sent.clientMessageId,
-      text: 'edited',
-    });
-    expect((await bobSocket.waitForPush('event', (push) => push.event.seq === edit.seq)).event).toEqual(edit);
+    const deletion = await aliceSocket.send(conversation.id, randomUUID(), '', { deletes: sent.clientId });
+    expect((await bobSocket.waitForPush('event', (push) => push.event.seq === deletion.seq)).event).toEqual(deletion);
     // Too large to travel with its signal: the other node reads it back.
-    const long = await aliceSocket.send(conversation.id, randomUUID(), 'é'.repeat(LIMITS.maxMessageChars));
+    const long = await aliceSocket.send(conversation.id, randomUUID(), 'x'.repeat(40_000));
+    expect(long.ciphertext.length).toBeGreaterThan(50_000);
     expect((await bobSocket.waitForPush('event', (push) => push.event.seq === long.seq)).event).toEqual(long);
 
-    await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: edit.seq }, 'ok');
+    await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: deletion.seq }, 'ok');
     const watermark = await aliceSocket.waitForPush(
       'watermark',
-      (push) => push.userId === bob.user.id && push.readSeq === edit.seq,
+      (push) => push.userId === bob.user.id && push.readSeq === deletion.seq,
     );
     expect(watermark.conversationId).toBe(conversation.id);
 
@@ -126,7 +122,7 @@ describe('two nodes on one PostgreSQL database', () => {
 
     // Each event once per connection: no echo of what a node published back to itself.
     const events = bobSocket.pushesOf('event').filter((push) => push.event.conversationId === conversation.id);
-    expect(events.map((push) => push.event.seq)).toEqual([sent.seq, edit.seq, long.seq]);
+    expect(events.map((push) => push.event.seq)).toEqual([sent.seq, deletion.seq, long.seq]);
   });
 
   it('an envelope reaches a member on the other node: a small one with its signal, a large one read back', async () => {
@@ -280,7 +276,7 @@ describe('presence after parting across two nodes', () => {
     );
     await carolSocket.waitForPush('conversation_added');
     await bothWrite({ alice, bob: carol, aliceSocket, bobSocket: carolSocket, conversation: direct });
-    const trip = await createGroup(aliceSocket, { name: 'Trip', memberIds: [bob.user.id] });
+    const trip = await createGroup(aliceSocket, { memberIds: [bob.user.id] });
     await bobSocket.waitForPush('conversation_added', (push) => push.conversation.id === trip.id);
     await bothWrite({ alice, bob, aliceSocket, bobSocket, conversation: trip });
 

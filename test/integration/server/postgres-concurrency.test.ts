@@ -7,9 +7,10 @@ import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
-import type { AppendResult, NewMessage } from '../../../sync/server/store/server-store.js';
+import type { EnvelopeResult, NewEnvelope } from '../../../sync/server/store/server-store.js';
 import { allConversationsOf } from '../../support/all-conversations.js';
 import { freshDatabase } from '../../support/postgres.js';
+import { devicesVersionIn, envelopeFor } from '../../support/store-envelopes.js';
 
 const stores: PostgresServerStore[] = [];
 const drops: Array<() => Promise<void>> = [];
@@ -37,8 +38,8 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, index) => from + index);
 }
 
-type Stored = Extract<AppendResult, { status: 'stored' }>;
-type Duplicate = Extract<AppendResult, { status: 'duplicate' }>;
+type Stored = Extract<EnvelopeResult, { status: 'stored' }>;
+type Duplicate = Extract<EnvelopeResult, { status: 'duplicate' }>;
 
 describe('PostgreSQL store: two nodes at once', () => {
   it('numbers 50 concurrent sends into one conversation 1..N without gaps or repeats, and answers concurrent resends with the original', async () => {
@@ -49,26 +50,22 @@ describe('PostgreSQL store: two nodes at once', () => {
     const created = await one.createConversation({
       conversationId,
       creatorId: people[0]!,
-      conversation: { kind: 'group', name: 'Everyone', memberIds: people },
+      conversation: { kind: 'group', memberIds: people },
       createdAt: 1,
       maxMembers: 100,
       caps: UNCAPPED,
     });
     expect(created).toMatchObject({ status: 'created', event: { seq: 1 } });
 
-    const sends: NewMessage[] = range(1, 50).map((n) => ({
-      conversationId,
-      senderId: people[n % people.length]!,
-      clientMessageId: `message-${n}`,
-      text: `hello ${n}`,
-      replyTo: null,
-      sentAt: 10 + n,
-    }));
+    const version = await devicesVersionIn(one, conversationId, people[0]!);
+    const sends: NewEnvelope[] = range(1, 50).map((n) =>
+      envelopeFor({ conversationId, senderId: people[n % people.length]!, clientId: `message-${n}`, sentAt: 10 + n }, version),
+    );
     // Every fifth send is resent at once through the other node, as a client does after a lost reply.
     const resent = sends.filter((_, index) => index % 5 === 0);
     const results = await Promise.all([
-      ...sends.map((send, index) => (index % 2 === 0 ? one : two).appendMessage(send)),
-      ...resent.map((send, index) => (index % 2 === 0 ? two : one).appendMessage(send)),
+      ...sends.map((send, index) => (index % 2 === 0 ? one : two).appendEnvelope(send)),
+      ...resent.map((send, index) => (index % 2 === 0 ? two : one).appendEnvelope(send)),
     ]);
 
     const stored = results.filter((result): result is Stored => result.status === 'stored');
@@ -76,9 +73,9 @@ describe('PostgreSQL store: two nodes at once', () => {
     expect(stored).toHaveLength(sends.length);
     expect(duplicates).toHaveLength(resent.length);
     expect(stored.map((result) => result.event.seq).sort((a, b) => a - b)).toEqual(range(2, sends.length + 1));
-    expect(new Set(stored.map((result) => result.event.clientMessageId)).size).toBe(sends.length);
+    expect(new Set(stored.map((result) => result.event.clientId)).size).toBe(sends.length);
     for (const duplicate of duplicates) {
-      const original = stored.find((result) => result.event.clientMessageId === duplicate.event.clientMessageId);
+      const original = stored.find((result) => result.event.clientId === duplicate.event.clientId);
       expect(duplicate.event).toEqual(original?.event);
     }
 
@@ -183,15 +180,9 @@ describe('PostgreSQL store: two nodes at once', () => {
       maxMembers: 100,
       caps: UNCAPPED,
     });
+    const version = await devicesVersionIn(one, conversationId, 'alice');
     for (const n of range(1, 30)) {
-      await one.appendMessage({
-        conversationId,
-        senderId: 'alice',
-        clientMessageId: `m${n}`,
-        text: 'hi',
-        replyTo: null,
-        sentAt: n,
-      });
+      await one.appendEnvelope(envelopeFor({ conversationId, senderId: 'alice', clientId: `m${n}`, sentAt: n }, version));
     }
 
     const receipts = range(1, 30).flatMap((seq) => [

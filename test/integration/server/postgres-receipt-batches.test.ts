@@ -13,6 +13,7 @@ import type { WatermarkResult } from '../../../sync/server/store/server-store.js
 import { ALICE, conversationWith, person, range, seedAliceAndPeople } from '../../support/alice-and-people.js';
 import { sqlRows } from '../../support/pg-interleaving.js';
 import { freshDatabase } from '../../support/postgres.js';
+import { appendTestEnvelope } from '../../support/store-envelopes.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -21,7 +22,7 @@ afterEach(async () => {
 
 const MESSAGES_EACH = 3;
 
-/** Alice and `people` others, a direct conversation with each holding MESSAGES_EACH of her messages; every receipt run's size recorded. */
+/** Alice and `people` others, a direct conversation with each holding MESSAGES_EACH of her envelopes; every receipt run's size recorded. */
 async function conversationsWithMessages(people: number) {
   const database = await freshDatabase();
   closers.push(database.drop);
@@ -31,14 +32,12 @@ async function conversationsWithMessages(people: number) {
   await seedAliceAndPeople(store, people);
   for (const n of range(1, people)) {
     for (const m of range(1, MESSAGES_EACH)) {
-      await store.appendMessage({
+      const stored = await appendTestEnvelope(store, {
         conversationId: conversationWith(n),
         senderId: ALICE,
-        clientMessageId: `m-${n}-${m}`,
-        text: 'hi',
-        replyTo: null,
-        sentAt: 1,
+        clientId: `m-${n}-${m}`,
       });
+      if (stored.status !== 'stored') throw new Error(`Seeding envelope ${n}-${m}: ${stored.status}`);
     }
   }
   return { url: database.url, store, runs };

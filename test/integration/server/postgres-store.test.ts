@@ -16,6 +16,7 @@ import {
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import type { PostgresPoolOptions } from '../../../sync/server/store/pg-connections.js';
 import { freshDatabase, type DatabaseOptions } from '../../support/postgres.js';
+import { appendTestEnvelope, devicesVersionIn, envelopeFor } from '../../support/store-envelopes.js';
 
 const stores: PostgresServerStore[] = [];
 const drops: Array<() => Promise<void>> = [];
@@ -180,8 +181,10 @@ describe('PostgreSQL store: text it cannot hold as it came', () => {
       maxMembers: 10,
       caps: UNCAPPED,
     });
-    const send = (clientMessageId: string, text: string) =>
-      store.appendMessage({ conversationId, senderId: 'alice', clientMessageId, text, replyTo: null, sentAt: 2 });
+    const version = await devicesVersionIn(store, conversationId, 'alice');
+    // The store keeps whatever text it is given (only the socket asks a ciphertext to be base64).
+    const send = (clientId: string, ciphertext: string) =>
+      store.appendEnvelope({ ...envelopeFor({ conversationId, senderId: 'alice', clientId, sentAt: 2 }, version), ciphertext });
 
     const first = await send(`m${odd}`, odd);
     const second = await send('m\u0001\u0001', 'second');
@@ -190,7 +193,7 @@ describe('PostgreSQL store: text it cannot hold as it came', () => {
     expect(await send(`m${odd}`, odd)).toEqual({ status: 'duplicate', event: (first as { event: unknown }).event });
 
     const page = await store.readEvents({ conversationId, userId: 'bob', afterSeq: 0, limit: 10 });
-    expect(page?.events.map((event) => (event.kind === 'message' ? [event.clientMessageId, event.text] : null))).toEqual([
+    expect(page?.events.map((event) => (event.kind === 'envelope' ? [event.clientId, event.ciphertext] : null))).toEqual([
       [`m${odd}`, odd],
       ['m\u0001\u0001', 'second'],
       ['m\u0000', 'third'],
@@ -222,12 +225,11 @@ describe('PostgreSQL store: text it cannot hold as it came', () => {
         caps: UNCAPPED,
       });
       // Contacts are people both have written to (presence-rules.ts).
-      for (const [senderId, clientMessageId] of [
+      for (const [senderId, clientId] of [
         ['me', `to ${id}`],
         [id, 'hello'],
       ] as const) {
-        const conversationId = directConversationId('me', id);
-        await store.appendMessage({ conversationId, senderId, clientMessageId, text: 'hi', replyTo: null, sentAt: 2 });
+        await appendTestEnvelope(store, { conversationId: directConversationId('me', id), senderId, clientId, sentAt: 2 });
       }
     }
     const contacts = await store.listContacts('me');

@@ -67,8 +67,8 @@ describeEachStore('presence after parting', (backend) => {
     const { runtime, clock } = manualRuntime(1_000);
     const server = await h.startServer({ runtime });
     const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
-    const trip = await groupOf(alice, [bob, carol], 'Trip');
-    const dinner = await groupOf(bob, [carol], 'Dinner');
+    const trip = await groupOf(alice, [bob, carol]);
+    const dinner = await groupOf(bob, [carol]);
     await allWrite(trip, [alice, bob, carol]);
     await allWrite(dinner, [bob, carol]);
     const bobGoneForAlice = nextGone(alice.socket, bob.user.id);
@@ -117,7 +117,7 @@ describeEachStore('presence after parting', (backend) => {
     const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
     const { conversation: direct } = await alice.socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
     await alice.socket.send(direct.id, 'a-direct', 'Are you coming?');
-    const trip = await groupOf(alice, [bob, carol], 'Trip');
+    const trip = await groupOf(alice, [bob, carol]);
     await allWrite(trip, [alice, bob, carol]);
     const bobLaptop = await h.connect(server, bob.account.token);
     await bobLaptop.waitForPush('presence', (push) => push.userId === alice.user.id);

@@ -3,6 +3,7 @@ import type { PresencePush } from '../../../sync/protocol/frames.js';
 import {
   bothWrite,
   createServerHarness,
+  groupChange,
   groupOf,
   manualRuntime,
   people,
@@ -46,6 +47,14 @@ function nextPresence(socket: TestClient, userId: string, online: boolean): Prom
   );
 }
 
+/**
+ * Whom the socket heard presence of, each once: an introduction may be told twice (the first
+ * writer's step, run after the second one wrote, and the second's own), which tells nothing new.
+ */
+function heardOf(socket: TestClient): string[] {
+  return [...new Set(socket.pushesOf('presence').map((push) => push.userId))];
+}
+
 function waitForPresence(socket: TestClient, userId: string, online: boolean): Promise<PresencePush> {
   return socket.waitForPush('presence', (push) => push.userId === userId && push.online === online);
 }
@@ -83,6 +92,11 @@ describeEachStore('presence', (backend) => {
     const bobLeft = nextPresence(aliceSocket, bob.user.id, false);
     await bobSocket.close();
     expect(await bobLeft).toMatchObject({ online: false, lastSeenAt: 5_000 });
+    // Bob's going was queued behind every introduction, so those have all pushed to Dave by now. Alice's
+    // step may have run after Dave wrote and introduced her to him besides his own: a repeat, no news.
+    await daveSocket.barrier();
+    expect(changesOf(presenceOf(daveSocket, alice.user.id))).toEqual([{ online: true, lastSeenAt: null }]);
+    const daveMark = daveSocket.pushes.length;
 
     const alicePhone = await h.connect(server, alice.token);
     const expected = [
@@ -98,9 +112,12 @@ describeEachStore('presence', (backend) => {
       [...expected].sort((x, y) => x.userId.localeCompare(y.userId)),
     );
     expect(snapshot.map((p) => p.userId)).not.toContain(carol.user.id);
-    // Alice's second device changes nothing for her contacts: she was online already.
+    // Alice's second device changes nothing for her contacts: she was online already. (Its step has
+    // run: the phone has its snapshot; any push it made to Dave is in by his barrier.)
     await daveSocket.barrier();
-    expect(presenceOf(daveSocket, alice.user.id)).toEqual([{ online: true, lastSeenAt: null }]);
+    expect(daveSocket.pushes.slice(daveMark).filter((push) => push.type === 'presence' && push.userId === alice.user.id)).toEqual(
+      [],
+    );
   });
 
   it('pushes the first connect and the last disconnect to contacts, not the ones in between, not to oneself', async () => {
@@ -198,9 +215,9 @@ describeEachStore('presence', (backend) => {
     expect(aliceSocket.pushesOf('presence').map((p) => p.userId)).toEqual([bob.user.id]);
   });
 
-  it('in a group, shares presence only among members who have written there', async () => {
+  it('in a group, shares presence only among members who have written there: any envelope is writing, a group change is not', async () => {
     const server = await h.startServer();
-    const { alice, bob, carol } = await people(h, server, 'alice', 'bob', 'carol');
+    const { alice, bob, carol, dave } = await people(h, server, 'alice', 'bob', 'carol', 'dave');
     const group = await groupOf(alice, [bob, carol]);
     await alice.socket.send(group.id, 'a1', 'Hello all');
     await bob.socket.waitForPush('event', (push) => push.event.conversationId === group.id && push.event.seq === 2);
@@ -210,14 +227,19 @@ describeEachStore('presence', (backend) => {
     // Carol reads along but has not written: she sees nobody, nobody sees her.
     await Promise.all([alice.socket.barrier(), bob.socket.barrier(), carol.socket.barrier()]);
     expect(carol.socket.pushesOf('presence')).toEqual([]);
-    expect(alice.socket.pushesOf('presence').map((p) => p.userId)).toEqual([bob.user.id]);
-    expect(bob.socket.pushesOf('presence').map((p) => p.userId)).toEqual([alice.user.id]);
-    // Adding someone, or a reaction, is not writing.
-    await carol.socket.change(group.id, 'r1', { kind: 'reaction', messageId: 'a1', emoji: '👍', on: true });
-    await Promise.all([alice.socket.barrier(), carol.socket.barrier()]);
+    expect(heardOf(alice.socket)).toEqual([bob.user.id]);
+    expect(heardOf(bob.socket)).toEqual([alice.user.id]);
+    // Changing who is in the group is not writing: not being made an admin, not adding someone.
+    await groupChange(alice.socket, group.id, 'admin-carol', { kind: 'set_role', userId: carol.user.id, role: 'admin' });
+    await groupChange(carol.socket, group.id, 'add-dave', { kind: 'add_members', userIds: [dave.user.id] });
+    // Whatever presence steps the changes set off are over (and pushed) after this.
+    await presenceSettled({ h, server, account: alice.account, socket: carol.socket, contactId: bob.user.id });
+    await Promise.all([alice.socket.barrier(), bob.socket.barrier()]);
     expect(carol.socket.pushesOf('presence')).toEqual([]);
+    expect(heardOf(alice.socket)).toEqual([bob.user.id]);
 
-    await carol.socket.send(group.id, 'c1', 'Me too');
+    // Any envelope is: the server cannot tell a reaction from a message.
+    await carol.socket.send(group.id, 'c1', '👍 on a1');
     await waitForPresence(carol.socket, alice.user.id, true);
     await waitForPresence(carol.socket, bob.user.id, true);
     await waitForPresence(alice.socket, carol.user.id, true);

@@ -34,6 +34,7 @@ describeEachStore('the order of a reply and its pushes', (backend) => {
     written: Written[];
     connect: (who: 'alice' | 'bob') => Promise<MemoryServerSocket>;
     conversationId: string;
+    envelopeFrame: (socket: MemoryServerSocket) => Promise<string>;
   }> {
     const dataDir = mkdtempSync(join(tmpdir(), 'push-order-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -65,12 +66,14 @@ describeEachStore('the order of a reply and its pushes', (backend) => {
       expect(errors).toEqual([]);
     });
     const written: Written[] = [];
+    let devicesVersion: number | undefined;
     const connect = async (who: 'alice' | 'bob') => {
       const session = await service.authenticate(people[who].token);
       if (!session) throw new Error(`${who}'s session does not open`);
       const socket = new MemoryServerSocket(
         (text) => {
-          const frame = JSON.parse(text) as { type: string; event?: { kind: string } };
+          const frame = JSON.parse(text) as { type: string; event?: { kind: string }; devices?: { version: number } };
+          if (frame.devices) devicesVersion = frame.devices.version;
           written.push({ to: who, type: frame.type, ...(frame.event ? { kind: frame.event.kind } : {}) });
         },
         () => undefined,
@@ -79,28 +82,36 @@ describeEachStore('the order of a reply and its pushes', (backend) => {
       await vi.waitFor(() => expect(written.filter((frame) => frame.to === who && frame.type === 'welcome')).toHaveLength(1));
       return socket;
     };
-    return { service, written, connect, conversationId };
+    /** An envelope frame sealed for the conversation's devices now, learnt as a client does (refused once). */
+    const envelopeFrame = async (socket: MemoryServerSocket) => {
+      const frame = { type: 'send_envelope', conversationId, clientId: crypto.randomUUID(), ciphertext: 'AAAA' };
+      socket.deliver(JSON.stringify({ ...frame, rid: 'learn-devices' }));
+      await vi.waitFor(() => expect(devicesVersion).toBeDefined());
+      return JSON.stringify({ ...frame, rid: 's1', devicesVersion });
+    };
+    return { service, written, connect, conversationId, envelopeFrame };
   }
 
-  it('a message is written to its recipients before the reply to its sender', async () => {
-    const { written, connect, conversationId } = await twoPeople();
+  it('an envelope is written to its recipients before the reply to its sender', async () => {
+    const { written, connect, envelopeFrame } = await twoPeople();
     const alice = await connect('alice');
     await connect('bob');
+    const envelope = await envelopeFrame(alice);
     written.length = 0;
 
-    alice.deliver(JSON.stringify({ type: 'send', rid: 's1', conversationId, clientMessageId: crypto.randomUUID(), text: 'hi' }));
+    alice.deliver(envelope);
     await vi.waitFor(() => expect(written.some((frame) => frame.type === 'sent')).toBe(true));
     expect(written.filter((frame) => frame.type === 'sent' || frame.type === 'event')).toEqual([
-      { to: 'bob', type: 'event', kind: 'message' },
-      { to: 'alice', type: 'sent', kind: 'message' },
+      { to: 'bob', type: 'event', kind: 'envelope' },
+      { to: 'alice', type: 'sent', kind: 'envelope' },
     ]);
   });
 
   it('a push that reaches the requester too follows its reply, on every connection', async () => {
-    const { written, connect, conversationId } = await twoPeople();
+    const { written, connect, conversationId, envelopeFrame } = await twoPeople();
     const alice = await connect('alice');
     await connect('bob');
-    alice.deliver(JSON.stringify({ type: 'send', rid: 's1', conversationId, clientMessageId: crypto.randomUUID(), text: 'hi' }));
+    alice.deliver(await envelopeFrame(alice));
     await vi.waitFor(() => expect(written.some((frame) => frame.type === 'sent')).toBe(true));
     written.length = 0;
 

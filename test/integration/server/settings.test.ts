@@ -107,7 +107,7 @@ describeEachStore('personal settings', (backend) => {
     const [owner, gone] = await Promise.all([h.createAccount(server), h.createAccount(server)]);
     const ownerSocket = await h.connect(server, owner.token);
     const goneSocket = await h.connect(server, gone.token);
-    const group = await createGroup(ownerSocket, { name: 'Once', memberIds: [gone.user.id] });
+    const group = await createGroup(ownerSocket, { memberIds: [gone.user.id] });
     await groupChange(goneSocket, group.id, 'leave', { kind: 'leave' });
     const answered: Setting = { kind: 'request', conversationId: group.id, value: { answer: 'deleted', seq: 2 } };
     expect((await set(goneSocket, register(answered, 1))).settings).toHaveLength(1);

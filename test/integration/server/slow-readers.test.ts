@@ -38,7 +38,7 @@ describe.runIf(process.platform === 'linux')('slow readers', () => {
   it(`${READERS} connections that ask for catch-up again and again and never read cost a few MiB each, not what they asked for`, async () => {
     const port = await freePort();
     const dataDir = await harness.tempDir();
-    // The seeding below sends a thousand messages on one socket at once: no frame budget for this test;
+    // The seeding below sends a thousand envelopes on one socket at once: no frame budget for this test;
     // and the readers are one person's 200 sockets from this one address.
     const unlimitedFrames = [
       '--frames-per-second',
@@ -66,7 +66,7 @@ describe.runIf(process.platform === 'linux')('slow readers', () => {
     const aliceSocket = await harness.connect({ url }, alice.token);
     const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
     // About 1 MB of events for each full catch-up.
-    const text = 'x'.repeat(900);
+    const text = 'x'.repeat(600);
     for (let i = 0; i < MESSAGES; i += 1) await aliceSocket.send(conversation.id, `m-${i}`, `${i} ${text}`);
     const pageBytes = JSON.stringify(await aliceSocket.allEvents(conversation.id)).length;
     const askedEach = REQUESTS_EACH * pageBytes;

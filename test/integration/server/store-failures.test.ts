@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerStore } from '../../../sync/server/store/server-store.js';
 import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
-import { createServerHarness, messagesIn } from '../../support/server-harness.js';
+import { createServerHarness, envelopesIn, testOpened } from '../../support/server-harness.js';
 
 // SQLite only: the failures are injected in a wrapper, so which real store sits under it does not matter.
 const h = createServerHarness();
@@ -30,7 +30,7 @@ describe('store failures', () => {
     const { store, broken } = await flakyStore();
     const server = await h.startServer({ store });
     const { aliceSocket, conversation } = await h.pair(server);
-    await aliceSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'a', text: 'kept' }, 'sent');
+    await aliceSocket.send(conversation.id, 'a', 'kept');
 
     broken.catchUp = true;
     const failed = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'error');
@@ -41,7 +41,7 @@ describe('store failures', () => {
 
     broken.catchUp = false;
     const events = await aliceSocket.call({ type: 'catch_up', conversationId: conversation.id, afterSeq: 0 }, 'events');
-    expect(messagesIn(events.events).map((e) => e.text)).toEqual(['kept']);
+    expect(envelopesIn(events.events).map(testOpened)).toEqual(['kept']);
   });
 
   it('leaves an injected store open on close, for its owner to close', async () => {

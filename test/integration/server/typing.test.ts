@@ -5,6 +5,7 @@ import {
   groupOf,
   manualRuntime,
   people,
+  presenceSettled,
   type SocketPerson,
 } from '../../support/server-harness.js';
 import { countingStore } from '../../support/counting-store.js';
@@ -23,10 +24,10 @@ describeEachStore('typing', (backend) => {
     try {
       const pair = await h.pair(server);
       await bothWrite(pair);
-      // What their becoming contacts set off (presence, which reads the store) is over before counting.
-      await pair.bobSocket.waitForPush('presence', (push) => push.userId === pair.alice.user.id && push.online);
-      await pair.aliceSocket.waitForPush('presence', (push) => push.userId === pair.bob.user.id && push.online);
-      await Promise.all([pair.aliceSocket.barrier(), pair.bobSocket.barrier()]);
+      // What their becoming contacts set off (presence, which reads the store) is over before counting:
+      // both may have heard each other from the first writer's step while the second one's still runs.
+      await presenceSettled({ h, server, account: pair.alice, socket: pair.aliceSocket, contactId: pair.bob.user.id });
+      await pair.bobSocket.barrier();
       const typing = () => pair.aliceSocket.call({ type: 'typing', conversationId: pair.conversation.id }, 'ok');
       calls.length = 0;
       await typing();

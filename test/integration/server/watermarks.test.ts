@@ -2,15 +2,10 @@ import { afterEach, expect, it } from 'vitest';
 import { createServerHarness, type Pair, type ServerHarness } from '../../support/server-harness.js';
 import { describeEachStore } from '../../support/store-backends.js';
 
-async function pairWithMessages(h: ServerHarness, count: number): Promise<Pair> {
+async function pairWithEnvelopes(h: ServerHarness, count: number): Promise<Pair> {
   const server = await h.startServer();
   const pair = await h.pair(server);
-  for (let i = 0; i < count; i += 1) {
-    await pair.aliceSocket.call(
-      { type: 'send', conversationId: pair.conversation.id, clientMessageId: `w${i}`, text: `m${i}` },
-      'sent',
-    );
-  }
+  for (let i = 0; i < count; i += 1) await pair.aliceSocket.send(pair.conversation.id, `w${i}`, `m${i}`);
   return pair;
 }
 
@@ -19,7 +14,7 @@ describeEachStore('delivery and read watermarks', (backend) => {
   afterEach(() => h.cleanup());
 
   it('pushes a moved watermark to every member connection, the sender’s included', async () => {
-    const { bob, aliceSocket, bobSocket, conversation } = await pairWithMessages(h, 3);
+    const { bob, aliceSocket, bobSocket, conversation } = await pairWithEnvelopes(h, 3);
     await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'delivered', seq: 2 }, 'ok');
     const expected = { type: 'watermark', conversationId: conversation.id, userId: bob.user.id, deliveredSeq: 2, readSeq: 0 };
     expect(await aliceSocket.waitForPush('watermark')).toEqual(expected);
@@ -27,7 +22,7 @@ describeEachStore('delivery and read watermarks', (backend) => {
   });
 
   it('never moves backwards: old or repeated receipts change nothing and push nothing', async () => {
-    const { bob, aliceSocket, bobSocket, conversation } = await pairWithMessages(h, 5);
+    const { bob, aliceSocket, bobSocket, conversation } = await pairWithEnvelopes(h, 5);
     const receipt = (kind: 'delivered' | 'read', seq: number) =>
       bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind, seq }, 'ok');
 
@@ -48,7 +43,7 @@ describeEachStore('delivery and read watermarks', (backend) => {
   });
 
   it('makes read imply delivered and clamps to the last seq of the conversation', async () => {
-    const { alice, bob, aliceSocket, bobSocket, conversation } = await pairWithMessages(h, 3);
+    const { alice, bob, aliceSocket, bobSocket, conversation } = await pairWithEnvelopes(h, 3);
     await bobSocket.call({ type: 'receipt', conversationId: conversation.id, kind: 'read', seq: 2 }, 'ok');
     expect(await aliceSocket.waitForPush('watermark', (p) => p.userId === bob.user.id)).toMatchObject({
       deliveredSeq: 2,
@@ -62,8 +57,8 @@ describeEachStore('delivery and read watermarks', (backend) => {
       readSeq: 3,
     });
 
-    // So a later message is not pre-acknowledged.
-    await bobSocket.call({ type: 'send', conversationId: conversation.id, clientMessageId: 'late', text: 'new' }, 'sent');
+    // So a later envelope is not pre-acknowledged.
+    await bobSocket.send(conversation.id, 'late', 'new');
     const listed = (await bobSocket.call({ type: 'list_conversations' }, 'conversations')).conversations[0]!;
     expect(listed.lastSeq).toBe(4);
     expect(listed.members.find((m) => m.id === alice.user.id)).toMatchObject({ deliveredSeq: 3, readSeq: 3 });

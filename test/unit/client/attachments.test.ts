@@ -13,7 +13,7 @@ import type { ComposedAttachment } from '../../../sync/client/mirror/attachments
 import type { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import type { Attachment } from '../../../sync/protocol/attachments.js';
-import type { ConversationEvent } from '../../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../../sync/content/opened-events.js';
 import { createTestMirrors } from '../../support/test-mirror.js';
 
 const mirrors = createTestMirrors();
@@ -150,7 +150,7 @@ function setUp(): { mirror: Mirror; composer: Composer } {
   return { mirror, composer: new Composer(mirror, realRuntime(), 'me', () => false) };
 }
 
-const received = (seq: number, id: string, attachments: Attachment[], deleted = false): ConversationEvent => ({
+const received = (seq: number, id: string, attachments: Attachment[], deleted = false): AppliedEvent => ({
   kind: 'message',
   conversationId: 'c1',
   seq,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
-import type { Conversation, MessageEvent } from '../../../sync/protocol/frames.js';
+import type { MessageEvent } from '../../../sync/content/opened-events.js';
+import type { Conversation } from '../../../sync/protocol/frames.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessagePage } from '../../../sync/app-api/contract.js';
 import type { Mirror } from '../../../sync/client/mirror/mirror.js';
-import type { ConversationEvent } from '../../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../../sync/content/opened-events.js';
 import { createTestMirrors } from '../../support/test-mirror.js';
 
 const mirrors = createTestMirrors();
 afterEach(() => mirrors.cleanup());
 
-const message = (seq: number): ConversationEvent => ({
+const message = (seq: number): AppliedEvent => ({
   kind: 'message',
   conversationId: 'c1',
   seq,
@@ -118,7 +118,7 @@ describe('message pages', () => {
 describe('the first unread message and reading up to what was shown', () => {
   it('is the first from someone else past the read watermark (own messages never are), and moves only as far as read', () => {
     const mirror = mirrors.open();
-    const from = (seq: number, senderId: string): ConversationEvent => ({ ...message(seq), senderId });
+    const from = (seq: number, senderId: string): AppliedEvent => ({ ...message(seq), senderId });
     // Ten of mine, one of Ann's, one of mine between, then two more of Ann's.
     mirror.applyEvents(
       'c1',

@@ -5,14 +5,14 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { createTestMirrors } from '../../support/test-mirror.js';
-import type { ConversationEvent } from '../../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../../sync/content/opened-events.js';
 
 const mirrors = createTestMirrors();
 afterEach(() => mirrors.cleanup());
 const openMirror = () => mirrors.open();
 
 const base = (seq: number, senderId: string) => ({ conversationId: 'c1', seq, senderId, sentAt: 1000 + seq });
-const message = (seq: number, id: string, senderId = 'ann', replyTo: string | null = null): ConversationEvent => ({
+const message = (seq: number, id: string, senderId = 'ann', replyTo: string | null = null): AppliedEvent => ({
   kind: 'message',
   ...base(seq, senderId),
   clientMessageId: id,
@@ -21,20 +21,20 @@ const message = (seq: number, id: string, senderId = 'ann', replyTo: string | nu
   deleted: false,
   attachments: [],
 });
-const edit = (seq: number, id: string, text: string, senderId = 'ann'): ConversationEvent => ({
+const edit = (seq: number, id: string, text: string, senderId = 'ann'): AppliedEvent => ({
   kind: 'edit',
   ...base(seq, senderId),
   clientChangeId: `e${seq}`,
   messageId: id,
   text,
 });
-const del = (seq: number, id: string, senderId = 'ann'): ConversationEvent => ({
+const del = (seq: number, id: string, senderId = 'ann'): AppliedEvent => ({
   kind: 'delete',
   ...base(seq, senderId),
   clientChangeId: `d${seq}`,
   messageId: id,
 });
-const react = (seq: number, id: string, emoji: string, on: boolean, senderId = 'ann'): ConversationEvent => ({
+const react = (seq: number, id: string, emoji: string, on: boolean, senderId = 'ann'): AppliedEvent => ({
   kind: 'reaction',
   ...base(seq, senderId),
   clientChangeId: `r${seq}`,
@@ -170,7 +170,7 @@ describe('applying edits, deletes, reactions and replies', () => {
   });
 
   it('ends in the same state whatever order the same events are applied in', () => {
-    const events: ConversationEvent[] = [
+    const events: AppliedEvent[] = [
       message(1, 'a'),
       message(2, 'b', 'me', 'a'),
       edit(3, 'a', 'a2'),

@@ -11,7 +11,8 @@ import { PersonalSettings } from '../../../sync/client/personal-settings.js';
 import type { Runtime } from '../../../sync/common/runtime.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
-import type { ConversationEvent, LinkPreview, PinEvent } from '../../../sync/protocol/frames.js';
+import type { AppliedEvent, PinEvent } from '../../../sync/content/opened-events.js';
+import type { LinkPreview } from '../../../sync/protocol/frames.js';
 import type { PersonalSetting, StoredPersonalSetting } from '../../../sync/content/personal-settings.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 import { createTestMirrors } from '../../support/test-mirror.js';
@@ -48,7 +49,7 @@ function open(runtime = testRuntime()) {
 }
 
 const base = (seq: number, senderId: string) => ({ conversationId: 'c1', seq, senderId, sentAt: 1000 + seq });
-const message = (seq: number, id: string, senderId = 'ann', extra: object = {}): ConversationEvent => ({
+const message = (seq: number, id: string, senderId = 'ann', extra: object = {}): AppliedEvent => ({
   kind: 'message',
   ...base(seq, senderId),
   clientMessageId: id,
@@ -65,7 +66,7 @@ const pin = (seq: number, id: string, on: boolean, senderId = 'ann'): PinEvent =
   messageId: id,
   on,
 });
-const del = (seq: number, id: string, senderId = 'ann'): ConversationEvent => ({
+const del = (seq: number, id: string, senderId = 'ann'): AppliedEvent => ({
   kind: 'delete',
   ...base(seq, senderId),
   clientChangeId: `d${seq}`,

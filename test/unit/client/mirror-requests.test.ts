@@ -13,7 +13,8 @@ import { openDatabase } from '../../../sync/node/sqlite.js';
 import type { Content } from '../../../sync/content/content.js';
 import type { Attachment } from '../../../sync/protocol/attachments.js';
 import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
-import type { Conversation, ConversationEvent, Setting } from '../../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../../sync/content/opened-events.js';
+import type { Conversation, Setting } from '../../../sync/protocol/frames.js';
 
 const dirs: string[] = [];
 const opened: Mirror[] = [];
@@ -71,7 +72,7 @@ const PICTURE: Attachment = {
   height: 10,
 };
 
-const message = (conversationId: string, seq: number, senderId: string, attachments: Attachment[] = []): ConversationEvent => ({
+const message = (conversationId: string, seq: number, senderId: string, attachments: Attachment[] = []): AppliedEvent => ({
   kind: 'message',
   conversationId,
   seq,

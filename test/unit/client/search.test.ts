@@ -7,7 +7,7 @@ import type { SearchResult } from '../../../sync/app-api/contract.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { openDatabase } from '../../../sync/node/sqlite.js';
-import type { ConversationEvent } from '../../../sync/protocol/frames.js';
+import type { AppliedEvent } from '../../../sync/content/opened-events.js';
 import { createTestMirrors } from '../../support/test-mirror.js';
 
 const mirrors = createTestMirrors();
@@ -17,7 +17,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const message = (seq: number, text: string, senderId = 'ann'): ConversationEvent => ({
+const message = (seq: number, text: string, senderId = 'ann'): AppliedEvent => ({
   kind: 'message',
   conversationId: 'c1',
   seq,
@@ -29,7 +29,7 @@ const message = (seq: number, text: string, senderId = 'ann'): ConversationEvent
   deleted: false,
   attachments: [],
 });
-const change = (seq: number, body: { kind: 'edit'; text: string } | { kind: 'delete' }, messageId = 'm1'): ConversationEvent =>
+const change = (seq: number, body: { kind: 'edit'; text: string } | { kind: 'delete' }, messageId = 'm1'): AppliedEvent =>
   body.kind === 'edit'
     ? {
         kind: 'edit',
@@ -151,7 +151,7 @@ describe('the search index follows every change, in the transaction that makes i
       { id: 'c1', kind: 'direct', name: null, isMember: true, createdAt: 1, lastSeq: 0, members: [] },
       'me',
     );
-    const broken = { ...message(3, 'never applied'), kind: 'unknown' } as unknown as ConversationEvent;
+    const broken = { ...message(3, 'never applied'), kind: 'unknown' } as unknown as AppliedEvent;
     mirror.transaction(() => {
       // Two messages stored, then the page fails: its own transaction rolls back, this one goes on.
       expect(() =>

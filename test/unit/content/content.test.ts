@@ -1,14 +1,14 @@
 /**
  * Content, declared on the client: each kind survives sealing and opening, anything else is
  * refused when opened; the rules every receiving device applies; and opened content as the event
- * the mirror has always applied (checked against the event schema).
+ * the mirror has always applied (checked against the applied events' schema).
  */
 import { describe, expect, it } from 'vitest';
 import { decodeContent, encodeContent, type Content } from '../../../sync/content/content.js';
 import { eventOfContent, eventOfDeletedEnvelope } from '../../../sync/content/events.js';
+import { appliedEventSchema } from '../../../sync/content/opened-events.js';
 import { refuseContent, type ContentSender } from '../../../sync/content/rules.js';
 import type { EnvelopeEvent } from '../../../sync/protocol/envelope-frames.js';
-import { conversationEventSchema } from '../../../sync/protocol/frames.js';
 import { LIMITS } from '../../../sync/protocol/limits.js';
 
 const image = {
@@ -67,6 +67,16 @@ describe('content', () => {
     expect(() => decodeContent(new Uint8Array([0xff, 0x00]))).toThrow();
   });
 
+  it('takes a group name as people give it: trimmed, stripped of invisible characters, within its bounds', () => {
+    const bytes = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value)));
+    expect(decodeContent(bytes({ kind: 'rename', name: '  Trip\u200b 2027 ' }))).toEqual({ kind: 'rename', name: 'Trip 2027' });
+    expect(() => decodeContent(bytes({ kind: 'rename', name: '   ' }))).toThrow();
+    expect(() => decodeContent(bytes({ kind: 'rename', name: 'x'.repeat(LIMITS.maxGroupNameChars + 1) }))).toThrow();
+    expect(decodeContent(bytes({ kind: 'rename', name: 'x'.repeat(LIMITS.maxGroupNameChars) }))).toMatchObject({
+      kind: 'rename',
+    });
+  });
+
   it('refuses a file whose descriptor has no key, a key of the wrong length, or a size no sealed file has', () => {
     const bytes = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value)));
     const withFile = (file: object) => bytes({ kind: 'message', text: '', attachments: [file] });
@@ -107,6 +117,17 @@ describe('the rules every receiving device applies', () => {
     expect(refuseContent(rename, direct, null)).toBe('not_allowed');
   });
 
+  it('takes no edit of a deleted message, no second delete, and no change to a message it does not have', () => {
+    const deleted = { ...bensMessage, deleted: true };
+    expect(refuseContent({ kind: 'edit', messageId: 'm1', text: 'again' }, member, deleted)).toBe('message_deleted');
+    expect(refuseContent({ kind: 'delete', messageId: 'm1' }, member, deleted)).toBe('already_deleted');
+    expect(refuseContent({ kind: 'reaction', messageId: 'm9', emoji: '👍', on: true }, member, null)).toBe('no_such_message');
+    expect(refuseContent({ kind: 'pin', messageId: 'm9', on: true }, admin, null)).toBe('no_such_message');
+    // Unpinning a deleted message changes nothing and is harmless; pinning one is refused.
+    expect(refuseContent({ kind: 'pin', messageId: 'm1', on: false }, admin, deleted)).toBeNull();
+    expect(refuseContent({ kind: 'pin', messageId: 'm1', on: true }, admin, deleted)).toBe('message_deleted');
+  });
+
   it('caps one person’s reactions on a message, and takes none on a deleted one', () => {
     const full = {
       ...annsMessage,
@@ -123,7 +144,7 @@ describe('opened content as the mirror’s events', () => {
   it('gives each kind the event it always had, with what the server attests', () => {
     const events = EVERY_KIND.map((content) => eventOfContent(envelope, content));
     for (const event of events) {
-      expect(conversationEventSchema.parse(event)).toEqual(event);
+      expect(appliedEventSchema.parse(event)).toEqual(event);
       expect(event).toMatchObject({ conversationId: 'c1', seq: 7, senderId: 'ann', sentAt: 1_000 });
     }
     expect(events.map((event) => event.kind)).toEqual(['message', 'edit', 'delete', 'reaction', 'pin', 'group_renamed']);
@@ -133,7 +154,7 @@ describe('opened content as the mirror’s events', () => {
 
   it('shows an envelope deleted before this device opened it as a deleted message', () => {
     const event = eventOfDeletedEnvelope({ ...envelope, ciphertext: '', deleted: true });
-    expect(conversationEventSchema.parse(event)).toEqual(event);
+    expect(appliedEventSchema.parse(event)).toEqual(event);
     expect(event).toMatchObject({ kind: 'message', clientMessageId: 'e7', deleted: true, text: '', attachments: [] });
   });
 });

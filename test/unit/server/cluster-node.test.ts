@@ -74,18 +74,19 @@ class TableDirectory implements NodeDirectory {
   }
 }
 
-function message(seq: number, text: string): ConversationEvent {
+/** An envelope of Alice's; `text` stands for what it seals, so each event is told apart by it. */
+function envelope(seq: number, text: string): ConversationEvent {
   return {
-    kind: 'message',
+    kind: 'envelope',
     conversationId: 'conv',
     seq,
     senderId: 'alice',
-    sentAt: 1,
-    clientMessageId: `m${seq}`,
-    text,
-    replyTo: null,
-    deleted: false,
+    senderDevice: 1,
+    clientId: `m${seq}`,
+    ciphertext: Buffer.from(text, 'utf8').toString('base64'),
     attachments: [],
+    deleted: false,
+    sentAt: 1,
   };
 }
 
@@ -155,14 +156,14 @@ describe('ClusterNode', () => {
   it('pushes another node’s event, read from the store as the first reader connected here who may see it', async () => {
     const events = new Map<string, ConversationEvent | null>([
       ['carol 5', null], // hidden from Carol (a block): her read skips it
-      ['bob 5', message(5, 'hello')],
+      ['bob 5', envelope(5, 'hello')],
     ]);
     const { node, bus, pushed, reads } = setUp({ here: ['carol', 'bob'], events });
     await node.start();
     bus.deliver('node-2', { kind: 'event', conversationId: 'conv', seq: 5, userIds: ['dave', 'carol', 'bob'] });
     await settle();
     expect(reads).toEqual(['carol', 'bob']);
-    expect(pushed).toEqual([{ userIds: ['carol', 'bob'], frame: { type: 'event', event: message(5, 'hello') } }]);
+    expect(pushed).toEqual([{ userIds: ['carol', 'bob'], frame: { type: 'event', event: envelope(5, 'hello') } }]);
   });
 
   it('pushes an event that came with its signal without reading it back, in order with one that is read back', async () => {
@@ -174,17 +175,17 @@ describe('ClusterNode', () => {
       conversationId: 'conv',
       seq: 2,
       userIds: ['dave', 'bob'],
-      event: message(2, 'carried'),
+      event: envelope(2, 'carried'),
     });
     await settle();
     expect(slowReads.map((read) => read.seq)).toEqual([1]);
     expect(pushed).toEqual([]);
-    slowReads[0]!.answer(message(1, 'read back'));
+    slowReads[0]!.answer(envelope(1, 'read back'));
     await settle();
     expect(reads).toEqual(['bob']);
     expect(pushed).toEqual([
-      { userIds: ['bob'], frame: { type: 'event', event: message(1, 'read back') } },
-      { userIds: ['bob'], frame: { type: 'event', event: message(2, 'carried') } },
+      { userIds: ['bob'], frame: { type: 'event', event: envelope(1, 'read back') } },
+      { userIds: ['bob'], frame: { type: 'event', event: envelope(2, 'carried') } },
     ]);
   });
 
@@ -196,10 +197,10 @@ describe('ClusterNode', () => {
     await settle();
     // Both reads are under way before either is answered.
     expect(slowReads.map((read) => read.seq)).toEqual([1, 2]);
-    slowReads[1]!.answer(message(2, 'second'));
+    slowReads[1]!.answer(envelope(2, 'second'));
     await settle();
     expect(pushed).toEqual([]);
-    slowReads[0]!.answer(message(1, 'first'));
+    slowReads[0]!.answer(envelope(1, 'first'));
     await settle();
     expect(pushed.map((push) => (push.frame.type === 'event' ? push.frame.event.seq : 0))).toEqual([1, 2]);
   });
@@ -310,10 +311,10 @@ describe('ClusterNode', () => {
     await settle();
     // Two reads in flight; the three told meanwhile wait for one of them.
     expect(batches).toEqual([1, 1]);
-    slowReads[0]!.answer(message(1, 'one'));
+    slowReads[0]!.answer(envelope(1, 'one'));
     await settle();
     expect(batches).toEqual([1, 1, 3]);
-    for (const read of slowReads.slice(1)) read.answer(message(read.seq, `text ${read.seq}`));
+    for (const read of slowReads.slice(1)) read.answer(envelope(read.seq, `text ${read.seq}`));
     await settle();
     expect(pushed.map((push) => (push.frame.type === 'event' ? push.frame.event.seq : null))).toEqual([1, 2, 3, 4, 5]);
   });
@@ -332,9 +333,9 @@ describe('ClusterNode', () => {
     }
     // 5 s behind, longer than deadAfterMs: node 2 would have reaped it, but sees it beat.
     expect(await directory.liveNodes(10_000 + 5 * TIMING.heartbeatMs - TIMING.deadAfterMs)).toContain('node-1');
-    slowReads[0]!.answer(message(1, 'late'));
+    slowReads[0]!.answer(envelope(1, 'late'));
     await settle();
-    expect(pushed).toEqual([{ userIds: ['bob'], frame: { type: 'event', event: message(1, 'late') } }]);
+    expect(pushed).toEqual([{ userIds: ['bob'], frame: { type: 'event', event: envelope(1, 'late') } }]);
     expect(calls.resync).toBe(0);
   });
 

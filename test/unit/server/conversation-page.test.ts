@@ -12,7 +12,6 @@ function current(id: string, memberCount: number): CurrentConversationRow {
   return {
     id,
     kind: 'group',
-    name: id,
     created_by: 'x',
     last_seq: 1,
     created_at: 1,
@@ -22,7 +21,7 @@ function current(id: string, memberCount: number): CurrentConversationRow {
 }
 
 function former(id: string): FormerConversationRow {
-  return { id, kind: 'group', name: null, created_by: 'x', last_seq: 9, created_at: 1, last_visible_seq: 3 };
+  return { id, kind: 'group', created_by: 'x', last_seq: 9, created_at: 1, last_visible_seq: 3 };
 }
 
 describe('cutting a page of conversations (store)', () => {

@@ -48,16 +48,16 @@ describe('Delivery', () => {
       isOnlineElsewhere: () => true,
     });
     const event: ConversationEvent = {
-      kind: 'message',
+      kind: 'envelope',
       conversationId: 'c1',
       seq: 3,
       senderId: 'alice',
-      sentAt: 1,
-      clientMessageId: 'm3',
-      text: 'hi',
-      replyTo: null,
-      deleted: false,
+      senderDevice: 1,
+      clientId: 'm3',
+      ciphertext: 'aGk=',
       attachments: [],
+      deleted: false,
+      sentAt: 1,
     };
     delivery.pushToUsers(['bob'], { type: 'event', event });
     expect(published).toEqual([{ kind: 'event', conversationId: 'c1', seq: 3, userIds: ['bob'], event }]);

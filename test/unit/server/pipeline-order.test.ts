@@ -3,36 +3,55 @@ import type { ClientFrame, ServerFrame } from '../../../sync/protocol/frames.js'
 import { PipelineOrder } from '../../../sync/server/pipeline-order.js';
 
 let rids = 0;
-const send = (clientMessageId: string, after?: string, conversationId = 'c1'): ClientFrame => ({
-  type: 'send',
+const envelope = (clientId: string, after?: string, conversationId = 'c1'): ClientFrame => ({
+  type: 'send_envelope',
   rid: `r${++rids}`,
   conversationId,
-  clientMessageId,
-  text: clientMessageId,
+  clientId,
+  ciphertext: 'AAAA',
+  devicesVersion: 1,
   ...(after === undefined ? {} : { after }),
 });
-const edit = (clientChangeId: string, after?: string): ClientFrame => ({
-  type: 'change',
+const addMember = (clientChangeId: string, after?: string): ClientFrame => ({
+  type: 'group_change',
   rid: `r${++rids}`,
   conversationId: 'c1',
   clientChangeId,
-  change: { kind: 'edit', messageId: 'm1', text: 'fixed' },
+  change: { kind: 'add_members', userIds: ['carol'] },
   ...(after === undefined ? {} : { after }),
 });
 const create = (conversationId: string): ClientFrame => ({
   type: 'create_conversation',
   rid: `r${++rids}`,
   conversationId,
-  conversation: { kind: 'group', name: 'Team', memberIds: [] },
+  conversation: { kind: 'group', memberIds: [] },
 });
 
 const stored: ServerFrame = {
   type: 'sent',
   rid: 'x',
-  event: { kind: 'delete', conversationId: 'c1', seq: 1, senderId: 'u', sentAt: 1, clientChangeId: 'd', messageId: 'm' },
+  event: {
+    kind: 'envelope',
+    conversationId: 'c1',
+    seq: 1,
+    senderId: 'u',
+    senderDevice: 1,
+    clientId: 'm',
+    ciphertext: 'AAAA',
+    attachments: [],
+    deleted: false,
+    sentAt: 1,
+  },
 };
 const internal: ServerFrame = { type: 'error', rid: 'x', code: 'internal', message: 'try again later' };
-const refused: ServerFrame = { type: 'error', rid: 'x', code: 'invalid', reason: 'no_such_message', message: 'no' };
+const refused: ServerFrame = { type: 'error', rid: 'x', code: 'forbidden', reason: 'not_allowed', message: 'no' };
+const devicesChanged: ServerFrame = {
+  type: 'error',
+  rid: 'x',
+  code: 'conflict',
+  reason: 'conversation_devices_changed',
+  message: 'seal it again',
+};
 
 /** Runs frames through the guard as a connection does: handled ones answered with `outcome`. */
 function run(order: PipelineOrder, frames: [ClientFrame, ServerFrame][]): string[] {
@@ -49,10 +68,10 @@ describe('the pipelining guard of one connection', () => {
     const order = new PipelineOrder();
     expect(
       run(order, [
-        [send('m1'), stored],
-        [send('m2', 'm1'), stored],
-        [edit('e1', 'm2'), stored],
-        [send('m3', 'e1'), stored],
+        [envelope('m1'), stored],
+        [envelope('m2', 'm1'), stored],
+        [addMember('g1', 'm2'), stored],
+        [envelope('m3', 'g1'), stored],
       ]),
     ).toEqual(['handled', 'handled', 'handled', 'handled']);
   });
@@ -61,23 +80,35 @@ describe('the pipelining guard of one connection', () => {
     const order = new PipelineOrder();
     expect(
       run(order, [
-        [send('m1'), stored],
-        [send('m2', 'm1'), internal],
-        [send('m3', 'm2'), stored],
-        [send('m4', 'm3'), stored],
+        [envelope('m1'), stored],
+        [envelope('m2', 'm1'), internal],
+        [envelope('m3', 'm2'), stored],
+        [envelope('m4', 'm3'), stored],
         // The client heard of the failure and starts over from m2, naming nothing.
-        [send('m2'), stored],
-        [send('m3', 'm2'), stored],
+        [envelope('m2'), stored],
+        [envelope('m3', 'm2'), stored],
       ]),
     ).toEqual(['handled', 'handled', 'out_of_order', 'out_of_order', 'handled', 'handled']);
+  });
+
+  it('refuses what was pipelined behind an envelope sealed for devices that changed: it is sealed and sent again first', () => {
+    const order = new PipelineOrder();
+    expect(
+      run(order, [
+        [envelope('m1'), devicesChanged],
+        [envelope('m2', 'm1'), stored],
+        [envelope('m1'), stored],
+        [envelope('m2', 'm1'), stored],
+      ]),
+    ).toEqual(['handled', 'out_of_order', 'handled', 'handled']);
   });
 
   it('lets the chain go on past a permanent refusal (that row is failed, not sent again)', () => {
     const order = new PipelineOrder();
     expect(
       run(order, [
-        [send('m1'), refused],
-        [send('m2', 'm1'), stored],
+        [envelope('m1'), refused],
+        [envelope('m2', 'm1'), stored],
       ]),
     ).toEqual(['handled', 'handled']);
   });
@@ -86,9 +117,9 @@ describe('the pipelining guard of one connection', () => {
     const order = new PipelineOrder();
     expect(
       run(order, [
-        [send('m2', 'm1'), stored],
-        [send('m1'), stored],
-        [send('m3', 'm2'), stored],
+        [envelope('m2', 'm1'), stored],
+        [envelope('m1'), stored],
+        [envelope('m3', 'm2'), stored],
       ]),
     ).toEqual(['out_of_order', 'handled', 'out_of_order']);
   });
@@ -97,10 +128,10 @@ describe('the pipelining guard of one connection', () => {
     const order = new PipelineOrder();
     expect(
       run(order, [
-        [send('m1'), stored],
-        [send('m2', 'm1'), stored],
-        [send('m3', 'm2'), stored],
-        [send('m2', 'm1'), stored],
+        [envelope('m1'), stored],
+        [envelope('m2', 'm1'), stored],
+        [envelope('m3', 'm2'), stored],
+        [envelope('m2', 'm1'), stored],
       ]),
     ).toEqual(['handled', 'handled', 'handled', 'out_of_order']);
   });
@@ -110,24 +141,24 @@ describe('the pipelining guard of one connection', () => {
     expect(
       run(order, [
         [create('g1'), stored],
-        [send('a1'), internal],
-        [send('g-1', 'g1', 'g1'), stored],
+        [envelope('a1'), internal],
+        [envelope('g-1', 'g1', 'g1'), stored],
         [{ type: 'ping', rid: 'p' }, internal],
-        [send('g-2', 'g-1', 'g1'), stored],
-        [send('a2', 'a1'), stored],
+        [envelope('g-2', 'g-1', 'g1'), stored],
+        [envelope('a2', 'a1'), stored],
       ]),
     ).toEqual(['handled', 'handled', 'handled', 'handled', 'handled', 'out_of_order']);
   });
 
   it('remembers a bounded number of conversations, however many made-up ids a connection names, and keeps the busy one', () => {
     const order = new PipelineOrder();
-    expect(run(order, [[send('b1', undefined, 'busy'), stored]])).toEqual(['handled']);
+    expect(run(order, [[envelope('b1', undefined, 'busy'), stored]])).toEqual(['handled']);
     for (let i = 0; i < 100_000; i += 1) {
-      run(order, [[send(`x${i}`, `before-x${i}`, `made-up-${i}`), refused]]);
+      run(order, [[envelope(`x${i}`, `before-x${i}`, `made-up-${i}`), refused]]);
       // The outbox's own conversation is used all along, so it is never the one forgotten.
-      if (i % 100 === 0) expect(run(order, [[send(`b${i + 2}`, undefined, 'busy'), stored]])).toEqual(['handled']);
+      if (i % 100 === 0) expect(run(order, [[envelope(`b${i + 2}`, undefined, 'busy'), stored]])).toEqual(['handled']);
     }
     expect(order.conversationsRemembered).toBe(PipelineOrder.MAX_CONVERSATIONS);
-    expect(run(order, [[send('b-last', 'b99902', 'busy'), stored]])).toEqual(['handled']);
+    expect(run(order, [[envelope('b-last', 'b99902', 'busy'), stored]])).toEqual(['handled']);
   });
 });

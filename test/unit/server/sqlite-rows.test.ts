@@ -4,40 +4,30 @@ import type { ConversationEvent } from '../../../sync/protocol/frames.js';
 import { serverMigrations } from '../../../sync/server/store/sqlite-migrations.js';
 import { EVENT_COLUMNS, eventRowOf, toEvent, toEventRow, type EventRow } from '../../../sync/server/store/sqlite-rows.js';
 import { prepareStatements } from '../../../sync/server/store/sqlite-statements.js';
-import { toEvent as toEventFromRecord, type EventRecord } from '../../../sync/server/store/store-rows.js';
+import { PLAINTEXT_EVENT_KINDS, toEvent as toEventFromRecord, type EventRecord } from '../../../sync/server/store/store-rows.js';
 
 const base = { conversationId: 'c1', senderId: 'u1', sentAt: 1_700_000_000_000 };
+const envelope = { kind: 'envelope', ...base, senderDevice: 2, ciphertext: 'c2VhbGVk', deleted: false } as const;
 const events: ConversationEvent[] = [
-  { kind: 'message', ...base, seq: 1, clientMessageId: 'm1', text: 'hello', replyTo: null, deleted: false, attachments: [] },
-  { kind: 'message', ...base, seq: 2, clientMessageId: 'm2', text: 'a reply', replyTo: 'm1', deleted: false, attachments: [] },
-  { kind: 'message', ...base, seq: 3, clientMessageId: 'm3', text: '', replyTo: null, deleted: true, attachments: [] },
   {
-    kind: 'message',
+    kind: 'group_created',
     ...base,
-    seq: 4,
-    clientMessageId: 'm4',
-    text: 'passed on',
-    replyTo: null,
-    deleted: false,
-    attachments: [],
-    forwardedFrom: { name: 'Ann' },
+    seq: 1,
+    name: null,
+    members: [{ id: 'u1', username: 'ann', displayName: 'Ann', role: 'owner' }],
   },
-  { kind: 'edit', ...base, seq: 5, clientChangeId: 'e1', messageId: 'm1', text: 'hello again' },
-  { kind: 'delete', ...base, seq: 6, clientChangeId: 'd1', messageId: 'm2' },
-  { kind: 'reaction', ...base, seq: 7, clientChangeId: 'r1', messageId: 'm1', emoji: '👍', on: true },
-  { kind: 'reaction', ...base, seq: 8, clientChangeId: 'r2', messageId: 'm1', emoji: '👍', on: false },
-  { kind: 'pin', ...base, seq: 9, clientChangeId: 'p1', messageId: 'm1', on: true },
-  { kind: 'group_renamed', ...base, seq: 10, clientChangeId: 'g1', name: 'Trip' },
+  { ...envelope, seq: 2, clientId: 'e1', attachments: [] },
+  { ...envelope, seq: 3, clientId: 'e2', attachments: ['up1', 'up2'], senderRole: 'admin' },
+  { ...envelope, seq: 4, clientId: 'e3', ciphertext: '', attachments: [], deleted: true, senderRole: 'member' },
+  { kind: 'members_added', ...base, seq: 5, clientChangeId: 'g1', members: [{ id: 'u2', username: 'ben', displayName: 'Ben' }] },
+  { kind: 'role_changed', ...base, seq: 6, clientChangeId: 'g2', userId: 'u2', role: 'admin' },
+  { kind: 'member_removed', ...base, seq: 7, clientChangeId: 'g3', userId: 'u2' },
+  { kind: 'member_left', ...base, seq: 8, clientChangeId: 'g4', newOwnerId: null },
 ];
 
 /** The row as the shared record store-rows converts (what every store agrees on). */
 function recordOf(row: EventRow): EventRecord {
-  return {
-    ...row,
-    deleted: row.deleted === 1,
-    reaction_on: row.reaction_on === null ? null : row.reaction_on === 1,
-    payload: row.payload === null ? null : (JSON.parse(row.payload) as unknown),
-  };
+  return { ...row, deleted: row.deleted === 1, payload: row.payload === null ? null : (JSON.parse(row.payload) as unknown) };
 }
 
 describe('SQLite event rows', () => {
@@ -52,17 +42,22 @@ describe('SQLite event rows', () => {
   });
 
   it('refuses a row missing what its kind needs, as the shared conversion does', () => {
-    const reaction = toEventRow(events[6]!);
-    expect(() => toEvent({ ...reaction, emoji: null })).toThrow(/Corrupt event c1#7: emoji is NULL/);
-    expect(() => toEvent({ ...reaction, reaction_on: null })).toThrow(/reaction_on is NULL/);
-    const edit = toEventRow(events[4]!);
-    expect(() => toEvent({ ...edit, message_id: null })).toThrow(/message_id is NULL/);
-    const del = toEventRow(events[5]!);
-    expect(() => toEvent({ ...del, message_id: null })).toThrow(/message_id is NULL/);
-    // A message's payload is checked against the protocol's schema on the way out.
-    const message = toEventRow(events[0]!);
-    expect(() => toEvent({ ...message, payload: '{"attachments":"none"}' })).toThrow(/payload does not match message/);
-    expect(() => toEvent({ ...message, kind: 'poll' })).toThrow(/unknown kind "poll"/);
+    const sealed = toEventRow(events[1]!);
+    expect(() => toEvent({ ...sealed, ciphertext: null })).toThrow(/Corrupt event c1#2: ciphertext is NULL/);
+    expect(() => toEvent({ ...sealed, sender_device: null })).toThrow(/sender_device is NULL/);
+    // Payloads are checked against the protocol's schema on the way out.
+    expect(() => toEvent({ ...sealed, payload: '{"attachments":"none"}' })).toThrow(/payload does not match envelope/);
+    expect(() => toEvent({ ...sealed, payload: '{"attachments":' })).toThrow(/payload is not JSON/);
+    expect(() => toEvent({ ...toEventRow(events[4]!), payload: null })).toThrow(/Corrupt event c1#5: payload is NULL/);
+    expect(() => toEvent({ ...sealed, kind: 'poll' })).toThrow(/unknown kind "poll"/);
+  });
+
+  it('refuses, by what it is, a row of a kind kept in the clear from before end-to-end encryption, whatever it holds', () => {
+    for (const kind of PLAINTEXT_EVENT_KINDS) {
+      expect(() => toEvent({ ...toEventRow(events[1]!), kind }), kind).toThrow(
+        new RegExp(`Event c1#2 is a ${kind} kept in the clear from before end-to-end encryption.*purge-plaintext`),
+      );
+    }
   });
 
   it('read as arrays of EVENT_COLUMNS (a catch-up page) make the same rows as reading every column by name', () => {
@@ -80,6 +75,10 @@ describe('SQLite event rows', () => {
       byName.map((row) => Object.fromEntries(EVENT_COLUMNS.split(', ').map((column) => [column, row[column]]))),
     );
     expect(raw.map(eventRowOf).map(toEvent)).toEqual(events);
+    // What only the kinds kept in the clear used is written empty.
+    expect(byName.map((row) => [row.text, row.reply_to, row.emoji, row.reaction_on])).toEqual(
+      events.map(() => ['', null, null, null]),
+    );
     db.close();
   });
 });
