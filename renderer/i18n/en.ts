@@ -848,6 +848,8 @@ export const en = {
     checksum_mismatch: 'A file arrived damaged.',
     empty_file: 'A file is empty.',
     cannot_block_yourself: 'You can’t block yourself.',
+    settings_full:
+      'The server has no more room for your settings. Your change works on this device but doesn’t reach your other devices.',
     too_many_devices: 'This account is signed in on too many devices. End a session on one of them, then try again.',
     too_many_conversations_created: 'You’ve started too many conversations in the last hour. Try again later.',
     too_many_members_added: 'You’ve added too many people to groups in the last hour. Try again later.',

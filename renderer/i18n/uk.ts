@@ -811,6 +811,8 @@ export const uk: Strings = {
     checksum_mismatch: 'Файл надійшов пошкодженим.',
     empty_file: 'Файл порожній.',
     cannot_block_yourself: 'Не можна заблокувати самого себе.',
+    settings_full:
+      'На сервері більше немає місця для ваших налаштувань. Зміна діє на цьому пристрої, але не доходить до інших ваших пристроїв.',
     too_many_devices: TOO_MANY_DEVICES,
     too_many_conversations_created: 'За останню годину ви почали забагато чатів. Спробуйте пізніше.',
     too_many_members_added: 'За останню годину ви додали до груп забагато людей. Спробуйте пізніше.',

@@ -72,6 +72,18 @@ export const ACCOUNT_CAPS = {
   /** People one person may add to groups (at creation or later) in any hour: two full groups' worth. */
   maxMembersAddedPerHour: 2_000,
   capWindowMs: 60 * 60 * 1000,
+  /**
+   * Sealed settings registers (distinct keys) one account may have stored. Each conversation may
+   * hold a draft, an archive and a mute register, and each sender key the account's devices ever
+   * started or were handed one more: a heavy user of many groups for years holds tens of thousands.
+   */
+  maxSealedSettings: 200_000,
+  /**
+   * What one account's sealed registers may hold, their keys and values (base64 and base64url,
+   * so characters are bytes): a sender key's register is about 700 bytes, an archive or mute
+   * one about 400, a long draft up to maxSealedSettingChars.
+   */
+  maxSealedSettingsBytes: 64 * 1024 * 1024,
 } as const;
 
 /**

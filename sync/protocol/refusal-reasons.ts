@@ -37,6 +37,7 @@ export const REFUSAL_REASONS = [
   'empty_file',
   // Personal settings
   'cannot_block_yourself',
+  'settings_full', // the account's sealed settings would pass what the server keeps for one account (ACCOUNT_CAPS)
   // Caps on what one account may do (ACCOUNT_CAPS)
   'too_many_devices', // signing in on one more device than an account may have
   'too_many_conversations_created', // in the last hour

@@ -54,6 +54,11 @@ const TABLE: Record<RefusalReason, { code: ErrorCode; message: string }> = {
   empty_file: refusal('invalid', 'An empty file cannot be uploaded'),
   // set_settings: a block names another person (no_such_user when there is nobody by that id).
   cannot_block_yourself: refusal('invalid', 'You cannot block yourself'),
+  // set_settings: sealed registers past the account's budget (settings-rules.ts); a smaller write still goes.
+  settings_full: refusal(
+    'forbidden',
+    'Your sealed settings would use more storage, or more registers, than this server keeps for one account',
+  ),
   too_many_devices: refusal(
     'forbidden',
     `This account is signed in on ${ACCOUNT_CAPS.maxDevicesPerAccount} devices already; end a session on one of them first`,

@@ -25,6 +25,7 @@ import { bearerToken } from './session-tokens.js';
 import type { ServerStore } from './store/server-store.js';
 import { PostgresServerStore } from './store/pg-server-store.js';
 import type { CreationCaps } from './store/cap-rules.js';
+import type { SettingsBudget } from './store/settings-rules.js';
 import { openSqliteServerStore } from './store/sqlite-server-store.js';
 import { refuseWhilePlaintextHeld } from './plaintext.js';
 import { SyncService, type ClusterOptions } from './sync-service.js';
@@ -71,6 +72,11 @@ export interface SyncServerOptions {
   maxGroupMembers?: number;
   /** What one person may create in an hour: conversations, and people added to groups (ACCOUNT_CAPS unless given). */
   caps?: CreationCaps;
+  /**
+   * What one person's sealed settings may hold: how many registers, and their size
+   * (ACCOUNT_CAPS.maxSealedSettings and maxSealedSettingsBytes unless given).
+   */
+  settingsBudget?: SettingsBudget;
   /** Sync sockets one account and one address may hold open on this node (connection-caps.ts). */
   connectionCaps?: ConnectionCaps;
   /** Interval of the dead-peer check on sockets; 0 disables it. Default 30 s. */
@@ -134,6 +140,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     maxFileBytes,
     ...(options.maxGroupMembers !== undefined ? { maxGroupMembers: options.maxGroupMembers } : {}),
     ...(options.caps ? { caps: options.caps } : {}),
+    ...(options.settingsBudget ? { settingsBudget: options.settingsBudget } : {}),
     ...(options.cluster ? { cluster: options.cluster } : {}),
     ...(options.frameThrottle ? { frameThrottle: options.frameThrottle } : {}),
     ...(options.frameRate ? { frameRate: options.frameRate } : {}),

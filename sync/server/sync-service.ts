@@ -6,6 +6,7 @@ import { LIMITS } from '../protocol/limits.js';
 import type { ServerLimits } from './frame-handlers.js';
 import type { ClusterBus, ClusterTiming, NodeDirectory } from './cluster/cluster-signal.js';
 import { DEFAULT_CREATION_CAPS, type CreationCaps } from './store/cap-rules.js';
+import { DEFAULT_SETTINGS_BUDGET, type SettingsBudget } from './store/settings-rules.js';
 import { ClusterNode } from './cluster/cluster-node.js';
 import { FrameThrottle, type FrameThrottleLimits } from './frame-throttle.js';
 import { checkFrameRate, FRAME_RATE, type FrameRateLimits } from './connection-rate.js';
@@ -36,6 +37,8 @@ export interface SyncServiceOptions {
   maxGroupMembers?: number;
   /** What one person may create in an hour (DEFAULT_CREATION_CAPS unless given). */
   caps?: CreationCaps;
+  /** What one person's sealed settings may hold (DEFAULT_SETTINGS_BUDGET unless given). */
+  settingsBudget?: SettingsBudget;
   /** The largest file it takes (at most ATTACHMENT_LIMITS.maxFileBytes; default 100 MiB), told in the welcome. */
   maxFileBytes?: number;
   /** Username lookups and typing relays per user (FRAME_THROTTLE unless given). */
@@ -112,6 +115,7 @@ export class SyncService {
       maxGroupMembers: Math.min(options.maxGroupMembers ?? LIMITS.maxGroupMembers, LIMITS.maxGroupMembers),
       maxFileBytes: Math.min(options.maxFileBytes ?? ATTACHMENT_LIMITS.defaultMaxFileBytes, ATTACHMENT_LIMITS.maxFileBytes),
       caps: options.caps ?? DEFAULT_CREATION_CAPS,
+      settingsBudget: options.settingsBudget ?? DEFAULT_SETTINGS_BUDGET,
     };
     this.cluster = options.cluster
       ? new ClusterNode({

@@ -41,8 +41,8 @@ export class BlockReference {
   /** Called on each store the server opens (a whole-server restart opens a new one on the same file). */
   watch(store: SqliteServerStore): void {
     const setSettings = store.setSettings.bind(store);
-    store.setSettings = (userId, registers) =>
-      this.observe(setSettings(userId, registers), (result) =>
+    store.setSettings = (userId, registers, budget) =>
+      this.observe(setSettings(userId, registers, budget), (result) =>
         result.status === 'stored' ? { kind: 'settings', userId, stored: result.settings } : null,
       );
     const createConversation = store.createConversation.bind(store);

@@ -1,4 +1,5 @@
 import type { CreationCaps } from '../store/cap-rules.js';
+import type { SettingsBudget } from '../store/settings-rules.js';
 import type { Runtime } from '../../common/runtime.js';
 import type { ClientFrame, ConversationEvent, ErrorReply, ServerFrame, User } from '../../protocol/frames.js';
 import type { FrameThrottle } from '../frame-throttle.js';
@@ -27,6 +28,8 @@ export interface ServerLimits {
   maxFileBytes: number;
   /** What one person may create in an hour (ACCOUNT_CAPS unless set). */
   caps: CreationCaps;
+  /** What one person's sealed settings may hold (ACCOUNT_CAPS unless set). */
+  settingsBudget: SettingsBudget;
 }
 
 /** A push to every open connection of `userIds`, optionally not to the requesting one. */

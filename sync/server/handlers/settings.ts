@@ -15,7 +15,7 @@ import { only, refuse, type Fanout, type FrameOf, type HandlerContext, type Hand
  */
 export async function setSettings(ctx: HandlerContext, frame: FrameOf<'set_settings'>): Promise<HandlerResult> {
   const me = ctx.user.id;
-  const result = await ctx.store.setSettings(me, frame.settings);
+  const result = await ctx.store.setSettings(me, frame.settings, ctx.limits.settingsBudget);
   if (result.status === 'refused') return refuse(frame.rid, REFUSALS[result.reason]);
   const fanout: Fanout[] = [];
   if (result.changed.length > 0) {

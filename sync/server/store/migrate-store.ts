@@ -162,6 +162,7 @@ async function copyAndVerify(
     options.log(`${table.name}: ${sourceCounts.get(table.name)} rows in ${seconds(tableStarted)} s`);
   }
   await recountMembers(client);
+  await recountSealedSettings(client);
   await restoreDevicesVersions(source, client);
   const rebuildStarted = performance.now();
   try {
@@ -202,6 +203,21 @@ async function recountMembers(client: pg.ClientBase): Promise<void> {
      FROM conversations x LEFT JOIN (SELECT conversation_id, COUNT(*) AS count FROM members GROUP BY conversation_id) n
        ON n.conversation_id = x.id
      WHERE c.id = x.id`,
+  );
+}
+
+/**
+ * users.sealed_settings and sealed_settings_bytes as the copied registers make them (what
+ * settings-rules.ts: sealedSize counts), not as SQLite's running totals had them: the budget is
+ * checked against these from the first write on PostgreSQL, so they start from the registers themselves.
+ */
+async function recountSealedSettings(client: pg.ClientBase): Promise<void> {
+  await client.query(
+    `UPDATE users u SET sealed_settings = COALESCE(t.count, 0), sealed_settings_bytes = COALESCE(t.bytes, 0)
+     FROM users x LEFT JOIN (
+       SELECT user_id, COUNT(*) AS count, SUM(length(setting->>'key') + length(setting->>'value')) AS bytes
+       FROM settings WHERE setting->>'kind' = 'sealed' GROUP BY user_id) t ON t.user_id = x.id
+     WHERE u.id = x.id`,
   );
 }
 

@@ -510,6 +510,21 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       DROP INDEX events_message_identity;
     `,
   },
+  {
+    version: 15,
+    description: "each user's sealed settings counted: how many registers, and the characters of their keys and values",
+    sql: `
+      -- As SQLite's version 18: the budget of sealed settings (settings-rules.ts) is checked against
+      -- these, moved by the difference each write makes, never summed anew; filled from the
+      -- registers held now (a sealed one's key and value: base64url and base64, characters are bytes).
+      ALTER TABLE users ADD COLUMN sealed_settings BIGINT NOT NULL DEFAULT 0,
+                        ADD COLUMN sealed_settings_bytes BIGINT NOT NULL DEFAULT 0;
+      UPDATE users u SET sealed_settings = t.count, sealed_settings_bytes = t.bytes
+      FROM (SELECT user_id, COUNT(*) AS count, SUM(length(setting->>'key') + length(setting->>'value')) AS bytes
+            FROM settings WHERE setting->>'kind' = 'sealed' GROUP BY user_id) t
+      WHERE u.id = t.user_id;
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

@@ -40,6 +40,7 @@ import type {
   ServerStore,
   SessionUse,
   SetSettingsResult,
+  SettingsBudget,
   SettingsPage,
   StoredSession,
   StoredUpload,
@@ -105,7 +106,8 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   unique keys (insert-or-nothing, then read). A direct one also holds both people's rows FOR
  *   SHARE, so a block between them is decided wholly before or after it.
  * - setSettings: READ COMMITTED, the user's row (and those of the people a block names) locked
- *   FOR NO KEY UPDATE before the registers are read; versions from UPDATE ... RETURNING.
+ *   FOR NO KEY UPDATE before the registers and the user's sealed totals are read; versions from
+ *   UPDATE ... RETURNING, which moves the totals by the write's difference on the same row.
  * - createUpload: READ COMMITTED, the owner's row locked FOR NO KEY UPDATE before the quota sum.
  *   deleteUpload: the upload's row locked FOR UPDATE before the reference check (a send holds it
  *   FOR KEY SHARE from its check to its commit).
@@ -275,8 +277,8 @@ export class PostgresServerStore implements ServerStore {
     return uploads.listExpiredUploads(this.db, before);
   }
 
-  async setSettings(userId: string, registers: readonly SettingRegister[]): Promise<SetSettingsResult> {
-    return inTransaction(this.db, (tx) => setSettingsWith(tx, userId, registers));
+  async setSettings(userId: string, registers: readonly SettingRegister[], budget: SettingsBudget): Promise<SetSettingsResult> {
+    return inTransaction(this.db, (tx) => setSettingsWith(tx, userId, registers, budget));
   }
 
   async listSettings(userId: string, afterVersion: number, limit: number): Promise<SettingsPage> {

@@ -7,11 +7,19 @@ import {
   directPairKey,
   type BlockChange,
   type SetSettingsResult,
+  type SettingsBudget,
   type ThawedWatermarks,
   type VisibilityChange,
 } from './server-store.js';
 import { freezeGroupWatermarksSql, sharedGroupsSql, writtenWithSql } from './shared-sql.js';
-import { planSettings, requestRowsOf, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
+import {
+  planSettings,
+  requestRowsOf,
+  settingKeysOf,
+  toStoredSetting,
+  type SealedUsage,
+  type SettingRecord,
+} from './settings-rules.js';
 
 /**
  * Personal settings (last-writer-wins registers, per user) and the blocks they make, in
@@ -39,28 +47,38 @@ export async function setSettingsWith(
   tx: Session,
   userId: string,
   registers: readonly SettingRegister[],
+  budget: SettingsBudget,
 ): Promise<SetSettingsResult> {
   const named = registers.flatMap(({ setting }) => (setting.kind === 'blocked' ? [setting.userId] : []));
   // The user's row, and the rows of the people a block names, are locked (in id order, like every
   // lock on users) before any register is read: the user's settings writes run one at a time, and
   // a block between two people begins or ends wholly before or after anything else about the pair
-  // (their other settings writes, the creation of their direct conversation).
-  const { rows: locked } = await tx.query<{ id: string }>(
-    'SELECT id FROM users WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE',
+  // (their other settings writes, the creation of their direct conversation). The user's sealed
+  // totals come with the lock, so no other write of theirs can move them before this one commits.
+  const { rows: locked } = await tx.query<{ id: string; count: number; bytes: number }>(
+    `SELECT id, sealed_settings AS count, sealed_settings_bytes AS bytes FROM users WHERE id = ANY($1::text[])
+     ORDER BY id FOR NO KEY UPDATE`,
     [[userId, ...named]],
   );
+  const own = locked.find((user) => user.id === userId);
   const conversationIds = registers.flatMap(({ setting }) => settingConversationId(setting) ?? []);
   const { rows } = await tx.query<SettingsFactsRow>(SETTINGS_FACTS, [userId, conversationIds, settingKeysOf(registers), named]);
   const facts = rows[0] as SettingsFactsRow;
   const stood = new Set(facts.blocks.map(([blocker, blocked]) => `${blocker} ${blocked}`));
-  const plan = planSettings(userId, registers, {
-    wasMemberOf: (conversationId) => facts.was_member_of.includes(conversationId),
-    userExists: (otherId) => locked.some((user) => user.id === otherId),
-    current: new Map(facts.current.map((row) => [row.key, toStoredSetting(row)])),
-    blocks: (blocker, blocked) => stood.has(`${blocker} ${blocked}`),
-  });
+  const plan = planSettings(
+    userId,
+    registers,
+    {
+      wasMemberOf: (conversationId) => facts.was_member_of.includes(conversationId),
+      userExists: (otherId) => locked.some((user) => user.id === otherId),
+      current: new Map(facts.current.map((row) => [row.key, toStoredSetting(row)])),
+      blocks: (blocker, blocked) => stood.has(`${blocker} ${blocked}`),
+      sealed: own ? { count: own.count, bytes: own.bytes } : { count: 0, bytes: 0 },
+    },
+    budget,
+  );
   if (plan.status === 'refused') return plan;
-  const { settings, changed } = plan.withVersions(await bumpVersions(tx, userId, plan.winners.length));
+  const { settings, changed } = plan.withVersions(await bumpVersions(tx, userId, plan.winners.length, plan.sealedChange));
   // A key won twice in one frame is written once, as its latest.
   const thawed = changed.length > 0 ? await writeSettings(tx, userId, changed) : [];
   const blockChanges: BlockChange[] = [];
@@ -84,12 +102,17 @@ async function visibilityChanged(tx: Session, userId: string, hidden: boolean): 
   return { hidden, contacts: contactsFrom(rows, { asIfShowing: true }) };
 }
 
-/** Moves the user's counter past `count` new versions (an UPDATE ... RETURNING, never read-then-write); the first of them. */
-async function bumpVersions(tx: Session, userId: string, count: number): Promise<number> {
+/**
+ * Moves the user's counter past `count` new versions, and their sealed totals by `sealed` (one
+ * UPDATE ... RETURNING, never read-then-write); the first of the versions. Nothing wins, nothing moves.
+ */
+async function bumpVersions(tx: Session, userId: string, count: number, sealed: SealedUsage): Promise<number> {
   if (count === 0) return 0;
   const { rows } = await tx.query<{ version: number }>(
-    'UPDATE users SET settings_version = settings_version + $2 WHERE id = $1 RETURNING settings_version AS version',
-    [userId, count],
+    `UPDATE users SET settings_version = settings_version + $2, sealed_settings = sealed_settings + $3,
+       sealed_settings_bytes = sealed_settings_bytes + $4
+     WHERE id = $1 RETURNING settings_version AS version`,
+    [userId, count, sealed.count, sealed.bytes],
   );
   return (rows[0] as { version: number }).version - count + 1;
 }

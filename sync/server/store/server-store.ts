@@ -72,6 +72,15 @@ export interface CreationCaps {
   membersAddedPerHour: number;
 }
 
+/**
+ * What one person's sealed settings registers may hold at once (settings-rules.ts applies it):
+ * how many registers, and the characters of their keys and values together (all ASCII: bytes).
+ */
+export interface SettingsBudget {
+  sealedSettings: number;
+  sealedSettingsBytes: number;
+}
+
 export interface NewSession {
   id: string;
   tokenHash: string;
@@ -205,12 +214,15 @@ export interface ServerStore {
    * register that wins takes the next number of the user's version counter, moved in the same
    * transaction (an UPDATE ... RETURNING, never read-then-write). Refused, storing nothing, when a
    * conversation setting names a conversation the user was never in (`conversation_not_found`) or
-   * a block names nobody (`no_such_user`) or the user (`cannot_block_yourself`). A block that
-   * begins or is lifted changes what the pair are served from then on (see blocks above).
+   * a block names nobody (`no_such_user`) or the user (`cannot_block_yourself`), or when the
+   * user's sealed registers would then pass `budget` (`settings_full`, settings-rules.ts). The
+   * user's sealed registers are counted as they are written: a running count and size on the user's
+   * row, moved by the difference each write makes in the same transaction (never summed anew). A
+   * block that begins or is lifted changes what the pair are served from then on (see blocks above).
    * Isolation: serialise with the user's other settings writes (SQLite: BEGIN IMMEDIATE; a
-   * networked store: a lock on the user's row before the registers are read).
+   * networked store: a lock on the user's row before the registers and the totals are read).
    */
-  setSettings(userId: string, registers: readonly SettingRegister[]): Promise<SetSettingsResult>;
+  setSettings(userId: string, registers: readonly SettingRegister[], budget: SettingsBudget): Promise<SetSettingsResult>;
   /** The user's registers changed after `afterVersion`, oldest first. */
   listSettings(userId: string, afterVersion: number, limit: number): Promise<SettingsPage>;
   /** Everyone with a block between them and `userId`, whoever made it: presence and typing skip them. */

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { settingSchema, type Setting, type SettingRegister, type StoredSetting } from '../../protocol/frames.js';
+import { ACCOUNT_CAPS } from '../../protocol/limits.js';
 import { DEFAULT_ONLINE_VISIBILITY } from '../../protocol/presence-rules.js';
 import { blockedBetween, settingConversationId, settingKey, supersedes } from '../../protocol/settings.js';
 import { refused } from './append-rules.js';
-import type { Refused } from './server-store.js';
+import type { Refused, SettingsBudget } from './server-store.js';
 
 /**
  * Merging personal settings (last-writer-wins registers, per user) and the blocks they make, for
@@ -27,6 +28,37 @@ export function toStoredSetting(row: SettingRecord): StoredSetting {
   return { setting: parsed.data, at: row.at, by: row.by, version: row.version };
 }
 
+/**
+ * The budget of sealed settings (ACCOUNT_CAPS), for every store: the user's row keeps a running
+ * count and size of their sealed registers, read in the transaction that writes them and moved by
+ * the difference the write makes (sealedChangeOf); the store never sums the registers anew.
+ */
+export type { SettingsBudget };
+
+export const DEFAULT_SETTINGS_BUDGET: SettingsBudget = {
+  sealedSettings: ACCOUNT_CAPS.maxSealedSettings,
+  sealedSettingsBytes: ACCOUNT_CAPS.maxSealedSettingsBytes,
+};
+
+/** No budget: for filling a store by hand (benchmark seeds, tests of other rules, the simulation). */
+export const UNBUDGETED: SettingsBudget = { sealedSettings: Infinity, sealedSettingsBytes: Infinity };
+
+/** A user's sealed registers: how many, and the characters of their keys and values. */
+export interface SealedUsage {
+  count: number;
+  bytes: number;
+}
+
+/**
+ * What a register counts against the budget: a sealed one its key and its value (base64url and
+ * base64, so characters are bytes), the settings the server reads nothing (a few per person, or one
+ * per person or conversation they name, each small). The migrations that filled the totals count
+ * the same (SQLite 18, PostgreSQL 15), and so does migrate-store.
+ */
+export function sealedSize(setting: Setting): number {
+  return setting.kind === 'sealed' ? setting.key.length + setting.value.length : 0;
+}
+
 /** What a settings write is judged and merged on, read in the transaction that would write it. */
 export interface SettingsFacts {
   /** Whether the user is or was in the conversation. */
@@ -36,6 +68,8 @@ export interface SettingsFacts {
   current: ReadonlyMap<string, StoredSetting>;
   /** Which blocks stood before the write, between the user and the people the frame names. */
   blocks: (blocker: string, blocked: string) => boolean;
+  /** The user's sealed registers before the write (the running totals on their row). */
+  sealed: SealedUsage;
 }
 
 export interface SettingsPlan extends SettingsMerge {
@@ -44,26 +78,68 @@ export interface SettingsPlan extends SettingsMerge {
   blockChanges: { userId: string; standing: boolean }[];
   /** "Show when I'm online" as the winners leave it, when that differs from before; null otherwise. */
   visibilityChange: { hidden: boolean } | null;
+  /** What the winners add to the user's sealed totals (bytes may be negative: a smaller value replaced a larger one). */
+  sealedChange: SealedUsage;
 }
 
 /**
  * Merges `registers` into the user's settings, last writer wins per key (settings.ts: supersedes),
- * once every register has passed its check; what to write and what it changes.
+ * once every register has passed its check and the merge fits the user's budget of sealed
+ * settings; what to write and what it changes.
  */
 export function planSettings(
   userId: string,
   registers: readonly SettingRegister[],
   facts: SettingsFacts,
+  budget: SettingsBudget,
 ): Refused | SettingsPlan {
   const refusal = refuseSettings(userId, registers, facts);
   if (refusal) return refusal;
   const merge = mergeSettings(registers, facts.current);
+  const sealedChange = sealedChangeOf(merge.winners, facts.current);
+  const overBudget = refuseOverBudget(facts.sealed, sealedChange, budget);
+  if (overBudget) return overBudget;
   return {
     status: 'accepted',
     ...merge,
     blockChanges: blockChangesOf(userId, merge.winners, facts.blocks),
     visibilityChange: visibilityChangeOf(merge.winners, facts.current),
+    sealedChange,
   };
+}
+
+/**
+ * What the winners change in the user's sealed totals: each key the frame writes counts once, as
+ * its last winner, less what it held before (nothing for a new key). A register is never deleted,
+ * so the count only grows; the size shrinks when a value is replaced by a smaller one.
+ */
+export function sealedChangeOf(winners: readonly SettingRegister[], current: ReadonlyMap<string, StoredSetting>): SealedUsage {
+  const latest = new Map<string, Setting>();
+  for (const { setting } of winners) if (setting.kind === 'sealed') latest.set(settingKey(setting), setting);
+  const change: SealedUsage = { count: 0, bytes: 0 };
+  for (const [key, setting] of latest) {
+    const before = current.get(key);
+    if (!before) change.count += 1;
+    change.bytes += sealedSize(setting) - (before ? sealedSize(before.setting) : 0);
+  }
+  return change;
+}
+
+/**
+ * `settings_full` when the write would take the user's sealed registers past the budget, in their
+ * number or their size: the whole frame is refused, nothing of it stored. Only a write that grows
+ * a total past its limit is: one that leaves it as it was or shrinks it goes through even while
+ * the user holds more than the budget (a budget lowered since), so a device can always make room.
+ */
+export function refuseOverBudget(before: SealedUsage, change: SealedUsage, budget: SettingsBudget): Refused | null {
+  const passes = (total: number, added: number, limit: number) => added > 0 && total + added > limit;
+  if (
+    passes(before.count, change.count, budget.sealedSettings) ||
+    passes(before.bytes, change.bytes, budget.sealedSettingsBytes)
+  ) {
+    return refused('settings_full');
+  }
+  return null;
 }
 
 /**

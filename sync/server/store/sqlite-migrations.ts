@@ -667,4 +667,22 @@ export const serverMigrations: readonly Migration[] = [
       for (const trigger of triggers) db.exec(trigger.sql);
     },
   },
+  {
+    version: 18,
+    description: "each user's sealed settings counted: how many registers, and the characters of their keys and values",
+    up(db) {
+      db.exec(`
+        -- The budget of sealed settings (settings-rules.ts) is checked against these, read in the
+        -- transaction that writes the registers and moved there by the difference it makes, never
+        -- summed anew. Filled from the registers held now (a sealed one's key and value, as
+        -- sealedSize counts them: base64url and base64, so characters are bytes).
+        ALTER TABLE users ADD COLUMN sealed_settings INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN sealed_settings_bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE users SET (sealed_settings, sealed_settings_bytes) = (
+          SELECT COUNT(*),
+                 COALESCE(SUM(length(json_extract(s.setting, '$.key')) + length(json_extract(s.setting, '$.value'))), 0)
+          FROM settings s WHERE s.user_id = users.id AND json_extract(s.setting, '$.kind') = 'sealed');
+      `);
+    },
+  },
 ];

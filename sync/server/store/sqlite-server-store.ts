@@ -24,6 +24,7 @@ import {
   type ServerStore,
   type SessionUse,
   type SetSettingsResult,
+  type SettingsBudget,
   type SettingsPage,
   type StoredSession,
   type StoredUpload,
@@ -327,8 +328,8 @@ export class SqliteServerStore implements ServerStore {
     return (this.statements.expiredUploads.all(before) as { id: string }[]).map((row) => row.id);
   }
 
-  async setSettings(userId: string, registers: readonly SettingRegister[]): Promise<SetSettingsResult> {
-    return this.db.transaction(() => setSettingsIn(this.statements, userId, registers)).immediate();
+  async setSettings(userId: string, registers: readonly SettingRegister[], budget: SettingsBudget): Promise<SetSettingsResult> {
+    return this.db.transaction(() => setSettingsIn(this.statements, userId, registers, budget)).immediate();
   }
 
   async listSettings(userId: string, afterVersion: number, limit: number): Promise<SettingsPage> {

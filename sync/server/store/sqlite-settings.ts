@@ -6,11 +6,19 @@ import {
   directPairKey,
   type BlockChange,
   type SetSettingsResult,
+  type SettingsBudget,
   type SettingsPage,
   type ThawedWatermarks,
   type VisibilityChange,
 } from './server-store.js';
-import { planSettings, requestRowsOf, settingKeysOf, toStoredSetting, type SettingRecord } from './settings-rules.js';
+import {
+  planSettings,
+  requestRowsOf,
+  settingKeysOf,
+  toStoredSetting,
+  type SealedUsage,
+  type SettingRecord,
+} from './settings-rules.js';
 import type { Statements } from './sqlite-statements.js';
 import type { ConversationRow } from './store-rows.js';
 
@@ -52,22 +60,34 @@ export function blockedPeerIn(s: Statements, conversationId: string, userId: str
 
 /**
  * Merges `registers` into `userId`'s settings (settings-rules.ts): every register is checked before
- * any is written, and each register that wins gets the next version of the user's counter.
+ * any is written (the sealed ones against `budget` too), and each register that wins gets the next
+ * version of the user's counter, which moves with the user's sealed totals in one UPDATE.
  */
-export function setSettingsIn(s: Statements, userId: string, registers: readonly SettingRegister[]): SetSettingsResult {
+export function setSettingsIn(
+  s: Statements,
+  userId: string,
+  registers: readonly SettingRegister[],
+  budget: SettingsBudget,
+): SetSettingsResult {
   const current = new Map<string, StoredSetting>();
   for (const key of settingKeysOf(registers)) {
     const row = s.settingByKey.get(userId, key) as SettingRow | undefined;
     if (row) current.set(key, fromRow(row));
   }
-  const plan = planSettings(userId, registers, {
-    wasMemberOf: (conversationId) => s.hasPeriod.get(conversationId, userId) !== undefined,
-    userExists: (otherId) => s.userById.get(otherId) !== undefined,
-    current,
-    blocks: (blocker, blocked) => blocks(s, blocker, blocked),
-  });
+  const plan = planSettings(
+    userId,
+    registers,
+    {
+      wasMemberOf: (conversationId) => s.hasPeriod.get(conversationId, userId) !== undefined,
+      userExists: (otherId) => s.userById.get(otherId) !== undefined,
+      current,
+      blocks: (blocker, blocked) => blocks(s, blocker, blocked),
+      sealed: (s.sealedUsage.get(userId) as SealedUsage | undefined) ?? { count: 0, bytes: 0 },
+    },
+    budget,
+  );
   if (plan.status === 'refused') return plan;
-  const { written, settings, changed } = plan.withVersions(bumpVersions(s, userId, plan.winners.length));
+  const { written, settings, changed } = plan.withVersions(bumpVersions(s, userId, plan.winners.length, plan.sealedChange));
   const thawed: ThawedWatermarks[] = [];
   for (const register of written) {
     const { setting, at, by, version } = register;
@@ -102,10 +122,15 @@ function visibilityChanged(s: Statements, userId: string, hidden: boolean): Visi
   return { hidden, contacts: contactsFrom(s.writtenWith.all({ userId }) as WrittenWithRow[], { asIfShowing: true }) };
 }
 
-/** Moves the user's counter past `count` new versions (an UPDATE ... RETURNING, never read-then-write); the first of them. */
-function bumpVersions(s: Statements, userId: string, count: number): number {
+/**
+ * Moves the user's counter past `count` new versions, and their sealed totals by `sealed` (one
+ * UPDATE ... RETURNING, never read-then-write); the first of the versions. Nothing wins, nothing moves.
+ */
+function bumpVersions(s: Statements, userId: string, count: number, sealed: SealedUsage): number {
   if (count === 0) return 0;
-  const { version } = s.bumpSettingsVersion.get(count, userId) as { version: number };
+  const { version } = s.bumpSettingsVersion.get({ userId, count, sealed: sealed.count, sealedBytes: sealed.bytes }) as {
+    version: number;
+  };
   return version - count + 1;
 }
 

@@ -152,10 +152,13 @@ export function prepareStatements(db: Db) {
 
     // --- personal settings (sqlite-settings.ts), blocks
     // The per-user counter moves in the transaction that changes the registers, by as many as win:
-    // never read-then-write.
+    // never read-then-write. The sealed totals move with it, by the difference the write makes.
     bumpSettingsVersion: db.prepare(
-      `UPDATE users SET settings_version = settings_version + ? WHERE id = ? RETURNING settings_version AS version`,
+      `UPDATE users SET settings_version = settings_version + @count, sealed_settings = sealed_settings + @sealed,
+         sealed_settings_bytes = sealed_settings_bytes + @sealedBytes
+       WHERE id = @userId RETURNING settings_version AS version`,
     ),
+    sealedUsage: db.prepare(`SELECT sealed_settings AS count, sealed_settings_bytes AS bytes FROM users WHERE id = ?`),
     settingByKey: db.prepare(`SELECT key, setting, at, by, version FROM settings WHERE user_id = ? AND key = ?`),
     upsertSetting: db.prepare(
       `INSERT INTO settings (user_id, key, setting, at, by, version) VALUES (@userId, @key, @setting, @at, @by, @version)

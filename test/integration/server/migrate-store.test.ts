@@ -14,6 +14,7 @@ import { openSqliteServerStore, SERVER_DATABASE_FILE } from '../../../sync/serve
 import { openPostgresSnapshotReader } from '../../support/pg-snapshot.js';
 import { freshDatabase } from '../../support/postgres.js';
 import { createServerHarness, logIn, type TestServer } from '../../support/server-harness.js';
+import { sealedSetting } from '../../support/sealed-setting.js';
 import { NAMES, playScene, viewOf, type PersonView } from './migrate-store-scene.js';
 
 // SQLite to PostgreSQL by definition: the source is a SQLite server's files, the target a PostgreSQL database.
@@ -133,6 +134,7 @@ describe('migrate-store: SQLite to PostgreSQL', () => {
     some('conversations', (row) => row.hidden_from !== null);
     some('member_periods', (row) => row.to_seq !== null);
     some('users', (row) => row.last_seen_at !== null);
+    some('users', (row) => (row.sealed_settings as number) > 0 && (row.sealed_settings_bytes as number) > 0);
     expect(summary).toMatchObject({ tables: COPIED_TABLES.length, rows });
     for (const table of COPIED_TABLES) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${table}: \\d+ rows in`)));
     expect(lines.at(-1)).toMatch(/^Verified/);
@@ -257,6 +259,37 @@ describe('migrate-store: SQLite to PostgreSQL', () => {
     await migrate(sqlite.dataDir, url);
     expect(await pgRows(url, 'SELECT id, last_seq::int AS last_seq FROM conversations')).toEqual([{ id, last_seq: 3 }]);
     expect(await pgRows(url, 'SELECT seq::int AS seq, kind FROM events')).toEqual([{ seq: 1, kind: 'envelope' }]);
+  });
+
+  it("counts each account's sealed settings from the copied registers, whatever SQLite's totals said", async () => {
+    const sqlite = await h.startServer();
+    const { alice, bob, aliceSocket, bobSocket, conversation } = await h.pair(sqlite);
+    const draft = sealedSetting(`draft ${conversation.id}`, 'half a thought');
+    const muted = sealedSetting(`muted ${conversation.id}`, 'true');
+    await aliceSocket.call(
+      { type: 'set_settings', settings: [draft, muted].map((setting) => ({ setting, at: 1, by: 'd' })) },
+      'settings',
+    );
+    await bobSocket.call(
+      { type: 'set_settings', settings: [{ setting: { kind: 'show_online', value: 'nobody' }, at: 1, by: 'd' }] },
+      'settings',
+    );
+    await sqlite.close();
+    const db = new Database(join(sqlite.dataDir, SERVER_DATABASE_FILE));
+    // Totals that drifted from the registers (by hand, or a bug): the copy counts the registers.
+    db.prepare(`UPDATE users SET sealed_settings = 7, sealed_settings_bytes = 12345`).run();
+    db.close();
+    const url = await emptyDatabase();
+
+    await migrate(sqlite.dataDir, url);
+    const size = (setting: typeof draft) => setting.key.length + setting.value.length;
+    const totals = await pgRows(url, 'SELECT id, sealed_settings::int AS count, sealed_settings_bytes::int AS bytes FROM users');
+    expect(canonical(totals)).toEqual(
+      canonical([
+        { id: alice.user.id, count: 2, bytes: size(draft) + size(muted) },
+        { id: bob.user.id, count: 0, bytes: 0 },
+      ]),
+    );
   });
 
   it("leaves the copy with the query planner's statistics, as autovacuum would only later", async () => {

@@ -4,6 +4,7 @@
  * pool waits, and text PostgreSQL cannot hold as it came.
  */
 import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
+import { UNBUDGETED } from '../../../sync/server/store/settings-rules.js';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
@@ -201,7 +202,7 @@ describe('PostgreSQL store: text it cannot hold as it came', () => {
     expect(page?.users).toContainEqual({ id: 'alice', username: user('alice').username, displayName: `Alice ${odd}` });
 
     const answer = { kind: 'request' as const, conversationId, value: { answer: 'accepted' as const, seq: 0 } };
-    expect(await store.setSettings('alice', [{ setting: answer, at: 5, by: `device${odd}` }])).toMatchObject({
+    expect(await store.setSettings('alice', [{ setting: answer, at: 5, by: `device${odd}` }], UNBUDGETED)).toMatchObject({
       status: 'stored',
     });
     expect(await store.listSettings('alice', 0, 10)).toEqual({

@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import type { Setting, SettingRegister, StoredSetting } from '../../../sync/protocol/frames.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
+import { sealedSize } from '../../../sync/server/store/settings-rules.js';
 import {
   createGroup,
   createServerHarness,
@@ -141,6 +142,40 @@ describeEachStore('personal settings', (backend) => {
       expect(await aliceSocket.request(inTheClear)).toMatchObject({ type: 'error', code: 'bad_frame' });
     }
     expect((await aliceSocket.call({ type: 'list_settings', afterVersion: 0 }, 'settings')).settings).toEqual([]);
+  });
+
+  it("are held to the account's budget of sealed settings: past it a frame is refused whole (forbidden, settings_full), nothing stored or pushed", async () => {
+    const server = await h.startServer({ settingsBudget: { sealedSettings: 3, sealedSettingsBytes: 230 } });
+    const { alice, aliceSocket, bobSocket, conversation } = await h.pair(server);
+    const laptop = await h.connect(server, alice.token);
+    // 135 and 95 characters of key and value: they fill the budget; the archive (55) does not fit beside them.
+    const draft = sealedSetting(`draft ${conversation.id}`, 'd'.repeat(60));
+    const muted = sealedSetting(`muted ${conversation.id}`, 'm'.repeat(30));
+    const archived = sealedSetting(`archived ${conversation.id}`, '');
+    expect([draft, muted, archived].map(sealedSize)).toEqual([135, 95, 55]);
+    expect((await set(aliceSocket, register(draft, 1), register(muted, 1))).settings).toHaveLength(2);
+    await laptop.waitForPush('settings_changed');
+
+    const full = await aliceSocket.request({
+      type: 'set_settings',
+      settings: [register({ kind: 'show_online', value: 'nobody' }, 2), register(archived, 2)],
+    });
+    expect(full).toMatchObject({ type: 'error', ...REFUSALS.settings_full, code: 'forbidden' });
+    // Nothing of the frame is stored (the privacy setting in it neither), nor told to anyone.
+    await Promise.all([aliceSocket.barrier(), laptop.barrier(), bobSocket.barrier()]);
+    expect(laptop.pushesOf('settings_changed')).toHaveLength(1);
+    const listed = await aliceSocket.call({ type: 'list_settings', afterVersion: 0 }, 'settings');
+    expect(listed.settings.map((stored) => stored.version)).toEqual([1, 2]);
+    // What the server reads goes alone; an emptied draft (55) frees room, and then the archive fits.
+    expect((await set(aliceSocket, register({ kind: 'show_online', value: 'nobody' }, 2))).settings).toHaveLength(1);
+    const emptied = sealedSetting(`draft ${conversation.id}`, '');
+    expect((await set(aliceSocket, register(emptied, 3))).settings).toEqual([{ ...register(emptied, 3), version: 4 }]);
+    expect((await set(aliceSocket, register(archived, 3))).settings).toEqual([{ ...register(archived, 3), version: 5 }]);
+    // The budget holds across a restart: the totals are the store's.
+    const again = await h.restart(server);
+    const socket = await h.connect(again, alice.token);
+    const bigger = sealedSetting(`muted ${conversation.id}`, 'm'.repeat(90));
+    expect(await socket.request({ type: 'set_settings', settings: [register(bigger, 4)] })).toMatchObject(REFUSALS.settings_full);
   });
 
   it('keep their versions across a restart, and numbering goes on', async () => {
