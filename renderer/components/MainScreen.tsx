@@ -2,6 +2,7 @@ import { ConversationPane } from './ConversationPane.js';
 import { DiskFullBanner } from './DiskFullBanner.js';
 import { HistoryTransferBanner } from './HistoryTransferBanner.js';
 import { RecoveryKeyReminder } from './RecoveryKeyReminder.js';
+import { SettingsFullBanner } from './SettingsFullBanner.js';
 import { Sidebar } from './Sidebar.js';
 
 export function MainScreen() {
@@ -10,6 +11,7 @@ export function MainScreen() {
       <Sidebar />
       <main className="pane">
         <DiskFullBanner />
+        <SettingsFullBanner />
         <HistoryTransferBanner />
         <ConversationPane />
       </main>

@@ -51,7 +51,7 @@ export function createSession(kit: StoreKit, deps: Deps) {
         return;
       }
       if (get().phase === 'recovery') set({ phase: 'loading', recovery: null });
-      set({ diskFull: core.diskFull });
+      set({ diskFull: core.diskFull, settingsFull: core.settingsFull });
       applySession(session);
       if (session) await deps.refreshSignedIn();
     } catch (error) {

@@ -215,6 +215,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       phase: 'loading',
       recovery: null,
       diskFull: false,
+      settingsFull: false,
       defaults: null,
       session: null,
       connection: 'connecting',

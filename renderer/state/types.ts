@@ -279,6 +279,11 @@ export interface AppState {
   recovery: RecoveryView | null;
   /** Nothing can be written: the disk is full (a banner says so until there is room again). */
   diskFull: boolean;
+  /**
+   * The server has no room for more of the person's private settings: they apply on this device
+   * only (a banner says so until the server takes them).
+   */
+  settingsFull: boolean;
   defaults: Defaults | null;
   session: SessionInfo | null;
   connection: ConnectionState;

@@ -850,8 +850,14 @@ export interface RecoveryView {
   unrecoverable: number | null;
 }
 
-/** The core's state as a whole, declared once; the renderer picks its screen by `kind`. */
-export type CoreState = { kind: 'ready'; diskFull: boolean } | { kind: 'recovery'; recovery: RecoveryView };
+/**
+ * The core's state as a whole, declared once; the renderer picks its screen by `kind`. Ready says
+ * what keeps things from being stored: `diskFull`, nothing can be written here; `settingsFull`, the
+ * server has no room for more of the person's private settings (drafts, archive, mute: refused
+ * `settings_full`), which apply on this device and wait to be sent (a banner says each).
+ */
+export type CoreState =
+  { kind: 'ready'; diskFull: boolean; settingsFull: boolean } | { kind: 'recovery'; recovery: RecoveryView };
 
 /** The whole API as the renderer calls it. */
 export type AppApi = {

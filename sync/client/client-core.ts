@@ -459,7 +459,7 @@ class LocalClientCore implements ClientCore {
 
   /** Open normally; recovering-core.ts answers for a mirror that could not be opened, and for a full disk. */
   async getCoreState(): Promise<CoreState> {
-    return { kind: 'ready', diskFull: false };
+    return { kind: 'ready', diskFull: false, settingsFull: this.engine?.settingsFull ?? false };
   }
 
   async getAbout(): Promise<AboutView> {

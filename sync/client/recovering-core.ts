@@ -150,8 +150,12 @@ class RecoveringCore {
     }
   }
 
-  private state(): CoreState {
-    if (!this.recovery) return { kind: 'ready', diskFull: this.diskFull };
+  private async state(): Promise<CoreState> {
+    if (!this.recovery) {
+      // The core says what it knows (the server's room for settings); the full disk is noticed here.
+      const inner = await this.inner?.getCoreState();
+      return { kind: 'ready', diskFull: this.diskFull, settingsFull: inner?.kind === 'ready' && inner.settingsFull };
+    }
     const { note, salvage } = this.recovery;
     const recovery: RecoveryView = {
       problem: note.problem,

@@ -13,6 +13,9 @@ import type { SettingsChange } from './mirror/settings-store.js';
 /** Room left in a set_settings frame for its type, rid and brackets. */
 const FRAME_OVERHEAD_BYTES = 1024;
 
+/** The refusal of a frame whose sealed registers would pass what the server keeps for one account. */
+const SETTINGS_FULL = 'settings_full';
+
 /**
  * Keeps this person's settings in step with the server, beside the outbox sender. Local writes
  * sit in the mirror's registers, pending; when online they go out in set_settings frames (only
@@ -24,6 +27,11 @@ const FRAME_OVERHEAD_BYTES = 1024;
  * backoff; nothing pending is ever dropped. Private settings go sealed (crypto/sealed-settings.ts):
  * until this device holds the account's identity they wait here, and nothing is pulled (the
  * cursor would pass what cannot be opened yet); linking starts a new connection, which pulls.
+ * When the server has no room for more of them (settings_full: the account's budget of sealed
+ * settings), every private register waiting is held back here, in effect on this device, until the
+ * next connection, a new write of it, or the server taking another (which may have made room: a
+ * draft emptied by sending), tried once more each time and never in a loop; the settings the
+ * server reads still go, and the core's state says so (settingsFull) until the server takes them.
  */
 export class SettingsSync {
   private online = false;
@@ -33,6 +41,8 @@ export class SettingsSync {
   private again: { pull: boolean } | null = null;
   private attempt = 0;
   private retryTimer: TimerHandle | null = null;
+  /** Registers wait here because the server had no room for them (settings_full), as the last push found. */
+  private full: boolean;
 
   constructor(
     private readonly mirror: Mirror,
@@ -44,7 +54,15 @@ export class SettingsSync {
     private readonly log: Logger,
     /** Sender keys the account kept came from the server: the device takes up those it lacks. */
     private readonly senderKeysKept: () => void = () => {},
-  ) {}
+  ) {
+    // Held back when this device last pushed (they wait for the next connection): said at once.
+    this.full = mirror.settings.heldBackFor(SETTINGS_FULL);
+  }
+
+  /** Whether private settings wait here because the server had no room for them (settings_full). */
+  get settingsFull(): boolean {
+    return this.full;
+  }
 
   /** A new connection is up: push what is pending, then pull what changed elsewhere. */
   connected(): void {
@@ -121,14 +139,22 @@ export class SettingsSync {
   private async pushPending(seal: SettingsSeal | null): Promise<void> {
     // After a refusal the rest go one at a time, so only the refused register waits.
     let single = false;
+    // After settings_full nothing more goes sealed this time: the server has no room for it.
+    let sealing = seal;
+    // What waited for room is tried again at most once a run, after the server took a sealed register.
+    let released = false;
     for (;;) {
       if (!this.online || this.stopped) return;
+      const sealer = sealing;
       const batch = this.mirror.settings.pendingBatch(
         single ? 1 : LIMITS.maxSettingsPerFrame,
         LIMITS.maxFrameBytes - FRAME_OVERHEAD_BYTES,
-        seal ? (register) => seal.seal(register) : null,
+        sealer ? (register) => sealer.seal(register) : null,
       );
-      if (batch.wire.length === 0) return;
+      if (batch.wire.length === 0) {
+        this.noteFull(this.mirror.settings.heldBackFor(SETTINGS_FULL));
+        return;
+      }
       let stored: StoredSetting[];
       try {
         const reply = await this.connection.request({ type: 'set_settings', settings: batch.wire });
@@ -136,6 +162,15 @@ export class SettingsSync {
         stored = reply.settings;
       } catch (error) {
         if (!(error instanceof RequestError) || !error.permanent || this.stopped) throw error;
+        if (error.reason === SETTINGS_FULL && sealing && batch.wire.some((register) => register.setting.kind === 'sealed')) {
+          // The whole frame was refused: its sealed registers, and every other waiting, stay here
+          // pending; the settings the server reads go on without them.
+          const count = this.mirror.settings.holdBackPrivate(SETTINGS_FULL);
+          this.log.warn('the server has no room for more settings: they apply on this device and wait', { count });
+          this.noteFull(true);
+          sealing = null;
+          continue;
+        }
         const first = batch.personal[0];
         if (batch.personal.length === 1 && first) {
           this.mirror.settings.failSend(personalSettingKey(first.setting), error.reason ?? error.code);
@@ -145,6 +180,11 @@ export class SettingsSync {
       }
       const opened = this.open(seal, stored);
       this.announce(this.mirror.transaction(() => this.confirm(batch.personal, opened)));
+      // The server took a sealed register, which may have made room (a draft emptied by sending):
+      // what waited for room goes once more; refused again, it waits for the next connection.
+      if (!released && batch.wire.some((register) => register.setting.kind === 'sealed')) {
+        released = this.mirror.settings.releaseHeld(SETTINGS_FULL) > 0;
+      }
     }
   }
 
@@ -191,6 +231,14 @@ export class SettingsSync {
     }
     if (unopened > 0) this.log.warn('sealed settings did not open on this device', { count: unopened });
     return opened;
+  }
+
+  /** Whether registers wait for room on the server now: the core's state changes with it. */
+  private noteFull(full: boolean): void {
+    if (full === this.full) return;
+    this.full = full;
+    if (!full) this.log.info('the server took the settings that waited for room');
+    this.emit({ type: 'core_state' });
   }
 
   private announce(change: SettingsChange): void {

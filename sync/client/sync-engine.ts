@@ -180,6 +180,11 @@ export class SyncEngine {
     return this.state;
   }
 
+  /** Private settings wait here because the server had no room for them (settings-sync.ts). */
+  get settingsFull(): boolean {
+    return this.settings.settingsFull;
+  }
+
   start(): void {
     this.started = true;
     if (this.workingOffline) return;

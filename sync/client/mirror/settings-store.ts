@@ -316,6 +316,31 @@ export class SettingsStore {
     cachedStatement(this.db, 'UPDATE settings SET send_error = ? WHERE key = ? AND pending = 1').run(reason, key);
   }
 
+  /**
+   * The server has no room for more of this person's sealed settings (settings_full): every
+   * private register waiting to go is held back with `reason`, kept as it is (in effect on this
+   * device), and not sent again until a reconnect or a new write of it. How many.
+   */
+  holdBackPrivate(reason: string): number {
+    return cachedStatement(
+      this.db,
+      `UPDATE settings SET send_error = ? WHERE pending = 1 AND send_error IS NULL AND kind IN (${PRIVATE_KINDS_SQL})`,
+    ).run(reason).changes;
+  }
+
+  /** Registers held back for `reason` may be sent again (there may be room now). How many. */
+  releaseHeld(reason: string): number {
+    return cachedStatement(this.db, 'UPDATE settings SET send_error = NULL WHERE pending = 1 AND send_error = ?').run(reason)
+      .changes;
+  }
+
+  /** Whether a register is waiting, held back for `reason`. */
+  heldBackFor(reason: string): boolean {
+    return (
+      cachedStatement(this.db, 'SELECT 1 FROM settings WHERE pending = 1 AND send_error = ? LIMIT 1').get(reason) !== undefined
+    );
+  }
+
   /** A new connection: refused registers get another chance. */
   clearSendErrors(): void {
     cachedStatement(this.db, 'UPDATE settings SET send_error = NULL WHERE send_error IS NOT NULL').run();

@@ -94,7 +94,7 @@ describe('full disk', () => {
       );
       expect(failure).toBeInstanceOf(AppApiError);
       expect((failure as AppApiError).code).toBe('disk_full');
-      expect(await app.api.getCoreState()).toEqual({ kind: 'ready', diskFull: true });
+      expect(await app.api.getCoreState()).toEqual({ kind: 'ready', diskFull: true, settingsFull: false });
       expect(app.events).toContainEqual({ type: 'core_state' });
 
       // Meanwhile Bob writes: applying his message needs the disk too.
@@ -104,7 +104,7 @@ describe('full disk', () => {
         (refused) => refused > 1,
         'the sync engine trying to write',
       );
-      expect(await app.api.getCoreState()).toEqual({ kind: 'ready', diskFull: true });
+      expect(await app.api.getCoreState()).toEqual({ kind: 'ready', diskFull: true, settingsFull: false });
 
       disk.free();
       await eventually(

@@ -125,7 +125,7 @@ describe('browser app on a mirror that cannot be opened', () => {
   it('tells a mirror this device has no key for (a lost keychain entry) from a damaged one', async () => {
     const profile = mkdtempSync(path.join(tempDir, 'lost-key-'));
     const first = await bridge((await start(profile)).app);
-    expect(result(await first('getCoreState'))).toEqual({ kind: 'ready', diskFull: false });
+    expect(result(await first('getCoreState'))).toEqual({ kind: 'ready', diskFull: false, settingsFull: false });
     await Promise.all(apps.splice(0).map((running) => running.close()));
     rmSync(path.join(profile, MIRROR_KEY_FILE));
 
@@ -199,7 +199,7 @@ describe('browser app on a mirror that cannot be opened', () => {
     expect(state.recovery.movedTo.map((file) => path.basename(file))[0]).toMatch(DAMAGED_NAME);
 
     expect(result(await call('startFresh'))).toBeNull();
-    expect(result(await call('getCoreState'))).toEqual({ kind: 'ready', diskFull: false });
+    expect(result(await call('getCoreState'))).toEqual({ kind: 'ready', diskFull: false, settingsFull: false });
     expect(result(await call('getSession'))).toBeNull();
     expect(existsSync(state.recovery.movedTo[0]!)).toBe(true);
 

@@ -65,7 +65,7 @@ describe('recovery across interrupted starts', () => {
     // As if the app stopped right after making the new mirror, before removing the note.
     writeRecoveryNote(dir, note);
     const again = await open(dir);
-    expect(await again.getCoreState()).toEqual({ kind: 'ready', diskFull: false });
+    expect(await again.getCoreState()).toEqual({ kind: 'ready', diskFull: false, settingsFull: false });
     await again.close();
     expect(pendingIn(dir)).toBe(2);
     expect(existsSync(join(dir, RECOVERY_NOTE))).toBe(false);
@@ -99,7 +99,7 @@ describe('this device’s preferences during a recovery', () => {
     expect(events).toEqual([{ type: 'preferences' }]);
 
     await core.startFresh();
-    expect(await core.getCoreState()).toEqual({ kind: 'ready', diskFull: false });
+    expect(await core.getCoreState()).toEqual({ kind: 'ready', diskFull: false, settingsFull: false });
     expect(await core.getPreferences()).toMatchObject({ theme: 'dark', workOffline: false });
     await core.close();
   });

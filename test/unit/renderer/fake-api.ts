@@ -123,7 +123,7 @@ export class FakeApi {
   /** What listOutbox answers (discardOutboxItem takes an item out). */
   outbox: OutboxListing = { items: [], total: 0 };
   /** What getCoreState answers; startFresh turns a recovery into a ready core without a session. */
-  coreState: CoreState = { kind: 'ready', diskFull: false };
+  coreState: CoreState = { kind: 'ready', diskFull: false, settingsFull: false };
   /** What getSafetyNumber answers per person (no_keys for anyone else); setIdentityVerified changes `verified`. */
   safetyNumbers = new Map<string, SafetyNumberView>();
   /** What getIdentityChanges answers per conversation; confirmIdentityChanges empties it. */
@@ -305,7 +305,7 @@ export class FakeApi {
       getCoreState: (args) => this.answer('getCoreState', args, () => this.coreState),
       startFresh: (args) =>
         this.answer('startFresh', args, () => {
-          this.coreState = { kind: 'ready', diskFull: false };
+          this.coreState = { kind: 'ready', diskFull: false, settingsFull: false };
           this.session = null;
           return null;
         }),

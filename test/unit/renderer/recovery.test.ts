@@ -1,4 +1,4 @@
-/** The renderer store when the core is in recovery, and when the disk is full. */
+/** The renderer store when the core is in recovery, when the disk is full, and when the server has no room for settings. */
 import { describe, expect, it } from 'vitest';
 import { FakeApi, settle, storesOnFakes } from './fake-api.js';
 
@@ -39,13 +39,27 @@ describe('the renderer store when the disk is full', () => {
     const api = new FakeApi();
     const store = await start(api);
     expect(store.getState().diskFull).toBe(false);
-    api.coreState = { kind: 'ready', diskFull: true };
+    api.coreState = { kind: 'ready', diskFull: true, settingsFull: false };
     api.emit({ type: 'core_state' });
     await settle();
     expect(store.getState()).toMatchObject({ phase: 'signedIn', diskFull: true });
-    api.coreState = { kind: 'ready', diskFull: false };
+    api.coreState = { kind: 'ready', diskFull: false, settingsFull: false };
     api.emit({ type: 'core_state' });
     await settle();
     expect(store.getState().diskFull).toBe(false);
+  });
+
+  it('shows that the server has no room for settings while the core says so', async () => {
+    const api = new FakeApi();
+    const store = await start(api);
+    expect(store.getState().settingsFull).toBe(false);
+    api.coreState = { kind: 'ready', diskFull: false, settingsFull: true };
+    api.emit({ type: 'core_state' });
+    await settle();
+    expect(store.getState()).toMatchObject({ phase: 'signedIn', diskFull: false, settingsFull: true });
+    api.coreState = { kind: 'ready', diskFull: false, settingsFull: false };
+    api.emit({ type: 'core_state' });
+    await settle();
+    expect(store.getState().settingsFull).toBe(false);
   });
 });
