@@ -73,15 +73,17 @@ export const ACCOUNT_CAPS = {
   maxMembersAddedPerHour: 2_000,
   capWindowMs: 60 * 60 * 1000,
   /**
-   * Sealed settings registers (distinct keys) one account may have stored. Each conversation may
-   * hold a draft, an archive and a mute register, and each sender key the account's devices ever
-   * started or were handed one more: a heavy user of many groups for years holds tens of thousands.
+   * Sealed settings registers (distinct keys) one account may have stored on the server. Each
+   * conversation may hold a draft, an archive and a mute register, and each sender key the
+   * account's devices ever started or were handed one more: a heavy user of many groups for years
+   * holds tens of thousands.
    */
   maxSealedSettings: 200_000,
   /**
-   * What one account's sealed registers may hold, their keys and values (base64 and base64url,
-   * so characters are bytes): a sender key's register is about 700 bytes, an archive or mute
-   * one about 400, a long draft up to maxSealedSettingChars.
+   * What one account's sealed registers may hold, their keys and values together (base64url and
+   * base64: characters are bytes). A sender key's register is about 700, an archive or a mute
+   * about 300, a draft up to about 14,000 (40,000 in a script of three-byte characters): 50,000
+   * sender keys and drafts, archives and mutes in 5,000 conversations come to about 40 MB.
    */
   maxSealedSettingsBytes: 64 * 1024 * 1024,
 } as const;
