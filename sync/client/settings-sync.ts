@@ -182,7 +182,7 @@ export class SettingsSync {
       this.announce(this.mirror.transaction(() => this.confirm(batch.personal, opened)));
       // The server took a sealed register, which may have made room (a draft emptied by sending):
       // what waited for room goes once more; refused again, it waits for the next connection.
-      if (!released && batch.wire.some((register) => register.setting.kind === 'sealed')) {
+      if (!released && this.full && batch.wire.some((register) => register.setting.kind === 'sealed')) {
         released = this.mirror.settings.releaseHeld(SETTINGS_FULL) > 0;
       }
     }
