@@ -40,7 +40,7 @@ export const DEFAULT_SETTINGS_BUDGET: SettingsBudget = {
   sealedSettingsBytes: ACCOUNT_CAPS.maxSealedSettingsBytes,
 };
 
-/** No budget: for filling a store by hand (benchmark seeds, tests of other rules, the simulation). */
+/** No budget: for filling a store by hand (tests of other rules). */
 export const UNBUDGETED: SettingsBudget = { sealedSettings: Infinity, sealedSettingsBytes: Infinity };
 
 /** A user's sealed registers: how many, and the characters of their keys and values. */
