@@ -60,6 +60,7 @@ runBench(BENCH, async ({ scale }) => {
       signal,
       address: signal.ProtocolAddress.new(SELF, 1),
       ratchet: () => new RatchetState(signal, mirror.signal, { identity: readerIdentity, registrationId: 1 }, Date.now),
+      inheritedKey: () => false,
     };
     return { mirror, device };
   };

@@ -54,9 +54,23 @@ export function isForeignEnvelope(device: ThisDevice, event: ConversationEvent):
   return !sealedHere(device, event);
 }
 
-/** Whether this device sealed the envelope (it cannot open it: its chain has moved past it). */
+/**
+ * Whether this device sealed the envelope (it cannot open it: its chain has moved past it). One
+ * from its own address under a key an earlier device with the same number kept (a device restored
+ * in place of a lost one) is that device's, and opens here.
+ */
 export function sealedHere(device: ThisDevice, event: EnvelopeEvent): boolean {
-  return event.senderId === device.address.name() && event.senderDevice === device.address.deviceId();
+  if (event.senderId !== device.address.name() || event.senderDevice !== device.address.deviceId()) return false;
+  let distributionId: string;
+  try {
+    distributionId = device.signal.SenderKeyMessage.deserialize(
+      new Uint8Array(Buffer.from(event.ciphertext, 'base64')),
+    ).distributionId();
+  } catch {
+    // Not a sender-key message: nothing here could open it either.
+    return true;
+  }
+  return !device.inheritedKey(event.conversationId, distributionId);
 }
 
 /** An envelope that did not open is logged (and kept: the applier stores it unopened). */

@@ -115,6 +115,17 @@ export class SettingsStore {
     return this.byKey(key);
   }
 
+  /**
+   * Whether another device kept this sender key under this device's own address: an earlier
+   * device of the account with this number (its session ended, and the server numbered this one
+   * the same), whose envelopes this device opens with the key restored from its register. A key
+   * this device started was kept by this device first (keepSenderKey writes once).
+   */
+  keptElsewhere(conversationId: string, ownAddress: string, distributionId: string): boolean {
+    const register = this.byKey(`sender_key:${conversationId}:${ownAddress}:${distributionId}`);
+    return register !== null && this.device !== null && register.by !== this.device.id;
+  }
+
   private byKey(key: string): LocalRegister | null {
     const row = cachedStatement(this.db, `SELECT ${COLUMNS} FROM settings WHERE key = ?`).get(key) as SettingRow | undefined;
     return row ? toRegister(row) : null;

@@ -120,6 +120,7 @@ function reader(): Reader {
     signal,
     address: signal.ProtocolAddress.new(SELF, 1),
     ratchet: () => new RatchetState(signal, mirror.signal, { identity, registrationId: 7 }, () => 1),
+    inheritedKey: () => false,
   };
   const warnings: Reader['warnings'] = [];
   const log: Logger = {
