@@ -945,6 +945,7 @@ class LocalClientCore implements ClientCore {
       uploadTransport: this.uploadTransport,
       httpBase: address.httpBase,
       token: session.token,
+      runtime: this.runtime,
     });
     const linking = new DeviceLinking(
       this.keyring,

@@ -5,7 +5,7 @@
  * collects it after a day); the hand-over sealed to the new device carries its id, key, digest and
  * size. The new device downloads it, checks size and digest, and merges it into its mirror.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +13,14 @@ import * as tus from 'tus-js-client';
 import { z } from 'zod';
 import { attachmentId, ATTACHMENTS_PATH, UPLOAD_SHA256_METADATA, UPLOADS_PATH } from '../protocol/attachments.js';
 import { errorFields, type Logger } from '../common/logger.js';
+import type { Runtime } from '../common/runtime.js';
 import type { UploadTransport } from './attachments/uploader.js';
 import type { HistoryExportOptions, HistoryImportResult } from './mirror/history-export.js';
 import type { Mirror } from './mirror/mirror.js';
 
 const KEY_BYTES = 32;
+/** How long the upload waits before each retry, resuming from the server's offset; then it fails. */
+const UPLOAD_RETRY_DELAYS_MS = [1_000, 3_000, 10_000];
 
 /** What the hand-over says of the history export. */
 export const historyRefSchema = z.object({
@@ -58,6 +61,8 @@ export interface HistoryTransferOptions {
   /** http(s)://host[:port] of the server. */
   httpBase: string;
   token: string;
+  /** Its timers space the upload's retries, and its randomness makes the export's key. */
+  runtime: Runtime;
 }
 
 export class HistoryTransfer {
@@ -67,7 +72,7 @@ export class HistoryTransfer {
   async send(exportOptions: HistoryExportOptions): Promise<HistoryRef> {
     return withScratch(async (dir) => {
       const path = join(dir, 'history.db');
-      const key = randomBytes(KEY_BYTES);
+      const key = Buffer.from(this.options.runtime.random.hex(KEY_BYTES), 'hex');
       this.options.mirror.history.exportTo(path, key, exportOptions);
       const bytes = await readFile(path);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -98,8 +103,10 @@ export class HistoryTransfer {
     });
   }
 
+  /** tus's own retries would wait on the process's timers; these wait on the runtime's, and resume the same upload. */
   private upload(bytes: Buffer, sha256: string): Promise<string> {
-    const { httpBase, token, uploadTransport } = this.options;
+    const { httpBase, token, uploadTransport, runtime } = this.options;
+    const retryDelays = [...UPLOAD_RETRY_DELAYS_MS];
     return new Promise((resolve, reject) => {
       const upload = new tus.Upload(bytes, {
         endpoint: `${httpBase}${UPLOADS_PATH}`,
@@ -108,7 +115,7 @@ export class HistoryTransfer {
         metadata: { [UPLOAD_SHA256_METADATA]: sha256 },
         headers: { Authorization: `Bearer ${token}` },
         ...(uploadTransport.httpStack ? { httpStack: uploadTransport.httpStack } : {}),
-        retryDelays: [1_000, 3_000, 10_000],
+        retryDelays: null,
         storeFingerprintForResuming: false,
         removeFingerprintOnSuccess: false,
         onSuccess: () => {
@@ -116,7 +123,11 @@ export class HistoryTransfer {
           if (attachmentId.safeParse(id).success) resolve(id);
           else reject(new Error(`the server's upload URL ${upload.url ?? ''} names no upload id`));
         },
-        onError: reject,
+        onError: (error) => {
+          const delay = retryDelays.shift();
+          if (delay === undefined) reject(error);
+          else runtime.timers.setTimeout(() => upload.start(), delay);
+        },
       });
       upload.start();
     });
