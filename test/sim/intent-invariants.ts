@@ -26,11 +26,13 @@ export function checkIntents(world: SimWorld, logs: Map<string, AppliedEvent[]>)
   for (const records of groups.values()) {
     const { device, conversationId, messageId, userId } = records[0]!;
     if (records.some((record) => record.device !== device)) continue;
-    const refused = world
+    const rows = world
       .inspector(device)
       .outbox()
-      .some((row) => row.status === 'failed' && row.conversationId === conversationId && row.messageId === messageId);
-    if (refused) continue;
+      .filter((row) => row.conversationId === conversationId && row.messageId === messageId);
+    if (rows.some((row) => row.status === 'failed')) continue;
+    // Unsent when the device's session ended: it went no further (outbox-invariants.ts).
+    if (rows.length > 0 && world.gone.some((gone) => gone.device.name === device)) continue;
     const stored = server.get(`${conversationId} ${messageId}`);
     const last = records.at(-1)!.intent;
     const what = `${device}'s ${last.kind === 'reaction' ? `reaction ${last.emoji} on` : 'message'} ${messageId}`;

@@ -7,6 +7,7 @@ import { checkDevice } from './device-invariants.js';
 import { checkDeviceMembership, checkNoStrangers, checkServerMembership, creationsRefusedForBlocks } from './group-invariants.js';
 import { directFold, foldGroup, visibleEvents, type MembershipFold } from './group-reference.js';
 import { checkIntents } from './intent-invariants.js';
+import { checkKeys } from './key-invariants.js';
 import { checkComposeOrder, checkNothingLost } from './outbox-invariants.js';
 import { SIM_EPOCH_MS } from './scheduler.js';
 import { openLog } from './sealed-log.js';
@@ -43,7 +44,9 @@ import type { SimWorld } from './world.js';
  *     other person's devices never hold it (their part of the log leaves it out), and a direct
  *     conversation begun while it stood is not listed for them; what the server marked so is
  *     exactly what the blocks, replayed in the store's commit order, say (block-reference.ts);
- * 12. personal settings converge, last writer wins, and show as they say (settings-invariants.ts).
+ * 12. personal settings converge, last writer wins, and show as they say (settings-invariants.ts);
+ * 13. no device reads a group's envelope from outside its person's periods, nor anything stored
+ *     after its session ended (key-invariants.ts).
  * Throws one error listing every broken rule.
  */
 export async function checkInvariants(world: SimWorld): Promise<void> {
@@ -80,7 +83,7 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
     for (const conversation of world.conversations) {
       const lastSeq = server.lastSeq(conversation.id);
       if (lastSeq === null) {
-        if (!refused.has(conversation.id)) {
+        if (!refused.has(conversation.id) && !world.unsentOnGoneDevice(conversation.id)) {
           problems.push(`${conversation.kind} ${conversation.id} was made on a device but never reached the server`);
         }
         continue;
@@ -145,6 +148,7 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
   problems.push(...checkComposeOrder(world, logs));
   problems.push(...checkIntents(world, logs));
   problems.push(...(await checkSettings(world, visibleTo, serverBlocks)));
+  problems.push(...(await checkKeys(world, storedLogs, folds)));
   if (problems.length > 0) {
     const shown = problems.slice(0, 12).map((problem) => `  - ${problem}`);
     if (problems.length > shown.length) shown.push(`  … and ${problems.length - shown.length} more`);

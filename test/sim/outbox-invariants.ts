@@ -24,7 +24,13 @@ function eventsByClientId(logs: Map<string, AppliedEvent[]>): Map<string, Applie
 export function checkNothingLost(world: SimWorld, logs: Map<string, AppliedEvent[]>): string[] {
   const problems: string[] = [];
   const stored = eventsByClientId(logs);
-  const outboxes = new Map(world.devices.map((device) => [device.name, world.inspector(device.name).outbox()]));
+  const outboxes = new Map(
+    [...world.devices, ...world.gone.map((gone) => gone.device)].map((device) => [
+      device.name,
+      world.inspector(device.name).outbox(),
+    ]),
+  );
+  const goneNames = new Set(world.gone.map((gone) => gone.device.name));
   const deleted = new Set<string>();
   for (const [conversationId, events] of logs) {
     for (const message of expectedMessages(events)) if (message.deleted) deleted.add(`${conversationId} ${message.id}`);
@@ -40,6 +46,9 @@ export function checkNothingLost(world: SimWorld, logs: Map<string, AppliedEvent
       continue;
     const queued = outboxes.get(row.device)?.find((candidate) => candidate.clientId === row.clientId);
     if (queued?.status === 'failed') continue;
+    // What a device still held unsent when its session ended went no further, as on any
+    // messenger; it is still in that device's outbox, not dropped.
+    if (queued && goneNames.has(row.device)) continue;
     if (world.history.withdrawn.has(`${row.device}:${row.clientId}`)) continue;
     // A delete for everyone makes queued edits, reactions and pins on that message moot.
     if (

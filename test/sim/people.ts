@@ -29,12 +29,13 @@ import type { Lifetime } from './scheduler.js';
 
 export const SERVER_URL = 'ws://sim.invalid';
 export const PEOPLE = [
-  { username: 'alice', devices: ['a1', 'a2'] },
-  { username: 'bob', devices: ['b1', 'b2'] },
-  { username: 'carol', devices: ['c1'] },
-  { username: 'dave', devices: ['d1'] },
+  { username: 'alice', devices: ['a1', 'a2'], spares: ['a3', 'a4'] },
+  { username: 'bob', devices: ['b1', 'b2'], spares: ['b3'] },
+  { username: 'carol', devices: ['c1'], spares: ['c2', 'c3'] },
+  { username: 'dave', devices: ['d1'], spares: ['d2'] },
 ] as const;
-export const DEVICE_NAMES = PEOPLE.flatMap((person) => person.devices);
+/** Every name a device may have in a run: those at the start, then those signed in during it (added, or replacing a lost one). */
+export const DEVICE_NAMES = PEOPLE.flatMap((person) => [...person.devices, ...person.spares]);
 export const USERNAMES = PEOPLE.map((person) => person.username);
 /** The people whose conversations exist from the start. */
 const FIRST_CONTACTS: readonly string[] = ['alice', 'bob', 'carol'];
@@ -46,11 +47,17 @@ export interface SimUser {
   token: string;
   /** Opens the person's sealed settings as their devices do (they share the account's identity). */
   settingsSeal: SettingsSeal;
+  /** What the person wrote down at sign-up: it restores their identity and history on a new device. */
+  recoveryKey: string;
 }
 
 export interface SimDevice {
   name: string;
   user: SimUser;
+  /** Its session on the server: ending it unlinks the device. */
+  sessionId: string;
+  /** Whether it holds the account's identity: from the start, or once linked or restored. */
+  linked: boolean;
   profileDir: string;
   /** Set when the world opens the profile, and again after every restart. */
   core: ClientCore;
@@ -95,23 +102,12 @@ export async function createPeople(
     const signal = await loadSignal();
     const keys = newAccountKeys(signal, account.id, await newPasswordVerifier('not-used', random), now);
     const identity = signal.IdentityKeyPair.deserialize(new Uint8Array(Buffer.from(keys.identityKeyPair, 'base64')));
-    const user: SimUser = { ...account, settingsSeal: new SettingsSeal(signal, identity) };
+    const user: SimUser = { ...account, settingsSeal: new SettingsSeal(signal, identity), recoveryKey: keys.recoveryKey };
     users.push(user);
     for (const name of person.devices) {
-      // A session of its own: each device is a device of the account on the server, with its own
-      // number, sessions and sender keys.
-      const token = random.hex(32);
-      await store.createSession({
-        id: random.hex(16),
-        tokenHash: hashSessionToken(token),
-        userId: user.id,
-        deviceName: name,
-        createdAt: now,
-        maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount,
-        expiredBefore: 0,
-      });
-      const device = signedInDevice(name, user, token, join(root, name));
+      const device = await signIn(store, user, name, root, random, now);
       writeKeys(device.profileDir, keys, random, signal);
+      device.linked = true;
       devices.push(device);
     }
   }
@@ -136,8 +132,47 @@ export async function createPeople(
   return { users, devices, conversations };
 }
 
+/**
+ * A device the person signed in on before the run: a session of its own (each device is a device
+ * of the account on the server, with its own number, sessions and sender keys) and a profile
+ * holding its token.
+ */
+async function signIn(
+  store: ServerStore,
+  user: SimUser,
+  name: string,
+  root: string,
+  random: SeededRandom,
+  now: number,
+): Promise<SimDevice> {
+  const token = random.hex(32);
+  const sessionId = random.hex(16);
+  const outcome = await store.createSession({
+    id: sessionId,
+    tokenHash: hashSessionToken(token),
+    userId: user.id,
+    deviceName: name,
+    createdAt: now,
+    maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount,
+    expiredBefore: 0,
+  });
+  if (outcome === 'too_many_devices') throw new Error(`${user.username} has too many devices for ${name}`);
+  return signedInDevice(name, user, sessionId, token, join(root, name));
+}
+
+/**
+ * A new machine's empty profile, for a device the person logs in on during the run (its session
+ * is known once the log-in is answered): it gets the account's identity by linking, or from the
+ * recovery key.
+ */
+export function newMachine(name: string, user: SimUser, root: string): SimDevice {
+  const profileDir = join(root, name);
+  mkdirSync(profileDir, { recursive: true });
+  return { ...unopened(name, user, profileDir), sessionId: '' };
+}
+
 /** A profile as the person left it after logging in on this device earlier. */
-function signedInDevice(name: string, user: SimUser, token: string, profileDir: string): SimDevice {
+function signedInDevice(name: string, user: SimUser, sessionId: string, token: string, profileDir: string): SimDevice {
   mkdirSync(profileDir, { recursive: true });
   const mirror = Mirror.open(join(profileDir, MIRROR_FILE));
   mirror.saveSession({
@@ -146,9 +181,14 @@ function signedInDevice(name: string, user: SimUser, token: string, profileDir: 
     user: { id: user.id, username: user.username, displayName: user.displayName },
   });
   mirror.close();
+  return { ...unopened(name, user, profileDir), sessionId };
+}
+
+function unopened(name: string, user: SimUser, profileDir: string): Omit<SimDevice, 'sessionId'> {
   return {
     name,
     user,
+    linked: false,
     profileDir,
     core: undefined as unknown as ClientCore,
     lifetime: { name, alive: false },

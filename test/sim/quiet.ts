@@ -17,6 +17,7 @@ export async function settle(world: SimWorld): Promise<void> {
   const deadline = world.scheduler.now + SETTLE_LIMIT_MS;
   let quietSteps = 0;
   while (world.scheduler.now < deadline) {
+    await world.finishLinking();
     await world.advance(SETTLE_STEP_MS);
     quietSteps = (await notQuiet(world)) === null ? quietSteps + 1 : 0;
     if (quietSteps >= QUIET_STEPS) return;
@@ -39,12 +40,16 @@ export async function notQuiet(world: SimWorld): Promise<string | null> {
   if (server.cluster && server.cluster.pending > 0)
     return `${server.cluster.pending} signals or queries between nodes on their way`;
   if (world.uploads.pending > 0) return `${world.uploads.pending} upload requests on the wire`;
+  if (world.http.pending > 0) return `${world.http.pending} HTTP requests on the wire`;
   // Healing the network does not mend a connection that already lost a frame: the client must
   // notice (keepalive, request timeout) and reconnect, and the server must drop its end.
   if (network.halfOpen > 0) return `${network.halfOpen} half-open links not noticed yet`;
   for (const device of world.devices) {
     const state = await device.core.getConnectionState();
     if (state !== 'online') return `${device.name} is ${state}`;
+    const link = await device.core.getLinkState();
+    if (link.kind !== 'linked') return `${device.name} is not linked yet (${link.kind})`;
+    if (link.history === 'arriving') return `${device.name}'s history is still arriving`;
     const inspector = world.inspector(device.name);
     const pending = inspector.pendingCount();
     if (pending > 0) return `${device.name} has ${pending} pending outbox rows`;

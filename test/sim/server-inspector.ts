@@ -28,6 +28,12 @@ export class ServerInspector {
     return row?.last_seq ?? null;
   }
 
+  /** Every conversation's last seq, by id: where each log stood at one moment. */
+  lastSeqs(): Map<string, number> {
+    const rows = this.db.prepare('SELECT id, last_seq FROM conversations').all() as Array<{ id: string; last_seq: number }>;
+    return new Map(rows.map((row) => [row.id, row.last_seq]));
+  }
+
   /** An upload's row: who made it, what was declared, and whether every byte arrived verified. */
   upload(id: string): { ownerId: string; sha256: string; size: number; completed: boolean } | null {
     const row = this.db.prepare('SELECT owner_id, sha256, size, completed_at FROM uploads WHERE id = ?').get(id) as

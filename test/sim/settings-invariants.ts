@@ -31,6 +31,16 @@ export async function checkSettings(
       if (setting.kind === 'blocked' && setting.value) wantBlocks.add(`${user.id} ${setting.userId}`);
 
     for (const write of world.history.settingWrites.filter((candidate) => candidate.userId === user.id)) {
+      // Still waiting to be sent when the device's session ended: it went no further.
+      const gone = world.gone.find((candidate) => candidate.device.name === write.device);
+      if (
+        gone &&
+        world
+          .inspector(write.device)
+          .settings()
+          .some((row) => row.key === write.key && row.pending)
+      )
+        continue;
       const kept = stored.get(write.key);
       const what = `${write.device}'s write of ${write.key} (at ${write.at})`;
       if (!kept) problems.push(`${what}: the server has no such register`);

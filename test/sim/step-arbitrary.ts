@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DEVICE_NAMES, USERNAMES } from './people.js';
 import { HEALTHY, type FaultSettings } from './network.js';
+import { AddDevice, LinkDevice, LoseDevice, RestoreDevice, UnlinkDevice } from './device-steps.js';
 import { AddMembers, CreateGroup, LeaveGroup, RemoveMember, RenameGroup, SetRole } from './group-steps.js';
 import { Attach, Delete, Edit, Forward, React, Read, Reply, Send, StartConversation, Unreact } from './person-steps.js';
 import { AnswerRequest, Archive, Block, Draft, Mute, Pin, ShowOnline } from './settings-steps.js';
@@ -133,6 +134,11 @@ export const stepArbitrary: fc.Arbitrary<SimCommand> = fc.oneof(
     weight: 2,
     arbitrary: fc.tuple(device, fc.constantFrom('silent' as const, 'break' as const)).map(([d, m]) => new LoseNextAck(d, m)),
   },
+  { weight: 1, arbitrary: fc.constantFrom(0, 1, 2, 3).map((u) => new AddDevice(u)) },
+  { weight: 1, arbitrary: device.map((d) => new LinkDevice(d)) },
+  { weight: 1, arbitrary: device.map((d) => new RestoreDevice(d)) },
+  { weight: 1, arbitrary: fc.tuple(device, fraction).map(([d, f]) => new UnlinkDevice(d, f)) },
+  { weight: 1, arbitrary: device.map((d) => new LoseDevice(d)) },
   { weight: 1, arbitrary: fc.constant(new Settle()) },
   {
     weight: 1,

@@ -16,11 +16,24 @@ export type SimModel = Record<string, never>;
 export type SimCommand = fc.AsyncCommand<SimModel, SimWorld>;
 
 export abstract class Step implements SimCommand {
+  /** Whether the step needs its device to hold the account's identity (a person acting), not just to be there. */
+  protected readonly needsIdentity: boolean = true;
+
   check(): boolean {
     return true;
   }
 
+  /**
+   * A step that names a device (its `device` field) does nothing unless that device is signed in
+   * now (devices come and go during a run) and, for what a person does, linked.
+   */
   async run(_model: SimModel, world: SimWorld): Promise<void> {
+    const name = 'device' in this && typeof this.device === 'string' ? this.device : null;
+    const device = name === null ? null : world.present(name);
+    if (name !== null && (!device || (this.needsIdentity && !device.linked))) {
+      world.trace(`step ${this.toString()}: no such device now`);
+      return;
+    }
     world.trace(`step ${this.toString()}`);
     await this.perform(world);
   }

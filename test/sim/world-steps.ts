@@ -7,6 +7,7 @@ import type { SimWorld } from './world.js';
 /** What happens around people: time, lost networks, crashes, restarts (a node, the server), faults, bursts, quiet points. */
 
 export class GoOffline extends Step {
+  protected override readonly needsIdentity = false;
   constructor(readonly device: string) {
     super();
   }
@@ -19,6 +20,7 @@ export class GoOffline extends Step {
 }
 
 export class GoOnline extends Step {
+  protected override readonly needsIdentity = false;
   constructor(readonly device: string) {
     super();
   }
@@ -36,6 +38,7 @@ export class GoOnline extends Step {
  * switches it off, as it heals the network.
  */
 export class WorkOffline extends Step {
+  protected override readonly needsIdentity = false;
   constructor(
     readonly device: string,
     readonly on: boolean,
@@ -51,6 +54,7 @@ export class WorkOffline extends Step {
 }
 
 export class Crash extends Step {
+  protected override readonly needsIdentity = false;
   constructor(readonly device: string) {
     super();
   }
@@ -63,6 +67,7 @@ export class Crash extends Step {
 }
 
 export class Quit extends Step {
+  protected override readonly needsIdentity = false;
   constructor(readonly device: string) {
     super();
   }
@@ -141,6 +146,7 @@ export class SetFaults extends Step {
 }
 
 export class Cut extends Step {
+  protected override readonly needsIdentity = false;
   constructor(readonly device: string) {
     super();
   }
@@ -153,6 +159,7 @@ export class Cut extends Step {
 }
 
 export class LoseNextAck extends Step {
+  protected override readonly needsIdentity = false;
   constructor(
     readonly device: string,
     readonly mode: 'silent' | 'break',

@@ -12,10 +12,11 @@ import { SERVER_DATABASE_FILE, type SqliteServerStore } from '../../sync/server/
 import { allConversationsOf } from '../support/all-conversations.js';
 import { BlockReference } from './block-reference.js';
 import { History } from './history.js';
+import { SimHttp } from './memory-http.js';
 import { SimUploads } from './memory-uploads.js';
 import { MirrorInspector } from './mirror-inspector.js';
 import { Network } from './network.js';
-import { createPeople, SERVER_URL, type SimConversation, type SimDevice, type SimUser } from './people.js';
+import { createPeople, PEOPLE, SERVER_URL, newMachine, type SimConversation, type SimDevice, type SimUser } from './people.js';
 import { SeededRandom } from './random.js';
 import { Scheduler, settleMicrotasks, SIM_EPOCH_MS, type Lifetime } from './scheduler.js';
 import { ServerInspector } from './server-inspector.js';
@@ -23,6 +24,13 @@ import { SimServer } from './server-nodes.js';
 import type { LogFields, Logger } from '../../sync/common/logger.js';
 
 export type ActResult<T> = { ok: true; value: T } | { ok: false; refusal: string };
+
+/** A device whose session ended (unlinked, or its machine lost), and where every log stood at that moment. */
+export interface GoneDevice {
+  device: SimDevice;
+  /** conversationId → its last seq when the session ended: nothing after may ever open on this device. */
+  lastSeqs: Map<string, number>;
+}
 
 /** How many server nodes a world runs, drawn by its seed: mostly a cluster, sometimes the embedded single node. */
 const NODE_COUNTS = [1, 2, 2, 3, 3] as const;
@@ -44,9 +52,14 @@ export class SimWorld {
   readonly network: Network;
   /** The server's upload endpoint (tus over the simulated network). */
   readonly uploads: SimUploads;
+  /** The server's plain HTTP endpoints: sessions, downloads. */
+  readonly http: SimHttp;
   readonly server: SimServer;
   users: SimUser[] = [];
+  /** The devices signed in now: linked, or waiting to be. */
   devices: SimDevice[] = [];
+  /** Devices whose sessions ended; their mirrors stay, as a stolen machine would keep them. */
+  readonly gone: GoneDevice[] = [];
   conversations: SimConversation[] = [];
   /** What the server logged as errors: none are expected. */
   readonly serverErrors: string[] = [];
@@ -55,6 +68,8 @@ export class SimWorld {
   private readonly root = mkdtempSync(join(tmpdir(), 'messenger-sim-'));
   /** Cores dropped by a crash (never closed by their own code), closed at dispose. */
   private readonly crashed: ClientCore[] = [];
+  /** Waiting devices whose linking or restore is under way (see finishLinking). */
+  private readonly completing = new Set<string>();
   private texts = 0;
 
   private constructor(seed: number) {
@@ -72,7 +87,10 @@ export class SimWorld {
       this.network,
       {
         error: (line) => this.serverErrors.push(line),
-        storeOpened: (store) => this.blocks.watch(store),
+        storeOpened: (store) => {
+          this.blocks.watch(store);
+          this.watchSessions(store);
+        },
         ...(process.env.SIM_TRACE ? { trace: (line: string) => this.trace(line) } : {}),
       },
     );
@@ -83,6 +101,20 @@ export class SimWorld {
       reachable: (device) => this.network.reachable(device),
       faultRate: () => this.network.exchangeFaultRate(),
       delay: () => this.network.latency(),
+    });
+    this.http = new SimHttp(this.scheduler, this.random.fork(), {
+      serverStore: () => (this.server.pickReady() ? this.server.store : null),
+      serverLifetime: () => this.server.pickReady()?.lifetime ?? NO_NODE,
+      reachable: (device) => this.network.reachable(device),
+      faultRate: () => this.network.exchangeFaultRate(),
+      delay: () => this.network.latency(),
+      sessions: () => this.server.pickReady()?.service?.sessions ?? null,
+      uploadBytes: (id) => this.uploads.bytesOf(id),
+      loggedIn: (name, sessionId) => {
+        const device = this.present(name);
+        if (device) device.sessionId = sessionId;
+      },
+      ...(process.env.SIM_TRACE ? { trace: (line: string) => this.trace(line) } : {}),
     });
   }
 
@@ -112,8 +144,14 @@ export class SimWorld {
     return device;
   }
 
+  /** The device of that name signed in now, if any. */
+  present(name: string): SimDevice | undefined {
+    return this.devices.find((candidate) => candidate.name === name);
+  }
+
+  /** A device's read-only view of its mirror, while signed in or after its session ended. */
   inspector(name: string): MirrorInspector {
-    const { inspector } = this.device(name);
+    const { inspector } = this.present(name) ?? this.gone.find((gone) => gone.device.name === name)?.device ?? this.device(name);
     if (!inspector) throw new Error(`${name} was never opened`);
     return inspector;
   }
@@ -245,7 +283,7 @@ export class SimWorld {
     const user = this.users[userIndex % this.users.length]!;
     const conversations = this.conversations.filter((conversation) => conversation.memberIds.includes(user.id));
     const conversation = conversations[conversationIndex % Math.max(1, conversations.length)];
-    const device = this.devices.find((candidate) => candidate.user.id === user.id);
+    const device = this.devices.find((candidate) => candidate.user.id === user.id && candidate.linked);
     if (!device || !conversation) return;
     for (let i = 0; i < burst.count; i++) {
       const text = this.nextText(device.name).padEnd(burst.chars, '.');
@@ -262,10 +300,152 @@ export class SimWorld {
     }
   }
 
+  // -- devices coming and going ---------------------------------------------------------------
+
+  /**
+   * The person logs in with their password on a new machine (the next of their spare device
+   * names), which then waits to be linked. The log-in itself is not part of the story: it is
+   * served at once while virtual time stands still (SimHttp.atOnce), and needs a server node up.
+   */
+  async addDevice(userIndex: number): Promise<void> {
+    const user = this.users[userIndex % this.users.length]!;
+    const person = PEOPLE.find((candidate) => candidate.username === user.username)!;
+    const taken = new Set([...this.devices, ...this.gone.map((gone) => gone.device)].map((device) => device.name));
+    const name = person.spares.find((spare) => !taken.has(spare));
+    if (!name || !this.server.pickReady()) return;
+    const device = newMachine(name, user, this.root);
+    this.devices.push(device);
+    await this.openCore(device);
+    await this.http.atOnce(() => device.core.logIn({ serverUrl: SERVER_URL, username: user.username, password: 'not-checked' }));
+    this.trace(`${name}: logged in as ${user.username}`);
+  }
+
+  /**
+   * "Link a new device" on `fromName`, with the code `waitingName` shows (once it is connected and
+   * knows its device number): the code is described, then the identity handed over. It waits on the
+   * server, so it runs in the background; a refusal (offline, say) leaves the device waiting.
+   */
+  link(fromName: string, waitingName: string): Promise<void> {
+    const waiting = this.device(waitingName);
+    return this.inBackground(fromName, async (core) => {
+      const state = await waiting.core.getLinkState();
+      if (state.kind !== 'waiting' || !state.code) return;
+      await core.describeLinkCode({ code: state.code });
+      await core.linkDevice({ code: state.code });
+    });
+  }
+
+  /** "Use recovery key instead" on a waiting device: the identity from the key backup, the history from the server. */
+  restore(name: string): Promise<void> {
+    const { user, core } = this.device(name);
+    return this.inBackground(name, async () => {
+      if ((await core.getLinkState()).kind !== 'waiting') return;
+      await core.restoreFromRecoveryKey({ recoveryKey: user.recoveryKey });
+    });
+  }
+
+  /** "Linked devices" → "Unlink" on `byName`, for the device listed under `targetName`. */
+  unlink(byName: string, targetName: string): Promise<void> {
+    return this.inBackground(byName, async (core) => {
+      const listed = await core.listSessions();
+      const target = listed.find((session) => session.deviceName === targetName && !session.current);
+      if (target) await core.endSession({ sessionId: target.id });
+    });
+  }
+
+  /**
+   * The machine is lost or stolen: nothing of it runs again, and its disk keeps what it had. The
+   * person ends its session (from another device, or the web) and signs in on a new one, which
+   * they link or restore with the recovery key.
+   */
+  async loseDevice(name: string): Promise<void> {
+    const device = this.device(name);
+    if (!this.server.pickReady()) return;
+    this.network.deviceCrashed(name);
+    this.scheduler.kill(device.lifetime);
+    await settleMicrotasks();
+    this.crashed.push(device.core);
+    await this.store.endSessions({ userId: device.user.id, ids: [device.sessionId] });
+    await this.addDevice(this.users.indexOf(device.user));
+  }
+
+  /**
+   * What a person does about each waiting device until it is linked: link it from another of
+   * their devices, or with none, restore it with the recovery key. And "Try again" on a linked
+   * device whose history did not arrive.
+   */
+  async finishLinking(): Promise<void> {
+    for (const device of this.devices) {
+      if (device.linked) {
+        const state = await device.core.getLinkState();
+        // A history the linking device never sent has nothing to try again (the core says so).
+        if (state.kind === 'linked' && state.history === 'failed') await device.core.retryHistoryTransfer().catch(() => null);
+        continue;
+      }
+      if (this.completing.has(device.name)) continue;
+      const from = this.devices.find((other) => other.user.id === device.user.id && other.linked);
+      this.completing.add(device.name);
+      void (from ? this.link(from.name, device.name) : this.restore(device.name)).finally(() =>
+        this.completing.delete(device.name),
+      );
+    }
+  }
+
+  /** Like actInBackground, awaitable: the outcome settles while virtual time moves. */
+  private inBackground(name: string, action: (core: ClientCore) => Promise<unknown>): Promise<void> {
+    return this.act(name, action).then(
+      (result) => this.trace(`${name}: ${result.ok ? `done: ${JSON.stringify(result.value)}` : `refused: ${result.refusal}`}`),
+      (error: unknown) => {
+        this.history.violations.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
+  }
+
+  /**
+   * Sessions end in the store's commit (unlinked, signed out, lost): the SQLite store commits
+   * inside the call, so every log's last seq read right after it is where the ended devices
+   * stopped being entitled to anything new.
+   */
+  private watchSessions(store: SqliteServerStore): void {
+    const endSessions = store.endSessions.bind(store);
+    store.endSessions = (input) => {
+      const ending = endSessions(input);
+      const inspector = this.serverInspector();
+      const lastSeqs = inspector.lastSeqs();
+      inspector.close();
+      void ending.then((ids) => {
+        for (const device of this.devices.filter((candidate) => ids.includes(candidate.sessionId))) {
+          this.devices.splice(this.devices.indexOf(device), 1);
+          this.gone.push({ device, lastSeqs });
+          this.trace(`${device.name}: its session ended`);
+        }
+      });
+      return ending;
+    };
+  }
+
+  /** Whether a device whose session ended still holds the conversation's creation unsent: it went no further. */
+  unsentOnGoneDevice(conversationId: string): boolean {
+    return this.gone.some(({ device }) =>
+      device.inspector?.outbox().some((row) => row.kind === 'create' && row.conversationId === conversationId),
+    );
+  }
+
+  /** Marks devices linked once they say so (linked by another, or restored). */
+  private async noteLinked(): Promise<void> {
+    for (const device of this.devices) {
+      if (!device.linked && (await device.core.getLinkState()).kind === 'linked') {
+        device.linked = true;
+        this.trace(`${device.name}: linked`);
+      }
+    }
+  }
+
   // -- time, crashes, restarts -----------------------------------------------------------------
 
   async advance(ms: number): Promise<void> {
     await this.scheduler.advance(ms);
+    await this.noteLinked();
     this.sampleWatermarks();
     // Conversations started meanwhile become targets for the next steps.
     await this.refreshConversations();
@@ -334,7 +514,7 @@ export class SimWorld {
 
   /** What a person's envelope said, as the device of theirs that sealed it kept it (null when none did). */
   sentContent(senderId: string, conversationId: string, clientId: string): Content | null {
-    for (const device of this.devices) {
+    for (const device of [...this.devices, ...this.gone.map((gone) => gone.device)]) {
       if (device.user.id !== senderId || !device.inspector) continue;
       const content = device.inspector.sentContent(conversationId, clientId);
       if (content) return content;
@@ -356,13 +536,14 @@ export class SimWorld {
     // Everything is killed first, so no code of the run goes on. The cores (those that crashed
     // during it too) are closed only then, for their SQLite handles: garbage collection does not
     // release them, and thousands of runs in one process would run out of file descriptors.
-    for (const device of this.devices) {
+    const everyDevice = [...this.devices, ...this.gone.map((gone) => gone.device)];
+    for (const device of everyDevice) {
       this.scheduler.kill(device.lifetime);
       device.inspector?.close();
     }
     this.server.kill();
     await settleMicrotasks();
-    for (const core of [...this.crashed, ...this.devices.map((device) => device.core)]) {
+    for (const core of new Set([...this.crashed, ...everyDevice.map((device) => device.core)])) {
       await core?.close().catch(() => undefined);
     }
     if (this.server.up) await this.store.close();
@@ -390,14 +571,16 @@ export class SimWorld {
       {
         profileDir: device.profileDir,
         defaultServerUrl: SERVER_URL,
+        deviceName: device.name,
         runtime,
         ...(process.env.SIM_TRACE ? { logger: this.traceLogger(device.name) } : {}),
       },
       {
         transport: this.network.transportFor(device.name, device.lifetime),
         uploadTransport: this.uploads.transportFor(device.name, device.lifetime),
-        // Downloads are not simulated (the steps attach plain files, which download on request only).
-        fetch: () => Promise.reject(new Error('The simulation has no HTTP downloads')),
+        // Sessions and the history a linking device hands over; the steps attach plain files,
+        // which download on request only.
+        fetch: this.http.fetchFor(device.name, device.lifetime),
         opening: { threads: 0, minimum: Infinity },
       },
     );
