@@ -15,6 +15,7 @@ import { freezeGroupWatermarksSql, sharedGroupsSql, writtenWithSql } from './sha
 import {
   planSettings,
   requestRowsOf,
+  sealedUsageOf,
   settingKeysOf,
   toStoredSetting,
   type SealedUsage,
@@ -55,12 +56,11 @@ export async function setSettingsWith(
   // a block between two people begins or ends wholly before or after anything else about the pair
   // (their other settings writes, the creation of their direct conversation). The user's sealed
   // totals come with the lock, so no other write of theirs can move them before this one commits.
-  const { rows: locked } = await tx.query<{ id: string; count: number; bytes: number }>(
+  const { rows: locked } = await tx.query<SealedUsage & { id: string }>(
     `SELECT id, sealed_settings AS count, sealed_settings_bytes AS bytes FROM users WHERE id = ANY($1::text[])
      ORDER BY id FOR NO KEY UPDATE`,
     [[userId, ...named]],
   );
-  const own = locked.find((user) => user.id === userId);
   const conversationIds = registers.flatMap(({ setting }) => settingConversationId(setting) ?? []);
   const { rows } = await tx.query<SettingsFactsRow>(SETTINGS_FACTS, [userId, conversationIds, settingKeysOf(registers), named]);
   const facts = rows[0] as SettingsFactsRow;
@@ -73,7 +73,7 @@ export async function setSettingsWith(
       userExists: (otherId) => locked.some((user) => user.id === otherId),
       current: new Map(facts.current.map((row) => [row.key, toStoredSetting(row)])),
       blocks: (blocker, blocked) => stood.has(`${blocker} ${blocked}`),
-      sealed: own ? { count: own.count, bytes: own.bytes } : { count: 0, bytes: 0 },
+      sealed: sealedUsageOf(locked.find((user) => user.id === userId)),
     },
     budget,
   );

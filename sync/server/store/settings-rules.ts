@@ -50,6 +50,14 @@ export interface SealedUsage {
 }
 
 /**
+ * The user's sealed totals as a store reads them from their row (`sealed_settings AS count,
+ * sealed_settings_bytes AS bytes`); without a row there are no registers to count.
+ */
+export function sealedUsageOf(row: SealedUsage | undefined): SealedUsage {
+  return row ? { count: row.count, bytes: row.bytes } : { count: 0, bytes: 0 };
+}
+
+/**
  * What a register counts against the budget: a sealed one its key and its value (base64url and
  * base64, so characters are bytes), the settings the server reads nothing (a few per person, or one
  * per person or conversation they name, each small). The migrations that filled the totals count

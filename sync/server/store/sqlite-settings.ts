@@ -14,6 +14,7 @@ import {
 import {
   planSettings,
   requestRowsOf,
+  sealedUsageOf,
   settingKeysOf,
   toStoredSetting,
   type SealedUsage,
@@ -82,7 +83,7 @@ export function setSettingsIn(
       userExists: (otherId) => s.userById.get(otherId) !== undefined,
       current,
       blocks: (blocker, blocked) => blocks(s, blocker, blocked),
-      sealed: (s.sealedUsage.get(userId) as SealedUsage | undefined) ?? { count: 0, bytes: 0 },
+      sealed: sealedUsageOf(s.sealedUsage.get(userId) as SealedUsage | undefined),
     },
     budget,
   );

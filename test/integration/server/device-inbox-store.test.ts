@@ -6,10 +6,7 @@
  * its inbox with it, and expiry; and linking hand-overs, only to one's own device without keys.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { directConversationId } from '../../../sync/common/conversation-ids.js';
 import {
   INBOX_LIMITS,
@@ -20,12 +17,8 @@ import {
 import { KEY_LIMITS } from '../../../sync/protocol/key-frames.js';
 import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
 import type { InboxSend, LinkSend } from '../../../sync/server/store/device-inbox.js';
-import type { ServerStore } from '../../../sync/server/store/server-store.js';
 import { ecKey, firstPublish } from '../../support/key-material.js';
-import { describeEachStore, type TestDatabase } from '../../support/store-backends.js';
-
-const NOW = 1_000_000_000;
-const LONG_AGO = 0;
+import { describeStoreContract, LONG_AGO, NOW } from '../../support/store-contract.js';
 
 /** One device as a test holds it: its session, its number and the registration id it published (0: none). */
 interface Device {
@@ -35,53 +28,26 @@ interface Device {
   registrationId: number;
 }
 
-describeEachStore('the device inbox store', (backend) => {
-  let dir: string;
-  let database: TestDatabase;
-  let store: ServerStore;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'device-inbox-'));
-    database = await backend.createDatabase(dir);
-    store = await database.open();
-  });
-  afterEach(async () => {
-    await store.close();
-    await database.dispose();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  let people = 0;
+describeStoreContract('the device inbox store', (suite) => {
   const identityKeys = new Map<string, string>();
   async function person(name: string): Promise<string> {
-    const id = `${name}-${++people}`;
-    await store.createUser({ id, username: id, displayName: name, passwordHash: 'x', createdAt: NOW });
+    const id = await suite.person(name);
     identityKeys.set(id, ecKey());
     return id;
   }
 
-  let sessions = 0;
+  let registrations = 0;
   /** A new session of `userId` (last used at `lastUsedAt`), with its keys published unless told otherwise. */
   async function device(userId: string, options: { lastUsedAt?: number; keys?: boolean } = {}): Promise<Device> {
-    const sessionId = `session-${++sessions}`;
-    const lastUsedAt = options.lastUsedAt ?? NOW;
-    expect(
-      await store.createSession({
-        id: sessionId,
-        tokenHash: `hash-${sessionId}`,
-        userId,
-        deviceName: null,
-        createdAt: lastUsedAt,
-        maxDevices: 20,
-        expiredBefore: LONG_AGO,
-      }),
-    ).toBe('created');
-    const deviceNumber = (await store.listSessions(userId, LONG_AGO)).find((session) => session.id === sessionId)!.deviceNumber;
+    const sessionId = await suite.session(userId, options.lastUsedAt);
+    const deviceNumber = (await suite.store.listSessions(userId, LONG_AGO)).find(
+      (session) => session.id === sessionId,
+    )!.deviceNumber;
     if (options.keys === false) return { userId, sessionId, deviceNumber, registrationId: 0 };
     // Distinct per device, so a device number taken over comes with a registration id of its own.
-    const registrationId = 1000 + sessions;
+    const registrationId = 1000 + ++registrations;
     const keys = firstPublish(identityKeys.get(userId)!, { registrationId, ecCount: 1, kyberCount: 1 });
-    const published = await store.keyDirectory.publishKeys({
+    const published = await suite.store.keyDirectory.publishKeys({
       userId,
       sessionId,
       identityKey: keys.identityKey,
@@ -105,7 +71,7 @@ describeEachStore('the device inbox store', (backend) => {
   }
 
   async function direct(creatorId: string, userId: string): Promise<void> {
-    const created = await store.createConversation({
+    const created = await suite.store.createConversation({
       conversationId: directConversationId(creatorId, userId),
       creatorId,
       conversation: { kind: 'direct', userId },
@@ -119,7 +85,7 @@ describeEachStore('the device inbox store', (backend) => {
   let groups = 0;
   async function group(creatorId: string, memberIds: string[]): Promise<string> {
     const conversationId = `group-${++groups}`;
-    const created = await store.createConversation({
+    const created = await suite.store.createConversation({
       conversationId,
       creatorId,
       conversation: { kind: 'group', memberIds: [creatorId, ...memberIds] },
@@ -143,7 +109,7 @@ describeEachStore('the device inbox store', (backend) => {
   }
 
   function send(from: Device, clientId: string, envelopes: OutgoingEnvelope[], more: Partial<InboxSend> = {}) {
-    return store.deviceInbox.send({
+    return suite.store.deviceInbox.send({
       senderUserId: from.userId,
       senderSessionId: from.sessionId,
       senderDevice: from.deviceNumber,
@@ -167,7 +133,7 @@ describeEachStore('the device inbox store', (backend) => {
   async function inboxOf(to: Device): Promise<DeviceEnvelope[]> {
     const all: DeviceEnvelope[] = [];
     for (let hasMore = true; hasMore;) {
-      const page = await store.deviceInbox.read({
+      const page = await suite.store.deviceInbox.read({
         sessionId: to.sessionId,
         afterId: all.at(-1)?.id,
         limit: INBOX_LIMITS.maxPage,
@@ -179,7 +145,7 @@ describeEachStore('the device inbox store', (backend) => {
   }
 
   async function countRows(table: 'device_inbox' | 'inbox_sends'): Promise<number> {
-    const [row] = await database.query<{ count: number | string }>(`SELECT count(*) AS count FROM ${table}`);
+    const [row] = await suite.database.query<{ count: number | string }>(`SELECT count(*) AS count FROM ${table}`);
     return Number(row!.count);
   }
 
@@ -292,7 +258,7 @@ describeEachStore('the device inbox store', (backend) => {
 
     const trip = await group(ann, [ben, cy]);
     expect((await send(cyPhone!, 'c1', [envelopeFor(benPhone!)])).status).toBe('stored');
-    const left = await store.appendGroupChange({
+    const left = await suite.store.appendGroupChange({
       conversationId: trip,
       senderId: cy,
       clientChangeId: 'leave',
@@ -319,7 +285,7 @@ describeEachStore('the device inbox store', (backend) => {
     // What Ben's phone knew of Ann's devices: 1, 2 and 3. Since, Ann signed device 2 out and a new
     // device took its number (a registration id of its own), added a fourth with keys and a fifth
     // that never published any.
-    expect(await store.endSessions({ userId: ann, ids: [ann2!.sessionId] })).toEqual([ann2!.sessionId]);
+    expect(await suite.store.endSessions({ userId: ann, ids: [ann2!.sessionId] })).toEqual([ann2!.sessionId]);
     const annNew2 = await device(ann);
     expect(annNew2.deviceNumber).toBe(2);
     expect(annNew2.registrationId).not.toBe(ann2!.registrationId);
@@ -406,7 +372,7 @@ describeEachStore('the device inbox store', (backend) => {
 
     // Ann deals with one of Ben's: room for one more of his.
     const [first] = await inboxOf(annPhone!);
-    expect(await store.deviceInbox.acknowledge({ sessionId: annPhone!.sessionId, ids: [first!.id] })).toBe(1);
+    expect(await suite.store.deviceInbox.acknowledge({ sessionId: annPhone!.sessionId, ids: [first!.id] })).toBe(1);
     expect(await send(benPhone!, 'b4', [envelopeFor(annPhone!)], caps)).toMatchObject({ status: 'stored', full: [] });
     expect(await inboxOf(annPhone!)).toHaveLength(3);
   });
@@ -422,7 +388,7 @@ describeEachStore('the device inbox store', (backend) => {
     const pages: Array<{ ids: string[]; hasMore: boolean }> = [];
     let afterId: string | undefined;
     for (let hasMore = true; hasMore;) {
-      const page = await store.deviceInbox.read({ sessionId: annPhone!.sessionId, afterId, limit: 5 });
+      const page = await suite.store.deviceInbox.read({ sessionId: annPhone!.sessionId, afterId, limit: 5 });
       pages.push({ ids: page.envelopes.map((envelope) => envelope.id), hasMore: page.hasMore });
       afterId = page.envelopes.at(-1)?.id;
       hasMore = page.hasMore;
@@ -438,14 +404,14 @@ describeEachStore('the device inbox store', (backend) => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(12);
     expect(ids.at(-1)).toBeGreaterThanOrEqual(10);
-    expect(await store.deviceInbox.read({ sessionId: annPhone!.sessionId, afterId, limit: 5 })).toEqual({
+    expect(await suite.store.deviceInbox.read({ sessionId: annPhone!.sessionId, afterId, limit: 5 })).toEqual({
       envelopes: [],
       hasMore: false,
     });
     // Exactly a page left: no more after it.
-    expect((await store.deviceInbox.read({ sessionId: annPhone!.sessionId, afterId: String(ids[6]), limit: 5 })).hasMore).toBe(
-      false,
-    );
+    expect(
+      (await suite.store.deviceInbox.read({ sessionId: annPhone!.sessionId, afterId: String(ids[6]), limit: 5 })).hasMore,
+    ).toBe(false);
   });
 
   it('acknowledges only the device’s own envelopes: another device’s ids and unknown ones are ignored', async () => {
@@ -457,13 +423,15 @@ describeEachStore('the device inbox store', (backend) => {
     const sent = await send(benPhone!, 'c1', [envelopeFor(annPhone!), envelopeFor(annLaptop!)]);
     const [toPhone, toLaptop] = sent.status === 'stored' ? sent.envelopes.map(asDelivered) : [];
 
-    expect(await store.deviceInbox.acknowledge({ sessionId: annPhone!.sessionId, ids: [toLaptop!.id, '999999'] })).toBe(0);
+    expect(await suite.store.deviceInbox.acknowledge({ sessionId: annPhone!.sessionId, ids: [toLaptop!.id, '999999'] })).toBe(0);
     expect(await inboxOf(annLaptop!)).toEqual([toLaptop]);
-    expect(await store.deviceInbox.acknowledge({ sessionId: annPhone!.sessionId, ids: [toPhone!.id, toLaptop!.id] })).toBe(1);
+    expect(await suite.store.deviceInbox.acknowledge({ sessionId: annPhone!.sessionId, ids: [toPhone!.id, toLaptop!.id] })).toBe(
+      1,
+    );
     expect(await inboxOf(annPhone!)).toEqual([]);
     expect(await inboxOf(annLaptop!)).toEqual([toLaptop]);
     // Again: already gone.
-    expect(await store.deviceInbox.acknowledge({ sessionId: annPhone!.sessionId, ids: [toPhone!.id] })).toBe(0);
+    expect(await suite.store.deviceInbox.acknowledge({ sessionId: annPhone!.sessionId, ids: [toPhone!.id] })).toBe(0);
   });
 
   it('deletes a device’s inbox, and the client ids it sent with, when its session ends', async () => {
@@ -475,11 +443,11 @@ describeEachStore('the device inbox store', (backend) => {
     expect((await send(benPhone!, 'b1', [envelopeFor(annPhone!), envelopeFor(annLaptop!)])).status).toBe('stored');
     expect((await send(annLaptop!, 'a1', [envelopeFor(benPhone!), envelopeFor(annPhone!)])).status).toBe('stored');
 
-    expect(await store.endSessions({ userId: ann, ids: [annLaptop!.sessionId] })).toEqual([annLaptop!.sessionId]);
+    expect(await suite.store.endSessions({ userId: ann, ids: [annLaptop!.sessionId] })).toEqual([annLaptop!.sessionId]);
 
-    const rows = await database.query<{ session_id: string }>(`SELECT session_id FROM device_inbox ORDER BY id`);
+    const rows = await suite.database.query<{ session_id: string }>(`SELECT session_id FROM device_inbox ORDER BY id`);
     expect(rows.map((row) => row.session_id)).toEqual([annPhone!.sessionId, benPhone!.sessionId, annPhone!.sessionId]);
-    const sends = await database.query<{ sender_session_id: string }>(`SELECT sender_session_id FROM inbox_sends`);
+    const sends = await suite.database.query<{ sender_session_id: string }>(`SELECT sender_session_id FROM inbox_sends`);
     expect(sends.map((row) => row.sender_session_id)).toEqual([benPhone!.sessionId]);
   });
 
@@ -492,17 +460,17 @@ describeEachStore('the device inbox store', (backend) => {
     expect((await send(benPhone!, 'old', [envelopeFor(annPhone!)], { now: NOW - 100 })).status).toBe('stored');
     expect((await send(benPhone!, 'new', [envelopeFor(annPhone!)], { now: NOW })).status).toBe('stored');
 
-    expect(await store.deviceInbox.expire(NOW - 50)).toBe(1);
+    expect(await suite.store.deviceInbox.expire(NOW - 50)).toBe(1);
 
     expect((await inboxOf(annPhone!)).map((envelope) => envelope.sentAt)).toEqual([NOW]);
     expect(await send(benPhone!, 'new', [envelopeFor(annPhone!)])).toEqual({ status: 'duplicate' });
     // The old client id is forgotten: the same id is a new send now.
     expect((await send(benPhone!, 'old', [envelopeFor(annPhone!)])).status).toBe('stored');
-    expect(await store.deviceInbox.expire(NOW - 50)).toBe(0);
+    expect(await suite.store.deviceInbox.expire(NOW - 50)).toBe(0);
   });
 
   function sendLink(from: Device, clientId: string, deviceNumber: number, more: Partial<LinkSend> = {}) {
-    return store.deviceInbox.sendLink({
+    return suite.store.deviceInbox.sendLink({
       senderUserId: from.userId,
       senderSessionId: from.sessionId,
       senderDevice: from.deviceNumber,
@@ -522,7 +490,7 @@ describeEachStore('the device inbox store', (backend) => {
     const annLaptop = await device(ann, { keys: false });
     const benPhone = await device(ben, { keys: false });
     const describe = (userId: string, deviceNumber: number, expiredBefore = LONG_AGO) =>
-      store.deviceInbox.ownDevice({ userId, deviceNumber, expiredBefore });
+      suite.store.deviceInbox.ownDevice({ userId, deviceNumber, expiredBefore });
 
     expect(await describe(ann, annPhone.deviceNumber)).toEqual({ sessionId: annPhone.sessionId, deviceName: null, linked: true });
     expect(await describe(ann, annLaptop.deviceNumber)).toEqual({

@@ -3,96 +3,60 @@
  * account, written compare-and-set (of writes naming the same version, exactly one stores, also
  * when they race), kept byte for byte, and gone with its account only.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { BACKUP_LIMITS } from '../../../sync/protocol/backup-frames.js';
-import type { ServerStore } from '../../../sync/server/store/server-store.js';
-import { describeEachStore, type TestDatabase } from '../../support/store-backends.js';
+import { describeStoreContract, NOW } from '../../support/store-contract.js';
 
-const NOW = 1_000_000_000;
 /** The largest ciphertext a frame may carry, in valid base64. */
 const LARGEST = 'A'.repeat(BACKUP_LIMITS.maxCiphertextChars);
 
-describeEachStore('the key backup store', (backend) => {
-  let dir: string;
-  let database: TestDatabase;
-  let store: ServerStore;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'key-backup-'));
-    database = await backend.createDatabase(dir);
-    store = await database.open();
-  });
-  afterEach(async () => {
-    await store.close();
-    await database.dispose();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  let people = 0;
-  async function person(): Promise<string> {
-    const id = `user-${++people}`;
-    await store.createUser({ id, username: id, displayName: id, passwordHash: 'x', createdAt: NOW });
-    return id;
-  }
-
+describeStoreContract('the key backup store', (suite) => {
   const put = (userId: string, replaces: number | null, ciphertext: string) =>
-    store.keyBackup.put({ userId, replaces, ciphertext, now: NOW });
+    suite.store.keyBackup.put({ userId, replaces, ciphertext, now: NOW });
 
   it('has no backup for a new account, stores the first as version 1 and hands it back as it came', async () => {
-    const ann = await person();
-    expect(await store.keyBackup.fetch(ann)).toBeNull();
+    const ann = await suite.person();
+    expect(await suite.store.keyBackup.fetch(ann)).toBeNull();
     expect(await put(ann, null, LARGEST)).toEqual({ status: 'stored', version: 1 });
-    expect(await store.keyBackup.fetch(ann)).toEqual({ version: 1, ciphertext: LARGEST });
+    expect(await suite.store.keyBackup.fetch(ann)).toEqual({ version: 1, ciphertext: LARGEST });
   });
 
   it('replaces a backup only in place of the version stored, counting versions up', async () => {
-    const ann = await person();
+    const ann = await suite.person();
     await put(ann, null, 'b25l');
     expect(await put(ann, null, 'dHdv')).toEqual({ status: 'version_mismatch' });
     expect(await put(ann, 2, 'dHdv')).toEqual({ status: 'version_mismatch' });
-    expect(await store.keyBackup.fetch(ann)).toEqual({ version: 1, ciphertext: 'b25l' });
+    expect(await suite.store.keyBackup.fetch(ann)).toEqual({ version: 1, ciphertext: 'b25l' });
     expect(await put(ann, 1, 'dHdv')).toEqual({ status: 'stored', version: 2 });
     expect(await put(ann, 2, 'dGhyZWU=')).toEqual({ status: 'stored', version: 3 });
-    expect(await store.keyBackup.fetch(ann)).toEqual({ version: 3, ciphertext: 'dGhyZWU=' });
+    expect(await suite.store.keyBackup.fetch(ann)).toEqual({ version: 3, ciphertext: 'dGhyZWU=' });
   });
 
   it('keeps one account’s backup apart from another’s: a version names nothing of anyone else', async () => {
-    const [ann, ben] = [await person(), await person()];
+    const [ann, ben] = [await suite.person(), await suite.person()];
     await put(ann, null, 'YW5u');
     expect(await put(ben, 1, 'YmVu')).toEqual({ status: 'version_mismatch' });
-    expect(await store.keyBackup.fetch(ben)).toBeNull();
+    expect(await suite.store.keyBackup.fetch(ben)).toBeNull();
     expect(await put(ben, null, 'YmVu')).toEqual({ status: 'stored', version: 1 });
-    expect(await store.keyBackup.fetch(ann)).toEqual({ version: 1, ciphertext: 'YW5u' });
+    expect(await suite.store.keyBackup.fetch(ann)).toEqual({ version: 1, ciphertext: 'YW5u' });
   });
 
   it('lets exactly one of many writes racing for the same version store', async () => {
-    const ann = await person();
+    const ann = await suite.person();
     const first = await Promise.all(
       Array.from({ length: 8 }, (_, i) => put(ann, null, Buffer.from(`first ${i}`).toString('base64'))),
     );
     expect(first.filter((result) => result.status === 'stored')).toEqual([{ status: 'stored', version: 1 }]);
     const next = await Promise.all(Array.from({ length: 8 }, (_, i) => put(ann, 1, Buffer.from(`next ${i}`).toString('base64'))));
     expect(next.filter((result) => result.status === 'stored')).toEqual([{ status: 'stored', version: 2 }]);
-    expect((await store.keyBackup.fetch(ann))?.version).toBe(2);
+    expect((await suite.store.keyBackup.fetch(ann))?.version).toBe(2);
   });
 
   it('keeps the backup when devices come and go', async () => {
-    const ann = await person();
+    const ann = await suite.person();
     await put(ann, null, 'YW5u');
-    const opened = await store.createSession({
-      id: 'session-1',
-      tokenHash: 'hash-1',
-      userId: ann,
-      deviceName: null,
-      createdAt: NOW,
-      maxDevices: 20,
-      expiredBefore: 0,
-    });
-    expect(opened).toBe('created');
-    expect(await store.endSessions({ userId: ann, ids: ['session-1'] })).toEqual(['session-1']);
-    expect(await store.keyBackup.fetch(ann)).toEqual({ version: 1, ciphertext: 'YW5u' });
+    const session = await suite.session(ann);
+    expect(await suite.store.endSessions({ userId: ann, ids: [session] })).toEqual([session]);
+    expect(await suite.store.keyBackup.fetch(ann)).toEqual({ version: 1, ciphertext: 'YW5u' });
   });
 });

@@ -4,60 +4,15 @@
  * one-time keys used up, never one key twice under concurrent fetches), and a session's end
  * taking its device's keys with it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { KEY_LIMITS } from '../../../sync/protocol/key-frames.js';
 import type { PublishKeys } from '../../../sync/server/store/key-directory.js';
-import type { ServerStore } from '../../../sync/server/store/server-store.js';
 import { ecKey, ecPrekeys, firstPublish, kyberPrekeys, signedPrekey } from '../../support/key-material.js';
-import { describeEachStore, type TestDatabase } from '../../support/store-backends.js';
+import { describeStoreContract, LONG_AGO, NOW } from '../../support/store-contract.js';
 
-const NOW = 1_000_000_000;
-const LONG_AGO = 0;
-
-describeEachStore('the key directory store', (backend) => {
-  let dir: string;
-  let database: TestDatabase;
-  let store: ServerStore;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'key-directory-'));
-    database = await backend.createDatabase(dir);
-    store = await database.open();
-  });
-  afterEach(async () => {
-    await store.close();
-    await database.dispose();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  let people = 0;
-  async function person(): Promise<string> {
-    const id = `user-${++people}`;
-    await store.createUser({ id, username: id, displayName: id, passwordHash: 'x', createdAt: NOW });
-    return id;
-  }
-
-  let sessions = 0;
-  async function device(userId: string, lastUsedAt = NOW): Promise<string> {
-    const id = `session-${++sessions}`;
-    const outcome = await store.createSession({
-      id,
-      tokenHash: `hash-${id}`,
-      userId,
-      deviceName: null,
-      createdAt: lastUsedAt,
-      maxDevices: 20,
-      expiredBefore: LONG_AGO,
-    });
-    expect(outcome).toBe('created');
-    return id;
-  }
-
+describeStoreContract('the key directory store', (suite) => {
   function publish(userId: string, sessionId: string, frame: ReturnType<typeof firstPublish>, more: Partial<PublishKeys> = {}) {
-    return store.keyDirectory.publishKeys({
+    return suite.store.keyDirectory.publishKeys({
       userId,
       sessionId,
       identityKey: frame.identityKey,
@@ -74,38 +29,43 @@ describeEachStore('the key directory store', (backend) => {
   }
 
   const fetch = (userId: string, exceptSessionId = 'nobody', expiredBefore = LONG_AGO) =>
-    store.keyDirectory.fetchBundles({ userId, exceptSessionId, expiredBefore });
+    suite.store.keyDirectory.fetchBundles({ userId, exceptSessionId, expiredBefore });
 
   it('numbers each user’s devices from 1, a new one taking the lowest number none of their sessions holds', async () => {
-    const ann = await person();
-    const ben = await person();
-    const first = await device(ann);
-    const second = await device(ann);
-    const third = await device(ann);
-    await device(ben);
-    expect(await store.endSessions({ userId: ann, ids: [second] })).toEqual([second]);
+    const ann = await suite.person();
+    const ben = await suite.person();
+    const first = await suite.session(ann);
+    const second = await suite.session(ann);
+    const third = await suite.session(ann);
+    await suite.session(ben);
+    expect(await suite.store.endSessions({ userId: ann, ids: [second] })).toEqual([second]);
     // Number 2 is free again (libsignal's device ids run 1–127: numbers must come back), 4 is next after that.
-    const fourth = await device(ann);
-    const fifth = await device(ann);
-    const listed = await store.listSessions(ann, LONG_AGO);
+    const fourth = await suite.session(ann);
+    const fifth = await suite.session(ann);
+    const listed = await suite.store.listSessions(ann, LONG_AGO);
     expect(Object.fromEntries(listed.map((session) => [session.id, session.deviceNumber]))).toEqual({
       [first]: 1,
       [fourth]: 2,
       [third]: 3,
       [fifth]: 4,
     });
-    expect(await store.endSessions({ userId: ann, ids: [first] })).toEqual([first]);
-    const sixth = await device(ann);
-    expect((await store.listSessions(ann, LONG_AGO)).find((session) => session.id === sixth)?.deviceNumber).toBe(1);
-    expect((await store.listSessions(ben, LONG_AGO)).map((session) => session.deviceNumber)).toEqual([1]);
-    const use = await store.useSession({ tokenHash: `hash-${third}`, now: NOW, expiredBefore: LONG_AGO, touchBefore: LONG_AGO });
+    expect(await suite.store.endSessions({ userId: ann, ids: [first] })).toEqual([first]);
+    const sixth = await suite.session(ann);
+    expect((await suite.store.listSessions(ann, LONG_AGO)).find((session) => session.id === sixth)?.deviceNumber).toBe(1);
+    expect((await suite.store.listSessions(ben, LONG_AGO)).map((session) => session.deviceNumber)).toEqual([1]);
+    const use = await suite.store.useSession({
+      tokenHash: `hash-${third}`,
+      now: NOW,
+      expiredBefore: LONG_AGO,
+      touchBefore: LONG_AGO,
+    });
     expect(use).toMatchObject({ sessionId: third, deviceNumber: 3 });
   });
 
   it('takes a device’s first publish only with its signed prekey and Kyber last-resort prekey, and counts what it stored', async () => {
-    const ann = await person();
-    const laptop = await device(ann);
-    expect(await store.keyDirectory.countPrekeys(laptop)).toBeNull();
+    const ann = await suite.person();
+    const laptop = await suite.session(ann);
+    expect(await suite.store.keyDirectory.countPrekeys(laptop)).toBeNull();
     const keys = firstPublish(ecKey(), { ecCount: 7, kyberCount: 5 });
     const { signedPrekey: _signed, ...unsigned } = keys;
     expect(await publish(ann, laptop, unsigned)).toEqual({ status: 'refused', reason: 'keys_incomplete' });
@@ -117,7 +77,7 @@ describeEachStore('the key directory store', (backend) => {
       counts: { ecPrekeys: 7, kyberPrekeys: 5 },
       identityChanged: false,
     });
-    expect(await store.keyDirectory.countPrekeys(laptop)).toEqual({ ecPrekeys: 7, kyberPrekeys: 5 });
+    expect(await suite.store.keyDirectory.countPrekeys(laptop)).toEqual({ ecPrekeys: 7, kyberPrekeys: 5 });
     // A refill needs neither again.
     const refill = {
       type: 'publish_keys' as const,
@@ -129,15 +89,15 @@ describeEachStore('the key directory store', (backend) => {
   });
 
   it('keeps the identity key first published, and replaces it only when a publish says so, noting when', async () => {
-    const ann = await person();
-    const [laptop, phone] = [await device(ann), await device(ann)];
+    const ann = await suite.person();
+    const [laptop, phone] = [await suite.session(ann), await suite.session(ann)];
     const identity = ecKey();
     await publish(ann, laptop, firstPublish(identity));
     const other = firstPublish(ecKey());
     expect(await publish(ann, phone, other)).toEqual({ status: 'refused', reason: 'identity_key_mismatch' });
-    expect(await store.keyDirectory.countPrekeys(phone)).toBeNull();
+    expect(await suite.store.keyDirectory.countPrekeys(phone)).toBeNull();
     expect((await fetch(ann))!.identityKey).toBe(identity);
-    expect(await database.query(`SELECT identity_changed_at FROM identity_keys WHERE user_id = '${ann}'`)).toEqual([
+    expect(await suite.database.query(`SELECT identity_changed_at FROM identity_keys WHERE user_id = '${ann}'`)).toEqual([
       { identity_changed_at: null },
     ]);
     expect(await publish(ann, phone, { ...other, replaceIdentity: true }, { now: NOW + 5 })).toMatchObject({
@@ -145,7 +105,7 @@ describeEachStore('the key directory store', (backend) => {
       identityChanged: true,
     });
     expect((await fetch(ann))!.identityKey).toBe(other.identityKey);
-    const [changed] = await database.query<{ identity_changed_at: number | string }>(
+    const [changed] = await suite.database.query<{ identity_changed_at: number | string }>(
       `SELECT identity_changed_at FROM identity_keys WHERE user_id = '${ann}'`,
     );
     expect(Number(changed!.identity_changed_at)).toBe(NOW + 5);
@@ -157,28 +117,28 @@ describeEachStore('the key directory store', (backend) => {
   });
 
   it('reads a person’s identity key without using up any prekey: none before a publish, the replacement after one', async () => {
-    const ann = await person();
-    const laptop = await device(ann);
-    expect(await store.keyDirectory.identityKey(ann)).toBeNull();
-    expect(await store.keyDirectory.identityKey('nobody')).toBeNull();
+    const ann = await suite.person();
+    const laptop = await suite.session(ann);
+    expect(await suite.store.keyDirectory.identityKey(ann)).toBeNull();
+    expect(await suite.store.keyDirectory.identityKey('nobody')).toBeNull();
     const first = firstPublish(ecKey());
     await publish(ann, laptop, first);
-    expect(await store.keyDirectory.identityKey(ann)).toBe(first.identityKey);
-    expect(await store.keyDirectory.countPrekeys(laptop)).toEqual({
+    expect(await suite.store.keyDirectory.identityKey(ann)).toBe(first.identityKey);
+    expect(await suite.store.keyDirectory.countPrekeys(laptop)).toEqual({
       ecPrekeys: first.ecPrekeys!.length,
       kyberPrekeys: first.kyberPrekeys!.length,
     });
     const next = ecKey();
     await publish(ann, laptop, { ...firstPublish(next), replaceIdentity: true });
-    expect(await store.keyDirectory.identityKey(ann)).toBe(next);
+    expect(await suite.store.keyDirectory.identityKey(ann)).toBe(next);
     // The identity outlives the person's devices.
-    await store.endSessions({ userId: ann, except: 'nobody' });
-    expect(await store.keyDirectory.identityKey(ann)).toBe(next);
+    await suite.store.endSessions({ userId: ann, except: 'nobody' });
+    expect(await suite.store.keyDirectory.identityKey(ann)).toBe(next);
   });
 
   it('skips one-time prekeys whose ids are not above the device’s highest: a publish sent again stores nothing twice', async () => {
-    const ann = await person();
-    const laptop = await device(ann);
+    const ann = await suite.person();
+    const laptop = await suite.session(ann);
     const keys = firstPublish(ecKey(), { ecCount: 5, kyberCount: 3 });
     await publish(ann, laptop, keys);
     expect(await publish(ann, laptop, keys)).toMatchObject({ status: 'stored', counts: { ecPrekeys: 5, kyberPrekeys: 3 } });
@@ -191,8 +151,8 @@ describeEachStore('the key directory store', (backend) => {
   });
 
   it('refuses a publish that would store more one-time prekeys of a kind than the cap, storing nothing of it', async () => {
-    const ann = await person();
-    const laptop = await device(ann);
+    const ann = await suite.person();
+    const laptop = await suite.session(ann);
     const identity = ecKey();
     await publish(ann, laptop, firstPublish(identity, { ecCount: 100, kyberCount: 20 }));
     await publish(ann, laptop, {
@@ -210,15 +170,15 @@ describeEachStore('the key directory store', (backend) => {
       kyberPrekeys: kyberPrekeys(30, 1),
     };
     expect(await publish(ann, laptop, over)).toEqual({ status: 'refused', reason: 'too_many_prekeys' });
-    expect(await store.keyDirectory.countPrekeys(laptop)).toEqual({ ecPrekeys: 200, kyberPrekeys: 20 });
+    expect(await suite.store.keyDirectory.countPrekeys(laptop)).toEqual({ ecPrekeys: 200, kyberPrekeys: 20 });
     const [bundle] = (await fetch(ann))!.bundles;
     expect(bundle).toMatchObject({ registrationId: 1234, signedPrekey: { keyId: 1 } });
   });
 
   it('hands out one bundle per other device, in device order, each using up its lowest one-time prekey of each kind', async () => {
-    const ann = await person();
-    const ben = await person();
-    const [laptop, phone, tablet] = [await device(ann), await device(ann), await device(ann)];
+    const ann = await suite.person();
+    const ben = await suite.person();
+    const [laptop, phone, tablet] = [await suite.session(ann), await suite.session(ann), await suite.session(ann)];
     const identity = ecKey();
     const laptopKeys = firstPublish(identity, { registrationId: 11, ecCount: 2, kyberCount: 1 });
     const phoneKeys = firstPublish(identity, { registrationId: 22, ecCount: 12, kyberCount: 12 });
@@ -259,12 +219,12 @@ describeEachStore('the key directory store', (backend) => {
     // Nobody by that id, or nobody with keys.
     expect(await fetch(ben)).toBeNull();
     expect(await fetch('nobody-at-all')).toBeNull();
-    expect(await store.keyDirectory.countPrekeys(tablet)).toBeNull();
+    expect(await suite.store.keyDirectory.countPrekeys(tablet)).toBeNull();
   });
 
   it('never hands out one one-time prekey twice, however many fetches run at once', async () => {
-    const ann = await person();
-    const [laptop, phone] = [await device(ann), await device(ann)];
+    const ann = await suite.person();
+    const [laptop, phone] = [await suite.session(ann), await suite.session(ann)];
     const identity = ecKey();
     await publish(ann, laptop, firstPublish(identity, { ecCount: 15, kyberCount: 10 }));
     await publish(ann, phone, firstPublish(identity, { ecCount: 15, kyberCount: 10 }));
@@ -276,22 +236,22 @@ describeEachStore('the key directory store', (backend) => {
       expect([...ecIds].sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
       expect([...kyberIds].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
     }
-    expect(await store.keyDirectory.countPrekeys(laptop)).toEqual({ ecPrekeys: 0, kyberPrekeys: 0 });
+    expect(await suite.store.keyDirectory.countPrekeys(laptop)).toEqual({ ecPrekeys: 0, kyberPrekeys: 0 });
   });
 
   it('deletes a device’s keys with its session, whether signed out, ended from elsewhere, expired or ended by a password change', async () => {
-    const ann = await person();
+    const ann = await suite.person();
     const identity = ecKey();
     const [laptop, phone, tablet, watch] = [
-      await device(ann),
-      await device(ann),
-      await device(ann),
-      await device(ann, NOW - 100),
+      await suite.session(ann),
+      await suite.session(ann),
+      await suite.session(ann),
+      await suite.session(ann, NOW - 100),
     ];
     for (const session of [laptop, phone, tablet, watch]) await publish(ann, session, firstPublish(identity));
     const rows = async () =>
       (
-        await database.query<{ devices: number | string; prekeys: number | string }>(
+        await suite.database.query<{ devices: number | string; prekeys: number | string }>(
           `SELECT (SELECT count(*) FROM device_keys) AS devices, (SELECT count(*) FROM one_time_prekeys) AS prekeys`,
         )
       ).map((row) => ({ devices: Number(row.devices), prekeys: Number(row.prekeys) }))[0];
@@ -299,21 +259,21 @@ describeEachStore('the key directory store', (backend) => {
     // The watch was last used before the cut: expired, it is no longer fetched, and its next use deletes it.
     expect((await fetch(ann, 'nobody', NOW - 50))!.bundles.map((bundle) => bundle.deviceNumber)).toEqual([1, 2, 3]);
     expect(
-      await store.useSession({ tokenHash: `hash-${watch}`, now: NOW, expiredBefore: NOW - 50, touchBefore: NOW }),
+      await suite.store.useSession({ tokenHash: `hash-${watch}`, now: NOW, expiredBefore: NOW - 50, touchBefore: NOW }),
     ).toBeNull();
     // That fetch used up one key of each kind on each of the three.
     expect(await rows()).toEqual({ devices: 3, prekeys: 54 });
-    await store.endSessions({ userId: ann, ids: [tablet] });
-    expect(await store.keyDirectory.countPrekeys(tablet)).toBeNull();
+    await suite.store.endSessions({ userId: ann, ids: [tablet] });
+    expect(await suite.store.keyDirectory.countPrekeys(tablet)).toBeNull();
     expect(await rows()).toEqual({ devices: 2, prekeys: 36 });
-    await store.changePassword({ userId: ann, passwordHash: 'y', keepSessionId: laptop });
+    await suite.store.changePassword({ userId: ann, passwordHash: 'y', keepSessionId: laptop });
     expect(await rows()).toEqual({ devices: 1, prekeys: 18 });
     expect((await fetch(ann))!.bundles.map((bundle) => bundle.deviceNumber)).toEqual([1]);
-    await store.endSessions({ userId: ann, except: 'nobody' });
+    await suite.store.endSessions({ userId: ann, except: 'nobody' });
     expect(await rows()).toEqual({ devices: 0, prekeys: 0 });
     // The person's identity outlives their devices: a new device publishes the same one.
     expect(await fetch(ann)).toBeNull();
-    const next = await device(ann);
+    const next = await suite.session(ann);
     expect(await publish(ann, next, firstPublish(identity))).toMatchObject({ status: 'stored' });
   });
 });
