@@ -12,7 +12,7 @@ import type { Content } from '../../../sync/content/content.js';
 import { eventually } from '../../support/client-harness.js';
 import {
   engineDevices,
-  post as postSealed,
+  postStored,
   sendEnvelope,
   signal,
   signIn,
@@ -64,11 +64,10 @@ async function group(owner: Person, others: readonly Person[], devices: readonly
   return created.id;
 }
 
-/** Seals on the person's desk, keeping what it said to send again (as the outbox will), and sends it as the envelope `clientId`. */
+/** Seals on the person's desk and sends it as the envelope `clientId`, keeping what it said to send again (as the outbox does). */
 async function post(from: Person, conversationId: string, clientId: string, content: Content): Promise<void> {
-  await postSealed({ device: from.desk, socket: from.socket }, conversationId, clientId, content, () =>
-    from.desk.mirror.sentContent.keep(conversationId, clientId, content, Date.now()),
-  );
+  const stored = await postStored({ device: from.desk, socket: from.socket }, conversationId, clientId, content);
+  from.desk.mirror.sentContent.keep(stored, content);
 }
 
 const textOf = (reader: EngineDevice, conversationId: string, messageId: string) =>
@@ -140,9 +139,7 @@ describe('asking again for envelopes that did not open', () => {
       'm1 on Bob’s desk',
     );
     // Alice's device seals and goes away before Bob links his phone: nobody answers the phone's requests for now.
-    const sealed = await alice.desk.engine.seal(groupId, say('while away'), () =>
-      alice.desk.mirror.sentContent.keep(groupId, 'm2', say('while away'), Date.now()),
-    );
+    const sealed = await alice.desk.engine.seal(groupId, say('while away'), () => undefined);
     alice.desk.engine.setWorkOffline(true);
     const phone = await bob.link();
     await eventually(
@@ -150,7 +147,8 @@ describe('asking again for envelopes that did not open', () => {
       (count) => count === 3,
       'the group on the phone',
     );
-    await sendEnvelope({ device: alice.desk, socket: alice.socket }, groupId, 'm2', sealed.ciphertext);
+    const stored = await sendEnvelope({ device: alice.desk, socket: alice.socket }, groupId, 'm2', sealed.ciphertext);
+    alice.desk.mirror.sentContent.keep(stored, say('while away'));
     const shown = await eventually(
       () => noticesIn(phone, groupId).filter((notice) => notice.kind === 'undecryptable'),
       (notices) => notices.length === 2,

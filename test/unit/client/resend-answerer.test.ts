@@ -22,6 +22,8 @@ afterEach(() => paths.cleanup());
 
 const person = (id: string) => ({ id, username: id, displayName: id, role: 'member' as const, deliveredSeq: 0, readSeq: 0 });
 const peerPhone = { userId: 'peer', deviceNumber: 3 };
+/** An envelope this device sealed, as the server stored it. */
+const stored = (clientId: string, seq: number) => ({ conversationId: 'g', clientId, seq, sentAt: 10_000 });
 const request = (clientId: string, conversationId = 'g') => ({
   kind: 'resend_request' as const,
   forDevice: 1,
@@ -90,7 +92,7 @@ describe('answering resend requests', () => {
     mirror.transaction(() =>
       mirror.signal.setConversationDevices('g', { version: 4, members: [{ userId: 'peer', devices: peerDevices }] }),
     );
-    mirror.sentContent.keep('g', 'm1', { kind: 'message', text: 'hello' }, 10_000);
+    mirror.sentContent.keep(stored('m1', 1), { kind: 'message', text: 'hello' });
     await answer(peerPhone, request('m1'));
     expect(sent.map(({ to, message }) => [to, message.kind])).toEqual([
       ['peer', 'sender_key'],
@@ -130,7 +132,7 @@ describe('answering resend requests', () => {
       ],
       'me',
     );
-    mirror.sentContent.keep('g', 'm1', { kind: 'message', text: 'oops' }, 10_000);
+    mirror.sentContent.keep(stored('m1', 1), { kind: 'message', text: 'oops' });
     mirror.applyEvents(
       'g',
       [{ kind: 'delete', conversationId: 'g', seq: 2, senderId: 'me', sentAt: 2, clientChangeId: 'd1', messageId: 'm1' }],
@@ -155,7 +157,7 @@ describe('answering resend requests', () => {
 
   it('answers each device at most at the rate, and again once the window passed', async () => {
     const { mirror, advance, answer, sent, warnings } = await setUp();
-    for (let i = 0; i < 5; i++) mirror.sentContent.keep('g', `m${i}`, { kind: 'message', text: `${i}` }, 10_000);
+    for (let i = 0; i < 5; i++) mirror.sentContent.keep(stored(`m${i}`, i + 1), { kind: 'message', text: `${i}` });
     for (let i = 0; i < 4; i++) await answer(peerPhone, request(`m${i}`));
     expect(sent).toHaveLength(3);
     expect(warnings.map((warning) => warning.message)).toEqual(['a resend request past the rate was ignored']);
