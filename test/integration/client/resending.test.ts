@@ -4,8 +4,8 @@
  * already held a sender key was never handed it; its envelopes from that sender ask, and open
  * with what is sent again, and the key comes with it. With no answer in time an envelope shows
  * as undecryptable, the conversation goes on, and a late answer replaces the notice. Someone not
- * a member is answered nothing, and content sent again by a device that did not seal the
- * envelope is ignored.
+ * a member, or not one when the envelope was sealed, is answered nothing, and content sent again
+ * by a device that did not seal the envelope is ignored.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Content } from '../../../sync/content/content.js';
@@ -19,7 +19,7 @@ import {
   waitingIn,
   type EngineDevice,
 } from '../../support/crypto-devices.js';
-import { createGroup, createServerHarness, type TestClient, type TestServer } from '../../support/server-harness.js';
+import { createGroup, createServerHarness, groupChange, type TestClient, type TestServer } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
 const { device, cleanup } = engineDevices(servers);
@@ -194,6 +194,66 @@ describe('asking again for envelopes that did not open', () => {
     );
     expect(noticesIn(phone, groupId).filter((notice) => notice.kind === 'undecryptable')).toEqual([]);
     expect(waitingIn(phone, groupId)).toEqual([]);
+  });
+
+  it('answers a member nothing of what was sealed before they joined, and one who was there what it said', async () => {
+    const server = await servers.startServer();
+    const alice = await person(server, 'alice');
+    const bob = await person(server, 'bob');
+    const carol = await person(server, 'carol');
+    const groupId = await group(alice, [bob], [alice.desk, bob.desk]);
+    await post(bob, groupId, 'm1', say('before Carol'));
+    await eventually(
+      () => textOf(alice.desk, groupId, 'm1'),
+      (text) => text === 'before Carol',
+      'm1 on Alice’s desk',
+    );
+    await groupChange(alice.socket, groupId, 'add-carol', { kind: 'add_members', userIds: [carol.userId] });
+    for (const each of [bob.desk, carol.desk]) {
+      await eventually(
+        () => each.mirror.members(groupId).length,
+        (count) => count === 3,
+        'Carol in the group',
+      );
+    }
+    // A reply tells Carol the id of what came before her.
+    await post(bob, groupId, 'm2', { kind: 'message', text: 'about that', replyTo: 'm1' });
+    const reply = await eventually(
+      () => carol.desk.mirror.views.messageView(groupId, 'm2', carol.userId),
+      (view) => view?.text === 'about that',
+      'the reply on Carol’s desk',
+    );
+    expect(reply?.replyTo).toMatchObject({ messageId: 'm1', available: false });
+
+    const request = {
+      kind: 'resend_request' as const,
+      forDevice: bob.desk.deviceNumber(),
+      conversationId: groupId,
+      clientId: 'm1',
+    };
+    carol.desk.engine.sendToDevices([bob.userId], request);
+    await eventually(
+      () => bob.desk.warnings.filter((warning) => warning.message.includes('while the asker was not a member')),
+      (warnings) => warnings.length === 1,
+      'Carol’s request ignored',
+    );
+    expect(bob.desk.warnings.at(-1)!.fields).toEqual({
+      conversationId: groupId,
+      clientId: 'm1',
+      from: `${carol.userId}.${carol.desk.deviceNumber()}`,
+    });
+    // Alice was there when it was sealed: a phone she links now cannot open it, asks, and is sent it.
+    const phone = await alice.link();
+    await eventually(
+      () => textOf(phone, groupId, 'm1'),
+      (text) => text === 'before Carol',
+      'm1 on Alice’s phone, sent again',
+      30_000,
+    );
+    // Nothing of it went to Carol.
+    const carolDesk = { userId: carol.userId, deviceNumber: carol.desk.deviceNumber() };
+    expect(bob.desk.mirror.sentContent.noteResend(groupId, 'm1', carolDesk, 0)).toBe(true);
+    expect(textOf(carol.desk, groupId, 'm1')).toBeNull();
   });
 
   it('answers someone not a member with nothing', async () => {
