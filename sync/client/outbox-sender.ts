@@ -527,7 +527,7 @@ export class OutboxSender {
       // Kept a while, to send again to a member's device that could not open it (crypto/resend-answerer.ts).
       for (const { reply, sealable } of sent) {
         if (reply.type === 'sent' && reply.event.kind === 'envelope' && sealable) {
-          this.mirror.sentContent.keep(reply.event.conversationId, reply.event.clientId, sealable.content, reply.event.sentAt);
+          this.mirror.sentContent.keep(reply.event, sealable.content);
         }
       }
     };

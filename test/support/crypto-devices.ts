@@ -231,10 +231,20 @@ export interface ConversationMember {
   socket: TestClient;
 }
 
-/** Sends sealed text as the member's device's envelope `clientId`, for the conversation's devices now. */
-export async function sendEnvelope(from: ConversationMember, conversationId: string, clientId: string, ciphertext: string) {
+/** Sends sealed text as the member's device's envelope `clientId`, for the conversation's devices now; the envelope stored. */
+export async function sendEnvelope(
+  from: ConversationMember,
+  conversationId: string,
+  clientId: string,
+  ciphertext: string,
+): Promise<EnvelopeEvent> {
   const devicesVersion = await devicesVersionOf(from.socket, conversationId);
-  await from.socket.call({ type: 'send_envelope', conversationId, clientId, ciphertext, devicesVersion }, 'sent');
+  const { event } = await from.socket.call(
+    { type: 'send_envelope', conversationId, clientId, ciphertext, devicesVersion },
+    'sent',
+  );
+  if (event.kind !== 'envelope') throw new Error(`An envelope was answered with a ${event.kind} event`);
+  return event;
 }
 
 /**
@@ -251,6 +261,16 @@ export async function post(
   keep: () => void = () => undefined,
 ): Promise<string> {
   return (await sealAndSend(from, conversationId, clientId, content, { keep })).ciphertext;
+}
+
+/** Like post, the envelope the server stored (its seq is what the outbox keeps what it said with). */
+export function postStored(
+  from: ConversationMember,
+  conversationId: string,
+  clientId: string,
+  content: Content,
+): Promise<EnvelopeEvent> {
+  return sealAndSend(from, conversationId, clientId, content, {});
 }
 
 /**

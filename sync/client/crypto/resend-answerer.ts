@@ -5,7 +5,7 @@
  * it was never handed it: the request is what heals that) and what the envelope said, kept in
  * sent_content (mirror/sent-content.ts), or told it cannot be (no longer kept, or deleted for
  * everyone). Each device is answered once per envelope, and at most RESEND_LIMITS' rate; someone
- * who is not a member now is answered nothing.
+ * who is not a member now, or was not one at the envelope's seq, is answered nothing.
  */
 import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
@@ -53,6 +53,10 @@ export class ResendAnswerer {
     const content = this.mirror.sentContent.content(conversationId, clientId, (error) =>
       this.log.warn('sent content did not read back', { ...fields, ...errorFields(error) }),
     );
+    if (content && !this.wasMemberThen(conversationId, clientId, from.userId)) {
+      this.log.warn('a resend request for an envelope sealed while the asker was not a member was ignored', fields);
+      return null;
+    }
     const tables = this.mirror.signal;
     const distributionId = content ? tables.senderKeyOf(conversationId) : null;
     const handOut = distributionId
@@ -85,6 +89,16 @@ export class ResendAnswerer {
         this.sender.queueFor(from, { kind: 'resent_content', conversationId, clientId, content });
       },
     };
+  }
+
+  /**
+   * Whether the asker was a member at the envelope's seq (none known: no). One who joined later,
+   * or came back, may have learnt its id from a reply or a forward, and must not be sent what
+   * they were never let read.
+   */
+  private wasMemberThen(conversationId: string, clientId: string, userId: string): boolean {
+    const seq = this.mirror.sentContent.seq(conversationId, clientId);
+    return seq !== null && this.mirror.wasMemberAt(conversationId, userId, this.selfId, seq);
   }
 
   private withinRate(device: string, now: number): boolean {

@@ -120,7 +120,7 @@ function withOwnEnvelopes(
       continue;
     }
     (opened ??= new Map(foreign)).set(event.seq, content);
-    mirror.sentContent.keep(event.conversationId, event.clientId, content, event.sentAt);
+    mirror.sentContent.keep(event, content);
   }
   return { opened: opened ?? foreign, held };
 }

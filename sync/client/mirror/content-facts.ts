@@ -3,12 +3,11 @@
  * transaction that applies the content, as of the events applied before it: the sender's role in
  * the conversation, and the message a change names.
  */
-import { z } from 'zod';
 import type { ConversationKind, Role } from '../../protocol/frames.js';
-import { NOTICE_EVENT_SCHEMAS } from '../../content/opened-events.js';
 import type { Content } from '../../content/content.js';
 import type { ChangeTarget, ContentSender } from '../../content/rules.js';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
+import { roleFromNotices } from './membership-notices.js';
 
 /** Who wrote content, where, at which seq, and their role then as the server attested it (absent: not attested). */
 export interface ContentOrigin {
@@ -41,50 +40,6 @@ export function contentSender(db: Db, origin: ContentOrigin, content: Content): 
   const pastRole = row && content.kind !== 'message' && seq <= row.members_seq;
   const role = pastRole ? (roleFromNotices(db, conversationId, senderId, seq) ?? row.role) : row?.role;
   return { id: senderId, role: role ?? 'member', conversationKind };
-}
-
-/** The membership events the notices table holds (beside notices this device made, which name no role). */
-const membershipNoticeSchema = z.discriminatedUnion('kind', [...NOTICE_EVENT_SCHEMAS]);
-
-/**
- * The sender's role just before `seq` by the membership notices this device holds (null when none
- * names them: they joined before what this person may see).
- */
-function roleFromNotices(db: Db, conversationId: string, userId: string, seq: number): Role | null {
-  const rows = cachedStatement(db, 'SELECT event FROM notices WHERE conversation_id = ? AND seq < ? ORDER BY seq').all(
-    conversationId,
-    seq,
-  ) as { event: string }[];
-  let role: Role | null = null;
-  let known = false;
-  for (const { event: json } of rows) {
-    const event = membershipNoticeSchema.safeParse(JSON.parse(json));
-    if (!event.success) continue;
-    const notice = event.data;
-    switch (notice.kind) {
-      case 'group_created': {
-        const named = notice.members.find((member) => member.id === userId);
-        if (named) [role, known] = [named.role, true];
-        break;
-      }
-      case 'members_added':
-        if (notice.members.some((member) => member.id === userId)) [role, known] = ['member', true];
-        break;
-      case 'role_changed':
-        if (notice.userId === userId) [role, known] = [notice.role, true];
-        break;
-      case 'member_removed':
-        if (notice.userId === userId) [role, known] = [null, true];
-        break;
-      case 'member_left':
-        if (notice.senderId === userId) [role, known] = [null, true];
-        else if (notice.newOwnerId === userId) [role, known] = ['owner', true];
-        break;
-      case 'group_renamed':
-        break;
-    }
-  }
-  return known ? (role ?? 'member') : null;
 }
 
 /** The message a change names, with the emojis its sender has on it; null for a message or rename, or a message not here. */

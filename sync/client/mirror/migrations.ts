@@ -1026,4 +1026,20 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 32,
+    description: 'what this device sent keeps the seq the server stored it at',
+    up(db) {
+      db.exec(`
+        -- Sent again only to a device of someone who was a member at that seq
+        -- (crypto/resend-answerer.ts). What was kept before takes its message's seq; a change kept
+        -- before has none here, and is not sent again.
+        ALTER TABLE sent_content ADD COLUMN seq INTEGER;
+        UPDATE sent_content SET seq = (
+          SELECT m.seq FROM messages m
+          WHERE m.conversation_id = sent_content.conversation_id AND m.client_message_id = sent_content.client_id
+        );
+      `);
+    },
+  },
 ];

@@ -26,6 +26,7 @@ import { FileKeyStore } from './file-key-store.js';
 import { MirrorHistory } from './history-export.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
+import { memberAtSeq } from './membership-notices.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import { isUnreadableDatabaseError, MirrorUnreadableError } from './mirror-unreadable.js';
 import { OutboxInspection } from './outbox-inspection.js';
@@ -429,6 +430,11 @@ export class Mirror {
         'SELECT user_id, role, join_order FROM members WHERE conversation_id = ? AND active = 1 ORDER BY join_order',
       ).all(conversationId) as { user_id: string; role: Role; join_order: number }[]
     ).map((row) => ({ userId: row.user_id, role: row.role, joinOrder: row.join_order }));
+  }
+
+  /** Whether `userId`, a member now, was one at `seq`, where `selfId` was (membership-notices.ts: as the notices held here tell). */
+  wasMemberAt(conversationId: string, userId: string, selfId: string, seq: number): boolean {
+    return memberAtSeq(this.db, conversationId, userId, selfId, seq);
   }
 
   raiseWatermarks(conversationId: string, userId: string, deliveredSeq: number, readSeq: number): void {

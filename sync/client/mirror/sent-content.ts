@@ -2,11 +2,15 @@
  * What this device sealed in its conversations (migration 24), kept so that a member's device that
  * could not open an envelope can be sent what it said again (crypto/resend-answerer.ts), as
  * Signal keeps its sent protos: for a day, and never once the message is deleted for everyone
- * (the event applier forgets it then). The outbox keeps each send here in the transaction that
- * records the server's acknowledgement.
+ * (the event applier forgets it then). The outbox keeps each send here, with the seq the server
+ * stored it at, in the transaction that records the server's acknowledgement.
  */
 import { contentSchema, type Content } from '../../content/content.js';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
+import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
+
+/** Where the server stored an envelope this device sealed, and when. */
+export type StoredEnvelope = Pick<EnvelopeEvent, 'conversationId' | 'clientId' | 'seq' | 'sentAt'>;
 
 /** How long what was sent can be sent again: a device that has not asked by then shows it as undecryptable. */
 export const KEEP_SENT_CONTENT_MS = 24 * 60 * 60 * 1000;
@@ -14,12 +18,22 @@ export const KEEP_SENT_CONTENT_MS = 24 * 60 * 60 * 1000;
 export class SentContentStore {
   constructor(private readonly db: Db) {}
 
-  /** Keeps what the envelope `clientId` said (a send again of the same id keeps the first). */
-  keep(conversationId: string, clientId: string, content: Content, sentAt: number): void {
+  /** Keeps what the stored envelope said, with its seq (a send again of the same id keeps the first). */
+  keep(envelope: StoredEnvelope, content: Content): void {
+    const { conversationId, clientId, seq, sentAt } = envelope;
     cachedStatement(
       this.db,
-      'INSERT OR IGNORE INTO sent_content (conversation_id, client_id, content, sent_at) VALUES (?, ?, ?, ?)',
-    ).run(conversationId, clientId, JSON.stringify(content), sentAt);
+      'INSERT OR IGNORE INTO sent_content (conversation_id, client_id, content, sent_at, seq) VALUES (?, ?, ?, ?, ?)',
+    ).run(conversationId, clientId, JSON.stringify(content), sentAt, seq);
+  }
+
+  /** The seq the server stored the envelope at; null when it is not kept, or was kept with none (mirror migration 32). */
+  seq(conversationId: string, clientId: string): number | null {
+    const seq = cachedValueStatement(this.db, 'SELECT seq FROM sent_content WHERE conversation_id = ? AND client_id = ?').get(
+      conversationId,
+      clientId,
+    );
+    return typeof seq === 'number' ? seq : null;
   }
 
   /**

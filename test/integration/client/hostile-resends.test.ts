@@ -8,7 +8,7 @@
 import { afterEach, expect, it } from 'vitest';
 import type { DeviceMessage } from '../../../sync/content/device-messages.js';
 import { eventually } from '../../support/client-harness.js';
-import { engineDevices, groupOf, post } from '../../support/crypto-devices.js';
+import { engineDevices, groupOf, post, postStored } from '../../support/crypto-devices.js';
 import { createServerHarness } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
@@ -28,8 +28,8 @@ it('ignores garbage requests, requests about other conversations and unasked con
   const mallory = await member(server, 'mallory');
   const groupId = await groupOf(alice, [bob]);
   const elsewhere = await groupOf(mallory, [alice]);
-  await post(alice, groupId, 'm1', { kind: 'message', text: 'secret words' });
-  alice.device.mirror.sentContent.keep(groupId, 'm1', { kind: 'message', text: 'secret words' }, Date.now());
+  const stored = await postStored(alice, groupId, 'm1', { kind: 'message', text: 'secret words' });
+  alice.device.mirror.sentContent.keep(stored, { kind: 'message', text: 'secret words' });
   const to = alice.device.deviceNumber();
   const hostile = [
     // Not device messages: no client id; a device number no device has; content that is none.

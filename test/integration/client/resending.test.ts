@@ -4,22 +4,22 @@
  * already held a sender key was never handed it; its envelopes from that sender ask, and open
  * with what is sent again, and the key comes with it. With no answer in time an envelope shows
  * as undecryptable, the conversation goes on, and a late answer replaces the notice. Someone not
- * a member is answered nothing, and content sent again by a device that did not seal the
- * envelope is ignored.
+ * a member, or not one when the envelope was sealed, is answered nothing, and content sent again
+ * by a device that did not seal the envelope is ignored.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Content } from '../../../sync/content/content.js';
 import { eventually } from '../../support/client-harness.js';
 import {
   engineDevices,
-  post as postSealed,
+  postStored,
   sendEnvelope,
   signal,
   signIn,
   waitingIn,
   type EngineDevice,
 } from '../../support/crypto-devices.js';
-import { createGroup, createServerHarness, type TestClient, type TestServer } from '../../support/server-harness.js';
+import { createGroup, createServerHarness, groupChange, type TestClient, type TestServer } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
 const { device, cleanup } = engineDevices(servers);
@@ -64,11 +64,10 @@ async function group(owner: Person, others: readonly Person[], devices: readonly
   return created.id;
 }
 
-/** Seals on the person's desk, keeping what it said to send again (as the outbox will), and sends it as the envelope `clientId`. */
+/** Seals on the person's desk and sends it as the envelope `clientId`, keeping what it said to send again (as the outbox does). */
 async function post(from: Person, conversationId: string, clientId: string, content: Content): Promise<void> {
-  await postSealed({ device: from.desk, socket: from.socket }, conversationId, clientId, content, () =>
-    from.desk.mirror.sentContent.keep(conversationId, clientId, content, Date.now()),
-  );
+  const stored = await postStored({ device: from.desk, socket: from.socket }, conversationId, clientId, content);
+  from.desk.mirror.sentContent.keep(stored, content);
 }
 
 const textOf = (reader: EngineDevice, conversationId: string, messageId: string) =>
@@ -140,9 +139,7 @@ describe('asking again for envelopes that did not open', () => {
       'm1 on Bob’s desk',
     );
     // Alice's device seals and goes away before Bob links his phone: nobody answers the phone's requests for now.
-    const sealed = await alice.desk.engine.seal(groupId, say('while away'), () =>
-      alice.desk.mirror.sentContent.keep(groupId, 'm2', say('while away'), Date.now()),
-    );
+    const sealed = await alice.desk.engine.seal(groupId, say('while away'), () => undefined);
     alice.desk.engine.setWorkOffline(true);
     const phone = await bob.link();
     await eventually(
@@ -150,7 +147,8 @@ describe('asking again for envelopes that did not open', () => {
       (count) => count === 3,
       'the group on the phone',
     );
-    await sendEnvelope({ device: alice.desk, socket: alice.socket }, groupId, 'm2', sealed.ciphertext);
+    const stored = await sendEnvelope({ device: alice.desk, socket: alice.socket }, groupId, 'm2', sealed.ciphertext);
+    alice.desk.mirror.sentContent.keep(stored, say('while away'));
     const shown = await eventually(
       () => noticesIn(phone, groupId).filter((notice) => notice.kind === 'undecryptable'),
       (notices) => notices.length === 2,
@@ -196,6 +194,66 @@ describe('asking again for envelopes that did not open', () => {
     );
     expect(noticesIn(phone, groupId).filter((notice) => notice.kind === 'undecryptable')).toEqual([]);
     expect(waitingIn(phone, groupId)).toEqual([]);
+  });
+
+  it('answers a member nothing of what was sealed before they joined, and one who was there what it said', async () => {
+    const server = await servers.startServer();
+    const alice = await person(server, 'alice');
+    const bob = await person(server, 'bob');
+    const carol = await person(server, 'carol');
+    const groupId = await group(alice, [bob], [alice.desk, bob.desk]);
+    await post(bob, groupId, 'm1', say('before Carol'));
+    await eventually(
+      () => textOf(alice.desk, groupId, 'm1'),
+      (text) => text === 'before Carol',
+      'm1 on Alice’s desk',
+    );
+    await groupChange(alice.socket, groupId, 'add-carol', { kind: 'add_members', userIds: [carol.userId] });
+    for (const each of [bob.desk, carol.desk]) {
+      await eventually(
+        () => each.mirror.members(groupId).length,
+        (count) => count === 3,
+        'Carol in the group',
+      );
+    }
+    // A reply tells Carol the id of what came before her.
+    await post(bob, groupId, 'm2', { kind: 'message', text: 'about that', replyTo: 'm1' });
+    const reply = await eventually(
+      () => carol.desk.mirror.views.messageView(groupId, 'm2', carol.userId),
+      (view) => view?.text === 'about that',
+      'the reply on Carol’s desk',
+    );
+    expect(reply?.replyTo).toMatchObject({ messageId: 'm1', available: false });
+
+    const request = {
+      kind: 'resend_request' as const,
+      forDevice: bob.desk.deviceNumber(),
+      conversationId: groupId,
+      clientId: 'm1',
+    };
+    carol.desk.engine.sendToDevices([bob.userId], request);
+    await eventually(
+      () => bob.desk.warnings.filter((warning) => warning.message.includes('while the asker was not a member')),
+      (warnings) => warnings.length === 1,
+      'Carol’s request ignored',
+    );
+    expect(bob.desk.warnings.at(-1)!.fields).toEqual({
+      conversationId: groupId,
+      clientId: 'm1',
+      from: `${carol.userId}.${carol.desk.deviceNumber()}`,
+    });
+    // Alice was there when it was sealed: a phone she links now cannot open it, asks, and is sent it.
+    const phone = await alice.link();
+    await eventually(
+      () => textOf(phone, groupId, 'm1'),
+      (text) => text === 'before Carol',
+      'm1 on Alice’s phone, sent again',
+      30_000,
+    );
+    // Nothing of it went to Carol.
+    const carolDesk = { userId: carol.userId, deviceNumber: carol.desk.deviceNumber() };
+    expect(bob.desk.mirror.sentContent.noteResend(groupId, 'm1', carolDesk, 0)).toBe(true);
+    expect(textOf(carol.desk, groupId, 'm1')).toBeNull();
   });
 
   it('answers someone not a member with nothing', async () => {

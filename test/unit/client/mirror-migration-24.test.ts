@@ -76,9 +76,9 @@ describe('mirror migration 24', () => {
     const mirror = groupMirror(path);
     const unreadable: unknown[] = [];
     const read = (clientId: string) => mirror.sentContent.content('g', clientId, (error) => unreadable.push(error));
-    mirror.sentContent.keep('g', 'm1', say('hello'), 1000);
+    mirror.sentContent.keep({ conversationId: 'g', clientId: 'm1', seq: 1, sentAt: 1000 }, say('hello'));
     // A second keep of the same envelope (the outbox acknowledging again) keeps the first.
-    mirror.sentContent.keep('g', 'm1', say('other'), 2000);
+    mirror.sentContent.keep({ conversationId: 'g', clientId: 'm1', seq: 1, sentAt: 2000 }, say('other'));
     expect(read('m1')).toEqual(say('hello'));
     expect(mirror.sentContent.content('elsewhere', 'm1', () => undefined)).toBeNull();
 
@@ -95,14 +95,17 @@ describe('mirror migration 24', () => {
     expect(read('bad')).toBeNull();
     expect(unreadable).toHaveLength(1);
 
-    mirror.sentContent.keep('g', 'm2', say('later'), 1000 + KEEP_SENT_CONTENT_MS);
+    mirror.sentContent.keep({ conversationId: 'g', clientId: 'm2', seq: 2, sentAt: 1000 + KEEP_SENT_CONTENT_MS }, say('later'));
     mirror.sentContent.prune(1001);
     expect(read('m1')).toBeNull();
     expect(read('m2')).toEqual(say('later'));
     // The notes of what went again go a day after they were made.
     mirror.sentContent.prune(1501 + KEEP_SENT_CONTENT_MS);
     expect(mirror.sentContent.noteResend('g', 'm1', peer, 1700)).toBe(true);
-    mirror.sentContent.keep('g', 'm3', say('kept'), 1000 + 2 * KEEP_SENT_CONTENT_MS);
+    mirror.sentContent.keep(
+      { conversationId: 'g', clientId: 'm3', seq: 3, sentAt: 1000 + 2 * KEEP_SENT_CONTENT_MS },
+      say('kept'),
+    );
     mirror.wipe();
     expect(read('m3')).toBeNull();
     mirror.close();
@@ -123,7 +126,7 @@ describe('mirror migration 24', () => {
       attachments: [],
     };
     mirror.applyEvents('g', [mine], 'me');
-    mirror.sentContent.keep('g', 'm1', say('oops'), 10);
+    mirror.sentContent.keep({ conversationId: 'g', clientId: 'm1', seq: 1, sentAt: 10 }, say('oops'));
     mirror.applyEvents(
       'g',
       [{ kind: 'delete', conversationId: 'g', seq: 2, senderId: 'me', sentAt: 20, clientChangeId: 'd1', messageId: 'm1' }],

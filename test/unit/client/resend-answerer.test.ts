@@ -1,8 +1,9 @@
 /**
  * Answering resend requests (crypto/resend-answerer.ts) over a real mirror and libsignal, with
  * what it would send caught: a member's device is handed the current sender key and what the
- * envelope said, once; one that asks past the rate, someone not a member, and a request for what
- * was deleted for everyone or is not kept get nothing, or "cannot".
+ * envelope said, once; one that asks past the rate, someone not a member (now, or when the
+ * envelope was sealed), and a request for what was deleted for everyone or is not kept get
+ * nothing, or "cannot".
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,6 +23,8 @@ afterEach(() => paths.cleanup());
 
 const person = (id: string) => ({ id, username: id, displayName: id, role: 'member' as const, deliveredSeq: 0, readSeq: 0 });
 const peerPhone = { userId: 'peer', deviceNumber: 3 };
+/** An envelope this device sealed, as the server stored it. */
+const stored = (clientId: string, seq: number) => ({ conversationId: 'g', clientId, seq, sentAt: 10_000 });
 const request = (clientId: string, conversationId = 'g') => ({
   kind: 'resend_request' as const,
   forDevice: 1,
@@ -90,7 +93,7 @@ describe('answering resend requests', () => {
     mirror.transaction(() =>
       mirror.signal.setConversationDevices('g', { version: 4, members: [{ userId: 'peer', devices: peerDevices }] }),
     );
-    mirror.sentContent.keep('g', 'm1', { kind: 'message', text: 'hello' }, 10_000);
+    mirror.sentContent.keep(stored('m1', 1), { kind: 'message', text: 'hello' });
     await answer(peerPhone, request('m1'));
     expect(sent.map(({ to, message }) => [to, message.kind])).toEqual([
       ['peer', 'sender_key'],
@@ -130,7 +133,7 @@ describe('answering resend requests', () => {
       ],
       'me',
     );
-    mirror.sentContent.keep('g', 'm1', { kind: 'message', text: 'oops' }, 10_000);
+    mirror.sentContent.keep(stored('m1', 1), { kind: 'message', text: 'oops' });
     mirror.applyEvents(
       'g',
       [{ kind: 'delete', conversationId: 'g', seq: 2, senderId: 'me', sentAt: 2, clientChangeId: 'd1', messageId: 'm1' }],
@@ -153,9 +156,69 @@ describe('answering resend requests', () => {
     ]);
   });
 
+  it('answers nothing for what was sealed before the asker joined or while they were away, and one who was there', async () => {
+    const { mirror, answer, sent, warnings } = await setUp();
+    const base = { conversationId: 'g', senderId: 'me', sentAt: 1 };
+    const said = (clientId: string, seq: number) => {
+      const text = `said at ${seq}`;
+      const event = { ...base, kind: 'message' as const, seq, clientMessageId: clientId, text, replyTo: null, deleted: false };
+      mirror.applyEvents('g', [{ ...event, attachments: [] }], 'me');
+      mirror.sentContent.keep(stored(clientId, seq), { kind: 'message', text });
+    };
+    const carolJoins = (seq: number) =>
+      mirror.applyEvents(
+        'g',
+        [{ ...base, kind: 'members_added', seq, clientChangeId: `a${seq}`, members: [person('carol')] }],
+        'me',
+      );
+    mirror.applyEvents('g', [{ ...base, kind: 'group_created', seq: 1, name: null, members: ['me', 'peer'].map(person) }], 'me');
+    said('m2', 2);
+    carolJoins(3);
+    said('m4', 4);
+    mirror.applyEvents('g', [{ ...base, kind: 'member_removed', seq: 5, clientChangeId: 'r5', userId: 'carol' }], 'me');
+    said('m6', 6);
+    carolJoins(7);
+
+    // Carol learnt the ids (a reply, a forward): what came before she joined, or while she was away, stays with us.
+    const carolsPhone = { userId: 'carol', deviceNumber: 2 };
+    expect(await answer(carolsPhone, request('m2'))).toBeNull();
+    expect(await answer(carolsPhone, request('m6'))).toBeNull();
+    expect(warnings).toEqual(
+      ['m2', 'm6'].map((clientId) => ({
+        message: 'a resend request for an envelope sealed while the asker was not a member was ignored',
+        fields: { conversationId: 'g', clientId, from: 'carol.2' },
+      })),
+    );
+    // What she was there for she is sent again, as the peer, there all along, is the first.
+    await answer(carolsPhone, request('m4'));
+    await answer(peerPhone, request('m2'));
+    expect(sent).toEqual([
+      {
+        to: 'carol',
+        message: {
+          kind: 'resent_content',
+          forDevice: 2,
+          conversationId: 'g',
+          clientId: 'm4',
+          content: { kind: 'message', text: 'said at 4' },
+        },
+      },
+      {
+        to: 'peer',
+        message: {
+          kind: 'resent_content',
+          forDevice: 3,
+          conversationId: 'g',
+          clientId: 'm2',
+          content: { kind: 'message', text: 'said at 2' },
+        },
+      },
+    ]);
+  });
+
   it('answers each device at most at the rate, and again once the window passed', async () => {
     const { mirror, advance, answer, sent, warnings } = await setUp();
-    for (let i = 0; i < 5; i++) mirror.sentContent.keep('g', `m${i}`, { kind: 'message', text: `${i}` }, 10_000);
+    for (let i = 0; i < 5; i++) mirror.sentContent.keep(stored(`m${i}`, i + 1), { kind: 'message', text: `${i}` });
     for (let i = 0; i < 4; i++) await answer(peerPhone, request(`m${i}`));
     expect(sent).toHaveLength(3);
     expect(warnings.map((warning) => warning.message)).toEqual(['a resend request past the rate was ignored']);
