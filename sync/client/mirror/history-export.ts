@@ -142,6 +142,10 @@ export class MirrorHistory {
       .all(conversationId) as number[];
     for (const localId of replaced) this.search.removed(localId);
     this.db.prepare('DELETE FROM messages WHERE conversation_id = ? AND seq IS NOT NULL').run(conversationId);
+    // Watermarks only move forward: this device may have heard newer ones than the export holds.
+    const watermarks = this.db
+      .prepare('SELECT user_id, delivered_seq, read_seq FROM members WHERE conversation_id = ?')
+      .all(conversationId) as Array<{ user_id: string; delivered_seq: number; read_seq: number }>;
     for (const table of CONVERSATION_TABLES) {
       const kept =
         table === 'attachments'
@@ -188,6 +192,11 @@ export class MirrorHistory {
         )
         .run(conversationId);
     }
+    const raise = this.db.prepare(
+      `UPDATE main.members SET delivered_seq = MAX(delivered_seq, ?), read_seq = MAX(read_seq, ?)
+       WHERE conversation_id = ? AND user_id = ?`,
+    );
+    for (const held of watermarks) raise.run(held.delivered_seq, held.read_seq, conversationId, held.user_id);
     const localIds = this.db
       .prepare('SELECT local_id FROM messages WHERE conversation_id = ? AND seq IS NOT NULL')
       .pluck()

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Composer } from '../../../sync/client/composer.js';
 import { MIRROR_MIGRATIONS } from '../../../sync/client/mirror/migrations.js';
 import type { Mirror } from '../../../sync/client/mirror/mirror.js';
+import type { Conversation } from '../../../sync/protocol/frames.js';
 import { DatabaseFromTheFutureError, openDatabase } from '../../../sync/node/sqlite.js';
 import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { createTestMirrors } from '../../support/test-mirror.js';
@@ -123,6 +124,31 @@ describe('the history export', () => {
     expect(linked.search.search('hello', 'me', 500).length).toBeGreaterThan(0);
     expect(linked.signal.senderKey('ann.1', 'dist-2')).toEqual(Buffer.from([6]));
     expect(linked.signal.senderKey('me.1', 'dist-1')).toBeNull();
+  });
+
+  it("keeps the watermarks this device heard of that are newer than the export's: ticks never go back", async () => {
+    const withAnnAt = (deliveredSeq: number, readSeq: number): Conversation => ({
+      id: 'c1',
+      kind: 'direct',
+      name: null,
+      members: [
+        { id: 'me', username: 'me', displayName: 'Me', role: 'member', deliveredSeq: 0, readSeq: 0 },
+        { id: 'ann', username: 'ann', displayName: 'Ann', role: 'member', deliveredSeq, readSeq },
+      ],
+      lastSeq: 120,
+      createdAt: 1_000,
+      isMember: true,
+    });
+    const linking = await linkingMirror();
+    linking.upsertConversation(withAnnAt(100, 90), 'me');
+    const path = exportPath();
+    const key = randomBytes(32);
+    linking.history.exportTo(path, key, { ownAddresses: ['me.1', 'me.2'] });
+
+    const linked = mirrors.open();
+    linked.upsertConversation(withAnnAt(120, 60), 'me');
+    linked.history.importFrom(path, key, 'me');
+    expect(linked.ownWatermarks('c1', 'ann')).toEqual({ deliveredSeq: 120, readSeq: 90 });
   });
 
   it('refuses an export from a newer build', async () => {
