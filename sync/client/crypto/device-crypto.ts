@@ -128,8 +128,12 @@ export class DeviceCrypto {
     if (!device) return;
     const restored = await this.lane.run(async () => {
       const conversationIds = new Set<string>();
+      const inherited: string[] = [];
       const ratchet = device.ratchet();
       for (const { conversationId, held } of this.mirror.settings.senderKeysNotHeld()) {
+        // This device holds no chain of it: under its own address, an earlier device with its number started it.
+        if (held.senderId === device.address.name() && held.deviceNumber === device.address.deviceId())
+          inherited.push(held.distributionId);
         try {
           await device.signal.processSenderKeyDistributionMessage(
             device.signal.ProtocolAddress.new(held.senderId, held.deviceNumber),
@@ -144,7 +148,11 @@ export class DeviceCrypto {
           });
         }
       }
-      if (conversationIds.size > 0) this.mirror.transaction(() => ratchet.writeTo(this.mirror.signal));
+      if (conversationIds.size > 0)
+        this.mirror.transaction(() => {
+          ratchet.writeTo(this.mirror.signal);
+          this.mirror.settings.inheritSenderKeys(inherited);
+        });
       return conversationIds;
     });
     for (const conversationId of restored) {

@@ -70,7 +70,7 @@ export function sealedHere(device: ThisDevice, event: EnvelopeEvent): boolean {
     // Not a sender-key message: nothing here could open it either.
     return true;
   }
-  return !device.inheritedKey(event.conversationId, distributionId);
+  return !device.inheritedKey(distributionId);
 }
 
 /** An envelope that did not open is logged (and kept: the applier stores it unopened). */

@@ -17,8 +17,8 @@ export interface ThisDevice {
   address: ProtocolAddress;
   /** A fresh unit of ratchet work over the mirror's tables (see RatchetState). */
   ratchet(): RatchetState;
-  /** Whether a sender key under this device's address is an earlier device's, restored here (SettingsStore.keptElsewhere). */
-  inheritedKey(conversationId: string, distributionId: string): boolean;
+  /** Whether a sender key under this device's address is an earlier device's, restored here (SettingsStore.inheritSenderKeys). */
+  inheritedKey(distributionId: string): boolean;
 }
 
 export async function thisDevice(
@@ -36,8 +36,7 @@ export async function thisDevice(
     signal,
     address: signal.ProtocolAddress.new(selfId, deviceNumber),
     ratchet: () => new RatchetState(signal, mirror.signal, { identity, registrationId }, () => runtime.clock.now()),
-    inheritedKey: (conversationId, distributionId) =>
-      mirror.settings.keptElsewhere(conversationId, `${selfId}.${deviceNumber}`, distributionId),
+    inheritedKey: (distributionId) => mirror.settings.inheritedSenderKey(distributionId),
   };
 }
 

@@ -29,6 +29,7 @@ import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 /** How much of a draft the conversation list keeps (it shows one line, like the newest message). */
 const DEVICE_ID = 'device_id';
 const SETTINGS_CURSOR = 'settings_cursor';
+const INHERITED_SENDER_KEYS = 'inherited_sender_keys';
 
 /** A register as this mirror holds it. */
 export interface LocalRegister extends PersonalRegister {
@@ -116,14 +117,23 @@ export class SettingsStore {
   }
 
   /**
-   * Whether another device kept this sender key under this device's own address: an earlier
-   * device of the account with this number (its session ended, and the server numbered this one
-   * the same), whose envelopes this device opens with the key restored from its register. A key
-   * this device started was kept by this device first (keepSenderKey writes once).
+   * Sender keys under this device's own address that an earlier device with its number started
+   * (its session ended, and the server numbered this one the same), taken up from the account's
+   * registers on restoring: their envelopes are that device's, and open here.
    */
-  keptElsewhere(conversationId: string, ownAddress: string, distributionId: string): boolean {
-    const register = this.byKey(`sender_key:${conversationId}:${ownAddress}:${distributionId}`);
-    return register !== null && this.device !== null && register.by !== this.device.id;
+  inheritSenderKeys(distributionIds: readonly string[]): void {
+    if (distributionIds.length === 0) return;
+    const inherited = new Set([...this.inheritedSenderKeys(), ...distributionIds]);
+    this.setMeta(INHERITED_SENDER_KEYS, JSON.stringify([...inherited]));
+  }
+
+  inheritedSenderKey(distributionId: string): boolean {
+    return this.inheritedSenderKeys().includes(distributionId);
+  }
+
+  private inheritedSenderKeys(): string[] {
+    const parsed = z.array(z.string()).safeParse(parseJson(this.meta(INHERITED_SENDER_KEYS) ?? '[]'));
+    return parsed.success ? parsed.data : [];
   }
 
   private byKey(key: string): LocalRegister | null {
