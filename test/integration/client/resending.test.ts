@@ -285,6 +285,14 @@ describe('asking again for envelopes that did not open', () => {
       clientId: 'm1',
       from: `${carol.userId}.${carol.desk.deviceNumber()}`,
     });
+    // A request sent only now is read in a later batch of Alice's inbox, after the batch above
+    // was stored: its answers can be read below.
+    carol.desk.engine.sendToDevices([alice.userId], { ...request, conversationId: groupId, clientId: 'm9' });
+    await eventually(
+      () => alice.desk.warnings.filter((warning) => warning.message.includes('not a member')),
+      (warnings) => warnings.length === 2,
+      'the later request ignored',
+    );
     // Nothing was sent to Carol: no resend noted, no key of Alice's for the group.
     const carolDevice = { userId: carol.userId, deviceNumber: carol.desk.deviceNumber() };
     expect(alice.desk.mirror.sentContent.noteResend(groupId, 'm1', carolDevice, 0)).toBe(true);
