@@ -94,20 +94,17 @@ export class SimWorld {
         ...(process.env.SIM_TRACE ? { trace: (line: string) => this.trace(line) } : {}),
       },
     );
-    this.uploads = new SimUploads(this.scheduler, this.random.fork(), {
-      // Any node serves any upload: the store is shared.
+    // Plain HTTP, uploads included, reaches any node: the store is shared.
+    const exchanges = {
       serverStore: () => (this.server.pickReady() ? this.server.store : null),
       serverLifetime: () => this.server.pickReady()?.lifetime ?? NO_NODE,
-      reachable: (device) => this.network.reachable(device),
+      reachable: (device: string) => this.network.reachable(device),
       faultRate: () => this.network.exchangeFaultRate(),
       delay: () => this.network.latency(),
-    });
+    };
+    this.uploads = new SimUploads(this.scheduler, this.random.fork(), exchanges);
     this.http = new SimHttp(this.scheduler, this.random.fork(), {
-      serverStore: () => (this.server.pickReady() ? this.server.store : null),
-      serverLifetime: () => this.server.pickReady()?.lifetime ?? NO_NODE,
-      reachable: (device) => this.network.reachable(device),
-      faultRate: () => this.network.exchangeFaultRate(),
-      delay: () => this.network.latency(),
+      ...exchanges,
       sessions: () => this.server.pickReady()?.service?.sessions ?? null,
       uploadBytes: (id) => this.uploads.bytesOf(id),
       loggedIn: (name, sessionId) => {
