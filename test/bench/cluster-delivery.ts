@@ -26,6 +26,7 @@ import { describeHistogram, FANOUT_DELAY_METRIC, histogramSince, scrapeNodes, st
 import {
   HISTORY,
   HISTORY_TRAFFIC,
+  historyKeys,
   latencyRow,
   measureDirect,
   openDeviceA,
@@ -73,7 +74,8 @@ runBench(BENCH, async ({ scale }) => {
   const postgres = await startBenchPostgres(BENCH);
   try {
     log(BENCH, `seeding the same into PostgreSQL (${postgres.source})`);
-    const pgSeedMs = await seedPostgresInChild(postgres.url, spec, manifest, work);
+    const pgManifest = await seedPostgresInChild(postgres.url, spec, manifest, work);
+    const pgSeedMs = pgManifest.seedMs;
     const commit = await commitMs(postgres.url);
     const rng = new Rng(7);
 
@@ -91,7 +93,7 @@ runBench(BENCH, async ({ scale }) => {
 
     log(BENCH, `cluster: two PostgreSQL nodes, ${connections} connections`);
     const nodes = await startPostgresNodes(postgres.url, join(work, 'shared'), 2);
-    const cluster = await measurePhase({ work: join(work, 'cluster'), manifest, nodes, idle, samples, rng });
+    const cluster = await measurePhase({ work: join(work, 'cluster'), manifest: pgManifest, nodes, idle, samples, rng });
     await Promise.all(nodes.map((node) => node.stop()));
     log(BENCH, `the floor: ${samples} INSERT + NOTIFY → LISTEN → ws push`);
     const floor = await notifyFloor(postgres.url, samples);
@@ -217,7 +219,7 @@ async function measurePhase(input: {
     throw new Error('Seeding produced too few users');
   }
   const ab = [{ id: abConversation.id, lastSeq: abConversation.lastSeq }];
-  const peer = await startDeviceB(BENCH, work, second.url, b, ab, y.token);
+  const peer = await startDeviceB(BENCH, work, second.url, b, ab, y.token, historyKeys(manifest));
   const { core: aCore, probe: aProbe } = await openDeviceA(work, first.url, a, ab);
   const xClient = await RawClient.connect(first.url, x.token);
   const pClient = await RawClient.connect(first.url, p.token);

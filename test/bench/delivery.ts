@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import {
   HISTORY,
   HISTORY_TRAFFIC,
+  historyKeys,
   latencyRow,
   measureDirect,
   openDeviceA,
@@ -62,7 +63,7 @@ runBench(BENCH, async ({ scale }) => {
 
   // B in its own process, A here.
   const ab = [{ id: abConversation.id, lastSeq: abConversation.lastSeq }];
-  const peer = await startDeviceB(BENCH, work, server.url, b, ab, y.token);
+  const peer = await startDeviceB(BENCH, work, server.url, b, ab, y.token, historyKeys(manifest));
   const { core: aCore, probe: aProbe } = await openDeviceA(work, server.url, a, ab);
   const xClient = await RawClient.connect(server.url, x.token);
 

@@ -26,6 +26,7 @@ import {
   coreSamples,
   HISTORY,
   HISTORY_TRAFFIC,
+  historyKeys,
   holderSamples,
   latencyRow,
   measureDirect,
@@ -73,7 +74,7 @@ runBench(BENCH, async ({ scale }) => {
   const server = await startServerProcess(dataDir);
 
   const watched = [abConversation, group].map((c) => ({ id: c.id, lastSeq: c.lastSeq }));
-  const peer = await startDeviceB(BENCH, work, server.url, b, watched, y.token);
+  const peer = await startDeviceB(BENCH, work, server.url, b, watched, y.token, historyKeys(manifest));
   const { core: aCore, probe: aProbe } = await openDeviceA(work, server.url, a, watched);
   const xClient = await RawClient.connect(server.url, x.token);
   log(BENCH, `opening ${rawMembers} member sockets`);

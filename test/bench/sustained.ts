@@ -121,7 +121,7 @@ runBench(BENCH, async ({ scale, profile }) => {
   const postgres = await startBenchPostgres(BENCH, { statements: profile });
   try {
     log(BENCH, `seeding the same into PostgreSQL (${postgres.source})`);
-    const pgSeedMs = await seedPostgresInChild(postgres.url, spec, manifest, work);
+    const pgSeedMs = (await seedPostgresInChild(postgres.url, spec, manifest, work)).seedMs;
     const commit = await commitMs(postgres.url);
 
     log(BENCH, `cluster: two PostgreSQL nodes, ${clients} clients`);

@@ -14,7 +14,8 @@ import type { RawClient } from './raw-client.js';
 import { RawEnvelopes, sealedText } from './raw-envelopes.js';
 import type { Rng } from './random.js';
 import { row, type Row, type Target } from './report.js';
-import type { SeededUser, TrafficSpec } from './seed.js';
+import type { SeededUser, SeedManifest, TrafficSpec } from './seed.js';
+import type { HandedSenderKey } from './sender-keys.js';
 import { roundSummary, sleep, summarise, type Summary } from './stats.js';
 import { instrumentSqlStatements } from './instrument.js';
 import { stamps as senderStamps, stampSender, STAMPS_ON } from './delivery-stamps.js';
@@ -29,7 +30,13 @@ export const WARMUP = 30;
 /** Events already in the timed direct conversation (seed index 0) before the sends, as people's history would be. */
 export const HISTORY = 1_000;
 
-/** The seed's traffic for that history: messages with a few edits, reactions and replies. */
+/**
+ * The seed's traffic for that history: messages with a few edits, reactions and replies, sealed
+ * for B (user 1), whose device opens it with the keys the manifest hands it (historyKeys), as its
+ * device inbox would have brought them. A seals as device 1, the device its core runs as, so A's
+ * core holds it as its own and has nothing to open. Unsealed bytes would wait unopened on B and
+ * ask A to send them again during the timed part.
+ */
 export const HISTORY_TRAFFIC: TrafficSpec = {
   events: HISTORY,
   conversations: [0],
@@ -38,7 +45,14 @@ export const HISTORY_TRAFFIC: TrafficSpec = {
   reactionShare: 0.05,
   deleteShare: 0,
   replyShare: 0.05,
+  sealedFor: 1,
 };
+
+/** The sender keys B holds to open the seeded history (HISTORY_TRAFFIC). */
+export function historyKeys(manifest: SeedManifest): readonly HandedSenderKey[] {
+  if (!manifest.sealed) throw new Error('The seed carries no sender keys: its history was not sealed');
+  return manifest.sealed.senderKeys;
+}
 
 // -- B, the receiving device ------------------------------------------------------------------
 
@@ -404,7 +418,7 @@ export interface Expected {
   lastSeq: number;
 }
 
-/** B: its own profile under `work`, its core and Y's raw socket in their own process. */
+/** B: its own profile under `work`, holding `senderKeys` (historyKeys), its core and Y's raw socket in their own process. */
 export async function startDeviceB(
   bench: string,
   work: string,
@@ -412,9 +426,10 @@ export async function startDeviceB(
   b: SeededUser,
   conversations: Expected[],
   yToken: string,
+  senderKeys: readonly HandedSenderKey[],
 ): Promise<Peer> {
   const profileDir = join(work, 'b');
-  const mirrorFile = await prepareProfile(profileDir, serverUrl, b);
+  const mirrorFile = await prepareProfile(profileDir, serverUrl, b, [], undefined, senderKeys);
   const peer = startPeer(bench);
   await peer.init({
     profileDir,
@@ -423,6 +438,14 @@ export async function startDeviceB(
     conversations: conversations.map((c) => ({ id: c.id, expectedSeq: c.lastSeq })),
     rawToken: yToken,
   });
+  // Caught up is not opened: the history must be there to read, none of it waiting for a key.
+  const probe = new MirrorProbe(mirrorFile);
+  try {
+    const waiting = probe.count('SELECT COUNT(*) FROM envelopes_waiting');
+    if (waiting > 0) throw new Error(`B caught up with ${waiting} envelopes of the history it could not open`);
+  } finally {
+    probe.close();
+  }
   return peer;
 }
 

@@ -38,9 +38,15 @@ export async function seedPostgres(url: string, spec: SeedSpec): Promise<SeedMan
 /**
  * Seeds `url` with `spec` in a child process and checks that it holds what `expected` (the
  * SQLite seeding's manifest of the same spec) describes: the same users with the same tokens, the
- * same conversations at the same last seq. Returns how long the seeding took.
+ * same conversations at the same last seq. Returns PostgreSQL's own manifest: sealed traffic is
+ * sealed under keys of its own there.
  */
-export async function seedPostgresInChild(url: string, spec: SeedSpec, expected: SeedManifest, workDir: string): Promise<number> {
+export async function seedPostgresInChild(
+  url: string,
+  spec: SeedSpec,
+  expected: SeedManifest,
+  workDir: string,
+): Promise<SeedManifest> {
   const specFile = join(workDir, 'pg-seed-spec.json');
   const manifestFile = join(workDir, 'pg-seed-manifest.json');
   writeFileSync(specFile, JSON.stringify(spec));
@@ -55,5 +61,5 @@ export async function seedPostgresInChild(url: string, spec: SeedSpec, expected:
   if (fingerprint(seeded) !== fingerprint(expected)) {
     throw new Error('PostgreSQL was seeded differently from SQLite for the same spec (users, tokens or sequence numbers differ)');
   }
-  return seeded.seedMs;
+  return seeded;
 }
