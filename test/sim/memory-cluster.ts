@@ -1,6 +1,7 @@
 import {
   clusterEnvelopeSchema,
   EnvelopeOrder,
+  LOST_SIGNAL_RETRY_MS,
   type ClusterBus,
   type ClusterEnvelope,
   type ClusterSignal,
@@ -151,6 +152,10 @@ export class MemoryCluster {
     const envelope: ClusterEnvelope = { node: publisher.nodeId, at: this.scheduler.now, n: publisher.order.next(), signal };
     if (this.random.chance(this.hooks.faults().lostNotify)) {
       this.hooks.trace?.(`cluster: ${publisher.nodeId}'s notification ${envelope.n} failed`);
+      // As the real bus does (pg-cluster-bus.ts): the others are told soon, by the number of a `lost` signal.
+      this.task(LOST_SIGNAL_RETRY_MS, () => {
+        if (publisher.lifetime.alive) this.publish(publisher, { kind: 'lost' });
+      });
       return;
     }
     const text = JSON.stringify(envelope);

@@ -136,8 +136,10 @@ export class SetFaults extends Step {
     world.network.faults = { ...this.faults };
   }
   toString() {
-    const { drop, duplicate, reorder, late, maxDelayMs, clusterDrop, clusterMaxDelayMs } = this.faults;
-    const knobs = Object.entries({ drop, duplicate, reorder, late, clusterDrop }).filter(([, value]) => value > 0);
+    const { drop, duplicate, reorder, late, maxDelayMs, clusterDrop, clusterLostNotify, clusterMaxDelayMs } = this.faults;
+    const knobs = Object.entries({ drop, duplicate, reorder, late, clusterDrop, clusterLostNotify }).filter(
+      ([, value]) => value > 0,
+    );
     const parts = knobs.map(([name, value]) => `${name} ${value}`);
     if (maxDelayMs !== HEALTHY.maxDelayMs) parts.push(`delay ≤${maxDelayMs}ms`);
     if (clusterMaxDelayMs !== HEALTHY.clusterMaxDelayMs) parts.push(`cluster delay ≤${clusterMaxDelayMs}ms`);

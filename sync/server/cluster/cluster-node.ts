@@ -285,6 +285,9 @@ export class ClusterNode implements ClusterLink {
       case 'sessions_ended':
         this.deps.sessionsEnded(signal.userId, signal.sessionIds);
         return;
+      case 'lost':
+        // Its number already told the bus of the gap before it (and this node recovers from that).
+        return;
       case 'connections': {
         const { userId } = signal;
         const wasElsewhere = this.isOnlineElsewhere(userId);

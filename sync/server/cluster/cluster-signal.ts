@@ -28,7 +28,13 @@ export type ClusterSignal =
    */
   | { kind: 'started' }
   /** These sessions of the user were revoked or expired: every node closes their sockets. */
-  | { kind: 'sessions_ended'; userId: string; sessionIds: string[] };
+  | { kind: 'sessions_ended'; userId: string; sessionIds: string[] }
+  /**
+   * Notifications of the publishing node failed to go out. Its number tells the others of the gap
+   * (they catch up, as after any gap); without it they would learn of one only from the node's
+   * next signal, which may not come for a long time, and would miss what was lost until then.
+   */
+  | { kind: 'lost' };
 
 /** A signal as it crosses between nodes: who sent it and when (for the fan-out delay metric). */
 export interface ClusterEnvelope {
@@ -90,6 +96,7 @@ export const clusterEnvelopeSchema: z.ZodType<ClusterEnvelope> = z.object({
     z.object({ kind: z.literal('leaving') }),
     z.object({ kind: z.literal('started') }),
     z.object({ kind: z.literal('sessions_ended'), userId: id, sessionIds: z.array(id) }),
+    z.object({ kind: z.literal('lost') }),
   ]),
 });
 
@@ -138,4 +145,7 @@ export interface ClusterTiming {
 }
 
 /** A dead node's users stop counting within deadAfterMs + heartbeatMs: 25 s, inside the 30 s promised. */
+/** How soon after its notifications failed a bus tells the others (a `lost` signal), and again while that fails too. */
+export const LOST_SIGNAL_RETRY_MS = 1_000;
+
 export const CLUSTER_TIMING: ClusterTiming = { heartbeatMs: 5_000, deadAfterMs: 20_000 };

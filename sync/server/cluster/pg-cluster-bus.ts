@@ -5,6 +5,7 @@ import type { ServerLogger } from '../logger.js';
 import {
   clusterEnvelopeSchema,
   EnvelopeOrder,
+  LOST_SIGNAL_RETRY_MS,
   type ClusterBus,
   type ClusterEnvelope,
   type ClusterSignal,
@@ -98,8 +99,9 @@ export class PostgresClusterBus implements ClusterBus {
         await this.notifyAll(batch);
       } catch (error) {
         // The others miss these pushes, and find out from the numbers of the next ones (a gap: their
-        // clients catch up). Nothing stored is lost.
+        // clients catch up), which a `lost` signal brings soon. Nothing stored is lost.
         this.options.logger.error('Could not notify the other nodes', error, { signals: batch.length });
+        this.options.runtime.timers.setTimeout(() => this.publish({ kind: 'lost' }), LOST_SIGNAL_RETRY_MS);
       }
     }
     this.flushing = null;

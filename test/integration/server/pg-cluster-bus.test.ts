@@ -112,6 +112,26 @@ describe('the cluster bus on PostgreSQL', () => {
     expect(two.gaps).toBe(1);
   });
 
+  it('a notification that could not be sent, with nothing published after it, is noticed by the others all the same: a lost signal follows', async () => {
+    const { one, two } = await twoNodes();
+    one.bus.publish(event(1));
+    await eventually(
+      () => seqsFrom(two, 'node-1'),
+      (seqs) => seqs.length === 1,
+      'node 2 hears the first',
+    );
+    one.failNotifies = 1;
+    one.bus.publish(event(2));
+    // The node publishes nothing more of its own: only the bus's `lost` signal can tell of the gap.
+    await eventually(
+      () => two.gaps,
+      (gaps) => gaps === 1,
+      'node 2 told of the gap',
+    );
+    expect(two.received.at(-1)).toMatchObject({ node: 'node-1', signal: { kind: 'lost' } });
+    expect(seqsFrom(two, 'node-1')).toEqual([1]);
+  });
+
   it('drops a malformed notification alone: no gap (which would make every client catch up), and what follows arrives', async () => {
     const { url, one, two } = await twoNodes();
     const stranger = new pg.Client({ connectionString: url });
