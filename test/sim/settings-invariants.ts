@@ -41,6 +41,7 @@ export async function checkSettings(
           .some((row) => row.key === write.key && row.pending)
       )
         continue;
+      if (waitsOnFailedCreation(world, write.device, write.key)) continue;
       const kept = stored.get(write.key);
       const what = `${write.device}'s write of ${write.key} (at ${write.at})`;
       if (!kept) problems.push(`${what}: the server has no such register`);
@@ -53,6 +54,7 @@ export async function checkSettings(
       const where = `${device.name}'s settings`;
       const rows = world.inspector(device.name).settings();
       for (const row of rows) {
+        if (row.pending && waitsOnFailedCreation(world, device.name, row.key)) continue;
         if (row.pending || row.sendError)
           problems.push(`${where}: ${row.key} still waits to be sent (${row.sendError ?? 'pending'})`);
         const kept = stored.get(row.key);
@@ -157,4 +159,16 @@ function checkSummary(
     if (summary.blocked !== blocked) problems.push(`${where}: blocked ${summary.blocked}, the register says ${blocked}`);
   }
   return problems;
+}
+
+/**
+ * A register about a conversation whose creation the server refused on this device waits with it
+ * (mirror/settings-store.ts: settings of a conversation whose creation is queued wait for it), as
+ * the failed creation is kept for the person to retry or remove: nothing is dropped.
+ */
+function waitsOnFailedCreation(world: SimWorld, device: string, key: string): boolean {
+  return world
+    .inspector(device)
+    .outbox()
+    .some((row) => row.kind === 'create' && row.status === 'failed' && key.includes(row.conversationId));
 }
