@@ -101,6 +101,11 @@ export class MirrorInspector {
     }));
   }
 
+  /** Envelopes kept unopened, their key still to come (or asked for again). */
+  waitingEnvelopes(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM envelopes_waiting').get() as { n: number }).n;
+  }
+
   pendingCount(): number {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get() as { n: number }).n;
   }

@@ -30,8 +30,8 @@ export async function settle(world: SimWorld): Promise<void> {
 /**
  * Why the world is not quiet right now, or null when it is: every server node up, nothing on the
  * wire (between devices and nodes, or between nodes), every device online with nothing pending in
- * its outbox, caught up to every seq it has heard of, and what it has delivered and read known to
- * the server.
+ * its outbox, no envelope waiting for its key, caught up to every seq it has heard of, and what
+ * it has delivered and read known to the server.
  */
 export async function notQuiet(world: SimWorld): Promise<string | null> {
   const { network, server } = world;
@@ -53,6 +53,9 @@ export async function notQuiet(world: SimWorld): Promise<string | null> {
     const inspector = world.inspector(device.name);
     const pending = inspector.pendingCount();
     if (pending > 0) return `${device.name} has ${pending} pending outbox rows`;
+    // A key on its way, or asked for again (the sender answers once it is online): not yet.
+    const waiting = inspector.waitingEnvelopes();
+    if (waiting > 0) return `${device.name} has ${waiting} envelopes waiting for their key`;
     const behind = inspector.cursors().find((cursor) => cursor.knownSeq > cursor.appliedSeq);
     if (behind) return `${device.name} is behind in ${behind.conversationId} (${behind.appliedSeq} of ${behind.knownSeq})`;
     // Its own watermarks must have reached the server. (One pushed by another of the person's
