@@ -22,10 +22,9 @@ import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
 import type { OutgoingRow } from '../mirror/signal-tables.js';
 import { RetryLoop } from '../retry-loop.js';
-import type { LocalIdentity } from './key-publisher.js';
 import { toPreKeyBundle } from './prekeys.js';
 import type { RatchetState } from './ratchet-state.js';
-import { thisDevice, type CryptoLane, type ThisDevice } from './this-device.js';
+import type { CryptoLane, ThisDevice } from './this-device.js';
 
 /** Rounds of "devices changed" one send goes through before it waits for the next connection. */
 const MAX_CORRECTIONS = 3;
@@ -49,7 +48,8 @@ export class DeviceSender {
     private readonly connection: SyncConnection,
     private readonly runtime: Runtime,
     private readonly lane: CryptoLane,
-    private readonly localIdentity: () => Promise<LocalIdentity | null>,
+    /** This device as its sessions know it, under the device number the server gave it (heldDevice). */
+    private readonly deviceAs: (deviceNumber: number) => Promise<ThisDevice | null>,
     private readonly selfId: string,
     private readonly log: Logger,
   ) {
@@ -129,7 +129,7 @@ export class DeviceSender {
   private async sendWaiting(): Promise<void> {
     const deviceNumber = this.deviceNumber;
     if (deviceNumber === null) return;
-    const device = await thisDevice(this.mirror, this.runtime, this.localIdentity, this.selfId, deviceNumber);
+    const device = await this.deviceAs(deviceNumber);
     if (!device) return;
     const rows = this.mirror.signal.outgoing((clientId, error) =>
       this.log.warn('dropped a device send that did not read back', { clientId, ...errorFields(error) }),
