@@ -35,6 +35,11 @@ const MAX_CORRECTIONS = 3;
  * without a device names nobody the server could correct.
  */
 const NO_DEVICES_FOR_MS = 60 * 60 * 1000;
+/** People encrypted for in one unit of ratchet work, when a send goes to many (see deliver). */
+const PEOPLE_PER_SLICE = 25;
+
+/** A person's key bundles, as fetch_key_bundles answers. */
+type Bundles = { identityKey: string; bundles: KeyBundle[] };
 
 export class DeviceSender {
   private deviceNumber: number | null = null;
@@ -143,10 +148,29 @@ export class DeviceSender {
     this.handOutsDone();
   }
 
-  /** Encrypts the row where it is not yet, sends it in frames the server takes, and puts the addressing right as the server asks. */
+  /**
+   * Encrypts the row where it is not yet, sends it in frames the server takes, and puts the
+   * addressing right as the server asks. A send to many people (a sender key handed out in a big
+   * group) is encrypted a slice of people at a time, each slice sent before the next is
+   * encrypted: the first devices have it while the last are still being encrypted for, and other
+   * ratchet work (opening what arrives) is never held up for long.
+   */
   private async deliver(device: ThisDevice, row: OutgoingRow): Promise<void> {
-    const frames = row.envelopes.length > 0 ? this.cut(row) : await this.encrypt(device, row, row.recipients, false);
-    for (const frame of frames) await this.send(device, frame, 0);
+    if (row.envelopes.length > 0) {
+      for (const frame of this.cut(row)) await this.send(device, frame, 0);
+      return;
+    }
+    let rest: OutgoingRow | null = row;
+    while (rest) {
+      const slice = rest.recipients.slice(0, PEOPLE_PER_SLICE);
+      const later = rest.recipients.slice(PEOPLE_PER_SLICE);
+      // The row keeps its client id and the people after this slice; the slice goes under a new id.
+      const remaining: OutgoingRow | null = later.length > 0 ? { ...rest, recipients: later } : null;
+      const now = remaining ? { ...rest, clientId: this.newClientId(), recipients: slice } : rest;
+      const frames = await this.encrypt(device, now, slice, false, remaining);
+      for (const frame of frames) await this.send(device, frame, 0);
+      rest = remaining;
+    }
   }
 
   private async send(device: ThisDevice, row: OutgoingRow, round: number): Promise<void> {
@@ -180,7 +204,7 @@ export class DeviceSender {
 
   /** framesOf, saying who could not be sent to. */
   private framesOf(row: OutgoingRow): OutgoingRow[] {
-    const { frames, tooLarge } = framesOf(row, () => timeOrderedId(this.runtime.clock.now(), this.runtime.random));
+    const { frames, tooLarge } = framesOf(row, () => this.newClientId());
     for (const userId of tooLarge) {
       this.log.warn("a device message too large for one frame of a person's devices was not sent to them", {
         clientId: row.clientId,
@@ -206,6 +230,10 @@ export class DeviceSender {
     }
   }
 
+  private newClientId(): string {
+    return timeOrderedId(this.runtime.clock.now(), this.runtime.random);
+  }
+
   /** Forgets sessions with devices that are gone or replaced, and encrypts again for every device missed. */
   private async correct(device: ThisDevice, row: OutgoingRow, mismatches: readonly DeviceMismatch[]): Promise<OutgoingRow[]> {
     const dropped = new Set<string>();
@@ -229,9 +257,16 @@ export class DeviceSender {
    * Encrypts the row's content for every device of `userIds` it has no envelope for, starting
    * sessions from fetched bundles where there are none (or, `correcting`, where the server said
    * some were missed), and stores it, as the frames it goes in, with the ratchet state in one
-   * transaction.
+   * transaction (and `remaining`, what is left of the send to encrypt later).
    */
-  private encrypt(device: ThisDevice, row: OutgoingRow, userIds: readonly string[], correcting: boolean): Promise<OutgoingRow[]> {
+  private async encrypt(
+    device: ThisDevice,
+    row: OutgoingRow,
+    userIds: readonly string[],
+    correcting: boolean,
+    remaining: OutgoingRow | null = null,
+  ): Promise<OutgoingRow[]> {
+    const bundles = await this.fetchBundles(device, userIds, correcting);
     return this.lane.run(async () => {
       const ratchet = device.ratchet();
       const done = new Set(row.envelopes.map(addressOf));
@@ -239,7 +274,7 @@ export class DeviceSender {
       for (const userId of userIds) {
         const theirs: OutgoingEnvelope[] = [];
         try {
-          for (const address of await this.sessionsWith(device, ratchet, userId, done, correcting)) {
+          for (const address of await this.sessionsWith(device, ratchet, userId, done, bundles)) {
             theirs.push(await this.seal(device, ratchet, address, row.content));
           }
           envelopes.push(...theirs);
@@ -255,30 +290,54 @@ export class DeviceSender {
       this.mirror.transaction(() => {
         ratchet.writeTo(this.mirror.signal);
         for (const frame of frames) this.mirror.signal.putOutgoing(frame);
+        if (remaining) this.mirror.signal.putOutgoing(remaining);
       });
       return frames;
     });
   }
 
-  /** The addresses of `userId`'s devices to encrypt for, other than those `done`: sessions where they exist, else started from bundles. */
+  /**
+   * The bundles of those of `userIds` to start sessions with (all of them when `correcting`, else
+   * those with no session and not known to have no device), asked for side by side: one round
+   * trip, not one per person. Null for a person with no keys.
+   */
+  private async fetchBundles(
+    device: ThisDevice,
+    userIds: readonly string[],
+    correcting: boolean,
+  ): Promise<Map<string, Bundles | null>> {
+    const now = this.runtime.clock.now();
+    const wanted = userIds.filter(
+      (userId) =>
+        correcting || (this.sessionDevices(device, userId).length === 0 && (this.noDevicesUntil.get(userId) ?? 0) <= now),
+    );
+    const fetched = await Promise.all(wanted.map((userId) => this.bundlesOf(userId)));
+    return new Map(wanted.map((userId, index) => [userId, fetched[index]!]));
+  }
+
+  /** The addresses of `userId`'s devices to encrypt for, other than those `done`: sessions where they exist, else started from `bundles`. */
   private async sessionsWith(
     device: ThisDevice,
     ratchet: RatchetState,
     userId: string,
     done: ReadonlySet<string>,
-    correcting: boolean,
+    bundles: ReadonlyMap<string, Bundles | null>,
   ): Promise<ProtocolAddress[]> {
-    const isSelf = userId === this.selfId;
-    const sessions = this.mirror.signal
-      .sessionDevicesOf(userId)
-      .filter((number) => !(isSelf && number === device.address.deviceId()));
+    const sessions = this.sessionDevices(device, userId);
     const known = sessions.filter((number) => !done.has(`${userId}.${number}`));
-    const now = this.runtime.clock.now();
-    const fetch = correcting || (sessions.length === 0 && (this.noDevicesUntil.get(userId) ?? 0) <= now);
-    const fresh = fetch ? await this.startSessions(device, ratchet, userId, done) : [];
-    if (sessions.length === 0 && fresh.length === 0) this.noDevicesUntil.set(userId, now + NO_DEVICES_FOR_MS);
+    const fetched = bundles.get(userId);
+    const fresh = fetched ? await this.startSessions(device, ratchet, userId, done, fetched) : [];
+    if (bundles.has(userId) && sessions.length === 0 && fresh.length === 0) {
+      this.noDevicesUntil.set(userId, this.runtime.clock.now() + NO_DEVICES_FOR_MS);
+    }
     const numbers = [...new Set([...known, ...fresh])].sort((a, b) => a - b);
     return numbers.map((number) => device.signal.ProtocolAddress.new(userId, number));
+  }
+
+  /** The devices of `userId` this device has sessions with (never itself). */
+  private sessionDevices(device: ThisDevice, userId: string): number[] {
+    const isSelf = userId === this.selfId;
+    return this.mirror.signal.sessionDevicesOf(userId).filter((number) => !(isSelf && number === device.address.deviceId()));
   }
 
   /** Starts sessions with each of `userId`'s devices that has none and is not `done`, from their bundles; their numbers. */
@@ -287,9 +346,8 @@ export class DeviceSender {
     ratchet: RatchetState,
     userId: string,
     done: ReadonlySet<string>,
+    bundles: Bundles,
   ): Promise<number[]> {
-    const bundles = await this.bundlesOf(userId);
-    if (!bundles) return [];
     const started: number[] = [];
     for (const bundle of bundles.bundles) {
       const key = `${userId}.${bundle.deviceNumber}`;
@@ -308,7 +366,7 @@ export class DeviceSender {
     return started;
   }
 
-  private async bundlesOf(userId: string): Promise<{ identityKey: string; bundles: KeyBundle[] } | null> {
+  private async bundlesOf(userId: string): Promise<Bundles | null> {
     try {
       const reply = await this.connection.request({ type: 'fetch_key_bundles', userId });
       if (reply.type !== 'key_bundles') throw new RequestError('internal', `Unexpected reply ${reply.type} to fetch_key_bundles`);
