@@ -22,9 +22,9 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
 import { sha256Hex } from '../../protocol/attachments.js';
-import { plainSizeOfSealed } from '../../protocol/sealed-format.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../node/private-files.js';
 import type { FileKeyring } from './file-keys.js';
+import { IncomingCheck } from './incoming-check.js';
 import {
   chunkCount,
   HEADER_BYTES,
@@ -275,6 +275,24 @@ export class BlobStore {
     return stat.size;
   }
 
+  /**
+   * A check of a download's bytes (IncomingCheck) that has taken in the first `upTo` bytes already
+   * on disk (a download resumed after them), for the download to go on with.
+   */
+  async checkIncoming(attachmentId: string, upTo: number, expected: { size: number; key: Buffer }): Promise<IncomingCheck> {
+    const check = new IncomingCheck(expected.key, expected.size);
+    if (upTo > 0) {
+      const path = this.incomingPath(attachmentId);
+      const stream = upTo === Infinity ? createReadStream(path) : createReadStream(path, { end: upTo - 1 });
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) check.update(chunk);
+      } catch (error) {
+        throw asBlobError(error);
+      }
+    }
+    return check;
+  }
+
   /** Removes what a download collected (its key was never kept: it is kept only with the verified file). */
   async discardIncoming(attachmentId: string): Promise<void> {
     await fs.rm(this.incomingPath(attachmentId), { force: true });
@@ -286,7 +304,12 @@ export class BlobStore {
    * attempt starts from zero) and `checksum_mismatch` raised. Its key is kept in the mirror, under
    * the id its header names, before the file gets its name.
    */
-  async commitIncoming(attachmentId: string, expected: { sha256: string; size: number; key: Buffer }): Promise<void> {
+  async commitIncoming(
+    attachmentId: string,
+    expected: { sha256: string; size: number; key: Buffer },
+    /** The check the download made as the bytes came (checkIncoming, then update); else the file is read to check it. */
+    check?: IncomingCheck,
+  ): Promise<void> {
     const path = this.incomingPath(attachmentId);
     const refuse = async (why: string): Promise<never> => {
       await this.discardIncoming(attachmentId);
@@ -294,16 +317,12 @@ export class BlobStore {
     };
     // The message's schema allows no other length; a row damaged since is refused, never tried as a key.
     if (expected.key.length !== KEY_BYTES) return refuse(`The message's key has ${expected.key.length} bytes, not ${KEY_BYTES}`);
-    const actual = await hashStream(createReadStream(path)).catch((error: unknown) => {
-      throw asBlobError(error);
-    });
+    const actual = (check ?? (await this.checkIncoming(attachmentId, Infinity, expected))).finish();
     if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) {
       return refuse(`Downloaded ${actual.size} bytes hashing to ${actual.sha256}`);
     }
-    // Closed by then, so it can be removed (Windows removes no open file).
-    const opened = await openWithKey(path, actual.size, expected.key);
-    if ('problem' in opened) return refuse(opened.problem);
-    const { keyId } = opened;
+    if ('problem' in actual.opened) return refuse(actual.opened.problem);
+    const { keyId } = actual.opened;
     const known = await keyOf(this.keys, keyId);
     // Another file's key id with another key: taking this one would make that file unreadable.
     if (known !== null && !known.equals(expected.key)) return refuse('The file names the key of another file');
@@ -347,40 +366,6 @@ export class BlobStore {
     const oldPartials = join(this.dir, OLD_PARTIAL_DIR);
     if (await fs.stat(oldPartials).catch(() => null)) await sweep(oldPartials, () => false);
     return removed;
-  }
-}
-
-/** SHA-256 and size of a stream's bytes. */
-async function hashStream(stream: Readable): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
-/**
- * Opens every chunk of the sealed file at `path` under `key`, keeping none of the plaintext: the key
- * id its header names, or why it does not open.
- */
-async function openWithKey(path: string, fileSize: number, key: Buffer): Promise<{ keyId: string } | { problem: string }> {
-  const handle = await fs.open(path, 'r');
-  try {
-    const head = await readHead(handle);
-    const plainSize = plainSizeOfSealed(fileSize);
-    if (!isSealedHeader(head) || plainSize === null) return { problem: 'The file is not a sealed file' };
-    const seal: FileSeal = { keyId: keyIdOf(head), key, header: head };
-    for await (const _plain of readSealed(handle, seal, fileSize, plainSize, 0, plainSize - 1)) {
-      // Each chunk's tag is checked under the key as it is opened; the plaintext is dropped.
-    }
-    return { keyId: seal.keyId };
-  } catch (error) {
-    if (error instanceof SealedFileError) return { problem: `The file does not open with its key: ${error.message}` };
-    throw asBlobError(error);
-  } finally {
-    await handle.close();
   }
 }
 

@@ -8,10 +8,13 @@ import type { DownloadJob } from '../mirror/attachments.js';
 import type { Mirror } from '../mirror/mirror.js';
 import { PRIVATE_FILE_MODE } from '../../node/private-files.js';
 import { BlobStoreError, type BlobStore } from './blob-store.js';
+import type { IncomingCheck } from './incoming-check.js';
 import { keyOf, type TransferTracker } from './transfer-tracker.js';
 import { TransferQueue } from './transfer-queue.js';
 
 const MAX_PARALLEL = 3;
+/** Bytes gathered before a write: one write per network read cost more than the bytes. */
+const WRITE_BYTES = 1024 * 1024;
 export const DOWNLOAD_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 };
 /** The server says this person may not have the file, or it no longer exists. */
 const NOT_AVAILABLE_STATUSES = new Set([401, 403, 404, 410]);
@@ -112,6 +115,10 @@ export class Downloader {
     if ((await blobs.fileSize(job.sha256)) === job.size) return { kind: 'done' };
     const offset = await blobs.incomingSize(job.attachmentId, job.size);
     tracker.start(job, 'download', offset, job.size);
+    const expected = { sha256: job.sha256, size: job.size, key: Buffer.from(job.key, 'base64') };
+    // Checked as it comes (a download resumed after what is on disk checks that part first); what
+    // was all here already is checked by reading it.
+    let check: IncomingCheck | undefined;
     if (offset < job.size) {
       const response = await this.options.fetch(`${this.options.httpBase}${ATTACHMENTS_PATH}/${job.attachmentId}`, {
         headers: {
@@ -133,25 +140,39 @@ export class Downloader {
         return { kind: 'retry', message: `HTTP ${response.status}` };
       }
       let received = resumed ? offset : 0;
-      // The bytes go to disk as they come: they are the sealed file, encrypted already.
+      check = await blobs.checkIncoming(job.attachmentId, resumed ? offset : 0, expected);
+      // The bytes go to disk as they come (a few at a time): they are the sealed file, encrypted already.
       const out = await fs.open(blobs.incomingPath(job.attachmentId), resumed ? 'a' : 'w', PRIVATE_FILE_MODE);
+      let unwritten: Buffer[] = [];
+      let unwrittenBytes = 0;
       try {
         for await (const chunk of response.body as NodeReadableStream<Uint8Array>) {
           // More than the sender declared is not that file: stop before it reaches the disk.
           if (received + chunk.length > job.size) {
             throw new BlobStoreError('checksum_mismatch', `The server sent more than the ${job.size} bytes declared`);
           }
-          await out.write(chunk);
-          received += chunk.length;
-          tracker.progress(job, received);
+          const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          check.update(bytes);
+          unwritten.push(bytes);
+          unwrittenBytes += bytes.length;
+          received += bytes.length;
+          if (unwrittenBytes >= WRITE_BYTES) {
+            await out.writev(unwritten);
+            unwritten = [];
+            unwrittenBytes = 0;
+            tracker.progress(job, received);
+          }
         }
       } finally {
-        await out.close();
+        // What came is kept, even when the download broke off: the next attempt asks for the rest.
+        if (unwritten.length > 0) await out.writev(unwritten).finally(() => out.close());
+        else await out.close();
       }
+      tracker.progress(job, received);
       // Cut off without an error: what came is kept, and the next attempt asks for the rest.
       if (received < job.size) return { kind: 'retry', message: `The download ended after ${received} bytes` };
     }
-    await blobs.commitIncoming(job.attachmentId, { sha256: job.sha256, size: job.size, key: Buffer.from(job.key, 'base64') });
+    await blobs.commitIncoming(job.attachmentId, expected, check);
     return { kind: 'done' };
   }
 
