@@ -1,3 +1,4 @@
+import { eachAtMost } from '../common/at-most.js';
 import { isDiskFull } from '../app-api/disk-full.js';
 import type { AppEvent, ConnectionState } from '../app-api/contract.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
@@ -27,6 +28,12 @@ import { SettingsSeal } from './crypto/sealed-settings.js';
 import type { Outdated, SyncTransport } from './transport.js';
 
 const RECEIPT_COALESCE_MS = 50;
+/**
+ * Conversations caught up side by side after connecting: enough for the server, the opening
+ * workers and the mirror to work at once; each holds a page and the next one asked for, and a
+ * thousand conversations behind at once held a thousand pages in memory.
+ */
+const CATCH_UPS_AT_ONCE = 8;
 
 export interface SyncEngineOptions {
   mirror: Mirror;
@@ -375,7 +382,7 @@ export class SyncEngine {
       // The inbox before the catch-up: it brings the keys that open what the catch-up brings.
       await this.devices?.connected(deviceNumber);
       const behind = this.options.mirror.conversationsBehind();
-      await Promise.all(behind.map((conversationId) => this.catchUp(conversationId)));
+      await eachAtMost(behind, CATCH_UPS_AT_ONCE, (conversationId) => this.catchUp(conversationId));
       if (!this.connection.open) return;
       this.ready = true;
       this.connection.resetBackoff();
