@@ -1,5 +1,6 @@
 import {
   useEffect,
+  useEffectEvent,
   useId,
   useLayoutEffect,
   useMemo,
@@ -183,6 +184,9 @@ export function Composer({
   const remaining = LIMITS.maxMessageChars - trimmed.length;
   const attaching = !editing && draft.items.length > 0;
   const canSend = (trimmed.length > 0 || attaching) && over <= 0 && !(attaching && draft.preparing);
+  // Send pressed while files are still being prepared: the message goes as soon as they are ready.
+  const [sendWhenReady, setSendWhenReady] = useState(false);
+  const waitsForFiles = attaching && draft.preparing && over <= 0;
 
   useLayoutEffect(() => {
     const textarea = textareaRef.current;
@@ -203,6 +207,10 @@ export function Composer({
   };
 
   const submit = () => {
+    if (!editing && waitsForFiles) {
+      setSendWhenReady(true);
+      return;
+    }
     if (!canSend) return;
     if (editing) {
       saveEdit();
@@ -236,6 +244,18 @@ export function Composer({
       setError(t.composer.sendFailed(describeError(failure)));
     });
   };
+
+  // Files that could not be prepared are the person's to look at first: then nothing goes by itself.
+  const sendNowReady = useEffectEvent(() => {
+    if (draft.problems.length === 0) submit();
+  });
+  const filesPreparing = draft.preparing;
+  useEffect(() => {
+    if (!sendWhenReady || filesPreparing) return;
+    /* eslint-disable-next-line react-hooks/set-state-in-effect -- the wait ends when the files are ready */
+    setSendWhenReady(false);
+    sendNowReady();
+  }, [sendWhenReady, filesPreparing]);
 
   const sendVoice = (recorded: { blob: Blob; durationMs: number }) => identityGuard.beforeSend(() => sendVoiceNow(recorded));
 
@@ -346,6 +366,11 @@ export function Composer({
         </p>
       )}
       {!editing && <AttachmentDraftList items={draft.items} onRemove={draft.remove} />}
+      {sendWhenReady && (
+        <p className="composer__counter" role="status">
+          {t.composer.sendsWhenReady}
+        </p>
+      )}
       {!editing && linkPreview.preview && (
         <ComposerLinkPreview
           preview={linkPreview.preview}
@@ -417,7 +442,13 @@ export function Composer({
         )}
         {!editing && <VoiceRecorder onRecorded={sendVoice} onError={setError} onRecordingChange={setRecording} />}
         {!recording && (
-          <button type="submit" className="composer__send" aria-label={sendLabel} title={sendLabel} disabled={!canSend}>
+          <button
+            type="submit"
+            className="composer__send"
+            aria-label={sendLabel}
+            title={sendLabel}
+            disabled={!canSend && !waitsForFiles}
+          >
             {editing ? <CheckIcon size={20} /> : <SendIcon size={20} />}
           </button>
         )}

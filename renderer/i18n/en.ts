@@ -548,6 +548,7 @@ export const en = {
     sendFailed: (reason: string) => `Couldn’t send: ${reason}`,
     hintEditing: 'Enter to save, Escape to cancel',
     hintReplying: 'Enter to send the reply, Escape to cancel it',
+    sendsWhenReady: 'Sends as soon as the files are ready',
   },
 
   attachments: {

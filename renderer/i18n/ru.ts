@@ -533,6 +533,7 @@ export const ru: Strings = {
     sendFailed: (reason: string) => `Не удалось отправить: ${reason}`,
     hintEditing: 'Enter — сохранить, Escape — отменить',
     hintReplying: 'Enter — отправить ответ, Escape — отменить ответ',
+    sendsWhenReady: 'Отправится, как только файлы будут готовы',
   },
 
   attachments: {

@@ -532,6 +532,7 @@ export const uk: Strings = {
     sendFailed: (reason: string) => `Не вдалося надіслати: ${reason}`,
     hintEditing: 'Enter — зберегти, Escape — скасувати',
     hintReplying: 'Enter — надіслати відповідь, Escape — скасувати відповідь',
+    sendsWhenReady: 'Надішлеться, щойно файли будуть готові',
   },
 
   attachments: {

@@ -56,8 +56,7 @@ test('a file and an image attached offline arrive after reconnecting, and are sa
   await expect(attachments.getByRole('listitem')).toHaveCount(2);
   await expect(attachments.getByRole('button', { name: 'Remove report.bin' })).toBeVisible();
   await expect(attachments.getByRole('button', { name: 'Remove photo.png' })).toBeVisible();
-  // Enter does nothing while the files are still being prepared: Send comes on once they are.
-  await expect(alice.page.getByRole('button', { name: 'Send', exact: true })).toBeEnabled();
+  // Enter at once, while the files may still be being prepared: the message goes as soon as they are ready.
   await alice.send('Here you go');
   await expect(attachments).toBeHidden();
 
@@ -124,6 +123,37 @@ test('files dropped on the conversation and an image pasted into the message box
   await expect(received.getByRole('button', { name: 'Save notes.bin' })).toBeVisible();
   await expect(received.getByRole('button', { name: 'Save not-this.txt' })).toHaveCount(0);
   expect(await savedHash(bob.page, () => received.getByRole('button', { name: 'Save notes.bin' }).click())).toBe(sha256Of(notes));
+});
+
+test('Enter pressed while a file is still being prepared sends the message as soon as it is ready', async ({ launchApp }) => {
+  browserHostOnly('the file is held on its way into the profile: an HTTP request there, which the test can hold');
+  const { alice, bob } = await twoPeople(launchApp);
+  let letGo!: () => void;
+  const held = new Promise<void>((resolve) => (letGo = resolve));
+  await alice.page.route(/\/files$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await pasteFiles(alice.page.getByRole('textbox', { name: 'Message' }), [
+    { name: 'slow.bin', type: 'application/octet-stream', bytes: [...randomBytes(1024)] },
+  ]);
+  const attachments = alice.page.getByRole('list', { name: 'Attachments' });
+  await expect(attachments).toContainText('Preparing…');
+
+  const composer = alice.page.getByRole('textbox', { name: 'Message' });
+  await composer.fill('Sent once it is ready');
+  await composer.press('Enter');
+  // Not lost, not sent without its file: it waits, and says so.
+  await expect(alice.page.getByRole('status').filter({ hasText: 'Sends as soon as the files are ready' })).toBeVisible();
+  await expect(composer).toHaveValue('Sent once it is ready');
+  await expect(alice.message('Sent once it is ready')).toHaveCount(0);
+
+  letGo();
+  await expect(composer).toHaveValue('');
+  await expect(alice.page.getByRole('status').filter({ hasText: 'Sends as soon as the files are ready' })).toHaveCount(0);
+  await expect(bob.message('Sent once it is ready').getByRole('button', { name: 'Save slow.bin' })).toBeVisible({
+    timeout: 30_000,
+  });
 });
 
 test('a file over the limit is refused by name before anything is queued', async ({ launchApp }) => {

@@ -27,7 +27,7 @@ import { RESEND_TIMINGS, ResendAsker, type ResendTimings } from './resend-asker.
 import { RunApplier, shownOf, type AppliedRun } from './run-applier.js';
 import { SenderKeys } from './sender-keys.js';
 import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
-import { CryptoLane, thisDevice, type ThisDevice } from './this-device.js';
+import { CryptoLane, heldDevice, type ThisDevice } from './this-device.js';
 
 /** How envelopes are opened: in how many worker threads at most (0: all on this thread), and from how many envelopes a run. */
 export interface OpeningOptions {
@@ -47,6 +47,7 @@ export class DeviceCrypto {
   private readonly asker: ResendAsker;
   /** Which of the account's devices this is, while connected (the welcome says). */
   private deviceNumber: number | null = null;
+  private readonly deviceAs: (deviceNumber: number) => Promise<ThisDevice | null>;
 
   constructor(
     private readonly mirror: Mirror,
@@ -66,6 +67,7 @@ export class DeviceCrypto {
     opening: OpeningOptions = defaultOpening(),
     resendTimings: ResendTimings = RESEND_TIMINGS,
   ) {
+    this.deviceAs = heldDevice(mirror, runtime, localIdentity, selfId);
     this.pool =
       opening.threads > 0
         ? new OpeningPool({ threads: opening.threads, ...(opening.spawn ? { spawn: opening.spawn } : {}) })
@@ -78,7 +80,7 @@ export class DeviceCrypto {
       log,
       this.pool && { pool: this.pool, minimum: opening.minimum },
     );
-    this.sender = new DeviceSender(mirror, connection, runtime, this.lane, localIdentity, selfId, log);
+    this.sender = new DeviceSender(mirror, connection, runtime, this.lane, this.deviceAs, selfId, log);
     this.asker = new ResendAsker(mirror, runtime, this.sender, () => this.device(), selfId, log, resendTimings, {
       shown: (conversationId, shown) => hooks.openedLate(conversationId, shown),
       failed: (error) => hooks.failed(error),
@@ -264,7 +266,7 @@ export class DeviceCrypto {
   private device(): Promise<ThisDevice | null> {
     const deviceNumber = this.deviceNumber;
     if (deviceNumber === null) return Promise.resolve(null);
-    return thisDevice(this.mirror, this.runtime, this.localIdentity, this.selfId, deviceNumber);
+    return this.deviceAs(deviceNumber);
   }
 }
 

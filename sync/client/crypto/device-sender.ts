@@ -22,10 +22,10 @@ import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
 import type { OutgoingRow } from '../mirror/signal-tables.js';
 import { RetryLoop } from '../retry-loop.js';
-import type { LocalIdentity } from './key-publisher.js';
+import { framesOf } from './device-send-frames.js';
 import { toPreKeyBundle } from './prekeys.js';
 import type { RatchetState } from './ratchet-state.js';
-import { thisDevice, type CryptoLane, type ThisDevice } from './this-device.js';
+import type { CryptoLane, ThisDevice } from './this-device.js';
 
 /** Rounds of "devices changed" one send goes through before it waits for the next connection. */
 const MAX_CORRECTIONS = 3;
@@ -49,7 +49,8 @@ export class DeviceSender {
     private readonly connection: SyncConnection,
     private readonly runtime: Runtime,
     private readonly lane: CryptoLane,
-    private readonly localIdentity: () => Promise<LocalIdentity | null>,
+    /** This device as its sessions know it, under the device number the server gave it (heldDevice). */
+    private readonly deviceAs: (deviceNumber: number) => Promise<ThisDevice | null>,
     private readonly selfId: string,
     private readonly log: Logger,
   ) {
@@ -129,7 +130,7 @@ export class DeviceSender {
   private async sendWaiting(): Promise<void> {
     const deviceNumber = this.deviceNumber;
     if (deviceNumber === null) return;
-    const device = await thisDevice(this.mirror, this.runtime, this.localIdentity, this.selfId, deviceNumber);
+    const device = await this.deviceAs(deviceNumber);
     if (!device) return;
     const rows = this.mirror.signal.outgoing((clientId, error) =>
       this.log.warn('dropped a device send that did not read back', { clientId, ...errorFields(error) }),
@@ -142,23 +143,51 @@ export class DeviceSender {
     this.handOutsDone();
   }
 
-  /** Encrypts the row where it is not yet, sends it, and puts the addressing right as the server asks. */
+  /** Encrypts the row where it is not yet, sends it in frames the server takes, and puts the addressing right as the server asks. */
   private async deliver(device: ThisDevice, row: OutgoingRow): Promise<void> {
-    let current = row.envelopes.length > 0 ? row : await this.encrypt(device, row, row.recipients, false);
-    for (let round = 0; ; round++) {
-      if (current.envelopes.length === 0) {
-        this.log.warn('a device send had no device to go to', { clientId: row.clientId });
-        this.mirror.signal.removeOutgoing(row.clientId);
-        return;
-      }
-      const reply = await this.request(current);
-      if (reply === 'sent') {
-        this.mirror.signal.removeOutgoing(row.clientId);
-        return;
-      }
-      if (round >= MAX_CORRECTIONS) throw new Error(`The devices of a send kept changing (${row.clientId})`);
-      current = await this.correct(device, current, reply);
+    const frames = row.envelopes.length > 0 ? this.cut(row) : await this.encrypt(device, row, row.recipients, false);
+    for (const frame of frames) await this.send(device, frame, 0);
+  }
+
+  private async send(device: ThisDevice, row: OutgoingRow, round: number): Promise<void> {
+    if (row.envelopes.length === 0) {
+      this.log.warn('a device send had no device to go to', { clientId: row.clientId });
+      this.mirror.signal.removeOutgoing(row.clientId);
+      return;
     }
+    const reply = await this.request(row);
+    if (reply === 'sent') {
+      this.mirror.signal.removeOutgoing(row.clientId);
+      return;
+    }
+    if (round >= MAX_CORRECTIONS) throw new Error(`The devices of a send kept changing (${row.clientId})`);
+    for (const frame of await this.correct(device, row, reply)) await this.send(device, frame, round + 1);
+  }
+
+  /**
+   * A send encrypted as one row cut into frames the server takes (device-send-frames.ts), kept
+   * in place of the row in one transaction; a row encrypted by an earlier version could outgrow one.
+   */
+  private cut(row: OutgoingRow): OutgoingRow[] {
+    const frames = this.framesOf(row);
+    if (frames.length > 1 || frames[0]!.envelopes.length !== row.envelopes.length) {
+      this.mirror.transaction(() => {
+        for (const frame of frames) this.mirror.signal.putOutgoing(frame);
+      });
+    }
+    return frames;
+  }
+
+  /** framesOf, saying who could not be sent to. */
+  private framesOf(row: OutgoingRow): OutgoingRow[] {
+    const { frames, tooLarge } = framesOf(row, () => timeOrderedId(this.runtime.clock.now(), this.runtime.random));
+    for (const userId of tooLarge) {
+      this.log.warn("a device message too large for one frame of a person's devices was not sent to them", {
+        clientId: row.clientId,
+        userId,
+      });
+    }
+    return frames;
   }
 
   private async request(row: OutgoingRow): Promise<'sent' | DeviceMismatch[]> {
@@ -178,7 +207,7 @@ export class DeviceSender {
   }
 
   /** Forgets sessions with devices that are gone or replaced, and encrypts again for every device missed. */
-  private async correct(device: ThisDevice, row: OutgoingRow, mismatches: readonly DeviceMismatch[]): Promise<OutgoingRow> {
+  private async correct(device: ThisDevice, row: OutgoingRow, mismatches: readonly DeviceMismatch[]): Promise<OutgoingRow[]> {
     const dropped = new Set<string>();
     const redo = new Set<string>();
     this.mirror.transaction(() => {
@@ -199,9 +228,10 @@ export class DeviceSender {
   /**
    * Encrypts the row's content for every device of `userIds` it has no envelope for, starting
    * sessions from fetched bundles where there are none (or, `correcting`, where the server said
-   * some were missed), and stores the row with the ratchet state in one transaction.
+   * some were missed), and stores it, as the frames it goes in, with the ratchet state in one
+   * transaction.
    */
-  private encrypt(device: ThisDevice, row: OutgoingRow, userIds: readonly string[], correcting: boolean): Promise<OutgoingRow> {
+  private encrypt(device: ThisDevice, row: OutgoingRow, userIds: readonly string[], correcting: boolean): Promise<OutgoingRow[]> {
     return this.lane.run(async () => {
       const ratchet = device.ratchet();
       const done = new Set(row.envelopes.map(addressOf));
@@ -221,12 +251,12 @@ export class DeviceSender {
           for (let i = envelopes.length - 1; i >= 0; i--) if (envelopes[i]!.userId === userId) envelopes.splice(i, 1);
         }
       }
-      const encrypted = { ...row, envelopes };
+      const frames = this.framesOf({ ...row, envelopes });
       this.mirror.transaction(() => {
         ratchet.writeTo(this.mirror.signal);
-        this.mirror.signal.putOutgoing(encrypted);
+        for (const frame of frames) this.mirror.signal.putOutgoing(frame);
       });
-      return encrypted;
+      return frames;
     });
   }
 

@@ -40,7 +40,7 @@ export async function openEnvelope(
     const sealed = new Uint8Array(Buffer.from(event.ciphertext, 'base64'));
     // Its key is still on its way (the device inbox brings it): it waits, and nothing is wrong.
     const distributionId = device.signal.SenderKeyMessage.deserialize(sealed).distributionId();
-    if (!(await ratchet.getSenderKey(sender, distributionId))) return undefined;
+    if (!ratchet.hasSenderKey(sender, distributionId)) return undefined;
     return decodeContent(await device.signal.groupDecrypt(sender, ratchet, sealed));
   } catch (error) {
     warnUnopened(log, event, error);

@@ -202,8 +202,22 @@ export class RatchetState
   }
 
   async getSenderKey(sender: ProtocolAddress, distributionId: string): Promise<SenderKeyRecord | null> {
-    const address = addressKey(sender);
-    const bytes = this.senderKeys.get(`${address}/${distributionId}`) ?? this.tables.senderKey(address, distributionId);
+    const bytes = this.senderKeyBytes(sender, distributionId);
     return bytes ? this.signal.SenderKeyRecord.deserialize(new Uint8Array(bytes)) : null;
+  }
+
+  /** Whether a sender key is held, without reading it into a record (the decrypt that follows reads it). */
+  hasSenderKey(sender: ProtocolAddress, distributionId: string): boolean {
+    return this.senderKeyBytes(sender, distributionId) !== undefined;
+  }
+
+  /** A record as this unit of work last saw it, read from the tables once. */
+  private senderKeyBytes(sender: ProtocolAddress, distributionId: string): Uint8Array | undefined {
+    const key = `${addressKey(sender)}/${distributionId}`;
+    const held = this.senderKeys.get(key);
+    if (held) return held;
+    const read = this.tables.senderKey(addressKey(sender), distributionId);
+    if (read) this.senderKeys.set(key, read);
+    return read ?? undefined;
   }
 }

@@ -53,7 +53,7 @@ export class RunApplier {
     if (!events.some((event) => event.kind === 'envelope')) {
       return { applied: mirror.applyEvents(conversationId, events, selfId, page), shown: events };
     }
-    const inWorkers = await this.openInWorkers(this.applicable(conversationId, events, page));
+    const inWorkers = await this.openInWorkers(conversationId, events, page);
     return this.lane.run(async () => {
       const device = await this.device().catch((error: unknown) => {
         this.log.warn("this device's keys could not be read; envelopes wait", errorFields(error));
@@ -89,11 +89,18 @@ export class RunApplier {
   }
 
   /** The run opened in the workers, when it is worth it and this device's keys can be read (the lane tells when not). */
-  private async openInWorkers(events: readonly ConversationEvent[]): Promise<WorkerOpening | null> {
+  private async openInWorkers(
+    conversationId: string,
+    events: readonly ConversationEvent[],
+    page: { skippedTo?: number },
+  ): Promise<WorkerOpening | null> {
     if (!this.workers) return null;
+    const { pool, minimum } = this.workers;
+    // Too few to be worth the round trip however many have keys (a live envelope): nothing is read for them.
+    if (events.filter((event) => event.kind === 'envelope').length < minimum) return null;
     const device = await this.device().catch(() => null);
     if (!device) return null;
-    return openInWorkers(device, this.mirror.signal, this.workers.pool, events, this.workers.minimum, this.log);
+    return openInWorkers(device, this.mirror.signal, pool, this.applicable(conversationId, events, page), minimum, this.log);
   }
 }
 

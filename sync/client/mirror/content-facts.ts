@@ -26,8 +26,15 @@ export interface ContentOrigin {
  * seq) already holds what came after: then their role is read from the membership notices before
  * `seq` (roleFromNotices). One with no role known keeps the plainest.
  */
-export function contentSender(db: Db, origin: ContentOrigin, content: Content): ContentSender {
+export function contentSender(
+  db: Db,
+  origin: ContentOrigin,
+  content: Content,
+  /** The conversation's kind when the caller knows it (a batch reads it once): an attested role then needs no query. */
+  knownKind?: ConversationKind,
+): ContentSender {
   const { conversationId, senderId, seq } = origin;
+  if (origin.senderRole && knownKind) return { id: senderId, role: origin.senderRole, conversationKind: knownKind };
   const row = cachedStatement(
     db,
     `SELECT c.kind, c.members_seq, m.role FROM conversations c

@@ -10,11 +10,12 @@ import {
   type MessageEvent,
 } from '../../content/opened-events.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
+import type { ConversationKind } from '../../protocol/frames.js';
 import type { Content, OpenedContent } from '../../content/content.js';
 import { changeOfEvent, eventOfContent, eventOfDeletedEnvelope } from '../../content/events.js';
 import { refuseContent } from '../../content/rules.js';
 import { contentSender, contentTarget } from './content-facts.js';
-import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 import { AttachmentStore } from './attachments.js';
 import { noteNewMessages, refreshLastMessage } from './conversation-stats.js';
 import { applyMembershipEvent, refreshMembership } from './membership.js';
@@ -46,6 +47,14 @@ export interface ApplyBatch {
    * half the events may be our own, from other devices, and none has a row here to drop.
    */
   mayHaveQueued: boolean;
+  /**
+   * Whether envelopes of this conversation may be waiting here for a key, or asked for again (one
+   * query per batch): in a catch-up none is, and forgetting each envelope opened would cost two
+   * deletes.
+   */
+  mayHaveWaiting: boolean;
+  /** The conversation's kind, read once per batch (undefined: not here yet). */
+  conversationKind: ConversationKind | undefined;
   /** Newest message time seen in the batch; written to the conversation once, at the end. */
   lastActivityAt: number;
   /** Seq range of the messages stored in this batch; 0 when none. */
@@ -93,11 +102,20 @@ export function beginBatch(
 ): ApplyBatch {
   const held = cachedStatement(db, 'SELECT 1 FROM held_events WHERE conversation_id = ? LIMIT 1').get(conversationId);
   const queued = cachedStatement(db, 'SELECT 1 FROM outbox WHERE conversation_id = ? LIMIT 1').get(conversationId);
+  const waiting = cachedStatement(
+    db,
+    `SELECT 1 FROM envelopes_waiting WHERE conversation_id = ?
+     UNION ALL SELECT 1 FROM resend_requests WHERE conversation_id = ? LIMIT 1`,
+  ).get(conversationId, conversationId);
+  const kind = cachedValueStatement(db, 'SELECT kind FROM conversations WHERE id = ?').get(conversationId) as
+    ConversationKind | undefined;
   return {
     selfId,
     conversationId,
+    conversationKind: kind,
     mayHaveHeld: held !== undefined,
     mayHaveQueued: queued !== undefined,
+    mayHaveWaiting: waiting !== undefined,
     lastActivityAt: 0,
     firstMessageSeq: 0,
     lastMessageSeq: 0,
@@ -200,7 +218,7 @@ export function applyEvent(db: Db, event: AppliedEvent, batch: ApplyBatch): void
       if (event.deleted) {
         // Deleted for everyone before it was opened here (or, this device's own, before its answer
         // was recorded): a deleted message, as on the devices that opened it first.
-        forgetEnvelope(db, event.conversationId, event.seq);
+        forgetEnvelope(db, event.conversationId, event.seq, batch);
         applyEvent(db, eventOfDeletedEnvelope(event), batch);
         break;
       }
@@ -226,8 +244,8 @@ export function applyEvent(db: Db, event: AppliedEvent, batch: ApplyBatch): void
  * drops it alike), judged by the mirror as it stands at this seq.
  */
 function applyOpened(db: Db, envelope: EnvelopeEvent, content: Content, batch: ApplyBatch): void {
-  forgetEnvelope(db, envelope.conversationId, envelope.seq);
-  const sender = contentSender(db, envelope, content);
+  forgetEnvelope(db, envelope.conversationId, envelope.seq, batch);
+  const sender = contentSender(db, envelope, content, batch.conversationKind);
   const target = contentTarget(db, envelope.conversationId, envelope.senderId, content);
   const refusal = refuseContent(content, sender, target);
   if (refusal === 'no_such_message' && hasWaitingEnvelopes(db, envelope.conversationId)) {
@@ -266,7 +284,8 @@ function storeEnvelope(db: Db, event: EnvelopeEvent): void {
 }
 
 /** The envelope at `seq` opened, or was deleted for everyone: it waits no more, nor is it asked for. */
-function forgetEnvelope(db: Db, conversationId: string, seq: number): void {
+function forgetEnvelope(db: Db, conversationId: string, seq: number, batch: ApplyBatch): void {
+  if (!batch.mayHaveWaiting) return;
   cachedStatement(db, 'DELETE FROM envelopes_waiting WHERE conversation_id = ? AND seq = ?').run(conversationId, seq);
   forgetResendRequest(db, conversationId, seq);
 }
