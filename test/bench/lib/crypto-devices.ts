@@ -16,19 +16,24 @@ export interface Arrival {
   last: bigint;
 }
 
+/** A sealed message in every device's hands, and when its push reached the first and the last of them. */
+export interface Opened extends Arrival {
+  pushes: { first: bigint; last: bigint };
+}
+
 /** HolderStages summed over the processes, with times as bigint (null: nothing of the kind happened). */
 export interface DeviceStages {
   inboxEnvelopes: number;
   inboxFirst: bigint | null;
   inboxLast: bigint | null;
-  inboxDecryptMs: number;
+  inboxDecryptCpuMs: number;
   keys: number;
-  keysMs: number;
+  keysCpuMs: number;
   keyLast: bigint | null;
   envelopes: number;
   envelopeFirst: bigint | null;
   envelopeLast: bigint | null;
-  groupDecryptMs: number;
+  groupDecryptCpuMs: number;
   waitedForKey: number;
   /** Each process's CPU over the window. */
   cpuMs: number[];
@@ -43,7 +48,7 @@ export interface CryptoDevices {
   /** Resolves once no frame reached any device for `quietMs`. */
   settle(quietMs?: number): Promise<{ frames: number; ms: number }>;
   /** Resolves once every device holds envelope `id` opened to `text`. */
-  opened(id: string, text: string, timeoutMs?: number): Promise<Arrival>;
+  opened(id: string, text: string, timeoutMs?: number): Promise<Opened>;
   /** Resolves once every device's socket had the push of raw envelope `id`. */
   arrived(id: string, timeoutMs?: number): Promise<Arrival>;
   /** What the devices did since the last call. */
@@ -60,7 +65,7 @@ export async function startCryptoDevices(
   options: { processes: number; rawSenders: string[]; oneTimePrekeys: number },
 ): Promise<CryptoDevices> {
   const holders = splitAccounts(accounts, options.processes).map((part) => startHolder(bench, part));
-  const opened = await Promise.all(
+  const readies = await Promise.all(
     holders.map((holder) =>
       holder.ask(
         {
@@ -75,21 +80,28 @@ export async function startCryptoDevices(
       ),
     ),
   );
-  const devices = opened.flatMap((ready) => (ready.type === 'ready' ? ready.devices : []));
-  const merged = async (answers: Promise<HolderReply>[]): Promise<Arrival> => {
-    const arrivals = (await Promise.all(answers)).map((answer) => {
-      if (answer.type !== 'opened' && answer.type !== 'arrived') throw new Error(`Unexpected ${answer.type}`);
-      return { n: answer.n, first: BigInt(answer.first), last: BigInt(answer.last) };
+  const devices = readies.flatMap((ready) => (ready.type === 'ready' ? ready.devices : []));
+  const allArrived = async (answers: Promise<HolderReply>[]): Promise<Arrival> =>
+    merge(
+      (await Promise.all(answers)).map((answer) => {
+        if (answer.type !== 'arrived') throw new Error(`Unexpected ${answer.type}`);
+        return { n: answer.n, first: BigInt(answer.first), last: BigInt(answer.last) };
+      }),
+    );
+  const allOpened = async (answers: Promise<HolderReply>[]): Promise<Opened> => {
+    const replies = (await Promise.all(answers)).map((answer) => {
+      if (answer.type !== 'opened') throw new Error(`Unexpected ${answer.type}`);
+      return answer;
     });
-    return {
-      n: arrivals.reduce((sum, arrival) => sum + arrival.n, 0),
-      first: arrivals.reduce((min, arrival) => (arrival.first < min ? arrival.first : min), arrivals[0]!.first),
-      last: arrivals.reduce((max, arrival) => (arrival.last > max ? arrival.last : max), arrivals[0]!.last),
-    };
+    const texts = merge(replies.map((answer) => ({ n: answer.n, first: BigInt(answer.first), last: BigInt(answer.last) })));
+    const pushes = merge(
+      replies.map((answer) => ({ n: answer.n, first: BigInt(answer.pushFirst), last: BigInt(answer.pushLast) })),
+    );
+    return { ...texts, pushes: { first: pushes.first, last: pushes.last } };
   };
   return {
     count: devices.length,
-    openMs: Math.max(...opened.map((ready) => (ready.type === 'ready' ? ready.ms : 0))),
+    openMs: Math.max(...readies.map((ready) => (ready.type === 'ready' ? ready.ms : 0))),
     devices,
     settle: async (quietMs = 500) => {
       const settled = await Promise.all(holders.map((holder) => holder.ask({ type: 'settle', quietMs }, 'settled')));
@@ -99,9 +111,13 @@ export async function startCryptoDevices(
       };
     },
     opened: (id, text, timeoutMs = 15_000) =>
-      merged(holders.map((holder) => holder.ask({ type: 'expect', id, text, count: holder.devices }, `opened ${id}`, timeoutMs))),
+      allOpened(
+        holders.map((holder) => holder.ask({ type: 'expect', id, text, count: holder.devices }, `opened ${id}`, timeoutMs)),
+      ),
     arrived: (id, timeoutMs = 15_000) =>
-      merged(holders.map((holder) => holder.ask({ type: 'expectRaw', id, count: holder.devices }, `arrived ${id}`, timeoutMs))),
+      allArrived(
+        holders.map((holder) => holder.ask({ type: 'expectRaw', id, count: holder.devices }, `arrived ${id}`, timeoutMs)),
+      ),
     stages: async () => mergeStages(await Promise.all(holders.map((holder) => holder.ask({ type: 'stages' }, 'stages')))),
     check: async () => {
       await Promise.all(holders.map((holder) => holder.ask({ type: 'check' }, 'checked', 60_000)));
@@ -109,6 +125,15 @@ export async function startCryptoDevices(
     stop: async () => {
       await Promise.all(holders.map((holder) => holder.stop()));
     },
+  };
+}
+
+/** Arrivals in several processes as one: how many, the first and the last. */
+function merge(arrivals: Arrival[]): Arrival {
+  return {
+    n: arrivals.reduce((sum, arrival) => sum + arrival.n, 0),
+    first: arrivals.reduce((min, arrival) => (arrival.first < min ? arrival.first : min), arrivals[0]!.first),
+    last: arrivals.reduce((max, arrival) => (arrival.last > max ? arrival.last : max), arrivals[0]!.last),
   };
 }
 
@@ -212,14 +237,14 @@ function mergeStages(answers: HolderReply[]): DeviceStages {
     inboxEnvelopes: sum((s) => s.inboxEnvelopes),
     inboxFirst: min((s) => s.inboxFirst),
     inboxLast: max((s) => s.inboxLast),
-    inboxDecryptMs: sum((s) => s.inboxDecryptMs),
+    inboxDecryptCpuMs: sum((s) => s.inboxDecryptCpuMs),
     keys: sum((s) => s.keys),
-    keysMs: sum((s) => s.keysMs),
+    keysCpuMs: sum((s) => s.keysCpuMs),
     keyLast: max((s) => s.keyLast),
     envelopes: sum((s) => s.envelopes),
     envelopeFirst: min((s) => s.envelopeFirst),
     envelopeLast: max((s) => s.envelopeLast),
-    groupDecryptMs: sum((s) => s.groupDecryptMs),
+    groupDecryptCpuMs: sum((s) => s.groupDecryptCpuMs),
     waitedForKey: sum((s) => s.waitedForKey),
     cpuMs: all.map((stages) => stages.cpuMs),
   };
