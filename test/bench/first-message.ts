@@ -280,6 +280,7 @@ runBench(BENCH, async ({ scale }) => {
         devices: {
           envelopes: laterDevices.envelopes,
           groupDecryptCpuMs: round(laterDevices.groupDecryptCpuMs, 1),
+          otherPushes: laterDevices.otherPushes,
           cpuMs: laterDevices.cpuMs.map((ms) => round(ms, 0)),
         },
         sender: laterSender,
@@ -305,7 +306,9 @@ runBench(BENCH, async ({ scale }) => {
         `raw envelopes of the same size to the same sockets: the last socket ${rawLast.p50} ms at p50 (p99 ${rawLast.p99}), the first ` +
         `${rawFirst.p50}. Per later message the devices spent ${perLater(laterDevices.groupDecryptCpuMs)} ms of CPU in groupDecrypt ` +
         `(${laterDevices.envelopes / LATER} envelopes, ${round(laterDevices.groupDecryptCpuMs / Math.max(1, laterDevices.envelopes), 3)} ms each) ` +
-        `and their ${laterDevices.cpuMs.length} process(es) ${perLater(laterCpu)} ms of CPU in all.`,
+        `and their ${laterDevices.cpuMs.length} process(es) ${perLater(laterCpu)} ms of CPU in all. Other pushes to the devices over ` +
+        `the ${LATER}: ${pushList(laterDevices.otherPushes)} (a watermark push goes to every connection of every member each time a ` +
+        `member's receipt moves its watermark; only A's and B's cores send receipts here).`,
       `${others} devices on 2 cores: every device's decrypts queue behind the others' on the cores the sender and the server use too ` +
         `(the first message's pairwise decrypts alone were ${round(first.devices.inboxDecryptCpuMs, 0)} ms of CPU, a later message's group ` +
         `decrypts ${perLater(laterDevices.groupDecryptCpuMs)} ms), where real devices each open their own at once: the figures are the ` +
@@ -313,6 +316,11 @@ runBench(BENCH, async ({ scale }) => {
     ],
   };
 });
+
+function pushList(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  return entries.length > 0 ? entries.map(([type, count]) => `${type} ×${count}`).join(', ') : 'none';
+}
 
 function deviceToken(user: SeededUser, device: number): string {
   const token = user.deviceTokens?.[device - 2];
@@ -354,6 +362,7 @@ function deviceStagesSince(t0: bigint, stages: DeviceStages) {
     envelopeLast: at(stages.envelopeLast),
     groupDecryptCpuMs: round(stages.groupDecryptCpuMs, 1),
     waitedForKey: stages.waitedForKey,
+    otherPushes: stages.otherPushes,
     cpuMs: stages.cpuMs.map((ms) => round(ms, 0)),
   };
 }

@@ -35,6 +35,7 @@ export interface DeviceStages {
   envelopeLast: bigint | null;
   groupDecryptCpuMs: number;
   waitedForKey: number;
+  otherPushes: Record<string, number>;
   /** Each process's CPU over the window. */
   cpuMs: number[];
 }
@@ -246,6 +247,10 @@ function mergeStages(answers: HolderReply[]): DeviceStages {
     envelopeLast: max((s) => s.envelopeLast),
     groupDecryptCpuMs: sum((s) => s.groupDecryptCpuMs),
     waitedForKey: sum((s) => s.waitedForKey),
+    otherPushes: all.reduce<Record<string, number>>((counts, stages) => {
+      for (const [type, count] of Object.entries(stages.otherPushes)) counts[type] = (counts[type] ?? 0) + count;
+      return counts;
+    }, {}),
     cpuMs: all.map((stages) => stages.cpuMs),
   };
 }

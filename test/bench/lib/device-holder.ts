@@ -76,6 +76,8 @@ export interface HolderStages {
   envelopeLast: string;
   groupDecryptCpuMs: number;
   waitedForKey: number;
+  /** Every other push the devices' sockets got, by type (watermarks from the cores' receipts, presence…). */
+  otherPushes: Record<string, number>;
   /** This process's CPU time (user + system) over the window. */
   cpuMs: number;
 }
@@ -166,9 +168,8 @@ function listen(device: Device): void {
       stages.inboxFirst = earliest(stages.inboxFirst, receivedAt);
       stages.inboxLast = latest(stages.inboxLast, receivedAt);
       queue(() => openInbox(device, mine));
-    } else if (frame.type === 'event') {
+    } else if (frame.type === 'event' && (frame.event as EnvelopeEvent).kind === 'envelope') {
       const event = frame.event as EnvelopeEvent;
-      if (event.kind !== 'envelope') return;
       if (rawSenders.has(`${event.senderId}.${event.senderDevice}`)) {
         noteRaw(event.clientId, receivedAt);
         return;
@@ -177,6 +178,8 @@ function listen(device: Device): void {
       stages.envelopeFirst = earliest(stages.envelopeFirst, receivedAt);
       stages.envelopeLast = latest(stages.envelopeLast, receivedAt);
       queue(() => openEnvelope(device, event, receivedAt));
+    } else {
+      stages.otherPushes[frame.type] = (stages.otherPushes[frame.type] ?? 0) + 1;
     }
   });
 }
@@ -403,6 +406,7 @@ function freshStages(): HolderStages {
     envelopeLast: '',
     groupDecryptCpuMs: 0,
     waitedForKey: 0,
+    otherPushes: {},
     cpuMs: 0,
   };
 }
