@@ -30,11 +30,10 @@
  * lib/sender-stages.ts) and the devices' (pushes' arrival, decrypt times) say where the time went.
  */
 import { join } from 'node:path';
-import { openClientCore } from '../../sync/client/client-core.js';
 import { KEY_LIMITS } from '../../sync/protocol/key-frames.js';
 import { accountIdentity, MirrorProbe, prepareProfile } from './lib/client-profile.js';
 import { startCryptoDevices, type DeviceStages } from './lib/crypto-devices.js';
-import { latencyRow, msSince, rawSamples, startPeer, until, WARMUP } from './lib/delivery-kit.js';
+import { latencyRow, msSince, openDeviceA, rawSamples, startPeer, until, WARMUP } from './lib/delivery-kit.js';
 import type { HeldAccount } from './lib/device-holder.js';
 import { startServerProcess, tempDir } from './lib/proc.js';
 import { RawClient } from './lib/raw-client.js';
@@ -80,27 +79,19 @@ runBench(BENCH, async ({ scale }) => {
   if (!a || !b || !group || !second) throw new Error('Seeding produced too few users');
   if (group.members.length !== members) throw new Error(`The group has ${group.members.length} members, not ${members}`);
   const server = await startServerProcess(dataDir);
-  const watched = [group, second].map((c) => ({ id: c.id, expectedSeq: c.lastSeq }));
 
   log(BENCH, 'opening A and B (their cores publish their keys)');
-  const aProfile = join(work, 'a');
-  const aMirror = await prepareProfile(aProfile, server.url, a);
-  const aCore = await openClientCore({ profileDir: aProfile, defaultServerUrl: server.url });
-  const aProbe = new MirrorProbe(aMirror);
+  const { core: aCore, probe: aProbe } = await openDeviceA(work, server.url, a, [group, second]);
   const bProfile = join(work, 'b');
   const bMirror = await prepareProfile(bProfile, server.url, b);
   const peer = startPeer(BENCH);
+  const watched = [group, second].map((c) => ({ id: c.id, expectedSeq: c.lastSeq }));
   await peer.init({ profileDir: bProfile, mirrorFile: bMirror, serverUrl: server.url, conversations: watched });
-  const expected = new Map(watched.map((c) => [c.id, c.expectedSeq]));
-  await until(
-    async () => aProbe.caughtUp(expected) && (await aCore.getConnectionState()) === 'online',
-    60_000,
-    'A online and caught up',
-  );
 
   const rest = manifest.users.slice(2);
   const accounts: HeldAccount[] = [
-    { userId: a.id, identity: await accountIdentity(aProfile, a.id), tokens: [deviceToken(a, 2)] },
+    // openDeviceA's profile: A's identity, as linking hands it to A's other device.
+    { userId: a.id, identity: await accountIdentity(join(work, 'a'), a.id), tokens: [deviceToken(a, 2)] },
     ...rest.map((user) => ({ userId: user.id, tokens: [user.token, deviceToken(user, 2)] })),
     { userId: b.id, identity: await accountIdentity(bProfile, b.id), tokens: [deviceToken(b, 2)] },
   ];
@@ -115,11 +106,8 @@ runBench(BENCH, async ({ scale }) => {
     oneTimePrekeys: ONE_TIME_PREKEYS,
   });
   if (devices.count !== held) throw new Error(`${devices.count} crypto devices opened, not ${held}`);
-  for (const { userId, deviceNumber } of devices.devices) {
-    const expectedNumber = userId === a.id || userId === b.id ? 2 : null;
-    if (expectedNumber !== null && deviceNumber !== expectedNumber)
-      throw new Error(`${userId}'s crypto device is device ${deviceNumber}`);
-  }
+  const misnumbered = devices.devices.filter(({ userId, deviceNumber }) => [a.id, b.id].includes(userId) && deviceNumber !== 2);
+  if (misnumbered.length > 0) throw new Error(`A's or B's crypto device is not their device 2: ${JSON.stringify(misnumbered)}`);
   // Every device of every member has keys before the clock starts (A's and B's cores publish theirs on connecting).
   await until(
     async () => {
@@ -131,7 +119,7 @@ runBench(BENCH, async ({ scale }) => {
     `all ${2 * members} devices' keys published`,
   );
   const settled = await devices.settle();
-  log(BENCH, `${devices.count} crypto devices ready in ${devices.openMs} ms; presence settled after ${settled.frames} frames`);
+  log(BENCH, `${devices.count} crypto devices ready in ${devices.openMs} ms; their sockets quiet after ${settled.frames} frames`);
 
   const outbox = aProbe.prepare('SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM signal_outgoing) AS n');
   const aDone = () => until(() => (outbox.get() as { n: number }).n === 0, FIRST_TIMEOUT_MS, 'A acknowledged', 1);
