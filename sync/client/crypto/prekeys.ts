@@ -38,6 +38,9 @@ export interface PreKeyBatch {
   kyber: number;
 }
 
+/** What making prekeys writes: ids taken and private halves kept (the mirror's tables; a benchmark's device in memory). */
+export type PreKeyTables = Pick<SignalTables, 'takeIds' | 'putPrekey' | 'putSignedPrekey' | 'putKyberPrekey'>;
+
 /** A registration id as libsignal takes it: 14 bits, never 0. */
 export function newRegistrationId(random: () => number): number {
   return 1 + Math.floor(random() * 16380);
@@ -49,7 +52,7 @@ export function newRegistrationId(random: () => number): number {
  */
 export function makePreKeys(
   signal: SignalLibrary,
-  tables: SignalTables,
+  tables: PreKeyTables,
   identity: IdentityKeyPair,
   registrationId: number,
   batch: PreKeyBatch,

@@ -54,6 +54,13 @@ export async function prepareProfile(
   return file;
 }
 
+/** The account's identity key pair (base64) a profile holds, as linking hands it to the account's other devices. */
+export async function accountIdentity(profileDir: string, userId: string): Promise<string> {
+  const keys = await new AccountKeyring(profileDir, null, realRuntime(), SILENT_LOGGER).keysToHandOver(userId);
+  if (!keys) throw new Error(`The profile in ${profileDir} holds no keys of ${userId}`);
+  return keys.identityKeyPair;
+}
+
 /**
  * A second connection to a profile's mirror, for the benchmark to observe it (cursors, counts)
  * without going through the core. Reads only; each query is its own short read transaction.

@@ -57,16 +57,16 @@ export function historyKeys(manifest: SeedManifest): readonly HandedSenderKey[] 
 // -- B, the receiving device ------------------------------------------------------------------
 
 export interface Peer {
-  /** Opens B's core and Y's raw socket; resolves once B is online and caught up on `conversations`. */
+  /** Opens B's core and Y's raw socket (when given); resolves once B is online and caught up on `conversations`. */
   init(message: {
     profileDir: string;
     mirrorFile: string;
     serverUrl: string;
     conversations: Array<{ id: string; expectedSeq: number }>;
-    rawToken: string;
+    rawToken?: string;
   }): Promise<void>;
   /** When message `id` was in B's mirror (core) or arrived at Y's socket (raw). */
-  seen(id: string): Promise<bigint>;
+  seen(id: string, timeoutMs?: number): Promise<bigint>;
   stop(): void;
 }
 
@@ -100,9 +100,9 @@ export function startPeer(bench: string): Peer {
         ready = { resolve, reject };
         spawned.child.send({ type: 'init', ...message });
       }),
-    seen: (id) =>
+    seen: (id, timeoutMs = 15_000) =>
       new Promise<bigint>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`B never saw ${id}`)), 15_000);
+        const timer = setTimeout(() => reject(new Error(`B never saw ${id}`)), timeoutMs);
         seenWaiters.set(id, (at) => {
           clearTimeout(timer);
           resolve(at);

@@ -22,7 +22,8 @@ interface Init {
   mirrorFile: string;
   serverUrl: string;
   conversations: Array<{ id: string; expectedSeq: number }>;
-  rawToken: string;
+  /** Y's, for a raw baseline beside B (none in first-message.ts, whose raw floor is its own). */
+  rawToken?: string;
 }
 
 const seen = new Map<string, bigint>();
@@ -70,12 +71,14 @@ async function init(message: Init): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   for (const c of message.conversations) lastSeq.set(c.id, c.expectedSeq);
-  raw = await RawClient.connect(message.serverUrl, message.rawToken);
-  raw.onPush((frame, receivedAt) => {
-    // X's raw sends arrive as envelopes (sealed for the conversation): Y knows them by their client id.
-    const event = frame.event as { kind?: string; clientId?: string } | undefined;
-    if (frame.type === 'event' && event?.kind === 'envelope' && event.clientId) note(event.clientId, receivedAt);
-  });
+  if (message.rawToken) {
+    raw = await RawClient.connect(message.serverUrl, message.rawToken);
+    raw.onPush((frame, receivedAt) => {
+      // X's raw sends arrive as envelopes (sealed for the conversation): Y knows them by their client id.
+      const event = frame.event as { kind?: string; clientId?: string } | undefined;
+      if (frame.type === 'event' && event?.kind === 'envelope' && event.clientId) note(event.clientId, receivedAt);
+    });
+  }
   process.send?.({ type: 'ready' });
 }
 

@@ -14,6 +14,8 @@ export class RawClient {
   private readonly waiting = new Map<string, (frame: Frame) => void>();
   private readonly pushListeners = new Set<(frame: Frame, receivedAt: bigint) => void>();
   private readonly closeListeners = new Set<(code: number) => void>();
+  /** The number the welcome gave this socket's device among its account's. */
+  deviceNumber = 0;
 
   private constructor(private readonly ws: WebSocket) {}
 
@@ -35,6 +37,7 @@ export class RawClient {
         const frame = JSON.parse(wsText(data)) as Frame;
         if (!welcomed && frame.type === 'welcome') {
           welcomed = true;
+          client.deviceNumber = frame.deviceNumber as number;
           clearTimeout(timer);
           resolve(client);
           return;

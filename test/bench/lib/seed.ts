@@ -43,6 +43,13 @@ export interface SeedSpec {
    * (seq 1). `name` tells them apart in the spec; the server is not told it (names are sealed).
    */
   groups?: Array<{ name: string; members: number[] }>;
+  /**
+   * Devices (sessions) per account, when more than one: `each` for everyone, plus `more` for some
+   * (user index, how many more). Device 1 is the session whose token is `SeededUser.token`; the
+   * others follow in number order (`SeededUser.deviceTokens`). Not with sealed traffic, whose
+   * reader's second device is its own.
+   */
+  devices?: { each: number; more?: Array<[user: number, count: number]> };
   traffic?: TrafficSpec;
   seed?: number;
 }
@@ -87,6 +94,8 @@ export interface SealedTraffic {
 
 export interface SeededUser extends User {
   token: string;
+  /** With SeedSpec.devices: the tokens of the account's devices after the first (device 2, 3, …). */
+  deviceTokens?: string[];
 }
 
 export interface SeedManifest {
@@ -155,17 +164,34 @@ export async function seedStore(
   for (let i = 0; i < spec.users; i += 1) {
     users.push({ id: rng.uuid(), username: `bench${i}`, displayName: `Bench User ${i}`, token: rng.hex(32) });
   }
-  await inParallel(users, concurrency, async ({ token, ...user }) => {
+  const moreDevices = spec.devices ? devicesAfterFirst(spec.devices, spec.users) : [];
+  if (moreDevices.length > 0 && spec.traffic?.sealedFor !== undefined)
+    throw new Error('Seeded devices and sealed traffic do not mix: the reader would have two second devices');
+  for (const [index, count] of moreDevices.entries()) {
+    if (count > 0) users[index]!.deviceTokens = Array.from({ length: count }, () => rng.hex(32));
+  }
+  // Their ids too are drawn before anything is written.
+  const moreSessionIds = users.map((user) => (user.deviceTokens ?? []).map(() => rng.uuid()));
+  await inParallel(users, concurrency, async ({ token, deviceTokens, ...user }, index) => {
     const created = await store.createUser({ ...user, passwordHash, createdAt: now });
     if (created.status !== 'created') throw new Error(`Seeding user ${user.username}: ${created.status}`);
-    const session = {
-      id: user.id,
-      tokenHash: hashSessionToken(token),
-      userId: user.id,
-      deviceName: null,
-      createdAt: SESSIONS_OPENED,
-    };
-    await store.createSession({ ...session, maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount, expiredBefore: 0 });
+    // In order, so each gets the next device number (the store gives the lowest one free).
+    const sessions = [
+      { id: user.id, token },
+      ...(deviceTokens ?? []).map((deviceToken, i) => ({ id: moreSessionIds[index]![i]!, token: deviceToken })),
+    ];
+    for (const session of sessions) {
+      const opened = await store.createSession({
+        id: session.id,
+        tokenHash: hashSessionToken(session.token),
+        userId: user.id,
+        deviceName: null,
+        createdAt: SESSIONS_OPENED,
+        maxDevices: ACCOUNT_CAPS.maxDevicesPerAccount,
+        expiredBefore: 0,
+      });
+      if (opened !== 'created') throw new Error(`Seeding a device of ${user.username}: ${opened}`);
+    }
     step();
   });
 
@@ -354,6 +380,18 @@ function sealedLike(rng: Rng, content: Content): string {
   // CBC with PKCS#7 padding: the next whole block, a full one when it fits exactly.
   const bytes = SENDER_KEY_MESSAGE_OVERHEAD + 16 * (Math.floor(plaintext / 16) + 1);
   return Buffer.from(rng.hex(bytes), 'hex').toString('base64');
+}
+
+/** How many devices after the first each user gets (SeedSpec.devices), by user index. */
+function devicesAfterFirst(devices: NonNullable<SeedSpec['devices']>, users: number): number[] {
+  const counts = Array.from({ length: users }, () => devices.each - 1);
+  for (const [user, count] of devices.more ?? []) {
+    if (counts[user] === undefined) throw new Error(`More devices for ${user}, who is not a seeded user`);
+    counts[user] += count;
+  }
+  if (counts.some((count) => count < 0 || count + 1 > ACCOUNT_CAPS.maxDevicesPerAccount))
+    throw new Error(`Every account has 1 to ${ACCOUNT_CAPS.maxDevicesPerAccount} devices`);
+  return counts;
 }
 
 /** Runs `write` over `items`, at most `concurrency` at a time (1: strictly in order). */
