@@ -38,6 +38,15 @@ const NO_DEVICES_FOR_MS = 60 * 60 * 1000;
 /** People encrypted for in one unit of ratchet work, when a send goes to many (see deliver). */
 const PEOPLE_PER_SLICE = 25;
 
+/**
+ * A promise awaited later, after other awaits: marked handled now, so that failing meanwhile is
+ * not an unhandled rejection (which ends the process); it still rejects where it is awaited.
+ */
+function settled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 /** A person's key bundles, as fetch_key_bundles answers. */
 type Bundles = { identityKey: string; bundles: KeyBundle[] };
 
@@ -160,17 +169,25 @@ export class DeviceSender {
       for (const frame of this.cut(row)) await this.send(device, frame, 0);
       return;
     }
+    // Each round trip overlaps the next slice's work: its bundles are asked for while this slice
+    // is encrypted, and this slice's frames are on their way while the next is.
     let rest: OutgoingRow | null = row;
+    let bundles = settled(this.fetchBundles(device, row.recipients.slice(0, PEOPLE_PER_SLICE), false));
+    let sending: Promise<unknown> = Promise.resolve();
     while (rest) {
       const slice = rest.recipients.slice(0, PEOPLE_PER_SLICE);
       const later = rest.recipients.slice(PEOPLE_PER_SLICE);
       // The row keeps its client id and the people after this slice; the slice goes under a new id.
       const remaining: OutgoingRow | null = later.length > 0 ? { ...rest, recipients: later } : null;
       const now = remaining ? { ...rest, clientId: this.newClientId(), recipients: slice } : rest;
-      const frames = await this.encrypt(device, now, slice, false, remaining);
-      for (const frame of frames) await this.send(device, frame, 0);
+      const fetched = await bundles;
+      if (remaining) bundles = settled(this.fetchBundles(device, later.slice(0, PEOPLE_PER_SLICE), false));
+      const frames = await this.encrypt(device, now, slice, false, remaining, fetched);
+      await sending;
+      sending = settled(Promise.all(frames.map((frame) => this.send(device, frame, 0))));
       rest = remaining;
     }
+    await sending;
   }
 
   private async send(device: ThisDevice, row: OutgoingRow, round: number): Promise<void> {
@@ -265,8 +282,9 @@ export class DeviceSender {
     userIds: readonly string[],
     correcting: boolean,
     remaining: OutgoingRow | null = null,
+    fetched?: ReadonlyMap<string, Bundles | null>,
   ): Promise<OutgoingRow[]> {
-    const bundles = await this.fetchBundles(device, userIds, correcting);
+    const bundles = fetched ?? (await this.fetchBundles(device, userIds, correcting));
     return this.lane.run(async () => {
       const ratchet = device.ratchet();
       const done = new Set(row.envelopes.map(addressOf));
