@@ -56,6 +56,7 @@ import {
   plaintextHeldSql,
   purgePlaintextSql,
   writersOfSql,
+  authorsBetweenSql,
   writtenWithSql,
   type JsonDialect,
 } from './shared-sql.js';
@@ -297,6 +298,15 @@ export class PostgresServerStore implements ServerStore {
 
   async listContacts(userId: string): Promise<Contact[]> {
     return contactsFrom(await this.db.query<WrittenWithRow>(writtenWithSql('$1'), [userId]));
+  }
+
+  async authorsBetween(conversationId: string, afterSeq: number, uptoSeq: number): Promise<string[]> {
+    const rows = await this.db.query<{ sender_id: string }>(authorsBetweenSql('$1', '$2', '$3'), [
+      conversationId,
+      afterSeq,
+      uptoSeq,
+    ]);
+    return rows.map((row) => row.sender_id);
   }
 
   async listWriters(conversationId: string): Promise<string[]> {

@@ -124,11 +124,13 @@ export async function raiseWatermarksWith(
 function toResult(row: WatermarkRow): WatermarkResult | null {
   const now = row.raised ?? row.before;
   if (!now) return null;
+  const before = row.before ?? now;
   // While a block stands between the two people of a direct conversation, neither hears the
   // other's receipts; in a group, those the user blocked do not hear theirs.
   return {
     deliveredSeq: now.delivered_seq,
     readSeq: now.read_seq,
+    before: { deliveredSeq: before.delivered_seq, readSeq: before.read_seq },
     moved: row.raised !== null,
     memberIds: recipientsOf(row.member_ids, row.blocked_peer, row.group_blocked),
   };

@@ -182,6 +182,9 @@ export interface ServerStore {
     seq: number;
   }): Promise<WatermarkResult | null>;
 
+  /** Who stored the events of a conversation after `afterSeq` up to `uptoSeq` (each once): whose messages a watermark passing them changes. */
+  authorsBetween(conversationId: string, afterSeq: number, uptoSeq: number): Promise<string[]>;
+
   /**
    * Records a new upload (before its bytes arrive). Refused with `quota_exceeded` when the owner's
    * kept uploads (complete or not) would then pass `quotaBytes`. Isolation: the sum and the insert
@@ -516,6 +519,8 @@ export interface EventPage {
 export interface WatermarkResult {
   deliveredSeq: number;
   readSeq: number;
+  /** The member's watermarks before this receipt (the same as now when it moved nothing). */
+  before: { deliveredSeq: number; readSeq: number };
   /** False when the receipt changed nothing (old or repeated), so nobody needs to be told. */
   moved: boolean;
   /**

@@ -125,6 +125,11 @@ export function writtenWithSql(user: string): string {
           ORDER BY u.id`;
 }
 
+/** The senders of `conversation`'s events after `after` up to `upto` (sender_id), each once. */
+export function authorsBetweenSql(conversation: string, after: string, upto: string): string {
+  return `SELECT DISTINCT sender_id FROM events WHERE conversation_id = ${conversation} AND seq > ${after} AND seq <= ${upto}`;
+}
+
 /** The current members of `conversation` who have written there since they joined (user_id), in join order. */
 export function writersOfSql(conversation: string): string {
   return `SELECT user_id FROM members WHERE conversation_id = ${conversation} AND first_message_seq IS NOT NULL ORDER BY join_order`;

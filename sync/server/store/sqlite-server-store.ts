@@ -298,9 +298,19 @@ export class SqliteServerStore implements ServerStore {
           ? (this.statements.groupBlocked.all({ conversationId: input.conversationId, userId: input.userId }) as string[])
           : [hiddenFrom];
       const recipients = memberIds(this.statements, input.conversationId).filter((id) => !blocked.includes(id));
-      return { deliveredSeq, readSeq, moved, memberIds: recipients };
+      return {
+        deliveredSeq,
+        readSeq,
+        before: { deliveredSeq: row.delivered_seq, readSeq: row.read_seq },
+        moved,
+        memberIds: recipients,
+      };
     });
     return run.immediate();
+  }
+
+  async authorsBetween(conversationId: string, afterSeq: number, uptoSeq: number): Promise<string[]> {
+    return this.statements.authorsBetween.all(conversationId, afterSeq, uptoSeq) as string[];
   }
 
   async createUpload(input: NewUpload): Promise<CreateUploadResult> {

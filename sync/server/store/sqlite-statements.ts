@@ -19,6 +19,7 @@ import {
   sharedGroupsSql,
   treatAsContactSql,
   writersOfSql,
+  authorsBetweenSql,
   writtenWithSql,
 } from './shared-sql.js';
 import { EVENT_COLUMNS } from './sqlite-rows.js';
@@ -137,6 +138,7 @@ export function prepareStatements(db: Db) {
     // --- presence
     writtenWith: db.prepare(writtenWithSql('@userId')),
     writersOf: db.prepare(writersOfSql('?')),
+    authorsBetween: db.prepare(authorsBetweenSql('?', '?', '?')).pluck(),
     // The sender's first envelope since they joined (presence-rules.ts); changes nothing after it.
     markWrote: db.prepare(
       `UPDATE members SET first_message_seq = @seq

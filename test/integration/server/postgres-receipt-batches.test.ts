@@ -49,9 +49,10 @@ const receipt = (n: number, kind: Receipt['kind'], seq: number, userId = person(
   kind,
   seq,
 });
-const raised = (deliveredSeq: number, readSeq: number, n: number): WatermarkResult => ({
+const raised = (deliveredSeq: number, readSeq: number, n: number, before: [number, number] = [0, 0]): WatermarkResult => ({
   deliveredSeq,
   readSeq,
+  before: { deliveredSeq: before[0], readSeq: before[1] },
   moved: true,
   memberIds: [ALICE, person(n)],
 });
@@ -100,7 +101,7 @@ describe('PostgreSQL store: receipts that waited for the receipt run', () => {
       [receipt(3, 'read', 2), raised(2, 2, 3)],
       [receipt(4, 'read', 99), raised(MESSAGES_EACH, MESSAGES_EACH, 4)],
       // Lower than what is recorded: nothing moves, and the answer is the recorded watermarks.
-      [receipt(5, 'delivered', 1), { ...raised(3, 0, 5), moved: false }],
+      [receipt(5, 'delivered', 1), { ...raised(3, 0, 5, [3, 0]), moved: false }],
       // Not a member.
       [receipt(6, 'delivered', 1, person(7)), null],
       [receipt(7, 'delivered', 1), raised(1, 0, 7)],
@@ -125,7 +126,12 @@ describe('PostgreSQL store: receipts that waited for the receipt run', () => {
       store.raiseWatermark(receipt(1, 'delivered', 2)),
       store.raiseWatermark(receipt(1, 'delivered', 3)),
     ]);
-    expect(results).toEqual([raised(1, 0, 1), raised(2, 2, 1), { ...raised(2, 2, 1), moved: false }, raised(3, 2, 1)]);
+    expect(results).toEqual([
+      raised(1, 0, 1),
+      raised(2, 2, 1, [1, 0]),
+      { ...raised(2, 2, 1, [2, 2]), moved: false },
+      raised(3, 2, 1, [2, 2]),
+    ]);
     expect(runs.slice(setUp)).toEqual([1, 1, 1, 1]);
     expect(await watermarksOf(url, 1)).toEqual({ delivered_seq: 3, read_seq: 2 });
   });
