@@ -295,8 +295,8 @@ runBench(BENCH, async ({ scale }) => {
         `${rawFirst.p50}. Per later message the devices spent ${perLater(laterDevices.groupDecryptCpuMs)} ms of CPU in groupDecrypt ` +
         `(${laterDevices.envelopes / LATER} envelopes, ${round(laterDevices.groupDecryptCpuMs / Math.max(1, laterDevices.envelopes), 3)} ms each) ` +
         `and their ${laterDevices.cpuMs.length} process(es) ${perLater(laterCpu)} ms of CPU in all. Other pushes to the devices over ` +
-        `the ${LATER}: ${pushList(laterDevices.otherPushes)} (a watermark push goes to every connection of every member each time a ` +
-        `member's receipt moves its watermark; only A's and B's cores send receipts here).`,
+        `the ${LATER}: ${pushList(laterDevices.otherPushes)} (in a group this big a member's watermark is pushed to their own ` +
+        `connections and the authors of what it passed; only A's and B's cores send receipts here).`,
       `${others} devices on 2 cores: every device's decrypts queue behind the others' on the cores the sender and the server use too ` +
         `(the first message's pairwise decrypts alone were ${round(first.devices.inboxDecryptCpuMs, 0)} ms of CPU, a later message's group ` +
         `decrypts ${perLater(laterDevices.groupDecryptCpuMs)} ms), where real devices each open their own at once: the figures are the ` +
