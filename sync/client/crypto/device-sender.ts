@@ -63,7 +63,7 @@ export class DeviceSender {
     private readonly connection: SyncConnection,
     private readonly runtime: Runtime,
     private readonly lane: CryptoLane,
-    /** This device as its sessions know it, under the device number the server gave it (heldDevice). */
+    /** This device as its sessions know it, under the device number the server gave it. */
     private readonly deviceAs: (deviceNumber: number) => Promise<ThisDevice | null>,
     private readonly selfId: string,
     private readonly log: Logger,
