@@ -65,6 +65,25 @@ async function twoNodes() {
   return { url: database.url, one: await startNode(database.url, 'node-1'), two: await startNode(database.url, 'node-2') };
 }
 
+/** Node 1 publishes two events; node 2 hears the first, and the second's notification fails. */
+async function secondNotifyFailed() {
+  const { one, two } = await twoNodes();
+  one.bus.publish(event(1));
+  await eventually(
+    () => seqsFrom(two, 'node-1'),
+    (seqs) => seqs.length === 1,
+    'node 2 hears the first',
+  );
+  one.failNotifies = 1;
+  one.bus.publish(event(2));
+  await eventually(
+    () => one.failedNotifies,
+    (n) => n === 1,
+    'node 1 failed to notify',
+  );
+  return { one, two };
+}
+
 const event = (seq: number): ClusterSignal => ({ kind: 'event', conversationId: 'c1', seq, userIds: ['u1'] });
 const seqsFrom = (node: Node, from: string) =>
   node.received
@@ -76,23 +95,7 @@ const seqsFrom = (node: Node, from: string) =>
 
 describe('the cluster bus on PostgreSQL', () => {
   it('a notification that could not be sent is noticed by the others from the next one: a gap, so their clients catch up', async () => {
-    const database = await freshDatabase();
-    cleanups.push(() => database.drop());
-    const one = await startNode(database.url, 'node-1');
-    const two = await startNode(database.url, 'node-2');
-    one.bus.publish(event(1));
-    await eventually(
-      () => seqsFrom(two, 'node-1'),
-      (seqs) => seqs.length === 1,
-      'node 2 hears the first',
-    );
-    one.failNotifies = 1;
-    one.bus.publish(event(2));
-    await eventually(
-      () => one.failedNotifies,
-      (n) => n === 1,
-      'node 1 failed to notify',
-    );
+    const { one, two } = await secondNotifyFailed();
     expect(two.gaps).toBe(0);
     one.bus.publish(event(3));
     await eventually(
@@ -113,15 +116,7 @@ describe('the cluster bus on PostgreSQL', () => {
   });
 
   it('a notification that could not be sent, with nothing published after it, is noticed by the others all the same: a lost signal follows', async () => {
-    const { one, two } = await twoNodes();
-    one.bus.publish(event(1));
-    await eventually(
-      () => seqsFrom(two, 'node-1'),
-      (seqs) => seqs.length === 1,
-      'node 2 hears the first',
-    );
-    one.failNotifies = 1;
-    one.bus.publish(event(2));
+    const { two } = await secondNotifyFailed();
     // The node publishes nothing more of its own: only the bus's `lost` signal can tell of the gap.
     await eventually(
       () => two.gaps,
