@@ -63,7 +63,7 @@ export class DeviceSender {
     private readonly connection: SyncConnection,
     private readonly runtime: Runtime,
     private readonly lane: CryptoLane,
-    /** This device as its sessions know it, under the device number the server gave it. */
+    /** This device as its sessions know it, under the device number the server gave it (heldDevice). */
     private readonly deviceAs: (deviceNumber: number) => Promise<ThisDevice | null>,
     private readonly selfId: string,
     private readonly log: Logger,
@@ -251,23 +251,48 @@ export class DeviceSender {
     return timeOrderedId(this.runtime.clock.now(), this.runtime.random);
   }
 
-  /** Forgets sessions with devices that are gone or replaced, and encrypts again for every device missed. */
+  /**
+   * Forgets sessions with devices that are gone or replaced, and encrypts again for every device
+   * missed. A stale device's session goes only if it is still the one this row was sealed with: a
+   * session the device itself started since (its first message arrived meanwhile) is the right one,
+   * and forgetting it would leave that device's next messages with a one-time key already used.
+   */
   private async correct(device: ThisDevice, row: OutgoingRow, mismatches: readonly DeviceMismatch[]): Promise<OutgoingRow[]> {
     const dropped = new Set<string>();
     const redo = new Set<string>();
-    this.mirror.transaction(() => {
-      for (const { userId, extra, stale, missing } of mismatches) {
-        for (const number of [...extra, ...stale]) {
-          const address = addressOf({ userId, deviceNumber: number });
-          this.mirror.signal.removeSession(address);
-          dropped.add(address);
+    const sealedFor = new Map(row.envelopes.map((envelope) => [addressOf(envelope), envelope.registrationId]));
+    await this.lane.run(async () =>
+      this.mirror.transaction(() => {
+        for (const { userId, extra, stale, missing } of mismatches) {
+          for (const number of extra) {
+            const address = addressOf({ userId, deviceNumber: number });
+            this.mirror.signal.removeSession(address);
+            dropped.add(address);
+          }
+          for (const number of stale) {
+            const address = addressOf({ userId, deviceNumber: number });
+            const registration = this.sessionRegistration(device, address);
+            if (registration === null || registration === sealedFor.get(address)) this.mirror.signal.removeSession(address);
+            dropped.add(address);
+          }
+          if (stale.length + missing.length > 0) redo.add(userId);
         }
-        if (stale.length + missing.length > 0) redo.add(userId);
-      }
-    });
+      }),
+    );
     for (const userId of redo) this.noDevicesUntil.delete(userId);
     const kept = { ...row, envelopes: row.envelopes.filter((envelope) => !dropped.has(addressOf(envelope))) };
     return this.encrypt(device, kept, [...redo], true);
+  }
+
+  /** The registration id of the device a stored session is with; null without one, or when it does not read back. */
+  private sessionRegistration(device: ThisDevice, address: string): number | null {
+    const record = this.mirror.signal.session(address);
+    if (!record) return null;
+    try {
+      return device.signal.SessionRecord.deserialize(new Uint8Array(record)).remoteRegistrationId();
+    } catch {
+      return null;
+    }
   }
 
   /**

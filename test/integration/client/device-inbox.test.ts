@@ -12,7 +12,16 @@ import type { SyncTransport } from '../../../sync/client/transport.js';
 import { wsTransport } from '../../../sync/client/ws-transport.js';
 import { eventually } from '../../support/client-harness.js';
 import { createServerHarness } from '../../support/server-harness.js';
-import { engineDevices, groupRoundTrip, hasSenderKey, senderKey, signal, signIn } from '../../support/crypto-devices.js';
+import { toPreKeyBundle } from '../../../sync/client/crypto/prekeys.js';
+import {
+  engineDevices,
+  groupRoundTrip,
+  hasSenderKey,
+  ratchetOf,
+  senderKey,
+  signal,
+  signIn,
+} from '../../support/crypto-devices.js';
 
 const servers = createServerHarness();
 const devices = engineDevices(servers);
@@ -21,6 +30,27 @@ afterEach(async () => {
   await devices.cleanup();
   await servers.cleanup();
 });
+
+/** Holds back the frames from the server that `held` picks while it does, until released. */
+function holdingFrames(held: (text: string) => boolean): { transport: SyncTransport; waiting: string[]; release(): void } {
+  const waiting: string[] = [];
+  let deliver: ((text: string) => void) | null = null;
+  return {
+    waiting,
+    release: () => {
+      for (const text of waiting.splice(0)) deliver?.(text);
+    },
+    transport: {
+      open(url, token, handlers) {
+        deliver = (text) => handlers.onMessage(text);
+        return wsTransport.open(url, token, {
+          ...handlers,
+          onMessage: (text) => (held(text) ? waiting.push(text) : handlers.onMessage(text)),
+        });
+      },
+    },
+  };
+}
 
 /** Closes the socket as it sends an ack_inbox while `cut` is on: the device dealt with envelopes, and the server never heard. */
 function cuttingAcks(): { transport: SyncTransport; cut: { on: boolean; cuts: number } } {
@@ -104,6 +134,74 @@ describe('device messages through the device inbox', () => {
     expect(await groupRoundTrip(laptop, bobTablet, second.distributionId, 'welcome, tablet')).toBe('welcome, tablet');
     expect(hasSenderKey(bobTablet, laptop, first.distributionId)).toBe(false);
     for (const each of [laptop, bobDesk, bobTablet]) expect(each.warnings).toEqual([]);
+  });
+
+  it('keeps the session a device started itself while the server said the one a send was sealed with is stale', async () => {
+    const server = await servers.startServer();
+    const alice = await servers.createAccount(server, { username: 'alice' });
+    const bob = await servers.createAccount(server, { username: 'bob' });
+    const holding = { changed: true, pushes: false };
+    const held = holdingFrames(
+      (text) =>
+        (holding.changed && text.includes('"type":"devices_changed"')) ||
+        (holding.pushes && text.includes('"type":"inbox_push"')),
+    );
+    const laptop = await device(server, alice.user.id, alice.token, signal.IdentityKeyPair.generate(), {
+      transport: held.transport,
+    });
+    const bobDesk = await device(server, bob.user.id, bob.token, signal.IdentityKeyPair.generate());
+    const socket = await servers.connect(server, alice.token);
+    await socket.call({ type: 'start_conversation', username: 'bob' }, 'conversation');
+
+    // The laptop holds a session with Bob's desk under a registration id the desk does not have
+    // (as with a device number given again): the server will say it is stale.
+    const { identityKey, bundles } = await socket.call({ type: 'fetch_key_bundles', userId: bob.user.id }, 'key_bundles');
+    const bundle = bundles[0]!;
+    const ratchet = ratchetOf(laptop);
+    await signal.processPreKeyBundle(
+      toPreKeyBundle(signal, identityKey, {
+        ...bundle,
+        registrationId: bundle.registrationId === 1 ? 2 : bundle.registrationId - 1,
+      }),
+      signal.ProtocolAddress.new(bob.user.id, bundle.deviceNumber),
+      signal.ProtocolAddress.new(alice.user.id, laptop.deviceNumber()),
+      ratchet,
+      ratchet,
+      new Date(),
+    );
+    laptop.mirror.transaction(() => ratchet.writeTo(laptop.mirror.signal));
+
+    const fromLaptop = await senderKey(laptop, 'trip');
+    laptop.engine.sendToDevices([bob.user.id], fromLaptop.message);
+    await eventually(
+      () => held.waiting.length,
+      (count) => count === 1,
+      'the server saying the desk is stale',
+    );
+    // Meanwhile the desk writes to the laptop twice in a session of its own; the laptop opens the
+    // first, and the second is still on its way when the laptop puts its send right.
+    const first = await senderKey(bobDesk, 'trip');
+    bobDesk.engine.sendToDevices([alice.user.id], first.message);
+    await eventually(() => hasSenderKey(laptop, bobDesk, first.distributionId), Boolean, 'the desk’s first key');
+    holding.pushes = true;
+    const second = await senderKey(bobDesk, 'trip');
+    bobDesk.engine.sendToDevices([alice.user.id], second.message);
+    await eventually(
+      () => held.waiting.length,
+      (count) => count === 2,
+      'the desk’s second key on its way',
+    );
+
+    holding.changed = false;
+    holding.pushes = false;
+    const [changed, pushed] = held.waiting.splice(0);
+    held.waiting.push(changed!);
+    held.release();
+    await eventually(() => hasSenderKey(bobDesk, laptop, fromLaptop.distributionId), Boolean, 'the laptop’s key on the desk');
+    held.waiting.push(pushed!);
+    held.release();
+    await eventually(() => hasSenderKey(laptop, bobDesk, second.distributionId), Boolean, 'the desk’s second key');
+    for (const each of [laptop, bobDesk]) expect(each.warnings).toEqual([]);
   });
 
   it('only acknowledges again an envelope it dealt with when the acknowledgement was lost', async () => {
