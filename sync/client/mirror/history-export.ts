@@ -16,6 +16,7 @@ import { cachedStatement, openDatabase, type Db, type OpenOptions } from '../../
 import { refreshLastMessage, recountUnread } from './conversation-stats.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
 import type { MessageSearch } from './search.js';
+import type { SettingsStore } from './settings-store.js';
 
 const ATTACHED = 'history_export';
 
@@ -48,6 +49,8 @@ export class MirrorHistory {
   constructor(
     private readonly db: Db,
     private readonly search: MessageSearch,
+    /** Registers this device holds win over the export's copy of what they show on a conversation row. */
+    private readonly settings: Pick<SettingsStore, 'showOn'>,
     private readonly openedWith: OpenOptions,
   ) {}
 
@@ -85,7 +88,12 @@ export class MirrorHistory {
         const conversations = this.db.prepare(`SELECT id FROM ${ATTACHED}.conversations`).pluck().all() as string[];
         this.copyUsersAndSenderKeys();
         let messages = 0;
-        for (const conversationId of conversations) messages += this.replaceConversation(conversationId, selfId);
+        for (const conversationId of conversations) {
+          messages += this.replaceConversation(conversationId, selfId);
+          // A register merged here before the export came (blocking someone, say) is not merged
+          // again by the next pull, so the row must show it now, not the exporting device's older copy.
+          this.settings.showOn(conversationId);
+        }
         return { conversations: conversations.length, messages };
       };
       return this.db.transaction(() => {

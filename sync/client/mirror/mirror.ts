@@ -139,7 +139,7 @@ export class Mirror {
     this.signal = new SignalTables(db, this.identityTrust);
     this.sentContent = new SentContentStore(db);
     this.resendRequests = new ResendRequests(db);
-    this.history = new MirrorHistory(db, this.search, openedWith);
+    this.history = new MirrorHistory(db, this.search, this.settings, openedWith);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,

@@ -64,6 +64,20 @@ async function linkingMirror(): Promise<Mirror> {
   return mirror;
 }
 
+/** The direct conversation with Ann, as the server lists it, with her watermarks at these seqs. */
+const withAnnAt = (deliveredSeq: number, readSeq: number): Conversation => ({
+  id: 'c1',
+  kind: 'direct',
+  name: null,
+  members: [
+    { id: 'me', username: 'me', displayName: 'Me', role: 'member', deliveredSeq: 0, readSeq: 0 },
+    { id: 'ann', username: 'ann', displayName: 'Ann', role: 'member', deliveredSeq, readSeq },
+  ],
+  lastSeq: 120,
+  createdAt: 1_000,
+  isMember: true,
+});
+
 function rowsOf(path: string, key: Uint8Array, sql: string): unknown[] {
   const db = openDatabase(path, MIRROR_MIGRATIONS, { key });
   try {
@@ -127,18 +141,6 @@ describe('the history export', () => {
   });
 
   it("keeps the watermarks this device heard of that are newer than the export's: ticks never go back", async () => {
-    const withAnnAt = (deliveredSeq: number, readSeq: number): Conversation => ({
-      id: 'c1',
-      kind: 'direct',
-      name: null,
-      members: [
-        { id: 'me', username: 'me', displayName: 'Me', role: 'member', deliveredSeq: 0, readSeq: 0 },
-        { id: 'ann', username: 'ann', displayName: 'Ann', role: 'member', deliveredSeq, readSeq },
-      ],
-      lastSeq: 120,
-      createdAt: 1_000,
-      isMember: true,
-    });
     const linking = await linkingMirror();
     linking.upsertConversation(withAnnAt(100, 90), 'me');
     const path = exportPath();
@@ -149,6 +151,25 @@ describe('the history export', () => {
     linked.upsertConversation(withAnnAt(120, 60), 'me');
     linked.history.importFrom(path, key, 'me');
     expect(linked.ownWatermarks('c1', 'ann')).toEqual({ deliveredSeq: 120, readSeq: 90 });
+  });
+
+  it('shows the settings this device took in before the export came, not the exporting device’s older copy', async () => {
+    const linking = await linkingMirror();
+    linking.upsertConversation(withAnnAt(0, 0), 'me');
+    const path = exportPath();
+    const key = randomBytes(32);
+    linking.history.exportTo(path, key, { ownAddresses: ['me.1', 'me.2'] });
+
+    // Blocked and muted on the person's other device after the export was made: the registers came
+    // here first, and the pull after linking finds them merged already.
+    const linked = mirrors.open();
+    linked.upsertConversation(withAnnAt(0, 0), 'me');
+    linked.settings.merge([
+      { setting: { kind: 'blocked', userId: 'ann', value: true }, at: 5, by: 'phone', version: 1 },
+      { setting: { kind: 'muted', conversationId: 'c1', value: true }, at: 5, by: 'phone', version: 2 },
+    ]);
+    linked.history.importFrom(path, key, 'me');
+    expect(linked.views.conversationSummaries('me')[0]).toMatchObject({ id: 'c1', blocked: true, muted: true });
   });
 
   it('refuses an export from a newer build', async () => {
