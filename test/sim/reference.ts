@@ -95,6 +95,7 @@ export function expectedMessages(events: readonly AppliedEvent[], partial = fals
       case 'delete':
         target.deleted = true;
         target.text = '';
+        target.replyTo = null;
         target.versions = [];
         target.reactions.clear();
         target.attachments = [];

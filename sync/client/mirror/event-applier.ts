@@ -433,7 +433,7 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean, batch: ApplyBatc
       // By the row the lookup found: a second probe of the (conversation, message id) index is not needed.
       cachedStatement(
         db,
-        `UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL, forwarded_from = NULL, link_preview = NULL
+        `UPDATE messages SET deleted = 1, text = '', edit_seq = NULL, edited_at = NULL, forwarded_from = NULL, link_preview = NULL, reply_to = NULL
          WHERE local_id = ?`,
       ).run(target.local_id);
       purge(db, event.conversationId, event.messageId);
