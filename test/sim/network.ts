@@ -272,7 +272,9 @@ export class Network {
   // -- carrying frames -------------------------------------------------------------------------
 
   private carry(link: Link, direction: Direction, text: string): void {
-    this.observer.trace?.(`${link.device} ${direction === 'up' ? '→' : '←'} ${text.slice(0, 160)}`);
+    this.observer.trace?.(
+      `${link.device} ${direction === 'up' ? '→' : '←'} ${text.slice(0, Number(process.env.SIM_TRACE_WIDTH ?? 160))}`,
+    );
     if (direction === 'down') {
       this.observer.serverFrame(link.device, text);
       if (ACKNOWLEDGEMENT.test(text) && this.ackLoss.has(link.device)) {

@@ -73,6 +73,7 @@ export async function runSimulation(options: SimulationOptions): Promise<void> {
       numRuns: options.runs,
       // The invariant that broke, with its details, belongs next to the shrunk steps.
       includeErrorInReport: true,
+      endOnFailure: process.env.SIM_NO_SHRINK === '1',
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.path !== undefined ? { path: options.path } : {}),
     });

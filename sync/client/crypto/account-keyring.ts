@@ -29,6 +29,12 @@ export class AccountKeyring {
    * none), whose file keeps it; never written by itself.
    */
   private readonly verifiersWithoutKeys = new Map<string, PasswordVerifier>();
+  /**
+   * Each account's identity as first read in this run. Nothing here writes over an identity once
+   * its file exists, and opening the file for every unit of ratchet work (a live envelope, a seal)
+   * cost more than the ratchet work.
+   */
+  private readonly identities = new Map<string, LocalIdentity>();
 
   constructor(
     private readonly profileDir: string,
@@ -163,10 +169,18 @@ export class AccountKeyring {
 
   /** The account's identity on this device, for publishing its keys; null while it has none (not linked yet). */
   async localIdentity(userId: string): Promise<LocalIdentity | null> {
+    if (!existsSync(this.keysPath(userId))) {
+      this.identities.delete(userId);
+      return null;
+    }
+    const held = this.identities.get(userId);
+    if (held) return held;
     const keys = await this.read(userId);
     if (!keys) return null;
     const { signal } = await this.open();
-    return { signal, identity: identityKeyPairOf(signal, keys), replacesIdentity: keys.replacesIdentity ?? false };
+    const local = { signal, identity: identityKeyPairOf(signal, keys), replacesIdentity: keys.replacesIdentity ?? false };
+    this.identities.set(userId, local);
+    return local;
   }
 
   /** What this device backs up for the account (crypto/key-backup-sync.ts); null while it has no keys. */

@@ -27,7 +27,7 @@ import { RESEND_TIMINGS, ResendAsker, type ResendTimings } from './resend-asker.
 import { RunApplier, shownOf, type AppliedRun } from './run-applier.js';
 import { SenderKeys } from './sender-keys.js';
 import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
-import { CryptoLane, thisDevice, type ThisDevice } from './this-device.js';
+import { CryptoLane, heldDevice, type ThisDevice } from './this-device.js';
 
 /** How envelopes are opened: in how many worker threads at most (0: all on this thread), and from how many envelopes a run. */
 export interface OpeningOptions {
@@ -67,7 +67,7 @@ export class DeviceCrypto {
     opening: OpeningOptions = defaultOpening(),
     resendTimings: ResendTimings = RESEND_TIMINGS,
   ) {
-    this.deviceAs = (deviceNumber) => thisDevice(mirror, runtime, localIdentity, selfId, deviceNumber);
+    this.deviceAs = heldDevice(mirror, runtime, localIdentity, selfId);
     this.pool =
       opening.threads > 0
         ? new OpeningPool({ threads: opening.threads, ...(opening.spawn ? { spawn: opening.spawn } : {}) })

@@ -32,6 +32,28 @@ export async function thisDevice(
   return local && deviceOf(mirror, runtime, local, selfId, deviceNumber);
 }
 
+/**
+ * thisDevice, made again only when the device number or the identity changes: reading the keys
+ * and the registration id for every unit of ratchet work (each live envelope) cost more than the
+ * decrypt itself.
+ */
+export function heldDevice(
+  mirror: Mirror,
+  runtime: Runtime,
+  localIdentity: () => Promise<LocalIdentity | null>,
+  selfId: string,
+): (deviceNumber: number) => Promise<ThisDevice | null> {
+  let held: { deviceNumber: number; local: LocalIdentity; device: ThisDevice } | null = null;
+  return async (deviceNumber) => {
+    const local = await localIdentity();
+    if (!local) return null;
+    if (held?.deviceNumber !== deviceNumber || held.local !== local) {
+      held = { deviceNumber, local, device: deviceOf(mirror, runtime, local, selfId, deviceNumber) };
+    }
+    return held.device;
+  };
+}
+
 function deviceOf(mirror: Mirror, runtime: Runtime, local: LocalIdentity, selfId: string, deviceNumber: number): ThisDevice {
   const { signal, identity } = local;
   const registrationId = mirror.signal.ensureRegistrationId(newRegistrationId(() => runtime.random.next()));
