@@ -15,6 +15,8 @@ import { History } from './history.js';
 import { SimHttp } from './memory-http.js';
 import { SimUploads } from './memory-uploads.js';
 import { MirrorInspector } from './mirror-inspector.js';
+import { Mirror } from '../../sync/client/mirror/mirror.js';
+import { queuedContent } from '../../sync/client/queued-content.js';
 import { Network } from './network.js';
 import { createPeople, PEOPLE, SERVER_URL, newMachine, type SimConversation, type SimDevice, type SimUser } from './people.js';
 import { SeededRandom } from './random.js';
@@ -515,6 +517,18 @@ export class SimWorld {
       if (device.user.id !== senderId || !device.inspector) continue;
       const content = device.inspector.sentContent(conversationId, clientId);
       if (content) return content;
+    }
+    // A device lost before the server's acknowledgement reached it still holds the send in its
+    // outbox (the server stored it all the same): what it sealed is read from there.
+    for (const { device } of this.gone) {
+      if (device.user.id !== senderId) continue;
+      const mirror = Mirror.open(join(device.profileDir, MIRROR_FILE));
+      try {
+        const content = queuedContent(mirror, clientId);
+        if (content) return content;
+      } finally {
+        mirror.close();
+      }
     }
     return null;
   }
