@@ -64,6 +64,12 @@ export async function checkKeys(
  */
 class MirrorSenderKeys implements SenderKeyStore {
   private readonly records = new Map<string, Uint8Array<ArrayBuffer>>();
+  /**
+   * The iteration each key was first handed to the person at (the account keeps the first
+   * hand-out it got, content/personal-settings.ts: sender_key): libsignal says "old counter" both
+   * for a message already opened and for one sealed before that, which this device never could.
+   */
+  private readonly handedAt = new Map<string, number>();
 
   constructor(
     private readonly signal: SignalLibrary,
@@ -77,6 +83,19 @@ class MirrorSenderKeys implements SenderKeyStore {
         record: Buffer;
       }>;
       for (const row of rows) this.records.set(`${row.address}/${row.distribution_id}`, new Uint8Array(row.record));
+      const kept = db.prepare("SELECT value FROM settings WHERE kind = 'sender_key'").pluck().all() as string[];
+      for (const value of kept) {
+        const held = JSON.parse(value) as {
+          senderId: string;
+          deviceNumber: number;
+          distributionId: string;
+          distribution: string;
+        };
+        const distribution = signal.SenderKeyDistributionMessage.deserialize(
+          new Uint8Array(Buffer.from(held.distribution, 'base64')),
+        );
+        this.handedAt.set(`${held.senderId}.${held.deviceNumber}/${held.distributionId}`, distribution.iteration());
+      }
     } finally {
       db.close();
     }
@@ -90,13 +109,15 @@ class MirrorSenderKeys implements SenderKeyStore {
     const { signal } = this;
     const sealed = new Uint8Array(Buffer.from(envelope.ciphertext, 'base64'));
     const sender = signal.ProtocolAddress.new(envelope.senderId, envelope.senderDevice);
-    const distributionId = signal.SenderKeyMessage.deserialize(sealed).distributionId();
-    if (!this.records.has(`${addressKey(sender)}/${distributionId}`)) return false;
+    const message = signal.SenderKeyMessage.deserialize(sealed);
+    const key = `${addressKey(sender)}/${message.distributionId()}`;
+    if (!this.records.has(key)) return false;
     try {
       await signal.groupDecrypt(sender, this, sealed);
       return true;
     } catch (error) {
-      return (error as { code?: unknown }).code === signal.ErrorCode.DuplicatedMessage;
+      if ((error as { code?: unknown }).code !== signal.ErrorCode.DuplicatedMessage) return false;
+      return message.iteration() >= (this.handedAt.get(key) ?? 0);
     }
   }
 
