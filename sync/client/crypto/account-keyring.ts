@@ -35,6 +35,8 @@ export class AccountKeyring {
    * cost more than the ratchet work.
    */
   private readonly identities = new Map<string, LocalIdentity>();
+  /** Each account's keys file, named by a hash of its id: worked out once, not for every unit of ratchet work. */
+  private readonly paths = new Map<string, string>();
 
   constructor(
     private readonly profileDir: string,
@@ -231,7 +233,12 @@ export class AccountKeyring {
   }
 
   private keysPath(userId: string): string {
-    return accountKeysPath(this.dir, userId);
+    let path = this.paths.get(userId);
+    if (path === undefined) {
+      path = accountKeysPath(this.dir, userId);
+      this.paths.set(userId, path);
+    }
+    return path;
   }
 
   /** Beside the keys file while its recovery key is still to be saved: found without opening the file (libsignal). */
