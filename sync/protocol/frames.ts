@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS } from './attachments.js';
 import { backupClientFrames, backupServerFrames } from './backup-frames.js';
+import { callClientFrames, callServerFrames } from './call-frames.js';
 import { conversationDevicesSchema } from './conversation-devices.js';
 import { envelopeEventSchema, sendEnvelopeFrame } from './envelope-frames.js';
 import { inboxClientFrames, inboxServerFrames } from './inbox-frames.js';
@@ -481,6 +482,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   sendEnvelopeFrame,
   ...linkClientFrames,
   ...conversationDevicesClientFrames,
+  ...callClientFrames,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export type ClientFrameType = ClientFrame['type'];
@@ -632,6 +634,7 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
   ...linkServerFrames,
   ...backupServerFrames,
   ...conversationDevicesServerFrames,
+  ...callServerFrames,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 /** What the server sends unasked: every frame that answers no request (replies carry their request's rid). */

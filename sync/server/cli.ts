@@ -4,6 +4,7 @@
  *   [--max-file-mb 100] [--quota-mb 10240] [--log-level info]
  *   [--tls-cert chain.pem --tls-key key.pem] [--trust-proxy <address>[,<address>…]]
  *   [--frames-per-second 100] [--frame-burst 500]
+ *   [--turn-url turn:turn.example.org:3478[,turns:turn.example.org:5349] --turn-secret <secret>]
  * With SQLite (the default) --data holds the database and the attachments; with PostgreSQL it holds
  * only the attachments, and every node on the same database must share it (a shared directory).
  * Prints one line with the ws:// address on stdout once it accepts connections; logs are JSON lines
@@ -15,6 +16,7 @@ import { resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
+import { CALL_LIMITS } from '../protocol/call-frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import { ensurePrivateDir } from '../node/private-files.js';
 import { realRuntime } from '../node/real-runtime.js';
@@ -27,10 +29,11 @@ import { createServerMetrics } from './metrics.js';
 import { openPostgresServerStore } from './store/pg-server-store.js';
 import type { ServerStore } from './store/server-store.js';
 import { DEFAULT_QUOTA_BYTES, startSyncServer, type RunningServer, type SyncServerOptions } from './sync-server.js';
+import { TURN_TTL_MS, type TurnConfig } from './turn-credentials.js';
 
 const DEFAULT_PORT = 7878;
 const USAGE =
-  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>] [--tls-cert <chain.pem> --tls-key <key.pem>] [--trust-proxy <address>[,<address>…]] [--frames-per-second <n>] [--frame-burst <n>] [--max-connections-per-account <n>] [--max-connections-per-address <n>]';
+  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>] [--tls-cert <chain.pem> --tls-key <key.pem>] [--trust-proxy <address>[,<address>…]] [--frames-per-second <n>] [--frame-burst <n>] [--max-connections-per-account <n>] [--max-connections-per-address <n>] [--turn-url <url>[,<url>…] --turn-secret <secret>]';
 const DEFAULT_POOL_SIZE = 10;
 /** What an orchestrator waits after SIGTERM before SIGKILL; the server's own drain deadline is shorter. */
 const EXIT_DEADLINE_MS = 10_000;
@@ -58,6 +61,7 @@ interface CliOptions {
   trustedProxies: string[];
   frameRate: FrameRateLimits;
   connectionCaps: ConnectionCaps;
+  turn: TurnConfig | null;
 }
 
 /** A whole number of MiB within [min, max], or a clear complaint naming the flag. */
@@ -91,6 +95,8 @@ function readOptions(): CliOptions {
         'frame-burst': { type: 'string' },
         'max-connections-per-account': { type: 'string' },
         'max-connections-per-address': { type: 'string' },
+        'turn-url': { type: 'string' },
+        'turn-secret': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -138,6 +144,7 @@ function readOptions(): CliOptions {
     tls: readTls(values['tls-cert'], values['tls-key']),
     trustedProxies: readTrustedProxies(values['trust-proxy']),
     frameRate: readFrameRate(values['frames-per-second'], values['frame-burst']),
+    turn: readTurn(values['turn-url'], values['turn-secret']),
     connectionCaps: {
       perAccount: wholeFlag(
         'max-connections-per-account',
@@ -169,6 +176,22 @@ function readTrustedProxies(raw: string | undefined): string[] {
   const bad = addresses.find((address) => isIP(address) === 0);
   if (bad !== undefined) fail(`--trust-proxy takes IP addresses separated by commas, got "${bad}"`);
   return addresses;
+}
+
+/** The TURN relay calls may use: its URLs (turn:, turns: or stun:, comma-separated) and the secret shared with it. */
+function readTurn(urlsRaw: string | undefined, secret: string | undefined): TurnConfig | null {
+  if (urlsRaw === undefined && secret === undefined) return null;
+  if (urlsRaw === undefined || secret === undefined || secret === '')
+    fail(
+      "--turn-url and --turn-secret go together: the relay's URLs and the secret shared with it (coturn's static-auth-secret)",
+    );
+  const urls = urlsRaw.split(',').map((url) => url.trim());
+  const bad = urls.find((url) => !/^(turns?|stun):[^\s]+$/.test(url) || url.length > CALL_LIMITS.maxIceUrlChars);
+  if (bad !== undefined || urls.length > CALL_LIMITS.maxIceUrls)
+    fail(
+      `--turn-url takes up to ${CALL_LIMITS.maxIceUrls} turn:, turns: or stun: URLs separated by commas, got "${bad ?? urlsRaw}"`,
+    );
+  return { urls, secret, ttlMs: TURN_TTL_MS };
 }
 
 /** Frames one connection may send: sustained per second, and at once. */
@@ -269,6 +292,7 @@ async function main(): Promise<void> {
     trustedProxies,
     frameRate,
     connectionCaps,
+    turn,
   } = readOptions();
   ensurePrivateDir(dataDir);
   const logger: ServerLogger = createPinoLogger({ level: logLevel });
@@ -289,6 +313,7 @@ async function main(): Promise<void> {
       frameRate,
       connectionCaps,
       ...(tls ? { tls } : {}),
+      ...(turn ? { turn } : {}),
       ...chosen.options,
     });
   } catch (error) {

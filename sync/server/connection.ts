@@ -1,3 +1,4 @@
+import type { TurnConfig } from './turn-credentials.js';
 import { z } from 'zod';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { clientFrameSchema, type ClientFrame, type ServerFrame, type User } from '../protocol/frames.js';
@@ -39,6 +40,8 @@ export interface ConnectionDeps {
   frameRate: FrameRateLimits;
   /** Catch-up pages take turns node-wide, so they cannot crowd out everything else. */
   catchUpPacer: CatchUpPacer;
+  /** The TURN relay calls may use (null: none). */
+  turn: TurnConfig | null;
 }
 
 // A client that floods faster than the store keeps up is slowed at the TCP level rather than
@@ -223,6 +226,7 @@ export class SyncConnection implements Peer {
           device: { sessionId: this.session.sessionId, deviceNumber: this.session.deviceNumber },
           limits: this.deps.limits,
           throttle: this.deps.throttle,
+          turn: this.deps.turn,
         },
         frame,
       );

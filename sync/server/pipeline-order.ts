@@ -37,6 +37,7 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
     case 'link_device':
     case 'put_key_backup':
     case 'fetch_key_backup':
+    case 'fetch_turn_credentials':
       return null;
   }
 }

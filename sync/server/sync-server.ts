@@ -1,3 +1,4 @@
+import type { TurnConfig } from './turn-credentials.js';
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -50,6 +51,8 @@ export interface SyncServerOptions {
   frameThrottle?: Partial<FrameThrottleLimits>;
   /** How many frames each sync connection may send (FRAME_RATE unless given). */
   frameRate?: FrameRateLimits;
+  /** The TURN relay calls may use (`--turn-url`, `--turn-secret`); calls use the devices' own addresses without one. */
+  turn?: TurnConfig;
   /**
    * The load balancers in front of this server (IP addresses): from them, and only from them, a
    * request's client is read from X-Forwarded-For, so per-address limits count clients, not the
@@ -144,6 +147,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
     ...(options.cluster ? { cluster: options.cluster } : {}),
     ...(options.frameThrottle ? { frameThrottle: options.frameThrottle } : {}),
     ...(options.frameRate ? { frameRate: options.frameRate } : {}),
+    ...(options.turn ? { turn: options.turn } : {}),
   });
   const { inFlight } = service;
   const openSockets = new ConnectionCounter(options.connectionCaps ?? DEFAULT_CONNECTION_CAPS);

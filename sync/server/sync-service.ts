@@ -1,3 +1,4 @@
+import type { TurnConfig } from './turn-credentials.js';
 import type { Runtime } from '../common/runtime.js';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import type { TimerHandle } from '../common/runtime.js';
@@ -47,6 +48,8 @@ export interface SyncServiceOptions {
   frameRate?: FrameRateLimits;
   /** Other nodes share the store: how to reach them. Absent on a single node. */
   cluster?: ClusterOptions;
+  /** The TURN relay calls may use; none unless given. */
+  turn?: TurnConfig;
 }
 
 export interface ClusterOptions {
@@ -100,6 +103,7 @@ export class SyncService {
   private recheckTimer: TimerHandle | null = null;
   private readonly sessionRecheckMs: number;
   private readonly frameRate: FrameRateLimits;
+  private readonly turn: TurnConfig | null;
 
   constructor(options: SyncServiceOptions) {
     this.store = options.store;
@@ -111,6 +115,7 @@ export class SyncService {
     this.sessionRecheckMs = options.sessionRecheckMs ?? SESSION_RECHECK_MS;
     this.throttle = new FrameThrottle(options.runtime.clock, options.frameThrottle);
     this.frameRate = checkFrameRate(options.frameRate ?? FRAME_RATE);
+    this.turn = options.turn ?? null;
     this.limits = {
       maxGroupMembers: Math.min(options.maxGroupMembers ?? LIMITS.maxGroupMembers, LIMITS.maxGroupMembers),
       maxFileBytes: Math.min(options.maxFileBytes ?? ATTACHMENT_LIMITS.defaultMaxFileBytes, ATTACHMENT_LIMITS.maxFileBytes),
@@ -244,6 +249,7 @@ export class SyncService {
         throttle: this.throttle,
         frameRate: this.frameRate,
         catchUpPacer: this.catchUpPacer,
+        turn: this.turn,
       },
       `${this.connectionPrefix}${++this.connections}`,
     );

@@ -1,3 +1,4 @@
+import type { TurnConfig } from '../turn-credentials.js';
 import type { CreationCaps } from '../store/cap-rules.js';
 import type { SettingsBudget } from '../store/settings-rules.js';
 import type { Runtime } from '../../common/runtime.js';
@@ -19,6 +20,8 @@ export interface HandlerContext {
   limits: ServerLimits;
   /** Username lookups and typing relays, counted per user on this node. */
   throttle: FrameThrottle;
+  /** The TURN relay calls may use (null: none configured). */
+  turn: TurnConfig | null;
 }
 
 /** Limits an operator may set per server (the protocol's LIMITS cap them). */

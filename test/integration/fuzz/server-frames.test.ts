@@ -63,6 +63,7 @@ import {
 } from './inbox-frames-input.js';
 import { keyFrameTypes, publishKeysArbitrary, validKeyFrames } from './key-frames-input.js';
 import { backupFrameTypes, putKeyBackupArbitrary, smallBackupCiphertext, validBackupFrames } from './backup-frames-input.js';
+import { callFrameTypes, validCallFrames } from './call-frames-input.js';
 import {
   anyOf,
   arbitraryText,
@@ -505,7 +506,14 @@ describeEachStore('the sync server under hostile input', (backend) => {
   it(
     'answers almost-valid frames (a field missing, of the wrong type, too long, not a number, junk) with bad_frame and changes nothing',
     async () => {
-      const valid = { ...aliceFrames, ...keyFrames, ...inboxFrames, ...linkFrames, ...validBackupFrames(smallBackupCiphertext) };
+      const valid = {
+        ...aliceFrames,
+        ...keyFrames,
+        ...inboxFrames,
+        ...linkFrames,
+        ...validBackupFrames(smallBackupCiphertext),
+        ...validCallFrames(),
+      };
       // Every frame type a client may send is broken here (a key is its type, or type/kind).
       const types = (keys: string[]) => [...new Set(keys.map((key) => key.split('/')[0]!))].sort();
       expect(types(Object.keys(valid))).toEqual(types(clientFrameSchema.options.map((option) => option.shape.type.value)));
@@ -896,6 +904,31 @@ describeEachStore('the sync server under hostile input', (backend) => {
           });
         }),
         fuzzParams(200),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'answers every call frame, from members and strangers alike, with nothing stored: a server without a relay names none',
+    async () => {
+      const callFrames = validCallFrames();
+      // Every call frame the schema declares is sent here.
+      expect(Object.keys(callFrames).sort()).toEqual(callFrameTypes().sort());
+      await fc.assert(
+        fc.asyncProperty(senders, fc.array(anyOf(callFrames), { minLength: 1, maxLength: 6 }), async (name, frames) => {
+          await changesNothing(async () => {
+            const replies = await sendHostile(
+              await fuzzSocket(name),
+              frames.map((frame) => JSON.stringify(frame)),
+            );
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => {
+              expect(reply.frame).toEqual({ type: 'turn_credentials', rid: frames[index]!.rid, iceServers: [], expiresAt: null });
+            });
+          });
+        }),
+        fuzzParams(100),
       );
     },
     PROPERTY_TIMEOUT_MS,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { join } from 'node:path';
@@ -130,6 +131,30 @@ describe('sync server CLI', () => {
     expect(await run.exited).toBe(0);
   });
 
+  it('takes --turn-url and --turn-secret: a signed-in device is handed credentials for that relay', async () => {
+    const run = runCli([
+      '--port',
+      '0',
+      '--data',
+      await h.tempDir(),
+      '--turn-url',
+      'turn:relay.example.org:3478,turns:relay.example.org:5349',
+      '--turn-secret',
+      'shared-with-coturn',
+    ]);
+    const [, port] = await waitForLine(run, /ws:\/\/127\.0\.0\.1:(\d+)/);
+    const account = await h.createAccount({ httpUrl: `http://127.0.0.1:${port}` });
+    const socket = await h.connect({ url: `ws://127.0.0.1:${port}` }, account.token);
+    const reply = await socket.call({ type: 'fetch_turn_credentials' }, 'turn_credentials');
+    expect(reply.iceServers).toHaveLength(1);
+    const [relay] = reply.iceServers;
+    expect(relay!.urls).toEqual(['turn:relay.example.org:3478', 'turns:relay.example.org:5349']);
+    expect(relay!.username).toMatch(new RegExp(`^\\d+:${account.user.id}$`));
+    expect(relay!.credential).toBe(createHmac('sha1', 'shared-with-coturn').update(relay!.username).digest('base64'));
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
   it('exits 1 with one clear line for a bad --max-file-mb, --quota-mb or connection cap', async () => {
     const dataDir = await h.tempDir();
     const cases: Array<[string[], RegExp]> = [
@@ -146,6 +171,11 @@ describe('sync server CLI', () => {
         /--max-connections-per-account must be a whole number from 1 to 1000000000, got "0"/,
       ],
       [['--max-connections-per-address', 'many'], /--max-connections-per-address must be a whole number .*got "many"/],
+      [['--turn-url', 'turn:relay.example.org:3478'], /--turn-url and --turn-secret go together/],
+      [
+        ['--turn-url', 'https://relay.example.org', '--turn-secret', 'shh'],
+        /--turn-url takes up to 8 turn:, turns: or stun: URLs separated by commas, got "https:\/\/relay\.example\.org"/,
+      ],
     ];
     const runs = cases.map(([args]) => runCli(['--port', '0', '--data', dataDir, ...args]));
     for (const [i, run] of runs.entries()) {
