@@ -492,6 +492,9 @@ export class SyncEngine {
       case 'settings_changed':
         this.settings.pushed(push.settings);
         return;
+      case 'ephemeral_push':
+        // Calls' signalling (call-frames.ts): this client makes no calls yet, so nothing is addressed to it.
+        return;
       default: {
         const unknown: never = push;
         console.warn(`Ignoring an unknown push ${(unknown as { type: string }).type}`);

@@ -5,8 +5,15 @@
  * `use-auth-secret` takes: the username is the expiry time and the account, the password an HMAC
  * of the username under a secret only the server and the relay hold), so the relay serves only
  * this server's people and a credential stops working soon after it was given.
+ *
+ * What a call says (offers, answers, ICE candidates, hang-ups, "answered elsewhere") goes between
+ * devices as pairwise-encrypted envelopes, addressed as the device inbox's are, that the server
+ * only forwards: `send_ephemeral` reaches the devices connected now and is stored nowhere, so a
+ * device offline misses it (a call it missed reaches it through the conversation's log instead).
  */
 import { z } from 'zod';
+import { ENVELOPE_KINDS, deviceEnvelopeSchema, outgoingEnvelopesSchema } from './inbox-frames.js';
+import { ACCOUNT_CAPS } from './limits.js';
 import { rid } from './wire-types.js';
 
 export const CALL_LIMITS = {
@@ -23,7 +30,21 @@ export const CALL_LIMITS = {
 /** Credentials for the relay to use in a call now (`turn_credentials`). */
 export const fetchTurnCredentialsFrame = z.object({ type: z.literal('fetch_turn_credentials'), rid });
 
-export const callClientFrames = [fetchTurnCredentialsFrame] as const;
+/**
+ * Envelopes for the devices of some people, forwarded to those connected now and stored nowhere.
+ * Addressed as send_to_devices is (exactly each person's devices with keys, or `devices_changed`;
+ * only contacts, or `not_a_contact`), and counted in the same budget of device envelopes. Answered
+ * by `ephemeral_sent`. Not exactly-once: a frame sent again is forwarded again (the pairwise
+ * session refuses the replay).
+ */
+export const sendEphemeralFrame = z.object({
+  type: z.literal('send_ephemeral'),
+  rid,
+  envelopes: outgoingEnvelopesSchema,
+});
+export type SendEphemeralFrame = z.infer<typeof sendEphemeralFrame>;
+
+export const callClientFrames = [fetchTurnCredentialsFrame, sendEphemeralFrame] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Server → client
@@ -48,4 +69,16 @@ export const turnCredentialsReply = z.object({
   expiresAt: z.number().int().nonnegative().nullable(),
 });
 
-export const callServerFrames = [turnCredentialsReply] as const;
+export const ephemeralSentReply = z.object({ type: z.literal('ephemeral_sent'), rid });
+
+/** An envelope forwarded at once and stored nowhere: as a device inbox's, without an id (there is nothing to acknowledge). */
+export const ephemeralEnvelopeSchema = deviceEnvelopeSchema.omit({ id: true }).extend({ kind: z.enum(ENVELOPE_KINDS) });
+export type EphemeralEnvelope = z.infer<typeof ephemeralEnvelopeSchema>;
+
+/** Envelopes of send_ephemeral for some of the user's devices, pushed to each of the user's connections: a device takes its own. */
+export const ephemeralPush = z.object({
+  type: z.literal('ephemeral_push'),
+  envelopes: z.array(ephemeralEnvelopeSchema).min(1).max(ACCOUNT_CAPS.maxDevicesPerAccount),
+});
+
+export const callServerFrames = [turnCredentialsReply, ephemeralSentReply, ephemeralPush] as const;

@@ -57,6 +57,16 @@ export const outgoingEnvelopeSchema = z.object({
 });
 export type OutgoingEnvelope = z.infer<typeof outgoingEnvelopeSchema>;
 
+/** A send's envelopes: at least one, at most INBOX_LIMITS.maxEnvelopesPerSend, one per device. */
+export const outgoingEnvelopesSchema = z
+  .array(outgoingEnvelopeSchema)
+  .min(1)
+  .max(INBOX_LIMITS.maxEnvelopesPerSend)
+  .refine(
+    (envelopes) => new Set(envelopes.map((envelope) => `${envelope.deviceNumber} ${envelope.userId}`)).size === envelopes.length,
+    'one envelope per device',
+  );
+
 /**
  * Envelopes for the devices of some people, sent as one: all stored or none.
  *
@@ -78,15 +88,7 @@ export const sendToDevicesFrame = z.object({
   type: z.literal('send_to_devices'),
   rid,
   clientId: id,
-  envelopes: z
-    .array(outgoingEnvelopeSchema)
-    .min(1)
-    .max(INBOX_LIMITS.maxEnvelopesPerSend)
-    .refine(
-      (envelopes) =>
-        new Set(envelopes.map((envelope) => `${envelope.deviceNumber} ${envelope.userId}`)).size === envelopes.length,
-      'one envelope per device',
-    ),
+  envelopes: outgoingEnvelopesSchema,
 });
 export type SendToDevicesFrame = z.infer<typeof sendToDevicesFrame>;
 

@@ -7,7 +7,7 @@ import { countKeys, fetchIdentity, fetchKeyBundles, publishKeys } from './handle
 import { fetchConversationDevices } from './handlers/conversation-devices.js';
 import { describeOwnDevice, linkDevice } from './handlers/linking.js';
 import { fetchKeyBackup, putKeyBackup } from './handlers/key-backup.js';
-import { fetchTurnCredentials } from './handlers/calls.js';
+import { fetchTurnCredentials, sendEphemeral } from './handlers/calls.js';
 import { receipt } from './handlers/receipts.js';
 import { listSettings, setSettings } from './handlers/settings.js';
 import { typing } from './handlers/typing.js';
@@ -73,5 +73,7 @@ export async function handleFrame(ctx: HandlerContext, frame: ClientFrame): Prom
       return fetchKeyBackup(ctx, frame);
     case 'fetch_turn_credentials':
       return fetchTurnCredentials(ctx, frame);
+    case 'send_ephemeral':
+      return sendEphemeral(ctx, frame);
   }
 }

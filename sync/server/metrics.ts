@@ -28,6 +28,7 @@ const FRAME_TYPES: Record<ClientFrameType, true> = {
   put_key_backup: true,
   fetch_key_backup: true,
   fetch_turn_credentials: true,
+  send_ephemeral: true,
 };
 export type FrameLabel = ClientFrameType | 'bad_frame';
 export const FRAME_LABELS = [...(Object.keys(FRAME_TYPES) as ClientFrameType[]), 'bad_frame'] as const;

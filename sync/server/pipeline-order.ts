@@ -38,6 +38,7 @@ function orderedFrame(frame: ClientFrame): OrderedFrame | null {
     case 'put_key_backup':
     case 'fetch_key_backup':
     case 'fetch_turn_credentials':
+    case 'send_ephemeral':
       return null;
   }
 }

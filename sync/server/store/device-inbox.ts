@@ -54,7 +54,23 @@ export interface DeviceInboxStore {
    * device is not one of the sender's signed in (or is the sending device itself) or has keys.
    */
   sendLink(input: LinkSend): Promise<LinkSendResult>;
+  /**
+   * Judges an ephemeral send's addressing (call-frames.ts: send_ephemeral) as `send` does, in the
+   * same order (not_a_contact, then devices_changed), storing nothing: `addressed` when every
+   * envelope goes to a current device of a contact (or of the sender).
+   */
+  address(input: EphemeralAddressing): Promise<EphemeralAddressResult>;
 }
+
+export interface EphemeralAddressing {
+  senderUserId: string;
+  senderSessionId: string;
+  envelopes: readonly OutgoingEnvelope[];
+  expiredBefore: number;
+}
+
+export type EphemeralAddressResult =
+  { status: 'addressed' } | { status: 'not_a_contact' } | { status: 'devices_changed'; mismatches: DeviceMismatch[] };
 
 export interface OwnDevice {
   sessionId: string;

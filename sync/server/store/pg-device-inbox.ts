@@ -6,6 +6,8 @@ import {
   peopleNamed,
   type DeviceInboxStore,
   type DeviceWithKeysRow,
+  type EphemeralAddressing,
+  type EphemeralAddressResult,
   type InboxRow,
   type InboxSend,
   type InboxSendResult,
@@ -132,6 +134,11 @@ export class PostgresDeviceInbox implements DeviceInboxStore {
     return withSession(this.db, (session) => readOwnDevice(session, input));
   }
 
+  async address(input: EphemeralAddressing): Promise<EphemeralAddressResult> {
+    const judged = await withSession(this.db, (session) => judgeAddressing(session, input));
+    return 'status' in judged ? judged : { status: 'addressed' };
+  }
+
   sendLink(input: LinkSend): Promise<LinkSendResult> {
     return inTransaction(this.db, async (tx): Promise<LinkSendResult> => {
       const taken = await tx.query(
@@ -184,6 +191,20 @@ const FOREIGN_KEY_VIOLATION = '23503';
  * goes to.
  */
 async function judge(tx: Session, input: InboxSend): Promise<InboxSendResult | ReturnType<typeof withRoom<OutgoingEnvelope>>> {
+  const addressed = await judgeAddressing(tx, input);
+  if ('status' in addressed) return addressed;
+  const { rows: waiting } = await tx.query<WaitingRow>(waitingInboxSql('(SELECT unnest($1::text[]) AS session_id)', '$2'), [
+    addressed.sessions.map((device) => device.session_id),
+    input.senderUserId,
+  ]);
+  return withRoom(input.envelopes, addressed.sessions, waiting, input);
+}
+
+/** A send's refusal for its addressing (not a contact, devices changed), or the session each envelope goes to. */
+async function judgeAddressing(
+  tx: Session,
+  input: EphemeralAddressing,
+): Promise<Exclude<EphemeralAddressResult, { status: 'addressed' }> | { sessions: DeviceWithKeysRow[] }> {
   const others = othersNamed(input);
   const { rows: contacts } = await tx.query<{ user_id: string }>(
     contactsAmongSql('$1', '(SELECT unnest($2::text[]) AS user_id)'),
@@ -195,10 +216,5 @@ async function judge(tx: Session, input: InboxSend): Promise<InboxSendResult | R
     [peopleNamed(input.envelopes), input.senderSessionId, input.expiredBefore],
   );
   const addressed = addressEnvelopes(input.envelopes, devices);
-  if ('mismatches' in addressed) return { status: 'devices_changed', mismatches: addressed.mismatches };
-  const { rows: waiting } = await tx.query<WaitingRow>(waitingInboxSql('(SELECT unnest($1::text[]) AS session_id)', '$2'), [
-    addressed.sessions.map((device) => device.session_id),
-    input.senderUserId,
-  ]);
-  return withRoom(input.envelopes, addressed.sessions, waiting, input);
+  return 'mismatches' in addressed ? { status: 'devices_changed', mismatches: addressed.mismatches } : addressed;
 }

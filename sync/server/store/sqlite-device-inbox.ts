@@ -7,6 +7,8 @@ import {
   peopleNamed,
   type DeviceInboxStore,
   type DeviceWithKeysRow,
+  type EphemeralAddressing,
+  type EphemeralAddressResult,
   type InboxRow,
   type InboxSend,
   type InboxSendResult,
@@ -70,16 +72,8 @@ export class SqliteDeviceInbox implements DeviceInboxStore {
     return this.db
       .transaction((): InboxSendResult => {
         if (this.sendUsed.get(input.senderSessionId, input.clientId) !== undefined) return { status: 'duplicate' };
-        const others = othersNamed(input);
-        const contacts = this.contactsAmong.all({ user: input.senderUserId, people: JSON.stringify(others) }) as string[];
-        if (contacts.length < others.length) return { status: 'not_a_contact' };
-        const devices = this.devicesWithKeys.all({
-          people: JSON.stringify(peopleNamed(input.envelopes)),
-          exceptSession: input.senderSessionId,
-          expiredBefore: input.expiredBefore,
-        }) as DeviceWithKeysRow[];
-        const addressed = addressEnvelopes(input.envelopes, devices);
-        if ('mismatches' in addressed) return { status: 'devices_changed', mismatches: addressed.mismatches };
+        const addressed = this.judgeAddressing(input);
+        if ('status' in addressed) return addressed;
         const waiting = this.waiting.all({
           sessions: JSON.stringify(addressed.sessions.map((device) => device.session_id)),
           sender: input.senderUserId,
@@ -109,6 +103,27 @@ export class SqliteDeviceInbox implements DeviceInboxStore {
         return { status: 'stored', envelopes, full };
       })
       .immediate();
+  }
+
+  async address(input: EphemeralAddressing): Promise<EphemeralAddressResult> {
+    const judged = this.judgeAddressing(input);
+    return 'status' in judged ? judged : { status: 'addressed' };
+  }
+
+  /** A send's refusal for its addressing (not a contact, devices changed), or the session each envelope goes to. */
+  private judgeAddressing(
+    input: EphemeralAddressing,
+  ): Exclude<EphemeralAddressResult, { status: 'addressed' }> | { sessions: DeviceWithKeysRow[] } {
+    const others = othersNamed(input);
+    const contacts = this.contactsAmong.all({ user: input.senderUserId, people: JSON.stringify(others) }) as string[];
+    if (contacts.length < others.length) return { status: 'not_a_contact' };
+    const devices = this.devicesWithKeys.all({
+      people: JSON.stringify(peopleNamed(input.envelopes)),
+      exceptSession: input.senderSessionId,
+      expiredBefore: input.expiredBefore,
+    }) as DeviceWithKeysRow[];
+    const addressed = addressEnvelopes(input.envelopes, devices);
+    return 'mismatches' in addressed ? { status: 'devices_changed', mismatches: addressed.mismatches } : addressed;
   }
 
   async read(input: {

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import type { z } from 'zod';
 import { callClientFrames } from '../../../sync/protocol/call-frames.js';
 import { validRid } from './hostile-input.js';
+import { envelopeList, fitsBudget } from './inbox-frames-input.js';
 
 export type CallFrameType = (typeof callClientFrames)[number]['shape']['type']['value'];
 export type CallFrame = z.infer<(typeof callClientFrames)[number]>;
@@ -15,8 +16,12 @@ export function callFrameTypes(): string[] {
   return callClientFrames.map((frame) => frame.shape.type.value);
 }
 
-export function validCallFrames(): Record<CallFrameType, fc.Arbitrary<CallFrame>> {
+/** One valid frame per call frame type; ephemeral envelopes go to `userIds`. */
+export function validCallFrames(userIds: fc.Arbitrary<string>): Record<CallFrameType, fc.Arbitrary<CallFrame>> {
   return {
     fetch_turn_credentials: fc.record({ type: fc.constant('fetch_turn_credentials' as const), rid: validRid }),
+    send_ephemeral: fc
+      .record({ type: fc.constant('send_ephemeral' as const), rid: validRid, envelopes: envelopeList(userIds) })
+      .filter(fitsBudget),
   };
 }

@@ -31,7 +31,7 @@ export function inboxFrameTypes(): string[] {
  * 10 KB text, the whole frame encoded twice) must still be answered, not close the socket.
  */
 const VALID_FRAME_BYTES = Math.floor(LIMITS.maxFrameBytes / 3);
-const fitsBudget = (frame: unknown) => Buffer.byteLength(JSON.stringify(frame)) <= VALID_FRAME_BYTES;
+export const fitsBudget = (frame: unknown) => Buffer.byteLength(JSON.stringify(frame)) <= VALID_FRAME_BYTES;
 
 const base64Of = (minBytes: number, maxBytes: number) =>
   fc.uint8Array({ minLength: minBytes, maxLength: maxBytes }).map((bytes) => Buffer.from(bytes).toString('base64'));
@@ -74,7 +74,7 @@ function envelopeTo(userIds: fc.Arbitrary<string>, ciphertext: fc.Arbitrary<stri
 }
 
 /** Envelopes to distinct devices: a few, or close to the most one frame may carry. */
-function envelopeList(userIds: fc.Arbitrary<string>): fc.Arbitrary<OutgoingEnvelope[]> {
+export function envelopeList(userIds: fc.Arbitrary<string>): fc.Arbitrary<OutgoingEnvelope[]> {
   const device = (envelope: OutgoingEnvelope) => `${envelope.deviceNumber} ${envelope.userId}`;
   return fc.oneof(
     {
