@@ -173,7 +173,9 @@ async function sendMode(core: ClientCore, deadline: number): Promise<void> {
   const convId = conversationId;
 
   // Resume: what earlier runs composed is in the mirror; continue after the highest number.
-  const outstanding = new Map<string, string>();
+  const outstanding = new Map<string, { text: string; n: number }>();
+  /** Message number → its seq, for the numbers seen acknowledged. */
+  const seqOf = new Map<number, number>();
   let highest = 0;
   for (const message of (await core.listMessages({ conversationId: convId, limit: 1000 })).messages) {
     if (!message.own) continue;
@@ -181,20 +183,37 @@ async function sendMode(core: ClientCore, deadline: number): Promise<void> {
     if (n === null) continue;
     highest = Math.max(highest, n);
     if (message.seq === null) {
-      outstanding.set(message.id, message.text);
+      outstanding.set(message.id, { text: message.text, n });
       say(`pending ${message.id} ${message.text}`);
+    } else {
+      seqOf.set(n, message.seq);
     }
   }
 
+  // The server stores a conversation's sends in the order they were written, so every message
+  // still outstanding gets a seq after that of the one written just before the oldest of them:
+  // the page after it holds them all (and the unsent ones), not the newest thousand each time.
+  const pageAfter = (): number | undefined => {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const { n } of outstanding.values()) oldest = Math.min(oldest, n);
+    return seqOf.get(oldest - 1);
+  };
   const poll = watch(
     core,
     async () => {
       if (outstanding.size === 0) return;
-      const page = await core.listMessages({ conversationId: convId, limit: 1000 });
+      const afterSeq = pageAfter();
+      const page = await core.listMessages({
+        conversationId: convId,
+        limit: 1000,
+        ...(afterSeq !== undefined ? { afterSeq } : {}),
+      });
       for (const message of page.messages) {
-        if (!outstanding.has(message.id)) continue;
+        const waiting = outstanding.get(message.id);
+        if (!waiting) continue;
         if (message.seq !== null) {
           outstanding.delete(message.id);
+          seqOf.set(waiting.n, message.seq);
           say(`acked ${message.id} ${message.seq}`);
         } else if (message.status === 'failed') {
           outstanding.delete(message.id);
@@ -209,7 +228,7 @@ async function sendMode(core: ClientCore, deadline: number): Promise<void> {
   for (let n = highest + 1; n <= highest + count; n += 1) {
     const text = messageText(prefix, n);
     const view = await core.sendMessage({ conversationId: convId, text });
-    outstanding.set(view.id, text);
+    outstanding.set(view.id, { text, n });
     say(`queued ${view.id} ${text}`);
     if (intervalMs > 0) await sleep(intervalMs);
     else await new Promise((resolve) => setImmediate(resolve));
