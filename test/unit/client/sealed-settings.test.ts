@@ -21,13 +21,14 @@ describe('sealed settings', () => {
     const identity = signal.IdentityKeyPair.generate();
     const phone = new SettingsSeal(signal, identity);
     const laptop = new SettingsSeal(signal, signal.IdentityKeyPair.deserialize(identity.serialize()));
-    const sealed = phone.seal(draft('c1', 'half a thought'))!;
+    // Markers long enough never to turn up in base64 by chance ("c1" did, one run in ten).
+    const sealed = phone.seal(draft('conversation-marker', 'half a thought'))!;
     expect(sealed.setting.kind).toBe('sealed');
-    expect(JSON.stringify(sealed)).not.toMatch(/draft|c1|half a thought/);
+    expect(JSON.stringify(sealed)).not.toMatch(/draft|conversation-marker|half a thought/);
     const stored: StoredSetting = { ...sealed, version: 4 };
-    expect(laptop.open(stored)).toEqual({ ...draft('c1', 'half a thought'), version: 4 });
+    expect(laptop.open(stored)).toEqual({ ...draft('conversation-marker', 'half a thought'), version: 4 });
     // The same register, written again: the same key (so it replaces the last), another ciphertext.
-    const again = phone.seal(draft('c1', 'a whole thought', 11))!;
+    const again = phone.seal(draft('conversation-marker', 'a whole thought', 11))!;
     expect(again.setting).toMatchObject({ key: (sealed.setting as { key: string }).key });
     expect(again.setting).not.toEqual(sealed.setting);
     // Another conversation, another kind: other keys.
