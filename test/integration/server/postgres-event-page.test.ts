@@ -91,5 +91,6 @@ describe('PostgreSQL store: a page of the log', () => {
       [last - 1, `m${count - 2}`],
       [last, `m${count - 1}`],
     ]);
-  });
+    // Seeding 3,000 events through the store takes most of the time; a busy 2-core machine needs more than vitest's 20 s.
+  }, 90_000);
 });
