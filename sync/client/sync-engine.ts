@@ -350,9 +350,12 @@ export class SyncEngine {
     return reply.identityKey;
   }
 
-  /** The account's key backup as the server keeps it (null: none), for a restore with the recovery key. */
+  /**
+   * The account's key backup as the server keeps it (null: none), for a restore with the recovery
+   * key. A device waits for its identity before its first catch-up ends, so this needs only a connection.
+   */
   async fetchKeyBackup(): Promise<StoredKeyBackup | null> {
-    if (!this.ready) throw new RequestError('disconnected', 'Not connected');
+    if (!this.connection.open) throw new RequestError('disconnected', 'Not connected');
     return fetchKeyBackup(this.connection);
   }
 

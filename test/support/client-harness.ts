@@ -118,3 +118,24 @@ export class FaultyTransport implements SyncTransport {
     return outer;
   }
 }
+
+/** Holds back the frames from the server that `held` picks while it does, until released. */
+export function holdingFrames(held: (text: string) => boolean): { transport: SyncTransport; waiting: string[]; release(): void } {
+  const waiting: string[] = [];
+  let deliver: ((text: string) => void) | null = null;
+  return {
+    waiting,
+    release: () => {
+      for (const text of waiting.splice(0)) deliver?.(text);
+    },
+    transport: {
+      open(url, token, handlers) {
+        deliver = (text) => handlers.onMessage(text);
+        return wsTransport.open(url, token, {
+          ...handlers,
+          onMessage: (text) => (held(text) ? waiting.push(text) : handlers.onMessage(text)),
+        });
+      },
+    },
+  };
+}

@@ -741,6 +741,7 @@ export function pushesAbout(client: TestClient, conversationId: string, from = 0
       case 'settings_changed':
       case 'prekeys_low':
       case 'inbox_push':
+      case 'ephemeral_push':
         return false;
     }
   });

@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncTransport } from '../../../sync/client/transport.js';
 import { wsTransport } from '../../../sync/client/ws-transport.js';
-import { eventually } from '../../support/client-harness.js';
+import { eventually, holdingFrames } from '../../support/client-harness.js';
 import { createServerHarness } from '../../support/server-harness.js';
 import { toPreKeyBundle } from '../../../sync/client/crypto/prekeys.js';
 import {
@@ -30,27 +30,6 @@ afterEach(async () => {
   await devices.cleanup();
   await servers.cleanup();
 });
-
-/** Holds back the frames from the server that `held` picks while it does, until released. */
-function holdingFrames(held: (text: string) => boolean): { transport: SyncTransport; waiting: string[]; release(): void } {
-  const waiting: string[] = [];
-  let deliver: ((text: string) => void) | null = null;
-  return {
-    waiting,
-    release: () => {
-      for (const text of waiting.splice(0)) deliver?.(text);
-    },
-    transport: {
-      open(url, token, handlers) {
-        deliver = (text) => handlers.onMessage(text);
-        return wsTransport.open(url, token, {
-          ...handlers,
-          onMessage: (text) => (held(text) ? waiting.push(text) : handlers.onMessage(text)),
-        });
-      },
-    },
-  };
-}
 
 /** Closes the socket as it sends an ack_inbox while `cut` is on: the device dealt with envelopes, and the server never heard. */
 function cuttingAcks(): { transport: SyncTransport; cut: { on: boolean; cuts: number } } {

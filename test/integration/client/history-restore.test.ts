@@ -8,7 +8,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { createClientHarness, eventually, holdingFrames, type TestCore } from '../../support/client-harness.js';
 import { acceptedBy, online, person, sharedPage } from '../../support/people.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
 
@@ -141,5 +141,35 @@ describe('history without another device', () => {
         30_000,
       );
     }
+  }, 120_000);
+
+  it('a device still catching up when the recovery key is typed restores at once', async () => {
+    const { server, alice, direct } = await aHistory();
+    const recoveryKey = (await alice.getUnsavedRecoveryKey())!;
+    await alice.close();
+    // The laptop's catch-up is slow (a long history, a slow link): its pages are held back.
+    let slow = true;
+    const held = holdingFrames((text) => slow && text.includes('"type":"events"'));
+    const laptop = await clients.open(await clients.profileDir(), server.url, held.transport);
+    await laptop.logIn({ serverUrl: server.url, username: 'alice', password: DEFAULT_TEST_PASSWORD });
+    await eventually(
+      () => laptop.getLinkState(),
+      (state) => state.kind === 'waiting',
+      'the laptop waits for the identity',
+    );
+    await eventually(
+      () => held.waiting.length,
+      (count) => count > 0,
+      'a catch-up page held back',
+    );
+    expect(await laptop.restoreFromRecoveryKey({ recoveryKey })).toBe('restored');
+    slow = false;
+    held.release();
+    await eventually(
+      () => sharedPage(laptop, direct.id),
+      (page) => page.some((m) => m.text === 'better words'),
+      'the history on the restored laptop',
+      30_000,
+    );
   }, 120_000);
 });
