@@ -78,6 +78,16 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   getIdentityChanges: true,
   confirmIdentityChanges: true,
   restoreFromRecoveryKey: true,
+  startCall: true,
+  acceptCall: true,
+  declineCall: true,
+  hangUpCall: true,
+  dismissCall: true,
+  getCall: true,
+  sendCallNegotiation: true,
+  reportCallMedia: true,
+  setCallSending: true,
+  getCallIceServers: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);

@@ -2,6 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createAppApiClient } from '../sync/app-api/client.js';
+import { browserCallMedia } from './calls/browser-media-engine.js';
 import { App } from './components/App.js';
 import { followLanguage } from './i18n/follow.js';
 import { StoreProvider } from './state/context.js';
@@ -12,7 +13,7 @@ import './styles/index.css';
 
 const transport = connectTransport();
 const api = createAppApiClient(transport);
-const store = createAppStore(api, transport);
+const store = createAppStore(api, transport, browserCallMedia());
 // <html data-theme>, which the styles follow: the system's until the preferences are read.
 followTheme(
   () => store.getState().preferences,

@@ -1,6 +1,7 @@
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import { t } from '../i18n/index.js';
 import { useApp } from '../state/context.js';
+import { CallButtons } from './CallButtons.js';
 import { ConversationAvatar } from './ConversationAvatar.js';
 import { ConversationMenu } from './ConversationMenu.js';
 import { InfoIcon } from './icons.js';
@@ -53,6 +54,10 @@ export function ConversationHeader({ conversation, titleId, onGroupInfo }: Props
         >
           <InfoIcon size={20} />
         </button>
+      )}
+      {/* One-to-one calls only for now; a request or a blocked person cannot be rung. */}
+      {conversation.kind === 'direct' && !conversation.request && !conversation.blocked && (
+        <CallButtons conversation={conversation} />
       )}
       <ConversationMenu conversation={conversation} />
     </header>

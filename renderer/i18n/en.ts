@@ -899,6 +899,55 @@ export const en = {
     verify: 'Verify', // (a11y contract)
     cancel: 'Cancel',
   },
+
+  /** One-to-one calls (issue 32): the header's buttons, the incoming call, the call itself. */
+  calls: {
+    voiceCall: 'Voice call', // (a11y contract)
+    videoCall: 'Video call', // (a11y contract)
+    /** Why the call buttons are off; the issue's words exactly, straight apostrophe included. */
+    offline: "You're offline", // (a11y contract: the buttons' description)
+    inAnotherCall: 'You’re already in a call',
+    incoming: 'Incoming call', // (a11y contract: the dialog's name)
+    incomingVoice: (name: string) => `${name} is calling you`,
+    incomingVideo: (name: string) => `${name} is video calling you`,
+    accept: 'Accept', // (a11y contract)
+    acceptWithVideo: 'Accept with video', // (a11y contract)
+    decline: 'Decline', // (a11y contract)
+    region: 'Call', // (a11y contract: the call's region)
+    withPerson: (name: string) => `Call with ${name}`,
+    calling: 'Calling…',
+    connecting: 'Connecting…',
+    reconnecting: 'Reconnecting…',
+    duration: 'Call duration',
+    mute: 'Mute', // (a11y contract)
+    unmute: 'Unmute', // (a11y contract)
+    cameraOff: 'Turn camera off', // (a11y contract)
+    cameraOn: 'Turn camera on', // (a11y contract)
+    shareScreen: 'Share screen', // (a11y contract)
+    stopSharing: 'Stop sharing', // (a11y contract)
+    hangUp: 'Hang up', // (a11y contract)
+    returnToCall: 'Return to call', // (a11y contract)
+    /** Beside the other person's picture when their microphone is off. */
+    peerMuted: 'Muted',
+    videoFrom: (name: string) => `Video from ${name}`,
+    peerCameraOff: (name: string) => `${name}’s camera is off`,
+    yourCamera: 'Your camera',
+    yourScreen: 'Your screen',
+    conflict: 'Another call is going on. Hang up first.',
+    /** How a call ended, shown for a moment. */
+    ended: {
+      completed: 'Call ended',
+      cancelled: 'Call ended',
+      declined: 'Declined',
+      answered_elsewhere: 'Answered on another device',
+      declined_elsewhere: 'Declined on another device',
+      no_answer: 'No answer',
+      missed: 'Missed call',
+      busy: 'Busy',
+      failed: 'Call failed',
+      connection_lost: 'Connection lost',
+    },
+  },
 } as const;
 
 /**

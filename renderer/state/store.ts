@@ -17,6 +17,7 @@
  *   preferences.ts    this device's theme, language, notification previews, Work offline
  *   outbox.ts         the outbox inspector's listing while its dialog is open; Retry now, Discard
  *   recovery-key.ts   the recovery key after sign-up and in the settings
+ *   calls.ts          the call on this device: its view, media, peer connection and ringtone
  * Each resource has one coalesced refetch (coalesce.ts): at most one call in flight and one
  * pending. Re-read lists keep unchanged items by structural equality (equal.ts).
  */
@@ -25,6 +26,8 @@ import type { AppApiClient } from '../../sync/app-api/client.js';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { RendererTransport } from '../transport/types.js';
 import { createActivity } from './activity.js';
+import { createCalls } from './calls.js';
+import { silentCallMedia, type CallMediaEngine } from '../calls/media-engine.js';
 import { createConversations } from './conversations.js';
 import { createForward } from './forward.js';
 import { createGroupInfo } from './group-info.js';
@@ -59,7 +62,8 @@ export type {
 
 type Link = Pick<RendererTransport, 'status' | 'onStatus'>;
 
-export function createAppStore(api: AppApiClient, link: Link): AppStore {
+/** `callMedia`: the page's ringtone, devices and peer connection (none where there is no WebRTC, as in unit tests). */
+export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMediaEngine = silentCallMedia()): AppStore {
   let dispose = () => {};
   /** Assigned by the initialiser below, which has `set`/`get`. */
   let onEvent: (event: AppEvent) => void = () => {};
@@ -103,19 +107,30 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
         search.reset();
         pins.reset();
         outbox.reset();
+        calls.reset();
         set({ open: null, notice: null, linkState: { kind: 'unknown' } });
       },
       signedIn: () => {
         void conversations.refresh();
         void linking.refresh();
+        void calls.refresh();
       },
       refreshSignedIn: () =>
-        Promise.all([conversations.refresh(), messages.refresh(), activity.refresh(), info.refresh(), pins.refresh()]),
+        Promise.all([
+          conversations.refresh(),
+          messages.refresh(),
+          activity.refresh(),
+          info.refresh(),
+          pins.refresh(),
+          calls.refresh(),
+        ]),
     });
     const linking = createLinking(kit);
+    const calls = createCalls(kit, callMedia);
     dispose = () => {
       activity.dispose();
       search.dispose();
+      calls.reset();
     };
 
     const openId = () => get().open?.id ?? null;
@@ -184,6 +199,15 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
           // A notification was clicked (the host has shown the window).
           if (get().phase === 'signedIn') messages.actions.openConversation(event.conversationId);
           break;
+        case 'call':
+          void calls.refresh();
+          break;
+        case 'call_negotiation':
+          calls.onNegotiation(event);
+          break;
+        case 'call_restart_ice':
+          calls.onRestartIce(event.callId);
+          break;
       }
     };
 
@@ -203,6 +227,12 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       ...createRecoveryKey(kit).actions,
       ...linking.actions,
       ...createSafetyNumbers(kit).actions,
+      ...calls.actions,
+      // Switching conversations during a call shows the conversation, the call as a bar above it.
+      openConversation: (id) => {
+        if (get().call?.expanded) calls.actions.showCall(false);
+        messages.actions.openConversation(id);
+      },
       // Preferences are the device's, signed in or not (and on the recovery screen): read with everything else.
       reloadAll: () => Promise.all([session.actions.reloadAll(), preferences.refresh()]).then(() => undefined),
       getAttachmentLimits: () => api.getAttachmentLimits(),
@@ -234,6 +264,7 @@ export function createAppStore(api: AppApiClient, link: Link): AppStore {
       preferences: null,
       outbox: null,
       linkState: { kind: 'unknown' },
+      call: null,
       actions,
     };
   });

@@ -5,6 +5,11 @@ import type { RevealedRecoveryKey } from '../../sync/app-api/account-keys-api.js
 import type { SafetyNumberView } from '../../sync/app-api/safety-number-api.js';
 import type { RestoreOutcome } from '../../sync/app-api/key-backup-api.js';
 import type { AppApiClient } from '../../sync/app-api/client.js';
+import type { CallView } from '../../sync/app-api/calls-api.js';
+import type { CallMedia } from '../../sync/common/call-machine.js';
+import type { CallSending } from '../../sync/common/call-negotiation.js';
+import type { CallStats } from '../calls/call-stats.js';
+import type { CallStream } from '../calls/media-engine.js';
 import type {
   AboutView,
   ActivityView,
@@ -151,7 +156,41 @@ export interface SafetyNumberActions {
   confirmIdentityChanges: (conversationId: string) => Promise<void>;
 }
 
-export interface AppActions extends RecoveryKeyActions, LinkingActions, SafetyNumberActions {
+/** The call on this device (calls.ts): the core's view of it and this device's media. */
+export interface CallState {
+  view: CallView;
+  /** This device's camera or shared screen, for its preview; null when neither is on. */
+  preview: CallStream | null;
+  /** What the other side sends; null until the peer connection has its tracks. */
+  remote: CallStream | null;
+  remoteHasVideo: boolean;
+  /** What this device sends now. */
+  sending: CallSending;
+  /** The microphone is muted here (it may also be missing: then sending.audio is false too). */
+  muted: boolean;
+  /** The call fills the pane; false: a bar over the conversation offers "Return to call". */
+  expanded: boolean;
+}
+
+/** Calls (calls.ts). Those that ask the core throw (AppApiError) so the caller can say why. */
+export interface CallActions {
+  /** Rings the other person of a direct conversation. */
+  startCall: (conversationId: string, media: CallMedia) => Promise<void>;
+  /** Answers the call ringing here: "Accept" ('audio') or "Accept with video". */
+  acceptCall: (media: CallMedia) => Promise<void>;
+  declineCall: () => Promise<void>;
+  hangUpCall: () => Promise<void>;
+  setCallMuted: (muted: boolean) => Promise<void>;
+  setCallCamera: (on: boolean) => Promise<void>;
+  /** Resolves when the picker was answered (cancelling it shares nothing). */
+  setCallScreenShared: (on: boolean) => Promise<void>;
+  /** Shows the call in full, or as the bar while the person reads a conversation. */
+  showCall: (expanded: boolean) => void;
+  /** What the media is doing now (getStats), null without a peer connection. Never throws. */
+  readCallStats: () => Promise<CallStats | null>;
+}
+
+export interface AppActions extends RecoveryKeyActions, LinkingActions, SafetyNumberActions, CallActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;
   /** In recovery: a new, empty copy of the messages (the salvaged unsent ones queued in it); sign-in follows. */
@@ -313,6 +352,8 @@ export interface AppState {
   linkState: LinkState;
   /** What the outbox dialog shows (outbox.ts); null while nobody watches it. */
   outbox: OutboxState | null;
+  /** The call ringing, going on or just ended on this device (calls.ts); null when there is none. */
+  call: CallState | null;
   actions: AppActions;
 }
 

@@ -25,6 +25,7 @@ import { accountKeysApiArgs, type AccountKeysApiResults } from './account-keys-a
 import { linkingApiArgs, type LinkingApiResults } from './linking-api.js';
 import { safetyNumberApiArgs, type SafetyNumberApiResults } from './safety-number-api.js';
 import { keyBackupApiArgs, type KeyBackupApiResults } from './key-backup-api.js';
+import { CALL_EVENT_SCHEMAS, callsApiArgs, type CallsApiResults } from './calls-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -300,6 +301,7 @@ export const appApiArgs = {
   ...linkingApiArgs,
   ...safetyNumberApiArgs,
   ...keyBackupApiArgs,
+  ...callsApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -650,7 +652,8 @@ export interface MessageInfo {
   deliveredTo: User[];
 }
 
-export interface AppApiResults extends AccountKeysApiResults, LinkingApiResults, SafetyNumberApiResults, KeyBackupApiResults {
+export interface AppApiResults
+  extends AccountKeysApiResults, LinkingApiResults, SafetyNumberApiResults, KeyBackupApiResults, CallsApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;
@@ -916,6 +919,7 @@ export const appEventSchema = z.discriminatedUnion('type', [
     transferredBytes: z.number().nonnegative(),
     totalBytes: z.number().nonnegative(),
   }),
+  ...CALL_EVENT_SCHEMAS,
 ]);
 export type AppEvent = z.infer<typeof appEventSchema>;
 

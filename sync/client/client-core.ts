@@ -1,3 +1,8 @@
+import { CallDriver } from './calls/call-driver.js';
+import { mirrorCallFacts } from './calls/mirror-call-facts.js';
+import { encodeCallSignal } from '../content/call-signals.js';
+import type { CallView } from '../app-api/calls-api.js';
+import type { IceServer } from '../protocol/call-frames.js';
 import { join } from 'node:path';
 import {
   AppApiError,
@@ -162,6 +167,8 @@ class LocalClientCore implements ClientCore {
   /** Linking this device or others, for the signed-in account (crypto/device-linking.ts). */
   private linking: DeviceLinking | null = null;
   private transfers: AttachmentTransfers | null = null;
+  /** This device's calls, for the signed-in account (calls/call-driver.ts). */
+  private calls: CallDriver | null = null;
   private session: StoredSession | null;
   private readonly settings: PersonalSettings;
   private readonly searchIndexer: SearchIndexer;
@@ -962,6 +969,19 @@ class LocalClientCore implements ClientCore {
       }),
     );
     this.linking = linking;
+    const calls = new CallDriver({
+      runtime: this.runtime,
+      selfId: session.user.id,
+      log: this.log,
+      facts: mirrorCallFacts(this.mirror),
+      send: (userIds, signal) => {
+        if (!this.engine) return Promise.reject(new RequestError('disconnected', 'Not connected'));
+        return this.engine.sendEphemeral(userIds, encodeCallSignal(signal));
+      },
+      emit: (event) => this.emit(event),
+      ended: (conversationId, entry) => this.log.info('a call ended', { conversationId, ...entry }),
+    });
+    this.calls = calls;
     this.engine = new SyncEngine({
       mirror: this.mirror,
       transport: this.transport,
@@ -984,6 +1004,7 @@ class LocalClientCore implements ClientCore {
       },
       ...(this.onDiskFull ? { onDiskFull: this.onDiskFull } : {}),
       ...(this.opening ? { opening: this.opening } : {}),
+      ephemeralOpened: (from, plaintext, to) => calls.received(from, plaintext, to),
       log: this.log,
     });
     this.engine.setWorkOffline(this.preferences.current.workOffline);
@@ -996,6 +1017,61 @@ class LocalClientCore implements ClientCore {
     this.engine?.stop();
     this.engine = null;
     this.linking = null;
+    this.calls?.stop();
+    this.calls = null;
+  }
+
+  // -- calls (calls/call-driver.ts) ----------------------------------------------------------
+
+  private callDriver(): CallDriver {
+    if (!this.calls) throw new AppApiError('not_signed_in', 'Log in first.');
+    return this.calls;
+  }
+
+  async startCall(args: AppApiArgs<'startCall'>): Promise<{ callId: string }> {
+    return this.callDriver().start(args.conversationId, args.media);
+  }
+
+  async acceptCall(args: AppApiArgs<'acceptCall'>): Promise<null> {
+    return this.callDriver().accept(args.callId, args.media);
+  }
+
+  async declineCall(args: AppApiArgs<'declineCall'>): Promise<null> {
+    return this.callDriver().decline(args.callId);
+  }
+
+  async hangUpCall(args: AppApiArgs<'hangUpCall'>): Promise<null> {
+    return this.callDriver().hangUp(args.callId);
+  }
+
+  async dismissCall(args: AppApiArgs<'dismissCall'>): Promise<null> {
+    return this.callDriver().dismiss(args.callId);
+  }
+
+  async getCall(): Promise<CallView | null> {
+    return this.calls?.view() ?? null;
+  }
+
+  async sendCallNegotiation(args: AppApiArgs<'sendCallNegotiation'>): Promise<null> {
+    return this.callDriver().negotiate(args.callId, args.negotiation);
+  }
+
+  async reportCallMedia(args: AppApiArgs<'reportCallMedia'>): Promise<null> {
+    return this.callDriver().mediaReport(args.callId, args.status);
+  }
+
+  async setCallSending(args: AppApiArgs<'setCallSending'>): Promise<null> {
+    return this.callDriver().sendingChanged(args.callId, args.sending);
+  }
+
+  async getCallIceServers(): Promise<IceServer[]> {
+    try {
+      return (await this.engine?.fetchTurnCredentials()) ?? [];
+    } catch (error) {
+      // Without relays a call still connects where the devices reach each other directly.
+      this.log.warn('could not fetch relay credentials for a call', errorFields(error));
+      return [];
+    }
   }
 
   private self() {

@@ -26,6 +26,7 @@ import { OutboxSender } from './outbox-sender.js';
 import { SettingsSync } from './settings-sync.js';
 import { SettingsSeal } from './crypto/sealed-settings.js';
 import type { Outdated, SyncTransport } from './transport.js';
+import type { IceServer } from '../protocol/call-frames.js';
 
 const RECEIPT_COALESCE_MS = 50;
 /**
@@ -60,6 +61,8 @@ export interface SyncEngineOptions {
   linking?: DeviceLinking;
   /** The account keys this device backs up (crypto/key-backup-sync.ts); no backup is written without. */
   keyBackup?: () => Promise<BackupSource | null>;
+  /** An ephemeral envelope (a call's signal, calls/call-driver.ts) opened: what it said, from which device, to this one (`to`). */
+  ephemeralOpened?: (from: { userId: string; deviceNumber: number }, plaintext: Uint8Array, to: number) => void;
 }
 
 /**
@@ -165,6 +168,7 @@ export class SyncEngine {
           this.log,
           {
             handOverArrived: (envelope) => options.linking?.handOverArrived(envelope) ?? Promise.resolve(true),
+            ephemeralOpened: (from, plaintext, to) => options.ephemeralOpened?.(from, plaintext, to),
             openedLate: (conversationId, shown) => {
               this.applied(conversationId, shown);
               // They are below the cursor, which moved past them while they waited: any may be the newest incoming.
@@ -333,6 +337,23 @@ export class SyncEngine {
     }
   }
 
+  /**
+   * Encrypts `content` for every device of these people and has the server forward it to those
+   * connected now, storing nothing (a call's signal). Rejects offline, and when the server says no.
+   */
+  async sendEphemeral(userIds: readonly string[], content: Uint8Array): Promise<void> {
+    if (!this.ready || !this.devices) throw new RequestError('disconnected', 'Not connected');
+    await this.devices.sendEphemeral(userIds, content);
+  }
+
+  /** Relays for a call's peer connection now; none when the server has none configured. */
+  async fetchTurnCredentials(): Promise<IceServer[]> {
+    if (!this.ready) throw new RequestError('disconnected', 'Not connected');
+    const reply = await this.connection.request({ type: 'fetch_turn_credentials' });
+    if (reply.type !== 'turn_credentials') throw new RequestError('internal', `Unexpected reply ${reply.type}`);
+    return reply.iceServers;
+  }
+
   /** Someone by username, from the server. */
   async findUser(username: string): Promise<User> {
     if (!this.ready) throw new RequestError('disconnected', 'Not connected');
@@ -496,7 +517,8 @@ export class SyncEngine {
         this.settings.pushed(push.settings);
         return;
       case 'ephemeral_push':
-        // Calls' signalling (call-frames.ts): this client makes no calls yet, so nothing is addressed to it.
+        // Calls' signalling (call-frames.ts): of use only live, while in step.
+        if (this.ready) this.devices?.ephemeralPushed(push.envelopes);
         return;
       default: {
         const unknown: never = push;

@@ -7,7 +7,7 @@
  *
  * Glare (both ring each other at once) ends with one call on both sides without another round
  * trip: the call whose id sorts first survives, the other side's device answers it at once. A
- * network change mid-call is "reconnecting": the caller restarts ICE, and the call ends only if
+ * network change mid-call is "reconnecting": the side that answered restarts ICE, and the call ends only if
  * media does not come back in time.
  */
 
@@ -267,10 +267,11 @@ function fromLive(state: Live, event: CallEvent, now: number): CallStep {
       return { state: { ...state, phase: 'connected', connectedAt: connectedAt ?? now }, effects: [] };
     case 'media_disconnected':
       if (state.phase !== 'connected') return unchanged(state);
-      // Only the caller restarts ICE, so the two sides never both offer anew.
+      // Only the side that answered restarts ICE (it made the media's first offer, and makes every
+      // one after), so the two sides never both offer anew.
       return {
         state: { ...state, phase: 'reconnecting', since: now },
-        effects: state.direction === 'outgoing' ? [{ type: 'restart_ice', callId: state.callId }] : [],
+        effects: state.direction === 'incoming' ? [{ type: 'restart_ice', callId: state.callId }] : [],
       };
     case 'media_failed':
       return ended(state, connectedAt === null ? 'failed' : 'connection_lost', now, duration, [

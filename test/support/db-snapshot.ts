@@ -23,29 +23,36 @@ export interface SnapshotReader {
 
 export function openSnapshotReader(file: string): SnapshotReader {
   const db = new Database(file, { readonly: true, fileMustExist: true });
-  const tables = () =>
-    (
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
-        name: string;
-      }[]
-    ).map((row) => row.name);
+  const listTables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+  // One statement per table, made once: a fuzz test takes thousands of snapshots of one schema.
+  const readers = new Map<string, Database.Statement>();
+  const readerOf = (table: string): Database.Statement => {
+    const known = readers.get(table);
+    if (known) return known;
+    const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((c) => c.name);
+    const select = columns
+      .map((column) => {
+        const quoted = `"${column.replaceAll('"', '""')}"`;
+        return `CASE typeof(${quoted}) WHEN 'text' THEN 'x' || hex(${quoted}) ELSE ${quoted} END AS ${quoted}`;
+      })
+      .join(', ');
+    const reader = db.prepare(`SELECT ${select} FROM "${table.replaceAll('"', '""')}"`);
+    readers.set(table, reader);
+    return reader;
+  };
   return {
     snapshot() {
       const snapshot: DbSnapshot = {};
       // One read transaction: the tables are seen at one moment.
       db.transaction(() => {
-        for (const table of tables()) {
-          const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map(
-            (c) => c.name,
-          );
-          const select = columns
-            .map((column) => {
-              const quoted = `"${column.replaceAll('"', '""')}"`;
-              return `CASE typeof(${quoted}) WHEN 'text' THEN 'x' || hex(${quoted}) ELSE ${quoted} END AS ${quoted}`;
-            })
-            .join(', ');
-          const rows = db.prepare(`SELECT ${select} FROM "${table.replaceAll('"', '""')}"`).all();
-          snapshot[table] = rows.map((row) => JSON.stringify(row)).sort();
+        const tables = (listTables.all() as { name: string }[]).map((row) => row.name);
+        // A table made or changed since (a migration) is read afresh.
+        if (tables.length !== readers.size || tables.some((table) => !readers.has(table))) readers.clear();
+        for (const table of tables) {
+          snapshot[table] = readerOf(table)
+            .all()
+            .map((row) => JSON.stringify(row))
+            .sort();
         }
       })();
       return snapshot;

@@ -14,16 +14,18 @@ import type { ConversationEvent, User } from '../../protocol/frames.js';
 import type { AppliedEvent } from '../../content/opened-events.js';
 import type { EnvelopeEvent } from '../../protocol/envelope-frames.js';
 import type { DeviceEnvelope } from '../../protocol/inbox-frames.js';
+import type { EphemeralEnvelope } from '../../protocol/call-frames.js';
 import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
 import { KEEP_SENT_CONTENT_MS } from '../mirror/sent-content.js';
 import { DeviceSender } from './device-sender.js';
 import { openEnvelopes } from './envelope-opener.js';
+import { EphemeralReceiver } from './ephemeral-receiver.js';
 import { InboxReceiver } from './inbox-receiver.js';
 import type { LocalIdentity } from './key-publisher.js';
 import { OpeningPool, type OpeningPoolOptions } from './opening-pool.js';
 import { ResendAnswerer } from './resend-answerer.js';
-import { RESEND_TIMINGS, ResendAsker, type ResendTimings } from './resend-asker.js';
+import { RESEND_TIMINGS, ResendAsker, type DeviceNumbered, type ResendTimings } from './resend-asker.js';
 import { RunApplier, shownOf, type AppliedRun } from './run-applier.js';
 import { SenderKeys } from './sender-keys.js';
 import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
@@ -41,6 +43,7 @@ export class DeviceCrypto {
   private readonly lane = new CryptoLane();
   private readonly sender: DeviceSender;
   private readonly inbox: InboxReceiver;
+  private readonly ephemeral: EphemeralReceiver;
   private readonly senderKeys: SenderKeys;
   private readonly pool: OpeningPool | null;
   private readonly runs: RunApplier;
@@ -63,6 +66,8 @@ export class DeviceCrypto {
       failed(error: unknown): void;
       /** A linking hand-over arrived in the inbox (crypto/device-linking.ts); true once dealt with. */
       handOverArrived(envelope: DeviceEnvelope): Promise<boolean>;
+      /** An ephemeral envelope (a call's signal) opened: what it said, from the device that sealed it, to this one (`to`). */
+      ephemeralOpened(from: DeviceNumbered, plaintext: Uint8Array, to: number): void;
     },
     opening: OpeningOptions = defaultOpening(),
     resendTimings: ResendTimings = RESEND_TIMINGS,
@@ -100,6 +105,13 @@ export class DeviceCrypto {
       { asker: this.asker, answerer: new ResendAnswerer(mirror, runtime, this.sender, selfId, log) },
     );
     this.senderKeys = new SenderKeys(mirror, runtime, this.lane, this.sender);
+    this.ephemeral = new EphemeralReceiver(
+      mirror,
+      this.lane,
+      () => this.device(),
+      log,
+      (from, plaintext, to) => hooks.ephemeralOpened(from, plaintext, to),
+    );
   }
 
   /**
@@ -176,6 +188,15 @@ export class DeviceCrypto {
 
   inboxPushed(push: Parameters<InboxReceiver['pushed']>[0]): void {
     this.inbox.pushed(push);
+  }
+
+  ephemeralPushed(envelopes: readonly EphemeralEnvelope[]): void {
+    this.ephemeral.pushed(envelopes).catch((error: unknown) => this.hooks.failed(error));
+  }
+
+  /** Encrypts `content` for every device of these people and has it forwarded to those connected now, storing nothing. */
+  sendEphemeral(userIds: readonly string[], content: Uint8Array): Promise<void> {
+    return this.sender.sendEphemeral(userIds, content);
   }
 
   /** Queues a device message for every device of these people (the account's own others when it is one of them). */

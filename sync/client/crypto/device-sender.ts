@@ -47,6 +47,11 @@ function settled<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+/** Whether encrypted frames are stored to send until the server has them, or sent once and forgotten (ephemeral). */
+interface Storing {
+  persist: boolean;
+}
+
 /** A person's key bundles, as fetch_key_bundles answers. */
 type Bundles = { identityKey: string; bundles: KeyBundle[] };
 
@@ -141,6 +146,40 @@ export class DeviceSender {
     this.queue([device.userId], { ...message, forDevice: device.deviceNumber });
   }
 
+  /**
+   * Encrypts `content` for every device of `userIds` now and has the server forward it to those
+   * connected (send_ephemeral), storing nothing but the ratchet's new state: what a call says is
+   * of no use later, so a send that fails is not tried again. Rejects when not connected.
+   */
+  async sendEphemeral(userIds: readonly string[], content: Uint8Array): Promise<void> {
+    const deviceNumber = this.deviceNumber;
+    const device = deviceNumber === null ? null : await this.deviceAs(deviceNumber);
+    if (!device) throw new RequestError('disconnected', 'Not connected');
+    const recipients = [...new Set(userIds)];
+    const row: OutgoingRow = {
+      clientId: this.newClientId(),
+      content: new Uint8Array(content),
+      recipients,
+      envelopes: [],
+      createdAt: this.runtime.clock.now(),
+      handOutFor: null,
+    };
+    const frames = await this.encrypt(device, row, recipients, false, { persist: false });
+    await Promise.all(frames.map((frame) => this.forward(device, frame, 0)));
+  }
+
+  /** Sends one frame of an ephemeral send, putting the addressing right as the server asks. */
+  private async forward(device: ThisDevice, row: OutgoingRow, round: number): Promise<void> {
+    if (row.envelopes.length === 0) return;
+    const reply = await this.connection.request({ type: 'send_ephemeral', envelopes: row.envelopes });
+    if (reply.type === 'ephemeral_sent') return;
+    if (reply.type !== 'devices_changed') throw new RequestError('internal', `Unexpected reply ${reply.type} to send_ephemeral`);
+    if (round >= MAX_CORRECTIONS) throw new Error('The devices of an ephemeral send kept changing');
+    for (const frame of await this.correct(device, row, reply.mismatches, { persist: false })) {
+      await this.forward(device, frame, round + 1);
+    }
+  }
+
   private async sendWaiting(): Promise<void> {
     const deviceNumber = this.deviceNumber;
     if (deviceNumber === null) return;
@@ -182,7 +221,7 @@ export class DeviceSender {
       const now = remaining ? { ...rest, clientId: this.newClientId(), recipients: slice } : rest;
       const fetched = await bundles;
       if (remaining) bundles = settled(this.fetchBundles(device, later.slice(0, PEOPLE_PER_SLICE), false));
-      const frames = await this.encrypt(device, now, slice, false, remaining, fetched);
+      const frames = await this.encrypt(device, now, slice, false, { persist: true }, remaining, fetched);
       await sending;
       sending = settled(Promise.all(frames.map((frame) => this.send(device, frame, 0))));
       rest = remaining;
@@ -257,7 +296,12 @@ export class DeviceSender {
    * session the device itself started since (its first message arrived meanwhile) is the right one,
    * and forgetting it would leave that device's next messages with a one-time key already used.
    */
-  private async correct(device: ThisDevice, row: OutgoingRow, mismatches: readonly DeviceMismatch[]): Promise<OutgoingRow[]> {
+  private async correct(
+    device: ThisDevice,
+    row: OutgoingRow,
+    mismatches: readonly DeviceMismatch[],
+    storing: Storing = { persist: true },
+  ): Promise<OutgoingRow[]> {
     const dropped = new Set<string>();
     const redo = new Set<string>();
     const sealedFor = new Map(row.envelopes.map((envelope) => [addressOf(envelope), envelope.registrationId]));
@@ -281,7 +325,7 @@ export class DeviceSender {
     );
     for (const userId of redo) this.noDevicesUntil.delete(userId);
     const kept = { ...row, envelopes: row.envelopes.filter((envelope) => !dropped.has(addressOf(envelope))) };
-    return this.encrypt(device, kept, [...redo], true);
+    return this.encrypt(device, kept, [...redo], true, storing);
   }
 
   /** The registration id of the device a stored session is with; null without one, or when it does not read back. */
@@ -299,13 +343,15 @@ export class DeviceSender {
    * Encrypts the row's content for every device of `userIds` it has no envelope for, starting
    * sessions from fetched bundles where there are none (or, `correcting`, where the server said
    * some were missed), and stores it, as the frames it goes in, with the ratchet state in one
-   * transaction (and `remaining`, what is left of the send to encrypt later).
+   * transaction (and `remaining`, what is left of the send to encrypt later); an ephemeral send
+   * stores only the ratchet state.
    */
   private async encrypt(
     device: ThisDevice,
     row: OutgoingRow,
     userIds: readonly string[],
     correcting: boolean,
+    storing: Storing = { persist: true },
     remaining: OutgoingRow | null = null,
     fetched?: ReadonlyMap<string, Bundles | null>,
   ): Promise<OutgoingRow[]> {
@@ -332,6 +378,7 @@ export class DeviceSender {
       const frames = this.framesOf({ ...row, envelopes });
       this.mirror.transaction(() => {
         ratchet.writeTo(this.mirror.signal);
+        if (!storing.persist) return;
         for (const frame of frames) this.mirror.signal.putOutgoing(frame);
         if (remaining) this.mirror.signal.putOutgoing(remaining);
       });

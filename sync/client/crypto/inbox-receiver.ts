@@ -20,6 +20,7 @@ import type { LocalIdentity } from './key-publisher.js';
 import type { RatchetState } from './ratchet-state.js';
 import type { ResendAnswerer } from './resend-answerer.js';
 import type { DeviceNumbered, MessageEffect, ResendAsker } from './resend-asker.js';
+import { openPairwise } from './pairwise-open.js';
 import { thisDevice, type CryptoLane, type ThisDevice } from './this-device.js';
 
 export class InboxReceiver {
@@ -137,7 +138,7 @@ export class InboxReceiver {
       let message: DeviceMessage | null = null;
       let effect: MessageEffect | null = null;
       try {
-        const content = await this.decrypt(device, ratchet, sender, envelope);
+        const content = await openPairwise(device, ratchet, sender, envelope);
         opened = true;
         message = decodeDeviceMessage(content);
         // Meant for another of this account's devices (the server delivers to all or none).
@@ -163,31 +164,6 @@ export class InboxReceiver {
       if (message?.kind === 'sender_key') this.senderKeyArrived(message.conversationId);
       return true;
     });
-  }
-
-  private decrypt(
-    device: ThisDevice,
-    ratchet: RatchetState,
-    sender: ProtocolAddress,
-    envelope: DeviceEnvelope & { kind: EnvelopeKind },
-  ): Promise<Uint8Array> {
-    const bytes = new Uint8Array(Buffer.from(envelope.ciphertext, 'base64'));
-    const { signal } = device;
-    switch (envelope.kind) {
-      case 'prekey':
-        return signal.signalDecryptPreKey(
-          signal.PreKeySignalMessage.deserialize(bytes),
-          sender,
-          device.address,
-          ratchet,
-          ratchet,
-          ratchet,
-          ratchet,
-          ratchet,
-        );
-      case 'whisper':
-        return signal.signalDecrypt(signal.SignalMessage.deserialize(bytes), sender, device.address, ratchet, ratchet);
-    }
   }
 
   /**

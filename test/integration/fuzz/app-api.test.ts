@@ -147,6 +147,7 @@ afterAll(async () => {
 
 const conversation = () => fc.constant(conversationId);
 const message = () => fc.constantFrom(ownMessageId, bobMessageId);
+const callId = () => fc.stringMatching(/^[0-9a-f]{32}$/);
 
 /** A valid argument object for each method; the type makes a method without one a compile error. */
 function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown>> } {
@@ -270,6 +271,28 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     getIdentityChanges: fc.record({ conversationId: conversation() }),
     confirmIdentityChanges: fc.record({ conversationId: conversation() }),
     restoreFromRecoveryKey: fc.record({ recoveryKey: fc.constantFrom('not a recovery key', 'a'.repeat(64)) }),
+    startCall: fc.record({ conversationId: conversation(), media: fc.constantFrom('audio' as const, 'video' as const) }),
+    acceptCall: fc.record({ callId: callId(), media: fc.constantFrom('audio' as const, 'video' as const) }),
+    declineCall: fc.record({ callId: callId() }),
+    hangUpCall: fc.record({ callId: callId() }),
+    dismissCall: fc.record({ callId: callId() }),
+    getCall: fc.constant({}),
+    sendCallNegotiation: fc.record({
+      callId: callId(),
+      negotiation: fc.constantFrom(
+        { kind: 'description' as const, type: 'offer' as const, sdp: 'v=0' },
+        { kind: 'candidates' as const, candidates: [{ candidate: '', sdpMid: '0', sdpMLineIndex: 0 }] },
+      ),
+    }),
+    reportCallMedia: fc.record({
+      callId: callId(),
+      status: fc.constantFrom('connected' as const, 'disconnected' as const, 'failed' as const),
+    }),
+    setCallSending: fc.record({
+      callId: callId(),
+      sending: fc.record({ audio: fc.boolean(), video: fc.boolean(), screen: fc.boolean() }),
+    }),
+    getCallIceServers: fc.constant({}),
   };
 }
 

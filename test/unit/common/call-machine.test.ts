@@ -200,9 +200,9 @@ describe('the call state machine', () => {
     expect(step(bob, { type: 'remote_hang_up', callId: 'call-b' }, T0 + 90)).toEqual({ state: bob, effects: [] });
   });
 
-  it('a network change mid-call: "Reconnecting", the caller restarts ICE, and the call goes on with its duration from the first connection', () => {
-    const caller = connectedTo('outgoing');
-    const lost = step(caller, { type: 'media_disconnected' }, T0 + 30_000);
+  it('a network change mid-call: "Reconnecting", the side that answered restarts ICE, and the call goes on with its duration from the first connection', () => {
+    const callee = connectedTo('incoming');
+    const lost = step(callee, { type: 'media_disconnected' }, T0 + 30_000);
     expect(lost.state).toMatchObject({ phase: 'reconnecting', since: T0 + 30_000, connectedAt: T0 + 1_500 });
     expect(lost.effects).toEqual([{ type: 'restart_ice', callId: 'c1' }]);
     expect(dueAt(lost.state)).toBe(T0 + 30_000 + CALL_TIMEOUTS.reconnectingMs);
@@ -210,12 +210,12 @@ describe('the call state machine', () => {
     expect(back.state).toMatchObject({ phase: 'connected', connectedAt: T0 + 1_500 });
     expect(step(back.state, { type: 'hang_up' }, T0 + 61_500).state).toMatchObject({ reason: 'completed', durationMs: 60_000 });
 
-    // The callee waits for the caller's new offer: it restarts nothing itself.
-    const callee = step(connectedTo('incoming'), { type: 'media_disconnected' }, T0 + 30_000);
-    expect(callee.state).toMatchObject({ phase: 'reconnecting' });
-    expect(callee.effects).toEqual([]);
+    // The caller waits for the new offer of the side that answered: it restarts nothing itself.
+    const caller = step(connectedTo('outgoing'), { type: 'media_disconnected' }, T0 + 30_000);
+    expect(caller.state).toMatchObject({ phase: 'reconnecting' });
+    expect(caller.effects).toEqual([]);
     // Media that never comes back ends it, with the time it was connected.
-    const gone = step(callee.state, { type: 'tick' }, T0 + 60_000);
+    const gone = step(caller.state, { type: 'tick' }, T0 + 60_000);
     expect(gone.state).toMatchObject({ phase: 'ended', reason: 'connection_lost', durationMs: 58_500 });
     expect(types(gone.effects)).toEqual(['send_hang_up', 'record']);
     // Hanging up while reconnecting is an ordinary end.

@@ -41,11 +41,24 @@ describe('events through the browser host’s bridge', () => {
         transferredBytes: 10,
         totalBytes: 20,
       },
+      call: { type: 'call' },
+      call_negotiation: {
+        type: 'call_negotiation',
+        callId: 'a'.repeat(32),
+        negotiation: {
+          kind: 'candidates',
+          candidates: [{ candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 }],
+        },
+      },
+      call_restart_ice: { type: 'call_restart_ice', callId: 'a'.repeat(32) },
     };
     for (const sample of Object.values(samples)) expect(parseEvent(JSON.parse(JSON.stringify(sample)))).toEqual(sample);
     expect(parseEvent({ type: 'conversation_info' })).toBeNull();
     expect(parseEvent({ ...samples.transfer, direction: 'sideways' })).toBeNull();
     expect(parseEvent({ type: 'session', session: { serverUrl: 'x', user: { id: 'u1' } } })).toBeNull();
+    expect(
+      parseEvent({ ...samples.call_negotiation, negotiation: { kind: 'description', type: 'offer', sdp: 'x'.repeat(20_000) } }),
+    ).toBeNull();
     expect(parseEvent({ type: 'no_such_event' })).toBeNull();
     expect(parseEvent('outbox')).toBeNull();
   });

@@ -25,6 +25,7 @@ import type {
 import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/preferences.js';
 import type { SafetyNumberView } from '../../../sync/app-api/safety-number-api.js';
 import type { RestoreOutcome } from '../../../sync/app-api/key-backup-api.js';
+import type { CallView } from '../../../sync/app-api/calls-api.js';
 import type { User } from '../../../sync/protocol/frames.js';
 import { afterEach } from 'vitest';
 import { conversationSummary, messageView } from '../../support/app-views.js';
@@ -130,6 +131,8 @@ export class FakeApi {
   identityChanges = new Map<string, User[]>();
   /** What restoreFromRecoveryKey answers: an outcome, or an error it throws. */
   restoreAnswer: RestoreOutcome | Error = 'restored';
+  /** What getCall answers: no call unless a test sets one. */
+  call: CallView | null = null;
   /** Every call in order: method and arguments. */
   calls: { method: AppApiMethod; args: unknown }[] = [];
   private listeners = new Set<(event: AppEvent) => void>();
@@ -371,6 +374,7 @@ export class FakeApi {
           return null;
         }),
       searchMessages: (args) => this.answer('searchMessages', args, () => []),
+      getCall: (args) => this.answer('getCall', args, () => this.call),
       restoreFromRecoveryKey: (args) =>
         this.answer('restoreFromRecoveryKey', args, () => {
           if (this.restoreAnswer instanceof Error) throw this.restoreAnswer;

@@ -1,0 +1,31 @@
+import { useEffect, useRef } from 'react';
+import type { CallStream } from '../calls/media-engine.js';
+
+/**
+ * A call's video: the stream goes in as srcObject (no blob: URL, so the page's policy needs
+ * nothing more). Always muted: the other side's sound plays through RemoteAudio, which stays on
+ * while the call is only a bar and no video shows.
+ */
+export function CallVideo({ stream, label, className }: { stream: CallStream; label: string; className: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const video = ref.current;
+    if (!video) return;
+    // The engine's streams are MediaStreams; the store only calls them CallStream.
+    video.srcObject = stream as MediaStream;
+    void video.play().catch(() => {});
+  }, [stream]);
+  return <video ref={ref} className={className} aria-label={label} autoPlay playsInline muted />;
+}
+
+/** The other side's sound, for as long as the call has it, whatever the screen shows. */
+export function RemoteAudio({ stream }: { stream: CallStream }) {
+  const ref = useRef<HTMLAudioElement>(null);
+  useEffect(() => {
+    const audio = ref.current;
+    if (!audio) return;
+    audio.srcObject = stream as MediaStream;
+    void audio.play().catch(() => {});
+  }, [stream]);
+  return <audio ref={ref} autoPlay hidden />;
+}

@@ -1,0 +1,15 @@
+/**
+ * Who may ring whom, as this device's mirror says (calls/call-driver.ts: CallFacts): the other
+ * person of a direct conversation, whether it waits as a message request, who is blocked.
+ */
+import type { Mirror } from '../mirror/mirror.js';
+import type { CallFacts } from './call-driver.js';
+
+export function mirrorCallFacts(mirror: Mirror): CallFacts {
+  return {
+    peerOf: (conversationId) => mirror.peerOf(conversationId),
+    isRequest: (conversationId) => mirror.settings.requestStanding(conversationId) !== 'none',
+    isBlocked: (userId) => mirror.settings.isBlocked(userId),
+    user: (userId) => mirror.user(userId),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Opens the ephemeral envelopes pushed to this device (protocol/call-frames.ts: ephemeral_push):
+ * each by the pairwise session with its sender's device, in the crypto lane, its ratchet state
+ * stored before what it said is handed on. Nothing is acknowledged (the server stored nothing);
+ * one that does not open (a replay, garbage) is logged and dropped.
+ */
+import { errorFields, type Logger } from '../../common/logger.js';
+import type { EphemeralEnvelope } from '../../protocol/call-frames.js';
+import type { Mirror } from '../mirror/mirror.js';
+import { openPairwise } from './pairwise-open.js';
+import type { DeviceNumbered } from './resend-asker.js';
+import type { CryptoLane, ThisDevice } from './this-device.js';
+
+export class EphemeralReceiver {
+  constructor(
+    private readonly mirror: Mirror,
+    private readonly lane: CryptoLane,
+    private readonly device: () => Promise<ThisDevice | null>,
+    private readonly log: Logger,
+    /** What an envelope said, opened, from the device that sealed it, on this device (numbered `to`). */
+    private readonly opened: (from: DeviceNumbered, plaintext: Uint8Array, to: number) => void,
+  ) {}
+
+  /** Envelopes pushed to the account's connections: this device opens its own, in the order they came. */
+  async pushed(envelopes: readonly EphemeralEnvelope[]): Promise<void> {
+    const device = await this.device();
+    if (!device) return;
+    for (const envelope of envelopes) {
+      if (envelope.deviceNumber !== device.address.deviceId()) continue;
+      const plaintext = await this.open(device, envelope);
+      if (plaintext)
+        this.opened({ userId: envelope.senderUserId, deviceNumber: envelope.senderDevice }, plaintext, envelope.deviceNumber);
+    }
+  }
+
+  private open(device: ThisDevice, envelope: EphemeralEnvelope): Promise<Uint8Array | null> {
+    return this.lane.run(async () => {
+      const ratchet = device.ratchet();
+      const sender = device.signal.ProtocolAddress.new(envelope.senderUserId, envelope.senderDevice);
+      try {
+        const plaintext = await openPairwise(device, ratchet, sender, envelope);
+        this.mirror.transaction(() => ratchet.writeTo(this.mirror.signal));
+        return plaintext;
+      } catch (error) {
+        this.log.warn('an ephemeral envelope could not be opened', {
+          sender: `${envelope.senderUserId}.${envelope.senderDevice}`,
+          kind: envelope.kind,
+          ...errorFields(error),
+        });
+        return null;
+      }
+    });
+  }
+}

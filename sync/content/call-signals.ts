@@ -1,0 +1,48 @@
+/**
+ * What a call says between devices (issue 32), inside the pairwise encryption, sent as ephemeral
+ * envelopes the server forwards to the devices connected now and stores nowhere
+ * (protocol/call-frames.ts: send_ephemeral). A device offline misses them: a call it missed
+ * reaches it through the conversation's log instead.
+ *
+ * The server takes a send for all of a person's devices or none, so a signal meant for the one
+ * device in the call names it (`forDevice`); the person's other devices drop it.
+ */
+import { z } from 'zod';
+import { callIdSchema, callMediaSchema, callNegotiationSchema, callSendingSchema } from '../common/call-negotiation.js';
+import { deviceNumber, id } from '../protocol/wire-types.js';
+
+const callId = callIdSchema;
+const forDevice = deviceNumber.optional();
+
+export const callSignalSchema = z.discriminatedUnion('kind', [
+  /** Rings every device of the other person of a direct conversation. */
+  z.object({ kind: z.literal('call_offer'), callId, conversationId: id, media: callMediaSchema }),
+  /** Answered on the device that sends it: from here on the call is between that device and the caller's. */
+  z.object({ kind: z.literal('call_answer'), callId, forDevice, media: callMediaSchema }),
+  z.object({ kind: z.literal('call_decline'), callId, forDevice }),
+  /** Already in a call: this one is refused. */
+  z.object({ kind: z.literal('call_busy'), callId, forDevice }),
+  /** Cancelled while it rang, hung up once answered, or given up for good. */
+  z.object({ kind: z.literal('call_hang_up'), callId, forDevice }),
+  /** To the sender's own other devices: it was answered or declined here, so they stop ringing. */
+  z.object({ kind: z.literal('call_handled'), callId, outcome: z.enum(['answered', 'declined']) }),
+  /** The peer connection's description or candidates, for the other device's. */
+  z.object({ kind: z.literal('call_negotiation'), callId, forDevice, negotiation: callNegotiationSchema }),
+  /** What the sender sends now (muted, camera, screen). */
+  z.object({ kind: z.literal('call_sending'), callId, forDevice, sending: callSendingSchema }),
+]);
+export type CallSignal = z.infer<typeof callSignalSchema>;
+
+/** Whether the device numbered `deviceNumber` is the one a signal is for (one without `forDevice` is for all). */
+export function isCallSignalFor(signal: CallSignal, deviceNumber: number): boolean {
+  return !('forDevice' in signal) || signal.forDevice === undefined || signal.forDevice === deviceNumber;
+}
+
+export function encodeCallSignal(signal: CallSignal): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(JSON.stringify(signal), 'utf8'));
+}
+
+/** A decrypted call signal, checked against its schema; throws when it is not one this client knows. */
+export function decodeCallSignal(bytes: Uint8Array): CallSignal {
+  return callSignalSchema.parse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+}
