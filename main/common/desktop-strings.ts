@@ -26,6 +26,12 @@ export interface DesktopStrings {
   /** A notification's text for a message with only files, as the conversation list names them. */
   photo: string;
   voice: string;
+  /** A notification's text for a call ringing while the window is not in front; its title is the caller. */
+  incomingVoiceCall: string;
+  incomingVideoCall: string;
+  /** The screen share picker's question, and its button to share nothing. */
+  shareScreen: string;
+  cancel: string;
 }
 
 const en: DesktopStrings = {
@@ -39,6 +45,10 @@ const en: DesktopStrings = {
   newMessage: 'New message',
   photo: 'Photo',
   voice: 'Voice message',
+  incomingVoiceCall: 'Incoming voice call',
+  incomingVideoCall: 'Incoming video call',
+  shareScreen: 'Choose a screen or window to share',
+  cancel: 'Cancel',
 };
 
 const ru: DesktopStrings = {
@@ -57,6 +67,10 @@ const ru: DesktopStrings = {
   newMessage: 'Новое сообщение',
   photo: 'Фото',
   voice: 'Голосовое сообщение',
+  incomingVoiceCall: 'Входящий аудиозвонок',
+  incomingVideoCall: 'Входящий видеозвонок',
+  shareScreen: 'Выберите экран или окно для показа',
+  cancel: 'Отмена',
 };
 
 const uk: DesktopStrings = {
@@ -75,6 +89,10 @@ const uk: DesktopStrings = {
   newMessage: 'Нове повідомлення',
   photo: 'Фото',
   voice: 'Голосове повідомлення',
+  incomingVoiceCall: 'Вхідний аудіодзвінок',
+  incomingVideoCall: 'Вхідний відеодзвінок',
+  shareScreen: 'Виберіть екран або вікно для показу',
+  cancel: 'Скасувати',
 };
 
 export const DESKTOP_STRINGS: Readonly<Record<Language, DesktopStrings>> = { en, ru, uk };

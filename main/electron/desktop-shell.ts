@@ -8,6 +8,7 @@ import path from 'node:path';
 import { app, Menu, nativeImage, Notification, Tray, type BrowserWindow, type NativeImage } from 'electron';
 import type { AppApiClient } from '../../sync/app-api/client.js';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
+import type { CallView } from '../../sync/app-api/calls-api.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../../sync/app-api/preferences.js';
 import { errorFields, type Logger } from '../../sync/common/logger.js';
 import { desktopStrings, type DesktopStrings } from '../common/desktop-strings.js';
@@ -30,6 +31,8 @@ export interface DesktopShellHost {
   openConversation(conversationId: string): void;
   quit(): void;
   logger: Logger;
+  /** The call on this device changed (camera and screen are granted only while one runs), with the words of the moment. */
+  callChanged?(call: CallView | null, strings: DesktopStrings): void;
 }
 
 /** Starts the tray, badge and notifications; returns what stops them. */
@@ -144,8 +147,33 @@ export function startDesktopShell(api: AppApiClient, host: DesktopShellHost): ()
     onError: (error) => host.logger.warn('a notification could not be prepared', errorFields(error)),
   });
 
+  /** The notification of the call ringing now, closed once it stops ringing. */
+  let ringing: { callId: string; notification: Notification | null } | null = null;
+  const readCall = async () => {
+    const call = await api.getCall();
+    if (stopped) return;
+    host.callChanged?.(call, strings);
+    const rings = call?.phase === 'ringing' ? call : null;
+    if (ringing && ringing.callId !== rings?.callId) {
+      ringing.notification?.close();
+      ringing = null;
+    }
+    if (!rings || ringing) return;
+    ringing = { callId: rings.callId, notification: null };
+    if (host.window()?.isFocused() || !Notification.isSupported()) return;
+    const notification = new Notification({
+      title: rings.peer.displayName,
+      body: rings.media === 'video' ? strings.incomingVideoCall : strings.incomingVoiceCall,
+    });
+    notification.on('click', () => host.openConversation(rings.conversationId));
+    notification.show();
+    ringing.notification = notification;
+  };
+
   const unsubscribe = api.subscribe((event) => {
-    if (event.type === 'conversations' || event.type === 'session') refreshUnread();
+    if (event.type === 'call') {
+      readCall().catch((error: unknown) => host.logger.warn('the call could not be read', errorFields(error)));
+    } else if (event.type === 'conversations' || event.type === 'session') refreshUnread();
     else if (event.type === 'preferences') void readPreferences();
     else if (event.type === 'incoming') void notifier.incoming(event.conversationId, event.messageId);
   });
@@ -156,6 +184,7 @@ export function startDesktopShell(api: AppApiClient, host: DesktopShellHost): ()
   return () => {
     stopped = true;
     unsubscribe();
+    ringing?.notification?.close();
     for (const notifications of shown.values()) for (const notification of notifications) notification.close();
     shown.clear();
     tray.destroy();

@@ -12,6 +12,7 @@ import {
   app,
   BrowserWindow,
   clipboard,
+  desktopCapturer,
   dialog,
   ipcMain,
   protocol,
@@ -41,7 +42,9 @@ import { nativeBindingFor, parseLaunchOptions, remoteDebuggingSwitch } from './l
 import { exportLogsHandler, startElectronLogs, type ElectronLogs } from './logs.js';
 import { startDesktopShell, WINDOWS_APP_ID } from './desktop-shell.js';
 import { bringToFront, createMainWindow, setUpSpellChecking } from './main-window.js';
-import { isAppFileDownload, isMicrophoneCheckAllowed, isMicrophoneRequestAllowed } from './media-permission.js';
+import { isAppFileDownload, isCallRunning, isMediaCheckAllowed, isMediaRequestAllowed } from './media-permission.js';
+import { pickScreenShareSource } from './screen-share-picker.js';
+import { desktopStrings, type DesktopStrings } from '../common/desktop-strings.js';
 import {
   APP_ENTRY_URL,
   APP_HOST,
@@ -178,15 +181,42 @@ async function serveAppRequest(request: Request): Promise<Response> {
   }
 }
 
+/** The call on this device as the desktop shell last read it: whether one runs, and the words to ask with. */
+const callNow: { running: boolean; strings: DesktopStrings } = {
+  running: false,
+  strings: desktopStrings('system', []),
+};
+
 function lockDownSessions(): void {
   const ses = session.defaultSession;
-  // The microphone (voice messages) for the app's own page; everything else stays refused.
+  // The microphone (voice messages) for the app's own page; the camera and the screen only while
+  // a call the person started or accepted runs; everything else stays refused.
   ses.setPermissionRequestHandler((_webContents, permission, callback, details) =>
-    callback(isMicrophoneRequestAllowed(permission, details)),
+    callback(isMediaRequestAllowed(permission, details, callNow.running)),
   );
   ses.setPermissionCheckHandler((_webContents, permission, requestingOrigin, details) =>
-    isMicrophoneCheckAllowed(permission, requestingOrigin, details),
+    isMediaCheckAllowed(permission, requestingOrigin, details, callNow.running),
   );
+  ses.setDisplayMediaRequestHandler((request, callback) => {
+    pickScreenShareSource(
+      {
+        callRunning: () => callNow.running,
+        isTrustedUrl: isTrustedSenderUrl,
+        sources: () => desktopCapturer.getSources({ types: ['screen', 'window'] }),
+        ask: async (options) => {
+          const window = mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
+          const answer = window
+            ? await dialog.showMessageBox(window, { type: 'question', ...options })
+            : await dialog.showMessageBox({ type: 'question', ...options });
+          return answer.response;
+        },
+        strings: () => callNow.strings,
+      },
+      request.frame?.url,
+    )
+      .then((source) => callback(source ? { video: source } : {}))
+      .catch(() => callback({}));
+  });
   ses.setDevicePermissionHandler(() => false);
   // Save buttons download app://messenger/files/<sha256>?save=<name>: with no save path set,
   // Electron asks where to save it, proposing the (sanitised) name the gateway sent.
@@ -340,6 +370,10 @@ if (debuggingSwitch !== null) {
       openConversation,
       quit: () => app.quit(),
       logger: profileLogs.logger,
+      callChanged: (call, strings) => {
+        callNow.running = isCallRunning(call);
+        callNow.strings = strings;
+      },
     });
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();

@@ -1,8 +1,10 @@
 /**
- * Which permission requests the Electron host grants: the microphone, for recording a voice
- * message, and only that (no camera, no screen, nothing else), and only to the app's own page.
- * Pure (no electron import) so the decision is tested on its own.
+ * Which permission requests the Electron host grants, and only to the app's own page: the
+ * microphone alone at any time (recording a voice message); the camera and screen capture only
+ * while a call the person started or accepted is running (not while one merely rings). Nothing
+ * else. Pure (no electron import) so the decision is tested on its own.
  */
+import type { CallView } from '../../sync/app-api/calls-api.js';
 import { APP_ORIGIN, isTrustedSenderUrl } from './trusted-sender.js';
 
 /** The parts of Electron's permission request details this looks at. */
@@ -17,30 +19,47 @@ export interface PermissionCheckDetails {
   requestingUrl?: string;
 }
 
-/** A getUserMedia request for audio alone, from an app:// page. */
-export function isMicrophoneRequestAllowed(permission: string, details: PermissionRequestDetails | undefined): boolean {
-  const mediaTypes = details?.mediaTypes;
-  return (
-    permission === 'media' &&
-    Array.isArray(mediaTypes) &&
-    mediaTypes.length > 0 &&
-    mediaTypes.every((type) => type === 'audio') &&
-    isTrustedSenderUrl(details?.requestingUrl)
-  );
+/** Whether the call on this device is one the person started or accepted, and not over. */
+export function isCallRunning(call: CallView | null): boolean {
+  if (!call) return false;
+  switch (call.phase) {
+    case 'outgoing':
+    case 'connecting':
+    case 'connected':
+    case 'reconnecting':
+      return true;
+    case 'ringing':
+    case 'ended':
+      return false;
+  }
 }
 
-/** Chromium asks this before (and besides) a request, e.g. for the microphone's device list. */
-export function isMicrophoneCheckAllowed(
+/** A getUserMedia or screen capture request from an app:// page: audio alone always, camera and screen during a call. */
+export function isMediaRequestAllowed(
+  permission: string,
+  details: PermissionRequestDetails | undefined,
+  callRunning: boolean,
+): boolean {
+  if (!isTrustedSenderUrl(details?.requestingUrl)) return false;
+  if (permission === 'display-capture') return callRunning;
+  if (permission !== 'media') return false;
+  const mediaTypes = details?.mediaTypes;
+  if (!Array.isArray(mediaTypes) || mediaTypes.length === 0) return false;
+  if (mediaTypes.every((type) => type === 'audio')) return true;
+  return callRunning && mediaTypes.every((type) => type === 'audio' || type === 'video');
+}
+
+/** Chromium asks this before (and besides) a request, e.g. for the devices' list. */
+export function isMediaCheckAllowed(
   permission: string,
   requestingOrigin: string | undefined,
   details: PermissionCheckDetails | undefined,
+  callRunning: boolean,
 ): boolean {
-  return (
-    permission === 'media' &&
-    details?.mediaType === 'audio' &&
-    requestingOrigin === APP_ORIGIN &&
-    (details.requestingUrl === undefined || isTrustedSenderUrl(details.requestingUrl))
-  );
+  if (requestingOrigin !== APP_ORIGIN) return false;
+  if (details?.requestingUrl !== undefined && !isTrustedSenderUrl(details.requestingUrl)) return false;
+  if (permission !== 'media') return false;
+  return details?.mediaType === 'audio' || (callRunning && details?.mediaType === 'video');
 }
 
 /** Downloads the window may start: stored files under app://messenger/files/ (Save buttons). */

@@ -200,6 +200,48 @@ describe('the Electron host on the desktop (stand-in electron)', () => {
     expect(path.basename(tray().image.path)).toBe('tray.png');
   });
 
+  it('rings with a notification while the window is not focused, and grants the camera and the screen only once the call is accepted', async () => {
+    const page = 'app://messenger/index.html';
+    const mediaRequest = (mediaTypes: string[]) =>
+      new Promise<boolean>((resolve) =>
+        fake.permissionRequestHandler!({}, 'media', resolve, { mediaTypes, requestingUrl: page }),
+      );
+    const shareRequest = () =>
+      new Promise<unknown>((resolve) => fake.displayMediaRequestHandler!({ frame: { url: page } }, resolve));
+    expect(await mediaRequest(['audio'])).toBe(true);
+    expect(await mediaRequest(['audio', 'video'])).toBe(false);
+
+    firstWindow().state.focused = false;
+    const before = fake.notifications.length;
+    await invoke('startCall', { conversationId: 'c-ann', media: 'video' });
+    const ring = await until(() => fake.notifications.slice(before).find((n) => n.shown), 'the call’s notification');
+    expect(ring.options).toEqual({ title: 'Ann', body: 'Incoming video call' });
+    // Ringing is not accepting: still no camera, no screen.
+    expect(await mediaRequest(['audio', 'video'])).toBe(false);
+    expect(await shareRequest()).toEqual({});
+    expect(fake.messageBoxes).toEqual([]);
+
+    await invoke('acceptCall', { callId: 'a'.repeat(32), media: 'video' });
+    await dealtWith();
+    await until(() => ring.closed, 'the call’s notification closed once answered');
+    expect(await mediaRequest(['audio', 'video'])).toBe(true);
+    fake.messageBoxAnswer = 1;
+    expect(await shareRequest()).toEqual({ video: { id: 'window:42:0', name: 'Notes' } });
+    expect(fake.messageBoxes).toEqual([
+      {
+        type: 'question',
+        message: 'Choose a screen or window to share',
+        buttons: ['Entire screen', 'Notes', 'Cancel'],
+        cancelId: 2,
+      },
+    ]);
+
+    await invoke('hangUpCall', { callId: 'a'.repeat(32) });
+    await dealtWith();
+    expect(await mediaRequest(['audio', 'video'])).toBe(false);
+    firstWindow().state.focused = true;
+  });
+
   it('hands a second launch over to the first window: restored, shown and focused', () => {
     const window = firstWindow();
     window.state = { ...window.state, minimized: true, focused: false };

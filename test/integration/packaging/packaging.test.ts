@@ -201,6 +201,24 @@ describe('packaging check (npm run dist -- --linux dir, stand-in Electron)', () 
     expect(wire).toEqual({ version: '1', ...expected });
   });
 
+  it('asks macOS for the microphone and the camera in words, with the hardened runtime’s entitlements for them and for V8', () => {
+    const info = (config.mac?.extendInfo ?? {}) as Record<string, unknown>;
+    expect(info['NSMicrophoneUsageDescription']).toMatch(/microphone/);
+    expect(info['NSCameraUsageDescription']).toMatch(/camera/);
+    expect(config.mac?.hardenedRuntime).toBe(true);
+    for (const file of [config.mac?.entitlements, config.mac?.entitlementsInherit]) {
+      expect(file).toBeTruthy();
+      // Each <key> followed by its value element, as the plist file spells them.
+      const text = readFileSync(path.join(ROOT, file!), 'utf8');
+      const granted = [...text.matchAll(/<key>([^<]+)<\/key>\s*<(\w+)\/>/g)].map(([, key, value]) => [key, value]);
+      expect(granted).toEqual([
+        ['com.apple.security.cs.allow-jit', 'true'],
+        ['com.apple.security.device.audio-input', 'true'],
+        ['com.apple.security.device.camera', 'true'],
+      ]);
+    }
+  });
+
   it('points electron-builder at the generated icons, in formats it uses without converting', async () => {
     // The icons as `npm run dist` makes them, under a stand-in project root.
     const iconsRoot = path.join(work, 'icons-project');

@@ -1,44 +1,87 @@
-/** What the Electron host grants: the microphone alone, to the app's own page alone; and which downloads it lets start. */
+/**
+ * What the Electron host grants, to the app's own page alone: the microphone at any time (voice
+ * messages), the camera and screen capture only while a call the person started or accepted runs;
+ * and which downloads it lets start.
+ */
 import { describe, expect, it } from 'vitest';
+import type { CallView } from '../../../sync/app-api/calls-api.js';
 import {
   isAppFileDownload,
-  isMicrophoneCheckAllowed,
-  isMicrophoneRequestAllowed,
+  isCallRunning,
+  isMediaCheckAllowed,
+  isMediaRequestAllowed,
 } from '../../../main/electron/media-permission.js';
 
 const page = 'app://messenger/index.html';
 
-describe('isMicrophoneRequestAllowed', () => {
-  it('grants audio-only media to the app page', () => {
-    expect(isMicrophoneRequestAllowed('media', { mediaTypes: ['audio'], requestingUrl: page })).toBe(true);
+describe('isMediaRequestAllowed', () => {
+  it('grants audio-only media to the app page, call or no call', () => {
+    expect(isMediaRequestAllowed('media', { mediaTypes: ['audio'], requestingUrl: page }, false)).toBe(true);
+    expect(isMediaRequestAllowed('media', { mediaTypes: ['audio'], requestingUrl: page }, true)).toBe(true);
+  });
+
+  it('grants the camera and screen capture to the app page only while a call runs', () => {
+    for (const details of [
+      { mediaTypes: ['video'], requestingUrl: page },
+      { mediaTypes: ['audio', 'video'], requestingUrl: page },
+    ]) {
+      expect(isMediaRequestAllowed('media', details, false)).toBe(false);
+      expect(isMediaRequestAllowed('media', details, true)).toBe(true);
+    }
+    expect(isMediaRequestAllowed('display-capture', { requestingUrl: page }, false)).toBe(false);
+    expect(isMediaRequestAllowed('display-capture', { requestingUrl: page }, true)).toBe(true);
   });
 
   it.each([
-    ['camera', 'media', { mediaTypes: ['video'], requestingUrl: page }],
-    ['camera and microphone', 'media', { mediaTypes: ['audio', 'video'], requestingUrl: page }],
-    ['no media types (screen capture and others)', 'media', { mediaTypes: [], requestingUrl: page }],
+    ['no media types', 'media', { mediaTypes: [], requestingUrl: page }],
     ['missing details', 'media', undefined],
-    ['another page', 'media', { mediaTypes: ['audio'], requestingUrl: 'https://evil.example/' }],
+    ['another page', 'media', { mediaTypes: ['audio', 'video'], requestingUrl: 'https://evil.example/' }],
+    ['another page’s screen capture', 'display-capture', { requestingUrl: 'https://evil.example/' }],
     ['a look-alike host', 'media', { mediaTypes: ['audio'], requestingUrl: 'app://messenger.evil/index.html' }],
     ['notifications', 'notifications', { requestingUrl: page }],
     ['geolocation', 'geolocation', { requestingUrl: page }],
     ['clipboard', 'clipboard-read', { requestingUrl: page }],
-  ] as const)('refuses %s', (_what, permission, details) => {
-    expect(isMicrophoneRequestAllowed(permission, details)).toBe(false);
+  ] as const)('refuses %s, even during a call', (_what, permission, details) => {
+    expect(isMediaRequestAllowed(permission, details, true)).toBe(false);
   });
 });
 
-describe('isMicrophoneCheckAllowed', () => {
-  it('answers yes only for audio from the app origin', () => {
-    expect(isMicrophoneCheckAllowed('media', 'app://messenger', { mediaType: 'audio', requestingUrl: page })).toBe(true);
-    expect(isMicrophoneCheckAllowed('media', 'app://messenger', { mediaType: 'audio' })).toBe(true);
-    expect(isMicrophoneCheckAllowed('media', 'app://messenger', { mediaType: 'video', requestingUrl: page })).toBe(false);
-    expect(isMicrophoneCheckAllowed('media', 'https://evil.example', { mediaType: 'audio' })).toBe(false);
+describe('isMediaCheckAllowed', () => {
+  it('answers yes for audio from the app origin, and for video only during a call', () => {
+    expect(isMediaCheckAllowed('media', 'app://messenger', { mediaType: 'audio', requestingUrl: page }, false)).toBe(true);
+    expect(isMediaCheckAllowed('media', 'app://messenger', { mediaType: 'audio' }, false)).toBe(true);
+    expect(isMediaCheckAllowed('media', 'app://messenger', { mediaType: 'video', requestingUrl: page }, false)).toBe(false);
+    expect(isMediaCheckAllowed('media', 'app://messenger', { mediaType: 'video', requestingUrl: page }, true)).toBe(true);
+    expect(isMediaCheckAllowed('media', 'https://evil.example', { mediaType: 'audio' }, true)).toBe(false);
     expect(
-      isMicrophoneCheckAllowed('media', 'app://messenger', { mediaType: 'audio', requestingUrl: 'https://x.example/' }),
+      isMediaCheckAllowed('media', 'app://messenger', { mediaType: 'video', requestingUrl: 'https://x.example/' }, true),
     ).toBe(false);
-    expect(isMicrophoneCheckAllowed('notifications', 'app://messenger', {})).toBe(false);
-    expect(isMicrophoneCheckAllowed('media', undefined, undefined)).toBe(false);
+    expect(isMediaCheckAllowed('notifications', 'app://messenger', {}, true)).toBe(false);
+    expect(isMediaCheckAllowed('media', undefined, undefined, true)).toBe(false);
+  });
+});
+
+describe('isCallRunning', () => {
+  const call = (phase: CallView['phase']): CallView => ({
+    callId: 'a'.repeat(32),
+    conversationId: 'c1',
+    peer: { id: 'u1', username: 'bob', displayName: 'Bob' },
+    media: 'video',
+    direction: 'incoming',
+    phase,
+    negotiates: null,
+    connectedAt: null,
+    ended: null,
+    peerSending: { audio: true, video: true, screen: false },
+  });
+
+  it('counts a call started or accepted here, not one that only rings or is over', () => {
+    expect(isCallRunning(null)).toBe(false);
+    expect(
+      ['outgoing', 'connecting', 'connected', 'reconnecting'].map((phase) => isCallRunning(call(phase as CallView['phase']))),
+    ).toEqual([true, true, true, true]);
+    expect(isCallRunning(call('ringing'))).toBe(false);
+    expect(isCallRunning(call('ended'))).toBe(false);
   });
 });
 
