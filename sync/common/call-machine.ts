@@ -95,6 +95,8 @@ export type CallEffect =
   | { type: 'send_hang_up'; callId: string; peerId: string }
   | { type: 'send_decline'; callId: string; peerId: string }
   | { type: 'send_busy'; callId: string; peerId: string }
+  /** This device's own call lost glare: each of the other person's devices that rang for it stops. */
+  | { type: 'withdraw'; callId: string; peerId: string }
   /** To this person's other devices: stop ringing, it was answered or declined here. */
   | { type: 'tell_own_devices'; callId: string; outcome: 'answered' | 'declined' }
   | { type: 'ring' }
@@ -174,9 +176,15 @@ function offered(state: CallState, event: Extract<CallEvent, { type: 'offer' }>,
       direction: 'incoming',
       startedAt: now,
     };
+    // Their other devices rang for the call that lost, and this person's others for the one that
+    // survives: both stop, as when a call is cancelled or answered elsewhere.
     return {
       state: { phase: 'connecting', since: now, ...call },
-      effects: [{ type: 'send_answer', ...pick(call), media: state.media === 'video' ? event.media : 'audio' }],
+      effects: [
+        { type: 'send_answer', ...pick(call), media: state.media === 'video' ? event.media : 'audio' },
+        { type: 'withdraw', callId: state.callId, peerId: state.peerId },
+        { type: 'tell_own_devices', callId: call.callId, outcome: 'answered' },
+      ],
     };
   }
   if (isBusy(state)) return { state, effects: [{ type: 'send_busy', callId: event.callId, peerId: event.peerId }] };

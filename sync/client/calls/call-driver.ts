@@ -281,6 +281,9 @@ export class CallDriver {
         return this.signal([effect.peerId], { kind: 'call_decline', callId: effect.callId, forDevice });
       case 'send_busy':
         return this.signal([effect.peerId], { kind: 'call_busy', callId: effect.callId, forDevice: from?.deviceNumber });
+      case 'withdraw':
+        // To all their devices: the one that rang here is not the only one that rang for it.
+        return this.signal([effect.peerId], { kind: 'call_hang_up', callId: effect.callId });
       case 'tell_own_devices':
         return this.signal([this.options.selfId], { kind: 'call_handled', callId: effect.callId, outcome: effect.outcome });
       case 'restart_ice':

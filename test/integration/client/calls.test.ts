@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../../sync/app-api/contract.js';
-import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { createClientHarness, eventually, holdingFrames, type TestCore } from '../../support/client-harness.js';
 import { converse, devicesPublished, person } from '../../support/people.js';
 import { createServerHarness } from '../../support/server-harness.js';
 
@@ -122,6 +122,41 @@ describe('calls', () => {
       { phase: 'ended', ended: { reason: 'declined_elsewhere', durationMs: null } },
       'the laptop stops ringing',
     );
+  });
+
+  it('glare: two people ringing each other at once end in one call, and none of their other devices goes on ringing', async () => {
+    const server = await servers.startServer();
+    let holding = true;
+    const aliceHeld = holdingFrames((text) => holding && text.includes('"type":"ephemeral_push"'));
+    const bobHeld = holdingFrames((text) => holding && text.includes('"type":"ephemeral_push"'));
+    const { core: alice } = await person(clients, server, 'alice', { transport: aliceHeld.transport });
+    const { core: alicePhone } = await person(clients, server, 'alice', { existing: true, linkedFrom: alice });
+    const { core: bob } = await person(clients, server, 'bob', { transport: bobHeld.transport });
+    const { core: bobPhone } = await person(clients, server, 'bob', { existing: true, linkedFrom: bob });
+    await devicesPublished(server, (await alice.getSession())!.user.id, 2);
+    await devicesPublished(server, (await bob.getSession())!.user.id, 2);
+    const conversationId = await converse(alice, bob, 'bob');
+    for (const phone of [alicePhone, bobPhone]) {
+      await eventually(
+        () => phone.listConversations({ folder: 'all' }),
+        (list) => list.some((c) => c.id === conversationId && !c.request),
+        'the conversation, accepted, on each phone',
+      );
+    }
+
+    // Each laptop rings the other before hearing the other's ring: both offers cross.
+    const fromAlice = await alice.startCall({ conversationId, media: 'audio' });
+    const fromBob = await bob.startCall({ conversationId, media: 'audio' });
+    await callOf(alicePhone, { callId: fromBob.callId, phase: 'ringing' }, 'Alice’s phone rings for Bob’s call');
+    await callOf(bobPhone, { callId: fromAlice.callId, phase: 'ringing' }, 'Bob’s phone rings for Alice’s call');
+    holding = false;
+    aliceHeld.release();
+    bobHeld.release();
+
+    const survivor = fromAlice.callId < fromBob.callId ? fromAlice.callId : fromBob.callId;
+    for (const laptop of [alice, bob])
+      await callOf(laptop, { callId: survivor, phase: 'connecting' }, 'one call on both laptops');
+    for (const phone of [alicePhone, bobPhone]) await callOf(phone, { phase: 'ended' }, 'each phone stops ringing');
   });
 
   it('refuses a call offline, in a group, while another is on, and to someone blocked, in words the renderer shows by code', async () => {

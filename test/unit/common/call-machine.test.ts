@@ -188,7 +188,12 @@ describe('the call state machine', () => {
     bob = atBob.state;
     // "call-a" sorts first: Ann's own call gives way, and her device answers Bob's at once.
     expect(ann).toMatchObject({ phase: 'connecting', callId: 'call-a', direction: 'incoming' });
-    expect(atAnn.effects).toEqual([{ type: 'send_answer', callId: 'call-a', peerId: BOB, media: 'audio' }]);
+    // Bob's other devices, ringing for her lost call, stop; so do her own others, ringing for his.
+    expect(atAnn.effects).toEqual([
+      { type: 'send_answer', callId: 'call-a', peerId: BOB, media: 'audio' },
+      { type: 'withdraw', callId: 'call-b', peerId: BOB },
+      { type: 'tell_own_devices', callId: 'call-a', outcome: 'answered' },
+    ]);
     expect(types(atAnn.effects)).not.toContain('ring');
     // Bob keeps his call and ignores Ann's offer.
     expect(atBob).toEqual({ state: bob, effects: [] });
