@@ -180,13 +180,14 @@ export class CallDriver {
         this.options.log.info('dropped a call offer from someone who may not ring here', { sender: from.userId });
         return [];
       }
-      const before = this.state;
-      const effects = this.advance({ type: 'offer', callId: signal.callId, peerId: from.userId, media: signal.media });
-      if (this.state !== before && 'callId' in this.state && this.state.callId === signal.callId) {
+      const offer = { type: 'offer', callId: signal.callId, peerId: from.userId, media: signal.media } as const;
+      // The call's conversation and device are known before anyone is told it rings.
+      const effects = this.advance(offer, (state) => {
+        if (!('callId' in state) || state.callId !== signal.callId) return;
         this.conversationId = signal.conversationId;
         this.peerDevice = from.deviceNumber;
         this.peerSending = sendingOf(signal.media);
-      }
+      });
       // A busy answer goes to the device that rang, which is not the one in the call here.
       return effects.map((effect) => (effect.type === 'send_busy' ? { ...effect, peerId: from.userId } : effect));
     }
@@ -229,11 +230,12 @@ export class CallDriver {
   }
 
   /** Steps the machine, keeps the timer at what is due next, and tells the renderer when the call changed. */
-  private advance(event: CallEvent): CallEffect[] {
+  private advance(event: CallEvent, adopt?: (state: CallState) => void): CallEffect[] {
     const now = this.options.runtime.clock.now();
     const { state, effects } = step(this.state, event, now);
     if (state === this.state) return effects;
     this.state = state;
+    adopt?.(state);
     this.schedule();
     this.options.emit({ type: 'call' });
     return effects;

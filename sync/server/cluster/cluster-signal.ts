@@ -36,6 +36,15 @@ export type ClusterSignal =
    */
   | { kind: 'lost' };
 
+/**
+ * Whether a signal carries what the server promises to store nowhere: a call's ephemeral envelopes
+ * (call-frames.ts: send_ephemeral). A bus must not park it in the database to pass it on (the
+ * PostgreSQL bus sends one too large for a notification in parts instead of spilling it).
+ */
+export function storedNowhere(signal: ClusterSignal): boolean {
+  return signal.kind === 'frame' && signal.frame.type === 'ephemeral_push';
+}
+
 /** A signal as it crosses between nodes: who sent it and when (for the fan-out delay metric). */
 export interface ClusterEnvelope {
   node: string;

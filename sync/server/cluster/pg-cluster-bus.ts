@@ -6,6 +6,7 @@ import {
   clusterEnvelopeSchema,
   EnvelopeOrder,
   LOST_SIGNAL_RETRY_MS,
+  storedNowhere,
   type ClusterBus,
   type ClusterEnvelope,
   type ClusterSignal,
@@ -17,6 +18,13 @@ export const CLUSTER_CHANNEL = 'messenger_cluster';
 const MAX_PAYLOAD_BYTES = 7_800;
 /** A frame too large to notify waits this long in cluster_payloads for the other nodes to read it. */
 const SPILL_KEEP_MS = 5 * 60_000;
+/**
+ * The most notifications one signal stored nowhere may go in (storedNowhere: a call's ephemeral
+ * envelopes, under LIMITS.maxFrameBytes as their send_ephemeral was, take about ten).
+ */
+const MAX_PARTS = 64;
+/** Nodes whose signals in parts are joined at once (far more than a cluster has). */
+const MAX_PARTIAL_NODES = 64;
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
 
@@ -35,7 +43,9 @@ export interface PostgresClusterBusOptions {
  * event's conversation and seq, or a push that is stored nowhere), split into runs of recipients
  * when it is too large for all of them. One too large even for a single recipient (a conversation of
  * a thousand members arriving) goes once into cluster_payloads, and each notification carries its
- * id and a run of recipients: one row, however many people it is for.
+ * id and a run of recipients: one row, however many people it is for. A signal the server promises
+ * to store nowhere (a call's ephemeral envelopes: storedNowhere) is never spilled: too large for
+ * one notification, its text goes in consecutive parts of one statement, joined again on arrival.
  *
  * Order: publishing is one queue per node, flushed a batch at a time in one statement, and
  * notifications of one transaction arrive in order; receiving resolves them one after another.
@@ -59,6 +69,8 @@ export class PostgresClusterBus implements ClusterBus {
   private closed = false;
   private readonly order = new EnvelopeOrder();
   private lastStored: { ref: string; body: string } | null = null;
+  /** By publishing node: the parts of a signal sent in parts that arrived so far. */
+  private readonly partial = new Map<string, { n: number; parts: number; texts: string[] }>();
   /**
    * How this node's own payloads begin: the envelope and a spilled payload's reference both name
    * the node first. Its notifications come back on its listener too, and are dropped unread.
@@ -128,6 +140,7 @@ export class PostgresClusterBus implements ClusterBus {
     const runs = recipientRuns(envelope);
     if (runs !== null) return runs.map((run) => JSON.stringify({ ...run, n: this.order.next() }));
     const { signal } = envelope;
+    if (storedNowhere(signal)) return inParts(envelope, this.order.next());
     const addressed = signal.kind === 'event' || signal.kind === 'frame';
     const ref = await this.spill(JSON.stringify(addressed ? { ...envelope, signal: { ...signal, userIds: [] } } : envelope));
     const reference = { node: envelope.node, ref, n: 0 };
@@ -179,6 +192,8 @@ export class PostgresClusterBus implements ClusterBus {
     this.listener = client;
     this.reconnectDelay = RECONNECT_MIN_MS;
     if (again) {
+      // Parts of a signal that began before the listener went down will never be whole.
+      this.partial.clear();
       logger.info('Listening for the other nodes again', { at: runtime.clock.now() });
       this.handlers?.gap();
     }
@@ -192,7 +207,13 @@ export class PostgresClusterBus implements ClusterBus {
   }
 
   private async deliver(payload: string): Promise<void> {
-    const json = parsedJson(payload);
+    let json = parsedJson(payload);
+    const part = partIn(json);
+    if (part !== null) {
+      const whole = this.joined(part);
+      if (whole === null) return;
+      json = parsedJson(whole);
+    }
     const reference = referenceIn(json);
     let body = json;
     if (reference !== null) {
@@ -216,6 +237,29 @@ export class PostgresClusterBus implements ClusterBus {
       this.handlers?.gap();
     }
     this.handlers?.signal(envelope);
+  }
+
+  /**
+   * The text of a signal sent in parts once its last part is here (null before, or when a part is
+   * out of turn: that signal is lost, and its number, never seen, tells of the gap with the next).
+   */
+  private joined(part: Part): string | null {
+    if (part.part === 0) {
+      // One run per node at most; only whoever writes on the channel under made-up node ids could
+      // start more, and they are let go rather than kept.
+      if (this.partial.size >= MAX_PARTIAL_NODES && !this.partial.has(part.node)) this.partial.clear();
+      this.partial.set(part.node, { n: part.n, parts: part.parts, texts: [] });
+    }
+    const run = this.partial.get(part.node);
+    if (!run || run.n !== part.n || run.parts !== part.parts || run.texts.length !== part.part) {
+      this.partial.delete(part.node);
+      this.options.logger.warn('Dropped a cluster signal whose parts did not arrive in turn', { node: part.node, n: part.n });
+      return null;
+    }
+    run.texts.push(part.text);
+    if (run.texts.length < run.parts) return null;
+    this.partial.delete(part.node);
+    return run.texts.join('');
   }
 
   /** A stored payload; the runs of recipients of one payload arrive one after another, so one read serves them all. */
@@ -242,6 +286,47 @@ function referenceIn(json: unknown): Reference | null {
   if (typeof json !== 'object' || json === null || !('ref' in json)) return null;
   const reference = referenceSchema.safeParse(json);
   return reference.success ? reference.data : null;
+}
+
+/** One notification of a signal sent in parts (inParts). */
+const partSchema = z.object({
+  node: z.string().min(1).max(200),
+  n: z.number().int().positive(),
+  part: z.number().int().nonnegative(),
+  parts: z.number().int().min(2).max(MAX_PARTS),
+  text: z.string().max(MAX_PAYLOAD_BYTES),
+});
+type Part = z.infer<typeof partSchema>;
+
+/** Only a notification with a `part` is checked as one. */
+function partIn(json: unknown): Part | null {
+  if (typeof json !== 'object' || json === null || !('part' in json)) return null;
+  const part = partSchema.safeParse(json);
+  return part.success && part.data.part < part.data.parts ? part.data : null;
+}
+
+/**
+ * A signal too large for one notification as consecutive notifications of its text (numbered `n`),
+ * each as large as fits: they go out in one statement, so they arrive one after another.
+ */
+function inParts(envelope: Unnumbered, n: number): string[] {
+  const text = JSON.stringify({ ...envelope, n });
+  const header = (part: number, parts: number) => ({ node: envelope.node, n, part, parts });
+  const room = MAX_PAYLOAD_BYTES - Buffer.byteLength(JSON.stringify({ ...header(MAX_PARTS, MAX_PARTS), text: '' }));
+  const texts: string[] = [];
+  for (let start = 0; start < text.length;) {
+    let end = Math.min(text.length, start + room);
+    // Escapes can make a slice longer on the wire than in characters: shorten it until it fits.
+    while (end - start > 1 && Buffer.byteLength(JSON.stringify(text.slice(start, end))) - 2 > room) {
+      end = start + Math.floor((end - start) * 0.9);
+    }
+    texts.push(text.slice(start, end));
+    start = end;
+  }
+  if (texts.length > MAX_PARTS)
+    throw new Error(`A signal stored nowhere needs ${texts.length} notifications, more than ${MAX_PARTS}`);
+  if (texts.length === 1) return [text];
+  return texts.map((slice, part) => JSON.stringify({ ...header(part, texts.length), text: slice }));
 }
 
 /** The envelope a notification carries, or the stored one it points to as this notification addresses it. */

@@ -7,7 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
+import { makePreKeys, newRegistrationId, toPreKeyBundle } from '../../../sync/client/crypto/prekeys.js';
 import { encodeContent } from '../../../sync/content/content.js';
+import { MemoryDevice } from './memory-device.js';
 import { MemorySenderKeys } from './sender-keys.js';
 import { roundSummary, sleep, summarise, type Summary } from './stats.js';
 
@@ -40,4 +42,88 @@ export async function sealAndOpenLatency(samples: number, warmup: number): Promi
     await sleep(1);
   }
   return { seal: roundSummary(summarise(seal)), open: roundSummary(summarise(open)) };
+}
+
+/**
+ * The same floor for what a call says (issue 32): libsignal's own signalEncrypt on the caller and
+ * signalDecrypt on the callee of one call signal, pairwise (the session one device has with
+ * another, as DeviceSender.sendEphemeral and EphemeralReceiver use it), with both devices' state in
+ * memory (lib/memory-device.ts). The session is started from the callee's published bundle and
+ * answered once beforehand, so every timed message is a plain SignalMessage, as between two
+ * devices that have talked before.
+ */
+export async function pairwiseSealAndOpenLatency(
+  samples: number,
+  warmup: number,
+  plaintext: (i: number) => Uint8Array<ArrayBuffer>,
+): Promise<{ seal: Summary; open: Summary }> {
+  const signal = await loadSignal();
+  const device = (userId: string) => {
+    const identity = signal.IdentityKeyPair.generate();
+    const registrationId = newRegistrationId(Math.random);
+    const keys = new MemoryDevice(signal, identity, registrationId);
+    const published = makePreKeys(signal, keys, identity, registrationId, { rotate: true, oneTime: 1, kyber: 1 }, Date.now());
+    return { keys, registrationId, published, address: signal.ProtocolAddress.new(userId, 1) };
+  };
+  const caller = device(randomUUID());
+  const callee = device(randomUUID());
+  const bundle = {
+    deviceNumber: 1,
+    registrationId: callee.registrationId,
+    signedPrekey: callee.published.signedPreKey!,
+    ecPrekey: callee.published.oneTimePreKeys[0]!,
+    kyberPrekey: { ...callee.published.kyberPreKeys[0]!, lastResort: false },
+  };
+  await signal.processPreKeyBundle(
+    toPreKeyBundle(signal, callee.published.identityKey, bundle),
+    callee.address,
+    caller.address,
+    caller.keys,
+    caller.keys,
+    new Date(),
+  );
+  const seal = (from: typeof caller, to: typeof caller, bytes: Uint8Array<ArrayBuffer>) =>
+    signal.signalEncrypt(bytes, to.address, from.address, from.keys, from.keys, new Date());
+  // The first message starts the session on the callee's side; its answer settles it on the caller's.
+  const first = await seal(caller, callee, plaintext(0));
+  await signal.signalDecryptPreKey(
+    signal.PreKeySignalMessage.deserialize(first.serialize()),
+    caller.address,
+    callee.address,
+    callee.keys,
+    callee.keys,
+    callee.keys,
+    callee.keys,
+    callee.keys,
+  );
+  const answer = await seal(callee, caller, plaintext(0));
+  await signal.signalDecrypt(
+    signal.SignalMessage.deserialize(answer.serialize()),
+    callee.address,
+    caller.address,
+    caller.keys,
+    caller.keys,
+  );
+  const sealTimes: number[] = [];
+  const openTimes: number[] = [];
+  for (let i = 0; i < warmup + samples; i += 1) {
+    const bytes = plaintext(i);
+    const t0 = process.hrtime.bigint();
+    const sealed = (await seal(caller, callee, bytes)).serialize();
+    const t1 = process.hrtime.bigint();
+    await signal.signalDecrypt(
+      signal.SignalMessage.deserialize(sealed),
+      caller.address,
+      callee.address,
+      callee.keys,
+      callee.keys,
+    );
+    const t2 = process.hrtime.bigint();
+    if (i >= warmup) {
+      sealTimes.push(Number(t1 - t0) / 1e6);
+      openTimes.push(Number(t2 - t1) / 1e6);
+    }
+    await sleep(1);
+  }
+  return { seal: roundSummary(summarise(sealTimes)), open: roundSummary(summarise(openTimes)) };
 }

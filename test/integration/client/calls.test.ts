@@ -5,8 +5,8 @@
  * and hanging up ends it on both sides. The media itself is the renderer's (test/e2e/calls.spec.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppEvent } from '../../../sync/app-api/contract.js';
-import { createClientHarness, eventually, holdingFrames, type TestCore } from '../../support/client-harness.js';
+import { callOf, negotiationsAt } from '../../support/calls.js';
+import { createClientHarness, eventually, holdingFrames } from '../../support/client-harness.js';
 import { converse, devicesPublished, person } from '../../support/people.js';
 import { createServerHarness } from '../../support/server-harness.js';
 
@@ -16,19 +16,6 @@ afterEach(async () => {
   await clients.cleanup();
   await servers.cleanup();
 });
-
-const negotiations = (core: TestCore) =>
-  core.events.filter((event): event is Extract<AppEvent, { type: 'call_negotiation' }> => event.type === 'call_negotiation');
-
-function callOf(core: TestCore, expected: Partial<NonNullable<Awaited<ReturnType<TestCore['getCall']>>>>, what: string) {
-  return eventually(
-    () => core.getCall(),
-    (call) =>
-      call !== null &&
-      Object.entries(expected).every(([key, value]) => JSON.stringify(call[key as keyof typeof call]) === JSON.stringify(value)),
-    what,
-  );
-}
 
 describe('calls', () => {
   it('ring every device of the callee; one answers, the other stops; negotiation goes between the two devices in the call; hanging up ends it on both', async () => {
@@ -71,18 +58,18 @@ describe('calls', () => {
       candidates: [{ candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 }],
     };
     await eventually(
-      () => negotiations(alice).map((event) => event.negotiation),
+      () => negotiationsAt(alice),
       (seen) => seen.length === 1,
       'the offer at Alice’s',
     );
     await alice.sendCallNegotiation({ callId, negotiation: answer });
     await alice.sendCallNegotiation({ callId, negotiation: candidates });
     await eventually(
-      () => negotiations(bobLaptop).map((event) => event.negotiation),
+      () => negotiationsAt(bobLaptop),
       (seen) => JSON.stringify(seen) === JSON.stringify([answer, candidates]),
       'the answer, then the candidates, in order, at Bob’s laptop',
     );
-    expect(negotiations(alice).map((event) => event.negotiation)).toEqual([offer]);
+    expect(negotiationsAt(alice)).toEqual([offer]);
 
     await bobLaptop.reportCallMedia({ callId, status: 'connected' });
     await alice.reportCallMedia({ callId, status: 'connected' });
@@ -95,7 +82,7 @@ describe('calls', () => {
     await callOf(bobLaptop, { phase: 'ended' }, 'the call ends at Bob’s');
     expect((await bobLaptop.getCall())?.ended?.reason).toBe('completed');
     // The phone was never in the call: nothing the two said reached it.
-    expect(negotiations(bobPhone)).toEqual([]);
+    expect(negotiationsAt(bobPhone)).toEqual([]);
     await bobLaptop.dismissCall({ callId });
     expect(await bobLaptop.getCall()).toBeNull();
   });

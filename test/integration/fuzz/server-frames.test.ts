@@ -63,7 +63,7 @@ import {
 } from './inbox-frames-input.js';
 import { keyFrameTypes, publishKeysArbitrary, validKeyFrames } from './key-frames-input.js';
 import { backupFrameTypes, putKeyBackupArbitrary, smallBackupCiphertext, validBackupFrames } from './backup-frames-input.js';
-import { callFrameTypes, validCallFrames } from './call-frames-input.js';
+import { callFrameTypes, malformedCallFrames, validCallFrames } from './call-frames-input.js';
 import {
   anyOf,
   arbitraryText,
@@ -1052,6 +1052,37 @@ describeEachStore('the sync server under hostile input', (backend) => {
           });
         }),
         fuzzParams(200),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    'answers call frames with bad base64, over-long ciphertexts, one device twice or numbers out of range with bad_frame, forwards nothing, and changes nothing',
+    async () => {
+      // Envelopes a keyed device could really send to kim: only the break stands between them and kim's socket.
+      const toKimOrAnyone = fc.oneof(
+        fc.tuple(envelopeKind, validCiphertext).map(([kind, ciphertext]) => toKim(kind, ciphertext)),
+        fc.record({
+          userId: recipientsOf('alice'),
+          deviceNumber: fc.integer({ min: 1, max: 127 }),
+          registrationId: fc.integer({ min: 1, max: 16_380 }),
+          kind: envelopeKind,
+          ciphertext: fc.base64String({ minLength: 4, maxLength: 200 }),
+        }),
+      );
+      const malformed = malformedCallFrames(toKimOrAnyone).filter((frame) => Buffer.byteLength(frame) <= LIMITS.maxFrameBytes);
+      await fc.assert(
+        fc.asyncProperty(senders, fc.array(malformed, { minLength: 1, maxLength: 6 }), async (name, frames) => {
+          const kimsPushes = inbox.kimsDevice.pushes.length;
+          await changesNothing(async () => {
+            const replies = await sendHostile(await fuzzSocket(name), frames);
+            expectOneReplyEach(replies, frames);
+            replies.forEach((reply, index) => expectBadFrame(reply, frames[index]!));
+          });
+          expect(inbox.kimsDevice.pushes.length).toBe(kimsPushes);
+        }),
+        fuzzParams(150),
       );
     },
     PROPERTY_TIMEOUT_MS,

@@ -1,12 +1,14 @@
 /**
  * Calls' ephemeral envelopes over the sync socket (call-frames.ts: send_ephemeral): forwarded at
  * once to the addressed devices that are connected, stored nowhere (a device that connects later
- * finds nothing), addressed and refused as the device inbox's are, and counted in its budget.
+ * finds nothing, and no table of either store holds a byte of it), addressed and refused as the
+ * device inbox's are, and counted in its budget (a flood is cut off there).
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import type { ServerFrame } from '../../../sync/protocol/frames.js';
 import type { OutgoingEnvelope } from '../../../sync/protocol/inbox-frames.js';
+import { FRAME_THROTTLE } from '../../../sync/server/frame-throttle.js';
 import { REFUSALS } from '../../../sync/server/refusals.js';
 import { ecKey, firstPublish } from '../../support/key-material.js';
 import { createServerHarness, logIn, people, type SocketPerson, type TestServer } from '../../support/server-harness.js';
@@ -76,6 +78,58 @@ describeEachStore('ephemeral envelopes', (backend) => {
     }
     // The sender's own connection is not pushed its send.
     expect(alice.socket.pushes.some((push) => push.type === 'ephemeral_push')).toBe(false);
+  });
+
+  it('writes nothing to any table: the stores look the same before and after a send reached both devices', async () => {
+    const server = await h.startServer();
+    const { alice, bob, phone } = await aliceAndBob(server);
+    const reader = await server.database!.openSnapshotReader();
+    try {
+      for (const socket of [alice.socket, bob.socket, phone]) await socket.call({ type: 'ping' }, 'ok');
+      const before = await reader.snapshot();
+      const marked = (deviceNumber: number, registrationId: number) => ({
+        ...envelope(bob.user.id, deviceNumber, registrationId),
+        ciphertext: Buffer.from(`ephemeral-marker-${deviceNumber}-${'x'.repeat(9_000)}`).toString('base64'),
+      });
+      const envelopes = [marked(1, 201), marked(2, 202)];
+      await alice.socket.call({ type: 'send_ephemeral', envelopes }, 'ephemeral_sent');
+      for (const device of [bob.socket, phone]) await device.waitForPush('ephemeral_push');
+      for (const socket of [alice.socket, bob.socket, phone]) await socket.call({ type: 'ping' }, 'ok');
+      const after = await reader.snapshot();
+      expect(after).toEqual(before);
+      const everything = JSON.stringify(after);
+      for (const { ciphertext } of envelopes) {
+        // As the stores hold text: itself (PostgreSQL's JSON rows), or the hex of its bytes (SQLite's snapshot).
+        expect(everything).not.toContain(ciphertext.slice(0, 64));
+        expect(everything).not.toContain(Buffer.from(ciphertext.slice(0, 64)).toString('hex').toUpperCase());
+      }
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('a flood of sends is cut off by the device envelope budget: what fits is forwarded, the rest refused with when to try again', async () => {
+    const server = await h.startServer({
+      frameThrottle: { ...FRAME_THROTTLE, lookupsPerWindow: 1_000_000, envelopesPerWindow: 10 },
+    });
+    const { alice, bob, phone } = await aliceAndBob(server);
+    const both = { type: 'send_ephemeral' as const, envelopes: [envelope(bob.user.id, 1, 201), envelope(bob.user.id, 2, 202)] };
+    // Forty frames at once, two envelopes each: the budget holds five of them.
+    const replies = await Promise.all(Array.from({ length: 40 }, () => alice.socket.request(both)));
+    expect(replies.slice(0, 5).map((reply) => reply.type)).toEqual(Array(5).fill('ephemeral_sent'));
+    for (const reply of replies.slice(5)) {
+      expect(reply).toMatchObject({ type: 'error', code: 'rate_limited' });
+      expect(reply.type === 'error' && reply.retryAfterMs).toBeGreaterThan(0);
+    }
+    for (const device of [bob.socket, phone]) {
+      await device.call({ type: 'ping' }, 'ok');
+      expect(device.pushes.filter((push) => push.type === 'ephemeral_push')).toHaveLength(5);
+    }
+    // The budget is the person's, shared with the device inbox; the socket is still served.
+    expect(
+      await alice.socket.request({ type: 'send_to_devices', clientId: 'after-flood', envelopes: both.envelopes }),
+    ).toMatchObject({ type: 'error', code: 'rate_limited' });
+    await alice.socket.call({ type: 'ping' }, 'ok');
   });
 
   it('is refused whole for a stranger or for devices that are not the person’s, forwarding nothing', async () => {

@@ -15,12 +15,14 @@ import { PostgresNodeDirectory } from '../../../sync/server/cluster/pg-node-dire
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { RESYNC_CLOSE_CODE } from '../../../sync/server/sync-service.js';
 import { freshDatabase } from '../../support/postgres.js';
+import { ecKey, firstPublish } from '../../support/key-material.js';
 import type { PresencePush } from '../../../sync/protocol/frames.js';
 import {
   bothWrite,
   createGroup,
   createServerHarness,
   groupChange,
+  logIn,
   presenceSettled,
   type TestServer,
 } from '../../support/server-harness.js';
@@ -140,6 +142,48 @@ describe('two nodes on one PostgreSQL database', () => {
       const { event } = await aliceSocket.call({ ...frame, ciphertext: randomBytes(bytes).toString('base64') }, 'sent');
       expect((await bobSocket.waitForPush('event', (push) => push.event.seq === event.seq)).event).toEqual(event);
     }
+  });
+
+  it('a call’s ephemeral envelopes reach devices on the other node, small or as large as a frame allows, and no table holds them', async () => {
+    const { one, two } = await twoNodes();
+    const alice = await h.createAccount(one);
+    const bob = await h.createAccount(one);
+    const aliceSocket = await h.connect(one, alice.token);
+    await aliceSocket.call(firstPublish(ecKey(), { registrationId: 101 }), 'key_counts');
+    const bobIdentity = ecKey();
+    // Bob's desk (device 1) on node 2, his phone (device 2) on node 1.
+    const bobDesk = await h.connect(two, bob.token);
+    await bobDesk.call(firstPublish(bobIdentity, { registrationId: 201 }), 'key_counts');
+    const phoneLogin = await logIn(one.httpUrl, bob.user.username, bob.password);
+    const bobPhone = await h.connect(one, (phoneLogin.body as { token: string }).token);
+    await bobPhone.call(firstPublish(bobIdentity, { registrationId: 202 }), 'key_counts');
+    await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+
+    const toBob = (chars: number) => [
+      {
+        userId: bob.user.id,
+        deviceNumber: 1,
+        registrationId: 201,
+        kind: 'whisper' as const,
+        ciphertext: randomBytes((chars * 3) / 4).toString('base64'),
+      },
+      {
+        userId: bob.user.id,
+        deviceNumber: 2,
+        registrationId: 202,
+        kind: 'whisper' as const,
+        ciphertext: randomBytes((chars * 3) / 4).toString('base64'),
+      },
+    ];
+    const sends = [toBob(200), toBob(24_000), toBob(400)];
+    for (const envelopes of sends) await aliceSocket.call({ type: 'send_ephemeral', envelopes }, 'ephemeral_sent');
+    for (const device of [bobDesk, bobPhone]) {
+      await eventually(() => device.pushesOf('ephemeral_push').length === sends.length);
+      expect(device.pushesOf('ephemeral_push').map((push) => push.envelopes.map((envelope) => envelope.ciphertext))).toEqual(
+        sends.map((envelopes) => envelopes.map((envelope) => envelope.ciphertext)),
+      );
+    }
+    expect((await one.store.pool.query('SELECT count(*)::int AS n FROM cluster_payloads')).rows).toEqual([{ n: 0 }]);
   });
 
   it('presence is the union over nodes: offline only when the last connection anywhere closes', async () => {

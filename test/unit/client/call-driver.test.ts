@@ -33,6 +33,8 @@ function aDriver() {
   runtime.random.hex = () => `${String(++ids).padStart(4, '0')}${'a'.repeat(28)}`;
   const sent: Array<{ to: readonly string[]; signal: CallSignal }> = [];
   const events: AppEvent[] = [];
+  /** What getCall would answer at the moment each 'call' event goes out. */
+  const views: Array<ReturnType<CallDriver['view']>> = [];
   const entries: unknown[] = [];
   const driver = new CallDriver({
     runtime,
@@ -40,19 +42,22 @@ function aDriver() {
     log: SILENT_LOGGER,
     facts,
     send: async (to, signal) => void sent.push({ to, signal }),
-    emit: (event) => events.push(event),
+    emit: (event) => {
+      events.push(event);
+      if (event.type === 'call') views.push(driver.view());
+    },
     ended: (conversationId, entry) => entries.push({ conversationId, ...entry }),
   });
   const receive = (userId: string, deviceNumber: number, signal: CallSignal) =>
     driver.received({ userId, deviceNumber }, encodeCallSignal(signal), THIS_DEVICE);
-  return { driver, sent, events, entries, receive, advance };
+  return { driver, sent, events, views, entries, receive, advance };
 }
 
 const CALL = 'c'.repeat(32);
 
 describe('the call driver', () => {
   it('rings only for the other person of a trusted direct conversation: not a stranger, not someone blocked, not a forged conversation', async () => {
-    const { driver, sent, receive } = aDriver();
+    const { driver, sent, views, receive } = aDriver();
     receive('mallory', 1, { kind: 'call_offer', callId: CALL, conversationId: 'with-mallory', media: 'audio' });
     receive('carol', 1, { kind: 'call_offer', callId: CALL, conversationId: 'with-carol', media: 'audio' });
     receive('carol', 1, { kind: 'call_offer', callId: CALL, conversationId: 'with-bob', media: 'audio' });
@@ -70,6 +75,8 @@ describe('the call driver', () => {
       conversationId: 'with-bob',
       peer: { displayName: 'BOB' },
     });
+    // Whoever hears of the ring at once can read it whole.
+    expect(views).toEqual([driver.view()]);
   });
 
   it('stops ringing only when this person’s own device says it answered; a signal for another device is dropped', async () => {
