@@ -29,6 +29,9 @@ export interface DesktopStrings {
   /** A notification's text for a call ringing while the window is not in front; its title is the caller. */
   incomingVoiceCall: string;
   incomingVideoCall: string;
+  /** A notification's text for a call nobody answered; its title is the conversation. */
+  missedVoiceCall: string;
+  missedVideoCall: string;
   /** The screen share picker's question, and its button to share nothing. */
   shareScreen: string;
   cancel: string;
@@ -47,6 +50,8 @@ const en: DesktopStrings = {
   voice: 'Voice message',
   incomingVoiceCall: 'Incoming voice call',
   incomingVideoCall: 'Incoming video call',
+  missedVoiceCall: 'Missed voice call',
+  missedVideoCall: 'Missed video call',
   shareScreen: 'Choose a screen or window to share',
   cancel: 'Cancel',
 };
@@ -69,6 +74,8 @@ const ru: DesktopStrings = {
   voice: 'Голосовое сообщение',
   incomingVoiceCall: 'Входящий аудиозвонок',
   incomingVideoCall: 'Входящий видеозвонок',
+  missedVoiceCall: 'Пропущенный аудиозвонок',
+  missedVideoCall: 'Пропущенный видеозвонок',
   shareScreen: 'Выберите экран или окно для показа',
   cancel: 'Отмена',
 };
@@ -91,6 +98,8 @@ const uk: DesktopStrings = {
   voice: 'Голосове повідомлення',
   incomingVoiceCall: 'Вхідний аудіодзвінок',
   incomingVideoCall: 'Вхідний відеодзвінок',
+  missedVoiceCall: 'Пропущений аудіодзвінок',
+  missedVideoCall: 'Пропущений відеодзвінок',
   shareScreen: 'Виберіть екран або вікно для показу',
   cancel: 'Скасувати',
 };

@@ -25,6 +25,8 @@ export interface NotifierDeps {
 export interface Notifier {
   /** A message arrived live in the conversation; resolves once it has been dealt with. */
   incoming(conversationId: string, messageId: string): Promise<void>;
+  /** A call to this person was missed (the core says so only live, never for history). */
+  missedCall(conversationId: string, media: 'audio' | 'video'): Promise<void>;
 }
 
 export function createNotifier(deps: NotifierDeps): Notifier {
@@ -54,6 +56,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
 
   return {
+    async missedCall(conversationId, media) {
+      try {
+        const conversation = (await deps.api.listConversations({ folder: 'all' })).find((c) => c.id === conversationId);
+        // As for a message: not while you look at the app, nor from a muted conversation or a request.
+        if (!conversation || deps.windowFocused() || conversation.muted || conversation.request) return;
+        const strings = deps.strings();
+        const title = deps.platform === 'linux' ? escapeNotificationMarkup(conversation.title) : conversation.title;
+        deps.show(conversationId, { title, body: media === 'video' ? strings.missedVideoCall : strings.missedVoiceCall });
+      } catch (error) {
+        deps.onError?.(error);
+      }
+    },
     async incoming(conversationId, messageId) {
       if (busy.has(conversationId)) {
         busy.set(conversationId, messageId);

@@ -5,7 +5,7 @@
 import type { CallMedia } from '../../sync/common/call-machine.js';
 import { CallPeerConnection } from './peer-connection.js';
 import { LocalMedia } from './local-media.js';
-import type { CallMediaEngine, CallMediaSnapshot, RingKind } from './media-engine.js';
+import { DEFAULT_CALL_DEVICES, type CallMediaEngine, type CallMediaSnapshot, type RingKind } from './media-engine.js';
 import { startRingtone, type Ringtone } from './ringtone.js';
 
 export function browserCallMedia(): CallMediaEngine {
@@ -18,6 +18,7 @@ export function browserCallMedia(): CallMediaEngine {
   let previewTrack: MediaStreamTrack | null = null;
   let preview: MediaStream | null = null;
   let remote: MediaStream | null = null;
+  let devices = DEFAULT_CALL_DEVICES;
 
   const changed = () => listener();
 
@@ -37,7 +38,7 @@ export function browserCallMedia(): CallMediaEngine {
       if (callId === id && media) return;
       engine.close();
       callId = id;
-      const opened = new LocalMedia();
+      const opened = new LocalMedia(devices);
       media = opened;
       opened.onChange(changed);
       mediaReady = opened.open(choice);
@@ -106,6 +107,10 @@ export function browserCallMedia(): CallMediaEngine {
       if (!media) return;
       if (on) await media.shareScreen();
       else media.stopSharing();
+    },
+    useDevices(chosen) {
+      devices = chosen;
+      void media?.useDevices(chosen);
     },
     stats: async () => (peer ? peer.stats() : null),
   };

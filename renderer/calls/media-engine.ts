@@ -4,6 +4,7 @@
  * the store stays loadable where there is no WebRTC (its unit tests, which use the silent engine);
  * browser-media-engine.ts is the real one.
  */
+import type { Preferences } from '../../sync/app-api/preferences.js';
 import type { IceServer } from '../../sync/protocol/call-frames.js';
 import type { CallMedia } from '../../sync/common/call-machine.js';
 import type { CallNegotiation, CallSending } from '../../sync/common/call-negotiation.js';
@@ -15,6 +16,11 @@ export interface CallStream {
 }
 
 export type RingKind = 'incoming' | 'outgoing';
+
+/** The microphone and camera chosen in Settings → Calls (device ids; null is the system's default). */
+export type CallDevices = Pick<Preferences, 'microphoneId' | 'cameraId'>;
+
+export const DEFAULT_CALL_DEVICES: CallDevices = { microphoneId: null, cameraId: null };
 
 export interface CallSignals {
   sendNegotiation(negotiation: CallNegotiation): Promise<unknown>;
@@ -54,6 +60,8 @@ export interface CallMediaEngine {
   setMuted(muted: boolean): void;
   setCamera(on: boolean): Promise<void>;
   setScreenShared(on: boolean): Promise<void>;
+  /** The devices to open from now on; an open microphone or camera moves to a newly chosen one. */
+  useDevices(devices: CallDevices): void;
   stats(): Promise<CallStats | null>;
 }
 
@@ -92,6 +100,7 @@ export function silentCallMedia(): CallMediaEngine {
     setMuted: () => {},
     setCamera: async () => {},
     setScreenShared: async () => {},
+    useDevices: () => {},
     stats: async () => null,
   };
 }

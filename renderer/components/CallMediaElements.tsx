@@ -1,5 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { CallStream } from '../calls/media-engine.js';
+import { routeToSpeaker } from '../calls/speaker.js';
+import { useApp } from '../state/context.js';
 
 /**
  * A call's video: the stream goes in as srcObject (no blob: URL, so the page's policy needs
@@ -18,14 +20,21 @@ export function CallVideo({ stream, label, className }: { stream: CallStream; la
   return <video ref={ref} className={className} aria-label={label} autoPlay playsInline muted />;
 }
 
-/** The other side's sound, for as long as the call has it, whatever the screen shows. */
+/**
+ * The other side's sound, for as long as the call has it, whatever the screen shows; through the
+ * speaker chosen in Settings → Calls, moved there at once when the choice changes mid-call.
+ */
 export function RemoteAudio({ stream }: { stream: CallStream }) {
   const ref = useRef<HTMLAudioElement>(null);
+  const speakerId = useApp((s) => s.preferences?.speakerId ?? null);
   useEffect(() => {
     const audio = ref.current;
     if (!audio) return;
     audio.srcObject = stream as MediaStream;
     void audio.play().catch(() => {});
   }, [stream]);
+  useEffect(() => {
+    if (ref.current) void routeToSpeaker(ref.current, speakerId);
+  }, [speakerId]);
   return <audio ref={ref} autoPlay hidden />;
 }

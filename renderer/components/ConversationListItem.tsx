@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import type { AttachmentKind } from '../../sync/protocol/attachments.js';
 import { formatFull, formatListTime } from '../format/time.js';
+import { callEntryWords } from '../format/call-entry.js';
 import { t } from '../i18n/index.js';
 import { useLanguage } from '../i18n/use-language.js';
 import { isDeletedPreview } from '../state/conversations.js';
@@ -40,6 +41,7 @@ function attachmentPreview(attachment: { kind: AttachmentKind; name: string } | 
 
 function preview(conversation: ConversationSummary): string {
   if (conversation.draft !== null) return t.draft.preview(conversation.draft.replace(/\s+/gu, ' ').trim());
+  if (conversation.lastCall) return callEntryWords(conversation.lastCall).text;
   const last = conversation.lastMessage;
   if (!last) return t.conversations.noMessagesPreview;
   if (isDeletedPreview(last)) return t.conversations.deletedPreview;
@@ -69,7 +71,8 @@ export const ConversationListItem = memo(function ConversationListItem({
   const unreadCount = conversation.unreadCount;
   const mentioned = conversation.mentionsYou;
   const drafting = conversation.draft !== null;
-  const deleted = !drafting && conversation.lastMessage !== null && isDeletedPreview(conversation.lastMessage);
+  const deleted =
+    !drafting && !conversation.lastCall && conversation.lastMessage !== null && isDeletedPreview(conversation.lastMessage);
   const { muted } = conversation;
   const classes = ['conversation-item'];
   if (selected) classes.push('conversation-item--selected');

@@ -10,6 +10,7 @@ import { ArrowDownIcon } from './icons.js';
 import { JumpContext } from './jump-context.js';
 import { MessageBubble } from './MessageBubble.js';
 import { NoticeItem } from './NoticeItem.js';
+import { CallEntryItem } from './CallEntryItem.js';
 
 /** Within this many pixels of the end counts as "at the bottom". */
 const BOTTOM_SLACK_PX = 48;
@@ -224,7 +225,8 @@ export function MessageList({ open, title, isGroup, leftGroup, request }: Props)
       const place = element.getBoundingClientRect();
       if (place.bottom <= box.top || place.top >= box.bottom) continue;
       const row = rows[Number(element.dataset.index)];
-      const seq = row?.kind === 'message' ? row.message.seq : null;
+      // A call's entry is read as a message is (a missed call counts as unread).
+      const seq = row?.kind === 'message' ? row.message.seq : row?.kind === 'notice' && row.notice.call ? row.notice.seq : null;
       if (seq !== null && seq !== undefined && (newest === null || seq > newest)) newest = seq;
     }
     if (newest === null) return;
@@ -338,7 +340,11 @@ function Row({ row, open, isGroup, myUsername, leftGroup, request }: RowProps) {
         </div>
       );
     case 'notice':
-      return <NoticeItem notice={row.notice} />;
+      return row.notice.call ? (
+        <CallEntryItem notice={row.notice} call={row.notice.call} conversationId={open.id} />
+      ) : (
+        <NoticeItem notice={row.notice} />
+      );
     case 'message': {
       const { message, groupStart } = row;
       return (

@@ -1,5 +1,6 @@
 import { t } from '../i18n/index.js';
 import { AboutButton } from './AboutButton.js';
+import { CallSettings } from './CallSettings.js';
 import { ExportLogsButton } from './ExportLogsButton.js';
 import { GeneralSettings } from './GeneralSettings.js';
 import { LinkedDevicesSettings } from './LinkedDevicesSettings.js';
@@ -18,6 +19,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   return (
     <ModalDialog title={t.settings.title} onClose={onClose} className="dialog--settings">
       <GeneralSettings />
+      <CallSettings />
       <PrivacySettings />
       <LinkedDevicesSettings />
       <SessionsSettings />

@@ -4,6 +4,7 @@ import type { User } from '../../sync/protocol/frames.js';
 import { t } from '../i18n/index.js';
 import { perLocale } from '../i18n/per-locale.js';
 import { formatTime } from './time.js';
+import { callEntryWords } from './call-entry.js';
 
 /** "Alice, Bob and Carol" in the language in use. */
 const names = perLocale((locale) => new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' }));
@@ -31,6 +32,8 @@ export function noticeText(notice: NoticeView): string {
       return t.notices.safetyNumberChanged(actor);
     case 'undecryptable':
       return t.notices.undecryptable(actor, formatTime(notice.at));
+    case 'call_ended':
+      return notice.call ? callEntryWords(notice.call).text : '';
   }
 }
 

@@ -635,6 +635,7 @@ export const en = {
       leave_group: 'Leave group',
       rename_group: 'Rename group',
       set_role: 'Change role',
+      call: 'Call',
     } satisfies Record<OutboxItemKind, string>,
     /** Where an item stands (OUTBOX_ITEM_STATES). */
     states: {
@@ -714,6 +715,24 @@ export const en = {
     notificationPreviewsHint: 'When this is off, a notification says only who wrote.',
     loading: 'Loading…',
     failed: (reason: string) => `Couldn’t change that: ${reason}`,
+  },
+
+  /** Settings → Calls: the microphone, camera and speaker calls use on this device. */
+  callDevices: {
+    heading: 'Calls', // (a11y contract: section)
+    microphone: 'Microphone', // (a11y contract: combobox)
+    camera: 'Camera', // (a11y contract: combobox)
+    speaker: 'Speaker', // (a11y contract: combobox)
+    systemDefault: 'System default', // (a11y contract: option)
+    /** A device the system does not name yet, numbered among its kind. */
+    unnamedMicrophone: (n: number) => `Microphone ${n}`,
+    unnamedCamera: (n: number) => `Camera ${n}`,
+    unnamedSpeaker: (n: number) => `Speaker ${n}`,
+    /** Shown when some devices have no names: the system names them once the app may use them. */
+    namesAfterCall: 'Device names show once you’ve allowed a call to use them.',
+    hint: 'A change applies at once, during a call too. A device that’s unplugged falls back to the system default.',
+    loading: 'Looking for devices…',
+    unavailable: 'This device can’t list microphones and cameras.',
   },
 
   /** Exporting this device's logs for a bug report (Settings). */
@@ -935,6 +954,24 @@ export const en = {
     yourScreen: 'Your screen',
     conflict: 'Another call is going on. Hang up first.',
     /** How a call ended, shown for a moment. */
+    /** A call's entry in the conversation (issue 32), worded from this side. */
+    entry: {
+      voice: 'Voice call',
+      video: 'Video call',
+      /** "Voice call, 3:12" */
+      withDuration: (call: string, duration: string) => `${call}, ${duration}`,
+      missedVoice: 'Missed voice call',
+      missedVideo: 'Missed video call',
+      declined: 'Declined',
+      noAnswer: 'No answer',
+      busy: 'Busy',
+      failed: 'Call failed',
+      /** A second line, under "Voice call", for a call its caller cancelled before it was answered. */
+      cancelled: 'Cancelled',
+      /** A second line for a call that dropped and never came back. */
+      connectionLost: 'Connection lost',
+      callBack: 'Call back', // (a11y contract)
+    },
     ended: {
       completed: 'Call ended',
       cancelled: 'Call ended',

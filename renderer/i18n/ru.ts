@@ -615,6 +615,7 @@ export const ru: Strings = {
       leave_group: 'Выход из группы',
       rename_group: 'Переименование группы',
       set_role: 'Смена роли',
+      call: 'Звонок',
     },
     states: {
       queued: 'В очереди',
@@ -682,6 +683,21 @@ export const ru: Strings = {
     notificationPreviewsHint: 'Если выключено, в уведомлении будет только имя отправителя.',
     loading: 'Загрузка…',
     failed: (reason: string) => `Не удалось изменить: ${reason}`,
+  },
+
+  callDevices: {
+    heading: 'Звонки',
+    microphone: 'Микрофон',
+    camera: 'Камера',
+    speaker: 'Динамик',
+    systemDefault: 'Как в системе',
+    unnamedMicrophone: (n: number) => `Микрофон ${n}`,
+    unnamedCamera: (n: number) => `Камера ${n}`,
+    unnamedSpeaker: (n: number) => `Динамик ${n}`,
+    namesAfterCall: 'Названия устройств появятся, как только вы разрешите звонку ими пользоваться.',
+    hint: 'Изменение действует сразу, даже во время звонка. Если устройство отключено, используется системное.',
+    loading: 'Ищем устройства…',
+    unavailable: 'Это устройство не может показать список микрофонов и камер.',
   },
 
   logs: {
@@ -893,6 +909,20 @@ export const ru: Strings = {
     yourCamera: 'Ваша камера',
     yourScreen: 'Ваш экран',
     conflict: 'Уже идёт другой звонок. Сначала завершите его.',
+    entry: {
+      voice: 'Аудиозвонок',
+      video: 'Видеозвонок',
+      withDuration: (call: string, duration: string) => `${call}, ${duration}`,
+      missedVoice: 'Пропущенный аудиозвонок',
+      missedVideo: 'Пропущенный видеозвонок',
+      declined: 'Отклонён',
+      noAnswer: 'Нет ответа',
+      busy: 'Занято',
+      failed: 'Не удалось соединиться',
+      cancelled: 'Отменён',
+      connectionLost: 'Связь потеряна',
+      callBack: 'Перезвонить',
+    },
     ended: {
       completed: 'Звонок завершён',
       cancelled: 'Звонок отменён',

@@ -614,6 +614,7 @@ export const uk: Strings = {
       leave_group: 'Вихід із групи',
       rename_group: 'Перейменування групи',
       set_role: 'Зміна ролі',
+      call: 'Дзвінок',
     },
     states: {
       queued: 'У черзі',
@@ -681,6 +682,21 @@ export const uk: Strings = {
     notificationPreviewsHint: 'Якщо вимкнено, у сповіщенні буде лише ім’я відправника.',
     loading: 'Завантаження…',
     failed: (reason: string) => `Не вдалося змінити: ${reason}`,
+  },
+
+  callDevices: {
+    heading: 'Дзвінки',
+    microphone: 'Мікрофон',
+    camera: 'Камера',
+    speaker: 'Динамік',
+    systemDefault: 'Як у системі',
+    unnamedMicrophone: (n: number) => `Мікрофон ${n}`,
+    unnamedCamera: (n: number) => `Камера ${n}`,
+    unnamedSpeaker: (n: number) => `Динамік ${n}`,
+    namesAfterCall: 'Назви пристроїв з’являться, щойно ви дозволите дзвінку ними користуватися.',
+    hint: 'Зміна діє одразу, навіть під час дзвінка. Якщо пристрій від’єднано, використовується системний.',
+    loading: 'Шукаємо пристрої…',
+    unavailable: 'Цей пристрій не може показати список мікрофонів і камер.',
   },
 
   logs: {
@@ -890,6 +906,20 @@ export const uk: Strings = {
     yourCamera: 'Ваша камера',
     yourScreen: 'Ваш екран',
     conflict: 'Триває інший дзвінок. Спочатку завершіть його.',
+    entry: {
+      voice: 'Аудіодзвінок',
+      video: 'Відеодзвінок',
+      withDuration: (call: string, duration: string) => `${call}, ${duration}`,
+      missedVoice: 'Пропущений аудіодзвінок',
+      missedVideo: 'Пропущений відеодзвінок',
+      declined: 'Відхилено',
+      noAnswer: 'Немає відповіді',
+      busy: 'Зайнято',
+      failed: 'Не вдалося з’єднатися',
+      cancelled: 'Скасовано',
+      connectionLost: 'Зв’язок втрачено',
+      callBack: 'Передзвонити',
+    },
     ended: {
       completed: 'Дзвінок завершено',
       cancelled: 'Дзвінок скасовано',

@@ -1,8 +1,8 @@
 /**
- * This device's preferences (sync/app-api/preferences.ts): theme, language, notification previews
- * and Work offline. Read from the core at start (null until then) and again on its 'preferences'
- * event (a change from the tray, or another window); a change shows at once and is then what the
- * core says. The theme is applied to the page here too (applyTheme), so the CSS can follow it.
+ * This device's preferences (sync/app-api/preferences.ts): theme, language, notification previews,
+ * Work offline and the devices calls use. Read from the core at start (null until then) and again
+ * on its 'preferences' event (a change from the tray, or another window); a change shows at once
+ * and is then what the core says. The theme is applied to the page here too (applyTheme), so the CSS can follow it.
  */
 import type { Preferences, Theme } from '../../sync/app-api/preferences.js';
 import { coalesce } from './coalesce.js';

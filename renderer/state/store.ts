@@ -14,7 +14,7 @@
  *   search.ts         the sidebar's search: the query, its newest answer, opening a result
  *   pins.ts           the open conversation's pinned messages; pinning
  *   settings.ts       archive, mute, block, drafts, link previews (your own settings)
- *   preferences.ts    this device's theme, language, notification previews, Work offline
+ *   preferences.ts    this device's theme, language, notification previews, Work offline, call devices
  *   outbox.ts         the outbox inspector's listing while its dialog is open; Retry now, Discard
  *   recovery-key.ts   the recovery key after sign-up and in the settings
  *   calls.ts          the call on this device: its view, media, peer connection and ringtone
@@ -208,6 +208,9 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
         case 'call_restart_ice':
           calls.onRestartIce(event.callId);
           break;
+        case 'missed_call':
+          // For the host's notifications: the 'messages' and 'conversations' events before it show the entry.
+          break;
       }
     };
 
@@ -269,6 +272,12 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
     };
   });
 
+  // Calls use the microphone and camera chosen in Settings → Calls; a new choice reaches a call going on.
+  const unsubscribeDevices = store.subscribe((state, previous) => {
+    if (!state.preferences || state.preferences === previous.preferences) return;
+    const { microphoneId, cameraId } = state.preferences;
+    callMedia.useDevices({ microphoneId, cameraId });
+  });
   const unsubscribeEvents = api.subscribe((event) => onEvent(event));
   const unsubscribeLink = link.onStatus((status, recovered) => {
     store.setState({ transport: status });
@@ -283,6 +292,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
     dispose() {
       unsubscribeEvents();
       unsubscribeLink();
+      unsubscribeDevices();
       dispose();
     },
   });

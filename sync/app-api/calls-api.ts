@@ -19,6 +19,21 @@ import {
   type CallSending,
 } from '../common/call-negotiation.js';
 import { LIMITS } from '../protocol/limits.js';
+import type { CallOutcome } from '../common/call-entry.js';
+
+/**
+ * A call's entry in the conversation, as a notice carries it (NoticeView.call): how it ended as its
+ * caller saw it, and whether this person was the caller, so the renderer words it from this side.
+ */
+export interface CallEntryView {
+  callId: string;
+  media: CallMedia;
+  outcome: CallOutcome;
+  /** How long it was connected; null when it never was. */
+  durationMs: number | null;
+  /** This person made the call (on this device or another of theirs). */
+  outgoing: boolean;
+}
 
 const conversationId = z.string().min(1).max(LIMITS.maxIdChars);
 const oneCall = z.object({ callId: callIdSchema }).strict();
@@ -92,4 +107,14 @@ export const CALL_EVENT_SCHEMAS = [
   z.object({ type: z.literal('call_negotiation'), callId: callIdSchema, negotiation: callNegotiationSchema }),
   /** The media was lost mid-call and this device makes the offers: restart ICE. */
   z.object({ type: z.literal('call_restart_ice'), callId: callIdSchema }),
+  /**
+   * A call this person missed reached this device live (its entry in the conversation, written by
+   * the caller): the host may notify as for a message. Never for history a catch-up brings.
+   */
+  z.object({
+    type: z.literal('missed_call'),
+    conversationId: conversationId,
+    callId: callIdSchema,
+    media: callMediaSchema,
+  }),
 ] as const;

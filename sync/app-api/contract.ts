@@ -25,7 +25,7 @@ import { accountKeysApiArgs, type AccountKeysApiResults } from './account-keys-a
 import { linkingApiArgs, type LinkingApiResults } from './linking-api.js';
 import { safetyNumberApiArgs, type SafetyNumberApiResults } from './safety-number-api.js';
 import { keyBackupApiArgs, type KeyBackupApiResults } from './key-backup-api.js';
-import { CALL_EVENT_SCHEMAS, callsApiArgs, type CallsApiResults } from './calls-api.js';
+import { CALL_EVENT_SCHEMAS, callsApiArgs, type CallEntryView, type CallsApiResults } from './calls-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -363,6 +363,8 @@ export interface ConversationSummary {
     /** Its first attachment, if any: what the list shows when there is no text ("Photo", the file name). */
     attachment?: { kind: AttachmentKind; name: string } | null;
   } | null;
+  /** The newest call's entry, when it came after the newest message: the list shows it instead ("Missed voice call"). */
+  lastCall?: CallEntryView & { at: number };
   unreadCount: number;
   /** An unread message mentions you (@username). */
   mentionsYou: boolean;
@@ -605,14 +607,17 @@ export interface NoticeView {
   /**
    * safety_number_changed: `actor`'s identity key changed (this device noticed; no server event).
    * undecryptable: what `actor` sent at `at` could not be decrypted here (its key and a resend never came).
+   * call_ended: a call's entry, written by its caller (`actor`); `call` says how it ended.
    */
-  kind: MembershipEvent['kind'] | 'group_renamed' | 'safety_number_changed' | 'undecryptable';
+  kind: MembershipEvent['kind'] | 'group_renamed' | 'safety_number_changed' | 'undecryptable' | 'call_ended';
   actor: User;
   subjects: User[];
   /** group_created and group_renamed: the name. */
   name: string | null;
   /** role_changed: the new role. */
   role: 'admin' | 'member' | null;
+  /** call_ended: the call's entry. */
+  call?: CallEntryView;
 }
 
 export interface MessagePage {
@@ -747,6 +752,8 @@ export const OUTBOX_ITEM_KINDS = [
   'leave_group',
   'rename_group',
   'set_role',
+  /** A call's entry in the conversation (issue 32), written by the caller's device when the call ended. */
+  'call',
 ] as const;
 export type OutboxItemKind = (typeof OUTBOX_ITEM_KINDS)[number];
 

@@ -16,6 +16,11 @@ export const LANGUAGES = ['en', 'ru', 'uk'] as const;
 export type Language = (typeof LANGUAGES)[number];
 export type LanguageChoice = Language | 'system';
 
+/** Device ids are the browser's opaque strings (64 hex characters in Chromium); anything longer is not one. */
+export const MAX_DEVICE_ID_LENGTH = 512;
+/** A chosen microphone, camera or speaker by its device id, or null for the system's default. */
+const deviceChoice = z.string().min(1).max(MAX_DEVICE_ID_LENGTH).nullable();
+
 export const preferencesSchema = z
   .object({
     theme: z.enum(THEMES),
@@ -24,6 +29,10 @@ export const preferencesSchema = z
     notificationPreviews: z.boolean(),
     /** QA's switch: disconnected and kept offline until switched back, exactly as with no network. */
     workOffline: z.boolean(),
+    /** Settings → Calls: the devices calls use here; a device that is gone falls back to the default. */
+    microphoneId: deviceChoice,
+    cameraId: deviceChoice,
+    speakerId: deviceChoice,
   })
   .strict();
 export type Preferences = z.infer<typeof preferencesSchema>;
@@ -33,6 +42,9 @@ export const DEFAULT_PREFERENCES: Preferences = {
   language: 'system',
   notificationPreviews: true,
   workOffline: false,
+  microphoneId: null,
+  cameraId: null,
+  speakerId: null,
 };
 
 /** What setPreferences takes: any of them, at least one. */

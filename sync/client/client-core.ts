@@ -1,5 +1,6 @@
 import { CallDriver } from './calls/call-driver.js';
 import { mirrorCallFacts } from './calls/mirror-call-facts.js';
+import { queueCallEntry } from './calls/call-log.js';
 import { encodeCallSignal } from '../content/call-signals.js';
 import type { CallView } from '../app-api/calls-api.js';
 import type { IceServer } from '../protocol/call-frames.js';
@@ -67,7 +68,7 @@ import { answerRequest } from './request-answers.js';
 import { Composer } from './composer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
-import type { OutboxGroupChange } from './mirror/outbox-store.js';
+import { OUTBOX_ROW_KINDS, type OutboxGroupChange } from './mirror/outbox-store.js';
 import { OutboxInspector } from './outbox-inspector.js';
 import { SafetyNumbers } from './safety-numbers.js';
 import { SearchIndexer } from './search-indexer.js';
@@ -78,19 +79,8 @@ import type { SyncTransport } from './transport.js';
 import { wsTransport } from './ws-transport.js';
 
 export const MIRROR_FILE = 'mirror.sqlite';
-/** What retryChange may put back in the queue: every refused change but a send (retryMessage). */
-const RETRYABLE_CHANGES = [
-  'edit',
-  'delete',
-  'reaction',
-  'pin',
-  'create',
-  'add_members',
-  'remove_member',
-  'leave',
-  'rename',
-  'set_role',
-] as const;
+/** What retryChange may put back in the queue: every refused change but a send (retryMessage), from the one list of kinds. */
+const RETRYABLE_CHANGES = OUTBOX_ROW_KINDS.filter((kind) => kind !== 'send');
 const DEFAULT_PAGE = 200;
 const DEFAULT_SEARCH_RESULTS = 50;
 
@@ -979,7 +969,9 @@ class LocalClientCore implements ClientCore {
         return this.engine.sendEphemeral(userIds, encodeCallSignal(signal));
       },
       emit: (event) => this.emit(event),
-      ended: (conversationId, entry) => this.log.info('a call ended', { conversationId, ...entry }),
+      ended: (conversationId, entry) => {
+        if (queueCallEntry(this.mirror, this.log, conversationId, entry)) this.outboxChanged(conversationId);
+      },
     });
     this.calls = calls;
     this.engine = new SyncEngine({

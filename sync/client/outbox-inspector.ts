@@ -131,6 +131,8 @@ export class OutboxInspector {
         return item(entry.on ? 'add_reaction' : 'remove_reaction', { emoji: entry.emoji });
       case 'pin':
         return item(entry.on ? 'pin' : 'unpin');
+      case 'call':
+        return item('call', { text: '' });
       case 'create': {
         const { conversation } = entry;
         return conversation.kind === 'direct'

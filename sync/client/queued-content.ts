@@ -53,6 +53,8 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
     case 'group':
       // A group's name is content: the server keeps membership, and reads no name.
       return entry.change.kind === 'rename' ? { content: { kind: 'rename', name: entry.change.name }, attachments: [] } : null;
+    case 'call':
+      return { content: entry.call, attachments: [] };
     case 'create':
       return null;
   }

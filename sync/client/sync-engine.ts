@@ -22,6 +22,7 @@ import type { SealedEnvelope } from '../protocol/envelope-frames.js';
 import { fetchKeyBackup, KeyBackupSync, type BackupSource } from './crypto/key-backup-sync.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
 import type { Mirror } from './mirror/mirror.js';
+import { newestMissedCall } from './mirror/call-entries.js';
 import { OutboxSender } from './outbox-sender.js';
 import { SettingsSync } from './settings-sync.js';
 import { SettingsSeal } from './crypto/sealed-settings.js';
@@ -748,6 +749,11 @@ export class SyncEngine {
     if (!this.ready) return;
     const messageId = newestIncoming(events, this.options.selfId, before, after);
     if (messageId !== null) this.options.emit({ type: 'incoming', conversationId, messageId });
+    const missed = newestMissedCall(events, this.options.selfId, before, after);
+    // Someone blocked rings nowhere here, and is not announced for missing either.
+    if (missed !== null && !this.options.mirror.settings.isBlocked(missed.senderId)) {
+      this.options.emit({ type: 'missed_call', conversationId, callId: missed.callId, media: missed.media });
+    }
   }
 
   private applied(conversationId: string, events: readonly AppliedEvent[]): void {

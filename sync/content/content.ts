@@ -10,6 +10,8 @@
  */
 import { z } from 'zod';
 import { sealedAttachmentsSchema } from '../protocol/attachments.js';
+import { callOutcomeSchema, MAX_CALL_DURATION_MS } from '../common/call-entry.js';
+import { callIdSchema, callMediaSchema } from '../common/call-negotiation.js';
 import { caption, emoji, forwardedFromSchema, linkPreviewSchema, messageText, newGroupName } from '../protocol/frames.js';
 import { id as messageId } from '../protocol/wire-types.js';
 
@@ -24,6 +26,20 @@ export type Change = z.infer<typeof changeSchema>;
 
 /** A group's new name: content, sealed, so the server never reads it. */
 export const renameSchema = z.object({ kind: z.literal('rename'), name: newGroupName });
+
+/**
+ * A call's entry in the conversation's log, written by the caller's device when the call ends
+ * (common/call-entry.ts): sealed like everything said there, so the server never reads it.
+ */
+export const callContentSchema = z.object({
+  kind: z.literal('call'),
+  callId: callIdSchema,
+  media: callMediaSchema,
+  outcome: callOutcomeSchema,
+  /** How long it was connected; null when it never was. */
+  durationMs: z.number().int().min(0).max(MAX_CALL_DURATION_MS).nullable(),
+});
+export type CallContent = z.infer<typeof callContentSchema>;
 
 /** A message: its text (or the caption of its files), what it replies to, its files, a forward's author, a link's preview. */
 export const messageContentSchema = z
@@ -41,8 +57,8 @@ export const messageContentSchema = z
     'a message needs text or at least one attachment',
   );
 
-/** Every kind of content: a message, a change to one, a group's new name. */
-export const contentSchema = z.union([messageContentSchema, changeSchema, renameSchema]);
+/** Every kind of content: a message, a change to one, a group's new name, a call's entry. */
+export const contentSchema = z.union([messageContentSchema, changeSchema, renameSchema, callContentSchema]);
 export type Content = z.infer<typeof contentSchema>;
 export type ContentKind = Content['kind'];
 

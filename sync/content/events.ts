@@ -39,6 +39,16 @@ export function eventOfContent(envelope: EnvelopeEvent, content: Content): Appli
       return { kind: 'pin', ...base, clientChangeId: envelope.clientId, messageId: content.messageId, on: content.on };
     case 'rename':
       return { kind: 'group_renamed', ...base, clientChangeId: envelope.clientId, name: content.name };
+    case 'call':
+      return {
+        kind: 'call_ended',
+        ...base,
+        clientChangeId: envelope.clientId,
+        callId: content.callId,
+        media: content.media,
+        outcome: content.outcome,
+        durationMs: content.durationMs,
+      };
   }
 }
 

@@ -23,6 +23,8 @@ import {
   type MembershipEvent,
 } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
+import { callOutcomeSchema, MAX_CALL_DURATION_MS } from '../common/call-entry.js';
+import { callIdSchema, callMediaSchema } from '../common/call-negotiation.js';
 import { id } from '../protocol/wire-types.js';
 
 export const messageEventSchema = z.object({
@@ -92,6 +94,20 @@ export const groupRenamedEventSchema = z.object({
   name: groupName,
 });
 
+/**
+ * A call's entry (content.ts: `call`), written by its caller: kept with the notices, and worded by
+ * each device from its own side (the caller's "No answer" is the callee's "Missed voice call").
+ */
+export const callEndedEventSchema = z.object({
+  kind: z.literal('call_ended'),
+  ...eventBase,
+  clientChangeId: id,
+  callId: callIdSchema,
+  media: callMediaSchema,
+  outcome: callOutcomeSchema,
+  durationMs: z.number().int().min(0).max(MAX_CALL_DURATION_MS).nullable(),
+});
+
 /** The content events: what opened envelopes say. */
 export const OPENED_EVENT_SCHEMAS = [
   messageEventSchema,
@@ -100,6 +116,7 @@ export const OPENED_EVENT_SCHEMAS = [
   reactionEventSchema,
   pinEventSchema,
   groupRenamedEventSchema,
+  callEndedEventSchema,
 ] as const;
 
 /** The membership notices a device keeps and shows: the server's, and renames, which are content. */
@@ -114,6 +131,7 @@ export type DeleteEvent = z.infer<typeof deleteEventSchema>;
 export type ReactionEvent = z.infer<typeof reactionEventSchema>;
 export type PinEvent = z.infer<typeof pinEventSchema>;
 export type GroupRenamedEvent = z.infer<typeof groupRenamedEventSchema>;
+export type CallEndedEvent = z.infer<typeof callEndedEventSchema>;
 /** The events that change an existing message. */
 export type ChangeEvent = EditEvent | DeleteEvent | ReactionEvent | PinEvent;
 /** The events a conversation shows as notices: who is in it, their roles, its name. */
@@ -128,6 +146,7 @@ export function isNoticeEvent(event: AppliedEvent): event is NoticeEvent {
     case 'reaction':
     case 'pin':
     case 'envelope':
+    case 'call_ended':
       return false;
     case 'group_created':
     case 'members_added':
@@ -152,6 +171,7 @@ export function appliedClientIdOf(event: AppliedEvent): string {
     case 'reaction':
     case 'pin':
     case 'group_renamed':
+    case 'call_ended':
       return event.clientChangeId;
     case 'group_created':
     case 'members_added':

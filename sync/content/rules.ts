@@ -31,6 +31,9 @@ export function refuseContent(content: Content, sender: ContentSender, target: C
       return null;
     case 'rename':
       return sender.conversationKind === 'group' && mayManageMembers(sender.role) ? null : 'not_allowed';
+    case 'call':
+      // Calls are one to one: only a direct conversation keeps their entries; either person may write one.
+      return sender.conversationKind === 'direct' ? null : 'not_allowed';
     case 'edit':
     case 'delete':
     case 'reaction':

@@ -47,6 +47,41 @@ async function expectMediaArrives(call: Locator) {
   expect(typeof (await stats(call))?.inboundAudioLevel).toBe('number');
 }
 
+/**
+ * Settings → Calls lists Chromium's fake devices by name (the call has the permission that names
+ * them); choosing a microphone and a camera mid-call swaps the tracks sent, and media keeps arriving.
+ */
+async function chooseCallDevices(messenger: MessengerPage, otherCall: Locator) {
+  await messenger.page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const settings = messenger.page.getByRole('dialog', { name: 'Settings' });
+  const calls = settings.getByRole('region', { name: 'Calls', exact: true });
+  const microphone = calls.getByRole('combobox', { name: 'Microphone', exact: true });
+  const camera = calls.getByRole('combobox', { name: 'Camera', exact: true });
+  const speaker = calls.getByRole('combobox', { name: 'Speaker', exact: true });
+  await expect(microphone).toHaveValue('');
+  // The system default is the first option, not listed again as Chromium's "default" device.
+  await expect(microphone.getByRole('option')).toHaveText(['System default', 'Fake Audio Input 1', 'Fake Audio Input 2']);
+  await expect(camera.getByRole('option')).toHaveText(['System default', 'fake_device_0']);
+  await expect(speaker.getByRole('option')).toHaveText(['System default', 'Fake Audio Output 1', 'Fake Audio Output 2']);
+
+  await microphone.selectOption({ label: 'Fake Audio Input 2' });
+  await camera.selectOption({ label: 'fake_device_0' });
+  await speaker.selectOption({ label: 'Fake Audio Output 1' });
+  for (const select of [microphone, camera, speaker]) await expect(select).not.toHaveValue('');
+  // Counted from after the swap (a moment for the new devices to open): the old tracks are stopped,
+  // so only the new ones can still add sound energy and frames on the other side.
+  await messenger.page.waitForTimeout(2_000);
+  const after = await stats(otherCall);
+  await expect
+    .poll(async () => (await stats(otherCall))?.inboundAudioEnergy ?? 0, { timeout: 20_000 })
+    .toBeGreaterThan(after?.inboundAudioEnergy ?? 0);
+  await expect
+    .poll(async () => (await stats(otherCall))?.inboundVideoFramesDecoded ?? 0, { timeout: 20_000 })
+    .toBeGreaterThan(after?.inboundVideoFramesDecoded ?? 0);
+  await settings.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(settings).toBeHidden();
+}
+
 test('a video call rings, connects with media both ways, shows mute, camera off and a shared screen, and hangs up on both sides', async ({
   launchApp,
 }) => {
@@ -89,6 +124,9 @@ test('a video call rings, connects with media both ways, shows mute, camera off 
   await expect(bobCall.getByLabel('Video from Alice Liddell')).toBeVisible();
   await expect(aliceCall.getByText('Muted', { exact: true })).toBeHidden();
 
+  // Alice picks her microphone and camera in Settings → Calls during the call: the new tracks reach Bob.
+  await chooseCallDevices(alice, bobCall);
+
   // Bob looks at the conversation meanwhile: the call goes on as a bar, and he comes back to it.
   await bob.openConversationWith('Alice Liddell');
   await expect(bobCall).toBeHidden();
@@ -126,6 +164,10 @@ test('a video call rings, connects with media both ways, shows mute, camera off 
   await expect(aliceCall).toBeHidden();
   await expect(bobCall).toBeHidden();
   await expect(videoCall).toBeEnabled();
+  // The call left its entry in the conversation on both sides, with how long it lasted.
+  for (const side of [alice, bob]) {
+    await expect(side.page.getByRole('note').filter({ hasText: /^Video call, \d+:\d{2}$/ })).toHaveCount(1);
+  }
 });
 
 test('a call rings on each of the callee’s devices and stops on the others when one declines or answers; offline, the buttons say why they are off', async ({
@@ -189,4 +231,38 @@ test('a call rings on each of the callee’s devices and stops on the others whe
   }
   aliceNetwork.restore();
   await expect(voiceCall).toBeEnabled({ timeout: 45_000 });
+});
+
+test('a call to someone whose devices are all offline reaches them when they come back as one "Missed voice call", and "Call back" rings the caller', async ({
+  launchApp,
+}) => {
+  const { alice, bob, aliceNetwork } = await aliceAndBob(launchApp, resources, 'missed-call');
+  await alice.openConversationWith('Bob Builder');
+  await bob.openConversationWith('Alice Liddell');
+  aliceNetwork.cut();
+  await expect(alice.connection).toContainText('Offline');
+
+  // Bob rings; none of Alice's devices is there to ring, and he gives up.
+  await bob.page.getByRole('button', { name: 'Voice call', exact: true }).click();
+  const bobCall = callOf(bob);
+  await expect(bobCall.getByRole('status')).toHaveText('Calling…');
+  await bobCall.getByRole('button', { name: 'Hang up', exact: true }).click();
+  await expect(bobCall).toBeHidden();
+  await expect(bob.page.getByRole('note').filter({ hasText: /^Voice call Cancelled$/ })).toHaveCount(1);
+
+  // Alice's phone comes back: the call reaches it through the sync, once, as missed.
+  aliceNetwork.restore();
+  await expect(alice.connection).toContainText('Online', { timeout: 45_000 });
+  const missed = alice.page.getByRole('note').filter({ hasText: 'Missed voice call' });
+  await expect(missed).toHaveCount(1);
+  await expect(alice.page.getByRole('note').filter({ hasText: 'Cancelled' })).toHaveCount(0);
+
+  // "Call back" rings Bob.
+  await missed.getByRole('button', { name: 'Call back', exact: true }).click();
+  const bobRings = bob.page.getByRole('dialog', { name: 'Incoming call' });
+  await expect(bobRings).toContainText('Alice Liddell');
+  await bobRings.getByRole('button', { name: 'Decline', exact: true }).click();
+  await expect(callOf(alice).getByRole('status')).toHaveText('Declined');
+  await expect(alice.page.getByRole('note').filter({ hasText: /^Declined$/ })).toHaveCount(1);
+  await expect(missed).toHaveCount(1);
 });

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { TRUSTED_SQL } from '../../sync/client/mirror/request-standing.js';
+import type { OUTBOX_ROW_KINDS } from '../../sync/client/mirror/outbox-store.js';
 import { contentSchema, type Content } from '../../sync/content/content.js';
 
 /**
@@ -11,19 +12,8 @@ export interface OutboxRow {
   id: number;
   clientId: string;
   conversationId: string;
-  /** A message or a change to one; a conversation's creation; a change to a group. */
-  kind:
-    | 'send'
-    | 'edit'
-    | 'delete'
-    | 'reaction'
-    | 'pin'
-    | 'create'
-    | 'add_members'
-    | 'remove_member'
-    | 'leave'
-    | 'rename'
-    | 'set_role';
+  /** A message or a change to one; a conversation's creation; a change to a group; a call's entry. */
+  kind: (typeof OUTBOX_ROW_KINDS)[number];
   /** null for a creation or a group change. */
   messageId: string | null;
   status: 'pending' | 'failed';

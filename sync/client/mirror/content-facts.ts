@@ -49,9 +49,9 @@ export function contentSender(
   return { id: senderId, role: role ?? 'member', conversationKind };
 }
 
-/** The message a change names, with the emojis its sender has on it; null for a message or rename, or a message not here. */
+/** The message a change names, with the emojis its sender has on it; null for a message, rename or call, or a message not here. */
 export function contentTarget(db: Db, conversationId: string, senderId: string, content: Content): ChangeTarget | null {
-  if (content.kind === 'message' || content.kind === 'rename') return null;
+  if (content.kind === 'message' || content.kind === 'rename' || content.kind === 'call') return null;
   const message = cachedStatement(
     db,
     'SELECT sender_id, deleted FROM messages WHERE conversation_id = ? AND client_message_id = ?',

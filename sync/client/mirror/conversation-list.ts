@@ -2,6 +2,7 @@ import type { ConversationKind, ConversationSummary } from '../../app-api/contra
 import { ATTACHMENT_KINDS, type AttachmentKind } from '../../protocol/attachments.js';
 import { renameSchema } from '../../content/content.js';
 import { outboxConversationSchema } from './outbox-store.js';
+import { lastCallView } from './call-entries.js';
 import { requestStanding } from '../../protocol/request-rules.js';
 import { isInArchive } from '../../content/personal-settings.js';
 import { DELETED_REQUEST_SQL, OPEN_REQUEST_SQL, requestAnswerOf } from './request-standing.js';
@@ -34,7 +35,7 @@ const UNNAMED_GROUP_TITLE = `CASE WHEN c.kind = 'group' AND c.name IS NULL THEN
 const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unread_mentions, c.member_count, c.is_member,
   c.peer_id, u.username, u.display_name, c.last_preview, c.last_sender_id, c.last_sender_name, c.last_deleted, c.last_at,
   c.last_attachment_kind, c.last_attachment_name, c.archived, c.archived_seq, c.muted, c.last_incoming_seq, c.draft_preview,
-  c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name, ${UNNAMED_GROUP_TITLE}
+  c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name, ${UNNAMED_GROUP_TITLE}, c.last_call
   FROM conversations c LEFT JOIN users u ON u.id = c.peer_id LEFT JOIN users r ON r.id = c.request_from`;
 
 /**
@@ -81,6 +82,7 @@ type Row = [
   requestSeq: number,
   requestFromName: string | null,
   unnamedGroupTitle: string | null,
+  lastCall: string | null,
 ];
 
 export class ConversationList {
@@ -249,6 +251,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     requestSeq,
     requestFromName,
     unnamedGroupTitle,
+    lastCallJson,
   ] = row.slice(18) as [
     number,
     number,
@@ -261,7 +264,9 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     number,
     string | null,
     string | null,
+    string | null,
   ];
+  const lastCall = lastCallView(lastCallJson, lastText === null ? null : (lastAt ?? 0), selfId);
   const standing = requestStanding(requestFrom, requestAnswerOf(requestAnswer, requestSeq), lastIncomingSeq);
   if (standing === 'deleted') return null;
   const peer =
@@ -289,6 +294,8 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
               ? { attachment: { kind: attachmentKind, name: attachmentName } }
               : {}),
           },
+    // Only when it is the newest thing said, so a list without calls reads as it always has.
+    ...(lastCall ? { lastCall } : {}),
     unreadCount: unread,
     mentionsYou: unreadMentions > 0,
     lastActivityAt,

@@ -1,4 +1,5 @@
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
+import { UNREAD_MISSED_CALLS_SQL } from './call-entries.js';
 
 /**
  * The newest message and the unread count are stored on each conversation row (migration 3) so
@@ -123,11 +124,11 @@ export function noteNewMessages(db: Db, stored: NewMessages): ActivityRow | unde
     ActivityRow | undefined;
 }
 
-/** After our read watermark moved: count what is still unread (usually nothing, so cheap). */
+/** After our read watermark moved: count what is still unread (usually nothing, so cheap), missed calls with the messages. */
 export function recountUnread(db: Db, conversationId: string, selfId: string): void {
   cachedStatement(
     db,
-    `UPDATE conversations SET unread_count = unread.n, unread_mentions = unread.mentioned
+    `UPDATE conversations SET unread_count = unread.n + ${UNREAD_MISSED_CALLS_SQL}, unread_mentions = unread.mentioned
      FROM (
        SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN instr(x.text, '@') > 0 THEN mentions_self(x.text) ELSE 0 END), 0) AS mentioned FROM messages x
        WHERE x.conversation_id = @id AND x.sender_id != @self

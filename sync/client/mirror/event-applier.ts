@@ -19,6 +19,7 @@ import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlit
 import { AttachmentStore } from './attachments.js';
 import { noteNewMessages, refreshLastMessage } from './conversation-stats.js';
 import { applyMembershipEvent, refreshMembership } from './membership.js';
+import { storeCallEntry } from './call-entries.js';
 import { forgetResendRequest } from './resend-requests.js';
 import { forgetSentContent } from './sent-content.js';
 import { outboxRowArrived } from './outbox-store.js';
@@ -57,10 +58,10 @@ export interface ApplyBatch {
   conversationKind: ConversationKind | undefined;
   /** Newest message time seen in the batch; written to the conversation once, at the end. */
   lastActivityAt: number;
-  /** Seq range of the messages stored in this batch; 0 when none. */
+  /** Seq range of the messages (and calls' entries) stored in this batch; 0 when none. */
   firstMessageSeq: number;
   lastMessageSeq: number;
-  /** Seqs of the messages from someone else stored in this batch: the unread count is counted from them, not read back. */
+  /** Seqs of the messages from someone else (and calls missed) stored in this batch: the unread count is counted from them, not read back. */
   incomingSeqs: number[];
   /**
    * Local ids of messages from someone else whose text, as stored or edited in this batch, has an
@@ -204,6 +205,19 @@ export function applyEvent(db: Db, event: AppliedEvent, batch: ApplyBatch): void
       batch.changedMembers = true;
       if (event.kind === 'group_created' && event.senderId === batch.selfId) batch.createdByUs = true;
       break;
+    case 'call_ended': {
+      const stored = storeCallEntry(db, event, batch.selfId);
+      if (!stored) break;
+      // The conversation moves up as for a message; a missed call is unread, and counted with them.
+      batch.lastActivityAt = Math.max(batch.lastActivityAt, stored.at);
+      batch.firstMessageSeq = batch.firstMessageSeq === 0 ? stored.seq : Math.min(batch.firstMessageSeq, stored.seq);
+      batch.lastMessageSeq = Math.max(batch.lastMessageSeq, stored.seq);
+      if (stored.missed) {
+        batch.lastIncomingSeq = Math.max(batch.lastIncomingSeq, stored.seq);
+        batch.incomingSeqs.push(stored.seq);
+      }
+      break;
+    }
     case 'envelope': {
       // The server counts any envelope as writing (it cannot tell a reaction from a message), so
       // one of ours, whatever it holds, answers a request here as it does there.

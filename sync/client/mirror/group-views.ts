@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ConversationInfo, FailedGroupChangeView, MemberView, MessageInfo, NoticeView } from '../../app-api/contract.js';
 import { peopleNamedIn, type ConversationKind, type Role, type User } from '../../protocol/frames.js';
-import { NOTICE_EVENT_SCHEMAS } from '../../content/opened-events.js';
+import { callEndedEventSchema, NOTICE_EVENT_SCHEMAS } from '../../content/opened-events.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { safetyNumberChangedNoticeSchema } from './identity-trust.js';
 import { undecryptableNoticeSchema } from './resend-requests.js';
@@ -11,12 +11,13 @@ import type { OutboxStore, QueuedGroupChange } from './outbox-store.js';
 
 const noticeSchema = z.discriminatedUnion('kind', [
   ...NOTICE_EVENT_SCHEMAS,
+  callEndedEventSchema,
   safetyNumberChangedNoticeSchema,
   undecryptableNoticeSchema,
 ]);
 
-/** The notices (membership events, changes of safety number this device noticed, envelopes it could not open) with seq in [fromSeq, beforeSeq), oldest first. */
-export function noticesBetween(db: Db, conversationId: string, fromSeq: number, beforeSeq: number): NoticeView[] {
+/** The notices (membership events, calls' entries, changes of safety number this device noticed, envelopes it could not open) with seq in [fromSeq, beforeSeq), oldest first. */
+export function noticesBetween(db: Db, conversationId: string, fromSeq: number, beforeSeq: number, selfId: string): NoticeView[] {
   const rows = cachedStatement(
     db,
     'SELECT event FROM notices WHERE conversation_id = ? AND seq >= ? AND seq < ? ORDER BY seq',
@@ -29,7 +30,10 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
     return parsed.data;
   });
   const named = (event: (typeof events)[number]) =>
-    event.kind === 'safety_number_changed' || event.kind === 'undecryptable' || event.kind === 'group_renamed'
+    event.kind === 'safety_number_changed' ||
+    event.kind === 'undecryptable' ||
+    event.kind === 'group_renamed' ||
+    event.kind === 'call_ended'
       ? []
       : peopleNamedIn(event);
   const users = usersById(
@@ -45,6 +49,17 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
     subjects: named(event).map(user),
     name: event.kind === 'group_created' || event.kind === 'group_renamed' ? event.name : null,
     role: event.kind === 'role_changed' ? event.role : null,
+    ...(event.kind === 'call_ended'
+      ? {
+          call: {
+            callId: event.callId,
+            media: event.media,
+            outcome: event.outcome,
+            durationMs: event.durationMs,
+            outgoing: event.senderId === selfId,
+          },
+        }
+      : {}),
   }));
 }
 

@@ -1042,4 +1042,50 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 33,
+    description:
+      'the outbox keeps any kind of row (its kinds judged in code, from their one declaration); the newest call on the list',
+    up(db) {
+      db.exec(`
+        -- A call's entry (issue 32) is a new kind of row, and a literal list of kinds here would be
+        -- a second declaration of them: outbox-store.ts judges each row's kind against PAYLOADS when
+        -- it is read back, and a kind it does not know fails by name. Rebuilt without the CHECK;
+        -- ids, and so the order, are kept, with the sealed envelopes.
+        CREATE TABLE outbox_v33 (
+          id INTEGER PRIMARY KEY,
+          conversation_id TEXT NOT NULL,
+          client_id TEXT NOT NULL UNIQUE,
+          kind TEXT NOT NULL,
+          message_id TEXT,
+          payload TEXT NOT NULL DEFAULT '{}',
+          status TEXT NOT NULL CHECK (status IN ('pending', 'failed')),
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT,
+          sealed TEXT,
+          sealed_devices_version INTEGER
+        );
+        INSERT INTO outbox_v33 (id, conversation_id, client_id, kind, message_id, payload, status, attempts, next_attempt_at,
+                                last_error, sealed, sealed_devices_version)
+          SELECT id, conversation_id, client_id, kind, message_id, payload, status, attempts, next_attempt_at, last_error,
+                 sealed, sealed_devices_version FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_v33 RENAME TO outbox;
+        CREATE INDEX outbox_by_conversation ON outbox(conversation_id, id);
+        CREATE INDEX outbox_changes ON outbox(conversation_id, id) WHERE kind != 'send';
+
+        -- The newest call's entry (JSON, checked against its schema when read; NULL when none):
+        -- the list shows it ("Missed voice call") when it is newer than the newest message. The
+        -- list's index covers it, as it covers everything the list reads.
+        ALTER TABLE conversations ADD COLUMN last_call TEXT;
+        DROP INDEX conversations_list;
+        CREATE INDEX conversations_list ON conversations(
+          last_activity_at DESC, id, kind, name, unread_count, unread_mentions, member_count, is_member, peer_id,
+          last_preview, last_sender_id, last_sender_name, last_at, last_deleted, last_attachment_kind, last_attachment_name,
+          archived, archived_seq, muted, last_incoming_seq, draft_preview, blocked, request_from, request_answer, request_seq,
+          last_call);
+      `);
+    },
+  },
 ];

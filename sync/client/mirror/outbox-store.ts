@@ -9,7 +9,7 @@ import {
   type LinkPreview,
 } from '../../protocol/frames.js';
 import { id } from '../../protocol/wire-types.js';
-import { renameSchema } from '../../content/content.js';
+import { callContentSchema, renameSchema, type CallContent } from '../../content/content.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
 
@@ -64,11 +64,20 @@ export type OutboxEntry = EntryBase &
     /** A conversation made here (offline, or before the server heard of it); its id is clientId. */
     | { kind: 'create'; conversation: OutboxConversation }
     | { kind: 'group'; change: OutboxGroupChange }
+    /** A call's entry, written by the caller's device when the call ended; its client id is the call's. */
+    | { kind: 'call'; call: CallContent }
   );
 
-export type ChangeKind = 'edit' | 'delete' | 'reaction' | 'pin';
 /** The kinds of change to a message, as the outbox's kind column names them. */
-const CHANGE_KINDS_SQL = "('edit', 'delete', 'reaction', 'pin')";
+const CHANGE_KINDS = ['edit', 'delete', 'reaction', 'pin'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+/** The rows of a conversation's creation and of changes to a group, as the kind column names them. */
+const GROUP_ROW_KINDS = ['create', ...outboxGroupChangeSchema.options.map((option) => option.shape.kind.value)] as const;
+
+/** A list of kinds as SQL, from their one declaration (the kinds are this module's literals, never input). */
+const sqlList = (kinds: readonly string[]) => `(${kinds.map((kind) => `'${kind}'`).join(', ')})`;
+const CHANGE_KINDS_SQL = sqlList(CHANGE_KINDS);
+const GROUP_ROW_KINDS_SQL = sqlList(GROUP_ROW_KINDS);
 
 /**
  * What each kind keeps in `payload`, checked when read back: a row this version cannot make
@@ -87,13 +96,34 @@ const PAYLOADS = {
   leave: outboxGroupChangeSchema,
   rename: outboxGroupChangeSchema,
   set_role: outboxGroupChangeSchema,
+  call: callContentSchema,
 } as const;
 type RowKind = keyof typeof PAYLOADS;
-/** The payload schemas and every kind an outbox row can have, for reading a damaged mirror (outbox-salvage.ts). */
+/**
+ * The payload schemas and every kind an outbox row can have: the one list of them (the table has
+ * no CHECK on its kind since migration 33), for reading rows back and a damaged mirror (outbox-salvage.ts).
+ */
 export const OUTBOX_PAYLOADS = PAYLOADS;
 export const OUTBOX_ROW_KINDS = Object.keys(PAYLOADS) as [RowKind, ...RowKind[]];
 
+/** Whether a kind read from disk is one this version knows. */
+export function isOutboxRowKind(kind: string): kind is RowKind {
+  return Object.hasOwn(PAYLOADS, kind);
+}
+
+/** A row of a kind this version does not know (written by a newer one, or damaged): it fails by name. */
+export class UnknownOutboxKindError extends Error {
+  constructor(
+    readonly clientId: string,
+    readonly kind: string,
+  ) {
+    super(`Outbox row ${clientId} has a kind this version does not know: ${JSON.stringify(kind)}`);
+    this.name = 'UnknownOutboxKindError';
+  }
+}
+
 function payloadOf<K extends RowKind>(row: { kind: K; payload: string; client_id: string }): z.infer<(typeof PAYLOADS)[K]> {
+  if (!isOutboxRowKind(row.kind)) throw new UnknownOutboxKindError(row.client_id, row.kind);
   let json: unknown;
   try {
     json = JSON.parse(row.payload);
@@ -187,7 +217,7 @@ export class OutboxStore {
     const rows = cachedStatement(
       this.db,
       // kind != 'send' lets SQLite use the partial index outbox_changes: a long queue is mostly sends.
-      `SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' AND kind NOT IN ${CHANGE_KINDS_SQL} ORDER BY id`,
+      `SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' AND kind IN ${GROUP_ROW_KINDS_SQL} ORDER BY id`,
     ).all(conversationId) as OutboxRow[];
     return rows.map((row) => {
       const entry = toEntry(row);
@@ -200,6 +230,17 @@ export class OutboxStore {
       if (!change) throw new Error(`Outbox row ${row.client_id} is not a group change`);
       return { clientId: row.client_id, status: row.status, error: row.last_error, change };
     });
+  }
+
+  /**
+   * A call's entry, queued under a client id made from the call's (clientIdOfCall): queued again,
+   * it is the same row, and the server stores one envelope per client id, so the log has it once.
+   */
+  enqueueCall(conversationId: string, call: CallContent): void {
+    cachedStatement(
+      this.db,
+      `INSERT OR IGNORE INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, 'call', NULL, ?, 'pending')`,
+    ).run(conversationId, clientIdOfCall(call.callId), JSON.stringify(call));
   }
 
   enqueueChange(
@@ -431,6 +472,7 @@ export class OutboxStore {
         case 'send':
         case 'create':
         case 'group':
+        case 'call':
           throw new Error(`Outbox row ${row.client_id} is not a change to a message`);
       }
     });
@@ -465,6 +507,8 @@ export function outboxRowArrived(db: Db, clientId: string): void {
 }
 
 export function toEntry(row: OutboxRow): OutboxEntry {
+  // The column has no CHECK (migration 33): a kind is judged here, against PAYLOADS.
+  if (!isOutboxRowKind(row.kind)) throw new UnknownOutboxKindError(row.client_id, row.kind);
   const base = {
     id: row.id,
     conversationId: row.conversation_id,
@@ -510,7 +554,14 @@ export function toEntry(row: OutboxRow): OutboxEntry {
       if (change.kind !== row.kind) throw new Error(`Outbox row ${row.client_id} holds a ${change.kind} as a ${row.kind}`);
       return { ...base, kind: 'group', change };
     }
+    case 'call':
+      return { ...base, kind: 'call', call: payloadOf({ ...row, kind: 'call' }) };
   }
+}
+
+/** The client id of a call's entry: the call's own id, so each call is in the log once. */
+export function clientIdOfCall(callId: string): string {
+  return `call-${callId}`;
 }
 
 function messageIdOf(row: OutboxRow): string {

@@ -185,7 +185,7 @@ export class MirrorViews {
       : from.beforeSeq !== undefined && anchorSeq === null
         ? from.beforeSeq
         : Number.MAX_SAFE_INTEGER;
-    const notices = noticesBetween(this.db, conversationId, fromSeq, toSeq);
+    const notices = noticesBetween(this.db, conversationId, fromSeq, toSeq, selfId);
     const readSeq = (
       cachedStatement(this.db, 'SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?').get(
         conversationId,

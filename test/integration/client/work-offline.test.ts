@@ -155,6 +155,9 @@ describe('Work offline', () => {
       language: 'system',
       notificationPreviews: true,
       workOffline: false,
+      microphoneId: null,
+      cameraId: null,
+      speakerId: null,
     });
     await core.setPreferences({ theme: 'dark', notificationPreviews: false });
     await core.close();
@@ -170,6 +173,9 @@ describe('Work offline', () => {
       language: 'uk',
       notificationPreviews: false,
       workOffline: false,
+      microphoneId: null,
+      cameraId: null,
+      speakerId: null,
     });
     // Another account on this profile wipes the mirror; the device's preferences are not in it.
     await core.logIn({ serverUrl: server.url, username: 'erin', password: DEFAULT_TEST_PASSWORD });

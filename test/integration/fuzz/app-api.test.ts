@@ -20,7 +20,7 @@ import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, type BridgeServerFrame } from '../
 import type { AppTransport } from '../../../sync/app-api/client.js';
 import { APP_API_METHODS, appApiArgs, type AppApiMethod } from '../../../sync/app-api/contract.js';
 import { createAppDispatcher, type AppCallResult } from '../../../sync/app-api/dispatcher.js';
-import { LANGUAGES, THEMES } from '../../../sync/app-api/preferences.js';
+import { LANGUAGES, MAX_DEVICE_ID_LENGTH, THEMES } from '../../../sync/app-api/preferences.js';
 import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
 import { openSnapshotReader, type DbSnapshot, type SnapshotReader } from '../../support/db-snapshot.js';
@@ -148,6 +148,7 @@ afterAll(async () => {
 const conversation = () => fc.constant(conversationId);
 const message = () => fc.constantFrom(ownMessageId, bobMessageId);
 const callId = () => fc.stringMatching(/^[0-9a-f]{32}$/);
+const deviceChoice = fc.option(fc.string({ minLength: 1, maxLength: MAX_DEVICE_ID_LENGTH }), { nil: null });
 
 /** A valid argument object for each method; the type makes a method without one a compile error. */
 function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown>> } {
@@ -247,6 +248,10 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
         language: fc.constantFrom(...LANGUAGES, 'system' as const),
         notificationPreviews: fc.boolean(),
         workOffline: fc.boolean(),
+        // A device id the browser would give, or null for the system default.
+        microphoneId: deviceChoice,
+        cameraId: deviceChoice,
+        speakerId: deviceChoice,
       },
       { requiredKeys: ['theme'] },
     ),

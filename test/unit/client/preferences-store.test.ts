@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/preferences.js';
+import { DEFAULT_PREFERENCES, MAX_DEVICE_ID_LENGTH, type Preferences } from '../../../sync/app-api/preferences.js';
 import { PREFERENCES_FILE, PreferencesStore, readPreferences } from '../../../sync/client/preferences-store.js';
 
 const dirs: string[] = [];
@@ -89,9 +89,40 @@ describe('this device’s preferences on disk', () => {
     );
     const problems: string[] = [];
     const read = readPreferences(join(dir, PREFERENCES_FILE), (problem) => problems.push(problem));
-    expect(read).toEqual({ theme: 'dark', language: 'system', notificationPreviews: true, workOffline: true });
+    expect(read).toEqual({ ...DEFAULT_PREFERENCES, theme: 'dark', workOffline: true });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/language, notificationPreviews, fontSize/);
+  });
+
+  it('the chosen call devices are written and read back, and each may go back to the default (null)', () => {
+    const dir = profile();
+    const chosen = { microphoneId: 'mic-usb', cameraId: 'a'.repeat(64), speakerId: 'headphones' };
+    expect(open(dir).store.change(chosen)).toEqual({ ...DEFAULT_PREFERENCES, ...chosen });
+    const { store, problems } = open(dir);
+    expect(store.current).toEqual({ ...DEFAULT_PREFERENCES, ...chosen });
+    expect(problems).toEqual([]);
+    expect(store.change({ cameraId: null })).toEqual({ ...DEFAULT_PREFERENCES, ...chosen, cameraId: null });
+    expect(open(dir).store.current.cameraId).toBeNull();
+  });
+
+  it('refuses a device id that is empty or longer than a device id can be', () => {
+    const { store } = open(profile());
+    for (const microphoneId of ['', 'x'.repeat(MAX_DEVICE_ID_LENGTH + 1)]) {
+      expect(() => store.change({ microphoneId })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    }
+    expect(store.change({ microphoneId: 'x'.repeat(MAX_DEVICE_ID_LENGTH) }).microphoneId).toHaveLength(MAX_DEVICE_ID_LENGTH);
+  });
+
+  it('a stored garbage device id falls back to the default and is reported; the other devices are kept', () => {
+    const dir = profile();
+    writeFileSync(
+      join(dir, PREFERENCES_FILE),
+      JSON.stringify({ ...DEFAULT_PREFERENCES, microphoneId: 'mic-usb', cameraId: { id: 7 }, speakerId: 'headphones' }),
+    );
+    const { store, problems } = open(dir);
+    expect(store.current).toEqual({ ...DEFAULT_PREFERENCES, microphoneId: 'mic-usb', cameraId: null, speakerId: 'headphones' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/ignoring cameraId /);
   });
 
   it('a file from before a preference existed gets that preference’s default, silently', () => {

@@ -38,6 +38,7 @@ const EVERY_KIND: Content[] = [
   { kind: 'reaction', messageId: 'm1', emoji: '👍', on: true },
   { kind: 'pin', messageId: 'm1', on: false },
   { kind: 'rename', name: 'Trip 2027' },
+  { kind: 'call', callId: 'c'.repeat(32), media: 'video', outcome: 'completed', durationMs: 192_000 },
 ];
 
 const envelope: EnvelopeEvent = {
@@ -65,6 +66,13 @@ describe('content', () => {
     expect(() => decodeContent(bytes({ kind: 'message', text: 'x'.repeat(LIMITS.maxMessageChars + 1) }))).toThrow();
     expect(() => decodeContent(bytes({ kind: 'message', text: '   ' }))).toThrow();
     expect(() => decodeContent(new Uint8Array([0xff, 0x00]))).toThrow();
+    // A call's entry: only the outcomes a caller sees, a call id as callers make them, a whole duration.
+    const call = { kind: 'call', callId: 'c'.repeat(32), media: 'audio', outcome: 'completed', durationMs: 1_000 };
+    expect(() => decodeContent(bytes({ ...call, outcome: 'missed' }))).toThrow();
+    expect(() => decodeContent(bytes({ ...call, callId: 'NOT A CALL' }))).toThrow();
+    expect(() => decodeContent(bytes({ ...call, durationMs: -1 }))).toThrow();
+    expect(() => decodeContent(bytes({ ...call, durationMs: 1.5 }))).toThrow();
+    expect(() => decodeContent(bytes({ ...call, media: 'screen' }))).toThrow();
   });
 
   it('takes a group name as people give it: trimmed, stripped of invisible characters, within its bounds', () => {
@@ -128,6 +136,13 @@ describe('the rules every receiving device applies', () => {
     expect(refuseContent({ kind: 'pin', messageId: 'm1', on: true }, admin, deleted)).toBe('message_deleted');
   });
 
+  it('keeps a call’s entry only in a direct conversation, where either person may write it', () => {
+    const call: Content = { kind: 'call', callId: 'c'.repeat(32), media: 'audio', outcome: 'no_answer', durationMs: null };
+    expect(refuseContent(call, { id: 'ben', role: 'member', conversationKind: 'direct' }, null)).toBeNull();
+    expect(refuseContent(call, member, null)).toBe('not_allowed');
+    expect(refuseContent(call, { ...member, role: 'owner' }, null)).toBe('not_allowed');
+  });
+
   it('caps one person’s reactions on a message, and takes none on a deleted one', () => {
     const full = {
       ...annsMessage,
@@ -147,7 +162,16 @@ describe('opened content as the mirror’s events', () => {
       expect(appliedEventSchema.parse(event)).toEqual(event);
       expect(event).toMatchObject({ conversationId: 'c1', seq: 7, senderId: 'ann', sentAt: 1_000 });
     }
-    expect(events.map((event) => event.kind)).toEqual(['message', 'edit', 'delete', 'reaction', 'pin', 'group_renamed']);
+    expect(events.map((event) => event.kind)).toEqual([
+      'message',
+      'edit',
+      'delete',
+      'reaction',
+      'pin',
+      'group_renamed',
+      'call_ended',
+    ]);
+    expect(events[6]).toMatchObject({ clientChangeId: 'e7', media: 'video', outcome: 'completed', durationMs: 192_000 });
     expect(events[0]).toMatchObject({ clientMessageId: 'e7', replyTo: 'm0', deleted: false, attachments: [image] });
     expect(events[3]).toMatchObject({ clientChangeId: 'e7', messageId: 'm1', emoji: '👍', on: true });
   });

@@ -120,3 +120,20 @@ describe('the notifier', () => {
     expect(failing.shown).toHaveLength(1);
   });
 });
+
+describe('missed calls', () => {
+  it('notify in the conversation’s name, but not while the window is focused, nor for a muted conversation or a request', async () => {
+    const notified = rig([]);
+    await createNotifier(notified.deps).missedCall('c1', 'video');
+    expect(notified.shown).toEqual([['c1', { title: conversation.title, body: 'Missed video call' }]]);
+
+    for (const quiet of [
+      rig([], { windowFocused: () => true }),
+      rig([], { api: { ...notified.deps.api, listConversations: async () => [{ ...conversation, muted: true }] } }),
+      rig([], { api: { ...notified.deps.api, listConversations: async () => [{ ...conversation, request: true }] } }),
+    ]) {
+      await createNotifier(quiet.deps).missedCall('c1', 'audio');
+      expect(quiet.shown).toEqual([]);
+    }
+  });
+});

@@ -42,6 +42,7 @@ describe('events through the browser host’s bridge', () => {
         totalBytes: 20,
       },
       call: { type: 'call' },
+      missed_call: { type: 'missed_call', conversationId: 'c1', callId: 'c'.repeat(32), media: 'audio' },
       call_negotiation: {
         type: 'call_negotiation',
         callId: 'a'.repeat(32),

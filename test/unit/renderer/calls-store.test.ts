@@ -82,6 +82,7 @@ function recordingEngine() {
     setMuted: () => {},
     setCamera: async () => {},
     setScreenShared: async () => {},
+    useDevices: () => {},
     stats: async () => null,
   };
   return { engine, log, ringing: () => log.filter((line) => line.startsWith('ring')).at(-1) };

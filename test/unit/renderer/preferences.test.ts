@@ -1,6 +1,7 @@
 /** This device's preferences in the renderer store, and the theme they give the page. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PREFERENCES } from '../../../sync/app-api/preferences.js';
+import { silentCallMedia } from '../../../renderer/calls/media-engine.js';
 import { applyTheme, followTheme, type ThemeRoot } from '../../../renderer/state/preferences.js';
 import { createAppStore } from '../../../renderer/state/store.js';
 import { connectedLink, FakeApi, settle, storesOnFakes } from './fake-api.js';
@@ -45,6 +46,19 @@ describe('preferences in the renderer store', () => {
     api.emit({ type: 'preferences' });
     await settle();
     expect(store.getState().preferences?.workOffline).toBe(true);
+  });
+
+  it('give the call media the microphone and camera chosen, once read and again on each change', async () => {
+    const api = new FakeApi();
+    api.preferences = { ...DEFAULT_PREFERENCES, microphoneId: 'mic-a' };
+    const useDevices = vi.fn();
+    started(createAppStore(api.client(), connectedLink, { ...silentCallMedia(), useDevices }));
+    await settle();
+    expect(useDevices).toHaveBeenLastCalledWith({ microphoneId: 'mic-a', cameraId: null });
+    api.preferences = { ...DEFAULT_PREFERENCES, microphoneId: 'mic-a', cameraId: 'cam-b', speakerId: 'out-c' };
+    api.emit({ type: 'preferences' });
+    await settle();
+    expect(useDevices).toHaveBeenLastCalledWith({ microphoneId: 'mic-a', cameraId: 'cam-b' });
   });
 });
 

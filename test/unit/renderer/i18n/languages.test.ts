@@ -49,6 +49,8 @@ const THE_SAME_EVERYWHERE = new Set([
   'reactions.chip',
   'quote.label',
   'composer.mentionOption',
+  // "Voice call, 3:12": the call's words and its length, joined by a comma in each language.
+  'calls.entry.withDuration',
   'about.electron',
   'about.chromium',
   'about.node',
