@@ -93,6 +93,10 @@ export function foldGroup(events: readonly AppliedEvent[]): MembershipFold {
       case 'pin':
         if (!mayPin('group', role(event.senderId)!)) refuse(event, 'a pin by a plain member');
         break;
+      case 'call_ended':
+        // Calls are between the two people of a direct conversation (content/rules.ts).
+        refuse(event, 'a call entry in a group');
+        break;
       case 'members_added':
         manager(event);
         for (const member of event.members) {
