@@ -149,8 +149,9 @@ test('a video call rings, connects with media both ways, shows mute, camera off 
   await expect(aliceCall.getByLabel('Video from Bob Builder')).toHaveCount(0);
 
   // Alice shares her screen (the fake picker chooses it): it replaces her camera in what Bob receives.
+  // Bob's call view came back a moment ago, so its first stats are read once they are there.
+  await expect.poll(async () => (await stats(bobCall))?.inboundVideoFrameWidth ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
   const widthBefore = (await stats(bobCall))?.inboundVideoFrameWidth;
-  expect(widthBefore).toBeGreaterThan(0);
   await aliceCall.getByRole('button', { name: 'Share screen', exact: true }).click();
   await expect(aliceCall.getByRole('button', { name: 'Stop sharing', exact: true })).toBeVisible();
   await expect(aliceCall.getByLabel('Your screen')).toBeVisible();
