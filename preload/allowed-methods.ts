@@ -88,6 +88,11 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   reportCallMedia: true,
   setCallSending: true,
   getCallIceServers: true,
+  joinGroupCall: true,
+  leaveGroupCall: true,
+  getGroupCalls: true,
+  sendGroupCallNegotiation: true,
+  setGroupCallSending: true,
 };
 
 export const PRELOAD_METHODS: readonly AppApiMethod[] = Object.freeze(Object.keys(METHODS) as AppApiMethod[]);

@@ -9,6 +9,7 @@ import { app, Menu, nativeImage, Notification, Tray, type BrowserWindow, type Na
 import type { AppApiClient } from '../../sync/app-api/client.js';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import type { CallView } from '../../sync/app-api/calls-api.js';
+import type { GroupCallView } from '../../sync/app-api/group-calls-api.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../../sync/app-api/preferences.js';
 import { errorFields, type Logger } from '../../sync/common/logger.js';
 import { desktopStrings, type DesktopStrings } from '../common/desktop-strings.js';
@@ -31,8 +32,11 @@ export interface DesktopShellHost {
   openConversation(conversationId: string): void;
   quit(): void;
   logger: Logger;
-  /** The call on this device changed (camera and screen are granted only while one runs), with the words of the moment. */
-  callChanged?(call: CallView | null, strings: DesktopStrings): void;
+  /**
+   * The calls on this device changed (camera and screen are granted only while one runs): the
+   * one-to-one call and the group call joined here, with the words of the moment.
+   */
+  callChanged?(call: CallView | null, groupCall: GroupCallView | null, strings: DesktopStrings): void;
 }
 
 /** Starts the tray, badge and notifications; returns what stops them. */
@@ -150,9 +154,9 @@ export function startDesktopShell(api: AppApiClient, host: DesktopShellHost): ()
   /** The notification of the call ringing now, closed once it stops ringing. */
   let ringing: { callId: string; notification: Notification | null } | null = null;
   const readCall = async () => {
-    const call = await api.getCall();
+    const [call, groupCalls] = await Promise.all([api.getCall(), api.getGroupCalls()]);
     if (stopped) return;
-    host.callChanged?.(call, strings);
+    host.callChanged?.(call, groupCalls.joined, strings);
     const rings = call?.phase === 'ringing' ? call : null;
     if (ringing && ringing.callId !== rings?.callId) {
       ringing.notification?.close();
@@ -171,7 +175,7 @@ export function startDesktopShell(api: AppApiClient, host: DesktopShellHost): ()
   };
 
   const unsubscribe = api.subscribe((event) => {
-    if (event.type === 'call') {
+    if (event.type === 'call' || event.type === 'group_call') {
       readCall().catch((error: unknown) => host.logger.warn('the call could not be read', errorFields(error)));
     } else if (event.type === 'conversations' || event.type === 'session') refreshUnread();
     else if (event.type === 'preferences') void readPreferences();

@@ -370,8 +370,8 @@ if (debuggingSwitch !== null) {
       openConversation,
       quit: () => app.quit(),
       logger: profileLogs.logger,
-      callChanged: (call, strings) => {
-        callNow.running = isCallRunning(call);
+      callChanged: (call, groupCall, strings) => {
+        callNow.running = isCallRunning(call, groupCall);
         callNow.strings = strings;
       },
     });

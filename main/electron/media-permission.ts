@@ -5,6 +5,7 @@
  * else. Pure (no electron import) so the decision is tested on its own.
  */
 import type { CallView } from '../../sync/app-api/calls-api.js';
+import type { GroupCallView } from '../../sync/app-api/group-calls-api.js';
 import { APP_ORIGIN, isTrustedSenderUrl } from './trusted-sender.js';
 
 /** The parts of Electron's permission request details this looks at. */
@@ -19,8 +20,9 @@ export interface PermissionCheckDetails {
   requestingUrl?: string;
 }
 
-/** Whether the call on this device is one the person started or accepted, and not over. */
-export function isCallRunning(call: CallView | null): boolean {
+/** Whether the call on this device is one the person started or accepted and not over, or a group call it joined. */
+export function isCallRunning(call: CallView | null, groupCall: GroupCallView | null): boolean {
+  if (groupCall) return true;
   if (!call) return false;
   switch (call.phase) {
     case 'outgoing':

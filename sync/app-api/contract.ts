@@ -26,6 +26,7 @@ import { linkingApiArgs, type LinkingApiResults } from './linking-api.js';
 import { safetyNumberApiArgs, type SafetyNumberApiResults } from './safety-number-api.js';
 import { keyBackupApiArgs, type KeyBackupApiResults } from './key-backup-api.js';
 import { CALL_EVENT_SCHEMAS, callsApiArgs, type CallEntryView, type CallsApiResults } from './calls-api.js';
+import { GROUP_CALL_EVENT_SCHEMAS, groupCallsApiArgs, type GroupCallsApiResults } from './group-calls-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -302,6 +303,7 @@ export const appApiArgs = {
   ...safetyNumberApiArgs,
   ...keyBackupApiArgs,
   ...callsApiArgs,
+  ...groupCallsApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -658,7 +660,13 @@ export interface MessageInfo {
 }
 
 export interface AppApiResults
-  extends AccountKeysApiResults, LinkingApiResults, SafetyNumberApiResults, KeyBackupApiResults, CallsApiResults {
+  extends
+    AccountKeysApiResults,
+    LinkingApiResults,
+    SafetyNumberApiResults,
+    KeyBackupApiResults,
+    CallsApiResults,
+    GroupCallsApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;
@@ -927,6 +935,7 @@ export const appEventSchema = z.discriminatedUnion('type', [
     totalBytes: z.number().nonnegative(),
   }),
   ...CALL_EVENT_SCHEMAS,
+  ...GROUP_CALL_EVENT_SCHEMAS,
 ]);
 export type AppEvent = z.infer<typeof appEventSchema>;
 

@@ -1,8 +1,11 @@
 import { CallDriver } from './calls/call-driver.js';
+import { routeCallSignal } from './calls/call-signal-router.js';
+import { GroupCallDriver } from './calls/group-call-driver.js';
 import { mirrorCallFacts } from './calls/mirror-call-facts.js';
 import { queueCallEntry } from './calls/call-log.js';
-import { encodeCallSignal } from '../content/call-signals.js';
+import { encodeCallSignal, type CallSignal } from '../content/call-signals.js';
 import type { CallView } from '../app-api/calls-api.js';
+import type { GroupCallsView } from '../app-api/group-calls-api.js';
 import type { IceServer } from '../protocol/call-frames.js';
 import { join } from 'node:path';
 import {
@@ -159,6 +162,7 @@ class LocalClientCore implements ClientCore {
   private transfers: AttachmentTransfers | null = null;
   /** This device's calls, for the signed-in account (calls/call-driver.ts). */
   private calls: CallDriver | null = null;
+  private groupCalls: GroupCallDriver | null = null;
   private session: StoredSession | null;
   private readonly settings: PersonalSettings;
   private readonly searchIndexer: SearchIndexer;
@@ -959,15 +963,32 @@ class LocalClientCore implements ClientCore {
       }),
     );
     this.linking = linking;
+    const callFacts = mirrorCallFacts(this.mirror);
+    const sendCallSignal = (userIds: readonly string[], signal: CallSignal) => {
+      if (!this.engine) return Promise.reject(new RequestError('disconnected', 'Not connected'));
+      return this.engine.sendEphemeral(userIds, encodeCallSignal(signal));
+    };
+    const groupCalls = new GroupCallDriver({
+      runtime: this.runtime,
+      selfId: session.user.id,
+      log: this.log,
+      facts: callFacts,
+      thisDevice: () => this.engine?.thisDevice ?? null,
+      inOneToOneCall: () => {
+        const phase = this.calls?.view()?.phase;
+        return phase !== undefined && phase !== 'ended';
+      },
+      send: sendCallSignal,
+      emit: (event) => this.emit(event),
+    });
+    this.groupCalls = groupCalls;
     const calls = new CallDriver({
       runtime: this.runtime,
       selfId: session.user.id,
       log: this.log,
-      facts: mirrorCallFacts(this.mirror),
-      send: (userIds, signal) => {
-        if (!this.engine) return Promise.reject(new RequestError('disconnected', 'Not connected'));
-        return this.engine.sendEphemeral(userIds, encodeCallSignal(signal));
-      },
+      facts: callFacts,
+      inGroupCall: () => groupCalls.inCall,
+      send: sendCallSignal,
       emit: (event) => this.emit(event),
       ended: (conversationId, entry) => {
         if (queueCallEntry(this.mirror, this.log, conversationId, entry)) this.outboxChanged(conversationId);
@@ -996,7 +1017,8 @@ class LocalClientCore implements ClientCore {
       },
       ...(this.onDiskFull ? { onDiskFull: this.onDiskFull } : {}),
       ...(this.opening ? { opening: this.opening } : {}),
-      ephemeralOpened: (from, plaintext, to) => calls.received(from, plaintext, to),
+      ephemeralOpened: (from, plaintext, to) =>
+        routeCallSignal({ oneToOne: calls, group: groupCalls }, this.log, from, plaintext, to),
       log: this.log,
     });
     this.engine.setWorkOffline(this.preferences.current.workOffline);
@@ -1011,6 +1033,8 @@ class LocalClientCore implements ClientCore {
     this.linking = null;
     this.calls?.stop();
     this.calls = null;
+    this.groupCalls?.stop();
+    this.groupCalls = null;
   }
 
   // -- calls (calls/call-driver.ts) ----------------------------------------------------------
@@ -1054,6 +1078,33 @@ class LocalClientCore implements ClientCore {
 
   async setCallSending(args: AppApiArgs<'setCallSending'>): Promise<null> {
     return this.callDriver().sendingChanged(args.callId, args.sending);
+  }
+
+  // -- group calls (calls/group-call-driver.ts) ----------------------------------------------
+
+  private groupCallDriver(): GroupCallDriver {
+    if (!this.groupCalls) throw new AppApiError('not_signed_in', 'Log in first.');
+    return this.groupCalls;
+  }
+
+  async joinGroupCall(args: AppApiArgs<'joinGroupCall'>): Promise<{ callId: string }> {
+    return this.groupCallDriver().join(args.conversationId, args.media);
+  }
+
+  async leaveGroupCall(args: AppApiArgs<'leaveGroupCall'>): Promise<null> {
+    return this.groupCallDriver().leave(args.callId);
+  }
+
+  async getGroupCalls(): Promise<GroupCallsView> {
+    return this.groupCalls?.view() ?? { going: [], joined: null };
+  }
+
+  async sendGroupCallNegotiation(args: AppApiArgs<'sendGroupCallNegotiation'>): Promise<null> {
+    return this.groupCallDriver().negotiate(args.callId, args.to, args.negotiation);
+  }
+
+  async setGroupCallSending(args: AppApiArgs<'setGroupCallSending'>): Promise<null> {
+    return this.groupCallDriver().sendingChanged(args.callId, args.sending);
   }
 
   async getCallIceServers(): Promise<IceServer[]> {

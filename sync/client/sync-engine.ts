@@ -347,6 +347,11 @@ export class SyncEngine {
     await this.devices.sendEphemeral(userIds, content);
   }
 
+  /** Which of the account's devices this is, once the connection's welcome said (a group call's participants are devices). */
+  get thisDevice(): number | null {
+    return this.deviceNumber;
+  }
+
   /** Relays for a call's peer connection now; none when the server has none configured. */
   async fetchTurnCredentials(): Promise<IceServer[]> {
     if (!this.ready) throw new RequestError('disconnected', 'Not connected');

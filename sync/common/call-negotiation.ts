@@ -50,3 +50,10 @@ export type CallNegotiation = z.infer<typeof callNegotiationSchema>;
 /** What one side of a call sends now: the other side shows "muted", the avatar for no camera, the shared screen. */
 export const callSendingSchema = z.object({ audio: z.boolean(), video: z.boolean(), screen: z.boolean() }).strict();
 export type CallSending = z.infer<typeof callSendingSchema>;
+
+/** What a device in a call sends until it says otherwise: its microphone, and its camera in a video call. */
+export const initialSending = (media: z.infer<typeof callMediaSchema>): CallSending => ({
+  audio: true,
+  video: media === 'video',
+  screen: false,
+});

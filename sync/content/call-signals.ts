@@ -30,6 +30,21 @@ export const callSignalSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('call_negotiation'), callId, forDevice, negotiation: callNegotiationSchema }),
   /** What the sender sends now (muted, camera, screen). */
   z.object({ kind: z.literal('call_sending'), callId, forDevice, sending: callSendingSchema }),
+  /**
+   * To every member of a group (group-call-driver.ts): the sender's device is in the group's call,
+   * sending this. Said on joining, on every change of what it sends, and as a heartbeat; with
+   * `forDevice`, the answer to one device that just joined.
+   */
+  z.object({
+    kind: z.literal('group_call_present'),
+    callId,
+    conversationId: id,
+    sending: callSendingSchema,
+    joined: z.boolean(),
+    forDevice,
+  }),
+  /** To every member of a group: the sender's device left the group's call. */
+  z.object({ kind: z.literal('group_call_leave'), callId, conversationId: id }),
 ]);
 export type CallSignal = z.infer<typeof callSignalSchema>;
 

@@ -21,12 +21,12 @@ import {
   type CallMedia,
   type CallState,
 } from '../../common/call-machine.js';
-import type { CallNegotiation, CallSending } from '../../common/call-negotiation.js';
+import { initialSending, type CallNegotiation, type CallSending } from '../../common/call-negotiation.js';
 import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime, TimerHandle } from '../../common/runtime.js';
-import { decodeCallSignal, isCallSignalFor, type CallSignal } from '../../content/call-signals.js';
+import type { CallSignal } from '../../content/call-signals.js';
 import type { User } from '../../protocol/frames.js';
-import { RequestError } from '../connection.js';
+import { callRefused } from './call-refused.js';
 
 /** What this device knows that decides who may ring whom. */
 export interface CallFacts {
@@ -36,6 +36,8 @@ export interface CallFacts {
   isRequest(conversationId: string): boolean;
   isBlocked(userId: string): boolean;
   user(userId: string): User | null;
+  /** The members of a group this person is in, themselves included; null for a direct conversation or a group they are not in. */
+  groupMembers(conversationId: string): readonly string[] | null;
 }
 
 export interface CallDriverOptions {
@@ -43,15 +45,14 @@ export interface CallDriverOptions {
   selfId: string;
   log: Logger;
   facts: CallFacts;
+  /** Whether this device is in a group call (group-call-driver.ts): a person is in one call at a time. */
+  inGroupCall(): boolean;
   /** Sends a signal to every device of these people connected now (the account's own others when it is one). */
   send(userIds: readonly string[], signal: CallSignal): Promise<void>;
   emit(event: AppEvent): void;
   /** The call ended here: its entry, for the conversation's log. */
   ended(conversationId: string, entry: CallEntry): void;
 }
-
-/** What the other side sends until it says otherwise. */
-const sendingOf = (media: CallMedia): CallSending => ({ audio: true, video: media === 'video', screen: false });
 
 type From = { userId: string; deviceNumber: number };
 
@@ -60,7 +61,7 @@ export class CallDriver {
   private conversationId: string | null = null;
   /** The other person's device in the call: the one that rang here, or the one that answered. */
   private peerDevice: number | null = null;
-  private peerSending: CallSending = sendingOf('audio');
+  private peerSending: CallSending = initialSending('audio');
   private timer: TimerHandle | null = null;
   /** Signals go out one after another, so the other device reads them in the order they were made. */
   private sending: Promise<void> = Promise.resolve();
@@ -75,11 +76,13 @@ export class CallDriver {
     if (this.options.facts.isRequest(conversationId)) {
       throw new AppApiError('refused', 'Accept the message request before calling.');
     }
-    if (this.state.phase !== 'idle' && this.state.phase !== 'ended') throw new AppApiError('conflict', 'A call is on already.');
+    if ((this.state.phase !== 'idle' && this.state.phase !== 'ended') || this.options.inGroupCall()) {
+      throw new AppApiError('conflict', 'A call is on already.');
+    }
     const callId = this.options.runtime.random.hex(16);
     this.conversationId = conversationId;
     this.peerDevice = null;
-    this.peerSending = sendingOf(media);
+    this.peerSending = initialSending(media);
     const effects = this.advance({ type: 'start', callId, peerId, media });
     try {
       await this.carryOut(effects, null);
@@ -145,19 +148,8 @@ export class CallDriver {
     };
   }
 
-  /** What another device's ephemeral envelope said, opened on device `deviceNumber` (this one). */
-  received(from: From, plaintext: Uint8Array, deviceNumber: number): void {
-    let signal: CallSignal;
-    try {
-      signal = decodeCallSignal(plaintext);
-    } catch (error) {
-      this.options.log.warn('a call signal could not be read', {
-        sender: `${from.userId}.${from.deviceNumber}`,
-        ...errorFields(error),
-      });
-      return;
-    }
-    if (!isCallSignalFor(signal, deviceNumber)) return;
+  /** What another device's signal said (calls/call-signal-router.ts: read, and meant for this device). */
+  received(from: From, signal: CallSignal): void {
     const effects = this.judge(from, signal);
     if (effects.length > 0) this.carryOut(effects, from).catch((error: unknown) => this.sendFailed(error));
   }
@@ -172,6 +164,11 @@ export class CallDriver {
     }
     if (from.userId === this.options.selfId) return [];
     if (signal.kind === 'call_offer') {
+      if (this.options.inGroupCall()) {
+        // In a group call here: the caller hears "busy" as from any call, and nothing rings.
+        void this.signal([from.userId], { kind: 'call_busy', callId: signal.callId, forDevice: from.deviceNumber });
+        return [];
+      }
       const trusted =
         facts.peerOf(signal.conversationId) === from.userId &&
         !facts.isRequest(signal.conversationId) &&
@@ -186,7 +183,7 @@ export class CallDriver {
         if (!('callId' in state) || state.callId !== signal.callId) return;
         this.conversationId = signal.conversationId;
         this.peerDevice = from.deviceNumber;
-        this.peerSending = sendingOf(signal.media);
+        this.peerSending = initialSending(signal.media);
       });
       // A busy answer goes to the device that rang, which is not the one in the call here.
       return effects.map((effect) => (effect.type === 'send_busy' ? { ...effect, peerId: from.userId } : effect));
@@ -219,6 +216,10 @@ export class CallDriver {
           this.peerSending = signal.sending;
           this.options.emit({ type: 'call' });
         }
+        return [];
+      case 'group_call_present':
+      case 'group_call_leave':
+        // A group's: the router hands them to the group call driver.
         return [];
     }
   }
@@ -342,14 +343,4 @@ export class CallDriver {
     this.schedule();
     this.options.emit({ type: 'call' });
   }
-}
-
-/** A ring that did not leave, as the person is told. */
-function callRefused(error: unknown): AppApiError {
-  if (error instanceof AppApiError) return error;
-  if (error instanceof RequestError && (error.code === 'disconnected' || error.code === 'timeout')) {
-    return new AppApiError('offline', 'Calling needs a connection to the server.');
-  }
-  if (error instanceof RequestError) return new AppApiError('refused', error.message);
-  return new AppApiError('internal', error instanceof Error ? error.message : String(error));
 }

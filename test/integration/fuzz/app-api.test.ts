@@ -298,6 +298,18 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
       sending: fc.record({ audio: fc.boolean(), video: fc.boolean(), screen: fc.boolean() }),
     }),
     getCallIceServers: fc.constant({}),
+    joinGroupCall: fc.record({ conversationId: conversation(), media: fc.constantFrom('audio' as const, 'video' as const) }),
+    leaveGroupCall: fc.record({ callId: callId() }),
+    getGroupCalls: fc.constant({}),
+    sendGroupCallNegotiation: fc.record({
+      callId: callId(),
+      to: fc.record({ userId: fc.constantFrom(bob.user.id, 'nobody'), deviceNumber: fc.integer({ min: 1, max: 3 }) }),
+      negotiation: fc.constant({ kind: 'description' as const, type: 'offer' as const, sdp: 'v=0' }),
+    }),
+    setGroupCallSending: fc.record({
+      callId: callId(),
+      sending: fc.record({ audio: fc.boolean(), video: fc.boolean(), screen: fc.boolean() }),
+    }),
   };
 }
 

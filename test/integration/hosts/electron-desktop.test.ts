@@ -200,7 +200,7 @@ describe('the Electron host on the desktop (stand-in electron)', () => {
     expect(path.basename(tray().image.path)).toBe('tray.png');
   });
 
-  it('rings with a notification while the window is not focused, and grants the camera and the screen only once the call is accepted', async () => {
+  it('rings with a notification while the window is not focused, and grants the camera and the screen only once the call is accepted or a group call joined', async () => {
     const page = 'app://messenger/index.html';
     const mediaRequest = (mediaTypes: string[]) =>
       new Promise<boolean>((resolve) =>
@@ -240,6 +240,15 @@ describe('the Electron host on the desktop (stand-in electron)', () => {
     await dealtWith();
     expect(await mediaRequest(['audio', 'video'])).toBe(false);
     firstWindow().state.focused = true;
+
+    // A group call joined here grants them too, until it is left.
+    await invoke('joinGroupCall', { conversationId: 'c-team', media: 'video' });
+    await dealtWith();
+    expect(await mediaRequest(['audio', 'video'])).toBe(true);
+    await invoke('leaveGroupCall', { callId: 'b'.repeat(32) });
+    await dealtWith();
+    expect(await mediaRequest(['audio', 'video'])).toBe(false);
+    expect(await shareRequest()).toEqual({});
   });
 
   it('hands a second launch over to the first window: restored, shown and focused', () => {

@@ -9,6 +9,7 @@ import type { AppEvent } from '../../../sync/app-api/contract.js';
 import { CALL_TIMEOUTS } from '../../../sync/common/call-machine.js';
 import { SILENT_LOGGER } from '../../../sync/common/logger.js';
 import { CallDriver, type CallFacts } from '../../../sync/client/calls/call-driver.js';
+import { routeCallSignal } from '../../../sync/client/calls/call-signal-router.js';
 import { encodeCallSignal, type CallSignal } from '../../../sync/content/call-signals.js';
 import { handRuntime, settle } from '../../support/hand-runtime.js';
 
@@ -25,6 +26,7 @@ const facts: CallFacts = {
   isRequest: (id) => conversations[id]?.request ?? false,
   isBlocked: (userId) => userId === 'mallory',
   user: (id) => ({ id, username: id, displayName: id.toUpperCase() }),
+  groupMembers: (id) => (id === 'trip' ? [SELF, 'bob'] : null),
 };
 
 function aDriver() {
@@ -41,6 +43,7 @@ function aDriver() {
     selfId: SELF,
     log: SILENT_LOGGER,
     facts,
+    inGroupCall: () => false,
     send: async (to, signal) => void sent.push({ to, signal }),
     emit: (event) => {
       events.push(event);
@@ -48,8 +51,15 @@ function aDriver() {
     },
     ended: (conversationId, entry) => entries.push({ conversationId, ...entry }),
   });
+  const noGroupCall = { owns: (_signal: CallSignal): _signal is never => false, received: () => {} };
   const receive = (userId: string, deviceNumber: number, signal: CallSignal) =>
-    driver.received({ userId, deviceNumber }, encodeCallSignal(signal), THIS_DEVICE);
+    routeCallSignal(
+      { oneToOne: driver, group: noGroupCall },
+      SILENT_LOGGER,
+      { userId, deviceNumber },
+      encodeCallSignal(signal),
+      THIS_DEVICE,
+    );
   return { driver, sent, events, views, entries, receive, advance };
 }
 

@@ -76,12 +76,20 @@ describe('isCallRunning', () => {
   });
 
   it('counts a call started or accepted here, not one that only rings or is over', () => {
-    expect(isCallRunning(null)).toBe(false);
+    expect(isCallRunning(null, null)).toBe(false);
     expect(
-      ['outgoing', 'connecting', 'connected', 'reconnecting'].map((phase) => isCallRunning(call(phase as CallView['phase']))),
+      ['outgoing', 'connecting', 'connected', 'reconnecting'].map((phase) =>
+        isCallRunning(call(phase as CallView['phase']), null),
+      ),
     ).toEqual([true, true, true, true]);
-    expect(isCallRunning(call('ringing'))).toBe(false);
-    expect(isCallRunning(call('ended'))).toBe(false);
+    expect(isCallRunning(call('ringing'), null)).toBe(false);
+    expect(isCallRunning(call('ended'), null)).toBe(false);
+  });
+
+  it('counts a group call joined here, alone in it or not', () => {
+    const joined = { callId: 'b'.repeat(32), conversationId: 'g1', media: 'audio' as const, joinedAt: 1, participants: [] };
+    expect(isCallRunning(null, joined)).toBe(true);
+    expect(isCallRunning(call('ended'), joined)).toBe(true);
   });
 });
 

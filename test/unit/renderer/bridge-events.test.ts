@@ -52,6 +52,13 @@ describe('events through the browser host’s bridge', () => {
         },
       },
       call_restart_ice: { type: 'call_restart_ice', callId: 'a'.repeat(32) },
+      group_call: { type: 'group_call' },
+      group_call_negotiation: {
+        type: 'group_call_negotiation',
+        callId: 'a'.repeat(32),
+        from: { userId: 'u2', deviceNumber: 2 },
+        negotiation: { kind: 'description', type: 'answer', sdp: 'v=0' },
+      },
     };
     for (const sample of Object.values(samples)) expect(parseEvent(JSON.parse(JSON.stringify(sample)))).toEqual(sample);
     expect(parseEvent({ type: 'conversation_info' })).toBeNull();

@@ -1,0 +1,336 @@
+/**
+ * Group calls on this device (issue 32): who is in each group's call, as their end-to-end
+ * encrypted announcements say (content/call-signals.ts: group_call_present and group_call_leave),
+ * and the call this device is in. Nothing about a group call is stored, on the server or here: a
+ * device in a call says so to the group on joining, on every change of what it sends, and every
+ * GROUP_CALL_LIMITS.heartbeatMs; one not heard from for staleAfterMs has left. So a device that
+ * comes online mid-call sees "Join call" within a heartbeat, and a crashed one drops out.
+ *
+ * The media is a full mesh: each pair of devices in the call has one peer connection, negotiated
+ * through here (call_negotiation, addressed to the one device), the device whose key sorts first
+ * making the offers. Announcements are judged on the receiving device: only a member of a group
+ * this person is in (not a message request, not someone blocked) is counted, and never more than
+ * maxDevices, so a stranger can neither join nor crowd a call.
+ */
+import { AppApiError, type AppEvent } from '../../app-api/contract.js';
+import {
+  GROUP_CALL_LIMITS,
+  type GroupCallDevice,
+  type GroupCallsView,
+  type GroupCallView,
+} from '../../app-api/group-calls-api.js';
+import type { CallMedia } from '../../common/call-machine.js';
+import { initialSending, type CallNegotiation, type CallSending } from '../../common/call-negotiation.js';
+import { errorFields, type Logger } from '../../common/logger.js';
+import type { Runtime, TimerHandle } from '../../common/runtime.js';
+import type { CallSignal } from '../../content/call-signals.js';
+import type { CallFacts } from './call-driver.js';
+import { callRefused } from './call-refused.js';
+
+export interface GroupCallDriverOptions {
+  runtime: Runtime;
+  selfId: string;
+  log: Logger;
+  facts: CallFacts;
+  /** This device's number on the server, or null before the connection's welcome. */
+  thisDevice(): number | null;
+  /** Whether a one-to-one call rings or goes on here: a person is in one call at a time. */
+  inOneToOneCall(): boolean;
+  /** Sends a signal to every device of these people connected now. */
+  send(userIds: readonly string[], signal: CallSignal): Promise<void>;
+  emit(event: AppEvent): void;
+}
+
+interface HeardDevice extends GroupCallDevice {
+  sending: CallSending;
+  seenAt: number;
+}
+
+/** A group's call as heard: its id and the other devices in it. */
+interface GoingCall {
+  callId: string;
+  devices: Map<string, HeardDevice>;
+}
+
+interface JoinedCall {
+  callId: string;
+  conversationId: string;
+  media: CallMedia;
+  joinedAt: number;
+  sending: CallSending;
+  selfKey: string;
+}
+
+type GroupSignal = Extract<CallSignal, { kind: 'group_call_present' | 'group_call_leave' | 'call_negotiation' }>;
+
+export const deviceKey = (device: GroupCallDevice) => `${device.userId}.${device.deviceNumber}`;
+
+export class GroupCallDriver {
+  private readonly going = new Map<string, GoingCall>();
+  private joined: JoinedCall | null = null;
+  private timer: TimerHandle | null = null;
+  /** Signals go out one after another, so each device reads them in the order they were made. */
+  private sending: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: GroupCallDriverOptions) {}
+
+  /** Joins the group's call, or starts one; resolves once the group was told. */
+  async join(conversationId: string, media: CallMedia): Promise<{ callId: string }> {
+    const { facts, runtime } = this.options;
+    if (facts.peerOf(conversationId) !== null) {
+      throw new AppApiError('invalid_argument', 'A direct conversation has one-to-one calls.');
+    }
+    if (facts.groupMembers(conversationId) === null) throw new AppApiError('refused', 'You are not in this group.');
+    if (facts.isRequest(conversationId)) throw new AppApiError('refused', 'Accept the group first.');
+    if (this.joined?.conversationId === conversationId) return { callId: this.joined.callId };
+    if (this.joined || this.options.inOneToOneCall()) throw new AppApiError('conflict', 'A call is on already.');
+    const deviceNumber = this.options.thisDevice();
+    if (deviceNumber === null) throw new AppApiError('offline', 'Calling needs a connection to the server.');
+    this.prune();
+    const going = this.going.get(conversationId);
+    if (going && going.devices.size >= GROUP_CALL_LIMITS.maxDevices) throw new AppApiError('refused', 'The call is full.');
+    const callId = going?.callId ?? runtime.random.hex(16);
+    this.joined = {
+      callId,
+      conversationId,
+      media,
+      joinedAt: runtime.clock.now(),
+      sending: initialSending(media),
+      selfKey: deviceKey({ userId: this.options.selfId, deviceNumber }),
+    };
+    if (!going) this.going.set(conversationId, { callId, devices: new Map() });
+    try {
+      await this.announce({ justJoined: true });
+    } catch (error) {
+      // Nobody heard of it: the call is no more joined than if the person had not tried.
+      this.joined = null;
+      this.forgetIfEmpty(conversationId);
+      throw callRefused(error);
+    }
+    this.schedule();
+    this.options.emit({ type: 'group_call' });
+    return { callId };
+  }
+
+  /** Leaves the call this device is in; the others are told, and drop it after a heartbeat if they miss that. */
+  async leave(callId: string): Promise<null> {
+    const joined = this.joined;
+    if (!joined || joined.callId !== callId) throw new AppApiError('not_found', 'No such call here.');
+    this.joined = null;
+    this.forgetIfEmpty(joined.conversationId);
+    this.schedule();
+    this.options.emit({ type: 'group_call' });
+    const audience = this.audience(joined.conversationId);
+    if (audience.length === 0) return null;
+    await this.signal(audience, { kind: 'group_call_leave', callId, conversationId: joined.conversationId }).catch(
+      (error: unknown) => this.sendFailed(error),
+    );
+    return null;
+  }
+
+  async negotiate(callId: string, to: GroupCallDevice, negotiation: CallNegotiation): Promise<null> {
+    const joined = this.joinedCall(callId);
+    if (!this.going.get(joined.conversationId)?.devices.has(deviceKey(to))) {
+      throw new AppApiError('not_found', 'That device is not in the call.');
+    }
+    await this.signal([to.userId], { kind: 'call_negotiation', callId, forDevice: to.deviceNumber, negotiation });
+    return null;
+  }
+
+  async sendingChanged(callId: string, sending: CallSending): Promise<null> {
+    this.joinedCall(callId).sending = sending;
+    await this.announce({ justJoined: false });
+    return null;
+  }
+
+  /** Whether this device is in a group call. */
+  get inCall(): boolean {
+    return this.joined !== null;
+  }
+
+  /** Whether a signal is this driver's: a group's announcement, or negotiation within the call joined here. */
+  owns(signal: CallSignal): signal is GroupSignal {
+    if (signal.kind === 'group_call_present' || signal.kind === 'group_call_leave') return true;
+    return signal.kind === 'call_negotiation' && this.joined?.callId === signal.callId;
+  }
+
+  received(from: GroupCallDevice, signal: GroupSignal): void {
+    if (signal.kind === 'call_negotiation') {
+      const joined = this.joined;
+      if (joined && this.going.get(joined.conversationId)?.devices.has(deviceKey(from))) {
+        this.options.emit({ type: 'group_call_negotiation', callId: signal.callId, from, negotiation: signal.negotiation });
+      }
+      return;
+    }
+    if (!this.mayAnnounce(from, signal.conversationId)) {
+      this.options.log.info('dropped a group call signal from someone not in the group', { sender: from.userId });
+      return;
+    }
+    if (signal.kind === 'group_call_leave') this.heardLeave(from, signal.conversationId, signal.callId);
+    else this.heardPresent(from, signal);
+  }
+
+  view(): GroupCallsView {
+    this.prune();
+    const joined = this.joined;
+    const going = [...this.going].map(([conversationId, call]) => {
+      const deviceCount = call.devices.size + (joined?.conversationId === conversationId ? 1 : 0);
+      return { conversationId, callId: call.callId, deviceCount, full: deviceCount >= GROUP_CALL_LIMITS.maxDevices };
+    });
+    return { going, joined: joined ? this.joinedView(joined) : null };
+  }
+
+  /** The session ended: nothing is due any more, and nothing heard is kept. */
+  stop(): void {
+    if (this.timer) this.options.runtime.timers.clearTimeout(this.timer);
+    this.timer = null;
+    this.going.clear();
+    this.joined = null;
+  }
+
+  private joinedView(joined: JoinedCall): GroupCallView {
+    const devices = [...(this.going.get(joined.conversationId)?.devices.values() ?? [])];
+    const participants = devices
+      .map((device) => {
+        const key = deviceKey(device);
+        const user = this.options.facts.user(device.userId) ?? { id: device.userId, username: '', displayName: '' };
+        const negotiates = joined.selfKey < key ? ('offer' as const) : ('answer' as const);
+        return { key, userId: device.userId, deviceNumber: device.deviceNumber, user, sending: device.sending, negotiates };
+      })
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+    const { callId, conversationId, media, joinedAt } = joined;
+    return { callId, conversationId, media, joinedAt, participants };
+  }
+
+  private heardPresent(from: GroupCallDevice, signal: Extract<CallSignal, { kind: 'group_call_present' }>): void {
+    const now = this.options.runtime.clock.now();
+    const { conversationId } = signal;
+    const key = deviceKey(from);
+    let call = this.going.get(conversationId);
+    if (!call) {
+      call = { callId: signal.callId, devices: new Map() };
+      this.going.set(conversationId, call);
+    } else if (call.callId !== signal.callId) {
+      // Two started at once: the call whose id sorts first is the group's, and every device moves to it.
+      if (signal.callId > call.callId) {
+        if (this.joined?.conversationId === conversationId) this.answerJoiner(from);
+        return;
+      }
+      // The devices heard so far stay: they move to it too when they hear this.
+      call.callId = signal.callId;
+      if (this.joined?.conversationId === conversationId) {
+        this.joined.callId = signal.callId;
+        void this.announce({ justJoined: true }).catch((error: unknown) => this.sendFailed(error));
+      }
+    }
+    const known = call.devices.get(key);
+    const here = this.joined?.conversationId === conversationId ? 1 : 0;
+    if (!known && call.devices.size + here >= GROUP_CALL_LIMITS.maxDevices) {
+      this.options.log.info('a group call is full: a device more is not counted', { sender: from.userId });
+      return;
+    }
+    call.devices.set(key, { ...from, sending: signal.sending, seenAt: now });
+    if (signal.joined && here === 1) this.answerJoiner(from);
+    this.schedule();
+    const changed = !known || JSON.stringify(known.sending) !== JSON.stringify(signal.sending);
+    if (changed) this.options.emit({ type: 'group_call' });
+  }
+
+  private heardLeave(from: GroupCallDevice, conversationId: string, callId: string): void {
+    const call = this.going.get(conversationId);
+    if (!call || call.callId !== callId || !call.devices.delete(deviceKey(from))) return;
+    this.forgetIfEmpty(conversationId);
+    this.schedule();
+    this.options.emit({ type: 'group_call' });
+  }
+
+  /** A device that just joined learns at once who is in the call, without waiting for their heartbeats. */
+  private answerJoiner(to: GroupCallDevice): void {
+    void this.announce({ justJoined: false, to }).catch((error: unknown) => this.sendFailed(error));
+  }
+
+  /** Tells the group (or one device of it) that this device is in its call, sending what it sends now. */
+  private announce({ justJoined, to }: { justJoined: boolean; to?: GroupCallDevice }): Promise<void> {
+    const joined = this.joined;
+    if (!joined) return Promise.resolve();
+    return this.signal(to ? [to.userId] : this.audience(joined.conversationId), {
+      kind: 'group_call_present',
+      callId: joined.callId,
+      conversationId: joined.conversationId,
+      sending: joined.sending,
+      joined: justJoined,
+      ...(to ? { forDevice: to.deviceNumber } : {}),
+    });
+  }
+
+  /** The group's members this device tells about its call: everyone but those blocked, this person's other devices included. */
+  private audience(conversationId: string): string[] {
+    const members = this.options.facts.groupMembers(conversationId) ?? [];
+    return members.filter((userId) => !this.options.facts.isBlocked(userId));
+  }
+
+  private mayAnnounce(from: GroupCallDevice, conversationId: string): boolean {
+    const { facts } = this.options;
+    const members = facts.groupMembers(conversationId);
+    return members !== null && members.includes(from.userId) && !facts.isRequest(conversationId) && !facts.isBlocked(from.userId);
+  }
+
+  private joinedCall(callId: string): JoinedCall {
+    if (!this.joined || this.joined.callId !== callId) throw new AppApiError('conflict', 'The call is not on.');
+    return this.joined;
+  }
+
+  /** Forgets the devices not heard from in time; tells the renderer when any went. */
+  private prune(): boolean {
+    const before = this.options.runtime.clock.now() - GROUP_CALL_LIMITS.staleAfterMs;
+    let changed = false;
+    for (const [conversationId, call] of this.going) {
+      for (const [key, device] of call.devices) {
+        if (device.seenAt >= before) continue;
+        call.devices.delete(key);
+        changed = true;
+      }
+      this.forgetIfEmpty(conversationId);
+    }
+    return changed;
+  }
+
+  private forgetIfEmpty(conversationId: string): void {
+    if (this.going.get(conversationId)?.devices.size === 0 && this.joined?.conversationId !== conversationId) {
+      this.going.delete(conversationId);
+    }
+  }
+
+  /** One timer: the heartbeat while in a call, and forgetting the silent while any call is heard of. */
+  private schedule(): void {
+    if (this.timer) return;
+    if (!this.joined && this.going.size === 0) return;
+    this.timer = this.options.runtime.timers.setTimeout(() => {
+      this.timer = null;
+      this.beat();
+    }, GROUP_CALL_LIMITS.heartbeatMs);
+  }
+
+  private beat(): void {
+    const joined = this.joined;
+    if (joined && this.options.facts.groupMembers(joined.conversationId) === null) {
+      // Removed from the group (or it left) mid-call: the call is no longer this person's.
+      void this.leave(joined.callId);
+    } else if (joined) {
+      this.announce({ justJoined: false }).catch((error: unknown) => this.sendFailed(error));
+    }
+    if (this.prune()) this.options.emit({ type: 'group_call' });
+    this.schedule();
+  }
+
+  /** Sends after every signal made before it. */
+  private signal(userIds: readonly string[], signal: CallSignal): Promise<void> {
+    const sent = this.sending.then(() => this.options.send(userIds, signal));
+    this.sending = sent.catch(() => undefined);
+    return sent;
+  }
+
+  private sendFailed(error: unknown): void {
+    this.options.log.warn('a group call signal could not be sent', errorFields(error));
+  }
+}

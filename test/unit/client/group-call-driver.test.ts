@@ -1,0 +1,157 @@
+/**
+ * The group call driver's judgement and timing (calls/group-call-driver.ts) on a hand-moved clock:
+ * only members of the group are counted, never more than the call holds; a device silent past
+ * the stale time drops out while those that keep saying so stay; two calls started at once become
+ * the one whose id sorts first; a person removed from the group mid-call leaves it.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AppEvent } from '../../../sync/app-api/contract.js';
+import { GROUP_CALL_LIMITS } from '../../../sync/app-api/group-calls-api.js';
+import { SILENT_LOGGER } from '../../../sync/common/logger.js';
+import type { CallFacts } from '../../../sync/client/calls/call-driver.js';
+import { GroupCallDriver } from '../../../sync/client/calls/group-call-driver.js';
+import type { CallSignal } from '../../../sync/content/call-signals.js';
+import { handRuntime, settle } from '../../support/hand-runtime.js';
+
+const SELF = 'ann';
+const THIS_DEVICE = 1;
+const GROUP = 'trip';
+const EVERYONE = [SELF, 'bob', 'carol', 'mallory', ...Array.from({ length: 10 }, (_, i) => `m${i}`)];
+
+function aDriver() {
+  const { runtime, advance } = handRuntime();
+  let ids = 0;
+  runtime.random.hex = () => `${String(++ids).padStart(4, '0')}${'f'.repeat(28)}`;
+  const members = new Set(EVERYONE.filter((userId) => userId !== 'mallory'));
+  const blocked = new Set<string>();
+  const facts: CallFacts = {
+    peerOf: (id) => (id === 'with-bob' ? 'bob' : null),
+    isRequest: () => false,
+    isBlocked: (userId) => blocked.has(userId),
+    user: (id) => ({ id, username: id, displayName: id.toUpperCase() }),
+    groupMembers: (id) => (id === GROUP && members.has(SELF) ? [...members] : null),
+  };
+  const sent: Array<{ to: readonly string[]; signal: CallSignal }> = [];
+  const events: AppEvent[] = [];
+  const driver = new GroupCallDriver({
+    runtime,
+    selfId: SELF,
+    log: SILENT_LOGGER,
+    facts,
+    thisDevice: () => THIS_DEVICE,
+    inOneToOneCall: () => false,
+    send: async (to, signal) => void sent.push({ to, signal }),
+    emit: (event) => events.push(event),
+  });
+  const present = (userId: string, callId: string, { deviceNumber = 1, joined = false } = {}) => {
+    const signal = {
+      kind: 'group_call_present' as const,
+      callId,
+      conversationId: GROUP,
+      sending: { audio: true, video: true, screen: false },
+      joined,
+    };
+    driver.received({ userId, deviceNumber }, signal);
+  };
+  const inCall = () => driver.view().joined?.participants.map((p) => p.key) ?? [];
+  return { driver, sent, events, present, inCall, advance, members, blocked };
+}
+
+const CALL = '1'.repeat(32);
+
+describe('the group call driver', () => {
+  it('counts only the group’s members, not someone blocked, and never more devices than a call holds', async () => {
+    const { driver, present, inCall, blocked, sent } = aDriver();
+    blocked.add('carol');
+    const { callId } = await driver.join(GROUP, 'video');
+    expect(sent.at(-1)?.to).not.toContain('carol');
+    present('mallory', callId);
+    present('carol', callId);
+    expect(inCall()).toEqual([]);
+    present('bob', callId, { joined: true });
+    await settle();
+    // A device that just joined is answered at once, to it alone.
+    expect(sent.at(-1)).toMatchObject({ to: ['bob'], signal: { kind: 'group_call_present', forDevice: 1, joined: false } });
+    for (let i = 0; i < 10; i++) present(`m${i}`, callId);
+    expect(inCall()).toHaveLength(GROUP_CALL_LIMITS.maxDevices - 1);
+    expect(driver.view().going).toEqual([
+      { conversationId: GROUP, callId, deviceCount: GROUP_CALL_LIMITS.maxDevices, full: true },
+    ]);
+  });
+
+  it('refuses to join a call that is full', async () => {
+    const { driver, present } = aDriver();
+    for (let i = 0; i < 10; i++) present(`m${i}`, CALL);
+    expect(driver.view().going[0]).toMatchObject({ deviceCount: GROUP_CALL_LIMITS.maxDevices, full: true });
+    await expect(driver.join(GROUP, 'audio')).rejects.toMatchObject({ code: 'refused' });
+    expect(driver.view().joined).toBeNull();
+  });
+
+  it('says it is in the call every heartbeat; forgets a device silent past the stale time, keeps one that speaks', async () => {
+    const { driver, present, inCall, advance, sent, events } = aDriver();
+    const { callId } = await driver.join(GROUP, 'audio');
+    present('bob', callId);
+    present('carol', callId);
+    const beats = () => sent.filter(({ signal }) => signal.kind === 'group_call_present' && !('forDevice' in signal)).length;
+    const before = beats();
+    for (let elapsed = 0; elapsed < GROUP_CALL_LIMITS.staleAfterMs; elapsed += GROUP_CALL_LIMITS.heartbeatMs) {
+      await advance(GROUP_CALL_LIMITS.heartbeatMs);
+      present('bob', callId);
+    }
+    expect(beats() - before).toBe(Math.ceil(GROUP_CALL_LIMITS.staleAfterMs / GROUP_CALL_LIMITS.heartbeatMs));
+    expect(inCall()).toEqual(['bob.1']);
+    expect(events.at(-1)).toEqual({ type: 'group_call' });
+  });
+
+  it('a call nobody is heard from any more stops showing to someone not in it', async () => {
+    const { driver, present, advance } = aDriver();
+    present('bob', CALL);
+    expect(driver.view().going).toHaveLength(1);
+    await advance(GROUP_CALL_LIMITS.staleAfterMs + GROUP_CALL_LIMITS.heartbeatMs);
+    expect(driver.view().going).toEqual([]);
+  });
+
+  it('two calls started at once become one: the id that sorts first, to which the other side moves', async () => {
+    const { driver, present, sent } = aDriver();
+    const { callId: mine } = await driver.join(GROUP, 'audio');
+    const earlier = '0'.repeat(32);
+    expect(earlier < mine).toBe(true);
+    present('bob', earlier, { joined: true });
+    await settle();
+    expect(driver.view().joined?.callId).toBe(earlier);
+    // This device says so to the whole group, as one just joined, so every device moves to it.
+    const toGroup = sent.filter(({ to, signal }) => to.length > 1 && signal.kind === 'group_call_present');
+    expect(toGroup.at(-1)?.signal).toMatchObject({ callId: earlier, joined: true });
+    // A later id heard after is not counted; its device is told of this call instead.
+    present('carol', 'z'.repeat(32), { joined: true });
+    await settle();
+    expect(driver.view().joined?.participants.map((p) => p.userId)).toEqual(['bob']);
+    expect(sent.at(-1)).toMatchObject({ to: ['carol'], signal: { callId: earlier, forDevice: 1 } });
+  });
+
+  it('negotiation is taken only from a device in the call joined here, and sent only to one', async () => {
+    const { driver, present, events } = aDriver();
+    const { callId } = await driver.join(GROUP, 'audio');
+    present('bob', callId);
+    const offer = { kind: 'description' as const, type: 'offer' as const, sdp: 'v=0' };
+    driver.received({ userId: 'carol', deviceNumber: 1 }, { kind: 'call_negotiation', callId, negotiation: offer });
+    driver.received({ userId: 'bob', deviceNumber: 1 }, { kind: 'call_negotiation', callId, negotiation: offer });
+    expect(events.filter((event) => event.type === 'group_call_negotiation')).toEqual([
+      { type: 'group_call_negotiation', callId, from: { userId: 'bob', deviceNumber: 1 }, negotiation: offer },
+    ]);
+    await expect(driver.negotiate(callId, { userId: 'carol', deviceNumber: 1 }, offer)).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
+  it('leaves the call when this person is no longer in the group', async () => {
+    const { driver, members, advance, sent } = aDriver();
+    const { callId } = await driver.join(GROUP, 'audio');
+    members.delete(SELF);
+    await advance(GROUP_CALL_LIMITS.heartbeatMs);
+    expect(driver.view()).toEqual({ going: [], joined: null });
+    // The group's members are no longer this device's to tell: they drop it when its heartbeats stop.
+    expect(sent.some(({ signal }) => signal.kind === 'group_call_leave')).toBe(false);
+    await expect(driver.leave(callId)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
