@@ -19,7 +19,8 @@ export function fetchTurnCredentials(ctx: HandlerContext, frame: FrameOf<'fetch_
 
 /**
  * Forwards a call's envelopes (send_ephemeral) to the devices connected now, storing nothing:
- * addressed and budgeted as the device inbox's are, so it reaches only contacts' current devices.
+ * addressed and budgeted as the device inbox's are, so it reaches only contacts' current devices,
+ * and none of someone with a block between them and the sender.
  */
 export async function sendEphemeral(ctx: HandlerContext, frame: FrameOf<'send_ephemeral'>): Promise<HandlerResult> {
   const overBudget = envelopeBudget(ctx, frame.rid, frame.envelopes.length);
@@ -36,8 +37,13 @@ export async function sendEphemeral(ctx: HandlerContext, frame: FrameOf<'send_ep
       return refuse(frame.rid, REFUSALS.not_a_contact);
     case 'devices_changed':
       return only({ type: 'devices_changed', rid: frame.rid, mismatches: judged.mismatches });
-    case 'addressed':
-      return { reply: { type: 'ephemeral_sent', rid: frame.rid }, fanout: pushesOf(frame.envelopes, ctx, now) };
+    case 'addressed': {
+      // Never to anyone with a block between them and the sender, either way: a ring or a group
+      // call's announcement goes nowhere, and the sender is answered as for any send.
+      const blocked = new Set(await ctx.store.listBlockedWith(ctx.user.id));
+      const delivered = frame.envelopes.filter((envelope) => !blocked.has(envelope.userId));
+      return { reply: { type: 'ephemeral_sent', rid: frame.rid }, fanout: pushesOf(delivered, ctx, now) };
+    }
   }
 }
 

@@ -132,6 +132,33 @@ describeEachStore('ephemeral envelopes', (backend) => {
     await alice.socket.call({ type: 'ping' }, 'ok');
   });
 
+  it('goes nowhere between people with a block between them, either way, and the sender is answered as for any send', async () => {
+    const server = await h.startServer();
+    const { alice, bob, phone } = await aliceAndBob(server);
+    const block = (by: SocketPerson, value: boolean) =>
+      by.socket.call(
+        {
+          type: 'set_settings',
+          settings: [{ setting: { kind: 'blocked', userId: alice.user.id, value }, at: value ? 1 : 2, by: 'd' }],
+        },
+        'settings',
+      );
+    const both = { type: 'send_ephemeral' as const, envelopes: [envelope(bob.user.id, 1, 201), envelope(bob.user.id, 2, 202)] };
+    // Bob blocks Alice: her ring reaches none of his devices, and she cannot tell.
+    await block(bob, true);
+    expect((await alice.socket.call(both, 'ephemeral_sent')).type).toBe('ephemeral_sent');
+    // Nor does what Bob's devices send reach hers.
+    await bob.socket.call({ type: 'send_ephemeral', envelopes: [envelope(alice.user.id, 1, 101)] }, 'ephemeral_sent');
+    for (const device of [bob.socket, phone, alice.socket]) {
+      await device.call({ type: 'ping' }, 'ok');
+      expect(device.pushes.some((push) => push.type === 'ephemeral_push')).toBe(false);
+    }
+    // Lifted: the next ring goes through.
+    await block(bob, false);
+    await alice.socket.call(both, 'ephemeral_sent');
+    for (const device of [bob.socket, phone]) await device.waitForPush('ephemeral_push');
+  });
+
   it('is refused whole for a stranger or for devices that are not the person’s, forwarding nothing', async () => {
     const server = await h.startServer();
     const { alice, bob, carol, phone } = await aliceAndBob(server);
