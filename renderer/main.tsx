@@ -13,7 +13,7 @@ import './styles/index.css';
 
 const transport = connectTransport();
 const api = createAppApiClient(transport);
-const store = createAppStore(api, transport, browserCallMedia());
+const store = createAppStore(api, transport, browserCallMedia);
 // <html data-theme>, which the styles follow: the system's until the preferences are read.
 followTheme(
   () => store.getState().preferences,

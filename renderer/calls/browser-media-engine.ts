@@ -1,23 +1,47 @@
 /**
  * The call media engine of a real page: the WebAudio ringtone, this device's microphone, camera
- * and screen (local-media.ts) and the peer connection (peer-connection.ts), for one call at a time.
+ * and screen (local-media.ts), opened once per call, and one peer connection (peer-connection.ts)
+ * for each other device in it, all sending the same tracks.
  */
 import type { CallMedia } from '../../sync/common/call-machine.js';
 import { CallPeerConnection } from './peer-connection.js';
 import { LocalMedia } from './local-media.js';
-import { DEFAULT_CALL_DEVICES, type CallMediaEngine, type CallMediaSnapshot, type RingKind } from './media-engine.js';
+import {
+  DEFAULT_CALL_DEVICES,
+  type CallMediaEngine,
+  type CallMediaSnapshot,
+  type RemoteMedia,
+  type RingKind,
+} from './media-engine.js';
 import { startRingtone, type Ringtone } from './ringtone.js';
+
+interface Peer {
+  connection: CallPeerConnection;
+  /** What the snapshot last showed of it, kept while its tracks stay the same. */
+  shown: RemoteMedia | null;
+}
+
+/** The same RemoteMedia while the peer's tracks are the same: a new stream makes <video> and <audio> take it up again. */
+function remoteMedia(shown: RemoteMedia | null, received: MediaStream): RemoteMedia | null {
+  const tracks = received.getTracks();
+  const before = shown?.stream as MediaStream | undefined;
+  if (before && before.getTracks().length === tracks.length && tracks.every((track) => before.getTrackById(track.id))) {
+    return shown;
+  }
+  if (tracks.length === 0) return null;
+  const stream = new MediaStream(tracks);
+  return { stream, hasVideo: stream.getVideoTracks().length > 0 };
+}
 
 export function browserCallMedia(): CallMediaEngine {
   let ringing: { kind: RingKind; tone: Ringtone } | null = null;
   let media: LocalMedia | null = null;
   let mediaReady: Promise<void> = Promise.resolve();
   let callId: string | null = null;
-  let peer: CallPeerConnection | null = null;
+  const peers = new Map<string, Peer>();
   let listener: () => void = () => {};
   let previewTrack: MediaStreamTrack | null = null;
   let preview: MediaStream | null = null;
-  let remote: MediaStream | null = null;
   let devices = DEFAULT_CALL_DEVICES;
 
   const changed = () => listener();
@@ -31,8 +55,8 @@ export function browserCallMedia(): CallMediaEngine {
     get callId() {
       return callId;
     },
-    get connected() {
-      return peer !== null;
+    get peers() {
+      return [...peers.keys()];
     },
     open(id: string, choice: CallMedia) {
       if (callId === id && media) return;
@@ -44,11 +68,11 @@ export function browserCallMedia(): CallMediaEngine {
       mediaReady = opened.open(choice);
     },
     adopt(id) {
-      if (!peer) callId = id;
+      if (peers.size === 0) callId = id;
     },
-    connect(role, iceServers, signals) {
-      if (!media || !callId || peer) return;
-      peer = new CallPeerConnection({
+    connect(peer, role, iceServers, signals) {
+      if (!media || !callId || peers.has(peer)) return;
+      const connection = new CallPeerConnection({
         callId,
         role,
         media,
@@ -59,20 +83,27 @@ export function browserCallMedia(): CallMediaEngine {
         signals,
         onRemoteMedia: changed,
       });
+      peers.set(peer, { connection, shown: null });
     },
-    receive(negotiation) {
-      peer?.receive(negotiation);
+    receive(peer, negotiation) {
+      peers.get(peer)?.connection.receive(negotiation);
     },
-    restartIce() {
-      peer?.restartIce();
+    restartIce(peer) {
+      peers.get(peer)?.connection.restartIce();
+    },
+    disconnect(peer) {
+      const gone = peers.get(peer);
+      if (!gone) return;
+      gone.connection.close();
+      peers.delete(peer);
+      changed();
     },
     close() {
-      peer?.close();
-      peer = null;
+      for (const { connection } of peers.values()) connection.close();
+      peers.clear();
       media?.close();
       media = null;
       callId = null;
-      remote = null;
       changed();
     },
     snapshot(): CallMediaSnapshot {
@@ -81,15 +112,14 @@ export function browserCallMedia(): CallMediaEngine {
         previewTrack = videoTrack;
         preview = videoTrack ? new MediaStream([videoTrack]) : null;
       }
-      const tracks = peer?.remoteStream.getTracks() ?? [];
-      const same =
-        remote !== null && remote.getTracks().length === tracks.length && tracks.every((track) => remote!.getTrackById(track.id));
-      // A new stream when its tracks change, so the <video> and <audio> take it up again.
-      if (!same) remote = tracks.length > 0 ? new MediaStream(tracks) : null;
+      const remotes = new Map<string, RemoteMedia>();
+      for (const [key, peer] of peers) {
+        peer.shown = remoteMedia(peer.shown, peer.connection.remoteStream);
+        if (peer.shown) remotes.set(key, peer.shown);
+      }
       return {
         preview,
-        remote,
-        remoteHasVideo: remote !== null && remote.getVideoTracks().length > 0,
+        remotes,
         sending: media?.sending ?? { audio: false, video: false, screen: false },
         muted: media?.muted ?? false,
       };
@@ -112,7 +142,7 @@ export function browserCallMedia(): CallMediaEngine {
       devices = chosen;
       void media?.useDevices(chosen);
     },
-    stats: async () => (peer ? peer.stats() : null),
+    stats: async (peer) => (await peers.get(peer)?.connection.stats()) ?? null,
   };
   return engine;
 }

@@ -1,8 +1,9 @@
 /**
- * What the calls area of the store (state/calls.ts) asks of this device's media: the ringtone, the
- * microphone, camera and screen, and the peer connection. Declared without the browser's types, so
- * the store stays loadable where there is no WebRTC (its unit tests, which use the silent engine);
- * browser-media-engine.ts is the real one.
+ * What a calls area of the store (state/calls.ts, state/group-calls.ts) asks of this device's
+ * media: the ringtone, the microphone, camera and screen, and one peer connection for each other
+ * device in the call, under a key the area chooses (a one-to-one call has one; a group call one per
+ * participant). Declared without the browser's types, so the store stays loadable where there is
+ * no WebRTC (its unit tests, which use the silent engine); browser-media-engine.ts is the real one.
  */
 import type { Preferences } from '../../sync/app-api/preferences.js';
 import type { IceServer } from '../../sync/protocol/call-frames.js';
@@ -27,13 +28,18 @@ export interface CallSignals {
   reportMedia(status: 'connected' | 'disconnected' | 'failed'): Promise<unknown>;
 }
 
+/** What one other device sends; the same object until its tracks change. */
+export interface RemoteMedia {
+  stream: CallStream;
+  /** It has a video track (it may still be black: see that device's CallSending). */
+  hasVideo: boolean;
+}
+
 export interface CallMediaSnapshot {
   /** This device's camera or shared screen, for its preview. */
   preview: CallStream | null;
-  /** What the other side sends; a new object whenever its tracks change. */
-  remote: CallStream | null;
-  /** The remote stream has a video track (it may still be black: see the other side's CallSending). */
-  remoteHasVideo: boolean;
+  /** What each other device sends, by peer key, once its peer connection has tracks. */
+  remotes: ReadonlyMap<string, RemoteMedia>;
   sending: CallSending;
   muted: boolean;
 }
@@ -42,17 +48,19 @@ export interface CallMediaEngine {
   ring(kind: RingKind | null): void;
   /** The call whose media is open, or null. */
   readonly callId: string | null;
-  /** Whether the open call has its peer connection. */
-  readonly connected: boolean;
+  /** The keys of the open call's peer connections. */
+  readonly peers: readonly string[];
   /** Opens the microphone (and camera) for this call; another call's media is closed first. */
   open(callId: string, media: CallMedia): void;
   /** The open media now belongs to another call id (glare: the other call survived). */
   adopt(callId: string): void;
-  /** Makes the open call's peer connection, once. */
-  connect(role: 'offer' | 'answer', iceServers: Promise<IceServer[]>, signals: CallSignals): void;
-  receive(negotiation: CallNegotiation): void;
-  restartIce(): void;
-  /** Stops every track and closes the peer connection. */
+  /** Makes the open call's peer connection with the device `peer` stands for, once. */
+  connect(peer: string, role: 'offer' | 'answer', iceServers: Promise<IceServer[]>, signals: CallSignals): void;
+  receive(peer: string, negotiation: CallNegotiation): void;
+  restartIce(peer: string): void;
+  /** Closes one peer connection (its device left the call); the microphone and camera stay open. */
+  disconnect(peer: string): void;
+  /** Stops every track and closes every peer connection. */
   close(): void;
   snapshot(): CallMediaSnapshot;
   /** Called after every change of tracks or of what is sent. */
@@ -62,40 +70,47 @@ export interface CallMediaEngine {
   setScreenShared(on: boolean): Promise<void>;
   /** The devices to open from now on; an open microphone or camera moves to a newly chosen one. */
   useDevices(devices: CallDevices): void;
-  stats(): Promise<CallStats | null>;
+  stats(peer: string): Promise<CallStats | null>;
 }
 
-const NOTHING_SENT: CallSending = { audio: false, video: false, screen: false };
+/** Makes one engine for each calls area: only one call runs at a time, so only one holds the devices. */
+export type CallMediaFactory = () => CallMediaEngine;
 
-/** No ringtone, no devices, no peer connection: for hosts of the store without WebRTC. */
+const NOTHING_SENT: CallSending = { audio: false, video: false, screen: false };
+const NO_REMOTES: ReadonlyMap<string, RemoteMedia> = new Map();
+
+/** No ringtone, no devices, no peer connections: for hosts of the store without WebRTC. */
 export function silentCallMedia(): CallMediaEngine {
   let callId: string | null = null;
-  let connected = false;
+  let peers: string[] = [];
   return {
     ring: () => {},
     get callId() {
       return callId;
     },
-    get connected() {
-      return connected;
+    get peers() {
+      return peers;
     },
     open: (id) => {
-      if (callId !== id) connected = false;
+      if (callId !== id) peers = [];
       callId = id;
     },
     adopt: (id) => {
       callId = id;
     },
-    connect: () => {
-      connected = callId !== null;
+    connect: (peer) => {
+      if (callId !== null && !peers.includes(peer)) peers = [...peers, peer];
     },
     receive: () => {},
     restartIce: () => {},
+    disconnect: (peer) => {
+      peers = peers.filter((each) => each !== peer);
+    },
     close: () => {
       callId = null;
-      connected = false;
+      peers = [];
     },
-    snapshot: () => ({ preview: null, remote: null, remoteHasVideo: false, sending: NOTHING_SENT, muted: false }),
+    snapshot: () => ({ preview: null, remotes: NO_REMOTES, sending: NOTHING_SENT, muted: false }),
     onChange: () => {},
     setMuted: () => {},
     setCamera: async () => {},

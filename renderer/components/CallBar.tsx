@@ -1,4 +1,4 @@
-import { callStatusWords } from '../format/calls.js';
+import { callName, callStatusWords } from '../format/calls.js';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
@@ -7,15 +7,16 @@ import { CallDuration } from './CallDuration.js';
 import { HangUpIcon } from './call-icons.js';
 
 /**
- * The call while the person reads a conversation: who, how long, "Return to call" and "Hang up";
- * and, for a moment, how a call that was never shown in full ended ("Answered on another device").
+ * The one-to-one call while the person reads a conversation: who, how long, "Return to call" and
+ * "Hang up"; and, for a moment, how a call that was never shown in full ended ("Answered on
+ * another device").
  */
 export function CallBar() {
   const call = useApp((s) => s.call);
-  const { showCall, hangUpCall, showNotice } = useActions();
+  const { showCall, hangUpCall } = useActions();
   if (!call || call.expanded || call.view.phase === 'ringing') return null;
   const { view } = call;
-  const name = view.peer.displayName.trim() || view.peer.username;
+  const name = callName(view.peer);
   const status = callStatusWords(view);
   return (
     <div className={`call-bar call-bar--${view.phase}`} role="group" aria-label={t.calls.withPerson(name)}>
@@ -28,22 +29,28 @@ export function CallBar() {
       ) : (
         <CallDuration connectedAt={view.connectedAt} />
       )}
-      {view.phase !== 'ended' && (
-        <>
-          <button type="button" className="button button--small button--primary" onClick={() => showCall(true)}>
-            {t.calls.returnToCall}
-          </button>
-          <button
-            type="button"
-            className="icon-button call-bar__hang-up"
-            aria-label={t.calls.hangUp}
-            title={t.calls.hangUp}
-            onClick={() => void hangUpCall().catch((error: unknown) => showNotice(describeError(error)))}
-          >
-            <HangUpIcon size={18} />
-          </button>
-        </>
-      )}
+      {view.phase !== 'ended' && <CallBarActions onReturn={() => showCall(true)} onHangUp={hangUpCall} />}
     </div>
+  );
+}
+
+/** "Return to call" and "Hang up" on a call's bar. */
+export function CallBarActions({ onReturn, onHangUp }: { onReturn: () => void; onHangUp: () => Promise<void> }) {
+  const { showNotice } = useActions();
+  return (
+    <>
+      <button type="button" className="button button--small button--primary" onClick={onReturn}>
+        {t.calls.returnToCall}
+      </button>
+      <button
+        type="button"
+        className="icon-button call-bar__hang-up"
+        aria-label={t.calls.hangUp}
+        title={t.calls.hangUp}
+        onClick={() => void onHangUp().catch((error: unknown) => showNotice(describeError(error)))}
+      >
+        <HangUpIcon size={18} />
+      </button>
+    </>
   );
 }

@@ -3,9 +3,10 @@ import type { NoticeView } from '../../sync/app-api/contract.js';
 import type { CallEntryView } from '../../sync/app-api/calls-api.js';
 import { callEntryWords } from '../format/call-entry.js';
 import { formatFull } from '../format/time.js';
+import { useCallUnavailable } from '../hooks/useCallUnavailable.js';
 import { t } from '../i18n/index.js';
 import { useLanguage } from '../i18n/use-language.js';
-import { useActions, useApp } from '../state/context.js';
+import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 
 /**
@@ -46,11 +47,9 @@ export const CallEntryItem = memo(function CallEntryItem({
 });
 
 function CallBack({ conversationId, media }: { conversationId: string; media: CallEntryView['media'] }) {
-  const online = useApp((s) => s.connection === 'online' && s.transport === 'connected');
-  const inCall = useApp((s) => s.call !== null && s.call.view.phase !== 'ended');
+  const reason = useCallUnavailable();
   const { startCall, showNotice } = useActions();
   const [starting, setStarting] = useState(false);
-  const reason = !online ? t.calls.offline : inCall ? t.calls.inAnotherCall : null;
   const callBack = async () => {
     setStarting(true);
     try {

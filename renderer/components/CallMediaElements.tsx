@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { CallStream } from '../calls/media-engine.js';
 import { routeToSpeaker } from '../calls/speaker.js';
+import { t } from '../i18n/index.js';
 import { useApp } from '../state/context.js';
 
 /**
@@ -37,4 +38,15 @@ export function RemoteAudio({ stream }: { stream: CallStream }) {
     if (ref.current) void routeToSpeaker(ref.current, speakerId);
   }, [speakerId]);
   return <audio ref={ref} autoPlay hidden />;
+}
+
+/** This device's camera (mirrored, as in a mirror) or shared screen, small over the call. */
+export function OwnPreview({ stream, screen }: { stream: CallStream; screen: boolean }) {
+  return (
+    <CallVideo
+      stream={stream}
+      label={screen ? t.calls.yourScreen : t.calls.yourCamera}
+      className={`call__preview${screen ? '' : ' call__preview--mirrored'}`}
+    />
+  );
 }

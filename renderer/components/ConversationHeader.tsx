@@ -55,10 +55,8 @@ export function ConversationHeader({ conversation, titleId, onGroupInfo }: Props
           <InfoIcon size={20} />
         </button>
       )}
-      {/* One-to-one calls only for now; a request or a blocked person cannot be rung. */}
-      {conversation.kind === 'direct' && !conversation.request && !conversation.blocked && (
-        <CallButtons conversation={conversation} />
-      )}
+      {/* A request or a blocked person cannot be rung; a group one has left has no call for them. */}
+      {conversation.isMember && !conversation.request && !conversation.blocked && <CallButtons conversation={conversation} />}
       <ConversationMenu conversation={conversation} />
     </header>
   );

@@ -1,5 +1,6 @@
 import type { CallView } from '../../sync/app-api/calls-api.js';
 import type { CallMedia } from '../../sync/common/call-machine.js';
+import { callName } from '../format/calls.js';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
@@ -15,7 +16,7 @@ export function IncomingCallDialog() {
 
 function IncomingCall({ view }: { view: CallView }) {
   const { acceptCall, declineCall, showNotice } = useActions();
-  const name = view.peer.displayName.trim() || view.peer.username;
+  const name = callName(view.peer);
   const act = (action: () => Promise<void>) => () => void action().catch((error: unknown) => showNotice(describeError(error)));
   const accept = (media: CallMedia) => act(() => acceptCall(media));
   return (

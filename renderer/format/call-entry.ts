@@ -40,5 +40,7 @@ export function callEntryWords(call: CallEntryView): CallEntryWords {
       return plain(words.failed);
     case 'connection_lost':
       return call.durationMs === null ? plain(words.failed) : plain(lasted, words.connectionLost);
+    case 'group_started':
+      return plain(words.groupStarted(kind));
   }
 }

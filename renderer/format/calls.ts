@@ -1,5 +1,6 @@
 import type { CallPhase, CallView } from '../../sync/app-api/calls-api.js';
 import type { CallEndReason } from '../../sync/common/call-machine.js';
+import type { User } from '../../sync/protocol/frames.js';
 import { t } from '../i18n/index.js';
 
 /** How a call ended, in words ("Declined", "Answered on another device"). */
@@ -26,4 +27,9 @@ export function callStatusWords(view: Pick<CallView, 'phase' | 'ended'>): string
     case 'ended':
       return view.ended ? callEndWords(view.ended.reason) : t.calls.ended.completed;
   }
+}
+
+/** The name a call shows for a person: their display name, or their username when that is blank. */
+export function callName(user: User): string {
+  return user.displayName.trim() || user.username;
 }

@@ -971,6 +971,8 @@ export const en = {
       /** A second line for a call that dropped and never came back. */
       connectionLost: 'Connection lost',
       callBack: 'Call back', // (a11y contract)
+      /** A group call's entry, where it began: "Video call started". */
+      groupStarted: (call: string) => `${call} started`,
     },
     ended: {
       completed: 'Call ended',
@@ -984,6 +986,16 @@ export const en = {
       failed: 'Call failed',
       connection_lost: 'Connection lost',
     },
+  },
+  /** Group calls (issue 32): joining the call going on in a group, the call's tiles, its bar. */
+  groupCalls: {
+    joinCall: 'Join call', // (a11y contract)
+    /** Why "Join call" is off: the most devices one call takes. */
+    full: (max: number) => `This call is full (${max} ${plural(max, 'person', 'people')})`,
+    /** While nobody else is in the call yet. */
+    waiting: 'Waiting for others…', // (a11y contract: a status)
+    /** The bar while the person reads a conversation. */
+    inGroup: (name: string) => `Call in ${name}`,
   },
 } as const;
 

@@ -922,6 +922,7 @@ export const ru: Strings = {
       cancelled: 'Отменён',
       connectionLost: 'Связь потеряна',
       callBack: 'Перезвонить',
+      groupStarted: (call: string) => `${call} начат`,
     },
     ended: {
       completed: 'Звонок завершён',
@@ -935,5 +936,11 @@ export const ru: Strings = {
       failed: 'Не удалось соединиться',
       connection_lost: 'Связь потеряна',
     },
+  },
+  groupCalls: {
+    joinCall: 'Присоединиться к звонку',
+    full: (max: number) => `Звонок заполнен (${max} ${forms(max, 'человек', 'человека', 'человек')})`,
+    waiting: 'Ждём остальных…',
+    inGroup: (name: string) => `Звонок в группе ${name}`,
   },
 };

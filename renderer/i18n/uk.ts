@@ -919,6 +919,7 @@ export const uk: Strings = {
       cancelled: 'Скасовано',
       connectionLost: 'Зв’язок втрачено',
       callBack: 'Передзвонити',
+      groupStarted: (call: string) => `${call} розпочато`,
     },
     ended: {
       completed: 'Дзвінок завершено',
@@ -932,5 +933,11 @@ export const uk: Strings = {
       failed: 'Не вдалося з’єднатися',
       connection_lost: 'Зв’язок втрачено',
     },
+  },
+  groupCalls: {
+    joinCall: 'Приєднатися до дзвінка',
+    full: (max: number) => `Дзвінок заповнено (${max} ${forms(max, 'особа', 'особи', 'осіб')})`,
+    waiting: 'Чекаємо на інших…',
+    inGroup: (name: string) => `Дзвінок у групі ${name}`,
   },
 };

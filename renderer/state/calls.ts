@@ -17,7 +17,9 @@ import type { CallActions, StoreKit } from './types.js';
 /** How long an ended call stays on screen ("Call ended", "Declined") before it is dismissed. */
 export const ENDED_SHOWN_MS = 2_500;
 /** Negotiation that came before its call was read back, kept for the peer connection (a bound, not a budget). */
-const MAX_EARLY_NEGOTIATIONS = 256;
+export const MAX_EARLY_NEGOTIATIONS = 256;
+/** A one-to-one call has one peer connection, under this key of the media engine's. */
+const PEER = 'peer';
 
 type NegotiationEvent = Extract<AppEvent, { type: 'call_negotiation' }>;
 
@@ -40,14 +42,17 @@ export function createCalls({ api, get, set, userId }: StoreKit, engine: CallMed
       set({ call: null });
       return;
     }
-    const media = engine.snapshot();
-    set({ call: { view, ...media, expanded: expanded?.callId === view.callId && expanded.on } });
+    const { preview, remotes, sending, muted } = engine.snapshot();
+    const remote = remotes.get(PEER) ?? null;
+    set({ call: { view, preview, remote, sending, muted, expanded: expanded?.callId === view.callId && expanded.on } });
   };
+
+  const connected = () => engine.peers.includes(PEER);
 
   /** What this device sends, told to the other side once the call is answered. */
   const pushSending = async () => {
     const view = get().call?.view;
-    if (!view || engine.callId !== view.callId || !engine.connected || !negotiating(view)) return;
+    if (!view || engine.callId !== view.callId || !connected() || !negotiating(view)) return;
     try {
       await api.setCallSending({ callId: view.callId, sending: engine.snapshot().sending });
     } catch (error) {
@@ -72,6 +77,7 @@ export function createCalls({ api, get, set, userId }: StoreKit, engine: CallMed
     const callId = view.callId;
     engine.open(callId, chosen.get(callId) ?? view.media);
     engine.connect(
+      PEER,
       role,
       api.getCallIceServers({}).catch(() => []),
       {
@@ -79,7 +85,7 @@ export function createCalls({ api, get, set, userId }: StoreKit, engine: CallMed
         reportMedia: (status) => api.reportCallMedia({ callId, status }),
       },
     );
-    for (const waiting of early) if (waiting.callId === callId) engine.receive(waiting.negotiation);
+    for (const waiting of early) if (waiting.callId === callId) engine.receive(PEER, waiting.negotiation);
     early = [];
   };
 
@@ -109,7 +115,7 @@ export function createCalls({ api, get, set, userId }: StoreKit, engine: CallMed
     const going = view && view.phase !== 'ended' ? view.callId : null;
     if (engine.callId !== null && engine.callId !== going) engine.close();
     engine.ring(view?.phase === 'ringing' ? 'incoming' : view?.phase === 'outgoing' ? 'outgoing' : null);
-    const role = view && negotiating(view) && !(engine.callId === view.callId && engine.connected) ? view.negotiates : null;
+    const role = view && negotiating(view) && !(engine.callId === view.callId && connected()) ? view.negotiates : null;
     if (view && role) connect(view, role);
     publish(view);
     // The other side learns what this one sends (again once the devices open: engine.onChange).
@@ -125,8 +131,8 @@ export function createCalls({ api, get, set, userId }: StoreKit, engine: CallMed
   });
 
   const onNegotiation = (event: NegotiationEvent) => {
-    if (engine.callId === event.callId && engine.connected) {
-      engine.receive(event.negotiation);
+    if (engine.callId === event.callId && connected()) {
+      engine.receive(PEER, event.negotiation);
       return;
     }
     // The offer can come before the 'call' event's re-read has made the peer connection.
@@ -134,7 +140,7 @@ export function createCalls({ api, get, set, userId }: StoreKit, engine: CallMed
   };
 
   const onRestartIce = (callId: string) => {
-    if (engine.callId === callId) engine.restartIce();
+    if (engine.callId === callId) engine.restartIce(PEER);
   };
 
   /** An ended call still shown goes first, so a new one starts at once. */
@@ -188,7 +194,7 @@ export function createCalls({ api, get, set, userId }: StoreKit, engine: CallMed
       expanded = { callId: view.callId, on };
       publish();
     },
-    readCallStats: () => engine.stats(),
+    readCallStats: () => engine.stats(PEER),
   };
 
   const reset = () => {

@@ -18,6 +18,7 @@
  *   outbox.ts         the outbox inspector's listing while its dialog is open; Retry now, Discard
  *   recovery-key.ts   the recovery key after sign-up and in the settings
  *   calls.ts          the call on this device: its view, media, peer connection and ringtone
+ *   group-calls.ts    group calls going on, and the one this device is in: its media, a peer connection per device
  * Each resource has one coalesced refetch (coalesce.ts): at most one call in flight and one
  * pending. Re-read lists keep unchanged items by structural equality (equal.ts).
  */
@@ -27,9 +28,10 @@ import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { RendererTransport } from '../transport/types.js';
 import { createActivity } from './activity.js';
 import { createCalls } from './calls.js';
-import { silentCallMedia, type CallMediaEngine } from '../calls/media-engine.js';
+import { silentCallMedia, type CallMediaFactory } from '../calls/media-engine.js';
 import { createConversations } from './conversations.js';
 import { createForward } from './forward.js';
+import { createGroupCalls, NO_GROUP_CALLS } from './group-calls.js';
 import { createGroupInfo } from './group-info.js';
 import { createMessages } from './messages.js';
 import { createPins } from './pins.js';
@@ -62,8 +64,12 @@ export type {
 
 type Link = Pick<RendererTransport, 'status' | 'onStatus'>;
 
-/** `callMedia`: the page's ringtone, devices and peer connection (none where there is no WebRTC, as in unit tests). */
-export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMediaEngine = silentCallMedia()): AppStore {
+/**
+ * `callMedia` makes the page's ringtone, devices and peer connections, one engine for one-to-one
+ * calls and one for group calls (none where there is no WebRTC, as in unit tests).
+ */
+export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMediaFactory = silentCallMedia): AppStore {
+  const callEngines = { direct: callMedia(), group: callMedia() };
   let dispose = () => {};
   /** Assigned by the initialiser below, which has `set`/`get`. */
   let onEvent: (event: AppEvent) => void = () => {};
@@ -108,12 +114,14 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
         pins.reset();
         outbox.reset();
         calls.reset();
+        groupCalls.reset();
         set({ open: null, notice: null, linkState: { kind: 'unknown' } });
       },
       signedIn: () => {
         void conversations.refresh();
         void linking.refresh();
         void calls.refresh();
+        void groupCalls.refresh();
       },
       refreshSignedIn: () =>
         Promise.all([
@@ -123,14 +131,17 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
           info.refresh(),
           pins.refresh(),
           calls.refresh(),
+          groupCalls.refresh(),
         ]),
     });
     const linking = createLinking(kit);
-    const calls = createCalls(kit, callMedia);
+    const calls = createCalls(kit, callEngines.direct);
+    const groupCalls = createGroupCalls(kit, callEngines.group);
     dispose = () => {
       activity.dispose();
       search.dispose();
       calls.reset();
+      groupCalls.reset();
     };
 
     const openId = () => get().open?.id ?? null;
@@ -208,6 +219,12 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
         case 'call_restart_ice':
           calls.onRestartIce(event.callId);
           break;
+        case 'group_call':
+          void groupCalls.refresh();
+          break;
+        case 'group_call_negotiation':
+          groupCalls.onNegotiation(event);
+          break;
         case 'missed_call':
           // For the host's notifications: the 'messages' and 'conversations' events before it show the entry.
           break;
@@ -231,9 +248,11 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       ...linking.actions,
       ...createSafetyNumbers(kit).actions,
       ...calls.actions,
+      ...groupCalls.actions,
       // Switching conversations during a call shows the conversation, the call as a bar above it.
       openConversation: (id) => {
         if (get().call?.expanded) calls.actions.showCall(false);
+        if (get().groupCalls.joined?.expanded) groupCalls.actions.showGroupCall(false);
         messages.actions.openConversation(id);
       },
       // Preferences are the device's, signed in or not (and on the recovery screen): read with everything else.
@@ -268,6 +287,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       outbox: null,
       linkState: { kind: 'unknown' },
       call: null,
+      groupCalls: NO_GROUP_CALLS,
       actions,
     };
   });
@@ -276,7 +296,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
   const unsubscribeDevices = store.subscribe((state, previous) => {
     if (!state.preferences || state.preferences === previous.preferences) return;
     const { microphoneId, cameraId } = state.preferences;
-    callMedia.useDevices({ microphoneId, cameraId });
+    for (const engine of Object.values(callEngines)) engine.useDevices({ microphoneId, cameraId });
   });
   const unsubscribeEvents = api.subscribe((event) => onEvent(event));
   const unsubscribeLink = link.onStatus((status, recovered) => {

@@ -6,10 +6,11 @@ import type { SafetyNumberView } from '../../sync/app-api/safety-number-api.js';
 import type { RestoreOutcome } from '../../sync/app-api/key-backup-api.js';
 import type { AppApiClient } from '../../sync/app-api/client.js';
 import type { CallView } from '../../sync/app-api/calls-api.js';
+import type { GroupCallGoing, GroupCallView } from '../../sync/app-api/group-calls-api.js';
 import type { CallMedia } from '../../sync/common/call-machine.js';
 import type { CallSending } from '../../sync/common/call-negotiation.js';
 import type { CallStats } from '../calls/call-stats.js';
-import type { CallStream } from '../calls/media-engine.js';
+import type { CallStream, RemoteMedia } from '../calls/media-engine.js';
 import type {
   AboutView,
   ActivityView,
@@ -162,8 +163,7 @@ export interface CallState {
   /** This device's camera or shared screen, for its preview; null when neither is on. */
   preview: CallStream | null;
   /** What the other side sends; null until the peer connection has its tracks. */
-  remote: CallStream | null;
-  remoteHasVideo: boolean;
+  remote: RemoteMedia | null;
   /** What this device sends now. */
   sending: CallSending;
   /** The microphone is muted here (it may also be missing: then sending.audio is false too). */
@@ -190,7 +190,43 @@ export interface CallActions {
   readCallStats: () => Promise<CallStats | null>;
 }
 
-export interface AppActions extends RecoveryKeyActions, LinkingActions, SafetyNumberActions, CallActions {
+/** The group call this device is in (group-calls.ts): the core's view of it and this device's media. */
+export interface JoinedGroupCall {
+  view: GroupCallView;
+  /** This device's camera or shared screen, for its preview; null when neither is on. */
+  preview: CallStream | null;
+  /** What each other device sends, by participant key, once its peer connection has tracks. */
+  remotes: ReadonlyMap<string, RemoteMedia>;
+  /** What this device sends now. */
+  sending: CallSending;
+  muted: boolean;
+  /** The call fills the pane; false: a bar over the conversation offers "Return to call". */
+  expanded: boolean;
+}
+
+/** Group calls (group-calls.ts): those going on that this device heard of, and the one it is in. */
+export interface GroupCallsState {
+  going: readonly GroupCallGoing[];
+  joined: JoinedGroupCall | null;
+}
+
+/** Group calls (group-calls.ts). Those that ask the core throw (AppApiError) so the caller can say why. */
+export interface GroupCallActions {
+  /** Joins the call going on in the group, or starts one there. */
+  joinGroupCall: (conversationId: string, media: CallMedia) => Promise<void>;
+  /** Leaves the group call (it goes on for the others). */
+  leaveGroupCall: () => Promise<void>;
+  setGroupCallMuted: (muted: boolean) => Promise<void>;
+  setGroupCallCamera: (on: boolean) => Promise<void>;
+  /** Resolves when the picker was answered (cancelling it shares nothing). */
+  setGroupCallScreenShared: (on: boolean) => Promise<void>;
+  /** Shows the group call in full, or as the bar while the person reads a conversation. */
+  showGroupCall: (expanded: boolean) => void;
+  /** What the media with one participant is doing now (getStats), null without its peer connection. Never throws. */
+  readGroupCallStats: (participantKey: string) => Promise<CallStats | null>;
+}
+
+export interface AppActions extends RecoveryKeyActions, LinkingActions, SafetyNumberActions, CallActions, GroupCallActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;
   /** In recovery: a new, empty copy of the messages (the salvaged unsent ones queued in it); sign-in follows. */
@@ -354,6 +390,7 @@ export interface AppState {
   outbox: OutboxState | null;
   /** The call ringing, going on or just ended on this device (calls.ts); null when there is none. */
   call: CallState | null;
+  groupCalls: GroupCallsState;
   actions: AppActions;
 }
 

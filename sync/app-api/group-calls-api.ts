@@ -56,12 +56,16 @@ export const groupCallsApiArgs = {
 } as const;
 
 export interface GroupCallParticipantView extends GroupCallDevice {
-  /** `${userId}.${deviceNumber}`: stable for as long as the device is in the call. */
+  /**
+   * This participant's, for as long as the device stays in the call: a device that joins again
+   * (its window reloaded mid-call) is a new participant with a new key, and the pair's peer
+   * connection starts over.
+   */
   key: string;
   user: User;
   /** What the device says it sends now. */
   sending: CallSending;
-  /** This device's part in the pair's peer connection: the device whose key sorts first makes the offers. */
+  /** This device's part in the pair's peer connection: the device whose `userId.deviceNumber` sorts first makes the offers. */
   negotiates: 'offer' | 'answer';
 }
 
@@ -109,6 +113,8 @@ export const GROUP_CALL_EVENT_SCHEMAS = [
     type: z.literal('group_call_negotiation'),
     callId: callIdSchema,
     from: groupCallDeviceSchema,
+    /** The participant it comes from (GroupCallParticipantView.key): what came from an earlier join is not this one's. */
+    participantKey: z.string().min(1).max(200),
     negotiation: callNegotiationSchema,
   }),
 ] as const;

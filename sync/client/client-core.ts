@@ -2,7 +2,7 @@ import { CallDriver } from './calls/call-driver.js';
 import { routeCallSignal } from './calls/call-signal-router.js';
 import { GroupCallDriver } from './calls/group-call-driver.js';
 import { mirrorCallFacts } from './calls/mirror-call-facts.js';
-import { queueCallEntry } from './calls/call-log.js';
+import { queueCallEntry, queueGroupCallEntry } from './calls/call-log.js';
 import { encodeCallSignal, type CallSignal } from '../content/call-signals.js';
 import type { CallView } from '../app-api/calls-api.js';
 import type { GroupCallsView } from '../app-api/group-calls-api.js';
@@ -980,6 +980,9 @@ class LocalClientCore implements ClientCore {
       },
       send: sendCallSignal,
       emit: (event) => this.emit(event),
+      started: (conversationId, callId, media) => {
+        if (queueGroupCallEntry(this.mirror, this.log, conversationId, callId, media)) this.outboxChanged(conversationId);
+      },
     });
     this.groupCalls = groupCalls;
     const calls = new CallDriver({

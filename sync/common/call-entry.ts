@@ -7,15 +7,28 @@
 import { z } from 'zod';
 import type { CallEndReason } from './call-machine.js';
 
-/** The ends a caller can see: what its entry may say. */
-export const CALL_OUTCOMES = ['completed', 'cancelled', 'declined', 'no_answer', 'busy', 'failed', 'connection_lost'] as const;
+/**
+ * What an entry may say: the ends a caller can see, or, in a group, that a group call began
+ * ('group_started', written by the device that started it, when it starts: a group call has no one
+ * end every device sees).
+ */
+export const CALL_OUTCOMES = [
+  'completed',
+  'cancelled',
+  'declined',
+  'no_answer',
+  'busy',
+  'failed',
+  'connection_lost',
+  'group_started',
+] as const;
 export const callOutcomeSchema = z.enum(CALL_OUTCOMES);
 export type CallOutcome = z.infer<typeof callOutcomeSchema>;
 
 /** The longest a call's recorded duration may be (a week: anything longer is a broken clock). */
 export const MAX_CALL_DURATION_MS = 7 * 24 * 3_600_000;
 
-/** The outcome a caller's entry records for how its call ended; null for an end only a callee sees. */
+/** The outcome a caller's entry records for how its one-to-one call ended; null for an end only a callee sees. */
 export function callOutcomeOf(reason: CallEndReason): CallOutcome | null {
   switch (reason) {
     case 'completed':
@@ -47,6 +60,7 @@ export function isMissedCall(outcome: CallOutcome): boolean {
     case 'declined':
     case 'failed':
     case 'connection_lost':
+    case 'group_started':
       return false;
   }
 }

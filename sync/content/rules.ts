@@ -32,8 +32,8 @@ export function refuseContent(content: Content, sender: ContentSender, target: C
     case 'rename':
       return sender.conversationKind === 'group' && mayManageMembers(sender.role) ? null : 'not_allowed';
     case 'call':
-      // Calls are one to one: only a direct conversation keeps their entries; either person may write one.
-      return sender.conversationKind === 'direct' ? null : 'not_allowed';
+      // A direct conversation keeps how its calls ended, a group that its calls began; any member may write one.
+      return (content.outcome === 'group_started') === (sender.conversationKind === 'group') ? null : 'not_allowed';
     case 'edit':
     case 'delete':
     case 'reaction':

@@ -94,8 +94,8 @@ export function foldGroup(events: readonly AppliedEvent[]): MembershipFold {
         if (!mayPin('group', role(event.senderId)!)) refuse(event, 'a pin by a plain member');
         break;
       case 'call_ended':
-        // Calls are between the two people of a direct conversation (content/rules.ts).
-        refuse(event, 'a call entry in a group');
+        // A group keeps only that its calls began; how a call ended is a direct conversation's (content/rules.ts).
+        if (event.outcome !== 'group_started') refuse(event, 'a one-to-one call’s entry in a group');
         break;
       case 'members_added':
         manager(event);

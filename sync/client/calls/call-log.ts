@@ -3,9 +3,10 @@
  * one, sealed like everything said there, under a client id made from the call's, so however often
  * it is queued or sent the log has it once. The callee's devices write nothing: every device of
  * both people, including ones offline during the call, reads the caller's entry through the normal
- * sync and words it from its own side.
+ * sync and words it from its own side. A group call's entry is written when it starts, by the
+ * device that started it.
  */
-import type { CallEntry } from '../../common/call-machine.js';
+import type { CallEntry, CallMedia } from '../../common/call-machine.js';
 import { callOutcomeOf, MAX_CALL_DURATION_MS } from '../../common/call-entry.js';
 import type { CallContent } from '../../content/content.js';
 import type { Logger } from '../../common/logger.js';
@@ -25,7 +26,23 @@ export function callContentOf(entry: CallEntry): CallContent | null {
 export function queueCallEntry(mirror: Mirror, log: Logger, conversationId: string, entry: CallEntry): boolean {
   const content = callContentOf(entry);
   log.info('a call ended', { conversationId, ...entry, logged: content !== null });
-  if (content === null || !mirror.isOpen || !mirror.hasConversation(conversationId)) return false;
+  return content !== null && queued(mirror, conversationId, content);
+}
+
+/** Queues the entry of a group call this device started; returns whether it queued one. */
+export function queueGroupCallEntry(
+  mirror: Mirror,
+  log: Logger,
+  conversationId: string,
+  callId: string,
+  media: CallMedia,
+): boolean {
+  log.info('a group call started', { conversationId, callId, media });
+  return queued(mirror, conversationId, { kind: 'call', callId, media, outcome: 'group_started', durationMs: null });
+}
+
+function queued(mirror: Mirror, conversationId: string, content: CallContent): boolean {
+  if (!mirror.isOpen || !mirror.hasConversation(conversationId)) return false;
   mirror.transaction(() => mirror.outbox.enqueueCall(conversationId, content));
   return true;
 }

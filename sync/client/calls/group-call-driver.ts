@@ -39,11 +39,15 @@ export interface GroupCallDriverOptions {
   /** Sends a signal to every device of these people connected now. */
   send(userIds: readonly string[], signal: CallSignal): Promise<void>;
   emit(event: AppEvent): void;
+  /** This device started a group's call (nobody was in one): its entry, for the group's log. */
+  started(conversationId: string, callId: string, media: CallMedia): void;
 }
 
 interface HeardDevice extends GroupCallDevice {
   sending: CallSending;
   seenAt: number;
+  /** The participant's key: the device's, and which of its joins this is (heard here), so a rejoin is a new participant. */
+  key: string;
 }
 
 /** A group's call as heard: its id and the other devices in it. */
@@ -68,6 +72,8 @@ export const deviceKey = (device: GroupCallDevice) => `${device.userId}.${device
 export class GroupCallDriver {
   private readonly going = new Map<string, GoingCall>();
   private joined: JoinedCall | null = null;
+  /** Joins heard so far: each (re)join of a device makes a participant key of its own. */
+  private joinsHeard = 0;
   private timer: TimerHandle | null = null;
   /** Signals go out one after another, so each device reads them in the order they were made. */
   private sending: Promise<void> = Promise.resolve();
@@ -82,7 +88,11 @@ export class GroupCallDriver {
     }
     if (facts.groupMembers(conversationId) === null) throw new AppApiError('refused', 'You are not in this group.');
     if (facts.isRequest(conversationId)) throw new AppApiError('refused', 'Accept the group first.');
-    if (this.joined?.conversationId === conversationId) return { callId: this.joined.callId };
+    if (this.joined?.conversationId === conversationId) {
+      // Joined already (the window was reloaded mid-call): the others make their peer connections with it again.
+      await this.announce({ justJoined: true }).catch((error: unknown) => this.sendFailed(error));
+      return { callId: this.joined.callId };
+    }
     if (this.joined || this.options.inOneToOneCall()) throw new AppApiError('conflict', 'A call is on already.');
     const deviceNumber = this.options.thisDevice();
     if (deviceNumber === null) throw new AppApiError('offline', 'Calling needs a connection to the server.');
@@ -109,6 +119,7 @@ export class GroupCallDriver {
     }
     this.schedule();
     this.options.emit({ type: 'group_call' });
+    if (!going) this.options.started(conversationId, callId, media);
     return { callId };
   }
 
@@ -157,8 +168,15 @@ export class GroupCallDriver {
   received(from: GroupCallDevice, signal: GroupSignal): void {
     if (signal.kind === 'call_negotiation') {
       const joined = this.joined;
-      if (joined && this.going.get(joined.conversationId)?.devices.has(deviceKey(from))) {
-        this.options.emit({ type: 'group_call_negotiation', callId: signal.callId, from, negotiation: signal.negotiation });
+      const participant = joined ? this.going.get(joined.conversationId)?.devices.get(deviceKey(from)) : undefined;
+      if (participant) {
+        this.options.emit({
+          type: 'group_call_negotiation',
+          callId: signal.callId,
+          from,
+          participantKey: participant.key,
+          negotiation: signal.negotiation,
+        });
       }
       return;
     }
@@ -189,15 +207,14 @@ export class GroupCallDriver {
   }
 
   private joinedView(joined: JoinedCall): GroupCallView {
-    const devices = [...(this.going.get(joined.conversationId)?.devices.values() ?? [])];
-    const participants = devices
-      .map((device) => {
-        const key = deviceKey(device);
-        const user = this.options.facts.user(device.userId) ?? { id: device.userId, username: '', displayName: '' };
-        const negotiates = joined.selfKey < key ? ('offer' as const) : ('answer' as const);
-        return { key, userId: device.userId, deviceNumber: device.deviceNumber, user, sending: device.sending, negotiates };
-      })
-      .sort((a, b) => (a.key < b.key ? -1 : 1));
+    const devices = [...(this.going.get(joined.conversationId)?.devices.values() ?? [])].sort((a, b) =>
+      deviceKey(a) < deviceKey(b) ? -1 : 1,
+    );
+    const participants = devices.map(({ key, userId, deviceNumber, sending }) => {
+      const user = this.options.facts.user(userId) ?? { id: userId, username: '', displayName: '' };
+      const negotiates = joined.selfKey < deviceKey({ userId, deviceNumber }) ? ('offer' as const) : ('answer' as const);
+      return { key, userId, deviceNumber, user, sending, negotiates };
+    });
     const { callId, conversationId, media, joinedAt } = joined;
     return { callId, conversationId, media, joinedAt, participants };
   }
@@ -229,10 +246,13 @@ export class GroupCallDriver {
       this.options.log.info('a group call is full: a device more is not counted', { sender: from.userId });
       return;
     }
-    call.devices.set(key, { ...from, sending: signal.sending, seenAt: now });
+    // A device that says it just joined, though known, joined again (its window reloaded, its app restarted).
+    const rejoined = known !== undefined && signal.joined;
+    const participantKey = known && !rejoined ? known.key : `${key}#${++this.joinsHeard}`;
+    call.devices.set(key, { ...from, sending: signal.sending, seenAt: now, key: participantKey });
     if (signal.joined && here === 1) this.answerJoiner(from);
     this.schedule();
-    const changed = !known || JSON.stringify(known.sending) !== JSON.stringify(signal.sending);
+    const changed = !known || rejoined || JSON.stringify(known.sending) !== JSON.stringify(signal.sending);
     if (changed) this.options.emit({ type: 'group_call' });
   }
 

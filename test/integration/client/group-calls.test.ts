@@ -67,6 +67,15 @@ describe('group calls', () => {
       const view = await groupCallsOf(device, (v) => v.going.length === 1, 'the call seen going on');
       expect(view).toEqual({ going: [{ conversationId: groupId, callId, deviceCount: 1, full: false }], joined: null });
     }
+    // The call's start is in the group's log on every device, once, by Alice's.
+    for (const device of [alice, bobLaptop, bobPhone, carol]) {
+      const entries = await eventually(
+        async () => (await device.listMessages({ conversationId: groupId })).notices.filter((n) => n.kind === 'call_ended'),
+        (found) => found.length === 1,
+        'the group call’s entry',
+      );
+      expect(entries[0]!.call).toMatchObject({ callId, media: 'video', outcome: 'group_started', outgoing: device === alice });
+    }
 
     expect((await bobLaptop.joinGroupCall({ conversationId: groupId, media: 'audio' })).callId).toBe(callId);
     expect((await carol.joinGroupCall({ conversationId: groupId, media: 'video' })).callId).toBe(callId);

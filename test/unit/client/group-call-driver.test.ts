@@ -33,6 +33,7 @@ function aDriver() {
   };
   const sent: Array<{ to: readonly string[]; signal: CallSignal }> = [];
   const events: AppEvent[] = [];
+  const started: Array<{ conversationId: string; callId: string; media: string }> = [];
   const driver = new GroupCallDriver({
     runtime,
     selfId: SELF,
@@ -42,6 +43,7 @@ function aDriver() {
     inOneToOneCall: () => false,
     send: async (to, signal) => void sent.push({ to, signal }),
     emit: (event) => events.push(event),
+    started: (conversationId, callId, media) => started.push({ conversationId, callId, media }),
   });
   const present = (userId: string, callId: string, { deviceNumber = 1, joined = false } = {}) => {
     const signal = {
@@ -54,7 +56,7 @@ function aDriver() {
     driver.received({ userId, deviceNumber }, signal);
   };
   const inCall = () => driver.view().joined?.participants.map((p) => p.key) ?? [];
-  return { driver, sent, events, present, inCall, advance, members, blocked };
+  return { driver, sent, events, started, present, inCall, advance, members, blocked };
 }
 
 const CALL = '1'.repeat(32);
@@ -79,6 +81,16 @@ describe('the group call driver', () => {
     ]);
   });
 
+  it('leaves an entry in the group’s log only for a call it starts, not for one it joins', async () => {
+    const { driver, present, started } = aDriver();
+    const { callId } = await driver.join(GROUP, 'video');
+    expect(started).toEqual([{ conversationId: GROUP, callId, media: 'video' }]);
+    await driver.leave(callId);
+    present('bob', CALL);
+    await driver.join(GROUP, 'audio');
+    expect(started).toHaveLength(1);
+  });
+
   it('refuses to join a call that is full', async () => {
     const { driver, present } = aDriver();
     for (let i = 0; i < 10; i++) present(`m${i}`, CALL);
@@ -99,7 +111,7 @@ describe('the group call driver', () => {
       present('bob', callId);
     }
     expect(beats() - before).toBe(Math.ceil(GROUP_CALL_LIMITS.staleAfterMs / GROUP_CALL_LIMITS.heartbeatMs));
-    expect(inCall()).toEqual(['bob.1']);
+    expect(inCall()).toEqual([expect.stringMatching(/^bob\.1#/)]);
     expect(events.at(-1)).toEqual({ type: 'group_call' });
   });
 
@@ -137,11 +149,34 @@ describe('the group call driver', () => {
     driver.received({ userId: 'carol', deviceNumber: 1 }, { kind: 'call_negotiation', callId, negotiation: offer });
     driver.received({ userId: 'bob', deviceNumber: 1 }, { kind: 'call_negotiation', callId, negotiation: offer });
     expect(events.filter((event) => event.type === 'group_call_negotiation')).toEqual([
-      { type: 'group_call_negotiation', callId, from: { userId: 'bob', deviceNumber: 1 }, negotiation: offer },
+      {
+        type: 'group_call_negotiation',
+        callId,
+        from: { userId: 'bob', deviceNumber: 1 },
+        participantKey: driver.view().joined!.participants[0]!.key,
+        negotiation: offer,
+      },
     ]);
     await expect(driver.negotiate(callId, { userId: 'carol', deviceNumber: 1 }, offer)).rejects.toMatchObject({
       code: 'not_found',
     });
+  });
+
+  it('a device that joins again is a new participant, and its negotiation says so', async () => {
+    const { driver, present, events } = aDriver();
+    const { callId } = await driver.join(GROUP, 'audio');
+    present('bob', callId, { joined: true });
+    const first = driver.view().joined!.participants[0]!.key;
+    present('bob', callId);
+    expect(driver.view().joined!.participants[0]!.key).toBe(first);
+    const before = events.length;
+    present('bob', callId, { joined: true });
+    const second = driver.view().joined!.participants[0]!.key;
+    expect(second).not.toBe(first);
+    expect(events.slice(before)).toEqual([{ type: 'group_call' }]);
+    const offer = { kind: 'description' as const, type: 'offer' as const, sdp: 'v=0' };
+    driver.received({ userId: 'bob', deviceNumber: 1 }, { kind: 'call_negotiation', callId, negotiation: offer });
+    expect(events.at(-1)).toMatchObject({ type: 'group_call_negotiation', participantKey: second });
   });
 
   it('leaves the call when this person is no longer in the group', async () => {

@@ -136,11 +136,15 @@ describe('the rules every receiving device applies', () => {
     expect(refuseContent({ kind: 'pin', messageId: 'm1', on: true }, admin, deleted)).toBe('message_deleted');
   });
 
-  it('keeps a call’s entry only in a direct conversation, where either person may write it', () => {
+  it('keeps how a call ended only in a direct conversation, and that a group call began only in a group, by anyone in it', () => {
     const call: Content = { kind: 'call', callId: 'c'.repeat(32), media: 'audio', outcome: 'no_answer', durationMs: null };
-    expect(refuseContent(call, { id: 'ben', role: 'member', conversationKind: 'direct' }, null)).toBeNull();
+    const direct = { id: 'ben', role: 'member', conversationKind: 'direct' } as const;
+    expect(refuseContent(call, direct, null)).toBeNull();
     expect(refuseContent(call, member, null)).toBe('not_allowed');
     expect(refuseContent(call, { ...member, role: 'owner' }, null)).toBe('not_allowed');
+    const began: Content = { ...call, outcome: 'group_started' };
+    expect(refuseContent(began, member, null)).toBeNull();
+    expect(refuseContent(began, direct, null)).toBe('not_allowed');
   });
 
   it('caps one person’s reactions on a message, and takes none on a deleted one', () => {

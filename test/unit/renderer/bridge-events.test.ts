@@ -57,6 +57,7 @@ describe('events through the browser host’s bridge', () => {
         type: 'group_call_negotiation',
         callId: 'a'.repeat(32),
         from: { userId: 'u2', deviceNumber: 2 },
+        participantKey: 'u2.2#1',
         negotiation: { kind: 'description', type: 'answer', sdp: 'v=0' },
       },
     };

@@ -64,6 +64,16 @@ describe('call entries in words', () => {
     expect(callEntryWords(call({ outgoing: false, outcome: 'failed', durationMs: null })).callBack).toBe(false);
   });
 
+  it('say where a group call began, alike for who started it and everyone else, never as missed', () => {
+    for (const outgoing of [true, false]) {
+      expect(callEntryWords(call({ outgoing, media: 'video', outcome: 'group_started', durationMs: null }))).toEqual({
+        text: 'Video call started',
+        detail: null,
+        callBack: false,
+      });
+    }
+  });
+
   it('are the notice’s words', () => {
     const entry = notice({ seq: 4, kind: 'call_ended', actor: alice, subjects: [], call: call({ outgoing: false }) });
     expect(noticeText(entry)).toBe('Voice call, 3:12');

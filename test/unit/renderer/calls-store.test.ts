@@ -8,9 +8,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallView } from '../../../sync/app-api/calls-api.js';
 import type { AppApiClient } from '../../../sync/app-api/client.js';
 import type { CallNegotiation } from '../../../sync/common/call-negotiation.js';
-import type { CallMediaEngine } from '../../../renderer/calls/media-engine.js';
 import { createCalls, ENDED_SHOWN_MS } from '../../../renderer/state/calls.js';
 import type { AppState } from '../../../renderer/state/types.js';
+import { recordingCallMedia } from './recording-call-media.js';
 
 const bob = { id: 'u-bob', username: 'bob', displayName: 'Bob Brown' };
 const CALL = 'a1b2c3d4e5f6a7b8';
@@ -37,57 +37,6 @@ function view(overrides: Partial<CallView>): CallView {
   };
 }
 
-/** A media engine that only writes down what it was asked. */
-function recordingEngine() {
-  const log: string[] = [];
-  let callId: string | null = null;
-  let connected = false;
-  const engine: CallMediaEngine = {
-    ring: (kind) => log.push(`ring ${kind}`),
-    get callId() {
-      return callId;
-    },
-    get connected() {
-      return connected;
-    },
-    open: (id, media) => {
-      if (callId === id) return;
-      log.push(`open ${id} ${media}`);
-      callId = id;
-      connected = false;
-    },
-    adopt: (id) => {
-      log.push(`adopt ${id}`);
-      callId = id;
-    },
-    connect: (role) => {
-      log.push(`connect ${role}`);
-      connected = true;
-    },
-    receive: (negotiation) => log.push(`receive ${negotiation.kind}`),
-    restartIce: () => log.push('restart ice'),
-    close: () => {
-      if (callId !== null) log.push('close');
-      callId = null;
-      connected = false;
-    },
-    snapshot: () => ({
-      preview: null,
-      remote: null,
-      remoteHasVideo: false,
-      sending: { audio: true, video: true, screen: false },
-      muted: false,
-    }),
-    onChange: () => {},
-    setMuted: () => {},
-    setCamera: async () => {},
-    setScreenShared: async () => {},
-    useDevices: () => {},
-    stats: async () => null,
-  };
-  return { engine, log, ringing: () => log.filter((line) => line.startsWith('ring')).at(-1) };
-}
-
 function harness() {
   let current: CallView | null = null;
   const api = {
@@ -112,7 +61,7 @@ function harness() {
     getCallIceServers: vi.fn(async () => []),
   };
   const state = { call: null } as Pick<AppState, 'call'>;
-  const { engine, log, ringing } = recordingEngine();
+  const { engine, log, ringing } = recordingCallMedia();
   const calls = createCalls(
     {
       api: api as unknown as AppApiClient,
@@ -153,7 +102,7 @@ describe('the calls area of the store', () => {
     await calls.actions.acceptCall('audio');
     expect(api.acceptCall).toHaveBeenCalledWith({ callId: CALL, media: 'audio' });
     expect(ringing()).toBe('ring null');
-    expect(log.slice(-2)).toEqual([`open ${CALL} audio`, 'connect offer']);
+    expect(log.slice(-2)).toEqual([`open ${CALL} audio`, 'connect peer offer']);
     expect(state.call?.expanded).toBe(true);
     await vi.waitFor(() =>
       expect(api.setCallSending).toHaveBeenCalledWith({ callId: CALL, sending: { audio: true, video: true, screen: false } }),
@@ -174,11 +123,11 @@ describe('the calls area of the store', () => {
     expect(log.filter((line) => line.startsWith('receive'))).toEqual([]);
 
     await coreSays(view({ phase: 'connecting', negotiates: 'answer' }));
-    expect(log.slice(-3)).toEqual(['connect answer', 'receive description', 'receive candidates']);
+    expect(log.slice(-3)).toEqual(['connect peer answer', 'receive peer description', 'receive peer candidates']);
     calls.onNegotiation({ type: 'call_negotiation', callId: CALL, negotiation: candidates });
-    expect(log.at(-1)).toBe('receive candidates');
+    expect(log.at(-1)).toBe('receive peer candidates');
     calls.onRestartIce(CALL);
-    expect(log.at(-1)).toBe('restart ice');
+    expect(log.at(-1)).toBe('restart ice peer');
   });
 
   it('lets the media go when the call ends, shows the end for a moment, then dismisses it', async () => {
@@ -201,7 +150,7 @@ describe('the calls area of the store', () => {
     await coreSays(view({ callId: OTHER_CALL, direction: 'incoming', phase: 'connecting', negotiates: 'offer' }));
     expect(log).toContain(`adopt ${OTHER_CALL}`);
     expect(log).not.toContain('close');
-    expect(log.at(-1)).toBe('connect offer');
+    expect(log.at(-1)).toBe('connect peer offer');
     expect(state.call?.expanded).toBe(true);
   });
 

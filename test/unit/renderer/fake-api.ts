@@ -26,6 +26,7 @@ import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/pre
 import type { SafetyNumberView } from '../../../sync/app-api/safety-number-api.js';
 import type { RestoreOutcome } from '../../../sync/app-api/key-backup-api.js';
 import type { CallView } from '../../../sync/app-api/calls-api.js';
+import type { GroupCallsView } from '../../../sync/app-api/group-calls-api.js';
 import type { User } from '../../../sync/protocol/frames.js';
 import { afterEach } from 'vitest';
 import { conversationSummary, messageView } from '../../support/app-views.js';
@@ -133,6 +134,8 @@ export class FakeApi {
   restoreAnswer: RestoreOutcome | Error = 'restored';
   /** What getCall answers: no call unless a test sets one. */
   call: CallView | null = null;
+  /** What getGroupCalls answers: none going on unless a test sets some. */
+  groupCalls: GroupCallsView = { going: [], joined: null };
   /** Every call in order: method and arguments. */
   calls: { method: AppApiMethod; args: unknown }[] = [];
   private listeners = new Set<(event: AppEvent) => void>();
@@ -375,6 +378,7 @@ export class FakeApi {
         }),
       searchMessages: (args) => this.answer('searchMessages', args, () => []),
       getCall: (args) => this.answer('getCall', args, () => this.call),
+      getGroupCalls: (args) => this.answer('getGroupCalls', args, () => this.groupCalls),
       restoreFromRecoveryKey: (args) =>
         this.answer('restoreFromRecoveryKey', args, () => {
           if (this.restoreAnswer instanceof Error) throw this.restoreAnswer;

@@ -1,7 +1,7 @@
 /** This device's preferences in the renderer store, and the theme they give the page. */
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PREFERENCES } from '../../../sync/app-api/preferences.js';
-import { silentCallMedia } from '../../../renderer/calls/media-engine.js';
+import { silentCallMedia, type CallDevices } from '../../../renderer/calls/media-engine.js';
 import { applyTheme, followTheme, type ThemeRoot } from '../../../renderer/state/preferences.js';
 import { createAppStore } from '../../../renderer/state/store.js';
 import { connectedLink, FakeApi, settle, storesOnFakes } from './fake-api.js';
@@ -51,14 +51,16 @@ describe('preferences in the renderer store', () => {
   it('give the call media the microphone and camera chosen, once read and again on each change', async () => {
     const api = new FakeApi();
     api.preferences = { ...DEFAULT_PREFERENCES, microphoneId: 'mic-a' };
-    const useDevices = vi.fn();
-    started(createAppStore(api.client(), connectedLink, { ...silentCallMedia(), useDevices }));
+    const useDevices = vi.fn((_devices: CallDevices) => {});
+    started(createAppStore(api.client(), connectedLink, () => Object.assign(silentCallMedia(), { useDevices })));
     await settle();
     expect(useDevices).toHaveBeenLastCalledWith({ microphoneId: 'mic-a', cameraId: null });
     api.preferences = { ...DEFAULT_PREFERENCES, microphoneId: 'mic-a', cameraId: 'cam-b', speakerId: 'out-c' };
     api.emit({ type: 'preferences' });
     await settle();
     expect(useDevices).toHaveBeenLastCalledWith({ microphoneId: 'mic-a', cameraId: 'cam-b' });
+    // Both engines have it: the one-to-one calls' and the group calls'.
+    expect(useDevices.mock.calls.filter(([devices]) => devices.cameraId === 'cam-b')).toHaveLength(2);
   });
 });
 
