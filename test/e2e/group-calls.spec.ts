@@ -1,5 +1,6 @@
 import type { Locator } from '@playwright/test';
 import { expect, test } from './support/app.js';
+import { callOf, callStats, expectCallButtonsOffline } from './support/calls.js';
 import type { MessengerPage } from './support/messenger-page.js';
 import { cleanedUpAfterEach, threePeople } from './support/test-resources.js';
 
@@ -19,16 +20,6 @@ const resources = cleanedUpAfterEach();
 /** Three people each sending video to two others on two cores: media takes its time. */
 const MEDIA_TIMEOUT = 45_000;
 
-interface CallStats {
-  inboundVideoFramesDecoded: number;
-  inboundAudioEnergy: number;
-  inboundAudioBytes: number;
-}
-
-function callOf(messenger: MessengerPage): Locator {
-  return messenger.page.getByRole('region', { name: 'Call', exact: true });
-}
-
 /** The tile of one other person in the call. */
 function tileOf(call: Locator, name: string): Locator {
   return call.getByRole('listitem', { name, exact: true });
@@ -38,20 +29,15 @@ function joinCall(messenger: MessengerPage): Locator {
   return messenger.page.getByRole('button', { name: 'Join call', exact: true });
 }
 
-async function stats(tile: Locator): Promise<CallStats | null> {
-  const text = await tile.getAttribute('data-call-stats');
-  return text ? (JSON.parse(text) as CallStats) : null;
-}
-
 /** Video frames and sound (the fake microphone beeps: some energy) arrive from this person. */
 async function expectMediaFrom(call: Locator, name: string) {
   const tile = tileOf(call, name);
   await expect(tile.getByLabel(`Video from ${name}`)).toBeVisible({ timeout: MEDIA_TIMEOUT });
   await expect
-    .poll(async () => (await stats(tile))?.inboundVideoFramesDecoded ?? 0, { timeout: MEDIA_TIMEOUT })
+    .poll(async () => (await callStats(tile))?.inboundVideoFramesDecoded ?? 0, { timeout: MEDIA_TIMEOUT })
     .toBeGreaterThan(0);
-  await expect.poll(async () => (await stats(tile))?.inboundAudioBytes ?? 0, { timeout: MEDIA_TIMEOUT }).toBeGreaterThan(0);
-  await expect.poll(async () => (await stats(tile))?.inboundAudioEnergy ?? 0, { timeout: MEDIA_TIMEOUT }).toBeGreaterThan(0);
+  await expect.poll(async () => (await callStats(tile))?.inboundAudioBytes ?? 0, { timeout: MEDIA_TIMEOUT }).toBeGreaterThan(0);
+  await expect.poll(async () => (await callStats(tile))?.inboundAudioEnergy ?? 0, { timeout: MEDIA_TIMEOUT }).toBeGreaterThan(0);
 }
 
 test('a group video call: started in the group, joined by two, media from everyone to everyone, mute, leaving and joining again', async ({
@@ -166,9 +152,5 @@ test('a group video call: started in the group, joined by two, media from everyo
   // Offline, the group's call buttons are off and say why.
   aliceNetwork.cut();
   await expect(alice.connection).toContainText('Offline');
-  for (const name of ['Voice call', 'Video call']) {
-    const button = alice.page.getByRole('button', { name, exact: true });
-    await expect(button).toBeDisabled();
-    await expect(button).toHaveAccessibleDescription("You're offline");
-  }
+  await expectCallButtonsOffline(alice);
 });

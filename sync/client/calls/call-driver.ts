@@ -27,6 +27,7 @@ import type { Runtime, TimerHandle } from '../../common/runtime.js';
 import type { CallSignal } from '../../content/call-signals.js';
 import type { User } from '../../protocol/frames.js';
 import { callRefused } from './call-refused.js';
+import { signalsInOrder } from './signals-in-order.js';
 
 /** What this device knows that decides who may ring whom. */
 export interface CallFacts {
@@ -63,8 +64,7 @@ export class CallDriver {
   private peerDevice: number | null = null;
   private peerSending: CallSending = initialSending('audio');
   private timer: TimerHandle | null = null;
-  /** Signals go out one after another, so the other device reads them in the order they were made. */
-  private sending: Promise<void> = Promise.resolve();
+  private readonly signal = signalsInOrder((userIds, signal) => this.options.send(userIds, signal));
 
   constructor(private readonly options: CallDriverOptions) {}
 
@@ -300,13 +300,6 @@ export class CallDriver {
         // The renderer rings while the view says 'ringing'.
         return null;
     }
-  }
-
-  /** Sends after every signal made before it. */
-  private signal(userIds: readonly string[], signal: CallSignal): Promise<void> {
-    const sent = this.sending.then(() => this.options.send(userIds, signal));
-    this.sending = sent.catch(() => undefined);
-    return sent;
   }
 
   private sendFailed(error: unknown): void {

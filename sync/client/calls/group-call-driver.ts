@@ -26,6 +26,7 @@ import type { Runtime, TimerHandle } from '../../common/runtime.js';
 import type { CallSignal } from '../../content/call-signals.js';
 import type { CallFacts } from './call-driver.js';
 import { callRefused } from './call-refused.js';
+import { signalsInOrder } from './signals-in-order.js';
 
 export interface GroupCallDriverOptions {
   runtime: Runtime;
@@ -75,8 +76,7 @@ export class GroupCallDriver {
   /** Joins heard so far: each (re)join of a device makes a participant key of its own. */
   private joinsHeard = 0;
   private timer: TimerHandle | null = null;
-  /** Signals go out one after another, so each device reads them in the order they were made. */
-  private sending: Promise<void> = Promise.resolve();
+  private readonly signal = signalsInOrder((userIds, signal) => this.options.send(userIds, signal));
 
   constructor(private readonly options: GroupCallDriverOptions) {}
 
@@ -341,13 +341,6 @@ export class GroupCallDriver {
     }
     if (this.prune()) this.options.emit({ type: 'group_call' });
     this.schedule();
-  }
-
-  /** Sends after every signal made before it. */
-  private signal(userIds: readonly string[], signal: CallSignal): Promise<void> {
-    const sent = this.sending.then(() => this.options.send(userIds, signal));
-    this.sending = sent.catch(() => undefined);
-    return sent;
   }
 
   private sendFailed(error: unknown): void {

@@ -36,6 +36,17 @@ function participant(name: string, negotiates: 'offer' | 'answer', audio = true)
 const bob = participant('bob', 'answer');
 const carol = participant('carol', 'offer');
 
+/** Carol's device's description or candidates, from the participant `participantKey` (one of her joins). */
+function negotiationFrom(participantKey: string, negotiation: CallNegotiation, callId = CALL) {
+  return {
+    type: 'group_call_negotiation' as const,
+    callId,
+    from: { userId: carol.userId, deviceNumber: 1 },
+    participantKey,
+    negotiation,
+  };
+}
+
 function joinedView(participants: GroupCallParticipantView[]): GroupCallView {
   return { callId: CALL, conversationId: GROUP, media: 'video', joinedAt: 1_000, participants };
 }
@@ -130,29 +141,10 @@ describe('the group calls area of the store', () => {
   it('keeps negotiation from a device not in the call yet, and hands it over once its peer connection is made', async () => {
     const { media, groupCalls, inCallWith } = harness();
     await groupCalls.actions.joinGroupCall(GROUP, 'video');
-    const from = { userId: carol.userId, deviceNumber: 1 };
     // Carol's offer and candidates overtake the re-read that adds her; another call's are not hers.
-    groupCalls.onNegotiation({
-      type: 'group_call_negotiation',
-      callId: CALL,
-      from,
-      participantKey: carol.key,
-      negotiation: offer,
-    });
-    groupCalls.onNegotiation({
-      type: 'group_call_negotiation',
-      callId: CALL,
-      from,
-      participantKey: carol.key,
-      negotiation: candidates,
-    });
-    groupCalls.onNegotiation({
-      type: 'group_call_negotiation',
-      callId: 'ffffffffffffffff',
-      from,
-      participantKey: carol.key,
-      negotiation: candidates,
-    });
+    groupCalls.onNegotiation(negotiationFrom(carol.key, offer));
+    groupCalls.onNegotiation(negotiationFrom(carol.key, candidates));
+    groupCalls.onNegotiation(negotiationFrom(carol.key, candidates, 'ffffffffffffffff'));
     expect(media.log.filter((line) => line.startsWith('receive'))).toEqual([]);
 
     await inCallWith([{ ...carol, negotiates: 'answer' }]);
@@ -161,25 +153,13 @@ describe('the group calls area of the store', () => {
       `receive ${carol.key} description`,
       `receive ${carol.key} candidates`,
     ]);
-    groupCalls.onNegotiation({
-      type: 'group_call_negotiation',
-      callId: CALL,
-      from,
-      participantKey: carol.key,
-      negotiation: candidates,
-    });
+    groupCalls.onNegotiation(negotiationFrom(carol.key, candidates));
     expect(media.log.at(-1)).toBe(`receive ${carol.key} candidates`);
 
     // Carol's window reloads and she joins again: a new participant, whose offer (ahead of the
     // re-read) never reaches the peer connection made with her before.
     const again = { ...carol, key: `${carol.userId}.1#2`, negotiates: 'answer' as const };
-    groupCalls.onNegotiation({
-      type: 'group_call_negotiation',
-      callId: CALL,
-      from,
-      participantKey: again.key,
-      negotiation: offer,
-    });
+    groupCalls.onNegotiation(negotiationFrom(again.key, offer));
     expect(media.log.at(-1)).toBe(`receive ${carol.key} candidates`);
     await inCallWith([again]);
     expect(media.log.slice(-3)).toEqual([
@@ -234,14 +214,7 @@ describe('the group calls area of the store', () => {
     expect(state.groupCalls.joined).toBeNull();
 
     // Late negotiation from the call left is dropped at the next re-read, not replayed on rejoining.
-    const from = { userId: carol.userId, deviceNumber: 1 };
-    groupCalls.onNegotiation({
-      type: 'group_call_negotiation',
-      callId: CALL,
-      from,
-      participantKey: carol.key,
-      negotiation: offer,
-    });
+    groupCalls.onNegotiation(negotiationFrom(carol.key, offer));
     await coreSays({ going: [], joined: null });
     await groupCalls.actions.joinGroupCall(GROUP, 'video');
     await inCallWith([{ ...carol, negotiates: 'answer' }]);
