@@ -32,6 +32,9 @@ export interface DesktopStrings {
   /** A notification's text for a call nobody answered; its title is the conversation. */
   missedVoiceCall: string;
   missedVideoCall: string;
+  /** A notification's text for a call someone started in a group; its title is the group. */
+  voiceCallStarted: string;
+  videoCallStarted: string;
   /** The screen share picker's question, and its button to share nothing. */
   shareScreen: string;
   cancel: string;
@@ -52,6 +55,8 @@ const en: DesktopStrings = {
   incomingVideoCall: 'Incoming video call',
   missedVoiceCall: 'Missed voice call',
   missedVideoCall: 'Missed video call',
+  voiceCallStarted: 'Voice call started',
+  videoCallStarted: 'Video call started',
   shareScreen: 'Choose a screen or window to share',
   cancel: 'Cancel',
 };
@@ -76,6 +81,8 @@ const ru: DesktopStrings = {
   incomingVideoCall: 'Входящий видеозвонок',
   missedVoiceCall: 'Пропущенный аудиозвонок',
   missedVideoCall: 'Пропущенный видеозвонок',
+  voiceCallStarted: 'Аудиозвонок начат',
+  videoCallStarted: 'Видеозвонок начат',
   shareScreen: 'Выберите экран или окно для показа',
   cancel: 'Отмена',
 };
@@ -100,6 +107,8 @@ const uk: DesktopStrings = {
   incomingVideoCall: 'Вхідний відеодзвінок',
   missedVoiceCall: 'Пропущений аудіодзвінок',
   missedVideoCall: 'Пропущений відеодзвінок',
+  voiceCallStarted: 'Аудіодзвінок розпочато',
+  videoCallStarted: 'Відеодзвінок розпочато',
   shareScreen: 'Виберіть екран або вікно для показу',
   cancel: 'Скасувати',
 };

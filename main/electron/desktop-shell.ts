@@ -181,6 +181,7 @@ export function startDesktopShell(api: AppApiClient, host: DesktopShellHost): ()
     else if (event.type === 'preferences') void readPreferences();
     else if (event.type === 'incoming') void notifier.incoming(event.conversationId, event.messageId);
     else if (event.type === 'missed_call') void notifier.missedCall(event.conversationId, event.media);
+    else if (event.type === 'group_call_started') void notifier.groupCallStarted(event.conversationId, event.media);
   });
   render();
   void readPreferences();

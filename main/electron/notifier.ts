@@ -27,9 +27,24 @@ export interface Notifier {
   incoming(conversationId: string, messageId: string): Promise<void>;
   /** A call to this person was missed (the core says so only live, never for history). */
   missedCall(conversationId: string, media: 'audio' | 'video'): Promise<void>;
+  /** Someone started a call in a group (said only live, never for history). */
+  groupCallStarted(conversationId: string, media: 'audio' | 'video'): Promise<void>;
 }
 
 export function createNotifier(deps: NotifierDeps): Notifier {
+  /** A call's notification, titled with the conversation. */
+  async function aboutCall(conversationId: string, body: (strings: DesktopStrings) => string): Promise<void> {
+    try {
+      const conversation = (await deps.api.listConversations({ folder: 'all' })).find((c) => c.id === conversationId);
+      // As for a message: not while you look at the app, nor from a muted conversation or a request.
+      if (!conversation || deps.windowFocused() || conversation.muted || conversation.request) return;
+      const title = deps.platform === 'linux' ? escapeNotificationMarkup(conversation.title) : conversation.title;
+      deps.show(conversationId, { title, body: body(deps.strings()) });
+    } catch (error) {
+      deps.onError?.(error);
+    }
+  }
+
   /** Conversations being looked at, each with the newest message that arrived meanwhile (or null). */
   const busy = new Map<string, string | null>();
 
@@ -56,18 +71,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
 
   return {
-    async missedCall(conversationId, media) {
-      try {
-        const conversation = (await deps.api.listConversations({ folder: 'all' })).find((c) => c.id === conversationId);
-        // As for a message: not while you look at the app, nor from a muted conversation or a request.
-        if (!conversation || deps.windowFocused() || conversation.muted || conversation.request) return;
-        const strings = deps.strings();
-        const title = deps.platform === 'linux' ? escapeNotificationMarkup(conversation.title) : conversation.title;
-        deps.show(conversationId, { title, body: media === 'video' ? strings.missedVideoCall : strings.missedVoiceCall });
-      } catch (error) {
-        deps.onError?.(error);
-      }
-    },
+    missedCall: (conversationId, media) =>
+      aboutCall(conversationId, (strings) => (media === 'video' ? strings.missedVideoCall : strings.missedVoiceCall)),
+    groupCallStarted: (conversationId, media) =>
+      aboutCall(conversationId, (strings) => (media === 'video' ? strings.videoCallStarted : strings.voiceCallStarted)),
     async incoming(conversationId, messageId) {
       if (busy.has(conversationId)) {
         busy.set(conversationId, messageId);

@@ -226,6 +226,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
           groupCalls.onNegotiation(event);
           break;
         case 'missed_call':
+        case 'group_call_started':
           // For the host's notifications: the 'messages' and 'conversations' events before it show the entry.
           break;
       }

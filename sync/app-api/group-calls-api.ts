@@ -108,6 +108,16 @@ export interface GroupCallsApiResults {
 export const GROUP_CALL_EVENT_SCHEMAS = [
   /** Who is in a group call, or what they send, changed; or a call began or ended: re-read getGroupCalls. */
   z.object({ type: z.literal('group_call') }),
+  /**
+   * Someone else started a call in a group, and its entry reached this device live: the host may
+   * notify as for a message. Never for history a catch-up brings.
+   */
+  z.object({
+    type: z.literal('group_call_started'),
+    conversationId,
+    callId: callIdSchema,
+    media: callMediaSchema,
+  }),
   /** Another device's description or candidates, for this device's peer connection with it, in the order sent. */
   z.object({
     type: z.literal('group_call_negotiation'),

@@ -22,7 +22,7 @@ import type { SealedEnvelope } from '../protocol/envelope-frames.js';
 import { fetchKeyBackup, KeyBackupSync, type BackupSource } from './crypto/key-backup-sync.js';
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
 import type { Mirror } from './mirror/mirror.js';
-import { newestMissedCall } from './mirror/call-entries.js';
+import { missedBy, newestCallEntry, startedByOther } from './mirror/call-entries.js';
 import { OutboxSender } from './outbox-sender.js';
 import { SettingsSync } from './settings-sync.js';
 import { SettingsSeal } from './crypto/sealed-settings.js';
@@ -754,10 +754,15 @@ export class SyncEngine {
     if (!this.ready) return;
     const messageId = newestIncoming(events, this.options.selfId, before, after);
     if (messageId !== null) this.options.emit({ type: 'incoming', conversationId, messageId });
-    const missed = newestMissedCall(events, this.options.selfId, before, after);
-    // Someone blocked rings nowhere here, and is not announced for missing either.
-    if (missed !== null && !this.options.mirror.settings.isBlocked(missed.senderId)) {
+    const { selfId, mirror } = this.options;
+    // Someone blocked rings nowhere here, and is announced neither for a missed call nor for a group call they start.
+    const missed = newestCallEntry(events, before, after, (entry) => missedBy(entry, selfId));
+    if (missed !== null && !mirror.settings.isBlocked(missed.senderId)) {
       this.options.emit({ type: 'missed_call', conversationId, callId: missed.callId, media: missed.media });
+    }
+    const started = newestCallEntry(events, before, after, (entry) => startedByOther(entry, selfId));
+    if (started !== null && !mirror.settings.isBlocked(started.senderId)) {
+      this.options.emit({ type: 'group_call_started', conversationId, callId: started.callId, media: started.media });
     }
   }
 

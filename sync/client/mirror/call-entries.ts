@@ -91,17 +91,22 @@ export function lastCallView(
   };
 }
 
-/** The newest call missed by `selfId` among events applied with seq in (before, after]; null when none. */
-export function newestMissedCall(
+/** The newest call entry among events applied with seq in (before, after] that `counts`; null when none. */
+export function newestCallEntry(
   events: readonly AppliedEvent[],
-  selfId: string,
   before: number,
   after: number,
+  counts: (entry: CallEndedEvent) => boolean,
 ): CallEndedEvent | null {
   let newest: CallEndedEvent | null = null;
   for (const event of events) {
-    if (event.kind !== 'call_ended' || !missedBy(event, selfId) || event.seq <= before || event.seq > after) continue;
+    if (event.kind !== 'call_ended' || !counts(event) || event.seq <= before || event.seq > after) continue;
     if (newest === null || event.seq > newest.seq) newest = event;
   }
   return newest;
+}
+
+/** Whether the entry says someone else started a group call (the host notifies of it as of a message). */
+export function startedByOther(entry: Pick<CallEndedEvent, 'senderId' | 'outcome'>, selfId: string): boolean {
+  return entry.senderId !== selfId && entry.outcome === 'group_started';
 }

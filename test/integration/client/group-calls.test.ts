@@ -76,6 +76,13 @@ describe('group calls', () => {
       );
       expect(entries[0]!.call).toMatchObject({ callId, media: 'video', outcome: 'group_started', outgoing: device === alice });
     }
+    // The others' devices are told live, for the desktop to notify; Alice's is not.
+    for (const device of [bobLaptop, bobPhone, carol]) {
+      expect(device.events.filter((event) => event.type === 'group_call_started')).toEqual([
+        { type: 'group_call_started', conversationId: groupId, callId, media: 'video' },
+      ]);
+    }
+    expect(alice.events.some((event) => event.type === 'group_call_started')).toBe(false);
 
     expect((await bobLaptop.joinGroupCall({ conversationId: groupId, media: 'audio' })).callId).toBe(callId);
     expect((await carol.joinGroupCall({ conversationId: groupId, media: 'video' })).callId).toBe(callId);

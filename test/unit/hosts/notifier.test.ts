@@ -121,11 +121,15 @@ describe('the notifier', () => {
   });
 });
 
-describe('missed calls', () => {
+describe('missed calls and group calls started', () => {
   it('notify in the conversation’s name, but not while the window is focused, nor for a muted conversation or a request', async () => {
     const notified = rig([]);
     await createNotifier(notified.deps).missedCall('c1', 'video');
-    expect(notified.shown).toEqual([['c1', { title: conversation.title, body: 'Missed video call' }]]);
+    await createNotifier(notified.deps).groupCallStarted('c1', 'audio');
+    expect(notified.shown).toEqual([
+      ['c1', { title: conversation.title, body: 'Missed video call' }],
+      ['c1', { title: conversation.title, body: 'Voice call started' }],
+    ]);
 
     for (const quiet of [
       rig([], { windowFocused: () => true }),
@@ -133,6 +137,7 @@ describe('missed calls', () => {
       rig([], { api: { ...notified.deps.api, listConversations: async () => [{ ...conversation, request: true }] } }),
     ]) {
       await createNotifier(quiet.deps).missedCall('c1', 'audio');
+      await createNotifier(quiet.deps).groupCallStarted('c1', 'video');
       expect(quiet.shown).toEqual([]);
     }
   });

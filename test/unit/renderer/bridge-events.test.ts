@@ -53,6 +53,7 @@ describe('events through the browser host’s bridge', () => {
       },
       call_restart_ice: { type: 'call_restart_ice', callId: 'a'.repeat(32) },
       group_call: { type: 'group_call' },
+      group_call_started: { type: 'group_call_started', conversationId: 'g1', callId: 'd'.repeat(32), media: 'video' },
       group_call_negotiation: {
         type: 'group_call_negotiation',
         callId: 'a'.repeat(32),
