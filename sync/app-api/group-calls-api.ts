@@ -20,15 +20,9 @@ import {
 } from '../common/call-negotiation.js';
 import { deviceNumber } from '../protocol/wire-types.js';
 import { LIMITS } from '../protocol/limits.js';
+import { GROUP_CALL_LIMITS } from '../common/group-call-limits.js';
 
-export const GROUP_CALL_LIMITS = {
-  /** Devices in one call, this one included: a mesh sends each picture to every other device. */
-  maxDevices: 8,
-  /** How often a device in a call says so to the group, so late comers see the call and the gone are forgotten. */
-  heartbeatMs: 10_000,
-  /** A device not heard from for this long has left (closed, crashed, or lost its connection). */
-  staleAfterMs: 35_000,
-} as const;
+export { GROUP_CALL_LIMITS };
 
 const conversationId = z.string().min(1).max(LIMITS.maxIdChars);
 const userId = z.string().min(1).max(LIMITS.maxIdChars);

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { callIdSchema, callMediaSchema, callNegotiationSchema, callSendingSchema } from '../common/call-negotiation.js';
+import { GROUP_CALL_LIMITS } from '../common/group-call-limits.js';
 import { deviceNumber, id } from '../protocol/wire-types.js';
 
 const callId = callIdSchema;
@@ -31,9 +32,9 @@ export const callSignalSchema = z.discriminatedUnion('kind', [
   /** What the sender sends now (muted, camera, screen). */
   z.object({ kind: z.literal('call_sending'), callId, forDevice, sending: callSendingSchema }),
   /**
-   * To every member of a group (group-call-driver.ts): the sender's device is in the group's call,
-   * sending this. Said on joining, on every change of what it sends, and as a heartbeat; with
-   * `forDevice`, the answer to one device that just joined.
+   * The sender's device is in the group's call, sending this (group-call-driver.ts): to the whole
+   * group on joining and now and then, to the others in the call on every change of what it sends
+   * and as a heartbeat; with `forDevice`, the answer to one device that just joined.
    */
   z.object({
     kind: z.literal('group_call_present'),
@@ -42,6 +43,11 @@ export const callSignalSchema = z.discriminatedUnion('kind', [
     sending: callSendingSchema,
     joined: z.boolean(),
     forDevice,
+    /** To the whole group: the devices in the call as the sender knows them, itself included, for those not in it. */
+    inCall: z
+      .array(z.object({ userId: id, deviceNumber }).strict())
+      .max(GROUP_CALL_LIMITS.maxDevices)
+      .optional(),
   }),
   /** To every member of a group: the sender's device left the group's call. */
   z.object({ kind: z.literal('group_call_leave'), callId, conversationId: id }),

@@ -2,9 +2,12 @@
  * Group calls on this device (issue 32): who is in each group's call, as their end-to-end
  * encrypted announcements say (content/call-signals.ts: group_call_present and group_call_leave),
  * and the call this device is in. Nothing about a group call is stored, on the server or here: a
- * device in a call says so to the group on joining, on every change of what it sends, and every
- * GROUP_CALL_LIMITS.heartbeatMs; one not heard from for staleAfterMs has left. So a device that
- * comes online mid-call sees "Join call" within a heartbeat, and a crashed one drops out.
+ * device says so to the whole group when it joins and leaves, and to the others in the call on
+ * every change of what it sends and every heartbeat; one not heard from for staleAfterMs has left.
+ * Every groupBeatMs the device in the call whose key sorts first tells the rest of the group who
+ * is in it (common/group-call-limits.ts), so a device that comes online mid-call sees "Join call"
+ * within a minute, and one that missed the last leave forgets the call. Each announcement costs a
+ * seal per device it goes to, in the sender's envelope budget: hence the few to the whole group.
  *
  * The media is a full mesh: each pair of devices in the call has one peer connection, negotiated
  * through here (call_negotiation, addressed to the one device), the device whose key sorts first
@@ -59,11 +62,13 @@ interface GoingCall {
 
 interface JoinedCall {
   callId: string;
+  /** When this device last told the whole group (its join, or a group beat). */
+  toldGroupAt: number;
   conversationId: string;
   media: CallMedia;
   joinedAt: number;
   sending: CallSending;
-  selfKey: string;
+  self: GroupCallDevice;
 }
 
 type GroupSignal = Extract<CallSignal, { kind: 'group_call_present' | 'group_call_leave' | 'call_negotiation' }>;
@@ -90,7 +95,7 @@ export class GroupCallDriver {
     if (facts.isRequest(conversationId)) throw new AppApiError('refused', 'Accept the group first.');
     if (this.joined?.conversationId === conversationId) {
       // Joined already (the window was reloaded mid-call): the others make their peer connections with it again.
-      await this.announce({ justJoined: true }).catch((error: unknown) => this.sendFailed(error));
+      await this.announce(true, 'group').catch((error: unknown) => this.sendFailed(error));
       return { callId: this.joined.callId };
     }
     if (this.joined || this.options.inOneToOneCall()) throw new AppApiError('conflict', 'A call is on already.');
@@ -105,12 +110,13 @@ export class GroupCallDriver {
       conversationId,
       media,
       joinedAt: runtime.clock.now(),
+      toldGroupAt: runtime.clock.now(),
       sending: initialSending(media),
-      selfKey: deviceKey({ userId: this.options.selfId, deviceNumber }),
+      self: { userId: this.options.selfId, deviceNumber },
     };
     if (!going) this.going.set(conversationId, { callId, devices: new Map() });
     try {
-      await this.announce({ justJoined: true });
+      await this.announce(true, 'group');
     } catch (error) {
       // Nobody heard of it: the call is no more joined than if the person had not tried.
       this.joined = null;
@@ -150,7 +156,7 @@ export class GroupCallDriver {
 
   async sendingChanged(callId: string, sending: CallSending): Promise<null> {
     this.joinedCall(callId).sending = sending;
-    await this.announce({ justJoined: false });
+    await this.announce(false, 'call');
     return null;
   }
 
@@ -212,7 +218,7 @@ export class GroupCallDriver {
     );
     const participants = devices.map(({ key, userId, deviceNumber, sending }) => {
       const user = this.options.facts.user(userId) ?? { id: userId, username: '', displayName: '' };
-      const negotiates = joined.selfKey < deviceKey({ userId, deviceNumber }) ? ('offer' as const) : ('answer' as const);
+      const negotiates = deviceKey(joined.self) < deviceKey({ userId, deviceNumber }) ? ('offer' as const) : ('answer' as const);
       return { key, userId, deviceNumber, user, sending, negotiates };
     });
     const { callId, conversationId, media, joinedAt } = joined;
@@ -237,11 +243,15 @@ export class GroupCallDriver {
       call.callId = signal.callId;
       if (this.joined?.conversationId === conversationId) {
         this.joined.callId = signal.callId;
-        void this.announce({ justJoined: true }).catch((error: unknown) => this.sendFailed(error));
+        void this.announce(true, 'group').catch((error: unknown) => this.sendFailed(error));
       }
     }
-    const known = call.devices.get(key);
     const here = this.joined?.conversationId === conversationId ? 1 : 0;
+    if (signal.inCall && here === 0 && this.heardWhoIsIn(call, from, signal.inCall, now)) {
+      this.schedule();
+      this.options.emit({ type: 'group_call' });
+    }
+    const known = call.devices.get(key);
     if (!known && call.devices.size + here >= GROUP_CALL_LIMITS.maxDevices) {
       this.options.log.info('a group call is full: a device more is not counted', { sender: from.userId });
       return;
@@ -264,23 +274,66 @@ export class GroupCallDriver {
     this.options.emit({ type: 'group_call' });
   }
 
-  /** A device that just joined learns at once who is in the call, without waiting for their heartbeats. */
-  private answerJoiner(to: GroupCallDevice): void {
-    void this.announce({ justJoined: false, to }).catch((error: unknown) => this.sendFailed(error));
+  /**
+   * Who is in the call as a device in it tells the group (this device is not in it): those it
+   * lists are heard now. Its list may lag behind (a join it has not heard yet), so one it leaves out
+   * goes only when it leaves or is not heard of in time. True when someone new is counted.
+   */
+  private heardWhoIsIn(call: GoingCall, from: GroupCallDevice, inCall: readonly GroupCallDevice[], now: number): boolean {
+    let changed = false;
+    for (const device of [from, ...inCall]) {
+      const key = deviceKey(device);
+      const known = call.devices.get(key);
+      if (!known && call.devices.size >= GROUP_CALL_LIMITS.maxDevices) continue;
+      if (!known) changed = true;
+      const { userId, deviceNumber } = device;
+      const sending = known?.sending ?? initialSending('audio');
+      call.devices.set(key, { userId, deviceNumber, sending, seenAt: now, key: known?.key ?? `${key}#${++this.joinsHeard}` });
+    }
+    return changed;
   }
 
-  /** Tells the group (or one device of it) that this device is in its call, sending what it sends now. */
-  private announce({ justJoined, to }: { justJoined: boolean; to?: GroupCallDevice }): Promise<void> {
+  /** A device that just joined learns at once who is in the call, without waiting for their heartbeats. */
+  private answerJoiner(to: GroupCallDevice): void {
+    void this.announce(false, to).catch((error: unknown) => this.sendFailed(error));
+  }
+
+  /**
+   * Says that this device is in its call, sending what it sends now: to the whole group (with who
+   * is in the call, for those who are not), to the others in the call, or to one device.
+   */
+  private announce(justJoined: boolean, to: 'group' | 'call' | GroupCallDevice): Promise<void> {
     const joined = this.joined;
     if (!joined) return Promise.resolve();
-    return this.signal(to ? [to.userId] : this.audience(joined.conversationId), {
+    const devices = [...(this.going.get(joined.conversationId)?.devices.values() ?? [])];
+    const userIds =
+      to === 'group' ? this.audience(joined.conversationId) : to === 'call' ? devices.map((d) => d.userId) : [to.userId];
+    const recipients = [...new Set(userIds)];
+    if (recipients.length === 0) return Promise.resolve();
+    if (to === 'group') joined.toldGroupAt = this.options.runtime.clock.now();
+    return this.signal(recipients, {
       kind: 'group_call_present',
       callId: joined.callId,
       conversationId: joined.conversationId,
       sending: joined.sending,
       joined: justJoined,
-      ...(to ? { forDevice: to.deviceNumber } : {}),
+      ...(typeof to === 'object' ? { forDevice: to.deviceNumber } : {}),
+      ...(to === 'group'
+        ? { inCall: [joined.self, ...devices.map(({ userId, deviceNumber }) => ({ userId, deviceNumber }))] }
+        : {}),
     });
+  }
+
+  /**
+   * Whether it is this device's turn to tell the whole group who is in the call: it is the one in
+   * the call whose key sorts first, it has not for a while, and the group is small enough.
+   */
+  private groupBeatDue(joined: JoinedCall): boolean {
+    const devices = this.going.get(joined.conversationId)?.devices.values() ?? [];
+    const first = [...devices].every((device) => deviceKey(joined.self) < deviceKey(device));
+    const members = this.options.facts.groupMembers(joined.conversationId)?.length ?? 0;
+    const due = this.options.runtime.clock.now() - joined.toldGroupAt >= GROUP_CALL_LIMITS.groupBeatMs;
+    return first && due && members <= GROUP_CALL_LIMITS.maxMembersBeatenTo;
   }
 
   /** The group's members this device tells about its call: everyone but those blocked, this person's other devices included. */
@@ -300,11 +353,16 @@ export class GroupCallDriver {
     return this.joined;
   }
 
-  /** Forgets the devices not heard from in time; tells the renderer when any went. */
+  /**
+   * Forgets the devices not heard from in time: soon in the call this device is in, where they beat
+   * often, later in others, of which it hears now and then; tells the renderer when any went.
+   */
   private prune(): boolean {
-    const before = this.options.runtime.clock.now() - GROUP_CALL_LIMITS.staleAfterMs;
+    const now = this.options.runtime.clock.now();
     let changed = false;
     for (const [conversationId, call] of this.going) {
+      const inIt = this.joined?.conversationId === conversationId;
+      const before = now - (inIt ? GROUP_CALL_LIMITS.staleAfterMs : GROUP_CALL_LIMITS.outsiderStaleAfterMs);
       for (const [key, device] of call.devices) {
         if (device.seenAt >= before) continue;
         call.devices.delete(key);
@@ -337,7 +395,7 @@ export class GroupCallDriver {
       // Removed from the group (or it left) mid-call: the call is no longer this person's.
       void this.leave(joined.callId);
     } else if (joined) {
-      this.announce({ justJoined: false }).catch((error: unknown) => this.sendFailed(error));
+      this.announce(false, this.groupBeatDue(joined) ? 'group' : 'call').catch((error: unknown) => this.sendFailed(error));
     }
     if (this.prune()) this.options.emit({ type: 'group_call' });
     this.schedule();

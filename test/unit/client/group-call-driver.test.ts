@@ -119,8 +119,82 @@ describe('the group call driver', () => {
     const { driver, present, advance } = aDriver();
     present('bob', CALL);
     expect(driver.view().going).toHaveLength(1);
+    // Those not in a call hear of it only now and then: it stays past the stale time of those in it.
     await advance(GROUP_CALL_LIMITS.staleAfterMs + GROUP_CALL_LIMITS.heartbeatMs);
+    expect(driver.view().going).toHaveLength(1);
+    await advance(GROUP_CALL_LIMITS.outsiderStaleAfterMs);
     expect(driver.view().going).toEqual([]);
+  });
+
+  it('beats to the others in the call; only the device whose key sorts first tells the whole group, now and then, who is in it', async () => {
+    const { driver, present, sent, advance } = aDriver();
+    const { callId } = await driver.join(GROUP, 'audio');
+    present('bob', callId);
+    present('carol', callId);
+    sent.length = 0;
+    const minute = GROUP_CALL_LIMITS.groupBeatMs;
+    for (let elapsed = 0; elapsed < minute; elapsed += GROUP_CALL_LIMITS.heartbeatMs) {
+      await advance(GROUP_CALL_LIMITS.heartbeatMs);
+      present('bob', callId);
+      present('carol', callId);
+    }
+    const toGroup = sent.filter(({ to }) => to.length > 2);
+    const toCall = sent.filter(({ to }) => to.length === 2);
+    expect(toCall.every(({ to }) => [...to].sort().join() === 'bob,carol')).toBe(true);
+    expect(toCall.length).toBe(minute / GROUP_CALL_LIMITS.heartbeatMs - 1);
+    expect(toGroup).toHaveLength(1);
+    expect(toGroup[0]!.signal).toMatchObject({
+      kind: 'group_call_present',
+      joined: false,
+      inCall: [
+        { userId: SELF, deviceNumber: THIS_DEVICE },
+        { userId: 'bob', deviceNumber: 1 },
+        { userId: 'carol', deviceNumber: 1 },
+      ],
+    });
+  });
+
+  it('never beats to a group too big for its envelope budget: those not in the call there hear only joins and leaves', async () => {
+    const { driver, members, sent, advance } = aDriver();
+    for (let i = 0; i < GROUP_CALL_LIMITS.maxMembersBeatenTo; i++) members.add(`crowd${i}`);
+    const { callId } = await driver.join(GROUP, 'audio');
+    expect(sent.at(-1)?.to.length).toBe(members.size);
+    sent.length = 0;
+    await advance(2 * GROUP_CALL_LIMITS.groupBeatMs);
+    expect(sent).toEqual([]);
+    await driver.leave(callId);
+    expect(sent.at(-1)).toMatchObject({ to: [...members], signal: { kind: 'group_call_leave' } });
+  });
+
+  it('someone not in the call counts who a device in it says is in it, and forgets those not heard of in time', async () => {
+    const { driver, advance } = aDriver();
+    const beat = (inCall: Array<{ userId: string; deviceNumber: number }>) =>
+      driver.received(
+        { userId: 'bob', deviceNumber: 1 },
+        {
+          kind: 'group_call_present',
+          callId: CALL,
+          conversationId: GROUP,
+          sending: { audio: true, video: false, screen: false },
+          joined: false,
+          inCall,
+        },
+      );
+    beat([
+      { userId: 'bob', deviceNumber: 1 },
+      { userId: 'carol', deviceNumber: 2 },
+      { userId: 'm1', deviceNumber: 1 },
+    ]);
+    expect(driver.view().going[0]).toMatchObject({ callId: CALL, deviceCount: 3 });
+    // A list that lags behind drops nobody: Carol's device goes when it is not heard of in time.
+    await advance(GROUP_CALL_LIMITS.groupBeatMs);
+    beat([
+      { userId: 'bob', deviceNumber: 1 },
+      { userId: 'm1', deviceNumber: 1 },
+    ]);
+    expect(driver.view().going[0]).toMatchObject({ deviceCount: 3 });
+    await advance(GROUP_CALL_LIMITS.outsiderStaleAfterMs - GROUP_CALL_LIMITS.groupBeatMs + GROUP_CALL_LIMITS.heartbeatMs);
+    expect(driver.view().going[0]).toMatchObject({ deviceCount: 2 });
   });
 
   it('two calls started at once become one: the id that sorts first, to which the other side moves', async () => {
