@@ -10,8 +10,8 @@ type Load = { state: 'loading' } | { state: 'loaded'; privacy: PrivacySettingsVi
 
 /**
  * The settings dialog's "Privacy" section: "Show when I'm online" and "Who can add me to groups".
- * Read again when your settings change (here or on another device); a change applies at once and
- * is synced by the core.
+ * Read again when your settings change (here or on another device); a change applies here at once
+ * and is synced by the core, and the section says so until the server, which enforces it, has it.
  */
 export function PrivacySettings() {
   const { loadPrivacy, setShowOnline, setGroupAdds } = useActions();
@@ -35,11 +35,11 @@ export function PrivacySettings() {
     };
   }, [loadPrivacy, settingsChanged]);
 
-  /** Shows the change at once; puts it back if the core refuses it. */
+  /** Shows the change at once, waiting for the server; puts it back if the core refuses it. */
   const change = (privacy: PrivacySettingsView, save: () => Promise<void>) => {
     setError(null);
     const before = load;
-    setLoad({ state: 'loaded', privacy });
+    setLoad({ state: 'loaded', privacy: { ...privacy, waiting: true } });
     save().catch((failure: unknown) => {
       setLoad(before);
       setError(t.settings.privacy.failed(describeError(failure)));
@@ -102,6 +102,11 @@ export function PrivacySettings() {
             {t.settings.privacy.groupAddsHint}
           </p>
         </div>
+      )}
+      {load.state === 'loaded' && (
+        <p className="field__hint" role="status" aria-label={t.settings.privacy.waitingStatus}>
+          {load.privacy.waiting ? t.settings.privacy.waiting : ''}
+        </p>
       )}
       {error && (
         <p className="form-error" role="alert">

@@ -483,6 +483,8 @@ export const en = {
       groupAddsEveryone: 'Everyone', // (a11y contract: radio)
       groupAddsContacts: 'My contacts', // (a11y contract: radio)
       groupAddsHint: 'Your contacts are the people you’ve started a conversation with, written to, or accepted.',
+      waitingStatus: 'Privacy changes', // (a11y contract: status)
+      waiting: 'Your change takes effect for others once it reaches the server, when this device is online.',
       loading: 'Loading…',
       loadFailed: (reason: string) => `Couldn’t load your privacy settings: ${reason}`,
       failed: (reason: string) => `Couldn’t change that: ${reason}`,

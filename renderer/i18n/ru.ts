@@ -471,6 +471,8 @@ export const ru: Strings = {
       groupAddsEveryone: 'Все',
       groupAddsContacts: 'Мои контакты',
       groupAddsHint: 'Ваши контакты — это те, с кем вы начали переписку, кому писали или чей запрос приняли.',
+      waitingStatus: 'Изменения конфиденциальности',
+      waiting: 'Для других изменение вступит в силу, когда дойдёт до сервера — как только устройство будет в сети.',
       loading: 'Загрузка…',
       loadFailed: (reason: string) => `Не удалось загрузить настройки конфиденциальности: ${reason}`,
       failed: (reason: string) => `Не удалось изменить: ${reason}`,

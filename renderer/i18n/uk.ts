@@ -471,6 +471,8 @@ export const uk: Strings = {
       groupAddsEveryone: 'Усі',
       groupAddsContacts: 'Мої контакти',
       groupAddsHint: 'Ваші контакти — це ті, з ким ви почали листування, кому писали або чий запит прийняли.',
+      waitingStatus: 'Зміни конфіденційності',
+      waiting: 'Для інших зміна набуде чинності, коли дійде до сервера — щойно пристрій буде в мережі.',
       loading: 'Завантаження…',
       loadFailed: (reason: string) => `Не вдалося завантажити налаштування конфіденційності: ${reason}`,
       failed: (reason: string) => `Не вдалося змінити: ${reason}`,

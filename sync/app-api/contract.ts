@@ -852,6 +852,8 @@ export interface PrivacySettingsView {
   showOnline: 'everyone' | 'nobody';
   /** "Who can add me to groups": everyone (the default) or my contacts. */
   groupAdds: 'everyone' | 'contacts';
+  /** A change made here has not reached the server yet, which enforces these: until then the old one holds. */
+  waiting: boolean;
 }
 
 /** Why this device's messages could not be opened: a damaged file, or one that cannot be decrypted. */

@@ -53,7 +53,11 @@ export class PersonalSettings {
   }
 
   privacy(): PrivacySettingsView {
-    return { showOnline: this.mirror.settings.showOnline(), groupAdds: this.mirror.settings.groupAdds() };
+    return {
+      showOnline: this.mirror.settings.showOnline(),
+      groupAdds: this.mirror.settings.groupAdds(),
+      waiting: this.mirror.settings.privacyWaiting(),
+    };
   }
 
   /** Enforced by the server once the register reaches it (request-rules.ts). */

@@ -76,8 +76,19 @@ test('"Delete" leaves a stranger’s group; with "Who can add me to groups" at "
   const settings = bob.page.getByRole('dialog', { name: 'Settings' });
   const groupAdds = settings.getByRole('radiogroup', { name: 'Who can add me to groups' });
   await expect(groupAdds.getByRole('radio', { name: 'Everyone' })).toBeChecked();
+  // Offline, the choice holds here at once and waits for the server, which enforces it; the section says so.
+  const workOffline = settings.getByRole('switch', { name: 'Work offline' });
+  await workOffline.click();
+  await expect(bob.connection).toContainText('Offline');
   await groupAdds.getByRole('radio', { name: 'My contacts' }).check();
   await expect(groupAdds.getByRole('radio', { name: 'My contacts' })).toBeChecked();
+  const privacyChanges = settings.getByRole('status', { name: 'Privacy changes' });
+  await expect(privacyChanges).toHaveText(
+    'Your change takes effect for others once it reaches the server, when this device is online.',
+  );
+  await workOffline.click();
+  await expect(bob.connection).toContainText('Online');
+  await expect(privacyChanges).toHaveText('');
   await settings.getByRole('button', { name: 'Close' }).first().click();
 
   // Carol is no contact of Bob's: the server refuses her next group with him, and she is told so.

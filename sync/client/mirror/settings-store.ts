@@ -39,6 +39,13 @@ export interface LocalRegister extends PersonalRegister {
   pending: boolean;
 }
 
+/** The privacy choices the server enforces, each one register keyed by its kind. */
+const PRIVACY_KINDS = ['show_online', 'group_adds'] as const satisfies readonly PersonalSettingKind[];
+
+function isPrivacyKind(kind: PersonalSettingKind): boolean {
+  return (PRIVACY_KINDS as readonly PersonalSettingKind[]).includes(kind);
+}
+
 /** The private kinds as an SQL list, from their declaration. */
 const PRIVATE_KINDS_SQL = PRIVATE_SETTING_KINDS.map((kind) => `'${kind}'`).join(', ');
 
@@ -156,6 +163,14 @@ export class SettingsStore {
   groupAdds(): GroupAdds {
     const register = this.byKey(personalSettingKey({ kind: 'group_adds', value: DEFAULT_GROUP_ADDS }));
     return register?.setting.kind === 'group_adds' ? register.setting.value : DEFAULT_GROUP_ADDS;
+  }
+
+  /**
+   * A privacy choice made here has not reached the server yet: until it does, the server, which
+   * enforces these, still holds the old one.
+   */
+  privacyWaiting(): boolean {
+    return PRIVACY_KINDS.some((kind) => this.byKey(kind)?.pending === true);
   }
 
   /** The conversation's standing as a message request (request-standing.ts). */
@@ -386,6 +401,8 @@ export class SettingsStore {
       const key = personalSettingKey(register.setting);
       const current = this.byKey(key);
       if (current && current.at === register.at && current.by === register.by) {
+        // A privacy choice stops waiting for the server (privacyWaiting), which people see.
+        if (current.pending && isPrivacyKind(register.setting.kind)) changed = true;
         cachedStatement(
           this.db,
           'UPDATE settings SET version = MAX(version, ?), pending = 0, send_error = NULL WHERE key = ?',

@@ -180,8 +180,16 @@ describe('message requests between people on a real server', () => {
     const { id: withAlice } = await bob.startConversation({ username: 'alice' });
     await bob.sendMessage({ conversationId: withAlice, text: 'Hi Alice' });
     await bob.setGroupAdds({ groupAdds: 'contacts' });
-    expect(await bob.getPrivacySettings()).toEqual({ showOnline: 'everyone', groupAdds: 'contacts' });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const heard = bob.events.length;
+    // In effect here at once; on the server, which refuses the adds, once it no longer waits.
+    expect(await bob.getPrivacySettings()).toEqual({ showOnline: 'everyone', groupAdds: 'contacts', waiting: true });
+    await eventually(
+      () => bob.getPrivacySettings(),
+      (privacy) => !privacy.waiting,
+      'the server has Bob’s choice',
+    );
+    // An open Settings dialog hears that it no longer waits.
+    expect(bob.events.slice(heard)).toContainEqual({ type: 'settings', conversationIds: [] });
 
     await carol.findUser({ username: 'bob' });
     const refused = await carol.createGroup({ name: 'Giveaway', memberIds: [bobId] });

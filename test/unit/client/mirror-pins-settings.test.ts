@@ -269,6 +269,27 @@ describe('settings registers', () => {
     other.close();
   });
 
+  it('a privacy choice waits for the server until its own write comes back, and the confirmation is news', () => {
+    const { mirror } = open();
+    const device = mirror.settings.deviceId()!;
+    expect(mirror.settings.privacyWaiting()).toBe(false);
+    mirror.transaction(() => mirror.settings.write({ kind: 'group_adds', value: 'contacts' }));
+    mirror.transaction(() => mirror.settings.write({ kind: 'muted', conversationId: 'c1', value: true }));
+    expect(mirror.settings.privacyWaiting()).toBe(true);
+    // Another device's older choice changes nothing; the mute confirmed is no privacy news.
+    expect(mirror.settings.merge([stored({ kind: 'group_adds', value: 'everyone' }, 9_000, 'zzz', 1)]).changed).toBe(false);
+    expect(mirror.settings.merge([stored({ kind: 'muted', conversationId: 'c1', value: true }, 10_000, device, 2)]).changed).toBe(
+      false,
+    );
+    expect(mirror.settings.privacyWaiting()).toBe(true);
+    const confirmed = mirror.settings.merge([stored({ kind: 'group_adds', value: 'contacts' }, 10_000, device, 3)]);
+    expect(confirmed.changed).toBe(true);
+    expect(mirror.settings.privacyWaiting()).toBe(false);
+    // Confirmed twice (a reply and a pull): the second time is not news.
+    expect(mirror.settings.merge([stored({ kind: 'group_adds', value: 'contacts' }, 10_000, device, 3)]).changed).toBe(false);
+    mirror.close();
+  });
+
   it('a local write after seeing another device’s always wins over it, even with a clock behind', () => {
     const { mirror, runtime } = open();
     mirror.settings.merge([

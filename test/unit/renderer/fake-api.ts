@@ -117,7 +117,7 @@ export class FakeApi {
   /** The people blocked, by id. */
   blocked = new Map<string, User>();
   /** What getPrivacySettings answers (setShowOnline changes it). */
-  privacy: PrivacySettingsView = { showOnline: 'everyone', groupAdds: 'everyone' };
+  privacy: PrivacySettingsView = { showOnline: 'everyone', groupAdds: 'everyone', waiting: false };
   /** fetchLinkPreview's answers by URL (null when absent). */
   previews = new Map<string, LinkPreviewView>();
   /** What getPreferences answers (setPreferences changes it). */

@@ -8,11 +8,11 @@ describe('privacy settings', () => {
     const api = new FakeApi();
     const store = await start(api);
     const { actions } = store.getState();
-    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'everyone', groupAdds: 'everyone' });
+    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'everyone', groupAdds: 'everyone', waiting: false });
     const listed = api.callsOf('listConversations').length;
     await actions.setShowOnline('nobody');
     expect(api.callsOf('setShowOnline')).toEqual([{ showOnline: 'nobody' }]);
-    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'nobody', groupAdds: 'everyone' });
+    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'nobody', groupAdds: 'everyone', waiting: false });
     expect(api.callsOf('listConversations')).toHaveLength(listed);
   });
 
@@ -22,7 +22,7 @@ describe('privacy settings', () => {
     const { actions } = store.getState();
     await actions.setGroupAdds('contacts');
     expect(api.callsOf('setGroupAdds')).toEqual([{ groupAdds: 'contacts' }]);
-    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'everyone', groupAdds: 'contacts' });
+    expect(await actions.loadPrivacy()).toEqual({ showOnline: 'everyone', groupAdds: 'contacts', waiting: false });
   });
 
   it('counts a settings event from another device, so an open privacy section reads it again', async () => {
