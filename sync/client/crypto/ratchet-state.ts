@@ -25,6 +25,7 @@ import type {
   SignedPreKeyStore,
 } from '@signalapp/libsignal-client';
 import type { SignalTables } from '../mirror/signal-tables.js';
+import { HydratedRecords } from './hydrated-records.js';
 import type { SignalLibrary } from './signal-library.js';
 
 /** This device as libsignal knows it. */
@@ -54,6 +55,7 @@ export class RatchetState
     private readonly tables: SignalTables,
     private readonly local: LocalDevice,
     private readonly now: () => number,
+    private readonly hydrated: HydratedRecords = new HydratedRecords(signal),
   ) {}
 
   /** Whether the unit of work changed anything that `writeTo` would store. */
@@ -72,6 +74,7 @@ export class RatchetState
   async saveSession(address: ProtocolAddress, record: SessionRecord): Promise<void> {
     const key = addressKey(address);
     const bytes = record.serialize();
+    this.hydrated.saved(bytes, record);
     this.sessions.set(key, bytes);
     this.writes.push((tables) => tables.putSession(key, bytes));
   }
@@ -79,7 +82,7 @@ export class RatchetState
   async getSession(address: ProtocolAddress): Promise<SessionRecord | null> {
     const key = addressKey(address);
     const bytes = this.sessions.get(key) ?? this.tables.session(key);
-    return bytes ? this.signal.SessionRecord.deserialize(new Uint8Array(bytes)) : null;
+    return bytes ? this.hydrated.session(bytes) : null;
   }
 
   async getExistingSessions(addresses: ProtocolAddress[]): Promise<SessionRecord[]> {
@@ -108,7 +111,7 @@ export class RatchetState
 
   async getIdentity(address: ProtocolAddress): Promise<PublicKey | null> {
     const bytes = this.identities.get(address.name()) ?? this.tables.identity(address.name())?.publicKey;
-    return bytes ? this.signal.PublicKey.deserialize(new Uint8Array(bytes)) : null;
+    return bytes ? this.hydrated.publicKey(bytes) : null;
   }
 
   async saveIdentity(address: ProtocolAddress, key: PublicKey): Promise<IdentityChange> {

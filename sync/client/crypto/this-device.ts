@@ -8,6 +8,7 @@ import type { ProtocolAddress } from '@signalapp/libsignal-client';
 import type { Runtime } from '../../common/runtime.js';
 import type { Mirror } from '../mirror/mirror.js';
 import type { LocalIdentity } from './key-publisher.js';
+import { HydratedRecords } from './hydrated-records.js';
 import { newRegistrationId } from './prekeys.js';
 import { RatchetState } from './ratchet-state.js';
 import type { SignalLibrary } from './signal-library.js';
@@ -57,10 +58,11 @@ export function heldDevice(
 function deviceOf(mirror: Mirror, runtime: Runtime, local: LocalIdentity, selfId: string, deviceNumber: number): ThisDevice {
   const { signal, identity } = local;
   const registrationId = mirror.signal.ensureRegistrationId(newRegistrationId(() => runtime.random.next()));
+  const hydrated = new HydratedRecords(signal);
   return {
     signal,
     address: signal.ProtocolAddress.new(selfId, deviceNumber),
-    ratchet: () => new RatchetState(signal, mirror.signal, { identity, registrationId }, () => runtime.clock.now()),
+    ratchet: () => new RatchetState(signal, mirror.signal, { identity, registrationId }, () => runtime.clock.now(), hydrated),
     inheritedKey: (distributionId) => mirror.settings.inheritedSenderKey(distributionId),
   };
 }

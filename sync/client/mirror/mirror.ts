@@ -228,6 +228,8 @@ export class Mirror {
     } catch (error) {
       // Rolled back: what it noted for the index did not happen (an enclosing transaction flushes its own).
       if (!this.db.inTransaction) this.search.forget();
+      // What it wrote to the Signal tables is gone too, from this savepoint or the whole transaction.
+      this.signal.forgetCached();
       throw error;
     }
   }

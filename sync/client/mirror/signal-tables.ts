@@ -43,6 +43,14 @@ const MAX_PREKEY_ID = 0xffffff;
 
 const blob = (value: unknown): Buffer | null => (Buffer.isBuffer(value) ? value : null);
 
+/** The person of a session's address ("<user id>.<device number>"). */
+const userOf = (address: string): string => address.slice(0, address.lastIndexOf('.'));
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+  if (cache.size >= MAX_CACHED && !cache.has(key)) cache.clear();
+  cache.set(key, value);
+}
+
 /** One device of a person, by the registration id its keys were published with. */
 export interface DeviceAddress {
   userId: string;
@@ -50,42 +58,81 @@ export interface DeviceAddress {
   registrationId: number;
 }
 
+/** Sessions and identities kept in memory at most (each is a few hundred bytes to a few KiB). */
+const MAX_CACHED = 4096;
+
 export class SignalTables {
+  /**
+   * Sessions and identities as last read or written, by key: every envelope sealed or opened
+   * reads its session and its sender's identity more than once, and these tables are written only
+   * here. Forgotten when a transaction rolls back (Mirror.transaction), since what it wrote here is
+   * gone from the tables. A session's bytes are the very object written, so what was made of them
+   * (HydratedRecords) is found again by it.
+   */
+  private readonly sessions = new Map<string, Uint8Array | null>();
+  private readonly identities = new Map<string, StoredIdentity | null>();
+  /** Each person's device numbers with a session, as sessionDevicesOf last read them. */
+  private readonly devices = new Map<string, readonly number[]>();
+
   constructor(
     private readonly db: Db,
     private readonly trust: IdentityTrust,
   ) {}
 
-  session(address: string): Buffer | null {
-    return blob(cachedValueStatement(this.db, 'SELECT record FROM signal_sessions WHERE address = ?').get(address));
+  /** Forgets what is held in memory; the next reads come from the tables. */
+  forgetCached(): void {
+    this.sessions.clear();
+    this.identities.clear();
+    this.devices.clear();
+  }
+
+  session(address: string): Uint8Array | null {
+    const held = this.sessions.get(address);
+    if (held !== undefined) return held;
+    const read = blob(cachedValueStatement(this.db, 'SELECT record FROM signal_sessions WHERE address = ?').get(address));
+    remember(this.sessions, address, read);
+    return read;
   }
 
   putSession(address: string, record: Uint8Array): void {
     cachedStatement(this.db, 'INSERT OR REPLACE INTO signal_sessions (address, record) VALUES (?, ?)').run(address, record);
+    // A session with a device new here adds it to the person's devices.
+    if (!this.sessions.get(address)) this.devices.delete(userOf(address));
+    remember(this.sessions, address, record);
   }
 
   removeSession(address: string): void {
     cachedStatement(this.db, 'DELETE FROM signal_sessions WHERE address = ?').run(address);
+    this.devices.delete(userOf(address));
+    remember(this.sessions, address, null);
   }
 
   /** The device numbers of `userId` this device has sessions with. */
   sessionDevicesOf(userId: string): number[] {
+    const held = this.devices.get(userId);
+    if (held) return [...held];
     const prefix = `${userId}.`;
     const addresses = cachedValueStatement(
       this.db,
       'SELECT address FROM signal_sessions WHERE address > ? AND address < ? ORDER BY address',
     ).all(prefix, `${userId}/`) as string[];
-    return addresses
+    const numbers = addresses
       .map((address) => Number(address.slice(prefix.length)))
       .filter((number) => Number.isInteger(number))
       .sort((a, b) => a - b);
+    remember(this.devices, userId, numbers);
+    return [...numbers];
   }
 
   identity(userId: string): StoredIdentity | null {
+    const held = this.identities.get(userId);
+    if (held !== undefined) return held;
     const row = cachedStatement(this.db, 'SELECT public_key, changed_at FROM signal_identities WHERE user_id = ?').get(userId) as
       { public_key: unknown; changed_at: number | null } | undefined;
     const publicKey = blob(row?.public_key);
-    return row && publicKey ? { publicKey, changedAt: row.changed_at } : null;
+    const read = row && publicKey ? { publicKey, changedAt: row.changed_at } : null;
+    remember(this.identities, userId, read);
+    return read;
   }
 
   /**
@@ -101,6 +148,8 @@ export class SignalTables {
        ON CONFLICT (user_id) DO UPDATE SET public_key = excluded.public_key, changed_at = ?
        WHERE public_key <> excluded.public_key`,
     ).run(userId, publicKey, now, now);
+    // Read back when next asked for (changed_at is the table's to say).
+    this.identities.delete(userId);
     if (known) this.trust.replaced(userId, now);
   }
 

@@ -10,6 +10,7 @@ import type { CiphertextMessage, ProtocolAddress } from '@signalapp/libsignal-cl
 import { afterEach, describe, expect, it } from 'vitest';
 import { makePreKeys, newRegistrationId, toPreKeyBundle } from '../../../sync/client/crypto/prekeys.js';
 import type { KeyBundle } from '../../../sync/protocol/key-frames.js';
+import { HydratedRecords } from '../../../sync/client/crypto/hydrated-records.js';
 import { RatchetState, type LocalDevice } from '../../../sync/client/crypto/ratchet-state.js';
 import { loadSignal } from '../../../sync/client/crypto/signal-library.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
@@ -43,12 +44,14 @@ function device(userId: string, deviceNumber = 1, identity = signal.IdentityKeyP
   mirrors.push(mirror);
   const registrationId = mirror.transaction(() => mirror.signal.ensureRegistrationId(newRegistrationId(Math.random)));
   const local = { identity, registrationId };
+  // Shared by every unit of work, as this-device.ts shares it: records are reused across units.
+  const hydrated = new HydratedRecords(signal);
   return {
     userId,
     address: signal.ProtocolAddress.new(userId, deviceNumber),
     mirror,
     local,
-    state: () => new RatchetState(signal, mirror.signal, local, () => clock++),
+    state: () => new RatchetState(signal, mirror.signal, local, () => clock++, hydrated),
     commit: (state) => mirror.transaction(() => state.writeTo(mirror.signal)),
   };
 }
@@ -138,6 +141,44 @@ describe('ratchet state over the mirror', () => {
     expect(bob.mirror.signal.oneTimeCounts()).toEqual({ prekeys: 2, kyber: 2 });
     // Once stored, the same envelope again is a replay.
     await expect(decrypt(bob, alice, first)).rejects.toThrow();
+  });
+
+  it('a transaction rolled back leaves the session as stored: what is held in memory forgets it too', async () => {
+    const [alice, bob] = [device('alice'), device('bob')];
+    await startSession(alice, bob);
+    expect(await decrypt(bob, alice, await encrypt(alice, bob, 'hi'))).toBe('hi');
+    expect(await decrypt(alice, bob, await encrypt(bob, alice, 'hi alice'))).toBe('hi alice');
+    expect(bob.mirror.signal.sessionDevicesOf('alice')).toEqual([1]);
+    const stored = Buffer.from(bob.mirror.signal.session('alice.1')!);
+
+    const sealed = await encrypt(alice, bob, 'once');
+    const state = bob.state();
+    await signal.signalDecrypt(signal.SignalMessage.deserialize(sealed.serialize()), alice.address, bob.address, state, state);
+    expect(() =>
+      bob.mirror.transaction(() => {
+        state.writeTo(bob.mirror.signal);
+        bob.mirror.signal.removeSession('alice.1');
+        throw new Error('the disk is full');
+      }),
+    ).toThrow('the disk is full');
+    expect(Buffer.from(bob.mirror.signal.session('alice.1')!).equals(stored)).toBe(true);
+    expect(bob.mirror.signal.sessionDevicesOf('alice')).toEqual([1]);
+    // Not stored, so it opens again, once.
+    expect(await decrypt(bob, alice, sealed)).toBe('once');
+    await expect(decrypt(bob, alice, sealed)).rejects.toThrow();
+  });
+
+  it('knows the devices of a person it has sessions with as sessions come and go', async () => {
+    const [alice, bob] = [device('alice'), device('bob')];
+    const laptop = device('bob', 2, bob.local.identity);
+    expect(alice.mirror.signal.sessionDevicesOf('bob')).toEqual([]);
+    await startSession(alice, bob);
+    expect(alice.mirror.signal.sessionDevicesOf('bob')).toEqual([1]);
+    await startSession(alice, laptop);
+    expect(alice.mirror.signal.sessionDevicesOf('bob')).toEqual([1, 2]);
+    alice.mirror.transaction(() => alice.mirror.signal.removeSession('bob.1'));
+    expect(alice.mirror.signal.sessionDevicesOf('bob')).toEqual([2]);
+    expect(alice.mirror.signal.session('bob.1')).toBeNull();
   });
 
   it('decrypts out of order, and refuses a replay', async () => {

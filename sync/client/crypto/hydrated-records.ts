@@ -1,0 +1,39 @@
+/**
+ * libsignal's records made from the bytes the Signal tables hold, found again by those very
+ * bytes: deserializing the session and the identity key for every envelope sealed or opened cost
+ * more than libsignal's own work on it. The tables hand back the object they last wrote or read
+ * (SignalTables keeps it), so a record is reused while its bytes are current and goes with them.
+ * libsignal never changes a record it is given; it saves a new one.
+ */
+import type { PublicKey, SessionRecord } from '@signalapp/libsignal-client';
+import type { SignalLibrary } from './signal-library.js';
+
+export class HydratedRecords {
+  private readonly sessions = new WeakMap<Uint8Array, SessionRecord>();
+  private readonly publicKeys = new WeakMap<Uint8Array, PublicKey>();
+
+  constructor(private readonly signal: SignalLibrary) {}
+
+  session(bytes: Uint8Array): SessionRecord {
+    let record = this.sessions.get(bytes);
+    if (!record) {
+      record = this.signal.SessionRecord.deserialize(new Uint8Array(bytes));
+      this.sessions.set(bytes, record);
+    }
+    return record;
+  }
+
+  /** A record libsignal saved, and the bytes it was serialized to. */
+  saved(bytes: Uint8Array, record: SessionRecord): void {
+    this.sessions.set(bytes, record);
+  }
+
+  publicKey(bytes: Uint8Array): PublicKey {
+    let key = this.publicKeys.get(bytes);
+    if (!key) {
+      key = this.signal.PublicKey.deserialize(new Uint8Array(bytes));
+      this.publicKeys.set(bytes, key);
+    }
+    return key;
+  }
+}
