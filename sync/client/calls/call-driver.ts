@@ -26,11 +26,18 @@ import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime, TimerHandle } from '../../common/runtime.js';
 import type { CallSignal } from '../../content/call-signals.js';
 import type { User } from '../../protocol/frames.js';
+import type { DirectStanding } from '../mirror/request-standing.js';
 import { callRefused } from './call-refused.js';
 import { signalsInOrder } from './signals-in-order.js';
 
 /** What this device knows that decides who may ring whom. */
 export interface CallFacts {
+  /**
+   * A direct conversation's other person, whether this person blocked them and whether it waits
+   * as a message request not accepted; null for a group, or one this device does not have. One
+   * read, since every ring asks it on both sides.
+   */
+  direct(conversationId: string): DirectStanding | null;
   /** The other person of a direct conversation; null for a group, or one this device does not have. */
   peerOf(conversationId: string): string | null;
   /** Whether the conversation waits as a message request this person has not accepted. */
@@ -70,12 +77,11 @@ export class CallDriver {
 
   /** Rings the other person of a direct conversation; resolves once the ring went out. */
   async start(conversationId: string, media: CallMedia): Promise<{ callId: string }> {
-    const peerId = this.options.facts.peerOf(conversationId);
-    if (!peerId) throw new AppApiError('invalid_argument', 'Calls are between the two people of a direct conversation.');
-    if (this.options.facts.isBlocked(peerId)) throw new AppApiError('refused', 'You blocked this person.');
-    if (this.options.facts.isRequest(conversationId)) {
-      throw new AppApiError('refused', 'Accept the message request before calling.');
-    }
+    const direct = this.options.facts.direct(conversationId);
+    if (!direct) throw new AppApiError('invalid_argument', 'Calls are between the two people of a direct conversation.');
+    if (direct.blocked) throw new AppApiError('refused', 'You blocked this person.');
+    if (direct.request) throw new AppApiError('refused', 'Accept the message request before calling.');
+    const { peerId } = direct;
     if ((this.state.phase !== 'idle' && this.state.phase !== 'ended') || this.options.inGroupCall()) {
       throw new AppApiError('conflict', 'A call is on already.');
     }
@@ -169,10 +175,8 @@ export class CallDriver {
         void this.signal([from.userId], { kind: 'call_busy', callId: signal.callId, forDevice: from.deviceNumber });
         return [];
       }
-      const trusted =
-        facts.peerOf(signal.conversationId) === from.userId &&
-        !facts.isRequest(signal.conversationId) &&
-        !facts.isBlocked(from.userId);
+      const direct = facts.direct(signal.conversationId);
+      const trusted = direct !== null && direct.peerId === from.userId && !direct.request && !direct.blocked;
       if (!trusted) {
         this.options.log.info('dropped a call offer from someone who may not ring here', { sender: from.userId });
         return [];

@@ -8,6 +8,7 @@ import type { CallFacts } from './call-driver.js';
 
 export function mirrorCallFacts(mirror: Mirror): CallFacts {
   return {
+    direct: (conversationId) => mirror.directStanding(conversationId),
     peerOf: (conversationId) => mirror.peerOf(conversationId),
     isRequest: (conversationId) => mirror.settings.requestStanding(conversationId) !== 'none',
     isBlocked: (userId) => mirror.settings.isBlocked(userId),

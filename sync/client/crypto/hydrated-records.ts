@@ -15,12 +15,7 @@ export class HydratedRecords {
   constructor(private readonly signal: SignalLibrary) {}
 
   session(bytes: Uint8Array): SessionRecord {
-    let record = this.sessions.get(bytes);
-    if (!record) {
-      record = this.signal.SessionRecord.deserialize(new Uint8Array(bytes));
-      this.sessions.set(bytes, record);
-    }
-    return record;
+    return madeOnce(this.sessions, bytes, () => this.signal.SessionRecord.deserialize(new Uint8Array(bytes)));
   }
 
   /** A record libsignal saved, and the bytes it was serialized to. */
@@ -29,11 +24,15 @@ export class HydratedRecords {
   }
 
   publicKey(bytes: Uint8Array): PublicKey {
-    let key = this.publicKeys.get(bytes);
-    if (!key) {
-      key = this.signal.PublicKey.deserialize(new Uint8Array(bytes));
-      this.publicKeys.set(bytes, key);
-    }
-    return key;
+    return madeOnce(this.publicKeys, bytes, () => this.signal.PublicKey.deserialize(new Uint8Array(bytes)));
   }
+}
+
+function madeOnce<T>(made: WeakMap<Uint8Array, T>, bytes: Uint8Array, make: () => T): T {
+  let value = made.get(bytes);
+  if (value === undefined) {
+    value = make();
+    made.set(bytes, value);
+  }
+  return value;
 }

@@ -34,7 +34,7 @@ import { OutboxStore, type OutboxConversation } from './outbox-store.js';
 import type { SalvagedOutbox } from './outbox-salvage.js';
 import { restoreSalvaged } from './salvage-restore.js';
 import { MessageSearch } from './search.js';
-import { TRUSTED_SQL } from './request-standing.js';
+import { directStandingOf, TRUSTED_SQL, type DirectStanding } from './request-standing.js';
 import { RevocationStore } from './revocation-store.js';
 import { SettingsStore } from './settings-store.js';
 import { MirrorViews } from './views.js';
@@ -466,6 +466,11 @@ export class Mirror {
         conversation_id: string;
       }[]
     ).map((row) => row.conversation_id);
+  }
+
+  /** A direct conversation's other person, blocked or not, and whether it waits as a request; null for a group. */
+  directStanding(conversationId: string): DirectStanding | null {
+    return directStandingOf(this.db, conversationId);
   }
 
   /** The other member of a direct conversation; null for a group. */

@@ -48,3 +48,27 @@ export function requestFromOf(db: Db, conversationId: string): string | null {
     { request_from: string | null } | undefined;
   return row?.request_from ?? null;
 }
+
+/** A direct conversation's other person, with whether they are blocked and the conversation waits as a request. */
+export interface DirectStanding {
+  peerId: string;
+  blocked: boolean;
+  request: boolean;
+}
+
+/**
+ * DirectStanding in one read (the 'blocked' register of settings-store.ts joined in): what every
+ * ring asks, on the caller's device and on each callee's. Null for a group, or a conversation this
+ * mirror does not have.
+ */
+export function directStandingOf(db: Db, conversationId: string): DirectStanding | null {
+  const row = cachedStatement(
+    db,
+    `SELECT c.peer_id, c.request_from, c.request_answer, c.request_seq, c.last_incoming_seq,
+       (SELECT s.value FROM settings s WHERE s.key = 'blocked:' || c.peer_id AND s.kind = 'blocked') AS blocked
+     FROM conversations c WHERE c.id = ? AND c.kind = 'direct'`,
+  ).get(conversationId) as (StandingRow & { peer_id: string | null; blocked: string | null }) | undefined;
+  if (!row?.peer_id) return null;
+  const standing = requestStanding(row.request_from, requestAnswerOf(row.request_answer, row.request_seq), row.last_incoming_seq);
+  return { peerId: row.peer_id, blocked: row.blocked === 'true', request: standing !== 'none' };
+}

@@ -27,6 +27,10 @@ const facts: CallFacts = {
   isBlocked: (userId) => userId === 'mallory',
   user: (id) => ({ id, username: id, displayName: id.toUpperCase() }),
   groupMembers: (id) => (id === 'trip' ? [SELF, 'bob'] : null),
+  direct(id) {
+    const peerId = this.peerOf(id);
+    return peerId === null ? null : { peerId, blocked: this.isBlocked(peerId), request: this.isRequest(id) };
+  },
 };
 
 function aDriver() {

@@ -30,6 +30,10 @@ function aDriver() {
     isBlocked: (userId) => blocked.has(userId),
     user: (id) => ({ id, username: id, displayName: id.toUpperCase() }),
     groupMembers: (id) => (id === GROUP && members.has(SELF) ? [...members] : null),
+    direct(id) {
+      const peerId = this.peerOf(id);
+      return peerId === null ? null : { peerId, blocked: this.isBlocked(peerId), request: this.isRequest(id) };
+    },
   };
   const sent: Array<{ to: readonly string[]; signal: CallSignal }> = [];
   const events: AppEvent[] = [];

@@ -162,6 +162,34 @@ describe('message requests in the mirror', () => {
     expect(ids(mirror, 'all')).toEqual(['c1', 'c2']);
   });
 
+  it('a direct conversation’s standing in one read agrees with the register and the request, as they change', () => {
+    const { mirror, settings } = setUp();
+    const separately = (id: string) => {
+      const peerId = mirror.peerOf(id);
+      return peerId === null
+        ? null
+        : { peerId, blocked: mirror.settings.isBlocked(peerId), request: mirror.settings.requestStanding(id) !== 'none' };
+    };
+    const agree = () => {
+      for (const id of ['c1', 'c2', 'g1', 'unknown']) expect(mirror.directStanding(id)).toEqual(separately(id));
+    };
+    expect(mirror.directStanding('c1')).toEqual({ peerId: 'ann', blocked: false, request: true });
+    expect(mirror.directStanding('c2')).toEqual({ peerId: 'carol', blocked: false, request: false });
+    expect(mirror.directStanding('g1')).toBeNull();
+    expect(mirror.directStanding('unknown')).toBeNull();
+    agree();
+    settings.setBlocked(ME, 'carol', true);
+    expect(mirror.directStanding('c2')).toEqual({ peerId: 'carol', blocked: true, request: false });
+    agree();
+    settings.setBlocked(ME, 'carol', false);
+    answerRequest({ mirror, settings, self: ME, leaveGroup: () => {} }, 'c1', 'accept');
+    expect(mirror.directStanding('c1')).toEqual({ peerId: 'ann', blocked: false, request: false });
+    agree();
+    settings.setBlocked(ME, 'ann', true);
+    expect(mirror.directStanding('c1')).toEqual({ peerId: 'ann', blocked: true, request: false });
+    agree();
+  });
+
   it('refuses to answer what is no request, so a stale button cannot delete an ordinary conversation', () => {
     const { mirror, settings } = setUp();
     expect(() => answerRequest({ mirror, settings, self: ME, leaveGroup: () => {} }, 'c2', 'delete')).toThrow(AppApiError);
