@@ -122,6 +122,14 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
         void linking.refresh();
         void calls.refresh();
         void groupCalls.refresh();
+        // A window reloaded mid-call has the call's conversation open behind it, as before.
+        void Promise.all([api.getCall({}), api.getGroupCalls({})]).then(
+          ([call, group]) => {
+            const inCall = call?.conversationId ?? group.joined?.conversationId;
+            if (get().open === null && inCall !== undefined) messages.actions.openConversation(inCall);
+          },
+          (error: unknown) => console.error('the call to show behind the window was not read', error),
+        );
       },
       refreshSignedIn: () =>
         Promise.all([

@@ -379,6 +379,7 @@ export class FakeApi {
       searchMessages: (args) => this.answer('searchMessages', args, () => []),
       getCall: (args) => this.answer('getCall', args, () => this.call),
       getGroupCalls: (args) => this.answer('getGroupCalls', args, () => this.groupCalls),
+      getCallIceServers: (args) => this.answer('getCallIceServers', args, () => []),
       restoreFromRecoveryKey: (args) =>
         this.answer('restoreFromRecoveryKey', args, () => {
           if (this.restoreAnswer instanceof Error) throw this.restoreAnswer;

@@ -279,3 +279,38 @@ describe('the renderer store', () => {
     expect(state.info).toBeNull();
   });
 });
+
+describe('a window reloaded mid-call', () => {
+  it('opens the call’s conversation behind it: a call with one person, or a group call this device is in', async () => {
+    const direct = withConversation();
+    direct.call = {
+      callId: 'a1b2c3d4e5f6a7b8',
+      conversationId: 'c1',
+      peer: bob,
+      media: 'audio',
+      direction: 'outgoing',
+      phase: 'connected',
+      negotiates: 'offer',
+      connectedAt: 1_000,
+      ended: null,
+      peerSending: { audio: true, video: false, screen: false },
+    };
+    const inCall = await start(direct);
+    expect(inCall.getState().open?.id).toBe('c1');
+
+    const group = withConversation();
+    group.groupCalls = {
+      going: [],
+      joined: { callId: 'c0ffee00c0ffee00', conversationId: 'c-old', media: 'video', joinedAt: 1_000, participants: [] },
+    };
+    const inGroupCall = await start(group);
+    await settle();
+    expect(inGroupCall.getState().open?.id).toBe('c-old');
+  });
+
+  it('opens nothing when no call is on', async () => {
+    const store = await start(withConversation());
+    await settle();
+    expect(store.getState().open).toBeNull();
+  });
+});
