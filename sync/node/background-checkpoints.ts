@@ -21,9 +21,11 @@ export interface BackgroundCheckpoints {
   /**
    * With a page count, the worker stops checkpointing and the writer checkpoints once the WAL
    * passes that many pages (a bulk write that rewrites the same pages copies them once, later);
-   * with null, the worker takes over again.
+   * with null, the worker takes over again. The writer's policy changes at once; the worker's
+   * when it reads the message, which the promise waits for (a checkpoint it had begun may end
+   * meanwhile).
    */
-  pause(writerPages: number | null): void;
+  pause(writerPages: number | null): Promise<void>;
   /** Stops the worker after a last checkpoint; the writer checkpoints by itself again. */
   close(): Promise<void>;
 }
@@ -65,7 +67,11 @@ const checkpoint = () => {
 };
 const timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', (message) => {
-  if (message === 'pause' || message === 'resume') paused = message === 'pause';
+  if (message === 'pause' || message === 'resume') {
+    paused = message === 'pause';
+    parentPort.postMessage({ type: 'heard' });
+    return;
+  }
   if (message !== 'close') return;
   clearInterval(timer);
   checkpoint();
@@ -92,6 +98,9 @@ export function startBackgroundCheckpoints(db: Db, options: BackgroundCheckpoint
   let closing = false;
   let failed = false;
   let pausedPages: number | null = null;
+  /** Pauses and resumes the worker has yet to hear, in the order they were told. */
+  const unheard: Array<() => void> = [];
+  const heardAll = () => unheard.splice(0).forEach((heard) => heard());
   /** How often the writer checkpoints by itself: never while the worker does it. */
   const writerPolicy = () => {
     if (!db.open) return;
@@ -102,13 +111,17 @@ export function startBackgroundCheckpoints(db: Db, options: BackgroundCheckpoint
     const first = !failed && !closing;
     failed = true;
     writerPolicy();
+    heardAll();
     if (first) options.onError(error);
   };
-  worker.on('message', (message: { type: 'ready' } | { type: 'failed'; message: string }) => {
+  worker.on('message', (message: { type: 'ready' } | { type: 'heard' } | { type: 'failed'; message: string }) => {
     switch (message.type) {
       case 'ready':
         ready = true;
         writerPolicy();
+        return;
+      case 'heard':
+        unheard.shift()?.();
         return;
       case 'failed':
         fail(new Error(`Background checkpoints stopped: ${message.message}`));
@@ -122,13 +135,16 @@ export function startBackgroundCheckpoints(db: Db, options: BackgroundCheckpoint
   worker.on('error', (error) => fail(error));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   void exited.then(() => {
+    heardAll();
     if (!closing) fail(new Error('The checkpoint worker exited'));
   });
   return {
     pause(writerPages) {
       pausedPages = writerPages;
-      if (!closing && !failed) worker.postMessage(writerPages === null ? 'resume' : 'pause');
       writerPolicy();
+      if (closing || failed) return Promise.resolve();
+      worker.postMessage(writerPages === null ? 'resume' : 'pause');
+      return new Promise<void>((heard) => unheard.push(heard));
     },
     async close() {
       if (closing) return exited;

@@ -193,7 +193,7 @@ export class Mirror {
       ...(this.openedWith.key ? { key: this.openedWith.key } : {}),
       ...(this.openedWith.nativeBinding ? { nativeBinding: this.openedWith.nativeBinding } : {}),
     });
-    if (this.deferring) this.checkpoints.pause(CATCH_UP_WAL_PAGES);
+    if (this.deferring) void this.checkpoints.pause(CATCH_UP_WAL_PAGES);
   }
 
   /** Stops the checkpoint worker (after a last checkpoint); commits checkpoint by themselves again. */
@@ -213,7 +213,7 @@ export class Mirror {
    */
   deferCheckpoints(on: boolean): void {
     this.deferring = on;
-    if (this.checkpoints) this.checkpoints.pause(on ? CATCH_UP_WAL_PAGES : null);
+    if (this.checkpoints) void this.checkpoints.pause(on ? CATCH_UP_WAL_PAGES : null);
     else this.db.pragma(`wal_autocheckpoint = ${on ? CATCH_UP_WAL_PAGES : DEFAULT_WAL_PAGES}`);
   }
 
