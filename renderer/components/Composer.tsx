@@ -25,6 +25,7 @@ import { useActions, useApp, useAppOnMount } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { insertMention, mentionAt, mentionCandidates, type MentionQuery } from '../state/mentions.js';
 import { FileImportError, importFile } from '../transport/files.js';
+import { AttachMenu } from './AttachMenu.js';
 import { AttachmentDraftList } from './AttachmentDraftList.js';
 import { ComposerLinkPreview } from './ComposerLinkPreview.js';
 import { ComposerEmojiButton } from './ComposerEmojiButton.js';
@@ -52,7 +53,7 @@ const NO_MEMBERS: readonly MemberView[] = [];
  *
  * Attaching: "Attach", files dropped on the conversation (`dropTargetRef`) or an image pasted into the
  * box are copied into the profile at once and listed above the box; the text becomes their
- * caption. A voice message is recorded and sent on its own.
+ * caption. A voice message is recorded and sent on its own; "Attach menu" offers files and polls.
  */
 export function Composer({
   conversationId,
@@ -408,6 +409,7 @@ export function Composer({
                 event.target.value = '';
               }}
             />
+            <AttachMenu conversationId={conversationId} onChooseFile={() => fileInputRef.current?.click()} />
           </>
         )}
         {!recording && (

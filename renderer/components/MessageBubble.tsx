@@ -20,6 +20,7 @@ import { MessageAttachments } from './MessageAttachments.js';
 import { MessageInfoDialog } from './MessageInfoDialog.js';
 import { MessageStatusIcon } from './MessageStatusIcon.js';
 import { MessageText } from './MessageText.js';
+import { PollBody } from './PollBody.js';
 import { QuoteBlock } from './QuoteBlock.js';
 import { ReactionBar } from './ReactionBar.js';
 import { ReactionPicker } from './ReactionPicker.js';
@@ -48,7 +49,8 @@ interface Props {
 
 /**
  * What can be done with a message. Tombstones and messages the server refused offer nothing; only
- * what the server holds can be forwarded, and not from a group you have left.
+ * what the server holds can be forwarded, and not from a group you have left; a poll's question is
+ * not edited (its votes answer it as asked).
  */
 export function availableActions(
   message: MessageView,
@@ -59,7 +61,7 @@ export function availableActions(
     reply: usable,
     react: usable,
     forward: usable && message.seq !== null && !context.leftGroup,
-    edit: usable && message.own,
+    edit: usable && message.own && message.poll === null,
     delete: usable && message.own,
     info: usable && message.own,
     pin: usable && context.mayPin === true && !context.leftGroup,
@@ -75,8 +77,8 @@ type Panel =
   | { kind: 'forward' };
 
 /**
- * One message: optional quote, attachments, the text (always a plain React text child: never parsed as HTML)
- * or the tombstone, time and status, reactions, refused changes; actions on hover or focus.
+ * One message: optional quote, attachments, the text (always a plain React text child: never parsed as HTML),
+ * a poll, or the tombstone, time and status, reactions, refused changes; actions on hover or focus.
  */
 export const MessageBubble = memo(function MessageBubble({
   message,
@@ -191,6 +193,8 @@ export const MessageBubble = memo(function MessageBubble({
           )}
           {message.deleted ? (
             <p className="message__text message__text--deleted">{t.message.deleted}</p>
+          ) : message.poll ? (
+            <PollBody message={message} poll={message.poll} closed={leftGroup || failed} returnFocusTo={article} />
           ) : (
             // With attachments the text is an optional caption.
             (message.text !== '' || message.attachments.length === 0) && (

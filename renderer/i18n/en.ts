@@ -606,6 +606,52 @@ export const en = {
     tooShort: 'the recording is empty.',
   },
 
+  /** The composer's small menu beside "Attach": the other things a message can carry (issue 33). */
+  attachMenu: {
+    button: 'Attach menu', // (a11y contract)
+    label: 'Attach', // the menu's name
+    file: 'File', // (a11y contract: menuitem)
+    poll: 'Poll', // (a11y contract: menuitem)
+  },
+
+  newPoll: {
+    title: 'New poll', // (a11y contract: dialog name)
+    question: 'Question', // (a11y contract: textbox)
+    options: 'Options',
+    /** Each option's textbox, by its place: "Option 1". (a11y contract) */
+    option: (n: number) => `Option ${n}`,
+    addOption: 'Add option', // (a11y contract)
+    removeOption: (n: number) => `Remove option ${n}`, // (a11y contract)
+    multiple: 'Allow multiple answers', // (a11y contract: checkbox)
+    duplicate: 'Each option must be different.',
+    send: 'Send', // (a11y contract)
+    sending: 'Sending…',
+    cancel: 'Cancel', // (a11y contract)
+    failed: (reason: string) => `Couldn’t send the poll: ${reason}`,
+  },
+
+  /** A poll in a message: its options to vote for, the counts, who voted, its end. */
+  polls: {
+    label: 'Poll', // (a11y contract: the group of options)
+    /** An option's count, its description. */
+    votes: (n: number) => `${n} ${plural(n, 'vote', 'votes')}`,
+    voted: (n: number) => (n === 0 ? 'No votes yet' : `${n} ${plural(n, 'person', 'people')} voted`),
+    ended: 'Poll ended',
+    /** This person's latest vote, or the end, has not reached the server yet. */
+    pending: 'Not sent yet',
+    viewVotes: 'View votes', // (a11y contract)
+    retract: 'Retract vote', // (a11y contract)
+    end: 'End poll', // (a11y contract)
+    votesTitle: 'Votes', // (a11y contract: dialog name)
+    you: 'You',
+    noVoters: 'Nobody chose this',
+    close: 'Close',
+    endTitle: 'End poll?', // (a11y contract: dialog name)
+    endDescription: 'Nobody will be able to vote any more, and the results will be final.',
+    endConfirm: 'End poll', // (a11y contract)
+    endCancel: 'Cancel',
+  },
+
   /** The outbox inspector (Settings → "Outbox"): everything waiting to be sent. */
   outbox: {
     open: 'Outbox', // (a11y contract)
@@ -638,6 +684,8 @@ export const en = {
       rename_group: 'Rename group',
       set_role: 'Change role',
       call: 'Call',
+      vote: 'Vote',
+      end_poll: 'End of poll',
     } satisfies Record<OutboxItemKind, string>,
     /** Where an item stands (OUTBOX_ITEM_STATES). */
     states: {
@@ -694,6 +742,8 @@ export const en = {
     redirectRefused:
       'The server answered with a redirect to another address. The app doesn’t follow it with your password: check the server’s address.',
     unknownRefusal: (code: string) => `The server refused it (${code}).`,
+    /** A vote on a poll whose end this device knows of (core-refusals.ts). */
+    pollEnded: 'The poll has ended: votes no longer count.',
   },
 
   /** This device's preferences: Settings → General (sync/app-api/preferences.ts). */

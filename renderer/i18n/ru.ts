@@ -587,6 +587,50 @@ export const ru: Strings = {
     tooShort: 'запись пустая.',
   },
 
+  attachMenu: {
+    button: 'Меню вложений',
+    label: 'Прикрепить',
+    file: 'Файл',
+    poll: 'Опрос',
+  },
+
+  newPoll: {
+    title: 'Новый опрос',
+    question: 'Вопрос',
+    options: 'Варианты ответа',
+    option: (n: number) => `Вариант ${n}`,
+    addOption: 'Добавить вариант',
+    removeOption: (n: number) => `Убрать вариант ${n}`,
+    multiple: 'Разрешить несколько ответов',
+    duplicate: 'Варианты не должны повторяться.',
+    send: 'Отправить',
+    sending: 'Отправляем…',
+    cancel: 'Отмена',
+    failed: (reason: string) => `Не удалось отправить опрос: ${reason}`,
+  },
+
+  polls: {
+    label: 'Опрос',
+    votes: (n: number) => `${n} ${forms(n, 'голос', 'голоса', 'голосов')}`,
+    voted: (n: number) =>
+      n === 0
+        ? 'Пока никто не проголосовал'
+        : forms(n, `${n} человек проголосовал`, `${n} человека проголосовали`, `${n} человек проголосовали`),
+    ended: 'Опрос завершён',
+    pending: 'Ещё не отправлено',
+    viewVotes: 'Показать голоса',
+    retract: 'Отменить голос',
+    end: 'Завершить опрос',
+    votesTitle: 'Голоса',
+    you: 'Вы',
+    noVoters: 'Никто не выбрал',
+    close: 'Закрыть',
+    endTitle: 'Завершить опрос?',
+    endDescription: 'Голосовать больше будет нельзя, итоги станут окончательными.',
+    endConfirm: 'Завершить опрос',
+    endCancel: 'Отмена',
+  },
+
   outbox: {
     open: 'Исходящие',
     title: 'Исходящие',
@@ -618,6 +662,8 @@ export const ru: Strings = {
       rename_group: 'Переименование группы',
       set_role: 'Смена роли',
       call: 'Звонок',
+      vote: 'Голос в опросе',
+      end_poll: 'Завершение опроса',
     },
     states: {
       queued: 'В очереди',
@@ -669,6 +715,7 @@ export const ru: Strings = {
     redirectRefused:
       'Сервер перенаправил запрос на другой адрес. Приложение не отправляет туда ваш пароль: проверьте адрес сервера.',
     unknownRefusal: (code: string) => `Сервер отклонил запрос (${code}).`,
+    pollEnded: 'Опрос завершён: голоса больше не учитываются.',
   },
 
   preferences: {

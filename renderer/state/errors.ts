@@ -1,5 +1,5 @@
 import { AppApiError, TRANSFER_ERRORS, type TransferError } from '../../sync/app-api/contract.js';
-import { REDIRECT_REFUSED } from '../../sync/app-api/core-refusals.js';
+import { POLL_ENDED, REDIRECT_REFUSED } from '../../sync/app-api/core-refusals.js';
 import { REFUSAL_REASONS, type RefusalReason } from '../../sync/protocol/refusal-reasons.js';
 import { t } from '../i18n/index.js';
 import { TransportError } from '../transport/types.js';
@@ -45,6 +45,7 @@ export function describeRefusal(reason: string, context: RefusalContext = {}): s
   if (code === 'no_longer_member') return t.group.notMember;
   if (code === 'blocked') return t.blocking.youBlocked;
   if (code === REDIRECT_REFUSED) return t.errors.redirectRefused;
+  if (code === POLL_ENDED) return t.errors.pollEnded;
   return CODE.test(code) ? t.errors.unknownRefusal(code) : t.errors.refused;
 }
 

@@ -73,6 +73,9 @@ interface Deps {
 
 type CachedWindow = Pick<OpenConversation, 'messages' | 'notices' | 'hasOlder'>;
 
+/** An optimistic change to a message of the open conversation (see `change` below). */
+export type ChangeMessage = (messageId: string, patch: Patch, call: () => Promise<unknown>, rethrow?: boolean) => Promise<void>;
+
 export function createMessages(kit: StoreKit, deps: Deps) {
   const { api, get, set } = kit;
   /** The newest window per conversation, so switching back shows it at once while it refreshes. */
@@ -283,7 +286,7 @@ export function createMessages(kit: StoreKit, deps: Deps) {
    * Shows `patch` at once and keeps it over refetches until `call` settled and a refetch that
    * started afterwards landed. On failure the patch goes and the refetch shows the truth.
    */
-  const change = async (messageId: string, patch: Patch, call: () => Promise<unknown>, rethrow = false) => {
+  const change: ChangeMessage = async (messageId, patch, call, rethrow = false) => {
     const drop = overlay.add(messageId, patch);
     patchMessage(messageId, patch);
     try {
@@ -345,6 +348,15 @@ export function createMessages(kit: StoreKit, deps: Deps) {
     }
   };
 
+  /** A message the core just took from this device: shown at once, kept over refetches begun before it. */
+  const showSent = async (message: MessageView) => {
+    localAdds.set(message.id, ++localGeneration);
+    // What was just sent shows at the newest end: go there when reading further up.
+    if (get().open?.hasNewer) await toLatest();
+    else upsertMessage(message);
+    void deps.refreshConversations();
+  };
+
   const actions: MessageActions = {
     openConversation(id) {
       if (openId() === id) return;
@@ -399,11 +411,7 @@ export function createMessages(kit: StoreKit, deps: Deps) {
         ...(attachments && attachments.length > 0 ? { attachments } : {}),
         ...(linkPreview ? { linkPreview } : {}),
       });
-      localAdds.set(message.id, ++localGeneration);
-      // What was just sent shows at the newest end: go there when reading further up.
-      if (get().open?.hasNewer) await toLatest();
-      else upsertMessage(message);
-      void deps.refreshConversations();
+      await showSent(message);
       return message;
     },
 
@@ -483,6 +491,8 @@ export function createMessages(kit: StoreKit, deps: Deps) {
   return {
     actions,
     refresh,
+    change,
+    showSent,
     /** A conversation that is not open changed: its cached window is stale. */
     forget(conversationId: string) {
       windowCache.delete(conversationId);

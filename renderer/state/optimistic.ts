@@ -1,8 +1,10 @@
 /**
- * Optimistic changes to messages: how an edit, delete, reaction or dropped failure looks before
- * the core confirms it, and the overlay that keeps those looks over refetches until they settle.
+ * Optimistic changes to messages: how an edit, delete, reaction, vote, poll's end or dropped
+ * failure looks before the core confirms it, and the overlay that keeps those looks over refetches
+ * until they settle.
  */
 import type { MessageView } from '../../sync/app-api/contract.js';
+import type { PollVoterView } from '../../sync/app-api/polls-api.js';
 
 export type Patch = (message: MessageView) => MessageView;
 
@@ -38,7 +40,26 @@ export const patches = {
         ? { ...m, failedChanges: m.failedChanges.filter((c) => c.changeId !== changeId) }
         : m,
   retrying: (): Patch => (m) => (m.status === 'sending' && m.error === null ? m : { ...m, status: 'sending', error: null }),
+  /** `voter` (this person) chose `choices`, by index; none withdraws the vote. */
+  vote:
+    (choices: readonly number[], voter: PollVoterView): Patch =>
+    (m) => {
+      const poll = m.poll;
+      if (!poll || sameChoices(poll.mine, choices)) return m;
+      const options = poll.options.map((option, index) => {
+        const others = option.voters.filter((v) => v.id !== voter.id);
+        return { ...option, voters: choices.includes(index) ? [...others, voter] : others };
+      });
+      const people = poll.people - (poll.mine.length > 0 ? 1 : 0) + (choices.length > 0 ? 1 : 0);
+      return { ...m, poll: { ...poll, options, mine: [...choices], people: Math.max(people, 0), pending: true } };
+    },
+  endPoll: (): Patch => (m) => (!m.poll || m.poll.ended ? m : { ...m, poll: { ...m.poll, ended: true, pending: true } }),
 };
+
+/** The same options, in any order (a vote names each option at most once). */
+function sameChoices(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((choice) => b.includes(choice));
+}
 
 /** Patches per message id, in the order they were made. */
 export class Overlay {

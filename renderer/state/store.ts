@@ -13,6 +13,7 @@
  *   forward.ts        forwarding a message to other conversations
  *   search.ts         the sidebar's search: the query, its newest answer, opening a result
  *   pins.ts           the open conversation's pinned messages; pinning
+ *   polls.ts          sending polls, voting, ending them (shown at once, like reactions)
  *   settings.ts       archive, mute, block, drafts, link previews (your own settings)
  *   preferences.ts    this device's theme, language, notification previews, Work offline, call devices
  *   outbox.ts         the outbox inspector's listing while its dialog is open; Retry now, Discard
@@ -35,6 +36,7 @@ import { createGroupCalls, NO_GROUP_CALLS } from './group-calls.js';
 import { createGroupInfo } from './group-info.js';
 import { createMessages } from './messages.js';
 import { createPins } from './pins.js';
+import { createPolls } from './polls.js';
 import { createPreferences } from './preferences.js';
 import { createRecoveryKey } from './recovery-key.js';
 import { createSafetyNumbers } from './safety-numbers.js';
@@ -249,6 +251,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       ...createForward(kit, { refreshConversations: () => conversations.refresh() }).actions,
       ...search.actions,
       ...pins.actions,
+      ...createPolls(kit, { change: messages.change, showSent: messages.showSent }).actions,
       ...createSettings(kit, { refreshConversations: () => conversations.refresh() }).actions,
       ...createSessions(kit).actions,
       ...outbox.actions,

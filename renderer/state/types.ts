@@ -226,7 +226,21 @@ export interface GroupCallActions {
   readGroupCallStats: (participantKey: string) => Promise<CallStats | null>;
 }
 
-export interface AppActions extends RecoveryKeyActions, LinkingActions, SafetyNumberActions, CallActions, GroupCallActions {
+/** Polls (polls.ts): sending one, and voting on or ending those of the open conversation. */
+export interface PollActions {
+  /**
+   * Sends a poll to the conversation the dialog was opened in (another may be open by the time it
+   * goes); resolves with its message. Throws when the core would not take it (the dialog shows why).
+   */
+  sendPoll: (conversationId: string, question: string, options: string[], multiple: boolean) => Promise<MessageView>;
+  /** This person's vote, shown at once (no choices withdraws it); a notice when refused. */
+  votePoll: (messageId: string, choices: number[]) => Promise<void>;
+  /** Ends a poll of this person's, shown at once; a notice when refused. */
+  endPoll: (messageId: string) => Promise<void>;
+}
+
+export interface AppActions
+  extends RecoveryKeyActions, LinkingActions, SafetyNumberActions, CallActions, GroupCallActions, PollActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;
   /** In recovery: a new, empty copy of the messages (the salvaged unsent ones queued in it); sign-in follows. */

@@ -28,6 +28,7 @@ import { keyBackupApiArgs, type KeyBackupApiResults } from './key-backup-api.js'
 import { CALL_EVENT_SCHEMAS, callsApiArgs, type CallEntryView, type CallsApiResults } from './calls-api.js';
 import { GROUP_CALL_EVENT_SCHEMAS, groupCallsApiArgs, type GroupCallsApiResults } from './group-calls-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
+import { pollsApiArgs, type PollsApiResults, type PollView } from './polls-api.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
 const serverUrl = z
@@ -304,6 +305,7 @@ export const appApiArgs = {
   ...keyBackupApiArgs,
   ...callsApiArgs,
   ...groupCallsApiArgs,
+  ...pollsApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -461,6 +463,8 @@ export interface MessageView {
   linkPreview: LinkPreviewView | null;
   /** Pinned in the conversation now (your queued pin or unpin applied). */
   pinned: boolean;
+  /** A poll (its question is `text`); null for any other message, and once deleted. */
+  poll: PollView | null;
 }
 
 /** A link's preview: plain text, never markup; `image` is a data: URL or null. */
@@ -666,7 +670,8 @@ export interface AppApiResults
     SafetyNumberApiResults,
     KeyBackupApiResults,
     CallsApiResults,
-    GroupCallsApiResults {
+    GroupCallsApiResults,
+    PollsApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;
@@ -690,6 +695,7 @@ export interface AppApiResults
   getMessageInfo: MessageInfo;
   listMessages: MessagePage;
   sendMessage: MessageView;
+  sendPoll: MessageView;
   /** The new messages, one per conversation, in the order asked (each conversation once). */
   forwardMessage: MessageView[];
   searchMessages: SearchResult[];
@@ -762,6 +768,9 @@ export const OUTBOX_ITEM_KINDS = [
   'set_role',
   /** A call's entry in the conversation (issue 32), written by the caller's device when the call ended. */
   'call',
+  /** A vote on a poll (its text is the poll's question), and a poll's end (issue 33). */
+  'vote',
+  'end_poll',
 ] as const;
 export type OutboxItemKind = (typeof OUTBOX_ITEM_KINDS)[number];
 

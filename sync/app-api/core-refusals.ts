@@ -5,3 +5,6 @@
 
 /** A request carrying a password or token was answered with a redirect, which the core never follows. */
 export const REDIRECT_REFUSED = 'redirect_refused';
+
+/** A vote on a poll whose end is known here: its counts are final. */
+export const POLL_ENDED = 'poll_ended';

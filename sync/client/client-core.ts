@@ -649,6 +649,38 @@ class LocalClientCore implements ClientCore {
     return null;
   }
 
+  async sendPoll(args: AppApiArgs<'sendPoll'>): Promise<MessageView> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    const poll = { options: args.options.map((option) => option.trim()), multiple: args.multiple };
+    const compose = () =>
+      this.mirror.transaction(() => {
+        this.settings.acceptIfRequest(args.conversationId);
+        return this.composer().sendPoll(args.conversationId, args.question.trim(), poll);
+      });
+    const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
+    this.changed(args.conversationId);
+    const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
+    if (!view) throw new AppApiError('internal', 'The poll was not stored.');
+    return view;
+  }
+
+  async votePoll(args: AppApiArgs<'votePoll'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    this.composer().vote(args.conversationId, args.messageId, args.choices);
+    this.outboxChanged(args.conversationId);
+    return null;
+  }
+
+  async endPoll(args: AppApiArgs<'endPoll'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    this.composer().endPoll(args.conversationId, args.messageId);
+    this.outboxChanged(args.conversationId);
+    return null;
+  }
+
   async setReaction(args: AppApiArgs<'setReaction'>): Promise<null> {
     this.requireConversation(args.conversationId);
     this.composer().react(args.conversationId, args.messageId, args.emoji, args.on);

@@ -4,7 +4,9 @@ import { timeOrderedId } from '../common/ids.js';
 import type { Runtime } from '../common/runtime.js';
 import type { LinkPreview, Role, User } from '../protocol/frames.js';
 import { mayManageMembers, mayPin, refuseGroupChange, refuseNewGroup } from '../protocol/rules.js';
-import { refuseChange } from '../content/rules.js';
+import { refuseChange, refuseContent } from '../content/rules.js';
+import { POLL_ENDED } from '../app-api/core-refusals.js';
+import type { PollDefinition } from '../common/polls.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
@@ -135,6 +137,54 @@ export class Composer {
     return messageId;
   }
 
+  /** Queues a poll: a message whose text is its question, with its options beside it. */
+  sendPoll(conversationId: string, question: string, poll: PollDefinition): string {
+    if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
+    this.refuseIfBlocked(conversationId);
+    const messageId = this.newId();
+    this.mirror.enqueueMessage(conversationId, messageId, this.selfId, question, null, this.runtime.clock.now(), [], null, poll);
+    return messageId;
+  }
+
+  /**
+   * Queues this person's vote, judged first by the rule every receiving device applies. A vote of
+   * theirs still queued and never on the wire is replaced rather than followed: only the last counts.
+   */
+  vote(conversationId: string, messageId: string, choices: readonly number[]): void {
+    const poll = this.openPoll(conversationId, messageId);
+    const vote = { kind: 'poll_vote' as const, messageId, choices: [...choices] };
+    const self = { id: this.selfId, role: 'member' as const, conversationKind: 'group' as const };
+    const refusal = refuseContent(vote, self, { authorId: poll.authorId, deleted: false, senderEmojis: new Set(), poll });
+    if (refusal !== null) throw new AppApiError('refused', refusal);
+    this.mirror.transaction(() => {
+      for (const row of this.mirror.outbox.pendingStates(conversationId, messageId)) {
+        const unsent = row.attempts === 0 && !this.isInFlight(row.clientId);
+        if (row.content.kind === 'poll_vote' && unsent) this.mirror.outbox.remove(row.clientId);
+      }
+      this.mirror.outbox.enqueueContent(conversationId, this.newId(), vote);
+    });
+  }
+
+  /** Ends a poll of this person's: votes that reach the server after the end do not count. */
+  endPoll(conversationId: string, messageId: string): void {
+    const poll = this.openPoll(conversationId, messageId);
+    if (poll.authorId !== this.selfId) throw new AppApiError('refused', 'not_author');
+    this.mirror.outbox.enqueueContent(conversationId, this.newId(), { kind: 'poll_end', messageId });
+  }
+
+  /** The poll a vote or an end names, while it can still take one. */
+  private openPoll(conversationId: string, messageId: string): PollDefinition & { authorId: string } {
+    const message = this.mirror.message(conversationId, messageId);
+    if (!message) throw new AppApiError('not_found', 'That message is not in this conversation.');
+    if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
+    const view = this.mirror.views.messageView(conversationId, messageId, this.selfId);
+    if (message.deleted || view?.deleted) throw new AppApiError('refused', 'message_deleted');
+    const poll = this.mirror.poll(conversationId, messageId);
+    if (!poll || !view?.poll) throw new AppApiError('refused', 'not_allowed');
+    if (view.poll.ended) throw new AppApiError('refused', POLL_ENDED);
+    return { ...poll, authorId: message.senderId };
+  }
+
   /**
    * Pins or unpins a message (owner and admins of a group, both people of a direct conversation:
    * the server's rule, judged here first). A toggle back before the queued one ever went out
@@ -197,6 +247,8 @@ export class Composer {
 
   edit(conversationId: string, messageId: string, text: string): void {
     this.ownLiveMessage(conversationId, messageId);
+    // A poll's question stays as it was asked (content/rules.ts refuses it on every device too).
+    if (this.mirror.poll(conversationId, messageId)) throw new AppApiError('refused', 'not_allowed');
     this.mirror.transaction(() => {
       if (this.isRewritable(conversationId, messageId)) {
         this.mirror.rewriteUnsent(conversationId, messageId, text);
@@ -224,7 +276,7 @@ export class Composer {
     // Every receiving device drops a reaction past the limit (content/rules.ts): refused here at once.
     const mine = this.mirror.views.messageView(conversationId, messageId, this.selfId)?.reactions.filter((r) => r.mine) ?? [];
     const sender = { id: this.selfId, role: 'member' as const, conversationKind: 'direct' as const };
-    const target = { authorId: message.senderId, deleted: false, senderEmojis: new Set(mine.map((r) => r.emoji)) };
+    const target = { authorId: message.senderId, deleted: false, senderEmojis: new Set(mine.map((r) => r.emoji)), poll: null };
     const refusal = refuseChange({ kind: 'reaction', messageId, emoji, on }, sender, target);
     if (refusal !== null) throw new AppApiError('refused', refusal);
     this.mirror.transaction(() => {

@@ -133,6 +133,8 @@ export class OutboxInspector {
         return item(entry.on ? 'pin' : 'unpin');
       case 'call':
         return item('call', { text: '' });
+      case 'content':
+        return item(entry.content.kind === 'poll_vote' ? 'vote' : 'end_poll');
       case 'create': {
         const { conversation } = entry;
         return conversation.kind === 'direct'

@@ -36,6 +36,7 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
           ...(attachments.length > 0 ? { attachments: attachments.map(withKey) } : {}),
           ...(entry.forwardedFrom !== null && entry.forwardOf ? { forwardedFrom: { name: entry.forwardedFrom } } : {}),
           ...(entry.linkPreview ? { linkPreview: entry.linkPreview } : {}),
+          ...(entry.poll ? { poll: entry.poll } : {}),
         },
         attachments: attachments.map((attachment) => attachment.id),
       };
@@ -55,6 +56,8 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
       return entry.change.kind === 'rename' ? { content: { kind: 'rename', name: entry.change.name }, attachments: [] } : null;
     case 'call':
       return { content: entry.call, attachments: [] };
+    case 'content':
+      return { content: entry.content, attachments: [] };
     case 'create':
       return null;
   }

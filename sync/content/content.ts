@@ -14,6 +14,8 @@ import { callOutcomeSchema, MAX_CALL_DURATION_MS } from '../common/call-entry.js
 import { callIdSchema, callMediaSchema } from '../common/call-negotiation.js';
 import { caption, emoji, forwardedFromSchema, linkPreviewSchema, messageText, newGroupName } from '../protocol/frames.js';
 import { id as messageId } from '../protocol/wire-types.js';
+import { pollDefinitionSchema, pollQuestion } from '../common/polls.js';
+import { messageStateContentSchema } from './kinds/message-state.js';
 
 /** An edit, a delete for everyone, a reaction or a pin: content that changes a message, named by its id. */
 export const changeSchema = z.discriminatedUnion('kind', [
@@ -51,14 +53,30 @@ export const messageContentSchema = z
     /** A forward names whom it copies, as the forwarding device knew them. */
     forwardedFrom: forwardedFromSchema.optional(),
     linkPreview: linkPreviewSchema.optional(),
+    /** A poll: its text is the question (common/polls.ts). */
+    poll: pollDefinitionSchema.optional(),
   })
   .refine(
     (message) => message.text.trim().length > 0 || (message.attachments?.length ?? 0) > 0,
     'a message needs text or at least one attachment',
+  )
+  .refine(
+    (message) => !message.poll || (pollQuestion.safeParse(message.text).success && !message.attachments?.length),
+    'a poll is a question of its own, without files',
   );
+export type MessageContent = z.infer<typeof messageContentSchema>;
 
-/** Every kind of content: a message, a change to one, a group's new name, a call's entry. */
-export const contentSchema = z.union([messageContentSchema, changeSchema, renameSchema, callContentSchema]);
+/**
+ * Every kind of content: a message, a change to one, a group's new name, a call's entry, and what
+ * changes a message's state (kinds/message-state.ts: a vote, a poll's end).
+ */
+export const contentSchema = z.union([
+  messageContentSchema,
+  changeSchema,
+  renameSchema,
+  callContentSchema,
+  ...messageStateContentSchema.options,
+]);
 export type Content = z.infer<typeof contentSchema>;
 export type ContentKind = Content['kind'];
 

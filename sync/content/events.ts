@@ -5,10 +5,14 @@
  */
 import type { EnvelopeEvent } from '../protocol/envelope-frames.js';
 import type { Change, Content } from './content.js';
+import { isMessageStateContent, type MessageStateContent } from './kinds/message-state.js';
 import type { AppliedEvent, ChangeEvent } from './opened-events.js';
 
 export function eventOfContent(envelope: EnvelopeEvent, content: Content): AppliedEvent {
   const base = baseOf(envelope);
+  if (isMessageStateContent(content)) {
+    return { kind: 'message_state', ...base, clientChangeId: envelope.clientId, messageId: content.messageId, state: content };
+  }
   switch (content.kind) {
     case 'message':
       return {
@@ -21,6 +25,7 @@ export function eventOfContent(envelope: EnvelopeEvent, content: Content): Appli
         attachments: content.attachments ?? [],
         ...(content.forwardedFrom ? { forwardedFrom: content.forwardedFrom } : {}),
         ...(content.linkPreview ? { linkPreview: content.linkPreview } : {}),
+        ...(content.poll ? { poll: content.poll } : {}),
       };
     case 'edit':
       return { kind: 'edit', ...base, clientChangeId: envelope.clientId, messageId: content.messageId, text: content.text };
@@ -74,7 +79,7 @@ function baseOf(envelope: EnvelopeEvent) {
 }
 
 /** A change to a message as the content that says it, to judge it again (a change held for its message). */
-export function changeOfEvent(event: ChangeEvent): Change {
+export function changeOfEvent(event: ChangeEvent): Change | MessageStateContent {
   switch (event.kind) {
     case 'edit':
       return { kind: 'edit', messageId: event.messageId, text: event.text };
@@ -84,5 +89,7 @@ export function changeOfEvent(event: ChangeEvent): Change {
       return { kind: 'reaction', messageId: event.messageId, emoji: event.emoji, on: event.on };
     case 'pin':
       return { kind: 'pin', messageId: event.messageId, on: event.on };
+    case 'message_state':
+      return event.state;
   }
 }

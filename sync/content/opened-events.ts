@@ -26,6 +26,8 @@ import { LIMITS } from '../protocol/limits.js';
 import { callOutcomeSchema, MAX_CALL_DURATION_MS } from '../common/call-entry.js';
 import { callIdSchema, callMediaSchema } from '../common/call-negotiation.js';
 import { id } from '../protocol/wire-types.js';
+import { pollDefinitionSchema } from '../common/polls.js';
+import { messageStateContentSchema } from './kinds/message-state.js';
 
 export const messageEventSchema = z.object({
   kind: z.literal('message'),
@@ -43,6 +45,8 @@ export const messageEventSchema = z.object({
   forwardedFrom: forwardedFromSchema.optional(),
   /** The sender's preview of a link in the text; gone once deleted. */
   linkPreview: linkPreviewSchema.optional(),
+  /** A poll's options (its text is the question); gone once deleted. */
+  poll: pollDefinitionSchema.optional(),
 });
 
 /** The author changes a message's text; the edit with the highest seq is the current text. */
@@ -86,6 +90,18 @@ export const pinEventSchema = z.object({
   on: z.boolean(),
 });
 
+/**
+ * Content that changes a message's state (kinds/message-state.ts: a vote, a poll's end), kept per
+ * message, kind and holder; `messageId` repeats the content's, so it is held like any change.
+ */
+export const messageStateEventSchema = z.object({
+  kind: z.literal('message_state'),
+  ...eventBase,
+  clientChangeId: id,
+  messageId: id,
+  state: messageStateContentSchema,
+});
+
 /** A group's new name, as a rename's content says it (the server never reads it). */
 export const groupRenamedEventSchema = z.object({
   kind: z.literal('group_renamed'),
@@ -115,6 +131,7 @@ export const OPENED_EVENT_SCHEMAS = [
   deleteEventSchema,
   reactionEventSchema,
   pinEventSchema,
+  messageStateEventSchema,
   groupRenamedEventSchema,
   callEndedEventSchema,
 ] as const;
@@ -130,10 +147,19 @@ export type EditEvent = z.infer<typeof editEventSchema>;
 export type DeleteEvent = z.infer<typeof deleteEventSchema>;
 export type ReactionEvent = z.infer<typeof reactionEventSchema>;
 export type PinEvent = z.infer<typeof pinEventSchema>;
+export type MessageStateEvent = z.infer<typeof messageStateEventSchema>;
 export type GroupRenamedEvent = z.infer<typeof groupRenamedEventSchema>;
 export type CallEndedEvent = z.infer<typeof callEndedEventSchema>;
 /** The events that change an existing message. */
-export type ChangeEvent = EditEvent | DeleteEvent | ReactionEvent | PinEvent;
+export type ChangeEvent = EditEvent | DeleteEvent | ReactionEvent | PinEvent | MessageStateEvent;
+/** Every change to a message, as held for its message to arrive. */
+export const changeEventSchema = z.discriminatedUnion('kind', [
+  editEventSchema,
+  deleteEventSchema,
+  reactionEventSchema,
+  pinEventSchema,
+  messageStateEventSchema,
+]);
 /** The events a conversation shows as notices: who is in it, their roles, its name. */
 export type NoticeEvent = MembershipEvent | GroupRenamedEvent;
 
@@ -145,6 +171,7 @@ export function isNoticeEvent(event: AppliedEvent): event is NoticeEvent {
     case 'delete':
     case 'reaction':
     case 'pin':
+    case 'message_state':
     case 'envelope':
     case 'call_ended':
       return false;
@@ -170,6 +197,7 @@ export function appliedClientIdOf(event: AppliedEvent): string {
     case 'delete':
     case 'reaction':
     case 'pin':
+    case 'message_state':
     case 'group_renamed':
     case 'call_ended':
       return event.clientChangeId;

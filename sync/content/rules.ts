@@ -4,27 +4,21 @@
  * content. The server used to judge these; it can no longer read what it would judge. Nothing here
  * reads or writes.
  */
-import type { ConversationKind, Role } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
-import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import { mayManageMembers, mayPin } from '../protocol/rules.js';
 import type { Change, Content } from './content.js';
+import type { ContentRefusal, ContentSender } from './content-sender.js';
+import { isMessageStateContent, refuseMessageState } from './kinds/message-state.js';
+import type { MessageStateTarget } from './kinds/message-state-kind.js';
 
-/** Who sent the content, as the receiving device knows them when it applies it. */
-export interface ContentSender {
-  id: string;
-  /** Their role in the conversation (both people of a direct conversation are members). */
-  role: Role;
-  conversationKind: ConversationKind;
-}
-
-export type ContentRefusal = ChangeRefusal;
+export type { ContentRefusal, ContentSender } from './content-sender.js';
 
 /**
  * null when the content takes effect; else why every device drops it. `target` is what the mirror
- * knows of the message an edit, delete, reaction or pin names (null when it knows none).
+ * knows of the message an edit, delete, reaction, pin or vote names (null when it knows none).
  */
 export function refuseContent(content: Content, sender: ContentSender, target: ChangeTarget | null): ContentRefusal | null {
+  if (isMessageStateContent(content)) return refuseMessageState(content, sender, target);
   switch (content.kind) {
     case 'message':
       // Any member may write; a reply to a message this device does not have still shows.
@@ -42,24 +36,11 @@ export function refuseContent(content: Content, sender: ContentSender, target: C
   }
 }
 
-/** Why a change to a message was refused. */
-export type ChangeRefusal = Extract<
-  RefusalReason,
-  'no_such_message' | 'not_author' | 'message_deleted' | 'already_deleted' | 'too_many_reactions' | 'not_allowed'
->;
-
-/** Who makes a change, as of the moment it would be stored. */
-export interface ChangeActor {
-  id: string;
-  /** Their role in the conversation (both people of a direct conversation are members). */
-  role: Role;
-  conversationKind: ConversationKind;
-}
-
-/** What is known about the message a change targets. */
-export interface ChangeTarget {
-  authorId: string;
-  deleted: boolean;
+/**
+ * What is known about the message a change targets. Its `poll` is read for the changes that
+ * depend on it (an edit, a vote, an end), and null for the others.
+ */
+export interface ChangeTarget extends MessageStateTarget {
   /** The emojis the sender of the change has on the message right now. */
   senderEmojis: ReadonlySet<string>;
 }
@@ -73,12 +54,14 @@ export interface ChangeTarget {
  * as set operations, so it converges, and refusing it would show a failure to someone whose two
  * devices both added the same emoji while offline.
  */
-export function refuseChange(change: Change, actor: ChangeActor, target: ChangeTarget | null): ChangeRefusal | null {
+export function refuseChange(change: Change, actor: ContentSender, target: ChangeTarget | null): ContentRefusal | null {
   if (!target) return 'no_such_message';
   switch (change.kind) {
     case 'edit':
       if (target.authorId !== actor.id) return 'not_author';
-      return target.deleted ? 'message_deleted' : null;
+      if (target.deleted) return 'message_deleted';
+      // A poll's question is not edited: the votes were given to the words that were asked.
+      return target.poll ? 'not_allowed' : null;
     case 'delete':
       if (target.authorId !== actor.id) return 'not_author';
       return target.deleted ? 'already_deleted' : null;

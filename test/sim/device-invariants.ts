@@ -89,6 +89,7 @@ export async function checkDevice(
         reactions: got.reactions,
         attachments: got.attachments,
         pinned: got.pinned,
+        poll: got.poll,
       });
     if (message.replyTo?.deletedUnseen && got.replyTo && !got.replyTo.deleted)
       Object.assign(want.replyTo!, { text: got.replyTo.text, deleted: false });
@@ -155,6 +156,10 @@ function shown(view: MessageView, withStatus: boolean) {
     reactions: view.reactions.map((reaction) => ({ emoji: reaction.emoji, count: reaction.count, mine: reaction.mine })),
     attachments: view.attachments.map((file) => `${file.sha256}:${file.size}:${file.name}`),
     pinned: view.pinned,
+    poll: view.poll && {
+      voters: view.poll.options.map((option) => option.voters.map((voter) => voter.id).sort()),
+      ended: view.poll.ended,
+    },
     status: withStatus ? view.status : null,
   };
 }
@@ -180,6 +185,7 @@ function expectedView(message: ExpectedMessage, viewerId: string, conversation: 
     })),
     attachments: message.attachments,
     pinned: message.pinned,
+    poll: message.poll,
     // A former member's ticks rest on what their mirror last knew of the others: nothing to compare.
     status: message.senderId === viewerId && conversation.isMember ? expectedStatus(conversation, viewerId, message.seq) : null,
   };

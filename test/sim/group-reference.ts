@@ -88,6 +88,7 @@ export function foldGroup(events: readonly AppliedEvent[]): MembershipFold {
       case 'edit':
       case 'delete':
       case 'reaction':
+      case 'message_state':
       case 'envelope':
         break;
       case 'pin':

@@ -50,9 +50,9 @@ export function checkNothingLost(world: SimWorld, logs: Map<string, AppliedEvent
     // messenger; it is still in that device's outbox, not dropped.
     if (queued && goneNames.has(row.device)) continue;
     if (world.history.withdrawn.has(`${row.device}:${row.clientId}`)) continue;
-    // A delete for everyone makes queued edits, reactions and pins on that message moot.
+    // A delete for everyone makes queued edits, reactions, pins and votes on that message moot.
     if (
-      (row.kind === 'edit' || row.kind === 'reaction' || row.kind === 'pin') &&
+      (row.kind === 'edit' || row.kind === 'reaction' || row.kind === 'pin' || row.kind === 'content') &&
       deleted.has(`${row.conversationId} ${row.messageId}`)
     )
       continue;

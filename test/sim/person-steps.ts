@@ -4,7 +4,7 @@ import { ATTACHMENT_LIMITS } from '../../sync/protocol/attachments.js';
 import { PersonStep, pct, pick, Step } from './step.js';
 import type { SimWorld } from './world.js';
 
-/** What people do: send, reply, edit, delete, react, unreact, read, start a conversation. */
+/** What people do: send, reply, edit, delete, react, unreact, poll and vote, read, start a conversation. */
 
 export class Send extends PersonStep {
   async perform(world: SimWorld) {
@@ -197,6 +197,97 @@ export class Unreact extends PersonStep {
   }
   toString() {
     return `unreact(${this.device}, conv${this.conversation}, ${pct(this.fraction)})`;
+  }
+}
+
+/**
+ * Sends a poll of two or three options (one answer, or several): its question is a message like
+ * any other, recorded as the text the person meant.
+ */
+export class SendPoll extends PersonStep {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly options: 2 | 3,
+    readonly multiple: boolean,
+  ) {
+    super(device, conversation);
+  }
+  async perform(world: SimWorld) {
+    const conversationId = this.conversationId(world);
+    const question = world.nextText(this.device);
+    const options = ['Lake', 'Hills', 'Sea'].slice(0, this.options);
+    const result = await world.act(this.device, (core) =>
+      core.sendPoll({ conversationId, question, options, multiple: this.multiple }),
+    );
+    if (!result.ok) return;
+    const intent = { kind: 'text' as const, text: question };
+    world.history.intend({
+      device: this.device,
+      userId: world.device(this.device).user.id,
+      conversationId,
+      messageId: result.value.id,
+      intent,
+    });
+  }
+  toString() {
+    return `sendPoll(${this.device}, conv${this.conversation}, ${this.options} options${this.multiple ? ', several' : ''})`;
+  }
+}
+
+/**
+ * Votes on a poll the person sees (refused once its end is known here): `choice` picks the
+ * option, or with several allowed the set of options, by bit; 0 withdraws the vote.
+ */
+export class Vote extends PersonStep {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly fraction: number,
+    readonly choice: number,
+  ) {
+    super(device, conversation);
+  }
+  async perform(world: SimWorld) {
+    const target = pick(
+      (await this.view(world)).filter((view) => view.poll && !view.poll.ended),
+      this.fraction,
+    );
+    if (!target?.poll) return;
+    const count = target.poll.options.length;
+    const choices = target.poll.multiple
+      ? [...Array(count).keys()].filter((index) => (this.choice >> index) & 1)
+      : this.choice === 0
+        ? []
+        : [this.choice % count];
+    const conversationId = this.conversationId(world);
+    await world.act(this.device, (core) => core.votePoll({ conversationId, messageId: target.id, choices }));
+  }
+  toString() {
+    return `vote(${this.device}, conv${this.conversation}, ${pct(this.fraction)}, ${this.choice})`;
+  }
+}
+
+/** Ends one of the person's own polls. */
+export class EndPoll extends PersonStep {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly fraction: number,
+  ) {
+    super(device, conversation);
+  }
+  async perform(world: SimWorld) {
+    const target = pick(
+      (await this.view(world)).filter((view) => view.own && view.poll && !view.poll.ended),
+      this.fraction,
+    );
+    if (!target) return;
+    const conversationId = this.conversationId(world);
+    await world.act(this.device, (core) => core.endPoll({ conversationId, messageId: target.id }));
+  }
+  toString() {
+    return `endPoll(${this.device}, conv${this.conversation}, own ${pct(this.fraction)})`;
   }
 }
 

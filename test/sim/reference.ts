@@ -33,6 +33,17 @@ export interface ExpectedMessage {
   attachments: string[];
   /** Pinned now: its latest pin event pins it, and it was not deleted. */
   pinned: boolean;
+  /** A poll: per option, who chose it (ids, sorted), and whether its author ended it; null for any other message. */
+  poll: { voters: string[][]; ended: boolean } | null;
+}
+
+interface FoldedPoll {
+  options: string[];
+  multiple: boolean;
+  /** Each person's latest vote that takes effect, by seq. */
+  votes: Map<string, { choices: number[]; seq: number }>;
+  /** The seq of the first end; null while open. */
+  endSeq: number | null;
 }
 
 interface Folded {
@@ -50,6 +61,7 @@ interface Folded {
   deleteSeen: boolean;
   attachments: string[];
   pinned: boolean;
+  poll: FoldedPoll | null;
 }
 
 /**
@@ -76,11 +88,19 @@ export function expectedMessages(events: readonly AppliedEvent[], partial = fals
         // Sizes as people see them: a sealed file's less its header and tags, as the views show it.
         attachments: event.attachments.map((file) => `${file.sha256}:${displayedSize(file)}:${file.name}`),
         pinned: false,
+        poll: event.poll && !event.deleted ? { ...event.poll, votes: new Map(), endSeq: null } : null,
       });
       continue;
     }
     // Membership events change no message (group-reference.ts folds them).
-    if (event.kind !== 'edit' && event.kind !== 'delete' && event.kind !== 'reaction' && event.kind !== 'pin') continue;
+    if (
+      event.kind !== 'edit' &&
+      event.kind !== 'delete' &&
+      event.kind !== 'reaction' &&
+      event.kind !== 'pin' &&
+      event.kind !== 'message_state'
+    )
+      continue;
     const target = messages.get(event.messageId);
     if (!target && partial) continue;
     if (!target) throw new Error(`The server log has ${event.kind} seq ${event.seq} before its message ${event.messageId}`);
@@ -88,6 +108,8 @@ export function expectedMessages(events: readonly AppliedEvent[], partial = fals
     if (target.deleted) continue;
     switch (event.kind) {
       case 'edit':
+        // A poll's question is never edited: every device refuses it.
+        if (target.poll) break;
         if (target.versions.length === 0) target.versions.push({ text: target.text, at: target.sentAt });
         target.versions.push({ text: event.text, at: event.sentAt });
         target.text = event.text;
@@ -100,10 +122,26 @@ export function expectedMessages(events: readonly AppliedEvent[], partial = fals
         target.reactions.clear();
         target.attachments = [];
         target.pinned = false;
+        target.poll = null;
         break;
       case 'pin':
         target.pinned = event.on;
         break;
+      case 'message_state': {
+        const { poll } = target;
+        if (!poll) break;
+        const { state } = event;
+        if (state.kind === 'poll_end') {
+          if (event.senderId === target.senderId && poll.endSeq === null) poll.endSeq = event.seq;
+          break;
+        }
+        const fits =
+          (poll.multiple || state.choices.length <= 1) && state.choices.every((choice) => choice < poll.options.length);
+        const earlier = poll.votes.get(event.senderId);
+        if (fits && (!earlier || earlier.seq < event.seq))
+          poll.votes.set(event.senderId, { choices: state.choices, seq: event.seq });
+        break;
+      }
       case 'reaction':
         target.reactions.set(`${event.senderId} ${event.emoji}`, {
           userId: event.senderId,
@@ -140,6 +178,7 @@ export function expectedMessages(events: readonly AppliedEvent[], partial = fals
         reactions: groupReactions(message),
         attachments: message.attachments,
         pinned: message.pinned,
+        poll: message.poll && pollCounts(message.poll),
         history: message.deleted
           ? []
           : message.versions.length > 0
@@ -147,6 +186,16 @@ export function expectedMessages(events: readonly AppliedEvent[], partial = fals
             : [{ text: message.text, at: message.sentAt }],
       };
     });
+}
+
+/** Who chose each option: the votes that came before the end (by seq), each person's latest. */
+function pollCounts(poll: FoldedPoll): NonNullable<ExpectedMessage['poll']> {
+  const voters = poll.options.map((): string[] => []);
+  for (const [userId, vote] of poll.votes) {
+    if (poll.endSeq !== null && vote.seq > poll.endSeq) continue;
+    for (const choice of vote.choices) voters[choice]!.push(userId);
+  }
+  return { voters: voters.map((ids) => ids.sort()), ended: poll.endSeq !== null };
 }
 
 /** One entry per emoji in order of the earliest standing reaction event, with who has it. */

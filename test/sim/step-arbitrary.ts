@@ -3,7 +3,21 @@ import { DEVICE_NAMES, USERNAMES } from './people.js';
 import { HEALTHY, type FaultSettings } from './network.js';
 import { AddDevice, LinkDevice, LoseDevice, RestoreDevice, UnlinkDevice } from './device-steps.js';
 import { AddMembers, CreateGroup, LeaveGroup, RemoveMember, RenameGroup, SetRole } from './group-steps.js';
-import { Attach, Delete, Edit, Forward, React, Read, Reply, Send, StartConversation, Unreact } from './person-steps.js';
+import {
+  Attach,
+  Delete,
+  Edit,
+  EndPoll,
+  Forward,
+  React,
+  Read,
+  Reply,
+  Send,
+  SendPoll,
+  StartConversation,
+  Unreact,
+  Vote,
+} from './person-steps.js';
 import { AnswerRequest, Archive, Block, Draft, Mute, Pin, ShowOnline } from './settings-steps.js';
 import type { SimCommand } from './step.js';
 import {
@@ -77,6 +91,19 @@ export const stepArbitrary: fc.Arbitrary<SimCommand> = fc.oneof(
   },
   { weight: 3, arbitrary: fc.tuple(device, conversation, fraction).map(([d, c, f]) => new Edit(d, c, f)) },
   { weight: 2, arbitrary: fc.tuple(device, conversation, fraction).map(([d, c, f]) => new Delete(d, c, f)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(device, conversation, fc.constantFrom(2 as const, 3 as const), fc.boolean())
+      .map(([d, c, n, multiple]) => new SendPoll(d, c, n, multiple)),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(device, conversation, fraction, fc.integer({ min: 0, max: 7 }))
+      .map(([d, c, f, v]) => new Vote(d, c, f, v)),
+  },
+  { weight: 1, arbitrary: fc.tuple(device, conversation, fraction).map(([d, c, f]) => new EndPoll(d, c, f)) },
   {
     weight: 3,
     arbitrary: fc.tuple(device, conversation, fraction, fc.constantFrom(...EMOJIS)).map(([d, c, f, e]) => new React(d, c, f, e)),

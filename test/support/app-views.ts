@@ -48,6 +48,7 @@ export function messageView(sender: User, overrides: Partial<MessageView> & { id
     forwardedFrom: null,
     linkPreview: null,
     pinned: false,
+    poll: null,
     ...overrides,
   };
 }

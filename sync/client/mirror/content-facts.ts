@@ -8,6 +8,8 @@ import type { Content } from '../../content/content.js';
 import type { ChangeTarget, ContentSender } from '../../content/rules.js';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 import { roleFromNotices } from './membership-notices.js';
+import { isMessageStateContent } from '../../content/kinds/message-state.js';
+import { pollOf } from './message-state.js';
 
 /** Who wrote content, where, at which seq, and their role then as the server attested it (absent: not attested). */
 export interface ContentOrigin {
@@ -61,5 +63,7 @@ export function contentTarget(db: Db, conversationId: string, senderId: string, 
     db,
     'SELECT emoji FROM reactions WHERE conversation_id = ? AND message_id = ? AND user_id = ? AND on_ = 1',
   ).all(conversationId, content.messageId, senderId) as string[];
-  return { authorId: message.sender_id, deleted: message.deleted === 1, senderEmojis: new Set(emojis) };
+  // Only an edit, a vote or an end depends on whether the message is a poll: a reaction asks nothing more.
+  const poll = content.kind === 'edit' || isMessageStateContent(content) ? pollOf(db, conversationId, content.messageId) : null;
+  return { authorId: message.sender_id, deleted: message.deleted === 1, senderEmojis: new Set(emojis), poll };
 }

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import {
   appliedClientIdOf,
-  deleteEventSchema,
-  editEventSchema,
-  pinEventSchema,
-  reactionEventSchema,
+  changeEventSchema,
   type AppliedEvent,
   type ChangeEvent,
   type MessageEvent,
@@ -22,7 +19,8 @@ import { applyMembershipEvent, refreshMembership } from './membership.js';
 import { storeCallEntry } from './call-entries.js';
 import { forgetResendRequest } from './resend-requests.js';
 import { forgetSentContent } from './sent-content.js';
-import { outboxRowArrived } from './outbox-store.js';
+import { outboxRowArrived, voidQueuedChanges } from './outbox-store.js';
+import { applyMessageState, purgeMessageState, storePoll } from './message-state.js';
 import type { SearchNotes } from './search.js';
 
 /**
@@ -192,7 +190,8 @@ export function applyEvent(db: Db, event: AppliedEvent, batch: ApplyBatch): void
       break;
     case 'reaction':
     case 'pin':
-      // Pins change neither the text nor the search index.
+    case 'message_state':
+      // Reactions, pins and votes change neither the text nor the search index.
       if (!applyChange(db, event, !batch.inOrder, batch)) batch.mayHaveHeld ||= !batch.inOrder;
       break;
     case 'group_created':
@@ -345,8 +344,14 @@ function storeMessage(db: Db, event: MessageEvent, batch: ApplyBatch): void {
   }
   if (event.deleted) {
     purge(db, event.conversationId, event.clientMessageId);
-  } else if (event.attachments.length > 0 && !isDeleted(db, event.conversationId, event.clientMessageId)) {
-    new AttachmentStore(db).storeReceived(event.conversationId, event.clientMessageId, event.attachments);
+  } else if ((event.attachments.length > 0 || event.poll) && !isDeleted(db, event.conversationId, event.clientMessageId)) {
+    if (event.attachments.length > 0) {
+      new AttachmentStore(db).storeReceived(event.conversationId, event.clientMessageId, event.attachments);
+    }
+    if (event.poll) {
+      const message = { conversationId: event.conversationId, messageId: event.clientMessageId, authorId: event.senderId };
+      storePoll(db, { ...message, seq: event.seq }, event.poll);
+    }
   }
 }
 
@@ -452,11 +457,7 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean, batch: ApplyBatc
       ).run(target.local_id);
       purge(db, event.conversationId, event.messageId);
       forgetSentContent(db, event.conversationId, event.messageId);
-      // Our own queued edits, reactions or pins on it can never apply now.
-      cachedStatement(
-        db,
-        "DELETE FROM outbox WHERE conversation_id = ? AND kind != 'send' AND message_id = ? AND kind IN ('edit', 'reaction', 'pin')",
-      ).run(event.conversationId, event.messageId);
+      voidQueuedChanges(db, event.conversationId, event.messageId);
       return true;
     case 'reaction':
       if (target.deleted) return true;
@@ -476,6 +477,9 @@ function applyChange(db: Db, event: ChangeEvent, hold: boolean, batch: ApplyBatc
            seq = excluded.seq, on_ = excluded.on_, pinned_by = excluded.pinned_by, pinned_at = excluded.pinned_at
          WHERE excluded.seq > pins.seq`,
       ).run(event.conversationId, event.messageId, event.seq, event.on ? 1 : 0, event.senderId, event.sentAt);
+      return true;
+    case 'message_state':
+      if (!target.deleted) applyMessageState(db, event, target.sender_id);
       return true;
   }
 }
@@ -522,6 +526,7 @@ function purge(db: Db, conversationId: string, messageId: string): void {
   cachedStatement(db, 'DELETE FROM message_versions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
   cachedStatement(db, 'DELETE FROM reactions WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
   cachedStatement(db, 'DELETE FROM pins WHERE conversation_id = ? AND message_id = ?').run(conversationId, messageId);
+  purgeMessageState(db, conversationId, messageId);
 }
 
 function holdChange(db: Db, event: ChangeEvent): void {
@@ -562,11 +567,9 @@ function releaseHeld(db: Db, conversationId: string, messageId: string, batch: A
   }
 }
 
-const heldEventSchema = z.discriminatedUnion('kind', [editEventSchema, deleteEventSchema, reactionEventSchema, pinEventSchema]);
-
 /** A held change as stored: checked against its schema, never taken on trust. */
 function heldEvent(json: string): ChangeEvent {
-  const parsed = heldEventSchema.safeParse(JSON.parse(json));
+  const parsed = changeEventSchema.safeParse(JSON.parse(json));
   if (!parsed.success) throw new Error(`A held event in the mirror is malformed: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

@@ -6,7 +6,7 @@
  * a row-by-row JSON export would parse and validate each of them twice.
  *
  * Only what the person sees goes: conversations, members, users, messages the server stored, their
- * versions, reactions, pins, notices, attachment descriptors, events held for a message not yet
+ * versions, reactions, pins, polls and votes, notices, attachment descriptors, events held for a message not yet
  * here, envelopes still waiting for their key, and the sender-key records received from others. Never
  * this device's ratchet state, its own sender keys, its outbox or local secrets (file keys, drafts,
  * the session).
@@ -30,6 +30,7 @@ const CONVERSATION_TABLES = [
   'held_events',
   'envelopes_waiting',
   'attachments',
+  'message_state',
 ] as const;
 
 /** Copied as they are, except for what is this device's own (see `copyInto`). */
@@ -125,10 +126,13 @@ export class MirrorHistory {
              upload_offset = 0, upload_state = CASE WHEN upload_state IS NULL THEN NULL ELSE 'done' END, upload_error = NULL`,
         )
         .run();
+    }
+    if (table === 'attachments' || table === 'message_state') {
+      // What belongs to a message still in the outbox stays with it, on this device.
       this.db
         .prepare(
-          `DELETE FROM ${ATTACHED}.attachments WHERE NOT EXISTS (SELECT 1 FROM ${ATTACHED}.messages m
-             WHERE m.conversation_id = attachments.conversation_id AND m.client_message_id = attachments.message_id)`,
+          `DELETE FROM ${ATTACHED}.${table} WHERE NOT EXISTS (SELECT 1 FROM ${ATTACHED}.messages m
+             WHERE m.conversation_id = ${table}.conversation_id AND m.client_message_id = ${table}.message_id)`,
         )
         .run();
     }
@@ -156,7 +160,7 @@ export class MirrorHistory {
       .all(conversationId) as Array<{ user_id: string; delivered_seq: number; read_seq: number }>;
     for (const table of CONVERSATION_TABLES) {
       const kept =
-        table === 'attachments'
+        table === 'attachments' || table === 'message_state'
           ? ' AND message_id NOT IN (SELECT client_message_id FROM messages WHERE conversation_id = ?)'
           : '';
       this.db

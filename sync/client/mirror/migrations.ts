@@ -1088,4 +1088,25 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 34,
+    description: "what changes a message's state (a poll and its votes and end), by message, kind and holder",
+    up(db) {
+      db.exec(`
+        -- One table for every kind of message state (content/kinds/message-state.ts), so a new
+        -- kind needs no migration. The holder is the sender for a per-person value (a vote) and
+        -- the message's author for the message's own (a poll's options, its end); the value is
+        -- JSON, checked against its kind's schema when read; seq decides which of two stands.
+        CREATE TABLE message_state (
+          conversation_id TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          holder_id TEXT NOT NULL,
+          value TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          PRIMARY KEY (conversation_id, message_id, kind, holder_id)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

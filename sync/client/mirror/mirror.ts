@@ -1,4 +1,6 @@
 import { mentions } from '../../common/mentions.js';
+import { pollOf, purgeMessageState, storePoll } from './message-state.js';
+import type { PollDefinition } from '../../common/polls.js';
 import type { Content, OpenedContent } from '../../content/content.js';
 import { refuseContent, type ContentRefusal } from '../../content/rules.js';
 import { contentSender, contentTarget } from './content-facts.js';
@@ -736,6 +738,7 @@ export class Mirror {
     now: number,
     attachments: readonly ComposedAttachment[] = [],
     linkPreview: LinkPreview | null = null,
+    poll: PollDefinition | null = null,
   ): void {
     this.transaction(() => {
       const inserted = cachedStatement(
@@ -750,6 +753,7 @@ export class Mirror {
         this.settings.write({ kind: 'draft', conversationId, value: { text: '', replyTo: null } });
       }
       this.attachments.insertOwn(conversationId, messageId, attachments);
+      if (poll) storePoll(this.db, { conversationId, messageId, authorId: senderId, seq: 0 }, poll);
       this.outbox.enqueueSend(conversationId, messageId);
       noteComposed(this.db, conversationId, localId, now);
     });
@@ -769,6 +773,8 @@ export class Mirror {
     now: number;
   }): void {
     this.transaction(() => {
+      // A poll goes on as a poll of its own: the same question and options, none of the votes.
+      const poll = pollOf(this.db, input.source.conversationId, input.source.messageId);
       for (const target of input.targets) {
         const inserted = cachedStatement(
           this.db,
@@ -776,6 +782,7 @@ export class Mirror {
              VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?)`,
         ).run(target.conversationId, target.messageId, input.senderId, input.text, input.now, input.forwardedFrom);
         this.attachments.insertForwarded(target.conversationId, target.messageId, input.source);
+        if (poll) storePoll(this.db, { ...target, authorId: input.senderId, seq: 0 }, poll);
         this.search.touched(target.conversationId, target.messageId);
         this.outbox.enqueueSend(target.conversationId, target.messageId, input.source);
         noteComposed(this.db, target.conversationId, Number(inserted.lastInsertRowid), input.now);
@@ -794,6 +801,11 @@ export class Mirror {
     });
   }
 
+  /** The poll a message is, or null. */
+  poll(conversationId: string, messageId: string): PollDefinition | null {
+    return pollOf(this.db, conversationId, messageId);
+  }
+
   /**
    * Withdraws a message the server never got: the message, its attachments (an upload under way
    * stops at its next chunk), its queued changes, and the reply
@@ -804,6 +816,7 @@ export class Mirror {
     this.transaction(() => {
       this.outbox.withdraw(conversationId, messageId);
       this.attachments.remove(conversationId, messageId);
+      purgeMessageState(this.db, conversationId, messageId);
       const gone = cachedStatement(
         this.db,
         'DELETE FROM messages WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL RETURNING local_id',

@@ -10,6 +10,9 @@ import {
 } from '../../protocol/frames.js';
 import { id } from '../../protocol/wire-types.js';
 import { callContentSchema, renameSchema, type CallContent } from '../../content/content.js';
+import { messageStateContentSchema, type MessageStateContent } from '../../content/kinds/message-state.js';
+import { pollDefinitionSchema, type PollDefinition } from '../../common/polls.js';
+import type { QueuedState } from './message-state.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
 
@@ -56,6 +59,8 @@ export type OutboxEntry = EntryBase &
         forwardedFrom: string | null;
         /** Whether it carries files (its own uploads, or a forward's), to be looked up when it goes. */
         hasFiles: boolean;
+        /** A poll's options (its text is the question); null for any other message. */
+        poll: PollDefinition | null;
       }
     | { kind: 'edit'; messageId: string; text: string }
     | { kind: 'delete'; messageId: string }
@@ -66,11 +71,21 @@ export type OutboxEntry = EntryBase &
     | { kind: 'group'; change: OutboxGroupChange }
     /** A call's entry, written by the caller's device when the call ended; its client id is the call's. */
     | { kind: 'call'; call: CallContent }
+    /**
+     * Content that changes a message's state (content/kinds/: a vote, a poll's end): sealed and
+     * sent as it is, so a new kind of it needs nothing here.
+     */
+    | { kind: 'content'; messageId: string; content: MessageStateContent }
   );
 
 /** The kinds of change to a message, as the outbox's kind column names them. */
 const CHANGE_KINDS = ['edit', 'delete', 'reaction', 'pin'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
+/**
+ * The rows that change a message and are void once it is deleted for everyone (a delete itself
+ * is what voids them).
+ */
+const VOIDED_BY_DELETE_SQL = `(${[...CHANGE_KINDS.filter((kind) => kind !== 'delete'), 'content'].map((kind) => `'${kind}'`).join(', ')})`;
 /** The rows of a conversation's creation and of changes to a group, as the kind column names them. */
 const GROUP_ROW_KINDS = ['create', ...outboxGroupChangeSchema.options.map((option) => option.shape.kind.value)] as const;
 
@@ -97,6 +112,7 @@ const PAYLOADS = {
   rename: outboxGroupChangeSchema,
   set_role: outboxGroupChangeSchema,
   call: callContentSchema,
+  content: messageStateContentSchema,
 } as const;
 type RowKind = keyof typeof PAYLOADS;
 /**
@@ -177,11 +193,15 @@ export interface OutboxRow {
   forwarded_from?: string | null;
   /** 1 when the row's message has attachments; absent where the query did not ask (then assumed). */
   has_files?: number;
+  /** A queued poll's options (JSON), where the query joined them in. */
+  poll?: string | null;
 }
 
 /** A queued row as the sender needs it: its message's text, reply, preview, and whether it has files. */
 const ENTRY_COLUMNS = `o.*, m.text, m.reply_to, m.link_preview, m.forwarded_from,
-  EXISTS (SELECT 1 FROM attachments a WHERE a.conversation_id = o.conversation_id AND a.message_id = o.message_id) AS has_files`;
+  EXISTS (SELECT 1 FROM attachments a WHERE a.conversation_id = o.conversation_id AND a.message_id = o.message_id) AS has_files,
+  (SELECT s.value FROM message_state s WHERE o.kind = 'send' AND s.conversation_id = o.conversation_id AND s.message_id = o.message_id
+     AND s.kind = 'poll') AS poll`;
 
 /**
  * The durable queue of everything composed locally and not yet acknowledged. Rows are sent per
@@ -241,6 +261,43 @@ export class OutboxStore {
       this.db,
       `INSERT OR IGNORE INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, 'call', NULL, ?, 'pending')`,
     ).run(conversationId, clientIdOfCall(call.callId), JSON.stringify(call));
+  }
+
+  /** Content that changes a message's state, queued behind everything before it. */
+  enqueueContent(conversationId: string, clientId: string, content: MessageStateContent): void {
+    cachedStatement(
+      this.db,
+      `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, 'content', ?, ?, 'pending')`,
+    ).run(conversationId, clientId, content.messageId, JSON.stringify(content));
+  }
+
+  /** The pending state content about a message, oldest first (a new vote cancels one never sent). */
+  pendingStates(
+    conversationId: string,
+    messageId: string,
+  ): { clientId: string; content: MessageStateContent; attempts: number }[] {
+    const rows = cachedStatement(
+      this.db,
+      `SELECT * FROM outbox
+       WHERE conversation_id = ? AND kind != 'send' AND message_id = ? AND kind = 'content' AND status = 'pending' ORDER BY id`,
+    ).all(conversationId, messageId) as OutboxRow[];
+    return rows.map((row) => ({
+      clientId: row.client_id,
+      content: payloadOf({ ...row, kind: 'content' }),
+      attempts: row.attempts,
+    }));
+  }
+
+  /** The conversation's pending state content (votes, ends), oldest first, for the views to overlay. */
+  queuedStates(conversationId: string): QueuedState[] {
+    const rows = cachedStatement(
+      this.db,
+      `SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' AND kind = 'content' AND status = 'pending' ORDER BY id`,
+    ).all(conversationId) as OutboxRow[];
+    return rows.map((row) => {
+      const content = payloadOf({ ...row, kind: 'content' });
+      return { messageId: content.messageId, content };
+    });
   }
 
   enqueueChange(
@@ -473,6 +530,7 @@ export class OutboxStore {
         case 'create':
         case 'group':
         case 'call':
+        case 'content':
           throw new Error(`Outbox row ${row.client_id} is not a change to a message`);
       }
     });
@@ -506,6 +564,14 @@ export function outboxRowArrived(db: Db, clientId: string): void {
   ).run(created.conversation_id, `${created.conversation_id}:name`, JSON.stringify({ kind: 'rename', name: conversation.name }));
 }
 
+/** A message was deleted for everyone: our own queued edits, reactions, pins and votes on it can never apply now. */
+export function voidQueuedChanges(db: Db, conversationId: string, messageId: string): void {
+  cachedStatement(
+    db,
+    `DELETE FROM outbox WHERE conversation_id = ? AND kind != 'send' AND message_id = ? AND kind IN ${VOIDED_BY_DELETE_SQL}`,
+  ).run(conversationId, messageId);
+}
+
 export function toEntry(row: OutboxRow): OutboxEntry {
   // The column has no CHECK (migration 33): a kind is judged here, against PAYLOADS.
   if (!isOutboxRowKind(row.kind)) throw new UnknownOutboxKindError(row.client_id, row.kind);
@@ -531,6 +597,7 @@ export function toEntry(row: OutboxRow): OutboxEntry {
         linkPreview: row.link_preview === null || row.link_preview === undefined ? null : linkPreviewOf(row),
         forwardedFrom: row.forwarded_from ?? null,
         hasFiles: row.has_files !== 0,
+        poll: row.poll === null || row.poll === undefined ? null : pollOfRow(row, row.poll),
       };
     }
     case 'edit':
@@ -556,7 +623,25 @@ export function toEntry(row: OutboxRow): OutboxEntry {
     }
     case 'call':
       return { ...base, kind: 'call', call: payloadOf({ ...row, kind: 'call' }) };
+    case 'content': {
+      const content = payloadOf({ ...row, kind: 'content' });
+      return { ...base, kind: 'content', messageId: content.messageId, content };
+    }
   }
+}
+
+/** A queued poll's options, checked when read back: a damaged poll fails loudly instead of going as a plain message. */
+function pollOfRow(row: OutboxRow, json: string): PollDefinition {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Error(`Outbox row ${row.client_id} (send) has poll options that are not JSON`);
+  }
+  const parsed = pollDefinitionSchema.safeParse(value);
+  if (!parsed.success)
+    throw new Error(`Outbox row ${row.client_id} (send) has malformed poll options: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 /** The client id of a call's entry: the call's own id, so each call is in the log once. */

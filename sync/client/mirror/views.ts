@@ -16,6 +16,7 @@ import type { AttachmentStore } from './attachments.js';
 import type { OutboxStore, QueuedChange } from './outbox-store.js';
 import { ConversationList, type Folder } from './conversation-list.js';
 import { conversationInfo, messageInfo, noticesBetween, othersWatermarks } from './group-views.js';
+import { pollViews } from './message-state.js';
 
 /**
  * What the renderer reads: the mirror's acknowledged state with this device's queued changes laid
@@ -280,6 +281,13 @@ export class MirrorViews {
       rows.map((row) => row.client_message_id),
       queued,
     );
+    const polls = pollViews(
+      this.db,
+      conversationId,
+      rows.map((row) => row.client_message_id),
+      selfId,
+      this.outbox.queuedStates(conversationId),
+    );
     const isMember =
       (
         cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as
@@ -310,6 +318,7 @@ export class MirrorViews {
         forwardedFrom: overlay.deleted ? null : row.forwarded_from,
         linkPreview: overlay.deleted ? null : linkPreviewOf(row.link_preview),
         pinned: !overlay.deleted && pinned.has(row.client_message_id),
+        poll: overlay.deleted ? null : (polls.get(row.client_message_id) ?? null),
       };
     });
   }

@@ -182,4 +182,39 @@ describe('the history export', () => {
     db.close();
     expect(() => mirrors.open().history.importFrom(path, key, 'me')).toThrow(DatabaseFromTheFutureError);
   });
+
+  it('carries polls with their votes and end; a poll still in the outbox stays with its device', async () => {
+    const linking = await linkingMirror();
+    const poll = { ...message(121, 'Where to?'), poll: { options: ['Lake', 'Hills'], multiple: false } };
+    const vote = (seq: number, senderId: string, choices: number[]) => ({
+      kind: 'message_state' as const,
+      conversationId: 'c1',
+      seq,
+      senderId,
+      sentAt: 1_000 + seq,
+      clientChangeId: `v${seq}`,
+      messageId: 'm121',
+      state: { kind: 'poll_vote' as const, messageId: 'm121', choices },
+    });
+    const end = { ...vote(124, 'ann', []), state: { kind: 'poll_end' as const, messageId: 'm121' } };
+    linking.applyEvents('c1', [poll, vote(122, 'me', [1]), vote(123, 'ann', [0]), end], 'me');
+    new Composer(linking, realRuntime(), 'me', () => false).sendPoll('c1', 'Unsent?', { options: ['Yes', 'No'], multiple: true });
+    const shown = linking.views.messageView('c1', 'm121', 'me')?.poll;
+    expect(shown).toMatchObject({ ended: true, people: 2, mine: [1] });
+
+    const path = exportPath();
+    const key = randomBytes(32);
+    linking.history.exportTo(path, key, { ownAddresses: [] });
+    // The unsent poll's options stay on this device with its message.
+    expect(rowsOf(path, key, 'SELECT message_id, kind, holder_id FROM message_state ORDER BY kind, holder_id')).toEqual([
+      { message_id: 'm121', kind: 'poll', holder_id: 'ann' },
+      { message_id: 'm121', kind: 'poll_end', holder_id: 'ann' },
+      { message_id: 'm121', kind: 'poll_vote', holder_id: 'ann' },
+      { message_id: 'm121', kind: 'poll_vote', holder_id: 'me' },
+    ]);
+
+    const linked = mirrors.open();
+    linked.history.importFrom(path, key, 'me');
+    expect(linked.views.messageView('c1', 'm121', 'me')?.poll).toEqual(shown);
+  });
 });

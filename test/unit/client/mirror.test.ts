@@ -85,6 +85,7 @@ describe('mirror migrations', () => {
       'identity_trust',
       'members',
       'message_search',
+      'message_state',
       'message_versions',
       'messages',
       'meta',

@@ -40,6 +40,7 @@ function view(transfer: MessageView['attachments'][number]['transfer']): Message
     forwardedFrom: null,
     linkPreview: null,
     pinned: false,
+    poll: null,
   };
 }
 

@@ -39,6 +39,9 @@ const EVERY_KIND: Content[] = [
   { kind: 'pin', messageId: 'm1', on: false },
   { kind: 'rename', name: 'Trip 2027' },
   { kind: 'call', callId: 'c'.repeat(32), media: 'video', outcome: 'completed', durationMs: 192_000 },
+  { kind: 'message', text: 'Where to?', poll: { options: ['Lake', 'Hills'], multiple: false } },
+  { kind: 'poll_vote', messageId: 'm1', choices: [1] },
+  { kind: 'poll_end', messageId: 'm1' },
 ];
 
 const envelope: EnvelopeEvent = {
@@ -102,7 +105,7 @@ describe('content', () => {
 describe('the rules every receiving device applies', () => {
   const member: ContentSender = { id: 'ben', role: 'member', conversationKind: 'group' };
   const admin: ContentSender = { ...member, role: 'admin' };
-  const bensMessage = { authorId: 'ben', deleted: false, senderEmojis: new Set<string>() };
+  const bensMessage = { authorId: 'ben', deleted: false, senderEmojis: new Set<string>(), poll: null };
   const annsMessage = { ...bensMessage, authorId: 'ann' };
 
   it('lets anyone write, and only the author edit or delete their message', () => {
@@ -174,7 +177,12 @@ describe('opened content as the mirror’s events', () => {
       'pin',
       'group_renamed',
       'call_ended',
+      'message',
+      'message_state',
+      'message_state',
     ]);
+    expect(events[7]).toMatchObject({ text: 'Where to?', poll: { options: ['Lake', 'Hills'], multiple: false } });
+    expect(events[8]).toMatchObject({ clientChangeId: 'e7', messageId: 'm1', state: { kind: 'poll_vote', choices: [1] } });
     expect(events[6]).toMatchObject({ clientChangeId: 'e7', media: 'video', outcome: 'completed', durationMs: 192_000 });
     expect(events[0]).toMatchObject({ clientMessageId: 'e7', replyTo: 'm0', deleted: false, attachments: [image] });
     expect(events[3]).toMatchObject({ clientChangeId: 'e7', messageId: 'm1', emoji: '👍', on: true });

@@ -23,6 +23,7 @@ function message(overrides: Partial<MessageView> = {}): MessageView {
     forwardedFrom: null,
     linkPreview: null,
     pinned: false,
+    poll: null,
     ...overrides,
   };
 }

@@ -4,24 +4,27 @@
  * pushes AppEvents. No DOM and no transport.
  */
 import type { AppApiClient } from '../../../sync/app-api/client.js';
-import type {
-  ActivityView,
-  AppApiMethod,
-  AppApiResults,
-  AppEvent,
-  ConversationInfo,
-  ConversationSummary,
-  CoreState,
-  DraftView,
-  LinkPreviewView,
-  MessagePage,
-  MessageView,
-  NoticeView,
-  OutboxListing,
-  PinnedMessageView,
-  PrivacySettingsView,
-  SessionInfo,
+import {
+  AppApiError,
+  type ActivityView,
+  type AppApiMethod,
+  type AppApiResults,
+  type AppEvent,
+  type ConversationInfo,
+  type ConversationSummary,
+  type CoreState,
+  type DraftView,
+  type LinkPreviewView,
+  type MessagePage,
+  type MessageView,
+  type NoticeView,
+  type OutboxListing,
+  type PinnedMessageView,
+  type PrivacySettingsView,
+  type SessionInfo,
 } from '../../../sync/app-api/contract.js';
+import { POLL_ENDED } from '../../../sync/app-api/core-refusals.js';
+import { choicesFit } from '../../../sync/common/polls.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/preferences.js';
 import type { SafetyNumberView } from '../../../sync/app-api/safety-number-api.js';
 import type { RestoreOutcome } from '../../../sync/app-api/key-backup-api.js';
@@ -97,6 +100,10 @@ interface Held {
   release(): void;
 }
 
+function emptyPage(): MessagePage {
+  return { messages: [], notices: [], hasOlder: false, hasNewer: false, readSeq: 0, firstUnreadSeq: null };
+}
+
 export class FakeApi {
   session: SessionInfo | null = { serverUrl: 'ws://test', user: alice };
   conversations: ConversationSummary[] = [];
@@ -148,6 +155,46 @@ export class FakeApi {
   private findMessage(conversationId: string, messageId: string): MessageView | null {
     const all = this.histories.get(conversationId)?.messages ?? this.pages.get(conversationId)?.messages ?? [];
     return all.find((m) => m.id === messageId) ?? null;
+  }
+
+  /** Keeps a message this device sent where listMessages finds it, numbered as if the server took it at once. */
+  private keepSent(sent: MessageView): void {
+    const { conversationId } = sent;
+    const history = this.histories.get(conversationId);
+    const page = this.pages.get(conversationId) ?? emptyPage();
+    const all = history?.messages ?? page.messages;
+    const seq = Math.max(0, ...all.map((m) => m.seq ?? 0)) + 1;
+    const stored: MessageView = { ...sent, seq, status: 'sent', poll: sent.poll && { ...sent.poll, pending: false } };
+    if (history) history.messages.push(stored);
+    else this.pages.set(conversationId, { ...page, messages: [...all, stored] });
+  }
+
+  /** A poll as the fake holds it; not_found for any other message. */
+  private findPoll(conversationId: string, messageId: string): MessageView & { poll: NonNullable<MessageView['poll']> } {
+    const found = this.findMessage(conversationId, messageId);
+    if (!found?.poll) throw new AppApiError('not_found', 'no such poll');
+    return found as MessageView & { poll: NonNullable<MessageView['poll']> };
+  }
+
+  /** `voter`'s vote replaces their earlier one; the counts are the core's (each person once). */
+  private countVote(message: MessageView & { poll: NonNullable<MessageView['poll']> }, voter: User, choices: number[]) {
+    const options = message.poll.options.map((option, index) => {
+      const others = option.voters.filter((v) => v.id !== voter.id);
+      return { ...option, voters: choices.includes(index) ? [...others, { id: voter.id, name: voter.displayName }] : others };
+    });
+    const people = new Set(options.flatMap((option) => option.voters.map((v) => v.id))).size;
+    const mine = voter.id === this.me().id ? [...choices].sort((a, b) => a - b) : message.poll.mine;
+    message.poll = { ...message.poll, options, people, mine };
+  }
+
+  private me(): User {
+    return this.session?.user ?? alice;
+  }
+
+  /** Someone else votes on a poll (on their device): the core counts it and tells the renderer. */
+  voteAs(voter: User, conversationId: string, messageId: string, choices: number[]): void {
+    this.countVote(this.findPoll(conversationId, messageId), voter, choices);
+    this.emit({ type: 'messages', conversationId });
   }
 
   private patchConversation(id: string, patch: Partial<ConversationSummary>): void {
@@ -290,16 +337,7 @@ export class FakeApi {
         this.answer('listMessages', args, () => {
           const history = this.histories.get(args.conversationId);
           if (history) return pageOf(history.messages, history.readSeq, args);
-          return (
-            this.pages.get(args.conversationId) ?? {
-              messages: [],
-              notices: [],
-              hasOlder: false,
-              hasNewer: false,
-              readSeq: 0,
-              firstUnreadSeq: null,
-            }
-          );
+          return this.pages.get(args.conversationId) ?? emptyPage();
         }),
       getActivity: (args) => this.answer('getActivity', args, () => this.activity),
       getPreferences: (args) => this.answer('getPreferences', args, () => this.preferences),
@@ -403,6 +441,46 @@ export class FakeApi {
             status: 'sending',
           }),
         ),
+      sendPoll: (args: { conversationId: string; question: string; options: string[]; multiple: boolean }) =>
+        this.answer('sendPoll', args, () => {
+          const sent = message({
+            id: `sent-${++this.sentCount}`,
+            conversationId: args.conversationId,
+            seq: null,
+            own: true,
+            senderId: this.me().id,
+            senderName: this.me().displayName,
+            text: args.question,
+            at: 5000 + this.sentCount,
+            status: 'sending',
+            poll: {
+              options: args.options.map((text) => ({ text, voters: [] })),
+              multiple: args.multiple,
+              ended: false,
+              people: 0,
+              mine: [],
+              pending: true,
+            },
+          });
+          this.keepSent(sent);
+          return sent;
+        }),
+      votePoll: (args: { conversationId: string; messageId: string; choices: number[] }) =>
+        this.answer('votePoll', args, () => {
+          const found = this.findPoll(args.conversationId, args.messageId);
+          if (found.poll.ended) throw new AppApiError('refused', POLL_ENDED);
+          const definition = { options: found.poll.options.map((option) => option.text), multiple: found.poll.multiple };
+          if (!choicesFit(definition, args.choices)) throw new AppApiError('refused', 'not_allowed');
+          this.countVote(found, this.me(), args.choices);
+          return null;
+        }),
+      endPoll: (args: { conversationId: string; messageId: string }) =>
+        this.answer('endPoll', args, () => {
+          const found = this.findPoll(args.conversationId, args.messageId);
+          if (!found.own) throw new AppApiError('refused', 'not_author');
+          found.poll = { ...found.poll, ended: true };
+          return null;
+        }),
     };
     return api as unknown as AppApiClient;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDIRECT_REFUSED } from '../../../sync/app-api/core-refusals.js';
+import { POLL_ENDED, REDIRECT_REFUSED } from '../../../sync/app-api/core-refusals.js';
 import { REFUSAL_REASONS } from '../../../sync/protocol/refusal-reasons.js';
 import { noticeText, typingText } from '../../../renderer/format/notices.js';
 import { en } from '../../../renderer/i18n/en.js';
@@ -67,6 +67,10 @@ describe('refusal reasons', () => {
 
   it('says why a sign-in answered with a redirect was refused, in words', () => {
     expect(describeRefusal(REDIRECT_REFUSED)).toBe(en.errors.redirectRefused);
+  });
+
+  it('says a vote on an ended poll was refused because the poll has ended', () => {
+    expect(describeRefusal(POLL_ENDED)).toBe(en.errors.pollEnded);
   });
 
   it('says "no longer a member" for a conversation not found in a group you left', () => {
