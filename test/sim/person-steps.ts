@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { profileBlobStore } from '../support/file-keys.js';
 import { ATTACHMENT_LIMITS } from '../../sync/protocol/attachments.js';
-import { PersonStep, pct, pick, Step } from './step.js';
+import { PersonStep, PickingStep, pct, pick, Step } from './step.js';
 import type { SimWorld } from './world.js';
 
 /** What people do: send, reply, edit, delete, react, unreact, poll and vote, read, start a conversation. */
@@ -86,14 +86,7 @@ export class Forward extends PersonStep {
   }
 }
 
-export class Reply extends PersonStep {
-  constructor(
-    device: string,
-    conversation: number,
-    readonly fraction: number,
-  ) {
-    super(device, conversation);
-  }
+export class Reply extends PickingStep {
   async perform(world: SimWorld) {
     const target = pick(await this.view(world), this.fraction);
     if (!target) return;
@@ -104,14 +97,7 @@ export class Reply extends PersonStep {
   }
 }
 
-export class Edit extends PersonStep {
-  constructor(
-    device: string,
-    conversation: number,
-    readonly fraction: number,
-  ) {
-    super(device, conversation);
-  }
+export class Edit extends PickingStep {
   async perform(world: SimWorld) {
     const target = pick(
       (await this.view(world)).filter((view) => view.own && !view.deleted),
@@ -128,14 +114,7 @@ export class Edit extends PersonStep {
   }
 }
 
-export class Delete extends PersonStep {
-  constructor(
-    device: string,
-    conversation: number,
-    readonly fraction: number,
-  ) {
-    super(device, conversation);
-  }
+export class Delete extends PickingStep {
   async perform(world: SimWorld) {
     const target = pick(
       (await this.view(world)).filter((view) => view.own && !view.deleted),
@@ -176,14 +155,7 @@ export class React extends PersonStep {
   }
 }
 
-export class Unreact extends PersonStep {
-  constructor(
-    device: string,
-    conversation: number,
-    readonly fraction: number,
-  ) {
-    super(device, conversation);
-  }
+export class Unreact extends PickingStep {
   async perform(world: SimWorld) {
     const mine = (await this.view(world)).flatMap((view) =>
       view.reactions.filter((reaction) => reaction.mine).map((reaction) => ({ messageId: view.id, emoji: reaction.emoji })),
@@ -269,14 +241,7 @@ export class Vote extends PersonStep {
 }
 
 /** Ends one of the person's own polls. */
-export class EndPoll extends PersonStep {
-  constructor(
-    device: string,
-    conversation: number,
-    readonly fraction: number,
-  ) {
-    super(device, conversation);
-  }
+export class EndPoll extends PickingStep {
   async perform(world: SimWorld) {
     const target = pick(
       (await this.view(world)).filter((view) => view.own && view.poll && !view.poll.ended),

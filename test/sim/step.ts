@@ -86,6 +86,17 @@ export abstract class PersonStep extends Step {
   }
 }
 
+/** A person's step on one of the recent messages they see: `fraction` picks which (see pick). */
+export abstract class PickingStep extends PersonStep {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly fraction: number,
+  ) {
+    super(device, conversation);
+  }
+}
+
 /** How far back a step reaches: people act on what is recent, and conflicts need a shared target. */
 const RECENT = 4;
 

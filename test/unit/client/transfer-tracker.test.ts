@@ -1,47 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { AppEvent, MessageView } from '../../../sync/app-api/contract.js';
 import { TransferTracker } from '../../../sync/client/attachments/transfer-tracker.js';
+import { messageView } from '../../support/app-views.js';
 
 const key = { conversationId: 'c1', messageId: 'm1', index: 0 };
 
 function view(transfer: MessageView['attachments'][number]['transfer']): MessageView {
-  return {
+  const file = {
+    index: 0,
+    name: 'a.bin',
+    sha256: 'a'.repeat(64),
+    size: 1000,
+    mime: 'application/octet-stream',
+    kind: 'file' as const,
+  };
+  const me = { id: 'me', username: 'me', displayName: 'Me' };
+  return messageView(me, {
     id: 'm1',
-    conversationId: 'c1',
     seq: null,
-    senderId: 'me',
-    senderName: 'Me',
     own: true,
-    text: '',
     at: 1,
     status: 'sending',
-    error: null,
-    edited: false,
-    deleted: false,
-    replyTo: null,
-    reactions: [],
-    failedChanges: [],
-    attachments: [
-      {
-        index: 0,
-        name: 'a.bin',
-        sha256: 'a'.repeat(64),
-        size: 1000,
-        mime: 'application/octet-stream',
-        kind: 'file',
-        width: null,
-        height: null,
-        preview: null,
-        durationMs: null,
-        localUrl: null,
-        transfer,
-      },
-    ],
-    forwardedFrom: null,
-    linkPreview: null,
-    pinned: false,
-    poll: null,
-  };
+    attachments: [{ ...file, width: null, height: null, preview: null, durationMs: null, localUrl: null, transfer }],
+  });
 }
 
 describe('transfer tracker', () => {
