@@ -4,6 +4,7 @@ import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { ConversationAvatar } from './ConversationAvatar.js';
+import { FormActions } from './FormActions.js';
 import { ModalDialog } from './ModalDialog.js';
 
 /** A long list is narrowed by typing rather than rendered whole. */
@@ -132,19 +133,13 @@ export function ForwardDialog({ conversationId, messageId, onClose, returnFocusT
         {targets && shown.length === 0 && (
           <p className="people__empty">{targets.length === 0 ? t.forward.none : t.forward.noMatch}</p>
         )}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog__actions">
-          <button type="button" className="button button--secondary" onClick={onClose}>
-            {t.forward.cancel}
-          </button>
-          <button type="submit" className="button button--primary" disabled={busy || !targets}>
-            {busy ? t.forward.sending : t.forward.send}
-          </button>
-        </div>
+        <FormActions
+          error={error}
+          cancelLabel={t.forward.cancel}
+          onCancel={onClose}
+          submitLabel={busy ? t.forward.sending : t.forward.send}
+          submitDisabled={busy || !targets}
+        />
       </form>
     </ModalDialog>
   );

@@ -1,8 +1,8 @@
 import { useEffect, useLayoutEffect, useRef, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 import { t } from '../i18n/index.js';
+import { moveMenuFocus } from './MenuButton.js';
 import type { MessageActionSet } from './MessageActions.js';
-import { menuItemForKey } from './keys.js';
 
 const MARGIN_PX = 8;
 
@@ -58,10 +58,7 @@ export function MessageMenu({ at, actions, pinned = false, onChoose, onClose }: 
   }, []);
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
-    const next = menuItemForKey(event.key, buttons.indexOf(document.activeElement as HTMLButtonElement), buttons.length);
-    if (next !== null) buttons[next]?.focus();
-    else
+    if (!moveMenuFocus(ref.current, event.key))
       switch (event.key) {
         case 'Escape':
         case 'Tab':

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
+import { FormActions } from './FormActions.js';
 
 /**
  * A modal <dialog> (Escape and Cancel close it). On success the new conversation opens and the
@@ -89,19 +90,13 @@ export function NewConversationDialog({ onClose }: { onClose: () => void }) {
             aria-invalid={error ? true : undefined}
           />
         </div>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog__actions">
-          <button type="button" className="button button--secondary" onClick={onClose}>
-            {t.newConversation.cancel}
-          </button>
-          <button type="submit" className="button button--primary" disabled={busy}>
-            {busy ? t.newConversation.starting : t.newConversation.start}
-          </button>
-        </div>
+        <FormActions
+          error={error}
+          cancelLabel={t.newConversation.cancel}
+          onCancel={onClose}
+          submitLabel={busy ? t.newConversation.starting : t.newConversation.start}
+          submitDisabled={busy}
+        />
       </form>
     </dialog>
   );

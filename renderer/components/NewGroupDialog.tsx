@@ -6,6 +6,7 @@ import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { AddPeopleField } from './AddPeopleField.js';
 import { Avatar } from './Avatar.js';
+import { FormActions } from './FormActions.js';
 import { CloseIcon } from './icons.js';
 import { ModalDialog } from './ModalDialog.js';
 
@@ -97,19 +98,13 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
           ))}
         </ul>
         {members.length === 0 && <p className="people__empty">{t.newGroup.noMembers}</p>}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog__actions">
-          <button type="button" className="button button--secondary" onClick={onClose}>
-            {t.newGroup.cancel}
-          </button>
-          <button type="submit" className="button button--primary" disabled={busy}>
-            {busy ? t.newGroup.creating : t.newGroup.create}
-          </button>
-        </div>
+        <FormActions
+          error={error}
+          cancelLabel={t.newGroup.cancel}
+          onCancel={onClose}
+          submitLabel={busy ? t.newGroup.creating : t.newGroup.create}
+          submitDisabled={busy}
+        />
       </form>
     </ModalDialog>
   );

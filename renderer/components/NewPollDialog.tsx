@@ -4,6 +4,7 @@ import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { mayAddOption, pollToSend, repeatedOptions, type PollToSend } from '../state/poll-draft.js';
+import { FormActions } from './FormActions.js';
 import { CloseIcon, PlusIcon } from './icons.js';
 import { useIdentityChangeGuard } from './IdentityChangeGuard.js';
 import { ModalDialog } from './ModalDialog.js';
@@ -150,19 +151,13 @@ export function NewPollDialog({ conversationId, onClose }: { conversationId: str
             <input type="checkbox" checked={multiple} onChange={(event) => setMultiple(event.target.checked)} />
             <span>{t.newPoll.multiple}</span>
           </label>
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="dialog__actions">
-            <button type="button" className="button button--secondary" onClick={onClose}>
-              {t.newPoll.cancel}
-            </button>
-            <button type="submit" className="button button--primary" disabled={!ready || busy}>
-              {busy ? t.newPoll.sending : t.newPoll.send}
-            </button>
-          </div>
+          <FormActions
+            error={error}
+            cancelLabel={t.newPoll.cancel}
+            onCancel={onClose}
+            submitLabel={busy ? t.newPoll.sending : t.newPoll.send}
+            submitDisabled={!ready || busy}
+          />
         </form>
       </ModalDialog>
       {guard.dialog}
