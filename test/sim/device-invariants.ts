@@ -1,5 +1,5 @@
 import type { MessageView, NoticeView } from '../../sync/app-api/contract.js';
-import type { AppliedEvent } from '../../sync/content/opened-events.js';
+import { isNoticeEvent, type AppliedEvent } from '../../sync/content/opened-events.js';
 import type { Conversation } from '../../sync/protocol/frames.js';
 import type { MirrorInspector } from './mirror-inspector.js';
 import type { SimConversation, SimDevice } from './people.js';
@@ -54,7 +54,7 @@ export async function checkDevice(
   const noticesShown = notices.map((notice) => `${notice.kind}@${notice.seq}`).join(' ');
   const { renameNotices } = namingSeen(visible, droppedRenames);
   const noticesWanted = visible
-    .filter((event) => !['message', 'edit', 'delete', 'reaction', 'pin'].includes(event.kind))
+    .filter(isNoticeEvent)
     .filter((event) => event.kind !== 'group_renamed' || renameNotices.has(event.seq))
     .map((event) => `${event.kind}@${event.seq}`)
     .join(' ');
