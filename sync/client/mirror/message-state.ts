@@ -90,7 +90,11 @@ export function pollViews(
      WHERE s.conversation_id = ? AND s.message_id IN (SELECT value FROM json_each(?))`,
   ).all(conversationId, JSON.stringify(messageIds)) as StateRow[];
   const byMessage = new Map<string, StateRow[]>();
-  for (const row of rows) byMessage.set(row.message_id, [...(byMessage.get(row.message_id) ?? []), row]);
+  for (const row of rows) {
+    const states = byMessage.get(row.message_id);
+    if (states) states.push(row);
+    else byMessage.set(row.message_id, [row]);
+  }
   const views = new Map<string, PollView>();
   // Our own name, for a vote of ours that is only queued (a confirmed one has it from its row).
   const selfName = () =>
