@@ -179,10 +179,10 @@ export class Composer {
     if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
     const view = this.mirror.views.messageView(conversationId, messageId, this.selfId);
     if (message.deleted || view?.deleted) throw new AppApiError('refused', 'message_deleted');
-    const poll = this.mirror.poll(conversationId, messageId);
-    if (!poll || !view?.poll) throw new AppApiError('refused', 'not_allowed');
+    if (!view?.poll) throw new AppApiError('refused', 'not_allowed');
     if (view.poll.ended) throw new AppApiError('refused', POLL_ENDED);
-    return { ...poll, authorId: message.senderId };
+    const options = view.poll.options.map((option) => option.text);
+    return { options, multiple: view.poll.multiple, authorId: message.senderId };
   }
 
   /**
