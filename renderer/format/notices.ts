@@ -5,11 +5,15 @@ import { t } from '../i18n/index.js';
 import { perLocale } from '../i18n/per-locale.js';
 import { formatTime } from './time.js';
 import { callEntryWords } from './call-entry.js';
+import { timerWordsAfterPreposition } from './disappearing.js';
 
 /** "Alice, Bob and Carol" in the language in use. */
 const names = perLocale((locale) => new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' }));
 
-/** "Alice Liddell added Carol Chen", "Carol Chen left", "Bob's safety number has changed", "This message could not be decrypted (Bob Brown, 14:05)"… */
+/**
+ * "Alice Liddell added Carol Chen", "Carol Chen left", "Bob's safety number has changed", "This message could not be
+ * decrypted (Bob Brown, 14:05)", "Bob Brown set disappearing messages to 1 week"…
+ */
 export function noticeText(notice: NoticeView): string {
   const actor = notice.actor.displayName;
   const subjects = names().format(notice.subjects.map((user) => user.displayName));
@@ -34,6 +38,12 @@ export function noticeText(notice: NoticeView): string {
       return t.notices.undecryptable(actor, formatTime(notice.at));
     case 'call_ended':
       return notice.call ? callEntryWords(notice.call).text : '';
+    case 'disappearing_timer_set':
+      return notice.timerMs == null
+        ? t.notices.disappearingOff(actor)
+        : t.notices.disappearingSet(actor, timerWordsAfterPreposition(notice.timerMs));
+    case 'disappearing_policy_set':
+      return notice.everyone ? t.notices.disappearingEveryone(actor) : t.notices.disappearingAdmins(actor);
   }
 }
 

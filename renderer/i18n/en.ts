@@ -11,6 +11,15 @@ import { plural as pluralIn } from './plural.js';
 
 const plural = (n: number, one: string, other: string): string => pluralIn('en', n, { one, other });
 
+/** A length of time, "30 seconds", "1 week": English has no case, so one set serves after "in" and "to" too. */
+const durations = {
+  seconds: (n: number) => `${n} ${plural(n, 'second', 'seconds')}`,
+  minutes: (n: number) => `${n} ${plural(n, 'minute', 'minutes')}`,
+  hours: (n: number) => `${n} ${plural(n, 'hour', 'hours')}`,
+  days: (n: number) => `${n} ${plural(n, 'day', 'days')}`,
+  weeks: (n: number) => `${n} ${plural(n, 'week', 'weeks')}`,
+};
+
 export const en = {
   /** BCP 47 tag for Intl formatters (dates, times, numbers, plurals, lists) in this language. */
   locale: 'en',
@@ -235,6 +244,12 @@ export const en = {
     safetyNumberChanged: (name: string) => `${name}'s safety number has changed`,
     /** What someone sent that this device could not decrypt, with who sent it and when. */
     undecryptable: (name: string, time: string) => `This message could not be decrypted (${name}, ${time})`,
+    /** The disappearing-message timer set (`duration` as durationsAccusative words it) or turned off. */
+    disappearingSet: (actor: string, duration: string) => `${actor} set disappearing messages to ${duration}`,
+    disappearingOff: (actor: string) => `${actor} turned off disappearing messages`,
+    /** A group's owner or an admin chose who may change the timer. */
+    disappearingEveryone: (actor: string) => `${actor} let all members change disappearing messages`,
+    disappearingAdmins: (actor: string) => `${actor} let only admins change disappearing messages`,
   },
 
   conversation: {
@@ -350,6 +365,7 @@ export const en = {
   quote: {
     notLoaded: 'Original message not loaded',
     deleted: 'This message was deleted',
+    disappeared: 'This message has disappeared', // (a11y contract)
     unknownSender: 'Unknown',
     /** The quote button's accessible name: "Alice Liddell: Lunch at noon?". (a11y contract) */
     label: (author: string, text: string) => `${author}: ${text}`,
@@ -408,8 +424,35 @@ export const en = {
     block: 'Block', // (a11y contract)
     unblock: 'Unblock', // (a11y contract)
     verifySafetyNumber: 'Verify safety number', // (a11y contract)
+    disappearing: 'Disappearing messages', // (a11y contract: menuitem)
     failed: (reason: string) => `Couldn’t change that: ${reason}`,
   },
+
+  /** Disappearing messages (issue 33): the conversation's dialog, the header's icon, a message's timer. */
+  disappearing: {
+    title: 'Disappearing messages', // (a11y contract: dialog name)
+    description: 'New messages sent and received in this conversation will disappear after they have been seen.',
+    timers: 'Timer', // (a11y contract: radio group)
+    off: 'Off', // (a11y contract: radio; the others are named by `durations`)
+    onlyAdmins: 'Only admins can change this.', // (a11y contract)
+    everyone: 'Let all members change this', // (a11y contract: checkbox)
+    save: 'Save', // (a11y contract)
+    cancel: 'Cancel', // (a11y contract)
+    /** The header's icon: "Disappearing messages: 1 week". (a11y contract) */
+    header: (duration: string) => `Disappearing messages: ${duration}`,
+    /** The icon in a message's time line. (a11y contract) */
+    message: 'Disappearing message',
+    /** Its tooltip, `duration` as durationsAccusative words it: "Disappears in 25 seconds". */
+    disappearsIn: (duration: string) => `Disappears in ${duration}`,
+    /** Before its timer starts: one received counts from when it is read, one of yours from when it is sent. */
+    afterRead: (duration: string) => `Disappears ${duration} after it is read`,
+    afterSent: (duration: string) => `Disappears ${duration} after it is sent`,
+  },
+
+  /** A length of time, "1 week" (a radio's name, the header's icon). (a11y contract) */
+  durations,
+  /** The same after a preposition ("in 1 week", "to 1 week"): Russian and Ukrainian decline it. */
+  durationsAccusative: durations,
 
   requests: {
     open: 'Message requests', // (a11y contract: button; the count is its description)
@@ -686,6 +729,8 @@ export const en = {
       call: 'Call',
       vote: 'Vote',
       end_poll: 'End of poll',
+      set_disappearing_timer: 'Disappearing messages timer',
+      set_disappearing_policy: 'Who may change disappearing messages',
     } satisfies Record<OutboxItemKind, string>,
     /** Where an item stands (OUTBOX_ITEM_STATES). */
     states: {

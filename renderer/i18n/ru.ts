@@ -13,6 +13,21 @@ const forms = (n: number, one: string, few: string, many: string): string => plu
 const characters = (n: number) => `${n} ${forms(n, 'символа', 'символов', 'символов')}`;
 const unread = (n: number) => `${n} ${forms(n, 'непрочитанное', 'непрочитанных', 'непрочитанных')}`;
 const members = (n: number) => `${n} ${forms(n, 'участник', 'участника', 'участников')}`;
+/** "1 неделя" (a radio, the header), and after "через" or "на": "1 неделю". */
+const durations = {
+  seconds: (n: number) => `${n} ${forms(n, 'секунда', 'секунды', 'секунд')}`,
+  minutes: (n: number) => `${n} ${forms(n, 'минута', 'минуты', 'минут')}`,
+  hours: (n: number) => `${n} ${forms(n, 'час', 'часа', 'часов')}`,
+  days: (n: number) => `${n} ${forms(n, 'день', 'дня', 'дней')}`,
+  weeks: (n: number) => `${n} ${forms(n, 'неделя', 'недели', 'недель')}`,
+};
+const durationsAccusative = {
+  seconds: (n: number) => `${n} ${forms(n, 'секунду', 'секунды', 'секунд')}`,
+  minutes: (n: number) => `${n} ${forms(n, 'минуту', 'минуты', 'минут')}`,
+  hours: (n: number) => `${n} ${forms(n, 'час', 'часа', 'часов')}`,
+  days: (n: number) => `${n} ${forms(n, 'день', 'дня', 'дней')}`,
+  weeks: (n: number) => `${n} ${forms(n, 'неделю', 'недели', 'недель')}`,
+};
 const sessionsEnded = (n: number) =>
   forms(n, `${n} другой сеанс завершён.`, `${n} других сеанса завершены.`, `${n} других сеансов завершены.`);
 
@@ -236,6 +251,10 @@ export const ru: Strings = {
     unmadeAdmin: (_actor: string, name: string) => `${name} больше не администратор`,
     safetyNumberChanged: (name: string) => `Код безопасности с ${name} изменился`,
     undecryptable: (name: string, time: string) => `Не удалось расшифровать это сообщение (${name}, ${time})`,
+    disappearingSet: (actor: string, duration: string) => `${actor} установил(а) таймер исчезающих сообщений на ${duration}`,
+    disappearingOff: (actor: string) => `${actor} отключил(а) исчезающие сообщения`,
+    disappearingEveryone: (actor: string) => `${actor} разрешил(а) всем участникам менять таймер исчезающих сообщений`,
+    disappearingAdmins: (actor: string) => `${actor} разрешил(а) менять таймер исчезающих сообщений только администраторам`,
   },
 
   conversation: {
@@ -346,6 +365,7 @@ export const ru: Strings = {
   quote: {
     notLoaded: 'Исходное сообщение не загружено',
     deleted: 'Сообщение удалено',
+    disappeared: 'Сообщение исчезло',
     unknownSender: 'Неизвестный',
     label: (author: string, text: string) => `${author}: ${text}`,
     jumpHint: 'Показать исходное сообщение',
@@ -401,8 +421,28 @@ export const ru: Strings = {
     block: 'Заблокировать',
     unblock: 'Разблокировать',
     verifySafetyNumber: 'Проверить код безопасности',
+    disappearing: 'Исчезающие сообщения',
     failed: (reason: string) => `Не удалось изменить: ${reason}`,
   },
+
+  disappearing: {
+    title: 'Исчезающие сообщения',
+    description: 'Новые отправленные и полученные в этом чате сообщения будут исчезать после того, как их прочитают.',
+    timers: 'Таймер',
+    off: 'Выключено',
+    onlyAdmins: 'Изменить это могут только администраторы.',
+    everyone: 'Разрешить всем участникам менять это',
+    save: 'Сохранить',
+    cancel: 'Отмена',
+    header: (duration: string) => `Исчезающие сообщения: ${duration}`,
+    message: 'Исчезающее сообщение',
+    disappearsIn: (duration: string) => `Исчезнет через ${duration}`,
+    afterRead: (duration: string) => `Исчезнет через ${duration} после прочтения`,
+    afterSent: (duration: string) => `Исчезнет через ${duration} после отправки`,
+  },
+
+  durations,
+  durationsAccusative,
 
   requests: {
     open: 'Запросы на переписку',
@@ -664,6 +704,8 @@ export const ru: Strings = {
       call: 'Звонок',
       vote: 'Голос в опросе',
       end_poll: 'Завершение опроса',
+      set_disappearing_timer: 'Таймер исчезающих сообщений',
+      set_disappearing_policy: 'Кто может менять исчезающие сообщения',
     },
     states: {
       queued: 'В очереди',

@@ -13,6 +13,21 @@ const forms = (n: number, one: string, few: string, many: string): string => plu
 const characters = (n: number) => `${n} ${forms(n, 'символ', 'символи', 'символів')}`;
 const unread = (n: number) => `${n} ${forms(n, 'непрочитане', 'непрочитані', 'непрочитаних')}`;
 const members = (n: number) => `${n} ${forms(n, 'учасник', 'учасники', 'учасників')}`;
+/** "1 година" (a radio, the header), and after "через" or "на": "1 годину". */
+const durations = {
+  seconds: (n: number) => `${n} ${forms(n, 'секунда', 'секунди', 'секунд')}`,
+  minutes: (n: number) => `${n} ${forms(n, 'хвилина', 'хвилини', 'хвилин')}`,
+  hours: (n: number) => `${n} ${forms(n, 'година', 'години', 'годин')}`,
+  days: (n: number) => `${n} ${forms(n, 'день', 'дні', 'днів')}`,
+  weeks: (n: number) => `${n} ${forms(n, 'тиждень', 'тижні', 'тижнів')}`,
+};
+const durationsAccusative = {
+  seconds: (n: number) => `${n} ${forms(n, 'секунду', 'секунди', 'секунд')}`,
+  minutes: (n: number) => `${n} ${forms(n, 'хвилину', 'хвилини', 'хвилин')}`,
+  hours: (n: number) => `${n} ${forms(n, 'годину', 'години', 'годин')}`,
+  days: (n: number) => `${n} ${forms(n, 'день', 'дні', 'днів')}`,
+  weeks: (n: number) => `${n} ${forms(n, 'тиждень', 'тижні', 'тижнів')}`,
+};
 const sessionsEnded = (n: number) =>
   forms(n, `${n} інший сеанс завершено.`, `${n} інші сеанси завершено.`, `${n} інших сеансів завершено.`);
 
@@ -236,6 +251,10 @@ export const uk: Strings = {
     unmadeAdmin: (_actor: string, name: string) => `${name} більше не адміністратор`,
     safetyNumberChanged: (name: string) => `Код безпеки з ${name} змінився`,
     undecryptable: (name: string, time: string) => `Не вдалося розшифрувати це повідомлення (${name}, ${time})`,
+    disappearingSet: (actor: string, duration: string) => `${actor} встановив(-ла) таймер зникаючих повідомлень на ${duration}`,
+    disappearingOff: (actor: string) => `${actor} вимкнув(-ла) зникаючі повідомлення`,
+    disappearingEveryone: (actor: string) => `${actor} дозволив(-ла) всім учасникам змінювати таймер зникаючих повідомлень`,
+    disappearingAdmins: (actor: string) => `${actor} дозволив(-ла) змінювати таймер зникаючих повідомлень лише адміністраторам`,
   },
 
   conversation: {
@@ -346,6 +365,7 @@ export const uk: Strings = {
   quote: {
     notLoaded: 'Початкове повідомлення не завантажено',
     deleted: 'Повідомлення видалено',
+    disappeared: 'Повідомлення зникло',
     unknownSender: 'Невідомий',
     label: (author: string, text: string) => `${author}: ${text}`,
     jumpHint: 'Показати початкове повідомлення',
@@ -401,8 +421,28 @@ export const uk: Strings = {
     block: 'Заблокувати',
     unblock: 'Розблокувати',
     verifySafetyNumber: 'Перевірити код безпеки',
+    disappearing: 'Зникаючі повідомлення',
     failed: (reason: string) => `Не вдалося змінити: ${reason}`,
   },
+
+  disappearing: {
+    title: 'Зникаючі повідомлення',
+    description: 'Нові надіслані й отримані в цьому чаті повідомлення зникатимуть після того, як їх прочитають.',
+    timers: 'Таймер',
+    off: 'Вимкнено',
+    onlyAdmins: 'Змінити це можуть лише адміністратори.',
+    everyone: 'Дозволити всім учасникам змінювати це',
+    save: 'Зберегти',
+    cancel: 'Скасувати',
+    header: (duration: string) => `Зникаючі повідомлення: ${duration}`,
+    message: 'Зникаюче повідомлення',
+    disappearsIn: (duration: string) => `Зникне через ${duration}`,
+    afterRead: (duration: string) => `Зникне через ${duration} після прочитання`,
+    afterSent: (duration: string) => `Зникне через ${duration} після надсилання`,
+  },
+
+  durations,
+  durationsAccusative,
 
   requests: {
     open: 'Запити на листування',
@@ -663,6 +703,8 @@ export const uk: Strings = {
       call: 'Дзвінок',
       vote: 'Голос в опитуванні',
       end_poll: 'Завершення опитування',
+      set_disappearing_timer: 'Таймер зникаючих повідомлень',
+      set_disappearing_policy: 'Хто може змінювати зникаючі повідомлення',
     },
     states: {
       queued: 'У черзі',

@@ -3,6 +3,7 @@
  * default, the person on the other side named, and what the test cares about as overrides.
  */
 import type { ConversationSummary, MessageView } from '../../sync/app-api/contract.js';
+import type { DisappearingView } from '../../sync/app-api/disappearing-api.js';
 import type { User } from '../../sync/protocol/frames.js';
 
 /** A direct conversation with `peer`, read, nothing in it yet. */
@@ -23,6 +24,7 @@ export function conversationSummary(peer: User, overrides: Partial<ConversationS
     blocked: false,
     request: false,
     requestFromName: null,
+    disappearingTimerMs: null,
     ...overrides,
   };
 }
@@ -49,6 +51,13 @@ export function messageView(sender: User, overrides: Partial<MessageView> & { id
     linkPreview: null,
     pinned: false,
     poll: null,
+    expiresInMs: null,
+    expiresAt: null,
     ...overrides,
   };
+}
+
+/** Disappearing messages off, as a direct conversation has them: either person may turn them on. */
+export function disappearingView(overrides: Partial<DisappearingView> = {}): DisappearingView {
+  return { timerMs: null, everyoneMaySet: true, mayChange: true, mayChangePolicy: false, ...overrides };
 }

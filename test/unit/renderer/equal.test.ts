@@ -24,6 +24,8 @@ function message(overrides: Partial<MessageView> = {}): MessageView {
     linkPreview: null,
     pinned: false,
     poll: null,
+    expiresInMs: null,
+    expiresAt: null,
     ...overrides,
   };
 }
@@ -53,8 +55,28 @@ describe('equal', () => {
     expect(equal(message(), message({ reactions: [{ emoji: '👍', count: 2, mine: false }] }))).toBe(false);
     expect(
       equal(
-        message({ replyTo: { messageId: 'm0', available: true, senderId: 'u2', senderName: 'Bob', text: 'q', deleted: false } }),
-        message({ replyTo: { messageId: 'm0', available: true, senderId: 'u2', senderName: 'Bob', text: 'q', deleted: true } }),
+        message({
+          replyTo: {
+            messageId: 'm0',
+            available: true,
+            senderId: 'u2',
+            senderName: 'Bob',
+            text: 'q',
+            deleted: false,
+            disappeared: false,
+          },
+        }),
+        message({
+          replyTo: {
+            messageId: 'm0',
+            available: true,
+            senderId: 'u2',
+            senderName: 'Bob',
+            text: 'q',
+            deleted: true,
+            disappeared: false,
+          },
+        }),
       ),
     ).toBe(false);
   });
@@ -92,6 +114,7 @@ describe('equal', () => {
       blocked: false,
       request: false,
       requestFromName: null,
+      disappearingTimerMs: null,
     };
     expect(equal(group, { ...group })).toBe(true);
     expect(equal(group, { ...group, mentionsYou: true })).toBe(false);

@@ -30,9 +30,10 @@ import type { SafetyNumberView } from '../../../sync/app-api/safety-number-api.j
 import type { RestoreOutcome } from '../../../sync/app-api/key-backup-api.js';
 import type { CallView } from '../../../sync/app-api/calls-api.js';
 import type { GroupCallsView } from '../../../sync/app-api/group-calls-api.js';
+import type { DisappearingView } from '../../../sync/app-api/disappearing-api.js';
 import type { User } from '../../../sync/protocol/frames.js';
 import { afterEach } from 'vitest';
-import { conversationSummary, messageView } from '../../support/app-views.js';
+import { conversationSummary, disappearingView, messageView } from '../../support/app-views.js';
 import { createAppStore, type AppStore } from '../../../renderer/state/store.js';
 import type { TransportStatus } from '../../../renderer/transport/types.js';
 
@@ -143,6 +144,13 @@ export class FakeApi {
   call: CallView | null = null;
   /** What getGroupCalls answers: none going on unless a test sets some. */
   groupCalls: GroupCallsView = { going: [], joined: null };
+  /**
+   * Each conversation's disappearing-message setting, once changed or set by a test (else its
+   * info's, or off); setDisappearingTimer and setDisappearingPolicy change it.
+   */
+  disappearing = new Map<string, DisappearingView>();
+  /** Notices listMessages adds to a conversation's pages (the disappearing-message changes made here). */
+  notices = new Map<string, NoticeView[]>();
   /** Every call in order: method and arguments. */
   calls: { method: AppApiMethod; args: unknown }[] = [];
   private listeners = new Set<(event: AppEvent) => void>();
@@ -195,6 +203,51 @@ export class FakeApi {
   voteAs(voter: User, conversationId: string, messageId: string, choices: number[]): void {
     this.countVote(this.findPoll(conversationId, messageId), voter, choices);
     this.emit({ type: 'messages', conversationId });
+  }
+
+  private disappearingOf(conversationId: string): DisappearingView {
+    return this.disappearing.get(conversationId) ?? this.infos.get(conversationId)?.disappearing ?? disappearingView();
+  }
+
+  /** A change to the disappearing-message setting, as the core makes it: its notice, and the events. */
+  private changeDisappearing(
+    conversationId: string,
+    change: Partial<DisappearingView>,
+    told: Pick<NoticeView, 'kind'> & Partial<NoticeView>,
+  ): void {
+    this.disappearing.set(conversationId, { ...this.disappearingOf(conversationId), ...change });
+    if (change.timerMs !== undefined) this.patchConversation(conversationId, { disappearingTimerMs: change.timerMs });
+    const all = this.histories.get(conversationId)?.messages ?? this.pages.get(conversationId)?.messages ?? [];
+    const listed = this.notices.get(conversationId) ?? [];
+    const seq = Math.max(0, ...all.map((m) => m.seq ?? 0), ...listed.map((n) => n.seq)) + 0.5;
+    this.notices.set(conversationId, [
+      ...listed,
+      { seq, at: 9000, actor: this.me(), subjects: [], name: null, role: null, ...told },
+    ]);
+    this.emit({ type: 'conversation_info', conversationId });
+    this.emit({ type: 'conversations' });
+    this.emit({ type: 'messages', conversationId });
+  }
+
+  /**
+   * A message's timer ran out: the core deletes it (and its pin), its replies quote it as
+   * disappeared, and the renderer is told as for any change.
+   */
+  expire(conversationId: string, messageId: string): void {
+    const keep = (all: MessageView[]) =>
+      all
+        .filter((m) => m.id !== messageId)
+        .map((m) => (m.replyTo?.messageId === messageId ? { ...m, replyTo: { ...m.replyTo, text: '', disappeared: true } } : m));
+    const history = this.histories.get(conversationId);
+    if (history) history.messages = keep(history.messages);
+    const page = this.pages.get(conversationId);
+    if (page) this.pages.set(conversationId, { ...page, messages: keep(page.messages) });
+    this.pins.set(
+      conversationId,
+      (this.pins.get(conversationId) ?? []).filter((pin) => pin.messageId !== messageId),
+    );
+    this.emit({ type: 'messages', conversationId });
+    this.emit({ type: 'conversations' });
   }
 
   private patchConversation(id: string, patch: Partial<ConversationSummary>): void {
@@ -336,8 +389,10 @@ export class FakeApi {
       listMessages: (args: ListArgs) =>
         this.answer('listMessages', args, () => {
           const history = this.histories.get(args.conversationId);
-          if (history) return pageOf(history.messages, history.readSeq, args);
-          return this.pages.get(args.conversationId) ?? emptyPage();
+          const page = history
+            ? pageOf(history.messages, history.readSeq, args)
+            : (this.pages.get(args.conversationId) ?? emptyPage());
+          return { ...page, notices: [...page.notices, ...(this.notices.get(args.conversationId) ?? [])] };
         }),
       getActivity: (args) => this.answer('getActivity', args, () => this.activity),
       getPreferences: (args) => this.answer('getPreferences', args, () => this.preferences),
@@ -356,7 +411,7 @@ export class FakeApi {
       getConversationInfo: (args: { conversationId: string }) =>
         this.answer('getConversationInfo', args, () => {
           const info = this.infos.get(args.conversationId);
-          if (info) return info;
+          if (info) return { ...info, disappearing: this.disappearingOf(args.conversationId) };
           // A direct conversation with Bob, unless the test set something else.
           return {
             id: args.conversationId,
@@ -369,7 +424,28 @@ export class FakeApi {
               { user: bob, role: 'member' as const, online: false, you: false, pending: false },
             ],
             failedChanges: [],
+            disappearing: this.disappearingOf(args.conversationId),
           };
+        }),
+      setDisappearingTimer: (args: { conversationId: string; timerMs: number | null }) =>
+        this.answer('setDisappearingTimer', args, () => {
+          if (!this.disappearingOf(args.conversationId).mayChange) throw new AppApiError('refused', 'not_allowed');
+          this.changeDisappearing(
+            args.conversationId,
+            { timerMs: args.timerMs },
+            { kind: 'disappearing_timer_set', timerMs: args.timerMs },
+          );
+          return null;
+        }),
+      setDisappearingPolicy: (args: { conversationId: string; everyone: boolean }) =>
+        this.answer('setDisappearingPolicy', args, () => {
+          if (!this.disappearingOf(args.conversationId).mayChangePolicy) throw new AppApiError('refused', 'not_allowed');
+          this.changeDisappearing(
+            args.conversationId,
+            { everyoneMaySet: args.everyone },
+            { kind: 'disappearing_policy_set', everyone: args.everyone },
+          );
+          return null;
         }),
       markRead: (args) => this.answer('markRead', args, () => null),
       setTyping: (args) => this.answer('setTyping', args, () => null),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { disappearingView } from '../../support/app-views.js';
 import { alice, bob, carol, FakeApi, message, notice, settle, summary, storesOnFakes } from './fake-api.js';
 
 const { start } = storesOnFakes();
@@ -243,6 +244,7 @@ describe('the renderer store', () => {
         { user: bob, role: 'member', online: false, you: false, pending: false },
       ],
       failedChanges: [],
+      disappearing: disappearingView({ everyoneMaySet: false, mayChangePolicy: true }),
     });
     const store = await start(api);
     store.getState().actions.openConversation('g1');
