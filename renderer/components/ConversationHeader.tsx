@@ -1,10 +1,11 @@
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
+import { timerWords } from '../format/disappearing.js';
 import { t } from '../i18n/index.js';
 import { useApp } from '../state/context.js';
 import { CallButtons } from './CallButtons.js';
 import { ConversationAvatar } from './ConversationAvatar.js';
 import { ConversationMenu } from './ConversationMenu.js';
-import { InfoIcon } from './icons.js';
+import { InfoIcon, TimerIcon } from './icons.js';
 import { PresenceLabel } from './PresenceLabel.js';
 
 interface Props {
@@ -20,9 +21,19 @@ function GroupMembersLabel({ memberCount }: { memberCount: number }) {
   return <span className="presence">{members ? t.group.members(total, members.online) : t.group.memberCount(total)}</span>;
 }
 
+/** The stopwatch beside who the conversation is with while its messages disappear, named with the timer. */
+function TimerLabel({ timerMs }: { timerMs: number }) {
+  const label = t.disappearing.header(timerWords(timerMs));
+  return (
+    <span role="img" aria-label={label} title={label} className="conversation__timer">
+      <TimerIcon size={13} />
+    </span>
+  );
+}
+
 /**
- * Who the conversation is with: the person and their presence, or the group and its members; the
- * conversation's menu (archive, mute, block).
+ * Who the conversation is with: the person and their presence, or the group and its members, and
+ * its disappearing-message timer; the conversation's menu (archive, mute, block, the timer).
  */
 export function ConversationHeader({ conversation, titleId, onGroupInfo }: Props) {
   const { peer } = conversation;
@@ -34,6 +45,7 @@ export function ConversationHeader({ conversation, titleId, onGroupInfo }: Props
           {conversation.title}
         </h2>
         <span className="conversation__sub">
+          {conversation.disappearingTimerMs !== null && <TimerLabel timerMs={conversation.disappearingTimerMs} />}
           {peer ? (
             <>
               <span className="conversation__username">{t.user.handle(peer.username)}</span>

@@ -3,17 +3,19 @@ import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
+import { DisappearingDialog } from './DisappearingDialog.js';
 import { MenuButton } from './MenuButton.js';
 import { MoreIcon } from './organise-icons.js';
 import { SafetyNumberDialog } from './SafetyNumberDialog.js';
 
-type Choice = 'archive' | 'mute' | 'block' | 'verify';
+type Choice = 'archive' | 'mute' | 'disappearing' | 'block' | 'verify';
 
 /** The menu's items for this conversation: each names what choosing it does now. */
 function menuItems(conversation: ConversationSummary): { key: Choice; label: string; danger?: boolean }[] {
   const items: { key: Choice; label: string; danger?: boolean }[] = [
     { key: 'archive', label: conversation.archived ? t.conversationMenu.unarchive : t.conversationMenu.archive },
     { key: 'mute', label: conversation.muted ? t.conversationMenu.unmute : t.conversationMenu.mute },
+    { key: 'disappearing', label: t.conversationMenu.disappearing },
   ];
   if (conversation.kind === 'direct' && conversation.peer) {
     items.push({
@@ -27,17 +29,17 @@ function menuItems(conversation: ConversationSummary): { key: Choice; label: str
 }
 
 /**
- * The header's "Conversation menu": Archive / Unarchive, Mute / Unmute and, with one person,
- * Block / Unblock and "Verify safety number" (which opens the Safety number dialog). A menu button
- * (MenuButton has its keys).
+ * The header's "Conversation menu": Archive / Unarchive, Mute / Unmute, "Disappearing messages"
+ * (which opens its dialog) and, with one person, Block / Unblock and "Verify safety number" (which
+ * opens the Safety number dialog). A menu button (MenuButton has its keys).
  */
 export function ConversationMenu({ conversation }: { conversation: ConversationSummary }) {
   const { setArchived, setMuted, setBlocked, showNotice } = useActions();
-  const [verifying, setVerifying] = useState(false);
+  const [dialog, setDialog] = useState<'verify' | 'disappearing' | null>(null);
 
   const choose = (choice: Choice) => {
-    if (choice === 'verify') {
-      setVerifying(true);
+    if (choice === 'verify' || choice === 'disappearing') {
+      setDialog(choice);
       return;
     }
     const { id, archived, muted, blocked, peer } = conversation;
@@ -62,7 +64,16 @@ export function ConversationMenu({ conversation }: { conversation: ConversationS
       panelClassName="conversation-menu__panel"
       items={menuItems(conversation).map((item) => ({ ...item, choose: () => choose(item.key) }))}
     >
-      {verifying && conversation.peer && <SafetyNumberDialog person={conversation.peer} onClose={() => setVerifying(false)} />}
+      {dialog === 'verify' && conversation.peer && (
+        <SafetyNumberDialog person={conversation.peer} onClose={() => setDialog(null)} />
+      )}
+      {dialog === 'disappearing' && (
+        <DisappearingDialog
+          conversationId={conversation.id}
+          isGroup={conversation.kind === 'group'}
+          onClose={() => setDialog(null)}
+        />
+      )}
     </MenuButton>
   );
 }

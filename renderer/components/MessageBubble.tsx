@@ -9,6 +9,7 @@ import { mayPin } from '../../sync/protocol/rules.js';
 import { useActions, useApp } from '../state/context.js';
 import { describeRefusal } from '../state/errors.js';
 import { DeleteDialog } from './DeleteDialog.js';
+import { DisappearingTimerIcon } from './DisappearingTimerIcon.js';
 import { EditHistoryDialog } from './EditHistoryDialog.js';
 import { FailedChanges } from './FailedChanges.js';
 import { ForwardDialog } from './ForwardDialog.js';
@@ -78,7 +79,8 @@ type Panel =
 
 /**
  * One message: optional quote, attachments, the text (always a plain React text child: never parsed as HTML),
- * a poll, or the tombstone, time and status, reactions, refused changes; actions on hover or focus.
+ * a poll, or the tombstone, its disappearing timer, time and status, reactions, refused changes; actions
+ * on hover or focus.
  */
 export const MessageBubble = memo(function MessageBubble({
   message,
@@ -217,6 +219,7 @@ export const MessageBubble = memo(function MessageBubble({
                 {t.message.edited}
               </button>
             )}
+            {message.expiresInMs !== null && <DisappearingTimerIcon message={message} />}
             <time dateTime={new Date(message.at).toISOString()} title={formatFull(message.at)}>
               {formatTime(message.at)}
             </time>

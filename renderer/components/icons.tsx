@@ -279,3 +279,15 @@ export function PlusIcon(props: IconProps) {
     </Svg>
   );
 }
+
+/** A stopwatch: disappearing messages. */
+export function TimerIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <circle cx="12" cy="13.5" r="8" />
+      <path d="M12 9.5v4l2.5 2" />
+      <path d="M9.5 2.5h5" />
+      <path d="M12 2.5v3" />
+    </Svg>
+  );
+}

@@ -14,6 +14,7 @@
  *   search.ts         the sidebar's search: the query, its newest answer, opening a result
  *   pins.ts           the open conversation's pinned messages; pinning
  *   polls.ts          sending polls, voting, ending them (shown at once, like reactions)
+ *   disappearing.ts   a conversation's disappearing-message timer, and who may set it
  *   settings.ts       archive, mute, block, drafts, link previews (your own settings)
  *   preferences.ts    this device's theme, language, notification previews, Work offline, call devices
  *   outbox.ts         the outbox inspector's listing while its dialog is open; Retry now, Discard
@@ -31,6 +32,7 @@ import { createActivity } from './activity.js';
 import { createCalls } from './calls.js';
 import { silentCallMedia, type CallMediaFactory } from '../calls/media-engine.js';
 import { createConversations } from './conversations.js';
+import { createDisappearing } from './disappearing.js';
 import { createForward } from './forward.js';
 import { createGroupCalls, NO_GROUP_CALLS } from './group-calls.js';
 import { createGroupInfo } from './group-info.js';
@@ -252,6 +254,13 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       ...search.actions,
       ...pins.actions,
       ...createPolls(kit, { change: messages.change, showSent: messages.showSent }).actions,
+      ...createDisappearing(kit, {
+        changed: () => {
+          void info.refresh();
+          void conversations.refresh();
+          void messages.refresh();
+        },
+      }).actions,
       ...createSettings(kit, { refreshConversations: () => conversations.refresh() }).actions,
       ...createSessions(kit).actions,
       ...outbox.actions,

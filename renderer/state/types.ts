@@ -239,8 +239,31 @@ export interface PollActions {
   endPoll: (messageId: string) => Promise<void>;
 }
 
+/** What the person changed in the "Disappearing messages" dialog; a field left alone is absent. */
+export interface DisappearingEdits {
+  timerMs?: number | null;
+  everyone?: boolean;
+}
+
+/** Disappearing messages (disappearing.ts): the dialog's Save. */
+export interface DisappearingActions {
+  /**
+   * Sends what the person changed that differs from the conversation's setting now: its timer
+   * (null: off), then whether every member of the group may change it. Throws when the core refuses
+   * (the dialog shows why).
+   */
+  saveDisappearing: (conversationId: string, edits: DisappearingEdits) => Promise<void>;
+}
+
 export interface AppActions
-  extends RecoveryKeyActions, LinkingActions, SafetyNumberActions, CallActions, GroupCallActions, PollActions {
+  extends
+    RecoveryKeyActions,
+    LinkingActions,
+    SafetyNumberActions,
+    CallActions,
+    GroupCallActions,
+    PollActions,
+    DisappearingActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;
   /** In recovery: a new, empty copy of the messages (the salvaged unsent ones queued in it); sign-in follows. */

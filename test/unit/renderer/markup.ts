@@ -1,7 +1,8 @@
 /**
  * Renders the renderer's components on a store to markup, as the page would show them on first
  * paint (these tests run in node, with no DOM to click in: the flows are the store's, and e2e
- * drives the page).
+ * drives the page). Server rendering reads the store as it was created (zustand's server snapshot),
+ * so what a component takes from the store's later state is given to it as props here.
  *
  * The components are typechecked with the renderer (renderer/tsconfig.json: DOM and JSX); the
  * project that checks the tests has neither, so they are imported by a path its typechecker does
@@ -9,7 +10,8 @@
  */
 import { createElement, type ComponentType, type ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
-import type { MessageView } from '../../../sync/app-api/contract.js';
+import type { ConversationSummary, MessageView } from '../../../sync/app-api/contract.js';
+import type { DisappearingView } from '../../../sync/app-api/disappearing-api.js';
 import type { AppStore } from '../../../renderer/state/store.js';
 
 interface Components {
@@ -24,23 +26,35 @@ interface Components {
     leftGroup: boolean;
   }>;
   Composer: ComponentType<{ conversationId: string }>;
+  ConversationHeader: ComponentType<{ conversation: ConversationSummary; titleId: string; onGroupInfo: () => void }>;
+  /** The "Disappearing messages" dialog's form (the dialog itself is a portal, which needs a page). */
+  DisappearingForm: ComponentType<{
+    conversationId: string;
+    isGroup: boolean;
+    view: DisappearingView | null;
+    onDone: () => void;
+  }>;
 }
 
 const RENDERER = '../../../renderer';
 
 async function load(): Promise<Components> {
-  const [context, compose, bubble, composer] = (await Promise.all([
+  const [context, compose, bubble, composer, header, disappearing] = (await Promise.all([
     import(`${RENDERER}/state/context.js`),
     import(`${RENDERER}/state/compose.js`),
     import(`${RENDERER}/components/MessageBubble.js`),
     import(`${RENDERER}/components/Composer.js`),
+    import(`${RENDERER}/components/ConversationHeader.js`),
+    import(`${RENDERER}/components/DisappearingDialog.js`),
   ])) as [
     Pick<Components, 'StoreProvider'>,
     Pick<Components, 'ComposeProvider'>,
     Pick<Components, 'MessageBubble'>,
     Pick<Components, 'Composer'>,
+    Pick<Components, 'ConversationHeader'>,
+    Pick<Components, 'DisappearingForm'>,
   ];
-  return { ...context, ...compose, ...bubble, ...composer };
+  return { ...context, ...compose, ...bubble, ...composer, ...header, ...disappearing };
 }
 
 /** Markup of what `render` makes from the components, on `store`, in the open conversation `conversationId`. */
