@@ -1,13 +1,15 @@
 /**
  * What the composer of the open conversation is doing besides writing a new message: replying to
  * a message, or editing one of your own. Message rows start these; the composer shows and ends
- * them. Replies are remembered per conversation (like drafts); an edit ends when you leave.
+ * them. Replies are remembered per conversation (like drafts); an edit ends when you leave. Either
+ * ends when its message leaves the history (a disappearing message's timer ran out).
  *
  * Two contexts so that the (stable) actions never re-render the message rows that use them.
  */
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import type { MessageView } from '../../sync/app-api/contract.js';
 import { useApp } from './context.js';
+import { goneFromWindow } from './gone.js';
 
 export interface ComposeTarget {
   /** The message being answered, as it is now (or as it was when chosen, if no longer loaded). */
@@ -36,6 +38,8 @@ export function ComposeProvider({ conversationId, children }: { conversationId: 
   );
   const chosenEdit = editing && editing.conversationId === conversationId ? editing : null;
   const liveEdit = useApp((s) => (chosenEdit && s.open ? (s.open.messages.find((m) => m.id === chosenEdit.id) ?? null) : null));
+  const replyGone = useApp((s) => chosenReply !== null && goneFromWindow(s.open, chosenReply));
+  const editGone = useApp((s) => chosenEdit !== null && goneFromWindow(s.open, chosenEdit));
 
   const setReply = useCallback((id: string, message: MessageView | null) => {
     setReplies((current) => {
@@ -45,6 +49,11 @@ export function ComposeProvider({ conversationId, children }: { conversationId: 
       return next;
     });
   }, []);
+
+  // A message that left the history (its timer ran out) ends the reply or edit that chose it, at
+  // once in this render, so the bar never shows what is gone and a draft never keeps it.
+  if (replyGone) setReply(conversationId, null);
+  if (editGone) setEditing(null);
 
   const actions = useMemo<ComposeActions>(
     () => ({

@@ -1,7 +1,8 @@
 /**
  * Disappearing messages in the renderer (issue 33): the timers and time left in words, the notices,
- * the "Disappearing messages" dialog and its Save, the header's and a message's stopwatch, and the
- * one clock every countdown shares.
+ * the "Disappearing messages" dialog and its Save, the header's and a message's stopwatch, a quote
+ * of a message that disappeared, the one clock every countdown shares, and a message the core
+ * deleted leaving the window, the reply it was chosen for and the pinned bar.
  */
 import { createElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -15,6 +16,7 @@ import { en } from '../../../renderer/i18n/en.js';
 import { setLanguage } from '../../../renderer/i18n/index.js';
 import { describeError } from '../../../renderer/state/errors.js';
 import { disappearingChanges } from '../../../renderer/state/disappearing.js';
+import { goneFromWindow } from '../../../renderer/state/gone.js';
 import type { AppStore } from '../../../renderer/state/store.js';
 import { disappearingView } from '../../support/app-views.js';
 import { alice, bob, carol, FakeApi, message, notice, settle, storesOnFakes, summary } from './fake-api.js';
@@ -327,5 +329,65 @@ describe('the stopwatches', () => {
     expect(vi.getTimerCount()).toBe(0);
     ticker.subscribe(() => {})();
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('a message whose timer ran out', () => {
+  const history = () => [
+    message({ id: 'm1', seq: 1 }),
+    message({ id: 'm2', seq: 2, text: 'secret', expiresInMs: 30 * SECOND, expiresAt: 2000 }),
+    message({
+      id: 'm3',
+      seq: 3,
+      text: 'answer',
+      replyTo: {
+        messageId: 'm2',
+        available: true,
+        senderId: bob.id,
+        senderName: bob.displayName,
+        text: 'secret',
+        deleted: false,
+        disappeared: false,
+      },
+    }),
+  ];
+
+  it('leaves the window, the pinned bar and the reply chosen for it once the core deleted it', async () => {
+    const { api, store } = await openDirect(history());
+    await store.getState().actions.pinMessage('m2', true);
+    const chosen = store.getState().open!.messages.find((m) => m.id === 'm2')!;
+    expect(store.getState().pins?.list.map((pin) => pin.messageId)).toEqual(['m2']);
+    expect(goneFromWindow(store.getState().open, chosen)).toBe(false);
+
+    api.expire('c1', 'm2');
+    await settle();
+    expect(store.getState().open?.messages.map((m) => m.id)).toEqual(['m1', 'm3']);
+    expect(store.getState().pins?.list).toEqual([]);
+    expect(goneFromWindow(store.getState().open, chosen)).toBe(true);
+  });
+
+  it('is quoted as disappeared in the replies to it', async () => {
+    const { api, store } = await openDirect(history());
+    api.expire('c1', 'm2');
+    await settle();
+    const html = await bubble(
+      store,
+      store.getState().open!.messages.find((m) => m.id === 'm3')!,
+    );
+    expect(html).toContain('This message has disappeared');
+    expect(html).not.toContain('secret');
+    // Nothing is left to jump to: the quote is no button.
+    expect(html).not.toContain('class="quote"');
+  });
+
+  it('is not taken for gone while it is only outside the window', async () => {
+    const long = Array.from({ length: 300 }, (_, index) => message({ id: `m${index + 1}`, seq: index + 1 }));
+    const { store } = await openDirect(long);
+    const open = store.getState().open!;
+    expect(open.hasOlder).toBe(true);
+    expect(goneFromWindow(open, long[4]!)).toBe(false);
+    expect(goneFromWindow(open, long[299]!)).toBe(false);
+    expect(goneFromWindow(open, { ...long[299]!, id: 'elsewhere' })).toBe(true);
+    expect(goneFromWindow({ ...open, loaded: false }, { ...long[299]!, id: 'elsewhere' })).toBe(false);
   });
 });
