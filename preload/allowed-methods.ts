@@ -32,6 +32,8 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   sendPoll: true,
   votePoll: true,
   endPoll: true,
+  setDisappearingTimer: true,
+  setDisappearingPolicy: true,
   forwardMessage: true,
   searchMessages: true,
   getAttachmentLimits: true,

@@ -29,6 +29,7 @@ import { CALL_EVENT_SCHEMAS, callsApiArgs, type CallEntryView, type CallsApiResu
 import { GROUP_CALL_EVENT_SCHEMAS, groupCallsApiArgs, type GroupCallsApiResults } from './group-calls-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 import { pollsApiArgs, type PollsApiResults, type PollView } from './polls-api.js';
+import { disappearingApiArgs, type DisappearingApiResults, type DisappearingView } from './disappearing-api.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
 const serverUrl = z
@@ -306,6 +307,7 @@ export const appApiArgs = {
   ...callsApiArgs,
   ...groupCallsApiArgs,
   ...pollsApiArgs,
+  ...disappearingApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -392,6 +394,8 @@ export interface ConversationSummary {
    * request, or when this device does not know them yet.
    */
   requestFromName: string | null;
+  /** The disappearing-message timer new messages get; null when off (the header shows it). */
+  disappearingTimerMs: number | null;
 }
 
 export interface MemberView {
@@ -423,6 +427,8 @@ export interface ConversationInfo {
   /** In the order they joined (creator first), your queued changes applied. */
   members: MemberView[];
   failedChanges: FailedGroupChangeView[];
+  /** Disappearing messages: the timer and who may change it. */
+  disappearing: DisappearingView;
 }
 
 export interface MessageView {
@@ -465,6 +471,10 @@ export interface MessageView {
   pinned: boolean;
   /** A poll (its question is `text`); null for any other message, and once deleted. */
   poll: PollView | null;
+  /** The disappearing-message timer it was written with; null when it does not disappear. */
+  expiresInMs: number | null;
+  /** When it disappears from this device: null until its timer starts (sent, or read here or on another of your devices). */
+  expiresAt: number | null;
 }
 
 /** A link's preview: plain text, never markup; `image` is a data: URL or null. */
@@ -567,6 +577,8 @@ export interface QuoteView {
   /** The original's current text (following its edits); empty when deleted or unavailable. */
   text: string;
   deleted: boolean;
+  /** Its timer ran out: show "This message has disappeared". */
+  disappeared: boolean;
 }
 
 export interface ReactionView {
@@ -615,7 +627,14 @@ export interface NoticeView {
    * undecryptable: what `actor` sent at `at` could not be decrypted here (its key and a resend never came).
    * call_ended: a call's entry, written by its caller (`actor`); `call` says how it ended.
    */
-  kind: MembershipEvent['kind'] | 'group_renamed' | 'safety_number_changed' | 'undecryptable' | 'call_ended';
+  kind:
+    | MembershipEvent['kind']
+    | 'group_renamed'
+    | 'safety_number_changed'
+    | 'undecryptable'
+    | 'call_ended'
+    | 'disappearing_timer_set'
+    | 'disappearing_policy_set';
   actor: User;
   subjects: User[];
   /** group_created and group_renamed: the name. */
@@ -624,6 +643,10 @@ export interface NoticeView {
   role: 'admin' | 'member' | null;
   /** call_ended: the call's entry. */
   call?: CallEntryView;
+  /** disappearing_timer_set: the new timer; null when it was turned off. */
+  timerMs?: number | null;
+  /** disappearing_policy_set: every member may now change the timer (else the owner and admins). */
+  everyone?: boolean;
 }
 
 export interface MessagePage {
@@ -671,7 +694,8 @@ export interface AppApiResults
     KeyBackupApiResults,
     CallsApiResults,
     GroupCallsApiResults,
-    PollsApiResults {
+    PollsApiResults,
+    DisappearingApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;
@@ -771,6 +795,9 @@ export const OUTBOX_ITEM_KINDS = [
   /** A vote on a poll (its text is the poll's question), and a poll's end (issue 33). */
   'vote',
   'end_poll',
+  /** The conversation's disappearing-message timer, and a group's choice of who may set it. */
+  'set_disappearing_timer',
+  'set_disappearing_policy',
 ] as const;
 export type OutboxItemKind = (typeof OUTBOX_ITEM_KINDS)[number];
 

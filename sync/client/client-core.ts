@@ -69,6 +69,7 @@ import { changedPreferences, PreferencesStore, reportTo } from './preferences-st
 import { PersonalSettings } from './personal-settings.js';
 import { answerRequest } from './request-answers.js';
 import { Composer } from './composer.js';
+import { ExpiryTimer } from './disappearing-timer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
 import { OUTBOX_ROW_KINDS, type OutboxGroupChange } from './mirror/outbox-store.js';
@@ -116,6 +117,7 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
   const runtime = options.runtime ?? realRuntime();
   // The clock and the device id (made once, from the injected randomness) of its settings writes.
   mirror.settings.useRuntime(runtime);
+  mirror.disappearing.useClock(runtime.clock);
   const blobs = new BlobStore(options.profileDir, mirror.fileKeys);
   options.onFileKeys?.(mirror.fileKeys);
   // In the background: nothing waits for it, and a core closed meanwhile just ends it early.
@@ -168,6 +170,8 @@ class LocalClientCore implements ClientCore {
   private readonly searchIndexer: SearchIndexer;
   /** Until it fires, commits checkpoint the mirror themselves (see startCheckpointWorker). */
   private checkpointWorkerTimer: TimerHandle | null = null;
+  /** The one timer of disappearing messages, to the earliest expiry. */
+  private readonly expiry: ExpiryTimer;
 
   constructor(
     private readonly mirror: Mirror,
@@ -199,6 +203,16 @@ class LocalClientCore implements ClientCore {
     // What an earlier run wrote but did not get to index.
     this.searchIndexer.kick();
     this.session = mirror.session();
+    this.expiry = new ExpiryTimer({
+      mirror,
+      runtime,
+      discardFile: (sha256) => blobs.discard(sha256),
+      onExpired: (conversationIds) => conversationIds.forEach((id) => this.changed(id)),
+      selfId: () => this.session?.user.id ?? null,
+      log,
+    });
+    // Before anything is shown: what expired while the app was closed never appears.
+    this.expiry.sweep();
     this.checkpointWorkerTimer = runtime.timers.setTimeout(() => this.startCheckpointWorker(), CHECKPOINT_WORKER_DELAY_MS);
     this.log.info('client core opened', { signedIn: Boolean(this.session?.token), ...mirror.versions() });
     if (this.session?.token) this.startEngine(this.session);
@@ -227,6 +241,7 @@ class LocalClientCore implements ClientCore {
     if (this.checkpointWorkerTimer) this.runtime.timers.clearTimeout(this.checkpointWorkerTimer);
     this.checkpointWorkerTimer = null;
     this.stopEngine();
+    this.expiry.stop();
     this.searchIndexer.stop();
     this.mirror.search.onPending(null);
     this.mirror.identityTrust.onNotices(null);
@@ -677,6 +692,22 @@ class LocalClientCore implements ClientCore {
     this.self();
     this.requireConversation(args.conversationId);
     this.composer().endPoll(args.conversationId, args.messageId);
+    this.outboxChanged(args.conversationId);
+    return null;
+  }
+
+  async setDisappearingTimer(args: AppApiArgs<'setDisappearingTimer'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    this.composer().setDisappearing(args.conversationId, { kind: 'disappearing_timer', timerMs: args.timerMs });
+    this.outboxChanged(args.conversationId);
+    return null;
+  }
+
+  async setDisappearingPolicy(args: AppApiArgs<'setDisappearingPolicy'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    this.composer().setDisappearing(args.conversationId, { kind: 'disappearing_policy', everyone: args.everyone });
     this.outboxChanged(args.conversationId);
     return null;
   }
@@ -1214,6 +1245,8 @@ class LocalClientCore implements ClientCore {
   }
 
   private emit(event: AppEvent): void {
+    // Whatever changed messages may have started a timer that ends sooner than the one armed.
+    if (event.type === 'messages') this.expiry.rearm();
     for (const listener of this.listeners) {
       try {
         listener(event);

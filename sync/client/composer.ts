@@ -11,6 +11,7 @@ import { LIMITS } from '../protocol/limits.js';
 import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
 import type { OutboxGroupChange } from './mirror/outbox-store.js';
+import type { DisappearingContent } from '../content/disappearing.js';
 
 /**
  * Turns what a person does into queued changes, with the offline rules: a change to a message the
@@ -183,6 +184,32 @@ export class Composer {
     if (view.poll.ended) throw new AppApiError('refused', POLL_ENDED);
     const options = view.poll.options.map((option) => option.text);
     return { options, multiple: view.poll.multiple, authorId: message.senderId };
+  }
+
+  /**
+   * Queues the conversation's disappearing-message timer, or a group's choice of who may set it,
+   * judged first by the rule every receiving device applies. One of the same kind still queued and
+   * never on the wire is replaced: only the person's last choice is sent.
+   */
+  setDisappearing(conversationId: string, content: DisappearingContent): void {
+    const standing = this.mirror.ownRole(conversationId, this.selfId);
+    if (!standing) throw new AppApiError('refused', 'no_longer_member');
+    const setting = this.mirror.disappearingSetting(conversationId);
+    const self = {
+      id: this.selfId,
+      role: standing.role,
+      conversationKind: standing.kind,
+      everyoneMaySetTimer: setting.everyoneMaySet,
+    };
+    const refusal = refuseContent(content, self, null);
+    if (refusal !== null) throw new AppApiError('refused', refusal);
+    this.mirror.transaction(() => {
+      for (const row of this.mirror.outbox.queuedSettings(conversationId)) {
+        const unsent = row.attempts === 0 && !this.isInFlight(row.clientId);
+        if (row.content.kind === content.kind && unsent) this.mirror.outbox.remove(row.clientId);
+      }
+      this.mirror.outbox.enqueueSetting(conversationId, this.newId(), content);
+    });
   }
 
   /**

@@ -135,6 +135,10 @@ export class OutboxInspector {
         return item('call', { text: '' });
       case 'content':
         return item(entry.content.kind === 'poll_vote' ? 'vote' : 'end_poll');
+      case 'conversation_setting':
+        return item(entry.content.kind === 'disappearing_timer' ? 'set_disappearing_timer' : 'set_disappearing_policy', {
+          text: '',
+        });
       case 'create': {
         const { conversation } = entry;
         return conversation.kind === 'direct'

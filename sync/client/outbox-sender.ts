@@ -670,6 +670,7 @@ function membershipFrameOf(entry: OutboxEntry): OutboxRequest {
     case 'pin':
     case 'call':
     case 'content':
+    case 'conversation_setting':
       throw new Error(`An outbox ${entry.kind} goes only sealed`);
     case 'create': {
       // A group's name is not the server's to read: it goes sealed once the group exists (OutboxStore.arrived).

@@ -15,6 +15,8 @@ export interface SealableRow {
   attachments: string[];
   /** The client id of this sender's message it deletes for everyone. */
   deletes?: string;
+  /** The message's disappearing timer, beside the seal: the server purges the envelope once it has run. */
+  expiresInMs?: number;
 }
 
 /** A file from before files were encrypted: it has no key to send inside the content, so it cannot go. */
@@ -37,8 +39,10 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
           ...(entry.forwardedFrom !== null && entry.forwardOf ? { forwardedFrom: { name: entry.forwardedFrom } } : {}),
           ...(entry.linkPreview ? { linkPreview: entry.linkPreview } : {}),
           ...(entry.poll ? { poll: entry.poll } : {}),
+          ...(entry.expiresInMs !== null ? { expiresInMs: entry.expiresInMs } : {}),
         },
         attachments: attachments.map((attachment) => attachment.id),
+        ...(entry.expiresInMs !== null ? { expiresInMs: entry.expiresInMs } : {}),
       };
     case 'edit':
       return { content: { kind: 'edit', messageId: entry.messageId, text: entry.text }, attachments: [] };
@@ -57,6 +61,7 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
     case 'call':
       return { content: entry.call, attachments: [] };
     case 'content':
+    case 'conversation_setting':
       return { content: entry.content, attachments: [] };
     case 'create':
       return null;

@@ -12,6 +12,11 @@ export interface ContentSender {
   /** Their role in the conversation (both people of a direct conversation are members). */
   role: Role;
   conversationKind: ConversationKind;
+  /**
+   * A group lets every member set the disappearing-message timer (as of the content's seq). Read
+   * only for a timer (disappearing.ts); absent, only the owner and admins may.
+   */
+  everyoneMaySetTimer?: boolean;
 }
 
 /** Why every receiving device drops content (a change to a message, a rename, a vote…). */

@@ -16,6 +16,8 @@ import { caption, emoji, forwardedFromSchema, linkPreviewSchema, messageText, ne
 import { id as messageId } from '../protocol/wire-types.js';
 import { pollDefinitionSchema, pollQuestion } from '../common/polls.js';
 import { messageStateContentSchema } from './kinds/message-state.js';
+import { disappearingContentSchema } from './disappearing.js';
+import { disappearingTimerMs } from '../protocol/disappearing.js';
 
 /** An edit, a delete for everyone, a reaction or a pin: content that changes a message, named by its id. */
 export const changeSchema = z.discriminatedUnion('kind', [
@@ -55,6 +57,8 @@ export const messageContentSchema = z
     linkPreview: linkPreviewSchema.optional(),
     /** A poll: its text is the question (common/polls.ts). */
     poll: pollDefinitionSchema.optional(),
+    /** The disappearing-message timer its author saw when writing it (disappearing.ts). */
+    expiresInMs: disappearingTimerMs.optional(),
   })
   .refine(
     (message) => message.text.trim().length > 0 || (message.attachments?.length ?? 0) > 0,
@@ -67,8 +71,9 @@ export const messageContentSchema = z
 export type MessageContent = z.infer<typeof messageContentSchema>;
 
 /**
- * Every kind of content: a message, a change to one, a group's new name, a call's entry, and what
- * changes a message's state (kinds/message-state.ts: a vote, a poll's end).
+ * Every kind of content: a message, a change to one, a group's new name, a call's entry, what
+ * changes a message's state (kinds/message-state.ts: a vote, a poll's end), and the conversation's
+ * disappearing-message timer and who may set it (disappearing.ts).
  */
 export const contentSchema = z.union([
   messageContentSchema,
@@ -76,6 +81,7 @@ export const contentSchema = z.union([
   renameSchema,
   callContentSchema,
   ...messageStateContentSchema.options,
+  ...disappearingContentSchema.options,
 ]);
 export type Content = z.infer<typeof contentSchema>;
 export type ContentKind = Content['kind'];

@@ -26,6 +26,7 @@ export function eventOfContent(envelope: EnvelopeEvent, content: Content): Appli
         ...(content.forwardedFrom ? { forwardedFrom: content.forwardedFrom } : {}),
         ...(content.linkPreview ? { linkPreview: content.linkPreview } : {}),
         ...(content.poll ? { poll: content.poll } : {}),
+        ...(content.expiresInMs ? { expiresInMs: content.expiresInMs } : {}),
       };
     case 'edit':
       return { kind: 'edit', ...base, clientChangeId: envelope.clientId, messageId: content.messageId, text: content.text };
@@ -44,6 +45,10 @@ export function eventOfContent(envelope: EnvelopeEvent, content: Content): Appli
       return { kind: 'pin', ...base, clientChangeId: envelope.clientId, messageId: content.messageId, on: content.on };
     case 'rename':
       return { kind: 'group_renamed', ...base, clientChangeId: envelope.clientId, name: content.name };
+    case 'disappearing_timer':
+      return { kind: 'disappearing_timer_set', ...base, clientChangeId: envelope.clientId, timerMs: content.timerMs };
+    case 'disappearing_policy':
+      return { kind: 'disappearing_policy_set', ...base, clientChangeId: envelope.clientId, everyone: content.everyone };
     case 'call':
       return {
         kind: 'call_ended',

@@ -28,6 +28,7 @@ import { callIdSchema, callMediaSchema } from '../common/call-negotiation.js';
 import { id } from '../protocol/wire-types.js';
 import { pollDefinitionSchema } from '../common/polls.js';
 import { messageStateContentSchema } from './kinds/message-state.js';
+import { disappearingTimerMs } from '../protocol/disappearing.js';
 
 export const messageEventSchema = z.object({
   kind: z.literal('message'),
@@ -47,6 +48,8 @@ export const messageEventSchema = z.object({
   linkPreview: linkPreviewSchema.optional(),
   /** A poll's options (its text is the question); gone once deleted. */
   poll: pollDefinitionSchema.optional(),
+  /** The disappearing-message timer it was written with. */
+  expiresInMs: disappearingTimerMs.optional(),
 });
 
 /** The author changes a message's text; the edit with the highest seq is the current text. */
@@ -124,6 +127,26 @@ export const callEndedEventSchema = z.object({
   durationMs: z.number().int().min(0).max(MAX_CALL_DURATION_MS).nullable(),
 });
 
+/**
+ * The conversation's disappearing-message timer set (content: disappearing_timer; null turned it
+ * off), and a group's choice of who may set it (disappearing_policy): each kept as a notice, the
+ * latest by seq in force.
+ */
+export const disappearingTimerSetEventSchema = z.object({
+  kind: z.literal('disappearing_timer_set'),
+  ...eventBase,
+  clientChangeId: id,
+  timerMs: disappearingTimerMs.nullable(),
+});
+export const disappearingPolicySetEventSchema = z.object({
+  kind: z.literal('disappearing_policy_set'),
+  ...eventBase,
+  clientChangeId: id,
+  everyone: z.boolean(),
+});
+export type DisappearingSetEvent =
+  z.infer<typeof disappearingTimerSetEventSchema> | z.infer<typeof disappearingPolicySetEventSchema>;
+
 /** The content events: what opened envelopes say. */
 export const OPENED_EVENT_SCHEMAS = [
   messageEventSchema,
@@ -134,6 +157,8 @@ export const OPENED_EVENT_SCHEMAS = [
   messageStateEventSchema,
   groupRenamedEventSchema,
   callEndedEventSchema,
+  disappearingTimerSetEventSchema,
+  disappearingPolicySetEventSchema,
 ] as const;
 
 /** The membership notices a device keeps and shows: the server's, and renames, which are content. */
@@ -174,6 +199,8 @@ export function isNoticeEvent(event: AppliedEvent): event is NoticeEvent {
     case 'message_state':
     case 'envelope':
     case 'call_ended':
+    case 'disappearing_timer_set':
+    case 'disappearing_policy_set':
       return false;
     case 'group_created':
     case 'members_added':
@@ -200,6 +227,8 @@ export function appliedClientIdOf(event: AppliedEvent): string {
     case 'message_state':
     case 'group_renamed':
     case 'call_ended':
+    case 'disappearing_timer_set':
+    case 'disappearing_policy_set':
       return event.clientChangeId;
     case 'group_created':
     case 'members_added':

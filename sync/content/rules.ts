@@ -10,6 +10,7 @@ import type { Change, Content } from './content.js';
 import type { ContentRefusal, ContentSender } from './content-sender.js';
 import { isMessageStateContent, refuseMessageState } from './kinds/message-state.js';
 import type { MessageStateTarget } from './kinds/message-state-kind.js';
+import { refuseDisappearing } from './disappearing.js';
 
 export type { ContentRefusal, ContentSender } from './content-sender.js';
 
@@ -33,6 +34,9 @@ export function refuseContent(content: Content, sender: ContentSender, target: C
     case 'reaction':
     case 'pin':
       return refuseChange(content, sender, target);
+    case 'disappearing_timer':
+    case 'disappearing_policy':
+      return refuseDisappearing(content, sender);
   }
 }
 

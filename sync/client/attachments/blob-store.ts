@@ -338,6 +338,11 @@ export class BlobStore {
     }
   }
 
+  /** Removes the stored file of a message that disappeared, at once rather than at the next collection. */
+  async discard(sha256: string): Promise<void> {
+    await this.remove(this.pathOf(sha256));
+  }
+
   /** Removes a file and then forgets its key (a key without its file is harmless; the reverse is not). */
   private async remove(path: string): Promise<void> {
     const keyId = await sealedKeyIdOf(path);

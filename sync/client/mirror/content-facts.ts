@@ -28,7 +28,17 @@ export interface ContentOrigin {
  * seq) already holds what came after: then their role is read from the membership notices before
  * `seq` (roleFromNotices). One with no role known keeps the plainest.
  */
-export function contentSender(
+export function contentSender(db: Db, origin: ContentOrigin, content: Content, knownKind?: ConversationKind): ContentSender {
+  const sender = senderAsOf(db, origin, content, knownKind);
+  if (content.kind !== 'disappearing_timer' || sender.conversationKind !== 'group') return sender;
+  // Events apply in seq order, so the policy stored now is the one in force at this seq.
+  const everyone = cachedValueStatement(db, 'SELECT disappearing_everyone FROM conversations WHERE id = ?').get(
+    origin.conversationId,
+  ) as number | undefined;
+  return { ...sender, everyoneMaySetTimer: everyone === 1 };
+}
+
+function senderAsOf(
   db: Db,
   origin: ContentOrigin,
   content: Content,
@@ -53,7 +63,8 @@ export function contentSender(
 
 /** The message a change names, with the emojis its sender has on it; null for a message, rename or call, or a message not here. */
 export function contentTarget(db: Db, conversationId: string, senderId: string, content: Content): ChangeTarget | null {
-  if (content.kind === 'message' || content.kind === 'rename' || content.kind === 'call') return null;
+  // Only content that names a message has one to judge it by.
+  if (!('messageId' in content)) return null;
   const message = cachedStatement(
     db,
     'SELECT sender_id, deleted FROM messages WHERE conversation_id = ? AND client_message_id = ?',

@@ -35,7 +35,7 @@ const UNNAMED_GROUP_TITLE = `CASE WHEN c.kind = 'group' AND c.name IS NULL THEN
 const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unread_mentions, c.member_count, c.is_member,
   c.peer_id, u.username, u.display_name, c.last_preview, c.last_sender_id, c.last_sender_name, c.last_deleted, c.last_at,
   c.last_attachment_kind, c.last_attachment_name, c.archived, c.archived_seq, c.muted, c.last_incoming_seq, c.draft_preview,
-  c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name, ${UNNAMED_GROUP_TITLE}, c.last_call
+  c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name, ${UNNAMED_GROUP_TITLE}, c.last_call, c.disappearing_ms
   FROM conversations c LEFT JOIN users u ON u.id = c.peer_id LEFT JOIN users r ON r.id = c.request_from`;
 
 /**
@@ -83,6 +83,7 @@ type Row = [
   requestFromName: string | null,
   unnamedGroupTitle: string | null,
   lastCall: string | null,
+  disappearingMs: number | null,
 ];
 
 export class ConversationList {
@@ -252,6 +253,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     requestFromName,
     unnamedGroupTitle,
     lastCallJson,
+    disappearingMs,
   ] = row.slice(18) as [
     number,
     number,
@@ -265,6 +267,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     string | null,
     string | null,
     string | null,
+    number | null,
   ];
   const lastCall = lastCallView(lastCallJson, lastText === null ? null : (lastAt ?? 0), selfId);
   const standing = requestStanding(requestFrom, requestAnswerOf(requestAnswer, requestSeq), lastIncomingSeq);
@@ -305,5 +308,6 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     blocked: kind === 'direct' && blocked === 1,
     request: standing === 'request',
     requestFromName: standing === 'request' ? requestFromName : null,
+    disappearingTimerMs: disappearingMs,
   };
 }

@@ -21,6 +21,7 @@ import { forgetResendRequest } from './resend-requests.js';
 import { forgetSentContent } from './sent-content.js';
 import { outboxRowArrived, voidQueuedChanges } from './outbox-store.js';
 import { applyMessageState, purgeMessageState, storePoll } from './message-state.js';
+import { applyDisappearingSetting, hasDisappeared } from './disappearing.js';
 import type { SearchNotes } from './search.js';
 
 /**
@@ -72,6 +73,8 @@ export interface ApplyBatch {
   wroteHere: boolean;
   /** An edit or delete was applied: the newest message's preview may have changed. */
   changedMessages: boolean;
+  /** A message from someone else with a disappearing timer was stored: read already, its timer starts. */
+  storedTimed: boolean;
   /** A membership event was applied: the member count and our own standing may have changed. */
   changedMembers: boolean;
   /** Our own group's creation arrived: settings that waited for the server to know the group may go. */
@@ -123,6 +126,7 @@ export function beginBatch(
     lastIncomingSeq: 0,
     wroteHere: false,
     changedMessages: false,
+    storedTimed: false,
     changedMembers: false,
     createdByUs: false,
     inOrder,
@@ -203,6 +207,10 @@ export function applyEvent(db: Db, event: AppliedEvent, batch: ApplyBatch): void
       applyMembershipEvent(db, event);
       batch.changedMembers = true;
       if (event.kind === 'group_created' && event.senderId === batch.selfId) batch.createdByUs = true;
+      break;
+    case 'disappearing_timer_set':
+    case 'disappearing_policy_set':
+      applyDisappearingSetting(db, event);
       break;
     case 'call_ended': {
       const stored = storeCallEntry(db, event, batch.selfId);
@@ -305,19 +313,21 @@ function forgetEnvelope(db: Db, conversationId: string, seq: number, batch: Appl
 
 /** Stores a message (or fills in our own copy's seq) and notes it for the search index. */
 function storeMessage(db: Db, event: MessageEvent, batch: ApplyBatch): void {
+  // Gone here already (its timer ran out): a late copy does not bring it back.
+  if (event.expiresInMs && hasDisappeared(db, event.conversationId, event.clientMessageId)) return;
   // Our own while rows of the conversation are queued: most likely written here, so acknowledged.
   const ownQueued = event.senderId === batch.selfId && batch.mayHaveQueued;
   const existing = ownQueued ? storedCopy(db, event) : undefined;
   if (existing) {
-    fillInCopy(db, event, existing, batch.search);
+    fillInCopy(db, event, existing, batch.search, batch.selfId);
   } else {
     // A plain insert (the common case: new to this mirror) hands over the local id, so the index
     // needs no lookup for it; positional parameters, as binding by name costs a lookup each.
     const inserted = cachedStatement(
       db,
       `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, sent_at, reply_to,
-         deleted, forwarded_from, link_preview)
-       VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?, ?)
+         deleted, forwarded_from, link_preview, expires_in_ms, expires_at)
+       VALUES (?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (conversation_id, client_message_id) DO NOTHING`,
     ).run(
       event.conversationId,
@@ -331,14 +341,18 @@ function storeMessage(db: Db, event: MessageEvent, batch: ApplyBatch): void {
       event.deleted ? 1 : 0,
       event.deleted ? null : (event.forwardedFrom?.name ?? null),
       event.deleted || !event.linkPreview ? null : JSON.stringify(event.linkPreview),
+      event.expiresInMs ?? null,
+      // Its author's devices start the timer when the server stored it; others when it is read.
+      event.expiresInMs && event.senderId === batch.selfId ? event.sentAt + event.expiresInMs : null,
     );
+    if (event.expiresInMs && event.senderId !== batch.selfId) batch.storedTimed = true;
     if (inserted.changes > 0) {
       const localId = Number(inserted.lastInsertRowid);
       batch.search.touchedRow(localId);
       if (event.senderId !== batch.selfId && !event.deleted && event.text.includes('@')) batch.mentionCandidates.push(localId);
     } else {
       const copy = storedCopy(db, event)!;
-      fillInCopy(db, event, copy, batch.search);
+      fillInCopy(db, event, copy, batch.search, batch.selfId);
       if (event.senderId !== batch.selfId) batch.mentionCandidates.push(copy.local_id);
     }
   }
@@ -385,12 +399,14 @@ function storedCopy(db: Db, event: MessageEvent): StoredCopy | undefined {
  * seq, and its word on the forward's author and the preview. Noted for the index only when its
  * text or deletion changes: the index holds every row as it was written.
  */
-function fillInCopy(db: Db, event: MessageEvent, copy: StoredCopy, search: SearchNotes): void {
+function fillInCopy(db: Db, event: MessageEvent, copy: StoredCopy, search: SearchNotes, selfId: string): void {
   const live = copy.deleted === 0;
   cachedStatement(
     db,
     `UPDATE messages SET seq = ?, state = 'sent', error = NULL, sent_at = ?,
-       forwarded_from = ?, link_preview = ?, text = ?, deleted = ? WHERE local_id = ?`,
+       forwarded_from = ?, link_preview = ?, text = ?, deleted = ?,
+       -- Our own, acknowledged: its timer starts at the time the server stored it.
+       expires_at = COALESCE(expires_at, CASE WHEN sender_id = ? THEN ? + expires_in_ms END) WHERE local_id = ?`,
   ).run(
     event.seq,
     event.sentAt,
@@ -399,6 +415,8 @@ function fillInCopy(db: Db, event: MessageEvent, copy: StoredCopy, search: Searc
     // An edit or delete applied earlier (held, or acknowledged out of order) must survive.
     copy.edit_seq === null && live ? (event.deleted ? '' : event.text) : copy.text,
     live && !event.deleted ? 0 : 1,
+    selfId,
+    event.sentAt,
     copy.local_id,
   );
   const text = copy.edit_seq === null && live ? (event.deleted ? '' : event.text) : copy.text;

@@ -1,11 +1,19 @@
 import { z } from 'zod';
 import type { ConversationInfo, FailedGroupChangeView, MemberView, MessageInfo, NoticeView } from '../../app-api/contract.js';
 import { peopleNamedIn, type ConversationKind, type Role, type User } from '../../protocol/frames.js';
-import { callEndedEventSchema, NOTICE_EVENT_SCHEMAS } from '../../content/opened-events.js';
+import {
+  callEndedEventSchema,
+  disappearingPolicySetEventSchema,
+  disappearingTimerSetEventSchema,
+  NOTICE_EVENT_SCHEMAS,
+} from '../../content/opened-events.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { safetyNumberChangedNoticeSchema } from './identity-trust.js';
 import { undecryptableNoticeSchema } from './resend-requests.js';
 import type { OutboxStore, QueuedGroupChange } from './outbox-store.js';
+import { disappearingSettingOf } from './disappearing.js';
+import { mayChangeTimer } from '../../content/disappearing.js';
+import { mayManageMembers } from '../../protocol/rules.js';
 
 /** What the renderer reads about groups: notices, members with roles, ticks and message info. */
 
@@ -14,6 +22,8 @@ const noticeSchema = z.discriminatedUnion('kind', [
   callEndedEventSchema,
   safetyNumberChangedNoticeSchema,
   undecryptableNoticeSchema,
+  disappearingTimerSetEventSchema,
+  disappearingPolicySetEventSchema,
 ]);
 
 /** The notices (membership events, calls' entries, changes of safety number this device noticed, envelopes it could not open) with seq in [fromSeq, beforeSeq), oldest first. */
@@ -33,7 +43,9 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
     event.kind === 'safety_number_changed' ||
     event.kind === 'undecryptable' ||
     event.kind === 'group_renamed' ||
-    event.kind === 'call_ended'
+    event.kind === 'call_ended' ||
+    event.kind === 'disappearing_timer_set' ||
+    event.kind === 'disappearing_policy_set'
       ? []
       : peopleNamedIn(event);
   const users = usersById(
@@ -60,6 +72,8 @@ export function noticesBetween(db: Db, conversationId: string, fromSeq: number, 
           },
         }
       : {}),
+    ...(event.kind === 'disappearing_timer_set' ? { timerMs: event.timerMs } : {}),
+    ...(event.kind === 'disappearing_policy_set' ? { everyone: event.everyone } : {}),
   }));
 }
 
@@ -156,14 +170,27 @@ export function conversationInfo(
     name = overlay(entry, members, newcomers, selfId, isOnline) ?? name;
   }
   const self = members.get(selfId);
+  const isMember = conversation.is_member === 1 && self !== undefined;
+  const setting = disappearingSettingOf(db, outbox, conversationId);
+  const standing = {
+    role: self?.role ?? 'member',
+    conversationKind: conversation.kind,
+    everyoneMaySetTimer: setting.everyoneMaySet,
+  };
   return {
     id: conversationId,
     kind: conversation.kind,
     name: conversation.kind === 'group' ? name : null,
-    isMember: conversation.is_member === 1 && self !== undefined,
+    isMember,
     role: self?.role ?? null,
     members: [...members.values()],
     failedChanges,
+    disappearing: {
+      timerMs: setting.timerMs,
+      everyoneMaySet: conversation.kind === 'direct' || setting.everyoneMaySet,
+      mayChange: isMember && mayChangeTimer(standing),
+      mayChangePolicy: isMember && conversation.kind === 'group' && mayManageMembers(standing.role),
+    },
   };
 }
 

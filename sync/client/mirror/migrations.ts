@@ -1109,4 +1109,32 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 35,
+    description: 'disappearing messages: each message its timer and when it goes, each conversation its setting',
+    up(db) {
+      db.exec(`
+        -- The timer a message was written with, and when it goes from here: set once its timer
+        -- starts (sent, or read by this person on any device). One timer, to the earliest.
+        ALTER TABLE messages ADD COLUMN expires_in_ms INTEGER;
+        ALTER TABLE messages ADD COLUMN expires_at INTEGER;
+        CREATE INDEX messages_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
+        -- Read by this person elsewhere, such a message starts its timer here: found without a scan.
+        CREATE INDEX messages_timer_unstarted ON messages (conversation_id, seq)
+          WHERE expires_in_ms IS NOT NULL AND expires_at IS NULL;
+        -- The setting as the latest notice by seq says it, and a group's choice of who may set it.
+        ALTER TABLE conversations ADD COLUMN disappearing_ms INTEGER;
+        ALTER TABLE conversations ADD COLUMN disappearing_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN disappearing_everyone INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN disappearing_policy_seq INTEGER NOT NULL DEFAULT 0;
+        -- Messages whose timer ran out: nothing of them but their ids, so a quote of one says it
+        -- disappeared and a late copy or change of it is not stored again.
+        CREATE TABLE disappeared (
+          conversation_id TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          PRIMARY KEY (conversation_id, message_id)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

@@ -27,6 +27,7 @@ import { SentContentStore } from './sent-content.js';
 import { FileKeyStore } from './file-key-store.js';
 import { MirrorHistory } from './history-export.js';
 import { applyEvent, beginBatch, finishBatch } from './event-applier.js';
+import { DisappearingStore, disappearingSettingOf, type DisappearingSetting } from './disappearing.js';
 import { addLocalMembers, applySnapshot, refreshMembership, upsertUser } from './membership.js';
 import { memberAtSeq } from './membership-notices.js';
 import { MIRROR_MIGRATIONS } from './migrations.js';
@@ -115,6 +116,8 @@ export class Mirror {
   readonly resendRequests: ResendRequests;
   /** Its history, exported for a newly linked device or imported from the device that linked this one. */
   readonly history: MirrorHistory;
+  /** Disappearing messages: timers started, and what is due taken away. */
+  readonly disappearing: DisappearingStore;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -142,6 +145,7 @@ export class Mirror {
     this.sentContent = new SentContentStore(db);
     this.resendRequests = new ResendRequests(db);
     this.history = new MirrorHistory(db, this.search, this.settings, openedWith);
+    this.disappearing = new DisappearingStore(db, this.search);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,
@@ -452,8 +456,10 @@ export class Mirror {
            read_seq = MAX(read_seq, excluded.read_seq)`,
     ).run(conversationId, userId, Math.max(deliveredSeq, readSeq), readSeq);
     if (readSeq > 0 && cachedStatement(this.db, 'SELECT 1 FROM session WHERE user_id = ?').get(userId)) {
-      // Our own read watermark (from this device or another): the unread count follows it.
+      // Our own read watermark (from this device or another): the unread count follows it, and
+      // what it passes of disappearing messages starts its timer.
       recountUnread(this.db, conversationId, userId);
+      this.disappearing.startReadTimers(conversationId, userId, readSeq);
     }
   }
 
@@ -674,6 +680,11 @@ export class Mirror {
 
   private finish(batch: ReturnType<typeof beginBatch>): void {
     const broughtBackAt = finishBatch(this.db, batch);
+    if (batch.storedTimed) {
+      // Read already (on another device, before this one caught up): their timers start now.
+      const { readSeq } = this.ownWatermarks(batch.conversationId, batch.selfId);
+      this.disappearing.startReadTimers(batch.conversationId, batch.selfId, readSeq);
+    }
     if (broughtBackAt !== null) this.settings.broughtBack(batch.conversationId, broughtBackAt);
     // Its queued creation is gone now (even when the acknowledgement was lost and it came as an
     // event): settings that waited for it can be sent.
@@ -743,9 +754,20 @@ export class Mirror {
     this.transaction(() => {
       const inserted = cachedStatement(
         this.db,
-        `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to, link_preview)
-           VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?, ?)`,
-      ).run(conversationId, messageId, senderId, text, now, replyTo, linkPreview ? JSON.stringify(linkPreview) : null);
+        `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to, link_preview,
+           expires_in_ms)
+           VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?, ?, ?)`,
+      ).run(
+        conversationId,
+        messageId,
+        senderId,
+        text,
+        now,
+        replyTo,
+        linkPreview ? JSON.stringify(linkPreview) : null,
+        // The timer its author sees now, their own queued change included, whenever it goes.
+        this.disappearingSetting(conversationId).timerMs,
+      );
       const localId = Number(inserted.lastInsertRowid);
       this.search.touchedRow(localId);
       const draft = this.settings.draft(conversationId);
@@ -778,9 +800,18 @@ export class Mirror {
       for (const target of input.targets) {
         const inserted = cachedStatement(
           this.db,
-          `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, forwarded_from)
-             VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?)`,
-        ).run(target.conversationId, target.messageId, input.senderId, input.text, input.now, input.forwardedFrom);
+          `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, forwarded_from,
+             expires_in_ms)
+             VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?, ?)`,
+        ).run(
+          target.conversationId,
+          target.messageId,
+          input.senderId,
+          input.text,
+          input.now,
+          input.forwardedFrom,
+          this.disappearingSetting(target.conversationId).timerMs,
+        );
         this.attachments.insertForwarded(target.conversationId, target.messageId, input.source);
         if (poll) storePoll(this.db, { ...target, authorId: input.senderId, seq: 0 }, poll);
         this.search.touched(target.conversationId, target.messageId);
@@ -799,6 +830,11 @@ export class Mirror {
       ).run(text, conversationId, messageId);
       this.search.touched(conversationId, messageId);
     });
+  }
+
+  /** The conversation's disappearing-message setting, this person's queued changes applied. */
+  disappearingSetting(conversationId: string): DisappearingSetting {
+    return disappearingSettingOf(this.db, this.outbox, conversationId);
   }
 
   /** The poll a message is, or null. */

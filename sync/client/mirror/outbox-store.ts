@@ -11,6 +11,8 @@ import {
 import { id } from '../../protocol/wire-types.js';
 import { callContentSchema, renameSchema, type CallContent } from '../../content/content.js';
 import { messageStateContentSchema, type MessageStateContent } from '../../content/kinds/message-state.js';
+import { disappearingContentSchema, type DisappearingContent } from '../../content/disappearing.js';
+import { disappearingTimerMs } from '../../protocol/disappearing.js';
 import { pollDefinitionSchema, type PollDefinition } from '../../common/polls.js';
 import type { QueuedState } from './message-state.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
@@ -61,6 +63,8 @@ export type OutboxEntry = EntryBase &
         hasFiles: boolean;
         /** A poll's options (its text is the question); null for any other message. */
         poll: PollDefinition | null;
+        /** The disappearing-message timer it was written with; null when it does not disappear. */
+        expiresInMs: number | null;
       }
     | { kind: 'edit'; messageId: string; text: string }
     | { kind: 'delete'; messageId: string }
@@ -76,6 +80,8 @@ export type OutboxEntry = EntryBase &
      * sent as it is, so a new kind of it needs nothing here.
      */
     | { kind: 'content'; messageId: string; content: MessageStateContent }
+    /** The conversation's disappearing-message timer, or a group's choice of who may set it: sealed as it is. */
+    | { kind: 'conversation_setting'; content: DisappearingContent }
   );
 
 /** The kinds of change to a message, as the outbox's kind column names them. */
@@ -113,6 +119,7 @@ const PAYLOADS = {
   set_role: outboxGroupChangeSchema,
   call: callContentSchema,
   content: messageStateContentSchema,
+  conversation_setting: disappearingContentSchema,
 } as const;
 type RowKind = keyof typeof PAYLOADS;
 /**
@@ -195,10 +202,12 @@ export interface OutboxRow {
   has_files?: number;
   /** A queued poll's options (JSON), where the query joined them in. */
   poll?: string | null;
+  /** The disappearing-message timer its message was written with, where the query joined it in. */
+  expires_in_ms?: number | null;
 }
 
 /** A queued row as the sender needs it: its message's text, reply, preview, and whether it has files. */
-const ENTRY_COLUMNS = `o.*, m.text, m.reply_to, m.link_preview, m.forwarded_from,
+const ENTRY_COLUMNS = `o.*, m.text, m.reply_to, m.link_preview, m.forwarded_from, m.expires_in_ms,
   EXISTS (SELECT 1 FROM attachments a WHERE a.conversation_id = o.conversation_id AND a.message_id = o.message_id) AS has_files,
   (SELECT s.value FROM message_state s WHERE o.kind = 'send' AND s.conversation_id = o.conversation_id AND s.message_id = o.message_id
      AND s.kind = 'poll') AS poll`;
@@ -269,6 +278,29 @@ export class OutboxStore {
       this.db,
       `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status) VALUES (?, ?, 'content', ?, ?, 'pending')`,
     ).run(conversationId, clientId, content.messageId, JSON.stringify(content));
+  }
+
+  /** A timer or policy for the conversation, queued behind everything before it. */
+  enqueueSetting(conversationId: string, clientId: string, content: DisappearingContent): void {
+    cachedStatement(
+      this.db,
+      `INSERT INTO outbox (conversation_id, client_id, kind, message_id, payload, status)
+       VALUES (?, ?, 'conversation_setting', NULL, ?, 'pending')`,
+    ).run(conversationId, clientId, JSON.stringify(content));
+  }
+
+  /** The conversation's pending timers and policies, oldest first, for the views to overlay. */
+  queuedSettings(conversationId: string): { clientId: string; content: DisappearingContent; attempts: number }[] {
+    const rows = cachedStatement(
+      this.db,
+      `SELECT * FROM outbox WHERE conversation_id = ? AND kind != 'send' AND kind = 'conversation_setting' AND status = 'pending'
+       ORDER BY id`,
+    ).all(conversationId) as OutboxRow[];
+    return rows.map((row) => ({
+      clientId: row.client_id,
+      content: payloadOf({ ...row, kind: 'conversation_setting' }),
+      attempts: row.attempts,
+    }));
   }
 
   /** The pending state content about a message, oldest first (a new vote cancels one never sent). */
@@ -531,6 +563,7 @@ export class OutboxStore {
         case 'group':
         case 'call':
         case 'content':
+        case 'conversation_setting':
           throw new Error(`Outbox row ${row.client_id} is not a change to a message`);
       }
     });
@@ -598,6 +631,7 @@ export function toEntry(row: OutboxRow): OutboxEntry {
         forwardedFrom: row.forwarded_from ?? null,
         hasFiles: row.has_files !== 0,
         poll: row.poll === null || row.poll === undefined ? null : pollOfRow(row, row.poll),
+        expiresInMs: timerOfRow(row),
       };
     }
     case 'edit':
@@ -627,7 +661,18 @@ export function toEntry(row: OutboxRow): OutboxEntry {
       const content = payloadOf({ ...row, kind: 'content' });
       return { ...base, kind: 'content', messageId: content.messageId, content };
     }
+    case 'conversation_setting':
+      return { ...base, kind: 'conversation_setting', content: payloadOf({ ...row, kind: 'conversation_setting' }) };
   }
+}
+
+/** A queued message's timer, checked when read back: a damaged one fails loudly instead of going without it. */
+function timerOfRow(row: OutboxRow): number | null {
+  if (row.expires_in_ms === null || row.expires_in_ms === undefined) return null;
+  const parsed = disappearingTimerMs.safeParse(row.expires_in_ms);
+  if (!parsed.success)
+    throw new Error(`Outbox row ${row.client_id} (send) has a disappearing timer that is not one: ${row.expires_in_ms}`);
+  return parsed.data;
 }
 
 /** A queued poll's options, checked when read back: a damaged poll fails loudly instead of going as a plain message. */

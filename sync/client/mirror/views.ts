@@ -11,7 +11,7 @@ import type {
   ReactionView,
 } from '../../app-api/contract.js';
 import { linkPreviewSchema, type LinkPreview } from '../../protocol/frames.js';
-import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 import type { AttachmentStore } from './attachments.js';
 import type { OutboxStore, QueuedChange } from './outbox-store.js';
 import { ConversationList, type Folder } from './conversation-list.js';
@@ -319,6 +319,8 @@ export class MirrorViews {
         linkPreview: overlay.deleted ? null : linkPreviewOf(row.link_preview),
         pinned: !overlay.deleted && pinned.has(row.client_message_id),
         poll: overlay.deleted ? null : (polls.get(row.client_message_id) ?? null),
+        expiresInMs: row.expires_in_ms,
+        expiresAt: row.expires_at,
       };
     });
   }
@@ -375,14 +377,25 @@ export class MirrorViews {
         senderName: original.sender_name,
         text: overlay.deleted ? '' : overlay.text,
         deleted: overlay.deleted,
+        disappeared: false,
       });
+    }
+    // Those not here may have gone with their timers: the quote says so instead of "not found".
+    const missing = ids.filter((id) => !quotes.has(id));
+    if (missing.length > 0) {
+      const gone = cachedValueStatement(
+        this.db,
+        'SELECT message_id FROM disappeared WHERE conversation_id = ? AND message_id IN (SELECT value FROM json_each(?))',
+      ).all(conversationId, JSON.stringify(missing)) as string[];
+      for (const messageId of gone) quotes.set(messageId, { ...missingQuote(messageId), disappeared: true });
     }
     return quotes;
   }
 }
 
 const MESSAGE_SELECT = `SELECT m.conversation_id, m.client_message_id, m.sender_id, m.text, m.seq, m.state, m.error,
-    m.created_at, m.sent_at, m.reply_to, m.deleted, m.edit_seq, m.forwarded_from, m.link_preview, u.display_name AS sender_name
+    m.created_at, m.sent_at, m.reply_to, m.deleted, m.edit_seq, m.forwarded_from, m.link_preview, m.expires_in_ms, m.expires_at,
+    u.display_name AS sender_name
   FROM messages m
   LEFT JOIN users u ON u.id = m.sender_id`;
 
@@ -401,6 +414,8 @@ interface MessageRow {
   edit_seq: number | null;
   forwarded_from: string | null;
   link_preview: string | null;
+  expires_in_ms: number | null;
+  expires_at: number | null;
   sender_name: string | null;
 }
 
@@ -463,7 +478,7 @@ function withOwnReactions(raw: RawReaction[], row: MessageRow, queued: QueuedCha
 }
 
 function missingQuote(messageId: string): QuoteView {
-  return { messageId, available: false, senderId: null, senderName: null, text: '', deleted: false };
+  return { messageId, available: false, senderId: null, senderName: null, text: '', deleted: false, disappeared: false };
 }
 
 /**

@@ -210,6 +210,11 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     }),
     votePoll: fc.record({ conversationId: conversation(), messageId: message(), choices: fc.constantFrom([], [0], [1], [0, 1]) }),
     endPoll: fc.record({ conversationId: conversation(), messageId: message() }),
+    setDisappearingTimer: fc.record({
+      conversationId: conversation(),
+      timerMs: fc.constantFrom(null, 30_000, 604_800_000),
+    }),
+    setDisappearingPolicy: fc.record({ conversationId: conversation(), everyone: fc.boolean() }),
     getEditHistory: fc.record({ conversationId: conversation(), messageId: message() }),
     retryChange: fc.record({ changeId: validId }),
     discardChange: fc.record({ changeId: validId }),

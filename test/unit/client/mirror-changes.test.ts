@@ -161,6 +161,7 @@ describe('applying edits, deletes, reactions and replies', () => {
       senderName: null,
       text: '',
       deleted: false,
+      disappeared: false,
     });
     mirror.applyEvents('c1', [message(1, 'orig'), message(2, 'reply', 'me', 'orig'), edit(3, 'orig', 'edited original')], 'me');
     expect(page(mirror)[1]?.replyTo).toMatchObject({

@@ -79,6 +79,7 @@ describe('mirror migrations', () => {
       'attachments',
       'conversation_devices',
       'conversations',
+      'disappeared',
       'envelopes_waiting',
       'file_keys',
       'held_events',
