@@ -391,6 +391,8 @@ export interface NewEnvelope {
    * nothing is stored, and the answer is `devices_changed` with the devices now.
    */
   devicesVersion: number | null;
+  /** Its disappearing-message timer (null: none), kept beside it and attested back. */
+  expiresInMs: number | null;
   sentAt: number;
 }
 

@@ -87,9 +87,9 @@ export function prepareStatements(db: Db) {
     // text: '' (NOT NULL), as no event stored now has any (store-rows.ts: EventRecord).
     insertEvent: db.prepare(
       `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
-                           deleted, payload, hidden_from, sender_device, ciphertext)
+                           deleted, payload, hidden_from, sender_device, ciphertext, expires_in_ms)
        VALUES (@conversation_id, @seq, @kind, @sender_id, @client_id, @message_id, '', @sent_at,
-               @deleted, @payload, @hidden_from, @sender_device, @ciphertext)`,
+               @deleted, @payload, @hidden_from, @sender_device, @ciphertext, @expires_in_ms)`,
     ),
     // The first event in (afterSeq, untilSeq] that `userId` may be served (not hidden from them).
     firstServedAfter: db.prepare(
