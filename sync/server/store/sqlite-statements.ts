@@ -22,6 +22,7 @@ import {
   authorsBetweenSql,
   writtenWithSql,
 } from './shared-sql.js';
+import { prepareExpiryStatements } from './sqlite-expiry.js';
 import { EVENT_COLUMNS } from './sqlite-rows.js';
 import { prepareUploadStatements } from './sqlite-uploads.js';
 
@@ -120,6 +121,8 @@ export function prepareStatements(db: Db) {
     // Envelopes (sqlite-envelopes.ts): the one a delete names, and its purge.
     deleteTarget: db.prepare(deleteTargetSql('@conversationId', '@clientId', '@senderId', 'INDEXED BY events_by_message')),
     purgeEnvelope: db.prepare(purgeEnvelopeSql('?', '?')),
+    // Those whose timer ran out (sqlite-expiry.ts).
+    ...prepareExpiryStatements(db),
     devicesVersion: db.prepare('SELECT devices_version FROM conversations WHERE id = ?').pluck(),
     conversationDevices: db.prepare(conversationDevicesSql('?')),
 

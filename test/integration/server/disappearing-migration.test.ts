@@ -14,7 +14,8 @@ import {
 /**
  * The migration for disappearing messages (SQLite version 19, PostgreSQL version 16): every event
  * from before has no timer and no read stamp, the live expiring envelopes get their partial index,
- * and a store opened on such a database serves what it held as before.
+ * and a store opened on such a database never purges an envelope from before, but purges one sent
+ * with a timer since.
  */
 
 /** The same rows in both stores: SQL both understand. A and B in a direct conversation; B has read A's envelope. */
@@ -64,7 +65,7 @@ describe('disappearing messages migration', () => {
 });
 
 describeEachStore('a store on a database from before disappearing messages', (backend) => {
-  it('serves an envelope from before without a timer, and one sent with a timer since with it', async () => {
+  it('never purges an envelope from before, and purges one sent with a timer since', async () => {
     const store: ServerStore =
       backend.name === 'sqlite'
         ? openSqliteServerStore(sqliteSeededBefore(19, SEED))
@@ -78,7 +79,11 @@ describeEachStore('a store on a database from before disappearing messages', (ba
       sentAt: 10,
     });
     expect(timed).toMatchObject({ status: 'stored', event: { seq: 2, expiresInMs: 30_000 } });
+    await store.raiseWatermark({ conversationId: 'd', userId: 'b', kind: 'read', seq: 2 });
+
+    expect(await store.purgeExpiredEnvelopes(20, 10)).toEqual({ stamped: 1, purged: 0 });
+    expect(await store.purgeExpiredEnvelopes(20 + 30_000, 10)).toEqual({ stamped: 0, purged: 1 });
     const page = await store.readEvents({ conversationId: 'd', userId: 'b', afterSeq: 0, limit: 10 });
-    expect(page?.events).toEqual([old, expect.objectContaining({ seq: 2, deleted: false, expiresInMs: 30_000 })]);
+    expect(page?.events).toEqual([old, expect.objectContaining({ seq: 2, deleted: true, ciphertext: '', expiresInMs: 30_000 })]);
   });
 });
