@@ -6,7 +6,7 @@
  * by the sender's client id, membership and limits, and reads none of them: it knows no message,
  * edit, reaction or pin kinds (sync/content declares those, on the client).
  *
- * Two facts stay outside the seal because the server acts on them (and the server adds a third it
+ * Three facts stay outside the seal because the server acts on them (and the server adds one it
  * attests, the sender's role, for the rules every device applies):
  * - `attachments`: the uploads the content refers to, by id. The server lets the conversation's
  *   members download them (and keeps them while referred to); each must be a finished upload of
@@ -14,10 +14,14 @@
  * - `deletes`: the client id of an earlier envelope of the same sender in the conversation that
  *   this one deletes for everyone: the server drops that envelope's ciphertext and attachment
  *   references (what it cannot read, it can still forget).
+ * - `expiresInMs`: a disappearing message's timer (disappearing.ts): once every member but the
+ *   sender has read it and the timer has run since, or at the latest the timer and
+ *   DISAPPEARING_LIMITS.unreadGraceMs after it was stored, the server purges it as a delete does.
  */
 import { z } from 'zod';
 import { ATTACHMENT_LIMITS } from './attachments.js';
 import { devicesVersion } from './conversation-devices.js';
+import { disappearingTimerMs } from './disappearing.js';
 import { roleSchema } from './roles.js';
 import { base64, deviceNumber, id, rid } from './wire-types.js';
 
@@ -49,6 +53,7 @@ export const sendEnvelopeFrame = z.object({
   deletes: id.optional(),
   after: id.optional(),
   devicesVersion: devicesVersion.optional(),
+  expiresInMs: disappearingTimerMs.optional(),
 });
 export type SendEnvelopeFrame = z.infer<typeof sendEnvelopeFrame>;
 
@@ -74,6 +79,11 @@ export const envelopeEventSchema = z.object({
    * there. Absent on envelopes stored before the server attested it.
    */
   senderRole: roleSchema.optional(),
+  /**
+   * The timer it was sent with, attested back (absent: none), so a device that catches up one the
+   * server purged already (`deleted`) knows it disappeared, and shows nothing rather than a deletion.
+   */
+  expiresInMs: disappearingTimerMs.optional(),
 });
 export type EnvelopeEvent = z.infer<typeof envelopeEventSchema>;
 

@@ -2,6 +2,7 @@ import type { Runtime, TimerHandle } from '../common/runtime.js';
 import { ATTACHMENT_LIMITS } from '../protocol/attachments.js';
 import { INBOX_LIMITS } from '../protocol/inbox-frames.js';
 import type { AttachmentFiles } from './attachments/attachment-files.js';
+import { startDisappearingSweep } from './disappearing-sweep.js';
 import type { InFlight } from './in-flight.js';
 import type { ServerLogger } from './logger.js';
 import type { ServerStore } from './store/server-store.js';
@@ -17,8 +18,9 @@ export interface Housekeeping {
 /**
  * What the server clears away on its own, once at start and then every hour on the injected
  * timers: uploads no message refers to a day after they were created (never finished, never sent,
- * or sent in messages since deleted for everyone), and device envelopes nobody came for within
- * INBOX_LIMITS.keepForMs. One chore failing does not keep the other from running.
+ * or sent in messages since deleted or expired), and device envelopes nobody came for within
+ * INBOX_LIMITS.keepForMs. One chore failing does not keep the other from running. Envelopes whose
+ * disappearing-message timer ran out go far sooner, every `disappearingSweepMs` (disappearing-sweep.ts).
  */
 export function startHousekeeping(deps: {
   store: ServerStore;
@@ -26,8 +28,10 @@ export function startHousekeeping(deps: {
   runtime: Runtime;
   logger: ServerLogger;
   inFlight: InFlight;
+  disappearingSweepMs: number;
 }): Housekeeping {
   const { store, files, runtime, logger, inFlight } = deps;
+  const sweep = startDisappearingSweep({ store, runtime, logger, inFlight, everyMs: deps.disappearingSweepMs });
   let timer: TimerHandle | undefined;
   let stopped = false;
 
@@ -62,6 +66,7 @@ export function startHousekeeping(deps: {
     stop: () => {
       stopped = true;
       if (timer !== undefined) runtime.timers.clearTimeout(timer);
+      sweep.stop();
     },
   };
 }

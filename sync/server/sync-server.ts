@@ -10,6 +10,7 @@ import { LIMITS } from '../protocol/limits.js';
 import { offersSyncProtocol, PROTOCOL_HEADER, SYNC_PROTOCOL, UPGRADE_REQUIRED_STATUS } from '../protocol/version.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { AttachmentFiles } from './attachments/attachment-files.js';
+import { DISAPPEARING_SWEEP_MS } from './disappearing-sweep.js';
 import { startHousekeeping } from './housekeeping.js';
 import { requestPath } from './http-body.js';
 import { httpRoute, observeHttp } from './http-log.js';
@@ -90,6 +91,8 @@ export interface SyncServerOptions {
   maxFileBytes?: number;
   /** How much one person's kept uploads may add up to; 10 GiB unless set. */
   quotaBytes?: number;
+  /** How often envelopes whose disappearing-message timer ran out are purged; 0 disables it. Default 10 s. */
+  disappearingSweepMs?: number;
   /** Other nodes share `store` (PostgreSQL): how this node reaches them. */
   cluster?: ClusterOptions;
 }
@@ -252,7 +255,14 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
   }
   const address = httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('The server has no TCP address');
-  const housekeeping = startHousekeeping({ store, files, runtime, logger, inFlight });
+  const housekeeping = startHousekeeping({
+    store,
+    files,
+    runtime,
+    logger,
+    inFlight,
+    disappearingSweepMs: options.disappearingSweepMs ?? DISAPPEARING_SWEEP_MS,
+  });
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
 
   let closed: Promise<void> | undefined;

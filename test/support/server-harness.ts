@@ -46,6 +46,7 @@ import { startSyncServer, type RunningServer, type SyncServerOptions } from '../
 import type { StoreBackend, TestDatabase } from './store-backends.js';
 import { SYNC_PROTOCOL } from '../../sync/protocol/version.js';
 import type { EnvelopeEvent } from '../../sync/protocol/envelope-frames.js';
+import type { DisappearingTimerMs } from '../../sync/protocol/disappearing.js';
 
 /** Fast enough for hundreds of sign-ups per test run; never use outside tests. */
 export const CHEAP_PASSWORD_COST: PasswordCost = { N: 2 ** 10, r: 8, p: 1 };
@@ -377,6 +378,7 @@ export interface EnvelopeExtras {
   attachments?: string[];
   deletes?: string;
   after?: string;
+  expiresInMs?: DisappearingTimerMs;
 }
 
 const TEST_SEAL_PREFIX = 'test-sealed:';
@@ -491,6 +493,7 @@ export class TestClient {
       ...(extra.attachments ? { attachments: extra.attachments } : {}),
       ...(extra.deletes ? { deletes: extra.deletes } : {}),
       ...(extra.after ? { after: extra.after } : {}),
+      ...(extra.expiresInMs ? { expiresInMs: extra.expiresInMs } : {}),
     } as const;
     for (let attempt = 0; ; attempt += 1) {
       const devicesVersion = this.devicesVersions.get(conversationId);

@@ -13,6 +13,8 @@ export interface TestEnvelope {
   text?: string;
   attachments?: string[];
   deletes?: string;
+  /** Its disappearing-message timer (none when absent). */
+  expiresInMs?: number;
   sentAt?: number;
 }
 
@@ -27,6 +29,7 @@ export function envelopeFor(envelope: TestEnvelope, devicesVersion: number | nul
     attachments: envelope.attachments ?? [],
     deletes: envelope.deletes ?? null,
     devicesVersion,
+    expiresInMs: envelope.expiresInMs ?? null,
     sentAt: envelope.sentAt ?? 1,
   };
 }

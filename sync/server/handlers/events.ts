@@ -22,6 +22,7 @@ export async function sendEnvelope(ctx: HandlerContext, frame: FrameOf<'send_env
     attachments: frame.attachments ?? [],
     deletes: frame.deletes ?? null,
     devicesVersion: frame.devicesVersion ?? null,
+    expiresInMs: frame.expiresInMs ?? null,
     sentAt: ctx.runtime.clock.now(),
   });
   if (result.status === 'devices_changed') {

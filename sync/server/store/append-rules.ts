@@ -110,5 +110,6 @@ export function newEnvelopeEvent(input: NewEnvelope, seq: number, senderRole: Ro
     deleted: false,
     sentAt: input.sentAt,
     senderRole,
+    ...(input.expiresInMs !== null ? { expiresInMs: input.expiresInMs } : {}),
   };
 }

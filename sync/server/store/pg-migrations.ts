@@ -525,6 +525,16 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       WHERE u.id = t.user_id;
     `,
   },
+  {
+    version: 16,
+    description:
+      "disappearing messages: an envelope's timer, when every member had read it, and the live expiring envelopes indexed",
+    sql: `
+      -- As SQLite's version 19 (BIGINT: four weeks in milliseconds passes an integer's range).
+      ALTER TABLE events ADD COLUMN expires_in_ms BIGINT, ADD COLUMN all_read_at BIGINT;
+      CREATE INDEX events_expiring ON events(conversation_id, seq) WHERE expires_in_ms IS NOT NULL AND deleted = FALSE;
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

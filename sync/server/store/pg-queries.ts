@@ -113,9 +113,9 @@ export async function insertEvent(
        SELECT id FROM conversations WHERE id = $1 AND last_seq = $2::bigint - 1 FOR NO KEY UPDATE),
      stored AS (
        INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
-                           deleted, payload, hidden_from, sender_device, ciphertext)
+                           deleted, payload, hidden_from, sender_device, ciphertext, expires_in_ms)
        SELECT held.id, $2::bigint, $3::text, $4::text, $5::text, $6::text, '', $7::bigint,
-              $8::boolean, $9::jsonb, $10::text, $11::integer, $12::text FROM held
+              $8::boolean, $9::jsonb, $10::text, $11::integer, $12::text, $16::bigint FROM held
        ON CONFLICT DO NOTHING
        RETURNING conversation_id, seq),
      counter AS (UPDATE conversations SET last_seq = $2 WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)),
@@ -148,6 +148,7 @@ export async function insertEvent(
         options.uploadIds ?? [],
         options.markWriter ?? false,
         options.hiddenMembers ?? [],
+        row.expires_in_ms,
       ],
     )
     .catch((error: unknown) => {

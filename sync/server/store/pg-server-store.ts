@@ -3,6 +3,7 @@ import type { Conversation, ConversationEvent, SettingRegister, User } from '../
 import { inTransaction, PostgresConnections, withSession, type PostgresPoolOptions, type Session } from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith, formerConversationWith } from './pg-conversations.js';
 import { appendEnvelopeWith } from './pg-envelopes.js';
+import { purgeExpiredWith } from './pg-expiry.js';
 import {
   conversationDevicesSql,
   memberDevicesVersionSql,
@@ -27,6 +28,7 @@ import type {
   CreateUploadResult,
   DownloadableUpload,
   EventPage,
+  ExpiryPass,
   GroupChangeResult,
   NewEnvelope,
   EnvelopeResult,
@@ -117,6 +119,8 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   for the node's receipt run go together, one per member: one statement locks their rows with
  *   SKIP LOCKED and raises those it got; one whose row another transaction holds runs alone next
  *   (pg-watermarks.ts).
+ * - purgeExpiredEnvelopes: READ COMMITTED; the rows each statement changes locked FOR UPDATE SKIP
+ *   LOCKED, so passes on several nodes take different rows and never wait (pg-expiry.ts).
  * - readEvents: one statement (the periods, the page and the log's end in one snapshot; the
  *   people a page names besides its senders, names only, in a second). readEventsAt: one statement.
  * - getConversationForMember, getConversationSeenBy, listConversationsOf: REPEATABLE READ READ ONLY, so their
@@ -216,6 +220,10 @@ export class PostgresServerStore implements ServerStore {
 
   async appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult> {
     return inTransaction(this.db, (tx) => appendEnvelopeWith(tx, input));
+  }
+
+  async purgeExpiredEnvelopes(now: number, limit: number): Promise<ExpiryPass> {
+    return inTransaction(this.db, (tx) => purgeExpiredWith(tx, now, limit));
   }
 
   async conversationDevices(conversationId: string, userId: string): Promise<ConversationDevices | null> {

@@ -162,6 +162,17 @@ export interface ServerStore {
 
   /** A sealed envelope (envelope-frames.ts); one that deletes another drops that one's ciphertext and references in the same transaction. */
   appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult>;
+  /**
+   * One pass over the live envelopes with a timer (NewEnvelope.expiresInMs), in one transaction,
+   * stamping and purging at most `limit` each: first each that every current member but its sender
+   * has read (read_seq at or past it) is stamped read at `now`; then each whose timer has run since
+   * that stamp, or since it was stored plus DISAPPEARING_LIMITS.unreadGraceMs (a member may never
+   * read it), is purged as a delete for everyone purges one: ciphertext '', deleted, references to
+   * its uploads gone. The stamp comes no earlier than the reads, so no envelope goes before a
+   * member's device would drop it. Idempotent, and safe while other nodes run it (PostgreSQL: rows
+   * another pass holds are skipped, and each row is purged once).
+   */
+  purgeExpiredEnvelopes(now: number, limit: number): Promise<ExpiryPass>;
   /** The conversation's devices version and its members' devices with keys; null when `userId` is not a member. */
   conversationDevices(conversationId: string, userId: string): Promise<ConversationDevices | null>;
   /** null when `userId` was never a member (or the conversation does not exist). */
@@ -391,7 +402,17 @@ export interface NewEnvelope {
    * nothing is stored, and the answer is `devices_changed` with the devices now.
    */
   devicesVersion: number | null;
+  /** Its disappearing-message timer (null: none), kept beside it and attested back: purgeExpiredEnvelopes purges it. */
+  expiresInMs: number | null;
   sentAt: number;
+}
+
+/** What one pass of purgeExpiredEnvelopes did. */
+export interface ExpiryPass {
+  /** Envelopes found read by every member but their sender, stamped `now` (all_read_at). */
+  stamped: number;
+  /** Envelopes whose timer ran out, purged as a delete for everyone purges them. */
+  purged: number;
 }
 
 export type EnvelopeResult =

@@ -1,3 +1,4 @@
+import { DISAPPEARING_LIMITS } from '../../protocol/disappearing.js';
 import { PLAINTEXT_EVENT_KINDS } from './store-rows.js';
 
 /**
@@ -271,14 +272,62 @@ export function deleteTargetSql(conversation: string, clientId: string, sender: 
           ORDER BY t.sender_id = ${sender} DESC, t.seq LIMIT 1`;
 }
 
+/** What a purged envelope keeps of what it said: nothing (the row, its seq and its timer stay). */
+const PURGED = `ciphertext = '', deleted = TRUE, payload = NULL`;
+
 /**
  * Delete for everyone of the envelope at `seq`: its ciphertext becomes '' and its upload ids go, so
  * catch-up never serves them again; the row stays, so no sequence number disappears. (Its
  * attachment_refs go in the same transaction.)
  */
 export function purgeEnvelopeSql(conversation: string, seq: string): string {
-  return `UPDATE events SET ciphertext = '', deleted = TRUE, payload = NULL
+  return `UPDATE events SET ${PURGED}
           WHERE conversation_id = ${conversation} AND seq = ${seq} AND kind = 'envelope'`;
+}
+
+// Disappearing messages (ServerStore.purgeExpiredEnvelopes), in each pass's one transaction. Each
+// statement first picks the rows it changes, once (MATERIALIZED), reading events through their
+// partial index, events_expiring: `indexHint` follows `events e` (SQLite pins it: INDEXED BY), and
+// `lock` ends the pick (PostgreSQL locks the rows, skipping those another node's pass holds, so
+// passes running at once take different rows and never wait for each other).
+
+/** How a store spells the sweep's picks. */
+export interface SweepDialect {
+  indexHint: string;
+  lock: string;
+}
+
+/** The envelopes the sweep may still stamp or purge, of `events e`: the WHERE of events_expiring. */
+const EXPIRING = `e.expires_in_ms IS NOT NULL AND e.deleted = FALSE`;
+
+/**
+ * Stamps `now` (all_read_at) on up to `limit` live expiring envelopes not stamped yet that every
+ * current member but their sender has read. (A member who joined since was given watermarks past them.)
+ */
+export function stampAllReadSql(now: string, limit: string, sweep: SweepDialect): string {
+  return `WITH read_by_all AS MATERIALIZED (
+            SELECT e.conversation_id, e.seq FROM events e ${sweep.indexHint}
+            WHERE ${EXPIRING} AND e.all_read_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM members m
+                              WHERE m.conversation_id = e.conversation_id AND m.user_id <> e.sender_id AND m.read_seq < e.seq)
+            LIMIT ${limit} ${sweep.lock})
+          UPDATE events SET all_read_at = ${now} WHERE (conversation_id, seq) IN (SELECT conversation_id, seq FROM read_by_all)`;
+}
+
+/**
+ * Purges, as purgeEnvelopeSql does, up to `limit` live envelopes whose timer ran out by `now`: since
+ * every member had read them, or since they were stored plus the unread grace. RETURNING the ones
+ * purged (conversation_id, seq), whose attachment_refs go in the same transaction.
+ */
+export function purgeExpiredSql(now: string, limit: string, sweep: SweepDialect): string {
+  return `WITH expired AS MATERIALIZED (
+            SELECT e.conversation_id, e.seq FROM events e ${sweep.indexHint}
+            WHERE ${EXPIRING}
+              AND (e.all_read_at + e.expires_in_ms <= ${now}
+                   OR e.sent_at + e.expires_in_ms + ${DISAPPEARING_LIMITS.unreadGraceMs} <= ${now})
+            LIMIT ${limit} ${sweep.lock})
+          UPDATE events SET ${PURGED} WHERE (conversation_id, seq) IN (SELECT conversation_id, seq FROM expired)
+          RETURNING conversation_id, seq`;
 }
 
 // The device inbox (device-inbox.ts). `people` and `sessions` are lists as each store spells one,

@@ -685,4 +685,20 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 19,
+    description:
+      "disappearing messages: an envelope's timer, when every member had read it, and the live expiring envelopes indexed",
+    up(db) {
+      db.exec(`
+        -- The timer send_envelope carries (protocol/disappearing.ts), kept after the purge so catch-up
+        -- tells an expired envelope from a deleted one; NULL for every envelope without one.
+        ALTER TABLE events ADD COLUMN expires_in_ms INTEGER;
+        -- When the sweep first found it read by every member but its sender (server time); its timer runs from then.
+        ALTER TABLE events ADD COLUMN all_read_at INTEGER;
+        -- Only the envelopes the sweep may still stamp or purge (shared-sql.ts: EXPIRING): empty while nobody sends a timer.
+        CREATE INDEX events_expiring ON events(conversation_id, seq) WHERE expires_in_ms IS NOT NULL AND deleted = FALSE;
+      `);
+    },
+  },
 ];

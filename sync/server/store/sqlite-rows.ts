@@ -12,7 +12,7 @@ export interface EventRow extends Omit<EventRecord, 'deleted' | 'payload'> {
 
 /** The columns of an event row, in the order eventRowOf reads them from a raw (array) result. */
 export const EVENT_COLUMNS =
-  'conversation_id, seq, kind, sender_id, client_id, message_id, sent_at, deleted, payload, hidden_from, sender_device, ciphertext';
+  'conversation_id, seq, kind, sender_id, client_id, message_id, sent_at, deleted, payload, hidden_from, sender_device, ciphertext, expires_in_ms';
 
 /** A row selected as EVENT_COLUMNS in raw mode (an array), as the row object better-sqlite3 would make. */
 export function eventRowOf(values: unknown[]): EventRow {
@@ -29,6 +29,7 @@ export function eventRowOf(values: unknown[]): EventRow {
     hidden_from: values[9] as string | null,
     sender_device: values[10] as number | null,
     ciphertext: values[11] as string | null,
+    expires_in_ms: values[12] as number | null,
   };
 }
 

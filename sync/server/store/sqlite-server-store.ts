@@ -11,6 +11,7 @@ import {
   type DownloadableUpload,
   type EventAt,
   type EventPage,
+  type ExpiryPass,
   type GroupChangeResult,
   type NewEnvelope,
   type EnvelopeResult,
@@ -45,6 +46,7 @@ import {
 } from './conversation-page.js';
 import { cutPage, markHidden, pageWindow, usersNamedIn, withFrozen, type FrozenWatermarks } from './event-visibility.js';
 import { appendEnvelopeIn } from './sqlite-envelopes.js';
+import { purgeExpiredIn } from './sqlite-expiry.js';
 import { memberDevicesVersionSql, toConversationDevices, type ConversationDeviceRow } from './conversation-devices.js';
 import type { ConversationDevices } from '../../protocol/conversation-devices.js';
 import { memberIds, periodsIn } from './sqlite-event-log.js';
@@ -201,6 +203,10 @@ export class SqliteServerStore implements ServerStore {
   async appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult> {
     if (this.neverIn(input.conversationId, input.senderId)) return refused('conversation_not_found');
     return this.db.transaction(() => appendEnvelopeIn(this.statements, input)).immediate();
+  }
+
+  async purgeExpiredEnvelopes(now: number, limit: number): Promise<ExpiryPass> {
+    return this.db.transaction(() => purgeExpiredIn(this.statements, now, limit)).immediate();
   }
 
   async conversationDevices(conversationId: string, userId: string): Promise<ConversationDevices | null> {

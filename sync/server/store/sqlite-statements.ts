@@ -22,6 +22,7 @@ import {
   authorsBetweenSql,
   writtenWithSql,
 } from './shared-sql.js';
+import { prepareExpiryStatements } from './sqlite-expiry.js';
 import { EVENT_COLUMNS } from './sqlite-rows.js';
 import { prepareUploadStatements } from './sqlite-uploads.js';
 
@@ -87,9 +88,9 @@ export function prepareStatements(db: Db) {
     // text: '' (NOT NULL), as no event stored now has any (store-rows.ts: EventRecord).
     insertEvent: db.prepare(
       `INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
-                           deleted, payload, hidden_from, sender_device, ciphertext)
+                           deleted, payload, hidden_from, sender_device, ciphertext, expires_in_ms)
        VALUES (@conversation_id, @seq, @kind, @sender_id, @client_id, @message_id, '', @sent_at,
-               @deleted, @payload, @hidden_from, @sender_device, @ciphertext)`,
+               @deleted, @payload, @hidden_from, @sender_device, @ciphertext, @expires_in_ms)`,
     ),
     // The first event in (afterSeq, untilSeq] that `userId` may be served (not hidden from them).
     firstServedAfter: db.prepare(
@@ -120,6 +121,8 @@ export function prepareStatements(db: Db) {
     // Envelopes (sqlite-envelopes.ts): the one a delete names, and its purge.
     deleteTarget: db.prepare(deleteTargetSql('@conversationId', '@clientId', '@senderId', 'INDEXED BY events_by_message')),
     purgeEnvelope: db.prepare(purgeEnvelopeSql('?', '?')),
+    // Those whose timer ran out (sqlite-expiry.ts).
+    ...prepareExpiryStatements(db),
     devicesVersion: db.prepare('SELECT devices_version FROM conversations WHERE id = ?').pluck(),
     conversationDevices: db.prepare(conversationDevicesSql('?')),
 

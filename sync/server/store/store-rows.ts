@@ -87,6 +87,8 @@ export interface EventRecord {
   sender_device: number | null;
   /** An envelope's sealed content as it came, never read here ('' once deleted); NULL for every other kind. */
   ciphertext: string | null;
+  /** An envelope's disappearing-message timer, kept after it is purged (it tells it expired); NULL: none, or another kind. */
+  expires_in_ms: number | null;
   /**
    * The member of a direct conversation this event is never served to (a block stood between the
    * pair when it was stored); null: served to everyone who may read the log. Set once, at insert;
@@ -242,6 +244,7 @@ export function toEvent(row: EventRecord): ConversationEvent {
         attachments: payload?.attachments ?? [],
         deleted: row.deleted,
         ...(payload?.senderRole ? { senderRole: payload.senderRole } : {}),
+        ...(row.expires_in_ms !== null ? { expiresInMs: row.expires_in_ms } : {}),
       };
     }
     default:
@@ -265,6 +268,7 @@ export function toEventRecord(event: ConversationEvent): EventRecord {
     hidden_from: null,
     sender_device: null,
     ciphertext: null,
+    expires_in_ms: null,
   };
   switch (event.kind) {
     // The creation is idempotent by the conversation's id, which stands in as its client id.
@@ -285,6 +289,7 @@ export function toEventRecord(event: ConversationEvent): EventRecord {
         payload: envelopePayload(event),
         sender_device: event.senderDevice,
         ciphertext: event.ciphertext,
+        expires_in_ms: event.expiresInMs ?? null,
       };
   }
 }

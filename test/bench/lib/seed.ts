@@ -294,6 +294,7 @@ export async function seedStore(
           attachments: [],
           deletes,
           devicesVersion: conv.devicesVersion,
+          expiresInMs: null,
           sentAt: now,
         });
         if (result.status !== 'stored') throw new Error(`Seeding a ${content.kind}: ${result.status}`);

@@ -85,7 +85,13 @@ describeEachStore('garbage collection of uploads', (backend) => {
   it('removes uploads no envelope refers to once they are a day old (rows and files), hourly; keeps the ones envelopes refer to', async () => {
     const clock = steppedRuntime(1_000_000_000);
     // The collector's timer is the only one: `passes` waits for it to be set again.
-    const server = await h.startServer({ runtime: clock.runtime, heartbeatMs: 0, sessionRecheckMs: 0, quotaBytes: 5000 });
+    const server = await h.startServer({
+      runtime: clock.runtime,
+      heartbeatMs: 0,
+      sessionRecheckMs: 0,
+      disappearingSweepMs: 0,
+      quotaBytes: 5000,
+    });
     const { alice, bob, aliceSocket, conversation } = await h.pair(server);
     const dir = await h.tempDir();
     const [sentFile, unsentFile, deletedFile] = [await testFile(dir, 1000), await testFile(dir, 1000), await testFile(dir, 1000)];

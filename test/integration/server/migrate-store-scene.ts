@@ -4,6 +4,7 @@
  * to serve the same.
  */
 import type { Conversation, ConversationEvent, SettingRegister, StoredSetting, User } from '../../../sync/protocol/frames.js';
+import { DISAPPEARING_TIMERS_MS } from '../../../sync/protocol/disappearing.js';
 import { INBOX_LIMITS } from '../../../sync/protocol/inbox-frames.js';
 import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
 import { ecKey, ecPrekeys, firstPublish, kyberPrekeys } from '../../support/key-material.js';
@@ -52,7 +53,8 @@ function setSettings(person: SocketPerson, ...settings: SettingRegister['setting
  * removed); Dave and Bob talk until Dave blocks him (Bob's next envelope hidden from Dave,
  * watermarks frozen); Erin blocks Dave before he starts a conversation with her (hidden from her);
  * receipts and personal settings (mute, draft, archive, the blocks, Erin's "Show when I'm online",
- * Bob's answer to Alice's request, Erin's "Who can add me to groups") along the way; last, Alice
+ * Bob's answer to Alice's request, Erin's "Who can add me to groups") along the way; Carol's
+ * envelope with a timer to Erin, read and stamped so by the sweep; last, Alice
  * blocks Bob (his next envelope in the group hidden from her, her watermarks there frozen for him).
  */
 export async function playScene(h: ServerHarness, server: TestServer): Promise<Scene> {
@@ -102,6 +104,11 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
     { kind: 'request', conversationId: aliceBob.id, value: { answer: 'accepted', seq: 0 } },
   );
   await setSettings(erin, { kind: 'group_adds', value: 'contacts' });
+  // Carol's envelope to Erin with a timer, read, and found so by the sweep (events.expires_in_ms, all_read_at).
+  const carolErin = await direct(carol, erin);
+  const fleeting = await carol.socket.send(carolErin.id, 'c2', 'gone in a week', { expiresInMs: DISAPPEARING_TIMERS_MS[5] });
+  await erin.socket.call({ type: 'receipt', conversationId: carolErin.id, kind: 'read', seq: fleeting.seq }, 'ok');
+  await sweepOnce(server);
   // Alice blocks Bob last: his next message in the trip is hidden from her (hidden_events), and he
   // is shown her watermarks there as they are now (group_block_watermarks).
   await setSettings(alice, { kind: 'blocked', userId: bob.user.id, value: true });
@@ -118,6 +125,16 @@ export async function playScene(h: ServerHarness, server: TestServer): Promise<S
   await alice.socket.call({ type: 'put_key_backup', replaces: first.version, ciphertext: ecKey() }, 'key_backup_stored');
   const acknowledgedEnvelopeId = await aliceWritesToBobsDevice(server, alice, bob);
   return { who, uploadIds: [reportId, unsentId], aliceBob, trip, acknowledgedEnvelopeId };
+}
+
+/** One pass of the disappearing-message sweep, through the store on a second connection to the server's database. */
+async function sweepOnce(server: TestServer): Promise<void> {
+  const store = openSqliteServerStore(server.dataDir);
+  try {
+    await store.purgeExpiredEnvelopes(Date.now(), 100);
+  } finally {
+    await store.close();
+  }
 }
 
 /**

@@ -131,6 +131,7 @@ describe('migrate-store: SQLite to PostgreSQL', () => {
     const some = (table: string, test: (row: Record<string, unknown>) => boolean) =>
       expect((sqliteRows(file, table) as Record<string, unknown>[]).some(test), table).toBe(true);
     some('events', (row) => row.hidden_from !== null);
+    some('events', (row) => row.expires_in_ms !== null && row.all_read_at !== null);
     some('conversations', (row) => row.hidden_from !== null);
     some('member_periods', (row) => row.to_seq !== null);
     some('users', (row) => row.last_seen_at !== null);

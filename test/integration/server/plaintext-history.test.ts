@@ -121,6 +121,7 @@ describe('plaintext history migration', () => {
     const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name`).all();
     expect(indexes.map((row) => (row as { name: string }).name)).toEqual([
       'events_by_message',
+      'events_expiring',
       'events_kept_in_clear',
       'sqlite_autoindex_events_2',
     ]);
@@ -145,6 +146,7 @@ describe('plaintext history migration', () => {
     ]);
     expect((await client.query(INDEXES)).rows.map((row: { name: string }) => row.name)).toEqual([
       'events_by_message',
+      'events_expiring',
       'events_kept_in_clear',
       'events_pkey',
       'events_sender_id_client_id_key',

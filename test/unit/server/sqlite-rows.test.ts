@@ -23,6 +23,8 @@ const events: ConversationEvent[] = [
   { kind: 'role_changed', ...base, seq: 6, clientChangeId: 'g2', userId: 'u2', role: 'admin' },
   { kind: 'member_removed', ...base, seq: 7, clientChangeId: 'g3', userId: 'u2' },
   { kind: 'member_left', ...base, seq: 8, clientChangeId: 'g4', newOwnerId: null },
+  { ...envelope, seq: 9, clientId: 'e4', attachments: [], senderRole: 'member', expiresInMs: 30_000 },
+  { ...envelope, seq: 10, clientId: 'e5', ciphertext: '', attachments: [], deleted: true, expiresInMs: 3_600_000 },
 ];
 
 /** The row as the shared record store-rows converts (what every store agrees on). */
