@@ -653,6 +653,7 @@ function envelopeOf(entry: OutboxEntry, sealable: SealableRow, sealed: SealedEnv
     ...(sealed.devicesVersion !== null ? { devicesVersion: sealed.devicesVersion } : {}),
     ...(sealable.attachments.length > 0 ? { attachments: sealable.attachments } : {}),
     ...(sealable.deletes ? { deletes: sealable.deletes } : {}),
+    ...(sealable.expiresInMs !== undefined ? { expiresInMs: sealable.expiresInMs } : {}),
   };
 }
 

@@ -92,7 +92,7 @@ export class DisappearingStore {
         'SELECT sha256 FROM attachments WHERE conversation_id = ? AND message_id = ? AND sha256 IS NOT NULL',
       ).all(conversationId, messageId) as string[];
       for (const sha of shas) files.add(sha);
-      this.forget(conversationId, messageId);
+      forgetMessage(this.db, conversationId, messageId);
       cachedStatement(this.db, 'DELETE FROM messages WHERE local_id = ?').run(row.local_id);
       this.search.removed(row.local_id);
       expired.conversationIds.add(conversationId);
@@ -108,35 +108,6 @@ export class DisappearingStore {
       }
     }
     return expired;
-  }
-
-  /**
-   * The message went elsewhere already (the server purged its envelope once its timer ran for
-   * everyone): it goes here too, or is never stored.
-   */
-  expireNow(conversationId: string, messageId: string): void {
-    const gone = cachedStatement(
-      this.db,
-      'DELETE FROM messages WHERE conversation_id = ? AND client_message_id = ? RETURNING local_id',
-    ).get(conversationId, messageId) as { local_id: number } | undefined;
-    if (gone) this.search.removed(gone.local_id);
-    this.forget(conversationId, messageId);
-  }
-
-  /** Everything but the row: what refers to the message goes, and its id stays to say it disappeared. */
-  private forget(conversationId: string, messageId: string): void {
-    for (const table of ['attachments', 'message_versions', 'reactions', 'pins', 'held_events']) {
-      cachedStatement(this.db, `DELETE FROM ${table} WHERE conversation_id = ? AND message_id = ?`).run(
-        conversationId,
-        messageId,
-      );
-    }
-    purgeMessageState(this.db, conversationId, messageId);
-    voidQueuedChanges(this.db, conversationId, messageId);
-    cachedStatement(this.db, 'INSERT OR IGNORE INTO disappeared (conversation_id, message_id) VALUES (?, ?)').run(
-      conversationId,
-      messageId,
-    );
   }
 }
 
@@ -181,4 +152,30 @@ export function disappearingSettingOf(db: Db, outbox: OutboxStore, conversationI
     else setting.everyoneMaySet = content.everyone;
   }
   return setting;
+}
+
+/**
+ * The message went elsewhere already (the server purged its envelope once its timer ran for
+ * everyone): it goes here too, or is never stored.
+ */
+export function expireNow(db: Db, search: SearchNotes, conversationId: string, messageId: string): void {
+  const gone = cachedStatement(
+    db,
+    'DELETE FROM messages WHERE conversation_id = ? AND client_message_id = ? RETURNING local_id',
+  ).get(conversationId, messageId) as { local_id: number } | undefined;
+  if (gone) search.removed(gone.local_id);
+  forgetMessage(db, conversationId, messageId);
+}
+
+/** Everything but the row: what refers to the message goes, and its id stays to say it disappeared. */
+function forgetMessage(db: Db, conversationId: string, messageId: string): void {
+  for (const table of ['attachments', 'message_versions', 'reactions', 'pins', 'held_events']) {
+    cachedStatement(db, `DELETE FROM ${table} WHERE conversation_id = ? AND message_id = ?`).run(conversationId, messageId);
+  }
+  purgeMessageState(db, conversationId, messageId);
+  voidQueuedChanges(db, conversationId, messageId);
+  cachedStatement(db, 'INSERT OR IGNORE INTO disappeared (conversation_id, message_id) VALUES (?, ?)').run(
+    conversationId,
+    messageId,
+  );
 }

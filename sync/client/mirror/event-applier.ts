@@ -21,7 +21,7 @@ import { forgetResendRequest } from './resend-requests.js';
 import { forgetSentContent } from './sent-content.js';
 import { outboxRowArrived, voidQueuedChanges } from './outbox-store.js';
 import { applyMessageState, purgeMessageState, storePoll } from './message-state.js';
-import { applyDisappearingSetting, hasDisappeared } from './disappearing.js';
+import { applyDisappearingSetting, expireNow, hasDisappeared } from './disappearing.js';
 import type { SearchNotes } from './search.js';
 
 /**
@@ -236,6 +236,13 @@ export function applyEvent(db: Db, event: AppliedEvent, batch: ApplyBatch): void
       }
       // This device sealed it, and it took effect here when the server acknowledged it.
       if (batch.held.has(event.seq)) break;
+      if (event.deleted && event.expiresInMs) {
+        // Purged by the server once its timer ran for everyone: gone here too, never shown.
+        forgetEnvelope(db, event.conversationId, event.seq, batch);
+        expireNow(db, batch.search, event.conversationId, event.clientId);
+        batch.changedMessages = true;
+        break;
+      }
       if (event.deleted) {
         // Deleted for everyone before it was opened here (or, this device's own, before its answer
         // was recorded): a deleted message, as on the devices that opened it first.
