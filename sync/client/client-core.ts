@@ -799,7 +799,22 @@ class LocalClientCore implements ClientCore {
   async markRead(args: AppApiArgs<'markRead'>): Promise<null> {
     const self = this.self();
     this.requireConversation(args.conversationId);
-    this.mirror.markReadLocally(args.conversationId, self.id, args.upToSeq);
+    const before = this.mirror.ownWatermarks(args.conversationId, self.id).readSeq;
+    const readSeq = this.mirror.markReadLocally(args.conversationId, self.id, args.upToSeq);
+    if (readSeq > before && this.mirror.disappearing.passesTimed(args.conversationId, self.id, before, readSeq)) {
+      // Their other devices start these timers from now too, however late they catch up.
+      const readAt = {
+        kind: 'read_at' as const,
+        conversationId: args.conversationId,
+        upToSeq: readSeq,
+        at: this.runtime.clock.now(),
+      };
+      try {
+        this.engine?.sendToDevices([self.id], readAt);
+      } catch (error) {
+        this.log.warn('telling the other devices when this was read failed', errorFields(error));
+      }
+    }
     this.emit({ type: 'conversations' });
     this.engine?.receiptsChanged();
     return null;
@@ -1245,8 +1260,9 @@ class LocalClientCore implements ClientCore {
   }
 
   private emit(event: AppEvent): void {
-    // Whatever changed messages may have started a timer that ends sooner than the one armed.
-    if (event.type === 'messages') this.expiry.rearm();
+    // Whatever changed messages or watermarks (a read elsewhere) may have started a timer that
+    // ends sooner than the one armed.
+    if (event.type === 'messages' || event.type === 'conversations') this.expiry.rearm();
     for (const listener of this.listeners) {
       try {
         listener(event);

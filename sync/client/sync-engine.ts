@@ -170,6 +170,7 @@ export class SyncEngine {
           {
             handOverArrived: (envelope) => options.linking?.handOverArrived(envelope) ?? Promise.resolve(true),
             ephemeralOpened: (from, plaintext, to) => options.ephemeralOpened?.(from, plaintext, to),
+            readElsewhere: (conversationId) => this.applied(conversationId, []),
             openedLate: (conversationId, shown) => {
               this.applied(conversationId, shown);
               // They are below the cursor, which moved past them while they waited: any may be the newest incoming.

@@ -43,6 +43,17 @@ export const deviceMessageSchema = z.discriminatedUnion('kind', [
     clientId: id,
     content: contentSchema,
   }),
+  /**
+   * This person read the conversation up to `upToSeq` at `at` on the sending device (one of
+   * their own): their other devices start the disappearing messages' timers from then, so one
+   * that was offline never shows what went elsewhere (content/disappearing.ts).
+   */
+  z.object({
+    kind: z.literal('read_at'),
+    conversationId: id,
+    upToSeq: z.number().int().min(1),
+    at: z.number().int().min(0),
+  }),
   /** The envelope `clientId` cannot be sent again (this device no longer has what it said): it shows as undecryptable. */
   z.object({
     kind: z.literal('cannot_resend'),

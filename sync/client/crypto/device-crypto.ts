@@ -68,6 +68,8 @@ export class DeviceCrypto {
       handOverArrived(envelope: DeviceEnvelope): Promise<boolean>;
       /** An ephemeral envelope (a call's signal) opened: what it said, from the device that sealed it, to this one (`to`). */
       ephemeralOpened(from: DeviceNumbered, plaintext: Uint8Array, to: number): void;
+      /** Another of this person's devices read the conversation (its disappearing messages' timers may run sooner). */
+      readElsewhere(conversationId: string): void;
     },
     opening: OpeningOptions = defaultOpening(),
     resendTimings: ResendTimings = RESEND_TIMINGS,
@@ -103,6 +105,7 @@ export class DeviceCrypto {
       },
       (envelope) => hooks.handOverArrived(envelope),
       { asker: this.asker, answerer: new ResendAnswerer(mirror, runtime, this.sender, selfId, log) },
+      (conversationId) => hooks.readElsewhere(conversationId),
     );
     this.senderKeys = new SenderKeys(mirror, runtime, this.lane, this.sender);
     this.ephemeral = new EphemeralReceiver(

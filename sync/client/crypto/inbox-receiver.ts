@@ -47,6 +47,8 @@ export class InboxReceiver {
     private readonly handOverArrived: (envelope: DeviceEnvelope) => Promise<boolean>,
     /** Resend requests this device answers, and the answers to its own. */
     private readonly resends: { asker: ResendAsker; answerer: ResendAnswerer },
+    /** Another of this person's devices read the conversation: timers of disappearing messages here may run sooner. */
+    private readonly readElsewhere: (conversationId: string) => void,
   ) {}
 
   /**
@@ -197,6 +199,15 @@ export class InboxReceiver {
       case 'resent_content':
       case 'cannot_resend':
         return this.resends.asker.answered(from, message);
+      case 'read_at': {
+        // Only the person's own devices say when they read: anyone else's word is dropped.
+        if (from.userId !== this.selfId) return null;
+        const { conversationId, upToSeq, at } = message;
+        return {
+          write: () => this.mirror.disappearing.readElsewhere(conversationId, this.selfId, upToSeq, at),
+          told: () => this.readElsewhere(conversationId),
+        };
+      }
     }
   }
 

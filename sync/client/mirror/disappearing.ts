@@ -6,6 +6,7 @@
  * core keeps one timer to the next `expires_at` (disappearing-timer.ts), never a poll per message.
  */
 import type { Clock } from '../../common/runtime.js';
+import { DISAPPEARING_TIMERS_MS } from '../../protocol/disappearing.js';
 import type { DisappearingSetEvent } from '../../content/opened-events.js';
 import { BOUND_LIMIT, cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 import { refreshLastMessage, recountUnread } from './conversation-stats.js';
@@ -26,6 +27,8 @@ export interface DisappearingSetting {
   timerMs: number | null;
   everyoneMaySet: boolean;
 }
+
+const LONGEST_TIMER_MS = Math.max(...DISAPPEARING_TIMERS_MS);
 
 /** At most this many messages go in one transaction: a backlog goes in several, each short. */
 const EXPIRE_BATCH = 500;
@@ -59,11 +62,43 @@ export class DisappearingStore {
       `SELECT 1 FROM messages WHERE conversation_id = ? AND seq <= ? AND expires_in_ms IS NOT NULL AND expires_at IS NULL LIMIT 1`,
     ).get(conversationId, readSeq);
     if (!waiting) return;
+    // From when another device of theirs said it read them, where it did; else from now.
+    cachedStatement(
+      this.db,
+      `UPDATE messages SET expires_at = expires_in_ms + COALESCE(
+         (SELECT MIN(r.read_at) FROM read_times r WHERE r.conversation_id = messages.conversation_id AND r.up_to_seq >= messages.seq),
+         ?)
+       WHERE conversation_id = ? AND seq <= ? AND expires_in_ms IS NOT NULL AND expires_at IS NULL AND sender_id <> ?`,
+    ).run(this.now(), conversationId, readSeq, selfId);
+  }
+
+  /** Whether reading from `afterSeq` up to `upToSeq` passes a message of someone else's with a timer. */
+  passesTimed(conversationId: string, selfId: string, afterSeq: number, upToSeq: number): boolean {
+    return (
+      cachedStatement(
+        this.db,
+        `SELECT 1 FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND expires_in_ms IS NOT NULL AND sender_id <> ?
+         LIMIT 1`,
+      ).get(conversationId, afterSeq, upToSeq, selfId) !== undefined
+    );
+  }
+
+  /**
+   * Another of this person's devices read up to `upToSeq` at `at`: what is here of it runs its
+   * timer from then (unless it started sooner), and what comes later will too.
+   */
+  readElsewhere(conversationId: string, selfId: string, upToSeq: number, at: number): void {
+    cachedStatement(
+      this.db,
+      `INSERT INTO read_times (conversation_id, up_to_seq, read_at) VALUES (?, ?, ?)
+       ON CONFLICT (conversation_id, up_to_seq) DO UPDATE SET read_at = MIN(read_at, excluded.read_at)`,
+    ).run(conversationId, upToSeq, at);
     cachedStatement(
       this.db,
       `UPDATE messages SET expires_at = ? + expires_in_ms
-       WHERE conversation_id = ? AND seq <= ? AND expires_in_ms IS NOT NULL AND expires_at IS NULL AND sender_id <> ?`,
-    ).run(this.now(), conversationId, readSeq, selfId);
+       WHERE conversation_id = ? AND seq <= ? AND expires_in_ms IS NOT NULL AND sender_id <> ?
+         AND (expires_at IS NULL OR expires_at > ? + expires_in_ms)`,
+    ).run(at, conversationId, upToSeq, selfId, at);
   }
 
   /** The earliest time a message goes; null when none has a timer running. */
@@ -98,6 +133,8 @@ export class DisappearingStore {
       expired.conversationIds.add(conversationId);
       expired.messageIds.set(conversationId, [...(expired.messageIds.get(conversationId) ?? []), messageId]);
     }
+    // A read time older than the longest timer starts nothing that has not gone already.
+    cachedStatement(this.db, 'DELETE FROM read_times WHERE read_at < ?').run(this.now() - LONGEST_TIMER_MS);
     for (const conversationId of expired.conversationIds) {
       refreshLastMessage(this.db, conversationId);
       recountUnread(this.db, conversationId, selfId);

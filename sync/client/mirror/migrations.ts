@@ -1134,6 +1134,14 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
           message_id TEXT NOT NULL,
           PRIMARY KEY (conversation_id, message_id)
         ) WITHOUT ROWID;
+        -- When another of this person's devices read up to a seq: a message at or below it that
+        -- arrives here later runs its timer from then, not from its arrival.
+        CREATE TABLE read_times (
+          conversation_id TEXT NOT NULL,
+          up_to_seq INTEGER NOT NULL,
+          read_at INTEGER NOT NULL,
+          PRIMARY KEY (conversation_id, up_to_seq)
+        ) WITHOUT ROWID;
       `);
     },
   },

@@ -115,6 +115,54 @@ describe('disappearing messages', () => {
     expect(notices.map((notice) => notice.timerMs)).toEqual([THIRTY_SECONDS, WEEK, null]);
   }, 120_000);
 
+  it('a device offline while its person read a message in a group goes by when they read it, though others have not', async () => {
+    const server = await servers.startServer();
+    const alice = await person(clients, server, 'alice');
+    const bob = await person(clients, server, 'bob');
+    const carol = await person(clients, server, 'carol');
+    const { core: bobPhone } = await person(clients, server, 'bob', { existing: true, linkedFrom: bob.core });
+    await devicesPublished(server, (await bob.core.getSession())!.user.id, 2);
+    await acceptanceStored(server, bob.core, await converse(alice.core, bob.core, 'bob'));
+    await acceptanceStored(server, carol.core, await converse(alice.core, carol.core, 'carol'));
+    const memberIds = await Promise.all(['bob', 'carol'].map(async (username) => (await alice.core.findUser({ username })).id));
+    const { id: groupId } = await alice.core.createGroup({ name: 'Trip', memberIds });
+    await alice.core.setDisappearingTimer({ conversationId: groupId, timerMs: THIRTY_SECONDS });
+    await eventually(
+      async () => (await bobPhone.listConversations({ folder: 'all' })).find((c) => c.id === groupId)?.disappearingTimerMs,
+      (timer) => timer === THIRTY_SECONDS,
+      'the phone knows the timer',
+    );
+    await bobPhone.setPreferences({ workOffline: true });
+    await offline(bobPhone);
+
+    const sent = await alice.core.sendMessage({ conversationId: groupId, text: 'Read on the laptop' });
+    await eventually(
+      () => texts(bob.core, groupId),
+      (shown) => shown.includes('Read on the laptop'),
+      'Bob gets it',
+    );
+    await bob.core.markRead({ conversationId: groupId });
+    await eventually(
+      () => texts(bob.core, groupId),
+      (shown) => !shown.includes('Read on the laptop'),
+      'it goes',
+      45_000,
+    );
+    // Carol never read it: the server keeps it, and only Bob's laptop can tell the phone when he read it.
+    expect(storedCiphertext(server.dataDir, sent.id)).not.toBe('');
+
+    await alice.core.setDisappearingTimer({ conversationId: groupId, timerMs: null });
+    await alice.core.sendMessage({ conversationId: groupId, text: 'Stays' });
+    await bobPhone.setPreferences({ workOffline: false });
+    await online(bobPhone);
+    await eventually(
+      () => texts(bobPhone, groupId),
+      (shown) => shown.includes('Stays') && !shown.includes('Read on the laptop'),
+      'the phone catches up without it',
+    );
+    expect(await texts(carol.core, groupId)).toContain('Read on the laptop');
+  }, 120_000);
+
   it('in a group only the owner and admins set the timer until the owner lets every member', async () => {
     const server = await servers.startServer();
     const alice = await person(clients, server, 'alice');

@@ -114,6 +114,26 @@ describe('disappearing messages in the mirror', () => {
     mirror.close();
   });
 
+  it('runs the timer from when another device of this person read it, for what is here and what comes later', () => {
+    const { mirror, clock } = open();
+    mirror.applyEvents('c1', [message(1, 'here', 'ann', 30_000)], 'me');
+    clock.at = 40_000;
+    mirror.markReadLocally('c1', 'me');
+    expect(mirror.views.messageView('c1', 'here', 'me')?.expiresAt).toBe(70_000);
+    // The phone read it earlier (and what came after, not here yet); a later word changes nothing more.
+    mirror.transaction(() => mirror.disappearing.readElsewhere('c1', 'me', 2, 25_000));
+    mirror.transaction(() => mirror.disappearing.readElsewhere('c1', 'me', 2, 35_000));
+    expect(mirror.views.messageView('c1', 'here', 'me')?.expiresAt).toBe(55_000);
+    clock.at = 50_000;
+    mirror.applyEvents('c1', [message(2, 'later', 'ann', 30_000)], 'me');
+    mirror.raiseWatermarks('c1', 'me', 2, 2);
+    expect(mirror.views.messageView('c1', 'later', 'me')?.expiresAt).toBe(55_000);
+    clock.at = 55_000;
+    expire(mirror);
+    expect(ids(mirror)).toEqual([]);
+    mirror.close();
+  });
+
   it('keeps the latest timer by seq whatever order the notices come in, and each message keeps its own', () => {
     const { mirror } = open();
     mirror.acknowledgeAll([timer(3, 'ann', null)], 'me');

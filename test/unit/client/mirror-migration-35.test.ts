@@ -32,6 +32,7 @@ describe('mirror migration 35', () => {
       .prepare('EXPLAIN QUERY PLAN SELECT local_id FROM messages WHERE expires_at <= 5 ORDER BY expires_at LIMIT 10')
       .all() as { detail: string }[];
     expect(plan.map((step) => step.detail).join(' ')).toMatch(/messages_expiry/);
+    expect(v35.prepare('SELECT COUNT(*) AS n FROM read_times').get()).toEqual({ n: 0 });
     v35.prepare("INSERT INTO disappeared (conversation_id, message_id) VALUES ('d', 'm0')").run();
     expect(() => v35.prepare("INSERT INTO disappeared (conversation_id, message_id) VALUES ('d', 'm0')").run()).toThrow(/UNIQUE/);
     v35.close();

@@ -94,6 +94,7 @@ describe('mirror migrations', () => {
       'outbox',
       'pins',
       'reactions',
+      'read_times',
       'resend_requests',
       'sender_key_epochs',
       'sender_key_holders',
