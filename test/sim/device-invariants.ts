@@ -25,6 +25,8 @@ export async function checkDevice(
   logLastSeq: number,
   /** Sealed renames every device drops (group-reference.ts). */
   droppedRenames: ReadonlySet<number>,
+  /** The virtual time of the check: disappearing messages come and go by it. */
+  now: number,
 ): Promise<string[]> {
   const problems: string[] = [];
   const where = `${device.name} in ${conversation.id.slice(0, 8)}`;
@@ -36,13 +38,17 @@ export async function checkDevice(
     problems.push(`${where}: cursor at ${cursor.appliedSeq}, server at ${stored.lastSeq} (log at ${logLastSeq})`);
 
   const expected = expectedMessages(visible, true);
+  // A message with a timer goes from each device at its own time (sent, or read there): each is
+  // checked against its timer (timedProblems) instead of being required on every device.
+  const timed = new Set(expected.filter((message) => message.expiresInMs !== null).map((message) => message.id));
+  const gone = inspector.disappearedIds(conversation.id);
   const visibleIds = new Set(expected.map((message) => message.id));
   // A change to a message from outside the person's periods has nothing to apply to; any other must have been applied.
   const held = inspector.heldMessageIds(conversation.id).filter((messageId) => visibleIds.has(messageId));
   if (held.length > 0) problems.push(`${where}: changes held for messages it holds: ${held.join(' ')}`);
   const rows = inspector.messageRows(conversation.id);
-  const stored_ = rows.filter((row) => row.seq !== null).map((row) => `${row.id}@${row.seq}`);
-  const wanted = expected.map((message) => `${message.id}@${message.seq}`);
+  const stored_ = rows.filter((row) => row.seq !== null && !timed.has(row.id)).map((row) => `${row.id}@${row.seq}`);
+  const wanted = expected.filter((message) => !timed.has(message.id)).map((message) => `${message.id}@${message.seq}`);
   if (stored_.join(' ') !== wanted.join(' '))
     problems.push(`${where}: holds messages [${stored_.join(' ')}], server has [${wanted.join(' ')}]`);
   for (const row of rows.filter((candidate) => candidate.seq === null)) {
@@ -51,7 +57,12 @@ export async function checkDevice(
   }
 
   const { messages: all, notices } = await wholeHistory(device, conversation.id);
-  const noticesShown = notices.map((notice) => `${notice.kind}@${notice.seq}`).join(' ');
+  const isTimerNotice = (kind: string) => kind === 'disappearing_timer_set' || kind === 'disappearing_policy_set';
+  const noticesShown = notices
+    .filter((notice) => !isTimerNotice(notice.kind))
+    .map((notice) => `${notice.kind}@${notice.seq}`)
+    .join(' ');
+  problems.push(...timerNoticeProblems(notices, visible, stored, where));
   const { renameNotices } = namingSeen(visible, droppedRenames);
   const noticesWanted = visible
     .filter(isNoticeEvent)
@@ -74,11 +85,16 @@ export async function checkDevice(
   for (const message of expected) {
     const view = views.get(message.id);
     if (!view) {
-      problems.push(`${where}: message ${message.id} (seq ${message.seq}) is not in the list`);
+      if (!(timed.has(message.id) && gone.has(message.id)))
+        problems.push(`${where}: message ${message.id} (seq ${message.seq}) is not in the list`);
       continue;
     }
+    if (timed.has(message.id)) problems.push(...timedProblems(message, view, device.user.id, stored, now, where));
     const got = shown(view, stored.isMember);
     const want = expectedView(message, device.user.id, stored);
+    // A quote of a message that went here with its timer says it disappeared.
+    if (message.replyTo && timed.has(message.replyTo.messageId) && got.replyTo && !got.replyTo.available)
+      want.replyTo = got.replyTo;
     // Deleted where this person cannot see it: the old state they got before is as right as the deletion.
     const unseen = message.deletedUnseen && !view.deleted;
     if (unseen)
@@ -113,6 +129,57 @@ export async function checkDevice(
     const want = `${member.deliveredSeq}/${member.readSeq}`;
     if (got !== want) problems.push(`${where}: watermarks (delivered/read) of ${member.username} are ${got}, server has ${want}`);
   }
+  return problems;
+}
+
+/**
+ * A message with a timer, shown on a device: never past its time; on its author's devices going
+ * its timer after the server stored it; on a reader's, its timer running once their read
+ * watermark (from any of their devices) passed it.
+ */
+function timedProblems(
+  message: ExpectedMessage,
+  view: MessageView,
+  viewerId: string,
+  conversation: Conversation,
+  now: number,
+  where: string,
+): string[] {
+  const what = `${where}: disappearing message ${message.id} (seq ${message.seq})`;
+  const problems: string[] = [];
+  if (view.expiresAt !== null && view.expiresAt <= now)
+    problems.push(`${what} still shows ${now - view.expiresAt} ms after its time`);
+  if (message.senderId === viewerId && view.expiresAt !== message.at + message.expiresInMs!)
+    problems.push(`${what} of its author goes at ${view.expiresAt}, not ${message.at + message.expiresInMs!}`);
+  const readSeq = conversation.members.find((member) => member.id === viewerId)?.readSeq ?? 0;
+  if (message.senderId !== viewerId && readSeq >= message.seq && view.expiresAt === null)
+    problems.push(`${what} was read (up to seq ${readSeq}) but its timer never started`);
+  return problems;
+}
+
+/**
+ * The disappearing-message settings shown: each one of the person's part of the log. In a direct
+ * conversation every one there shows (either person may set it); in a group the rule drops a
+ * member's unless the group lets everyone, which the reference does not fold, so there only
+ * that nothing else shows is checked.
+ */
+function timerNoticeProblems(
+  notices: NoticeView[],
+  visible: AppliedEvent[],
+  conversation: Conversation,
+  where: string,
+): string[] {
+  const logged = new Map(
+    visible
+      .filter((event) => event.kind === 'disappearing_timer_set' || event.kind === 'disappearing_policy_set')
+      .map((event) => [event.seq, event.kind]),
+  );
+  const shown = notices.filter((notice) => notice.kind === 'disappearing_timer_set' || notice.kind === 'disappearing_policy_set');
+  const problems = shown
+    .filter((notice) => logged.get(notice.seq) !== notice.kind)
+    .map((notice) => `${where}: shows a ${notice.kind} notice at seq ${notice.seq} that its part of the log does not have`);
+  if (conversation.kind === 'direct' && shown.length !== logged.size)
+    problems.push(`${where}: shows ${shown.length} disappearing-message notices, its part of the log has ${logged.size}`);
   return problems;
 }
 

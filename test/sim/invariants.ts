@@ -138,7 +138,16 @@ export async function checkInvariants(world: SimWorld): Promise<void> {
       const logLastSeq = logs.get(conversation.id)!.length;
       const { droppedRenames } = folds.get(conversation.id)!;
       problems.push(
-        ...(await checkDevice(device, world.inspector(device.name), conversation, visible, view, logLastSeq, droppedRenames)),
+        ...(await checkDevice(
+          device,
+          world.inspector(device.name),
+          conversation,
+          visible,
+          view,
+          logLastSeq,
+          droppedRenames,
+          world.scheduler.now,
+        )),
       );
       problems.push(...(await checkDeviceMembership(world, device, conversation, view, visible, droppedRenames)));
     }

@@ -160,6 +160,14 @@ export class MirrorInspector {
   }
 
   /** Every stored message row of a conversation (acknowledged or not), with its seq. */
+  /** The messages whose disappearing timer ran out here (only their ids are kept). */
+  disappearedIds(conversationId: string): Set<string> {
+    const rows = this.db.prepare('SELECT message_id FROM disappeared WHERE conversation_id = ?').all(conversationId) as Array<{
+      message_id: string;
+    }>;
+    return new Set(rows.map((row) => row.message_id));
+  }
+
   messageRows(conversationId: string): Array<{ id: string; seq: number | null; senderId: string; state: string }> {
     return (
       this.db

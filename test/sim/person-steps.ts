@@ -4,7 +4,7 @@ import { ATTACHMENT_LIMITS } from '../../sync/protocol/attachments.js';
 import { PersonStep, PickingStep, pct, pick, Step } from './step.js';
 import type { SimWorld } from './world.js';
 
-/** What people do: send, reply, edit, delete, react, unreact, poll and vote, read, start a conversation. */
+/** What people do: send, reply, edit, delete, react, unreact, poll and vote, set a disappearing timer, read, start a conversation. */
 
 export class Send extends PersonStep {
   async perform(world: SimWorld) {
@@ -253,6 +253,27 @@ export class EndPoll extends PickingStep {
   }
   toString() {
     return `endPoll(${this.device}, conv${this.conversation}, own ${pct(this.fraction)})`;
+  }
+}
+
+/** The disappearing-message timers the simulation sets: off, the shortest, and one a run outlives. */
+const SIM_TIMERS = [null, 30_000, 5 * 60_000] as const;
+
+/** Sets the conversation's disappearing-message timer (refused for a group member the group does not let). */
+export class SetDisappearing extends PersonStep {
+  constructor(
+    device: string,
+    conversation: number,
+    readonly choice: 0 | 1 | 2,
+  ) {
+    super(device, conversation);
+  }
+  async perform(world: SimWorld) {
+    const conversationId = this.conversationId(world);
+    await world.act(this.device, (core) => core.setDisappearingTimer({ conversationId, timerMs: SIM_TIMERS[this.choice] }));
+  }
+  toString() {
+    return `setDisappearing(${this.device}, conv${this.conversation}, ${SIM_TIMERS[this.choice] ?? 'off'})`;
   }
 }
 

@@ -35,6 +35,8 @@ export interface ExpectedMessage {
   pinned: boolean;
   /** A poll: per option, who chose it (ids, sorted), and whether its author ended it; null for any other message. */
   poll: { voters: string[][]; ended: boolean } | null;
+  /** The disappearing-message timer it was written with; null when it does not disappear. */
+  expiresInMs: number | null;
 }
 
 interface FoldedPoll {
@@ -62,6 +64,7 @@ interface Folded {
   attachments: string[];
   pinned: boolean;
   poll: FoldedPoll | null;
+  expiresInMs: number | null;
 }
 
 /**
@@ -89,6 +92,7 @@ export function expectedMessages(events: readonly AppliedEvent[], partial = fals
         attachments: event.attachments.map((file) => `${file.sha256}:${displayedSize(file)}:${file.name}`),
         pinned: false,
         poll: event.poll && !event.deleted ? { ...event.poll, votes: new Map(), endSeq: null } : null,
+        expiresInMs: event.expiresInMs ?? null,
       });
       continue;
     }
@@ -179,6 +183,7 @@ export function expectedMessages(events: readonly AppliedEvent[], partial = fals
         attachments: message.attachments,
         pinned: message.pinned,
         poll: message.poll && pollCounts(message.poll),
+        expiresInMs: message.expiresInMs,
         history: message.deleted
           ? []
           : message.versions.length > 0

@@ -14,6 +14,7 @@ import {
   Reply,
   Send,
   SendPoll,
+  SetDisappearing,
   StartConversation,
   Unreact,
   Vote,
@@ -104,6 +105,12 @@ export const stepArbitrary: fc.Arbitrary<SimCommand> = fc.oneof(
       .map(([d, c, f, v]) => new Vote(d, c, f, v)),
   },
   { weight: 1, arbitrary: fc.tuple(device, conversation, fraction).map(([d, c, f]) => new EndPoll(d, c, f)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(device, conversation, fc.constantFrom(0 as const, 1 as const, 2 as const))
+      .map(([d, c, t]) => new SetDisappearing(d, c, t)),
+  },
   {
     weight: 3,
     arbitrary: fc.tuple(device, conversation, fraction, fc.constantFrom(...EMOJIS)).map(([d, c, f, e]) => new React(d, c, f, e)),
