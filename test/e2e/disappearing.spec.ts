@@ -26,17 +26,6 @@ const STAYS = 'This one stays';
 /** A 30-second message goes within 30 s of being sent or read, and the list on screen follows at once. */
 const GONE_WITHIN = 60_000;
 
-async function setWorkOffline(person: MessengerPage, on: boolean) {
-  await person.page.getByRole('button', { name: 'Settings', exact: true }).click();
-  const settings = person.page.getByRole('dialog', { name: 'Settings' });
-  const workOffline = settings.getByRole('switch', { name: 'Work offline' });
-  if (on) await expect(workOffline).not.toBeChecked();
-  else await expect(workOffline).toBeChecked();
-  await workOffline.click();
-  await expect(person.connection).toContainText(on ? 'Offline' : 'Online', { timeout: 45_000 });
-  await settings.getByRole('button', { name: 'Close' }).first().click();
-}
-
 /** Conversation menu → "Disappearing messages" → the timer → Save. */
 async function setTimer(person: MessengerPage, choice: string) {
   await person.page.getByRole('button', { name: 'Conversation menu' }).click();
@@ -107,7 +96,7 @@ test('a 30-second message goes from both screens, the list, search and the serve
   await expect(bob.message('Hello before the timer')).toBeVisible();
   await laptop.openConversationWith('Alice Liddell');
   await expect(laptop.message('Hello before the timer')).toBeVisible();
-  await setWorkOffline(laptop, true);
+  await laptop.setWorkOffline(true);
 
   // Alice sets 30 seconds: both see the notice, and the stopwatch in the header.
   await expect(headerTimer(alice)).toHaveCount(0);
@@ -192,7 +181,7 @@ test('a 30-second message goes from both screens, the list, search and the serve
   await expect(bob.message(STAYS)).toBeVisible();
 
   // Bob's laptop comes back: the reply, the notices and what stays, never the messages that went.
-  await setWorkOffline(laptop, false);
+  await laptop.setWorkOffline(false);
   await expect(laptop.message(STAYS)).toBeVisible({ timeout: 30_000 });
   await expect(laptop.message(REPLY)).toContainText('This message has disappeared');
   await expect(notice(laptop, 'Alice Liddell set disappearing messages to 30 seconds')).toBeVisible();

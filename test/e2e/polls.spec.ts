@@ -12,17 +12,6 @@ const resources = cleanedUpAfterEach();
 
 const pollOf = (person: MessengerPage) => person.message('Where shall we go?').getByRole('group', { name: 'Poll' });
 
-async function setWorkOffline(person: MessengerPage, on: boolean) {
-  await person.page.getByRole('button', { name: 'Settings', exact: true }).click();
-  const settings = person.page.getByRole('dialog', { name: 'Settings' });
-  const workOffline = settings.getByRole('switch', { name: 'Work offline' });
-  if (on) await expect(workOffline).not.toBeChecked();
-  else await expect(workOffline).toBeChecked();
-  await workOffline.click();
-  await expect(person.connection).toContainText(on ? 'Offline' : 'Online', { timeout: 45_000 });
-  await settings.getByRole('button', { name: 'Close' }).first().click();
-}
-
 /** Each option's count as the poll shows it, in order. */
 async function expectCounts(poll: Locator, counts: readonly number[]) {
   for (const [index, option] of ['Lake', 'Hills', 'Sea'].entries()) {
@@ -65,7 +54,7 @@ test('a poll voted by three people, one offline, shows the same counts everywher
   }
 
   // Bob votes while working offline: his screen counts it at once; the others see it when he is back.
-  await setWorkOffline(bob, true);
+  await bob.setWorkOffline(true);
   await pollOf(bob).getByRole('radio', { name: 'Sea', exact: true }).check();
   await expect(pollOf(bob).getByRole('radio', { name: 'Sea', exact: true })).toBeChecked();
   await expectCounts(pollOf(bob), [0, 0, 1]);
@@ -77,7 +66,7 @@ test('a poll voted by three people, one offline, shows the same counts everywher
   await expectCounts(pollOf(alice), [0, 2, 0]);
   await expectCounts(pollOf(carol), [0, 2, 0]);
 
-  await setWorkOffline(bob, false);
+  await bob.setWorkOffline(false);
   for (const person of [alice, bob, carol]) await expectCounts(pollOf(person), [0, 2, 1]);
   await expect(alice.message('Where shall we go?')).toContainText('3 people voted');
 

@@ -110,6 +110,18 @@ export class MessengerPage {
     return this.page.getByRole('log', { name: 'Messages' });
   }
 
+  /** Settings → "Work offline" on or off, waiting until the connection says so. */
+  async setWorkOffline(on: boolean) {
+    await this.page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const settings = this.page.getByRole('dialog', { name: 'Settings' });
+    const workOffline = settings.getByRole('switch', { name: 'Work offline' });
+    if (on) await expect(workOffline).not.toBeChecked();
+    else await expect(workOffline).toBeChecked();
+    await workOffline.click();
+    await expect(this.connection).toContainText(on ? 'Offline' : 'Online', { timeout: 45_000 });
+    await settings.getByRole('button', { name: 'Close' }).first().click();
+  }
+
   async startConversation(username: string) {
     await this.page.getByRole('button', { name: 'New conversation' }).click();
     const dialog = this.page.getByRole('dialog');
