@@ -31,6 +31,8 @@ const CONVERSATION_TABLES = [
   'envelopes_waiting',
   'attachments',
   'message_state',
+  'disappeared',
+  'read_times',
 ] as const;
 
 /** Copied as they are, except for what is this device's own (see `copyInto`). */

@@ -217,4 +217,33 @@ describe('the history export', () => {
     linked.history.importFrom(path, key, 'me');
     expect(linked.views.messageView('c1', 'm121', 'me')?.poll).toEqual(shown);
   });
+
+  it('carries disappearing messages with their timers, the setting, and what went already, so a quote of it says so', async () => {
+    const linking = await linkingMirror();
+    const clock = { now: () => 2_000_000 };
+    linking.disappearing.useClock(clock);
+    const timer = { kind: 'disappearing_timer_set' as const, conversationId: 'c1', seq: 121, senderId: 'ann', sentAt: 1_121 };
+    linking.applyEvents(
+      'c1',
+      [
+        { ...timer, clientChangeId: 't121', timerMs: 30_000 },
+        { ...message(122, 'gone soon'), expiresInMs: 30_000 },
+        { ...message(123, 'went already'), senderId: 'me', expiresInMs: 30_000 },
+        { ...message(124, 'a reply'), replyTo: 'm123' },
+      ],
+      'me',
+    );
+    linking.markReadLocally('c1', 'me', 122);
+    linking.transaction(() => linking.disappearing.expireDue('me'));
+    const path = exportPath();
+    const key = randomBytes(32);
+    linking.history.exportTo(path, key, { ownAddresses: [] });
+
+    const linked = mirrors.open();
+    linked.history.importFrom(path, key, 'me');
+    expect(linked.views.messageView('c1', 'm122', 'me')).toMatchObject({ expiresInMs: 30_000, expiresAt: 2_030_000 });
+    expect(linked.views.messageView('c1', 'm123', 'me')).toBeNull();
+    expect(linked.views.messageView('c1', 'm124', 'me')?.replyTo).toMatchObject({ disappeared: true });
+    expect(linked.disappearingSetting('c1').timerMs).toBe(30_000);
+  });
 });
