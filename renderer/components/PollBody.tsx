@@ -1,10 +1,11 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { MessageView } from '../../sync/app-api/contract.js';
 import type { PollView } from '../../sync/app-api/polls-api.js';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { choicesAfter } from '../state/polls.js';
 import { EndPollDialog } from './EndPollDialog.js';
+import { pollRadioKey } from './keys.js';
 import { PollVotesDialog } from './PollVotesDialog.js';
 
 interface Props {
@@ -26,6 +27,10 @@ function share(voters: number, people: number): number {
  * option (a checkbox when several may be chosen), named by the option's text, its count and a bar
  * beside it. Choosing votes at once; "View votes" lists who chose what, and its author may end it,
  * after which nobody can vote.
+ *
+ * The radios' arrow keys move focus without checking anything: a radio the browser checks on its way
+ * through would send a vote on every key press, so a vote goes only on a deliberate choice (a click,
+ * a tap, Space or Enter) rather than on a debounce that would still send a radio merely passed over.
  */
 export function PollBody({ message, poll, closed, returnFocusTo }: Props) {
   const { votePoll, endPoll } = useActions();
@@ -34,6 +39,16 @@ export function PollBody({ message, poll, closed, returnFocusTo }: Props) {
   const groupName = useId();
   const countId = useId();
   const locked = closed || poll.ended;
+  const inputs = useRef<(HTMLInputElement | null)[]>([]);
+
+  const onRadioKey = (event: KeyboardEvent<HTMLInputElement>, index: number) => {
+    if (poll.multiple) return;
+    const action = pollRadioKey(event.key, index, poll.options.length, poll.mine);
+    if (!action) return;
+    event.preventDefault(); // the browser's own arrow keys would check (and so vote for) each radio passed
+    if ('focus' in action) inputs.current[action.focus]?.focus();
+    else void votePoll(message.id, choicesAfter(poll, action.choose, true));
+  };
 
   return (
     <div className={`poll${poll.pending ? ' poll--pending' : ''}`}>
@@ -45,12 +60,16 @@ export function PollBody({ message, poll, closed, returnFocusTo }: Props) {
           <div key={index} className="poll__option">
             <label className="poll__choice">
               <input
+                ref={(element) => {
+                  inputs.current[index] = element;
+                }}
                 type={poll.multiple ? 'checkbox' : 'radio'}
                 name={groupName}
                 checked={poll.mine.includes(index)}
                 disabled={locked}
                 aria-describedby={`${countId}-${index}`}
                 onChange={(event) => void votePoll(message.id, choicesAfter(poll, index, event.target.checked))}
+                onKeyDown={(event) => onRadioKey(event, index)}
               />
               <span className="poll__text">{option.text}</span>
             </label>

@@ -74,3 +74,29 @@ export function menuItemForKey(key: string, current: number, count: number): num
       return null;
   }
 }
+
+/** What a key does on a single-answer poll's radio button (PollBody): focus another, or choose this one. */
+export type PollRadioKey = { focus: number } | { choose: number };
+
+/**
+ * A key on radio `current` of a single-answer poll's `count` options, where `chosen` are the options
+ * this person voted for. The arrows move focus only, wrapping around as a radio group's do (the
+ * browser would check each radio passed, and a check there is a vote); Enter chooses the focused
+ * option, unless it is chosen already. null for any other key: Space is left to the radio, whose
+ * click is a deliberate choice like a mouse's or a tap's.
+ */
+export function pollRadioKey(key: string, current: number, count: number, chosen: readonly number[]): PollRadioKey | null {
+  if (count === 0) return null;
+  switch (key) {
+    case 'ArrowDown':
+    case 'ArrowRight':
+      return { focus: (current + 1) % count };
+    case 'ArrowUp':
+    case 'ArrowLeft':
+      return { focus: (current - 1 + count) % count };
+    case 'Enter':
+      return chosen.includes(current) ? { focus: current } : { choose: current };
+    default:
+      return null;
+  }
+}

@@ -2,6 +2,7 @@ import { createElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageView } from '../../../sync/app-api/contract.js';
 import type { PollView } from '../../../sync/app-api/polls-api.js';
+import { pollRadioKey } from '../../../renderer/components/keys.js';
 import { en } from '../../../renderer/i18n/en.js';
 import { setLanguage, t } from '../../../renderer/i18n/index.js';
 import { patches } from '../../../renderer/state/optimistic.js';
@@ -276,6 +277,64 @@ function bubble(store: AppStore): Promise<string> {
     }),
   );
 }
+
+/**
+ * A keyboard user on the radios of a single-answer poll as a browser runs them: each key goes first
+ * to PollBody's handler (pollRadioKey; taken, it prevents the browser's action); a key it leaves is
+ * the browser's: an arrow moves focus and checks the radio it lands on, Space checks the focused one,
+ * and either fires change on an unchecked radio, which votes (PollBody's onChange).
+ */
+async function keyboardOnPoll() {
+  const opened = await openPoll();
+  const { store, shown } = opened;
+  let focused = 0;
+  const vote = (index: number) => store.getState().actions.votePoll('p1', choicesAfter(shown(), index, true));
+  async function press(key: string) {
+    const count = shown().options.length;
+    const action = pollRadioKey(key, focused, count, shown().mine);
+    if (action && 'focus' in action) focused = action.focus;
+    else if (action) await vote(action.choose);
+    else if (key === 'ArrowDown' || key === 'ArrowUp') {
+      focused = (focused + (key === 'ArrowDown' ? 1 : count - 1)) % count;
+      if (!shown().mine.includes(focused)) await vote(focused);
+    } else if (key === ' ' && !shown().mine.includes(focused)) await vote(focused);
+    await settle();
+  }
+  return { ...opened, press, focused: () => focused };
+}
+
+describe('a single-answer poll from the keyboard', () => {
+  it('sends no vote while the arrow keys move through the options', async () => {
+    const { api, press, focused } = await keyboardOnPoll();
+    for (const key of ['ArrowDown', 'ArrowDown', 'ArrowDown', 'ArrowUp', 'ArrowRight', 'ArrowRight']) await press(key);
+    expect(api.callsOf('votePoll')).toEqual([]);
+    expect(focused()).toBe(1);
+  });
+
+  it('votes once for the option settled on, with Space or with Enter', async () => {
+    const { api, press, shown } = await keyboardOnPoll();
+    await press('ArrowDown');
+    await press('ArrowDown');
+    await press(' ');
+    expect(api.callsOf('votePoll')).toEqual([{ conversationId: 'c1', messageId: 'p1', choices: [2] }]);
+    expect(shown().mine).toEqual([2]);
+
+    await press('ArrowUp');
+    await press('Enter');
+    expect(api.callsOf('votePoll')).toMatchObject([{ choices: [2] }, { choices: [1] }]);
+    // Enter again on the option already chosen sends nothing more.
+    await press('Enter');
+    expect(api.callsOf('votePoll')).toHaveLength(2);
+    expect(shown().mine).toEqual([1]);
+  });
+
+  it('wraps around at the ends, as a radio group does', () => {
+    expect(pollRadioKey('ArrowDown', 2, 3, [])).toEqual({ focus: 0 });
+    expect(pollRadioKey('ArrowUp', 0, 3, [])).toEqual({ focus: 2 });
+    expect(pollRadioKey('Tab', 0, 3, [])).toBeNull();
+    expect(pollRadioKey(' ', 0, 3, [])).toBeNull();
+  });
+});
 
 describe('a poll in its message', () => {
   it('is a group "Poll" of radio buttons named by the options, with their counts', async () => {
