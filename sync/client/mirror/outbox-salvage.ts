@@ -13,6 +13,7 @@
 import { copyFileSync, existsSync, rmSync, closeSync, openSync, writeSync } from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { z } from 'zod';
+import { disappearingTimerMs } from '../../protocol/disappearing.js';
 import { linkPreviewSchema, messageText, userSchema, type LinkPreview, type User } from '../../protocol/frames.js';
 import { applyDatabaseKey } from '../../node/database-key.js';
 import type { Db } from '../../node/sqlite.js';
@@ -36,7 +37,14 @@ export interface SalvagedRow {
   messageId: string | null;
   /** JSON, checked against the kind's payload schema. */
   payload: string;
-  message: { text: string; replyTo: string | null; linkPreview: LinkPreview | null; createdAt: number } | null;
+  message: {
+    text: string;
+    replyTo: string | null;
+    linkPreview: LinkPreview | null;
+    createdAt: number;
+    /** Its disappearing-message timer: salvaged, it still goes with the timer it was written with. */
+    expiresInMs?: number;
+  } | null;
 }
 
 export interface SalvagedOutbox {
@@ -82,6 +90,8 @@ const messageRow = z.object({
   reply_to: z.string().min(1).nullable(),
   link_preview: z.string().nullable(),
   created_at: z.number().int(),
+  // Absent in a mirror from before disappearing messages (migration 35).
+  expires_in_ms: disappearingTimerMs.nullable().optional(),
 });
 
 const conversationRow = z.object({
@@ -264,8 +274,8 @@ function sentMessage(db: Db, conversationId: string, messageId: string, selfId: 
   const read = tryRead(() =>
     db
       .prepare(
-        `SELECT sender_id, text, reply_to, link_preview, created_at FROM messages
-           WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL`,
+        // Every column: a damaged mirror may be from before some of them.
+        `SELECT * FROM messages WHERE conversation_id = ? AND client_message_id = ? AND seq IS NULL`,
       )
       .get(conversationId, messageId),
   );
@@ -285,5 +295,12 @@ function sentMessage(db: Db, conversationId: string, messageId: string, selfId: 
     if (!parsed.ok || !parsed.value.success) return null;
     linkPreview = parsed.value.data;
   }
-  return { text: row.data.text, replyTo: row.data.reply_to, linkPreview, createdAt: row.data.created_at };
+  const { expires_in_ms: expiresInMs } = row.data;
+  return {
+    text: row.data.text,
+    replyTo: row.data.reply_to,
+    linkPreview,
+    createdAt: row.data.created_at,
+    ...(expiresInMs ? { expiresInMs } : {}),
+  };
 }

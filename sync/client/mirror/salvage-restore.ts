@@ -35,8 +35,9 @@ export function restoreSalvaged(db: Db, salvaged: SalvagedOutbox): { conversatio
     if (row.message && row.messageId !== null) {
       const stored = cachedStatement(
         db,
-        `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to, link_preview)
-           VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO messages (conversation_id, client_message_id, sender_id, text, seq, state, created_at, reply_to, link_preview,
+           expires_in_ms)
+           VALUES (?, ?, ?, ?, NULL, 'sending', ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ).run(
         row.conversationId,
         row.messageId,
@@ -45,6 +46,7 @@ export function restoreSalvaged(db: Db, salvaged: SalvagedOutbox): { conversatio
         row.message.createdAt,
         row.message.replyTo,
         row.message.linkPreview ? JSON.stringify(row.message.linkPreview) : null,
+        row.message.expiresInMs ?? null,
       );
       if (stored.changes > 0) messages.push({ conversationId: row.conversationId, messageId: row.messageId });
       cachedStatement(db, 'UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?) WHERE id = ?').run(

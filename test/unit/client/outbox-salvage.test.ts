@@ -166,4 +166,41 @@ describe('outbox salvage', () => {
     fresh.close();
     expect(existsSync(join(dir, moved!))).toBe(true);
   });
+
+  it('queues a salvaged disappearing message with the timer it was written with, and reads a mirror from before timers', () => {
+    const dir = tempDir();
+    const path = join(dir, 'mirror.sqlite');
+    const mirror = Mirror.open(path);
+    mirror.saveSession({
+      serverUrl: 'ws://127.0.0.1:7999',
+      token: 'secret',
+      user: { id: 'me', username: 'me', displayName: 'Me' },
+    });
+    addMeAndAnn(mirror);
+    mirror.enqueueMessage('c1', 'plain', 'me', 'stays', null, 1000);
+    mirror.close();
+    const db = new Database(path);
+    db.prepare("UPDATE conversations SET disappearing_ms = 30000 WHERE id = 'c1'").run();
+    db.close();
+    const again = Mirror.open(path);
+    again.enqueueMessage('c1', 'timed', 'me', 'goes', null, 1001);
+    again.close();
+
+    const salvaged = salvageOutbox(path).outbox!;
+    const fresh = Mirror.open(join(tempDir(), 'mirror.sqlite'));
+    fresh.restoreSalvaged(salvaged);
+    const queued = fresh.outbox.pendingIn('c1', 0, 10);
+    expect(queued.map((entry) => entry.kind === 'send' && [entry.messageId, entry.expiresInMs])).toEqual([
+      ['plain', null],
+      ['timed', 30_000],
+    ]);
+    fresh.close();
+
+    // A mirror from before disappearing messages has no such column: its messages are still salvaged.
+    const old = new Database(path);
+    old.exec('DROP INDEX messages_expiry; DROP INDEX messages_timer_unstarted; ALTER TABLE messages DROP COLUMN expires_at;');
+    old.exec('ALTER TABLE messages DROP COLUMN expires_in_ms;');
+    old.close();
+    expect(salvageOutbox(path).outbox!.rows.map((row) => row.message?.text)).toEqual(['stays', 'goes']);
+  });
 });
