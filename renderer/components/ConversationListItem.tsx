@@ -1,8 +1,7 @@
 import { memo } from 'react';
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
-import type { AttachmentKind } from '../../sync/protocol/attachments.js';
 import { formatFull, formatListTime } from '../format/time.js';
-import { callEntryWords } from '../format/call-entry.js';
+import { conversationPreview } from '../format/conversation-preview.js';
 import { t } from '../i18n/index.js';
 import { useLanguage } from '../i18n/use-language.js';
 import { isDeletedPreview } from '../state/conversations.js';
@@ -23,31 +22,6 @@ interface Props {
   selected: boolean;
   onOpen: (id: string) => void;
   onFocus: (id: string) => void;
-}
-
-/** What an attachment-only message reads as: "Photo", "Voice message", or the file's name. */
-function attachmentPreview(attachment: { kind: AttachmentKind; name: string } | null): string {
-  switch (attachment?.kind) {
-    case undefined:
-      return '';
-    case 'image':
-      return t.conversations.photoPreview;
-    case 'voice':
-      return t.conversations.voicePreview;
-    case 'file':
-      return attachment.name;
-  }
-}
-
-function preview(conversation: ConversationSummary): string {
-  if (conversation.draft !== null) return t.draft.preview(conversation.draft.replace(/\s+/gu, ' ').trim());
-  if (conversation.lastCall) return callEntryWords(conversation.lastCall).text;
-  const last = conversation.lastMessage;
-  if (!last) return t.conversations.noMessagesPreview;
-  if (isDeletedPreview(last)) return t.conversations.deletedPreview;
-  const oneLine = last.text.replace(/\s+/gu, ' ').trim() || attachmentPreview(last.attachment ?? null);
-  if (last.own) return t.conversations.ownPreview(oneLine);
-  return conversation.kind === 'group' && last.senderName ? t.conversations.senderPreview(last.senderName, oneLine) : oneLine;
 }
 
 /**
@@ -112,7 +86,7 @@ export const ConversationListItem = memo(function ConversationListItem({
             </time>
           </span>
           <span className="conversation-item__bottom">
-            <span className={previewClasses.join(' ')}>{preview(conversation)}</span>
+            <span className={previewClasses.join(' ')}>{conversationPreview(conversation)}</span>
             {muted && (
               <span className="conversation-item__muted" title={t.muted.label}>
                 <BellOffIcon size={14} />

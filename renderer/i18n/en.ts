@@ -132,6 +132,8 @@ export const en = {
     notMember: 'You left',
     noMessagesPreview: 'No messages yet',
     deletedPreview: 'This message was deleted',
+    /** A poll: its question, after the chart sign the other messengers show. */
+    pollPreview: (question: string) => `📊 ${question}`,
     /** A message with no text: what it carries. */
     photoPreview: 'Photo',
     voicePreview: 'Voice message',

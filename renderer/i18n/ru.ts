@@ -149,6 +149,7 @@ export const ru: Strings = {
     notMember: 'Вы покинули группу',
     noMessagesPreview: 'Сообщений пока нет',
     deletedPreview: 'Сообщение удалено',
+    pollPreview: (question: string) => `📊 ${question}`,
     photoPreview: 'Фотография',
     voicePreview: 'Голосовое сообщение',
     loadError: 'Не удалось загрузить чаты.',

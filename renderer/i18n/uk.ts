@@ -149,6 +149,7 @@ export const uk: Strings = {
     notMember: 'Ви вийшли з групи',
     noMessagesPreview: 'Повідомлень поки немає',
     deletedPreview: 'Повідомлення видалено',
+    pollPreview: (question: string) => `📊 ${question}`,
     photoPreview: 'Фото',
     voicePreview: 'Голосове повідомлення',
     loadError: 'Не вдалося завантажити чати.',

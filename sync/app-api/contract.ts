@@ -368,6 +368,8 @@ export interface ConversationSummary {
     senderName: string;
     /** Its first attachment, if any: what the list shows when there is no text ("Photo", the file name). */
     attachment?: { kind: AttachmentKind; name: string } | null;
+    /** It is a poll (its text is the question); present only then. */
+    poll?: boolean;
   } | null;
   /** The newest call's entry, when it came after the newest message: the list shows it instead ("Missed voice call"). */
   lastCall?: CallEntryView & { at: number };

@@ -35,7 +35,10 @@ const UNNAMED_GROUP_TITLE = `CASE WHEN c.kind = 'group' AND c.name IS NULL THEN
 const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unread_mentions, c.member_count, c.is_member,
   c.peer_id, u.username, u.display_name, c.last_preview, c.last_sender_id, c.last_sender_name, c.last_deleted, c.last_at,
   c.last_attachment_kind, c.last_attachment_name, c.archived, c.archived_seq, c.muted, c.last_incoming_seq, c.draft_preview,
-  c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name, ${UNNAMED_GROUP_TITLE}, c.last_call, c.disappearing_ms
+  c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name, ${UNNAMED_GROUP_TITLE}, c.last_call, c.disappearing_ms,
+  EXISTS (SELECT 1 FROM messages lm JOIN message_state s
+            ON s.conversation_id = lm.conversation_id AND s.message_id = lm.client_message_id AND s.kind = 'poll'
+          WHERE lm.local_id = c.last_message_local_id)
   FROM conversations c LEFT JOIN users u ON u.id = c.peer_id LEFT JOIN users r ON r.id = c.request_from`;
 
 /**
@@ -84,6 +87,7 @@ type Row = [
   unnamedGroupTitle: string | null,
   lastCall: string | null,
   disappearingMs: number | null,
+  lastIsPoll: number,
 ];
 
 export class ConversationList {
@@ -254,6 +258,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     unnamedGroupTitle,
     lastCallJson,
     disappearingMs,
+    lastIsPoll,
   ] = row.slice(18) as [
     number,
     number,
@@ -268,6 +273,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     string | null,
     string | null,
     number | null,
+    number,
   ];
   const lastCall = lastCallView(lastCallJson, lastText === null ? null : (lastAt ?? 0), selfId);
   const standing = requestStanding(requestFrom, requestAnswerOf(requestAnswer, requestSeq), lastIncomingSeq);
@@ -296,6 +302,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
             ...(!lastDeleted && isAttachmentKind(attachmentKind) && attachmentName !== null
               ? { attachment: { kind: attachmentKind, name: attachmentName } }
               : {}),
+            ...(!lastDeleted && lastIsPoll === 1 ? { poll: true } : {}),
           },
     // Only when it is the newest thing said, so a list without calls reads as it always has.
     ...(lastCall ? { lastCall } : {}),

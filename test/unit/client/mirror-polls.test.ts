@@ -53,6 +53,19 @@ describe('polls in the mirror', () => {
     expect(mirror.views.messageView('c1', 'p1', 'me')).toBeNull();
     mirror.applyEvents('c1', [poll(1), vote(2, 'ann', [2]), vote(3, 'me', [0]), vote(4, 'ann', [1])], 'me');
     expect(counts(mirror)).toEqual([['me'], ['ann'], []]);
+    // The conversation list knows its newest message is a poll (it shows its question as one).
+    expect(mirror.views.conversationSummaries('me')[0]?.lastMessage).toMatchObject({ text: 'Where to?', poll: true });
+    const plain: AppliedEvent = {
+      kind: 'message',
+      ...base(5, 'ann'),
+      clientMessageId: 'plain',
+      text: 'after',
+      replyTo: null,
+      deleted: false,
+      attachments: [],
+    };
+    mirror.applyEvents('c1', [plain], 'me');
+    expect(mirror.views.conversationSummaries('me')[0]?.lastMessage).not.toHaveProperty('poll');
     mirror.close();
   });
 

@@ -1,0 +1,21 @@
+/**
+ * The conversation list's line under a title (renderer/format/conversation-preview.ts): a poll
+ * reads as its question after a chart sign, with the same "You:" and sender prefixes as any message.
+ */
+import { describe, expect, it } from 'vitest';
+import { conversationPreview } from '../../../renderer/format/conversation-preview.js';
+import { conversationSummary } from '../../support/app-views.js';
+
+const ann = { id: 'ann', username: 'ann', displayName: 'Ann' };
+const last = (overrides: object) => ({ text: 'Where  to?', own: false, at: 1, deleted: false, senderName: 'Ann', ...overrides });
+
+describe('the conversation list’s preview', () => {
+  it('shows a poll as its question after a chart sign, and a plain message as it is', () => {
+    const direct = (lastMessage: ReturnType<typeof last>) => conversationSummary(ann, { id: 'c1', lastMessage });
+    expect(conversationPreview(direct(last({ poll: true })))).toBe('📊 Where to?');
+    expect(conversationPreview(direct(last({ poll: true, own: true })))).toBe('You: 📊 Where to?');
+    expect(conversationPreview(direct(last({})))).toBe('Where to?');
+    const group = conversationSummary(ann, { id: 'g1', kind: 'group', peer: null, lastMessage: last({ poll: true }) });
+    expect(conversationPreview(group)).toBe('Ann: 📊 Where to?');
+  });
+});
