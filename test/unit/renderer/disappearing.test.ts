@@ -20,7 +20,7 @@ import { goneFromWindow } from '../../../renderer/state/gone.js';
 import type { AppStore } from '../../../renderer/state/store.js';
 import { disappearingView } from '../../support/app-views.js';
 import { alice, bob, carol, FakeApi, message, notice, settle, storesOnFakes, summary } from './fake-api.js';
-import { markup } from './markup.js';
+import { bubbleMarkup, markup } from './markup.js';
 
 const { start } = storesOnFakes();
 
@@ -98,19 +98,6 @@ function dialog(store: AppStore, conversationId: string, isGroup: boolean): Prom
   const view = store.getState().info?.view.disappearing ?? null;
   return markup(store, conversationId, ({ DisappearingForm }) =>
     createElement(DisappearingForm, { conversationId, isGroup, view, onDone: () => {} }),
-  );
-}
-
-function bubble(store: AppStore, shown: MessageView): Promise<string> {
-  return markup(store, shown.conversationId, ({ MessageBubble }) =>
-    createElement(MessageBubble, {
-      message: shown,
-      groupStart: true,
-      current: false,
-      sender: 'none',
-      mentionOf: null,
-      leftGroup: false,
-    }),
   );
 }
 
@@ -305,11 +292,11 @@ describe('the stopwatches', () => {
     const running = message({ id: 'm2', seq: 2, expiresInMs: MINUTE, expiresAt: 1_025_000 });
     const lasting = message({ id: 'm3', seq: 3 });
     const { store } = await openDirect([waiting, running, lasting]);
-    expect(await bubble(store, waiting)).toContain(
+    expect(await bubbleMarkup(store, waiting)).toContain(
       '<span role="img" aria-label="Disappearing message" title="Disappears 1 week after it is read" class="message__timer">',
     );
-    expect(await bubble(store, running)).toContain('aria-label="Disappearing message" title="Disappears in 25 seconds"');
-    expect(await bubble(store, lasting)).not.toContain('Disappearing message');
+    expect(await bubbleMarkup(store, running)).toContain('aria-label="Disappearing message" title="Disappears in 25 seconds"');
+    expect(await bubbleMarkup(store, lasting)).not.toContain('Disappearing message');
   });
 
   it('count down on one interval however many are on screen, stopped when none is', () => {
@@ -370,7 +357,7 @@ describe('a message whose timer ran out', () => {
     const { api, store } = await openDirect(history());
     api.expire('c1', 'm2');
     await settle();
-    const html = await bubble(
+    const html = await bubbleMarkup(
       store,
       store.getState().open!.messages.find((m) => m.id === 'm3')!,
     );

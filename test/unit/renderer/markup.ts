@@ -69,3 +69,17 @@ export async function markup(
     createElement(StoreProvider, { store }, createElement(ComposeProvider, { conversationId }, render(components))),
   );
 }
+
+/** Markup of one message's row, as the list shows a message that starts a run and is not the current one. */
+export function bubbleMarkup(store: AppStore, message: MessageView): Promise<string> {
+  return markup(store, message.conversationId, ({ MessageBubble }) =>
+    createElement(MessageBubble, {
+      message,
+      groupStart: true,
+      current: false,
+      sender: 'none',
+      mentionOf: null,
+      leftGroup: false,
+    }),
+  );
+}

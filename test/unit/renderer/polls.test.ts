@@ -10,7 +10,7 @@ import { mayAddOption, pollToSend, repeatedOptions } from '../../../renderer/sta
 import { choicesAfter } from '../../../renderer/state/polls.js';
 import type { AppStore } from '../../../renderer/state/store.js';
 import { alice, bob, carol, FakeApi, message, settle, storesOnFakes, summary } from './fake-api.js';
-import { markup } from './markup.js';
+import { bubbleMarkup, markup } from './markup.js';
 
 const { start } = storesOnFakes();
 
@@ -265,17 +265,7 @@ const buttons = (html: string) => [...html.matchAll(/<button[^>]*>([^<]*)<\/butt
 
 /** The open conversation's first message as its row shows it. */
 function bubble(store: AppStore): Promise<string> {
-  const shown = store.getState().open!.messages[0]!;
-  return markup(store, 'c1', ({ MessageBubble }) =>
-    createElement(MessageBubble, {
-      message: shown,
-      groupStart: true,
-      current: false,
-      sender: 'none',
-      mentionOf: null,
-      leftGroup: false,
-    }),
-  );
+  return bubbleMarkup(store, store.getState().open!.messages[0]!);
 }
 
 /**
