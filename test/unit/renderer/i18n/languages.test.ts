@@ -43,6 +43,8 @@ const THE_SAME_EVERYWHERE = new Set([
   'user.handle',
   'conversations.unreadVisible',
   'conversations.senderPreview',
+  // A poll: its question after the chart sign.
+  'conversations.pollPreview',
   'conversations.mentionedVisible',
   'search.shortcut',
   'search.sender',
