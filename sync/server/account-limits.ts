@@ -172,7 +172,8 @@ function pairKey(username: string, address: string): string {
   return `${username.toLowerCase()} ${address}`;
 }
 
-async function spend(limiter: RateLimiterAbstract, key: string, message: string): Promise<void> {
+/** Takes one point of `key` from `limiter`, or throws 429 `rate_limited` with when to try again. */
+export async function spend(limiter: RateLimiterAbstract, key: string, message: string): Promise<void> {
   try {
     await limiter.consume(key, 1);
   } catch (rejection) {

@@ -5,6 +5,7 @@
  *   [--tls-cert chain.pem --tls-key key.pem] [--trust-proxy <address>[,<address>…]]
  *   [--frames-per-second 100] [--frame-burst 500]
  *   [--turn-url turn:turn.example.org:3478[,turns:turn.example.org:5349] --turn-secret <secret>]
+ *   [--gif-provider giphy --gif-api-key <key> | --gif-provider folder:<dir>]
  * With SQLite (the default) --data holds the database and the attachments; with PostgreSQL it holds
  * only the attachments, and every node on the same database must share it (a shared directory).
  * Prints one line with the ws:// address on stdout once it accepts connections; logs are JSON lines
@@ -22,6 +23,7 @@ import { ensurePrivateDir } from '../node/private-files.js';
 import { realRuntime } from '../node/real-runtime.js';
 import { DEFAULT_CONNECTION_CAPS, type ConnectionCaps } from './connection-caps.js';
 import { FRAME_RATE, type FrameRateLimits } from './connection-rate.js';
+import { gifProviderChoice, openGifProvider, type GifProviderChoice } from './gifs/gif-flags.js';
 import { PostgresClusterBus } from './cluster/pg-cluster-bus.js';
 import { PostgresNodeDirectory } from './cluster/pg-node-directory.js';
 import { createPinoLogger, LOG_LEVELS, type LogLevel, type ServerLogger } from './logger.js';
@@ -33,7 +35,7 @@ import { TURN_TTL_MS, type TurnConfig } from './turn-credentials.js';
 
 const DEFAULT_PORT = 7878;
 const USAGE =
-  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>] [--tls-cert <chain.pem> --tls-key <key.pem>] [--trust-proxy <address>[,<address>…]] [--frames-per-second <n>] [--frame-burst <n>] [--max-connections-per-account <n>] [--max-connections-per-address <n>] [--turn-url <url>[,<url>…] --turn-secret <secret>]';
+  'Usage: npm run server -- --port <n> --data <dir> [--store sqlite|postgres://user:password@host:5432/db] [--node-id <id>] [--pool-size <n>] [--host <h>] [--max-group-members <n>] [--max-file-mb <n>] [--quota-mb <n>] [--log-level <level>] [--tls-cert <chain.pem> --tls-key <key.pem>] [--trust-proxy <address>[,<address>…]] [--frames-per-second <n>] [--frame-burst <n>] [--max-connections-per-account <n>] [--max-connections-per-address <n>] [--turn-url <url>[,<url>…] --turn-secret <secret>] [--gif-provider giphy --gif-api-key <key> | --gif-provider folder:<dir>]';
 const DEFAULT_POOL_SIZE = 10;
 /** What an orchestrator waits after SIGTERM before SIGKILL; the server's own drain deadline is shorter. */
 const EXIT_DEADLINE_MS = 10_000;
@@ -62,6 +64,7 @@ interface CliOptions {
   frameRate: FrameRateLimits;
   connectionCaps: ConnectionCaps;
   turn: TurnConfig | null;
+  gifs: GifProviderChoice | null;
 }
 
 /** A whole number of MiB within [min, max], or a clear complaint naming the flag. */
@@ -97,6 +100,8 @@ function readOptions(): CliOptions {
         'max-connections-per-address': { type: 'string' },
         'turn-url': { type: 'string' },
         'turn-secret': { type: 'string' },
+        'gif-provider': { type: 'string' },
+        'gif-api-key': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -130,6 +135,8 @@ function readOptions(): CliOptions {
   if (quotaBytes < maxFileBytes) {
     fail(`--quota-mb (${quotaBytes / MIB}) must be at least --max-file-mb (${maxFileBytes / MIB}): one file must fit the quota`);
   }
+  const gifs = gifProviderChoice(values['gif-provider'], values['gif-api-key']);
+  if (gifs && 'error' in gifs) fail(gifs.error);
   const logLevel = (values['log-level'] ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   return {
@@ -145,6 +152,7 @@ function readOptions(): CliOptions {
     trustedProxies: readTrustedProxies(values['trust-proxy']),
     frameRate: readFrameRate(values['frames-per-second'], values['frame-burst']),
     turn: readTurn(values['turn-url'], values['turn-secret']),
+    gifs,
     connectionCaps: {
       perAccount: wholeFlag(
         'max-connections-per-account',
@@ -293,11 +301,18 @@ async function main(): Promise<void> {
     frameRate,
     connectionCaps,
     turn,
+    gifs,
   } = readOptions();
   ensurePrivateDir(dataDir);
   const logger: ServerLogger = createPinoLogger({ level: logLevel });
   let server: RunningServer;
   let ownedStore: ServerStore | null = null;
+  let gifProvider;
+  try {
+    gifProvider = gifs ? await openGifProvider(gifs) : null;
+  } catch (error) {
+    fail(`Cannot start: --gif-provider: ${(error as Error).message}`);
+  }
   try {
     const chosen = await storeOptions(storeChoice, logger);
     ownedStore = chosen.store;
@@ -314,6 +329,7 @@ async function main(): Promise<void> {
       connectionCaps,
       ...(tls ? { tls } : {}),
       ...(turn ? { turn } : {}),
+      ...(gifProvider ? { gifs: { provider: gifProvider } } : {}),
       ...chosen.options,
     });
   } catch (error) {

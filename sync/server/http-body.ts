@@ -1,15 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../protocol/frames.js';
+import type { GifErrorCode } from '../protocol/gif-frames.js';
 import type { RefusalReason } from '../protocol/refusal-reasons.js';
 import type { Refusal } from './refusals.js';
 
 /** Account requests are a few short strings; anything bigger is a mistake or an attack. */
 export const MAX_HTTP_BODY_BYTES = 16 * 1024;
 
+/** The codes HTTP errors carry: the socket's, and those of endpoints only HTTP has. */
+export type HttpErrorCode = ErrorCode | GifErrorCode;
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode,
+    readonly code: HttpErrorCode,
     message: string,
     /** For a refusal of a well-formed request: exactly why (the client has its own words for it). */
     readonly reason?: RefusalReason,
@@ -87,7 +91,7 @@ export function sendError(res: ServerResponse, error: HttpError): void {
 }
 
 /** The JSON every HTTP error answers with: {code, reason?, message}. */
-export function errorBody(error: HttpError): { code: ErrorCode; reason?: RefusalReason; message: string } {
+export function errorBody(error: HttpError): { code: HttpErrorCode; reason?: RefusalReason; message: string } {
   return error.reason === undefined
     ? { code: error.code, message: error.message }
     : { code: error.code, reason: error.reason, message: error.message };

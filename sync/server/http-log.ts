@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ATTACHMENTS_PATH, UPLOADS_PATH } from '../protocol/attachments.js';
+import { GIF_SEARCH_PATH, GIFS_PATH } from '../protocol/gif-frames.js';
 import { ACCOUNTS_PATH, HEALTH_PATH, METRICS_PATH, READY_PATH, SESSIONS_PATH, SYNC_PATH } from '../protocol/frames.js';
 import { HttpError, requestPath, sendError } from './http-body.js';
 import type { ServerLogger } from './logger.js';
@@ -23,10 +24,12 @@ export function httpRoute(path: string): string {
     case SESSIONS_PATH:
     case SYNC_PATH:
     case UPLOADS_PATH:
+    case GIF_SEARCH_PATH:
       return path;
   }
   if (path.startsWith(`${UPLOADS_PATH}/`)) return `${UPLOADS_PATH}/:id`;
   if (path.startsWith(`${ATTACHMENTS_PATH}/`)) return `${ATTACHMENTS_PATH}/:id`;
+  if (path.startsWith(`${GIFS_PATH}/`)) return `${GIFS_PATH}/:id`;
   return 'other';
 }
 

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ATTACHMENTS_PATH, UPLOADS_PATH } from '../protocol/attachments.js';
+import { GIFS_PATH } from '../protocol/gif-frames.js';
 import type { AttachmentFiles } from './attachments/attachment-files.js';
 import { createDownloadsHandler } from './attachments/downloads-endpoint.js';
 import { createUploadsHandler } from './attachments/uploads-endpoint.js';
+import { createGifsHandler, type GifsOptions } from './gifs/gifs-endpoint.js';
 import { createHttpHandler, type HttpDeps } from './http-accounts.js';
 import { HttpError, requestPath, sendError } from './http-body.js';
 import { opsRoutes, type OpsDeps } from './http-ops.js';
@@ -13,10 +15,12 @@ export interface HttpRouterDeps extends HttpDeps, OpsDeps {
   maxFileBytes: number;
   quotaBytes: number;
   inFlight: InFlight;
+  /** The GIF provider (`--gif-provider`), or null for none. */
+  gifs: GifsOptions | null;
 }
 
 /**
- * Every plain HTTP request, by path: uploads (tus), attachment downloads, and the rest (health,
+ * Every plain HTTP request, by path: uploads (tus), attachment downloads, GIF search, and the rest (health,
  * readiness, metrics, sign-up, sign-in). Hand-written on purpose: there are few routes, and tus
  * brings its whole protocol through `handle(req, res)`. A framework (fastify was weighed) would add
  * a second request model and a body-parsing layer to keep away from tus for no route we lack; it
@@ -26,10 +30,12 @@ export function createHttpRouter(deps: HttpRouterDeps): (req: IncomingMessage, r
   const accounts = createHttpHandler(deps, opsRoutes(deps));
   const uploads = answeringErrors(deps, createUploadsHandler(deps));
   const downloads = answeringErrors(deps, createDownloadsHandler(deps));
+  const gifs = answeringErrors(deps, createGifsHandler({ ...deps, clock: deps.runtime.clock }));
   return (req, res) => {
     const path = requestPath(req);
     if (path === UPLOADS_PATH || path.startsWith(`${UPLOADS_PATH}/`)) return uploads(req, res);
     if (path.startsWith(`${ATTACHMENTS_PATH}/`)) return downloads(req, res);
+    if (path.startsWith(`${GIFS_PATH}/`)) return gifs(req, res);
     return accounts(req, res);
   };
 }

@@ -11,6 +11,7 @@ import { offersSyncProtocol, PROTOCOL_HEADER, SYNC_PROTOCOL, UPGRADE_REQUIRED_ST
 import { realRuntime } from '../node/real-runtime.js';
 import { AttachmentFiles } from './attachments/attachment-files.js';
 import { DISAPPEARING_SWEEP_MS } from './disappearing-sweep.js';
+import type { GifsOptions } from './gifs/gifs-endpoint.js';
 import { startHousekeeping } from './housekeeping.js';
 import { requestPath } from './http-body.js';
 import { httpRoute, observeHttp } from './http-log.js';
@@ -54,6 +55,8 @@ export interface SyncServerOptions {
   frameRate?: FrameRateLimits;
   /** The TURN relay calls may use (`--turn-url`, `--turn-secret`); calls use the devices' own addresses without one. */
   turn?: TurnConfig;
+  /** GIF search through a provider (`--gif-provider`); without one the GIF endpoints answer 404 `gifs_not_configured`. */
+  gifs?: GifsOptions;
   /**
    * The load balancers in front of this server (IP addresses): from them, and only from them, a
    * request's client is read from X-Forwarded-For, so per-address limits count clients, not the
@@ -178,6 +181,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<Runni
       inFlight,
       metrics,
       draining,
+      gifs: options.gifs ?? null,
     }),
   );
   const onRequest: RequestListener = (req, res) => void inFlight.track(handleHttp(req, res));

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UPLOADS_PATH } from '../../../sync/protocol/attachments.js';
 import { HEALTH_PATH } from '../../../sync/protocol/frames.js';
+import { GIF_SEARCH_PATH, GIFS_PATH } from '../../../sync/protocol/gif-frames.js';
 import { SERVER_DATABASE_FILE } from '../../../sync/server/store/sqlite-server-store.js';
 import { createServerHarness } from '../../support/server-harness.js';
 
@@ -154,6 +155,48 @@ describe('sync server CLI', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   });
+
+  it('takes --gif-provider folder:<dir>: a signed-in device searches the folder and gets its GIFs', async () => {
+    const gifs = await h.tempDir();
+    const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+    writeFileSync(
+      join(gifs, 'index.json'),
+      JSON.stringify([{ id: 'wave', title: 'Wave', tags: ['hello'], file: 'wave.gif', width: 1, height: 1 }]),
+    );
+    writeFileSync(join(gifs, 'wave.gif'), gif);
+    const run = runCli(['--port', '0', '--data', await h.tempDir(), '--gif-provider', `folder:${gifs}`]);
+    const [, port] = await waitForLine(run, /ws:\/\/127\.0\.0\.1:(\d+)/);
+    const httpUrl = `http://127.0.0.1:${port}`;
+    const { token } = await h.createAccount({ httpUrl });
+    const headers = { authorization: `Bearer ${token}` };
+    const search = await fetch(`${httpUrl}${GIF_SEARCH_PATH}?q=hello`, { headers });
+    expect(await search.json()).toEqual({
+      results: [{ id: 'wave', title: 'Wave', width: 1, height: 1 }],
+      next: null,
+      attribution: null,
+    });
+    expect(Buffer.from(await (await fetch(`${httpUrl}${GIFS_PATH}/wave`, { headers })).arrayBuffer())).toEqual(gif);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
+  it('exits 1 with one clear line for bad GIF provider flags', async () => {
+    const dataDir = await h.tempDir();
+    const cases: Array<[string[], RegExp]> = [
+      [['--gif-provider', 'giphy'], /--gif-provider giphy needs --gif-api-key <key>/],
+      [['--gif-api-key', 'k'], /--gif-api-key is for --gif-provider giphy/],
+      [['--gif-provider', 'tenor'], /--gif-provider must be "giphy" or "folder:<dir>", got "tenor"/],
+      [['--gif-provider', `folder:${join(dataDir, 'missing')}`], /Cannot start: --gif-provider: ENOENT/],
+      [['--gif-provider', `folder:${dataDir}`], /Cannot start: --gif-provider: The GIF folder has no index\.json/],
+    ];
+    const runs = cases.map(([args]) => runCli(['--port', '0', '--data', dataDir, ...args]));
+    for (const [i, run] of runs.entries()) {
+      expect(await run.exited).toBe(1);
+      expect(run.stderr().trim().split('\n'), cases[i]![0].join(' ')).toEqual([expect.stringMatching(cases[i]![1])]);
+      expect(run.stdout()).toBe('');
+    }
+    // Five CLI processes starting at once on a small machine.
+  }, 40_000);
 
   it('exits 1 with one clear line for a bad --max-file-mb, --quota-mb or connection cap', async () => {
     const dataDir = await h.tempDir();
