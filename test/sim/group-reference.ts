@@ -90,6 +90,9 @@ export function foldGroup(events: readonly AppliedEvent[]): MembershipFold {
       case 'reaction':
       case 'message_state':
       case 'envelope':
+      case 'disappearing_timer_set':
+      case 'disappearing_policy_set':
+        // Who may set the timer is every device's rule, not the server's (device-invariants.ts checks what shows).
         break;
       case 'pin':
         if (!mayPin('group', role(event.senderId)!)) refuse(event, 'a pin by a plain member');
