@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpError } from '../../../../sync/server/http-body.js';
+import { refusal } from './refusal.js';
 import { openFolderProvider } from '../../../../sync/server/gifs/folder-provider.js';
 
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -31,15 +31,6 @@ const entry = (id: string, title: string, tags: string[] = [], file = `${id}.gif
   width: 10,
   height: 20,
 });
-
-async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string }> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(HttpError);
-  return { status: (error as HttpError).status, code: (error as HttpError).code };
-}
 
 describe('the folder GIF provider', () => {
   it('finds GIFs by the beginnings of words of their title and tags, whatever the case', async () => {

@@ -3,7 +3,7 @@
  * to results, the media hosts the server will fetch from, and every way GIPHY can fail or mislead.
  */
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../../sync/server/http-body.js';
+import { refusal } from './refusal.js';
 import { giphyProvider, isGiphyMedia } from '../../../../sync/server/gifs/giphy-provider.js';
 
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -30,15 +30,6 @@ const giphyGif = (id: string, url = `https://media1.giphy.com/media/${id}/giphy.
   title: `${id} GIF`,
   images: { original: { url, width: '480', height: '270', size: '1234' }, fixed_width: { url: 'https://elsewhere' } },
 });
-
-async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string }> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(HttpError);
-  return { status: (error as HttpError).status, code: (error as HttpError).code };
-}
 
 describe('the GIPHY provider', () => {
   it('searches with the key, query and page, and maps GIPHY’s answer to results and the next page', async () => {
