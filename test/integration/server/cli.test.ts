@@ -189,13 +189,8 @@ describe('sync server CLI', () => {
       [['--gif-provider', `folder:${join(dataDir, 'missing')}`], /Cannot start: --gif-provider: ENOENT/],
       [['--gif-provider', `folder:${dataDir}`], /Cannot start: --gif-provider: The GIF folder has no index\.json/],
     ];
-    const runs = cases.map(([args]) => runCli(['--port', '0', '--data', dataDir, ...args]));
-    for (const [i, run] of runs.entries()) {
-      expect(await run.exited).toBe(1);
-      expect(run.stderr().trim().split('\n'), cases[i]![0].join(' ')).toEqual([expect.stringMatching(cases[i]![1])]);
-      expect(run.stdout()).toBe('');
-    }
-    // Five CLI processes starting at once on a small machine.
+    await eachExitsWithOneLine(dataDir, cases);
+    // CLI processes starting at once on a small machine.
   }, 40_000);
 
   it('exits 1 with one clear line for a bad --max-file-mb, --quota-mb or connection cap', async () => {
@@ -220,12 +215,17 @@ describe('sync server CLI', () => {
         /--turn-url takes up to 8 turn:, turns: or stun: URLs separated by commas, got "https:\/\/relay\.example\.org"/,
       ],
     ];
-    const runs = cases.map(([args]) => runCli(['--port', '0', '--data', dataDir, ...args]));
-    for (const [i, run] of runs.entries()) {
-      expect(await run.exited).toBe(1);
-      expect(run.stderr().trim().split('\n'), cases[i]![0].join(' ')).toEqual([expect.stringMatching(cases[i]![1])]);
-      expect(run.stdout()).toBe('');
-    }
-    // Five CLI processes starting at once on a small machine.
+    await eachExitsWithOneLine(dataDir, cases);
+    // CLI processes starting at once on a small machine.
   }, 40_000);
 });
+
+/** Starts the CLI once per case, all at once, and expects each to exit 1 with one line on stderr matching its pattern. */
+async function eachExitsWithOneLine(dataDir: string, cases: Array<[string[], RegExp]>): Promise<void> {
+  const runs = cases.map(([args]) => runCli(['--port', '0', '--data', dataDir, ...args]));
+  for (const [i, run] of runs.entries()) {
+    expect(await run.exited).toBe(1);
+    expect(run.stderr().trim().split('\n'), cases[i]![0].join(' ')).toEqual([expect.stringMatching(cases[i]![1])]);
+    expect(run.stdout()).toBe('');
+  }
+}
