@@ -34,6 +34,8 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   endPoll: true,
   setDisappearingTimer: true,
   setDisappearingPolicy: true,
+  searchGifs: true,
+  storeGif: true,
   forwardMessage: true,
   searchMessages: true,
   getAttachmentLimits: true,

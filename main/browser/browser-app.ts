@@ -94,6 +94,7 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
       core: worker,
       profileDir: options.profileDir,
       fileKeys: worker.fileKeys,
+      gifBytes: (id) => worker.gifBytes(id),
       logs: createLogExporter({ logsDir: logging.dir, versions, system, logger }),
       log: (message) => {
         logger.warn(message);

@@ -1,6 +1,6 @@
 /**
  * The browser host: serves the built renderer over loopback HTTP, this profile's attachment store
- * under /files (main/common/file-gateway.ts), and carries the app API over a WebSocket bridge
+ * under /files (main/common/file-gateway.ts), GIF search results under /gifs (gif-gateway.ts), and carries the app API over a WebSocket bridge
  * (/bridge) to the client core (which runs in a worker thread; see main/node/core-worker-client.ts).
  * "Export logs" downloads this profile's logs from LOGS_EXPORT_PATH (main/common/logging-export.ts).
  * Every response carries the renderer's CSP as a header. Everything but the one-time key exchange
@@ -21,6 +21,7 @@ import type { FileKeyring } from '../../sync/client/attachments/file-keys.js';
 import { realRuntime } from '../../sync/node/real-runtime.js';
 import { SECURITY_HEADERS } from '../common/csp.js';
 import { filesTargetOf, gatewayError, handleFilesRequest, lazyBlobStore, type GatewayResponse } from '../common/file-gateway.js';
+import { gifTargetOf, handleGifRequest, type GifBytes } from '../common/gif-gateway.js';
 import type { LogExporter } from '../common/logging-export.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
 import { wsText } from '../../sync/node/ws-text.js';
@@ -39,6 +40,8 @@ export interface BrowserHostOptions {
   profileDir?: string;
   /** The keys of the store's files, in the core's mirror (CoreWorkerHandle.fileKeys). Without them /files is 404. */
   fileKeys?: FileKeyring;
+  /** GIF search results' bytes from the core (CoreWorkerHandle.gifBytes), served under /gifs. Without it /gifs is 404. */
+  gifBytes?: GifBytes;
   /** This profile's logs, for GET LOGS_EXPORT_PATH. Without it that path is 404. */
   logs?: LogExporter;
   /** Diagnostics (refused upgrades, dropped frames). Defaults to silence. */
@@ -204,6 +207,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (!admit(req, res, pathname)) return;
     if (pathname !== null && filesTargetOf(pathname) !== null) {
       await serveFiles(req, res, new URL(req.url ?? '/', 'http://localhost'));
+      return;
+    }
+    const gifId = pathname === null ? null : gifTargetOf(pathname);
+    if (gifId !== null) {
+      const { gifBytes } = options;
+      const method = req.method ?? 'GET';
+      await reply(res, gifBytes ? await handleGifRequest(gifBytes, { method, gifId }) : gatewayError(404, 'not_found'));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -35,6 +35,7 @@ import {
   lazyBlobStore,
   type GatewayResponse,
 } from '../common/file-gateway.js';
+import { gifTargetOf, handleGifRequest, type GifBytes } from '../common/gif-gateway.js';
 import { builtPath, distDirFor } from '../common/paths.js';
 import { contentTypeFor, resolveStaticFile } from '../common/static-files.js';
 import { startCoreWorker, type CoreWorkerHandle } from '../node/core-worker-client.js';
@@ -167,6 +168,11 @@ async function serveAppRequest(request: Request): Promise<Response> {
   }
   if (url.host !== APP_HOST) return notFound();
   if (filesTargetOf(url.pathname) !== null) return serveFiles(request, url);
+  const gifId = gifTargetOf(url.pathname);
+  if (gifId !== null) {
+    const gifBytes: GifBytes = (id) => (core ? core.gifBytes(id) : Promise.reject(new Error('The client core is not running')));
+    return toResponse(await handleGifRequest(gifBytes, { method: request.method, gifId }), request.method);
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') return notFound();
   const file = resolveStaticFile(rendererDir, url.pathname);
   if (!file) return notFound();

@@ -7,7 +7,13 @@ import { Worker } from 'node:worker_threads';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
 import type { FileKeyring } from '../../sync/client/attachments/file-keys.js';
-import { parseWorkerMessage, type CoreWorkerData, type FileKeyReply, type HostToWorker } from './core-worker-protocol.js';
+import {
+  parseWorkerMessage,
+  type CoreWorkerData,
+  type FileKeyReply,
+  type GifReply,
+  type HostToWorker,
+} from './core-worker-protocol.js';
 
 export interface StartCoreWorkerOptions extends CoreWorkerData {
   /**
@@ -26,6 +32,8 @@ export interface CoreWorkerHandle {
   subscribe(listener: (event: AppEvent) => void): () => void;
   /** The attachment files' keys in the core's mirror, for this host's file gateway. */
   readonly fileKeys: FileKeyring;
+  /** A GIF search result's bytes, for this host's gif gateway; rejects with a CoreWorkerError carrying the app error code. */
+  gifBytes(gifId: string): Promise<Uint8Array>;
   /** Closes the core cleanly (queued messages stay on disk), then ends the thread. Idempotent. */
   close(): Promise<void>;
 }
@@ -69,6 +77,7 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
   });
   const pending = new Map<number, (reply: AppCallResult) => void>();
   const pendingKeys = new Map<number, (reply: FileKeyReply) => void>();
+  const pendingGifs = new Map<number, (reply: GifReply) => void>();
   const listeners = new Set<(event: AppEvent) => void>();
   let nextId = 1;
   /** Set once the worker can no longer answer; calls resolve to this error. */
@@ -97,6 +106,10 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
     for (const [id, resolve] of pendingKeys) {
       pendingKeys.delete(id);
       resolve({ type: 'file_key_reply', id, ok: false, message: deadReason });
+    }
+    for (const [id, resolve] of pendingGifs) {
+      pendingGifs.delete(id);
+      resolve({ type: 'gif_reply', id, ok: false, code: 'internal', message: deadReason });
     }
   }
 
@@ -143,6 +156,12 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
       case 'file_key_reply': {
         const resolve = pendingKeys.get(message.id);
         pendingKeys.delete(message.id);
+        resolve?.(message);
+        break;
+      }
+      case 'gif_reply': {
+        const resolve = pendingGifs.get(message.id);
+        pendingGifs.delete(message.id);
         resolve?.(message);
         break;
       }
@@ -196,9 +215,21 @@ export function startCoreWorker(workerScriptPath: string, options: StartCoreWork
     forget: async (keyId) => void (await fileKey({ op: 'forget', keyId })),
   };
 
+  async function gifBytes(gifId: string): Promise<Uint8Array> {
+    if (deadReason !== null || closeRequested) throw new CoreWorkerError(deadReason ?? 'The client core is closing', 'internal');
+    const id = nextId++;
+    const reply = await new Promise<GifReply>((resolve) => {
+      pendingGifs.set(id, resolve);
+      post({ type: 'gif', id, gifId });
+    });
+    if (!reply.ok) throw new CoreWorkerError(reply.message, reply.code);
+    return reply.bytes;
+  }
+
   return {
     ready,
     fileKeys,
+    gifBytes,
     invoke(method, args) {
       if (deadReason !== null || closeRequested) {
         return Promise.resolve({

@@ -3,12 +3,14 @@
  *   host → worker:  { type: 'call', id, method, args }   an untrusted app API call, relayed as-is
  *                   { type: 'close' }                     close the core, then let the thread end
  *                   { type: 'file_key', id, op, keyId, key? } the file gateway's access to attachment keys
+ *                   { type: 'gif', id, gifId }            the gif gateway's request for a search result's bytes
  *   worker → host:  { type: 'ready' }                     the core is open
  *                   { type: 'failed', message, code? }    the core could not be opened (code: e.g. mirror_unreadable)
  *                   { type: 'reply', id, reply }          the dispatcher's result envelope
  *                   { type: 'event', event }              a core change notification
  *                   { type: 'closed' }                    the core is closed; safe to end the thread
  *                   { type: 'file_key_reply', id, ... }   a file key (or null), done, or why not
+ *                   { type: 'gif_reply', id, ... }        a GIF's bytes, or the app error code saying why not
  *                   { type: 'log', line }                 a log line (JSON) for the host's log file
  * File keys travel only between the host's main thread and the worker: never over the app API.
  * Validation of (method, args) happens in the worker, by the app API dispatcher.
@@ -45,7 +47,19 @@ export type FileKeyReply = { type: 'file_key_reply'; id: number } & (
   { ok: true; key: string | null } | { ok: false; message: string }
 );
 
-export type HostToWorker = { type: 'call'; id: number; method: string; args: unknown } | { type: 'close' } | FileKeyRequest;
+export interface GifRequest {
+  type: 'gif';
+  id: number;
+  gifId: string;
+}
+
+/** The bytes (moved, not copied, across threads), or the AppApiError's code and message. */
+export type GifReply = { type: 'gif_reply'; id: number } & (
+  { ok: true; bytes: Uint8Array } | { ok: false; code: string; message: string }
+);
+
+export type HostToWorker =
+  { type: 'call'; id: number; method: string; args: unknown } | { type: 'close' } | FileKeyRequest | GifRequest;
 
 export type WorkerToHost =
   | { type: 'ready' }
@@ -54,7 +68,8 @@ export type WorkerToHost =
   | { type: 'event'; event: AppEvent }
   | { type: 'closed' }
   | { type: 'log'; line: string }
-  | FileKeyReply;
+  | FileKeyReply
+  | GifReply;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -90,6 +105,9 @@ export function parseHostMessage(value: unknown): HostToWorker | null {
   if (!isRecord(value)) return null;
   if (value.type === 'close') return { type: 'close' };
   if (value.type === 'file_key') return parseFileKeyRequest(value);
+  if (value.type === 'gif') {
+    return isRequestId(value.id) && typeof value.gifId === 'string' ? { type: 'gif', id: value.id, gifId: value.gifId } : null;
+  }
   if (
     value.type === 'call' &&
     typeof value.id === 'number' &&
@@ -132,9 +150,21 @@ export function parseWorkerMessage(value: unknown): WorkerToHost | null {
         return { type: 'file_key_reply', id: value.id, ok: false, message: value.message };
       }
       return null;
+    case 'gif_reply':
+      if (typeof value.id !== 'number') return null;
+      if (value.ok === true && value.bytes instanceof Uint8Array)
+        return { type: 'gif_reply', id: value.id, ok: true, bytes: value.bytes };
+      if (value.ok === false && typeof value.code === 'string' && typeof value.message === 'string') {
+        return { type: 'gif_reply', id: value.id, ok: false, code: value.code, message: value.message };
+      }
+      return null;
     default:
       return null;
   }
+}
+
+function isRequestId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
 }
 
 const HEX_KEY = /^[0-9a-f]{64}$/;

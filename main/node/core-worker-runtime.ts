@@ -3,6 +3,7 @@
  * fake core. main/node/core-worker.ts wires it to the real openClientCore.
  */
 import { createAppDispatcher, type AppCallResult } from '../../sync/app-api/dispatcher.js';
+import { AppApiError } from '../../sync/app-api/contract.js';
 import type { ClientCore, ClientCoreOptions } from '../../sync/client/client-core-types.js';
 import type { FileKeyring } from '../../sync/client/attachments/file-keys.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../../sync/common/logger.js';
@@ -12,12 +13,14 @@ import {
   type CoreWorkerData,
   type FileKeyReply,
   type FileKeyRequest,
+  type GifReply,
+  type GifRequest,
   type WorkerToHost,
 } from './core-worker-protocol.js';
 
 /** The bits of worker_threads' parentPort this needs. */
 export interface WorkerPort {
-  postMessage(message: WorkerToHost): void;
+  postMessage(message: WorkerToHost, transfer?: ArrayBuffer[]): void;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   close(): void;
 }
@@ -138,6 +141,23 @@ export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: 
     port.postMessage(reply);
   }
 
+  /** The host's gif gateway asking for a search result's bytes, moved to the host's thread. */
+  async function gif(request: GifRequest): Promise<void> {
+    let reply: GifReply;
+    try {
+      const { core } = await opening;
+      if (state !== 'open' || !core.gifBytes) throw new AppApiError('internal', 'The client core is not open');
+      const bytes = await core.gifBytes(request.gifId);
+      reply = { type: 'gif_reply', id: request.id, ok: true, bytes: new Uint8Array(bytes) };
+    } catch (error) {
+      const { code, message } = error instanceof AppApiError ? error : { code: 'internal', message: describe(error) };
+      reply = { type: 'gif_reply', id: request.id, ok: false, code, message };
+    }
+    if (state === 'closed') return;
+    // A copy is moved: the core keeps its own for the next time the page shows this GIF.
+    port.postMessage(reply, reply.ok ? [reply.bytes.buffer as ArrayBuffer] : []);
+  }
+
   async function close(): Promise<void> {
     if (state === 'closing' || state === 'closed') return;
     const wasOpen = state === 'open' || state === 'opening';
@@ -163,6 +183,7 @@ export function runCoreWorker(port: WorkerPort, data: CoreWorkerData, openCore: 
     if (!message) return;
     if (message.type === 'close') void close();
     else if (message.type === 'file_key') void fileKey(message);
+    else if (message.type === 'gif') void gif(message);
     else void call(message.id, message.method, message.args);
   });
 }

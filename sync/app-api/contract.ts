@@ -30,6 +30,7 @@ import { GROUP_CALL_EVENT_SCHEMAS, groupCallsApiArgs, type GroupCallsApiResults 
 import { preferencesChange, type Preferences } from './preferences.js';
 import { pollsApiArgs, type PollsApiResults, type PollView } from './polls-api.js';
 import { disappearingApiArgs, type DisappearingApiResults, type DisappearingView } from './disappearing-api.js';
+import { gifsApiArgs, type GifsApiResults } from './gifs-api.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
 const serverUrl = z
@@ -308,6 +309,7 @@ export const appApiArgs = {
   ...groupCallsApiArgs,
   ...pollsApiArgs,
   ...disappearingApiArgs,
+  ...gifsApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -697,7 +699,8 @@ export interface AppApiResults
     CallsApiResults,
     GroupCallsApiResults,
     PollsApiResults,
-    DisappearingApiResults {
+    DisappearingApiResults,
+    GifsApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;

@@ -57,4 +57,6 @@ export interface ClientCore extends AppApi {
   close(): Promise<void>;
   /** A small write to the mirror; throws (SQLITE_FULL) while the disk is full. */
   probeWrite?(): void;
+  /** A GIF search result's bytes, for the host's gif gateway (never over the app API: the page loads them as images). */
+  gifBytes?(id: string): Promise<Buffer>;
 }

@@ -6,6 +6,7 @@ import { queueCallEntry, queueGroupCallEntry } from './calls/call-log.js';
 import { encodeCallSignal, type CallSignal } from '../content/call-signals.js';
 import type { CallView } from '../app-api/calls-api.js';
 import type { GroupCallsView } from '../app-api/group-calls-api.js';
+import type { GifSearchView, StoredGifView } from '../app-api/gifs-api.js';
 import type { IceServer } from '../protocol/call-frames.js';
 import { join } from 'node:path';
 import {
@@ -81,6 +82,7 @@ import type { OpeningOptions } from './crypto/device-crypto.js';
 import { SyncEngine } from './sync-engine.js';
 import type { SyncTransport } from './transport.js';
 import { wsTransport } from './ws-transport.js';
+import { Gifs } from './gifs.js';
 
 export const MIRROR_FILE = 'mirror.sqlite';
 /** What retryChange may put back in the queue: every refused change but a send (retryMessage), from the one list of kinds. */
@@ -172,6 +174,7 @@ class LocalClientCore implements ClientCore {
   private checkpointWorkerTimer: TimerHandle | null = null;
   /** The one timer of disappearing messages, to the earliest expiry. */
   private readonly expiry: ExpiryTimer;
+  private readonly gifs: Gifs;
 
   constructor(
     private readonly mirror: Mirror,
@@ -213,6 +216,12 @@ class LocalClientCore implements ClientCore {
     });
     // Before anything is shown: what expired while the app was closed never appears.
     this.expiry.sweep();
+    this.gifs = new Gifs({
+      fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => this.fetchImpl(input, init),
+      session: () =>
+        this.session?.token ? { httpBase: this.address(this.session.serverUrl).httpBase, token: this.session.token } : null,
+      blobs,
+    });
     this.checkpointWorkerTimer = runtime.timers.setTimeout(() => this.startCheckpointWorker(), CHECKPOINT_WORKER_DELAY_MS);
     this.log.info('client core opened', { signedIn: Boolean(this.session?.token), ...mirror.versions() });
     if (this.session?.token) this.startEngine(this.session);
@@ -836,6 +845,22 @@ class LocalClientCore implements ClientCore {
     } catch {
       return null;
     }
+  }
+
+  async searchGifs(args: AppApiArgs<'searchGifs'>): Promise<GifSearchView> {
+    this.self();
+    return this.gifs.search(args.query, args.offset);
+  }
+
+  async storeGif(args: AppApiArgs<'storeGif'>): Promise<StoredGifView> {
+    this.self();
+    return this.gifs.store(args.id);
+  }
+
+  /** A search result's GIF for the host's gif gateway (bytes, so never over the app API). */
+  gifBytes(id: string): Promise<Buffer> {
+    this.self();
+    return this.gifs.bytes(id);
   }
 
   async getActivity(args: AppApiArgs<'getActivity'>): Promise<ActivityView> {

@@ -133,6 +133,7 @@ class RecoveringCore {
         return () => this.listeners.delete(listener);
       },
       close: () => this.close(),
+      gifBytes: (id: string) => this.gifBytes(id),
     }) as ClientCore;
   }
 
@@ -148,6 +149,12 @@ class RecoveringCore {
       if (isDiskFull(error)) this.noteDiskFull();
       throw error;
     }
+  }
+
+  private gifBytes(id: string): Promise<Buffer> {
+    const inner = this.inner;
+    if (!inner?.gifBytes) return Promise.reject(new AppApiError('not_signed_in', 'The messages on this device are not open.'));
+    return inner.gifBytes(id);
   }
 
   private async state(): Promise<CoreState> {

@@ -215,6 +215,12 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
       timerMs: fc.constantFrom(null, 30_000, 604_800_000),
     }),
     setDisappearingPolicy: fc.record({ conversationId: conversation(), everyone: fc.boolean() }),
+    // The fuzz server has no GIF provider: every search and GIF is refused in words, never a crash.
+    searchGifs: fc.record({
+      query: fc.string({ minLength: 1, maxLength: 20 }).filter((q) => q.trim() !== ''),
+      offset: fc.nat(4_999),
+    }),
+    storeGif: fc.record({ id: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) }),
     getEditHistory: fc.record({ conversationId: conversation(), messageId: message() }),
     retryChange: fc.record({ changeId: validId }),
     discardChange: fc.record({ changeId: validId }),

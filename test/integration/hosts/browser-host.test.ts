@@ -18,7 +18,7 @@ import type { AppEvent } from '../../../sync/app-api/contract.js';
 import { createAppDispatcher } from '../../../sync/app-api/dispatcher.js';
 import { sessionCookieName } from '../../../main/browser/bridge-lock.js';
 import { openBridgeSession } from './fixtures/bridge-session.js';
-import { createFakeCore, type FakeCore } from './fixtures/fake-core.js';
+import { createFakeCore, FAKE_GIF, FAKE_GIF_ID, type FakeCore } from './fixtures/fake-core.js';
 import { memoryFileKeys } from '../../support/file-keys.js';
 
 let workDir: string;
@@ -51,6 +51,7 @@ beforeAll(async () => {
     core: transportOver(core),
     profileDir: path.join(workDir, 'profile'),
     fileKeys: memoryFileKeys(),
+    gifBytes: (id) => core.gifBytes!(id),
   });
   own = `127.0.0.1:${host.port}`;
   session = await openBridgeSession(host.url);
@@ -469,6 +470,34 @@ describe('files', () => {
       expect(response.body).not.toContain('top secret');
     }
     expect((await request(`/files/${'a'.repeat(64)}`, { headers: { host: 'evil.example' } })).status).toBe(403);
+  });
+});
+
+describe('GIF search results', () => {
+  it('serves a result’s bytes from the core as image/gif under the page’s own policy', async () => {
+    const response = await request(`/gifs/${FAKE_GIF_ID}`);
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('image/gif');
+    expect(response.headers['content-length']).toBe(String(FAKE_GIF.length));
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    // The body is read as text here: its header is enough to know the GIF came through.
+    expect(response.body.startsWith('GIF89a')).toBe(true);
+    const head = await request(`/gifs/${FAKE_GIF_ID}`, { method: 'HEAD' });
+    expect([head.status, head.body]).toEqual([200, '']);
+  });
+
+  it('answers an unknown id 404, never asks the core about a malformed one, and refuses writes and foreign Hosts', async () => {
+    expect((await request('/gifs/nobody-has-this')).status).toBe(404);
+    const asked = core.calls.filter((call) => call.method === 'gifBytes').length;
+    for (const name of ['..%2f..%2fsecret.txt', '%2e%2e', 'a%2Fb', '%E0%A4%A', 'x'.repeat(65)]) {
+      const response = await request(`/gifs/${name}`);
+      expect(response.status, name).toBe(404);
+      expect(response.body).not.toContain('top secret');
+    }
+    expect(core.calls.filter((call) => call.method === 'gifBytes').length).toBe(asked);
+    expect((await request(`/gifs/${FAKE_GIF_ID}`, { method: 'POST', headers: { origin: `http://${own}` } })).status).toBe(405);
+    expect((await request(`/gifs/${FAKE_GIF_ID}`, { headers: { host: 'evil.example' } })).status).toBe(403);
   });
 });
 

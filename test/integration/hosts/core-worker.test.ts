@@ -17,6 +17,7 @@ import { HEADER_BYTES, keyIdOf } from '../../../sync/client/attachments/sealed-f
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import type { AppEvent } from '../../../sync/app-api/contract.js';
 import { buildTestDist } from './fixtures/build-dist.js';
+import { FAKE_GIF, FAKE_GIF_ID } from './fixtures/fake-core.js';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 let tempDir: string;
@@ -95,8 +96,12 @@ describe('core worker relay (fake core)', () => {
     expect(b.ok && (b.result as { text: string }).text).toBe('hello');
     expect(await events).toEqual([{ type: 'conversations' }, { type: 'messages', conversationId: 'c1' }]);
 
+    expect(Buffer.from(await worker.gifBytes(FAKE_GIF_ID)).equals(FAKE_GIF)).toBe(true);
+    await expect(worker.gifBytes('nobody-has-this')).rejects.toMatchObject({ code: 'not_found' });
+
     await worker.close();
     expect(readFileSync(path.join(dir, 'closed.txt'), 'utf8')).toBe('closed');
+    await expect(worker.gifBytes(FAKE_GIF_ID)).rejects.toMatchObject({ code: 'internal' });
     const after = await worker.invoke('getDefaults', {});
     expect(!after.ok && after.error.code).toBe('internal');
     await worker.close(); // idempotent

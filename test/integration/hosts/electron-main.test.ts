@@ -127,6 +127,15 @@ describe('electron main (with a fake electron module)', () => {
     expect((await handler(new Request(`app://other/files/${stored.sha256}`))).status).toBe(404);
   });
 
+  it('routes app://messenger/gifs to the core, which asks the server only for a signed-in person', async () => {
+    const handler = fake.protocolHandlers.get('app')!;
+    const signedOut = await handler(new Request('app://messenger/gifs/cat'));
+    expect(signedOut.status).toBe(401);
+    expect(await signedOut.json()).toEqual({ code: 'gif_unavailable' });
+    expect((await handler(new Request('app://messenger/gifs/..%2f..%2fsecret.txt'))).status).toBe(404);
+    expect((await handler(new Request('app://messenger/gifs/cat', { method: 'POST', body: 'x' }))).status).toBe(405);
+  });
+
   it('opens one locked-down window on app://messenger/ with the built preload, without DevTools once packaged', () => {
     expect(fake.windows).toHaveLength(1);
     const window = fake.windows[0]!;

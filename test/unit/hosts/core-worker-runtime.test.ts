@@ -234,4 +234,26 @@ describe('worker message parsing', () => {
     expect(parseWorkerMessage({ type: 'failed' })).toEqual({ type: 'failed', message: 'unknown error' });
     expect(parseWorkerMessage('ready')).toBeNull();
   });
+
+  it('takes GIF requests with a whole-number id, and replies carrying bytes or a code', () => {
+    expect(parseHostMessage({ type: 'gif', id: 3, gifId: 'cat' })).toEqual({ type: 'gif', id: 3, gifId: 'cat' });
+    expect(parseHostMessage({ type: 'gif', id: 3.5, gifId: 'cat' })).toBeNull();
+    expect(parseHostMessage({ type: 'gif', id: 3, gifId: 7 })).toBeNull();
+    const bytes = new Uint8Array([71, 73, 70]);
+    expect(parseWorkerMessage({ type: 'gif_reply', id: 3, ok: true, bytes })).toEqual({
+      type: 'gif_reply',
+      id: 3,
+      ok: true,
+      bytes,
+    });
+    expect(parseWorkerMessage({ type: 'gif_reply', id: 3, ok: true, bytes: 'GIF' })).toBeNull();
+    expect(parseWorkerMessage({ type: 'gif_reply', id: 3, ok: false, code: 'not_found', message: 'not_found' })).toEqual({
+      type: 'gif_reply',
+      id: 3,
+      ok: false,
+      code: 'not_found',
+      message: 'not_found',
+    });
+    expect(parseWorkerMessage({ type: 'gif_reply', id: 3, ok: false })).toBeNull();
+  });
 });
