@@ -12,6 +12,7 @@ import {
   type MutableRefObject,
 } from 'react';
 import type { MemberView } from '../../sync/app-api/contract.js';
+import type { GifResultView } from '../../sync/app-api/gifs-api.js';
 import { wholeDraftIn } from '../../sync/app-api/draft-preview.js';
 import type { User } from '../../sync/protocol/frames.js';
 import { LIMITS } from '../../sync/protocol/limits.js';
@@ -65,7 +66,7 @@ export function Composer({
   /** The conversation pane hands dropped files to this composer through it. */
   dropTargetRef?: MutableRefObject<((files: File[]) => void) | null>;
 }) {
-  const { send, editMessage, setTyping } = useActions();
+  const { send, sendGif: sendGifMessage, editMessage, setTyping } = useActions();
   const { replyTo, editing } = useComposeTarget();
   const { cancelReply, cancelEdit, startReply } = useComposeActions();
   // The draft is in the box when the box appears: the list's preview is all of it for any short draft.
@@ -274,6 +275,18 @@ export function Composer({
       });
   };
 
+  const sendGif = (gif: GifResultView) => identityGuard.beforeSend(() => sendGifNow(gif));
+
+  /** A GIF goes at once, as its own message answering the reply being written; the text typed stays. */
+  const sendGifNow = (gif: GifResultView) => {
+    const reply = replyTo;
+    cancelReply();
+    sendGifMessage(gif, reply?.id).catch((failure: unknown) => {
+      if (reply) startReply(reply);
+      setError(t.composer.sendFailed(describeError(failure)));
+    });
+  };
+
   const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
     const files = [...event.clipboardData.files];
     if (files.length === 0 || editing) return;
@@ -440,6 +453,8 @@ export function Composer({
               onChange(value, caret);
               pendingCaret.current = caret;
             }}
+            // While a message is being edited, only emoji: a GIF is a message of its own.
+            {...(editing ? {} : { onPickGif: sendGif })}
           />
         )}
         {!editing && <VoiceRecorder onRecorded={sendVoice} onError={setError} onRecordingChange={setRecording} />}

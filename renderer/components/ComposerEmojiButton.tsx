@@ -1,4 +1,5 @@
 import { useRef, useState, type RefObject } from 'react';
+import type { GifResultView } from '../../sync/app-api/gifs-api.js';
 import { t } from '../i18n/index.js';
 import { insertAt } from '../state/text-insert.js';
 import { EmojiPickerDialog } from './EmojiPickerDialog.js';
@@ -8,15 +9,18 @@ interface Props {
   textareaRef: RefObject<HTMLTextAreaElement | null>;
   /** The new text and caret: the composer takes the text and puts focus and caret back. */
   onInsert: (text: string, caret: number) => void;
+  /** A GIF chosen in the picker's "GIFs" tab: the composer sends it. Without it, the picker has no tabs. */
+  onPickGif?: (gif: GifResultView) => void;
   disabled?: boolean;
 }
 
 /**
- * The composer's "Emoji picker" button: opens the full picker (dialog "Emoji") and puts the chosen
+ * The composer's "Emoji picker" button: opens the full picker (dialog "Emoji", with a "GIFs" tab
+ * whose choice the composer sends at once) and puts the chosen
  * emoji at the caret (replacing a selection), where the caret was when the picker opened.
  * Escape or closing puts focus back on this button.
  */
-export function ComposerEmojiButton({ textareaRef, onInsert, disabled = false }: Props) {
+export function ComposerEmojiButton({ textareaRef, onInsert, onPickGif, disabled = false }: Props) {
   const [open, setOpen] = useState(false);
   const buttonRef = useRef<HTMLButtonElement>(null);
   /** The selection when the picker opened (the box loses focus meanwhile). */
@@ -56,6 +60,13 @@ export function ComposerEmojiButton({ textareaRef, onInsert, disabled = false }:
             setOpen(false);
             buttonRef.current?.focus({ preventScroll: true });
           }}
+          {...(onPickGif && {
+            onPickGif: (gif: GifResultView) => {
+              setOpen(false);
+              textareaRef.current?.focus({ preventScroll: true });
+              onPickGif(gif);
+            },
+          })}
         />
       )}
     </>

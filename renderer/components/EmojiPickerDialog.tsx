@@ -1,70 +1,108 @@
-import {
-  EmojiPicker,
-  type EmojiPickerListCategoryHeaderProps,
-  type EmojiPickerListEmojiProps,
-  type EmojiPickerListRowProps,
-} from 'frimousse';
-import { useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
-import type { EmojiDataResolver } from 'frimousse';
+import { useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
+import type { GifResultView } from '../../sync/app-api/gifs-api.js';
 import { t } from '../i18n/index.js';
-import { readRecentEmoji, rememberEmoji } from '../state/recent-emoji.js';
-import { loadBundledEmojiData } from '../transport/emoji-data.js';
+import { rememberEmoji } from '../state/recent-emoji.js';
+import { EmojiPanel } from './EmojiPanel.js';
+import { GifPanel } from './GifPanel.js';
 import { CloseIcon } from './icons.js';
-
-const COLUMNS = 9;
 
 interface Props {
   /** An emoji was chosen (the dialog has already closed, so focus may be moved at once). */
   onPick: (emoji: string) => void;
   /** Closed without a choice: Escape, the close button or a click outside (already closed). */
   onClose: () => void;
+  /** The composer's picker also offers GIFs, in a tab beside the emoji (already closed when called). */
+  onPickGif?: (gif: GifResultView) => void;
 }
 
+type Tab = 'emoji' | 'gifs';
+const TABS: readonly Tab[] = ['emoji', 'gifs'];
+
 /**
- * Every emoji, with search: a modal dialog "Emoji" built on frimousse (headless) over the bundled
- * Emojibase data (never fetched from a CDN), drawn with the bundled colour emoji font. Recently used
- * emoji come first. Keyboard: focus starts in "Search emoji"; arrow keys move through the emoji
- * and Enter picks (frimousse); Tab reaches the recent ones; Escape closes. Each emoji is a button
- * named by the emoji character itself.
+ * The modal dialog "Emoji": every emoji with search (EmojiPanel); from the composer also the tabs
+ * "Emoji" and "GIFs" (GifPanel). Focus starts in "Search emoji"; choosing a tab with the mouse
+ * moves it to that tab's search, the arrow keys move between tabs; Escape closes.
  *
  * The dialog closes itself before telling the caller, so the caller can put focus back where it
  * belongs (the React button, the composer's caret) while nothing is inert any more.
  */
-export function EmojiPickerDialog({ onPick, onClose }: Props) {
+export function EmojiPickerDialog({ onPick, onClose, onPickGif }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
-  const searchRef = useRef<HTMLInputElement>(null);
-  const [search, setSearch] = useState('');
-  const [recent] = useState(readRecentEmoji);
-  const [failed, setFailed] = useState(false);
-  // Always the bundled English data (whatever the locale); a failure is said in words.
-  const [resolveEmojiData] = useState<EmojiDataResolver>(
-    () => () =>
-      loadBundledEmojiData().catch((error: unknown) => {
-        setFailed(true);
-        throw error;
-      }),
-  );
+  const emojiSearchRef = useRef<HTMLInputElement>(null);
+  const gifSearchRef = useRef<HTMLInputElement>(null);
+  const tabRefs = useRef<Partial<Record<Tab, HTMLButtonElement | null>>>({});
+  const [tab, setTab] = useState<Tab>('emoji');
+  /** The tab whose search should take focus (n: each request once), or null. */
+  const [focusSearch, setFocusSearch] = useState<{ tab: Tab; n: number } | null>({ tab: 'emoji', n: 0 });
+  const id = useId();
 
   useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (!dialog.open) dialog.showModal();
-    searchRef.current?.focus();
     return () => {
       if (dialog.open) dialog.close();
     };
   }, []);
 
-  const finish = (emoji: string | null) => {
+  // The search of a tab just shown by a click (or the dialog just opened) takes focus once.
+  useLayoutEffect(() => {
+    if (focusSearch === null) return;
+    (focusSearch.tab === 'emoji' ? emojiSearchRef : gifSearchRef).current?.focus();
+  }, [focusSearch]);
+
+  const close = () => {
     if (ref.current?.open) ref.current.close();
-    if (emoji === null) {
-      onClose();
-      return;
-    }
+  };
+  const pickEmoji = (emoji: string) => {
+    close();
     rememberEmoji(emoji);
     onPick(emoji);
   };
+  const pickGif = (gif: GifResultView) => {
+    close();
+    onPickGif?.(gif);
+  };
+  const dismiss = () => {
+    close();
+    onClose();
+  };
+
+  const show = (next: Tab, focus: 'search' | 'tab') => {
+    setTab(next);
+    setFocusSearch((before) => (focus === 'search' ? { tab: next, n: (before?.n ?? 0) + 1 } : null));
+    if (focus === 'tab') tabRefs.current[next]?.focus();
+  };
+  const onTabKey = (event: KeyboardEvent<HTMLDivElement>) => {
+    const at = TABS.indexOf(tab);
+    const next =
+      event.key === 'ArrowRight'
+        ? TABS[(at + 1) % TABS.length]
+        : event.key === 'ArrowLeft'
+          ? TABS[(at - 1 + TABS.length) % TABS.length]
+          : event.key === 'Home'
+            ? TABS[0]
+            : event.key === 'End'
+              ? TABS[TABS.length - 1]
+              : undefined;
+    if (next === undefined) return;
+    event.preventDefault();
+    show(next, 'tab');
+  };
+
+  const closeButton = (
+    <button
+      type="button"
+      className="icon-button emoji-picker__close"
+      aria-label={t.emoji.close}
+      title={t.emoji.close}
+      onClick={dismiss}
+    >
+      <CloseIcon size={16} />
+    </button>
+  );
+  const tabLabel: Record<Tab, string> = { emoji: t.picker.emojiTab, gifs: t.picker.gifsTab };
 
   return createPortal(
     <dialog
@@ -73,108 +111,49 @@ export function EmojiPickerDialog({ onPick, onClose }: Props) {
       aria-label={t.emoji.dialogLabel}
       onCancel={(event) => {
         event.preventDefault();
-        finish(null);
+        dismiss();
       }}
       onClick={(event) => {
-        if (event.target === ref.current) finish(null);
+        if (event.target === ref.current) dismiss();
       }}
     >
-      <EmojiPicker.Root
-        className="emoji-picker"
-        locale="en"
-        columns={COLUMNS}
-        resolveEmojiData={resolveEmojiData}
-        onEmojiSelect={({ emoji }) => finish(emoji)}
-        style={{ '--frimousse-emoji-font': 'var(--font-emoji)' } as CSSProperties}
-      >
-        <div className="emoji-picker__top">
-          <EmojiPicker.Search
-            ref={searchRef}
-            type="text"
-            className="emoji-picker__search"
-            aria-label={t.emoji.search}
-            placeholder={t.emoji.searchPlaceholder}
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-          />
-          <button
-            type="button"
-            className="icon-button emoji-picker__close"
-            aria-label={t.emoji.close}
-            title={t.emoji.close}
-            onClick={() => finish(null)}
-          >
-            <CloseIcon size={16} />
-          </button>
-        </div>
-        {search.trim() === '' && recent.length > 0 && (
-          <section className="emoji-picker__recent" aria-label={t.emoji.recent}>
-            <h3 className="emoji-picker__category">{t.emoji.recent}</h3>
-            <div className="emoji-picker__row">
-              {recent.map((emoji) => (
+      {onPickGif ? (
+        <>
+          <div className="picker-tabs">
+            <div role="tablist" aria-label={t.picker.tabs} className="picker-tabs__list" onKeyDown={onTabKey}>
+              {TABS.map((each) => (
                 <button
-                  key={emoji}
+                  key={each}
+                  ref={(button) => {
+                    tabRefs.current[each] = button;
+                  }}
                   type="button"
-                  className="emoji-picker__emoji"
-                  aria-label={emoji}
-                  onClick={() => finish(emoji)}
+                  role="tab"
+                  id={`${id}-${each}-tab`}
+                  aria-selected={tab === each}
+                  aria-controls={`${id}-${each}-panel`}
+                  tabIndex={tab === each ? 0 : -1}
+                  className="picker-tabs__tab"
+                  onClick={() => show(each, 'search')}
                 >
-                  {emoji}
+                  {tabLabel[each]}
                 </button>
               ))}
             </div>
-          </section>
-        )}
-        <EmojiPicker.Viewport className="emoji-picker__viewport">
-          <EmojiPicker.Loading className="emoji-picker__note" role={failed ? 'alert' : undefined}>
-            {failed ? t.emoji.loadFailed : t.emoji.loading}
-          </EmojiPicker.Loading>
-          <EmojiPicker.Empty className="emoji-picker__note">{({ search: query }) => t.emoji.empty(query)}</EmojiPicker.Empty>
-          <EmojiPicker.List
-            className="emoji-picker__list"
-            // Plain buttons under text headings: frimousse's grid roles would need gridcells, and
-            // the emoji must be buttons named by the character.
-            role={undefined}
-            aria-colcount={undefined}
-            aria-rowcount={undefined}
-            components={{ CategoryHeader, Row, Emoji }}
-          />
-        </EmojiPicker.Viewport>
-      </EmojiPicker.Root>
+            {closeButton}
+          </div>
+          <div role="tabpanel" id={`${id}-${tab}-panel`} aria-labelledby={`${id}-${tab}-tab`} className="picker-tabs__panel">
+            {tab === 'emoji' ? (
+              <EmojiPanel onPick={pickEmoji} searchRef={emojiSearchRef} closeButton={null} />
+            ) : (
+              <GifPanel onPick={pickGif} searchRef={gifSearchRef} />
+            )}
+          </div>
+        </>
+      ) : (
+        <EmojiPanel onPick={pickEmoji} searchRef={emojiSearchRef} closeButton={closeButton} />
+      )}
     </dialog>,
     document.body,
-  );
-}
-
-function CategoryHeader({ category, ...props }: EmojiPickerListCategoryHeaderProps) {
-  return (
-    <div {...props} className="emoji-picker__category">
-      {category.label}
-    </div>
-  );
-}
-
-function Row({ children, ...props }: EmojiPickerListRowProps) {
-  return (
-    <div {...props} role={undefined} aria-rowindex={undefined} className="emoji-picker__row">
-      {children}
-    </div>
-  );
-}
-
-function Emoji({ emoji, ...props }: EmojiPickerListEmojiProps) {
-  return (
-    <button
-      type="button"
-      {...props}
-      role={undefined}
-      aria-colindex={undefined}
-      aria-selected={undefined}
-      aria-label={emoji.emoji}
-      title={emoji.label}
-      className="emoji-picker__emoji"
-    >
-      {emoji.emoji}
-    </button>
   );
 }

@@ -4,7 +4,9 @@ import { useAttachmentFile } from '../hooks/useAttachmentFile.js';
 import { previewWithinBudget, useImageBudget } from '../hooks/useImageBudget.js';
 import { t } from '../i18n/index.js';
 import { fitWithin } from '../state/image-size.js';
+import { isGif } from '../state/gifs.js';
 import { FileAttachment } from './FileAttachment.js';
+import { GifAttachment } from './GifAttachment.js';
 import { ImageViewer } from './ImageViewer.js';
 
 /** Images in a message are at most this wide or tall. */
@@ -23,6 +25,21 @@ export function ImageAttachment({ message, attachment }: { message: MessageView;
   const size = fitWithin(attachment.width ?? MAX_SIDE_PX, attachment.height ?? MAX_SIDE_PX, MAX_SIDE_PX);
   const shown = verdict === 'image' ? attachment.localUrl : null;
   const src = shown ?? previewWithinBudget(attachment.preview);
+  const viewer = viewing && shown && <ImageViewer attachment={attachment} onSave={save} onClose={() => setViewing(false)} />;
+  if (shown && isGif(attachment)) {
+    return (
+      <>
+        <GifAttachment
+          attachment={attachment}
+          src={shown}
+          width={size.width}
+          height={size.height}
+          onOpen={() => setViewing(true)}
+        />
+        {viewer}
+      </>
+    );
+  }
   return (
     <>
       {/* The img itself is what is activated (a button around it would hide it as an image from assistive technology). */}
@@ -42,7 +59,7 @@ export function ImageAttachment({ message, attachment }: { message: MessageView;
           setViewing(true);
         }}
       />
-      {viewing && shown && <ImageViewer attachment={attachment} onSave={save} onClose={() => setViewing(false)} />}
+      {viewer}
     </>
   );
 }

@@ -8,13 +8,14 @@ import { t } from '../i18n/index.js';
 import { isDeletedPreview } from '../state/conversations.js';
 import { callEntryWords } from './call-entry.js';
 
-/** What an attachment-only message reads as: "Photo", "Voice message", or the file's name. */
+/** What an attachment-only message reads as: "Photo", "GIF", "Voice message", or the file's name. */
 function attachmentPreview(attachment: { kind: AttachmentKind; name: string } | null): string {
   switch (attachment?.kind) {
     case undefined:
       return '';
     case 'image':
-      return t.conversations.photoPreview;
+      // The list knows the name, not the type: a GIF from the picker is always named "….gif".
+      return /\.gif$/iu.test(attachment.name) ? t.conversations.gifPreview : t.conversations.photoPreview;
     case 'voice':
       return t.conversations.voicePreview;
     case 'file':

@@ -135,6 +135,7 @@ export const en = {
     /** A poll: its question, after the chart sign the other messengers show. */
     pollPreview: (question: string) => `📊 ${question}`,
     /** A message with no text: what it carries. */
+    gifPreview: 'GIF',
     photoPreview: 'Photo',
     voicePreview: 'Voice message',
     loadError: 'Couldn’t load conversations.',
@@ -348,6 +349,35 @@ export const en = {
     close: 'Close',
     /** The composer's button that opens the picker (not "Emoji": that is the dialog). (a11y contract) */
     composerButton: 'Emoji picker',
+  },
+
+  picker: {
+    /** The tabs of the composer's picker. (a11y contract) */
+    tabs: 'Emoji and GIFs',
+    emojiTab: 'Emoji', // (a11y contract)
+    gifsTab: 'GIFs', // (a11y contract)
+  },
+
+  gifs: {
+    search: 'Search GIFs', // (a11y contract)
+    searchPlaceholder: 'Search GIFs…',
+    /** The list of a search's GIFs (each a button named by its title). (a11y contract) */
+    results: 'GIF results',
+    untitled: 'GIF',
+    prompt: 'Type a few words to find a GIF.',
+    searching: 'Searching…',
+    empty: (query: string) => `No GIFs found for “${query}”.`,
+    more: 'More GIFs',
+    notConfigured: 'GIFs aren’t set up on this server.',
+    offline: 'You’re offline. Finding GIFs needs a connection.',
+    rateLimited: 'That was a lot of searching. Try again in a minute.',
+    failed: 'GIFs couldn’t be loaded.',
+    retry: 'Try again',
+    poweredByGiphy: 'Powered by GIPHY',
+    /** The mark on a GIF in a message. */
+    badge: 'GIF',
+    play: 'Play GIF', // (a11y contract)
+    pause: 'Pause GIF', // (a11y contract)
   },
 
   failedChange: {

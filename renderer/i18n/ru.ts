@@ -150,6 +150,7 @@ export const ru: Strings = {
     noMessagesPreview: 'Сообщений пока нет',
     deletedPreview: 'Сообщение удалено',
     pollPreview: (question: string) => `📊 ${question}`,
+    gifPreview: 'GIF',
     photoPreview: 'Фотография',
     voicePreview: 'Голосовое сообщение',
     loadError: 'Не удалось загрузить чаты.',
@@ -347,6 +348,32 @@ export const ru: Strings = {
     empty: (search: string) => `По запросу «${search}» эмодзи не найдены.`,
     close: 'Закрыть',
     composerButton: 'Выбрать эмодзи',
+  },
+
+  picker: {
+    tabs: 'Эмодзи и GIF',
+    emojiTab: 'Эмодзи',
+    gifsTab: 'GIF',
+  },
+
+  gifs: {
+    search: 'Поиск GIF',
+    searchPlaceholder: 'Поиск GIF…',
+    results: 'Найденные GIF',
+    untitled: 'GIF',
+    prompt: 'Напишите пару слов, чтобы найти GIF.',
+    searching: 'Поиск…',
+    empty: (query: string) => `По запросу «${query}» GIF не найдены.`,
+    more: 'Ещё GIF',
+    notConfigured: 'На этом сервере GIF не настроены.',
+    offline: 'Нет подключения. Для поиска GIF нужна сеть.',
+    rateLimited: 'Слишком много запросов. Попробуйте через минуту.',
+    failed: 'Не удалось загрузить GIF.',
+    retry: 'Повторить',
+    poweredByGiphy: 'При поддержке GIPHY',
+    badge: 'GIF',
+    play: 'Воспроизвести GIF',
+    pause: 'Приостановить GIF',
   },
 
   failedChange: {

@@ -150,6 +150,7 @@ export const uk: Strings = {
     noMessagesPreview: 'Повідомлень поки немає',
     deletedPreview: 'Повідомлення видалено',
     pollPreview: (question: string) => `📊 ${question}`,
+    gifPreview: 'GIF',
     photoPreview: 'Фото',
     voicePreview: 'Голосове повідомлення',
     loadError: 'Не вдалося завантажити чати.',
@@ -347,6 +348,32 @@ export const uk: Strings = {
     empty: (search: string) => `За запитом «${search}» емодзі не знайдено.`,
     close: 'Закрити',
     composerButton: 'Вибрати емодзі',
+  },
+
+  picker: {
+    tabs: 'Емодзі та GIF',
+    emojiTab: 'Емодзі',
+    gifsTab: 'GIF',
+  },
+
+  gifs: {
+    search: 'Пошук GIF',
+    searchPlaceholder: 'Пошук GIF…',
+    results: 'Знайдені GIF',
+    untitled: 'GIF',
+    prompt: 'Напишіть кілька слів, щоб знайти GIF.',
+    searching: 'Пошук…',
+    empty: (query: string) => `За запитом «${query}» GIF не знайдено.`,
+    more: 'Ще GIF',
+    notConfigured: 'На цьому сервері GIF не налаштовано.',
+    offline: 'Немає з’єднання. Для пошуку GIF потрібна мережа.',
+    rateLimited: 'Забагато запитів. Спробуйте за хвилину.',
+    failed: 'Не вдалося завантажити GIF.',
+    retry: 'Спробувати ще',
+    poweredByGiphy: 'За підтримки GIPHY',
+    badge: 'GIF',
+    play: 'Відтворити GIF',
+    pause: 'Призупинити GIF',
   },
 
   failedChange: {

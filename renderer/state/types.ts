@@ -7,6 +7,7 @@ import type { RestoreOutcome } from '../../sync/app-api/key-backup-api.js';
 import type { AppApiClient } from '../../sync/app-api/client.js';
 import type { CallView } from '../../sync/app-api/calls-api.js';
 import type { GroupCallGoing, GroupCallView } from '../../sync/app-api/group-calls-api.js';
+import type { GifResultView, GifSearchView } from '../../sync/app-api/gifs-api.js';
 import type { CallMedia } from '../../sync/common/call-machine.js';
 import type { CallSending } from '../../sync/common/call-negotiation.js';
 import type { CallStats } from '../calls/call-stats.js';
@@ -239,6 +240,14 @@ export interface PollActions {
   endPoll: (messageId: string) => Promise<void>;
 }
 
+/** GIFs (gifs.ts): the picker's "GIFs" tab. */
+export interface GifActions {
+  /** One page of results through this person's server; throws so the tab can say why (gifProblemOf). */
+  searchGifs: (query: string, offset: number) => Promise<GifSearchView>;
+  /** Sends the GIF to the open conversation as an image (with the reply being written); throws when it could not. */
+  sendGif: (gif: GifResultView, replyTo?: string) => Promise<MessageView | null>;
+}
+
 /** What the person changed in the "Disappearing messages" dialog; a field left alone is absent. */
 export interface DisappearingEdits {
   timerMs?: number | null;
@@ -263,6 +272,7 @@ export interface AppActions
     CallActions,
     GroupCallActions,
     PollActions,
+    GifActions,
     DisappearingActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;

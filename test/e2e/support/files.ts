@@ -75,3 +75,45 @@ export async function pasteFiles(target: Locator, files: PageFile[]): Promise<vo
     element.dispatchEvent(new dom.ClipboardEvent('paste', { clipboardData: clipboard, bubbles: true, cancelable: true }));
   }, files);
 }
+
+/**
+ * An animated GIF of `colours.length` frames, each `width` × `height` of one solid colour (RGB),
+ * looping forever: real LZW data Chromium decodes, written with 8-bit codes and a clear code
+ * before the code table would grow, so no compression logic is needed.
+ */
+export function animatedGif(width: number, height: number, colours: readonly [number, number, number][]): Buffer {
+  const PALETTE = 128;
+  const CLEAR = 128;
+  const END = 129;
+  const palette = Buffer.alloc(PALETTE * 3);
+  colours.forEach(([r, g, b], i) => palette.set([r, g, b], i * 3));
+  const word = (n: number) => [n & 0xff, n >> 8];
+  const frames = colours.map((_, index) => {
+    const codes = [CLEAR];
+    for (let pixel = 0; pixel < width * height; pixel++) {
+      if (pixel > 0 && pixel % 126 === 0) codes.push(CLEAR);
+      codes.push(index);
+    }
+    codes.push(END);
+    const blocks: number[] = [];
+    for (let at = 0; at < codes.length; at += 255) {
+      const block = codes.slice(at, at + 255);
+      blocks.push(block.length, ...block);
+    }
+    return Buffer.from([
+      ...[0x21, 0xf9, 0x04, 0x00, ...word(20), 0x00, 0x00], // 0.2 s a frame
+      ...[0x2c, ...word(0), ...word(0), ...word(width), ...word(height), 0x00],
+      0x07, // LZW minimum code size: 128 colours
+      ...blocks,
+      0x00,
+    ]);
+  });
+  return Buffer.concat([
+    Buffer.from('GIF89a'),
+    Buffer.from([...word(width), ...word(height), 0xf6, 0x00, 0x00]),
+    palette,
+    Buffer.from([0x21, 0xff, 0x0b, ...Buffer.from('NETSCAPE2.0'), 0x03, 0x01, 0x00, 0x00, 0x00]),
+    ...frames,
+    Buffer.from([0x3b]),
+  ]);
+}

@@ -31,6 +31,7 @@ import type { RestoreOutcome } from '../../../sync/app-api/key-backup-api.js';
 import type { CallView } from '../../../sync/app-api/calls-api.js';
 import type { GroupCallsView } from '../../../sync/app-api/group-calls-api.js';
 import type { DisappearingView } from '../../../sync/app-api/disappearing-api.js';
+import type { GifSearchView } from '../../../sync/app-api/gifs-api.js';
 import type { User } from '../../../sync/protocol/frames.js';
 import { afterEach } from 'vitest';
 import { conversationSummary, disappearingView, messageView } from '../../support/app-views.js';
@@ -142,6 +143,8 @@ export class FakeApi {
   restoreAnswer: RestoreOutcome | Error = 'restored';
   /** What getCall answers: no call unless a test sets one. */
   call: CallView | null = null;
+  /** What a GIF search answers (or throws): the server's GIFs, or its refusal. */
+  gifSearch: GifSearchView | AppApiError = { results: [], next: null, attribution: null };
   /** What getGroupCalls answers: none going on unless a test sets some. */
   groupCalls: GroupCallsView = { going: [], joined: null };
   /**
@@ -550,6 +553,13 @@ export class FakeApi {
           this.countVote(found, this.me(), args.choices);
           return null;
         }),
+      searchGifs: (args) =>
+        this.answer('searchGifs', args, () => {
+          if (this.gifSearch instanceof AppApiError) throw this.gifSearch;
+          return this.gifSearch;
+        }),
+      storeGif: (args: { id: string }) =>
+        this.answer('storeGif', args, () => ({ sha256: 'c'.repeat(64), size: 1234, mime: 'image/gif' })),
       endPoll: (args: { conversationId: string; messageId: string }) =>
         this.answer('endPoll', args, () => {
           const found = this.findPoll(args.conversationId, args.messageId);

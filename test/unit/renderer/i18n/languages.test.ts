@@ -46,6 +46,10 @@ const THE_SAME_EVERYWHERE = new Set([
   // A poll: its question after the chart sign.
   'conversations.pollPreview',
   'conversations.mentionedVisible',
+  // "GIF", a format's name, as Russian and Ukrainian messengers write it too.
+  'conversations.gifPreview',
+  'gifs.untitled',
+  'gifs.badge',
   'search.shortcut',
   'search.sender',
   'reactions.chip',
