@@ -857,10 +857,10 @@ class LocalClientCore implements ClientCore {
     return this.gifs.store(args.id);
   }
 
-  /** A search result's GIF for the host's gif gateway (bytes, so never over the app API). */
+  /** A search result's preview for the host's gif gateway (bytes, so never over the app API). */
   gifBytes(id: string): Promise<Buffer> {
     this.self();
-    return this.gifs.bytes(id);
+    return this.gifs.bytes(id, 'preview');
   }
 
   async getActivity(args: AppApiArgs<'getActivity'>): Promise<ActivityView> {

@@ -4,7 +4,7 @@
  * chosen is copied into the attachment store and sent as an ordinary sealed image, so recipients
  * never contact anyone either.
  *
- * The GIFs a page of results shows are fetched once and kept in memory (never on disk: what someone
+ * The GIFs a page of results shows (small previews) are fetched once and kept in memory (never on disk: what someone
  * browsed is nobody's business), so scrolling back and choosing one costs no second request.
  */
 import { Readable } from 'node:stream';
@@ -19,6 +19,7 @@ import {
   gifErrorResponseSchema,
   gifIdSchema,
   gifSearchResponseSchema,
+  type GifRendition,
 } from '../protocol/gif-frames.js';
 import type { BlobStore } from './attachments/blob-store.js';
 
@@ -52,42 +53,47 @@ export class Gifs {
     return { results: results.map(({ id, title, width, height }) => ({ id, title, width, height })), next, attribution };
   }
 
-  /** The GIF's bytes, checked to be a GIF within the size limit; from memory when it was shown already. */
-  bytes(id: string): Promise<Buffer> {
+  /**
+   * A rendition's bytes, checked to be a GIF within the size limit; from memory when they were
+   * fetched already. The page shows previews; the original is what is sent.
+   */
+  bytes(id: string, rendition: GifRendition): Promise<Buffer> {
     // The host's gateway passes on whatever the page asked for: only a provider id goes further.
     if (!gifIdSchema.safeParse(id).success) return Promise.reject(new AppApiError('invalid_argument', 'not_a_gif_id'));
-    const kept = this.memory.get(id);
+    const key = `${rendition}/${id}`;
+    const kept = this.memory.get(key);
     if (kept) {
       // Most recently used last: the oldest go first when memory is full.
-      this.memory.delete(id);
-      this.memory.set(id, kept);
+      this.memory.delete(key);
+      this.memory.set(key, kept);
       return Promise.resolve(kept);
     }
-    const under = this.fetching.get(id);
+    const under = this.fetching.get(key);
     if (under) return under;
-    const fetching = this.download(id).finally(() => this.fetching.delete(id));
-    this.fetching.set(id, fetching);
+    const fetching = this.download(id, rendition, key).finally(() => this.fetching.delete(key));
+    this.fetching.set(key, fetching);
     return fetching;
   }
 
   /** Copies the GIF into the attachment store, for sendMessage to send as an image. */
   async store(id: string): Promise<StoredGifView> {
-    const bytes = await this.bytes(id);
+    const bytes = await this.bytes(id, 'original');
     const stored = await this.deps.blobs.put(Readable.from([bytes]), GIF_LIMITS.maxGifBytes);
     return { sha256: stored.sha256, size: stored.size, mime: stored.mime };
   }
 
-  private async download(id: string): Promise<Buffer> {
-    const response = await this.request(`${GIFS_PATH}/${encodeURIComponent(id)}`);
+  private async download(id: string, rendition: GifRendition, key: string): Promise<Buffer> {
+    const query = rendition === 'original' ? '' : `?rendition=${rendition}`;
+    const response = await this.request(`${GIFS_PATH}/${encodeURIComponent(id)}${query}`);
     const bytes = await readCapped(response, GIF_LIMITS.maxGifBytes);
     const header = bytes.subarray(0, 6).toString('latin1');
     if (header !== 'GIF87a' && header !== 'GIF89a') throw new AppApiError('refused', 'gif_not_gif');
-    this.keep(id, bytes);
+    this.keep(key, bytes);
     return bytes;
   }
 
-  private keep(id: string, bytes: Buffer): void {
-    this.memory.set(id, bytes);
+  private keep(key: string, bytes: Buffer): void {
+    this.memory.set(key, bytes);
     this.memoryBytes += bytes.length;
     for (const [oldId, old] of this.memory) {
       if (this.memoryBytes <= GIF_MEMORY_BYTES) break;

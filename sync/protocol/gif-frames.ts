@@ -8,8 +8,15 @@ import { ERROR_CODES } from './frames.js';
 
 /** GET `${GIF_SEARCH_PATH}?q=<text>&offset=<n>`: one page of results. */
 export const GIF_SEARCH_PATH = '/v1/gifs/search';
-/** GET `${GIFS_PATH}/<id>`: the GIF's bytes (image/gif). */
+/** GET `${GIFS_PATH}/<id>[?rendition=preview]`: the GIF's bytes (image/gif). */
 export const GIFS_PATH = '/v1/gifs';
+
+/**
+ * Which of a GIF's files: the one sent (`original`, the default), or a smaller one to show among
+ * results (`preview`: GIPHY's 200-pixel-wide `fixed_width`; a folder has one file for both).
+ */
+export const GIF_RENDITIONS = ['original', 'preview'] as const;
+export type GifRendition = (typeof GIF_RENDITIONS)[number];
 
 export const GIF_LIMITS = {
   /** A search is a few words; anything longer is refused (400 `invalid`). */
@@ -30,7 +37,7 @@ export const gifResultSchema = z.object({
   title: z.string().max(500),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  /** Reserved for a smaller rendition served by the server; absent today (fetch the GIF itself). */
+  /** Reserved; absent today (the server serves a smaller rendition itself: GIF_RENDITIONS). */
   previewUrl: z.string().optional(),
   /** Bytes of the GIF, when the provider says. */
   size: z.number().int().nonnegative().optional(),

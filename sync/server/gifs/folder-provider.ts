@@ -35,6 +35,7 @@ export async function openFolderProvider(dir: string, maxBytes: number = GIF_LIM
       const results = found.slice(offset, offset + limit).map(({ id, title, width, height }) => ({ id, title, width, height }));
       return { results, next: offset + limit < found.length ? offset + limit : null };
     },
+    // One file per GIF: the operator's own are small enough to show as they are.
     async gif(id) {
       const entry = (await current()).byId.get(id);
       if (!entry) return null;

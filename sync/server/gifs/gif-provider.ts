@@ -1,4 +1,4 @@
-import type { GifResult, GifSearchResponse } from '../../protocol/gif-frames.js';
+import type { GifRendition, GifResult, GifSearchResponse } from '../../protocol/gif-frames.js';
 import { HttpError } from '../http-body.js';
 
 /** One page of a provider's results: at most `limit` from `offset`, and where the next page starts. */
@@ -12,7 +12,7 @@ export interface GifProvider {
   readonly attribution: GifSearchResponse['attribution'];
   search(query: string, offset: number, limit: number): Promise<GifPage>;
   /** The GIF's bytes (checked to be a GIF within the size cap), or null for an id the provider does not have. */
-  gif(id: string): Promise<Buffer | null>;
+  gif(id: string, rendition: GifRendition): Promise<Buffer | null>;
 }
 
 /** A provider that failed, answered garbage or offered something unfit to pass on: the client sees 502 and a code. */

@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Clock } from '../../common/runtime.js';
-import { GIF_LIMITS, GIF_SEARCH_PATH, GIFS_PATH, gifIdSchema, type GifSearchResponse } from '../../protocol/gif-frames.js';
+import {
+  GIF_LIMITS,
+  GIF_RENDITIONS,
+  GIF_SEARCH_PATH,
+  GIFS_PATH,
+  gifIdSchema,
+  type GifRendition,
+  type GifSearchResponse,
+} from '../../protocol/gif-frames.js';
 import { spend, type LimitWindow } from '../account-limits.js';
 import { requireUser, type SessionLookup } from '../http-auth.js';
 import { HttpError, requestPath, sendJson } from '../http-body.js';
@@ -78,8 +86,9 @@ export function createGifsHandler(deps: GifsDeps): (req: IncomingMessage, res: S
       const id = path.slice(GIFS_PATH.length + 1);
       const notFound = () => new HttpError(404, 'not_found', 'No such GIF');
       if (!gifIdSchema.safeParse(id).success) throw notFound();
+      const rendition = renditionOf(req);
       await spend(fetches, user.id, 'Too many GIFs fetched');
-      const bytes = await provider.gif(id);
+      const bytes = await provider.gif(id, rendition);
       if (!bytes) throw notFound();
       res.writeHead(200, {
         'content-type': 'image/gif',
@@ -98,6 +107,14 @@ export function createGifsHandler(deps: GifsDeps): (req: IncomingMessage, res: S
       throw error;
     }
   };
+}
+
+/** `rendition`: `original` when absent, or `preview`. */
+function renditionOf(req: IncomingMessage): GifRendition {
+  const rendition = new URL(req.url ?? '/', 'http://server').searchParams.get('rendition') ?? 'original';
+  const known = GIF_RENDITIONS.find((each) => each === rendition);
+  if (!known) throw new HttpError(400, 'invalid', `rendition is one of ${GIF_RENDITIONS.join(', ')}`);
+  return known;
 }
 
 /** `q` (1 to 100 characters, spaces folded, any case) and `offset` (a whole number up to GIF_LIMITS.maxOffset, 0 if absent). */

@@ -26,7 +26,13 @@ const original = z.object({
   height: count,
   size: z.coerce.number().int().nonnegative().optional(),
 });
-const giphyGif = z.object({ id: gifIdSchema, title: z.string().max(500).catch(''), images: z.object({ original }) });
+/** A smaller rendition to show among results; a GIF without one (or with a damaged one) shows its original. */
+const fixedWidth = z.object({ url: z.string() }).optional().catch(undefined);
+const giphyGif = z.object({
+  id: gifIdSchema,
+  title: z.string().max(500).catch(''),
+  images: z.object({ original, fixed_width: fixedWidth }),
+});
 const searchAnswer = z.object({
   data: z.array(giphyGif).max(GIF_LIMITS.pageSize * 2),
   pagination: z.object({
@@ -57,7 +63,8 @@ export function isGiphyMedia(url: string): boolean {
 
 /**
  * GIPHY's search API, called by the server: GIPHY sees the server's address, its key and the query,
- * never who asked. GIFs are fetched from GIPHY's `original` rendition and checked before they go out.
+ * never who asked. GIFs are fetched from GIPHY's `original` rendition (`fixed_width` for a preview)
+ * and checked before they go out.
  */
 export function giphyProvider(options: GiphyOptions): GifProvider {
   const timeoutMs = options.timeoutMs ?? GIPHY_TIMEOUT_MS;
@@ -115,10 +122,11 @@ export function giphyProvider(options: GiphyOptions): GifProvider {
       const end = offset + answer.pagination.count;
       return { results, next: answer.pagination.count > 0 && end < answer.pagination.total_count ? end : null };
     },
-    async gif(id) {
+    async gif(id, rendition) {
       const answer = await json(`${GIPHY_API}/${encodeURIComponent(id)}?${key}`, gifAnswer);
       if (!answer) return null;
-      const { url } = answer.data.images.original;
+      const { images } = answer.data;
+      const { url } = (rendition === 'preview' && images.fixed_width) || images.original;
       if (!isGiphyMedia(url)) throw providerFailed('GIPHY named a GIF outside its media hosts');
       const response = await call(url);
       if (!response.ok) throw providerFailed(`GIPHY's media host answered ${response.status}`);

@@ -44,9 +44,9 @@ async function catProvider(): Promise<{ provider: GifProvider; fetched: string[]
   const provider: GifProvider = {
     attribution: folder.attribution,
     search: (query, offset, limit) => folder.search(query, offset, limit),
-    gif: (id) => {
-      fetched.push(id);
-      return folder.gif(id);
+    gif: (id, rendition) => {
+      fetched.push(`${id} ${rendition}`);
+      return folder.gif(id, rendition);
     },
   };
   return { provider, fetched };
@@ -83,7 +83,8 @@ describe('GIFs through the server', () => {
     expect((await alice.core.gifBytes!('cat3')).equals(gifNumbered(3))).toBe(true);
     expect((await alice.core.gifBytes!('cat3')).equals(gifNumbered(3))).toBe(true);
     const stored = await alice.core.storeGif({ id: 'cat3' });
-    expect(fetched).toEqual(['cat3']);
+    // The picker's preview, then the GIF itself to send.
+    expect(fetched).toEqual(['cat3 preview', 'cat3 original']);
     expect(stored).toMatchObject({ size: gifNumbered(3).length, mime: 'image/gif' });
 
     const sent = await alice.core.sendMessage({
@@ -99,7 +100,7 @@ describe('GIFs through the server', () => {
     );
     expect(received!.attachments[0]).toMatchObject({ kind: 'image', mime: 'image/gif', width: 120, height: 90 });
     // Bob's device got it from the server's attachment store, not the GIF search.
-    expect(fetched).toEqual(['cat3']);
+    expect(fetched).toEqual(['cat3 preview', 'cat3 original']);
   });
 
   it('says why not: no provider, working offline, an id the provider does not have, and no id at all', async () => {

@@ -91,6 +91,9 @@ describe('GIF search through the server', () => {
     expect(gif.status).toBe(200);
     expect(gif.headers.get('content-type')).toBe('image/gif');
     expect(Buffer.from(await gif.arrayBuffer())).toEqual(GIF);
+    expect(Buffer.from(await (await get(`${GIFS_PATH}/dog?rendition=preview`)).arrayBuffer())).toEqual(GIF);
+    const unknownRendition = await get(`${GIFS_PATH}/dog?rendition=huge`);
+    expect([unknownRendition.status, await codeOf(unknownRendition)]).toEqual([400, 'invalid']);
     for (const id of ['nope', '..%2Findex.json', '..', 'a/b']) {
       const missing = await get(`${GIFS_PATH}/${id}`);
       expect(missing.status, id).toBe(404);

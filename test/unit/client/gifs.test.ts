@@ -58,11 +58,11 @@ describe('the core’s GIF client', () => {
       if (url.pathname.endsWith('/png')) return new Response(Buffer.from('\x89PNG\r\n\x1a\n'));
       return new Response(gifOf(100));
     });
-    expect(await codeOf(gifs.bytes('declared'))).toBe('refused:gif_too_large');
-    expect(await codeOf(gifs.bytes('streamed'))).toBe('refused:gif_too_large');
-    expect(await codeOf(gifs.bytes('png'))).toBe('refused:gif_not_gif');
-    expect((await gifs.bytes('fine')).length).toBe(100);
-    expect(await codeOf(gifs.bytes('../../v1/accounts'))).toBe('invalid_argument:not_a_gif_id');
+    expect(await codeOf(gifs.bytes('declared', 'original'))).toBe('refused:gif_too_large');
+    expect(await codeOf(gifs.bytes('streamed', 'original'))).toBe('refused:gif_too_large');
+    expect(await codeOf(gifs.bytes('png', 'original'))).toBe('refused:gif_not_gif');
+    expect((await gifs.bytes('fine', 'original')).length).toBe(100);
+    expect(await codeOf(gifs.bytes('../../v1/accounts', 'original'))).toBe('invalid_argument:not_a_gif_id');
   });
 
   it('never follows a redirect with the token, and reads garbage as a failed provider', async () => {
@@ -71,7 +71,7 @@ describe('the core’s GIF client', () => {
         ? new Response('{"results": "many"}', { headers: { 'content-type': 'application/json' } })
         : new Response(null, { status: 302, headers: { location: 'https://elsewhere.example/' } }),
     );
-    expect(await codeOf(gifs.bytes('cat'))).toBe('refused:redirect_refused');
+    expect(await codeOf(gifs.bytes('cat', 'original'))).toBe('refused:redirect_refused');
     expect(await codeOf(gifs.search('cat', 0))).toBe('refused:gif_provider_failed');
   });
 
@@ -80,18 +80,26 @@ describe('the core’s GIF client', () => {
     const fitting = Math.floor(GIF_MEMORY_BYTES / each);
     const { gifs, asked } = gifsOver(() => new Response(gifOf(each)));
     const ids = Array.from({ length: fitting }, (_, i) => String.fromCharCode(97 + i));
-    for (const id of ids) await gifs.bytes(id);
-    await gifs.bytes('a'); // shown again: now the most recent
-    await gifs.bytes('z'); // over budget: b, the least recently shown, goes
+    for (const id of ids) await gifs.bytes(id, 'original');
+    await gifs.bytes('a', 'original'); // shown again: now the most recent
+    await gifs.bytes('z', 'original'); // over budget: b, the least recently shown, goes
     asked.length = 0;
-    await gifs.bytes('a');
-    await gifs.bytes('b');
+    await gifs.bytes('a', 'original');
+    await gifs.bytes('b', 'original');
     expect(asked).toEqual(['/v1/gifs/b']);
+  });
+
+  it('keeps a GIF’s preview and original apart, asking for the preview by name', async () => {
+    const { gifs, asked } = gifsOver((url) => new Response(gifOf(url.search === '?rendition=preview' ? 10 : 20)));
+    expect((await gifs.bytes('cat', 'preview')).length).toBe(10);
+    expect((await gifs.bytes('cat', 'original')).length).toBe(20);
+    expect((await gifs.bytes('cat', 'preview')).length).toBe(10);
+    expect(asked).toEqual(['/v1/gifs/cat?rendition=preview', '/v1/gifs/cat']);
   });
 
   it('asks the server once for a GIF requested twice at the same time', async () => {
     const { gifs, asked } = gifsOver(() => new Response(gifOf(10)));
-    const [first, second] = await Promise.all([gifs.bytes('cat'), gifs.bytes('cat')]);
+    const [first, second] = await Promise.all([gifs.bytes('cat', 'original'), gifs.bytes('cat', 'original')]);
     expect(first.equals(second)).toBe(true);
     expect(asked).toEqual(['/v1/gifs/cat']);
   });

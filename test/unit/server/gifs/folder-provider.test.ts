@@ -59,9 +59,10 @@ describe('the folder GIF provider', () => {
   it('serves the bytes of a listed GIF, and nothing for an id it does not list', async () => {
     const dir = await folder([entry('cat1', 'cat')], { 'cat1.gif': GIF, 'secret.gif': GIF });
     const gifs = await openFolderProvider(dir);
-    expect(await gifs.gif('cat1')).toEqual(GIF);
-    expect(await gifs.gif('secret')).toBeNull();
-    expect(await gifs.gif('../index')).toBeNull();
+    expect(await gifs.gif('cat1', 'original')).toEqual(GIF);
+    expect(await gifs.gif('cat1', 'preview')).toEqual(GIF);
+    expect(await gifs.gif('secret', 'original')).toBeNull();
+    expect(await gifs.gif('../index', 'original')).toBeNull();
   });
 
   it('refuses an index naming files outside the folder, and a listed link that leads out of it', async () => {
@@ -75,7 +76,7 @@ describe('the folder GIF provider', () => {
     const dir = await folder([entry('linked', 'linked')]);
     await symlink(join(outside, 'away.gif'), join(dir, 'linked.gif'));
     const gifs = await openFolderProvider(dir);
-    expect(await refusal(gifs.gif('linked'))).toEqual({ status: 502, code: 'gif_provider_failed' });
+    expect(await refusal(gifs.gif('linked', 'original'))).toEqual({ status: 502, code: 'gif_provider_failed' });
   });
 
   it('refuses a file that is not a GIF, or too large, and a listed file that is missing', async () => {
@@ -84,9 +85,9 @@ describe('the folder GIF provider', () => {
       'big.gif': Buffer.concat([GIF, Buffer.alloc(100)]),
     });
     const gifs = await openFolderProvider(dir, GIF.length + 10);
-    expect(await refusal(gifs.gif('png'))).toEqual({ status: 502, code: 'gif_not_gif' });
-    expect(await refusal(gifs.gif('big'))).toEqual({ status: 502, code: 'gif_too_large' });
-    expect(await refusal(gifs.gif('gone'))).toEqual({ status: 502, code: 'gif_provider_failed' });
+    expect(await refusal(gifs.gif('png', 'original'))).toEqual({ status: 502, code: 'gif_not_gif' });
+    expect(await refusal(gifs.gif('big', 'original'))).toEqual({ status: 502, code: 'gif_too_large' });
+    expect(await refusal(gifs.gif('gone', 'original'))).toEqual({ status: 502, code: 'gif_provider_failed' });
   });
 
   it('will not open a folder whose index is not JSON, of the wrong shape, or lists an id twice', async () => {

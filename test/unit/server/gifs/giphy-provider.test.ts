@@ -66,13 +66,43 @@ describe('the GIPHY provider', () => {
       'https://api.giphy.com/v1/gifs/abc': json({ data: giphyGif('abc') }),
       'https://media1.giphy.com/': new Response(GIF),
     });
-    expect(await giphyProvider({ apiKey: 'k', fetch }).gif('abc')).toEqual(GIF);
+    expect(await giphyProvider({ apiKey: 'k', fetch }).gif('abc', 'original')).toEqual(GIF);
     expect(asked).toEqual(['https://api.giphy.com/v1/gifs/abc?api_key=k', 'https://media1.giphy.com/media/abc/giphy.gif']);
+  });
+
+  it('fetches a preview from the 200-pixel fixed_width rendition, or the original when GIPHY has none', async () => {
+    const withPreview = {
+      ...giphyGif('abc'),
+      images: { ...giphyGif('abc').images, fixed_width: { url: 'https://media2.giphy.com/media/abc/200w.gif' } },
+    };
+    const { fetch, asked } = fakeFetch({
+      'https://api.giphy.com/v1/gifs/abc': json({ data: withPreview }),
+      'https://api.giphy.com/v1/gifs/def': json({
+        data: { ...giphyGif('def'), images: { original: giphyGif('def').images.original } },
+      }),
+      'https://media': new Response(GIF),
+    });
+    const giphy = giphyProvider({ apiKey: 'k', fetch });
+    expect(await giphy.gif('abc', 'preview')).toEqual(GIF);
+    expect(await giphy.gif('def', 'preview')).toEqual(GIF);
+    expect(asked.filter((url) => url.startsWith('https://media'))).toEqual([
+      'https://media2.giphy.com/media/abc/200w.gif',
+      'https://media1.giphy.com/media/def/giphy.gif',
+    ]);
+  });
+
+  it('refuses a preview GIPHY names outside its media hosts', async () => {
+    const { fetch, asked } = fakeFetch({ 'https://api.giphy.com/v1/gifs/abc': json({ data: giphyGif('abc') }) });
+    expect(await refusal(giphyProvider({ apiKey: 'k', fetch }).gif('abc', 'preview'))).toEqual({
+      status: 502,
+      code: 'gif_provider_failed',
+    });
+    expect(asked).toEqual(['https://api.giphy.com/v1/gifs/abc?api_key=k']);
   });
 
   it('answers no GIF for an id GIPHY does not know', async () => {
     const { fetch } = fakeFetch({ 'https://api.giphy.com/v1/gifs/nope': json({ message: 'Not found' }, 404) });
-    expect(await giphyProvider({ apiKey: 'k', fetch }).gif('nope')).toBeNull();
+    expect(await giphyProvider({ apiKey: 'k', fetch }).gif('nope', 'original')).toBeNull();
   });
 
   it('only fetches from GIPHY’s media hosts over https', async () => {
@@ -93,7 +123,10 @@ describe('the GIPHY provider', () => {
     const { fetch, asked } = fakeFetch({
       'https://api.giphy.com/v1/gifs/abc': json({ data: giphyGif('abc', 'http://169.254.169.254/latest/meta-data') }),
     });
-    expect(await refusal(giphyProvider({ apiKey: 'k', fetch }).gif('abc'))).toEqual({ status: 502, code: 'gif_provider_failed' });
+    expect(await refusal(giphyProvider({ apiKey: 'k', fetch }).gif('abc', 'original'))).toEqual({
+      status: 502,
+      code: 'gif_provider_failed',
+    });
     expect(asked).toHaveLength(1);
   });
 
@@ -110,7 +143,10 @@ describe('the GIPHY provider', () => {
         'https://api.giphy.com/v1/gifs/abc': json({ data: giphyGif('abc') }),
         'https://media1.giphy.com/': media,
       });
-      expect(await refusal(giphyProvider({ apiKey: 'k', fetch, maxBytes: 100 }).gif('abc'))).toEqual({ status: 502, code });
+      expect(await refusal(giphyProvider({ apiKey: 'k', fetch, maxBytes: 100 }).gif('abc', 'original'))).toEqual({
+        status: 502,
+        code,
+      });
     }
   });
 
