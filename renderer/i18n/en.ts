@@ -134,6 +134,8 @@ export const en = {
     deletedPreview: 'This message was deleted',
     /** A poll: its question, after the chart sign the other messengers show. */
     pollPreview: (question: string) => `📊 ${question}`,
+    /** A location, by its place name when it has one. */
+    locationPreview: (name: string) => `📍 ${name || 'Location'}`,
     /** A message with no text: what it carries. */
     photoPreview: 'Photo',
     voicePreview: 'Voice message',
@@ -657,6 +659,33 @@ export const en = {
     label: 'Attach', // the menu's name
     file: 'File', // (a11y contract: menuitem)
     poll: 'Poll', // (a11y contract: menuitem)
+    location: 'Location', // (a11y contract: menuitem)
+  },
+
+  /** The "Location" dialog (Attach menu → "Location"): the current position, or coordinates typed. */
+  newLocation: {
+    title: 'Location', // (a11y contract: dialog name)
+    current: 'Send your current location', // (a11y contract)
+    locating: 'Finding your location…',
+    orTyped: 'Or type the coordinates:',
+    latitude: 'Latitude', // (a11y contract: textbox)
+    longitude: 'Longitude', // (a11y contract: textbox)
+    name: 'Place name (optional)', // (a11y contract: textbox)
+    badPoint: 'Latitude is a number from -90 to 90, longitude from -180 to 180.',
+    send: 'Send', // (a11y contract)
+    sending: 'Sending…',
+    cancel: 'Cancel', // (a11y contract)
+    /** Why the current location is not known: said in words, with the way on. */
+    unavailable: 'Your current location isn’t available on this device. Type the coordinates instead.',
+    denied: 'The app isn’t allowed to know your location. Type the coordinates instead.',
+    notFound: 'Your current location couldn’t be found. Type the coordinates instead.',
+    failed: (reason: string) => `Couldn’t send the location: ${reason}`,
+  },
+
+  /** A location in a message: its point, place name and the way to a map. */
+  locations: {
+    label: 'Location', // (a11y contract: the card's group)
+    open: 'Open in OpenStreetMap', // (a11y contract: link)
   },
 
   newPoll: {

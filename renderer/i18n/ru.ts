@@ -150,6 +150,7 @@ export const ru: Strings = {
     noMessagesPreview: 'Сообщений пока нет',
     deletedPreview: 'Сообщение удалено',
     pollPreview: (question: string) => `📊 ${question}`,
+    locationPreview: (name: string) => `📍 ${name || 'Местоположение'}`,
     photoPreview: 'Фотография',
     voicePreview: 'Голосовое сообщение',
     loadError: 'Не удалось загрузить чаты.',
@@ -633,6 +634,30 @@ export const ru: Strings = {
     label: 'Прикрепить',
     file: 'Файл',
     poll: 'Опрос',
+    location: 'Местоположение',
+  },
+
+  newLocation: {
+    title: 'Местоположение',
+    current: 'Отправить текущее местоположение',
+    locating: 'Определяем местоположение…',
+    orTyped: 'Или введите координаты:',
+    latitude: 'Широта',
+    longitude: 'Долгота',
+    name: 'Название места (необязательно)',
+    badPoint: 'Широта — число от -90 до 90, долгота — от -180 до 180.',
+    send: 'Отправить',
+    sending: 'Отправка…',
+    cancel: 'Отмена',
+    unavailable: 'Текущее местоположение недоступно на этом устройстве. Введите координаты.',
+    denied: 'Приложению не разрешено знать ваше местоположение. Введите координаты.',
+    notFound: 'Не удалось определить текущее местоположение. Введите координаты.',
+    failed: (reason: string) => `Не удалось отправить местоположение: ${reason}`,
+  },
+
+  locations: {
+    label: 'Местоположение',
+    open: 'Открыть в OpenStreetMap',
   },
 
   newPoll: {

@@ -150,6 +150,7 @@ export const uk: Strings = {
     noMessagesPreview: 'Повідомлень поки немає',
     deletedPreview: 'Повідомлення видалено',
     pollPreview: (question: string) => `📊 ${question}`,
+    locationPreview: (name: string) => `📍 ${name || 'Місцезнаходження'}`,
     photoPreview: 'Фото',
     voicePreview: 'Голосове повідомлення',
     loadError: 'Не вдалося завантажити чати.',
@@ -632,6 +633,30 @@ export const uk: Strings = {
     label: 'Прикріпити',
     file: 'Файл',
     poll: 'Опитування',
+    location: 'Місцезнаходження',
+  },
+
+  newLocation: {
+    title: 'Місцезнаходження',
+    current: 'Надіслати поточне місцезнаходження',
+    locating: 'Визначаємо місцезнаходження…',
+    orTyped: 'Або введіть координати:',
+    latitude: 'Широта',
+    longitude: 'Довгота',
+    name: 'Назва місця (необовʼязково)',
+    badPoint: 'Широта — число від -90 до 90, довгота — від -180 до 180.',
+    send: 'Надіслати',
+    sending: 'Надсилання…',
+    cancel: 'Скасувати',
+    unavailable: 'Поточне місцезнаходження недоступне на цьому пристрої. Введіть координати.',
+    denied: 'Застосунку не дозволено знати ваше місцезнаходження. Введіть координати.',
+    notFound: 'Не вдалося визначити поточне місцезнаходження. Введіть координати.',
+    failed: (reason: string) => `Не вдалося надіслати місцезнаходження: ${reason}`,
+  },
+
+  locations: {
+    label: 'Місцезнаходження',
+    open: 'Відкрити в OpenStreetMap',
   },
 
   newPoll: {

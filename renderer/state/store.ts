@@ -14,6 +14,7 @@
  *   search.ts         the sidebar's search: the query, its newest answer, opening a result
  *   pins.ts           the open conversation's pinned messages; pinning
  *   polls.ts          sending polls, voting, ending them (shown at once, like reactions)
+ *   locations.ts      sending locations
  *   disappearing.ts   a conversation's disappearing-message timer, and who may set it
  *   settings.ts       archive, mute, block, drafts, link previews (your own settings)
  *   preferences.ts    this device's theme, language, notification previews, Work offline, call devices
@@ -39,6 +40,7 @@ import { createGroupInfo } from './group-info.js';
 import { createMessages } from './messages.js';
 import { createPins } from './pins.js';
 import { createPolls } from './polls.js';
+import { createLocations } from './locations.js';
 import { createPreferences } from './preferences.js';
 import { createRecoveryKey } from './recovery-key.js';
 import { createSafetyNumbers } from './safety-numbers.js';
@@ -254,6 +256,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       ...search.actions,
       ...pins.actions,
       ...createPolls(kit, { change: messages.change, showSent: messages.showSent }).actions,
+      ...createLocations(kit, { showSent: messages.showSent }).actions,
       ...createDisappearing(kit, {
         changed: () => {
           void info.refresh();

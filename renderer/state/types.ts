@@ -239,6 +239,15 @@ export interface PollActions {
   endPoll: (messageId: string) => Promise<void>;
 }
 
+/** Locations (locations.ts): sending one. */
+export interface LocationActions {
+  /**
+   * Sends a point and its place name (possibly empty) to the conversation the dialog was opened
+   * in; resolves with its message. Throws when the core would not take it (the dialog shows why).
+   */
+  sendLocation: (conversationId: string, point: { lat: number; lon: number }, name: string) => Promise<MessageView>;
+}
+
 /** What the person changed in the "Disappearing messages" dialog; a field left alone is absent. */
 export interface DisappearingEdits {
   timerMs?: number | null;
@@ -263,6 +272,7 @@ export interface AppActions
     CallActions,
     GroupCallActions,
     PollActions,
+    LocationActions,
     DisappearingActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;

@@ -29,6 +29,7 @@ import { CALL_EVENT_SCHEMAS, callsApiArgs, type CallEntryView, type CallsApiResu
 import { GROUP_CALL_EVENT_SCHEMAS, groupCallsApiArgs, type GroupCallsApiResults } from './group-calls-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 import { pollsApiArgs, type PollsApiResults, type PollView } from './polls-api.js';
+import { locationsApiArgs, type LocationView } from './locations-api.js';
 import { disappearingApiArgs, type DisappearingApiResults, type DisappearingView } from './disappearing-api.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -307,6 +308,7 @@ export const appApiArgs = {
   ...callsApiArgs,
   ...groupCallsApiArgs,
   ...pollsApiArgs,
+  ...locationsApiArgs,
   ...disappearingApiArgs,
 } as const;
 
@@ -370,6 +372,8 @@ export interface ConversationSummary {
     attachment?: { kind: AttachmentKind; name: string } | null;
     /** It is a poll (its text is the question); present only then. */
     poll?: boolean;
+    /** It is a location (its text is the place name); present only then. */
+    location?: boolean;
   } | null;
   /** The newest call's entry, when it came after the newest message: the list shows it instead ("Missed voice call"). */
   lastCall?: CallEntryView & { at: number };
@@ -473,6 +477,8 @@ export interface MessageView {
   pinned: boolean;
   /** A poll (its question is `text`); null for any other message, and once deleted. */
   poll: PollView | null;
+  /** A location (its place name is `text`); null for any other message, and once deleted. */
+  location: LocationView | null;
   /** The disappearing-message timer it was written with; null when it does not disappear. */
   expiresInMs: number | null;
   /** When it disappears from this device: null until its timer starts (sent, or read here or on another of your devices). */
@@ -722,6 +728,7 @@ export interface AppApiResults
   listMessages: MessagePage;
   sendMessage: MessageView;
   sendPoll: MessageView;
+  sendLocation: MessageView;
   /** The new messages, one per conversation, in the order asked (each conversation once). */
   forwardMessage: MessageView[];
   searchMessages: SearchResult[];

@@ -81,6 +81,7 @@ import type { OpeningOptions } from './crypto/device-crypto.js';
 import { SyncEngine } from './sync-engine.js';
 import type { SyncTransport } from './transport.js';
 import { wsTransport } from './ws-transport.js';
+import { roundCoordinate } from '../common/locations.js';
 
 export const MIRROR_FILE = 'mirror.sqlite';
 /** What retryChange may put back in the queue: every refused change but a send (retryMessage), from the one list of kinds. */
@@ -677,6 +678,22 @@ class LocalClientCore implements ClientCore {
     this.changed(args.conversationId);
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
     if (!view) throw new AppApiError('internal', 'The poll was not stored.');
+    return view;
+  }
+
+  async sendLocation(args: AppApiArgs<'sendLocation'>): Promise<MessageView> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    const location = { lat: roundCoordinate(args.lat), lon: roundCoordinate(args.lon) };
+    const compose = () =>
+      this.mirror.transaction(() => {
+        this.settings.acceptIfRequest(args.conversationId);
+        return this.composer().sendLocation(args.conversationId, args.name.trim(), location);
+      });
+    const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
+    this.changed(args.conversationId);
+    const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
+    if (!view) throw new AppApiError('internal', 'The location was not stored.');
     return view;
   }
 

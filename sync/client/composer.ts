@@ -7,6 +7,7 @@ import { mayManageMembers, mayPin, refuseGroupChange, refuseNewGroup } from '../
 import { refuseChange, refuseContent } from '../content/rules.js';
 import { POLL_ENDED } from '../app-api/core-refusals.js';
 import type { PollDefinition } from '../common/polls.js';
+import type { LocationDefinition } from '../common/locations.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
@@ -147,6 +148,16 @@ export class Composer {
     return messageId;
   }
 
+  /** Queues a location: a message whose text is the place name, with its point beside it. */
+  sendLocation(conversationId: string, name: string, location: LocationDefinition): string {
+    if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
+    this.refuseIfBlocked(conversationId);
+    const messageId = this.newId();
+    const now = this.runtime.clock.now();
+    this.mirror.enqueueMessage(conversationId, messageId, this.selfId, name, null, now, [], null, null, location);
+    return messageId;
+  }
+
   /**
    * Queues this person's vote, judged first by the rule every receiving device applies. A vote of
    * theirs still queued and never on the wire is replaced rather than followed: only the last counts.
@@ -275,7 +286,9 @@ export class Composer {
   edit(conversationId: string, messageId: string, text: string): void {
     this.ownLiveMessage(conversationId, messageId);
     // A poll's question stays as it was asked (content/rules.ts refuses it on every device too).
-    if (this.mirror.poll(conversationId, messageId)) throw new AppApiError('refused', 'not_allowed');
+    if (this.mirror.poll(conversationId, messageId) || this.mirror.location(conversationId, messageId)) {
+      throw new AppApiError('refused', 'not_allowed');
+    }
     this.mirror.transaction(() => {
       if (this.isRewritable(conversationId, messageId)) {
         this.mirror.rewriteUnsent(conversationId, messageId, text);

@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type { PollDefinition } from '../../common/polls.js';
+import type { LocationDefinition } from '../../common/locations.js';
 import type { ContentRefusal, ContentSender } from '../content-sender.js';
 
 /** What is known here about the message such content names, as of its seq. */
@@ -14,6 +15,8 @@ export interface MessageStateTarget {
   deleted: boolean;
   /** The message's poll, when it is one. */
   poll: PollDefinition | null;
+  /** The message's location, when it is one; looked up only for what depends on it (an edit, a move, a stop). */
+  location?: LocationDefinition | null;
 }
 
 export interface MessageStateKind<C extends { kind: string; messageId: string }> {

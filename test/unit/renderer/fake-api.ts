@@ -541,6 +541,23 @@ export class FakeApi {
           this.keepSent(sent);
           return sent;
         }),
+      sendLocation: (args: { conversationId: string; lat: number; lon: number; name: string }) =>
+        this.answer('sendLocation', args, () => {
+          const sent = message({
+            id: `sent-${++this.sentCount}`,
+            conversationId: args.conversationId,
+            seq: null,
+            own: true,
+            senderId: this.me().id,
+            senderName: this.me().displayName,
+            text: args.name,
+            at: 5000 + this.sentCount,
+            status: 'sending',
+            location: { lat: args.lat, lon: args.lon },
+          });
+          this.keepSent(sent);
+          return sent;
+        }),
       votePoll: (args: { conversationId: string; messageId: string; choices: number[] }) =>
         this.answer('votePoll', args, () => {
           const found = this.findPoll(args.conversationId, args.messageId);
