@@ -31,6 +31,8 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   sendMessage: true,
   sendPoll: true,
   sendLocation: true,
+  reportLiveLocation: true,
+  stopLiveLocation: true,
   votePoll: true,
   endPoll: true,
   setDisappearingTimer: true,

@@ -1,9 +1,10 @@
 import { useId, useState, type FormEvent } from 'react';
-import { LOCATION_LIMITS } from '../../sync/common/locations.js';
+import { LIVE_DURATIONS_MS, LOCATION_LIMITS } from '../../sync/common/locations.js';
 import { t } from '../i18n/index.js';
 import { useActions } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { isPlaceName, typedPoint, type Point } from '../state/location-draft.js';
+import type { LiveDurationMs } from '../state/types.js';
 import { currentPosition } from '../transport/geolocation.js';
 import { FormActions } from './FormActions.js';
 import { useIdentityChangeGuard } from './IdentityChangeGuard.js';
@@ -11,7 +12,8 @@ import { ModalDialog } from './ModalDialog.js';
 
 /**
  * "Location": "Send your current location" (one fix from the system, sent at once with the place
- * name if one is typed), or coordinates typed and Send. Where the system gives no position the
+ * name if one is typed), "Share live location" for 15 minutes, 1 hour or 8 hours, or coordinates
+ * typed and Send. Where the system gives no position the
  * dialog says why in words, and typing stays open.
  */
 export function NewLocationDialog({ conversationId, onClose }: { conversationId: string; onClose: () => void }) {
@@ -23,6 +25,7 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
   const [longitude, setLongitude] = useState('');
   const [name, setName] = useState('');
   const [locating, setLocating] = useState(false);
+  const [liveFor, setLiveFor] = useState<LiveDurationMs>(LIVE_DURATIONS_MS[0]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const guard = useIdentityChangeGuard(conversationId, (reason) => setError(t.newLocation.failed(reason)));
@@ -31,11 +34,11 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
   const nameFits = isPlaceName(name);
   const typedSomething = latitude.trim() !== '' && longitude.trim() !== '';
 
-  const sendNow = async (point: Point) => {
+  const sendNow = async (point: Point, liveForMs?: LiveDurationMs) => {
     setBusy(true);
     setError(null);
     try {
-      await sendLocation(conversationId, point, name.trim());
+      await sendLocation(conversationId, point, name.trim(), liveForMs);
       onClose();
     } catch (failure) {
       setBusy(false);
@@ -43,7 +46,8 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
     }
   };
 
-  const sendCurrent = async () => {
+  /** The current position, sent as it is or (with a duration) as a live location. */
+  const sendCurrent = async (liveForMs?: LiveDurationMs) => {
     setLocating(true);
     setError(null);
     const found = await currentPosition(window);
@@ -52,7 +56,7 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
       setError(t.newLocation[found]);
       return;
     }
-    guard.beforeSend(() => void sendNow(found));
+    guard.beforeSend(() => void sendNow(found, liveForMs));
   };
 
   const submit = (event: FormEvent) => {
@@ -97,6 +101,23 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
           >
             {locating ? t.newLocation.locating : t.newLocation.current}
           </button>
+          <fieldset className="location-form__live">
+            <legend className="field__label">{t.newLocation.liveFor}</legend>
+            {LIVE_DURATIONS_MS.map((ms, index) => (
+              <label key={ms} className="field__choice">
+                <input type="radio" name="live-for" checked={liveFor === ms} onChange={() => setLiveFor(ms)} />
+                <span>{t.newLocation.durations[index]}</span>
+              </label>
+            ))}
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={locating || busy || !nameFits}
+              onClick={() => void sendCurrent(liveFor)}
+            >
+              {t.newLocation.live}
+            </button>
+          </fieldset>
           <p className="location-form__or">{t.newLocation.orTyped}</p>
           <div className="location-form__point">
             {field(latitudeId, t.newLocation.latitude, latitude, setLatitude, 'decimal')}

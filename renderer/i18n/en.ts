@@ -680,12 +680,21 @@ export const en = {
     denied: 'The app isn’t allowed to know your location. Type the coordinates instead.',
     notFound: 'Your current location couldn’t be found. Type the coordinates instead.',
     failed: (reason: string) => `Couldn’t send the location: ${reason}`,
+    /** "Share live location" and for how long (a group of radio buttons). */
+    live: 'Share live location', // (a11y contract: button)
+    liveFor: 'Share for', // the radio group's name
+    durations: ['15 minutes', '1 hour', '8 hours'], // (a11y contract: radios)
   },
 
   /** A location in a message: its point, place name and the way to a map. */
   locations: {
     label: 'Location', // (a11y contract: the card's group)
     open: 'Open in OpenStreetMap', // (a11y contract: link)
+    /** A live location still moving: until when (the time as the messages show it). */
+    liveUntil: (time: string) => `Live until ${time}`, // (a11y contract: status)
+    liveEnded: 'Live location ended',
+    stop: 'Stop sharing', // (a11y contract)
+    stopFailed: (reason: string) => `Couldn’t stop sharing: ${reason}`,
   },
 
   newPoll: {
@@ -760,6 +769,8 @@ export const en = {
       call: 'Call',
       vote: 'Vote',
       end_poll: 'End of poll',
+      move_location: 'Live location update',
+      stop_location: 'End of live location',
       set_disappearing_timer: 'Disappearing messages timer',
       set_disappearing_policy: 'Who may change disappearing messages',
     } satisfies Record<OutboxItemKind, string>,

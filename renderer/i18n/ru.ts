@@ -653,11 +653,18 @@ export const ru: Strings = {
     denied: 'Приложению не разрешено знать ваше местоположение. Введите координаты.',
     notFound: 'Не удалось определить текущее местоположение. Введите координаты.',
     failed: (reason: string) => `Не удалось отправить местоположение: ${reason}`,
+    live: 'Транслировать местоположение',
+    liveFor: 'Сколько',
+    durations: ['15 минут', '1 час', '8 часов'],
   },
 
   locations: {
     label: 'Местоположение',
     open: 'Открыть в OpenStreetMap',
+    liveUntil: (time: string) => `Трансляция до ${time}`,
+    liveEnded: 'Трансляция окончена',
+    stop: 'Остановить трансляцию',
+    stopFailed: (reason: string) => `Не удалось остановить трансляцию: ${reason}`,
   },
 
   newPoll: {
@@ -730,6 +737,8 @@ export const ru: Strings = {
       call: 'Звонок',
       vote: 'Голос в опросе',
       end_poll: 'Завершение опроса',
+      move_location: 'Обновление трансляции местоположения',
+      stop_location: 'Конец трансляции местоположения',
       set_disappearing_timer: 'Таймер исчезающих сообщений',
       set_disappearing_policy: 'Кто может менять исчезающие сообщения',
     },

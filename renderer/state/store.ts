@@ -41,6 +41,7 @@ import { createMessages } from './messages.js';
 import { createPins } from './pins.js';
 import { createPolls } from './polls.js';
 import { createLocations } from './locations.js';
+import { thisPage } from '../transport/geolocation.js';
 import { createPreferences } from './preferences.js';
 import { createRecoveryKey } from './recovery-key.js';
 import { createSafetyNumbers } from './safety-numbers.js';
@@ -256,7 +257,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       ...search.actions,
       ...pins.actions,
       ...createPolls(kit, { change: messages.change, showSent: messages.showSent }).actions,
-      ...createLocations(kit, { showSent: messages.showSent }).actions,
+      ...createLocations(kit, { showSent: messages.showSent, page: thisPage() }).actions,
       ...createDisappearing(kit, {
         changed: () => {
           void info.refresh();

@@ -29,7 +29,7 @@ import { CALL_EVENT_SCHEMAS, callsApiArgs, type CallEntryView, type CallsApiResu
 import { GROUP_CALL_EVENT_SCHEMAS, groupCallsApiArgs, type GroupCallsApiResults } from './group-calls-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 import { pollsApiArgs, type PollsApiResults, type PollView } from './polls-api.js';
-import { locationsApiArgs, type LocationView } from './locations-api.js';
+import { locationsApiArgs, type LocationsApiResults, type LocationView } from './locations-api.js';
 import { disappearingApiArgs, type DisappearingApiResults, type DisappearingView } from './disappearing-api.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
@@ -703,6 +703,7 @@ export interface AppApiResults
     CallsApiResults,
     GroupCallsApiResults,
     PollsApiResults,
+    LocationsApiResults,
     DisappearingApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
@@ -804,6 +805,9 @@ export const OUTBOX_ITEM_KINDS = [
   /** A vote on a poll (its text is the poll's question), and a poll's end (issue 33). */
   'vote',
   'end_poll',
+  /** A live location's move, and its end (issue 33). */
+  'move_location',
+  'stop_location',
   /** The conversation's disappearing-message timer, and a group's choice of who may set it. */
   'set_disappearing_timer',
   'set_disappearing_policy',

@@ -37,8 +37,21 @@ export const placeName = z
   .refine((name) => !/[\r\n]/.test(name), 'one line')
   .refine(wellFormed, WELL_FORMED);
 
-/** What a location message carries besides its name (its text) and snapshot (its image). */
-export const locationDefinitionSchema = z.object({ lat: latitude, lon: longitude }).strict();
+/** How long a live location may be shared: 15 minutes, 1 hour, 8 hours. */
+export const LIVE_DURATIONS_MS = [15 * 60_000, 60 * 60_000, 8 * 60 * 60_000] as const;
+/** A live location moves at most this often (each move is content every member receives). */
+export const LIVE_MOVE_INTERVAL_MS = 15_000;
+
+/** A time on the sender's clock (ms since the epoch). */
+export const instant = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * What a location message carries besides its name (its text) and snapshot (its image): its first
+ * point and, for a live one, until when it moves.
+ */
+export const locationDefinitionSchema = z
+  .object({ lat: latitude, lon: longitude, live: z.object({ until: instant }).strict().optional() })
+  .strict();
 export type LocationDefinition = z.infer<typeof locationDefinitionSchema>;
 
 /** Where "Open in OpenStreetMap" goes: the point with a marker, at street level. */

@@ -1,7 +1,8 @@
 /**
  * Issue 33: a location sent from the attach menu, once from the system's position and once typed,
  * reaches the other side as a card with its place name, its coordinates and "Open in
- * OpenStreetMap", a link that leaves the app.
+ * OpenStreetMap", a link that leaves the app; a live location moves twice on both screens as the
+ * sender moves, then "Stop sharing" ends it everywhere.
  */
 import { expect, test } from './support/app.js';
 import type { MessengerPage } from './support/messenger-page.js';
@@ -53,4 +54,41 @@ test('a location from the system’s position and one typed reach the other side
     await expect(cards(person).last()).toContainText('-33.868800, 151.209300');
   }
   await expect(bob.conversationWith('Alice Liddell')).toContainText('📍 Location');
+});
+
+test('a live location moves twice on both screens, then stops for everyone', async ({ launchApp }) => {
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'live-location');
+  await alice.openConversationWith('Bob Builder');
+  await bob.openConversationWith('Alice Liddell');
+  await alice.page.context().grantPermissions(['geolocation']);
+  await alice.page.context().setGeolocation({ latitude: 51.5, longitude: -0.12 });
+
+  const dialog = await locationDialog(alice);
+  await dialog.getByRole('textbox', { name: 'Place name (optional)' }).fill('Walking home');
+  await dialog.getByRole('radio', { name: '1 hour' }).check();
+  await dialog.getByRole('button', { name: 'Share live location' }).click();
+  await expect(dialog).toBeHidden();
+
+  const card = (person: MessengerPage) => cards(person).filter({ hasText: 'Walking home' });
+  for (const person of [alice, bob]) {
+    await expect(card(person)).toContainText('51.500000, -0.120000', { timeout: 30_000 });
+    await expect(card(person).getByRole('status')).toHaveText(/^Live until \d/u);
+  }
+  await expect(card(bob).getByRole('button', { name: 'Stop sharing' })).toHaveCount(0);
+
+  // Each move goes at most 15 s after the one before.
+  for (const [latitude, shown] of [
+    [51.501, '51.501000, -0.120000'],
+    [51.502, '51.502000, -0.120000'],
+  ] as const) {
+    await alice.page.context().setGeolocation({ latitude, longitude: -0.12 });
+    for (const person of [alice, bob]) await expect(card(person)).toContainText(shown, { timeout: 40_000 });
+  }
+
+  await card(alice).getByRole('button', { name: 'Stop sharing' }).click();
+  for (const person of [alice, bob]) {
+    await expect(card(person).getByRole('status')).toHaveText('Live location ended', { timeout: 30_000 });
+    await expect(card(person)).toContainText('51.502000, -0.120000');
+  }
+  await expect(card(alice).getByRole('button', { name: 'Stop sharing' })).toHaveCount(0);
 });

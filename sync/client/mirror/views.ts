@@ -293,6 +293,7 @@ export class MirrorViews {
       this.db,
       conversationId,
       rows.map((row) => row.client_message_id),
+      this.outbox.queuedStates(conversationId),
     );
     const isMember =
       (

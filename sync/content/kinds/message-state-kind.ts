@@ -23,8 +23,12 @@ export interface MessageStateKind<C extends { kind: string; messageId: string }>
   schema: z.ZodType<C>;
   /** Whose value it is: each sender keeps their own (a vote), or the message has one (an end). */
   holder: 'sender' | 'message';
-  /** Which of two values for the same holder stands, by seq: the latest (a changed vote) or the first (an end). */
-  keeps: 'latest' | 'first';
+  /**
+   * Which of two values for the same holder stands: by seq, the latest (a changed vote) or the
+   * first (an end); or the one whose `at` is newest (a live location's move, whose author's clock
+   * orders them, seq breaking a tie).
+   */
+  keeps: 'latest' | 'first' | 'newest_at';
   /** null when it takes effect; else why every receiving device drops it. */
   refuse(content: C, sender: ContentSender, target: MessageStateTarget): ContentRefusal | null;
   /** What the mirror keeps of it (JSON). */

@@ -36,7 +36,7 @@ describe('locations', () => {
     await alice.core.setPreferences({ workOffline: true });
     await offline(alice.core);
     const sent = await alice.core.sendLocation({ conversationId, lat: 59.90601234, lon: 10.7414536, name: ' Harbour ' });
-    const expected = { text: 'Harbour', location: { lat: 59.906012, lon: 10.741454 } };
+    const expected = { text: 'Harbour', location: { lat: 59.906012, lon: 10.741454, live: null } };
     expect(sent).toMatchObject({ ...expected, status: 'sending' });
 
     await alice.core.setPreferences({ workOffline: false });
@@ -52,5 +52,29 @@ describe('locations', () => {
     // The place name says where the point is: it is not edited.
     const edit = alice.core.editMessage({ conversationId, messageId: sent.id, text: 'Elsewhere' });
     await expect(edit).rejects.toThrow(AppApiError);
+  });
+
+  it('a live location says until when it moves; only its author stops it, and then it takes no more moves', async () => {
+    const { alice, bob, conversationId } = await twoTalking();
+    const sent = await alice.core.sendLocation({ conversationId, lat: 51.5, lon: -0.12, name: '', liveForMs: 900_000 });
+    const until = sent.location?.live?.until;
+    expect(until).toBeGreaterThan(sent.at);
+    await eventually(
+      () => shown(bob.core, conversationId, sent.id),
+      (message) => message?.location?.live?.until === until && message?.location?.live?.stopped === false,
+      'bob sees the live location',
+    );
+    const ids = { conversationId, messageId: sent.id };
+    await expect(bob.core.stopLiveLocation(ids)).rejects.toMatchObject({ code: 'refused' });
+    await expect(bob.core.reportLiveLocation({ ...ids, lat: 1, lon: 1 })).rejects.toMatchObject({ code: 'refused' });
+
+    await alice.core.stopLiveLocation(ids);
+    await eventually(
+      () => shown(bob.core, conversationId, sent.id),
+      (message) => message?.location?.live?.stopped === true,
+      'bob sees it stopped',
+    );
+    await expect(alice.core.reportLiveLocation({ ...ids, lat: 51.6, lon: -0.12 })).rejects.toMatchObject({ code: 'refused' });
+    expect((await shown(bob.core, conversationId, sent.id))?.location).toMatchObject({ lat: 51.5, lon: -0.12 });
   });
 });

@@ -220,7 +220,15 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
       lat: fc.double({ min: -90, max: 90, noNaN: true }),
       lon: fc.double({ min: -180, max: 180, noNaN: true }),
       name: fc.constantFrom('', 'Harbour', 'Café on the corner'),
+      liveForMs: fc.constantFrom(undefined, 900_000, 3_600_000),
     }),
+    reportLiveLocation: fc.record({
+      conversationId: conversation(),
+      messageId: message(),
+      lat: fc.constant(1.5),
+      lon: fc.constant(-2),
+    }),
+    stopLiveLocation: fc.record({ conversationId: conversation(), messageId: message() }),
     setDisappearingTimer: fc.record({
       conversationId: conversation(),
       timerMs: fc.constantFrom(null, 30_000, 604_800_000),

@@ -12,9 +12,9 @@ const harbour = { lat: 59.906012, lon: 10.741453 };
 const ann: ContentSender = { id: 'ann', role: 'member', conversationKind: 'group' };
 const annsLocation: ChangeTarget = { authorId: 'ann', deleted: false, senderEmojis: new Set(), poll: null, location: harbour };
 
-describe('a location as content', () => {
-  const location = (fields: object) => bytes({ kind: 'message', text: 'Harbour', location: harbour, ...fields });
+const location = (fields: object) => bytes({ kind: 'message', text: 'Harbour', location: harbour, ...fields });
 
+describe('a location as content', () => {
   it('is a message whose text is a short place name, possibly none, with a point beside it', () => {
     expect(decodeContent(location({}))).toMatchObject({ text: 'Harbour', location: harbour });
     expect(decodeContent(location({ text: '' }))).toMatchObject({ text: '', location: harbour });
@@ -43,6 +43,39 @@ describe('a location as content', () => {
   it('keeps its place name as sent: nobody edits it', () => {
     expect(refuseContent({ kind: 'edit', messageId: 'm1', text: 'Elsewhere' }, ann, annsLocation)).toBe('not_allowed');
     expect(refuseContent({ kind: 'edit', messageId: 'm1', text: 'fixed' }, ann, { ...annsLocation, location: null })).toBeNull();
+  });
+});
+
+describe('a live location’s moves and stop', () => {
+  const live: ChangeTarget = { ...annsLocation, location: { ...harbour, live: { until: 10_000 } } };
+  const ben: ContentSender = { ...ann, id: 'ben', role: 'owner' };
+  const move = (at: number) => ({ kind: 'location_move', messageId: 'm1', lat: 59.9, lon: 10.7, at }) as const;
+  const stop = { kind: 'location_stop', messageId: 'm1', at: 5000 } as const;
+
+  it('takes a move only from the author, only until its until', () => {
+    expect(refuseContent(move(9000), ann, live)).toBeNull();
+    expect(refuseContent(move(10_000), ann, live)).toBeNull();
+    expect(refuseContent(move(10_001), ann, live)).toBe('not_allowed');
+    expect(refuseContent(move(9000), ben, live)).toBe('not_author');
+    expect(refuseContent(move(9000), ann, annsLocation)).toBe('not_allowed');
+    expect(refuseContent(move(9000), ann, { ...live, deleted: true })).toBe('message_deleted');
+    expect(refuseContent(move(9000), ann, { ...live, location: null })).toBe('not_allowed');
+    expect(refuseContent(move(9000), ann, null)).toBe('no_such_message');
+    expect(() => decodeContent(bytes({ ...move(9000), lat: 91 }))).toThrow();
+    expect(() => decodeContent(bytes({ ...move(9000), lat: 59.1234567 }))).toThrow();
+  });
+
+  it('takes a stop from the author (any of their devices) only', () => {
+    expect(refuseContent(stop, ann, live)).toBeNull();
+    expect(refuseContent(stop, ben, live)).toBe('not_author');
+    expect(refuseContent(stop, ann, annsLocation)).toBe('not_allowed');
+  });
+
+  it('is a location whose until is a time', () => {
+    expect(decodeContent(location({ location: { ...harbour, live: { until: 10_000 } } }))).toMatchObject({
+      location: { live: { until: 10_000 } },
+    });
+    expect(() => decodeContent(location({ location: { ...harbour, live: { until: -1 } } }))).toThrow();
   });
 });
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageView } from '../../../sync/app-api/contract.js';
 import { en } from '../../../renderer/i18n/en.js';
+import { formatTime } from '../../../renderer/format/time.js';
 import { isPlaceName, typedPoint } from '../../../renderer/state/location-draft.js';
 import { currentPosition, type GeolocationPage } from '../../../renderer/transport/geolocation.js';
 import { FakeApi, message, settle, storesOnFakes, summary } from './fake-api.js';
@@ -75,7 +76,7 @@ describe('a location message', () => {
   }
 
   it('shows its place name as text, its coordinates, and a link to OpenStreetMap that leaves the app', async () => {
-    const { store } = await openWith({ text: '<b>Harbour</b>', location: { lat: 59.906012, lon: 10.7 } });
+    const { store } = await openWith({ text: '<b>Harbour</b>', location: { lat: 59.906012, lon: 10.7, live: null } });
     const html = await bubbleMarkup(store, store.getState().open!.messages[0]!);
     expect(html).toContain('role="group" aria-label="Location"');
     expect(html).toContain('&lt;b&gt;Harbour&lt;/b&gt;');
@@ -86,11 +87,32 @@ describe('a location message', () => {
     expect(link).toContain('rel="noopener noreferrer"');
   });
 
+  it('says until when a live one moves, and offers its author alone "Stop sharing", which stops it', async () => {
+    const until = Date.now() + 60 * 60_000;
+    const live = { lat: 1, lon: 2, live: { until, stopped: false } };
+    const theirs = await openWith({ text: '', location: live });
+    const html = await bubbleMarkup(theirs.store, theirs.store.getState().open!.messages[0]!);
+    expect(html).toContain(`Live until ${formatTime(until)}`);
+    expect(html).not.toContain('Stop sharing');
+
+    const { api, store } = await openWith({ text: '', own: true, location: live });
+    expect(await bubbleMarkup(store, store.getState().open!.messages[0]!)).toContain('>Stop sharing</button>');
+    await store.getState().actions.stopSharing('c1', 'l1');
+    expect(api.callsOf('stopLiveLocation')).toEqual([{ conversationId: 'c1', messageId: 'l1' }]);
+    const stopped = { ...live, live: { until, stopped: true } };
+    const after = await bubbleMarkup(store, { ...store.getState().open!.messages[0]!, location: stopped });
+    expect(after).toContain('Live location ended');
+    expect(after).not.toContain('Stop sharing');
+  });
+
   it('is sent to the conversation the dialog was opened in and shows at once', async () => {
     const { api, store } = await openWith({ text: 'hello' });
     await store.getState().actions.sendLocation('c1', { lat: 1.5, lon: -2.25 }, 'Pier');
     await settle();
     expect(api.callsOf('sendLocation')).toEqual([{ conversationId: 'c1', lat: 1.5, lon: -2.25, name: 'Pier' }]);
-    expect(store.getState().open!.messages.at(-1)).toMatchObject({ text: 'Pier', location: { lat: 1.5, lon: -2.25 } });
+    expect(store.getState().open!.messages.at(-1)).toMatchObject({
+      text: 'Pier',
+      location: { lat: 1.5, lon: -2.25, live: null },
+    });
   });
 });
