@@ -801,8 +801,9 @@ export class Mirror {
     this.transaction(() => {
       // A poll goes on as a poll of its own: the same question and options, none of the votes.
       const poll = pollOf(this.db, input.source.conversationId, input.source.messageId);
-      // A location goes on as the same point.
-      const location = locationOf(this.db, input.source.conversationId, input.source.messageId);
+      // A location goes on as the same point, never live: only its author's device moves the original.
+      const source = locationOf(this.db, input.source.conversationId, input.source.messageId);
+      const location = source && { lat: source.lat, lon: source.lon };
       for (const target of input.targets) {
         const inserted = cachedStatement(
           this.db,

@@ -82,4 +82,20 @@ describe('a live location in the mirror', () => {
     const still: (seq: number) => AppliedEvent = (seq) => ({ ...shared(seq), location: { lat: 10, lon: 20 } }) as AppliedEvent;
     expect(shownAfter([still, (seq) => move(seq, 3000, 11)])).toEqual({ lat: 10, lon: 20, live: null });
   });
+
+  it('is forwarded as its first point, never live', () => {
+    const mirror = Mirror.open(paths.path());
+    addMeAndAnn(mirror);
+    mirror.applyEvents('c1', [shared(1)], 'me');
+    mirror.enqueueForward({
+      source: { conversationId: 'c1', messageId: 'l1' },
+      targets: [{ conversationId: 'c1', messageId: 'f1' }],
+      senderId: 'me',
+      text: 'Walking home',
+      forwardedFrom: 'Ann',
+      now: 5000,
+    });
+    expect(mirror.views.messageView('c1', 'f1', 'me')?.location).toEqual({ lat: 10, lon: 20, live: null });
+    mirror.close();
+  });
 });
