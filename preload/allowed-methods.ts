@@ -30,6 +30,9 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   listMessages: true,
   sendMessage: true,
   sendPoll: true,
+  sendLocation: true,
+  reportLiveLocation: true,
+  stopLiveLocation: true,
   votePoll: true,
   endPoll: true,
   setDisappearingTimer: true,
@@ -115,5 +118,7 @@ export const IPC_EVENT = 'app-api:event';
 export const IPC_EXPORT_LOGS = 'logs:export';
 /** "Copy": the main process writes the text to the system clipboard (a sandboxed page has no clipboard module). */
 export const IPC_COPY_TEXT = 'clipboard:write-text';
+/** "Send your current location": the page says it is asking (true) or done (false); main grants geolocation only between. */
+export const IPC_ASKING_LOCATION = 'geolocation:asking';
 /** The most "Copy" puts on the clipboard: a recovery key, with room to spare. */
 export const MAX_COPY_CHARS = 1_000;

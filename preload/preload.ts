@@ -1,6 +1,6 @@
 /**
  * Sandboxed preload (built to dist/preload/preload.cjs): exposes exactly one object to the page,
- * window.messenger, an AppTransport plus `exportLogs` and `copyText` (answered by the main process itself). No
+ * window.messenger, an AppTransport plus `exportLogs`, `copyText` and `askingLocation` (answered by the main process itself). No
  * ipcRenderer, no event objects, nothing else crosses.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
@@ -8,7 +8,15 @@ import type { AppTransport } from '../sync/app-api/client.js';
 import type { AppEvent } from '../sync/app-api/contract.js';
 import type { AppCallResult } from '../sync/app-api/dispatcher.js';
 import { isLogExportOutcome, type LogExporter } from '../sync/app-api/log-export.js';
-import { IPC_COPY_TEXT, IPC_EVENT, IPC_EXPORT_LOGS, IPC_INVOKE, isAppApiMethod, MAX_COPY_CHARS } from './allowed-methods.js';
+import {
+  IPC_ASKING_LOCATION,
+  IPC_COPY_TEXT,
+  IPC_EVENT,
+  IPC_EXPORT_LOGS,
+  IPC_INVOKE,
+  isAppApiMethod,
+  MAX_COPY_CHARS,
+} from './allowed-methods.js';
 
 function failure(code: 'invalid_argument' | 'internal', message: string): AppCallResult {
   return { ok: false, error: { code, message } };
@@ -63,9 +71,20 @@ async function copyText(text: unknown): Promise<boolean> {
   }
 }
 
+/** "Send your current location" asks (true) or is done (false): geolocation is granted only between. */
+async function askingLocation(on: unknown): Promise<void> {
+  if (typeof on !== 'boolean') return;
+  try {
+    await ipcRenderer.invoke(IPC_ASKING_LOCATION, on);
+  } catch {
+    // Without the grant the request is refused, and the dialog says so.
+  }
+}
+
 contextBridge.exposeInMainWorld('messenger', {
   invoke: (method: unknown, args: unknown) => transport.invoke(method as never, args),
   subscribe: (listener: (event: AppEvent) => void) => transport.subscribe(listener),
   exportLogs: () => logExporter.exportLogs(),
   copyText: (text: unknown) => copyText(text),
+  askingLocation: (on: unknown) => askingLocation(on),
 });

@@ -25,7 +25,14 @@ import { createAppApiClient } from '../../sync/app-api/client.js';
 import type { AppEvent } from '../../sync/app-api/contract.js';
 import type { AppCallResult } from '../../sync/app-api/dispatcher.js';
 import { SILENT_LOGGER } from '../../sync/common/logger.js';
-import { IPC_COPY_TEXT, IPC_EVENT, IPC_EXPORT_LOGS, IPC_INVOKE, MAX_COPY_CHARS } from '../../preload/allowed-methods.js';
+import {
+  IPC_ASKING_LOCATION,
+  IPC_COPY_TEXT,
+  IPC_EVENT,
+  IPC_EXPORT_LOGS,
+  IPC_INVOKE,
+  MAX_COPY_CHARS,
+} from '../../preload/allowed-methods.js';
 import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../common/csp.js';
 import {
   currentCoreFileKeys,
@@ -43,7 +50,14 @@ import { nativeBindingFor, parseLaunchOptions, remoteDebuggingSwitch } from './l
 import { exportLogsHandler, startElectronLogs, type ElectronLogs } from './logs.js';
 import { startDesktopShell, WINDOWS_APP_ID } from './desktop-shell.js';
 import { bringToFront, createMainWindow, setUpSpellChecking } from './main-window.js';
-import { isAppFileDownload, isCallRunning, isMediaCheckAllowed, isMediaRequestAllowed } from './media-permission.js';
+import {
+  isAppFileDownload,
+  isCallRunning,
+  isLocationCheckAllowed,
+  isLocationRequestAllowed,
+  isMediaCheckAllowed,
+  isMediaRequestAllowed,
+} from './media-permission.js';
 import { pickScreenShareSource } from './screen-share-picker.js';
 import { desktopStrings, type DesktopStrings } from '../common/desktop-strings.js';
 import {
@@ -193,15 +207,24 @@ const callNow: { running: boolean; strings: DesktopStrings } = {
   strings: desktopStrings('system', []),
 };
 
+/** Whether the page is asking for its position now ("Send your current location", IPC_ASKING_LOCATION). */
+const locationNow = { asking: false };
+
 function lockDownSessions(): void {
   const ses = session.defaultSession;
   // The microphone (voice messages) for the app's own page; the camera and the screen only while
   // a call the person started or accepted runs; everything else stays refused.
+  // The position only while "Send your current location" asks for it.
   ses.setPermissionRequestHandler((_webContents, permission, callback, details) =>
-    callback(isMediaRequestAllowed(permission, details, callNow.running)),
+    callback(
+      isMediaRequestAllowed(permission, details, callNow.running) ||
+        isLocationRequestAllowed(permission, details, locationNow.asking),
+    ),
   );
-  ses.setPermissionCheckHandler((_webContents, permission, requestingOrigin, details) =>
-    isMediaCheckAllowed(permission, requestingOrigin, details, callNow.running),
+  ses.setPermissionCheckHandler(
+    (_webContents, permission, requestingOrigin, details) =>
+      isMediaCheckAllowed(permission, requestingOrigin, details, callNow.running) ||
+      isLocationCheckAllowed(permission, requestingOrigin, locationNow.asking),
   );
   ses.setDisplayMediaRequestHandler((request, callback) => {
     pickScreenShareSource(
@@ -341,6 +364,9 @@ if (debuggingSwitch !== null) {
   });
 
   ipcMain.handle(IPC_INVOKE, relay);
+  ipcMain.handle(IPC_ASKING_LOCATION, (event: IpcMainInvokeEvent, on: unknown) => {
+    if (isTrustedSender(event) && typeof on === 'boolean') locationNow.asking = on;
+  });
   ipcMain.handle(IPC_COPY_TEXT, async (event: IpcMainInvokeEvent, text: unknown) => {
     if (!isTrustedSender(event) || typeof text !== 'string' || text.length > MAX_COPY_CHARS) return false;
     await clipboard.writeText(text);

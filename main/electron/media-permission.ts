@@ -1,7 +1,8 @@
 /**
  * Which permission requests the Electron host grants, and only to the app's own page: the
  * microphone alone at any time (recording a voice message); the camera and screen capture only
- * while a call the person started or accepted is running (not while one merely rings). Nothing
+ * while a call the person started or accepted is running (not while one merely rings); the
+ * position only while the page says it is asking for one ("Send your current location"). Nothing
  * else. Pure (no electron import) so the decision is tested on its own.
  */
 import type { CallView } from '../../sync/app-api/calls-api.js';
@@ -62,6 +63,20 @@ export function isMediaCheckAllowed(
   if (details?.requestingUrl !== undefined && !isTrustedSenderUrl(details.requestingUrl)) return false;
   if (permission !== 'media') return false;
   return details?.mediaType === 'audio' || (callRunning && details?.mediaType === 'video');
+}
+
+/** A geolocation request: granted to an app:// page only while it says it is asking (preload's askingLocation). */
+export function isLocationRequestAllowed(
+  permission: string,
+  details: PermissionRequestDetails | undefined,
+  asking: boolean,
+): boolean {
+  return permission === 'geolocation' && asking && isTrustedSenderUrl(details?.requestingUrl);
+}
+
+/** Chromium's check before a geolocation request: the app's origin, while it is asking. */
+export function isLocationCheckAllowed(permission: string, requestingOrigin: string | undefined, asking: boolean): boolean {
+  return permission === 'geolocation' && asking && requestingOrigin === APP_ORIGIN;
 }
 
 /** Downloads the window may start: stored files under app://messenger/files/ (Save buttons). */

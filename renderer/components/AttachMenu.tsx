@@ -3,8 +3,9 @@ import { t } from '../i18n/index.js';
 import { PlusIcon } from './icons.js';
 import { MenuButton } from './MenuButton.js';
 import { NewPollDialog } from './NewPollDialog.js';
+import { NewLocationDialog } from './NewLocationDialog.js';
 
-type AttachChoice = 'file' | 'poll';
+type AttachChoice = 'file' | 'poll' | 'location';
 
 interface Props {
   conversationId: string;
@@ -14,15 +15,17 @@ interface Props {
 
 /**
  * The composer's "Attach menu", beside "Attach" (which still opens the file chooser at once): File,
- * Poll. A menu button like the conversation menu (MenuButton has its keys).
+ * Poll, Location. A menu button like the conversation menu (MenuButton has its keys).
  */
 export function AttachMenu({ conversationId, onChooseFile }: Props) {
   const [composingPoll, setComposingPoll] = useState(false);
+  const [choosingLocation, setChoosingLocation] = useState(false);
 
   /** In menu order. Another kind of attachment is one more entry. */
   const choices: { key: AttachChoice; choose: () => void }[] = [
     { key: 'file', choose: onChooseFile },
     { key: 'poll', choose: () => setComposingPoll(true) },
+    { key: 'location', choose: () => setChoosingLocation(true) },
   ];
 
   return (
@@ -36,6 +39,7 @@ export function AttachMenu({ conversationId, onChooseFile }: Props) {
       items={choices.map((choice) => ({ ...choice, label: t.attachMenu[choice.key] }))}
     >
       {composingPoll && <NewPollDialog conversationId={conversationId} onClose={() => setComposingPoll(false)} />}
+      {choosingLocation && <NewLocationDialog conversationId={conversationId} onClose={() => setChoosingLocation(false)} />}
     </MenuButton>
   );
 }

@@ -22,6 +22,7 @@ import { MessageInfoDialog } from './MessageInfoDialog.js';
 import { MessageStatusIcon } from './MessageStatusIcon.js';
 import { MessageText } from './MessageText.js';
 import { PollBody } from './PollBody.js';
+import { LocationBody } from './LocationBody.js';
 import { QuoteBlock } from './QuoteBlock.js';
 import { ReactionBar } from './ReactionBar.js';
 import { ReactionPicker } from './ReactionPicker.js';
@@ -62,7 +63,7 @@ export function availableActions(
     reply: usable,
     react: usable,
     forward: usable && message.seq !== null && !context.leftGroup,
-    edit: usable && message.own && message.poll === null,
+    edit: usable && message.own && message.poll === null && message.location === null,
     delete: usable && message.own,
     info: usable && message.own,
     pin: usable && context.mayPin === true && !context.leftGroup,
@@ -197,6 +198,8 @@ export const MessageBubble = memo(function MessageBubble({
             <p className="message__text message__text--deleted">{t.message.deleted}</p>
           ) : message.poll ? (
             <PollBody message={message} poll={message.poll} closed={leftGroup || failed} returnFocusTo={article} />
+          ) : message.location ? (
+            <LocationBody message={message} location={message.location} />
           ) : (
             // With attachments the text is an optional caption.
             (message.text !== '' || message.attachments.length === 0) && (

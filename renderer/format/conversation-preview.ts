@@ -1,6 +1,7 @@
 /**
  * A conversation's one line in the list (WhatsApp's and Signal's wording): a draft, the newest
- * call, or the newest message (a poll by its question after a chart sign, a file by its kind).
+ * call, or the newest message (a poll by its question after a chart sign, a location by its place
+ * name after a pin, a file by its kind).
  */
 import type { ConversationSummary } from '../../sync/app-api/contract.js';
 import type { AttachmentKind } from '../../sync/protocol/attachments.js';
@@ -31,7 +32,11 @@ export function conversationPreview(conversation: ConversationSummary): string {
   if (!last) return t.conversations.noMessagesPreview;
   if (isDeletedPreview(last)) return t.conversations.deletedPreview;
   const text = last.text.replace(/\s+/gu, ' ').trim();
-  const oneLine = last.poll ? t.conversations.pollPreview(text) : text || attachmentPreview(last.attachment ?? null);
+  const oneLine = last.poll
+    ? t.conversations.pollPreview(text)
+    : last.location
+      ? t.conversations.locationPreview(text)
+      : text || attachmentPreview(last.attachment ?? null);
   if (last.own) return t.conversations.ownPreview(oneLine);
   return conversation.kind === 'group' && last.senderName ? t.conversations.senderPreview(last.senderName, oneLine) : oneLine;
 }

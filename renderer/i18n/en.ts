@@ -134,6 +134,8 @@ export const en = {
     deletedPreview: 'This message was deleted',
     /** A poll: its question, after the chart sign the other messengers show. */
     pollPreview: (question: string) => `📊 ${question}`,
+    /** A location, by its place name when it has one. */
+    locationPreview: (name: string) => `📍 ${name || 'Location'}`,
     /** A message with no text: what it carries. */
     gifPreview: 'GIF',
     photoPreview: 'Photo',
@@ -687,6 +689,42 @@ export const en = {
     label: 'Attach', // the menu's name
     file: 'File', // (a11y contract: menuitem)
     poll: 'Poll', // (a11y contract: menuitem)
+    location: 'Location', // (a11y contract: menuitem)
+  },
+
+  /** The "Location" dialog (Attach menu → "Location"): the current position, or coordinates typed. */
+  newLocation: {
+    title: 'Location', // (a11y contract: dialog name)
+    current: 'Send your current location', // (a11y contract)
+    locating: 'Finding your location…',
+    orTyped: 'Or type the coordinates:',
+    latitude: 'Latitude', // (a11y contract: textbox)
+    longitude: 'Longitude', // (a11y contract: textbox)
+    name: 'Place name (optional)', // (a11y contract: textbox)
+    badPoint: 'Latitude is a number from -90 to 90, longitude from -180 to 180.',
+    send: 'Send', // (a11y contract)
+    sending: 'Sending…',
+    cancel: 'Cancel', // (a11y contract)
+    /** Why the current location is not known: said in words, with the way on. */
+    unavailable: 'Your current location isn’t available on this device. Type the coordinates instead.',
+    denied: 'The app isn’t allowed to know your location. Type the coordinates instead.',
+    notFound: 'Your current location couldn’t be found. Type the coordinates instead.',
+    failed: (reason: string) => `Couldn’t send the location: ${reason}`,
+    /** "Share live location" and for how long (a group of radio buttons). */
+    live: 'Share live location', // (a11y contract: button)
+    liveFor: 'Share for', // the radio group's name
+    durations: ['15 minutes', '1 hour', '8 hours'], // (a11y contract: radios)
+  },
+
+  /** A location in a message: its point, place name and the way to a map. */
+  locations: {
+    label: 'Location', // (a11y contract: the card's group)
+    open: 'Open in OpenStreetMap', // (a11y contract: link)
+    /** A live location still moving: until when (the time as the messages show it). */
+    liveUntil: (time: string) => `Live until ${time}`, // (a11y contract: status)
+    liveEnded: 'Live location ended',
+    stop: 'Stop sharing', // (a11y contract)
+    stopFailed: (reason: string) => `Couldn’t stop sharing: ${reason}`,
   },
 
   newPoll: {
@@ -761,6 +799,8 @@ export const en = {
       call: 'Call',
       vote: 'Vote',
       end_poll: 'End of poll',
+      move_location: 'Live location update',
+      stop_location: 'End of live location',
       set_disappearing_timer: 'Disappearing messages timer',
       set_disappearing_policy: 'Who may change disappearing messages',
     } satisfies Record<OutboxItemKind, string>,

@@ -15,6 +15,7 @@
  *   pins.ts           the open conversation's pinned messages; pinning
  *   polls.ts          sending polls, voting, ending them (shown at once, like reactions)
  *   gifs.ts           the picker's GIF search, and sending the GIF chosen as an image
+ *   locations.ts      sending locations
  *   disappearing.ts   a conversation's disappearing-message timer, and who may set it
  *   settings.ts       archive, mute, block, drafts, link previews (your own settings)
  *   preferences.ts    this device's theme, language, notification previews, Work offline, call devices
@@ -41,6 +42,8 @@ import { createMessages } from './messages.js';
 import { createPins } from './pins.js';
 import { createGifs } from './gifs.js';
 import { createPolls } from './polls.js';
+import { createLocations } from './locations.js';
+import { thisPage } from '../transport/geolocation.js';
 import { createPreferences } from './preferences.js';
 import { createRecoveryKey } from './recovery-key.js';
 import { createSafetyNumbers } from './safety-numbers.js';
@@ -257,6 +260,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       ...pins.actions,
       ...createPolls(kit, { change: messages.change, showSent: messages.showSent }).actions,
       ...createGifs(kit, { send: messages.actions.send }).actions,
+      ...createLocations(kit, { showSent: messages.showSent, page: thisPage() }).actions,
       ...createDisappearing(kit, {
         changed: () => {
           void info.refresh();

@@ -1,4 +1,5 @@
 /** The shape of the renderer's state and of the actions components call. */
+import type { LIVE_DURATIONS_MS } from '../../sync/common/locations.js';
 import type { LinkState, LinkTarget, NewIdentityOutcome } from '../../sync/app-api/linking-api.js';
 import type { StoreApi } from 'zustand/vanilla';
 import type { RevealedRecoveryKey } from '../../sync/app-api/account-keys-api.js';
@@ -248,6 +249,25 @@ export interface GifActions {
   sendGif: (gif: GifResultView, replyTo?: string) => Promise<MessageView | null>;
 }
 
+/** Locations (locations.ts): sending one. */
+export interface LocationActions {
+  /**
+   * Sends a point and its place name (possibly empty) to the conversation the dialog was opened
+   * in; resolves with its message. Throws when the core would not take it (the dialog shows why).
+   */
+  sendLocation: (
+    conversationId: string,
+    point: { lat: number; lon: number },
+    name: string,
+    /** "Share live location" for this long: this window then reports its position as it moves. */
+    liveForMs?: LiveDurationMs,
+  ) => Promise<MessageView>;
+  /** "Stop sharing" a live location of this person's (any of their devices may); throws when refused. */
+  stopSharing: (conversationId: string, messageId: string) => Promise<void>;
+}
+
+export type LiveDurationMs = (typeof LIVE_DURATIONS_MS)[number];
+
 /** What the person changed in the "Disappearing messages" dialog; a field left alone is absent. */
 export interface DisappearingEdits {
   timerMs?: number | null;
@@ -273,6 +293,7 @@ export interface AppActions
     GroupCallActions,
     PollActions,
     GifActions,
+    LocationActions,
     DisappearingActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
   reloadAll: () => Promise<void>;

@@ -12,10 +12,14 @@ import { TransportError, type RendererTransport } from './types.js';
 declare global {
   interface Window {
     /**
-     * Exposed by the Electron preload (with "Export logs", see log-export.ts, and "Copy", see
-     * clipboard.ts); absent in a normal browser.
+     * Exposed by the Electron preload (with "Export logs", see log-export.ts, "Copy", see
+     * clipboard.ts, and the geolocation grant, see geolocation.ts); absent in a normal browser.
      */
-    messenger?: AppTransport & Partial<LogExporter> & { copyText?: (text: string) => Promise<boolean> };
+    messenger?: AppTransport &
+      Partial<LogExporter> & {
+        copyText?: (text: string) => Promise<boolean>;
+        askingLocation?: (on: boolean) => Promise<void>;
+      };
   }
 }
 

@@ -29,6 +29,7 @@ import { CALL_EVENT_SCHEMAS, callsApiArgs, type CallEntryView, type CallsApiResu
 import { GROUP_CALL_EVENT_SCHEMAS, groupCallsApiArgs, type GroupCallsApiResults } from './group-calls-api.js';
 import { preferencesChange, type Preferences } from './preferences.js';
 import { pollsApiArgs, type PollsApiResults, type PollView } from './polls-api.js';
+import { locationsApiArgs, type LocationsApiResults, type LocationView } from './locations-api.js';
 import { disappearingApiArgs, type DisappearingApiResults, type DisappearingView } from './disappearing-api.js';
 import { gifsApiArgs, type GifsApiResults } from './gifs-api.js';
 
@@ -308,6 +309,7 @@ export const appApiArgs = {
   ...callsApiArgs,
   ...groupCallsApiArgs,
   ...pollsApiArgs,
+  ...locationsApiArgs,
   ...disappearingApiArgs,
   ...gifsApiArgs,
 } as const;
@@ -372,6 +374,8 @@ export interface ConversationSummary {
     attachment?: { kind: AttachmentKind; name: string } | null;
     /** It is a poll (its text is the question); present only then. */
     poll?: boolean;
+    /** It is a location (its text is the place name); present only then. */
+    location?: boolean;
   } | null;
   /** The newest call's entry, when it came after the newest message: the list shows it instead ("Missed voice call"). */
   lastCall?: CallEntryView & { at: number };
@@ -475,6 +479,8 @@ export interface MessageView {
   pinned: boolean;
   /** A poll (its question is `text`); null for any other message, and once deleted. */
   poll: PollView | null;
+  /** A location (its place name is `text`); null for any other message, and once deleted. */
+  location: LocationView | null;
   /** The disappearing-message timer it was written with; null when it does not disappear. */
   expiresInMs: number | null;
   /** When it disappears from this device: null until its timer starts (sent, or read here or on another of your devices). */
@@ -699,6 +705,7 @@ export interface AppApiResults
     CallsApiResults,
     GroupCallsApiResults,
     PollsApiResults,
+    LocationsApiResults,
     DisappearingApiResults,
     GifsApiResults {
   getDefaults: Defaults;
@@ -725,6 +732,7 @@ export interface AppApiResults
   listMessages: MessagePage;
   sendMessage: MessageView;
   sendPoll: MessageView;
+  sendLocation: MessageView;
   /** The new messages, one per conversation, in the order asked (each conversation once). */
   forwardMessage: MessageView[];
   searchMessages: SearchResult[];
@@ -800,6 +808,9 @@ export const OUTBOX_ITEM_KINDS = [
   /** A vote on a poll (its text is the poll's question), and a poll's end (issue 33). */
   'vote',
   'end_poll',
+  /** A live location's move, and its end (issue 33). */
+  'move_location',
+  'stop_location',
   /** The conversation's disappearing-message timer, and a group's choice of who may set it. */
   'set_disappearing_timer',
   'set_disappearing_policy',

@@ -83,6 +83,8 @@ import { SyncEngine } from './sync-engine.js';
 import type { SyncTransport } from './transport.js';
 import { wsTransport } from './ws-transport.js';
 import { Gifs } from './gifs.js';
+import { roundCoordinate } from '../common/locations.js';
+import { LiveLocationTimer } from './live-location-timer.js';
 
 export const MIRROR_FILE = 'mirror.sqlite';
 /** What retryChange may put back in the queue: every refused change but a send (retryMessage), from the one list of kinds. */
@@ -175,6 +177,8 @@ class LocalClientCore implements ClientCore {
   /** The one timer of disappearing messages, to the earliest expiry. */
   private readonly expiry: ExpiryTimer;
   private readonly gifs: Gifs;
+  /** Live locations this device shares: their newest fix, sent at most every 15 s. */
+  private readonly liveLocations: LiveLocationTimer;
 
   constructor(
     private readonly mirror: Mirror,
@@ -214,6 +218,14 @@ class LocalClientCore implements ClientCore {
       selfId: () => this.session?.user.id ?? null,
       log,
     });
+    this.liveLocations = new LiveLocationTimer({
+      runtime,
+      send: (conversationId, messageId, point, at) => {
+        this.composer().moveLocation(conversationId, messageId, point, at);
+        this.outboxChanged(conversationId);
+      },
+      failed: (error) => log.warn('a live location move was not sent', errorFields(error)),
+    });
     // Before anything is shown: what expired while the app was closed never appears.
     this.expiry.sweep();
     this.gifs = new Gifs({
@@ -251,6 +263,7 @@ class LocalClientCore implements ClientCore {
     this.checkpointWorkerTimer = null;
     this.stopEngine();
     this.expiry.stop();
+    this.liveLocations.stopAll();
     this.searchIndexer.stop();
     this.mirror.search.onPending(null);
     this.mirror.identityTrust.onNotices(null);
@@ -687,6 +700,49 @@ class LocalClientCore implements ClientCore {
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
     if (!view) throw new AppApiError('internal', 'The poll was not stored.');
     return view;
+  }
+
+  async sendLocation(args: AppApiArgs<'sendLocation'>): Promise<MessageView> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    const now = this.runtime.clock.now();
+    const location = {
+      lat: roundCoordinate(args.lat),
+      lon: roundCoordinate(args.lon),
+      ...(args.liveForMs !== undefined ? { live: { until: now + args.liveForMs } } : {}),
+    };
+    const compose = () =>
+      this.mirror.transaction(() => {
+        this.settings.acceptIfRequest(args.conversationId);
+        return this.composer().sendLocation(args.conversationId, args.name.trim(), location);
+      });
+    const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
+    this.changed(args.conversationId);
+    const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
+    if (!view) throw new AppApiError('internal', 'The location was not stored.');
+    if (location.live) this.liveLocations.started(args.conversationId, messageId);
+    return view;
+  }
+
+  async reportLiveLocation(args: AppApiArgs<'reportLiveLocation'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    if (!this.composer().isSharing(args.conversationId, args.messageId)) {
+      this.liveLocations.forget(args.messageId);
+      throw new AppApiError('refused', 'not_allowed');
+    }
+    const point = { lat: roundCoordinate(args.lat), lon: roundCoordinate(args.lon) };
+    this.liveLocations.report(args.conversationId, args.messageId, point);
+    return null;
+  }
+
+  async stopLiveLocation(args: AppApiArgs<'stopLiveLocation'>): Promise<null> {
+    this.self();
+    this.requireConversation(args.conversationId);
+    this.composer().stopLocation(args.conversationId, args.messageId);
+    this.liveLocations.forget(args.messageId);
+    this.outboxChanged(args.conversationId);
+    return null;
   }
 
   async votePoll(args: AppApiArgs<'votePoll'>): Promise<null> {

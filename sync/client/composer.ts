@@ -7,6 +7,8 @@ import { mayManageMembers, mayPin, refuseGroupChange, refuseNewGroup } from '../
 import { refuseChange, refuseContent } from '../content/rules.js';
 import { POLL_ENDED } from '../app-api/core-refusals.js';
 import type { PollDefinition } from '../common/polls.js';
+import type { LocationDefinition } from '../common/locations.js';
+import type { LocationMove, LocationStop } from '../content/kinds/location.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
@@ -147,6 +149,16 @@ export class Composer {
     return messageId;
   }
 
+  /** Queues a location: a message whose text is the place name, with its point beside it. */
+  sendLocation(conversationId: string, name: string, location: LocationDefinition): string {
+    if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
+    this.refuseIfBlocked(conversationId);
+    const messageId = this.newId();
+    const now = this.runtime.clock.now();
+    this.mirror.enqueueMessage(conversationId, messageId, this.selfId, name, null, now, [], null, null, location);
+    return messageId;
+  }
+
   /**
    * Queues this person's vote, judged first by the rule every receiving device applies. A vote of
    * theirs still queued and never on the wire is replaced rather than followed: only the last counts.
@@ -163,6 +175,52 @@ export class Composer {
         if (row.content.kind === 'poll_vote' && unsent) this.mirror.outbox.remove(row.clientId);
       }
       this.mirror.outbox.enqueueContent(conversationId, this.newId(), vote);
+    });
+  }
+
+  /**
+   * Queues a live location's move, judged first by the rule every device applies. A move of this
+   * device's still queued and never on the wire is replaced: only the newest position matters.
+   */
+  moveLocation(conversationId: string, messageId: string, point: LocationDefinition, at: number): void {
+    const move = { kind: 'location_move' as const, messageId, lat: point.lat, lon: point.lon, at };
+    this.queueLiveChange(conversationId, move);
+  }
+
+  /** "Stop sharing": ends a live location of this person's (from any of their devices). */
+  stopLocation(conversationId: string, messageId: string): void {
+    this.queueLiveChange(conversationId, { kind: 'location_stop', messageId, at: this.runtime.clock.now() });
+  }
+
+  /** Whether a location of this person's still moves here: live, not over, not stopped, not deleted. */
+  isSharing(conversationId: string, messageId: string): boolean {
+    const view = this.mirror.views.messageView(conversationId, messageId, this.selfId);
+    const live = view?.location?.live;
+    return !!live && view.own && !view.deleted && !live.stopped && this.runtime.clock.now() < live.until;
+  }
+
+  private queueLiveChange(conversationId: string, change: LocationMove | LocationStop): void {
+    const message = this.mirror.message(conversationId, change.messageId);
+    if (!message) throw new AppApiError('not_found', 'That message is not in this conversation.');
+    if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
+    if (!this.isSharing(conversationId, change.messageId)) throw new AppApiError('refused', 'not_allowed');
+    const self = { id: this.selfId, role: 'member' as const, conversationKind: 'group' as const };
+    const location = this.mirror.location(conversationId, change.messageId);
+    const target = {
+      authorId: message.senderId,
+      deleted: message.deleted,
+      senderEmojis: new Set<string>(),
+      poll: null,
+      location,
+    };
+    const refusal = refuseContent(change, self, target);
+    if (refusal !== null) throw new AppApiError('refused', refusal);
+    this.mirror.transaction(() => {
+      for (const row of this.mirror.outbox.pendingStates(conversationId, change.messageId)) {
+        const unsent = row.attempts === 0 && !this.isInFlight(row.clientId);
+        if (row.content.kind === 'location_move' && unsent) this.mirror.outbox.remove(row.clientId);
+      }
+      this.mirror.outbox.enqueueContent(conversationId, this.newId(), change);
     });
   }
 
@@ -275,7 +333,9 @@ export class Composer {
   edit(conversationId: string, messageId: string, text: string): void {
     this.ownLiveMessage(conversationId, messageId);
     // A poll's question stays as it was asked (content/rules.ts refuses it on every device too).
-    if (this.mirror.poll(conversationId, messageId)) throw new AppApiError('refused', 'not_allowed');
+    if (this.mirror.poll(conversationId, messageId) || this.mirror.location(conversationId, messageId)) {
+      throw new AppApiError('refused', 'not_allowed');
+    }
     this.mirror.transaction(() => {
       if (this.isRewritable(conversationId, messageId)) {
         this.mirror.rewriteUnsent(conversationId, messageId, text);

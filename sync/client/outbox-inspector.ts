@@ -13,6 +13,15 @@ import {
 import { REFUSAL_REASONS, type RefusalReason } from '../protocol/refusal-reasons.js';
 import type { InspectedOutboxRow } from './mirror/outbox-inspection.js';
 import type { Mirror, OutboxEntry } from './mirror/mirror.js';
+import type { MessageStateContentKind } from '../content/kinds/message-state.js';
+
+/** How the Outbox dialog names each kind of message state content. */
+const CONTENT_ITEM_KINDS: { [K in MessageStateContentKind]: OutboxItemKind } = {
+  poll_vote: 'vote',
+  poll_end: 'end_poll',
+  location_move: 'move_location',
+  location_stop: 'stop_location',
+};
 
 /** What the inspector needs of the core around it. */
 export interface OutboxInspectorHost {
@@ -134,7 +143,7 @@ export class OutboxInspector {
       case 'call':
         return item('call', { text: '' });
       case 'content':
-        return item(entry.content.kind === 'poll_vote' ? 'vote' : 'end_poll');
+        return item(CONTENT_ITEM_KINDS[entry.content.kind]);
       case 'conversation_setting':
         return item(entry.content.kind === 'disappearing_timer' ? 'set_disappearing_timer' : 'set_disappearing_policy', {
           text: '',

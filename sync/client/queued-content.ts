@@ -39,6 +39,7 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
           ...(entry.forwardedFrom !== null && entry.forwardOf ? { forwardedFrom: { name: entry.forwardedFrom } } : {}),
           ...(entry.linkPreview ? { linkPreview: entry.linkPreview } : {}),
           ...(entry.poll ? { poll: entry.poll } : {}),
+          ...(entry.location ? { location: entry.location } : {}),
           ...(entry.expiresInMs !== null ? { expiresInMs: entry.expiresInMs } : {}),
         },
         attachments: attachments.map((attachment) => attachment.id),

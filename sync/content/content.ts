@@ -15,6 +15,7 @@ import { callIdSchema, callMediaSchema } from '../common/call-negotiation.js';
 import { caption, emoji, forwardedFromSchema, linkPreviewSchema, messageText, newGroupName } from '../protocol/frames.js';
 import { id as messageId } from '../protocol/wire-types.js';
 import { pollDefinitionSchema, pollQuestion } from '../common/polls.js';
+import { locationDefinitionSchema, placeName } from '../common/locations.js';
 import { messageStateContentSchema } from './kinds/message-state.js';
 import { disappearingContentSchema } from './disappearing.js';
 import { disappearingTimerMs } from '../protocol/disappearing.js';
@@ -57,16 +58,24 @@ export const messageContentSchema = z
     linkPreview: linkPreviewSchema.optional(),
     /** A poll: its text is the question (common/polls.ts). */
     poll: pollDefinitionSchema.optional(),
+    /** A location: its text is the place name, possibly empty; its one image, if any, the map snapshot (common/locations.ts). */
+    location: locationDefinitionSchema.optional(),
     /** The disappearing-message timer its author saw when writing it (disappearing.ts). */
     expiresInMs: disappearingTimerMs.optional(),
   })
   .refine(
-    (message) => message.text.trim().length > 0 || (message.attachments?.length ?? 0) > 0,
+    (message) => message.text.trim().length > 0 || (message.attachments?.length ?? 0) > 0 || message.location !== undefined,
     'a message needs text or at least one attachment',
   )
   .refine(
     (message) => !message.poll || (pollQuestion.safeParse(message.text).success && !message.attachments?.length),
     'a poll is a question of its own, without files',
+  )
+  .refine(
+    (message) =>
+      !message.location ||
+      (!message.poll && placeName.safeParse(message.text).success && (message.attachments?.length ?? 0) <= 1),
+    'a location is a place name and at most its snapshot',
   );
 export type MessageContent = z.infer<typeof messageContentSchema>;
 

@@ -26,6 +26,7 @@ export function eventOfContent(envelope: EnvelopeEvent, content: Content): Appli
         ...(content.forwardedFrom ? { forwardedFrom: content.forwardedFrom } : {}),
         ...(content.linkPreview ? { linkPreview: content.linkPreview } : {}),
         ...(content.poll ? { poll: content.poll } : {}),
+        ...(content.location ? { location: content.location } : {}),
         ...(content.expiresInMs ? { expiresInMs: content.expiresInMs } : {}),
       };
     case 'edit':

@@ -27,6 +27,7 @@ import { callOutcomeSchema, MAX_CALL_DURATION_MS } from '../common/call-entry.js
 import { callIdSchema, callMediaSchema } from '../common/call-negotiation.js';
 import { id } from '../protocol/wire-types.js';
 import { pollDefinitionSchema } from '../common/polls.js';
+import { locationDefinitionSchema } from '../common/locations.js';
 import { messageStateContentSchema } from './kinds/message-state.js';
 import { disappearingTimerMs } from '../protocol/disappearing.js';
 
@@ -48,6 +49,8 @@ export const messageEventSchema = z.object({
   linkPreview: linkPreviewSchema.optional(),
   /** A poll's options (its text is the question); gone once deleted. */
   poll: pollDefinitionSchema.optional(),
+  /** A location's point (its text is the place name); gone once deleted. */
+  location: locationDefinitionSchema.optional(),
   /** The disappearing-message timer it was written with. */
   expiresInMs: disappearingTimerMs.optional(),
 });

@@ -51,6 +51,7 @@ export function messageView(sender: User, overrides: Partial<MessageView> & { id
     linkPreview: null,
     pinned: false,
     poll: null,
+    location: null,
     expiresInMs: null,
     expiresAt: null,
     ...overrides,

@@ -10,6 +10,7 @@ import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlit
 import { roleFromNotices } from './membership-notices.js';
 import { isMessageStateContent } from '../../content/kinds/message-state.js';
 import { pollOf } from './message-state.js';
+import { locationOf } from './location-state.js';
 
 /** Who wrote content, where, at which seq, and their role then as the server attested it (absent: not attested). */
 export interface ContentOrigin {
@@ -76,5 +77,7 @@ export function contentTarget(db: Db, conversationId: string, senderId: string, 
   ).all(conversationId, content.messageId, senderId) as string[];
   // Only an edit, a vote or an end depends on whether the message is a poll: a reaction asks nothing more.
   const poll = content.kind === 'edit' || isMessageStateContent(content) ? pollOf(db, conversationId, content.messageId) : null;
-  return { authorId: message.sender_id, deleted: message.deleted === 1, senderEmojis: new Set(emojis), poll };
+  const location =
+    content.kind === 'edit' || isMessageStateContent(content) ? locationOf(db, conversationId, content.messageId) : null;
+  return { authorId: message.sender_id, deleted: message.deleted === 1, senderEmojis: new Set(emojis), poll, location };
 }

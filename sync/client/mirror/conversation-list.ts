@@ -36,9 +36,9 @@ const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unr
   c.peer_id, u.username, u.display_name, c.last_preview, c.last_sender_id, c.last_sender_name, c.last_deleted, c.last_at,
   c.last_attachment_kind, c.last_attachment_name, c.archived, c.archived_seq, c.muted, c.last_incoming_seq, c.draft_preview,
   c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name, ${UNNAMED_GROUP_TITLE}, c.last_call, c.disappearing_ms,
-  EXISTS (SELECT 1 FROM messages lm JOIN message_state s
-            ON s.conversation_id = lm.conversation_id AND s.message_id = lm.client_message_id AND s.kind = 'poll'
-          WHERE lm.local_id = c.last_message_local_id)
+  (SELECT s.kind FROM messages lm JOIN message_state s
+            ON s.conversation_id = lm.conversation_id AND s.message_id = lm.client_message_id AND s.kind IN ('poll', 'location')
+          WHERE lm.local_id = c.last_message_local_id LIMIT 1)
   FROM conversations c LEFT JOIN users u ON u.id = c.peer_id LEFT JOIN users r ON r.id = c.request_from`;
 
 /**
@@ -87,7 +87,8 @@ type Row = [
   unnamedGroupTitle: string | null,
   lastCall: string | null,
   disappearingMs: number | null,
-  lastIsPoll: number,
+  /** 'poll' or 'location' when the newest message is one (the list shows it so). */
+  lastStateKind: string | null,
 ];
 
 export class ConversationList {
@@ -258,7 +259,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     unnamedGroupTitle,
     lastCallJson,
     disappearingMs,
-    lastIsPoll,
+    lastStateKind,
   ] = row.slice(18) as [
     number,
     number,
@@ -273,7 +274,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
     string | null,
     string | null,
     number | null,
-    number,
+    string | null,
   ];
   const lastCall = lastCallView(lastCallJson, lastText === null ? null : (lastAt ?? 0), selfId);
   const standing = requestStanding(requestFrom, requestAnswerOf(requestAnswer, requestSeq), lastIncomingSeq);
@@ -302,7 +303,8 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
             ...(!lastDeleted && isAttachmentKind(attachmentKind) && attachmentName !== null
               ? { attachment: { kind: attachmentKind, name: attachmentName } }
               : {}),
-            ...(!lastDeleted && lastIsPoll === 1 ? { poll: true } : {}),
+            ...(!lastDeleted && lastStateKind === 'poll' ? { poll: true } : {}),
+            ...(!lastDeleted && lastStateKind === 'location' ? { location: true } : {}),
           },
     // Only when it is the newest thing said, so a list without calls reads as it always has.
     ...(lastCall ? { lastCall } : {}),

@@ -21,6 +21,7 @@ import { forgetResendRequest } from './resend-requests.js';
 import { forgetSentContent } from './sent-content.js';
 import { outboxRowArrived, voidQueuedChanges } from './outbox-store.js';
 import { applyMessageState, purgeMessageState, storePoll } from './message-state.js';
+import { storeLocation } from './location-state.js';
 import { applyDisappearingSetting, expireNow, hasDisappeared } from './disappearing.js';
 import type { SearchNotes } from './search.js';
 
@@ -365,13 +366,20 @@ function storeMessage(db: Db, event: MessageEvent, batch: ApplyBatch): void {
   }
   if (event.deleted) {
     purge(db, event.conversationId, event.clientMessageId);
-  } else if ((event.attachments.length > 0 || event.poll) && !isDeleted(db, event.conversationId, event.clientMessageId)) {
+  } else if (
+    (event.attachments.length > 0 || event.poll || event.location) &&
+    !isDeleted(db, event.conversationId, event.clientMessageId)
+  ) {
     if (event.attachments.length > 0) {
       new AttachmentStore(db).storeReceived(event.conversationId, event.clientMessageId, event.attachments);
     }
     if (event.poll) {
       const message = { conversationId: event.conversationId, messageId: event.clientMessageId, authorId: event.senderId };
       storePoll(db, { ...message, seq: event.seq }, event.poll);
+    }
+    if (event.location) {
+      const message = { conversationId: event.conversationId, messageId: event.clientMessageId, authorId: event.senderId };
+      storeLocation(db, { ...message, seq: event.seq }, event.location);
     }
   }
 }

@@ -36,6 +36,13 @@ export function pollOf(db: Db, conversationId: string, messageId: string): PollD
   return value === undefined ? null : parsed(pollDefinitionSchema, value);
 }
 
+/** When a new value replaces the one kept for the same holder, per kind's `keeps`. */
+const WINS = {
+  latest: 'excluded.seq > message_state.seq',
+  first: 'excluded.seq < message_state.seq',
+  newest_at: `(json_extract(excluded.value, '$.at'), excluded.seq) > (json_extract(message_state.value, '$.at'), message_state.seq)`,
+} as const;
+
 /**
  * Keeps what a vote or an end says, judged already: per holder, the value its kind keeps by seq
  * (the latest vote, the first end), so the order events arrive in does not matter.
@@ -43,7 +50,7 @@ export function pollOf(db: Db, conversationId: string, messageId: string): PollD
 export function applyMessageState(db: Db, event: MessageStateEvent, messageAuthorId: string): void {
   const kind = messageStateKind(event.state.kind);
   const holder = kind.holder === 'sender' ? event.senderId : messageAuthorId;
-  const wins = kind.keeps === 'latest' ? 'excluded.seq > message_state.seq' : 'excluded.seq < message_state.seq';
+  const wins = WINS[kind.keeps];
   cachedStatement(
     db,
     `INSERT INTO message_state (conversation_id, message_id, kind, holder_id, value, seq) VALUES (?, ?, ?, ?, ?, ?)

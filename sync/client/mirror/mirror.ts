@@ -1,6 +1,8 @@
 import { mentions } from '../../common/mentions.js';
 import { pollOf, purgeMessageState, storePoll } from './message-state.js';
 import type { PollDefinition } from '../../common/polls.js';
+import type { LocationDefinition } from '../../common/locations.js';
+import { locationOf, storeLocation } from './location-state.js';
 import type { Content, OpenedContent } from '../../content/content.js';
 import { refuseContent, type ContentRefusal } from '../../content/rules.js';
 import { contentSender, contentTarget } from './content-facts.js';
@@ -750,6 +752,7 @@ export class Mirror {
     attachments: readonly ComposedAttachment[] = [],
     linkPreview: LinkPreview | null = null,
     poll: PollDefinition | null = null,
+    location: LocationDefinition | null = null,
   ): void {
     this.transaction(() => {
       const inserted = cachedStatement(
@@ -776,6 +779,7 @@ export class Mirror {
       }
       this.attachments.insertOwn(conversationId, messageId, attachments);
       if (poll) storePoll(this.db, { conversationId, messageId, authorId: senderId, seq: 0 }, poll);
+      if (location) storeLocation(this.db, { conversationId, messageId, authorId: senderId, seq: 0 }, location);
       this.outbox.enqueueSend(conversationId, messageId);
       noteComposed(this.db, conversationId, localId, now);
     });
@@ -797,6 +801,9 @@ export class Mirror {
     this.transaction(() => {
       // A poll goes on as a poll of its own: the same question and options, none of the votes.
       const poll = pollOf(this.db, input.source.conversationId, input.source.messageId);
+      // A location goes on as the same point, never live: only its author's device moves the original.
+      const source = locationOf(this.db, input.source.conversationId, input.source.messageId);
+      const location = source && { lat: source.lat, lon: source.lon };
       for (const target of input.targets) {
         const inserted = cachedStatement(
           this.db,
@@ -814,6 +821,7 @@ export class Mirror {
         );
         this.attachments.insertForwarded(target.conversationId, target.messageId, input.source);
         if (poll) storePoll(this.db, { ...target, authorId: input.senderId, seq: 0 }, poll);
+        if (location) storeLocation(this.db, { ...target, authorId: input.senderId, seq: 0 }, location);
         this.search.touched(target.conversationId, target.messageId);
         this.outbox.enqueueSend(target.conversationId, target.messageId, input.source);
         noteComposed(this.db, target.conversationId, Number(inserted.lastInsertRowid), input.now);
@@ -835,6 +843,11 @@ export class Mirror {
   /** The conversation's disappearing-message setting, this person's queued changes applied. */
   disappearingSetting(conversationId: string): DisappearingSetting {
     return disappearingSettingOf(this.db, this.outbox, conversationId);
+  }
+
+  /** The location a message is, or null. */
+  location(conversationId: string, messageId: string): LocationDefinition | null {
+    return locationOf(this.db, conversationId, messageId);
   }
 
   /** The poll a message is, or null. */

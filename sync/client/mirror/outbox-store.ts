@@ -14,6 +14,8 @@ import { messageStateContentSchema, type MessageStateContent } from '../../conte
 import { disappearingContentSchema, type DisappearingContent } from '../../content/disappearing.js';
 import { disappearingTimerMs } from '../../protocol/disappearing.js';
 import { pollDefinitionSchema, type PollDefinition } from '../../common/polls.js';
+import type { LocationDefinition } from '../../common/locations.js';
+import { parsedLocation } from './location-state.js';
 import type { QueuedState } from './message-state.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
@@ -63,6 +65,8 @@ export type OutboxEntry = EntryBase &
         hasFiles: boolean;
         /** A poll's options (its text is the question); null for any other message. */
         poll: PollDefinition | null;
+        /** A location's point (its text is the place name); null for any other message. */
+        location: LocationDefinition | null;
         /** The disappearing-message timer it was written with; null when it does not disappear. */
         expiresInMs: number | null;
       }
@@ -202,6 +206,8 @@ export interface OutboxRow {
   has_files?: number;
   /** A queued poll's options (JSON), where the query joined them in. */
   poll?: string | null;
+  /** A queued location's point (JSON), where the query joined it in. */
+  location?: string | null;
   /** The disappearing-message timer its message was written with, where the query joined it in. */
   expires_in_ms?: number | null;
 }
@@ -210,7 +216,9 @@ export interface OutboxRow {
 const ENTRY_COLUMNS = `o.*, m.text, m.reply_to, m.link_preview, m.forwarded_from, m.expires_in_ms,
   EXISTS (SELECT 1 FROM attachments a WHERE a.conversation_id = o.conversation_id AND a.message_id = o.message_id) AS has_files,
   (SELECT s.value FROM message_state s WHERE o.kind = 'send' AND s.conversation_id = o.conversation_id AND s.message_id = o.message_id
-     AND s.kind = 'poll') AS poll`;
+     AND s.kind = 'poll') AS poll,
+  (SELECT s.value FROM message_state s WHERE o.kind = 'send' AND s.conversation_id = o.conversation_id AND s.message_id = o.message_id
+     AND s.kind = 'location') AS location`;
 
 /**
  * The durable queue of everything composed locally and not yet acknowledged. Rows are sent per
@@ -631,6 +639,7 @@ export function toEntry(row: OutboxRow): OutboxEntry {
         forwardedFrom: row.forwarded_from ?? null,
         hasFiles: row.has_files !== 0,
         poll: row.poll === null || row.poll === undefined ? null : pollOfRow(row, row.poll),
+        location: row.location === null || row.location === undefined ? null : locationOfRow(row, row.location),
         expiresInMs: timerOfRow(row),
       };
     }
@@ -687,6 +696,13 @@ function pollOfRow(row: OutboxRow, json: string): PollDefinition {
   if (!parsed.success)
     throw new Error(`Outbox row ${row.client_id} (send) has malformed poll options: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** A queued location's point, checked when read back: a damaged one fails loudly instead of going as a plain message. */
+function locationOfRow(row: OutboxRow, json: string): LocationDefinition {
+  const location = parsedLocation(json);
+  if (!location) throw new Error(`Outbox row ${row.client_id} (send) has a malformed location`);
+  return location;
 }
 
 /** The client id of a call's entry: the call's own id, so each call is in the log once. */

@@ -17,6 +17,7 @@ import type { OutboxStore, QueuedChange } from './outbox-store.js';
 import { ConversationList, type Folder } from './conversation-list.js';
 import { conversationInfo, messageInfo, noticesBetween, othersWatermarks } from './group-views.js';
 import { pollViews } from './message-state.js';
+import { locationViews } from './location-state.js';
 
 /**
  * What the renderer reads: the mirror's acknowledged state with this device's queued changes laid
@@ -288,6 +289,12 @@ export class MirrorViews {
       selfId,
       this.outbox.queuedStates(conversationId),
     );
+    const locations = locationViews(
+      this.db,
+      conversationId,
+      rows.map((row) => row.client_message_id),
+      this.outbox.queuedStates(conversationId),
+    );
     const isMember =
       (
         cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as
@@ -319,6 +326,7 @@ export class MirrorViews {
         linkPreview: overlay.deleted ? null : linkPreviewOf(row.link_preview),
         pinned: !overlay.deleted && pinned.has(row.client_message_id),
         poll: overlay.deleted ? null : (polls.get(row.client_message_id) ?? null),
+        location: overlay.deleted ? null : (locations.get(row.client_message_id) ?? null),
         expiresInMs: row.expires_in_ms,
         expiresAt: row.expires_at,
       };

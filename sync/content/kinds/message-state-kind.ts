@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type { PollDefinition } from '../../common/polls.js';
+import type { LocationDefinition } from '../../common/locations.js';
 import type { ContentRefusal, ContentSender } from '../content-sender.js';
 
 /** What is known here about the message such content names, as of its seq. */
@@ -14,14 +15,20 @@ export interface MessageStateTarget {
   deleted: boolean;
   /** The message's poll, when it is one. */
   poll: PollDefinition | null;
+  /** The message's location, when it is one; looked up only for what depends on it (an edit, a move, a stop). */
+  location?: LocationDefinition | null;
 }
 
 export interface MessageStateKind<C extends { kind: string; messageId: string }> {
   schema: z.ZodType<C>;
   /** Whose value it is: each sender keeps their own (a vote), or the message has one (an end). */
   holder: 'sender' | 'message';
-  /** Which of two values for the same holder stands, by seq: the latest (a changed vote) or the first (an end). */
-  keeps: 'latest' | 'first';
+  /**
+   * Which of two values for the same holder stands: by seq, the latest (a changed vote) or the
+   * first (an end); or the one whose `at` is newest (a live location's move, whose author's clock
+   * orders them, seq breaking a tie).
+   */
+  keeps: 'latest' | 'first' | 'newest_at';
   /** null when it takes effect; else why every receiving device drops it. */
   refuse(content: C, sender: ContentSender, target: MessageStateTarget): ContentRefusal | null;
   /** What the mirror keeps of it (JSON). */

@@ -6,14 +6,22 @@ import { z } from 'zod';
 import type { ContentRefusal, ContentSender } from '../content-sender.js';
 import type { MessageStateKind, MessageStateTarget } from './message-state-kind.js';
 import { pollEndKind, pollEndSchema, pollVoteKind, pollVoteSchema } from './poll.js';
+import { locationMoveKind, locationMoveSchema, locationStopKind, locationStopSchema } from './location.js';
 
-export const messageStateContentSchema = z.discriminatedUnion('kind', [pollVoteSchema, pollEndSchema]);
+export const messageStateContentSchema = z.discriminatedUnion('kind', [
+  pollVoteSchema,
+  pollEndSchema,
+  locationMoveSchema,
+  locationStopSchema,
+]);
 export type MessageStateContent = z.infer<typeof messageStateContentSchema>;
 export type MessageStateContentKind = MessageStateContent['kind'];
 
 const KINDS: { [K in MessageStateContentKind]: MessageStateKind<Extract<MessageStateContent, { kind: K }>> } = {
   poll_vote: pollVoteKind,
   poll_end: pollEndKind,
+  location_move: locationMoveKind,
+  location_stop: locationStopKind,
 };
 
 export function messageStateKind(kind: MessageStateContentKind): MessageStateKind<MessageStateContent> {

@@ -53,12 +53,17 @@ import {
 const preloadStubs = vi.hoisted(() => ({
   exposed: new Map<string, unknown>(),
   main: null as null | ((method: unknown, args: unknown) => Promise<unknown>),
+  /** What reached a channel other than the app API's. */
+  elsewhere: [] as unknown[][],
 }));
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, api: unknown) => preloadStubs.exposed.set(key, api) },
   ipcRenderer: {
     invoke: async (channel: string, method: unknown, args: unknown) => {
-      if (channel !== 'app-api:invoke') throw new Error(`unexpected channel ${channel}`);
+      if (channel !== 'app-api:invoke') {
+        preloadStubs.elsewhere.push([channel, method]);
+        throw new Error(`unexpected channel ${channel}`);
+      }
       const [clonedMethod, clonedArgs] = structuredClone<[unknown, unknown]>([method, args]);
       return preloadStubs.main!(clonedMethod, clonedArgs);
     },
@@ -210,6 +215,20 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     }),
     votePoll: fc.record({ conversationId: conversation(), messageId: message(), choices: fc.constantFrom([], [0], [1], [0, 1]) }),
     endPoll: fc.record({ conversationId: conversation(), messageId: message() }),
+    sendLocation: fc.record({
+      conversationId: conversation(),
+      lat: fc.double({ min: -90, max: 90, noNaN: true }),
+      lon: fc.double({ min: -180, max: 180, noNaN: true }),
+      name: fc.constantFrom('', 'Harbour', 'Café on the corner'),
+      liveForMs: fc.constantFrom(undefined, 900_000, 3_600_000),
+    }),
+    reportLiveLocation: fc.record({
+      conversationId: conversation(),
+      messageId: message(),
+      lat: fc.constant(1.5),
+      lon: fc.constant(-2),
+    }),
+    stopLiveLocation: fc.record({ conversationId: conversation(), messageId: message() }),
     setDisappearingTimer: fc.record({
       conversationId: conversation(),
       timerMs: fc.constantFrom(null, 30_000, 604_800_000),
@@ -733,11 +752,17 @@ describe('the app API under hostile calls', () => {
       await import('../../../preload/preload.js');
       messenger = preloadStubs.exposed.get('messenger') as typeof messenger;
       // The app API, its events, "Export logs" (answered by the main process, takes nothing) and
-      // "Copy" (the main process writes the clipboard; the preload passes only text of a sane length).
-      expect(Object.keys(messenger).sort()).toEqual(['copyText', 'exportLogs', 'invoke', 'subscribe']);
-      const { copyText } = messenger as unknown as { copyText: (text: unknown) => Promise<boolean> };
+      // "Copy" (the main process writes the clipboard; the preload passes only text of a sane length),
+      // and "asking for the position" (a boolean alone; anything else is not passed on).
+      expect(Object.keys(messenger).sort()).toEqual(['askingLocation', 'copyText', 'exportLogs', 'invoke', 'subscribe']);
+      const { copyText, askingLocation } = messenger as unknown as {
+        copyText: (text: unknown) => Promise<boolean>;
+        askingLocation: (on: unknown) => Promise<void>;
+      };
       for (const hostile of [{ toString: () => 'key' }, 42, 'k'.repeat(MAX_COPY_CHARS + 1)])
         expect(await copyText(hostile)).toBe(false);
+      for (const hostile of [{ valueOf: () => true }, 'true', 1]) await askingLocation(hostile);
+      expect(preloadStubs.elsewhere).toEqual([]);
       expect(await messenger.invoke('getConnectionState', undefined)).toEqual({ ok: true, result: 'online' });
     });
 

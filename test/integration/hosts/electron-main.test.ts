@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../../main/common/csp.js';
 import { secureWebPreferences } from '../../../main/electron/window-options.js';
 import { isPlainDatabaseFile } from '../../../sync/node/database-key.js';
-import { IPC_COPY_TEXT } from '../../../preload/allowed-methods.js';
+import { IPC_ASKING_LOCATION, IPC_COPY_TEXT } from '../../../preload/allowed-methods.js';
 import { buildTestDist } from './fixtures/build-dist.js';
 import type { AppCallResult } from '../../../sync/app-api/dispatcher.js';
 import type { FakeElectronGlobals, FakeElectronRecord } from './fixtures/fake-electron.js';
@@ -181,6 +181,28 @@ describe('electron main (with a fake electron module)', () => {
       (response: unknown) => (result = response),
     );
     expect(result).toEqual({ responseHeaders: { 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+
+  it('grants the position to the app page only while it says it asks, and only its own frames may say so', async () => {
+    const ask = () => {
+      let granted: boolean | undefined;
+      fake.permissionRequestHandler!({}, 'geolocation', (allow: boolean) => (granted = allow), {
+        requestingUrl: 'app://messenger/index.html',
+      });
+      return granted;
+    };
+    const asking = fake.ipcHandlers.get(IPC_ASKING_LOCATION)!;
+    const trusted = { senderFrame: { url: 'app://messenger/index.html' } };
+    expect(ask()).toBe(false);
+    await asking({ senderFrame: { url: 'https://evil.example/' } }, true);
+    expect(ask()).toBe(false);
+    await asking(trusted, 'yes');
+    expect(ask()).toBe(false);
+    await asking(trusted, true);
+    expect(ask()).toBe(true);
+    expect(fake.permissionCheckHandler!({}, 'geolocation', 'app://messenger', {})).toBe(true);
+    await asking(trusted, false);
+    expect(ask()).toBe(false);
   });
 
   it('writes the clipboard only for the app’s own frames, and only text of a sane length', async () => {

@@ -10,6 +10,8 @@ import {
   isCallRunning,
   isMediaCheckAllowed,
   isMediaRequestAllowed,
+  isLocationCheckAllowed,
+  isLocationRequestAllowed,
 } from '../../../main/electron/media-permission.js';
 
 const page = 'app://messenger/index.html';
@@ -43,6 +45,20 @@ describe('isMediaRequestAllowed', () => {
     ['clipboard', 'clipboard-read', { requestingUrl: page }],
   ] as const)('refuses %s, even during a call', (_what, permission, details) => {
     expect(isMediaRequestAllowed(permission, details, true)).toBe(false);
+  });
+});
+
+describe('isLocationRequestAllowed', () => {
+  it('grants the position to the app page only while it says it is asking', () => {
+    expect(isLocationRequestAllowed('geolocation', { requestingUrl: page }, true)).toBe(true);
+    expect(isLocationRequestAllowed('geolocation', { requestingUrl: page }, false)).toBe(false);
+    expect(isLocationRequestAllowed('geolocation', { requestingUrl: 'https://evil.example/' }, true)).toBe(false);
+    expect(isLocationRequestAllowed('geolocation', undefined, true)).toBe(false);
+    expect(isLocationRequestAllowed('media', { mediaTypes: ['video'], requestingUrl: page }, true)).toBe(false);
+    expect(isLocationCheckAllowed('geolocation', 'app://messenger', true)).toBe(true);
+    expect(isLocationCheckAllowed('geolocation', 'app://messenger', false)).toBe(false);
+    expect(isLocationCheckAllowed('geolocation', 'https://evil.example', true)).toBe(false);
+    expect(isLocationCheckAllowed('notifications', 'app://messenger', true)).toBe(false);
   });
 });
 

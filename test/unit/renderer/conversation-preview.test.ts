@@ -1,6 +1,7 @@
 /**
  * The conversation list's line under a title (renderer/format/conversation-preview.ts): a poll
- * reads as its question after a chart sign, with the same "You:" and sender prefixes as any message.
+ * reads as its question after a chart sign, a location as its place name after a pin, with the same
+ * "You:" and sender prefixes as any message.
  */
 import { describe, expect, it } from 'vitest';
 import { conversationPreview } from '../../../renderer/format/conversation-preview.js';
@@ -17,5 +18,11 @@ describe('the conversation list’s preview', () => {
     expect(conversationPreview(direct(last({})))).toBe('Where to?');
     const group = conversationSummary(ann, { id: 'g1', kind: 'group', peer: null, lastMessage: last({ poll: true }) });
     expect(conversationPreview(group)).toBe('Ann: 📊 Where to?');
+  });
+
+  it('shows a location as its place name after a pin, or as "Location" without one', () => {
+    const direct = (lastMessage: ReturnType<typeof last>) => conversationSummary(ann, { id: 'c1', lastMessage });
+    expect(conversationPreview(direct(last({ text: 'Harbour', location: true })))).toBe('📍 Harbour');
+    expect(conversationPreview(direct(last({ text: '', location: true, own: true })))).toBe('You: 📍 Location');
   });
 });

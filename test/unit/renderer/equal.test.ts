@@ -24,6 +24,7 @@ function message(overrides: Partial<MessageView> = {}): MessageView {
     linkPreview: null,
     pinned: false,
     poll: null,
+    location: null,
     expiresInMs: null,
     expiresAt: null,
     ...overrides,

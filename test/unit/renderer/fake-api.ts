@@ -544,6 +544,36 @@ export class FakeApi {
           this.keepSent(sent);
           return sent;
         }),
+      sendLocation: (args: { conversationId: string; lat: number; lon: number; name: string; liveForMs?: number }) =>
+        this.answer('sendLocation', args, () => {
+          const sent = message({
+            id: `sent-${++this.sentCount}`,
+            conversationId: args.conversationId,
+            seq: null,
+            own: true,
+            senderId: this.me().id,
+            senderName: this.me().displayName,
+            text: args.name,
+            at: 5000 + this.sentCount,
+            status: 'sending',
+            location: {
+              lat: args.lat,
+              lon: args.lon,
+              live: args.liveForMs === undefined ? null : { until: 5000 + args.liveForMs, stopped: false },
+            },
+          });
+          this.keepSent(sent);
+          return sent;
+        }),
+      reportLiveLocation: (args: { conversationId: string; messageId: string; lat: number; lon: number }) =>
+        this.answer('reportLiveLocation', args, () => null),
+      stopLiveLocation: (args: { conversationId: string; messageId: string }) =>
+        this.answer('stopLiveLocation', args, () => {
+          const found = this.histories.get(args.conversationId)?.messages.find((m) => m.id === args.messageId);
+          if (!found?.location?.live) throw new AppApiError('refused', 'not_allowed');
+          found.location = { ...found.location, live: { ...found.location.live, stopped: true } };
+          return null;
+        }),
       votePoll: (args: { conversationId: string; messageId: string; choices: number[] }) =>
         this.answer('votePoll', args, () => {
           const found = this.findPoll(args.conversationId, args.messageId);

@@ -45,6 +45,8 @@ const THE_SAME_EVERYWHERE = new Set([
   'conversations.senderPreview',
   // A poll: its question after the chart sign.
   'conversations.pollPreview',
+  // A location: its place name after the pin (a word of its own only when it has none).
+  'conversations.locationPreview',
   'conversations.mentionedVisible',
   // "GIF", a format's name, as Russian and Ukrainian messengers write it too.
   'conversations.gifPreview',

@@ -1,0 +1,62 @@
+/**
+ * Locations (issue 33): sending one from the "Location" dialog (it goes like a message, offline
+ * too, and shows at once), and sharing a live one: this window watches the system's position and
+ * reports each fix to the core, which sends moves at most every 15 s, until the time is up, it is
+ * stopped here, or the core refuses a fix (stopped on another device of this person's).
+ */
+import type { MessageView } from '../../sync/app-api/contract.js';
+import { watchPosition, type GeolocationPage } from '../transport/geolocation.js';
+import type { LocationActions, StoreKit } from './types.js';
+
+interface Deps {
+  showSent: (message: MessageView) => Promise<void>;
+  /** The page whose position is watched (the window; a stand-in in tests). */
+  page: GeolocationPage;
+}
+
+export function createLocations(kit: StoreKit, deps: Deps): { actions: LocationActions } {
+  const { api, get } = kit;
+  /** The live locations this window shares: how to stop watching each. */
+  const watching = new Map<string, () => void>();
+
+  const stopWatching = (messageId: string) => {
+    watching.get(messageId)?.();
+    watching.delete(messageId);
+  };
+
+  const share = (message: MessageView, until: number) => {
+    const stopWatch = watchPosition(deps.page, (point) => {
+      api
+        .reportLiveLocation({ conversationId: message.conversationId, messageId: message.id, ...point })
+        .catch(() => stopWatching(message.id));
+    });
+    if (!stopWatch) return;
+    const timer = setTimeout(() => stopWatching(message.id), Math.max(0, until - Date.now()));
+    watching.set(message.id, () => {
+      clearTimeout(timer);
+      stopWatch();
+    });
+  };
+
+  const actions: LocationActions = {
+    async sendLocation(conversationId, point, name, liveForMs) {
+      const message = await api.sendLocation({
+        conversationId,
+        lat: point.lat,
+        lon: point.lon,
+        name,
+        ...(liveForMs !== undefined ? { liveForMs } : {}),
+      });
+      const live = message.location?.live;
+      if (live) share(message, live.until);
+      if (get().open?.id === conversationId) await deps.showSent(message);
+      return message;
+    },
+
+    async stopSharing(conversationId, messageId) {
+      stopWatching(messageId);
+      await api.stopLiveLocation({ conversationId, messageId });
+    },
+  };
+  return { actions };
+}

@@ -1,0 +1,51 @@
+/**
+ * The app API's calls about locations (issue 33): a location is a message whose text is the place
+ * name and whose point rides beside it (common/locations.ts). Declared here and spread into
+ * contract.ts, as polls-api.ts is.
+ *
+ * Pure: the renderer imports it.
+ */
+import { z } from 'zod';
+import { LIMITS } from '../protocol/limits.js';
+import { LIVE_DURATIONS_MS, latitudeInput, longitudeInput, placeName } from '../common/locations.js';
+
+const id = z.string().min(1).max(LIMITS.maxIdChars);
+
+export const locationsApiArgs = {
+  /**
+   * Sends a location: a point (rounded to 6 decimals by the core) and an optional place name;
+   * offline it is queued like any message.
+   */
+  sendLocation: z
+    .object({
+      conversationId: id,
+      lat: latitudeInput,
+      lon: longitudeInput,
+      name: placeName,
+      /** "Share live location": for how long it moves (15 minutes, 1 hour or 8 hours). */
+      liveForMs: z.union(LIVE_DURATIONS_MS.map((ms) => z.literal(ms))).optional(),
+    })
+    .strict(),
+  /**
+   * The position this device's fix reports now, for a live location of this person's it shares:
+   * the core sends it as a move at most every 15 s (the newest fix then). Refused 'not_allowed'
+   * once the location is not live any more (its time is up, or it was stopped).
+   */
+  reportLiveLocation: z.object({ conversationId: id, messageId: id, lat: latitudeInput, lon: longitudeInput }).strict(),
+  /** "Stop sharing": ends a live location of this person's, from any of their devices. */
+  stopLiveLocation: z.object({ conversationId: id, messageId: id }).strict(),
+} as const;
+
+export interface LocationsApiResults {
+  reportLiveLocation: null;
+  stopLiveLocation: null;
+}
+
+/** A location as its message shows it (MessageView.location); the place name is the message's text. */
+export interface LocationView {
+  /** Where it is: a live one's newest move (this device's queued one included), else its point. */
+  lat: number;
+  lon: number;
+  /** A live location: until when it moves (ms since the epoch), and whether its author stopped it. */
+  live: { until: number; stopped: boolean } | null;
+}

@@ -1,0 +1,80 @@
+/**
+ * Locations between real client cores and a real server (issue 33): a point and its place name are
+ * sealed content; one sent offline goes when the device is back; the conversation list says what
+ * it is; its name is not edited.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServerHarness } from '../../support/server-harness.js';
+import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { acceptanceStored, converse, offline, online, person } from '../../support/people.js';
+import { AppApiError } from '../../../sync/app-api/contract.js';
+
+const servers = createServerHarness();
+const clients = createClientHarness();
+afterEach(async () => {
+  await clients.cleanup();
+  await servers.cleanup();
+});
+
+async function twoTalking() {
+  const server = await servers.startServer();
+  const alice = await person(clients, server, 'alice');
+  const bob = await person(clients, server, 'bob');
+  const conversationId = await converse(alice.core, bob.core, 'bob');
+  await acceptanceStored(server, bob.core, conversationId);
+  return { alice, bob, conversationId };
+}
+
+async function shown(core: TestCore, conversationId: string, messageId: string) {
+  const message = (await core.listMessages({ conversationId })).messages.find((m) => m.id === messageId);
+  return message && { text: message.text, location: message.location };
+}
+
+describe('locations', () => {
+  it('a point typed offline, rounded to 6 decimals, reaches the other side with its place name', async () => {
+    const { alice, bob, conversationId } = await twoTalking();
+    await alice.core.setPreferences({ workOffline: true });
+    await offline(alice.core);
+    const sent = await alice.core.sendLocation({ conversationId, lat: 59.90601234, lon: 10.7414536, name: ' Harbour ' });
+    const expected = { text: 'Harbour', location: { lat: 59.906012, lon: 10.741454, live: null } };
+    expect(sent).toMatchObject({ ...expected, status: 'sending' });
+
+    await alice.core.setPreferences({ workOffline: false });
+    await online(alice.core);
+    await eventually(
+      () => shown(bob.core, conversationId, sent.id),
+      (message) => JSON.stringify(message) === JSON.stringify(expected),
+      'bob sees the location',
+    );
+    const summary = (await bob.core.listConversations()).find((conversation) => conversation.id === conversationId);
+    expect(summary?.lastMessage).toMatchObject({ text: 'Harbour', location: true });
+
+    // The place name says where the point is: it is not edited.
+    const edit = alice.core.editMessage({ conversationId, messageId: sent.id, text: 'Elsewhere' });
+    await expect(edit).rejects.toThrow(AppApiError);
+  });
+
+  it('a live location says until when it moves; only its author stops it, and then it takes no more moves', async () => {
+    const { alice, bob, conversationId } = await twoTalking();
+    const sent = await alice.core.sendLocation({ conversationId, lat: 51.5, lon: -0.12, name: '', liveForMs: 900_000 });
+    const until = sent.location?.live?.until;
+    expect(until).toBeGreaterThan(sent.at);
+    await eventually(
+      () => shown(bob.core, conversationId, sent.id),
+      (message) => message?.location?.live?.until === until && message?.location?.live?.stopped === false,
+      'bob sees the live location',
+    );
+    const ids = { conversationId, messageId: sent.id };
+    await expect(bob.core.stopLiveLocation(ids)).rejects.toMatchObject({ code: 'refused' });
+    await expect(bob.core.reportLiveLocation({ ...ids, lat: 1, lon: 1 })).rejects.toMatchObject({ code: 'refused' });
+
+    await alice.core.stopLiveLocation(ids);
+    await eventually(
+      () => shown(bob.core, conversationId, sent.id),
+      (message) => message?.location?.live?.stopped === true,
+      'bob sees it stopped',
+    );
+    await expect(alice.core.reportLiveLocation({ ...ids, lat: 51.6, lon: -0.12 })).rejects.toMatchObject({ code: 'refused' });
+    expect((await shown(bob.core, conversationId, sent.id))?.location).toMatchObject({ lat: 51.5, lon: -0.12 });
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * Locations in the renderer (issue 33): the "Location" dialog's rules, the current position and
+ * why there is none, sending one, and the card its message shows.
+ */
+import { describe, expect, it } from 'vitest';
+import type { MessageView } from '../../../sync/app-api/contract.js';
+import { en } from '../../../renderer/i18n/en.js';
+import { formatTime } from '../../../renderer/format/time.js';
+import { isPlaceName, typedPoint } from '../../../renderer/state/location-draft.js';
+import { currentPosition, type GeolocationPage } from '../../../renderer/transport/geolocation.js';
+import { FakeApi, message, settle, storesOnFakes, summary } from './fake-api.js';
+import { bubbleMarkup } from './markup.js';
+
+const { start } = storesOnFakes();
+
+describe('the Location dialog’s rules', () => {
+  it('takes coordinates in range, with a decimal point or comma, and nothing else', () => {
+    expect(typedPoint('59.906012', '10.741453')).toEqual({ lat: 59.906012, lon: 10.741453 });
+    expect(typedPoint(' -33,8688 ', '151,2093')).toEqual({ lat: -33.8688, lon: 151.2093 });
+    for (const [lat, lon] of [
+      ['91', '0'],
+      ['0', '-180.5'],
+      ['', '10'],
+      ['north', '10'],
+      ['1e3', '0'],
+      ['59.9, 10.7', '0'],
+    ] as const) {
+      expect(typedPoint(lat, lon), `${lat} ${lon}`).toBeNull();
+    }
+  });
+
+  it('takes a short place name on one line, or none', () => {
+    expect(isPlaceName('')).toBe(true);
+    expect(isPlaceName('Harbour')).toBe(true);
+    expect(isPlaceName('x'.repeat(101))).toBe(false);
+  });
+});
+
+describe('the current position', () => {
+  const fix = (coords: { latitude: number; longitude: number }): GeolocationPage['navigator'] => ({
+    geolocation: { getCurrentPosition: (found) => found({ coords }) },
+  });
+  const failing = (code: number): GeolocationPage['navigator'] => ({
+    geolocation: { getCurrentPosition: (_found, failed) => failed({ code }) },
+  });
+
+  it('is the system’s fix, rounded to 6 decimals, asked for only while it is awaited', async () => {
+    const asks: boolean[] = [];
+    const page: GeolocationPage = {
+      navigator: fix({ latitude: 59.90601234, longitude: 10.7414536 }),
+      messenger: { askingLocation: async (on) => void asks.push(on) },
+    };
+    expect(await currentPosition(page)).toEqual({ lat: 59.906012, lon: 10.741454 });
+    expect(asks).toEqual([true, false]);
+  });
+
+  it('says why there is none: no provider, refused, or not found', async () => {
+    expect(await currentPosition({})).toBe('unavailable');
+    expect(await currentPosition({ navigator: failing(1) })).toBe('denied');
+    expect(await currentPosition({ navigator: failing(2) })).toBe('notFound');
+    expect(await currentPosition({ navigator: failing(3) })).toBe('notFound');
+    // Each has words of its own in the dialog.
+    for (const reason of ['unavailable', 'denied', 'notFound'] as const) expect(en.newLocation[reason]).toMatch(/\w/u);
+  });
+});
+
+describe('a location message', () => {
+  async function openWith(view: Partial<MessageView>) {
+    const api = new FakeApi();
+    api.conversations = [summary({ id: 'c1' })];
+    api.histories.set('c1', { messages: [message({ id: 'l1', conversationId: 'c1', seq: 1, ...view })], readSeq: 1 });
+    const store = await start(api);
+    store.getState().actions.openConversation('c1');
+    await settle();
+    return { api, store };
+  }
+
+  it('shows its place name as text, its coordinates, and a link to OpenStreetMap that leaves the app', async () => {
+    const { store } = await openWith({ text: '<b>Harbour</b>', location: { lat: 59.906012, lon: 10.7, live: null } });
+    const html = await bubbleMarkup(store, store.getState().open!.messages[0]!);
+    expect(html).toContain('role="group" aria-label="Location"');
+    expect(html).toContain('&lt;b&gt;Harbour&lt;/b&gt;');
+    expect(html).toContain('59.906012, 10.700000');
+    const link = /<a [^>]*>Open in OpenStreetMap<\/a>/u.exec(html)?.[0];
+    expect(link).toContain('href="https://www.openstreetmap.org/?mlat=59.906012&amp;mlon=10.700000#map=16/59.906012/10.700000"');
+    expect(link).toContain('target="_blank"');
+    expect(link).toContain('rel="noopener noreferrer"');
+  });
+
+  it('says until when a live one moves, and offers its author alone "Stop sharing", which stops it', async () => {
+    const until = Date.now() + 60 * 60_000;
+    const live = { lat: 1, lon: 2, live: { until, stopped: false } };
+    const theirs = await openWith({ text: '', location: live });
+    const html = await bubbleMarkup(theirs.store, theirs.store.getState().open!.messages[0]!);
+    expect(html).toContain(`Live until ${formatTime(until)}`);
+    expect(html).not.toContain('Stop sharing');
+
+    const { api, store } = await openWith({ text: '', own: true, location: live });
+    expect(await bubbleMarkup(store, store.getState().open!.messages[0]!)).toContain('>Stop sharing</button>');
+    await store.getState().actions.stopSharing('c1', 'l1');
+    expect(api.callsOf('stopLiveLocation')).toEqual([{ conversationId: 'c1', messageId: 'l1' }]);
+    const stopped = { ...live, live: { until, stopped: true } };
+    const after = await bubbleMarkup(store, { ...store.getState().open!.messages[0]!, location: stopped });
+    expect(after).toContain('Live location ended');
+    expect(after).not.toContain('Stop sharing');
+  });
+
+  it('is sent to the conversation the dialog was opened in and shows at once', async () => {
+    const { api, store } = await openWith({ text: 'hello' });
+    await store.getState().actions.sendLocation('c1', { lat: 1.5, lon: -2.25 }, 'Pier');
+    await settle();
+    expect(api.callsOf('sendLocation')).toEqual([{ conversationId: 'c1', lat: 1.5, lon: -2.25, name: 'Pier' }]);
+    expect(store.getState().open!.messages.at(-1)).toMatchObject({
+      text: 'Pier',
+      location: { lat: 1.5, lon: -2.25, live: null },
+    });
+  });
+});
