@@ -75,15 +75,21 @@ export async function currentPosition(page: GeolocationPage): Promise<Point | Lo
 export function watchPosition(page: GeolocationPage, onFix: (point: Point) => void): (() => void) | null {
   const geolocation = page.navigator?.geolocation;
   if (!geolocation?.watchPosition || !geolocation.clearWatch) return null;
-  void ask(page, true);
-  // A failed fix is skipped: the next one, or the end of sharing, follows.
-  const id = geolocation.watchPosition(
-    (position) => onFix(pointOf(position)),
-    () => undefined,
-    OPTIONS,
-  );
+  let id: number | null = null;
+  let stopped = false;
+  // The watch starts once the host has been told (Electron grants the position only after that).
+  void ask(page, true).then(() => {
+    if (stopped) return;
+    // A failed fix is skipped: the next one, or the end of sharing, follows.
+    id = geolocation.watchPosition!(
+      (position) => onFix(pointOf(position)),
+      () => undefined,
+      OPTIONS,
+    );
+  });
   return () => {
-    geolocation.clearWatch?.(id);
+    stopped = true;
+    if (id !== null) geolocation.clearWatch?.(id);
     void ask(page, false);
   };
 }

@@ -7,7 +7,7 @@ import type { MessageView } from '../../../sync/app-api/contract.js';
 import { en } from '../../../renderer/i18n/en.js';
 import { formatTime } from '../../../renderer/format/time.js';
 import { isPlaceName, typedPoint } from '../../../renderer/state/location-draft.js';
-import { currentPosition, type GeolocationPage } from '../../../renderer/transport/geolocation.js';
+import { currentPosition, watchPosition, type GeolocationPage } from '../../../renderer/transport/geolocation.js';
 import { FakeApi, message, settle, storesOnFakes, summary } from './fake-api.js';
 import { bubbleMarkup } from './markup.js';
 
@@ -52,6 +52,47 @@ describe('the current position', () => {
     };
     expect(await currentPosition(page)).toEqual({ lat: 59.906012, lon: 10.741454 });
     expect(asks).toEqual([true, false]);
+  });
+
+  it('watches only once the host was told it is asked (Electron grants it then), until stopped', async () => {
+    const events: string[] = [];
+    let granted!: () => void;
+    const page: GeolocationPage = {
+      navigator: {
+        geolocation: {
+          getCurrentPosition: () => undefined,
+          watchPosition: (found) => {
+            events.push('watch');
+            found({ coords: { latitude: 1.0000004, longitude: 2 } });
+            return 7;
+          },
+          clearWatch: (id) => void events.push(`clear ${id}`),
+        },
+      },
+      messenger: {
+        askingLocation: (on) => {
+          events.push(`asking ${on}`);
+          return on ? new Promise<void>((resolve) => (granted = resolve)) : Promise.resolve();
+        },
+      },
+    };
+    const fixes: unknown[] = [];
+    const stop = watchPosition(page, (point) => fixes.push(point))!;
+    await Promise.resolve();
+    expect(events).toEqual(['asking true']);
+    granted();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(events).toEqual(['asking true', 'watch']);
+    expect(fixes).toEqual([{ lat: 1, lon: 2 }]);
+    stop();
+    expect(events).toEqual(['asking true', 'watch', 'clear 7', 'asking false']);
+
+    // Stopped before the host answered: no watch ever starts.
+    const early = watchPosition(page, () => undefined)!;
+    early();
+    granted();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(events.slice(4)).toEqual(['asking true', 'asking false']);
   });
 
   it('says why there is none: no provider, refused, or not found', async () => {
