@@ -7,7 +7,12 @@ export const settle = (): Promise<unknown> => new Promise((resolve) => setTimeou
  * A runtime whose clock and timers move only when the test says: `advance(ms)` runs every timer due
  * within `ms`, in time order, settling promises after each.
  */
-export function handRuntime(startMs = 10_000): { runtime: Runtime; advance: (ms: number) => Promise<void> } {
+export function handRuntime(startMs = 10_000): {
+  runtime: Runtime;
+  advance: (ms: number) => Promise<void>;
+  /** How many timers are set and not yet run or cleared. */
+  pendingTimers: () => number;
+} {
   let now = startMs;
   const timers = new Map<number, { at: number; run: () => void }>();
   let nextTimer = 0;
@@ -35,5 +40,5 @@ export function handRuntime(startMs = 10_000): { runtime: Runtime; advance: (ms:
     now = until;
     await settle();
   };
-  return { runtime, advance };
+  return { runtime, advance, pendingTimers: () => timers.size };
 }

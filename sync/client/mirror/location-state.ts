@@ -6,33 +6,21 @@
  */
 import type { LocationView } from '../../app-api/locations-api.js';
 import { locationDefinitionSchema, type LocationDefinition } from '../../common/locations.js';
-import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
+import { cachedStatement, type Db } from '../../node/sqlite.js';
 import { storedMoveSchema, storedStopSchema } from '../../content/kinds/location.js';
-import type { QueuedState } from './message-state.js';
+import { definitionOf, parsedState, storeDefinition, type DefinitionKind, type QueuedState } from './message-state.js';
 
 /** The kind under which a location's point is kept. */
-const LOCATION = 'location';
+const LOCATION: DefinitionKind = 'location';
 
 /** A location's point, with its message (as composed here, or as it arrived); a copy later changes nothing. */
-export function storeLocation(
-  db: Db,
-  message: { conversationId: string; messageId: string; authorId: string; seq: number },
-  location: LocationDefinition,
-): void {
-  cachedStatement(
-    db,
-    `INSERT INTO message_state (conversation_id, message_id, kind, holder_id, value, seq) VALUES (?, ?, '${LOCATION}', ?, ?, ?)
-     ON CONFLICT DO NOTHING`,
-  ).run(message.conversationId, message.messageId, message.authorId, JSON.stringify(location), message.seq);
+export function storeLocation(db: Db, message: Parameters<typeof storeDefinition>[2], location: LocationDefinition): void {
+  storeDefinition(db, LOCATION, message, location);
 }
 
 /** The location a message is, or null when it is none (or its point is damaged). */
 export function locationOf(db: Db, conversationId: string, messageId: string): LocationDefinition | null {
-  const value = cachedValueStatement(
-    db,
-    `SELECT value FROM message_state WHERE conversation_id = ? AND message_id = ? AND kind = '${LOCATION}'`,
-  ).get(conversationId, messageId) as string | undefined;
-  return value === undefined ? null : parsedLocation(value);
+  return definitionOf(db, LOCATION, locationDefinitionSchema, conversationId, messageId);
 }
 
 /**
@@ -64,8 +52,8 @@ export function locationViews(
     const location = states.location === undefined ? null : parsedLocation(states.location);
     if (!location) continue;
     const own = queued.filter((entry) => entry.messageId === messageId).map((entry) => entry.content);
-    const stop = parsed(storedStopSchema, states.stop) ?? own.find((content) => content.kind === 'location_stop') ?? null;
-    const moves = [parsed(storedMoveSchema, states.move), ...own.filter((content) => content.kind === 'location_move')];
+    const stop = parsedState(storedStopSchema, states.stop) ?? own.find((content) => content.kind === 'location_stop') ?? null;
+    const moves = [parsedState(storedMoveSchema, states.move), ...own.filter((content) => content.kind === 'location_move')];
     const live = location.live;
     const shown = live ? newestMove(moves, Math.min(live.until, stop?.at ?? Infinity)) : null;
     views.set(messageId, {
@@ -84,20 +72,7 @@ function newestMove<M extends { lat: number; lon: number; at: number }>(moves: r
   return newest;
 }
 
-function parsed<T>(
-  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
-  json: string | undefined,
-): T | null {
-  if (json === undefined) return null;
-  try {
-    const result = schema.safeParse(JSON.parse(json));
-    return result.success ? result.data : null;
-  } catch {
-    return null;
-  }
-}
-
 /** A stored point, checked: null when it is not one. */
 export function parsedLocation(json: string): LocationDefinition | null {
-  return parsed(locationDefinitionSchema, json);
+  return parsedState(locationDefinitionSchema, json);
 }

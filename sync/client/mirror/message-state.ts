@@ -12,28 +12,48 @@ import type { MessageStateEvent } from '../../content/opened-events.js';
 import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlite.js';
 
 /** The kind under which a poll's options are kept, held by its author. */
-const POLL = 'poll';
+const POLL: DefinitionKind = 'poll';
 
-/** A poll's options, with its message (as composed here, or as it arrived); a copy later changes nothing. */
-export function storePoll(
+/** A message's own definition kept beside it (a poll's options, a location's point), held by its author. */
+export type DefinitionKind = 'poll' | 'location';
+
+/** A message's definition, with its message (as composed here, or as it arrived); a copy later changes nothing. */
+export function storeDefinition(
   db: Db,
+  kind: DefinitionKind,
   message: { conversationId: string; messageId: string; authorId: string; seq: number },
-  poll: PollDefinition,
+  definition: unknown,
 ): void {
   cachedStatement(
     db,
-    `INSERT INTO message_state (conversation_id, message_id, kind, holder_id, value, seq) VALUES (?, ?, '${POLL}', ?, ?, ?)
+    `INSERT INTO message_state (conversation_id, message_id, kind, holder_id, value, seq) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT DO NOTHING`,
-  ).run(message.conversationId, message.messageId, message.authorId, JSON.stringify(poll), message.seq);
+  ).run(message.conversationId, message.messageId, kind, message.authorId, JSON.stringify(definition), message.seq);
+}
+
+/** The definition of `kind` a message has, checked by `schema`: null when it has none, or it is damaged. */
+export function definitionOf<T>(
+  db: Db,
+  kind: DefinitionKind,
+  schema: StateSchema<T>,
+  conversationId: string,
+  messageId: string,
+): T | null {
+  const value = cachedValueStatement(
+    db,
+    `SELECT value FROM message_state WHERE conversation_id = ? AND message_id = ? AND kind = ?`,
+  ).get(conversationId, messageId, kind) as string | undefined;
+  return parsedState(schema, value);
+}
+
+/** A poll's options, with its message. */
+export function storePoll(db: Db, message: Parameters<typeof storeDefinition>[2], poll: PollDefinition): void {
+  storeDefinition(db, POLL, message, poll);
 }
 
 /** The poll a message is, or null when it is none (or its options are damaged). */
 export function pollOf(db: Db, conversationId: string, messageId: string): PollDefinition | null {
-  const value = cachedValueStatement(
-    db,
-    `SELECT value FROM message_state WHERE conversation_id = ? AND message_id = ? AND kind = '${POLL}'`,
-  ).get(conversationId, messageId) as string | undefined;
-  return value === undefined ? null : parsed(pollDefinitionSchema, value);
+  return definitionOf(db, POLL, pollDefinitionSchema, conversationId, messageId);
 }
 
 /** When a new value replaces the one kept for the same holder, per kind's `keeps`. */
@@ -108,7 +128,7 @@ export function pollViews(
     (cachedValueStatement(db, 'SELECT display_name FROM users WHERE id = ?').get(selfId) as string | undefined) ?? '';
   for (const [messageId, states] of byMessage) {
     const definition = states.find((row) => row.kind === POLL);
-    const poll = definition ? parsed(pollDefinitionSchema, definition.value) : null;
+    const poll = definition ? parsedState(pollDefinitionSchema, definition.value) : null;
     if (!poll) continue;
     const own = queued.filter((entry) => entry.messageId === messageId);
     views.set(messageId, pollView(poll, states, { id: selfId, name: selfName }, own));
@@ -138,7 +158,7 @@ function pollView(
   for (const row of states) {
     if (row.kind === 'poll_end') endSeq = row.seq;
     if (row.kind !== 'poll_vote') continue;
-    const vote = parsed(storedVoteSchema, row.value);
+    const vote = parsedState(storedVoteSchema, row.value);
     if (!vote) continue;
     ballots.push({ voterId: row.holder_id, choices: vote.choices, seq: row.seq });
     names.set(row.holder_id, row.display_name ?? '');
@@ -165,10 +185,11 @@ function pollView(
   };
 }
 
-function parsed<T>(
-  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
-  json: string,
-): T | null {
+type StateSchema<T> = { safeParse(value: unknown): { success: true; data: T } | { success: false } };
+
+/** A value read back from message_state, checked by its schema: null when it is absent or damaged. */
+export function parsedState<T>(schema: StateSchema<T>, json: string | undefined): T | null {
+  if (json === undefined) return null;
   try {
     const result = schema.safeParse(JSON.parse(json));
     return result.success ? result.data : null;

@@ -168,6 +168,22 @@ export class FakeApi {
     return all.find((m) => m.id === messageId) ?? null;
   }
 
+  /** A message this person just sent: queued, not yet taken by the server. */
+  private justSent(conversationId: string, text: string, fields: Partial<MessageView> = {}): MessageView {
+    return message({
+      id: `sent-${++this.sentCount}`,
+      conversationId,
+      seq: null,
+      own: true,
+      senderId: this.me().id,
+      senderName: this.me().displayName,
+      text,
+      at: 5000 + this.sentCount,
+      status: 'sending',
+      ...fields,
+    });
+  }
+
   /** Keeps a message this device sent where listMessages finds it, numbered as if the server took it at once. */
   private keepSent(sent: MessageView): void {
     const { conversationId } = sent;
@@ -522,16 +538,7 @@ export class FakeApi {
         ),
       sendPoll: (args: { conversationId: string; question: string; options: string[]; multiple: boolean }) =>
         this.answer('sendPoll', args, () => {
-          const sent = message({
-            id: `sent-${++this.sentCount}`,
-            conversationId: args.conversationId,
-            seq: null,
-            own: true,
-            senderId: this.me().id,
-            senderName: this.me().displayName,
-            text: args.question,
-            at: 5000 + this.sentCount,
-            status: 'sending',
+          const sent = this.justSent(args.conversationId, args.question, {
             poll: {
               options: args.options.map((text) => ({ text, voters: [] })),
               multiple: args.multiple,
@@ -546,16 +553,7 @@ export class FakeApi {
         }),
       sendLocation: (args: { conversationId: string; lat: number; lon: number; name: string; liveForMs?: number }) =>
         this.answer('sendLocation', args, () => {
-          const sent = message({
-            id: `sent-${++this.sentCount}`,
-            conversationId: args.conversationId,
-            seq: null,
-            own: true,
-            senderId: this.me().id,
-            senderName: this.me().displayName,
-            text: args.name,
-            at: 5000 + this.sentCount,
-            status: 'sending',
+          const sent = this.justSent(args.conversationId, args.name, {
             location: {
               lat: args.lat,
               lon: args.lon,
