@@ -282,19 +282,11 @@ export class MirrorViews {
       rows.map((row) => row.client_message_id),
       queued,
     );
-    const polls = pollViews(
-      this.db,
-      conversationId,
-      rows.map((row) => row.client_message_id),
-      selfId,
-      this.outbox.queuedStates(conversationId),
-    );
-    const locations = locationViews(
-      this.db,
-      conversationId,
-      rows.map((row) => row.client_message_id),
-      this.outbox.queuedStates(conversationId),
-    );
+    const messageIds = rows.map((row) => row.client_message_id);
+    // This device's queued votes, ends, moves and stops, read once for the page.
+    const queuedStates = this.outbox.queuedStates(conversationId);
+    const polls = pollViews(this.db, conversationId, messageIds, selfId, queuedStates);
+    const locations = locationViews(this.db, conversationId, messageIds, queuedStates);
     const isMember =
       (
         cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as
