@@ -39,6 +39,8 @@ const NODE_EXTERNALS = [
   'utf-8-validate',
   // Native, and loaded on first use only (sync/client/crypto/signal-library.ts).
   '@signalapp/libsignal-client',
+  // Native (libvips), and loaded on first use only: stickers and map snapshots.
+  'sharp',
 ];
 
 /** The emoji picker's data, copied (not bundled: loaded when the picker first opens) next to the page. */
