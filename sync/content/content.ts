@@ -16,6 +16,7 @@ import { caption, emoji, forwardedFromSchema, linkPreviewSchema, messageText, ne
 import { id as messageId } from '../protocol/wire-types.js';
 import { pollDefinitionSchema, pollQuestion } from '../common/polls.js';
 import { locationDefinitionSchema, placeName } from '../common/locations.js';
+import { isStickerFiles, stickerDefinitionSchema } from '../common/stickers.js';
 import { messageStateContentSchema } from './kinds/message-state.js';
 import { disappearingContentSchema } from './disappearing.js';
 import { disappearingTimerMs } from '../protocol/disappearing.js';
@@ -60,6 +61,8 @@ export const messageContentSchema = z
     poll: pollDefinitionSchema.optional(),
     /** A location: its text is the place name, possibly empty; its one image, if any, the map snapshot (common/locations.ts). */
     location: locationDefinitionSchema.optional(),
+    /** A sticker: no text, its files the sticker and its pack's bundle (common/stickers.ts). */
+    sticker: stickerDefinitionSchema.optional(),
     /** The disappearing-message timer its author saw when writing it (disappearing.ts). */
     expiresInMs: disappearingTimerMs.optional(),
   })
@@ -76,6 +79,12 @@ export const messageContentSchema = z
       !message.location ||
       (!message.poll && placeName.safeParse(message.text).success && (message.attachments?.length ?? 0) <= 1),
     'a location is a place name and at most its snapshot',
+  )
+  .refine(
+    (message) =>
+      !message.sticker ||
+      (message.text === '' && !message.poll && !message.location && !message.linkPreview && isStickerFiles(message.attachments)),
+    'a sticker is only its sticker and its pack',
   );
 export type MessageContent = z.infer<typeof messageContentSchema>;
 
