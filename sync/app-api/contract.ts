@@ -32,6 +32,7 @@ import { pollsApiArgs, type PollsApiResults, type PollView } from './polls-api.j
 import { locationsApiArgs, type LocationsApiResults, type LocationView } from './locations-api.js';
 import { disappearingApiArgs, type DisappearingApiResults, type DisappearingView } from './disappearing-api.js';
 import { gifsApiArgs, type GifsApiResults } from './gifs-api.js';
+import { stickersApiArgs, type StickersApiResults, type StickerView } from './stickers-api.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
 const serverUrl = z
@@ -312,6 +313,7 @@ export const appApiArgs = {
   ...locationsApiArgs,
   ...disappearingApiArgs,
   ...gifsApiArgs,
+  ...stickersApiArgs,
 } as const;
 
 export type AppApiMethod = keyof typeof appApiArgs;
@@ -481,6 +483,8 @@ export interface MessageView {
   poll: PollView | null;
   /** A location (its place name is `text`); null for any other message, and once deleted. */
   location: LocationView | null;
+  /** A sticker (shown large, without a bubble; its files are the sticker and its pack); null otherwise, and once deleted. */
+  sticker: StickerView | null;
   /** The disappearing-message timer it was written with; null when it does not disappear. */
   expiresInMs: number | null;
   /** When it disappears from this device: null until its timer starts (sent, or read here or on another of your devices). */
@@ -707,7 +711,8 @@ export interface AppApiResults
     PollsApiResults,
     LocationsApiResults,
     DisappearingApiResults,
-    GifsApiResults {
+    GifsApiResults,
+    StickersApiResults {
   getDefaults: Defaults;
   getSession: SessionInfo | null;
   createAccount: SessionInfo;
@@ -733,6 +738,7 @@ export interface AppApiResults
   sendMessage: MessageView;
   sendPoll: MessageView;
   sendLocation: MessageView;
+  sendSticker: MessageView;
   /** The new messages, one per conversation, in the order asked (each conversation once). */
   forwardMessage: MessageView[];
   searchMessages: SearchResult[];

@@ -83,6 +83,8 @@ import { SyncEngine } from './sync-engine.js';
 import type { SyncTransport } from './transport.js';
 import { wsTransport } from './ws-transport.js';
 import { Gifs } from './gifs.js';
+import { StickerPacks } from './stickers/sticker-packs.js';
+import type { StickerPackView } from '../app-api/stickers-api.js';
 import { roundCoordinate } from '../common/locations.js';
 import { LiveLocationTimer } from './live-location-timer.js';
 
@@ -177,6 +179,7 @@ class LocalClientCore implements ClientCore {
   /** The one timer of disappearing messages, to the earliest expiry. */
   private readonly expiry: ExpiryTimer;
   private readonly gifs: Gifs;
+  private readonly stickerPacks: StickerPacks;
   /** Live locations this device shares: their newest fix, sent at most every 15 s. */
   private readonly liveLocations: LiveLocationTimer;
 
@@ -234,6 +237,7 @@ class LocalClientCore implements ClientCore {
         this.session?.token ? { httpBase: this.address(this.session.serverUrl).httpBase, token: this.session.token } : null,
       blobs,
     });
+    this.stickerPacks = new StickerPacks({ mirror, blobs, random: runtime.random, clock: runtime.clock });
     this.checkpointWorkerTimer = runtime.timers.setTimeout(() => this.startCheckpointWorker(), CHECKPOINT_WORKER_DELAY_MS);
     this.log.info('client core opened', { signedIn: Boolean(this.session?.token), ...mirror.versions() });
     if (this.session?.token) this.startEngine(this.session);
@@ -911,6 +915,41 @@ class LocalClientCore implements ClientCore {
   async storeGif(args: AppApiArgs<'storeGif'>): Promise<StoredGifView> {
     this.self();
     return this.gifs.store(args.id);
+  }
+
+  async createStickerPack(args: AppApiArgs<'createStickerPack'>): Promise<StickerPackView> {
+    this.self();
+    return this.stickerPacks.create(args.name.trim(), args.stickers);
+  }
+
+  async listStickerPacks(): Promise<StickerPackView[]> {
+    this.self();
+    return this.stickerPacks.list();
+  }
+
+  /** Sends a sticker of an installed pack, with its pack's bundle, as sendMessage sends files. */
+  async sendSticker(args: AppApiArgs<'sendSticker'>): Promise<MessageView> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    const outgoing = this.stickerPacks.outgoing(args.packId, args.stickerId);
+    const files = await composeAttachments(this.blobs, outgoing.files, (await this.getAttachmentLimits()).maxFileBytes);
+    const compose = () =>
+      this.mirror.transaction(() => {
+        this.settings.acceptIfRequest(args.conversationId);
+        return this.composer().sendSticker(args.conversationId, files, outgoing.sticker);
+      });
+    const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
+    this.changed(args.conversationId);
+    this.transfers?.kick();
+    const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
+    if (!view) throw new AppApiError('internal', 'The sticker was not stored.');
+    return this.transfers?.tracker.apply([view])[0] ?? view;
+  }
+
+  async addStickerPack(args: AppApiArgs<'addStickerPack'>): Promise<StickerPackView> {
+    const self = this.self();
+    this.requireConversation(args.conversationId);
+    return this.stickerPacks.add(args.conversationId, args.messageId, self.id);
   }
 
   /** A search result's preview for the host's gif gateway (bytes, so never over the app API). */

@@ -8,6 +8,7 @@ import { refuseChange, refuseContent } from '../content/rules.js';
 import { POLL_ENDED } from '../app-api/core-refusals.js';
 import type { PollDefinition } from '../common/polls.js';
 import type { LocationDefinition } from '../common/locations.js';
+import type { StickerDefinition } from '../common/stickers.js';
 import type { LocationMove, LocationStop } from '../content/kinds/location.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { ComposedAttachment } from './mirror/attachments.js';
@@ -156,6 +157,16 @@ export class Composer {
     const messageId = this.newId();
     const now = this.runtime.clock.now();
     this.mirror.enqueueMessage(conversationId, messageId, this.selfId, name, null, now, [], null, null, location);
+    return messageId;
+  }
+
+  /** Queues a sticker: no text, its files the sticker and its pack's bundle, its pack beside them. */
+  sendSticker(conversationId: string, files: readonly ComposedAttachment[], sticker: StickerDefinition): string {
+    if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
+    this.refuseIfBlocked(conversationId);
+    const messageId = this.newId();
+    const now = this.runtime.clock.now();
+    this.mirror.enqueueMessage(conversationId, messageId, this.selfId, '', null, now, files, null, null, null, sticker);
     return messageId;
   }
 

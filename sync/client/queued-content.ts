@@ -40,6 +40,7 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
           ...(entry.linkPreview ? { linkPreview: entry.linkPreview } : {}),
           ...(entry.poll ? { poll: entry.poll } : {}),
           ...(entry.location ? { location: entry.location } : {}),
+          ...(entry.sticker ? { sticker: entry.sticker } : {}),
           ...(entry.expiresInMs !== null ? { expiresInMs: entry.expiresInMs } : {}),
         },
         attachments: attachments.map((attachment) => attachment.id),

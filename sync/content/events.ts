@@ -27,6 +27,7 @@ export function eventOfContent(envelope: EnvelopeEvent, content: Content): Appli
         ...(content.linkPreview ? { linkPreview: content.linkPreview } : {}),
         ...(content.poll ? { poll: content.poll } : {}),
         ...(content.location ? { location: content.location } : {}),
+        ...(content.sticker ? { sticker: content.sticker } : {}),
         ...(content.expiresInMs ? { expiresInMs: content.expiresInMs } : {}),
       };
     case 'edit':

@@ -28,6 +28,7 @@ import { callIdSchema, callMediaSchema } from '../common/call-negotiation.js';
 import { id } from '../protocol/wire-types.js';
 import { pollDefinitionSchema } from '../common/polls.js';
 import { locationDefinitionSchema } from '../common/locations.js';
+import { stickerDefinitionSchema } from '../common/stickers.js';
 import { messageStateContentSchema } from './kinds/message-state.js';
 import { disappearingTimerMs } from '../protocol/disappearing.js';
 
@@ -51,6 +52,8 @@ export const messageEventSchema = z.object({
   poll: pollDefinitionSchema.optional(),
   /** A location's point (its text is the place name); gone once deleted. */
   location: locationDefinitionSchema.optional(),
+  /** A sticker's pack, key and sticker (its files are the sticker and the bundle); gone once deleted. */
+  sticker: stickerDefinitionSchema.optional(),
   /** The disappearing-message timer it was written with. */
   expiresInMs: disappearingTimerMs.optional(),
 });

@@ -52,6 +52,7 @@ export function messageView(sender: User, overrides: Partial<MessageView> & { id
     pinned: false,
     poll: null,
     location: null,
+    sticker: null,
     expiresInMs: null,
     expiresAt: null,
     ...overrides,

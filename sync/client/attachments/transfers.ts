@@ -66,14 +66,14 @@ export class AttachmentTransfers {
 }
 
 /**
- * Removes from the profile's store the files no message refers to any more (deleted messages,
- * attachments never sent), and partial downloads nobody waits for, once a day old: a file just
+ * Removes from the profile's store the files no message or installed sticker pack refers to any
+ * more (deleted messages, attachments never sent), and partial downloads nobody waits for, once a day old: a file just
  * put in the store for a message still being written is not referenced yet.
  */
 export async function collectAttachmentGarbage(mirror: Mirror, blobs: BlobStore, now: number): Promise<string[]> {
   const wanted = mirror.attachments.wantedPartials();
   return blobs.collectGarbage(
-    (sha256) => mirror.attachments.refersTo(sha256),
+    (sha256) => mirror.attachments.refersTo(sha256) || mirror.stickerPacks.refersTo(sha256),
     (id) => wanted.has(id),
     now - DAY_MS,
   );

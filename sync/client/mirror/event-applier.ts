@@ -22,6 +22,7 @@ import { forgetSentContent } from './sent-content.js';
 import { outboxRowArrived, voidQueuedChanges } from './outbox-store.js';
 import { applyMessageState, purgeMessageState, storePoll } from './message-state.js';
 import { storeLocation } from './location-state.js';
+import { storeSticker } from './sticker-state.js';
 import { applyDisappearingSetting, expireNow, hasDisappeared } from './disappearing.js';
 import type { SearchNotes } from './search.js';
 
@@ -367,7 +368,7 @@ function storeMessage(db: Db, event: MessageEvent, batch: ApplyBatch): void {
   if (event.deleted) {
     purge(db, event.conversationId, event.clientMessageId);
   } else if (
-    (event.attachments.length > 0 || event.poll || event.location) &&
+    (event.attachments.length > 0 || event.poll || event.location || event.sticker) &&
     !isDeleted(db, event.conversationId, event.clientMessageId)
   ) {
     if (event.attachments.length > 0) {
@@ -380,6 +381,10 @@ function storeMessage(db: Db, event: MessageEvent, batch: ApplyBatch): void {
     if (event.location) {
       const message = { conversationId: event.conversationId, messageId: event.clientMessageId, authorId: event.senderId };
       storeLocation(db, { ...message, seq: event.seq }, event.location);
+    }
+    if (event.sticker) {
+      const message = { conversationId: event.conversationId, messageId: event.clientMessageId, authorId: event.senderId };
+      storeSticker(db, { ...message, seq: event.seq }, event.sticker);
     }
   }
 }

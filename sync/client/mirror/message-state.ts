@@ -14,8 +14,8 @@ import { cachedStatement, cachedValueStatement, type Db } from '../../node/sqlit
 /** The kind under which a poll's options are kept, held by its author. */
 const POLL: DefinitionKind = 'poll';
 
-/** A message's own definition kept beside it (a poll's options, a location's point), held by its author. */
-export type DefinitionKind = 'poll' | 'location';
+/** A message's own definition kept beside it (a poll's options, a location's point, a sticker's pack), held by its author. */
+export type DefinitionKind = 'poll' | 'location' | 'sticker';
 
 /** A message's definition, with its message (as composed here, or as it arrived); a copy later changes nothing. */
 export function storeDefinition(

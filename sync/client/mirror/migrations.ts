@@ -1145,4 +1145,20 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 36,
+    description: 'sticker packs installed here, with their local copies',
+    up(db) {
+      db.exec(`
+        -- A pack made or added here: its key, name and bundle, and each sticker's file in the
+        -- attachment store (JSON, checked when read: mirror/sticker-packs.ts), so stickers show
+        -- and go offline and the store keeps their files.
+        CREATE TABLE sticker_packs (
+          pack_id TEXT PRIMARY KEY,
+          value TEXT NOT NULL,
+          installed_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

@@ -3,6 +3,9 @@ import { pollOf, purgeMessageState, storePoll } from './message-state.js';
 import type { PollDefinition } from '../../common/polls.js';
 import type { LocationDefinition } from '../../common/locations.js';
 import { locationOf, storeLocation } from './location-state.js';
+import { storeSticker } from './sticker-state.js';
+import { StickerPackStore } from './sticker-pack-store.js';
+import type { StickerDefinition } from '../../common/stickers.js';
 import type { Content, OpenedContent } from '../../content/content.js';
 import { refuseContent, type ContentRefusal } from '../../content/rules.js';
 import { contentSender, contentTarget } from './content-facts.js';
@@ -120,6 +123,8 @@ export class Mirror {
   readonly history: MirrorHistory;
   /** Disappearing messages: timers started, and what is due taken away. */
   readonly disappearing: DisappearingStore;
+  /** Sticker packs installed here (issue 33). */
+  readonly stickerPacks: StickerPackStore;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -148,6 +153,7 @@ export class Mirror {
     this.resendRequests = new ResendRequests(db);
     this.history = new MirrorHistory(db, this.search, this.settings, openedWith);
     this.disappearing = new DisappearingStore(db, this.search);
+    this.stickerPacks = new StickerPackStore(db);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,
@@ -753,6 +759,7 @@ export class Mirror {
     linkPreview: LinkPreview | null = null,
     poll: PollDefinition | null = null,
     location: LocationDefinition | null = null,
+    sticker: StickerDefinition | null = null,
   ): void {
     this.transaction(() => {
       const inserted = cachedStatement(
@@ -780,6 +787,7 @@ export class Mirror {
       this.attachments.insertOwn(conversationId, messageId, attachments);
       if (poll) storePoll(this.db, { conversationId, messageId, authorId: senderId, seq: 0 }, poll);
       if (location) storeLocation(this.db, { conversationId, messageId, authorId: senderId, seq: 0 }, location);
+      if (sticker) storeSticker(this.db, { conversationId, messageId, authorId: senderId, seq: 0 }, sticker);
       this.outbox.enqueueSend(conversationId, messageId);
       noteComposed(this.db, conversationId, localId, now);
     });

@@ -16,6 +16,8 @@ import { disappearingTimerMs } from '../../protocol/disappearing.js';
 import { pollDefinitionSchema, type PollDefinition } from '../../common/polls.js';
 import type { LocationDefinition } from '../../common/locations.js';
 import { parsedLocation } from './location-state.js';
+import { parsedStickerDefinition } from './sticker-state.js';
+import type { StickerDefinition } from '../../common/stickers.js';
 import type { QueuedState } from './message-state.js';
 import { BOUND_LIMIT, cachedStatement, type Db } from '../../node/sqlite.js';
 import type { SealedEnvelope } from '../../protocol/envelope-frames.js';
@@ -67,6 +69,8 @@ export type OutboxEntry = EntryBase &
         poll: PollDefinition | null;
         /** A location's point (its text is the place name); null for any other message. */
         location: LocationDefinition | null;
+        /** A sticker's pack, key and sticker; null for any other message. */
+        sticker: StickerDefinition | null;
         /** The disappearing-message timer it was written with; null when it does not disappear. */
         expiresInMs: number | null;
       }
@@ -208,6 +212,8 @@ export interface OutboxRow {
   poll?: string | null;
   /** A queued location's point (JSON), where the query joined it in. */
   location?: string | null;
+  /** A queued sticker's definition (JSON), where the query joined it in. */
+  sticker?: string | null;
   /** The disappearing-message timer its message was written with, where the query joined it in. */
   expires_in_ms?: number | null;
 }
@@ -218,7 +224,9 @@ const ENTRY_COLUMNS = `o.*, m.text, m.reply_to, m.link_preview, m.forwarded_from
   (SELECT s.value FROM message_state s WHERE o.kind = 'send' AND s.conversation_id = o.conversation_id AND s.message_id = o.message_id
      AND s.kind = 'poll') AS poll,
   (SELECT s.value FROM message_state s WHERE o.kind = 'send' AND s.conversation_id = o.conversation_id AND s.message_id = o.message_id
-     AND s.kind = 'location') AS location`;
+     AND s.kind = 'location') AS location,
+  (SELECT s.value FROM message_state s WHERE o.kind = 'send' AND s.conversation_id = o.conversation_id AND s.message_id = o.message_id
+     AND s.kind = 'sticker') AS sticker`;
 
 /**
  * The durable queue of everything composed locally and not yet acknowledged. Rows are sent per
@@ -640,6 +648,7 @@ export function toEntry(row: OutboxRow): OutboxEntry {
         hasFiles: row.has_files !== 0,
         poll: row.poll === null || row.poll === undefined ? null : pollOfRow(row, row.poll),
         location: row.location === null || row.location === undefined ? null : locationOfRow(row, row.location),
+        sticker: row.sticker === null || row.sticker === undefined ? null : stickerOfRow(row, row.sticker),
         expiresInMs: timerOfRow(row),
       };
     }
@@ -703,6 +712,13 @@ function locationOfRow(row: OutboxRow, json: string): LocationDefinition {
   const location = parsedLocation(json);
   if (!location) throw new Error(`Outbox row ${row.client_id} (send) has a malformed location`);
   return location;
+}
+
+/** A queued sticker's definition, checked when read back: a damaged one fails loudly instead of going as a plain image. */
+function stickerOfRow(row: OutboxRow, json: string): StickerDefinition {
+  const sticker = parsedStickerDefinition(json);
+  if (!sticker) throw new Error(`Outbox row ${row.client_id} (send) has a malformed sticker`);
+  return sticker;
 }
 
 /** The client id of a call's entry: the call's own id, so each call is in the log once. */

@@ -18,6 +18,7 @@ import { ConversationList, type Folder } from './conversation-list.js';
 import { conversationInfo, messageInfo, noticesBetween, othersWatermarks } from './group-views.js';
 import { pollViews } from './message-state.js';
 import { locationViews } from './location-state.js';
+import { stickerViews } from './sticker-state.js';
 
 /**
  * What the renderer reads: the mirror's acknowledged state with this device's queued changes laid
@@ -287,6 +288,7 @@ export class MirrorViews {
     const queuedStates = this.outbox.queuedStates(conversationId);
     const polls = pollViews(this.db, conversationId, messageIds, selfId, queuedStates);
     const locations = locationViews(this.db, conversationId, messageIds, queuedStates);
+    const stickers = stickerViews(this.db, conversationId, messageIds);
     const isMember =
       (
         cachedStatement(this.db, 'SELECT is_member FROM conversations WHERE id = ?').get(conversationId) as
@@ -319,6 +321,7 @@ export class MirrorViews {
         pinned: !overlay.deleted && pinned.has(row.client_message_id),
         poll: overlay.deleted ? null : (polls.get(row.client_message_id) ?? null),
         location: overlay.deleted ? null : (locations.get(row.client_message_id) ?? null),
+        sticker: overlay.deleted ? null : (stickers.get(row.client_message_id) ?? null),
         expiresInMs: row.expires_in_ms,
         expiresAt: row.expires_at,
       };

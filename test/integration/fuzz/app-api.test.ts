@@ -240,6 +240,18 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
       offset: fc.nat(4_999),
     }),
     storeGif: fc.record({ id: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) }),
+    // Pictures not in the store, packs not installed, messages that are no stickers: refused, never a crash.
+    createStickerPack: fc.record({
+      name: fc.string({ minLength: 1, maxLength: 10 }),
+      stickers: fc.array(fc.record({ sha256: fc.stringMatching(/^[0-9a-f]{64}$/) }), { minLength: 1, maxLength: 3 }),
+    }),
+    listStickerPacks: fc.constant({}),
+    sendSticker: fc.record({
+      conversationId: conversation(),
+      packId: fc.stringMatching(/^[0-9a-f]{32}$/),
+      stickerId: fc.stringMatching(/^[0-9a-f]{32}$/),
+    }),
+    addStickerPack: fc.record({ conversationId: conversation(), messageId: message() }),
     getEditHistory: fc.record({ conversationId: conversation(), messageId: message() }),
     retryChange: fc.record({ changeId: validId }),
     discardChange: fc.record({ changeId: validId }),

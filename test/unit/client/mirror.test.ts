@@ -112,6 +112,7 @@ describe('mirror migrations', () => {
       'signal_sender_keys',
       'signal_sessions',
       'signal_signed_prekeys',
+      'sticker_packs',
       'users',
     ]);
     db.close();

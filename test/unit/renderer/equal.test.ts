@@ -25,6 +25,7 @@ function message(overrides: Partial<MessageView> = {}): MessageView {
     pinned: false,
     poll: null,
     location: null,
+    sticker: null,
     expiresInMs: null,
     expiresAt: null,
     ...overrides,

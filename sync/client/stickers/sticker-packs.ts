@@ -1,0 +1,130 @@
+/**
+ * Sticker packs in the core (issue 33): making one from pictures in the attachment store (each
+ * converted here to a 512×512 WebP), the packs installed here, the files a sticker goes with, and
+ * adding the pack a received sticker came from once its bundle is here. Every file — the bundle
+ * and each sticker — is kept in the attachment store, so stickers show and go offline.
+ *
+ * A pack made here is uploaded with its first sticker (the bundle goes with every sticker, so
+ * whoever receives one can add the pack in one download).
+ */
+import { Readable } from 'node:stream';
+import { AppApiError, type AttachmentInput } from '../../app-api/contract.js';
+import { STICKER_PACK_NOT_DOWNLOADED, type StickerPackView } from '../../app-api/stickers-api.js';
+import { MAX_BUNDLE_BYTES, STICKER_LIMITS, type StickerDefinition } from '../../common/stickers.js';
+import type { Clock, Random } from '../../common/runtime.js';
+import type { BlobStore } from '../attachments/blob-store.js';
+import type { Mirror } from '../mirror/mirror.js';
+import type { StoredStickerPack } from '../mirror/sticker-pack-store.js';
+import { openBundle, sealBundle, StickerBundleError, type BundledSticker } from './sticker-bundle.js';
+import { MAX_STICKER_INPUT_BYTES, STICKER_SIZE, StickerImageError, toStickerWebp } from './sticker-image.js';
+
+/** The names a sticker's two files go under (never shown: a sticker shows as its picture). */
+const STICKER_FILE_NAME = 'sticker.webp';
+const BUNDLE_FILE_NAME = 'sticker-pack';
+
+export interface StickerPacksDeps {
+  mirror: Pick<Mirror, 'stickerPacks' | 'views'>;
+  blobs: BlobStore;
+  random: Random;
+  clock: Clock;
+}
+
+export class StickerPacks {
+  constructor(private readonly deps: StickerPacksDeps) {}
+
+  /** "Create sticker pack": refused with a picture's code when one is not a picture it can take. */
+  async create(name: string, pictures: readonly { sha256: string; emoji?: string | undefined }[]): Promise<StickerPackView> {
+    const stickers: BundledSticker[] = [];
+    for (const picture of pictures) {
+      const bytes = await this.readStored(picture.sha256, MAX_STICKER_INPUT_BYTES, 'sticker_too_large');
+      const converted = await toStickerWebp(bytes).catch((error: unknown) => {
+        throw error instanceof StickerImageError ? new AppApiError('refused', error.code) : error;
+      });
+      if (converted.bytes.length > STICKER_LIMITS.maxStickerBytes) throw new AppApiError('refused', 'sticker_too_large');
+      stickers.push({ id: this.deps.random.hex(16), emoji: picture.emoji, bytes: converted.bytes });
+    }
+    const packId = this.deps.random.hex(16);
+    const packKey = Buffer.from(this.deps.random.hex(32), 'hex');
+    const bundle = sealBundle({ packId, packKey, name, stickers }, Buffer.from(this.deps.random.hex(12), 'hex'));
+    const storedBundle = await this.deps.blobs.put(Readable.from([bundle]), bundle.length);
+    return this.install({ packId, packKey, name, stickers }, storedBundle.sha256);
+  }
+
+  list(): StickerPackView[] {
+    return this.deps.mirror.stickerPacks.all().map(viewOf);
+  }
+
+  /** What a sticker of an installed pack goes as: its two files (for composeAttachments) and its definition. */
+  outgoing(packId: string, stickerId: string): { files: AttachmentInput[]; sticker: StickerDefinition } {
+    const pack = this.deps.mirror.stickerPacks.get(packId);
+    const sticker = pack?.stickers.find((candidate) => candidate.id === stickerId);
+    if (!pack || !sticker) throw new AppApiError('not_found', 'That sticker is not in a pack installed here.');
+    return {
+      files: [
+        { sha256: sticker.sha256, name: STICKER_FILE_NAME, kind: 'image', width: STICKER_SIZE, height: STICKER_SIZE },
+        { sha256: pack.bundle, name: BUNDLE_FILE_NAME, kind: 'file' },
+      ],
+      sticker: { packId, packKey: pack.packKey, stickerId, ...(sticker.emoji ? { emoji: sticker.emoji } : {}) },
+    };
+  }
+
+  /**
+   * "Add sticker pack" from a sticker message whose bundle (its second file) is here: opened with
+   * the message's pack key, each sticker kept in the store. Refused with the bundle's code when it
+   * does not open, and nothing is installed.
+   */
+  async add(conversationId: string, messageId: string, selfId: string): Promise<StickerPackView> {
+    const definition = this.deps.mirror.stickerPacks.stickerOf(conversationId, messageId);
+    const view = this.deps.mirror.views.messageView(conversationId, messageId, selfId);
+    const bundleFile = view?.attachments[1];
+    if (!definition || !bundleFile || view.deleted) throw new AppApiError('not_found', 'That message is not a sticker.');
+    if (bundleFile.localUrl === null) throw new AppApiError('refused', STICKER_PACK_NOT_DOWNLOADED);
+    const bundle = await this.readStored(bundleFile.sha256, MAX_BUNDLE_BYTES, 'sticker_pack_too_large');
+    const packKey = Buffer.from(definition.packKey, 'base64');
+    try {
+      const opened = openBundle(bundle, { packId: definition.packId, packKey });
+      return await this.install({ packId: definition.packId, packKey, ...opened }, bundleFile.sha256);
+    } catch (error) {
+      throw error instanceof StickerBundleError ? new AppApiError('refused', error.code) : error;
+    }
+  }
+
+  /** Keeps every sticker in the store (the bundle, named by `bundle`, is there already), then records the pack. */
+  private async install(
+    pack: { packId: string; packKey: Buffer; name: string; stickers: readonly BundledSticker[] },
+    bundle: string,
+  ): Promise<StickerPackView> {
+    const stickers: StoredStickerPack['stickers'] = [];
+    for (const sticker of pack.stickers) {
+      const stored = await this.deps.blobs.put(Readable.from([Buffer.from(sticker.bytes)]), STICKER_LIMITS.maxStickerBytes);
+      stickers.push({ id: sticker.id, ...(sticker.emoji ? { emoji: sticker.emoji } : {}), sha256: stored.sha256 });
+    }
+    const stored: StoredStickerPack = {
+      packId: pack.packId,
+      packKey: pack.packKey.toString('base64'),
+      name: pack.name,
+      bundle,
+      stickers,
+    };
+    this.deps.mirror.stickerPacks.save(stored, this.deps.clock.now());
+    return viewOf(stored);
+  }
+
+  /** A stored file's bytes, refused with `tooLarge` past `maxBytes` before any is read. */
+  private async readStored(sha256: string, maxBytes: number, tooLarge: string): Promise<Buffer> {
+    const size = await this.deps.blobs.sizeOf(sha256);
+    if (size === null) throw new AppApiError('not_found', 'That file is not in this profile; choose it again.');
+    if (size > maxBytes) throw new AppApiError('refused', tooLarge);
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.deps.blobs.read(sha256) as AsyncIterable<Buffer>) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+}
+
+function viewOf(pack: StoredStickerPack): StickerPackView {
+  return {
+    packId: pack.packId,
+    name: pack.name,
+    stickers: pack.stickers.map((sticker) => ({ stickerId: sticker.id, emoji: sticker.emoji ?? null, sha256: sticker.sha256 })),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Sticker packs between real client cores and a real server (issue 33): a pack made from pictures
+ * in the store, a sticker sent with its pack's bundle, the pack added on the other side from that
+ * one download and a sticker sent back from it; a picture that is not one is refused by its code.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServerHarness } from '../../support/server-harness.js';
+import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
+import { acceptanceStored, converse, person } from '../../support/people.js';
+import { attachFile, storedBytes } from '../../support/attachments-files.js';
+import type { MessageView } from '../../../sync/app-api/contract.js';
+
+const servers = createServerHarness();
+const clients = createClientHarness();
+const originals: string[] = [];
+afterEach(async () => {
+  await clients.cleanup();
+  await servers.cleanup();
+  await Promise.all(originals.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function twoTalking() {
+  const server = await servers.startServer();
+  const alice = await person(clients, server, 'alice');
+  const bob = await person(clients, server, 'bob');
+  const conversationId = await converse(alice.core, bob.core, 'bob');
+  await acceptanceStored(server, bob.core, conversationId);
+  return { alice, bob, conversationId };
+}
+
+/** A picture the person chose, copied into their store as the host does. */
+async function picture(core: TestCore, name: string, bytes: Buffer): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sticker-pictures-'));
+  originals.push(dir);
+  return (await attachFile(core.profileDir, dir, name, bytes)).sha256;
+}
+
+const png = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 4, background: { r: 200, g: 10, b: 10, alpha: 1 } } })
+    .png()
+    .toBuffer();
+
+async function messageWhere(core: TestCore, conversationId: string, accept: (m: MessageView) => boolean, what: string) {
+  return eventually(
+    async () => (await core.listMessages({ conversationId })).messages.find(accept),
+    (found) => found !== undefined,
+    what,
+  ) as Promise<MessageView>;
+}
+
+describe('sticker packs', () => {
+  it('a pack made by one is sent with a sticker, added by the other from its bundle, and used back', async () => {
+    const { alice, bob, conversationId } = await twoTalking();
+    const pack = await alice.core.createStickerPack({
+      name: ' Party ',
+      stickers: [
+        { sha256: await picture(alice.core, 'wide.png', await png(1024, 256)), emoji: '🎉' },
+        { sha256: await picture(alice.core, 'small.png', await png(40, 40)) },
+      ],
+    });
+    expect(pack).toMatchObject({ name: 'Party', stickers: [{ emoji: '🎉' }, { emoji: null }] });
+    const converted = await storedBytes(alice.core.profileDir, pack.stickers[0]!.sha256);
+    expect(await sharp(converted!).metadata()).toMatchObject({ format: 'webp', width: 512, height: 512 });
+    expect(await alice.core.listStickerPacks({})).toEqual([pack]);
+
+    const sent = await alice.core.sendSticker({ conversationId, packId: pack.packId, stickerId: pack.stickers[0]!.stickerId });
+    expect(sent).toMatchObject({ text: '', sticker: { packId: pack.packId, emoji: '🎉' } });
+    expect(sent.attachments.map((file) => [file.kind, file.mime])).toEqual([
+      ['image', 'image/webp'],
+      ['file', 'application/octet-stream'],
+    ]);
+
+    const received = await messageWhere(
+      bob.core,
+      conversationId,
+      (m) => m.id === sent.id && m.attachments[0]?.localUrl !== null,
+      'bob receives the sticker, its picture downloaded by itself',
+    );
+    expect(received.sticker).toEqual({ packId: pack.packId, stickerId: pack.stickers[0]!.stickerId, emoji: '🎉' });
+    await expect(bob.core.addStickerPack({ conversationId, messageId: sent.id })).rejects.toMatchObject({
+      code: 'refused',
+      message: 'sticker_pack_not_downloaded',
+    });
+    await bob.core.downloadAttachment({ conversationId, messageId: sent.id, index: 1 });
+    await messageWhere(bob.core, conversationId, (m) => m.id === sent.id && m.attachments[1]?.localUrl !== null, 'the bundle');
+    const added = await bob.core.addStickerPack({ conversationId, messageId: sent.id });
+    expect(added).toMatchObject({
+      packId: pack.packId,
+      name: 'Party',
+      stickers: pack.stickers.map(({ stickerId, emoji }) => ({ stickerId, emoji })),
+    });
+    expect((await bob.core.listStickerPacks({})).map((p) => p.packId)).toEqual([pack.packId]);
+
+    const back = await bob.core.sendSticker({ conversationId, packId: pack.packId, stickerId: pack.stickers[1]!.stickerId });
+    const arrived = await messageWhere(
+      alice.core,
+      conversationId,
+      (m) => m.id === back.id && m.attachments[0]?.localUrl !== null,
+      'alice receives bob’s sticker from her pack',
+    );
+    expect(arrived.sticker).toEqual({ packId: pack.packId, stickerId: pack.stickers[1]!.stickerId, emoji: null });
+  });
+
+  it('refuses a picture that is not one, by its code, and installs nothing', async () => {
+    const { alice } = await twoTalking();
+    const svg = await picture(alice.core, 'x.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'));
+    await expect(alice.core.createStickerPack({ name: 'Bad', stickers: [{ sha256: svg }] })).rejects.toMatchObject({
+      code: 'refused',
+      message: 'sticker_not_an_image',
+    });
+    expect(await alice.core.listStickerPacks({})).toEqual([]);
+  });
+});
