@@ -66,7 +66,7 @@ export function Composer({
   /** The conversation pane hands dropped files to this composer through it. */
   dropTargetRef?: MutableRefObject<((files: File[]) => void) | null>;
 }) {
-  const { send, sendGif: sendGifMessage, editMessage, setTyping } = useActions();
+  const { send, sendGif: sendGifMessage, sendSticker: sendStickerMessage, editMessage, setTyping } = useActions();
   const { replyTo, editing } = useComposeTarget();
   const { cancelReply, cancelEdit, startReply } = useComposeActions();
   // The draft is in the box when the box appears: the list's preview is all of it for any short draft.
@@ -287,6 +287,12 @@ export function Composer({
     });
   };
 
+  /** A sticker goes at once, as its own message; the text typed stays. */
+  const sendSticker = (packId: string, stickerId: string) =>
+    identityGuard.beforeSend(() => {
+      sendStickerMessage(packId, stickerId).catch((failure: unknown) => setError(t.composer.sendFailed(describeError(failure))));
+    });
+
   const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
     const files = [...event.clipboardData.files];
     if (files.length === 0 || editing) return;
@@ -453,8 +459,8 @@ export function Composer({
               onChange(value, caret);
               pendingCaret.current = caret;
             }}
-            // While a message is being edited, only emoji: a GIF is a message of its own.
-            {...(editing ? {} : { onPickGif: sendGif })}
+            // While a message is being edited, only emoji: a GIF or a sticker is a message of its own.
+            {...(editing ? {} : { onPickGif: sendGif, onPickSticker: sendSticker })}
           />
         )}
         {!editing && <VoiceRecorder onRecorded={sendVoice} onError={setError} onRecordingChange={setRecording} />}

@@ -11,6 +11,8 @@ interface Props {
   onInsert: (text: string, caret: number) => void;
   /** A GIF chosen in the picker's "GIFs" tab: the composer sends it. Without it, the picker has no tabs. */
   onPickGif?: (gif: GifResultView) => void;
+  /** A sticker chosen in the "Stickers" tab: the composer sends it. Given with onPickGif. */
+  onPickSticker?: (packId: string, stickerId: string) => void;
   disabled?: boolean;
 }
 
@@ -20,7 +22,7 @@ interface Props {
  * emoji at the caret (replacing a selection), where the caret was when the picker opened.
  * Escape or closing puts focus back on this button.
  */
-export function ComposerEmojiButton({ textareaRef, onInsert, onPickGif, disabled = false }: Props) {
+export function ComposerEmojiButton({ textareaRef, onInsert, onPickGif, onPickSticker, disabled = false }: Props) {
   const [open, setOpen] = useState(false);
   const buttonRef = useRef<HTMLButtonElement>(null);
   /** The selection when the picker opened (the box loses focus meanwhile). */
@@ -65,6 +67,13 @@ export function ComposerEmojiButton({ textareaRef, onInsert, onPickGif, disabled
               setOpen(false);
               textareaRef.current?.focus({ preventScroll: true });
               onPickGif(gif);
+            },
+          })}
+          {...(onPickSticker && {
+            onPickSticker: (packId: string, stickerId: string) => {
+              setOpen(false);
+              textareaRef.current?.focus({ preventScroll: true });
+              onPickSticker(packId, stickerId);
             },
           })}
         />

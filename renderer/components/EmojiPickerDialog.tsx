@@ -5,6 +5,7 @@ import { t } from '../i18n/index.js';
 import { rememberEmoji } from '../state/recent-emoji.js';
 import { EmojiPanel } from './EmojiPanel.js';
 import { GifPanel } from './GifPanel.js';
+import { StickerPanel } from './StickerPanel.js';
 import { CloseIcon } from './icons.js';
 
 interface Props {
@@ -14,23 +15,26 @@ interface Props {
   onClose: () => void;
   /** The composer's picker also offers GIFs, in a tab beside the emoji (already closed when called). */
   onPickGif?: (gif: GifResultView) => void;
+  /** And stickers, in the tab between them: given together with onPickGif (already closed when called). */
+  onPickSticker?: (packId: string, stickerId: string) => void;
 }
 
-type Tab = 'emoji' | 'gifs';
-const TABS: readonly Tab[] = ['emoji', 'gifs'];
+type Tab = 'emoji' | 'stickers' | 'gifs';
+const TABS: readonly Tab[] = ['emoji', 'stickers', 'gifs'];
 
 /**
  * The modal dialog "Emoji": every emoji with search (EmojiPanel); from the composer also the tabs
- * "Emoji" and "GIFs" (GifPanel). Focus starts in "Search emoji"; choosing a tab with the mouse
+ * "Emoji", "Stickers" (StickerPanel) and "GIFs" (GifPanel). Focus starts in "Search emoji"; choosing a tab with the mouse
  * moves it to that tab's search, the arrow keys move between tabs; Escape closes.
  *
  * The dialog closes itself before telling the caller, so the caller can put focus back where it
  * belongs (the React button, the composer's caret) while nothing is inert any more.
  */
-export function EmojiPickerDialog({ onPick, onClose, onPickGif }: Props) {
+export function EmojiPickerDialog({ onPick, onClose, onPickGif, onPickSticker }: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   const emojiSearchRef = useRef<HTMLInputElement>(null);
   const gifSearchRef = useRef<HTMLInputElement>(null);
+  const stickerCreateRef = useRef<HTMLButtonElement>(null);
   const tabRefs = useRef<Partial<Record<Tab, HTMLButtonElement | null>>>({});
   const [tab, setTab] = useState<Tab>('emoji');
   /** The tab whose search should take focus (n: each request once), or null. */
@@ -49,7 +53,7 @@ export function EmojiPickerDialog({ onPick, onClose, onPickGif }: Props) {
   // The search of a tab just shown by a click (or the dialog just opened) takes focus once.
   useLayoutEffect(() => {
     if (focusSearch === null) return;
-    (focusSearch.tab === 'emoji' ? emojiSearchRef : gifSearchRef).current?.focus();
+    ({ emoji: emojiSearchRef, stickers: stickerCreateRef, gifs: gifSearchRef })[focusSearch.tab].current?.focus();
   }, [focusSearch]);
 
   const close = () => {
@@ -63,6 +67,10 @@ export function EmojiPickerDialog({ onPick, onClose, onPickGif }: Props) {
   const pickGif = (gif: GifResultView) => {
     close();
     onPickGif?.(gif);
+  };
+  const pickSticker = (packId: string, stickerId: string) => {
+    close();
+    onPickSticker?.(packId, stickerId);
   };
   const dismiss = () => {
     close();
@@ -102,7 +110,7 @@ export function EmojiPickerDialog({ onPick, onClose, onPickGif }: Props) {
       <CloseIcon size={16} />
     </button>
   );
-  const tabLabel: Record<Tab, string> = { emoji: t.picker.emojiTab, gifs: t.picker.gifsTab };
+  const tabLabel: Record<Tab, string> = { emoji: t.picker.emojiTab, stickers: t.picker.stickersTab, gifs: t.picker.gifsTab };
 
   return createPortal(
     <dialog
@@ -145,6 +153,8 @@ export function EmojiPickerDialog({ onPick, onClose, onPickGif }: Props) {
           <div role="tabpanel" id={`${id}-${tab}-panel`} aria-labelledby={`${id}-${tab}-tab`} className="picker-tabs__panel">
             {tab === 'emoji' ? (
               <EmojiPanel onPick={pickEmoji} searchRef={emojiSearchRef} closeButton={null} />
+            ) : tab === 'stickers' ? (
+              <StickerPanel onPick={pickSticker} createRef={stickerCreateRef} />
             ) : (
               <GifPanel onPick={pickGif} searchRef={gifSearchRef} />
             )}

@@ -23,6 +23,7 @@ import { MessageStatusIcon } from './MessageStatusIcon.js';
 import { MessageText } from './MessageText.js';
 import { PollBody } from './PollBody.js';
 import { LocationBody } from './LocationBody.js';
+import { StickerBody } from './StickerBody.js';
 import { QuoteBlock } from './QuoteBlock.js';
 import { ReactionBar } from './ReactionBar.js';
 import { ReactionPicker } from './ReactionPicker.js';
@@ -114,6 +115,9 @@ export const MessageBubble = memo(function MessageBubble({
   if (groupStart) classes.push('message--group-start');
   if (failed) classes.push('message--failed');
   if (message.deleted) classes.push('message--deleted');
+  // A sticker shows large, without a bubble.
+  const sticker = message.deleted ? null : message.sticker;
+  if (sticker) classes.push('message--sticker');
   if (current) classes.push('message--highlight');
   if (panel?.kind === 'picker' || panel?.kind === 'menu') classes.push('message--active');
 
@@ -191,7 +195,7 @@ export const MessageBubble = memo(function MessageBubble({
             </span>
           )}
           {message.replyTo && !message.deleted && <QuoteBlock quote={message.replyTo} />}
-          {!message.deleted && message.attachments.length > 0 && (
+          {!message.deleted && !sticker && message.attachments.length > 0 && (
             <MessageAttachments message={message} asFiles={withholdPictures} />
           )}
           {message.deleted ? (
@@ -200,6 +204,8 @@ export const MessageBubble = memo(function MessageBubble({
             <PollBody message={message} poll={message.poll} closed={leftGroup || failed} returnFocusTo={article} />
           ) : message.location ? (
             <LocationBody message={message} location={message.location} />
+          ) : sticker ? (
+            <StickerBody message={message} sticker={sticker} />
           ) : (
             // With attachments the text is an optional caption.
             (message.text !== '' || message.attachments.length === 0) && (

@@ -355,9 +355,40 @@ export const en = {
 
   picker: {
     /** The tabs of the composer's picker. (a11y contract) */
-    tabs: 'Emoji and GIFs',
+    tabs: 'Emoji, stickers and GIFs',
     emojiTab: 'Emoji', // (a11y contract)
+    stickersTab: 'Stickers', // (a11y contract)
     gifsTab: 'GIFs', // (a11y contract)
+  },
+
+  stickers: {
+    create: 'Create sticker pack', // (a11y contract)
+    /** A sticker's name when it has no emoji. (a11y contract) */
+    sticker: 'Sticker',
+    none: 'No sticker packs yet. Create one, or add one from a sticker someone sent you.',
+    loading: 'Loading sticker packs…',
+    add: 'Add sticker pack', // (a11y contract)
+    adding: 'Adding sticker pack…',
+    added: 'Sticker pack added',
+    notShown: 'This sticker could not be shown.',
+    newTitle: 'Create sticker pack',
+    name: 'Pack name', // (a11y contract)
+    pictures: 'Pictures (PNG, WebP or GIF, up to 200)',
+    chosen: (n: number) => (n === 1 ? '1 picture chosen' : `${n} pictures chosen`),
+    creating: 'Creating…',
+    createButton: 'Create',
+    cancel: 'Cancel',
+    /** Why a pack could not be made, or added, by the core's code. */
+    refusals: {
+      sticker_not_an_image: 'One of the pictures is not a PNG, WebP or GIF image.',
+      sticker_too_large: 'One of the pictures is too large (at most 16 MB).',
+      sticker_too_many_pixels: 'One of the pictures has too many pixels.',
+      sticker_pack_wrong_key: 'This sticker pack could not be opened: its key does not fit.',
+      sticker_pack_malformed: 'This sticker pack is damaged and could not be read.',
+      sticker_pack_too_large: 'This sticker pack is too large.',
+      sticker_not_webp: 'This sticker pack holds something that is not a sticker.',
+      other: 'That did not work. Try again.',
+    },
   },
 
   gifs: {

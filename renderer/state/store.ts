@@ -15,6 +15,7 @@
  *   pins.ts           the open conversation's pinned messages; pinning
  *   polls.ts          sending polls, voting, ending them (shown at once, like reactions)
  *   gifs.ts           the picker's GIF search, and sending the GIF chosen as an image
+ *   stickers.ts       sticker packs: made, listed, sent from, and added from a received sticker
  *   locations.ts      sending locations
  *   disappearing.ts   a conversation's disappearing-message timer, and who may set it
  *   settings.ts       archive, mute, block, drafts, link previews (your own settings)
@@ -41,6 +42,7 @@ import { createGroupInfo } from './group-info.js';
 import { createMessages } from './messages.js';
 import { createPins } from './pins.js';
 import { createGifs } from './gifs.js';
+import { createStickers } from './stickers.js';
 import { createPolls } from './polls.js';
 import { createLocations } from './locations.js';
 import { thisPage } from '../transport/geolocation.js';
@@ -260,6 +262,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       ...pins.actions,
       ...createPolls(kit, { change: messages.change, showSent: messages.showSent }).actions,
       ...createGifs(kit, { send: messages.actions.send }).actions,
+      ...createStickers(kit, { showSent: messages.showSent }).actions,
       ...createLocations(kit, { showSent: messages.showSent, page: thisPage() }).actions,
       ...createDisappearing(kit, {
         changed: () => {
@@ -316,6 +319,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       linkState: { kind: 'unknown' },
       call: null,
       groupCalls: NO_GROUP_CALLS,
+      stickerPacks: null,
       actions,
     };
   });

@@ -9,6 +9,7 @@ import type { AppApiClient } from '../../sync/app-api/client.js';
 import type { CallView } from '../../sync/app-api/calls-api.js';
 import type { GroupCallGoing, GroupCallView } from '../../sync/app-api/group-calls-api.js';
 import type { GifResultView, GifSearchView } from '../../sync/app-api/gifs-api.js';
+import type { StickerPackView } from '../../sync/app-api/stickers-api.js';
 import type { CallMedia } from '../../sync/common/call-machine.js';
 import type { CallSending } from '../../sync/common/call-negotiation.js';
 import type { CallStats } from '../calls/call-stats.js';
@@ -249,6 +250,18 @@ export interface GifActions {
   sendGif: (gif: GifResultView, replyTo?: string) => Promise<MessageView | null>;
 }
 
+/** Sticker packs (stickers.ts): the Stickers tab and a received sticker's "Add sticker pack". */
+export interface StickerActions {
+  /** Reads the packs installed here into `stickerPacks`. */
+  loadStickerPacks: () => Promise<void>;
+  /** "Create sticker pack" from the pictures chosen; throws with the core's code when it would not (the dialog says why). */
+  createStickerPack: (name: string, pictures: readonly Blob[]) => Promise<StickerPackView>;
+  /** Sends a sticker of an installed pack to the open conversation; throws when it could not. */
+  sendSticker: (packId: string, stickerId: string) => Promise<void>;
+  /** Downloads a received sticker's pack (its bundle) if need be and installs it; throws with the core's code. */
+  addStickerPack: (conversationId: string, messageId: string) => Promise<void>;
+}
+
 /** Locations (locations.ts): sending one. */
 export interface LocationActions {
   /**
@@ -293,6 +306,7 @@ export interface AppActions
     GroupCallActions,
     PollActions,
     GifActions,
+    StickerActions,
     LocationActions,
     DisappearingActions {
   /** Re-reads everything: session, defaults, connection, conversations, open conversation. */
@@ -459,6 +473,8 @@ export interface AppState {
   /** The call ringing, going on or just ended on this device (calls.ts); null when there is none. */
   call: CallState | null;
   groupCalls: GroupCallsState;
+  /** The sticker packs installed here (stickers.ts); null until read. */
+  stickerPacks: StickerPackView[] | null;
   actions: AppActions;
 }
 

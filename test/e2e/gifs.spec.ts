@@ -113,8 +113,15 @@ test('the GIFs tab says so when the server offers no GIFs', async ({ launchApp }
   await picker.getByRole('searchbox', { name: 'Search GIFs' }).fill('cat');
   await expect(picker.getByRole('alert')).toHaveText('GIFs aren’t set up on this server.');
   await expect(picker.getByRole('button', { name: 'Try again' })).toHaveCount(0);
-  // Arrow keys move between the tabs; Escape closes the picker.
+  // Arrow keys move between the tabs (Emoji, Stickers, GIFs); Escape closes the picker.
+  await expect(picker.getByRole('tablist', { name: 'Emoji, stickers and GIFs' }).getByRole('tab')).toHaveText([
+    'Emoji',
+    'Stickers',
+    'GIFs',
+  ]);
   await picker.getByRole('tab', { name: 'GIFs' }).press('ArrowLeft');
+  await expect(picker.getByRole('tab', { name: 'Stickers' })).toBeFocused();
+  await picker.getByRole('tab', { name: 'Stickers' }).press('ArrowLeft');
   await expect(picker.getByRole('tab', { name: 'Emoji' })).toBeFocused();
   await expect(picker.getByRole('textbox', { name: 'Search emoji' })).toBeVisible();
   await alice.page.keyboard.press('Escape');
