@@ -1,0 +1,69 @@
+/**
+ * Issue 33: a sticker pack made in the picker's "Stickers" tab from two pictures (a PNG and an
+ * animated GIF), one sticker sent; it shows large on both sides, without a bubble, named by its
+ * emoji or "Sticker"; Bob adds the pack from it with one download ("Add sticker pack"), finds it
+ * in his own Stickers tab, and sends one of its stickers back.
+ */
+import { expect, test } from './support/app.js';
+import { animatedGif, pngImage } from './support/files.js';
+import type { MessengerPage } from './support/messenger-page.js';
+import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
+
+const resources = cleanedUpAfterEach();
+
+const stickersTab = async (person: MessengerPage) => {
+  await person.page.getByRole('button', { name: 'Emoji picker' }).click();
+  const picker = person.page.getByRole('dialog', { name: 'Emoji' });
+  await picker.getByRole('tab', { name: 'Stickers' }).click();
+  return picker;
+};
+
+const stickersInLog = (person: MessengerPage) => person.page.getByRole('log').getByRole('img', { name: 'Sticker' });
+
+test('a sticker pack is made, a sticker sent, the pack added by the other person and used back', async ({ launchApp }) => {
+  const { alice, bob } = await aliceAndBob(launchApp, resources, 'stickers');
+  await alice.openConversationWith('Bob Builder');
+  await bob.openConversationWith('Alice Liddell');
+
+  let picker = await stickersTab(alice);
+  await expect(picker.getByRole('tablist', { name: 'Emoji, stickers and GIFs' }).getByRole('tab')).toHaveText([
+    'Emoji',
+    'Stickers',
+    'GIFs',
+  ]);
+  await picker.getByRole('button', { name: 'Create sticker pack' }).click();
+  const dialog = alice.page.getByRole('dialog', { name: 'Create sticker pack' });
+  await dialog.getByRole('textbox', { name: 'Pack name' }).fill('Party');
+  await dialog.getByLabel('Pictures (PNG, WebP or GIF, up to 200)').setInputFiles([
+    { name: 'wide.png', mimeType: 'image/png', buffer: pngImage(300, 120) },
+    {
+      name: 'dance.gif',
+      mimeType: 'image/gif',
+      buffer: animatedGif(64, 64, [
+        [200, 20, 40],
+        [40, 20, 200],
+      ]),
+    },
+  ]);
+  await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(dialog).toBeHidden();
+  const pack = picker.getByRole('region', { name: 'Party' });
+  await expect(pack.getByRole('button', { name: 'Sticker' })).toHaveCount(2);
+  await pack.getByRole('button', { name: 'Sticker' }).first().click();
+  await expect(picker).toBeHidden();
+
+  // Large, without a bubble, on both sides; only Bob, who lacks the pack, is offered it.
+  await expect(stickersInLog(alice)).toHaveCount(1);
+  await expect(stickersInLog(bob)).toHaveCount(1);
+  await expect.poll(() => stickersInLog(bob).evaluate((img: { naturalWidth: number }) => img.naturalWidth)).toBe(512);
+  await expect(alice.page.getByRole('log').getByRole('button', { name: 'Add sticker pack' })).toHaveCount(0);
+  await bob.page.getByRole('log').getByRole('button', { name: 'Add sticker pack' }).click();
+  await expect(bob.page.getByRole('log').getByRole('button', { name: 'Add sticker pack' })).toHaveCount(0);
+
+  picker = await stickersTab(bob);
+  const bobsPack = picker.getByRole('region', { name: 'Party' });
+  await expect(bobsPack.getByRole('button', { name: 'Sticker' })).toHaveCount(2);
+  await bobsPack.getByRole('button', { name: 'Sticker' }).last().click();
+  await expect(stickersInLog(alice)).toHaveCount(2);
+  await expect(stickersInLog(bob)).toHaveCount(2);
+});
