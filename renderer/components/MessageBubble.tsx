@@ -64,7 +64,7 @@ export function availableActions(
     reply: usable,
     react: usable,
     forward: usable && message.seq !== null && !context.leftGroup,
-    edit: usable && message.own && message.poll === null && message.location === null,
+    edit: usable && message.own && message.poll === null && message.location === null && message.sticker === null,
     delete: usable && message.own,
     info: usable && message.own,
     pin: usable && context.mayPin === true && !context.leftGroup,

@@ -32,6 +32,7 @@ import type { CallView } from '../../../sync/app-api/calls-api.js';
 import type { GroupCallsView } from '../../../sync/app-api/group-calls-api.js';
 import type { DisappearingView } from '../../../sync/app-api/disappearing-api.js';
 import type { GifSearchView } from '../../../sync/app-api/gifs-api.js';
+import type { StickerPackView } from '../../../sync/app-api/stickers-api.js';
 import type { User } from '../../../sync/protocol/frames.js';
 import { afterEach } from 'vitest';
 import { conversationSummary, disappearingView, messageView } from '../../support/app-views.js';
@@ -145,6 +146,8 @@ export class FakeApi {
   call: CallView | null = null;
   /** What a GIF search answers (or throws): the server's GIFs, or its refusal. */
   gifSearch: GifSearchView | AppApiError = { results: [], next: null, attribution: null };
+  /** The sticker packs installed; addStickerPack installs the message's pack, named 'Party'. */
+  stickerPacks: StickerPackView[] = [];
   /** What getGroupCalls answers: none going on unless a test sets some. */
   groupCalls: GroupCallsView = { going: [], joined: null };
   /**
@@ -585,6 +588,19 @@ export class FakeApi {
         this.answer('searchGifs', args, () => {
           if (this.gifSearch instanceof AppApiError) throw this.gifSearch;
           return this.gifSearch;
+        }),
+      listStickerPacks: (args) => this.answer('listStickerPacks', args, () => this.stickerPacks),
+      addStickerPack: (args: { conversationId: string; messageId: string }) =>
+        this.answer('addStickerPack', args, () => {
+          const sticker = this.histories.get(args.conversationId)?.messages.find((m) => m.id === args.messageId)?.sticker;
+          if (!sticker) throw new AppApiError('not_found', 'not_found');
+          const pack = {
+            packId: sticker.packId,
+            name: 'Party',
+            stickers: [{ stickerId: sticker.stickerId, emoji: sticker.emoji, sha256: 'd'.repeat(64) }],
+          };
+          this.stickerPacks = [pack, ...this.stickerPacks];
+          return pack;
         }),
       storeGif: (args: { id: string }) =>
         this.answer('storeGif', args, () => ({ sha256: 'c'.repeat(64), size: 1234, mime: 'image/gif' })),
