@@ -200,6 +200,18 @@ class LocalClientCore implements ClientCore {
     private readonly opening: OpeningOptions | undefined,
     private readonly onDiskFull?: () => void,
   ) {
+    // First: every event may reconcile the packs installed on other devices (emit).
+    this.stickerPacks = new StickerPacks({
+      mirror,
+      blobs,
+      random: runtime.random,
+      clock: runtime.clock,
+      remember: (conversationId, messageId, packId) => this.settings.setStickerPack(conversationId, messageId, packId),
+      download: (conversationId, messageId, index) => {
+        if (this.mirror.attachments.requestDownload({ conversationId, messageId, index })) this.transfers?.kick();
+      },
+      log: this.log,
+    });
     this.settings = new PersonalSettings(mirror, (event) => this.emit(event));
     this.searchIndexer = new SearchIndexer(
       mirror.search,
@@ -237,7 +249,6 @@ class LocalClientCore implements ClientCore {
         this.session?.token ? { httpBase: this.address(this.session.serverUrl).httpBase, token: this.session.token } : null,
       blobs,
     });
-    this.stickerPacks = new StickerPacks({ mirror, blobs, random: runtime.random, clock: runtime.clock });
     this.checkpointWorkerTimer = runtime.timers.setTimeout(() => this.startCheckpointWorker(), CHECKPOINT_WORKER_DELAY_MS);
     this.log.info('client core opened', { signedIn: Boolean(this.session?.token), ...mirror.versions() });
     if (this.session?.token) this.startEngine(this.session);
@@ -939,6 +950,7 @@ class LocalClientCore implements ClientCore {
         return this.composer().sendSticker(args.conversationId, files, outgoing.sticker);
       });
     const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
+    this.stickerPacks.sent(args.conversationId, messageId, args.packId);
     this.changed(args.conversationId);
     this.transfers?.kick();
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
@@ -1383,6 +1395,10 @@ class LocalClientCore implements ClientCore {
     // Whatever changed messages or watermarks (a read elsewhere) may have started a timer that
     // ends sooner than the one armed.
     if (event.type === 'messages' || event.type === 'conversations') this.expiry.rearm();
+    // A pack installed on another device, or its sticker message or bundle arriving, may install one here.
+    if ((event.type === 'settings' || event.type === 'messages') && this.session?.token) {
+      this.stickerPacks.reconcile(this.session.user.id);
+    }
     for (const listener of this.listeners) {
       try {
         listener(event);

@@ -83,6 +83,11 @@ export class PersonalSettings {
     if (this.mirror.settings.requestStanding(conversationId) !== 'none') this.answerRequest(conversationId, 'accepted');
   }
 
+  /** A sticker pack installed here, for the person's other devices to install from its message. */
+  setStickerPack(conversationId: string, messageId: string, packId: string): void {
+    this.write({ kind: 'sticker_pack', conversationId, value: { packId, messageId } }, null);
+  }
+
   /** Enforced by the server once the register reaches it (presence-rules.ts). */
   setShowOnline(showOnline: OnlineVisibility): void {
     this.write({ kind: 'show_online', value: showOnline }, null);
@@ -102,6 +107,7 @@ export class PersonalSettings {
     if (!wrote) return;
     switch (setting.kind) {
       case 'draft':
+      case 'sticker_pack':
         break;
       case 'archived':
       case 'muted':

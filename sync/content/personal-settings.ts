@@ -9,6 +9,7 @@ import { SERVER_SETTINGS } from '../protocol/frames.js';
 import { LIMITS } from '../protocol/limits.js';
 import { settingKey } from '../protocol/settings.js';
 import { base64, deviceNumber, id, wellFormed, WELL_FORMED } from '../protocol/wire-types.js';
+import { packId } from '../common/stickers.js';
 
 const seq = z.number().int().nonnegative();
 
@@ -35,6 +36,9 @@ export const heldSenderKeySchema = z.object({
 });
 export type HeldSenderKey = z.infer<typeof heldSenderKeySchema>;
 
+/** A sticker pack installed (issue 33): the sticker message whose bundle installs it on the person's other devices. */
+export const stickerPackSettingSchema = z.object({ packId, messageId: id }).strict();
+
 /**
  * Settings only the person's devices read. `archived.seq` is the conversation's last sequence
  * number the device had when the person archived it: a later message from someone else brings it
@@ -45,6 +49,9 @@ const PRIVATE_SETTINGS = [
   z.object({ kind: z.literal('muted'), conversationId: id, value: z.boolean() }),
   z.object({ kind: z.literal('draft'), conversationId: id, value: draftSchema }),
   z.object({ kind: z.literal('sender_key'), conversationId: id, value: heldSenderKeySchema }),
+  // A sticker pack installed (issue 33), one register per pack: the sticker message whose bundle
+  // the person's other devices download and open with its pack key (the message carries both).
+  z.object({ kind: z.literal('sticker_pack'), conversationId: id, value: stickerPackSettingSchema }),
 ] as const;
 
 export const personalSettingSchema = z.discriminatedUnion('kind', [...PRIVATE_SETTINGS, ...SERVER_SETTINGS]);
@@ -87,6 +94,7 @@ export function personalSettingKey(setting: PersonalSetting): string {
     const { senderId, deviceNumber, distributionId } = setting.value;
     return `sender_key:${setting.conversationId}:${senderId}.${deviceNumber}:${distributionId}`;
   }
+  if (setting.kind === 'sticker_pack') return `sticker_pack:${setting.value.packId}`;
   return isPrivateSetting(setting) ? `${setting.kind}:${setting.conversationId}` : settingKey(setting);
 }
 

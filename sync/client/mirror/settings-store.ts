@@ -508,6 +508,9 @@ export class SettingsStore {
       case 'sender_key':
         // Kept for restoring, never shown.
         return [];
+      case 'sticker_pack':
+        // Installed from its message by the core (stickers/sticker-packs.ts), on no conversation's row.
+        return [];
       case 'request':
         cachedStatement(this.db, 'UPDATE conversations SET request_answer = ?, request_seq = ? WHERE id = ?').run(
           setting.value.answer,

@@ -9,6 +9,7 @@ import { fileKeyBase64, sha256Hex } from '../../protocol/attachments.js';
 import { emoji } from '../../protocol/frames.js';
 import { packId, packName, STICKER_LIMITS, stickerId } from '../../common/stickers.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
+import { stickerPackSettingSchema } from '../../content/personal-settings.js';
 import { stickerOf } from './sticker-state.js';
 import type { StickerDefinition } from '../../common/stickers.js';
 
@@ -58,6 +59,21 @@ export class StickerPackStore {
     return stickerOf(this.db, conversationId, messageId);
   }
 
+  /**
+   * The packs the person installed on any of their devices (the sealed `sticker_pack` settings),
+   * each with the sticker message whose bundle installs it. A register that does not parse is skipped.
+   */
+  synced(): { packId: string; conversationId: string; messageId: string }[] {
+    const rows = cachedStatement(this.db, "SELECT conversation_id, value FROM settings WHERE kind = 'sticker_pack'").all() as {
+      conversation_id: string;
+      value: string;
+    }[];
+    return rows.flatMap((row) => {
+      const value = stickerPackSettingSchema.safeParse(parseJson(row.value));
+      return value.success ? [{ ...value.data, conversationId: row.conversation_id }] : [];
+    });
+  }
+
   /** Whether an installed pack keeps this file (its bundle or one of its stickers). */
   refersTo(sha256: string): boolean {
     return (
@@ -67,6 +83,14 @@ export class StickerPackStore {
            OR EXISTS (SELECT 1 FROM json_each(p.value, '$.stickers') s WHERE json_extract(s.value, '$.sha256') = ?) LIMIT 1`,
       ).get(sha256, sha256) !== undefined
     );
+  }
+}
+
+function parseJson(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return null;
   }
 }
 

@@ -27,9 +27,20 @@ export interface StickerPacksDeps {
   blobs: BlobStore;
   random: Random;
   clock: Clock;
+  /** Tells the person's other devices a pack is installed, by the sticker message that installs it. */
+  remember: (conversationId: string, messageId: string, packId: string) => void;
+  /** Asks for a message's file to be downloaded (downloadAttachment's path). */
+  download: (conversationId: string, messageId: string, index: number) => void;
+  log: { warn(message: string, fields?: Record<string, unknown>): void };
 }
 
 export class StickerPacks {
+  /** The run of reconcile under way, and whether another is asked for after it. */
+  private reconciling: Promise<void> | null = null;
+  private again = false;
+  /** Packs synced from another device whose bundle did not open here: not tried again this run of the app. */
+  private readonly refused = new Set<string>();
+
   constructor(private readonly deps: StickerPacksDeps) {}
 
   /** "Create sticker pack": refused with a picture's code when one is not a picture it can take. */
@@ -73,7 +84,7 @@ export class StickerPacks {
    * the message's pack key, each sticker kept in the store. Refused with the bundle's code when it
    * does not open, and nothing is installed.
    */
-  async add(conversationId: string, messageId: string, selfId: string): Promise<StickerPackView> {
+  async add(conversationId: string, messageId: string, selfId: string, remember = true): Promise<StickerPackView> {
     const definition = this.deps.mirror.stickerPacks.stickerOf(conversationId, messageId);
     const view = this.deps.mirror.views.messageView(conversationId, messageId, selfId);
     const bundleFile = view?.attachments[1];
@@ -83,9 +94,58 @@ export class StickerPacks {
     const packKey = Buffer.from(definition.packKey, 'base64');
     try {
       const opened = openBundle(bundle, { packId: definition.packId, packKey });
-      return await this.install({ packId: definition.packId, packKey, ...opened }, bundleFile.sha256);
+      const view = await this.install({ packId: definition.packId, packKey, ...opened }, bundleFile.sha256);
+      if (remember) this.deps.remember(conversationId, messageId, definition.packId);
+      return view;
     } catch (error) {
       throw error instanceof StickerBundleError ? new AppApiError('refused', error.code) : error;
+    }
+  }
+
+  /** A sticker went: the first of a pack made here tells the person's other devices where its bundle is. */
+  sent(conversationId: string, messageId: string, packId: string): void {
+    if (!this.deps.mirror.stickerPacks.synced().some((pack) => pack.packId === packId)) {
+      this.deps.remember(conversationId, messageId, packId);
+    }
+  }
+
+  /**
+   * Installs the packs the person installed on another device: each from its sticker message once
+   * that message and its bundle are here (the bundle is asked for). Run whenever settings or
+   * messages change; one run at a time. A pack whose bundle does not open is not tried again.
+   */
+  reconcile(selfId: string): void {
+    if (this.reconciling) {
+      this.again = true;
+      return;
+    }
+    this.reconciling = this.installSynced(selfId).finally(() => {
+      this.reconciling = null;
+      if (this.again) {
+        this.again = false;
+        this.reconcile(selfId);
+      }
+    });
+  }
+
+  private async installSynced(selfId: string): Promise<void> {
+    for (const synced of this.deps.mirror.stickerPacks.synced()) {
+      if (this.refused.has(synced.packId) || this.deps.mirror.stickerPacks.get(synced.packId)) continue;
+      const view = this.deps.mirror.views.messageView(synced.conversationId, synced.messageId, selfId);
+      const bundle = view?.attachments[1];
+      if (!view || view.deleted || !bundle) continue;
+      if (bundle.localUrl === null) {
+        if (bundle.transfer === null) this.deps.download(synced.conversationId, synced.messageId, 1);
+        continue;
+      }
+      try {
+        await this.add(synced.conversationId, synced.messageId, selfId, false);
+      } catch (error) {
+        this.refused.add(synced.packId);
+        this.deps.log.warn('a sticker pack installed on another device did not install here', {
+          code: error instanceof AppApiError ? error.message : 'internal',
+        });
+      }
     }
   }
 

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServerHarness } from '../../support/server-harness.js';
+import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
-import { acceptanceStored, converse, person } from '../../support/people.js';
+import { acceptanceStored, converse, linked, online, person } from '../../support/people.js';
 import { attachFile, storedBytes } from '../../support/attachments-files.js';
 import type { MessageView } from '../../../sync/app-api/contract.js';
 
@@ -29,7 +29,7 @@ async function twoTalking() {
   const bob = await person(clients, server, 'bob');
   const conversationId = await converse(alice.core, bob.core, 'bob');
   await acceptanceStored(server, bob.core, conversationId);
-  return { alice, bob, conversationId };
+  return { server, alice, bob, conversationId };
 }
 
 /** A picture the person chose, copied into their store as the host does. */
@@ -113,5 +113,30 @@ describe('sticker packs', () => {
       message: 'sticker_not_an_image',
     });
     expect(await alice.core.listStickerPacks({})).toEqual([]);
+  });
+
+  it('a pack added on one device is installed on the person’s other device, from the same message', async () => {
+    const { server, alice, bob, conversationId } = await twoTalking();
+    const pack = await alice.core.createStickerPack({
+      name: 'Party',
+      stickers: [{ sha256: await picture(alice.core, 'one.png', await png(64, 64)), emoji: '🎉' }],
+    });
+    const sent = await alice.core.sendSticker({ conversationId, packId: pack.packId, stickerId: pack.stickers[0]!.stickerId });
+    await messageWhere(bob.core, conversationId, (m) => m.id === sent.id, 'bob receives the sticker');
+    await bob.core.downloadAttachment({ conversationId, messageId: sent.id, index: 1 });
+    await messageWhere(bob.core, conversationId, (m) => m.id === sent.id && m.attachments[1]?.localUrl !== null, 'the bundle');
+    await bob.core.addStickerPack({ conversationId, messageId: sent.id });
+
+    const laptop = await clients.open(await clients.profileDir(), server.url);
+    await laptop.logIn({ serverUrl: server.url, username: 'bob', password: DEFAULT_TEST_PASSWORD });
+    await linked(laptop, bob.core);
+    await online(laptop);
+    const installed = await eventually(
+      () => laptop.listStickerPacks({}),
+      (packs) => packs.length === 1,
+      'bob’s laptop installs the pack',
+      30_000,
+    );
+    expect(installed[0]).toMatchObject({ packId: pack.packId, name: 'Party', stickers: [{ emoji: '🎉' }] });
   });
 });
