@@ -221,6 +221,8 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
         case 'settings':
           set({ settingsChange: { conversationIds: event.conversationIds, n: get().settingsChange.n + 1 } });
           void conversations.refresh();
+          // A sticker pack installed from another device: the Stickers tab, once read, lists it.
+          if (get().stickerPacks !== null) void actions.loadStickerPacks().catch(() => undefined);
           break;
         case 'incoming':
           // For the host's notifications: the 'messages' and 'conversations' events before it refresh the views.

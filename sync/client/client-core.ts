@@ -210,6 +210,7 @@ class LocalClientCore implements ClientCore {
       download: (conversationId, messageId, index) => {
         if (this.mirror.attachments.requestDownload({ conversationId, messageId, index })) this.transfers?.kick();
       },
+      installedFromSync: () => this.emit({ type: 'settings', conversationIds: [] }),
       log: this.log,
     });
     this.settings = new PersonalSettings(mirror, (event) => this.emit(event));

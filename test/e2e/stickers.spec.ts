@@ -2,12 +2,13 @@
  * Issue 33: a sticker pack made in the picker's "Stickers" tab from two pictures (a PNG and an
  * animated GIF), one sticker sent; it shows large on both sides, without a bubble, named by its
  * emoji or "Sticker"; Bob adds the pack from it with one download ("Add sticker pack"), finds it
- * in his own Stickers tab, and sends one of its stickers back.
+ * in his own Stickers tab, and sends one of its stickers back; his laptop, linked afterwards, gets
+ * the pack too.
  */
 import { expect, test } from './support/app.js';
 import { animatedGif, pngImage } from './support/files.js';
 import type { MessengerPage } from './support/messenger-page.js';
-import { aliceAndBob, cleanedUpAfterEach } from './support/test-resources.js';
+import { aliceAndBob, anotherDevice, cleanedUpAfterEach } from './support/test-resources.js';
 
 const resources = cleanedUpAfterEach();
 
@@ -20,8 +21,10 @@ const stickersTab = async (person: MessengerPage) => {
 
 const stickersInLog = (person: MessengerPage) => person.page.getByRole('log').getByRole('img', { name: 'Sticker' });
 
-test('a sticker pack is made, a sticker sent, the pack added by the other person and used back', async ({ launchApp }) => {
-  const { alice, bob } = await aliceAndBob(launchApp, resources, 'stickers');
+test('a sticker pack is made, a sticker sent, the pack added by the other person, used back, and on their laptop', async ({
+  launchApp,
+}) => {
+  const { alice, bob, server } = await aliceAndBob(launchApp, resources, 'stickers');
   await alice.openConversationWith('Bob Builder');
   await bob.openConversationWith('Alice Liddell');
 
@@ -66,4 +69,13 @@ test('a sticker pack is made, a sticker sent, the pack added by the other person
   await bobsPack.getByRole('button', { name: 'Sticker' }).last().click();
   await expect(stickersInLog(alice)).toHaveCount(2);
   await expect(stickersInLog(bob)).toHaveCount(2);
+
+  // Bob's laptop, linked now, installs the pack he added (a sealed setting naming its message).
+  const laptop = await anotherDevice(launchApp, 'stickers', server.url, 'bob', bob);
+  await laptop.openConversationWith('Alice Liddell');
+  await expect(stickersInLog(laptop)).toHaveCount(2);
+  picker = await stickersTab(laptop);
+  await expect(picker.getByRole('region', { name: 'Party' }).getByRole('button', { name: 'Sticker' })).toHaveCount(2, {
+    timeout: 30_000,
+  });
 });

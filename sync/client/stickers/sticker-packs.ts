@@ -31,6 +31,8 @@ export interface StickerPacksDeps {
   remember: (conversationId: string, messageId: string, packId: string) => void;
   /** Asks for a message's file to be downloaded (downloadAttachment's path). */
   download: (conversationId: string, messageId: string, index: number) => void;
+  /** A pack installed from another device's setting: the page lists the packs again. */
+  installedFromSync: () => void;
   log: { warn(message: string, fields?: Record<string, unknown>): void };
 }
 
@@ -140,6 +142,7 @@ export class StickerPacks {
       }
       try {
         await this.add(synced.conversationId, synced.messageId, selfId, false);
+        this.deps.installedFromSync();
       } catch (error) {
         this.refused.add(synced.packId);
         this.deps.log.warn('a sticker pack installed on another device did not install here', {

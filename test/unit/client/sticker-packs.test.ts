@@ -38,6 +38,7 @@ function device() {
     clock: { now: () => 1 },
     remember: (_conversationId, messageId) => remembered.push(messageId),
     download: () => undefined,
+    installedFromSync: () => undefined,
     log: { warn: () => undefined },
   });
   return { mirror, blobs, packs, remembered };

@@ -78,6 +78,14 @@ describe('a sticker message', () => {
     expect(store.getState().stickerPacks?.map((pack) => pack.packId)).toEqual([sticker.packId]);
   });
 
+  it('lists a pack installed from another device once the core says the settings changed', async () => {
+    const { api, store } = await openWith({ sticker });
+    api.stickerPacks = [{ packId: sticker.packId, name: 'Party', stickers: [] }];
+    api.emit({ type: 'settings', conversationIds: [] });
+    await settle();
+    expect(store.getState().stickerPacks?.map((pack) => pack.name)).toEqual(['Party']);
+  });
+
   it('has words for every refusal the core gives by code', () => {
     for (const code of ['sticker_pack_wrong_key', 'sticker_pack_malformed', 'sticker_not_webp', 'sticker_not_an_image']) {
       expect(stickerRefusalOf(new AppApiError('refused', code))).toBe(code);
