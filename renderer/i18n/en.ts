@@ -375,6 +375,9 @@ export const en = {
     name: 'Pack name', // (a11y contract)
     pictures: 'Pictures (PNG, WebP or GIF, up to 200)',
     chosen: (n: number) => (n === 1 ? '1 picture chosen' : `${n} pictures chosen`),
+    emojiFor: (file: string) => `Emoji for ${file}`, // (a11y contract)
+    emojiPlaceholder: 'Emoji (optional)',
+    notAnEmoji: 'Each emoji must be a single emoji, or left empty.',
     creating: 'Creating…',
     createButton: 'Create',
     cancel: 'Cancel',

@@ -26,7 +26,10 @@ export function createStickers(kit: StoreKit, deps: Deps): { actions: StickerAct
 
     async createStickerPack(name, pictures) {
       const stored = [];
-      for (const picture of pictures) stored.push({ sha256: (await importFile(picture)).sha256 });
+      for (const picture of pictures) {
+        const { sha256 } = await importFile(picture.file);
+        stored.push(picture.emoji ? { sha256, emoji: picture.emoji } : { sha256 });
+      }
       const pack = await api.createStickerPack({ name, stickers: stored });
       await reload();
       return pack;

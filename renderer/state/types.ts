@@ -255,7 +255,7 @@ export interface StickerActions {
   /** Reads the packs installed here into `stickerPacks`. */
   loadStickerPacks: () => Promise<void>;
   /** "Create sticker pack" from the pictures chosen; throws with the core's code when it would not (the dialog says why). */
-  createStickerPack: (name: string, pictures: readonly Blob[]) => Promise<StickerPackView>;
+  createStickerPack: (name: string, pictures: readonly { file: Blob; emoji?: string }[]) => Promise<StickerPackView>;
   /** Sends a sticker of an installed pack to the open conversation; throws when it could not. */
   sendSticker: (packId: string, stickerId: string) => Promise<void>;
   /** Downloads a received sticker's pack (its bundle) if need be and installs it; throws with the core's code. */
