@@ -36,7 +36,9 @@ export function conversationPreview(conversation: ConversationSummary): string {
     ? t.conversations.pollPreview(text)
     : last.location
       ? t.conversations.locationPreview(text)
-      : text || attachmentPreview(last.attachment ?? null);
+      : last.sticker
+        ? t.conversations.stickerPreview
+        : text || attachmentPreview(last.attachment ?? null);
   if (last.own) return t.conversations.ownPreview(oneLine);
   return conversation.kind === 'group' && last.senderName ? t.conversations.senderPreview(last.senderName, oneLine) : oneLine;
 }

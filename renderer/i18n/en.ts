@@ -136,6 +136,7 @@ export const en = {
     pollPreview: (question: string) => `📊 ${question}`,
     /** A location, by its place name when it has one. */
     locationPreview: (name: string) => `📍 ${name || 'Location'}`,
+    stickerPreview: 'Sticker',
     /** A message with no text: what it carries. */
     gifPreview: 'GIF',
     photoPreview: 'Photo',

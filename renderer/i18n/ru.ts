@@ -152,6 +152,7 @@ export const ru: Strings = {
     pollPreview: (question: string) => `📊 ${question}`,
     gifPreview: 'GIF',
     locationPreview: (name: string) => `📍 ${name || 'Местоположение'}`,
+    stickerPreview: 'Стикер',
     photoPreview: 'Фотография',
     voicePreview: 'Голосовое сообщение',
     loadError: 'Не удалось загрузить чаты.',

@@ -152,6 +152,7 @@ export const uk: Strings = {
     pollPreview: (question: string) => `📊 ${question}`,
     gifPreview: 'GIF',
     locationPreview: (name: string) => `📍 ${name || 'Місцезнаходження'}`,
+    stickerPreview: 'Стікер',
     photoPreview: 'Фото',
     voicePreview: 'Голосове повідомлення',
     loadError: 'Не вдалося завантажити чати.',

@@ -378,6 +378,8 @@ export interface ConversationSummary {
     poll?: boolean;
     /** It is a location (its text is the place name); present only then. */
     location?: boolean;
+    /** It is a sticker (no text; its files are the sticker and its pack); present only then. */
+    sticker?: boolean;
   } | null;
   /** The newest call's entry, when it came after the newest message: the list shows it instead ("Missed voice call"). */
   lastCall?: CallEntryView & { at: number };

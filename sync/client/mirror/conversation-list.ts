@@ -37,7 +37,7 @@ const COLUMNS = `c.id, c.kind, c.name, c.last_activity_at, c.unread_count, c.unr
   c.last_attachment_kind, c.last_attachment_name, c.archived, c.archived_seq, c.muted, c.last_incoming_seq, c.draft_preview,
   c.blocked, c.request_from, c.request_answer, c.request_seq, r.display_name, ${UNNAMED_GROUP_TITLE}, c.last_call, c.disappearing_ms,
   (SELECT s.kind FROM messages lm JOIN message_state s
-            ON s.conversation_id = lm.conversation_id AND s.message_id = lm.client_message_id AND s.kind IN ('poll', 'location')
+            ON s.conversation_id = lm.conversation_id AND s.message_id = lm.client_message_id AND s.kind IN ('poll', 'location', 'sticker')
           WHERE lm.local_id = c.last_message_local_id LIMIT 1)
   FROM conversations c LEFT JOIN users u ON u.id = c.peer_id LEFT JOIN users r ON r.id = c.request_from`;
 
@@ -87,7 +87,7 @@ type Row = [
   unnamedGroupTitle: string | null,
   lastCall: string | null,
   disappearingMs: number | null,
-  /** 'poll' or 'location' when the newest message is one (the list shows it so). */
+  /** 'poll', 'location' or 'sticker' when the newest message is one (the list shows it so). */
   lastStateKind: string | null,
 ];
 
@@ -305,6 +305,7 @@ function toSummary(row: Row, selfId: string): ConversationSummary | null {
               : {}),
             ...(!lastDeleted && lastStateKind === 'poll' ? { poll: true } : {}),
             ...(!lastDeleted && lastStateKind === 'location' ? { location: true } : {}),
+            ...(!lastDeleted && lastStateKind === 'sticker' ? { sticker: true } : {}),
           },
     // Only when it is the newest thing said, so a list without calls reads as it always has.
     ...(lastCall ? { lastCall } : {}),

@@ -81,6 +81,8 @@ describe('sticker packs', () => {
       'bob receives the sticker, its picture downloaded by itself',
     );
     expect(received.sticker).toEqual({ packId: pack.packId, stickerId: pack.stickers[0]!.stickerId, emoji: '🎉' });
+    const summary = (await bob.core.listConversations()).find((conversation) => conversation.id === conversationId);
+    expect(summary?.lastMessage).toMatchObject({ text: '', sticker: true });
     await expect(bob.core.addStickerPack({ conversationId, messageId: sent.id })).rejects.toMatchObject({
       code: 'refused',
       message: 'sticker_pack_not_downloaded',

@@ -1,7 +1,7 @@
 /**
  * The conversation list's line under a title (renderer/format/conversation-preview.ts): a poll
- * reads as its question after a chart sign, a location as its place name after a pin, with the same
- * "You:" and sender prefixes as any message.
+ * reads as its question after a chart sign, a location as its place name after a pin, a sticker as
+ * "Sticker" (not its picture's file), with the same "You:" and sender prefixes as any message.
  */
 import { describe, expect, it } from 'vitest';
 import { conversationPreview } from '../../../renderer/format/conversation-preview.js';
@@ -24,5 +24,12 @@ describe('the conversation list’s preview', () => {
     const direct = (lastMessage: ReturnType<typeof last>) => conversationSummary(ann, { id: 'c1', lastMessage });
     expect(conversationPreview(direct(last({ text: 'Harbour', location: true })))).toBe('📍 Harbour');
     expect(conversationPreview(direct(last({ text: '', location: true, own: true })))).toBe('You: 📍 Location');
+  });
+
+  it('shows a sticker as "Sticker", not as the photo its file is', () => {
+    const direct = (lastMessage: ReturnType<typeof last>) => conversationSummary(ann, { id: 'c1', lastMessage });
+    const attachment = { kind: 'image', name: 'sticker.webp' };
+    expect(conversationPreview(direct(last({ text: '', sticker: true, attachment })))).toBe('Sticker');
+    expect(conversationPreview(direct(last({ text: '', sticker: true, attachment, own: true })))).toBe('You: Sticker');
   });
 });
