@@ -3,7 +3,7 @@ import { pollOf, purgeMessageState, storePoll } from './message-state.js';
 import type { PollDefinition } from '../../common/polls.js';
 import type { LocationDefinition } from '../../common/locations.js';
 import { locationOf, storeLocation } from './location-state.js';
-import { storeSticker } from './sticker-state.js';
+import { stickerOf, storeSticker } from './sticker-state.js';
 import { StickerPackStore } from './sticker-pack-store.js';
 import type { StickerDefinition } from '../../common/stickers.js';
 import type { Content, OpenedContent } from '../../content/content.js';
@@ -812,6 +812,8 @@ export class Mirror {
       // A location goes on as the same point, never live: only its author's device moves the original.
       const source = locationOf(this.db, input.source.conversationId, input.source.messageId);
       const location = source && { lat: source.lat, lon: source.lon };
+      // A sticker goes on as the same sticker, with its pack (its two files by reference).
+      const sticker = stickerOf(this.db, input.source.conversationId, input.source.messageId);
       for (const target of input.targets) {
         const inserted = cachedStatement(
           this.db,
@@ -830,6 +832,7 @@ export class Mirror {
         this.attachments.insertForwarded(target.conversationId, target.messageId, input.source);
         if (poll) storePoll(this.db, { ...target, authorId: input.senderId, seq: 0 }, poll);
         if (location) storeLocation(this.db, { ...target, authorId: input.senderId, seq: 0 }, location);
+        if (sticker) storeSticker(this.db, { ...target, authorId: input.senderId, seq: 0 }, sticker);
         this.search.touched(target.conversationId, target.messageId);
         this.outbox.enqueueSend(target.conversationId, target.messageId, input.source);
         noteComposed(this.db, target.conversationId, Number(inserted.lastInsertRowid), input.now);

@@ -105,6 +105,16 @@ describe('sticker packs', () => {
       'alice receives bob’s sticker from her pack',
     );
     expect(arrived.sticker).toEqual({ packId: pack.packId, stickerId: pack.stickers[1]!.stickerId, emoji: null });
+
+    // Forwarded, it stays a sticker: the same pack and files, by reference.
+    const [forwarded] = await alice.core.forwardMessage({
+      conversationId,
+      messageId: back.id,
+      toConversationIds: [conversationId],
+    });
+    const copy = await messageWhere(bob.core, conversationId, (m) => m.id === forwarded!.id, 'bob receives the forward');
+    expect(copy.sticker).toEqual(arrived.sticker);
+    expect(copy.attachments.map((file) => file.sha256)).toEqual(arrived.attachments.map((file) => file.sha256));
   });
 
   it('refuses a picture that is not one, by its code, and installs nothing', async () => {
