@@ -343,8 +343,12 @@ export class Composer {
 
   edit(conversationId: string, messageId: string, text: string): void {
     this.ownLiveMessage(conversationId, messageId);
-    // A poll's question stays as it was asked (content/rules.ts refuses it on every device too).
-    if (this.mirror.poll(conversationId, messageId) || this.mirror.location(conversationId, messageId)) {
+    // A poll's question stays as it was asked, a sticker has no text (content/rules.ts refuses both on every device too).
+    if (
+      this.mirror.poll(conversationId, messageId) ||
+      this.mirror.location(conversationId, messageId) ||
+      this.mirror.stickerPacks.stickerOf(conversationId, messageId)
+    ) {
       throw new AppApiError('refused', 'not_allowed');
     }
     this.mirror.transaction(() => {

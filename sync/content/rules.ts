@@ -65,8 +65,8 @@ export function refuseChange(change: Change, actor: ContentSender, target: Chang
       if (target.authorId !== actor.id) return 'not_author';
       if (target.deleted) return 'message_deleted';
       // A poll's question is not edited: the votes were given to the words that were asked. A
-      // location's text is its place name, which says where the point is.
-      return target.poll || target.location ? 'not_allowed' : null;
+      // location's text is its place name, which says where the point is. A sticker has no text.
+      return target.poll || target.location || target.sticker ? 'not_allowed' : null;
     case 'delete':
       if (target.authorId !== actor.id) return 'not_author';
       return target.deleted ? 'already_deleted' : null;

@@ -11,6 +11,7 @@ import { roleFromNotices } from './membership-notices.js';
 import { isMessageStateContent } from '../../content/kinds/message-state.js';
 import { pollOf } from './message-state.js';
 import { locationOf } from './location-state.js';
+import { stickerOf } from './sticker-state.js';
 
 /** Who wrote content, where, at which seq, and their role then as the server attested it (absent: not attested). */
 export interface ContentOrigin {
@@ -79,5 +80,6 @@ export function contentTarget(db: Db, conversationId: string, senderId: string, 
   const poll = content.kind === 'edit' || isMessageStateContent(content) ? pollOf(db, conversationId, content.messageId) : null;
   const location =
     content.kind === 'edit' || isMessageStateContent(content) ? locationOf(db, conversationId, content.messageId) : null;
-  return { authorId: message.sender_id, deleted: message.deleted === 1, senderEmojis: new Set(emojis), poll, location };
+  const sticker = content.kind === 'edit' && stickerOf(db, conversationId, content.messageId) !== null;
+  return { authorId: message.sender_id, deleted: message.deleted === 1, senderEmojis: new Set(emojis), poll, location, sticker };
 }

@@ -17,6 +17,8 @@ export interface MessageStateTarget {
   poll: PollDefinition | null;
   /** The message's location, when it is one; looked up only for what depends on it (an edit, a move, a stop). */
   location?: LocationDefinition | null;
+  /** Whether the message is a sticker; looked up only for an edit (a sticker has no text to edit). */
+  sticker?: boolean;
 }
 
 export interface MessageStateKind<C extends { kind: string; messageId: string }> {

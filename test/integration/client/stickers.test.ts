@@ -69,6 +69,9 @@ describe('sticker packs', () => {
 
     const sent = await alice.core.sendSticker({ conversationId, packId: pack.packId, stickerId: pack.stickers[0]!.stickerId });
     expect(sent).toMatchObject({ text: '', sticker: { packId: pack.packId, emoji: '🎉' } });
+    await expect(alice.core.editMessage({ conversationId, messageId: sent.id, text: 'words' })).rejects.toMatchObject({
+      code: 'refused',
+    });
     expect(sent.attachments.map((file) => [file.kind, file.mime])).toEqual([
       ['image', 'image/webp'],
       ['file', 'application/octet-stream'],

@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeContent } from '../../../sync/content/content.js';
+import { refuseContent, type ChangeTarget, type ContentSender } from '../../../sync/content/rules.js';
 import { isStickerWebp, webpSize } from '../../../sync/common/stickers.js';
 
 const bytes = (value: unknown) => new Uint8Array(Buffer.from(JSON.stringify(value)));
@@ -39,6 +40,15 @@ describe('a sticker as content', () => {
     ]) {
       expect(() => decodeContent(sticker(fields)), JSON.stringify(fields)).toThrow();
     }
+  });
+});
+
+describe('an edit of a sticker', () => {
+  it('is refused on every device: a sticker has no text', () => {
+    const ann: ContentSender = { id: 'ann', role: 'member', conversationKind: 'direct' };
+    const annsSticker: ChangeTarget = { authorId: 'ann', deleted: false, senderEmojis: new Set(), poll: null, sticker: true };
+    expect(refuseContent({ kind: 'edit', messageId: 'm1', text: 'now with words' }, ann, annsSticker)).toBe('not_allowed');
+    expect(refuseContent({ kind: 'edit', messageId: 'm1', text: 'fine' }, ann, { ...annsSticker, sticker: false })).toBeNull();
   });
 });
 
