@@ -7,7 +7,7 @@ import type { ServerStore } from './store/server-store.js';
 export const DISAPPEARING_SWEEP_MS = 10_000;
 
 /** Envelopes one pass stamps or purges at most: each pass is one short transaction. */
-export const DISAPPEARING_SWEEP_BATCH = 500;
+export const DISAPPEARING_SWEEP_BATCH = 100;
 
 export interface DisappearingSweep {
   /** No further runs; one under way finishes after its current pass (it is tracked by InFlight). */
