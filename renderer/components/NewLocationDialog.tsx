@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { LIVE_DURATIONS_MS, LOCATION_LIMITS } from '../../sync/common/locations.js';
 import { t } from '../i18n/index.js';
-import { useActions } from '../state/context.js';
+import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { isPlaceName, typedPoint, type Point } from '../state/location-draft.js';
 import type { LiveDurationMs } from '../state/types.js';
@@ -28,6 +28,9 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
   const [liveFor, setLiveFor] = useState<LiveDurationMs>(LIVE_DURATIONS_MS[0]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Sent, but without its map: said here rather than lost as the dialog closes. */
+  const [sentWithoutMap, setSentWithoutMap] = useState<string | null>(null);
+  const withMap = useApp((s) => !!s.preferences?.mapTileUrl);
   const guard = useIdentityChangeGuard(conversationId, (reason) => setError(t.newLocation.failed(reason)));
 
   const typed = typedPoint(latitude, longitude);
@@ -38,8 +41,9 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
     setBusy(true);
     setError(null);
     try {
-      await sendLocation(conversationId, point, name.trim(), liveForMs);
-      onClose();
+      const { mapFailure } = await sendLocation(conversationId, point, name.trim(), liveForMs);
+      if (mapFailure) setSentWithoutMap(t.newLocation.sentWithoutMap(describeError(mapFailure.error)));
+      else onClose();
     } catch (failure) {
       setBusy(false);
       setError(t.newLocation.failed(describeError(failure)));
@@ -88,6 +92,19 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
     </div>
   );
 
+  if (sentWithoutMap !== null) {
+    return (
+      <ModalDialog title={t.newLocation.title} onClose={onClose} className="dialog--location">
+        <p role="status">{sentWithoutMap}</p>
+        <div className="dialog__actions">
+          <button type="button" className="button" onClick={onClose}>
+            {t.newLocation.close}
+          </button>
+        </div>
+      </ModalDialog>
+    );
+  }
+
   return (
     <>
       <ModalDialog title={t.newLocation.title} onClose={onClose} className="dialog--location">
@@ -128,7 +145,7 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
             error={error}
             cancelLabel={t.newLocation.cancel}
             onCancel={onClose}
-            submitLabel={busy ? t.newLocation.sending : t.newLocation.send}
+            submitLabel={busy ? (withMap ? t.newLocation.makingMap : t.newLocation.sending) : t.newLocation.send}
             submitDisabled={!typed || !nameFits || busy}
           />
         </form>
