@@ -5,15 +5,16 @@ import { LOCATION_LIMITS, openStreetMapUrl } from '../../sync/common/locations.j
 import { formatTime } from '../format/time.js';
 import { useNow } from '../hooks/useNow.js';
 import { t } from '../i18n/index.js';
-import { useActions } from '../state/context.js';
+import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { ImageAttachment } from './ImageAttachment.js';
+import { MapDialog } from './MapDialog.js';
 import { TransferStatus } from './TransferStatus.js';
 
 /**
  * A location in its message: its map snapshot when it was sent with one (made on the sender's
  * device, with the tile data's attribution under it), the place name (plain text) and the
- * coordinates, and "Open in
+ * coordinates, "Open map" when this device has a tile server, and "Open in
  * OpenStreetMap", a link the app hands to the system browser (links with target=_blank never open
  * inside the app: electron-main.ts, and the browser host opens a new tab). A live one says until
  * when it moves, and its author's devices offer "Stop sharing".
@@ -53,8 +54,24 @@ export function LocationBody({
         <a className="location-card__open" href={openStreetMapUrl(location)} target="_blank" rel="noopener noreferrer">
           {t.locations.open}
         </a>
+        <OpenMap point={location} />
       </span>
     </div>
+  );
+}
+
+/** "Open map": the interactive map, offered when this device has a tile server (Settings → "Maps"). */
+function OpenMap({ point }: { point: { lat: number; lon: number } }) {
+  const template = useApp((s) => s.preferences?.mapTileUrl ?? null);
+  const [open, setOpen] = useState(false);
+  if (template === null) return null;
+  return (
+    <>
+      <button type="button" className="link-button location-card__map-open" onClick={() => setOpen(true)}>
+        {t.locations.openMap}
+      </button>
+      {open && <MapDialog template={template} point={{ lat: point.lat, lon: point.lon }} onClose={() => setOpen(false)} />}
+    </>
   );
 }
 

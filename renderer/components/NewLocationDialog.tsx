@@ -8,13 +8,14 @@ import type { LiveDurationMs } from '../state/types.js';
 import { currentPosition } from '../transport/geolocation.js';
 import { FormActions } from './FormActions.js';
 import { useIdentityChangeGuard } from './IdentityChangeGuard.js';
+import { MapView } from './MapView.js';
 import { ModalDialog } from './ModalDialog.js';
 
 /**
  * "Location": "Send your current location" (one fix from the system, sent at once with the place
  * name if one is typed), "Share live location" for 15 minutes, 1 hour or 8 hours, or coordinates
- * typed and Send. Where the system gives no position the
- * dialog says why in words, and typing stays open.
+ * typed and Send, or (with a tile server in Settings → "Maps") a point chosen on the map, which
+ * fills them in. Where the system gives no position the dialog says why in words, and typing stays open.
  */
 export function NewLocationDialog({ conversationId, onClose }: { conversationId: string; onClose: () => void }) {
   const { sendLocation } = useActions();
@@ -30,7 +31,9 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
   const [busy, setBusy] = useState(false);
   /** Sent, but without its map: said here rather than lost as the dialog closes. */
   const [sentWithoutMap, setSentWithoutMap] = useState<string | null>(null);
-  const withMap = useApp((s) => !!s.preferences?.mapTileUrl);
+  const template = useApp((s) => s.preferences?.mapTileUrl ?? null);
+  const withMap = template !== null;
+  const [choosing, setChoosing] = useState(false);
   const guard = useIdentityChangeGuard(conversationId, (reason) => setError(t.newLocation.failed(reason)));
 
   const typed = typedPoint(latitude, longitude);
@@ -141,6 +144,25 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
             {field(longitudeId, t.newLocation.longitude, longitude, setLongitude, 'decimal')}
           </div>
           {typedSomething && !typed && <p className="form-error">{t.newLocation.badPoint}</p>}
+          {template !== null &&
+            (choosing ? (
+              <div className="location-form__map">
+                <p className="field__hint">{t.newLocation.mapHint}</p>
+                <MapView
+                  template={template}
+                  point={typed}
+                  onPick={(point) => {
+                    setLatitude(String(point.lat));
+                    setLongitude(String(point.lon));
+                    setError(null);
+                  }}
+                />
+              </div>
+            ) : (
+              <button type="button" className="button button--secondary location-form__choose" onClick={() => setChoosing(true)}>
+                {t.newLocation.chooseOnMap}
+              </button>
+            ))}
           <FormActions
             error={error}
             cancelLabel={t.newLocation.cancel}

@@ -904,7 +904,7 @@ export const en = {
     tileUrl: 'Tile server URL', // (a11y contract: textbox)
     hint: 'A template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png. Locations you send then carry a map, and “Open map” shows one. Leave it empty for none.',
     save: 'Save', // (a11y contract)
-    saved: 'Saved.',
+    saved: 'Saved. The interactive map uses it once the window is reloaded.',
     problems: {
       not_a_url: 'That isn’t a URL.',
       not_https: 'The tile server must use https.',
