@@ -98,14 +98,25 @@ test('a live location moves twice on both screens, then stops for everyone', asy
 });
 
 /** A tile server on 127.0.0.1 answering every tile with one plain PNG; it counts what it is asked, and by whom. */
-async function tileServer(): Promise<{ template: string; asked: { path: string; page: boolean }[]; close(): Promise<void> }> {
+async function tileServer(): Promise<{
+  template: string;
+  asked: { path: string; page: boolean }[];
+  /** From now on every tile is refused (500). */
+  fail(): void;
+  close(): Promise<void>;
+}> {
   const tile = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#8fc7ff' } })
     .png()
     .toBuffer();
   const asked: { path: string; page: boolean }[] = [];
+  let failing = false;
   const server = createServer((request, response) => {
     // The page's requests carry its origin (cross-origin fetches); the core's do not.
     asked.push({ path: request.url ?? '', page: request.headers.origin !== undefined });
+    if (failing) {
+      response.writeHead(500).end();
+      return;
+    }
     response
       .writeHead(200, { 'content-type': 'image/png', 'content-length': tile.length, 'access-control-allow-origin': '*' })
       .end(tile);
@@ -114,6 +125,7 @@ async function tileServer(): Promise<{ template: string; asked: { path: string; 
   return {
     template: `http://127.0.0.1:${(server.address() as AddressInfo).port}/{z}/{x}/{y}.png`,
     asked,
+    fail: () => (failing = true),
     close: () =>
       new Promise((resolve) => {
         // The browser keeps its connections alive: closed here, or close() would wait for them.
@@ -138,7 +150,9 @@ async function setTileServer(person: MessengerPage, template: string) {
   await person.page.reload();
 }
 
-test('with a tile server, a location carries a map snapshot, and "Open map" shows the interactive map', async ({ launchApp }) => {
+test('with a tile server, a location carries a map snapshot, "Open map" shows the interactive map, a point is chosen on it, and a failing server sends the card', async ({
+  launchApp,
+}) => {
   const tiles = await tileServer();
   try {
     const { alice, bob } = await aliceAndBob(launchApp, resources, 'location-maps');
@@ -171,6 +185,29 @@ test('with a tile server, a location carries a map snapshot, and "Open map" show
     await expect.poll(() => tiles.asked.filter((request) => request.page).length, { timeout: 30_000 }).toBeGreaterThan(before);
     await mapDialog.getByRole('button', { name: 'Close' }).last().click();
     await expect(mapDialog).toBeHidden();
+
+    // A point chosen on the map fills in the coordinates; a tile server that fails does not stop
+    // the location: it goes as a card with the coordinates, and Alice is told why.
+    const choose = await locationDialog(alice);
+    await choose.getByRole('button', { name: 'Choose on map' }).click();
+    await expect(choose.locator('canvas')).toHaveCount(1, { timeout: 30_000 });
+    await choose.locator('canvas').click({ position: { x: 40, y: 40 } });
+    await expect(choose.getByRole('textbox', { name: 'Latitude' })).toHaveValue(/^-?\d+(\.\d+)?$/u);
+    await expect(choose.getByRole('textbox', { name: 'Longitude' })).toHaveValue(/^-?\d+(\.\d+)?$/u);
+    await choose.getByRole('textbox', { name: 'Latitude' }).fill('-33.8688');
+    await choose.getByRole('textbox', { name: 'Longitude' }).fill('151.2093');
+    tiles.fail();
+    await choose.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(choose.getByRole('status')).toHaveText(
+      'The location was sent without a map: the tile server refused the tiles.',
+      {
+        timeout: 30_000,
+      },
+    );
+    await choose.getByRole('button', { name: 'Close' }).last().click();
+    const sydney = cards(bob).filter({ hasText: '-33.868800, 151.209300' });
+    await expect(sydney).toBeVisible({ timeout: 30_000 });
+    await expect(sydney.getByRole('img')).toHaveCount(0);
   } finally {
     await tiles.close();
   }
