@@ -37,7 +37,7 @@ export function MapView({ template, point, onPick }: { template: string; point: 
         const start = centre.current;
         const made = new maplibre.Map({
           container: element,
-          style: rasterStyle(template),
+          style: rasterStyle(template, t.locations.attribution),
           center: start ? [start.lon, start.lat] : [0, 0],
           zoom: start ? POINT_ZOOM : WORLD_ZOOM,
           attributionControl: { compact: false },
