@@ -919,6 +919,7 @@ export const en = {
     map_tile_refused: 'the tile server refused the tiles.',
     map_tile_not_image: 'the tile server didn’t send map tiles.',
     map_tile_too_large: 'the tile server sent tiles that are too large.',
+    map_unavailable: 'maps can’t be made on this device.',
   },
 
   /** Settings → Calls: the microphone, camera and speaker calls use on this device. */

@@ -868,6 +868,7 @@ export const ru: Strings = {
     map_tile_refused: 'сервер тайлов отказал в тайлах.',
     map_tile_not_image: 'сервер тайлов прислал не тайлы карты.',
     map_tile_too_large: 'сервер тайлов прислал слишком большие тайлы.',
+    map_unavailable: 'на этом устройстве нельзя создавать карты.',
   },
 
   callDevices: {

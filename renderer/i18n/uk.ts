@@ -867,6 +867,7 @@ export const uk: Strings = {
     map_tile_refused: 'сервер тайлів відмовив у тайлах.',
     map_tile_not_image: 'сервер тайлів надіслав не тайли мапи.',
     map_tile_too_large: 'сервер тайлів надіслав завеликі тайли.',
+    map_unavailable: 'на цьому пристрої не можна створювати мапи.',
   },
 
   callDevices: {

@@ -19,6 +19,8 @@ export const MAP_SNAPSHOT_FAILURES = [
   'map_tile_refused',
   'map_tile_not_image',
   'map_tile_too_large',
+  /** The image library could not be loaded on this device. */
+  'map_unavailable',
 ] as const;
 export type MapSnapshotFailure = (typeof MAP_SNAPSHOT_FAILURES)[number];
 

@@ -58,7 +58,13 @@ type Sharp = typeof SharpFunction;
 /** Loaded on first use: the core starts without the native image library. */
 let sharpModule: Promise<Sharp> | null = null;
 function loadSharp(): Promise<Sharp> {
-  sharpModule ??= import('sharp').then((module) => module.default);
+  sharpModule ??= import('sharp').then(
+    (module) => module.default,
+    () => {
+      sharpModule = null;
+      throw failure('map_unavailable');
+    },
+  );
   return sharpModule;
 }
 
