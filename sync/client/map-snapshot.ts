@@ -80,8 +80,15 @@ export async function makeMapSnapshot(deps: MapSnapshotDeps, point: { lat: numbe
   const placed = tilesAround(point, zoom, width, height);
   if (placed.length > MAP_SNAPSHOT.maxTiles) throw failure('map_tile_refused');
   const sharp = await loadSharp();
-  const signal = AbortSignal.timeout(deps.timeoutMs);
-  const tiles = await Promise.all(placed.map((tile) => fetchTile(deps.fetch, template, tile, signal, sharp)));
+  // One tile refused ends the others too: the location goes without a map either way.
+  const refused = new AbortController();
+  const signal = AbortSignal.any([AbortSignal.timeout(deps.timeoutMs), refused.signal]);
+  const tiles = await Promise.all(placed.map((tile) => fetchTile(deps.fetch, template, tile, signal, sharp))).catch(
+    (error: unknown) => {
+      refused.abort();
+      throw error;
+    },
+  );
   // Tiles go on a canvas one tile wider each side (offsets are never below -256), then the
   // picture is cut out: sharp cuts before it composes within one pipeline, so two passes.
   const margin = TILE_SIZE;

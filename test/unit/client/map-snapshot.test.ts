@@ -124,6 +124,18 @@ describe('a map snapshot', () => {
     expect(await codeOf(snapshotOver(gone).make())).toBe('refused:map_unreachable');
   });
 
+  it('stops asking for the other tiles once one is refused', async () => {
+    const waiting: AbortSignal[] = [];
+    const { make } = snapshotOver((url, init) => {
+      if (url.pathname.endsWith('9531.png')) return new Response(null, { status: 404 });
+      if (init?.signal) waiting.push(init.signal);
+      return new Promise<Response>(() => undefined);
+    });
+    expect(await codeOf(make())).toBe('refused:map_tile_refused');
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting.every((signal) => signal.aborted)).toBe(true);
+  });
+
   it('stores nothing when it fails', async () => {
     const { make, dir } = snapshotOver((url) => (url.pathname.endsWith('9531.png') ? png('nope') : png(tile)));
     await expect(make()).rejects.toThrow(AppApiError);
