@@ -113,13 +113,16 @@ export async function makeMapSnapshot(deps: MapSnapshotDeps, point: { lat: numbe
   return { sha256: stored.sha256, width, height };
 }
 
+/** Tile servers ask apps to name themselves (OpenStreetMap's tile usage policy); nothing names the person. */
+export const TILE_REQUEST_HEADERS = { accept: 'image/png,image/jpeg', 'user-agent': 'OfflineMessenger-Maps/1.0' } as const;
+
 /** One tile's bytes, checked to be a tile: from the template's origin, an image of one tile's size. */
 async function fetchTile(fetch: MapSnapshotDeps['fetch'], template: string, tile: PlacedTile, signal: AbortSignal, sharp: Sharp) {
   const url = tileUrl(template, tile);
   if (new URL(url).origin !== tileOrigin(template)) throw failure('map_tile_refused');
   let response: Response;
   try {
-    response = await fetch(url, { redirect: 'manual', signal, credentials: 'omit', headers: { accept: 'image/png,image/jpeg' } });
+    response = await fetch(url, { redirect: 'manual', signal, credentials: 'omit', headers: TILE_REQUEST_HEADERS });
   } catch {
     throw failure('map_unreachable');
   }

@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppApiError } from '../../../sync/app-api/contract.js';
 import { tilesAround } from '../../../sync/common/map-tiles.js';
 import { BlobStore } from '../../../sync/client/attachments/blob-store.js';
-import { MAP_SNAPSHOT, makeMapSnapshot } from '../../../sync/client/map-snapshot.js';
+import { MAP_SNAPSHOT, makeMapSnapshot, TILE_REQUEST_HEADERS } from '../../../sync/client/map-snapshot.js';
 import { memoryFileKeys } from '../../support/file-keys.js';
 
 const TEMPLATE = 'http://127.0.0.1:4100/tiles/{z}/{x}/{y}.png';
@@ -56,7 +56,10 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 
 describe('a map snapshot', () => {
   it('is the tiles around the point with the pin in the middle, stored as one PNG, asked only of the template’s host', async () => {
-    const { make, asked, blobs } = snapshotOver(() => png(tile));
+    const { make, asked, blobs } = snapshotOver((_url, init) => {
+      expect(new Headers(init?.headers).get('user-agent')).toBe(TILE_REQUEST_HEADERS['user-agent']);
+      return png(tile);
+    });
     const made = await make();
     expect(made).toMatchObject({ width: MAP_SNAPSHOT.width, height: MAP_SNAPSHOT.height });
     const expected = tilesAround(POINT, MAP_SNAPSHOT.zoom, MAP_SNAPSHOT.width, MAP_SNAPSHOT.height);
