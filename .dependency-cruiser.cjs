@@ -30,7 +30,7 @@ module.exports = {
       severity: 'error',
       comment: 'The renderer reaches the core only through the app API contract.',
       from: { path: '^renderer/' },
-      to: { path: '(^|/)node_modules/(better-sqlite3-multiple-ciphers|ws|electron|@tus/[^/]+|tus-js-client|file-type)/' },
+      to: { path: '(^|/)node_modules/(better-sqlite3-multiple-ciphers|ws|electron|@tus/[^/]+|tus-js-client|file-type|sharp)/' },
     },
     {
       name: 'renderer-only-pure-sync',
@@ -48,9 +48,9 @@ module.exports = {
     {
       name: 'sync-no-ui-or-electron',
       severity: 'error',
-      comment: 'sync/ is the heart and knows nothing of Electron or React.',
+      comment: "sync/ is the heart and knows nothing of Electron or React (nor of the page's map).",
       from: { path: '^sync/' },
-      to: { path: '(^|/)node_modules/(electron|react|react-dom|zustand)/' },
+      to: { path: '(^|/)node_modules/(electron|react|react-dom|zustand|maplibre-gl)/' },
     },
     {
       name: 'sync-no-hosts',
@@ -69,7 +69,7 @@ module.exports = {
       name: 'pure-sync-no-node-packages',
       severity: 'error',
       from: { path: '^sync/(app-api|protocol|common)/' },
-      to: { path: '(^|/)node_modules/(better-sqlite3-multiple-ciphers|ws|electron)/' },
+      to: { path: '(^|/)node_modules/(better-sqlite3-multiple-ciphers|ws|electron|sharp)/' },
     },
     {
       name: 'pure-sync-no-impure-sync',
@@ -87,9 +87,9 @@ module.exports = {
     {
       name: 'server-not-client',
       severity: 'error',
-      comment: 'The server must not depend on the client core (nor its packages: tus-js-client, file-type).',
+      comment: 'The server must not depend on the client core (nor its packages: tus-js-client, file-type, sharp).',
       from: { path: '^sync/server/' },
-      to: { path: ['^sync/client/', '(^|/)node_modules/(tus-js-client|file-type)/'] },
+      to: { path: ['^sync/client/', '(^|/)node_modules/(tus-js-client|file-type|sharp)/'] },
     },
     {
       name: 'server-never-fetches-pages',

@@ -31,6 +31,7 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   sendMessage: true,
   sendPoll: true,
   sendLocation: true,
+  makeMapSnapshot: true,
   reportLiveLocation: true,
   stopLiveLocation: true,
   votePoll: true,

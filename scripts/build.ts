@@ -2,6 +2,7 @@
  * npm run build: bundles everything that runs into dist/ with esbuild.
  *   dist/renderer/{index.html, app.js, app.css, assets…}  renderer/main.tsx (+ index.html, renderer/public/*)
  *   dist/renderer/emoji/en/{data,messages}.json           the emoji picker's data (emojibase-data), served locally
+ *   dist/renderer/maplibre/*                              maplibre-gl, its worker and stylesheet (the interactive map), served locally
  *   dist/main/electron-main.cjs                           main/electron/electron-main.ts
  *   dist/preload/preload.cjs                              preload/preload.ts (sandboxed: one file, only electron external)
  *   dist/main/core-worker.cjs                             main/node/core-worker.ts (worker thread entry)
@@ -18,6 +19,7 @@ import * as esbuild from 'esbuild';
 import { BUILT } from '../main/common/defaults.js';
 import { TRAY_ART_DIR, trayArt } from '../main/electron/tray-art.js';
 import { EMOJI_DATA_DIR, EMOJI_DATA_FILES } from '../renderer/format/emoji-data.js';
+import { MAPLIBRE_DIR, MAPLIBRE_FILES } from '../renderer/map/maplibre-files.js';
 
 export interface BuildOptions {
   /** Repository root (sources are read from here). */
@@ -49,6 +51,17 @@ async function copyEmojiData(rootDir: string, rendererOut: string): Promise<void
   const target = path.join(rendererOut, ...EMOJI_DATA_DIR.split('/'));
   await fs.mkdir(target, { recursive: true });
   await Promise.all(EMOJI_DATA_FILES.map((file) => fs.copyFile(path.join(source, file), path.join(target, file))));
+}
+
+/**
+ * maplibre-gl, its worker and its stylesheet, copied (not bundled: loaded when a map first opens)
+ * next to the page; the worker then comes from our own origin (worker-src 'self').
+ */
+async function copyMaplibre(rootDir: string, rendererOut: string): Promise<void> {
+  const source = path.join(rootDir, 'node_modules', 'maplibre-gl', 'dist');
+  const target = path.join(rendererOut, MAPLIBRE_DIR);
+  await fs.mkdir(target, { recursive: true });
+  await Promise.all(Object.values(MAPLIBRE_FILES).map((file) => fs.copyFile(path.join(source, file), path.join(target, file))));
 }
 
 /** The tray icon and the taskbar's unread overlays, rendered from SVG (the tray's from resources/icon.svg). */
@@ -148,6 +161,7 @@ export async function build(options: BuildOptions): Promise<void> {
 
   await fs.copyFile(rendererHtml, path.join(rendererOut, 'index.html'));
   await copyEmojiData(rootDir, rendererOut);
+  await copyMaplibre(rootDir, rendererOut);
   await renderTrayArt(rootDir, outDir);
   const publicDir = path.join(path.dirname(rendererHtml), 'public');
   if (existsSync(publicDir)) await fs.cp(publicDir, rendererOut, { recursive: true, errorOnExist: false });

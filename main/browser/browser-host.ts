@@ -3,7 +3,8 @@
  * under /files (main/common/file-gateway.ts), GIF search results under /gifs (gif-gateway.ts), and carries the app API over a WebSocket bridge
  * (/bridge) to the client core (which runs in a worker thread; see main/node/core-worker-client.ts).
  * "Export logs" downloads this profile's logs from LOGS_EXPORT_PATH (main/common/logging-export.ts).
- * Every response carries the renderer's CSP as a header. Everything but the one-time key exchange
+ * Every response carries the renderer's CSP as a header (the page's own files with the tile server
+ * Settings → "Maps" allows). Everything but the one-time key exchange
  * needs the session cookie that exchange sets (bridge-lock.ts): the page itself is no secret, but the
  * files are, and one rule for every path leaves nothing to forget.
  */
@@ -19,7 +20,8 @@ import { LOGS_EXPORT_PATH } from '../../sync/app-api/log-export.js';
 import type { Random } from '../../sync/common/runtime.js';
 import type { FileKeyring } from '../../sync/client/attachments/file-keys.js';
 import { realRuntime } from '../../sync/node/real-runtime.js';
-import { SECURITY_HEADERS } from '../common/csp.js';
+import { pageHeaders, SECURITY_HEADERS } from '../common/csp.js';
+import { currentMapTileUrl } from '../common/page-policy.js';
 import { filesTargetOf, gatewayError, handleFilesRequest, lazyBlobStore, type GatewayResponse } from '../common/file-gateway.js';
 import { gifTargetOf, handleGifRequest, type GifBytes } from '../common/gif-gateway.js';
 import type { LogExporter } from '../common/logging-export.js';
@@ -239,7 +241,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       send(res, 404, 'Not Found\n', TEXT);
       return;
     }
-    send(res, 200, body, contentTypeFor(file), req.method === 'HEAD');
+    // The page's own files carry the policy as the tile server preference is now (Settings → "Maps").
+    res.writeHead(200, {
+      ...pageHeaders(await currentMapTileUrl(core)),
+      'Content-Type': contentTypeFor(file),
+      'Content-Length': body.length,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   const server = http.createServer((req, res) => {

@@ -33,7 +33,8 @@ import {
   IPC_INVOKE,
   MAX_COPY_CHARS,
 } from '../../preload/allowed-methods.js';
-import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../common/csp.js';
+import { contentSecurityPolicy, pageHeaders, SECURITY_HEADERS } from '../common/csp.js';
+import { currentMapTileUrl } from '../common/page-policy.js';
 import {
   currentCoreFileKeys,
   filesTargetOf,
@@ -192,9 +193,11 @@ async function serveAppRequest(request: Request): Promise<Response> {
   if (!file) return notFound();
   try {
     const body = await fs.readFile(file);
+    // The page's policy as the tile server preference is now; every response's header then says the same.
+    pagePolicy.mapTileUrl = await currentMapTileUrl(core);
     return new Response(request.method === 'HEAD' ? null : body, {
       status: 200,
-      headers: { ...SECURITY_HEADERS, 'Content-Type': contentTypeFor(file) },
+      headers: { ...pageHeaders(pagePolicy.mapTileUrl), 'Content-Type': contentTypeFor(file) },
     });
   } catch {
     return notFound();
@@ -206,6 +209,9 @@ const callNow: { running: boolean; strings: DesktopStrings } = {
   running: false,
   strings: desktopStrings('system', []),
 };
+
+/** The tile server (Settings → "Maps") the policy of the page's files allows, as they were last served. */
+const pagePolicy: { mapTileUrl: string | null } = { mapTileUrl: null };
 
 /** Whether the page is asking for its position now ("Send your current location", IPC_ASKING_LOCATION). */
 const locationNow = { asking: false };
@@ -257,7 +263,7 @@ function lockDownSessions(): void {
     for (const name of Object.keys(headers)) {
       if (name.toLowerCase() === 'content-security-policy') delete headers[name];
     }
-    headers['Content-Security-Policy'] = [CONTENT_SECURITY_POLICY];
+    headers['Content-Security-Policy'] = [contentSecurityPolicy(pagePolicy.mapTileUrl)];
     callback({ responseHeaders: headers });
   });
 }

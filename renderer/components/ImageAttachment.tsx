@@ -14,10 +14,19 @@ const MAX_SIDE_PX = 320;
 
 /**
  * An image at its own proportions from the start: the sender's tiny preview, stretched, until the
- * verified bytes are here. Its accessible name is its file name; activating it opens the viewer.
+ * verified bytes are here. Its accessible name is its file name (unless told another); activating it opens the viewer.
  * One above the pixel budget (by its header, image-budget.ts) is never decoded: it is shown as a file.
  */
-export function ImageAttachment({ message, attachment }: { message: MessageView; attachment: AttachmentView }) {
+export function ImageAttachment({
+  message,
+  attachment,
+  alt = attachment.name,
+}: {
+  message: MessageView;
+  attachment: AttachmentView;
+  /** Its accessible name when its file name is not what it shows (a location's map). */
+  alt?: string;
+}) {
   const [viewing, setViewing] = useState(false);
   const { save } = useAttachmentFile(message, attachment);
   const verdict = useImageBudget(attachment);
@@ -46,8 +55,8 @@ export function ImageAttachment({ message, attachment }: { message: MessageView;
       <img
         className={`attachment-image${shown ? '' : ' attachment-image--preview'}`}
         src={src}
-        alt={attachment.name}
-        title={t.attachments.open(attachment.name)}
+        alt={alt}
+        title={t.attachments.open(alt)}
         width={size.width}
         height={size.height}
         draggable={false}

@@ -195,7 +195,8 @@ export const MessageBubble = memo(function MessageBubble({
             </span>
           )}
           {message.replyTo && !message.deleted && <QuoteBlock quote={message.replyTo} />}
-          {!message.deleted && !sticker && message.attachments.length > 0 && (
+          {/* A location's one image is its map, shown in its card (unless pictures are withheld); a sticker's files are the sticker. */}
+          {!message.deleted && !sticker && message.attachments.length > 0 && (!message.location || withholdPictures) && (
             <MessageAttachments message={message} asFiles={withholdPictures} />
           )}
           {message.deleted ? (
@@ -203,7 +204,11 @@ export const MessageBubble = memo(function MessageBubble({
           ) : message.poll ? (
             <PollBody message={message} poll={message.poll} closed={leftGroup || failed} returnFocusTo={article} />
           ) : message.location ? (
-            <LocationBody message={message} location={message.location} />
+            <LocationBody
+              message={message}
+              location={message.location}
+              snapshot={withholdPictures ? null : (message.attachments[0] ?? null)}
+            />
           ) : sticker ? (
             <StickerBody message={message} sticker={sticker} />
           ) : (

@@ -1,20 +1,21 @@
 import { useId, useState, type FormEvent } from 'react';
 import { LIVE_DURATIONS_MS, LOCATION_LIMITS } from '../../sync/common/locations.js';
 import { t } from '../i18n/index.js';
-import { useActions } from '../state/context.js';
+import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';
 import { isPlaceName, typedPoint, type Point } from '../state/location-draft.js';
 import type { LiveDurationMs } from '../state/types.js';
 import { currentPosition } from '../transport/geolocation.js';
 import { FormActions } from './FormActions.js';
 import { useIdentityChangeGuard } from './IdentityChangeGuard.js';
+import { MapView } from './MapView.js';
 import { ModalDialog } from './ModalDialog.js';
 
 /**
  * "Location": "Send your current location" (one fix from the system, sent at once with the place
  * name if one is typed), "Share live location" for 15 minutes, 1 hour or 8 hours, or coordinates
- * typed and Send. Where the system gives no position the
- * dialog says why in words, and typing stays open.
+ * typed and Send, or (with a tile server in Settings → "Maps") a point chosen on the map, which
+ * fills them in. Where the system gives no position the dialog says why in words, and typing stays open.
  */
 export function NewLocationDialog({ conversationId, onClose }: { conversationId: string; onClose: () => void }) {
   const { sendLocation } = useActions();
@@ -28,6 +29,11 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
   const [liveFor, setLiveFor] = useState<LiveDurationMs>(LIVE_DURATIONS_MS[0]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Sent, but without its map: said here rather than lost as the dialog closes. */
+  const [sentWithoutMap, setSentWithoutMap] = useState<string | null>(null);
+  const template = useApp((s) => s.preferences?.mapTileUrl ?? null);
+  const withMap = template !== null;
+  const [choosing, setChoosing] = useState(false);
   const guard = useIdentityChangeGuard(conversationId, (reason) => setError(t.newLocation.failed(reason)));
 
   const typed = typedPoint(latitude, longitude);
@@ -38,8 +44,9 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
     setBusy(true);
     setError(null);
     try {
-      await sendLocation(conversationId, point, name.trim(), liveForMs);
-      onClose();
+      const { mapFailure } = await sendLocation(conversationId, point, name.trim(), liveForMs);
+      if (mapFailure) setSentWithoutMap(t.newLocation.sentWithoutMap(describeError(mapFailure.error)));
+      else onClose();
     } catch (failure) {
       setBusy(false);
       setError(t.newLocation.failed(describeError(failure)));
@@ -88,6 +95,19 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
     </div>
   );
 
+  if (sentWithoutMap !== null) {
+    return (
+      <ModalDialog title={t.newLocation.title} onClose={onClose} className="dialog--location">
+        <p role="status">{sentWithoutMap}</p>
+        <div className="dialog__actions">
+          <button type="button" className="button" onClick={onClose}>
+            {t.newLocation.close}
+          </button>
+        </div>
+      </ModalDialog>
+    );
+  }
+
   return (
     <>
       <ModalDialog title={t.newLocation.title} onClose={onClose} className="dialog--location">
@@ -124,11 +144,30 @@ export function NewLocationDialog({ conversationId, onClose }: { conversationId:
             {field(longitudeId, t.newLocation.longitude, longitude, setLongitude, 'decimal')}
           </div>
           {typedSomething && !typed && <p className="form-error">{t.newLocation.badPoint}</p>}
+          {template !== null &&
+            (choosing ? (
+              <div className="location-form__map">
+                <p className="field__hint">{t.newLocation.mapHint}</p>
+                <MapView
+                  template={template}
+                  point={typed}
+                  onPick={(point) => {
+                    setLatitude(String(point.lat));
+                    setLongitude(String(point.lon));
+                    setError(null);
+                  }}
+                />
+              </div>
+            ) : (
+              <button type="button" className="button button--secondary location-form__choose" onClick={() => setChoosing(true)}>
+                {t.newLocation.chooseOnMap}
+              </button>
+            ))}
           <FormActions
             error={error}
             cancelLabel={t.newLocation.cancel}
             onCancel={onClose}
-            submitLabel={busy ? t.newLocation.sending : t.newLocation.send}
+            submitLabel={busy ? (withMap ? t.newLocation.makingMap : t.newLocation.sending) : t.newLocation.send}
             submitDisabled={!typed || !nameFits || busy}
           />
         </form>

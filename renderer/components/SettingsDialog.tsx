@@ -3,6 +3,7 @@ import { AboutButton } from './AboutButton.js';
 import { CallSettings } from './CallSettings.js';
 import { ExportLogsButton } from './ExportLogsButton.js';
 import { GeneralSettings } from './GeneralSettings.js';
+import { MapSettings } from './MapSettings.js';
 import { LinkedDevicesSettings } from './LinkedDevicesSettings.js';
 import { ModalDialog } from './ModalDialog.js';
 import { OutboxButton } from './OutboxButton.js';
@@ -20,6 +21,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
     <ModalDialog title={t.settings.title} onClose={onClose} className="dialog--settings">
       <GeneralSettings />
       <CallSettings />
+      <MapSettings />
       <PrivacySettings />
       <LinkedDevicesSettings />
       <SessionsSettings />

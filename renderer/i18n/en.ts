@@ -749,6 +749,11 @@ export const en = {
     live: 'Share live location', // (a11y contract: button)
     liveFor: 'Share for', // the radio group's name
     durations: ['15 minutes', '1 hour', '8 hours'], // (a11y contract: radios)
+    makingMap: 'Making the map…',
+    sentWithoutMap: (reason: string) => `The location was sent without a map: ${reason}`,
+    close: 'Close', // (a11y contract)
+    chooseOnMap: 'Choose on map', // (a11y contract)
+    mapHint: 'Click the map to set the latitude and longitude.',
   },
 
   /** A location in a message: its point, place name and the way to a map. */
@@ -760,6 +765,13 @@ export const en = {
     liveEnded: 'Live location ended',
     stop: 'Stop sharing', // (a11y contract)
     stopFailed: (reason: string) => `Couldn’t stop sharing: ${reason}`,
+    /** The map snapshot sent with it, named by its place. */
+    mapOf: (place: string) => `Map of ${place}`, // (a11y contract: img)
+    map: 'Map', // (a11y contract: img, and the interactive map's dialog)
+    attribution: '© OpenStreetMap contributors',
+    openMap: 'Open map', // (a11y contract)
+    close: 'Close', // (a11y contract)
+    noWebGl: 'This device can’t show an interactive map (WebGL isn’t available). The coordinates still work.',
   },
 
   newPoll: {
@@ -919,6 +931,30 @@ export const en = {
     notificationPreviewsHint: 'When this is off, a notification says only who wrote.',
     loading: 'Loading…',
     failed: (reason: string) => `Couldn’t change that: ${reason}`,
+  },
+
+  /** Settings → "Maps": the tile server the map snapshots and the interactive map use. */
+  mapSettings: {
+    heading: 'Maps', // (a11y contract: section)
+    tileUrl: 'Tile server URL', // (a11y contract: textbox)
+    hint: 'A template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png. Locations you send then carry a map, and “Open map” shows one. Leave it empty for none.',
+    save: 'Save', // (a11y contract)
+    saved: 'Saved. The interactive map uses it once the window is reloaded.',
+    problems: {
+      not_a_url: 'That isn’t a URL.',
+      not_https: 'The tile server must use https.',
+      missing_placeholders: 'The URL must contain {z}, {x} and {y}.',
+    },
+  },
+
+  /** Why a location's map snapshot could not be made (the location is sent without it). */
+  mapSnapshotErrors: {
+    map_not_configured: 'no tile server is set in Settings → Maps.',
+    map_unreachable: 'the tile server couldn’t be reached.',
+    map_tile_refused: 'the tile server refused the tiles.',
+    map_tile_not_image: 'the tile server didn’t send map tiles.',
+    map_tile_too_large: 'the tile server sent tiles that are too large.',
+    map_unavailable: 'maps can’t be made on this device.',
   },
 
   /** Settings → Calls: the microphone, camera and speaker calls use on this device. */

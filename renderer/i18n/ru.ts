@@ -716,6 +716,11 @@ export const ru: Strings = {
     live: 'Транслировать местоположение',
     liveFor: 'Сколько',
     durations: ['15 минут', '1 час', '8 часов'],
+    makingMap: 'Создаём карту…',
+    sentWithoutMap: (reason: string) => `Местоположение отправлено без карты: ${reason}`,
+    close: 'Закрыть',
+    chooseOnMap: 'Выбрать на карте',
+    mapHint: 'Нажмите на карту, чтобы задать широту и долготу.',
   },
 
   locations: {
@@ -725,6 +730,12 @@ export const ru: Strings = {
     liveEnded: 'Трансляция окончена',
     stop: 'Остановить трансляцию',
     stopFailed: (reason: string) => `Не удалось остановить трансляцию: ${reason}`,
+    mapOf: (place: string) => `Карта: ${place}`,
+    map: 'Карта',
+    attribution: '© участники OpenStreetMap',
+    openMap: 'Открыть карту',
+    close: 'Закрыть',
+    noWebGl: 'Это устройство не может показать интерактивную карту (нет WebGL). Координаты по-прежнему работают.',
   },
 
   newPoll: {
@@ -869,6 +880,28 @@ export const ru: Strings = {
     notificationPreviewsHint: 'Если выключено, в уведомлении будет только имя отправителя.',
     loading: 'Загрузка…',
     failed: (reason: string) => `Не удалось изменить: ${reason}`,
+  },
+
+  mapSettings: {
+    heading: 'Карты',
+    tileUrl: 'URL сервера тайлов',
+    hint: 'Шаблон вроде https://tile.openstreetmap.org/{z}/{x}/{y}.png. Тогда отправленные местоположения несут карту, а «Открыть карту» показывает её. Оставьте пустым, чтобы не использовать.',
+    save: 'Сохранить',
+    saved: 'Сохранено. Интерактивная карта использует его после перезагрузки окна.',
+    problems: {
+      not_a_url: 'Это не URL.',
+      not_https: 'Сервер тайлов должен использовать https.',
+      missing_placeholders: 'URL должен содержать {z}, {x} и {y}.',
+    },
+  },
+
+  mapSnapshotErrors: {
+    map_not_configured: 'сервер тайлов не задан в Настройки → Карты.',
+    map_unreachable: 'не удалось связаться с сервером тайлов.',
+    map_tile_refused: 'сервер тайлов отказал в тайлах.',
+    map_tile_not_image: 'сервер тайлов прислал не тайлы карты.',
+    map_tile_too_large: 'сервер тайлов прислал слишком большие тайлы.',
+    map_unavailable: 'на этом устройстве нельзя создавать карты.',
   },
 
   callDevices: {

@@ -715,6 +715,11 @@ export const uk: Strings = {
     live: 'Транслювати місцезнаходження',
     liveFor: 'Скільки',
     durations: ['15 хвилин', '1 година', '8 годин'],
+    makingMap: 'Створюємо мапу…',
+    sentWithoutMap: (reason: string) => `Місцезнаходження надіслано без мапи: ${reason}`,
+    close: 'Закрити',
+    chooseOnMap: 'Вибрати на мапі',
+    mapHint: 'Натисніть на мапу, щоб задати широту й довготу.',
   },
 
   locations: {
@@ -724,6 +729,12 @@ export const uk: Strings = {
     liveEnded: 'Трансляцію завершено',
     stop: 'Зупинити трансляцію',
     stopFailed: (reason: string) => `Не вдалося зупинити трансляцію: ${reason}`,
+    mapOf: (place: string) => `Мапа: ${place}`,
+    map: 'Мапа',
+    attribution: '© учасники OpenStreetMap',
+    openMap: 'Відкрити мапу',
+    close: 'Закрити',
+    noWebGl: 'Цей пристрій не може показати інтерактивну мапу (немає WebGL). Координати й надалі працюють.',
   },
 
   newPoll: {
@@ -868,6 +879,28 @@ export const uk: Strings = {
     notificationPreviewsHint: 'Якщо вимкнено, у сповіщенні буде лише ім’я відправника.',
     loading: 'Завантаження…',
     failed: (reason: string) => `Не вдалося змінити: ${reason}`,
+  },
+
+  mapSettings: {
+    heading: 'Мапи',
+    tileUrl: 'URL сервера тайлів',
+    hint: 'Шаблон на зразок https://tile.openstreetmap.org/{z}/{x}/{y}.png. Тоді надіслані місцезнаходження містять мапу, а «Відкрити мапу» показує її. Залиште порожнім, щоб не використовувати.',
+    save: 'Зберегти',
+    saved: 'Збережено. Інтерактивна мапа використовує його після перезавантаження вікна.',
+    problems: {
+      not_a_url: 'Це не URL.',
+      not_https: 'Сервер тайлів має використовувати https.',
+      missing_placeholders: 'URL має містити {z}, {x} і {y}.',
+    },
+  },
+
+  mapSnapshotErrors: {
+    map_not_configured: 'сервер тайлів не задано в Налаштування → Мапи.',
+    map_unreachable: 'не вдалося з’єднатися з сервером тайлів.',
+    map_tile_refused: 'сервер тайлів відмовив у тайлах.',
+    map_tile_not_image: 'сервер тайлів надіслав не тайли мапи.',
+    map_tile_too_large: 'сервер тайлів надіслав завеликі тайли.',
+    map_unavailable: 'на цьому пристрої не можна створювати мапи.',
   },
 
   callDevices: {

@@ -1,5 +1,6 @@
 import { AppApiError, TRANSFER_ERRORS, type TransferError } from '../../sync/app-api/contract.js';
 import { POLL_ENDED, REDIRECT_REFUSED } from '../../sync/app-api/core-refusals.js';
+import { MAP_SNAPSHOT_FAILURES, type MapSnapshotFailure } from '../../sync/app-api/locations-api.js';
 import { REFUSAL_REASONS, type RefusalReason } from '../../sync/protocol/refusal-reasons.js';
 import { t } from '../i18n/index.js';
 import { TransportError } from '../transport/types.js';
@@ -46,7 +47,12 @@ export function describeRefusal(reason: string, context: RefusalContext = {}): s
   if (code === 'blocked') return t.blocking.youBlocked;
   if (code === REDIRECT_REFUSED) return t.errors.redirectRefused;
   if (code === POLL_ENDED) return t.errors.pollEnded;
+  if (isMapSnapshotFailure(code)) return t.mapSnapshotErrors[code];
   return CODE.test(code) ? t.errors.unknownRefusal(code) : t.errors.refused;
+}
+
+function isMapSnapshotFailure(value: string): value is MapSnapshotFailure {
+  return (MAP_SNAPSHOT_FAILURES as readonly string[]).includes(value);
 }
 
 function isTransferError(value: string): value is TransferError {

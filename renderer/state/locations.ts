@@ -1,12 +1,13 @@
 /**
  * Locations (issue 33): sending one from the "Location" dialog (it goes like a message, offline
- * too, and shows at once), and sharing a live one: this window watches the system's position and
+ * too, and shows at once; with a map snapshot when a tile server is set), and sharing a live one: this window watches the system's position and
  * reports each fix to the core, which sends moves at most every 15 s, until the time is up, it is
  * stopped here, or the core refuses a fix (stopped on another device of this person's).
  */
 import type { MessageView } from '../../sync/app-api/contract.js';
 import { watchPosition, type GeolocationPage } from '../transport/geolocation.js';
-import type { LocationActions, StoreKit } from './types.js';
+import type { MapSnapshotView } from '../../sync/app-api/locations-api.js';
+import type { LocationActions, SentLocation, StoreKit } from './types.js';
 
 interface Deps {
   showSent: (message: MessageView) => Promise<void>;
@@ -40,17 +41,28 @@ export function createLocations(kit: StoreKit, deps: Deps): { actions: LocationA
 
   const actions: LocationActions = {
     async sendLocation(conversationId, point, name, liveForMs) {
+      // The snapshot first (a live one's is of its starting point); failing, the location goes without.
+      let snapshot: MapSnapshotView | null = null;
+      let mapFailure: SentLocation['mapFailure'] = null;
+      if (get().preferences?.mapTileUrl) {
+        try {
+          snapshot = await api.makeMapSnapshot(point);
+        } catch (error) {
+          mapFailure = { error };
+        }
+      }
       const message = await api.sendLocation({
         conversationId,
         lat: point.lat,
         lon: point.lon,
         name,
         ...(liveForMs !== undefined ? { liveForMs } : {}),
+        ...(snapshot ? { snapshot } : {}),
       });
       const live = message.location?.live;
       if (live) share(message, live.until);
       if (get().open?.id === conversationId) await deps.showSent(message);
-      return message;
+      return { message, mapFailure };
     },
 
     async stopSharing(conversationId, messageId) {

@@ -266,7 +266,9 @@ export interface StickerActions {
 export interface LocationActions {
   /**
    * Sends a point and its place name (possibly empty) to the conversation the dialog was opened
-   * in; resolves with its message. Throws when the core would not take it (the dialog shows why).
+   * in, with a map snapshot when a tile server is set (Settings → "Maps"); resolves with its
+   * message. A snapshot that could not be made does not stop it: it is sent without one, and
+   * `mapFailure` says why. Throws when the core would not take it (the dialog shows why).
    */
   sendLocation: (
     conversationId: string,
@@ -274,9 +276,15 @@ export interface LocationActions {
     name: string,
     /** "Share live location" for this long: this window then reports its position as it moves. */
     liveForMs?: LiveDurationMs,
-  ) => Promise<MessageView>;
+  ) => Promise<SentLocation>;
   /** "Stop sharing" a live location of this person's (any of their devices may); throws when refused. */
   stopSharing: (conversationId: string, messageId: string) => Promise<void>;
+}
+
+export interface SentLocation {
+  message: MessageView;
+  /** Why its map snapshot could not be made (it went without one); null when it has one or none was asked. */
+  mapFailure: { error: unknown } | null;
 }
 
 export type LiveDurationMs = (typeof LIVE_DURATIONS_MS)[number];

@@ -7,9 +7,28 @@
  */
 import { z } from 'zod';
 import { LIMITS } from '../protocol/limits.js';
+import { sha256Hex } from '../protocol/attachments.js';
 import { LIVE_DURATIONS_MS, latitudeInput, longitudeInput, placeName } from '../common/locations.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
+
+/** Why makeMapSnapshot made no map ('refused' with one of these): the location is sent without one. */
+export const MAP_SNAPSHOT_FAILURES = [
+  'map_not_configured',
+  'map_unreachable',
+  'map_tile_refused',
+  'map_tile_not_image',
+  'map_tile_too_large',
+  /** The image library could not be loaded on this device. */
+  'map_unavailable',
+] as const;
+export type MapSnapshotFailure = (typeof MAP_SNAPSHOT_FAILURES)[number];
+
+/** A map snapshot in this profile's attachment store (what sendLocation's `snapshot` names). */
+const mapSnapshot = z
+  .object({ sha256: sha256Hex, width: z.number().int().min(1).max(4096), height: z.number().int().min(1).max(4096) })
+  .strict();
+export type MapSnapshotView = z.infer<typeof mapSnapshot>;
 
 export const locationsApiArgs = {
   /**
@@ -24,8 +43,16 @@ export const locationsApiArgs = {
       name: placeName,
       /** "Share live location": for how long it moves (15 minutes, 1 hour or 8 hours). */
       liveForMs: z.union(LIVE_DURATIONS_MS.map((ms) => z.literal(ms))).optional(),
+      /** The map snapshot makeMapSnapshot made, sent as the message's one image. */
+      snapshot: mapSnapshot.optional(),
     })
     .strict(),
+  /**
+   * Settings → "Maps": a picture of the map around the point with a pin, made here from the tile
+   * server configured (and only from its host), into the attachment store. Refused with a
+   * MAP_SNAPSHOT_FAILURES code when there is none or its tiles are not usable.
+   */
+  makeMapSnapshot: z.object({ lat: latitudeInput, lon: longitudeInput }).strict(),
   /**
    * The position this device's fix reports now, for a live location of this person's it shares:
    * the core sends it as a move at most every 15 s (the newest fix then). Refused 'not_allowed'
@@ -37,6 +64,7 @@ export const locationsApiArgs = {
 } as const;
 
 export interface LocationsApiResults {
+  makeMapSnapshot: MapSnapshotView;
   reportLiveLocation: null;
   stopLiveLocation: null;
 }

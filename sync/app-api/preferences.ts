@@ -7,6 +7,7 @@
  * Pure: the renderer imports it.
  */
 import { z } from 'zod';
+import { tileTemplate } from '../common/map-tiles.js';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 export type Theme = (typeof THEMES)[number];
@@ -33,6 +34,11 @@ export const preferencesSchema = z
     microphoneId: deviceChoice,
     cameraId: deviceChoice,
     speakerId: deviceChoice,
+    /**
+     * Settings → "Maps": the tile server's URL template, or null for none (locations are then a
+     * card with the coordinates, and there is no interactive map). The CSP allows its one origin.
+     */
+    mapTileUrl: tileTemplate.nullable(),
   })
   .strict();
 export type Preferences = z.infer<typeof preferencesSchema>;
@@ -45,6 +51,7 @@ export const DEFAULT_PREFERENCES: Preferences = {
   microphoneId: null,
   cameraId: null,
   speakerId: null,
+  mapTileUrl: null,
 };
 
 /** What setPreferences takes: any of them, at least one. */

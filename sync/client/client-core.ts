@@ -7,6 +7,7 @@ import { encodeCallSignal, type CallSignal } from '../content/call-signals.js';
 import type { CallView } from '../app-api/calls-api.js';
 import type { GroupCallsView } from '../app-api/group-calls-api.js';
 import type { GifSearchView, StoredGifView } from '../app-api/gifs-api.js';
+import type { MapSnapshotView } from '../app-api/locations-api.js';
 import type { IceServer } from '../protocol/call-frames.js';
 import { join } from 'node:path';
 import {
@@ -85,6 +86,7 @@ import { wsTransport } from './ws-transport.js';
 import { Gifs } from './gifs.js';
 import { StickerPacks } from './stickers/sticker-packs.js';
 import type { StickerPackView } from '../app-api/stickers-api.js';
+import { makeMapSnapshot, MAP_SNAPSHOT_NAME, MAP_TILES_TIMEOUT_MS } from './map-snapshot.js';
 import { roundCoordinate } from '../common/locations.js';
 import { LiveLocationTimer } from './live-location-timer.js';
 
@@ -727,17 +729,32 @@ class LocalClientCore implements ClientCore {
       lon: roundCoordinate(args.lon),
       ...(args.liveForMs !== undefined ? { live: { until: now + args.liveForMs } } : {}),
     };
+    // The snapshot goes as the message's one image, sealed and uploaded like any file.
+    const snapshot = args.snapshot
+      ? await composeAttachments(
+          this.blobs,
+          [{ ...args.snapshot, name: MAP_SNAPSHOT_NAME, kind: 'image' }],
+          (await this.getAttachmentLimits()).maxFileBytes,
+        )
+      : [];
     const compose = () =>
       this.mirror.transaction(() => {
         this.settings.acceptIfRequest(args.conversationId);
-        return this.composer().sendLocation(args.conversationId, args.name.trim(), location);
+        return this.composer().sendLocation(args.conversationId, args.name.trim(), location, snapshot);
       });
     const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
     this.changed(args.conversationId);
+    if (snapshot.length > 0) this.transfers?.kick();
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
     if (!view) throw new AppApiError('internal', 'The location was not stored.');
     if (location.live) this.liveLocations.started(args.conversationId, messageId);
     return view;
+  }
+
+  async makeMapSnapshot(args: AppApiArgs<'makeMapSnapshot'>): Promise<MapSnapshotView> {
+    this.self();
+    const template = () => this.preferences.current.mapTileUrl;
+    return makeMapSnapshot({ fetch: this.fetchImpl, template, blobs: this.blobs, timeoutMs: MAP_TILES_TIMEOUT_MS }, args);
   }
 
   async reportLiveLocation(args: AppApiArgs<'reportLiveLocation'>): Promise<null> {

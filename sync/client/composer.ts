@@ -150,13 +150,18 @@ export class Composer {
     return messageId;
   }
 
-  /** Queues a location: a message whose text is the place name, with its point beside it. */
-  sendLocation(conversationId: string, name: string, location: LocationDefinition): string {
+  /** Queues a location: a message whose text is the place name, with its point beside it and its map snapshot, if any. */
+  sendLocation(
+    conversationId: string,
+    name: string,
+    location: LocationDefinition,
+    snapshot: readonly ComposedAttachment[] = [],
+  ): string {
     if (!this.mirror.isMember(conversationId)) throw new AppApiError('refused', 'no_longer_member');
     this.refuseIfBlocked(conversationId);
     const messageId = this.newId();
     const now = this.runtime.clock.now();
-    this.mirror.enqueueMessage(conversationId, messageId, this.selfId, name, null, now, [], null, null, location);
+    this.mirror.enqueueMessage(conversationId, messageId, this.selfId, name, null, now, snapshot, null, null, location);
     return messageId;
   }
 

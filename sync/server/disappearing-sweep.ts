@@ -7,7 +7,7 @@ import type { ServerStore } from './store/server-store.js';
 export const DISAPPEARING_SWEEP_MS = 10_000;
 
 /** Envelopes one pass stamps or purges at most: each pass is one short transaction. */
-export const DISAPPEARING_SWEEP_BATCH = 500;
+export const DISAPPEARING_SWEEP_BATCH = 100;
 
 export interface DisappearingSweep {
   /** No further runs; one under way finishes after its current pass (it is tracked by InFlight). */
@@ -17,7 +17,7 @@ export interface DisappearingSweep {
 /**
  * Purges the envelopes whose disappearing-message timer ran out (ServerStore.purgeExpiredEnvelopes)
  * every `everyMs` on the injected timers (0: never), pass after pass until one comes back short, so
- * a backlog drains in short transactions rather than one long one. Every node of a cluster runs it:
+ * a backlog drains in short transactions rather than one long one, with the event loop free between them. Every node of a cluster runs it:
  * passes are safe at the same time. A failed run is logged, and the next one tries again.
  */
 export function startDisappearingSweep(deps: {
@@ -39,6 +39,8 @@ export function startDisappearingSweep(deps: {
       stamped += pass.stamped;
       purged += pass.purged;
       if (stopped || (pass.stamped < DISAPPEARING_SWEEP_BATCH && pass.purged < DISAPPEARING_SWEEP_BATCH)) break;
+      // SQLite answers without giving the event loop back: deliveries wait one pass, not the whole backlog.
+      await new Promise<void>((resolve) => runtime.timers.setTimeout(resolve, 0));
     }
     if (stamped > 0 || purged > 0) logger.debug('Swept disappearing envelopes', { stamped, purged });
   }

@@ -40,6 +40,7 @@ const BENCHMARKS = [
   // Builds the app and drives calls between Chromiums (one per person) with fake media.
   { name: 'call-media', file: 'call-media.ts', timeoutMs: 20 * 60_000 },
   { name: 'outbox-drain', file: 'outbox-drain.ts', timeoutMs: 8 * 60_000 },
+  { name: 'disappearing-sweep', file: 'disappearing-sweep.ts', timeoutMs: 6 * 60_000 },
   { name: 'attachments', file: 'attachments.ts', timeoutMs: 10 * 60_000 },
   // Builds the 1,000,000-message mirror on first use (cached afterwards), hence the long timeout.
   { name: 'local-reads', file: 'local-reads.ts', timeoutMs: 20 * 60_000 },

@@ -10,7 +10,7 @@ import { purgeExpiredSql, stampAllReadSql, type SweepDialect } from './shared-sq
  * conversation: an append never holds an envelope's row but to delete it, which the pick skips.
  */
 
-const POSTGRES_SWEEP: SweepDialect = { indexHint: '', lock: 'FOR UPDATE OF e SKIP LOCKED' };
+const POSTGRES_SWEEP: SweepDialect = { indexHint: () => '', lock: 'FOR UPDATE OF e SKIP LOCKED' };
 
 // $1 now, $2 the limit. The purged envelopes' references go in the same statement, after their rows are locked.
 const PURGE_EXPIRED = `

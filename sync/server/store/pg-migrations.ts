@@ -535,6 +535,20 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX events_expiring ON events(conversation_id, seq) WHERE expires_in_ms IS NOT NULL AND deleted = FALSE;
     `,
   },
+  {
+    version: 17,
+    description: "disappearing messages: the sweep's picks read only what they may change, by when it is due",
+    sql: `
+      -- As SQLite's version 20.
+      DROP INDEX events_expiring;
+      CREATE INDEX events_expiring_unread ON events(conversation_id, seq)
+        WHERE expires_in_ms IS NOT NULL AND deleted = FALSE AND all_read_at IS NULL;
+      CREATE INDEX events_expiring_read_due ON events((all_read_at + expires_in_ms))
+        WHERE expires_in_ms IS NOT NULL AND deleted = FALSE AND all_read_at IS NOT NULL;
+      CREATE INDEX events_expiring_stored_due ON events((sent_at + expires_in_ms))
+        WHERE expires_in_ms IS NOT NULL AND deleted = FALSE;
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = postgresMigrations.length;

@@ -9,7 +9,7 @@ import type { UploadStatements } from './sqlite-uploads.js';
  */
 
 // Pinned: without statistics the planner may pass over a partial index (as for events_kept_in_clear).
-const SQLITE_SWEEP: SweepDialect = { indexHint: 'INDEXED BY events_expiring', lock: '' };
+const SQLITE_SWEEP: SweepDialect = { indexHint: (index) => `INDEXED BY ${index}`, lock: '' };
 
 export type ExpiryStatements = ReturnType<typeof prepareExpiryStatements>;
 

@@ -701,4 +701,21 @@ export const serverMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 20,
+    description: "disappearing messages: the sweep's picks read only what they may change, by when it is due",
+    up(db) {
+      db.exec(`
+        -- events_expiring held every live expiring envelope, so each pass (every 10 s) read them all
+        -- (docs/benchmarks.md: disappearing-sweep). Now one index per pick (shared-sql.ts: SweepIndex).
+        DROP INDEX events_expiring;
+        CREATE INDEX events_expiring_unread ON events(conversation_id, seq)
+          WHERE expires_in_ms IS NOT NULL AND deleted = FALSE AND all_read_at IS NULL;
+        CREATE INDEX events_expiring_read_due ON events(all_read_at + expires_in_ms)
+          WHERE expires_in_ms IS NOT NULL AND deleted = FALSE AND all_read_at IS NOT NULL;
+        CREATE INDEX events_expiring_stored_due ON events(sent_at + expires_in_ms)
+          WHERE expires_in_ms IS NOT NULL AND deleted = FALSE;
+      `);
+    },
+  },
 ];

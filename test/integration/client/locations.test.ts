@@ -8,10 +8,15 @@ import { createServerHarness } from '../../support/server-harness.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
 import { acceptanceStored, converse, offline, online, person } from '../../support/people.js';
 import { AppApiError } from '../../../sync/app-api/contract.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
 
 const servers = createServerHarness();
 const clients = createClientHarness();
+const tileServers: Server[] = [];
 afterEach(async () => {
+  await Promise.all(tileServers.splice(0).map((tiles) => new Promise((resolve) => tiles.close(resolve))));
   await clients.cleanup();
   await servers.cleanup();
 });
@@ -30,7 +35,40 @@ async function shown(core: TestCore, conversationId: string, messageId: string) 
   return message && { text: message.text, location: message.location };
 }
 
+/** A tile server on this machine answering every tile with one plain 256-pixel PNG; counts what it is asked. */
+async function tileServer(): Promise<{ template: string; asked: string[] }> {
+  const tile = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#9cf' } })
+    .png()
+    .toBuffer();
+  const asked: string[] = [];
+  const tiles = createServer((request, response) => {
+    asked.push(request.url ?? '');
+    response.writeHead(200, { 'content-type': 'image/png', 'content-length': tile.length }).end(tile);
+  });
+  tileServers.push(tiles);
+  await new Promise<void>((resolve) => tiles.listen(0, '127.0.0.1', resolve));
+  return { template: `http://127.0.0.1:${(tiles.address() as AddressInfo).port}/{z}/{x}/{y}.png`, asked };
+}
+
 describe('locations', () => {
+  it('a map snapshot made from the tile server set here goes sealed as the location’s one image', async () => {
+    const { alice, bob, conversationId } = await twoTalking();
+    const point = { lat: 59.906012, lon: 10.741454 };
+    await expect(alice.core.makeMapSnapshot(point)).rejects.toMatchObject({ code: 'refused', message: 'map_not_configured' });
+    const tiles = await tileServer();
+    await alice.core.setPreferences({ mapTileUrl: tiles.template });
+    const snapshot = await alice.core.makeMapSnapshot(point);
+    expect(tiles.asked.length).toBeGreaterThanOrEqual(4);
+    expect(tiles.asked.every((path) => path.startsWith('/15/'))).toBe(true);
+    const sent = await alice.core.sendLocation({ conversationId, ...point, name: 'Harbour', snapshot });
+    expect(sent.attachments).toMatchObject([{ kind: 'image', mime: 'image/png', width: 600, height: 300 }]);
+    await eventually(
+      async () => (await bob.core.listMessages({ conversationId })).messages.find((m) => m.id === sent.id),
+      (message) => message?.location?.lat === point.lat && message.attachments[0]?.kind === 'image',
+      'bob sees the location with its map',
+    );
+  });
+
   it('a point typed offline, rounded to 6 decimals, reaches the other side with its place name', async () => {
     const { alice, bob, conversationId } = await twoTalking();
     await alice.core.setPreferences({ workOffline: true });

@@ -229,6 +229,10 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
       lon: fc.constant(-2),
     }),
     stopLiveLocation: fc.record({ conversationId: conversation(), messageId: message() }),
+    makeMapSnapshot: fc.record({
+      lat: fc.double({ min: -90, max: 90, noNaN: true }),
+      lon: fc.double({ min: -180, max: 180, noNaN: true }),
+    }),
     setDisappearingTimer: fc.record({
       conversationId: conversation(),
       timerMs: fc.constantFrom(null, 30_000, 604_800_000),
@@ -302,6 +306,8 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
         microphoneId: deviceChoice,
         cameraId: deviceChoice,
         speakerId: deviceChoice,
+        // No tile server, or one that is not there: a snapshot is refused in words, never a crash.
+        mapTileUrl: fc.constantFrom(null, 'http://127.0.0.1:1/{z}/{x}/{y}.png'),
       },
       { requiredKeys: ['theme'] },
     ),

@@ -196,6 +196,16 @@ describe('static files', () => {
     }
   });
 
+  it('lets the page reach the tile server set in Settings → Maps, read when the page is served', async () => {
+    await core.setPreferences({ mapTileUrl: 'http://127.0.0.1:4100/tiles/{z}/{x}/{y}.png' });
+    const page = await request('/');
+    expect(page.headers['content-security-policy']).toContain("img-src 'self' data: http://127.0.0.1:4100;");
+    expect(page.headers['content-security-policy']).toContain("connect-src 'self' http://127.0.0.1:4100;");
+    expect(page.headers['content-security-policy']).toContain("worker-src 'self'");
+    await core.setPreferences({ mapTileUrl: null });
+    expect((await request('/')).headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+  });
+
   it('answers HEAD without a body and refuses other methods', async () => {
     const head = await request('/app.js', { method: 'HEAD' });
     expect(head.status).toBe(200);
@@ -396,8 +406,10 @@ describe('bridge calls', () => {
       ok: false,
       error: { code: 'not_signed_in', message: 'Sign in first' },
     });
-    // Only the valid calls reached the core.
-    expect(core.calls.map((c) => c.method)).toEqual(['getDefaults', 'getConnectionState', 'startConversation']);
+    // Only the valid calls reached the core (besides the preferences: the host reads them for the
+    // page's policy, and the tile server test sets one).
+    const pageCalls = core.calls.map((c) => c.method).filter((method) => !method.endsWith('Preferences'));
+    expect(pageCalls).toEqual(['getDefaults', 'getConnectionState', 'startConversation']);
   });
 
   it('survives malformed frames and keeps answering', async () => {

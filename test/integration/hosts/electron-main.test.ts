@@ -161,6 +161,11 @@ describe('electron main (with a fake electron module)', () => {
     expect(emojiData.status).toBe(200);
     expect(emojiData.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(((await emojiData.json()) as { groups: unknown[] }).groups.length).toBeGreaterThan(5);
+    // maplibre and its worker, copied by the build, are modules from the app itself (worker-src 'self').
+    const worker = await handler(new Request('app://messenger/maplibre/maplibre-gl-worker.mjs'));
+    expect(worker.status).toBe(200);
+    expect(worker.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(worker.headers.get('content-security-policy')).toContain("worker-src 'self'");
     for (const url of [
       'app://messenger/..%2fsecret.txt',
       'app://messenger/..%2F..%2Fpackage.json',

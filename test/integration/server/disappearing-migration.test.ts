@@ -12,10 +12,10 @@ import {
 } from '../../support/store-migrations.js';
 
 /**
- * The migration for disappearing messages (SQLite version 19, PostgreSQL version 16): every event
- * from before has no timer and no read stamp, the live expiring envelopes get their partial index,
- * and a store opened on such a database never purges an envelope from before, but purges one sent
- * with a timer since.
+ * The migrations for disappearing messages (SQLite versions 19 and 20, PostgreSQL 16 and 17): every
+ * event from before has no timer and no read stamp, the sweep's picks get their partial indexes, and
+ * a store opened on such a database never purges an envelope from before, but purges one sent with
+ * a timer since.
  */
 
 /** The same rows in both stores: SQL both understand. A and B in a direct conversation; B has read A's envelope. */
@@ -46,12 +46,9 @@ const old = {
 };
 
 describe('disappearing messages migration', () => {
-  it('SQLite version 19 leaves every event without a timer and indexes the live expiring envelopes', () => {
+  it('SQLite version 19 leaves every event without a timer', () => {
     const db = sqliteMigratedThrough(19, SEED);
     expect(db.prepare(COLUMNS).all()).toEqual(BEFORE);
-    expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'events_expiring'`).all()).toEqual([
-      { name: 'events_expiring' },
-    ]);
   });
 
   it('PostgreSQL version 16 does the same', async () => {
@@ -59,8 +56,25 @@ describe('disappearing messages migration', () => {
     // BIGINT columns come as text from pg's own client.
     const { rows } = await client.query<{ seq: string }>(COLUMNS);
     expect(rows.map((row) => ({ ...row, seq: Number(row.seq) }))).toEqual(BEFORE);
-    const { rows: indexes } = await client.query(`SELECT indexname FROM pg_indexes WHERE indexname = 'events_expiring'`);
-    expect(indexes).toEqual([{ indexname: 'events_expiring' }]);
+  });
+
+  const SWEEP_INDEXES = ['events_expiring_read_due', 'events_expiring_stored_due', 'events_expiring_unread'];
+
+  it("SQLite version 20 gives each of the sweep's picks its own index, in place of events_expiring", () => {
+    const db = sqliteMigratedThrough(20, SEED);
+    const indexes = db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'events_expiring%' ORDER BY name`)
+      .all();
+    expect(indexes).toEqual(SWEEP_INDEXES.map((name) => ({ name })));
+    expect(db.prepare(COLUMNS).all()).toEqual(BEFORE);
+  });
+
+  it('PostgreSQL version 17 does the same', async () => {
+    const client = await postgresMigratedThrough(17, SEED);
+    const { rows } = await client.query(
+      `SELECT indexname FROM pg_indexes WHERE indexname LIKE 'events_expiring%' ORDER BY indexname`,
+    );
+    expect(rows).toEqual(SWEEP_INDEXES.map((indexname) => ({ indexname })));
   });
 });
 

@@ -121,7 +121,9 @@ describe('plaintext history migration', () => {
     const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name`).all();
     expect(indexes.map((row) => (row as { name: string }).name)).toEqual([
       'events_by_message',
-      'events_expiring',
+      'events_expiring_read_due',
+      'events_expiring_stored_due',
+      'events_expiring_unread',
       'events_kept_in_clear',
       'sqlite_autoindex_events_2',
     ]);
@@ -146,7 +148,9 @@ describe('plaintext history migration', () => {
     ]);
     expect((await client.query(INDEXES)).rows.map((row: { name: string }) => row.name)).toEqual([
       'events_by_message',
-      'events_expiring',
+      'events_expiring_read_due',
+      'events_expiring_stored_due',
+      'events_expiring_unread',
       'events_kept_in_clear',
       'events_pkey',
       'events_sender_id_client_id_key',

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APP_API_METHODS } from '../../../sync/app-api/contract.js';
-import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../../../main/common/csp.js';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy, pageHeaders, SECURITY_HEADERS } from '../../../main/common/csp.js';
 import { nativeBindingFor, parseLaunchOptions, remoteDebuggingSwitch } from '../../../main/electron/launch-options.js';
 import { isProductionBuild } from '../../../main/electron/release-build.js';
 import {
@@ -224,21 +224,42 @@ describe('preload allow-list', () => {
 });
 
 describe('content security policy', () => {
-  it('is the renderer’s meta policy plus what only a header can say (frame-ancestors)', () => {
+  const directives = (policy: string) =>
+    new Map(
+      policy
+        .split(';')
+        .map((d) => d.trim().replace(/\s+/g, ' '))
+        .filter(Boolean)
+        .map((d) => [d.split(' ')[0], d] as const),
+    );
+
+  it('is a header only: the page carries no meta policy, which would intersect with it', () => {
     const html = readFileSync(path.resolve(import.meta.dirname, '../../../renderer/index.html'), 'utf8');
-    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
-    expect(meta).toBeDefined();
-    const directives = (policy: string) =>
-      new Set(
-        policy
-          .split(';')
-          .map((d) => d.trim().replace(/\s+/g, ' '))
-          .filter(Boolean),
-      );
+    expect(html).not.toMatch(/http-equiv="Content-Security-Policy"/i);
     const header = directives(CONTENT_SECURITY_POLICY);
-    expect(header).toEqual(new Set([...directives(meta!), "frame-ancestors 'none'"]));
+    expect(header.get('default-src')).toBe("default-src 'none'");
+    expect(header.get('img-src')).toBe("img-src 'self' data:");
+    expect(header.get('connect-src')).toBe("connect-src 'self'");
+    expect(header.get('worker-src')).toBe("worker-src 'self'");
+    expect(header.get('frame-ancestors')).toBe("frame-ancestors 'none'");
     expect(SECURITY_HEADERS['Content-Security-Policy']).toBe(CONTENT_SECURITY_POLICY);
     expect(SECURITY_HEADERS['X-Content-Type-Options']).toBe('nosniff');
     expect(SECURITY_HEADERS['Referrer-Policy']).toBe('no-referrer');
+  });
+
+  it('lets the page load images and data from exactly the tile server set in Settings → Maps', () => {
+    const policy = directives(contentSecurityPolicy('https://tile.openstreetmap.org/{z}/{x}/{y}.png'));
+    expect(policy.get('img-src')).toBe("img-src 'self' data: https://tile.openstreetmap.org");
+    expect(policy.get('connect-src')).toBe("connect-src 'self' https://tile.openstreetmap.org");
+    expect(policy.get('script-src')).toBe("script-src 'self'");
+    const local = directives(contentSecurityPolicy('http://127.0.0.1:4100/t/{z}/{x}/{y}.png'));
+    expect(local.get('connect-src')).toBe("connect-src 'self' http://127.0.0.1:4100");
+    // What the preference would not take never reaches the header (no injected directives).
+    expect(contentSecurityPolicy("https://a.example/{z}/{x}/{y}.png; script-src 'unsafe-inline'")).toBe(CONTENT_SECURITY_POLICY);
+    expect(contentSecurityPolicy('http://tiles.example/{z}/{x}/{y}.png')).toBe(CONTENT_SECURITY_POLICY);
+    expect(pageHeaders(null)).toEqual({ ...SECURITY_HEADERS });
+    expect(pageHeaders('https://tile.openstreetmap.org/{z}/{x}/{y}.png')['Content-Security-Policy']).toContain(
+      'https://tile.openstreetmap.org',
+    );
   });
 });

@@ -132,6 +132,8 @@ export class FakeApi {
   previews = new Map<string, LinkPreviewView>();
   /** What getPreferences answers (setPreferences changes it). */
   preferences: Preferences = DEFAULT_PREFERENCES;
+  /** Why makeMapSnapshot refuses (a MAP_SNAPSHOT_FAILURES code), or null: it makes one. */
+  mapSnapshotFailure: string | null = null;
   /** What listOutbox answers (discardOutboxItem takes an item out). */
   outbox: OutboxListing = { items: [], total: 0 };
   /** What getCoreState answers; startFresh turns a recovery into a ready core without a session. */
@@ -553,6 +555,11 @@ export class FakeApi {
           });
           this.keepSent(sent);
           return sent;
+        }),
+      makeMapSnapshot: (args: { lat: number; lon: number }) =>
+        this.answer('makeMapSnapshot', args, () => {
+          if (this.mapSnapshotFailure !== null) throw new AppApiError('refused', this.mapSnapshotFailure);
+          return { sha256: 'd'.repeat(64), width: 600, height: 300 };
         }),
       sendLocation: (args: { conversationId: string; lat: number; lon: number; name: string; liveForMs?: number }) =>
         this.answer('sendLocation', args, () => {

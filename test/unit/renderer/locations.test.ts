@@ -3,7 +3,9 @@
  * why there is none, sending one, and the card its message shows.
  */
 import { describe, expect, it } from 'vitest';
-import type { MessageView } from '../../../sync/app-api/contract.js';
+import type { AttachmentView, MessageView } from '../../../sync/app-api/contract.js';
+import { DEFAULT_PREFERENCES } from '../../../sync/app-api/preferences.js';
+import { describeError } from '../../../renderer/state/errors.js';
 import { en } from '../../../renderer/i18n/en.js';
 import { formatTime } from '../../../renderer/format/time.js';
 import { isPlaceName, typedPoint } from '../../../renderer/state/location-draft.js';
@@ -144,6 +146,51 @@ describe('a location message', () => {
     const after = await bubbleMarkup(store, { ...store.getState().open!.messages[0]!, location: stopped });
     expect(after).toContain('Live location ended');
     expect(after).not.toContain('Stop sharing');
+  });
+
+  it('shows its map snapshot, named by its place, with the map data’s attribution, and no pin card', async () => {
+    const map: AttachmentView = {
+      index: 0,
+      name: 'map.png',
+      sha256: 'e'.repeat(64),
+      size: 9000,
+      mime: 'image/png',
+      kind: 'image',
+      width: 600,
+      height: 300,
+      preview: null,
+      durationMs: null,
+      localUrl: `files/${'e'.repeat(64)}`,
+      transfer: null,
+    };
+    const point = { lat: 59.906012, lon: 10.7, live: null };
+    const { store } = await openWith({ text: 'Harbour', location: point, attachments: [map] });
+    const html = await bubbleMarkup(store, store.getState().open!.messages[0]!);
+    expect(html).toMatch(/<img [^>]*alt="Map of Harbour"/u);
+    expect(html).toContain('© OpenStreetMap contributors');
+    expect(html).toContain('Open in OpenStreetMap');
+    expect(html.match(/<img /gu)).toHaveLength(1);
+    const unnamed = await bubbleMarkup(store, { ...store.getState().open!.messages[0]!, text: '' });
+    expect(unnamed).toMatch(/<img [^>]*alt="Map"/u);
+  });
+
+  it('is sent with a map snapshot when a tile server is set, and without one when it cannot be made', async () => {
+    const { api, store } = await openWith({ text: 'hello' });
+    await store.getState().actions.sendLocation('c1', { lat: 1.5, lon: -2.25 }, 'Pier');
+    expect(api.callsOf('makeMapSnapshot')).toEqual([]);
+
+    api.preferences = { ...DEFAULT_PREFERENCES, mapTileUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png' };
+    await store.getState().actions.setPreferences({ mapTileUrl: api.preferences.mapTileUrl });
+    const withMap = await store.getState().actions.sendLocation('c1', { lat: 1.5, lon: -2.25 }, 'Pier');
+    expect(withMap.mapFailure).toBeNull();
+    expect(api.callsOf('makeMapSnapshot')).toEqual([{ lat: 1.5, lon: -2.25 }]);
+    expect(api.callsOf('sendLocation').at(-1)).toMatchObject({ snapshot: { sha256: 'd'.repeat(64), width: 600, height: 300 } });
+
+    api.mapSnapshotFailure = 'map_unreachable';
+    const without = await store.getState().actions.sendLocation('c1', { lat: 3, lon: 4 }, '');
+    expect(api.callsOf('sendLocation').at(-1)).toEqual({ conversationId: 'c1', lat: 3, lon: 4, name: '' });
+    expect(without.message.location).toMatchObject({ lat: 3, lon: 4 });
+    expect(describeError(without.mapFailure?.error)).toBe('the tile server couldn’t be reached.');
   });
 
   it('is sent to the conversation the dialog was opened in and shows at once', async () => {

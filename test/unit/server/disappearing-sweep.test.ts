@@ -3,6 +3,7 @@ import { DISAPPEARING_SWEEP_BATCH, startDisappearingSweep } from '../../../sync/
 import { InFlight } from '../../../sync/server/in-flight.js';
 import type { LogFields, ServerLogger } from '../../../sync/server/logger.js';
 import type { ExpiryPass, ServerStore } from '../../../sync/server/store/server-store.js';
+import { realRuntime } from '../../../sync/node/real-runtime.js';
 import { handRuntime } from '../../support/hand-runtime.js';
 
 const EVERY_MS = 1_000;
@@ -77,6 +78,38 @@ describe('the disappearing-message sweep', () => {
     expect(asked).toHaveLength(2);
     expect(lines.at(-1)).toEqual({ level: 'debug', message: 'Swept disappearing envelopes', fields: { stamped: 0, purged: 2 } });
     sweep.stop();
+  });
+
+  it('gives the event loop back between passes, so what came in meanwhile runs before the next one', async () => {
+    // A store that answers at once, as SQLite does: without a pause between passes, a backlog
+    // would hold the event loop (every delivery) until it had all drained.
+    const happened: string[] = [];
+    const passes: ExpiryPass[] = [
+      { stamped: FULL, purged: 0 },
+      { stamped: 0, purged: FULL },
+      { stamped: 0, purged: 0 },
+    ];
+    let drained!: () => void;
+    const done = new Promise<void>((resolve) => (drained = resolve));
+    const store = {
+      purgeExpiredEnvelopes: () => {
+        happened.push('pass');
+        if (happened.length === 1) setTimeout(() => happened.push('a frame arrives'), 0);
+        const pass = passes.shift()!;
+        if (passes.length === 0) drained();
+        return Promise.resolve(pass);
+      },
+    } as Pick<ServerStore, 'purgeExpiredEnvelopes'> as ServerStore;
+    const sweep = startDisappearingSweep({
+      store,
+      runtime: realRuntime(),
+      logger: collectingLogger().logger,
+      inFlight: new InFlight(),
+      everyMs: 1,
+    });
+    await done;
+    sweep.stop();
+    expect(happened).toEqual(['pass', 'a frame arrives', 'pass', 'pass']);
   });
 
   it('never runs with an interval of 0', async () => {
