@@ -87,6 +87,16 @@ export async function converse(a: TestCore, b: TestCore, bUsername: string): Pro
   return id;
 }
 
+/** A new server with Alice and Bob on it, in a conversation Bob has accepted and the server knows he has. */
+export async function twoTalking(servers: ServerHarness, clients: ClientHarness) {
+  const server = await servers.startServer();
+  const alice = await person(clients, server, 'alice');
+  const bob = await person(clients, server, 'bob');
+  const conversationId = await converse(alice.core, bob.core, 'bob');
+  await acceptanceStored(server, bob.core, conversationId);
+  return { server, alice, bob, conversationId };
+}
+
 /**
  * Waits until the server (on SQLite) holds `core`'s "Accept" of the conversation: from then on the
  * person who started it counts as their contact when adding them to groups (request-rules.ts).

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServerHarness } from '../../support/server-harness.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
-import { acceptanceStored, converse, offline, online, person } from '../../support/people.js';
+import { offline, online, twoTalking } from '../../support/people.js';
 import { AppApiError } from '../../../sync/app-api/contract.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,15 +20,6 @@ afterEach(async () => {
   await clients.cleanup();
   await servers.cleanup();
 });
-
-async function twoTalking() {
-  const server = await servers.startServer();
-  const alice = await person(clients, server, 'alice');
-  const bob = await person(clients, server, 'bob');
-  const conversationId = await converse(alice.core, bob.core, 'bob');
-  await acceptanceStored(server, bob.core, conversationId);
-  return { alice, bob, conversationId };
-}
 
 async function shown(core: TestCore, conversationId: string, messageId: string) {
   const message = (await core.listMessages({ conversationId })).messages.find((m) => m.id === messageId);
@@ -52,7 +43,7 @@ async function tileServer(): Promise<{ template: string; asked: string[] }> {
 
 describe('locations', () => {
   it('a map snapshot made from the tile server set here goes sealed as the location’s one image', async () => {
-    const { alice, bob, conversationId } = await twoTalking();
+    const { alice, bob, conversationId } = await twoTalking(servers, clients);
     const point = { lat: 59.906012, lon: 10.741454 };
     await expect(alice.core.makeMapSnapshot(point)).rejects.toMatchObject({ code: 'refused', message: 'map_not_configured' });
     const tiles = await tileServer();
@@ -70,7 +61,7 @@ describe('locations', () => {
   });
 
   it('a point typed offline, rounded to 6 decimals, reaches the other side with its place name', async () => {
-    const { alice, bob, conversationId } = await twoTalking();
+    const { alice, bob, conversationId } = await twoTalking(servers, clients);
     await alice.core.setPreferences({ workOffline: true });
     await offline(alice.core);
     const sent = await alice.core.sendLocation({ conversationId, lat: 59.90601234, lon: 10.7414536, name: ' Harbour ' });
@@ -93,7 +84,7 @@ describe('locations', () => {
   });
 
   it('a live location says until when it moves; only its author stops it, and then it takes no more moves', async () => {
-    const { alice, bob, conversationId } = await twoTalking();
+    const { alice, bob, conversationId } = await twoTalking(servers, clients);
     const sent = await alice.core.sendLocation({ conversationId, lat: 51.5, lon: -0.12, name: '', liveForMs: 900_000 });
     const until = sent.location?.live?.until;
     expect(until).toBeGreaterThan(sent.at);

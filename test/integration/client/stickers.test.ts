@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
-import { acceptanceStored, converse, linked, online, person } from '../../support/people.js';
+import { linked, online, twoTalking } from '../../support/people.js';
 import { attachFile, storedBytes } from '../../support/attachments-files.js';
 import type { MessageView } from '../../../sync/app-api/contract.js';
 
@@ -22,15 +22,6 @@ afterEach(async () => {
   await servers.cleanup();
   await Promise.all(originals.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
-
-async function twoTalking() {
-  const server = await servers.startServer();
-  const alice = await person(clients, server, 'alice');
-  const bob = await person(clients, server, 'bob');
-  const conversationId = await converse(alice.core, bob.core, 'bob');
-  await acceptanceStored(server, bob.core, conversationId);
-  return { server, alice, bob, conversationId };
-}
 
 /** A picture the person chose, copied into their store as the host does. */
 async function picture(core: TestCore, name: string, bytes: Buffer): Promise<string> {
@@ -54,7 +45,7 @@ async function messageWhere(core: TestCore, conversationId: string, accept: (m: 
 
 describe('sticker packs', () => {
   it('a pack made by one is sent with a sticker, added by the other from its bundle, and used back', async () => {
-    const { alice, bob, conversationId } = await twoTalking();
+    const { alice, bob, conversationId } = await twoTalking(servers, clients);
     const pack = await alice.core.createStickerPack({
       name: ' Party ',
       stickers: [
@@ -121,7 +112,7 @@ describe('sticker packs', () => {
   });
 
   it('refuses a picture that is not one, by its code, and installs nothing', async () => {
-    const { alice } = await twoTalking();
+    const { alice } = await twoTalking(servers, clients);
     const svg = await picture(alice.core, 'x.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'));
     await expect(alice.core.createStickerPack({ name: 'Bad', stickers: [{ sha256: svg }] })).rejects.toMatchObject({
       code: 'refused',
@@ -131,7 +122,7 @@ describe('sticker packs', () => {
   });
 
   it('a pack added on one device is installed on the person’s other device, from the same message', async () => {
-    const { server, alice, bob, conversationId } = await twoTalking();
+    const { server, alice, bob, conversationId } = await twoTalking(servers, clients);
     const pack = await alice.core.createStickerPack({
       name: 'Party',
       stickers: [{ sha256: await picture(alice.core, 'one.png', await png(64, 64)), emoji: '🎉' }],

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppApiError } from '../../../sync/app-api/contract.js';
+import { refusalOf } from '../../support/app-api-errors.js';
 import { BlobStore } from '../../../sync/client/attachments/blob-store.js';
 import { GIF_MEMORY_BYTES, Gifs } from '../../../sync/client/gifs.js';
 import { GIF_LIMITS } from '../../../sync/protocol/gif-frames.js';
@@ -37,15 +37,6 @@ function gifsOver(answer: Answer): { gifs: Gifs; asked: string[] } {
   return { gifs, asked };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AppApiError);
-  return `${(error as AppApiError).code}:${(error as AppApiError).message}`;
-}
-
 describe('the core’s GIF client', () => {
   it('refuses a GIF past the limit whether or not the server declared its size, and bytes that are not a GIF', async () => {
     const tooBig = gifOf(GIF_LIMITS.maxGifBytes + 1);
@@ -58,11 +49,11 @@ describe('the core’s GIF client', () => {
       if (url.pathname.endsWith('/png')) return new Response(Buffer.from('\x89PNG\r\n\x1a\n'));
       return new Response(gifOf(100));
     });
-    expect(await codeOf(gifs.bytes('declared', 'original'))).toBe('refused:gif_too_large');
-    expect(await codeOf(gifs.bytes('streamed', 'original'))).toBe('refused:gif_too_large');
-    expect(await codeOf(gifs.bytes('png', 'original'))).toBe('refused:gif_not_gif');
+    expect(await refusalOf(gifs.bytes('declared', 'original'))).toBe('refused:gif_too_large');
+    expect(await refusalOf(gifs.bytes('streamed', 'original'))).toBe('refused:gif_too_large');
+    expect(await refusalOf(gifs.bytes('png', 'original'))).toBe('refused:gif_not_gif');
     expect((await gifs.bytes('fine', 'original')).length).toBe(100);
-    expect(await codeOf(gifs.bytes('../../v1/accounts', 'original'))).toBe('invalid_argument:not_a_gif_id');
+    expect(await refusalOf(gifs.bytes('../../v1/accounts', 'original'))).toBe('invalid_argument:not_a_gif_id');
   });
 
   it('never follows a redirect with the token, and reads garbage as a failed provider', async () => {
@@ -71,8 +62,8 @@ describe('the core’s GIF client', () => {
         ? new Response('{"results": "many"}', { headers: { 'content-type': 'application/json' } })
         : new Response(null, { status: 302, headers: { location: 'https://elsewhere.example/' } }),
     );
-    expect(await codeOf(gifs.bytes('cat', 'original'))).toBe('refused:redirect_refused');
-    expect(await codeOf(gifs.search('cat', 0))).toBe('refused:gif_provider_failed');
+    expect(await refusalOf(gifs.bytes('cat', 'original'))).toBe('refused:redirect_refused');
+    expect(await refusalOf(gifs.search('cat', 0))).toBe('refused:gif_provider_failed');
   });
 
   it('keeps the GIFs shown in memory up to its budget, dropping the least recently shown first', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { refusalOf } from '../../support/app-api-errors.js';
 import { AppApiError } from '../../../sync/app-api/contract.js';
 import { tilesAround } from '../../../sync/common/map-tiles.js';
 import { BlobStore } from '../../../sync/client/attachments/blob-store.js';
@@ -45,15 +46,6 @@ function snapshotOver(
   return { make, asked, blobs, dir };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AppApiError);
-  return `${(error as AppApiError).code}:${(error as AppApiError).message}`;
-}
-
 describe('a map snapshot', () => {
   it('is the tiles around the point with the pin in the middle, stored as one PNG, asked only of the template’s host', async () => {
     const { make, asked, blobs } = snapshotOver((_url, init) => {
@@ -78,36 +70,36 @@ describe('a map snapshot', () => {
 
   it('is not made without a tile server', async () => {
     const { make, asked } = snapshotOver(() => png(tile), null);
-    expect(await codeOf(make())).toBe('refused:map_not_configured');
+    expect(await refusalOf(make())).toBe('refused:map_not_configured');
     expect(asked).toEqual([]);
   });
 
   it('refuses a tile too large, whether its size is declared or streamed', async () => {
     const huge = Buffer.alloc(MAP_SNAPSHOT.maxTileBytes + 1, 1);
-    expect(await codeOf(snapshotOver(() => png(huge)).make())).toBe('refused:map_tile_too_large');
+    expect(await refusalOf(snapshotOver(() => png(huge)).make())).toBe('refused:map_tile_too_large');
     const streamed = () => png(ReadableStream.from([huge.subarray(0, 1000), huge.subarray(1000)]));
-    expect(await codeOf(snapshotOver(streamed).make())).toBe('refused:map_tile_too_large');
+    expect(await refusalOf(snapshotOver(streamed).make())).toBe('refused:map_tile_too_large');
   });
 
   it('refuses what is not said to be an image, and bytes that are not one', async () => {
     const html = () => new Response('<html>', { headers: { 'content-type': 'text/html' } });
-    expect(await codeOf(snapshotOver(html).make())).toBe('refused:map_tile_not_image');
-    expect(await codeOf(snapshotOver(() => png('not a png at all')).make())).toBe('refused:map_tile_not_image');
+    expect(await refusalOf(snapshotOver(html).make())).toBe('refused:map_tile_not_image');
+    expect(await refusalOf(snapshotOver(() => png('not a png at all')).make())).toBe('refused:map_tile_not_image');
     const truncated = () => png(tile.subarray(0, 60));
-    expect(await codeOf(snapshotOver(truncated).make())).toBe('refused:map_tile_not_image');
+    expect(await refusalOf(snapshotOver(truncated).make())).toBe('refused:map_tile_not_image');
   });
 
   it('refuses an image of another size, and one claiming huge dimensions, by its header', async () => {
     const bigger = await sharp({ create: { width: 512, height: 512, channels: 3, background: '#fff' } })
       .png()
       .toBuffer();
-    expect(await codeOf(snapshotOver(() => png(bigger)).make())).toBe('refused:map_tile_not_image');
+    expect(await refusalOf(snapshotOver(() => png(bigger)).make())).toBe('refused:map_tile_not_image');
     // 8000×8000 pixels in a few kilobytes: never decoded.
     const bomb = await sharp({ create: { width: 8000, height: 8000, channels: 3, background: '#000' }, limitInputPixels: false })
       .png({ compressionLevel: 9 })
       .toBuffer();
     expect(bomb.length).toBeLessThan(MAP_SNAPSHOT.maxTileBytes);
-    expect(await codeOf(snapshotOver(() => png(bomb)).make())).toBe('refused:map_tile_not_image');
+    expect(await refusalOf(snapshotOver(() => png(bomb)).make())).toBe('refused:map_tile_not_image');
   });
 
   it('never follows a redirect', async () => {
@@ -115,16 +107,16 @@ describe('a map snapshot', () => {
       expect(init?.redirect).toBe('manual');
       return new Response(null, { status: 302, headers: { location: `https://elsewhere.example${url.pathname}` } });
     });
-    expect(await codeOf(make())).toBe('refused:map_tile_refused');
+    expect(await refusalOf(make())).toBe('refused:map_tile_refused');
     expect(asked.every((href) => href.startsWith('http://127.0.0.1:4100/'))).toBe(true);
   });
 
   it('gives up on a server too slow, or one not there', async () => {
     const slow = (_url: URL, init: RequestInit | undefined) =>
       new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
-    expect(await codeOf(snapshotOver(slow).make())).toBe('refused:map_unreachable');
+    expect(await refusalOf(snapshotOver(slow).make())).toBe('refused:map_unreachable');
     const gone = () => Promise.reject(new TypeError('fetch failed'));
-    expect(await codeOf(snapshotOver(gone).make())).toBe('refused:map_unreachable');
+    expect(await refusalOf(snapshotOver(gone).make())).toBe('refused:map_unreachable');
   });
 
   it('stops asking for the other tiles once one is refused', async () => {
@@ -134,7 +126,7 @@ describe('a map snapshot', () => {
       if (init?.signal) waiting.push(init.signal);
       return new Promise<Response>(() => undefined);
     });
-    expect(await codeOf(make())).toBe('refused:map_tile_refused');
+    expect(await refusalOf(make())).toBe('refused:map_tile_refused');
     expect(waiting.length).toBeGreaterThan(0);
     expect(waiting.every((signal) => signal.aborted)).toBe(true);
   });
