@@ -158,6 +158,7 @@ describe('Work offline', () => {
       microphoneId: null,
       cameraId: null,
       speakerId: null,
+      mapTileUrl: null,
     });
     await core.setPreferences({ theme: 'dark', notificationPreviews: false });
     await core.close();
@@ -176,6 +177,7 @@ describe('Work offline', () => {
       microphoneId: null,
       cameraId: null,
       speakerId: null,
+      mapTileUrl: null,
     });
     // Another account on this profile wipes the mirror; the device's preferences are not in it.
     await core.logIn({ serverUrl: server.url, username: 'erin', password: DEFAULT_TEST_PASSWORD });
