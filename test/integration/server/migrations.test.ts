@@ -106,7 +106,9 @@ describe('server schema migrations', () => {
     const server = await h.startServer();
     await server.close();
     expect(userVersion(join(server.dataDir, SERVER_DATABASE_FILE))).toBe(serverMigrations.length);
-    expect(serverMigrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(serverMigrations.map((m) => m.version)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+    ]);
   });
 
   it('upgrades a version 1 database with data to the latest, keeping every row; the direct conversation takes its pair-derived id', async () => {
