@@ -80,15 +80,43 @@ export class AttachmentStore {
 
   // -- composing and receiving ---------------------------------------------------------------
 
-  /** A message composed here: its files are in the store already and wait for their upload. */
+  /**
+   * A message composed here: its files are in the store already and wait for their upload, unless
+   * this device has uploaded the same sealed bytes before (a sticker and its pack's bundle, a photo
+   * sent again): that upload is named instead. Should the server no longer hold it, the send is
+   * refused with `attachment_missing` and the file is uploaded again (resetUploads).
+   */
   insertOwn(conversationId: string, messageId: string, attachments: readonly ComposedAttachment[]): void {
     const insert = cachedStatement(
       this.db,
       `INSERT INTO attachments (conversation_id, message_id, ordinal, sha256, size, file_key, name, mime, kind, width, height,
-         preview, duration_ms, upload_state, download_state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 'done')`,
+         preview, duration_ms, attachment_id, upload_state, upload_offset, download_state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'done')`,
     );
-    attachments.forEach((attachment, index) => insert.run(conversationId, messageId, index, ...metadataArgs(attachment)));
+    attachments.forEach((attachment, index) => {
+      const uploaded = this.earlierUpload(attachment);
+      insert.run(
+        conversationId,
+        messageId,
+        index,
+        ...metadataArgs(attachment),
+        uploaded,
+        uploaded === null ? 'pending' : 'done',
+        uploaded === null ? 0 : attachment.size,
+      );
+    });
+  }
+
+  /** The server's id of this device's newest finished upload of the same sealed bytes, if any. */
+  private earlierUpload(attachment: ComposedAttachment): string | null {
+    const row = cachedStatement(
+      this.db,
+      `SELECT a.attachment_id FROM attachments a
+         JOIN messages m ON m.conversation_id = a.conversation_id AND m.client_message_id = a.message_id
+       WHERE a.sha256 = ? AND a.file_key IS ? AND a.size = ? AND a.upload_state = 'done' AND a.attachment_id IS NOT NULL
+       ORDER BY m.local_id DESC LIMIT 1`,
+    ).get(attachment.sha256, attachment.key ?? null, attachment.size);
+    return z.object({ attachment_id: z.string() }).optional().parse(row)?.attachment_id ?? null;
   }
 
   /**

@@ -4,8 +4,9 @@
  * adding the pack a received sticker came from once its bundle is here. Every file — the bundle
  * and each sticker — is kept in the attachment store, so stickers show and go offline.
  *
- * A pack made here is uploaded with its first sticker (the bundle goes with every sticker, so
- * whoever receives one can add the pack in one download).
+ * A pack made here is uploaded with its first sticker. The bundle goes with every sticker, so
+ * whoever receives one can add the pack in one download; later stickers name that same upload
+ * (AttachmentStore.insertOwn) instead of sending the bundle again.
  */
 import { Readable } from 'node:stream';
 import { AppApiError, type AttachmentInput } from '../../app-api/contract.js';

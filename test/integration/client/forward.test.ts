@@ -8,7 +8,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
 import { acceptedBy } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageView } from '../../../sync/app-api/contract.js';
@@ -18,6 +17,7 @@ import { createClientHarness, eventually, FaultyTransport, type TestCore } from 
 import { readMirrorAttachments } from '../../support/db-invariants.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
+import { uploadsOwnedBy } from '../../support/server-uploads.js';
 
 const servers = createServerHarness();
 const clients = createClientHarness();
@@ -100,16 +100,6 @@ async function threePeople() {
     'the group named on Carol’s device',
   );
   return { server, alice, bob, carol, bobProxy, bobTransport, aliceBob, bobCarol, trip, file, original };
-}
-
-/** Uploads the server holds from this person (a forward must add none). */
-function uploadsOwnedBy(dataDir: string, userId: string): number {
-  const db = new Database(join(dataDir, 'server.sqlite'), { readonly: true });
-  try {
-    return (db.prepare('SELECT COUNT(*) AS n FROM uploads WHERE owner_id = ?').get(userId) as { n: number }).n;
-  } finally {
-    db.close();
-  }
 }
 
 describe('forwarding between client cores', () => {

@@ -13,6 +13,8 @@ import { createClientHarness, eventually, type TestCore } from '../../support/cl
 import { linked, online, twoTalking } from '../../support/people.js';
 import { attachFile, storedBytes } from '../../support/attachments-files.js';
 import type { MessageView } from '../../../sync/app-api/contract.js';
+import { mirrorUserId, readMirrorAttachments } from '../../support/db-invariants.js';
+import { collectUnreferencedUpload, uploadsOwnedBy } from '../../support/server-uploads.js';
 
 const servers = createServerHarness();
 const clients = createClientHarness();
@@ -109,6 +111,66 @@ describe('sticker packs', () => {
     const copy = await messageWhere(bob.core, conversationId, (m) => m.id === forwarded!.id, 'bob receives the forward');
     expect(copy.sticker).toEqual(arrived.sticker);
     expect(copy.attachments.map((file) => file.sha256)).toEqual(arrived.attachments.map((file) => file.sha256));
+  });
+
+  it('a sticker sent again names the files uploaded before, and uploads them again only once the server has let them go', async () => {
+    const { server, alice, bob, conversationId } = await twoTalking(servers, clients);
+    const aliceId = mirrorUserId(alice.core.profileDir);
+    const pack = await alice.core.createStickerPack({
+      name: 'Party',
+      stickers: [
+        { sha256: await picture(alice.core, 'one.png', await png(64, 64)), emoji: '🎉' },
+        { sha256: await picture(alice.core, 'two.png', await png(80, 30)), emoji: '🎈' },
+      ],
+    });
+    const [first, second] = pack.stickers as [(typeof pack.stickers)[0], (typeof pack.stickers)[0]];
+    const send = (stickerId: string) => alice.core.sendSticker({ conversationId, packId: pack.packId, stickerId });
+    const bundleAt = async (messageId: string) => {
+      await messageWhere(bob.core, conversationId, (m) => m.id === messageId, 'bob receives the sticker');
+      await bob.core.downloadAttachment({ conversationId, messageId, index: 1 });
+      return messageWhere(
+        bob.core,
+        conversationId,
+        (m) => m.id === messageId && m.attachments.every((file) => file.localUrl !== null),
+        'bob has the sticker and its bundle',
+      );
+    };
+    const uploadIdsOf = (messageId: string) =>
+      readMirrorAttachments(alice.core.profileDir)
+        .filter((row) => row.messageId === messageId)
+        .map((row) => row.attachmentId);
+
+    const one = await send(first.stickerId);
+    await bundleAt(one.id);
+    expect(uploadsOwnedBy(server.dataDir, aliceId)).toBe(2);
+
+    // The same sticker, then another of the pack: the bundle is uploaded once, each picture once.
+    const again = await send(first.stickerId);
+    const other = await send(second.stickerId);
+    await bundleAt(again.id);
+    await bundleAt(other.id);
+    expect(uploadsOwnedBy(server.dataDir, aliceId)).toBe(3);
+    expect(uploadIdsOf(again.id)).toEqual(uploadIdsOf(one.id));
+    expect(uploadIdsOf(other.id)[1]).toBe(uploadIdsOf(one.id)[1]);
+
+    // Every message naming the first sticker's files deleted for everyone, and the files collected
+    // as the server does a day later: sent again, the sticker goes with fresh uploads and arrives whole.
+    const [pictureId, bundleId] = uploadIdsOf(one.id) as [string, string];
+    await alice.core.deleteMessage({ conversationId, messageId: one.id });
+    await alice.core.deleteMessage({ conversationId, messageId: again.id });
+    await messageWhere(bob.core, conversationId, (m) => m.id === again.id && m.deleted, 'bob sees both deleted');
+    expect(collectUnreferencedUpload(server.dataDir, pictureId)).toBe(true);
+    expect(collectUnreferencedUpload(server.dataDir, bundleId)).toBe(false); // the other sticker names it still
+    await alice.core.deleteMessage({ conversationId, messageId: other.id });
+    await messageWhere(bob.core, conversationId, (m) => m.id === other.id && m.deleted, 'bob sees the other deleted');
+    expect(collectUnreferencedUpload(server.dataDir, bundleId)).toBe(true);
+
+    const resent = await send(first.stickerId);
+    const arrived = await bundleAt(resent.id);
+    expect(arrived.sticker).toEqual({ packId: pack.packId, stickerId: first.stickerId, emoji: '🎉' });
+    const fresh = uploadIdsOf(resent.id);
+    expect(fresh).not.toContain(pictureId);
+    expect(fresh).not.toContain(bundleId);
   });
 
   it('refuses a picture that is not one, by its code, and installs nothing', async () => {
