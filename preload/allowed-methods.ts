@@ -34,6 +34,7 @@ const METHODS: { readonly [M in AppApiMethod]: true } = {
   makeMapSnapshot: true,
   reportLiveLocation: true,
   stopLiveLocation: true,
+  liveLocationsSharedHere: true,
   votePoll: true,
   endPoll: true,
   setDisappearingTimer: true,

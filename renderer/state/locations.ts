@@ -2,7 +2,8 @@
  * Locations (issue 33): sending one from the "Location" dialog (it goes like a message, offline
  * too, and shows at once; with a map snapshot when a tile server is set), and sharing a live one: this window watches the system's position and
  * reports each fix to the core, which sends moves at most every 15 s, until the time is up, it is
- * stopped here, or the core refuses a fix (stopped on another device of this person's).
+ * stopped here, or the core refuses a fix (stopped on another device of this person's). A page
+ * that starts (the app restarted, the window reloaded) shares on what this device was sharing.
  */
 import type { MessageView } from '../../sync/app-api/contract.js';
 import { watchPosition, type GeolocationPage } from '../transport/geolocation.js';
@@ -15,7 +16,15 @@ interface Deps {
   page: GeolocationPage;
 }
 
-export function createLocations(kit: StoreKit, deps: Deps): { actions: LocationActions } {
+export interface Locations {
+  actions: LocationActions;
+  /** Signed in (the app started, the window reloaded): watches again for each live location this device shares. */
+  resume(): Promise<void>;
+  /** Signed out: nothing is watched any more. */
+  reset(): void;
+}
+
+export function createLocations(kit: StoreKit, deps: Deps): Locations {
   const { api, get } = kit;
   /** The live locations this window shares: how to stop watching each. */
   const watching = new Map<string, () => void>();
@@ -25,7 +34,8 @@ export function createLocations(kit: StoreKit, deps: Deps): { actions: LocationA
     watching.delete(messageId);
   };
 
-  const share = (message: MessageView, until: number) => {
+  const share = (message: Pick<MessageView, 'conversationId' | 'id'>, until: number) => {
+    if (watching.has(message.id)) return;
     const stopWatch = watchPosition(deps.page, (point) => {
       api
         .reportLiveLocation({ conversationId: message.conversationId, messageId: message.id, ...point })
@@ -70,5 +80,19 @@ export function createLocations(kit: StoreKit, deps: Deps): { actions: LocationA
       await api.stopLiveLocation({ conversationId, messageId });
     },
   };
-  return { actions };
+  const resume = async () => {
+    try {
+      for (const shared of await api.liveLocationsSharedHere({})) {
+        share({ conversationId: shared.conversationId, id: shared.messageId }, shared.until);
+      }
+    } catch (error) {
+      console.error('the live locations shared here were not read', error);
+    }
+  };
+
+  const reset = () => {
+    for (const messageId of [...watching.keys()]) stopWatching(messageId);
+  };
+
+  return { actions, resume, reset };
 }

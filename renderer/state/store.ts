@@ -126,10 +126,12 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
         outbox.reset();
         calls.reset();
         groupCalls.reset();
+        locations.reset();
         set({ open: null, notice: null, linkState: { kind: 'unknown' } });
       },
       signedIn: () => {
         void conversations.refresh();
+        void locations.resume();
         void linking.refresh();
         void calls.refresh();
         void groupCalls.refresh();
@@ -154,6 +156,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
         ]),
     });
     const linking = createLinking(kit);
+    const locations = createLocations(kit, { showSent: messages.showSent, page: thisPage() });
     const calls = createCalls(kit, callEngines.direct);
     const groupCalls = createGroupCalls(kit, callEngines.group);
     dispose = () => {
@@ -161,6 +164,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       search.dispose();
       calls.reset();
       groupCalls.reset();
+      locations.reset();
     };
 
     const openId = () => get().open?.id ?? null;
@@ -265,7 +269,7 @@ export function createAppStore(api: AppApiClient, link: Link, callMedia: CallMed
       ...createPolls(kit, { change: messages.change, showSent: messages.showSent }).actions,
       ...createGifs(kit, { send: messages.actions.send }).actions,
       ...createStickers(kit, { showSent: messages.showSent }).actions,
-      ...createLocations(kit, { showSent: messages.showSent, page: thisPage() }).actions,
+      ...locations.actions,
       ...createDisappearing(kit, {
         changed: () => {
           void info.refresh();

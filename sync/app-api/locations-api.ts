@@ -61,12 +61,25 @@ export const locationsApiArgs = {
   reportLiveLocation: z.object({ conversationId: id, messageId: id, lat: latitudeInput, lon: longitudeInput }).strict(),
   /** "Stop sharing": ends a live location of this person's, from any of their devices. */
   stopLiveLocation: z.object({ conversationId: id, messageId: id }).strict(),
+  /**
+   * The live locations this device sent and still shares (not over, not stopped anywhere): a page
+   * that starts (the app restarted, the window reloaded) watches the position again for each.
+   */
+  liveLocationsSharedHere: z.object({}).strict(),
 } as const;
+
+/** A live location this device shares: until when (ms since the epoch). */
+export interface SharedLiveLocation {
+  conversationId: string;
+  messageId: string;
+  until: number;
+}
 
 export interface LocationsApiResults {
   makeMapSnapshot: MapSnapshotView;
   reportLiveLocation: null;
   stopLiveLocation: null;
+  liveLocationsSharedHere: SharedLiveLocation[];
 }
 
 /** A location as its message shows it (MessageView.location); the place name is the message's text. */

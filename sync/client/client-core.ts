@@ -7,7 +7,7 @@ import { encodeCallSignal, type CallSignal } from '../content/call-signals.js';
 import type { CallView } from '../app-api/calls-api.js';
 import type { GroupCallsView } from '../app-api/group-calls-api.js';
 import type { GifSearchView, StoredGifView } from '../app-api/gifs-api.js';
-import type { MapSnapshotView } from '../app-api/locations-api.js';
+import type { MapSnapshotView, SharedLiveLocation } from '../app-api/locations-api.js';
 import type { IceServer } from '../protocol/call-frames.js';
 import { join } from 'node:path';
 import {
@@ -776,6 +776,11 @@ class LocalClientCore implements ClientCore {
     this.liveLocations.forget(args.messageId);
     this.outboxChanged(args.conversationId);
     return null;
+  }
+
+  async liveLocationsSharedHere(): Promise<SharedLiveLocation[]> {
+    this.self();
+    return this.composer().liveLocationsSharedHere();
   }
 
   async votePoll(args: AppApiArgs<'votePoll'>): Promise<null> {

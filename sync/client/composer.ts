@@ -14,6 +14,7 @@ import { LIMITS } from '../protocol/limits.js';
 import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
 import type { OutboxGroupChange } from './mirror/outbox-store.js';
+import type { SharedHere } from './mirror/live-locations-here.js';
 import type { DisappearingContent } from '../content/disappearing.js';
 
 /**
@@ -162,6 +163,7 @@ export class Composer {
     const messageId = this.newId();
     const now = this.runtime.clock.now();
     this.mirror.enqueueMessage(conversationId, messageId, this.selfId, name, null, now, snapshot, null, null, location);
+    if (location.live) this.mirror.liveLocationsHere.add({ conversationId, messageId, until: location.live.until });
     return messageId;
   }
 
@@ -206,6 +208,18 @@ export class Composer {
   /** "Stop sharing": ends a live location of this person's (from any of their devices). */
   stopLocation(conversationId: string, messageId: string): void {
     this.queueLiveChange(conversationId, { kind: 'location_stop', messageId, at: this.runtime.clock.now() });
+    this.mirror.liveLocationsHere.remove(conversationId, messageId);
+  }
+
+  /** The live locations this device shares and still may; those it may not any more are forgotten. */
+  liveLocationsSharedHere(): SharedHere[] {
+    return this.mirror.transaction(() =>
+      this.mirror.liveLocationsHere.running(this.runtime.clock.now()).filter((shared) => {
+        if (this.isSharing(shared.conversationId, shared.messageId)) return true;
+        this.mirror.liveLocationsHere.remove(shared.conversationId, shared.messageId);
+        return false;
+      }),
+    );
   }
 
   /** Whether a location of this person's still moves here: live, not over, not stopped, not deleted. */

@@ -1161,4 +1161,20 @@ export const MIRROR_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 37,
+    description: 'the live locations this device shares, so a restarted app shares them on',
+    up(db) {
+      db.exec(`
+        -- A live location sent from here, until its time is up: the page watches the position
+        -- again after a restart. Another device of the same person never shares it.
+        CREATE TABLE live_locations_here (
+          conversation_id TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          until INTEGER NOT NULL,
+          PRIMARY KEY (conversation_id, message_id)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

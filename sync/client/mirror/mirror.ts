@@ -5,6 +5,7 @@ import type { LocationDefinition } from '../../common/locations.js';
 import { locationOf, storeLocation } from './location-state.js';
 import { stickerOf, storeSticker } from './sticker-state.js';
 import { StickerPackStore } from './sticker-pack-store.js';
+import { LiveLocationsHere } from './live-locations-here.js';
 import type { StickerDefinition } from '../../common/stickers.js';
 import type { Content, OpenedContent } from '../../content/content.js';
 import { refuseContent, type ContentRefusal } from '../../content/rules.js';
@@ -125,6 +126,8 @@ export class Mirror {
   readonly disappearing: DisappearingStore;
   /** Sticker packs installed here (issue 33). */
   readonly stickerPacks: StickerPackStore;
+  /** The live locations this device shares (issue 33). */
+  readonly liveLocationsHere: LiveLocationsHere;
 
   /** Whose mentions count as ours (`mentions_self` in SQL); follows the session. */
   private selfUsername: string | null = null;
@@ -154,6 +157,7 @@ export class Mirror {
     this.history = new MirrorHistory(db, this.search, this.settings, openedWith);
     this.disappearing = new DisappearingStore(db, this.search);
     this.stickerPacks = new StickerPackStore(db);
+    this.liveLocationsHere = new LiveLocationsHere(db);
     this.selfUsername = this.session()?.user.username ?? null;
     db.function('mentions_self', { deterministic: false }, (text: unknown) =>
       typeof text === 'string' && this.selfUsername !== null && mentions(text, this.selfUsername) ? 1 : 0,

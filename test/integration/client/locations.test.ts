@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServerHarness } from '../../support/server-harness.js';
 import { createClientHarness, eventually, type TestCore } from '../../support/client-harness.js';
-import { offline, online, twoTalking } from '../../support/people.js';
+import { offline, online, person, twoTalking } from '../../support/people.js';
 import { AppApiError } from '../../../sync/app-api/contract.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -105,5 +105,37 @@ describe('locations', () => {
     );
     await expect(alice.core.reportLiveLocation({ ...ids, lat: 51.6, lon: -0.12 })).rejects.toMatchObject({ code: 'refused' });
     expect((await shown(bob.core, conversationId, sent.id))?.location).toMatchObject({ lat: 51.5, lon: -0.12 });
+  });
+  it('a live location is shared on after the app restarts, by the device that sent it only, until stopped anywhere', async () => {
+    const { server, alice, bob, conversationId } = await twoTalking(servers, clients);
+    const laptop = await person(clients, server, 'alice', { existing: true, linkedFrom: alice.core });
+    const sent = await alice.core.sendLocation({ conversationId, lat: 51.5, lon: -0.12, name: '', liveForMs: 900_000 });
+    const until = sent.location!.live!.until;
+    const ids = { conversationId, messageId: sent.id };
+    await eventually(
+      () => shown(laptop.core, conversationId, sent.id),
+      (message) => message?.location?.live?.until === until,
+      'alice’s laptop shows the live location',
+    );
+    expect(await laptop.core.liveLocationsSharedHere({})).toEqual([]);
+
+    await alice.core.close();
+    const restarted = await clients.open(alice.core.profileDir, server.url);
+    expect(await restarted.liveLocationsSharedHere({})).toEqual([{ ...ids, until }]);
+    await online(restarted);
+    await restarted.reportLiveLocation({ ...ids, lat: 51.51, lon: -0.13 });
+    await eventually(
+      () => shown(bob.core, conversationId, sent.id),
+      (message) => message?.location?.lat === 51.51 && message.location.lon === -0.13,
+      'bob sees the move sent after the restart',
+    );
+
+    // Stopped on the laptop: the phone no longer shares it, and forgets it.
+    await laptop.core.stopLiveLocation(ids);
+    await eventually(
+      () => restarted.liveLocationsSharedHere({}),
+      (shared) => shared.length === 0,
+      'the phone learns it was stopped',
+    );
   });
 });

@@ -229,6 +229,7 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
       lon: fc.constant(-2),
     }),
     stopLiveLocation: fc.record({ conversationId: conversation(), messageId: message() }),
+    liveLocationsSharedHere: fc.constant({}),
     makeMapSnapshot: fc.record({
       lat: fc.double({ min: -90, max: 90, noNaN: true }),
       lon: fc.double({ min: -180, max: 180, noNaN: true }),

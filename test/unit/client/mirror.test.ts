@@ -84,6 +84,7 @@ describe('mirror migrations', () => {
       'file_keys',
       'held_events',
       'identity_trust',
+      'live_locations_here',
       'members',
       'message_search',
       'message_state',

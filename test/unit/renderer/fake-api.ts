@@ -38,6 +38,7 @@ import { afterEach } from 'vitest';
 import { conversationSummary, disappearingView, messageView } from '../../support/app-views.js';
 import { createAppStore, type AppStore } from '../../../renderer/state/store.js';
 import type { TransportStatus } from '../../../renderer/transport/types.js';
+import type { SharedLiveLocation } from '../../../sync/app-api/locations-api.js';
 
 export const alice: User = { id: 'u-alice', username: 'alice', displayName: 'Alice Liddell' };
 export const bob: User = { id: 'u-bob', username: 'bob', displayName: 'Bob Brown' };
@@ -150,6 +151,8 @@ export class FakeApi {
   gifSearch: GifSearchView | AppApiError = { results: [], next: null, attribution: null };
   /** The sticker packs installed; addStickerPack installs the message's pack, named 'Party'. */
   stickerPacks: StickerPackView[] = [];
+  /** The live locations this device shares, as liveLocationsSharedHere answers (a test sets them, as after a restart). */
+  liveLocationsHere: SharedLiveLocation[] = [];
   /** What getGroupCalls answers: none going on unless a test sets some. */
   groupCalls: GroupCallsView = { going: [], joined: null };
   /**
@@ -575,6 +578,8 @@ export class FakeApi {
         }),
       reportLiveLocation: (args: { conversationId: string; messageId: string; lat: number; lon: number }) =>
         this.answer('reportLiveLocation', args, () => null),
+      liveLocationsSharedHere: (args: Record<string, never>) =>
+        this.answer('liveLocationsSharedHere', args, () => this.liveLocationsHere),
       stopLiveLocation: (args: { conversationId: string; messageId: string }) =>
         this.answer('stopLiveLocation', args, () => {
           const found = this.histories.get(args.conversationId)?.messages.find((m) => m.id === args.messageId);

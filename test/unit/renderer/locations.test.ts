@@ -2,7 +2,7 @@
  * Locations in the renderer (issue 33): the "Location" dialog's rules, the current position and
  * why there is none, sending one, and the card its message shows.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AttachmentView, MessageView } from '../../../sync/app-api/contract.js';
 import { DEFAULT_PREFERENCES } from '../../../sync/app-api/preferences.js';
 import { describeError } from '../../../renderer/state/errors.js';
@@ -202,5 +202,40 @@ describe('a location message', () => {
       text: 'Pier',
       location: { lat: 1.5, lon: -2.25, live: null },
     });
+  });
+});
+
+describe('a live location shared from this device', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('is watched again when the app starts signed in, each fix reported, and no longer once signed out', async () => {
+    const watch: string[] = [];
+    let found: ((position: { coords: { latitude: number; longitude: number } }) => void) | null = null;
+    vi.stubGlobal('navigator', {
+      geolocation: {
+        getCurrentPosition: () => undefined,
+        watchPosition: (onFix: NonNullable<typeof found>) => {
+          watch.push('watch');
+          found = onFix;
+          return 3;
+        },
+        clearWatch: (id: number) => void watch.push(`clear ${id}`),
+      },
+    });
+    const api = new FakeApi();
+    api.liveLocationsHere = [{ conversationId: 'c1', messageId: 'm1', until: Date.now() + 60_000 }];
+    await start(api);
+    await settle();
+    expect(api.callsOf('liveLocationsSharedHere')).toHaveLength(1);
+    expect(watch).toEqual(['watch']);
+
+    found!({ coords: { latitude: 51.5000004, longitude: -0.12 } });
+    await settle();
+    expect(api.callsOf('reportLiveLocation')).toEqual([{ conversationId: 'c1', messageId: 'm1', lat: 51.5, lon: -0.12 }]);
+
+    api.session = null;
+    api.emit({ type: 'session', session: null });
+    await settle();
+    expect(watch).toEqual(['watch', 'clear 3']);
   });
 });
