@@ -2,7 +2,8 @@
  * Issue 33: a location sent from the attach menu, once from the system's position and once typed,
  * reaches the other side as a card with its place name, its coordinates and "Open in
  * OpenStreetMap", a link that leaves the app; a live location moves twice on both screens as the
- * sender moves, then "Stop sharing" ends it everywhere. With a tile server (Settings → "Maps") it
+ * sender moves (the second time after the sender's app restarted), then "Stop sharing" ends it
+ * everywhere. With a tile server (Settings → "Maps") it
  * carries a map snapshot made on the sender's device, and "Open map" shows the interactive map.
  */
 import { createServer } from 'node:http';
@@ -60,8 +61,10 @@ test('a location from the system’s position and one typed reach the other side
   await expect(bob.conversationWith('Alice Liddell')).toContainText('📍 Location');
 });
 
-test('a live location moves twice on both screens, then stops for everyone', async ({ launchApp }) => {
-  const { alice, bob } = await aliceAndBob(launchApp, resources, 'live-location');
+test('a live location moves twice on both screens, the second time after its sender’s app restarted, then stops for everyone', async ({
+  launchApp,
+}) => {
+  const { alice, bob, aliceApp } = await aliceAndBob(launchApp, resources, 'live-location');
   await alice.openConversationWith('Bob Builder');
   await bob.openConversationWith('Alice Liddell');
   await alice.page.context().grantPermissions(['geolocation']);
@@ -80,14 +83,17 @@ test('a live location moves twice on both screens, then stops for everyone', asy
   }
   await expect(card(bob).getByRole('button', { name: 'Stop sharing' })).toHaveCount(0);
 
-  // Each move goes at most 15 s after the one before.
-  for (const [latitude, shown] of [
-    [51.501, '51.501000, -0.120000'],
-    [51.502, '51.502000, -0.120000'],
-  ] as const) {
+  // Each move goes at most 15 s after the one before; the app sharing it restarts in between and
+  // shares on by itself.
+  const move = async (latitude: number, shown: string) => {
     await alice.page.context().setGeolocation({ latitude, longitude: -0.12 });
     for (const person of [alice, bob]) await expect(card(person)).toContainText(shown, { timeout: 40_000 });
-  }
+  };
+  await move(51.501, '51.501000, -0.120000');
+  await aliceApp.restart();
+  await alice.openConversationWith('Bob Builder');
+  await expect(card(alice).getByRole('status')).toHaveText(/^Live until \d/u);
+  await move(51.502, '51.502000, -0.120000');
 
   await card(alice).getByRole('button', { name: 'Stop sharing' }).click();
   for (const person of [alice, bob]) {
