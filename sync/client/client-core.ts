@@ -643,7 +643,7 @@ class LocalClientCore implements ClientCore {
           args.linkPreview ?? null,
         );
       });
-    const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
+    const messageId = await this.queueAndSend(args.conversationId, compose);
     this.changed(args.conversationId);
     if (attachments.length > 0) this.transfers?.kick(); // a text alone brings no file to upload
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
@@ -713,7 +713,7 @@ class LocalClientCore implements ClientCore {
         this.settings.acceptIfRequest(args.conversationId);
         return this.composer().sendPoll(args.conversationId, args.question.trim(), poll);
       });
-    const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
+    const messageId = await this.queueAndSend(args.conversationId, compose);
     this.changed(args.conversationId);
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
     if (!view) throw new AppApiError('internal', 'The poll was not stored.');
@@ -742,7 +742,7 @@ class LocalClientCore implements ClientCore {
         this.settings.acceptIfRequest(args.conversationId);
         return this.composer().sendLocation(args.conversationId, args.name.trim(), location, snapshot);
       });
-    const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
+    const messageId = await this.queueAndSend(args.conversationId, compose);
     this.changed(args.conversationId);
     if (snapshot.length > 0) this.transfers?.kick();
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
@@ -972,7 +972,7 @@ class LocalClientCore implements ClientCore {
         this.settings.acceptIfRequest(args.conversationId);
         return this.composer().sendSticker(args.conversationId, files, outgoing.sticker);
       });
-    const messageId = this.engine ? this.engine.queueAndSend(args.conversationId, compose) : compose();
+    const messageId = await this.queueAndSend(args.conversationId, compose);
     this.stickerPacks.sent(args.conversationId, messageId, args.packId);
     this.changed(args.conversationId);
     this.transfers?.kick();
@@ -1395,6 +1395,17 @@ class LocalClientCore implements ClientCore {
     const summary = this.mirror.views.conversationSummaries(selfId, conversationId)[0];
     if (!summary) throw new AppApiError('internal', 'The conversation was not stored.');
     return summary;
+  }
+
+  /**
+   * Stores what `compose` writes and sends it with one commit; resolves once it is on the wire (or
+   * waits for something else), so its seal and frame go ahead of the message's view and events.
+   */
+  private async queueAndSend<T>(conversationId: string, compose: () => T): Promise<T> {
+    if (!this.engine) return compose();
+    const { written, onWire } = this.engine.queueAndSend(conversationId, compose);
+    await onWire;
+    return written;
   }
 
   private outboxChanged(conversationId: string): void {

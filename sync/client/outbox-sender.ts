@@ -51,6 +51,11 @@ export interface Sealer {
   /** Whether a hand-out of the key the conversation's envelopes are sealed under is still to reach the server. */
   handOutPending(conversationId: string): boolean;
   /**
+   * Whether a seal in the conversation would start now and need nothing from the server: the
+   * crypto lane idle, this device and the conversation's devices known.
+   */
+  sealsAtOnce(conversationId: string): boolean;
+  /**
    * Resolves once those hand-outs have reached the server (rejects if the connection goes first):
    * an envelope goes only then.
    */
@@ -66,6 +71,18 @@ type Failure = { entry: OutboxEntry; error: unknown };
 type Due = { entry: OutboxEntry; attachments: Attachment[] };
 /** A row handed to its lane: the row it follows on the wire, and its content when it goes sealed. */
 type Going = Sent & { attachments: Attachment[]; after: string | undefined };
+
+/** What queueAndSend wrote, and when the rows it queued are on the wire. */
+export interface Queued<T> {
+  written: T;
+  onWire: Promise<void>;
+}
+
+/**
+ * The longest a caller of queueAndSend waits for its rows to go, whatever holds their seal (the
+ * crypto lane busy opening a catch-up, the conversation's devices asked of the server first).
+ */
+const ON_WIRE_WAIT_MS = 25;
 
 /** One conversation's rows on the wire. */
 interface Lane {
@@ -95,6 +112,8 @@ interface Lane {
    */
   broken: boolean;
 }
+
+const ON_WIRE = Promise.resolve();
 
 /** The answer the row was waiting for, or why it did not get it. */
 function classify(outcome: Outcome): { acknowledged: Acknowledgement } | { failed: Failure } {
@@ -204,9 +223,11 @@ export class OutboxSender {
    * Runs `write`, which queues rows of this conversation, in one transaction with marking the rows
    * that go next as attempted, and puts them on the wire once it commits: a message is stored and
    * sent with one commit, where writing and then kick() take two and read every conversation's head.
-   * A failure rolls back the rows with the marks, and reaches the caller.
+   * A failure rolls back the rows with the marks, and reaches the caller. `onWire` resolves once
+   * the rows are sealed and on the wire, or wait for something else (see launch), or after
+   * ON_WIRE_WAIT_MS.
    */
-  queueAndSend<T>(conversationId: string, write: () => T): T {
+  queueAndSend<T>(conversationId: string, write: () => T): Queued<T> {
     let due: Due[] = [];
     const written = this.mirror.transaction(() => {
       const result = write();
@@ -217,9 +238,15 @@ export class OutboxSender {
       return result;
     });
     // The caller tells of the rows ('outbox') once they are on the wire.
-    this.launch(conversationId, due);
+    const launched = this.launch(conversationId, due);
     this.connection.flush();
-    return written;
+    if (launched === ON_WIRE) return { written, onWire: ON_WIRE };
+    let bound: TimerHandle | null = null;
+    const waited = new Promise<void>((resolve) => (bound = this.runtime.timers.setTimeout(resolve, ON_WIRE_WAIT_MS)));
+    const onWire = Promise.race([launched, waited]).then(() => {
+      if (bound) this.runtime.timers.clearTimeout(bound);
+    });
+    return { written, onWire };
   }
 
   private writeFailed(error: unknown): void {
@@ -232,7 +259,7 @@ export class OutboxSender {
     const due = this.dueRows(conversationId);
     if (due.length === 0) return false;
     this.mirror.transaction(() => this.markAttempts(due));
-    this.launch(conversationId, due);
+    void this.launch(conversationId, due);
     return true;
   }
 
@@ -281,9 +308,12 @@ export class OutboxSender {
   /**
    * Hands the rows to the connection. Callers say 'outbox' (rows went on the wire: 'sending' in
    * the inspector) after flushing them, so listeners never run between the commit and the frame.
+   * Resolves once the rows are on the wire; at once when they wait behind rows sealing before them
+   * or their seal waits for anything but this device's own work (Sealer.sealsAtOnce), and when it
+   * waits for its key's hand-out.
    */
-  private launch(conversationId: string, due: Due[]): void {
-    if (due.length === 0) return;
+  private launch(conversationId: string, due: Due[]): Promise<void> {
+    if (due.length === 0) return ON_WIRE;
     let lane = this.lanes.get(conversationId);
     const going: Going[] = [];
     for (const { entry, attachments } of due) {
@@ -307,19 +337,24 @@ export class OutboxSender {
     }
     const unsealed = going.some(({ sealable, entry }) => sealable !== null && entry.sealed === null);
     const sealedRows = going.some(({ sealable }) => sealable !== null);
-    if (!lane) return;
+    if (!lane) return ON_WIRE;
     if (!unsealed && lane.sealing === null && !(sealedRows && this.sealer.handOutPending(conversationId))) {
       for (const row of going) this.request(row, row.entry.sealed);
-      return;
+      return ON_WIRE;
     }
     // Sealing waits for the crypto lane, and an envelope for its key's hand-out: these rows go once
     // sealed and handed out, behind the lane's earlier ones.
     const current = lane;
-    const step = (current.sealing ?? Promise.resolve()).then(() => this.sealAndSend(current, going));
+    const behind = current.sealing !== null || !this.sealer.sealsAtOnce(conversationId);
+    let settle = () => {};
+    const onWire = new Promise<void>((resolve) => (settle = resolve));
+    const step = (current.sealing ?? Promise.resolve()).then(() => this.sealAndSend(current, going, settle));
     current.sealing = step;
     void step.then(() => {
+      settle();
       if (current.sealing === step) current.sealing = null;
     });
+    return behind ? ON_WIRE : onWire;
   }
 
   /**
@@ -351,7 +386,7 @@ export class OutboxSender {
    * Seals the rows that are not yet, in order, and puts each on the wire as it is sealed, once the
    * key it is sealed under has been handed out.
    */
-  private async sealAndSend(lane: Lane, going: readonly Going[]): Promise<void> {
+  private async sealAndSend(lane: Lane, going: readonly Going[], waitsForHandOut: () => void): Promise<void> {
     for (const row of going) {
       const { entry, sealable } = row;
       // The lanes were forgotten (stopped, or a write failed): the row is still queued on disk.
@@ -366,7 +401,10 @@ export class OutboxSender {
           sealed ??= await this.sealer.seal(entry.conversationId, sealable.content, (kept) =>
             this.mirror.outbox.keepSealed(entry.id, kept),
           );
-          if (this.sealer.handOutPending(entry.conversationId)) await this.sealer.keyHandedOut(entry.conversationId);
+          if (this.sealer.handOutPending(entry.conversationId)) {
+            waitsForHandOut();
+            await this.sealer.keyHandedOut(entry.conversationId);
+          }
         } catch (error) {
           if (isDiskFull(error)) {
             this.writeFailed(error);
@@ -466,7 +504,7 @@ export class OutboxSender {
       }
       this.recordAcknowledgements(acknowledged, touched);
     });
-    for (const { conversationId, due } of refills) this.launch(conversationId, due);
+    for (const { conversationId, due } of refills) void this.launch(conversationId, due);
     // The refilled windows go before the events below are told: the server works on them meanwhile.
     this.connection.flush();
     for (const [conversationId, kinds] of touched) {

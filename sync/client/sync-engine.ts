@@ -23,7 +23,7 @@ import { fetchKeyBackup, KeyBackupSync, type BackupSource } from './crypto/key-b
 import { KeyPublisher, type LocalIdentity } from './crypto/key-publisher.js';
 import type { Mirror } from './mirror/mirror.js';
 import { missedBy, newestCallEntry, startedByOther } from './mirror/call-entries.js';
-import { OutboxSender } from './outbox-sender.js';
+import { OutboxSender, type Queued } from './outbox-sender.js';
 import { SettingsSync } from './settings-sync.js';
 import { SettingsSeal } from './crypto/sealed-settings.js';
 import type { Outdated, SyncTransport } from './transport.js';
@@ -131,6 +131,7 @@ export class SyncEngine {
         seal: (conversationId, content, keep) => this.seal(conversationId, content, keep),
         devicesChanged: (conversationId, error) => this.devicesChanged(conversationId, error),
         handOutPending: (conversationId) => options.mirror.signal.handOutPending(conversationId),
+        sealsAtOnce: (conversationId) => this.devices?.sealsAtOnce(conversationId) ?? false,
         keyHandedOut: (conversationId) => this.keyHandedOut(conversationId),
       },
     );
@@ -250,10 +251,11 @@ export class SyncEngine {
   }
 
   /** `write` queues rows of this conversation: stored, and sent if we can, with one commit (OutboxSender.queueAndSend). */
-  queueAndSend<T>(conversationId: string, write: () => T): T {
-    const written = this.outbox.queueAndSend(conversationId, write);
-    this.options.emit({ type: 'outbox' });
-    return written;
+  queueAndSend<T>(conversationId: string, write: () => T): Queued<T> {
+    const { written, onWire } = this.outbox.queueAndSend(conversationId, write);
+    // The inspector hears of the rows once they are on the wire; until then its listeners would run
+    // ahead of the seal.
+    return { written, onWire: onWire.then(() => this.options.emit({ type: 'outbox' })) };
   }
 
   /**

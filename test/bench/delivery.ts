@@ -12,7 +12,7 @@
  *   sockets (in their own process, lib/socket-holder.ts) bringing the total to 1,000. The idle ones
  *   are paired in conversations (so presence has contacts) but send nothing.
  * - The loops, B's process and the socket holder are shared with the group benchmarks (lib/delivery-kit.ts).
- * - DELIVERY_STAMPS=1 splits each core delivery into its stages (A's compose and commit, the frame
+ * - DELIVERY_STAMPS=1 splits each core delivery into its stages (A's compose and commit, the seal, the frame
  *   written, B's receive, validation, apply, emit; lib/delivery-stamps.ts) and prints them;
  *   DELIVERY_SQL=1 prints A's SQL statements by time.
  */

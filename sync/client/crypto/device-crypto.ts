@@ -220,6 +220,11 @@ export class DeviceCrypto {
     return this.senderKeys.seal(device, conversationId, content, keep);
   }
 
+  /** Whether a seal in the conversation would start now, with nothing to ask of the server first. */
+  sealsAtOnce(conversationId: string): boolean {
+    return this.lane.idle && this.deviceNumber !== null && this.mirror.signal.conversationDevices(conversationId) !== null;
+  }
+
   /** Resolves once this device's sender key for the conversation has reached the server for every device handed it. */
   keyHandedOut(conversationId: string): Promise<void> {
     return this.sender.keyHandedOut(conversationId);

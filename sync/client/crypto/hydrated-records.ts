@@ -1,16 +1,17 @@
 /**
  * libsignal's records made from the bytes the Signal tables hold, found again by those very
- * bytes: deserializing the session and the identity key for every envelope sealed or opened cost
+ * bytes: deserializing the session, the identity key and the sender key for every envelope sealed or opened cost
  * more than libsignal's own work on it. The tables hand back the object they last wrote or read
  * (SignalTables keeps it), so a record is reused while its bytes are current and goes with them.
  * libsignal never changes a record it is given; it saves a new one.
  */
-import type { PublicKey, SessionRecord } from '@signalapp/libsignal-client';
+import type { PublicKey, SenderKeyRecord, SessionRecord } from '@signalapp/libsignal-client';
 import type { SignalLibrary } from './signal-library.js';
 
 export class HydratedRecords {
   private readonly sessions = new WeakMap<Uint8Array, SessionRecord>();
   private readonly publicKeys = new WeakMap<Uint8Array, PublicKey>();
+  private readonly senderKeys = new WeakMap<Uint8Array, SenderKeyRecord>();
 
   constructor(private readonly signal: SignalLibrary) {}
 
@@ -21,6 +22,15 @@ export class HydratedRecords {
   /** A record libsignal saved, and the bytes it was serialized to. */
   saved(bytes: Uint8Array, record: SessionRecord): void {
     this.sessions.set(bytes, record);
+  }
+
+  senderKey(bytes: Uint8Array): SenderKeyRecord {
+    return madeOnce(this.senderKeys, bytes, () => this.signal.SenderKeyRecord.deserialize(new Uint8Array(bytes)));
+  }
+
+  /** A sender key libsignal saved, and the bytes it was serialized to. */
+  savedSenderKey(bytes: Uint8Array, record: SenderKeyRecord): void {
+    this.senderKeys.set(bytes, record);
   }
 
   publicKey(bytes: Uint8Array): PublicKey {

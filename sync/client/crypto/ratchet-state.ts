@@ -199,14 +199,17 @@ export class RatchetState
 
   async saveSenderKey(sender: ProtocolAddress, distributionId: string, record: SenderKeyRecord): Promise<void> {
     const address = addressKey(sender);
-    const bytes = record.serialize();
+    const serialized = record.serialize();
+    // A Buffer over the same memory: the tables keep this very object, and the record is found by it.
+    const bytes = Buffer.from(serialized.buffer, serialized.byteOffset, serialized.byteLength);
+    this.hydrated.savedSenderKey(bytes, record);
     this.senderKeys.set(`${address}/${distributionId}`, bytes);
     this.writes.push((tables) => tables.putSenderKey(address, distributionId, bytes));
   }
 
   async getSenderKey(sender: ProtocolAddress, distributionId: string): Promise<SenderKeyRecord | null> {
     const bytes = this.senderKeyBytes(sender, distributionId);
-    return bytes ? this.signal.SenderKeyRecord.deserialize(new Uint8Array(bytes)) : null;
+    return bytes ? this.hydrated.senderKey(bytes) : null;
   }
 
   /** Whether a sender key is held, without reading it into a record (the decrypt that follows reads it). */

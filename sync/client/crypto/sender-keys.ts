@@ -112,10 +112,11 @@ export class SenderKeys {
 
 /** Every device the conversation's members have, but this one. */
 function devicesBesides(known: ConversationDevices, self: ProtocolAddress): DeviceAddress[] {
+  // Read once: each is a call into libsignal.
+  const selfId = self.name();
+  const selfNumber = self.deviceId();
   return known.members.flatMap(({ userId, devices }) =>
-    devices
-      .filter((other) => !(userId === self.name() && other.deviceNumber === self.deviceId()))
-      .map((other) => ({ userId, ...other })),
+    devices.filter((other) => !(userId === selfId && other.deviceNumber === selfNumber)).map((other) => ({ userId, ...other })),
   );
 }
 

@@ -70,10 +70,20 @@ function deviceOf(mirror: Mirror, runtime: Runtime, local: LocalIdentity, selfId
 /** Runs units of ratchet work one after another, in the order they were asked for. */
 export class CryptoLane {
   private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+
+  /** Whether no unit of work is running or waiting. */
+  get idle(): boolean {
+    return this.queued === 0;
+  }
 
   run<T>(work: () => Promise<T>): Promise<T> {
+    this.queued += 1;
     const next = this.tail.then(work, work);
-    this.tail = next.catch(() => undefined);
+    const done = () => {
+      this.queued -= 1;
+    };
+    this.tail = next.then(done, done);
     return next;
   }
 }

@@ -51,6 +51,16 @@ function remember<T>(cache: Map<string, T>, key: string, value: T): void {
   cache.set(key, value);
 }
 
+/** A conversation's devices as stored, or null when they do not read back whole. */
+function parsedDevices(json: string): ConversationDevices | null {
+  try {
+    const parsed = conversationDevicesSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 /** One device of a person, by the registration id its keys were published with. */
 export interface DeviceAddress {
   userId: string;
@@ -73,6 +83,13 @@ export class SignalTables {
   private readonly identities = new Map<string, StoredIdentity | null>();
   /** Each person's device numbers with a session, as sessionDevicesOf last read them. */
   private readonly devices = new Map<string, readonly number[]>();
+  /**
+   * Sender keys held, by "<address>/<distribution id>" (never their absence: a history import adds
+   * rows past these methods), and each conversation's devices as parsed: every seal and every open
+   * reads them.
+   */
+  private readonly senderKeys = new Map<string, Buffer>();
+  private readonly conversationDevicesHeld = new Map<string, ConversationDevices | null>();
 
   constructor(
     private readonly db: Db,
@@ -84,6 +101,8 @@ export class SignalTables {
     this.sessions.clear();
     this.identities.clear();
     this.devices.clear();
+    this.senderKeys.clear();
+    this.conversationDevicesHeld.clear();
   }
 
   session(address: string): Uint8Array | null {
@@ -229,20 +248,28 @@ export class SignalTables {
   }
 
   senderKey(address: string, distributionId: string): Buffer | null {
-    return blob(
+    const key = `${address}/${distributionId}`;
+    const held = this.senderKeys.get(key);
+    if (held) return held;
+    const read = blob(
       cachedValueStatement(this.db, 'SELECT record FROM signal_sender_keys WHERE address = ? AND distribution_id = ?').get(
         address,
         distributionId,
       ),
     );
+    if (read) remember(this.senderKeys, key, read);
+    return read;
   }
 
-  putSenderKey(address: string, distributionId: string, record: Uint8Array): void {
+  /** A Buffer `record` is kept as the very object given, so what was made of it (HydratedRecords) is found again by it. */
+  putSenderKey(address: string, distributionId: string, bytes: Uint8Array): void {
+    const record = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     cachedStatement(this.db, 'INSERT OR REPLACE INTO signal_sender_keys (address, distribution_id, record) VALUES (?, ?, ?)').run(
       address,
       distributionId,
       record,
     );
+    remember(this.senderKeys, `${address}/${distributionId}`, record);
   }
 
   // -- the device inbox (migration 19) ----------------------------------------------------------
@@ -376,16 +403,14 @@ export class SignalTables {
    * is taken as never said (the next send asks again).
    */
   conversationDevices(conversationId: string): ConversationDevices | null {
+    const held = this.conversationDevicesHeld.get(conversationId);
+    if (held !== undefined) return held;
     const json = cachedValueStatement(this.db, 'SELECT devices FROM conversation_devices WHERE conversation_id = ?').get(
       conversationId,
     );
-    if (typeof json !== 'string') return null;
-    try {
-      const parsed = conversationDevicesSchema.safeParse(JSON.parse(json));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
+    const devices = typeof json === 'string' ? parsedDevices(json) : null;
+    remember(this.conversationDevicesHeld, conversationId, devices);
+    return devices;
   }
 
   setConversationDevices(conversationId: string, devices: ConversationDevices): void {
@@ -393,6 +418,7 @@ export class SignalTables {
       conversationId,
       JSON.stringify(devices),
     );
+    this.conversationDevicesHeld.delete(conversationId);
   }
 
   /** This device's registration id, or null before its keys were made. */

@@ -18,7 +18,7 @@ import type { SeededUser, SeedManifest, TrafficSpec } from './seed.js';
 import type { HandedSenderKey } from './sender-keys.js';
 import { roundSummary, sleep, summarise, type Summary } from './stats.js';
 import { instrumentSqlStatements } from './instrument.js';
-import { stamps as senderStamps, stampSender, STAMPS_ON } from './delivery-stamps.js';
+import { clearStamps, stamps as senderStamps, stampSender, STAMPS_ON } from './delivery-stamps.js';
 
 stampSender();
 /** With DELIVERY_STAMPS=1: B's stage stamps by message id. */
@@ -251,6 +251,7 @@ export async function coreSamples(
   const stages = new Map<string, number[]>();
   const sql = process.env.DELIVERY_SQL === '1' ? instrumentSqlStatements() : null;
   for (let i = 0; i < WARMUP + count; i += 1) {
+    clearStamps();
     const t0 = process.hrtime.bigint();
     const view = await aCore.sendMessage({ conversationId, text: `latency probe ${i}` });
     const returned = process.hrtime.bigint();
@@ -296,6 +297,8 @@ function noteStages(
     ['a.enqueued', a['a.enqueued']],
     ['a.due', a['a.due']],
     ['a.committed', a['a.committed']],
+    ['a.sealing', a['a.sealing']],
+    ['a.requested', a['a.requested']],
     ['a.written', a['a.written']],
     ['b.received', b('b.received')],
     ['b.validated', b('b.validated')],

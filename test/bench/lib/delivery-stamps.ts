@@ -39,7 +39,8 @@ function around(
 
 /**
  * A: queueAndSend entered, the message and its outbox row written (enqueueMessage: the checks before it
- * are the span ahead), the rows due picked, the commit, the frame written (flush); sendMessage's
+ * are the span ahead), the rows due picked, the commit, the seal begun, the envelope requested, the
+ * frame written (the last flush: sendMessage returns once its frame is on the wire); sendMessage's
  * return is the caller's.
  */
 export function stampSender(): void {
@@ -48,7 +49,14 @@ export function stampSender(): void {
   around(Mirror.prototype, 'enqueueMessage', 'a.enqueue', 'a.enqueued');
   around(OutboxSender.prototype, 'dueRows', null, 'a.due');
   around(OutboxSender.prototype, 'launch', 'a.committed', null);
+  around(OutboxSender.prototype, 'sealAndSend', 'a.sealing', null);
+  around(OutboxSender.prototype, 'request', 'a.requested', null);
   around(SyncConnection.prototype, 'flush', null, 'a.written');
+}
+
+/** Forgets this process's stamps: a send that skips a stage (sealed already) shows no stale one. */
+export function clearStamps(): void {
+  for (const key of Object.keys(stamps)) delete stamps[key];
 }
 
 /** B: the push frame received, validated, applied (committed). Emit is the peer's own stamp. */

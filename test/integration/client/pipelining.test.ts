@@ -194,7 +194,7 @@ describe('outbox pipelining', () => {
     });
   });
 
-  it('online, no listener runs between a row’s sealing commit and its frame on the wire', async () => {
+  it('online, no listener runs before a sent row’s sealed frame is on the wire', async () => {
     const transport = new FaultyTransport();
     const { server, alice, bob, conversationId, written } = await queuedWhileOffline(transport, 1);
     await restart(server);
@@ -213,11 +213,10 @@ describe('outbox pipelining', () => {
     await alice.sendMessage({ conversationId, text: 'heard after the wire' });
     await expectExactlyOnceInOrder(alice, bob, conversationId, [...written, 'heard after the wire']);
     expect(frameIndex()).toBeGreaterThanOrEqual(before);
-    // Listeners heard of the row as it was queued (before its seal) and once it was acknowledged.
-    expect(heard.some((moment) => !moment.flushedPastFrame)).toBe(true);
-    expect(heard.some((moment) => moment.flushedPastFrame)).toBe(true);
-    // Once the envelope is committed with its row, it is on the wire before any listener runs.
-    for (const moment of heard) if (moment.sealedOnDisk) expect(moment.flushedPastFrame).toBe(true);
+    // The send's seal and frame go ahead of its events: listeners hear of the row (queued, then
+    // acknowledged) only once its envelope is committed with it and on the wire.
+    expect(heard.length).toBeGreaterThan(0);
+    expect(heard.every((moment) => moment.flushedPastFrame)).toBe(true);
   });
 
   it('puts a window of sends on the wire at once, never more, and they arrive in order, once each', async () => {

@@ -263,6 +263,69 @@ describe('ratchet state over the mirror', () => {
     await expect(signal.groupDecrypt(alice.address, outsider.state(), sealed.serialize())).rejects.toThrow();
   });
 
+  it('a group message opened in a transaction rolled back opens again, once: the sender key held in memory forgets it too', async () => {
+    const [alice, bob] = [device('alice'), device('bob')];
+    const distributionId = 'd5a5a0c3-8d0e-4c39-9a59-0b3a3b1a0002';
+    const aliceState = alice.state();
+    const distribution = await signal.SenderKeyDistributionMessage.create(alice.address, distributionId, aliceState);
+    alice.commit(aliceState);
+    const handed = bob.state();
+    await signal.processSenderKeyDistributionMessage(
+      alice.address,
+      signal.SenderKeyDistributionMessage.deserialize(distribution.serialize()),
+      handed,
+    );
+    bob.commit(handed);
+    const seal = async (words: string) => {
+      const state = alice.state();
+      const sealed = await signal.groupEncrypt(alice.address, distributionId, state, text(words));
+      alice.commit(state);
+      return sealed.serialize();
+    };
+    const open = async (sealed: Uint8Array<ArrayBuffer>) => {
+      const state = bob.state();
+      const words = read(await signal.groupDecrypt(alice.address, state, sealed));
+      bob.commit(state);
+      return words;
+    };
+    expect(await open(await seal('first'))).toBe('first');
+    const stored = Buffer.from(bob.mirror.signal.senderKey('alice.1', distributionId)!);
+
+    const sealed = await seal('once');
+    const state = bob.state();
+    await signal.groupDecrypt(alice.address, state, sealed);
+    expect(() =>
+      bob.mirror.transaction(() => {
+        state.writeTo(bob.mirror.signal);
+        throw new Error('the disk is full');
+      }),
+    ).toThrow('the disk is full');
+    expect(bob.mirror.signal.senderKey('alice.1', distributionId)!.equals(stored)).toBe(true);
+    expect(await open(sealed)).toBe('once');
+    await expect(open(sealed)).rejects.toThrow();
+    // The chain goes on from what was stored.
+    expect(await open(await seal('after'))).toBe('after');
+  });
+
+  it("reads a conversation's devices as last stored, and forgets a change rolled back", () => {
+    const alice = device('alice');
+    const devices = (version: number) => ({
+      version,
+      members: [{ userId: 'bob', devices: [{ deviceNumber: 1, registrationId: 7 }] }],
+    });
+    expect(alice.mirror.signal.conversationDevices('c1')).toBeNull();
+    alice.mirror.transaction(() => alice.mirror.signal.setConversationDevices('c1', devices(1)));
+    expect(alice.mirror.signal.conversationDevices('c1')).toEqual(devices(1));
+    expect(() =>
+      alice.mirror.transaction(() => {
+        alice.mirror.signal.setConversationDevices('c1', devices(2));
+        expect(alice.mirror.signal.conversationDevices('c1')).toEqual(devices(2));
+        throw new Error('the disk is full');
+      }),
+    ).toThrow('the disk is full');
+    expect(alice.mirror.signal.conversationDevices('c1')).toEqual(devices(1));
+  });
+
   it('keeps prekey ids apart across batches', () => {
     const bob = device('bob');
     bundleOf(bob);
