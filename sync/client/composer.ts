@@ -6,6 +6,7 @@ import type { LinkPreview, Role, User } from '../protocol/frames.js';
 import { mayManageMembers, mayPin, refuseGroupChange, refuseNewGroup } from '../protocol/rules.js';
 import { refuseChange, refuseContent } from '../content/rules.js';
 import { POLL_ENDED } from '../app-api/core-refusals.js';
+import type { SharedLiveLocation } from '../app-api/locations-api.js';
 import type { PollDefinition } from '../common/polls.js';
 import type { LocationDefinition } from '../common/locations.js';
 import type { StickerDefinition } from '../common/stickers.js';
@@ -14,7 +15,6 @@ import { LIMITS } from '../protocol/limits.js';
 import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
 import type { OutboxGroupChange } from './mirror/outbox-store.js';
-import type { SharedHere } from './mirror/live-locations-here.js';
 import type { DisappearingContent } from '../content/disappearing.js';
 
 /**
@@ -212,7 +212,7 @@ export class Composer {
   }
 
   /** The live locations this device shares and still may; those it may not any more are forgotten. */
-  liveLocationsSharedHere(): SharedHere[] {
+  liveLocationsSharedHere(): SharedLiveLocation[] {
     return this.mirror.transaction(() =>
       this.mirror.liveLocationsHere.running(this.runtime.clock.now()).filter((shared) => {
         if (this.isSharing(shared.conversationId, shared.messageId)) return true;

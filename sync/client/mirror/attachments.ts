@@ -67,6 +67,9 @@ function parseRow(raw: unknown): Row {
   return parsed.data;
 }
 
+/** What earlierUpload reads: the server's id of an upload, when there is one. */
+const earlierUploadRow = z.object({ attachment_id: z.string() }).optional();
+
 const KEY = 'conversation_id = ? AND message_id = ? AND ordinal = ?';
 const keyArgs = (key: AttachmentKey) => [key.conversationId, key.messageId, key.index] as const;
 
@@ -116,7 +119,7 @@ export class AttachmentStore {
        WHERE a.sha256 = ? AND a.file_key IS ? AND a.size = ? AND a.upload_state = 'done' AND a.attachment_id IS NOT NULL
        ORDER BY m.local_id DESC LIMIT 1`,
     ).get(attachment.sha256, attachment.key ?? null, attachment.size);
-    return z.object({ attachment_id: z.string() }).optional().parse(row)?.attachment_id ?? null;
+    return earlierUploadRow.parse(row)?.attachment_id ?? null;
   }
 
   /**

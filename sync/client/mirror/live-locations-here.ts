@@ -4,20 +4,15 @@
  * live location moves it; the person's other devices show it and may stop it.
  */
 import { z } from 'zod';
+import type { SharedLiveLocation } from '../../app-api/locations-api.js';
 import { cachedStatement, type Db } from '../../node/sqlite.js';
 
 const rowSchema = z.object({ conversation_id: z.string(), message_id: z.string(), until: z.number().int() });
 
-export interface SharedHere {
-  conversationId: string;
-  messageId: string;
-  until: number;
-}
-
 export class LiveLocationsHere {
   constructor(private readonly db: Db) {}
 
-  add(shared: SharedHere): void {
+  add(shared: SharedLiveLocation): void {
     cachedStatement(
       this.db,
       'INSERT OR REPLACE INTO live_locations_here (conversation_id, message_id, until) VALUES (?, ?, ?)',
@@ -31,8 +26,8 @@ export class LiveLocationsHere {
     );
   }
 
-  /** Those still running at `now`; the rest are removed. A row that does not parse is dropped. */
-  running(now: number): SharedHere[] {
+  /** Those still running at `now`; the rest are removed. A row that does not parse is skipped (left as it is). */
+  running(now: number): SharedLiveLocation[] {
     cachedStatement(this.db, 'DELETE FROM live_locations_here WHERE until <= ?').run(now);
     const rows = cachedStatement(this.db, 'SELECT * FROM live_locations_here ORDER BY until').all();
     return rows.flatMap((raw) => {

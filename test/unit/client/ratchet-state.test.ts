@@ -56,6 +56,22 @@ function device(userId: string, deviceNumber = 1, identity = signal.IdentityKeyP
   };
 }
 
+/** Starts `sender`'s sender key and hands it to `members`, each storing it as its inbox would. */
+async function handSenderKey(sender: Device, distributionId: string, members: readonly Device[]): Promise<void> {
+  const state = sender.state();
+  const distribution = await signal.SenderKeyDistributionMessage.create(sender.address, distributionId, state);
+  sender.commit(state);
+  for (const member of members) {
+    const handed = member.state();
+    await signal.processSenderKeyDistributionMessage(
+      sender.address,
+      signal.SenderKeyDistributionMessage.deserialize(distribution.serialize()),
+      handed,
+    );
+    member.commit(handed);
+  }
+}
+
 /** Publishes a batch of `owner`'s prekeys and hands out a bundle as the directory would (consuming the first one-time keys). */
 function bundleOf(owner: Device, { oneTime = 3, kyber = 3 } = {}): { identityKey: string; bundle: KeyBundle } {
   const published = owner.mirror.transaction(() =>
@@ -238,18 +254,7 @@ describe('ratchet state over the mirror', () => {
   it('carries a group through sender keys handed over pairwise', async () => {
     const [alice, bob, carol] = [device('alice'), device('bob'), device('carol')];
     const distributionId = 'd5a5a0c3-8d0e-4c39-9a59-0b3a3b1a0001';
-    const aliceState = alice.state();
-    const distribution = await signal.SenderKeyDistributionMessage.create(alice.address, distributionId, aliceState);
-    alice.commit(aliceState);
-    for (const member of [bob, carol]) {
-      const state = member.state();
-      await signal.processSenderKeyDistributionMessage(
-        alice.address,
-        signal.SenderKeyDistributionMessage.deserialize(distribution.serialize()),
-        state,
-      );
-      member.commit(state);
-    }
+    await handSenderKey(alice, distributionId, [bob, carol]);
     const sendState = alice.state();
     const sealed = await signal.groupEncrypt(alice.address, distributionId, sendState, text('to the group'));
     alice.commit(sendState);
@@ -266,16 +271,7 @@ describe('ratchet state over the mirror', () => {
   it('a group message opened in a transaction rolled back opens again, once: the sender key held in memory forgets it too', async () => {
     const [alice, bob] = [device('alice'), device('bob')];
     const distributionId = 'd5a5a0c3-8d0e-4c39-9a59-0b3a3b1a0002';
-    const aliceState = alice.state();
-    const distribution = await signal.SenderKeyDistributionMessage.create(alice.address, distributionId, aliceState);
-    alice.commit(aliceState);
-    const handed = bob.state();
-    await signal.processSenderKeyDistributionMessage(
-      alice.address,
-      signal.SenderKeyDistributionMessage.deserialize(distribution.serialize()),
-      handed,
-    );
-    bob.commit(handed);
+    await handSenderKey(alice, distributionId, [bob]);
     const seal = async (words: string) => {
       const state = alice.state();
       const sealed = await signal.groupEncrypt(alice.address, distributionId, state, text(words));
