@@ -50,6 +50,8 @@ const REQUEST_TIMEOUT_MS = 15_000;
  */
 const RESENT_WHEN_RATE_LIMITED: ReadonlySet<Request['type']> = new Set([
   'catch_up',
+  'fetch_inbox',
+  'ack_inbox',
   'list_conversations',
   'list_settings',
   'receipt',
