@@ -2,7 +2,8 @@
  * The sending side of resends (docs/e2ee-design.md): a member's device that could not open an
  * envelope this device sealed asks for it (crypto/resend-asker.ts). That device is handed this
  * device's current sender key for the conversation (a device linked to a person who already held
- * it was never handed it: the request is what heals that) and what the envelope said, kept in
+ * it was never handed it: the request is what heals that; once a window, however many envelopes
+ * it asks for) and what the envelope said, kept in
  * sent_content (mirror/sent-content.ts), or told it cannot be (no longer kept, or deleted for
  * everyone). Each device is answered once per envelope, and at most RESEND_LIMITS' rate; someone
  * who is not a member now, or was not one at the envelope's seq, is answered nothing.
@@ -25,6 +26,12 @@ type Request = Extract<DeviceMessage, { kind: 'resend_request' }>;
 export class ResendAnswerer {
   /** "userId.deviceNumber" → when its recent requests came, oldest first. */
   private readonly recent = new Map<string, number[]>();
+  /**
+   * "userId distributionId" → when that person's devices were last handed the key along with an
+   * answer. A device that lost the key asks for every envelope it holds: one hand-out serves them
+   * all, and each more would only make it try its waiting envelopes again.
+   */
+  private readonly handedOut = new Map<string, number>();
 
   constructor(
     private readonly mirror: Mirror,
@@ -59,10 +66,17 @@ export class ResendAnswerer {
     }
     const tables = this.mirror.signal;
     const distributionId = content ? tables.senderKeyOf(conversationId) : null;
-    const handOut = distributionId
-      ? await device.signal.SenderKeyDistributionMessage.create(device.address, distributionId, ratchet)
-      : null;
+    const handedOutKey = `${from.userId} ${distributionId}`;
+    const handedOutAt = this.handedOut.get(handedOutKey);
+    const handOut =
+      distributionId && (handedOutAt === undefined || handedOutAt <= now - this.limits.windowMs)
+        ? await device.signal.SenderKeyDistributionMessage.create(device.address, distributionId, ratchet)
+        : null;
+    let handedOutNow = false;
     return {
+      told: () => {
+        if (handedOutNow) this.handedOut.set(handedOutKey, now);
+      },
       write: () => {
         if (!this.mirror.sentContent.noteResend(conversationId, clientId, from, now)) {
           this.log.info('a resend request answered before was ignored', fields);
@@ -85,6 +99,7 @@ export class ResendAnswerer {
             conversationId,
             distribution: Buffer.from(handOut.serialize()).toString('base64'),
           });
+          handedOutNow = true;
         }
         this.sender.queueFor(from, { kind: 'resent_content', conversationId, clientId, content });
       },

@@ -75,6 +75,7 @@ async function setUp() {
   const answer = async (from: { userId: string; deviceNumber: number }, message: ReturnType<typeof request>) => {
     const effect: MessageEffect | null = await answerer.answer(device, device.ratchet(), from, message);
     mirror.transaction(() => effect?.write());
+    effect?.told?.();
     return effect;
   };
   return { mirror, advance, answer, sent, warnings };
@@ -111,6 +112,25 @@ describe('answering resend requests', () => {
     // Asked again, it is not sent again.
     await answer(peerPhone, request('m1'));
     expect(sent).toHaveLength(2);
+  });
+
+  it('hands the key out once a window however many envelopes a device asks for', async () => {
+    const { mirror, answer, sent, advance } = await setUp();
+    mirror.signal.startSenderKey('g', randomUUID(), 1);
+    for (const [clientId, seq] of [
+      ['m1', 1],
+      ['m2', 2],
+      ['m3', 3],
+    ] as const) {
+      mirror.sentContent.keep(stored(clientId, seq), { kind: 'message', text: clientId });
+    }
+    await answer(peerPhone, request('m1'));
+    await answer(peerPhone, request('m2'));
+    expect(sent.map(({ message }) => message.kind)).toEqual(['sender_key', 'resent_content', 'resent_content']);
+    // A window later, the device may have lost it again.
+    await advance(60_001);
+    await answer(peerPhone, request('m3'));
+    expect(sent.map(({ message }) => message.kind).slice(3)).toEqual(['sender_key', 'resent_content']);
   });
 
   it('says it cannot for what is not kept or was deleted for everyone, and answers nothing to a stranger', async () => {
