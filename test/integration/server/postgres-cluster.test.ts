@@ -323,6 +323,9 @@ describe('presence after parting across two nodes', () => {
     const trip = await createGroup(aliceSocket, { memberIds: [bob.user.id] });
     await bobSocket.waitForPush('conversation_added', (push) => push.conversation.id === trip.id);
     await bothWrite({ alice, bob, aliceSocket, bobSocket, conversation: trip });
+    // Alice's first message there queued an introduction on node 1: done before bob leaves, or
+    // what it read before the leave could reach alice after she heard bob go.
+    await presenceSettled({ h, server: one, account: alice, socket: aliceSocket, contactId: bob.user.id });
 
     await groupChange(bobSocket, trip.id, randomUUID(), { kind: 'leave' });
     const gone = (userId: string) => (push: PresencePush) => push.userId === userId && !push.online && push.lastSeenAt === null;
