@@ -120,10 +120,14 @@ export class Presence {
     const among = new Set([...people.newcomers, ...people.others]);
     this.enqueue(async () => {
       for (const userId of people.newcomers) {
+        // The contacts are read last, just before telling: steps on different nodes are not ordered,
+        // so this keeps short the time in which another node's leave or block, told from there, can
+        // be overtaken by an introduction that read the contacts before it.
+        const lastSeenAt = await store.getLastSeen(userId);
         const contacts = (await store.listContacts(userId)).filter((contact) => among.has(contact.userId));
         if (contacts.length === 0) continue;
         const online = registry.isOnline(userId);
-        registry.pushToUsers(ids(contacts), presence(userId, online, await store.getLastSeen(userId)));
+        registry.pushToUsers(ids(contacts), presence(userId, online, lastSeenAt));
         // Nobody to tell the others' presence to.
         if (!online) continue;
         for (const contact of contacts) {
