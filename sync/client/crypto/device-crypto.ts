@@ -124,13 +124,14 @@ export class DeviceCrypto {
    */
   async connected(deviceNumber: number): Promise<void> {
     this.deviceNumber = deviceNumber;
-    await this.inbox.connected(deviceNumber);
+    const inboxRead = await this.inbox.connected(deviceNumber);
     await this.restoreSenderKeys();
     for (const conversationId of this.mirror.conversationsWithWaitingEnvelopes()) {
       await this.openWaiting(conversationId).catch((error: unknown) => this.hooks.failed(error));
     }
-    // Connected still (not gone meanwhile): what waits from here on asks its sender again after the grace.
-    if (this.deviceNumber === deviceNumber) this.asker.inboxRead();
+    // Connected still (not gone meanwhile): what waits from here on asks its sender again after
+    // the grace. An inbox not read yet may hold the keys it waits for: the asker starts once it is.
+    if (this.deviceNumber === deviceNumber && inboxRead) this.asker.inboxRead();
     this.mirror.sentContent.prune(this.runtime.clock.now() - KEEP_SENT_CONTENT_MS);
   }
 

@@ -16,6 +16,7 @@ import { INBOX_LIMITS, type DeviceEnvelope, type EnvelopeKind } from '../../prot
 import { decodeDeviceMessage, isForDevice, type DeviceMessage } from '../../content/device-messages.js';
 import { RequestError, type SyncConnection } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
+import { RetryLoop } from '../retry-loop.js';
 import type { LocalIdentity } from './key-publisher.js';
 import type { RatchetState } from './ratchet-state.js';
 import type { ResendAnswerer } from './resend-answerer.js';
@@ -29,6 +30,11 @@ export class InboxReceiver {
   /** Envelopes waiting to be opened, in the order they came; one pass over them at a time. */
   private queue: DeviceEnvelope[] = [];
   private draining: Promise<void> | null = null;
+  /**
+   * A failed read is tried again, with a backoff, for as long as the connection lasts: the keys
+   * that open what the catch-up brings may be waiting in it.
+   */
+  private readonly readingAgain: RetryLoop;
 
   constructor(
     private readonly mirror: Mirror,
@@ -49,19 +55,32 @@ export class InboxReceiver {
     private readonly resends: { asker: ResendAsker; answerer: ResendAnswerer },
     /** Another of this person's devices read the conversation: timers of disappearing messages here may run sooner. */
     private readonly readElsewhere: (conversationId: string) => void,
-  ) {}
+  ) {
+    this.readingAgain = new RetryLoop(runtime, {
+      work: async () => {
+        await this.readWaiting();
+        this.resends.asker.inboxRead();
+      },
+      active: () => this.deviceNumber !== null,
+      retry: (error) => this.readFailed(error),
+    });
+  }
 
   /**
-   * A new connection is up: reads everything waiting, from the start. Resolves when it was dealt
-   * with (or could not be read now: the next connection reads it again).
+   * A new connection is up: reads everything waiting, from the start. Resolves true once it was
+   * dealt with, false when it could not be read now (it is read again in the background, and the
+   * resend asker is told when it has been).
    */
-  async connected(deviceNumber: number): Promise<void> {
+  async connected(deviceNumber: number): Promise<boolean> {
     this.deviceNumber = deviceNumber;
     this.device = null;
+    this.readingAgain.reset();
     try {
       await this.readWaiting();
+      return true;
     } catch (error) {
-      if (this.deviceNumber !== null) this.log.warn('reading the device inbox failed', errorFields(error));
+      if (this.readFailed(error)) this.readingAgain.run();
+      return false;
     }
   }
 
@@ -69,6 +88,14 @@ export class InboxReceiver {
     this.deviceNumber = null;
     this.device = null;
     this.queue = [];
+    this.readingAgain.cancel();
+  }
+
+  /** Logs a failed read of the inbox; whether it is worth reading again on this connection. */
+  private readFailed(error: unknown): boolean {
+    if (this.deviceNumber === null || (error instanceof RequestError && error.code === 'disconnected')) return false;
+    this.log.warn('reading the device inbox failed', errorFields(error));
+    return true;
   }
 
   /**

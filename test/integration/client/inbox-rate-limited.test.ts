@@ -1,7 +1,8 @@
 /**
  * The device inbox read at connecting brings the sender keys of what was sealed meanwhile. A busy
- * server may turn that read away (rate_limited): it is read again after the wait the server
- * names, so the messages open at once instead of waiting to be asked for again.
+ * server may turn that read away (rate_limited: read again after the wait the server names), or
+ * fail it (read again after a backoff): either way the messages open once it is read, instead of
+ * waiting to be asked for again.
  */
 import { afterEach, expect, it } from 'vitest';
 import { acceptanceStored, converse, offline, online, person } from '../../support/people.js';
@@ -15,7 +16,7 @@ afterEach(async () => {
   await servers.cleanup();
 });
 
-it('a device inbox read turned away as rate_limited is read again, and what was sealed meanwhile opens without a resend', async () => {
+async function awayWhileAliceWrites() {
   const server = await servers.startServer();
   const transport = new FaultyTransport();
   const alice = (await person(clients, server, 'alice')).core;
@@ -33,12 +34,20 @@ it('a device inbox read turned away as rate_limited is read again, and what was 
     'alice’s message stored',
   );
 
+  return { alice, bob, transport, conversationId };
+}
+
+it.each([
+  ['turned away as rate_limited', { code: 'rate_limited' as const, message: 'Try again later', retryAfterMs: 50 }],
+  ['that failed on the server', { code: 'internal' as const, message: 'Database busy' }],
+])('a device inbox read %s is read again, and what was sealed meanwhile opens without a resend', async (_, refusal) => {
+  const { bob, transport, conversationId } = await awayWhileAliceWrites();
   let inboxReads = 0;
   transport.fromClient = (frame) => {
     if (frame.type !== 'fetch_inbox') return 'pass';
     inboxReads += 1;
     if (inboxReads > 1) return 'pass';
-    return { answer: { type: 'error', rid: frame.rid, code: 'rate_limited', message: 'Try again later', retryAfterMs: 50 } };
+    return { answer: { type: 'error', rid: frame.rid, ...refusal } };
   };
   const sentBefore = transport.sent.length;
   await bob.setPreferences({ workOffline: false });
