@@ -75,7 +75,9 @@ export class ResendAnswerer {
     let handedOutNow = false;
     return {
       told: () => {
-        if (handedOutNow) this.handedOut.set(handedOutKey, now);
+        if (!handedOutNow) return;
+        for (const [key, at] of this.handedOut) if (at <= now - this.limits.windowMs) this.handedOut.delete(key);
+        this.handedOut.set(handedOutKey, now);
       },
       write: () => {
         if (!this.mirror.sentContent.noteResend(conversationId, clientId, from, now)) {
