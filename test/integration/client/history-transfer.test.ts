@@ -31,6 +31,9 @@ async function signedUp(server: TestServer, username: string): Promise<{ core: T
     displayName: username,
     password: DEFAULT_TEST_PASSWORD,
   });
+  // What others seal is sealed for the devices whose keys are published: a slow machine publishes
+  // them late, and a message sealed before would reach them only once asked for again.
+  await devicesPublished(server, session.user.id, 1);
   return { core, userId: session.user.id };
 }
 
