@@ -446,6 +446,8 @@ interface Step {
   drainMs: number;
   maxLagMs: number;
   notExactlyOnce: number;
+  /** What went wrong with the messages not delivered exactly once, and sockets the server closed (code × count). */
+  missed: Pick<LoadOutcome, 'lost' | 'duplicated' | 'unanswered' | 'refused' | 'closes'>;
 }
 
 function keptUp(result: WindowResult): boolean {
@@ -486,6 +488,13 @@ async function searchRate(session: Session, target: number): Promise<{ rate: num
       drainMs: result.drainMs,
       maxLagMs: result.maxLagMs,
       notExactlyOnce: result.notExactlyOnce,
+      missed: {
+        lost: result.outcome.lost,
+        duplicated: result.outcome.duplicated,
+        unanswered: result.outcome.unanswered,
+        refused: result.outcome.refused,
+        closes: result.outcome.closes,
+      },
     };
     steps.push(step);
     return step.keptUp;
@@ -506,13 +515,19 @@ async function searchRate(session: Session, target: number): Promise<{ rate: num
 
 // -- findings ---------------------------------------------------------------------------------
 
+/** Sockets the server closed in a step (none in a sound one: the holders do not reconnect, so the later steps would lose them). */
+function closedText(closes: Record<string, number>): string {
+  const counted = Object.entries(closes).map(([code, n]) => `${n} × ${code}`);
+  return counted.length === 0 ? '' : `; sockets closed by the server: ${counted.join(', ')}`;
+}
+
 function describeSearch(search: { rate: number; steps: Step[] }, target: number): string {
   const steps = search.steps
     .map(
       (s) =>
         `${s.perSecond}/s ${s.keptUp ? 'kept up' : 'did not'} (p99 ${s.p99} ms, drained ${s.drainMs} ms, lag ${s.maxLagMs} ms, ` +
         `fan-out delay mean ${s.fanoutMeanMs ?? 'n/a'} ms, p99 ${s.fanoutP99 ?? 'n/a'}, ` +
-        `${s.receiptsPerRun ?? 'n/a'} receipts per watermark run)`,
+        `${s.receiptsPerRun ?? 'n/a'} receipts per watermark run${closedText(s.missed.closes)})`,
     )
     .join('; ');
   const verdict =

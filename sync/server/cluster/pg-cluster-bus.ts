@@ -25,6 +25,12 @@ const SPILL_KEEP_MS = 5 * 60_000;
 const MAX_PARTS = 64;
 /** Nodes whose signals in parts are joined at once (far more than a cluster has). */
 const MAX_PARTIAL_NODES = 64;
+/**
+ * Notifications one statement sends at most: PostgreSQL allows 1,664 entries in a target list,
+ * and a node that fell behind under load has thousands queued (the sustained benchmark at 1,000
+ * messages/s queued 2,154: the statement failed, and every node made every client catch up).
+ */
+const NOTIFICATIONS_PER_STATEMENT = 1_000;
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
 
@@ -47,8 +53,9 @@ export interface PostgresClusterBusOptions {
  * to store nowhere (a call's ephemeral envelopes: storedNowhere) is never spilled: too large for
  * one notification, its text goes in consecutive parts of one statement, joined again on arrival.
  *
- * Order: publishing is one queue per node, flushed a batch at a time in one statement, and
- * notifications of one transaction arrive in order; receiving resolves them one after another.
+ * Order: publishing is one queue per node, flushed a batch at a time in statements run one after
+ * another, and notifications of one transaction arrive in order, as do those of transactions
+ * committed in turn; receiving resolves them one after another.
  * Stored events are notified here, after their commit, not by the transaction that stores them:
  * PostgreSQL serialises the commits of notifying transactions (to queue notifications in commit
  * order) and holds that lock through the commit's WAL flush, so notifying from every append made
@@ -122,6 +129,12 @@ export class PostgresClusterBus implements ClusterBus {
   private async notifyAll(batch: Unnumbered[]): Promise<void> {
     const payloads: string[] = [];
     for (const envelope of batch) payloads.push(...(await this.notificationsOf(envelope)));
+    for (let start = 0; start < payloads.length; start += NOTIFICATIONS_PER_STATEMENT) {
+      await this.notify(payloads.slice(start, start + NOTIFICATIONS_PER_STATEMENT));
+    }
+  }
+
+  private async notify(payloads: readonly string[]): Promise<void> {
     const calls = payloads.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ');
     // Through the pool, not on the listening connection. Sending from the listener was tried: its
     // query leaves at once, where a pool checkout waits a tick, and a cross-node delivery took

@@ -127,6 +127,22 @@ describe('the cluster bus on PostgreSQL', () => {
     expect(seqsFrom(two, 'node-1')).toEqual([1]);
   });
 
+  it('a backlog of more signals than one statement may name reaches the others all the same, in order and with no gap', async () => {
+    const { one, two } = await twoNodes();
+    // The first goes at once; the rest queue up behind it, as under load, and go as one batch.
+    const backlog = 3_000;
+    for (let seq = 1; seq <= backlog + 1; seq += 1) one.bus.publish(event(seq));
+    await eventually(
+      () => seqsFrom(two, 'node-1').length,
+      (heard) => heard === backlog + 1,
+      'node 2 hears every one',
+      15_000,
+    );
+    expect(seqsFrom(two, 'node-1')).toEqual(Array.from({ length: backlog + 1 }, (_, i) => i + 1));
+    expect(two.gaps).toBe(0);
+    expect(two.received.filter((envelope) => envelope.signal.kind === 'lost')).toEqual([]);
+  });
+
   it('drops a malformed notification alone: no gap (which would make every client catch up), and what follows arrives', async () => {
     const { url, one, two } = await twoNodes();
     const stranger = new pg.Client({ connectionString: url });
