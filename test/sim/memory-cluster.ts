@@ -142,6 +142,7 @@ export class MemoryCluster {
           this.heartbeats.delete(nodeId);
           this.online.delete(nodeId);
         }),
+      close: () => Promise.resolve(),
     };
   }
 

@@ -157,6 +157,7 @@ export class ClusterNode implements ClusterLink {
     } catch (error) {
       this.deps.logger.warn('Could not leave the cluster directory', { error: (error as Error).message });
     }
+    await this.deps.directory.close();
     await this.deps.bus.close();
   }
 

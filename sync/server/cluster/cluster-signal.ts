@@ -144,6 +144,8 @@ export interface NodeDirectory {
   reapDeadNodes(deadBefore: number): Promise<string[]>;
   /** Forgets this node at a clean shutdown. */
   leave(nodeId: string): Promise<void>;
+  /** Lets go of what it holds open (the node has stopped). */
+  close(): Promise<void>;
 }
 
 export interface ClusterTiming {

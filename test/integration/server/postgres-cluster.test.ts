@@ -246,6 +246,31 @@ describe('two nodes on one PostgreSQL database', () => {
     // Frozen, not gone: his socket to node 2 is still open.
     await bobSocket.barrier();
   });
+
+  it('a node whose every pooled connection is busy for longer than deadAfterMs still beats: nobody takes it for dead', async () => {
+    const database = await freshDatabase();
+    drops.push(() => database.drop());
+    const one = await startNode(database.url, 'node-1', undefined, DYING_TIMING);
+    const two = await startNode(database.url, 'node-2', one.dataDir, DYING_TIMING);
+    const alice = await h.createAccount(one);
+    const bob = await h.createAccount(one);
+    const aliceSocket = await h.connect(one, alice.token);
+    const bobSocket = await h.connect(two, bob.token);
+    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+    await bobSocket.waitForPush('conversation_added');
+    await bothWrite({ alice, bob, aliceSocket, bobSocket, conversation });
+    await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && push.online);
+
+    // Node 2 is overloaded: everything it stores waits for a connection, as under a flood of messages.
+    const busy = await Promise.all(Array.from({ length: two.store.pool.options.max ?? 10 }, () => two.store.pool.connect()));
+    await new Promise((resolve) => setTimeout(resolve, 2 * DYING_TIMING.deadAfterMs));
+    for (const connection of busy) connection.release();
+
+    // Alive all along: node 1 kept alice's connection and never said bob went away.
+    await aliceSocket.barrier();
+    await bobSocket.barrier();
+    expect(aliceSocket.pushesOf('presence').filter((push) => push.userId === bob.user.id && !push.online)).toEqual([]);
+  });
 });
 
 describe('the cluster directory on PostgreSQL', () => {
@@ -263,6 +288,7 @@ describe('the cluster directory on PostgreSQL', () => {
     expect(await directory.heartbeat('node-1', 4_000)).toBe(true);
     expect(await directory.heartbeat('node-1', 5_000)).toBe(false);
     expect(await directory.liveNodes(5_000)).toEqual(['node-1']);
+    await directory.close();
   });
 });
 

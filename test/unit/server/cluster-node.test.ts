@@ -72,6 +72,7 @@ class TableDirectory implements NodeDirectory {
     this.heartbeats.delete(nodeId);
     for (const key of [...this.online]) if (key.startsWith(`${nodeId} `)) this.online.delete(key);
   }
+  async close(): Promise<void> {}
 }
 
 /** An envelope of Alice's; `text` stands for what it seals, so each event is told apart by it. */
