@@ -76,6 +76,23 @@ async function eventually(condition: () => boolean, timeoutMs = 5_000): Promise<
   }
 }
 
+/** Two nodes that take a silent one for dead within a second; alice on node 1 sees bob, on node 2, online. */
+async function aliceOnOneSeesBobOnTwo() {
+  const database = await freshDatabase();
+  drops.push(() => database.drop());
+  const one = await startNode(database.url, 'node-1', undefined, DYING_TIMING);
+  const two = await startNode(database.url, 'node-2', one.dataDir, DYING_TIMING);
+  const alice = await h.createAccount(one);
+  const bob = await h.createAccount(one);
+  const aliceSocket = await h.connect(one, alice.token);
+  const bobSocket = await h.connect(two, bob.token);
+  const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
+  await bobSocket.waitForPush('conversation_added');
+  await bothWrite({ alice, bob, aliceSocket, bobSocket, conversation });
+  await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && push.online);
+  return { one, two, alice, bob, aliceSocket, bobSocket };
+}
+
 async function twoNodes() {
   const database = await freshDatabase();
   drops.push(() => database.drop());
@@ -215,18 +232,7 @@ describe('two nodes on one PostgreSQL database', () => {
   });
 
   it('a node that stops heartbeating stops counting: its users go offline for the others', async () => {
-    const database = await freshDatabase();
-    drops.push(() => database.drop());
-    const one = await startNode(database.url, 'node-1', undefined, DYING_TIMING);
-    const two = await startNode(database.url, 'node-2', one.dataDir, DYING_TIMING);
-    const alice = await h.createAccount(one);
-    const bob = await h.createAccount(one);
-    const aliceSocket = await h.connect(one, alice.token);
-    const bobSocket = await h.connect(two, bob.token);
-    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
-    await bobSocket.waitForPush('conversation_added');
-    await bothWrite({ alice, bob, aliceSocket, bobSocket, conversation });
-    await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && push.online);
+    const { one, alice, bob, aliceSocket, bobSocket } = await aliceOnOneSeesBobOnTwo();
 
     // Node 2 freezes: its heartbeats stop, as if the process hung or died without a word.
     await freezeHeartbeats(one.store.pool, 'node-2');
@@ -248,18 +254,7 @@ describe('two nodes on one PostgreSQL database', () => {
   });
 
   it('a node whose every pooled connection is busy for longer than deadAfterMs still beats: nobody takes it for dead', async () => {
-    const database = await freshDatabase();
-    drops.push(() => database.drop());
-    const one = await startNode(database.url, 'node-1', undefined, DYING_TIMING);
-    const two = await startNode(database.url, 'node-2', one.dataDir, DYING_TIMING);
-    const alice = await h.createAccount(one);
-    const bob = await h.createAccount(one);
-    const aliceSocket = await h.connect(one, alice.token);
-    const bobSocket = await h.connect(two, bob.token);
-    const { conversation } = await aliceSocket.call({ type: 'start_conversation', username: bob.user.username }, 'conversation');
-    await bobSocket.waitForPush('conversation_added');
-    await bothWrite({ alice, bob, aliceSocket, bobSocket, conversation });
-    await aliceSocket.waitForPush('presence', (push) => push.userId === bob.user.id && push.online);
+    const { two, bob, aliceSocket, bobSocket } = await aliceOnOneSeesBobOnTwo();
 
     // Node 2 is overloaded: everything it stores waits for a connection, as under a flood of messages.
     const busy = await Promise.all(Array.from({ length: two.store.pool.options.max ?? 10 }, () => two.store.pool.connect()));
