@@ -10,8 +10,7 @@ export class PostgresNodeDirectory implements NodeDirectory {
   /**
    * Beats go on a connection of their own. Behind a pool busy with storing messages (seconds of
    * them under overload) a beat came late, the other nodes took this one for dead, and every
-   * node closed every connection for its clients to catch up: more load where there was too much
-   * (the sustained benchmark at 1,000 messages/s lost all 10,000 sockets so).
+   * node closed every connection for its clients to catch up: more load where there was too much.
    */
   private readonly beats: Pool;
 
