@@ -267,6 +267,7 @@ async function storeOptions(
       const store = await openPostgresServerStore(choice.url, {
         poolSize: choice.poolSize,
         onPoolWait: (ms) => metrics.dbPoolWait.observe(ms / 1000),
+        onEnvelopeRun: (envelopes) => metrics.dbEnvelopeRun.observe(envelopes),
         onReceiptRun: (receipts) => metrics.dbReceiptRun.observe(receipts),
       });
       logger.info('Using PostgreSQL', { database: describeDatabase(choice.url), node: choice.nodeId });

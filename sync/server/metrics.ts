@@ -48,6 +48,7 @@ export interface ServerMetrics {
   readonly catchUpEvents: Counter;
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly dbPoolWait: Histogram;
+  readonly dbEnvelopeRun: Histogram;
   readonly dbReceiptRun: Histogram;
   readonly clusterFanoutDelay: Histogram;
   readonly slowReadersCut: Counter<'reason'>;
@@ -106,6 +107,12 @@ export function createServerMetrics(options: { processMetrics?: boolean } = {}):
       name: 'sync_db_pool_wait_seconds',
       help: 'How long a query waited for a free database connection (PostgreSQL store).',
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    }),
+    dbEnvelopeRun: new Histogram({
+      name: 'sync_db_envelopes_per_run',
+      help: 'Envelopes stored together by one append run (PostgreSQL store: 1 alone, more when envelopes waited for the run before).',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
       registers,
     }),
     dbReceiptRun: new Histogram({

@@ -33,6 +33,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  ENVELOPE_RUN_METRIC,
   RECEIPT_RUN_METRIC,
   describeHistogram,
   FANOUT_DELAY_METRIC,
@@ -275,6 +276,8 @@ interface WindowResult {
   holderCpuPercent: Array<number | null>;
   /** The nodes' sync_cluster_fanout_delay_seconds over the window (signals between nodes; null on one node). */
   fanout: ReturnType<typeof describeHistogram> | null;
+  /** The nodes' sync_db_envelopes_per_run over the window: append runs, and envelopes stored per run (null on SQLite). */
+  envelopeRuns: Runs | null;
   /** The nodes' sync_db_receipts_per_run over the window: watermark runs, and receipts raised per run (null on SQLite). */
   receiptRuns: Runs | null;
   /** --profile, cluster: PostgreSQL's top statements by total time over the window. */
@@ -332,6 +335,7 @@ async function connect(
       const idleBefore = await untilIdle(serversCpuMs);
       await postgres?.statements?.reset();
       const fanoutBefore = await scrapeNodes(nodes, FANOUT_DELAY_METRIC);
+      const envelopeRunsBefore = await scrapeNodes(nodes, ENVELOPE_RUN_METRIC);
       const receiptRunsBefore = await scrapeNodes(nodes, RECEIPT_RUN_METRIC);
       const before = cpu();
       const started = performance.now();
@@ -343,6 +347,7 @@ async function connect(
       const after = cpu();
       const fanoutAfter = await scrapeNodes(nodes, FANOUT_DELAY_METRIC);
       const fanout = fanoutBefore && fanoutAfter ? describeHistogram(histogramSince(fanoutAfter, fanoutBefore)) : null;
+      const envelopeRuns = runsSince(envelopeRunsBefore, await scrapeNodes(nodes, ENVELOPE_RUN_METRIC));
       const receiptRuns = runsSince(receiptRunsBefore, await scrapeNodes(nodes, RECEIPT_RUN_METRIC));
       const statements = (await postgres?.statements?.top(15)) ?? null;
       const collected = await Promise.all(holders.map((holder) => holder.collect()));
@@ -367,6 +372,7 @@ async function connect(
         postgresCpuPercent: percent(before.postgres, after.postgres),
         holderCpuPercent: holders.map((_, i) => percent(before.holders[i], after.holders[i])),
         fanout: fanout && fanout.count > 0 ? fanout : null,
+        envelopeRuns,
         receiptRuns,
         statements: statements?.map((statement) => ({ ...statement, perMessage: round(statement.calls / sent) })) ?? null,
       };
@@ -441,6 +447,8 @@ interface Step {
   /** The nodes' fan-out delay: mean (ms) and p99's bucket. */
   fanoutMeanMs: number | null;
   fanoutP99: string | null;
+  /** Envelopes stored per append run, on average. */
+  envelopesPerRun: number | null;
   /** Receipts raised per watermark run, on average. */
   receiptsPerRun: number | null;
   drainMs: number;
@@ -484,6 +492,7 @@ async function searchRate(session: Session, target: number): Promise<{ rate: num
       postgresCpuPercent: result.postgresCpuPercent,
       fanoutMeanMs: result.fanout?.meanMs ?? null,
       fanoutP99: result.fanout?.p99 ?? null,
+      envelopesPerRun: result.envelopeRuns?.meanWrites ?? null,
       receiptsPerRun: result.receiptRuns?.meanWrites ?? null,
       drainMs: result.drainMs,
       maxLagMs: result.maxLagMs,
@@ -527,7 +536,7 @@ function describeSearch(search: { rate: number; steps: Step[] }, target: number)
       (s) =>
         `${s.perSecond}/s ${s.keptUp ? 'kept up' : 'did not'} (p99 ${s.p99} ms, drained ${s.drainMs} ms, lag ${s.maxLagMs} ms, ` +
         `fan-out delay mean ${s.fanoutMeanMs ?? 'n/a'} ms, p99 ${s.fanoutP99 ?? 'n/a'}, ` +
-        `${s.receiptsPerRun ?? 'n/a'} receipts per watermark run${closedText(s.missed.closes)})`,
+        `${s.envelopesPerRun ?? 'n/a'} envelopes per append run, ${s.receiptsPerRun ?? 'n/a'} receipts per watermark run${closedText(s.missed.closes)})`,
     )
     .join('; ');
   const verdict =
@@ -575,6 +584,9 @@ function describeWindow(label: string, window: WindowResult, session: ConnectRes
       (window.fanout
         ? `; the nodes' fan-out delay (publish → the other node handling the signal, its queue included): ${window.fanout.count} ` +
           `signals, mean ${window.fanout.meanMs} ms, p50 ${window.fanout.p50}, p99 ${window.fanout.p99}`
+        : '') +
+      (window.envelopeRuns
+        ? `; stored in ${window.envelopeRuns.runs} append runs of ${window.envelopeRuns.meanWrites} on average`
         : '') +
       `; delivery receipts from the recipients: ${receiptsText(outcome.receipts)}` +
       (window.receiptRuns ? `, raised in ${window.receiptRuns.runs} runs of ${window.receiptRuns.meanWrites} on average.` : '.'),

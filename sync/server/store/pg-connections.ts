@@ -12,6 +12,8 @@ export interface PostgresPoolOptions {
   poolSize?: number;
   /** Called with how long each checkout waited for a connection, in milliseconds. */
   onPoolWait?: (ms: number) => void;
+  /** Called with how many envelopes each append run stores together (1: alone). */
+  onEnvelopeRun?: (envelopes: number) => void;
   /** Called with how many receipts each watermark run raises together (1: alone). */
   onReceiptRun?: (receipts: number) => void;
 }

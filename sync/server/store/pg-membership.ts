@@ -120,7 +120,7 @@ async function createGroup(
   await recordAdditions(tx, creatorId, input.createdAt, added);
   // The row was inserted just now, its counter at 0: the creation is its first event.
   const event = groupCreatedEvent(input, 1, plan.members);
-  await insertEvent(tx, event, null);
+  await insertEvent(tx, { event, hiddenFrom: null });
   const requested = new Set(plan.requestedIds);
   await addMembers(
     tx,
@@ -204,7 +204,7 @@ export async function appendGroupChangeWith(tx: Session, input: NewGroupChange):
       newRole.role,
     ]);
   }
-  await insertEvent(tx, event, null);
+  await insertEvent(tx, { event, hiddenFrom: null });
   // Who hears of it: the members after it, and the person it removed.
   const stayed = facts.members.map((member) => member.user_id).filter((userId) => userId !== removed);
   return {

@@ -83,81 +83,124 @@ export function seqAfter(lastSeq: number | null, conversationId: string): number
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
+/** An event to store, with who it is hidden from and what it refers to (insertEvents). */
+export interface EventToInsert {
+  event: ConversationEvent;
+  /** The other person of a direct conversation it is hidden from (a block), or null. */
+  hiddenFrom: string | null;
+  /** The members of a group it is hidden from. */
+  hiddenMembers?: readonly string[];
+  /** The uploads an envelope refers to. */
+  uploadIds?: readonly string[];
+  /** Whether it is its sender's first writing since they joined, if none came before (presence-rules.ts). */
+  markWriter?: boolean;
+}
+
+// One row per event, of distinct conversations, side by side: $1–$14 the columns and whether it
+// marks its sender as a writer; $15, $16 the (conversation, upload id) pairs of its references;
+// $17, $18 the (conversation, user id) pairs of the group members it is hidden from. Types are
+// spelled out: an INSERT ... SELECT does not take its parameters' types from the columns. text: ''
+// (NOT NULL), as no event stored now has any (store-rows.ts: EventRecord).
+const INSERT_EVENTS = `
+  WITH r AS MATERIALIZED (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+                         $8::boolean[], $9::jsonb[], $10::text[], $11::integer[], $12::text[], $13::bigint[], $14::boolean[])
+      AS r(conversation_id, seq, kind, sender_id, client_id, message_id, sent_at, deleted, payload, hidden_from,
+           sender_device, ciphertext, expires_in_ms, mark_writer)),
+  held AS (
+    SELECT c.id FROM conversations c JOIN r ON r.conversation_id = c.id AND c.last_seq = r.seq - 1
+    ORDER BY c.id FOR NO KEY UPDATE OF c),
+  stored AS (
+    INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
+                        deleted, payload, hidden_from, sender_device, ciphertext, expires_in_ms)
+    SELECT r.conversation_id, r.seq, r.kind, r.sender_id, r.client_id, r.message_id, '', r.sent_at,
+           r.deleted, r.payload, r.hidden_from, r.sender_device, r.ciphertext, r.expires_in_ms
+    FROM held JOIN r ON r.conversation_id = held.id
+    ON CONFLICT DO NOTHING
+    RETURNING conversation_id, seq, sender_id),
+  counter AS (UPDATE conversations c SET last_seq = s.seq FROM stored s WHERE c.id = s.conversation_id),
+  refs AS (
+    -- One envelope may name the same upload twice; it refers to it once.
+    INSERT INTO attachment_refs (upload_id, conversation_id, seq)
+    SELECT DISTINCT a.upload_id, s.conversation_id, s.seq
+    FROM stored s JOIN unnest($15::text[], $16::text[]) AS a(conversation_id, upload_id) ON a.conversation_id = s.conversation_id),
+  wrote AS (
+    UPDATE members m SET first_message_seq = s.seq
+    FROM stored s JOIN r ON r.conversation_id = s.conversation_id
+    WHERE r.mark_writer AND m.conversation_id = s.conversation_id AND m.user_id = s.sender_id AND m.first_message_seq IS NULL
+    RETURNING m.conversation_id),
+  hidden AS (
+    INSERT INTO hidden_events (conversation_id, seq, user_id)
+    SELECT s.conversation_id, s.seq, x.user_id
+    FROM stored s JOIN unnest($17::text[], $18::text[]) AS x(conversation_id, user_id) ON x.conversation_id = s.conversation_id)
+  SELECT s.conversation_id, EXISTS (SELECT 1 FROM wrote w WHERE w.conversation_id = s.conversation_id) AS first_message
+  FROM stored s`;
+
 /**
- * Inserts the event (and an envelope's references to its uploads), moves the conversation's counter
- * to its seq and, with `markWriter`, records the sender's first envelope since they joined
- * (presence-rules.ts), in one statement; or throws RetryTransaction when a race was lost.
+ * Inserts events of distinct conversations (and an envelope's references to its uploads), moves
+ * each conversation's counter to its event's seq and, with `markWriter`, records the sender's first
+ * envelope since they joined (presence-rules.ts), in one statement. Answers, for each, whether it
+ * was its sender's first, or null when it lost a race and nothing of it was stored.
  *
  * Every writer locked the conversation first (lockConversation), so its counter still stands at the
  * seq before the event: the statement checks that under the row's lock all the same, and stores
  * nothing otherwise. A unique key that is taken (the sender's client id, used by a resend racing
- * into another conversation) means a writer that has committed since won the race: the append runs
- * again and answers as the resend it now is.
+ * into another conversation) means a writer that has committed since won the race: that append
+ * runs again and answers as the resend it now is. An upload gone since it was checked (its foreign
+ * key) throws RetryTransaction: the transaction runs again and refuses it.
  *
  * The counter moves in the transaction that stores the event, under the conversation's row lock
  * until it commits: a rolled-back insert takes its number back, so a number is never skipped and
  * never handed out twice, and events commit in the order of their numbers.
  */
-export async function insertEvent(
+export async function insertEvents(
   tx: Session,
-  event: ConversationEvent,
-  hiddenFrom: string | null,
-  options: { hiddenMembers?: readonly string[]; uploadIds?: readonly string[]; markWriter?: boolean } = {},
-): Promise<{ firstMessage: boolean }> {
-  const row = toEventRecord(event);
-  // Types are spelled out: an INSERT ... SELECT does not take its parameters' types from the columns.
-  // text: '' (NOT NULL), as no event stored now has any (store-rows.ts: EventRecord).
+  toInsert: readonly EventToInsert[],
+): Promise<Array<{ firstMessage: boolean } | null>> {
+  const records = toInsert.map(({ event }) => toEventRecord(event));
+  const ids = records.map((row) => row.conversation_id);
+  if (new Set(ids).size !== ids.length) throw new Error('Events inserted together must be of distinct conversations');
+  const refs = toInsert.flatMap(({ event, uploadIds }) => (uploadIds ?? []).map((id) => [event.conversationId, id] as const));
+  const hidden = toInsert.flatMap(({ event, hiddenMembers }) =>
+    (hiddenMembers ?? []).map((userId) => [event.conversationId, userId] as const),
+  );
+  const column = <K extends keyof (typeof records)[number]>(key: K) => records.map((row) => row[key]);
   const { rows } = await tx
-    .query<{ first_message: boolean }>(
-      `WITH held AS (
-       SELECT id FROM conversations WHERE id = $1 AND last_seq = $2::bigint - 1 FOR NO KEY UPDATE),
-     stored AS (
-       INSERT INTO events (conversation_id, seq, kind, sender_id, client_id, message_id, text, sent_at,
-                           deleted, payload, hidden_from, sender_device, ciphertext, expires_in_ms)
-       SELECT held.id, $2::bigint, $3::text, $4::text, $5::text, $6::text, '', $7::bigint,
-              $8::boolean, $9::jsonb, $10::text, $11::integer, $12::text, $16::bigint FROM held
-       ON CONFLICT DO NOTHING
-       RETURNING conversation_id, seq),
-     counter AS (UPDATE conversations SET last_seq = $2 WHERE id = $1 AND EXISTS (SELECT 1 FROM stored)),
-     refs AS (
-       -- One envelope may name the same upload twice; it refers to it once.
-       INSERT INTO attachment_refs (upload_id, conversation_id, seq)
-       SELECT DISTINCT upload_id, stored.conversation_id, stored.seq FROM stored, unnest($13::text[]) AS upload_id),
-     wrote AS (
-       UPDATE members SET first_message_seq = $2
-       WHERE $14::boolean AND conversation_id = $1 AND user_id = $4 AND first_message_seq IS NULL
-         AND EXISTS (SELECT 1 FROM stored)
-       RETURNING 1),
-     hidden AS (
-       INSERT INTO hidden_events (conversation_id, seq, user_id)
-       SELECT stored.conversation_id, stored.seq, user_id FROM stored, unnest($15::text[]) AS user_id)
-     SELECT EXISTS (SELECT 1 FROM wrote) AS first_message FROM stored`,
-      [
-        row.conversation_id,
-        row.seq,
-        row.kind,
-        row.sender_id,
-        row.client_id,
-        row.message_id,
-        row.sent_at,
-        row.deleted,
-        row.payload,
-        hiddenFrom,
-        row.sender_device,
-        row.ciphertext,
-        options.uploadIds ?? [],
-        options.markWriter ?? false,
-        options.hiddenMembers ?? [],
-        row.expires_in_ms,
-      ],
-    )
+    .query<{ conversation_id: string; first_message: boolean }>(INSERT_EVENTS, [
+      ids,
+      column('seq'),
+      column('kind'),
+      column('sender_id'),
+      column('client_id'),
+      column('message_id'),
+      column('sent_at'),
+      column('deleted'),
+      column('payload'),
+      toInsert.map(({ hiddenFrom }) => hiddenFrom),
+      column('sender_device'),
+      column('ciphertext'),
+      column('expires_in_ms'),
+      toInsert.map(({ markWriter }) => markWriter ?? false),
+      refs.map(([conversationId]) => conversationId),
+      refs.map(([, uploadId]) => uploadId),
+      hidden.map(([conversationId]) => conversationId),
+      hidden.map(([, userId]) => userId),
+    ])
     .catch((error: unknown) => {
-      // An upload gone since it was checked (its foreign key): the transaction runs again and refuses it.
       if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION)
-        throw new RetryTransaction(`an upload of ${row.conversation_id}#${row.seq} is gone`);
+        throw new RetryTransaction(`an upload of an event in ${ids.join(', ')} is gone`);
       throw error;
     });
-  const stored = rows[0];
-  if (!stored) throw new RetryTransaction(`event ${row.conversation_id}#${row.seq} met a taken key or a moved counter`);
-  return { firstMessage: stored.first_message };
+  const stored = new Map(rows.map((row) => [row.conversation_id, { firstMessage: row.first_message }]));
+  return ids.map((id) => stored.get(id) ?? null);
+}
+
+/** One event (insertEvents), or RetryTransaction when it lost a race. */
+export async function insertEvent(tx: Session, toInsert: EventToInsert): Promise<{ firstMessage: boolean }> {
+  const [stored] = await insertEvents(tx, [toInsert]);
+  if (!stored) {
+    const { conversationId, seq } = toInsert.event;
+    throw new RetryTransaction(`event ${conversationId}#${seq} met a taken key or a moved counter`);
+  }
+  return stored;
 }

@@ -1,8 +1,15 @@
 import type pg from 'pg';
 import type { Conversation, ConversationEvent, SettingRegister, User } from '../../protocol/frames.js';
-import { inTransaction, PostgresConnections, withSession, type PostgresPoolOptions, type Session } from './pg-connections.js';
+import {
+  inTransaction,
+  PostgresConnections,
+  RetryTransaction,
+  withSession,
+  type PostgresPoolOptions,
+  type Session,
+} from './pg-connections.js';
 import { conversationForMemberWith, conversationsOfWith, formerConversationWith } from './pg-conversations.js';
-import { appendEnvelopeWith } from './pg-envelopes.js';
+import { appendEnvelopesWith } from './pg-envelopes.js';
 import { purgeExpiredWith } from './pg-expiry.js';
 import {
   conversationDevicesSql,
@@ -67,6 +74,13 @@ import { toStoredUser, type UserRow } from './store-rows.js';
 type ReadEventsInput = Parameters<ServerStore['readEvents']>[0];
 
 /**
+ * Envelope append runs in flight on one node at most; what arrives while one is waits and goes in
+ * the next batch (batch-queue.ts), one transaction for MAX_ENVELOPE_BATCH envelopes at most, so
+ * under load each envelope's share of the statements and the commit falls.
+ */
+const ENVELOPE_SLOTS = 1;
+const MAX_ENVELOPE_BATCH = 64;
+/**
  * Receipt runs in flight on one node at most; what arrives while one is waits and goes in the next
  * batch (batch-queue.ts), MAX_RECEIPT_BATCH receipts at most: every envelope a client receives is
  * acknowledged with a delivery receipt, so under load they arrive as often as envelopes do.
@@ -104,7 +118,9 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   is taken and the counter moved on that row in the same transaction, so numbers have no gaps
  *   or duplicates and commit in order. A resend racing its original into another conversation
  *   meets the unique key (sender, client id): ON CONFLICT DO NOTHING, and the transaction runs
- *   again and answers it as the resend it is.
+ *   again and answers it as the resend it is. Envelopes that waited for the node's append run go
+ *   together, one per conversation, in one such transaction that locks their rows in id order
+ *   (pg-envelopes.ts); one that lost such a race runs alone next.
  * - createConversation: READ COMMITTED; two creations of one id or pair are told apart by the
  *   unique keys (insert-or-nothing, then read). A direct one also holds both people's rows FOR
  *   SHARE, so a block between them is decided wholly before or after it.
@@ -127,12 +143,14 @@ export async function openPostgresServerStore(url: string, options: PostgresPool
  *   statements see one snapshot (never fails for serialisation; takes no locks).
  * - the key directory: pg-key-directory.ts; the device inbox: pg-device-inbox.ts.
  * - the rest: one statement each (autocommit), unique keys where they insert.
- * Locks on users rows are always taken in id order, and nothing that holds a conversation's row
+ * Locks on several users rows, or several conversations rows, are always taken in id order, and nothing that holds a conversation's row
  * waits for a users row lock (foreign keys only take KEY SHARE), so writers cannot deadlock.
  */
 export class PostgresServerStore implements ServerStore {
   /** The pool itself: the cluster bus and the directory share it. */
   readonly pool: pg.Pool;
+  private readonly envelopes: BatchQueue<NewEnvelope, EnvelopeResult>;
+  private readonly onEnvelopeRun: (envelopes: number) => void;
   private readonly receipts: BatchQueue<Receipt, WatermarkResult | null>;
   private readonly onReceiptRun: (receipts: number) => void;
   readonly keyDirectory: PostgresKeyDirectory;
@@ -141,12 +159,17 @@ export class PostgresServerStore implements ServerStore {
 
   constructor(
     private readonly db: PostgresConnections,
-    options: Pick<PostgresPoolOptions, 'onReceiptRun'> = {},
+    options: Pick<PostgresPoolOptions, 'onReceiptRun' | 'onEnvelopeRun'> = {},
   ) {
     this.pool = db.pool;
     this.keyDirectory = new PostgresKeyDirectory(db);
     this.deviceInbox = new PostgresDeviceInbox(db);
     this.keyBackup = new PostgresKeyBackup(db);
+    this.onEnvelopeRun = options.onEnvelopeRun ?? (() => undefined);
+    this.envelopes = new BatchQueue(
+      { one: (input) => this.appendEnvelopeAlone(input), many: (inputs) => this.appendEnvelopes(inputs) },
+      { slots: ENVELOPE_SLOTS, maxBatch: MAX_ENVELOPE_BATCH, keyOf: (input) => input.conversationId },
+    );
     this.onReceiptRun = options.onReceiptRun ?? (() => undefined);
     this.receipts = new BatchQueue(
       { one: (input) => this.raiseWatermarkAlone(input), many: (inputs) => this.raiseWatermarks(inputs) },
@@ -218,8 +241,28 @@ export class PostgresServerStore implements ServerStore {
     return inTransaction(this.db, (tx) => appendGroupChangeWith(tx, input));
   }
 
-  async appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult> {
-    return inTransaction(this.db, (tx) => appendEnvelopeWith(tx, input));
+  appendEnvelope(input: NewEnvelope): Promise<EnvelopeResult> {
+    return this.envelopes.submit(input);
+  }
+
+  /** One envelope: a lost race runs the transaction again, which then answers it as the resend it is. */
+  private appendEnvelopeAlone(input: NewEnvelope): Promise<EnvelopeResult> {
+    this.onEnvelopeRun(1);
+    return inTransaction(this.db, async (tx) => {
+      const [result] = await appendEnvelopesWith(tx, [input], 'wait');
+      if (!result) throw new RetryTransaction(`envelope ${input.clientId} met a taken key`);
+      return result;
+    });
+  }
+
+  /**
+   * Envelopes of distinct conversations that waited for the append run: one transaction for them
+   * all; one whose conversation another transaction held, or that lost a race, runs alone next.
+   */
+  private async appendEnvelopes(inputs: readonly NewEnvelope[]): Promise<Array<EnvelopeResult | typeof RUN_ALONE>> {
+    this.onEnvelopeRun(inputs.length);
+    const results = await inTransaction(this.db, (tx) => appendEnvelopesWith(tx, inputs, 'skip_locked'));
+    return results.map((result) => result ?? RUN_ALONE);
   }
 
   async purgeExpiredEnvelopes(now: number, limit: number): Promise<ExpiryPass> {

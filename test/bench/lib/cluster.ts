@@ -24,6 +24,8 @@ export interface Histogram {
 
 /** The name the nodes give the delay from one node publishing a push to another receiving it (their clocks, ms resolution). */
 export const FANOUT_DELAY_METRIC = 'sync_cluster_fanout_delay_seconds';
+/** Envelopes a PostgreSQL node stores together per append run. */
+export const ENVELOPE_RUN_METRIC = 'sync_db_envelopes_per_run';
 /** Receipts a PostgreSQL node raises together per watermark run. */
 export const RECEIPT_RUN_METRIC = 'sync_db_receipts_per_run';
 
