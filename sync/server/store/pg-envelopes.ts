@@ -34,7 +34,6 @@ interface EnvelopeFactsRow extends Audience {
   /** The envelope's position among those appended together, from 1. */
   request: number;
   earlier: EventRecord | null;
-  is_member: boolean;
   group_blockers: string[];
   uploads: UploadRow[];
   downloadable: string[];
@@ -42,7 +41,10 @@ interface EnvelopeFactsRow extends Audience {
   sender_periods: Period[];
   /** Null for a conversation that is gone. */
   devices_version: number | null;
-  /** Null when the sender is not a member. */
+  /**
+   * Null when the sender is not a member. (Membership is read from this alone: an EXISTS beside it,
+   * correlated with the request, is planned as a hash of every member row.)
+   */
   sender_role: Role | null;
 }
 
@@ -56,7 +58,6 @@ const ENVELOPE_FACTS = `
   req_upload AS MATERIALIZED (SELECT * FROM unnest($5::bigint[], $6::text[]) AS x(request, upload_id))
   SELECT req.request,
          ${earlierEventJson('req.sender', 'req.client_id')} AS earlier,
-         EXISTS (SELECT 1 FROM members WHERE conversation_id = req.conversation AND user_id = req.sender) AS is_member,
          (SELECT role FROM members WHERE conversation_id = req.conversation AND user_id = req.sender) AS sender_role,
          ${audienceColumns('req.conversation', 'req.sender')},
          ${groupBlockersColumn('req.conversation', 'req.sender')},
@@ -120,7 +121,7 @@ export async function appendEnvelopesWith(
     }
     const verdict = judgeEnvelope(input, {
       earlier: facts.earlier && toEvent(facts.earlier),
-      isMember: facts.is_member,
+      isMember: facts.sender_role !== null,
       uploads: new Map(facts.uploads.map((row) => [row.id, toStoredUpload(row)])),
       downloadable: new Set(facts.downloadable),
       deleteTarget: facts.delete_target,

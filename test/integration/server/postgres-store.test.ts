@@ -163,6 +163,19 @@ describe('PostgreSQL store: schema and health', () => {
     expect(waits.length - before).toBe(4);
     expect(waits.every((ms) => Number.isFinite(ms) && ms >= 0)).toBe(true);
   });
+
+  it('plans each statement once per connection, not at every call, on every connection of the pool', async () => {
+    const store = await open(await emptyDatabase(), { poolSize: 3 });
+    const clients = await Promise.all([1, 2, 3].map(() => store.pool.connect()));
+    try {
+      const modes = await Promise.all(
+        clients.map(async (client) => (await client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows),
+      );
+      expect(modes).toEqual([1, 2, 3].map(() => [{ plan_cache_mode: 'force_generic_plan' }]));
+    } finally {
+      for (const client of clients) client.release();
+    }
+  });
 });
 
 describe('PostgreSQL store: text it cannot hold as it came', () => {
