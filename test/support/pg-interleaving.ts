@@ -14,3 +14,22 @@ export async function sqlRows<R>(url: string, text: string, values: unknown[] = 
     await client.end();
   }
 }
+
+/**
+ * Takes the row locks `lockingStatement` takes, in a transaction on a connection of its own, and
+ * holds them until the returned release is called (idempotent: a test may release early, and its
+ * clean-up again).
+ */
+export async function holdRows(url: string, lockingStatement: string, values: unknown[]): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(lockingStatement, values);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    await client.query('COMMIT');
+    await client.end();
+  };
+}

@@ -5,7 +5,6 @@
  * lost a race must store nothing of itself; the store then runs it alone. A batch skips a
  * conversation another transaction holds rather than wait for it while it holds others.
  */
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UNCAPPED } from '../../../sync/server/store/cap-rules.js';
 import { UNBUDGETED } from '../../../sync/server/store/settings-rules.js';
@@ -14,7 +13,7 @@ import { appendEnvelopesWith } from '../../../sync/server/store/pg-envelopes.js'
 import { openPostgresServerStore, type PostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import type { EnvelopeResult, NewEnvelope } from '../../../sync/server/store/server-store.js';
 import { ALICE, conversationWith, person, range, seedAliceAndPeople } from '../../support/alice-and-people.js';
-import { sqlRows } from '../../support/pg-interleaving.js';
+import { holdRows, sqlRows } from '../../support/pg-interleaving.js';
 import { freshDatabase } from '../../support/postgres.js';
 import { testOpened } from '../../support/server-harness.js';
 import { appendTestEnvelope, devicesVersionIn, envelopeFor, type TestEnvelope } from '../../support/store-envelopes.js';
@@ -283,17 +282,7 @@ describe('PostgreSQL store: envelopes that waited for the append run', () => {
 
 /** A connection of its own holding the conversation with person n (FOR NO KEY UPDATE, as a group change would), until released. */
 async function holdConversation(url: string, n: number): Promise<() => Promise<void>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('BEGIN');
-  await client.query('SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE', [conversationWith(n)]);
-  let released = false;
-  const release = async () => {
-    if (released) return;
-    released = true;
-    await client.query('COMMIT');
-    await client.end();
-  };
+  const release = await holdRows(url, 'SELECT 1 FROM conversations WHERE id = $1 FOR NO KEY UPDATE', [conversationWith(n)]);
   closers.push(release);
   return release;
 }

@@ -4,14 +4,13 @@
  * another transaction holds is skipped, not waited for, so the batch never deadlocks with it; the
  * store raises that one alone once the row is free.
  */
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresConnections, withSession } from '../../../sync/server/store/pg-connections.js';
 import { openPostgresServerStore } from '../../../sync/server/store/pg-server-store.js';
 import { CONTENDED, raiseWatermarksWith, type Receipt } from '../../../sync/server/store/pg-watermarks.js';
 import type { WatermarkResult } from '../../../sync/server/store/server-store.js';
 import { ALICE, conversationWith, person, range, seedAliceAndPeople } from '../../support/alice-and-people.js';
-import { sqlRows } from '../../support/pg-interleaving.js';
+import { holdRows, sqlRows } from '../../support/pg-interleaving.js';
 import { freshDatabase } from '../../support/postgres.js';
 import { appendTestEnvelope } from '../../support/store-envelopes.js';
 
@@ -59,20 +58,10 @@ const raised = (deliveredSeq: number, readSeq: number, n: number, before: [numbe
 
 /** A connection of its own holding person n's member row (FOR NO KEY UPDATE, as an append marking a first message would), until released. */
 async function holdMemberRow(url: string, n: number): Promise<() => Promise<void>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('BEGIN');
-  await client.query('SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2 FOR NO KEY UPDATE', [
+  const release = await holdRows(url, 'SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2 FOR NO KEY UPDATE', [
     conversationWith(n),
     person(n),
   ]);
-  let released = false;
-  const release = async () => {
-    if (released) return;
-    released = true;
-    await client.query('COMMIT');
-    await client.end();
-  };
   closers.push(release);
   return release;
 }
