@@ -26,8 +26,8 @@ import { toEvent, toStoredUpload, type EventRecord, type UploadRow } from './sto
  * four statements whatever their number: the conversations are locked first, as every writer of a
  * conversation locks it (lockConversation), so the facts the rules judge (append-rules.ts:
  * judgeEnvelope) are read after the last event they depend on was committed; then their facts in
- * one statement, the inserts in one (insertEvents), and the purge of an envelope one deletes, in the
- * same transaction.
+ * one statement, the inserts in one (insertEvents), and the purge of an envelope one of them deletes,
+ * in the same transaction.
  */
 
 interface EnvelopeFactsRow extends Audience {
@@ -109,7 +109,13 @@ export async function appendEnvelopesWith(
   ]);
   const factsByRequest = new Map(rows.map((row) => [Number(row.request), row]));
   const answers: Array<EnvelopeResult | null> = [];
-  const toInsert: Array<{ at: number; event: EnvelopeEvent; row: EventToInsert; memberIds: string[] }> = [];
+  const toInsert: Array<{
+    at: number;
+    event: EnvelopeEvent;
+    row: EventToInsert;
+    memberIds: string[];
+    deletesSeq: number | null;
+  }> = [];
   const clientIds = new Set<string>();
   for (const [i, input] of inputs.entries()) {
     const facts = factsByRequest.get(i + 1);
@@ -136,12 +142,6 @@ export async function appendEnvelopesWith(
     const clientKey = JSON.stringify([input.senderId, input.clientId]);
     if (clientIds.has(clientKey)) continue;
     clientIds.add(clientKey);
-    if (verdict.deletesSeq !== null) {
-      await tx.query(
-        `WITH refs AS (DELETE FROM attachment_refs WHERE conversation_id = $1 AND seq = $2) ${purgeEnvelopeSql('$1', '$2')}`,
-        [input.conversationId, verdict.deletesSeq],
-      );
-    }
     const event = newEnvelopeEvent(
       input,
       seqAfter(lastSeqs.get(input.conversationId) ?? null, input.conversationId),
@@ -159,6 +159,7 @@ export async function appendEnvelopesWith(
         markWriter: countsAsWriting(event.kind),
       },
       memberIds: recipientsOf(facts.member_ids, facts.blocked_peer, facts.group_blockers),
+      deletesSeq: verdict.deletesSeq,
     });
   }
   if (toInsert.length === 0) return answers;
@@ -166,10 +167,18 @@ export async function appendEnvelopesWith(
     tx,
     toInsert.map(({ row }) => row),
   );
-  toInsert.forEach(({ at, event, memberIds }, j) => {
+  for (const [j, { at, event, memberIds, deletesSeq }] of toInsert.entries()) {
     const done = stored[j];
-    answers[at] = done ? { status: 'stored', event, memberIds, firstMessage: done.firstMessage } : null;
-  });
+    if (!done) continue;
+    // Only once the envelope that deletes is stored: one that lost its race leaves its target as it was.
+    if (deletesSeq !== null) {
+      await tx.query(
+        `WITH refs AS (DELETE FROM attachment_refs WHERE conversation_id = $1 AND seq = $2) ${purgeEnvelopeSql('$1', '$2')}`,
+        [event.conversationId, deletesSeq],
+      );
+    }
+    answers[at] = { status: 'stored', event, memberIds, firstMessage: done.firstMessage };
+  }
   return answers;
 }
 

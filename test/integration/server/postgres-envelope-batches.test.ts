@@ -240,6 +240,26 @@ describe('PostgreSQL store: envelopes that waited for the append run', () => {
     expect(await store.appendEnvelope(late)).toEqual({ status: 'refused', reason: 'client_id_reused' });
   });
 
+  it('leaves the target of a delete that lost its race as it was', async () => {
+    const { url, store } = await aliceAndOthers(3);
+    const connections = new PostgresConnections(url);
+    closers.push(() => connections.pool.end());
+    await appendTestEnvelope(store, { conversationId: conversationWith(1), senderId: ALICE, clientId: 'doomed' });
+    const deleter = await envelope(store, 1, 'contested', { deletes: 'doomed' });
+    const other = await envelope(store, 2, 'other');
+    const rival = await envelope(store, 3, 'contested');
+
+    const results = await inTransaction(connections, (tx) =>
+      appendEnvelopesWith(
+        beforeInsert(tx, async () => expect(await store.appendEnvelope(rival)).toMatchObject({ status: 'stored' })),
+        [deleter, other],
+        'skip_locked',
+      ),
+    );
+    expect(results).toMatchObject([null, { status: 'stored' }]);
+    expect(await logs(store, url, 1)).toEqual([[1, 'doomed', 'doomed']]);
+  });
+
   it('skips a conversation another transaction holds instead of waiting for it, and stores nothing of that envelope', async () => {
     const { url, store } = await aliceAndOthers(3);
     const connections = new PostgresConnections(url);
