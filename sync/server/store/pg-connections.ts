@@ -27,7 +27,7 @@ export class PostgresConnections {
 
   constructor(url: string, options: PostgresPoolOptions = {}) {
     this.pool = new pg.Pool({
-      connectionString: url,
+      connectionString: withGenericPlans(url),
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
@@ -35,13 +35,6 @@ export class PostgresConnections {
     // An idle connection that breaks (the server restarted) is dropped by the pool, and the next
     // checkout opens a new one; without a listener the error would end the process.
     this.pool.on('error', () => undefined);
-    // Queued before any checkout's statements. A custom plan is made afresh at every call, and
-    // PostgreSQL keeps making them for a statement whose generic plan it guesses costlier: every
-    // statement over unnest() of a batch's arrays, which it guesses at 10 rows. Planning the
-    // envelope facts took several times as long as running them.
-    this.pool.on('connect', (client) => {
-      client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
-    });
     this.onPoolWait = options.onPoolWait ?? (() => undefined);
   }
 
@@ -61,6 +54,20 @@ export class PostgresConnections {
       client.release();
     }
   }
+}
+
+/**
+ * `url` with the session setting that every statement runs on its generic plan, beside any options
+ * the URL gives. A custom plan is made afresh at every call, and PostgreSQL keeps making them for a
+ * statement whose generic plan it guesses costlier: every statement over unnest() of a batch's
+ * arrays, which it guesses at 10 rows. Planning the envelope facts took several times as long as
+ * running them.
+ */
+function withGenericPlans(url: string): string {
+  const parsed = new URL(url);
+  const given = parsed.searchParams.get('options');
+  parsed.searchParams.set('options', [given, '-c plan_cache_mode=force_generic_plan'].filter(Boolean).join(' '));
+  return parsed.toString();
 }
 
 /** What the store's statements run on: a connection, with text made safe for PostgreSQL (pg-text.ts). */

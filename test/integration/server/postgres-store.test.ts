@@ -164,14 +164,23 @@ describe('PostgreSQL store: schema and health', () => {
     expect(waits.every((ms) => Number.isFinite(ms) && ms >= 0)).toBe(true);
   });
 
-  it('plans each statement once per connection, not at every call, on every connection of the pool', async () => {
-    const store = await open(await emptyDatabase(), { poolSize: 3 });
+  it('plans each statement once per connection, not at every call, on every connection of the pool, beside the URL’s own options', async () => {
+    const url = new URL(await emptyDatabase());
+    url.searchParams.set('options', '-c statement_timeout=54321');
+    const store = await open(url.toString(), { poolSize: 3 });
     const clients = await Promise.all([1, 2, 3].map(() => store.pool.connect()));
     try {
-      const modes = await Promise.all(
-        clients.map(async (client) => (await client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows),
+      const settings = await Promise.all(
+        clients.map(
+          async (client) =>
+            (
+              await client.query<{ plan_cache_mode: string; statement_timeout: string }>(
+                "SELECT current_setting('plan_cache_mode') AS plan_cache_mode, current_setting('statement_timeout') AS statement_timeout",
+              )
+            ).rows,
+        ),
       );
-      expect(modes).toEqual([1, 2, 3].map(() => [{ plan_cache_mode: 'force_generic_plan' }]));
+      expect(settings).toEqual([1, 2, 3].map(() => [{ plan_cache_mode: 'force_generic_plan', statement_timeout: '54321ms' }]));
     } finally {
       for (const client of clients) client.release();
     }
