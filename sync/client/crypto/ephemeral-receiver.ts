@@ -1,8 +1,10 @@
 /**
  * Opens the ephemeral envelopes pushed to this device (protocol/call-frames.ts: ephemeral_push):
- * each by the pairwise session with its sender's device, in the crypto lane, its ratchet state
- * stored before what it said is handed on. Nothing is acknowledged (the server stored nothing);
- * one that does not open (a replay, garbage) is logged and dropped.
+ * each by the pairwise session with its sender's device, in the crypto lane. What it said is handed
+ * on first and its ratchet state stored right after, in the same turn: nothing of it is stored, so
+ * the write has nothing to keep consistent with and would only hold up a ring. Nothing is
+ * acknowledged (the server stored nothing); one that does not open (a replay, garbage) is logged
+ * and dropped.
  */
 import { errorFields, type Logger } from '../../common/logger.js';
 import type { EphemeralEnvelope } from '../../protocol/call-frames.js';
@@ -27,27 +29,29 @@ export class EphemeralReceiver {
     if (!device) return;
     for (const envelope of envelopes) {
       if (envelope.deviceNumber !== device.address.deviceId()) continue;
-      const plaintext = await this.open(device, envelope);
-      if (plaintext)
-        this.opened({ userId: envelope.senderUserId, deviceNumber: envelope.senderDevice }, plaintext, envelope.deviceNumber);
+      await this.open(device, envelope);
     }
   }
 
-  private open(device: ThisDevice, envelope: EphemeralEnvelope): Promise<Uint8Array | null> {
+  private open(device: ThisDevice, envelope: EphemeralEnvelope): Promise<void> {
     return this.lane.run(async () => {
       const ratchet = device.ratchet();
       const sender = device.signal.ProtocolAddress.new(envelope.senderUserId, envelope.senderDevice);
+      let plaintext: Uint8Array;
       try {
-        const plaintext = await openPairwise(device, ratchet, sender, envelope);
-        this.mirror.transaction(() => ratchet.writeTo(this.mirror.signal));
-        return plaintext;
+        plaintext = await openPairwise(device, ratchet, sender, envelope);
       } catch (error) {
         this.log.warn('an ephemeral envelope could not be opened', {
           sender: `${envelope.senderUserId}.${envelope.senderDevice}`,
           kind: envelope.kind,
           ...errorFields(error),
         });
-        return null;
+        return;
+      }
+      try {
+        this.opened({ userId: envelope.senderUserId, deviceNumber: envelope.senderDevice }, plaintext, envelope.deviceNumber);
+      } finally {
+        this.mirror.transaction(() => ratchet.writeTo(this.mirror.signal));
       }
     });
   }

@@ -8,7 +8,7 @@
  * stores the ratchet begun and done (the latest one before the send), and the frame handed to the socket (SyncConnection.requestOnce of
  * send_ephemeral returned: the ring sealed, its ratchet stored; the transport writes at the task's end). Callee (lib/call-peer.ts): the push
  * read off the socket, the envelopes handed to EphemeralReceiver, and the call driver handed the
- * opened ring (decrypted, its ratchet stored); the emit is the peer's own stamp.
+ * opened ring (decrypted; its ratchet is stored after the driver returns); the emit is the peer's own stamp.
  */
 import { CallDriver } from '../../../sync/client/calls/call-driver.js';
 import { SyncConnection } from '../../../sync/client/connection.js';
