@@ -14,6 +14,8 @@ import { deviceNumber, id } from '../protocol/wire-types.js';
 
 const callId = callIdSchema;
 const forDevice = deviceNumber.optional();
+/** One join of a device to a group's call: random, new each time it joins (again, after a reload). */
+const joinId = z.string().regex(/^[0-9a-f]{16,64}$/, 'a join id');
 
 export const callSignalSchema = z.discriminatedUnion('kind', [
   /** Rings every device of the other person of a direct conversation. */
@@ -27,8 +29,18 @@ export const callSignalSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('call_hang_up'), callId, forDevice }),
   /** To the sender's own other devices: it was answered or declined here, so they stop ringing. */
   z.object({ kind: z.literal('call_handled'), callId, outcome: z.enum(['answered', 'declined']) }),
-  /** The peer connection's description or candidates, for the other device's. */
-  z.object({ kind: z.literal('call_negotiation'), callId, forDevice, negotiation: callNegotiationSchema }),
+  /**
+   * The peer connection's description or candidates, for the other device's. In a group call,
+   * `forJoin` names the join of that device the sender's peer connection was made with: a device
+   * that joined again since drops it, as it was meant for a peer connection that is gone.
+   */
+  z.object({
+    kind: z.literal('call_negotiation'),
+    callId,
+    forDevice,
+    forJoin: joinId.optional(),
+    negotiation: callNegotiationSchema,
+  }),
   /** What the sender sends now (muted, camera, screen). */
   z.object({ kind: z.literal('call_sending'), callId, forDevice, sending: callSendingSchema }),
   /**
@@ -42,6 +54,7 @@ export const callSignalSchema = z.discriminatedUnion('kind', [
     conversationId: id,
     sending: callSendingSchema,
     joined: z.boolean(),
+    joinId,
     forDevice,
     /** To the whole group: the devices in the call as the sender knows them, itself included, for those not in it. */
     inCall: z

@@ -10,7 +10,8 @@
  * seal per device it goes to, in the sender's envelope budget: hence the few to the whole group.
  *
  * The media is a full mesh: each pair of devices in the call has one peer connection, negotiated
- * through here (call_negotiation, addressed to the one device), the device whose key sorts first
+ * through here (call_negotiation, addressed to the one device and its join, so an ICE restart
+ * crossing a reload is not taken by the new peer connection), the device whose key sorts first
  * making the offers. Announcements are judged on the receiving device: only a member of a group
  * this person is in (not a message request, not someone blocked) is counted, and never more than
  * maxDevices, so a stranger can neither join nor crowd a call.
@@ -50,8 +51,13 @@ export interface GroupCallDriverOptions {
 interface HeardDevice extends GroupCallDevice {
   sending: CallSending;
   seenAt: number;
-  /** The participant's key: the device's, and which of its joins this is (heard here), so a rejoin is a new participant. */
+  /**
+   * The participant's key: the device's, and which pairing of its join and this device's this is
+   * (counted here), so either side joining again makes a new participant and a new peer connection.
+   */
   key: string;
+  /** Its join, as it says it; unknown for a device heard of only in another's list. */
+  joinId?: string;
 }
 
 /** A group's call as heard: its id and the other devices in it. */
@@ -62,6 +68,8 @@ interface GoingCall {
 
 interface JoinedCall {
   callId: string;
+  /** This device's join: new each time it joins, so negotiation meant for an earlier one is told apart. */
+  joinId: string;
   /** When this device last told the whole group (its join, or a group beat). */
   toldGroupAt: number;
   conversationId: string;
@@ -78,8 +86,8 @@ export const deviceKey = (device: GroupCallDevice) => `${device.userId}.${device
 export class GroupCallDriver {
   private readonly going = new Map<string, GoingCall>();
   private joined: JoinedCall | null = null;
-  /** Joins heard so far: each (re)join of a device makes a participant key of its own. */
-  private joinsHeard = 0;
+  /** Participant keys made so far: each join of another device, and each of this one's, makes new ones. */
+  private keysMade = 0;
   private timer: TimerHandle | null = null;
   private readonly signal = signalsInOrder((userIds, signal) => this.options.send(userIds, signal));
 
@@ -94,7 +102,10 @@ export class GroupCallDriver {
     if (facts.groupMembers(conversationId) === null) throw new AppApiError('refused', 'You are not in this group.');
     if (facts.isRequest(conversationId)) throw new AppApiError('refused', 'Accept the group first.');
     if (this.joined?.conversationId === conversationId) {
-      // Joined already (the window was reloaded mid-call): the others make their peer connections with it again.
+      // Joined already (the window was reloaded mid-call): the others make their peer connections
+      // with it again, and so does it, as a new join, so what they sent its old ones is not taken.
+      this.joined.joinId = runtime.random.hex(16);
+      for (const device of this.going.get(conversationId)?.devices.values() ?? []) device.key = this.newKey(device);
       await this.announce(true, 'group').catch((error: unknown) => this.sendFailed(error));
       return { callId: this.joined.callId };
     }
@@ -107,6 +118,7 @@ export class GroupCallDriver {
     const callId = going?.callId ?? runtime.random.hex(16);
     this.joined = {
       callId,
+      joinId: runtime.random.hex(16),
       conversationId,
       media,
       joinedAt: runtime.clock.now(),
@@ -147,10 +159,10 @@ export class GroupCallDriver {
 
   async negotiate(callId: string, to: GroupCallDevice, negotiation: CallNegotiation): Promise<null> {
     const joined = this.joinedCall(callId);
-    if (!this.going.get(joined.conversationId)?.devices.has(deviceKey(to))) {
-      throw new AppApiError('not_found', 'That device is not in the call.');
-    }
-    await this.signal([to.userId], { kind: 'call_negotiation', callId, forDevice: to.deviceNumber, negotiation });
+    const device = this.going.get(joined.conversationId)?.devices.get(deviceKey(to));
+    if (!device) throw new AppApiError('not_found', 'That device is not in the call.');
+    const forJoin = device.joinId === undefined ? {} : { forJoin: device.joinId };
+    await this.signal([to.userId], { kind: 'call_negotiation', callId, forDevice: to.deviceNumber, ...forJoin, negotiation });
     return null;
   }
 
@@ -175,7 +187,8 @@ export class GroupCallDriver {
     if (signal.kind === 'call_negotiation') {
       const joined = this.joined;
       const participant = joined ? this.going.get(joined.conversationId)?.devices.get(deviceKey(from)) : undefined;
-      if (participant) {
+      const forEarlierJoin = signal.forJoin !== undefined && signal.forJoin !== joined?.joinId;
+      if (participant && !forEarlierJoin) {
         this.options.emit({
           type: 'group_call_negotiation',
           callId: signal.callId,
@@ -256,10 +269,11 @@ export class GroupCallDriver {
       this.options.log.info('a group call is full: a device more is not counted', { sender: from.userId });
       return;
     }
-    // A device that says it just joined, though known, joined again (its window reloaded, its app restarted).
-    const rejoined = known !== undefined && signal.joined;
-    const participantKey = known && !rejoined ? known.key : `${key}#${++this.joinsHeard}`;
-    call.devices.set(key, { ...from, sending: signal.sending, seenAt: now, key: participantKey });
+    // A device that says it just joined, or with a join new to this one, though known, joined again
+    // (its window reloaded, its app restarted, or that join's announcement was missed).
+    const rejoined = known !== undefined && (signal.joined || (known.joinId !== undefined && known.joinId !== signal.joinId));
+    const participantKey = known && !rejoined ? known.key : this.newKey(from);
+    call.devices.set(key, { ...from, sending: signal.sending, seenAt: now, key: participantKey, joinId: signal.joinId });
     if (signal.joined && here === 1) this.answerJoiner(from);
     this.schedule();
     const changed = !known || rejoined || JSON.stringify(known.sending) !== JSON.stringify(signal.sending);
@@ -288,9 +302,20 @@ export class GroupCallDriver {
       if (!known) changed = true;
       const { userId, deviceNumber } = device;
       const sending = known?.sending ?? initialSending('audio');
-      call.devices.set(key, { userId, deviceNumber, sending, seenAt: now, key: known?.key ?? `${key}#${++this.joinsHeard}` });
+      call.devices.set(key, {
+        userId,
+        deviceNumber,
+        sending,
+        seenAt: now,
+        key: known?.key ?? this.newKey(device),
+        joinId: known?.joinId,
+      });
     }
     return changed;
+  }
+
+  private newKey(device: GroupCallDevice): string {
+    return `${deviceKey(device)}#${++this.keysMade}`;
   }
 
   /** A device that just joined learns at once who is in the call, without waiting for their heartbeats. */
@@ -317,6 +342,7 @@ export class GroupCallDriver {
       conversationId: joined.conversationId,
       sending: joined.sending,
       joined: justJoined,
+      joinId: joined.joinId,
       ...(typeof to === 'object' ? { forDevice: to.deviceNumber } : {}),
       ...(to === 'group'
         ? { inCall: [joined.self, ...devices.map(({ userId, deviceNumber }) => ({ userId, deviceNumber }))] }

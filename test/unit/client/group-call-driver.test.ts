@@ -49,13 +49,14 @@ function aDriver() {
     emit: (event) => events.push(event),
     started: (conversationId, callId, media) => started.push({ conversationId, callId, media }),
   });
-  const present = (userId: string, callId: string, { deviceNumber = 1, joined = false } = {}) => {
+  const present = (userId: string, callId: string, { deviceNumber = 1, joined = false, joinId = FIRST_JOIN } = {}) => {
     const signal = {
       kind: 'group_call_present' as const,
       callId,
       conversationId: GROUP,
       sending: { audio: true, video: true, screen: false },
       joined,
+      joinId,
     };
     driver.received({ userId, deviceNumber }, signal);
   };
@@ -64,6 +65,8 @@ function aDriver() {
 }
 
 const CALL = '1'.repeat(32);
+const FIRST_JOIN = 'a'.repeat(32);
+const SECOND_JOIN = 'b'.repeat(32);
 
 describe('the group call driver', () => {
   it('counts only the group’s members, not someone blocked, and never more devices than a call holds', async () => {
@@ -181,6 +184,7 @@ describe('the group call driver', () => {
           conversationId: GROUP,
           sending: { audio: true, video: false, screen: false },
           joined: false,
+          joinId: FIRST_JOIN,
           inCall,
         },
       );
@@ -255,6 +259,54 @@ describe('the group call driver', () => {
     const offer = { kind: 'description' as const, type: 'offer' as const, sdp: 'v=0' };
     driver.received({ userId: 'bob', deviceNumber: 1 }, { kind: 'call_negotiation', callId, negotiation: offer });
     expect(events.at(-1)).toMatchObject({ type: 'group_call_negotiation', participantKey: second });
+  });
+
+  it('a device heard with a join new to this one joined again, though that join’s announcement was missed', async () => {
+    const { driver, present, sent } = aDriver();
+    const { callId } = await driver.join(GROUP, 'audio');
+    present('bob', callId, { joined: true });
+    const first = driver.view().joined!.participants[0]!.key;
+    present('bob', callId, { joinId: SECOND_JOIN });
+    expect(driver.view().joined!.participants[0]!.key).not.toBe(first);
+    // Negotiation goes to the join heard last.
+    const offer = { kind: 'description' as const, type: 'offer' as const, sdp: 'v=0' };
+    await driver.negotiate(callId, { userId: 'bob', deviceNumber: 1 }, offer);
+    await settle();
+    expect(sent.at(-1)).toMatchObject({ to: ['bob'], signal: { kind: 'call_negotiation', forDevice: 1, forJoin: SECOND_JOIN } });
+  });
+
+  it('joining again (the window reloaded mid-call) pairs anew with everyone and drops negotiation meant for the earlier join', async () => {
+    const { driver, present, events, sent } = aDriver();
+    const { callId } = await driver.join(GROUP, 'video');
+    const firstJoin = sent.at(-1)?.signal;
+    expect(firstJoin).toMatchObject({ kind: 'group_call_present', joined: true });
+    present('bob', callId, { joined: true });
+    present('carol', callId, { joined: true });
+    const before = driver.view().joined!.participants.map((p) => p.key);
+    const earlierJoin = firstJoin?.kind === 'group_call_present' ? firstJoin.joinId : '';
+
+    const joinedAgain = await driver.join(GROUP, 'video');
+    expect(joinedAgain).toEqual({ callId });
+    const rejoin = sent.at(-1)?.signal;
+    expect(rejoin).toMatchObject({ kind: 'group_call_present', joined: true, callId });
+    expect(rejoin?.kind === 'group_call_present' && rejoin.joinId).not.toBe(earlierJoin);
+    // New keys, so the renderer makes new peer connections and nothing queued for the old ones reaches them.
+    const after = driver.view().joined!.participants.map((p) => p.key);
+    expect(after).toHaveLength(2);
+    for (const key of after) expect(before).not.toContain(key);
+
+    // Bob's ICE restart for the peer connection this window had before crosses the rejoin: dropped.
+    // Carol's offer for the new join, and one from a device that names no join, are taken.
+    const offer = { kind: 'description' as const, type: 'offer' as const, sdp: 'v=0' };
+    const negotiationsBefore = events.filter((event) => event.type === 'group_call_negotiation').length;
+    const bob = { userId: 'bob', deviceNumber: 1 };
+    const carol = { userId: 'carol', deviceNumber: 1 };
+    driver.received(bob, { kind: 'call_negotiation', callId, forDevice: THIS_DEVICE, forJoin: earlierJoin, negotiation: offer });
+    const newJoin = rejoin?.kind === 'group_call_present' ? rejoin.joinId : '';
+    driver.received(carol, { kind: 'call_negotiation', callId, forDevice: THIS_DEVICE, forJoin: newJoin, negotiation: offer });
+    driver.received(bob, { kind: 'call_negotiation', callId, forDevice: THIS_DEVICE, negotiation: offer });
+    const taken = events.filter((event) => event.type === 'group_call_negotiation').slice(negotiationsBefore);
+    expect(taken.map((event) => event.type === 'group_call_negotiation' && event.participantKey)).toEqual([after[1], after[0]]);
   });
 
   it('leaves the call when this person is no longer in the group', async () => {
