@@ -63,7 +63,13 @@ export const ROOMY_ACCOUNT_LIMITS: AccountLimits = {
 };
 /** No connection of a test runs out of frames unless the test says so (connection-rate tests). */
 export const ROOMY_FRAME_RATE: FrameRateLimits = { perSecond: 1_000_000, burst: 1_000_000, closeAfterRefused: 1_000_000 };
-const DEFAULT_WAIT_MS = 5_000;
+/**
+ * How long a test waits for a reply or push before failing with what it waited for. Under the full
+ * suite on two cores a PostgreSQL node's first reply once took over 5 s; a test's own timeout is 20 s.
+ */
+const DEFAULT_WAIT_MS = 12_000;
+/** A socket that does not close by then is cut: cleanup closes many, one after another. */
+const SOCKET_CLOSE_WAIT_MS = 5_000;
 
 export type TestServerOptions = Partial<Omit<SyncServerOptions, 'port'>> & { port?: number };
 
@@ -582,7 +588,7 @@ export class TestClient {
   async close(): Promise<void> {
     if (this.ws.readyState === WebSocket.CLOSED) return;
     if (this.ws.readyState !== WebSocket.CLOSING) this.ws.close(1000);
-    await withTimeout(this.closed, DEFAULT_WAIT_MS, 'Socket did not close').catch(() => this.ws.terminate());
+    await withTimeout(this.closed, SOCKET_CLOSE_WAIT_MS, 'Socket did not close').catch(() => this.ws.terminate());
   }
 
   private receive(data: WebSocket.RawData, isBinary: boolean): void {
