@@ -7,7 +7,7 @@
  * what this device sends is told to it on every change.
  */
 import type { AppEvent } from '../../sync/app-api/contract.js';
-import type { GroupCallDevice, GroupCallParticipantView, GroupCallsView } from '../../sync/app-api/group-calls-api.js';
+import type { GroupCallParticipantView, GroupCallsView } from '../../sync/app-api/group-calls-api.js';
 import type { CallSending } from '../../sync/common/call-negotiation.js';
 import type { IceServer } from '../../sync/protocol/call-frames.js';
 import type { CallMediaEngine } from '../calls/media-engine.js';
@@ -84,9 +84,8 @@ export function createGroupCalls({ api, get, set, userId }: StoreKit, engine: Ca
   /** The peer connection with one other device, and the negotiation it sent before there was one. */
   const connect = (callId: string, participant: GroupCallParticipantView, iceServers: Promise<IceServer[]>) => {
     const { key } = participant;
-    const to: GroupCallDevice = { userId: participant.userId, deviceNumber: participant.deviceNumber };
     engine.connect(key, participant.negotiates, iceServers, {
-      sendNegotiation: (negotiation) => api.sendGroupCallNegotiation({ callId, to, negotiation }),
+      sendNegotiation: (negotiation) => api.sendGroupCallNegotiation({ callId, participantKey: key, negotiation }),
       // No core decides about one pair's media: after a loss, the side that makes the offers restarts ICE itself.
       reportMedia: async (status) => {
         if (status !== 'connected') engine.restartIce(key);

@@ -27,6 +27,8 @@ export { GROUP_CALL_LIMITS };
 const conversationId = z.string().min(1).max(LIMITS.maxIdChars);
 const userId = z.string().min(1).max(LIMITS.maxIdChars);
 export const groupCallDeviceSchema = z.object({ userId, deviceNumber }).strict();
+/** GroupCallParticipantView.key: one pairing of another device's join with this device's. */
+const participantKey = z.string().min(1).max(200);
 export type GroupCallDevice = z.infer<typeof groupCallDeviceSchema>;
 
 export const groupCallsApiArgs = {
@@ -41,10 +43,12 @@ export const groupCallsApiArgs = {
   leaveGroupCall: z.object({ callId: callIdSchema }).strict(),
   /** The group calls going on that this device knows of, and the one it is in. */
   getGroupCalls: z.object({}).strict(),
-  /** This device's peer connection's description or candidates, for one other device in the call. */
-  sendGroupCallNegotiation: z
-    .object({ callId: callIdSchema, to: groupCallDeviceSchema, negotiation: callNegotiationSchema })
-    .strict(),
+  /**
+   * This device's peer connection's description or candidates, for the one with a participant.
+   * Refused ('not_found') once that participant is no longer in the call, as it left or either side
+   * joined again: what a peer connection made for it says is meant for nobody now.
+   */
+  sendGroupCallNegotiation: z.object({ callId: callIdSchema, participantKey, negotiation: callNegotiationSchema }).strict(),
   /** What this device sends now (muted, camera off, screen shared), for the others to show. */
   setGroupCallSending: z.object({ callId: callIdSchema, sending: callSendingSchema }).strict(),
 } as const;
@@ -118,7 +122,7 @@ export const GROUP_CALL_EVENT_SCHEMAS = [
     callId: callIdSchema,
     from: groupCallDeviceSchema,
     /** The participant it comes from (GroupCallParticipantView.key): what came from an earlier join is not this one's. */
-    participantKey: z.string().min(1).max(200),
+    participantKey,
     negotiation: callNegotiationSchema,
   }),
 ] as const;

@@ -1336,7 +1336,7 @@ class LocalClientCore implements ClientCore {
   }
 
   async sendGroupCallNegotiation(args: AppApiArgs<'sendGroupCallNegotiation'>): Promise<null> {
-    return this.groupCallDriver().negotiate(args.callId, args.to, args.negotiation);
+    return this.groupCallDriver().negotiate(args.callId, args.participantKey, args.negotiation);
   }
 
   async setGroupCallSending(args: AppApiArgs<'setGroupCallSending'>): Promise<null> {

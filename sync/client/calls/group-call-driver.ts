@@ -157,11 +157,12 @@ export class GroupCallDriver {
     return null;
   }
 
-  async negotiate(callId: string, to: GroupCallDevice, negotiation: CallNegotiation): Promise<null> {
+  async negotiate(callId: string, participantKey: string, negotiation: CallNegotiation): Promise<null> {
     const joined = this.joinedCall(callId);
-    const device = this.going.get(joined.conversationId)?.devices.get(deviceKey(to));
-    if (!device) throw new AppApiError('not_found', 'That device is not in the call.');
-    const forJoin = device.joinId === undefined ? {} : { forJoin: device.joinId };
+    const devices = this.going.get(joined.conversationId)?.devices.values() ?? [];
+    const to = [...devices].find((device) => device.key === participantKey);
+    if (!to) throw new AppApiError('not_found', 'That participant is not in the call.');
+    const forJoin = to.joinId === undefined ? {} : { forJoin: to.joinId };
     await this.signal([to.userId], { kind: 'call_negotiation', callId, forDevice: to.deviceNumber, ...forJoin, negotiation });
     return null;
   }

@@ -104,28 +104,18 @@ describe('group calls', () => {
     expect((await bobPhone.getGroupCalls({})).joined).toBeNull();
 
     // Alice's description for Bob's laptop reaches it alone, and its answer reaches Alice alone.
-    const [offerer, answerer, answererDevice, offererDevice] =
+    const [offerer, answerer, answererKey, offererDevice] =
       bobAtAlice.negotiates === 'offer'
-        ? [
-            alice,
-            bobLaptop,
-            { userId: bobId, deviceNumber: bobAtAlice.deviceNumber },
-            { userId: aliceId, deviceNumber: aliceAtBob.deviceNumber },
-          ]
-        : [
-            bobLaptop,
-            alice,
-            { userId: aliceId, deviceNumber: aliceAtBob.deviceNumber },
-            { userId: bobId, deviceNumber: bobAtAlice.deviceNumber },
-          ];
-    await offerer.sendGroupCallNegotiation({ callId, to: answererDevice, negotiation: offer });
+        ? [alice, bobLaptop, bobAtAlice.key, { userId: aliceId, deviceNumber: aliceAtBob.deviceNumber }]
+        : [bobLaptop, alice, aliceAtBob.key, { userId: bobId, deviceNumber: bobAtAlice.deviceNumber }];
+    await offerer.sendGroupCallNegotiation({ callId, participantKey: answererKey, negotiation: offer });
     const heard = await eventually(
       () => groupNegotiationsAt(answerer),
       (seen) => seen.length === 1,
       'the offer at the answering device',
     );
     expect(heard[0]).toMatchObject({ callId, from: offererDevice, negotiation: offer });
-    await answerer.sendGroupCallNegotiation({ callId, to: offererDevice, negotiation: answer });
+    await answerer.sendGroupCallNegotiation({ callId, participantKey: heard[0]!.participantKey, negotiation: answer });
     await eventually(
       () => groupNegotiationsAt(offerer),
       (seen) => seen.length === 1 && JSON.stringify(seen[0]!.negotiation) === JSON.stringify(answer),

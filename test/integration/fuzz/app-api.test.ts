@@ -360,7 +360,7 @@ function validArgs(): { [M in AppApiMethod]: fc.Arbitrary<Record<string, unknown
     getGroupCalls: fc.constant({}),
     sendGroupCallNegotiation: fc.record({
       callId: callId(),
-      to: fc.record({ userId: fc.constantFrom(bob.user.id, 'nobody'), deviceNumber: fc.integer({ min: 1, max: 3 }) }),
+      participantKey: fc.constantFrom(`${bob.user.id}.1#1`, 'nobody.1#1', 'nobody'),
       negotiation: fc.constant({ kind: 'description' as const, type: 'offer' as const, sdp: 'v=0' }),
     }),
     setGroupCallSending: fc.record({

@@ -239,9 +239,7 @@ describe('the group call driver', () => {
         negotiation: offer,
       },
     ]);
-    await expect(driver.negotiate(callId, { userId: 'carol', deviceNumber: 1 }, offer)).rejects.toMatchObject({
-      code: 'not_found',
-    });
+    await expect(driver.negotiate(callId, 'carol.1#9', offer)).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('a device that joins again is a new participant, and its negotiation says so', async () => {
@@ -267,10 +265,12 @@ describe('the group call driver', () => {
     present('bob', callId, { joined: true });
     const first = driver.view().joined!.participants[0]!.key;
     present('bob', callId, { joinId: SECOND_JOIN });
-    expect(driver.view().joined!.participants[0]!.key).not.toBe(first);
-    // Negotiation goes to the join heard last.
+    const second = driver.view().joined!.participants[0]!.key;
+    expect(second).not.toBe(first);
+    // What the peer connection made for the earlier join says goes nowhere; the new one's goes to the join heard last.
     const offer = { kind: 'description' as const, type: 'offer' as const, sdp: 'v=0' };
-    await driver.negotiate(callId, { userId: 'bob', deviceNumber: 1 }, offer);
+    await expect(driver.negotiate(callId, first, offer)).rejects.toMatchObject({ code: 'not_found' });
+    await driver.negotiate(callId, second, offer);
     await settle();
     expect(sent.at(-1)).toMatchObject({ to: ['bob'], signal: { kind: 'call_negotiation', forDevice: 1, forJoin: SECOND_JOIN } });
   });

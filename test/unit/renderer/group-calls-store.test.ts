@@ -127,7 +127,7 @@ describe('the group calls area of the store', () => {
     await media.signalsOf(carol.key)?.sendNegotiation(offer);
     expect(api.sendGroupCallNegotiation).toHaveBeenCalledWith({
       callId: CALL,
-      to: { userId: carol.userId, deviceNumber: 1 },
+      participantKey: carol.key,
       negotiation: offer,
     });
 
