@@ -298,7 +298,39 @@ describe('PostgreSQL store: envelopes that waited for the append run', () => {
     expect(runs.slice(setUp)).toEqual([1, 3, 1]);
     expect(await logs(store, url, 2)).toEqual([[1, 'e-2', 'e-2']]);
   });
+
+  it('judges an envelope that waited for its conversation on what the holder of the lock committed', async () => {
+    const { url, store } = await aliceAndOthers(1);
+    const input = await envelope(store, 1, 'after-removal');
+    // As a group change would: the conversation locked, and Alice no longer a member, not yet committed.
+    const release = await holdRows(
+      url,
+      `WITH locked AS (SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE)
+       DELETE FROM members m USING locked WHERE m.conversation_id = locked.id AND m.user_id = $2`,
+      [conversationWith(1), ALICE],
+    );
+    closers.push(release);
+
+    const answer = store.appendEnvelope(input);
+    await waitForLockWaiters(url, 1);
+    await release();
+    // The facts are read once the lock is granted: Alice is not a member then.
+    expect(await answer).toEqual({ status: 'refused', reason: 'conversation_not_found' });
+    expect(await logs(store, url, 1)).toEqual([]);
+  });
 });
+
+/** Resolves once `count` backends wait for a lock another transaction holds. */
+async function waitForLockWaiters(url: string, count: number): Promise<void> {
+  for (;;) {
+    const [row] = await sqlRows<{ waiting: number }>(
+      url,
+      "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+    );
+    if (row!.waiting >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 /** A connection of its own holding the conversation with person n (FOR NO KEY UPDATE, as a group change would), until released. */
 async function holdConversation(url: string, n: number): Promise<() => Promise<void>> {
