@@ -71,6 +71,8 @@ import { changedPreferences, PreferencesStore, reportTo } from './preferences-st
 import { PersonalSettings } from './personal-settings.js';
 import { answerRequest } from './request-answers.js';
 import { Composer } from './composer.js';
+import { textMessageContent } from './queued-content.js';
+import type { Content } from '../content/content.js';
 import { ExpiryTimer } from './disappearing-timer.js';
 import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
@@ -627,23 +629,25 @@ class LocalClientCore implements ClientCore {
     const self = this.self();
     this.requireConversation(args.conversationId);
     const inputs = args.attachments ?? [];
-    // Files are checked on disk first; a text alone is stored and on the wire in this same turn.
+    // Files are checked on disk first; a text alone waits for nothing but its seal.
     const attachments =
       inputs.length === 0 ? [] : await composeAttachments(this.blobs, inputs, (await this.getAttachmentLimits()).maxFileBytes);
+    const text = args.text.trim();
+    const replyTo = args.replyTo ?? null;
+    const linkPreview = args.linkPreview ?? null;
     // The conversation's draft is emptied in the send's transaction (the settings sync sends that).
     // Writing in a message request accepts it, in the same transaction.
     const compose = () =>
       this.mirror.transaction(() => {
         this.settings.acceptIfRequest(args.conversationId);
-        return this.composer().send(
-          args.conversationId,
-          args.text.trim(),
-          args.replyTo ?? null,
-          attachments,
-          args.linkPreview ?? null,
-        );
+        return this.composer().send(args.conversationId, text, replyTo, attachments, linkPreview);
       });
-    const messageId = await this.queueAndSend(args.conversationId, compose);
+    // A text alone says what it will before it is written: it can be sealed first, in one commit with it.
+    const content =
+      attachments.length === 0
+        ? () => textMessageContent(text, replyTo, linkPreview, this.mirror.disappearingSetting(args.conversationId).timerMs)
+        : undefined;
+    const messageId = await this.queueAndSend(args.conversationId, compose, content);
     this.changed(args.conversationId);
     if (attachments.length > 0) this.transfers?.kick(); // a text alone brings no file to upload
     const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
@@ -1401,9 +1405,9 @@ class LocalClientCore implements ClientCore {
    * Stores what `compose` writes and sends it with one commit; resolves once it is on the wire (or
    * waits for something else), so its seal and frame go ahead of the message's view and events.
    */
-  private async queueAndSend<T>(conversationId: string, compose: () => T): Promise<T> {
+  private async queueAndSend<T>(conversationId: string, compose: () => T, content?: () => Content): Promise<T> {
     if (!this.engine) return compose();
-    const { written, onWire } = this.engine.queueAndSend(conversationId, compose);
+    const { written, onWire } = this.engine.queueAndSend(conversationId, compose, content);
     await onWire;
     return written;
   }

@@ -39,10 +39,10 @@ export const OUTBOX_MIN_WINDOW = 32;
 
 /**
  * Seals content for a conversation under this device's sender key (SyncEngine.seal); `keep` runs in
- * the transaction that stores the key's new state.
+ * the transaction that stores the key's new state, and what it returns runs once that commits.
  */
 export interface Sealer {
-  seal(conversationId: string, content: Content, keep: (sealed: SealedEnvelope) => void): Promise<SealedEnvelope>;
+  seal(conversationId: string, content: Content, keep: (sealed: SealedEnvelope) => (() => void) | void): Promise<SealedEnvelope>;
   /**
    * The server refused an envelope sealed for devices that are no longer the conversation's:
    * records the current ones (true), so the next seal hands them the key; false for any other error.
@@ -72,9 +72,9 @@ type Due = { entry: OutboxEntry; attachments: Attachment[] };
 /** A row handed to its lane: the row it follows on the wire, and its content when it goes sealed. */
 type Going = Sent & { attachments: Attachment[]; after: string | undefined };
 
-/** What queueAndSend wrote, and when the rows it queued are on the wire. */
+/** What queueAndSend wrote (once written), and when the rows it queued are on the wire. */
 export interface Queued<T> {
-  written: T;
+  written: Promise<T>;
   onWire: Promise<void>;
 }
 
@@ -114,6 +114,23 @@ interface Lane {
 }
 
 const ON_WIRE = Promise.resolve();
+
+/** A row sealed before it was written was not the one written: it is queued the usual way. */
+class SealedAheadOfOthers extends Error {
+  constructor() {
+    super('The row written was not the one sealed ahead of it');
+    this.name = 'SealedAheadOfOthers';
+  }
+}
+
+/** A Queued known later. */
+function queuedLater<T>(queued: Promise<Queued<T>>): Queued<T> {
+  const written = queued.then((next) => next.written);
+  written.catch(() => undefined); // a failure reaches the caller through onWire as well
+  return { written, onWire: queued.then((next) => next.onWire) };
+}
+
+const sameContent = (a: Content, b: Content): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** The answer the row was waiting for, or why it did not get it. */
 function classify(outcome: Outcome): { acknowledged: Acknowledgement } | { failed: Failure } {
@@ -159,6 +176,8 @@ export class OutboxSender {
   private online = false;
   /** Stopped for good (the core is closing or the session ended); the mirror may be closed already. */
   private stopped = false;
+  /** Conversations whose next row is being sealed before it is written (sealFirst): settled once it is written or given up. */
+  private readonly sealingFirst = new Map<string, Promise<void>>();
 
   constructor(
     private readonly mirror: Mirror,
@@ -226,27 +245,121 @@ export class OutboxSender {
    * A failure rolls back the rows with the marks, and reaches the caller. `onWire` resolves once
    * the rows are sealed and on the wire, or wait for something else (see launch), or after
    * ON_WIRE_WAIT_MS.
+   *
+   * `content`, when given, tells what the one row `write` queues will say (a text alone): when it
+   * can be sealed at once it is sealed first, and the rows are written in the transaction that stores
+   * the seal (sealFirst). Until then the conversation's other writes through here wait, so rows
+   * keep the order they were asked for.
    */
-  queueAndSend<T>(conversationId: string, write: () => T): Queued<T> {
+  queueAndSend<T>(conversationId: string, write: () => T, content?: () => Content): Queued<T> {
+    const sealing = this.sealingFirst.get(conversationId);
+    if (sealing) {
+      return queuedLater(sealing.then(() => this.queueAndSend(conversationId, write, content)));
+    }
+    if (content !== undefined && this.sealsFirst(conversationId)) return this.sealFirst(conversationId, write, content());
     let due: Due[] = [];
-    const written = this.mirror.transaction(() => {
-      const result = write();
-      if (this.online) {
-        due = this.dueRows(conversationId);
-        this.markAttempts(due);
-      }
-      return result;
-    });
+    let written: T;
+    try {
+      written = this.mirror.transaction(() => {
+        const result = write();
+        if (this.online) {
+          due = this.dueRows(conversationId);
+          this.markAttempts(due);
+        }
+        return result;
+      });
+    } catch (error) {
+      // Nothing was written: the caller hears why from either promise.
+      const failed = Promise.reject(error as Error);
+      failed.catch(() => undefined);
+      return { written: failed, onWire: failed };
+    }
     // The caller tells of the rows ('outbox') once they are on the wire.
     const launched = this.launch(conversationId, due);
     this.connection.flush();
-    if (launched === ON_WIRE) return { written, onWire: ON_WIRE };
+    return { written: Promise.resolve(written), onWire: this.onWireWithin(launched) };
+  }
+
+  /**
+   * Whether a row written now would be sealed at once and sent first in its conversation: online,
+   * nothing of the conversation waiting for a seal or an answer before it, the seal needing nothing
+   * from the server.
+   */
+  private sealsFirst(conversationId: string): boolean {
+    const lane = this.lanes.get(conversationId);
+    const clear = !lane || (lane.sealing === null && !lane.stalled && !lane.barrier && !lane.broken);
+    return this.online && clear && this.pausedUntil <= this.runtime.clock.now() && this.sealer.sealsAtOnce(conversationId);
+  }
+
+  /**
+   * Seals `content` first, then in the seal's own transaction writes the row, marks it attempted
+   * and keeps the sealed text with it: one commit, and the envelope goes right after it. Should
+   * the row written turn out not to be the one due with that content (another write of the
+   * conversation went ahead of it, the disappearing timer changed meanwhile, the connection
+   * dropped), the transaction rolls back, the chain state with it, and the row is queued the
+   * usual way: the sealed text never left, so nothing is sealed twice.
+   */
+  private sealFirst<T>(conversationId: string, write: () => T, content: Content): Queued<T> {
+    let stored: { written: T; launched: Promise<void> } | null = null;
+    const sealed = this.sealer.seal(conversationId, content, (kept) => {
+      const { written, due } = this.writeSealed(conversationId, write, content, kept);
+      // Once it commits, and before anything else runs (an answer recorded would refill the lane with it).
+      return () => {
+        this.sealingFirst.delete(conversationId);
+        stored = { written, launched: ON_WIRE };
+        stored.launched = this.launch(conversationId, due);
+        this.connection.flush();
+      };
+    });
+    const settled = sealed.then(
+      (): Queued<T> => {
+        if (!stored) throw new Error('The seal committed no row');
+        return { written: Promise.resolve(stored.written), onWire: this.onWireWithin(stored.launched) };
+      },
+      (error: unknown) => {
+        this.sealingFirst.delete(conversationId);
+        // Stored, and then the launch failed: the row is queued, and the caller hears why.
+        if (stored) throw error;
+        if (!(error instanceof SealedAheadOfOthers)) this.log.debug('a send sealed first went the usual way', errorFields(error));
+        return this.queueAndSend(conversationId, write);
+      },
+    );
+    this.sealingFirst.set(
+      conversationId,
+      settled.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return queuedLater(settled);
+  }
+
+  /** In the seal's transaction: writes the rows, which must be one row due saying `content`, marked and kept sealed. */
+  private writeSealed<T>(
+    conversationId: string,
+    write: () => T,
+    content: Content,
+    sealed: SealedEnvelope,
+  ): { written: T; due: Due[] } {
+    if (!this.online || this.stopped) throw new SealedAheadOfOthers();
+    const written = write();
+    const due = this.dueRows(conversationId);
+    const [first] = due;
+    const says = first && due.length === 1 && first.attachments.length === 0 ? sealableRow(first.entry, []) : null;
+    if (!first || !says || !sameContent(says.content, content)) throw new SealedAheadOfOthers();
+    this.markAttempts(due);
+    this.mirror.outbox.keepSealed(first.entry.id, sealed);
+    return { written, due: [{ entry: { ...first.entry, sealed }, attachments: [] }] };
+  }
+
+  /** `launched`, or ON_WIRE_WAIT_MS: the longest a caller waits for its rows to go. */
+  private onWireWithin(launched: Promise<void>): Promise<void> {
+    if (launched === ON_WIRE) return ON_WIRE;
     let bound: TimerHandle | null = null;
     const waited = new Promise<void>((resolve) => (bound = this.runtime.timers.setTimeout(resolve, ON_WIRE_WAIT_MS)));
-    const onWire = Promise.race([launched, waited]).then(() => {
+    return Promise.race([launched, waited]).then(() => {
       if (bound) this.runtime.timers.clearTimeout(bound);
     });
-    return { written, onWire };
   }
 
   private writeFailed(error: unknown): void {
@@ -256,6 +369,8 @@ export class OutboxSender {
 
   /** Puts the conversation's next due rows on the wire, as many as its window has room for; whether there were any. */
   private fill(conversationId: string): boolean {
+    // Its rows go behind the one being sealed first, which finds them and goes the usual way.
+    if (this.sealingFirst.has(conversationId)) return false;
     const due = this.dueRows(conversationId);
     if (due.length === 0) return false;
     this.mirror.transaction(() => this.markAttempts(due));

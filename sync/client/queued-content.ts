@@ -7,6 +7,7 @@
  */
 import type { Content } from '../content/content.js';
 import type { Attachment } from '../protocol/attachments.js';
+import type { LinkPreview } from '../protocol/frames.js';
 import type { Mirror, OutboxEntry } from './mirror/mirror.js';
 
 export interface SealableRow {
@@ -31,18 +32,7 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
   switch (entry.kind) {
     case 'send':
       return {
-        content: {
-          kind: 'message',
-          text: entry.text,
-          ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
-          ...(attachments.length > 0 ? { attachments: attachments.map(withKey) } : {}),
-          ...(entry.forwardedFrom !== null && entry.forwardOf ? { forwardedFrom: { name: entry.forwardedFrom } } : {}),
-          ...(entry.linkPreview ? { linkPreview: entry.linkPreview } : {}),
-          ...(entry.poll ? { poll: entry.poll } : {}),
-          ...(entry.location ? { location: entry.location } : {}),
-          ...(entry.sticker ? { sticker: entry.sticker } : {}),
-          ...(entry.expiresInMs !== null ? { expiresInMs: entry.expiresInMs } : {}),
-        },
+        content: messageContent(entry, attachments),
         attachments: attachments.map((attachment) => attachment.id),
         ...(entry.expiresInMs !== null ? { expiresInMs: entry.expiresInMs } : {}),
       };
@@ -68,6 +58,41 @@ export function sealableRow(entry: OutboxEntry, attachments: readonly Attachment
     case 'create':
       return null;
   }
+}
+
+type QueuedMessage = Pick<
+  Extract<OutboxEntry, { kind: 'send' }>,
+  'text' | 'replyTo' | 'forwardedFrom' | 'forwardOf' | 'linkPreview' | 'poll' | 'location' | 'sticker' | 'expiresInMs'
+>;
+
+function messageContent(message: QueuedMessage, attachments: readonly Attachment[]): Content {
+  return {
+    kind: 'message',
+    text: message.text,
+    ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+    ...(attachments.length > 0 ? { attachments: attachments.map(withKey) } : {}),
+    ...(message.forwardedFrom !== null && message.forwardOf ? { forwardedFrom: { name: message.forwardedFrom } } : {}),
+    ...(message.linkPreview ? { linkPreview: message.linkPreview } : {}),
+    ...(message.poll ? { poll: message.poll } : {}),
+    ...(message.location ? { location: message.location } : {}),
+    ...(message.sticker ? { sticker: message.sticker } : {}),
+    ...(message.expiresInMs !== null ? { expiresInMs: message.expiresInMs } : {}),
+  };
+}
+
+/**
+ * What a new message of text (a reply, a link preview) will say once queued, as its row's
+ * sealableRow will: sealed before the row is written (OutboxSender.queueAndSend), and checked
+ * against the row then.
+ */
+export function textMessageContent(
+  text: string,
+  replyTo: string | null,
+  linkPreview: LinkPreview | null,
+  expiresInMs: number | null,
+): Content {
+  const none = { forwardedFrom: null, forwardOf: null, poll: null, location: null, sticker: null };
+  return messageContent({ text, replyTo, linkPreview, expiresInMs, ...none }, []);
 }
 
 /**

@@ -250,9 +250,12 @@ export class SyncEngine {
     this.outbox.kick();
   }
 
-  /** `write` queues rows of this conversation: stored, and sent if we can, with one commit (OutboxSender.queueAndSend). */
-  queueAndSend<T>(conversationId: string, write: () => T): Queued<T> {
-    const { written, onWire } = this.outbox.queueAndSend(conversationId, write);
+  /**
+   * `write` queues rows of this conversation: stored, and sent if we can, with one commit; a row
+   * whose `content` is known beforehand is sealed first (OutboxSender.queueAndSend).
+   */
+  queueAndSend<T>(conversationId: string, write: () => T, content?: () => Content): Queued<T> {
+    const { written, onWire } = this.outbox.queueAndSend(conversationId, write, content);
     // The inspector hears of the rows once they are on the wire; until then its listeners would run
     // ahead of the seal.
     return { written, onWire: onWire.then(() => this.options.emit({ type: 'outbox' })) };
@@ -306,7 +309,11 @@ export class SyncEngine {
    * carries (the sealed text and its `devicesVersion`) in the transaction that stores the key's
    * new state. Needs the connection: the welcome says which device this is.
    */
-  async seal(conversationId: string, content: Content, keep: (sealed: SealedEnvelope) => void): Promise<SealedEnvelope> {
+  async seal(
+    conversationId: string,
+    content: Content,
+    keep: (sealed: SealedEnvelope) => (() => void) | void,
+  ): Promise<SealedEnvelope> {
     if (!this.devices) throw new Error('This device has no identity to seal content with');
     return this.devices.seal(conversationId, content, keep);
   }

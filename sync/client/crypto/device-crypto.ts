@@ -214,7 +214,11 @@ export class DeviceCrypto {
    * in the transaction that stores the key's new state. Needs the connection: the welcome says
    * which device this is.
    */
-  async seal(conversationId: string, content: Content, keep: (sealed: SealedEnvelope) => void): Promise<SealedEnvelope> {
+  async seal(
+    conversationId: string,
+    content: Content,
+    keep: (sealed: SealedEnvelope) => (() => void) | void,
+  ): Promise<SealedEnvelope> {
     const device = await this.device();
     if (!device) throw new RequestError('disconnected', 'Not connected');
     if (!this.mirror.signal.conversationDevices(conversationId)) await this.learnDevices(conversationId);

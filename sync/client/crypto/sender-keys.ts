@@ -34,13 +34,14 @@ export class SenderKeys {
 
   /**
    * Seals `content` for the conversation and hands it to `keep` inside the transaction that stores
-   * the chain's new state, so what leaves was sealed under a state that is never used again.
+   * the chain's new state, so what leaves was sealed under a state that is never used again. What
+   * `keep` returns runs as soon as the transaction commits, before anything else can.
    */
   seal(
     device: ThisDevice,
     conversationId: string,
     content: Content,
-    keep: (sealed: SealedEnvelope) => void,
+    keep: (sealed: SealedEnvelope) => (() => void) | void,
   ): Promise<SealedEnvelope> {
     return this.lane.run(async () => {
       const { signal } = device;
@@ -67,7 +68,7 @@ export class SenderKeys {
         ciphertext: Buffer.from(encrypted.serialize()).toString('base64'),
         devicesVersion: known?.version ?? null,
       };
-      this.mirror.transaction(() => {
+      const committed = this.mirror.transaction(() => {
         ratchet.writeTo(tables);
         if (fresh) {
           tables.startSenderKey(conversationId, distributionId, this.runtime.clock.now());
@@ -90,8 +91,9 @@ export class SenderKeys {
             distribution: Buffer.from(handOut.serialize()).toString('base64'),
           });
         }
-        keep(sealed);
+        return keep(sealed);
       });
+      committed?.();
       return sealed;
     });
   }

@@ -293,11 +293,11 @@ function noteStages(
   const points: Array<[string, bigint | undefined]> = [
     ['t0', t0],
     ['a.compose', a['a.compose']],
+    ['a.sealing', a['a.sealing']],
     ['a.enqueue', a['a.enqueue']],
     ['a.enqueued', a['a.enqueued']],
     ['a.due', a['a.due']],
     ['a.committed', a['a.committed']],
-    ['a.sealing', a['a.sealing']],
     ['a.requested', a['a.requested']],
     ['a.written', a['a.written']],
     ['b.received', b('b.received')],

@@ -7,6 +7,7 @@
 import { SyncConnection } from '../../../sync/client/connection.js';
 import { Mirror } from '../../../sync/client/mirror/mirror.js';
 import { OutboxSender } from '../../../sync/client/outbox-sender.js';
+import { SenderKeys } from '../../../sync/client/crypto/sender-keys.js';
 import { serverFrameValidator } from '../../../sync/protocol/server-frame-validator.js';
 
 export const STAMPS_ON = process.env.DELIVERY_STAMPS === '1';
@@ -38,18 +39,18 @@ function around(
 }
 
 /**
- * A: queueAndSend entered, the message and its outbox row written (enqueueMessage: the checks before it
- * are the span ahead), the rows due picked, the commit, the seal begun, the envelope requested, the
- * frame written (the last flush: sendMessage returns once its frame is on the wire); sendMessage's
- * return is the caller's.
+ * A: queueAndSend entered, the seal begun in the crypto lane (a text alone is sealed before it is
+ * written), the message and its outbox row written in the seal's transaction (enqueueMessage: the
+ * seal and the checks before it are the span ahead), the rows due picked, the commit, the envelope
+ * requested, the last flush (the acknowledgement's, once it came); sendMessage's return is the caller's.
  */
 export function stampSender(): void {
   if (!STAMPS_ON) return;
   around(OutboxSender.prototype, 'queueAndSend', 'a.compose', null);
+  around(SenderKeys.prototype, 'seal', 'a.sealing', null);
   around(Mirror.prototype, 'enqueueMessage', 'a.enqueue', 'a.enqueued');
   around(OutboxSender.prototype, 'dueRows', null, 'a.due');
   around(OutboxSender.prototype, 'launch', 'a.committed', null);
-  around(OutboxSender.prototype, 'sealAndSend', 'a.sealing', null);
   around(OutboxSender.prototype, 'request', 'a.requested', null);
   around(SyncConnection.prototype, 'flush', null, 'a.written');
 }

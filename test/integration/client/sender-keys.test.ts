@@ -47,7 +47,9 @@ async function seal(
   content: Content,
 ): Promise<{ messageId: string; ciphertext: string }> {
   let kept: SealedEnvelope | null = null;
-  const sealed = await sender.engine.seal(conversationId, content, (each) => (kept = each));
+  const sealed = await sender.engine.seal(conversationId, content, (each) => {
+    kept = each;
+  });
   expect(kept).toEqual(sealed);
   const messageId = `send-${++sends}`;
   return { messageId, ciphertext: await post({ device: sender, socket }, conversationId, messageId, content) };
