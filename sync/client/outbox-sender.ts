@@ -155,7 +155,7 @@ function classify(outcome: Outcome): { acknowledged: Acknowledgement } | { faile
  *
  * What a row says goes as an envelope sealed under this device's sender key (queued-content.ts): sealed when it first goes, the sealed
  * text kept with the row in the transaction that stores the key's new state, so a row sent again
- * goes as the same envelope. Its acknowledgement applies the row's own content, judged by the same
+ * goes as the same envelope (a text sent online is sealed before it is written: sealFirst). Its acknowledgement applies the row's own content, judged by the same
  * rules every receiving device applies (this device cannot open what it sealed).
  */
 export class OutboxSender {
