@@ -220,7 +220,7 @@ async function measurePhase(input: {
   }
   const ab = [{ id: abConversation.id, lastSeq: abConversation.lastSeq }];
   const peer = await startDeviceB(BENCH, work, second.url, b, ab, y.token, historyKeys(manifest));
-  const { core: aCore, probe: aProbe } = await openDeviceA(work, first.url, a, ab);
+  const { core: aCore, probe: aProbe } = await openDeviceA(work, first.url, a, ab, historyKeys(manifest));
   const xClient = await RawClient.connect(first.url, x.token);
   const pClient = await RawClient.connect(first.url, p.token);
   const qClient = await RawClient.connect(first.url, q.token);

@@ -65,7 +65,7 @@ runBench(BENCH, async ({ scale }) => {
   // B in its own process, A here.
   const ab = [{ id: abConversation.id, lastSeq: abConversation.lastSeq }];
   const peer = await startDeviceB(BENCH, work, server.url, b, ab, y.token, historyKeys(manifest));
-  const { core: aCore, probe: aProbe } = await openDeviceA(work, server.url, a, ab);
+  const { core: aCore, probe: aProbe } = await openDeviceA(work, server.url, a, ab, historyKeys(manifest));
   const xClient = await RawClient.connect(server.url, x.token);
 
   const rng = new Rng(7);

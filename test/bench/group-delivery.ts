@@ -75,7 +75,7 @@ runBench(BENCH, async ({ scale }) => {
 
   const watched = [abConversation, group].map((c) => ({ id: c.id, lastSeq: c.lastSeq }));
   const peer = await startDeviceB(BENCH, work, server.url, b, watched, y.token, historyKeys(manifest));
-  const { core: aCore, probe: aProbe } = await openDeviceA(work, server.url, a, watched);
+  const { core: aCore, probe: aProbe } = await openDeviceA(work, server.url, a, watched, historyKeys(manifest));
   const xClient = await RawClient.connect(server.url, x.token);
   log(BENCH, `opening ${rawMembers} member sockets`);
   const holder = await startSocketHolder(

@@ -452,15 +452,22 @@ export async function startDeviceB(
   return peer;
 }
 
-/** A: its own profile under `work`, its core in this process, online and caught up on `conversations`. */
+/**
+ * A: its own profile under `work`, its core in this process, online and caught up on `conversations`.
+ * It holds the keys of the others' part of the seeded history (`senderKeys`, historyKeys), as its
+ * device inbox would have brought them: without them it would ask their authors to send each of
+ * those envelopes again, and the answers' traffic would run through the timed sends.
+ */
 export async function openDeviceA(
   work: string,
   serverUrl: string,
   a: SeededUser,
   conversations: Expected[],
+  senderKeys: readonly HandedSenderKey[] = [],
 ): Promise<{ core: ClientCore; probe: MirrorProbe }> {
   const profileDir = join(work, 'a');
-  const mirrorFile = await prepareProfile(profileDir, serverUrl, a);
+  const others = senderKeys.filter((key) => key.senderId !== a.id);
+  const mirrorFile = await prepareProfile(profileDir, serverUrl, a, [], undefined, others);
   const core = await openClientCore({ profileDir, defaultServerUrl: serverUrl });
   const probe = new MirrorProbe(mirrorFile);
   const expected = new Map(conversations.map((c) => [c.id, c.lastSeq]));
