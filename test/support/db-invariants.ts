@@ -17,6 +17,11 @@ function withReadOnly<T>(path: string, read: (db: Database.Database) => T): T {
   }
 }
 
+/** Reads a profile's mirror through a connection of its own, as it is committed. */
+export function withMirrorOf<T>(profileDir: string, read: (db: Database.Database) => T): T {
+  return withReadOnly(join(profileDir, 'mirror.sqlite'), read);
+}
+
 function integrity(db: Database.Database): string {
   return (db.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check).join('; ');
 }

@@ -5,14 +5,13 @@
  * reaches the server exactly once and in the order it was written. Messages go sealed
  * (`send_envelope`), so frames are told apart by their client id, the message's id.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { acceptedBy } from '../../support/people.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { OUTBOX_WINDOW } from '../../../sync/client/outbox-sender.js';
 import type { NewEnvelope, ServerStore } from '../../../sync/server/store/server-store.js';
 import { openSqliteServerStore } from '../../../sync/server/store/sqlite-server-store.js';
+import { withMirrorOf } from '../../support/db-invariants.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
 import { failingEnvelopes, onceForClientIds } from '../../support/failing-store.js';
 import { createServerHarness, DEFAULT_TEST_PASSWORD, type TestServer } from '../../support/server-harness.js';
@@ -70,12 +69,7 @@ async function restart(server: TestServer, fails?: (envelope: NewEnvelope) => bo
 
 /** Reads the core's mirror through a connection of its own, as it is committed. */
 function withMirror<T>(core: TestCore, read: (db: Database.Database) => T): T {
-  const db = new Database(join(core.profileDir, MIRROR_FILE), { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
+  return withMirrorOf(core.profileDir, read);
 }
 
 /** What Bob's device holds, in order: text and sequence number. */

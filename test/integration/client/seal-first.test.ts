@@ -5,14 +5,13 @@
  * another change to the conversation, still go in the order they were written, each once, and a
  * seal made ahead of a row that turns out not to be the one due is never sent.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
+import type Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MIRROR_FILE } from '../../../sync/client/client-core.js';
 import { SenderKeys } from '../../../sync/client/crypto/sender-keys.js';
-import { acceptedBy } from '../../support/people.js';
+import { converse, person } from '../../support/people.js';
+import { withMirrorOf } from '../../support/db-invariants.js';
 import { createClientHarness, eventually, FaultyTransport, type TestCore } from '../../support/client-harness.js';
-import { createServerHarness, DEFAULT_TEST_PASSWORD } from '../../support/server-harness.js';
+import { createServerHarness } from '../../support/server-harness.js';
 
 const servers = createServerHarness();
 const clients = createClientHarness();
@@ -25,21 +24,9 @@ afterEach(async () => {
 /** Alice (on `transport`) and Bob, online, in a direct conversation with `history` messages of Alice's acknowledged. */
 async function talking(transport: FaultyTransport, history: number) {
   const server = await servers.startServer();
-  const alice = await clients.open(await clients.profileDir(), server.url, transport);
-  const bob = await clients.open(await clients.profileDir(), server.url);
-  for (const [core, username] of [
-    [alice, 'alice'],
-    [bob, 'bob'],
-  ] as const) {
-    await core.createAccount({ serverUrl: server.url, username, displayName: username, password: DEFAULT_TEST_PASSWORD });
-    await eventually(
-      () => core.getConnectionState(),
-      (state) => state === 'online',
-      `${username} online`,
-    );
-  }
-  const { id: conversationId } = await alice.startConversation({ username: 'bob' });
-  await acceptedBy(bob, conversationId);
+  const alice = (await person(clients, server, 'alice', { transport })).core;
+  const bob = (await person(clients, server, 'bob')).core;
+  const conversationId = await converse(alice, bob, 'bob');
   const earlier = Array.from({ length: history }, (_, i) => `earlier ${i + 1}`);
   for (const text of earlier) await alice.sendMessage({ conversationId, text });
   await drained(alice);
@@ -57,12 +44,7 @@ async function drained(core: TestCore): Promise<void> {
 
 /** Reads the core's mirror through a connection of its own, as it is committed. */
 function withMirror<T>(core: TestCore, read: (db: Database.Database) => T): T {
-  const db = new Database(join(core.profileDir, MIRROR_FILE), { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
+  return withMirrorOf(core.profileDir, read);
 }
 
 /** Texts and sequence numbers as `core` shows them, once it has `count` of them. */
