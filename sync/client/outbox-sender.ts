@@ -270,7 +270,7 @@ export class OutboxSender {
       });
     } catch (error) {
       // Nothing was written: the caller hears why from either promise.
-      const failed = Promise.reject(error as Error);
+      const failed = Promise.reject(error instanceof Error ? error : new Error(String(error)));
       failed.catch(() => undefined);
       return { written: failed, onWire: failed };
     }

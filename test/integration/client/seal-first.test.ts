@@ -63,6 +63,7 @@ describe('a text sealed before it is written', () => {
     const transport = new FaultyTransport();
     const { alice, bob, conversationId, earlier } = await talking(transport, 2);
     const onDiskAsSealingBegins: Array<{ messages: number; unsealedRows: number }> = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the instance as `this`
     const seal = SenderKeys.prototype.seal;
     vi.spyOn(SenderKeys.prototype, 'seal').mockImplementation(function (this: SenderKeys, ...args) {
       onDiskAsSealingBegins.push(
