@@ -614,7 +614,10 @@ export class OutboxSender {
     this.mirror.transaction(() => {
       this.recordFailures(failed);
       if (this.online) {
-        for (const conversationId of touched.keys()) refills.push({ conversationId, due: this.dueRows(conversationId) });
+        for (const conversationId of touched.keys()) {
+          // Rows queued behind one being sealed first go after it (fill), never ahead of it on the wire.
+          if (!this.sealingFirst.has(conversationId)) refills.push({ conversationId, due: this.dueRows(conversationId) });
+        }
         for (const { due } of refills) this.markAttempts(due);
       }
       this.recordAcknowledgements(acknowledged, touched);
