@@ -296,8 +296,9 @@ export class OutboxSender {
    * and keeps the sealed text with it: one commit, and the envelope goes right after it. Should
    * the row written turn out not to be the one due with that content (another write of the
    * conversation went ahead of it, the disappearing timer changed meanwhile, the connection
-   * dropped), the transaction rolls back, the chain state with it, and the row is queued the
-   * usual way: the sealed text never left, so nothing is sealed twice.
+   * dropped), the transaction rolls back with the chain state, and the row is queued the usual
+   * way and sealed again: the first sealing never left, so no message key seals two texts that
+   * go out.
    */
   private sealFirst<T>(conversationId: string, write: () => T, content: Content): Queued<T> {
     let stored: { written: T; launched: Promise<void> } | null = null;

@@ -3,7 +3,7 @@
  * thousand and an outbox drain acknowledgements by the ten thousand; zod (frames.ts, the one source
  * of truth) spends a fifth of the client's time on them. The checks here are zod's own rules for
  * those frames, written out by hand: `events` replies and their `events_part`s, `sent` replies and `event` pushes whose events are
- * envelopes without files. Such a frame passes
+ * envelopes without files, and `ephemeral_push`, whose ring an incoming call's dialog waits on. Such a frame passes
  * only when zod would take it exactly as it is: every field valid and no field zod would drop.
  * Anything else (another frame, another event, a field too many, anything invalid) goes to zod,
  * whose answer then stands, error messages included. So the result is zod's result, always;
@@ -13,8 +13,10 @@
 import type { z } from 'zod';
 import { conversationEventSchema, serverFrameSchema, type ConversationEvent, type ServerFrame } from './frames.js';
 import { ENVELOPE_LIMITS } from './envelope-frames.js';
-import { LIMITS } from './limits.js';
+import { ENVELOPE_KINDS, INBOX_LIMITS, type EnvelopeKind } from './inbox-frames.js';
+import { ACCOUNT_CAPS, LIMITS } from './limits.js';
 import { ROLES, type Role } from './roles.js';
+import { isBase64 } from './wire-types.js';
 
 type Json = Record<string, unknown>;
 
@@ -151,6 +153,40 @@ function hotEventFrame(frame: Json, fields: number): ServerFrame | undefined {
   return (event === frame.event ? frame : { ...frame, event }) as ServerFrame;
 }
 
+/** wire-types.ts `deviceNumber`. */
+function isDeviceNumber(value: unknown): boolean {
+  return isInt(value) && value >= 1 && value <= 127;
+}
+
+/** call-frames.ts `ephemeralEnvelopeSchema` exactly. */
+function isEphemeralEnvelope(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    isId(value.senderUserId) &&
+    isDeviceNumber(value.senderDevice) &&
+    isDeviceNumber(value.deviceNumber) &&
+    ENVELOPE_KINDS.includes(value.kind as EnvelopeKind) &&
+    isBase64(value.ciphertext, INBOX_LIMITS.maxCiphertextChars) &&
+    isSeq(value.sentAt, 0) &&
+    keyCount(value) === 6
+  );
+}
+
+/** An `ephemeral_push` (a call's signal: the callee's dialog waits on it) as zod parses it, or undefined for zod to judge. */
+function hotEphemeralPush(frame: Json): ServerFrame | undefined {
+  const { envelopes } = frame;
+  if (
+    keyCount(frame) !== 2 ||
+    !Array.isArray(envelopes) ||
+    envelopes.length < 1 ||
+    envelopes.length > ACCOUNT_CAPS.maxDevicesPerAccount ||
+    !envelopes.every(isEphemeralEnvelope)
+  ) {
+    return undefined;
+  }
+  return frame as ServerFrame;
+}
+
 /** The frame as zod would parse it, when these checks can tell; undefined leaves it to zod. */
 export function hotServerFrame(json: unknown): ServerFrame | undefined {
   if (!isObject(json)) return undefined;
@@ -163,6 +199,8 @@ export function hotServerFrame(json: unknown): ServerFrame | undefined {
       return hotEventFrame(json, 3);
     case 'event':
       return hotEventFrame(json, 2);
+    case 'ephemeral_push':
+      return hotEphemeralPush(json);
     default:
       return undefined;
   }

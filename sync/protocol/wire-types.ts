@@ -17,6 +17,9 @@ export const rid = z.string().min(1).max(LIMITS.maxIdChars);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Base64 text with its padding, of at most `maxChars` characters. */
 export const base64 = (maxChars: number) => z.string().min(4).max(maxChars).regex(BASE64, 'must be base64 (with its padding)');
+/** What `base64(maxChars)` takes, checked by hand (server-frame-validator.ts). */
+export const isBase64 = (value: unknown, maxChars: number): value is string =>
+  typeof value === 'string' && value.length >= 4 && value.length <= maxChars && BASE64.test(value);
 
 /** A device of an account, as the server numbers them: libsignal's device ids run 1–127. */
 export const deviceNumber = z.number().int().min(1).max(127);

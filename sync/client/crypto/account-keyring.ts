@@ -30,9 +30,9 @@ export class AccountKeyring {
    */
   private readonly verifiersWithoutKeys = new Map<string, PasswordVerifier>();
   /**
-   * Each account's identity as first read in this run. Nothing here writes over an identity once
-   * its file exists, and opening the file for every unit of ratchet work (a live envelope, a seal)
-   * cost more than the ratchet work.
+   * Each account's identity as first read in this run. Nothing writes over an identity once its
+   * file exists or removes the file, and opening it, or even looking for it, for every unit of
+   * ratchet work (a live envelope, a seal) cost more than the ratchet work.
    */
   private readonly identities = new Map<string, LocalIdentity>();
   /** Each account's keys file, named by a hash of its id: worked out once, not for every unit of ratchet work. */
@@ -171,10 +171,6 @@ export class AccountKeyring {
 
   /** The account's identity on this device, for publishing its keys; null while it has none (not linked yet). */
   async localIdentity(userId: string): Promise<LocalIdentity | null> {
-    if (!existsSync(this.keysPath(userId))) {
-      this.identities.delete(userId);
-      return null;
-    }
     const held = this.identities.get(userId);
     if (held) return held;
     const keys = await this.read(userId);

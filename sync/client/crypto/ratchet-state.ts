@@ -42,7 +42,9 @@ type Write = (tables: SignalTables) => void;
 export class RatchetState
   implements SessionStore, IdentityKeyStore, PreKeyStore, SignedPreKeyStore, KyberPreKeyStore, SenderKeyStore
 {
-  private readonly sessions = new Map<string, Uint8Array>();
+  /** Sessions libsignal saved in this unit of work; each is serialized once, when stored. */
+  private readonly sessions = new Map<string, SessionRecord>();
+  private readonly sessionsToStore = new Set<string>();
   private readonly identities = new Map<string, Uint8Array>();
   private readonly removedPrekeys = new Set<number>();
   private readonly removedKyber = new Set<number>();
@@ -71,17 +73,29 @@ export class RatchetState
 
   // -- sessions ---------------------------------------------------------------------------------
 
+  /**
+   * Serialized in writeTo, not here: an opened ring is handed on before its state is stored, and
+   * a session saved again in the same unit of work is serialized once.
+   */
   async saveSession(address: ProtocolAddress, record: SessionRecord): Promise<void> {
     const key = addressKey(address);
-    const bytes = record.serialize();
-    this.hydrated.saved(bytes, record);
-    this.sessions.set(key, bytes);
-    this.writes.push((tables) => tables.putSession(key, bytes));
+    this.sessions.set(key, record);
+    if (this.sessionsToStore.has(key)) return;
+    this.sessionsToStore.add(key);
+    this.writes.push((tables) => {
+      const latest = this.sessions.get(key)!;
+      const bytes = latest.serialize();
+      this.hydrated.saved(bytes, latest);
+      tables.putSession(key, bytes);
+      this.sessionsToStore.delete(key);
+    });
   }
 
   async getSession(address: ProtocolAddress): Promise<SessionRecord | null> {
     const key = addressKey(address);
-    const bytes = this.sessions.get(key) ?? this.tables.session(key);
+    const saved = this.sessions.get(key);
+    if (saved) return saved;
+    const bytes = this.tables.session(key);
     return bytes ? this.hydrated.session(bytes) : null;
   }
 

@@ -3,7 +3,7 @@
  * ratchet's state written only with what it decrypted, out-of-order delivery, replays, identity
  * changes, sender keys.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { makePreKeys } from '../../../sync/client/crypto/prekeys.js';
 import {
   bundleOf,
@@ -87,6 +87,31 @@ describe('ratchet state over the mirror', () => {
     await expect(decrypt(bob, alice, sent[3]!)).rejects.toThrow();
     // The session goes on after the refused replay.
     expect(await decrypt(bob, alice, await encrypt(alice, bob, 'still here'))).toBe('still here');
+  });
+
+  it('serializes a session only when it is stored, once for a unit of work that moved it several times, as it stands after the last', async () => {
+    const [alice, bob] = [device('alice'), device('bob')];
+    await startSession(alice, bob);
+    expect(await decrypt(bob, alice, await encrypt(alice, bob, 'hi'))).toBe('hi');
+    expect(await decrypt(alice, bob, await encrypt(bob, alice, 'hi alice'))).toBe('hi alice');
+    const sent = [];
+    for (let i = 0; i < 3; i++) sent.push(await encrypt(alice, bob, `message ${i}`));
+
+    const serialized = vi.spyOn(signal.SessionRecord.prototype, 'serialize');
+    const put = vi.spyOn(bob.mirror.signal, 'putSession');
+    const state = bob.state();
+    for (const sealed of sent) {
+      await signal.signalDecrypt(signal.SignalMessage.deserialize(sealed.serialize()), alice.address, bob.address, state, state);
+    }
+    // Opened and handed on (a ring's dialog), with nothing serialized yet.
+    expect(serialized).not.toHaveBeenCalled();
+    bob.commit(state);
+    expect(serialized).toHaveBeenCalledTimes(1);
+    expect(put).toHaveBeenCalledTimes(1);
+    vi.restoreAllMocks();
+    // What was stored is the state after the last: none of the three opens again.
+    for (const sealed of sent) await expect(decrypt(bob, alice, sealed)).rejects.toThrow();
+    expect(await decrypt(bob, alice, await encrypt(alice, bob, 'after'))).toBe('after');
   });
 
   it('starts sessions from the last-resort Kyber key when the one-time keys ran out', async () => {

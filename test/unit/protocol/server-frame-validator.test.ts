@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ENVELOPE_LIMITS } from '../../../sync/protocol/envelope-frames.js';
 import { conversationEventSchema, serverFrameSchema } from '../../../sync/protocol/frames.js';
-import { LIMITS } from '../../../sync/protocol/limits.js';
+import { INBOX_LIMITS } from '../../../sync/protocol/inbox-frames.js';
+import { ACCOUNT_CAPS, LIMITS } from '../../../sync/protocol/limits.js';
 import { hotServerFrame, serverFrameValidator } from '../../../sync/protocol/server-frame-validator.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x0dd_f1a9);
@@ -100,6 +101,23 @@ const eventsPart = (event: fc.Arbitrary<object>) =>
 const sentReply = (event: fc.Arbitrary<object>) =>
   fc.record({ type: fc.constant('sent'), rid: fc.string({ minLength: 1, maxLength: 8 }), event });
 const eventPush = (event: fc.Arbitrary<object>) => fc.record({ type: fc.constant('event'), event });
+const ephemeralPush = fc.record({
+  type: fc.constant('ephemeral_push'),
+  envelopes: fc.array(
+    fc.record({
+      senderUserId: id,
+      senderDevice: fc.integer({ min: 1, max: 127 }),
+      deviceNumber: fc.integer({ min: 1, max: 127 }),
+      kind: fc.constantFrom('prekey', 'whisper'),
+      ciphertext: fc.oneof(
+        { weight: 9, arbitrary: fc.base64String({ minLength: 4, maxLength: 400 }) },
+        { weight: 1, arbitrary: fc.constant('A'.repeat(INBOX_LIMITS.maxCiphertextChars)) },
+      ),
+      sentAt: fc.integer({ min: 0, max: 2 ** 45 }),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
+});
 /** Frames the hand-written checks leave to zod altogether. */
 const otherFrame = fc.oneof(
   fc.record({ type: fc.constant('ok'), rid: fc.string({ minLength: 1, maxLength: 8 }) }),
@@ -107,12 +125,13 @@ const otherFrame = fc.oneof(
   fc.record({ type: fc.constant('presence'), userId: id, online: fc.boolean(), lastSeenAt: fc.option(sentAt, { nil: null }) }),
 );
 
-const hotFrame = fc.oneof(eventsReply(hotEvent), eventsPart(hotEvent), sentReply(hotEvent), eventPush(hotEvent));
+const hotFrame = fc.oneof(eventsReply(hotEvent), eventsPart(hotEvent), sentReply(hotEvent), eventPush(hotEvent), ephemeralPush);
 const anyFrame = fc.oneof(
   { weight: 3, arbitrary: eventsReply(anyEvent) },
   { weight: 2, arbitrary: eventsPart(anyEvent) },
   { weight: 2, arbitrary: sentReply(anyEvent) },
   { weight: 2, arbitrary: eventPush(anyEvent) },
+  { weight: 1, arbitrary: ephemeralPush },
   { weight: 1, arbitrary: otherFrame },
 );
 
@@ -246,7 +265,7 @@ function expectSameAsZod(value: unknown): void {
 afterEach(() => vi.restoreAllMocks());
 
 describe('the hot-frame validator', () => {
-  it('takes every valid page of events, acknowledgement and event push of the hot kinds by hand, exactly as zod does', () => {
+  it('takes every valid page of events, acknowledgement, event push of the hot kinds and call signal push by hand, exactly as zod does', () => {
     fc.assert(
       fc.property(hotFrame, (frame) => {
         const value = asParsed(frame);
@@ -297,6 +316,26 @@ describe('the hot-frame validator', () => {
     },
     timeout(20_000),
   );
+
+  it('takes a call signal pushed to as many devices as an account may have, and leaves one more to zod, which refuses it', () => {
+    const envelope = (deviceNumber: number) => ({
+      senderUserId: 'u',
+      senderDevice: 1,
+      deviceNumber,
+      kind: 'whisper',
+      ciphertext: 'AAAA',
+      sentAt: 0,
+    });
+    const push = (devices: number) => ({
+      type: 'ephemeral_push',
+      envelopes: Array.from({ length: devices }, (_, i) => envelope(i + 1)),
+    });
+    const most = push(ACCOUNT_CAPS.maxDevicesPerAccount);
+    expect(hotServerFrame(most)).toBe(most);
+    expect(hotServerFrame(push(ACCOUNT_CAPS.maxDevicesPerAccount + 1))).toBeUndefined();
+    expectSameAsZod(push(ACCOUNT_CAPS.maxDevicesPerAccount + 1));
+    expect(serverFrameValidator.safeParse(push(ACCOUNT_CAPS.maxDevicesPerAccount + 1)).success).toBe(false);
+  });
 
   it('leaves to zod what zod would change: a name it trims, a field it drops', () => {
     const created = {
