@@ -71,7 +71,6 @@ import { changedPreferences, PreferencesStore, reportTo } from './preferences-st
 import { PersonalSettings } from './personal-settings.js';
 import { answerRequest } from './request-answers.js';
 import { Composer } from './composer.js';
-import { textMessageContent } from './queued-content.js';
 import type { Content } from '../content/content.js';
 import { ExpiryTimer } from './disappearing-timer.js';
 import { RequestError } from './connection.js';
@@ -642,11 +641,7 @@ class LocalClientCore implements ClientCore {
         this.settings.acceptIfRequest(args.conversationId);
         return this.composer().send(args.conversationId, text, replyTo, attachments, linkPreview);
       });
-    // A text alone says what it will before it is written: it can be sealed first, in one commit with it.
-    const content =
-      attachments.length === 0
-        ? () => textMessageContent(text, replyTo, linkPreview, this.mirror.disappearingSetting(args.conversationId).timerMs)
-        : undefined;
+    const content = this.composer().sealableText(args.conversationId, text, replyTo, attachments, linkPreview);
     const messageId = await this.queueAndSend(args.conversationId, compose, content);
     this.changed(args.conversationId);
     if (attachments.length > 0) this.transfers?.kick(); // a text alone brings no file to upload

@@ -16,6 +16,8 @@ import type { ComposedAttachment } from './mirror/attachments.js';
 import type { Mirror, StoredMessage } from './mirror/mirror.js';
 import type { OutboxGroupChange } from './mirror/outbox-store.js';
 import type { DisappearingContent } from '../content/disappearing.js';
+import type { Content } from '../content/content.js';
+import { textMessageContent } from './queued-content.js';
 
 /**
  * Turns what a person does into queued changes, with the offline rules: a change to a message the
@@ -140,6 +142,21 @@ export class Composer {
       linkPreview,
     );
     return messageId;
+  }
+
+  /**
+   * What `send` of a text alone will queue, said before it is written so that it can be sealed
+   * first, in one commit with it (OutboxSender.sealFirst); none when files go with it.
+   */
+  sealableText(
+    conversationId: string,
+    text: string,
+    replyTo: string | null,
+    attachments: readonly ComposedAttachment[],
+    linkPreview: LinkPreview | null,
+  ): (() => Content) | undefined {
+    if (attachments.length > 0) return undefined;
+    return () => textMessageContent(text, replyTo, linkPreview, this.mirror.disappearingSetting(conversationId).timerMs);
   }
 
   /** Queues a poll: a message whose text is its question, with its options beside it. */
