@@ -39,26 +39,49 @@ export async function sealAndOpenLatency(samples: number, warmup: number, rng: R
     signal.SenderKeyDistributionMessage.deserialize(handOut.serialize()),
     readerKeys,
   );
+  return atTwoSpacings(
+    samples,
+    warmup,
+    rng,
+    (i) => encodeContent({ kind: 'message', text: `latency probe ${i}` }),
+    async (content) => (await signal.groupEncrypt(sender, distributionId, senderKeys, content)).serialize(),
+    (sealed) => signal.groupDecrypt(sender, readerKeys, sealed),
+  );
+}
+
+/**
+ * Seals and opens `warmup + samples` messages, each made before the clock starts: back to back
+ * (1 ms between messages), then apart (5–15 ms of idle before each seal and each open), timing
+ * every seal and open after the warm-up.
+ */
+async function atTwoSpacings(
+  samples: number,
+  warmup: number,
+  rng: Rng,
+  message: (i: number) => Uint8Array<ArrayBuffer>,
+  seal: (message: Uint8Array<ArrayBuffer>) => Promise<Uint8Array<ArrayBuffer>>,
+  open: (sealed: Uint8Array<ArrayBuffer>) => Promise<unknown>,
+): Promise<SealAndOpenLatency> {
   const timed = async (idleMs: () => number) => {
-    const seal: number[] = [];
-    const open: number[] = [];
+    const sealTimes: number[] = [];
+    const openTimes: number[] = [];
     for (let i = 0; i < warmup + samples; i += 1) {
-      const content = encodeContent({ kind: 'message', text: `latency probe ${i}` });
+      const bytes = message(i);
       await sleep(idleMs());
       const t0 = process.hrtime.bigint();
-      const sealed = (await signal.groupEncrypt(sender, distributionId, senderKeys, content)).serialize();
+      const sealed = await seal(bytes);
       const t1 = process.hrtime.bigint();
       const pause = idleMs();
       if (pause > 1) await sleep(pause);
       const t2 = process.hrtime.bigint();
-      await signal.groupDecrypt(sender, readerKeys, sealed);
+      await open(sealed);
       const t3 = process.hrtime.bigint();
       if (i >= warmup) {
-        seal.push(Number(t1 - t0) / 1e6);
-        open.push(Number(t3 - t2) / 1e6);
+        sealTimes.push(Number(t1 - t0) / 1e6);
+        openTimes.push(Number(t3 - t2) / 1e6);
       }
     }
-    return { seal: roundSummary(summarise(seal)), open: roundSummary(summarise(open)) };
+    return { seal: roundSummary(summarise(sealTimes)), open: roundSummary(summarise(openTimes)) };
   };
   const backToBack = await timed(() => 1);
   const apart = await timed(() => rng.int(5, 15));
@@ -127,34 +150,13 @@ export async function pairwiseSealAndOpenLatency(
     caller.keys,
     caller.keys,
   );
-  const timed = async (idleMs: () => number) => {
-    const sealTimes: number[] = [];
-    const openTimes: number[] = [];
-    for (let i = 0; i < warmup + samples; i += 1) {
-      const bytes = plaintext(i);
-      await sleep(idleMs());
-      const t0 = process.hrtime.bigint();
-      const sealed = (await seal(caller, callee, bytes)).serialize();
-      const t1 = process.hrtime.bigint();
-      const pause = idleMs();
-      if (pause > 1) await sleep(pause);
-      const t2 = process.hrtime.bigint();
-      await signal.signalDecrypt(
-        signal.SignalMessage.deserialize(sealed),
-        caller.address,
-        callee.address,
-        callee.keys,
-        callee.keys,
-      );
-      const t3 = process.hrtime.bigint();
-      if (i >= warmup) {
-        sealTimes.push(Number(t1 - t0) / 1e6);
-        openTimes.push(Number(t3 - t2) / 1e6);
-      }
-    }
-    return { seal: roundSummary(summarise(sealTimes)), open: roundSummary(summarise(openTimes)) };
-  };
-  const backToBack = await timed(() => 1);
-  const apart = await timed(() => rng.int(5, 15));
-  return { apart, backToBack };
+  return atTwoSpacings(
+    samples,
+    warmup,
+    rng,
+    plaintext,
+    async (bytes) => (await seal(caller, callee, bytes)).serialize(),
+    (sealed) =>
+      signal.signalDecrypt(signal.SignalMessage.deserialize(sealed), caller.address, callee.address, callee.keys, callee.keys),
+  );
 }
