@@ -16,7 +16,17 @@ import {
   signal,
   startSession,
   text,
+  type Device,
 } from '../../support/ratchet-devices.js';
+
+/** Alice and Bob with a session each has answered on: what follows are plain SignalMessages. */
+async function talkedBothWays(): Promise<[Device, Device]> {
+  const [alice, bob] = [device('alice'), device('bob')];
+  await startSession(alice, bob);
+  expect(await decrypt(bob, alice, await encrypt(alice, bob, 'hi'))).toBe('hi');
+  expect(await decrypt(alice, bob, await encrypt(bob, alice, 'hi alice'))).toBe('hi alice');
+  return [alice, bob];
+}
 
 describe('ratchet state over the mirror', () => {
   it('starts a session from a published bundle, and a decryption not stored burns no key', async () => {
@@ -38,10 +48,7 @@ describe('ratchet state over the mirror', () => {
   });
 
   it('a transaction rolled back leaves the session as stored: what is held in memory forgets it too', async () => {
-    const [alice, bob] = [device('alice'), device('bob')];
-    await startSession(alice, bob);
-    expect(await decrypt(bob, alice, await encrypt(alice, bob, 'hi'))).toBe('hi');
-    expect(await decrypt(alice, bob, await encrypt(bob, alice, 'hi alice'))).toBe('hi alice');
+    const [alice, bob] = await talkedBothWays();
     expect(bob.mirror.signal.sessionDevicesOf('alice')).toEqual([1]);
     const stored = Buffer.from(bob.mirror.signal.session('alice.1')!);
 
@@ -76,10 +83,7 @@ describe('ratchet state over the mirror', () => {
   });
 
   it('decrypts out of order, and refuses a replay', async () => {
-    const [alice, bob] = [device('alice'), device('bob')];
-    await startSession(alice, bob);
-    expect(await decrypt(bob, alice, await encrypt(alice, bob, 'hi'))).toBe('hi');
-    expect(await decrypt(alice, bob, await encrypt(bob, alice, 'hi alice'))).toBe('hi alice');
+    const [alice, bob] = await talkedBothWays();
 
     const sent = [];
     for (let i = 0; i < 5; i++) sent.push(await encrypt(alice, bob, `message ${i}`));
@@ -90,10 +94,7 @@ describe('ratchet state over the mirror', () => {
   });
 
   it('serializes a session only when it is stored, once for a unit of work that moved it several times, as it stands after the last', async () => {
-    const [alice, bob] = [device('alice'), device('bob')];
-    await startSession(alice, bob);
-    expect(await decrypt(bob, alice, await encrypt(alice, bob, 'hi'))).toBe('hi');
-    expect(await decrypt(alice, bob, await encrypt(bob, alice, 'hi alice'))).toBe('hi alice');
+    const [alice, bob] = await talkedBothWays();
     const sent = [];
     for (let i = 0; i < 3; i++) sent.push(await encrypt(alice, bob, `message ${i}`));
 
