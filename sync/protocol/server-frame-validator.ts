@@ -48,6 +48,11 @@ function isSeq(value: unknown, min: number): boolean {
   return isInt(value) && value >= min;
 }
 
+/** wire-types.ts `deviceNumber`. */
+function isDeviceNumber(value: unknown): boolean {
+  return isInt(value) && value >= 1 && value <= 127;
+}
+
 /** The fields every event has (eventBase in frames.ts). */
 function hasEventBase(event: Json): boolean {
   return isId(event.conversationId) && isSeq(event.seq, 1) && isId(event.senderId) && isInt(event.sentAt);
@@ -71,9 +76,7 @@ function hotEvent(event: Json): ConversationEvent | undefined {
     fields += 1;
   }
   // Files are ids, but their list is zod's to judge when there is one.
-  return isInt(event.senderDevice) &&
-    event.senderDevice >= 1 &&
-    event.senderDevice <= 127 &&
+  return isDeviceNumber(event.senderDevice) &&
     isId(event.clientId) &&
     typeof event.ciphertext === 'string' &&
     event.ciphertext.length <= ENVELOPE_LIMITS.maxCiphertextChars &&
@@ -151,11 +154,6 @@ function hotEventFrame(frame: Json, fields: number): ServerFrame | undefined {
   const event = validEvent(frame.event);
   if (event === undefined) return undefined;
   return (event === frame.event ? frame : { ...frame, event }) as ServerFrame;
-}
-
-/** wire-types.ts `deviceNumber`. */
-function isDeviceNumber(value: unknown): boolean {
-  return isInt(value) && value >= 1 && value <= 127;
 }
 
 /** call-frames.ts `ephemeralEnvelopeSchema` exactly. */

@@ -84,7 +84,7 @@ runBench(BENCH, async ({ scale }) => {
     ['two', '2 PostgreSQL nodes (caller on 1, callee on 2)', across],
   ] as const) {
     for (const p of ['p50', 'p99'] as const) {
-      const target = Math.round((2 * m.raw[p] + apart.open[p]) * 1000) / 1000;
+      const target = round3(2 * m.raw[p] + apart.open[p]);
       rows.push(
         latencyRow(
           `calls.${where}.${p}`,
@@ -95,7 +95,7 @@ runBench(BENCH, async ({ scale }) => {
         ),
       );
     }
-    const floor = Math.round((m.raw.p50 + apart.seal.p50 + apart.open.p50) * 1000) / 1000;
+    const floor = round3(m.raw.p50 + apart.seal.p50 + apart.open.p50);
     rows.push(
       latencyRow(`calls.${where}.floor`, `Floor p50, ${label}: raw ws + libsignal pairwise seal + open`, floor, {
         name: 'raw ws p50',
