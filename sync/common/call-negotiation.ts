@@ -16,10 +16,12 @@ export const CALL_NEGOTIATION_LIMITS = {
   maxCandidatesPerSignal: 32,
 } as const;
 
-export const callMediaSchema = z.enum(['audio', 'video']);
+export const CALL_MEDIA = ['audio', 'video'] as const;
+export const callMediaSchema = z.enum(CALL_MEDIA);
 
 /** A call's id: chosen by the calling device, random, and sorted to settle glare (call-machine.ts). */
-export const callIdSchema = z.string().regex(/^[0-9a-z]{16,64}$/, 'a call id');
+export const CALL_ID = /^[0-9a-z]{16,64}$/;
+export const callIdSchema = z.string().regex(CALL_ID, 'a call id');
 
 const iceCandidateSchema = z
   .object({

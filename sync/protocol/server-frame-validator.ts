@@ -16,22 +16,12 @@ import { ENVELOPE_LIMITS } from './envelope-frames.js';
 import { ENVELOPE_KINDS, INBOX_LIMITS, type EnvelopeKind } from './inbox-frames.js';
 import { ACCOUNT_CAPS, LIMITS } from './limits.js';
 import { ROLES, type Role } from './roles.js';
-import { isBase64 } from './wire-types.js';
+import { isBase64, isDeviceNumber, isId } from './wire-types.js';
 
 type Json = Record<string, unknown>;
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** frames.ts `id`: 1 to maxIdChars UTF-16 units, well-formed Unicode. */
-function isId(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length >= 1 &&
-    value.length <= LIMITS.maxIdChars &&
-    (value as string & { isWellFormed(): boolean }).isWellFormed()
-  );
 }
 
 /** frames.ts `rid`: like an id, but not checked for lone surrogates. */
@@ -46,11 +36,6 @@ function isInt(value: unknown): value is number {
 
 function isSeq(value: unknown, min: number): boolean {
   return isInt(value) && value >= min;
-}
-
-/** wire-types.ts `deviceNumber`. */
-function isDeviceNumber(value: unknown): boolean {
-  return isInt(value) && value >= 1 && value <= 127;
 }
 
 /** The fields every event has (eventBase in frames.ts). */

@@ -12,6 +12,9 @@ export const wellFormed = (text: string) => (text as string & { isWellFormed(): 
 export const WELL_FORMED = 'must be valid Unicode text (no lone surrogates)';
 
 export const id = z.string().min(1).max(LIMITS.maxIdChars).refine(wellFormed, WELL_FORMED);
+/** What `id` takes, checked by hand (server-frame-validator.ts, call-signal-validator.ts). */
+export const isId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length >= 1 && value.length <= LIMITS.maxIdChars && wellFormed(value);
 export const rid = z.string().min(1).max(LIMITS.maxIdChars);
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -23,3 +26,6 @@ export const isBase64 = (value: unknown, maxChars: number): value is string =>
 
 /** A device of an account, as the server numbers them: libsignal's device ids run 1–127. */
 export const deviceNumber = z.number().int().min(1).max(127);
+/** What `deviceNumber` takes, checked by hand. */
+export const isDeviceNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= 127;
