@@ -1,9 +1,6 @@
-import { CallDriver } from './calls/call-driver.js';
-import { routeCallSignal } from './calls/call-signal-router.js';
-import { GroupCallDriver } from './calls/group-call-driver.js';
-import { mirrorCallFacts } from './calls/mirror-call-facts.js';
-import { queueCallEntry, queueGroupCallEntry } from './calls/call-log.js';
-import { encodeCallSignal, type CallSignal } from '../content/call-signals.js';
+import type { CallDriver } from './calls/call-driver.js';
+import type { GroupCallDriver } from './calls/group-call-driver.js';
+import { SessionCalls } from './calls/session-calls.js';
 import type { CallView } from '../app-api/calls-api.js';
 import type { GroupCallsView } from '../app-api/group-calls-api.js';
 import type { GifSearchView, StoredGifView } from '../app-api/gifs-api.js';
@@ -172,8 +169,7 @@ class LocalClientCore implements ClientCore {
   private linking: DeviceLinking | null = null;
   private transfers: AttachmentTransfers | null = null;
   /** This device's calls, for the signed-in account (calls/call-driver.ts). */
-  private calls: CallDriver | null = null;
-  private groupCalls: GroupCallDriver | null = null;
+  private calls: SessionCalls | null = null;
   private session: StoredSession | null;
   private readonly settings: PersonalSettings;
   private readonly searchIndexer: SearchIndexer;
@@ -1195,39 +1191,14 @@ class LocalClientCore implements ClientCore {
       }),
     );
     this.linking = linking;
-    const callFacts = mirrorCallFacts(this.mirror);
-    const sendCallSignal = (userIds: readonly string[], signal: CallSignal) => {
-      if (!this.engine) return Promise.reject(new RequestError('disconnected', 'Not connected'));
-      return this.engine.sendEphemeral(userIds, encodeCallSignal(signal));
-    };
-    const groupCalls = new GroupCallDriver({
+    const calls = new SessionCalls({
+      mirror: this.mirror,
       runtime: this.runtime,
       selfId: session.user.id,
       log: this.log,
-      facts: callFacts,
-      thisDevice: () => this.engine?.thisDevice ?? null,
-      inOneToOneCall: () => {
-        const phase = this.calls?.view()?.phase;
-        return phase !== undefined && phase !== 'ended';
-      },
-      send: sendCallSignal,
+      engine: () => this.engine,
       emit: (event) => this.emit(event),
-      started: (conversationId, callId, media) => {
-        if (queueGroupCallEntry(this.mirror, this.log, conversationId, callId, media)) this.outboxChanged(conversationId);
-      },
-    });
-    this.groupCalls = groupCalls;
-    const calls = new CallDriver({
-      runtime: this.runtime,
-      selfId: session.user.id,
-      log: this.log,
-      facts: callFacts,
-      inGroupCall: () => groupCalls.inCall,
-      send: sendCallSignal,
-      emit: (event) => this.emit(event),
-      ended: (conversationId, entry) => {
-        if (queueCallEntry(this.mirror, this.log, conversationId, entry)) this.outboxChanged(conversationId);
-      },
+      outboxChanged: (conversationId) => this.outboxChanged(conversationId),
     });
     this.calls = calls;
     this.engine = new SyncEngine({
@@ -1252,8 +1223,7 @@ class LocalClientCore implements ClientCore {
       },
       ...(this.onDiskFull ? { onDiskFull: this.onDiskFull } : {}),
       ...(this.opening ? { opening: this.opening } : {}),
-      ephemeralOpened: (from, plaintext, to) =>
-        routeCallSignal({ oneToOne: calls, group: groupCalls }, this.log, from, plaintext, to),
+      ephemeralOpened: (from, plaintext, to) => calls.opened(from, plaintext, to),
       log: this.log,
     });
     this.engine.setWorkOffline(this.preferences.current.workOffline);
@@ -1268,15 +1238,17 @@ class LocalClientCore implements ClientCore {
     this.linking = null;
     this.calls?.stop();
     this.calls = null;
-    this.groupCalls?.stop();
-    this.groupCalls = null;
   }
 
   // -- calls (calls/call-driver.ts) ----------------------------------------------------------
 
-  private callDriver(): CallDriver {
+  private sessionCalls(): SessionCalls {
     if (!this.calls) throw new AppApiError('not_signed_in', 'Log in first.');
     return this.calls;
+  }
+
+  private callDriver(): CallDriver {
+    return this.sessionCalls().oneToOne;
   }
 
   async startCall(args: AppApiArgs<'startCall'>): Promise<{ callId: string }> {
@@ -1300,7 +1272,7 @@ class LocalClientCore implements ClientCore {
   }
 
   async getCall(): Promise<CallView | null> {
-    return this.calls?.view() ?? null;
+    return this.calls?.oneToOne.view() ?? null;
   }
 
   async sendCallNegotiation(args: AppApiArgs<'sendCallNegotiation'>): Promise<null> {
@@ -1318,8 +1290,7 @@ class LocalClientCore implements ClientCore {
   // -- group calls (calls/group-call-driver.ts) ----------------------------------------------
 
   private groupCallDriver(): GroupCallDriver {
-    if (!this.groupCalls) throw new AppApiError('not_signed_in', 'Log in first.');
-    return this.groupCalls;
+    return this.sessionCalls().group;
   }
 
   async joinGroupCall(args: AppApiArgs<'joinGroupCall'>): Promise<{ callId: string }> {
@@ -1331,7 +1302,7 @@ class LocalClientCore implements ClientCore {
   }
 
   async getGroupCalls(): Promise<GroupCallsView> {
-    return this.groupCalls?.view() ?? { going: [], joined: null };
+    return this.calls?.group.view() ?? { going: [], joined: null };
   }
 
   async sendGroupCallNegotiation(args: AppApiArgs<'sendGroupCallNegotiation'>): Promise<null> {
