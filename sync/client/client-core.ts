@@ -1396,19 +1396,20 @@ class LocalClientCore implements ClientCore {
   }
 
   private emit(event: AppEvent): void {
-    // Whatever changed messages or watermarks (a read elsewhere) may have started a timer that
-    // ends sooner than the one armed.
-    if (event.type === 'messages' || event.type === 'conversations') this.expiry.rearm();
-    // A pack installed on another device, or its sticker message or bundle arriving, may install one here.
-    if ((event.type === 'settings' || event.type === 'messages') && this.session?.token) {
-      this.stickerPacks.reconcile(this.session.user.id);
-    }
+    // The page is told first: what follows reads the mirror again and can wait that long.
     for (const listener of this.listeners) {
       try {
         listener(event);
       } catch (error) {
         console.error('An app event listener failed:', error);
       }
+    }
+    // Whatever changed messages or watermarks (a read elsewhere) may have started a timer that
+    // ends sooner than the one armed.
+    if (event.type === 'messages' || event.type === 'conversations') this.expiry.rearm();
+    // A pack installed on another device, or its sticker message or bundle arriving, may install one here.
+    if ((event.type === 'settings' || event.type === 'messages') && this.session?.token) {
+      this.stickerPacks.reconcile(this.session.user.id);
     }
   }
 }
