@@ -559,7 +559,7 @@ export class SyncEngine {
     }
     if (event.seq <= cursor.appliedSeq) return; // already have it
     if (event.kind === 'envelope' && this.devices) {
-      void this.applyLiveEnvelope(event);
+      void this.applyLiveEnvelope(event, cursor.appliedSeq);
       return;
     }
     if (!this.ready || this.catchingUp.has(event.conversationId) || event.seq !== cursor.appliedSeq + 1) {
@@ -580,12 +580,11 @@ export class SyncEngine {
   /**
    * A live envelope is opened before it is applied, in the crypto lane: by then the cursor may
    * have moved, so whether it is the next one is asked there (applyFromCursor), and a gap sends
-   * for a catch-up as any other event's would.
+   * for a catch-up as any other event's would. `before` is the cursor as the push found it.
    */
-  private async applyLiveEnvelope(event: EnvelopeEvent): Promise<void> {
+  private async applyLiveEnvelope(event: EnvelopeEvent, before: number): Promise<void> {
     const { conversationId } = event;
     try {
-      const before = this.options.mirror.cursor(conversationId)?.appliedSeq ?? 0;
       if (!this.ready || this.catchingUp.has(conversationId) || event.seq !== before + 1) {
         this.options.mirror.noteKnownSeq(conversationId, event.seq);
         if (this.ready) this.catchUpInBackground(conversationId);
