@@ -168,7 +168,7 @@ class LocalClientCore implements ClientCore {
   /** Linking this device or others, for the signed-in account (crypto/device-linking.ts). */
   private linking: DeviceLinking | null = null;
   private transfers: AttachmentTransfers | null = null;
-  /** This device's calls, for the signed-in account (calls/call-driver.ts). */
+  /** This device's calls, one-to-one and in groups, for the signed-in account (calls/session-calls.ts). */
   private calls: SessionCalls | null = null;
   private session: StoredSession | null;
   private readonly settings: PersonalSettings;
