@@ -62,6 +62,17 @@ export class SessionBook {
     return use ? { ...use, tokenHash } : null;
   }
 
+  /** As useHash for many hashes at once: the hashes of the sessions still open. */
+  useHashes(tokenHashes: readonly string[]): Promise<Set<string>> {
+    const now = this.deps.clock.now();
+    return this.deps.store.useSessions({
+      tokenHashes,
+      now,
+      expiredBefore: now - ACCOUNT_CAPS.sessionIdleExpiryMs,
+      touchBefore: now - ACCOUNT_CAPS.sessionTouchEveryMs,
+    });
+  }
+
   async list(caller: SessionUse): Promise<SessionListItem[]> {
     const sessions = await this.deps.store.listSessions(caller.user.id, this.deps.clock.now() - ACCOUNT_CAPS.sessionIdleExpiryMs);
     return sessions.map((session) => ({

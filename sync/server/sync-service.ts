@@ -75,8 +75,8 @@ export const RESYNC_CLOSE_CODE = 1012;
  */
 export const SESSION_RECHECK_MS = 30_000;
 
-/** Sessions rechecked at once: a few of the store's connections, leaving the rest to the traffic. */
-const RECHECKS_IN_FLIGHT = 2;
+/** Sessions rechecked in one statement. */
+const RECHECK_BATCH = 500;
 
 /** A socket whose session the recheck could not confirm: try again later (the client reconnects). */
 const RECHECK_FAILED_CLOSE_CODE = 1013;
@@ -188,9 +188,9 @@ export class SyncService {
    * Sockets outlive the check at their upgrade: every SESSION_RECHECK_MS, the session of each open
    * socket is used again, which keeps a session in use from expiring and closes the socket of one
    * that expired, or was revoked while the signal about it was lost. Mostly reads: a session's last
-   * use is written at most every sessionTouchEveryMs. Each session once, RECHECKS_IN_FLIGHT at a
-   * time: all at once, a node's thousands of sockets queued their reads ahead of every message
-   * waiting for a database connection.
+   * use is written at most every sessionTouchEveryMs. RECHECK_BATCH sessions a statement, one
+   * statement at a time: a statement each, a node's thousands of sockets cost the database as many
+   * round trips every round, and all at once they queued ahead of every message.
    */
   private async recheckSessions(): Promise<void> {
     const socketsOf = new Map<string, SyncConnection[]>();
@@ -199,27 +199,22 @@ export class SyncService {
       if (sockets) sockets.push(connection);
       else socketsOf.set(connection.session.tokenHash, [connection]);
     }
-    const tokenHashes = socketsOf.keys();
-    const recheckNext = async (): Promise<void> => {
-      for (let next = tokenHashes.next(); !next.done; next = tokenHashes.next()) {
-        const verdict = await this.sessions.useHash(next.value).then(
-          (use) => (use !== null ? 'open' : 'ended'),
-          (error: unknown) => {
-            this.logger.error('Could not recheck a session', error);
-            return 'unknown';
-          },
-        );
-        if (verdict === 'open') continue;
-        // Fails closed: a socket whose session cannot be confirmed goes; its client comes back
-        // through the upgrade's check (1013: try again later, not signed out).
-        const [code, reason] =
-          verdict === 'ended'
-            ? [SESSION_ENDED_CLOSE_CODE, 'Session ended']
-            : [RECHECK_FAILED_CLOSE_CODE, 'Session could not be confirmed'];
-        await Promise.all((socketsOf.get(next.value) ?? []).map((connection) => connection.close(code, reason)));
-      }
-    };
-    await Promise.all(Array.from({ length: RECHECKS_IN_FLIGHT }, recheckNext));
+    const tokenHashes = [...socketsOf.keys()];
+    for (let start = 0; start < tokenHashes.length; start += RECHECK_BATCH) {
+      const batch = tokenHashes.slice(start, start + RECHECK_BATCH);
+      const open = await this.sessions.useHashes(batch).catch((error: unknown) => {
+        this.logger.error('Could not recheck sessions', error, { sessions: batch.length });
+        return null;
+      });
+      // Fails closed: a socket whose session cannot be confirmed goes; its client comes back
+      // through the upgrade's check (1013: try again later, not signed out).
+      const [code, reason] =
+        open === null
+          ? [RECHECK_FAILED_CLOSE_CODE, 'Session could not be confirmed']
+          : [SESSION_ENDED_CLOSE_CODE, 'Session ended'];
+      const closing = batch.filter((tokenHash) => !open?.has(tokenHash)).flatMap((tokenHash) => socketsOf.get(tokenHash) ?? []);
+      await Promise.all(closing.map((connection) => connection.close(code, reason)));
+    }
   }
 
   private scheduleSessionRecheck(): void {

@@ -26,7 +26,14 @@ import { PostgresKeyDirectory } from './pg-key-directory.js';
 import { PostgresKeyBackup } from './pg-key-backup.js';
 import { LATEST_POSTGRES_VERSION, migratePostgres, postgresSchemaVersion } from './pg-migrations.js';
 import { CONTENDED, raiseWatermarksWith, raiseWatermarkWith, type Receipt } from './pg-watermarks.js';
-import { changePasswordWith, createSessionWith, endSessionsWith, listSessionsWith, useSessionWith } from './pg-sessions.js';
+import {
+  changePasswordWith,
+  createSessionWith,
+  endSessionsWith,
+  listSessionsWith,
+  useSessionWith,
+  useSessionsWith,
+} from './pg-sessions.js';
 import { setSettingsWith } from './pg-settings.js';
 import * as uploads from './pg-uploads.js';
 import type {
@@ -47,6 +54,7 @@ import type {
   NewUpload,
   NewUser,
   ServerStore,
+  SessionsUse,
   SessionUse,
   SetSettingsResult,
   SettingsBudget,
@@ -202,6 +210,10 @@ export class PostgresServerStore implements ServerStore {
 
   useSession(input: { tokenHash: string; now: number; expiredBefore: number; touchBefore: number }): Promise<SessionUse | null> {
     return useSessionWith(this.db, input);
+  }
+
+  useSessions(input: SessionsUse): Promise<Set<string>> {
+    return useSessionsWith(this.db, input);
   }
 
   listSessions(userId: string, expiredBefore: number): Promise<StoredSession[]> {

@@ -1,5 +1,5 @@
 import { inTransaction, type PostgresConnections, type Session } from './pg-connections.js';
-import type { NewSession, SessionUse, StoredSession } from './server-store.js';
+import type { NewSession, SessionsUse, SessionUse, StoredSession } from './server-store.js';
 import { freeDeviceNumberSql } from './shared-sql.js';
 import { toUser } from './store-rows.js';
 
@@ -68,6 +68,31 @@ export async function useSessionWith(
     ]);
   }
   return { user: toUser(row), sessionId: row.session_id, deviceNumber: row.device_number };
+}
+
+// $1 the token hashes, $2 expired before, $3 now, $4 touched before. The DELETE and UPDATE recheck
+// their conditions on a row another use changed meanwhile, so a use racing ahead keeps its
+// session; the answer is from the statement's snapshot, and a session it calls expired that such a
+// use kept only costs that socket a reconnect.
+const USE_SESSIONS = `
+  WITH asked AS (SELECT DISTINCT unnest($1::text[]) AS token_hash),
+  expired AS (
+    DELETE FROM sessions s USING asked a WHERE s.token_hash = a.token_hash AND s.last_used_at < $2),
+  touched AS (
+    UPDATE sessions s SET last_used_at = GREATEST(s.last_used_at, $3) FROM asked a
+    WHERE s.token_hash = a.token_hash AND s.last_used_at >= $2 AND s.last_used_at < $4)
+  SELECT s.token_hash FROM sessions s JOIN asked a ON a.token_hash = s.token_hash WHERE s.last_used_at >= $2`;
+
+/** useSessionWith for many hashes, in one statement: the hashes of those still open. */
+export async function useSessionsWith(db: PostgresConnections, input: SessionsUse): Promise<Set<string>> {
+  if (input.tokenHashes.length === 0) return new Set();
+  const rows = await db.query<{ token_hash: string }>(USE_SESSIONS, [
+    input.tokenHashes,
+    input.expiredBefore,
+    input.now,
+    input.touchBefore,
+  ]);
+  return new Set(rows.map((row) => row.token_hash));
 }
 
 export async function listSessionsWith(db: PostgresConnections, userId: string, expiredBefore: number): Promise<StoredSession[]> {

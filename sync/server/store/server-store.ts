@@ -99,6 +99,14 @@ export interface StoredSession {
   lastUsedAt: number;
 }
 
+/** The token hashes of sessions to use, and the times useSession takes. */
+export interface SessionsUse {
+  tokenHashes: readonly string[];
+  now: number;
+  expiredBefore: number;
+  touchBefore: number;
+}
+
 /** What a token opens: whose it is and which of their sessions. */
 export interface SessionUse {
   user: User;
@@ -132,6 +140,12 @@ export interface ServerStore {
    * `expiredBefore` (the expired session is deleted). A last use before `touchBefore` becomes `now`.
    */
   useSession(input: { tokenHash: string; now: number; expiredBefore: number; touchBefore: number }): Promise<SessionUse | null>;
+  /**
+   * useSession for many token hashes in one go (the periodic recheck of a node's sockets): the
+   * hashes whose sessions are still open, each used as useSession would (an expired one deleted, a
+   * last use before `touchBefore` becoming `now`).
+   */
+  useSessions(input: SessionsUse): Promise<Set<string>>;
   /** The user's sessions last used at or after `expiredBefore`, most recently used first. */
   listSessions(userId: string, expiredBefore: number): Promise<StoredSession[]>;
   /** Ends sessions of `userId` (never anyone else's): those `ids` name, or every one but `except`. Returns the ids ended. */

@@ -23,6 +23,7 @@ import {
   type NewUpload,
   type NewUser,
   type ServerStore,
+  type SessionsUse,
   type SessionUse,
   type SetSettingsResult,
   type SettingsBudget,
@@ -145,6 +146,10 @@ export class SqliteServerStore implements ServerStore {
     touchBefore: number;
   }): Promise<SessionUse | null> {
     return this.sessions.use(input);
+  }
+
+  async useSessions(input: SessionsUse): Promise<Set<string>> {
+    return this.sessions.useMany(input);
   }
 
   async listSessions(userId: string, expiredBefore: number): Promise<StoredSession[]> {

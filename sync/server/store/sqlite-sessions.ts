@@ -1,5 +1,5 @@
 import type { cachedStatement, Db } from '../../node/sqlite.js';
-import type { NewSession, SessionUse, StoredSession } from './server-store.js';
+import type { NewSession, SessionsUse, SessionUse, StoredSession } from './server-store.js';
 import { freeDeviceNumberSql } from './shared-sql.js';
 import { toUser } from './store-rows.js';
 
@@ -68,27 +68,38 @@ export class SqliteSessions {
   }
 
   use(input: { tokenHash: string; now: number; expiredBefore: number; touchBefore: number }): SessionUse | null {
+    return this.db.transaction(() => this.useIn(input)).immediate();
+  }
+
+  /** The hashes of those still open, all used in one transaction. */
+  useMany(input: SessionsUse): Set<string> {
     return this.db
-      .transaction((): SessionUse | null => {
-        const row = this.byToken.get(input.tokenHash) as
-          | {
-              session_id: string;
-              device_number: number;
-              last_used_at: number;
-              id: string;
-              username: string;
-              display_name: string;
-            }
-          | undefined;
-        if (!row) return null;
-        if (row.last_used_at < input.expiredBefore) {
-          this.deleteByToken.run(input.tokenHash);
-          return null;
-        }
-        if (row.last_used_at < input.touchBefore) this.touch.run(input.now, input.tokenHash);
-        return { user: toUser(row), sessionId: row.session_id, deviceNumber: row.device_number };
+      .transaction(() => {
+        const open = new Set<string>();
+        for (const tokenHash of input.tokenHashes) if (this.useIn({ ...input, tokenHash })) open.add(tokenHash);
+        return open;
       })
       .immediate();
+  }
+
+  private useIn(input: { tokenHash: string; now: number; expiredBefore: number; touchBefore: number }): SessionUse | null {
+    const row = this.byToken.get(input.tokenHash) as
+      | {
+          session_id: string;
+          device_number: number;
+          last_used_at: number;
+          id: string;
+          username: string;
+          display_name: string;
+        }
+      | undefined;
+    if (!row) return null;
+    if (row.last_used_at < input.expiredBefore) {
+      this.deleteByToken.run(input.tokenHash);
+      return null;
+    }
+    if (row.last_used_at < input.touchBefore) this.touch.run(input.now, input.tokenHash);
+    return { user: toUser(row), sessionId: row.session_id, deviceNumber: row.device_number };
   }
 
   list(userId: string, expiredBefore: number): StoredSession[] {
