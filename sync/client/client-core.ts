@@ -621,7 +621,7 @@ class LocalClientCore implements ClientCore {
   }
 
   async sendMessage(args: AppApiArgs<'sendMessage'>): Promise<MessageView> {
-    const self = this.self();
+    this.self();
     this.requireConversation(args.conversationId);
     const inputs = args.attachments ?? [];
     // Files are checked on disk first; a text alone waits for nothing but its seal.
@@ -631,19 +631,13 @@ class LocalClientCore implements ClientCore {
     const replyTo = args.replyTo ?? null;
     const linkPreview = args.linkPreview ?? null;
     // The conversation's draft is emptied in the send's transaction (the settings sync sends that).
-    // Writing in a message request accepts it, in the same transaction.
-    const compose = () =>
-      this.mirror.transaction(() => {
-        this.settings.acceptIfRequest(args.conversationId);
-        return this.composer().send(args.conversationId, text, replyTo, attachments, linkPreview);
-      });
-    const content = this.composer().sealableText(args.conversationId, text, replyTo, attachments, linkPreview);
-    const messageId = await this.queueAndSend(args.conversationId, compose, content);
-    this.changed(args.conversationId);
+    const view = await this.sendComposed(
+      args.conversationId,
+      (composer) => composer.send(args.conversationId, text, replyTo, attachments, linkPreview),
+      { content: this.composer().sealableText(args.conversationId, text, replyTo, attachments, linkPreview) },
+    );
     if (attachments.length > 0) this.transfers?.kick(); // a text alone brings no file to upload
-    const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
-    if (!view) throw new AppApiError('internal', 'The message was not stored.');
-    return this.transfers?.tracker.apply([view])[0] ?? view;
+    return view;
   }
 
   async forwardMessage(args: AppApiArgs<'forwardMessage'>): Promise<MessageView[]> {
@@ -700,23 +694,16 @@ class LocalClientCore implements ClientCore {
   }
 
   async sendPoll(args: AppApiArgs<'sendPoll'>): Promise<MessageView> {
-    const self = this.self();
+    this.self();
     this.requireConversation(args.conversationId);
     const poll = { options: args.options.map((option) => option.trim()), multiple: args.multiple };
-    const compose = () =>
-      this.mirror.transaction(() => {
-        this.settings.acceptIfRequest(args.conversationId);
-        return this.composer().sendPoll(args.conversationId, args.question.trim(), poll);
-      });
-    const messageId = await this.queueAndSend(args.conversationId, compose);
-    this.changed(args.conversationId);
-    const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
-    if (!view) throw new AppApiError('internal', 'The poll was not stored.');
-    return view;
+    return this.sendComposed(args.conversationId, (composer) =>
+      composer.sendPoll(args.conversationId, args.question.trim(), poll),
+    );
   }
 
   async sendLocation(args: AppApiArgs<'sendLocation'>): Promise<MessageView> {
-    const self = this.self();
+    this.self();
     this.requireConversation(args.conversationId);
     const now = this.runtime.clock.now();
     const location = {
@@ -732,17 +719,11 @@ class LocalClientCore implements ClientCore {
           (await this.getAttachmentLimits()).maxFileBytes,
         )
       : [];
-    const compose = () =>
-      this.mirror.transaction(() => {
-        this.settings.acceptIfRequest(args.conversationId);
-        return this.composer().sendLocation(args.conversationId, args.name.trim(), location, snapshot);
-      });
-    const messageId = await this.queueAndSend(args.conversationId, compose);
-    this.changed(args.conversationId);
+    const view = await this.sendComposed(args.conversationId, (composer) =>
+      composer.sendLocation(args.conversationId, args.name.trim(), location, snapshot),
+    );
     if (snapshot.length > 0) this.transfers?.kick();
-    const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
-    if (!view) throw new AppApiError('internal', 'The location was not stored.');
-    if (location.live) this.liveLocations.started(args.conversationId, messageId);
+    if (location.live) this.liveLocations.started(args.conversationId, view.id);
     return view;
   }
 
@@ -958,22 +939,17 @@ class LocalClientCore implements ClientCore {
 
   /** Sends a sticker of an installed pack, with its pack's bundle, as sendMessage sends files. */
   async sendSticker(args: AppApiArgs<'sendSticker'>): Promise<MessageView> {
-    const self = this.self();
+    this.self();
     this.requireConversation(args.conversationId);
     const outgoing = this.stickerPacks.outgoing(args.packId, args.stickerId);
     const files = await composeAttachments(this.blobs, outgoing.files, (await this.getAttachmentLimits()).maxFileBytes);
-    const compose = () =>
-      this.mirror.transaction(() => {
-        this.settings.acceptIfRequest(args.conversationId);
-        return this.composer().sendSticker(args.conversationId, files, outgoing.sticker);
-      });
-    const messageId = await this.queueAndSend(args.conversationId, compose);
-    this.stickerPacks.sent(args.conversationId, messageId, args.packId);
-    this.changed(args.conversationId);
+    const view = await this.sendComposed(
+      args.conversationId,
+      (composer) => composer.sendSticker(args.conversationId, files, outgoing.sticker),
+      { stored: (messageId) => this.stickerPacks.sent(args.conversationId, messageId, args.packId) },
+    );
     this.transfers?.kick();
-    const view = this.mirror.views.messageView(args.conversationId, messageId, self.id);
-    if (!view) throw new AppApiError('internal', 'The sticker was not stored.');
-    return this.transfers?.tracker.apply([view])[0] ?? view;
+    return view;
   }
 
   async addStickerPack(args: AppApiArgs<'addStickerPack'>): Promise<StickerPackView> {
@@ -1376,6 +1352,29 @@ class LocalClientCore implements ClientCore {
     const { written, onWire } = this.engine.queueAndSend(conversationId, compose, content);
     await onWire;
     return written;
+  }
+
+  /**
+   * Writes the message `write` composes in one transaction, in which writing in a message request
+   * accepts it, and sends it (queueAndSend); answers its view. `stored` runs before anyone is told.
+   */
+  private async sendComposed(
+    conversationId: string,
+    write: (composer: Composer) => string,
+    options: { content?: () => Content; stored?: (messageId: string) => void } = {},
+  ): Promise<MessageView> {
+    const selfId = this.self().id;
+    const compose = () =>
+      this.mirror.transaction(() => {
+        this.settings.acceptIfRequest(conversationId);
+        return write(this.composer());
+      });
+    const messageId = await this.queueAndSend(conversationId, compose, options.content);
+    options.stored?.(messageId);
+    this.changed(conversationId);
+    const view = this.mirror.views.messageView(conversationId, messageId, selfId);
+    if (!view) throw new AppApiError('internal', 'The message was not stored.');
+    return this.transfers?.tracker.apply([view])[0] ?? view;
   }
 
   private outboxChanged(conversationId: string): void {
