@@ -1,7 +1,7 @@
 import { inTransaction, type PostgresConnections, type Session } from './pg-connections.js';
 import type { NewSession, SessionsUse, SessionUse, StoredSession } from './server-store.js';
-import { freeDeviceNumberSql } from './shared-sql.js';
-import { toUser } from './store-rows.js';
+import { freeDeviceNumberSql, sessionUseSql } from './shared-sql.js';
+import { toUser, type SessionUseRow } from './store-rows.js';
 
 /**
  * Sessions in the PostgreSQL store. Opening one locks the user's row (SELECT ... FOR UPDATE) before
@@ -43,18 +43,7 @@ export async function useSessionWith(
   db: PostgresConnections,
   input: { tokenHash: string; now: number; expiredBefore: number; touchBefore: number },
 ): Promise<SessionUse | null> {
-  const [row] = await db.query<{
-    session_id: string;
-    device_number: number;
-    last_used_at: number;
-    id: string;
-    username: string;
-    display_name: string;
-  }>(
-    `SELECT s.id AS session_id, s.device_number, s.last_used_at, u.id, u.username, u.display_name
-     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
-    [input.tokenHash],
-  );
+  const [row] = await db.query<SessionUseRow>(sessionUseSql('$1'), [input.tokenHash]);
   if (!row) return null;
   if (row.last_used_at < input.expiredBefore) {
     // Only if still expired: a use that raced ahead of this one keeps it.

@@ -10,6 +10,12 @@ import { PLAINTEXT_EVENT_KINDS } from './store-rows.js';
 const CONVERSATION_COLUMNS = `c.id, c.kind, c.created_by, c.last_seq, c.created_at`;
 const MEMBER_COLUMNS = `m.conversation_id, u.id, u.username, u.display_name, m.role, m.join_order, m.delivered_seq, m.read_seq`;
 
+/** The session a token hash opens, with its user, or no row. */
+export function sessionUseSql(tokenHash: string): string {
+  return `SELECT s.id AS session_id, s.device_number, s.last_used_at, u.id, u.username, u.display_name
+          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ${tokenHash}`;
+}
+
 /**
  * The device number a new session of `user` takes: the lowest one none of their sessions holds.
  * libsignal's device ids run from 1 to 127, so numbers come back when a device is signed out (as

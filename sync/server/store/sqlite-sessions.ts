@@ -1,7 +1,7 @@
 import type { cachedStatement, Db } from '../../node/sqlite.js';
 import type { NewSession, SessionsUse, SessionUse, StoredSession } from './server-store.js';
-import { freeDeviceNumberSql } from './shared-sql.js';
-import { toUser } from './store-rows.js';
+import { freeDeviceNumberSql, sessionUseSql } from './shared-sql.js';
+import { toUser, type SessionUseRow } from './store-rows.js';
 
 /**
  * Sessions in the SQLite store: each method is one transaction (BEGIN IMMEDIATE for the writers),
@@ -40,10 +40,7 @@ export class SqliteSessions {
     this.takeDeviceNumber = db.prepare(freeDeviceNumberSql('@userId')).pluck();
     this.deleteExpiredOf = db.prepare('DELETE FROM sessions WHERE user_id = ? AND last_used_at < ?');
     this.countOf = db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').pluck();
-    this.byToken = db.prepare(
-      `SELECT s.id AS session_id, s.device_number, s.last_used_at, u.id, u.username, u.display_name
-       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
-    );
+    this.byToken = db.prepare(sessionUseSql('?'));
     this.touch = db.prepare('UPDATE sessions SET last_used_at = ? WHERE token_hash = ?');
     this.deleteByToken = db.prepare('DELETE FROM sessions WHERE token_hash = ?');
     this.listOf = db.prepare(
@@ -83,16 +80,7 @@ export class SqliteSessions {
   }
 
   private useIn(input: { tokenHash: string; now: number; expiredBefore: number; touchBefore: number }): SessionUse | null {
-    const row = this.byToken.get(input.tokenHash) as
-      | {
-          session_id: string;
-          device_number: number;
-          last_used_at: number;
-          id: string;
-          username: string;
-          display_name: string;
-        }
-      | undefined;
+    const row = this.byToken.get(input.tokenHash) as SessionUseRow | undefined;
     if (!row) return null;
     if (row.last_used_at < input.expiredBefore) {
       this.deleteByToken.run(input.tokenHash);

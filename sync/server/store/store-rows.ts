@@ -108,6 +108,13 @@ export function toUser(row: Pick<UserRow, 'id' | 'username' | 'display_name'>): 
   return { id: row.id, username: row.username, displayName: row.display_name };
 }
 
+/** A session with its user's columns, as both stores read it to use a token (shared-sql.ts: sessionUseSql). */
+export interface SessionUseRow extends Pick<UserRow, 'id' | 'username' | 'display_name'> {
+  session_id: string;
+  device_number: number;
+  last_used_at: number;
+}
+
 export function toStoredUser(row: UserRow): StoredUser {
   return { ...toUser(row), passwordHash: row.password_hash, createdAt: row.created_at };
 }
