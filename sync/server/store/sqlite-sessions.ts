@@ -24,6 +24,7 @@ export class SqliteSessions {
   private readonly deleteExpiredOf: Statement;
   private readonly countOf: Statement;
   private readonly byToken: Statement;
+  private readonly lastUsesOf: Statement;
   private readonly touch: Statement;
   private readonly deleteByToken: Statement;
   private readonly listOf: Statement;
@@ -41,6 +42,9 @@ export class SqliteSessions {
     this.deleteExpiredOf = db.prepare('DELETE FROM sessions WHERE user_id = ? AND last_used_at < ?');
     this.countOf = db.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ?').pluck();
     this.byToken = db.prepare(sessionUseSql('?'));
+    this.lastUsesOf = db.prepare(
+      'SELECT token_hash, last_used_at FROM sessions WHERE token_hash IN (SELECT DISTINCT value FROM json_each(?))',
+    );
     this.touch = db.prepare('UPDATE sessions SET last_used_at = ? WHERE token_hash = ?');
     this.deleteByToken = db.prepare('DELETE FROM sessions WHERE token_hash = ?');
     this.listOf = db.prepare(
@@ -68,12 +72,23 @@ export class SqliteSessions {
     return this.db.transaction(() => this.useIn(input)).immediate();
   }
 
-  /** The hashes of those still open, all used in one transaction. */
+  /** The hashes of those still open, all used in one transaction: one read, and a write only where one is due. */
   useMany(input: SessionsUse): Set<string> {
     return this.db
       .transaction(() => {
         const open = new Set<string>();
-        for (const tokenHash of input.tokenHashes) if (this.useIn({ ...input, tokenHash })) open.add(tokenHash);
+        const rows = this.lastUsesOf.all(JSON.stringify(input.tokenHashes)) as Array<{
+          token_hash: string;
+          last_used_at: number;
+        }>;
+        for (const { token_hash: tokenHash, last_used_at: lastUsedAt } of rows) {
+          if (lastUsedAt < input.expiredBefore) {
+            this.deleteByToken.run(tokenHash);
+            continue;
+          }
+          if (lastUsedAt < input.touchBefore) this.touch.run(input.now, tokenHash);
+          open.add(tokenHash);
+        }
         return open;
       })
       .immediate();
