@@ -1,11 +1,7 @@
-import type { CallDriver } from './calls/call-driver.js';
-import type { GroupCallDriver } from './calls/group-call-driver.js';
+import { callsApi, type CallsApi } from './calls/calls-api-part.js';
 import { SessionCalls } from './calls/session-calls.js';
-import type { CallView } from '../app-api/calls-api.js';
-import type { GroupCallsView } from '../app-api/group-calls-api.js';
 import type { GifSearchView, StoredGifView } from '../app-api/gifs-api.js';
 import type { MapSnapshotView, SharedLiveLocation } from '../app-api/locations-api.js';
-import type { IceServer } from '../protocol/call-frames.js';
 import { join } from 'node:path';
 import {
   AppApiError,
@@ -128,7 +124,7 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
   options.onFileKeys?.(mirror.fileKeys);
   // In the background: nothing waits for it, and a core closed meanwhile just ends it early.
   collectAttachmentGarbage(mirror, blobs, runtime.clock.now()).catch(() => undefined);
-  return new LocalClientCore(
+  const core = new LocalClientCore(
     mirror,
     preferences,
     blobs,
@@ -144,6 +140,11 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
     new AccountKeyring(options.profileDir, options.mirrorKey ?? null, runtime, options.logger ?? SILENT_LOGGER),
     dependencies.opening,
     options.onDiskFull,
+  );
+  // The feature parts of the app API that live in their own modules.
+  return Object.assign(
+    core,
+    callsApi(() => core.sessionCalls),
   );
 }
 
@@ -161,8 +162,8 @@ export function defaultDeviceName(platform: NodeJS.Platform): string {
 /** How long after opening the mirror its checkpoint worker starts. */
 const CHECKPOINT_WORKER_DELAY_MS = 2_000;
 
-/** The app API implemented over the mirror and the sync engine; what both hosts run. */
-class LocalClientCore implements ClientCore {
+/** The app API implemented over the mirror and the sync engine, but for the parts openClientCore spreads in. */
+class LocalClientCore implements Omit<ClientCore, keyof CallsApi> {
   private readonly listeners = new Set<(event: AppEvent) => void>();
   private engine: SyncEngine | null = null;
   /** Linking this device or others, for the signed-in account (crypto/device-linking.ts). */
@@ -253,6 +254,11 @@ class LocalClientCore implements ClientCore {
     this.log.info('client core opened', { signedIn: Boolean(this.session?.token), ...mirror.versions() });
     if (this.session?.token) this.startEngine(this.session);
     void this.revokeEndedSessions();
+  }
+
+  /** The signed-in account's calls, for the calls' part of the app API (calls/calls-api-part.ts); null signed out. */
+  get sessionCalls(): SessionCalls | null {
+    return this.calls;
   }
 
   subscribe(listener: (event: AppEvent) => void): () => void {
@@ -1214,89 +1220,6 @@ class LocalClientCore implements ClientCore {
     this.linking = null;
     this.calls?.stop();
     this.calls = null;
-  }
-
-  // -- calls (calls/call-driver.ts) ----------------------------------------------------------
-
-  private sessionCalls(): SessionCalls {
-    if (!this.calls) throw new AppApiError('not_signed_in', 'Log in first.');
-    return this.calls;
-  }
-
-  private callDriver(): CallDriver {
-    return this.sessionCalls().oneToOne;
-  }
-
-  async startCall(args: AppApiArgs<'startCall'>): Promise<{ callId: string }> {
-    return this.callDriver().start(args.conversationId, args.media);
-  }
-
-  async acceptCall(args: AppApiArgs<'acceptCall'>): Promise<null> {
-    return this.callDriver().accept(args.callId, args.media);
-  }
-
-  async declineCall(args: AppApiArgs<'declineCall'>): Promise<null> {
-    return this.callDriver().decline(args.callId);
-  }
-
-  async hangUpCall(args: AppApiArgs<'hangUpCall'>): Promise<null> {
-    return this.callDriver().hangUp(args.callId);
-  }
-
-  async dismissCall(args: AppApiArgs<'dismissCall'>): Promise<null> {
-    return this.callDriver().dismiss(args.callId);
-  }
-
-  async getCall(): Promise<CallView | null> {
-    return this.calls?.oneToOne.view() ?? null;
-  }
-
-  async sendCallNegotiation(args: AppApiArgs<'sendCallNegotiation'>): Promise<null> {
-    return this.callDriver().negotiate(args.callId, args.negotiation);
-  }
-
-  async reportCallMedia(args: AppApiArgs<'reportCallMedia'>): Promise<null> {
-    return this.callDriver().mediaReport(args.callId, args.status);
-  }
-
-  async setCallSending(args: AppApiArgs<'setCallSending'>): Promise<null> {
-    return this.callDriver().sendingChanged(args.callId, args.sending);
-  }
-
-  // -- group calls (calls/group-call-driver.ts) ----------------------------------------------
-
-  private groupCallDriver(): GroupCallDriver {
-    return this.sessionCalls().group;
-  }
-
-  async joinGroupCall(args: AppApiArgs<'joinGroupCall'>): Promise<{ callId: string }> {
-    return this.groupCallDriver().join(args.conversationId, args.media);
-  }
-
-  async leaveGroupCall(args: AppApiArgs<'leaveGroupCall'>): Promise<null> {
-    return this.groupCallDriver().leave(args.callId);
-  }
-
-  async getGroupCalls(): Promise<GroupCallsView> {
-    return this.calls?.group.view() ?? { going: [], joined: null };
-  }
-
-  async sendGroupCallNegotiation(args: AppApiArgs<'sendGroupCallNegotiation'>): Promise<null> {
-    return this.groupCallDriver().negotiate(args.callId, args.participantKey, args.negotiation);
-  }
-
-  async setGroupCallSending(args: AppApiArgs<'setGroupCallSending'>): Promise<null> {
-    return this.groupCallDriver().sendingChanged(args.callId, args.sending);
-  }
-
-  async getCallIceServers(): Promise<IceServer[]> {
-    try {
-      return (await this.engine?.fetchTurnCredentials()) ?? [];
-    } catch (error) {
-      // Without relays a call still connects where the devices reach each other directly.
-      this.log.warn('could not fetch relay credentials for a call', errorFields(error));
-      return [];
-    }
   }
 
   private self() {

@@ -4,9 +4,10 @@
  * signal to its driver. A person is in one call at a time, so each driver asks the other.
  */
 import type { AppEvent } from '../../app-api/contract.js';
-import type { Logger } from '../../common/logger.js';
+import { errorFields, type Logger } from '../../common/logger.js';
 import type { Runtime } from '../../common/runtime.js';
 import { encodeCallSignal, type CallSignal } from '../../content/call-signals.js';
+import type { IceServer } from '../../protocol/call-frames.js';
 import { RequestError } from '../connection.js';
 import type { Mirror } from '../mirror/mirror.js';
 import type { SyncEngine } from '../sync-engine.js';
@@ -74,6 +75,17 @@ export class SessionCalls {
   /** What an ephemeral envelope said, opened: a call's signal from device `from`, to this device (`to`). */
   opened(from: { userId: string; deviceNumber: number }, plaintext: Uint8Array, to: number): void {
     routeCallSignal({ oneToOne: this.oneToOne, group: this.group }, this.options.log, from, plaintext, to);
+  }
+
+  /** Relays for a call's peer connection, from the server; none when it has none or cannot be asked now. */
+  async iceServers(): Promise<IceServer[]> {
+    try {
+      return (await this.options.engine()?.fetchTurnCredentials()) ?? [];
+    } catch (error) {
+      // Without relays a call still connects where the devices reach each other directly.
+      this.options.log.warn('could not fetch relay credentials for a call', errorFields(error));
+      return [];
+    }
   }
 
   /** The session ended: nothing is due any more. */

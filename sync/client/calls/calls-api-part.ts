@@ -1,0 +1,40 @@
+/**
+ * The client core's part of the app API about calls (app-api/calls-api.ts and group-calls-api.ts):
+ * each method hands its arguments to the signed-in session's call drivers. openClientCore spreads
+ * it into the core, so client-core.ts carries none of it.
+ */
+import { AppApiError, type AppApi } from '../../app-api/contract.js';
+import type { CallsApiResults } from '../../app-api/calls-api.js';
+import type { GroupCallsApiResults } from '../../app-api/group-calls-api.js';
+import type { SessionCalls } from './session-calls.js';
+
+export type CallsApi = Pick<AppApi, keyof CallsApiResults | keyof GroupCallsApiResults>;
+
+/** The app API's calls over `calls`, the signed-in session's (null while signed out). */
+export function callsApi(calls: () => SessionCalls | null): CallsApi {
+  const session = (): SessionCalls => {
+    const current = calls();
+    if (!current) throw new AppApiError('not_signed_in', 'Log in first.');
+    return current;
+  };
+  const oneToOne = () => session().oneToOne;
+  const group = () => session().group;
+  return {
+    startCall: async ({ conversationId, media }) => oneToOne().start(conversationId, media),
+    acceptCall: async ({ callId, media }) => oneToOne().accept(callId, media),
+    declineCall: async ({ callId }) => oneToOne().decline(callId),
+    hangUpCall: async ({ callId }) => oneToOne().hangUp(callId),
+    dismissCall: async ({ callId }) => oneToOne().dismiss(callId),
+    getCall: async () => calls()?.oneToOne.view() ?? null,
+    sendCallNegotiation: async ({ callId, negotiation }) => oneToOne().negotiate(callId, negotiation),
+    reportCallMedia: async ({ callId, status }) => oneToOne().mediaReport(callId, status),
+    setCallSending: async ({ callId, sending }) => oneToOne().sendingChanged(callId, sending),
+    getCallIceServers: async () => calls()?.iceServers() ?? [],
+    joinGroupCall: async ({ conversationId, media }) => group().join(conversationId, media),
+    leaveGroupCall: async ({ callId }) => group().leave(callId),
+    getGroupCalls: async () => calls()?.group.view() ?? { going: [], joined: null },
+    sendGroupCallNegotiation: async ({ callId, participantKey, negotiation }) =>
+      group().negotiate(callId, participantKey, negotiation),
+    setGroupCallSending: async ({ callId, sending }) => group().sendingChanged(callId, sending),
+  };
+}
