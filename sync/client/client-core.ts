@@ -1,4 +1,5 @@
 import { callsApi, type CallsApi } from './calls/calls-api-part.js';
+import { identityApi, type IdentityApi } from './identity-api-part.js';
 import { SessionCalls } from './calls/session-calls.js';
 import type { GifSearchView, StoredGifView } from '../app-api/gifs-api.js';
 import type { MapSnapshotView, SharedLiveLocation } from '../app-api/locations-api.js';
@@ -29,10 +30,6 @@ import {
   type SessionInfo,
   type SessionView,
 } from '../app-api/contract.js';
-import type { RevealedRecoveryKey } from '../app-api/account-keys-api.js';
-import type { LinkState, LinkTarget, NewIdentityOutcome } from '../app-api/linking-api.js';
-import type { SafetyNumberView } from '../app-api/safety-number-api.js';
-import type { RestoreOutcome } from '../app-api/key-backup-api.js';
 import type { Preferences } from '../app-api/preferences.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';
@@ -55,7 +52,6 @@ import { BlobStore } from './attachments/blob-store.js';
 import { AccountKeyring } from './crypto/account-keyring.js';
 import { DeviceLinking } from './crypto/device-linking.js';
 import { HistoryTransfer, historyHandOver } from './history-transfer.js';
-import { restoreFromRecoveryKey } from './key-backup-restore.js';
 import { composeAttachments } from './attachments/compose-attachments.js';
 import { AttachmentTransfers, collectAttachmentGarbage } from './attachments/transfers.js';
 import { nodeUploadTransport, type UploadTransport } from './attachments/uploader.js';
@@ -70,7 +66,6 @@ import { RequestError } from './connection.js';
 import { Mirror, type StoredSession } from './mirror/mirror.js';
 import { OUTBOX_ROW_KINDS, type OutboxGroupChange } from './mirror/outbox-store.js';
 import { OutboxInspector } from './outbox-inspector.js';
-import { SafetyNumbers } from './safety-numbers.js';
 import { SearchIndexer } from './search-indexer.js';
 import { parseServerAddress, type ServerAddress } from './server-address.js';
 import type { OpeningOptions } from './crypto/device-crypto.js';
@@ -141,11 +136,7 @@ export async function openClientCore(options: ClientCoreOptions, dependencies: C
     dependencies.opening,
     options.onDiskFull,
   );
-  // The feature parts of the app API that live in their own modules.
-  return Object.assign(
-    core,
-    callsApi(() => core.sessionCalls),
-  );
+  return Object.assign(core, core.apiParts());
 }
 
 /** The host's versions, or what the core can tell by itself when the host gave none (tests, tools). */
@@ -159,11 +150,14 @@ export function defaultDeviceName(platform: NodeJS.Platform): string {
   return `Messenger on ${systems[platform] ?? platform}`;
 }
 
+/** The parts of the app API that live in their own modules (LocalClientCore.apiParts). */
+type ApiParts = CallsApi & IdentityApi;
+
 /** How long after opening the mirror its checkpoint worker starts. */
 const CHECKPOINT_WORKER_DELAY_MS = 2_000;
 
 /** The app API implemented over the mirror and the sync engine, but for the parts openClientCore spreads in. */
-class LocalClientCore implements Omit<ClientCore, keyof CallsApi> {
+class LocalClientCore implements Omit<ClientCore, keyof ApiParts> {
   private readonly listeners = new Set<(event: AppEvent) => void>();
   private engine: SyncEngine | null = null;
   /** Linking this device or others, for the signed-in account (crypto/device-linking.ts). */
@@ -256,9 +250,25 @@ class LocalClientCore implements Omit<ClientCore, keyof CallsApi> {
     void this.revokeEndedSessions();
   }
 
-  /** The signed-in account's calls, for the calls' part of the app API (calls/calls-api-part.ts); null signed out. */
-  get sessionCalls(): SessionCalls | null {
-    return this.calls;
+  /** The parts of the app API that live in their own modules, over this core's pieces. */
+  apiParts(): ApiParts {
+    const { mirror, keyring } = this;
+    return {
+      ...callsApi(() => this.calls),
+      ...identityApi({
+        mirror,
+        keyring,
+        clock: this.runtime.clock,
+        selfId: () => this.self().id,
+        engine: () => this.engine,
+        linking: () => this.linking,
+        restored: () => {
+          if (!this.session) return;
+          this.stopEngine();
+          this.startEngine(this.session);
+        },
+      }),
+    };
   }
 
   subscribe(listener: (event: AppEvent) => void): () => void {
@@ -379,86 +389,6 @@ class LocalClientCore implements Omit<ClientCore, keyof CallsApi> {
     await this.keyring.rememberPassword(this.self().id, args.newPassword);
     this.devicesUnlinked(ended.ended);
     return ended;
-  }
-
-  // -- account keys (sync/client/crypto/account-keyring.ts) ------------------------------------
-
-  async getUnsavedRecoveryKey(): Promise<string | null> {
-    return this.keyring.unsavedRecoveryKey(this.self().id);
-  }
-
-  async confirmRecoveryKeySaved(): Promise<null> {
-    await this.keyring.confirmSaved(this.self().id);
-    return null;
-  }
-
-  async revealRecoveryKey(args: AppApiArgs<'revealRecoveryKey'>): Promise<RevealedRecoveryKey> {
-    return this.keyring.reveal(this.self().id, args.password);
-  }
-
-  // -- linking devices (sync/client/crypto/device-linking.ts) -----------------------------------
-
-  async getLinkState(): Promise<LinkState> {
-    return this.linking?.state ?? { kind: 'unknown' };
-  }
-
-  async describeLinkCode(args: AppApiArgs<'describeLinkCode'>): Promise<LinkTarget> {
-    const { linking, engine } = this.linkingParts();
-    return linking.describe(args.code, engine.request);
-  }
-
-  async linkDevice(args: AppApiArgs<'linkDevice'>): Promise<null> {
-    const { linking, engine } = this.linkingParts();
-    await linking.handOver(args.code, engine.request);
-    return null;
-  }
-
-  async startNewIdentity(): Promise<NewIdentityOutcome> {
-    const { linking } = this.linkingParts();
-    return linking.startNewIdentity();
-  }
-
-  async retryHistoryTransfer(): Promise<null> {
-    this.linkingParts().linking.retryHistory();
-    return null;
-  }
-
-  private linkingParts(): { linking: DeviceLinking; engine: SyncEngine } {
-    if (!this.linking || !this.engine) throw new AppApiError('not_signed_in', 'Log in first.');
-    return { linking: this.linking, engine: this.engine };
-  }
-
-  // -- safety numbers (safety-numbers.ts) -------------------------------------------------------
-
-  async getSafetyNumber(args: AppApiArgs<'getSafetyNumber'>): Promise<SafetyNumberView> {
-    return this.safetyNumbers().get(args.userId);
-  }
-
-  async setIdentityVerified(args: AppApiArgs<'setIdentityVerified'>): Promise<null> {
-    return this.safetyNumbers().setVerified(args.userId, args.identityKey, args.verified);
-  }
-
-  async getIdentityChanges(args: AppApiArgs<'getIdentityChanges'>): Promise<User[]> {
-    return this.safetyNumbers().changesIn(args.conversationId);
-  }
-
-  async confirmIdentityChanges(args: AppApiArgs<'confirmIdentityChanges'>): Promise<null> {
-    return this.safetyNumbers().confirmChangesIn(args.conversationId);
-  }
-
-  private safetyNumbers(): SafetyNumbers {
-    const { mirror, keyring, engine } = this;
-    return new SafetyNumbers({ mirror, selfId: this.self().id, clock: this.runtime.clock, keyring, engine });
-  }
-
-  async restoreFromRecoveryKey(args: AppApiArgs<'restoreFromRecoveryKey'>): Promise<RestoreOutcome> {
-    const outcome = await restoreFromRecoveryKey(this.engine, this.keyring, this.self().id, args.recoveryKey);
-    // A fresh connection: the key publisher and the device inbox take up the identity from the start.
-    if (outcome === 'restored' && this.session) {
-      this.stopEngine();
-      this.startEngine(this.session);
-    }
-    return outcome;
   }
 
   /** A request about this account's sessions, with this device's token. */
