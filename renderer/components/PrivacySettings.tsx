@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { PrivacySettingsView } from '../../sync/app-api/contract.js';
+import type { PrivacySettingsView } from '../../sync/app-api/personal-settings-api.js';
 import { t } from '../i18n/index.js';
 import { useActions, useApp } from '../state/context.js';
 import { describeError } from '../state/errors.js';

@@ -6,7 +6,8 @@
  * (AppEvent 'settings') is read again unless the person is typing here.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { DraftView, MessageView } from '../../sync/app-api/contract.js';
+import type { MessageView } from '../../sync/app-api/contract.js';
+import type { DraftView } from '../../sync/app-api/personal-settings-api.js';
 import { useActions, useApp } from '../state/context.js';
 
 /** Save this long after the last change. */

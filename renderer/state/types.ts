@@ -24,7 +24,6 @@ import type {
   ConversationInfo,
   ConversationSummary,
   Defaults,
-  DraftView,
   EditHistoryEntry,
   LinkPreviewView,
   MessageInfo,
@@ -32,12 +31,12 @@ import type {
   NoticeView,
   OutboxListing,
   PinnedMessageView,
-  PrivacySettingsView,
   SessionView,
   RecoveryView,
   SearchResult,
   SessionInfo,
 } from '../../sync/app-api/contract.js';
+import type { DraftView, PrivacySettingsView } from '../../sync/app-api/personal-settings-api.js';
 import type { Preferences } from '../../sync/app-api/preferences.js';
 import type { User } from '../../sync/protocol/frames.js';
 import type { TransportStatus } from '../transport/types.js';

@@ -33,6 +33,7 @@ import { locationsApiArgs, type LocationsApiResults, type LocationView } from '.
 import { disappearingApiArgs, type DisappearingApiResults, type DisappearingView } from './disappearing-api.js';
 import { gifsApiArgs, type GifsApiResults } from './gifs-api.js';
 import { stickersApiArgs, type StickersApiResults, type StickerView } from './stickers-api.js';
+import { personalSettingsApiArgs, type PersonalSettingsApiResults } from './personal-settings-api.js';
 
 const id = z.string().min(1).max(LIMITS.maxIdChars);
 const serverUrl = z
@@ -245,35 +246,6 @@ export const appApiArgs = {
   pinMessage: z.object({ conversationId: id, messageId: id, on: z.boolean() }).strict(),
   /** The conversation's pinned messages, the most recently pinned first. */
   listPinnedMessages: z.object({ conversationId: id }).strict(),
-  /** Moves the conversation to the "Archived" list, or back. Synced to your other devices; works offline. */
-  setArchived: z.object({ conversationId: id, archived: z.boolean() }).strict(),
-  /** No notifications, unread count shown muted. Synced to your other devices; works offline. */
-  setMuted: z.object({ conversationId: id, muted: z.boolean() }).strict(),
-  /**
-   * What the composer holds (empty text: no draft), kept in this profile at once and synced to your
-   * other devices (the last writer wins). Call it as the person types (the renderer debounces).
-   */
-  setDraft: z
-    .object({ conversationId: id, text: z.string().max(LIMITS.maxMessageChars), replyTo: id.nullable().optional() })
-    .strict(),
-  /** The conversation's draft; null when there is none. */
-  getDraft: z.object({ conversationId: id }).strict(),
-  /**
-   * Blocks or unblocks someone: while blocked they cannot message you directly or start a
-   * conversation with you, and neither of you sees the other's presence or typing. Synced.
-   */
-  setBlocked: z.object({ userId: id, blocked: z.boolean() }).strict(),
-  /** The people you blocked, by name. */
-  listBlocked: none,
-  /** Your privacy settings ("Show when I'm online"), as this device has them. */
-  getPrivacySettings: none,
-  /**
-   * Who sees when you are online and when you were last seen: everyone you share a conversation with
-   * in which you both have written, or nobody (then you see nobody's either). Synced; works offline.
-   */
-  setShowOnline: z.object({ showOnline: z.enum(['everyone', 'nobody']) }).strict(),
-  /** "Who can add me to groups": anyone, or only your contacts (the server refuses the others). Synced; works offline. */
-  setGroupAdds: z.object({ groupAdds: z.enum(['everyone', 'contacts']) }).strict(),
   /**
    * Answers a message request: "Accept" makes it an ordinary conversation (receipts for what was
    * read go out); "Delete" takes it off every device of yours (and leaves a group); "Block" blocks
@@ -312,6 +284,7 @@ export const appApiArgs = {
   ...pollsApiArgs,
   ...locationsApiArgs,
   ...disappearingApiArgs,
+  ...personalSettingsApiArgs,
   ...gifsApiArgs,
   ...stickersApiArgs,
 } as const;
@@ -512,12 +485,6 @@ export interface PinnedMessageView {
   pending: boolean;
 }
 
-export interface DraftView {
-  text: string;
-  /** The messageId the draft replies to, or null. */
-  replyTo: string | null;
-}
-
 /** An upload or download that has not finished: queued, moving, or failed (with Retry). */
 export interface TransferView {
   direction: 'upload' | 'download';
@@ -713,6 +680,7 @@ export interface AppApiResults
     PollsApiResults,
     LocationsApiResults,
     DisappearingApiResults,
+    PersonalSettingsApiResults,
     GifsApiResults,
     StickersApiResults {
   getDefaults: Defaults;
@@ -762,15 +730,6 @@ export interface AppApiResults
   getActivity: ActivityView;
   pinMessage: null;
   listPinnedMessages: PinnedMessageView[];
-  setArchived: null;
-  setMuted: null;
-  setDraft: null;
-  getDraft: DraftView | null;
-  setBlocked: null;
-  listBlocked: User[];
-  getPrivacySettings: PrivacySettingsView;
-  setShowOnline: null;
-  setGroupAdds: null;
   answerRequest: null;
   getPreferences: Preferences;
   setPreferences: Preferences;
@@ -904,16 +863,6 @@ export interface SessionView {
 export interface EndedSessions {
   /** How many sessions ended. */
   ended: number;
-}
-
-/** Your privacy settings. */
-export interface PrivacySettingsView {
-  /** "Show when I'm online": everyone in my conversations (the default) or nobody. */
-  showOnline: 'everyone' | 'nobody';
-  /** "Who can add me to groups": everyone (the default) or my contacts. */
-  groupAdds: 'everyone' | 'contacts';
-  /** A change made here has not reached the server yet, which enforces these: until then the old one holds. */
-  waiting: boolean;
 }
 
 /** Why this device's messages could not be opened: a damaged file, or one that cannot be decrypted. */

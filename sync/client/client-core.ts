@@ -1,5 +1,6 @@
 import { callsApi, type CallsApi } from './calls/calls-api-part.js';
 import { identityApi, type IdentityApi } from './identity-api-part.js';
+import { personalSettingsApi, type PersonalSettingsApi } from './personal-settings-api-part.js';
 import { SessionCalls } from './calls/session-calls.js';
 import type { GifSearchView, StoredGifView } from '../app-api/gifs-api.js';
 import type { MapSnapshotView, SharedLiveLocation } from '../app-api/locations-api.js';
@@ -15,7 +16,6 @@ import {
   type ConversationSummary,
   type CoreState,
   type Defaults,
-  type DraftView,
   type EditHistoryEntry,
   type LinkPreviewView,
   type MessageInfo,
@@ -24,7 +24,6 @@ import {
   type MessageView,
   type OutboxListing,
   type PinnedMessageView,
-  type PrivacySettingsView,
   type EndedSessions,
   type SearchResult,
   type SessionInfo,
@@ -151,7 +150,7 @@ export function defaultDeviceName(platform: NodeJS.Platform): string {
 }
 
 /** The parts of the app API that live in their own modules (LocalClientCore.apiParts). */
-type ApiParts = CallsApi & IdentityApi;
+type ApiParts = CallsApi & IdentityApi & PersonalSettingsApi;
 
 /** How long after opening the mirror its checkpoint worker starts. */
 const CHECKPOINT_WORKER_DELAY_MS = 2_000;
@@ -252,9 +251,14 @@ class LocalClientCore implements Omit<ClientCore, keyof ApiParts> {
 
   /** The parts of the app API that live in their own modules, over this core's pieces. */
   apiParts(): ApiParts {
-    const { mirror, keyring } = this;
+    const { mirror, keyring, settings } = this;
     return {
       ...callsApi(() => this.calls),
+      ...personalSettingsApi({
+        settings,
+        self: () => this.self(),
+        requireConversation: (conversationId) => this.requireConversation(conversationId),
+      }),
       ...identityApi({
         mirror,
         keyring,
@@ -920,7 +924,7 @@ class LocalClientCore implements Omit<ClientCore, keyof ApiParts> {
     };
   }
 
-  // -- pins and personal settings ------------------------------------------------------------
+  // -- pins and message requests ------------------------------------------------------------
 
   async pinMessage(args: AppApiArgs<'pinMessage'>): Promise<null> {
     this.self();
@@ -934,60 +938,6 @@ class LocalClientCore implements Omit<ClientCore, keyof ApiParts> {
     const self = this.self();
     this.requireConversation(args.conversationId);
     return this.mirror.views.pinnedMessages(args.conversationId, self.id, this.runtime.clock.now());
-  }
-
-  async setArchived(args: AppApiArgs<'setArchived'>): Promise<null> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    this.settings.setArchived(args.conversationId, args.archived);
-    return null;
-  }
-
-  async setMuted(args: AppApiArgs<'setMuted'>): Promise<null> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    this.settings.setMuted(args.conversationId, args.muted);
-    return null;
-  }
-
-  async setDraft(args: AppApiArgs<'setDraft'>): Promise<null> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    this.settings.setDraft(args.conversationId, args.text, args.replyTo ?? null);
-    return null;
-  }
-
-  async getDraft(args: AppApiArgs<'getDraft'>): Promise<DraftView | null> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    return this.settings.getDraft(args.conversationId);
-  }
-
-  async setBlocked(args: AppApiArgs<'setBlocked'>): Promise<null> {
-    this.settings.setBlocked(this.self(), args.userId, args.blocked);
-    return null;
-  }
-
-  async listBlocked(): Promise<User[]> {
-    this.self();
-    return this.settings.listBlocked();
-  }
-
-  async getPrivacySettings(): Promise<PrivacySettingsView> {
-    this.self();
-    return this.settings.privacy();
-  }
-
-  async setShowOnline(args: AppApiArgs<'setShowOnline'>): Promise<null> {
-    this.self();
-    this.settings.setShowOnline(args.showOnline);
-    return null;
-  }
-
-  async setGroupAdds(args: AppApiArgs<'setGroupAdds'>): Promise<null> {
-    this.self();
-    this.settings.setGroupAdds(args.groupAdds);
-    return null;
   }
 
   async answerRequest(args: AppApiArgs<'answerRequest'>): Promise<null> {

@@ -1,4 +1,5 @@
-import { AppApiError, type AppEvent, type DraftView, type PrivacySettingsView } from '../app-api/contract.js';
+import { AppApiError, type AppEvent } from '../app-api/contract.js';
+import type { DraftView, PrivacySettingsView } from '../app-api/personal-settings-api.js';
 import { directConversationId } from '../common/conversation-ids.js';
 import { draftSchema, type PersonalSetting } from '../content/personal-settings.js';
 import type { GroupAdds, OnlineVisibility, RequestAnswer, User } from '../protocol/frames.js';

@@ -13,16 +13,15 @@ import {
   type ConversationInfo,
   type ConversationSummary,
   type CoreState,
-  type DraftView,
   type LinkPreviewView,
   type MessagePage,
   type MessageView,
   type NoticeView,
   type OutboxListing,
   type PinnedMessageView,
-  type PrivacySettingsView,
   type SessionInfo,
 } from '../../../sync/app-api/contract.js';
+import type { DraftView, PrivacySettingsView } from '../../../sync/app-api/personal-settings-api.js';
 import { POLL_ENDED } from '../../../sync/app-api/core-refusals.js';
 import { choicesFit } from '../../../sync/common/polls.js';
 import { DEFAULT_PREFERENCES, type Preferences } from '../../../sync/app-api/preferences.js';
