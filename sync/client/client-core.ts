@@ -1,9 +1,12 @@
-import { callsApi, type CallsApi } from './calls/calls-api-part.js';
-import { identityApi, type IdentityApi } from './identity-api-part.js';
-import { personalSettingsApi, type PersonalSettingsApi } from './personal-settings-api-part.js';
+import { callsApi, type CallsApi } from './api-parts/calls.js';
+import { identityApi, type IdentityApi } from './api-parts/identity.js';
+import { personalSettingsApi, type PersonalSettingsApi } from './api-parts/personal-settings.js';
+import type { Composing } from './api-parts/composing.js';
+import { disappearingApi, type DisappearingApi } from './api-parts/disappearing.js';
+import { locationsApi, type LocationsApi } from './api-parts/locations.js';
+import { pollsApi, type PollsApi } from './api-parts/polls.js';
 import { SessionCalls } from './calls/session-calls.js';
 import type { GifSearchView, StoredGifView } from '../app-api/gifs-api.js';
-import type { MapSnapshotView, SharedLiveLocation } from '../app-api/locations-api.js';
 import { join } from 'node:path';
 import {
   AppApiError,
@@ -74,8 +77,6 @@ import { wsTransport } from './ws-transport.js';
 import { Gifs } from './gifs.js';
 import { StickerPacks } from './stickers/sticker-packs.js';
 import type { StickerPackView } from '../app-api/stickers-api.js';
-import { makeMapSnapshot, MAP_SNAPSHOT_NAME, MAP_TILES_TIMEOUT_MS } from './map-snapshot.js';
-import { roundCoordinate } from '../common/locations.js';
 import { LiveLocationTimer } from './live-location-timer.js';
 
 export const MIRROR_FILE = 'mirror.sqlite';
@@ -150,7 +151,7 @@ export function defaultDeviceName(platform: NodeJS.Platform): string {
 }
 
 /** The parts of the app API that live in their own modules (LocalClientCore.apiParts). */
-type ApiParts = CallsApi & IdentityApi & PersonalSettingsApi;
+type ApiParts = CallsApi & IdentityApi & PersonalSettingsApi & PollsApi & LocationsApi & DisappearingApi;
 
 /** How long after opening the mirror its checkpoint worker starts. */
 const CHECKPOINT_WORKER_DELAY_MS = 2_000;
@@ -251,9 +252,37 @@ class LocalClientCore implements Omit<ClientCore, keyof ApiParts> {
 
   /** The parts of the app API that live in their own modules, over this core's pieces. */
   apiParts(): ApiParts {
-    const { mirror, keyring, settings } = this;
+    const { mirror, keyring, settings, blobs, liveLocations } = this;
+    const composing: Composing = {
+      composer: (conversationId) => {
+        this.self();
+        if (conversationId !== undefined) this.requireConversation(conversationId);
+        return this.composer();
+      },
+      queue: (conversationId, write) => {
+        write(composing.composer(conversationId));
+        this.outboxChanged(conversationId);
+        return null;
+      },
+      send: (conversationId, write) => {
+        this.self();
+        this.requireConversation(conversationId);
+        return this.sendComposed(conversationId, write);
+      },
+    };
     return {
       ...callsApi(() => this.calls),
+      ...pollsApi(composing),
+      ...disappearingApi(composing),
+      ...locationsApi({
+        composing,
+        clock: this.runtime.clock,
+        blobs,
+        liveLocations,
+        tiles: { fetch: this.fetchImpl, template: () => this.preferences.current.mapTileUrl },
+        maxFileBytes: async () => (await this.getAttachmentLimits()).maxFileBytes,
+        filesQueued: () => this.transfers?.kick(),
+      }),
       ...personalSettingsApi({
         settings,
         self: () => this.self(),
@@ -629,104 +658,6 @@ class LocalClientCore implements Omit<ClientCore, keyof ApiParts> {
   async deleteMessage(args: AppApiArgs<'deleteMessage'>): Promise<null> {
     this.requireConversation(args.conversationId);
     this.composer().delete(args.conversationId, args.messageId);
-    this.outboxChanged(args.conversationId);
-    return null;
-  }
-
-  async sendPoll(args: AppApiArgs<'sendPoll'>): Promise<MessageView> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    const poll = { options: args.options.map((option) => option.trim()), multiple: args.multiple };
-    return this.sendComposed(args.conversationId, (composer) =>
-      composer.sendPoll(args.conversationId, args.question.trim(), poll),
-    );
-  }
-
-  async sendLocation(args: AppApiArgs<'sendLocation'>): Promise<MessageView> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    const now = this.runtime.clock.now();
-    const location = {
-      lat: roundCoordinate(args.lat),
-      lon: roundCoordinate(args.lon),
-      ...(args.liveForMs !== undefined ? { live: { until: now + args.liveForMs } } : {}),
-    };
-    // The snapshot goes as the message's one image, sealed and uploaded like any file.
-    const snapshot = args.snapshot
-      ? await composeAttachments(
-          this.blobs,
-          [{ ...args.snapshot, name: MAP_SNAPSHOT_NAME, kind: 'image' }],
-          (await this.getAttachmentLimits()).maxFileBytes,
-        )
-      : [];
-    const view = await this.sendComposed(args.conversationId, (composer) =>
-      composer.sendLocation(args.conversationId, args.name.trim(), location, snapshot),
-    );
-    if (snapshot.length > 0) this.transfers?.kick();
-    if (location.live) this.liveLocations.started(args.conversationId, view.id);
-    return view;
-  }
-
-  async makeMapSnapshot(args: AppApiArgs<'makeMapSnapshot'>): Promise<MapSnapshotView> {
-    this.self();
-    const template = () => this.preferences.current.mapTileUrl;
-    return makeMapSnapshot({ fetch: this.fetchImpl, template, blobs: this.blobs, timeoutMs: MAP_TILES_TIMEOUT_MS }, args);
-  }
-
-  async reportLiveLocation(args: AppApiArgs<'reportLiveLocation'>): Promise<null> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    if (!this.composer().isSharing(args.conversationId, args.messageId)) {
-      this.liveLocations.forget(args.messageId);
-      throw new AppApiError('refused', 'not_allowed');
-    }
-    const point = { lat: roundCoordinate(args.lat), lon: roundCoordinate(args.lon) };
-    this.liveLocations.report(args.conversationId, args.messageId, point);
-    return null;
-  }
-
-  async stopLiveLocation(args: AppApiArgs<'stopLiveLocation'>): Promise<null> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    this.composer().stopLocation(args.conversationId, args.messageId);
-    this.liveLocations.forget(args.messageId);
-    this.outboxChanged(args.conversationId);
-    return null;
-  }
-
-  async liveLocationsSharedHere(): Promise<SharedLiveLocation[]> {
-    this.self();
-    return this.composer().liveLocationsSharedHere();
-  }
-
-  async votePoll(args: AppApiArgs<'votePoll'>): Promise<null> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    this.composer().vote(args.conversationId, args.messageId, args.choices);
-    this.outboxChanged(args.conversationId);
-    return null;
-  }
-
-  async endPoll(args: AppApiArgs<'endPoll'>): Promise<null> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    this.composer().endPoll(args.conversationId, args.messageId);
-    this.outboxChanged(args.conversationId);
-    return null;
-  }
-
-  async setDisappearingTimer(args: AppApiArgs<'setDisappearingTimer'>): Promise<null> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    this.composer().setDisappearing(args.conversationId, { kind: 'disappearing_timer', timerMs: args.timerMs });
-    this.outboxChanged(args.conversationId);
-    return null;
-  }
-
-  async setDisappearingPolicy(args: AppApiArgs<'setDisappearingPolicy'>): Promise<null> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    this.composer().setDisappearing(args.conversationId, { kind: 'disappearing_policy', everyone: args.everyone });
     this.outboxChanged(args.conversationId);
     return null;
   }

@@ -6,7 +6,7 @@
 import { AppApiError, type AppApi } from '../../app-api/contract.js';
 import type { CallsApiResults } from '../../app-api/calls-api.js';
 import type { GroupCallsApiResults } from '../../app-api/group-calls-api.js';
-import type { SessionCalls } from './session-calls.js';
+import type { SessionCalls } from '../calls/session-calls.js';
 
 export type CallsApi = Pick<AppApi, keyof CallsApiResults | keyof GroupCallsApiResults>;
 

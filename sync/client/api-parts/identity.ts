@@ -4,18 +4,18 @@
  * (safety-number-api.ts) and restoring from the key backup (key-backup-api.ts). The core spreads
  * it in (client-core.ts: apiParts).
  */
-import { AppApiError, type AppApi } from '../app-api/contract.js';
-import type { AccountKeysApiResults } from '../app-api/account-keys-api.js';
-import type { KeyBackupApiResults } from '../app-api/key-backup-api.js';
-import type { LinkingApiResults } from '../app-api/linking-api.js';
-import type { SafetyNumberApiResults } from '../app-api/safety-number-api.js';
-import type { Clock } from '../common/runtime.js';
-import type { AccountKeyring } from './crypto/account-keyring.js';
-import type { DeviceLinking } from './crypto/device-linking.js';
-import { restoreFromRecoveryKey } from './key-backup-restore.js';
-import type { Mirror } from './mirror/mirror.js';
-import { SafetyNumbers } from './safety-numbers.js';
-import type { SyncEngine } from './sync-engine.js';
+import { AppApiError, type AppApi } from '../../app-api/contract.js';
+import type { AccountKeysApiResults } from '../../app-api/account-keys-api.js';
+import type { KeyBackupApiResults } from '../../app-api/key-backup-api.js';
+import type { LinkingApiResults } from '../../app-api/linking-api.js';
+import type { SafetyNumberApiResults } from '../../app-api/safety-number-api.js';
+import type { Clock } from '../../common/runtime.js';
+import type { AccountKeyring } from '../crypto/account-keyring.js';
+import type { DeviceLinking } from '../crypto/device-linking.js';
+import { restoreFromRecoveryKey } from '../key-backup-restore.js';
+import type { Mirror } from '../mirror/mirror.js';
+import { SafetyNumbers } from '../safety-numbers.js';
+import type { SyncEngine } from '../sync-engine.js';
 
 export type IdentityApi = Pick<
   AppApi,

@@ -3,10 +3,10 @@
  * (app-api/personal-settings-api.ts), over PersonalSettings. The core spreads it in
  * (client-core.ts: apiParts).
  */
-import type { AppApi } from '../app-api/contract.js';
-import type { PersonalSettingsApiResults } from '../app-api/personal-settings-api.js';
-import type { User } from '../protocol/frames.js';
-import type { PersonalSettings } from './personal-settings.js';
+import type { AppApi } from '../../app-api/contract.js';
+import type { PersonalSettingsApiResults } from '../../app-api/personal-settings-api.js';
+import type { User } from '../../protocol/frames.js';
+import type { PersonalSettings } from '../personal-settings.js';
 
 export type PersonalSettingsApi = Pick<AppApi, keyof PersonalSettingsApiResults>;
 
