@@ -5,8 +5,8 @@ import type { Composing } from './api-parts/composing.js';
 import { disappearingApi, type DisappearingApi } from './api-parts/disappearing.js';
 import { locationsApi, type LocationsApi } from './api-parts/locations.js';
 import { pollsApi, type PollsApi } from './api-parts/polls.js';
+import { stickersAndGifsApi, type StickersAndGifsApi } from './api-parts/stickers-and-gifs.js';
 import { SessionCalls } from './calls/session-calls.js';
-import type { GifSearchView, StoredGifView } from '../app-api/gifs-api.js';
 import { join } from 'node:path';
 import {
   AppApiError,
@@ -76,7 +76,6 @@ import type { SyncTransport } from './transport.js';
 import { wsTransport } from './ws-transport.js';
 import { Gifs } from './gifs.js';
 import { StickerPacks } from './stickers/sticker-packs.js';
-import type { StickerPackView } from '../app-api/stickers-api.js';
 import { LiveLocationTimer } from './live-location-timer.js';
 
 export const MIRROR_FILE = 'mirror.sqlite';
@@ -151,7 +150,7 @@ export function defaultDeviceName(platform: NodeJS.Platform): string {
 }
 
 /** The parts of the app API that live in their own modules (LocalClientCore.apiParts). */
-type ApiParts = CallsApi & IdentityApi & PersonalSettingsApi & PollsApi & LocationsApi & DisappearingApi;
+type ApiParts = CallsApi & IdentityApi & PersonalSettingsApi & PollsApi & LocationsApi & DisappearingApi & StickersAndGifsApi;
 
 /** How long after opening the mirror its checkpoint worker starts. */
 const CHECKPOINT_WORKER_DELAY_MS = 2_000;
@@ -252,11 +251,19 @@ class LocalClientCore implements Omit<ClientCore, keyof ApiParts> {
 
   /** The parts of the app API that live in their own modules, over this core's pieces. */
   apiParts(): ApiParts {
-    const { mirror, keyring, settings, blobs, liveLocations } = this;
+    const { mirror, keyring, settings, blobs, liveLocations, stickerPacks, gifs } = this;
+    const files = {
+      maxFileBytes: async () => (await this.getAttachmentLimits()).maxFileBytes,
+      filesQueued: () => this.transfers?.kick(),
+    };
     const composing: Composing = {
-      composer: (conversationId) => {
-        this.self();
+      signedIn: (conversationId) => {
+        const { id } = this.self();
         if (conversationId !== undefined) this.requireConversation(conversationId);
+        return id;
+      },
+      composer: (conversationId) => {
+        composing.signedIn(conversationId);
         return this.composer();
       },
       queue: (conversationId, write) => {
@@ -264,10 +271,9 @@ class LocalClientCore implements Omit<ClientCore, keyof ApiParts> {
         this.outboxChanged(conversationId);
         return null;
       },
-      send: (conversationId, write) => {
-        this.self();
-        this.requireConversation(conversationId);
-        return this.sendComposed(conversationId, write);
+      send: (conversationId, write, stored) => {
+        composing.signedIn(conversationId);
+        return this.sendComposed(conversationId, write, stored ? { stored } : {});
       },
     };
     return {
@@ -280,9 +286,9 @@ class LocalClientCore implements Omit<ClientCore, keyof ApiParts> {
         blobs,
         liveLocations,
         tiles: { fetch: this.fetchImpl, template: () => this.preferences.current.mapTileUrl },
-        maxFileBytes: async () => (await this.getAttachmentLimits()).maxFileBytes,
-        filesQueued: () => this.transfers?.kick(),
+        ...files,
       }),
+      ...stickersAndGifsApi({ composing, stickerPacks, gifs, blobs, ...files }),
       ...personalSettingsApi({
         settings,
         self: () => this.self(),
@@ -786,47 +792,6 @@ class LocalClientCore implements Omit<ClientCore, keyof ApiParts> {
     } catch {
       return null;
     }
-  }
-
-  async searchGifs(args: AppApiArgs<'searchGifs'>): Promise<GifSearchView> {
-    this.self();
-    return this.gifs.search(args.query, args.offset);
-  }
-
-  async storeGif(args: AppApiArgs<'storeGif'>): Promise<StoredGifView> {
-    this.self();
-    return this.gifs.store(args.id);
-  }
-
-  async createStickerPack(args: AppApiArgs<'createStickerPack'>): Promise<StickerPackView> {
-    this.self();
-    return this.stickerPacks.create(args.name.trim(), args.stickers);
-  }
-
-  async listStickerPacks(): Promise<StickerPackView[]> {
-    this.self();
-    return this.stickerPacks.list();
-  }
-
-  /** Sends a sticker of an installed pack, with its pack's bundle, as sendMessage sends files. */
-  async sendSticker(args: AppApiArgs<'sendSticker'>): Promise<MessageView> {
-    this.self();
-    this.requireConversation(args.conversationId);
-    const outgoing = this.stickerPacks.outgoing(args.packId, args.stickerId);
-    const files = await composeAttachments(this.blobs, outgoing.files, (await this.getAttachmentLimits()).maxFileBytes);
-    const view = await this.sendComposed(
-      args.conversationId,
-      (composer) => composer.sendSticker(args.conversationId, files, outgoing.sticker),
-      { stored: (messageId) => this.stickerPacks.sent(args.conversationId, messageId, args.packId) },
-    );
-    this.transfers?.kick();
-    return view;
-  }
-
-  async addStickerPack(args: AppApiArgs<'addStickerPack'>): Promise<StickerPackView> {
-    const self = this.self();
-    this.requireConversation(args.conversationId);
-    return this.stickerPacks.add(args.conversationId, args.messageId, self.id);
   }
 
   /** A search result's preview for the host's gif gateway (bytes, so never over the app API). */

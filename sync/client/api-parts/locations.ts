@@ -34,7 +34,7 @@ export function locationsApi(source: LocationsSource): LocationsApi {
   return {
     sendLocation: async ({ conversationId, lat, lon, name, liveForMs, snapshot }) => {
       // Refused before the snapshot is sealed: signed out, or not a conversation here.
-      composing.composer(conversationId);
+      composing.signedIn(conversationId);
       const now = source.clock.now();
       const location = {
         lat: roundCoordinate(lat),
@@ -54,7 +54,7 @@ export function locationsApi(source: LocationsSource): LocationsApi {
     },
     makeMapSnapshot: async (point) => {
       // Signed in only: the tiles are fetched for a person's message.
-      composing.composer();
+      composing.signedIn();
       return makeMapSnapshot({ ...source.tiles, blobs, timeoutMs: MAP_TILES_TIMEOUT_MS }, point);
     },
     reportLiveLocation: async ({ conversationId, messageId, lat, lon }) => {
