@@ -1,14 +1,14 @@
 /**
  * The client core's part of the app API about calls (app-api/calls-api.ts and group-calls-api.ts):
- * each method hands its arguments to the signed-in session's call drivers. openClientCore spreads
- * it into the core, so client-core.ts carries none of it.
+ * each method hands its arguments to the signed-in session's call drivers. The core spreads it in
+ * (client-core.ts: apiParts).
  */
 import { AppApiError, type AppApi } from '../../app-api/contract.js';
-import type { CallsApiResults } from '../../app-api/calls-api.js';
-import type { GroupCallsApiResults } from '../../app-api/group-calls-api.js';
+import type { callsApiArgs } from '../../app-api/calls-api.js';
+import type { groupCallsApiArgs } from '../../app-api/group-calls-api.js';
 import type { SessionCalls } from '../calls/session-calls.js';
 
-export type CallsApi = Pick<AppApi, keyof CallsApiResults | keyof GroupCallsApiResults>;
+export type CallsApi = Pick<AppApi, keyof typeof callsApiArgs | keyof typeof groupCallsApiArgs>;
 
 /** The app API's calls over `calls`, the signed-in session's (null while signed out). */
 export function callsApi(calls: () => SessionCalls | null): CallsApi {

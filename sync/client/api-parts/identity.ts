@@ -5,10 +5,10 @@
  * it in (client-core.ts: apiParts).
  */
 import { AppApiError, type AppApi } from '../../app-api/contract.js';
-import type { AccountKeysApiResults } from '../../app-api/account-keys-api.js';
-import type { KeyBackupApiResults } from '../../app-api/key-backup-api.js';
-import type { LinkingApiResults } from '../../app-api/linking-api.js';
-import type { SafetyNumberApiResults } from '../../app-api/safety-number-api.js';
+import type { accountKeysApiArgs } from '../../app-api/account-keys-api.js';
+import type { keyBackupApiArgs } from '../../app-api/key-backup-api.js';
+import type { linkingApiArgs } from '../../app-api/linking-api.js';
+import type { safetyNumberApiArgs } from '../../app-api/safety-number-api.js';
 import type { Clock } from '../../common/runtime.js';
 import type { AccountKeyring } from '../crypto/account-keyring.js';
 import type { DeviceLinking } from '../crypto/device-linking.js';
@@ -19,7 +19,7 @@ import type { SyncEngine } from '../sync-engine.js';
 
 export type IdentityApi = Pick<
   AppApi,
-  keyof AccountKeysApiResults | keyof LinkingApiResults | keyof SafetyNumberApiResults | keyof KeyBackupApiResults
+  keyof typeof accountKeysApiArgs | keyof typeof linkingApiArgs | keyof typeof safetyNumberApiArgs | keyof typeof keyBackupApiArgs
 >;
 
 export interface IdentityApiSource {

@@ -4,11 +4,11 @@
  * (client-core.ts: apiParts).
  */
 import type { AppApi } from '../../app-api/contract.js';
-import type { PersonalSettingsApiResults } from '../../app-api/personal-settings-api.js';
+import type { personalSettingsApiArgs } from '../../app-api/personal-settings-api.js';
 import type { User } from '../../protocol/frames.js';
 import type { PersonalSettings } from '../personal-settings.js';
 
-export type PersonalSettingsApi = Pick<AppApi, keyof PersonalSettingsApiResults>;
+export type PersonalSettingsApi = Pick<AppApi, keyof typeof personalSettingsApiArgs>;
 
 export interface PersonalSettingsApiSource {
   settings: PersonalSettings;
