@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { OUTBOX_ERRORS, type OutboxError, type OutboxItemView } from '../../sync/app-api/contract.js';
+import { OUTBOX_ERRORS, type OutboxError, type OutboxItemView } from '../../sync/app-api/outbox-api.js';
 import { t } from '../i18n/index.js';
 import { perLocale } from '../i18n/per-locale.js';
 import { useLanguage } from '../i18n/use-language.js';

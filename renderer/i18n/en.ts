@@ -5,7 +5,8 @@
  * Accessible names marked "(a11y contract)" are relied on by the e2e tests: change them together.
  */
 
-import type { OUTBOX_ERRORS, OutboxItemKind, OutboxItemState, TransferError } from '../../sync/app-api/contract.js';
+import type { OUTBOX_ERRORS, OutboxItemKind, OutboxItemState } from '../../sync/app-api/outbox-api.js';
+import type { TransferError } from '../../sync/app-api/transfer-errors.js';
 import type { RefusalReason } from '../../sync/protocol/refusal-reasons.js';
 import { plural as pluralIn } from './plural.js';
 

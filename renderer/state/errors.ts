@@ -1,4 +1,5 @@
-import { AppApiError, TRANSFER_ERRORS, type TransferError } from '../../sync/app-api/contract.js';
+import { AppApiError } from '../../sync/app-api/contract.js';
+import { TRANSFER_ERRORS, type TransferError } from '../../sync/app-api/transfer-errors.js';
 import { POLL_ENDED, REDIRECT_REFUSED } from '../../sync/app-api/core-refusals.js';
 import { MAP_SNAPSHOT_FAILURES, type MapSnapshotFailure } from '../../sync/app-api/locations-api.js';
 import { REFUSAL_REASONS, type RefusalReason } from '../../sync/protocol/refusal-reasons.js';

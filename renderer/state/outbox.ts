@@ -6,7 +6,7 @@
 import { coalesce } from './coalesce.js';
 import { reuse } from './equal.js';
 import { describeError } from './errors.js';
-import type { OutboxListing } from '../../sync/app-api/contract.js';
+import type { OutboxListing } from '../../sync/app-api/outbox-api.js';
 import type { AppActions, OutboxState, StoreKit } from './types.js';
 
 export function createOutbox(kit: StoreKit) {

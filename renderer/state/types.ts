@@ -29,13 +29,13 @@ import type {
   MessageInfo,
   MessageView,
   NoticeView,
-  OutboxListing,
   PinnedMessageView,
   SessionView,
   RecoveryView,
   SearchResult,
   SessionInfo,
 } from '../../sync/app-api/contract.js';
+import type { OutboxListing } from '../../sync/app-api/outbox-api.js';
 import type { DraftView, PrivacySettingsView } from '../../sync/app-api/personal-settings-api.js';
 import type { Preferences } from '../../sync/app-api/preferences.js';
 import type { User } from '../../sync/protocol/frames.js';

@@ -25,13 +25,13 @@ import {
   type LastAccount,
   type MessagePage,
   type MessageView,
-  type OutboxListing,
   type PinnedMessageView,
   type EndedSessions,
   type SearchResult,
   type SessionInfo,
   type SessionView,
 } from '../app-api/contract.js';
+import { type OutboxListing } from '../app-api/outbox-api.js';
 import type { Preferences } from '../app-api/preferences.js';
 import { errorFields, SILENT_LOGGER, type Logger } from '../common/logger.js';
 import type { Runtime, TimerHandle } from '../common/runtime.js';

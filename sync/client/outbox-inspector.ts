@@ -1,15 +1,14 @@
+import { AppApiError } from '../app-api/contract.js';
 import {
-  AppApiError,
   OUTBOX_LIST_LIMIT,
   OUTBOX_PREVIEW_CHARS,
-  TRANSFER_ERRORS,
   type OutboxError,
   type OutboxItemKind,
   type OutboxItemState,
   type OutboxItemView,
   type OutboxListing,
-  type TransferError,
-} from '../app-api/contract.js';
+} from '../app-api/outbox-api.js';
+import { TRANSFER_ERRORS, type TransferError } from '../app-api/transfer-errors.js';
 import { REFUSAL_REASONS, type RefusalReason } from '../protocol/refusal-reasons.js';
 import type { InspectedOutboxRow } from './mirror/outbox-inspection.js';
 import type { Mirror, OutboxEntry } from './mirror/mirror.js';

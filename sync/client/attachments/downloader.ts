@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import type { AppEvent, TransferError } from '../../app-api/contract.js';
+import type { AppEvent } from '../../app-api/contract.js';
+import type { TransferError } from '../../app-api/transfer-errors.js';
 import type { Runtime } from '../../common/runtime.js';
 import { ATTACHMENTS_PATH } from '../../protocol/attachments.js';
 import type { BackoffPolicy } from '../backoff.js';

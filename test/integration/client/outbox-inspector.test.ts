@@ -6,7 +6,7 @@
  * the outbox sends goes sealed (`send_envelope`): frames are told apart by client id and order.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OutboxItemView } from '../../../sync/app-api/contract.js';
+import type { OutboxItemView } from '../../../sync/app-api/outbox-api.js';
 import type { ServerFrame } from '../../../sync/protocol/frames.js';
 import type { ClientCore } from '../../../sync/client/client-core-types.js';
 import { openClientCore } from '../../../sync/client/client-core.js';

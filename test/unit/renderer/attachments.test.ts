@@ -1,7 +1,7 @@
 /** The renderer's attachment logic: admitting files, describing them, progress, words and the store's part. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AttachmentView } from '../../../sync/app-api/contract.js';
-import { TRANSFER_ERRORS } from '../../../sync/app-api/contract.js';
+import { TRANSFER_ERRORS } from '../../../sync/app-api/transfer-errors.js';
 import { ATTACHMENT_LIMITS } from '../../../sync/protocol/attachments.js';
 import { formatDuration, formatSize } from '../../../renderer/format/size.js';
 import { en } from '../../../renderer/i18n/en.js';

@@ -17,10 +17,10 @@ import {
   type MessagePage,
   type MessageView,
   type NoticeView,
-  type OutboxListing,
   type PinnedMessageView,
   type SessionInfo,
 } from '../../../sync/app-api/contract.js';
+import { type OutboxListing } from '../../../sync/app-api/outbox-api.js';
 import type { DraftView, PrivacySettingsView } from '../../../sync/app-api/personal-settings-api.js';
 import { POLL_ENDED } from '../../../sync/app-api/core-refusals.js';
 import { choicesFit } from '../../../sync/common/polls.js';

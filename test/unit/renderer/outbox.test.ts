@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OutboxItemView } from '../../../sync/app-api/contract.js';
+import type { OutboxItemView } from '../../../sync/app-api/outbox-api.js';
 import { FakeApi, settle, storesOnFakes } from './fake-api.js';
 
 const { start } = storesOnFakes();
